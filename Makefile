@@ -9,7 +9,7 @@ CONSTRAINTS := $(shell $(PYTHON) -c 'import sys; print("constraints-py310.txt" i
 # The hand-written code (generated/ is checked by check-generated).
 CODE   := runtime codegen tests benchmarks examples
 
-.PHONY: lint test-py310 test-newest-botocore setup demo test pytest fmt fmt-check typecheck generate check-generated update-botocore bench bench-data chaos clean
+.PHONY: lint test-py310 test-newest-botocore setup demo test pytest fmt fmt-check typecheck generate check-generated update-botocore bench bench-data bench-typing chaos clean
 
 setup: $(STAMP)
 
@@ -106,6 +106,12 @@ bench: setup
 # Only the results-as-data scenario (1 million items into Parquet and DuckDB).
 bench-data: setup
 	$(PY) -m benchmarks.data_bench
+
+# A user's mypy --strict on an EC2 + SQS script, beside types-boto3 (benchmarks/
+# typing_cost.py; pip installs the pinned mypy and stubs into scratch venvs).
+bench-typing: setup
+	$(PY) -m benchmarks.typing_cost
+	$(PY) -m benchmarks.typing_cost --with-stubs
 
 # 1,020 targets against the fault-injection endpoint: hangs, throttling, resets,
 # failures; nothing lost, bounded time, the pool idle again (benchmarks/chaos.py).
