@@ -21,6 +21,7 @@ from typing import Any
 
 from benchmarks import schema_forms
 from benchmarks.data_source import serve
+from benchmarks.report import write_section
 
 HERE = Path(__file__).resolve().parent
 BEGIN, END = "<!-- data:begin -->", "<!-- data:end -->"
@@ -105,17 +106,6 @@ def section(rows: list[tuple[str, dict[str, Any]]], forms: dict[str, Any]) -> st
         END,
     ]
     return "\n".join(lines) + "\n"
-
-
-def write_section(text: str, results: Path = HERE / "RESULTS.md") -> None:
-    old = results.read_text(encoding="utf-8") if results.exists() else ""
-    if BEGIN in old and END in old:
-        before, rest = old.split(BEGIN, 1)
-        after = rest.split(END, 1)[1].lstrip("\n")
-        new = before + text + after
-    else:
-        new = old.rstrip("\n") + "\n\n" + text
-    results.write_text(new, encoding="utf-8")
 
 
 def main() -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -373,16 +374,30 @@ def write(report: Report, folder: Path) -> None:
 
     path = folder / "RESULTS.md"
     old = path.read_text() if path.exists() else ""
-    path.write_text(markdown(report) + _data_section(old))
+    path.write_text(markdown(report) + "".join(f"\n{s}\n" for s in sections(old)))
     draw(report.rows, folder / "results.png", report.header.get("machine", ""))
 
 
-def _data_section(old: str) -> str:
-    """The results-as-data section (benchmarks/data_bench.py), kept as it was."""
-    begin, end = "<!-- data:begin -->", "<!-- data:end -->"
-    if begin not in old or end not in old:
-        return ""
-    return "\n" + begin + old.split(begin, 1)[1].split(end, 1)[0] + end + "\n"
+# Sections other benchmarks write (data_bench, typing_cost), kept by every report.
+_SECTION = re.compile(r"<!-- ([\w-]+):begin -->.*?<!-- \1:end -->", re.DOTALL)
+
+
+def sections(text: str) -> list[str]:
+    return [m.group(0) for m in _SECTION.finditer(text)]
+
+
+def write_section(text: str, results: Path = HERE / "RESULTS.md") -> None:
+    """Put ``text``, which starts with ``<!-- name:begin -->`` and ends with
+    ``<!-- name:end -->``, in place of the section of that name, or at the end."""
+    begin, end = text.strip().splitlines()[0], text.strip().splitlines()[-1]
+    old = results.read_text(encoding="utf-8") if results.exists() else ""
+    if begin in old and end in old:
+        before, rest = old.split(begin, 1)
+        after = rest.split(end, 1)[1].lstrip("\n")
+        new = before + text + after
+    else:
+        new = old.rstrip("\n") + "\n\n" + text
+    results.write_text(new, encoding="utf-8")
 
 
 def save_raw(report: Report, path: Path) -> None:

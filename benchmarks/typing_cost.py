@@ -3,9 +3,9 @@
 ``make bench-typing`` builds the project's wheel and installs it, with no extras,
 in a fresh virtualenv beside one holding boto3, ``types-boto3-ec2`` and
 ``types-boto3-sqs``. The same 15-line script, written for each, is then checked in
-turn (A B A B ...) and the medians and the median of the per-round ratios are
-printed. ``--with-stubs`` adds boto3-stubs to both sides, as many users have it.
-pip needs an index to reach (the pins are below); nothing else is downloaded.
+turn (A B A B ...); the medians and the median of the per-round ratios are
+printed and written to RESULTS.md. ``--with-stubs`` adds boto3-stubs to both sides,
+as many users have it. pip needs an index to reach (the pins are below).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from benchmarks.report import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -137,25 +139,41 @@ def main() -> int:
         for _ in range(args.rounds):
             for name in mypys:
                 runs[name].append(check(mypys[name], scripts[name]))
-    report(runs, args.with_stubs)
+    lines = report(runs, args.with_stubs)
+    print("\n".join(lines))
+    name = "typing-stubs" if args.with_stubs else "typing"
+    write_section(
+        "\n".join([f"<!-- {name}:begin -->", *lines, f"<!-- {name}:end -->"]) + "\n"
+    )
     return 0
 
 
-def report(runs: dict[str, list[tuple[float, float]]], with_stubs: bool) -> None:
+def report(runs: dict[str, list[tuple[float, float]]], with_stubs: bool) -> list[str]:
     stubs = "with boto3-stubs" if with_stubs else "without boto3-stubs"
-    print(f"mypy --strict --no-incremental, {stubs}, {len(runs['multiregion'])} rounds")
+    rounds = len(runs["multiregion"])
+    lines = [
+        f"## A user's `mypy --strict`, {stubs} (`make bench-typing`)",
+        "",
+        f"{rounds} rounds of `mypy --strict --no-incremental` on an EC2 + SQS script "
+        "(benchmarks/typing_cost.py), each side in turn.",
+        "",
+        "| checked against | wall (median) | CPU (median) |",
+        "|---|---|---|",
+    ]
     for name, times in runs.items():
         wall = statistics.median(w for w, _ in times)
         cpu = statistics.median(c for _, c in times)
-        print(f"  {name:12} wall {wall:.2f} s  cpu {cpu:.2f} s (medians)")
+        lines.append(f"| {name} | {wall:.2f} s | {cpu:.2f} s |")
     ratios = [
         ours[0] / theirs[0]
         for ours, theirs in zip(runs["multiregion"], runs["types-boto3"], strict=True)
     ]
-    print(
-        f"  multiregion / types-boto3, wall, per round: median "
-        f"{statistics.median(ratios):.3f} (min {min(ratios):.3f}, max {max(ratios):.3f})"
-    )
+    lines += [
+        "",
+        f"multiregion / types-boto3, wall, per round: median "
+        f"{statistics.median(ratios):.3f} (min {min(ratios):.3f}, max {max(ratios):.3f}).",
+    ]
+    return lines
 
 
 if __name__ == "__main__":

@@ -384,11 +384,11 @@ def dependency_order(typed_dicts: Iterable[TypedDictIR]) -> list[TypedDictIR]:
     name order, that writes what a TypedDict uses before the TypedDict itself.
 
     mypy analyses a module top to bottom and defers a class that uses one defined
-    further down to another pass over the module. In name order, nearly every class
-    of EC2's type_defs waited; in this order one pass does almost all, and a user's
-    ``mypy --strict`` spends 0.1 s less in it (RESULTS.md). A recursive shape keeps
-    one name used before its definition, which ``from __future__ import annotations``
-    allows.
+    further down to another pass over the module. In name order EC2's type_defs used
+    1,186 TypedDicts before their definition; mypy's semantic analysis of EC2's and
+    SQS's type_defs took 0.48 s, and 0.39 s in this order (``--dump-build-stats``).
+    A recursive shape keeps one name used before its definition, which ``from
+    __future__ import annotations`` allows.
     """
     by_name = {td.name: td for td in typed_dicts}
     ordered: list[TypedDictIR] = []

@@ -2,7 +2,7 @@
 
 Kept apart from ``_deadline``, which imports it only when a client is set up: a
 user's type checker reads the top-level imports of every module ``multiregion``
-reaches, and urllib3's annotations bring in ~50 modules (ssl, http.client, email)
+reaches, and urllib3's annotations bring in ~60 modules (ssl, http.client, email)
 that took 0.2 s of each ``mypy --strict`` run on a user's script (RESULTS.md).
 """
 
