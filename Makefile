@@ -94,7 +94,7 @@ test-newest-botocore:
 	test -x .venv-newest/bin/python || $(PYTHON) -m venv .venv-newest
 	grep -v -i -E '^(boto3|botocore|s3transfer)==' constraints-dev.txt > .venv-newest/constraints.txt
 	.venv-newest/bin/python -m pip install -q --disable-pip-version-check --upgrade \
-		-c .venv-newest/constraints.txt -e . 'moto[server]' pytest boto3 botocore
+		-c .venv-newest/constraints.txt -e '.[dask,data]' 'moto[server]' pytest boto3 botocore
 	.venv-newest/bin/python -c 'import botocore, multiregion._version as v; \
 		print("botocore", botocore.__version__, "/ generated from", v.BOTOCORE_VERSION)'
 	.venv-newest/bin/python -m pytest -q -p no:cacheprovider $(NEWEST_TESTS)

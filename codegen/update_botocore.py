@@ -19,6 +19,7 @@ tree exactly as it was.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import shlex
@@ -39,6 +40,10 @@ else:  # pragma: no cover - codegen runs on the dev Python, 3.11+
     import tomli as tomllib
 
 PINNED = ("boto3", "botocore")
+# The extras `make setup` installs, and those `make test-py310` installs (Makefile):
+# the sets resolved, installed and smoke-tested here.
+SETUP_EXTRAS = ("dev", "dask")
+PY310_EXTRAS = ("dask", "data")
 # Packages released after boto3 that follow its version: moved to their newest
 # release that is not newer than the new boto3.
 COMPANIONS = {"boto3-stubs": "boto3"}
@@ -65,10 +70,6 @@ def read_pins(constraints: str) -> dict[str, str]:
         if match:
             pins[canonical(match[1])] = match[2]
     return pins
-
-
-def pinned_version(constraints: str, package: str) -> str | None:
-    return read_pins(constraints).get(canonical(package))
 
 
 def repin(constraints: str, versions: Mapping[str, str]) -> str:
@@ -133,16 +134,17 @@ class Project:
     py310_constraints: Path | None
     py310_requirements: tuple[str, ...]
 
-    @property
+    @functools.cached_property
     def pyproject(self) -> dict[str, Any]:
-        data: dict[str, Any] = tomllib.loads(self._text("pyproject.toml"))
+        text = (self.root / "pyproject.toml").read_text(encoding="utf-8")
+        data: dict[str, Any] = tomllib.loads(text)
         return data
 
-    def requirements(self, extra: str | None = "dev") -> list[str]:
-        """The project's dependencies, plus those of ``extra``."""
+    def requirements(self, extras: Iterable[str] = SETUP_EXTRAS) -> list[str]:
+        """The project's dependencies, plus those of ``extras``."""
         project = self.pyproject["project"]
         wanted = list(project.get("dependencies", []))
-        if extra is not None:
+        for extra in extras:
             wanted += project.get("optional-dependencies", {}).get(extra, [])
         return wanted
 
@@ -165,20 +167,16 @@ class Project:
         roots = [generated_at if r == self.out else r for r in roots]
         return roots or [self.root]
 
-    def _text(self, name: str) -> str:
-        return (self.root / name).read_text(encoding="utf-8")
 
 
 # --- running pip and python -------------------------------------------------------
 
 
-def run(
-    command: list[str], cwd: Path | None = None, env: Mapping[str, str] | None = None
-) -> str:
+def run(command: list[str], cwd: Path | None = None) -> str:
     """Run ``command``; its stdout, or UpdateError with the end of its output."""
     print("+", shlex.join(command), file=sys.stderr, flush=True)
     result = subprocess.run(
-        command, cwd=cwd, env=env, text=True, capture_output=True, check=False
+        command, cwd=cwd, text=True, capture_output=True, check=False
     )
     if result.returncode != 0:
         output = "\n".join((result.stdout + result.stderr).splitlines()[-40:])
@@ -220,7 +218,7 @@ def moved_pins(project: Project, pins: Mapping[str, str]) -> dict[str, str]:
 
 def check_py310(project: Project, constraints: Path) -> dict[str, str]:
     """The Python 3.10 set, resolved (wheels only, so no 3.10 is needed here)."""
-    requirements = project.requirements(extra=None) + list(project.py310_requirements)
+    requirements = project.requirements(PY310_EXTRAS) + list(project.py310_requirements)
     with tempfile.TemporaryDirectory() as target:  # older pips want one, unused
         return dry_run(
             sys.executable,
