@@ -94,9 +94,7 @@ def _item_shape(output: Shape | None, result_key: str) -> Shape | None:
     return shape.member if isinstance(shape, ListShape) else None
 
 
-def schema_data(
-    model: ServiceModel, botocore_version: str, paginators: Mapping[str, Any]
-) -> dict[str, Any]:
+def schema_data(model: ServiceModel, paginators: Mapping[str, Any]) -> dict[str, Any]:
     """Output type of every operation, item type of every iter_ method, structures."""
     collector = _Collector()
     outputs: dict[str, TypeCode | None] = {}
@@ -114,7 +112,9 @@ def schema_data(
         if code is not None:
             items[name] = code
     return {
-        "generated": f"by codegen from botocore {botocore_version}; do not edit",
+        # No botocore version here: it is in _version.py only, so that a model
+        # update rewrites only the files whose models changed.
+        "generated": "by multiregion's codegen from botocore's models; do not edit",
         "service": model.service_name,
         "outputs": outputs,
         "items": items,

@@ -168,7 +168,6 @@ class Project:
         return roots or [self.root]
 
 
-
 # --- running pip and python -------------------------------------------------------
 
 

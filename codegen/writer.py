@@ -29,7 +29,7 @@ def render_one_service(service_name: str) -> dict[str, str]:
         waiters=loader.load_waiters(model),
     )
     files = render_service(service)
-    schemas = arrow.schema_data(model, service.botocore_version, paginators)
+    schemas = arrow.schema_data(model, paginators)
     files[f"{SCHEMA_DIR}/{service_name}.json"] = arrow.render_schema_data(schemas)
     return {f"{PACKAGE}/{path}": text for path, text in files.items()}
 

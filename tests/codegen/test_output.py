@@ -38,8 +38,8 @@ def test_the_botocore_version_is_written_in_one_file_only() -> None:
     """So that a model update changes only the files whose models changed."""
     naming = [
         path.relative_to(PACKAGE).as_posix()
-        for path in sorted(PACKAGE.rglob("*.py"))
-        if f'"{botocore.__version__}"' in path.read_text(encoding="utf-8")
+        for path in sorted([*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.json")])
+        if botocore.__version__ in path.read_text(encoding="utf-8")
     ]
     assert naming == ["_version.py"]
 
