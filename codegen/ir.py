@@ -55,6 +55,13 @@ class TypedDictIR:
     fields: tuple[FieldIR, ...]
     deprecated: bool = False
 
+    def names(self) -> set[str]:
+        """Every name its fields' types mention."""
+        found: set[str] = set()
+        for f in self.fields:
+            found |= f.type.names()
+        return found
+
 
 @dataclass(frozen=True)
 class LiteralIR:

@@ -68,9 +68,7 @@ def _snippet(
 
 def render_typed_dict(td: TypedDictIR) -> dict[str, Any]:
     """The TypedDict's code, and whether it uses the class syntax."""
-    referenced = set(_ANNOTATION_NAMES)
-    for f in td.fields:
-        referenced |= f.type.names()
+    referenced = _ANNOTATION_NAMES | td.names()
     class_syntax = all(_is_plain_key(f.key, referenced) for f in td.fields)
     if class_syntax:
         fields = [
@@ -161,14 +159,12 @@ def render_paginate_method(paginator: PaginatorIR) -> str:
     )
 
 
-def render_iter_method(paginator: PaginatorIR, local_names: set[str]) -> str:
-    """``iter_<op>``: the elements of the first result key, as pages arrive.
-
-    ``local_names``: the names the item type may use that ``type_defs`` holds."""
+def render_iter_method(paginator: PaginatorIR) -> str:
+    """``iter_<op>``: the elements of the first result key, as pages arrive."""
     op = paginator.operation
     assert paginator.iter_method is not None and paginator.item_type is not None
     params = ["self", "*", *_params(ITEMS_KEYWORDS), *_kwargs(op)]
-    item = render_type(_qualified(paginator.item_type, local_names))
+    item = render_type(_qualified(paginator.item_type))
     lead = (
         f"Each element of {paginator.result_key} in every page of {op.name}, from "
         "every target, as its page arrives (tagged with its target)."
@@ -219,10 +215,12 @@ def _params_arg(op: OperationIR) -> str:
     return "kwargs" if op.request_type is not None else "{}"
 
 
-def _qualified(expr: TypeExpr, local_names: set[str]) -> TypeExpr:
-    """``expr`` with each name of ``local_names`` written as ``type_defs.<name>``."""
-    name = _local(expr.name) if expr.name in local_names else expr.name
-    args = tuple(_qualified(arg, local_names) for arg in expr.args)
+def _qualified(expr: TypeExpr) -> TypeExpr:
+    """``expr`` with each name ``type_defs`` holds (the service's TypedDicts and the
+    shared types it re-exports) written as ``type_defs.<name>``."""
+    held = expr.local or expr.name in SHARED_TYPES
+    name = _local(expr.name) if held else expr.name
+    args = tuple(_qualified(arg) for arg in expr.args)
     return dataclasses.replace(expr, name=name, args=args)
 
 
@@ -319,7 +317,6 @@ def _render_client(service: ServiceIR, common: dict[str, Any]) -> str:
         if paginator.item_type is not None:
             item_names |= paginator.item_type.names()
     literal_names = {lit.name for lit in service.literals}
-    local_names = item_names - _BUILTIN_NAMES - literal_names - {"datetime"}
     has_iter = any(p.iter_method is not None for p in service.paginators)
     class_doc = service.summary or service.full_name
     return _template("client.py.jinja2").render(
@@ -337,32 +334,23 @@ def _render_client(service: ServiceIR, common: dict[str, Any]) -> str:
         class_literal=py_string(service.class_name),
         class_doc=docstring(docs.docstring_body(class_doc, indent=4), indent=4),
         service_literal=py_string(service.service_name),
-        methods=_methods(service, local_names),
+        methods=_methods(service),
     )
 
 
-# Names a response's element type may use that need no import.
-_BUILTIN_NAMES = frozenset({"bool", "bytes", "dict", "float", "int", "list", "str"})
-
-
-def _methods(service: ServiceIR, local_names: set[str]) -> list[str]:
+def _methods(service: ServiceIR) -> list[str]:
     """The class body: operations, then paginate_, iter_ and wait_ methods."""
     methods = [render_method(op) for op in service.operations]
     methods += [render_paginate_method(p) for p in service.paginators]
     methods += [
-        render_iter_method(p, local_names)
-        for p in service.paginators
-        if p.iter_method is not None
+        render_iter_method(p) for p in service.paginators if p.iter_method is not None
     ]
     methods += [render_wait_method(w) for w in service.waiters]
     return methods
 
 
 def _render_type_defs(service: ServiceIR, common: dict[str, Any]) -> str:
-    used: set[str] = set()
-    for td in service.typed_dicts:
-        for f in td.fields:
-            used |= f.type.names()
+    used: set[str] = set().union(*(td.names() for td in service.typed_dicts))
     literal_names = sorted(lit.name for lit in service.literals)
     shared = sorted(SHARED_REEXPORTS | (used & SHARED_TYPES))
     # What `from .type_defs import *` and pyright's public surface see: the
@@ -412,10 +400,7 @@ def dependency_order(typed_dicts: Iterable[TypedDictIR]) -> list[TypedDictIR]:
 
 
 def _used_typed_dicts(td: TypedDictIR, by_name: dict[str, TypedDictIR]) -> list[str]:
-    used: set[str] = set()
-    for f in td.fields:
-        used |= f.type.names()
-    return sorted(used & by_name.keys() - {td.name})
+    return sorted(td.names() & by_name.keys() - {td.name})
 
 
 # Every type_defs re-exports these, as boto3-stubs' type_defs modules do.
