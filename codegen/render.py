@@ -68,7 +68,7 @@ def _snippet(
 
 def render_typed_dict(td: TypedDictIR) -> dict[str, Any]:
     """The TypedDict's code, and whether it uses the class syntax."""
-    referenced = _ANNOTATION_NAMES | td.names()
+    referenced = td.names() | _ANNOTATION_NAMES
     class_syntax = all(_is_plain_key(f.key, referenced) for f in td.fields)
     if class_syntax:
         fields = [
