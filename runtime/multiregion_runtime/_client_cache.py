@@ -42,6 +42,7 @@ from botocore.client import BaseClient
 from botocore.config import Config
 
 from ._credentials import SHARED_COMPONENTS, session_for
+from ._deadline import install as install_deadline
 from ._ratelimit import attach_rate_limiter
 from ._targets import Target
 
@@ -243,10 +244,6 @@ class SharedClients:
 
     # --- clients ---------------------------------------------------------------
 
-    def cached(self, key: ClientKey) -> BaseClient | None:
-        """The client for ``key`` if it is in the cache (marks it recently used)."""
-        return self._get(self._clients, key)
-
     def client(
         self,
         key: ClientKey,
@@ -333,6 +330,7 @@ def _create_client(
     with _gc_paused():
         client: BaseClient = session.client(service, **kwargs)  # type: ignore[call-overload]
     attach_rate_limiter(client, target)
+    install_deadline(client)  # it obeys the deadline of the thread calling it
     return client
 
 
@@ -456,10 +454,6 @@ class ClientCache:
             target.endpoint_url,
             self._config_key,
         )
-
-    def cached(self, service: str, target: Target) -> BaseClient | None:
-        """The client already made for ``target``, if any (never creates one)."""
-        return self._shared.cached(self.key(service, target))
 
     def client(self, service: str, target: Target) -> BaseClient:
         key = self.key(service, target)

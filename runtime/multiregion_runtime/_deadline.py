@@ -17,7 +17,6 @@ import functools
 import math
 import threading
 import time
-import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -125,26 +124,18 @@ def check_timeout(name: str, value: float | None) -> None:
 
 # --- botocore handlers -----------------------------------------------------------
 
-_installed: weakref.WeakSet[BaseClient] = weakref.WeakSet()
-_install_lock = threading.Lock()
-
 
 def install(client: BaseClient) -> None:
-    """Make ``client`` obey the deadline of the thread that calls it (once per client)."""
-    if client in _installed:
-        return
-    with _install_lock:
-        if client in _installed:
-            return
-        events = client.meta.events
-        events.register_first(
-            "before-send", _refuse_past_deadline, unique_id="multiregion-deadline"
-        )
-        _cap_retry_delay(client)
-        from ._timeouts import cap_attempt_timeouts  # here, not on top: see there
+    """Make ``client`` obey the deadline of the thread that calls it: done once, when
+    the client is made (``_client_cache``, ``_credentials``)."""
+    events = client.meta.events
+    events.register_first(
+        "before-send", _refuse_past_deadline, unique_id="multiregion-deadline"
+    )
+    _cap_retry_delay(client)
+    from ._timeouts import cap_attempt_timeouts  # here, not on top: see there
 
-        cap_attempt_timeouts(client)
-        _installed.add(client)
+    cap_attempt_timeouts(client)
 
 
 def _refuse_past_deadline(**_: Any) -> None:

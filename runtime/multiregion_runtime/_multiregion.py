@@ -219,9 +219,7 @@ class MultiRegionClient:
 
     def client_for(self, target: Target) -> BaseClient:
         """The boto3 client that calls go through for ``target`` (cached)."""
-        client = self._clients.client(self.service_name, target)
-        _deadline.install(client)  # it obeys the deadline of the thread calling it
-        return client
+        return self._clients.client(self.service_name, target)
 
     def _call(
         self, operation_name: str, params: Mapping[str, Any]
