@@ -211,12 +211,15 @@ def _timed_out(timeout: float | None) -> Outcome[Any]:
     return Outcome(None, error, timeout or 0.0)
 
 
+# One per process: botocore's factory builds a service's classes once and caches them.
+_EXCEPTIONS = ClientExceptionsFactory()
+
+
 def _exception_classes(model: ServiceModel) -> Callable[[str], type[ClientError]]:
     """Error code -> botocore's modeled exception class, as the service's client has."""
-    factory = ClientExceptionsFactory()
 
     def of(code: str) -> type[ClientError]:
-        exceptions = factory.create_client_exceptions(model)
+        exceptions = _EXCEPTIONS.create_client_exceptions(model)
         found: type[ClientError] = exceptions.from_code(code)  # type: ignore[assignment]  # stubs say an instance
         return found
 
