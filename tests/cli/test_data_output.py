@@ -172,6 +172,12 @@ def test_arrow_file_has_one_row_per_target_without_paginate(
             ["--output", "arrow", "--out", "x", "--paginate", "--resume"],
             "--resume needs --output parquet or duckdb",
         ),
+        (
+            ["--output", "parquet", "--out", "x", "--starting-token", "t"],
+            "--starting-token does not apply to --output parquet",
+        ),
+        # Before planning, which would ask Organizations (nothing listens at the URL).
+        (["--organization", "--out", "x.parquet"], "--out needs --output parquet"),
     ],
 )
 def test_bad_data_options_fail_before_anything_is_sent(
@@ -182,4 +188,17 @@ def test_bad_data_options_fail_before_anything_is_sent(
     done = cli("logs", "describe-log-groups", *args, url=url, cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     assert message in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_resume_needs_an_operation_whose_pages_list_items(tmp_path: Path) -> None:
+    done = cli(
+        *("apigateway", "get-usage", "--usage-plan-id", "p"),
+        *("--start-date", "2026-01-01", "--end-date", "2026-01-02"),
+        *("--output", "parquet", "--out", "x", "--resume"),
+        url=f"http://127.0.0.1:{free_port()}",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "--resume needs an operation whose pages list items; GetUsage" in done.stderr
     assert list(tmp_path.iterdir()) == []

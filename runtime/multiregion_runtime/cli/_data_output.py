@@ -23,8 +23,10 @@ DATA_FORMATS = ("parquet", "arrow", "duckdb")
 _DATA_ONLY = ("--out", "--table", "--append", "--resume")
 
 
-def check_data_options(line: CommandLine, fmt: str, paginate: bool) -> None:
-    """Every mistake in the data options, before anything is sent."""
+def check_data_options(
+    line: CommandLine, fmt: str, paginate: bool, service: str, operation: str
+) -> None:
+    """Every mistake in the data options, before anything is sent (or planned)."""
     if fmt not in DATA_FORMATS:
         given = [name for name in _DATA_ONLY if name in line.options]
         if given:
@@ -47,6 +49,16 @@ def check_data_options(line: CommandLine, fmt: str, paginate: bool) -> None:
             )
         if line.value("--max-items") is not None:
             raise UsageError("--resume cannot be combined with --max-items")
+        if operation not in _schema.service_data(service)["items"]:
+            raise UsageError(
+                f"--resume needs an operation whose pages list items; {operation}'s "
+                "do not (its rows are one per target)"
+            )
+    if paginate and line.value("--starting-token") is not None:
+        raise UsageError(
+            f"--starting-token does not apply to --output {fmt}: --resume continues "
+            "a stopped run from the tokens it kept"
+        )
     _import_data_packages()
 
 
@@ -67,6 +79,7 @@ def write_data(
     params: dict[str, Any],
     paginate: bool,
     max_items: int | None,
+    page_size: int | None,
 ) -> TargetResults[Any]:
     """Run the call and write its rows to ``--out``; the per-target results."""
     fmt = line.value("--output")
@@ -76,10 +89,14 @@ def write_data(
         sink = _sink(line, fmt, out, operation_name, stack)
         items_data = _schema.service_data(services.service_name)["items"]
         if paginate and operation_name in items_data:
-            items = services.items(operation_name, max_items=max_items, **params)
+            items = services.items(
+                operation_name, max_items=max_items, page_size=page_size, **params
+            )
             return _data.write_items(items, sink, line.flag("--resume"))
         if paginate:
-            results = services.paginate(operation_name, max_items=max_items, **params)
+            results = services.paginate(
+                operation_name, max_items=max_items, page_size=page_size, **params
+            )
         else:
             results = services.call(operation_name, **params)
         _data.write_table(results.to_arrow(), sink)

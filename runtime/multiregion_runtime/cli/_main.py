@@ -188,13 +188,13 @@ def _run(
     if not line.flag("--no-sign-request"):  # else no credentials are loaded at all
         for source in [base, *_known_profiles(base, profiles)]:
             console.learn_credentials(source)
+    check_data_options(line, fmt, paging.enabled, model.service_name, operation.name)
     # Planning may ask AWS (the organization): the checks above come first.
     plan = _plan(line, model.service_name, base, profiles, verify, console)
     services = _dynamic_service(line, model, base, plan, verify)
     tokens = starting_tokens(paging.starting_tokens, services.targets)
     tracker = Tracker(services.targets if not tokens else tuple(tokens))
     services = services.with_options(on_result=tracker.record)
-    check_data_options(line, fmt, paging.enabled)
     if line.value("--out") is not None:  # parquet, arrow, duckdb: rows to a file
         data_services = services
 
@@ -206,6 +206,7 @@ def _run(
                 params,
                 paging.enabled,
                 paging.max_items,
+                paging.page_size,
             )
 
         return _call_and_report(line, write, tracker, None, console, paging, config)
