@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import boto3
@@ -10,10 +9,6 @@ import pytest
 from botocore.exceptions import ParamValidationError
 
 from multiregion import DynamicService, Target
-
-if sys.version_info < (3, 11):
-    pass
-
 from tests.helpers import THREE, count_calls
 
 

@@ -38,6 +38,7 @@ def test_wait_returns_when_all_are_done() -> None:
     thread = threading.Thread(target=finish)
     thread.start()
     wait(futures, timeout=10)
+    assert all(f.done() for f in futures)  # before join: wait itself waited
     thread.join()
     assert [f.result() for f in futures] == [0, 1, 2]
 

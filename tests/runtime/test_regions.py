@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import logging
-import sys
 
 import boto3
 import pytest
 
 from multiregion import DynamicService, Target
-
-if sys.version_info < (3, 11):
-    pass
-
 from tests.helpers import THREE, count_calls
 
 
