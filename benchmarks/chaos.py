@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
 import sys
 import threading
 import time
@@ -24,6 +23,7 @@ from typing import Any
 
 import boto3
 
+from benchmarks.endpoint_process import EndpointProcess
 from multiregion import DynamicService, Target, TargetResults
 from multiregion_runtime import _executor
 
@@ -47,41 +47,19 @@ SERVER_FAULTS = [
 REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2", "sa-east-1", "ca-central-1"]
 
 
-class FaultProcess:
-    """The fault endpoint in its own process (its CPU off this one's GIL)."""
-
-    def __init__(self) -> None:
-        args = [arg for fault in SERVER_FAULTS for arg in ("--fault", fault)]
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.faultserver", *args],
-            cwd=REPO,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-        )
-        assert self.proc.stdout is not None
-        words = self.proc.stdout.readline().decode().split()
-        if len(words) != 3 or words[0] != "LISTENING":
-            self.stop()
-            raise RuntimeError(f"fault endpoint did not start: {words!r}")
-        self.url = f"http://{words[1]}:{words[2]}"
-
-    def stop(self) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.close()  # it stops when its stdin closes
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
 def chaos_targets(url: str) -> list[Target]:
+    """204 accounts x 5 regions, as a sweep's targets are: each (account, region) has
+    its own rate-limit bucket, as AWS throttles them. (All in one account, the
+    client-side limit for SQS, 50 at once then 10/s per region, would bound the run,
+    not the faults.)"""
     targets = []
     for i in range(TARGETS):
         kind = next((k for n, r, k in FAULT_RULES if i % n == r), "ok")
         region = REGIONS[i % len(REGIONS)]
+        account = f"{i // len(REGIONS):012d}"
+        url_i, label = f"{url}/{kind}-{i}", f"{kind}-{i}"
         targets.append(
-            Target(region=region, endpoint_url=f"{url}/{kind}-{i}", label=f"{kind}-{i}")
+            Target(region=region, endpoint_url=url_i, label=label, account_id=account)
         )
     return targets
 
@@ -143,7 +121,9 @@ def healthy_values(results: TargetResults[Any]) -> dict[str, Any]:
 
 
 def run() -> list[dict[str, Any]]:
-    server = FaultProcess()
+    faults = [arg for fault in SERVER_FAULTS for arg in ("--fault", fault)]
+    server = EndpointProcess(*faults, max_seconds=None, module="tests.faultserver")
+    server.start()
     try:
         session = boto3.Session(
             aws_access_key_id="AKIACHAOS",

@@ -24,8 +24,17 @@ class EndpointProcess:
     so even a crashed parent cannot leave it running.
     """
 
-    def __init__(self, *args: str, max_seconds: float = 600.0) -> None:
-        self.args = [*args, "--max-seconds", str(max_seconds)]
+    def __init__(
+        self,
+        *args: str,
+        max_seconds: float | None = 600.0,
+        module: str = "benchmarks.endpoint",
+    ) -> None:
+        """``module``: the server to run (``tests.faultserver`` for the chaos run,
+        which takes no ``--max-seconds``: pass None)."""
+        budget = [] if max_seconds is None else ["--max-seconds", str(max_seconds)]
+        self.args = [*args, *budget]
+        self.module = module
         self.proc: subprocess.Popen[bytes] | None = None
         self.port = 0
 
@@ -34,7 +43,7 @@ class EndpointProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> EndpointProcess:
-        command = [sys.executable, "-m", "benchmarks.endpoint", *self.args]
+        command = [sys.executable, "-m", self.module, *self.args]
         self.proc = subprocess.Popen(
             command, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )

@@ -18,7 +18,6 @@ import json
 import multiprocessing
 import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ from botocore.config import Config
 from benchmarks.approaches import call_safely
 from benchmarks.endpoint_process import EndpointProcess
 from benchmarks.regions import all_regions
+from benchmarks.scenarios import run_worker
 from benchmarks.worker import is_ok
 
 REPO = Path(__file__).resolve().parent.parent
@@ -295,7 +295,7 @@ def scenario_executors(quick: bool, env: dict[str, str]) -> dict[str, Any]:
     ):
         assert endpoint.proc is not None
         for approach in APPROACHES:
-            progress(f"6. executors: {approach} ({n} targets)")
+            progress(f"9. executors: {approach} ({n} targets)")
             spec = {
                 "approach": approach,
                 "n": n,
@@ -303,23 +303,10 @@ def scenario_executors(quick: bool, env: dict[str, str]) -> dict[str, Any]:
                 "processes": PROCESSES,
                 "endpoint_pid": endpoint.proc.pid,
             }
-            found[approach] = run_measure(spec, env, endpoint.url)
+            found[approach] = run_worker(
+                spec, env, endpoint.url, timeout=1800, module="benchmarks.executors"
+            )
     return found
-
-
-def run_measure(spec: dict[str, Any], env: dict[str, str], url: str) -> Any:
-    command = [sys.executable, "-m", "benchmarks.executors", json.dumps(spec)]
-    done = subprocess.run(
-        command,
-        cwd=REPO,
-        env={**env, "AWS_ENDPOINT_URL": url},
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"{spec['approach']} failed: {done.stderr[-2000:]}")
-    return json.loads(done.stdout)
 
 
 # --- the report's section --------------------------------------------------------------

@@ -30,7 +30,7 @@ class Report:
     cpu: dict[str, Any] | None = None
     static: dict[str, Any] | None = None
     fleet: dict[str, Any] | None = None  # scenarios 6d and 7 (issue 13)
-    executors: dict[str, Any] | None = None  # scenario 6 (benchmarks.executors)
+    executors: dict[str, Any] | None = None  # scenario 9 (benchmarks.executors)
 
 
 @dataclass(frozen=True)
@@ -386,10 +386,11 @@ def sections(text: str) -> list[str]:
     return [m.group(0) for m in _SECTION.finditer(text)]
 
 
-def write_section(text: str, results: Path = HERE / "RESULTS.md") -> None:
-    """Put ``text``, which starts with ``<!-- name:begin -->`` and ends with
-    ``<!-- name:end -->``, in place of the section of that name, or at the end."""
-    begin, end = text.strip().splitlines()[0], text.strip().splitlines()[-1]
+def write_section(name: str, body: str, results: Path = HERE / "RESULTS.md") -> None:
+    """``body`` between ``<!-- name:begin -->`` and ``<!-- name:end -->``, in place of
+    the section of that name, or at the end."""
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    text = f"{begin}\n{body.strip()}\n{end}\n"
     old = results.read_text(encoding="utf-8") if results.exists() else ""
     if begin in old and end in old:
         before, rest = old.split(begin, 1)

@@ -130,10 +130,15 @@ def worker_environment() -> Iterator[dict[str, str]]:
 
 
 def run_worker(
-    spec: dict[str, Any], env: dict[str, str], endpoint: str, timeout: float = 300
+    spec: dict[str, Any],
+    env: dict[str, str],
+    endpoint: str,
+    timeout: float = 300,
+    module: str = "benchmarks.worker",
 ) -> Any:
-    """Run one measurement in a fresh process; its JSON result."""
-    command = [sys.executable, "-m", "benchmarks.worker", json.dumps(spec)]
+    """Run one measurement (``python -m module spec``) in a fresh process; its JSON
+    result."""
+    command = [sys.executable, "-m", module, json.dumps(spec)]
     proc = subprocess.run(
         command,
         cwd=REPO,

@@ -24,12 +24,14 @@ from benchmarks.report import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# The versions measured in RESULTS.md; mypy, boto3 and the stubs as constraints-dev.
-MYPY = "mypy==2.4.1"
-BOTO3 = ["boto3==1.43.11", "botocore==1.43.11"]
+# mypy, boto3 and the stubs as constraints-dev.txt pins them; types-boto3's packages,
+# which it does not list, as measured in RESULTS.md.
+CONSTRAINTS = ROOT / "constraints-dev.txt"
+MYPY = "mypy"
+BOTO3 = ["boto3", "botocore"]
 TYPES_BOTO3 = ["types-boto3-ec2==1.43.118", "types-boto3-sqs==1.43.0"]
-STUBS_OURS = ["boto3-stubs==1.43.11", "botocore-stubs==1.43.126"]
-STUBS_THEIRS = ["types-boto3==1.43.123", "botocore-stubs==1.43.126"]
+STUBS_OURS = ["boto3-stubs", "botocore-stubs"]
+STUBS_THEIRS = ["types-boto3==1.43.123", "botocore-stubs"]
 
 OURS = """\
 from multiregion.ec2 import MultiRegionEC2
@@ -87,6 +89,7 @@ def queue_urls() -> list[str]:
 def venv(path: Path, packages: list[str]) -> Path:
     subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
     pip = [str(path / "bin" / "python"), "-m", "pip", "install", "-q"]
+    pip += ["-c", str(CONSTRAINTS)]
     subprocess.run(pip + packages, check=True)
     return path / "bin" / "mypy"
 
@@ -142,9 +145,7 @@ def main() -> int:
     lines = report(runs, args.with_stubs)
     print("\n".join(lines))
     name = "typing-stubs" if args.with_stubs else "typing"
-    write_section(
-        "\n".join([f"<!-- {name}:begin -->", *lines, f"<!-- {name}:end -->"]) + "\n"
-    )
+    write_section(name, "\n".join(lines))
     return 0
 
 

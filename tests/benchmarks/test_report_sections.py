@@ -14,9 +14,9 @@ def section(name: str, body: str) -> str:
 def test_a_section_is_added_then_replaced_in_place(tmp_path: Path) -> None:
     results = tmp_path / "RESULTS.md"
     results.write_text("# Benchmark results\n\ntables\n", encoding="utf-8")
-    write_section(section("data", "first"), results)
-    write_section(section("typing-stubs", "mypy"), results)
-    write_section(section("data", "second"), results)
+    write_section("data", "first", results)
+    write_section("typing-stubs", "mypy", results)
+    write_section("data", "second", results)
     text = results.read_text(encoding="utf-8")
     assert text.startswith("# Benchmark results\n\ntables\n")
     assert "first" not in text and text.count("<!-- data:begin -->") == 1
