@@ -22,6 +22,7 @@ from botocore.errorfactory import ClientExceptionsFactory
 from botocore.exceptions import ClientError
 from botocore.model import ServiceModel
 
+from ._deadline import Deadline
 from ._executor import Outcome
 from ._results import TargetResult, TargetResults
 from ._targets import Target
@@ -181,7 +182,7 @@ def run_remote(
     model: ServiceModel,
     finish: Callable[[Target, Outcome[Any]], TargetResult[Any]],
     max_workers: int | None,
-    timeout: float | None,
+    deadline: Deadline,
 ) -> TargetResults[Any]:
     """Run ``work`` on ``executor``; ``finish`` makes (and reports) each TargetResult.
 
@@ -191,7 +192,7 @@ def run_remote(
     exceptions = _exception_classes(model)
     results: list[TargetResult[Any] | None] = [None] * len(targets)
     for index, packed in executor.stream(
-        work.sendable(), targets, max_workers, timeout
+        work.sendable(), targets, max_workers, deadline.left()
     ):
         if results[index] is not None:
             continue  # a retried chunk may answer for a target twice: the first wins
@@ -200,15 +201,12 @@ def run_remote(
         if work.on_page is not None and value is not None:
             work.on_page(target, None, value)  # type: ignore[arg-type]  # no client here
         results[index] = finish(target, Outcome(value, error, elapsed))
+    # No answer by the deadline: labelled as the threads label work in flight.
+    missing = Outcome[Any](None, deadline.error(), deadline.seconds)
     return TargetResults(
-        result if result is not None else finish(target, _timed_out(timeout))
+        result if result is not None else finish(target, missing)
         for target, result in zip(targets, results, strict=True)
     )
-
-
-def _timed_out(timeout: float | None) -> Outcome[Any]:
-    error = TimeoutError(f"no answer within the timeout of {timeout} s")
-    return Outcome(None, error, timeout or 0.0)
 
 
 # One per process: botocore's factory builds a service's classes once and caches them.

@@ -368,7 +368,7 @@ class MultiRegionClient:
                 self._model,
                 finish,
                 options.max_workers,
-                deadline.left(),
+                deadline,
             )
 
         def task(target: Target) -> TargetResult[Any]:

@@ -441,7 +441,9 @@ def attach_rate_limiter(client: BaseClient, target: Target) -> None:
             stats.attempts += 1
             stats.waited += waited
 
-    def after_attempt(parsed_response: Any, context: Any, **_: Any) -> None:
+    def after_attempt(
+        parsed_response: Any, context: Any, exception: Any = None, **_: Any
+    ) -> None:
         code = None
         if isinstance(parsed_response, dict):
             code = parsed_response.get("Error", {}).get("Code")
@@ -453,7 +455,7 @@ def attach_rate_limiter(client: BaseClient, target: Target) -> None:
         if bucket is not None:
             if throttled:
                 bucket.throttled()
-            elif code is None:
+            elif code is None and exception is None:  # a reset is not a success
                 bucket.succeeded()
 
     events.register("before-parameter-build", classify)

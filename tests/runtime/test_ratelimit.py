@@ -28,6 +28,7 @@ from multiregion_runtime._ratelimit import (
     parse_rate_limit,
     rate_limits,
 )
+from tests.helpers import free_port
 
 
 class FrozenClock:
@@ -258,3 +259,27 @@ def test_who_is_limited_is_the_account_and_never_shows_a_key() -> None:
     )
     with_account = Target("eu-west-1", credentials=keys, account_id="123456789012")
     assert _ratelimit.limiter_identity(with_account) == "123456789012"
+
+
+def test_an_attempt_that_gets_no_answer_does_not_restore_the_rate(
+    clock: FrozenClock,
+) -> None:
+    limit = RateLimit(5, 1)
+    bucket = _ratelimit.shared_limiter().bucket(
+        ("4", "eu-west-1", "sqs", "non-mutating"), limit
+    )
+    bucket.throttled()
+    slowed = bucket.rate
+    nobody = f"http://127.0.0.1:{free_port()}"  # every attempt: connection refused
+    target = Target("eu-west-1", account_id="4", endpoint_url=nobody, label="t")
+    session = boto3.Session(
+        aws_access_key_id="AKIANOANSWER00000001",
+        aws_secret_access_key="not-a-secret",
+        region_name="eu-west-1",
+    )
+    sqs = DynamicService(
+        "sqs", targets=[target], session=session, rate_limits={"sqs": limit}
+    )
+    (result,) = sqs.list_queues()
+    assert not result.ok and result.attempts >= 1
+    assert bucket.rate == slowed
