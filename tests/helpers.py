@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,26 @@ THREE = ["us-east-1", "eu-west-1", "ap-southeast-2"]
 
 FAKE_KEY_ID = "AKIAFAKEKEYID0000001"
 FAKE_SECRET = "fake-secret-DO-NOT-PRINT-0123456789"
+
+
+def run_cli(
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """``python -m multiregion_runtime args...`` (``env`` over this one's); no output
+    may hold FAKE_SECRET."""
+    done = subprocess.run(
+        [sys.executable, "-m", "multiregion_runtime", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+    )
+    assert FAKE_SECRET not in done.stdout + done.stderr
+    return done
 
 
 def free_port() -> int:

@@ -22,7 +22,7 @@ import boto3
 import pytest
 
 from multiregion import DynamicService, Target
-from tests.helpers import FAKE_KEY_ID, FAKE_SECRET, moto_in_process
+from tests.helpers import FAKE_KEY_ID, FAKE_SECRET, moto_in_process, run_cli
 
 THREE = ["us-east-1", "eu-west-1", "ap-southeast-2"]
 
@@ -57,18 +57,8 @@ def cli(
     *args: str, url: str | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run `multiregion args...` (at ``url``); no output may hold the secret key."""
-    command = [sys.executable, "-m", "multiregion_runtime", *args]
-    if url is not None:
-        command += ["--endpoint-url", url]
-    done = subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **(env or {})},
-    )
-    assert FAKE_SECRET not in done.stdout + done.stderr
-    return done
+    at = [] if url is None else ["--endpoint-url", url]
+    return run_cli(*args, *at, env=env)
 
 
 def library(url: str, regions: list[str], service: str = "sqs") -> DynamicService:

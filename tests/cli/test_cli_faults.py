@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.faultserver import Fault, FaultServer
+from tests.helpers import run_cli
 
 
 @pytest.fixture(scope="module")
@@ -21,13 +22,7 @@ def server() -> Iterator[FaultServer]:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "multiregion_runtime", *args, "--no-progress"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=dict(os.environ),
-    )
+    return run_cli(*args, "--no-progress")
 
 
 @pytest.mark.parametrize(

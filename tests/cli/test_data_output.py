@@ -3,9 +3,7 @@ queried, against a moto server on loopback."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.helpers import FAKE_SECRET, free_port, moto_in_process
+from tests.helpers import free_port, moto_in_process, run_cli
 
 REGIONS = ["us-east-1", "eu-west-1"]
 RUNNING = {"us-east-1": 3, "eu-west-1": 2}
@@ -58,18 +56,8 @@ def server() -> Iterator[str]:
 def cli(
     *args: str, url: str, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "multiregion_runtime", *args]
-    command += ["--regions", *REGIONS, "--endpoint-url", url, "--no-progress"]
-    done = subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=dict(os.environ),
-        cwd=cwd,
-    )
-    assert FAKE_SECRET not in done.stdout + done.stderr
-    return done
+    at = ["--regions", *REGIONS, "--endpoint-url", url, "--no-progress"]
+    return run_cli(*args, *at, cwd=cwd, timeout=120)
 
 
 def test_duckdb_query_over_a_cli_written_file(server: str, tmp_path: Path) -> None:

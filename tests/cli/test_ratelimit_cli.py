@@ -2,21 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 from benchmarks.endpoint_process import EndpointProcess
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "multiregion_runtime", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=dict(os.environ),
-    )
+from tests.helpers import run_cli as cli
 
 
 def test_summary_counts_requests_and_throttles() -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import contextlib
 import json
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
+
+from tests.helpers import run_cli
 
 from ..helpers import FAKE_KEY_ID, FAKE_SECRET, moto_process
 
@@ -32,10 +33,7 @@ def moto() -> Iterator[str]:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "multiregion_runtime", *args]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
-    assert FAKE_SECRET not in done.stdout + done.stderr
-    return done
+    return run_cli(*args, timeout=120)
 
 
 def rows(done: subprocess.CompletedProcess[str]) -> list[object]:

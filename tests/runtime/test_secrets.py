@@ -4,8 +4,6 @@ token, walked through every output path of the library and the command line."""
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
 import sys
 import traceback
 from collections.abc import Iterator
@@ -14,7 +12,7 @@ import pytest
 
 from multiregion import DynamicService, StaticCredentials, Target, TargetResults
 from tests.faultserver import Fault, FaultServer
-from tests.helpers import free_port
+from tests.helpers import free_port, run_cli
 
 if sys.version_info < (3, 11):
     from exceptiongroup import ExceptionGroup
@@ -50,13 +48,7 @@ def library_texts(results: TargetResults[object]) -> Iterator[str]:
 
 
 def cli_texts(args: list[str], env: dict[str, str]) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "multiregion_runtime", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **env},
-    )
+    done = run_cli(*args, env=env)
     assert done.returncode == 1, done.stderr  # the failures were reported
     return done.stdout + done.stderr
 
