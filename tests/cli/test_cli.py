@@ -22,9 +22,7 @@ import boto3
 import pytest
 
 from multiregion import DynamicService, Target
-from tests.helpers import FAKE_KEY_ID, FAKE_SECRET, moto_in_process, run_cli
-
-THREE = ["us-east-1", "eu-west-1", "ap-southeast-2"]
+from tests.helpers import FAKE_KEY_ID, FAKE_SECRET, THREE, moto_in_process, run_cli
 
 
 @pytest.fixture(scope="module")

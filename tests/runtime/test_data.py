@@ -26,9 +26,8 @@ from multiregion.sqs import MultiRegionSQS
 from multiregion.sts import MultiRegionSTS
 from multiregion_runtime import _schema
 from multiregion_runtime._data import items_schema, results_schema
-from tests.helpers import FAKE_KEY_ID, FAKE_SECRET, free_port
+from tests.helpers import FAKE_KEY_ID, FAKE_SECRET, ROOT, THREE, free_port
 
-REPO = Path(__file__).resolve().parents[2]
 REGIONS = ["us-east-1", "eu-west-1"]
 UTC_US = pa.timestamp("us", tz="UTC")
 
@@ -264,7 +263,7 @@ def test_a_million_items_stream_into_parquet_in_bounded_memory(tmp_path: Path) -
             + ["--regions", ",".join(regions), "--out", str(out)],
             capture_output=True,
             text=True,
-            cwd=REPO,
+            cwd=ROOT,
             timeout=600,
         )
     assert run.returncode == 0, run.stderr[-3000:]
@@ -277,7 +276,6 @@ def test_a_million_items_stream_into_parquet_in_bounded_memory(tmp_path: Path) -
 
 # -- kill and resume ---------------------------------------------------------------------
 
-RESUME_REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
 GROUPS_PER_REGION = 40
 # Run in a subprocess: a checkpoint every 3 rows and pages of 1 item, so that a kill
 # at a random moment lands anywhere: in a fetch, a write, a journal line, a commit.
@@ -303,12 +301,11 @@ else:
 
 def _start_run(url: str, way: str, out: Path) -> subprocess.Popen[str]:
     process = subprocess.Popen(
-        [sys.executable, "-c", RESUMABLE_RUN, url, way, str(out)]
-        + [",".join(RESUME_REGIONS)],
+        [sys.executable, "-c", RESUMABLE_RUN, url, way, str(out)] + [",".join(THREE)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        cwd=REPO,
+        cwd=ROOT,
     )
     assert process.stdout is not None
     assert process.stdout.readline().strip() == "started", process.stderr
@@ -336,7 +333,7 @@ def test_a_run_killed_at_random_moments_resumes_to_exactly_the_same_rows(
     import random
     import time
 
-    for region in RESUME_REGIONS:
+    for region in THREE:
         logs = boto3.client("logs", region_name=region, endpoint_url=moto_server)
         for i in range(GROUPS_PER_REGION):
             logs.create_log_group(logGroupName=f"{way}-{i:03d}-{region}")
@@ -348,7 +345,7 @@ def test_a_run_killed_at_random_moments_resumes_to_exactly_the_same_rows(
     # machine and a slow one alike.
     whole_run = time.monotonic() - began
     expected = _rows(way, whole)
-    assert len(expected) == len(RESUME_REGIONS) * GROUPS_PER_REGION
+    assert len(expected) == len(THREE) * GROUPS_PER_REGION
 
     seed = random.randrange(1 << 30)
     chance = random.Random(seed)

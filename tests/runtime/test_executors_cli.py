@@ -11,11 +11,9 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tests.helpers import run_cli
+from tests.helpers import THREE, run_cli
 
 from ..helpers import FAKE_KEY_ID, FAKE_SECRET, moto_process
-
-REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +21,7 @@ def moto() -> Iterator[str]:
     """A moto server with a queue per region and 7 log groups to page through."""
     with moto_process() as url:
         seeding = boto3.Session(aws_access_key_id="AKIASEED", aws_secret_access_key="s")
-        for region in REGIONS:
+        for region in THREE:
             sqs = seeding.client("sqs", region, endpoint_url=url)
             sqs.create_queue(QueueName=f"orders-{region}")
         logs = seeding.client("logs", "eu-west-1", endpoint_url=url)
@@ -61,7 +59,7 @@ def scheduler(folder: Path) -> Iterator[str]:
 @pytest.mark.parametrize(
     "extra",
     [
-        ["--output", "jsonl", "--regions", *REGIONS],
+        ["--output", "jsonl", "--regions", *THREE],
         ["--output", "jsonl", "--regions", "eu-west-1", "--paginate", "--limit", "2"],
     ],
     ids=["call", "paginate"],
@@ -82,7 +80,7 @@ def test_a_dask_scheduler_address_prints_what_threads_print(
     moto: str, tmp_path: Path
 ) -> None:
     args = ["sqs", "list-queues", "--endpoint-url", moto, "--output", "jsonl"]
-    args += ["--regions", *REGIONS, "--query", "QueueUrls"]
+    args += ["--regions", *THREE, "--query", "QueueUrls"]
     on_threads = rows(cli(*args))
     with scheduler(tmp_path) as address:
         host_port = address.removeprefix("tcp://")

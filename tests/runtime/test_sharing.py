@@ -15,8 +15,7 @@ from botocore.config import Config
 from benchmarks.endpoint_process import EndpointProcess
 from multiregion import DynamicService, SharedClients, Target, shared_clients
 from multiregion_runtime import _client_cache
-
-THREE = ["us-east-1", "eu-west-1", "ap-southeast-2"]
+from tests.helpers import THREE
 
 
 @pytest.fixture
