@@ -25,7 +25,7 @@ import boto3
 
 from benchmarks.endpoint_process import EndpointProcess
 from multiregion import DynamicService, Target, TargetResults
-from multiregion_runtime import _executor
+from multiregion_runtime.engines import threads as _executor
 
 REPO = Path(__file__).resolve().parent.parent
 TARGETS = 1020

@@ -146,7 +146,7 @@ def measure_threads(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def measure_processes(spec: dict[str, Any]) -> dict[str, Any]:
-    from multiregion_runtime._process_pool import ProcessPool
+    from multiregion_runtime.engines.processes import ProcessPool
 
     pool = ProcessPool(spec["processes"])
     service = multiregion_service(spec["n"], executor=pool)
@@ -176,7 +176,7 @@ def dask_task_cost(client: Any, tasks: int, endpoint_pid: int) -> dict[str, floa
 def measure_dask(spec: dict[str, Any]) -> dict[str, Any]:
     from distributed import Client, LocalCluster
 
-    from multiregion_runtime._dask import DaskExecutor
+    from multiregion_runtime.engines.dask_cluster import DaskExecutor
 
     with (
         LocalCluster(  # type: ignore[no-untyped-call]

@@ -15,7 +15,7 @@ import json
 import time
 from typing import Any
 
-from multiregion_runtime import _schema
+from multiregion_runtime.data import schema as _schema
 
 _PY_SCALARS = {
     "s": "pa.string()",

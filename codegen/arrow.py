@@ -1,7 +1,7 @@
 """botocore output shapes -> the compact Arrow schema data of one service.
 
 The data is one JSON file per service, ``multiregion/_schemas/<service>.json``, that
-the runtime (``multiregion_runtime._schema``) reads and turns into pyarrow types only
+the runtime (``multiregion_runtime.data.schema``) reads and turns into pyarrow types only
 when a schema is asked for. A data file rather than generated Python: it is about a
 third of the size, needs no pyarrow import to load, and keeps recursive shapes as
 references, cut at run time (see benchmarks/RESULTS.md, "Arrow schema forms").

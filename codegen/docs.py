@@ -1,6 +1,6 @@
 """botocore's HTML documentation turned into clean, safely quoted docstring text.
 
-The HTML-to-text part is the runtime's (``multiregion_runtime._modeltext``), which the
+The HTML-to-text part is the runtime's (``multiregion_runtime.core.modeltext``), which the
 CLI's help uses too; it is re-exported here for codegen's modules.
 """
 
@@ -10,7 +10,7 @@ import re
 import textwrap
 from html.parser import HTMLParser
 
-from multiregion_runtime._modeltext import first_paragraph, paragraphs
+from multiregion_runtime.core.modeltext import first_paragraph, paragraphs
 
 __all__ = ["docstring_body", "first_paragraph", "paragraphs", "summary"]
 

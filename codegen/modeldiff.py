@@ -24,7 +24,7 @@ from botocore.model import (
     StructureShape,
 )
 
-from multiregion_runtime._modeltext import describe
+from multiregion_runtime.core.modeltext import describe
 
 
 class ServiceSummary(TypedDict):

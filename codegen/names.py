@@ -9,7 +9,7 @@ from botocore import xform_name
 from botocore.model import ServiceModel
 from botocore.utils import get_service_module_name
 
-from multiregion_runtime._modeltext import PAGINATE_KEYWORDS, WAIT_KEYWORDS
+from multiregion_runtime.core.modeltext import PAGINATE_KEYWORDS, WAIT_KEYWORDS
 
 # Public attributes of the runtime's MultiRegionClient (and of object); a generated
 # method with one of these names would shadow it. tests/test_codegen_names.py checks
@@ -31,7 +31,7 @@ RESERVED_METHOD_NAMES = frozenset(
 )
 
 # Keyword parameters of the generated paginate_ and wait_ methods (their one table is
-# multiregion_runtime._modeltext), beside the operation's own (**kwargs): a request
+# multiregion_runtime.core.modeltext), beside the operation's own (**kwargs): a request
 # key with one of these names would clash with them, so generation fails on one.
 PAGINATE_PARAMS = tuple(extra.name for extra in PAGINATE_KEYWORDS)
 WAIT_PARAMS = tuple(extra.name for extra in WAIT_KEYWORDS)

@@ -31,7 +31,7 @@ from codegen.pystyle import (
     render_type,
     split_type,
 )
-from multiregion_runtime._modeltext import (
+from multiregion_runtime.core.modeltext import (
     ITEMS_KEYWORDS,
     PAGINATE_KEYWORDS,
     WAIT_KEYWORDS,

@@ -297,7 +297,7 @@ def plan(project: Project, tmp: Path) -> Plan | None:
 
     python = fresh_venv(project, tmp / "venv", new_constraints)
     generated = tmp / "generated"
-    # codegen shares small helpers with the runtime (multiregion_runtime._modeltext),
+    # codegen shares small helpers with the runtime (multiregion_runtime.core.modeltext),
     # and the smoke test runs the new generated classes against the new botocore.
     put_on_path(python, project.import_roots(generated_at=generated))
     run([python, "-m", "codegen", "--out", str(generated)], cwd=project.root)

@@ -6,26 +6,28 @@ one hand-written list of public names.
 
 from typing import TYPE_CHECKING
 
-from ._client_cache import (
+from .clients.cache import (
     DEFAULT_MAX_CLIENTS,
     SharedClients,
     set_max_clients,
     shared_clients,
 )
-from ._dask import DaskExecutor
-from ._deadline import DEFAULT_TIMEOUT
-from ._distributed import Executor
-from ._dynamic import DynamicService
-from ._errors import (
+from .clients.ratelimit import RateLimit, RateLimiter, RateLimits, shared_limiter
+from .core.deadline import DEFAULT_TIMEOUT
+from .core.errors import (
     BotocoreTooOldError,
     CancelledError,
     DeadlineExceededError,
     FanOutError,
     NotStartedError,
 )
-from ._multiregion import CallOptions, MultiRegionClient
-from ._pagination import Item, Items
-from ._planning import (
+from .engines.base import Executor
+from .engines.dask_cluster import DaskExecutor
+from .engines.processes import ProcessPool
+from .engines.work import RemoteError, WorkerLostError
+from .fanout.client import CallOptions, MultiRegionClient
+from .fanout.dynamic import DynamicService
+from .planning import (
     OrganizationAccounts,
     PlanningError,
     TargetPlan,
@@ -36,13 +38,11 @@ from ._planning import (
     plan_targets,
     profile_targets,
 )
-from ._process_pool import ProcessPool
-from ._ratelimit import RateLimit, RateLimiter, RateLimits, shared_limiter
-from ._regions import ResolvedRegions, known_regions
-from ._results import TargetError, TargetResult, TargetResults
-from ._s3 import bucket_region, locate_buckets
-from ._targets import StaticCredentials, Target
-from ._work import RemoteError, WorkerLostError
+from .results.pagination import Item, Items
+from .results.results import TargetError, TargetResult, TargetResults
+from .targets.regions import ResolvedRegions, known_regions
+from .targets.s3 import bucket_region, locate_buckets
+from .targets.target import StaticCredentials, Target
 
 __version__ = "0.1.0"  # the one place the version is written (pyproject reads it)
 
@@ -54,35 +54,35 @@ else:
     from ._deprecated import __getattr__ as __getattr__
 
 __all__ = [
-    "DEFAULT_MAX_CLIENTS",
     "BotocoreTooOldError",
     "CallOptions",
     "CancelledError",
+    "DEFAULT_MAX_CLIENTS",
     "DEFAULT_TIMEOUT",
-    "DeadlineExceededError",
-    "FanOutError",
-    "NotStartedError",
     "DaskExecutor",
+    "DeadlineExceededError",
+    "DynamicService",
     "Executor",
+    "FanOutError",
     "Item",
     "Items",
     "MultiRegionClient",
+    "NotStartedError",
     "OrganizationAccounts",
     "PlanningError",
+    "ProcessPool",
     "RateLimit",
     "RateLimiter",
     "RateLimits",
-    "SharedClients",
-    "ProcessPool",
     "RemoteError",
-    "TargetResult",
-    "TargetResults",
     "ResolvedRegions",
-    "DynamicService",
+    "SharedClients",
     "StaticCredentials",
     "Target",
     "TargetError",
     "TargetPlan",
+    "TargetResult",
+    "TargetResults",
     "WorkerLostError",
     "account_targets",
     "bucket_region",

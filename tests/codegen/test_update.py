@@ -214,10 +214,11 @@ def template(
     shutil.copytree(ROOT / "codegen", root / "codegen", ignore=ignore)
     # codegen shares one small module with the runtime (botocore and the standard
     # library only); the rest of the runtime needs the real boto3, not this index's.
-    shared = root / "runtime" / "multiregion_runtime"
+    shared = root / "runtime" / "multiregion_runtime" / "core"
     shared.mkdir(parents=True)
+    (shared.parent / "__init__.py").write_text("", "utf-8")
     (shared / "__init__.py").write_text("", "utf-8")
-    shutil.copy(ROOT / "runtime" / "multiregion_runtime" / "_modeltext.py", shared)
+    shutil.copy(ROOT / "runtime" / "multiregion_runtime" / "core" / "modeltext.py", shared)
     # As the project's editable install does for the maintainer's .venv.
     site = subprocess.run(
         [maintainer, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],

@@ -24,8 +24,8 @@ from multiregion.logs import MultiRegionCloudWatchLogs
 from multiregion.s3 import MultiRegionS3
 from multiregion.sqs import MultiRegionSQS
 from multiregion.sts import MultiRegionSTS
-from multiregion_runtime import _schema
-from multiregion_runtime._data import items_schema, results_schema
+from multiregion_runtime.data import schema as _schema
+from multiregion_runtime.data.rows import items_schema, results_schema
 from tests.helpers import FAKE_KEY_ID, FAKE_SECRET, ROOT, THREE, free_port
 
 REGIONS = ["us-east-1", "eu-west-1"]
@@ -282,7 +282,8 @@ GROUPS_PER_REGION = 40
 RESUMABLE_RUN = """
 import sys
 import duckdb
-from multiregion_runtime import Target, _data
+from multiregion_runtime import Target
+from multiregion_runtime.data import sinks as _data
 from multiregion.logs import MultiRegionCloudWatchLogs
 
 _data.CHECKPOINT_ROWS = 3

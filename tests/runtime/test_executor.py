@@ -10,9 +10,9 @@ import textwrap
 import threading
 from collections.abc import Callable
 
-from multiregion_runtime._errors import DeadlineExceededError, NotStartedError
-from multiregion_runtime._executor import run_all
-from multiregion_runtime._results import error_code_of
+from multiregion_runtime.core.errors import DeadlineExceededError, NotStartedError
+from multiregion_runtime.engines.threads import run_all
+from multiregion_runtime.results.results import error_code_of
 
 
 def test_max_workers_caps_concurrency_and_all_tasks_run() -> None:
@@ -77,7 +77,7 @@ def test_ctrl_c_returns_promptly_and_leaves_no_thread_blocking_exit() -> None:
     # interpreter alive, and no queued task may start after the interrupt.
     script = textwrap.dedent("""
         import sys, threading, time
-        from multiregion_runtime._executor import run_all
+        from multiregion_runtime.engines.threads import run_all
         started = []
         def task():
             started.append(1)

@@ -31,10 +31,11 @@ from multiregion_runtime import (
     TargetResult,
     TargetResults,
 )
-from multiregion_runtime._dask import DaskExecutor
-from multiregion_runtime._distributed import Executor, executor_from
-from multiregion_runtime._process_pool import ProcessPool
-from multiregion_runtime._work import WorkerLostError
+from multiregion_runtime.engines.base import Executor
+from multiregion_runtime.engines.choose import executor_from
+from multiregion_runtime.engines.dask_cluster import DaskExecutor
+from multiregion_runtime.engines.processes import ProcessPool
+from multiregion_runtime.engines.work import WorkerLostError
 
 from ..helpers import FAKE_KEY_ID, FAKE_SECRET, moto_process
 

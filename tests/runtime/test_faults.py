@@ -14,17 +14,18 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ReadTimeoutError
 
 from multiregion import DynamicService, Target
-from multiregion_runtime import _executor, _multiregion
-from multiregion_runtime._deadline import (
+from multiregion_runtime.core.deadline import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_READ_TIMEOUT,
     DEFAULT_TIMEOUT,
 )
-from multiregion_runtime._errors import (
+from multiregion_runtime.core.errors import (
     CancelledError,
     DeadlineExceededError,
     NotStartedError,
 )
+from multiregion_runtime.engines import threads as _executor
+from multiregion_runtime.fanout import client as _multiregion
 from tests.faultserver import Fault, FaultServer
 
 if sys.version_info < (3, 11):

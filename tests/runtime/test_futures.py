@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from multiregion_runtime._futures import Future, wait
+from multiregion_runtime.engines.futures import Future, wait
 
 
 def test_a_cancelled_future_never_runs_and_a_running_one_cannot_be_cancelled() -> None:

@@ -12,7 +12,7 @@ from botocore.model import Shape, ShapeResolver
 
 from multiregion.sqs import MultiRegionSQS
 from multiregion_runtime import DynamicService, MultiRegionClient
-from multiregion_runtime._modeltext import (
+from multiregion_runtime.core.modeltext import (
     ITEMS_KEYWORDS,
     PAGINATE_KEYWORDS,
     WAIT_KEYWORDS,

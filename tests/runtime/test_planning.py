@@ -335,7 +335,7 @@ def test_a_plan_is_used_as_is_without_validating_its_regions_again(
     def counting(name: str, partition: str) -> None:
         checked.append(name)
 
-    monkeypatch.setattr("multiregion_runtime._multiregion.check_region", counting)
+    monkeypatch.setattr("multiregion_runtime.fanout.client.check_region", counting)
     sqs = DynamicService("sqs", targets=plan, session=session)
     assert [t.region for t in sqs.targets] == ["eu-west-1", "us-east-1"]
     assert checked == []  # planned once, validated once

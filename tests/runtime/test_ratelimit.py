@@ -17,10 +17,8 @@ from multiregion import (
     StaticCredentials,
     Target,
 )
-from multiregion_runtime import _ratelimit
-from multiregion_runtime._deadline import Deadline, deadline_scope
-from multiregion_runtime._errors import DeadlineExceededError
-from multiregion_runtime._ratelimit import (
+from multiregion_runtime.clients import ratelimit as _ratelimit
+from multiregion_runtime.clients.ratelimit import (
     AWS_PUBLISHED,
     CONSERVATIVE,
     TokenBucket,
@@ -28,6 +26,8 @@ from multiregion_runtime._ratelimit import (
     parse_rate_limit,
     rate_limits,
 )
+from multiregion_runtime.core.deadline import Deadline, deadline_scope
+from multiregion_runtime.core.errors import DeadlineExceededError
 from tests.helpers import free_port
 
 
@@ -108,7 +108,7 @@ def test_overrides_most_specific_first() -> None:
     ("value", "message"),
     [
         ({"ec2:writes": (1, 1)}, "'ec2:writes'.*non-mutating, mutating"),
-        ({"ec2": (0, 1)}, "RateLimit.burst must be positive, got 0"),
+        ({"ec2": (0, 1)}, "RateLimit.burst must be a positive number, got 0"),
         ({"ec2": "fast"}, "'ec2' must be RateLimit.*got 'fast'"),
         ({"ec2": (1, 2, 3)}, "got \\(1, 2, 3\\)"),
         ({"": (1, 1)}, "non-empty string"),

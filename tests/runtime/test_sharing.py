@@ -14,7 +14,7 @@ from botocore.config import Config
 
 from benchmarks.endpoint_process import EndpointProcess
 from multiregion import DynamicService, SharedClients, Target, shared_clients
-from multiregion_runtime import _client_cache
+from multiregion_runtime.clients import cache as _client_cache
 from tests.helpers import THREE
 
 

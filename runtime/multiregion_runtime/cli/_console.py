@@ -8,7 +8,7 @@ from typing import TextIO
 
 import boto3
 
-from .._secrets import Redactor
+from ..core.secrets import Redactor
 from ._output import red
 
 

@@ -14,9 +14,10 @@ from typing import Any
 
 import botocore
 
-from .. import _data, _schema
-from .._dynamic import DynamicService
-from .._results import TargetResults
+from ..data import schema as _schema
+from ..data import sinks
+from ..fanout.dynamic import DynamicService
+from ..results.results import TargetResults
 from ._args import CommandLine, UsageError
 
 DATA_FORMATS = ("parquet", "arrow", "duckdb")
@@ -92,14 +93,14 @@ def write_data(
             items = services.items(
                 operation_name, max_items=max_items, page_size=page_size, **params
             )
-            return _data.write_items(items, sink, line.flag("--resume"))
+            return items.write(sink, resume=line.flag("--resume"))
         if paginate:
             results = services.paginate(
                 operation_name, max_items=max_items, page_size=page_size, **params
             )
         else:
             results = services.call(operation_name, **params)
-        _data.write_table(results.to_arrow(), sink)
+        sinks.write_table(results.to_arrow(), sink)
         return results
 
 
@@ -109,14 +110,14 @@ def _sink(
     out: str,
     operation_name: str,
     stack: contextlib.ExitStack,
-) -> _data.Sink:
+) -> sinks.Sink:
     if fmt == "parquet":
-        return _data.ParquetSink(out)
+        return sinks.ParquetSink(out)
     if fmt == "arrow":
-        return _data.ArrowFileSink(out)
+        return sinks.ArrowFileSink(out)
     import duckdb
 
     table = line.value("--table") or botocore.xform_name(operation_name)
-    mode: _data.Mode = "append" if line.flag("--append") else "replace"
+    mode: sinks.Mode = "append" if line.flag("--append") else "replace"
     connection = stack.enter_context(duckdb.connect(os.fspath(out)))
-    return _data.DuckDBSink(connection, table, mode)
+    return sinks.DuckDBSink(connection, table, mode)

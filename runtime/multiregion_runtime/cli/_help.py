@@ -16,7 +16,7 @@ import botocore.session
 from botocore.exceptions import DataNotFoundError
 from botocore.model import OperationModel, ServiceModel, Shape
 
-from .._modeltext import describe, first_paragraph, text_of
+from ..core.modeltext import describe, first_paragraph, text_of
 from ._args import GLOBAL_OPTIONS, UsageError
 from ._params import option_names
 

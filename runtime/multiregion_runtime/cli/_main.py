@@ -29,10 +29,10 @@ from botocore.exceptions import ParamValidationError, ProfileNotFound
 from botocore.model import OperationModel, ServiceModel
 
 from .. import __version__
-from .._dynamic import DynamicService
-from .._planning import PlanningError, TargetPlan, plan_targets
-from .._ratelimit import RateLimitsArg, parse_rate_limit
-from .._results import TargetResult, TargetResults
+from ..clients.ratelimit import RateLimitsArg, parse_rate_limit
+from ..fanout.dynamic import DynamicService
+from ..planning import PlanningError, TargetPlan, plan_targets
+from ..results.results import TargetResult, TargetResults
 from ._args import (
     BINARY_FORMATS,
     GLOBAL_OPTIONS,

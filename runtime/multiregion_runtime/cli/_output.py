@@ -15,9 +15,9 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from .._results import TargetResult
-from .._secrets import masked
-from .._targets import Target
+from ..core.secrets import masked
+from ..results.results import TargetResult
+from ..targets.target import Target
 
 Query = Callable[[Any], Any]
 

@@ -20,8 +20,8 @@ import jmespath  # type: ignore[import-untyped]  # botocore depends on it
 from botocore.exceptions import DataNotFoundError
 from botocore.model import OperationModel
 
-from .._results import TargetResult
-from .._targets import Target
+from ..results.results import TargetResult
+from ..targets.target import Target
 from ._args import CommandLine, UsageError, positive_int
 from ._params import option_names
 

@@ -19,7 +19,7 @@ import botocore
 from botocore.model import OperationModel, Shape, StructureShape
 from botocore.utils import ArgumentGenerator
 
-from .._modeltext import describe
+from ..core.modeltext import describe
 from ._args import UsageError
 
 _SCALARS = ("string", "integer", "long", "float", "double", "boolean", "timestamp")

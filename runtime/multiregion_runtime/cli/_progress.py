@@ -17,8 +17,8 @@ import threading
 import time
 from typing import Any, TextIO
 
-from .._results import TargetResult
-from .._targets import Target
+from ..results.results import TargetResult
+from ..targets.target import Target
 
 DEFAULT_DELAY = 0.5
 

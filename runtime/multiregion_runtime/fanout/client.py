@@ -6,7 +6,6 @@ import copy
 import difflib
 import functools
 import logging
-import math
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -26,17 +25,23 @@ from botocore.validate import validate_parameters
 from botocore.waiter import SingleWaiterConfig, WaiterModel
 from typing_extensions import Self
 
-from . import _deadline
-from ._client_cache import ClientCache
-from ._deadline import DEFAULT_TIMEOUT, Deadline, current_deadline
-from ._distributed import Executor, ExecutorArg, executor_from, run_remote
-from ._errors import BotocoreTooOldError, FanOutError, botocore_advice
-from ._executor import Outcome, run_all
-from ._modeltext import WAIT_KEYWORDS, botocore_config
-from ._pagination import Items, ItemsSource, OnPage, PagesThenError
-from ._ratelimit import CallStats, RateLimits, RateLimitsArg, counting
-from ._ratelimit import rate_limits as _rate_limits
-from ._regions import (
+from ..clients.cache import ClientCache
+from ..clients.ratelimit import CallStats, RateLimits, RateLimitsArg, counting
+from ..clients.ratelimit import rate_limits as _rate_limits
+from ..core import deadline as _deadline
+from ..core.checks import check_count, check_positive
+from ..core.deadline import DEFAULT_TIMEOUT, Deadline, current_deadline
+from ..core.errors import BotocoreTooOldError, FanOutError, botocore_advice
+from ..core.modeltext import WAIT_KEYWORDS, botocore_config
+from ..core.secrets import mask_error
+from ..engines.base import Executor
+from ..engines.choose import ExecutorArg, executor_from
+from ..engines.remote import run_remote
+from ..engines.threads import Outcome, run_all
+from ..engines.work import Kind, Work, config_options
+from ..results.pagination import Items, ItemsSource, OnPage, PagesThenError
+from ..results.results import TargetResult, TargetResults, error_code_of
+from ..targets.regions import (
     RegionsArg,
     RegionSource,
     check_region,
@@ -44,10 +49,7 @@ from ._regions import (
     partition_of_region,
     resolve_regions,
 )
-from ._results import TargetResult, TargetResults, error_code_of
-from ._secrets import mask_error
-from ._targets import Target, TargetPlan
-from ._work import Kind, Work, config_options
+from ..targets.target import Target, TargetPlan
 
 logger = logging.getLogger("multiregion")
 
@@ -293,8 +295,8 @@ class MultiRegionClient:
         if page_size is not None and limit_key:  # botocore sets it from page_size
             checked.setdefault(limit_key, page_size)
         _validate(checked, self._operation_model(operation_name))
-        _check_positive("max_items", max_items)
-        _check_positive("page_size", page_size)
+        check_positive("max_items", max_items)
+        check_positive("page_size", page_size)
         targets = self.targets
         if starting_tokens is not None:
             targets = self._check_tokens(starting_tokens)
@@ -328,8 +330,8 @@ class MultiRegionClient:
         """
         waiter = self._waiter_model(waiter_name)
         _validate(params, self._operation_model(waiter.operation))
-        _check_positive("delay", delay)
-        _check_positive("max_attempts", max_attempts)
+        check_positive("delay", delay)
+        check_positive("max_attempts", max_attempts)
         config = botocore_config(
             WAIT_KEYWORDS, {"delay": delay, "max_attempts": max_attempts}
         )
@@ -584,27 +586,15 @@ def _token_paths(paginator_config: Mapping[str, Any]) -> list[tuple[str, str]]:
     return list(zip(inputs, outputs, strict=True))
 
 
-def _check_positive(name: str, value: float | None, *, integer: bool = False) -> None:
-    """Raise ValueError unless ``value`` is None or a positive number (or integer)."""
-    kinds = (int,) if integer else (int, float)
-    if value is not None and (
-        isinstance(value, bool)
-        or not isinstance(value, kinds)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        kind = "integer" if integer else "number"
-        raise ValueError(f"{name} must be a positive {kind}, got {value!r}")
-
-
 def _check_options(
     base: CallOptions,
     max_workers: int | None,
     timeout: float | None,
     ignore_error_codes: Collection[str] | None,
 ) -> CallOptions:
-    _check_positive("max_workers", max_workers, integer=True)
-    _deadline.check_timeout("timeout", timeout)
+    if max_workers is not None:
+        check_count("max_workers", max_workers)
+    check_positive("timeout", timeout, seconds=True)
     codes = base.ignore_error_codes
     if ignore_error_codes is not None:
         if isinstance(ignore_error_codes, str) or not all(

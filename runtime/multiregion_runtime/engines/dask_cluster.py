@@ -6,9 +6,10 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ._distributed import Executor, check_count, chunks, dask_installed
-from ._targets import Target
-from ._work import Packed, Work, WorkerLostError, pack, run_chunk_collected
+from ..core.checks import check_count
+from ..targets.target import Target
+from .base import Executor, chunks, dask_installed
+from .work import Packed, Work, WorkerLostError, pack, run_chunk_collected
 
 #: Targets per Dask task. A task costs ~1.4 ms of CPU and ~2 ms of scheduler time
 #: (make bench, scenario 6), as much as one or two botocore calls: 64 targets keep

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
 from botocore.client import BaseClient
 
-from ._errors import FanOutError
-from ._secrets import masked, without_passwords
-from ._targets import Target
+from ..core.errors import FanOutError
+from ..core.secrets import masked, without_passwords
+from ..targets.target import Target
 
 if TYPE_CHECKING:
     import os
@@ -223,19 +223,19 @@ class TargetResults(list[TargetResult[T]]):
             f"{skipped} skipped"
         )
 
-    # Results as data (pip install multiregion[data]); see _data.
+    # Results as data (pip install multiregion[data]); see data/.
 
     def to_arrow(self) -> pa.Table:
         """One row per target: target columns, ok, error_code, error (secrets
         masked), attempts, elapsed and the typed ``value`` (a struct)."""
-        from . import _data
+        from ..data.rows import results_to_arrow
 
-        return _data.to_arrow(self)
+        return results_to_arrow(self)
 
     def write_parquet(self, path: str | os.PathLike[str]) -> None:
-        from . import _data
+        from ..data.sinks import ParquetSink, write_table
 
-        _data.write_parquet(self, path)
+        write_table(self.to_arrow(), ParquetSink(path))
 
     def to_duckdb(
         self,
@@ -244,20 +244,20 @@ class TargetResults(list[TargetResult[T]]):
         *,
         mode: Literal["append", "replace"] = "replace",
     ) -> None:
-        from . import _data
+        from ..data.sinks import DuckDBSink, write_table
 
-        _data.check_table_args(table, mode)
-        _data.to_duckdb(self, connection, table, mode=mode)
+        sink = DuckDBSink(connection, table, mode)  # checks table and mode first
+        write_table(self.to_arrow(), sink)
 
     def to_pandas(self) -> pandas.DataFrame:
-        from . import _data
-
-        return _data.to_pandas(self)
+        """Through Arrow; timestamps stay timezone-aware (UTC), blobs stay bytes."""
+        return self.to_arrow().to_pandas()
 
     def to_polars(self) -> polars.DataFrame:
-        from . import _data
+        from ..data.rows import to_polars
 
-        return _data.to_polars(self)
+        frame: polars.DataFrame = to_polars(self.to_arrow())
+        return frame
 
     def __repr__(self) -> str:
         return f"TargetResults([{', '.join(map(repr, self))}])"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from botocore.client import BaseClient
 from urllib3.util.timeout import Timeout
 
-from ._deadline import current_deadline
+from ..core.deadline import current_deadline
 
 
 class TimeLeftTimeout(Timeout):

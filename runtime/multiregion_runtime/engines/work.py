@@ -22,11 +22,11 @@ from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import ClientError, WaiterError
 
-from ._client_cache import ClientCache
-from ._executor import run_all
-from ._modeltext import ITEMS_KEYWORDS, botocore_config
-from ._pagination import OnPage, PagesThenError, paginate_full
-from ._targets import Target
+from ..clients.cache import ClientCache
+from ..core.modeltext import ITEMS_KEYWORDS, botocore_config
+from ..results.pagination import OnPage, PagesThenError, paginate_full
+from ..targets.target import Target
+from .threads import run_all
 
 Kind = Literal["call", "paginate", "wait"]
 #: (target index, its packed outcome): what a worker sends back per target.

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._secrets import SECRET_KEYS
+from ..core.secrets import SECRET_KEYS
 
 if TYPE_CHECKING:
     import pyarrow as pa

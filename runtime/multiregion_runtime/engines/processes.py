@@ -21,17 +21,18 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
-from ._distributed import Chunk, Executor, Slot, check_count, chunks
-from ._executor import DEFAULT_MAX_WORKERS
-from ._targets import Target
-from ._work import Packed, Work, WorkerLostError, pack, run_one
+from ..core.checks import check_count
+from ..targets.target import Target
+from .base import Chunk, Executor, Slot, chunks
+from .threads import DEFAULT_MAX_WORKERS
+from .work import Packed, Work, WorkerLostError, pack, run_one
 
 #: Targets per message to a worker. Outcomes stream back as each target ends whatever
 #: this is; small messages cost the driver a pipe write each, and a worker busy with
 #: its calls reads them slowly (64 per message was 1.2 s for 3,400 targets in make
 #: bench; 1,024: 0.1 s).
 DEFAULT_CHUNK_SIZE = 1024
-_BOOT = "from multiregion_runtime._process_pool import worker_main; worker_main()"
+_BOOT = "from multiregion_runtime.engines.processes import worker_main; worker_main()"
 _LOST = object()  # a worker's reader puts (_LOST, slot) in each run's queue
 
 

@@ -15,15 +15,15 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, UnknownServiceError
 
-from ._dynamic import DynamicService
-from ._regions import (
+from .fanout.dynamic import DynamicService
+from .targets.regions import (
     RegionsArg,
     check_region,
     partition_endpoint_names,
     partition_of_region,
     resolve_regions,
 )
-from ._targets import Target, TargetPlan, check_endpoint_url
+from .targets.target import Target, TargetPlan, check_endpoint_url
 
 __all__ = [
     "OrganizationAccounts",

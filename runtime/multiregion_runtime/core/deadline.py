@@ -1,32 +1,22 @@
 """Deadlines: every target's work ends by a known time, whatever its endpoint does.
 
 The executor enters the call's ``Deadline`` around each task (a context variable of
-the worker thread). Handlers on each client's botocore events then, in that thread:
-
-- refuse to send an attempt once the deadline has passed, so no retry starts after it;
-- cap botocore's retry back-off at the time left (never sleep past the deadline);
-- cap each attempt's connect and read timeouts at the time left (``_timeouts``).
-
-So a worker is free again soon after the deadline even if the endpoint hangs, and a
-pool is never held by requests that nobody waits for any more.
+the worker thread). Handlers on each client's botocore events (``clients.hooks``) then
+obey it in that thread, so a worker is free again soon after the deadline even if the
+endpoint hangs, and a pool is never held by requests that nobody waits for any more.
 """
 
 from __future__ import annotations
 
-import functools
-import math
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
 
-from botocore.client import BaseClient
 from botocore.config import Config
-from botocore.retries import standard
 
-from ._errors import CancelledError, DeadlineExceededError
+from .errors import CancelledError, DeadlineExceededError
 
 #: The deadline of every call unless ``timeout=`` (``--timeout``) says otherwise. A
 #: third of botocore's worst case (3 attempts x 60 s read timeout): long enough for
@@ -105,74 +95,3 @@ def deadline_scope(deadline: Deadline | None) -> Iterator[None]:
 
 def current_deadline() -> Deadline | None:
     return _current.get()
-
-
-def check_timeout(name: str, value: float | None) -> None:
-    """ValueError unless ``value`` is None or a finite number of seconds above 0."""
-    if value is None:
-        return
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise ValueError(
-            f"{name} must be a finite number of seconds above 0, got {value!r}"
-        )
-
-
-# --- botocore handlers -----------------------------------------------------------
-
-
-def install(client: BaseClient) -> None:
-    """Make ``client`` obey the deadline of the thread that calls it: done once, when
-    the client is made (``_client_cache``, ``_credentials``)."""
-    events = client.meta.events
-    events.register_first(
-        "before-send", _refuse_past_deadline, unique_id="multiregion-deadline"
-    )
-    _cap_retry_delay(client)
-    from ._timeouts import cap_attempt_timeouts  # here, not on top: see there
-
-    cap_attempt_timeouts(client)
-
-
-def _refuse_past_deadline(**_: Any) -> None:
-    deadline = _current.get()
-    if deadline is not None and deadline.expired:
-        raise deadline.error()
-
-
-def _cap_retry_delay(client: BaseClient) -> None:
-    """Wrap botocore's own standard retry handler so its back-off ends by the deadline.
-
-    botocore registers its handler under a unique id; it is replaced by the same
-    handler (botocore's ``register_retry_handler``) behind a cap. Legacy retries keep
-    botocore's handler: the before-send check still stops them at the deadline.
-    """
-    retries = getattr(client.meta.config, "retries", None) or {}
-    if retries.get("mode") not in ("standard", "adaptive"):
-        return
-    service = client.meta.service_model.service_id.hyphenize()
-    event, unique_id = f"needs-retry.{service}", f"retry-config-{service}"
-    events = client.meta.events
-    events.unregister(event, unique_id=unique_id)
-    max_attempts = retries.get("total_max_attempts")
-    handler = standard.register_retry_handler(client, max_attempts=max_attempts)
-    events.unregister(event, unique_id=unique_id)
-    events.register(
-        event,
-        functools.partial(_capped_retry, handler.needs_retry),
-        unique_id=unique_id,
-    )
-
-
-def _capped_retry(needs_retry: Callable[..., Any], **kwargs: Any) -> Any:
-    delay = needs_retry(**kwargs)
-    deadline = _current.get()
-    if deadline is None or not isinstance(delay, (int, float)) or delay is False:
-        return delay
-    if delay >= deadline.left():  # the retry would start after the deadline
-        raise deadline.error(kwargs.get("caught_exception"))
-    return delay

@@ -15,9 +15,10 @@ from botocore.credentials import (
     DeferredRefreshableCredentials,
 )
 
-from ._deadline import DEADLINE_CONFIG, install
-from ._regions import partition_endpoint_names
-from ._targets import Target
+from ..core.deadline import DEADLINE_CONFIG
+from ..targets.regions import partition_endpoint_names
+from ..targets.target import Target
+from .hooks import install_deadline
 
 Lock = AbstractContextManager[Any]
 
@@ -102,7 +103,7 @@ def _assumed_role_session(
                 config=DEADLINE_CONFIG.merge(_STS_CONFIG),
                 **kwargs,
             )
-        install(client)  # AssumeRole obeys the target's deadline too
+        install_deadline(client)  # AssumeRole obeys the target's deadline too
         return client
 
     extra: dict[str, Any] = {"RoleSessionName": target.role_session_name}

@@ -10,9 +10,10 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
-from ._deadline import GRACE, Deadline, deadline_scope
-from ._errors import NotStartedError
-from ._futures import ALL_COMPLETED, Future, wait
+from ..core.deadline import GRACE, Deadline, deadline_scope
+from ..core.errors import NotStartedError
+from ..core.shared import PerProcess
+from .futures import ALL_COMPLETED, Future, wait
 
 T = TypeVar("T")
 
@@ -60,16 +61,11 @@ class _Pool:
                 self._idle += 1
 
 
-_pool: _Pool | None = None
-_pool_lock = threading.Lock()
+_pool = PerProcess(lambda: _Pool(POOL_SIZE))
 
 
 def _shared_pool() -> _Pool:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = _Pool(POOL_SIZE)
-        return _pool
+    return _pool.get()
 
 
 class Outcome(Generic[T]):
@@ -135,7 +131,7 @@ def run_all(
     deadline: ``deadline``, else ``timeout`` seconds from now (None: no deadline).
     A task not started by then is a ``NotStartedError`` outcome; one still running
     ``GRACE`` seconds after it is a ``DeadlineExceededError`` outcome. (Tasks that
-    call botocore through clients with ``_deadline.install`` stop on their own by
+    call botocore through clients with ``clients.hooks.install_deadline`` stop on their own by
     then.) ``deadline.cancel()`` from another thread stops the run the same way. On
     Ctrl-C pending tasks are cancelled and KeyboardInterrupt propagates at once.
     A single task runs in the calling thread, inside the deadline's scope: it ends

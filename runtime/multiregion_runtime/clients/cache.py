@@ -41,10 +41,12 @@ import botocore.session
 from botocore.client import BaseClient
 from botocore.config import Config
 
-from ._credentials import SHARED_COMPONENTS, session_for
-from ._deadline import install as install_deadline
-from ._ratelimit import attach_rate_limiter
-from ._targets import Target
+from ..core.checks import check_count
+from ..core.shared import PerProcess
+from ..targets.target import Target
+from .credentials import SHARED_COMPONENTS, session_for
+from .hooks import install_deadline
+from .ratelimit import attach_rate_limiter
 
 
 def _default_max_clients() -> int:
@@ -144,7 +146,7 @@ class SharedClients:
     """
 
     def __init__(self, max_clients: int = DEFAULT_MAX_CLIENTS) -> None:
-        _check_max_clients(max_clients)
+        check_count("max_clients", max_clients)
         self._max_clients = max_clients
         self._clients: OrderedDict[ClientKey, BaseClient] = OrderedDict()
         self._sessions: OrderedDict[SessionKey, boto3.Session] = OrderedDict()
@@ -166,7 +168,7 @@ class SharedClients:
 
     def set_max_clients(self, max_clients: int) -> None:
         """Change the bound; clients beyond it are evicted (and closed) now."""
-        _check_max_clients(max_clients)
+        check_count("max_clients", max_clients)
         with self._lock:
             self._max_clients = max_clients
             evicted = self._evict_over_limit()
@@ -310,11 +312,6 @@ def _close_all(clients: list[BaseClient]) -> None:
         client.close()
 
 
-def _check_max_clients(value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"max_clients must be a positive integer, got {value!r}")
-
-
 def _create_client(
     session: boto3.Session,
     service: str,
@@ -382,8 +379,7 @@ def _effective_config(config: Config | None) -> Config:
     return merged
 
 
-_shared: SharedClients | None = None
-_shared_lock = threading.Lock()
+_shared = PerProcess(lambda: SharedClients())
 
 
 def shared_clients() -> SharedClients:
@@ -392,12 +388,7 @@ def shared_clients() -> SharedClients:
     Executors that run targets in other processes call this inside each worker
     process: the cache is per process, and its keys are plain data.
     """
-    global _shared
-    if _shared is None:
-        with _shared_lock:
-            if _shared is None:
-                _shared = SharedClients()
-    return _shared
+    return _shared.get()
 
 
 def set_max_clients(max_clients: int) -> None:

@@ -9,11 +9,11 @@ from typing import Any
 
 import botocore
 
-from ._multiregion import MultiRegionClient
-from ._pagination import Items
-from ._regions import RegionsArg
-from ._results import TargetResults
-from ._targets import Target
+from ..results.pagination import Items
+from ..results.results import TargetResults
+from ..targets.regions import RegionsArg
+from ..targets.target import Target
+from .client import MultiRegionClient
 
 
 class DynamicService(MultiRegionClient):

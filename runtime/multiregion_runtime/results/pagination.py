@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
 import botocore
 import jmespath  # type: ignore[import-untyped]  # botocore depends on it
 from botocore.client import BaseClient
 from botocore.paginate import PageIterator
 
-from ._deadline import Deadline
-from ._results import OnTarget, TargetResults
-from ._secrets import masked
-from ._targets import Target
+from ..core.deadline import Deadline
+from ..core.secrets import masked
+from ..targets.target import Target
+from .results import OnTarget, TargetResults
 
 if TYPE_CHECKING:
     import os
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import polars
     import pyarrow as pa
 
-    from ._multiregion import MultiRegionClient
+    from ..data.sinks import Sink
 
 T = TypeVar("T")
 #: Called with each page as it arrives: (target, the client that fetched it, page).
@@ -128,11 +128,24 @@ class Item(OnTarget, Generic[T]):
         return f"Item({self.target.name}, {masked(self.value)!r})"
 
 
+class PageRunner(Protocol):
+    """What runs a paginated call's targets: the object that made the Items."""
+
+    @property
+    def service_name(self) -> str: ...
+    @property
+    def targets(self) -> Sequence[Target]: ...
+
+    def _run(
+        self, targets: Sequence[Target], call: Callable[[Target, BaseClient], Any]
+    ) -> TargetResults[Any]: ...
+
+
 @dataclass(frozen=True)
 class ItemsSource:
-    """The call behind an Items: what ``_data`` needs to stream and resume it."""
+    """The call behind an Items: what ``data.stream`` needs to stream and resume it."""
 
-    client: MultiRegionClient
+    runner: PageRunner
     operation_name: str
     params: dict[str, Any]
     result_key: str
@@ -140,11 +153,51 @@ class ItemsSource:
     page_size: int | None = None
 
     @property
+    def service_name(self) -> str:
+        return self.runner.service_name
+
+    @property
+    def targets(self) -> Sequence[Target]:
+        return self.runner.targets
+
+    @property
     def method(self) -> str:
         return str(botocore.xform_name(self.operation_name))
 
     def search(self, page: Any) -> Any:
         return jmespath.search(self.result_key, page)
+
+    def stream_pages(
+        self,
+        starts: Mapping[Target, str | None],
+        on_page: Callable[[Target, list[Any], str | None], None],
+    ) -> TargetResults[int]:
+        """Each target's pages from its start token, ``on_page(target, items, next
+        token)`` as each arrives; per target, the number of items."""
+
+        def one(target: Target, client: BaseClient) -> int:
+            from botocore.paginate import TokenEncoder
+
+            config: dict[str, Any] = {
+                "MaxItems": self.max_items,
+                "PageSize": self.page_size,
+                "StartingToken": starts[target],
+            }
+            pages = client.get_paginator(self.method).paginate(
+                **dict(self.params), PaginationConfig=config
+            )
+            count = 0
+            for page in pages:
+                values = list(self.search(page) or ())
+                next_token = pages._get_next_token(page)  # type: ignore[attr-defined]  # botocore's own
+                more = any(v is not None for v in next_token.values())
+                on_page(
+                    target, values, TokenEncoder().encode(next_token) if more else None
+                )
+                count += len(values)
+            return count
+
+        return self.runner._run(list(starts), one)
 
 
 _DONE = object()
@@ -234,13 +287,23 @@ class Items(Generic[T]):
     def to_list(self) -> list[Item[T]]:
         return list(self)
 
-    # Results as data (pip install multiregion[data]); see _data. Each runs the call.
+    # Results as data (pip install multiregion[data]); see data/. Each runs the call.
+
+    def write(self, sink: Sink, *, resume: bool = False) -> TargetResults[int]:
+        """Stream the items into ``sink`` (``data.sinks``); per target, the items
+        written. ``resume=True`` continues a stopped run of the same call."""
+        from ..data import stream
+
+        results: TargetResults[int] = stream.write_items(
+            self._take_source(), sink, resume
+        )
+        return results
 
     def to_arrow(self) -> pa.Table:
         """One row per item: target columns, then the item's typed fields."""
-        from . import _data
+        from ..data import stream
 
-        return _data.to_arrow(self)
+        return stream.items_to_arrow(self._take_source())
 
     def write_parquet(
         self, path: str | os.PathLike[str], *, resume: bool = False
@@ -251,10 +314,9 @@ class Items(Generic[T]):
         continues a run of the same call that was stopped. Returns, per target, the
         number of items written.
         """
-        from . import _data
+        from ..data.sinks import ParquetSink
 
-        sink = _data.ParquetSink(path)
-        return _data.write_items(self, sink, resume).raise_for_errors()
+        return self.write(ParquetSink(path), resume=resume).raise_for_errors()
 
     def to_duckdb(
         self,
@@ -272,17 +334,17 @@ class Items(Generic[T]):
         connection's ``memory_limit`` (by default 80% of RAM): set it to bound the
         whole process.
         """
-        from . import _data
+        from ..data.sinks import DuckDBSink
 
-        sink = _data.DuckDBSink(connection, table, mode)
-        return _data.write_items(self, sink, resume).raise_for_errors()
+        sink = DuckDBSink(connection, table, mode)
+        return self.write(sink, resume=resume).raise_for_errors()
 
     def to_pandas(self) -> pandas.DataFrame:
-        from . import _data
-
-        return _data.to_pandas(self)
+        """Through Arrow; timestamps stay timezone-aware (UTC), blobs stay bytes."""
+        return self.to_arrow().to_pandas()
 
     def to_polars(self) -> polars.DataFrame:
-        from . import _data
+        from ..data.rows import to_polars
 
-        return _data.to_polars(self)
+        frame: polars.DataFrame = to_polars(self.to_arrow())
+        return frame

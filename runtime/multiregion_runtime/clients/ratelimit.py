@@ -26,8 +26,10 @@ from typing import Any
 
 from botocore.client import BaseClient
 
-from ._deadline import current_deadline
-from ._targets import Target
+from ..core.checks import check_positive
+from ..core.deadline import current_deadline
+from ..core.shared import PerProcess
+from ..targets.target import Target
 
 #: Error codes botocore's standard retry mode treats as throttling
 #: (``botocore.retries.standard.ThrottledRetryableChecker``).
@@ -80,10 +82,11 @@ class RateLimit:
     def __post_init__(self) -> None:
         for name in ("burst", "per_second"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise TypeError(f"RateLimit.{name} must be a number, got {value!r}")
-            if value <= 0:
-                raise ValueError(f"RateLimit.{name} must be positive, got {value!r}")
+            if value is None:
+                raise ValueError(
+                    f"RateLimit.{name} must be a positive number, got None"
+                )
+            check_positive(f"RateLimit.{name}", value)
 
     def __str__(self) -> str:
         return f"{self.burst:g}/{self.per_second:g}"
@@ -340,18 +343,12 @@ class RateLimiter:
             del self._buckets[key]
 
 
-_shared: RateLimiter | None = None
-_shared_lock = threading.Lock()
+_shared = PerProcess(RateLimiter)
 
 
 def shared_limiter() -> RateLimiter:
     """The process-wide buckets (made on first use)."""
-    global _shared
-    if _shared is None:
-        with _shared_lock:
-            if _shared is None:
-                _shared = RateLimiter()
-    return _shared
+    return _shared.get()
 
 
 # --- what one target's call did ----------------------------------------------------

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields
 
 from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
 
-from ._secrets import without_password
+from ..core.secrets import without_password
 
 
 @dataclass(frozen=True)

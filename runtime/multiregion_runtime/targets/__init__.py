@@ -1,0 +1,4 @@
+"""What to call: ``Target``, region names and patterns, S3 bucket regions.
+
+May import: core.
+"""
