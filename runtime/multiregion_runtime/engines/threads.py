@@ -12,7 +12,6 @@ from typing import Generic, TypeVar
 
 from ..core.deadline import GRACE, Deadline, deadline_scope
 from ..core.errors import NotStartedError
-from ..core.shared import PerProcess
 from .futures import ALL_COMPLETED, Future, wait
 
 T = TypeVar("T")
@@ -61,11 +60,18 @@ class _Pool:
                 self._idle += 1
 
 
-_pool = PerProcess(lambda: _Pool(POOL_SIZE))
+# A plain module variable, not a PerProcess: tests and `make chaos` swap in or
+# inspect the pool itself.
+_pool: _Pool | None = None
+_pool_lock = threading.Lock()
 
 
 def _shared_pool() -> _Pool:
-    return _pool.get()
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = _Pool(POOL_SIZE)
+        return _pool
 
 
 class Outcome(Generic[T]):
