@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Iterator
 
@@ -28,6 +29,7 @@ from multiregion_runtime.clients.ratelimit import (
 )
 from multiregion_runtime.core.deadline import Deadline, deadline_scope
 from multiregion_runtime.core.errors import DeadlineExceededError
+from multiregion_runtime.core.shared import PerProcess
 from tests.helpers import free_port
 
 
@@ -51,7 +53,8 @@ class FrozenClock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FrozenClock]:
     """A process-wide limiter on a frozen clock, for one test."""
     frozen = FrozenClock()
-    monkeypatch.setattr(_ratelimit, "_shared", RateLimiter(frozen, frozen.sleep))
+    limiter = RateLimiter(frozen, frozen.sleep)
+    monkeypatch.setattr(_ratelimit, "_shared", PerProcess(lambda: limiter))
     yield frozen
 
 
@@ -283,3 +286,16 @@ def test_an_attempt_that_gets_no_answer_does_not_restore_the_rate(
     (result,) = sqs.list_queues()
     assert not result.ok and result.attempts >= 1
     assert bucket.rate == slowed
+
+
+def test_counting_is_per_context_like_the_deadline() -> None:
+    """A context variable, not a thread-local: another context in the same thread
+    (an asyncio task, ``copy_context().run``) does not count into this call."""
+    elsewhere = contextvars.copy_context()  # taken before the block
+    with _ratelimit.counting(RateLimits()) as stats:
+        assert _ratelimit._current() is stats
+        assert elsewhere.run(_ratelimit._current) is None
+        with _ratelimit.counting(RateLimits(enabled=False)) as inner:
+            assert _ratelimit._current() is inner
+        assert _ratelimit._current() is stats  # restored after a nested block
+    assert _ratelimit._current() is None

@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -366,24 +367,29 @@ class CallStats:
     waited: float = 0.0
 
 
-_local = threading.local()
+#: The stats of the call running in this context: per-call state lives in context
+#: variables, as the deadline does (``core.deadline``).
+_current_stats: ContextVar[CallStats | None] = ContextVar(
+    "multiregion_call_stats", default=None
+)
 
 
 @contextmanager
 def counting(limits: RateLimits, target: Target | None = None) -> Iterator[CallStats]:
     """Count the HTTP attempts, throttles and rate-limit waits of the calls made in
-    this thread inside the block, under ``limits``, for ``target``'s account."""
-    previous = getattr(_local, "stats", None)
+    this context (thread) inside the block, under ``limits``, for ``target``'s
+    account."""
     identity = limiter_identity(target) if target is not None else None
-    stats = _local.stats = CallStats(limits, identity)
+    stats = CallStats(limits, identity)
+    token = _current_stats.set(stats)
     try:
         yield stats
     finally:
-        _local.stats = previous
+        _current_stats.reset(token)
 
 
 def _current() -> CallStats | None:
-    return getattr(_local, "stats", None)
+    return _current_stats.get()
 
 
 def limiter_identity(target: Target) -> str:
