@@ -15,6 +15,7 @@ from botocore.config import Config
 from benchmarks.endpoint_process import EndpointProcess
 from multiregion import DynamicService, SharedClients, Target, shared_clients
 from multiregion_runtime.clients import cache as _client_cache
+from multiregion_runtime.core.shared import PerProcess
 from tests.helpers import THREE
 
 
@@ -22,7 +23,7 @@ from tests.helpers import THREE
 def small_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[SharedClients]:
     """A process-wide cache of 2 clients for the duration of one test."""
     cache = SharedClients(max_clients=2)
-    monkeypatch.setattr(_client_cache, "_shared", cache)
+    monkeypatch.setattr(_client_cache, "_shared", PerProcess(lambda: cache))
     yield cache
     cache.close()
 
