@@ -7,9 +7,9 @@ STAMP  := $(VENV)/.installed
 # (numpy, matplotlib...); constraints-py310.txt pins the same set for 3.10.
 CONSTRAINTS := $(shell $(PYTHON) -c 'import sys; print("constraints-py310.txt" if sys.version_info < (3, 11) else "constraints-dev.txt")')
 # The hand-written code (generated/ is checked by check-generated).
-CODE   := runtime codegen tests benchmarks examples
+CODE   := runtime codegen tests benchmarks examples docs/_tools
 
-.PHONY: lint test-py310 test-newest-botocore setup demo test pytest fmt fmt-check typecheck generate check-generated update-botocore bench bench-data bench-typing chaos clean
+.PHONY: docs docs-serve lint test-py310 test-newest-botocore setup demo test pytest fmt fmt-check typecheck generate check-generated update-botocore bench bench-data bench-typing chaos clean
 
 setup: $(STAMP)
 
@@ -28,10 +28,12 @@ demo: setup
 PY310 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python) $(shell command -v python3.10))
 # `make test` adds it when PYTHON is not 3.10 itself.
 TEST_PY310 := $(if $(filter constraints-dev.txt,$(CONSTRAINTS)),$(PY310))
+# The documentation site needs Python 3.11+ (mkdocs-material): not built on 3.10.
+DOCS := $(if $(filter constraints-dev.txt,$(CONSTRAINTS)),docs)
 
 # Everything on this interpreter, then the runtime, CLI and example tests on Python 3.10
 # too when this machine has one (and PYTHON is not 3.10 already).
-test: setup lint fmt-check typecheck check-generated pytest $(if $(TEST_PY310),test-py310)
+test: setup lint fmt-check typecheck check-generated pytest $(DOCS) $(if $(TEST_PY310),test-py310)
 
 pytest: setup
 	$(PY) -m pytest -q
@@ -62,7 +64,7 @@ fmt-check: setup
 	$(PY) -m black --check -q $(CODE)
 
 typecheck: setup
-	$(PY) -m mypy --strict --exclude '^tests/typing/(ok|bad)_' runtime/multiregion_runtime codegen tests benchmarks examples \
+	$(PY) -m mypy --strict --exclude '^tests/typing/(ok|bad)_' runtime/multiregion_runtime codegen tests benchmarks examples docs/_tools \
 		generated/multiregion
 
 generate: setup
@@ -117,6 +119,15 @@ bench-typing: setup
 # failures; nothing lost, bounded time, the pool idle again (benchmarks/chaos.py).
 chaos: setup
 	$(PY) -m benchmarks.chaos
+
+# The documentation site (mkdocs.yml, docs/): `make docs` builds site/ with --strict (a
+# broken link or reference fails it) and checks the built links and search index;
+# `make docs-serve` previews it. mkdocs needs Python 3.11+: `make test` skips it on 3.10.
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --site-dir site
+
+docs-serve: setup
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs serve
 
 clean:
 	rm -rf $(VENV) .venv310 .venv-newest .mypy_cache .pytest_cache
