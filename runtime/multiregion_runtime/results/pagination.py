@@ -117,12 +117,22 @@ def _failed_page_token(
 
 
 @dataclass(frozen=True)
-class Item(OnTarget, Generic[T]):
-    """One element of a paginated result key, tagged with the target it came from."""
+class _ItemFields(OnTarget, Generic[T]):
+    """The fields of an Item (see there)."""
 
     target: Target
     value: T
     client: BaseClient | None = field(default=None, repr=False, compare=False)
+
+
+class Item(_ItemFields[T]):
+    """One element of a paginated result key, tagged with the target it came from."""
+
+    if TYPE_CHECKING:
+        # For jedi: a property keeps a TypedDict's keys, a field does not (see
+        # TargetResult.value).
+        @property
+        def value(self) -> T: ...
 
     def __repr__(self) -> str:
         return f"Item({self.target.name}, {masked(self.value)!r})"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Generic, Literal, SupportsIndex, TypeVar, overload
 
 from botocore.client import BaseClient
 
@@ -67,14 +67,8 @@ class OnTarget:
 
 
 @dataclass(frozen=True)
-class TargetResult(OnTarget, Generic[T]):
-    """What one target answered: a value, or an error.
-
-    Both are set only when a paginated call failed part-way: ``value`` then holds
-    the pages merged before ``error``. ``client`` is the boto3 client the call used,
-    for follow-up calls in the same region, account and endpoint. ``skipped`` marks an error whose code the caller listed in ``ignore_error_codes``:
-    it is kept (and visible) but not counted by ``errors()`` or ``raise_for_errors()``.
-    """
+class _TargetResultFields(OnTarget, Generic[T]):
+    """The fields of a TargetResult (see there); its constructor, equality and hash."""
 
     target: Target
     value: T | None = None
@@ -92,6 +86,25 @@ class TargetResult(OnTarget, Generic[T]):
     throttled: int = field(default=0, compare=False)
     #: Seconds spent waiting for the client-side rate limiter (``rate_limits=``).
     rate_limit_wait: float = field(default=0.0, compare=False)
+
+
+class TargetResult(_TargetResultFields[T]):
+    """What one target answered: a value, or an error.
+
+    Both are set only when a paginated call failed part-way: ``value`` then holds
+    the pages merged before ``error``. ``client`` is the boto3 client the call used,
+    for follow-up calls in the same region, account and endpoint. ``skipped`` marks
+    an error whose code the caller listed in ``ignore_error_codes``: it is kept (and
+    visible) but not counted by ``errors()`` or ``raise_for_errors()``.
+    """
+
+    if TYPE_CHECKING:
+        # For jedi (IPython, Jupyter, editors): it reads a field typed with a
+        # TypedDict through the descriptor protocol and keeps a plain dict, so
+        # `r.value["` offered no key; a property's return type it keeps. The type
+        # is the field's, so mypy and pyright see no difference.
+        @property
+        def value(self) -> T | None: ...
 
     @property
     def ok(self) -> bool:
@@ -130,6 +143,19 @@ class TargetResults(list[TargetResult[T]]):
 
     #: (service, operation) of the call that made these results: the Arrow schema.
     source: tuple[str, str] | None = None
+
+    if TYPE_CHECKING:
+        # list[TargetResult[T]]'s own methods, typed again for jedi, which loses T
+        # through the generic base class (mypy and pyright do not); the runtime
+        # keeps list's (a slice is a plain list).
+        @overload
+        def __getitem__(self, index: SupportsIndex) -> TargetResult[T]: ...
+        @overload
+        def __getitem__(self, index: slice) -> list[TargetResult[T]]: ...
+        def __getitem__(
+            self, index: SupportsIndex | slice
+        ) -> TargetResult[T] | list[TargetResult[T]]: ...
+        def __iter__(self) -> Iterator[TargetResult[T]]: ...
 
     def values(self) -> list[T]:
         """Values of the targets that succeeded, in target order."""
