@@ -52,6 +52,8 @@ SHOWN_ENDPOINT = "http://localhost:5000"
 _FENCE = re.compile(r"^(?P<indent>\s*)```(?P<lang>[\w-]*)")
 _MARKER = re.compile(r"^\s*<!--\s*(?P<body>.*?)\s*-->\s*$")
 _TIMING = re.compile(r"\b\d+(\.\d+)? s\b")
+#: Another local server's port (an example's own), shown as PORT.
+_LOOPBACK_PORT = re.compile(r"127\.0\.0\.1:\d+")
 #: A pagination token (base64 JSON): shown cut to its first 20 characters and "...".
 _TOKEN = re.compile(r"eyJ[A-Za-z0-9+/=_-]{30,}")
 _SHORT_TOKEN = re.compile(r"(eyJ[A-Za-z0-9+/=_-]{10,})\.\.\.")
@@ -173,6 +175,7 @@ def normalized(text: str, endpoint: str | None = None) -> str:
     if endpoint:
         text = text.replace(endpoint, SHOWN_ENDPOINT)
     text = _TIMING.sub("N s", text)
+    text = _LOOPBACK_PORT.sub("127.0.0.1:PORT", text)
     text = _TOKEN.sub(lambda match: match.group(0)[:20] + "...", text)
     return "\n".join(line.rstrip() for line in text.strip("\n").splitlines())
 

@@ -16,6 +16,7 @@ import docs_examples
 import docs_setups
 import pytest
 
+from multiregion import set_max_clients, shared_clients
 from tests.helpers import FAKE_SECRET
 
 PAGES = [p for p in docs_examples.pages() if docs_examples.page_blocks(p)]
@@ -48,6 +49,14 @@ def test_python_examples(
     docs_setups.reset(moto_url)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
     monkeypatch.chdir(tmp_path)  # examples that write files write them here
+    max_clients = shared_clients().max_clients  # an example may change it
+    try:
+        _run_page(page, moto_url, capsys)
+    finally:
+        set_max_clients(max_clients)
+
+
+def _run_page(page: Path, moto_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     namespace: dict[str, object] = {"__name__": "__docs_example__"}
     for block in docs_examples.page_blocks(page):
         if block.lang != "python":
