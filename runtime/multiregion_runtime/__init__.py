@@ -25,8 +25,9 @@ from .engines.base import Executor
 from .engines.dask_cluster import DaskExecutor
 from .engines.processes import ProcessPool
 from .engines.work import RemoteError, WorkerLostError
-from .fanout.client import CallOptions, MultiRegionClient
+from .fanout.client import MultiRegionClient
 from .fanout.dynamic import DynamicService
+from .fanout.options import CallOptions
 from .planning import (
     OrganizationAccounts,
     PlanningError,

@@ -30,6 +30,9 @@ class NotStartedError(FanOutError):
         super().__init__(f"not started: {reason}")
         self.reason = reason
 
+    def __reduce__(self) -> tuple[object, ...]:  # from a worker process: as it was
+        return (type(self), (self.reason,))
+
 
 class DeadlineExceededError(FanOutError, TimeoutError):
     """The target was in flight when its deadline passed; ``__cause__`` is the last
@@ -43,6 +46,11 @@ class DeadlineExceededError(FanOutError, TimeoutError):
         self.seconds = seconds
         self.__cause__ = last
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """From a worker process: the same message (the last attempt's error named in
+        it); its ``__cause__`` stays in the worker, where it may not pickle."""
+        return (type(self), (self.seconds,), {"args": self.args})
+
 
 class CancelledError(FanOutError):
     """The target was in flight when the caller stopped (left an ``iter_`` loop)."""
@@ -51,6 +59,9 @@ class CancelledError(FanOutError):
 
     def __init__(self) -> None:
         super().__init__("stopped: the caller no longer waits for this target")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), ())
 
 
 def botocore_advice(generated_from: str | None) -> str:

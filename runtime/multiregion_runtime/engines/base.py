@@ -2,7 +2,7 @@
 
 It names no implementation: ``choose`` maps ``executor=`` to one. Targets are grouped
 into chunks placed by (credentials, region); each chunk travels as a plain ``Work``
-plus its targets, and outcomes come back target by target (``remote`` turns them into
+plus its targets, and outcomes come back target by target (``run`` turns them into
 the same TargetResults the thread executor gives).
 """
 
@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 
 from ..targets.target import Target
-from .work import Packed, Work
+from .work import Sent, Work
 
 #: A slot is where a chunk is sent: a worker process's index, or a Dask worker address.
 Slot = int | str
@@ -34,8 +34,8 @@ class Executor(ABC):
         targets: Sequence[Target],
         max_workers: int | None,
         timeout: float | None,
-    ) -> Iterator[Packed]:
-        """Yield (target index, packed outcome) as each target ends.
+    ) -> Iterator[Sent]:
+        """Yield each target's packed outcome as it ends (a stream's pages before it).
 
         Stops at ``timeout``; a target never yielded is reported as timed out. A
         target whose worker was lost is yielded as a packed WorkerLostError.

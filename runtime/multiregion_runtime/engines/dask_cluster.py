@@ -9,7 +9,7 @@ from typing import Any
 from ..core.checks import check_count
 from ..targets.target import Target
 from .base import Executor, chunks, dask_installed
-from .work import Packed, Work, WorkerLostError, pack, run_chunk_collected
+from .work import Sent, TargetOutcome, Work, WorkerLostError, pack, run_chunk
 
 #: Targets per Dask task. A task costs ~1.4 ms of CPU and ~2 ms of scheduler time
 #: (make bench, scenario 6), as much as one or two botocore calls: 64 targets keep
@@ -74,7 +74,10 @@ class DaskExecutor(Executor):
         targets: Sequence[Target],
         max_workers: int | None,
         timeout: float | None,
-    ) -> Iterator[Packed]:
+    ) -> Iterator[Sent]:
+        """Outcomes come back a chunk at a time (a Dask task's result), and so do a
+        stream's pages: a worker holds a chunk's pages until the chunk ends (at most
+        ``chunk_size`` targets' pages), where a ProcessPool sends each page on."""
         self._check_credentials(targets)
         from distributed import TimeoutError, as_completed
 
@@ -87,7 +90,7 @@ class DaskExecutor(Executor):
         futures = {}
         for slot, chunk in chunks(targets, workers, self.chunk_size):
             future = client.submit(
-                run_chunk_collected,
+                run_chunk,
                 work,
                 chunk,
                 max_workers,
@@ -106,7 +109,7 @@ class DaskExecutor(Executor):
             client.cancel([f for f in futures if not f.done()])
 
     @staticmethod
-    def _outcomes(future: Any, chunk: list[tuple[int, Target]]) -> Iterator[Packed]:
+    def _outcomes(future: Any, chunk: list[tuple[int, Target]]) -> Iterator[Sent]:
         if future.status == "finished":
             yield from future.result()
             return
@@ -116,7 +119,7 @@ class DaskExecutor(Executor):
             error = cancelled
         lost = WorkerLostError(f"Dask gave up on this target's chunk: {error!r}")
         for index, _ in chunk:
-            yield index, pack(None, lost, 0.0)
+            yield Sent(index, pack(TargetOutcome(None, lost, 0.0)))
 
     def _check_credentials(self, targets: Sequence[Target]) -> None:
         if self.send_credentials:

@@ -4,7 +4,7 @@ Why not ``concurrent.futures.ProcessPoolExecutor``: its task returns only when t
 whole chunk is done (no result per target), one death breaks the whole pool, and its
 workers re-import the caller's ``__main__``. Here each worker is ``python -c`` reading
 pickled chunks on stdin and writing one pickled outcome per target on stdout, as each
-target ends: a pipe per worker, so a killed worker is seen at once (end of file) and
+target ends (and a stream's pages as each arrives): a pipe per worker, so a killed worker is seen at once (end of file) and
 cannot corrupt another's messages.
 """
 
@@ -19,13 +19,24 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import IO, Any
 
 from ..core.checks import check_count
+from ..core.deadline import Deadline, deadline_scope
 from ..targets.target import Target
 from .base import Chunk, Executor, Slot, chunks
-from .threads import DEFAULT_MAX_WORKERS
-from .work import Packed, Work, WorkerLostError, pack, run_one
+from .threads import DEFAULT_MAX_WORKERS, not_started
+from .work import (
+    Sent,
+    TargetOutcome,
+    Work,
+    WorkerLostError,
+    in_worker,
+    pack,
+    run_target,
+    worker_clients,
+)
 
 #: Targets per message to a worker. Outcomes stream back as each target ends whatever
 #: this is; small messages cost the driver a pipe write each, and a worker busy with
@@ -127,7 +138,7 @@ class ProcessPool(Executor):
         targets: Sequence[Target],
         max_workers: int | None,
         timeout: float | None,
-    ) -> Iterator[Packed]:
+    ) -> Iterator[Sent]:
         deadline = None if timeout is None else time.monotonic() + timeout
         run_id, inbox = next(self._ids), queue.SimpleQueue[Any]()
         with self._lock:
@@ -151,7 +162,7 @@ class ProcessPool(Executor):
         placed: list[tuple[Slot, Chunk]],
         max_workers: int | None,
         deadline: float | None,
-    ) -> Iterator[Packed]:
+    ) -> Iterator[Sent]:
         pending: dict[int, tuple[int, Target]] = {}  # target index -> (slot, target)
         for slot, chunk in placed:
             pending.update((i, (int(slot), t)) for i, t in chunk)
@@ -161,6 +172,7 @@ class ProcessPool(Executor):
         ]
         threading.Thread(target=self._send_all, args=(messages,), daemon=True).start()
         tries = dict.fromkeys(range(self.processes), 0)
+        paged: set[int] = set()  # targets that sent a page of a stream
         while pending:
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
@@ -169,21 +181,44 @@ class ProcessPool(Executor):
                 event = inbox.get(timeout=left)
             except queue.Empty:
                 return
-            if event[0] is not _LOST:
-                if pending.pop(event[0], None) is not None:
+            if isinstance(event, Sent):
+                if event.position in pending:
+                    if event.last:
+                        del pending[event.position]
+                    else:
+                        paged.add(event.position)
                     yield event
                 continue
             slot = event[1]
-            lost = [(i, t) for i, (s, t) in pending.items() if s == slot]
-            if not lost:
-                continue
-            if tries[slot] < self.retries:
+            again = self._lost(slot, pending, paged, tries[slot] < self.retries)
+            if again:
                 tries[slot] += 1
-                self._send(slot, (run_id, work, lost, max_workers))
-                continue
-            for index, _ in lost:
-                del pending[index]
-                yield index, _lost_outcome(slot)
+                self._send(slot, (run_id, work, again, max_workers))
+            yield from self._give_up(slot, pending, again)
+
+    def _lost(
+        self,
+        slot: int,
+        pending: dict[int, tuple[int, Target]],
+        paged: set[int],
+        may_retry: bool,
+    ) -> Chunk:
+        """The targets of a lost worker to send again: none once its retries are
+        spent, and never one that sent pages (they would come twice)."""
+        if not may_retry:
+            return []
+        return [(i, t) for i, (s, t) in pending.items() if s == slot and i not in paged]
+
+    @staticmethod
+    def _give_up(
+        slot: int, pending: dict[int, tuple[int, Target]], again: Chunk
+    ) -> Iterator[Sent]:
+        """Every target of the lost worker not sent again: a WorkerLostError each."""
+        retried = {index for index, _ in again}
+        lost = [i for i, (s, _) in pending.items() if s == slot and i not in retried]
+        for index in lost:
+            del pending[index]
+            yield Sent(index, _lost_outcome(slot))
 
     def _send_all(self, messages: list[tuple[int, Any]]) -> None:
         for slot, message in messages:
@@ -196,13 +231,13 @@ class ProcessPool(Executor):
                 worker = self._workers[slot] = _Worker(slot, self)
         worker.send(message)  # if it died meanwhile, its reader reports the loss
 
-    def deliver(self, batch: list[tuple[int, int, bytes]]) -> None:
-        """Hand each outcome to its run (a run that ended, timed out, drops it)."""
+    def deliver(self, batch: list[tuple[int, Sent]]) -> None:
+        """Hand each message to its run (a run that ended, timed out, drops it)."""
         with self._lock:
-            for run_id, index, packed in batch:
+            for run_id, sent in batch:
                 inbox = self._runs.get(run_id)
                 if inbox is not None:
-                    inbox.put((index, packed))
+                    inbox.put(sent)
 
     def lost(self, worker: _Worker) -> None:
         """A worker's output ended: every run still going hears of it."""
@@ -226,10 +261,21 @@ class ProcessPool(Executor):
 
 def _lost_outcome(slot: int) -> bytes:
     error = WorkerLostError(f"worker process {slot} died before this target answered")
-    return pack(None, error, 0.0)
+    return pack(TargetOutcome(None, error, 0.0))
 
 
 # --- in the worker process -------------------------------------------------------
+
+
+@dataclass
+class _WorkerRun:
+    """One run in a worker process: its targets to do, and what they share."""
+
+    work: Work
+    deadline: Deadline  # the worker's own, of the time left the work carries
+    todo: queue.SimpleQueue[tuple[int, Target]]
+    indexes: dict[Target, int]  # a stream's page says which target it is of
+    threads: int = 0
 
 
 class _WorkerRuns:
@@ -242,39 +288,53 @@ class _WorkerRuns:
 
     def __init__(self, out: IO[bytes]) -> None:
         self._out = out
-        self._done: queue.SimpleQueue[tuple[int, int, bytes]] = queue.SimpleQueue()
+        self._done: queue.SimpleQueue[tuple[int, Sent]] = queue.SimpleQueue()
         threading.Thread(target=self._send, daemon=True).start()
         self._lock = threading.Lock()
-        self._queues: dict[int, queue.SimpleQueue[tuple[int, Target]]] = {}
-        self._threads: dict[int, int] = {}
+        self._runs: dict[int, _WorkerRun] = {}
 
     def add(self, run_id: int, work: Work, chunk: Chunk, max_workers: int) -> None:
         with self._lock:
-            todo = self._queues.setdefault(run_id, queue.SimpleQueue())
-            for item in chunk:
-                todo.put(item)
-            running = self._threads.get(run_id, 0)
-            more = max(0, min(max_workers, running + len(chunk)) - running)
-            self._threads[run_id] = running + more
+            run = self._runs.get(run_id) or self._start(run_id, work)
+            for index, target in chunk:
+                run.indexes[target] = index
+                run.todo.put((index, target))
+            more = max(0, min(max_workers, run.threads + len(chunk)) - run.threads)
+            run.threads += more
         for _ in range(more):
             threading.Thread(
-                target=self._drain, args=(run_id, work), daemon=True
+                target=self._drain, args=(run_id, run), daemon=True
             ).start()
 
-    def _drain(self, run_id: int, work: Work) -> None:
-        todo = self._queues[run_id]
+    def _start(self, run_id: int, work: Work) -> _WorkerRun:
+        indexes: dict[Target, int] = {}
+        sending = in_worker(work, indexes, lambda sent: self._done.put((run_id, sent)))
+        run = _WorkerRun(sending, work.deadline(), queue.SimpleQueue(), indexes)
+        self._runs[run_id] = run
+        return run
+
+    def _drain(self, run_id: int, run: _WorkerRun) -> None:
+        clients = worker_clients(run.work.config)
         while True:
             with self._lock:
-                if todo.empty():  # checked under the lock ``add`` fills it under
-                    self._threads[run_id] -= 1
-                    if not self._threads[run_id]:
-                        del self._threads[run_id], self._queues[run_id]
+                if run.todo.empty():  # checked under the lock ``add`` fills it under
+                    run.threads -= 1
+                    if not run.threads:
+                        del self._runs[run_id]
                     return
-                index, target = todo.get()
-            self._done.put((run_id, index, run_one(work, target)))
+                index, target = run.todo.get()
+            with deadline_scope(run.deadline):
+                outcome = self._outcome_of(run, target, clients)
+            self._done.put((run_id, Sent(index, pack(outcome))))
+
+    @staticmethod
+    def _outcome_of(run: _WorkerRun, target: Target, clients: Any) -> TargetOutcome:
+        if run.deadline.expired:
+            return TargetOutcome(None, not_started(run.deadline), 0.0)
+        return run_target(run.work, target, clients)
 
     def _send(self) -> None:
-        """Write outcomes as they come: each write takes every one that is ready.
+        """Write messages as they come: each write takes every one that is ready.
 
         One message (and one system call) per batch, not per target; a lone outcome
         is written at once, so batching never delays one.

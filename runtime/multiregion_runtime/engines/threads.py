@@ -113,7 +113,7 @@ class _Run(Generic[T]):
             if not future.set_running_or_notify_cancel():
                 continue
             if self.deadline.expired:
-                future.set_result(Outcome(None, _not_started(self.deadline), 0.0))
+                future.set_result(Outcome(None, not_started(self.deadline), 0.0))
                 continue
             future.set_result(_run_one(self.tasks[index], self.deadline))
 
@@ -149,7 +149,7 @@ def run_all(
         # One target: run it here. A hand-off to a pool thread and back costs more
         # CPU than the runtime's own work for the call (measured in make bench).
         if deadline.expired:
-            return [Outcome(None, _not_started(deadline), 0.0)]
+            return [Outcome(None, not_started(deadline), 0.0)]
         return [_run_one(tasks[0], deadline, inline=True)]
     workers = max(1, min(max_workers or DEFAULT_MAX_WORKERS, len(tasks) or 1))
     run = _Run(tasks, deadline)
@@ -187,7 +187,7 @@ def _run_one(
     return Outcome(value, None, time.perf_counter() - start)
 
 
-def _not_started(deadline: Deadline) -> NotStartedError:
+def not_started(deadline: Deadline) -> NotStartedError:
     if deadline.cancelled:
         return NotStartedError("the call was stopped before this target's turn")
     return NotStartedError(
@@ -200,4 +200,4 @@ def _outcome(future: Future[Outcome[T]], deadline: Deadline) -> Outcome[T]:
         return future.result()
     if future.running():  # still in flight after the grace
         return Outcome(None, deadline.error(), deadline.seconds)
-    return Outcome(None, _not_started(deadline), 0.0)
+    return Outcome(None, not_started(deadline), 0.0)

@@ -1,21 +1,24 @@
-"""What one fan-out does in each target, as plain data, and how a worker process runs it.
+"""What one fan-out does in each target, as plain data, and how one target runs it.
 
 A ``Work`` is the whole description of a call (service, operation, parameters, paging
-or waiter settings, the client config's options): plain values that pickle, so a
-process pool or a Dask cluster can run it. The thread executor runs the same object,
-so a call does exactly the same thing wherever it runs. botocore clients, sessions and
-credentials are never in it: each worker process makes its own (``worker_clients``).
+or waiter settings, the client config's options, the rate limits, the time left of
+the deadline): plain values that pickle, so a process pool or a Dask cluster can run
+it. The thread executor runs the same object through the same ``run_target``, so a
+call does, and counts, exactly the same thing wherever it runs. botocore clients,
+sessions and credentials are never in it: each worker process makes its own
+(``worker_clients``).
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import pickle
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import botocore
 from botocore.client import BaseClient
@@ -23,14 +26,17 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, WaiterError
 
 from ..clients.cache import ClientCache
+from ..clients.ratelimit import DEFAULT_RATE_LIMITS, RateLimits, counting
+from ..core.deadline import Deadline, current_deadline
+from ..core.errors import FanOutError
 from ..core.modeltext import ITEMS_KEYWORDS, botocore_config
-from ..results.pagination import OnPage, PagesThenError, paginate_full
+from ..results.pagination import OnPage, PagesThenError, paginate_full, stream_items
 from ..targets.target import Target
-from .threads import run_all
+from .threads import Outcome, run_all
 
-Kind = Literal["call", "paginate", "wait"]
-#: (target index, its packed outcome): what a worker sends back per target.
-Packed = tuple[int, bytes]
+#: call: one request; paginate: every page, merged; stream: every page's items, sent
+#: on as each arrives (never merged); wait: a waiter.
+Kind = Literal["call", "paginate", "stream", "wait"]
 
 
 @dataclass(frozen=True)
@@ -48,11 +54,20 @@ class Work:
     region_param: str | None = None
     max_items: int | None = None
     page_size: int | None = None
-    starting_tokens: Mapping[Target, str] | None = None
+    #: Where each target's pages start (a target not named, or None: the first page).
+    starting_tokens: Mapping[Target, str | None] | None = None
     waiter_config: Mapping[str, int] = field(default_factory=dict)
     #: (input token, output token) pairs, so a page that fails keeps its token.
     token_paths: tuple[tuple[str, str], ...] = ()
-    #: Sees each page as it arrives; the caller's, so it never leaves this process.
+    #: The items' expression of a stream (the paginator's first result key).
+    result_key: str | None = None
+    #: Client-side token buckets every attempt waits for (and counts against).
+    rate_limits: RateLimits = DEFAULT_RATE_LIMITS
+    #: Seconds left of the call's deadline when it was sent (None: no deadline); a
+    #: worker process makes its own Deadline of them.
+    deadline_left: float | None = None
+    #: Sees each page as it arrives; the caller's, so it never leaves this process
+    #: (a worker sets its own, which sends a stream's pages back).
     on_page: OnPage | None = field(default=None, compare=False, repr=False)
 
     def __call__(self, target: Target, client: BaseClient) -> Any:
@@ -62,28 +77,120 @@ class Work:
         if self.kind == "wait":
             waiter = client.get_waiter(method)
             return waiter.wait(**params, WaiterConfig=dict(self.waiter_config))
-        if self.kind == "paginate":
-            config = botocore_config(
-                ITEMS_KEYWORDS,
-                {"max_items": self.max_items, "page_size": self.page_size},
-            )
-            if self.starting_tokens is not None:
-                config["StartingToken"] = self.starting_tokens[target]
-            callback = self.on_page and functools.partial(self.on_page, target, client)
-            tokens = list(self.token_paths) or None
-            return paginate_full(client, method, params, config, callback, tokens)
+        if self.kind in ("paginate", "stream"):
+            return self._pages(target, client, method, params)
         if self.region_param and self.region_param not in params:
             params[self.region_param] = target.region
         return getattr(client, method)(**params)
+
+    def _pages(
+        self, target: Target, client: BaseClient, method: str, params: dict[str, Any]
+    ) -> Any:
+        config = botocore_config(
+            ITEMS_KEYWORDS, {"max_items": self.max_items, "page_size": self.page_size}
+        )
+        start = (self.starting_tokens or {}).get(target)
+        if start is not None:
+            config["StartingToken"] = start
+        on_page = self.on_page and functools.partial(self.on_page, target, client)
+        tokens = list(self.token_paths)
+        if self.kind == "stream":
+            assert self.result_key is not None  # set for every stream
+            send = on_page or (lambda page: None)
+            return stream_items(
+                client, method, params, config, self.result_key, tokens, send
+            )
+        return paginate_full(client, method, params, config, on_page, tokens or None)
 
     def sendable(self) -> Work:
         """This work without the caller's callback: what travels to a worker."""
         return replace(self, on_page=None)
 
+    def deadline(self) -> Deadline:
+        """A Deadline of the time left when this work was sent (a worker's own)."""
+        left = self.deadline_left
+        return Deadline(left if left is not None else math.inf)
+
 
 def config_options(config: Config) -> dict[str, Any]:
     """What a Config was built from, so a worker can build the same one."""
     return dict(config._user_provided_options)  # type: ignore[attr-defined]
+
+
+# --- one target, wherever it runs ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetOutcome:
+    """What running a Work in one target gave, and what its requests counted."""
+
+    value: Any
+    error: BaseException | None
+    elapsed: float
+    #: HTTP attempts, attempts AWS throttled, seconds waited for the rate limiter.
+    attempts: int = 0
+    throttled: int = 0
+    rate_limit_wait: float = 0.0
+
+
+def run_target(work: Work, target: Target, clients: ClientCache) -> TargetOutcome:
+    """Run ``work`` in ``target`` with a client of ``clients``, counting its attempts,
+    throttles and rate-limit waits: the one function the thread executor and every
+    worker process run for a target."""
+    start = time.perf_counter()
+    value: Any = None
+    error: BaseException | None = None
+    with counting(work.rate_limits, target) as stats:
+        try:
+            value = work(target, clients.client(work.service, target))
+        except PagesThenError as partial:  # pages gathered, then a failure: both
+            value, error = partial.value, in_flight_label(partial.error)
+        # every error is this target's result
+        except Exception as caught:  # noqa: BLE001
+            error = in_flight_label(caught)
+    elapsed = time.perf_counter() - start
+    return TargetOutcome(
+        value, error, elapsed, stats.attempts, stats.throttled, stats.waited
+    )
+
+
+def in_flight_label(error: BaseException) -> BaseException:
+    """A transport error or timeout after the deadline is "timed out in flight"; an
+    answer from AWS (a ClientError) stays what it is, even if it came late. Labelled
+    where the target ran, inside its deadline's scope (a worker's own deadline)."""
+    deadline = current_deadline()
+    if (
+        deadline is None
+        or not deadline.expired
+        or isinstance(error, FanOutError)
+        or getattr(error, "response", None) is not None
+    ):
+        return error
+    return deadline.error(error)
+
+
+def unfinished(outcome: Outcome[Any]) -> TargetOutcome:
+    """A target the executor gave up on (not started, or in flight at the deadline)."""
+    return TargetOutcome(None, outcome.error, outcome.elapsed)
+
+
+def run_targets(
+    work: Work,
+    targets: Sequence[Target],
+    clients: ClientCache,
+    max_workers: int | None,
+    deadline: Deadline,
+    finish: Callable[[Target, TargetOutcome], Any],
+) -> list[Outcome[Any]]:
+    """``finish(target, run_target(...))`` for every target on this process's threads,
+    inside ``deadline``; the outcomes of ``finish`` in target order (a target not
+    started, or in flight at the deadline, has an outcome without a value)."""
+
+    def task(target: Target) -> Any:
+        return finish(target, run_target(work, target, clients))
+
+    tasks = [functools.partial(task, target) for target in targets]
+    return run_all(tasks, max_workers=max_workers, deadline=deadline)
 
 
 # --- in the worker process -------------------------------------------------------
@@ -108,41 +215,49 @@ def worker_clients(options: Mapping[str, Any]) -> ClientCache:
         return cache
 
 
-def run_one(work: Work, target: Target) -> bytes:
-    """Run ``work`` in one target with this process's clients; its packed outcome."""
-    cache = worker_clients(work.config)
-    start = time.perf_counter()
-    value: Any = None
-    error: BaseException | None = None
-    try:
-        value = work(target, cache.client(work.service, target))
-    except Exception as caught:  # noqa: BLE001 - every error is this target's result
-        error = caught
-    return pack(value, error, time.perf_counter() - start)
+class Sent(NamedTuple):
+    """What a worker sends back for one target (``position``: its index in the call): a page of
+    a stream (``last`` False: more follow), or the target's packed outcome."""
+
+    position: int
+    packed: bytes
+    last: bool = True
+
+
+def in_worker(
+    work: Work, indexes: Mapping[Target, int], send: Callable[[Sent], None]
+) -> Work:
+    """``work`` as a worker runs it: a stream's pages are sent back as they arrive
+    (``indexes``: each target's index in the call)."""
+    if work.kind != "stream":
+        return work
+
+    def send_page(target: Target, client: BaseClient | None, page: Any) -> None:
+        send(Sent(indexes[target], pickle.dumps(page), last=False))
+
+    return replace(work, on_page=send_page)
 
 
 def run_chunk(
-    work: Work,
-    chunk: Sequence[tuple[int, Target]],
-    max_workers: int | None,
-    deliver: Callable[[int, bytes], None],
-) -> None:
-    """Run ``work`` in each target of ``chunk``; ``deliver`` each outcome as it ends."""
-
-    def task(index: int, target: Target) -> None:
-        deliver(index, run_one(work, target))
-
-    tasks = [functools.partial(task, index, target) for index, target in chunk]
-    run_all(tasks, max_workers=max_workers)
-
-
-def run_chunk_collected(
     work: Work, chunk: Sequence[tuple[int, Target]], max_workers: int | None
-) -> list[Packed]:
-    """``run_chunk`` whose outcomes come back all together (a Dask task's result)."""
-    done: list[Packed] = []
-    run_chunk(work, chunk, max_workers, lambda i, packed: done.append((i, packed)))
-    return done
+) -> list[Sent]:
+    """Run ``work`` in each target of ``chunk``; what it sends back, all together (a
+    Dask task's result: a stream's pages come back a chunk at a time)."""
+    sent: list[Sent] = []
+    indexes = {target: index for index, target in chunk}
+    work = in_worker(work, indexes, sent.append)
+
+    def finish(target: Target, outcome: TargetOutcome) -> bool:
+        sent.append(Sent(indexes[target], pack(outcome)))
+        return True
+
+    targets = [target for _, target in chunk]
+    clients = worker_clients(work.config)
+    ran = run_targets(work, targets, clients, max_workers, work.deadline(), finish)
+    for target, outcome in zip(targets, ran, strict=True):
+        if outcome.value is None:  # not started, or in flight at the deadline
+            sent.append(Sent(indexes[target], pack(unfinished(outcome))))
+    return sent
 
 
 # --- outcomes across the process boundary -----------------------------------------
@@ -167,26 +282,23 @@ class WorkerLostError(Exception):
     """The worker running this target died (or was lost) before it answered."""
 
 
-def pack(value: Any, error: BaseException | None, elapsed: float) -> bytes:
+def pack(outcome: TargetOutcome) -> bytes:
     """One target's outcome as bytes; anything that cannot be pickled becomes an error.
 
     ClientErrors travel as their response and operation name: botocore's modeled
     exception classes (``QueueDoesNotExist``...) are made per client and do not
     pickle, so the caller's side rebuilds them (``unpack``).
     """
-    pages = None
-    if isinstance(error, PagesThenError):
-        pages, error = error.value, error.error
-    if value is None:
-        value = pages
+    counts = (outcome.attempts, outcome.throttled, outcome.rate_limit_wait)
+    error = _packed_error(outcome.error)
     try:
-        return pickle.dumps((value, _packed_error(error), elapsed))
+        return pickle.dumps((outcome.value, error, outcome.elapsed, counts))
     except Exception as failure:  # noqa: BLE001 - reported as the target's error
         unsent = RemoteError(
             type(failure).__name__,
             f"the result could not be sent back from the worker: {failure}",
         )
-        return pickle.dumps((None, ("exception", unsent), elapsed))
+        return pickle.dumps((None, ("exception", unsent), outcome.elapsed, counts))
 
 
 def _packed_error(error: BaseException | None) -> tuple[Any, ...] | None:
@@ -207,18 +319,25 @@ def _packed_error(error: BaseException | None) -> tuple[Any, ...] | None:
 
 def unpack(
     packed: bytes, exceptions: Callable[[str], type[ClientError]]
-) -> tuple[Any, BaseException | None, float]:
-    """(value, error, elapsed) from ``pack``; ``exceptions`` maps an error code to its class."""
-    value, error, elapsed = pickle.loads(packed)
+) -> TargetOutcome:
+    """The outcome ``pack`` packed; ``exceptions`` maps an error code to its class."""
+    value, error, elapsed, counts = pickle.loads(packed)
+    return TargetOutcome(value, _unpacked_error(error, exceptions), elapsed, *counts)
+
+
+def _unpacked_error(
+    error: tuple[Any, ...] | None, exceptions: Callable[[str], type[ClientError]]
+) -> BaseException | None:
     if error is None:
-        return value, None, elapsed
+        return None
     if error[0] == "client":
         response, operation = error[1], error[2]
         info = response.get("Error", {})
         # As botocore's client picks the class (awsQueryCompatible codes first).
         code = str(info.get("QueryErrorCode") or info.get("Code") or "")
-        return value, exceptions(code)(response, operation), elapsed
+        return exceptions(code)(response, operation)
     if error[0] == "waiter":
         name, reason, last_response = error[1:]
-        return value, WaiterError(name, reason, last_response), elapsed
-    return value, error[1], elapsed
+        return WaiterError(name, reason, last_response)
+    exception: BaseException = error[1]
+    return exception

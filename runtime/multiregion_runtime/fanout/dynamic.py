@@ -32,7 +32,7 @@ class DynamicService(MultiRegionClient):
         self._service_name = service  # type: ignore[misc]  # per instance here
         super().__init__(regions, **kwargs)
         self._operations = {
-            botocore.xform_name(op): op for op in self._model.operation_names
+            botocore.xform_name(op): op for op in self._models.service.operation_names
         }
 
     def __getattr__(self, name: str) -> Callable[..., TargetResults[Any]]:
@@ -98,7 +98,7 @@ class DynamicService(MultiRegionClient):
 
     def _operation_name(self, name: str) -> str:
         """botocore's name for ``name`` (snake_case or PascalCase), or AttributeError."""
-        if name in self._model.operation_names:
+        if name in self._models.service.operation_names:
             return name
         if name not in self._operations:
             getattr(self, name)  # raises AttributeError with close matches

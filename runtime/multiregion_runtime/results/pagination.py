@@ -6,9 +6,8 @@ import queue
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
-import botocore
 import jmespath  # type: ignore[import-untyped]  # botocore depends on it
 from botocore.client import BaseClient
 from botocore.paginate import PageIterator
@@ -27,10 +26,12 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from ..data.sinks import Sink
+    from ..data.stream import OnItemsPage
 
 T = TypeVar("T")
-#: Called with each page as it arrives: (target, the client that fetched it, page).
-OnPage = Callable[[Target, BaseClient, Any], None]
+#: Called with each page as it arrives: (target, the client that fetched it, page);
+#: no client when the page was fetched in another process.
+OnPage = Callable[[Target, BaseClient | None, Any], None]
 
 
 class PagesThenError(Exception):
@@ -73,6 +74,16 @@ class _RecordingPages:
         return getattr(self._pages, name)
 
 
+def _pages(
+    client: BaseClient,
+    method: str,
+    params: dict[str, Any],
+    pagination_config: dict[str, Any],
+) -> PageIterator[Any]:
+    paginator = client.get_paginator(method)
+    return paginator.paginate(**params, PaginationConfig=pagination_config)
+
+
 def paginate_full(
     client: BaseClient,
     method: str,
@@ -87,12 +98,11 @@ def paginate_full(
     with ``tokens`` (the paginator's (input token, output token) pairs), the merged
     result's ``NextToken`` then resumes exactly at the page that failed.
     """
-    paginator = client.get_paginator(method)
-    pages = paginator.paginate(**params, PaginationConfig=pagination_config)
+    pages = _pages(client, method, params, pagination_config)
     recording = _RecordingPages(pages, on_page)
     merged: dict[str, Any] = PageIterator.build_full_result(recording)  # type: ignore[arg-type]
     if recording.error is not None:
-        token = _failed_page_token(pages, recording.last_page, tokens)
+        token = _next_page_token(pages, recording.last_page, tokens)
         if token is None:
             token = pagination_config.get("StartingToken")
         if token:
@@ -101,14 +111,58 @@ def paginate_full(
     return merged
 
 
-def _failed_page_token(
-    pages: Any, last_page: Any, tokens: list[tuple[str, str]] | None
+@dataclass(frozen=True)
+class ItemsPage:
+    """One page of a streamed call: its items, and the token that starts the page
+    after it (botocore's encoding; None: nothing follows)."""
+
+    items: list[Any]
+    next_token: str | None
+
+
+def stream_items(
+    client: BaseClient,
+    method: str,
+    params: dict[str, Any],
+    pagination_config: dict[str, Any],
+    result_key: str,
+    tokens: list[tuple[str, str]],
+    on_page: Callable[[ItemsPage], None],
+) -> int:
+    """Each page's items to ``on_page`` as it arrives, never merged (memory holds one
+    page); a last, empty page with no token says the target is done. The number of
+    items; PagesThenError(that number, the error) if a page fails.
+
+    The same paging as ``paginate_full`` (botocore's paginator, the same recording and
+    page tokens), so a stream resumes from any page's token as a paginate does.
+    """
+    pages = _pages(client, method, params, pagination_config)
+    search = jmespath.compile(result_key).search
+    count = 0
+
+    def each(page: Any) -> None:
+        nonlocal count
+        items = list(search(page) or ())
+        on_page(ItemsPage(items, _next_page_token(pages, page, tokens)))
+        count += len(items)
+
+    recording = _RecordingPages(pages, each)
+    for _ in recording:
+        pass
+    if recording.error is not None:
+        raise PagesThenError(count, recording.error)
+    on_page(ItemsPage([], None))
+    return count
+
+
+def _next_page_token(
+    pages: Any, page: Any, tokens: list[tuple[str, str]] | None
 ) -> str | None:
-    """The StartingToken of the page after ``last_page`` (the one that failed), in
-    botocore's own encoding (its PageIterator.resume_token), or None."""
-    if last_page is None or not tokens:
+    """The StartingToken of the page after ``page``, in botocore's own encoding (its
+    PageIterator.resume_token), or None if ``page`` names none."""
+    if page is None or not tokens:
         return None
-    values = {name: jmespath.search(path, last_page) for name, path in tokens}
+    values = {name: jmespath.search(path, page) for name, path in tokens}
     if all(value is None for value in values.values()):
         return None
     pages.resume_token = values  # botocore encodes it, as for max_items
@@ -138,76 +192,26 @@ class Item(_ItemFields[T]):
         return f"Item({self.target.name}, {masked(self.value)!r})"
 
 
-class PageRunner(Protocol):
-    """What runs a paginated call's targets: the object that made the Items."""
-
-    @property
-    def service_name(self) -> str: ...
-    @property
-    def targets(self) -> Sequence[Target]: ...
-
-    def _run(
-        self, targets: Sequence[Target], call: Callable[[Target, BaseClient], Any]
-    ) -> TargetResults[Any]: ...
-
-
 @dataclass(frozen=True)
 class ItemsSource:
-    """The call behind an Items: what ``data.stream`` needs to stream and resume it."""
+    """The call behind an Items, and how to stream it: what ``data.stream`` needs to
+    stream and resume it (its ``PageSource``)."""
 
-    runner: PageRunner
+    service_name: str
     operation_name: str
     params: dict[str, Any]
-    result_key: str
+    targets: Sequence[Target]
+    #: Runs the call in the targets ``starts`` names, each from its start token, on
+    #: the executor the call names: ``on_page(target, items, next token)`` as each
+    #: page arrives; per target, the number of items.
+    stream: Callable[[Mapping[Target, str | None], OnItemsPage], TargetResults[int]]
     max_items: int | None = None
     page_size: int | None = None
 
-    @property
-    def service_name(self) -> str:
-        return self.runner.service_name
-
-    @property
-    def targets(self) -> Sequence[Target]:
-        return self.runner.targets
-
-    @property
-    def method(self) -> str:
-        return str(botocore.xform_name(self.operation_name))
-
-    def search(self, page: Any) -> Any:
-        return jmespath.search(self.result_key, page)
-
     def stream_pages(
-        self,
-        starts: Mapping[Target, str | None],
-        on_page: Callable[[Target, list[Any], str | None], None],
+        self, starts: Mapping[Target, str | None], on_page: OnItemsPage
     ) -> TargetResults[int]:
-        """Each target's pages from its start token, ``on_page(target, items, next
-        token)`` as each arrives; per target, the number of items."""
-
-        def one(target: Target, client: BaseClient) -> int:
-            from botocore.paginate import TokenEncoder
-
-            config: dict[str, Any] = {
-                "MaxItems": self.max_items,
-                "PageSize": self.page_size,
-                "StartingToken": starts[target],
-            }
-            pages = client.get_paginator(self.method).paginate(
-                **dict(self.params), PaginationConfig=config
-            )
-            count = 0
-            for page in pages:
-                values = list(self.search(page) or ())
-                next_token = pages._get_next_token(page)  # type: ignore[attr-defined]  # botocore's own
-                more = any(v is not None for v in next_token.values())
-                on_page(
-                    target, values, TokenEncoder().encode(next_token) if more else None
-                )
-                count += len(values)
-            return count
-
-        return self.runner._run(list(starts), one)
+        return self.stream(starts, on_page)
 
 
 _DONE = object()
@@ -239,7 +243,7 @@ class Items(Generic[T]):
         self._error: BaseException | None = None
         self._used = False
 
-    def _on_page(self, target: Target, client: BaseClient, page: Any) -> None:
+    def _on_page(self, target: Target, client: BaseClient | None, page: Any) -> None:
         if self._deadline is not None and self._deadline.cancelled:
             raise self._deadline.error()  # the caller left: fetch no further page
         # Copy the items now: build_full_result extends the first page's lists in
