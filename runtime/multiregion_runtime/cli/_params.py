@@ -1,9 +1,11 @@
 """API parameters from the command line, as the AWS CLI reads them.
 
 ``--instance-ids a b`` (lists), ``--max-results 5``, ``--dry-run`` / ``--no-dry-run``,
-``--filters Name=x,Values=a,b`` (shorthand), ``--filters '[{"Name": ...}]'`` (JSON),
-``file://path`` for any value, and ``--cli-input-json``. Every value is converted to
-the type its shape in the model asks for, so errors name the option and the type.
+``--filters Name=x,Values=a,b`` (shorthand, cli/_shorthand.py), ``--filters
+'[{"Name": ...}]'`` (JSON), ``file://path`` / ``fileb://path`` for any value, and
+``--cli-input-json``. Shorthand is typed by the model as the AWS CLI v2 types it;
+JSON is sent as given (botocore's validator checks its types before any request).
+Errors name the option, and the key within it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import base64
 import binascii
 import difflib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +24,9 @@ from botocore.utils import ArgumentGenerator
 
 from ..core.modeltext import describe
 from ._args import UsageError
+from ._shorthand import ShorthandParser, read_paramfile
 
-_SCALARS = ("string", "integer", "long", "float", "double", "boolean", "timestamp")
+_COMPLEX = ("structure", "list", "map")
 
 
 def option_names(operation: OperationModel) -> dict[str, str]:
@@ -53,7 +57,7 @@ def build_params(
                 raise UsageError(f"{option} takes no value, got {' '.join(values)!r}")
             params[member] = False
         else:
-            params[member] = convert(values, member_shape, option)
+            params[member] = convert(values, member_shape, option, operation)
     _check_required(shape, params, names)
     return params
 
@@ -100,105 +104,258 @@ def _cli_input(text: str, shape: StructureShape | None) -> dict[str, Any]:
         if data:
             raise UsageError("--cli-input-json: this operation takes no parameters")
         return {}
-    return coerce(data, shape, "--cli-input-json")  # type: ignore[no-any-return]
+    return check_json(data, shape, "--cli-input-json")  # type: ignore[no-any-return]
 
 
-def read_value(text: str) -> str:
-    """``file://path`` is replaced by the file's text, as in the AWS CLI."""
-    if text.startswith("file://"):
-        path = Path(text[len("file://") :]).expanduser()
-        try:
-            return path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise UsageError(f"cannot read {text}: {error.strerror}") from None
+def read_value(text: str) -> Any:
+    """``file://path`` is the file's text and ``fileb://path`` its bytes, as in the
+    AWS CLI; any other value is itself."""
+    if text.startswith(("file://", "fileb://")):
+        return read_paramfile(text)
     return text
 
 
-def convert(values: list[str], shape: Shape, option: str) -> Any:
-    """The words after ``option`` as a value of ``shape``."""
-    if shape.type_name == "list":
-        return _convert_list(values, shape, option)
+def convert(
+    values: list[str],
+    shape: Shape,
+    option: str,
+    operation: OperationModel | None = None,
+) -> Any:
+    """The words after ``option`` as a value of ``shape``, as AWS CLI v2 reads them:
+    a single word may be ``file://``/``fileb://``; JSON if it starts with ``[`` or
+    ``{``; else shorthand for structures, maps and lists of them; else the words as
+    they are, each converted to the member's type (commas are not split)."""
     if shape.type_name == "boolean" and not values:
         return True  # --dry-run
-    if len(values) != 1:
-        got = "nothing" if not values else f"{len(values)}: {' '.join(values)}"
-        raise UsageError(f"{option} takes one value ({describe(shape)}), got {got}")
-    return _convert_one(values[0], shape, option)
-
-
-def _convert_list(values: list[str], shape: Shape, option: str) -> list[Any]:
-    member: Shape = shape.member  # type: ignore[attr-defined]
     if not values:
-        raise UsageError(f"{option} needs at least one value ({describe(shape)})")
-    if len(values) == 1:
-        text = read_value(values[0])
-        if text.lstrip().startswith("["):
-            return coerce(_load_json(text, option), shape, option)  # type: ignore[no-any-return]
-        if member.type_name in _SCALARS and "," in text:
-            values = text.split(",")  # AWS CLI shorthand: --instance-ids a,b
-    return [_convert_one(value, member, option) for value in values]
+        raise UsageError(f"{option} needs a value ({describe(shape)})")
+    if shape.type_name != "list" and len(values) != 1:
+        raise UsageError(
+            f"{option} takes one value ({describe(shape)}), got {len(values)}: "
+            f"{' '.join(values)}"
+        )
+    value: Any = values if shape.type_name == "list" else values[0]
+    if len(values) == 1 and values[0].startswith(("file://", "fileb://")):
+        value = read_paramfile(values[0])  # for a list too: its text, not a list
+    if isinstance(value, bytes):
+        return _bytes_value(value, shape, option)
+    first = value if isinstance(value, str) else value[0]
+    if first.strip().startswith(("[", "{")):
+        return _json_value(value, shape, option)
+    if _takes_shorthand(shape):
+        return _shorthand_value(value, shape, option, operation)
+    if shape.type_name == "list":
+        if isinstance(value, str):  # from file://: the AWS CLI reads JSON only
+            raise UsageError(f"{option}: a file for a list must hold a JSON list")
+        return [_scalar_value(word, shape.member, option) for word in value]  # type: ignore[attr-defined]
+    if shape.type_name in ("structure", "map"):  # a document: JSON only
+        raise UsageError(f"{option}: expected JSON ({describe(shape)}), got {first!r}")
+    return _scalar_value(value, shape, option)
 
 
-def _convert_one(text: str, shape: Shape, option: str) -> Any:
-    if text.startswith("fileb://") and shape.type_name == "blob":
-        try:
-            return Path(text[len("fileb://") :]).expanduser().read_bytes()
-        except OSError as error:
-            raise UsageError(f"cannot read {text}: {error.strerror}") from None
-    text = read_value(text)
-    if shape.type_name in ("structure", "map", "list"):
-        stripped = text.lstrip()
-        if stripped.startswith(("{", "[")):
-            return coerce(_load_json(text, option), shape, option)
-        return coerce(parse_shorthand(text, option), shape, option)
-    return coerce(text, shape, option)
+def _bytes_value(value: bytes, shape: Shape, option: str) -> bytes:
+    if shape.type_name != "blob":
+        raise UsageError(
+            f"{option}: fileb:// gives bytes, which only a blob takes; this is "
+            f"{describe(shape)} (use file:// for text)"
+        )
+    return value
 
 
-def _load_json(text: str, option: str) -> Any:
+def _json_value(value: Any, shape: Shape, option: str) -> Any:
+    """JSON, as typed: the types are botocore's validator's to check."""
+    if isinstance(value, list):
+        if len(value) == 1:
+            return check_json(_load_json(value[0], option), shape, option)
+        if shape.type_name == "list":  # --filters '{"Name": ...}' '{"Name": ...}'
+            member: Shape = shape.member  # type: ignore[attr-defined]
+            return [
+                check_json(_load_json(word, option), member, f"{option}[{i}]")
+                for i, word in enumerate(value)
+            ]
+    return check_json(_load_json(value, option), shape, option)
+
+
+def _takes_shorthand(shape: Shape) -> bool:
+    """Structures, maps and lists of them, but no document (JSON only), as in the
+    AWS CLI."""
+    if _is_document(shape):
+        return False
+    if shape.type_name == "list":
+        member: Shape = shape.member  # type: ignore[attr-defined]
+        return member.type_name in _COMPLEX and not _is_document(member)
+    return shape.type_name in ("structure", "map")
+
+
+def _is_document(shape: Shape) -> bool:
+    return bool(getattr(shape, "is_document_type", False))
+
+
+# The AWS CLI's "old list case": a list of one-member structures is given as bare
+# values (elb register-instances-with-load-balancer --instances i-1 i-2), for these
+# operations only (awscli/argprocess.py keeps the same table).
+_BARE_VALUE_LISTS = {
+    ("firehose", "PutRecordBatch", "Records"),
+    ("workspaces", "RebootWorkspaces", "RebootWorkspaceRequests"),
+    ("workspaces", "RebuildWorkspaces", "RebuildWorkspaceRequests"),
+    ("workspaces", "TerminateWorkspaces", "TerminateWorkspaceRequests"),
+    ("elb", "RemoveTags", "Tags"),
+    ("elb", "DescribeInstanceHealth", "Instances"),
+    ("elb", "DeregisterInstancesFromLoadBalancer", "Instances"),
+    ("elb", "RegisterInstancesWithLoadBalancer", "Instances"),
+}
+
+
+def _shorthand_value(
+    value: Any, shape: Shape, option: str, operation: OperationModel | None
+) -> Any:
+    words = value if isinstance(value, list) else [value]
+    bare_key = _bare_value_key(shape, option, operation)
+    if bare_key is not None:
+        return [{bare_key: word} for word in words]
+    if _is_value_wrapper(shape) and "=" not in words[0]:
+        return {"Value": words[0]}  # --instance-initiated-shutdown-behavior stop
+    if isinstance(value, str) and shape.type_name == "list":
+        raise UsageError(f"{option}: a file for a list must hold a JSON list")
+    parsed = [ShorthandParser(option).parse(word) for word in words]
+    if shape.type_name == "list":
+        member: Shape = shape.member  # type: ignore[attr-defined]
+        return [
+            from_shorthand(item, member, f"{option}[{i}]")
+            for i, item in enumerate(parsed)
+        ]
+    return from_shorthand(parsed[0], shape, option)
+
+
+def _bare_value_key(
+    shape: Shape, option: str, operation: OperationModel | None
+) -> str | None:
+    if operation is None or shape.type_name != "list":
+        return None
+    member: Shape = shape.member  # type: ignore[attr-defined]
+    if member.type_name != "structure" or len(member.members) != 1:  # type: ignore[attr-defined]
+        return None
+    service = operation.service_model.service_name
+    input_shape = operation.input_shape
+    names = option_names(operation) if input_shape is not None else {}
+    if (service, operation.name, names.get(option)) not in _BARE_VALUE_LISTS:
+        return None
+    return str(next(iter(member.members)))  # type: ignore[attr-defined]
+
+
+def _is_value_wrapper(shape: Shape) -> bool:
+    """A structure whose only member is the string ``Value`` (EC2's attribute
+    values): the AWS CLI takes a bare word for it."""
+    members = (
+        getattr(shape, "members", None) if shape.type_name == "structure" else None
+    )
+    return (
+        members is not None
+        and list(members) == ["Value"]
+        and members["Value"].type_name == "string"
+    )
+
+
+def _scalar_value(text: str, shape: Shape, option: str) -> Any:
+    """A word as a scalar of ``shape``; a streaming blob is a path to a file, as in
+    the AWS CLI (``s3api put-object --body ./file``)."""
+    if shape.type_name == "blob" and shape.serialization.get("streaming"):
+        path = Path(os.path.expandvars(os.path.expanduser(text)))
+        if not path.is_file():
+            raise UsageError(f"{option}: {text!r} is not a file (a streaming blob)")
+        return path.read_bytes()
+    return _coerce_scalar(text, shape.type_name, option)
+
+
+def _load_json(text: Any, option: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise UsageError(f"{option}: invalid JSON: {error}") from None
 
 
-def coerce(value: Any, shape: Shape, where: str) -> Any:
-    """``value`` (from JSON or shorthand) converted to what ``shape`` asks for."""
+def check_json(value: Any, shape: Shape, where: str) -> Any:
+    """``value`` (JSON) as given, after checking every structure's keys: its types
+    are botocore's validator's to check, before any request, as in the AWS CLI."""
     kind = shape.type_name
+    if kind == "structure" and isinstance(value, dict) and not _is_document(shape):
+        members = shape.members  # type: ignore[attr-defined]
+        for key, item in value.items():
+            _check_key(key, members, where)
+            check_json(item, members[key], f"{where}.{key}")
+    elif kind == "list" and isinstance(value, list):
+        member: Shape = shape.member  # type: ignore[attr-defined]
+        for i, item in enumerate(value):
+            check_json(item, member, f"{where}[{i}]")
+    elif kind == "map" and isinstance(value, dict):
+        value_shape: Shape = shape.value  # type: ignore[attr-defined]
+        for key, item in value.items():
+            check_json(item, value_shape, f"{where}.{key}")
+    return value
+
+
+def _check_key(key: str, members: dict[str, Shape], where: str) -> None:
+    if key not in members:
+        close = difflib.get_close_matches(key, list(members), n=3)
+        hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+        raise UsageError(
+            f"{where}: unknown key {key!r}{hint} (valid keys: {', '.join(members)})"
+        )
+
+
+def from_shorthand(value: Any, shape: Shape, where: str) -> Any:
+    """Parsed shorthand typed by the model, as the AWS CLI types it: numbers and
+    booleans converted, a single value where a list is expected wrapped in one.
+
+    Where the AWS CLI would send a value botocore's validator then refuses, this
+    fails at once with the key that is wrong.
+    """
+    kind = shape.type_name
+    if _is_document(shape):
+        raise UsageError(
+            f"{where}: shorthand cannot give a document; pass this parameter as JSON"
+        )
     if kind == "structure":
-        return _coerce_structure(value, shape, where)  # type: ignore[arg-type]
+        if not isinstance(value, dict):
+            raise UsageError(f"{where}: expected {describe(shape)}, got {value!r}")
+        members = shape.members  # type: ignore[attr-defined]
+        for key in value:
+            _check_key(key, members, where)
+        return {
+            k: from_shorthand(v, members[k], f"{where}.{k}") for k, v in value.items()
+        }
+    if kind == "list":
+        member: Shape = shape.member  # type: ignore[attr-defined]
+        if not isinstance(value, list):
+            return [_wrapped(value, member, where)]
+        return [from_shorthand(v, member, f"{where}[{i}]") for i, v in enumerate(value)]
     if kind == "map":
         if not isinstance(value, dict):
             raise UsageError(f"{where}: expected a map of key=value, got {value!r}")
         value_shape: Shape = shape.value  # type: ignore[attr-defined]
-        return {k: coerce(v, value_shape, f"{where}.{k}") for k, v in value.items()}
-    if kind == "list":
-        items = value if isinstance(value, list) else [value]
-        member: Shape = shape.member  # type: ignore[attr-defined]
-        return [coerce(item, member, f"{where}[{i}]") for i, item in enumerate(items)]
+        return {
+            k: from_shorthand(v, value_shape, f"{where}.{k}") for k, v in value.items()
+        }
     if isinstance(value, (list, dict)):
         raise UsageError(f"{where}: expected {describe(shape)}, got {value!r}")
+    if isinstance(value, bytes):
+        return _bytes_value(value, shape, where)
     return _coerce_scalar(value, kind, where)
 
 
-def _coerce_structure(value: Any, shape: StructureShape, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise UsageError(f"{where}: expected {describe(shape)}, got {value!r}")
-    result: dict[str, Any] = {}
-    for key, item in value.items():
-        if key not in shape.members:
-            close = difflib.get_close_matches(key, list(shape.members), n=3)
-            hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
-            raise UsageError(
-                f"{where}: unknown key {key!r}{hint} "
-                f"(valid keys: {', '.join(shape.members)})"
-            )
-        result[key] = coerce(item, shape.members[key], f"{where}.{key}")
-    return result
+def _wrapped(value: Any, member: Shape, where: str) -> Any:
+    """``Values=a`` for a list: the AWS CLI wraps the value as it is, untyped."""
+    if member.type_name in ("integer", "long", "float", "double", "boolean"):
+        raise UsageError(
+            f"{where}: one {member.type_name} in a list is written [{value}] in "
+            "shorthand (the AWS CLI would send it as text)"
+        )
+    return check_json(value, member, f"{where}[0]")
 
 
 def _coerce_scalar(value: Any, kind: str, where: str) -> Any:
     if not isinstance(value, str):
-        return value  # typed already (JSON); botocore's validator checks it
+        return value
     try:
         if kind in ("integer", "long"):
             return int(value)
@@ -214,112 +371,10 @@ def _coerce_scalar(value: Any, kind: str, where: str) -> Any:
     return value  # strings, timestamps (botocore parses them) and blobs
 
 
-# -- shorthand: Name=x,Values=a,b  /  Key=[a,b],Other={K=v}  --------------------------
-
-
 def parse_shorthand(text: str, option: str) -> Any:
-    """The AWS CLI's shorthand syntax, parsed to dicts, lists and strings.
-
-    ``Name=x,Values=a,b`` -> {"Name": "x", "Values": ["a", "b"]}: words after a comma
-    with no ``=`` continue the previous key's list. ``[...]`` is a list, ``{...}`` a
-    nested structure, and quotes keep commas and brackets in a value.
-    """
-    parser = _Shorthand(text, option)
-    result = parser.structure(end="")
-    return result
-
-
-class _Shorthand:
-    def __init__(self, text: str, option: str) -> None:
-        self.text = text
-        self.option = option
-        self.pos = 0
-
-    def fail(self, why: str) -> UsageError:
-        return UsageError(
-            f"{self.option}: {why} at character {self.pos + 1} of {self.text!r}; "
-            "expected Key=value,Key2=value2 or JSON"
-        )
-
-    def peek(self) -> str:
-        return self.text[self.pos] if self.pos < len(self.text) else ""
-
-    def structure(self, end: str) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        while True:
-            key = self.word(stop="=,{}[]").strip()
-            if self.peek() != "=" or not key:
-                raise self.fail("expected Key=")
-            self.pos += 1
-            result[key] = self.value(end)
-            if self.peek() == ",":
-                self.pos += 1
-                continue
-            if self.peek() == end:
-                return result
-            raise self.fail(f"unexpected {self.peek()!r}")
-
-    def value(self, end: str) -> Any:
-        char = self.peek()
-        if char == "[":
-            return self.bracketed_list()
-        if char == "{":
-            self.pos += 1
-            nested = self.structure(end="}")
-            self.pos += 1
-            return nested
-        first = self.scalar(end)
-        more = []
-        while self.peek() == "," and not self.key_follows():
-            self.pos += 1
-            more.append(self.scalar(end))
-        return [first, *more] if more else first
-
-    def key_follows(self) -> bool:
-        """After a comma: does a ``Key=`` come next (else a list continues)?"""
-        rest = self.text[self.pos + 1 :]
-        if not rest:
-            return True  # a trailing comma: the structure then asks for a Key=
-        for char in rest:
-            if char == "=":
-                return True
-            if char in ",[]{}\"'":
-                return False
-        return False
-
-    def bracketed_list(self) -> list[Any]:
-        self.pos += 1
-        items: list[Any] = []
-        while self.peek() != "]":
-            if not self.peek():
-                raise self.fail("missing ']'")
-            if self.peek() == "{":
-                self.pos += 1
-                items.append(self.structure(end="}"))
-                self.pos += 1
-            else:
-                items.append(self.scalar(end="]"))
-            if self.peek() == ",":
-                self.pos += 1
-        self.pos += 1
-        return items
-
-    def scalar(self, end: str) -> str:
-        if self.peek() in ("'", '"'):
-            quote = self.peek()
-            close = self.text.find(quote, self.pos + 1)
-            if close < 0:
-                raise self.fail(f"missing closing {quote}")
-            word = self.text[self.pos + 1 : close]
-            self.pos = close + 1
-            return word
-        return self.word(stop="," + end)
-
-    def word(self, stop: str) -> str:
-        start = self.pos
-        while self.pos < len(self.text) and self.text[self.pos] not in stop:
-            self.pos += 1
-        return self.text[start : self.pos]
+    """The AWS CLI's shorthand syntax, parsed to dicts, lists and strings
+    (cli/_shorthand.py holds the grammar)."""
+    return ShorthandParser(option).parse(text)
 
 
 def decode_blobs(value: Any, shape: Shape | None, where: str = "") -> Any:
