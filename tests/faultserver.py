@@ -5,7 +5,9 @@ Logs ``DescribeLogGroups`` (JSON 1.1, paginated: ``pages`` pages of ``per_page``
 groups) and STS ``GetCallerIdentity`` (query protocol, XML). Each request belongs to
 a *key*: the first segment of the URL path when the endpoint URL has one
 (``http://127.0.0.1:port/hang-17``), else the region it is signed for. A ``Fault``
-per key (or per key prefix before "-": "hang" for "hang-17") says what goes wrong:
+per key (or per key prefix before "-": "hang" for "hang-17"; or, for a fault per
+account in one region, per access key id a request is signed with) says what goes
+wrong:
 
 - ``hang``: never answer (until the server stops);
 - ``error500``: HTTP 500 InternalError;
@@ -114,6 +116,7 @@ class FaultServer:
         self.per_page = per_page
         self.host, self.port = host, port
         self.requests: Counter[str] = Counter()  # per key
+        self.access_keys: Counter[str] = Counter()  # per access key id signing
         self.pages_served: Counter[str] = Counter()  # DescribeLogGroups, per key
         self.page_requests: Counter[tuple[str, int]] = Counter()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -196,7 +199,14 @@ class FaultServer:
                 key = key_of(request)
                 count = self.requests[key]
                 self.requests[key] += 1
+                access_key = signing_scope(request.headers)[0]
+                self.access_keys[access_key] += 1
                 fault = self.fault_for(key)
+                if fault is None and access_key in self.faults:
+                    fault, count = (
+                        self.faults[access_key],
+                        self.access_keys[access_key] - 1,
+                    )
                 if fault is not None and fault.kind not in _AT_PAGE:
                     fault = fault if fault.applies(count) else None
                 if fault is not None and fault.kind == "reset":

@@ -1,4 +1,4 @@
-"""One process-wide, bounded cache of boto3 sessions and clients.
+"""One process-wide, bounded cache of boto3 sessions, identities and clients.
 
 Every MultiRegion object in the process (and, with a process or Dask executor, every
 object inside one worker process) takes its clients from ``shared_clients()``: a new
@@ -11,9 +11,16 @@ the same keys from the same work specs:
   proxy variables, so a changed profile or endpoint variable gets its own sessions),
   or a token standing for one session the user passed (their session's credentials
   are never mixed with anyone else's);
-- the target's credential source (profile, role, explicit keys);
+- the target's profile (a profile may carry configuration as well as credentials);
 - service, region, endpoint URL;
 - the effective botocore ``Config``, as a tuple of its options.
+
+Targets that differ only in their identity (a role, explicit keys) share that client:
+``ClientCache.client`` returns a ``TargetClient`` view of it that signs each request
+with the target's own credentials (``signing``), assumed once per account. Where
+per-request credentials cannot be right (``signing.own_client_reason``, an S3 Express
+call, presigning), a target gets a client of its own, keyed by its full credential
+source.
 
 The cache holds at most ``max_clients`` clients (default ``DEFAULT_MAX_CLIENTS``,
 or the ``MULTIREGION_MAX_CLIENTS`` environment variable; ``set_max_clients()``
@@ -24,6 +31,7 @@ accounts a process sweeps.
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import itertools
@@ -34,7 +42,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import boto3
 import botocore.session
@@ -46,7 +54,14 @@ from ..core.shared import PerProcess
 from ..targets.target import Target
 from .credentials import SHARED_COMPONENTS, session_for
 from .hooks import install_deadline
-from .ratelimit import attach_rate_limiter
+from .ratelimit import attach_rate_limiter, limiter_identity
+from .signing import (
+    UNUSABLE_KEYS,
+    Identity,
+    TargetClient,
+    own_client_reason,
+    share_across_accounts,
+)
 
 
 def _default_max_clients() -> int:
@@ -75,17 +90,24 @@ DEFAULT_MAX_CLIENTS = int(
 )
 #: Sessions (one per credential source) kept per process; evicted ones are rebuilt.
 MAX_SESSIONS = 1024
+#: Identities (credentials per account) kept: an evicted role is assumed again, so
+#: this bounds memory (a few KB each), not a sweep's accounts.
+MAX_IDENTITIES = 100_000
+#: Connections a client keeps per host: as many as threads may use it at once. The
+#: process's thread pool is capped at MULTIREGION_POOL_SIZE (engines.threads), and a
+#: client may be shared by all of them; urllib3 opens connections only when needed.
+POOL_CONNECTIONS = int(os.environ.get("MULTIREGION_POOL_SIZE", "256"))
 
 # Why these defaults: "standard" retries back off on throttling (boto3's default,
 # "legacy", retries fewer error codes); parameters are validated once per call by the
 # runtime before fan-out, so each client need not validate them again; a client is
 # shared by every thread of the process, so its pool holds as many connections as a
-# fan-out has workers by default (else urllib3 warns "Connection pool is full").
+# fan-out's threads may use it at once (else urllib3 warns "Connection pool is full").
 _DEFAULT_CONFIG = Config(
     retries={"mode": "standard"},
     parameter_validation=False,
     user_agent_extra="multiregion",
-    max_pool_connections=64,
+    max_pool_connections=POOL_CONNECTIONS,
 )
 
 K = TypeVar("K")
@@ -150,6 +172,8 @@ class SharedClients:
         self._max_clients = max_clients
         self._clients: OrderedDict[ClientKey, BaseClient] = OrderedDict()
         self._sessions: OrderedDict[SessionKey, boto3.Session] = OrderedDict()
+        self._identities: OrderedDict[SessionKey, Identity] = OrderedDict()
+        self._own_reasons: dict[ClientKey, str | None] = {}  # memo; a few per service
         self._user_sessions: weakref.WeakKeyDictionary[boto3.Session, Scope] = (
             weakref.WeakKeyDictionary()
         )
@@ -253,8 +277,13 @@ class SharedClients:
         target: Target,
         config: Config,
         verify: bool | str | None = None,
+        shared: bool = False,
     ) -> tuple[BaseClient, bool]:
-        """The client for ``key``, created if needed; True if this call created it."""
+        """The client for ``key``, created if needed; True if this call created it.
+
+        ``shared``: a client for every identity of ``target``'s profile, made with
+        keys of no account (``signing``); else one with ``target``'s credentials.
+        """
         client = self._get(self._clients, key)
         if client is not None:
             return client, False
@@ -263,14 +292,58 @@ class SharedClients:
             if client is not None:  # another thread made it while we waited
                 return client, False
             scope, _source, service, _region, _endpoint, _config = key
-            session = self._session_for(scope, base, target, verify)
-            client = _create_client(session, service, target, config, verify)
+            if shared:
+                profile_only = Target(target.region, profile=target.profile)
+                session = self._session_for(scope, base, profile_only, verify)
+            else:
+                session = self._session_for(scope, base, target, verify)
+            client = _create_client(session, service, target, config, verify, shared)
             self.created += 1
         with self._lock:
             self._clients[key] = client
             evicted = self._evict_over_limit()
         _close_all(evicted)
         return client, True
+
+    def own_client_reason(
+        self, key: ClientKey, client: BaseClient, session: boto3.Session
+    ) -> str | None:
+        """Why the targets of the shared client ``client`` need their own (memoized);
+        ``session`` is the scope's, for its configuration."""
+        reason = self._own_reasons.get(key, "")
+        if reason == "":
+            endpoint = key[4]
+            setting = session._session.get_config_variable("endpoint_discovery_enabled")
+            reason = own_client_reason(client, endpoint is not None, setting)
+            self._own_reasons[key] = reason
+        return reason
+
+    def identity(
+        self,
+        scope: Scope,
+        base: boto3.Session,
+        target: Target,
+        verify: bool | str | None = None,
+    ) -> Identity:
+        """Who ``target`` signs as: its session's credentials, made once per
+        credential source (a role's are assumed on first use, then refreshed)."""
+        key: SessionKey = (scope, target.credential_source, verify)
+        identity = self._get(self._identities, key)
+        if identity is not None:
+            return identity
+        with self._create_lock:
+            identity = self._get(self._identities, key)
+            if identity is None:
+                session = self._session_for(scope, base, target, verify)
+                credentials = session.get_credentials()
+                identity = Identity(
+                    target.credential_source, credentials, limiter_identity(target)
+                )
+                with self._lock:
+                    self._identities[key] = identity
+                    while len(self._identities) > MAX_IDENTITIES:
+                        self._identities.popitem(last=False)
+            return identity
 
     def close(self, keys: Iterator[ClientKey] | list[ClientKey] | None = None) -> int:
         """Close and forget the clients of ``keys`` (all if None); how many were closed."""
@@ -279,6 +352,7 @@ class SharedClients:
                 closing = list(self._clients.values())
                 self._clients.clear()
                 self._sessions.clear()
+                self._identities.clear()
             else:
                 closing = [
                     c for c in map(self._clients.pop, keys, itertools.repeat(None)) if c
@@ -318,14 +392,19 @@ def _create_client(
     target: Target,
     config: Config,
     verify: bool | str | None = None,
+    shared: bool = False,
 ) -> BaseClient:
     kwargs: dict[str, Any] = {"region_name": target.region, "config": config}
     if target.endpoint_url:
         kwargs["endpoint_url"] = target.endpoint_url
     if verify is not None:  # TLS checks, as botocore takes them (a Config cannot)
         kwargs["verify"] = verify
+    if shared:  # each request is signed with its target's credentials instead
+        kwargs.update(UNUSABLE_KEYS)
     with _gc_paused():
         client: BaseClient = session.client(service, **kwargs)  # type: ignore[call-overload]
+    if shared:
+        share_across_accounts(client)
     attach_rate_limiter(client, target)
     install_deadline(client)  # it obeys the deadline of the thread calling it
     return client
@@ -437,19 +516,43 @@ class ClientCache:
         return self._base
 
     def key(self, service: str, target: Target) -> ClientKey:
-        return (
-            self._scope,
-            target.credential_source,
-            service,
-            target.region,
-            target.endpoint_url,
-            self._config_key,
-        )
+        """The key of the client ``target`` shares with every identity of its profile."""
+        return self._key(("shared", target.profile), service, target)
+
+    def own_key(self, service: str, target: Target) -> ClientKey:
+        """The key of a client with ``target``'s own credentials."""
+        return self._key(target.credential_source, service, target)
+
+    def _key(
+        self, source: tuple[object, ...], service: str, target: Target
+    ) -> ClientKey:
+        endpoint = target.endpoint_url
+        return (self._scope, source, service, target.region, endpoint, self._config_key)
 
     def client(self, service: str, target: Target) -> BaseClient:
+        """The client calls for ``target`` go through: a view of the shared client
+        that signs as ``target`` (``TargetClient``), or a client of its own where
+        one is needed."""
         key = self.key(service, target)
+        shared = self._get_client(key, service, target, shared=True)
+        if self._shared.own_client_reason(key, shared, self.base_session()):
+            return self.own_client(service, target)
+        identity = self._shared.identity(
+            self._scope, self.base_session(), target, self._verify
+        )
+        own = functools.partial(self.own_client, service, target)
+        # A view, not a BaseClient: it has the client's operations and attributes.
+        return cast(BaseClient, TargetClient(shared, identity, own))
+
+    def own_client(self, service: str, target: Target) -> BaseClient:
+        """A client with ``target``'s own credentials (made on first use)."""
+        return self._get_client(self.own_key(service, target), service, target)
+
+    def _get_client(
+        self, key: ClientKey, service: str, target: Target, shared: bool = False
+    ) -> BaseClient:
         client, created = self._shared.client(
-            key, self.base_session(), target, self._config, self._verify
+            key, self.base_session(), target, self._config, self._verify, shared
         )
         if key not in self._used:
             self._used[key] = None

@@ -31,6 +31,7 @@ from ..core.checks import check_positive
 from ..core.deadline import current_deadline
 from ..core.shared import PerProcess
 from ..targets.target import Target
+from .signing import current_identity
 
 #: Error codes botocore's standard retry mode treats as throttling
 #: (``botocore.retries.standard.ThrottledRetryableChecker``).
@@ -415,7 +416,8 @@ def attach_rate_limiter(client: BaseClient, target: Target) -> None:
     attempt, retries included, before signing) waits for a token;
     ``response-received`` (every attempt) feeds throttling back into the bucket.
     Limits come from the MultiRegion object running the call (``counting``), else
-    the defaults, e.g. for a follow-up call on ``TargetResult.client``.
+    the defaults, e.g. for a follow-up call on ``TargetResult.client``. The account
+    is the call's target's: a shared client's first target is only its fallback.
     """
     service = client.meta.service_model.service_name
     region = client.meta.region_name or ""
@@ -433,9 +435,15 @@ def attach_rate_limiter(client: BaseClient, target: Target) -> None:
         limit = limits.limit_for(service, cls)
         waited = 0.0
         if limit is not None:
-            # Clients are shared by targets with the same credentials: the account
-            # is the running target's (a label on the same keys is the caller's say).
-            identity = (stats and stats.identity) or own_identity
+            # Clients are shared by targets: the account is the running target's
+            # (a label on the same keys is the caller's say), else the identity a
+            # shared client signs as (a follow-up on TargetResult.client).
+            signing = current_identity()
+            identity = (
+                (stats and stats.identity)
+                or (signing and signing.account)
+                or own_identity
+            )
             limiter = shared_limiter()
             bucket = limiter.bucket((identity, region, service, cls), limit)
             context[_BUCKET] = bucket
