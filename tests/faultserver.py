@@ -119,6 +119,9 @@ class FaultServer:
         self.access_keys: Counter[str] = Counter()  # per access key id signing
         self.pages_served: Counter[str] = Counter()  # DescribeLogGroups, per key
         self.page_requests: Counter[tuple[str, int]] = Counter()
+        #: The client-side port of every connection a request came in on (which
+        #: process sent it: see ``psutil.Process.net_connections``).
+        self.client_ports: set[int] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
@@ -194,8 +197,10 @@ class FaultServer:
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         assert self._stop is not None
+        port = writer.get_extra_info("peername")[1]
         try:
             while (request := await read_request(reader)) is not None:
+                self.client_ports.add(port)
                 key = key_of(request)
                 count = self.requests[key]
                 self.requests[key] += 1

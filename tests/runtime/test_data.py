@@ -287,9 +287,9 @@ from multiregion_runtime.data import sinks as _data
 from multiregion.logs import MultiRegionCloudWatchLogs
 
 _data.CHECKPOINT_ROWS = 3
-url, way, out = sys.argv[1:4]
-targets = [Target(region=r, endpoint_url=url) for r in sys.argv[4].split(",")]
-logs = MultiRegionCloudWatchLogs(targets=targets)
+url, way, out, regions, executor = sys.argv[1:6]
+targets = [Target(region=r, endpoint_url=url) for r in regions.split(",")]
+logs = MultiRegionCloudWatchLogs(targets=targets, executor=executor)
 items = logs.iter_describe_log_groups(logGroupNamePrefix=way, page_size=1)
 print("started", flush=True)
 if way == "parquet":
@@ -297,12 +297,14 @@ if way == "parquet":
 else:
     with duckdb.connect(out) as con:
         items.to_duckdb(con, "groups", resume=True)
+print("clients made here:", logs.clients_created)
 """
 
 
-def _start_run(url: str, way: str, out: Path) -> subprocess.Popen[str]:
+def _start_run(url: str, way: str, out: Path, executor: str) -> subprocess.Popen[str]:
     process = subprocess.Popen(
-        [sys.executable, "-c", RESUMABLE_RUN, url, way, str(out)] + [",".join(THREE)],
+        [sys.executable, "-c", RESUMABLE_RUN, url, way, str(out)]
+        + [",".join(THREE), executor],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -313,9 +315,10 @@ def _start_run(url: str, way: str, out: Path) -> subprocess.Popen[str]:
     return process
 
 
-def _finish(process: subprocess.Popen[str]) -> None:
-    _, stderr = process.communicate(timeout=300)
+def _finish(process: subprocess.Popen[str]) -> str:
+    stdout, stderr = process.communicate(timeout=300)
     assert process.returncode == 0, stderr[-3000:]
+    return stdout
 
 
 def _rows(way: str, out: Path) -> list[tuple[str, str]]:
@@ -327,9 +330,13 @@ def _rows(way: str, out: Path) -> list[tuple[str, str]]:
     return sorted((str(a), str(b)) for a, b in rows)
 
 
-@pytest.mark.parametrize("way", ["parquet", "duckdb"])
+@pytest.mark.parametrize(
+    "way, executor",
+    # processes: the pages stream from worker processes, which die with the run
+    [("parquet", "threads"), ("duckdb", "threads"), ("parquet", "processes:2")],
+)
 def test_a_run_killed_at_random_moments_resumes_to_exactly_the_same_rows(
-    moto_server: str, tmp_path: Path, way: str
+    moto_server: str, tmp_path: Path, way: str, executor: str
 ) -> None:
     import random
     import time
@@ -339,7 +346,7 @@ def test_a_run_killed_at_random_moments_resumes_to_exactly_the_same_rows(
         for i in range(GROUPS_PER_REGION):
             logs.create_log_group(logGroupName=f"{way}-{i:03d}-{region}")
     whole = tmp_path / f"whole.{way}"
-    whole_process = _start_run(moto_server, way, whole)
+    whole_process = _start_run(moto_server, way, whole, executor)
     began = time.monotonic()  # from "started": the work a kill can interrupt
     _finish(whole_process)
     # Kill within the time a whole run takes here, so kills land mid-run on a fast
@@ -353,7 +360,7 @@ def test_a_run_killed_at_random_moments_resumes_to_exactly_the_same_rows(
     resumed = tmp_path / f"resumed.{way}"
     killed_mid_run = 0
     for _ in range(5):
-        process = _start_run(moto_server, way, resumed)
+        process = _start_run(moto_server, way, resumed, executor)
         time.sleep(chance.uniform(0.05, 0.6) * whole_run)
         if process.poll() is None:
             process.kill()  # SIGKILL: no clean-up of any kind
@@ -362,7 +369,9 @@ def test_a_run_killed_at_random_moments_resumes_to_exactly_the_same_rows(
         else:
             _finish(process)
             break
-    _finish(_start_run(moto_server, way, resumed))
+    last = _finish(_start_run(moto_server, way, resumed, executor))
+    # On processes, every page came from a worker: this process made no client.
+    assert ("clients made here: 0" in last) == (executor != "threads")
     assert killed_mid_run >= 1, f"no kill landed mid-run (seed {seed})"
     assert _rows(way, resumed) == expected, f"seed {seed}"
     if way == "parquet":  # done: the progress is gone, the file is whole

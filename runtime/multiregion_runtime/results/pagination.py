@@ -13,9 +13,10 @@ from botocore.client import BaseClient
 from botocore.paginate import PageIterator
 
 from ..core.deadline import Deadline
+from ..core.display import PrettyPrinter, Table, pretty
 from ..core.secrets import masked
 from ..targets.target import Target
-from .results import OnTarget, TargetResults
+from .results import OnTarget, TargetResults, items_table
 
 if TYPE_CHECKING:
     import os
@@ -300,6 +301,21 @@ class Items(Generic[T]):
 
     def to_list(self) -> list[Item[T]]:
         return list(self)
+
+    # In a notebook: what will run; once iterated, a row per target.
+
+    def _repr_html_(self) -> str:
+        return self._table().html()
+
+    def _repr_pretty_(self, printer: PrettyPrinter, cycle: bool) -> None:
+        pretty(self._table(), printer, cycle)
+
+    def _table(self) -> Table:
+        source = self._source
+        what = "a paginated call"
+        if source is not None:
+            what = f"{source.operation_name} over {len(source.targets)} targets"
+        return items_table(what, self.results)
 
     # Results as data (pip install multiregion[data]); see data/. Each runs the call.
 

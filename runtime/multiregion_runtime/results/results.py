@@ -5,10 +5,19 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Generic, Literal, SupportsIndex, TypeVar, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Generic,
+    Literal,
+    SupportsIndex,
+    TypeVar,
+    overload,
+)
 
 from botocore.client import BaseClient
 
+from ..core.display import PrettyPrinter, Row, Table, pretty
 from ..core.errors import FanOutError
 from ..core.secrets import masked, without_passwords
 from ..targets.target import Target
@@ -287,6 +296,95 @@ class TargetResults(list[TargetResult[T]]):
 
     def __repr__(self) -> str:
         return f"TargetResults([{', '.join(map(repr, self))}])"
+
+    # In a notebook (Jupyter, IPython): a table, failures first.
+
+    def _repr_html_(self) -> str:
+        return results_table(self, "TargetResults").html()
+
+    def _repr_pretty_(self, printer: PrettyPrinter, cycle: bool) -> None:
+        pretty(results_table(self, "TargetResults"), printer, cycle)
+
+
+RESULT_COLUMNS = ("target", "result", "elapsed", "value or error")
+
+
+def results_table(results: TargetResults[Any], name: str) -> Table:
+    """One row per target: failed ones first (highlighted), then skipped, then ok;
+    a row shows the target, ok or the error code, elapsed, and the value's top-level
+    keys (with item counts) or the error's message."""
+    failed = [i for i, r in enumerate(results) if r.error is not None and not r.skipped]
+    skipped = [i for i, r in enumerate(results) if r.skipped]
+    order = failed + skipped + [i for i, r in enumerate(results) if r.error is None]
+
+    def row(position: int) -> Row:
+        r = results[order[position]]
+        cells = (r.target.name, _outcome(r), f"{r.elapsed:.2f} s", _gist(r))
+        return Row(cells, failed=r.error is not None and not r.skipped)
+
+    def hidden(start: int, stop: int) -> str:
+        errors = max(0, min(len(failed), stop) - start)
+        return f"{errors} failed" if errors else "none failed"
+
+    first = ", failures first" if failed else ""
+    title = f"{name}: {results.summary()}{first}"
+    return Table(title, RESULT_COLUMNS, len(results), row, hidden, right_aligned=(2,))
+
+
+def items_table(what: str, results: TargetResults[Any] | None) -> Table:
+    """Items before they are fetched (what will run), or after (per target, its
+    merged pages)."""
+    if results is None:
+        title = f"Items of {what}: not fetched yet (iterate, to_list() or to_arrow())"
+        return Table(title, RESULT_COLUMNS, 0, lambda i: Row(()))
+    return results_table(results, f"Items of {what}")
+
+
+def _outcome(r: TargetResult[Any]) -> str:
+    """``ok``, or the error code (``skipped`` before it when ignored, ``partial``
+    after it when pages arrived before the error)."""
+    if r.error is None:
+        return "ok"
+    code = r.error_code or type(r.error).__name__
+    if r.skipped:
+        code = f"skipped {code}"
+    return f"{code} (partial)" if r.value is not None else code
+
+
+def _gist(r: TargetResult[Any]) -> str:
+    if r.error is not None:
+        return _error_message(r.error)
+    return value_gist(r.value)
+
+
+def _error_message(error: BaseException) -> str:
+    """AWS's own message when it sent one (its code is in the result column), else
+    the error's type and text."""
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        message = response.get("Error", {}).get("Message")
+        if message:
+            return str(message)
+    return f"{type(error).__name__}: {error}"
+
+
+def value_gist(value: object) -> str:
+    """A value's top-level keys, with the size of each list or dict: ``QueueUrls
+    [3], NextToken``. Keys only, never their values (an unlisted key may hold a
+    secret: SecretString)."""
+    if isinstance(value, dict):
+        keys = [k for k in value if k != "ResponseMetadata"]
+        return ", ".join(_key_gist(k, value[k]) for k in keys) or "(no keys)"
+    if isinstance(value, (list, tuple)):
+        return f"[{len(value)}]"
+    if value is None:
+        return ""
+    # A count (Items.write's result) or a flag; any other value only by its type.
+    return str(value) if isinstance(value, (int, float)) else type(value).__name__
+
+
+def _key_gist(key: str, value: object) -> str:
+    return f"{key} [{len(value)}]" if isinstance(value, (list, dict)) else str(key)
 
 
 def _count(n: int, noun: str) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, fields
 
 from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
 
+from ..core.display import PrettyPrinter, Row, Table, pretty
 from ..core.secrets import without_password
 
 
@@ -121,6 +122,40 @@ class TargetPlan:
     targets: list[Target]
     skipped: dict[str, str] = field(default_factory=dict)
     regions_checked_in: str | None = field(default=None, repr=False)
+
+    # In a notebook (Jupyter, IPython): a table, what was skipped first.
+
+    def _repr_html_(self) -> str:
+        return self._table().html()
+
+    def _repr_pretty_(self, printer: PrettyPrinter, cycle: bool) -> None:
+        pretty(self._table(), printer, cycle)
+
+    def _table(self) -> Table:
+        skipped = list(self.skipped.items())
+
+        def row(position: int) -> Row:
+            if position < len(skipped):
+                name, reason = skipped[position]
+                return Row((name, "", "", f"skipped: {reason}"), failed=True)
+            target = self.targets[position - len(skipped)]
+            account = target.account_id or ""
+            return Row((target.name, target.region, account, _credentials(target)))
+
+        title = f"TargetPlan: {len(self.targets)} targets, {len(skipped)} skipped"
+        columns = ("target", "region", "account", "credentials, or why skipped")
+        return Table(title, columns, len(skipped) + len(self.targets), row)
+
+
+def _credentials(target: Target) -> str:
+    """Where the target's credentials come from (never the keys themselves)."""
+    if target.credentials is not None:
+        return "static keys"
+    if target.role_arn is not None:
+        return f"role {target.role_arn}"
+    if target.profile is not None:
+        return f"profile {target.profile}"
+    return "default chain"
 
 
 def check_endpoint_url(url: object, name: str = "endpoint_url") -> None:
