@@ -14,13 +14,16 @@ a block (invisible on the site):
     instances...) in moto.
 ``<!-- output -->``
     on the line before a ``text`` block that follows a python block: the block is
-    what that python block prints.
+    what that python block prints (``...`` in it stands for any text).
+``<!-- mypy-errors -->``
+    a ``text`` block of mypy's messages: each ``error:`` line must be one that
+    ``tests/typing/bad_*.py`` expects (``# E:``), which ``make test`` checks.
 
 A page's python blocks run in order in one namespace, like a session; each page
 starts from an empty moto. ``http://localhost:5000`` in an example stands for the
 moto server's address. In a console block, lines starting with ``$ `` are commands
 (a trailing backslash continues one), and the lines after a command are its output
-(stdout, then stderr). Timings (``in 0.1 s``) are compared as ``N s``.
+(stdout and stderr as they come). Timings (``in 0.1 s``) are compared as ``N s``.
 
 ``python docs/_tools/docs_examples.py --update`` runs every console example and
 writes what it printed into the page; ``--count`` prints the counts.
@@ -170,14 +173,29 @@ def with_endpoint(code: str, endpoint: str) -> str:
     return code.replace(SHOWN_ENDPOINT, endpoint)
 
 
-def normalized(text: str, endpoint: str | None = None) -> str:
-    """Output as compared: the server's address as shown, timings as ``N s``."""
+def shown(text: str, endpoint: str | None = None) -> str:
+    """Output as a page shows it: the server's address as ``SHOWN_ENDPOINT``, tokens
+    cut short, no trailing spaces."""
     if endpoint:
         text = text.replace(endpoint, SHOWN_ENDPOINT)
-    text = _TIMING.sub("N s", text)
-    text = _LOOPBACK_PORT.sub("127.0.0.1:PORT", text)
     text = _TOKEN.sub(lambda match: match.group(0)[:20] + "...", text)
     return "\n".join(line.rstrip() for line in text.strip("\n").splitlines())
+
+
+def normalized(text: str, endpoint: str | None = None) -> str:
+    """Output as compared: as shown, with timings as ``N s`` and the ports of other
+    local servers as ``PORT``."""
+    text = _TIMING.sub("N s", shown(text, endpoint))
+    return _LOOPBACK_PORT.sub("127.0.0.1:PORT", text)
+
+
+def matches(printed: str, shown: str) -> bool:
+    """``printed`` is what ``shown`` shows, where ``...`` in a shown line stands for
+    any text (a request id, a date: what differs between runs)."""
+    if "..." not in shown:
+        return printed == shown
+    pattern = ".*?".join(re.escape(part) for part in shown.split("..."))
+    return re.fullmatch(pattern, printed, re.DOTALL) is not None
 
 
 # --- console blocks ----------------------------------------------------------------
@@ -237,29 +255,31 @@ def cli_env(endpoint: str, home: Path) -> dict[str, str]:
         AWS_EC2_METADATA_DISABLED="true",
         AWS_ENDPOINT_URL=endpoint,
         COLUMNS="100",
+        PYTHONUNBUFFERED="1",  # stdout and stderr in the order they were written
         NO_COLOR="1",
     )
     return env
 
 
 def run_command(command: str, env: Mapping[str, str], cwd: Path) -> str:
-    """What the command prints on a terminal: stdout, then stderr."""
+    """What the command prints on a terminal: stdout and stderr as they come."""
     if not command.startswith("multiregion "):
         raise ValueError(f"examples run multiregion only, not {command!r}")
     shlex.split(command)  # a quoting mistake fails here, not in the shell
     done = subprocess.run(
         ["bash", "-c", command],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
         timeout=120,
         env=dict(env),
         cwd=cwd,
     )
-    return done.stdout + done.stderr
+    return done.stdout
 
 
 def run_console_block(block: Block, endpoint: str) -> list[tuple[Command, str]]:
-    """Each command of the block with what it printed (normalized), in a fresh folder."""
+    """Each command of the block with what it printed (as shown), in a fresh folder."""
     import docs_setups
 
     docs_setups.reset(endpoint)
@@ -273,7 +293,7 @@ def run_console_block(block: Block, endpoint: str) -> list[tuple[Command, str]]:
             line = _full_tokens(command.command, printed)
             output = run_command(line, env, Path(folder))
             printed += output
-            ran.append((command, normalized(output, endpoint)))
+            ran.append((command, shown(output, endpoint)))
     return ran
 
 
@@ -326,6 +346,9 @@ def reset(url: str) -> None:
 def update_outputs() -> int:
     """Write what each console example prints into its page; the pages changed."""
     changed = 0
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the server's requests
     with moto_server() as endpoint:
         for page in pages():
             blocks = [b for b in page_blocks(page) if runs(b) and b.lang == "console"]

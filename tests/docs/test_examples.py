@@ -17,7 +17,7 @@ import docs_setups
 import pytest
 
 from multiregion import set_max_clients, shared_clients
-from tests.helpers import FAKE_SECRET
+from tests.helpers import FAKE_SECRET, ROOT
 
 PAGES = [p for p in docs_examples.pages() if docs_examples.page_blocks(p)]
 PYTHON_PAGES = [
@@ -76,7 +76,8 @@ def _run_page(page: Path, moto_url: str, capsys: pytest.CaptureFixture[str]) -> 
         assert FAKE_SECRET not in printed
         if block.output is not None:
             shown = docs_examples.normalized(block.output.text)
-            assert docs_examples.normalized(printed, moto_url) == shown, (
+            printed = docs_examples.normalized(printed, moto_url)
+            assert docs_examples.matches(printed, shown), (
                 f"{block.where} prints something else than the output shown at "
                 f"docs/{block.output.page}:{block.output.line}"
             )
@@ -84,9 +85,10 @@ def _run_page(page: Path, moto_url: str, capsys: pytest.CaptureFixture[str]) -> 
 
 @pytest.mark.parametrize("block", CONSOLE_BLOCKS, ids=lambda b: b.where)
 def test_console_examples(block: docs_examples.Block, moto_url: str) -> None:
-    for command, printed in docs_examples.run_console_block(block, moto_url):
+    for command, output in docs_examples.run_console_block(block, moto_url):
+        printed = docs_examples.normalized(output)
         shown = docs_examples.normalized(command.output)
-        assert printed == shown, (
+        assert docs_examples.matches(printed, shown), (
             f"{block.where}: `{command.command}` prints\n{printed}\n\ninstead of\n"
             f"{shown}\n(python docs/_tools/docs_examples.py --update rewrites it)"
         )
@@ -118,3 +120,28 @@ def test_setups_named_by_examples_exist() -> None:
         for block in docs_examples.page_blocks(page):
             for name in block.setups:
                 assert name in docs_setups.SETUPS, f"{block.where}: no setup {name!r}"
+
+
+def test_mypy_messages_shown_are_those_the_typing_tests_expect() -> None:
+    expected = {
+        line.split("# E: ", 1)[1].strip()
+        for path in (ROOT / "tests" / "typing").glob("bad_*.py")
+        for line in path.read_text().splitlines()
+        if "# E: " in line
+    }
+    blocks = [
+        b
+        for p in docs_examples.pages()
+        for b in docs_examples.page_blocks(p)
+        if "mypy-errors" in b.markers
+    ]
+    assert blocks
+    for block in blocks:
+        shown = [
+            line.removeprefix("error: ").strip()
+            for line in block.text.splitlines()
+            if line.startswith("error: ")
+        ]
+        assert shown
+        unknown = [message for message in shown if message not in expected]
+        assert not unknown, f"{block.where}: not expected by tests/typing: {unknown}"
