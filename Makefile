@@ -101,24 +101,24 @@ test-newest-botocore:
 		print("botocore", botocore.__version__, "/ generated from", v.BOTOCORE_VERSION)'
 	.venv-newest/bin/python -m pytest -q -p no:cacheprovider $(NEWEST_TESTS)
 
+# Every scenario but chaos and typing (`python -m benchmarks --list` names them all;
+# `--scenario N|NAME` runs some).
 bench: setup
 	$(PY) -m benchmarks
-	$(PY) -m benchmarks.data_bench
 
 # Only the results-as-data scenario (1 million items into Parquet and DuckDB).
 bench-data: setup
-	$(PY) -m benchmarks.data_bench
+	$(PY) -m benchmarks --scenario data
 
 # A user's mypy --strict on an EC2 + SQS script, beside types-boto3 (benchmarks/
-# typing_cost.py; pip installs the pinned mypy and stubs into scratch venvs).
+# scenarios/typing_cost.py; pip installs the pinned mypy and stubs into scratch venvs).
 bench-typing: setup
-	$(PY) -m benchmarks.typing_cost
-	$(PY) -m benchmarks.typing_cost --with-stubs
+	$(PY) -m benchmarks --scenario typing --scenario typing-stubs
 
 # 1,020 targets against the fault-injection endpoint: hangs, throttling, resets,
-# failures; nothing lost, bounded time, the pool idle again (benchmarks/chaos.py).
+# failures; nothing lost, bounded time, the pool idle again (benchmarks/scenarios/chaos.py).
 chaos: setup
-	$(PY) -m benchmarks.chaos
+	$(PY) -m benchmarks --scenario chaos
 
 # The documentation site (mkdocs.yml, docs/): `make docs` builds site/ with --strict (a
 # broken link or reference fails it) and checks the built links and search index;

@@ -1,4 +1,4 @@
-"""``python -m benchmarks``: what ``make bench`` runs."""
+"""``python -m benchmarks``: the one entry point (``make bench``, ``--list``)."""
 
 from benchmarks.cli import main
 

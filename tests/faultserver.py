@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from benchmarks.endpoint import (
+from benchmarks.endpoint.server import (
     Request,
     Response,
     account_for,

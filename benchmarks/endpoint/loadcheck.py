@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks.endpoint_process import EndpointProcess
+from benchmarks.endpoint.process import EndpointProcess
 
 _REQUEST = (
     b"POST / HTTP/1.1\r\n"
@@ -86,7 +86,3 @@ def run_loadcheck(
         client_overhead_p99_ms=round(1e3 * samples[int(len(samples) * 0.99)], 2),
         server=server,
     )
-
-
-if __name__ == "__main__":
-    print(run_loadcheck())

@@ -9,6 +9,8 @@ server never competes with the client, and the figures repeat.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 
 
 def _available() -> set[int]:
@@ -33,3 +35,24 @@ def pin(cpus: set[int]) -> None:
     """Run this process (and the children it starts later) on ``cpus`` only."""
     if cpus and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, cpus)
+
+
+@contextmanager
+def pinned(cpus: set[int]) -> Iterator[None]:
+    """Run on ``cpus`` while the block runs (children started in it inherit them),
+    then on the cores this process had before. No cores given: nothing changes."""
+    if not cpus or not hasattr(os, "sched_setaffinity"):
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cpus)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+def all_cores() -> AbstractContextManager[None]:
+    """Every core while the block runs (``make bench`` pins itself off the
+    endpoint's core for most scenarios)."""
+    return pinned(set(range(os.cpu_count() or 1)))

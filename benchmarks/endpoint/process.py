@@ -14,7 +14,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent  # so ``-m benchmarks.endpoint`` resolves
+REPO = (
+    Path(__file__).resolve().parents[2]
+)  # so ``-m benchmarks.endpoint.server`` resolves
 
 
 class EndpointProcess:
@@ -28,7 +30,7 @@ class EndpointProcess:
         self,
         *args: str,
         max_seconds: float | None = 600.0,
-        module: str = "benchmarks.endpoint",
+        module: str = "benchmarks.endpoint.server",
     ) -> None:
         """``module``: the server to run (``tests.faultserver`` for the chaos run,
         which takes no ``--max-seconds``: pass None)."""
@@ -56,7 +58,7 @@ class EndpointProcess:
         return self
 
     def stats(self, reset: bool = False) -> dict[str, Any]:
-        """The endpoint's own overhead figures (see ``endpoint.Stats``)."""
+        """The endpoint's own overhead figures (see ``server.Stats``)."""
         # http.client rather than urllib: urllib would honour an HTTP_PROXY variable.
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:

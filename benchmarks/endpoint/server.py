@@ -9,8 +9,8 @@ account does) or a throttling error instead. With ``--token-bucket BURST/RATE`` 
 throttles as AWS does: one token bucket per (access key, region, API class), and the
 real throttling error (EC2: ``RequestLimitExceeded``, HTTP 503) when it is empty.
 
-Run it as ``python -m benchmarks.endpoint``: it prints ``LISTENING <host> <port>``
-and serves until its time or request budget runs out, or its standard input closes
+``EndpointProcess`` runs it as ``python -m benchmarks.endpoint.server``: it prints
+``LISTENING <host> <port>`` and serves until its time or request budget runs out, or its standard input closes
 (so it never outlives the process that started it). ``GET /__stats`` returns its own
 overhead figures as JSON; ``GET /__reset`` returns them and starts counting afresh.
 """
@@ -30,8 +30,8 @@ import zlib
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
-from benchmarks.pinning import pin, server_cpus
-from benchmarks.regions import DEFAULT_RTT_MS, REGION_RTT_MS
+from benchmarks.endpoint.pinning import pin, server_cpus
+from benchmarks.endpoint.regions import DEFAULT_RTT_MS, REGION_RTT_MS
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 _SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
@@ -430,7 +430,7 @@ def parse_bucket(value: str) -> tuple[float, float]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.endpoint")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.endpoint.server")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--fixed-delay-ms", type=float, default=None)

@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from benchmarks.scenarios import Row
+from benchmarks.scenarios.runner import Row
 
 APPROACH_COLORS = {
     "sequential boto3 loop": "#9e9e9e",

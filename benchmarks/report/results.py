@@ -10,19 +10,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks import scenarios_fleet
-from benchmarks.executors import section as executors_section
-from benchmarks.loadcheck import LoadResult
-from benchmarks.scenarios import Row
-from benchmarks.static import Measured
+from benchmarks.endpoint.loadcheck import LoadResult
+from benchmarks.report.executors import section as executors_section
+from benchmarks.report.fleet import section as fleet_section
+from benchmarks.scenarios.runner import Row
+from benchmarks.scenarios.static import Measured
 
-HERE = Path(__file__).resolve().parent
-ANALYSIS = HERE / "ANALYSIS.md"  # hand-written findings, appended to every report
+BENCHMARKS = Path(__file__).resolve().parents[1]
+ANALYSIS = BENCHMARKS / "ANALYSIS.md"  # hand-written findings, appended to every report
 
 
 @dataclass
 class Report:
-    """Everything one ``python -m benchmarks`` run measured."""
+    """Everything one ``python -m benchmarks`` run of the numbered scenarios measured."""
 
     header: dict[str, str]
     load: LoadResult | None = None
@@ -30,7 +30,7 @@ class Report:
     cpu: dict[str, Any] | None = None
     static: dict[str, Any] | None = None
     fleet: dict[str, Any] | None = None  # scenarios 6d and 7 (issue 13)
-    executors: dict[str, Any] | None = None  # scenario 9 (benchmarks.executors)
+    executors: dict[str, Any] | None = None  # scenario 9 (scenarios/executors.py)
 
 
 @dataclass(frozen=True)
@@ -335,10 +335,10 @@ def static_section(static: dict[str, Any] | None) -> list[str]:
 
 
 METHOD = [
-    "How: the latency endpoint (`benchmarks/endpoint.py`, asyncio) runs in its own "
+    "How: the latency endpoint (`benchmarks/endpoint/server.py`, asyncio) runs in its own "
     "process pinned to the last core (the client side gets the others); each "
     "approach of each scenario runs in a fresh worker process "
-    "(`benchmarks/worker.py`), so imports, caches and peak RSS are its own. Wall is "
+    "(`python -m benchmarks.workers`), so imports, caches and peak RSS are its own. Wall is "
     "the median of the timed runs (min - max beside it); CPU is the worker's process "
     "CPU time (all threads) per run; 'first run' is the first run in the process; "
     "'clients' counts every botocore client the worker created; 'server p99' is the "
@@ -362,7 +362,7 @@ def markdown(report: Report) -> str:
     out += cpu_section(report.cpu)
     out += static_section(report.static)
     if report.fleet is not None or any(r.scenario[0] == "6" for r in report.rows):
-        out += scenarios_fleet.section(report.rows, report.fleet or {})
+        out += fleet_section(report.rows, report.fleet or {})
     out += executors_section(report.executors)
     if ANALYSIS.exists():
         out += [ANALYSIS.read_text().rstrip(), ""]
@@ -370,7 +370,7 @@ def markdown(report: Report) -> str:
 
 
 def write(report: Report, folder: Path) -> None:
-    from benchmarks.chart import draw
+    from benchmarks.report.chart import draw  # matplotlib: only when drawing
 
     path = folder / "RESULTS.md"
     old = path.read_text() if path.exists() else ""
@@ -378,7 +378,7 @@ def write(report: Report, folder: Path) -> None:
     draw(report.rows, folder / "results.png", report.header.get("machine", ""))
 
 
-# Sections other benchmarks write (data_bench, typing_cost), kept by every report.
+# Marked sections (the data and typing scenarios', the chaos notes), kept by every report.
 _SECTION = re.compile(r"<!-- ([\w-]+):begin -->.*?<!-- \1:end -->", re.DOTALL)
 
 
@@ -386,7 +386,7 @@ def sections(text: str) -> list[str]:
     return [m.group(0) for m in _SECTION.finditer(text)]
 
 
-def write_section(name: str, body: str, results: Path = HERE / "RESULTS.md") -> None:
+def write_section(name: str, body: str, results: Path) -> None:
     """``body`` between ``<!-- name:begin -->`` and ``<!-- name:end -->``, in place of
     the section of that name, or at the end."""
     begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"

@@ -1,4 +1,5 @@
-"""``make chaos``: 1,020 targets under faults, three calls on one object.
+"""The chaos run (``make chaos``): 1,020 targets under faults, three calls on one
+object.
 
 The fault-injection endpoint (tests/faultserver.py, in its own process, on loopback)
 answers SQS ``ListQueues`` per target, by URL path: 5 % hang, 5 % throttle twice
@@ -11,23 +12,19 @@ in all three calls, wall <= deadline + 1 s, and the pool idle again after each c
 
 from __future__ import annotations
 
-import argparse
-import json
 import resource
 import sys
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import boto3
 
-from benchmarks.endpoint_process import EndpointProcess
+from benchmarks.endpoint.process import EndpointProcess
 from multiregion import DynamicService, Target, TargetResults
 from multiregion_runtime.engines import threads as _executor
 
-REPO = Path(__file__).resolve().parent.parent
 TARGETS = 1020
 DEADLINE = 10.0
 #: What goes wrong for target i: the first rule that matches, spread over the list
@@ -155,36 +152,6 @@ def run() -> list[dict[str, Any]]:
         server.stop()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.chaos")
-    parser.add_argument("--json", action="store_true", help="print JSON only")
-    args = parser.parse_args(argv)
-    calls = run()
-    if args.json:
-        print(json.dumps(calls, indent=2))
-    else:
-        print(table(calls))
-    return 0 if all(all(c["checks"].values()) for c in calls) else 1
-
-
-def table(calls: list[dict[str, Any]]) -> str:
-    head = (
-        "| call | ok | retried+ok | labelled failures | wall / deadline | "
-        "busy workers (at return / +0.2 s) | threads alive | peak RSS | checks |"
-    )
-    lines = [head, "|" + "---|" * 9]
-    for c in calls:
-        labels = ", ".join(f"{k} {v}" for k, v in c["by_label"].items())
-        checks = "all pass" if all(c["checks"].values()) else json.dumps(c["checks"])
-        lines.append(
-            f"| {c['call']} | {c['ok']} | {c['retried_ok']} | {c['labelled']} ({labels}) "
-            f"| {c['wall_s']} s / {c['deadline_s']:g} s "
-            f"| {c['busy_workers_at_return']} / {c['busy_workers_0.2s_later']} "
-            f"(pool {c['pool_threads']}) | {c['threads_alive']} | {c['peak_rss_mb']} MB "
-            f"| {checks} |"
-        )
-    return "\n".join(lines)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def passed(calls: list[dict[str, Any]]) -> bool:
+    """Whether every call passed every check."""
+    return all(all(call["checks"].values()) for call in calls)

@@ -82,7 +82,3 @@ def measure() -> dict[str, Any]:
         "ec2_first_schema_ms": first_schema_ms,
         "pyarrow_import_ms": pyarrow_import_ms,
     }
-
-
-if __name__ == "__main__":
-    print(json.dumps(measure(), indent=1))

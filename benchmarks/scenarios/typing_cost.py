@@ -1,6 +1,6 @@
 """What ``mypy --strict`` costs a user: one EC2 + SQS script, against types-boto3.
 
-``make bench-typing`` builds the project's wheel and installs it, with no extras,
+The typing scenarios (``make bench-typing``) build the project's wheel and installs it, with no extras,
 in a fresh virtualenv beside one holding boto3, ``types-boto3-ec2`` and
 ``types-boto3-sqs``. The same 15-line script, written for each, is then checked in
 turn (A B A B ...); the medians and the median of the per-round ratios are
@@ -10,19 +10,15 @@ as many users have it. pip needs an index to reach (the pins are below).
 
 from __future__ import annotations
 
-import argparse
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.report import write_section
-
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # mypy, boto3 and the stubs as constraints-dev.txt pins them; types-boto3's packages,
 # which it does not list, as measured in RESULTS.md.
@@ -117,15 +113,12 @@ def check(mypy: Path, script: Path) -> tuple[float, float]:
     return wall, cpu
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=9)
-    parser.add_argument("--with-stubs", action="store_true")
-    args = parser.parse_args()
+def measure(with_stubs: bool, rounds: int = 9) -> dict[str, list[tuple[float, float]]]:
+    """(wall, CPU) of each round's ``mypy --strict``, per side, in turns."""
     with tempfile.TemporaryDirectory(prefix="typing-cost-") as scratch:
         work = Path(scratch)
-        ours_extra = STUBS_OURS if args.with_stubs else []
-        theirs_extra = STUBS_THEIRS if args.with_stubs else []
+        ours_extra = STUBS_OURS if with_stubs else []
+        theirs_extra = STUBS_THEIRS if with_stubs else []
         built = wheel(work / "dist")
         mypys = {
             "multiregion": venv(work / "ours", [str(built), MYPY, *BOTO3, *ours_extra]),
@@ -139,43 +132,7 @@ def main() -> int:
         for name in mypys:  # warm the file cache; not counted
             check(mypys[name], scripts[name])
         runs: dict[str, list[tuple[float, float]]] = {name: [] for name in mypys}
-        for _ in range(args.rounds):
+        for _ in range(rounds):
             for name in mypys:
                 runs[name].append(check(mypys[name], scripts[name]))
-    lines = report(runs, args.with_stubs)
-    print("\n".join(lines))
-    name = "typing-stubs" if args.with_stubs else "typing"
-    write_section(name, "\n".join(lines))
-    return 0
-
-
-def report(runs: dict[str, list[tuple[float, float]]], with_stubs: bool) -> list[str]:
-    stubs = "with boto3-stubs" if with_stubs else "without boto3-stubs"
-    rounds = len(runs["multiregion"])
-    lines = [
-        f"## A user's `mypy --strict`, {stubs} (`make bench-typing`)",
-        "",
-        f"{rounds} rounds of `mypy --strict --no-incremental` on an EC2 + SQS script "
-        "(benchmarks/typing_cost.py), each side in turn.",
-        "",
-        "| checked against | wall (median) | CPU (median) |",
-        "|---|---|---|",
-    ]
-    for name, times in runs.items():
-        wall = statistics.median(w for w, _ in times)
-        cpu = statistics.median(c for _, c in times)
-        lines.append(f"| {name} | {wall:.2f} s | {cpu:.2f} s |")
-    ratios = [
-        ours[0] / theirs[0]
-        for ours, theirs in zip(runs["multiregion"], runs["types-boto3"], strict=True)
-    ]
-    lines += [
-        "",
-        f"multiregion / types-boto3, wall, per round: median "
-        f"{statistics.median(ratios):.3f} (min {min(ratios):.3f}, max {max(ratios):.3f}).",
-    ]
-    return lines
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    return runs

@@ -16,7 +16,7 @@ from typing import Any
 
 import boto3
 
-from benchmarks.regions import all_regions
+from benchmarks.endpoint.regions import all_regions
 
 OPERATION = "list_queues"
 

@@ -1,14 +1,13 @@
-"""One streaming run in this process, measured: ``python -m benchmarks.data_run``.
+"""One streaming run in this process, measured (the spec's kind: ``data``).
 
-Reads every log group of the synthetic source (``benchmarks.data_source``) in the
-given regions and writes them with one of the ways to compare, then prints a JSON
-line: items written, seconds, RSS before the run and peak RSS (``VmHWM``), in kB.
+Reads every log group of the synthetic source (``endpoint/data_source.py``) in the
+given regions and writes them with one of the ways to compare: items written,
+seconds, RSS before the run and peak RSS (``VmHWM``), in kB.
 Run in a fresh process per measurement, so the peak is this run's own.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from typing import Any
@@ -69,31 +68,22 @@ def run(
     return len(rows)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("way", choices=WAYS)
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--regions", required=True, help="comma-separated")
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--duckdb-memory-limit", help="e.g. 128MB")
-    args = parser.parse_args()
+def measure_way(spec: dict[str, Any]) -> dict[str, Any]:
+    """``{"way": one of WAYS, "url", "regions": [...], "out", "duckdb_memory_limit"?}``"""
+    way = spec["way"]
+    if way not in WAYS:
+        raise ValueError(f"unknown way {way!r}: one of {', '.join(WAYS)}")
     import duckdb  # noqa: F401  # imported before the baseline: not the run's cost
     import pyarrow.parquet  # noqa: F401
 
-    _logs(args.url, ["us-east-1"])  # botocore's models loaded before the baseline
+    _logs(spec["url"], ["us-east-1"])  # botocore's models loaded before the baseline
     before = rss_kb()
     started = time.perf_counter()
-    regions = args.regions.split(",")
-    count = run(args.way, args.url, regions, args.out, args.duckdb_memory_limit)
+    limit = spec.get("duckdb_memory_limit")
+    count = run(way, spec["url"], spec["regions"], spec["out"], limit)
     seconds = time.perf_counter() - started
     peak = rss_kb("VmHWM")
-    print(
-        json.dumps(
-            {"way": args.way, "items": count, "seconds": seconds}
-            | {"rss_before_kb": before, "peak_rss_kb": peak}
-        )
-    )
-
-
-if __name__ == "__main__":
-    main()
+    return {"way": way, "items": count, "seconds": seconds} | {
+        "rss_before_kb": before,
+        "peak_rss_kb": peak,
+    }

@@ -18,7 +18,7 @@ from typing import Any
 
 import boto3
 
-from benchmarks.worker import (
+from benchmarks.workers.measure import (
     ClientCounter,
     is_ok,
     open_fds,

@@ -1,15 +1,12 @@
-"""One measurement in a fresh process: ``python -m benchmarks.worker JSON-SPEC``.
-
-A process per (scenario, approach) keeps peak RSS, imports and botocore's caches
-from leaking between measurements. It prints one JSON object on stdout.
+"""What every measurement counts (clients made, peak RSS, open fds, calls that
+succeeded, wall and CPU), and the fan-out measurement of scenarios 1-3 and 6a-6c:
+one approach's warm-up and timed runs over the spec's places.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import resource
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -17,9 +14,8 @@ from typing import Any
 
 import botocore.session
 
-from benchmarks.approaches import APPROACHES, Fanout, Place
-from benchmarks.pinning import client_cpus, pin
-from benchmarks.regions import all_regions
+from benchmarks.endpoint.regions import all_regions
+from benchmarks.workers.approaches import APPROACHES, Fanout, Place
 
 
 class ClientCounter:
@@ -93,33 +89,3 @@ def measure_fanout(spec: dict[str, Any]) -> dict[str, Any]:
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "open_fds": open_fds(),
     }
-
-
-#: Scenarios 6 and 7 (benchmarks/fleet.py): kind -> function.
-FLEET_KINDS = {
-    "fleet": "measure_fleet",
-    "fleet-bare": "measure_fleet_bare",
-    "throttle": "measure_throttle",
-}
-
-
-def main() -> None:
-    spec = json.loads(sys.argv[1])
-    pin(client_cpus())  # the endpoint has the last core to itself
-    if spec["kind"] == "fanout":
-        result = measure_fanout(spec)
-    elif spec["kind"] in FLEET_KINDS:
-        from benchmarks import fleet
-
-        result = getattr(fleet, FLEET_KINDS[spec["kind"]])(spec)
-    elif spec["kind"] == "cpu":
-        from benchmarks.cpu import measure_cpu
-
-        result = measure_cpu(spec)
-    else:
-        raise SystemExit(f"unknown measurement kind {spec['kind']!r}")
-    json.dump(result, sys.stdout)
-
-
-if __name__ == "__main__":
-    main()

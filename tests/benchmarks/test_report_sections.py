@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.report import sections, write_section
+from benchmarks.report.results import sections, write_section
 
 
 def section(name: str, body: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks.endpoint_process import EndpointProcess
+from benchmarks.endpoint.process import EndpointProcess
 from tests.helpers import run_cli as cli
 
 

@@ -253,14 +253,15 @@ def test_duckdb_append_and_replace(aws: None) -> None:
 
 
 def test_a_million_items_stream_into_parquet_in_bounded_memory(tmp_path: Path) -> None:
-    from benchmarks.data_source import serve
+    from benchmarks.endpoint.data_source import serve
 
     out = tmp_path / "groups.parquet"
     regions = ["us-east-1", "eu-west-1", "ap-south-1", "us-west-2"]
     with serve(items_per_region=250_000) as url:
+        spec = {"kind": "data", "way": "parquet", "url": url, "regions": regions}
+        spec["out"] = str(out)
         run = subprocess.run(
-            [sys.executable, "-m", "benchmarks.data_run", "parquet", "--url", url]
-            + ["--regions", ",".join(regions), "--out", str(out)],
+            [sys.executable, "-m", "benchmarks.workers", json.dumps(spec)],
             capture_output=True,
             text=True,
             cwd=ROOT,

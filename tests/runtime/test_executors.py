@@ -22,8 +22,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from benchmarks.endpoint_process import EndpointProcess
-from benchmarks.regions import all_regions
+from benchmarks.endpoint.process import EndpointProcess
+from benchmarks.endpoint.regions import all_regions
 from multiregion_runtime import (
     DynamicService,
     StaticCredentials,

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
-from benchmarks.endpoint_process import EndpointProcess
+from benchmarks.endpoint.process import EndpointProcess
 from multiregion import (
     DynamicService,
     RateLimit,

@@ -12,7 +12,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from benchmarks.endpoint_process import EndpointProcess
+from benchmarks.endpoint.process import EndpointProcess
 from multiregion import DynamicService, SharedClients, Target, shared_clients
 from multiregion_runtime.clients import cache as _client_cache
 from multiregion_runtime.core.shared import PerProcess
