@@ -129,13 +129,17 @@ GLOBAL_OPTIONS = (
         "--output",
         "one",
         f"output format: {', '.join(OUTPUT_FORMATS)} (default: $AWS_DEFAULT_OUTPUT, "
-        "the profile's output setting, else json)",
+        "the profile's output setting, else json). json is a list with one entry "
+        'per target, [{"region": ..., "result": {...}}], the result being what the '
+        "AWS CLI prints (jq '.[].result.Reservations'); an entry of a failed target "
+        'holds "error". text is the AWS CLI\'s text layout, each line after the '
+        "target's columns",
         "FORMAT",
     ),
     GlobalOption(
         "--flatten",
         "one",
-        "csv, table, text, jsonl: one row per element of the list KEY in each row "
+        "csv, table, jsonl: one row per element of the list KEY in each row "
         "(e.g. Instances), the row's other fields repeated",
         "KEY",
     ),

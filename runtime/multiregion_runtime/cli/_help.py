@@ -23,15 +23,28 @@ from ._params import option_names
 USAGE = "usage: multiregion [options] <service> <operation> [--parameter value ...]"
 
 
+# The AWS CLI's names for services whose botocore name it gives to something else
+# (awscli's command-table renames): `aws s3` is its file commands, so the API is
+# `s3api`; `deploy` and `configservice` are its names for codedeploy and config.
+SERVICE_ALIASES = {"s3api": "s3", "deploy": "codedeploy", "configservice": "config"}
+
+
+def service_name(name: str) -> str:
+    """botocore's name for a service the command line names (an AWS CLI alias too)."""
+    return SERVICE_ALIASES.get(name, name)
+
+
 def find_service(session: botocore.session.Session, name: str) -> ServiceModel:
-    """The model of service ``name``, or a UsageError naming close matches."""
+    """The model of service ``name`` (or of an AWS CLI alias such as ``s3api``), or a
+    UsageError naming close matches."""
     services = session.get_available_services()
-    if name not in services:
+    if service_name(name) not in services:
+        names = [*services, *SERVICE_ALIASES]
         raise UsageError(
-            f"unknown service {name!r}{_did_you_mean(name, services)}; "
+            f"unknown service {name!r}{_did_you_mean(name, names)}; "
             "'multiregion help' lists them all"
         )
-    return session.get_service_model(name)
+    return session.get_service_model(service_name(name))
 
 
 def operations_by_cli_name(model: ServiceModel) -> dict[str, str]:
@@ -89,6 +102,10 @@ def top_help(session: botocore.session.Session) -> str:
             "",
             f"Services ({len(services)}): 'multiregion <service> help' lists operations.",
             *_columns(services),
+            "",
+            "The AWS CLI's names work too: "
+            + ", ".join(f"{alias} ({name})" for alias, name in SERVICE_ALIASES.items())
+            + ".",
         ]
     )
 

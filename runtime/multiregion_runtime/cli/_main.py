@@ -53,6 +53,7 @@ from ._help import (
     find_service,
     operation_help,
     service_help,
+    service_name,
     top_help,
 )
 from ._output import (
@@ -114,7 +115,7 @@ def _rate_limits(line: CommandLine) -> RateLimitsArg:
 def _service_names(session: botocore.session.Session) -> Callable[[str], bool]:
     """Whether a word is a service name; botocore's list is read only if asked."""
     names = functools.cache(lambda: frozenset(session.get_available_services()))
-    return lambda word: word in names()
+    return lambda word: service_name(word) in names()
 
 
 def _dispatch(
@@ -300,9 +301,10 @@ def _binary_format(
 
 def _flatten_key(line: CommandLine, fmt: str) -> str | None:
     key = line.value("--flatten")
-    if key is not None and fmt == "json":
+    if key is not None and fmt in ("json", "text"):
         raise UsageError(
-            "--flatten makes rows: use it with --output csv, table, text or jsonl"
+            "--flatten makes rows: use it with --output csv, table or jsonl "
+            "(text already prints a line per element, as the AWS CLI does)"
         )
     return key
 

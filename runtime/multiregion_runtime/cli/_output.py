@@ -1,4 +1,5 @@
-"""Output formats: json (grouped by target), and rows for jsonl, csv, table and text.
+"""Output formats: json (grouped by target), rows for jsonl, csv and table, and text
+in the AWS CLI's layout.
 
 Every row starts with the target's columns (``region``, and ``account`` or
 ``profile`` when targets carry them), so rows from many regions stay apart. A
@@ -239,6 +240,9 @@ class Renderer:
             json.dump(self.grouped(results), out, indent=2)
             out.write("\n")
             return
+        if self.fmt == "text":
+            self.write_text(results, out)
+            return
         rows = self.rows(results)
         if self.flatten_key is not None:
             rows = flattened(rows, self.flatten_key)
@@ -253,11 +257,20 @@ class Renderer:
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(header)
             writer.writerows([row.get(c, "") for c in header] for row in flat)
-        elif self.fmt == "text":
-            for row in flat:
-                out.write("\t".join(row.get(c, "") for c in header) + "\n")
         else:
             out.write(table(self.title, header, flat, self.color))
+
+    def write_text(self, results: Sequence[TargetResult[Any]], out: TextIO) -> None:
+        """text: each target's value in the AWS CLI's text layout, every line
+        starting with the target's columns (a failed target prints no line)."""
+        for result in results:
+            if result.value is None:
+                continue
+            fields = _target_fields(result.target, self.columns)
+            prefix = "".join(f"{_cell(value)}\t" for value in fields.values())
+            shown = shown_value(result, self.query, self.show_secrets)
+            for line in text_lines(shown):
+                out.write(prefix + line + "\n")
 
     def grouped(self, results: Sequence[TargetResult[Any]]) -> list[dict[str, Any]]:
         """json: one entry per target, holding its result or its error (or both)."""
@@ -281,6 +294,67 @@ class Renderer:
                 # The target's columns come first and win over a same-named key.
                 rows.append({**fields, **_without(record, fields)})
         return rows
+
+
+def text_lines(value: Any) -> list[str]:
+    """``value`` as the AWS CLI's ``--output text`` prints it (awscli/text.py).
+
+    A structure's scalars make one line, in key order, after the upper-cased name of
+    the key that held it; its lists and structures follow, each under its own key.
+    The structures of one list share one set of columns. A list of scalars is one
+    line per item under a key, or one tab-separated line at the top. Scalars are
+    printed as Python prints them (True, None), as the AWS CLI does.
+    """
+    lines: list[str] = []
+    _text(value, None, None, lines)
+    return lines
+
+
+def _text(
+    item: Any, name: str | None, keys: list[str] | None, lines: list[str]
+) -> None:
+    if isinstance(item, dict):
+        _text_structure(item, name, keys, lines)
+    elif isinstance(item, list):
+        _text_list(item, name, lines)
+    else:
+        lines.append(str(item))
+
+
+def _text_list(items: list[Any], name: str | None, lines: list[str]) -> None:
+    if any(isinstance(item, dict) for item in items):
+        keys = sorted(
+            {
+                key
+                for item in items
+                if isinstance(item, dict)
+                for key, value in item.items()
+                if not isinstance(value, (dict, list))
+            }
+        )
+        for item in items:
+            _text(item, name, keys, lines)
+        return
+    scalars = [item for item in items if not isinstance(item, list)]
+    if scalars and name is not None:
+        lines += [f"{name.upper()}\t{item}" for item in scalars]
+    elif scalars:
+        lines.append("\t".join(str(item) for item in scalars))
+    for nested in (item for item in items if isinstance(item, list)):
+        _text(nested, name, None, lines)
+
+
+def _text_structure(
+    item: dict[str, Any], name: str | None, keys: list[str] | None, lines: list[str]
+) -> None:
+    """One line of scalars (``keys``: the columns its list shares), then the rest."""
+    if keys is None:
+        keys = sorted(k for k, v in item.items() if not isinstance(v, (dict, list)))
+    scalars = [str(item.get(key, "")) for key in keys]
+    if scalars:
+        lines.append("\t".join(scalars if name is None else [name.upper(), *scalars]))
+    for key in sorted(set(item) - set(keys)):
+        _text(item[key], key, None, lines)
 
 
 def _without(record: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
