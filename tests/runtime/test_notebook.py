@@ -8,15 +8,18 @@ from collections.abc import Mapping
 from typing import Any
 
 import boto3
+import pytest
 from botocore.exceptions import ClientError
 
 from multiregion import DynamicService, Target, TargetResult, TargetResults
 from multiregion_runtime.core.display import HEAD_ROWS, TAIL_ROWS
+from multiregion_runtime.results import progress
 from multiregion_runtime.targets.target import StaticCredentials, TargetPlan
 from tests.helpers import FAKE_KEY_ID, FAKE_SECRET
 
 URL_PASSWORD = "hunter2-url-password"
 ENDPOINT = f"http://admin:{URL_PASSWORD}@localhost:4566"
+REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
 
 
 class Printer:
@@ -175,3 +178,44 @@ def test_items_show_the_call_before_and_each_target_after(
     rows = body_rows(items._repr_html_())
     assert len(rows) == 2
     assert "eu-west-1" in rows[1] and "QueueUrls [1]" in rows[1]
+
+
+def test_progress_is_off_by_default(
+    aws: None, session: boto3.Session, capsys: pytest.CaptureFixture[str]
+) -> None:
+    DynamicService("sqs", regions=REGIONS, session=session).call("list_queues")
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_without_tqdm_is_one_line_on_stderr(
+    aws: None,
+    session: boto3.Session,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(progress, "_tqdm_class", lambda: None)
+    seen: list[str] = []
+    sqs = DynamicService("sqs", regions=REGIONS, session=session, progress=True)
+    sqs.with_options(on_result=lambda r: seen.append(r.region)).call(
+        "get_queue_url", QueueName="missing"
+    )
+    final = capsys.readouterr().err.split("\r")[-1]
+    assert re.fullmatch(r"sqs GetQueueUrl: 3/3 targets, 3 failed, [\d.]+/s\n", final)
+    assert sorted(seen) == sorted(REGIONS)  # the caller's on_result still runs
+
+
+def test_progress_with_tqdm_draws_its_bar(
+    aws: None,
+    session: boto3.Session,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pytest.importorskip("tqdm")
+    sqs = DynamicService("sqs", regions=REGIONS, session=session)
+    sqs.with_options(progress=True).call("list_queues")
+    err = capsys.readouterr().err
+    assert "sqs ListQueues" in err and "3/3" in err and "failed=0" in err
+
+
+def test_progress_must_be_a_bool() -> None:
+    with pytest.raises(TypeError, match="progress must be True or False, got 'yes'"):
+        DynamicService("sqs", regions=REGIONS, progress="yes")

@@ -38,6 +38,7 @@ from ..engines.choose import ExecutorArg
 from ..engines.run import Runner
 from ..engines.work import Kind, Work, config_options
 from ..results.pagination import Items, ItemsPage, ItemsSource, OnPage
+from ..results.progress import Progress
 from ..results.results import TargetResult, TargetResults
 from ..targets.regions import (
     RegionsArg,
@@ -78,7 +79,8 @@ class MultiRegionClient:
     ``executor`` is where the calls run: "threads" (the default, in this process),
     "processes" or "processes:N" (local worker processes), "tcp://host:8786" or a
     ``distributed.Client`` (a Dask cluster), or a ProcessPool/DaskExecutor. Results
-    are the same wherever they run; see README "Large runs".
+    are the same wherever they run; see README "Large runs". ``progress=True``
+    shows each call's progress in a notebook or terminal (tqdm if installed).
     """
 
     _service_name: ClassVar[str]
@@ -97,6 +99,7 @@ class MultiRegionClient:
         ignore_error_codes: Collection[str] = (),
         rate_limits: RateLimitsArg = None,
         executor: ExecutorArg = None,
+        progress: bool = False,
     ) -> None:
         self._options = with_changes(
             CallOptions(),
@@ -105,6 +108,7 @@ class MultiRegionClient:
             ignore_error_codes=ignore_error_codes,
             rate_limits=rate_limits,
             executor=executor,
+            progress=progress,
         )
         if config is not None and not isinstance(config, Config):
             raise TypeError(f"config must be a botocore.config.Config, got {config!r}")
@@ -161,6 +165,7 @@ class MultiRegionClient:
         on_result: Callable[[TargetResult[Any]], None] | None = None,
         rate_limits: RateLimitsArg = None,
         executor: ExecutorArg = None,
+        progress: bool | None = None,
     ) -> Self:
         """A copy that runs calls with these options and shares this one's clients.
 
@@ -176,6 +181,7 @@ class MultiRegionClient:
             on_result=on_result,
             rate_limits=rate_limits,
             executor=executor,
+            progress=progress,
         )
         return clone
 
@@ -358,7 +364,16 @@ class MultiRegionClient:
     def _run(
         self, work: Work, targets: Sequence[Target], deadline: Deadline
     ) -> TargetResults[Any]:
-        results = self._runner.run(work, targets, self._options, deadline)
+        options, progress = self._options, None
+        if options.progress:
+            label = f"{self.service_name} {work.name}"
+            progress = Progress(len(targets), label, then=options.on_result)
+            options = replace(options, on_result=progress)
+        try:
+            results = self._runner.run(work, targets, options, deadline)
+        finally:
+            if progress is not None:
+                progress.close()
         if work.kind != "wait":  # a waiter's name is no operation with a schema
             results.source = (self.service_name, work.name)
         return results

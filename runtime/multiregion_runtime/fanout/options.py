@@ -32,6 +32,9 @@ class CallOptions:
     #: Where the calls run: None for threads in this process, or a ProcessPool or
     #: DaskExecutor (see ``executor=`` of MultiRegionClient).
     executor: Executor | None = None
+    #: Show each call's progress (results/progress.py): a tqdm bar when tqdm is
+    #: installed, else a line on stderr. Off by default: a library stays quiet.
+    progress: bool = False
 
 
 def with_changes(
@@ -43,6 +46,7 @@ def with_changes(
     on_result: Callable[[TargetResult[Any]], None] | None = None,
     rate_limits: RateLimitsArg = None,
     executor: ExecutorArg = None,
+    progress: bool | None = None,
 ) -> CallOptions:
     """``base`` with every option given (not None) checked and set; a bad value is
     refused here, before any request, naming the value and what is valid."""
@@ -62,6 +66,10 @@ def with_changes(
         changes["rate_limits"] = checked_rate_limits(rate_limits)
     if executor is not None:  # "threads" sets it back to None
         changes["executor"] = executor_from(executor)
+    if progress is not None:
+        if not isinstance(progress, bool):
+            raise TypeError(f"progress must be True or False, got {progress!r}")
+        changes["progress"] = progress
     return replace(base, **changes)
 
 
