@@ -52,7 +52,7 @@ from botocore.config import Config
 from ..core.checks import check_count
 from ..core.shared import PerProcess
 from ..targets.target import Target
-from .credentials import SHARED_COMPONENTS, session_for
+from .credentials import SHARED_COMPONENTS, identity_credentials, session_for
 from .hooks import install_deadline
 from .ratelimit import attach_rate_limiter, limiter_identity
 from .signing import (
@@ -334,8 +334,13 @@ class SharedClients:
         with self._create_lock:
             identity = self._get(self._identities, key)
             if identity is None:
-                session = self._session_for(scope, base, target, verify)
-                credentials = session.get_credentials()
+                # the session of the target's profile (or the scope's): the source
+                # of a role, or the credentials themselves
+                profile_only = Target(target.region, profile=target.profile)
+                source = self._session_for(scope, base, profile_only, verify)
+                credentials = identity_credentials(
+                    target, source, self._create_lock, verify
+                )
                 identity = Identity(
                     target.credential_source, credentials, limiter_identity(target)
                 )
