@@ -63,6 +63,33 @@ def check_data_options(
     _import_data_packages()
 
 
+def resume_state(line: CommandLine, fmt: str, operation: str) -> str:
+    """With --resume: whether ``--out`` holds a "stopped" run to continue, a
+    "finished" one (a finished run keeps no progress: resuming it would fetch
+    everything again), or "none"."""
+    out = line.value("--out")
+    assert out is not None  # check_data_options saw it
+    if fmt == "parquet":
+        if sinks.ParquetSink(out).journal.exists():
+            return "stopped"
+        return "finished" if os.path.exists(out) else "none"
+    if not os.path.exists(out):
+        return "none"
+    import duckdb
+
+    table = line.value("--table") or botocore.xform_name(operation)
+    with duckdb.connect(os.fspath(out), read_only=True) as connection:
+        names = {row[0] for row in connection.execute("SHOW TABLES").fetchall()}
+        if sinks.PROGRESS_TABLE in names:
+            kept = connection.execute(
+                f'SELECT count(*) FROM "{sinks.PROGRESS_TABLE}" WHERE table_name = ?',
+                [table],
+            ).fetchone()
+            if kept and kept[0]:
+                return "stopped"
+    return "finished" if table in names else "none"
+
+
 def _import_data_packages() -> None:
     try:
         import duckdb  # noqa: F401

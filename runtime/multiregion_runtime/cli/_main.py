@@ -45,7 +45,7 @@ from ._args import (
     split_values,
 )
 from ._console import Console, silence, use_color
-from ._data_output import check_data_options, write_data
+from ._data_output import check_data_options, resume_state, write_data
 from ._help import (
     USAGE,
     can_paginate,
@@ -190,6 +190,16 @@ def _run(
         for source in [base, *_known_profiles(base, profiles)]:
             console.learn_credentials(source)
     check_data_options(line, fmt, paging.enabled, model.service_name, operation.name)
+    if line.flag("--resume"):
+        state = resume_state(line, fmt, operation.name)
+        if state == "finished":  # nothing sent: the file is already whole
+            console.err(
+                f"nothing to resume: {line.value('--out')} holds a finished run "
+                "(without --resume, everything is fetched again)"
+            )
+            return EXIT_OK
+        if state == "none":
+            console.err(f"no stopped run in {line.value('--out')}: fetching everything")
     # Planning may ask AWS (the organization): the checks above come first.
     plan = _plan(line, model.service_name, base, profiles, verify, console)
     services = _dynamic_service(line, model, base, plan, verify)

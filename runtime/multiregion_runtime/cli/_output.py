@@ -99,6 +99,15 @@ def shown_value(
     return query(value) if query is not None and value is not None else value
 
 
+def gathered_before_error(result: TargetResult[Any]) -> bool:
+    """Whether a failed target's value holds something that came before its error.
+
+    botocore's merge of no page at all is ``{}``, and a stream that wrote nothing
+    counts 0 items: neither is output of the target.
+    """
+    return result.value is not None and result.value != {} and result.value != 0
+
+
 def error_fields(
     result: TargetResult[Any], redact: Callable[[str], str] = str
 ) -> dict[str, Any]:
@@ -264,7 +273,7 @@ class Renderer:
         """text: each target's value in the AWS CLI's text layout, every line
         starting with the target's columns (a failed target prints no line)."""
         for result in results:
-            if result.value is None:
+            if result.error is not None and not gathered_before_error(result):
                 continue
             fields = _target_fields(result.target, self.columns)
             prefix = "".join(f"{_cell(value)}\t" for value in fields.values())
@@ -277,7 +286,7 @@ class Renderer:
         entries = []
         for result in results:
             entry = _target_fields(result.target, self.columns)
-            if result.value is not None or result.error is None:
+            if result.error is None or gathered_before_error(result):
                 entry["result"] = shown_value(result, self.query, self.show_secrets)
             if result.error is not None:
                 entry["error"] = error_fields(result, self.redact)

@@ -23,6 +23,7 @@ from botocore.model import OperationModel
 from ..results.results import TargetResult
 from ..targets.target import Target
 from ._args import CommandLine, UsageError, positive_int
+from ._output import gathered_before_error
 from ._params import option_names
 
 #: Our paging options. An operation may have a parameter of the same name (Route 53's
@@ -146,7 +147,7 @@ def truncation_notes(
                 "page; without --no-paginate (and the operation's own "
                 f"{', '.join(manual_keys(config))}) every page is fetched"
             )
-    partial = [r.target for r in results if r.value is not None and r.error]
+    partial = [r.target for r in results if r.error and gathered_before_error(r)]
     if partial:
         notes.append(
             f"output of {_targets(partial)} is partial: the pages before its error"
