@@ -83,6 +83,7 @@ def test_the_default_runs_every_numbered_scenario_and_data(
 def test_redraw_rewrites_the_report_and_keeps_the_marked_sections(
     tmp_path: Path,
 ) -> None:
+    pytest.importorskip("matplotlib")  # the chart (the dev extra; not on 3.10's venv)
     save_raw(Report(header={"date": "redrawn"}), tmp_path / cli.RAW)
     results = tmp_path / "RESULTS.md"
     results.write_text("# old tables\n", encoding="utf-8")
