@@ -66,6 +66,11 @@ def markdown_page(rows: list[ServiceRow], generated_from: str) -> str:
     if installed != generated_from:
         version_note += f" (this page was built with botocore {installed} installed)"
     lines = [
+        "---",
+        "hide:",
+        "  - toc",
+        "---",
+        "",
         "# Services",
         "",
         f"Every one of botocore's {len(rows)} services has a typed class, generated "
@@ -82,15 +87,17 @@ def markdown_page(rows: list[ServiceRow], generated_from: str) -> str:
         'placeholder="Filter services: name, class or module" '
         'aria-label="Filter services">',
         "",
-        "| Service | Name | Class and import | Operations | Paginators | Waiters |",
-        "|---|---|---|--:|--:|--:|",
+        '<div class="services-table" markdown>',
+        "",
+        "| Service | Operations | Paginators | Waiters | Import |",
+        "|---|--:|--:|--:|---|",
     ]
     for row in rows:
         lines.append(
-            f"| `{row.service}` | {_cell(row.full_name)} | "
-            f"`{row.import_line}` | {row.operations} | {row.paginators} | "
-            f"{row.waiters} |"
+            f"| `{row.service}`<br>{_cell(row.full_name)} | {row.operations} | "
+            f"{row.paginators} | {row.waiters} | `{row.import_line}` |"
         )
+    lines += ["", "</div>"]
     return "\n".join(lines) + "\n"
 
 

@@ -168,6 +168,11 @@ def markdown_page() -> str:
         raise ValueError("CLI reference out of date: " + "; ".join(problems))
     usage = find("USAGE")
     lines = [
+        "---",
+        "hide:",
+        "  - toc",
+        "---",
+        "",
         "# Command line reference",
         "",
         "```text",
@@ -183,6 +188,8 @@ def markdown_page() -> str:
         "",
         "## Global options",
         "",
+        '<div class="cli-options" markdown>',
+        "",
         "| Option | Value | What it does | AWS CLI equivalent |",
         "|---|---|---|---|",
     ]
@@ -191,6 +198,7 @@ def markdown_page() -> str:
             f"| `{option.name}` | {_cell(_value(option))} | {_plain(option.help)} | "
             f"{_cell(AWS_CLI[option.name]) or 'none'} |"
         )
+    lines += ["", "</div>"]
     alias_lines = [f"`{a}` for `{n}`" for a, n in aliases().items()]
     if alias_lines:
         lines += ["", "Accepted as AWS CLI habits: " + ", ".join(alias_lines) + "."]
