@@ -303,7 +303,7 @@ def _full_tokens(command: str, printed: str) -> str:
 
     def full(match: re.Match[str]) -> str:
         prefix = match.group(1)
-        found = [t for t in _TOKEN.findall(printed) if t.startswith(prefix)]
+        found = [str(t) for t in _TOKEN.findall(printed) if t.startswith(prefix)]
         if not found:
             raise ValueError(f"no token printed before starts with {prefix!r}")
         return found[-1]

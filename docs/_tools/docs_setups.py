@@ -31,9 +31,14 @@ def reset(endpoint: str) -> None:
 def _client(
     service: str, region: str, endpoint: str, keys: dict[str, str] | None = None
 ) -> Any:
-    return boto3.client(
-        service, region_name=region, endpoint_url=endpoint, **(keys or _KEYS)
+    chosen = keys or _KEYS
+    session = boto3.Session(
+        aws_access_key_id=chosen["aws_access_key_id"],
+        aws_secret_access_key=chosen["aws_secret_access_key"],
+        aws_session_token=chosen.get("aws_session_token"),
     )
+    client: Any = session.client(service, region_name=region, endpoint_url=endpoint)  # type: ignore[call-overload]
+    return client
 
 
 def _assumed(account: str, role: str, endpoint: str) -> dict[str, str]:
