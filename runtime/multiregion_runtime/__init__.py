@@ -41,6 +41,14 @@ from .planning import (
 )
 from .results.pagination import Item, Items
 from .results.results import TargetError, TargetResult, TargetResults
+from .sweep import (
+    SweepCall,
+    SweepReport,
+    SweepSpec,
+    SweepSpecError,
+    SweepTargets,
+    sweep,
+)
 from .targets.regions import ResolvedRegions, known_regions
 from .targets.s3 import bucket_region, locate_buckets
 from .targets.target import StaticCredentials, Target
@@ -79,6 +87,11 @@ __all__ = [
     "ResolvedRegions",
     "SharedClients",
     "StaticCredentials",
+    "SweepCall",
+    "SweepReport",
+    "SweepSpec",
+    "SweepSpecError",
+    "SweepTargets",
     "Target",
     "TargetError",
     "TargetPlan",
@@ -97,4 +110,5 @@ __all__ = [
     "set_max_clients",
     "shared_clients",
     "shared_limiter",
+    "sweep",
 ]

@@ -31,6 +31,16 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     "engines": ("core", "targets", "clients", "data", "results"),
     "fanout": ("core", "targets", "clients", "data", "results", "engines"),
     "planning": ("core", "targets", "clients", "data", "results", "engines", "fanout"),
+    "sweep": (
+        "core",
+        "targets",
+        "clients",
+        "data",
+        "results",
+        "engines",
+        "fanout",
+        "planning",
+    ),
     "": (
         "core",
         "targets",
@@ -40,6 +50,7 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
         "engines",
         "fanout",
         "planning",
+        "sweep",
     ),
     "cli": (
         "core",
@@ -50,6 +61,7 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
         "engines",
         "fanout",
         "planning",
+        "sweep",
         "",
     ),
 }
