@@ -309,14 +309,14 @@ class SharedClients:
         self, key: ClientKey, client: BaseClient, session: boto3.Session
     ) -> str | None:
         """Why the targets of the shared client ``client`` need their own (memoized);
-        ``session`` is the scope's, for its configuration."""
-        reason = self._own_reasons.get(key, "")
-        if reason == "":
+        ``session`` is the scope's, for its configuration. (The shared client of such
+        a kind is still made, once per region: it is what tells.)"""
+        if key not in self._own_reasons:
             endpoint = key[4]
             setting = session._session.get_config_variable("endpoint_discovery_enabled")
             reason = own_client_reason(client, endpoint is not None, setting)
             self._own_reasons[key] = reason
-        return reason
+        return self._own_reasons[key]
 
     def identity(
         self,
