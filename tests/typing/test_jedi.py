@@ -112,3 +112,19 @@ def test_notebook_completes_a_result_from_an_earlier_cell() -> None:
     )
     completions = jedi.Interpreter('res[0].value["', [{"res": res}]).complete()
     assert KEY in names(completions)
+
+
+def test_notebook_completes_a_result_annotated_in_the_cell() -> None:
+    """The way round the limit above, as docs/guides/typing.md tells it."""
+    from multiregion import Target, TargetResult, TargetResults
+
+    res: TargetResults[dict[str, list[str]]] = TargetResults(
+        [TargetResult(Target("us-east-1"), {"QueueUrls": []})]
+    )
+    cell = (
+        "from multiregion.sqs.type_defs import ListQueuesResultTypeDef\n"
+        "res: TargetResults[ListQueuesResultTypeDef]\n"
+        'res[0].value["'
+    )
+    completions = jedi.Interpreter(cell, [{"res": res, "TargetResults": TargetResults}])
+    assert KEY in names(completions.complete())
