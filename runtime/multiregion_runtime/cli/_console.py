@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 import boto3
@@ -58,3 +60,26 @@ def silence(stream: TextIO) -> None:
     """Point ``stream`` at /dev/null, so that exiting does not fail flushing it again."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, stream.fileno())
+
+
+class _RedactingFormatter(logging.Formatter):
+    def __init__(self, fmt: str, redact: Callable[[str], str]) -> None:
+        super().__init__(fmt)
+        self._redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self._redact(super().format(record))
+
+
+def enable_debug_logging(console: Console) -> None:
+    """--debug: botocore's, boto3's and our logs on stderr, each line redacted."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        _RedactingFormatter(
+            "%(asctime)s %(threadName)s %(name)s: %(message)s", console.redact
+        )
+    )
+    for name in ("multiregion", "botocore", "boto3", "urllib3"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(handler)
