@@ -10,23 +10,31 @@ each request.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import sys
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import psutil  # type: ignore[import-untyped]  # distributed's dependency
 import pyarrow.parquet as pq
 import pytest
 
+from benchmarks.endpoint import data_source
 from multiregion import DynamicService, Target
 from multiregion_runtime.clients.ratelimit import RateLimits
 from multiregion_runtime.core.errors import DeadlineExceededError
+from multiregion_runtime.data import sinks
 from multiregion_runtime.engines.choose import executor_from
 from multiregion_runtime.engines.processes import ProcessPool
 from multiregion_runtime.engines.work import Work
 from tests.faultserver import Fault, FaultServer
+from tests.helpers import THREE
 
 if sys.version_info < (3, 11):
     from exceptiongroup import ExceptionGroup
@@ -143,3 +151,78 @@ def test_write_parquet_streams_from_the_workers_and_resumes_there(
     assert server.client_ports and server.client_ports <= ports_of(pool.worker_pids())
     assert not server.client_ports & ports_of([os.getpid()])
     assert logs.clients_created == 0
+
+
+class BlockedSink:
+    """Counts rows; its first write waits until ``release`` is set (a slow disk)."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.writing = threading.Event()
+        self.release = threading.Event()
+
+    def start(self, schema: Any, run: str | None) -> dict[str, str | None]:
+        return {}
+
+    def write(self, table: Any, progress: dict[str, str | None]) -> None:
+        self.writing.set()
+        self.release.wait(60)
+        self.rows += table.num_rows
+
+    def finish(self, complete: bool) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def counted_source(items: int, page_items: int) -> Iterator[tuple[str, list[int]]]:
+    """The bench's synthetic log groups (``items`` per region), counting the pages
+    it serves; yields its URL and the count (a list of one)."""
+    served = [0]
+
+    class Counting(data_source._handler(items, page_items)):  # type: ignore[misc]
+        def do_POST(self) -> None:  # http.server's name
+            served[0] += 1
+            super().do_POST()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Counting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", served
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_stream_from_workers_waits_for_a_slow_writer(
+    pool: ProcessPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers fetch a bounded number of pages ahead of the writer, not the
+    whole listing: pages wait in bounded queues, and fetching waits for room."""
+    monkeypatch.setattr(sinks, "CHECKPOINT_ROWS", 1000)  # the first write comes early
+    pages, page_items = 200, 500
+    with counted_source(pages * page_items, page_items) as (url, served):
+        targets = [Target(r, endpoint_url=url) for r in THREE]
+        logs = DynamicService("logs", targets=targets, executor=pool, timeout=300)
+        sink = BlockedSink()
+        items = logs.items("DescribeLogGroups")
+        writer = threading.Thread(target=items.write, args=(sink,), daemon=True)
+        writer.start()
+        assert sink.writing.wait(120)
+        held_up = settled(lambda: served[0])
+        sink.release.set()
+        writer.join(300)
+    assert sink.rows == len(THREE) * pages * page_items  # every row, in the end
+    assert held_up < len(THREE) * pages / 4, held_up  # a bounded part meanwhile
+
+
+def settled(count: Callable[[], int], quiet: float = 1.0) -> int:
+    """``count()`` once it has not changed for ``quiet`` seconds (30 s at most)."""
+    end = time.monotonic() + 30
+    last = count()
+    while time.monotonic() < end:
+        time.sleep(quiet)
+        now = count()
+        if now == last:
+            return now
+        last = now
+    return last

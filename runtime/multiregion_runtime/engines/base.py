@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 import zlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 
 from ..targets.target import Target
 from .work import Sent, Work
@@ -34,7 +34,7 @@ class Executor(ABC):
         targets: Sequence[Target],
         max_workers: int | None,
         timeout: float | None,
-    ) -> Iterator[Sent]:
+    ) -> Generator[Sent, None, None]:
         """Yield each target's packed outcome as it ends (a stream's pages before it).
 
         Stops at ``timeout``; a target never yielded is reported as timed out. A

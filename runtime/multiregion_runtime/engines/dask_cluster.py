@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from typing import Any
 
 from ..core.checks import check_count
@@ -74,7 +74,7 @@ class DaskExecutor(Executor):
         targets: Sequence[Target],
         max_workers: int | None,
         timeout: float | None,
-    ) -> Iterator[Sent]:
+    ) -> Generator[Sent, None, None]:
         """Outcomes come back a chunk at a time (a Dask task's result), and so do a
         stream's pages: a worker holds a chunk's pages until the chunk ends (at most
         ``chunk_size`` targets' pages), where a ProcessPool sends each page on."""
@@ -109,7 +109,9 @@ class DaskExecutor(Executor):
             client.cancel([f for f in futures if not f.done()])
 
     @staticmethod
-    def _outcomes(future: Any, chunk: list[tuple[int, Target]]) -> Iterator[Sent]:
+    def _outcomes(
+        future: Any, chunk: list[tuple[int, Target]]
+    ) -> Generator[Sent, None, None]:
         if future.status == "finished":
             yield from future.result()
             return

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -45,6 +45,11 @@ from .work import (
 DEFAULT_CHUNK_SIZE = 1024
 _BOOT = "from multiregion_runtime.engines.processes import worker_main; worker_main()"
 _LOST = object()  # a worker's reader puts (_LOST, slot) in each run's queue
+#: Messages waiting, per run here and per worker process there: a stream's pages wait
+#: for the writer, so a worker fetches ahead of it by a bounded number of pages (and
+#: the pipe's buffer), not by a whole listing. A full inbox holds up that worker's
+#: other runs until its reader drains it.
+QUEUED_MESSAGES = 16
 
 
 class _Worker:
@@ -123,7 +128,7 @@ class ProcessPool(Executor):
         self.chunk_size = chunk_size
         self.retries = retries
         self._workers: list[_Worker | None] = [None] * count
-        self._runs: dict[int, queue.SimpleQueue[Any]] = {}
+        self._runs: dict[int, queue.Queue[Any]] = {}
         self._ids = itertools.count()
         self._lock = threading.Lock()
 
@@ -138,9 +143,9 @@ class ProcessPool(Executor):
         targets: Sequence[Target],
         max_workers: int | None,
         timeout: float | None,
-    ) -> Iterator[Sent]:
+    ) -> Generator[Sent, None, None]:
         deadline = None if timeout is None else time.monotonic() + timeout
-        run_id, inbox = next(self._ids), queue.SimpleQueue[Any]()
+        run_id, inbox = next(self._ids), queue.Queue[Any](QUEUED_MESSAGES)
         with self._lock:
             self._runs[run_id] = inbox
         try:
@@ -157,12 +162,12 @@ class ProcessPool(Executor):
     def _collect(
         self,
         run_id: int,
-        inbox: queue.SimpleQueue[Any],
+        inbox: queue.Queue[Any],
         work: Work,
         placed: list[tuple[Slot, Chunk]],
         max_workers: int | None,
         deadline: float | None,
-    ) -> Iterator[Sent]:
+    ) -> Generator[Sent, None, None]:
         pending: dict[int, tuple[int, Target]] = {}  # target index -> (slot, target)
         for slot, chunk in placed:
             pending.update((i, (int(slot), t)) for i, t in chunk)
@@ -212,7 +217,7 @@ class ProcessPool(Executor):
     @staticmethod
     def _give_up(
         slot: int, pending: dict[int, tuple[int, Target]], again: Chunk
-    ) -> Iterator[Sent]:
+    ) -> Generator[Sent, None, None]:
         """Every target of the lost worker not sent again: a WorkerLostError each."""
         retried = {index for index, _ in again}
         lost = [i for i, (s, _) in pending.items() if s == slot and i not in retried]
@@ -233,20 +238,31 @@ class ProcessPool(Executor):
 
     def deliver(self, batch: list[tuple[int, Sent]]) -> None:
         """Hand each message to its run (a run that ended, timed out, drops it)."""
-        with self._lock:
-            for run_id, sent in batch:
-                inbox = self._runs.get(run_id)
-                if inbox is not None:
-                    inbox.put(sent)
+        for run_id, sent in batch:
+            self._put(run_id, sent)
 
     def lost(self, worker: _Worker) -> None:
         """A worker's output ended: every run still going hears of it."""
         with self._lock:
             if self._workers[worker.slot] is worker:
                 self._workers[worker.slot] = None
-            inboxes = list(self._runs.values())
-        for inbox in inboxes:
-            inbox.put((_LOST, worker.slot))
+            run_ids = list(self._runs)
+        for run_id in run_ids:
+            self._put(run_id, (_LOST, worker.slot))
+
+    def _put(self, run_id: int, message: Any) -> None:
+        """Wait while the run's inbox is full (its consumer is behind), unless the
+        run ends meanwhile; outside the lock, which ending a run takes."""
+        while True:
+            with self._lock:
+                inbox = self._runs.get(run_id)
+            if inbox is None:
+                return
+            try:
+                inbox.put(message, timeout=0.2)
+                return
+            except queue.Full:
+                continue
 
     def close(self) -> None:
         with self._lock:
@@ -288,7 +304,9 @@ class _WorkerRuns:
 
     def __init__(self, out: IO[bytes]) -> None:
         self._out = out
-        self._done: queue.SimpleQueue[tuple[int, Sent]] = queue.SimpleQueue()
+        # Bounded: a fetching thread waits while the caller is behind (see
+        # QUEUED_MESSAGES), so a stream's pages never pile up in the worker.
+        self._done: queue.Queue[tuple[int, Sent]] = queue.Queue(QUEUED_MESSAGES)
         threading.Thread(target=self._send, daemon=True).start()
         self._lock = threading.Lock()
         self._runs: dict[int, _WorkerRun] = {}

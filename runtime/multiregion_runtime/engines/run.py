@@ -8,6 +8,7 @@ throttles and rate-limit waits included) into a TargetResult as it arrives.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import pickle
@@ -97,16 +98,17 @@ class Runner:
         stream = options.executor.stream(
             work.sendable(), targets, options.max_workers, deadline.left() + GRACE
         )
-        for index, packed, last in stream:
-            if results[index] is not None:
-                continue  # a retried chunk may answer for a target twice: the first wins
-            if not last:
-                _page(work, targets[index], pickle.loads(packed))
-                continue
-            outcome = unpack(packed, exceptions)
-            if work.kind == "paginate" and outcome.value is not None:
-                _page(work, targets[index], outcome.value)  # the target's pages, merged
-            results[index] = finish(targets[index], outcome)
+        with contextlib.closing(stream):  # the run ends now, even on an error here
+            for index, packed, last in stream:
+                if results[index] is not None:
+                    continue  # a retried chunk may answer twice: the first wins
+                if not last:
+                    _page(work, targets[index], pickle.loads(packed))
+                    continue
+                outcome = unpack(packed, exceptions)
+                if work.kind == "paginate" and outcome.value is not None:
+                    _page(work, targets[index], outcome.value)  # its pages, merged
+                results[index] = finish(targets[index], outcome)
         # No answer by the deadline: labelled as the threads label work in flight.
         missing = TargetOutcome(None, deadline.error(), deadline.seconds)
         return TargetResults(
