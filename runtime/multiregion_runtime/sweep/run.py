@@ -10,6 +10,7 @@ row per target. Both end in ``Store.commit``: a pair's rows and its
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import threading
@@ -104,12 +105,10 @@ def sweep(
 
     Everything is checked before any request (SweepSpecError or ValueError).
     """
-    spec = spec if isinstance(spec, SweepSpec) else SweepSpec.load(spec)
-    calls = spec.check()
-    age = _check_options(resume, retry_failed, max_age, progress_interval)
-    for name, value in (("max_workers", max_workers), ("timeout", timeout)):
-        check_positive(name, value)
-    executor_from(executor)  # a bad name fails now, nothing started
+    options = {"max_workers": max_workers, "timeout": timeout}
+    spec, calls, age = _checked(
+        spec, resume, retry_failed, max_age, progress_interval, executor, options
+    )
     store = open_store(out)
     try:
         chosen = _choose_run(store, spec, resume, retry_failed, age, executor)
@@ -150,19 +149,52 @@ def open_store(out: str | os.PathLike[str]) -> Store:
     return ParquetStore(path)
 
 
-def _check_options(
-    resume: bool, retry_failed: bool, max_age: str | float | None, interval: float
-) -> float | None:
-    age = parse_age(max_age)
-    if resume and (retry_failed or age is not None):
-        raise ValueError(
+def _checked(
+    spec: SweepSpec | str | os.PathLike[str],
+    resume: bool,
+    retry_failed: bool,
+    max_age: str | float | None,
+    interval: float,
+    executor: ExecutorArg,
+    positive: Mapping[str, float | None],
+) -> tuple[SweepSpec, list[CheckedCall], float | None]:
+    """The spec's calls and the max age, or SweepSpecError naming every problem
+    of the spec and of the options at once."""
+    problems: list[str] = []
+    calls: list[CheckedCall] = []
+    try:
+        spec = spec if isinstance(spec, SweepSpec) else SweepSpec.load(spec)
+        calls = spec.check()
+    except SweepSpecError as error:
+        problems += error.problems
+    age = None
+    checks: list[Callable[[], object]] = [
+        lambda: parse_age(max_age),
+        lambda: check_positive("progress_interval", interval),
+        lambda: executor_from(executor),  # a bad name fails now, nothing started
+        *(
+            functools.partial(check_positive, name, value)
+            for name, value in positive.items()
+        ),
+    ]
+    for check in checks:
+        try:
+            check()
+        except (ValueError, TypeError) as error:
+            problems.append(str(error))
+    if max_age is not None and not problems:
+        age = parse_age(max_age)
+    if resume and (retry_failed or max_age is not None):
+        problems.append(
             "resume continues a stopped run with its own choices: "
             "pass it without retry_failed or max_age"
         )
-    if retry_failed and age is not None:
-        raise ValueError("pass retry_failed or max_age, not both")
-    check_positive("progress_interval", interval)
-    return age
+    if retry_failed and max_age is not None:
+        problems.append("pass retry_failed or max_age, not both")
+    if problems:
+        raise SweepSpecError(problems)
+    assert isinstance(spec, SweepSpec)
+    return spec, calls, age
 
 
 # -- which run ----------------------------------------------------------------------

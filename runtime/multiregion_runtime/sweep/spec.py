@@ -156,8 +156,8 @@ class SweepSpec:
         """Every problem of the spec (empty: none)."""
         session = session or botocore.session.get_session()
         problems: list[str] = []
+        problems += _target_problems(self.targets)
         if not skip_structure:
-            problems += _target_problems(self.targets)
             if not self.calls:
                 problems.append("calls: name at least one call ([[calls]])")
         tables: dict[str, int] = {}

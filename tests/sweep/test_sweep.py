@@ -1,0 +1,216 @@
+"""Sweeps on loopback endpoints: the tables and bookkeeping written, the status of
+every (call, target) pair under planted faults, --retry-failed and --max-age."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+import duckdb
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pytest
+
+from multiregion_runtime import SweepSpec, Target, sweep
+from tests.faultserver import Fault, FaultServer
+from tests.helpers import FAKE_SECRET
+
+#: Partition values are strings (account ids may start with 0): say so when reading.
+PARTITIONS = ds.partitioning(
+    pa.schema([("account", pa.string()), ("region", pa.string())]), flavor="hive"
+)
+REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2", "sa-east-1"]
+
+
+def groups_spec(*calls: str) -> SweepSpec:
+    body = "".join(
+        f'[[calls]]\nservice = "logs"\noperation = "DescribeLogGroups"\n{extra}\n'
+        for extra in calls or ("",)
+    )
+    return SweepSpec.from_toml(f"[targets]\n{body}")
+
+
+def at(server: FaultServer, regions: list[str]) -> list[Target]:
+    return [Target(region=r, endpoint_url=server.url) for r in regions]
+
+
+def rows(out: Path, sql: str) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(out), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def statuses(out: Path, run: str | None) -> dict[tuple[str, str], tuple[Any, ...]]:
+    found = rows(
+        out,
+        "SELECT call, target_region, status, error_code, items, throttled "
+        f"FROM _sweep_targets WHERE run_id = '{run}'",
+    )
+    return {(c, r): tuple(rest) for c, r, *rest in found}
+
+
+def test_the_status_of_every_pair_with_planted_faults(tmp_path: Path) -> None:
+    faults = {
+        "us-west-2": Fault("throttle", times=2),  # retried: ok, throttled twice
+        "eu-west-1": Fault("deny"),
+        "ap-southeast-2": Fault("fail_at_page", page=1),  # page 0 kept
+        "sa-east-1": Fault("hang"),  # in flight at the deadline
+    }
+    out = tmp_path / "inventory.duckdb"
+    spec = groups_spec(
+        "",
+        'table = "groups_denied_ok"\nignore_error_codes = ["AccessDeniedException"]\n'
+        'regions = ["eu-west-1", "ca-central-1"]',
+    )
+    with FaultServer(faults) as server:
+        # One worker: behind the hung target, ca-central-1 never starts.
+        targets = at(server, REGIONS + ["ca-central-1"])
+        report = sweep(spec, out, targets=targets, max_workers=1, timeout=4)
+    run = report.run_id
+    groups = "logs_describe_log_groups"
+    found = statuses(out, run)
+    assert found == {
+        (groups, "us-east-1"): ("ok", None, 6, 0),
+        (groups, "us-west-2"): ("ok", None, 6, 2),
+        (groups, "eu-west-1"): ("failed", "AccessDeniedException", 0, 0),
+        (groups, "ap-southeast-2"): ("failed", "AccessDeniedException", 2, 0),
+        (groups, "sa-east-1"): ("failed", "DeadlineExceeded", 0, 0),
+        (groups, "ca-central-1"): ("not_started", "NotStarted", 0, 0),
+        ("groups_denied_ok", "eu-west-1"): ("skipped", "AccessDeniedException", 0, 0),
+        ("groups_denied_ok", "ca-central-1"): ("ok", None, 6, 0),
+    }
+    # What a failed pair gathered before its error is kept (no earlier success).
+    counted = f"SELECT target_region, count(*) FROM {groups} GROUP BY 1 ORDER BY 1"
+    assert rows(out, counted) == [
+        ("ap-southeast-2", 2),
+        ("us-east-1", 6),
+        ("us-west-2", 6),
+    ]
+    assert not report.ok and report.failed == 4
+    assert report.counts[groups]["ok"] == 2
+    # Errors are masked: no key of the environment in any column.
+    assert FAKE_SECRET not in str(rows(out, "SELECT * FROM _sweep_targets"))
+
+
+def test_retry_failed_re_runs_exactly_the_failed_pairs(tmp_path: Path) -> None:
+    faults = {
+        "eu-west-1": Fault("deny"),
+        "ap-southeast-2": Fault("fail_at_page", page=2),
+    }
+    out = tmp_path / "inventory.duckdb"
+    with FaultServer(faults) as server:
+        targets = at(server, REGIONS[:4])
+        first = sweep(groups_spec(), out, targets=targets)
+        assert first.failed == 2
+        server.faults.clear()
+        server.requests.clear()
+        second = sweep(groups_spec(), out, targets=targets, retry_failed=True)
+        asked = set(server.requests)
+    assert asked == {"eu-west-1", "ap-southeast-2"}
+    found = statuses(out, second.run_id)
+    assert {r: s[0] for (_, r), s in found.items()} == {
+        "us-east-1": "skipped",
+        "us-west-2": "skipped",
+        "eu-west-1": "ok",
+        "ap-southeast-2": "ok",
+    }
+    # ap-southeast-2's partial rows (pages 0-1) were replaced, not added to.
+    counted = rows(
+        out,
+        "SELECT target_region, count(*), count(DISTINCT logGroupName) "
+        "FROM logs_describe_log_groups GROUP BY 1 ORDER BY 1",
+    )
+    assert counted == [(r, 6, 6) for r in sorted(REGIONS[:4])]
+    with FaultServer() as server:  # nothing failed in the last run: nothing to do
+        again = sweep(
+            groups_spec(), out, targets=at(server, REGIONS[:4]), retry_failed=True
+        )
+        assert sum(server.requests.values()) == 0
+    assert again.counts["logs_describe_log_groups"]["skipped"] == 4
+
+
+@pytest.mark.parametrize("suffix", [".duckdb", ""])
+def test_max_age_skips_fresh_pairs_and_replaces_stale_ones(
+    moto_server: str, tmp_path: Path, suffix: str
+) -> None:
+    logs = {
+        r: boto3.client("logs", region_name=r, endpoint_url=moto_server)
+        for r in REGIONS[:2]
+    }
+    for region, client in logs.items():
+        for i in range(3):
+            client.create_log_group(logGroupName=f"g{i}-{region}")
+    targets = [Target(region=r, endpoint_url=moto_server) for r in REGIONS[:2]]
+    spec = groups_spec("params = { limit = 1 }")  # a page per group
+    out = tmp_path / f"inventory{suffix}"
+    sweep(spec, out, targets=targets)
+    fresh = sweep(spec, out, targets=targets, max_age="1h")
+    assert fresh.counts["logs_describe_log_groups"] == {"skipped": 2}
+    # Stale now: the groups changed meanwhile; each pair's rows are replaced.
+    logs["us-east-1"].delete_log_group(logGroupName="g0-us-east-1")
+    logs["us-west-2"].create_log_group(logGroupName="g9-us-west-2")
+    time.sleep(0.3)
+    stale = sweep(spec, out, targets=targets, max_age=0.2)
+    assert stale.counts["logs_describe_log_groups"]["ok"] == 2
+    expected = sorted(
+        [("us-east-1", f"g{i}-us-east-1") for i in (1, 2)]
+        + [("us-west-2", f"g{i}-us-west-2") for i in (0, 1, 2, 9)]
+    )
+    assert group_rows(out) == expected
+
+
+def group_rows(out: Path) -> list[tuple[str, str]]:
+    if out.suffix == ".duckdb":
+        found = rows(
+            out, "SELECT target_region, logGroupName FROM logs_describe_log_groups"
+        )
+        return sorted((str(a), str(b)) for a, b in found)
+    table = ds.dataset(
+        out / "call=logs_describe_log_groups", partitioning=PARTITIONS
+    ).to_table(columns=["target_region", "logGroupName", "region"])
+    assert table.column("region") == table.column("target_region")
+    table = table.drop_columns(["region"])
+    return sorted(zip(*(c.to_pylist() for c in table.columns), strict=True))
+
+
+def test_a_call_without_pages_writes_a_row_per_target_and_iam_goes_once(
+    moto_server: str, tmp_path: Path
+) -> None:
+    for region in REGIONS[:3]:
+        boto3.client("sqs", region_name=region, endpoint_url=moto_server).create_queue(
+            QueueName="orders"
+        )
+    spec = SweepSpec.from_toml(
+        f'[targets]\nregions = {REGIONS[:3]!r}\nendpoint_url = "{moto_server}"\n'
+        '[[calls]]\nservice = "sqs"\noperation = "GetQueueUrl"\n'
+        'params = { QueueName = "orders" }\ntable = "queue_urls"\n'
+        '[[calls]]\nservice = "iam"\noperation = "list_roles"\n'
+        '[[calls]]\nservice = "sqs"\noperation = "ListQueues"\nregions = ["eu-*"]\n'
+    )
+    progress = io.StringIO()
+    out = tmp_path / "inventory.duckdb"
+    report = sweep(spec, out, progress=True, progress_stream=progress)
+    assert report.ok
+    with duckdb.connect(str(out), read_only=True) as con:
+        columns = [c[0] for c in con.execute("DESCRIBE queue_urls").fetchall()]
+        urls = con.execute("SELECT target_region, QueueUrl FROM queue_urls").fetchall()
+        books = con.execute(
+            "SELECT call, count(*) FROM _sweep_targets GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        listed = con.execute("SELECT target_region FROM sqs_list_queues").fetchall()
+    assert columns == [
+        "target",
+        "target_region",
+        "target_account",
+        "target_endpoint",
+        "QueueUrl",
+    ]
+    assert sorted(r for r, _ in urls) == sorted(REGIONS[:3])
+    assert all(u.endswith("/orders") for _, u in urls)
+    assert books == [("iam_list_roles", 1), ("queue_urls", 3), ("sqs_list_queues", 1)]
+    assert listed == [("eu-west-1",)]
+    lines = progress.getvalue().splitlines()
+    assert "sweep [1/3] queue_urls: 3/3 (100%)" in lines[0]
+    assert "0 failed, 0 throttled" in lines[0]
