@@ -32,6 +32,7 @@ from ._output import jsonable
 from ._params import skeleton
 from ._report import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from ._run import run_call
+from ._sweep import main as sweep_main
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -39,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     console = Console()  # one per run: what it learns to hide stays in this run
     console.learn_environment()
+    if args[:1] == ["sweep"]:  # an inventory sweep has its own words: cli/_sweep.py
+        return sweep_main(args[1:], console)
     try:
         session = botocore.session.get_session()
         line = split_command_line(args, _service_names(session))
