@@ -194,6 +194,24 @@ def test_pagination_items_and_resume_tokens(moto: str, executor: Executor) -> No
     assert len(rest[0].unwrap()["QueueUrls"]) == 2
 
 
+def test_items_stream_into_arrow_from_the_workers(
+    moto: str, executor: Executor
+) -> None:
+    sqs = sqs_on(moto)
+    us = client(sqs, "us-east-1", moto)
+    for i in range(5):
+        us.create_queue(QueueName=f"stream-{i}")
+    made_here = sqs.clients_created
+    remote = sqs.with_options(executor=executor)
+    items = remote.items("list_queues", QueueNamePrefix="stream-", page_size=2)
+    table = items.to_arrow()  # the stream runs on the executor, page by page
+    assert sorted(table.column("target_region").to_pylist()) == ["us-east-1"] * 5
+    assert sorted(table.column("value").to_pylist()) == sorted(
+        us.list_queues(QueueNamePrefix="stream-")["QueueUrls"]
+    )
+    assert sqs.clients_created == made_here  # no client made here for it
+
+
 def test_waiter_runs_in_the_workers(moto: str, executor: Executor) -> None:
     target = Target(region="us-east-1", endpoint_url=moto)
     s3 = DynamicService("s3", targets=[target])
