@@ -82,6 +82,7 @@ def test_a_dask_scheduler_address_prints_what_threads_print(
     args = ["sqs", "list-queues", "--endpoint-url", moto, "--output", "jsonl"]
     args += ["--regions", *THREE, "--query", "QueueUrls"]
     on_threads = rows(cli(*args))
+    assert on_threads
     with scheduler(tmp_path) as address:
         host_port = address.removeprefix("tcp://")
         assert rows(cli(*args, "--executor", f"dask://{host_port}")) == on_threads
