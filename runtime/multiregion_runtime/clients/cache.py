@@ -88,6 +88,8 @@ def _default_max_clients() -> int:
 DEFAULT_MAX_CLIENTS = int(
     os.environ.get("MULTIREGION_MAX_CLIENTS") or _default_max_clients()
 )
+"""Clients the process-wide cache keeps (``MULTIREGION_MAX_CLIENTS``, else 1,024 or
+half the open-files limit if lower)."""
 #: Sessions (one per credential source) kept per process; evicted ones are rebuilt.
 MAX_SESSIONS = 1024
 #: Identities (credentials per account) kept: an evicted role is assumed again, so
@@ -188,6 +190,7 @@ class SharedClients:
 
     @property
     def max_clients(self) -> int:
+        """How many clients the cache keeps before it evicts the least recently used."""
         return self._max_clients
 
     def set_max_clients(self, max_clients: int) -> None:

@@ -138,6 +138,7 @@ class RateLimits:
         self._lookup.update(self.overrides)
 
     def limit_for(self, service: str, api_class: str) -> RateLimit | None:
+        """The limit for ``service``'s ``api_class`` calls, or None where none applies."""
         if not self.enabled:
             return None
         for key in (f"{service}:{api_class}", service, f"*:{api_class}", "*"):
@@ -310,6 +311,7 @@ class RateLimiter:
         self._lock = threading.Lock()
 
     def bucket(self, key: tuple[str, str, str, str], limit: RateLimit) -> TokenBucket:
+        """The bucket of ``key`` (account, region, service, API class), made on first use."""
         full_key = (*key, float(limit.burst), float(limit.per_second))
         bucket = self._buckets.get(full_key)
         if bucket is None:

@@ -23,6 +23,7 @@ from .errors import CancelledError, DeadlineExceededError
 #: a paginated listing of a few hundred pages, short enough that one hung region
 #: does not hold a scan of all the others for minutes.
 DEFAULT_TIMEOUT = 60.0
+"""Seconds a call's targets have unless ``timeout=`` (``--timeout``) says otherwise."""
 #: Per attempt, before the cap at the time left. A TCP connect to an AWS endpoint
 #: takes well under a second; 5 s leaves room for a slow DNS or TLS set-up and lets a
 #: lost SYN be retried within the deadline.

@@ -144,6 +144,7 @@ class ProcessPool(Executor):
         max_workers: int | None,
         timeout: float | None,
     ) -> Generator[Sent, None, None]:
+        """Yield (target index, packed outcome) as each target ends in a worker."""
         deadline = None if timeout is None else time.monotonic() + timeout
         run_id, inbox = next(self._ids), queue.Queue[Any](QUEUED_MESSAGES)
         with self._lock:
@@ -265,6 +266,7 @@ class ProcessPool(Executor):
                 continue
 
     def close(self) -> None:
+        """Stop the worker processes (they are started again on the next call)."""
         with self._lock:
             workers, self._workers = self._workers, [None] * self.processes
         for worker in workers:

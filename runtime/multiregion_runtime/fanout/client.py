@@ -79,7 +79,7 @@ class MultiRegionClient:
     ``executor`` is where the calls run: "threads" (the default, in this process),
     "processes" or "processes:N" (local worker processes), "tcp://host:8786" or a
     ``distributed.Client`` (a Dask cluster), or a ProcessPool/DaskExecutor. Results
-    are the same wherever they run; see README "Large runs". ``progress=True``
+    are the same wherever they run; see the large-runs guide. ``progress=True``
     shows each call's progress in a notebook or terminal (tqdm if installed).
     """
 
@@ -150,6 +150,7 @@ class MultiRegionClient:
 
     @property
     def clients_created(self) -> int:
+        """How many botocore clients this object (and its copies) made so far."""
         return self._clients.created
 
     @property

@@ -300,6 +300,7 @@ class Items(Generic[T]):
         return self._source
 
     def to_list(self) -> list[Item[T]]:
+        """Every item, after the fan-out ends (iterates the Items once)."""
         return list(self)
 
     # In a notebook: what will run; once iterated, a row per target.
@@ -374,6 +375,7 @@ class Items(Generic[T]):
         return self.to_arrow().to_pandas()
 
     def to_polars(self) -> polars.DataFrame:
+        """Through Arrow, as ``to_pandas`` (needs polars)."""
         from ..data.rows import to_polars
 
         frame: polars.DataFrame = to_polars(self.to_arrow())

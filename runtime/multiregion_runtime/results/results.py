@@ -117,6 +117,7 @@ class TargetResult(_TargetResultFields[T]):
 
     @property
     def ok(self) -> bool:
+        """True when the target answered without an error."""
         return self.error is None
 
     @property
@@ -127,6 +128,8 @@ class TargetResult(_TargetResultFields[T]):
 
     @property
     def error_code(self) -> str | None:
+        """AWS's error code (``AccessDenied``...), or the fan-out's own
+        (``NotStarted``, ``DeadlineExceeded``, ``Cancelled``); else None."""
         return error_code_of(self.error)
 
     def unwrap(self) -> T:
@@ -199,9 +202,11 @@ class TargetResults(list[TargetResult[T]]):
         return [r for r in self if r.skipped]
 
     def succeeded(self) -> list[TargetResult[T]]:
+        """Results without an error, in target order."""
         return [r for r in self if r.error is None]
 
     def by_target(self) -> dict[Target, TargetResult[T]]:
+        """Results keyed by their Target (several accounts or endpoints per region)."""
         return {r.target: r for r in self}
 
     def by_region(self) -> dict[str, TargetResult[T]]:
@@ -222,6 +227,7 @@ class TargetResults(list[TargetResult[T]]):
         return seen
 
     def group_by_region(self) -> dict[str, list[TargetResult[T]]]:
+        """Results grouped by region name, in target order within each group."""
         groups: dict[str, list[TargetResult[T]]] = {}
         for r in self:
             groups.setdefault(r.region, []).append(r)
@@ -268,6 +274,8 @@ class TargetResults(list[TargetResult[T]]):
         return results_to_arrow(self)
 
     def write_parquet(self, path: str | os.PathLike[str]) -> None:
+        """Write one row per target (as ``to_arrow``) to a Parquet file, written under a
+        temporary name and renamed when complete."""
         from ..data.sinks import ParquetSink, write_table
 
         write_table(self.to_arrow(), ParquetSink(path))
@@ -279,6 +287,8 @@ class TargetResults(list[TargetResult[T]]):
         *,
         mode: Literal["append", "replace"] = "replace",
     ) -> None:
+        """Write one row per target (as ``to_arrow``) into a DuckDB table (``mode``:
+        "replace" or "append")."""
         from ..data.sinks import DuckDBSink, write_table
 
         sink = DuckDBSink(connection, table, mode)  # checks table and mode first
@@ -289,6 +299,7 @@ class TargetResults(list[TargetResult[T]]):
         return self.to_arrow().to_pandas()
 
     def to_polars(self) -> polars.DataFrame:
+        """Through Arrow, as ``to_pandas`` (needs polars)."""
         from ..data.rows import to_polars
 
         frame: polars.DataFrame = to_polars(self.to_arrow())

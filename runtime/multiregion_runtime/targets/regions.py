@@ -59,6 +59,7 @@ def partition_of_region(region: str) -> str | None:
 
 
 def known_regions() -> list[str]:
+    """Every region name of every partition in botocore's endpoint data, sorted."""
     return sorted(r for p in _partitions() for r in p["regions"])
 
 
