@@ -31,20 +31,29 @@ TEST_PY310 := $(if $(filter constraints-dev.txt,$(CONSTRAINTS)),$(PY310))
 # The documentation site needs Python 3.11+ (mkdocs-material): not built on 3.10.
 DOCS := $(if $(filter constraints-dev.txt,$(CONSTRAINTS)),docs)
 
-# Everything on this interpreter, then the runtime, CLI and example tests on Python 3.10
-# too when this machine has one (and PYTHON is not 3.10 already).
-test: setup lint fmt-check typecheck check-generated pytest $(DOCS) $(if $(TEST_PY310),test-py310)
+# Everything on this interpreter, and the runtime, CLI and example tests on Python 3.10
+# too when this machine has one (and PYTHON is not 3.10 already). Two steps at a time
+# (-j2: CI has 2 cores, and the tests spend much of their time waiting on servers and
+# subprocesses), the longest first; --output-sync keeps each step's output together.
+TEST_STEPS := pytest $(if $(TEST_PY310),test-py310) check-generated typecheck $(DOCS) \
+	lint fmt-check
+test: setup
+	$(MAKE) --no-print-directory -j2 --output-sync=target $(TEST_STEPS)
 
+# pytest-xdist: a worker per core; each test file stays on one worker (loadfile), so a
+# module's moto server, cluster or venv is set up once. --durations: the slowest tests
+# in every log.
+XDIST := -n auto --dist loadfile --durations=25
 pytest: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(XDIST)
 
 # Folders, not files: whatever is added to them runs on 3.10 too.
 RUNTIME_TESTS := tests/runtime tests/cli tests/examples
 # What the 3.10 run installs besides the project (update-botocore re-resolves it too).
-PY310_EXTRAS := moto[server] pytest exceptiongroup pandas polars
+PY310_EXTRAS := moto[server] pytest pytest-xdist exceptiongroup pandas polars
 STAMP310 := .venv310/.installed
 test-py310: $(STAMP310)
-	.venv310/bin/python -m pytest -q -p no:cacheprovider $(RUNTIME_TESTS)
+	.venv310/bin/python -m pytest -q -p no:cacheprovider $(XDIST) $(RUNTIME_TESTS)
 
 $(STAMP310): pyproject.toml constraints-py310.txt
 	@test -n "$(PY310)" || { echo "test-py310: no Python 3.10 found; pass PY310=..."; exit 1; }
