@@ -214,3 +214,15 @@ def test_a_call_without_pages_writes_a_row_per_target_and_iam_goes_once(
     lines = progress.getvalue().splitlines()
     assert "sweep [1/3] queue_urls: 3/3 (100%)" in lines[0]
     assert "0 failed, 0 throttled" in lines[0]
+
+
+def test_iam_policy_documents_botocore_decoded_are_json_text_columns() -> None:
+    from multiregion_runtime.data.schema import item_type
+
+    typed = item_type("iam", "ListRoles")
+    assert typed.prepare is not None
+    role = {"RoleName": "r", "AssumeRolePolicyDocument": {"Version": "2012-10-17"}}
+    prepared = typed.prepare(role)
+    assert prepared["AssumeRolePolicyDocument"] == '{"Version":"2012-10-17"}'
+    table = pa.array([prepared], type=typed.type)  # the column is a string: it fits
+    assert table[0]["AssumeRolePolicyDocument"].as_py() == '{"Version":"2012-10-17"}'

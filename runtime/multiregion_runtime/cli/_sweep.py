@@ -86,7 +86,7 @@ def main(argv: Sequence[str], console: Console | None = None) -> int:
             progress=False if args.no_progress else None,
             progress_interval=args.progress_interval,
         )
-    except (SweepSpecError, ValueError, TypeError) as error:
+    except SweepSpecError as error:  # found before any request
         console.err(f"multiregion sweep: {error}", alert=True)
         return EXIT_USAGE
     except PlanningError as error:

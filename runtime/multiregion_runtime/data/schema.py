@@ -36,6 +36,14 @@ TARGET_COLUMNS = ("target_region", "target_account", "target_endpoint")
 
 Prepare = Callable[[Any], Any]
 
+#: Members botocore decodes from JSON text into dicts before we see them
+#: (``handlers.json_decode_policies``: IAM's policyDocumentType): JSON text columns.
+DECODED_DOCUMENTS = {
+    "iam": frozenset(
+        {"AssumeRolePolicyDocument", "Document", "PolicyDocument", "ResourcePolicy"}
+    )
+}
+
 
 @dataclass(frozen=True)
 class Typed:
@@ -78,7 +86,7 @@ def output_type(service_name: str, operation_name: str) -> Typed:
         import pyarrow as pa
 
         return Typed(pa.struct([]), None)
-    return _Builder(data["structures"]).typed(code)
+    return _Builder(data["structures"], service_name).typed(code)
 
 
 @functools.lru_cache(maxsize=256)
@@ -89,17 +97,22 @@ def item_type(service_name: str, operation_name: str) -> Typed:
         raise ValueError(
             f"{service_name} operation {operation_name!r} has no iter_ items"
         )
-    return _Builder(data["structures"]).typed(data["items"][operation_name])
+    return _Builder(data["structures"], service_name).typed(
+        data["items"][operation_name]
+    )
 
 
 class _Builder:
     """Expands type codes (see codegen/arrow.py) into Arrow types and preparers."""
 
-    def __init__(self, structures: dict[str, dict[str, Any]]) -> None:
+    def __init__(
+        self, structures: dict[str, dict[str, Any]], service_name: str = ""
+    ) -> None:
         import pyarrow as pa
 
         self.pa = pa
         self.structures = structures
+        self.documents = DECODED_DOCUMENTS.get(service_name, frozenset())
         self.scalars: dict[str, Any] = {
             "s": pa.string(),
             "i": pa.int64(),
@@ -129,6 +142,8 @@ class _Builder:
             member = self.typed(code, path)
             if key in SECRET_KEYS:
                 member = Typed(self.pa.string(), _mask)
+            elif key in self.documents and code == "s":
+                member = Typed(self.pa.string(), _document)
             fields.append(self.pa.field(key, member.type))
             if member.prepare is not None:
                 prepares[key] = member.prepare
@@ -160,6 +175,10 @@ def _fields(prepares: dict[str, Prepare]) -> Prepare:
         return changed
 
     return prepare
+
+
+def _document(value: Any) -> str:
+    return value if isinstance(value, str) else to_json(value)
 
 
 def _mask(value: Any) -> str:

@@ -178,4 +178,7 @@ class Store(Protocol):
         (staged and in ``rows``) into the call's table with their bookkeeping rows,
         at once: a pair is there whole, or not at all."""
 
+    def end_call(self, call: str) -> None:
+        """Every pair of the call is committed: drop its staging area."""
+
     def close(self) -> None: ...

@@ -147,6 +147,9 @@ class DuckDBStore:
             for name in ("now", "later", "replace", "keep", "books"):
                 con.unregister(f"__sweep_{name}")
 
+    def end_call(self, call: str) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS {_staging(call)}")
+
     def _register(self, **tables: Any) -> None:
         for name, table in tables.items():
             self.con.register(name, table)

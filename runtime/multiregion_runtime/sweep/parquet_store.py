@@ -228,5 +228,8 @@ class ParquetStore:
             rows_table([d.row for d in done]), folder / f"part-{number:06d}.parquet"
         )
 
+    def end_call(self, call: str) -> None:
+        shutil.rmtree(self.root / "_sweep_staging" / call, ignore_errors=True)
+
     def close(self) -> None:
         shutil.rmtree(self.root / "_sweep_staging", ignore_errors=True)

@@ -116,7 +116,10 @@ def sweep(
         if chosen.nothing_to_do:
             report.run_id = None
             return report
-        planned = _plan(spec, targets, session)
+        try:
+            planned = _plan(spec, targets, session)
+        except ValueError as error:  # planning checks all before any request
+            raise SweepSpecError([f"targets: {error}"]) from None
         stream = progress_stream or sys.stderr
         shown = progress if progress is not None else stream.isatty()
         meter = SweepProgress(
@@ -377,6 +380,7 @@ def _run_call(
                 _stream_chunk(chunk, call, books, schema, meter.on_result)
             else:
                 _call_chunk(chunk, call, books, schema, meter.on_result)
+    store.end_call(call.table)
     meter.end_call()
     return counts
 

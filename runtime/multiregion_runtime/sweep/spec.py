@@ -25,6 +25,7 @@ from botocore.validate import ParamValidator
 
 from ..data.schema import service_data, to_json
 from ..targets.regions import check_region, known_regions
+from ..targets.target import check_endpoint_url
 
 #: Table names: a letter first, then letters, digits and underscores (DuckDB, Hive
 #: partitions and Athena all take them unquoted); ``_sweep`` names are bookkeeping.
@@ -268,6 +269,11 @@ def _target_problems(targets: SweepTargets) -> list[str]:
     ):
         problems.append("targets: accounts and organization take at most one profile")
     problems += _region_problems("targets.regions", targets.regions, allow_all=True)
+    if targets.endpoint_url is not None:
+        try:
+            check_endpoint_url(targets.endpoint_url, "targets.endpoint_url")
+        except ValueError as error:
+            problems.append(str(error))
     return problems
 
 
