@@ -316,7 +316,7 @@ class Items(Generic[T]):
         what = "a paginated call"
         if source is not None:
             what = f"{source.operation_name} over {len(source.targets)} targets"
-        return items_table(what, self.results)
+        return items_table(what, self.results, started=self._used)
 
     # Results as data (pip install multiregion[data]); see data/. Each runs the call.
 

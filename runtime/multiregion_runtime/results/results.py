@@ -342,11 +342,14 @@ def results_table(results: TargetResults[Any], name: str) -> Table:
     return Table(title, RESULT_COLUMNS, len(results), row, hidden, right_aligned=(2,))
 
 
-def items_table(what: str, results: TargetResults[Any] | None) -> Table:
-    """Items before they are fetched (what will run), or after (per target, its
-    merged pages)."""
+def items_table(
+    what: str, results: TargetResults[Any] | None, started: bool = False
+) -> Table:
+    """Items before they are fetched (what will run), while they are, or after
+    (per target, its merged pages)."""
     if results is None:
-        title = f"Items of {what}: not fetched yet (iterate, to_list() or to_arrow())"
+        state = "being fetched" if started else "not fetched yet"
+        title = f"Items of {what}: {state} (iterate, to_list() or to_arrow())"
         return Table(title, RESULT_COLUMNS, 0, lambda i: Row(()))
     return results_table(results, f"Items of {what}")
 
