@@ -31,7 +31,6 @@ from __future__ import annotations
 import os
 import string
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from ._args import UsageError
@@ -276,9 +275,14 @@ def read_paramfile(text: str) -> str | bytes:
     and ``$VARS`` expanded; v1 also fetched http(s):// URLs, v2 does not)."""
     binary = text.startswith("fileb://")
     name = text[len("fileb://") if binary else len("file://") :]
-    path = Path(os.path.expandvars(os.path.expanduser(name)))
+    # The name as typed (no pathlib: it would drop a trailing "/" the OS refuses).
+    path = os.path.expandvars(os.path.expanduser(name))
     try:
-        return path.read_bytes() if binary else path.read_text(encoding="utf-8")
+        if binary:
+            with open(path, "rb") as file:
+                return file.read()
+        with open(path, encoding="utf-8") as file:
+            return file.read()
     except UnicodeDecodeError:
         raise UsageError(
             f"cannot read {text}: not UTF-8 text (fileb:// reads bytes)"
