@@ -46,3 +46,8 @@ def test_demo_replays_the_session_and_lists_resources_by_region() -> None:
     assert "/invoices |" in out and "(exit code 1)" in out
     assert "3 targets: 1 ok, 2 errors, 0 skipped" in done.stderr
     assert "AWS.SimpleQueueService.NonExistentQueue" in done.stderr
+    # The inventory sweep of a two-account organization, and a query over it.
+    assert "sweep [7/7] rds_instances: 4/4 (100%)" in out
+    assert "iam_roles: 2 ok; 1 rows" in out  # IAM once per account
+    web = [line for line in out.splitlines() if "│ web " in line]
+    assert [line.split("│")[2].strip() for line in web] == ["eu-west-1", "us-east-1"]

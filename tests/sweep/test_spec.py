@@ -111,3 +111,13 @@ def test_a_good_spec_names_its_calls_kind_and_table() -> None:
             'params = { QueueName = "q" }\ntable = "queue_urls"\n'
         ).digest()
     )
+
+
+def test_the_example_inventory_spec_is_valid() -> None:
+    from tests.helpers import ROOT
+
+    spec = SweepSpec.load(ROOT / "examples" / "inventory.toml")
+    calls = {c.table: (c.service, c.operation, c.kind) for c in spec.check()}
+    assert calls["s3_buckets"] == ("s3", "ListBuckets", "items")
+    assert calls["iam_roles"] == ("iam", "ListRoles", "items")
+    assert spec.targets.organization and spec.targets.enabled_regions_only

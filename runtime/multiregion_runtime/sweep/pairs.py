@@ -11,12 +11,10 @@ import fnmatch
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-import botocore.session
-
 from ..data.rows import endpoint_of
 from ..targets.regions import global_endpoint, service_regions
 from ..targets.target import Target
-from .spec import CheckedCall
+from .spec import CheckedCall, models_session
 
 #: A pair's status in ``_sweep_targets``.
 OK, FAILED, SKIPPED, NOT_STARTED = "ok", "failed", "skipped", "not_started"
@@ -28,7 +26,7 @@ def call_targets(
 ) -> list[Target]:
     """The planned targets this call goes to: its regions only, regions that offer
     the service, and a global service (IAM) once per account."""
-    model = botocore.session.get_session().get_service_model(call.service)
+    model = models_session().get_service_model(call.service)
     prefix = str(model.endpoint_prefix or call.service)
     targets = [t for t in planned if _in_regions(t.region, call.regions)]
     global_name = global_endpoint(prefix, partition)

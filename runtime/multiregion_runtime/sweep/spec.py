@@ -8,6 +8,7 @@ services, operations and regions, and parameters botocore's own validator refuse
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import os
 import re
@@ -155,7 +156,7 @@ class SweepSpec:
         skip_structure: bool = False,
     ) -> list[str]:
         """Every problem of the spec (empty: none)."""
-        session = session or botocore.session.get_session()
+        session = session or models_session()
         problems: list[str] = []
         problems += _target_problems(self.targets)
         if not skip_structure:
@@ -174,6 +175,13 @@ class SweepSpec:
                     )
                 tables.setdefault(table, number)
         return problems
+
+
+@functools.cache
+def models_session() -> botocore.session.Session:
+    """One botocore session for reading models: it loads each model once (a new
+    session reads EC2's 4 MB of JSON again)."""
+    return botocore.session.get_session()
 
 
 # -- from plain data -----------------------------------------------------------------
@@ -381,7 +389,7 @@ def _table_of(call: SweepCall) -> str:
 
 
 def _checked(call: SweepCall) -> CheckedCall:
-    model = botocore.session.get_session().get_service_model(call.service)
+    model = models_session().get_service_model(call.service)
     operation = operation_name(model, call.operation)
     assert operation is not None  # checked
     items = operation in service_data(call.service)["items"]
