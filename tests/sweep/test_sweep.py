@@ -226,3 +226,25 @@ def test_iam_policy_documents_botocore_decoded_are_json_text_columns() -> None:
     assert prepared["AssumeRolePolicyDocument"] == '{"Version":"2012-10-17"}'
     table = pa.array([prepared], type=typed.type)  # the column is a string: it fits
     assert table[0]["AssumeRolePolicyDocument"].as_py() == '{"Version":"2012-10-17"}'
+
+
+def test_a_heartbeat_line_while_a_call_waits_when_not_on_a_terminal(
+    tmp_path: Path,
+) -> None:
+    faults = {"eu-west-1": Fault("slow", seconds=1.5)}
+    stream = io.StringIO()  # not a terminal: lines, no carriage returns
+    with FaultServer(faults) as server:
+        sweep(
+            groups_spec(),
+            tmp_path / "inventory.duckdb",
+            targets=at(server, ["us-east-1", "eu-west-1"]),
+            progress=True,
+            progress_stream=stream,
+            progress_interval=0.2,
+        )
+    lines = stream.getvalue().splitlines()
+    waiting = [line for line in lines if ": 1/2 (50%)" in line]
+    assert waiting, lines  # said while eu-west-1 was still answering
+    assert "ETA " in waiting[0] and "0 failed, 0 throttled" in waiting[0]
+    assert lines[-1].startswith("sweep [1/1] logs_describe_log_groups: 2/2 (100%)")
+    assert "\r" not in stream.getvalue()
