@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from multiregion import DynamicService, Target, TargetResult, TargetResults
-from multiregion_runtime.core.display import HEAD_ROWS, TAIL_ROWS
+from multiregion_runtime.core.display import CELL_CHARS, HEAD_ROWS, TAIL_ROWS
 from multiregion_runtime.results import progress
 from multiregion_runtime.targets.target import StaticCredentials, TargetPlan
 from tests.helpers import FAKE_KEY_ID, FAKE_SECRET
@@ -106,10 +106,13 @@ def test_ten_thousand_rows_show_head_and_tail_and_count_the_rest() -> None:
 
 
 def test_no_secret_in_an_error_or_an_endpoint_url_is_shown() -> None:
-    message = (
-        f"Could not connect to {ENDPOINT}/queue: Credential={FAKE_KEY_ID}/20260101, "
-        f'body {{"SecretAccessKey": "{FAKE_SECRET}"}}'
-    )
+    # Each within the characters a cell shows: bare, in a URL, in a header, in JSON.
+    messages = [
+        f"bare {FAKE_KEY_ID} {FAKE_SECRET} {URL_PASSWORD}",
+        f"at {ENDPOINT}/q: Credential={FAKE_KEY_ID}/2026",
+        f'{{"SecretAccessKey": "{FAKE_SECRET}"}}',
+    ]
+    assert all(len(m) < CELL_CHARS for m in messages)
     target = Target(
         "us-east-1",
         endpoint_url=ENDPOINT,
@@ -117,10 +120,8 @@ def test_no_secret_in_an_error_or_an_endpoint_url_is_shown() -> None:
     )
     secret_value = {"SecretString": FAKE_SECRET, "Name": "db"}
     res = TargetResults(
-        [
-            TargetResult(target, error=client_error("Nope", message)),
-            TargetResult(Target("eu-west-1", endpoint_url=ENDPOINT), secret_value),
-        ]
+        [TargetResult(target, error=client_error("Nope", m)) for m in messages]
+        + [TargetResult(Target("eu-west-1", endpoint_url=ENDPOINT), secret_value)]
     )
     plan = TargetPlan([target], skipped={"111111111111": f"failed at {ENDPOINT}"})
     shown = [res._repr_html_(), pretty_text(res), plan._repr_html_(), pretty_text(plan)]

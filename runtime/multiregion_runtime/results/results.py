@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import (
@@ -19,7 +21,7 @@ from botocore.client import BaseClient
 
 from ..core.display import PrettyPrinter, Row, Table, pretty
 from ..core.errors import FanOutError
-from ..core.secrets import masked, without_passwords
+from ..core.secrets import Redactor, masked, without_passwords
 from ..targets.target import Target
 
 if TYPE_CHECKING:
@@ -367,8 +369,22 @@ def _outcome(r: TargetResult[Any]) -> str:
 
 def _gist(r: TargetResult[Any]) -> str:
     if r.error is not None:
-        return _error_message(r.error)
+        # The display hides what looks like a secret; this target's own keys and
+        # endpoint password are hidden even where they look like nothing.
+        return _known_secrets(r.target)(_error_message(r.error))
     return value_gist(r.value)
+
+
+def _known_secrets(target: Target) -> Redactor:
+    redact = Redactor()
+    if target.credentials is not None:
+        keys = target.credentials
+        redact.add(keys.access_key_id, keys.secret_access_key, keys.session_token)
+    if target.endpoint_url is not None:
+        redact.add_endpoint(target.endpoint_url)  # ":password@"
+        with contextlib.suppress(ValueError):  # a malformed URL: refused elsewhere
+            redact.add(urllib.parse.urlsplit(target.endpoint_url).password)
+    return redact
 
 
 def _error_message(error: BaseException) -> str:
