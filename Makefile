@@ -40,10 +40,10 @@ TEST_STEPS := pytest $(if $(TEST_PY310),test-py310) check-generated typecheck $(
 test: setup
 	$(MAKE) --no-print-directory -j2 --output-sync=target $(TEST_STEPS)
 
-# pytest-xdist: a worker per core; each test file stays on one worker (loadfile), so a
-# module's moto server, cluster or venv is set up once. --durations: the slowest tests
-# in every log.
-XDIST := -n auto --dist loadfile --durations=25
+# pytest-xdist: a worker per CPU ("logical": "auto" counts physical cores, 1 on some
+# 2-vCPU runners); each test file stays on one worker (loadfile), so a module's moto
+# server, cluster or venv is set up once. --durations: the slowest tests in every log.
+XDIST := -n logical --dist loadfile --durations=25
 pytest: setup
 	$(PY) -m pytest -q $(XDIST)
 
