@@ -106,9 +106,9 @@ class Runner:
                     _page(work, targets[index], pickle.loads(packed))
                     continue
                 outcome = unpack(packed, exceptions)
-                if work.kind == "paginate" and outcome.value is not None:
-                    _page(work, targets[index], outcome.value)  # its pages, merged
-                results[index] = finish(targets[index], outcome)
+                results[index] = finish(
+                    targets[index], _merged(work, outcome, targets[index])
+                )
         # No answer by the deadline: labelled as the threads label work in flight.
         missing = TargetOutcome(None, deadline.error(), deadline.seconds)
         return TargetResults(
@@ -156,6 +156,13 @@ class Runner:
 def _page(work: Work, target: Target, page: Any) -> None:
     if work.on_page is not None:
         work.on_page(target, None, page)  # no client here: it ran elsewhere
+
+
+def _merged(work: Work, outcome: TargetOutcome, target: Target) -> TargetOutcome:
+    """A paginated target's pages came back merged: ``on_page`` sees them as one."""
+    if work.kind == "paginate" and outcome.value is not None:
+        _page(work, target, outcome.value)
+    return outcome
 
 
 # One per process: botocore's factory builds a service's classes once and caches them.
