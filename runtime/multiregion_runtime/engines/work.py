@@ -216,8 +216,8 @@ def worker_clients(options: Mapping[str, Any]) -> ClientCache:
 
 
 class Sent(NamedTuple):
-    """What a worker sends back for one target (``position``: its index in the call): a page of
-    a stream (``last`` False: more follow), or the target's packed outcome."""
+    """What a worker sends back for one target (``position``: its index in the
+    call): a page of a stream (``last`` False: more follow), or its packed outcome."""
 
     position: int
     packed: bytes
