@@ -25,8 +25,17 @@ from benchmarks.endpoint.pinning import all_cores, client_cpus, pinned
 from benchmarks.report import chaos as chaos_report
 from benchmarks.report.data import section as data_section
 from benchmarks.report.results import Report, load_raw, save_raw, write, write_section
+from benchmarks.report.sweep import section as sweep_section
 from benchmarks.report.typing_cost import report as typing_report
-from benchmarks.scenarios import chaos, data, executors, fanout, fleet, typing_cost
+from benchmarks.scenarios import (
+    chaos,
+    data,
+    executors,
+    fanout,
+    fleet,
+    sweep,
+    typing_cost,
+)
 from benchmarks.scenarios.runner import Plan, Row, progress, worker_environment
 from benchmarks.scenarios.static import measure_static
 
@@ -58,6 +67,11 @@ SCENARIOS = {
     "chaos": Scenario(
         "1,020 targets under hangs, throttling, resets and failures "
         "(make chaos; exit status 1 if a check fails)",
+        default=False,
+    ),
+    "sweep": Scenario(
+        "an inventory sweep: 30,000 targets, 3 pages each, into DuckDB on "
+        "processes:2 (minutes)",
         default=False,
     ),
     "typing": Scenario(
@@ -192,6 +206,13 @@ def run_chaos(results: Path) -> int:
     return 0 if chaos.passed(calls) else 1
 
 
+def run_sweep(results: Path) -> int:
+    text = sweep_section(sweep.measure())
+    write_section("sweep", text, results)
+    print(text)
+    return 0
+
+
 def run_typing(results: Path, with_stubs: bool) -> int:
     text = "\n".join(typing_report(typing_cost.measure(with_stubs), with_stubs))
     print(text)
@@ -202,6 +223,7 @@ def run_typing(results: Path, with_stubs: bool) -> int:
 NAMED: dict[str, Callable[[Path], int]] = {
     "data": run_data,
     "chaos": run_chaos,
+    "sweep": run_sweep,
     "typing": lambda results: run_typing(results, with_stubs=False),
     "typing-stubs": lambda results: run_typing(results, with_stubs=True),
 }

@@ -49,6 +49,7 @@ class EndpointConfig:
     max_seconds: float = 600.0
     max_requests: int = 2_000_000
     token_bucket: tuple[float, float] | None = None  # (burst, refill per second)
+    pages: int = 1  # ListQueues answers in this many pages (a queue URL each)
 
     def delay_s(self, region: str) -> float:
         """Seconds to wait before answering a request signed for ``region``."""
@@ -187,12 +188,26 @@ _XML_TYPE = "text/xml"
 _STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 
 
-def json_result(operation: str, region: str, account: str) -> Response:
+def json_result(
+    operation: str, region: str, account: str, page: int = 0, pages: int = 1
+) -> Response:
     body: dict[str, object] = {}
     if operation == "ListQueues":
-        url = f"https://sqs.{region}.amazonaws.com/{account}/bench-{region}"
+        suffix = f"-{page}" if pages > 1 else ""
+        url = f"https://sqs.{region}.amazonaws.com/{account}/bench-{region}{suffix}"
         body = {"QueueUrls": [url]}
+        if page + 1 < pages:
+            body["NextToken"] = f"p{page + 1}"
     return Response(200, json.dumps(body).encode(), _JSON_TYPE)
+
+
+def page_of(request: Request) -> int:
+    """Which ListQueues page is asked for (its NextToken is "p<N>")."""
+    try:
+        token = json.loads(request.body or b"{}").get("NextToken")
+    except ValueError:
+        return 0
+    return int(token[1:]) if isinstance(token, str) and token[1:].isdigit() else 0
 
 
 def query_result(operation: str, account: str, request_id: str) -> Response:
@@ -267,7 +282,9 @@ def answer(config: EndpointConfig, request: Request, request_id: str) -> Respons
     if region in config.throttle_regions:
         return throttling_error(protocol, service)
     if protocol == "json":
-        return json_result(operation, region, account_for(access_key))
+        page = page_of(request) if config.pages > 1 else 0
+        account = account_for(access_key)
+        return json_result(operation, region, account, page, config.pages)
     if service == "ec2":
         return ec2_result(operation, request_id)
     return query_result(operation, account_for(access_key), request_id)
@@ -446,6 +463,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="BURST/RATE",
         help="throttle per (access key, region, API class), e.g. 100/20",
     )
+    parser.add_argument(
+        "--pages", type=int, default=1, help="ListQueues pages per call (one URL each)"
+    )
     parser.add_argument("--max-seconds", type=float, default=600.0)
     parser.add_argument("--max-requests", type=int, default=2_000_000)
     parser.add_argument(
@@ -468,6 +488,7 @@ def main(argv: list[str] | None = None) -> None:
         max_seconds=args.max_seconds,
         max_requests=args.max_requests,
         token_bucket=args.token_bucket,
+        pages=args.pages,
     )
     if args.pin:
         pin(server_cpus())

@@ -66,6 +66,14 @@ def data(spec: dict[str, Any]) -> Any:
     return measure_way(spec)
 
 
+def sweep(spec: dict[str, Any]) -> Any:
+    """The sweep scenario: an inventory sweep into DuckDB on an executor."""
+    from benchmarks.workers.sweep_run import measure_sweep
+
+    with all_cores():  # its worker processes use every core, as the endpoint does
+        return measure_sweep(spec)
+
+
 #: The measurements the client side is pinned for (the endpoint has the last core).
 PINNED: dict[str, Measure] = {
     "fanout": fanout,
@@ -74,7 +82,12 @@ PINNED: dict[str, Measure] = {
     "throttle": throttle,
     "cpu": cpu,
 }
-KINDS: dict[str, Measure] = {**PINNED, "executors": executors, "data": data}
+KINDS: dict[str, Measure] = {
+    **PINNED,
+    "executors": executors,
+    "data": data,
+    "sweep": sweep,
+}
 
 
 def main(argv: list[str]) -> int:
