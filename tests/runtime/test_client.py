@@ -9,6 +9,7 @@ import pytest
 from botocore.exceptions import ParamValidationError
 
 from multiregion import DynamicService, Target
+from multiregion.sqs import MultiRegionSQS
 from tests.helpers import THREE, count_calls
 
 
@@ -186,3 +187,24 @@ def test_an_older_botocore_than_the_generated_code_gives_a_clear_error(
 
     with pytest.raises(BotocoreTooOldError, match="no service 'future-service'.*9.0.0"):
         MultiRegionFuture(regions=["eu-west-1"], session=session)
+
+
+def test_endpoint_url_sends_every_region_there_as_boto3_does(
+    moto_server: str, session: boto3.Session
+) -> None:
+    boto3.client("sqs", region_name="eu-west-1", endpoint_url=moto_server).create_queue(
+        QueueName="here"
+    )
+    sqs = MultiRegionSQS(
+        regions=["eu-west-1", "us-west-2"], endpoint_url=moto_server, session=session
+    )
+    assert {t.endpoint_url for t in sqs.targets} == {moto_server}
+    by_region = sqs.list_queues().by_region()
+    assert by_region["eu-west-1"].unwrap()["QueueUrls"][0].endswith("/here")
+    assert "QueueUrls" not in by_region["us-west-2"].unwrap()
+    planned = DynamicService(
+        "sqs", targets=[Target("eu-west-1")], endpoint_url=moto_server, session=session
+    )
+    assert planned.targets == (Target("eu-west-1", endpoint_url=moto_server),)
+    with pytest.raises(ValueError, match="endpoint_url.*'ftp://x'"):
+        MultiRegionSQS(regions=["eu-west-1"], endpoint_url="ftp://x")

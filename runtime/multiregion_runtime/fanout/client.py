@@ -48,7 +48,7 @@ from ..targets.regions import (
     partition_of_region,
     resolve_regions,
 )
-from ..targets.target import Target, TargetPlan
+from ..targets.target import Target, TargetPlan, check_endpoint_url
 from .model import ServiceModels, result_key, token_paths
 from .options import CallOptions, with_changes
 
@@ -74,8 +74,10 @@ class MultiRegionClient:
     Organizations...) are called once per partition, at the partition endpoint, and
     their result's ``region`` is that endpoint's name (e.g. "aws-global").
     ``targets`` replaces ``regions`` with explicit Targets (accounts, endpoints), or
-    a TargetPlan (``plan_targets``). ``verify`` is botocore's: False skips TLS
-    certificate checks, a path names the CA bundle to check them with.
+    a TargetPlan (``plan_targets``). ``endpoint_url`` sends every target's calls
+    there (moto, LocalStack, a VPC endpoint), as boto3's ``endpoint_url`` does.
+    ``verify`` is botocore's: False skips TLS certificate checks, a path names the
+    CA bundle to check them with.
     ``executor`` is where the calls run: "threads" (the default, in this process),
     "processes" or "processes:N" (local worker processes), "tcp://host:8786" or a
     ``distributed.Client`` (a Dask cluster), or a ProcessPool/DaskExecutor. Results
@@ -100,7 +102,10 @@ class MultiRegionClient:
         rate_limits: RateLimitsArg = None,
         executor: ExecutorArg = None,
         progress: bool = False,
+        endpoint_url: str | None = None,
     ) -> None:
+        if endpoint_url is not None:
+            check_endpoint_url(endpoint_url)
         self._options = with_changes(
             CallOptions(),
             max_workers=max_workers,
@@ -126,11 +131,13 @@ class MultiRegionClient:
         if targets is not None:
             if regions is not None:
                 raise ValueError("pass either regions= or targets=, not both")
-            self.targets = self._check_targets(targets)
+            self.targets = self._check_targets(_at(endpoint_url, targets))
             self.regions_source: RegionSource = "explicit"
         else:
             resolved = resolve_regions(regions, self._endpoint_prefix, self.partition)
-            self.targets = tuple(Target(region=r) for r in resolved.regions)
+            self.targets = tuple(
+                Target(region=r, endpoint_url=endpoint_url) for r in resolved.regions
+            )
             self.regions_source = resolved.source
 
     @property
@@ -434,3 +441,19 @@ class MultiRegionClient:
         shown = ", ".join(t.name for t in self.targets[:5])
         more = f", ... ({len(self.targets)} in all)" if len(self.targets) > 5 else ""
         return f"{type(self).__name__}(targets=[{shown}{more}])"
+
+
+def _at(
+    endpoint_url: str | None, targets: Sequence[Target] | TargetPlan
+) -> Sequence[Target] | TargetPlan:
+    """``targets`` with every call sent to ``endpoint_url`` (unchanged if None)."""
+    if endpoint_url is None:
+        return targets
+    listed = targets.targets if isinstance(targets, TargetPlan) else targets
+    moved = [
+        replace(t, endpoint_url=endpoint_url) if isinstance(t, Target) else t
+        for t in listed
+    ]
+    if isinstance(targets, TargetPlan):
+        return replace(targets, targets=moved)
+    return moved
