@@ -216,7 +216,8 @@ class MultiRegionClient:
         self.close()
 
     def client_for(self, target: Target) -> BaseClient:
-        """The boto3 client that calls go through for ``target`` (cached)."""
+        """A client for ``target``: the region's shared botocore client, signing every
+        request with ``target``'s own credentials (the same calls as a boto3 client)."""
         return self._clients.client(self.service_name, target)
 
     def _call(

@@ -103,7 +103,7 @@ class TargetResult(_TargetResultFields[T]):
     """What one target answered: a value, or an error.
 
     Both are set only when a paginated call failed part-way: ``value`` then holds
-    the pages merged before ``error``. ``client`` is the boto3 client the call used,
+    the pages merged before ``error``. ``client`` is a client in the call's account,
     for follow-up calls in the same region, account and endpoint. ``skipped`` marks
     an error whose code the caller listed in ``ignore_error_codes``: it is kept (and
     visible) but not counted by ``errors()`` or ``raise_for_errors()``.
@@ -124,7 +124,7 @@ class TargetResult(_TargetResultFields[T]):
 
     @property
     def client(self) -> BaseClient | None:
-        """The boto3 client for this target's credentials, region, endpoint and Config
+        """A client for this target's credentials, region, endpoint and Config
         (the one the call used, or the same again if the cache has since evicted it)."""
         return self.client_source() if self.client_source is not None else None
 
