@@ -16,14 +16,12 @@ from ..core.deadline import Deadline
 from ..core.display import PrettyPrinter, Table, pretty
 from ..core.secrets import masked
 from ..targets.target import Target
-from .results import OnTarget, TargetResults, items_table
+from .results import DataFrames, OnTarget, TargetResults, items_table
 
 if TYPE_CHECKING:
     import os
 
     import duckdb
-    import pandas
-    import polars
     import pyarrow as pa
 
     from ..data.sinks import Sink
@@ -218,7 +216,7 @@ class ItemsSource:
 _DONE = object()
 
 
-class Items(Generic[T]):
+class Items(DataFrames, Generic[T]):
     """Items of every target, yielded as pages arrive (fast regions first).
 
     When iteration ends, ``results`` holds each target's merged result (for a failed
@@ -369,14 +367,3 @@ class Items(Generic[T]):
 
         sink = DuckDBSink(connection, table, mode)
         return self.write(sink, resume=resume).raise_for_errors()
-
-    def to_pandas(self) -> pandas.DataFrame:
-        """Through Arrow; timestamps stay timezone-aware (UTC), blobs stay bytes."""
-        return self.to_arrow().to_pandas()
-
-    def to_polars(self) -> polars.DataFrame:
-        """Through Arrow, as ``to_pandas`` (needs polars)."""
-        from ..data.rows import to_polars
-
-        frame: polars.DataFrame = to_polars(self.to_arrow())
-        return frame

@@ -152,7 +152,26 @@ class TargetResult(_TargetResultFields[T]):
         return without_passwords(text)
 
 
-class TargetResults(list[TargetResult[T]]):
+class DataFrames:
+    """``to_pandas`` and ``to_polars`` of anything with a ``to_arrow``: results and
+    items become DataFrames the same way, through Arrow."""
+
+    def to_arrow(self) -> pa.Table:
+        raise NotImplementedError
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """Through Arrow; timestamps stay timezone-aware (UTC), blobs stay bytes."""
+        return self.to_arrow().to_pandas()
+
+    def to_polars(self) -> polars.DataFrame:
+        """Through Arrow, as ``to_pandas`` (needs polars)."""
+        from ..data.rows import to_polars
+
+        frame: polars.DataFrame = to_polars(self.to_arrow())
+        return frame
+
+
+class TargetResults(list[TargetResult[T]], DataFrames):
     """The results of one fan-out, in target order (not completion order)."""
 
     #: (service, operation) of the call that made these results: the Arrow schema.
@@ -295,17 +314,6 @@ class TargetResults(list[TargetResult[T]]):
 
         sink = DuckDBSink(connection, table, mode)  # checks table and mode first
         write_table(self.to_arrow(), sink)
-
-    def to_pandas(self) -> pandas.DataFrame:
-        """Through Arrow; timestamps stay timezone-aware (UTC), blobs stay bytes."""
-        return self.to_arrow().to_pandas()
-
-    def to_polars(self) -> polars.DataFrame:
-        """Through Arrow, as ``to_pandas`` (needs polars)."""
-        from ..data.rows import to_polars
-
-        frame: polars.DataFrame = to_polars(self.to_arrow())
-        return frame
 
     def __repr__(self) -> str:
         return f"TargetResults([{', '.join(map(repr, self))}])"
