@@ -30,6 +30,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
     [
         (["--timeout", "inf"], "--timeout must be a finite number of seconds above 0"),
         (["--timeout", "nan"], "--timeout must be a finite number"),
+        (["--deadline", "0"], "--deadline must be a finite number of seconds above 0"),
         (["--cli-read-timeout", "inf"], "--cli-read-timeout must be a finite number"),
         (["--cli-connect-timeout", "-1"], "--cli-connect-timeout must be a finite"),
         (["--endpoint-url", "http://[::1"], "'http://[::1' is not a valid URL"),
@@ -51,6 +52,16 @@ def test_timeout_is_the_deadline_of_each_target(server: FaultServer) -> None:
     assert done.returncode == 1
     assert "error ap-south-1: DeadlineExceeded: timed out in flight" in done.stderr
     assert "1 ok, 1 error" in done.stderr
+
+
+def test_deadline_bounds_the_whole_call(server: FaultServer) -> None:
+    regions = ["--regions", "us-east-1", "ap-south-1", "--endpoint-url", server.url]
+    done = cli("sqs", "list-queues", *regions, "--timeout", "50", "--deadline", "2")
+    assert done.returncode == 1
+    assert (
+        "error ap-south-1: DeadlineExceeded: timed out in flight: deadline of 2 s"
+        in (done.stderr)
+    )
 
 
 def test_cli_read_timeout_limits_each_attempt(server: FaultServer) -> None:

@@ -8,8 +8,10 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from collections.abc import Callable
 
+from multiregion_runtime.core.deadline import current_deadline
 from multiregion_runtime.core.errors import DeadlineExceededError, NotStartedError
 from multiregion_runtime.engines.threads import run_all
 from multiregion_runtime.results.results import error_code_of
@@ -46,7 +48,10 @@ def test_errors_are_outcomes_not_exceptions() -> None:
     assert isinstance(outcomes[1].error, RuntimeError)
 
 
-def test_running_tasks_time_out_in_flight_and_queued_ones_never_start() -> None:
+def test_under_a_call_deadline_running_tasks_time_out_and_queued_ones_never_start() -> (
+    None
+):
+    # deadline= bounds the whole call (timeout= used to; it now bounds each task).
     started: list[int] = []
     gate = threading.Event()
 
@@ -58,7 +63,7 @@ def test_running_tasks_time_out_in_flight_and_queued_ones_never_start() -> None:
 
         return run
 
-    outcomes = run_all([task(i) for i in range(4)], max_workers=2, timeout=0.2)
+    outcomes = run_all([task(i) for i in range(4)], max_workers=2, deadline=0.2)
     gate.set()
     assert [type(o.error) for o in outcomes] == [DeadlineExceededError] * 2 + [
         NotStartedError
@@ -69,6 +74,61 @@ def test_running_tasks_time_out_in_flight_and_queued_ones_never_start() -> None:
     assert "timed out in flight" in str(outcomes[0].error)
     assert "not started: the deadline of 0.2 s passed" in str(outcomes[3].error)
     assert sorted(started) == [0, 1]  # queued tasks were cancelled, not started
+
+
+def test_a_timeout_bounds_each_task_from_its_start_and_every_task_starts() -> None:
+    # Per task: the 3rd and 4th start after the first two time out (their runners
+    # are replaced), and each has its own 0.2 s; none is "not started".
+    gate = threading.Event()
+    own_deadlines: list[float] = []
+
+    def task() -> int:
+        deadline = current_deadline()
+        assert deadline is not None
+        own_deadlines.append(deadline.seconds)
+        gate.wait(5)
+        return 0
+
+    outcomes = run_all([task] * 4, max_workers=2, timeout=0.2)
+    gate.set()
+    assert [type(o.error) for o in outcomes] == [DeadlineExceededError] * 4
+    assert own_deadlines == [0.2] * 4
+
+
+def test_hung_tasks_do_not_keep_healthy_ones_from_starting() -> None:
+    # 4 workers, 4 hung tasks first in line, then 40 healthy ones. A hung task is
+    # released only once every healthy one is done, else it returns at its own
+    # deadline (30 s): all 4 must report "released", so the 40 healthy tasks ran
+    # while all 4 hung ones still held their threads.
+    healthy_done = threading.Event()
+    lock = threading.Lock()
+    done = 0
+
+    def hung() -> str:
+        deadline = current_deadline()
+        assert deadline is not None
+        return "released" if healthy_done.wait(deadline.left()) else "timed out"
+
+    def healthy() -> str:
+        nonlocal done
+        time.sleep(0.01)
+        with lock:
+            done += 1
+            if done == 40:
+                healthy_done.set()
+        return "ok"
+
+    outcomes = run_all([hung] * 4 + [healthy] * 40, max_workers=4, timeout=30)
+    assert [o.value for o in outcomes] == ["released"] * 4 + ["ok"] * 40
+
+
+def test_a_task_ignoring_its_deadline_is_labelled_and_not_waited_for() -> None:
+    gate = threading.Event()
+    outcomes = run_all([lambda: gate.wait(30), lambda: 1], max_workers=1, timeout=0.3)
+    gate.set()
+    assert isinstance(outcomes[0].error, DeadlineExceededError)
+    assert "deadline of 0.3 s" in str(outcomes[0].error)
+    assert outcomes[1].value == 1
 
 
 def test_ctrl_c_returns_promptly_and_leaves_no_thread_blocking_exit() -> None:

@@ -31,6 +31,7 @@ from multiregion_runtime import (
     TargetResult,
     TargetResults,
 )
+from multiregion_runtime.core.errors import DeadlineExceededError
 from multiregion_runtime.engines.base import Executor
 from multiregion_runtime.engines.choose import executor_from
 from multiregion_runtime.engines.dask_cluster import DaskExecutor
@@ -243,6 +244,25 @@ def test_a_fast_region_arrives_before_a_slow_one_finishes(
     results = sqs.list_queues().raise_for_errors()
     assert [r.region for r in results] == [SLOW, *FAST]  # target order, as ever
     assert arrived[-1] == SLOW and sorted(arrived[:-1]) == sorted(FAST)
+
+
+def test_a_worker_labels_a_target_at_its_own_deadline_and_is_free_again(
+    latency: str, executor: Executor
+) -> None:
+    # The slow region answers after 2.5 s; each target has 1 s and the call has no
+    # deadline, so the caller waits for every answer: only the worker, enforcing the
+    # target's deadline where it runs, can label it (else it would come back ok).
+    sqs = sqs_on(latency, [SLOW, *FAST]).with_options(executor=executor, timeout=1)
+    results = sqs.list_queues()
+    slow, *fast = results
+    assert slow.error_code == "DeadlineExceeded"
+    assert isinstance(slow.error, DeadlineExceededError)
+    assert slow.error.seconds == 1
+    assert all(r.ok for r in fast), results.errors()
+    again = sqs_on(latency, FAST).with_options(executor=executor).list_queues()
+    assert (
+        again.summary() == f"{len(FAST)} targets: {len(FAST)} ok, 0 errors, 0 skipped"
+    )
 
 
 def test_a_killed_worker_loses_no_target(latency: str, executor: Executor) -> None:

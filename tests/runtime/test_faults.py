@@ -122,10 +122,26 @@ def test_each_attempt_is_cut_at_the_time_left_not_at_the_read_timeout(
     assert isinstance(result.error.__cause__, ReadTimeoutError)
 
 
+def test_a_hung_target_does_not_keep_healthy_ones_from_starting(
+    server: FaultServer,
+) -> None:
+    # 4 workers, 4 hung targets first in line, 40 healthy ones behind them: every
+    # healthy one is answered before the first hung one is given up on.
+    order: list[str | None] = []
+    keys = [f"hang-{i}" for i in range(4)] + [f"ok-{i}" for i in range(40)]
+    service = sqs(server, *keys, max_workers=4, timeout=5)
+    recorded = warm(service).with_options(
+        on_result=lambda r: order.append(r.error_code)
+    )
+    results = recorded.list_queues()
+    assert results.summary() == "44 targets: 40 ok, 4 errors, 0 skipped"
+    assert order == [None] * 40 + ["DeadlineExceeded"] * 4
+
+
 # -- finding 2: a deadline by default, documented values --------------------------------
 
 
-def test_every_call_has_a_deadline_by_default(
+def test_every_target_has_a_deadline_by_default(
     server: FaultServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert DEFAULT_TIMEOUT < 3 * 60  # botocore's own worst case: 3 attempts x 60 s
@@ -134,6 +150,16 @@ def test_every_call_has_a_deadline_by_default(
     assert [r.error_code for r in results] == ["DeadlineExceeded", None]
     assert isinstance(results[0].error, DeadlineExceededError)
     assert results[0].error.seconds == 2.0
+
+
+def test_targets_have_their_deadline_from_their_own_start_not_the_calls(
+    server: FaultServer,
+) -> None:
+    # One worker, 40 targets of 50 ms (2 s of work), timeout 0.5 s each: under the
+    # old per-call rule most would be NotStarted; each now has 0.5 s from its start.
+    service = sqs(server, *[f"slow-{i}" for i in range(40)], max_workers=1, timeout=0.5)
+    results = warm(service).list_queues()
+    assert results.summary() == "40 targets: 40 ok, 0 errors, 0 skipped"
 
 
 def test_attempt_timeouts_default_below_botocores_and_the_callers_config_wins(
@@ -156,20 +182,23 @@ def test_attempt_timeouts_default_below_botocores_and_the_callers_config_wins(
 def test_not_started_timed_out_and_failed_are_different_errors(
     server: FaultServer,
 ) -> None:
-    service = sqs(server, "hang", "ok-1", "ok-2", max_workers=1, timeout=2)
+    # NotStarted needs a whole-call deadline= now (timeout= bounds each target): one
+    # worker, 100 targets of 50 ms each (5 s of work) behind a hung one, 1.5 s.
+    keys = ["hang"] + [f"slow-{i}" for i in range(100)]
+    service = sqs(server, *keys, max_workers=1, deadline=1.5)
     results = warm(service).list_queues()
-    in_flight, *never = results
+    in_flight, *rest = results
     assert isinstance(in_flight.error, DeadlineExceededError)
     assert in_flight.error_code == "DeadlineExceeded"
-    assert "timed out in flight: deadline of 2 s" in str(in_flight.error)
-    for result in never:
-        assert isinstance(result.error, NotStartedError)
-        assert result.error_code == "NotStarted"
-        assert (
-            str(result.error)
-            == "not started: the deadline of 2 s passed before this target's turn"
-        )
-    assert server.requests["ok-1"] == server.requests["ok-2"] == 0
+    assert "timed out in flight: deadline of 1.5 s" in str(in_flight.error)
+    never = rest[-1]
+    assert isinstance(never.error, NotStartedError)
+    assert never.error_code == "NotStarted"
+    assert (
+        str(never.error)
+        == "not started: the deadline of 1.5 s passed before this target's turn"
+    )
+    assert server.requests[never.target.label or ""] == 0
     failed = sqs(server, "deny").list_queues()[0]
     assert isinstance(failed.error, ClientError)
     assert failed.error_code == "AccessDeniedException"

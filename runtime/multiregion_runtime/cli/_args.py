@@ -203,8 +203,15 @@ GLOBAL_OPTIONS = (
     GlobalOption(
         "--timeout",
         "one",
-        "the deadline of every target, retries included (default 60): "
-        "targets not answered by then are reported as timed out or not started",
+        "the deadline of each target from its start, retries and pages included "
+        "(default 60): a target not answered by then is reported as timed out",
+        "SECONDS",
+    ),
+    GlobalOption(
+        "--deadline",
+        "one",
+        "the deadline of the whole call (default: none): targets whose turn "
+        "comes after it are reported as not started",
         "SECONDS",
     ),
     GlobalOption(

@@ -120,6 +120,7 @@ def dynamic_service(
             verify=verify,
             max_workers=positive_int(line, "--max-workers"),
             timeout=positive_float(line, "--timeout"),
+            deadline=positive_float(line, "--deadline"),
             ignore_error_codes=codes,
             rate_limits=rate_limits(line),
             executor=line.value("--executor"),

@@ -1,13 +1,18 @@
 """Deadlines: every target's work ends by a known time, whatever its endpoint does.
 
-The executor enters the call's ``Deadline`` around each task (a context variable of
-the worker thread). Handlers on each client's botocore events (``clients.hooks``) then
-obey it in that thread, so a worker is free again soon after the deadline even if the
-endpoint hangs, and a pool is never held by requests that nobody waits for any more.
+A call has one ``Deadline``: no end unless the caller gives ``deadline=``, and the
+caller's stop (cancel, Ctrl-C, leaving an ``iter_`` loop). Each target gets its own
+when it starts (``for_target``): ``timeout=`` seconds from then, never past the
+call's, stopped with it. The executor enters a target's deadline around its task (a
+context variable of the worker thread). Handlers on each client's botocore events
+(``clients.hooks``) then obey it in that thread, so a worker is free again soon after
+the deadline even if the endpoint hangs, and a pool is never held by requests that
+nobody waits for any more.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,12 +23,14 @@ from botocore.config import Config
 
 from .errors import CancelledError, DeadlineExceededError
 
-#: The deadline of every call unless ``timeout=`` (``--timeout``) says otherwise. A
-#: third of botocore's worst case (3 attempts x 60 s read timeout): long enough for
-#: a paginated listing of a few hundred pages, short enough that one hung region
-#: does not hold a scan of all the others for minutes.
+#: The deadline of every target, from the moment it starts, unless ``timeout=``
+#: (``--timeout``) says otherwise. A third of botocore's worst case (3 attempts x 60 s
+#: read timeout): long enough for a paginated listing of a few hundred pages, short
+#: enough that one hung region is given up on within a minute. Per target, not per
+#: call: a sweep of 300,000 targets is not cut because it is big.
 DEFAULT_TIMEOUT = 60.0
-"""Seconds a call's targets have unless ``timeout=`` (``--timeout``) says otherwise."""
+"""Seconds each target has, from its start, unless ``timeout=`` (``--timeout``) says
+otherwise (retries and pages included)."""
 #: Per attempt, before the cap at the time left. A TCP connect to an AWS endpoint
 #: takes well under a second; 5 s leaves room for a slow DNS or TLS set-up and lets a
 #: lost SYN be retried within the deadline.
@@ -42,17 +49,40 @@ DEADLINE_CONFIG = Config(
 
 
 class Deadline:
-    """When one call's work must end (a monotonic time), and whether it was stopped."""
+    """When work must end (a monotonic time), and whether it was stopped.
 
-    def __init__(self, seconds: float) -> None:
+    ``Deadline(math.inf)``: a call with no end of its own (the default), which can
+    still be stopped. ``within``: the call's deadline this one never passes, and is
+    stopped with (a target's, see ``for_target``).
+    """
+
+    def __init__(self, seconds: float, within: Deadline | None = None) -> None:
         self.seconds = seconds
         self.at = time.monotonic() + seconds
-        self.cancelled = False
+        if within is not None and within.at < self.at:
+            # The call's deadline comes first: it is the one this work misses.
+            self.seconds, self.at = within.seconds, within.at
+        self._within = within
+        self._cancelled = False
         self._on_cancel: list[Callable[[], None]] = []
         self._lock = threading.Lock()
 
+    def for_target(self, timeout: float | None) -> Deadline:
+        """The deadline of a target starting now: ``timeout`` seconds (None: none of
+        its own), never past this one, and stopped when this one is."""
+        return Deadline(math.inf if timeout is None else timeout, within=self)
+
+    @property
+    def bounded(self) -> bool:
+        """Whether this deadline has an end (a call's has one only if given)."""
+        return not math.isinf(self.at)
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled or (self._within is not None and self._within.cancelled)
+
     def left(self) -> float:
-        """Seconds left (0 once passed or cancelled)."""
+        """Seconds left (0 once passed or cancelled; inf if unbounded)."""
         return 0.0 if self.cancelled else max(0.0, self.at - time.monotonic())
 
     @property
@@ -62,14 +92,15 @@ class Deadline:
     def cancel(self) -> None:
         """Stop: nothing further starts, no further attempt or page is sent."""
         with self._lock:
-            self.cancelled = True
+            self._cancelled = True
             callbacks, self._on_cancel = self._on_cancel, []
         for callback in callbacks:
             callback()
 
     def on_cancel(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` when ``cancel`` is called on this very deadline."""
         with self._lock:
-            if not self.cancelled:
+            if not self._cancelled:
                 self._on_cancel.append(callback)
                 return
         callback()

@@ -343,15 +343,18 @@ class _WorkerRuns:
                         del self._runs[run_id]
                     return
                 index, target = run.todo.get()
-            with deadline_scope(run.deadline):
-                outcome = self._outcome_of(run, target, clients)
+            outcome = self._outcome_of(run, target, clients)
             self._done.put((run_id, Sent(index, pack(outcome))))
 
     @staticmethod
     def _outcome_of(run: _WorkerRun, target: Target, clients: Any) -> TargetOutcome:
+        """The target's outcome, run inside its own deadline (the caller's timeout
+        from now, within the call's): labelled here, where it ran, so a hung target
+        frees this thread at its deadline even if the caller waits for no deadline."""
         if run.deadline.expired:
             return TargetOutcome(None, not_started(run.deadline), 0.0)
-        return run_target(run.work, target, clients)
+        with deadline_scope(run.deadline.for_target(run.work.target_timeout)):
+            return run_target(run.work, target, clients)
 
     def _send(self) -> None:
         """Write messages as they come: each write takes every one that is ready.

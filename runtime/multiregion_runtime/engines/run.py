@@ -61,7 +61,8 @@ class Runner:
         deadline: Deadline,
     ) -> TargetResults[Any]:
         """One TargetResult per target, in target order, within ``deadline``."""
-        work = replace(work, deadline_left=deadline.left())
+        left = deadline.left() if deadline.bounded else None
+        work = replace(work, deadline_left=left)
         finish = functools.partial(self._finish, options)
         if options.executor is not None:  # in other processes
             return self._remote(work, targets, options, deadline, finish)
@@ -95,8 +96,10 @@ class Runner:
         results: list[TargetResult[Any] | None] = [None] * len(targets)
         # GRACE, as threads wait: a worker's own deadline labels what was in flight
         # (with the pages it had) and what never started; that comes back in time.
+        # No deadline of the call: each worker labels its targets at their own.
+        wait = deadline.left() + GRACE if deadline.bounded else None
         stream = options.executor.stream(
-            work.sendable(), targets, options.max_workers, deadline.left() + GRACE
+            work.sendable(), targets, options.max_workers, wait
         )
         with contextlib.closing(stream):  # the run ends now, even on an error here
             for index, packed, last in stream:

@@ -12,7 +12,7 @@ from typing import Generic, TypeVar
 
 from ..core.deadline import GRACE, Deadline, deadline_scope
 from ..core.errors import NotStartedError
-from .futures import ALL_COMPLETED, Future, wait
+from .futures import Future
 
 T = TypeVar("T")
 
@@ -22,6 +22,16 @@ POOL_SIZE = int(os.environ.get("MULTIREGION_POOL_SIZE", "256"))
 #: Default per-call concurrency: at ~1.5 ms of CPU per botocore call, 64 threads keep
 #: one core busy at 100 ms of latency; more mostly adds GIL contention.
 DEFAULT_MAX_WORKERS = 64
+#: A target in flight this long (seconds) is taken for hung, or waiting (a rate-limit
+#: token, a long listing): its runner stops counting against ``max_workers`` and
+#: another starts in its stead. AWS answers a list or describe call in well under a
+#: second; a thread blocked on a socket costs little (its stack, no CPU).
+SLOW_AFTER = 1.0
+#: Runners a call may add for slow targets: as many as its ``max_workers``, and at
+#: least this many, never past POOL_SIZE (the process-wide hard cap).
+SLOW_RUNNERS = 64
+#: How often the calling thread looks for slow targets while it waits.
+_TICK = 0.25
 
 
 class _Pool:
@@ -86,42 +96,142 @@ class Outcome(Generic[T]):
 
 
 class _Run(Generic[T]):
-    """One fan-out: ``workers`` runners take tasks in order until none are left.
+    """One fan-out: runners take tasks in order until none are left.
 
-    A task whose turn comes after the deadline (or after the caller stopped) is not
-    started; the others run inside the deadline's scope (see ``_deadline``).
+    ``workers`` runners stand for healthy targets. A task in flight longer than
+    ``SLOW_AFTER`` (a hung socket, a long rate-limit wait, a long listing) no longer
+    counts as one of them: the supervising thread starts another runner in its stead,
+    up to ``cap``, so a hung target never keeps a healthy one from starting. A runner
+    beyond ``workers`` healthy ones ends once its task does.
+
+    Each task runs inside its own deadline (``timeout`` from its start, within the
+    call's ``deadline``); a task whose turn comes after the call's deadline (or after
+    the caller stopped) is not started.
     """
 
-    def __init__(self, tasks: Sequence[Callable[[], T]], deadline: Deadline) -> None:
+    def __init__(
+        self,
+        tasks: Sequence[Callable[[], T]],
+        deadline: Deadline,
+        timeout: float | None,
+        workers: int,
+    ) -> None:
         self.tasks = tasks
         self.deadline = deadline
+        self.timeout = timeout
+        self.workers = workers
+        self.cap = max(workers, min(POOL_SIZE, workers + max(workers, SLOW_RUNNERS)))
         self.futures: list[Future[Outcome[T]]] = [Future() for _ in tasks]
+        #: task index -> (its start, its own deadline), while it runs
+        self.in_flight: dict[int, tuple[float, Deadline]] = {}
+        self.slow: set[int] = set()
+        self.runners = 0
+        self.done = 0
+        self.all_done = threading.Event()
         self._next = 0
         self._lock = threading.Lock()
         self.cancelled = False
 
-    def _take(self) -> int | None:
+    def start(self, pool: _Pool) -> None:
+        with self._lock:
+            self.runners = self.workers
+        for _ in range(self.workers):
+            pool.submit(self.runner)
+
+    def _take(self) -> tuple[int, Deadline | None] | None:
+        """The next task and its own deadline (None: too late to start it)."""
         with self._lock:
             if self.cancelled or self._next >= len(self.tasks):
                 return None
+            if self.runners - len(self.slow) > self.workers:
+                return None  # an extra runner whose slow task was answered: retire
             index, self._next = self._next, self._next + 1
-            return index
+            if self.deadline.expired:
+                return index, None
+            own = self.deadline.for_target(self.timeout)
+            self.in_flight[index] = (time.monotonic(), own)
+            return index, own
 
     def runner(self) -> None:
-        while (index := self._take()) is not None:
-            future = self.futures[index]
-            if not future.set_running_or_notify_cancel():
-                continue
-            if self.deadline.expired:
-                future.set_result(Outcome(None, not_started(self.deadline), 0.0))
-                continue
-            future.set_result(_run_one(self.tasks[index], self.deadline))
+        try:
+            while (taken := self._take()) is not None:
+                index, own = taken
+                future = self.futures[index]
+                if not future.set_running_or_notify_cancel():
+                    self._finished(index, counted=True)  # by ``cancel``
+                    continue
+                if own is None:
+                    outcome: Outcome[T] = Outcome(None, not_started(self.deadline), 0)
+                else:
+                    outcome = _run_one(self.tasks[index], own)
+                future.set_result(outcome)
+                self._finished(index)
+        finally:
+            with self._lock:
+                self.runners -= 1
+
+    def _finished(self, index: int, counted: bool = False) -> None:
+        with self._lock:
+            self.in_flight.pop(index, None)
+            self.slow.discard(index)
+            if not counted:
+                self._count_done(1)
+
+    def _count_done(self, count: int) -> None:
+        self.done += count
+        if self.done == len(self.tasks):
+            self.all_done.set()
+
+    def supervise(self, pool: _Pool) -> None:
+        """Wait until every task is done, replacing runners held by slow tasks.
+
+        Returns early once the call's deadline is GRACE past, or once nothing is
+        left to start and every task still in flight is GRACE past its own deadline
+        (it ignores it: it is labelled as timed out in flight, not waited for).
+        """
+        while not self.all_done.wait(_TICK):
+            now = time.monotonic()
+            if self.deadline.cancelled:  # what is in flight stops at its next step
+                self.all_done.wait(GRACE)
+                return
+            if now >= self.deadline.at + GRACE:
+                return
+            with self._lock:
+                self.slow.update(
+                    index
+                    for index, (started, _) in self.in_flight.items()
+                    if now - started >= SLOW_AFTER
+                )
+                pending = self._next < len(self.tasks)
+                wanted = min(self.cap, self.workers + len(self.slow)) if pending else 0
+                more = max(0, wanted - self.runners)
+                self.runners += more
+                overdue = all(
+                    own.at + GRACE <= now for _, own in self.in_flight.values()
+                )
+            for _ in range(more):
+                pool.submit(self.runner)
+            if not pending and overdue:
+                return
+
+    def outcome(self, index: int) -> Outcome[T]:
+        """Task ``index``'s outcome once the run ends, labelled if it had none."""
+        future = self.futures[index]
+        if future.done() and not future.cancelled():
+            return future.result()
+        with self._lock:
+            started = self.in_flight.get(index)
+        if future.running() and started is not None:  # in flight past its deadline
+            own = started[1]
+            return Outcome(None, own.error(), time.monotonic() - started[0])
+        return Outcome(None, not_started(self.deadline), 0.0)
 
     def cancel(self) -> None:
         with self._lock:
             self.cancelled = True
-        for future in self.futures:
-            future.cancel()
+        cancelled = sum(future.cancel() for future in self.futures)
+        with self._lock:
+            self._count_done(cancelled)
 
 
 def run_all(
@@ -129,46 +239,43 @@ def run_all(
     *,
     max_workers: int | None = None,
     timeout: float | None = None,
-    deadline: Deadline | None = None,
+    deadline: Deadline | float | None = None,
 ) -> list[Outcome[T]]:
     """Run ``tasks`` concurrently; outcomes come back in task order.
 
-    At most ``max_workers`` run at once, in task order. Every task shares one
-    deadline: ``deadline``, else ``timeout`` seconds from now (None: no deadline).
-    A task not started by then is a ``NotStartedError`` outcome; one still running
-    ``GRACE`` seconds after it is a ``DeadlineExceededError`` outcome. (Tasks that
-    call botocore through clients with ``clients.hooks.install_deadline`` stop on their own by
-    then.) ``deadline.cancel()`` from another thread stops the run the same way. On
-    Ctrl-C pending tasks are cancelled and KeyboardInterrupt propagates at once.
-    A single task runs in the calling thread, inside the deadline's scope: it ends
-    on time only if it obeys the deadline itself (botocore calls do, see above).
+    At most ``max_workers`` healthy tasks run at once, in task order (a task in
+    flight longer than SLOW_AFTER is replaced by another runner, see ``_Run``).
+    Each task has ``timeout`` seconds from its start (None: no limit of its own),
+    within the call's ``deadline`` (a Deadline, or seconds from now; None: none). A
+    task whose turn comes after the call's deadline is a ``NotStartedError``
+    outcome; one still running ``GRACE`` seconds after its deadline is a
+    ``DeadlineExceededError`` outcome. (Tasks that call botocore through clients
+    with ``clients.hooks.install_deadline`` stop on their own by then.)
+    ``deadline.cancel()`` from another thread stops the run the same way. On Ctrl-C
+    pending tasks are cancelled and KeyboardInterrupt propagates at once. A single
+    task runs in the calling thread, inside its deadline: it ends on time only if it
+    obeys the deadline itself (botocore calls do, see above).
     """
-    if deadline is None:
-        deadline = Deadline(timeout if timeout is not None else math.inf)
+    if not isinstance(deadline, Deadline):
+        deadline = Deadline(math.inf if deadline is None else deadline)
     if len(tasks) == 1:
         # One target: run it here. A hand-off to a pool thread and back costs more
         # CPU than the runtime's own work for the call (measured in make bench).
         if deadline.expired:
             return [Outcome(None, not_started(deadline), 0.0)]
-        return [_run_one(tasks[0], deadline, inline=True)]
+        return [_run_one(tasks[0], deadline.for_target(timeout), inline=True)]
     workers = max(1, min(max_workers or DEFAULT_MAX_WORKERS, len(tasks) or 1))
-    run = _Run(tasks, deadline)
+    run = _Run(tasks, deadline, timeout, workers)
     deadline.on_cancel(run.cancel)
     pool = _shared_pool()
-    for _ in range(workers):
-        pool.submit(run.runner)
+    run.start(pool)
     try:
-        wait(run.futures, timeout=_wait_time(deadline), return_when=ALL_COMPLETED)
+        run.supervise(pool)
     except BaseException:
         run.cancel()
         raise
     run.cancel()
-    return [_outcome(f, deadline) for f in run.futures]
-
-
-def _wait_time(deadline: Deadline) -> float | None:
-    left = deadline.at - time.monotonic()
-    return None if math.isinf(left) else max(0.0, left) + GRACE
+    return [run.outcome(index) for index in range(len(tasks))]
 
 
 def _run_one(
@@ -193,11 +300,3 @@ def not_started(deadline: Deadline) -> NotStartedError:
     return NotStartedError(
         f"the deadline of {deadline.seconds:g} s passed before this target's turn"
     )
-
-
-def _outcome(future: Future[Outcome[T]], deadline: Deadline) -> Outcome[T]:
-    if future.done() and not future.cancelled():
-        return future.result()
-    if future.running():  # still in flight after the grace
-        return Outcome(None, deadline.error(), deadline.seconds)
-    return Outcome(None, not_started(deadline), 0.0)

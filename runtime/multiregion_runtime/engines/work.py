@@ -66,6 +66,9 @@ class Work:
     #: Seconds left of the call's deadline when it was sent (None: no deadline); a
     #: worker process makes its own Deadline of them.
     deadline_left: float | None = None
+    #: Seconds each target has from its start (``timeout=``; a waiter's own budget),
+    #: wherever it runs: a worker enters a Deadline of them around each target.
+    target_timeout: float | None = None
     #: Sees each page as it arrives; the caller's, so it never leaves this process
     #: (a worker sets its own, which sends a stream's pages back).
     on_page: OnPage | None = field(default=None, compare=False, repr=False)
@@ -107,7 +110,8 @@ class Work:
         return replace(self, on_page=None)
 
     def deadline(self) -> Deadline:
-        """A Deadline of the time left when this work was sent (a worker's own)."""
+        """A Deadline of the call's time left when this work was sent (a worker's
+        own); each target's is ``deadline().for_target(target_timeout)``."""
         left = self.deadline_left
         return Deadline(left if left is not None else math.inf)
 
@@ -183,14 +187,17 @@ def run_targets(
     finish: Callable[[Target, TargetOutcome], Any],
 ) -> list[Outcome[Any]]:
     """``finish(target, run_target(...))`` for every target on this process's threads,
-    inside ``deadline``; the outcomes of ``finish`` in target order (a target not
-    started, or in flight at the deadline, has an outcome without a value)."""
+    each inside its own deadline (``work.target_timeout`` from its start, within
+    ``deadline``, the call's); the outcomes of ``finish`` in target order (a target
+    not started, or in flight at its deadline, has an outcome without a value)."""
 
     def task(target: Target) -> Any:
         return finish(target, run_target(work, target, clients))
 
     tasks = [functools.partial(task, target) for target in targets]
-    return run_all(tasks, max_workers=max_workers, deadline=deadline)
+    return run_all(
+        tasks, max_workers=max_workers, timeout=work.target_timeout, deadline=deadline
+    )
 
 
 # --- in the worker process -------------------------------------------------------

@@ -19,6 +19,7 @@ executors.
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -83,6 +84,9 @@ class MultiRegionClient:
     ``distributed.Client`` (a Dask cluster), or a ProcessPool/DaskExecutor. Results
     are the same wherever they run; see the large-runs guide. ``progress=True``
     shows each call's progress in a notebook or terminal (tqdm if installed).
+    ``timeout`` bounds each target from the moment it starts (60 s by default,
+    retries and pages included); ``deadline`` bounds the whole call (no default):
+    targets whose turn comes after it are ``NotStarted``.
     """
 
     _service_name: ClassVar[str]
@@ -98,6 +102,7 @@ class MultiRegionClient:
         verify: bool | str | None = None,
         max_workers: int | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         ignore_error_codes: Collection[str] = (),
         rate_limits: RateLimitsArg = None,
         executor: ExecutorArg = None,
@@ -110,6 +115,7 @@ class MultiRegionClient:
             CallOptions(),
             max_workers=max_workers,
             timeout=timeout,
+            deadline=deadline,
             ignore_error_codes=ignore_error_codes,
             rate_limits=rate_limits,
             executor=executor,
@@ -169,6 +175,7 @@ class MultiRegionClient:
         *,
         max_workers: int | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         ignore_error_codes: Collection[str] | None = None,
         on_result: Callable[[TargetResult[Any]], None] | None = None,
         rate_limits: RateLimitsArg = None,
@@ -185,6 +192,7 @@ class MultiRegionClient:
             self._options,
             max_workers=max_workers,
             timeout=timeout,
+            deadline=deadline,
             ignore_error_codes=ignore_error_codes,
             on_result=on_result,
             rate_limits=rate_limits,
@@ -290,8 +298,8 @@ class MultiRegionClient:
     ) -> TargetResults[None]:
         """Wait in every target at once; a failure or time-out is that target's error.
 
-        Without ``timeout=``, the deadline is the waiter's own limit (delay x
-        attempts) plus the default deadline, so a long wait is not cut short.
+        Without ``timeout=``, each target's deadline is the waiter's own limit
+        (delay x attempts) plus the default timeout, so a long wait is not cut short.
         """
         waiter = self._models.waiter(waiter_name)
         self._models.validate(waiter.operation, params)
@@ -303,7 +311,8 @@ class MultiRegionClient:
         budget = (delay or waiter.delay) * (max_attempts or waiter.max_attempts)
         seconds = self._options.timeout or budget + DEFAULT_TIMEOUT
         work = self._work("wait", waiter_name, params, waiter_config=config)
-        return self._run(work, self.targets, Deadline(seconds))
+        work = replace(work, target_timeout=seconds)
+        return self._run(work, self.targets, self._new_deadline())
 
     # -- requests ----------------------------------------------------------------
 
@@ -322,6 +331,7 @@ class MultiRegionClient:
             config,
             **more,
             rate_limits=limits,
+            target_timeout=self._options.timeout or DEFAULT_TIMEOUT,
         )
 
     def _paging(
@@ -367,8 +377,10 @@ class MultiRegionClient:
         return self._run(work, targets, self._new_deadline())
 
     def _new_deadline(self) -> Deadline:
-        """The deadline of a call starting now (``timeout``, else the default)."""
-        return Deadline(self._options.timeout or DEFAULT_TIMEOUT)
+        """The deadline of a call starting now: ``deadline=`` seconds, else none
+        (each target still has its own ``timeout``); it carries the caller's stop."""
+        seconds = self._options.deadline
+        return Deadline(seconds if seconds is not None else math.inf)
 
     def _run(
         self, work: Work, targets: Sequence[Target], deadline: Deadline

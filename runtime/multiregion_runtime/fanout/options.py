@@ -19,9 +19,13 @@ class CallOptions:
     """How a fan-out runs; set at construction or per call with ``with_options``."""
 
     max_workers: int | None = None
-    #: Seconds every target of a call has, from the call's start (None: the default,
-    #: ``DEFAULT_TIMEOUT``); each HTTP attempt is capped at the time left.
+    #: Seconds each target has from the moment it starts, retries and pages included
+    #: (None: the default, ``DEFAULT_TIMEOUT``); each HTTP attempt is capped at the
+    #: time left.
     timeout: float | None = None
+    #: Seconds the whole call has, from its start (None: no limit, the default):
+    #: targets whose turn comes later are ``NotStarted``.
+    deadline: float | None = None
     ignore_error_codes: frozenset[str] = frozenset()
     #: Called with each target's result as soon as it is known (progress displays,
     #: streaming): in a pool thread, or in the calling thread when another executor
@@ -42,6 +46,7 @@ def with_changes(
     *,
     max_workers: int | None = None,
     timeout: float | None = None,
+    deadline: float | None = None,
     ignore_error_codes: Collection[str] | None = None,
     on_result: Callable[[TargetResult[Any]], None] | None = None,
     rate_limits: RateLimitsArg = None,
@@ -56,6 +61,9 @@ def with_changes(
     if timeout is not None:
         check_positive("timeout", timeout, seconds=True)
         changes["timeout"] = timeout
+    if deadline is not None:
+        check_positive("deadline", deadline, seconds=True)
+        changes["deadline"] = deadline
     if ignore_error_codes is not None:
         changes["ignore_error_codes"] = _error_codes(ignore_error_codes)
     if on_result is not None:
