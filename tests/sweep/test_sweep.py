@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
 
-from multiregion_runtime import SweepSpec, Target, sweep
+from multiregion_runtime import SweepSpec, SweepSpecError, Target, sweep
 from tests.faultserver import Fault, FaultServer
 from tests.helpers import FAKE_SECRET
 
@@ -56,7 +57,7 @@ def test_the_status_of_every_pair_with_planted_faults(tmp_path: Path) -> None:
         "us-west-2": Fault("throttle", times=2),  # retried: ok, throttled twice
         "eu-west-1": Fault("deny"),
         "ap-southeast-2": Fault("fail_at_page", page=1),  # page 0 kept
-        "sa-east-1": Fault("hang"),  # in flight at the deadline
+        "sa-east-1": Fault("hang"),  # in flight at its deadline
     }
     out = tmp_path / "inventory.duckdb"
     spec = groups_spec(
@@ -65,7 +66,7 @@ def test_the_status_of_every_pair_with_planted_faults(tmp_path: Path) -> None:
         'regions = ["eu-west-1", "ca-central-1"]',
     )
     with FaultServer(faults) as server:
-        # One worker: behind the hung target, ca-central-1 never starts.
+        # One worker: ca-central-1, behind the hung target, still runs.
         targets = at(server, REGIONS + ["ca-central-1"])
         report = sweep(spec, out, targets=targets, max_workers=1, timeout=4)
     run = report.run_id
@@ -77,7 +78,7 @@ def test_the_status_of_every_pair_with_planted_faults(tmp_path: Path) -> None:
         (groups, "eu-west-1"): ("failed", "AccessDeniedException", 0, 0),
         (groups, "ap-southeast-2"): ("failed", "AccessDeniedException", 2, 0),
         (groups, "sa-east-1"): ("failed", "DeadlineExceeded", 0, 0),
-        (groups, "ca-central-1"): ("not_started", "NotStarted", 0, 0),
+        (groups, "ca-central-1"): ("ok", None, 6, 0),
         ("groups_denied_ok", "eu-west-1"): ("skipped", "AccessDeniedException", 0, 0),
         ("groups_denied_ok", "ca-central-1"): ("ok", None, 6, 0),
     }
@@ -85,11 +86,12 @@ def test_the_status_of_every_pair_with_planted_faults(tmp_path: Path) -> None:
     counted = f"SELECT target_region, count(*) FROM {groups} GROUP BY 1 ORDER BY 1"
     assert rows(out, counted) == [
         ("ap-southeast-2", 2),
+        ("ca-central-1", 6),
         ("us-east-1", 6),
         ("us-west-2", 6),
     ]
-    assert not report.ok and report.failed == 4
-    assert report.counts[groups]["ok"] == 2
+    assert not report.ok and report.failed == 3
+    assert report.counts[groups]["ok"] == 3
     # Errors are masked: no key of the environment in any column.
     assert FAKE_SECRET not in str(rows(out, "SELECT * FROM _sweep_targets"))
 
@@ -248,3 +250,91 @@ def test_a_heartbeat_line_while_a_call_waits_when_not_on_a_terminal(
     assert "ETA " in waiting[0] and "0 failed, 0 throttled" in waiting[0]
     assert lines[-1].startswith("sweep [1/1] logs_describe_log_groups: 2/2 (100%)")
     assert "\r" not in stream.getvalue()
+
+
+def test_resume_of_a_finished_run_sends_nothing_and_of_another_spec_is_refused(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "inventory.duckdb"
+    with FaultServer() as server:
+        targets = at(server, REGIONS[:2])
+        sweep(groups_spec(), out, targets=targets)
+        sent = sum(server.requests.values())
+        again = sweep(groups_spec(), out, targets=targets, resume=True)
+        assert sum(server.requests.values()) == sent
+    assert again.run_id is None and again.note is not None
+    assert "nothing to resume" in again.note
+    # An unfinished run of one spec is not continued with another.
+    with duckdb.connect(str(out)) as con:
+        con.execute("UPDATE _sweep_runs SET ended = NULL")
+    other = groups_spec('table = "other"')
+    with pytest.raises(SweepSpecError, match="is of another spec"):
+        sweep(other, out, targets=targets, resume=True)
+
+
+def test_a_second_sweep_into_the_same_parquet_dataset_is_refused(
+    tmp_path: Path,
+) -> None:
+    from multiregion_runtime.sweep.parquet_store import ParquetStore
+
+    first = ParquetStore(tmp_path / "inventory")
+    try:
+        with pytest.raises(RuntimeError, match="another sweep is writing"):
+            ParquetStore(tmp_path / "inventory")
+    finally:
+        first.close()
+    ParquetStore(tmp_path / "inventory").close()  # free again once it ended
+
+
+def test_a_field_added_by_a_newer_botocore_becomes_a_new_column(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "inventory.duckdb"
+    with duckdb.connect(str(out)) as con:  # the table as an older botocore made it
+        con.execute(
+            "CREATE TABLE logs_describe_log_groups (target VARCHAR, "
+            "target_region VARCHAR, target_account VARCHAR, target_endpoint VARCHAR, "
+            "logGroupName VARCHAR)"
+        )
+        con.execute(
+            "INSERT INTO logs_describe_log_groups VALUES ('old', 'x', NULL, NULL, 'g')"
+        )
+    with FaultServer() as server:
+        report = sweep(groups_spec(), out, targets=at(server, REGIONS[:1]))
+    assert report.ok
+    found = rows(
+        out,
+        "SELECT count(*), count(logGroupArn) FROM logs_describe_log_groups "
+        "WHERE target <> 'old'",
+    )
+    assert found == [(6, 0)]  # the new columns are there (the fault server sends none)
+
+
+@pytest.mark.parametrize("suffix", [".duckdb", ""])
+def test_a_target_that_never_started_is_recorded_as_not_started(
+    tmp_path: Path, suffix: str
+) -> None:
+    """What the fan-out labels NotStarted (its call's deadline passed before the
+    target's turn, or the call was stopped) is ``not_started``, with no rows."""
+    from multiregion_runtime.core.errors import NotStartedError
+    from multiregion_runtime.results.results import TargetResult
+    from multiregion_runtime.sweep.run import _Books, call_schema, open_store
+
+    call = groups_spec().check()[0]
+    store = open_store(tmp_path / f"inventory{suffix}")
+    schema = call_schema(call)
+    store.begin_call(call.table, schema)
+    counts: Counter[str] = Counter()
+    target = Target(region="eu-west-1", endpoint_url="http://127.0.0.1:9")
+    late: TargetResult[Any] = TargetResult(
+        target, error=NotStartedError("the deadline passed")
+    )
+    _Books(store, call.table, "run-1", set(), counts).commit(
+        schema.empty_table(), [late], Counter()
+    )
+    assert store.done_pairs("run-1", call.table) == {target.name}
+    assert store.history(call.table, "run-2", "run-1").last_status == {
+        target.name: "not_started"
+    }
+    store.close()
+    assert counts == {"not_started": 1, "rows": 0}

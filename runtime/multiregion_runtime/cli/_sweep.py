@@ -54,7 +54,9 @@ def parser() -> argparse.ArgumentParser:
         "--executor", help="threads (default), processes[:N], tcp://scheduler:8786"
     )
     p.add_argument("--max-workers", type=int, help="concurrent targets per call")
-    p.add_argument("--timeout", type=float, help="seconds for each chunk of targets")
+    p.add_argument(
+        "--timeout", type=float, help="seconds, as the library's timeout= of a call"
+    )
     p.add_argument(
         "--progress-interval",
         type=float,

@@ -9,10 +9,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..core.errors import NotStartedError
-from ..data.rows import endpoint_of, import_pyarrow, mask_text
+from ..data.rows import import_pyarrow, mask_text
 from ..results.results import TargetResult
 from ..targets.target import Target
-from .pairs import FAILED, NOT_STARTED, OK, SKIPPED, History, pair_key
+from .pairs import (
+    FAILED,
+    NOT_STARTED,
+    OK,
+    SKIPPED,
+    History,
+    endpoint_column,
+    pair_key,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -135,7 +143,7 @@ def _target_fields(run_id: str, call: str, target: Target) -> dict[str, Any]:
         TARGET: pair_key(target),
         "target_region": target.region,
         "target_account": target.account_id,
-        "target_endpoint": endpoint_of(target),
+        "target_endpoint": endpoint_column(target),
     }
 
 

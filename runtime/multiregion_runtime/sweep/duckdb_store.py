@@ -98,8 +98,20 @@ class DuckDBStore:
             self.con.execute(
                 f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM __sweep_empty"
             )
+            self._add_new_columns(name)
         self.con.unregister("__sweep_empty")
         self.con.execute(f"DELETE FROM {_staging(call)}")  # pairs cut by a kill
+
+    def _add_new_columns(self, table: str) -> None:
+        """Fields a newer botocore added since the table was made: new columns
+        (empty in the old rows), so that rows by name still fit."""
+        have = {r[0] for r in self.con.execute(f"DESCRIBE {table}").fetchall()}
+        wanted = self.con.execute("DESCRIBE __sweep_empty").fetchall()
+        for name, kind, *_ in wanted:
+            if name not in have:
+                self.con.execute(
+                    f"ALTER TABLE {table} ADD COLUMN {_quoted(name)} {kind}"
+                )
 
     def commit(self, call: str, rows: pa.Table, done: Sequence[PairDone]) -> None:
         import pyarrow as pa

@@ -8,6 +8,7 @@ call's table and its target's name (``account/region``, or the label).
 from __future__ import annotations
 
 import fnmatch
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -63,7 +64,7 @@ def _distinct(targets: Iterable[Target]) -> list[Target]:
     for target in targets:
         if target.account_id is None and target.profile and not target.label:
             target = replace(target, label=f"{target.profile}/{target.region}")
-        columns = (target.region, target.account_id, endpoint_of(target))
+        columns = (target.region, target.account_id, endpoint_column(target))
         other = seen.setdefault(columns, target)
         if other != target:
             raise ValueError(
@@ -73,9 +74,17 @@ def _distinct(targets: Iterable[Target]) -> list[Target]:
     return list(seen.values())
 
 
+@functools.lru_cache(maxsize=65536)
 def pair_key(target: Target) -> str:
-    """The name of a pair's target in the tables (``target`` column)."""
+    """The name of a pair's target in the tables (``target`` column); cached: a
+    name masks the endpoint URL's password, which parses the URL each time."""
     return target.name
+
+
+@functools.lru_cache(maxsize=65536)
+def endpoint_column(target: Target) -> str | None:
+    """The target's ``target_endpoint`` column (``data.rows.endpoint_of``), cached."""
+    return endpoint_of(target)
 
 
 @dataclass(frozen=True)

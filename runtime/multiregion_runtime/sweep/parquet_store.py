@@ -19,7 +19,7 @@ import shutil
 import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .books import RUNS, TARGET, TARGETS, PairDone, Run, rows_table
 from .pairs import OK, History
@@ -72,6 +72,7 @@ class ParquetStore:
             )
         for folder in (RUNS, TARGETS, "_sweep_staging"):
             (self.root / folder).mkdir(parents=True, exist_ok=True)
+        self.lock = _lock(self.root / ".sweep.lock")
         self.schemas: dict[str, pa.Schema] = {}
         self.staged: dict[tuple[str, str], int] = {}  # (call, target) -> parts
 
@@ -233,3 +234,23 @@ class ParquetStore:
 
     def close(self) -> None:
         shutil.rmtree(self.root / "_sweep_staging", ignore_errors=True)
+        self.lock.close()  # and with it the lock
+
+
+def _lock(path: Path) -> IO[bytes]:
+    """An exclusive lock on the dataset while this sweep writes it (DuckDB locks its
+    file itself): a second sweep into the same folder is refused, not interleaved.
+    The kernel drops the lock when the process dies, kill -9 included."""
+    handle = open(path, "ab")
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no advisory locks here
+        return handle
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise RuntimeError(
+            f"another sweep is writing {str(path.parent)!r}: wait for it to end"
+        ) from None
+    return handle

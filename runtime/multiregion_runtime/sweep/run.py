@@ -25,7 +25,7 @@ import boto3
 
 from ..core.checks import check_positive
 from ..core.errors import NotStartedError
-from ..data.rows import endpoint_of, import_pyarrow, items_schema
+from ..data.rows import import_pyarrow, items_schema
 from ..data.schema import Typed, item_type, output_type
 from ..data.sinks import DONE, Progress
 from ..engines.choose import ExecutorArg, executor_from
@@ -35,7 +35,15 @@ from ..results.results import TargetResult
 from ..targets.regions import partition_of_region
 from ..targets.target import Target, TargetPlan
 from .books import TARGET, PairDone, Run, Store, now, outcome_row, skipped_row
-from .pairs import OK, STATUSES, call_targets, chosen_pairs, pair_key, parse_age
+from .pairs import (
+    OK,
+    STATUSES,
+    call_targets,
+    chosen_pairs,
+    endpoint_column,
+    pair_key,
+    parse_age,
+)
 from .progress import SweepProgress
 from .spec import CheckedCall, SweepSpec, SweepSpecError
 
@@ -68,7 +76,7 @@ class SweepReport:
         return self.failed == 0
 
     def summary(self) -> str:
-        lines = [f"sweep run {self.run_id} into {self.out}"]
+        lines = [f"sweep run {self.run_id or '(none)'} into {self.out}"]
         if self.note:
             lines.append(self.note)
         for call, c in self.counts.items():
@@ -456,7 +464,7 @@ def _rows(
         [pair_key(t) for t in targets],
         [t.region for t in targets],
         [t.account_id for t in targets],
-        [endpoint_of(t) for t in targets],
+        [endpoint_column(t) for t in targets],
     ]
     strings = [pa.array(c, type=pa.string()) for c in columns]
     return pa.Table.from_arrays(strings + list(data), schema=schema)
@@ -497,7 +505,7 @@ class PairSink:
         self.schema = schema
         self.then = then
         self.by_columns = {
-            (t.region, t.account_id, endpoint_of(t)): pair_key(t) for t in targets
+            (t.region, t.account_id, endpoint_column(t)): pair_key(t) for t in targets
         }
         self.results: dict[str, TargetResult[Any]] = {}
         self.lock = threading.Lock()
