@@ -15,11 +15,11 @@ from dataclasses import dataclass, replace
 from ..data.rows import endpoint_of
 from ..targets.regions import global_endpoint, service_regions
 from ..targets.target import Target
+from .report import STATUSES
 from .spec import CheckedCall, models_session
 
 #: A pair's status in ``_sweep_targets``.
-OK, FAILED, SKIPPED, NOT_STARTED = "ok", "failed", "skipped", "not_started"
-STATUSES = (OK, FAILED, SKIPPED, NOT_STARTED)
+OK, FAILED, SKIPPED, NOT_STARTED = STATUSES
 
 
 def call_targets(

@@ -17,7 +17,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -37,7 +37,6 @@ from ..targets.target import Target, TargetPlan
 from .books import TARGET, PairDone, Run, Store, now, outcome_row, skipped_row
 from .pairs import (
     OK,
-    STATUSES,
     call_targets,
     chosen_pairs,
     endpoint_column,
@@ -45,6 +44,7 @@ from .pairs import (
     parse_age,
 )
 from .progress import SweepProgress
+from .report import SweepReport
 from .spec import CheckedCall, SweepSpec, SweepSpecError
 
 if TYPE_CHECKING:
@@ -56,36 +56,7 @@ if TYPE_CHECKING:
 CHUNK_TARGETS = 1000
 
 
-@dataclass
-class SweepReport:
-    """What a run did: per call, pairs by status and rows written."""
-
-    run_id: str | None
-    out: str
-    resumed: bool = False
-    note: str | None = None  # e.g. "nothing to resume"
-    counts: dict[str, Counter[str]] = field(default_factory=dict)
-
-    @property
-    def failed(self) -> int:
-        """Pairs that failed or never started in this run."""
-        return sum(c["failed"] + c["not_started"] for c in self.counts.values())
-
-    @property
-    def ok(self) -> bool:
-        return self.failed == 0
-
-    def summary(self) -> str:
-        lines = [f"sweep run {self.run_id or '(none)'} into {self.out}"]
-        if self.note:
-            lines.append(self.note)
-        for call, c in self.counts.items():
-            states = ", ".join(f"{c[s]:,} {s}" for s in STATUSES if c[s])
-            lines.append(f"  {call}: {states or 'no pairs'}; {c['rows']:,} rows")
-        return "\n".join(lines)
-
-
-def sweep(
+def run_sweep(
     spec: SweepSpec | str | os.PathLike[str],
     out: str | os.PathLike[str],
     *,
@@ -101,18 +72,7 @@ def sweep(
     progress_interval: float = 30.0,
     progress_stream: TextIO | None = None,
 ) -> SweepReport:
-    """Run every call of ``spec`` (a SweepSpec or a TOML file) in every target.
-
-    ``out``: a ``.duckdb`` (or ``.db``) file, else a folder for a Parquet dataset.
-    ``resume``: continue the last unfinished run. ``retry_failed``: only the pairs
-    that failed (or never started) in the last run. ``max_age`` ("6h", seconds):
-    only the pairs whose last success is older. ``targets`` replaces the spec's
-    targets (explicit Targets or a plan). ``progress``: None shows it on a terminal
-    only; lines go to ``progress_stream`` (stderr), a heartbeat every
-    ``progress_interval`` seconds when it is not a terminal.
-
-    Everything is checked before any request (SweepSpecError or ValueError).
-    """
+    """``multiregion.sweep`` (see there), loaded on its first use."""
     options = {"max_workers": max_workers, "timeout": timeout}
     spec, calls, age = _checked(
         spec, resume, retry_failed, max_age, progress_interval, executor, options
