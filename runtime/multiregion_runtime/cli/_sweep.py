@@ -100,8 +100,8 @@ def main(argv: Sequence[str], console: Console | None = None) -> int:
     console.err(report.summary())
     if not report.ok:
         console.err(
-            f"{report.failed:,} pairs failed or never started: their errors are in "
-            "_sweep_targets; --retry-failed runs only them"
+            f"{report.failed:,} pair{'s' * (report.failed != 1)} failed or never "
+            "started: the errors are in _sweep_targets; --retry-failed runs only them"
         )
     return EXIT_OK if report.ok else EXIT_FAILED
 
