@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 
+#: DuckDB's memory limit while a sweep writes (its own default: 80% of RAM).
+MEMORY_LIMIT = "1GB"
+
+
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -37,6 +41,9 @@ class DuckDBStore:
                 "a sweep into DuckDB needs duckdb: pip install 'multiregion[data]'"
             ) from None
         self.con = duckdb.connect(os.fspath(path))
+        # DuckDB's buffer cache may grow to 80% of RAM by default; a sweep's inserts
+        # and deletes need little of it (they spill to disk past the limit).
+        self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         self._create(RUNS, runs_schema())
         self._create(TARGETS, _targets_schema())
 
