@@ -265,6 +265,26 @@ def test_a_worker_labels_a_target_at_its_own_deadline_and_is_free_again(
     )
 
 
+def test_a_slow_target_does_not_hold_a_worker_process_s_only_thread(
+    latency: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One worker process, one thread per run (max_workers=1), the slow region first:
+    # a second after it started, it no longer counts, and the fast regions run.
+    for name, value in worker_env(tmp_path).items():
+        monkeypatch.setenv(name, value)
+    pool = ProcessPool(1)
+    arrived: list[str] = []
+    try:
+        sqs = sqs_on(latency, [SLOW, *FAST]).with_options(
+            executor=pool, max_workers=1, on_result=lambda r: arrived.append(r.region)
+        )
+        results = sqs.list_queues()
+    finally:
+        pool.close()
+    assert all(r.ok for r in results), results.errors()
+    assert arrived[-1] == SLOW and sorted(arrived[:-1]) == sorted(FAST)
+
+
 def test_a_killed_worker_loses_no_target(latency: str, executor: Executor) -> None:
     regions = [r for r in all_regions() if r not in FAST and r != SLOW][:12]
     sqs = sqs_on(latency, regions).with_options(executor=executor)

@@ -19,14 +19,14 @@ import sys
 import threading
 import time
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 from ..core.checks import check_count
 from ..core.deadline import Deadline, deadline_scope
 from ..targets.target import Target
 from .base import Chunk, Executor, Slot, chunks
-from .threads import DEFAULT_MAX_WORKERS, not_started
+from .threads import DEFAULT_MAX_WORKERS, SLOW_AFTER, SLOW_RUNNERS, not_started
 from .work import (
     Sent,
     TargetOutcome,
@@ -50,6 +50,8 @@ _LOST = object()  # a worker's reader puts (_LOST, slot) in each run's queue
 #: the pipe's buffer), not by a whole listing. A full inbox holds up that worker's
 #: other runs until its reader drains it.
 QUEUED_MESSAGES = 16
+#: How often a worker process looks for slow targets (see ``_WorkerRuns._watch``).
+_WATCH_TICK = 0.25
 
 
 class _Worker:
@@ -294,6 +296,14 @@ class _WorkerRun:
     todo: queue.SimpleQueue[tuple[int, Target]]
     indexes: dict[Target, int]  # a stream's page says which target it is of
     threads: int = 0
+    max_workers: int = DEFAULT_MAX_WORKERS
+    #: target index -> when it started, while in flight; those in flight longer
+    #: than SLOW_AFTER, whose threads no longer count against max_workers
+    in_flight: dict[int, float] = field(default_factory=dict)
+    slow: set[int] = field(default_factory=set)
+
+    def healthy_threads(self) -> int:
+        return self.threads - len(self.slow)
 
 
 class _WorkerRuns:
@@ -301,7 +311,9 @@ class _WorkerRuns:
 
     All chunks of one run share its queue, drained by at most ``max_workers``
     threads: a run has no more targets in flight per worker process than that,
-    however many chunks it came in.
+    however many chunks it came in. As on threads (``threads._Run``), a target in
+    flight longer than SLOW_AFTER stops counting: ``_watch`` starts another thread
+    in its stead, up to SLOW_RUNNERS (or max_workers) more.
     """
 
     def __init__(self, out: IO[bytes]) -> None:
@@ -312,19 +324,45 @@ class _WorkerRuns:
         threading.Thread(target=self._send, daemon=True).start()
         self._lock = threading.Lock()
         self._runs: dict[int, _WorkerRun] = {}
+        threading.Thread(target=self._watch, daemon=True).start()
 
     def add(self, run_id: int, work: Work, chunk: Chunk, max_workers: int) -> None:
         with self._lock:
             run = self._runs.get(run_id) or self._start(run_id, work)
+            run.max_workers = max_workers
             for index, target in chunk:
                 run.indexes[target] = index
                 run.todo.put((index, target))
-            more = max(0, min(max_workers, run.threads + len(chunk)) - run.threads)
+            wanted = min(max_workers, run.healthy_threads() + len(chunk))
+            more = max(0, wanted - run.healthy_threads())
             run.threads += more
-        for _ in range(more):
+        self._spawn(run_id, run, more)
+
+    def _spawn(self, run_id: int, run: _WorkerRun, threads: int) -> None:
+        for _ in range(threads):
             threading.Thread(
                 target=self._drain, args=(run_id, run), daemon=True
             ).start()
+
+    def _watch(self) -> None:
+        """Every tick: a thread whose target is slow is replaced by another."""
+        while True:
+            time.sleep(_WATCH_TICK)
+            now, spawn = time.monotonic(), []
+            with self._lock:
+                for run_id, run in self._runs.items():
+                    run.slow.update(
+                        index
+                        for index, started in run.in_flight.items()
+                        if now - started >= SLOW_AFTER
+                    )
+                    cap = run.max_workers + max(run.max_workers, SLOW_RUNNERS)
+                    wanted = min(cap, run.max_workers + len(run.slow))
+                    more = max(0, wanted - run.threads) if not run.todo.empty() else 0
+                    run.threads += more
+                    spawn.append((run_id, run, more))
+            for run_id, run, more in spawn:
+                self._spawn(run_id, run, more)
 
     def _start(self, run_id: int, work: Work) -> _WorkerRun:
         indexes: dict[Target, int] = {}
@@ -337,13 +375,19 @@ class _WorkerRuns:
         clients = worker_clients(run.work.config)
         while True:
             with self._lock:
-                if run.todo.empty():  # checked under the lock ``add`` fills it under
+                # checked under the lock ``add`` fills it under; a thread beyond
+                # max_workers healthy ones (its slow target answered) ends
+                if run.todo.empty() or run.healthy_threads() > run.max_workers:
                     run.threads -= 1
                     if not run.threads:
                         del self._runs[run_id]
                     return
                 index, target = run.todo.get()
+                run.in_flight[index] = time.monotonic()
             outcome = self._outcome_of(run, target, clients)
+            with self._lock:
+                del run.in_flight[index]
+                run.slow.discard(index)
             self._done.put((run_id, Sent(index, pack(outcome))))
 
     @staticmethod
