@@ -48,6 +48,7 @@ AWS_CLI: dict[str, str] = {
     "--allow-errors": "",
     "--max-workers": "",
     "--timeout": "",
+    "--deadline": "",
     "--cli-connect-timeout": "`--cli-connect-timeout`",
     "--cli-read-timeout": "`--cli-read-timeout`",
     "--rate-limit": "",
