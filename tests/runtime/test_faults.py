@@ -138,6 +138,15 @@ def test_a_hung_target_does_not_keep_healthy_ones_from_starting(
     assert order == [None] * 40 + ["DeadlineExceeded"] * 4
 
 
+def test_per_target_deadlines_at_scale_one_worker() -> None:
+    # 200 targets of 100 ms on one worker: 20 s of work, 5 s each. The old per-call
+    # rule left all but ~50 NotStarted; each target now has its 5 s from its start.
+    with FaultServer({"slow": Fault("slow", seconds=0.1)}) as slow:
+        keys = [f"slow-{i}" for i in range(200)]
+        results = warm(sqs(slow, *keys, max_workers=1, timeout=5)).list_queues()
+    assert results.summary() == "200 targets: 200 ok, 0 errors, 0 skipped"
+
+
 # -- finding 2: a deadline by default, documented values --------------------------------
 
 
