@@ -338,3 +338,48 @@ def test_a_target_that_never_started_is_recorded_as_not_started(
     }
     store.close()
     assert counts == {"not_started": 1, "rows": 0}
+
+
+def test_the_sweeps_deadline_leaves_pairs_not_started_and_sends_nothing_after(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "inventory.duckdb"
+    spec = SweepSpec.from_toml(
+        "[targets]\n"
+        '[[calls]]\nservice = "logs"\noperation = "DescribeLogGroups"\n'
+        '[[calls]]\nservice = "sqs"\noperation = "ListQueues"\n'
+    )
+    regions = ["sa-east-1", "ca-central-1", "eu-central-1"]
+    with FaultServer({"sa-east-1": Fault("hang")}) as server:
+        # One worker, held by the hung target past the deadline (0.6 s, before the
+        # pool would start another runner beside it): the others never start.
+        report = sweep(
+            spec, out, targets=at(server, regions), max_workers=1, deadline=0.6
+        )
+        asked = set(server.requests)
+    assert asked == {"sa-east-1"}  # nothing after the deadline, no SQS call at all
+    found = statuses(out, report.run_id)
+    assert found == {
+        ("logs_describe_log_groups", "sa-east-1"): (
+            "failed",
+            "DeadlineExceeded",
+            0,
+            0,
+        ),
+        ("logs_describe_log_groups", "ca-central-1"): (
+            "not_started",
+            "NotStarted",
+            0,
+            0,
+        ),
+        ("logs_describe_log_groups", "eu-central-1"): (
+            "not_started",
+            "NotStarted",
+            0,
+            0,
+        ),
+        ("sqs_list_queues", "sa-east-1"): ("not_started", "NotStarted", 0, 0),
+        ("sqs_list_queues", "ca-central-1"): ("not_started", "NotStarted", 0, 0),
+        ("sqs_list_queues", "eu-central-1"): ("not_started", "NotStarted", 0, 0),
+    }
+    assert report.failed == 6  # and --retry-failed runs all six next time

@@ -58,6 +58,12 @@ def parser() -> argparse.ArgumentParser:
         "--timeout", type=float, help="seconds, as the library's timeout= of a call"
     )
     p.add_argument(
+        "--deadline",
+        type=float,
+        metavar="SECONDS",
+        help="for the whole sweep: pairs left are not_started (--retry-failed)",
+    )
+    p.add_argument(
         "--progress-interval",
         type=float,
         default=30.0,
@@ -85,6 +91,7 @@ def main(argv: Sequence[str], console: Console | None = None) -> int:
             executor=args.executor,
             max_workers=args.max_workers,
             timeout=args.timeout,
+            deadline=args.deadline,
             progress=False if args.no_progress else None,
             progress_interval=args.progress_interval,
         )

@@ -44,6 +44,7 @@ def sweep(
     executor: ExecutorArg = None,
     max_workers: int | None = None,
     timeout: float | None = None,
+    deadline: float | None = None,
     session: boto3.Session | None = None,
     targets: Sequence[Target] | TargetPlan | None = None,
     progress: bool | None = None,
@@ -56,7 +57,9 @@ def sweep(
     ``resume``: continue the last unfinished run. ``retry_failed``: only the pairs
     that failed (or never started) in the last run. ``max_age`` ("6h", seconds):
     only the pairs whose last success is older. ``executor``, ``max_workers`` and
-    ``timeout`` are every call's (``executor="processes:4"``...). ``targets``
+    ``timeout`` (each target's) are every call's (``executor="processes:4"``...).
+    ``deadline``: seconds for the whole sweep; pairs it leaves no time for are
+    ``not_started`` (``retry_failed`` runs them next time). ``targets``
     replaces the spec's targets (explicit Targets or a plan). ``progress``: None
     shows it on a terminal only; lines go to ``progress_stream`` (stderr), a
     heartbeat every ``progress_interval`` seconds when it is not a terminal.
@@ -75,6 +78,7 @@ def sweep(
         executor=executor,
         max_workers=max_workers,
         timeout=timeout,
+        deadline=deadline,
         session=session,
         targets=targets,
         progress=progress,

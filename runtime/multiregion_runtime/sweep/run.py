@@ -2,7 +2,7 @@
 Parquet dataset, each (call, target) pair written whole with its bookkeeping.
 
 A call runs a chunk of targets at a time (``CHUNK_TARGETS``), so what the process
-holds (results, a chunk's deadline) is bounded whatever the number of targets. A
+holds (the results of one chunk) is bounded whatever the number of targets. A
 paginated call's items stream into ``PairSink``; a plain call's results become one
 row per target. Both end in ``Store.commit``: a pair's rows and its
 ``_sweep_targets`` row at once.
@@ -14,6 +14,7 @@ import functools
 import json
 import sys
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -36,6 +37,7 @@ from ..targets.regions import partition_of_region
 from ..targets.target import Target, TargetPlan
 from .books import TARGET, PairDone, Run, Store, now, outcome_row, skipped_row
 from .pairs import (
+    FAILED,
     OK,
     call_targets,
     chosen_pairs,
@@ -66,6 +68,7 @@ def run_sweep(
     executor: ExecutorArg = None,
     max_workers: int | None = None,
     timeout: float | None = None,
+    deadline: float | None = None,
     session: boto3.Session | None = None,
     targets: Sequence[Target] | TargetPlan | None = None,
     progress: bool | None = None,
@@ -73,7 +76,7 @@ def run_sweep(
     progress_stream: TextIO | None = None,
 ) -> SweepReport:
     """``multiregion.sweep`` (see there), loaded on its first use."""
-    options = {"max_workers": max_workers, "timeout": timeout}
+    options = {"max_workers": max_workers, "timeout": timeout, "deadline": deadline}
     spec, calls, age = _checked(
         spec, resume, retry_failed, max_age, progress_interval, executor, options
     )
@@ -93,7 +96,8 @@ def run_sweep(
         meter = SweepProgress(
             stream if shown else None, stream.isatty(), progress_interval, len(calls)
         )
-        caller = _Caller(session, executor, max_workers, timeout)
+        ends_at = None if deadline is None else time.monotonic() + deadline
+        caller = _Caller(session, executor, max_workers, timeout, ends_at)
         if not chosen.resumed:
             store.start_run(chosen.run)
         try:
@@ -292,6 +296,11 @@ class _Caller:
     executor: ExecutorArg
     max_workers: int | None
     timeout: float | None
+    ends_at: float | None  # time.monotonic() of the sweep's deadline, if any
+
+    def left(self) -> float | None:
+        """Seconds left before the sweep's deadline (None: it has none)."""
+        return None if self.ends_at is None else self.ends_at - time.monotonic()
 
     def service(self, call: CheckedCall, targets: Sequence[Target]) -> DynamicService:
         return DynamicService(
@@ -343,7 +352,13 @@ def _run_call(
         books = _Books(store, call.table, run.run_id, set(history.last_ok), counts)
         service = caller.service(call, todo[:1])
         for start in range(0, len(todo), CHUNK_TARGETS):
+            left = caller.left()
+            if left is not None and left <= 0:  # recorded, never sent
+                _not_started(books, todo[start:], schema, meter.on_result)
+                break
             chunk = service.with_targets(todo[start : start + CHUNK_TARGETS])
+            if left is not None:
+                chunk = chunk.with_options(deadline=left)
             if call.kind == "items":
                 _stream_chunk(chunk, call, books, schema, meter.on_result)
             else:
@@ -383,11 +398,28 @@ class _Books:
         for result in results:
             key = pair_key(result.target)
             row = outcome_row(self.run_id, self.call, result, items[key])
-            replace = row["status"] == OK or key not in self.had_ok
+            # A failure replaces rows only where no success left better ones; a
+            # pair that did not start, or whose error was ignored, keeps its rows.
+            status = row["status"]
+            replace = status == OK or (status == FAILED and key not in self.had_ok)
             done.append(PairDone(row, replace))
             self.counts[row["status"]] += 1
             self.counts["rows"] += items[key] if replace else 0
         self.store.commit(self.call, rows, done)
+
+
+def _not_started(
+    books: _Books,
+    targets: Sequence[Target],
+    schema: pa.Schema,
+    on_result: Callable[[TargetResult[Any]], None],
+) -> None:
+    """The pairs the sweep's deadline left no time for: ``not_started``, no rows."""
+    error = NotStartedError("the sweep's deadline passed before this call reached it")
+    results: list[TargetResult[Any]] = [TargetResult(t, error=error) for t in targets]
+    for result in results:
+        on_result(result)
+    books.commit(schema.empty_table(), results, Counter())
 
 
 def _call_chunk(
