@@ -325,14 +325,17 @@ def test_close_on_items_before_the_end_stops_the_fan_out() -> None:
 # -- finding 7 (the library's part): bad numbers and URLs are refused before sending ----
 
 
+@pytest.mark.parametrize("option", ["timeout", "deadline"])
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), -1.0, 0])
-def test_non_finite_or_non_positive_timeouts_are_refused(bad: float) -> None:
+def test_non_finite_or_non_positive_timeouts_are_refused(
+    option: str, bad: float
+) -> None:
     with pytest.raises(
-        ValueError, match="timeout must be a finite number of seconds above 0"
+        ValueError, match=f"{option} must be a finite number of seconds above 0"
     ):
-        DynamicService("sqs", regions=["us-east-1"], timeout=bad)
-    with pytest.raises(ValueError, match="timeout must be a finite number"):
-        DynamicService("sqs", regions=["us-east-1"]).with_options(timeout=bad)
+        DynamicService("sqs", regions=["us-east-1"], **{option: bad})
+    with pytest.raises(ValueError, match=f"{option} must be a finite number"):
+        DynamicService("sqs", regions=["us-east-1"]).with_options(**{option: bad})  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
