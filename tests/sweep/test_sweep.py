@@ -383,3 +383,29 @@ def test_the_sweeps_deadline_leaves_pairs_not_started_and_sends_nothing_after(
         ("sqs_list_queues", "eu-central-1"): ("not_started", "NotStarted", 0, 0),
     }
     assert report.failed == 6  # and --retry-failed runs all six next time
+
+
+def test_a_resumed_run_reports_the_pairs_that_failed_before_it_stopped(
+    tmp_path: Path,
+) -> None:
+    """The CLI's exit code comes from the report: a run that failed a pair, was
+    killed, and was resumed must still say that pair failed."""
+    out = tmp_path / "inventory.duckdb"
+    with FaultServer({"eu-west-1": Fault("deny")}) as server:
+        targets = at(server, REGIONS[:3])
+        first = sweep(groups_spec(), out, targets=targets)
+        assert first.failed == 1
+        with duckdb.connect(str(out)) as con:  # as a kill -9 before the end leaves it
+            con.execute("UPDATE _sweep_runs SET ended = NULL")
+            con.execute("DELETE FROM _sweep_targets WHERE target_region = 'us-east-1'")
+        server.requests.clear()
+        resumed = sweep(groups_spec(), out, targets=targets, resume=True)
+        asked = set(server.requests)
+    assert asked == {"us-east-1"}  # only the pair not recorded runs again
+    assert resumed.run_id == first.run_id
+    assert resumed.counts["logs_describe_log_groups"] == {
+        "ok": 2,
+        "failed": 1,
+        "rows": 6,  # the rows this invocation wrote
+    }
+    assert not resumed.ok and resumed.failed == 1

@@ -326,8 +326,10 @@ def _run_call(
     partition = partition_of_region(session.region_name or "") or "aws"
     targets = {pair_key(t): t for t in call_targets(call, planned, partition)}
     run = chosen.run
-    done = store.done_pairs(run.run_id, call.table) if chosen.resumed else set()
     history = store.history(call.table, run.run_id, chosen.retried)
+    # A resumed run's pairs recorded before it stopped: not run again, but counted,
+    # so that the report (and the CLI's exit code) says what the whole run did.
+    done = _recorded(store, call.table, run.run_id) if chosen.resumed else {}
     why = chosen_pairs(
         list(targets),
         retry_failed=chosen.retry_failed,
@@ -337,7 +339,7 @@ def _run_call(
     )
     schema = call_schema(call)
     store.begin_call(call.table, schema)
-    counts: Counter[str] = Counter()
+    counts: Counter[str] = Counter(done.values())
     skipped = [
         PairDone(skipped_row(run.run_id, call.table, targets[k], reason), False)
         for k, reason in why.items()
@@ -366,6 +368,11 @@ def _run_call(
     store.end_call(call.table)
     meter.end_call()
     return counts
+
+
+def _recorded(store: Store, call: str, run_id: str) -> dict[str, str]:
+    """Per pair of ``call`` recorded in run ``run_id``: its status."""
+    return dict(store.history(call, run_id, run_id).last_status)
 
 
 def call_schema(call: CheckedCall) -> pa.Schema:
