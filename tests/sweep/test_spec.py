@@ -121,3 +121,19 @@ def test_the_example_inventory_spec_is_valid() -> None:
     assert calls["s3_buckets"] == ("s3", "ListBuckets", "items")
     assert calls["iam_roles"] == ("iam", "ListRoles", "items")
     assert spec.targets.organization and spec.targets.enabled_regions_only
+
+
+def test_a_call_limited_to_one_region_named_alone_goes_there() -> None:
+    """``regions = "eu-west-1"`` passes the checks, so it must mean that region (its
+    letters, taken one by one as patterns, matched no target: the call was dropped)."""
+    from multiregion_runtime import Target
+    from multiregion_runtime.sweep.pairs import call_targets
+
+    spec = SweepSpec.from_toml(
+        '[targets]\n[[calls]]\nservice = "logs"\noperation = "DescribeLogGroups"\n'
+        'regions = "eu-west-1"\n'
+    )
+    call = spec.check()[0]
+    planned = [Target(region=r) for r in ("us-east-1", "eu-west-1")]
+    assert [t.region for t in call_targets(call, planned, "aws")] == ["eu-west-1"]
+    assert call.regions == ("eu-west-1",)

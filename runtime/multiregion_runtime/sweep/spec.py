@@ -393,11 +393,13 @@ def _checked(call: SweepCall) -> CheckedCall:
     operation = operation_name(model, call.operation)
     assert operation is not None  # checked
     items = operation in service_data(call.service)["items"]
+    # One region may be named alone (regions = "us-east-1"), as the checks allow.
+    regions = (call.regions,) if isinstance(call.regions, str) else call.regions
     return CheckedCall(
         call.service,
         operation,
         dict(call.params),
-        call.regions,
+        regions,
         _table_of(call),
         "items" if items else "call",
         tuple(call.ignore_error_codes),
