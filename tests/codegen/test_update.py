@@ -218,7 +218,9 @@ def template(
     shared.mkdir(parents=True)
     (shared.parent / "__init__.py").write_text("", "utf-8")
     (shared / "__init__.py").write_text("", "utf-8")
-    shutil.copy(ROOT / "runtime" / "multiregion_runtime" / "core" / "modeltext.py", shared)
+    shutil.copy(
+        ROOT / "runtime" / "multiregion_runtime" / "core" / "modeltext.py", shared
+    )
     # As the project's editable install does for the maintainer's .venv.
     site = subprocess.run(
         [maintainer, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
