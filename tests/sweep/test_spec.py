@@ -137,3 +137,20 @@ def test_a_call_limited_to_one_region_named_alone_goes_there() -> None:
     planned = [Target(region=r) for r in ("us-east-1", "eu-west-1")]
     assert [t.region for t in call_targets(call, planned, "aws")] == ["eu-west-1"]
     assert call.regions == ("eu-west-1",)
+
+
+def test_two_tables_that_differ_only_in_case_are_refused() -> None:
+    """DuckDB takes "Groups" and "groups" for one table: the second call's rows would
+    replace the first's, pair by pair."""
+    with pytest.raises(SweepSpecError) as raised:
+        SweepSpec.from_toml(
+            "[targets]\n"
+            + GOOD_CALL
+            + 'table = "Groups"\n'
+            + '[[calls]]\nservice = "sqs"\noperation = "ListQueues"\n'
+            + 'table = "groups"\n'
+        )
+    assert raised.value.problems == [
+        "call 2 (sqs ListQueues): table 'groups' is also call 1's (case aside): "
+        'give one of them another table = "..."'
+    ]

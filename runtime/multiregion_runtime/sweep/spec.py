@@ -168,12 +168,14 @@ class SweepSpec:
             problems += [f"{where}: {p}" for p in _call_problems(call, session)]
             if isinstance(call.service, str) and isinstance(call.operation, str):
                 table = _table_of(call)
-                if table in tables:
+                # DuckDB matches names without case, even quoted: "Groups" is groups.
+                same = str(table).lower()
+                if same in tables:
                     problems.append(
-                        f"{where}: table {table!r} is also call {tables[table]}'s: "
-                        'give one of them another table = "..."'
+                        f"{where}: table {table!r} is also call {tables[same]}'s "
+                        '(case aside): give one of them another table = "..."'
                     )
-                tables.setdefault(table, number)
+                tables.setdefault(same, number)
         return problems
 
 
