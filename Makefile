@@ -32,13 +32,19 @@ TEST_PY310 := $(if $(filter constraints-dev.txt,$(CONSTRAINTS)),$(PY310))
 DOCS := $(if $(filter constraints-dev.txt,$(CONSTRAINTS)),docs)
 
 # Everything on this interpreter, and the runtime, CLI and example tests on Python 3.10
-# too when this machine has one (and PYTHON is not 3.10 already). Two steps at a time
-# (-j2: CI has 2 cores, and the tests spend much of their time waiting on servers and
-# subprocesses), the longest first; --output-sync keeps each step's output together.
-TEST_STEPS := pytest $(if $(TEST_PY310),test-py310) check-generated typecheck $(DOCS) \
-	lint fmt-check
+# too when this machine has one (and PYTHON is not 3.10 already). Two chains of steps
+# side by side (-j2: CI has 2 cores, and the tests spend much of their time waiting on
+# servers and subprocesses), each step's output kept together (--output-sync). Chains,
+# not a list of goals: make would start test-py310 last, whatever the order.
+TEST_CHAIN_A = pytest typecheck
+TEST_CHAIN_B = lint fmt-check $(if $(TEST_PY310),test-py310) check-generated $(DOCS)
 test: setup
-	$(MAKE) --no-print-directory -j2 --output-sync=target $(TEST_STEPS)
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-chain-a test-chain-b
+
+.PHONY: test-chain-a test-chain-b
+test-chain-a test-chain-b:
+	@set -e; for step in $(if $(filter %-a,$@),$(TEST_CHAIN_A),$(TEST_CHAIN_B)); do \
+		$(MAKE) --no-print-directory $$step; done
 
 # pytest-xdist: a worker per CPU ("logical": "auto" counts physical cores, 1 on some
 # 2-vCPU runners); each test file stays on one worker (loadfile), so a module's moto
