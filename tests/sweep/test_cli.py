@@ -1,11 +1,13 @@
 """``multiregion sweep`` from the command line: exit 1 when pairs failed (their
-errors kept), then ``--retry-failed`` runs only those, and exits 0."""
+errors kept), then ``--retry-failed`` runs only those, and exits 0; an output it
+cannot write is exit 2 with a message, nothing sent."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from tests.faultserver import Fault, FaultServer
 from tests.helpers import FAKE_SECRET, run_cli
@@ -38,3 +40,34 @@ def test_failed_pairs_exit_1_and_retry_failed_runs_only_them(tmp_path: Path) -> 
         ).fetchall()
     assert len(errors) == 1 and "AccessDeniedException" in errors[0][0]
     assert FAKE_SECRET not in errors[0][0]
+
+
+@pytest.mark.parametrize("out", ["a file", "not duckdb.duckdb", "locked"])
+def test_an_output_it_cannot_write_exits_2_with_a_message_not_a_traceback(
+    tmp_path: Path, out: str
+) -> None:
+    from multiregion_runtime.sweep.parquet_store import ParquetStore
+
+    path = tmp_path / out
+    expected = {
+        "a file": "is a file; a Parquet dataset is a folder",
+        "not duckdb.duckdb": "not a valid DuckDB database file",
+        "locked": "another sweep is writing",
+    }[out]
+    if out == "locked":
+        held = ParquetStore(path)  # a sweep writing it in this process
+    else:
+        path.write_text("not a database")
+    with FaultServer() as server:
+        spec = tmp_path / "spec.toml"
+        spec.write_text(
+            f'[targets]\nregions = ["us-east-1"]\nendpoint_url = "{server.url}"\n'
+            '[[calls]]\nservice = "logs"\noperation = "DescribeLogGroups"\n'
+        )
+        done = run_cli("sweep", str(spec), "--out", str(path))
+        assert sum(server.requests.values()) == 0
+    if out == "locked":
+        held.close()
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert expected in done.stderr and "nothing was sent" in done.stderr

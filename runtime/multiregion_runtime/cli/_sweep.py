@@ -1,8 +1,8 @@
 """``multiregion sweep SPEC --out inventory.duckdb``: an inventory sweep (``sweep/``).
 
 Exit codes: 0 every pair ok (or skipped), 1 some pairs failed or never started (their
-rows and errors are in the output), 2 a bad spec or option (every problem at once,
-nothing sent), 130 interrupted (``--resume`` continues).
+rows and errors are in the output), 2 a bad spec or option, or an output it cannot
+write (every problem at once, nothing sent), 130 interrupted (``--resume`` continues).
 """
 
 from __future__ import annotations

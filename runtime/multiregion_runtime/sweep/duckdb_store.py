@@ -40,7 +40,10 @@ class DuckDBStore:
             raise ImportError(
                 "a sweep into DuckDB needs duckdb: pip install 'multiregion[data]'"
             ) from None
-        self.con = duckdb.connect(os.fspath(path))
+        try:
+            self.con = duckdb.connect(os.fspath(path))
+        except duckdb.Error as error:  # not a DuckDB file, or another writer's lock
+            raise ValueError(f"cannot write {os.fspath(path)!r}: {error}") from None
         # DuckDB's buffer cache may grow to 80% of RAM by default; a sweep's inserts
         # and deletes need little of it (they spill to disk past the limit).
         self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")

@@ -80,7 +80,10 @@ def run_sweep(
     spec, calls, age = _checked(
         spec, resume, retry_failed, max_age, progress_interval, executor, options
     )
-    store = open_store(out)
+    try:
+        store = open_store(out)
+    except (ValueError, RuntimeError, OSError, ImportError) as error:
+        raise SweepSpecError([f"out: {error}"]) from None  # still nothing sent
     try:
         chosen = _choose_run(store, spec, resume, retry_failed, age, executor)
         report = SweepReport(chosen.run.run_id, str(out), chosen.resumed, chosen.note)
