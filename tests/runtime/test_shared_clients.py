@@ -19,7 +19,9 @@ from botocore.exceptions import NoCredentialsError
 from benchmarks.endpoint.server import account_for
 from multiregion import DynamicService, SharedClients, Target
 from multiregion_runtime.clients import cache as _client_cache
+from multiregion_runtime.clients import hooks as _hooks
 from multiregion_runtime.clients.cache import ClientCache
+from multiregion_runtime.clients.hooks import _RetriesPerIdentity
 from multiregion_runtime.clients.signing import (
     Identity,
     MissingIdentityError,
@@ -346,3 +348,27 @@ def test_no_credentials_fail_as_botocore_would_unless_requests_are_unsigned() ->
             else:
                 view.shared.list_queues()
                 assert [key for _url, key in sent] == [""]  # no Authorization
+
+
+def test_retry_quotas_of_a_shared_client_stay_bounded_however_many_accounts(
+    fresh_cache: SharedClients, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[_RetriesPerIdentity] = []
+
+    class Recorded(_RetriesPerIdentity):
+        MAX_QUOTAS = 8
+
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            made.append(self)
+
+    monkeypatch.setattr(_hooks, "_RetriesPerIdentity", Recorded)
+    with FaultServer() as server:
+        targets = [account_target(n, "eu-west-1", server.url) for n in range(30)]
+        sqs = DynamicService("sqs", targets=targets, max_workers=4, rate_limits=False)
+        sqs.list_queues().raise_for_errors()
+        assert server.access_keys == {key_id(n): 1 for n in range(30)}
+    (per_identity,) = made  # the shared client's
+    # every account got a quota while it called, but the client keeps the most
+    # recent few (2.4 KB each), not one for every account it ever served
+    assert 0 < len(per_identity._handlers) <= 8

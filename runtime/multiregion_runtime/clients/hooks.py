@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
@@ -78,12 +79,18 @@ class _RetriesPerIdentity:
     retries. Each identity (``signing.current_identity``; None on a client of its
     own) gets a handler built by botocore's ``register_retry_handler``, onto an
     emitter that only collects what it registers.
+
+    Only the ``MAX_QUOTAS`` identities that called last are kept: a handler is
+    ~2.4 KB, and a region's client may serve every account of an organization. A
+    forgotten identity starts again with a full quota, as a new client's does.
     """
+
+    MAX_QUOTAS = 256
 
     def __init__(self, client: BaseClient, max_attempts: int | None) -> None:
         self._service_model = client.meta.service_model
         self._max_attempts = max_attempts
-        self._handlers: dict[object, _Collected] = {}
+        self._handlers: OrderedDict[object, _Collected] = OrderedDict()
         self._lock = threading.Lock()
 
     def needs_retry(self, **kwargs: Any) -> Any:
@@ -95,13 +102,16 @@ class _RetriesPerIdentity:
     def _for_current(self) -> _Collected:
         identity = current_identity()
         key = identity.key if identity is not None else None
-        handler = self._handlers.get(key)
-        if handler is None:
-            with self._lock:
-                handler = self._handlers.get(key)
-                if handler is None:
-                    handler = self._handlers[key] = _Collected(self._service_model)
-                    handler.build(self._max_attempts)
+        with self._lock:
+            handler = self._handlers.get(key)
+            if handler is not None:
+                self._handlers.move_to_end(key)
+                return handler
+            handler = _Collected(self._service_model)
+            handler.build(self._max_attempts)  # before another thread can see it
+            self._handlers[key] = handler
+            if len(self._handlers) > self.MAX_QUOTAS:
+                self._handlers.popitem(last=False)
         return handler
 
 
