@@ -409,3 +409,35 @@ def test_a_resumed_run_reports_the_pairs_that_failed_before_it_stopped(
         "rows": 6,  # the rows this invocation wrote
     }
     assert not resumed.ok and resumed.failed == 1
+
+
+def test_no_key_token_or_endpoint_password_in_any_table_or_line(
+    tmp_path: Path,
+) -> None:
+    """The endpoint's password is in botocore's connection error (the fault server
+    never sees the environment's secret, so the older checks could not fail)."""
+    from multiregion_runtime import StaticCredentials
+
+    keys = StaticCredentials(
+        "AKIASWEEPKEY00000001", "SweepSecretDoNotShow0123456789", "SweepTokenDoNotShow"
+    )
+    secrets = ("Pw0rdXyz", *vars(keys).values())
+    out, stream = tmp_path / "inventory.duckdb", io.StringIO()
+    with FaultServer({"eu-west-1": Fault("reset")}) as server:
+        url = server.url.replace("http://", "http://sweeper:Pw0rdXyz@")
+        targets = [
+            Target(region=r, endpoint_url=url, credentials=keys)
+            for r in ("us-east-1", "eu-west-1")
+        ]
+        report = sweep(
+            groups_spec(), out, targets=targets, progress=True, progress_stream=stream
+        )
+    errors = rows(out, "SELECT error FROM _sweep_targets WHERE status = 'failed'")
+    assert "sweeper:****@127.0.0.1" in errors[0][0]  # botocore named the endpoint
+    written = [
+        rows(out, f"SELECT * FROM {table}")
+        for table in ("_sweep_targets", "_sweep_runs", "logs_describe_log_groups")
+    ]
+    shown = f"{written} {report.summary()} {stream.getvalue()}"
+    assert len(written[2]) == 6  # us-east-1's rows, with their target columns
+    assert not [s for s in secrets if s in shown]
