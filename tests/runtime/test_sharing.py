@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
+import time
 import weakref
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
@@ -218,3 +221,50 @@ def test_results_do_not_keep_evicted_clients_alive(
     follow_up: Any = first[0].client  # the same again, for follow-up calls
     assert follow_up is not None and follow_up.meta.region_name == a.region
     assert follow_up.list_queues()["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+def test_threads_asking_for_one_key_at_once_make_one_client(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A new client is in the cache before another thread may create one: none is
+    made twice (the loser's client used once, then left unclosed)."""
+    made: list[object] = []
+    just_made = threading.local()
+
+    class Client:
+        def close(self) -> None: ...
+
+    def create(*_: Any) -> Client:
+        client = Client()
+        made.append(client)
+        just_made.value = True
+        return client
+
+    class SlowAfterCreating:
+        """The cache's lock, taken late by a thread that has just made a client."""
+
+        def __init__(self) -> None:
+            self._lock = threading.Lock()
+
+        def __enter__(self) -> None:
+            if getattr(just_made, "value", False):
+                just_made.value = False
+                time.sleep(0.05)  # whatever else the thread does there
+            self._lock.acquire()
+
+        def __exit__(self, *_: object) -> None:
+            self._lock.release()
+
+    monkeypatch.setattr(_client_cache, "_create_client", create)
+    cache = SharedClients()
+    cache._lock = SlowAfterCreating()  # type: ignore[assignment]
+    base: Any = object()
+    key: Any = (("environment", "x"), ("shared", None), "sqs", "r", None, ((), None))
+
+    def take(_: int) -> object:
+        return cache.client(key, base, Target("eu-west-1"), Config())[0]
+
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(take, range(4)))
+    assert len(made) == cache.created == 1
+    assert all(client is made[0] for client in got)

@@ -302,9 +302,10 @@ class SharedClients:
                 session = self._session_for(scope, base, target, verify)
             client = _create_client(session, service, target, config, verify, shared)
             self.created += 1
-        with self._lock:
-            self._clients[key] = client
-            evicted = self._evict_over_limit()
+            # in the cache before the next creator looks, else it makes one too
+            with self._lock:
+                self._clients[key] = client
+                evicted = self._evict_over_limit()
         _close_all(evicted)
         return client, True
 
