@@ -4,6 +4,7 @@ keys, the fallbacks to a client of its own, and a retry quota per account."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -202,6 +203,43 @@ def test_roles_share_one_client_per_region_and_are_refreshed_mid_run(
     assert len(set(keys) - first_keys) >= 2
     # and no request was signed with the session's own keys
     assert session.get_credentials().access_key not in keys  # type: ignore[union-attr]
+
+
+def test_a_target_out_of_time_while_assuming_a_role_leaves_the_role_usable(
+    aws: None, session: boto3.Session, fresh_cache: SharedClients
+) -> None:
+    """Its deadline is that target's, not the account's: the next call assumes the
+    role again. (An answer from STS, such as AccessDenied, is kept for the account.)"""
+    slow = [True]
+
+    def assume_role_late(**_: Any) -> None:
+        if slow[0]:
+            time.sleep(0.3)  # past the target's deadline before AssumeRole is sent
+
+    session.events.register("before-parameter-build.sts.AssumeRole", assume_role_late)
+    target = Target("eu-west-1", role_arn="arn:aws:iam::111111111111:role/Reader")
+    sqs = DynamicService("sqs", targets=[target], session=session, rate_limits=False)
+    (late,) = sqs.with_options(timeout=0.1).list_queues()
+    assert late.error_code == "DeadlineExceeded"
+    slow[0] = False
+    (again,) = sqs.list_queues()
+    assert again.ok, again.error
+    # an answer from STS is the account's: kept, not asked again for each target
+    denied = Target("eu-west-1", role_arn="arn:aws:iam::222222222222:role/Denied")
+    asked: list[str] = []
+
+    def deny(params: dict[str, Any], **_: Any) -> Any:
+        if "Denied" not in str(params.get("body")):
+            return None
+        asked.append("AssumeRole")
+        error = {"Error": {"Code": "AccessDenied", "Message": "not allowed"}}
+        return AWSResponse("", 403, HTTPHeaders(), _Raw(b"")), error
+
+    session.events.register("before-call.sts.AssumeRole", deny)
+    for _ in range(2):
+        (result,) = sqs.with_targets([denied]).list_queues()
+        assert result.error_code == "AccessDenied"
+    assert asked == ["AssumeRole"]
 
 
 # --- where a client of its own is needed -------------------------------------------

@@ -154,7 +154,12 @@ def _assumed_role_credentials(
 
 
 class _FailOnce:
-    """Calls ``fetch`` within the process-wide AssumeRole bound; remembers a failure."""
+    """Calls ``fetch`` within the process-wide AssumeRole bound; remembers STS's refusal.
+
+    Only an answer from STS (AccessDenied...) is the account's. A deadline, a
+    cancelled call or a lost connection belongs to the target that was fetching:
+    remembered, it would fail the account's every later target, in every call.
+    """
 
     def __init__(self, fetch: Callable[[], dict[str, Any]]) -> None:
         self._fetch = fetch
@@ -167,5 +172,6 @@ class _FailOnce:
             try:
                 return self._fetch()
             except Exception as error:
-                self._error = error
+                if getattr(error, "response", None) is not None:  # a ClientError
+                    self._error = error
                 raise
