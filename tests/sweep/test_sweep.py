@@ -441,3 +441,25 @@ def test_no_key_token_or_endpoint_password_in_any_table_or_line(
     shown = f"{written} {report.summary()} {stream.getvalue()}"
     assert len(written[2]) == 6  # us-east-1's rows, with their target columns
     assert not [s for s in secrets if s in shown]
+
+
+def test_targets_a_later_call_cannot_tell_apart_are_refused_before_any_request(
+    tmp_path: Path,
+) -> None:
+    """Two key pairs in one region, no account id: the first call (eu-west-1 only)
+    could run, the second could not write rows a column tells apart."""
+    from multiregion_runtime import StaticCredentials
+
+    spec = groups_spec('regions = ["eu-west-1"]', 'table = "all_groups"')
+    with FaultServer() as server:
+        targets = [
+            Target(region=r, endpoint_url=server.url, credentials=keys)
+            for r, keys in [
+                ("eu-west-1", StaticCredentials("AKIAONE0000000000001", "one")),
+                ("us-east-1", StaticCredentials("AKIAONE0000000000001", "one")),
+                ("us-east-1", StaticCredentials("AKIATWO0000000000002", "two")),
+            ]
+        ]
+        with pytest.raises(SweepSpecError, match="give them labels"):
+            sweep(spec, tmp_path / "inventory.duckdb", targets=targets)
+        assert sum(server.requests.values()) == 0

@@ -90,9 +90,10 @@ def run_sweep(
         if chosen.nothing_to_do:
             report.run_id = None
             return report
-        try:
+        try:  # planning, and each call's targets, checked before any request
             planned = _plan(spec, targets, session)
-        except ValueError as error:  # planning checks all before any request
+            per_call = _targets_of(calls, planned, session)
+        except ValueError as error:
             raise SweepSpecError([f"targets: {error}"]) from None
         stream = progress_stream or sys.stderr
         shown = progress if progress is not None else stream.isatty()
@@ -104,9 +105,9 @@ def run_sweep(
         if not chosen.resumed:
             store.start_run(chosen.run)
         try:
-            for call in calls:
+            for call, targets_of_call in zip(calls, per_call, strict=True):
                 report.counts[call.table] = _run_call(
-                    store, call, chosen, planned, caller, meter
+                    store, call, targets_of_call, chosen, caller, meter
                 )
         finally:
             meter.close()
@@ -288,6 +289,18 @@ def _plan(
     return plan.targets
 
 
+def _targets_of(
+    calls: Sequence[CheckedCall],
+    planned: Sequence[Target],
+    session: boto3.Session | None,
+) -> list[list[Target]]:
+    """Each call's targets, before any call is made: two targets no column tells
+    apart are refused now, not when their call comes after hours of others."""
+    region = (session or boto3.Session()).region_name
+    partition = partition_of_region(region or "") or "aws"
+    return [call_targets(call, planned, partition) for call in calls]
+
+
 # -- one call -------------------------------------------------------------------------
 
 
@@ -320,14 +333,12 @@ class _Caller:
 def _run_call(
     store: Store,
     call: CheckedCall,
+    targets_of_call: Sequence[Target],
     chosen: _Chosen,
-    planned: Sequence[Target],
     caller: _Caller,
     meter: SweepProgress,
 ) -> Counter[str]:
-    session = caller.session or boto3.Session()
-    partition = partition_of_region(session.region_name or "") or "aws"
-    targets = {pair_key(t): t for t in call_targets(call, planned, partition)}
+    targets = {pair_key(t): t for t in targets_of_call}
     run = chosen.run
     history = store.history(call.table, run.run_id, chosen.retried)
     # A resumed run's pairs recorded before it stopped: not run again, but counted,
