@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from multiregion_runtime.core.deadline import current_deadline
 from multiregion_runtime.core.errors import DeadlineExceededError, NotStartedError
-from multiregion_runtime.engines.threads import run_all
+from multiregion_runtime.engines.threads import SLOW_AFTER, run_all
 from multiregion_runtime.results.results import error_code_of
 
 
@@ -122,6 +122,31 @@ def test_hung_tasks_do_not_keep_healthy_ones_from_starting() -> None:
     assert [o.value for o in outcomes] == ["released"] * 4 + ["ok"] * 40
 
 
+def test_a_task_that_keeps_paging_is_not_replaced() -> None:
+    # Each task takes 4 x SLOW_AFTER but reports a page every tenth of it: it is
+    # busy, not stuck, so no runner is added and at most 2 run at once.
+    lock = threading.Lock()
+    running = peak = 0
+
+    def paging() -> int:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        deadline = current_deadline()
+        assert deadline is not None
+        for _ in range(40):
+            time.sleep(SLOW_AFTER / 10)
+            deadline.progressed()
+        with lock:
+            running -= 1
+        return 0
+
+    outcomes = run_all([paging] * 4, max_workers=2, timeout=30)
+    assert [o.value for o in outcomes] == [0] * 4
+    assert peak == 2
+
+
 def test_a_task_ignoring_its_deadline_is_labelled_and_not_waited_for() -> None:
     gate = threading.Event()
     outcomes = run_all([lambda: gate.wait(30), lambda: 1], max_workers=1, timeout=0.3)
@@ -137,7 +162,7 @@ def test_ctrl_c_returns_promptly_and_leaves_no_thread_blocking_exit() -> None:
     # interpreter alive, and no queued task may start after the interrupt.
     script = textwrap.dedent("""
         import sys, threading, time
-        from multiregion_runtime.engines.threads import run_all
+        from multiregion_runtime.engines.threads import SLOW_AFTER, run_all
         started = []
         def task():
             started.append(1)

@@ -63,6 +63,9 @@ class Deadline:
             # The call's deadline comes first: it is the one this work misses.
             self.seconds, self.at = within.seconds, within.at
         self._within = within
+        #: When the work last moved on (started, or a page arrived): how long it
+        #: has been stuck, for an executor that replaces stuck workers.
+        self.progressed_at = time.monotonic()
         self._cancelled = False
         self._on_cancel: list[Callable[[], None]] = []
         self._lock = threading.Lock()
@@ -71,6 +74,10 @@ class Deadline:
         """The deadline of a target starting now: ``timeout`` seconds (None: none of
         its own), never past this one, and stopped when this one is."""
         return Deadline(math.inf if timeout is None else timeout, within=self)
+
+    def progressed(self) -> None:
+        """The work under this deadline moved on (a page arrived)."""
+        self.progressed_at = time.monotonic()
 
     @property
     def bounded(self) -> bool:

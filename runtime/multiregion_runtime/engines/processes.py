@@ -51,7 +51,7 @@ _LOST = object()  # a worker's reader puts (_LOST, slot) in each run's queue
 #: other runs until its reader drains it.
 QUEUED_MESSAGES = 16
 #: How often a worker process looks for slow targets (see ``_WorkerRuns._watch``).
-_WATCH_TICK = 0.25
+_WATCH_TICK = 0.1
 
 
 class _Worker:
@@ -297,9 +297,9 @@ class _WorkerRun:
     indexes: dict[Target, int]  # a stream's page says which target it is of
     threads: int = 0
     max_workers: int = DEFAULT_MAX_WORKERS
-    #: target index -> when it started, while in flight; those in flight longer
-    #: than SLOW_AFTER, whose threads no longer count against max_workers
-    in_flight: dict[int, float] = field(default_factory=dict)
+    #: target index -> its own deadline, while in flight; those stuck longer than
+    #: SLOW_AFTER, whose threads no longer count against max_workers
+    in_flight: dict[int, Deadline] = field(default_factory=dict)
     slow: set[int] = field(default_factory=set)
 
     def healthy_threads(self) -> int:
@@ -351,11 +351,11 @@ class _WorkerRuns:
             now, spawn = time.monotonic(), []
             with self._lock:
                 for run_id, run in self._runs.items():
-                    run.slow.update(
+                    run.slow = {
                         index
-                        for index, started in run.in_flight.items()
-                        if now - started >= SLOW_AFTER
-                    )
+                        for index, own in run.in_flight.items()
+                        if now - own.progressed_at >= SLOW_AFTER
+                    }
                     cap = run.max_workers + max(run.max_workers, SLOW_RUNNERS)
                     wanted = min(cap, run.max_workers + len(run.slow))
                     more = max(0, wanted - run.threads) if not run.todo.empty() else 0
@@ -383,21 +383,25 @@ class _WorkerRuns:
                         del self._runs[run_id]
                     return
                 index, target = run.todo.get()
-                run.in_flight[index] = time.monotonic()
-            outcome = self._outcome_of(run, target, clients)
+                # the caller's timeout from now, within the call's deadline
+                own = run.deadline.for_target(run.work.target_timeout)
+                run.in_flight[index] = own
+            outcome = self._outcome_of(run, target, clients, own)
             with self._lock:
                 del run.in_flight[index]
                 run.slow.discard(index)
             self._done.put((run_id, Sent(index, pack(outcome))))
 
     @staticmethod
-    def _outcome_of(run: _WorkerRun, target: Target, clients: Any) -> TargetOutcome:
-        """The target's outcome, run inside its own deadline (the caller's timeout
-        from now, within the call's): labelled here, where it ran, so a hung target
-        frees this thread at its deadline even if the caller waits for no deadline."""
+    def _outcome_of(
+        run: _WorkerRun, target: Target, clients: Any, own: Deadline
+    ) -> TargetOutcome:
+        """The target's outcome, run inside its own deadline: labelled here, where
+        it ran, so a hung target frees this thread at its deadline even if the
+        caller waits for no deadline."""
         if run.deadline.expired:
             return TargetOutcome(None, not_started(run.deadline), 0.0)
-        with deadline_scope(run.deadline.for_target(run.work.target_timeout)):
+        with deadline_scope(own):
             return run_target(run.work, target, clients)
 
     def _send(self) -> None:

@@ -22,16 +22,18 @@ POOL_SIZE = int(os.environ.get("MULTIREGION_POOL_SIZE", "256"))
 #: Default per-call concurrency: at ~1.5 ms of CPU per botocore call, 64 threads keep
 #: one core busy at 100 ms of latency; more mostly adds GIL contention.
 DEFAULT_MAX_WORKERS = 64
-#: A target in flight this long (seconds) is taken for hung, or waiting (a rate-limit
-#: token, a long listing): its runner stops counting against ``max_workers`` and
-#: another starts in its stead. AWS answers a list or describe call in well under a
-#: second; a thread blocked on a socket costs little (its stack, no CPU).
-SLOW_AFTER = 1.0
+#: A target in flight this long (seconds) since it started or its last page is taken
+#: for hung, or waiting (a rate-limit token, a waiter's delay): its runner stops
+#: counting against ``max_workers`` and another starts in its stead. AWS answers a
+#: list or describe request in well under that; a thread blocked on a socket costs
+#: little (its stack, no CPU). Each hung target costs a runner about this long
+#: (plus a tick), so lower is better for the healthy ones behind it.
+SLOW_AFTER = 0.5
 #: Runners a call may add for slow targets: as many as its ``max_workers``, and at
 #: least this many, never past POOL_SIZE (the process-wide hard cap).
 SLOW_RUNNERS = 64
 #: How often the calling thread looks for slow targets while it waits.
-_TICK = 0.25
+_TICK = 0.1
 
 
 class _Pool:
@@ -99,8 +101,8 @@ class _Run(Generic[T]):
     """One fan-out: runners take tasks in order until none are left.
 
     ``workers`` runners stand for healthy targets. A task in flight longer than
-    ``SLOW_AFTER`` (a hung socket, a long rate-limit wait, a long listing) no longer
-    counts as one of them: the supervising thread starts another runner in its stead,
+    ``SLOW_AFTER`` since it started or its last page (a hung socket, a rate-limit
+    wait) no longer counts as one of them: the supervising thread starts another runner in its stead,
     up to ``cap``, so a hung target never keeps a healthy one from starting. A runner
     beyond ``workers`` healthy ones ends once its task does.
 
@@ -197,11 +199,11 @@ class _Run(Generic[T]):
             if now >= self.deadline.at + GRACE:
                 return
             with self._lock:
-                self.slow.update(
+                self.slow = {
                     index
-                    for index, (started, _) in self.in_flight.items()
-                    if now - started >= SLOW_AFTER
-                )
+                    for index, (_, own) in self.in_flight.items()
+                    if now - own.progressed_at >= SLOW_AFTER
+                }
                 pending = self._next < len(self.tasks)
                 wanted = min(self.cap, self.workers + len(self.slow)) if pending else 0
                 more = max(0, wanted - self.runners)

@@ -95,13 +95,14 @@ class Work:
         start = (self.starting_tokens or {}).get(target)
         if start is not None:
             config["StartingToken"] = start
-        on_page = self.on_page and functools.partial(self.on_page, target, client)
+        on_page = _progressing(
+            self.on_page and functools.partial(self.on_page, target, client)
+        )
         tokens = list(self.token_paths)
         if self.kind == "stream":
             assert self.result_key is not None  # set for every stream
-            send = on_page or (lambda page: None)
             return stream_items(
-                client, method, params, config, self.result_key, tokens, send
+                client, method, params, config, self.result_key, tokens, on_page
             )
         return paginate_full(client, method, params, config, on_page, tokens or None)
 
@@ -114,6 +115,21 @@ class Work:
         own); each target's is ``deadline().for_target(target_timeout)``."""
         left = self.deadline_left
         return Deadline(left if left is not None else math.inf)
+
+
+def _progressing(on_page: Callable[[Any], None] | None) -> Callable[[Any], None]:
+    """``on_page``, after telling the target's deadline that a page arrived: a
+    target paging on is not stuck, and its worker is not replaced (see
+    ``threads.SLOW_AFTER``)."""
+    deadline = current_deadline()
+
+    def arrived(page: Any) -> None:
+        if deadline is not None:
+            deadline.progressed()
+        if on_page is not None:
+            on_page(page)
+
+    return arrived
 
 
 def config_options(config: Config) -> dict[str, Any]:
