@@ -32,6 +32,7 @@ from multiregion_runtime.clients.signing import (
 from multiregion_runtime.core.shared import PerProcess
 from multiregion_runtime.targets.target import StaticCredentials
 from tests.faultserver import Fault, FaultServer
+from tests.helpers import moto_in_process
 
 
 @pytest.fixture
@@ -240,6 +241,29 @@ def test_a_target_out_of_time_while_assuming_a_role_leaves_the_role_usable(
         (result,) = sqs.with_targets([denied]).list_queues()
         assert result.error_code == "AccessDenied"
     assert asked == ["AssumeRole"]
+
+
+def test_a_role_at_two_endpoints_is_assumed_at_each(fresh_cache: SharedClients) -> None:
+    """A target's STS is its endpoint's (moto, LocalStack): keys one endpoint issued
+    do not sign requests to another."""
+    session = boto3.Session(
+        aws_access_key_id="AKIASOURCEKEY0000001",
+        aws_secret_access_key="source-secret",
+        region_name="eu-west-1",
+    )
+    assumed_at: list[str] = []
+    session.events.register(
+        "before-send.sts.AssumeRole",
+        lambda request, **_: assumed_at.append(request.url.split("/")[2]),
+    )
+    role = "arn:aws:iam::111111111111:role/Reader"
+    with moto_in_process() as first, moto_in_process() as second:
+        targets = [
+            Target("eu-west-1", endpoint_url=u, role_arn=role) for u in (first, second)
+        ]
+        sqs = DynamicService("sqs", targets=targets, session=session, rate_limits=False)
+        sqs.list_queues().raise_for_errors()
+        assert sorted(assumed_at) == sorted(u.split("/")[2] for u in (first, second))
 
 
 # --- where a client of its own is needed -------------------------------------------

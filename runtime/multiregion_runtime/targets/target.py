@@ -85,7 +85,11 @@ class Target:
 
     @property
     def credential_source(self) -> tuple[object, ...]:
-        """What identifies this target's credentials: targets sharing it share a session."""
+        """What identifies this target's credentials: targets sharing it share a session.
+
+        A role's include its endpoint: a custom one (moto, LocalStack) answers STS
+        too, and its keys are no good at another.
+        """
         return (
             self.profile,
             self.role_arn,
@@ -93,6 +97,7 @@ class Target:
             self.role_session_name,
             self.duration_seconds,
             self.credentials,
+            self.endpoint_url if self.role_arn is not None else None,
         )
 
     def __str__(self) -> str:
