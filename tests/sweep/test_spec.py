@@ -46,6 +46,10 @@ BAD_SPECS = {
             "table 'logs_describe_log_groups' is also call 2's",
         ],
     ),
+    "wrong types": (
+        'accounts = ["123456789012"]\nrole_name = 5\nexternal_id = 7\n' + GOOD_CALL,
+        ["targets.role_name must be a string", "targets.external_id must be a string"],
+    ),
     "no calls": ('regions = ["us-east-1"]\n', ["name at least one call"]),
     "not TOML": ('regions = ["us-east-1"\n', ["not valid TOML"]),
 }

@@ -258,6 +258,11 @@ def _target_problems(targets: SweepTargets) -> list[str]:
     for name in ("organization", "enabled_regions_only"):
         if not isinstance(getattr(targets, name), bool):
             problems.append(f"targets.{name} must be true or false")
+    for name in ("role_name", "external_id"):  # the value may be secret: not shown
+        if getattr(targets, name) is not None and not isinstance(
+            getattr(targets, name), str
+        ):
+            problems.append(f"targets.{name} must be a string")
     if targets.organization and targets.accounts is not None:
         problems.append("targets: name accounts or organization = true, not both")
     uses_accounts = targets.organization or targets.accounts is not None
