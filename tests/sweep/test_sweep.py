@@ -463,3 +463,17 @@ def test_targets_a_later_call_cannot_tell_apart_are_refused_before_any_request(
         with pytest.raises(SweepSpecError, match="give them labels"):
             sweep(spec, tmp_path / "inventory.duckdb", targets=targets)
         assert sum(server.requests.values()) == 0
+
+
+def test_a_parquet_dataset_in_a_folder_whose_name_holds_a_quote(
+    tmp_path: Path,
+) -> None:
+    """The bookkeeping is read with SQL over the folder: its path is a parameter,
+    not text in the query."""
+    out = tmp_path / "bob's inventory"
+    with FaultServer() as server:
+        targets = at(server, REGIONS[:2])
+        sweep(groups_spec(), out, targets=targets)
+        again = sweep(groups_spec(), out, targets=targets, max_age="1h")
+        assert sum(server.requests.values()) == 2 * 3  # the first run's pages only
+    assert again.counts["logs_describe_log_groups"] == {"skipped": 2}

@@ -123,9 +123,10 @@ class ParquetStore:
         if not any((self.root / TARGETS).glob("*/*.parquet")):
             return []
         con = duckdb.connect()
-        try:
-            view = f"read_parquet('{files}', hive_partitioning = false)"
-            return con.execute(sql.replace("BOOKS", view), params).fetchall()
+        try:  # the path as a parameter: a folder's name may hold a quote
+            view = "read_parquet(?, hive_partitioning = false)"
+            query = sql.replace("BOOKS", view)
+            return con.execute(query, [str(files), *params]).fetchall()
         finally:
             con.close()
 
