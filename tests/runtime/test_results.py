@@ -11,8 +11,15 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from multiregion import DynamicService, Target, TargetError, TargetResults
-from tests.helpers import THREE
+from multiregion import (
+    DynamicService,
+    Target,
+    TargetError,
+    TargetResult,
+    TargetResults,
+)
+from multiregion_runtime.targets.target import StaticCredentials
+from tests.helpers import FAKE_KEY_ID, FAKE_SECRET, THREE
 
 if sys.version_info < (3, 11):
     from exceptiongroup import ExceptionGroup
@@ -142,3 +149,27 @@ def test_on_result_reports_each_target_as_it_finishes(
     assert ("eu-west-1", True) in seen and ("us-east-1", False) in seen
     with pytest.raises(TypeError, match="on_result must be callable"):
         sqs.with_options(on_result=5)  # type: ignore[arg-type]
+
+
+def test_a_results_repr_and_errors_hide_its_targets_own_keys() -> None:
+    """As its notebook table does: the target's keys and endpoint password, even bare."""
+    password = "hunter2-url-password"
+    endpoint = f"http://admin:{password}@localhost:4566"
+    target = Target(
+        "us-east-1",
+        endpoint_url=endpoint,
+        credentials=StaticCredentials(FAKE_KEY_ID, FAKE_SECRET),
+    )
+    message = f"bare {FAKE_KEY_ID} {FAKE_SECRET} {password}"
+    error = ClientError({"Error": {"Code": "Nope", "Message": message}}, "ListQueues")
+    results: TargetResults[Any] = TargetResults([TargetResult(target, error=error)])
+    with pytest.raises(TargetError) as unwrapped:
+        results[0].unwrap()
+    with pytest.raises(ExceptionGroup) as group:
+        results.raise_for_errors()
+    (in_group,) = group.value.exceptions
+    shown = [repr(results), repr(results[0]), str(unwrapped.value), str(in_group)]
+    for text in shown:
+        assert "bare" in text and "Nope" in text
+        for secret in (FAKE_KEY_ID, FAKE_SECRET, password):
+            assert secret not in text

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..core.secrets import Redactor, without_password
-from ..targets.target import Target
+from ..core.secrets import without_password
+from ..targets.target import Target, secrets_of
 from .schema import TARGET_COLUMNS, Typed, output_type
 
 if TYPE_CHECKING:
@@ -71,18 +71,8 @@ def endpoint_of(target: Target) -> str | None:
 
 def mask_text(text: str, target: Target) -> str:
     """``text`` without the target's keys, token or endpoint password, nor any
-    credential in the places botocore's messages put them (``_secrets``)."""
-    redact = Redactor()
-    credentials = target.credentials
-    if credentials is not None:
-        redact.add(
-            credentials.access_key_id,
-            credentials.secret_access_key,
-            credentials.session_token,
-        )
-    if target.endpoint_url:
-        redact.add_endpoint(target.endpoint_url)
-    return redact(text)
+    credential in the places botocore's messages put them (``core.secrets``)."""
+    return secrets_of(target)(text)
 
 
 def _target_fields(pa: Any) -> list[Any]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
-import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import (
@@ -21,8 +19,8 @@ from botocore.client import BaseClient
 
 from ..core.display import PrettyPrinter, Row, Table, pretty
 from ..core.errors import FanOutError
-from ..core.secrets import Redactor, masked, without_passwords
-from ..targets.target import Target
+from ..core.secrets import masked
+from ..targets.target import Target, secrets_of
 
 if TYPE_CHECKING:
     import os
@@ -44,7 +42,7 @@ class TargetError(Exception):
 
     def __init__(self, target: Target, error: BaseException) -> None:
         super().__init__(
-            without_passwords(f"{target.name}: {type(error).__name__}: {error}")
+            secrets_of(target)(f"{target.name}: {type(error).__name__}: {error}")
         )
         self.target = target
         self.error = error
@@ -149,7 +147,7 @@ class TargetResult(_TargetResultFields[T]):
             if self.value is not None:
                 state += f", value={masked(self.value)!r}"
         text = f"TargetResult({self.target.name}, {state}, elapsed={self.elapsed:.3f})"
-        return without_passwords(text)
+        return secrets_of(self.target)(text)
 
 
 class DataFrames:
@@ -379,20 +377,8 @@ def _gist(r: TargetResult[Any]) -> str:
     if r.error is not None:
         # The display hides what looks like a secret; this target's own keys and
         # endpoint password are hidden even where they look like nothing.
-        return _known_secrets(r.target)(_error_message(r.error))
+        return secrets_of(r.target)(_error_message(r.error))
     return value_gist(r.value)
-
-
-def _known_secrets(target: Target) -> Redactor:
-    redact = Redactor()
-    if target.credentials is not None:
-        keys = target.credentials
-        redact.add(keys.access_key_id, keys.secret_access_key, keys.session_token)
-    if target.endpoint_url is not None:
-        redact.add_endpoint(target.endpoint_url)  # ":password@"
-        with contextlib.suppress(ValueError):  # a malformed URL: refused elsewhere
-            redact.add(urllib.parse.urlsplit(target.endpoint_url).password)
-    return redact
 
 
 def _error_message(error: BaseException) -> str:

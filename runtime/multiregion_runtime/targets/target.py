@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields
 from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
 
 from ..core.display import PrettyPrinter, Row, Table, pretty
-from ..core.secrets import without_password
+from ..core.secrets import Redactor, without_password
 
 
 @dataclass(frozen=True)
@@ -161,6 +161,23 @@ def _credentials(target: Target) -> str:
     if target.profile is not None:
         return f"profile {target.profile}"
     return "default chain"
+
+
+def secrets_of(target: Target) -> Redactor:
+    """What hides ``target``'s keys, token and endpoint password in a text, even bare
+    (where they look like nothing), besides every credential pattern ``Redactor`` knows.
+    """
+    redact = Redactor()
+    if target.credentials is not None:
+        keys = target.credentials
+        redact.add(keys.access_key_id, keys.secret_access_key, keys.session_token)
+    if target.endpoint_url is not None:
+        redact.add_endpoint(target.endpoint_url)  # ":password@", however short
+        try:
+            redact.add(urllib.parse.urlsplit(target.endpoint_url).password)
+        except ValueError:  # a malformed URL: refused by check_endpoint_url
+            pass
+    return redact
 
 
 def check_endpoint_url(url: object, name: str = "endpoint_url") -> None:
