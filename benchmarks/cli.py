@@ -30,9 +30,11 @@ from benchmarks.report.typing_cost import report as typing_report
 from benchmarks.scenarios import (
     chaos,
     data,
+    deadlines,
     executors,
     fanout,
     fleet,
+    fleet_shared,
     sweep,
     typing_cost,
 )
@@ -67,6 +69,20 @@ SCENARIOS = {
     "chaos": Scenario(
         "1,020 targets under hangs, throttling, resets and failures "
         "(make chaos; exit status 1 if a check fails)",
+        default=False,
+    ),
+    "deadlines": Scenario(
+        "1,000 targets of which 5 % hang (per-target deadline 10 s), and 700 "
+        "targets at 100 ms on one worker with default options (issue 21)",
+        default=False,
+    ),
+    "fleet-shared": Scenario(
+        "10,200 targets (300 accounts x 34 regions), each account's own keys: "
+        "one client per region shared by every account (issue 21)",
+        default=False,
+    ),
+    "fleet-102k": Scenario(
+        "the same with 102,000 targets (3,000 accounts x 34 regions; minutes)",
         default=False,
     ),
     "sweep": Scenario(
@@ -206,6 +222,22 @@ def run_chaos(results: Path) -> int:
     return 0 if chaos.passed(calls) else 1
 
 
+def run_deadlines(results: Path) -> int:
+    found = deadlines.measure()
+    text = deadlines.section(found)
+    write_section("deadlines", text, results)
+    print(text)
+    return 0 if deadlines.passed(found) else 1
+
+
+def run_fleet_shared(results: Path, accounts: int, name: str) -> int:
+    found = {**fleet_shared.measure(accounts), "scenario": name}
+    text = fleet_shared.section(found)
+    write_section(name, text, results)
+    print(text)
+    return 0
+
+
 def run_sweep(results: Path) -> int:
     text = sweep_section(sweep.measure())
     write_section("sweep", text, results)
@@ -223,6 +255,9 @@ def run_typing(results: Path, with_stubs: bool) -> int:
 NAMED: dict[str, Callable[[Path], int]] = {
     "data": run_data,
     "chaos": run_chaos,
+    "deadlines": run_deadlines,
+    "fleet-shared": lambda results: run_fleet_shared(results, 300, "fleet-shared"),
+    "fleet-102k": lambda results: run_fleet_shared(results, 3000, "fleet-102k"),
     "sweep": run_sweep,
     "typing": lambda results: run_typing(results, with_stubs=False),
     "typing-stubs": lambda results: run_typing(results, with_stubs=True),

@@ -8,7 +8,7 @@ from typing import Any
 
 def table(calls: list[dict[str, Any]]) -> str:
     head = (
-        "| call | ok | retried+ok | labelled failures | wall / deadline | "
+        "| call | ok | retried+ok | labelled failures | wall, longest target / deadline | "
         "busy workers (at return / +0.2 s) | threads alive | peak RSS | checks |"
     )
     lines = [head, "|" + "---|" * 9]
@@ -17,7 +17,7 @@ def table(calls: list[dict[str, Any]]) -> str:
         checks = "all pass" if all(c["checks"].values()) else json.dumps(c["checks"])
         lines.append(
             f"| {c['call']} | {c['ok']} | {c['retried_ok']} | {c['labelled']} ({labels}) "
-            f"| {c['wall_s']} s / {c['deadline_s']:g} s "
+            f"| {c['wall_s']} s, {c['longest_target_s']} s / {c['deadline_s']:g} s "
             f"| {c['busy_workers_at_return']} / {c['busy_workers_0.2s_later']} "
             f"(pool {c['pool_threads']}) | {c['threads_alive']} | {c['peak_rss_mb']} MB "
             f"| {checks} |"

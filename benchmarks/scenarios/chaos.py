@@ -7,7 +7,9 @@ then answer, 2 % reset the connection, 1 % fail (AccessDenied); the rest answer.
 Each call reports targets ok, retried and ok, labelled failures by code, wall time
 against the deadline, threads alive and pool workers busy after it, and peak RSS.
 It checks: nothing lost (ok + labelled = 1,020), the healthy targets' results equal
-in all three calls, wall <= deadline + 1 s, and the pool idle again after each call.
+in all three calls, every target ended within its own deadline + 1 s (the deadline
+is per target, from its start: the call's wall is when the last target started plus
+at most that), and the pool idle again after each call.
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ def one_call(service: DynamicService) -> tuple[dict[str, Any], TargetResults[Any
         "labelled": sum(labelled.values()),
         "by_label": dict(sorted(labelled.items())),
         "wall_s": round(wall, 2),
+        "longest_target_s": round(max(r.elapsed for r in results), 2),
         "deadline_s": DEADLINE,
         "busy_workers_at_return": busy_now,
         "busy_workers_0.2s_later": pool_busy(),
@@ -144,7 +147,8 @@ def run() -> list[dict[str, Any]]:
                 "healthy_identical": values == healthy[0]
                 and len(values)
                 == sum(1 for t in service.targets if t.name.startswith("ok-")),
-                "wall_within_deadline_plus_1s": figures["wall_s"] <= DEADLINE + 1,
+                "each_target_within_deadline_plus_1s": figures["longest_target_s"]
+                <= DEADLINE + 1,
                 "pool_idle_after": figures["busy_workers_0.2s_later"] == 0,
             }
         return calls

@@ -124,10 +124,12 @@ def scenario_creation(plan: Plan, env: dict[str, str]) -> list[Row]:
 
 
 @contextmanager
-def fleet_environment(env: dict[str, str]) -> Iterator[dict[str, str]]:
+def fleet_environment(
+    env: dict[str, str], accounts: int = FLEET_ACCOUNTS
+) -> Iterator[dict[str, str]]:
     """The workers' environment, with one profile per account of the fleet."""
     with tempfile.TemporaryDirectory(prefix="bench-fleet-") as folder:
-        yield {**env, **write_profiles(Path(folder), FLEET_ACCOUNTS)}
+        yield {**env, **write_profiles(Path(folder), accounts)}
 
 
 def scenario_fleet(plan: Plan, env: dict[str, str]) -> dict[str, Any]:

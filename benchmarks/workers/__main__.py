@@ -37,6 +37,13 @@ def fleet_bare(spec: dict[str, Any]) -> Any:
     return measure_fleet_bare(spec)
 
 
+def bare_premade(spec: dict[str, Any]) -> Any:
+    """Bare botocore's CPU per call with clients made beforehand."""
+    from benchmarks.workers.fleet import measure_bare_premade
+
+    return measure_bare_premade(spec)
+
+
 def throttle(spec: dict[str, Any]) -> Any:
     """Scenario 7: describe calls against AWS's token bucket."""
     from benchmarks.workers.fleet import measure_throttle
@@ -79,6 +86,7 @@ PINNED: dict[str, Measure] = {
     "fanout": fanout,
     "fleet": fleet,
     "fleet-bare": fleet_bare,
+    "bare-premade": bare_premade,
     "throttle": throttle,
     "cpu": cpu,
 }

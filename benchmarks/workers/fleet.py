@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections
 import gc
+import os
 import time
 from typing import Any
 
@@ -56,6 +57,8 @@ def measure_fleet(spec: dict[str, Any]) -> dict[str, Any]:
     gc_timer = GCTimer()
     places = places_for(spec["accounts"])
     targets = [Target(p.region, profile=p.profile) for p in places]
+    if spec.get("identity") == "keys":  # each account's own keys, no profile
+        targets = [keyed_target(p.region, p.profile) for p in places]
 
     def run() -> list[Any]:
         # a new object each run, as a scheduled job would make
@@ -78,6 +81,33 @@ def measure_fleet(spec: dict[str, Any]) -> dict[str, Any]:
         "clients_created": counter.count,
         "gc_collections": gc_timer.collections,
     }
+
+
+def keyed_target(region: str, profile: str | None) -> Any:
+    """A target with the keys ``write_profiles`` gave ``profile``'s account: accounts
+    as an organization sweep has them (a role or keys each, one base profile), so
+    one client per region serves them all."""
+    from multiregion_runtime import StaticCredentials, Target
+
+    assert profile is not None
+    number = profile.rsplit("-", 1)[1]
+    # the fake secret every profile has, which the worker's environment carries
+    keys = StaticCredentials(f"BENCHKEY{number}", os.environ["AWS_SECRET_ACCESS_KEY"])
+    return Target(region, account_id=f"{int(number):012d}", credentials=keys)
+
+
+def measure_bare_premade(spec: dict[str, Any]) -> dict[str, Any]:
+    """CPU per call of bare botocore with clients made beforehand (one per region,
+    shared by the calls, as the pool-prebuilt approach does): the per-call bound."""
+    places = places_for(spec["accounts"])
+    session = boto3.Session()
+    clients = {p.region: session.client("sqs", region_name=p.region) for p in places}
+    for client in clients.values():  # the first call of each loads what it needs
+        client.list_queues()
+    start = time.process_time()
+    ok = sum(is_ok(clients[p.region].list_queues()) for p in places)
+    cpu = time.process_time() - start
+    return {"cpu_per_call_s": cpu / len(places), "n": len(places), "ok": ok}
 
 
 def measure_fleet_bare(spec: dict[str, Any]) -> dict[str, Any]:
