@@ -341,7 +341,7 @@ def test_a_target_that_never_started_is_recorded_as_not_started(
 
 
 def test_the_sweeps_deadline_leaves_pairs_not_started_and_sends_nothing_after(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "inventory.duckdb"
     spec = SweepSpec.from_toml(
@@ -351,8 +351,10 @@ def test_the_sweeps_deadline_leaves_pairs_not_started_and_sends_nothing_after(
     )
     regions = ["sa-east-1", "ca-central-1", "eu-central-1"]
     with FaultServer({"sa-east-1": Fault("hang")}) as server:
-        # One worker, held by the hung target past the deadline (0.6 s, before the
-        # pool would start another runner beside it): the others never start.
+        # One worker, held by the hung target past the deadline (0.6 s); the pool
+        # starts another runner beside a slow target only after SLOW_AFTER, which
+        # is put past the deadline here (it was 1 s, now 0.5): the others never start.
+        monkeypatch.setattr("multiregion_runtime.engines.threads.SLOW_AFTER", 5.0)
         report = sweep(
             spec, out, targets=at(server, regions), max_workers=1, deadline=0.6
         )
