@@ -479,3 +479,28 @@ def test_a_parquet_dataset_in_a_folder_whose_name_holds_a_quote(
         again = sweep(groups_spec(), out, targets=targets, max_age="1h")
         assert sum(server.requests.values()) == 2 * 3  # the first run's pages only
     assert again.counts["logs_describe_log_groups"] == {"skipped": 2}
+
+
+def test_a_sweep_that_fails_to_start_leaves_no_heartbeat_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sweep that cannot record its run raises, and prints nothing afterwards (a
+    heartbeat thread left running would write its line forever, e.g. in a notebook)."""
+    from multiregion_runtime.sweep.duckdb_store import DuckDBStore
+
+    def full(self: DuckDBStore, run: Any) -> None:
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(DuckDBStore, "start_run", full)
+    stream = io.StringIO()
+    with FaultServer() as server, pytest.raises(OSError, match="No space"):
+        sweep(
+            groups_spec(),
+            tmp_path / "inventory.duckdb",
+            targets=at(server, REGIONS[:1]),
+            progress=True,
+            progress_stream=stream,
+            progress_interval=0.05,
+        )
+    time.sleep(0.3)  # six heartbeats' time
+    assert stream.getvalue() == ""

@@ -95,15 +95,16 @@ def run_sweep(
             per_call = _targets_of(calls, planned, session)
         except ValueError as error:
             raise SweepSpecError([f"targets: {error}"]) from None
+        if not chosen.resumed:
+            store.start_run(chosen.run)
         stream = progress_stream or sys.stderr
         shown = progress if progress is not None else stream.isatty()
+        # Its heartbeat thread starts now: nothing that can fail until it is closed.
         meter = SweepProgress(
             stream if shown else None, stream.isatty(), progress_interval, len(calls)
         )
         ends_at = None if deadline is None else time.monotonic() + deadline
         caller = _Caller(session, executor, max_workers, timeout, ends_at)
-        if not chosen.resumed:
-            store.start_run(chosen.run)
         try:
             for call, targets_of_call in zip(calls, per_call, strict=True):
                 report.counts[call.table] = _run_call(
