@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from ..data.rows import endpoint_of
+from ..targets.account_wide import one_per_account
 from ..targets.regions import global_endpoint, service_regions
 from ..targets.target import Target
 from .report import STATUSES
@@ -44,16 +45,14 @@ def _in_regions(region: str, regions: Sequence[str] | None) -> bool:
     return regions is None or any(fnmatch.fnmatch(region, r) for r in regions)
 
 
-def _once_per_account(targets: Iterable[Target], global_name: str) -> list[Target]:
-    """One target per identity and endpoint, at the partition endpoint (a custom
-    endpoint keeps the first region: it signs with it)."""
-    chosen: dict[tuple[object, ...], Target] = {}
-    for target in targets:
-        key = (target.credential_source, target.account_id, target.endpoint_url)
-        if key not in chosen:
-            at = target if target.endpoint_url else replace(target, region=global_name)
-            chosen[key] = at
-    return _distinct(chosen.values())
+def _once_per_account(targets: Sequence[Target], global_name: str) -> list[Target]:
+    """One target per identity and endpoint (``one_per_account``, as account-wide
+    operations go), at the partition endpoint (a custom endpoint keeps the first
+    region: it signs with it)."""
+    return _distinct(
+        t if t.endpoint_url else replace(t, region=global_name)
+        for t in one_per_account(targets)
+    )
 
 
 def _distinct(targets: Iterable[Target]) -> list[Target]:
