@@ -184,9 +184,8 @@ def _checked(
 class _Chosen:
     run: Run
     resumed: bool = False
-    retry_failed: bool = False
     max_age: float | None = None
-    retried: str | None = None  # the run whose failed pairs are re-run
+    retried: str | None = None  # retry_failed: the run whose failed pairs re-run
     note: str | None = None
     nothing_to_do: bool = False
 
@@ -222,7 +221,6 @@ def _choose_run(
         return _Chosen(
             last,
             resumed=True,
-            retry_failed=bool(stored.get("retry_failed")),
             max_age=stored.get("max_age"),
             retried=stored.get("retried"),
             note=f"resuming run {last.run_id}",
@@ -249,7 +247,6 @@ def _choose_run(
     }
     return _Chosen(
         _new_run(digest, options),
-        retry_failed=retry_failed,
         max_age=age,
         retried=retried,
     )
@@ -347,7 +344,7 @@ def _run_call(
     done = _recorded(store, call.table, run.run_id) if chosen.resumed else {}
     why = chosen_pairs(
         list(targets),
-        retry_failed=chosen.retry_failed,
+        retry_failed=chosen.retried is not None,
         max_age=chosen.max_age,
         started=run.started.timestamp(),
         history=history,
