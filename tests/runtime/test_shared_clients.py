@@ -16,6 +16,7 @@ from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import NoCredentialsError
+from botocore.retries import standard
 
 from benchmarks.endpoint.server import account_for
 from multiregion import DynamicService, SharedClients, Target
@@ -434,3 +435,25 @@ def test_retry_quotas_of_a_shared_client_stay_bounded_however_many_accounts(
     # every account got a quota while it called, but the client keeps the most
     # recent few (2.4 KB each), not one for every account it ever served
     assert 0 < len(per_identity._handlers) <= 8
+
+
+def test_a_botocore_that_builds_retry_handlers_otherwise_keeps_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The per-account quota borrows botocore's ``register_retry_handler``; should a
+    release read more of the client than service_model and events, calls still work,
+    with botocore's own quota (and a warning), instead of failing every one."""
+    real = standard.register_retry_handler
+
+    def reads_more(client: Any, **kwargs: Any) -> Any:
+        client.meta.config  # noqa: B018 - what a later botocore might read
+        return real(client, **kwargs)
+
+    monkeypatch.setattr(standard, "register_retry_handler", reads_more)
+    with pytest.warns(RuntimeWarning, match="no retry quota per account"):
+        view: Any = ClientCache(shared=SharedClients()).client(
+            "sqs", account_target(1, "eu-west-1")
+        )
+    sent = answer_with(view.shared, b'{"QueueUrls": []}')
+    assert view.list_queues()["QueueUrls"] == []
+    assert [key for _url, key in sent] == [key_id(1)]

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import functools
 import threading
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
+import botocore
 from botocore.client import BaseClient
 from botocore.retries import standard
 
@@ -49,16 +51,28 @@ def _cap_retry_delay(client: BaseClient) -> None:
 
     botocore registers its handler under a unique id; it is unregistered and
     botocore's own ``register_retry_handler`` builds each identity's. Legacy retries
-    keep botocore's handler: the before-send check still stops them at the deadline.
+    keep botocore's handler: the before-send check still stops them at the deadline,
+    as it does where a botocore release no longer builds a handler this way (one is
+    built first, to tell): the client then keeps botocore's, with a warning.
     """
     retries = getattr(client.meta.config, "retries", None) or {}
     if retries.get("mode") not in ("standard", "adaptive"):
+        return
+    per_identity = _RetriesPerIdentity(client, retries.get("total_max_attempts"))
+    try:
+        _Collected(client.meta.service_model).build(retries.get("total_max_attempts"))
+    except Exception as error:  # noqa: BLE001 - any change of botocore's: keep its own
+        warnings.warn(
+            f"botocore {botocore.__version__}: no retry quota per account ({error!r}); "
+            "a shared client's accounts share botocore's one",
+            RuntimeWarning,
+            stacklevel=2,
+        )
         return
     service = client.meta.service_model.service_id.hyphenize()
     event, unique_id = f"needs-retry.{service}", f"retry-config-{service}"
     events = client.meta.events
     events.unregister(event, unique_id=unique_id)
-    per_identity = _RetriesPerIdentity(client, retries.get("total_max_attempts"))
     events.register(
         event,
         functools.partial(_capped_retry, per_identity.needs_retry),
