@@ -102,9 +102,9 @@ class _Run(Generic[T]):
 
     ``workers`` runners stand for healthy targets. A task in flight longer than
     ``SLOW_AFTER`` since it started or its last page (a hung socket, a rate-limit
-    wait) no longer counts as one of them: the supervising thread starts another runner in its stead,
-    up to ``cap``, so a hung target never keeps a healthy one from starting. A runner
-    beyond ``workers`` healthy ones ends once its task does.
+    wait) no longer counts as one of them: the supervising thread starts another
+    runner in its stead, up to ``cap``, so a hung target never keeps a healthy one
+    from starting. A runner beyond ``workers`` healthy ones ends once its task does.
 
     Each task runs inside its own deadline (``timeout`` from its start, within the
     call's ``deadline``); a task whose turn comes after the call's deadline (or after
@@ -245,8 +245,8 @@ def run_all(
 ) -> list[Outcome[T]]:
     """Run ``tasks`` concurrently; outcomes come back in task order.
 
-    At most ``max_workers`` healthy tasks run at once, in task order (a task in
-    flight longer than SLOW_AFTER is replaced by another runner, see ``_Run``).
+    At most ``max_workers`` healthy tasks run at once, in task order (a task stuck
+    longer than SLOW_AFTER is replaced by another runner, see ``_Run``).
     Each task has ``timeout`` seconds from its start (None: no limit of its own),
     within the call's ``deadline`` (a Deadline, or seconds from now; None: none). A
     task whose turn comes after the call's deadline is a ``NotStartedError``
