@@ -8,6 +8,7 @@ services, operations and regions, and parameters botocore's own validator refuse
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import functools
 import hashlib
 import os
@@ -25,7 +26,7 @@ from botocore.model import ServiceModel
 from botocore.validate import ParamValidator
 
 from ..data.schema import service_data, to_json
-from ..targets.regions import check_region, known_regions
+from ..targets.regions import check_region, known_regions, partition_of_region
 from ..targets.target import check_endpoint_url
 
 #: Table names: a letter first, then letters, digits and underscores (DuckDB, Hive
@@ -311,26 +312,14 @@ def _region_problems(where: str, regions: object, allow_all: bool) -> list[str]:
     assert isinstance(regions, (list, tuple))
     for name in regions:
         if any(ch in name for ch in "*?["):
-            if not _matches(name, known_regions()):
+            if not fnmatch.filter(known_regions(), name):
                 problems.append(f"{where}: pattern {name!r} matches no region")
             continue
         try:
-            check_region(name, _partition(name))
+            check_region(name, partition_of_region(name) or "aws")
         except ValueError as error:
             problems.append(f"{where}: {error}")
     return problems
-
-
-def _partition(region: str) -> str:
-    from ..targets.regions import partition_of_region
-
-    return partition_of_region(region) or "aws"
-
-
-def _matches(pattern: str, regions: Sequence[str]) -> list[str]:
-    import fnmatch
-
-    return fnmatch.filter(regions, pattern)
 
 
 def _call_problems(call: SweepCall, session: botocore.session.Session) -> list[str]:
