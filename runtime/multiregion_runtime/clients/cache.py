@@ -457,7 +457,7 @@ def _effective_config(config: Config | None) -> Config:
     set that look-up always answers {}, so saying so in the Config is the same thing.
     """
     # Not a top-level import: it would add http.client, email and ssl to every user's
-    # type check (see _timeouts).
+    # type check (see clients/timeouts.py).
     import urllib.request
 
     merged = _DEFAULT_CONFIG.merge(config) if config else _DEFAULT_CONFIG

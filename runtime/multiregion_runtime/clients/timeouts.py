@@ -1,6 +1,6 @@
-"""Each attempt's connect and read timeouts, capped at the time left (see _deadline).
+"""Each attempt's connect and read timeouts, capped at the time left (``core.deadline``).
 
-Kept apart from ``_deadline``, which imports it only when a client is set up: a
+Kept apart from ``hooks``, which imports it only when a client is set up: a
 user's type checker reads the top-level imports of every module ``multiregion``
 reaches, and urllib3's annotations bring in ~60 modules (ssl, http.client, email)
 that took 0.2 s of each ``mypy --strict`` run on a user's script (RESULTS.md).

@@ -291,7 +291,7 @@ class Items(DataFrames, Generic[T]):
         self._used = True
 
     def _take_source(self) -> ItemsSource:
-        """The call to stream from (``_data``), which then counts as this one's use."""
+        """The call to stream from (``data.stream``), which then counts as this one's use."""
         if self._source is None:
             raise ValueError("these Items do not say which call made them")
         self._use()
