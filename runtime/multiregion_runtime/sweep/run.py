@@ -566,9 +566,9 @@ class PairSink:
         """The pair of a progress key of ``data.stream`` ("<index>:<target name>")."""
         index, _, target_name = name.partition(":")
         if index.isdigit() and int(index) < len(self.targets):
-            target = self.targets[int(index)]
-            if target.name == target_name:
-                return pair_key(target)
+            key = pair_key(self.targets[int(index)])  # cached: no URL parsed
+            if key == target_name:
+                return key
         return None  # unknown form: the pair ends with the stream instead
 
     def _keyed(self, table: pa.Table) -> pa.Table:
