@@ -504,3 +504,20 @@ def test_a_sweep_that_fails_to_start_leaves_no_heartbeat_running(
         )
     time.sleep(0.3)  # six heartbeats' time
     assert stream.getvalue() == ""
+
+
+def test_a_target_of_another_partition_is_refused_not_left_out(
+    tmp_path: Path,
+) -> None:
+    """A GovCloud target beside a session in the aws partition: refused before any
+    request (it was left out of every call, and the sweep reported only the rest)."""
+    with FaultServer() as server:
+        targets = [*at(server, ["us-east-1"]), Target(region="us-gov-west-1")]
+        with pytest.raises(SweepSpecError, match="partition 'aws-us-gov'"):
+            sweep(
+                groups_spec(),
+                tmp_path / "inventory.duckdb",
+                targets=targets,
+                session=boto3.Session(region_name="us-east-1"),
+            )
+        assert sum(server.requests.values()) == 0

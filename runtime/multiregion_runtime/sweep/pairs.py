@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from ..data.rows import endpoint_of
 from ..targets.account_wide import one_per_account
-from ..targets.regions import global_endpoint, service_regions
+from ..targets.regions import global_endpoint, partition_of_region, service_regions
 from ..targets.target import Target
 from .report import STATUSES
 from .spec import CheckedCall, models_session
@@ -31,6 +31,7 @@ def call_targets(
     model = models_session().get_service_model(call.service)
     prefix = str(model.endpoint_prefix or call.service)
     targets = [t for t in planned if _in_regions(t.region, call.regions)]
+    _check_partition(targets, partition)
     global_name = global_endpoint(prefix, partition)
     if global_name is not None:
         return _once_per_account(targets, global_name)
@@ -39,6 +40,18 @@ def call_targets(
         chosen = set(offered)
         targets = [t for t in targets if t.endpoint_url or t.region in chosen]
     return _distinct(targets)
+
+
+def _check_partition(targets: Iterable[Target], partition: str) -> None:
+    """ValueError for a target of another partition (botocore's endpoints of this
+    one do not list its region, so it would be left out of every call unsaid)."""
+    for target in targets:
+        its = partition_of_region(target.region)
+        if target.endpoint_url is None and its not in (None, partition):
+            raise ValueError(
+                f"target {target.name!r} is in partition {its!r}, but the session's "
+                f"is {partition!r}: sweep each partition with a session of its own"
+            )
 
 
 def _in_regions(region: str, regions: Sequence[str] | None) -> bool:
