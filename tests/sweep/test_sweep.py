@@ -521,3 +521,25 @@ def test_a_target_of_another_partition_is_refused_not_left_out(
                 session=boto3.Session(region_name="us-east-1"),
             )
         assert sum(server.requests.values()) == 0
+
+
+def test_an_account_wide_operation_writes_each_item_once(
+    moto_server: str, tmp_path: Path
+) -> None:
+    """S3 ListBuckets answers with every bucket from every region: called in each of
+    three regions, each bucket was written three times."""
+    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=moto_server)
+    for name in ("sweep-logs", "sweep-data"):
+        s3.create_bucket(Bucket=name)
+    spec = SweepSpec.from_toml(
+        '[targets]\n[[calls]]\nservice = "s3"\noperation = "ListBuckets"\n'
+    )
+    out = tmp_path / "inventory.duckdb"
+    report = sweep(
+        spec,
+        out,
+        targets=[Target(region=r, endpoint_url=moto_server) for r in REGIONS[:3]],
+    )
+    assert report.ok
+    names = rows(out, "SELECT Name FROM s3_list_buckets WHERE Name LIKE 'sweep-%'")
+    assert sorted(n for (n,) in names) == ["sweep-data", "sweep-logs"]

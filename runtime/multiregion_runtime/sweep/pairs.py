@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from ..data.rows import endpoint_of
-from ..targets.account_wide import one_per_account
+from ..targets.account_wide import is_account_wide, one_per_account
 from ..targets.regions import global_endpoint, partition_of_region, service_regions
 from ..targets.target import Target
 from .report import STATUSES
@@ -27,11 +27,14 @@ def call_targets(
     call: CheckedCall, planned: Sequence[Target], partition: str
 ) -> list[Target]:
     """The planned targets this call goes to: its regions only, regions that offer
-    the service, and a global service (IAM) once per account."""
+    the service, and a global service (IAM) or an account-wide operation (S3
+    ListBuckets) once per account, unless the call names its regions."""
     model = models_session().get_service_model(call.service)
     prefix = str(model.endpoint_prefix or call.service)
     targets = [t for t in planned if _in_regions(t.region, call.regions)]
     _check_partition(targets, partition)
+    if call.regions is None and is_account_wide(call.service, call.operation):
+        targets = one_per_account(targets)  # the same answer from every region
     global_name = global_endpoint(prefix, partition)
     if global_name is not None:
         return _once_per_account(targets, global_name)
