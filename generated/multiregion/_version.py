@@ -6,4 +6,4 @@ The one place the version is written, so that a model update changes only the fi
 whose models changed plus this one. pyproject.toml's botocore floor equals it.
 """
 
-BOTOCORE_VERSION = "1.43.11"
+BOTOCORE_VERSION = "1.44.8"

@@ -15,6 +15,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 import botocore
+import botocore.session
 import pytest
 
 from codegen import loader
@@ -68,7 +69,13 @@ def test_sizes_stay_within_budget() -> None:
         (PACKAGE / "ec2" / name).stat().st_size
         for name in ("type_defs.py", "literals.py")
     )
-    assert ec2_types <= 900 * 1024
+    # Per shape, so that AWS growing EC2 (botocore 1.44: +65 operations, +286 shapes)
+    # does not fail it, but writing more per shape does: about 201 bytes a shape at
+    # botocore 1.43.11, 211 at 1.44.8 (more operations, so more request types).
+    ec2_shapes = len(
+        botocore.session.get_session().get_service_model("ec2").shape_names
+    )
+    assert ec2_types <= 230 * ec2_shapes
 
 
 def test_importing_a_client_builds_no_typed_dicts() -> None:

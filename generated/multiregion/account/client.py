@@ -118,6 +118,17 @@ class MultiRegionAccount(MultiRegionClient):
         """
         return self._call("GetPrimaryEmail", kwargs)
 
+    def get_primary_email_update_status(
+        self, **kwargs: Unpack[type_defs.GetPrimaryEmailUpdateStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetPrimaryEmailUpdateStatusResponseTypeDef]:
+        """Retrieves the status of the most recent primary email update for the
+        specified account. For complete details about how to update the primary
+        email address, see Update the primary email address for your AWS account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/account-2021-02-01/GetPrimaryEmailUpdateStatus
+        """
+        return self._call("GetPrimaryEmailUpdateStatus", kwargs)
+
     def get_region_opt_status(
         self, **kwargs: Unpack[type_defs.GetRegionOptStatusRequestTypeDef]
     ) -> TargetResults[type_defs.GetRegionOptStatusResponseTypeDef]:
@@ -167,6 +178,17 @@ class MultiRegionAccount(MultiRegionClient):
         """
         return self._call("PutContactInformation", kwargs)
 
+    def send_phone_number_verification(
+        self, **kwargs: Unpack[type_defs.SendPhoneNumberVerificationRequestTypeDef]
+    ) -> TargetResults[type_defs.SendPhoneNumberVerificationResponseTypeDef]:
+        """Sends a one-time passcode to the phone number in the primary contact
+        information of an Amazon Web Services account. Use VerifyPhoneNumber to
+        submit the passcode and complete the verification.
+
+        https://docs.aws.amazon.com/goto/WebAPI/account-2021-02-01/SendPhoneNumberVerification
+        """
+        return self._call("SendPhoneNumberVerification", kwargs)
+
     def start_primary_email_update(
         self, **kwargs: Unpack[type_defs.StartPrimaryEmailUpdateRequestTypeDef]
     ) -> TargetResults[type_defs.StartPrimaryEmailUpdateResponseTypeDef]:
@@ -176,6 +198,17 @@ class MultiRegionAccount(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/account-2021-02-01/StartPrimaryEmailUpdate
         """
         return self._call("StartPrimaryEmailUpdate", kwargs)
+
+    def verify_phone_number(
+        self, **kwargs: Unpack[type_defs.VerifyPhoneNumberRequestTypeDef]
+    ) -> TargetResults[type_defs.VerifyPhoneNumberResponseTypeDef]:
+        """Verifies the phone number in the primary contact information of an Amazon
+        Web Services account by submitting the one-time passcode that
+        SendPhoneNumberVerification sent to that phone number.
+
+        https://docs.aws.amazon.com/goto/WebAPI/account-2021-02-01/VerifyPhoneNumber
+        """
+        return self._call("VerifyPhoneNumber", kwargs)
 
     def paginate_list_regions(
         self,

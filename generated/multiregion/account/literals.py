@@ -9,6 +9,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AccountStateType",
         "AlternateContactTypeType",
         "AwsAccountStateType",
+        "PhoneNumberVerificationStatusType",
         "PrimaryEmailUpdateStatusType",
         "RegionOptStatusType",
     ]
@@ -16,7 +17,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
 AccountStateType = Literal["PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "CLOSED"]
 AlternateContactTypeType = Literal["BILLING", "OPERATIONS", "SECURITY"]
 AwsAccountStateType = Literal["PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "CLOSED"]
-PrimaryEmailUpdateStatusType = Literal["PENDING", "ACCEPTED"]
+PhoneNumberVerificationStatusType = Literal[
+    "PENDING",
+    "VERIFIED",
+    "UNVERIFIED",
+    "NOT_SUPPORTED",
+]
+PrimaryEmailUpdateStatusType = Literal["PENDING", "ACCEPTED", "COMPLETED", "FAILED"]
 RegionOptStatusType = Literal[
     "ENABLED",
     "ENABLING",

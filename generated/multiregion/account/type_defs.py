@@ -22,6 +22,7 @@ from .literals import (
     AccountStateType,
     AlternateContactTypeType,
     AwsAccountStateType,
+    PhoneNumberVerificationStatusType,
     PrimaryEmailUpdateStatusType,
     RegionOptStatusType,
 )
@@ -46,6 +47,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetGovCloudAccountInformationResponseTypeDef",
         "GetPrimaryEmailRequestTypeDef",
         "GetPrimaryEmailResponseTypeDef",
+        "GetPrimaryEmailUpdateStatusRequestTypeDef",
+        "GetPrimaryEmailUpdateStatusResponseTypeDef",
         "GetRegionOptStatusRequestTypeDef",
         "GetRegionOptStatusResponseTypeDef",
         "ListRegionsRequestTypeDef",
@@ -55,8 +58,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PutContactInformationRequestTypeDef",
         "RegionTypeDef",
         "ResponseMetadataTypeDef",
+        "SendPhoneNumberVerificationRequestTypeDef",
+        "SendPhoneNumberVerificationResponseTypeDef",
         "StartPrimaryEmailUpdateRequestTypeDef",
         "StartPrimaryEmailUpdateResponseTypeDef",
+        "VerifyPhoneNumberRequestTypeDef",
+        "VerifyPhoneNumberResponseTypeDef",
     ]
 
 
@@ -137,6 +144,7 @@ class GetContactInformationRequestTypeDef(TypedDict):
 
 class GetContactInformationResponseTypeDef(TypedDict):
     ContactInformation: NotRequired[ContactInformationTypeDef]
+    VerificationStatus: NotRequired[PhoneNumberVerificationStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -156,6 +164,16 @@ class GetPrimaryEmailRequestTypeDef(TypedDict):
 
 class GetPrimaryEmailResponseTypeDef(TypedDict):
     PrimaryEmail: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetPrimaryEmailUpdateStatusRequestTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+
+
+class GetPrimaryEmailUpdateStatusResponseTypeDef(TypedDict):
+    Status: PrimaryEmailUpdateStatusType
+    UpdatedAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -207,6 +225,15 @@ class PutContactInformationRequestTypeDef(TypedDict):
     AccountId: NotRequired[str]
 
 
+class SendPhoneNumberVerificationRequestTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+
+
+class SendPhoneNumberVerificationResponseTypeDef(TypedDict):
+    Status: NotRequired[PhoneNumberVerificationStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class StartPrimaryEmailUpdateRequestTypeDef(TypedDict):
     AccountId: str
     PrimaryEmail: str
@@ -214,4 +241,14 @@ class StartPrimaryEmailUpdateRequestTypeDef(TypedDict):
 
 class StartPrimaryEmailUpdateResponseTypeDef(TypedDict):
     Status: NotRequired[PrimaryEmailUpdateStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class VerifyPhoneNumberRequestTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    Otp: str
+
+
+class VerifyPhoneNumberResponseTypeDef(TypedDict):
+    Status: NotRequired[PhoneNumberVerificationStatusType]
     ResponseMetadata: ResponseMetadataTypeDef

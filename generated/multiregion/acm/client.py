@@ -39,6 +39,73 @@ class MultiRegionACM(MultiRegionClient):
         """
         return self._call("AddTagsToCertificate", kwargs)
 
+    def create_acme_domain_validation(
+        self, **kwargs: Unpack[type_defs.CreateAcmeDomainValidationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAcmeDomainValidationResponseTypeDef]:
+        """Creates a domain validation for an ACME endpoint. Domain validations
+        authorize the endpoint to issue certificates for specified domain names.
+        You configure prevalidation to prove domain ownership.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/CreateAcmeDomainValidation
+        """
+        return self._call("CreateAcmeDomainValidation", kwargs)
+
+    def create_acme_endpoint(
+        self, **kwargs: Unpack[type_defs.CreateAcmeEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAcmeEndpointResponseTypeDef]:
+        """Creates an ACME endpoint, which is a managed ACME server with a unique
+        endpoint URL. After creation, ACME clients can use the endpoint URL to
+        automate certificate issuance using the ACME protocol.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/CreateAcmeEndpoint
+        """
+        return self._call("CreateAcmeEndpoint", kwargs)
+
+    def create_acme_external_account_binding(
+        self, **kwargs: Unpack[type_defs.CreateAcmeExternalAccountBindingRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAcmeExternalAccountBindingResponseTypeDef]:
+        """Creates an external account binding (EAB) for an ACME endpoint. An EAB
+        provides credentials that authorize an ACME client to register an account
+        with the endpoint. Each EAB is associated with an IAM role that controls
+        what certificate operations the ACME client can perform.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/CreateAcmeExternalAccountBinding
+        """
+        return self._call("CreateAcmeExternalAccountBinding", kwargs)
+
+    def delete_acme_domain_validation(
+        self, **kwargs: Unpack[type_defs.DeleteAcmeDomainValidationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Deletes a domain validation. After deletion, the ACME endpoint can no
+        longer issue certificates for the associated domain.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/DeleteAcmeDomainValidation
+        """
+        return self._call("DeleteAcmeDomainValidation", kwargs)
+
+    def delete_acme_endpoint(
+        self, **kwargs: Unpack[type_defs.DeleteAcmeEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Deletes an ACME endpoint. After deletion, the endpoint URL is no longer
+        accessible and ACME clients cannot issue certificates through it. Any
+        existing external account bindings and domain validations associated with
+        the endpoint are also deleted.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/DeleteAcmeEndpoint
+        """
+        return self._call("DeleteAcmeEndpoint", kwargs)
+
+    def delete_acme_external_account_binding(
+        self, **kwargs: Unpack[type_defs.DeleteAcmeExternalAccountBindingRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Deletes an external account binding. Previously fetched credentials for
+        this binding will no longer be usable for account registration. A deleted
+        binding cannot be recovered.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/DeleteAcmeExternalAccountBinding
+        """
+        return self._call("DeleteAcmeExternalAccountBinding", kwargs)
+
     def delete_certificate(
         self, **kwargs: Unpack[type_defs.DeleteCertificateRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -52,6 +119,49 @@ class MultiRegionACM(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/DeleteCertificate
         """
         return self._call("DeleteCertificate", kwargs)
+
+    def describe_acme_account(
+        self, **kwargs: Unpack[type_defs.DescribeAcmeAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAcmeAccountResponseTypeDef]:
+        """Returns detailed metadata about the specified ACME account, including its
+        status, public key thumbprint, and associated external account binding.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/DescribeAcmeAccount
+        """
+        return self._call("DescribeAcmeAccount", kwargs)
+
+    def describe_acme_domain_validation(
+        self, **kwargs: Unpack[type_defs.DescribeAcmeDomainValidationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAcmeDomainValidationResponseTypeDef]:
+        """Returns detailed metadata about the specified domain validation, including
+        its status, domain scope, and DNS resource records required for
+        validation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/DescribeAcmeDomainValidation
+        """
+        return self._call("DescribeAcmeDomainValidation", kwargs)
+
+    def describe_acme_endpoint(
+        self, **kwargs: Unpack[type_defs.DescribeAcmeEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAcmeEndpointResponseTypeDef]:
+        """Returns detailed metadata about the specified ACME endpoint, including its
+        status, URL, authorization behavior, and certificate authority
+        configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/DescribeAcmeEndpoint
+        """
+        return self._call("DescribeAcmeEndpoint", kwargs)
+
+    def describe_acme_external_account_binding(
+        self,
+        **kwargs: Unpack[type_defs.DescribeAcmeExternalAccountBindingRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeAcmeExternalAccountBindingResponseTypeDef]:
+        """Returns detailed metadata about the specified external account binding,
+        including the associated IAM role, expiration time, and usage history.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/DescribeAcmeExternalAccountBinding
+        """
+        return self._call("DescribeAcmeExternalAccountBinding", kwargs)
 
     def describe_certificate(
         self, **kwargs: Unpack[type_defs.DescribeCertificateRequestTypeDef]
@@ -86,6 +196,22 @@ class MultiRegionACM(MultiRegionClient):
         """
         return self._call("GetAccountConfiguration", {})
 
+    def get_acme_external_account_binding_credentials(
+        self,
+        **kwargs: Unpack[
+            type_defs.GetAcmeExternalAccountBindingCredentialsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetAcmeExternalAccountBindingCredentialsResponseTypeDef
+    ]:
+        """Retrieves the key ID and MAC key credentials for an external account
+        binding. These credentials are used by ACME clients during account
+        registration to bind to the endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/GetAcmeExternalAccountBindingCredentials
+        """
+        return self._call("GetAcmeExternalAccountBindingCredentials", kwargs)
+
     def get_certificate(
         self, **kwargs: Unpack[type_defs.GetCertificateRequestTypeDef]
     ) -> TargetResults[type_defs.GetCertificateResponseTypeDef]:
@@ -117,6 +243,60 @@ class MultiRegionACM(MultiRegionClient):
         """
         return self._call("ImportCertificate", kwargs)
 
+    def list_acme_accounts(
+        self, **kwargs: Unpack[type_defs.ListAcmeAccountsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAcmeAccountsResponseTypeDef]:
+        """Retrieves a list of ACME accounts registered with the specified ACME
+        endpoint. ACME accounts are created when clients use external account
+        binding credentials to register.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/ListAcmeAccounts
+        """
+        return self._call("ListAcmeAccounts", kwargs)
+
+    def list_acme_domain_validations(
+        self, **kwargs: Unpack[type_defs.ListAcmeDomainValidationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAcmeDomainValidationsResponseTypeDef]:
+        """Retrieves a list of domain validations for the specified ACME endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/ListAcmeDomainValidations
+        """
+        return self._call("ListAcmeDomainValidations", kwargs)
+
+    def list_acme_endpoints(
+        self, **kwargs: Unpack[type_defs.ListAcmeEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAcmeEndpointsResponseTypeDef]:
+        """Retrieves a list of ACME endpoints in your account. Use this operation to
+        view all configured ACME endpoints and their current status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/ListAcmeEndpoints
+        """
+        return self._call("ListAcmeEndpoints", kwargs)
+
+    def list_acme_external_account_bindings(
+        self, **kwargs: Unpack[type_defs.ListAcmeExternalAccountBindingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAcmeExternalAccountBindingsResponseTypeDef]:
+        """Retrieves a list of external account bindings for the specified ACME
+        endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/ListAcmeExternalAccountBindings
+        """
+        return self._call("ListAcmeExternalAccountBindings", kwargs)
+
+    def list_certificate_domain_validations(
+        self, **kwargs: Unpack[type_defs.ListCertificateDomainValidationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCertificateDomainValidationsResponseTypeDef]:
+        """Returns per-domain validation summaries for an ACM certificate. Each
+        summary includes the domain name, the active validation configuration, and
+        the requested validation configuration when a validation method migration
+        is in progress. You can use the results to monitor the progress of an
+        email-to-DNS validation migration and to retrieve the CNAME records
+        required for DNS validation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/ListCertificateDomainValidations
+        """
+        return self._call("ListCertificateDomainValidations", kwargs)
+
     def list_certificates(
         self, **kwargs: Unpack[type_defs.ListCertificatesRequestTypeDef]
     ) -> TargetResults[type_defs.ListCertificatesResponseTypeDef]:
@@ -140,6 +320,15 @@ class MultiRegionACM(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/ListTagsForCertificate
         """
         return self._call("ListTagsForCertificate", kwargs)
+
+    def list_tags_for_resource(
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
+        """Lists the tags associated with an ACM resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/ListTagsForResource
+        """
+        return self._call("ListTagsForResource", kwargs)
 
     def put_account_configuration(
         self, **kwargs: Unpack[type_defs.PutAccountConfigurationRequestTypeDef]
@@ -206,6 +395,28 @@ class MultiRegionACM(MultiRegionClient):
         """
         return self._call("ResendValidationEmail", kwargs)
 
+    def revoke_acme_account(
+        self, **kwargs: Unpack[type_defs.RevokeAcmeAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Revokes an ACME account, preventing it from requesting or revoking
+        certificates. This operation is irreversible.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/RevokeAcmeAccount
+        """
+        return self._call("RevokeAcmeAccount", kwargs)
+
+    def revoke_acme_external_account_binding(
+        self, **kwargs: Unpack[type_defs.RevokeAcmeExternalAccountBindingRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Revokes an external account binding, preventing new ACME accounts from
+        being registered using this binding. Existing ACME accounts that were
+        previously registered using the binding are not affected and must be
+        revoked separately.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/RevokeAcmeExternalAccountBinding
+        """
+        return self._call("RevokeAcmeExternalAccountBinding", kwargs)
+
     def revoke_certificate(
         self, **kwargs: Unpack[type_defs.RevokeCertificateRequestTypeDef]
     ) -> TargetResults[type_defs.RevokeCertificateResponseTypeDef]:
@@ -229,18 +440,181 @@ class MultiRegionACM(MultiRegionClient):
         """
         return self._call("SearchCertificates", kwargs)
 
+    def tag_resource(
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Adds one or more tags to an ACM resource. Tags are labels that you can use
+        to identify and organize your Amazon Web Services resources. Each tag
+        consists of a key and an optional value.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/TagResource
+        """
+        return self._call("TagResource", kwargs)
+
+    def untag_resource(
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Removes one or more tags from an ACM resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/UntagResource
+        """
+        return self._call("UntagResource", kwargs)
+
+    def update_acme_domain_validation(
+        self, **kwargs: Unpack[type_defs.UpdateAcmeDomainValidationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Updates the prevalidation configuration of an existing domain validation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/UpdateAcmeDomainValidation
+        """
+        return self._call("UpdateAcmeDomainValidation", kwargs)
+
+    def update_acme_endpoint(
+        self, **kwargs: Unpack[type_defs.UpdateAcmeEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Updates the configuration of an existing ACME endpoint. You can change the
+        authorization behavior, contact requirement, or certificate authority
+        settings.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/UpdateAcmeEndpoint
+        """
+        return self._call("UpdateAcmeEndpoint", kwargs)
+
     def update_certificate_options(
         self, **kwargs: Unpack[type_defs.UpdateCertificateOptionsRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
-        """Updates a certificate. You can use this function to specify whether to opt
-        in to or out of recording your certificate in a certificate transparency
-        log and exporting. For more information, see Opting Out of Certificate
-        Transparency Logging and Certificate Manager Exportable Managed
-        Certificates.
+        """Updates certificate options. You can use this operation to change the
+        domain validation method or specify whether to export your certificate.
+        For more information, see Migrate from email to DNS validation and
+        Certificate Manager Exportable Managed Certificates.
 
         https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/UpdateCertificateOptions
         """
         return self._call("UpdateCertificateOptions", kwargs)
+
+    def paginate_list_acme_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAcmeAccountsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAcmeAccountsResponseTypeDef]:
+        """Every page of ListAcmeAccounts in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of ACME accounts registered with the specified ACME
+        endpoint. ACME accounts are created when clients use external account
+        binding credentials to register.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/ListAcmeAccounts
+        """
+        return self._paginate(
+            "ListAcmeAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_acme_domain_validations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAcmeDomainValidationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAcmeDomainValidationsResponseTypeDef]:
+        """Every page of ListAcmeDomainValidations in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of domain validations for the specified ACME endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/ListAcmeDomainValidations
+        """
+        return self._paginate(
+            "ListAcmeDomainValidations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_acme_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAcmeEndpointsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAcmeEndpointsResponseTypeDef]:
+        """Every page of ListAcmeEndpoints in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of ACME endpoints in your account. Use this operation to
+        view all configured ACME endpoints and their current status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/ListAcmeEndpoints
+        """
+        return self._paginate(
+            "ListAcmeEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_acme_external_account_bindings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAcmeExternalAccountBindingsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAcmeExternalAccountBindingsResponseTypeDef]:
+        """Every page of ListAcmeExternalAccountBindings in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves a list of external account bindings for the specified ACME
+        endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/ListAcmeExternalAccountBindings
+        """
+        return self._paginate(
+            "ListAcmeExternalAccountBindings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_certificate_domain_validations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListCertificateDomainValidationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCertificateDomainValidationsResponseTypeDef]:
+        """Every page of ListCertificateDomainValidations in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns per-domain validation summaries for an ACM certificate. Each
+        summary includes the domain name, the active validation configuration, and
+        the requested validation configuration when a validation method migration
+        is in progress. You can use the results to monitor the progress of an
+        email-to-DNS validation migration and to retrieve the CNAME records
+        required for DNS validation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/ListCertificateDomainValidations
+        """
+        return self._paginate(
+            "ListCertificateDomainValidations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
 
     def paginate_list_certificates(
         self,
@@ -295,6 +669,98 @@ class MultiRegionACM(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def iter_list_acme_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAcmeAccountsRequestTypeDef],
+    ) -> Items[type_defs.AcmeAccountSummaryTypeDef]:
+        """Each element of AcmeAccounts in every page of ListAcmeAccounts, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/ListAcmeAccounts
+        """
+        return self._items(
+            "ListAcmeAccounts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_acme_domain_validations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAcmeDomainValidationsRequestTypeDef],
+    ) -> Items[type_defs.AcmeDomainValidationSummaryTypeDef]:
+        """Each element of AcmeDomainValidations in every page of
+        ListAcmeDomainValidations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/ListAcmeDomainValidations
+        """
+        return self._items(
+            "ListAcmeDomainValidations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_acme_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAcmeEndpointsRequestTypeDef],
+    ) -> Items[type_defs.AcmeEndpointSummaryTypeDef]:
+        """Each element of AcmeEndpoints in every page of ListAcmeEndpoints, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/ListAcmeEndpoints
+        """
+        return self._items(
+            "ListAcmeEndpoints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_acme_external_account_bindings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAcmeExternalAccountBindingsRequestTypeDef],
+    ) -> Items[type_defs.AcmeExternalAccountBindingSummaryTypeDef]:
+        """Each element of ExternalAccountBindings in every page of
+        ListAcmeExternalAccountBindings, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/ListAcmeExternalAccountBindings
+        """
+        return self._items(
+            "ListAcmeExternalAccountBindings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_certificate_domain_validations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListCertificateDomainValidationsRequestTypeDef],
+    ) -> Items[type_defs.DomainValidationSummaryTypeDef]:
+        """Each element of DomainValidationSummaryList in every page of
+        ListCertificateDomainValidations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/ListCertificateDomainValidations
+        """
+        return self._items(
+            "ListCertificateDomainValidations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
     def iter_list_certificates(
         self,
         *,
@@ -325,6 +791,88 @@ class MultiRegionACM(MultiRegionClient):
         """
         return self._items(
             "SearchCertificates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_acme_domain_validation_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.DescribeAcmeDomainValidationRequestTypeDef],
+    ) -> TargetResults[None]:
+        """Wait until an ACME domain validation has been deleted.
+
+        Polls DescribeAcmeDomainValidation in every target at once, every 5
+        seconds and at most 60 times unless delay and max_attempts say otherwise;
+        a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/DescribeAcmeDomainValidation
+        """
+        return self._wait(
+            "AcmeDomainValidationDeleted",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_acme_domain_validation_validated(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.DescribeAcmeDomainValidationRequestTypeDef],
+    ) -> TargetResults[None]:
+        """Wait until an ACME domain validation reaches a terminal validation state.
+
+        Polls DescribeAcmeDomainValidation in every target at once, every 5
+        seconds and at most 60 times unless delay and max_attempts say otherwise;
+        a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/DescribeAcmeDomainValidation
+        """
+        return self._wait(
+            "AcmeDomainValidationValidated",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_acme_endpoint_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.DescribeAcmeEndpointRequestTypeDef],
+    ) -> TargetResults[None]:
+        """Wait until an ACME endpoint has finished provisioning and is ACTIVE.
+
+        Polls DescribeAcmeEndpoint in every target at once, every 5 seconds and at
+        most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/DescribeAcmeEndpoint
+        """
+        return self._wait(
+            "AcmeEndpointActive", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_acme_endpoint_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.DescribeAcmeEndpointRequestTypeDef],
+    ) -> TargetResults[None]:
+        """Wait until an ACME endpoint has been deleted.
+
+        Polls DescribeAcmeEndpoint in every target at once, every 5 seconds and at
+        most 60 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/acm-2015-12-08/DescribeAcmeEndpoint
+        """
+        return self._wait(
+            "AcmeEndpointDeleted", kwargs, delay=delay, max_attempts=max_attempts
         )
 
     def wait_certificate_validated(

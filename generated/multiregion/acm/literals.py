@@ -6,29 +6,61 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AcmeAccountStatusType",
+        "AcmeAuthorizationBehaviorType",
+        "AcmeContactType",
+        "AcmeDomainValidationFailureReasonType",
+        "AcmeDomainValidationStatusType",
+        "AcmeEndpointStatusType",
         "CertificateExportType",
+        "CertificateKeyPairOriginType",
         "CertificateManagedByType",
         "CertificateStatusType",
         "CertificateTransparencyLoggingPreferenceType",
         "CertificateTypeType",
+        "CertificateUsageType",
         "ComparisonOperatorType",
+        "DomainScopeOptionType",
         "DomainStatusType",
         "ExtendedKeyUsageNameType",
         "FailureReasonType",
         "KeyAlgorithmType",
         "KeyUsageNameType",
+        "PrevalidationTypeType",
+        "PublicKeyAlgorithmType",
         "RecordTypeType",
         "RenewalEligibilityType",
         "RenewalStatusType",
         "RevocationReasonType",
+        "RootHierarchyTypeType",
         "SearchCertificatesSortByType",
         "SearchCertificatesSortOrderType",
         "SortByType",
         "SortOrderType",
+        "TimeTypeType",
+        "UpdateStatusType",
+        "UpdateTypeType",
         "ValidationMethodType",
     ]
 
+AcmeAccountStatusType = Literal["VALID", "DEACTIVATED", "REVOKED"]
+AcmeAuthorizationBehaviorType = Literal["PRE_APPROVED"]
+AcmeContactType = Literal["REQUIRED", "NOT_REQUIRED"]
+AcmeDomainValidationFailureReasonType = Literal[
+    "ACCESS_DENIED",
+    "DOMAIN_MISMATCH",
+    "DOMAIN_NOT_ALLOWED",
+    "ENDPOINT_NOT_ACTIVE",
+    "HOSTED_ZONE_NOT_FOUND",
+    "INTERNAL_FAILURE",
+    "INVALID_CHANGE_BATCH",
+    "INVALID_PUBLIC_DOMAIN",
+    "TIMED_OUT",
+]
+AcmeDomainValidationStatusType = Literal["VALIDATING", "VALID", "INVALID", "DELETING"]
+AcmeEndpointStatusType = Literal["CREATING", "ACTIVE", "DELETING", "FAILED"]
 CertificateExportType = Literal["ENABLED", "DISABLED"]
+CertificateKeyPairOriginType = Literal["AWS_MANAGED", "ACME", "CUSTOMER_PROVIDED"]
 CertificateManagedByType = Literal["CLOUDFRONT"]
 CertificateStatusType = Literal[
     "PENDING_VALIDATION",
@@ -41,7 +73,9 @@ CertificateStatusType = Literal[
 ]
 CertificateTransparencyLoggingPreferenceType = Literal["ENABLED", "DISABLED"]
 CertificateTypeType = Literal["IMPORTED", "AMAZON_ISSUED", "PRIVATE"]
+CertificateUsageType = Literal["CLIENT_AND_SERVER_AUTH", "CLIENT_AUTH_ONLY"]
 ComparisonOperatorType = Literal["CONTAINS", "EQUALS"]
+DomainScopeOptionType = Literal["ENABLED", "DISABLED"]
 DomainStatusType = Literal["PENDING_VALIDATION", "SUCCESS", "FAILED"]
 ExtendedKeyUsageNameType = Literal[
     "TLS_WEB_SERVER_AUTHENTICATION",
@@ -98,6 +132,8 @@ KeyUsageNameType = Literal[
     "ANY",
     "CUSTOM",
 ]
+PrevalidationTypeType = Literal["DNS_PREVALIDATION"]
+PublicKeyAlgorithmType = Literal["RSA_2048", "EC_prime256v1", "EC_secp384r1"]
 RecordTypeType = Literal["CNAME"]
 RenewalEligibilityType = Literal["ELIGIBLE", "INELIGIBLE"]
 RenewalStatusType = Literal[
@@ -119,6 +155,7 @@ RevocationReasonType = Literal[
     "PRIVILEGE_WITHDRAWN",
     "A_A_COMPROMISE",
 ]
+RootHierarchyTypeType = Literal["N2_AMAZON_MANAGED", "N2_SFG2_AMAZON_MANAGED"]
 SearchCertificatesSortByType = Literal[
     "CREATED_AT",
     "NOT_AFTER",
@@ -138,8 +175,14 @@ SearchCertificatesSortByType = Literal[
     "EXPORT_OPTION",
     "VALIDATION_METHOD",
     "IMPORTED_AT",
+    "ACME_ENDPOINT_ARN",
+    "ACME_ACCOUNT_ID",
+    "CERTIFICATE_KEY_PAIR_ORIGIN",
 ]
 SearchCertificatesSortOrderType = Literal["ASCENDING", "DESCENDING"]
 SortByType = Literal["CREATED_AT"]
 SortOrderType = Literal["ASCENDING", "DESCENDING"]
+TimeTypeType = Literal["MINUTES", "HOURS", "DAYS"]
+UpdateStatusType = Literal["PENDING_DOMAIN_VALIDATION", "SUCCESS", "FAILED"]
+UpdateTypeType = Literal["DOMAIN_VALIDATION_METHOD"]
 ValidationMethodType = Literal["EMAIL", "DNS", "HTTP"]

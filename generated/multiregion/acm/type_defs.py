@@ -19,25 +19,40 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    AcmeAccountStatusType,
+    AcmeAuthorizationBehaviorType,
+    AcmeContactType,
+    AcmeDomainValidationFailureReasonType,
+    AcmeDomainValidationStatusType,
+    AcmeEndpointStatusType,
     CertificateExportType,
+    CertificateKeyPairOriginType,
     CertificateManagedByType,
     CertificateStatusType,
     CertificateTransparencyLoggingPreferenceType,
     CertificateTypeType,
+    CertificateUsageType,
     ComparisonOperatorType,
+    DomainScopeOptionType,
     DomainStatusType,
     ExtendedKeyUsageNameType,
     FailureReasonType,
     KeyAlgorithmType,
     KeyUsageNameType,
+    PrevalidationTypeType,
+    PublicKeyAlgorithmType,
     RecordTypeType,
     RenewalEligibilityType,
     RenewalStatusType,
     RevocationReasonType,
+    RootHierarchyTypeType,
     SearchCertificatesSortByType,
     SearchCertificatesSortOrderType,
     SortByType,
     SortOrderType,
+    TimeTypeType,
+    UpdateStatusType,
+    UpdateTypeType,
     ValidationMethodType,
 )
 
@@ -45,7 +60,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AcmCertificateMetadataFilterTypeDef",
         "AcmCertificateMetadataTypeDef",
+        "AcmeAccountSummaryTypeDef",
+        "AcmeAccountTypeDef",
+        "AcmeDomainValidationSummaryTypeDef",
+        "AcmeDomainValidationTypeDef",
+        "AcmeEndpointSummaryTypeDef",
+        "AcmeEndpointTypeDef",
+        "AcmeExternalAccountBindingSummaryTypeDef",
+        "AcmeExternalAccountBindingTypeDef",
         "AddTagsToCertificateRequestTypeDef",
+        "CertificateAuthorityOutputTypeDef",
+        "CertificateAuthorityTypeDef",
         "CertificateDetailTypeDef",
         "CertificateFilterStatementTypeDef",
         "CertificateFilterTypeDef",
@@ -54,33 +79,77 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CertificateSearchResultTypeDef",
         "CertificateSummaryTypeDef",
         "CommonNameFilterTypeDef",
+        "CreateAcmeDomainValidationRequestTypeDef",
+        "CreateAcmeDomainValidationResponseTypeDef",
+        "CreateAcmeEndpointRequestTypeDef",
+        "CreateAcmeEndpointResponseTypeDef",
+        "CreateAcmeExternalAccountBindingRequestTypeDef",
+        "CreateAcmeExternalAccountBindingResponseTypeDef",
         "CustomAttributeTypeDef",
+        "DeleteAcmeDomainValidationRequestTypeDef",
+        "DeleteAcmeEndpointRequestTypeDef",
+        "DeleteAcmeExternalAccountBindingRequestTypeDef",
         "DeleteCertificateRequestTypeDef",
+        "DescribeAcmeAccountRequestTypeDef",
+        "DescribeAcmeAccountResponseTypeDef",
+        "DescribeAcmeDomainValidationRequestTypeDef",
+        "DescribeAcmeDomainValidationResponseTypeDef",
+        "DescribeAcmeEndpointRequestTypeDef",
+        "DescribeAcmeEndpointResponseTypeDef",
+        "DescribeAcmeExternalAccountBindingRequestTypeDef",
+        "DescribeAcmeExternalAccountBindingResponseTypeDef",
         "DescribeCertificateRequestTypeDef",
         "DescribeCertificateResponseTypeDef",
         "DistinguishedNameTypeDef",
         "DnsNameFilterTypeDef",
+        "DnsPrevalidationDetailsTypeDef",
+        "DnsPrevalidationOptionsTypeDef",
+        "DnsValidationChallengeTypeDef",
+        "DomainScopeTypeDef",
+        "DomainValidationMethodUpdateSummaryTypeDef",
         "DomainValidationOptionTypeDef",
+        "DomainValidationSummaryTypeDef",
         "DomainValidationTypeDef",
+        "EmailValidationChallengeTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "ExpirationTypeDef",
         "ExpiryEventsConfigurationTypeDef",
         "ExportCertificateRequestTypeDef",
         "ExportCertificateResponseTypeDef",
         "ExtendedKeyUsageTypeDef",
+        "FailureDetailsTypeDef",
         "FiltersTypeDef",
         "GeneralNameTypeDef",
         "GetAccountConfigurationResponseTypeDef",
+        "GetAcmeExternalAccountBindingCredentialsRequestTypeDef",
+        "GetAcmeExternalAccountBindingCredentialsResponseTypeDef",
         "GetCertificateRequestTypeDef",
         "GetCertificateResponseTypeDef",
         "HttpRedirectTypeDef",
         "ImportCertificateRequestTypeDef",
         "ImportCertificateResponseTypeDef",
         "KeyUsageTypeDef",
+        "ListAcmeAccountsRequestTypeDef",
+        "ListAcmeAccountsResponseTypeDef",
+        "ListAcmeDomainValidationsRequestTypeDef",
+        "ListAcmeDomainValidationsResponseTypeDef",
+        "ListAcmeEndpointsRequestTypeDef",
+        "ListAcmeEndpointsResponseTypeDef",
+        "ListAcmeExternalAccountBindingsRequestTypeDef",
+        "ListAcmeExternalAccountBindingsResponseTypeDef",
+        "ListCertificateDomainValidationsRequestTypeDef",
+        "ListCertificateDomainValidationsResponseTypeDef",
         "ListCertificatesRequestTypeDef",
         "ListCertificatesResponseTypeDef",
         "ListTagsForCertificateRequestTypeDef",
         "ListTagsForCertificateResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
         "OtherNameTypeDef",
+        "PrevalidationDetailsTypeDef",
+        "PrevalidationOptionsTypeDef",
+        "PublicCertificateAuthorityOutputTypeDef",
+        "PublicCertificateAuthorityTypeDef",
         "PutAccountConfigurationRequestTypeDef",
         "RemoveTagsFromCertificateRequestTypeDef",
         "RenewCertificateRequestTypeDef",
@@ -90,15 +159,24 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ResendValidationEmailRequestTypeDef",
         "ResourceRecordTypeDef",
         "ResponseMetadataTypeDef",
+        "RevokeAcmeAccountRequestTypeDef",
+        "RevokeAcmeExternalAccountBindingRequestTypeDef",
         "RevokeCertificateRequestTypeDef",
         "RevokeCertificateResponseTypeDef",
         "SearchCertificatesRequestTypeDef",
         "SearchCertificatesResponseTypeDef",
         "SubjectAlternativeNameFilterTypeDef",
         "SubjectFilterTypeDef",
+        "TagResourceRequestTypeDef",
         "TagTypeDef",
         "TimestampRangeTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UpdateAcmeDomainValidationRequestTypeDef",
+        "UpdateAcmeEndpointRequestTypeDef",
         "UpdateCertificateOptionsRequestTypeDef",
+        "UpdateSummaryTypeDef",
+        "ValidationChallengeTypeDef",
+        "ValidationConfigurationTypeDef",
         "X509AttributeFilterTypeDef",
         "X509AttributesTypeDef",
     ]
@@ -113,6 +191,10 @@ class AcmCertificateMetadataFilterTypeDef(TypedDict):
     ExportOption: NotRequired[CertificateExportType]
     ManagedBy: NotRequired[CertificateManagedByType]
     ValidationMethod: NotRequired[ValidationMethodType]
+    CertificateKeyPairOrigin: NotRequired[CertificateKeyPairOriginType]
+    AcmeEndpointArn: NotRequired[str]
+    AcmeAccountId: NotRequired[str]
+    RootHierarchyType: NotRequired[RootHierarchyTypeType]
 
 
 class AcmCertificateMetadataTypeDef(TypedDict):
@@ -129,6 +211,88 @@ class AcmCertificateMetadataTypeDef(TypedDict):
     ExportOption: NotRequired[CertificateExportType]
     ManagedBy: NotRequired[CertificateManagedByType]
     ValidationMethod: NotRequired[ValidationMethodType]
+    CertificateKeyPairOrigin: NotRequired[CertificateKeyPairOriginType]
+    AcmeEndpointArn: NotRequired[str]
+    AcmeAccountId: NotRequired[str]
+    CertificateUsage: NotRequired[CertificateUsageType]
+    RootHierarchyType: NotRequired[RootHierarchyTypeType]
+
+
+class AcmeAccountSummaryTypeDef(TypedDict):
+    AccountUrl: NotRequired[str]
+    PublicKeyThumbprint: NotRequired[str]
+    Status: NotRequired[AcmeAccountStatusType]
+    CreatedAt: NotRequired[datetime]
+    AcmeExternalAccountBindingArn: NotRequired[str]
+    Contacts: NotRequired[list[str]]
+
+
+class AcmeAccountTypeDef(TypedDict):
+    AccountUrl: NotRequired[str]
+    PublicKeyThumbprint: NotRequired[str]
+    Status: NotRequired[AcmeAccountStatusType]
+    CreatedAt: NotRequired[datetime]
+    AcmeExternalAccountBindingArn: NotRequired[str]
+    Contacts: NotRequired[list[str]]
+
+
+class FailureDetailsTypeDef(TypedDict):
+    Reason: NotRequired[AcmeDomainValidationFailureReasonType]
+    Message: NotRequired[str]
+
+
+class DomainScopeTypeDef(TypedDict):
+    ExactDomain: NotRequired[DomainScopeOptionType]
+    Subdomains: NotRequired[DomainScopeOptionType]
+    Wildcards: NotRequired[DomainScopeOptionType]
+
+
+class ResourceRecordTypeDef(TypedDict):
+    Name: str
+    Type: RecordTypeType
+    Value: str
+
+
+class DnsPrevalidationDetailsTypeDef(TypedDict):
+    DomainScope: NotRequired[DomainScopeTypeDef]
+    HostedZoneId: NotRequired[str]
+    ResourceRecord: NotRequired[ResourceRecordTypeDef]
+
+
+class PrevalidationDetailsTypeDef(TypedDict):
+    DnsPrevalidation: NotRequired[DnsPrevalidationDetailsTypeDef]
+
+
+class AcmeDomainValidationSummaryTypeDef(TypedDict):
+    AcmeDomainValidationArn: NotRequired[str]
+    AcmeEndpointArn: NotRequired[str]
+    DomainName: NotRequired[str]
+    PrevalidationType: NotRequired[PrevalidationTypeType]
+    PrevalidationDetails: NotRequired[PrevalidationDetailsTypeDef]
+    Status: NotRequired[AcmeDomainValidationStatusType]
+    FailureDetails: NotRequired[FailureDetailsTypeDef]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+
+
+class AcmeDomainValidationTypeDef(TypedDict):
+    AcmeDomainValidationArn: NotRequired[str]
+    AcmeEndpointArn: NotRequired[str]
+    DomainName: NotRequired[str]
+    PrevalidationType: NotRequired[PrevalidationTypeType]
+    PrevalidationDetails: NotRequired[PrevalidationDetailsTypeDef]
+    Status: NotRequired[AcmeDomainValidationStatusType]
+    FailureDetails: NotRequired[FailureDetailsTypeDef]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+
+
+class PublicCertificateAuthorityOutputTypeDef(TypedDict):
+    AllowedKeyAlgorithms: NotRequired[list[PublicKeyAlgorithmType]]
+
+
+class CertificateAuthorityOutputTypeDef(TypedDict):
+    PublicCertificateAuthority: NotRequired[PublicCertificateAuthorityOutputTypeDef]
 
 
 class TagTypeDef(TypedDict):
@@ -136,9 +300,65 @@ class TagTypeDef(TypedDict):
     Value: NotRequired[str]
 
 
+class AcmeEndpointSummaryTypeDef(TypedDict):
+    AcmeEndpointArn: NotRequired[str]
+    EndpointUrl: NotRequired[str]
+    Status: NotRequired[AcmeEndpointStatusType]
+    FailureReason: NotRequired[str]
+    AuthorizationBehavior: NotRequired[AcmeAuthorizationBehaviorType]
+    Contact: NotRequired[AcmeContactType]
+    CertificateAuthority: NotRequired[CertificateAuthorityOutputTypeDef]
+    CertificateTags: NotRequired[list[TagTypeDef]]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+
+
+class AcmeEndpointTypeDef(TypedDict):
+    AcmeEndpointArn: NotRequired[str]
+    EndpointUrl: NotRequired[str]
+    Status: NotRequired[AcmeEndpointStatusType]
+    FailureReason: NotRequired[str]
+    AuthorizationBehavior: NotRequired[AcmeAuthorizationBehaviorType]
+    Contact: NotRequired[AcmeContactType]
+    CertificateAuthority: NotRequired[CertificateAuthorityOutputTypeDef]
+    CertificateTags: NotRequired[list[TagTypeDef]]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+
+
+class AcmeExternalAccountBindingSummaryTypeDef(TypedDict):
+    AcmeExternalAccountBindingArn: NotRequired[str]
+    AcmeEndpointArn: NotRequired[str]
+    RoleArn: NotRequired[str]
+    ExpiresAt: NotRequired[datetime]
+    RevokedAt: NotRequired[datetime]
+    LastUsedAt: NotRequired[datetime]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+
+
+class AcmeExternalAccountBindingTypeDef(TypedDict):
+    AcmeExternalAccountBindingArn: NotRequired[str]
+    AcmeEndpointArn: NotRequired[str]
+    RoleArn: NotRequired[str]
+    ExpiresAt: NotRequired[datetime]
+    RevokedAt: NotRequired[datetime]
+    LastUsedAt: NotRequired[datetime]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+
+
 class AddTagsToCertificateRequestTypeDef(TypedDict):
     CertificateArn: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
+
+
+class PublicCertificateAuthorityTypeDef(TypedDict):
+    AllowedKeyAlgorithms: NotRequired[ReadOnly[Sequence[PublicKeyAlgorithmType]]]
+
+
+class CertificateAuthorityTypeDef(TypedDict):
+    PublicCertificateAuthority: NotRequired[ReadOnly[PublicCertificateAuthorityTypeDef]]
 
 
 class CertificateOptionsTypeDef(TypedDict):
@@ -146,17 +366,12 @@ class CertificateOptionsTypeDef(TypedDict):
         CertificateTransparencyLoggingPreferenceType
     ]
     Export: NotRequired[CertificateExportType]
+    ValidationMethod: NotRequired[ValidationMethodType]
 
 
 class HttpRedirectTypeDef(TypedDict):
     RedirectFrom: NotRequired[str]
     RedirectTo: NotRequired[str]
-
-
-class ResourceRecordTypeDef(TypedDict):
-    Name: str
-    Type: RecordTypeType
-    Value: str
 
 
 class DomainValidationTypeDef(TypedDict):
@@ -183,6 +398,21 @@ class RenewalSummaryTypeDef(TypedDict):
     DomainValidationOptions: list[DomainValidationTypeDef]
     RenewalStatusReason: NotRequired[FailureReasonType]
     UpdatedAt: datetime
+
+
+class DomainValidationMethodUpdateSummaryTypeDef(TypedDict):
+    From: NotRequired[ValidationMethodType]
+    To: NotRequired[ValidationMethodType]
+
+
+class UpdateSummaryTypeDef(TypedDict):
+    Status: NotRequired[UpdateStatusType]
+    Type: NotRequired[UpdateTypeType]
+    DomainValidationMethodUpdateSummary: NotRequired[
+        DomainValidationMethodUpdateSummaryTypeDef
+    ]
+    RequestedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
 
 
 class CertificateDetailTypeDef(TypedDict):
@@ -213,6 +443,12 @@ class CertificateDetailTypeDef(TypedDict):
     CertificateAuthorityArn: NotRequired[str]
     RenewalEligibility: NotRequired[RenewalEligibilityType]
     Options: NotRequired[CertificateOptionsTypeDef]
+    UpdateSummary: NotRequired[UpdateSummaryTypeDef]
+    CertificateKeyPairOrigin: NotRequired[CertificateKeyPairOriginType]
+    AcmeEndpointArn: NotRequired[str]
+    AcmeAccountId: NotRequired[str]
+    CertificateUsage: NotRequired[CertificateUsageType]
+    RootHierarchyType: NotRequired[RootHierarchyTypeType]
 
 
 class DnsNameFilterTypeDef(TypedDict):
@@ -344,10 +580,116 @@ class CertificateSummaryTypeDef(TypedDict):
     ImportedAt: NotRequired[datetime]
     RevokedAt: NotRequired[datetime]
     ManagedBy: NotRequired[CertificateManagedByType]
+    CertificateKeyPairOrigin: NotRequired[CertificateKeyPairOriginType]
+    CertificateUsage: NotRequired[CertificateUsageType]
+    RootHierarchyType: NotRequired[RootHierarchyTypeType]
+
+
+class DnsPrevalidationOptionsTypeDef(TypedDict):
+    DomainScope: NotRequired[DomainScopeTypeDef]
+    HostedZoneId: NotRequired[str]
+
+
+class PrevalidationOptionsTypeDef(TypedDict):
+    DnsPrevalidation: NotRequired[DnsPrevalidationOptionsTypeDef]
+
+
+class CreateAcmeDomainValidationRequestTypeDef(TypedDict):
+    IdempotencyToken: NotRequired[str]
+    AcmeEndpointArn: str
+    DomainName: str
+    PrevalidationOptions: PrevalidationOptionsTypeDef
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateAcmeDomainValidationResponseTypeDef(TypedDict):
+    AcmeDomainValidationArn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateAcmeEndpointRequestTypeDef(TypedDict):
+    IdempotencyToken: NotRequired[str]
+    AuthorizationBehavior: AcmeAuthorizationBehaviorType
+    Contact: NotRequired[AcmeContactType]
+    CertificateAuthority: ReadOnly[CertificateAuthorityTypeDef]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    CertificateTags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateAcmeEndpointResponseTypeDef(TypedDict):
+    AcmeEndpointArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ExpirationTypeDef(TypedDict):
+    Value: int
+    Type: TimeTypeType
+
+
+class CreateAcmeExternalAccountBindingRequestTypeDef(TypedDict):
+    IdempotencyToken: NotRequired[str]
+    AcmeEndpointArn: str
+    RoleArn: str
+    Expiration: NotRequired[ExpirationTypeDef]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateAcmeExternalAccountBindingResponseTypeDef(TypedDict):
+    ExternalAccountBinding: NotRequired[AcmeExternalAccountBindingTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteAcmeDomainValidationRequestTypeDef(TypedDict):
+    AcmeDomainValidationArn: str
+
+
+class DeleteAcmeEndpointRequestTypeDef(TypedDict):
+    AcmeEndpointArn: str
+
+
+class DeleteAcmeExternalAccountBindingRequestTypeDef(TypedDict):
+    AcmeExternalAccountBindingArn: str
 
 
 class DeleteCertificateRequestTypeDef(TypedDict):
     CertificateArn: str
+
+
+class DescribeAcmeAccountRequestTypeDef(TypedDict):
+    AcmeEndpointArn: str
+    AccountUrl: str
+
+
+class DescribeAcmeAccountResponseTypeDef(TypedDict):
+    AcmeAccount: NotRequired[AcmeAccountTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeAcmeDomainValidationRequestTypeDef(TypedDict):
+    AcmeDomainValidationArn: str
+
+
+class DescribeAcmeDomainValidationResponseTypeDef(TypedDict):
+    AcmeDomainValidation: NotRequired[AcmeDomainValidationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeAcmeEndpointRequestTypeDef(TypedDict):
+    AcmeEndpointArn: str
+
+
+class DescribeAcmeEndpointResponseTypeDef(TypedDict):
+    AcmeEndpoint: NotRequired[AcmeEndpointTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeAcmeExternalAccountBindingRequestTypeDef(TypedDict):
+    AcmeExternalAccountBindingArn: str
+
+
+class DescribeAcmeExternalAccountBindingResponseTypeDef(TypedDict):
+    ExternalAccountBinding: NotRequired[AcmeExternalAccountBindingTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DescribeCertificateRequestTypeDef(TypedDict):
@@ -359,9 +701,35 @@ class DescribeCertificateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DnsValidationChallengeTypeDef(TypedDict):
+    ResourceRecord: NotRequired[ResourceRecordTypeDef]
+
+
 class DomainValidationOptionTypeDef(TypedDict):
     DomainName: str
     ValidationDomain: str
+
+
+class EmailValidationChallengeTypeDef(TypedDict):
+    ValidationEmails: NotRequired[list[str]]
+    ValidationDomain: NotRequired[str]
+
+
+class ValidationChallengeTypeDef(TypedDict):
+    EmailValidationChallenge: NotRequired[EmailValidationChallengeTypeDef]
+    DnsValidationChallenge: NotRequired[DnsValidationChallengeTypeDef]
+
+
+class ValidationConfigurationTypeDef(TypedDict):
+    ValidationMethod: NotRequired[ValidationMethodType]
+    ValidationChallenge: NotRequired[ValidationChallengeTypeDef]
+    ValidationStatus: NotRequired[DomainStatusType]
+
+
+class DomainValidationSummaryTypeDef(TypedDict):
+    DomainName: str
+    ActiveValidationConfiguration: NotRequired[ValidationConfigurationTypeDef]
+    RequestedValidationConfiguration: NotRequired[ValidationConfigurationTypeDef]
 
 
 class ExpiryEventsConfigurationTypeDef(TypedDict):
@@ -393,6 +761,16 @@ class GetAccountConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetAcmeExternalAccountBindingCredentialsRequestTypeDef(TypedDict):
+    AcmeExternalAccountBindingArn: str
+
+
+class GetAcmeExternalAccountBindingCredentialsResponseTypeDef(TypedDict):
+    KeyId: NotRequired[str]
+    MacKey: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetCertificateRequestTypeDef(TypedDict):
     CertificateArn: str
 
@@ -416,8 +794,71 @@ class ImportCertificateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListAcmeAccountsRequestTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+    AcmeEndpointArn: str
+
+
+class ListAcmeAccountsResponseTypeDef(TypedDict):
+    AcmeAccounts: NotRequired[list[AcmeAccountSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAcmeDomainValidationsRequestTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+    AcmeEndpointArn: str
+
+
+class ListAcmeDomainValidationsResponseTypeDef(TypedDict):
+    AcmeDomainValidations: NotRequired[list[AcmeDomainValidationSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAcmeEndpointsRequestTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class ListAcmeEndpointsResponseTypeDef(TypedDict):
+    AcmeEndpoints: NotRequired[list[AcmeEndpointSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAcmeExternalAccountBindingsRequestTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+    AcmeEndpointArn: str
+
+
+class ListAcmeExternalAccountBindingsResponseTypeDef(TypedDict):
+    ExternalAccountBindings: NotRequired[list[AcmeExternalAccountBindingSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListCertificateDomainValidationsRequestTypeDef(TypedDict):
+    CertificateArn: str
+    NextToken: NotRequired[str]
+    MaxItems: NotRequired[int]
+
+
+class ListCertificateDomainValidationsResponseTypeDef(TypedDict):
+    DomainValidationSummaryList: NotRequired[list[DomainValidationSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListCertificatesRequestTypeDef(TypedDict):
     CertificateStatuses: NotRequired[ReadOnly[Sequence[CertificateStatusType]]]
+    CertificateKeyPairOrigins: NotRequired[
+        ReadOnly[Sequence[CertificateKeyPairOriginType]]
+    ]
+    RootHierarchyTypes: NotRequired[ReadOnly[Sequence[RootHierarchyTypeType]]]
     Includes: NotRequired[ReadOnly[FiltersTypeDef]]
     NextToken: NotRequired[str]
     MaxItems: NotRequired[int]
@@ -436,6 +877,15 @@ class ListTagsForCertificateRequestTypeDef(TypedDict):
 
 
 class ListTagsForCertificateResponseTypeDef(TypedDict):
+    Tags: NotRequired[list[TagTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListTagsForResourceRequestTypeDef(TypedDict):
+    ResourceArn: str
+
+
+class ListTagsForResourceResponseTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -467,6 +917,8 @@ class RequestCertificateRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     KeyAlgorithm: NotRequired[KeyAlgorithmType]
     ManagedBy: NotRequired[CertificateManagedByType]
+    CertificateUsage: NotRequired[CertificateUsageType]
+    RootHierarchyType: NotRequired[RootHierarchyTypeType]
 
 
 class RequestCertificateResponseTypeDef(TypedDict):
@@ -478,6 +930,15 @@ class ResendValidationEmailRequestTypeDef(TypedDict):
     CertificateArn: str
     Domain: str
     ValidationDomain: str
+
+
+class RevokeAcmeAccountRequestTypeDef(TypedDict):
+    AcmeEndpointArn: str
+    AccountUrl: str
+
+
+class RevokeAcmeExternalAccountBindingRequestTypeDef(TypedDict):
+    AcmeExternalAccountBindingArn: str
 
 
 class RevokeCertificateRequestTypeDef(TypedDict):
@@ -502,6 +963,28 @@ class SearchCertificatesResponseTypeDef(TypedDict):
     Results: NotRequired[list[CertificateSearchResultTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagResourceRequestTypeDef(TypedDict):
+    ResourceArn: str
+    Tags: ReadOnly[Sequence[TagTypeDef]]
+
+
+class UntagResourceRequestTypeDef(TypedDict):
+    ResourceArn: str
+    TagKeys: ReadOnly[Sequence[str]]
+
+
+class UpdateAcmeDomainValidationRequestTypeDef(TypedDict):
+    AcmeDomainValidationArn: str
+    PrevalidationOptions: NotRequired[PrevalidationOptionsTypeDef]
+
+
+class UpdateAcmeEndpointRequestTypeDef(TypedDict):
+    AcmeEndpointArn: str
+    AuthorizationBehavior: NotRequired[AcmeAuthorizationBehaviorType]
+    Contact: NotRequired[AcmeContactType]
+    CertificateAuthority: NotRequired[ReadOnly[CertificateAuthorityTypeDef]]
 
 
 class UpdateCertificateOptionsRequestTypeDef(TypedDict):

@@ -42,6 +42,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AnomalyDetectorMissingDataActionTypeDef",
         "AnomalyDetectorStatusTypeDef",
         "AnomalyDetectorSummaryTypeDef",
+        "CloudWatchConfigurationTypeDef",
         "CloudWatchLogDestinationTypeDef",
         "ComponentConfigOutputTypeDef",
         "ComponentConfigTypeDef",
@@ -93,8 +94,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EksConfigurationOutputTypeDef",
         "EksConfigurationTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "ExporterConfigurationTypeDef",
         "GetDefaultScraperConfigurationResponseTypeDef",
         "IgnoreNearExpectedTypeDef",
+        "KafkaExporterConfigurationTypeDef",
         "LimitsPerLabelSetEntryTypeDef",
         "LimitsPerLabelSetOutputTypeDef",
         "LimitsPerLabelSetTypeDef",
@@ -112,6 +115,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LoggingConfigurationStatusTypeDef",
         "LoggingDestinationTypeDef",
         "LoggingFilterTypeDef",
+        "OpenSearchExporterConfigurationTypeDef",
         "PutAlertManagerDefinitionRequestTypeDef",
         "PutAlertManagerDefinitionResponseTypeDef",
         "PutAnomalyDetectorRequestTypeDef",
@@ -231,6 +235,10 @@ class AnomalyDetectorSummaryTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
 
 
+class CloudWatchConfigurationTypeDef(TypedDict):
+    datasetArn: str
+
+
 class CloudWatchLogDestinationTypeDef(TypedDict):
     logGroupArn: str
 
@@ -337,6 +345,22 @@ class CreateRuleGroupsNamespaceResponseTypeDef(TypedDict):
 
 class DestinationTypeDef(TypedDict):
     ampConfiguration: NotRequired[AmpConfigurationTypeDef]
+    cloudWatchConfiguration: NotRequired[CloudWatchConfigurationTypeDef]
+
+
+class KafkaExporterConfigurationTypeDef(TypedDict):
+    clusterArn: str
+    topicFilter: NotRequired[str]
+    consumerGroupFilter: NotRequired[str]
+
+
+class OpenSearchExporterConfigurationTypeDef(TypedDict):
+    domainArn: str
+
+
+class ExporterConfigurationTypeDef(TypedDict):
+    openSearchConfiguration: NotRequired[OpenSearchExporterConfigurationTypeDef]
+    kafkaConfiguration: NotRequired[KafkaExporterConfigurationTypeDef]
 
 
 class RoleConfigurationTypeDef(TypedDict):
@@ -372,6 +396,7 @@ class CreateScraperRequestTypeDef(TypedDict):
     roleConfiguration: NotRequired[RoleConfigurationTypeDef]
     clientToken: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    exporters: NotRequired[ReadOnly[Sequence[ExporterConfigurationTypeDef]]]
 
 
 class ScraperStatusTypeDef(TypedDict):
@@ -609,6 +634,7 @@ class ScraperDescriptionTypeDef(TypedDict):
     source: SourceOutputTypeDef
     destination: DestinationTypeDef
     roleConfiguration: NotRequired[RoleConfigurationTypeDef]
+    exporters: NotRequired[list[ExporterConfigurationTypeDef]]
 
 
 class DescribeScraperResponseTypeDef(TypedDict):
@@ -638,6 +664,8 @@ class WorkspaceConfigurationDescriptionTypeDef(TypedDict):
     status: WorkspaceConfigurationStatusTypeDef
     limitsPerLabelSet: NotRequired[list[LimitsPerLabelSetOutputTypeDef]]
     retentionPeriodInDays: NotRequired[int]
+    outOfOrderTimeWindowInSeconds: NotRequired[int]
+    ruleQueryOffsetInSeconds: NotRequired[int]
 
 
 class DescribeWorkspaceConfigurationResponseTypeDef(TypedDict):
@@ -729,6 +757,7 @@ class ScraperSummaryTypeDef(TypedDict):
     source: SourceOutputTypeDef
     destination: DestinationTypeDef
     roleConfiguration: NotRequired[RoleConfigurationTypeDef]
+    exporters: NotRequired[list[ExporterConfigurationTypeDef]]
 
 
 class ListScrapersResponseTypeDef(TypedDict):
@@ -888,6 +917,7 @@ class UpdateScraperRequestTypeDef(TypedDict):
     destination: NotRequired[DestinationTypeDef]
     roleConfiguration: NotRequired[RoleConfigurationTypeDef]
     clientToken: NotRequired[str]
+    exporters: NotRequired[ReadOnly[Sequence[ExporterConfigurationTypeDef]]]
 
 
 class UpdateScraperResponseTypeDef(TypedDict):
@@ -909,6 +939,8 @@ class UpdateWorkspaceConfigurationRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
     limitsPerLabelSet: NotRequired[ReadOnly[Sequence[LimitsPerLabelSetTypeDef]]]
     retentionPeriodInDays: NotRequired[int]
+    outOfOrderTimeWindowInSeconds: NotRequired[int]
+    ruleQueryOffsetInSeconds: NotRequired[int]
 
 
 class UpdateWorkspaceConfigurationResponseTypeDef(TypedDict):

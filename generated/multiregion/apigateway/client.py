@@ -991,7 +991,12 @@ class MultiRegionAPIGateway(MultiRegionClient):
     def update_authorizer(
         self, **kwargs: Unpack[type_defs.UpdateAuthorizerRequestTypeDef]
     ) -> TargetResults[type_defs.AuthorizerResponseTypeDef]:
-        """Updates an existing Authorizer resource.
+        """Updates an existing Authorizer resource. For a JWT authorizer, the only
+        JWT patch operation is replace on the path /jwtConfiguration. Its value is
+        the complete configuration as a JSON string in the JwtConfigurationInput
+        shape. This replaces the entire configuration; nothing from the previous
+        configuration is retained. A replace operation on the path /type is
+        supported in both directions.
 
         https://docs.aws.amazon.com/goto/WebAPI/apigateway-2015-07-09/UpdateAuthorizer
         """

@@ -22,6 +22,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GatewayResponseTypeType",
         "IntegrationTypeType",
         "IpAddressTypeType",
+        "JwtClaimFormatType",
+        "JwtSigningAlgorithmType",
         "LocationStatusTypeType",
         "OpType",
         "PutModeType",
@@ -38,7 +40,7 @@ AccessAssociationSourceTypeType = Literal["VPCE"]
 ApiKeySourceTypeType = Literal["HEADER", "AUTHORIZER"]
 ApiKeysFormatType = Literal["csv"]
 ApiStatusType = Literal["UPDATING", "AVAILABLE", "PENDING", "FAILED"]
-AuthorizerTypeType = Literal["TOKEN", "REQUEST", "COGNITO_USER_POOLS"]
+AuthorizerTypeType = Literal["TOKEN", "REQUEST", "COGNITO_USER_POOLS", "JWT"]
 CacheClusterSizeType = Literal[
     "0.5",
     "1.6",
@@ -107,6 +109,8 @@ GatewayResponseTypeType = Literal[
 ]
 IntegrationTypeType = Literal["HTTP", "AWS", "MOCK", "HTTP_PROXY", "AWS_PROXY"]
 IpAddressTypeType = Literal["ipv4", "dualstack"]
+JwtClaimFormatType = Literal["SINGLE_STRING"]
+JwtSigningAlgorithmType = Literal["RS256", "RS384", "RS512", "ES256", "ES384", "ES512"]
 LocationStatusTypeType = Literal["DOCUMENTED", "UNDOCUMENTED"]
 OpType = Literal["add", "remove", "replace", "move", "copy", "test"]
 PutModeType = Literal["merge", "overwrite"]
@@ -126,6 +130,8 @@ SecurityPolicyType = Literal[
     "SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09",
     "SecurityPolicy_TLS13_1_2_FIPS_PQ_2025_09",
     "SecurityPolicy_TLS13_1_2_FIPS_PFS_PQ_2025_09",
+    "SecurityPolicy_TLS13_1_2_Ext2_PQ_2025_09",
+    "SecurityPolicy_TLS13_1_2_Ext2_FIPS_PQ_2025_09",
     "SecurityPolicy_TLS13_1_2_PQ_2025_09",
     "SecurityPolicy_TLS13_1_2_2021_06",
     "SecurityPolicy_TLS13_2025_EDGE",

@@ -35,6 +35,8 @@ from .literals import (
     GatewayResponseTypeType,
     IntegrationTypeType,
     IpAddressTypeType,
+    JwtClaimFormatType,
+    JwtSigningAlgorithmType,
     LocationStatusTypeType,
     OpType,
     PutModeType,
@@ -187,6 +189,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "IntegrationResponseResponseTypeDef",
         "IntegrationResponseTypeDef",
         "IntegrationTypeDef",
+        "JwtAdditionalClaimOutputTypeDef",
+        "JwtAdditionalClaimTypeDef",
+        "JwtConfigurationInputTypeDef",
+        "JwtConfigurationTypeDef",
+        "JwtIssuerInputTypeDef",
+        "JwtIssuerTypeDef",
         "MethodResponse2TypeDef",
         "MethodResponseResponseTypeDef",
         "MethodResponseTypeDef",
@@ -341,6 +349,25 @@ class ApiStageTypeDef(TypedDict):
     throttle: NotRequired[ReadOnly[Mapping[str, ThrottleSettingsTypeDef]]]
 
 
+class JwtAdditionalClaimOutputTypeDef(TypedDict):
+    claimName: str
+    format: JwtClaimFormatType
+    required: NotRequired[bool]
+    expectedValues: NotRequired[list[str]]
+
+
+class JwtIssuerTypeDef(TypedDict):
+    issuer: NotRequired[str]
+    audiences: NotRequired[list[str]]
+    additionalClaims: NotRequired[list[JwtAdditionalClaimOutputTypeDef]]
+    jwksUri: NotRequired[str]
+
+
+class JwtConfigurationTypeDef(TypedDict):
+    issuers: NotRequired[list[JwtIssuerTypeDef]]
+    defaultAlgorithms: NotRequired[list[JwtSigningAlgorithmType]]
+
+
 class AuthorizerResponseTypeDef(TypedDict):
     id: NotRequired[str]
     name: NotRequired[str]
@@ -352,6 +379,7 @@ class AuthorizerResponseTypeDef(TypedDict):
     identitySource: NotRequired[str]
     identityValidationExpression: NotRequired[str]
     authorizerResultTtlInSeconds: NotRequired[int]
+    jwtConfiguration: NotRequired[JwtConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -366,6 +394,7 @@ class AuthorizerTypeDef(TypedDict):
     identitySource: NotRequired[str]
     identityValidationExpression: NotRequired[str]
     authorizerResultTtlInSeconds: NotRequired[int]
+    jwtConfiguration: NotRequired[JwtConfigurationTypeDef]
 
 
 class AuthorizersTypeDef(TypedDict):
@@ -448,6 +477,24 @@ class CreateApiKeyRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class JwtAdditionalClaimTypeDef(TypedDict):
+    claimName: str
+    format: JwtClaimFormatType
+    required: NotRequired[bool]
+    expectedValues: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class JwtIssuerInputTypeDef(TypedDict):
+    issuer: str
+    audiences: ReadOnly[Sequence[str]]
+    additionalClaims: NotRequired[ReadOnly[Sequence[JwtAdditionalClaimTypeDef]]]
+
+
+class JwtConfigurationInputTypeDef(TypedDict):
+    issuers: ReadOnly[Sequence[JwtIssuerInputTypeDef]]
+    defaultAlgorithms: ReadOnly[Sequence[JwtSigningAlgorithmType]]
+
+
 class CreateAuthorizerRequestTypeDef(TypedDict):
     restApiId: str
     name: str
@@ -459,6 +506,7 @@ class CreateAuthorizerRequestTypeDef(TypedDict):
     identitySource: NotRequired[str]
     identityValidationExpression: NotRequired[str]
     authorizerResultTtlInSeconds: NotRequired[int]
+    jwtConfiguration: NotRequired[ReadOnly[JwtConfigurationInputTypeDef]]
 
 
 class CreateBasePathMappingRequestTypeDef(TypedDict):

@@ -22,16 +22,14 @@ __all__ = ["MultiRegionAppConfig"]
 
 
 class MultiRegionAppConfig(MultiRegionClient):
-    """AppConfig feature flags and dynamic configurations help software builders
-    quickly and securely adjust application behavior in production environments
-    without full code deployments. AppConfig speeds up software release frequency,
-    improves application resiliency, and helps you address emergent issues more
-    quickly. With feature flags, you can gradually release new capabilities to
-    users and measure the impact of those changes before fully deploying the new
-    capabilities to all users. With operational flags and dynamic configurations,
-    you can update block lists, allow lists, throttling limits, logging verbosity,
-    and perform other operational tuning to quickly respond to issues in
-    production environments.
+    """AppConfig helps you safely change application behavior in production without
+    redeploying code. Using feature flags and dynamic free-form configurations,
+    you can control how your application runs in real time. This approach reduces
+    risk, accelerates releases, and enables faster responses to issues. You can
+    gradually roll out new features to specific users, monitor their impact, and
+    expand availability with confidence. You can also update block lists, allow
+    lists, throttling limits, and logging levels instantly, allowing you to
+    mitigate issues and fine-tune performance without a deployment.
     """
 
     _service_name = "appconfig"
@@ -88,6 +86,18 @@ class MultiRegionAppConfig(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/CreateEnvironment
         """
         return self._call("CreateEnvironment", kwargs)
+
+    def create_experiment_definition(
+        self, **kwargs: Unpack[type_defs.CreateExperimentDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.ExperimentDefinitionTypeDef]:
+        """Creates an experiment definition in AppConfig. An experiment definition
+        describes the purpose, scope, and operational configuration of an
+        experiment, including the target audience, feature flag, and treatment
+        configurations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/CreateExperimentDefinition
+        """
+        return self._call("CreateExperimentDefinition", kwargs)
 
     def create_extension(
         self, **kwargs: Unpack[type_defs.CreateExtensionRequestTypeDef]
@@ -167,6 +177,17 @@ class MultiRegionAppConfig(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/DeleteEnvironment
         """
         return self._call("DeleteEnvironment", kwargs)
+
+    def delete_experiment_definition(
+        self, **kwargs: Unpack[type_defs.DeleteExperimentDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Deletes an experiment definition. You can archive the definition to hide
+        it from the active list while preserving it for future reference, or
+        permanently delete it along with all associated run history.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/DeleteExperimentDefinition
+        """
+        return self._call("DeleteExperimentDefinition", kwargs)
 
     def delete_extension(
         self, **kwargs: Unpack[type_defs.DeleteExtensionRequestTypeDef]
@@ -271,6 +292,25 @@ class MultiRegionAppConfig(MultiRegionClient):
         """
         return self._call("GetEnvironment", kwargs)
 
+    def get_experiment_definition(
+        self, **kwargs: Unpack[type_defs.GetExperimentDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.ExperimentDefinitionTypeDef]:
+        """Retrieves information about an experiment definition.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/GetExperimentDefinition
+        """
+        return self._call("GetExperimentDefinition", kwargs)
+
+    def get_experiment_run(
+        self, **kwargs: Unpack[type_defs.GetExperimentRunRequestTypeDef]
+    ) -> TargetResults[type_defs.ExperimentRunTypeDef]:
+        """Retrieves information about an experiment run, including its status, start
+        time, and exposure settings.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/GetExperimentRun
+        """
+        return self._call("GetExperimentRun", kwargs)
+
     def get_extension(
         self, **kwargs: Unpack[type_defs.GetExtensionRequestTypeDef]
     ) -> TargetResults[type_defs.ExtensionTypeDef]:
@@ -346,6 +386,36 @@ class MultiRegionAppConfig(MultiRegionClient):
         """
         return self._call("ListEnvironments", kwargs)
 
+    def list_experiment_definitions(
+        self, **kwargs: Unpack[type_defs.ListExperimentDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ExperimentDefinitionsTypeDef]:
+        """Lists the experiment definitions for an account. You can filter results by
+        application, configuration profile, environment, or status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListExperimentDefinitions
+        """
+        return self._call("ListExperimentDefinitions", kwargs)
+
+    def list_experiment_run_events(
+        self, **kwargs: Unpack[type_defs.ListExperimentRunEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.ExperimentRunEventsTypeDef]:
+        """Lists the events for a specified experiment run. Events provide a timeline
+        of actions and state changes that occurred during the run.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListExperimentRunEvents
+        """
+        return self._call("ListExperimentRunEvents", kwargs)
+
+    def list_experiment_runs(
+        self, **kwargs: Unpack[type_defs.ListExperimentRunsRequestTypeDef]
+    ) -> TargetResults[type_defs.ExperimentRunsTypeDef]:
+        """Lists the experiment runs for a specified experiment definition. You can
+        filter by status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListExperimentRuns
+        """
+        return self._call("ListExperimentRuns", kwargs)
+
     def list_extension_associations(
         self, **kwargs: Unpack[type_defs.ListExtensionAssociationsRequestTypeDef]
     ) -> TargetResults[type_defs.ExtensionAssociationsTypeDef]:
@@ -396,6 +466,18 @@ class MultiRegionAppConfig(MultiRegionClient):
         """
         return self._call("StartDeployment", kwargs)
 
+    def start_experiment_run(
+        self, **kwargs: Unpack[type_defs.StartExperimentRunRequestTypeDef]
+    ) -> TargetResults[type_defs.ExperimentRunTypeDef]:
+        """Starts an experiment run for the specified experiment definition. An
+        experiment run delivers treatments to the target audience and collects
+        metrics. You can start multiple experiment runs from the same experiment
+        definition.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/StartExperimentRun
+        """
+        return self._call("StartExperimentRun", kwargs)
+
     def stop_deployment(
         self, **kwargs: Unpack[type_defs.StopDeploymentRequestTypeDef]
     ) -> TargetResults[type_defs.DeploymentTypeDef]:
@@ -409,6 +491,17 @@ class MultiRegionAppConfig(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/StopDeployment
         """
         return self._call("StopDeployment", kwargs)
+
+    def stop_experiment_run(
+        self, **kwargs: Unpack[type_defs.StopExperimentRunRequestTypeDef]
+    ) -> TargetResults[type_defs.ExperimentRunTypeDef]:
+        """Stops a running experiment. Stopping an experiment run ends audience
+        exposure and returns users to the currently deployed feature flag
+        configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/StopExperimentRun
+        """
+        return self._call("StopExperimentRun", kwargs)
 
     def tag_resource(
         self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
@@ -475,6 +568,29 @@ class MultiRegionAppConfig(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/UpdateEnvironment
         """
         return self._call("UpdateEnvironment", kwargs)
+
+    def update_experiment_definition(
+        self, **kwargs: Unpack[type_defs.UpdateExperimentDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.ExperimentDefinitionTypeDef]:
+        """Updates an experiment definition. You can update treatments, the control,
+        audience rules, and other properties. You cannot update an experiment
+        definition while an experiment run is active.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/UpdateExperimentDefinition
+        """
+        return self._call("UpdateExperimentDefinition", kwargs)
+
+    def update_experiment_run(
+        self, **kwargs: Unpack[type_defs.UpdateExperimentRunRequestTypeDef]
+    ) -> TargetResults[type_defs.ExperimentRunTypeDef]:
+        """Updates a running experiment. Use this operation to increase audience
+        exposure, modify treatment assignment overrides, or update the description
+        of an active experiment run. Audience exposure can only be increased, not
+        decreased.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/UpdateExperimentRun
+        """
+        return self._call("UpdateExperimentRun", kwargs)
 
     def update_extension(
         self, **kwargs: Unpack[type_defs.UpdateExtensionRequestTypeDef]
@@ -616,6 +732,78 @@ class MultiRegionAppConfig(MultiRegionClient):
         """
         return self._paginate(
             "ListEnvironments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_experiment_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListExperimentDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ExperimentDefinitionsTypeDef]:
+        """Every page of ListExperimentDefinitions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the experiment definitions for an account. You can filter results by
+        application, configuration profile, environment, or status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListExperimentDefinitions
+        """
+        return self._paginate(
+            "ListExperimentDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_experiment_run_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListExperimentRunEventsRequestTypeDef],
+    ) -> TargetResults[type_defs.ExperimentRunEventsTypeDef]:
+        """Every page of ListExperimentRunEvents in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the events for a specified experiment run. Events provide a timeline
+        of actions and state changes that occurred during the run.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListExperimentRunEvents
+        """
+        return self._paginate(
+            "ListExperimentRunEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_experiment_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListExperimentRunsRequestTypeDef],
+    ) -> TargetResults[type_defs.ExperimentRunsTypeDef]:
+        """Every page of ListExperimentRuns in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the experiment runs for a specified experiment definition. You can
+        filter by status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListExperimentRuns
+        """
+        return self._paginate(
+            "ListExperimentRuns",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -777,6 +965,57 @@ class MultiRegionAppConfig(MultiRegionClient):
         """
         return self._items(
             "ListEnvironments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_experiment_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListExperimentDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.ExperimentDefinitionSummaryTypeDef]:
+        """Each element of Items in every page of ListExperimentDefinitions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListExperimentDefinitions
+        """
+        return self._items(
+            "ListExperimentDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_experiment_run_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListExperimentRunEventsRequestTypeDef],
+    ) -> Items[type_defs.ExperimentRunEventTypeDef]:
+        """Each element of Items in every page of ListExperimentRunEvents, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListExperimentRunEvents
+        """
+        return self._items(
+            "ListExperimentRunEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_experiment_runs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListExperimentRunsRequestTypeDef],
+    ) -> Items[type_defs.ExperimentRunSummaryTypeDef]:
+        """Each element of Items in every page of ListExperimentRuns, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/appconfig-2019-10-09/ListExperimentRuns
+        """
+        return self._items(
+            "ListExperimentRuns", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_extension_associations(

@@ -7,10 +7,15 @@ from typing import TYPE_CHECKING, Literal
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "ActionPointType",
+        "DeleteTypeType",
         "DeletionProtectionCheckType",
         "DeploymentEventTypeType",
         "DeploymentStateType",
+        "DeploymentTypeType",
         "EnvironmentStateType",
+        "ExperimentDefinitionStatusType",
+        "ExperimentRunEventTypeType",
+        "ExperimentRunStatusType",
         "GrowthTypeType",
         "ReplicateToType",
         "TriggeredByType",
@@ -27,6 +32,7 @@ ActionPointType = Literal[
     "ON_DEPLOYMENT_COMPLETE",
     "ON_DEPLOYMENT_ROLLED_BACK",
 ]
+DeleteTypeType = Literal["ARCHIVE", "DESTROY"]
 DeletionProtectionCheckType = Literal["ACCOUNT_DEFAULT", "APPLY", "BYPASS"]
 DeploymentEventTypeType = Literal[
     "PERCENTAGE_UPDATED",
@@ -46,6 +52,7 @@ DeploymentStateType = Literal[
     "ROLLED_BACK",
     "REVERTED",
 ]
+DeploymentTypeType = Literal["USER", "MANAGED"]
 EnvironmentStateType = Literal[
     "READY_FOR_DEPLOYMENT",
     "DEPLOYING",
@@ -53,6 +60,14 @@ EnvironmentStateType = Literal[
     "ROLLED_BACK",
     "REVERTED",
 ]
+ExperimentDefinitionStatusType = Literal["ACTIVE", "IDLE", "ARCHIVED"]
+ExperimentRunEventTypeType = Literal[
+    "RUN_STARTED",
+    "EXPOSURE_UPDATED",
+    "OVERRIDES_UPDATED",
+    "RUN_STOPPED",
+]
+ExperimentRunStatusType = Literal["RUNNING", "DONE"]
 GrowthTypeType = Literal["LINEAR", "EXPONENTIAL"]
 ReplicateToType = Literal["NONE", "SSM_DOCUMENT"]
 TriggeredByType = Literal["USER", "APPCONFIG", "CLOUDWATCH_ALARM", "INTERNAL_ERROR"]

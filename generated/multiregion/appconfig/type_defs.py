@@ -20,10 +20,15 @@ from multiregion.type_defs import (
 
 from .literals import (
     ActionPointType,
+    DeleteTypeType,
     DeletionProtectionCheckType,
     DeploymentEventTypeType,
     DeploymentStateType,
+    DeploymentTypeType,
     EnvironmentStateType,
+    ExperimentDefinitionStatusType,
+    ExperimentRunEventTypeType,
+    ExperimentRunStatusType,
     GrowthTypeType,
     ReplicateToType,
     TriggeredByType,
@@ -39,6 +44,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ApplicationTypeDef",
         "ApplicationsTypeDef",
         "AppliedExtensionTypeDef",
+        "AttributeValueOutputTypeDef",
+        "AttributeValueTypeDef",
         "ConfigurationProfileSummaryTypeDef",
         "ConfigurationProfileTypeDef",
         "ConfigurationProfilesTypeDef",
@@ -47,6 +54,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateConfigurationProfileRequestTypeDef",
         "CreateDeploymentStrategyRequestTypeDef",
         "CreateEnvironmentRequestTypeDef",
+        "CreateExperimentDefinitionRequestTypeDef",
         "CreateExtensionAssociationRequestTypeDef",
         "CreateExtensionRequestTypeDef",
         "CreateHostedConfigurationVersionRequestTypeDef",
@@ -54,11 +62,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteConfigurationProfileRequestTypeDef",
         "DeleteDeploymentStrategyRequestTypeDef",
         "DeleteEnvironmentRequestTypeDef",
+        "DeleteExperimentDefinitionRequestTypeDef",
         "DeleteExtensionAssociationRequestTypeDef",
         "DeleteExtensionRequestTypeDef",
         "DeleteHostedConfigurationVersionRequestTypeDef",
         "DeletionProtectionSettingsTypeDef",
         "DeploymentEventTypeDef",
+        "DeploymentParametersTypeDef",
         "DeploymentStrategiesTypeDef",
         "DeploymentStrategyResponseTypeDef",
         "DeploymentStrategyTypeDef",
@@ -69,18 +79,32 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EnvironmentResponseTypeDef",
         "EnvironmentTypeDef",
         "EnvironmentsTypeDef",
+        "ExperimentDefinitionSnapshotTypeDef",
+        "ExperimentDefinitionSummaryTypeDef",
+        "ExperimentDefinitionTypeDef",
+        "ExperimentDefinitionsTypeDef",
+        "ExperimentRunEventTypeDef",
+        "ExperimentRunEventsTypeDef",
+        "ExperimentRunResultTypeDef",
+        "ExperimentRunSummaryTypeDef",
+        "ExperimentRunTypeDef",
+        "ExperimentRunsTypeDef",
         "ExtensionAssociationSummaryTypeDef",
         "ExtensionAssociationTypeDef",
         "ExtensionAssociationsTypeDef",
         "ExtensionSummaryTypeDef",
         "ExtensionTypeDef",
         "ExtensionsTypeDef",
+        "FlagValueOutputTypeDef",
+        "FlagValueTypeDef",
         "GetApplicationRequestTypeDef",
         "GetConfigurationProfileRequestTypeDef",
         "GetConfigurationRequestTypeDef",
         "GetDeploymentRequestTypeDef",
         "GetDeploymentStrategyRequestTypeDef",
         "GetEnvironmentRequestTypeDef",
+        "GetExperimentDefinitionRequestTypeDef",
+        "GetExperimentRunRequestTypeDef",
         "GetExtensionAssociationRequestTypeDef",
         "GetExtensionRequestTypeDef",
         "GetHostedConfigurationVersionRequestTypeDef",
@@ -92,6 +116,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListDeploymentStrategiesRequestTypeDef",
         "ListDeploymentsRequestTypeDef",
         "ListEnvironmentsRequestTypeDef",
+        "ListExperimentDefinitionsRequestTypeDef",
+        "ListExperimentRunEventsRequestTypeDef",
+        "ListExperimentRunsRequestTypeDef",
         "ListExtensionAssociationsRequestTypeDef",
         "ListExtensionsRequestTypeDef",
         "ListHostedConfigurationVersionsRequestTypeDef",
@@ -101,18 +128,27 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ResourceTagsTypeDef",
         "ResponseMetadataTypeDef",
         "StartDeploymentRequestTypeDef",
+        "StartExperimentRunRequestTypeDef",
         "StopDeploymentRequestTypeDef",
+        "StopExperimentRunRequestTypeDef",
         "TagResourceRequestTypeDef",
+        "TreatmentInputTypeDef",
+        "TreatmentOverridesOutputTypeDef",
+        "TreatmentOverridesTypeDef",
+        "TreatmentTypeDef",
         "UntagResourceRequestTypeDef",
         "UpdateAccountSettingsRequestTypeDef",
         "UpdateApplicationRequestTypeDef",
         "UpdateConfigurationProfileRequestTypeDef",
         "UpdateDeploymentStrategyRequestTypeDef",
         "UpdateEnvironmentRequestTypeDef",
+        "UpdateExperimentDefinitionRequestTypeDef",
+        "UpdateExperimentRunRequestTypeDef",
         "UpdateExtensionAssociationRequestTypeDef",
         "UpdateExtensionRequestTypeDef",
         "ValidateConfigurationRequestTypeDef",
         "ValidatorTypeDef",
+        "VendedMetricsSettingsTypeDef",
     ]
 
 
@@ -121,8 +157,13 @@ class DeletionProtectionSettingsTypeDef(TypedDict):
     ProtectionPeriodInMinutes: NotRequired[int]
 
 
+class VendedMetricsSettingsTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+
+
 class AccountSettingsTypeDef(TypedDict):
     DeletionProtection: NotRequired[DeletionProtectionSettingsTypeDef]
+    VendedMetrics: NotRequired[VendedMetricsSettingsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -167,6 +208,22 @@ class AppliedExtensionTypeDef(TypedDict):
     ExtensionAssociationId: NotRequired[str]
     VersionNumber: NotRequired[int]
     Parameters: NotRequired[dict[str, str]]
+
+
+class AttributeValueOutputTypeDef(TypedDict):
+    StringValue: NotRequired[str]
+    NumberValue: NotRequired[float]
+    BooleanValue: NotRequired[bool]
+    StringArray: NotRequired[list[str]]
+    NumberArray: NotRequired[list[float]]
+
+
+class AttributeValueTypeDef(TypedDict):
+    StringValue: NotRequired[str]
+    NumberValue: NotRequired[float]
+    BooleanValue: NotRequired[bool]
+    StringArray: NotRequired[ReadOnly[Sequence[str]]]
+    NumberArray: NotRequired[ReadOnly[Sequence[float]]]
 
 
 class ConfigurationProfileSummaryTypeDef(TypedDict):
@@ -252,6 +309,32 @@ class CreateEnvironmentRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class FlagValueTypeDef(TypedDict):
+    Enabled: bool
+    AttributeValues: NotRequired[ReadOnly[Mapping[str, AttributeValueTypeDef]]]
+
+
+class TreatmentInputTypeDef(TypedDict):
+    Weight: float
+    Description: NotRequired[str]
+    FlagValue: ReadOnly[FlagValueTypeDef]
+
+
+class CreateExperimentDefinitionRequestTypeDef(TypedDict):
+    ApplicationIdentifier: str
+    Name: str
+    ConfigurationProfileIdentifier: str
+    EnvironmentIdentifier: str
+    FlagKey: str
+    Treatments: ReadOnly[Sequence[TreatmentInputTypeDef]]
+    Control: ReadOnly[TreatmentInputTypeDef]
+    AudienceRule: str
+    Hypothesis: NotRequired[str]
+    AudienceDescription: NotRequired[str]
+    LaunchCriteria: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
 class CreateExtensionAssociationRequestTypeDef(TypedDict):
     ExtensionIdentifier: str
     ExtensionVersionNumber: NotRequired[int]
@@ -305,6 +388,12 @@ class DeleteEnvironmentRequestTypeDef(TypedDict):
     DeletionProtectionCheck: NotRequired[DeletionProtectionCheckType]
 
 
+class DeleteExperimentDefinitionRequestTypeDef(TypedDict):
+    ApplicationIdentifier: str
+    ExperimentDefinitionIdentifier: str
+    DeleteType: NotRequired[DeleteTypeType]
+
+
 class DeleteExtensionAssociationRequestTypeDef(TypedDict):
     ExtensionAssociationId: str
 
@@ -326,6 +415,11 @@ class DeploymentEventTypeDef(TypedDict):
     Description: NotRequired[str]
     ActionInvocations: NotRequired[list[ActionInvocationTypeDef]]
     OccurredAt: NotRequired[datetime]
+
+
+class DeploymentParametersTypeDef(TypedDict):
+    DynamicExtensionParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class DeploymentStrategyTypeDef(TypedDict):
@@ -359,6 +453,7 @@ class DeploymentStrategyResponseTypeDef(TypedDict):
 
 class DeploymentSummaryTypeDef(TypedDict):
     DeploymentNumber: NotRequired[int]
+    ConfigurationProfileId: NotRequired[str]
     ConfigurationName: NotRequired[str]
     ConfigurationVersion: NotRequired[str]
     DeploymentDurationInMinutes: NotRequired[int]
@@ -370,6 +465,7 @@ class DeploymentSummaryTypeDef(TypedDict):
     StartedAt: NotRequired[datetime]
     CompletedAt: NotRequired[datetime]
     VersionLabel: NotRequired[str]
+    Type: NotRequired[DeploymentTypeType]
 
 
 class DeploymentTypeDef(TypedDict):
@@ -425,6 +521,130 @@ class EnvironmentTypeDef(TypedDict):
 
 class EnvironmentsTypeDef(TypedDict):
     Items: NotRequired[list[EnvironmentTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FlagValueOutputTypeDef(TypedDict):
+    Enabled: bool
+    AttributeValues: NotRequired[dict[str, AttributeValueOutputTypeDef]]
+
+
+class TreatmentTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Weight: float
+    Description: NotRequired[str]
+    FlagValue: FlagValueOutputTypeDef
+
+
+class ExperimentDefinitionSnapshotTypeDef(TypedDict):
+    ApplicationId: NotRequired[str]
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Hypothesis: NotRequired[str]
+    ConfigurationProfileId: NotRequired[str]
+    EnvironmentId: NotRequired[str]
+    FlagKey: NotRequired[str]
+    AudienceRule: NotRequired[str]
+    AudienceDescription: NotRequired[str]
+    LaunchCriteria: NotRequired[str]
+    Treatments: NotRequired[list[TreatmentTypeDef]]
+    Control: NotRequired[TreatmentTypeDef]
+
+
+class ExperimentDefinitionSummaryTypeDef(TypedDict):
+    ApplicationId: NotRequired[str]
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Hypothesis: NotRequired[str]
+    Status: NotRequired[ExperimentDefinitionStatusType]
+    ConfigurationProfileId: NotRequired[str]
+    EnvironmentId: NotRequired[str]
+    FlagKey: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+
+
+class ExperimentDefinitionTypeDef(TypedDict):
+    ApplicationId: NotRequired[str]
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Hypothesis: NotRequired[str]
+    Status: NotRequired[ExperimentDefinitionStatusType]
+    ConfigurationProfileId: NotRequired[str]
+    EnvironmentId: NotRequired[str]
+    FlagKey: NotRequired[str]
+    AudienceRule: NotRequired[str]
+    AudienceDescription: NotRequired[str]
+    LaunchCriteria: NotRequired[str]
+    Treatments: NotRequired[list[TreatmentTypeDef]]
+    Control: NotRequired[TreatmentTypeDef]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+    KmsKeyIdentifier: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ExperimentDefinitionsTypeDef(TypedDict):
+    Items: NotRequired[list[ExperimentDefinitionSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TreatmentOverridesOutputTypeDef(TypedDict):
+    Inline: NotRequired[dict[str, str]]
+
+
+class ExperimentRunEventTypeDef(TypedDict):
+    Description: NotRequired[str]
+    AssociatedDeployment: NotRequired[str]
+    EventType: NotRequired[ExperimentRunEventTypeType]
+    OccurredAt: NotRequired[datetime]
+    TriggeredBy: NotRequired[TriggeredByType]
+    ExposurePercentage: NotRequired[float]
+    TreatmentOverrides: NotRequired[TreatmentOverridesOutputTypeDef]
+
+
+class ExperimentRunEventsTypeDef(TypedDict):
+    Items: NotRequired[list[ExperimentRunEventTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ExperimentRunResultTypeDef(TypedDict):
+    ExecutiveSummary: NotRequired[str]
+    ReasonsToLaunch: NotRequired[str]
+    ReasonsNotToLaunch: NotRequired[str]
+
+
+class ExperimentRunSummaryTypeDef(TypedDict):
+    ExperimentDefinitionId: NotRequired[str]
+    Run: NotRequired[int]
+    Description: NotRequired[str]
+    Status: NotRequired[ExperimentRunStatusType]
+    StartedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+    EndedAt: NotRequired[datetime]
+
+
+class ExperimentRunTypeDef(TypedDict):
+    ApplicationId: NotRequired[str]
+    ExperimentDefinitionId: NotRequired[str]
+    Run: NotRequired[int]
+    Description: NotRequired[str]
+    Status: NotRequired[ExperimentRunStatusType]
+    ExposurePercentage: NotRequired[float]
+    TreatmentOverrides: NotRequired[TreatmentOverridesOutputTypeDef]
+    Result: NotRequired[ExperimentRunResultTypeDef]
+    StartedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+    EndedAt: NotRequired[datetime]
+    ExperimentDefinitionSnapshot: NotRequired[ExperimentDefinitionSnapshotTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ExperimentRunsTypeDef(TypedDict):
+    Items: NotRequired[list[ExperimentRunSummaryTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -508,6 +728,17 @@ class GetEnvironmentRequestTypeDef(TypedDict):
     EnvironmentId: str
 
 
+class GetExperimentDefinitionRequestTypeDef(TypedDict):
+    ApplicationIdentifier: str
+    ExperimentDefinitionIdentifier: str
+
+
+class GetExperimentRunRequestTypeDef(TypedDict):
+    ApplicationIdentifier: str
+    ExperimentDefinitionIdentifier: str
+    Run: int
+
+
 class GetExtensionAssociationRequestTypeDef(TypedDict):
     ExtensionAssociationId: str
 
@@ -581,6 +812,31 @@ class ListEnvironmentsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ListExperimentDefinitionsRequestTypeDef(TypedDict):
+    ApplicationIdentifier: NotRequired[str]
+    ConfigurationProfileIdentifier: NotRequired[str]
+    EnvironmentIdentifier: NotRequired[str]
+    Status: NotRequired[ExperimentDefinitionStatusType]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListExperimentRunEventsRequestTypeDef(TypedDict):
+    ApplicationIdentifier: str
+    ExperimentDefinitionIdentifier: str
+    Run: int
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListExperimentRunsRequestTypeDef(TypedDict):
+    ApplicationIdentifier: str
+    ExperimentDefinitionIdentifier: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    Status: NotRequired[ExperimentRunStatusType]
+
+
 class ListExtensionAssociationsRequestTypeDef(TypedDict):
     ResourceIdentifier: NotRequired[str]
     ExtensionIdentifier: NotRequired[str]
@@ -622,6 +878,21 @@ class StartDeploymentRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
     KmsKeyIdentifier: NotRequired[str]
     DynamicExtensionParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+    LatestDeploymentNumber: NotRequired[int]
+
+
+class TreatmentOverridesTypeDef(TypedDict):
+    Inline: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class StartExperimentRunRequestTypeDef(TypedDict):
+    ApplicationIdentifier: str
+    ExperimentDefinitionIdentifier: str
+    Description: NotRequired[str]
+    ExposurePercentage: NotRequired[float]
+    TreatmentOverrides: NotRequired[ReadOnly[TreatmentOverridesTypeDef]]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    DeploymentParameters: NotRequired[ReadOnly[DeploymentParametersTypeDef]]
 
 
 class StopDeploymentRequestTypeDef(TypedDict):
@@ -629,6 +900,14 @@ class StopDeploymentRequestTypeDef(TypedDict):
     EnvironmentId: str
     DeploymentNumber: int
     AllowRevert: NotRequired[bool]
+
+
+class StopExperimentRunRequestTypeDef(TypedDict):
+    ApplicationIdentifier: str
+    ExperimentDefinitionIdentifier: str
+    Run: int
+    Result: NotRequired[ExperimentRunResultTypeDef]
+    DeploymentParameters: NotRequired[ReadOnly[DeploymentParametersTypeDef]]
 
 
 class TagResourceRequestTypeDef(TypedDict):
@@ -643,6 +922,7 @@ class UntagResourceRequestTypeDef(TypedDict):
 
 class UpdateAccountSettingsRequestTypeDef(TypedDict):
     DeletionProtection: NotRequired[DeletionProtectionSettingsTypeDef]
+    VendedMetrics: NotRequired[VendedMetricsSettingsTypeDef]
 
 
 class UpdateApplicationRequestTypeDef(TypedDict):
@@ -676,6 +956,27 @@ class UpdateEnvironmentRequestTypeDef(TypedDict):
     Name: NotRequired[str]
     Description: NotRequired[str]
     Monitors: NotRequired[ReadOnly[Sequence[MonitorTypeDef]]]
+
+
+class UpdateExperimentDefinitionRequestTypeDef(TypedDict):
+    ApplicationIdentifier: str
+    ExperimentDefinitionIdentifier: str
+    Treatments: NotRequired[ReadOnly[Sequence[TreatmentInputTypeDef]]]
+    Control: NotRequired[ReadOnly[TreatmentInputTypeDef]]
+    Hypothesis: NotRequired[str]
+    AudienceRule: NotRequired[str]
+    AudienceDescription: NotRequired[str]
+    LaunchCriteria: NotRequired[str]
+
+
+class UpdateExperimentRunRequestTypeDef(TypedDict):
+    ApplicationIdentifier: str
+    ExperimentDefinitionIdentifier: str
+    Run: int
+    Description: NotRequired[str]
+    ExposurePercentage: NotRequired[float]
+    TreatmentOverrides: NotRequired[ReadOnly[TreatmentOverridesTypeDef]]
+    DeploymentParameters: NotRequired[ReadOnly[DeploymentParametersTypeDef]]
 
 
 class UpdateExtensionAssociationRequestTypeDef(TypedDict):

@@ -619,6 +619,7 @@ class ConnectorEntityTypeDef(TypedDict):
 class ConnectorOAuthRequestTypeDef(TypedDict):
     authCode: NotRequired[str]
     redirectUri: NotRequired[str]
+    codeVerifier: NotRequired[str]
 
 
 class ConnectorOperatorTypeDef(TypedDict):
@@ -752,7 +753,8 @@ class SlackConnectorProfileCredentialsTypeDef(TypedDict):
 
 class SnowflakeConnectorProfileCredentialsTypeDef(TypedDict):
     username: str
-    password: str
+    password: NotRequired[str]
+    privateKey: NotRequired[str]
 
 
 class TrendmicroConnectorProfileCredentialsTypeDef(TypedDict):

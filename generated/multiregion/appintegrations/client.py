@@ -71,8 +71,9 @@ class MultiRegionAppIntegrationsService(MultiRegionClient):
     def delete_application(
         self, **kwargs: Unpack[type_defs.DeleteApplicationRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteApplicationResponseTypeDef]:
-        """Deletes the Application. Only Applications that don't have any Application
-        Associations can be deleted.
+        """Deletes an application. If the application has associations, you must
+        delete them first. Alternatively, use the force option to delete the
+        application and remove its associations.
 
         https://docs.aws.amazon.com/goto/WebAPI/appintegrations-2020-07-29/DeleteApplication
         """

@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING, Literal
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "ApplicationTypeType",
+        "AuthTypeType",
         "ContactHandlingScopeType",
         "ExecutionModeType",
         "ExecutionStatusType",
     ]
 
-ApplicationTypeType = Literal["STANDARD", "SERVICE", "MCP_SERVER"]
+ApplicationTypeType = Literal["STANDARD", "SERVICE", "MCP_SERVER", "A2A_SERVER"]
+AuthTypeType = Literal["API_KEY", "CONNECT_JWT"]
 ContactHandlingScopeType = Literal["CROSS_CONTACTS", "PER_CONTACT"]
 ExecutionModeType = Literal["ON_DEMAND", "SCHEDULED"]
 ExecutionStatusType = Literal["COMPLETED", "IN_PROGRESS", "FAILED"]

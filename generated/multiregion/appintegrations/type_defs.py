@@ -20,6 +20,7 @@ from multiregion.type_defs import (
 
 from .literals import (
     ApplicationTypeType,
+    AuthTypeType,
     ContactHandlingScopeType,
     ExecutionModeType,
     ExecutionStatusType,
@@ -32,6 +33,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ApplicationSourceConfigOutputTypeDef",
         "ApplicationSourceConfigTypeDef",
         "ApplicationSummaryTypeDef",
+        "AuthConfigTypeDef",
         "ContactHandlingTypeDef",
         "CreateApplicationRequestTypeDef",
         "CreateApplicationResponseTypeDef",
@@ -140,8 +142,15 @@ class ApplicationSummaryTypeDef(TypedDict):
     Namespace: NotRequired[str]
     CreatedTime: NotRequired[datetime]
     LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
     IsService: NotRequired[bool]
     ApplicationType: NotRequired[ApplicationTypeType]
+
+
+class AuthConfigTypeDef(TypedDict):
+    AuthType: NotRequired[AuthTypeType]
+    CredentialProviderIdentifier: NotRequired[str]
+    AudienceOverride: NotRequired[str]
 
 
 class IframeConfigTypeDef(TypedDict):
@@ -175,6 +184,7 @@ class CreateApplicationRequestTypeDef(TypedDict):
     ApplicationConfig: NotRequired[ApplicationConfigTypeDef]
     IframeConfig: NotRequired[ReadOnly[IframeConfigTypeDef]]
     ApplicationType: NotRequired[ApplicationTypeType]
+    AuthConfig: NotRequired[AuthConfigTypeDef]
 
 
 class CreateApplicationResponseTypeDef(TypedDict):
@@ -297,6 +307,7 @@ class DataIntegrationSummaryTypeDef(TypedDict):
 
 class DeleteApplicationRequestTypeDef(TypedDict):
     Arn: str
+    Force: NotRequired[bool]
 
 
 class DeleteApplicationResponseTypeDef(TypedDict):
@@ -357,6 +368,7 @@ class GetApplicationResponseTypeDef(TypedDict):
     Publications: NotRequired[list[PublicationTypeDef]]
     CreatedTime: NotRequired[datetime]
     LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
     Tags: NotRequired[dict[str, str]]
     Permissions: NotRequired[list[str]]
     IsService: NotRequired[bool]
@@ -364,6 +376,7 @@ class GetApplicationResponseTypeDef(TypedDict):
     ApplicationConfig: NotRequired[ApplicationConfigTypeDef]
     IframeConfig: NotRequired[IframeConfigOutputTypeDef]
     ApplicationType: NotRequired[ApplicationTypeType]
+    AuthConfig: NotRequired[AuthConfigTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -511,6 +524,7 @@ class UpdateApplicationRequestTypeDef(TypedDict):
     ApplicationConfig: NotRequired[ApplicationConfigTypeDef]
     IframeConfig: NotRequired[ReadOnly[IframeConfigTypeDef]]
     ApplicationType: NotRequired[ApplicationTypeType]
+    AuthConfig: NotRequired[AuthConfigTypeDef]
 
 
 class UpdateApplicationResponseTypeDef(TypedDict):

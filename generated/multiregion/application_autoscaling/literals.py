@@ -55,6 +55,8 @@ MetricTypeType = Literal[
     "WorkSpacesAverageUserSessionsCapacityUtilization",
     "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution",
     "SageMakerVariantConcurrentRequestsPerModelHighResolution",
+    "ECSServiceAverageCPUUtilizationHighResolution",
+    "ECSServiceAverageMemoryUtilizationHighResolution",
 ]
 PolicyTypeType = Literal["StepScaling", "TargetTrackingScaling", "PredictiveScaling"]
 PredictiveScalingMaxCapacityBreachBehaviorType = Literal[

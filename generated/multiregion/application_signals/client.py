@@ -33,6 +33,20 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
     _service_name = "application-signals"
     _generated_from = BOTOCORE_VERSION
 
+    def batch_delete_instrumentation_configurations(
+        self,
+        **kwargs: Unpack[
+            type_defs.BatchDeleteInstrumentationConfigurationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.BatchDeleteInstrumentationConfigurationsResponseTypeDef
+    ]:
+        """Deletes multiple instrumentation configurations in a single request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/BatchDeleteInstrumentationConfigurations
+        """
+        return self._call("BatchDeleteInstrumentationConfigurations", kwargs)
+
     def batch_get_service_level_objective_budget_report(
         self,
         **kwargs: Unpack[
@@ -58,6 +72,18 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         """
         return self._call("BatchUpdateExclusionWindows", kwargs)
 
+    def create_instrumentation_configuration(
+        self,
+        **kwargs: Unpack[type_defs.CreateInstrumentationConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateInstrumentationConfigurationResponseTypeDef]:
+        """Creates a dynamic instrumentation configuration for a specific code or
+        endpoint location within a service and environment. Configurations are
+        immutable after creation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/CreateInstrumentationConfiguration
+        """
+        return self._call("CreateInstrumentationConfiguration", kwargs)
+
     def create_service_level_objective(
         self, **kwargs: Unpack[type_defs.CreateServiceLevelObjectiveInputTypeDef]
     ) -> TargetResults[type_defs.CreateServiceLevelObjectiveOutputTypeDef]:
@@ -82,6 +108,18 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         """
         return self._call("DeleteGroupingConfiguration", {})
 
+    def delete_instrumentation_configuration(
+        self,
+        **kwargs: Unpack[type_defs.DeleteInstrumentationConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteInstrumentationConfigurationResponseTypeDef]:
+        """Deletes the specified instrumentation configuration. SDKs remove the
+        instrumentation during their next sync after the configuration is deleted
+        or expires.
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/DeleteInstrumentationConfiguration
+        """
+        return self._call("DeleteInstrumentationConfiguration", kwargs)
+
     def delete_service_level_objective(
         self, **kwargs: Unpack[type_defs.DeleteServiceLevelObjectiveInputTypeDef]
     ) -> TargetResults[type_defs.DeleteServiceLevelObjectiveOutputTypeDef]:
@@ -90,6 +128,29 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/DeleteServiceLevelObjective
         """
         return self._call("DeleteServiceLevelObjective", kwargs)
+
+    def get_instrumentation_configuration(
+        self, **kwargs: Unpack[type_defs.GetInstrumentationConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInstrumentationConfigurationResponseTypeDef]:
+        """Returns the details of a single instrumentation configuration identified
+        by service, environment, signal type, and location. Use this to audit or
+        display configuration details.
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/GetInstrumentationConfiguration
+        """
+        return self._call("GetInstrumentationConfiguration", kwargs)
+
+    def get_instrumentation_configuration_status(
+        self,
+        **kwargs: Unpack[type_defs.GetInstrumentationConfigurationStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.GetInstrumentationConfigurationStatusResponseTypeDef]:
+        """Retrieves the status history for a single instrumentation configuration
+        during a specified time range. The response lists when the configuration
+        was ACTIVE, READY, ERROR, or DISABLED.
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/GetInstrumentationConfigurationStatus
+        """
+        return self._call("GetInstrumentationConfigurationStatus", kwargs)
 
     def get_service(
         self, **kwargs: Unpack[type_defs.GetServiceInputTypeDef]
@@ -145,6 +206,18 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/ListGroupingAttributeDefinitions
         """
         return self._call("ListGroupingAttributeDefinitions", kwargs)
+
+    def list_instrumentation_configurations(
+        self,
+        **kwargs: Unpack[type_defs.ListInstrumentationConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.InstrumentationConfigurationsPageTypeDef]:
+        """Returns all active instrumentation configurations for a service and
+        environment. SDKs use this operation to sync configurations and apply
+        client-side filters locally.
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/ListInstrumentationConfigurations
+        """
+        return self._call("ListInstrumentationConfigurations", kwargs)
 
     def list_service_dependencies(
         self, **kwargs: Unpack[type_defs.ListServiceDependenciesInputTypeDef]
@@ -252,6 +325,22 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         """
         return self._call("PutGroupingConfiguration", kwargs)
 
+    def report_instrumentation_configuration_status(
+        self,
+        **kwargs: Unpack[
+            type_defs.ReportInstrumentationConfigurationStatusRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ReportInstrumentationConfigurationStatusResponseTypeDef
+    ]:
+        """Reports the status of one or more instrumentation configurations from SDK
+        instances. Use this to record when configurations become ready, hit
+        errors, become active, or are disabled by limits.
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/ReportInstrumentationConfigurationStatus
+        """
+        return self._call("ReportInstrumentationConfigurationStatus", kwargs)
+
     def start_discovery(self) -> TargetResults[type_defs.StartDiscoveryOutputTypeDef]:
         """Enables this Amazon Web Services account to be able to use CloudWatch
         Application Signals by creating the
@@ -290,6 +379,31 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         """
         return self._call("UpdateServiceLevelObjective", kwargs)
 
+    def paginate_get_instrumentation_configuration_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.GetInstrumentationConfigurationStatusRequestTypeDef],
+    ) -> TargetResults[type_defs.GetInstrumentationConfigurationStatusResponseTypeDef]:
+        """Every page of GetInstrumentationConfigurationStatus in every target,
+        merged per target (botocore's build_full_result).
+
+        Retrieves the status history for a single instrumentation configuration
+        during a specified time range. The response lists when the configuration
+        was ACTIVE, READY, ERROR, or DISABLED.
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/GetInstrumentationConfigurationStatus
+        """
+        return self._paginate(
+            "GetInstrumentationConfigurationStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_entity_events(
         self,
         *,
@@ -310,6 +424,31 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         """
         return self._paginate(
             "ListEntityEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_instrumentation_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListInstrumentationConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.InstrumentationConfigurationsPageTypeDef]:
+        """Every page of ListInstrumentationConfigurations in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns all active instrumentation configurations for a service and
+        environment. SDKs use this operation to sync configurations and apply
+        client-side filters locally.
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/ListInstrumentationConfigurations
+        """
+        return self._paginate(
+            "ListInstrumentationConfigurations",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -495,6 +634,26 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def iter_get_instrumentation_configuration_status(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.GetInstrumentationConfigurationStatusRequestTypeDef],
+    ) -> Items[type_defs.InstrumentationStatusEventTypeDef]:
+        """Each element of Events in every page of
+        GetInstrumentationConfigurationStatus, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/GetInstrumentationConfigurationStatus
+        """
+        return self._items(
+            "GetInstrumentationConfigurationStatus",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
     def iter_list_entity_events(
         self,
         *,
@@ -509,6 +668,26 @@ class MultiRegionCloudWatchApplicationSignals(MultiRegionClient):
         """
         return self._items(
             "ListEntityEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_instrumentation_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListInstrumentationConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.InstrumentationConfigurationWithoutServiceEnvTypeDef]:
+        """Each element of LatestConfigurations in every page of
+        ListInstrumentationConfigurations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/application-signals-2024-04-15/ListInstrumentationConfigurations
+        """
+        return self._items(
+            "ListInstrumentationConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
         )
 
     def iter_list_service_dependencies(

@@ -6,25 +6,50 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "BatchDeleteErrorCodeType",
         "ChangeEventTypeType",
         "ConnectionTypeType",
         "DetailLevelType",
         "DurationUnitType",
+        "DynamicInstrumentationDeletionStatusType",
+        "DynamicInstrumentationSignalTypeType",
         "EvaluationTypeType",
+        "InstrumentationConfigurationStatusType",
+        "InstrumentationErrorCauseType",
+        "InstrumentationTypeType",
         "MetricSourceTypeType",
+        "ProgrammingLanguageType",
         "SelectionTypeType",
         "ServiceLevelIndicatorComparisonOperatorType",
         "ServiceLevelIndicatorMetricTypeType",
         "ServiceLevelObjectiveBudgetStatusType",
         "SeverityType",
         "StandardUnitType",
+        "UnprocessedStatusEventFailureReasonType",
     ]
 
+BatchDeleteErrorCodeType = Literal[
+    "ResourceNotFoundException",
+    "AccessDeniedException",
+    "InternalServiceException",
+]
 ChangeEventTypeType = Literal["DEPLOYMENT", "CONFIGURATION"]
 ConnectionTypeType = Literal["INDIRECT", "DIRECT"]
 DetailLevelType = Literal["BRIEF", "DETAILED"]
 DurationUnitType = Literal["MINUTE", "HOUR", "DAY", "MONTH"]
+DynamicInstrumentationDeletionStatusType = Literal["DELETED"]
+DynamicInstrumentationSignalTypeType = Literal["SNAPSHOT"]
 EvaluationTypeType = Literal["PeriodBased", "RequestBased"]
+InstrumentationConfigurationStatusType = Literal["READY", "ERROR", "ACTIVE", "DISABLED"]
+InstrumentationErrorCauseType = Literal[
+    "FILE_NOT_FOUND",
+    "METHOD_NOT_FOUND",
+    "LINE_NOT_EXECUTABLE",
+    "OVERLOADED_METHODS",
+    "LANGUAGE_MISMATCH",
+    "RUNTIME_ERROR",
+]
+InstrumentationTypeType = Literal["BREAKPOINT", "PROBE"]
 MetricSourceTypeType = Literal[
     "ServiceOperation",
     "CloudWatchMetric",
@@ -33,6 +58,7 @@ MetricSourceTypeType = Literal[
     "Canary",
     "Service",
 ]
+ProgrammingLanguageType = Literal["Java", "Python", "Javascript"]
 SelectionTypeType = Literal["EXPLICIT", "PREFIX", "REGEX"]
 ServiceLevelIndicatorComparisonOperatorType = Literal[
     "GreaterThanOrEqualTo",
@@ -76,4 +102,9 @@ StandardUnitType = Literal[
     "Terabits/Second",
     "Count/Second",
     "None",
+]
+UnprocessedStatusEventFailureReasonType = Literal[
+    "THROTTLED",
+    "INTERNAL_ERROR",
+    "VALIDATION_ERROR",
 ]

@@ -19,18 +19,26 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    BatchDeleteErrorCodeType,
     ChangeEventTypeType,
     ConnectionTypeType,
     DetailLevelType,
     DurationUnitType,
+    DynamicInstrumentationDeletionStatusType,
+    DynamicInstrumentationSignalTypeType,
     EvaluationTypeType,
+    InstrumentationConfigurationStatusType,
+    InstrumentationErrorCauseType,
+    InstrumentationTypeType,
     MetricSourceTypeType,
+    ProgrammingLanguageType,
     SelectionTypeType,
     ServiceLevelIndicatorComparisonOperatorType,
     ServiceLevelIndicatorMetricTypeType,
     ServiceLevelObjectiveBudgetStatusType,
     SeverityType,
     StandardUnitType,
+    UnprocessedStatusEventFailureReasonType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
@@ -41,6 +49,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AuditTargetEntityTypeDef",
         "AuditTargetTypeDef",
         "AuditorResultTypeDef",
+        "BatchDeleteByResourceArnsTypeDef",
+        "BatchDeleteDeletionTargetTypeDef",
+        "BatchDeleteErrorTypeDef",
+        "BatchDeleteInstrumentationConfigurationsRequestTypeDef",
+        "BatchDeleteInstrumentationConfigurationsResponseTypeDef",
+        "BatchDeleteScopeTypeDef",
+        "BatchDeleteSuccessfulDeletionTypeDef",
         "BatchGetServiceLevelObjectiveBudgetReportInputTypeDef",
         "BatchGetServiceLevelObjectiveBudgetReportOutputTypeDef",
         "BatchUpdateExclusionWindowsErrorTypeDef",
@@ -50,13 +65,23 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CalendarIntervalOutputTypeDef",
         "CalendarIntervalTypeDef",
         "CanaryEntityTypeDef",
+        "CaptureConfigurationOutputTypeDef",
+        "CaptureConfigurationTypeDef",
+        "CaptureLimitsConfigTypeDef",
         "ChangeEventTypeDef",
+        "CodeCaptureConfigurationOutputTypeDef",
+        "CodeCaptureConfigurationTypeDef",
+        "CodeLocationTypeDef",
         "CompositeSliComponentTypeDef",
         "CompositeSliConfigOutputTypeDef",
         "CompositeSliConfigTypeDef",
+        "CreateInstrumentationConfigurationRequestTypeDef",
+        "CreateInstrumentationConfigurationResponseTypeDef",
         "CreateServiceLevelObjectiveInputTypeDef",
         "CreateServiceLevelObjectiveOutputTypeDef",
         "DeleteGroupingConfigurationOutputTypeDef",
+        "DeleteInstrumentationConfigurationRequestTypeDef",
+        "DeleteInstrumentationConfigurationResponseTypeDef",
         "DeleteServiceLevelObjectiveInputTypeDef",
         "DeleteServiceLevelObjectiveOutputTypeDef",
         "DependencyConfigOutputTypeDef",
@@ -67,6 +92,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EmptyResponseMetadataTypeDef",
         "ExclusionWindowOutputTypeDef",
         "ExclusionWindowTypeDef",
+        "GetInstrumentationConfigurationRequestTypeDef",
+        "GetInstrumentationConfigurationResponseTypeDef",
+        "GetInstrumentationConfigurationStatusRequestTypeDef",
+        "GetInstrumentationConfigurationStatusResponseTypeDef",
         "GetServiceInputTypeDef",
         "GetServiceLevelObjectiveInputTypeDef",
         "GetServiceLevelObjectiveOutputTypeDef",
@@ -76,6 +105,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GroupingAttributeDefinitionOutputTypeDef",
         "GroupingAttributeDefinitionTypeDef",
         "GroupingConfigurationTypeDef",
+        "InstrumentationConfigurationStatusReportTypeDef",
+        "InstrumentationConfigurationTypeDef",
+        "InstrumentationConfigurationWithoutServiceEnvTypeDef",
+        "InstrumentationConfigurationsPageTypeDef",
+        "InstrumentationStatusEventTypeDef",
         "IntervalOutputTypeDef",
         "IntervalTypeDef",
         "ListAuditFindingsInputTypeDef",
@@ -84,6 +118,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListEntityEventsOutputTypeDef",
         "ListGroupingAttributeDefinitionsInputTypeDef",
         "ListGroupingAttributeDefinitionsOutputTypeDef",
+        "ListInstrumentationConfigurationsRequestTypeDef",
         "ListServiceDependenciesInputTypeDef",
         "ListServiceDependenciesOutputTypeDef",
         "ListServiceDependentsInputTypeDef",
@@ -100,6 +135,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListServicesOutputTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
+        "LocationIdentifierTypeDef",
+        "LocationTypeDef",
         "MetricDataQueryOutputTypeDef",
         "MetricDataQueryTypeDef",
         "MetricGraphTypeDef",
@@ -116,6 +153,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PutGroupingConfigurationInputTypeDef",
         "PutGroupingConfigurationOutputTypeDef",
         "RecurrenceRuleTypeDef",
+        "ReportInstrumentationConfigurationStatusRequestTypeDef",
+        "ReportInstrumentationConfigurationStatusResponseTypeDef",
         "RequestBasedServiceLevelIndicatorConfigTypeDef",
         "RequestBasedServiceLevelIndicatorMetricConfigTypeDef",
         "RequestBasedServiceLevelIndicatorMetricTypeDef",
@@ -145,6 +184,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TagResourceRequestTypeDef",
         "TagResourceResponseTypeDef",
         "TagTypeDef",
+        "UnprocessedStatusEventTypeDef",
         "UntagResourceRequestTypeDef",
         "UntagResourceResponseTypeDef",
         "UpdateServiceLevelObjectiveInputTypeDef",
@@ -267,6 +307,45 @@ class AuditTargetEntityTypeDef(TypedDict):
 class AuditTargetTypeDef(TypedDict):
     Type: str
     Data: AuditTargetEntityTypeDef
+
+
+class BatchDeleteByResourceArnsTypeDef(TypedDict):
+    ResourceArns: ReadOnly[Sequence[str]]
+    InstrumentationType: InstrumentationTypeType
+
+
+class BatchDeleteScopeTypeDef(TypedDict):
+    Service: str
+    Environment: str
+    InstrumentationType: InstrumentationTypeType
+
+
+class BatchDeleteDeletionTargetTypeDef(TypedDict):
+    Scope: NotRequired[BatchDeleteScopeTypeDef]
+    ResourceArns: NotRequired[ReadOnly[BatchDeleteByResourceArnsTypeDef]]
+
+
+class BatchDeleteErrorTypeDef(TypedDict):
+    ResourceArn: str
+    Code: BatchDeleteErrorCodeType
+    Message: str
+
+
+class BatchDeleteInstrumentationConfigurationsRequestTypeDef(TypedDict):
+    DeletionTarget: ReadOnly[BatchDeleteDeletionTargetTypeDef]
+
+
+class BatchDeleteSuccessfulDeletionTypeDef(TypedDict):
+    ResourceArn: NotRequired[str]
+    SignalType: NotRequired[str]
+    LocationHash: NotRequired[str]
+
+
+class BatchDeleteInstrumentationConfigurationsResponseTypeDef(TypedDict):
+    DeletedCount: int
+    SuccessfulDeletions: list[BatchDeleteSuccessfulDeletionTypeDef]
+    Errors: list[BatchDeleteErrorTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class BatchGetServiceLevelObjectiveBudgetReportInputTypeDef(TypedDict):
@@ -431,6 +510,41 @@ class CalendarIntervalTypeDef(TypedDict):
     Duration: int
 
 
+class CaptureLimitsConfigTypeDef(TypedDict):
+    MaxHits: NotRequired[int]
+    MaxStringLength: NotRequired[int]
+    MaxCollectionWidth: NotRequired[int]
+    MaxCollectionDepth: NotRequired[int]
+    MaxStackFrames: NotRequired[int]
+    MaxStackTraceSize: NotRequired[int]
+    MaxObjectDepth: NotRequired[int]
+    MaxFieldsPerObject: NotRequired[int]
+
+
+class CodeCaptureConfigurationOutputTypeDef(TypedDict):
+    CaptureArguments: NotRequired[list[str]]
+    CaptureReturn: NotRequired[bool]
+    CaptureStackTrace: NotRequired[bool]
+    CaptureLocals: NotRequired[list[str]]
+    CaptureLimits: CaptureLimitsConfigTypeDef
+
+
+class CaptureConfigurationOutputTypeDef(TypedDict):
+    CodeCapture: NotRequired[CodeCaptureConfigurationOutputTypeDef]
+
+
+class CodeCaptureConfigurationTypeDef(TypedDict):
+    CaptureArguments: NotRequired[ReadOnly[Sequence[str]]]
+    CaptureReturn: NotRequired[bool]
+    CaptureStackTrace: NotRequired[bool]
+    CaptureLocals: NotRequired[ReadOnly[Sequence[str]]]
+    CaptureLimits: CaptureLimitsConfigTypeDef
+
+
+class CaptureConfigurationTypeDef(TypedDict):
+    CodeCapture: NotRequired[ReadOnly[CodeCaptureConfigurationTypeDef]]
+
+
 class ChangeEventTypeDef(TypedDict):
     Timestamp: datetime
     AccountId: str
@@ -442,9 +556,56 @@ class ChangeEventTypeDef(TypedDict):
     EventName: NotRequired[str]
 
 
+class CodeLocationTypeDef(TypedDict):
+    Language: ProgrammingLanguageType
+    CodeUnit: NotRequired[str]
+    ClassName: NotRequired[str]
+    MethodName: NotRequired[str]
+    FilePath: str
+    LineNumber: NotRequired[int]
+
+
 class CompositeSliConfigTypeDef(TypedDict):
     SelectionConfig: SelectionConfigTypeDef
     Components: NotRequired[ReadOnly[Sequence[CompositeSliComponentTypeDef]]]
+
+
+class LocationTypeDef(TypedDict):
+    CodeLocation: NotRequired[CodeLocationTypeDef]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class CreateInstrumentationConfigurationRequestTypeDef(TypedDict):
+    InstrumentationType: InstrumentationTypeType
+    Service: str
+    Environment: str
+    SignalType: DynamicInstrumentationSignalTypeType
+    Location: LocationTypeDef
+    Description: NotRequired[str]
+    ExpiresAt: NotRequired[ReadOnly[datetime | str]]
+    AttributeFilters: NotRequired[ReadOnly[Sequence[Mapping[str, str]]]]
+    CaptureConfiguration: ReadOnly[CaptureConfigurationTypeDef]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateInstrumentationConfigurationResponseTypeDef(TypedDict):
+    InstrumentationType: InstrumentationTypeType
+    Service: str
+    Environment: str
+    SignalType: DynamicInstrumentationSignalTypeType
+    Location: LocationTypeDef
+    LocationHash: str
+    Description: NotRequired[str]
+    ExpiresAt: NotRequired[datetime]
+    AttributeFilters: NotRequired[list[dict[str, str]]]
+    CaptureConfiguration: CaptureConfigurationOutputTypeDef
+    CreatedAt: datetime
+    ARN: str
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class IntervalTypeDef(TypedDict):
@@ -537,11 +698,6 @@ class ServiceLevelIndicatorConfigTypeDef(TypedDict):
     ComparisonOperator: NotRequired[ServiceLevelIndicatorComparisonOperatorType]
 
 
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
 class CreateServiceLevelObjectiveInputTypeDef(TypedDict):
     Name: str
     Description: NotRequired[str]
@@ -582,6 +738,24 @@ class DeleteGroupingConfigurationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LocationIdentifierTypeDef(TypedDict):
+    CodeLocation: NotRequired[CodeLocationTypeDef]
+    LocationHash: NotRequired[str]
+
+
+class DeleteInstrumentationConfigurationRequestTypeDef(TypedDict):
+    InstrumentationType: InstrumentationTypeType
+    Service: str
+    Environment: str
+    SignalType: DynamicInstrumentationSignalTypeType
+    LocationIdentifier: LocationIdentifierTypeDef
+
+
+class DeleteInstrumentationConfigurationResponseTypeDef(TypedDict):
+    DeletionStatus: DynamicInstrumentationDeletionStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteServiceLevelObjectiveInputTypeDef(TypedDict):
     Id: str
 
@@ -595,6 +769,63 @@ class ExclusionWindowOutputTypeDef(TypedDict):
     StartTime: NotRequired[datetime]
     RecurrenceRule: NotRequired[RecurrenceRuleTypeDef]
     Reason: NotRequired[str]
+
+
+class GetInstrumentationConfigurationRequestTypeDef(TypedDict):
+    InstrumentationType: InstrumentationTypeType
+    Service: str
+    Environment: str
+    SignalType: DynamicInstrumentationSignalTypeType
+    LocationIdentifier: LocationIdentifierTypeDef
+
+
+class InstrumentationConfigurationTypeDef(TypedDict):
+    InstrumentationType: InstrumentationTypeType
+    Service: str
+    Environment: str
+    SignalType: DynamicInstrumentationSignalTypeType
+    Location: LocationTypeDef
+    LocationHash: str
+    Description: NotRequired[str]
+    ExpiresAt: NotRequired[datetime]
+    AttributeFilters: NotRequired[list[dict[str, str]]]
+    CaptureConfiguration: CaptureConfigurationOutputTypeDef
+    CreatedAt: datetime
+    ARN: str
+
+
+class GetInstrumentationConfigurationResponseTypeDef(TypedDict):
+    Configuration: InstrumentationConfigurationTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetInstrumentationConfigurationStatusRequestTypeDef(TypedDict):
+    InstrumentationType: InstrumentationTypeType
+    Service: str
+    Environment: str
+    SignalType: DynamicInstrumentationSignalTypeType
+    LocationIdentifier: LocationIdentifierTypeDef
+    Status: NotRequired[InstrumentationConfigurationStatusType]
+    StartTime: NotRequired[ReadOnly[datetime | str]]
+    EndTime: NotRequired[ReadOnly[datetime | str]]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class InstrumentationStatusEventTypeDef(TypedDict):
+    Time: datetime
+    ErrorCause: NotRequired[InstrumentationErrorCauseType]
+
+
+class GetInstrumentationConfigurationStatusResponseTypeDef(TypedDict):
+    Service: str
+    Environment: str
+    SignalType: DynamicInstrumentationSignalTypeType
+    Location: LocationTypeDef
+    Status: InstrumentationConfigurationStatusType
+    Events: list[InstrumentationStatusEventTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class GetServiceInputTypeDef(TypedDict):
@@ -660,6 +891,41 @@ class GroupingConfigurationTypeDef(TypedDict):
     UpdatedAt: datetime
 
 
+class InstrumentationConfigurationStatusReportTypeDef(TypedDict):
+    InstrumentationType: InstrumentationTypeType
+    SignalType: DynamicInstrumentationSignalTypeType
+    LocationHash: str
+    Status: InstrumentationConfigurationStatusType
+    Time: ReadOnly[datetime | str]
+    ErrorCause: NotRequired[InstrumentationErrorCauseType]
+
+
+class InstrumentationConfigurationWithoutServiceEnvTypeDef(TypedDict):
+    InstrumentationType: InstrumentationTypeType
+    SignalType: DynamicInstrumentationSignalTypeType
+    Location: LocationTypeDef
+    LocationHash: str
+    Description: NotRequired[str]
+    ExpiresAt: NotRequired[datetime]
+    AttributeFilters: NotRequired[list[dict[str, str]]]
+    CaptureConfiguration: CaptureConfigurationOutputTypeDef
+    CreatedAt: datetime
+    ARN: str
+
+
+class InstrumentationConfigurationsPageTypeDef(TypedDict):
+    Service: str
+    Environment: str
+    Changed: bool
+    LatestConfigurations: NotRequired[
+        list[InstrumentationConfigurationWithoutServiceEnvTypeDef]
+    ]
+    SyncedAt: datetime
+    SyncInterval: int
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListAuditFindingsInputTypeDef(TypedDict):
     StartTime: ReadOnly[datetime | str]
     EndTime: ReadOnly[datetime | str]
@@ -705,6 +971,15 @@ class ListGroupingAttributeDefinitionsOutputTypeDef(TypedDict):
     UpdatedAt: NotRequired[datetime]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListInstrumentationConfigurationsRequestTypeDef(TypedDict):
+    Service: str
+    Environment: str
+    InstrumentationType: InstrumentationTypeType
+    SyncedAt: NotRequired[ReadOnly[datetime | str]]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
 
 
 class ListServiceDependenciesInputTypeDef(TypedDict):
@@ -880,6 +1155,28 @@ class PutGroupingConfigurationInputTypeDef(TypedDict):
 
 class PutGroupingConfigurationOutputTypeDef(TypedDict):
     GroupingConfiguration: GroupingConfigurationTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ReportInstrumentationConfigurationStatusRequestTypeDef(TypedDict):
+    Service: str
+    Environment: str
+    Configurations: ReadOnly[Sequence[InstrumentationConfigurationStatusReportTypeDef]]
+
+
+class UnprocessedStatusEventTypeDef(TypedDict):
+    InstrumentationType: InstrumentationTypeType
+    SignalType: DynamicInstrumentationSignalTypeType
+    LocationHash: str
+    Status: InstrumentationConfigurationStatusType
+    Time: datetime
+    FailedReason: UnprocessedStatusEventFailureReasonType
+
+
+class ReportInstrumentationConfigurationStatusResponseTypeDef(TypedDict):
+    Service: str
+    Environment: str
+    UnprocessedStatusEvents: list[UnprocessedStatusEventTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

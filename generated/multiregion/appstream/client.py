@@ -892,6 +892,16 @@ class MultiRegionAppStream(MultiRegionClient):
         """
         return self._call("UpdateFleet", kwargs)
 
+    def update_image_builder(
+        self, **kwargs: Unpack[type_defs.UpdateImageBuilderRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateImageBuilderResultTypeDef]:
+        """Updates the specified fields for the specified image builder. The image
+        builder must be in the STOPPED state.
+
+        https://docs.aws.amazon.com/goto/WebAPI/appstream-2016-12-01/UpdateImageBuilder
+        """
+        return self._call("UpdateImageBuilder", kwargs)
+
     def update_image_permissions(
         self, **kwargs: Unpack[type_defs.UpdateImagePermissionsRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateImagePermissionsResultTypeDef]:

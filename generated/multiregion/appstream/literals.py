@@ -25,6 +25,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FleetErrorCodeType",
         "FleetStateType",
         "FleetTypeType",
+        "ImageBuilderAttributeType",
         "ImageBuilderStateChangeReasonCodeType",
         "ImageBuilderStateType",
         "ImageSharedWithOthersType",
@@ -45,6 +46,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SoftwareDeploymentStatusType",
         "StackAttributeType",
         "StackErrorCodeType",
+        "StorageConnectorAuthenticationType",
         "StorageConnectorTypeType",
         "StreamViewType",
         "ThemeAttributeType",
@@ -52,6 +54,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ThemeStylingType",
         "UsageReportExecutionErrorCodeType",
         "UsageReportScheduleType",
+        "UserControlModeType",
         "UserStackAssociationErrorCodeType",
         "VisibilityTypeType",
     ]
@@ -66,8 +69,9 @@ ActionType = Literal[
     "DOMAIN_PASSWORD_SIGNIN",
     "DOMAIN_SMART_CARD_SIGNIN",
     "AUTO_TIME_ZONE_REDIRECTION",
+    "SMART_CARD_REDIRECTION",
 ]
-AgentActionType = Literal["COMPUTER_VISION", "COMPUTER_INPUT"]
+AgentActionType = Literal["COMPUTER_VISION", "COMPUTER_INPUT", "FORWARD_MCP_TOOLS"]
 AgentSoftwareVersionType = Literal["CURRENT_LATEST", "ALWAYS_LATEST"]
 AppBlockBuilderAttributeType = Literal[
     "IAM_ROLE_ARN",
@@ -87,7 +91,7 @@ CertificateBasedAuthStatusType = Literal[
     "ENABLED_NO_DIRECTORY_LOGIN_FALLBACK",
 ]
 DynamicAppProvidersEnabledType = Literal["ENABLED", "DISABLED"]
-ExportImageTaskStateType = Literal["EXPORTING", "COMPLETED", "FAILED"]
+ExportImageTaskStateType = Literal["EXPORTING", "COMPLETED", "FAILED", "TIMED_OUT"]
 FleetAttributeType = Literal[
     "VPC_CONFIGURATION",
     "VPC_CONFIGURATION_SECURITY_GROUP_IDS",
@@ -133,6 +137,7 @@ FleetErrorCodeType = Literal[
 ]
 FleetStateType = Literal["STARTING", "RUNNING", "STOPPING", "STOPPED"]
 FleetTypeType = Literal["ALWAYS_ON", "ON_DEMAND", "ELASTIC"]
+ImageBuilderAttributeType = Literal["AGENT_ACCESS_CONFIG"]
 ImageBuilderStateType = Literal[
     "PENDING",
     "UPDATING_AGENT",
@@ -168,7 +173,7 @@ ImageStateChangeReasonCodeType = Literal[
     "IMAGE_UPDATE_FAILURE",
     "IMAGE_IMPORT_FAILURE",
 ]
-ImageTypeType = Literal["CUSTOM", "NATIVE"]
+ImageTypeType = Literal["CUSTOM", "NATIVE", "BYOL"]
 InstanceDrainStatusType = Literal["ACTIVE", "DRAINING", "NOT_APPLICABLE"]
 LatestAppstreamAgentVersionType = Literal["TRUE", "FALSE"]
 MessageActionType = Literal["SUPPRESS", "RESEND"]
@@ -180,6 +185,7 @@ PlatformTypeType = Literal[
     "WINDOWS_SERVER_2019",
     "WINDOWS_SERVER_2022",
     "WINDOWS_SERVER_2025",
+    "WINDOWS_11",
     "AMAZON_LINUX2",
     "RHEL8",
     "ROCKY_LINUX8",
@@ -213,9 +219,16 @@ StackAttributeType = Literal[
     "ACCESS_ENDPOINTS",
     "STREAMING_EXPERIENCE_SETTINGS",
     "CONTENT_REDIRECTION",
+    "WEB_AUTHN_REDIRECTION",
     "AGENT_ACCESS_CONFIG",
+    "STORAGE_CONNECTOR_AUTHENTICATION",
+    "AGENT_ACCESS_CONFIG_KMS_KEY_ARN",
 ]
 StackErrorCodeType = Literal["STORAGE_CONNECTOR_ERROR", "INTERNAL_SERVICE_ERROR"]
+StorageConnectorAuthenticationType = Literal[
+    "FORCE_REAUTHENTICATION",
+    "REUSE_CREDENTIALS",
+]
 StorageConnectorTypeType = Literal["HOMEFOLDERS", "GOOGLE_DRIVE", "ONE_DRIVE"]
 StreamViewType = Literal["APP", "DESKTOP"]
 ThemeAttributeType = Literal["FOOTER_LINKS"]
@@ -227,6 +240,7 @@ UsageReportExecutionErrorCodeType = Literal[
     "INTERNAL_SERVICE_ERROR",
 ]
 UsageReportScheduleType = Literal["DAILY"]
+UserControlModeType = Literal["VIEW_ONLY", "VIEW_STOP", "DISABLED"]
 UserStackAssociationErrorCodeType = Literal[
     "STACK_NOT_FOUND",
     "USER_NAME_NOT_FOUND",

@@ -38,6 +38,7 @@ from .literals import (
     FleetErrorCodeType,
     FleetStateType,
     FleetTypeType,
+    ImageBuilderAttributeType,
     ImageBuilderStateChangeReasonCodeType,
     ImageBuilderStateType,
     ImageSharedWithOthersType,
@@ -58,6 +59,7 @@ from .literals import (
     SoftwareDeploymentStatusType,
     StackAttributeType,
     StackErrorCodeType,
+    StorageConnectorAuthenticationType,
     StorageConnectorTypeType,
     StreamViewType,
     ThemeAttributeType,
@@ -65,6 +67,7 @@ from .literals import (
     ThemeStylingType,
     UsageReportExecutionErrorCodeType,
     UsageReportScheduleType,
+    UserControlModeType,
     UserStackAssociationErrorCodeType,
     VisibilityTypeType,
 )
@@ -234,9 +237,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FleetTypeDef",
         "GetExportImageTaskRequestTypeDef",
         "GetExportImageTaskResultTypeDef",
+        "ImageBuilderAgentAccessConfigForUpdateTypeDef",
+        "ImageBuilderAgentAccessConfigOutputTypeDef",
+        "ImageBuilderAgentAccessConfigTypeDef",
         "ImageBuilderStateChangeReasonTypeDef",
         "ImageBuilderTypeDef",
         "ImagePermissionsTypeDef",
+        "ImageSoftwareMetadataTypeDef",
         "ImageStateChangeReasonTypeDef",
         "ImageTypeDef",
         "LastReportGenerationExecutionErrorTypeDef",
@@ -295,6 +302,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateEntitlementResultTypeDef",
         "UpdateFleetRequestTypeDef",
         "UpdateFleetResultTypeDef",
+        "UpdateImageBuilderRequestTypeDef",
+        "UpdateImageBuilderResultTypeDef",
         "UpdateImagePermissionsRequestTypeDef",
         "UpdateImagePermissionsResultTypeDef",
         "UpdateStackRequestTypeDef",
@@ -311,6 +320,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "VolumeConfigTypeDef",
         "VpcConfigOutputTypeDef",
         "VpcConfigTypeDef",
+        "WebAuthnRedirectionOutputTypeDef",
+        "WebAuthnRedirectionTypeDef",
     ]
 
 
@@ -338,24 +349,33 @@ class AgentAccessConfigForUpdateTypeDef(TypedDict):
     Settings: NotRequired[ReadOnly[Sequence[AgentAccessSettingTypeDef]]]
     S3BucketArn: NotRequired[str]
     ScreenshotsUploadEnabled: NotRequired[bool]
+    ReplaySessionEnabled: NotRequired[bool]
+    KmsKeyArn: NotRequired[str]
     ScreenResolution: NotRequired[ScreenResolutionType]
     ScreenImageFormat: NotRequired[ScreenImageFormatType]
+    UserControlMode: NotRequired[UserControlModeType]
 
 
 class AgentAccessConfigOutputTypeDef(TypedDict):
     Settings: list[AgentAccessSettingTypeDef]
     S3BucketArn: NotRequired[str]
     ScreenshotsUploadEnabled: NotRequired[bool]
+    ReplaySessionEnabled: NotRequired[bool]
+    KmsKeyArn: NotRequired[str]
     ScreenResolution: ScreenResolutionType
     ScreenImageFormat: ScreenImageFormatType
+    UserControlMode: NotRequired[UserControlModeType]
 
 
 class AgentAccessConfigTypeDef(TypedDict):
     Settings: ReadOnly[Sequence[AgentAccessSettingTypeDef]]
     S3BucketArn: NotRequired[str]
     ScreenshotsUploadEnabled: NotRequired[bool]
+    ReplaySessionEnabled: NotRequired[bool]
+    KmsKeyArn: NotRequired[str]
     ScreenResolution: ScreenResolutionType
     ScreenImageFormat: ScreenImageFormatType
+    UserControlMode: NotRequired[UserControlModeType]
 
 
 class AppBlockBuilderAppBlockAssociationTypeDef(TypedDict):
@@ -833,6 +853,15 @@ class CreateFleetResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ImageBuilderAgentAccessConfigTypeDef(TypedDict):
+    Settings: ReadOnly[Sequence[AgentAccessSettingTypeDef]]
+    S3BucketArn: NotRequired[str]
+    ScreenshotsUploadEnabled: NotRequired[bool]
+    ScreenResolution: ScreenResolutionType
+    ScreenImageFormat: ScreenImageFormatType
+    UserControlMode: NotRequired[UserControlModeType]
+
+
 class CreateImageBuilderRequestTypeDef(TypedDict):
     Name: str
     ImageName: NotRequired[str]
@@ -851,6 +880,16 @@ class CreateImageBuilderRequestTypeDef(TypedDict):
     SoftwaresToInstall: NotRequired[ReadOnly[Sequence[str]]]
     SoftwaresToUninstall: NotRequired[ReadOnly[Sequence[str]]]
     DisableIMDSV1: NotRequired[bool]
+    AgentAccessConfig: NotRequired[ReadOnly[ImageBuilderAgentAccessConfigTypeDef]]
+
+
+class ImageBuilderAgentAccessConfigOutputTypeDef(TypedDict):
+    Settings: list[AgentAccessSettingTypeDef]
+    S3BucketArn: NotRequired[str]
+    ScreenshotsUploadEnabled: NotRequired[bool]
+    ScreenResolution: ScreenResolutionType
+    ScreenImageFormat: ScreenImageFormatType
+    UserControlMode: NotRequired[UserControlModeType]
 
 
 class ImageBuilderStateChangeReasonTypeDef(TypedDict):
@@ -886,6 +925,7 @@ class ImageBuilderTypeDef(TypedDict):
     RootVolumeConfig: NotRequired[VolumeConfigTypeDef]
     LatestAppstreamAgentVersion: NotRequired[LatestAppstreamAgentVersionType]
     DisableIMDSV1: NotRequired[bool]
+    AgentAccessConfig: NotRequired[ImageBuilderAgentAccessConfigOutputTypeDef]
 
 
 class CreateImageBuilderResultTypeDef(TypedDict):
@@ -910,8 +950,9 @@ class RuntimeValidationConfigTypeDef(TypedDict):
 
 class CreateImportedImageRequestTypeDef(TypedDict):
     Name: str
-    SourceAmiId: str
-    IamRoleArn: str
+    SourceAmiId: NotRequired[str]
+    WorkspaceImageId: NotRequired[str]
+    IamRoleArn: NotRequired[str]
     Description: NotRequired[str]
     DisplayName: NotRequired[str]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
@@ -924,6 +965,10 @@ class CreateImportedImageRequestTypeDef(TypedDict):
 class ImagePermissionsTypeDef(TypedDict):
     allowFleet: NotRequired[bool]
     allowImageBuilder: NotRequired[bool]
+
+
+class ImageSoftwareMetadataTypeDef(TypedDict):
+    nvidiaGridDriverVersion: NotRequired[str]
 
 
 class ImageStateChangeReasonTypeDef(TypedDict):
@@ -955,6 +1000,7 @@ class ImageTypeDef(TypedDict):
     ImageSharedWithOthers: NotRequired[ImageSharedWithOthersType]
     ManagedSoftwareIncluded: NotRequired[bool]
     ImageType: NotRequired[ImageTypeType]
+    ImageSoftwareMetadata: NotRequired[ImageSoftwareMetadataTypeDef]
 
 
 class CreateImportedImageResultTypeDef(TypedDict):
@@ -979,6 +1025,11 @@ class UserSettingTypeDef(TypedDict):
     MaximumLength: NotRequired[int]
 
 
+class WebAuthnRedirectionTypeDef(TypedDict):
+    Enabled: bool
+    ProcessCompatibilityList: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class CreateStackRequestTypeDef(TypedDict):
     Name: str
     Description: NotRequired[str]
@@ -993,7 +1044,9 @@ class CreateStackRequestTypeDef(TypedDict):
     EmbedHostDomains: NotRequired[ReadOnly[Sequence[str]]]
     StreamingExperienceSettings: NotRequired[StreamingExperienceSettingsTypeDef]
     ContentRedirection: NotRequired[ReadOnly[ContentRedirectionTypeDef]]
+    WebAuthnRedirection: NotRequired[ReadOnly[WebAuthnRedirectionTypeDef]]
     AgentAccessConfig: NotRequired[ReadOnly[AgentAccessConfigTypeDef]]
+    StorageConnectorAuthentication: NotRequired[StorageConnectorAuthenticationType]
 
 
 class StackErrorTypeDef(TypedDict):
@@ -1006,6 +1059,11 @@ class StorageConnectorOutputTypeDef(TypedDict):
     ResourceIdentifier: NotRequired[str]
     Domains: NotRequired[list[str]]
     DomainsRequireAdminConsent: NotRequired[list[str]]
+
+
+class WebAuthnRedirectionOutputTypeDef(TypedDict):
+    Enabled: bool
+    ProcessCompatibilityList: NotRequired[list[str]]
 
 
 class StackTypeDef(TypedDict):
@@ -1024,7 +1082,9 @@ class StackTypeDef(TypedDict):
     EmbedHostDomains: NotRequired[list[str]]
     StreamingExperienceSettings: NotRequired[StreamingExperienceSettingsTypeDef]
     ContentRedirection: NotRequired[ContentRedirectionOutputTypeDef]
+    WebAuthnRedirection: NotRequired[WebAuthnRedirectionOutputTypeDef]
     AgentAccessConfig: NotRequired[AgentAccessConfigOutputTypeDef]
+    StorageConnectorAuthentication: NotRequired[StorageConnectorAuthenticationType]
 
 
 class CreateStackResultTypeDef(TypedDict):
@@ -1600,6 +1660,15 @@ class GetExportImageTaskResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ImageBuilderAgentAccessConfigForUpdateTypeDef(TypedDict):
+    Settings: NotRequired[ReadOnly[Sequence[AgentAccessSettingTypeDef]]]
+    S3BucketArn: NotRequired[str]
+    ScreenshotsUploadEnabled: NotRequired[bool]
+    ScreenResolution: NotRequired[ScreenResolutionType]
+    ScreenImageFormat: NotRequired[ScreenImageFormatType]
+    UserControlMode: NotRequired[UserControlModeType]
+
+
 class ListAssociatedFleetsRequestTypeDef(TypedDict):
     StackName: str
     NextToken: NotRequired[str]
@@ -1829,6 +1898,21 @@ class UpdateFleetResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateImageBuilderRequestTypeDef(TypedDict):
+    Name: str
+    Description: NotRequired[str]
+    DisplayName: NotRequired[str]
+    AgentAccessConfig: NotRequired[
+        ReadOnly[ImageBuilderAgentAccessConfigForUpdateTypeDef]
+    ]
+    AttributesToDelete: NotRequired[ReadOnly[Sequence[ImageBuilderAttributeType]]]
+
+
+class UpdateImageBuilderResultTypeDef(TypedDict):
+    ImageBuilder: NotRequired[ImageBuilderTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateImagePermissionsRequestTypeDef(TypedDict):
     Name: str
     SharedAccountId: str
@@ -1854,7 +1938,9 @@ class UpdateStackRequestTypeDef(TypedDict):
     EmbedHostDomains: NotRequired[ReadOnly[Sequence[str]]]
     StreamingExperienceSettings: NotRequired[StreamingExperienceSettingsTypeDef]
     ContentRedirection: NotRequired[ReadOnly[ContentRedirectionTypeDef]]
+    WebAuthnRedirection: NotRequired[ReadOnly[WebAuthnRedirectionTypeDef]]
     AgentAccessConfig: NotRequired[ReadOnly[AgentAccessConfigForUpdateTypeDef]]
+    StorageConnectorAuthentication: NotRequired[StorageConnectorAuthenticationType]
 
 
 class UpdateStackResultTypeDef(TypedDict):

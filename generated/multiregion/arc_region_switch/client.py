@@ -173,6 +173,18 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
         """
         return self._call("ListRoute53HealthChecksInRegion", kwargs)
 
+    def list_service_quota_warnings(
+        self, **kwargs: Unpack[type_defs.ListServiceQuotaWarningsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListServiceQuotaWarningsResponseTypeDef]:
+        """Lists the service quota warnings for the plans that you can access. Region
+        switch creates a warning when the applied quota value in one Region of a
+        plan is lower than the value required for the matching resource in another
+        Region or account in the plan.
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/ListServiceQuotaWarnings
+        """
+        return self._call("ListServiceQuotaWarnings", kwargs)
+
     def list_tags_for_resource(
         self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
     ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
@@ -434,6 +446,32 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_service_quota_warnings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListServiceQuotaWarningsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListServiceQuotaWarningsResponseTypeDef]:
+        """Every page of ListServiceQuotaWarnings in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the service quota warnings for the plans that you can access. Region
+        switch creates a warning when the applied quota value in one Region of a
+        plan is lower than the value required for the matching resource in another
+        Region or account in the plan.
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/ListServiceQuotaWarnings
+        """
+        return self._paginate(
+            "ListServiceQuotaWarnings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def iter_get_plan_evaluation_status(
         self,
         *,
@@ -564,6 +602,23 @@ class MultiRegionARCRegionswitch(MultiRegionClient):
             kwargs,
             max_items=max_items,
             page_size=page_size,
+        )
+
+    def iter_list_service_quota_warnings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListServiceQuotaWarningsRequestTypeDef],
+    ) -> Items[type_defs.ServiceQuotaWarningSummaryTypeDef]:
+        """Each element of serviceQuotaWarningSummaries in every page of
+        ListServiceQuotaWarnings, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/arc-region-switch-2022-07-26/ListServiceQuotaWarnings
+        """
+        return self._items(
+            "ListServiceQuotaWarnings", kwargs, max_items=max_items, page_size=page_size
         )
 
     def wait_plan_evaluation_status_passed(

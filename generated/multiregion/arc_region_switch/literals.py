@@ -26,14 +26,20 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GlobalAuroraUngracefulBehaviorType",
         "LambdaEventSourceMappingUngracefulBehaviorType",
         "LambdaUngracefulBehaviorType",
+        "NeptuneDefaultBehaviorType",
+        "NeptuneUngracefulBehaviorType",
+        "RdsUngracefulBehaviorType",
         "RecoveryApproachType",
         "RegionToRunInType",
         "ResourceWarningStatusType",
         "Route53HealthCheckStatusType",
         "RoutingControlStateChangeType",
+        "ServiceQuotaWarningStatusType",
+        "SsmSendCommandUngracefulBehaviorType",
         "StepStatusType",
         "UpdatePlanExecutionActionType",
         "UpdatePlanExecutionStepActionType",
+        "WaitELBTargetGroupHealthyType",
         "WorkflowTargetActionType",
     ]
 
@@ -74,6 +80,11 @@ ExecutionBlockTypeType = Literal[
     "RdsPromoteReadReplica",
     "RdsCreateCrossRegionReplica",
     "LambdaEventSourceMapping",
+    "AuroraServerlessScaling",
+    "AuroraProvisionedScaling",
+    "NeptuneGlobalDatabase",
+    "RdsSwitchoverReadReplica",
+    "SSMSendCommand",
 ]
 ExecutionEventTypeType = Literal[
     "unknown",
@@ -126,6 +137,9 @@ GlobalAuroraDefaultBehaviorType = Literal["switchoverOnly", "failover"]
 GlobalAuroraUngracefulBehaviorType = Literal["failover"]
 LambdaEventSourceMappingUngracefulBehaviorType = Literal["skip"]
 LambdaUngracefulBehaviorType = Literal["skip"]
+NeptuneDefaultBehaviorType = Literal["switchoverOnly", "failover"]
+NeptuneUngracefulBehaviorType = Literal["failover"]
+RdsUngracefulBehaviorType = Literal["promoteReadReplica"]
 RecoveryApproachType = Literal["activeActive", "activePassive"]
 RegionToRunInType = Literal[
     "activatingRegion",
@@ -136,6 +150,14 @@ RegionToRunInType = Literal[
 ResourceWarningStatusType = Literal["active", "resolved"]
 Route53HealthCheckStatusType = Literal["healthy", "unhealthy", "unknown"]
 RoutingControlStateChangeType = Literal["On", "Off"]
+ServiceQuotaWarningStatusType = Literal[
+    "pending",
+    "denied",
+    "insufficientPermissions",
+    "maxRegionSwitchRequestsExceeded",
+    "maxAccountRequestsExceeded",
+]
+SsmSendCommandUngracefulBehaviorType = Literal["skip"]
 StepStatusType = Literal[
     "notStarted",
     "running",
@@ -152,4 +174,5 @@ UpdatePlanExecutionActionType = Literal[
     "resume",
 ]
 UpdatePlanExecutionStepActionType = Literal["switchToUngraceful", "skip"]
+WaitELBTargetGroupHealthyType = Literal["enabled", "disabled"]
 WorkflowTargetActionType = Literal["activate", "deactivate", "postRecovery"]

@@ -39,14 +39,20 @@ from .literals import (
     GlobalAuroraUngracefulBehaviorType,
     LambdaEventSourceMappingUngracefulBehaviorType,
     LambdaUngracefulBehaviorType,
+    NeptuneDefaultBehaviorType,
+    NeptuneUngracefulBehaviorType,
+    RdsUngracefulBehaviorType,
     RecoveryApproachType,
     RegionToRunInType,
     ResourceWarningStatusType,
     Route53HealthCheckStatusType,
     RoutingControlStateChangeType,
+    ServiceQuotaWarningStatusType,
+    SsmSendCommandUngracefulBehaviorType,
     StepStatusType,
     UpdatePlanExecutionActionType,
     UpdatePlanExecutionStepActionType,
+    WaitELBTargetGroupHealthyType,
     WorkflowTargetActionType,
 )
 
@@ -61,6 +67,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ArcRoutingControlStateTypeDef",
         "AsgTypeDef",
         "AssociatedAlarmTypeDef",
+        "AuroraProvisionedScalingConfigurationOutputTypeDef",
+        "AuroraProvisionedScalingConfigurationTypeDef",
+        "AuroraServerlessScalingConfigurationOutputTypeDef",
+        "AuroraServerlessScalingConfigurationTypeDef",
         "CancelPlanExecutionRequestTypeDef",
         "CancelPlanExecutionResponseTypeDef",
         "CreatePlanRequestTypeDef",
@@ -120,9 +130,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListRoute53HealthChecksInRegionResponseTypeDef",
         "ListRoute53HealthChecksRequestTypeDef",
         "ListRoute53HealthChecksResponseTypeDef",
+        "ListServiceQuotaWarningsRequestTypeDef",
+        "ListServiceQuotaWarningsResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
         "MinimalWorkflowTypeDef",
+        "NeptuneGlobalDatabaseConfigurationOutputTypeDef",
+        "NeptuneGlobalDatabaseConfigurationTypeDef",
+        "NeptuneUngracefulTypeDef",
         "ParallelExecutionBlockConfigurationOutputTypeDef",
         "ParallelExecutionBlockConfigurationTypeDef",
         "PlanTypeDef",
@@ -130,6 +145,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RdsCreateCrossRegionReplicaConfigurationTypeDef",
         "RdsPromoteReadReplicaConfigurationOutputTypeDef",
         "RdsPromoteReadReplicaConfigurationTypeDef",
+        "RdsSwitchoverReadReplicaConfigurationOutputTypeDef",
+        "RdsSwitchoverReadReplicaConfigurationTypeDef",
+        "RdsUngracefulTypeDef",
         "RegionSwitchPlanConfigurationTypeDef",
         "ReportConfigurationOutputTypeDef",
         "ReportConfigurationTypeDef",
@@ -143,7 +161,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "Route53ResourceRecordSetTypeDef",
         "S3ReportOutputConfigurationTypeDef",
         "S3ReportOutputTypeDef",
+        "ServiceQuotaWarningSummaryTypeDef",
         "ServiceTypeDef",
+        "SsmDocumentConfigOutputTypeDef",
+        "SsmDocumentConfigTypeDef",
+        "SsmSendCommandConfigurationOutputTypeDef",
+        "SsmSendCommandConfigurationTypeDef",
+        "SsmSendCommandUngracefulTypeDef",
+        "SsmTargetOutputTypeDef",
+        "SsmTargetTypeDef",
         "StartPlanExecutionRequestTypeDef",
         "StartPlanExecutionResponseTypeDef",
         "StepOutputTypeDef",
@@ -244,6 +270,42 @@ class AssociatedAlarmTypeDef(TypedDict):
     alarmType: AlarmTypeType
 
 
+class AuroraProvisionedScalingConfigurationOutputTypeDef(TypedDict):
+    timeoutMinutes: NotRequired[int]
+    crossAccountRole: NotRequired[str]
+    externalId: NotRequired[str]
+    globalClusterIdentifier: str
+    regionDatabaseClusterArns: dict[str, str]
+    instanceArns: dict[str, str]
+
+
+class AuroraProvisionedScalingConfigurationTypeDef(TypedDict):
+    timeoutMinutes: NotRequired[int]
+    crossAccountRole: NotRequired[str]
+    externalId: NotRequired[str]
+    globalClusterIdentifier: str
+    regionDatabaseClusterArns: ReadOnly[Mapping[str, str]]
+    instanceArns: ReadOnly[Mapping[str, str]]
+
+
+class AuroraServerlessScalingConfigurationOutputTypeDef(TypedDict):
+    timeoutMinutes: NotRequired[int]
+    crossAccountRole: NotRequired[str]
+    externalId: NotRequired[str]
+    globalClusterIdentifier: str
+    regionDatabaseClusterArns: dict[str, str]
+    targetPercent: NotRequired[int]
+
+
+class AuroraServerlessScalingConfigurationTypeDef(TypedDict):
+    timeoutMinutes: NotRequired[int]
+    crossAccountRole: NotRequired[str]
+    externalId: NotRequired[str]
+    globalClusterIdentifier: str
+    regionDatabaseClusterArns: ReadOnly[Mapping[str, str]]
+    targetPercent: NotRequired[int]
+
+
 class CancelPlanExecutionRequestTypeDef(TypedDict):
     planArn: str
     executionId: str
@@ -288,6 +350,7 @@ class LambdasTypeDef(TypedDict):
     crossAccountRole: NotRequired[str]
     externalId: NotRequired[str]
     arn: NotRequired[str]
+    payload: NotRequired[str]
 
 
 class CustomActionLambdaConfigurationTypeDef(TypedDict):
@@ -322,6 +385,7 @@ class Ec2AsgCapacityIncreaseConfigurationTypeDef(TypedDict):
     ungraceful: NotRequired[Ec2UngracefulTypeDef]
     targetPercent: NotRequired[int]
     capacityMonitoringApproach: NotRequired[Ec2AsgCapacityMonitoringApproachType]
+    waitELBTargetGroupHealthy: NotRequired[WaitELBTargetGroupHealthyType]
 
 
 class EcsUngracefulTypeDef(TypedDict):
@@ -341,6 +405,7 @@ class EcsCapacityIncreaseConfigurationTypeDef(TypedDict):
     ungraceful: NotRequired[EcsUngracefulTypeDef]
     targetPercent: NotRequired[int]
     capacityMonitoringApproach: NotRequired[EcsCapacityMonitoringApproachType]
+    waitELBTargetGroupHealthy: NotRequired[WaitELBTargetGroupHealthyType]
 
 
 class EksClusterTypeDef(TypedDict):
@@ -412,6 +477,20 @@ class LambdaEventSourceMappingConfigurationTypeDef(TypedDict):
     ungraceful: NotRequired[LambdaEventSourceMappingUngracefulTypeDef]
 
 
+class NeptuneUngracefulTypeDef(TypedDict):
+    ungraceful: NotRequired[NeptuneUngracefulBehaviorType]
+
+
+class NeptuneGlobalDatabaseConfigurationTypeDef(TypedDict):
+    timeoutMinutes: NotRequired[int]
+    crossAccountRole: NotRequired[str]
+    externalId: NotRequired[str]
+    behavior: NeptuneDefaultBehaviorType
+    ungraceful: NotRequired[NeptuneUngracefulTypeDef]
+    globalClusterIdentifier: str
+    regionDatabaseClusterArns: ReadOnly[Mapping[str, str]]
+
+
 class ParallelExecutionBlockConfigurationTypeDef(TypedDict):
     steps: ReadOnly[Sequence[StepTypeDef]]
 
@@ -428,6 +507,18 @@ class RdsPromoteReadReplicaConfigurationTypeDef(TypedDict):
     crossAccountRole: NotRequired[str]
     externalId: NotRequired[str]
     dbInstanceArnMap: ReadOnly[Mapping[str, str]]
+
+
+class RdsUngracefulTypeDef(TypedDict):
+    ungraceful: NotRequired[RdsUngracefulBehaviorType]
+
+
+class RdsSwitchoverReadReplicaConfigurationTypeDef(TypedDict):
+    timeoutMinutes: NotRequired[int]
+    crossAccountRole: NotRequired[str]
+    externalId: NotRequired[str]
+    dbInstanceArnMap: ReadOnly[Mapping[str, str]]
+    ungraceful: NotRequired[RdsUngracefulTypeDef]
 
 
 class RegionSwitchPlanConfigurationTypeDef(TypedDict):
@@ -448,6 +539,31 @@ class Route53HealthCheckConfigurationTypeDef(TypedDict):
     hostedZoneId: str
     recordName: str
     recordSets: NotRequired[ReadOnly[Sequence[Route53ResourceRecordSetTypeDef]]]
+
+
+class SsmTargetTypeDef(TypedDict):
+    key: str
+    values: ReadOnly[Sequence[str]]
+
+
+class SsmDocumentConfigTypeDef(TypedDict):
+    crossAccountRole: NotRequired[str]
+    externalId: NotRequired[str]
+    documentArn: str
+    targets: ReadOnly[Sequence[SsmTargetTypeDef]]
+    parameters: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
+    documentVersion: NotRequired[str]
+
+
+class SsmSendCommandUngracefulTypeDef(TypedDict):
+    behavior: NotRequired[SsmSendCommandUngracefulBehaviorType]
+
+
+class SsmSendCommandConfigurationTypeDef(TypedDict):
+    timeoutMinutes: NotRequired[int]
+    regionDocuments: ReadOnly[Mapping[str, SsmDocumentConfigTypeDef]]
+    retryIntervalMinutes: float
+    ungraceful: NotRequired[SsmSendCommandUngracefulTypeDef]
 
 
 class ExecutionBlockConfigurationTypeDef(TypedDict):
@@ -483,6 +599,19 @@ class ExecutionBlockConfigurationTypeDef(TypedDict):
     lambdaEventSourceMappingConfig: NotRequired[
         ReadOnly[LambdaEventSourceMappingConfigurationTypeDef]
     ]
+    auroraServerlessScalingConfig: NotRequired[
+        ReadOnly[AuroraServerlessScalingConfigurationTypeDef]
+    ]
+    auroraProvisionedScalingConfig: NotRequired[
+        ReadOnly[AuroraProvisionedScalingConfigurationTypeDef]
+    ]
+    neptuneGlobalDatabaseConfig: NotRequired[
+        ReadOnly[NeptuneGlobalDatabaseConfigurationTypeDef]
+    ]
+    rdsSwitchoverReadReplicaConfig: NotRequired[
+        ReadOnly[RdsSwitchoverReadReplicaConfigurationTypeDef]
+    ]
+    ssmSendCommandConfig: NotRequired[ReadOnly[SsmSendCommandConfigurationTypeDef]]
 
 
 class StepTypeDef(TypedDict):
@@ -507,6 +636,7 @@ class CreatePlanRequestTypeDef(TypedDict):
     associatedAlarms: NotRequired[ReadOnly[Mapping[str, AssociatedAlarmTypeDef]]]
     triggers: NotRequired[ReadOnly[Sequence[TriggerTypeDef]]]
     reportConfiguration: NotRequired[ReadOnly[ReportConfigurationTypeDef]]
+    serviceQuotaChecksEnabled: NotRequired[bool]
     name: str
     regions: ReadOnly[Sequence[str]]
     recoveryApproach: RecoveryApproachType
@@ -550,6 +680,7 @@ class Ec2AsgCapacityIncreaseConfigurationOutputTypeDef(TypedDict):
     ungraceful: NotRequired[Ec2UngracefulTypeDef]
     targetPercent: NotRequired[int]
     capacityMonitoringApproach: NotRequired[Ec2AsgCapacityMonitoringApproachType]
+    waitELBTargetGroupHealthy: NotRequired[WaitELBTargetGroupHealthyType]
 
 
 class EcsCapacityIncreaseConfigurationOutputTypeDef(TypedDict):
@@ -558,6 +689,7 @@ class EcsCapacityIncreaseConfigurationOutputTypeDef(TypedDict):
     ungraceful: NotRequired[EcsUngracefulTypeDef]
     targetPercent: NotRequired[int]
     capacityMonitoringApproach: NotRequired[EcsCapacityMonitoringApproachType]
+    waitELBTargetGroupHealthy: NotRequired[WaitELBTargetGroupHealthyType]
 
 
 class EksResourceScalingConfigurationOutputTypeDef(TypedDict):
@@ -589,6 +721,16 @@ class LambdaEventSourceMappingConfigurationOutputTypeDef(TypedDict):
     ungraceful: NotRequired[LambdaEventSourceMappingUngracefulTypeDef]
 
 
+class NeptuneGlobalDatabaseConfigurationOutputTypeDef(TypedDict):
+    timeoutMinutes: NotRequired[int]
+    crossAccountRole: NotRequired[str]
+    externalId: NotRequired[str]
+    behavior: NeptuneDefaultBehaviorType
+    ungraceful: NotRequired[NeptuneUngracefulTypeDef]
+    globalClusterIdentifier: str
+    regionDatabaseClusterArns: dict[str, str]
+
+
 class ParallelExecutionBlockConfigurationOutputTypeDef(TypedDict):
     steps: list[StepOutputTypeDef]
 
@@ -607,6 +749,14 @@ class RdsPromoteReadReplicaConfigurationOutputTypeDef(TypedDict):
     dbInstanceArnMap: dict[str, str]
 
 
+class RdsSwitchoverReadReplicaConfigurationOutputTypeDef(TypedDict):
+    timeoutMinutes: NotRequired[int]
+    crossAccountRole: NotRequired[str]
+    externalId: NotRequired[str]
+    dbInstanceArnMap: dict[str, str]
+    ungraceful: NotRequired[RdsUngracefulTypeDef]
+
+
 class Route53HealthCheckConfigurationOutputTypeDef(TypedDict):
     timeoutMinutes: NotRequired[int]
     crossAccountRole: NotRequired[str]
@@ -614,6 +764,27 @@ class Route53HealthCheckConfigurationOutputTypeDef(TypedDict):
     hostedZoneId: str
     recordName: str
     recordSets: NotRequired[list[Route53ResourceRecordSetTypeDef]]
+
+
+class SsmTargetOutputTypeDef(TypedDict):
+    key: str
+    values: list[str]
+
+
+class SsmDocumentConfigOutputTypeDef(TypedDict):
+    crossAccountRole: NotRequired[str]
+    externalId: NotRequired[str]
+    documentArn: str
+    targets: list[SsmTargetOutputTypeDef]
+    parameters: NotRequired[dict[str, list[str]]]
+    documentVersion: NotRequired[str]
+
+
+class SsmSendCommandConfigurationOutputTypeDef(TypedDict):
+    timeoutMinutes: NotRequired[int]
+    regionDocuments: dict[str, SsmDocumentConfigOutputTypeDef]
+    retryIntervalMinutes: float
+    ungraceful: NotRequired[SsmSendCommandUngracefulTypeDef]
 
 
 class ExecutionBlockConfigurationOutputTypeDef(TypedDict):
@@ -641,6 +812,19 @@ class ExecutionBlockConfigurationOutputTypeDef(TypedDict):
     lambdaEventSourceMappingConfig: NotRequired[
         LambdaEventSourceMappingConfigurationOutputTypeDef
     ]
+    auroraServerlessScalingConfig: NotRequired[
+        AuroraServerlessScalingConfigurationOutputTypeDef
+    ]
+    auroraProvisionedScalingConfig: NotRequired[
+        AuroraProvisionedScalingConfigurationOutputTypeDef
+    ]
+    neptuneGlobalDatabaseConfig: NotRequired[
+        NeptuneGlobalDatabaseConfigurationOutputTypeDef
+    ]
+    rdsSwitchoverReadReplicaConfig: NotRequired[
+        RdsSwitchoverReadReplicaConfigurationOutputTypeDef
+    ]
+    ssmSendCommandConfig: NotRequired[SsmSendCommandConfigurationOutputTypeDef]
 
 
 class StepOutputTypeDef(TypedDict):
@@ -666,6 +850,7 @@ class PlanTypeDef(TypedDict):
     associatedAlarms: NotRequired[dict[str, AssociatedAlarmTypeDef]]
     triggers: NotRequired[list[TriggerOutputTypeDef]]
     reportConfiguration: NotRequired[ReportConfigurationOutputTypeDef]
+    serviceQuotaChecksEnabled: NotRequired[bool]
     name: str
     regions: list[str]
     recoveryApproach: RecoveryApproachType
@@ -890,6 +1075,33 @@ class ListRoute53HealthChecksResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListServiceQuotaWarningsRequestTypeDef(TypedDict):
+    planArns: NotRequired[ReadOnly[Sequence[str]]]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ServiceQuotaWarningSummaryTypeDef(TypedDict):
+    accountId: str
+    quotaRegion: str
+    serviceCode: NotRequired[str]
+    quotaCode: NotRequired[str]
+    quotaName: NotRequired[str]
+    status: ServiceQuotaWarningStatusType
+    planArn: str
+    requestId: NotRequired[str]
+    caseId: NotRequired[str]
+    warningMessage: NotRequired[str]
+    lastCheckedAt: NotRequired[datetime]
+    warningCreatedAt: NotRequired[datetime]
+
+
+class ListServiceQuotaWarningsResponseTypeDef(TypedDict):
+    serviceQuotaWarningSummaries: list[ServiceQuotaWarningSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListTagsForResourceRequestTypeDef(TypedDict):
     arn: str
 
@@ -907,6 +1119,7 @@ class StartPlanExecutionRequestTypeDef(TypedDict):
     comment: NotRequired[str]
     latestVersion: NotRequired[str]
     recoveryExecutionId: NotRequired[str]
+    clientToken: NotRequired[str]
 
 
 class StartPlanExecutionResponseTypeDef(TypedDict):
@@ -968,6 +1181,7 @@ class UpdatePlanRequestTypeDef(TypedDict):
     associatedAlarms: NotRequired[ReadOnly[Mapping[str, AssociatedAlarmTypeDef]]]
     triggers: NotRequired[ReadOnly[Sequence[TriggerTypeDef]]]
     reportConfiguration: NotRequired[ReadOnly[ReportConfigurationTypeDef]]
+    serviceQuotaChecksEnabled: NotRequired[bool]
 
 
 class UpdatePlanResponseTypeDef(TypedDict):

@@ -28,6 +28,24 @@ class MultiRegionArtifact(MultiRegionClient):
     _service_name = "artifact"
     _generated_from = BOTOCORE_VERSION
 
+    def create_compliance_inquiry(
+        self, **kwargs: Unpack[type_defs.CreateComplianceInquiryRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateComplianceInquiryResponseTypeDef]:
+        """Create a new compliance inquiry.
+
+        https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/CreateComplianceInquiry
+        """
+        return self._call("CreateComplianceInquiry", kwargs)
+
+    def export_compliance_inquiry(
+        self, **kwargs: Unpack[type_defs.ExportComplianceInquiryRequestTypeDef]
+    ) -> TargetResults[type_defs.ExportComplianceInquiryResponseTypeDef]:
+        """Export a compliance inquiry report.
+
+        https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/ExportComplianceInquiry
+        """
+        return self._call("ExportComplianceInquiry", kwargs)
+
     def get_account_settings(
         self,
     ) -> TargetResults[type_defs.GetAccountSettingsResponseTypeDef]:
@@ -36,6 +54,15 @@ class MultiRegionArtifact(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/GetAccountSettings
         """
         return self._call("GetAccountSettings", {})
+
+    def get_compliance_inquiry_metadata(
+        self, **kwargs: Unpack[type_defs.GetComplianceInquiryMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetComplianceInquiryMetadataResponseTypeDef]:
+        """Get the metadata for a single compliance inquiry.
+
+        https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/GetComplianceInquiryMetadata
+        """
+        return self._call("GetComplianceInquiryMetadata", kwargs)
 
     def get_report(
         self, **kwargs: Unpack[type_defs.GetReportRequestTypeDef]
@@ -64,6 +91,24 @@ class MultiRegionArtifact(MultiRegionClient):
         """
         return self._call("GetTermForReport", kwargs)
 
+    def list_compliance_inquiries(
+        self, **kwargs: Unpack[type_defs.ListComplianceInquiriesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListComplianceInquiriesResponseTypeDef]:
+        """List available compliance inquiries.
+
+        https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/ListComplianceInquiries
+        """
+        return self._call("ListComplianceInquiries", kwargs)
+
+    def list_compliance_inquiry_queries(
+        self, **kwargs: Unpack[type_defs.ListComplianceInquiryQueriesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListComplianceInquiryQueriesResponseTypeDef]:
+        """List queries within a compliance inquiry.
+
+        https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/ListComplianceInquiryQueries
+        """
+        return self._call("ListComplianceInquiryQueries", kwargs)
+
     def list_customer_agreements(
         self, **kwargs: Unpack[type_defs.ListCustomerAgreementsRequestTypeDef]
     ) -> TargetResults[type_defs.ListCustomerAgreementsResponseTypeDef]:
@@ -91,6 +136,15 @@ class MultiRegionArtifact(MultiRegionClient):
         """
         return self._call("ListReports", kwargs)
 
+    def list_tags_for_resource(
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
+        """List tags for a resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/ListTagsForResource
+        """
+        return self._call("ListTagsForResource", kwargs)
+
     def put_account_settings(
         self, **kwargs: Unpack[type_defs.PutAccountSettingsRequestTypeDef]
     ) -> TargetResults[type_defs.PutAccountSettingsResponseTypeDef]:
@@ -99,6 +153,79 @@ class MultiRegionArtifact(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/PutAccountSettings
         """
         return self._call("PutAccountSettings", kwargs)
+
+    def put_compliance_inquiry_feedback(
+        self, **kwargs: Unpack[type_defs.PutComplianceInquiryFeedbackRequestTypeDef]
+    ) -> TargetResults[type_defs.PutComplianceInquiryFeedbackResponseTypeDef]:
+        """Submits feedback on a compliance inquiry response.
+
+        https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/PutComplianceInquiryFeedback
+        """
+        return self._call("PutComplianceInquiryFeedback", kwargs)
+
+    def tag_resource(
+        self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
+        """Add tags to a resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/TagResource
+        """
+        return self._call("TagResource", kwargs)
+
+    def untag_resource(
+        self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
+        """Remove tags from a resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/UntagResource
+        """
+        return self._call("UntagResource", kwargs)
+
+    def paginate_list_compliance_inquiries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListComplianceInquiriesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListComplianceInquiriesResponseTypeDef]:
+        """Every page of ListComplianceInquiries in every target, merged per target
+        (botocore's build_full_result).
+
+        List available compliance inquiries.
+
+        https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/ListComplianceInquiries
+        """
+        return self._paginate(
+            "ListComplianceInquiries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_compliance_inquiry_queries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListComplianceInquiryQueriesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListComplianceInquiryQueriesResponseTypeDef]:
+        """Every page of ListComplianceInquiryQueries in every target, merged per
+        target (botocore's build_full_result).
+
+        List queries within a compliance inquiry.
+
+        https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/ListComplianceInquiryQueries
+        """
+        return self._paginate(
+            "ListComplianceInquiryQueries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
 
     def paginate_list_customer_agreements(
         self,
@@ -167,6 +294,42 @@ class MultiRegionArtifact(MultiRegionClient):
             max_items=max_items,
             page_size=page_size,
             starting_tokens=starting_tokens,
+        )
+
+    def iter_list_compliance_inquiries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListComplianceInquiriesRequestTypeDef],
+    ) -> Items[type_defs.InquirySummaryTypeDef]:
+        """Each element of complianceInquiries in every page of
+        ListComplianceInquiries, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/ListComplianceInquiries
+        """
+        return self._items(
+            "ListComplianceInquiries", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_compliance_inquiry_queries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListComplianceInquiryQueriesRequestTypeDef],
+    ) -> Items[type_defs.QuerySummaryTypeDef]:
+        """Each element of queries in every page of ListComplianceInquiryQueries,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/artifact-2018-05-10/ListComplianceInquiryQueries
+        """
+        return self._items(
+            "ListComplianceInquiryQueries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
         )
 
     def iter_list_customer_agreements(

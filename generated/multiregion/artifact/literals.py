@@ -9,14 +9,45 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AcceptanceTypeType",
         "AgreementTypeType",
         "CustomerAgreementStateType",
+        "FeedbackRatingType",
+        "FeedbackReasonCodeType",
+        "InputSourceType",
+        "InquiryStatusMessageType",
+        "InquiryStatusType",
+        "InquirySupportModeType",
         "NotificationSubscriptionStatusType",
         "PublishedStateType",
+        "QueryStatusMessageType",
+        "QueryStatusType",
+        "ReviewTypeType",
         "UploadStateType",
     ]
 
 AcceptanceTypeType = Literal["PASSTHROUGH", "EXPLICIT"]
 AgreementTypeType = Literal["CUSTOM", "DEFAULT", "MODIFIED"]
 CustomerAgreementStateType = Literal["ACTIVE", "CUSTOMER_TERMINATED", "AWS_TERMINATED"]
+FeedbackRatingType = Literal["THUMBS_UP", "THUMBS_DOWN"]
+FeedbackReasonCodeType = Literal["OTHER", "PARTIAL_RESPONSE", "IRRELEVANT_RESPONSE"]
+InputSourceType = Literal["TEXT", "FILE"]
+InquiryStatusType = Literal["PROCESSING", "HUMAN_REVIEW", "COMPLETED", "FAILED"]
+InquiryStatusMessageType = Literal[
+    "Compliance inquiry processing is complete.",
+    "Malware was detected on the file. Provide a new file and try again.",
+    "Compliance inquiry processing is in-progress.",
+    "An internal error occurred while processing the inquiry. Try again at a later time.",
+    "Human review is in progress.",
+    "Compliance inquiry processing is complete. One or more queries encountered errors during processing.",
+]
+InquirySupportModeType = Literal["AI_ONLY"]
 NotificationSubscriptionStatusType = Literal["SUBSCRIBED", "NOT_SUBSCRIBED"]
 PublishedStateType = Literal["PUBLISHED", "UNPUBLISHED"]
+QueryStatusType = Literal["PROCESSING", "COMPLETED", "FAILED"]
+QueryStatusMessageType = Literal[
+    "Query processing is complete.",
+    "Query processing is in-progress.",
+    "An internal error occurred while processing the query. Try again at a later time.",
+    "Query is pending human review.",
+    "Query contains restricted or unsupported content.",
+]
+ReviewTypeType = Literal["HUMAN", "AI"]
 UploadStateType = Literal["PROCESSING", "COMPLETE", "FAILED", "FAULT"]

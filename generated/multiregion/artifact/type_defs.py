@@ -22,39 +22,113 @@ from .literals import (
     AcceptanceTypeType,
     AgreementTypeType,
     CustomerAgreementStateType,
+    FeedbackRatingType,
+    FeedbackReasonCodeType,
+    InputSourceType,
+    InquiryStatusMessageType,
+    InquiryStatusType,
+    InquirySupportModeType,
     NotificationSubscriptionStatusType,
     PublishedStateType,
+    QueryStatusMessageType,
+    QueryStatusType,
+    ReviewTypeType,
     UploadStateType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AccountSettingsTypeDef",
+        "CitationTypeDef",
+        "CreateComplianceInquiryRequestTypeDef",
+        "CreateComplianceInquiryResponseTypeDef",
         "CustomerAgreementSummaryTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "ExportComplianceInquiryRequestTypeDef",
+        "ExportComplianceInquiryResponseTypeDef",
         "GetAccountSettingsResponseTypeDef",
+        "GetComplianceInquiryMetadataRequestTypeDef",
+        "GetComplianceInquiryMetadataResponseTypeDef",
         "GetReportMetadataRequestTypeDef",
         "GetReportMetadataResponseTypeDef",
         "GetReportRequestTypeDef",
         "GetReportResponseTypeDef",
         "GetTermForReportRequestTypeDef",
         "GetTermForReportResponseTypeDef",
+        "InquiryContentTypeDef",
+        "InquiryDetailTypeDef",
+        "InquiryFileContentTypeDef",
+        "InquirySummaryTypeDef",
+        "ListComplianceInquiriesRequestTypeDef",
+        "ListComplianceInquiriesResponseTypeDef",
+        "ListComplianceInquiryQueriesRequestTypeDef",
+        "ListComplianceInquiryQueriesResponseTypeDef",
         "ListCustomerAgreementsRequestTypeDef",
         "ListCustomerAgreementsResponseTypeDef",
         "ListReportVersionsRequestTypeDef",
         "ListReportVersionsResponseTypeDef",
         "ListReportsRequestTypeDef",
         "ListReportsResponseTypeDef",
+        "ListTagsForResourceRequestTypeDef",
+        "ListTagsForResourceResponseTypeDef",
         "PutAccountSettingsRequestTypeDef",
         "PutAccountSettingsResponseTypeDef",
+        "PutComplianceInquiryFeedbackRequestTypeDef",
+        "PutComplianceInquiryFeedbackResponseTypeDef",
+        "QuerySummaryTypeDef",
         "ReportDetailTypeDef",
         "ReportSummaryTypeDef",
         "ResponseMetadataTypeDef",
+        "ResponseVersionTypeDef",
+        "TagResourceRequestTypeDef",
+        "TagResourceResponseTypeDef",
+        "UntagResourceRequestTypeDef",
+        "UntagResourceResponseTypeDef",
     ]
 
 
 class AccountSettingsTypeDef(TypedDict):
     notificationSubscriptionStatus: NotRequired[NotificationSubscriptionStatusType]
+
+
+class CitationTypeDef(TypedDict):
+    sourceLabel: NotRequired[str]
+    sourceContent: NotRequired[str]
+    sourceLink: NotRequired[str]
+
+
+class InquiryFileContentTypeDef(TypedDict):
+    fileSections: NotRequired[ReadOnly[Sequence[str]]]
+    content: ReadOnly[bytes | str | IO[Any]]
+
+
+class InquiryContentTypeDef(TypedDict):
+    query: NotRequired[str]
+    fileContent: NotRequired[ReadOnly[InquiryFileContentTypeDef]]
+
+
+class CreateComplianceInquiryRequestTypeDef(TypedDict):
+    name: str
+    inquiryContent: ReadOnly[InquiryContentTypeDef]
+    clientToken: NotRequired[str]
+    supportMode: NotRequired[InquirySupportModeType]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class InquirySummaryTypeDef(TypedDict):
+    arn: str
+    name: str
+    id: str
+    status: InquiryStatusType
+    statusMessage: InquiryStatusMessageType
+    inputSource: InputSourceType
+    createdAt: datetime
+
+
+class CreateComplianceInquiryResponseTypeDef(TypedDict):
+    complianceInquirySummary: NotRequired[InquirySummaryTypeDef]
+    tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class CustomerAgreementSummaryTypeDef(TypedDict):
@@ -73,8 +147,42 @@ class CustomerAgreementSummaryTypeDef(TypedDict):
     type: NotRequired[AgreementTypeType]
 
 
+class ExportComplianceInquiryRequestTypeDef(TypedDict):
+    complianceInquiryId: str
+    queryIdentifiers: NotRequired[ReadOnly[Sequence[int]]]
+    includeCitations: NotRequired[bool]
+
+
+class ExportComplianceInquiryResponseTypeDef(TypedDict):
+    documentPresignedUrl: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetAccountSettingsResponseTypeDef(TypedDict):
     accountSettings: NotRequired[AccountSettingsTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetComplianceInquiryMetadataRequestTypeDef(TypedDict):
+    complianceInquiryId: str
+
+
+class InquiryDetailTypeDef(TypedDict):
+    arn: str
+    name: str
+    id: str
+    status: InquiryStatusType
+    statusMessage: InquiryStatusMessageType
+    inputSource: InputSourceType
+    createdAt: datetime
+    updatedAt: NotRequired[datetime]
+    supportMode: NotRequired[InquirySupportModeType]
+
+
+class GetComplianceInquiryMetadataResponseTypeDef(TypedDict):
+    complianceInquiryDetail: NotRequired[InquiryDetailTypeDef]
+    tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -133,6 +241,46 @@ class GetTermForReportResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListComplianceInquiriesRequestTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListComplianceInquiriesResponseTypeDef(TypedDict):
+    complianceInquiries: NotRequired[list[InquirySummaryTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListComplianceInquiryQueriesRequestTypeDef(TypedDict):
+    complianceInquiryId: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ResponseVersionTypeDef(TypedDict):
+    responseText: str
+    timestamp: datetime
+
+
+class QuerySummaryTypeDef(TypedDict):
+    queryIdentifier: int
+    query: str
+    response: NotRequired[str]
+    reviewType: NotRequired[ReviewTypeType]
+    citations: NotRequired[list[CitationTypeDef]]
+    status: QueryStatusType
+    statusMessage: QueryStatusMessageType
+    createdAt: datetime
+    updatedResponseVersions: NotRequired[list[ResponseVersionTypeDef]]
+
+
+class ListComplianceInquiryQueriesResponseTypeDef(TypedDict):
+    queries: NotRequired[list[QuerySummaryTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListCustomerAgreementsRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
@@ -185,10 +333,52 @@ class ListReportsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListTagsForResourceRequestTypeDef(TypedDict):
+    resourceArn: str
+
+
+class ListTagsForResourceResponseTypeDef(TypedDict):
+    tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class PutAccountSettingsRequestTypeDef(TypedDict):
     notificationSubscriptionStatus: NotRequired[NotificationSubscriptionStatusType]
 
 
 class PutAccountSettingsResponseTypeDef(TypedDict):
     accountSettings: NotRequired[AccountSettingsTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutComplianceInquiryFeedbackRequestTypeDef(TypedDict):
+    complianceInquiryId: str
+    queryIdentifier: NotRequired[int]
+    rating: FeedbackRatingType
+    responseRevisionId: NotRequired[int]
+    reasonCodes: NotRequired[ReadOnly[Sequence[FeedbackReasonCodeType]]]
+    comment: NotRequired[str]
+    clientToken: NotRequired[str]
+
+
+class PutComplianceInquiryFeedbackResponseTypeDef(TypedDict):
+    submittedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagResourceRequestTypeDef(TypedDict):
+    resourceArn: str
+    tags: ReadOnly[Mapping[str, str]]
+
+
+class TagResourceResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UntagResourceRequestTypeDef(TypedDict):
+    resourceArn: str
+    tagKeys: ReadOnly[Sequence[str]]
+
+
+class UntagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef

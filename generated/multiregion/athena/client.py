@@ -158,6 +158,18 @@ class MultiRegionAthena(MultiRegionClient):
         """
         return self._call("CreatePresignedNotebookUrl", kwargs)
 
+    def create_system_table_configuration(
+        self, **kwargs: Unpack[type_defs.CreateSystemTableConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.CreateSystemTableConfigurationOutputTypeDef]:
+        """Enables system tables for the current account. System tables are enabled
+        or disabled for the entire account: creating this configuration enables
+        them. If a configuration already exists, use
+        UpdateSystemTableConfiguration to update it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/CreateSystemTableConfiguration
+        """
+        return self._call("CreateSystemTableConfiguration", kwargs)
+
     def create_work_group(
         self, **kwargs: Unpack[type_defs.CreateWorkGroupInputTypeDef]
     ) -> TargetResults[type_defs.CreateWorkGroupOutputTypeDef]:
@@ -219,6 +231,18 @@ class MultiRegionAthena(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/DeletePreparedStatement
         """
         return self._call("DeletePreparedStatement", kwargs)
+
+    def delete_system_table_configuration(
+        self, **kwargs: Unpack[type_defs.DeleteSystemTableConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteSystemTableConfigurationOutputTypeDef]:
+        """Disables system tables for the current account by deleting the
+        account-level configuration. If the configuration doesn't exist, the
+        operation succeeds without making any changes. The system table and
+        previously published data are left intact.
+
+        https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/DeleteSystemTableConfiguration
+        """
+        return self._call("DeleteSystemTableConfiguration", kwargs)
 
     def delete_work_group(
         self, **kwargs: Unpack[type_defs.DeleteWorkGroupInputTypeDef]
@@ -413,6 +437,17 @@ class MultiRegionAthena(MultiRegionClient):
         """
         return self._call("GetSessionStatus", kwargs)
 
+    def get_system_table_configuration(
+        self, **kwargs: Unpack[type_defs.GetSystemTableConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.GetSystemTableConfigurationOutputTypeDef]:
+        """Returns the account-level system tables configuration. Fails with a
+        ResourceNotFoundException if system tables are not enabled for the
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/GetSystemTableConfiguration
+        """
+        return self._call("GetSystemTableConfiguration", kwargs)
+
     def get_table_metadata(
         self, **kwargs: Unpack[type_defs.GetTableMetadataInputTypeDef]
     ) -> TargetResults[type_defs.GetTableMetadataOutputTypeDef]:
@@ -579,6 +614,18 @@ class MultiRegionAthena(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListSessions
         """
         return self._call("ListSessions", kwargs)
+
+    def list_system_table_statuses(
+        self, **kwargs: Unpack[type_defs.ListSystemTableStatusesInputTypeDef]
+    ) -> TargetResults[type_defs.ListSystemTableStatusesOutputTypeDef]:
+        """Lists the system tables that the account-level configuration activates,
+        along with whether each is currently enabled. Because system tables are
+        enabled at the account level, every entry reflects the same account-wide
+        state.
+
+        https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListSystemTableStatuses
+        """
+        return self._call("ListSystemTableStatuses", kwargs)
 
     def list_table_metadata(
         self, **kwargs: Unpack[type_defs.ListTableMetadataInputTypeDef]
@@ -772,6 +819,17 @@ class MultiRegionAthena(MultiRegionClient):
         """
         return self._call("UpdatePreparedStatement", kwargs)
 
+    def update_system_table_configuration(
+        self, **kwargs: Unpack[type_defs.UpdateSystemTableConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateSystemTableConfigurationOutputTypeDef]:
+        """Updates the account-level system tables configuration. If no configuration
+        exists, use CreateSystemTableConfiguration to create one. Fields that you
+        omit retain their current values.
+
+        https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/UpdateSystemTableConfiguration
+        """
+        return self._call("UpdateSystemTableConfiguration", kwargs)
+
     def update_work_group(
         self, **kwargs: Unpack[type_defs.UpdateWorkGroupInputTypeDef]
     ) -> TargetResults[type_defs.UpdateWorkGroupOutputTypeDef]:
@@ -909,6 +967,32 @@ class MultiRegionAthena(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_system_table_statuses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListSystemTableStatusesInputTypeDef],
+    ) -> TargetResults[type_defs.ListSystemTableStatusesOutputTypeDef]:
+        """Every page of ListSystemTableStatuses in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the system tables that the account-level configuration activates,
+        along with whether each is currently enabled. Because system tables are
+        enabled at the account level, every entry reflects the same account-wide
+        state.
+
+        https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListSystemTableStatuses
+        """
+        return self._paginate(
+            "ListSystemTableStatuses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_table_metadata(
         self,
         *,
@@ -1033,6 +1117,22 @@ class MultiRegionAthena(MultiRegionClient):
         """
         return self._items(
             "ListQueryExecutions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_system_table_statuses(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListSystemTableStatusesInputTypeDef],
+    ) -> Items[type_defs.SystemTableStatusTypeDef]:
+        """Each element of Items in every page of ListSystemTableStatuses, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/athena-2017-05-18/ListSystemTableStatuses
+        """
+        return self._items(
+            "ListSystemTableStatuses", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_table_metadata(

@@ -14,6 +14,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ConnectionTypeType",
         "DataCatalogStatusType",
         "DataCatalogTypeType",
+        "DatabaseAttributesType",
         "EncryptionOptionType",
         "ExecutorStateType",
         "ExecutorTypeType",
@@ -23,6 +24,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "S3AclOptionType",
         "SessionStateType",
         "StatementTypeType",
+        "SystemTableNameType",
+        "SystemTableTypeType",
+        "TableAttributesType",
         "WorkGroupStateType",
     ]
 
@@ -81,6 +85,7 @@ DataCatalogStatusType = Literal[
     "DELETE_FAILED",
 ]
 DataCatalogTypeType = Literal["LAMBDA", "GLUE", "HIVE", "FEDERATED"]
+DatabaseAttributesType = Literal["NAME"]
 EncryptionOptionType = Literal["SSE_S3", "SSE_KMS", "CSE_KMS"]
 ExecutorStateType = Literal[
     "CREATING",
@@ -112,4 +117,7 @@ SessionStateType = Literal[
     "FAILED",
 ]
 StatementTypeType = Literal["DDL", "DML", "UTILITY"]
+SystemTableNameType = Literal["ALL"]
+SystemTableTypeType = Literal["QUERY_EXECUTIONS"]
+TableAttributesType = Literal["NAME", "TABLE_TYPE"]
 WorkGroupStateType = Literal["ENABLED", "DISABLED"]

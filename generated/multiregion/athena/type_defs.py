@@ -27,6 +27,7 @@ from .literals import (
     ConnectionTypeType,
     DataCatalogStatusType,
     DataCatalogTypeType,
+    DatabaseAttributesType,
     EncryptionOptionType,
     ExecutorStateType,
     ExecutorTypeType,
@@ -36,6 +37,9 @@ from .literals import (
     S3AclOptionType,
     SessionStateType,
     StatementTypeType,
+    SystemTableNameType,
+    SystemTableTypeType,
+    TableAttributesType,
     WorkGroupStateType,
 )
 
@@ -80,6 +84,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreatePreparedStatementOutputTypeDef",
         "CreatePresignedNotebookUrlRequestTypeDef",
         "CreatePresignedNotebookUrlResponseTypeDef",
+        "CreateSystemTableConfigurationInputTypeDef",
+        "CreateSystemTableConfigurationOutputTypeDef",
         "CreateWorkGroupInputTypeDef",
         "CreateWorkGroupOutputTypeDef",
         "CustomerContentEncryptionConfigurationTypeDef",
@@ -97,6 +103,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteNotebookOutputTypeDef",
         "DeletePreparedStatementInputTypeDef",
         "DeletePreparedStatementOutputTypeDef",
+        "DeleteSystemTableConfigurationInputTypeDef",
+        "DeleteSystemTableConfigurationOutputTypeDef",
         "DeleteWorkGroupInputTypeDef",
         "DeleteWorkGroupOutputTypeDef",
         "EmptyResponseMetadataTypeDef",
@@ -142,6 +150,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetSessionResponseTypeDef",
         "GetSessionStatusRequestTypeDef",
         "GetSessionStatusResponseTypeDef",
+        "GetSystemTableConfigurationInputTypeDef",
+        "GetSystemTableConfigurationOutputTypeDef",
         "GetTableMetadataInputTypeDef",
         "GetTableMetadataOutputTypeDef",
         "GetWorkGroupInputTypeDef",
@@ -175,6 +185,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListQueryExecutionsOutputTypeDef",
         "ListSessionsRequestTypeDef",
         "ListSessionsResponseTypeDef",
+        "ListSystemTableStatusesInputTypeDef",
+        "ListSystemTableStatusesOutputTypeDef",
         "ListTableMetadataInputTypeDef",
         "ListTableMetadataOutputTypeDef",
         "ListTagsForResourceInputTypeDef",
@@ -228,6 +240,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StopCalculationExecutionResponseTypeDef",
         "StopQueryExecutionInputTypeDef",
         "StopQueryExecutionOutputTypeDef",
+        "SystemTableStatusTypeDef",
         "TableMetadataTypeDef",
         "TagResourceInputTypeDef",
         "TagResourceOutputTypeDef",
@@ -251,6 +264,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateNotebookOutputTypeDef",
         "UpdatePreparedStatementInputTypeDef",
         "UpdatePreparedStatementOutputTypeDef",
+        "UpdateSystemTableConfigurationInputTypeDef",
+        "UpdateSystemTableConfigurationOutputTypeDef",
         "UpdateWorkGroupInputTypeDef",
         "UpdateWorkGroupOutputTypeDef",
         "WorkGroupConfigurationOutputTypeDef",
@@ -634,6 +649,21 @@ class CreatePresignedNotebookUrlResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateSystemTableConfigurationInputTypeDef(TypedDict):
+    ClientRequestToken: NotRequired[str]
+    TableName: SystemTableNameType
+    KmsKeyArn: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateSystemTableConfigurationOutputTypeDef(TypedDict):
+    TableName: NotRequired[SystemTableNameType]
+    KmsKeyArn: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    LastModifiedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CustomerContentEncryptionConfigurationTypeDef(TypedDict):
     KmsKey: str
 
@@ -671,6 +701,11 @@ class MonitoringConfigurationTypeDef(TypedDict):
     S3LoggingConfiguration: NotRequired[S3LoggingConfigurationTypeDef]
 
 
+class SystemTableStatusTypeDef(TypedDict):
+    TableName: SystemTableTypeType
+    Enabled: bool
+
+
 class WorkGroupConfigurationTypeDef(TypedDict):
     ResultConfiguration: NotRequired[ResultConfigurationTypeDef]
     ManagedQueryResultsConfiguration: NotRequired[
@@ -693,6 +728,7 @@ class WorkGroupConfigurationTypeDef(TypedDict):
     QueryResultsS3AccessGrantsConfiguration: NotRequired[
         QueryResultsS3AccessGrantsConfigurationTypeDef
     ]
+    SystemTableStatuses: NotRequired[ReadOnly[Sequence[SystemTableStatusTypeDef]]]
 
 
 class CreateWorkGroupInputTypeDef(TypedDict):
@@ -764,6 +800,14 @@ class DeletePreparedStatementInputTypeDef(TypedDict):
 
 
 class DeletePreparedStatementOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteSystemTableConfigurationInputTypeDef(TypedDict):
+    TableName: SystemTableNameType
+
+
+class DeleteSystemTableConfigurationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1081,6 +1125,18 @@ class GetSessionStatusResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetSystemTableConfigurationInputTypeDef(TypedDict):
+    TableName: SystemTableNameType
+
+
+class GetSystemTableConfigurationOutputTypeDef(TypedDict):
+    TableName: NotRequired[SystemTableNameType]
+    KmsKeyArn: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    LastModifiedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetTableMetadataInputTypeDef(TypedDict):
     CatalogName: str
     DatabaseName: str
@@ -1129,6 +1185,7 @@ class WorkGroupConfigurationOutputTypeDef(TypedDict):
     QueryResultsS3AccessGrantsConfiguration: NotRequired[
         QueryResultsS3AccessGrantsConfigurationTypeDef
     ]
+    SystemTableStatuses: NotRequired[list[SystemTableStatusTypeDef]]
 
 
 class WorkGroupTypeDef(TypedDict):
@@ -1211,6 +1268,7 @@ class ListDatabasesInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
     WorkGroup: NotRequired[str]
+    AttributesToGet: NotRequired[ReadOnly[Sequence[DatabaseAttributesType]]]
 
 
 class ListDatabasesOutputTypeDef(TypedDict):
@@ -1336,6 +1394,17 @@ class ListSessionsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListSystemTableStatusesInputTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class ListSystemTableStatusesOutputTypeDef(TypedDict):
+    Items: list[SystemTableStatusTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListTableMetadataInputTypeDef(TypedDict):
     CatalogName: str
     DatabaseName: str
@@ -1343,6 +1412,7 @@ class ListTableMetadataInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
     WorkGroup: NotRequired[str]
+    AttributesToGet: NotRequired[ReadOnly[Sequence[TableAttributesType]]]
 
 
 class ListTableMetadataOutputTypeDef(TypedDict):
@@ -1565,6 +1635,19 @@ class UpdatePreparedStatementInputTypeDef(TypedDict):
 
 
 class UpdatePreparedStatementOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateSystemTableConfigurationInputTypeDef(TypedDict):
+    TableName: SystemTableNameType
+    KmsKeyArn: NotRequired[str]
+
+
+class UpdateSystemTableConfigurationOutputTypeDef(TypedDict):
+    TableName: NotRequired[SystemTableNameType]
+    KmsKeyArn: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    LastModifiedAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

@@ -222,6 +222,19 @@ class MultiRegionAutoScaling(MultiRegionClient):
         """
         return self._call("DescribeAccountLimits", {})
 
+    def describe_account_settings(
+        self, **kwargs: Unpack[type_defs.DescribeAccountSettingsTypeTypeDef]
+    ) -> TargetResults[type_defs.DescribeAccountSettingsAnswerTypeDef]:
+        """Describes the current Amazon EC2 Auto Scaling account settings for your
+        account. Account settings are a framework that allows you to enable or
+        disable features for your account. The framework also gives you visibility
+        into features that will be enforced by a given date, providing a time
+        window to prepare for backwards-incompatible changes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/DescribeAccountSettings
+        """
+        return self._call("DescribeAccountSettings", kwargs)
+
     def describe_adjustment_types(
         self,
     ) -> TargetResults[type_defs.DescribeAdjustmentTypesAnswerTypeDef]:
@@ -533,6 +546,21 @@ class MultiRegionAutoScaling(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/LaunchInstances
         """
         return self._call("LaunchInstances", kwargs)
+
+    def put_account_setting(
+        self, **kwargs: Unpack[type_defs.PutAccountSettingTypeTypeDef]
+    ) -> TargetResults[type_defs.PutAccountSettingAnswerTypeDef]:
+        """Modifies an account setting for your account. You can use this operation
+        to opt in or opt out of features provided through account settings when
+        permitted. Account settings give you control over features that might have
+        backwards-incompatible changes. When Amazon EC2 Auto Scaling introduces
+        such changes, account settings allow you to test and adopt new features.
+        Some account settings are enforced after a specified date. This means that
+        after the enforcement date, you can no longer modify the setting.
+
+        https://docs.aws.amazon.com/goto/WebAPI/autoscaling-2011-01-01/PutAccountSetting
+        """
+        return self._call("PutAccountSetting", kwargs)
 
     def put_lifecycle_hook(
         self, **kwargs: Unpack[type_defs.PutLifecycleHookTypeTypeDef]

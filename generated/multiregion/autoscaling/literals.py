@@ -36,6 +36,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ScaleInProtectedInstancesType",
         "ScalingActivityStatusCodeType",
         "StandbyInstancesType",
+        "TargetCapacityTypeType",
         "WarmPoolStateType",
         "WarmPoolStatusType",
     ]
@@ -53,7 +54,11 @@ AcceleratorNameType = Literal[
 AcceleratorTypeType = Literal["gpu", "fpga", "inference"]
 BareMetalType = Literal["included", "excluded", "required"]
 BurstablePerformanceType = Literal["included", "excluded", "required"]
-CapacityDistributionStrategyType = Literal["balanced-only", "balanced-best-effort"]
+CapacityDistributionStrategyType = Literal[
+    "balanced-only",
+    "balanced-best-effort",
+    "reservations-then-balanced",
+]
 CapacityReservationPreferenceType = Literal[
     "capacity-reservations-only",
     "capacity-reservations-first",
@@ -119,6 +124,7 @@ LocalStorageTypeType = Literal["hdd", "ssd"]
 MetricStatisticType = Literal["Average", "Minimum", "Maximum", "SampleCount", "Sum"]
 MetricTypeType = Literal[
     "ASGAverageCPUUtilization",
+    "ASGAverageCPUUtilizationHighResolution",
     "ASGAverageNetworkIn",
     "ASGAverageNetworkOut",
     "ALBRequestCountPerTarget",
@@ -169,5 +175,11 @@ ScalingActivityStatusCodeType = Literal[
     "InPlaceUpdateInProgress",
 ]
 StandbyInstancesType = Literal["Terminate", "Ignore", "Wait"]
+TargetCapacityTypeType = Literal[
+    "on-demand-capacity-reservation",
+    "capacity-block",
+    "interruptible-capacity-reservation",
+    "on-demand",
+]
 WarmPoolStateType = Literal["Stopped", "Running", "Hibernated"]
 WarmPoolStatusType = Literal["PendingDelete"]

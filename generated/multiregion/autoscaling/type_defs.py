@@ -49,6 +49,7 @@ from .literals import (
     ScaleInProtectedInstancesType,
     ScalingActivityStatusCodeType,
     StandbyInstancesType,
+    TargetCapacityTypeType,
     WarmPoolStateType,
     WarmPoolStatusType,
 )
@@ -57,6 +58,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AcceleratorCountRequestTypeDef",
         "AcceleratorTotalMemoryMiBRequestTypeDef",
+        "AccountSettingTypeDef",
         "ActivitiesTypeTypeDef",
         "ActivityTypeDef",
         "ActivityTypeTypeDef",
@@ -112,6 +114,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteWarmPoolAnswerTypeDef",
         "DeleteWarmPoolTypeTypeDef",
         "DescribeAccountLimitsAnswerTypeDef",
+        "DescribeAccountSettingsAnswerTypeDef",
+        "DescribeAccountSettingsTypeTypeDef",
         "DescribeAdjustmentTypesAnswerTypeDef",
         "DescribeAutoScalingInstancesTypeTypeDef",
         "DescribeAutoScalingNotificationTypesAnswerTypeDef",
@@ -147,6 +151,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DetachTrafficSourcesResultTypeTypeDef",
         "DetachTrafficSourcesTypeTypeDef",
         "DisableMetricsCollectionQueryTypeDef",
+        "DistributionSegmentOutputTypeDef",
+        "DistributionSegmentTypeDef",
         "EbsTypeDef",
         "EmptyResponseMetadataTypeDef",
         "EnableMetricsCollectionQueryTypeDef",
@@ -173,6 +179,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "InstanceRequirementsTypeDef",
         "InstanceReusePolicyTypeDef",
         "InstanceTypeDef",
+        "InstancesDistributionOutputTypeDef",
         "InstancesDistributionTypeDef",
         "LaunchConfigurationNameTypeTypeDef",
         "LaunchConfigurationNamesTypeTypeDef",
@@ -207,6 +214,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "NetworkBandwidthGbpsRequestTypeDef",
         "NetworkInterfaceCountRequestTypeDef",
         "NotificationConfigurationTypeDef",
+        "OperatorTypeDef",
         "PerformanceFactorReferenceRequestTypeDef",
         "PoliciesTypeTypeDef",
         "PolicyARNTypeTypeDef",
@@ -226,6 +234,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PredictiveScalingPredefinedScalingMetricTypeDef",
         "ProcessTypeTypeDef",
         "ProcessesTypeTypeDef",
+        "PutAccountSettingAnswerTypeDef",
+        "PutAccountSettingTypeTypeDef",
         "PutLifecycleHookAnswerTypeDef",
         "PutLifecycleHookTypeTypeDef",
         "PutNotificationConfigurationTypeTypeDef",
@@ -284,6 +294,15 @@ class AcceleratorTotalMemoryMiBRequestTypeDef(TypedDict):
     Max: NotRequired[int]
 
 
+class AccountSettingTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[str]
+    EnforcementType: NotRequired[str]
+    EnforcementDate: NotRequired[datetime]
+    DefaultValue: NotRequired[str]
+    EnforcedValue: NotRequired[str]
+
+
 class ActivityTypeDef(TypedDict):
     ActivityId: str
     AutoScalingGroupName: str
@@ -307,6 +326,7 @@ class ActivitiesTypeTypeDef(TypedDict):
 
 class ActivityTypeTypeDef(TypedDict):
     Activity: NotRequired[ActivityTypeDef]
+    Activities: NotRequired[list[ActivityTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -373,6 +393,7 @@ class FilterTypeDef(TypedDict):
 class AutoScalingGroupNamesTypeTypeDef(TypedDict):
     AutoScalingGroupNames: NotRequired[ReadOnly[Sequence[str]]]
     IncludeInstances: NotRequired[bool]
+    IncludeManagedResources: NotRequired[bool]
     NextToken: NotRequired[str]
     MaxRecords: NotRequired[int]
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
@@ -435,13 +456,18 @@ class InstanceTypeDef(TypedDict):
     WeightedCapacity: NotRequired[str]
 
 
-class InstancesDistributionTypeDef(TypedDict):
+class DistributionSegmentOutputTypeDef(TypedDict):
+    TargetCapacityTypes: NotRequired[list[TargetCapacityTypeType]]
+
+
+class InstancesDistributionOutputTypeDef(TypedDict):
     OnDemandAllocationStrategy: NotRequired[str]
     OnDemandBaseCapacity: NotRequired[int]
     OnDemandPercentageAboveBaseCapacity: NotRequired[int]
     SpotAllocationStrategy: NotRequired[str]
     SpotInstancePools: NotRequired[int]
     SpotMaxPrice: NotRequired[str]
+    DistributionSegments: NotRequired[list[DistributionSegmentOutputTypeDef]]
 
 
 class BaselineEbsBandwidthMbpsRequestTypeDef(TypedDict):
@@ -536,7 +562,11 @@ class LaunchTemplateOutputTypeDef(TypedDict):
 
 class MixedInstancesPolicyOutputTypeDef(TypedDict):
     LaunchTemplate: NotRequired[LaunchTemplateOutputTypeDef]
-    InstancesDistribution: NotRequired[InstancesDistributionTypeDef]
+    InstancesDistribution: NotRequired[InstancesDistributionOutputTypeDef]
+
+
+class OperatorTypeDef(TypedDict):
+    Principal: str
 
 
 class SuspendedProcessTypeDef(TypedDict):
@@ -610,6 +640,7 @@ class AutoScalingGroupTypeDef(TypedDict):
         CapacityReservationSpecificationOutputTypeDef
     ]
     InstanceLifecyclePolicy: NotRequired[InstanceLifecyclePolicyTypeDef]
+    Operator: NotRequired[OperatorTypeDef]
 
 
 class AutoScalingGroupsTypeTypeDef(TypedDict):
@@ -756,6 +787,20 @@ class LifecycleHookSpecificationTypeDef(TypedDict):
     RoleARN: NotRequired[str]
 
 
+class DistributionSegmentTypeDef(TypedDict):
+    TargetCapacityTypes: NotRequired[ReadOnly[Sequence[TargetCapacityTypeType]]]
+
+
+class InstancesDistributionTypeDef(TypedDict):
+    OnDemandAllocationStrategy: NotRequired[str]
+    OnDemandBaseCapacity: NotRequired[int]
+    OnDemandPercentageAboveBaseCapacity: NotRequired[int]
+    SpotAllocationStrategy: NotRequired[str]
+    SpotInstancePools: NotRequired[int]
+    SpotMaxPrice: NotRequired[str]
+    DistributionSegments: NotRequired[ReadOnly[Sequence[DistributionSegmentTypeDef]]]
+
+
 class InstanceRequirementsTypeDef(TypedDict):
     VCpuCount: VCpuCountRequestTypeDef
     MemoryMiB: MemoryMiBRequestTypeDef
@@ -803,7 +848,7 @@ class LaunchTemplateTypeDef(TypedDict):
 
 class MixedInstancesPolicyTypeDef(TypedDict):
     LaunchTemplate: NotRequired[ReadOnly[LaunchTemplateTypeDef]]
-    InstancesDistribution: NotRequired[InstancesDistributionTypeDef]
+    InstancesDistribution: NotRequired[ReadOnly[InstancesDistributionTypeDef]]
 
 
 class TagTypeDef(TypedDict):
@@ -856,6 +901,7 @@ class CreateAutoScalingGroupTypeTypeDef(TypedDict):
         ReadOnly[CapacityReservationSpecificationTypeDef]
     ]
     InstanceLifecyclePolicy: NotRequired[InstanceLifecyclePolicyTypeDef]
+    Operator: NotRequired[OperatorTypeDef]
 
 
 class InstanceMetadataOptionsTypeDef(TypedDict):
@@ -1013,6 +1059,18 @@ class DescribeAccountLimitsAnswerTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescribeAccountSettingsAnswerTypeDef(TypedDict):
+    Settings: NotRequired[list[AccountSettingTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeAccountSettingsTypeTypeDef(TypedDict):
+    Name: NotRequired[str]
+    NextToken: NotRequired[str]
+    MaxRecords: NotRequired[int]
+
+
 class DescribeAdjustmentTypesAnswerTypeDef(TypedDict):
     AdjustmentTypes: NotRequired[list[AdjustmentTypeTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1020,6 +1078,7 @@ class DescribeAdjustmentTypesAnswerTypeDef(TypedDict):
 
 class DescribeAutoScalingInstancesTypeTypeDef(TypedDict):
     InstanceIds: NotRequired[ReadOnly[Sequence[str]]]
+    IncludeManagedResources: NotRequired[bool]
     MaxRecords: NotRequired[int]
     NextToken: NotRequired[str]
 
@@ -1189,6 +1248,7 @@ class DescribeNotificationConfigurationsAnswerTypeDef(TypedDict):
 
 class DescribeNotificationConfigurationsTypeTypeDef(TypedDict):
     AutoScalingGroupNames: NotRequired[ReadOnly[Sequence[str]]]
+    IncludeManagedResources: NotRequired[bool]
     NextToken: NotRequired[str]
     MaxRecords: NotRequired[int]
 
@@ -1197,6 +1257,7 @@ class DescribePoliciesTypeTypeDef(TypedDict):
     AutoScalingGroupName: NotRequired[str]
     PolicyNames: NotRequired[ReadOnly[Sequence[str]]]
     PolicyTypes: NotRequired[ReadOnly[Sequence[str]]]
+    IncludeManagedResources: NotRequired[bool]
     NextToken: NotRequired[str]
     MaxRecords: NotRequired[int]
 
@@ -1205,6 +1266,7 @@ class DescribeScalingActivitiesTypeTypeDef(TypedDict):
     ActivityIds: NotRequired[ReadOnly[Sequence[str]]]
     AutoScalingGroupName: NotRequired[str]
     IncludeDeletedGroups: NotRequired[bool]
+    IncludeManagedResources: NotRequired[bool]
     MaxRecords: NotRequired[int]
     NextToken: NotRequired[str]
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
@@ -1215,12 +1277,14 @@ class DescribeScheduledActionsTypeTypeDef(TypedDict):
     ScheduledActionNames: NotRequired[ReadOnly[Sequence[str]]]
     StartTime: NotRequired[ReadOnly[datetime | str]]
     EndTime: NotRequired[ReadOnly[datetime | str]]
+    IncludeManagedResources: NotRequired[bool]
     NextToken: NotRequired[str]
     MaxRecords: NotRequired[int]
 
 
 class DescribeTagsTypeTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+    IncludeManagedResources: NotRequired[bool]
     NextToken: NotRequired[str]
     MaxRecords: NotRequired[int]
 
@@ -1637,6 +1701,15 @@ class ProcessesTypeTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PutAccountSettingAnswerTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutAccountSettingTypeTypeDef(TypedDict):
+    Name: str
+    Value: str
+
+
 class PutLifecycleHookAnswerTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -1813,7 +1886,9 @@ class TagsTypeTypeDef(TypedDict):
 
 
 class TerminateInstanceInAutoScalingGroupTypeTypeDef(TypedDict):
-    InstanceId: str
+    InstanceId: NotRequired[str]
+    InstanceIds: NotRequired[ReadOnly[Sequence[str]]]
+    AutoScalingGroupName: NotRequired[str]
     ShouldDecrementDesiredCapacity: bool
 
 

@@ -46,6 +46,18 @@ class MultiRegionBackup(MultiRegionClient):
         """
         return self._call("CancelLegalHold", kwargs)
 
+    def create_backup_access_point(
+        self, **kwargs: Unpack[type_defs.CreateBackupAccessPointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBackupAccessPointResponseTypeDef]:
+        """Creates a backup access point for an Amazon S3 recovery point. A backup
+        access point provides on-demand, read-only access to the backup data in a
+        recovery point through an Amazon S3 access point, without initiating a
+        restore.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/CreateBackupAccessPoint
+        """
+        return self._call("CreateBackupAccessPoint", kwargs)
+
     def create_backup_plan(
         self, **kwargs: Unpack[type_defs.CreateBackupPlanInputTypeDef]
     ) -> TargetResults[type_defs.CreateBackupPlanOutputTypeDef]:
@@ -165,6 +177,17 @@ class MultiRegionBackup(MultiRegionClient):
         """
         return self._call("CreateTieringConfiguration", kwargs)
 
+    def delete_backup_access_point(
+        self, **kwargs: Unpack[type_defs.DeleteBackupAccessPointInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Deletes a backup access point. This deletes the underlying Amazon S3
+        access point and, if no other backup access points remain for the recovery
+        point, resumes lifecycle transitions for that recovery point.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DeleteBackupAccessPoint
+        """
+        return self._call("DeleteBackupAccessPoint", kwargs)
+
     def delete_backup_plan(
         self, **kwargs: Unpack[type_defs.DeleteBackupPlanInputTypeDef]
     ) -> TargetResults[type_defs.DeleteBackupPlanOutputTypeDef]:
@@ -279,6 +302,16 @@ class MultiRegionBackup(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DeleteTieringConfiguration
         """
         return self._call("DeleteTieringConfiguration", kwargs)
+
+    def describe_backup_access_point(
+        self, **kwargs: Unpack[type_defs.DescribeBackupAccessPointInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeBackupAccessPointResponseTypeDef]:
+        """Returns metadata about a backup access point, including its status and the
+        details of the underlying Amazon S3 access point.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/DescribeBackupAccessPoint
+        """
+        return self._call("DescribeBackupAccessPoint", kwargs)
 
     def describe_backup_job(
         self, **kwargs: Unpack[type_defs.DescribeBackupJobInputTypeDef]
@@ -515,6 +548,16 @@ class MultiRegionBackup(MultiRegionClient):
         """
         return self._call("GetLegalHold", kwargs)
 
+    def get_pitr_malware_scan_results(
+        self, **kwargs: Unpack[type_defs.GetPITRMalwareScanResultsInputTypeDef]
+    ) -> TargetResults[type_defs.GetPITRMalwareScanResultsOutputTypeDef]:
+        """Returns the malware scan results for a specified point in time within a
+        continuous (point-in-time recovery) backup.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/GetPITRMalwareScanResults
+        """
+        return self._call("GetPITRMalwareScanResults", kwargs)
+
     def get_recovery_point_index_details(
         self, **kwargs: Unpack[type_defs.GetRecoveryPointIndexDetailsInputTypeDef]
     ) -> TargetResults[type_defs.GetRecoveryPointIndexDetailsOutputTypeDef]:
@@ -597,11 +640,41 @@ class MultiRegionBackup(MultiRegionClient):
         """
         return self._call("GetTieringConfiguration", kwargs)
 
+    def list_backup_access_points(
+        self, **kwargs: Unpack[type_defs.ListBackupAccessPointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBackupAccessPointsResponseTypeDef]:
+        """Returns a list of the backup access points in your account and Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListBackupAccessPoints
+        """
+        return self._call("ListBackupAccessPoints", kwargs)
+
+    def list_backup_access_points_by_recovery_point(
+        self,
+        **kwargs: Unpack[type_defs.ListBackupAccessPointsByRecoveryPointRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBackupAccessPointsByRecoveryPointResponseTypeDef]:
+        """Returns the backup access points associated with the specified recovery
+        point.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListBackupAccessPointsByRecoveryPoint
+        """
+        return self._call("ListBackupAccessPointsByRecoveryPoint", kwargs)
+
+    def list_backup_access_points_by_resource(
+        self, **kwargs: Unpack[type_defs.ListBackupAccessPointsByResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBackupAccessPointsByResourceResponseTypeDef]:
+        """Returns the backup access points associated with the specified resource,
+        such as an Amazon S3 bucket.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListBackupAccessPointsByResource
+        """
+        return self._call("ListBackupAccessPointsByResource", kwargs)
+
     def list_backup_job_summaries(
         self, **kwargs: Unpack[type_defs.ListBackupJobSummariesInputTypeDef]
     ) -> TargetResults[type_defs.ListBackupJobSummariesOutputTypeDef]:
         """This is a request for a summary of backup jobs created or running within
-        the most recent 30 days. You can include parameters AccountID, State,
+        the most recent 14 days. You can include parameters AccountID, State,
         ResourceType, MessageCategory, AggregationPeriod, MaxResults, or NextToken
         to filter results.
 
@@ -673,7 +746,7 @@ class MultiRegionBackup(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.ListCopyJobSummariesInputTypeDef]
     ) -> TargetResults[type_defs.ListCopyJobSummariesOutputTypeDef]:
         """This request obtains a list of copy jobs created or running within the the
-        most recent 30 days. You can include parameters AccountID, State,
+        most recent 14 days. You can include parameters AccountID, State,
         ResourceType, MessageCategory, AggregationPeriod, MaxResults, or NextToken
         to filter results.
 
@@ -722,9 +795,10 @@ class MultiRegionBackup(MultiRegionClient):
     def list_protected_resources(
         self, **kwargs: Unpack[type_defs.ListProtectedResourcesInputTypeDef]
     ) -> TargetResults[type_defs.ListProtectedResourcesOutputTypeDef]:
-        """Returns an array of resources successfully backed up by Backup, including
-        the time the resource was saved, an Amazon Resource Name (ARN) of the
-        resource, and a resource type.
+        """Returns an array of resources with recovery points created by Backup
+        (regardless of the recovery point's status), including the time the
+        resource was saved, an Amazon Resource Name (ARN) of the resource, and a
+        resource type.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListProtectedResources
         """
@@ -804,7 +878,7 @@ class MultiRegionBackup(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.ListRestoreJobSummariesInputTypeDef]
     ) -> TargetResults[type_defs.ListRestoreJobSummariesOutputTypeDef]:
         """This request obtains a summary of restore jobs created or running within
-        the the most recent 30 days. You can include parameters AccountID, State,
+        the the most recent 14 days. You can include parameters AccountID, State,
         ResourceType, AggregationPeriod, MaxResults, or NextToken to filter
         results.
 
@@ -854,7 +928,7 @@ class MultiRegionBackup(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.ListScanJobSummariesInputTypeDef]
     ) -> TargetResults[type_defs.ListScanJobSummariesOutputTypeDef]:
         """This is a request for a summary of scan jobs created or running within the
-        most recent 30 days.
+        most recent 14 days.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListScanJobSummaries
         """
@@ -1115,6 +1189,77 @@ class MultiRegionBackup(MultiRegionClient):
         """
         return self._call("UpdateTieringConfiguration", kwargs)
 
+    def paginate_list_backup_access_points(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListBackupAccessPointsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBackupAccessPointsResponseTypeDef]:
+        """Every page of ListBackupAccessPoints in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the backup access points in your account and Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListBackupAccessPoints
+        """
+        return self._paginate(
+            "ListBackupAccessPoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_backup_access_points_by_recovery_point(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListBackupAccessPointsByRecoveryPointRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBackupAccessPointsByRecoveryPointResponseTypeDef]:
+        """Every page of ListBackupAccessPointsByRecoveryPoint in every target,
+        merged per target (botocore's build_full_result).
+
+        Returns the backup access points associated with the specified recovery
+        point.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListBackupAccessPointsByRecoveryPoint
+        """
+        return self._paginate(
+            "ListBackupAccessPointsByRecoveryPoint",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_backup_access_points_by_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListBackupAccessPointsByResourceRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBackupAccessPointsByResourceResponseTypeDef]:
+        """Every page of ListBackupAccessPointsByResource in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the backup access points associated with the specified resource,
+        such as an Amazon S3 bucket.
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListBackupAccessPointsByResource
+        """
+        return self._paginate(
+            "ListBackupAccessPointsByResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_backup_jobs(
         self,
         *,
@@ -1340,9 +1485,10 @@ class MultiRegionBackup(MultiRegionClient):
         """Every page of ListProtectedResources in every target, merged per target
         (botocore's build_full_result).
 
-        Returns an array of resources successfully backed up by Backup, including
-        the time the resource was saved, an Amazon Resource Name (ARN) of the
-        resource, and a resource type.
+        Returns an array of resources with recovery points created by Backup
+        (regardless of the recovery point's status), including the time the
+        resource was saved, an Amazon Resource Name (ARN) of the resource, and a
+        resource type.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListProtectedResources
         """
@@ -1580,7 +1726,7 @@ class MultiRegionBackup(MultiRegionClient):
         (botocore's build_full_result).
 
         This is a request for a summary of scan jobs created or running within the
-        most recent 30 days.
+        most recent 14 days.
 
         https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListScanJobSummaries
         """
@@ -1637,6 +1783,63 @@ class MultiRegionBackup(MultiRegionClient):
             max_items=max_items,
             page_size=page_size,
             starting_tokens=starting_tokens,
+        )
+
+    def iter_list_backup_access_points(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListBackupAccessPointsRequestTypeDef],
+    ) -> Items[type_defs.ListAccessPointsMemberTypeDef]:
+        """Each element of BackupAccessPoints in every page of
+        ListBackupAccessPoints, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListBackupAccessPoints
+        """
+        return self._items(
+            "ListBackupAccessPoints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_backup_access_points_by_recovery_point(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListBackupAccessPointsByRecoveryPointRequestTypeDef],
+    ) -> Items[type_defs.ListAccessPointsMemberTypeDef]:
+        """Each element of BackupAccessPoints in every page of
+        ListBackupAccessPointsByRecoveryPoint, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListBackupAccessPointsByRecoveryPoint
+        """
+        return self._items(
+            "ListBackupAccessPointsByRecoveryPoint",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_backup_access_points_by_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListBackupAccessPointsByResourceRequestTypeDef],
+    ) -> Items[type_defs.ListAccessPointsMemberTypeDef]:
+        """Each element of BackupAccessPoints in every page of
+        ListBackupAccessPointsByResource, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/backup-2018-11-15/ListBackupAccessPointsByResource
+        """
+        return self._items(
+            "ListBackupAccessPointsByResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
         )
 
     def iter_list_backup_jobs(

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AccessPointStatusType",
         "AggregationPeriodType",
         "BackupJobStateType",
         "BackupJobStatusType",
@@ -41,6 +42,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "VaultTypeType",
     ]
 
+AccessPointStatusType = Literal[
+    "AVAILABLE",
+    "CREATING",
+    "DELETING",
+    "DISASSOCIATED",
+    "DISASSOCIATING",
+    "EXPIRED",
+    "FAILED",
+]
 AggregationPeriodType = Literal["ONE_DAY", "SEVEN_DAYS", "FOURTEEN_DAYS"]
 BackupJobStateType = Literal[
     "CREATED",
@@ -91,6 +101,14 @@ BackupVaultEventType = Literal[
     "EKS_RESTORE_OBJECT_FAILED",
     "EKS_RESTORE_OBJECT_SKIPPED",
     "EKS_BACKUP_OBJECT_FAILED",
+    "EKS_RESTORE_MODIFICATION_SUCCESS",
+    "EKS_RESTORE_MODIFICATION_FAILED",
+    "ACCESS_POINT_AVAILABLE",
+    "ACCESS_POINT_CREATION_FAILED",
+    "ACCESS_POINT_DELETED",
+    "ACCESS_POINT_DELETION_FAILED",
+    "ACCESS_POINT_EXPIRED",
+    "ACCESS_POINT_DISASSOCIATED",
 ]
 ConditionTypeType = Literal["STRINGEQUALS"]
 CopyJobStateType = Literal["CREATED", "RUNNING", "COMPLETED", "FAILED", "PARTIAL"]
@@ -157,7 +175,7 @@ ScanJobStatusType = Literal[
 ]
 ScanModeType = Literal["FULL_SCAN", "INCREMENTAL_SCAN"]
 ScanResourceTypeType = Literal["EBS", "EC2", "S3"]
-ScanResultStatusType = Literal["NO_THREATS_FOUND", "THREATS_FOUND"]
+ScanResultStatusType = Literal["NO_THREATS_FOUND", "THREATS_FOUND", "UNKNOWN"]
 ScanStateType = Literal[
     "CANCELED",
     "COMPLETED",

@@ -19,6 +19,7 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    AccessPointStatusType,
     AggregationPeriodType,
     BackupJobStateType,
     BackupJobStatusType,
@@ -85,6 +86,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CopyActionTypeDef",
         "CopyJobSummaryTypeDef",
         "CopyJobTypeDef",
+        "CreateBackupAccessPointRequestTypeDef",
+        "CreateBackupAccessPointResponseTypeDef",
         "CreateBackupPlanInputTypeDef",
         "CreateBackupPlanOutputTypeDef",
         "CreateBackupSelectionInputTypeDef",
@@ -109,6 +112,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateTieringConfigurationOutputTypeDef",
         "DateRangeOutputTypeDef",
         "DateRangeTypeDef",
+        "DeleteBackupAccessPointInputTypeDef",
         "DeleteBackupPlanInputTypeDef",
         "DeleteBackupPlanOutputTypeDef",
         "DeleteBackupSelectionInputTypeDef",
@@ -123,6 +127,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteRestoreTestingSelectionInputTypeDef",
         "DeleteTieringConfigurationInputTypeDef",
         "DeleteTieringConfigurationOutputTypeDef",
+        "DescribeBackupAccessPointInputTypeDef",
+        "DescribeBackupAccessPointResponseTypeDef",
         "DescribeBackupJobInputTypeDef",
         "DescribeBackupJobOutputTypeDef",
         "DescribeBackupVaultInputTypeDef",
@@ -168,6 +174,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetBackupVaultNotificationsOutputTypeDef",
         "GetLegalHoldInputTypeDef",
         "GetLegalHoldOutputTypeDef",
+        "GetPITRMalwareScanResultsInputTypeDef",
+        "GetPITRMalwareScanResultsOutputTypeDef",
         "GetRecoveryPointIndexDetailsInputTypeDef",
         "GetRecoveryPointIndexDetailsOutputTypeDef",
         "GetRecoveryPointRestoreMetadataInputTypeDef",
@@ -191,6 +199,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LatestRevokeRequestTypeDef",
         "LegalHoldTypeDef",
         "LifecycleTypeDef",
+        "ListAccessPointsMemberTypeDef",
+        "ListBackupAccessPointsByRecoveryPointRequestTypeDef",
+        "ListBackupAccessPointsByRecoveryPointResponseTypeDef",
+        "ListBackupAccessPointsByResourceRequestTypeDef",
+        "ListBackupAccessPointsByResourceResponseTypeDef",
+        "ListBackupAccessPointsRequestTypeDef",
+        "ListBackupAccessPointsResponseTypeDef",
         "ListBackupJobSummariesInputTypeDef",
         "ListBackupJobSummariesOutputTypeDef",
         "ListBackupJobsInputTypeDef",
@@ -655,6 +670,20 @@ class CopyJobTypeDef(TypedDict):
     MessageCategory: NotRequired[str]
 
 
+class CreateBackupAccessPointRequestTypeDef(TypedDict):
+    AccessPointMetadata: NotRequired[ReadOnly[Mapping[str, str]]]
+    AccessPointPolicy: NotRequired[str]
+    Name: str
+    RecoveryPointArn: str
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CreateBackupAccessPointResponseTypeDef(TypedDict):
+    AccessPointArn: str
+    Status: AccessPointStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CreateBackupPlanInputTypeDef(TypedDict):
     BackupPlan: ReadOnly[BackupPlanInputTypeDef]
     BackupPlanTags: NotRequired[ReadOnly[Mapping[str, str]]]
@@ -916,6 +945,10 @@ class CreateTieringConfigurationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteBackupAccessPointInputTypeDef(TypedDict):
+    AccessPointArn: str
+
+
 class DeleteBackupPlanInputTypeDef(TypedDict):
     BackupPlanId: str
 
@@ -976,6 +1009,25 @@ class DeleteTieringConfigurationInputTypeDef(TypedDict):
 
 
 class DeleteTieringConfigurationOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeBackupAccessPointInputTypeDef(TypedDict):
+    AccessPointArn: str
+
+
+class DescribeBackupAccessPointResponseTypeDef(TypedDict):
+    AccessPointArn: str
+    AccessPointMetadata: NotRequired[dict[str, str]]
+    BackupVaultArn: NotRequired[str]
+    BackupVaultName: str
+    CreationTime: datetime
+    Name: str
+    RecoveryPointArn: str
+    ResourceArn: str
+    ResourceType: str
+    Status: AccessPointStatusType
+    StatusMessage: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1156,6 +1208,7 @@ class DescribeRecoveryPointOutputTypeDef(TypedDict):
 class DescribeRegionSettingsOutputTypeDef(TypedDict):
     ResourceTypeOptInPreference: NotRequired[dict[str, bool]]
     ResourceTypeManagementPreference: NotRequired[dict[str, bool]]
+    ResourceTypeOptInIncremental: NotRequired[dict[str, bool]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1275,6 +1328,8 @@ class DescribeScanJobOutputTypeDef(TypedDict):
     BackupVaultArn: str
     BackupVaultName: str
     CompletionDate: NotRequired[datetime]
+    ContinuousScanEndTime: NotRequired[datetime]
+    ContinuousScanStartTime: NotRequired[datetime]
     CreatedBy: ScanJobCreatorTypeDef
     CreationDate: datetime
     IamRoleArn: str
@@ -1423,6 +1478,22 @@ class GetLegalHoldOutputTypeDef(TypedDict):
     CancellationDate: NotRequired[datetime]
     RetainRecordUntil: NotRequired[datetime]
     RecoveryPointSelection: NotRequired[RecoveryPointSelectionOutputTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetPITRMalwareScanResultsInputTypeDef(TypedDict):
+    RecoveryPointArn: str
+    BackupVaultName: str
+    ScanEndTime: ReadOnly[datetime | str]
+    MalwareScanner: MalwareScannerType
+
+
+class GetPITRMalwareScanResultsOutputTypeDef(TypedDict):
+    ScanEndTime: datetime
+    ScanResult: ScanResultInfoTypeDef
+    LastScanJobTime: NotRequired[datetime]
+    ScanId: NotRequired[str]
+    ScanMode: NotRequired[ScanModeType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1595,6 +1666,55 @@ class LegalHoldTypeDef(TypedDict):
     LegalHoldArn: NotRequired[str]
     CreationDate: NotRequired[datetime]
     CancellationDate: NotRequired[datetime]
+
+
+class ListAccessPointsMemberTypeDef(TypedDict):
+    AccessPointArn: str
+    AccessPointMetadata: dict[str, str]
+    BackupVaultArn: NotRequired[str]
+    BackupVaultName: str
+    CreationTime: datetime
+    Name: str
+    RecoveryPointArn: str
+    ResourceArn: str
+    ResourceType: str
+    Status: AccessPointStatusType
+    StatusMessage: NotRequired[str]
+
+
+class ListBackupAccessPointsByRecoveryPointRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    RecoveryPointArn: str
+
+
+class ListBackupAccessPointsByRecoveryPointResponseTypeDef(TypedDict):
+    BackupAccessPoints: list[ListAccessPointsMemberTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListBackupAccessPointsByResourceRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    ResourceArn: str
+
+
+class ListBackupAccessPointsByResourceResponseTypeDef(TypedDict):
+    BackupAccessPoints: list[ListAccessPointsMemberTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListBackupAccessPointsRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListBackupAccessPointsResponseTypeDef(TypedDict):
+    BackupAccessPoints: list[ListAccessPointsMemberTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ListBackupJobSummariesInputTypeDef(TypedDict):
@@ -2135,6 +2255,8 @@ class ScanJobTypeDef(TypedDict):
     BackupVaultArn: str
     BackupVaultName: str
     CompletionDate: NotRequired[datetime]
+    ContinuousScanEndTime: NotRequired[datetime]
+    ContinuousScanStartTime: NotRequired[datetime]
     CreatedBy: ScanJobCreatorTypeDef
     CreationDate: datetime
     IamRoleArn: str
@@ -2303,6 +2425,7 @@ class StartRestoreJobOutputTypeDef(TypedDict):
 
 class StartScanJobInputTypeDef(TypedDict):
     BackupVaultName: str
+    ContinuousScanEndTime: NotRequired[ReadOnly[datetime | str]]
     IamRoleArn: str
     IdempotencyToken: NotRequired[str]
     MalwareScanner: MalwareScannerType
@@ -2402,6 +2525,7 @@ class UpdateRecoveryPointLifecycleOutputTypeDef(TypedDict):
 class UpdateRegionSettingsInputTypeDef(TypedDict):
     ResourceTypeOptInPreference: NotRequired[ReadOnly[Mapping[str, bool]]]
     ResourceTypeManagementPreference: NotRequired[ReadOnly[Mapping[str, bool]]]
+    ResourceTypeOptInIncremental: NotRequired[ReadOnly[Mapping[str, bool]]]
 
 
 class UpdateReportPlanInputTypeDef(TypedDict):

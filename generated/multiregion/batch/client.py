@@ -37,6 +37,17 @@ class MultiRegionBatch(MultiRegionClient):
         """
         return self._call("CancelJob", kwargs)
 
+    def cancel_jobs(
+        self, **kwargs: Unpack[type_defs.CancelJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelJobsResponseTypeDef]:
+        """Cancels up to 50 jobs in an Batch job queue. This is a bulk version of
+        CancelJob. Jobs that are in a SUBMITTED, PENDING, or RUNNABLE state are
+        cancelled and the job status is updated to FAILED.
+
+        https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/CancelJobs
+        """
+        return self._call("CancelJobs", kwargs)
+
     def create_compute_environment(
         self, **kwargs: Unpack[type_defs.CreateComputeEnvironmentRequestTypeDef]
     ) -> TargetResults[type_defs.CreateComputeEnvironmentResponseTypeDef]:
@@ -396,6 +407,18 @@ class MultiRegionBatch(MultiRegionClient):
         """
         return self._call("TerminateJob", kwargs)
 
+    def terminate_jobs(
+        self, **kwargs: Unpack[type_defs.TerminateJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.TerminateJobsResponseTypeDef]:
+        """Terminates up to 50 jobs in a job queue. This is a bulk version of
+        TerminateJob. Jobs that are in the STARTING or RUNNING state are
+        terminated, which causes them to transition to FAILED. Jobs that have not
+        progressed to the STARTING state are cancelled.
+
+        https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/TerminateJobs
+        """
+        return self._call("TerminateJobs", kwargs)
+
     def terminate_service_job(
         self, **kwargs: Unpack[type_defs.TerminateServiceJobRequestTypeDef]
     ) -> TargetResults[type_defs.TerminateServiceJobResponseTypeDef]:
@@ -404,6 +427,16 @@ class MultiRegionBatch(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/TerminateServiceJob
         """
         return self._call("TerminateServiceJob", kwargs)
+
+    def terminate_service_jobs(
+        self, **kwargs: Unpack[type_defs.TerminateServiceJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.TerminateServiceJobsResponseTypeDef]:
+        """Terminates up to 50 service jobs in a job queue. This is a bulk version of
+        TerminateServiceJob.
+
+        https://docs.aws.amazon.com/goto/WebAPI/batch-2016-08-10/TerminateServiceJobs
+        """
+        return self._call("TerminateServiceJobs", kwargs)
 
     def untag_resource(
         self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]

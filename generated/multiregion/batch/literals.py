@@ -14,9 +14,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CRAllocationStrategyType",
         "CRTypeType",
         "CRUpdateAllocationStrategyType",
+        "ContainerInsightsType",
         "DeviceCgroupPermissionType",
         "EFSAuthorizationConfigIAMType",
         "EFSTransitEncryptionType",
+        "EksAccessEntryDesiredStateType",
+        "EksAccessEntryStatusType",
+        "EksSeccompProfileTypeType",
         "FirelensConfigurationTypeType",
         "JQStateType",
         "JQStatusType",
@@ -60,18 +64,26 @@ CETypeType = Literal["MANAGED", "UNMANAGED"]
 CRAllocationStrategyType = Literal[
     "BEST_FIT",
     "BEST_FIT_PROGRESSIVE",
+    "BEST_FIT_PROGRESSIVE_ORDERED",
     "SPOT_CAPACITY_OPTIMIZED",
     "SPOT_PRICE_CAPACITY_OPTIMIZED",
+    "SPOT_CAPACITY_OPTIMIZED_PRIORITIZED",
 ]
-CRTypeType = Literal["EC2", "SPOT", "FARGATE", "FARGATE_SPOT"]
+CRTypeType = Literal["EC2", "SPOT", "FARGATE", "FARGATE_SPOT", "ECS_MANAGED_INSTANCES"]
 CRUpdateAllocationStrategyType = Literal[
     "BEST_FIT_PROGRESSIVE",
+    "BEST_FIT_PROGRESSIVE_ORDERED",
     "SPOT_CAPACITY_OPTIMIZED",
     "SPOT_PRICE_CAPACITY_OPTIMIZED",
+    "SPOT_CAPACITY_OPTIMIZED_PRIORITIZED",
 ]
+ContainerInsightsType = Literal["ENABLED", "ENHANCED", "DISABLED"]
 DeviceCgroupPermissionType = Literal["READ", "WRITE", "MKNOD"]
 EFSAuthorizationConfigIAMType = Literal["ENABLED", "DISABLED"]
 EFSTransitEncryptionType = Literal["ENABLED", "DISABLED"]
+EksAccessEntryDesiredStateType = Literal["ENABLED", "DISABLED", "INHERIT_FROM_CLUSTER"]
+EksAccessEntryStatusType = Literal["ACTIVE", "INACTIVE"]
+EksSeccompProfileTypeType = Literal["RuntimeDefault", "Localhost", "Unconfined"]
 FirelensConfigurationTypeType = Literal["fluentd", "fluentbit"]
 JQStateType = Literal["ENABLED", "DISABLED"]
 JQStatusType = Literal[
@@ -83,7 +95,13 @@ JQStatusType = Literal[
     "INVALID",
 ]
 JobDefinitionTypeType = Literal["container", "multinode"]
-JobQueueTypeType = Literal["EKS", "ECS", "ECS_FARGATE", "SAGEMAKER_TRAINING"]
+JobQueueTypeType = Literal[
+    "EKS",
+    "ECS",
+    "ECS_FARGATE",
+    "SAGEMAKER_TRAINING",
+    "ECS_MANAGED_INSTANCES",
+]
 JobStateTimeLimitActionsActionType = Literal["CANCEL", "TERMINATE"]
 JobStateTimeLimitActionsStateType = Literal["RUNNABLE"]
 JobStatusType = Literal[
@@ -106,7 +124,7 @@ LogDriverType = Literal[
     "awsfirelens",
 ]
 OrchestrationTypeType = Literal["ECS", "EKS"]
-PlatformCapabilityType = Literal["EC2", "FARGATE"]
+PlatformCapabilityType = Literal["EC2", "FARGATE", "MANAGED_INSTANCES"]
 QuotaShareIdleResourceAssignmentStrategyType = Literal["FIFO"]
 QuotaShareInSharePreemptionStateType = Literal["ENABLED", "DISABLED"]
 QuotaShareResourceSharingStrategyType = Literal["RESERVE", "LEND", "LEND_AND_BORROW"]

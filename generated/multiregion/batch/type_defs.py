@@ -27,9 +27,13 @@ from .literals import (
     CRAllocationStrategyType,
     CRTypeType,
     CRUpdateAllocationStrategyType,
+    ContainerInsightsType,
     DeviceCgroupPermissionType,
     EFSAuthorizationConfigIAMType,
     EFSTransitEncryptionType,
+    EksAccessEntryDesiredStateType,
+    EksAccessEntryStatusType,
+    EksSeccompProfileTypeType,
     FirelensConfigurationTypeType,
     JQStateType,
     JQStatusType,
@@ -69,7 +73,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AttemptTaskContainerDetailsTypeDef",
         "CancelJobRequestTypeDef",
         "CancelJobResponseTypeDef",
+        "CancelJobsErrorDetailTypeDef",
+        "CancelJobsRequestTypeDef",
+        "CancelJobsResponseTypeDef",
         "CapacityLimitTypeDef",
+        "CapacityReservationRequestTypeDef",
         "ComputeEnvironmentDetailTypeDef",
         "ComputeEnvironmentOrderTypeDef",
         "ComputeResourceOutputTypeDef",
@@ -138,18 +146,24 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EcsPropertiesOutputTypeDef",
         "EcsPropertiesOverrideTypeDef",
         "EcsPropertiesTypeDef",
+        "EcsSettingsTypeDef",
         "EcsTaskDetailsTypeDef",
         "EcsTaskPropertiesOutputTypeDef",
         "EcsTaskPropertiesTypeDef",
+        "EksAccessEntryTypeDef",
         "EksAttemptContainerDetailTypeDef",
         "EksAttemptDetailTypeDef",
         "EksConfigurationTypeDef",
+        "EksConfigurationUpdateTypeDef",
         "EksContainerDetailTypeDef",
         "EksContainerEnvironmentVariableTypeDef",
+        "EksContainerLinuxCapabilitiesOutputTypeDef",
+        "EksContainerLinuxCapabilitiesTypeDef",
         "EksContainerOutputTypeDef",
         "EksContainerOverrideTypeDef",
         "EksContainerResourceRequirementsOutputTypeDef",
         "EksContainerResourceRequirementsTypeDef",
+        "EksContainerSecurityContextOutputTypeDef",
         "EksContainerSecurityContextTypeDef",
         "EksContainerTypeDef",
         "EksContainerVolumeMountTypeDef",
@@ -162,10 +176,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EksPodPropertiesOutputTypeDef",
         "EksPodPropertiesOverrideTypeDef",
         "EksPodPropertiesTypeDef",
+        "EksPodSecurityContextTypeDef",
         "EksPropertiesDetailTypeDef",
         "EksPropertiesOutputTypeDef",
         "EksPropertiesOverrideTypeDef",
         "EksPropertiesTypeDef",
+        "EksSeccompProfileTypeDef",
         "EksSecretTypeDef",
         "EksVolumeTypeDef",
         "EmptyResponseMetadataTypeDef",
@@ -187,6 +203,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetJobQueueSnapshotResponseTypeDef",
         "HostTypeDef",
         "ImagePullSecretTypeDef",
+        "InfrastructureOptimizationTypeDef",
+        "InstanceLaunchTemplateOutputTypeDef",
+        "InstanceLaunchTemplateTypeDef",
+        "InstanceLaunchTemplateUpdateTypeDef",
+        "InstanceRequirementsRequestOutputTypeDef",
+        "InstanceRequirementsRequestTypeDef",
         "JobCapacityUsageSummaryTypeDef",
         "JobDefinitionTypeDef",
         "JobDependencyTypeDef",
@@ -221,6 +243,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListTagsForResourceResponseTypeDef",
         "LogConfigurationOutputTypeDef",
         "LogConfigurationTypeDef",
+        "ManagedInstancesLocalStorageConfigurationTypeDef",
+        "ManagedInstancesNetworkConfigurationOutputTypeDef",
+        "ManagedInstancesNetworkConfigurationTypeDef",
+        "ManagedInstancesProviderOutputTypeDef",
+        "ManagedInstancesProviderTypeDef",
+        "ManagedInstancesStorageConfigurationTypeDef",
         "MountPointTypeDef",
         "NetworkConfigurationTypeDef",
         "NetworkInterfaceTypeDef",
@@ -283,8 +311,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TaskPropertiesOverrideTypeDef",
         "TerminateJobRequestTypeDef",
         "TerminateJobResponseTypeDef",
+        "TerminateJobsErrorDetailTypeDef",
+        "TerminateJobsRequestTypeDef",
+        "TerminateJobsResponseTypeDef",
         "TerminateServiceJobRequestTypeDef",
         "TerminateServiceJobResponseTypeDef",
+        "TerminateServiceJobsErrorDetailTypeDef",
+        "TerminateServiceJobsRequestTypeDef",
+        "TerminateServiceJobsResponseTypeDef",
         "TmpfsOutputTypeDef",
         "TmpfsTypeDef",
         "UlimitTypeDef",
@@ -296,6 +330,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateConsumableResourceResponseTypeDef",
         "UpdateJobQueueRequestTypeDef",
         "UpdateJobQueueResponseTypeDef",
+        "UpdateManagedInstancesProviderConfigurationTypeDef",
         "UpdatePolicyTypeDef",
         "UpdateQuotaShareRequestTypeDef",
         "UpdateQuotaShareResponseTypeDef",
@@ -373,9 +408,31 @@ class CancelJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CancelJobsErrorDetailTypeDef(TypedDict):
+    job: str
+    code: str
+    message: str
+
+
+class CancelJobsRequestTypeDef(TypedDict):
+    jobs: ReadOnly[Sequence[str]]
+    reason: str
+
+
+class CancelJobsResponseTypeDef(TypedDict):
+    successful: list[str]
+    errors: list[CancelJobsErrorDetailTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CapacityLimitTypeDef(TypedDict):
     maxCapacity: NotRequired[int]
     capacityUnit: NotRequired[str]
+
+
+class CapacityReservationRequestTypeDef(TypedDict):
+    reservationGroupArn: NotRequired[str]
+    reservationPreference: NotRequired[str]
 
 
 class ComputeScalingPolicyTypeDef(TypedDict):
@@ -405,6 +462,49 @@ class LaunchTemplateSpecificationOutputTypeDef(TypedDict):
     userdataType: NotRequired[UserdataTypeType]
 
 
+class InfrastructureOptimizationTypeDef(TypedDict):
+    scaleInAfter: NotRequired[int]
+
+
+class InstanceRequirementsRequestOutputTypeDef(TypedDict):
+    allowedInstanceTypes: NotRequired[list[str]]
+
+
+class ManagedInstancesLocalStorageConfigurationTypeDef(TypedDict):
+    useLocalStorage: NotRequired[bool]
+
+
+class ManagedInstancesNetworkConfigurationOutputTypeDef(TypedDict):
+    subnets: list[str]
+    securityGroups: list[str]
+
+
+class ManagedInstancesStorageConfigurationTypeDef(TypedDict):
+    storageSizeGiB: NotRequired[int]
+
+
+class InstanceLaunchTemplateOutputTypeDef(TypedDict):
+    ec2InstanceProfileArn: str
+    networkConfiguration: ManagedInstancesNetworkConfigurationOutputTypeDef
+    instanceRequirements: NotRequired[InstanceRequirementsRequestOutputTypeDef]
+    capacityOptionType: NotRequired[str]
+    storageConfiguration: NotRequired[ManagedInstancesStorageConfigurationTypeDef]
+    monitoring: NotRequired[str]
+    fipsEnabled: NotRequired[bool]
+    capacityReservations: NotRequired[CapacityReservationRequestTypeDef]
+    instanceMetadataTagsPropagation: NotRequired[bool]
+    localStorageConfiguration: NotRequired[
+        ManagedInstancesLocalStorageConfigurationTypeDef
+    ]
+
+
+class ManagedInstancesProviderOutputTypeDef(TypedDict):
+    propagateTags: NotRequired[str]
+    infrastructureRoleArn: str
+    instanceLaunchTemplate: InstanceLaunchTemplateOutputTypeDef
+    infrastructureOptimization: NotRequired[InfrastructureOptimizationTypeDef]
+
+
 class ComputeResourceOutputTypeDef(TypedDict):
     type: CRTypeType
     allocationStrategy: NotRequired[CRAllocationStrategyType]
@@ -413,7 +513,7 @@ class ComputeResourceOutputTypeDef(TypedDict):
     desiredvCpus: NotRequired[int]
     instanceTypes: NotRequired[list[str]]
     imageId: NotRequired[str]
-    subnets: list[str]
+    subnets: NotRequired[list[str]]
     securityGroupIds: NotRequired[list[str]]
     ec2KeyPair: NotRequired[str]
     instanceRole: NotRequired[str]
@@ -424,11 +524,23 @@ class ComputeResourceOutputTypeDef(TypedDict):
     launchTemplate: NotRequired[LaunchTemplateSpecificationOutputTypeDef]
     ec2Configuration: NotRequired[list[Ec2ConfigurationTypeDef]]
     scalingPolicy: NotRequired[ComputeScalingPolicyTypeDef]
+    managedInstancesProvider: NotRequired[ManagedInstancesProviderOutputTypeDef]
+    capacityTags: NotRequired[dict[str, str]]
+
+
+class EcsSettingsTypeDef(TypedDict):
+    containerInsights: NotRequired[ContainerInsightsType]
+
+
+class EksAccessEntryTypeDef(TypedDict):
+    desiredState: EksAccessEntryDesiredStateType
+    status: NotRequired[EksAccessEntryStatusType]
 
 
 class EksConfigurationTypeDef(TypedDict):
     eksClusterArn: str
     kubernetesNamespace: str
+    accessEntry: NotRequired[EksAccessEntryTypeDef]
 
 
 class UpdatePolicyTypeDef(TypedDict):
@@ -453,6 +565,7 @@ class ComputeEnvironmentDetailTypeDef(TypedDict):
     containerOrchestrationType: NotRequired[OrchestrationTypeType]
     uuid: NotRequired[str]
     context: NotRequired[str]
+    ecsSettings: NotRequired[EcsSettingsTypeDef]
 
 
 class ComputeEnvironmentOrderTypeDef(TypedDict):
@@ -478,6 +591,37 @@ class LaunchTemplateSpecificationTypeDef(TypedDict):
     userdataType: NotRequired[UserdataTypeType]
 
 
+class InstanceRequirementsRequestTypeDef(TypedDict):
+    allowedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ManagedInstancesNetworkConfigurationTypeDef(TypedDict):
+    subnets: ReadOnly[Sequence[str]]
+    securityGroups: ReadOnly[Sequence[str]]
+
+
+class InstanceLaunchTemplateTypeDef(TypedDict):
+    ec2InstanceProfileArn: str
+    networkConfiguration: ReadOnly[ManagedInstancesNetworkConfigurationTypeDef]
+    instanceRequirements: NotRequired[ReadOnly[InstanceRequirementsRequestTypeDef]]
+    capacityOptionType: NotRequired[str]
+    storageConfiguration: NotRequired[ManagedInstancesStorageConfigurationTypeDef]
+    monitoring: NotRequired[str]
+    fipsEnabled: NotRequired[bool]
+    capacityReservations: NotRequired[CapacityReservationRequestTypeDef]
+    instanceMetadataTagsPropagation: NotRequired[bool]
+    localStorageConfiguration: NotRequired[
+        ManagedInstancesLocalStorageConfigurationTypeDef
+    ]
+
+
+class ManagedInstancesProviderTypeDef(TypedDict):
+    propagateTags: NotRequired[str]
+    infrastructureRoleArn: str
+    instanceLaunchTemplate: ReadOnly[InstanceLaunchTemplateTypeDef]
+    infrastructureOptimization: NotRequired[InfrastructureOptimizationTypeDef]
+
+
 class ComputeResourceTypeDef(TypedDict):
     type: CRTypeType
     allocationStrategy: NotRequired[CRAllocationStrategyType]
@@ -486,7 +630,7 @@ class ComputeResourceTypeDef(TypedDict):
     desiredvCpus: NotRequired[int]
     instanceTypes: NotRequired[ReadOnly[Sequence[str]]]
     imageId: NotRequired[str]
-    subnets: ReadOnly[Sequence[str]]
+    subnets: NotRequired[ReadOnly[Sequence[str]]]
     securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
     ec2KeyPair: NotRequired[str]
     instanceRole: NotRequired[str]
@@ -497,6 +641,30 @@ class ComputeResourceTypeDef(TypedDict):
     launchTemplate: NotRequired[ReadOnly[LaunchTemplateSpecificationTypeDef]]
     ec2Configuration: NotRequired[ReadOnly[Sequence[Ec2ConfigurationTypeDef]]]
     scalingPolicy: NotRequired[ComputeScalingPolicyTypeDef]
+    managedInstancesProvider: NotRequired[ReadOnly[ManagedInstancesProviderTypeDef]]
+    capacityTags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class InstanceLaunchTemplateUpdateTypeDef(TypedDict):
+    ec2InstanceProfileArn: NotRequired[str]
+    networkConfiguration: NotRequired[
+        ReadOnly[ManagedInstancesNetworkConfigurationTypeDef]
+    ]
+    instanceRequirements: NotRequired[ReadOnly[InstanceRequirementsRequestTypeDef]]
+    storageConfiguration: NotRequired[ManagedInstancesStorageConfigurationTypeDef]
+    monitoring: NotRequired[str]
+    capacityReservations: NotRequired[CapacityReservationRequestTypeDef]
+    instanceMetadataTagsPropagation: NotRequired[bool]
+    localStorageConfiguration: NotRequired[
+        ManagedInstancesLocalStorageConfigurationTypeDef
+    ]
+
+
+class UpdateManagedInstancesProviderConfigurationTypeDef(TypedDict):
+    propagateTags: NotRequired[str]
+    infrastructureRoleArn: NotRequired[str]
+    instanceLaunchTemplate: NotRequired[ReadOnly[InstanceLaunchTemplateUpdateTypeDef]]
+    infrastructureOptimization: NotRequired[InfrastructureOptimizationTypeDef]
 
 
 class ComputeResourceUpdateTypeDef(TypedDict):
@@ -518,6 +686,10 @@ class ComputeResourceUpdateTypeDef(TypedDict):
     type: NotRequired[CRTypeType]
     imageId: NotRequired[str]
     scalingPolicy: NotRequired[ComputeScalingPolicyTypeDef]
+    managedInstancesProvider: NotRequired[
+        ReadOnly[UpdateManagedInstancesProviderConfigurationTypeDef]
+    ]
+    capacityTags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class ConsumableResourceRequirementTypeDef(TypedDict):
@@ -787,6 +959,7 @@ class CreateComputeEnvironmentRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
     eksConfiguration: NotRequired[EksConfigurationTypeDef]
     context: NotRequired[str]
+    ecsSettings: NotRequired[EcsSettingsTypeDef]
 
 
 class CreateComputeEnvironmentResponseTypeDef(TypedDict):
@@ -1052,6 +1225,7 @@ class EcsTaskPropertiesOutputTypeDef(TypedDict):
     runtimePlatform: NotRequired[RuntimePlatformTypeDef]
     volumes: NotRequired[list[VolumeTypeDef]]
     enableExecuteCommand: NotRequired[bool]
+    networkMode: NotRequired[str]
 
 
 class EcsPropertiesOutputTypeDef(TypedDict):
@@ -1068,13 +1242,25 @@ class EksContainerResourceRequirementsOutputTypeDef(TypedDict):
     requests: NotRequired[dict[str, str]]
 
 
-class EksContainerSecurityContextTypeDef(TypedDict):
+class EksContainerLinuxCapabilitiesOutputTypeDef(TypedDict):
+    add: NotRequired[list[str]]
+    drop: NotRequired[list[str]]
+
+
+class EksSeccompProfileTypeDef(TypedDict):
+    type: EksSeccompProfileTypeType
+    localhostProfile: NotRequired[str]
+
+
+class EksContainerSecurityContextOutputTypeDef(TypedDict):
     runAsUser: NotRequired[int]
     runAsGroup: NotRequired[int]
     privileged: NotRequired[bool]
     allowPrivilegeEscalation: NotRequired[bool]
     readOnlyRootFilesystem: NotRequired[bool]
     runAsNonRoot: NotRequired[bool]
+    capabilities: NotRequired[EksContainerLinuxCapabilitiesOutputTypeDef]
+    seccompProfile: NotRequired[EksSeccompProfileTypeDef]
 
 
 class EksContainerVolumeMountTypeDef(TypedDict):
@@ -1093,13 +1279,21 @@ class EksContainerOutputTypeDef(TypedDict):
     env: NotRequired[list[EksContainerEnvironmentVariableTypeDef]]
     resources: NotRequired[EksContainerResourceRequirementsOutputTypeDef]
     volumeMounts: NotRequired[list[EksContainerVolumeMountTypeDef]]
-    securityContext: NotRequired[EksContainerSecurityContextTypeDef]
+    securityContext: NotRequired[EksContainerSecurityContextOutputTypeDef]
 
 
 class EksMetadataOutputTypeDef(TypedDict):
     labels: NotRequired[dict[str, str]]
     annotations: NotRequired[dict[str, str]]
     namespace: NotRequired[str]
+
+
+class EksPodSecurityContextTypeDef(TypedDict):
+    runAsUser: NotRequired[int]
+    runAsGroup: NotRequired[int]
+    runAsNonRoot: NotRequired[bool]
+    seccompProfile: NotRequired[EksSeccompProfileTypeDef]
+    fsGroup: NotRequired[int]
 
 
 class EksEmptyDirTypeDef(TypedDict):
@@ -1143,6 +1337,7 @@ class EksPodPropertiesOutputTypeDef(TypedDict):
     volumes: NotRequired[list[EksVolumeTypeDef]]
     metadata: NotRequired[EksMetadataOutputTypeDef]
     shareProcessNamespace: NotRequired[bool]
+    securityContext: NotRequired[EksPodSecurityContextTypeDef]
 
 
 class EksPropertiesOutputTypeDef(TypedDict):
@@ -1278,6 +1473,7 @@ class EcsTaskDetailsTypeDef(TypedDict):
     runtimePlatform: NotRequired[RuntimePlatformTypeDef]
     volumes: NotRequired[list[VolumeTypeDef]]
     enableExecuteCommand: NotRequired[bool]
+    networkMode: NotRequired[str]
 
 
 class EcsPropertiesDetailTypeDef(TypedDict):
@@ -1314,7 +1510,7 @@ class EksContainerDetailTypeDef(TypedDict):
     exitCode: NotRequired[int]
     reason: NotRequired[str]
     volumeMounts: NotRequired[list[EksContainerVolumeMountTypeDef]]
-    securityContext: NotRequired[EksContainerSecurityContextTypeDef]
+    securityContext: NotRequired[EksContainerSecurityContextOutputTypeDef]
 
 
 class EksPodPropertiesDetailTypeDef(TypedDict):
@@ -1329,6 +1525,7 @@ class EksPodPropertiesDetailTypeDef(TypedDict):
     nodeName: NotRequired[str]
     metadata: NotRequired[EksMetadataOutputTypeDef]
     shareProcessNamespace: NotRequired[bool]
+    securityContext: NotRequired[EksPodSecurityContextTypeDef]
 
 
 class EksPropertiesDetailTypeDef(TypedDict):
@@ -1584,10 +1781,20 @@ class EcsTaskPropertiesTypeDef(TypedDict):
     runtimePlatform: NotRequired[RuntimePlatformTypeDef]
     volumes: NotRequired[ReadOnly[Sequence[VolumeTypeDef]]]
     enableExecuteCommand: NotRequired[bool]
+    networkMode: NotRequired[str]
 
 
 class EcsPropertiesTypeDef(TypedDict):
     taskProperties: ReadOnly[Sequence[EcsTaskPropertiesTypeDef]]
+
+
+class EksConfigurationUpdateTypeDef(TypedDict):
+    accessEntry: NotRequired[EksAccessEntryTypeDef]
+
+
+class EksContainerLinuxCapabilitiesTypeDef(TypedDict):
+    add: NotRequired[ReadOnly[Sequence[str]]]
+    drop: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class EksContainerResourceRequirementsTypeDef(TypedDict):
@@ -1604,6 +1811,17 @@ class EksContainerOverrideTypeDef(TypedDict):
     resources: NotRequired[ReadOnly[EksContainerResourceRequirementsTypeDef]]
 
 
+class EksContainerSecurityContextTypeDef(TypedDict):
+    runAsUser: NotRequired[int]
+    runAsGroup: NotRequired[int]
+    privileged: NotRequired[bool]
+    allowPrivilegeEscalation: NotRequired[bool]
+    readOnlyRootFilesystem: NotRequired[bool]
+    runAsNonRoot: NotRequired[bool]
+    capabilities: NotRequired[ReadOnly[EksContainerLinuxCapabilitiesTypeDef]]
+    seccompProfile: NotRequired[EksSeccompProfileTypeDef]
+
+
 class EksContainerTypeDef(TypedDict):
     name: NotRequired[str]
     image: str
@@ -1613,7 +1831,7 @@ class EksContainerTypeDef(TypedDict):
     env: NotRequired[ReadOnly[Sequence[EksContainerEnvironmentVariableTypeDef]]]
     resources: NotRequired[ReadOnly[EksContainerResourceRequirementsTypeDef]]
     volumeMounts: NotRequired[ReadOnly[Sequence[EksContainerVolumeMountTypeDef]]]
-    securityContext: NotRequired[EksContainerSecurityContextTypeDef]
+    securityContext: NotRequired[ReadOnly[EksContainerSecurityContextTypeDef]]
 
 
 class EksMetadataTypeDef(TypedDict):
@@ -1638,6 +1856,7 @@ class EksPodPropertiesTypeDef(TypedDict):
     volumes: NotRequired[ReadOnly[Sequence[EksVolumeTypeDef]]]
     metadata: NotRequired[ReadOnly[EksMetadataTypeDef]]
     shareProcessNamespace: NotRequired[bool]
+    securityContext: NotRequired[EksPodSecurityContextTypeDef]
 
 
 class EksPropertiesOverrideTypeDef(TypedDict):
@@ -1747,6 +1966,8 @@ class JobSummaryTypeDef(TypedDict):
     arrayProperties: NotRequired[ArrayPropertiesSummaryTypeDef]
     nodeProperties: NotRequired[NodePropertiesSummaryTypeDef]
     jobDefinition: NotRequired[str]
+    isCancelled: NotRequired[bool]
+    isTerminated: NotRequired[bool]
 
 
 class KeyValuesPairTypeDef(TypedDict):
@@ -1877,6 +2098,7 @@ class ServiceJobSummaryTypeDef(TypedDict):
     statusReason: NotRequired[str]
     startedAt: NotRequired[int]
     stoppedAt: NotRequired[int]
+    isTerminated: NotRequired[bool]
 
 
 class ListServiceJobsResponseTypeDef(TypedDict):
@@ -2032,12 +2254,46 @@ class TerminateJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TerminateJobsErrorDetailTypeDef(TypedDict):
+    job: str
+    code: str
+    message: str
+
+
+class TerminateJobsRequestTypeDef(TypedDict):
+    jobs: ReadOnly[Sequence[str]]
+    reason: str
+
+
+class TerminateJobsResponseTypeDef(TypedDict):
+    successful: list[str]
+    errors: list[TerminateJobsErrorDetailTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class TerminateServiceJobRequestTypeDef(TypedDict):
     jobId: str
     reason: str
 
 
 class TerminateServiceJobResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TerminateServiceJobsErrorDetailTypeDef(TypedDict):
+    job: str
+    code: str
+    message: str
+
+
+class TerminateServiceJobsRequestTypeDef(TypedDict):
+    jobs: ReadOnly[Sequence[str]]
+    reason: str
+
+
+class TerminateServiceJobsResponseTypeDef(TypedDict):
+    successful: list[str]
+    errors: list[TerminateServiceJobsErrorDetailTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2058,6 +2314,8 @@ class UpdateComputeEnvironmentRequestTypeDef(TypedDict):
     serviceRole: NotRequired[str]
     updatePolicy: NotRequired[UpdatePolicyTypeDef]
     context: NotRequired[str]
+    ecsSettings: NotRequired[EcsSettingsTypeDef]
+    eksConfiguration: NotRequired[EksConfigurationUpdateTypeDef]
 
 
 class UpdateComputeEnvironmentResponseTypeDef(TypedDict):

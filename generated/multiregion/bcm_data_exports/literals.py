@@ -16,7 +16,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "S3OutputTypeType",
     ]
 
-CompressionOptionType = Literal["GZIP", "PARQUET"]
+CompressionOptionType = Literal["GZIP", "PARQUET", "ZIP"]
 ExecutionStatusCodeType = Literal[
     "INITIATION_IN_PROCESS",
     "QUERY_QUEUED",
@@ -30,6 +30,7 @@ ExecutionStatusReasonType = Literal[
     "INSUFFICIENT_PERMISSION",
     "BILL_OWNER_CHANGED",
     "INTERNAL_FAILURE",
+    "DEPRECATED",
 ]
 ExportStatusCodeType = Literal["HEALTHY", "UNHEALTHY"]
 FormatOptionType = Literal["TEXT_OR_CSV", "PARQUET"]

@@ -79,7 +79,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         type_defs.BatchDeleteBillScenarioCommitmentModificationResponseTypeDef
     ]:
         """Delete commitment that you have created in a Bill Scenario. You can only
-        delete a commitment that you had added and cannot model deletion (or
+        delete a commitment that you had added and can't model deletion (or
         removal) of a existing commitment. If you want model deletion of an
         existing commitment, see the negate
         BillScenarioCommitmentModificationAction of
@@ -98,7 +98,7 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         type_defs.BatchDeleteBillScenarioUsageModificationResponseTypeDef
     ]:
         """Delete usage that you have created in a Bill Scenario. You can only delete
-        usage that you had added and cannot model deletion (or removal) of a
+        usage that you had added and can't model deletion (or removal) of a
         existing usage. If you want model removal of an existing usage, see
         BatchUpdateBillScenarioUsageModification.
 
@@ -110,8 +110,8 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.BatchDeleteWorkloadEstimateUsageRequestTypeDef]
     ) -> TargetResults[type_defs.BatchDeleteWorkloadEstimateUsageResponseTypeDef]:
         """Delete usage that you have created in a Workload estimate. You can only
-        delete usage that you had added and cannot model deletion (or removal) of
-        a existing usage. If you want model removal of an existing usage, see
+        delete usage that you had added and can't model deletion (or removal) of a
+        existing usage. If you want model removal of an existing usage, see
         BatchUpdateWorkloadEstimateUsage.
 
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/BatchDeleteWorkloadEstimateUsage
@@ -246,6 +246,19 @@ class MultiRegionBillingandCostManagementPricingCalculator(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/GetPreferences
         """
         return self._call("GetPreferences", {})
+
+    def get_usage_lines_estimated_cost(
+        self, **kwargs: Unpack[type_defs.GetUsageLinesEstimatedCostRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUsageLinesEstimatedCostResponseTypeDef]:
+        """Retrieves the estimated cost of a list of usage lines. Each usage line
+        identifies a billing line by its service code, usage type, and operation,
+        and includes the usage amount to price. The estimate is based on Amazon
+        Web Services pricing data and the rate type you choose. It doesn't include
+        taxes, and your actual charges depend on your usage.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bcm-pricing-calculator-2024-06-19/GetUsageLinesEstimatedCost
+        """
+        return self._call("GetUsageLinesEstimatedCost", kwargs)
 
     def get_workload_estimate(
         self, **kwargs: Unpack[type_defs.GetWorkloadEstimateRequestTypeDef]

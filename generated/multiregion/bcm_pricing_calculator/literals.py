@@ -16,6 +16,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BillEstimateStatusType",
         "BillScenarioStatusType",
         "CurrencyCodeType",
+        "GetUsageLinesEstimatedCostErrorCodeType",
         "GroupSharingPreferenceEnumType",
         "ListBillEstimateLineItemsFilterNameType",
         "ListBillEstimatesFilterNameType",
@@ -73,6 +74,12 @@ BatchUpdateBillScenarioUsageModificationErrorCodeType = Literal[
 BillEstimateStatusType = Literal["IN_PROGRESS", "COMPLETE", "FAILED"]
 BillScenarioStatusType = Literal["READY", "LOCKED", "FAILED", "STALE"]
 CurrencyCodeType = Literal["USD"]
+GetUsageLinesEstimatedCostErrorCodeType = Literal[
+    "BAD_REQUEST",
+    "NOT_FOUND",
+    "CONFLICT",
+    "INTERNAL_SERVER_ERROR",
+]
 GroupSharingPreferenceEnumType = Literal["OPEN", "PRIORITIZED", "RESTRICTED"]
 ListBillEstimateLineItemsFilterNameType = Literal[
     "USAGE_ACCOUNT_ID",

@@ -29,6 +29,7 @@ from .literals import (
     BillEstimateStatusType,
     BillScenarioStatusType,
     CurrencyCodeType,
+    GetUsageLinesEstimatedCostErrorCodeType,
     GroupSharingPreferenceEnumType,
     ListBillEstimateLineItemsFilterNameType,
     ListBillEstimatesFilterNameType,
@@ -121,6 +122,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetBillScenarioRequestTypeDef",
         "GetBillScenarioResponseTypeDef",
         "GetPreferencesResponseTypeDef",
+        "GetUsageLinesEstimatedCostErrorTypeDef",
+        "GetUsageLinesEstimatedCostEstimatedCostTypeDef",
+        "GetUsageLinesEstimatedCostInputTypeDef",
+        "GetUsageLinesEstimatedCostLineItemTypeDef",
+        "GetUsageLinesEstimatedCostRequestTypeDef",
+        "GetUsageLinesEstimatedCostResponseTypeDef",
         "GetWorkloadEstimateRequestTypeDef",
         "GetWorkloadEstimateResponseTypeDef",
         "HistoricalUsageEntityOutputTypeDef",
@@ -790,6 +797,52 @@ class GetPreferencesResponseTypeDef(TypedDict):
     managementAccountRateTypeSelections: NotRequired[list[RateTypeType]]
     memberAccountRateTypeSelections: NotRequired[list[RateTypeType]]
     standaloneAccountRateTypeSelections: NotRequired[list[RateTypeType]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetUsageLinesEstimatedCostErrorTypeDef(TypedDict):
+    key: str
+    serviceCode: str
+    usageType: str
+    operation: str
+    errorCode: GetUsageLinesEstimatedCostErrorCodeType
+    errorMessage: str
+
+
+class GetUsageLinesEstimatedCostEstimatedCostTypeDef(TypedDict):
+    usageAmount: NotRequired[float]
+    usageUnit: NotRequired[str]
+    cost: NotRequired[float]
+    currency: NotRequired[CurrencyCodeType]
+
+
+class GetUsageLinesEstimatedCostInputTypeDef(TypedDict):
+    serviceCode: str
+    usageType: str
+    operation: str
+    key: str
+    amount: float
+
+
+class GetUsageLinesEstimatedCostLineItemTypeDef(TypedDict):
+    key: str
+    serviceCode: NotRequired[str]
+    usageType: NotRequired[str]
+    operation: NotRequired[str]
+    estimatedCost: NotRequired[GetUsageLinesEstimatedCostEstimatedCostTypeDef]
+
+
+class GetUsageLinesEstimatedCostRequestTypeDef(TypedDict):
+    usage: ReadOnly[Sequence[GetUsageLinesEstimatedCostInputTypeDef]]
+    rateType: RateTypeType
+
+
+class GetUsageLinesEstimatedCostResponseTypeDef(TypedDict):
+    rateType: NotRequired[RateTypeType]
+    totalCost: NotRequired[float]
+    currency: NotRequired[CurrencyCodeType]
+    lineItems: NotRequired[list[GetUsageLinesEstimatedCostLineItemTypeDef]]
+    errors: NotRequired[list[GetUsageLinesEstimatedCostErrorTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

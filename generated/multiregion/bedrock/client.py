@@ -28,6 +28,17 @@ class MultiRegionBedrock(MultiRegionClient):
     _service_name = "bedrock"
     _generated_from = BOTOCORE_VERSION
 
+    def archive_project(
+        self, **kwargs: Unpack[type_defs.ArchiveProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.ArchiveProjectResponseTypeDef]:
+        """Archives a project. Archiving is terminal; there is no delete. Archiving
+        an already-archived project succeeds without effect. The default project
+        cannot be archived.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ArchiveProject
+        """
+        return self._call("ArchiveProject", kwargs)
+
     def batch_delete_advanced_prompt_optimization_job(
         self,
         **kwargs: Unpack[
@@ -36,7 +47,7 @@ class MultiRegionBedrock(MultiRegionClient):
     ) -> TargetResults[
         type_defs.BatchDeleteAdvancedPromptOptimizationJobResponseTypeDef
     ]:
-        """Batch delete the specified advanced prompt optimization jobs.
+        """Deletes one or more advanced prompt optimization jobs.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/BatchDeleteAdvancedPromptOptimizationJob
         """
@@ -73,7 +84,8 @@ class MultiRegionBedrock(MultiRegionClient):
         self,
         **kwargs: Unpack[type_defs.CreateAdvancedPromptOptimizationJobRequestTypeDef],
     ) -> TargetResults[type_defs.CreateAdvancedPromptOptimizationJobResponseTypeDef]:
-        """Creates an asynchronous batch job for advanced prompt optimization.
+        """Creates an advanced prompt optimization job. The job optimizes your prompt
+        templates for specific models using your evaluation dataset and criteria.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/CreateAdvancedPromptOptimizationJob
         """
@@ -247,6 +259,16 @@ class MultiRegionBedrock(MultiRegionClient):
         """
         return self._call("CreateModelInvocationJob", kwargs)
 
+    def create_project(
+        self, **kwargs: Unpack[type_defs.CreateProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProjectResponseTypeDef]:
+        """Creates a project: a workload boundary within the account that inference
+        requests can be associated with.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/CreateProject
+        """
+        return self._call("CreateProject", kwargs)
+
     def create_prompt_router(
         self, **kwargs: Unpack[type_defs.CreatePromptRouterRequestTypeDef]
     ) -> TargetResults[type_defs.CreatePromptRouterResponseTypeDef]:
@@ -268,6 +290,19 @@ class MultiRegionBedrock(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/CreateProvisionedModelThroughput
         """
         return self._call("CreateProvisionedModelThroughput", kwargs)
+
+    def delete_account_data_retention_storage(
+        self,
+        **kwargs: Unpack[type_defs.DeleteAccountDataRetentionStorageRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteAccountDataRetentionStorageResponseTypeDef]:
+        """Deletes your account's retention storage configuration for a model
+        provider. Deleting an absent configuration succeeds. You do not need to
+        participate in the program to delete the configuration. You can delete it
+        even if your account is ineligible or its eligibility is revoked.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/DeleteAccountDataRetentionStorage
+        """
+        return self._call("DeleteAccountDataRetentionStorage", kwargs)
 
     def delete_automated_reasoning_policy(
         self, **kwargs: Unpack[type_defs.DeleteAutomatedReasoningPolicyRequestTypeDef]
@@ -399,6 +434,37 @@ class MultiRegionBedrock(MultiRegionClient):
         """
         return self._call("DeleteModelInvocationLoggingConfiguration", {})
 
+    def delete_organization_data_retention_storage(
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteOrganizationDataRetentionStorageRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DeleteOrganizationDataRetentionStorageResponseTypeDef]:
+        """Deletes the organization's retention storage configuration for a model
+        provider. The caller must be the organization's management account or a
+        delegated administrator. Deleting an absent configuration succeeds; no
+        program participation is required to delete.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/DeleteOrganizationDataRetentionStorage
+        """
+        return self._call("DeleteOrganizationDataRetentionStorage", kwargs)
+
+    def delete_project_data_retention_storage(
+        self,
+        **kwargs: Unpack[type_defs.DeleteProjectDataRetentionStorageRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteProjectDataRetentionStorageResponseTypeDef]:
+        """Deletes a project's retention storage configuration for a model provider.
+        Deleting an absent configuration on an active project succeeds. If the
+        project does not exist or your account does not own it, the operation
+        returns ResourceNotFoundException. For an archived project, the operation
+        returns ValidationException. You can read the archived project's stored
+        configuration until Amazon Bedrock purges the project. You do not need to
+        participate in the program to delete the configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/DeleteProjectDataRetentionStorage
+        """
+        return self._call("DeleteProjectDataRetentionStorage", kwargs)
+
     def delete_prompt_router(
         self, **kwargs: Unpack[type_defs.DeletePromptRouterRequestTypeDef]
     ) -> TargetResults[type_defs.DeletePromptRouterResponseTypeDef]:
@@ -452,10 +518,31 @@ class MultiRegionBedrock(MultiRegionClient):
         """
         return self._call("ExportAutomatedReasoningPolicyVersion", kwargs)
 
+    def get_account_data_retention(
+        self,
+    ) -> TargetResults[type_defs.GetAccountDataRetentionResponseTypeDef]:
+        """Returns the account-wide data retention mode for Amazon Bedrock.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetAccountDataRetention
+        """
+        return self._call("GetAccountDataRetention", {})
+
+    def get_account_data_retention_storage(
+        self, **kwargs: Unpack[type_defs.GetAccountDataRetentionStorageRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAccountDataRetentionStorageResponseTypeDef]:
+        """Returns your account's stored retention storage configuration for a model
+        provider. Amazon Bedrock determines whether the configuration applies when
+        processing an inference request. Returns ResourceNotFoundException when no
+        configuration exists.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetAccountDataRetentionStorage
+        """
+        return self._call("GetAccountDataRetentionStorage", kwargs)
+
     def get_advanced_prompt_optimization_job(
         self, **kwargs: Unpack[type_defs.GetAdvancedPromptOptimizationJobRequestTypeDef]
     ) -> TargetResults[type_defs.GetAdvancedPromptOptimizationJobResponseTypeDef]:
-        """Retrieves the details and status of an advanced prompt optimization job.
+        """Gets information about an advanced prompt optimization job.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetAdvancedPromptOptimizationJob
         """
@@ -696,6 +783,39 @@ class MultiRegionBedrock(MultiRegionClient):
         """
         return self._call("GetModelInvocationLoggingConfiguration", {})
 
+    def get_organization_data_retention_storage(
+        self,
+        **kwargs: Unpack[type_defs.GetOrganizationDataRetentionStorageRequestTypeDef],
+    ) -> TargetResults[type_defs.GetOrganizationDataRetentionStorageResponseTypeDef]:
+        """Returns the organization's retention storage configuration for a model
+        provider. The caller must be the organization's management account or a
+        delegated administrator. Returns ResourceNotFoundException when no
+        configuration exists.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetOrganizationDataRetentionStorage
+        """
+        return self._call("GetOrganizationDataRetentionStorage", kwargs)
+
+    def get_project(
+        self, **kwargs: Unpack[type_defs.GetProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProjectResponseTypeDef]:
+        """Retrieves a project.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetProject
+        """
+        return self._call("GetProject", kwargs)
+
+    def get_project_data_retention_storage(
+        self, **kwargs: Unpack[type_defs.GetProjectDataRetentionStorageRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProjectDataRetentionStorageResponseTypeDef]:
+        """Returns a project's retention storage configuration for a model provider.
+        Returns ResourceNotFoundException when the project does not exist, is not
+        owned by the calling account, or has no configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetProjectDataRetentionStorage
+        """
+        return self._call("GetProjectDataRetentionStorage", kwargs)
+
     def get_prompt_router(
         self, **kwargs: Unpack[type_defs.GetPromptRouterRequestTypeDef]
     ) -> TargetResults[type_defs.GetPromptRouterResponseTypeDef]:
@@ -724,6 +844,77 @@ class MultiRegionBedrock(MultiRegionClient):
         """
         return self._call("GetResourcePolicy", kwargs)
 
+    def get_trusted_access_program(
+        self, **kwargs: Unpack[type_defs.GetTrustedAccessProgramRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTrustedAccessProgramResponseTypeDef]:
+        """Gets trusted access program details and resolves participation for your
+        account and its current organization. If you specify a project, Amazon
+        Bedrock resolves participation for the project, including inheritance from
+        the account and organization. Archived projects remain readable until they
+        expire. Returns the same flat summary as a ListTrustedAccessPrograms item.
+        An absent or invisible program returns ResourceNotFoundException.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetTrustedAccessProgram
+        """
+        return self._call("GetTrustedAccessProgram", kwargs)
+
+    def get_trusted_access_program_account_enrollment(
+        self,
+        **kwargs: Unpack[
+            type_defs.GetTrustedAccessProgramAccountEnrollmentRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetTrustedAccessProgramAccountEnrollmentResponseTypeDef
+    ]:
+        """Gets the calling account's stored enrollment setting for a trusted access
+        program. The account is derived from the authenticated caller. Use
+        GetTrustedAccessProgram to retrieve the resolved participation status,
+        including organization inheritance. If no enrollment is stored, returns
+        inherit without timestamps.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetTrustedAccessProgramAccountEnrollment
+        """
+        return self._call("GetTrustedAccessProgramAccountEnrollment", kwargs)
+
+    def get_trusted_access_program_organization_enrollment(
+        self,
+        **kwargs: Unpack[
+            type_defs.GetTrustedAccessProgramOrganizationEnrollmentRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetTrustedAccessProgramOrganizationEnrollmentResponseTypeDef
+    ]:
+        """Gets the current organization's stored enrollment setting for a trusted
+        access program. The organization and payer account are derived from the
+        authenticated context. Requires operation permission and
+        management-account or Bedrock-specific delegated-administrator authority.
+        The setting can differ from the caller's resolved status returned by
+        GetTrustedAccessProgram. If no enrollment is stored, returns inherit
+        without timestamps.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetTrustedAccessProgramOrganizationEnrollment
+        """
+        return self._call("GetTrustedAccessProgramOrganizationEnrollment", kwargs)
+
+    def get_trusted_access_program_project_enrollment(
+        self,
+        **kwargs: Unpack[
+            type_defs.GetTrustedAccessProgramProjectEnrollmentRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetTrustedAccessProgramProjectEnrollmentResponseTypeDef
+    ]:
+        """Gets a named project's stored enrollment setting for a trusted access
+        program. The project must exist in this Region and be owned by the calling
+        account. Archived projects remain readable until they expire. Use
+        GetTrustedAccessProgram with projectIdentifier to retrieve resolved
+        participation, including account and organization inheritance. If no
+        enrollment is stored, returns inherit without timestamps.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/GetTrustedAccessProgramProjectEnrollment
+        """
+        return self._call("GetTrustedAccessProgramProjectEnrollment", kwargs)
+
     def get_use_case_for_model_access(
         self,
     ) -> TargetResults[type_defs.GetUseCaseForModelAccessResponseTypeDef]:
@@ -737,7 +928,7 @@ class MultiRegionBedrock(MultiRegionClient):
         self,
         **kwargs: Unpack[type_defs.ListAdvancedPromptOptimizationJobsRequestTypeDef],
     ) -> TargetResults[type_defs.ListAdvancedPromptOptimizationJobsResponseTypeDef]:
-        """Lists all advanced prompt optimization jobs for the account.
+        """Lists the advanced prompt optimization jobs in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListAdvancedPromptOptimizationJobs
         """
@@ -943,6 +1134,19 @@ class MultiRegionBedrock(MultiRegionClient):
         """
         return self._call("ListModelInvocationJobs", kwargs)
 
+    def list_projects(
+        self, **kwargs: Unpack[type_defs.ListProjectsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProjectsResponseTypeDef]:
+        """Lists the account's projects. Results are paginated: when the response
+        includes nextToken, pass it in the next request to fetch the following
+        page. Page size is 1-100, default 20. By default every project is returned
+        regardless of status; set statusFilter to list only active or only
+        archived projects.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListProjects
+        """
+        return self._call("ListProjects", kwargs)
+
     def list_prompt_routers(
         self, **kwargs: Unpack[type_defs.ListPromptRoutersRequestTypeDef]
     ) -> TargetResults[type_defs.ListPromptRoutersResponseTypeDef]:
@@ -971,6 +1175,43 @@ class MultiRegionBedrock(MultiRegionClient):
         """
         return self._call("ListTagsForResource", kwargs)
 
+    def list_trusted_access_programs(
+        self, **kwargs: Unpack[type_defs.ListTrustedAccessProgramsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTrustedAccessProgramsResponseTypeDef]:
+        """Lists all trusted access programs visible to your account, ordered by
+        program ID. Amazon Bedrock resolves participation for your account and its
+        current organization. If you specify a project, Amazon Bedrock resolves
+        participation for the project, including inheritance from the account and
+        organization. Archived projects remain readable until they expire. Amazon
+        Bedrock returns all visible programs in one response.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListTrustedAccessPrograms
+        """
+        return self._call("ListTrustedAccessPrograms", kwargs)
+
+    def put_account_data_retention(
+        self, **kwargs: Unpack[type_defs.PutAccountDataRetentionRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAccountDataRetentionResponseTypeDef]:
+        """Sets the account-wide data retention mode for Amazon Bedrock.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/PutAccountDataRetention
+        """
+        return self._call("PutAccountDataRetention", kwargs)
+
+    def put_account_data_retention_storage(
+        self, **kwargs: Unpack[type_defs.PutAccountDataRetentionStorageRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAccountDataRetentionStorageResponseTypeDef]:
+        """Creates or replaces the calling account's retention storage record for a
+        model provider. Amazon Bedrock identifies the account from your
+        authenticated request. Requires resolved trusted access eligibility for a
+        storage-capable program of the provider at a covering scope; otherwise
+        returns ConflictException. Writes replace the whole record; the last write
+        wins.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/PutAccountDataRetentionStorage
+        """
+        return self._call("PutAccountDataRetentionStorage", kwargs)
+
     def put_enforced_guardrail_configuration(
         self,
         **kwargs: Unpack[type_defs.PutEnforcedGuardrailConfigurationRequestTypeDef],
@@ -993,6 +1234,35 @@ class MultiRegionBedrock(MultiRegionClient):
         """
         return self._call("PutModelInvocationLoggingConfiguration", kwargs)
 
+    def put_organization_data_retention_storage(
+        self,
+        **kwargs: Unpack[type_defs.PutOrganizationDataRetentionStorageRequestTypeDef],
+    ) -> TargetResults[type_defs.PutOrganizationDataRetentionStorageResponseTypeDef]:
+        """Creates or replaces the organization's retention storage record for a
+        model provider. The organization is resolved from the authenticated
+        caller's management context; the caller must be the organization's
+        management account or a delegated administrator. Requires resolved
+        organization-scope trusted access eligibility for a storage-capable
+        program of the provider; otherwise returns ConflictException. Writes
+        replace the whole record; the last write wins.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/PutOrganizationDataRetentionStorage
+        """
+        return self._call("PutOrganizationDataRetentionStorage", kwargs)
+
+    def put_project_data_retention_storage(
+        self, **kwargs: Unpack[type_defs.PutProjectDataRetentionStorageRequestTypeDef]
+    ) -> TargetResults[type_defs.PutProjectDataRetentionStorageResponseTypeDef]:
+        """Creates or replaces a project's retention storage record for a model
+        provider. The project must be active in this AWS Region and owned by the
+        calling account. A missing or unowned project returns
+        ResourceNotFoundException; an archived project returns
+        ValidationException.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/PutProjectDataRetentionStorage
+        """
+        return self._call("PutProjectDataRetentionStorage", kwargs)
+
     def put_resource_policy(
         self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
     ) -> TargetResults[type_defs.PutResourcePolicyResponseTypeDef]:
@@ -1001,6 +1271,70 @@ class MultiRegionBedrock(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/PutResourcePolicy
         """
         return self._call("PutResourcePolicy", kwargs)
+
+    def put_trusted_access_program_account_enrollment(
+        self,
+        **kwargs: Unpack[
+            type_defs.PutTrustedAccessProgramAccountEnrollmentRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.PutTrustedAccessProgramAccountEnrollmentResponseTypeDef
+    ]:
+        """Sets your account's enrollment preference for a trusted access program.
+        Amazon Bedrock identifies the account from your authenticated request. To
+        enable enrollment, your account needs applicable approval and no
+        applicable revocation, including when you repeat an enabled setting.
+        Otherwise, Amazon Bedrock returns ConflictException and preserves the
+        stored setting. With the required permissions, you can set disabled or
+        inherit even if your account is ineligible or its eligibility is revoked.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/PutTrustedAccessProgramAccountEnrollment
+        """
+        return self._call("PutTrustedAccessProgramAccountEnrollment", kwargs)
+
+    def put_trusted_access_program_organization_enrollment(
+        self,
+        **kwargs: Unpack[
+            type_defs.PutTrustedAccessProgramOrganizationEnrollmentRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.PutTrustedAccessProgramOrganizationEnrollmentResponseTypeDef
+    ]:
+        """Sets the current organization's enrollment preference for a trusted access
+        program. The organization and payer account are derived from the
+        authenticated context. Every write requires operation permission and
+        management-account or Bedrock-specific delegated-administrator authority.
+        Enabling requires approval and no revocation for the organization,
+        including when repeating an enabled setting; otherwise returns
+        ConflictException and preserves the stored setting. Account approval alone
+        is insufficient. If you have the required permissions, you can set the
+        enrollment preference to disabled or inherit even if your organization is
+        ineligible or its eligibility is revoked.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/PutTrustedAccessProgramOrganizationEnrollment
+        """
+        return self._call("PutTrustedAccessProgramOrganizationEnrollment", kwargs)
+
+    def put_trusted_access_program_project_enrollment(
+        self,
+        **kwargs: Unpack[
+            type_defs.PutTrustedAccessProgramProjectEnrollmentRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.PutTrustedAccessProgramProjectEnrollmentResponseTypeDef
+    ]:
+        """Sets a named project's enrollment preference for a trusted access program.
+        The project must be active in this Region and owned by the calling
+        account. Enabling requires applicable project, account, or organization
+        approval and no applicable revocation, including when repeating an enabled
+        setting; otherwise returns ConflictException and preserves the stored
+        setting. Authorized disable and inherit writes are allowed while
+        ineligible or revoked. Archived projects reject all writes with
+        ValidationException.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/PutTrustedAccessProgramProjectEnrollment
+        """
+        return self._call("PutTrustedAccessProgramProjectEnrollment", kwargs)
 
     def put_use_case_for_model_access(
         self, **kwargs: Unpack[type_defs.PutUseCaseForModelAccessRequestTypeDef]
@@ -1053,11 +1387,69 @@ class MultiRegionBedrock(MultiRegionClient):
         """
         return self._call("StartAutomatedReasoningPolicyTestWorkflow", kwargs)
 
+    def start_trusted_access_program_account_application(
+        self,
+        **kwargs: Unpack[
+            type_defs.StartTrustedAccessProgramAccountApplicationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.StartTrustedAccessProgramAccountApplicationResponseTypeDef
+    ]:
+        """Prepare a provider application handoff for the calling account. This does
+        not submit an application, grant eligibility, or change enrollment.
+        Programs without self-service applications return ValidationException with
+        guidance to contact the AWS account team. Repeated calls can issue fresh
+        tokens. Successful responses use Cache-Control: no-store.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/StartTrustedAccessProgramAccountApplication
+        """
+        return self._call("StartTrustedAccessProgramAccountApplication", kwargs)
+
+    def start_trusted_access_program_organization_application(
+        self,
+        **kwargs: Unpack[
+            type_defs.StartTrustedAccessProgramOrganizationApplicationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.StartTrustedAccessProgramOrganizationApplicationResponseTypeDef
+    ]:
+        """Prepare a provider application handoff for the calling account's current
+        organization. Requires operation permission and management-account or
+        Bedrock-specific delegated-administrator authority. This does not submit
+        an application, grant eligibility, or change enrollment. Programs without
+        self-service applications return ValidationException with guidance to
+        contact the AWS account team. Repeated calls can issue fresh tokens.
+        Successful responses use Cache-Control: no-store.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/StartTrustedAccessProgramOrganizationApplication
+        """
+        return self._call("StartTrustedAccessProgramOrganizationApplication", kwargs)
+
+    def start_trusted_access_program_project_application(
+        self,
+        **kwargs: Unpack[
+            type_defs.StartTrustedAccessProgramProjectApplicationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.StartTrustedAccessProgramProjectApplicationResponseTypeDef
+    ]:
+        """Prepare a provider application handoff for a named project. The project
+        must be active in this Region and owned by the calling account. Archived
+        projects return ValidationException. This does not submit an application,
+        grant eligibility, or change enrollment. Programs without self-service
+        applications return ValidationException with guidance to contact the AWS
+        account team. Repeated calls can issue fresh tokens. Successful responses
+        use Cache-Control: no-store.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/StartTrustedAccessProgramProjectApplication
+        """
+        return self._call("StartTrustedAccessProgramProjectApplication", kwargs)
+
     def stop_advanced_prompt_optimization_job(
         self,
         **kwargs: Unpack[type_defs.StopAdvancedPromptOptimizationJobRequestTypeDef],
     ) -> TargetResults[type_defs.StopAdvancedPromptOptimizationJobResponseTypeDef]:
-        """Stops an in-progress advanced prompt optimization job.
+        """Stops an advanced prompt optimization job that is in progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/StopAdvancedPromptOptimizationJob
         """
@@ -1181,6 +1573,17 @@ class MultiRegionBedrock(MultiRegionClient):
         """
         return self._call("UpdateMarketplaceModelEndpoint", kwargs)
 
+    def update_project(
+        self, **kwargs: Unpack[type_defs.UpdateProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProjectResponseTypeDef]:
+        """Updates one mutable project field per call: exactly one of name or
+        dataRetention must be set. The default project and archived projects
+        cannot be updated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/UpdateProject
+        """
+        return self._call("UpdateProject", kwargs)
+
     def update_provisioned_model_throughput(
         self, **kwargs: Unpack[type_defs.UpdateProvisionedModelThroughputRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateProvisionedModelThroughputResponseTypeDef]:
@@ -1203,7 +1606,7 @@ class MultiRegionBedrock(MultiRegionClient):
         """Every page of ListAdvancedPromptOptimizationJobs in every target, merged
         per target (botocore's build_full_result).
 
-        Lists all advanced prompt optimization jobs for the account.
+        Lists the advanced prompt optimization jobs in your account.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListAdvancedPromptOptimizationJobs
         """
@@ -1614,6 +2017,33 @@ class MultiRegionBedrock(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_projects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListProjectsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProjectsResponseTypeDef]:
+        """Every page of ListProjects in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the account's projects. Results are paginated: when the response
+        includes nextToken, pass it in the next request to fetch the following
+        page. Page size is 1-100, default 20. By default every project is returned
+        regardless of status; set statusFilter to list only active or only
+        archived projects.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListProjects
+        """
+        return self._paginate(
+            "ListProjects",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_prompt_routers(
         self,
         *,
@@ -1655,6 +2085,34 @@ class MultiRegionBedrock(MultiRegionClient):
         """
         return self._paginate(
             "ListProvisionedModelThroughputs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_trusted_access_programs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListTrustedAccessProgramsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTrustedAccessProgramsResponseTypeDef]:
+        """Every page of ListTrustedAccessPrograms in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all trusted access programs visible to your account, ordered by
+        program ID. Amazon Bedrock resolves participation for your account and its
+        current organization. If you specify a project, Amazon Bedrock resolves
+        participation for the project, including inheritance from the account and
+        organization. Archived projects remain readable until they expire. Amazon
+        Bedrock returns all visible programs in one response.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListTrustedAccessPrograms
+        """
+        return self._paginate(
+            "ListTrustedAccessPrograms",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -1976,6 +2434,22 @@ class MultiRegionBedrock(MultiRegionClient):
             "ListModelInvocationJobs", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_projects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListProjectsRequestTypeDef],
+    ) -> Items[type_defs.ProjectSummaryTypeDef]:
+        """Each element of projectSummaries in every page of ListProjects, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListProjects
+        """
+        return self._items(
+            "ListProjects", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_prompt_routers(
         self,
         *,
@@ -2007,6 +2481,26 @@ class MultiRegionBedrock(MultiRegionClient):
         """
         return self._items(
             "ListProvisionedModelThroughputs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_trusted_access_programs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListTrustedAccessProgramsRequestTypeDef],
+    ) -> Items[type_defs.TrustedAccessProgramSummaryTypeDef]:
+        """Each element of programSummaries in every page of
+        ListTrustedAccessPrograms, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-2023-04-20/ListTrustedAccessPrograms
+        """
+        return self._items(
+            "ListTrustedAccessPrograms",
             kwargs,
             max_items=max_items,
             page_size=page_size,

@@ -26,6 +26,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CustomModelDeploymentStatusType",
         "CustomModelDeploymentUpdateStatusType",
         "CustomizationTypeType",
+        "DataRetentionModeType",
+        "DataRetentionStorageDestinationType",
+        "DataRetentionStorageModelProviderType",
+        "DataRetentionStorageResourceStatusType",
+        "DataRetentionStorageScopeType",
         "EntitlementAvailabilityType",
         "EvaluationJobStatusType",
         "EvaluationJobTypeType",
@@ -38,6 +43,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GuardrailContentFiltersTierNameType",
         "GuardrailContextualGroundingActionType",
         "GuardrailContextualGroundingFilterTypeType",
+        "GuardrailContextualGroundingTierNameType",
         "GuardrailFilterStrengthType",
         "GuardrailManagedWordsTypeType",
         "GuardrailModalityType",
@@ -63,6 +69,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ModelStatusType",
         "OfferTypeType",
         "PerformanceConfigLatencyType",
+        "ProjectStatusType",
         "PromptRouterStatusType",
         "PromptRouterTypeType",
         "ProvisionedModelStatusType",
@@ -79,6 +86,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SortModelsByType",
         "SortOrderType",
         "StatusType",
+        "TrustedAccessProgramOptInType",
+        "TrustedAccessProgramScopeType",
+        "TrustedAccessProgramStatusType",
         "VectorSearchRerankingConfigurationTypeType",
     ]
 
@@ -134,6 +144,8 @@ AutomatedReasoningPolicyBuildWorkflowTypeType = Literal[
     "IMPORT_POLICY",
     "GENERATE_FIDELITY_REPORT",
     "GENERATE_POLICY_SCENARIOS",
+    "RESOLVE_POLICY_AMBIGUITIES",
+    "ITERATIVELY_REFINE_POLICY",
 ]
 AutomatedReasoningPolicyTestRunResultType = Literal["PASSED", "FAILED"]
 AutomatedReasoningPolicyTestRunStatusType = Literal[
@@ -158,6 +170,17 @@ CustomizationTypeType = Literal[
     "REINFORCEMENT_FINE_TUNING",
     "IMPORTED",
 ]
+DataRetentionModeType = Literal[
+    "default",
+    "none",
+    "aws_review",
+    "provider_data_share",
+    "inherit",
+]
+DataRetentionStorageDestinationType = Literal["customer_managed", "amazon_managed"]
+DataRetentionStorageModelProviderType = Literal["anthropic", "openai"]
+DataRetentionStorageResourceStatusType = Literal["pending", "active", "access_denied"]
+DataRetentionStorageScopeType = Literal["account", "organization", "project"]
 EntitlementAvailabilityType = Literal["AVAILABLE", "NOT_AVAILABLE"]
 EvaluationJobStatusType = Literal[
     "InProgress",
@@ -196,6 +219,7 @@ GuardrailContentFilterTypeType = Literal[
 GuardrailContentFiltersTierNameType = Literal["CLASSIC", "STANDARD"]
 GuardrailContextualGroundingActionType = Literal["BLOCK", "NONE"]
 GuardrailContextualGroundingFilterTypeType = Literal["GROUNDING", "RELEVANCE"]
+GuardrailContextualGroundingTierNameType = Literal["CLASSIC", "STANDARD"]
 GuardrailFilterStrengthType = Literal["NONE", "LOW", "MEDIUM", "HIGH"]
 GuardrailManagedWordsTypeType = Literal["PROFANITY"]
 GuardrailModalityType = Literal["TEXT", "IMAGE"]
@@ -288,6 +312,7 @@ ModelModalityType = Literal["TEXT", "IMAGE", "EMBEDDING"]
 ModelStatusType = Literal["Active", "Creating", "Failed"]
 OfferTypeType = Literal["ALL", "PUBLIC"]
 PerformanceConfigLatencyType = Literal["standard", "optimized"]
+ProjectStatusType = Literal["active", "archived"]
 PromptRouterStatusType = Literal["AVAILABLE"]
 PromptRouterTypeType = Literal["custom", "default"]
 ProvisionedModelStatusType = Literal["Creating", "InService", "Updating", "Failed"]
@@ -304,4 +329,18 @@ SortJobsByType = Literal["CreationTime"]
 SortModelsByType = Literal["CreationTime"]
 SortOrderType = Literal["Ascending", "Descending"]
 StatusType = Literal["REGISTERED", "INCOMPATIBLE_ENDPOINT"]
+TrustedAccessProgramOptInType = Literal["inherit", "enabled", "disabled"]
+TrustedAccessProgramScopeType = Literal[
+    "organization",
+    "account",
+    "project",
+    "program_default",
+]
+TrustedAccessProgramStatusType = Literal[
+    "requestable",
+    "eligible",
+    "enabled",
+    "disabled",
+    "revoked",
+]
 VectorSearchRerankingConfigurationTypeType = Literal["BEDROCK_RERANKING_MODEL"]

@@ -41,6 +41,11 @@ from .literals import (
     CustomModelDeploymentStatusType,
     CustomModelDeploymentUpdateStatusType,
     CustomizationTypeType,
+    DataRetentionModeType,
+    DataRetentionStorageDestinationType,
+    DataRetentionStorageModelProviderType,
+    DataRetentionStorageResourceStatusType,
+    DataRetentionStorageScopeType,
     EntitlementAvailabilityType,
     EvaluationJobStatusType,
     EvaluationJobTypeType,
@@ -53,6 +58,7 @@ from .literals import (
     GuardrailContentFiltersTierNameType,
     GuardrailContextualGroundingActionType,
     GuardrailContextualGroundingFilterTypeType,
+    GuardrailContextualGroundingTierNameType,
     GuardrailFilterStrengthType,
     GuardrailManagedWordsTypeType,
     GuardrailModalityType,
@@ -78,6 +84,7 @@ from .literals import (
     ModelStatusType,
     OfferTypeType,
     PerformanceConfigLatencyType,
+    ProjectStatusType,
     PromptRouterStatusType,
     PromptRouterTypeType,
     ProvisionedModelStatusType,
@@ -94,6 +101,9 @@ from .literals import (
     SortModelsByType,
     SortOrderType,
     StatusType,
+    TrustedAccessProgramOptInType,
+    TrustedAccessProgramScopeType,
+    TrustedAccessProgramStatusType,
     VectorSearchRerankingConfigurationTypeType,
 )
 
@@ -105,6 +115,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AdvancedPromptOptimizationJobSummaryTypeDef",
         "AdvancedPromptOptimizationOutputConfigTypeDef",
         "AgreementAvailabilityTypeDef",
+        "ArchiveProjectRequestTypeDef",
+        "ArchiveProjectResponseTypeDef",
         "AutomatedEvaluationConfigOutputTypeDef",
         "AutomatedEvaluationConfigTypeDef",
         "AutomatedEvaluationCustomMetricConfigOutputTypeDef",
@@ -176,6 +188,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AutomatedReasoningPolicyGeneratedTestCaseTypeDef",
         "AutomatedReasoningPolicyGeneratedTestCasesTypeDef",
         "AutomatedReasoningPolicyIngestContentAnnotationTypeDef",
+        "AutomatedReasoningPolicyIterativeRefinementContentTypeDef",
         "AutomatedReasoningPolicyMutationTypeDef",
         "AutomatedReasoningPolicyPlanningTypeDef",
         "AutomatedReasoningPolicyReportSourceDocumentTypeDef",
@@ -249,6 +262,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateModelImportJobResponseTypeDef",
         "CreateModelInvocationJobRequestTypeDef",
         "CreateModelInvocationJobResponseTypeDef",
+        "CreateProjectRequestTypeDef",
+        "CreateProjectResponseTypeDef",
         "CreatePromptRouterRequestTypeDef",
         "CreatePromptRouterResponseTypeDef",
         "CreateProvisionedModelThroughputRequestTypeDef",
@@ -258,12 +273,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CustomMetricDefinitionTypeDef",
         "CustomMetricEvaluatorModelConfigOutputTypeDef",
         "CustomMetricEvaluatorModelConfigTypeDef",
+        "CustomModelDataSourceTypeDef",
         "CustomModelDeploymentSummaryTypeDef",
         "CustomModelDeploymentUpdateDetailsTypeDef",
         "CustomModelSummaryTypeDef",
         "CustomModelUnitsTypeDef",
         "CustomizationConfigTypeDef",
         "DataProcessingDetailsTypeDef",
+        "DataRetentionStorageConfigurationTypeDef",
+        "DeleteAccountDataRetentionStorageRequestTypeDef",
+        "DeleteAccountDataRetentionStorageResponseTypeDef",
         "DeleteAutomatedReasoningPolicyBuildWorkflowRequestTypeDef",
         "DeleteAutomatedReasoningPolicyBuildWorkflowResponseTypeDef",
         "DeleteAutomatedReasoningPolicyRequestTypeDef",
@@ -287,6 +306,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteMarketplaceModelEndpointRequestTypeDef",
         "DeleteMarketplaceModelEndpointResponseTypeDef",
         "DeleteModelInvocationLoggingConfigurationResponseTypeDef",
+        "DeleteOrganizationDataRetentionStorageRequestTypeDef",
+        "DeleteOrganizationDataRetentionStorageResponseTypeDef",
+        "DeleteProjectDataRetentionStorageRequestTypeDef",
+        "DeleteProjectDataRetentionStorageResponseTypeDef",
         "DeletePromptRouterRequestTypeDef",
         "DeletePromptRouterResponseTypeDef",
         "DeleteProvisionedModelThroughputRequestTypeDef",
@@ -339,6 +362,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FoundationModelSummaryTypeDef",
         "GenerationConfigurationOutputTypeDef",
         "GenerationConfigurationTypeDef",
+        "GetAccountDataRetentionResponseTypeDef",
+        "GetAccountDataRetentionStorageRequestTypeDef",
+        "GetAccountDataRetentionStorageResponseTypeDef",
         "GetAdvancedPromptOptimizationJobRequestTypeDef",
         "GetAdvancedPromptOptimizationJobResponseTypeDef",
         "GetAutomatedReasoningPolicyAnnotationsRequestTypeDef",
@@ -382,12 +408,26 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetModelInvocationJobRequestTypeDef",
         "GetModelInvocationJobResponseTypeDef",
         "GetModelInvocationLoggingConfigurationResponseTypeDef",
+        "GetOrganizationDataRetentionStorageRequestTypeDef",
+        "GetOrganizationDataRetentionStorageResponseTypeDef",
+        "GetProjectDataRetentionStorageRequestTypeDef",
+        "GetProjectDataRetentionStorageResponseTypeDef",
+        "GetProjectRequestTypeDef",
+        "GetProjectResponseTypeDef",
         "GetPromptRouterRequestTypeDef",
         "GetPromptRouterResponseTypeDef",
         "GetProvisionedModelThroughputRequestTypeDef",
         "GetProvisionedModelThroughputResponseTypeDef",
         "GetResourcePolicyRequestTypeDef",
         "GetResourcePolicyResponseTypeDef",
+        "GetTrustedAccessProgramAccountEnrollmentRequestTypeDef",
+        "GetTrustedAccessProgramAccountEnrollmentResponseTypeDef",
+        "GetTrustedAccessProgramOrganizationEnrollmentRequestTypeDef",
+        "GetTrustedAccessProgramOrganizationEnrollmentResponseTypeDef",
+        "GetTrustedAccessProgramProjectEnrollmentRequestTypeDef",
+        "GetTrustedAccessProgramProjectEnrollmentResponseTypeDef",
+        "GetTrustedAccessProgramRequestTypeDef",
+        "GetTrustedAccessProgramResponseTypeDef",
         "GetUseCaseForModelAccessResponseTypeDef",
         "GraderConfigTypeDef",
         "GuardrailAutomatedReasoningPolicyConfigTypeDef",
@@ -403,6 +443,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GuardrailContextualGroundingFilterTypeDef",
         "GuardrailContextualGroundingPolicyConfigTypeDef",
         "GuardrailContextualGroundingPolicyTypeDef",
+        "GuardrailContextualGroundingTierConfigTypeDef",
+        "GuardrailContextualGroundingTierTypeDef",
         "GuardrailCrossRegionConfigTypeDef",
         "GuardrailCrossRegionDetailsTypeDef",
         "GuardrailManagedWordsConfigTypeDef",
@@ -489,12 +531,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListModelImportJobsResponseTypeDef",
         "ListModelInvocationJobsRequestTypeDef",
         "ListModelInvocationJobsResponseTypeDef",
+        "ListProjectsRequestTypeDef",
+        "ListProjectsResponseTypeDef",
         "ListPromptRoutersRequestTypeDef",
         "ListPromptRoutersResponseTypeDef",
         "ListProvisionedModelThroughputsRequestTypeDef",
         "ListProvisionedModelThroughputsResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
+        "ListTrustedAccessProgramsRequestTypeDef",
+        "ListTrustedAccessProgramsResponseTypeDef",
         "LoggingConfigTypeDef",
         "MarketplaceModelEndpointSummaryTypeDef",
         "MarketplaceModelEndpointTypeDef",
@@ -514,21 +560,38 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ModelInvocationJobS3InputDataConfigTypeDef",
         "ModelInvocationJobS3OutputDataConfigTypeDef",
         "ModelInvocationJobSummaryTypeDef",
+        "ModelPackageArnDataSourceTypeDef",
         "OfferTypeDef",
         "OrchestrationConfigurationTypeDef",
         "OutputDataConfigTypeDef",
         "PerformanceConfigurationTypeDef",
         "PricingTermTypeDef",
+        "ProjectDataRetentionTypeDef",
+        "ProjectSummaryTypeDef",
         "PromptRouterSummaryTypeDef",
         "PromptRouterTargetModelTypeDef",
         "PromptTemplateTypeDef",
         "ProvisionedModelSummaryTypeDef",
+        "PutAccountDataRetentionRequestTypeDef",
+        "PutAccountDataRetentionResponseTypeDef",
+        "PutAccountDataRetentionStorageRequestTypeDef",
+        "PutAccountDataRetentionStorageResponseTypeDef",
         "PutEnforcedGuardrailConfigurationRequestTypeDef",
         "PutEnforcedGuardrailConfigurationResponseTypeDef",
         "PutModelInvocationLoggingConfigurationRequestTypeDef",
         "PutModelInvocationLoggingConfigurationResponseTypeDef",
+        "PutOrganizationDataRetentionStorageRequestTypeDef",
+        "PutOrganizationDataRetentionStorageResponseTypeDef",
+        "PutProjectDataRetentionStorageRequestTypeDef",
+        "PutProjectDataRetentionStorageResponseTypeDef",
         "PutResourcePolicyRequestTypeDef",
         "PutResourcePolicyResponseTypeDef",
+        "PutTrustedAccessProgramAccountEnrollmentRequestTypeDef",
+        "PutTrustedAccessProgramAccountEnrollmentResponseTypeDef",
+        "PutTrustedAccessProgramOrganizationEnrollmentRequestTypeDef",
+        "PutTrustedAccessProgramOrganizationEnrollmentResponseTypeDef",
+        "PutTrustedAccessProgramProjectEnrollmentRequestTypeDef",
+        "PutTrustedAccessProgramProjectEnrollmentResponseTypeDef",
         "PutUseCaseForModelAccessRequestTypeDef",
         "PutUseCaseForModelAccessResponseTypeDef",
         "QueryTransformationConfigurationTypeDef",
@@ -564,6 +627,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StartAutomatedReasoningPolicyBuildWorkflowResponseTypeDef",
         "StartAutomatedReasoningPolicyTestWorkflowRequestTypeDef",
         "StartAutomatedReasoningPolicyTestWorkflowResponseTypeDef",
+        "StartTrustedAccessProgramAccountApplicationRequestTypeDef",
+        "StartTrustedAccessProgramAccountApplicationResponseTypeDef",
+        "StartTrustedAccessProgramOrganizationApplicationRequestTypeDef",
+        "StartTrustedAccessProgramOrganizationApplicationResponseTypeDef",
+        "StartTrustedAccessProgramProjectApplicationRequestTypeDef",
+        "StartTrustedAccessProgramProjectApplicationResponseTypeDef",
         "StatusDetailsTypeDef",
         "StopAdvancedPromptOptimizationJobRequestTypeDef",
         "StopAdvancedPromptOptimizationJobResponseTypeDef",
@@ -585,6 +654,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TrainingDataConfigTypeDef",
         "TrainingDetailsTypeDef",
         "TrainingMetricsTypeDef",
+        "TrustedAccessProgramApplicationResultTypeDef",
+        "TrustedAccessProgramProviderHandoffTypeDef",
+        "TrustedAccessProgramSummaryTypeDef",
+        "TrustedAccessResolutionContextTypeDef",
         "UntagResourceRequestTypeDef",
         "UntagResourceResponseTypeDef",
         "UpdateAutomatedReasoningPolicyAnnotationsRequestTypeDef",
@@ -599,6 +672,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateGuardrailResponseTypeDef",
         "UpdateMarketplaceModelEndpointRequestTypeDef",
         "UpdateMarketplaceModelEndpointResponseTypeDef",
+        "UpdateProjectRequestTypeDef",
+        "UpdateProjectResponseTypeDef",
         "UpdateProvisionedModelThroughputRequestTypeDef",
         "UpdateProvisionedModelThroughputResponseTypeDef",
         "ValidationDataConfigOutputTypeDef",
@@ -674,6 +749,25 @@ class AdvancedPromptOptimizationOutputConfigTypeDef(TypedDict):
 class AgreementAvailabilityTypeDef(TypedDict):
     status: AgreementStatusType
     errorMessage: NotRequired[str]
+
+
+class ArchiveProjectRequestTypeDef(TypedDict):
+    projectIdentifier: str
+
+
+class ProjectDataRetentionTypeDef(TypedDict):
+    mode: DataRetentionModeType
+
+
+class ArchiveProjectResponseTypeDef(TypedDict):
+    id: str
+    arn: str
+    name: str
+    status: ProjectStatusType
+    createdAt: datetime
+    archivedAt: NotRequired[datetime]
+    dataRetention: ProjectDataRetentionTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class RatingScaleItemValueTypeDef(TypedDict):
@@ -1316,6 +1410,11 @@ class AutomatedReasoningPolicyGenerateFidelityReportContentTypeDef(TypedDict):
     ]
 
 
+class AutomatedReasoningPolicyIterativeRefinementContentTypeDef(TypedDict):
+    documents: ReadOnly[Sequence[AutomatedReasoningPolicyBuildWorkflowDocumentTypeDef]]
+    feedback: NotRequired[str]
+
+
 class AutomatedReasoningPolicyWorkflowTypeContentTypeDef(TypedDict):
     documents: NotRequired[
         ReadOnly[Sequence[AutomatedReasoningPolicyBuildWorkflowDocumentTypeDef]]
@@ -1325,6 +1424,9 @@ class AutomatedReasoningPolicyWorkflowTypeContentTypeDef(TypedDict):
     ]
     generateFidelityReportContent: NotRequired[
         ReadOnly[AutomatedReasoningPolicyGenerateFidelityReportContentTypeDef]
+    ]
+    iterativeRefinementContent: NotRequired[
+        ReadOnly[AutomatedReasoningPolicyIterativeRefinementContentTypeDef]
     ]
 
 
@@ -1549,6 +1651,14 @@ class CreateCustomModelDeploymentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ModelPackageArnDataSourceTypeDef(TypedDict):
+    modelPackageArn: str
+
+
+class CustomModelDataSourceTypeDef(TypedDict):
+    modelPackageArnDataSource: NotRequired[ModelPackageArnDataSourceTypeDef]
+
+
 class S3DataSourceTypeDef(TypedDict):
     s3Uri: str
 
@@ -1559,7 +1669,8 @@ class ModelDataSourceTypeDef(TypedDict):
 
 class CreateCustomModelRequestTypeDef(TypedDict):
     modelName: str
-    modelSourceConfig: ModelDataSourceTypeDef
+    modelSourceConfig: NotRequired[ModelDataSourceTypeDef]
+    customModelDataSource: NotRequired[CustomModelDataSourceTypeDef]
     modelKmsKeyArn: NotRequired[str]
     roleArn: NotRequired[str]
     modelTags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
@@ -1884,8 +1995,13 @@ class GuardrailContextualGroundingFilterConfigTypeDef(TypedDict):
     enabled: NotRequired[bool]
 
 
+class GuardrailContextualGroundingTierConfigTypeDef(TypedDict):
+    tierName: GuardrailContextualGroundingTierNameType
+
+
 class GuardrailContextualGroundingPolicyConfigTypeDef(TypedDict):
     filtersConfig: ReadOnly[Sequence[GuardrailContextualGroundingFilterConfigTypeDef]]
+    tierConfig: NotRequired[GuardrailContextualGroundingTierConfigTypeDef]
 
 
 class GuardrailCrossRegionConfigTypeDef(TypedDict):
@@ -2249,6 +2365,23 @@ class CreateModelInvocationJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateProjectRequestTypeDef(TypedDict):
+    name: str
+    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    dataRetention: NotRequired[ProjectDataRetentionTypeDef]
+
+
+class CreateProjectResponseTypeDef(TypedDict):
+    id: str
+    arn: str
+    name: str
+    status: ProjectStatusType
+    createdAt: datetime
+    archivedAt: NotRequired[datetime]
+    dataRetention: ProjectDataRetentionTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class PromptRouterTargetModelTypeDef(TypedDict):
     modelArn: str
 
@@ -2321,6 +2454,20 @@ class DataProcessingDetailsTypeDef(TypedDict):
     status: NotRequired[JobStatusDetailsType]
     creationTime: NotRequired[datetime]
     lastModifiedTime: NotRequired[datetime]
+
+
+class DataRetentionStorageConfigurationTypeDef(TypedDict):
+    kmsKeyArn: str
+    s3BucketArn: str
+    s3BucketOwner: str
+
+
+class DeleteAccountDataRetentionStorageRequestTypeDef(TypedDict):
+    modelProvider: DataRetentionStorageModelProviderType
+
+
+class DeleteAccountDataRetentionStorageResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DeleteAutomatedReasoningPolicyBuildWorkflowRequestTypeDef(TypedDict):
@@ -2418,6 +2565,23 @@ class DeleteMarketplaceModelEndpointResponseTypeDef(TypedDict):
 
 
 class DeleteModelInvocationLoggingConfigurationResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteOrganizationDataRetentionStorageRequestTypeDef(TypedDict):
+    modelProvider: DataRetentionStorageModelProviderType
+
+
+class DeleteOrganizationDataRetentionStorageResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteProjectDataRetentionStorageRequestTypeDef(TypedDict):
+    projectIdentifier: str
+    modelProvider: DataRetentionStorageModelProviderType
+
+
+class DeleteProjectDataRetentionStorageResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2699,6 +2863,27 @@ class FoundationModelSummaryTypeDef(TypedDict):
     modelLifecycle: NotRequired[FoundationModelLifecycleTypeDef]
 
 
+class GetAccountDataRetentionResponseTypeDef(TypedDict):
+    mode: DataRetentionModeType
+    updatedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetAccountDataRetentionStorageRequestTypeDef(TypedDict):
+    modelProvider: DataRetentionStorageModelProviderType
+
+
+class GetAccountDataRetentionStorageResponseTypeDef(TypedDict):
+    scope: DataRetentionStorageScopeType
+    modelProvider: DataRetentionStorageModelProviderType
+    storageDestination: DataRetentionStorageDestinationType
+    storageConfiguration: NotRequired[DataRetentionStorageConfigurationTypeDef]
+    updatedAt: datetime
+    kmsKeyStatus: NotRequired[DataRetentionStorageResourceStatusType]
+    s3BucketStatus: NotRequired[DataRetentionStorageResourceStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetAdvancedPromptOptimizationJobRequestTypeDef(TypedDict):
     jobIdentifier: str
 
@@ -2944,6 +3129,7 @@ class GetFoundationModelAvailabilityResponseTypeDef(TypedDict):
 
 class GetFoundationModelRequestTypeDef(TypedDict):
     modelIdentifier: str
+    projectIdentifier: NotRequired[str]
 
 
 class GetFoundationModelResponseTypeDef(TypedDict):
@@ -2989,8 +3175,13 @@ class GuardrailContextualGroundingFilterTypeDef(TypedDict):
     enabled: NotRequired[bool]
 
 
+class GuardrailContextualGroundingTierTypeDef(TypedDict):
+    tierName: GuardrailContextualGroundingTierNameType
+
+
 class GuardrailContextualGroundingPolicyTypeDef(TypedDict):
     filters: list[GuardrailContextualGroundingFilterTypeDef]
+    tier: NotRequired[GuardrailContextualGroundingTierTypeDef]
 
 
 class GuardrailCrossRegionDetailsTypeDef(TypedDict):
@@ -3108,6 +3299,7 @@ class GetImportedModelResponseTypeDef(TypedDict):
 
 class GetInferenceProfileRequestTypeDef(TypedDict):
     inferenceProfileIdentifier: str
+    projectIdentifier: NotRequired[str]
 
 
 class InferenceProfileModelTypeDef(TypedDict):
@@ -3268,6 +3460,53 @@ class GetModelInvocationLoggingConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetOrganizationDataRetentionStorageRequestTypeDef(TypedDict):
+    modelProvider: DataRetentionStorageModelProviderType
+
+
+class GetOrganizationDataRetentionStorageResponseTypeDef(TypedDict):
+    scope: DataRetentionStorageScopeType
+    modelProvider: DataRetentionStorageModelProviderType
+    storageDestination: DataRetentionStorageDestinationType
+    storageConfiguration: NotRequired[DataRetentionStorageConfigurationTypeDef]
+    updatedAt: datetime
+    kmsKeyStatus: NotRequired[DataRetentionStorageResourceStatusType]
+    s3BucketStatus: NotRequired[DataRetentionStorageResourceStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetProjectDataRetentionStorageRequestTypeDef(TypedDict):
+    projectIdentifier: str
+    modelProvider: DataRetentionStorageModelProviderType
+
+
+class GetProjectDataRetentionStorageResponseTypeDef(TypedDict):
+    scope: DataRetentionStorageScopeType
+    modelProvider: DataRetentionStorageModelProviderType
+    storageDestination: DataRetentionStorageDestinationType
+    storageConfiguration: NotRequired[DataRetentionStorageConfigurationTypeDef]
+    updatedAt: datetime
+    kmsKeyStatus: NotRequired[DataRetentionStorageResourceStatusType]
+    s3BucketStatus: NotRequired[DataRetentionStorageResourceStatusType]
+    projectArn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetProjectRequestTypeDef(TypedDict):
+    projectIdentifier: str
+
+
+class GetProjectResponseTypeDef(TypedDict):
+    id: str
+    arn: str
+    name: str
+    status: ProjectStatusType
+    createdAt: datetime
+    archivedAt: NotRequired[datetime]
+    dataRetention: ProjectDataRetentionTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetPromptRouterRequestTypeDef(TypedDict):
     promptRouterArn: str
 
@@ -3313,6 +3552,64 @@ class GetResourcePolicyRequestTypeDef(TypedDict):
 
 class GetResourcePolicyResponseTypeDef(TypedDict):
     resourcePolicy: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetTrustedAccessProgramAccountEnrollmentRequestTypeDef(TypedDict):
+    programIdentifier: str
+
+
+class GetTrustedAccessProgramAccountEnrollmentResponseTypeDef(TypedDict):
+    optIn: TrustedAccessProgramOptInType
+    updatedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetTrustedAccessProgramOrganizationEnrollmentRequestTypeDef(TypedDict):
+    programIdentifier: str
+
+
+class GetTrustedAccessProgramOrganizationEnrollmentResponseTypeDef(TypedDict):
+    optIn: TrustedAccessProgramOptInType
+    updatedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetTrustedAccessProgramProjectEnrollmentRequestTypeDef(TypedDict):
+    programIdentifier: str
+    projectIdentifier: str
+
+
+class GetTrustedAccessProgramProjectEnrollmentResponseTypeDef(TypedDict):
+    optIn: TrustedAccessProgramOptInType
+    updatedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetTrustedAccessProgramRequestTypeDef(TypedDict):
+    programIdentifier: str
+    projectIdentifier: NotRequired[str]
+
+
+class TrustedAccessResolutionContextTypeDef(TypedDict):
+    accountId: str
+    projectArn: NotRequired[str]
+
+
+class GetTrustedAccessProgramResponseTypeDef(TypedDict):
+    programId: str
+    name: str
+    description: str
+    providerName: str
+    detailsUrl: str
+    enrollmentUrl: NotRequired[str]
+    status: TrustedAccessProgramStatusType
+    statusReason: NotRequired[str]
+    source: TrustedAccessProgramScopeType
+    eligibilityScope: NotRequired[TrustedAccessProgramScopeType]
+    resolvedFor: TrustedAccessResolutionContextTypeDef
+    optIn: TrustedAccessProgramOptInType
+    updatedAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -3528,6 +3825,7 @@ class ListFoundationModelsRequestTypeDef(TypedDict):
     byCustomizationType: NotRequired[ModelCustomizationType]
     byOutputModality: NotRequired[ModelModalityType]
     byInferenceType: NotRequired[InferenceTypeType]
+    projectIdentifier: NotRequired[str]
 
 
 class ListFoundationModelsResponseTypeDef(TypedDict):
@@ -3567,6 +3865,7 @@ class ListInferenceProfilesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
     typeEquals: NotRequired[InferenceProfileTypeType]
+    projectIdentifier: NotRequired[str]
 
 
 class ListInferenceProfilesResponseTypeDef(TypedDict):
@@ -3730,6 +4029,28 @@ class ListModelInvocationJobsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListProjectsRequestTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+    statusFilter: NotRequired[ProjectStatusType]
+
+
+class ProjectSummaryTypeDef(TypedDict):
+    id: str
+    arn: str
+    name: str
+    status: ProjectStatusType
+    createdAt: datetime
+    archivedAt: NotRequired[datetime]
+    dataRetention: ProjectDataRetentionTypeDef
+
+
+class ListProjectsResponseTypeDef(TypedDict):
+    projectSummaries: list[ProjectSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListPromptRoutersRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
@@ -3797,6 +4118,61 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListTrustedAccessProgramsRequestTypeDef(TypedDict):
+    projectIdentifier: NotRequired[str]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class TrustedAccessProgramSummaryTypeDef(TypedDict):
+    programId: str
+    name: str
+    description: str
+    providerName: str
+    detailsUrl: str
+    enrollmentUrl: NotRequired[str]
+    status: TrustedAccessProgramStatusType
+    statusReason: NotRequired[str]
+    source: TrustedAccessProgramScopeType
+    eligibilityScope: NotRequired[TrustedAccessProgramScopeType]
+    resolvedFor: TrustedAccessResolutionContextTypeDef
+    optIn: TrustedAccessProgramOptInType
+    updatedAt: NotRequired[datetime]
+
+
+class ListTrustedAccessProgramsResponseTypeDef(TypedDict):
+    programSummaries: list[TrustedAccessProgramSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutAccountDataRetentionRequestTypeDef(TypedDict):
+    mode: DataRetentionModeType
+
+
+class PutAccountDataRetentionResponseTypeDef(TypedDict):
+    mode: DataRetentionModeType
+    updatedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutAccountDataRetentionStorageRequestTypeDef(TypedDict):
+    modelProvider: DataRetentionStorageModelProviderType
+    storageDestination: DataRetentionStorageDestinationType
+    storageConfiguration: NotRequired[DataRetentionStorageConfigurationTypeDef]
+
+
+class PutAccountDataRetentionStorageResponseTypeDef(TypedDict):
+    scope: DataRetentionStorageScopeType
+    modelProvider: DataRetentionStorageModelProviderType
+    storageDestination: DataRetentionStorageDestinationType
+    storageConfiguration: NotRequired[DataRetentionStorageConfigurationTypeDef]
+    updatedAt: datetime
+    kmsKeyStatus: NotRequired[DataRetentionStorageResourceStatusType]
+    s3BucketStatus: NotRequired[DataRetentionStorageResourceStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class PutEnforcedGuardrailConfigurationRequestTypeDef(TypedDict):
     configId: NotRequired[str]
     guardrailInferenceConfig: ReadOnly[
@@ -3819,6 +4195,42 @@ class PutModelInvocationLoggingConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PutOrganizationDataRetentionStorageRequestTypeDef(TypedDict):
+    modelProvider: DataRetentionStorageModelProviderType
+    storageDestination: DataRetentionStorageDestinationType
+    storageConfiguration: NotRequired[DataRetentionStorageConfigurationTypeDef]
+
+
+class PutOrganizationDataRetentionStorageResponseTypeDef(TypedDict):
+    scope: DataRetentionStorageScopeType
+    modelProvider: DataRetentionStorageModelProviderType
+    storageDestination: DataRetentionStorageDestinationType
+    storageConfiguration: NotRequired[DataRetentionStorageConfigurationTypeDef]
+    updatedAt: datetime
+    kmsKeyStatus: NotRequired[DataRetentionStorageResourceStatusType]
+    s3BucketStatus: NotRequired[DataRetentionStorageResourceStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutProjectDataRetentionStorageRequestTypeDef(TypedDict):
+    projectIdentifier: str
+    modelProvider: DataRetentionStorageModelProviderType
+    storageDestination: DataRetentionStorageDestinationType
+    storageConfiguration: NotRequired[DataRetentionStorageConfigurationTypeDef]
+
+
+class PutProjectDataRetentionStorageResponseTypeDef(TypedDict):
+    scope: DataRetentionStorageScopeType
+    modelProvider: DataRetentionStorageModelProviderType
+    storageDestination: DataRetentionStorageDestinationType
+    storageConfiguration: NotRequired[DataRetentionStorageConfigurationTypeDef]
+    updatedAt: datetime
+    kmsKeyStatus: NotRequired[DataRetentionStorageResourceStatusType]
+    s3BucketStatus: NotRequired[DataRetentionStorageResourceStatusType]
+    projectArn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class PutResourcePolicyRequestTypeDef(TypedDict):
     resourceArn: str
     resourcePolicy: str
@@ -3826,6 +4238,40 @@ class PutResourcePolicyRequestTypeDef(TypedDict):
 
 class PutResourcePolicyResponseTypeDef(TypedDict):
     resourceArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutTrustedAccessProgramAccountEnrollmentRequestTypeDef(TypedDict):
+    programIdentifier: str
+    optIn: TrustedAccessProgramOptInType
+
+
+class PutTrustedAccessProgramAccountEnrollmentResponseTypeDef(TypedDict):
+    optIn: TrustedAccessProgramOptInType
+    updatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutTrustedAccessProgramOrganizationEnrollmentRequestTypeDef(TypedDict):
+    programIdentifier: str
+    optIn: TrustedAccessProgramOptInType
+
+
+class PutTrustedAccessProgramOrganizationEnrollmentResponseTypeDef(TypedDict):
+    optIn: TrustedAccessProgramOptInType
+    updatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutTrustedAccessProgramProjectEnrollmentRequestTypeDef(TypedDict):
+    programIdentifier: str
+    projectIdentifier: str
+    optIn: TrustedAccessProgramOptInType
+
+
+class PutTrustedAccessProgramProjectEnrollmentResponseTypeDef(TypedDict):
+    optIn: TrustedAccessProgramOptInType
+    updatedAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -3869,6 +4315,44 @@ class StartAutomatedReasoningPolicyTestWorkflowRequestTypeDef(TypedDict):
 
 class StartAutomatedReasoningPolicyTestWorkflowResponseTypeDef(TypedDict):
     policyArn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartTrustedAccessProgramAccountApplicationRequestTypeDef(TypedDict):
+    programIdentifier: str
+
+
+class TrustedAccessProgramProviderHandoffTypeDef(TypedDict):
+    enrollmentUrl: NotRequired[str]
+    applicationToken: str
+    applicationTokenExpiresAt: datetime
+
+
+class TrustedAccessProgramApplicationResultTypeDef(TypedDict):
+    providerHandoff: NotRequired[TrustedAccessProgramProviderHandoffTypeDef]
+
+
+class StartTrustedAccessProgramAccountApplicationResponseTypeDef(TypedDict):
+    result: TrustedAccessProgramApplicationResultTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartTrustedAccessProgramOrganizationApplicationRequestTypeDef(TypedDict):
+    programIdentifier: str
+
+
+class StartTrustedAccessProgramOrganizationApplicationResponseTypeDef(TypedDict):
+    result: TrustedAccessProgramApplicationResultTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartTrustedAccessProgramProjectApplicationRequestTypeDef(TypedDict):
+    programIdentifier: str
+    projectIdentifier: str
+
+
+class StartTrustedAccessProgramProjectApplicationResponseTypeDef(TypedDict):
+    result: TrustedAccessProgramApplicationResultTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -4017,6 +4501,23 @@ class UpdateMarketplaceModelEndpointRequestTypeDef(TypedDict):
 
 class UpdateMarketplaceModelEndpointResponseTypeDef(TypedDict):
     marketplaceModelEndpoint: MarketplaceModelEndpointTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateProjectRequestTypeDef(TypedDict):
+    projectIdentifier: str
+    name: NotRequired[str]
+    dataRetention: NotRequired[ProjectDataRetentionTypeDef]
+
+
+class UpdateProjectResponseTypeDef(TypedDict):
+    id: str
+    arn: str
+    name: str
+    status: ProjectStatusType
+    createdAt: datetime
+    archivedAt: NotRequired[datetime]
+    dataRetention: ProjectDataRetentionTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 

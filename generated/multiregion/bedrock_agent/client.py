@@ -21,7 +21,12 @@ __all__ = ["MultiRegionAgentsforBedrock"]
 
 
 class MultiRegionAgentsforBedrock(MultiRegionClient):
-    """Describes the API operations for creating and managing Amazon Bedrock agents."""
+    """Amazon Bedrock Agents (now Amazon Bedrock Agents Classic) is no longer open to
+    new customers. For capabilities similar to Bedrock Agents Classic, explore
+    Amazon Bedrock AgentCore. Existing customers can continue to use the service
+    as normal. For more information, see Amazon Bedrock Agents Classic
+    availability change.
+    """
 
     _service_name = "bedrock-agent"
     _generated_from = BOTOCORE_VERSION
@@ -49,9 +54,11 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
     def create_agent(
         self, **kwargs: Unpack[type_defs.CreateAgentRequestTypeDef]
     ) -> TargetResults[type_defs.CreateAgentResponseTypeDef]:
-        """Creates an agent that orchestrates interactions between foundation models,
-        data sources, software applications, user conversations, and APIs to carry
-        out tasks to help customers.
+        """Amazon Bedrock Agents (now Amazon Bedrock Agents Classic) is no longer
+        open to new customers. For capabilities similar to Bedrock Agents Classic,
+        explore Amazon Bedrock AgentCore. Existing customers can continue to use
+        the service as normal. For more information, see Amazon Bedrock Agents
+        Classic availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/CreateAgent
         """
@@ -154,6 +161,40 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/CreatePromptVersion
         """
         return self._call("CreatePromptVersion", kwargs)
+
+    def create_retrieval_instruction(
+        self, **kwargs: Unpack[type_defs.CreateRetrievalInstructionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRetrievalInstructionResponseTypeDef]:
+        """Creates a new retrieval instruction. The retrieval instruction is usable
+        once its status becomes ACTIVE. Use GetRetrievalInstruction to check
+        whether it is ready.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/CreateRetrievalInstruction
+        """
+        return self._call("CreateRetrievalInstruction", kwargs)
+
+    def create_retrieval_instruction_version(
+        self,
+        **kwargs: Unpack[type_defs.CreateRetrievalInstructionVersionRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateRetrievalInstructionVersionResponseTypeDef]:
+        """Creates an immutable numbered version from the retrieval instruction's
+        current reviewed content. The service creates the version synchronously.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/CreateRetrievalInstructionVersion
+        """
+        return self._call("CreateRetrievalInstructionVersion", kwargs)
+
+    def create_vpc_configuration(
+        self, **kwargs: Unpack[type_defs.CreateVpcConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateVpcConfigurationResponseTypeDef]:
+        """Creates a VPC configuration that lets a knowledge base connect to a
+        resource in your private VPC. This operation is asynchronous: it returns a
+        vpcConfigurationId with status CREATING. Poll GetVpcConfiguration until
+        the status becomes CREATED or CREATE_FAILED.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/CreateVpcConfiguration
+        """
+        return self._call("CreateVpcConfiguration", kwargs)
 
     def delete_agent(
         self, **kwargs: Unpack[type_defs.DeleteAgentRequestTypeDef]
@@ -260,6 +301,44 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/DeletePrompt
         """
         return self._call("DeletePrompt", kwargs)
+
+    def delete_resource_policy(
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePolicyResponseTypeDef]:
+        """Removes the resource policy associated with a knowledge base. After
+        deletion, other AWS accounts can no longer access the knowledge base using
+        cross-account permissions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/DeleteResourcePolicy
+        """
+        return self._call("DeleteResourcePolicy", kwargs)
+
+    def delete_retrieval_instruction(
+        self, **kwargs: Unpack[type_defs.DeleteRetrievalInstructionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRetrievalInstructionResponseTypeDef]:
+        """Deletes a retrieval instruction or a single version of it. Omit
+        retrievalInstructionVersion to delete the retrieval instruction itself;
+        the service rejects that request with ConflictException while the
+        retrieval instruction has versions or while lastTransitionStatus is
+        CREATING or UPDATING. Specify retrievalInstructionVersion to delete only
+        that version; the retrieval instruction and its other versions are
+        unaffected.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/DeleteRetrievalInstruction
+        """
+        return self._call("DeleteRetrievalInstruction", kwargs)
+
+    def delete_vpc_configuration(
+        self, **kwargs: Unpack[type_defs.DeleteVpcConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVpcConfigurationResponseTypeDef]:
+        """Deletes a VPC configuration. This operation is asynchronous: it returns
+        status DELETING. Poll GetVpcConfiguration until it returns a
+        ResourceNotFoundException, indicating the configuration is deleted. Delete
+        requests are idempotent and safe to retry.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/DeleteVpcConfiguration
+        """
+        return self._call("DeleteVpcConfiguration", kwargs)
 
     def disassociate_agent_collaborator(
         self, **kwargs: Unpack[type_defs.DisassociateAgentCollaboratorRequestTypeDef]
@@ -416,6 +495,36 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         """
         return self._call("GetPrompt", kwargs)
 
+    def get_resource_policy(
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyResponseTypeDef]:
+        """Retrieves the resource policy associated with a knowledge base.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/GetResourcePolicy
+        """
+        return self._call("GetResourcePolicy", kwargs)
+
+    def get_retrieval_instruction(
+        self, **kwargs: Unpack[type_defs.GetRetrievalInstructionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRetrievalInstructionResponseTypeDef]:
+        """Gets a retrieval instruction. Also used to poll the terminal reporting of
+        an asynchronous create or update.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/GetRetrievalInstruction
+        """
+        return self._call("GetRetrievalInstruction", kwargs)
+
+    def get_vpc_configuration(
+        self, **kwargs: Unpack[type_defs.GetVpcConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVpcConfigurationResponseTypeDef]:
+        """Returns the details and current status of a single VPC configuration. Use
+        this operation to poll for the outcome of an asynchronous create or
+        delete.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/GetVpcConfiguration
+        """
+        return self._call("GetVpcConfiguration", kwargs)
+
     def ingest_knowledge_base_documents(
         self, **kwargs: Unpack[type_defs.IngestKnowledgeBaseDocumentsRequestTypeDef]
     ) -> TargetResults[type_defs.IngestKnowledgeBaseDocumentsResponseTypeDef]:
@@ -567,6 +676,28 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         """
         return self._call("ListPrompts", kwargs)
 
+    def list_retrieval_instruction_versions(
+        self, **kwargs: Unpack[type_defs.ListRetrievalInstructionVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRetrievalInstructionVersionsResponseTypeDef]:
+        """Lists the numbered versions of a retrieval instruction, newest first.
+        DRAFT is not listed; read it with GetRetrievalInstruction without
+        retrievalInstructionVersion. Results are paginated. Use the nextToken
+        parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListRetrievalInstructionVersions
+        """
+        return self._call("ListRetrievalInstructionVersions", kwargs)
+
+    def list_retrieval_instructions(
+        self, **kwargs: Unpack[type_defs.ListRetrievalInstructionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRetrievalInstructionsResponseTypeDef]:
+        """Lists the retrieval instructions in the caller's account. Results are
+        paginated. Use the nextToken parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListRetrievalInstructions
+        """
+        return self._call("ListRetrievalInstructions", kwargs)
+
     def list_tags_for_resource(
         self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
     ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
@@ -575,6 +706,17 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListTagsForResource
         """
         return self._call("ListTagsForResource", kwargs)
+
+    def list_vpc_configurations(
+        self, **kwargs: Unpack[type_defs.ListVpcConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVpcConfigurationsResponseTypeDef]:
+        """Returns a paginated list of the VPC configurations for a knowledge base.
+        You can optionally filter by status. Use the nextToken parameter to
+        retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListVpcConfigurations
+        """
+        return self._call("ListVpcConfigurations", kwargs)
 
     def prepare_agent(
         self, **kwargs: Unpack[type_defs.PrepareAgentRequestTypeDef]
@@ -596,6 +738,17 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/PrepareFlow
         """
         return self._call("PrepareFlow", kwargs)
+
+    def put_resource_policy(
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResponseTypeDef]:
+        """Associates a resource policy with a knowledge base. A resource policy
+        allows other AWS accounts to access the knowledge base. For more
+        information, see Cross-account access for knowledge bases.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/PutResourcePolicy
+        """
+        return self._call("PutResourcePolicy", kwargs)
 
     def start_ingestion_job(
         self, **kwargs: Unpack[type_defs.StartIngestionJobRequestTypeDef]
@@ -736,6 +889,19 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/UpdatePrompt
         """
         return self._call("UpdatePrompt", kwargs)
+
+    def update_retrieval_instruction(
+        self, **kwargs: Unpack[type_defs.UpdateRetrievalInstructionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRetrievalInstructionResponseTypeDef]:
+        """Updates the content of a retrieval instruction. The update is processed
+        asynchronously; the stored content is a candidate until content review
+        passes, and the served content does not change while the update is in
+        flight. The service rejects the request with ConflictException while
+        lastTransitionStatus is CREATING or UPDATING.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/UpdateRetrievalInstruction
+        """
+        return self._call("UpdateRetrievalInstruction", kwargs)
 
     def validate_flow_definition(
         self, **kwargs: Unpack[type_defs.ValidateFlowDefinitionRequestTypeDef]
@@ -1080,6 +1246,81 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_retrieval_instruction_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListRetrievalInstructionVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRetrievalInstructionVersionsResponseTypeDef]:
+        """Every page of ListRetrievalInstructionVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the numbered versions of a retrieval instruction, newest first.
+        DRAFT is not listed; read it with GetRetrievalInstruction without
+        retrievalInstructionVersion. Results are paginated. Use the nextToken
+        parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListRetrievalInstructionVersions
+        """
+        return self._paginate(
+            "ListRetrievalInstructionVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_retrieval_instructions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListRetrievalInstructionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRetrievalInstructionsResponseTypeDef]:
+        """Every page of ListRetrievalInstructions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the retrieval instructions in the caller's account. Results are
+        paginated. Use the nextToken parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListRetrievalInstructions
+        """
+        return self._paginate(
+            "ListRetrievalInstructions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_vpc_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListVpcConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListVpcConfigurationsResponseTypeDef]:
+        """Every page of ListVpcConfigurations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of the VPC configurations for a knowledge base.
+        You can optionally filter by status. Use the nextToken parameter to
+        retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListVpcConfigurations
+        """
+        return self._paginate(
+            "ListVpcConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def iter_list_agent_action_groups(
         self,
         *,
@@ -1310,4 +1551,60 @@ class MultiRegionAgentsforBedrock(MultiRegionClient):
         """
         return self._items(
             "ListPrompts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_retrieval_instruction_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListRetrievalInstructionVersionsRequestTypeDef],
+    ) -> Items[type_defs.RetrievalInstructionVersionSummaryTypeDef]:
+        """Each element of retrievalInstructionVersionSummaries in every page of
+        ListRetrievalInstructionVersions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListRetrievalInstructionVersions
+        """
+        return self._items(
+            "ListRetrievalInstructionVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_retrieval_instructions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListRetrievalInstructionsRequestTypeDef],
+    ) -> Items[type_defs.RetrievalInstructionSummaryTypeDef]:
+        """Each element of retrievalInstructionSummaries in every page of
+        ListRetrievalInstructions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListRetrievalInstructions
+        """
+        return self._items(
+            "ListRetrievalInstructions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_vpc_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListVpcConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.VpcConfigurationSummaryTypeDef]:
+        """Each element of items in every page of ListVpcConfigurations, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-2023-06-05/ListVpcConfigurations
+        """
+        return self._items(
+            "ListVpcConfigurations", kwargs, max_items=max_items, page_size=page_size
         )

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AccessControlAccessType",
+        "AccessControlPrincipalTypeType",
         "ActionGroupSignatureType",
         "ActionGroupStateType",
         "AgentAliasStatusType",
@@ -27,9 +29,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DataDeletionPolicyType",
         "DataSourceStatusType",
         "DataSourceTypeType",
+        "DayOfWeekType",
         "DocumentStatusType",
         "EmbeddingDataTypeType",
+        "EmbeddingModelTypeType",
+        "EnabledOrDisabledStateType",
         "EnrichmentStrategyMethodType",
+        "FieldTypeType",
         "FlowConnectionTypeType",
         "FlowNodeIODataTypeType",
         "FlowNodeInputCategoryType",
@@ -38,6 +44,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FlowValidationSeverityType",
         "FlowValidationTypeType",
         "IncludeExcludeType",
+        "IncludedDataType",
         "IncompatibleLoopNodeTypeType",
         "IngestionJobFilterAttributeType",
         "IngestionJobFilterOperatorType",
@@ -66,7 +73,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RelayConversationHistoryType",
         "RequireConfirmationType",
         "RerankingMetadataSelectionModeType",
+        "RetrievalInstructionFailureReasonCodeType",
+        "RetrievalInstructionFieldNameType",
+        "RetrievalInstructionLastTransitionStatusType",
+        "RetrievalInstructionStatusType",
         "SalesforceAuthTypeType",
+        "SearchableStatusType",
         "SharePointAuthTypeType",
         "SharePointHostTypeType",
         "SortOrderType",
@@ -75,9 +87,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SupportedLanguagesType",
         "TypeType",
         "VectorSearchRerankingConfigurationTypeType",
+        "VpcConfigurationStatusType",
+        "VpcProtocolType",
+        "VpcResolutionModeType",
         "WebScopeTypeType",
     ]
 
+AccessControlAccessType = Literal["ALLOW", "DENY"]
+AccessControlPrincipalTypeType = Literal["USER"]
 ActionGroupSignatureType = Literal[
     "AMAZON.UserInput",
     "AMAZON.CodeInterpreter",
@@ -119,7 +136,14 @@ CreationModeType = Literal["DEFAULT", "OVERRIDDEN"]
 CustomControlMethodType = Literal["RETURN_CONTROL"]
 CustomSourceTypeType = Literal["IN_LINE", "S3_LOCATION"]
 DataDeletionPolicyType = Literal["RETAIN", "DELETE"]
-DataSourceStatusType = Literal["AVAILABLE", "DELETING", "DELETE_UNSUCCESSFUL"]
+DataSourceStatusType = Literal[
+    "AVAILABLE",
+    "DELETING",
+    "DELETE_UNSUCCESSFUL",
+    "CREATING",
+    "UPDATING",
+    "FAILED",
+]
 DataSourceTypeType = Literal[
     "S3",
     "WEB",
@@ -128,6 +152,16 @@ DataSourceTypeType = Literal[
     "SHAREPOINT",
     "CUSTOM",
     "REDSHIFT_METADATA",
+    "MANAGED_KNOWLEDGE_BASE_CONNECTOR",
+]
+DayOfWeekType = Literal[
+    "SUNDAY",
+    "MONDAY",
+    "TUESDAY",
+    "WEDNESDAY",
+    "THURSDAY",
+    "FRIDAY",
+    "SATURDAY",
 ]
 DocumentStatusType = Literal[
     "INDEXED",
@@ -144,7 +178,10 @@ DocumentStatusType = Literal[
     "DELETE_IN_PROGRESS",
 ]
 EmbeddingDataTypeType = Literal["FLOAT32", "BINARY"]
+EmbeddingModelTypeType = Literal["CUSTOM", "MANAGED"]
+EnabledOrDisabledStateType = Literal["ENABLED", "DISABLED"]
 EnrichmentStrategyMethodType = Literal["CHUNK_ENTITY_EXTRACTION"]
+FieldTypeType = Literal["STRING", "STRING_LIST"]
 FlowConnectionTypeType = Literal["Data", "Conditional"]
 FlowNodeIODataTypeType = Literal["String", "Number", "Boolean", "Object", "Array"]
 FlowNodeInputCategoryType = Literal[
@@ -208,6 +245,7 @@ FlowValidationTypeType = Literal[
     "InvalidLoopBoundary",
 ]
 IncludeExcludeType = Literal["INCLUDE", "EXCLUDE"]
+IncludedDataType = Literal["ALL_DATA", "METADATA_ONLY"]
 IncompatibleLoopNodeTypeType = Literal["Input", "Condition", "Iterator", "Collector"]
 IngestionJobFilterAttributeType = Literal["STATUS"]
 IngestionJobFilterOperatorType = Literal["EQ"]
@@ -229,6 +267,7 @@ KnowledgeBaseStatusType = Literal[
     "UPDATING",
     "FAILED",
     "DELETE_UNSUCCESSFUL",
+    "UPDATE_UNSUCCESSFUL",
 ]
 KnowledgeBaseStorageTypeType = Literal[
     "OPENSEARCH_SERVERLESS",
@@ -240,13 +279,18 @@ KnowledgeBaseStorageTypeType = Literal[
     "OPENSEARCH_MANAGED_CLUSTER",
     "S3_VECTORS",
 ]
-KnowledgeBaseTypeType = Literal["VECTOR", "KENDRA", "SQL"]
+KnowledgeBaseTypeType = Literal["VECTOR", "KENDRA", "SQL", "MANAGED"]
 MemoryTypeType = Literal["SESSION_SUMMARY"]
 MetadataSourceTypeType = Literal["IN_LINE_ATTRIBUTE", "S3_LOCATION"]
 MetadataValueTypeType = Literal["BOOLEAN", "NUMBER", "STRING", "STRING_LIST"]
 OrchestrationTypeType = Literal["DEFAULT", "CUSTOM_ORCHESTRATION"]
 ParsingModalityType = Literal["MULTIMODAL"]
-ParsingStrategyType = Literal["BEDROCK_FOUNDATION_MODEL", "BEDROCK_DATA_AUTOMATION"]
+ParsingStrategyType = Literal[
+    "BEDROCK_FOUNDATION_MODEL",
+    "BEDROCK_DATA_AUTOMATION",
+    "SMART_PARSING",
+    "MULTI_MODAL_EMBEDDINGS",
+]
 PerformanceConfigLatencyType = Literal["standard", "optimized"]
 PromptStateType = Literal["ENABLED", "DISABLED"]
 PromptTemplateTypeType = Literal["TEXT", "CHAT"]
@@ -265,7 +309,28 @@ RedshiftServerlessAuthTypeType = Literal["IAM", "USERNAME_PASSWORD"]
 RelayConversationHistoryType = Literal["TO_COLLABORATOR", "DISABLED"]
 RequireConfirmationType = Literal["ENABLED", "DISABLED"]
 RerankingMetadataSelectionModeType = Literal["SELECTIVE", "ALL"]
+RetrievalInstructionFailureReasonCodeType = Literal[
+    "CONTENT_REJECTED",
+    "CLIENT_ERROR",
+    "INTERNAL_ERROR",
+]
+RetrievalInstructionFieldNameType = Literal[
+    "RETRIEVAL_GUIDANCE",
+    "PERSONA",
+    "ANSWER_FORMAT",
+    "ANSWER_POLICY",
+]
+RetrievalInstructionLastTransitionStatusType = Literal[
+    "CREATING",
+    "UPDATING",
+    "CREATE_SUCCESSFUL",
+    "CREATE_FAILED",
+    "UPDATE_SUCCESSFUL",
+    "UPDATE_FAILED",
+]
+RetrievalInstructionStatusType = Literal["ACTIVE", "INACTIVE"]
 SalesforceAuthTypeType = Literal["OAUTH2_CLIENT_CREDENTIALS"]
+SearchableStatusType = Literal["ENABLED", "DISABLED"]
 SharePointAuthTypeType = Literal[
     "OAUTH2_CLIENT_CREDENTIALS",
     "OAUTH2_SHAREPOINT_APP_ONLY_CLIENT_CREDENTIALS",
@@ -277,4 +342,13 @@ SupplementalDataStorageLocationTypeType = Literal["S3"]
 SupportedLanguagesType = Literal["Python_3"]
 TypeType = Literal["string", "number", "integer", "boolean", "array"]
 VectorSearchRerankingConfigurationTypeType = Literal["BEDROCK_RERANKING_MODEL"]
+VpcConfigurationStatusType = Literal[
+    "CREATING",
+    "CREATED",
+    "DELETING",
+    "CREATE_FAILED",
+    "DELETE_FAILED",
+]
+VpcProtocolType = Literal["HTTP", "HTTPS"]
+VpcResolutionModeType = Literal["PUBLIC", "IN_VPC"]
 WebScopeTypeType = Literal["HOST_ONLY", "SUBDOMAINS"]

@@ -21,6 +21,8 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    AccessControlAccessType,
+    AccessControlPrincipalTypeType,
     ActionGroupSignatureType,
     ActionGroupStateType,
     AgentAliasStatusType,
@@ -42,9 +44,13 @@ from .literals import (
     DataDeletionPolicyType,
     DataSourceStatusType,
     DataSourceTypeType,
+    DayOfWeekType,
     DocumentStatusType,
     EmbeddingDataTypeType,
+    EmbeddingModelTypeType,
+    EnabledOrDisabledStateType,
     EnrichmentStrategyMethodType,
+    FieldTypeType,
     FlowConnectionTypeType,
     FlowNodeIODataTypeType,
     FlowNodeInputCategoryType,
@@ -53,6 +59,7 @@ from .literals import (
     FlowValidationSeverityType,
     FlowValidationTypeType,
     IncludeExcludeType,
+    IncludedDataType,
     IncompatibleLoopNodeTypeType,
     IngestionJobFilterAttributeType,
     IngestionJobFilterOperatorType,
@@ -81,7 +88,12 @@ from .literals import (
     RelayConversationHistoryType,
     RequireConfirmationType,
     RerankingMetadataSelectionModeType,
+    RetrievalInstructionFailureReasonCodeType,
+    RetrievalInstructionFieldNameType,
+    RetrievalInstructionLastTransitionStatusType,
+    RetrievalInstructionStatusType,
     SalesforceAuthTypeType,
+    SearchableStatusType,
     SharePointAuthTypeType,
     SharePointHostTypeType,
     SortOrderType,
@@ -90,6 +102,9 @@ from .literals import (
     SupportedLanguagesType,
     TypeType,
     VectorSearchRerankingConfigurationTypeType,
+    VpcConfigurationStatusType,
+    VpcProtocolType,
+    VpcResolutionModeType,
     WebScopeTypeType,
 )
 
@@ -119,6 +134,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AssociateAgentKnowledgeBaseRequestTypeDef",
         "AssociateAgentKnowledgeBaseResponseTypeDef",
         "AudioConfigurationTypeDef",
+        "AudioExtractionConfigurationTypeDef",
         "AudioSegmentationConfigurationTypeDef",
         "AutoToolChoiceTypeDef",
         "BedrockDataAutomationConfigurationTypeDef",
@@ -164,6 +180,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreatePromptResponseTypeDef",
         "CreatePromptVersionRequestTypeDef",
         "CreatePromptVersionResponseTypeDef",
+        "CreateRetrievalInstructionRequestTypeDef",
+        "CreateRetrievalInstructionResponseTypeDef",
+        "CreateRetrievalInstructionVersionRequestTypeDef",
+        "CreateRetrievalInstructionVersionResponseTypeDef",
+        "CreateVpcConfigurationRequestTypeDef",
+        "CreateVpcConfigurationResponseTypeDef",
         "CuratedQueryTypeDef",
         "CustomContentTypeDef",
         "CustomDocumentIdentifierTypeDef",
@@ -172,10 +194,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CustomTransformationConfigurationOutputTypeDef",
         "CustomTransformationConfigurationTypeDef",
         "CyclicConnectionFlowValidationDetailsTypeDef",
+        "DailyScheduleTypeDef",
         "DataSourceConfigurationOutputTypeDef",
         "DataSourceConfigurationTypeDef",
         "DataSourceSummaryTypeDef",
         "DataSourceTypeDef",
+        "DayOfMonthTypeDef",
         "DeleteAgentActionGroupRequestTypeDef",
         "DeleteAgentActionGroupResponseTypeDef",
         "DeleteAgentAliasRequestTypeDef",
@@ -198,10 +222,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteKnowledgeBaseResponseTypeDef",
         "DeletePromptRequestTypeDef",
         "DeletePromptResponseTypeDef",
+        "DeleteResourcePolicyRequestTypeDef",
+        "DeleteResourcePolicyResponseTypeDef",
+        "DeleteRetrievalInstructionRequestTypeDef",
+        "DeleteRetrievalInstructionResponseTypeDef",
+        "DeleteVpcConfigurationRequestTypeDef",
+        "DeleteVpcConfigurationResponseTypeDef",
+        "DeletionProtectionConfigurationTypeDef",
         "DisassociateAgentCollaboratorRequestTypeDef",
         "DisassociateAgentCollaboratorResponseTypeDef",
         "DisassociateAgentKnowledgeBaseRequestTypeDef",
         "DisassociateAgentKnowledgeBaseResponseTypeDef",
+        "DocumentAccessControlEntryTypeDef",
         "DocumentContentTypeDef",
         "DocumentIdentifierTypeDef",
         "DocumentMetadataTypeDef",
@@ -267,10 +299,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetKnowledgeBaseResponseTypeDef",
         "GetPromptRequestTypeDef",
         "GetPromptResponseTypeDef",
+        "GetResourcePolicyRequestTypeDef",
+        "GetResourcePolicyResponseTypeDef",
+        "GetRetrievalInstructionRequestTypeDef",
+        "GetRetrievalInstructionResponseTypeDef",
+        "GetVpcConfigurationRequestTypeDef",
+        "GetVpcConfigurationResponseTypeDef",
         "GuardrailConfigurationTypeDef",
         "HierarchicalChunkingConfigurationOutputTypeDef",
         "HierarchicalChunkingConfigurationTypeDef",
         "HierarchicalChunkingLevelConfigurationTypeDef",
+        "ImageExtractionConfigurationTypeDef",
         "IncompatibleConnectionDataTypeFlowValidationDetailsTypeDef",
         "InferenceConfigurationOutputTypeDef",
         "InferenceConfigurationTypeDef",
@@ -300,6 +339,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "KnowledgeBaseSummaryTypeDef",
         "KnowledgeBaseTypeDef",
         "LambdaFunctionFlowNodeConfigurationTypeDef",
+        "LastDayOfMonthTypeDef",
         "LexFlowNodeConfigurationTypeDef",
         "ListAgentActionGroupsRequestTypeDef",
         "ListAgentActionGroupsResponseTypeDef",
@@ -329,8 +369,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListKnowledgeBasesResponseTypeDef",
         "ListPromptsRequestTypeDef",
         "ListPromptsResponseTypeDef",
+        "ListRetrievalInstructionVersionsRequestTypeDef",
+        "ListRetrievalInstructionVersionsResponseTypeDef",
+        "ListRetrievalInstructionsRequestTypeDef",
+        "ListRetrievalInstructionsResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
+        "ListVpcConfigurationsRequestTypeDef",
+        "ListVpcConfigurationsResponseTypeDef",
         "LoopControllerFlowNodeConfigurationTypeDef",
         "LoopFlowNodeConfigurationOutputTypeDef",
         "LoopFlowNodeConfigurationTypeDef",
@@ -338,6 +384,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LoopInputFlowNodeConfigurationTypeDef",
         "MalformedConditionExpressionFlowValidationDetailsTypeDef",
         "MalformedNodeInputExpressionFlowValidationDetailsTypeDef",
+        "ManagedKnowledgeBaseConfigurationOutputTypeDef",
+        "ManagedKnowledgeBaseConfigurationTypeDef",
+        "ManagedKnowledgeBaseConnectorConfigurationOutputTypeDef",
+        "ManagedKnowledgeBaseConnectorConfigurationTypeDef",
+        "MediaExtractionConfigurationTypeDef",
         "MemoryConfigurationOutputTypeDef",
         "MemoryConfigurationTypeDef",
         "MessageOutputTypeDef",
@@ -346,6 +397,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MetadataAttributeValueTypeDef",
         "MetadataConfigurationForRerankingOutputTypeDef",
         "MetadataConfigurationForRerankingTypeDef",
+        "MetadataConfigurationTypeDef",
         "MismatchedNodeInputTypeFlowValidationDetailsTypeDef",
         "MismatchedNodeOutputTypeFlowValidationDetailsTypeDef",
         "MissingConnectionConfigurationFlowValidationDetailsTypeDef",
@@ -359,6 +411,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MissingStartingNodesFlowValidationDetailsTypeDef",
         "MongoDbAtlasConfigurationTypeDef",
         "MongoDbAtlasFieldMappingTypeDef",
+        "MonthlyScheduleTypeDef",
         "MultipleLoopControllerNodesFlowValidationDetailsTypeDef",
         "MultipleLoopInputNodesFlowValidationDetailsTypeDef",
         "MultipleNodeInputConnectionsFlowValidationDetailsTypeDef",
@@ -408,6 +461,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PromptTemplateConfigurationTypeDef",
         "PromptVariantOutputTypeDef",
         "PromptVariantTypeDef",
+        "PutResourcePolicyRequestTypeDef",
+        "PutResourcePolicyResponseTypeDef",
         "QueryGenerationColumnTypeDef",
         "QueryGenerationConfigurationOutputTypeDef",
         "QueryGenerationConfigurationTypeDef",
@@ -437,6 +492,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RetrievalFlowNodeConfigurationTypeDef",
         "RetrievalFlowNodeS3ConfigurationTypeDef",
         "RetrievalFlowNodeServiceConfigurationTypeDef",
+        "RetrievalInstructionContentTypeDef",
+        "RetrievalInstructionFailureReasonTypeDef",
+        "RetrievalInstructionSummaryTypeDef",
+        "RetrievalInstructionVersionSummaryTypeDef",
         "S3ContentTypeDef",
         "S3DataSourceConfigurationOutputTypeDef",
         "S3DataSourceConfigurationTypeDef",
@@ -472,6 +531,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SupplementalDataStorageConfigurationOutputTypeDef",
         "SupplementalDataStorageConfigurationTypeDef",
         "SupplementalDataStorageLocationTypeDef",
+        "SyncScheduleTypeDef",
         "SystemContentBlockTypeDef",
         "TagResourceRequestTypeDef",
         "TagResourceResponseTypeDef",
@@ -523,6 +583,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateKnowledgeBaseResponseTypeDef",
         "UpdatePromptRequestTypeDef",
         "UpdatePromptResponseTypeDef",
+        "UpdateRetrievalInstructionRequestTypeDef",
+        "UpdateRetrievalInstructionResponseTypeDef",
         "UrlConfigurationOutputTypeDef",
         "UrlConfigurationTypeDef",
         "ValidateFlowDefinitionRequestTypeDef",
@@ -538,7 +600,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "VectorSearchRerankingConfigurationOutputTypeDef",
         "VectorSearchRerankingConfigurationTypeDef",
         "VideoConfigurationTypeDef",
+        "VideoExtractionConfigurationTypeDef",
         "VideoSegmentationConfigurationTypeDef",
+        "VpcConfigurationSummaryTypeDef",
+        "VpcConfigurationTypeDef",
         "WebCrawlerConfigurationOutputTypeDef",
         "WebCrawlerConfigurationTypeDef",
         "WebCrawlerLimitsTypeDef",
@@ -546,6 +611,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "WebDataSourceConfigurationTypeDef",
         "WebSourceConfigurationOutputTypeDef",
         "WebSourceConfigurationTypeDef",
+        "WeeklyScheduleTypeDef",
     ]
 
 
@@ -861,6 +927,10 @@ class AudioConfigurationTypeDef(TypedDict):
     segmentationConfiguration: AudioSegmentationConfigurationTypeDef
 
 
+class AudioExtractionConfigurationTypeDef(TypedDict):
+    audioExtractionStatus: EnabledOrDisabledStateType
+
+
 class AutoToolChoiceTypeDef(TypedDict):
     pass
 
@@ -882,6 +952,7 @@ class BedrockEmbeddingModelConfigurationOutputTypeDef(TypedDict):
     embeddingDataType: NotRequired[EmbeddingDataTypeType]
     audio: NotRequired[list[AudioConfigurationTypeDef]]
     video: NotRequired[list[VideoConfigurationTypeDef]]
+    modelConfiguration: NotRequired[DocumentOutputValue]
 
 
 class BedrockEmbeddingModelConfigurationTypeDef(TypedDict):
@@ -889,6 +960,7 @@ class BedrockEmbeddingModelConfigurationTypeDef(TypedDict):
     embeddingDataType: NotRequired[EmbeddingDataTypeType]
     audio: NotRequired[ReadOnly[Sequence[AudioConfigurationTypeDef]]]
     video: NotRequired[ReadOnly[Sequence[VideoConfigurationTypeDef]]]
+    modelConfiguration: NotRequired[ReadOnly[DocumentValue]]
 
 
 class ParsingPromptTypeDef(TypedDict):
@@ -1234,6 +1306,59 @@ class CreateAgentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeletionProtectionConfigurationTypeDef(TypedDict):
+    deletionProtectionStatus: EnabledOrDisabledStateType
+    deletionProtectionThreshold: NotRequired[int]
+
+
+class ImageExtractionConfigurationTypeDef(TypedDict):
+    imageExtractionStatus: EnabledOrDisabledStateType
+
+
+class VideoExtractionConfigurationTypeDef(TypedDict):
+    videoExtractionStatus: EnabledOrDisabledStateType
+
+
+class MediaExtractionConfigurationTypeDef(TypedDict):
+    imageExtractionConfiguration: NotRequired[ImageExtractionConfigurationTypeDef]
+    audioExtractionConfiguration: NotRequired[AudioExtractionConfigurationTypeDef]
+    videoExtractionConfiguration: NotRequired[VideoExtractionConfigurationTypeDef]
+
+
+class DailyScheduleTypeDef(TypedDict):
+    pass
+
+
+class LastDayOfMonthTypeDef(TypedDict):
+    pass
+
+
+class DayOfMonthTypeDef(TypedDict):
+    dayNumber: NotRequired[int]
+    lastDayOfMonth: NotRequired[LastDayOfMonthTypeDef]
+
+
+class MonthlyScheduleTypeDef(TypedDict):
+    dayOfMonth: DayOfMonthTypeDef
+
+
+class WeeklyScheduleTypeDef(TypedDict):
+    dayOfWeek: DayOfWeekType
+
+
+class SyncScheduleTypeDef(TypedDict):
+    daily: NotRequired[DailyScheduleTypeDef]
+    weekly: NotRequired[WeeklyScheduleTypeDef]
+    monthly: NotRequired[MonthlyScheduleTypeDef]
+
+
+class ManagedKnowledgeBaseConnectorConfigurationTypeDef(TypedDict):
+    deletionProtectionConfiguration: NotRequired[DeletionProtectionConfigurationTypeDef]
+    mediaExtractionConfiguration: NotRequired[MediaExtractionConfigurationTypeDef]
+    connectorParameters: NotRequired[ReadOnly[DocumentValue]]
+    syncSchedule: NotRequired[SyncScheduleTypeDef]
+
+
 class S3DataSourceConfigurationTypeDef(TypedDict):
     bucketArn: str
     inclusionPrefixes: NotRequired[ReadOnly[Sequence[str]]]
@@ -1306,6 +1431,9 @@ class WebDataSourceConfigurationTypeDef(TypedDict):
 
 class DataSourceConfigurationTypeDef(TypedDict):
     type: DataSourceTypeType
+    managedKnowledgeBaseConnectorConfiguration: NotRequired[
+        ReadOnly[ManagedKnowledgeBaseConnectorConfigurationTypeDef]
+    ]
     s3Configuration: NotRequired[ReadOnly[S3DataSourceConfigurationTypeDef]]
     webConfiguration: NotRequired[ReadOnly[WebDataSourceConfigurationTypeDef]]
     confluenceConfiguration: NotRequired[
@@ -1383,6 +1511,13 @@ class CreateDataSourceRequestTypeDef(TypedDict):
     ]
 
 
+class ManagedKnowledgeBaseConnectorConfigurationOutputTypeDef(TypedDict):
+    deletionProtectionConfiguration: NotRequired[DeletionProtectionConfigurationTypeDef]
+    mediaExtractionConfiguration: NotRequired[MediaExtractionConfigurationTypeDef]
+    connectorParameters: NotRequired[DocumentOutputValue]
+    syncSchedule: NotRequired[SyncScheduleTypeDef]
+
+
 class S3DataSourceConfigurationOutputTypeDef(TypedDict):
     bucketArn: str
     inclusionPrefixes: NotRequired[list[str]]
@@ -1440,6 +1575,9 @@ class WebDataSourceConfigurationOutputTypeDef(TypedDict):
 
 class DataSourceConfigurationOutputTypeDef(TypedDict):
     type: DataSourceTypeType
+    managedKnowledgeBaseConnectorConfiguration: NotRequired[
+        ManagedKnowledgeBaseConnectorConfigurationOutputTypeDef
+    ]
     s3Configuration: NotRequired[S3DataSourceConfigurationOutputTypeDef]
     webConfiguration: NotRequired[WebDataSourceConfigurationOutputTypeDef]
     confluenceConfiguration: NotRequired[ConfluenceDataSourceConfigurationOutputTypeDef]
@@ -1931,6 +2069,35 @@ class KendraKnowledgeBaseConfigurationTypeDef(TypedDict):
     kendraIndexArn: str
 
 
+class EmbeddingModelConfigurationTypeDef(TypedDict):
+    bedrockEmbeddingModelConfiguration: NotRequired[
+        ReadOnly[BedrockEmbeddingModelConfigurationTypeDef]
+    ]
+
+
+class SupplementalDataStorageLocationTypeDef(TypedDict):
+    type: SupplementalDataStorageLocationTypeType
+    s3Location: NotRequired[S3LocationTypeDef]
+
+
+class SupplementalDataStorageConfigurationTypeDef(TypedDict):
+    storageLocations: ReadOnly[Sequence[SupplementalDataStorageLocationTypeDef]]
+
+
+class ManagedKnowledgeBaseConfigurationTypeDef(TypedDict):
+    embeddingModelType: NotRequired[EmbeddingModelTypeType]
+    embeddingModelArn: NotRequired[str]
+    embeddingModelConfiguration: NotRequired[
+        ReadOnly[EmbeddingModelConfigurationTypeDef]
+    ]
+    serverSideEncryptionConfiguration: NotRequired[
+        ServerSideEncryptionConfigurationTypeDef
+    ]
+    supplementalDataStorageConfiguration: NotRequired[
+        ReadOnly[SupplementalDataStorageConfigurationTypeDef]
+    ]
+
+
 class CuratedQueryTypeDef(TypedDict):
     naturalLanguage: str
     sql: str
@@ -2019,21 +2186,6 @@ class SqlKnowledgeBaseConfigurationTypeDef(TypedDict):
     redshiftConfiguration: NotRequired[ReadOnly[RedshiftConfigurationTypeDef]]
 
 
-class EmbeddingModelConfigurationTypeDef(TypedDict):
-    bedrockEmbeddingModelConfiguration: NotRequired[
-        ReadOnly[BedrockEmbeddingModelConfigurationTypeDef]
-    ]
-
-
-class SupplementalDataStorageLocationTypeDef(TypedDict):
-    type: SupplementalDataStorageLocationTypeType
-    s3Location: NotRequired[S3LocationTypeDef]
-
-
-class SupplementalDataStorageConfigurationTypeDef(TypedDict):
-    storageLocations: ReadOnly[Sequence[SupplementalDataStorageLocationTypeDef]]
-
-
 class VectorKnowledgeBaseConfigurationTypeDef(TypedDict):
     embeddingModelArn: str
     embeddingModelConfiguration: NotRequired[
@@ -2048,6 +2200,9 @@ class KnowledgeBaseConfigurationTypeDef(TypedDict):
     type: KnowledgeBaseTypeType
     vectorKnowledgeBaseConfiguration: NotRequired[
         ReadOnly[VectorKnowledgeBaseConfigurationTypeDef]
+    ]
+    managedKnowledgeBaseConfiguration: NotRequired[
+        ReadOnly[ManagedKnowledgeBaseConfigurationTypeDef]
     ]
     kendraKnowledgeBaseConfiguration: NotRequired[
         KendraKnowledgeBaseConfigurationTypeDef
@@ -2184,6 +2339,28 @@ class CreateKnowledgeBaseRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class EmbeddingModelConfigurationOutputTypeDef(TypedDict):
+    bedrockEmbeddingModelConfiguration: NotRequired[
+        BedrockEmbeddingModelConfigurationOutputTypeDef
+    ]
+
+
+class SupplementalDataStorageConfigurationOutputTypeDef(TypedDict):
+    storageLocations: list[SupplementalDataStorageLocationTypeDef]
+
+
+class ManagedKnowledgeBaseConfigurationOutputTypeDef(TypedDict):
+    embeddingModelType: NotRequired[EmbeddingModelTypeType]
+    embeddingModelArn: NotRequired[str]
+    embeddingModelConfiguration: NotRequired[EmbeddingModelConfigurationOutputTypeDef]
+    serverSideEncryptionConfiguration: NotRequired[
+        ServerSideEncryptionConfigurationTypeDef
+    ]
+    supplementalDataStorageConfiguration: NotRequired[
+        SupplementalDataStorageConfigurationOutputTypeDef
+    ]
+
+
 class QueryGenerationTableOutputTypeDef(TypedDict):
     name: str
     description: NotRequired[str]
@@ -2226,16 +2403,6 @@ class SqlKnowledgeBaseConfigurationOutputTypeDef(TypedDict):
     redshiftConfiguration: NotRequired[RedshiftConfigurationOutputTypeDef]
 
 
-class EmbeddingModelConfigurationOutputTypeDef(TypedDict):
-    bedrockEmbeddingModelConfiguration: NotRequired[
-        BedrockEmbeddingModelConfigurationOutputTypeDef
-    ]
-
-
-class SupplementalDataStorageConfigurationOutputTypeDef(TypedDict):
-    storageLocations: list[SupplementalDataStorageLocationTypeDef]
-
-
 class VectorKnowledgeBaseConfigurationOutputTypeDef(TypedDict):
     embeddingModelArn: str
     embeddingModelConfiguration: NotRequired[EmbeddingModelConfigurationOutputTypeDef]
@@ -2249,12 +2416,21 @@ class KnowledgeBaseConfigurationOutputTypeDef(TypedDict):
     vectorKnowledgeBaseConfiguration: NotRequired[
         VectorKnowledgeBaseConfigurationOutputTypeDef
     ]
+    managedKnowledgeBaseConfiguration: NotRequired[
+        ManagedKnowledgeBaseConfigurationOutputTypeDef
+    ]
     kendraKnowledgeBaseConfiguration: NotRequired[
         KendraKnowledgeBaseConfigurationTypeDef
     ]
     sqlKnowledgeBaseConfiguration: NotRequired[
         SqlKnowledgeBaseConfigurationOutputTypeDef
     ]
+
+
+class MetadataConfigurationTypeDef(TypedDict):
+    name: str
+    type: FieldTypeType
+    searchability: SearchableStatusType
 
 
 class KnowledgeBaseTypeDef(TypedDict):
@@ -2269,6 +2445,7 @@ class KnowledgeBaseTypeDef(TypedDict):
     createdAt: datetime
     updatedAt: datetime
     failureReasons: NotRequired[list[str]]
+    metadataConfigurations: NotRequired[list[MetadataConfigurationTypeDef]]
 
 
 class CreateKnowledgeBaseResponseTypeDef(TypedDict):
@@ -2353,6 +2530,69 @@ class CreatePromptVersionResponseTypeDef(TypedDict):
     version: str
     createdAt: datetime
     updatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RetrievalInstructionContentTypeDef(TypedDict):
+    retrievalGuidance: NotRequired[str]
+    persona: NotRequired[str]
+    answerFormat: NotRequired[str]
+    answerPolicy: NotRequired[str]
+
+
+class CreateRetrievalInstructionRequestTypeDef(TypedDict):
+    clientToken: NotRequired[str]
+    name: str
+    instruction: RetrievalInstructionContentTypeDef
+    description: NotRequired[str]
+    customerEncryptionKeyArn: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CreateRetrievalInstructionResponseTypeDef(TypedDict):
+    retrievalInstructionId: str
+    retrievalInstructionArn: str
+    name: str
+    status: RetrievalInstructionStatusType
+    lastTransitionStatus: RetrievalInstructionLastTransitionStatusType
+    createdAt: datetime
+    updatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateRetrievalInstructionVersionRequestTypeDef(TypedDict):
+    retrievalInstructionId: str
+    description: NotRequired[str]
+    clientToken: NotRequired[str]
+
+
+class CreateRetrievalInstructionVersionResponseTypeDef(TypedDict):
+    retrievalInstructionId: str
+    retrievalInstructionArn: str
+    version: str
+    createdAt: datetime
+    description: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateVpcConfigurationRequestTypeDef(TypedDict):
+    knowledgeBaseId: str
+    clientToken: NotRequired[str]
+    vpcId: str
+    subnetIds: ReadOnly[Sequence[str]]
+    resourceTarget: str
+    port: int
+    protocol: VpcProtocolType
+    resolutionMode: VpcResolutionModeType
+    hostHeader: NotRequired[str]
+    tlsServerName: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+
+
+class CreateVpcConfigurationResponseTypeDef(TypedDict):
+    vpcConfigurationId: str
+    status: VpcConfigurationStatusType
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2535,6 +2775,40 @@ class DeletePromptResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteResourcePolicyRequestTypeDef(TypedDict):
+    resourceArn: str
+    expectedRevisionId: NotRequired[str]
+
+
+class DeleteResourcePolicyResponseTypeDef(TypedDict):
+    resourceArn: str
+    revisionId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteRetrievalInstructionRequestTypeDef(TypedDict):
+    retrievalInstructionId: str
+    retrievalInstructionVersion: NotRequired[str]
+
+
+class DeleteRetrievalInstructionResponseTypeDef(TypedDict):
+    retrievalInstructionId: str
+    retrievalInstructionArn: str
+    version: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteVpcConfigurationRequestTypeDef(TypedDict):
+    knowledgeBaseId: str
+    vpcConfigurationId: str
+
+
+class DeleteVpcConfigurationResponseTypeDef(TypedDict):
+    vpcConfigurationId: str
+    status: VpcConfigurationStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DisassociateAgentCollaboratorRequestTypeDef(TypedDict):
     agentId: str
     agentVersion: str
@@ -2553,6 +2827,12 @@ class DisassociateAgentKnowledgeBaseRequestTypeDef(TypedDict):
 
 class DisassociateAgentKnowledgeBaseResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DocumentAccessControlEntryTypeDef(TypedDict):
+    name: str
+    type: AccessControlPrincipalTypeType
+    access: AccessControlAccessType
 
 
 class S3ContentTypeDef(TypedDict):
@@ -2582,6 +2862,9 @@ class DocumentMetadataTypeDef(TypedDict):
     type: MetadataSourceTypeType
     inlineAttributes: NotRequired[ReadOnly[Sequence[MetadataAttributeTypeDef]]]
     s3Location: NotRequired[CustomS3LocationTypeDef]
+    accessControlList: NotRequired[
+        ReadOnly[Sequence[DocumentAccessControlEntryTypeDef]]
+    ]
 
 
 class DuplicateConditionExpressionFlowValidationDetailsTypeDef(TypedDict):
@@ -2938,6 +3221,7 @@ class GetFlowAliasResponseTypeDef(TypedDict):
 
 class GetFlowRequestTypeDef(TypedDict):
     flowIdentifier: str
+    includedData: NotRequired[IncludedDataType]
 
 
 class GetFlowResponseTypeDef(TypedDict):
@@ -2959,6 +3243,7 @@ class GetFlowResponseTypeDef(TypedDict):
 class GetFlowVersionRequestTypeDef(TypedDict):
     flowIdentifier: str
     flowVersion: str
+    includedData: NotRequired[IncludedDataType]
 
 
 class GetFlowVersionResponseTypeDef(TypedDict):
@@ -2989,6 +3274,7 @@ class IngestionJobStatisticsTypeDef(TypedDict):
     numberOfMetadataDocumentsModified: NotRequired[int]
     numberOfDocumentsDeleted: NotRequired[int]
     numberOfDocumentsFailed: NotRequired[int]
+    numberOfDocumentsSkipped: NotRequired[int]
 
 
 class IngestionJobTypeDef(TypedDict):
@@ -3001,6 +3287,7 @@ class IngestionJobTypeDef(TypedDict):
     failureReasons: NotRequired[list[str]]
     startedAt: datetime
     updatedAt: datetime
+    textReadyAt: NotRequired[datetime]
 
 
 class GetIngestionJobResponseTypeDef(TypedDict):
@@ -3031,6 +3318,7 @@ class GetKnowledgeBaseResponseTypeDef(TypedDict):
 class GetPromptRequestTypeDef(TypedDict):
     promptIdentifier: str
     promptVersion: NotRequired[str]
+    includedData: NotRequired[IncludedDataType]
 
 
 class GetPromptResponseTypeDef(TypedDict):
@@ -3044,6 +3332,75 @@ class GetPromptResponseTypeDef(TypedDict):
     version: str
     createdAt: datetime
     updatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetResourcePolicyRequestTypeDef(TypedDict):
+    resourceArn: str
+
+
+class GetResourcePolicyResponseTypeDef(TypedDict):
+    resourceArn: str
+    policy: DocumentOutputValue
+    revisionId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetRetrievalInstructionRequestTypeDef(TypedDict):
+    retrievalInstructionId: str
+    retrievalInstructionVersion: NotRequired[str]
+
+
+class RetrievalInstructionFailureReasonTypeDef(TypedDict):
+    fieldName: NotRequired[RetrievalInstructionFieldNameType]
+    code: RetrievalInstructionFailureReasonCodeType
+    message: str
+
+
+class GetRetrievalInstructionResponseTypeDef(TypedDict):
+    retrievalInstructionId: str
+    retrievalInstructionArn: str
+    name: str
+    status: RetrievalInstructionStatusType
+    lastTransitionStatus: RetrievalInstructionLastTransitionStatusType
+    instruction: NotRequired[RetrievalInstructionContentTypeDef]
+    createdAt: datetime
+    updatedAt: datetime
+    description: NotRequired[str]
+    customerEncryptionKeyArn: NotRequired[str]
+    lastTransitionStatusReasons: NotRequired[
+        list[RetrievalInstructionFailureReasonTypeDef]
+    ]
+    version: NotRequired[str]
+    latestVersion: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetVpcConfigurationRequestTypeDef(TypedDict):
+    knowledgeBaseId: str
+    vpcConfigurationId: str
+
+
+class VpcConfigurationTypeDef(TypedDict):
+    vpcConfigurationId: str
+    status: VpcConfigurationStatusType
+    statusMessage: NotRequired[str]
+    vpcId: str
+    subnetIds: list[str]
+    resourceTarget: str
+    port: int
+    protocol: VpcProtocolType
+    resolutionMode: VpcResolutionModeType
+    hostHeader: NotRequired[str]
+    tlsServerName: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    createdAt: datetime
+    updatedAt: datetime
+
+
+class GetVpcConfigurationResponseTypeDef(TypedDict):
+    vpcConfiguration: VpcConfigurationTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -3083,6 +3440,7 @@ class IngestionJobSummaryTypeDef(TypedDict):
     status: IngestionJobStatusType
     startedAt: datetime
     updatedAt: datetime
+    textReadyAt: NotRequired[datetime]
     statistics: NotRequired[IngestionJobStatisticsTypeDef]
 
 
@@ -3276,12 +3634,83 @@ class ListPromptsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListRetrievalInstructionVersionsRequestTypeDef(TypedDict):
+    retrievalInstructionId: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class RetrievalInstructionVersionSummaryTypeDef(TypedDict):
+    version: str
+    createdAt: datetime
+
+
+class ListRetrievalInstructionVersionsResponseTypeDef(TypedDict):
+    retrievalInstructionVersionSummaries: list[
+        RetrievalInstructionVersionSummaryTypeDef
+    ]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListRetrievalInstructionsRequestTypeDef(TypedDict):
+    status: NotRequired[RetrievalInstructionStatusType]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class RetrievalInstructionSummaryTypeDef(TypedDict):
+    retrievalInstructionId: str
+    retrievalInstructionArn: str
+    name: str
+    status: RetrievalInstructionStatusType
+    lastTransitionStatus: RetrievalInstructionLastTransitionStatusType
+    createdAt: datetime
+    updatedAt: datetime
+    description: NotRequired[str]
+
+
+class ListRetrievalInstructionsResponseTypeDef(TypedDict):
+    retrievalInstructionSummaries: list[RetrievalInstructionSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListTagsForResourceRequestTypeDef(TypedDict):
     resourceArn: str
 
 
 class ListTagsForResourceResponseTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListVpcConfigurationsRequestTypeDef(TypedDict):
+    knowledgeBaseId: str
+    statusFilter: NotRequired[VpcConfigurationStatusType]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class VpcConfigurationSummaryTypeDef(TypedDict):
+    vpcConfigurationId: str
+    status: VpcConfigurationStatusType
+    statusMessage: NotRequired[str]
+    vpcId: str
+    resourceTarget: str
+    port: int
+    protocol: VpcProtocolType
+    resolutionMode: VpcResolutionModeType
+    hostHeader: NotRequired[str]
+    tlsServerName: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    createdAt: datetime
+
+
+class ListVpcConfigurationsResponseTypeDef(TypedDict):
+    items: list[VpcConfigurationSummaryTypeDef]
+    nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -3304,6 +3733,18 @@ class PrepareFlowRequestTypeDef(TypedDict):
 class PrepareFlowResponseTypeDef(TypedDict):
     id: str
     status: FlowStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutResourcePolicyRequestTypeDef(TypedDict):
+    resourceArn: str
+    policy: ReadOnly[DocumentValue]
+    expectedRevisionId: NotRequired[str]
+
+
+class PutResourcePolicyResponseTypeDef(TypedDict):
+    resourceArn: str
+    revisionId: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -3510,6 +3951,9 @@ class UpdateKnowledgeBaseRequestTypeDef(TypedDict):
     roleArn: str
     knowledgeBaseConfiguration: ReadOnly[KnowledgeBaseConfigurationTypeDef]
     storageConfiguration: NotRequired[StorageConfigurationTypeDef]
+    metadataConfigurations: NotRequired[
+        ReadOnly[Sequence[MetadataConfigurationTypeDef]]
+    ]
 
 
 class UpdateKnowledgeBaseResponseTypeDef(TypedDict):
@@ -3535,6 +3979,23 @@ class UpdatePromptResponseTypeDef(TypedDict):
     id: str
     arn: str
     version: str
+    createdAt: datetime
+    updatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateRetrievalInstructionRequestTypeDef(TypedDict):
+    retrievalInstructionId: str
+    instruction: RetrievalInstructionContentTypeDef
+    description: NotRequired[str]
+
+
+class UpdateRetrievalInstructionResponseTypeDef(TypedDict):
+    retrievalInstructionId: str
+    retrievalInstructionArn: str
+    name: str
+    status: RetrievalInstructionStatusType
+    lastTransitionStatus: RetrievalInstructionLastTransitionStatusType
     createdAt: datetime
     updatedAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef

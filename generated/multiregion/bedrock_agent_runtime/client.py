@@ -21,10 +21,42 @@ __all__ = ["MultiRegionAgentsforBedrockRuntime"]
 
 
 class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
-    """Contains APIs related to model invocation and querying of knowledge bases."""
+    """Amazon Bedrock Agents (now Amazon Bedrock Agents Classic) is no longer open to
+    new customers. For capabilities similar to Bedrock Agents Classic, explore
+    Amazon Bedrock AgentCore. Existing customers can continue to use the service
+    as normal. For more information, see Amazon Bedrock Agents Classic
+    availability change.
+    """
 
     _service_name = "bedrock-agent-runtime"
     _generated_from = BOTOCORE_VERSION
+
+    def agentic_retrieve_stream(
+        self, **kwargs: Unpack[type_defs.AgenticRetrieveStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.AgenticRetrieveStreamResponseTypeDef]:
+        """Retrieves information from one or more knowledge bases using an agentic
+        approach. Agentic retrieval uses a foundation model to intelligently
+        decompose complex queries into sub-queries and iteratively retrieve
+        relevant information from your knowledge bases. This approach improves
+        retrieval accuracy for complex, multi-step questions that a single
+        retrieval pass might not fully address.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/AgenticRetrieveStream
+        """
+        return self._call("AgenticRetrieveStream", kwargs)
+
+    def check_ingested_document_acl(
+        self, **kwargs: Unpack[type_defs.CheckIngestedDocumentAclRequestTypeDef]
+    ) -> TargetResults[type_defs.CheckIngestedDocumentAclResponseTypeDef]:
+        """Checks whether a user has access to a specific document by verifying
+        against the ingested access control list (ACL) in a knowledge base. Use
+        this operation to validate that document-level access control is working
+        as expected after ingestion. To use this operation, you must have the
+        bedrock:CheckIngestedDocumentAcl permission.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/CheckIngestedDocumentAcl
+        """
+        return self._call("CheckIngestedDocumentAcl", kwargs)
 
     def create_invocation(
         self, **kwargs: Unpack[type_defs.CreateInvocationRequestTypeDef]
@@ -107,6 +139,18 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         """
         return self._call("GetAgentMemory", kwargs)
 
+    def get_document_content(
+        self, **kwargs: Unpack[type_defs.GetDocumentContentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDocumentContentResponseTypeDef]:
+        """Retrieves the content of an ingested document from a knowledge base, or of
+        an image embedded in the document. Returns a pre-signed URL for
+        downloading the content. Use this operation to display the source of a
+        Retrieve result.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/GetDocumentContent
+        """
+        return self._call("GetDocumentContent", kwargs)
+
     def get_execution_flow_snapshot(
         self, **kwargs: Unpack[type_defs.GetExecutionFlowSnapshotRequestTypeDef]
     ) -> TargetResults[type_defs.GetExecutionFlowSnapshotResponseTypeDef]:
@@ -129,6 +173,19 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/GetFlowExecution
         """
         return self._call("GetFlowExecution", kwargs)
+
+    def get_ingested_document_acl(
+        self, **kwargs: Unpack[type_defs.GetIngestedDocumentAclRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIngestedDocumentAclResponseTypeDef]:
+        """Retrieves the ingested access control list (ACL) for a specific document
+        in a knowledge base. Use this operation to inspect the allow and deny
+        lists that were ingested for a document to troubleshoot access control
+        issues. To use this operation, you must have the
+        bedrock:GetIngestedDocumentAcl permission.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/GetIngestedDocumentAcl
+        """
+        return self._call("GetIngestedDocumentAcl", kwargs)
 
     def get_invocation_step(
         self, **kwargs: Unpack[type_defs.GetInvocationStepRequestTypeDef]
@@ -155,7 +212,11 @@ class MultiRegionAgentsforBedrockRuntime(MultiRegionClient):
     def invoke_agent(
         self, **kwargs: Unpack[type_defs.InvokeAgentRequestTypeDef]
     ) -> TargetResults[type_defs.InvokeAgentResponseTypeDef]:
-        """Sends a prompt for the agent to process and respond to.
+        """Amazon Bedrock Agents (now Amazon Bedrock Agents Classic) is no longer
+        open to new customers. For capabilities similar to Bedrock Agents Classic,
+        explore Amazon Bedrock AgentCore. Existing customers can continue to use
+        the service as normal. For more information, see Amazon Bedrock Agents
+        Classic availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agent-runtime-2023-07-26/InvokeAgent
         """

@@ -9,11 +9,21 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ActionGroupSignatureType",
         "ActionInvocationTypeType",
         "AgentCollaborationType",
+        "AgenticRetrieveMemoryMetadataFilterOperatorType",
+        "AgenticRetrieveMemoryPersistenceModeType",
+        "AgenticRetrieveRerankingConfigurationTypeType",
+        "AgenticRetrieveRerankingModelTypeType",
+        "AgenticRetrieveStatusType",
+        "AgenticRetrieveStepType",
+        "AgenticRetrieveTypeType",
         "AttributeTypeType",
         "ConfirmationStateType",
         "ConversationRoleType",
         "CreationModeType",
         "CustomControlMethodType",
+        "DocumentAclMemberRelationType",
+        "DocumentAclMembershipTypeType",
+        "DocumentOutputFormatType",
         "ExecutionTypeType",
         "ExternalSourceTypeType",
         "FileSourceTypeType",
@@ -26,6 +36,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FlowExecutionStatusType",
         "FlowNodeIODataTypeType",
         "FlowNodeInputCategoryType",
+        "FoundationModelConfigurationTypeType",
+        "FoundationModelTypeType",
         "GeneratedQueryTypeType",
         "GuadrailActionType",
         "GuardrailActionType",
@@ -44,6 +56,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "InputQueryTypeType",
         "InvocationTypeType",
         "KnowledgeBaseQueryTypeType",
+        "ManagedSearchRerankingConfigurationTypeType",
         "MemoryTypeType",
         "NodeErrorCodeType",
         "NodeTypeType",
@@ -62,6 +75,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RerankSourceTypeType",
         "RerankingConfigurationTypeType",
         "RerankingMetadataSelectionModeType",
+        "RerankingModelTypeType",
         "ResponseStateType",
         "RetrievalResultContentColumnTypeType",
         "RetrievalResultContentTypeType",
@@ -88,11 +102,39 @@ ActionInvocationTypeType = Literal[
     "USER_CONFIRMATION_AND_RESULT",
 ]
 AgentCollaborationType = Literal["SUPERVISOR", "SUPERVISOR_ROUTER", "DISABLED"]
+AgenticRetrieveMemoryMetadataFilterOperatorType = Literal[
+    "EQUALS_TO",
+    "EXISTS",
+    "NOT_EXISTS",
+    "BEFORE",
+    "AFTER",
+    "CONTAINS",
+    "GREATER_THAN",
+    "GREATER_THAN_OR_EQUALS",
+    "LESS_THAN",
+    "LESS_THAN_OR_EQUALS",
+]
+AgenticRetrieveMemoryPersistenceModeType = Literal["DEFAULT", "NONE"]
+AgenticRetrieveRerankingConfigurationTypeType = Literal["BEDROCK_RERANKING_MODEL"]
+AgenticRetrieveRerankingModelTypeType = Literal["CUSTOM", "MANAGED", "NONE"]
+AgenticRetrieveStatusType = Literal["IN_PROGRESS", "SUCCEEDED", "FAILED"]
+AgenticRetrieveStepType = Literal[
+    "Planning",
+    "Retrieval",
+    "SpeculativeRetrieval",
+    "FullDocumentExpansion",
+    "SessionHistoryLoad",
+    "CodeExecution",
+]
+AgenticRetrieveTypeType = Literal["BedrockKnowledgeBase", "BedrockAgentCoreMemory"]
 AttributeTypeType = Literal["STRING", "NUMBER", "BOOLEAN", "STRING_LIST"]
 ConfirmationStateType = Literal["CONFIRM", "DENY"]
 ConversationRoleType = Literal["user", "assistant"]
 CreationModeType = Literal["DEFAULT", "OVERRIDDEN"]
 CustomControlMethodType = Literal["RETURN_CONTROL"]
+DocumentAclMemberRelationType = Literal["AND", "OR"]
+DocumentAclMembershipTypeType = Literal["KNOWLEDGE_BASE", "DATA_SOURCE"]
+DocumentOutputFormatType = Literal["RAW", "EXTRACTED"]
 ExecutionTypeType = Literal["LAMBDA", "RETURN_CONTROL"]
 ExternalSourceTypeType = Literal["S3", "BYTE_CONTENT"]
 FileSourceTypeType = Literal["S3", "BYTE_CONTENT"]
@@ -115,6 +157,11 @@ FlowNodeInputCategoryType = Literal[
     "ReturnValueToLoopStart",
     "ExitLoop",
 ]
+FoundationModelConfigurationTypeType = Literal[
+    "BEDROCK_FOUNDATION_MODEL",
+    "MANTLE_FOUNDATION_MODEL",
+]
+FoundationModelTypeType = Literal["CUSTOM", "MANAGED"]
 GeneratedQueryTypeType = Literal["REDSHIFT_SQL"]
 GuadrailActionType = Literal["INTERVENED", "NONE"]
 GuardrailActionType = Literal["INTERVENED", "NONE"]
@@ -178,6 +225,7 @@ InvocationTypeType = Literal[
     "AGENT_COLLABORATOR",
 ]
 KnowledgeBaseQueryTypeType = Literal["TEXT", "IMAGE"]
+ManagedSearchRerankingConfigurationTypeType = Literal["BEDROCK_RERANKING_MODEL"]
 MemoryTypeType = Literal["SESSION_SUMMARY"]
 NodeErrorCodeType = Literal[
     "VALIDATION",
@@ -215,6 +263,7 @@ RerankQueryContentTypeType = Literal["TEXT"]
 RerankSourceTypeType = Literal["INLINE"]
 RerankingConfigurationTypeType = Literal["BEDROCK_RERANKING_MODEL"]
 RerankingMetadataSelectionModeType = Literal["SELECTIVE", "ALL"]
+RerankingModelTypeType = Literal["CUSTOM", "MANAGED", "NONE"]
 ResponseStateType = Literal["FAILURE", "REPROMPT"]
 RetrievalResultContentColumnTypeType = Literal[
     "BLOB",
@@ -234,6 +283,8 @@ RetrievalResultLocationTypeType = Literal[
     "CUSTOM",
     "KENDRA",
     "SQL",
+    "ONEDRIVE",
+    "GOOGLEDRIVE",
 ]
 RetrieveAndGenerateTypeType = Literal["KNOWLEDGE_BASE", "EXTERNAL_SOURCES"]
 SearchTypeType = Literal["HYBRID", "SEMANTIC"]

@@ -25,11 +25,21 @@ from .literals import (
     ActionGroupSignatureType,
     ActionInvocationTypeType,
     AgentCollaborationType,
+    AgenticRetrieveMemoryMetadataFilterOperatorType,
+    AgenticRetrieveMemoryPersistenceModeType,
+    AgenticRetrieveRerankingConfigurationTypeType,
+    AgenticRetrieveRerankingModelTypeType,
+    AgenticRetrieveStatusType,
+    AgenticRetrieveStepType,
+    AgenticRetrieveTypeType,
     AttributeTypeType,
     ConfirmationStateType,
     ConversationRoleType,
     CreationModeType,
     CustomControlMethodType,
+    DocumentAclMemberRelationType,
+    DocumentAclMembershipTypeType,
+    DocumentOutputFormatType,
     ExecutionTypeType,
     ExternalSourceTypeType,
     FileSourceTypeType,
@@ -42,6 +52,8 @@ from .literals import (
     FlowExecutionStatusType,
     FlowNodeIODataTypeType,
     FlowNodeInputCategoryType,
+    FoundationModelConfigurationTypeType,
+    FoundationModelTypeType,
     GeneratedQueryTypeType,
     GuadrailActionType,
     GuardrailActionType,
@@ -60,6 +72,7 @@ from .literals import (
     InputQueryTypeType,
     InvocationTypeType,
     KnowledgeBaseQueryTypeType,
+    ManagedSearchRerankingConfigurationTypeType,
     MemoryTypeType,
     NodeErrorCodeType,
     NodeTypeType,
@@ -78,6 +91,7 @@ from .literals import (
     RerankSourceTypeType,
     RerankingConfigurationTypeType,
     RerankingMetadataSelectionModeType,
+    RerankingModelTypeType,
     ResponseStateType,
     RetrievalResultContentColumnTypeType,
     RetrievalResultContentTypeType,
@@ -103,6 +117,48 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AgentCollaboratorInvocationInputTypeDef",
         "AgentCollaboratorInvocationOutputTypeDef",
         "AgentCollaboratorOutputPayloadTypeDef",
+        "AgenticRetrieveActionDetailsTypeDef",
+        "AgenticRetrieveActionTypeDef",
+        "AgenticRetrieveAppliedInstructionTypeDef",
+        "AgenticRetrieveBedrockGuardrailConfigurationTypeDef",
+        "AgenticRetrieveBedrockRerankingConfigurationTypeDef",
+        "AgenticRetrieveBedrockRerankingModelConfigurationTypeDef",
+        "AgenticRetrieveCitationReferenceTypeDef",
+        "AgenticRetrieveCitationTypeDef",
+        "AgenticRetrieveCodeExecutionDetailsTypeDef",
+        "AgenticRetrieveCodeExecutionDocumentTypeDef",
+        "AgenticRetrieveConfigurationTypeDef",
+        "AgenticRetrieveFailureTypeDef",
+        "AgenticRetrieveFullDocExpansionDetailsTypeDef",
+        "AgenticRetrieveGeneratedResponseTypeDef",
+        "AgenticRetrieveGuardrailWarningTypeDef",
+        "AgenticRetrieveInstructionConfigurationTypeDef",
+        "AgenticRetrieveMemoryConfigurationTypeDef",
+        "AgenticRetrieveMemoryMetadataFilterLeftTypeDef",
+        "AgenticRetrieveMemoryMetadataFilterRightTypeDef",
+        "AgenticRetrieveMemoryMetadataFilterTypeDef",
+        "AgenticRetrieveMemoryMetadataValueTypeDef",
+        "AgenticRetrieveMemoryRetrievalConfigTypeDef",
+        "AgenticRetrieveMemoryRetrieveDetailsTypeDef",
+        "AgenticRetrieveMemorySessionBindingTypeDef",
+        "AgenticRetrieveMessageContentTypeDef",
+        "AgenticRetrieveMessageTypeDef",
+        "AgenticRetrievePolicyConfigurationTypeDef",
+        "AgenticRetrieveRerankingConfigurationTypeDef",
+        "AgenticRetrieveResponseEventTypeDef",
+        "AgenticRetrieveResultEventTypeDef",
+        "AgenticRetrieveResultItemTypeDef",
+        "AgenticRetrieveSourceMetadataTypeDef",
+        "AgenticRetrieveSourceRetrieverTypeDef",
+        "AgenticRetrieveStreamRequestTypeDef",
+        "AgenticRetrieveStreamResponseOutputTypeDef",
+        "AgenticRetrieveStreamResponseTypeDef",
+        "AgenticRetrieveTraceEventAttributesTypeDef",
+        "AgenticRetrieveTraceEventTypeDef",
+        "AgenticRetrieveTraceResultItemTypeDef",
+        "AgenticRetrieveWarningMessageTypeDef",
+        "AgenticRetrieveWarningTypeDef",
+        "AgenticRetrieverTypeDef",
         "AnalyzePromptEventTypeDef",
         "ApiInvocationInputTypeDef",
         "ApiParameterTypeDef",
@@ -112,6 +168,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AttributionTypeDef",
         "AudioSegmentTypeDef",
         "BadGatewayExceptionTypeDef",
+        "BedrockFoundationModelConfigurationTypeDef",
+        "BedrockFoundationModelModelConfigurationTypeDef",
         "BedrockModelConfigurationsTypeDef",
         "BedrockRerankingConfigurationTypeDef",
         "BedrockRerankingModelConfigurationTypeDef",
@@ -120,6 +178,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ByteContentDocTypeDef",
         "ByteContentFileTypeDef",
         "CallerTypeDef",
+        "CheckIngestedDocumentAclRequestTypeDef",
+        "CheckIngestedDocumentAclResponseTypeDef",
         "CitationEventTypeDef",
         "CitationTypeDef",
         "CodeInterpreterInvocationInputTypeDef",
@@ -144,6 +204,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteSessionRequestTypeDef",
         "DeleteSessionResponseTypeDef",
         "DependencyFailedExceptionTypeDef",
+        "DocumentAclConditionTypeDef",
+        "DocumentAclGroupTypeDef",
+        "DocumentAclMembershipTypeDef",
+        "DocumentAclTypeDef",
+        "DocumentAclUserTypeDef",
         "DocumentOutputValue",
         "DocumentValue",
         "EmptyResponseMetadataTypeDef",
@@ -191,6 +256,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FlowTraceNodeOutputFieldTypeDef",
         "FlowTraceNodeOutputNextTypeDef",
         "FlowTraceTypeDef",
+        "FoundationModelConfigurationTypeDef",
         "FunctionDefinitionTypeDef",
         "FunctionInvocationInputTypeDef",
         "FunctionParameterTypeDef",
@@ -204,10 +270,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GenerationConfigurationTypeDef",
         "GetAgentMemoryRequestTypeDef",
         "GetAgentMemoryResponseTypeDef",
+        "GetDocumentContentRequestTypeDef",
+        "GetDocumentContentResponseTypeDef",
         "GetExecutionFlowSnapshotRequestTypeDef",
         "GetExecutionFlowSnapshotResponseTypeDef",
         "GetFlowExecutionRequestTypeDef",
         "GetFlowExecutionResponseTypeDef",
+        "GetIngestedDocumentAclRequestTypeDef",
+        "GetIngestedDocumentAclResponseTypeDef",
         "GetInvocationStepRequestTypeDef",
         "GetInvocationStepResponseTypeDef",
         "GetSessionRequestTypeDef",
@@ -272,6 +342,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "KnowledgeBaseRetrievalConfigurationTypeDef",
         "KnowledgeBaseRetrievalResultTypeDef",
         "KnowledgeBaseRetrieveAndGenerateConfigurationTypeDef",
+        "KnowledgeBaseRetrieverConfigurationTypeDef",
         "KnowledgeBaseTypeDef",
         "KnowledgeBaseVectorSearchConfigurationTypeDef",
         "ListFlowExecutionEventsRequestTypeDef",
@@ -286,6 +357,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListSessionsResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
+        "ManagedSearchBedrockRerankingConfigurationTypeDef",
+        "ManagedSearchBedrockRerankingModelConfigurationTypeDef",
+        "ManagedSearchConfigurationTypeDef",
+        "ManagedSearchRerankingConfigurationTypeDef",
+        "MantleFoundationModelConfigurationTypeDef",
+        "MantleFoundationModelModelConfigurationTypeDef",
         "MemorySessionSummaryTypeDef",
         "MemoryTypeDef",
         "MessageTypeDef",
@@ -356,13 +433,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ResourceNotFoundExceptionTypeDef",
         "ResponseMetadataTypeDef",
         "ResponseStreamTypeDef",
+        "RetrievalContentTypeDef",
         "RetrievalFilterTypeDef",
+        "RetrievalOverridesTypeDef",
         "RetrievalResultConfluenceLocationTypeDef",
         "RetrievalResultContentColumnTypeDef",
         "RetrievalResultContentTypeDef",
         "RetrievalResultCustomDocumentLocationTypeDef",
+        "RetrievalResultGoogleDriveLocationTypeDef",
         "RetrievalResultKendraDocumentLocationTypeDef",
         "RetrievalResultLocationTypeDef",
+        "RetrievalResultOneDriveLocationTypeDef",
         "RetrievalResultS3LocationTypeDef",
         "RetrievalResultSalesforceLocationTypeDef",
         "RetrievalResultSharePointLocationTypeDef",
@@ -381,6 +462,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RetrieveRequestTypeDef",
         "RetrieveResponseTypeDef",
         "RetrievedReferenceTypeDef",
+        "RetrieverConfigurationTypeDef",
         "ReturnControlPayloadTypeDef",
         "ReturnControlResultsTypeDef",
         "RoutingClassifierModelInvocationOutputTypeDef",
@@ -416,6 +498,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateSessionRequestTypeDef",
         "UpdateSessionResponseTypeDef",
         "UsageTypeDef",
+        "UserContextTypeDef",
         "ValidationExceptionTypeDef",
         "VectorSearchBedrockRerankingConfigurationTypeDef",
         "VectorSearchBedrockRerankingModelConfigurationTypeDef",
@@ -639,6 +722,373 @@ class AgentCollaboratorInvocationOutputTypeDef(TypedDict):
     output: NotRequired[AgentCollaboratorOutputPayloadTypeDef]
 
 
+class AgenticRetrieveMessageContentTypeDef(TypedDict):
+    text: NotRequired[str]
+
+
+class AgenticRetrieveSourceRetrieverTypeDef(TypedDict):
+    identifier: str
+
+
+class AgenticRetrieveActionDetailsTypeDef(TypedDict):
+    inputQuery: AgenticRetrieveMessageContentTypeDef
+    sourceRetrievers: list[AgenticRetrieveSourceRetrieverTypeDef]
+
+
+class AgenticRetrieveCodeExecutionDocumentTypeDef(TypedDict):
+    documentId: NotRequired[str]
+    sourceRetriever: NotRequired[AgenticRetrieveSourceRetrieverTypeDef]
+
+
+class AgenticRetrieveCodeExecutionDetailsTypeDef(TypedDict):
+    documents: NotRequired[list[AgenticRetrieveCodeExecutionDocumentTypeDef]]
+
+
+class AgenticRetrieveFullDocExpansionDetailsTypeDef(TypedDict):
+    documentId: NotRequired[str]
+    sourceRetriever: NotRequired[AgenticRetrieveSourceRetrieverTypeDef]
+
+
+class AgenticRetrieveMemoryRetrieveDetailsTypeDef(TypedDict):
+    inputQuery: AgenticRetrieveMessageContentTypeDef
+    memoryId: str
+    namespace: NotRequired[str]
+    namespacePath: NotRequired[str]
+    strategyId: NotRequired[str]
+
+
+class AgenticRetrieveActionTypeDef(TypedDict):
+    codeExecution: NotRequired[AgenticRetrieveCodeExecutionDetailsTypeDef]
+    fullDocumentExpansion: NotRequired[AgenticRetrieveFullDocExpansionDetailsTypeDef]
+    memoryRetrieve: NotRequired[AgenticRetrieveMemoryRetrieveDetailsTypeDef]
+    retrieve: NotRequired[AgenticRetrieveActionDetailsTypeDef]
+
+
+class AgenticRetrieveAppliedInstructionTypeDef(TypedDict):
+    id: str
+    version: NotRequired[str]
+
+
+class AgenticRetrieveBedrockGuardrailConfigurationTypeDef(TypedDict):
+    guardrailId: str
+    guardrailVersion: str
+
+
+class AgenticRetrieveBedrockRerankingModelConfigurationTypeDef(TypedDict):
+    modelArn: str
+
+
+class AgenticRetrieveBedrockRerankingConfigurationTypeDef(TypedDict):
+    modelConfiguration: AgenticRetrieveBedrockRerankingModelConfigurationTypeDef
+
+
+class AgenticRetrieveCitationReferenceTypeDef(TypedDict):
+    resultIndex: int
+
+
+class AgenticRetrieveCitationTypeDef(TypedDict):
+    endIndex: int
+    references: list[AgenticRetrieveCitationReferenceTypeDef]
+    startIndex: int
+
+
+class AgenticRetrieveRerankingConfigurationTypeDef(TypedDict):
+    bedrockRerankingConfiguration: NotRequired[
+        AgenticRetrieveBedrockRerankingConfigurationTypeDef
+    ]
+    type: AgenticRetrieveRerankingConfigurationTypeType
+
+
+class BedrockFoundationModelModelConfigurationTypeDef(TypedDict):
+    modelArn: str
+
+
+class BedrockFoundationModelConfigurationTypeDef(TypedDict):
+    modelConfiguration: BedrockFoundationModelModelConfigurationTypeDef
+
+
+class MantleFoundationModelModelConfigurationTypeDef(TypedDict):
+    modelArn: str
+    projectId: NotRequired[str]
+
+
+class MantleFoundationModelConfigurationTypeDef(TypedDict):
+    modelConfiguration: MantleFoundationModelModelConfigurationTypeDef
+
+
+class FoundationModelConfigurationTypeDef(TypedDict):
+    bedrockFoundationModelConfiguration: NotRequired[
+        BedrockFoundationModelConfigurationTypeDef
+    ]
+    mantleFoundationModelConfiguration: NotRequired[
+        MantleFoundationModelConfigurationTypeDef
+    ]
+    type: FoundationModelConfigurationTypeType
+
+
+class AgenticRetrieveConfigurationTypeDef(TypedDict):
+    foundationModelConfiguration: NotRequired[FoundationModelConfigurationTypeDef]
+    foundationModelType: NotRequired[FoundationModelTypeType]
+    maxAgentIteration: NotRequired[int]
+    rerankingConfiguration: NotRequired[AgenticRetrieveRerankingConfigurationTypeDef]
+    rerankingModelType: NotRequired[AgenticRetrieveRerankingModelTypeType]
+
+
+class AgenticRetrieveFailureTypeDef(TypedDict):
+    message: str
+
+
+class AgenticRetrieveGeneratedResponseTypeDef(TypedDict):
+    answer: str
+    citations: NotRequired[list[AgenticRetrieveCitationTypeDef]]
+
+
+class AgenticRetrieveGuardrailWarningTypeDef(TypedDict):
+    action: GuardrailActionType
+    id: str
+    message: NotRequired[str]
+    version: str
+
+
+class AgenticRetrieveInstructionConfigurationTypeDef(TypedDict):
+    retrievalInstructionId: str
+    version: NotRequired[str]
+
+
+class AgenticRetrieveMemoryMetadataFilterLeftTypeDef(TypedDict):
+    metadataKey: NotRequired[str]
+
+
+class AgenticRetrieveMemoryMetadataValueTypeDef(TypedDict):
+    dateTimeValue: NotRequired[ReadOnly[datetime | str]]
+    numberValue: NotRequired[float]
+    stringListValue: NotRequired[ReadOnly[Sequence[str]]]
+    stringValue: NotRequired[str]
+
+
+class AgenticRetrieveMemoryMetadataFilterRightTypeDef(TypedDict):
+    metadataValue: NotRequired[ReadOnly[AgenticRetrieveMemoryMetadataValueTypeDef]]
+
+
+class AgenticRetrieveMemoryMetadataFilterTypeDef(TypedDict):
+    left: AgenticRetrieveMemoryMetadataFilterLeftTypeDef
+    operator: AgenticRetrieveMemoryMetadataFilterOperatorType
+    right: NotRequired[ReadOnly[AgenticRetrieveMemoryMetadataFilterRightTypeDef]]
+
+
+class AgenticRetrieveMemoryRetrievalConfigTypeDef(TypedDict):
+    metadataFilters: NotRequired[
+        ReadOnly[Sequence[AgenticRetrieveMemoryMetadataFilterTypeDef]]
+    ]
+    namespace: NotRequired[str]
+    namespacePath: NotRequired[str]
+    strategyId: NotRequired[str]
+
+
+class AgenticRetrieveMemorySessionBindingTypeDef(TypedDict):
+    actorId: str
+    sessionId: str
+
+
+class AgenticRetrieveMemoryConfigurationTypeDef(TypedDict):
+    memoryId: str
+    persistenceMode: NotRequired[AgenticRetrieveMemoryPersistenceModeType]
+    retrievalConfigs: NotRequired[
+        ReadOnly[Sequence[AgenticRetrieveMemoryRetrievalConfigTypeDef]]
+    ]
+    sessionBinding: NotRequired[AgenticRetrieveMemorySessionBindingTypeDef]
+
+
+class AgenticRetrieveMessageTypeDef(TypedDict):
+    content: AgenticRetrieveMessageContentTypeDef
+    role: ConversationRoleType
+
+
+class AgenticRetrievePolicyConfigurationTypeDef(TypedDict):
+    bedrockGuardrailConfiguration: NotRequired[
+        AgenticRetrieveBedrockGuardrailConfigurationTypeDef
+    ]
+
+
+class AgenticRetrieveResponseEventTypeDef(TypedDict):
+    text: str
+
+
+class RetrievalContentTypeDef(TypedDict):
+    byteContent: NotRequired[bytes]
+    mimeType: str
+    text: NotRequired[str]
+
+
+class AgenticRetrieveResultItemTypeDef(TypedDict):
+    content: RetrievalContentTypeDef
+    metadata: NotRequired[dict[str, DocumentOutputValue]]
+    sourceRetriever: AgenticRetrieveSourceRetrieverTypeDef
+
+
+class AgenticRetrieveResultEventTypeDef(TypedDict):
+    generatedResponse: NotRequired[AgenticRetrieveGeneratedResponseTypeDef]
+    nextToken: NotRequired[str]
+    results: list[AgenticRetrieveResultItemTypeDef]
+
+
+class AgenticRetrieveSourceMetadataTypeDef(TypedDict):
+    identifier: NotRequired[str]
+    retrievalType: NotRequired[AgenticRetrieveTypeType]
+
+
+class FilterAttributeTypeDef(TypedDict):
+    key: str
+    value: ReadOnly[DocumentValue]
+
+
+RetrievalFilterTypeDef = TypedDict(
+    "RetrievalFilterTypeDef",
+    {
+        "andAll": NotRequired[ReadOnly[Sequence["RetrievalFilterTypeDef"]]],
+        "equals": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "greaterThan": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "greaterThanOrEquals": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "in": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "lessThan": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "lessThanOrEquals": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "listContains": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "notEquals": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "notIn": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "orAll": NotRequired[ReadOnly[Sequence["RetrievalFilterTypeDef"]]],
+        "startsWith": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+        "stringContains": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
+    },
+)
+
+
+class RetrievalOverridesTypeDef(TypedDict):
+    filter: NotRequired[ReadOnly[RetrievalFilterTypeDef]]
+    maxNumberOfResults: NotRequired[int]
+
+
+class KnowledgeBaseRetrieverConfigurationTypeDef(TypedDict):
+    knowledgeBaseId: str
+    retrievalOverrides: NotRequired[ReadOnly[RetrievalOverridesTypeDef]]
+
+
+class RetrieverConfigurationTypeDef(TypedDict):
+    knowledgeBase: NotRequired[ReadOnly[KnowledgeBaseRetrieverConfigurationTypeDef]]
+
+
+class AgenticRetrieverTypeDef(TypedDict):
+    configuration: ReadOnly[RetrieverConfigurationTypeDef]
+    description: NotRequired[str]
+
+
+class UserContextTypeDef(TypedDict):
+    userId: str
+
+
+class AgenticRetrieveStreamRequestTypeDef(TypedDict):
+    agenticRetrieveConfiguration: AgenticRetrieveConfigurationTypeDef
+    generateResponse: NotRequired[bool]
+    memoryConfiguration: NotRequired[
+        ReadOnly[AgenticRetrieveMemoryConfigurationTypeDef]
+    ]
+    messages: ReadOnly[Sequence[AgenticRetrieveMessageTypeDef]]
+    nextToken: NotRequired[str]
+    policyConfiguration: NotRequired[AgenticRetrievePolicyConfigurationTypeDef]
+    retrievalInstructionConfiguration: NotRequired[
+        AgenticRetrieveInstructionConfigurationTypeDef
+    ]
+    retrievers: ReadOnly[Sequence[AgenticRetrieverTypeDef]]
+    userContext: NotRequired[UserContextTypeDef]
+
+
+class AgenticRetrieveTraceResultItemTypeDef(TypedDict):
+    content: NotRequired[RetrievalContentTypeDef]
+    metadata: NotRequired[dict[str, DocumentOutputValue]]
+    sourceRetriever: NotRequired[AgenticRetrieveSourceRetrieverTypeDef]
+
+
+class AgenticRetrieveWarningMessageTypeDef(TypedDict):
+    message: str
+
+
+class AgenticRetrieveWarningTypeDef(TypedDict):
+    guardrail: NotRequired[AgenticRetrieveGuardrailWarningTypeDef]
+    message: NotRequired[AgenticRetrieveWarningMessageTypeDef]
+
+
+class AgenticRetrieveTraceEventAttributesTypeDef(TypedDict):
+    actions: NotRequired[list[AgenticRetrieveActionTypeDef]]
+    appliedInstruction: NotRequired[AgenticRetrieveAppliedInstructionTypeDef]
+    failures: NotRequired[list[AgenticRetrieveFailureTypeDef]]
+    message: str
+    retrievalMetadata: NotRequired[list[AgenticRetrieveSourceMetadataTypeDef]]
+    retrievalResponse: NotRequired[list[AgenticRetrieveTraceResultItemTypeDef]]
+    status: AgenticRetrieveStatusType
+    step: AgenticRetrieveStepType
+    warnings: NotRequired[list[AgenticRetrieveWarningTypeDef]]
+
+
+class AgenticRetrieveTraceEventTypeDef(TypedDict):
+    attributes: AgenticRetrieveTraceEventAttributesTypeDef
+    id: str
+    timestamp: int
+
+
+class BadGatewayExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
+    resourceName: NotRequired[str]
+
+
+class ConflictExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
+
+
+class DependencyFailedExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
+    resourceName: NotRequired[str]
+
+
+class InternalServerExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
+    reason: NotRequired[str]
+
+
+class ResourceNotFoundExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
+
+
+class ServiceQuotaExceededExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
+
+
+class ThrottlingExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
+
+
+class ValidationExceptionTypeDef(TypedDict):
+    message: NotRequired[str]
+
+
+class AgenticRetrieveStreamResponseOutputTypeDef(TypedDict):
+    accessDeniedException: NotRequired[AccessDeniedExceptionTypeDef]
+    badGatewayException: NotRequired[BadGatewayExceptionTypeDef]
+    conflictException: NotRequired[ConflictExceptionTypeDef]
+    dependencyFailedException: NotRequired[DependencyFailedExceptionTypeDef]
+    internalServerException: NotRequired[InternalServerExceptionTypeDef]
+    resourceNotFoundException: NotRequired[ResourceNotFoundExceptionTypeDef]
+    responseEvent: NotRequired[AgenticRetrieveResponseEventTypeDef]
+    result: NotRequired[AgenticRetrieveResultEventTypeDef]
+    serviceQuotaExceededException: NotRequired[ServiceQuotaExceededExceptionTypeDef]
+    throttlingException: NotRequired[ThrottlingExceptionTypeDef]
+    traceEvent: NotRequired[AgenticRetrieveTraceEventTypeDef]
+    validationException: NotRequired[ValidationExceptionTypeDef]
+
+
+class AgenticRetrieveStreamResponseTypeDef(TypedDict):
+    stream: EventStream[AgenticRetrieveStreamResponseOutputTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class AnalyzePromptEventTypeDef(TypedDict):
     message: NotRequired[str]
 
@@ -719,8 +1169,16 @@ class RetrievalResultCustomDocumentLocationTypeDef(TypedDict):
     id: NotRequired[str]
 
 
+class RetrievalResultGoogleDriveLocationTypeDef(TypedDict):
+    url: NotRequired[str]
+
+
 class RetrievalResultKendraDocumentLocationTypeDef(TypedDict):
     uri: NotRequired[str]
+
+
+class RetrievalResultOneDriveLocationTypeDef(TypedDict):
+    url: NotRequired[str]
 
 
 class RetrievalResultS3LocationTypeDef(TypedDict):
@@ -746,7 +1204,9 @@ class RetrievalResultWebLocationTypeDef(TypedDict):
 class RetrievalResultLocationTypeDef(TypedDict):
     confluenceLocation: NotRequired[RetrievalResultConfluenceLocationTypeDef]
     customDocumentLocation: NotRequired[RetrievalResultCustomDocumentLocationTypeDef]
+    googleDriveLocation: NotRequired[RetrievalResultGoogleDriveLocationTypeDef]
     kendraDocumentLocation: NotRequired[RetrievalResultKendraDocumentLocationTypeDef]
+    oneDriveLocation: NotRequired[RetrievalResultOneDriveLocationTypeDef]
     s3Location: NotRequired[RetrievalResultS3LocationTypeDef]
     salesforceLocation: NotRequired[RetrievalResultSalesforceLocationTypeDef]
     sharePointLocation: NotRequired[RetrievalResultSharePointLocationTypeDef]
@@ -768,11 +1228,6 @@ class CitationTypeDef(TypedDict):
 
 class AttributionTypeDef(TypedDict):
     citations: NotRequired[list[CitationTypeDef]]
-
-
-class BadGatewayExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
-    resourceName: NotRequired[str]
 
 
 class PerformanceConfigurationTypeDef(TypedDict):
@@ -850,6 +1305,18 @@ class CallerTypeDef(TypedDict):
     agentAliasArn: NotRequired[str]
 
 
+class CheckIngestedDocumentAclRequestTypeDef(TypedDict):
+    dataSourceId: str
+    documentId: str
+    knowledgeBaseId: str
+    userContext: UserContextTypeDef
+
+
+class CheckIngestedDocumentAclResponseTypeDef(TypedDict):
+    hasAccess: bool
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CitationEventTypeDef(TypedDict):
     citation: NotRequired[CitationTypeDef]
     generatedResponsePart: NotRequired[GeneratedResponsePartTypeDef]
@@ -890,31 +1357,6 @@ class MetadataAttributeSchemaTypeDef(TypedDict):
 class ImplicitFilterConfigurationTypeDef(TypedDict):
     metadataAttributes: ReadOnly[Sequence[MetadataAttributeSchemaTypeDef]]
     modelArn: str
-
-
-class FilterAttributeTypeDef(TypedDict):
-    key: str
-    value: ReadOnly[DocumentValue]
-
-
-RetrievalFilterTypeDef = TypedDict(
-    "RetrievalFilterTypeDef",
-    {
-        "andAll": NotRequired[ReadOnly[Sequence["RetrievalFilterTypeDef"]]],
-        "equals": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "greaterThan": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "greaterThanOrEquals": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "in": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "lessThan": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "lessThanOrEquals": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "listContains": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "notEquals": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "notIn": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "orAll": NotRequired[ReadOnly[Sequence["RetrievalFilterTypeDef"]]],
-        "startsWith": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-        "stringContains": NotRequired[ReadOnly["FilterAttributeTypeDef"]],
-    },
-)
 
 
 class FieldForRerankingTypeDef(TypedDict):
@@ -965,8 +1407,40 @@ class KnowledgeBaseVectorSearchConfigurationTypeDef(TypedDict):
     ]
 
 
+class ManagedSearchBedrockRerankingModelConfigurationTypeDef(TypedDict):
+    additionalModelRequestFields: NotRequired[ReadOnly[Mapping[str, DocumentValue]]]
+    modelArn: str
+
+
+class ManagedSearchBedrockRerankingConfigurationTypeDef(TypedDict):
+    metadataConfiguration: NotRequired[
+        ReadOnly[MetadataConfigurationForRerankingTypeDef]
+    ]
+    modelConfiguration: ReadOnly[ManagedSearchBedrockRerankingModelConfigurationTypeDef]
+    numberOfRerankedResults: NotRequired[int]
+
+
+class ManagedSearchRerankingConfigurationTypeDef(TypedDict):
+    bedrockRerankingConfiguration: NotRequired[
+        ReadOnly[ManagedSearchBedrockRerankingConfigurationTypeDef]
+    ]
+    type: ManagedSearchRerankingConfigurationTypeType
+
+
+class ManagedSearchConfigurationTypeDef(TypedDict):
+    filter: NotRequired[ReadOnly[RetrievalFilterTypeDef]]
+    numberOfResults: NotRequired[int]
+    rerankingConfiguration: NotRequired[
+        ReadOnly[ManagedSearchRerankingConfigurationTypeDef]
+    ]
+    rerankingModelType: NotRequired[RerankingModelTypeType]
+
+
 class KnowledgeBaseRetrievalConfigurationTypeDef(TypedDict):
-    vectorSearchConfiguration: ReadOnly[KnowledgeBaseVectorSearchConfigurationTypeDef]
+    managedSearchConfiguration: NotRequired[ReadOnly[ManagedSearchConfigurationTypeDef]]
+    vectorSearchConfiguration: NotRequired[
+        ReadOnly[KnowledgeBaseVectorSearchConfigurationTypeDef]
+    ]
 
 
 class KnowledgeBaseTypeDef(TypedDict):
@@ -1027,10 +1501,6 @@ class ConditionResultEventTypeDef(TypedDict):
     nodeName: str
     satisfiedConditions: list[SatisfiedConditionTypeDef]
     timestamp: datetime
-
-
-class ConflictExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
 
 
 class ContentBlockTypeDef(TypedDict):
@@ -1113,9 +1583,30 @@ class DeleteSessionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DependencyFailedExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
-    resourceName: NotRequired[str]
+class DocumentAclGroupTypeDef(TypedDict):
+    id: str
+    type: DocumentAclMembershipTypeType
+
+
+class DocumentAclUserTypeDef(TypedDict):
+    id: str
+    type: DocumentAclMembershipTypeType
+
+
+class DocumentAclConditionTypeDef(TypedDict):
+    conditionOperator: NotRequired[DocumentAclMemberRelationType]
+    groups: NotRequired[list[DocumentAclGroupTypeDef]]
+    users: NotRequired[list[DocumentAclUserTypeDef]]
+
+
+class DocumentAclMembershipTypeDef(TypedDict):
+    conditions: NotRequired[list[DocumentAclConditionTypeDef]]
+    memberRelation: NotRequired[DocumentAclMemberRelationType]
+
+
+class DocumentAclTypeDef(TypedDict):
+    allowList: NotRequired[DocumentAclMembershipTypeDef]
+    denyList: NotRequired[DocumentAclMembershipTypeDef]
 
 
 class EndSessionRequestTypeDef(TypedDict):
@@ -1709,27 +2200,6 @@ class FlowTraceEventTypeDef(TypedDict):
     trace: FlowTraceTypeDef
 
 
-class InternalServerExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
-    reason: NotRequired[str]
-
-
-class ResourceNotFoundExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
-
-
-class ServiceQuotaExceededExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
-
-
-class ThrottlingExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
-
-
-class ValidationExceptionTypeDef(TypedDict):
-    message: NotRequired[str]
-
-
 class FlowResponseStreamTypeDef(TypedDict):
     accessDeniedException: NotRequired[AccessDeniedExceptionTypeDef]
     badGatewayException: NotRequired[BadGatewayExceptionTypeDef]
@@ -1824,6 +2294,22 @@ class GetAgentMemoryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetDocumentContentRequestTypeDef(TypedDict):
+    dataSourceId: str
+    documentId: str
+    knowledgeBaseId: str
+    mediaId: NotRequired[str]
+    outputFormat: NotRequired[DocumentOutputFormatType]
+    userContext: NotRequired[UserContextTypeDef]
+
+
+class GetDocumentContentResponseTypeDef(TypedDict):
+    documentContentLength: NotRequired[int]
+    mimeType: str
+    presignedUrl: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetExecutionFlowSnapshotRequestTypeDef(TypedDict):
     executionIdentifier: str
     flowAliasIdentifier: str
@@ -1855,6 +2341,17 @@ class GetFlowExecutionResponseTypeDef(TypedDict):
     flowVersion: str
     startedAt: datetime
     status: FlowExecutionStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetIngestedDocumentAclRequestTypeDef(TypedDict):
+    dataSourceId: str
+    documentId: str
+    knowledgeBaseId: str
+
+
+class GetIngestedDocumentAclResponseTypeDef(TypedDict):
+    documentAcl: DocumentAclTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2143,6 +2640,7 @@ class KnowledgeBaseQueryTypeDef(TypedDict):
 
 class KnowledgeBaseRetrievalResultTypeDef(TypedDict):
     content: RetrievalResultContentTypeDef
+    documentId: NotRequired[str]
     location: NotRequired[RetrievalResultLocationTypeDef]
     metadata: NotRequired[dict[str, DocumentOutputValue]]
     score: NotRequired[float]
@@ -2378,6 +2876,7 @@ class RetrieveAndGenerateRequestTypeDef(TypedDict):
     ]
     sessionConfiguration: NotRequired[RetrieveAndGenerateSessionConfigurationTypeDef]
     sessionId: NotRequired[str]
+    userContext: NotRequired[UserContextTypeDef]
 
 
 class RetrieveAndGenerateResponseTypeDef(TypedDict):
@@ -2395,6 +2894,7 @@ class RetrieveAndGenerateStreamRequestTypeDef(TypedDict):
     ]
     sessionConfiguration: NotRequired[RetrieveAndGenerateSessionConfigurationTypeDef]
     sessionId: NotRequired[str]
+    userContext: NotRequired[UserContextTypeDef]
 
 
 class RetrieveAndGenerateStreamResponseOutputTypeDef(TypedDict):
@@ -2426,6 +2926,7 @@ class RetrieveRequestTypeDef(TypedDict):
         ReadOnly[KnowledgeBaseRetrievalConfigurationTypeDef]
     ]
     retrievalQuery: ReadOnly[KnowledgeBaseQueryTypeDef]
+    userContext: NotRequired[UserContextTypeDef]
 
 
 class RetrieveResponseTypeDef(TypedDict):

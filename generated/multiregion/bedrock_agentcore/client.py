@@ -128,6 +128,30 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         """
         return self._call("DeleteBatchEvaluation", kwargs)
 
+    def delete_capacity_provider_session(
+        self, **kwargs: Unpack[type_defs.DeleteCapacityProviderSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCapacityProviderSessionResponseTypeDef]:
+        """Deletes a session associated with a capacity provider in Amazon Bedrock
+        AgentCore and makes the session unavailable for further use. To delete a
+        capacity provider session, specify both the capacity provider identifier
+        and the session ID. After you delete a session, you cannot restart it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/DeleteCapacityProviderSession
+        """
+        return self._call("DeleteCapacityProviderSession", kwargs)
+
+    def delete_dataset_generation(
+        self, **kwargs: Unpack[type_defs.DeleteDatasetGenerationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDatasetGenerationResponseTypeDef]:
+        """Deletes the record of a dataset generation. The examples the generation
+        added stay in the dataset's draft. To remove them, find them with the
+        generationIds filter of ListDatasetExamples, then call
+        DeleteDatasetExamples.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/DeleteDatasetGeneration
+        """
+        return self._call("DeleteDatasetGeneration", kwargs)
+
     def delete_event(
         self, **kwargs: Unpack[type_defs.DeleteEventInputTypeDef]
     ) -> TargetResults[type_defs.DeleteEventOutputTypeDef]:
@@ -207,6 +231,17 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         """
         return self._call("GetAgentCard", kwargs)
 
+    def get_agent_insight(
+        self, **kwargs: Unpack[type_defs.GetAgentInsightRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAgentInsightResponseTypeDef]:
+        """Amazon Bedrock AgentCore Agent Insights identifies patterns detected
+        across your agent sessions. Use Agent Insights to identify recurring
+        issues and prioritize fixes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/GetAgentInsight
+        """
+        return self._call("GetAgentInsight", kwargs)
+
     def get_batch_evaluation(
         self, **kwargs: Unpack[type_defs.GetBatchEvaluationRequestTypeDef]
     ) -> TargetResults[type_defs.GetBatchEvaluationResponseTypeDef]:
@@ -238,6 +273,18 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/GetCodeInterpreterSession
         """
         return self._call("GetCodeInterpreterSession", kwargs)
+
+    def get_dataset_generation(
+        self, **kwargs: Unpack[type_defs.GetDatasetGenerationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDatasetGenerationResponseTypeDef]:
+        """Gets a dataset generation, including its status, the request it was
+        started with, its progress counts, its redaction summary and its errors.
+        Call this operation to track a generation that you started with
+        StartDatasetGeneration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/GetDatasetGeneration
+        """
+        return self._call("GetDatasetGeneration", kwargs)
 
     def get_event(
         self, **kwargs: Unpack[type_defs.GetEventInputTypeDef]
@@ -353,6 +400,16 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         """
         return self._call("GetWorkloadAccessTokenForUserId", kwargs)
 
+    def ingest_data(
+        self, **kwargs: Unpack[type_defs.IngestDataInputTypeDef]
+    ) -> TargetResults[type_defs.IngestDataOutputTypeDef]:
+        """Submits content directly for ingestion to generate long-term memory
+        records in a AgentCore Memory resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/IngestData
+        """
+        return self._call("IngestData", kwargs)
+
     def invoke_agent_runtime(
         self, **kwargs: Unpack[type_defs.InvokeAgentRuntimeRequestTypeDef]
     ) -> TargetResults[type_defs.InvokeAgentRuntimeResponseTypeDef]:
@@ -410,6 +467,16 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         """
         return self._call("InvokeHarness", kwargs)
 
+    def invoke_web_search(
+        self, **kwargs: Unpack[type_defs.InvokeWebSearchInputTypeDef]
+    ) -> TargetResults[type_defs.InvokeWebSearchOutputTypeDef]:
+        """Searches the web and returns a ranked list of results. Each result
+        includes a text extract from the page.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/InvokeWebSearch
+        """
+        return self._call("InvokeWebSearch", kwargs)
+
     def list_ab_tests(
         self, **kwargs: Unpack[type_defs.ListABTestsRequestTypeDef]
     ) -> TargetResults[type_defs.ListABTestsResponseTypeDef]:
@@ -428,6 +495,18 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListActors
         """
         return self._call("ListActors", kwargs)
+
+    def list_agent_insights(
+        self, **kwargs: Unpack[type_defs.ListAgentInsightsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAgentInsightsResponseTypeDef]:
+        """Lists Amazon Bedrock AgentCore Agent Insight summaries in your account and
+        Region. Use this operation to review patterns across sessions before you
+        investigate or archive an insight. The response paginates the results. Use
+        the nextToken parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListAgentInsights
+        """
+        return self._call("ListAgentInsights", kwargs)
 
     def list_batch_evaluations(
         self, **kwargs: Unpack[type_defs.ListBatchEvaluationsRequestTypeDef]
@@ -461,6 +540,18 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListCodeInterpreterSessions
         """
         return self._call("ListCodeInterpreterSessions", kwargs)
+
+    def list_dataset_generations(
+        self, **kwargs: Unpack[type_defs.ListDatasetGenerationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDatasetGenerationsResponseTypeDef]:
+        """Lists the generations for a dataset. AgentCore keeps a generation until
+        you delete it with DeleteDatasetGeneration or delete the dataset. To get a
+        generation's counts and the request it was started with, call
+        GetDatasetGeneration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListDatasetGenerations
+        """
+        return self._call("ListDatasetGenerations", kwargs)
 
     def list_events(
         self, **kwargs: Unpack[type_defs.ListEventsInputTypeDef]
@@ -612,6 +703,20 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         """
         return self._call("StartCodeInterpreterSession", kwargs)
 
+    def start_dataset_generation(
+        self, **kwargs: Unpack[type_defs.StartDatasetGenerationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDatasetGenerationResponseTypeDef]:
+        """Starts a dataset generation, which creates examples for an existing
+        dataset from your agent's traces. The dataset must be ACTIVE. Each
+        generation produces one scenario type, set by scenarioType. When the
+        generation finishes, AgentCore adds the examples to the dataset's draft.
+        Examples that duplicate each other, or that duplicate examples already in
+        the draft, are left out.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/StartDatasetGeneration
+        """
+        return self._call("StartDatasetGeneration", kwargs)
+
     def start_memory_extraction_job(
         self, **kwargs: Unpack[type_defs.StartMemoryExtractionJobInputTypeDef]
     ) -> TargetResults[type_defs.StartMemoryExtractionJobOutputTypeDef]:
@@ -686,6 +791,15 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         """
         return self._call("UpdateABTest", kwargs)
 
+    def update_agent_insight(
+        self, **kwargs: Unpack[type_defs.UpdateAgentInsightRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAgentInsightResponseTypeDef]:
+        """Updates the archive status of an Amazon Bedrock AgentCore Agent Insight.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/UpdateAgentInsight
+        """
+        return self._call("UpdateAgentInsight", kwargs)
+
     def update_browser_stream(
         self, **kwargs: Unpack[type_defs.UpdateBrowserStreamRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateBrowserStreamResponseTypeDef]:
@@ -743,6 +857,32 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_agent_insights(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAgentInsightsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAgentInsightsResponseTypeDef]:
+        """Every page of ListAgentInsights in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists Amazon Bedrock AgentCore Agent Insight summaries in your account and
+        Region. Use this operation to review patterns across sessions before you
+        investigate or archive an insight. The response paginates the results. Use
+        the nextToken parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListAgentInsights
+        """
+        return self._paginate(
+            "ListAgentInsights",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_batch_evaluations(
         self,
         *,
@@ -761,6 +901,32 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         """
         return self._paginate(
             "ListBatchEvaluations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_dataset_generations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListDatasetGenerationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDatasetGenerationsResponseTypeDef]:
+        """Every page of ListDatasetGenerations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the generations for a dataset. AgentCore keeps a generation until
+        you delete it with DeleteDatasetGeneration or delete the dataset. To get a
+        generation's counts and the request it was started with, call
+        GetDatasetGeneration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListDatasetGenerations
+        """
+        return self._paginate(
+            "ListDatasetGenerations",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -993,6 +1159,22 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
             "ListActors", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_agent_insights(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAgentInsightsRequestTypeDef],
+    ) -> Items[type_defs.AgentInsightSummaryTypeDef]:
+        """Each element of agentInsights in every page of ListAgentInsights, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListAgentInsights
+        """
+        return self._items(
+            "ListAgentInsights", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_batch_evaluations(
         self,
         *,
@@ -1007,6 +1189,23 @@ class MultiRegionBedrockAgentCore(MultiRegionClient):
         """
         return self._items(
             "ListBatchEvaluations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_dataset_generations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListDatasetGenerationsRequestTypeDef],
+    ) -> Items[type_defs.DatasetGenerationSummaryTypeDef]:
+        """Each element of datasetGenerations in every page of
+        ListDatasetGenerations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-2024-02-28/ListDatasetGenerations
+        """
+        return self._items(
+            "ListDatasetGenerations", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_events(

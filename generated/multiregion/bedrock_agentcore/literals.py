@@ -8,27 +8,43 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "ABTestExecutionStatusType",
         "ABTestStatusType",
+        "AgentInsightArchiveStatusType",
+        "AgentInsightCustomerMetadataStatusType",
         "AutomationStreamStatusType",
         "BatchEvaluationStatusType",
         "BlockchainChainIdType",
         "BrowserActionStatusType",
         "BrowserEnterprisePolicyTypeType",
         "BrowserSessionStatusType",
+        "CapacityProviderSessionStatusType",
         "CloudWatchLogsFilterOperatorType",
         "CodeInterpreterSessionStatusType",
         "CommandExecutionStatusType",
         "ContentBlockTypeType",
         "CryptoWalletNetworkType",
         "CurrencyType",
+        "DatasetGenerationStatusType",
         "DescriptorTypeType",
         "EventFilterConditionType",
         "ExtractionJobStatusType",
+        "ExtractionModeType",
+        "FindingTargetTypeType",
+        "GenerationFilterOperatorType",
+        "GroundTruthFieldType",
+        "HarnessBedrockApiFormatType",
         "HarnessConversationRoleType",
+        "HarnessHookDecisionType",
+        "HarnessHookEventTypeType",
+        "HarnessOpenAiApiFormatType",
         "HarnessStopReasonType",
         "HarnessToolTypeType",
         "HarnessToolUseStatusType",
         "HarnessToolUseTypeType",
+        "InsightTypeType",
+        "InsightsFailureCategoryType",
         "InstrumentBalanceTokenType",
+        "JwkEllipticCurveType",
+        "JwkKeyTypeType",
         "LanguageRuntimeType",
         "MemoryRecordOperatorTypeType",
         "MemoryRecordStatusType",
@@ -45,9 +61,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ProgrammingLanguageType",
         "RecommendationStatusType",
         "RecommendationTypeType",
+        "RecordExpiryActionType",
+        "RedactionIdentifierType",
         "RegistryRecordStatusType",
         "ResourceContentTypeType",
+        "ResultAggregationType",
+        "ResultDestinationType",
         "RoleType",
+        "ScenarioTypeType",
         "ScreenshotFormatType",
         "SessionStatusType",
         "TaskStatusType",
@@ -65,6 +86,12 @@ ABTestStatusType = Literal[
     "DELETING",
     "DELETE_FAILED",
     "FAILED",
+]
+AgentInsightArchiveStatusType = Literal["ACTIVE", "ARCHIVED"]
+AgentInsightCustomerMetadataStatusType = Literal[
+    "AVAILABLE",
+    "CUSTOMER_KEY_UNAVAILABLE",
+    "UNAVAILABLE",
 ]
 AutomationStreamStatusType = Literal["ENABLED", "DISABLED"]
 BatchEvaluationStatusType = Literal[
@@ -87,6 +114,14 @@ BlockchainChainIdType = Literal[
 BrowserActionStatusType = Literal["SUCCESS", "FAILED"]
 BrowserEnterprisePolicyTypeType = Literal["MANAGED", "RECOMMENDED"]
 BrowserSessionStatusType = Literal["READY", "TERMINATED"]
+CapacityProviderSessionStatusType = Literal[
+    "Provisioning",
+    "Deprovisioning",
+    "Active",
+    "Deleting",
+    "Deleted",
+    "Stopped",
+]
 CloudWatchLogsFilterOperatorType = Literal[
     "Equals",
     "NotEquals",
@@ -102,10 +137,43 @@ CommandExecutionStatusType = Literal["COMPLETED", "TIMED_OUT"]
 ContentBlockTypeType = Literal["text", "image", "resource", "resource_link"]
 CryptoWalletNetworkType = Literal["ETHEREUM", "SOLANA"]
 CurrencyType = Literal["USD"]
+DatasetGenerationStatusType = Literal[
+    "IN_PROGRESS",
+    "COMPLETED",
+    "COMPLETED_WITH_ERRORS",
+    "FAILED",
+    "DELETING",
+]
 DescriptorTypeType = Literal["MCP", "A2A", "CUSTOM", "AGENT_SKILLS"]
 EventFilterConditionType = Literal["HAS_EVENTS"]
 ExtractionJobStatusType = Literal["FAILED"]
+ExtractionModeType = Literal["SKIP"]
+FindingTargetTypeType = Literal["SPAN_ID", "TRACE_ID", "SPAN_NAME"]
+GenerationFilterOperatorType = Literal[
+    "Equals",
+    "NotEquals",
+    "GreaterThan",
+    "LessThan",
+    "GreaterThanOrEqual",
+    "LessThanOrEqual",
+    "Contains",
+    "NotContains",
+]
+GroundTruthFieldType = Literal["expected_response", "expected_trajectory"]
+HarnessBedrockApiFormatType = Literal[
+    "converse_stream",
+    "responses",
+    "chat_completions",
+]
 HarnessConversationRoleType = Literal["user", "assistant"]
+HarnessHookDecisionType = Literal["allow", "deny"]
+HarnessHookEventTypeType = Literal[
+    "before_tool_call",
+    "after_tool_call",
+    "before_invocation",
+    "after_invocation",
+]
+HarnessOpenAiApiFormatType = Literal["chat_completions", "responses"]
 HarnessStopReasonType = Literal[
     "end_turn",
     "tool_use",
@@ -121,6 +189,7 @@ HarnessStopReasonType = Literal[
     "max_iterations_exceeded",
     "max_output_tokens_exceeded",
     "timeout_exceeded",
+    "hook_stopped",
 ]
 HarnessToolTypeType = Literal[
     "remote_mcp",
@@ -131,7 +200,46 @@ HarnessToolTypeType = Literal[
 ]
 HarnessToolUseStatusType = Literal["success", "error"]
 HarnessToolUseTypeType = Literal["tool_use", "server_tool_use", "mcp_tool_use"]
+InsightTypeType = Literal["FAILURE"]
+InsightsFailureCategoryType = Literal[
+    "execution-error-category-authentication",
+    "execution-error-category-resource-not-found",
+    "execution-error-category-service-errors",
+    "execution-error-category-rate-limiting",
+    "execution-error-category-formatting",
+    "execution-error-category-timeout",
+    "execution-error-category-resource-exhaustion",
+    "execution-error-category-environment",
+    "execution-error-category-tool-schema",
+    "task-instruction-category-non-compliance",
+    "task-instruction-category-problem-id",
+    "incorrect-actions-category-tool-selection",
+    "incorrect-actions-category-poor-information-retrieval",
+    "incorrect-actions-category-clarification",
+    "incorrect-actions-category-inappropriate-info-request",
+    "context-handling-error-category-context-handling-failures",
+    "hallucination-category-hall-capabilities",
+    "hallucination-category-hall-misunderstand",
+    "hallucination-category-hall-usage",
+    "hallucination-category-hall-history",
+    "hallucination-category-hall-params",
+    "hallucination-category-fabricate-tool-outputs",
+    "repetitive-behavior-category-repetition-tool",
+    "repetitive-behavior-category-repetition-info",
+    "repetitive-behavior-category-step-repetition",
+    "orchestration-related-errors-category-reasoning-mismatch",
+    "orchestration-related-errors-category-goal-deviation",
+    "orchestration-related-errors-category-premature-termination",
+    "orchestration-related-errors-category-unaware-termination",
+    "llm-output-category-nonsensical",
+    "configuration-mismatch-category-tool-definition",
+    "coding-use-case-specific-failure-types-category-edge-case-oversights",
+    "coding-use-case-specific-failure-types-category-dependency-issues",
+    "other",
+]
 InstrumentBalanceTokenType = Literal["USDC"]
+JwkEllipticCurveType = Literal["P-256", "P-384", "P-521"]
+JwkKeyTypeType = Literal["EC"]
 LanguageRuntimeType = Literal["nodejs", "deno", "python"]
 MemoryRecordOperatorTypeType = Literal[
     "EQUALS_TO",
@@ -155,11 +263,17 @@ OAuthGrantTypeType = Literal[
 Oauth2FlowTypeType = Literal["USER_FEDERATION", "M2M", "ON_BEHALF_OF_TOKEN_EXCHANGE"]
 OperatorTypeType = Literal["EQUALS_TO", "EXISTS", "NOT_EXISTS"]
 PaymentHttpMethodTypeType = Literal["GET", "POST", "PUT", "DELETE", "PATCH"]
-PaymentInstrumentStatusType = Literal["INITIATED", "ACTIVE", "FAILED", "DELETED"]
+PaymentInstrumentStatusType = Literal[
+    "INITIATED",
+    "ACTIVE",
+    "FAILED",
+    "DELETED",
+    "BLOCKED",
+]
 PaymentInstrumentTypeType = Literal["EMBEDDED_CRYPTO_WALLET"]
 PaymentSessionStatusType = Literal["ACTIVE", "EXPIRED", "DELETED"]
 PaymentStatusType = Literal["PROOF_GENERATED"]
-PaymentTypeType = Literal["CRYPTO_X402"]
+PaymentTypeType = Literal["CRYPTO_X402", "MPP", "AWS_BILLING_X402"]
 ProgrammingLanguageType = Literal["python", "javascript", "typescript"]
 RecommendationStatusType = Literal[
     "PENDING",
@@ -172,6 +286,109 @@ RecommendationTypeType = Literal[
     "SYSTEM_PROMPT_RECOMMENDATION",
     "TOOL_DESCRIPTION_RECOMMENDATION",
 ]
+RecordExpiryActionType = Literal["REMOVE"]
+RedactionIdentifierType = Literal[
+    "ADDRESS",
+    "AWS_SECRET_KEY",
+    "BANK_ACCOUNT_NUMBER_DE",
+    "BANK_ACCOUNT_NUMBER_ES",
+    "BANK_ACCOUNT_NUMBER_FR",
+    "BANK_ACCOUNT_NUMBER_GB",
+    "BANK_ACCOUNT_NUMBER_IT",
+    "BANK_ACCOUNT_NUMBER_US",
+    "CEP_CODE_BR",
+    "CNPJ_BR",
+    "CPF_CODE_BR",
+    "CREDIT_CARD_EXPIRATION",
+    "CREDIT_CARD_MAGNETIC_STRIPE",
+    "CREDIT_CARD_NUMBER",
+    "CREDIT_CARD_SECURITY_CODE",
+    "DATE_OF_BIRTH",
+    "DRIVERS_LICENSE_AT",
+    "DRIVERS_LICENSE_AU",
+    "DRIVERS_LICENSE_BE",
+    "DRIVERS_LICENSE_BG",
+    "DRIVERS_LICENSE_CA",
+    "DRIVERS_LICENSE_CY",
+    "DRIVERS_LICENSE_CZ",
+    "DRIVERS_LICENSE_DE",
+    "DRIVERS_LICENSE_DK",
+    "DRIVERS_LICENSE_EE",
+    "DRIVERS_LICENSE_ES",
+    "DRIVERS_LICENSE_FI",
+    "DRIVERS_LICENSE_FR",
+    "DRIVERS_LICENSE_GB",
+    "DRIVERS_LICENSE_GR",
+    "DRIVERS_LICENSE_HR",
+    "DRIVERS_LICENSE_HU",
+    "DRIVERS_LICENSE_IE",
+    "DRIVERS_LICENSE_IT",
+    "DRIVERS_LICENSE_LT",
+    "DRIVERS_LICENSE_LU",
+    "DRIVERS_LICENSE_LV",
+    "DRIVERS_LICENSE_MT",
+    "DRIVERS_LICENSE_NL",
+    "DRIVERS_LICENSE_PL",
+    "DRIVERS_LICENSE_PT",
+    "DRIVERS_LICENSE_RO",
+    "DRIVERS_LICENSE_SE",
+    "DRIVERS_LICENSE_SI",
+    "DRIVERS_LICENSE_SK",
+    "DRIVERS_LICENSE_US",
+    "DRUG_ENFORCEMENT_AGENCY_NUMBER_US",
+    "ELECTORAL_ROLL_NUMBER_GB",
+    "EMAIL_ADDRESS",
+    "HEALTH_INSURANCE_CARD_NUMBER_EU",
+    "HEALTH_INSURANCE_CLAIM_NUMBER_US",
+    "HEALTH_INSURANCE_NUMBER_FR",
+    "HEALTHCARE_PROCEDURE_CODE_US",
+    "INDIVIDUAL_TAX_IDENTIFICATION_NUMBER_US",
+    "INSEE_CODE_FR",
+    "IP_ADDRESS",
+    "LAT_LONG",
+    "MEDICARE_BENEFICIARY_NUMBER_US",
+    "NAME",
+    "NATIONAL_DRUG_CODE_US",
+    "NATIONAL_IDENTIFICATION_NUMBER_DE",
+    "NATIONAL_IDENTIFICATION_NUMBER_ES",
+    "NATIONAL_IDENTIFICATION_NUMBER_IT",
+    "NATIONAL_INSURANCE_NUMBER_GB",
+    "NATIONAL_PROVIDER_ID_US",
+    "NHS_NUMBER_GB",
+    "NIE_NUMBER_ES",
+    "NIF_NUMBER_ES",
+    "OPEN_SSH_PRIVATE_KEY",
+    "PASSPORT_NUMBER_CA",
+    "PASSPORT_NUMBER_DE",
+    "PASSPORT_NUMBER_ES",
+    "PASSPORT_NUMBER_FR",
+    "PASSPORT_NUMBER_GB",
+    "PASSPORT_NUMBER_IT",
+    "PASSPORT_NUMBER_US",
+    "PERMANENT_RESIDENCE_NUMBER_CA",
+    "PERSONAL_HEALTH_NUMBER_CA",
+    "PGP_PRIVATE_KEY",
+    "PHONE_NUMBER_BR",
+    "PHONE_NUMBER_DE",
+    "PHONE_NUMBER_ES",
+    "PHONE_NUMBER_FR",
+    "PHONE_NUMBER_GB",
+    "PHONE_NUMBER_IT",
+    "PHONE_NUMBER_US",
+    "PKCS_PRIVATE_KEY",
+    "POSTAL_CODE_CA",
+    "PUTTY_PRIVATE_KEY",
+    "RG_NUMBER_BR",
+    "SOCIAL_INSURANCE_NUMBER_CA",
+    "SSN_ES",
+    "SSN_US",
+    "TAX_ID_DE",
+    "TAX_ID_ES",
+    "TAX_ID_FR",
+    "TAX_ID_GB",
+    "VEHICLE_IDENTIFICATION_NUMBER",
+    "ZIP_CODE_US",
+]
 RegistryRecordStatusType = Literal[
     "DRAFT",
     "PENDING_APPROVAL",
@@ -180,7 +397,10 @@ RegistryRecordStatusType = Literal[
     "DEPRECATED",
 ]
 ResourceContentTypeType = Literal["text", "blob"]
+ResultAggregationType = Literal["Min", "Max", "Mean", "AllMatch", "AnyMatch"]
+ResultDestinationType = Literal["DEDICATED_LOG_GROUP", "SOURCE_LOG_GROUP"]
 RoleType = Literal["ASSISTANT", "USER", "TOOL", "OTHER"]
+ScenarioTypeType = Literal["FIXED", "DYNAMIC"]
 ScreenshotFormatType = Literal["PNG"]
 SessionStatusType = Literal["IN_PROGRESS", "FAILED"]
 TaskStatusType = Literal["submitted", "working", "completed", "canceled", "failed"]

@@ -25,27 +25,43 @@ from multiregion.type_defs import (
 from .literals import (
     ABTestExecutionStatusType,
     ABTestStatusType,
+    AgentInsightArchiveStatusType,
+    AgentInsightCustomerMetadataStatusType,
     AutomationStreamStatusType,
     BatchEvaluationStatusType,
     BlockchainChainIdType,
     BrowserActionStatusType,
     BrowserEnterprisePolicyTypeType,
     BrowserSessionStatusType,
+    CapacityProviderSessionStatusType,
     CloudWatchLogsFilterOperatorType,
     CodeInterpreterSessionStatusType,
     CommandExecutionStatusType,
     ContentBlockTypeType,
     CryptoWalletNetworkType,
     CurrencyType,
+    DatasetGenerationStatusType,
     DescriptorTypeType,
     EventFilterConditionType,
     ExtractionJobStatusType,
+    ExtractionModeType,
+    FindingTargetTypeType,
+    GenerationFilterOperatorType,
+    GroundTruthFieldType,
+    HarnessBedrockApiFormatType,
     HarnessConversationRoleType,
+    HarnessHookDecisionType,
+    HarnessHookEventTypeType,
+    HarnessOpenAiApiFormatType,
     HarnessStopReasonType,
     HarnessToolTypeType,
     HarnessToolUseStatusType,
     HarnessToolUseTypeType,
+    InsightTypeType,
+    InsightsFailureCategoryType,
     InstrumentBalanceTokenType,
+    JwkEllipticCurveType,
+    JwkKeyTypeType,
     LanguageRuntimeType,
     MemoryRecordOperatorTypeType,
     MemoryRecordStatusType,
@@ -62,9 +78,14 @@ from .literals import (
     ProgrammingLanguageType,
     RecommendationStatusType,
     RecommendationTypeType,
+    RecordExpiryActionType,
+    RedactionIdentifierType,
     RegistryRecordStatusType,
     ResourceContentTypeType,
+    ResultAggregationType,
+    ResultDestinationType,
     RoleType,
+    ScenarioTypeType,
     ScreenshotFormatType,
     SessionStatusType,
     TaskStatusType,
@@ -81,7 +102,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ABTestSummaryTypeDef",
         "AccessDeniedExceptionTypeDef",
         "ActorSummaryTypeDef",
+        "AffectedSessionTypeDef",
         "AgentCardDefinitionTypeDef",
+        "AgentCoreRuntimeInvocationDetailsTypeDef",
+        "AgentCoreRuntimeInvocationTypeDef",
+        "AgentInsightSummaryTypeDef",
+        "AgentInvocationConfigTypeDef",
+        "AgentInvocationDetailsTypeDef",
         "AgentSkillsDescriptorTypeDef",
         "AgentTracesConfigOutputTypeDef",
         "AgentTracesConfigTypeDef",
@@ -89,12 +116,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AutomationStreamTypeDef",
         "AutomationStreamUpdateTypeDef",
         "AvailableLimitsTypeDef",
+        "AwsBillingPaymentOptionsTypeDef",
+        "AwsBillingX402PaymentInputTypeDef",
+        "AwsBillingX402PaymentOutputTypeDef",
         "BasicAuthTypeDef",
         "BatchCreateMemoryRecordsInputTypeDef",
         "BatchCreateMemoryRecordsOutputTypeDef",
         "BatchDeleteMemoryRecordsInputTypeDef",
         "BatchDeleteMemoryRecordsOutputTypeDef",
+        "BatchEvaluationSourceConfigTypeDef",
         "BatchEvaluationSummaryTypeDef",
+        "BatchEvaluationTraceConfigTypeDef",
         "BatchUpdateMemoryRecordsInputTypeDef",
         "BatchUpdateMemoryRecordsOutputTypeDef",
         "BranchFilterTypeDef",
@@ -113,6 +145,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CloudWatchLogsFilterTypeDef",
         "CloudWatchLogsRuleOutputTypeDef",
         "CloudWatchLogsRuleTypeDef",
+        "CloudWatchLogsSourceConfigOutputTypeDef",
+        "CloudWatchLogsSourceConfigTypeDef",
         "CloudWatchLogsSourceOutputTypeDef",
         "CloudWatchLogsSourceTypeDef",
         "CloudWatchLogsTraceConfigOutputTypeDef",
@@ -131,6 +165,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ConflictExceptionTypeDef",
         "ContentBlockTypeDef",
         "ContentDeltaEventTypeDef",
+        "ContentSourceTypeDef",
         "ContentStartEventTypeDef",
         "ContentStopEventTypeDef",
         "ContentTypeDef",
@@ -147,13 +182,23 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreatePaymentSessionResponseTypeDef",
         "CryptoX402PaymentInputTypeDef",
         "CryptoX402PaymentOutputTypeDef",
+        "CustomDataIdentifierTypeDef",
         "CustomDescriptorTypeDef",
         "DataSourceConfigOutputTypeDef",
         "DataSourceConfigTypeDef",
+        "DatasetDetailsTypeDef",
+        "DatasetExecutionConfigTypeDef",
+        "DatasetExecutionDetailsTypeDef",
+        "DatasetGenerationSummaryTypeDef",
+        "DatasetSourceTypeDef",
         "DeleteABTestRequestTypeDef",
         "DeleteABTestResponseTypeDef",
         "DeleteBatchEvaluationRequestTypeDef",
         "DeleteBatchEvaluationResponseTypeDef",
+        "DeleteCapacityProviderSessionRequestTypeDef",
+        "DeleteCapacityProviderSessionResponseTypeDef",
+        "DeleteDatasetGenerationRequestTypeDef",
+        "DeleteDatasetGenerationResponseTypeDef",
         "DeleteEventInputTypeDef",
         "DeleteEventOutputTypeDef",
         "DeleteMemoryRecordInputTypeDef",
@@ -167,6 +212,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescriptorsTypeDef",
         "DocumentOutputValue",
         "DocumentValue",
+        "DomainFilterTypeDef",
+        "DpopJwkTypeDef",
+        "EfsConfigurationTypeDef",
         "EmbeddedCryptoWalletOutputTypeDef",
         "EmbeddedCryptoWalletTypeDef",
         "EmptyResponseMetadataTypeDef",
@@ -180,6 +228,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EvaluationReferenceInputTypeDef",
         "EvaluationResultContentTypeDef",
         "EvaluationTargetTypeDef",
+        "EvaluatorFilterTypeDef",
         "EvaluatorMetricTypeDef",
         "EvaluatorStatisticsTypeDef",
         "EvaluatorSummaryTypeDef",
@@ -187,26 +236,51 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EventMetadataFilterExpressionTypeDef",
         "EventStream",
         "EventTypeDef",
+        "ExecutionSummaryAffectedSessionTypeDef",
+        "ExecutionSummaryClusterTypeDef",
+        "ExecutionSummaryClusteringResultContentTypeDef",
         "ExternalProxyOutputTypeDef",
         "ExternalProxyTypeDef",
+        "ExtractionConfigTypeDef",
         "ExtractionJobFilterInputTypeDef",
         "ExtractionJobMessagesTypeDef",
         "ExtractionJobMetadataTypeDef",
         "ExtractionJobTypeDef",
+        "FailureAnalysisResultContentTypeDef",
+        "FailureCategoryClusterTypeDef",
+        "FailureSpanDetailTypeDef",
+        "FailureSubCategoryClusterTypeDef",
         "FilterInputTypeDef",
         "FilterValueTypeDef",
         "GatewayFilterOutputTypeDef",
         "GatewayFilterTypeDef",
+        "GenerationAttributeFilterTypeDef",
+        "GenerationErrorDetailTypeDef",
+        "GenerationFilterValueTypeDef",
+        "GenerationFiltersOutputTypeDef",
+        "GenerationFiltersTypeDef",
+        "GenerationIdentifierCountsTypeDef",
+        "GenerationIdentifiersTypeDef",
+        "GenerationResultsTypeDef",
+        "GenerationSamplingConfigTypeDef",
+        "GenerationSelectionRecordTypeDef",
+        "GenerationSelectionTypeDef",
+        "GenerationSourceRecordTypeDef",
+        "GenerationSourceTypeDef",
         "GetABTestRequestTypeDef",
         "GetABTestResponseTypeDef",
         "GetAgentCardRequestTypeDef",
         "GetAgentCardResponseTypeDef",
+        "GetAgentInsightRequestTypeDef",
+        "GetAgentInsightResponseTypeDef",
         "GetBatchEvaluationRequestTypeDef",
         "GetBatchEvaluationResponseTypeDef",
         "GetBrowserSessionRequestTypeDef",
         "GetBrowserSessionResponseTypeDef",
         "GetCodeInterpreterSessionRequestTypeDef",
         "GetCodeInterpreterSessionResponseTypeDef",
+        "GetDatasetGenerationRequestTypeDef",
+        "GetDatasetGenerationResponseTypeDef",
         "GetEventInputTypeDef",
         "GetEventOutputTypeDef",
         "GetMemoryRecordInputTypeDef",
@@ -231,6 +305,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetWorkloadAccessTokenForUserIdResponseTypeDef",
         "GetWorkloadAccessTokenRequestTypeDef",
         "GetWorkloadAccessTokenResponseTypeDef",
+        "GroundTruthConfigOutputTypeDef",
+        "GroundTruthConfigTypeDef",
         "GroundTruthSourceTypeDef",
         "GroundTruthTurnInputTypeDef",
         "GroundTruthTurnTypeDef",
@@ -246,7 +322,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "HarnessContentBlockTypeDef",
         "HarnessGatewayOutboundAuthTypeDef",
         "HarnessGeminiModelConfigTypeDef",
+        "HarnessHookEventTypeDef",
         "HarnessInlineFunctionConfigTypeDef",
+        "HarnessLiteLlmModelConfigTypeDef",
         "HarnessMessageStartEventTypeDef",
         "HarnessMessageStopEventTypeDef",
         "HarnessMessageTypeDef",
@@ -257,6 +335,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "HarnessReasoningContentBlockTypeDef",
         "HarnessReasoningTextBlockTypeDef",
         "HarnessRemoteMcpConfigTypeDef",
+        "HarnessRemoteMcpOutboundAuthTypeDef",
+        "HarnessSkillAwsSkillsSourceTypeDef",
+        "HarnessSkillGitAuthTypeDef",
+        "HarnessSkillGitSourceTypeDef",
+        "HarnessSkillS3SourceTypeDef",
         "HarnessSkillTypeDef",
         "HarnessStreamMetricsTypeDef",
         "HarnessSystemContentBlockTypeDef",
@@ -266,12 +349,22 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "HarnessToolResultBlockStartTypeDef",
         "HarnessToolResultBlockTypeDef",
         "HarnessToolResultContentBlockTypeDef",
+        "HarnessToolResultMetadataBlockDeltaTypeDef",
         "HarnessToolTypeDef",
         "HarnessToolUseBlockDeltaTypeDef",
         "HarnessToolUseBlockStartTypeDef",
         "HarnessToolUseBlockTypeDef",
+        "IamCredentialProviderTypeDef",
+        "IngestDataInputTypeDef",
+        "IngestDataOutputTypeDef",
+        "IngestPayloadTypeTypeDef",
         "InlineGroundTruthTypeDef",
+        "InlineMemoryContentTypeDef",
         "InputContentBlockTypeDef",
+        "InsightResultTypeDef",
+        "InsightRootCauseTypeDef",
+        "InsightTypeDef",
+        "InsightsFailureSignalTypeDef",
         "InternalServerExceptionTypeDef",
         "InvokeAgentRuntimeCommandRequestBodyTypeDef",
         "InvokeAgentRuntimeCommandRequestTypeDef",
@@ -286,6 +379,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "InvokeHarnessRequestTypeDef",
         "InvokeHarnessResponseTypeDef",
         "InvokeHarnessStreamOutputTypeDef",
+        "InvokeWebSearchInputTypeDef",
+        "InvokeWebSearchOutputTypeDef",
         "KeyPressArgumentsTypeDef",
         "KeyPressResultTypeDef",
         "KeyShortcutArgumentsTypeDef",
@@ -302,12 +397,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListABTestsResponseTypeDef",
         "ListActorsInputTypeDef",
         "ListActorsOutputTypeDef",
+        "ListAgentInsightsRequestTypeDef",
+        "ListAgentInsightsResponseTypeDef",
         "ListBatchEvaluationsRequestTypeDef",
         "ListBatchEvaluationsResponseTypeDef",
         "ListBrowserSessionsRequestTypeDef",
         "ListBrowserSessionsResponseTypeDef",
         "ListCodeInterpreterSessionsRequestTypeDef",
         "ListCodeInterpreterSessionsResponseTypeDef",
+        "ListDatasetGenerationsRequestTypeDef",
+        "ListDatasetGenerationsResponseTypeDef",
         "ListEventsInputTypeDef",
         "ListEventsOutputTypeDef",
         "ListMemoryExtractionJobsInputTypeDef",
@@ -325,6 +424,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LiveViewStreamTypeDef",
         "McpDescriptorTypeDef",
         "MemoryContentTypeDef",
+        "MemoryJsonDataOutputTypeDef",
+        "MemoryJsonDataTypeDef",
         "MemoryMetadataFilterExpressionTypeDef",
         "MemoryRecordCreateInputTypeDef",
         "MemoryRecordDeleteInputTypeDef",
@@ -346,8 +447,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MouseMoveResultTypeDef",
         "MouseScrollArgumentsTypeDef",
         "MouseScrollResultTypeDef",
+        "MppPaymentInputTypeDef",
+        "MppPaymentOutputTypeDef",
         "OAuth2AuthenticationTypeDef",
         "OAuthCredentialProviderTypeDef",
+        "OnlineEvaluationConfigSourceOutputTypeDef",
+        "OnlineEvaluationConfigSourceTypeDef",
+        "OnlineEvaluationSourceConfigOutputTypeDef",
+        "OnlineEvaluationSourceConfigTypeDef",
+        "OnlineEvaluationTraceConfigOutputTypeDef",
+        "OnlineEvaluationTraceConfigTypeDef",
         "OutputConfigTypeDef",
         "PayloadTypeOutputTypeDef",
         "PayloadTypeTypeDef",
@@ -371,6 +480,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ProxyCredentialsTypeDef",
         "ProxyOutputTypeDef",
         "ProxyTypeDef",
+        "PublishedDateFilterTypeDef",
         "RecommendationConfigOutputTypeDef",
         "RecommendationConfigTypeDef",
         "RecommendationEvaluationConfigOutputTypeDef",
@@ -379,6 +489,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RecommendationResultConfigurationBundleTypeDef",
         "RecommendationResultTypeDef",
         "RecommendationSummaryTypeDef",
+        "RecordExpirySpecificationTypeDef",
+        "RedactionConfigurationOutputTypeDef",
+        "RedactionConfigurationTypeDef",
+        "RedactionSummaryTypeDef",
         "RegistryRecordSummaryTypeDef",
         "ResourceContentTypeDef",
         "ResourceLocationTypeDef",
@@ -388,8 +502,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RetrieveMemoryRecordsInputTypeDef",
         "RetrieveMemoryRecordsOutputTypeDef",
         "RightExpressionTypeDef",
+        "RootCauseClusterTypeDef",
         "RuntimeClientErrorTypeDef",
+        "S3FilesConfigurationTypeDef",
         "S3LocationTypeDef",
+        "SampleSessionTypeDef",
         "SaveBrowserSessionProfileRequestTypeDef",
         "SaveBrowserSessionProfileResponseTypeDef",
         "ScreenshotArgumentsTypeDef",
@@ -403,9 +520,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SessionFilterConfigOutputTypeDef",
         "SessionFilterConfigTypeDef",
         "SessionFilterTypeDef",
+        "SessionFindingTypeDef",
         "SessionLimitsTypeDef",
         "SessionMetadataShapeTypeDef",
         "SessionSummaryTypeDef",
+        "SessionTraceIdsOutputTypeDef",
+        "SessionTraceIdsTypeDef",
         "SkillDefinitionTypeDef",
         "SkillMdDefinitionTypeDef",
         "SpanContextTypeDef",
@@ -415,6 +535,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StartBrowserSessionResponseTypeDef",
         "StartCodeInterpreterSessionRequestTypeDef",
         "StartCodeInterpreterSessionResponseTypeDef",
+        "StartDatasetGenerationRequestTypeDef",
+        "StartDatasetGenerationResponseTypeDef",
         "StartMemoryExtractionJobInputTypeDef",
         "StartMemoryExtractionJobOutputTypeDef",
         "StartRecommendationRequestTypeDef",
@@ -455,18 +577,31 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ToolDescriptionTextInputTypeDef",
         "ToolResultStructuredContentTypeDef",
         "ToolsDefinitionTypeDef",
+        "ToolsFileSystemConfigurationTypeDef",
+        "TraceGenerationRecordTypeDef",
+        "TraceGenerationSourceTypeDef",
+        "TraceSourceConfigOutputTypeDef",
+        "TraceSourceConfigTypeDef",
+        "TurnCountRangeTypeDef",
         "UnitTypeDef",
         "UpdateABTestRequestTypeDef",
         "UpdateABTestResponseTypeDef",
+        "UpdateAgentInsightRequestTypeDef",
+        "UpdateAgentInsightResponseTypeDef",
         "UpdateBrowserStreamRequestTypeDef",
         "UpdateBrowserStreamResponseTypeDef",
         "UserIdentifierTypeDef",
+        "UserIntentAffectedSessionTypeDef",
+        "UserIntentClusterTypeDef",
+        "UserIntentClusteringResultContentTypeDef",
         "ValidationExceptionFieldTypeDef",
         "ValidationExceptionTypeDef",
         "VariantConfigurationTypeDef",
         "VariantResultTypeDef",
         "VariantTypeDef",
         "ViewPortTypeDef",
+        "WebSearchFiltersTypeDef",
+        "WebSearchResultTypeDef",
     ]
 
 
@@ -551,6 +686,60 @@ class ActorSummaryTypeDef(TypedDict):
     actorId: str
 
 
+class InsightsFailureSignalTypeDef(TypedDict):
+    category: InsightsFailureCategoryType
+    evidence: str
+    confidence: float
+
+
+class FailureSpanDetailTypeDef(TypedDict):
+    spanId: str
+    traceId: str
+    signals: list[InsightsFailureSignalTypeDef]
+
+
+class AffectedSessionTypeDef(TypedDict):
+    sessionId: str
+    explanation: str
+    fixType: str
+    recommendation: str
+    failureSpans: list[FailureSpanDetailTypeDef]
+
+
+class AgentCoreRuntimeInvocationDetailsTypeDef(TypedDict):
+    agentRuntimeEndpointArn: str
+    agentRuntimeVersion: str
+    requestTemplate: NotRequired[str]
+
+
+class AgentCoreRuntimeInvocationTypeDef(TypedDict):
+    agentRuntimeEndpointArn: str
+    requestTemplate: NotRequired[str]
+
+
+class AgentInsightSummaryTypeDef(TypedDict):
+    type: InsightTypeType
+    name: str
+    description: str
+    createdAt: datetime
+    affectedSessionCount: NotRequired[int]
+    agentInsightId: str
+    applicationName: str
+    batchEvaluationId: NotRequired[str]
+    customerMetadataStatus: AgentInsightCustomerMetadataStatusType
+    updatedAt: datetime
+    archiveStatus: AgentInsightArchiveStatusType
+    lastSeenAt: NotRequired[datetime]
+
+
+class AgentInvocationConfigTypeDef(TypedDict):
+    agentCoreRuntime: NotRequired[AgentCoreRuntimeInvocationTypeDef]
+
+
+class AgentInvocationDetailsTypeDef(TypedDict):
+    agentCoreRuntime: NotRequired[AgentCoreRuntimeInvocationDetailsTypeDef]
+
+
 class SkillDefinitionTypeDef(TypedDict):
     schemaVersion: NotRequired[str]
     inlineContent: NotRequired[str]
@@ -563,6 +752,10 @@ class SkillMdDefinitionTypeDef(TypedDict):
 class AgentSkillsDescriptorTypeDef(TypedDict):
     skillMd: SkillMdDefinitionTypeDef
     skillDefinition: NotRequired[SkillDefinitionTypeDef]
+
+
+class BatchEvaluationTraceConfigTypeDef(TypedDict):
+    batchEvaluationArn: str
 
 
 class FilterValueTypeDef(TypedDict):
@@ -589,9 +782,17 @@ class CloudWatchLogsTraceConfigOutputTypeDef(TypedDict):
     rule: NotRequired[CloudWatchLogsRuleOutputTypeDef]
 
 
+class OnlineEvaluationTraceConfigOutputTypeDef(TypedDict):
+    onlineEvaluationConfigArn: str
+    startTime: datetime
+    endTime: datetime
+
+
 class AgentTracesConfigOutputTypeDef(TypedDict):
     sessionSpans: NotRequired[list[DocumentOutputValue]]
     cloudwatchLogs: NotRequired[CloudWatchLogsTraceConfigOutputTypeDef]
+    batchEvaluation: NotRequired[BatchEvaluationTraceConfigTypeDef]
+    onlineEvaluation: NotRequired[OnlineEvaluationTraceConfigOutputTypeDef]
 
 
 class CloudWatchLogsRuleTypeDef(TypedDict):
@@ -606,9 +807,17 @@ class CloudWatchLogsTraceConfigTypeDef(TypedDict):
     rule: NotRequired[ReadOnly[CloudWatchLogsRuleTypeDef]]
 
 
+class OnlineEvaluationTraceConfigTypeDef(TypedDict):
+    onlineEvaluationConfigArn: str
+    startTime: ReadOnly[datetime | str]
+    endTime: ReadOnly[datetime | str]
+
+
 class AgentTracesConfigTypeDef(TypedDict):
     sessionSpans: NotRequired[ReadOnly[Sequence[DocumentValue]]]
     cloudwatchLogs: NotRequired[ReadOnly[CloudWatchLogsTraceConfigTypeDef]]
+    batchEvaluation: NotRequired[BatchEvaluationTraceConfigTypeDef]
+    onlineEvaluation: NotRequired[ReadOnly[OnlineEvaluationTraceConfigTypeDef]]
 
 
 class AmountTypeDef(TypedDict):
@@ -628,6 +837,28 @@ class AutomationStreamUpdateTypeDef(TypedDict):
 class AvailableLimitsTypeDef(TypedDict):
     availableSpendAmount: NotRequired[AmountTypeDef]
     updatedAt: NotRequired[datetime]
+
+
+class DpopJwkTypeDef(TypedDict):
+    kty: JwkKeyTypeType
+    crv: JwkEllipticCurveType
+    x: str
+    y: str
+
+
+class AwsBillingPaymentOptionsTypeDef(TypedDict):
+    dpopJwk: NotRequired[DpopJwkTypeDef]
+
+
+class AwsBillingX402PaymentInputTypeDef(TypedDict):
+    version: str
+    payload: ReadOnly[DocumentValue]
+    options: NotRequired[AwsBillingPaymentOptionsTypeDef]
+
+
+class AwsBillingX402PaymentOutputTypeDef(TypedDict):
+    version: str
+    paymentToken: str
 
 
 class BasicAuthTypeDef(TypedDict):
@@ -654,10 +885,16 @@ class MemoryRecordCreateInputTypeDef(TypedDict):
     metadata: NotRequired[ReadOnly[Mapping[str, MemoryRecordMetadataValueTypeDef]]]
 
 
+class RecordExpirySpecificationTypeDef(TypedDict):
+    recordExpiryDurationDays: NotRequired[int]
+    action: NotRequired[RecordExpiryActionType]
+
+
 class BatchCreateMemoryRecordsInputTypeDef(TypedDict):
     memoryId: str
     records: ReadOnly[Sequence[MemoryRecordCreateInputTypeDef]]
     clientToken: NotRequired[str]
+    recordExpirySpecification: NotRequired[RecordExpirySpecificationTypeDef]
 
 
 class MemoryRecordOutputTypeDef(TypedDict):
@@ -676,6 +913,7 @@ class BatchCreateMemoryRecordsOutputTypeDef(TypedDict):
 
 class MemoryRecordDeleteInputTypeDef(TypedDict):
     memoryRecordId: str
+    namespace: NotRequired[str]
 
 
 class BatchDeleteMemoryRecordsInputTypeDef(TypedDict):
@@ -689,12 +927,17 @@ class BatchDeleteMemoryRecordsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class BatchEvaluationSourceConfigTypeDef(TypedDict):
+    batchEvaluationArn: str
+
+
 class EvaluatorStatisticsTypeDef(TypedDict):
     averageScore: NotRequired[float]
 
 
 class EvaluatorSummaryTypeDef(TypedDict):
     evaluatorId: NotRequired[str]
+    evaluationDimensionName: NotRequired[str]
     statistics: NotRequired[EvaluatorStatisticsTypeDef]
     totalEvaluated: NotRequired[int]
     totalFailed: NotRequired[int]
@@ -713,6 +956,10 @@ class EvaluatorTypeDef(TypedDict):
     evaluatorId: str
 
 
+class InsightTypeDef(TypedDict):
+    insightId: str
+
+
 class BatchEvaluationSummaryTypeDef(TypedDict):
     batchEvaluationId: str
     batchEvaluationArn: str
@@ -721,8 +968,10 @@ class BatchEvaluationSummaryTypeDef(TypedDict):
     createdAt: datetime
     description: NotRequired[str]
     evaluators: NotRequired[list[EvaluatorTypeDef]]
+    insights: NotRequired[list[InsightTypeDef]]
     evaluationResults: NotRequired[EvaluationJobResultsTypeDef]
     errorDetails: NotRequired[list[str]]
+    kmsKeyArn: NotRequired[str]
     updatedAt: NotRequired[datetime]
 
 
@@ -731,6 +980,7 @@ class MemoryRecordUpdateInputTypeDef(TypedDict):
     timestamp: ReadOnly[datetime | str]
     content: NotRequired[MemoryContentTypeDef]
     namespaces: NotRequired[ReadOnly[Sequence[str]]]
+    sourceNamespaces: NotRequired[ReadOnly[Sequence[str]]]
     memoryStrategyId: NotRequired[str]
     metadata: NotRequired[ReadOnly[Mapping[str, MemoryRecordMetadataValueTypeDef]]]
 
@@ -738,6 +988,7 @@ class MemoryRecordUpdateInputTypeDef(TypedDict):
 class BatchUpdateMemoryRecordsInputTypeDef(TypedDict):
     memoryId: str
     records: ReadOnly[Sequence[MemoryRecordUpdateInputTypeDef]]
+    recordExpirySpecification: NotRequired[RecordExpirySpecificationTypeDef]
 
 
 class BatchUpdateMemoryRecordsOutputTypeDef(TypedDict):
@@ -921,9 +1172,15 @@ class SessionFilterConfigOutputTypeDef(TypedDict):
     endTime: NotRequired[datetime]
 
 
+class SessionTraceIdsOutputTypeDef(TypedDict):
+    sessionId: str
+    traceIds: list[str]
+
+
 class CloudWatchFilterConfigOutputTypeDef(TypedDict):
     sessionIds: NotRequired[list[str]]
     timeRange: NotRequired[SessionFilterConfigOutputTypeDef]
+    sessionTraceIds: NotRequired[list[SessionTraceIdsOutputTypeDef]]
 
 
 class SessionFilterConfigTypeDef(TypedDict):
@@ -931,26 +1188,52 @@ class SessionFilterConfigTypeDef(TypedDict):
     endTime: NotRequired[ReadOnly[datetime | str]]
 
 
+class SessionTraceIdsTypeDef(TypedDict):
+    sessionId: str
+    traceIds: ReadOnly[Sequence[str]]
+
+
 class CloudWatchFilterConfigTypeDef(TypedDict):
     sessionIds: NotRequired[ReadOnly[Sequence[str]]]
     timeRange: NotRequired[ReadOnly[SessionFilterConfigTypeDef]]
+    sessionTraceIds: NotRequired[ReadOnly[Sequence[SessionTraceIdsTypeDef]]]
+
+
+class CloudWatchLogsSourceConfigOutputTypeDef(TypedDict):
+    logGroupNames: NotRequired[list[str]]
+    logGroupNamePrefixes: NotRequired[list[str]]
+    serviceNames: list[str]
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+
+
+class CloudWatchLogsSourceConfigTypeDef(TypedDict):
+    logGroupNames: NotRequired[ReadOnly[Sequence[str]]]
+    logGroupNamePrefixes: NotRequired[ReadOnly[Sequence[str]]]
+    serviceNames: ReadOnly[Sequence[str]]
+    startTime: NotRequired[ReadOnly[datetime | str]]
+    endTime: NotRequired[ReadOnly[datetime | str]]
 
 
 class CloudWatchLogsSourceOutputTypeDef(TypedDict):
     serviceNames: list[str]
-    logGroupNames: list[str]
+    logGroupNames: NotRequired[list[str]]
+    logGroupNamePrefixes: NotRequired[list[str]]
     filterConfig: NotRequired[CloudWatchFilterConfigOutputTypeDef]
 
 
 class CloudWatchLogsSourceTypeDef(TypedDict):
     serviceNames: ReadOnly[Sequence[str]]
-    logGroupNames: ReadOnly[Sequence[str]]
+    logGroupNames: NotRequired[ReadOnly[Sequence[str]]]
+    logGroupNamePrefixes: NotRequired[ReadOnly[Sequence[str]]]
     filterConfig: NotRequired[ReadOnly[CloudWatchFilterConfigTypeDef]]
 
 
 class CloudWatchOutputConfigTypeDef(TypedDict):
-    logGroupName: str
-    logStreamName: str
+    logGroupName: NotRequired[str]
+    logStreamName: NotRequired[str]
+    metricsNamespace: NotRequired[str]
+    resultDestination: NotRequired[ResultDestinationType]
 
 
 class ResourceContentTypeDef(TypedDict):
@@ -1081,6 +1364,32 @@ class ContentDeltaEventTypeDef(TypedDict):
     stderr: NotRequired[str]
 
 
+class ContentTypeDef(TypedDict):
+    text: NotRequired[str]
+
+
+class ConversationalTypeDef(TypedDict):
+    content: ContentTypeDef
+    role: RoleType
+
+
+class MemoryJsonDataTypeDef(TypedDict):
+    content: ReadOnly[DocumentValue]
+
+
+class IngestPayloadTypeTypeDef(TypedDict):
+    conversational: NotRequired[ConversationalTypeDef]
+    json: NotRequired[ReadOnly[MemoryJsonDataTypeDef]]
+
+
+class InlineMemoryContentTypeDef(TypedDict):
+    payload: ReadOnly[Sequence[IngestPayloadTypeTypeDef]]
+
+
+class ContentSourceTypeDef(TypedDict):
+    inline: NotRequired[ReadOnly[InlineMemoryContentTypeDef]]
+
+
 class ContentStartEventTypeDef(TypedDict):
     pass
 
@@ -1088,10 +1397,6 @@ class ContentStartEventTypeDef(TypedDict):
 class ContentStopEventTypeDef(TypedDict):
     exitCode: int
     status: CommandExecutionStatusType
-
-
-class ContentTypeDef(TypedDict):
-    text: NotRequired[str]
 
 
 class SpanContextTypeDef(TypedDict):
@@ -1102,11 +1407,6 @@ class SpanContextTypeDef(TypedDict):
 
 class ContextTypeDef(TypedDict):
     spanContext: NotRequired[SpanContextTypeDef]
-
-
-class ConversationalTypeDef(TypedDict):
-    content: ContentTypeDef
-    role: RoleType
 
 
 class GatewayFilterTypeDef(TypedDict):
@@ -1138,6 +1438,7 @@ class CreateABTestRequestTypeDef(TypedDict):
     roleArn: str
     enableOnCreate: NotRequired[bool]
     clientToken: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class CreateABTestResponseTypeDef(TypedDict):
@@ -1150,6 +1451,10 @@ class CreateABTestResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ExtractionConfigTypeDef(TypedDict):
+    namespaceVariables: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
 class MetadataValueTypeDef(TypedDict):
     stringValue: NotRequired[str]
 
@@ -1157,6 +1462,7 @@ class MetadataValueTypeDef(TypedDict):
 class PayloadTypeTypeDef(TypedDict):
     conversational: NotRequired[ConversationalTypeDef]
     blob: NotRequired[ReadOnly[DocumentValue]]
+    json: NotRequired[ReadOnly[MemoryJsonDataTypeDef]]
 
 
 class CreateEventInputTypeDef(TypedDict):
@@ -1168,11 +1474,18 @@ class CreateEventInputTypeDef(TypedDict):
     branch: NotRequired[BranchTypeDef]
     clientToken: NotRequired[str]
     metadata: NotRequired[ReadOnly[Mapping[str, MetadataValueTypeDef]]]
+    extractionMode: NotRequired[ExtractionModeType]
+    extractionConfig: NotRequired[ReadOnly[ExtractionConfigTypeDef]]
+
+
+class MemoryJsonDataOutputTypeDef(TypedDict):
+    content: DocumentOutputValue
 
 
 class PayloadTypeOutputTypeDef(TypedDict):
     conversational: NotRequired[ConversationalTypeDef]
     blob: NotRequired[DocumentOutputValue]
+    json: NotRequired[MemoryJsonDataOutputTypeDef]
 
 
 class EventTypeDef(TypedDict):
@@ -1307,6 +1620,7 @@ class CreatePaymentSessionResponseTypeDef(TypedDict):
 class CryptoX402PaymentInputTypeDef(TypedDict):
     version: str
     payload: ReadOnly[DocumentValue]
+    permit2AllowanceLimit: NotRequired[str]
 
 
 class CryptoX402PaymentOutputTypeDef(TypedDict):
@@ -1314,16 +1628,66 @@ class CryptoX402PaymentOutputTypeDef(TypedDict):
     payload: DocumentOutputValue
 
 
+class CustomDataIdentifierTypeDef(TypedDict):
+    name: str
+    regex: str
+
+
 class CustomDescriptorTypeDef(TypedDict):
     inlineContent: NotRequired[str]
 
 
+class OnlineEvaluationConfigSourceOutputTypeDef(TypedDict):
+    onlineEvaluationConfigArn: str
+    timeRange: NotRequired[SessionFilterConfigOutputTypeDef]
+
+
 class DataSourceConfigOutputTypeDef(TypedDict):
     cloudWatchLogs: NotRequired[CloudWatchLogsSourceOutputTypeDef]
+    onlineEvaluationConfigSource: NotRequired[OnlineEvaluationConfigSourceOutputTypeDef]
+
+
+class OnlineEvaluationConfigSourceTypeDef(TypedDict):
+    onlineEvaluationConfigArn: str
+    timeRange: NotRequired[ReadOnly[SessionFilterConfigTypeDef]]
 
 
 class DataSourceConfigTypeDef(TypedDict):
     cloudWatchLogs: NotRequired[ReadOnly[CloudWatchLogsSourceTypeDef]]
+    onlineEvaluationConfigSource: NotRequired[
+        ReadOnly[OnlineEvaluationConfigSourceTypeDef]
+    ]
+
+
+class DatasetDetailsTypeDef(TypedDict):
+    datasetId: str
+    datasetVersion: str
+
+
+class DatasetSourceTypeDef(TypedDict):
+    datasetId: str
+    datasetVersion: NotRequired[str]
+
+
+class DatasetExecutionConfigTypeDef(TypedDict):
+    dataset: DatasetSourceTypeDef
+    agentInvocation: AgentInvocationConfigTypeDef
+
+
+class DatasetExecutionDetailsTypeDef(TypedDict):
+    dataset: DatasetDetailsTypeDef
+    agentInvocation: AgentInvocationDetailsTypeDef
+
+
+class DatasetGenerationSummaryTypeDef(TypedDict):
+    generationId: str
+    datasetId: str
+    name: str
+    description: NotRequired[str]
+    scenarioType: ScenarioTypeType
+    status: DatasetGenerationStatusType
+    createdAt: datetime
+    completedAt: NotRequired[datetime]
 
 
 class DeleteABTestRequestTypeDef(TypedDict):
@@ -1348,6 +1712,29 @@ class DeleteBatchEvaluationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteCapacityProviderSessionRequestTypeDef(TypedDict):
+    capacityProviderId: str
+    sessionId: str
+
+
+class DeleteCapacityProviderSessionResponseTypeDef(TypedDict):
+    capacityProviderArn: str
+    sessionId: str
+    status: CapacityProviderSessionStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteDatasetGenerationRequestTypeDef(TypedDict):
+    datasetId: str
+    generationId: str
+
+
+class DeleteDatasetGenerationResponseTypeDef(TypedDict):
+    generationId: str
+    status: DatasetGenerationStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteEventInputTypeDef(TypedDict):
     memoryId: str
     sessionId: str
@@ -1363,6 +1750,7 @@ class DeleteEventOutputTypeDef(TypedDict):
 class DeleteMemoryRecordInputTypeDef(TypedDict):
     memoryId: str
     memoryRecordId: str
+    namespace: NotRequired[str]
 
 
 class DeleteMemoryRecordOutputTypeDef(TypedDict):
@@ -1425,6 +1813,17 @@ class DescriptorsTypeDef(TypedDict):
     agentSkills: NotRequired[AgentSkillsDescriptorTypeDef]
 
 
+class DomainFilterTypeDef(TypedDict):
+    include: NotRequired[ReadOnly[Sequence[str]]]
+    exclude: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class EfsConfigurationTypeDef(TypedDict):
+    accessPointArn: str
+    mountPath: str
+    fileSystemArn: str
+
+
 class EvaluationInputTypeDef(TypedDict):
     sessionSpans: NotRequired[ReadOnly[Sequence[DocumentValue]]]
 
@@ -1468,6 +1867,7 @@ class EvaluationResultContentTypeDef(TypedDict):
     evaluatorArn: str
     evaluatorId: str
     evaluatorName: str
+    evaluationDimensionName: NotRequired[str]
     explanation: NotRequired[str]
     context: ContextTypeDef
     value: NotRequired[float]
@@ -1513,6 +1913,20 @@ class EvaluationMetadataTypeDef(TypedDict):
     sessionMetadata: NotRequired[ReadOnly[Sequence[SessionMetadataShapeTypeDef]]]
 
 
+class GenerationFilterValueTypeDef(TypedDict):
+    stringValue: NotRequired[str]
+    doubleValue: NotRequired[float]
+    booleanValue: NotRequired[bool]
+
+
+class EvaluatorFilterTypeDef(TypedDict):
+    evaluatorId: str
+    evaluationDimensionName: NotRequired[str]
+    operator: GenerationFilterOperatorType
+    value: GenerationFilterValueTypeDef
+    aggregation: NotRequired[ResultAggregationType]
+
+
 class LeftExpressionTypeDef(TypedDict):
     metadataKey: NotRequired[str]
 
@@ -1525,6 +1939,24 @@ class EventMetadataFilterExpressionTypeDef(TypedDict):
     left: LeftExpressionTypeDef
     operator: OperatorTypeType
     right: NotRequired[RightExpressionTypeDef]
+
+
+class ExecutionSummaryAffectedSessionTypeDef(TypedDict):
+    sessionId: str
+    approachTaken: str
+    finalOutcome: str
+
+
+class ExecutionSummaryClusterTypeDef(TypedDict):
+    clusterId: int
+    name: str
+    description: str
+    affectedSessionCount: int
+    affectedSessions: list[ExecutionSummaryAffectedSessionTypeDef]
+
+
+class ExecutionSummaryClusteringResultContentTypeDef(TypedDict):
+    executionSummaries: list[ExecutionSummaryClusterTypeDef]
 
 
 class ProxyCredentialsTypeDef(TypedDict):
@@ -1575,6 +2007,35 @@ class ExtractionJobTypeDef(TypedDict):
     jobId: str
 
 
+class RootCauseClusterTypeDef(TypedDict):
+    clusterId: int
+    name: str
+    rootCause: str
+    recommendation: str
+    affectedSessionCount: int
+    affectedSessions: list[AffectedSessionTypeDef]
+
+
+class FailureSubCategoryClusterTypeDef(TypedDict):
+    clusterId: int
+    name: str
+    description: str
+    affectedSessionCount: int
+    rootCauses: list[RootCauseClusterTypeDef]
+
+
+class FailureCategoryClusterTypeDef(TypedDict):
+    clusterId: int
+    name: str
+    description: str
+    affectedSessionCount: int
+    subCategories: list[FailureSubCategoryClusterTypeDef]
+
+
+class FailureAnalysisResultContentTypeDef(TypedDict):
+    failures: list[FailureCategoryClusterTypeDef]
+
+
 class FilterInputTypeDef(TypedDict):
     branch: NotRequired[BranchFilterTypeDef]
     eventMetadata: NotRequired[ReadOnly[Sequence[EventMetadataFilterExpressionTypeDef]]]
@@ -1582,6 +2043,139 @@ class FilterInputTypeDef(TypedDict):
 
 class GatewayFilterOutputTypeDef(TypedDict):
     targetPaths: NotRequired[list[str]]
+
+
+class GenerationAttributeFilterTypeDef(TypedDict):
+    key: str
+    operator: GenerationFilterOperatorType
+    value: GenerationFilterValueTypeDef
+
+
+class GenerationErrorDetailTypeDef(TypedDict):
+    errorCode: NotRequired[str]
+    errorMessage: NotRequired[str]
+    count: NotRequired[int]
+    sessionIds: NotRequired[list[str]]
+
+
+class TurnCountRangeTypeDef(TypedDict):
+    min: NotRequired[int]
+    max: NotRequired[int]
+
+
+class GenerationFiltersOutputTypeDef(TypedDict):
+    attributeFilters: NotRequired[list[GenerationAttributeFilterTypeDef]]
+    turnCount: NotRequired[TurnCountRangeTypeDef]
+    evaluatorFilters: NotRequired[list[EvaluatorFilterTypeDef]]
+
+
+class GenerationFiltersTypeDef(TypedDict):
+    attributeFilters: NotRequired[ReadOnly[Sequence[GenerationAttributeFilterTypeDef]]]
+    turnCount: NotRequired[TurnCountRangeTypeDef]
+    evaluatorFilters: NotRequired[ReadOnly[Sequence[EvaluatorFilterTypeDef]]]
+
+
+class GenerationIdentifierCountsTypeDef(TypedDict):
+    sessionIdCount: NotRequired[int]
+    traceIdCount: NotRequired[int]
+
+
+class GenerationIdentifiersTypeDef(TypedDict):
+    sessionIds: NotRequired[ReadOnly[Sequence[str]]]
+    traceIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class GenerationResultsTypeDef(TypedDict):
+    sessionsMatched: NotRequired[int]
+    sessionsSelected: NotRequired[int]
+    sessionsUnscored: NotRequired[int]
+    sessionsFailed: NotRequired[int]
+    scenariosGenerated: NotRequired[int]
+    scenariosDeduplicated: NotRequired[int]
+    examplesWritten: NotRequired[int]
+    examplesWithGroundTruth: NotRequired[int]
+
+
+class GenerationSamplingConfigTypeDef(TypedDict):
+    maxScenarios: NotRequired[int]
+
+
+class GenerationSelectionRecordTypeDef(TypedDict):
+    filters: NotRequired[GenerationFiltersOutputTypeDef]
+    identifiers: NotRequired[GenerationIdentifierCountsTypeDef]
+
+
+class GenerationSelectionTypeDef(TypedDict):
+    filters: NotRequired[ReadOnly[GenerationFiltersTypeDef]]
+    identifiers: NotRequired[ReadOnly[GenerationIdentifiersTypeDef]]
+
+
+class GroundTruthConfigOutputTypeDef(TypedDict):
+    fields: list[GroundTruthFieldType]
+    qualityFilters: NotRequired[list[EvaluatorFilterTypeDef]]
+
+
+class RedactionConfigurationOutputTypeDef(TypedDict):
+    identifiers: NotRequired[list[RedactionIdentifierType]]
+    customDataIdentifiers: NotRequired[list[CustomDataIdentifierTypeDef]]
+
+
+class OnlineEvaluationSourceConfigOutputTypeDef(TypedDict):
+    onlineEvaluationConfigArn: str
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+
+
+class TraceSourceConfigOutputTypeDef(TypedDict):
+    cloudWatchLogs: NotRequired[CloudWatchLogsSourceConfigOutputTypeDef]
+    onlineEvaluation: NotRequired[OnlineEvaluationSourceConfigOutputTypeDef]
+    batchEvaluation: NotRequired[BatchEvaluationSourceConfigTypeDef]
+
+
+class TraceGenerationRecordTypeDef(TypedDict):
+    sourceConfig: NotRequired[TraceSourceConfigOutputTypeDef]
+    selection: NotRequired[GenerationSelectionRecordTypeDef]
+    sampling: NotRequired[GenerationSamplingConfigTypeDef]
+    groundTruth: NotRequired[GroundTruthConfigOutputTypeDef]
+    redactionConfiguration: NotRequired[RedactionConfigurationOutputTypeDef]
+
+
+class GenerationSourceRecordTypeDef(TypedDict):
+    traceGeneration: NotRequired[TraceGenerationRecordTypeDef]
+
+
+class GroundTruthConfigTypeDef(TypedDict):
+    fields: ReadOnly[Sequence[GroundTruthFieldType]]
+    qualityFilters: NotRequired[ReadOnly[Sequence[EvaluatorFilterTypeDef]]]
+
+
+class RedactionConfigurationTypeDef(TypedDict):
+    identifiers: NotRequired[ReadOnly[Sequence[RedactionIdentifierType]]]
+    customDataIdentifiers: NotRequired[ReadOnly[Sequence[CustomDataIdentifierTypeDef]]]
+
+
+class OnlineEvaluationSourceConfigTypeDef(TypedDict):
+    onlineEvaluationConfigArn: str
+    startTime: NotRequired[ReadOnly[datetime | str]]
+    endTime: NotRequired[ReadOnly[datetime | str]]
+
+
+class TraceSourceConfigTypeDef(TypedDict):
+    cloudWatchLogs: NotRequired[ReadOnly[CloudWatchLogsSourceConfigTypeDef]]
+    onlineEvaluation: NotRequired[ReadOnly[OnlineEvaluationSourceConfigTypeDef]]
+    batchEvaluation: NotRequired[BatchEvaluationSourceConfigTypeDef]
+
+
+class TraceGenerationSourceTypeDef(TypedDict):
+    sourceConfig: ReadOnly[TraceSourceConfigTypeDef]
+    selection: NotRequired[ReadOnly[GenerationSelectionTypeDef]]
+    sampling: NotRequired[GenerationSamplingConfigTypeDef]
+    groundTruth: NotRequired[ReadOnly[GroundTruthConfigTypeDef]]
+    redactionConfiguration: NotRequired[ReadOnly[RedactionConfigurationTypeDef]]
+
+
+class GenerationSourceTypeDef(TypedDict):
+    traceGeneration: NotRequired[ReadOnly[TraceGenerationSourceTypeDef]]
 
 
 class GetABTestRequestTypeDef(TypedDict):
@@ -1624,12 +2218,84 @@ class GetAgentCardResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetAgentInsightRequestTypeDef(TypedDict):
+    applicationName: str
+    agentInsightId: str
+
+
+class SessionFindingTypeDef(TypedDict):
+    targetId: NotRequired[str]
+    targetType: NotRequired[FindingTargetTypeType]
+    description: str
+    category: NotRequired[str]
+    confidence: NotRequired[float]
+
+
+class SampleSessionTypeDef(TypedDict):
+    sessionId: str
+    lastSeenAt: NotRequired[datetime]
+    findings: NotRequired[list[SessionFindingTypeDef]]
+
+
+class InsightRootCauseTypeDef(TypedDict):
+    name: str
+    explanation: str
+    affectedSessionCount: NotRequired[int]
+    suggestedFix: NotRequired[str]
+    sampleSessions: NotRequired[list[SampleSessionTypeDef]]
+
+
+class GetAgentInsightResponseTypeDef(TypedDict):
+    type: InsightTypeType
+    name: str
+    description: str
+    createdAt: datetime
+    affectedSessionCount: NotRequired[int]
+    sampleSessions: NotRequired[list[SampleSessionTypeDef]]
+    rootCauses: NotRequired[list[InsightRootCauseTypeDef]]
+    agentInsightId: str
+    applicationName: str
+    batchEvaluationId: NotRequired[str]
+    customerMetadataStatus: AgentInsightCustomerMetadataStatusType
+    updatedAt: datetime
+    archiveStatus: AgentInsightArchiveStatusType
+    lastSeenAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetBatchEvaluationRequestTypeDef(TypedDict):
     batchEvaluationId: str
 
 
+class InsightResultTypeDef(TypedDict):
+    type: InsightTypeType
+    name: str
+    description: str
+    createdAt: datetime
+    affectedSessionCount: NotRequired[int]
+    sampleSessions: NotRequired[list[SampleSessionTypeDef]]
+    rootCauses: NotRequired[list[InsightRootCauseTypeDef]]
+
+
 class OutputConfigTypeDef(TypedDict):
     cloudWatchConfig: NotRequired[CloudWatchOutputConfigTypeDef]
+
+
+class UserIntentAffectedSessionTypeDef(TypedDict):
+    sessionId: str
+    userMessages: list[str]
+
+
+class UserIntentClusterTypeDef(TypedDict):
+    clusterId: int
+    name: str
+    description: str
+    affectedSessionCount: int
+    affectedSessions: list[UserIntentAffectedSessionTypeDef]
+
+
+class UserIntentClusteringResultContentTypeDef(TypedDict):
+    userIntents: list[UserIntentClusterTypeDef]
 
 
 class GetBatchEvaluationResponseTypeDef(TypedDict):
@@ -1639,12 +2305,19 @@ class GetBatchEvaluationResponseTypeDef(TypedDict):
     status: BatchEvaluationStatusType
     createdAt: datetime
     evaluators: NotRequired[list[EvaluatorTypeDef]]
+    insights: NotRequired[list[InsightTypeDef]]
     dataSourceConfig: NotRequired[DataSourceConfigOutputTypeDef]
     outputConfig: NotRequired[OutputConfigTypeDef]
     evaluationResults: NotRequired[EvaluationJobResultsTypeDef]
+    insightResults: NotRequired[list[InsightResultTypeDef]]
+    failureAnalysisResult: NotRequired[FailureAnalysisResultContentTypeDef]
+    userIntentResult: NotRequired[UserIntentClusteringResultContentTypeDef]
+    executionSummaryResult: NotRequired[ExecutionSummaryClusteringResultContentTypeDef]
     errorDetails: NotRequired[list[str]]
     description: NotRequired[str]
     updatedAt: NotRequired[datetime]
+    kmsKeyArn: NotRequired[str]
+    datasetExecutionDetails: NotRequired[DatasetExecutionDetailsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1666,6 +2339,17 @@ class ProxyConfigurationOutputTypeDef(TypedDict):
     bypass: NotRequired[ProxyBypassOutputTypeDef]
 
 
+class S3FilesConfigurationTypeDef(TypedDict):
+    accessPointArn: str
+    mountPath: str
+    fileSystemArn: str
+
+
+class ToolsFileSystemConfigurationTypeDef(TypedDict):
+    s3FilesConfiguration: NotRequired[S3FilesConfigurationTypeDef]
+    efsConfiguration: NotRequired[EfsConfigurationTypeDef]
+
+
 class ViewPortTypeDef(TypedDict):
     width: int
     height: int
@@ -1685,6 +2369,7 @@ class GetBrowserSessionResponseTypeDef(TypedDict):
     streams: NotRequired[BrowserSessionStreamTypeDef]
     proxyConfiguration: NotRequired[ProxyConfigurationOutputTypeDef]
     certificates: NotRequired[list[CertificateTypeDef]]
+    filesystemConfigurations: NotRequired[list[ToolsFileSystemConfigurationTypeDef]]
     sessionReplayArtifact: NotRequired[str]
     lastUpdatedAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1703,6 +2388,35 @@ class GetCodeInterpreterSessionResponseTypeDef(TypedDict):
     sessionTimeoutSeconds: NotRequired[int]
     status: NotRequired[CodeInterpreterSessionStatusType]
     certificates: NotRequired[list[CertificateTypeDef]]
+    filesystemConfigurations: NotRequired[list[ToolsFileSystemConfigurationTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetDatasetGenerationRequestTypeDef(TypedDict):
+    datasetId: str
+    generationId: str
+
+
+class RedactionSummaryTypeDef(TypedDict):
+    scenariosScanned: NotRequired[int]
+    findingCounts: NotRequired[dict[str, int]]
+
+
+class GetDatasetGenerationResponseTypeDef(TypedDict):
+    generationId: str
+    name: str
+    description: NotRequired[str]
+    datasetId: str
+    scenarioType: ScenarioTypeType
+    status: DatasetGenerationStatusType
+    failureReason: NotRequired[str]
+    createdAt: datetime
+    updatedAt: NotRequired[datetime]
+    completedAt: NotRequired[datetime]
+    source: NotRequired[GenerationSourceRecordTypeDef]
+    generationResults: NotRequired[GenerationResultsTypeDef]
+    redactionSummary: NotRequired[RedactionSummaryTypeDef]
+    errorDetails: NotRequired[list[GenerationErrorDetailTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1721,6 +2435,7 @@ class GetEventOutputTypeDef(TypedDict):
 class GetMemoryRecordInputTypeDef(TypedDict):
     memoryId: str
     memoryRecordId: str
+    namespace: NotRequired[str]
 
 
 class MemoryRecordMetadataValueOutputTypeDef(TypedDict):
@@ -1736,7 +2451,9 @@ class MemoryRecordTypeDef(TypedDict):
     memoryStrategyId: str
     namespaces: list[str]
     createdAt: datetime
+    timestamp: NotRequired[datetime]
     metadata: NotRequired[dict[str, MemoryRecordMetadataValueOutputTypeDef]]
+    expiresAt: NotRequired[datetime]
 
 
 class GetMemoryRecordOutputTypeDef(TypedDict):
@@ -1819,7 +2536,7 @@ class SystemPromptConfigTypeDef(TypedDict):
 class SystemPromptRecommendationConfigOutputTypeDef(TypedDict):
     systemPrompt: SystemPromptConfigTypeDef
     agentTraces: AgentTracesConfigOutputTypeDef
-    evaluationConfig: RecommendationEvaluationConfigOutputTypeDef
+    evaluationConfig: NotRequired[RecommendationEvaluationConfigOutputTypeDef]
 
 
 class ToolDescriptionConfigurationBundleOutputTypeDef(TypedDict):
@@ -1868,6 +2585,7 @@ class RecommendationResultConfigurationBundleTypeDef(TypedDict):
 class SystemPromptRecommendationResultTypeDef(TypedDict):
     recommendedSystemPrompt: NotRequired[str]
     configurationBundle: NotRequired[RecommendationResultConfigurationBundleTypeDef]
+    explanation: NotRequired[str]
     errorCode: NotRequired[str]
     errorMessage: NotRequired[str]
 
@@ -1875,6 +2593,7 @@ class SystemPromptRecommendationResultTypeDef(TypedDict):
 class ToolDescriptionOutputTypeDef(TypedDict):
     toolName: str
     recommendedToolDescription: NotRequired[str]
+    explanation: NotRequired[str]
 
 
 class ToolDescriptionRecommendationResultTypeDef(TypedDict):
@@ -1904,6 +2623,7 @@ class GetRecommendationResponseTypeDef(TypedDict):
     createdAt: datetime
     updatedAt: datetime
     recommendationResult: NotRequired[RecommendationResultTypeDef]
+    kmsKeyArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2039,6 +2759,8 @@ class HarnessBedrockModelConfigTypeDef(TypedDict):
     maxTokens: NotRequired[int]
     temperature: NotRequired[float]
     topP: NotRequired[float]
+    apiFormat: NotRequired[HarnessBedrockApiFormatType]
+    additionalParams: NotRequired[ReadOnly[DocumentValue]]
 
 
 class HarnessReasoningContentBlockDeltaTypeDef(TypedDict):
@@ -2052,6 +2774,10 @@ class HarnessToolResultBlockDeltaTypeDef(TypedDict):
     json: NotRequired[DocumentOutputValue]
 
 
+class HarnessToolResultMetadataBlockDeltaTypeDef(TypedDict):
+    metadata: str
+
+
 class HarnessToolUseBlockDeltaTypeDef(TypedDict):
     input: str
 
@@ -2061,6 +2787,7 @@ class HarnessContentBlockDeltaTypeDef(TypedDict):
     toolUse: NotRequired[HarnessToolUseBlockDeltaTypeDef]
     toolResult: NotRequired[list[HarnessToolResultBlockDeltaTypeDef]]
     reasoningContent: NotRequired[HarnessReasoningContentBlockDeltaTypeDef]
+    toolResultMetadata: NotRequired[HarnessToolResultMetadataBlockDeltaTypeDef]
 
 
 class HarnessContentBlockDeltaEventTypeDef(TypedDict):
@@ -2138,11 +2865,30 @@ class HarnessGeminiModelConfigTypeDef(TypedDict):
     temperature: NotRequired[float]
     topP: NotRequired[float]
     topK: NotRequired[int]
+    additionalParams: NotRequired[ReadOnly[DocumentValue]]
+
+
+class HarnessHookEventTypeDef(TypedDict):
+    hookEventId: str
+    name: str
+    type: HarnessHookEventTypeType
+    decision: NotRequired[HarnessHookDecisionType]
+    reason: NotRequired[str]
 
 
 class HarnessInlineFunctionConfigTypeDef(TypedDict):
     description: str
     inputSchema: ReadOnly[DocumentValue]
+
+
+class HarnessLiteLlmModelConfigTypeDef(TypedDict):
+    modelId: str
+    apiKeyArn: NotRequired[str]
+    apiBase: NotRequired[str]
+    maxTokens: NotRequired[int]
+    temperature: NotRequired[float]
+    topP: NotRequired[float]
+    additionalParams: NotRequired[ReadOnly[DocumentValue]]
 
 
 class HarnessMessageStartEventTypeDef(TypedDict):
@@ -2178,24 +2924,61 @@ class HarnessMetadataEventTypeDef(TypedDict):
 class HarnessOpenAiModelConfigTypeDef(TypedDict):
     modelId: str
     apiKeyArn: str
+    apiBase: NotRequired[str]
     maxTokens: NotRequired[int]
     temperature: NotRequired[float]
     topP: NotRequired[float]
+    apiFormat: NotRequired[HarnessOpenAiApiFormatType]
+    additionalParams: NotRequired[ReadOnly[DocumentValue]]
 
 
 class HarnessModelConfigurationTypeDef(TypedDict):
-    bedrockModelConfig: NotRequired[HarnessBedrockModelConfigTypeDef]
-    openAiModelConfig: NotRequired[HarnessOpenAiModelConfigTypeDef]
-    geminiModelConfig: NotRequired[HarnessGeminiModelConfigTypeDef]
+    bedrockModelConfig: NotRequired[ReadOnly[HarnessBedrockModelConfigTypeDef]]
+    openAiModelConfig: NotRequired[ReadOnly[HarnessOpenAiModelConfigTypeDef]]
+    geminiModelConfig: NotRequired[ReadOnly[HarnessGeminiModelConfigTypeDef]]
+    liteLlmModelConfig: NotRequired[ReadOnly[HarnessLiteLlmModelConfigTypeDef]]
+
+
+class IamCredentialProviderTypeDef(TypedDict):
+    service: str
+    region: NotRequired[str]
+
+
+class HarnessRemoteMcpOutboundAuthTypeDef(TypedDict):
+    awsIam: NotRequired[IamCredentialProviderTypeDef]
+    none: NotRequired[UnitTypeDef]
 
 
 class HarnessRemoteMcpConfigTypeDef(TypedDict):
     url: str
     headers: NotRequired[ReadOnly[Mapping[str, str]]]
+    outboundAuth: NotRequired[HarnessRemoteMcpOutboundAuthTypeDef]
+
+
+class HarnessSkillAwsSkillsSourceTypeDef(TypedDict):
+    paths: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class HarnessSkillGitAuthTypeDef(TypedDict):
+    credentialArn: str
+    username: NotRequired[str]
+
+
+class HarnessSkillGitSourceTypeDef(TypedDict):
+    url: str
+    path: NotRequired[str]
+    auth: NotRequired[HarnessSkillGitAuthTypeDef]
+
+
+class HarnessSkillS3SourceTypeDef(TypedDict):
+    uri: str
 
 
 class HarnessSkillTypeDef(TypedDict):
     path: NotRequired[str]
+    s3: NotRequired[HarnessSkillS3SourceTypeDef]
+    git: NotRequired[HarnessSkillGitSourceTypeDef]
+    awsSkills: NotRequired[ReadOnly[HarnessSkillAwsSkillsSourceTypeDef]]
 
 
 class HarnessSystemContentBlockTypeDef(TypedDict):
@@ -2214,6 +2997,22 @@ class HarnessToolTypeDef(TypedDict):
     type: HarnessToolTypeType
     name: NotRequired[str]
     config: NotRequired[ReadOnly[HarnessToolConfigurationTypeDef]]
+
+
+class IngestDataInputTypeDef(TypedDict):
+    memoryId: str
+    source: ReadOnly[ContentSourceTypeDef]
+    contentTimestamp: ReadOnly[datetime | str]
+    actorId: str
+    sessionId: NotRequired[str]
+    extractionConfig: NotRequired[ReadOnly[ExtractionConfigTypeDef]]
+    metadata: NotRequired[ReadOnly[Mapping[str, MetadataValueTypeDef]]]
+    clientToken: NotRequired[str]
+
+
+class IngestDataOutputTypeDef(TypedDict):
+    sessionId: str
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class InputContentBlockTypeDef(TypedDict):
@@ -2280,6 +3079,8 @@ class InvokeAgentRuntimeRequestTypeDef(TypedDict):
     mcpSessionId: NotRequired[str]
     runtimeSessionId: NotRequired[str]
     mcpProtocolVersion: NotRequired[str]
+    mcpMethod: NotRequired[str]
+    mcpName: NotRequired[str]
     runtimeUserId: NotRequired[str]
     traceId: NotRequired[str]
     traceParent: NotRequired[str]
@@ -2293,6 +3094,7 @@ class InvokeAgentRuntimeRequestTypeDef(TypedDict):
 
 class InvokeAgentRuntimeResponseTypeDef(TypedDict):
     runtimeSessionId: NotRequired[str]
+    sessionEndpointUrl: NotRequired[str]
     mcpSessionId: NotRequired[str]
     mcpProtocolVersion: NotRequired[str]
     traceId: NotRequired[str]
@@ -2347,9 +3149,15 @@ class InvokeCodeInterpreterResponseTypeDef(TypedDict):
 
 class InvokeHarnessRequestTypeDef(TypedDict):
     harnessArn: str
+    qualifier: NotRequired[str]
     runtimeSessionId: str
+    runtimeUserId: NotRequired[str]
+    traceParent: NotRequired[str]
+    traceState: NotRequired[str]
+    traceId: NotRequired[str]
+    baggage: NotRequired[str]
     messages: ReadOnly[Sequence[HarnessMessageTypeDef]]
-    model: NotRequired[HarnessModelConfigurationTypeDef]
+    model: NotRequired[ReadOnly[HarnessModelConfigurationTypeDef]]
     systemPrompt: NotRequired[ReadOnly[Sequence[HarnessSystemContentBlockTypeDef]]]
     tools: NotRequired[ReadOnly[Sequence[HarnessToolTypeDef]]]
     skills: NotRequired[ReadOnly[Sequence[HarnessSkillTypeDef]]]
@@ -2370,10 +3178,40 @@ class InvokeHarnessStreamOutputTypeDef(TypedDict):
     internalServerException: NotRequired[InternalServerExceptionTypeDef]
     validationException: NotRequired[ValidationExceptionTypeDef]
     runtimeClientError: NotRequired[RuntimeClientErrorTypeDef]
+    hookEvent: NotRequired[HarnessHookEventTypeDef]
 
 
 class InvokeHarnessResponseTypeDef(TypedDict):
     stream: EventStream[InvokeHarnessStreamOutputTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PublishedDateFilterTypeDef(TypedDict):
+    publishedAfter: NotRequired[ReadOnly[datetime | str]]
+    publishedBefore: NotRequired[ReadOnly[datetime | str]]
+
+
+class WebSearchFiltersTypeDef(TypedDict):
+    domainFilter: NotRequired[ReadOnly[DomainFilterTypeDef]]
+    publishedDateFilter: NotRequired[ReadOnly[PublishedDateFilterTypeDef]]
+
+
+class InvokeWebSearchInputTypeDef(TypedDict):
+    webSearchId: str
+    searchQuery: str
+    maxResults: NotRequired[int]
+    filters: NotRequired[ReadOnly[WebSearchFiltersTypeDef]]
+
+
+class WebSearchResultTypeDef(TypedDict):
+    title: NotRequired[str]
+    url: NotRequired[str]
+    text: str
+    publishedAt: NotRequired[datetime]
+
+
+class InvokeWebSearchOutputTypeDef(TypedDict):
+    results: list[WebSearchResultTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2396,6 +3234,20 @@ class ListActorsInputTypeDef(TypedDict):
 
 class ListActorsOutputTypeDef(TypedDict):
     actorSummaries: list[ActorSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAgentInsightsRequestTypeDef(TypedDict):
+    applicationName: NotRequired[str]
+    batchEvaluationId: NotRequired[str]
+    archiveStatus: NotRequired[AgentInsightArchiveStatusType]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListAgentInsightsResponseTypeDef(TypedDict):
+    agentInsights: list[AgentInsightSummaryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -2433,6 +3285,18 @@ class ListCodeInterpreterSessionsRequestTypeDef(TypedDict):
 
 class ListCodeInterpreterSessionsResponseTypeDef(TypedDict):
     items: list[CodeInterpreterSessionSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListDatasetGenerationsRequestTypeDef(TypedDict):
+    datasetId: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListDatasetGenerationsResponseTypeDef(TypedDict):
+    datasetGenerations: list[DatasetGenerationSummaryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -2499,6 +3363,7 @@ class MemoryRecordSummaryTypeDef(TypedDict):
     namespaces: list[str]
     createdAt: datetime
     score: NotRequired[float]
+    timestamp: NotRequired[datetime]
     metadata: NotRequired[dict[str, MemoryRecordMetadataValueOutputTypeDef]]
 
 
@@ -2604,12 +3469,28 @@ class ListSessionsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MppPaymentInputTypeDef(TypedDict):
+    version: str
+    wwwAuthenticateHeaders: ReadOnly[Sequence[str]]
+    buyerPaysGasFees: NotRequired[bool]
+
+
+class MppPaymentOutputTypeDef(TypedDict):
+    version: str
+    selectedPaymentId: str
+    paymentCredential: str
+
+
 class PaymentInputTypeDef(TypedDict):
     cryptoX402: NotRequired[ReadOnly[CryptoX402PaymentInputTypeDef]]
+    mpp: NotRequired[ReadOnly[MppPaymentInputTypeDef]]
+    awsBillingX402: NotRequired[ReadOnly[AwsBillingX402PaymentInputTypeDef]]
 
 
 class PaymentOutputTypeDef(TypedDict):
     cryptoX402: NotRequired[CryptoX402PaymentOutputTypeDef]
+    mpp: NotRequired[MppPaymentOutputTypeDef]
+    awsBillingX402: NotRequired[AwsBillingX402PaymentOutputTypeDef]
 
 
 class ProcessPaymentRequestTypeDef(TypedDict):
@@ -2656,7 +3537,7 @@ class RecommendationEvaluationConfigTypeDef(TypedDict):
 class SystemPromptRecommendationConfigTypeDef(TypedDict):
     systemPrompt: SystemPromptConfigTypeDef
     agentTraces: ReadOnly[AgentTracesConfigTypeDef]
-    evaluationConfig: ReadOnly[RecommendationEvaluationConfigTypeDef]
+    evaluationConfig: NotRequired[ReadOnly[RecommendationEvaluationConfigTypeDef]]
 
 
 class ToolDescriptionConfigurationBundleTypeDef(TypedDict):
@@ -2760,10 +3641,15 @@ class SearchRegistryRecordsResponseTypeDef(TypedDict):
 class StartBatchEvaluationRequestTypeDef(TypedDict):
     batchEvaluationName: str
     evaluators: NotRequired[ReadOnly[Sequence[EvaluatorTypeDef]]]
+    insights: NotRequired[ReadOnly[Sequence[InsightTypeDef]]]
     dataSourceConfig: ReadOnly[DataSourceConfigTypeDef]
     clientToken: NotRequired[str]
     evaluationMetadata: NotRequired[ReadOnly[EvaluationMetadataTypeDef]]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    kmsKeyArn: NotRequired[str]
     description: NotRequired[str]
+    outputConfig: NotRequired[OutputConfigTypeDef]
+    datasetExecutionConfig: NotRequired[DatasetExecutionConfigTypeDef]
 
 
 class StartBatchEvaluationResponseTypeDef(TypedDict):
@@ -2771,9 +3657,12 @@ class StartBatchEvaluationResponseTypeDef(TypedDict):
     batchEvaluationArn: str
     batchEvaluationName: str
     evaluators: NotRequired[list[EvaluatorTypeDef]]
+    insights: NotRequired[list[InsightTypeDef]]
     status: BatchEvaluationStatusType
     createdAt: datetime
     outputConfig: NotRequired[OutputConfigTypeDef]
+    tags: NotRequired[dict[str, str]]
+    kmsKeyArn: NotRequired[str]
     description: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -2790,6 +3679,9 @@ class StartBrowserSessionRequestTypeDef(TypedDict):
     proxyConfiguration: NotRequired[ReadOnly[ProxyConfigurationTypeDef]]
     enterprisePolicies: NotRequired[ReadOnly[Sequence[BrowserEnterprisePolicyTypeDef]]]
     certificates: NotRequired[ReadOnly[Sequence[CertificateTypeDef]]]
+    filesystemConfigurations: NotRequired[
+        ReadOnly[Sequence[ToolsFileSystemConfigurationTypeDef]]
+    ]
     clientToken: NotRequired[str]
 
 
@@ -2808,12 +3700,33 @@ class StartCodeInterpreterSessionRequestTypeDef(TypedDict):
     name: NotRequired[str]
     sessionTimeoutSeconds: NotRequired[int]
     certificates: NotRequired[ReadOnly[Sequence[CertificateTypeDef]]]
+    filesystemConfigurations: NotRequired[
+        ReadOnly[Sequence[ToolsFileSystemConfigurationTypeDef]]
+    ]
     clientToken: NotRequired[str]
 
 
 class StartCodeInterpreterSessionResponseTypeDef(TypedDict):
     codeInterpreterIdentifier: str
     sessionId: str
+    createdAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartDatasetGenerationRequestTypeDef(TypedDict):
+    datasetId: str
+    name: str
+    description: NotRequired[str]
+    scenarioType: NotRequired[ScenarioTypeType]
+    source: ReadOnly[GenerationSourceTypeDef]
+    clientToken: NotRequired[str]
+
+
+class StartDatasetGenerationResponseTypeDef(TypedDict):
+    generationId: str
+    name: str
+    datasetId: str
+    status: DatasetGenerationStatusType
     createdAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -2834,7 +3747,9 @@ class StartRecommendationRequestTypeDef(TypedDict):
     description: NotRequired[str]
     type: RecommendationTypeType
     recommendationConfig: ReadOnly[RecommendationConfigTypeDef]
+    kmsKeyArn: NotRequired[str]
     clientToken: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class StartRecommendationResponseTypeDef(TypedDict):
@@ -2926,6 +3841,19 @@ class UpdateABTestResponseTypeDef(TypedDict):
     abTestArn: str
     status: ABTestStatusType
     executionStatus: ABTestExecutionStatusType
+    updatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateAgentInsightRequestTypeDef(TypedDict):
+    applicationName: str
+    agentInsightId: str
+    archiveStatus: AgentInsightArchiveStatusType
+
+
+class UpdateAgentInsightResponseTypeDef(TypedDict):
+    agentInsightId: str
+    archiveStatus: AgentInsightArchiveStatusType
     updatedAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef
 

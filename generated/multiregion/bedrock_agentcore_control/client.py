@@ -29,6 +29,29 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
     _service_name = "bedrock-agentcore-control"
     _generated_from = BOTOCORE_VERSION
 
+    def add_dataset_examples(
+        self, **kwargs: Unpack[type_defs.AddDatasetExamplesRequestTypeDef]
+    ) -> TargetResults[type_defs.AddDatasetExamplesResponseTypeDef]:
+        """Adds examples to the dataset's DRAFT. All examples are validated against
+        the dataset's schema type before any writes occur. If any example fails
+        validation, the entire batch is rejected (all-or-nothing semantics).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/AddDatasetExamples
+        """
+        return self._call("AddDatasetExamples", kwargs)
+
+    def batch_put_gateway_rate_limits(
+        self, **kwargs: Unpack[type_defs.BatchPutGatewayRateLimitsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchPutGatewayRateLimitsResponseTypeDef]:
+        """Atomically creates or updates multiple rate limits for a gateway. The
+        operation updates existing limits with matching keys and creates new
+        limits for new keys. If the operation fails, the service applies no
+        changes. Retry the request after resolving the issue.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/BatchPutGatewayRateLimits
+        """
+        return self._call("BatchPutGatewayRateLimits", kwargs)
+
     def create_agent_runtime(
         self, **kwargs: Unpack[type_defs.CreateAgentRuntimeRequestTypeDef]
     ) -> TargetResults[type_defs.CreateAgentRuntimeResponseTypeDef]:
@@ -77,6 +100,18 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         """
         return self._call("CreateBrowserProfile", kwargs)
 
+    def create_capacity_provider(
+        self, **kwargs: Unpack[type_defs.CreateCapacityProviderInputTypeDef]
+    ) -> TargetResults[type_defs.CreateCapacityProviderOutputTypeDef]:
+        """Creates a capacity provider. A capacity provider defines the Amazon EC2
+        infrastructure for AgentCore Runtime, including the operating system,
+        allowed instance types, networking, and storage. It also specifies the IAM
+        permissions that AgentCore uses to manage those instances.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateCapacityProvider
+        """
+        return self._call("CreateCapacityProvider", kwargs)
+
     def create_code_interpreter(
         self, **kwargs: Unpack[type_defs.CreateCodeInterpreterRequestTypeDef]
     ) -> TargetResults[type_defs.CreateCodeInterpreterResponseTypeDef]:
@@ -95,6 +130,38 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateConfigurationBundle
         """
         return self._call("CreateConfigurationBundle", kwargs)
+
+    def create_consent_portal(
+        self, **kwargs: Unpack[type_defs.CreateConsentPortalRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConsentPortalResponseTypeDef]:
+        """Creates a new consent portal.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateConsentPortal
+        """
+        return self._call("CreateConsentPortal", kwargs)
+
+    def create_dataset(
+        self, **kwargs: Unpack[type_defs.CreateDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDatasetResponseTypeDef]:
+        """Creates a new dataset resource asynchronously. Returns immediately with
+        status CREATING. Poll GetDataset until status transitions to ACTIVE or
+        CREATE_FAILED.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateDataset
+        """
+        return self._call("CreateDataset", kwargs)
+
+    def create_dataset_version(
+        self, **kwargs: Unpack[type_defs.CreateDatasetVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDatasetVersionResponseTypeDef]:
+        """Publishes the current DRAFT as a new numbered version. The DRAFT is
+        preserved and remains editable after publishing. Returns immediately with
+        status UPDATING. Poll GetDataset until status transitions to ACTIVE or
+        UPDATE_FAILED.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateDatasetVersion
+        """
+        return self._call("CreateDatasetVersion", kwargs)
 
     def create_evaluator(
         self, **kwargs: Unpack[type_defs.CreateEvaluatorRequestTypeDef]
@@ -118,6 +185,17 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateGateway
         """
         return self._call("CreateGateway", kwargs)
+
+    def create_gateway_rate_limit(
+        self, **kwargs: Unpack[type_defs.CreateGatewayRateLimitRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGatewayRateLimitResponseTypeDef]:
+        """Creates a rate limit for a gateway. Rate limits define throttling rules
+        for each dimension that control request rates, token consumption rates,
+        and concurrent connections through the gateway.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateGatewayRateLimit
+        """
+        return self._call("CreateGatewayRateLimit", kwargs)
 
     def create_gateway_rule(
         self, **kwargs: Unpack[type_defs.CreateGatewayRuleRequestTypeDef]
@@ -143,11 +221,20 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
     def create_harness(
         self, **kwargs: Unpack[type_defs.CreateHarnessRequestTypeDef]
     ) -> TargetResults[type_defs.CreateHarnessResponseTypeDef]:
-        """Operation to create a Harness.
+        """Operation to create a harness.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateHarness
         """
         return self._call("CreateHarness", kwargs)
+
+    def create_harness_endpoint(
+        self, **kwargs: Unpack[type_defs.CreateHarnessEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateHarnessEndpointResponseTypeDef]:
+        """Operation to create a harness endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreateHarnessEndpoint
+        """
+        return self._call("CreateHarnessEndpoint", kwargs)
 
     def create_memory(
         self, **kwargs: Unpack[type_defs.CreateMemoryInputTypeDef]
@@ -218,14 +305,14 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
     ) -> TargetResults[type_defs.CreatePolicyResponseTypeDef]:
         """Creates a policy within the AgentCore Policy system. Policies provide
         real-time, deterministic control over agentic interactions with AgentCore
-        Gateway. Using the Cedar policy language, you can define fine-grained
-        policies that specify which interactions with Gateway tools are permitted
-        based on input parameters and OAuth claims, ensuring agents operate within
-        defined boundaries and business rules. The policy is validated during
-        creation against the Cedar schema generated from the Gateway's tools'
-        input schemas, which defines the available tools, their parameters, and
-        expected data types. This is an asynchronous operation. Use the GetPolicy
-        operation to poll the status field to track completion.
+        Gateway. Using Cedar or Dogwood, you can define fine-grained policies that
+        specify which interactions with Gateway tools are permitted based on input
+        parameters and OAuth claims, ensuring agents operate within defined
+        boundaries and business rules. The policy is validated during creation
+        against the Cedar schema generated from the Gateway's tools' input
+        schemas, which defines the available tools, their parameters, and expected
+        data types. This is an asynchronous operation. Use the GetPolicy operation
+        to poll the status field to track completion.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/CreatePolicy
         """
@@ -283,7 +370,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
     def delete_agent_runtime(
         self, **kwargs: Unpack[type_defs.DeleteAgentRuntimeRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteAgentRuntimeResponseTypeDef]:
-        """Deletes an Amazon Bedrock AgentCore Runtime.
+        """Deletes an Amazon Bedrock AgentCore Runtime, or a single version of an
+        AgentCore Runtime when you provide the version qualifier.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteAgentRuntime
         """
@@ -292,7 +380,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
     def delete_agent_runtime_endpoint(
         self, **kwargs: Unpack[type_defs.DeleteAgentRuntimeEndpointRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteAgentRuntimeEndpointResponseTypeDef]:
-        """Deletes an AAgentCore Runtime endpoint.
+        """Deletes an AgentCore Runtime endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteAgentRuntimeEndpoint
         """
@@ -325,6 +413,17 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         """
         return self._call("DeleteBrowserProfile", kwargs)
 
+    def delete_capacity_provider(
+        self, **kwargs: Unpack[type_defs.DeleteCapacityProviderInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteCapacityProviderOutputTypeDef]:
+        """Deletes a capacity provider. Before you delete a capacity provider,
+        disassociate all agent runtimes and runtime versions that reference it. If
+        any references remain, the operation fails.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteCapacityProvider
+        """
+        return self._call("DeleteCapacityProvider", kwargs)
+
     def delete_code_interpreter(
         self, **kwargs: Unpack[type_defs.DeleteCodeInterpreterRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteCodeInterpreterResponseTypeDef]:
@@ -342,6 +441,37 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteConfigurationBundle
         """
         return self._call("DeleteConfigurationBundle", kwargs)
+
+    def delete_consent_portal(
+        self, **kwargs: Unpack[type_defs.DeleteConsentPortalRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConsentPortalResponseTypeDef]:
+        """Deletes a consent portal.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteConsentPortal
+        """
+        return self._call("DeleteConsentPortal", kwargs)
+
+    def delete_dataset(
+        self, **kwargs: Unpack[type_defs.DeleteDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDatasetResponseTypeDef]:
+        """Deletes a dataset version or an entire dataset asynchronously. If
+        datasetVersion is absent, deletes all versions and the dataset record
+        itself. If provided, deletes only that specific version.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteDataset
+        """
+        return self._call("DeleteDataset", kwargs)
+
+    def delete_dataset_examples(
+        self, **kwargs: Unpack[type_defs.DeleteDatasetExamplesRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDatasetExamplesResponseTypeDef]:
+        """Deletes specific examples by ID from DRAFT. All example IDs are validated
+        before any deletes occur. If any ID does not exist in DRAFT, the entire
+        batch is rejected (all-or-nothing semantics).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteDatasetExamples
+        """
+        return self._call("DeleteDatasetExamples", kwargs)
 
     def delete_evaluator(
         self, **kwargs: Unpack[type_defs.DeleteEvaluatorRequestTypeDef]
@@ -362,6 +492,15 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteGateway
         """
         return self._call("DeleteGateway", kwargs)
+
+    def delete_gateway_rate_limit(
+        self, **kwargs: Unpack[type_defs.DeleteGatewayRateLimitRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGatewayRateLimitResponseTypeDef]:
+        """Deletes a gateway rate limit.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteGatewayRateLimit
+        """
+        return self._call("DeleteGatewayRateLimit", kwargs)
 
     def delete_gateway_rule(
         self, **kwargs: Unpack[type_defs.DeleteGatewayRuleRequestTypeDef]
@@ -390,10 +529,20 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         """
         return self._call("DeleteHarness", kwargs)
 
+    def delete_harness_endpoint(
+        self, **kwargs: Unpack[type_defs.DeleteHarnessEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteHarnessEndpointResponseTypeDef]:
+        """Operation to delete a harness endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteHarnessEndpoint
+        """
+        return self._call("DeleteHarnessEndpoint", kwargs)
+
     def delete_memory(
         self, **kwargs: Unpack[type_defs.DeleteMemoryInputTypeDef]
     ) -> TargetResults[type_defs.DeleteMemoryOutputTypeDef]:
-        """Deletes an Amazon Bedrock AgentCore Memory resource.
+        """Deletes an Amazon Bedrock AgentCore Memory resource. When you delete a
+        memory resource, it is permanently removed.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/DeleteMemory
         """
@@ -512,6 +661,17 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         """
         return self._call("DeleteWorkloadIdentity", kwargs)
 
+    def get_agent_insight_store(
+        self, **kwargs: Unpack[type_defs.GetAgentInsightStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAgentInsightStoreResponseTypeDef]:
+        """Returns the account's service-defined default Agent Insight Store. The
+        logical default exists for every enrolled account; its backing state may
+        be initialized on first access.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetAgentInsightStore
+        """
+        return self._call("GetAgentInsightStore", kwargs)
+
     def get_agent_runtime(
         self, **kwargs: Unpack[type_defs.GetAgentRuntimeRequestTypeDef]
     ) -> TargetResults[type_defs.GetAgentRuntimeResponseTypeDef]:
@@ -557,6 +717,16 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         """
         return self._call("GetBrowserProfile", kwargs)
 
+    def get_capacity_provider(
+        self, **kwargs: Unpack[type_defs.GetCapacityProviderInputTypeDef]
+    ) -> TargetResults[type_defs.GetCapacityProviderOutputTypeDef]:
+        """Retrieves information about a capacity provider, including its status,
+        permissions configuration, and compute configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetCapacityProvider
+        """
+        return self._call("GetCapacityProvider", kwargs)
+
     def get_code_interpreter(
         self, **kwargs: Unpack[type_defs.GetCodeInterpreterRequestTypeDef]
     ) -> TargetResults[type_defs.GetCodeInterpreterResponseTypeDef]:
@@ -587,6 +757,26 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         """
         return self._call("GetConfigurationBundleVersion", kwargs)
 
+    def get_consent_portal(
+        self, **kwargs: Unpack[type_defs.GetConsentPortalRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConsentPortalResponseTypeDef]:
+        """Retrieves information about a consent portal.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetConsentPortal
+        """
+        return self._call("GetConsentPortal", kwargs)
+
+    def get_dataset(
+        self, **kwargs: Unpack[type_defs.GetDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDatasetResponseTypeDef]:
+        """Retrieves dataset metadata. Use the datasetVersion query parameter to
+        retrieve a specific version's metadata. If absent, defaults to DRAFT. For
+        paginated example content, use ListDatasetExamples.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetDataset
+        """
+        return self._call("GetDataset", kwargs)
+
     def get_evaluator(
         self, **kwargs: Unpack[type_defs.GetEvaluatorRequestTypeDef]
     ) -> TargetResults[type_defs.GetEvaluatorResponseTypeDef]:
@@ -606,6 +796,15 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetGateway
         """
         return self._call("GetGateway", kwargs)
+
+    def get_gateway_rate_limit(
+        self, **kwargs: Unpack[type_defs.GetGatewayRateLimitRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGatewayRateLimitResponseTypeDef]:
+        """Retrieves information about a gateway rate limit.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetGatewayRateLimit
+        """
+        return self._call("GetGatewayRateLimit", kwargs)
 
     def get_gateway_rule(
         self, **kwargs: Unpack[type_defs.GetGatewayRuleRequestTypeDef]
@@ -628,11 +827,20 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
     def get_harness(
         self, **kwargs: Unpack[type_defs.GetHarnessRequestTypeDef]
     ) -> TargetResults[type_defs.GetHarnessResponseTypeDef]:
-        """Operation to get a single Harness.
+        """Operation to get a single harness.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetHarness
         """
         return self._call("GetHarness", kwargs)
+
+    def get_harness_endpoint(
+        self, **kwargs: Unpack[type_defs.GetHarnessEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.GetHarnessEndpointResponseTypeDef]:
+        """Operation to get a single harness endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetHarnessEndpoint
+        """
+        return self._call("GetHarnessEndpoint", kwargs)
 
     def get_memory(
         self, **kwargs: Unpack[type_defs.GetMemoryInputTypeDef]
@@ -733,7 +941,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
     ) -> TargetResults[type_defs.GetPolicyGenerationResponseTypeDef]:
         """Retrieves information about a policy generation request within the
         AgentCore Policy system. Policy generation converts natural language
-        descriptions into Cedar policy statements using AI-powered translation,
+        descriptions into Dogwood policy statements using AI-powered translation,
         enabling non-technical users to create policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/GetPolicyGeneration
@@ -814,6 +1022,16 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         """
         return self._call("GetWorkloadIdentity", kwargs)
 
+    def list_agent_insight_stores(
+        self, **kwargs: Unpack[type_defs.ListAgentInsightStoresRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAgentInsightStoresResponseTypeDef]:
+        """Lists the account's service-defined default Agent Insight Store. The
+        singleton backing state may be initialized on first access.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListAgentInsightStores
+        """
+        return self._call("ListAgentInsightStores", kwargs)
+
     def list_agent_runtime_endpoints(
         self, **kwargs: Unpack[type_defs.ListAgentRuntimeEndpointsRequestTypeDef]
     ) -> TargetResults[type_defs.ListAgentRuntimeEndpointsResponseTypeDef]:
@@ -831,6 +1049,23 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListAgentRuntimeVersions
         """
         return self._call("ListAgentRuntimeVersions", kwargs)
+
+    def list_agent_runtime_versions_by_capacity_provider(
+        self,
+        **kwargs: Unpack[
+            type_defs.ListAgentRuntimeVersionsByCapacityProviderInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListAgentRuntimeVersionsByCapacityProviderOutputTypeDef
+    ]:
+        """Lists the agent runtime versions that are associated with a capacity
+        provider. Use this operation to identify the runtimes you must
+        disassociate before you can delete the capacity provider. Results are
+        paginated; use the nextToken parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListAgentRuntimeVersionsByCapacityProvider
+        """
+        return self._call("ListAgentRuntimeVersionsByCapacityProvider", kwargs)
 
     def list_agent_runtimes(
         self, **kwargs: Unpack[type_defs.ListAgentRuntimesRequestTypeDef]
@@ -868,6 +1103,18 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         """
         return self._call("ListBrowsers", kwargs)
 
+    def list_capacity_providers(
+        self, **kwargs: Unpack[type_defs.ListCapacityProvidersInputTypeDef]
+    ) -> TargetResults[type_defs.ListCapacityProvidersOutputTypeDef]:
+        """Lists the capacity providers in your account and returns summary
+        information for each one. To retrieve the full configuration for a
+        specific capacity provider, use GetCapacityProvider. Results are
+        paginated; use the nextToken parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListCapacityProviders
+        """
+        return self._call("ListCapacityProviders", kwargs)
+
     def list_code_interpreters(
         self, **kwargs: Unpack[type_defs.ListCodeInterpretersRequestTypeDef]
     ) -> TargetResults[type_defs.ListCodeInterpretersResponseTypeDef]:
@@ -896,6 +1143,48 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         """
         return self._call("ListConfigurationBundles", kwargs)
 
+    def list_consent_portals(
+        self, **kwargs: Unpack[type_defs.ListConsentPortalsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConsentPortalsResponseTypeDef]:
+        """Lists all of the consent portals in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListConsentPortals
+        """
+        return self._call("ListConsentPortals", kwargs)
+
+    def list_dataset_examples(
+        self, **kwargs: Unpack[type_defs.ListDatasetExamplesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDatasetExamplesResponseTypeDef]:
+        """Returns paginated examples from the dataset. The server embeds the
+        resolved version in the pagination token. Once pagination begins, all
+        subsequent pages are pinned to that version regardless of concurrent
+        mutations. A request with a pagination token can omit datasetVersion. If
+        it sets a version that differs from the token's version, the request fails
+        with a ValidationException.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListDatasetExamples
+        """
+        return self._call("ListDatasetExamples", kwargs)
+
+    def list_dataset_versions(
+        self, **kwargs: Unpack[type_defs.ListDatasetVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDatasetVersionsResponseTypeDef]:
+        """Lists all published versions of a dataset, sorted by version number
+        descending (newest first). Does not include the DRAFT working copy.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListDatasetVersions
+        """
+        return self._call("ListDatasetVersions", kwargs)
+
+    def list_datasets(
+        self, **kwargs: Unpack[type_defs.ListDatasetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDatasetsResponseTypeDef]:
+        """Lists all datasets in the caller's account, paginated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListDatasets
+        """
+        return self._call("ListDatasets", kwargs)
+
     def list_evaluators(
         self, **kwargs: Unpack[type_defs.ListEvaluatorsRequestTypeDef]
     ) -> TargetResults[type_defs.ListEvaluatorsResponseTypeDef]:
@@ -905,6 +1194,16 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListEvaluators
         """
         return self._call("ListEvaluators", kwargs)
+
+    def list_gateway_rate_limits(
+        self, **kwargs: Unpack[type_defs.ListGatewayRateLimitsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGatewayRateLimitsResponseTypeDef]:
+        """Lists all rate limits for a gateway. Results are paginated. Use the
+        nextToken parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListGatewayRateLimits
+        """
+        return self._call("ListGatewayRateLimits", kwargs)
 
     def list_gateway_rules(
         self, **kwargs: Unpack[type_defs.ListGatewayRulesRequestTypeDef]
@@ -933,10 +1232,28 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         """
         return self._call("ListGateways", kwargs)
 
+    def list_harness_endpoints(
+        self, **kwargs: Unpack[type_defs.ListHarnessEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHarnessEndpointsResponseTypeDef]:
+        """Operation to list the endpoints of a harness.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListHarnessEndpoints
+        """
+        return self._call("ListHarnessEndpoints", kwargs)
+
+    def list_harness_versions(
+        self, **kwargs: Unpack[type_defs.ListHarnessVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHarnessVersionsResponseTypeDef]:
+        """Operation to list the versions of a Harness.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListHarnessVersions
+        """
+        return self._call("ListHarnessVersions", kwargs)
+
     def list_harnesses(
         self, **kwargs: Unpack[type_defs.ListHarnessesRequestTypeDef]
     ) -> TargetResults[type_defs.ListHarnessesResponseTypeDef]:
-        """Operation to list Harnesses.
+        """Operation to list harnesses.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListHarnesses
         """
@@ -1042,7 +1359,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
     ) -> TargetResults[type_defs.ListPolicyGenerationAssetsResponseTypeDef]:
         """Retrieves a list of generated policy assets from a policy generation
         request within the AgentCore Policy system. This operation returns the
-        actual Cedar policies and related artifacts produced by the AI-powered
+        actual Dogwood policies and related artifacts produced by the AI-powered
         policy generation process, allowing users to review and select from
         multiple generated policy options.
 
@@ -1141,6 +1458,28 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         """
         return self._call("PutResourcePolicy", kwargs)
 
+    def reset_token_vault_key_material(
+        self, **kwargs: Unpack[type_defs.ResetTokenVaultKeyMaterialRequestTypeDef]
+    ) -> TargetResults[type_defs.ResetTokenVaultKeyMaterialResponseTypeDef]:
+        """Resets the key material for a token vault whose customer managed KMS key
+        has been deleted, and re-encrypts the token vault with an Amazon Web
+        Services managed key so that you can use the token vault again.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ResetTokenVaultKeyMaterial
+        """
+        return self._call("ResetTokenVaultKeyMaterial", kwargs)
+
+    def rotate_payment_connector_credentials(
+        self,
+        **kwargs: Unpack[type_defs.RotatePaymentConnectorCredentialsRequestTypeDef],
+    ) -> TargetResults[type_defs.RotatePaymentConnectorCredentialsResponseTypeDef]:
+        """Replaces the service-managed credentials of a payment connector with newly
+        issued credentials.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/RotatePaymentConnectorCredentials
+        """
+        return self._call("RotatePaymentConnectorCredentials", kwargs)
+
     def set_token_vault_cmk(
         self, **kwargs: Unpack[type_defs.SetTokenVaultCMKRequestTypeDef]
     ) -> TargetResults[type_defs.SetTokenVaultCMKResponseTypeDef]:
@@ -1153,11 +1492,11 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
     def start_policy_generation(
         self, **kwargs: Unpack[type_defs.StartPolicyGenerationRequestTypeDef]
     ) -> TargetResults[type_defs.StartPolicyGenerationResponseTypeDef]:
-        """Initiates the AI-powered generation of Cedar policies from natural
+        """Initiates the AI-powered generation of Dogwood policies from natural
         language descriptions within the AgentCore Policy system. This feature
         enables both technical and non-technical users to create policies by
         describing their authorization requirements in plain English, which is
-        then automatically translated into formal Cedar policy statements. The
+        then automatically translated into formal Dogwood policy statements. The
         generation process analyzes the natural language input along with the
         Gateway's tool context to produce validated policy options. Generated
         policy assets are automatically deleted after 7 days, so you should review
@@ -1165,8 +1504,8 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         created, policies are permanent and not subject to this expiration.
         Generated policies should be reviewed and tested in log-only mode before
         deploying to production. Use this when you want to describe policy intent
-        naturally rather than learning Cedar syntax, though generated policies may
-        require refinement for complex scenarios.
+        naturally rather than learning Dogwood syntax, though generated policies
+        may require refinement for complex scenarios.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/StartPolicyGeneration
         """
@@ -1214,6 +1553,16 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         """
         return self._call("UntagResource", kwargs)
 
+    def update_agent_insight_store(
+        self, **kwargs: Unpack[type_defs.UpdateAgentInsightStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAgentInsightStoreResponseTypeDef]:
+        """Updates the enablement status or encryption configuration of an Agent
+        Insight Store.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateAgentInsightStore
+        """
+        return self._call("UpdateAgentInsightStore", kwargs)
+
     def update_agent_runtime(
         self, **kwargs: Unpack[type_defs.UpdateAgentRuntimeRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateAgentRuntimeResponseTypeDef]:
@@ -1241,6 +1590,17 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         """
         return self._call("UpdateApiKeyCredentialProvider", kwargs)
 
+    def update_capacity_provider(
+        self, **kwargs: Unpack[type_defs.UpdateCapacityProviderInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateCapacityProviderOutputTypeDef]:
+        """Updates a capacity provider. Only the description can be changed. To
+        change other configuration, such as instance types, networking, or
+        storage, create a new capacity provider.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateCapacityProvider
+        """
+        return self._call("UpdateCapacityProvider", kwargs)
+
     def update_configuration_bundle(
         self, **kwargs: Unpack[type_defs.UpdateConfigurationBundleRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateConfigurationBundleResponseTypeDef]:
@@ -1251,6 +1611,38 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateConfigurationBundle
         """
         return self._call("UpdateConfigurationBundle", kwargs)
+
+    def update_consent_portal(
+        self, **kwargs: Unpack[type_defs.UpdateConsentPortalRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConsentPortalResponseTypeDef]:
+        """Updates an existing consent portal.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateConsentPortal
+        """
+        return self._call("UpdateConsentPortal", kwargs)
+
+    def update_dataset(
+        self, **kwargs: Unpack[type_defs.UpdateDatasetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDatasetResponseTypeDef]:
+        """Updates a dataset's metadata. Synchronous operation. Only provided fields
+        are updated; omitted fields remain unchanged. To modify dataset content,
+        use AddDatasetExamples, UpdateDatasetExamples, or DeleteDatasetExamples.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateDataset
+        """
+        return self._call("UpdateDataset", kwargs)
+
+    def update_dataset_examples(
+        self, **kwargs: Unpack[type_defs.UpdateDatasetExamplesRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDatasetExamplesResponseTypeDef]:
+        """Updates multiple existing examples in-place on DRAFT. All examples are
+        validated against the dataset's schema type before any writes occur. If
+        any example fails validation, the entire batch is rejected (all-or-nothing
+        semantics).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateDatasetExamples
+        """
+        return self._call("UpdateDatasetExamples", kwargs)
 
     def update_evaluator(
         self, **kwargs: Unpack[type_defs.UpdateEvaluatorRequestTypeDef]
@@ -1271,6 +1663,16 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateGateway
         """
         return self._call("UpdateGateway", kwargs)
+
+    def update_gateway_rate_limit(
+        self, **kwargs: Unpack[type_defs.UpdateGatewayRateLimitRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateGatewayRateLimitResponseTypeDef]:
+        """Updates the entries of a gateway rate limit. The dimension keys are
+        immutable after creation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateGatewayRateLimit
+        """
+        return self._call("UpdateGatewayRateLimit", kwargs)
 
     def update_gateway_rule(
         self, **kwargs: Unpack[type_defs.UpdateGatewayRuleRequestTypeDef]
@@ -1293,11 +1695,20 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
     def update_harness(
         self, **kwargs: Unpack[type_defs.UpdateHarnessRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateHarnessResponseTypeDef]:
-        """Operation to update a Harness.
+        """Operation to update a harness.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateHarness
         """
         return self._call("UpdateHarness", kwargs)
+
+    def update_harness_endpoint(
+        self, **kwargs: Unpack[type_defs.UpdateHarnessEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateHarnessEndpointResponseTypeDef]:
+        """Operation to update a harness endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/UpdateHarnessEndpoint
+        """
+        return self._call("UpdateHarnessEndpoint", kwargs)
 
     def update_memory(
         self, **kwargs: Unpack[type_defs.UpdateMemoryInputTypeDef]
@@ -1424,6 +1835,30 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         """
         return self._call("UpdateWorkloadIdentity", kwargs)
 
+    def paginate_list_agent_insight_stores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAgentInsightStoresRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAgentInsightStoresResponseTypeDef]:
+        """Every page of ListAgentInsightStores in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the account's service-defined default Agent Insight Store. The
+        singleton backing state may be initialized on first access.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListAgentInsightStores
+        """
+        return self._paginate(
+            "ListAgentInsightStores",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_agent_runtime_endpoints(
         self,
         *,
@@ -1464,6 +1899,36 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         """
         return self._paginate(
             "ListAgentRuntimeVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_agent_runtime_versions_by_capacity_provider(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[
+            type_defs.ListAgentRuntimeVersionsByCapacityProviderInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListAgentRuntimeVersionsByCapacityProviderOutputTypeDef
+    ]:
+        """Every page of ListAgentRuntimeVersionsByCapacityProvider in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists the agent runtime versions that are associated with a capacity
+        provider. Use this operation to identify the runtimes you must
+        disassociate before you can delete the capacity provider. Results are
+        paginated; use the nextToken parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListAgentRuntimeVersionsByCapacityProvider
+        """
+        return self._paginate(
+            "ListAgentRuntimeVersionsByCapacityProvider",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -1562,6 +2027,32 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_capacity_providers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListCapacityProvidersInputTypeDef],
+    ) -> TargetResults[type_defs.ListCapacityProvidersOutputTypeDef]:
+        """Every page of ListCapacityProviders in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the capacity providers in your account and returns summary
+        information for each one. To retrieve the full configuration for a
+        specific capacity provider, use GetCapacityProvider. Results are
+        paginated; use the nextToken parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListCapacityProviders
+        """
+        return self._paginate(
+            "ListCapacityProviders",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_code_interpreters(
         self,
         *,
@@ -1632,6 +2123,104 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_consent_portals(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListConsentPortalsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConsentPortalsResponseTypeDef]:
+        """Every page of ListConsentPortals in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all of the consent portals in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListConsentPortals
+        """
+        return self._paginate(
+            "ListConsentPortals",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_dataset_examples(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListDatasetExamplesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDatasetExamplesResponseTypeDef]:
+        """Every page of ListDatasetExamples in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns paginated examples from the dataset. The server embeds the
+        resolved version in the pagination token. Once pagination begins, all
+        subsequent pages are pinned to that version regardless of concurrent
+        mutations. A request with a pagination token can omit datasetVersion. If
+        it sets a version that differs from the token's version, the request fails
+        with a ValidationException.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListDatasetExamples
+        """
+        return self._paginate(
+            "ListDatasetExamples",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_dataset_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListDatasetVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDatasetVersionsResponseTypeDef]:
+        """Every page of ListDatasetVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all published versions of a dataset, sorted by version number
+        descending (newest first). Does not include the DRAFT working copy.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListDatasetVersions
+        """
+        return self._paginate(
+            "ListDatasetVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_datasets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListDatasetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDatasetsResponseTypeDef]:
+        """Every page of ListDatasets in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all datasets in the caller's account, paginated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListDatasets
+        """
+        return self._paginate(
+            "ListDatasets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_evaluators(
         self,
         *,
@@ -1650,6 +2239,30 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         """
         return self._paginate(
             "ListEvaluators",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_gateway_rate_limits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListGatewayRateLimitsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGatewayRateLimitsResponseTypeDef]:
+        """Every page of ListGatewayRateLimits in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all rate limits for a gateway. Results are paginated. Use the
+        nextToken parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListGatewayRateLimits
+        """
+        return self._paginate(
+            "ListGatewayRateLimits",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -1725,6 +2338,52 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_harness_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListHarnessEndpointsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListHarnessEndpointsResponseTypeDef]:
+        """Every page of ListHarnessEndpoints in every target, merged per target
+        (botocore's build_full_result).
+
+        Operation to list the endpoints of a harness.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListHarnessEndpoints
+        """
+        return self._paginate(
+            "ListHarnessEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_harness_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListHarnessVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListHarnessVersionsResponseTypeDef]:
+        """Every page of ListHarnessVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Operation to list the versions of a Harness.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListHarnessVersions
+        """
+        return self._paginate(
+            "ListHarnessVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_harnesses(
         self,
         *,
@@ -1736,7 +2395,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         """Every page of ListHarnesses in every target, merged per target (botocore's
         build_full_result).
 
-        Operation to list Harnesses.
+        Operation to list harnesses.
 
         https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListHarnesses
         """
@@ -1982,7 +2641,7 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
 
         Retrieves a list of generated policy assets from a policy generation
         request within the AgentCore Policy system. This operation returns the
-        actual Cedar policies and related artifacts produced by the AI-powered
+        actual Dogwood policies and related artifacts produced by the AI-powered
         policy generation process, allowing users to review and select from
         multiple generated policy options.
 
@@ -2152,6 +2811,23 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def iter_list_agent_insight_stores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAgentInsightStoresRequestTypeDef],
+    ) -> Items[type_defs.AgentInsightStoreSummaryTypeDef]:
+        """Each element of agentInsightStores in every page of
+        ListAgentInsightStores, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListAgentInsightStores
+        """
+        return self._items(
+            "ListAgentInsightStores", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_agent_runtime_endpoints(
         self,
         *,
@@ -2186,6 +2862,28 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         """
         return self._items(
             "ListAgentRuntimeVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_agent_runtime_versions_by_capacity_provider(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[
+            type_defs.ListAgentRuntimeVersionsByCapacityProviderInputTypeDef
+        ],
+    ) -> Items[type_defs.AgentRuntimeVersionSummaryTypeDef]:
+        """Each element of agentRuntimes in every page of
+        ListAgentRuntimeVersionsByCapacityProvider, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListAgentRuntimeVersionsByCapacityProvider
+        """
+        return self._items(
+            "ListAgentRuntimeVersionsByCapacityProvider",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
         )
 
     def iter_list_agent_runtimes(
@@ -2256,6 +2954,22 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
             "ListBrowsers", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_capacity_providers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListCapacityProvidersInputTypeDef],
+    ) -> Items[type_defs.CapacityProviderSummaryTypeDef]:
+        """Each element of capacityProviders in every page of ListCapacityProviders,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListCapacityProviders
+        """
+        return self._items(
+            "ListCapacityProviders", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_code_interpreters(
         self,
         *,
@@ -2308,6 +3022,70 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
             "ListConfigurationBundles", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_consent_portals(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListConsentPortalsRequestTypeDef],
+    ) -> Items[type_defs.ConsentPortalSummaryTypeDef]:
+        """Each element of consentPortals in every page of ListConsentPortals, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListConsentPortals
+        """
+        return self._items(
+            "ListConsentPortals", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_dataset_examples(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListDatasetExamplesRequestTypeDef],
+    ) -> Items[type_defs.DocumentOutputValue]:
+        """Each element of examples in every page of ListDatasetExamples, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListDatasetExamples
+        """
+        return self._items(
+            "ListDatasetExamples", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_dataset_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListDatasetVersionsRequestTypeDef],
+    ) -> Items[type_defs.DatasetVersionSummaryTypeDef]:
+        """Each element of versions in every page of ListDatasetVersions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListDatasetVersions
+        """
+        return self._items(
+            "ListDatasetVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_datasets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListDatasetsRequestTypeDef],
+    ) -> Items[type_defs.DatasetSummaryTypeDef]:
+        """Each element of datasets in every page of ListDatasets, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListDatasets
+        """
+        return self._items(
+            "ListDatasets", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_evaluators(
         self,
         *,
@@ -2322,6 +3100,22 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         """
         return self._items(
             "ListEvaluators", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_gateway_rate_limits(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListGatewayRateLimitsRequestTypeDef],
+    ) -> Items[type_defs.GatewayRateLimitDetailTypeDef]:
+        """Each element of rateLimits in every page of ListGatewayRateLimits, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListGatewayRateLimits
+        """
+        return self._items(
+            "ListGatewayRateLimits", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_gateway_rules(
@@ -2370,6 +3164,38 @@ class MultiRegionBedrockAgentCoreControl(MultiRegionClient):
         """
         return self._items(
             "ListGateways", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_harness_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListHarnessEndpointsRequestTypeDef],
+    ) -> Items[type_defs.HarnessEndpointTypeDef]:
+        """Each element of endpoints in every page of ListHarnessEndpoints, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListHarnessEndpoints
+        """
+        return self._items(
+            "ListHarnessEndpoints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_harness_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListHarnessVersionsRequestTypeDef],
+    ) -> Items[type_defs.HarnessVersionSummaryTypeDef]:
+        """Each element of harnessVersions in every page of ListHarnessVersions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-agentcore-control-2023-06-05/ListHarnessVersions
+        """
+        return self._items(
+            "ListHarnessVersions", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_harnesses(

@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING, Literal
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "ActorTokenContentTypeType",
+        "AgentInsightStoreEnablementStatusType",
+        "AgentInsightStoreEncryptionModeType",
+        "AgentInsightStoreStatusType",
         "AgentManagedRuntimeTypeType",
         "AgentRuntimeEndpointStatusType",
         "AgentRuntimeStatusType",
@@ -16,73 +19,120 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BrowserNetworkModeType",
         "BrowserProfileStatusType",
         "BrowserStatusType",
+        "CapacityProviderStatusCodeType",
+        "CapacityProviderStatusType",
+        "CapacityReservationPreferenceType",
+        "CircuitBreakerModeType",
         "ClaimMatchOperatorTypeType",
         "ClientAuthenticationMethodTypeType",
+        "ClusteringFrequencyType",
         "CodeInterpreterNetworkModeType",
         "CodeInterpreterStatusType",
+        "CoinbaseCdpSecretType",
         "ConfigurationBundleStatusType",
+        "ConsentPortalSourceTypeType",
+        "ConsentPortalStatusType",
         "ContentLevelType",
         "ContentTypeType",
         "CredentialProviderTypeType",
         "CredentialProviderVendorTypeType",
+        "DatasetSchemaTypeType",
+        "DatasetStatusType",
         "DescriptorTypeType",
+        "DraftStatusType",
+        "EbsVolumeTypeType",
         "EndpointIpAddressTypeType",
+        "EnforcementModeType",
         "EvaluatorLevelType",
         "EvaluatorStatusType",
         "EvaluatorTypeType",
+        "ExampleFieldType",
         "ExceptionLevelType",
+        "ExtractionTypeType",
+        "FallbackErrorType",
         "FilterOperatorType",
         "FindingTypeType",
         "GatewayInterceptionPointType",
         "GatewayPolicyEngineModeType",
         "GatewayProtocolTypeType",
+        "GatewayRateLimitStatusType",
         "GatewayRuleStatusType",
         "GatewayStatusType",
+        "HarnessBedrockApiFormatType",
+        "HarnessEndpointStatusType",
+        "HarnessHookFailureModeType",
+        "HarnessManagedMemoryStrategyTypeType",
+        "HarnessOpenAiApiFormatType",
         "HarnessStatusType",
         "HarnessToolTypeType",
         "HarnessTruncationStrategyType",
         "InboundTokenClaimValueTypeType",
         "IncludedDataType",
+        "InterceptorPayloadExclusionType",
         "KeyTypeType",
         "ListingModeType",
+        "MatchOperatorType",
         "MemoryStatusType",
         "MemoryStrategyStatusType",
         "MemoryStrategyTypeType",
         "MemoryViewType",
         "MetadataValueTypeType",
+        "MonitoringType",
+        "NestedVirtualizationType",
         "NetworkModeType",
         "OAuthGrantTypeType",
+        "OnBehalfOfClientAuthenticationMethodType",
         "OnBehalfOfTokenExchangeGrantTypeTypeType",
         "OnlineEvaluationConfigStatusType",
         "OnlineEvaluationExecutionStatusType",
+        "OperatingSystemType",
         "OverrideTypeType",
+        "PassthroughProtocolTypeType",
+        "PaymentConnectorProvisionModeType",
         "PaymentConnectorStatusType",
         "PaymentConnectorTypeType",
         "PaymentCredentialProviderVendorTypeType",
         "PaymentManagerStatusType",
         "PaymentsAuthorizerTypeType",
+        "PeriodType",
         "PolicyEngineStatusType",
         "PolicyGenerationStatusType",
         "PolicyStatusType",
         "PolicyValidationModeType",
         "PrincipalMatchOperatorType",
+        "PrivilegeModeType",
+        "ProviderType",
+        "RecordExpiryActionType",
         "RegistryAuthorizerTypeType",
         "RegistryRecordCredentialProviderTypeType",
         "RegistryRecordOAuthGrantTypeType",
         "RegistryRecordStatusType",
         "RegistryStatusType",
         "ResourceTypeType",
+        "ResponseInterceptionModeType",
         "RestApiMethodType",
+        "ResultDestinationType",
         "SchemaTypeType",
         "SearchTypeType",
+        "SecretSourceTypeType",
         "ServerProtocolType",
+        "SigningAlgorithmType",
+        "StaticQueryParameterConflictResolutionType",
         "StatusType",
         "SynchronizationTypeType",
         "TargetProtocolTypeType",
         "TargetStatusType",
+        "TargetTypeType",
+        "WafFailureModeType",
     ]
 
 ActorTokenContentTypeType = Literal["NONE", "M2M", "AWS_IAM_ID_TOKEN_JWT"]
+AgentInsightStoreEnablementStatusType = Literal["ENABLED", "DISABLED"]
+AgentInsightStoreEncryptionModeType = Literal[
+    "AWS_OWNED_KMS_KEY",
+    "CUSTOMER_MANAGED_KMS",
+]
+AgentInsightStoreStatusType = Literal["ACTIVE", "UPDATING", "INACTIVE", "ERROR"]
 AgentManagedRuntimeTypeType = Literal[
     "PYTHON_3_10",
     "PYTHON_3_11",
@@ -98,6 +148,7 @@ AgentRuntimeEndpointStatusType = Literal[
     "UPDATE_FAILED",
     "READY",
     "DELETING",
+    "DELETE_FAILED",
 ]
 AgentRuntimeStatusType = Literal[
     "CREATING",
@@ -106,6 +157,7 @@ AgentRuntimeStatusType = Literal[
     "UPDATE_FAILED",
     "READY",
     "DELETING",
+    "DELETE_FAILED",
 ]
 ApiKeyCredentialLocationType = Literal["HEADER", "QUERY_PARAMETER"]
 AuthorizerTypeType = Literal["CUSTOM_JWT", "AWS_IAM", "NONE", "AUTHENTICATE_ONLY"]
@@ -120,12 +172,35 @@ BrowserStatusType = Literal[
     "DELETE_FAILED",
     "DELETED",
 ]
+CapacityProviderStatusType = Literal[
+    "CREATING",
+    "CREATE_FAILED",
+    "UPDATING",
+    "UPDATE_FAILED",
+    "READY",
+    "DELETING",
+    "DELETE_FAILED",
+]
+CapacityProviderStatusCodeType = Literal[
+    "VALIDATION_ERROR",
+    "QUOTA_EXCEEDED",
+    "THROTTLED",
+    "INTERNAL_SERVER_EXCEPTION",
+]
+CapacityReservationPreferenceType = Literal[
+    "capacity-reservations-only",
+    "open",
+    "none",
+]
+CircuitBreakerModeType = Literal["ENABLED", "DISABLED"]
 ClaimMatchOperatorTypeType = Literal["EQUALS", "CONTAINS", "CONTAINS_ANY"]
 ClientAuthenticationMethodTypeType = Literal[
     "CLIENT_SECRET_BASIC",
     "CLIENT_SECRET_POST",
     "AWS_IAM_ID_TOKEN_JWT",
+    "PRIVATE_KEY_JWT",
 ]
+ClusteringFrequencyType = Literal["DAILY", "WEEKLY", "MONTHLY"]
 CodeInterpreterNetworkModeType = Literal["PUBLIC", "SANDBOX", "VPC"]
 CodeInterpreterStatusType = Literal[
     "CREATING",
@@ -135,6 +210,7 @@ CodeInterpreterStatusType = Literal[
     "DELETE_FAILED",
     "DELETED",
 ]
+CoinbaseCdpSecretType = Literal["API_KEY", "WALLET_SECRET"]
 ConfigurationBundleStatusType = Literal[
     "ACTIVE",
     "CREATING",
@@ -143,6 +219,15 @@ ConfigurationBundleStatusType = Literal[
     "UPDATE_FAILED",
     "DELETING",
     "DELETE_FAILED",
+]
+ConsentPortalSourceTypeType = Literal["agentcore-gateway"]
+ConsentPortalStatusType = Literal[
+    "CREATING",
+    "ACTIVE",
+    "UPDATING",
+    "UPDATE_FAILED",
+    "DELETING",
+    "FAILED",
 ]
 ContentLevelType = Literal["METADATA_ONLY", "FULL_CONTENT"]
 ContentTypeType = Literal["MEMORY_RECORDS"]
@@ -180,8 +265,25 @@ CredentialProviderVendorTypeType = Literal[
     "Auth0Oauth2",
     "CognitoOauth2",
 ]
+DatasetSchemaTypeType = Literal[
+    "AGENTCORE_EVALUATION_PREDEFINED_V1",
+    "AGENTCORE_EVALUATION_SIMULATED_V1",
+    "THIRD_PARTY_EVALUATION_V1",
+]
+DatasetStatusType = Literal[
+    "CREATING",
+    "UPDATING",
+    "DELETING",
+    "ACTIVE",
+    "CREATE_FAILED",
+    "UPDATE_FAILED",
+    "DELETE_FAILED",
+]
 DescriptorTypeType = Literal["MCP", "A2A", "CUSTOM", "AGENT_SKILLS"]
+DraftStatusType = Literal["MODIFIED", "UNMODIFIED"]
+EbsVolumeTypeType = Literal["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"]
 EndpointIpAddressTypeType = Literal["IPV4", "IPV6"]
+EnforcementModeType = Literal["ACTIVE", "LOG_ONLY"]
 EvaluatorLevelType = Literal["TOOL_CALL", "TRACE", "SESSION"]
 EvaluatorStatusType = Literal[
     "ACTIVE",
@@ -191,8 +293,17 @@ EvaluatorStatusType = Literal[
     "UPDATE_FAILED",
     "DELETING",
 ]
-EvaluatorTypeType = Literal["Builtin", "Custom", "CustomCode"]
+EvaluatorTypeType = Literal[
+    "Builtin",
+    "ThirdParty",
+    "Custom",
+    "CustomCode",
+    "CustomDerived",
+]
+ExampleFieldType = Literal["TURNS", "INPUT", "ACTOR_PROFILE"]
 ExceptionLevelType = Literal["DEBUG"]
+ExtractionTypeType = Literal["LLM_INFERRED", "STRICTLY_CONSISTENT"]
+FallbackErrorType = Literal["CONNECTION_ERROR", "FIRST_BYTE_TIMEOUT", "UNROUTABLE"]
 FilterOperatorType = Literal[
     "Equals",
     "NotEquals",
@@ -215,6 +326,7 @@ FindingTypeType = Literal[
 GatewayInterceptionPointType = Literal["REQUEST", "RESPONSE"]
 GatewayPolicyEngineModeType = Literal["LOG_ONLY", "ENFORCE"]
 GatewayProtocolTypeType = Literal["MCP"]
+GatewayRateLimitStatusType = Literal["CREATING", "ACTIVE", "UPDATING", "DELETING"]
 GatewayRuleStatusType = Literal["CREATING", "ACTIVE", "UPDATING", "DELETING"]
 GatewayStatusType = Literal[
     "CREATING",
@@ -224,6 +336,28 @@ GatewayStatusType = Literal[
     "READY",
     "FAILED",
 ]
+HarnessBedrockApiFormatType = Literal[
+    "converse_stream",
+    "responses",
+    "chat_completions",
+]
+HarnessEndpointStatusType = Literal[
+    "CREATING",
+    "CREATE_FAILED",
+    "UPDATING",
+    "UPDATE_FAILED",
+    "READY",
+    "DELETING",
+    "DELETE_FAILED",
+]
+HarnessHookFailureModeType = Literal["allow", "deny"]
+HarnessManagedMemoryStrategyTypeType = Literal[
+    "SEMANTIC",
+    "SUMMARIZATION",
+    "USER_PREFERENCE",
+    "EPISODIC",
+]
+HarnessOpenAiApiFormatType = Literal["chat_completions", "responses"]
 HarnessStatusType = Literal[
     "CREATING",
     "CREATE_FAILED",
@@ -243,9 +377,11 @@ HarnessToolTypeType = Literal[
 HarnessTruncationStrategyType = Literal["sliding_window", "summarization", "none"]
 InboundTokenClaimValueTypeType = Literal["STRING", "STRING_ARRAY"]
 IncludedDataType = Literal["ALL_DATA", "METADATA_ONLY"]
+InterceptorPayloadExclusionType = Literal["RESPONSE_BODY"]
 KeyTypeType = Literal["CustomerManagedKey", "ServiceManagedKey"]
 ListingModeType = Literal["DEFAULT", "DYNAMIC"]
-MemoryStatusType = Literal["CREATING", "ACTIVE", "FAILED", "DELETING"]
+MatchOperatorType = Literal["StringEquals", "StringLike"]
+MemoryStatusType = Literal["CREATING", "ACTIVE", "FAILED", "DELETING", "UPDATING"]
 MemoryStrategyStatusType = Literal["CREATING", "ACTIVE", "DELETING", "FAILED"]
 MemoryStrategyTypeType = Literal[
     "SEMANTIC",
@@ -256,12 +392,15 @@ MemoryStrategyTypeType = Literal[
 ]
 MemoryViewType = Literal["full", "without_decryption"]
 MetadataValueTypeType = Literal["STRING", "STRINGLIST", "NUMBER"]
+MonitoringType = Literal["BASIC", "DETAILED"]
+NestedVirtualizationType = Literal["ENABLED", "DISABLED"]
 NetworkModeType = Literal["PUBLIC", "VPC"]
 OAuthGrantTypeType = Literal[
     "CLIENT_CREDENTIALS",
     "AUTHORIZATION_CODE",
     "TOKEN_EXCHANGE",
 ]
+OnBehalfOfClientAuthenticationMethodType = Literal["NO_CLIENT"]
 OnBehalfOfTokenExchangeGrantTypeTypeType = Literal[
     "TOKEN_EXCHANGE",
     "JWT_AUTHORIZATION_GRANT",
@@ -276,6 +415,7 @@ OnlineEvaluationConfigStatusType = Literal[
     "ERROR",
 ]
 OnlineEvaluationExecutionStatusType = Literal["ENABLED", "DISABLED"]
+OperatingSystemType = Literal["LINUX_X86_64", "LINUX_ARM64"]
 OverrideTypeType = Literal[
     "SEMANTIC_OVERRIDE",
     "SUMMARY_OVERRIDE",
@@ -283,6 +423,8 @@ OverrideTypeType = Literal[
     "SELF_MANAGED",
     "EPISODIC_OVERRIDE",
 ]
+PassthroughProtocolTypeType = Literal["MCP", "A2A", "INFERENCE", "CUSTOM"]
+PaymentConnectorProvisionModeType = Literal["MANUAL", "QUICK_CREATE"]
 PaymentConnectorStatusType = Literal[
     "CREATING",
     "UPDATING",
@@ -291,8 +433,13 @@ PaymentConnectorStatusType = Literal[
     "CREATE_FAILED",
     "UPDATE_FAILED",
     "DELETE_FAILED",
+    "AWS_MARKETPLACE_SUBSCRIPTION_REQUIRED",
+    "PENDING_AUTHENTICATION",
+    "PROVISIONING",
+    "AUTHENTICATION_EXPIRED",
+    "AUTHENTICATION_FAILED",
 ]
-PaymentConnectorTypeType = Literal["CoinbaseCDP", "StripePrivy"]
+PaymentConnectorTypeType = Literal["CoinbaseCDP", "StripePrivy", "AwsBilling"]
 PaymentCredentialProviderVendorTypeType = Literal["CoinbaseCDP", "StripePrivy"]
 PaymentManagerStatusType = Literal[
     "CREATING",
@@ -304,6 +451,7 @@ PaymentManagerStatusType = Literal[
     "DELETE_FAILED",
 ]
 PaymentsAuthorizerTypeType = Literal["CUSTOM_JWT", "AWS_IAM"]
+PeriodType = Literal["second", "minute"]
 PolicyEngineStatusType = Literal[
     "CREATING",
     "ACTIVE",
@@ -330,6 +478,9 @@ PolicyStatusType = Literal[
 ]
 PolicyValidationModeType = Literal["FAIL_ON_ANY_FINDINGS", "IGNORE_ALL_FINDINGS"]
 PrincipalMatchOperatorType = Literal["StringEquals", "StringLike"]
+PrivilegeModeType = Literal["STANDARD", "PRIVILEGED"]
+ProviderType = Literal["AWS", "DeepEval", "AutoEval", "Custom"]
+RecordExpiryActionType = Literal["REMOVE"]
 RegistryAuthorizerTypeType = Literal["CUSTOM_JWT", "AWS_IAM"]
 RegistryRecordCredentialProviderTypeType = Literal["OAUTH", "IAM"]
 RegistryRecordOAuthGrantTypeType = Literal["CLIENT_CREDENTIALS"]
@@ -354,10 +505,18 @@ RegistryStatusType = Literal[
     "DELETE_FAILED",
 ]
 ResourceTypeType = Literal["SYSTEM", "CUSTOM"]
+ResponseInterceptionModeType = Literal["BUFFERED", "STREAM"]
 RestApiMethodType = Literal["GET", "DELETE", "HEAD", "OPTIONS", "PATCH", "PUT", "POST"]
+ResultDestinationType = Literal["DEDICATED_LOG_GROUP", "SOURCE_LOG_GROUP"]
 SchemaTypeType = Literal["string", "number", "object", "array", "boolean", "integer"]
 SearchTypeType = Literal["SEMANTIC"]
+SecretSourceTypeType = Literal["MANAGED", "EXTERNAL"]
 ServerProtocolType = Literal["MCP", "HTTP", "A2A", "AGUI"]
+SigningAlgorithmType = Literal["RS256", "PS256", "ES256"]
+StaticQueryParameterConflictResolutionType = Literal[
+    "CLIENT_OVERRIDE",
+    "STATIC_OVERRIDE",
+]
 StatusType = Literal[
     "CREATING",
     "CREATE_FAILED",
@@ -382,3 +541,16 @@ TargetStatusType = Literal[
     "UPDATE_PENDING_AUTH",
     "SYNCHRONIZE_PENDING_AUTH",
 ]
+TargetTypeType = Literal[
+    "OPEN_API_SCHEMA",
+    "SMITHY_MODEL",
+    "MCP_SERVER",
+    "LAMBDA",
+    "API_GATEWAY",
+    "CONNECTOR",
+    "AGENTCORE_RUNTIME",
+    "PASSTHROUGH",
+    "PROVIDER",
+    "HTTP_CONNECTOR",
+]
+WafFailureModeType = Literal["FAIL_CLOSE", "FAIL_OPEN"]

@@ -22,6 +22,9 @@ from multiregion.type_defs import (
 
 from .literals import (
     ActorTokenContentTypeType,
+    AgentInsightStoreEnablementStatusType,
+    AgentInsightStoreEncryptionModeType,
+    AgentInsightStoreStatusType,
     AgentManagedRuntimeTypeType,
     AgentRuntimeEndpointStatusType,
     AgentRuntimeStatusType,
@@ -31,70 +34,111 @@ from .literals import (
     BrowserNetworkModeType,
     BrowserProfileStatusType,
     BrowserStatusType,
+    CapacityProviderStatusCodeType,
+    CapacityProviderStatusType,
+    CapacityReservationPreferenceType,
+    CircuitBreakerModeType,
     ClaimMatchOperatorTypeType,
     ClientAuthenticationMethodTypeType,
+    ClusteringFrequencyType,
     CodeInterpreterNetworkModeType,
     CodeInterpreterStatusType,
+    CoinbaseCdpSecretType,
     ConfigurationBundleStatusType,
+    ConsentPortalSourceTypeType,
+    ConsentPortalStatusType,
     ContentLevelType,
     ContentTypeType,
     CredentialProviderTypeType,
     CredentialProviderVendorTypeType,
+    DatasetSchemaTypeType,
+    DatasetStatusType,
     DescriptorTypeType,
+    DraftStatusType,
+    EbsVolumeTypeType,
     EndpointIpAddressTypeType,
+    EnforcementModeType,
     EvaluatorLevelType,
     EvaluatorStatusType,
     EvaluatorTypeType,
+    ExampleFieldType,
     ExceptionLevelType,
+    ExtractionTypeType,
+    FallbackErrorType,
     FilterOperatorType,
     FindingTypeType,
     GatewayInterceptionPointType,
     GatewayPolicyEngineModeType,
     GatewayProtocolTypeType,
+    GatewayRateLimitStatusType,
     GatewayRuleStatusType,
     GatewayStatusType,
+    HarnessBedrockApiFormatType,
+    HarnessEndpointStatusType,
+    HarnessHookFailureModeType,
+    HarnessManagedMemoryStrategyTypeType,
+    HarnessOpenAiApiFormatType,
     HarnessStatusType,
     HarnessToolTypeType,
     HarnessTruncationStrategyType,
     InboundTokenClaimValueTypeType,
     IncludedDataType,
+    InterceptorPayloadExclusionType,
     KeyTypeType,
     ListingModeType,
+    MatchOperatorType,
     MemoryStatusType,
     MemoryStrategyStatusType,
     MemoryStrategyTypeType,
     MemoryViewType,
     MetadataValueTypeType,
+    MonitoringType,
+    NestedVirtualizationType,
     NetworkModeType,
     OAuthGrantTypeType,
+    OnBehalfOfClientAuthenticationMethodType,
     OnBehalfOfTokenExchangeGrantTypeTypeType,
     OnlineEvaluationConfigStatusType,
     OnlineEvaluationExecutionStatusType,
+    OperatingSystemType,
     OverrideTypeType,
+    PassthroughProtocolTypeType,
+    PaymentConnectorProvisionModeType,
     PaymentConnectorStatusType,
     PaymentConnectorTypeType,
     PaymentCredentialProviderVendorTypeType,
     PaymentManagerStatusType,
     PaymentsAuthorizerTypeType,
+    PeriodType,
     PolicyEngineStatusType,
     PolicyGenerationStatusType,
     PolicyStatusType,
     PolicyValidationModeType,
     PrincipalMatchOperatorType,
+    PrivilegeModeType,
+    ProviderType,
+    RecordExpiryActionType,
     RegistryAuthorizerTypeType,
     RegistryRecordCredentialProviderTypeType,
     RegistryRecordOAuthGrantTypeType,
     RegistryRecordStatusType,
     RegistryStatusType,
     ResourceTypeType,
+    ResponseInterceptionModeType,
     RestApiMethodType,
+    ResultDestinationType,
     SchemaTypeType,
     SearchTypeType,
+    SecretSourceTypeType,
     ServerProtocolType,
+    SigningAlgorithmType,
+    StaticQueryParameterConflictResolutionType,
     StatusType,
     SynchronizationTypeType,
     TargetProtocolTypeType,
     TargetStatusType,
+    TargetTypeType,
+    WafFailureModeType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
@@ -102,12 +146,20 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "A2aDescriptorTypeDef",
         "ActionOutputTypeDef",
         "ActionTypeDef",
+        "AddDatasetExamplesRequestTypeDef",
+        "AddDatasetExamplesResponseTypeDef",
         "AgentCardDefinitionTypeDef",
+        "AgentInsightStoreEncryptionConfigurationTypeDef",
+        "AgentInsightStoreSummaryTypeDef",
         "AgentRuntimeArtifactOutputTypeDef",
         "AgentRuntimeArtifactTypeDef",
         "AgentRuntimeEndpointTypeDef",
         "AgentRuntimeTypeDef",
+        "AgentRuntimeVersionSummaryTypeDef",
         "AgentSkillsDescriptorTypeDef",
+        "AllowedPortTypeDef",
+        "AllowedWorkloadConfigurationOutputTypeDef",
+        "AllowedWorkloadConfigurationTypeDef",
         "ApiGatewayTargetConfigurationOutputTypeDef",
         "ApiGatewayTargetConfigurationTypeDef",
         "ApiGatewayToolConfigurationOutputTypeDef",
@@ -126,6 +178,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AuthorizerConfigurationTypeDef",
         "AuthorizingClaimMatchValueTypeOutputTypeDef",
         "AuthorizingClaimMatchValueTypeTypeDef",
+        "AwsBillingConnectorConfigurationTypeDef",
+        "BatchPutGatewayRateLimitsRequestTypeDef",
+        "BatchPutGatewayRateLimitsResponseTypeDef",
+        "BatchPutLimitEntryTypeDef",
         "BedrockEvaluatorModelConfigOutputTypeDef",
         "BedrockEvaluatorModelConfigTypeDef",
         "BrowserEnterprisePolicyTypeDef",
@@ -135,15 +191,25 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BrowserSigningConfigInputTypeDef",
         "BrowserSigningConfigOutputTypeDef",
         "BrowserSummaryTypeDef",
+        "BuildLifecycleHooksTypeDef",
+        "CapacityProviderConfigurationTypeDef",
+        "CapacityProviderSummaryTypeDef",
+        "CapacityProviderVolumeConfigurationTypeDef",
+        "CapacityReservationSpecificationTypeDef",
+        "CapacityReservationTargetTypeDef",
         "CategoricalScaleDefinitionTypeDef",
         "CedarPolicyTypeDef",
+        "CertificateConfigurationTypeDef",
         "CertificateLocationTypeDef",
         "CertificateTypeDef",
+        "CircuitBreakerConfigurationTypeDef",
         "ClaimMatchValueTypeOutputTypeDef",
         "ClaimMatchValueTypeTypeDef",
         "CloudWatchLogsInputConfigOutputTypeDef",
         "CloudWatchLogsInputConfigTypeDef",
         "CloudWatchOutputConfigTypeDef",
+        "ClusteringConfigOutputTypeDef",
+        "ClusteringConfigTypeDef",
         "CodeBasedEvaluatorConfigTypeDef",
         "CodeConfigurationOutputTypeDef",
         "CodeConfigurationTypeDef",
@@ -153,8 +219,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CodeTypeDef",
         "CoinbaseCdpConfigurationInputTypeDef",
         "CoinbaseCdpConfigurationOutputTypeDef",
+        "CoinbaseCdpRotationTargetsTypeDef",
         "ComponentConfigurationOutputTypeDef",
         "ComponentConfigurationTypeDef",
+        "ComputeConfigurationOutputTypeDef",
+        "ComputeConfigurationTypeDef",
         "ConditionOutputTypeDef",
         "ConditionTypeDef",
         "ConfigurationBundleActionOutputTypeDef",
@@ -162,10 +231,21 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ConfigurationBundleReferenceTypeDef",
         "ConfigurationBundleSummaryTypeDef",
         "ConfigurationBundleVersionSummaryTypeDef",
+        "ConnectorConfigurationOutputTypeDef",
+        "ConnectorConfigurationTypeDef",
+        "ConnectorParameterOverrideTypeDef",
+        "ConnectorSourceTypeDef",
+        "ConnectorTargetConfigurationOutputTypeDef",
+        "ConnectorTargetConfigurationTypeDef",
+        "ConsentPortalIdpConfigOutputTypeDef",
+        "ConsentPortalIdpConfigTypeDef",
+        "ConsentPortalSourceTypeDef",
+        "ConsentPortalSummaryTypeDef",
         "ConsolidationConfigurationTypeDef",
         "ContainerConfigurationTypeDef",
         "ContentConfigurationTypeDef",
         "ContentTypeDef",
+        "CpuOptionsTypeDef",
         "CreateAgentRuntimeEndpointRequestTypeDef",
         "CreateAgentRuntimeEndpointResponseTypeDef",
         "CreateAgentRuntimeRequestTypeDef",
@@ -176,18 +256,30 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateBrowserProfileResponseTypeDef",
         "CreateBrowserRequestTypeDef",
         "CreateBrowserResponseTypeDef",
+        "CreateCapacityProviderInputTypeDef",
+        "CreateCapacityProviderOutputTypeDef",
         "CreateCodeInterpreterRequestTypeDef",
         "CreateCodeInterpreterResponseTypeDef",
         "CreateConfigurationBundleRequestTypeDef",
         "CreateConfigurationBundleResponseTypeDef",
+        "CreateConsentPortalRequestTypeDef",
+        "CreateConsentPortalResponseTypeDef",
+        "CreateDatasetRequestTypeDef",
+        "CreateDatasetResponseTypeDef",
+        "CreateDatasetVersionRequestTypeDef",
+        "CreateDatasetVersionResponseTypeDef",
         "CreateEvaluatorRequestTypeDef",
         "CreateEvaluatorResponseTypeDef",
+        "CreateGatewayRateLimitRequestTypeDef",
+        "CreateGatewayRateLimitResponseTypeDef",
         "CreateGatewayRequestTypeDef",
         "CreateGatewayResponseTypeDef",
         "CreateGatewayRuleRequestTypeDef",
         "CreateGatewayRuleResponseTypeDef",
         "CreateGatewayTargetRequestTypeDef",
         "CreateGatewayTargetResponseTypeDef",
+        "CreateHarnessEndpointRequestTypeDef",
+        "CreateHarnessEndpointResponseTypeDef",
         "CreateHarnessRequestTypeDef",
         "CreateHarnessResponseTypeDef",
         "CreateMemoryInputTypeDef",
@@ -216,6 +308,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CredentialProviderConfigurationTypeDef",
         "CredentialProviderOutputTypeDef",
         "CredentialProviderTypeDef",
+        "CredentialRotationConfigTypeDef",
         "CredentialsProviderConfigurationTypeDef",
         "CustomClaimValidationTypeOutputTypeDef",
         "CustomClaimValidationTypeTypeDef",
@@ -232,8 +325,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CustomOauth2ProviderConfigOutputTypeDef",
         "CustomReflectionConfigurationInputTypeDef",
         "CustomReflectionConfigurationTypeDef",
+        "CustomTransformConfigurationTypeDef",
         "DataSourceConfigOutputTypeDef",
         "DataSourceConfigTypeDef",
+        "DataSourceTypeTypeDef",
+        "DatasetSummaryTypeDef",
+        "DatasetVersionSummaryTypeDef",
         "DeleteAgentRuntimeEndpointRequestTypeDef",
         "DeleteAgentRuntimeEndpointResponseTypeDef",
         "DeleteAgentRuntimeRequestTypeDef",
@@ -244,18 +341,30 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteBrowserProfileResponseTypeDef",
         "DeleteBrowserRequestTypeDef",
         "DeleteBrowserResponseTypeDef",
+        "DeleteCapacityProviderInputTypeDef",
+        "DeleteCapacityProviderOutputTypeDef",
         "DeleteCodeInterpreterRequestTypeDef",
         "DeleteCodeInterpreterResponseTypeDef",
         "DeleteConfigurationBundleRequestTypeDef",
         "DeleteConfigurationBundleResponseTypeDef",
+        "DeleteConsentPortalRequestTypeDef",
+        "DeleteConsentPortalResponseTypeDef",
+        "DeleteDatasetExamplesRequestTypeDef",
+        "DeleteDatasetExamplesResponseTypeDef",
+        "DeleteDatasetRequestTypeDef",
+        "DeleteDatasetResponseTypeDef",
         "DeleteEvaluatorRequestTypeDef",
         "DeleteEvaluatorResponseTypeDef",
+        "DeleteGatewayRateLimitRequestTypeDef",
+        "DeleteGatewayRateLimitResponseTypeDef",
         "DeleteGatewayRequestTypeDef",
         "DeleteGatewayResponseTypeDef",
         "DeleteGatewayRuleRequestTypeDef",
         "DeleteGatewayRuleResponseTypeDef",
         "DeleteGatewayTargetRequestTypeDef",
         "DeleteGatewayTargetResponseTypeDef",
+        "DeleteHarnessEndpointRequestTypeDef",
+        "DeleteHarnessEndpointResponseTypeDef",
         "DeleteHarnessRequestTypeDef",
         "DeleteHarnessResponseTypeDef",
         "DeleteMemoryInputTypeDef",
@@ -283,11 +392,23 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteResourcePolicyResponseTypeDef",
         "DeleteWorkloadIdentityRequestTypeDef",
         "DeleteWorkloadIdentityResponseTypeDef",
+        "DerivedEvaluatorConfigOutputTypeDef",
+        "DerivedEvaluatorConfigTypeDef",
         "DescriptorsTypeDef",
+        "DimensionRatingScaleOutputTypeDef",
+        "DimensionRatingScaleTypeDef",
         "DocumentOutputValue",
         "DocumentValue",
+        "DomainOverrideOutputTypeDef",
+        "DomainOverrideTypeDef",
+        "EbsVolumeConfigurationTypeDef",
+        "Ec2ConfigurationOutputTypeDef",
+        "Ec2ConfigurationTypeDef",
         "EfsAccessPointConfigurationTypeDef",
+        "EfsConfigurationTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "EphemeralBlockDeviceMappingTypeDef",
+        "EphemeralEBSVolumeConfigurationTypeDef",
         "EpisodicConsolidationOverrideTypeDef",
         "EpisodicExtractionOverrideTypeDef",
         "EpisodicMemoryStrategyInputTypeDef",
@@ -298,15 +419,26 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EpisodicReflectionConfigurationInputTypeDef",
         "EpisodicReflectionConfigurationTypeDef",
         "EpisodicReflectionOverrideTypeDef",
+        "EvaluationDimensionOutputTypeDef",
+        "EvaluationDimensionTypeDef",
         "EvaluatorConfigOutputTypeDef",
         "EvaluatorConfigTypeDef",
         "EvaluatorModelConfigOutputTypeDef",
         "EvaluatorModelConfigTypeDef",
         "EvaluatorReferenceTypeDef",
         "EvaluatorSummaryTypeDef",
+        "ExampleCountByFieldConditionTypeDef",
+        "ExampleCountByFieldTypeDef",
+        "ExampleFieldConditionTypeDef",
         "ExtractionConfigOutputTypeDef",
         "ExtractionConfigTypeDef",
         "ExtractionConfigurationTypeDef",
+        "FallbackOutputTypeDef",
+        "FallbackTargetOutputTypeDef",
+        "FallbackTargetTypeDef",
+        "FallbackTriggersOutputTypeDef",
+        "FallbackTriggersTypeDef",
+        "FallbackTypeDef",
         "FilesystemConfigurationTypeDef",
         "FilterTypeDef",
         "FilterValueTypeDef",
@@ -318,9 +450,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GatewayPolicyEngineConfigurationTypeDef",
         "GatewayProtocolConfigurationOutputTypeDef",
         "GatewayProtocolConfigurationTypeDef",
+        "GatewayRateLimitDetailTypeDef",
         "GatewayRuleDetailTypeDef",
         "GatewaySummaryTypeDef",
         "GatewayTargetTypeDef",
+        "GetAgentInsightStoreRequestTypeDef",
+        "GetAgentInsightStoreResponseTypeDef",
         "GetAgentRuntimeEndpointRequestTypeDef",
         "GetAgentRuntimeEndpointResponseTypeDef",
         "GetAgentRuntimeRequestTypeDef",
@@ -331,20 +466,30 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetBrowserProfileResponseTypeDef",
         "GetBrowserRequestTypeDef",
         "GetBrowserResponseTypeDef",
+        "GetCapacityProviderInputTypeDef",
+        "GetCapacityProviderOutputTypeDef",
         "GetCodeInterpreterRequestTypeDef",
         "GetCodeInterpreterResponseTypeDef",
         "GetConfigurationBundleRequestTypeDef",
         "GetConfigurationBundleResponseTypeDef",
         "GetConfigurationBundleVersionRequestTypeDef",
         "GetConfigurationBundleVersionResponseTypeDef",
+        "GetConsentPortalRequestTypeDef",
+        "GetConsentPortalResponseTypeDef",
+        "GetDatasetRequestTypeDef",
+        "GetDatasetResponseTypeDef",
         "GetEvaluatorRequestTypeDef",
         "GetEvaluatorResponseTypeDef",
+        "GetGatewayRateLimitRequestTypeDef",
+        "GetGatewayRateLimitResponseTypeDef",
         "GetGatewayRequestTypeDef",
         "GetGatewayResponseTypeDef",
         "GetGatewayRuleRequestTypeDef",
         "GetGatewayRuleResponseTypeDef",
         "GetGatewayTargetRequestTypeDef",
         "GetGatewayTargetResponseTypeDef",
+        "GetHarnessEndpointRequestTypeDef",
+        "GetHarnessEndpointResponseTypeDef",
         "GetHarnessRequestTypeDef",
         "GetHarnessResponseTypeDef",
         "GetMemoryInputTypeDef",
@@ -385,6 +530,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GithubOauth2ProviderConfigOutputTypeDef",
         "GoogleOauth2ProviderConfigInputTypeDef",
         "GoogleOauth2ProviderConfigOutputTypeDef",
+        "HarnessAfterInvocationHookTypeDef",
+        "HarnessAfterToolCallHookTypeDef",
         "HarnessAgentCoreBrowserConfigTypeDef",
         "HarnessAgentCoreCodeInterpreterConfigTypeDef",
         "HarnessAgentCoreGatewayConfigOutputTypeDef",
@@ -394,21 +541,45 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "HarnessAgentCoreMemoryRetrievalConfigTypeDef",
         "HarnessAgentCoreRuntimeEnvironmentRequestTypeDef",
         "HarnessAgentCoreRuntimeEnvironmentTypeDef",
+        "HarnessBedrockModelConfigOutputTypeDef",
         "HarnessBedrockModelConfigTypeDef",
+        "HarnessBeforeInvocationHookTypeDef",
+        "HarnessBeforeToolCallHookTypeDef",
+        "HarnessDisabledMemoryConfigurationTypeDef",
+        "HarnessEndpointTypeDef",
         "HarnessEnvironmentArtifactTypeDef",
         "HarnessEnvironmentProviderRequestTypeDef",
         "HarnessEnvironmentProviderTypeDef",
         "HarnessGatewayOutboundAuthOutputTypeDef",
         "HarnessGatewayOutboundAuthTypeDef",
+        "HarnessGeminiModelConfigOutputTypeDef",
         "HarnessGeminiModelConfigTypeDef",
+        "HarnessHookEventBridgeTargetTypeDef",
+        "HarnessHookLambdaTargetTypeDef",
+        "HarnessHookSnsTargetTypeDef",
+        "HarnessHookTargetTypeDef",
+        "HarnessHookTypeDef",
         "HarnessInlineFunctionConfigOutputTypeDef",
         "HarnessInlineFunctionConfigTypeDef",
+        "HarnessLiteLlmModelConfigOutputTypeDef",
+        "HarnessLiteLlmModelConfigTypeDef",
+        "HarnessManagedMemoryConfigurationOutputTypeDef",
+        "HarnessManagedMemoryConfigurationTypeDef",
         "HarnessMemoryConfigurationOutputTypeDef",
         "HarnessMemoryConfigurationTypeDef",
+        "HarnessModelConfigurationOutputTypeDef",
         "HarnessModelConfigurationTypeDef",
+        "HarnessOpenAiModelConfigOutputTypeDef",
         "HarnessOpenAiModelConfigTypeDef",
         "HarnessRemoteMcpConfigOutputTypeDef",
         "HarnessRemoteMcpConfigTypeDef",
+        "HarnessRemoteMcpOutboundAuthTypeDef",
+        "HarnessSkillAwsSkillsSourceOutputTypeDef",
+        "HarnessSkillAwsSkillsSourceTypeDef",
+        "HarnessSkillGitAuthTypeDef",
+        "HarnessSkillGitSourceTypeDef",
+        "HarnessSkillOutputTypeDef",
+        "HarnessSkillS3SourceTypeDef",
         "HarnessSkillTypeDef",
         "HarnessSlidingWindowConfigurationTypeDef",
         "HarnessSummarizationConfigurationTypeDef",
@@ -421,6 +592,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "HarnessTruncationConfigurationTypeDef",
         "HarnessTruncationStrategyConfigurationTypeDef",
         "HarnessTypeDef",
+        "HarnessVersionSummaryTypeDef",
+        "HostingEnvironmentTypeDef",
+        "HttpApiSchemaConfigurationTypeDef",
+        "HttpConnectorSourceTypeDef",
+        "HttpConnectorTargetConfigurationOutputTypeDef",
+        "HttpConnectorTargetConfigurationTypeDef",
+        "HttpPostLifecycleHookActionTypeDef",
+        "HttpTargetConfigurationOutputTypeDef",
         "HttpTargetConfigurationTypeDef",
         "IamCredentialProviderTypeDef",
         "IamPrincipalTypeDef",
@@ -429,20 +608,53 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "IndexedKeyTypeDef",
         "InferenceConfigurationOutputTypeDef",
         "InferenceConfigurationTypeDef",
+        "InferenceConnectorSourceTypeDef",
+        "InferenceConnectorTargetConfigurationTypeDef",
+        "InferenceOperationConfigurationOutputTypeDef",
+        "InferenceOperationConfigurationTypeDef",
+        "InferenceProviderTargetConfigurationOutputTypeDef",
+        "InferenceProviderTargetConfigurationTypeDef",
+        "InferenceTargetConfigurationOutputTypeDef",
+        "InferenceTargetConfigurationTypeDef",
+        "InlineExamplesSourceTypeDef",
+        "InsightTypeDef",
+        "InstanceLifecycleConfigurationTypeDef",
+        "InstanceRequirementsOutputTypeDef",
+        "InstanceRequirementsTypeDef",
         "InterceptorConfigurationTypeDef",
+        "InterceptorInputConfigurationOutputTypeDef",
         "InterceptorInputConfigurationTypeDef",
+        "InterceptorPayloadExclusionSelectorTypeDef",
+        "InterceptorPayloadFilterOutputTypeDef",
+        "InterceptorPayloadFilterTypeDef",
         "InvocationConfigurationInputTypeDef",
         "InvocationConfigurationTypeDef",
         "KinesisResourceOutputTypeDef",
         "KinesisResourceTypeDef",
         "KmsConfigurationTypeDef",
+        "KmsKeySourceTypeTypeDef",
         "LambdaEvaluatorConfigTypeDef",
         "LambdaInterceptorConfigurationTypeDef",
+        "LambdaTransformConfigurationTypeDef",
+        "LaunchParametersOutputTypeDef",
+        "LaunchParametersTypeDef",
+        "LaunchTemplateSourceOutputTypeDef",
+        "LaunchTemplateSourceTypeDef",
+        "LicenseSpecificationTypeDef",
         "LifecycleConfigurationTypeDef",
+        "LifecycleHookActionTypeDef",
+        "LifecycleHookTypeDef",
+        "LimitEntryOutputTypeDef",
+        "LimitEntryTypeDef",
         "LinkedinOauth2ProviderConfigInputTypeDef",
         "LinkedinOauth2ProviderConfigOutputTypeDef",
+        "LinuxOperatingSystemConfigurationTypeDef",
+        "ListAgentInsightStoresRequestTypeDef",
+        "ListAgentInsightStoresResponseTypeDef",
         "ListAgentRuntimeEndpointsRequestTypeDef",
         "ListAgentRuntimeEndpointsResponseTypeDef",
+        "ListAgentRuntimeVersionsByCapacityProviderInputTypeDef",
+        "ListAgentRuntimeVersionsByCapacityProviderOutputTypeDef",
         "ListAgentRuntimeVersionsRequestTypeDef",
         "ListAgentRuntimeVersionsResponseTypeDef",
         "ListAgentRuntimesRequestTypeDef",
@@ -453,20 +665,39 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListBrowserProfilesResponseTypeDef",
         "ListBrowsersRequestTypeDef",
         "ListBrowsersResponseTypeDef",
+        "ListCapacityProvidersInputTypeDef",
+        "ListCapacityProvidersOutputTypeDef",
         "ListCodeInterpretersRequestTypeDef",
         "ListCodeInterpretersResponseTypeDef",
         "ListConfigurationBundleVersionsRequestTypeDef",
         "ListConfigurationBundleVersionsResponseTypeDef",
         "ListConfigurationBundlesRequestTypeDef",
         "ListConfigurationBundlesResponseTypeDef",
+        "ListConsentPortalsRequestTypeDef",
+        "ListConsentPortalsResponseTypeDef",
+        "ListDatasetExamplesFilterTypeDef",
+        "ListDatasetExamplesRequestTypeDef",
+        "ListDatasetExamplesResponseTypeDef",
+        "ListDatasetVersionsFilterTypeDef",
+        "ListDatasetVersionsRequestTypeDef",
+        "ListDatasetVersionsResponseTypeDef",
+        "ListDatasetsFilterTypeDef",
+        "ListDatasetsRequestTypeDef",
+        "ListDatasetsResponseTypeDef",
         "ListEvaluatorsRequestTypeDef",
         "ListEvaluatorsResponseTypeDef",
+        "ListGatewayRateLimitsRequestTypeDef",
+        "ListGatewayRateLimitsResponseTypeDef",
         "ListGatewayRulesRequestTypeDef",
         "ListGatewayRulesResponseTypeDef",
         "ListGatewayTargetsRequestTypeDef",
         "ListGatewayTargetsResponseTypeDef",
         "ListGatewaysRequestTypeDef",
         "ListGatewaysResponseTypeDef",
+        "ListHarnessEndpointsRequestTypeDef",
+        "ListHarnessEndpointsResponseTypeDef",
+        "ListHarnessVersionsRequestTypeDef",
+        "ListHarnessVersionsResponseTypeDef",
         "ListHarnessesRequestTypeDef",
         "ListHarnessesResponseTypeDef",
         "ListMemoriesInputTypeDef",
@@ -512,6 +743,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ManagedResourceDetailsTypeDef",
         "ManagedVpcResourceOutputTypeDef",
         "ManagedVpcResourceTypeDef",
+        "MatchModelEntryTypeDef",
+        "MatchModelsOutputTypeDef",
+        "MatchModelsTypeDef",
         "MatchPathsOutputTypeDef",
         "MatchPathsTypeDef",
         "MatchPrincipalEntryTypeDef",
@@ -538,6 +772,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MetadataSchemaEntryTypeDef",
         "MicrosoftOauth2ProviderConfigInputTypeDef",
         "MicrosoftOauth2ProviderConfigOutputTypeDef",
+        "ModelEntryTypeDef",
+        "ModelMappingTypeDef",
         "ModifyConsolidationConfigurationTypeDef",
         "ModifyExtractionConfigurationTypeDef",
         "ModifyInvocationConfigurationInputTypeDef",
@@ -546,6 +782,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ModifyReflectionConfigurationTypeDef",
         "ModifySelfManagedConfigurationTypeDef",
         "ModifyStrategyConfigurationTypeDef",
+        "NamespaceKeyEntryOutputTypeDef",
+        "NamespaceKeyEntryTypeDef",
+        "NamespaceKeyValidationOutputTypeDef",
+        "NamespaceKeyValidationTypeDef",
         "NetworkConfigurationOutputTypeDef",
         "NetworkConfigurationTypeDef",
         "NumberValidationTypeDef",
@@ -560,16 +800,22 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "Oauth2DiscoveryTypeDef",
         "Oauth2ProviderConfigInputTypeDef",
         "Oauth2ProviderConfigOutputTypeDef",
+        "OnBehalfOfAuthenticationConfigTypeDef",
         "OnBehalfOfTokenExchangeConfigTypeOutputTypeDef",
         "OnBehalfOfTokenExchangeConfigTypeTypeDef",
         "OnlineEvaluationConfigSummaryTypeDef",
+        "OpenResponsesEvaluatorModelConfigTypeDef",
+        "OperatingSystemConfigurationTypeDef",
         "OutputConfigTypeDef",
+        "PassthroughTargetConfigurationOutputTypeDef",
+        "PassthroughTargetConfigurationTypeDef",
         "PaymentConnectorSummaryTypeDef",
         "PaymentCredentialProviderConfigurationTypeDef",
         "PaymentCredentialProviderItemTypeDef",
         "PaymentManagerSummaryTypeDef",
         "PaymentProviderConfigurationInputTypeDef",
         "PaymentProviderConfigurationOutputTypeDef",
+        "PermissionsConfigurationTypeDef",
         "PolicyDefinitionTypeDef",
         "PolicyEngineSummaryTypeDef",
         "PolicyEngineTypeDef",
@@ -577,17 +823,26 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PolicyGenerationDetailsTypeDef",
         "PolicyGenerationSummaryTypeDef",
         "PolicyGenerationTypeDef",
+        "PolicyStatementTypeDef",
         "PolicySummaryTypeDef",
         "PolicyTypeDef",
+        "PortRangeTypeDef",
         "PrivateEndpointOutputTypeDef",
         "PrivateEndpointOverrideOutputTypeDef",
         "PrivateEndpointOverrideTypeDef",
         "PrivateEndpointTypeDef",
+        "PrivateKeyJwtConfigOutputTypeDef",
+        "PrivateKeyJwtConfigTypeDef",
+        "PrivateKeySourceTypeDef",
         "ProtocolConfigurationTypeDef",
+        "ProviderPrefixTypeDef",
         "PutResourcePolicyRequestTypeDef",
         "PutResourcePolicyResponseTypeDef",
+        "RateConfigTypeDef",
         "RatingScaleOutputTypeDef",
         "RatingScaleTypeDef",
+        "ReasoningConfigurationTypeDef",
+        "RecordExpirySpecificationTypeDef",
         "RecordingConfigTypeDef",
         "ReflectionConfigurationTypeDef",
         "RegistryRecordCredentialProviderConfigurationOutputTypeDef",
@@ -601,24 +856,38 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RegistrySummaryTypeDef",
         "RequestHeaderConfigurationOutputTypeDef",
         "RequestHeaderConfigurationTypeDef",
+        "ResetTokenVaultKeyMaterialRequestTypeDef",
+        "ResetTokenVaultKeyMaterialResponseTypeDef",
+        "ResourceConfigurationTypeDef",
         "ResourceLocationTypeDef",
         "ResourceTypeDef",
         "ResponseMetadataTypeDef",
+        "ResponseStreamingConfigurationTypeDef",
+        "RootVolumeConfigurationTypeDef",
+        "RotatePaymentConnectorCredentialsRequestTypeDef",
+        "RotatePaymentConnectorCredentialsResponseTypeDef",
         "RouteToTargetActionOutputTypeDef",
         "RouteToTargetActionTypeDef",
         "RuleOutputTypeDef",
         "RuleTypeDef",
+        "RuntimeHooksConfigurationTypeDef",
         "RuntimeMetadataConfigurationTypeDef",
         "RuntimeTargetConfigurationTypeDef",
+        "S3BucketMountConfigurationTypeDef",
+        "S3CertificateConfigurationTypeDef",
         "S3ConfigurationTypeDef",
         "S3FilesAccessPointConfigurationTypeDef",
+        "S3FilesConfigurationTypeDef",
         "S3LocationTypeDef",
+        "S3SourceTypeDef",
         "SalesforceOauth2ProviderConfigInputTypeDef",
         "SalesforceOauth2ProviderConfigOutputTypeDef",
         "SamplingConfigTypeDef",
         "SchemaDefinitionOutputTypeDef",
         "SchemaDefinitionTypeDef",
+        "SecretReferenceTypeDef",
         "SecretTypeDef",
+        "SecretsManagerCertificateConfigurationTypeDef",
         "SecretsManagerLocationTypeDef",
         "SelfManagedConfigurationInputTypeDef",
         "SelfManagedConfigurationTypeDef",
@@ -642,7 +911,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StartPolicyGenerationRequestTypeDef",
         "StartPolicyGenerationResponseTypeDef",
         "StaticOverrideTypeDef",
+        "StaticRouteOutputTypeDef",
         "StaticRouteTypeDef",
+        "StickinessConfigurationOutputTypeDef",
+        "StickinessConfigurationTypeDef",
         "StrategyConfigurationTypeDef",
         "StreamDeliveryResourceOutputTypeDef",
         "StreamDeliveryResourceTypeDef",
@@ -684,6 +956,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ToolSchemaOutputTypeDef",
         "ToolSchemaTypeDef",
         "ToolsDefinitionTypeDef",
+        "ToolsFileSystemConfigurationTypeDef",
         "TrafficSplitEntryOutputTypeDef",
         "TrafficSplitEntryTypeDef",
         "TriggerConditionInputTypeDef",
@@ -691,22 +964,36 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UnitTypeDef",
         "UntagResourceRequestTypeDef",
         "UntagResourceResponseTypeDef",
+        "UpdateAgentInsightStoreRequestTypeDef",
+        "UpdateAgentInsightStoreResponseTypeDef",
         "UpdateAgentRuntimeEndpointRequestTypeDef",
         "UpdateAgentRuntimeEndpointResponseTypeDef",
         "UpdateAgentRuntimeRequestTypeDef",
         "UpdateAgentRuntimeResponseTypeDef",
         "UpdateApiKeyCredentialProviderRequestTypeDef",
         "UpdateApiKeyCredentialProviderResponseTypeDef",
+        "UpdateCapacityProviderInputTypeDef",
+        "UpdateCapacityProviderOutputTypeDef",
         "UpdateConfigurationBundleRequestTypeDef",
         "UpdateConfigurationBundleResponseTypeDef",
+        "UpdateConsentPortalRequestTypeDef",
+        "UpdateConsentPortalResponseTypeDef",
+        "UpdateDatasetExamplesRequestTypeDef",
+        "UpdateDatasetExamplesResponseTypeDef",
+        "UpdateDatasetRequestTypeDef",
+        "UpdateDatasetResponseTypeDef",
         "UpdateEvaluatorRequestTypeDef",
         "UpdateEvaluatorResponseTypeDef",
+        "UpdateGatewayRateLimitRequestTypeDef",
+        "UpdateGatewayRateLimitResponseTypeDef",
         "UpdateGatewayRequestTypeDef",
         "UpdateGatewayResponseTypeDef",
         "UpdateGatewayRuleRequestTypeDef",
         "UpdateGatewayRuleResponseTypeDef",
         "UpdateGatewayTargetRequestTypeDef",
         "UpdateGatewayTargetResponseTypeDef",
+        "UpdateHarnessEndpointRequestTypeDef",
+        "UpdateHarnessEndpointResponseTypeDef",
         "UpdateHarnessRequestTypeDef",
         "UpdateHarnessResponseTypeDef",
         "UpdateMemoryInputTypeDef",
@@ -763,8 +1050,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "VersionCreatedBySourceTypeDef",
         "VersionFilterTypeDef",
         "VersionLineageMetadataTypeDef",
+        "VolumeConfigurationTypeDef",
         "VpcConfigOutputTypeDef",
         "VpcConfigTypeDef",
+        "VpcConfigurationOutputTypeDef",
+        "VpcConfigurationTypeDef",
+        "WafConfigurationTypeDef",
         "WeightedOverrideOutputTypeDef",
         "WeightedOverrideTypeDef",
         "WeightedRouteOutputTypeDef",
@@ -810,14 +1101,41 @@ class ConfigurationBundleActionOutputTypeDef(TypedDict):
     weightedOverride: NotRequired[WeightedOverrideOutputTypeDef]
 
 
-class StaticRouteTypeDef(TypedDict):
+class CircuitBreakerConfigurationTypeDef(TypedDict):
+    mode: NotRequired[CircuitBreakerModeType]
+
+
+class FallbackTriggersOutputTypeDef(TypedDict):
+    statusCodes: NotRequired[list[str]]
+    errors: NotRequired[list[FallbackErrorType]]
+
+
+class FallbackTargetOutputTypeDef(TypedDict):
     targetName: str
+    model: NotRequired[str]
+    triggerOn: NotRequired[FallbackTriggersOutputTypeDef]
+    firstByteTimeoutMilliseconds: NotRequired[int]
+
+
+class FallbackOutputTypeDef(TypedDict):
+    triggerOn: NotRequired[FallbackTriggersOutputTypeDef]
+    firstByteTimeoutMilliseconds: NotRequired[int]
+    circuitBreaker: NotRequired[CircuitBreakerConfigurationTypeDef]
+    targetFallback: list[FallbackTargetOutputTypeDef]
+
+
+class StaticRouteOutputTypeDef(TypedDict):
+    targetName: str
+    model: NotRequired[str]
+    fallback: NotRequired[FallbackOutputTypeDef]
 
 
 class TargetTrafficSplitEntryOutputTypeDef(TypedDict):
+    targetName: str
+    model: NotRequired[str]
+    fallback: NotRequired[FallbackOutputTypeDef]
     name: str
     weight: int
-    targetName: str
     description: NotRequired[str]
     metadata: NotRequired[dict[str, str]]
 
@@ -827,7 +1145,7 @@ class WeightedRouteOutputTypeDef(TypedDict):
 
 
 class RouteToTargetActionOutputTypeDef(TypedDict):
-    staticRoute: NotRequired[StaticRouteTypeDef]
+    staticRoute: NotRequired[StaticRouteOutputTypeDef]
     weightedRoute: NotRequired[WeightedRouteOutputTypeDef]
 
 
@@ -853,10 +1171,37 @@ class ConfigurationBundleActionTypeDef(TypedDict):
     weightedOverride: NotRequired[ReadOnly[WeightedOverrideTypeDef]]
 
 
+class FallbackTriggersTypeDef(TypedDict):
+    statusCodes: NotRequired[ReadOnly[Sequence[str]]]
+    errors: NotRequired[ReadOnly[Sequence[FallbackErrorType]]]
+
+
+class FallbackTargetTypeDef(TypedDict):
+    targetName: str
+    model: NotRequired[str]
+    triggerOn: NotRequired[ReadOnly[FallbackTriggersTypeDef]]
+    firstByteTimeoutMilliseconds: NotRequired[int]
+
+
+class FallbackTypeDef(TypedDict):
+    triggerOn: NotRequired[ReadOnly[FallbackTriggersTypeDef]]
+    firstByteTimeoutMilliseconds: NotRequired[int]
+    circuitBreaker: NotRequired[CircuitBreakerConfigurationTypeDef]
+    targetFallback: ReadOnly[Sequence[FallbackTargetTypeDef]]
+
+
+class StaticRouteTypeDef(TypedDict):
+    targetName: str
+    model: NotRequired[str]
+    fallback: NotRequired[ReadOnly[FallbackTypeDef]]
+
+
 class TargetTrafficSplitEntryTypeDef(TypedDict):
+    targetName: str
+    model: NotRequired[str]
+    fallback: NotRequired[ReadOnly[FallbackTypeDef]]
     name: str
     weight: int
-    targetName: str
     description: NotRequired[str]
     metadata: NotRequired[ReadOnly[Mapping[str, str]]]
 
@@ -866,13 +1211,57 @@ class WeightedRouteTypeDef(TypedDict):
 
 
 class RouteToTargetActionTypeDef(TypedDict):
-    staticRoute: NotRequired[StaticRouteTypeDef]
+    staticRoute: NotRequired[ReadOnly[StaticRouteTypeDef]]
     weightedRoute: NotRequired[ReadOnly[WeightedRouteTypeDef]]
 
 
 class ActionTypeDef(TypedDict):
     configurationBundle: NotRequired[ReadOnly[ConfigurationBundleActionTypeDef]]
     routeToTarget: NotRequired[ReadOnly[RouteToTargetActionTypeDef]]
+
+
+class InlineExamplesSourceTypeDef(TypedDict):
+    examples: ReadOnly[Sequence[DocumentValue]]
+
+
+class S3SourceTypeDef(TypedDict):
+    s3Uri: str
+
+
+class DataSourceTypeTypeDef(TypedDict):
+    inlineExamples: NotRequired[ReadOnly[InlineExamplesSourceTypeDef]]
+    s3Source: NotRequired[S3SourceTypeDef]
+
+
+class AddDatasetExamplesRequestTypeDef(TypedDict):
+    datasetId: str
+    clientToken: NotRequired[str]
+    source: ReadOnly[DataSourceTypeTypeDef]
+
+
+class AddDatasetExamplesResponseTypeDef(TypedDict):
+    datasetArn: str
+    datasetId: str
+    status: DatasetStatusType
+    addedCount: int
+    updatedAt: datetime
+    exampleIds: list[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AgentInsightStoreEncryptionConfigurationTypeDef(TypedDict):
+    mode: AgentInsightStoreEncryptionModeType
+    kmsKeyArn: NotRequired[str]
+
+
+class AgentInsightStoreSummaryTypeDef(TypedDict):
+    agentInsightStoreArn: str
+    agentInsightStoreId: str
+    status: AgentInsightStoreStatusType
+    enablementStatus: AgentInsightStoreEnablementStatusType
+    encryptionConfiguration: AgentInsightStoreEncryptionConfigurationTypeDef
+    createdAt: datetime
+    updatedAt: datetime
 
 
 class S3LocationTypeDef(TypedDict):
@@ -934,6 +1323,12 @@ class AgentRuntimeTypeDef(TypedDict):
     status: AgentRuntimeStatusType
 
 
+class AgentRuntimeVersionSummaryTypeDef(TypedDict):
+    agentRuntimeArn: str
+    agentRuntimeVersion: str
+    status: AgentRuntimeStatusType
+
+
 class SkillDefinitionTypeDef(TypedDict):
     schemaVersion: NotRequired[str]
     inlineContent: NotRequired[str]
@@ -946,6 +1341,34 @@ class SkillMdDefinitionTypeDef(TypedDict):
 class AgentSkillsDescriptorTypeDef(TypedDict):
     skillMd: NotRequired[SkillMdDefinitionTypeDef]
     skillDefinition: NotRequired[SkillDefinitionTypeDef]
+
+
+PortRangeTypeDef = TypedDict(
+    "PortRangeTypeDef",
+    {
+        "from": int,
+        "to": int,
+    },
+)
+
+
+class AllowedPortTypeDef(TypedDict):
+    port: NotRequired[int]
+    portRange: NotRequired[PortRangeTypeDef]
+
+
+class HostingEnvironmentTypeDef(TypedDict):
+    arn: str
+
+
+class AllowedWorkloadConfigurationOutputTypeDef(TypedDict):
+    hostingEnvironments: NotRequired[list[HostingEnvironmentTypeDef]]
+    workloadIdentities: NotRequired[list[str]]
+
+
+class AllowedWorkloadConfigurationTypeDef(TypedDict):
+    hostingEnvironments: NotRequired[ReadOnly[Sequence[HostingEnvironmentTypeDef]]]
+    workloadIdentities: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class ApiGatewayToolFilterOutputTypeDef(TypedDict):
@@ -1015,9 +1438,16 @@ class ApprovalConfigurationTypeDef(TypedDict):
     autoApproval: NotRequired[bool]
 
 
+class SecretReferenceTypeDef(TypedDict):
+    secretId: str
+    jsonKey: str
+
+
 class AtlassianOauth2ProviderConfigInputTypeDef(TypedDict):
     clientId: str
-    clientSecret: str
+    clientSecret: NotRequired[str]
+    clientSecretConfig: NotRequired[SecretReferenceTypeDef]
+    clientSecretSource: NotRequired[SecretSourceTypeType]
 
 
 class Oauth2AuthorizationServerMetadataOutputTypeDef(TypedDict):
@@ -1047,6 +1477,20 @@ class OAuth2AuthorizationDataTypeDef(TypedDict):
 
 class AuthorizationDataTypeDef(TypedDict):
     oauth2: NotRequired[OAuth2AuthorizationDataTypeDef]
+
+
+class S3CertificateConfigurationTypeDef(TypedDict):
+    uri: str
+    bucketOwnerAccountId: NotRequired[str]
+
+
+class SecretsManagerCertificateConfigurationTypeDef(TypedDict):
+    secretArn: str
+
+
+class CertificateConfigurationTypeDef(TypedDict):
+    s3: NotRequired[S3CertificateConfigurationTypeDef]
+    secretsManager: NotRequired[SecretsManagerCertificateConfigurationTypeDef]
 
 
 class ClaimMatchValueTypeOutputTypeDef(TypedDict):
@@ -1093,9 +1537,12 @@ class CustomJWTAuthorizerConfigurationOutputTypeDef(TypedDict):
     allowedAudience: NotRequired[list[str]]
     allowedClients: NotRequired[list[str]]
     allowedScopes: NotRequired[list[str]]
+    advertisedScopeMapping: NotRequired[dict[str, str]]
     customClaims: NotRequired[list[CustomClaimValidationTypeOutputTypeDef]]
     privateEndpoint: NotRequired[PrivateEndpointOutputTypeDef]
     privateEndpointOverrides: NotRequired[list[PrivateEndpointOverrideOutputTypeDef]]
+    certificateConfigurations: NotRequired[list[CertificateConfigurationTypeDef]]
+    allowedWorkloadConfiguration: NotRequired[AllowedWorkloadConfigurationOutputTypeDef]
 
 
 class AuthorizerConfigurationOutputTypeDef(TypedDict):
@@ -1142,15 +1589,74 @@ class CustomJWTAuthorizerConfigurationTypeDef(TypedDict):
     allowedAudience: NotRequired[ReadOnly[Sequence[str]]]
     allowedClients: NotRequired[ReadOnly[Sequence[str]]]
     allowedScopes: NotRequired[ReadOnly[Sequence[str]]]
+    advertisedScopeMapping: NotRequired[ReadOnly[Mapping[str, str]]]
     customClaims: NotRequired[ReadOnly[Sequence[CustomClaimValidationTypeTypeDef]]]
     privateEndpoint: NotRequired[ReadOnly[PrivateEndpointTypeDef]]
     privateEndpointOverrides: NotRequired[
         ReadOnly[Sequence[PrivateEndpointOverrideTypeDef]]
     ]
+    certificateConfigurations: NotRequired[
+        ReadOnly[Sequence[CertificateConfigurationTypeDef]]
+    ]
+    allowedWorkloadConfiguration: NotRequired[
+        ReadOnly[AllowedWorkloadConfigurationTypeDef]
+    ]
 
 
 class AuthorizerConfigurationTypeDef(TypedDict):
     customJWTAuthorizer: NotRequired[ReadOnly[CustomJWTAuthorizerConfigurationTypeDef]]
+
+
+class AwsBillingConnectorConfigurationTypeDef(TypedDict):
+    iamRoleArn: str
+
+
+class RateConfigTypeDef(TypedDict):
+    rate: float
+    period: PeriodType
+
+
+class LimitEntryTypeDef(TypedDict):
+    dimensions: ReadOnly[Mapping[str, str]]
+    requests: NotRequired[ReadOnly[Sequence[RateConfigTypeDef]]]
+    tokens: NotRequired[ReadOnly[Sequence[RateConfigTypeDef]]]
+    connections: NotRequired[ReadOnly[Sequence[RateConfigTypeDef]]]
+
+
+class BatchPutLimitEntryTypeDef(TypedDict):
+    rateLimitId: NotRequired[str]
+    description: NotRequired[str]
+    dimensionKeys: ReadOnly[Sequence[str]]
+    entries: ReadOnly[Sequence[LimitEntryTypeDef]]
+
+
+class BatchPutGatewayRateLimitsRequestTypeDef(TypedDict):
+    gatewayIdentifier: str
+    clientToken: NotRequired[str]
+    rateLimits: ReadOnly[Sequence[BatchPutLimitEntryTypeDef]]
+
+
+class LimitEntryOutputTypeDef(TypedDict):
+    dimensions: dict[str, str]
+    requests: NotRequired[list[RateConfigTypeDef]]
+    tokens: NotRequired[list[RateConfigTypeDef]]
+    connections: NotRequired[list[RateConfigTypeDef]]
+
+
+class GatewayRateLimitDetailTypeDef(TypedDict):
+    rateLimitId: str
+    gatewayIdentifier: str
+    description: NotRequired[str]
+    dimensionKeys: list[str]
+    entries: list[LimitEntryOutputTypeDef]
+    status: GatewayRateLimitStatusType
+    createdAt: datetime
+    updatedAt: datetime
+
+
+class BatchPutGatewayRateLimitsResponseTypeDef(TypedDict):
+    rateLimits: list[GatewayRateLimitDetailTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class InferenceConfigurationOutputTypeDef(TypedDict):
@@ -1241,6 +1747,59 @@ class BrowserSummaryTypeDef(TypedDict):
     lastUpdatedAt: NotRequired[datetime]
 
 
+class HttpPostLifecycleHookActionTypeDef(TypedDict):
+    path: str
+    port: NotRequired[int]
+
+
+class LifecycleHookActionTypeDef(TypedDict):
+    httpPost: NotRequired[HttpPostLifecycleHookActionTypeDef]
+
+
+class LifecycleHookTypeDef(TypedDict):
+    action: LifecycleHookActionTypeDef
+
+
+class BuildLifecycleHooksTypeDef(TypedDict):
+    warmup: NotRequired[LifecycleHookTypeDef]
+
+
+class LinuxOperatingSystemConfigurationTypeDef(TypedDict):
+    privilegeMode: NotRequired[PrivilegeModeType]
+
+
+class OperatingSystemConfigurationTypeDef(TypedDict):
+    linux: NotRequired[LinuxOperatingSystemConfigurationTypeDef]
+
+
+class CapacityProviderConfigurationTypeDef(TypedDict):
+    capacityProviderArn: str
+    operatingSystemConfiguration: NotRequired[OperatingSystemConfigurationTypeDef]
+
+
+class CapacityProviderSummaryTypeDef(TypedDict):
+    capacityProviderId: str
+    capacityProviderArn: str
+    name: str
+    status: CapacityProviderStatusType
+    lastUpdatedAt: datetime
+
+
+class CapacityProviderVolumeConfigurationTypeDef(TypedDict):
+    volumeName: str
+    mountPath: str
+
+
+class CapacityReservationTargetTypeDef(TypedDict):
+    capacityReservationId: NotRequired[str]
+    capacityReservationResourceGroupArn: NotRequired[str]
+
+
+class CapacityReservationSpecificationTypeDef(TypedDict):
+    capacityReservationPreference: NotRequired[CapacityReservationPreferenceType]
+    capacityReservationTarget: NotRequired[CapacityReservationTargetTypeDef]
+
+
 class CategoricalScaleDefinitionTypeDef(TypedDict):
     definition: str
     label: str
@@ -1263,17 +1822,29 @@ class CertificateTypeDef(TypedDict):
 
 
 class CloudWatchLogsInputConfigOutputTypeDef(TypedDict):
-    logGroupNames: list[str]
+    logGroupNames: NotRequired[list[str]]
+    logGroupNamePrefixes: NotRequired[list[str]]
     serviceNames: list[str]
 
 
 class CloudWatchLogsInputConfigTypeDef(TypedDict):
-    logGroupNames: ReadOnly[Sequence[str]]
+    logGroupNames: NotRequired[ReadOnly[Sequence[str]]]
+    logGroupNamePrefixes: NotRequired[ReadOnly[Sequence[str]]]
     serviceNames: ReadOnly[Sequence[str]]
 
 
 class CloudWatchOutputConfigTypeDef(TypedDict):
-    logGroupName: str
+    logGroupName: NotRequired[str]
+    metricsNamespace: NotRequired[str]
+    resultDestination: NotRequired[ResultDestinationType]
+
+
+class ClusteringConfigOutputTypeDef(TypedDict):
+    frequencies: list[ClusteringFrequencyType]
+
+
+class ClusteringConfigTypeDef(TypedDict):
+    frequencies: ReadOnly[Sequence[ClusteringFrequencyType]]
 
 
 class LambdaEvaluatorConfigTypeDef(TypedDict):
@@ -1307,8 +1878,12 @@ class CodeInterpreterSummaryTypeDef(TypedDict):
 
 class CoinbaseCdpConfigurationInputTypeDef(TypedDict):
     apiKeyId: str
-    apiKeySecret: str
-    walletSecret: str
+    apiKeySecret: NotRequired[str]
+    apiKeySecretSource: NotRequired[SecretSourceTypeType]
+    apiKeySecretConfig: NotRequired[SecretReferenceTypeDef]
+    walletSecret: NotRequired[str]
+    walletSecretSource: NotRequired[SecretSourceTypeType]
+    walletSecretConfig: NotRequired[SecretReferenceTypeDef]
 
 
 class SecretTypeDef(TypedDict):
@@ -1318,7 +1893,15 @@ class SecretTypeDef(TypedDict):
 class CoinbaseCdpConfigurationOutputTypeDef(TypedDict):
     apiKeyId: str
     apiKeySecretArn: SecretTypeDef
+    apiKeySecretJsonKey: NotRequired[str]
+    apiKeySecretSource: NotRequired[SecretSourceTypeType]
     walletSecretArn: SecretTypeDef
+    walletSecretJsonKey: NotRequired[str]
+    walletSecretSource: NotRequired[SecretSourceTypeType]
+
+
+class CoinbaseCdpRotationTargetsTypeDef(TypedDict):
+    secrets: ReadOnly[Sequence[CoinbaseCdpSecretType]]
 
 
 class ComponentConfigurationOutputTypeDef(TypedDict):
@@ -1327,6 +1910,152 @@ class ComponentConfigurationOutputTypeDef(TypedDict):
 
 class ComponentConfigurationTypeDef(TypedDict):
     configuration: ReadOnly[DocumentValue]
+
+
+class InstanceLifecycleConfigurationTypeDef(TypedDict):
+    idleInstanceTimeout: NotRequired[int]
+    maxLifetime: NotRequired[int]
+
+
+class CpuOptionsTypeDef(TypedDict):
+    nestedVirtualization: NotRequired[NestedVirtualizationType]
+
+
+class EphemeralEBSVolumeConfigurationTypeDef(TypedDict):
+    volumeType: NotRequired[EbsVolumeTypeType]
+    iops: NotRequired[int]
+    throughput: NotRequired[int]
+    encrypted: NotRequired[bool]
+    kmsKeyId: NotRequired[str]
+    snapshotId: NotRequired[str]
+    volumeSize: NotRequired[int]
+    volumeInitializationRate: NotRequired[int]
+    ebsCardIndex: NotRequired[int]
+
+
+class EphemeralBlockDeviceMappingTypeDef(TypedDict):
+    deviceName: NotRequired[str]
+    virtualName: NotRequired[str]
+    ebs: NotRequired[EphemeralEBSVolumeConfigurationTypeDef]
+
+
+class InstanceRequirementsOutputTypeDef(TypedDict):
+    allowedInstanceTypes: list[str]
+
+
+class LicenseSpecificationTypeDef(TypedDict):
+    licenseConfigurationArn: str
+
+
+class LaunchParametersOutputTypeDef(TypedDict):
+    operatingSystem: OperatingSystemType
+    instanceRequirements: InstanceRequirementsOutputTypeDef
+    ephemeralVolumes: NotRequired[list[EphemeralBlockDeviceMappingTypeDef]]
+    monitoring: NotRequired[MonitoringType]
+    licenseSpecifications: NotRequired[list[LicenseSpecificationTypeDef]]
+    capacityReservationSpecification: NotRequired[
+        CapacityReservationSpecificationTypeDef
+    ]
+    sshKeyName: NotRequired[str]
+    instanceProfileArn: NotRequired[str]
+    propagatedTags: NotRequired[dict[str, str]]
+    cpuOptions: NotRequired[CpuOptionsTypeDef]
+
+
+class LaunchTemplateSourceOutputTypeDef(TypedDict):
+    launchParameters: NotRequired[LaunchParametersOutputTypeDef]
+
+
+class RootVolumeConfigurationTypeDef(TypedDict):
+    volumeType: NotRequired[EbsVolumeTypeType]
+    iops: NotRequired[int]
+    throughput: NotRequired[int]
+    encrypted: NotRequired[bool]
+    kmsKeyId: NotRequired[str]
+    freeSpaceGiB: NotRequired[int]
+
+
+class EbsVolumeConfigurationTypeDef(TypedDict):
+    name: str
+    sizeGiB: int
+    volumeType: NotRequired[EbsVolumeTypeType]
+    iops: NotRequired[int]
+    throughput: NotRequired[int]
+    encrypted: NotRequired[bool]
+    kmsKeyId: NotRequired[str]
+    snapshotId: NotRequired[str]
+
+
+class VolumeConfigurationTypeDef(TypedDict):
+    ebsConfiguration: NotRequired[EbsVolumeConfigurationTypeDef]
+
+
+class VpcConfigurationOutputTypeDef(TypedDict):
+    subnets: list[str]
+    securityGroups: list[str]
+
+
+class Ec2ConfigurationOutputTypeDef(TypedDict):
+    launchTemplateSource: LaunchTemplateSourceOutputTypeDef
+    vpcConfiguration: VpcConfigurationOutputTypeDef
+    volumes: NotRequired[list[VolumeConfigurationTypeDef]]
+    lifecycleConfiguration: NotRequired[InstanceLifecycleConfigurationTypeDef]
+    rootVolume: NotRequired[RootVolumeConfigurationTypeDef]
+
+
+class ComputeConfigurationOutputTypeDef(TypedDict):
+    ec2Configuration: NotRequired[Ec2ConfigurationOutputTypeDef]
+
+
+class InstanceRequirementsTypeDef(TypedDict):
+    allowedInstanceTypes: ReadOnly[Sequence[str]]
+
+
+class LaunchParametersTypeDef(TypedDict):
+    operatingSystem: OperatingSystemType
+    instanceRequirements: ReadOnly[InstanceRequirementsTypeDef]
+    ephemeralVolumes: NotRequired[
+        ReadOnly[Sequence[EphemeralBlockDeviceMappingTypeDef]]
+    ]
+    monitoring: NotRequired[MonitoringType]
+    licenseSpecifications: NotRequired[ReadOnly[Sequence[LicenseSpecificationTypeDef]]]
+    capacityReservationSpecification: NotRequired[
+        CapacityReservationSpecificationTypeDef
+    ]
+    sshKeyName: NotRequired[str]
+    instanceProfileArn: NotRequired[str]
+    propagatedTags: NotRequired[ReadOnly[Mapping[str, str]]]
+    cpuOptions: NotRequired[CpuOptionsTypeDef]
+
+
+class LaunchTemplateSourceTypeDef(TypedDict):
+    launchParameters: NotRequired[ReadOnly[LaunchParametersTypeDef]]
+
+
+class VpcConfigurationTypeDef(TypedDict):
+    subnets: ReadOnly[Sequence[str]]
+    securityGroups: ReadOnly[Sequence[str]]
+
+
+class Ec2ConfigurationTypeDef(TypedDict):
+    launchTemplateSource: ReadOnly[LaunchTemplateSourceTypeDef]
+    vpcConfiguration: ReadOnly[VpcConfigurationTypeDef]
+    volumes: NotRequired[ReadOnly[Sequence[VolumeConfigurationTypeDef]]]
+    lifecycleConfiguration: NotRequired[InstanceLifecycleConfigurationTypeDef]
+    rootVolume: NotRequired[RootVolumeConfigurationTypeDef]
+
+
+class ComputeConfigurationTypeDef(TypedDict):
+    ec2Configuration: NotRequired[ReadOnly[Ec2ConfigurationTypeDef]]
+
+
+class MatchModelEntryTypeDef(TypedDict):
+    value: str
+    operator: NotRequired[MatchOperatorType]
+
+
+class MatchModelsOutputTypeDef(TypedDict):
+    anyOf: list[MatchModelEntryTypeDef]
 
 
 class MatchPathsOutputTypeDef(TypedDict):
@@ -1349,6 +2078,11 @@ class MatchPrincipalsOutputTypeDef(TypedDict):
 class ConditionOutputTypeDef(TypedDict):
     matchPrincipals: NotRequired[MatchPrincipalsOutputTypeDef]
     matchPaths: NotRequired[MatchPathsOutputTypeDef]
+    matchModels: NotRequired[MatchModelsOutputTypeDef]
+
+
+class MatchModelsTypeDef(TypedDict):
+    anyOf: ReadOnly[Sequence[MatchModelEntryTypeDef]]
 
 
 class MatchPathsTypeDef(TypedDict):
@@ -1362,6 +2096,7 @@ class MatchPrincipalsTypeDef(TypedDict):
 class ConditionTypeDef(TypedDict):
     matchPrincipals: NotRequired[ReadOnly[MatchPrincipalsTypeDef]]
     matchPaths: NotRequired[ReadOnly[MatchPathsTypeDef]]
+    matchModels: NotRequired[ReadOnly[MatchModelsTypeDef]]
 
 
 class ConfigurationBundleSummaryTypeDef(TypedDict):
@@ -1369,6 +2104,7 @@ class ConfigurationBundleSummaryTypeDef(TypedDict):
     bundleId: str
     bundleName: str
     description: NotRequired[str]
+    createdAt: NotRequired[datetime]
 
 
 class VersionCreatedBySourceTypeDef(TypedDict):
@@ -1389,6 +2125,74 @@ class ConfigurationBundleVersionSummaryTypeDef(TypedDict):
     versionId: str
     lineageMetadata: NotRequired[VersionLineageMetadataTypeDef]
     versionCreatedAt: datetime
+
+
+class ConnectorParameterOverrideTypeDef(TypedDict):
+    path: str
+    description: NotRequired[str]
+    visible: NotRequired[bool]
+
+
+class ConnectorConfigurationOutputTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    parameterValues: NotRequired[DocumentOutputValue]
+    parameterOverrides: NotRequired[list[ConnectorParameterOverrideTypeDef]]
+
+
+class ConnectorConfigurationTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    parameterValues: NotRequired[ReadOnly[DocumentValue]]
+    parameterOverrides: NotRequired[
+        ReadOnly[Sequence[ConnectorParameterOverrideTypeDef]]
+    ]
+
+
+class ConnectorSourceTypeDef(TypedDict):
+    connectorId: str
+    version: NotRequired[str]
+
+
+class ConnectorTargetConfigurationOutputTypeDef(TypedDict):
+    source: ConnectorSourceTypeDef
+    enabled: NotRequired[list[str]]
+    configurations: NotRequired[list[ConnectorConfigurationOutputTypeDef]]
+
+
+class ConnectorTargetConfigurationTypeDef(TypedDict):
+    source: ConnectorSourceTypeDef
+    enabled: NotRequired[ReadOnly[Sequence[str]]]
+    configurations: NotRequired[ReadOnly[Sequence[ConnectorConfigurationTypeDef]]]
+
+
+class ConsentPortalIdpConfigOutputTypeDef(TypedDict):
+    credentialProviderArn: str
+    scopes: list[str]
+    audience: NotRequired[str]
+
+
+class ConsentPortalIdpConfigTypeDef(TypedDict):
+    credentialProviderArn: str
+    scopes: ReadOnly[Sequence[str]]
+    audience: NotRequired[str]
+
+
+class ConsentPortalSourceTypeDef(TypedDict):
+    identifier: str
+    type: ConsentPortalSourceTypeType
+
+
+class ConsentPortalSummaryTypeDef(TypedDict):
+    sources: list[ConsentPortalSourceTypeDef]
+    consentPortalArn: str
+    consentPortalId: str
+    createdAt: datetime
+    description: NotRequired[str]
+    name: str
+    portalUrl: NotRequired[str]
+    status: ConsentPortalStatusType
+    updatedAt: datetime
 
 
 class EpisodicConsolidationOverrideTypeDef(TypedDict):
@@ -1460,6 +2264,14 @@ class EfsAccessPointConfigurationTypeDef(TypedDict):
     mountPath: str
 
 
+class S3BucketMountConfigurationTypeDef(TypedDict):
+    bucket: str
+    mountPath: str
+    prefix: NotRequired[str]
+    s3BucketOwner: NotRequired[str]
+    s3BucketRegion: NotRequired[str]
+
+
 class S3FilesAccessPointConfigurationTypeDef(TypedDict):
     accessPointArn: str
     mountPath: str
@@ -1473,6 +2285,8 @@ class FilesystemConfigurationTypeDef(TypedDict):
     sessionStorage: NotRequired[SessionStorageConfigurationTypeDef]
     s3FilesAccessPoint: NotRequired[S3FilesAccessPointConfigurationTypeDef]
     efsAccessPoint: NotRequired[EfsAccessPointConfigurationTypeDef]
+    capacityProviderVolume: NotRequired[CapacityProviderVolumeConfigurationTypeDef]
+    s3BucketMount: NotRequired[S3BucketMountConfigurationTypeDef]
 
 
 class LifecycleConfigurationTypeDef(TypedDict):
@@ -1487,28 +2301,45 @@ class NetworkConfigurationTypeDef(TypedDict):
 
 class ProtocolConfigurationTypeDef(TypedDict):
     serverProtocol: ServerProtocolType
+    port: NotRequired[int]
+    path: NotRequired[str]
 
 
 class RequestHeaderConfigurationTypeDef(TypedDict):
     requestHeaderAllowlist: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class ResourceConfigurationTypeDef(TypedDict):
+    minimumMemoryInMiB: int
+
+
+class RuntimeHooksConfigurationTypeDef(TypedDict):
+    build: NotRequired[BuildLifecycleHooksTypeDef]
+
+
 class CreateAgentRuntimeRequestTypeDef(TypedDict):
     agentRuntimeName: str
     agentRuntimeArtifact: ReadOnly[AgentRuntimeArtifactTypeDef]
     roleArn: str
-    networkConfiguration: ReadOnly[NetworkConfigurationTypeDef]
+    networkConfiguration: NotRequired[ReadOnly[NetworkConfigurationTypeDef]]
     clientToken: NotRequired[str]
     description: NotRequired[str]
     authorizerConfiguration: NotRequired[ReadOnly[AuthorizerConfigurationTypeDef]]
     requestHeaderConfiguration: NotRequired[ReadOnly[RequestHeaderConfigurationTypeDef]]
     protocolConfiguration: NotRequired[ProtocolConfigurationTypeDef]
     lifecycleConfiguration: NotRequired[LifecycleConfigurationTypeDef]
+    hooksConfiguration: NotRequired[RuntimeHooksConfigurationTypeDef]
     environmentVariables: NotRequired[ReadOnly[Mapping[str, str]]]
     filesystemConfigurations: NotRequired[
         ReadOnly[Sequence[FilesystemConfigurationTypeDef]]
     ]
+    capacityProviderConfiguration: NotRequired[CapacityProviderConfigurationTypeDef]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    platformVersion: NotRequired[str]
+    allowedPorts: NotRequired[ReadOnly[Sequence[AllowedPortTypeDef]]]
+    resourceConfigurations: NotRequired[
+        ReadOnly[Sequence[ResourceConfigurationTypeDef]]
+    ]
 
 
 class WorkloadIdentityDetailsTypeDef(TypedDict):
@@ -1527,12 +2358,16 @@ class CreateAgentRuntimeResponseTypeDef(TypedDict):
 
 class CreateApiKeyCredentialProviderRequestTypeDef(TypedDict):
     name: str
-    apiKey: str
+    apiKey: NotRequired[str]
+    apiKeySecretConfig: NotRequired[SecretReferenceTypeDef]
+    apiKeySecretSource: NotRequired[SecretSourceTypeType]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class CreateApiKeyCredentialProviderResponseTypeDef(TypedDict):
     apiKeySecretArn: SecretTypeDef
+    apiKeySecretJsonKey: NotRequired[str]
+    apiKeySecretSource: NotRequired[SecretSourceTypeType]
     name: str
     credentialProviderArn: str
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1558,6 +2393,23 @@ class RecordingConfigTypeDef(TypedDict):
     s3Location: NotRequired[S3LocationTypeDef]
 
 
+class EfsConfigurationTypeDef(TypedDict):
+    accessPointArn: str
+    mountPath: str
+    fileSystemArn: str
+
+
+class S3FilesConfigurationTypeDef(TypedDict):
+    accessPointArn: str
+    mountPath: str
+    fileSystemArn: str
+
+
+class ToolsFileSystemConfigurationTypeDef(TypedDict):
+    s3FilesConfiguration: NotRequired[S3FilesConfigurationTypeDef]
+    efsConfiguration: NotRequired[EfsConfigurationTypeDef]
+
+
 class CreateBrowserRequestTypeDef(TypedDict):
     name: str
     description: NotRequired[str]
@@ -1567,6 +2419,9 @@ class CreateBrowserRequestTypeDef(TypedDict):
     browserSigning: NotRequired[BrowserSigningConfigInputTypeDef]
     enterprisePolicies: NotRequired[ReadOnly[Sequence[BrowserEnterprisePolicyTypeDef]]]
     certificates: NotRequired[ReadOnly[Sequence[CertificateTypeDef]]]
+    filesystemConfigurations: NotRequired[
+        ReadOnly[Sequence[ToolsFileSystemConfigurationTypeDef]]
+    ]
     clientToken: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
@@ -1579,12 +2434,36 @@ class CreateBrowserResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PermissionsConfigurationTypeDef(TypedDict):
+    capacityProviderOperatorRoleArn: str
+
+
+class CreateCapacityProviderInputTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    permissionsConfiguration: PermissionsConfigurationTypeDef
+    clientToken: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    computeConfiguration: ReadOnly[ComputeConfigurationTypeDef]
+
+
+class CreateCapacityProviderOutputTypeDef(TypedDict):
+    capacityProviderId: str
+    capacityProviderArn: str
+    name: str
+    status: CapacityProviderStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CreateCodeInterpreterRequestTypeDef(TypedDict):
     name: str
     description: NotRequired[str]
     executionRoleArn: NotRequired[str]
     networkConfiguration: ReadOnly[CodeInterpreterNetworkConfigurationTypeDef]
     certificates: NotRequired[ReadOnly[Sequence[CertificateTypeDef]]]
+    filesystemConfigurations: NotRequired[
+        ReadOnly[Sequence[ToolsFileSystemConfigurationTypeDef]]
+    ]
     clientToken: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
@@ -1605,6 +2484,7 @@ class CreateConfigurationBundleRequestTypeDef(TypedDict):
     branchName: NotRequired[str]
     commitMessage: NotRequired[str]
     createdBy: NotRequired[VersionCreatedBySourceTypeDef]
+    kmsKeyArn: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
@@ -1616,10 +2496,85 @@ class CreateConfigurationBundleResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateConsentPortalRequestTypeDef(TypedDict):
+    executionRoleArn: str
+    idpConfig: ReadOnly[ConsentPortalIdpConfigTypeDef]
+    name: str
+    sources: ReadOnly[Sequence[ConsentPortalSourceTypeDef]]
+    description: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CreateConsentPortalResponseTypeDef(TypedDict):
+    sources: list[ConsentPortalSourceTypeDef]
+    consentPortalArn: str
+    consentPortalId: str
+    createdAt: datetime
+    description: NotRequired[str]
+    executionRoleArn: str
+    idpConfig: ConsentPortalIdpConfigOutputTypeDef
+    name: str
+    portalUrl: NotRequired[str]
+    status: ConsentPortalStatusType
+    statusReason: NotRequired[str]
+    updatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateDatasetRequestTypeDef(TypedDict):
+    clientToken: NotRequired[str]
+    datasetName: str
+    description: NotRequired[str]
+    source: NotRequired[ReadOnly[DataSourceTypeTypeDef]]
+    schemaType: NotRequired[DatasetSchemaTypeType]
+    kmsKeyArn: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CreateDatasetResponseTypeDef(TypedDict):
+    datasetArn: str
+    datasetId: str
+    status: DatasetStatusType
+    createdAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateDatasetVersionRequestTypeDef(TypedDict):
+    datasetId: str
+    clientToken: NotRequired[str]
+
+
+class CreateDatasetVersionResponseTypeDef(TypedDict):
+    datasetArn: str
+    datasetId: str
+    status: DatasetStatusType
+    datasetVersion: str
+    createdAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ReasoningConfigurationTypeDef(TypedDict):
+    effort: NotRequired[str]
+
+
+class OpenResponsesEvaluatorModelConfigTypeDef(TypedDict):
+    modelId: str
+    maxOutputTokens: NotRequired[int]
+    temperature: NotRequired[float]
+    topP: NotRequired[float]
+    reasoning: NotRequired[ReasoningConfigurationTypeDef]
+
+
 class EvaluatorModelConfigTypeDef(TypedDict):
     bedrockEvaluatorModelConfig: NotRequired[
         ReadOnly[BedrockEvaluatorModelConfigTypeDef]
     ]
+    responsesEvaluatorModelConfig: NotRequired[OpenResponsesEvaluatorModelConfigTypeDef]
+
+
+class DerivedEvaluatorConfigTypeDef(TypedDict):
+    baseEvaluatorId: str
+    modelConfig: ReadOnly[EvaluatorModelConfigTypeDef]
 
 
 class NumericalScaleDefinitionTypeDef(TypedDict):
@@ -1628,9 +2583,21 @@ class NumericalScaleDefinitionTypeDef(TypedDict):
     label: str
 
 
+class DimensionRatingScaleTypeDef(TypedDict):
+    numerical: NotRequired[ReadOnly[Sequence[NumericalScaleDefinitionTypeDef]]]
+    categorical: NotRequired[ReadOnly[Sequence[CategoricalScaleDefinitionTypeDef]]]
+
+
+class EvaluationDimensionTypeDef(TypedDict):
+    dimensionName: str
+    dimensionInstruction: str
+    dimensionRatingScale: ReadOnly[DimensionRatingScaleTypeDef]
+
+
 class RatingScaleTypeDef(TypedDict):
     numerical: NotRequired[ReadOnly[Sequence[NumericalScaleDefinitionTypeDef]]]
     categorical: NotRequired[ReadOnly[Sequence[CategoricalScaleDefinitionTypeDef]]]
+    multiDimensional: NotRequired[ReadOnly[Sequence[EvaluationDimensionTypeDef]]]
 
 
 class LlmAsAJudgeEvaluatorConfigTypeDef(TypedDict):
@@ -1642,6 +2609,7 @@ class LlmAsAJudgeEvaluatorConfigTypeDef(TypedDict):
 class EvaluatorConfigTypeDef(TypedDict):
     llmAsAJudge: NotRequired[ReadOnly[LlmAsAJudgeEvaluatorConfigTypeDef]]
     codeBased: NotRequired[CodeBasedEvaluatorConfigTypeDef]
+    derived: NotRequired[ReadOnly[DerivedEvaluatorConfigTypeDef]]
 
 
 class CreateEvaluatorRequestTypeDef(TypedDict):
@@ -1662,6 +2630,32 @@ class CreateEvaluatorResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateGatewayRateLimitRequestTypeDef(TypedDict):
+    gatewayIdentifier: str
+    clientToken: NotRequired[str]
+    rateLimitId: NotRequired[str]
+    description: NotRequired[str]
+    dimensionKeys: ReadOnly[Sequence[str]]
+    entries: ReadOnly[Sequence[LimitEntryTypeDef]]
+
+
+class CreateGatewayRateLimitResponseTypeDef(TypedDict):
+    rateLimitId: str
+    gatewayIdentifier: str
+    description: NotRequired[str]
+    dimensionKeys: list[str]
+    entries: list[LimitEntryOutputTypeDef]
+    status: GatewayRateLimitStatusType
+    createdAt: datetime
+    updatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DomainOverrideTypeDef(TypedDict):
+    defaultDomain: str
+    alternateDomains: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class LambdaInterceptorConfigurationTypeDef(TypedDict):
     arn: str
 
@@ -1674,14 +2668,29 @@ InterceptorConfigurationTypeDef = TypedDict(
 )
 
 
+class InterceptorPayloadExclusionSelectorTypeDef(TypedDict):
+    field: NotRequired[InterceptorPayloadExclusionType]
+
+
+class InterceptorPayloadFilterTypeDef(TypedDict):
+    exclude: ReadOnly[Sequence[InterceptorPayloadExclusionSelectorTypeDef]]
+
+
 class InterceptorInputConfigurationTypeDef(TypedDict):
     passRequestHeaders: bool
+    payloadFilter: NotRequired[ReadOnly[InterceptorPayloadFilterTypeDef]]
+
+
+class ResponseStreamingConfigurationTypeDef(TypedDict):
+    maxEventsPerInvocation: NotRequired[int]
 
 
 class GatewayInterceptorConfigurationTypeDef(TypedDict):
     interceptor: InterceptorConfigurationTypeDef
     interceptionPoints: ReadOnly[Sequence[GatewayInterceptionPointType]]
-    inputConfiguration: NotRequired[InterceptorInputConfigurationTypeDef]
+    inputConfiguration: NotRequired[ReadOnly[InterceptorInputConfigurationTypeDef]]
+    responseInterceptionMode: NotRequired[ResponseInterceptionModeType]
+    responseStreamingConfiguration: NotRequired[ResponseStreamingConfigurationTypeDef]
 
 
 class GatewayPolicyEngineConfigurationTypeDef(TypedDict):
@@ -1703,6 +2712,7 @@ class MCPGatewayConfigurationTypeDef(TypedDict):
     searchType: NotRequired[SearchTypeType]
     sessionConfiguration: NotRequired[SessionConfigurationTypeDef]
     streamingConfiguration: NotRequired[StreamingConfigurationTypeDef]
+    disableMcpListToolsPagination: NotRequired[bool]
 
 
 class GatewayProtocolConfigurationTypeDef(TypedDict):
@@ -1725,12 +2735,41 @@ class CreateGatewayRequestTypeDef(TypedDict):
     policyEngineConfiguration: NotRequired[GatewayPolicyEngineConfigurationTypeDef]
     exceptionLevel: NotRequired[ExceptionLevelType]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    domainOverride: NotRequired[ReadOnly[DomainOverrideTypeDef]]
+
+
+class LambdaTransformConfigurationTypeDef(TypedDict):
+    arn: NotRequired[str]
+
+
+CustomTransformConfigurationTypeDef = TypedDict(
+    "CustomTransformConfigurationTypeDef",
+    {
+        "lambda": NotRequired["LambdaTransformConfigurationTypeDef"],
+    },
+)
+
+
+class DomainOverrideOutputTypeDef(TypedDict):
+    defaultDomain: str
+    alternateDomains: NotRequired[list[str]]
+
+
+class InterceptorPayloadFilterOutputTypeDef(TypedDict):
+    exclude: list[InterceptorPayloadExclusionSelectorTypeDef]
+
+
+class InterceptorInputConfigurationOutputTypeDef(TypedDict):
+    passRequestHeaders: bool
+    payloadFilter: NotRequired[InterceptorPayloadFilterOutputTypeDef]
 
 
 class GatewayInterceptorConfigurationOutputTypeDef(TypedDict):
     interceptor: InterceptorConfigurationTypeDef
     interceptionPoints: list[GatewayInterceptionPointType]
-    inputConfiguration: NotRequired[InterceptorInputConfigurationTypeDef]
+    inputConfiguration: NotRequired[InterceptorInputConfigurationOutputTypeDef]
+    responseInterceptionMode: NotRequired[ResponseInterceptionModeType]
+    responseStreamingConfiguration: NotRequired[ResponseStreamingConfigurationTypeDef]
 
 
 class MCPGatewayConfigurationOutputTypeDef(TypedDict):
@@ -1739,10 +2778,15 @@ class MCPGatewayConfigurationOutputTypeDef(TypedDict):
     searchType: NotRequired[SearchTypeType]
     sessionConfiguration: NotRequired[SessionConfigurationTypeDef]
     streamingConfiguration: NotRequired[StreamingConfigurationTypeDef]
+    disableMcpListToolsPagination: NotRequired[bool]
 
 
 class GatewayProtocolConfigurationOutputTypeDef(TypedDict):
     mcp: NotRequired[MCPGatewayConfigurationOutputTypeDef]
+
+
+class WafConfigurationTypeDef(TypedDict):
+    failureMode: NotRequired[WafFailureModeType]
 
 
 class CreateGatewayResponseTypeDef(TypedDict):
@@ -1761,12 +2805,16 @@ class CreateGatewayResponseTypeDef(TypedDict):
     authorizerType: AuthorizerTypeType
     authorizerConfiguration: NotRequired[AuthorizerConfigurationOutputTypeDef]
     kmsKeyArn: NotRequired[str]
+    customTransformConfiguration: NotRequired[CustomTransformConfigurationTypeDef]
     interceptorConfigurations: NotRequired[
         list[GatewayInterceptorConfigurationOutputTypeDef]
     ]
     policyEngineConfiguration: NotRequired[GatewayPolicyEngineConfigurationTypeDef]
     workloadIdentityDetails: NotRequired[WorkloadIdentityDetailsTypeDef]
     exceptionLevel: NotRequired[ExceptionLevelType]
+    webAclArn: NotRequired[str]
+    wafConfiguration: NotRequired[WafConfigurationTypeDef]
+    domainOverride: NotRequired[DomainOverrideOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1826,13 +2874,84 @@ class MetadataConfigurationTypeDef(TypedDict):
     allowedResponseHeaders: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class HttpConnectorSourceTypeDef(TypedDict):
+    connectorId: str
+
+
+class HttpConnectorTargetConfigurationTypeDef(TypedDict):
+    source: HttpConnectorSourceTypeDef
+    parameters: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class HttpApiSchemaConfigurationTypeDef(TypedDict):
+    source: ApiSchemaConfigurationTypeDef
+
+
+class StickinessConfigurationTypeDef(TypedDict):
+    identifier: str
+    timeout: NotRequired[int]
+    compositeIdentifier: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class PassthroughTargetConfigurationTypeDef(TypedDict):
+    endpoint: str
+    protocolType: PassthroughProtocolTypeType
+    schema: NotRequired[HttpApiSchemaConfigurationTypeDef]
+    stickinessConfiguration: NotRequired[ReadOnly[StickinessConfigurationTypeDef]]
+    staticQueryParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+    staticQueryParameterConflictResolution: NotRequired[
+        StaticQueryParameterConflictResolutionType
+    ]
+
+
 class RuntimeTargetConfigurationTypeDef(TypedDict):
     arn: str
     qualifier: NotRequired[str]
+    schema: NotRequired[HttpApiSchemaConfigurationTypeDef]
 
 
 class HttpTargetConfigurationTypeDef(TypedDict):
     agentcoreRuntime: NotRequired[RuntimeTargetConfigurationTypeDef]
+    passthrough: NotRequired[ReadOnly[PassthroughTargetConfigurationTypeDef]]
+    connector: NotRequired[ReadOnly[HttpConnectorTargetConfigurationTypeDef]]
+
+
+class InferenceConnectorSourceTypeDef(TypedDict):
+    connectorId: str
+
+
+class InferenceConnectorTargetConfigurationTypeDef(TypedDict):
+    source: InferenceConnectorSourceTypeDef
+
+
+class ModelEntryTypeDef(TypedDict):
+    model: str
+
+
+class InferenceOperationConfigurationTypeDef(TypedDict):
+    path: str
+    providerPath: NotRequired[str]
+    models: NotRequired[ReadOnly[Sequence[ModelEntryTypeDef]]]
+
+
+class ProviderPrefixTypeDef(TypedDict):
+    strip: NotRequired[bool]
+    separator: NotRequired[str]
+
+
+class ModelMappingTypeDef(TypedDict):
+    providerPrefix: NotRequired[ProviderPrefixTypeDef]
+
+
+class InferenceProviderTargetConfigurationTypeDef(TypedDict):
+    endpoint: str
+    modelMapping: NotRequired[ModelMappingTypeDef]
+    operations: NotRequired[ReadOnly[Sequence[InferenceOperationConfigurationTypeDef]]]
+
+
+class InferenceTargetConfigurationTypeDef(TypedDict):
+    connector: NotRequired[InferenceConnectorTargetConfigurationTypeDef]
+    provider: NotRequired[ReadOnly[InferenceProviderTargetConfigurationTypeDef]]
 
 
 class SchemaDefinitionTypeDef(TypedDict):
@@ -1880,18 +2999,20 @@ McpTargetConfigurationTypeDef = TypedDict(
         "lambda": NotRequired[ReadOnly["McpLambdaTargetConfigurationTypeDef"]],
         "mcpServer": NotRequired["McpServerTargetConfigurationTypeDef"],
         "apiGateway": NotRequired[ReadOnly["ApiGatewayTargetConfigurationTypeDef"]],
+        "connector": NotRequired[ReadOnly["ConnectorTargetConfigurationTypeDef"]],
     },
 )
 
 
 class TargetConfigurationTypeDef(TypedDict):
     mcp: NotRequired[ReadOnly[McpTargetConfigurationTypeDef]]
-    http: NotRequired[HttpTargetConfigurationTypeDef]
+    http: NotRequired[ReadOnly[HttpTargetConfigurationTypeDef]]
+    inference: NotRequired[ReadOnly[InferenceTargetConfigurationTypeDef]]
 
 
 class CreateGatewayTargetRequestTypeDef(TypedDict):
     gatewayIdentifier: str
-    name: str
+    name: NotRequired[str]
     description: NotRequired[str]
     clientToken: NotRequired[str]
     targetConfiguration: ReadOnly[TargetConfigurationTypeDef]
@@ -1900,6 +3021,9 @@ class CreateGatewayTargetRequestTypeDef(TypedDict):
     ]
     metadataConfiguration: NotRequired[ReadOnly[MetadataConfigurationTypeDef]]
     privateEndpoint: NotRequired[ReadOnly[PrivateEndpointTypeDef]]
+    certificateConfigurations: NotRequired[
+        ReadOnly[Sequence[CertificateConfigurationTypeDef]]
+    ]
 
 
 class OAuthCredentialProviderOutputTypeDef(TypedDict):
@@ -1931,6 +3055,51 @@ class MetadataConfigurationOutputTypeDef(TypedDict):
     allowedRequestHeaders: NotRequired[list[str]]
     allowedQueryParameters: NotRequired[list[str]]
     allowedResponseHeaders: NotRequired[list[str]]
+
+
+class HttpConnectorTargetConfigurationOutputTypeDef(TypedDict):
+    source: HttpConnectorSourceTypeDef
+    parameters: NotRequired[dict[str, str]]
+
+
+class StickinessConfigurationOutputTypeDef(TypedDict):
+    identifier: str
+    timeout: NotRequired[int]
+    compositeIdentifier: NotRequired[list[str]]
+
+
+class PassthroughTargetConfigurationOutputTypeDef(TypedDict):
+    endpoint: str
+    protocolType: PassthroughProtocolTypeType
+    schema: NotRequired[HttpApiSchemaConfigurationTypeDef]
+    stickinessConfiguration: NotRequired[StickinessConfigurationOutputTypeDef]
+    staticQueryParameters: NotRequired[dict[str, str]]
+    staticQueryParameterConflictResolution: NotRequired[
+        StaticQueryParameterConflictResolutionType
+    ]
+
+
+class HttpTargetConfigurationOutputTypeDef(TypedDict):
+    agentcoreRuntime: NotRequired[RuntimeTargetConfigurationTypeDef]
+    passthrough: NotRequired[PassthroughTargetConfigurationOutputTypeDef]
+    connector: NotRequired[HttpConnectorTargetConfigurationOutputTypeDef]
+
+
+class InferenceOperationConfigurationOutputTypeDef(TypedDict):
+    path: str
+    providerPath: NotRequired[str]
+    models: NotRequired[list[ModelEntryTypeDef]]
+
+
+class InferenceProviderTargetConfigurationOutputTypeDef(TypedDict):
+    endpoint: str
+    modelMapping: NotRequired[ModelMappingTypeDef]
+    operations: NotRequired[list[InferenceOperationConfigurationOutputTypeDef]]
+
+
+class InferenceTargetConfigurationOutputTypeDef(TypedDict):
+    connector: NotRequired[InferenceConnectorTargetConfigurationTypeDef]
+    provider: NotRequired[InferenceProviderTargetConfigurationOutputTypeDef]
 
 
 class SchemaDefinitionOutputTypeDef(TypedDict):
@@ -1966,13 +3135,15 @@ McpTargetConfigurationOutputTypeDef = TypedDict(
         "lambda": NotRequired["McpLambdaTargetConfigurationOutputTypeDef"],
         "mcpServer": NotRequired["McpServerTargetConfigurationTypeDef"],
         "apiGateway": NotRequired["ApiGatewayTargetConfigurationOutputTypeDef"],
+        "connector": NotRequired["ConnectorTargetConfigurationOutputTypeDef"],
     },
 )
 
 
 class TargetConfigurationOutputTypeDef(TypedDict):
     mcp: NotRequired[McpTargetConfigurationOutputTypeDef]
-    http: NotRequired[HttpTargetConfigurationTypeDef]
+    http: NotRequired[HttpTargetConfigurationOutputTypeDef]
+    inference: NotRequired[InferenceTargetConfigurationOutputTypeDef]
 
 
 class CreateGatewayTargetResponseTypeDef(TypedDict):
@@ -1992,6 +3163,35 @@ class CreateGatewayTargetResponseTypeDef(TypedDict):
     privateEndpointManagedResources: NotRequired[list[ManagedResourceDetailsTypeDef]]
     authorizationData: NotRequired[AuthorizationDataTypeDef]
     protocolType: NotRequired[TargetProtocolTypeType]
+    certificateConfigurations: NotRequired[list[CertificateConfigurationTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateHarnessEndpointRequestTypeDef(TypedDict):
+    harnessId: str
+    endpointName: str
+    targetVersion: NotRequired[str]
+    description: NotRequired[str]
+    clientToken: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class HarnessEndpointTypeDef(TypedDict):
+    harnessId: str
+    harnessName: str
+    endpointName: str
+    arn: str
+    status: HarnessEndpointStatusType
+    createdAt: datetime
+    updatedAt: datetime
+    liveVersion: NotRequired[str]
+    targetVersion: NotRequired[str]
+    description: NotRequired[str]
+    failureReason: NotRequired[str]
+
+
+class CreateHarnessEndpointResponseTypeDef(TypedDict):
+    endpoint: HarnessEndpointTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2013,6 +3213,57 @@ class HarnessEnvironmentProviderRequestTypeDef(TypedDict):
     ]
 
 
+class HarnessHookEventBridgeTargetTypeDef(TypedDict):
+    arn: str
+
+
+class HarnessHookLambdaTargetTypeDef(TypedDict):
+    arn: str
+    timeoutSeconds: NotRequired[int]
+    failureMode: NotRequired[HarnessHookFailureModeType]
+
+
+class HarnessHookSnsTargetTypeDef(TypedDict):
+    arn: str
+
+
+HarnessHookTargetTypeDef = TypedDict(
+    "HarnessHookTargetTypeDef",
+    {
+        "lambda": NotRequired["HarnessHookLambdaTargetTypeDef"],
+        "sns": NotRequired["HarnessHookSnsTargetTypeDef"],
+        "eventBridge": NotRequired["HarnessHookEventBridgeTargetTypeDef"],
+    },
+)
+
+
+class HarnessAfterInvocationHookTypeDef(TypedDict):
+    name: str
+    target: HarnessHookTargetTypeDef
+
+
+class HarnessAfterToolCallHookTypeDef(TypedDict):
+    name: str
+    target: HarnessHookTargetTypeDef
+
+
+class HarnessBeforeInvocationHookTypeDef(TypedDict):
+    name: str
+    target: HarnessHookTargetTypeDef
+
+
+class HarnessBeforeToolCallHookTypeDef(TypedDict):
+    name: str
+    target: HarnessHookTargetTypeDef
+
+
+class HarnessHookTypeDef(TypedDict):
+    beforeInvocation: NotRequired[HarnessBeforeInvocationHookTypeDef]
+    afterInvocation: NotRequired[HarnessAfterInvocationHookTypeDef]
+    beforeToolCall: NotRequired[HarnessBeforeToolCallHookTypeDef]
+    afterToolCall: NotRequired[HarnessAfterToolCallHookTypeDef]
+
+
 class HarnessAgentCoreMemoryRetrievalConfigTypeDef(TypedDict):
     topK: NotRequired[int]
     relevanceScore: NotRequired[float]
@@ -2028,10 +3279,25 @@ class HarnessAgentCoreMemoryConfigurationTypeDef(TypedDict):
     ]
 
 
+class HarnessDisabledMemoryConfigurationTypeDef(TypedDict):
+    pass
+
+
+class HarnessManagedMemoryConfigurationTypeDef(TypedDict):
+    arn: NotRequired[str]
+    strategies: NotRequired[ReadOnly[Sequence[HarnessManagedMemoryStrategyTypeType]]]
+    eventExpiryDuration: NotRequired[int]
+    encryptionKeyArn: NotRequired[str]
+
+
 class HarnessMemoryConfigurationTypeDef(TypedDict):
     agentCoreMemoryConfiguration: NotRequired[
         ReadOnly[HarnessAgentCoreMemoryConfigurationTypeDef]
     ]
+    managedMemoryConfiguration: NotRequired[
+        ReadOnly[HarnessManagedMemoryConfigurationTypeDef]
+    ]
+    disabled: NotRequired[HarnessDisabledMemoryConfigurationTypeDef]
 
 
 class HarnessBedrockModelConfigTypeDef(TypedDict):
@@ -2039,6 +3305,8 @@ class HarnessBedrockModelConfigTypeDef(TypedDict):
     maxTokens: NotRequired[int]
     temperature: NotRequired[float]
     topP: NotRequired[float]
+    apiFormat: NotRequired[HarnessBedrockApiFormatType]
+    additionalParams: NotRequired[ReadOnly[DocumentValue]]
 
 
 class HarnessGeminiModelConfigTypeDef(TypedDict):
@@ -2048,24 +3316,61 @@ class HarnessGeminiModelConfigTypeDef(TypedDict):
     temperature: NotRequired[float]
     topP: NotRequired[float]
     topK: NotRequired[int]
+    additionalParams: NotRequired[ReadOnly[DocumentValue]]
+
+
+class HarnessLiteLlmModelConfigTypeDef(TypedDict):
+    modelId: str
+    apiKeyArn: NotRequired[str]
+    apiBase: NotRequired[str]
+    maxTokens: NotRequired[int]
+    temperature: NotRequired[float]
+    topP: NotRequired[float]
+    additionalParams: NotRequired[ReadOnly[DocumentValue]]
 
 
 class HarnessOpenAiModelConfigTypeDef(TypedDict):
     modelId: str
     apiKeyArn: str
+    apiBase: NotRequired[str]
     maxTokens: NotRequired[int]
     temperature: NotRequired[float]
     topP: NotRequired[float]
+    apiFormat: NotRequired[HarnessOpenAiApiFormatType]
+    additionalParams: NotRequired[ReadOnly[DocumentValue]]
 
 
 class HarnessModelConfigurationTypeDef(TypedDict):
-    bedrockModelConfig: NotRequired[HarnessBedrockModelConfigTypeDef]
-    openAiModelConfig: NotRequired[HarnessOpenAiModelConfigTypeDef]
-    geminiModelConfig: NotRequired[HarnessGeminiModelConfigTypeDef]
+    bedrockModelConfig: NotRequired[ReadOnly[HarnessBedrockModelConfigTypeDef]]
+    openAiModelConfig: NotRequired[ReadOnly[HarnessOpenAiModelConfigTypeDef]]
+    geminiModelConfig: NotRequired[ReadOnly[HarnessGeminiModelConfigTypeDef]]
+    liteLlmModelConfig: NotRequired[ReadOnly[HarnessLiteLlmModelConfigTypeDef]]
+
+
+class HarnessSkillAwsSkillsSourceTypeDef(TypedDict):
+    paths: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class HarnessSkillGitAuthTypeDef(TypedDict):
+    credentialArn: str
+    username: NotRequired[str]
+
+
+class HarnessSkillGitSourceTypeDef(TypedDict):
+    url: str
+    path: NotRequired[str]
+    auth: NotRequired[HarnessSkillGitAuthTypeDef]
+
+
+class HarnessSkillS3SourceTypeDef(TypedDict):
+    uri: str
 
 
 class HarnessSkillTypeDef(TypedDict):
     path: NotRequired[str]
+    s3: NotRequired[HarnessSkillS3SourceTypeDef]
+    git: NotRequired[HarnessSkillGitSourceTypeDef]
+    awsSkills: NotRequired[ReadOnly[HarnessSkillAwsSkillsSourceTypeDef]]
 
 
 class HarnessSystemContentBlockTypeDef(TypedDict):
@@ -2100,9 +3405,15 @@ class HarnessInlineFunctionConfigTypeDef(TypedDict):
     inputSchema: ReadOnly[DocumentValue]
 
 
+class HarnessRemoteMcpOutboundAuthTypeDef(TypedDict):
+    awsIam: NotRequired[IamCredentialProviderTypeDef]
+    none: NotRequired[UnitTypeDef]
+
+
 class HarnessRemoteMcpConfigTypeDef(TypedDict):
     url: str
     headers: NotRequired[ReadOnly[Mapping[str, str]]]
+    outboundAuth: NotRequired[HarnessRemoteMcpOutboundAuthTypeDef]
 
 
 class HarnessToolConfigurationTypeDef(TypedDict):
@@ -2147,13 +3458,14 @@ class CreateHarnessRequestTypeDef(TypedDict):
     environmentArtifact: NotRequired[HarnessEnvironmentArtifactTypeDef]
     environmentVariables: NotRequired[ReadOnly[Mapping[str, str]]]
     authorizerConfiguration: NotRequired[ReadOnly[AuthorizerConfigurationTypeDef]]
-    model: NotRequired[HarnessModelConfigurationTypeDef]
+    model: NotRequired[ReadOnly[HarnessModelConfigurationTypeDef]]
     systemPrompt: NotRequired[ReadOnly[Sequence[HarnessSystemContentBlockTypeDef]]]
     tools: NotRequired[ReadOnly[Sequence[HarnessToolTypeDef]]]
     skills: NotRequired[ReadOnly[Sequence[HarnessSkillTypeDef]]]
     allowedTools: NotRequired[ReadOnly[Sequence[str]]]
     memory: NotRequired[ReadOnly[HarnessMemoryConfigurationTypeDef]]
     truncation: NotRequired[HarnessTruncationConfigurationTypeDef]
+    hooks: NotRequired[ReadOnly[Sequence[HarnessHookTypeDef]]]
     maxIterations: NotRequired[int]
     maxTokens: NotRequired[int]
     timeoutSeconds: NotRequired[int]
@@ -2187,10 +3499,79 @@ class HarnessAgentCoreMemoryConfigurationOutputTypeDef(TypedDict):
     ]
 
 
+class HarnessManagedMemoryConfigurationOutputTypeDef(TypedDict):
+    arn: NotRequired[str]
+    strategies: NotRequired[list[HarnessManagedMemoryStrategyTypeType]]
+    eventExpiryDuration: NotRequired[int]
+    encryptionKeyArn: NotRequired[str]
+
+
 class HarnessMemoryConfigurationOutputTypeDef(TypedDict):
     agentCoreMemoryConfiguration: NotRequired[
         HarnessAgentCoreMemoryConfigurationOutputTypeDef
     ]
+    managedMemoryConfiguration: NotRequired[
+        HarnessManagedMemoryConfigurationOutputTypeDef
+    ]
+    disabled: NotRequired[HarnessDisabledMemoryConfigurationTypeDef]
+
+
+class HarnessBedrockModelConfigOutputTypeDef(TypedDict):
+    modelId: str
+    maxTokens: NotRequired[int]
+    temperature: NotRequired[float]
+    topP: NotRequired[float]
+    apiFormat: NotRequired[HarnessBedrockApiFormatType]
+    additionalParams: NotRequired[DocumentOutputValue]
+
+
+class HarnessGeminiModelConfigOutputTypeDef(TypedDict):
+    modelId: str
+    apiKeyArn: str
+    maxTokens: NotRequired[int]
+    temperature: NotRequired[float]
+    topP: NotRequired[float]
+    topK: NotRequired[int]
+    additionalParams: NotRequired[DocumentOutputValue]
+
+
+class HarnessLiteLlmModelConfigOutputTypeDef(TypedDict):
+    modelId: str
+    apiKeyArn: NotRequired[str]
+    apiBase: NotRequired[str]
+    maxTokens: NotRequired[int]
+    temperature: NotRequired[float]
+    topP: NotRequired[float]
+    additionalParams: NotRequired[DocumentOutputValue]
+
+
+class HarnessOpenAiModelConfigOutputTypeDef(TypedDict):
+    modelId: str
+    apiKeyArn: str
+    apiBase: NotRequired[str]
+    maxTokens: NotRequired[int]
+    temperature: NotRequired[float]
+    topP: NotRequired[float]
+    apiFormat: NotRequired[HarnessOpenAiApiFormatType]
+    additionalParams: NotRequired[DocumentOutputValue]
+
+
+class HarnessModelConfigurationOutputTypeDef(TypedDict):
+    bedrockModelConfig: NotRequired[HarnessBedrockModelConfigOutputTypeDef]
+    openAiModelConfig: NotRequired[HarnessOpenAiModelConfigOutputTypeDef]
+    geminiModelConfig: NotRequired[HarnessGeminiModelConfigOutputTypeDef]
+    liteLlmModelConfig: NotRequired[HarnessLiteLlmModelConfigOutputTypeDef]
+
+
+class HarnessSkillAwsSkillsSourceOutputTypeDef(TypedDict):
+    paths: NotRequired[list[str]]
+
+
+class HarnessSkillOutputTypeDef(TypedDict):
+    path: NotRequired[str]
+    s3: NotRequired[HarnessSkillS3SourceTypeDef]
+    git: NotRequired[HarnessSkillGitSourceTypeDef]
+    awsSkills: NotRequired[HarnessSkillAwsSkillsSourceOutputTypeDef]
 
 
 class HarnessGatewayOutboundAuthOutputTypeDef(TypedDict):
@@ -2212,6 +3593,7 @@ class HarnessInlineFunctionConfigOutputTypeDef(TypedDict):
 class HarnessRemoteMcpConfigOutputTypeDef(TypedDict):
     url: str
     headers: NotRequired[dict[str, str]]
+    outboundAuth: NotRequired[HarnessRemoteMcpOutboundAuthTypeDef]
 
 
 class HarnessToolConfigurationOutputTypeDef(TypedDict):
@@ -2233,13 +3615,14 @@ class HarnessTypeDef(TypedDict):
     harnessName: str
     arn: str
     status: HarnessStatusType
+    harnessVersion: NotRequired[str]
     executionRoleArn: str
     createdAt: datetime
     updatedAt: datetime
-    model: HarnessModelConfigurationTypeDef
+    model: HarnessModelConfigurationOutputTypeDef
     systemPrompt: list[HarnessSystemContentBlockTypeDef]
     tools: list[HarnessToolOutputTypeDef]
-    skills: list[HarnessSkillTypeDef]
+    skills: list[HarnessSkillOutputTypeDef]
     allowedTools: list[str]
     truncation: HarnessTruncationConfigurationTypeDef
     environment: HarnessEnvironmentProviderTypeDef
@@ -2247,6 +3630,7 @@ class HarnessTypeDef(TypedDict):
     environmentVariables: NotRequired[dict[str, str]]
     authorizerConfiguration: NotRequired[AuthorizerConfigurationOutputTypeDef]
     memory: NotRequired[HarnessMemoryConfigurationOutputTypeDef]
+    hooks: NotRequired[list[HarnessHookTypeDef]]
     maxIterations: NotRequired[int]
     maxTokens: NotRequired[int]
     timeoutSeconds: NotRequired[int]
@@ -2306,6 +3690,7 @@ class ExtractionConfigTypeDef(TypedDict):
 class MetadataSchemaEntryTypeDef(TypedDict):
     key: str
     type: NotRequired[MetadataValueTypeType]
+    extractionType: NotRequired[ExtractionTypeType]
     extractionConfig: NotRequired[ReadOnly[ExtractionConfigTypeDef]]
 
 
@@ -2409,6 +3794,11 @@ class CustomConfigurationInputTypeDef(TypedDict):
     ]
 
 
+class RecordExpirySpecificationTypeDef(TypedDict):
+    recordExpiryDurationDays: NotRequired[int]
+    action: NotRequired[RecordExpiryActionType]
+
+
 class CustomMemoryStrategyInputTypeDef(TypedDict):
     name: str
     description: NotRequired[str]
@@ -2416,6 +3806,7 @@ class CustomMemoryStrategyInputTypeDef(TypedDict):
     namespaceTemplates: NotRequired[ReadOnly[Sequence[str]]]
     configuration: NotRequired[ReadOnly[CustomConfigurationInputTypeDef]]
     memoryRecordSchema: NotRequired[ReadOnly[MemoryRecordSchemaTypeDef]]
+    recordExpirySpecification: NotRequired[RecordExpirySpecificationTypeDef]
 
 
 class EpisodicReflectionConfigurationInputTypeDef(TypedDict):
@@ -2433,6 +3824,7 @@ class EpisodicMemoryStrategyInputTypeDef(TypedDict):
         ReadOnly[EpisodicReflectionConfigurationInputTypeDef]
     ]
     memoryRecordSchema: NotRequired[ReadOnly[MemoryRecordSchemaTypeDef]]
+    recordExpirySpecification: NotRequired[RecordExpirySpecificationTypeDef]
 
 
 class SemanticMemoryStrategyInputTypeDef(TypedDict):
@@ -2441,6 +3833,7 @@ class SemanticMemoryStrategyInputTypeDef(TypedDict):
     namespaces: NotRequired[ReadOnly[Sequence[str]]]
     namespaceTemplates: NotRequired[ReadOnly[Sequence[str]]]
     memoryRecordSchema: NotRequired[ReadOnly[MemoryRecordSchemaTypeDef]]
+    recordExpirySpecification: NotRequired[RecordExpirySpecificationTypeDef]
 
 
 class SummaryMemoryStrategyInputTypeDef(TypedDict):
@@ -2449,6 +3842,7 @@ class SummaryMemoryStrategyInputTypeDef(TypedDict):
     namespaces: NotRequired[ReadOnly[Sequence[str]]]
     namespaceTemplates: NotRequired[ReadOnly[Sequence[str]]]
     memoryRecordSchema: NotRequired[ReadOnly[MemoryRecordSchemaTypeDef]]
+    recordExpirySpecification: NotRequired[RecordExpirySpecificationTypeDef]
 
 
 class UserPreferenceMemoryStrategyInputTypeDef(TypedDict):
@@ -2457,6 +3851,7 @@ class UserPreferenceMemoryStrategyInputTypeDef(TypedDict):
     namespaces: NotRequired[ReadOnly[Sequence[str]]]
     namespaceTemplates: NotRequired[ReadOnly[Sequence[str]]]
     memoryRecordSchema: NotRequired[ReadOnly[MemoryRecordSchemaTypeDef]]
+    recordExpirySpecification: NotRequired[RecordExpirySpecificationTypeDef]
 
 
 class MemoryStrategyInputTypeDef(TypedDict):
@@ -2467,6 +3862,16 @@ class MemoryStrategyInputTypeDef(TypedDict):
     ]
     customMemoryStrategy: NotRequired[ReadOnly[CustomMemoryStrategyInputTypeDef]]
     episodicMemoryStrategy: NotRequired[ReadOnly[EpisodicMemoryStrategyInputTypeDef]]
+
+
+class NamespaceKeyValidationTypeDef(TypedDict):
+    allowedValues: NotRequired[ReadOnly[Sequence[str]]]
+    regexPattern: NotRequired[str]
+
+
+class NamespaceKeyEntryTypeDef(TypedDict):
+    key: str
+    validation: NotRequired[ReadOnly[NamespaceKeyValidationTypeDef]]
 
 
 class KinesisResourceTypeDef(TypedDict):
@@ -2491,6 +3896,7 @@ class CreateMemoryInputTypeDef(TypedDict):
     eventExpiryDuration: int
     memoryStrategies: NotRequired[ReadOnly[Sequence[MemoryStrategyInputTypeDef]]]
     indexedKeys: NotRequired[ReadOnly[Sequence[IndexedKeyTypeDef]]]
+    namespaceKeys: NotRequired[ReadOnly[Sequence[NamespaceKeyEntryTypeDef]]]
     streamDeliveryResources: NotRequired[ReadOnly[StreamDeliveryResourcesTypeDef]]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
@@ -2523,6 +3929,7 @@ class ExtractionConfigOutputTypeDef(TypedDict):
 class MetadataSchemaEntryOutputTypeDef(TypedDict):
     key: str
     type: NotRequired[MetadataValueTypeType]
+    extractionType: NotRequired[ExtractionTypeType]
     extractionConfig: NotRequired[ExtractionConfigOutputTypeDef]
 
 
@@ -2629,6 +4036,17 @@ class MemoryStrategyTypeDef(TypedDict):
     updatedAt: NotRequired[datetime]
     status: NotRequired[MemoryStrategyStatusType]
     memoryRecordSchema: NotRequired[MemoryRecordSchemaOutputTypeDef]
+    recordExpiryDurationDays: NotRequired[int]
+
+
+class NamespaceKeyValidationOutputTypeDef(TypedDict):
+    allowedValues: NotRequired[list[str]]
+    regexPattern: NotRequired[str]
+
+
+class NamespaceKeyEntryOutputTypeDef(TypedDict):
+    key: str
+    validation: NotRequired[NamespaceKeyValidationOutputTypeDef]
 
 
 class KinesisResourceOutputTypeDef(TypedDict):
@@ -2658,7 +4076,9 @@ class MemoryTypeDef(TypedDict):
     updatedAt: datetime
     strategies: NotRequired[list[MemoryStrategyTypeDef]]
     indexedKeys: NotRequired[list[IndexedKeyTypeDef]]
+    namespaceKeys: NotRequired[list[NamespaceKeyEntryOutputTypeDef]]
     streamDeliveryResources: NotRequired[StreamDeliveryResourcesOutputTypeDef]
+    managedByResourceArn: NotRequired[str]
 
 
 class CreateMemoryOutputTypeDef(TypedDict):
@@ -2681,6 +4101,10 @@ class Oauth2DiscoveryTypeDef(TypedDict):
     ]
 
 
+class OnBehalfOfAuthenticationConfigTypeDef(TypedDict):
+    clientAuthenticationMethod: OnBehalfOfClientAuthenticationMethodType
+
+
 class TokenExchangeGrantTypeConfigTypeTypeDef(TypedDict):
     actorTokenContent: ActorTokenContentTypeType
     actorTokenScopes: NotRequired[ReadOnly[Sequence[str]]]
@@ -2691,35 +4115,63 @@ class OnBehalfOfTokenExchangeConfigTypeTypeDef(TypedDict):
     tokenExchangeGrantTypeConfig: NotRequired[
         ReadOnly[TokenExchangeGrantTypeConfigTypeTypeDef]
     ]
+    onBehalfOfAuthenticationConfig: NotRequired[OnBehalfOfAuthenticationConfigTypeDef]
+
+
+class KmsKeySourceTypeTypeDef(TypedDict):
+    kmsKeyArn: str
+
+
+class PrivateKeySourceTypeDef(TypedDict):
+    kmsKeySource: NotRequired[KmsKeySourceTypeTypeDef]
+
+
+class PrivateKeyJwtConfigTypeDef(TypedDict):
+    privateKeySource: NotRequired[PrivateKeySourceTypeDef]
+    signingAlgorithm: NotRequired[SigningAlgorithmType]
+    additionalHeaderClaims: NotRequired[ReadOnly[Mapping[str, str]]]
+    additionalPayloadClaims: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class CustomOauth2ProviderConfigInputTypeDef(TypedDict):
     oauthDiscovery: ReadOnly[Oauth2DiscoveryTypeDef]
     clientId: NotRequired[str]
     clientSecret: NotRequired[str]
-    privateEndpoint: NotRequired[ReadOnly[PrivateEndpointTypeDef]]
-    privateEndpointOverrides: NotRequired[
-        ReadOnly[Sequence[PrivateEndpointOverrideTypeDef]]
-    ]
+    clientSecretConfig: NotRequired[SecretReferenceTypeDef]
+    clientSecretSource: NotRequired[SecretSourceTypeType]
     onBehalfOfTokenExchangeConfig: NotRequired[
         ReadOnly[OnBehalfOfTokenExchangeConfigTypeTypeDef]
     ]
     clientAuthenticationMethod: NotRequired[ClientAuthenticationMethodTypeType]
+    privateKeyJwtConfig: NotRequired[ReadOnly[PrivateKeyJwtConfigTypeDef]]
+    privateEndpoint: NotRequired[ReadOnly[PrivateEndpointTypeDef]]
+    privateEndpointOverrides: NotRequired[
+        ReadOnly[Sequence[PrivateEndpointOverrideTypeDef]]
+    ]
+    certificateConfigurations: NotRequired[
+        ReadOnly[Sequence[CertificateConfigurationTypeDef]]
+    ]
 
 
 class GithubOauth2ProviderConfigInputTypeDef(TypedDict):
     clientId: str
-    clientSecret: str
+    clientSecret: NotRequired[str]
+    clientSecretConfig: NotRequired[SecretReferenceTypeDef]
+    clientSecretSource: NotRequired[SecretSourceTypeType]
 
 
 class GoogleOauth2ProviderConfigInputTypeDef(TypedDict):
     clientId: str
-    clientSecret: str
+    clientSecret: NotRequired[str]
+    clientSecretConfig: NotRequired[SecretReferenceTypeDef]
+    clientSecretSource: NotRequired[SecretSourceTypeType]
 
 
 class IncludedOauth2ProviderConfigInputTypeDef(TypedDict):
     clientId: str
-    clientSecret: str
+    clientSecret: NotRequired[str]
+    clientSecretConfig: NotRequired[SecretReferenceTypeDef]
+    clientSecretSource: NotRequired[SecretSourceTypeType]
     issuer: NotRequired[str]
     authorizationEndpoint: NotRequired[str]
     tokenEndpoint: NotRequired[str]
@@ -2727,23 +4179,31 @@ class IncludedOauth2ProviderConfigInputTypeDef(TypedDict):
 
 class LinkedinOauth2ProviderConfigInputTypeDef(TypedDict):
     clientId: str
-    clientSecret: str
+    clientSecret: NotRequired[str]
+    clientSecretConfig: NotRequired[SecretReferenceTypeDef]
+    clientSecretSource: NotRequired[SecretSourceTypeType]
 
 
 class MicrosoftOauth2ProviderConfigInputTypeDef(TypedDict):
     clientId: str
-    clientSecret: str
+    clientSecret: NotRequired[str]
+    clientSecretConfig: NotRequired[SecretReferenceTypeDef]
+    clientSecretSource: NotRequired[SecretSourceTypeType]
     tenantId: NotRequired[str]
 
 
 class SalesforceOauth2ProviderConfigInputTypeDef(TypedDict):
     clientId: str
-    clientSecret: str
+    clientSecret: NotRequired[str]
+    clientSecretConfig: NotRequired[SecretReferenceTypeDef]
+    clientSecretSource: NotRequired[SecretSourceTypeType]
 
 
 class SlackOauth2ProviderConfigInputTypeDef(TypedDict):
     clientId: str
-    clientSecret: str
+    clientSecret: NotRequired[str]
+    clientSecretConfig: NotRequired[SecretReferenceTypeDef]
+    clientSecretSource: NotRequired[SecretSourceTypeType]
 
 
 class Oauth2ProviderConfigInputTypeDef(TypedDict):
@@ -2783,17 +4243,27 @@ class OnBehalfOfTokenExchangeConfigTypeOutputTypeDef(TypedDict):
     tokenExchangeGrantTypeConfig: NotRequired[
         TokenExchangeGrantTypeConfigTypeOutputTypeDef
     ]
+    onBehalfOfAuthenticationConfig: NotRequired[OnBehalfOfAuthenticationConfigTypeDef]
+
+
+class PrivateKeyJwtConfigOutputTypeDef(TypedDict):
+    privateKeySource: NotRequired[PrivateKeySourceTypeDef]
+    signingAlgorithm: NotRequired[SigningAlgorithmType]
+    additionalHeaderClaims: NotRequired[dict[str, str]]
+    additionalPayloadClaims: NotRequired[dict[str, str]]
 
 
 class CustomOauth2ProviderConfigOutputTypeDef(TypedDict):
     oauthDiscovery: Oauth2DiscoveryOutputTypeDef
     clientId: NotRequired[str]
-    privateEndpoint: NotRequired[PrivateEndpointOutputTypeDef]
-    privateEndpointOverrides: NotRequired[list[PrivateEndpointOverrideOutputTypeDef]]
     onBehalfOfTokenExchangeConfig: NotRequired[
         OnBehalfOfTokenExchangeConfigTypeOutputTypeDef
     ]
     clientAuthenticationMethod: NotRequired[ClientAuthenticationMethodTypeType]
+    privateEndpoint: NotRequired[PrivateEndpointOutputTypeDef]
+    privateEndpointOverrides: NotRequired[list[PrivateEndpointOverrideOutputTypeDef]]
+    certificateConfigurations: NotRequired[list[CertificateConfigurationTypeDef]]
+    privateKeyJwtConfig: NotRequired[PrivateKeyJwtConfigOutputTypeDef]
 
 
 class GithubOauth2ProviderConfigOutputTypeDef(TypedDict):
@@ -2851,6 +4321,8 @@ class Oauth2ProviderConfigOutputTypeDef(TypedDict):
 
 class CreateOauth2CredentialProviderResponseTypeDef(TypedDict):
     clientSecretArn: SecretTypeDef
+    clientSecretJsonKey: NotRequired[str]
+    clientSecretSource: NotRequired[SecretSourceTypeType]
     name: str
     credentialProviderArn: str
     callbackUrl: NotRequired[str]
@@ -2865,6 +4337,14 @@ class DataSourceConfigTypeDef(TypedDict):
 
 class EvaluatorReferenceTypeDef(TypedDict):
     evaluatorId: NotRequired[str]
+
+
+class InsightTypeDef(TypedDict):
+    insightId: str
+
+
+class OutputConfigTypeDef(TypedDict):
+    cloudWatchConfig: CloudWatchOutputConfigTypeDef
 
 
 class FilterValueTypeDef(TypedDict):
@@ -2899,14 +4379,13 @@ class CreateOnlineEvaluationConfigRequestTypeDef(TypedDict):
     description: NotRequired[str]
     rule: ReadOnly[RuleTypeDef]
     dataSourceConfig: ReadOnly[DataSourceConfigTypeDef]
-    evaluators: ReadOnly[Sequence[EvaluatorReferenceTypeDef]]
+    evaluators: NotRequired[ReadOnly[Sequence[EvaluatorReferenceTypeDef]]]
+    insights: NotRequired[ReadOnly[Sequence[InsightTypeDef]]]
+    clusteringConfig: NotRequired[ReadOnly[ClusteringConfigTypeDef]]
+    outputConfig: NotRequired[OutputConfigTypeDef]
     evaluationExecutionRoleArn: str
     enableOnCreate: bool
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
-
-
-class OutputConfigTypeDef(TypedDict):
-    cloudWatchConfig: CloudWatchOutputConfigTypeDef
 
 
 class CreateOnlineEvaluationConfigResponseTypeDef(TypedDict):
@@ -2927,6 +4406,7 @@ class PaymentCredentialProviderConfigurationTypeDef(TypedDict):
 class CredentialsProviderConfigurationTypeDef(TypedDict):
     coinbaseCDP: NotRequired[PaymentCredentialProviderConfigurationTypeDef]
     stripePrivy: NotRequired[PaymentCredentialProviderConfigurationTypeDef]
+    awsBilling: NotRequired[AwsBillingConnectorConfigurationTypeDef]
 
 
 class CreatePaymentConnectorRequestTypeDef(TypedDict):
@@ -2934,9 +4414,10 @@ class CreatePaymentConnectorRequestTypeDef(TypedDict):
     name: str
     description: NotRequired[str]
     type: PaymentConnectorTypeType
-    credentialProviderConfigurations: ReadOnly[
-        Sequence[CredentialsProviderConfigurationTypeDef]
+    credentialProviderConfigurations: NotRequired[
+        ReadOnly[Sequence[CredentialsProviderConfigurationTypeDef]]
     ]
+    provisionMode: NotRequired[PaymentConnectorProvisionModeType]
     clientToken: NotRequired[str]
 
 
@@ -2948,13 +4429,18 @@ class CreatePaymentConnectorResponseTypeDef(TypedDict):
     credentialProviderConfigurations: list[CredentialsProviderConfigurationTypeDef]
     createdAt: datetime
     status: PaymentConnectorStatusType
+    authorizationUrl: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
 class StripePrivyConfigurationInputTypeDef(TypedDict):
     appId: str
-    appSecret: str
-    authorizationPrivateKey: str
+    appSecret: NotRequired[str]
+    appSecretSource: NotRequired[SecretSourceTypeType]
+    appSecretConfig: NotRequired[SecretReferenceTypeDef]
+    authorizationPrivateKey: NotRequired[str]
+    authorizationPrivateKeySource: NotRequired[SecretSourceTypeType]
+    authorizationPrivateKeyConfig: NotRequired[SecretReferenceTypeDef]
     authorizationId: str
 
 
@@ -2973,7 +4459,11 @@ class CreatePaymentCredentialProviderRequestTypeDef(TypedDict):
 class StripePrivyConfigurationOutputTypeDef(TypedDict):
     appId: str
     appSecretArn: SecretTypeDef
+    appSecretJsonKey: NotRequired[str]
+    appSecretSource: NotRequired[SecretSourceTypeType]
     authorizationPrivateKeyArn: SecretTypeDef
+    authorizationPrivateKeyJsonKey: NotRequired[str]
+    authorizationPrivateKeySource: NotRequired[SecretSourceTypeType]
     authorizationId: str
 
 
@@ -2998,6 +4488,7 @@ class CreatePaymentManagerRequestTypeDef(TypedDict):
     roleArn: str
     clientToken: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    kmsKeyArn: NotRequired[str]
 
 
 class CreatePaymentManagerResponseTypeDef(TypedDict):
@@ -3011,6 +4502,7 @@ class CreatePaymentManagerResponseTypeDef(TypedDict):
     createdAt: datetime
     status: PaymentManagerStatusType
     tags: NotRequired[dict[str, str]]
+    kmsKeyArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -3040,9 +4532,14 @@ class PolicyGenerationDetailsTypeDef(TypedDict):
     policyGenerationAssetId: str
 
 
+class PolicyStatementTypeDef(TypedDict):
+    statement: str
+
+
 class PolicyDefinitionTypeDef(TypedDict):
     cedar: NotRequired[CedarPolicyTypeDef]
     policyGeneration: NotRequired[PolicyGenerationDetailsTypeDef]
+    policy: NotRequired[PolicyStatementTypeDef]
 
 
 class CreatePolicyRequestTypeDef(TypedDict):
@@ -3050,6 +4547,7 @@ class CreatePolicyRequestTypeDef(TypedDict):
     definition: PolicyDefinitionTypeDef
     description: NotRequired[str]
     validationMode: NotRequired[PolicyValidationModeType]
+    enforcementMode: NotRequired[EnforcementModeType]
     policyEngineId: str
     clientToken: NotRequired[str]
 
@@ -3062,6 +4560,7 @@ class CreatePolicyResponseTypeDef(TypedDict):
     updatedAt: datetime
     policyArn: str
     status: PolicyStatusType
+    enforcementMode: NotRequired[EnforcementModeType]
     definition: PolicyDefinitionTypeDef
     description: NotRequired[str]
     statusReasons: list[str]
@@ -3177,6 +4676,10 @@ class CreateWorkloadIdentityResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CredentialRotationConfigTypeDef(TypedDict):
+    coinbaseCDP: NotRequired[ReadOnly[CoinbaseCdpRotationTargetsTypeDef]]
+
+
 class CustomConsolidationConfigurationInputTypeDef(TypedDict):
     semanticConsolidationOverride: NotRequired[
         SemanticOverrideConsolidationConfigurationInputTypeDef
@@ -3214,6 +4717,33 @@ class DataSourceConfigOutputTypeDef(TypedDict):
     cloudWatchLogs: NotRequired[CloudWatchLogsInputConfigOutputTypeDef]
 
 
+class ExampleCountByFieldTypeDef(TypedDict):
+    turns: int
+    input: int
+    actorProfile: int
+
+
+class DatasetSummaryTypeDef(TypedDict):
+    datasetArn: str
+    datasetId: str
+    datasetName: str
+    description: NotRequired[str]
+    status: DatasetStatusType
+    draftStatus: NotRequired[DraftStatusType]
+    schemaType: NotRequired[DatasetSchemaTypeType]
+    exampleCount: int
+    exampleCountByField: NotRequired[ExampleCountByFieldTypeDef]
+    createdAt: datetime
+    updatedAt: datetime
+
+
+class DatasetVersionSummaryTypeDef(TypedDict):
+    datasetVersion: str
+    exampleCount: int
+    exampleCountByField: NotRequired[ExampleCountByFieldTypeDef]
+    createdAt: datetime
+
+
 class DeleteAgentRuntimeEndpointRequestTypeDef(TypedDict):
     agentRuntimeId: str
     endpointName: str
@@ -3229,12 +4759,14 @@ class DeleteAgentRuntimeEndpointResponseTypeDef(TypedDict):
 
 class DeleteAgentRuntimeRequestTypeDef(TypedDict):
     agentRuntimeId: str
+    agentRuntimeVersion: NotRequired[str]
     clientToken: NotRequired[str]
 
 
 class DeleteAgentRuntimeResponseTypeDef(TypedDict):
     status: AgentRuntimeStatusType
     agentRuntimeId: NotRequired[str]
+    agentRuntimeVersion: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -3272,6 +4804,17 @@ class DeleteBrowserResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteCapacityProviderInputTypeDef(TypedDict):
+    capacityProviderId: str
+    clientToken: NotRequired[str]
+
+
+class DeleteCapacityProviderOutputTypeDef(TypedDict):
+    capacityProviderId: str
+    status: CapacityProviderStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteCodeInterpreterRequestTypeDef(TypedDict):
     codeInterpreterId: str
     clientToken: NotRequired[str]
@@ -3289,8 +4832,46 @@ class DeleteConfigurationBundleRequestTypeDef(TypedDict):
 
 
 class DeleteConfigurationBundleResponseTypeDef(TypedDict):
+    bundleArn: str
     bundleId: str
     status: ConfigurationBundleStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteConsentPortalRequestTypeDef(TypedDict):
+    consentPortalIdentifier: str
+
+
+class DeleteConsentPortalResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteDatasetExamplesRequestTypeDef(TypedDict):
+    datasetId: str
+    clientToken: NotRequired[str]
+    exampleIds: ReadOnly[Sequence[str]]
+
+
+class DeleteDatasetExamplesResponseTypeDef(TypedDict):
+    datasetArn: str
+    datasetId: str
+    status: DatasetStatusType
+    deletedCount: int
+    updatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteDatasetRequestTypeDef(TypedDict):
+    datasetId: str
+    datasetVersion: NotRequired[str]
+
+
+class DeleteDatasetResponseTypeDef(TypedDict):
+    datasetArn: str
+    datasetId: str
+    status: DatasetStatusType
+    datasetVersion: str
+    updatedAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -3302,6 +4883,17 @@ class DeleteEvaluatorResponseTypeDef(TypedDict):
     evaluatorArn: str
     evaluatorId: str
     status: EvaluatorStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteGatewayRateLimitRequestTypeDef(TypedDict):
+    gatewayIdentifier: str
+    rateLimitId: str
+
+
+class DeleteGatewayRateLimitResponseTypeDef(TypedDict):
+    rateLimitId: str
+    status: GatewayRateLimitStatusType
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -3340,9 +4932,21 @@ class DeleteGatewayTargetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteHarnessEndpointRequestTypeDef(TypedDict):
+    harnessId: str
+    endpointName: str
+    clientToken: NotRequired[str]
+
+
+class DeleteHarnessEndpointResponseTypeDef(TypedDict):
+    endpoint: HarnessEndpointTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteHarnessRequestTypeDef(TypedDict):
     harnessId: str
     clientToken: NotRequired[str]
+    deleteManagedMemory: NotRequired[bool]
 
 
 class DeleteHarnessResponseTypeDef(TypedDict):
@@ -3445,6 +5049,7 @@ class DeletePolicyResponseTypeDef(TypedDict):
     updatedAt: datetime
     policyArn: str
     status: PolicyStatusType
+    enforcementMode: NotRequired[EnforcementModeType]
     definition: PolicyDefinitionTypeDef
     description: NotRequired[str]
     statusReasons: list[str]
@@ -3487,11 +5092,29 @@ class DeleteWorkloadIdentityResponseTypeDef(TypedDict):
 
 class EvaluatorModelConfigOutputTypeDef(TypedDict):
     bedrockEvaluatorModelConfig: NotRequired[BedrockEvaluatorModelConfigOutputTypeDef]
+    responsesEvaluatorModelConfig: NotRequired[OpenResponsesEvaluatorModelConfigTypeDef]
+
+
+class DerivedEvaluatorConfigOutputTypeDef(TypedDict):
+    baseEvaluatorId: str
+    modelConfig: EvaluatorModelConfigOutputTypeDef
+
+
+class DimensionRatingScaleOutputTypeDef(TypedDict):
+    numerical: NotRequired[list[NumericalScaleDefinitionTypeDef]]
+    categorical: NotRequired[list[CategoricalScaleDefinitionTypeDef]]
+
+
+class EvaluationDimensionOutputTypeDef(TypedDict):
+    dimensionName: str
+    dimensionInstruction: str
+    dimensionRatingScale: DimensionRatingScaleOutputTypeDef
 
 
 class RatingScaleOutputTypeDef(TypedDict):
     numerical: NotRequired[list[NumericalScaleDefinitionTypeDef]]
     categorical: NotRequired[list[CategoricalScaleDefinitionTypeDef]]
+    multiDimensional: NotRequired[list[EvaluationDimensionOutputTypeDef]]
 
 
 class LlmAsAJudgeEvaluatorConfigOutputTypeDef(TypedDict):
@@ -3503,6 +5126,7 @@ class LlmAsAJudgeEvaluatorConfigOutputTypeDef(TypedDict):
 class EvaluatorConfigOutputTypeDef(TypedDict):
     llmAsAJudge: NotRequired[LlmAsAJudgeEvaluatorConfigOutputTypeDef]
     codeBased: NotRequired[CodeBasedEvaluatorConfigTypeDef]
+    derived: NotRequired[DerivedEvaluatorConfigOutputTypeDef]
 
 
 class EvaluatorSummaryTypeDef(TypedDict):
@@ -3511,12 +5135,23 @@ class EvaluatorSummaryTypeDef(TypedDict):
     evaluatorName: str
     description: NotRequired[str]
     evaluatorType: EvaluatorTypeType
+    provider: NotRequired[ProviderType]
     level: NotRequired[EvaluatorLevelType]
     status: EvaluatorStatusType
     createdAt: datetime
     updatedAt: datetime
     lockedForModification: NotRequired[bool]
     kmsKeyArn: NotRequired[str]
+
+
+class ExampleCountByFieldConditionTypeDef(TypedDict):
+    anyOf: NotRequired[ReadOnly[Sequence[ExampleFieldType]]]
+    min: NotRequired[int]
+    max: NotRequired[int]
+
+
+class ExampleFieldConditionTypeDef(TypedDict):
+    anyOf: NotRequired[ReadOnly[Sequence[ExampleFieldType]]]
 
 
 class FindingTypeDef(TypedDict):
@@ -3591,6 +5226,23 @@ class GatewayTargetTypeDef(TypedDict):
     privateEndpointManagedResources: NotRequired[list[ManagedResourceDetailsTypeDef]]
     authorizationData: NotRequired[AuthorizationDataTypeDef]
     protocolType: NotRequired[TargetProtocolTypeType]
+    certificateConfigurations: NotRequired[list[CertificateConfigurationTypeDef]]
+
+
+class GetAgentInsightStoreRequestTypeDef(TypedDict):
+    agentInsightStoreId: str
+
+
+class GetAgentInsightStoreResponseTypeDef(TypedDict):
+    agentInsightStoreArn: str
+    agentInsightStoreId: str
+    status: AgentInsightStoreStatusType
+    enablementStatus: AgentInsightStoreEnablementStatusType
+    encryptionConfiguration: AgentInsightStoreEncryptionConfigurationTypeDef
+    createdAt: datetime
+    updatedAt: datetime
+    failureReason: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class GetAgentRuntimeEndpointRequestTypeDef(TypedDict):
@@ -3634,9 +5286,10 @@ class GetAgentRuntimeResponseTypeDef(TypedDict):
     createdAt: datetime
     lastUpdatedAt: datetime
     roleArn: str
-    networkConfiguration: NetworkConfigurationOutputTypeDef
+    networkConfiguration: NotRequired[NetworkConfigurationOutputTypeDef]
     status: AgentRuntimeStatusType
     lifecycleConfiguration: LifecycleConfigurationTypeDef
+    hooksConfiguration: NotRequired[RuntimeHooksConfigurationTypeDef]
     failureReason: NotRequired[str]
     description: NotRequired[str]
     workloadIdentityDetails: NotRequired[WorkloadIdentityDetailsTypeDef]
@@ -3647,6 +5300,10 @@ class GetAgentRuntimeResponseTypeDef(TypedDict):
     requestHeaderConfiguration: NotRequired[RequestHeaderConfigurationOutputTypeDef]
     metadataConfiguration: NotRequired[RuntimeMetadataConfigurationTypeDef]
     filesystemConfigurations: NotRequired[list[FilesystemConfigurationTypeDef]]
+    capacityProviderConfiguration: NotRequired[CapacityProviderConfigurationTypeDef]
+    platformVersion: NotRequired[str]
+    allowedPorts: NotRequired[list[AllowedPortTypeDef]]
+    resourceConfigurations: NotRequired[list[ResourceConfigurationTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -3656,6 +5313,8 @@ class GetApiKeyCredentialProviderRequestTypeDef(TypedDict):
 
 class GetApiKeyCredentialProviderResponseTypeDef(TypedDict):
     apiKeySecretArn: SecretTypeDef
+    apiKeySecretJsonKey: NotRequired[str]
+    apiKeySecretSource: NotRequired[SecretSourceTypeType]
     name: str
     credentialProviderArn: str
     createdTime: datetime
@@ -3696,8 +5355,28 @@ class GetBrowserResponseTypeDef(TypedDict):
     browserSigning: NotRequired[BrowserSigningConfigOutputTypeDef]
     enterprisePolicies: NotRequired[list[BrowserEnterprisePolicyTypeDef]]
     certificates: NotRequired[list[CertificateTypeDef]]
+    filesystemConfigurations: NotRequired[list[ToolsFileSystemConfigurationTypeDef]]
     status: BrowserStatusType
     failureReason: NotRequired[str]
+    createdAt: datetime
+    lastUpdatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetCapacityProviderInputTypeDef(TypedDict):
+    capacityProviderId: str
+
+
+class GetCapacityProviderOutputTypeDef(TypedDict):
+    capacityProviderId: str
+    capacityProviderArn: str
+    name: str
+    status: CapacityProviderStatusType
+    description: NotRequired[str]
+    statusCode: NotRequired[CapacityProviderStatusCodeType]
+    statusReason: NotRequired[str]
+    permissionsConfiguration: PermissionsConfigurationTypeDef
+    computeConfiguration: ComputeConfigurationOutputTypeDef
     createdAt: datetime
     lastUpdatedAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef
@@ -3716,6 +5395,7 @@ class GetCodeInterpreterResponseTypeDef(TypedDict):
     networkConfiguration: CodeInterpreterNetworkConfigurationOutputTypeDef
     status: CodeInterpreterStatusType
     certificates: NotRequired[list[CertificateTypeDef]]
+    filesystemConfigurations: NotRequired[list[ToolsFileSystemConfigurationTypeDef]]
     failureReason: NotRequired[str]
     createdAt: datetime
     lastUpdatedAt: datetime
@@ -3737,6 +5417,7 @@ class GetConfigurationBundleResponseTypeDef(TypedDict):
     lineageMetadata: NotRequired[VersionLineageMetadataTypeDef]
     createdAt: datetime
     updatedAt: datetime
+    kmsKeyArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -3755,6 +5436,53 @@ class GetConfigurationBundleVersionResponseTypeDef(TypedDict):
     lineageMetadata: NotRequired[VersionLineageMetadataTypeDef]
     createdAt: datetime
     versionCreatedAt: datetime
+    kmsKeyArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetConsentPortalRequestTypeDef(TypedDict):
+    consentPortalIdentifier: str
+
+
+class GetConsentPortalResponseTypeDef(TypedDict):
+    sources: list[ConsentPortalSourceTypeDef]
+    consentPortalArn: str
+    consentPortalId: str
+    createdAt: datetime
+    description: NotRequired[str]
+    executionRoleArn: str
+    idpConfig: ConsentPortalIdpConfigOutputTypeDef
+    name: str
+    portalUrl: NotRequired[str]
+    status: ConsentPortalStatusType
+    statusReason: NotRequired[str]
+    updatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetDatasetRequestTypeDef(TypedDict):
+    datasetId: str
+    datasetVersion: NotRequired[str]
+
+
+class GetDatasetResponseTypeDef(TypedDict):
+    datasetArn: str
+    datasetId: str
+    datasetVersion: str
+    datasetName: str
+    description: NotRequired[str]
+    status: DatasetStatusType
+    draftStatus: NotRequired[DraftStatusType]
+    failureReason: NotRequired[str]
+    schemaType: NotRequired[DatasetSchemaTypeType]
+    kmsKeyArn: NotRequired[str]
+    exampleCount: int
+    exampleCountByField: NotRequired[ExampleCountByFieldTypeDef]
+    downloadUrl: NotRequired[str]
+    downloadUrlExpiresAt: NotRequired[datetime]
+    createdAt: datetime
+    updatedAt: datetime
+    tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -3769,12 +5497,31 @@ class GetEvaluatorResponseTypeDef(TypedDict):
     evaluatorName: str
     description: NotRequired[str]
     evaluatorConfig: EvaluatorConfigOutputTypeDef
+    evaluatorType: NotRequired[EvaluatorTypeType]
+    provider: NotRequired[ProviderType]
     level: EvaluatorLevelType
     status: EvaluatorStatusType
     createdAt: datetime
     updatedAt: datetime
     lockedForModification: NotRequired[bool]
     kmsKeyArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetGatewayRateLimitRequestTypeDef(TypedDict):
+    gatewayIdentifier: str
+    rateLimitId: str
+
+
+class GetGatewayRateLimitResponseTypeDef(TypedDict):
+    rateLimitId: str
+    gatewayIdentifier: str
+    description: NotRequired[str]
+    dimensionKeys: list[str]
+    entries: list[LimitEntryOutputTypeDef]
+    status: GatewayRateLimitStatusType
+    createdAt: datetime
+    updatedAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -3798,12 +5545,16 @@ class GetGatewayResponseTypeDef(TypedDict):
     authorizerType: AuthorizerTypeType
     authorizerConfiguration: NotRequired[AuthorizerConfigurationOutputTypeDef]
     kmsKeyArn: NotRequired[str]
+    customTransformConfiguration: NotRequired[CustomTransformConfigurationTypeDef]
     interceptorConfigurations: NotRequired[
         list[GatewayInterceptorConfigurationOutputTypeDef]
     ]
     policyEngineConfiguration: NotRequired[GatewayPolicyEngineConfigurationTypeDef]
     workloadIdentityDetails: NotRequired[WorkloadIdentityDetailsTypeDef]
     exceptionLevel: NotRequired[ExceptionLevelType]
+    webAclArn: NotRequired[str]
+    wafConfiguration: NotRequired[WafConfigurationTypeDef]
+    domainOverride: NotRequired[DomainOverrideOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -3848,11 +5599,23 @@ class GetGatewayTargetResponseTypeDef(TypedDict):
     privateEndpointManagedResources: NotRequired[list[ManagedResourceDetailsTypeDef]]
     authorizationData: NotRequired[AuthorizationDataTypeDef]
     protocolType: NotRequired[TargetProtocolTypeType]
+    certificateConfigurations: NotRequired[list[CertificateConfigurationTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetHarnessEndpointRequestTypeDef(TypedDict):
+    harnessId: str
+    endpointName: str
+
+
+class GetHarnessEndpointResponseTypeDef(TypedDict):
+    endpoint: HarnessEndpointTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
 class GetHarnessRequestTypeDef(TypedDict):
     harnessId: str
+    harnessVersion: NotRequired[str]
 
 
 class GetHarnessResponseTypeDef(TypedDict):
@@ -3876,6 +5639,8 @@ class GetOauth2CredentialProviderRequestTypeDef(TypedDict):
 
 class GetOauth2CredentialProviderResponseTypeDef(TypedDict):
     clientSecretArn: SecretTypeDef
+    clientSecretJsonKey: NotRequired[str]
+    clientSecretSource: NotRequired[SecretSourceTypeType]
     name: str
     credentialProviderArn: str
     credentialProviderVendor: CredentialProviderVendorTypeType
@@ -3905,7 +5670,9 @@ class GetOnlineEvaluationConfigResponseTypeDef(TypedDict):
     description: NotRequired[str]
     rule: RuleOutputTypeDef
     dataSourceConfig: DataSourceConfigOutputTypeDef
-    evaluators: list[EvaluatorReferenceTypeDef]
+    evaluators: NotRequired[list[EvaluatorReferenceTypeDef]]
+    insights: NotRequired[list[InsightTypeDef]]
+    clusteringConfig: NotRequired[ClusteringConfigOutputTypeDef]
     outputConfig: NotRequired[OutputConfigTypeDef]
     evaluationExecutionRoleArn: NotRequired[str]
     status: OnlineEvaluationConfigStatusType
@@ -3926,10 +5693,13 @@ class GetPaymentConnectorResponseTypeDef(TypedDict):
     name: str
     description: NotRequired[str]
     type: PaymentConnectorTypeType
+    provisionMode: NotRequired[PaymentConnectorProvisionModeType]
     credentialProviderConfigurations: list[CredentialsProviderConfigurationTypeDef]
     createdAt: datetime
     lastUpdatedAt: datetime
     status: PaymentConnectorStatusType
+    authorizationUrl: NotRequired[str]
+    credentialsUpdatedAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -3965,6 +5735,7 @@ class GetPaymentManagerResponseTypeDef(TypedDict):
     lastUpdatedAt: datetime
     status: PaymentManagerStatusType
     tags: NotRequired[dict[str, str]]
+    kmsKeyArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -4054,6 +5825,7 @@ class GetPolicyResponseTypeDef(TypedDict):
     updatedAt: datetime
     policyArn: str
     status: PolicyStatusType
+    enforcementMode: NotRequired[EnforcementModeType]
     definition: PolicyDefinitionTypeDef
     description: NotRequired[str]
     statusReasons: list[str]
@@ -4073,6 +5845,7 @@ class GetPolicySummaryResponseTypeDef(TypedDict):
     updatedAt: datetime
     policyArn: str
     status: PolicyStatusType
+    enforcementMode: NotRequired[EnforcementModeType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -4167,6 +5940,29 @@ class HarnessSummaryTypeDef(TypedDict):
     status: HarnessStatusType
     createdAt: datetime
     updatedAt: datetime
+    harnessVersion: NotRequired[str]
+
+
+class HarnessVersionSummaryTypeDef(TypedDict):
+    harnessId: str
+    harnessName: str
+    arn: str
+    harnessVersion: str
+    status: HarnessStatusType
+    createdAt: datetime
+    updatedAt: datetime
+    failureReason: NotRequired[str]
+
+
+class ListAgentInsightStoresRequestTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class ListAgentInsightStoresResponseTypeDef(TypedDict):
+    agentInsightStores: list[AgentInsightStoreSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ListAgentRuntimeEndpointsRequestTypeDef(TypedDict):
@@ -4177,6 +5973,18 @@ class ListAgentRuntimeEndpointsRequestTypeDef(TypedDict):
 
 class ListAgentRuntimeEndpointsResponseTypeDef(TypedDict):
     runtimeEndpoints: list[AgentRuntimeEndpointTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAgentRuntimeVersionsByCapacityProviderInputTypeDef(TypedDict):
+    capacityProviderId: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListAgentRuntimeVersionsByCapacityProviderOutputTypeDef(TypedDict):
+    agentRuntimes: list[AgentRuntimeVersionSummaryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -4239,6 +6047,17 @@ class ListBrowsersResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListCapacityProvidersInputTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListCapacityProvidersOutputTypeDef(TypedDict):
+    capacityProviders: list[CapacityProviderSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListCodeInterpretersRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
@@ -4281,6 +6100,76 @@ class ListConfigurationBundlesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListConsentPortalsRequestTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListConsentPortalsResponseTypeDef(TypedDict):
+    consentPortals: list[ConsentPortalSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListDatasetExamplesFilterTypeDef(TypedDict):
+    generationIds: NotRequired[ReadOnly[Sequence[str]]]
+    exampleFields: NotRequired[ReadOnly[Sequence[ExampleFieldConditionTypeDef]]]
+
+
+class ListDatasetExamplesRequestTypeDef(TypedDict):
+    datasetId: str
+    datasetVersion: NotRequired[str]
+    filter: NotRequired[ReadOnly[ListDatasetExamplesFilterTypeDef]]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListDatasetExamplesResponseTypeDef(TypedDict):
+    datasetArn: str
+    datasetId: str
+    datasetVersion: str
+    examples: list[DocumentOutputValue]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListDatasetVersionsFilterTypeDef(TypedDict):
+    exampleCountByField: NotRequired[
+        ReadOnly[Sequence[ExampleCountByFieldConditionTypeDef]]
+    ]
+
+
+class ListDatasetVersionsRequestTypeDef(TypedDict):
+    datasetId: str
+    filter: NotRequired[ReadOnly[ListDatasetVersionsFilterTypeDef]]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class ListDatasetVersionsResponseTypeDef(TypedDict):
+    versions: list[DatasetVersionSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListDatasetsFilterTypeDef(TypedDict):
+    exampleCountByField: NotRequired[
+        ReadOnly[Sequence[ExampleCountByFieldConditionTypeDef]]
+    ]
+
+
+class ListDatasetsRequestTypeDef(TypedDict):
+    filter: NotRequired[ReadOnly[ListDatasetsFilterTypeDef]]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class ListDatasetsResponseTypeDef(TypedDict):
+    datasets: list[DatasetSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListEvaluatorsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
@@ -4288,6 +6177,18 @@ class ListEvaluatorsRequestTypeDef(TypedDict):
 
 class ListEvaluatorsResponseTypeDef(TypedDict):
     evaluators: list[EvaluatorSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListGatewayRateLimitsRequestTypeDef(TypedDict):
+    gatewayIdentifier: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListGatewayRateLimitsResponseTypeDef(TypedDict):
+    rateLimits: list[GatewayRateLimitDetailTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -4318,6 +6219,10 @@ class TargetSummaryTypeDef(TypedDict):
     createdAt: datetime
     updatedAt: datetime
     resourcePriority: NotRequired[int]
+    lastSynchronizedAt: NotRequired[datetime]
+    authorizationData: NotRequired[AuthorizationDataTypeDef]
+    targetType: NotRequired[TargetTypeType]
+    listingMode: NotRequired[ListingModeType]
 
 
 class ListGatewayTargetsResponseTypeDef(TypedDict):
@@ -4333,6 +6238,30 @@ class ListGatewaysRequestTypeDef(TypedDict):
 
 class ListGatewaysResponseTypeDef(TypedDict):
     items: list[GatewaySummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListHarnessEndpointsRequestTypeDef(TypedDict):
+    harnessId: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListHarnessEndpointsResponseTypeDef(TypedDict):
+    endpoints: list[HarnessEndpointTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListHarnessVersionsRequestTypeDef(TypedDict):
+    harnessId: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListHarnessVersionsResponseTypeDef(TypedDict):
+    harnessVersions: list[HarnessVersionSummaryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -4359,6 +6288,7 @@ class MemorySummaryTypeDef(TypedDict):
     status: NotRequired[MemoryStatusType]
     createdAt: datetime
     updatedAt: datetime
+    managedByResourceArn: NotRequired[str]
 
 
 class ListMemoriesOutputTypeDef(TypedDict):
@@ -4401,6 +6331,8 @@ class OnlineEvaluationConfigSummaryTypeDef(TypedDict):
     createdAt: datetime
     updatedAt: datetime
     failureReason: NotRequired[str]
+    insights: NotRequired[list[InsightTypeDef]]
+    clusteringConfig: NotRequired[ClusteringConfigOutputTypeDef]
 
 
 class ListOnlineEvaluationConfigsResponseTypeDef(TypedDict):
@@ -4419,6 +6351,7 @@ class PaymentConnectorSummaryTypeDef(TypedDict):
     paymentConnectorId: str
     name: str
     type: PaymentConnectorTypeType
+    provisionMode: NotRequired[PaymentConnectorProvisionModeType]
     status: PaymentConnectorStatusType
     lastUpdatedAt: datetime
 
@@ -4463,6 +6396,7 @@ class PaymentManagerSummaryTypeDef(TypedDict):
     status: PaymentManagerStatusType
     createdAt: NotRequired[datetime]
     lastUpdatedAt: datetime
+    kmsKeyArn: NotRequired[str]
 
 
 class ListPaymentManagersResponseTypeDef(TypedDict):
@@ -4486,6 +6420,7 @@ class PolicyTypeDef(TypedDict):
     updatedAt: datetime
     policyArn: str
     status: PolicyStatusType
+    enforcementMode: NotRequired[EnforcementModeType]
     definition: PolicyDefinitionTypeDef
     description: NotRequired[str]
     statusReasons: list[str]
@@ -4625,6 +6560,7 @@ class PolicySummaryTypeDef(TypedDict):
     updatedAt: datetime
     policyArn: str
     status: PolicyStatusType
+    enforcementMode: NotRequired[EnforcementModeType]
 
 
 class ListPolicySummariesResponseTypeDef(TypedDict):
@@ -4759,6 +6695,7 @@ class ModifyMemoryStrategyInputTypeDef(TypedDict):
     namespaceTemplates: NotRequired[ReadOnly[Sequence[str]]]
     configuration: NotRequired[ReadOnly[ModifyStrategyConfigurationTypeDef]]
     memoryRecordSchema: NotRequired[ReadOnly[MemoryRecordSchemaTypeDef]]
+    recordExpirySpecification: NotRequired[RecordExpirySpecificationTypeDef]
 
 
 class ModifyMemoryStrategiesTypeDef(TypedDict):
@@ -4778,6 +6715,32 @@ class PutResourcePolicyRequestTypeDef(TypedDict):
 
 class PutResourcePolicyResponseTypeDef(TypedDict):
     policy: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ResetTokenVaultKeyMaterialRequestTypeDef(TypedDict):
+    tokenVaultId: str
+
+
+class ResetTokenVaultKeyMaterialResponseTypeDef(TypedDict):
+    tokenVaultId: str
+    kmsConfiguration: KmsConfigurationTypeDef
+    lastModifiedDate: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RotatePaymentConnectorCredentialsRequestTypeDef(TypedDict):
+    paymentManagerId: str
+    paymentConnectorId: str
+    credentialsToRotate: ReadOnly[CredentialRotationConfigTypeDef]
+    clientToken: NotRequired[str]
+
+
+class RotatePaymentConnectorCredentialsResponseTypeDef(TypedDict):
+    paymentConnectorId: str
+    paymentManagerId: str
+    lastUpdatedAt: datetime
+    status: PaymentConnectorStatusType
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -4857,6 +6820,25 @@ class UntagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateAgentInsightStoreRequestTypeDef(TypedDict):
+    clientToken: NotRequired[str]
+    agentInsightStoreId: str
+    enablementStatus: NotRequired[AgentInsightStoreEnablementStatusType]
+    encryptionConfiguration: NotRequired[
+        AgentInsightStoreEncryptionConfigurationTypeDef
+    ]
+
+
+class UpdateAgentInsightStoreResponseTypeDef(TypedDict):
+    agentInsightStoreArn: str
+    agentInsightStoreId: str
+    status: AgentInsightStoreStatusType
+    enablementStatus: AgentInsightStoreEnablementStatusType
+    updatedAt: datetime
+    failureReason: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateAgentRuntimeEndpointRequestTypeDef(TypedDict):
     agentRuntimeId: str
     endpointName: str
@@ -4880,16 +6862,23 @@ class UpdateAgentRuntimeRequestTypeDef(TypedDict):
     agentRuntimeId: str
     agentRuntimeArtifact: ReadOnly[AgentRuntimeArtifactTypeDef]
     roleArn: str
-    networkConfiguration: ReadOnly[NetworkConfigurationTypeDef]
+    networkConfiguration: NotRequired[ReadOnly[NetworkConfigurationTypeDef]]
     description: NotRequired[str]
     authorizerConfiguration: NotRequired[ReadOnly[AuthorizerConfigurationTypeDef]]
     requestHeaderConfiguration: NotRequired[ReadOnly[RequestHeaderConfigurationTypeDef]]
     protocolConfiguration: NotRequired[ProtocolConfigurationTypeDef]
     lifecycleConfiguration: NotRequired[LifecycleConfigurationTypeDef]
+    hooksConfiguration: NotRequired[RuntimeHooksConfigurationTypeDef]
     metadataConfiguration: NotRequired[RuntimeMetadataConfigurationTypeDef]
     environmentVariables: NotRequired[ReadOnly[Mapping[str, str]]]
     filesystemConfigurations: NotRequired[
         ReadOnly[Sequence[FilesystemConfigurationTypeDef]]
+    ]
+    capacityProviderConfiguration: NotRequired[CapacityProviderConfigurationTypeDef]
+    platformVersion: NotRequired[str]
+    allowedPorts: NotRequired[ReadOnly[Sequence[AllowedPortTypeDef]]]
+    resourceConfigurations: NotRequired[
+        ReadOnly[Sequence[ResourceConfigurationTypeDef]]
     ]
     clientToken: NotRequired[str]
 
@@ -4907,15 +6896,39 @@ class UpdateAgentRuntimeResponseTypeDef(TypedDict):
 
 class UpdateApiKeyCredentialProviderRequestTypeDef(TypedDict):
     name: str
-    apiKey: str
+    apiKey: NotRequired[str]
+    apiKeySecretConfig: NotRequired[SecretReferenceTypeDef]
+    apiKeySecretSource: NotRequired[SecretSourceTypeType]
 
 
 class UpdateApiKeyCredentialProviderResponseTypeDef(TypedDict):
     apiKeySecretArn: SecretTypeDef
+    apiKeySecretJsonKey: NotRequired[str]
+    apiKeySecretSource: NotRequired[SecretSourceTypeType]
     name: str
     credentialProviderArn: str
     createdTime: datetime
     lastUpdatedTime: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdatedDescriptionTypeDef(TypedDict):
+    optionalValue: NotRequired[str]
+
+
+class UpdateCapacityProviderInputTypeDef(TypedDict):
+    capacityProviderId: str
+    description: NotRequired[UpdatedDescriptionTypeDef]
+    clientToken: NotRequired[str]
+
+
+class UpdateCapacityProviderOutputTypeDef(TypedDict):
+    capacityProviderId: str
+    capacityProviderArn: str
+    name: str
+    status: CapacityProviderStatusType
+    createdAt: datetime
+    lastUpdatedAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -4925,16 +6938,68 @@ class UpdateConfigurationBundleRequestTypeDef(TypedDict):
     bundleName: NotRequired[str]
     description: NotRequired[str]
     components: NotRequired[ReadOnly[Mapping[str, ComponentConfigurationTypeDef]]]
-    parentVersionIds: NotRequired[ReadOnly[Sequence[str]]]
+    parentVersionIds: ReadOnly[Sequence[str]]
     branchName: NotRequired[str]
-    commitMessage: NotRequired[str]
+    commitMessage: str
     createdBy: NotRequired[VersionCreatedBySourceTypeDef]
+    kmsKeyArn: NotRequired[str]
 
 
 class UpdateConfigurationBundleResponseTypeDef(TypedDict):
     bundleArn: str
     bundleId: str
     versionId: str
+    updatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateConsentPortalRequestTypeDef(TypedDict):
+    consentPortalIdentifier: str
+    executionRoleArn: NotRequired[str]
+    idpConfig: NotRequired[ReadOnly[ConsentPortalIdpConfigTypeDef]]
+    description: NotRequired[str]
+
+
+class UpdateConsentPortalResponseTypeDef(TypedDict):
+    sources: list[ConsentPortalSourceTypeDef]
+    consentPortalArn: str
+    consentPortalId: str
+    createdAt: datetime
+    description: NotRequired[str]
+    executionRoleArn: str
+    idpConfig: ConsentPortalIdpConfigOutputTypeDef
+    name: str
+    portalUrl: NotRequired[str]
+    status: ConsentPortalStatusType
+    statusReason: NotRequired[str]
+    updatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateDatasetExamplesRequestTypeDef(TypedDict):
+    datasetId: str
+    clientToken: NotRequired[str]
+    examples: ReadOnly[Sequence[DocumentValue]]
+
+
+class UpdateDatasetExamplesResponseTypeDef(TypedDict):
+    datasetArn: str
+    datasetId: str
+    status: DatasetStatusType
+    updatedCount: int
+    updatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateDatasetRequestTypeDef(TypedDict):
+    datasetId: str
+    clientToken: NotRequired[str]
+    description: NotRequired[str]
+
+
+class UpdateDatasetResponseTypeDef(TypedDict):
+    datasetArn: str
+    datasetId: str
     updatedAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -4956,6 +7021,25 @@ class UpdateEvaluatorResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateGatewayRateLimitRequestTypeDef(TypedDict):
+    gatewayIdentifier: str
+    rateLimitId: str
+    description: NotRequired[str]
+    entries: ReadOnly[Sequence[LimitEntryTypeDef]]
+
+
+class UpdateGatewayRateLimitResponseTypeDef(TypedDict):
+    rateLimitId: str
+    gatewayIdentifier: str
+    description: NotRequired[str]
+    dimensionKeys: list[str]
+    entries: list[LimitEntryOutputTypeDef]
+    status: GatewayRateLimitStatusType
+    createdAt: datetime
+    updatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateGatewayRequestTypeDef(TypedDict):
     gatewayIdentifier: str
     name: str
@@ -4966,11 +7050,14 @@ class UpdateGatewayRequestTypeDef(TypedDict):
     authorizerType: AuthorizerTypeType
     authorizerConfiguration: NotRequired[ReadOnly[AuthorizerConfigurationTypeDef]]
     kmsKeyArn: NotRequired[str]
+    customTransformConfiguration: NotRequired[CustomTransformConfigurationTypeDef]
     interceptorConfigurations: NotRequired[
         ReadOnly[Sequence[GatewayInterceptorConfigurationTypeDef]]
     ]
     policyEngineConfiguration: NotRequired[GatewayPolicyEngineConfigurationTypeDef]
     exceptionLevel: NotRequired[ExceptionLevelType]
+    wafConfiguration: NotRequired[WafConfigurationTypeDef]
+    domainOverride: NotRequired[ReadOnly[DomainOverrideTypeDef]]
 
 
 class UpdateGatewayResponseTypeDef(TypedDict):
@@ -4989,12 +7076,16 @@ class UpdateGatewayResponseTypeDef(TypedDict):
     authorizerType: AuthorizerTypeType
     authorizerConfiguration: NotRequired[AuthorizerConfigurationOutputTypeDef]
     kmsKeyArn: NotRequired[str]
+    customTransformConfiguration: NotRequired[CustomTransformConfigurationTypeDef]
     interceptorConfigurations: NotRequired[
         list[GatewayInterceptorConfigurationOutputTypeDef]
     ]
     policyEngineConfiguration: NotRequired[GatewayPolicyEngineConfigurationTypeDef]
     workloadIdentityDetails: NotRequired[WorkloadIdentityDetailsTypeDef]
     exceptionLevel: NotRequired[ExceptionLevelType]
+    webAclArn: NotRequired[str]
+    wafConfiguration: NotRequired[WafConfigurationTypeDef]
+    domainOverride: NotRequired[DomainOverrideOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -5024,7 +7115,7 @@ class UpdateGatewayRuleResponseTypeDef(TypedDict):
 class UpdateGatewayTargetRequestTypeDef(TypedDict):
     gatewayIdentifier: str
     targetId: str
-    name: str
+    name: NotRequired[str]
     description: NotRequired[str]
     targetConfiguration: ReadOnly[TargetConfigurationTypeDef]
     credentialProviderConfigurations: NotRequired[
@@ -5032,6 +7123,9 @@ class UpdateGatewayTargetRequestTypeDef(TypedDict):
     ]
     metadataConfiguration: NotRequired[ReadOnly[MetadataConfigurationTypeDef]]
     privateEndpoint: NotRequired[ReadOnly[PrivateEndpointTypeDef]]
+    certificateConfigurations: NotRequired[
+        ReadOnly[Sequence[CertificateConfigurationTypeDef]]
+    ]
 
 
 class UpdateGatewayTargetResponseTypeDef(TypedDict):
@@ -5051,6 +7145,20 @@ class UpdateGatewayTargetResponseTypeDef(TypedDict):
     privateEndpointManagedResources: NotRequired[list[ManagedResourceDetailsTypeDef]]
     authorizationData: NotRequired[AuthorizationDataTypeDef]
     protocolType: NotRequired[TargetProtocolTypeType]
+    certificateConfigurations: NotRequired[list[CertificateConfigurationTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateHarnessEndpointRequestTypeDef(TypedDict):
+    harnessId: str
+    endpointName: str
+    targetVersion: NotRequired[str]
+    description: NotRequired[str]
+    clientToken: NotRequired[str]
+
+
+class UpdateHarnessEndpointResponseTypeDef(TypedDict):
+    endpoint: HarnessEndpointTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -5076,13 +7184,14 @@ class UpdateHarnessRequestTypeDef(TypedDict):
     authorizerConfiguration: NotRequired[
         ReadOnly[UpdatedAuthorizerConfigurationTypeDef]
     ]
-    model: NotRequired[HarnessModelConfigurationTypeDef]
+    model: NotRequired[ReadOnly[HarnessModelConfigurationTypeDef]]
     systemPrompt: NotRequired[ReadOnly[Sequence[HarnessSystemContentBlockTypeDef]]]
     tools: NotRequired[ReadOnly[Sequence[HarnessToolTypeDef]]]
     skills: NotRequired[ReadOnly[Sequence[HarnessSkillTypeDef]]]
     allowedTools: NotRequired[ReadOnly[Sequence[str]]]
     memory: NotRequired[ReadOnly[UpdatedHarnessMemoryConfigurationTypeDef]]
     truncation: NotRequired[HarnessTruncationConfigurationTypeDef]
+    hooks: NotRequired[ReadOnly[Sequence[HarnessHookTypeDef]]]
     maxIterations: NotRequired[int]
     maxTokens: NotRequired[int]
     timeoutSeconds: NotRequired[int]
@@ -5101,6 +7210,7 @@ class UpdateMemoryInputTypeDef(TypedDict):
     memoryExecutionRoleArn: NotRequired[str]
     memoryStrategies: NotRequired[ReadOnly[ModifyMemoryStrategiesTypeDef]]
     addIndexedKeys: NotRequired[ReadOnly[Sequence[IndexedKeyTypeDef]]]
+    namespaceKeys: NotRequired[ReadOnly[Sequence[NamespaceKeyEntryTypeDef]]]
     streamDeliveryResources: NotRequired[ReadOnly[StreamDeliveryResourcesTypeDef]]
 
 
@@ -5117,6 +7227,8 @@ class UpdateOauth2CredentialProviderRequestTypeDef(TypedDict):
 
 class UpdateOauth2CredentialProviderResponseTypeDef(TypedDict):
     clientSecretArn: SecretTypeDef
+    clientSecretJsonKey: NotRequired[str]
+    clientSecretSource: NotRequired[SecretSourceTypeType]
     name: str
     credentialProviderVendor: CredentialProviderVendorTypeType
     credentialProviderArn: str
@@ -5135,6 +7247,9 @@ class UpdateOnlineEvaluationConfigRequestTypeDef(TypedDict):
     rule: NotRequired[ReadOnly[RuleTypeDef]]
     dataSourceConfig: NotRequired[ReadOnly[DataSourceConfigTypeDef]]
     evaluators: NotRequired[ReadOnly[Sequence[EvaluatorReferenceTypeDef]]]
+    insights: NotRequired[ReadOnly[Sequence[InsightTypeDef]]]
+    clusteringConfig: NotRequired[ReadOnly[ClusteringConfigTypeDef]]
+    outputConfig: NotRequired[OutputConfigTypeDef]
     evaluationExecutionRoleArn: NotRequired[str]
     executionStatus: NotRequired[OnlineEvaluationExecutionStatusType]
 
@@ -5168,6 +7283,7 @@ class UpdatePaymentConnectorResponseTypeDef(TypedDict):
     credentialProviderConfigurations: list[CredentialsProviderConfigurationTypeDef]
     lastUpdatedAt: datetime
     status: PaymentConnectorStatusType
+    authorizationUrl: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -5194,6 +7310,7 @@ class UpdatePaymentManagerRequestTypeDef(TypedDict):
     authorizerConfiguration: NotRequired[ReadOnly[AuthorizerConfigurationTypeDef]]
     roleArn: NotRequired[str]
     clientToken: NotRequired[str]
+    kmsKeyArn: NotRequired[str]
 
 
 class UpdatePaymentManagerResponseTypeDef(TypedDict):
@@ -5205,11 +7322,8 @@ class UpdatePaymentManagerResponseTypeDef(TypedDict):
     workloadIdentityDetails: NotRequired[WorkloadIdentityDetailsTypeDef]
     lastUpdatedAt: datetime
     status: PaymentManagerStatusType
+    kmsKeyArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdatedDescriptionTypeDef(TypedDict):
-    optionalValue: NotRequired[str]
 
 
 class UpdatePolicyEngineRequestTypeDef(TypedDict):
@@ -5236,6 +7350,7 @@ class UpdatePolicyRequestTypeDef(TypedDict):
     description: NotRequired[UpdatedDescriptionTypeDef]
     definition: NotRequired[PolicyDefinitionTypeDef]
     validationMode: NotRequired[PolicyValidationModeType]
+    enforcementMode: NotRequired[EnforcementModeType]
 
 
 class UpdatePolicyResponseTypeDef(TypedDict):
@@ -5246,6 +7361,7 @@ class UpdatePolicyResponseTypeDef(TypedDict):
     updatedAt: datetime
     policyArn: str
     status: PolicyStatusType
+    enforcementMode: NotRequired[EnforcementModeType]
     definition: PolicyDefinitionTypeDef
     description: NotRequired[str]
     statusReasons: list[str]

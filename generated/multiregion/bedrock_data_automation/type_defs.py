@@ -105,6 +105,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteDataAutomationProjectResponseTypeDef",
         "DeleteEntitiesInfoTypeDef",
         "DocumentBoundingBoxTypeDef",
+        "DocumentCustomOutputConfigurationOutputTypeDef",
+        "DocumentCustomOutputConfigurationTypeDef",
         "DocumentExtractionGranularityOutputTypeDef",
         "DocumentExtractionGranularityTypeDef",
         "DocumentOutputAdditionalFileFormatTypeDef",
@@ -434,8 +436,13 @@ class CreateDataAutomationLibraryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DocumentCustomOutputConfigurationTypeDef(TypedDict):
+    fallbackBlueprints: NotRequired[ReadOnly[Sequence[BlueprintItemTypeDef]]]
+
+
 class CustomOutputConfigurationTypeDef(TypedDict):
     blueprints: NotRequired[ReadOnly[Sequence[BlueprintItemTypeDef]]]
+    document: NotRequired[ReadOnly[DocumentCustomOutputConfigurationTypeDef]]
 
 
 class DataAutomationLibraryItemTypeDef(TypedDict):
@@ -595,8 +602,13 @@ class CreateDataAutomationProjectResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DocumentCustomOutputConfigurationOutputTypeDef(TypedDict):
+    fallbackBlueprints: NotRequired[list[BlueprintItemTypeDef]]
+
+
 class CustomOutputConfigurationOutputTypeDef(TypedDict):
     blueprints: NotRequired[list[BlueprintItemTypeDef]]
+    document: NotRequired[DocumentCustomOutputConfigurationOutputTypeDef]
 
 
 class DataAutomationLibraryConfigurationOutputTypeDef(TypedDict):

@@ -85,6 +85,17 @@ class MultiRegionBedrockRuntime(MultiRegionClient):
         """
         return self._call("GetAsyncInvoke", kwargs)
 
+    def invoke_guardrail_checks(
+        self, **kwargs: Unpack[type_defs.InvokeGuardrailChecksRequestTypeDef]
+    ) -> TargetResults[type_defs.InvokeGuardrailChecksResponseTypeDef]:
+        """Evaluates messages against inline guardrail checks. You specify the check
+        configurations directly in the request, and Amazon Bedrock returns
+        per-check results with severity or confidence scores.
+
+        https://docs.aws.amazon.com/goto/WebAPI/bedrock-runtime-2023-09-30/InvokeGuardrailChecks
+        """
+        return self._call("InvokeGuardrailChecks", kwargs)
+
     def invoke_model(
         self, **kwargs: Unpack[type_defs.InvokeModelRequestTypeDef]
     ) -> TargetResults[type_defs.InvokeModelResponseTypeDef]:

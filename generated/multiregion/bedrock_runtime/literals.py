@@ -14,6 +14,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DocumentFormatType",
         "GuardrailActionType",
         "GuardrailAutomatedReasoningLogicWarningTypeType",
+        "GuardrailChecksContentFilterCategoryType",
+        "GuardrailChecksPromptAttackCategoryType",
+        "GuardrailChecksRoleType",
+        "GuardrailChecksSensitiveInformationEntityTypeType",
         "GuardrailContentFilterConfidenceType",
         "GuardrailContentFilterStrengthType",
         "GuardrailContentFilterTypeType",
@@ -69,7 +73,7 @@ AudioFormatType = Literal[
 ]
 CachePointTypeType = Literal["default"]
 CacheTTLType = Literal["5m", "1h"]
-ConversationRoleType = Literal["user", "assistant"]
+ConversationRoleType = Literal["user", "assistant", "system"]
 DocumentFormatType = Literal[
     "pdf",
     "csv",
@@ -83,6 +87,52 @@ DocumentFormatType = Literal[
 ]
 GuardrailActionType = Literal["NONE", "GUARDRAIL_INTERVENED"]
 GuardrailAutomatedReasoningLogicWarningTypeType = Literal["ALWAYS_FALSE", "ALWAYS_TRUE"]
+GuardrailChecksContentFilterCategoryType = Literal[
+    "VIOLENCE",
+    "HATE",
+    "SEXUAL",
+    "MISCONDUCT",
+    "INSULTS",
+]
+GuardrailChecksPromptAttackCategoryType = Literal[
+    "JAILBREAK",
+    "PROMPT_INJECTION",
+    "PROMPT_LEAKAGE",
+]
+GuardrailChecksRoleType = Literal["user", "assistant", "system"]
+GuardrailChecksSensitiveInformationEntityTypeType = Literal[
+    "ADDRESS",
+    "AGE",
+    "AWS_ACCESS_KEY",
+    "AWS_SECRET_KEY",
+    "CA_HEALTH_NUMBER",
+    "CA_SOCIAL_INSURANCE_NUMBER",
+    "CREDIT_DEBIT_CARD_CVV",
+    "CREDIT_DEBIT_CARD_EXPIRY",
+    "CREDIT_DEBIT_CARD_NUMBER",
+    "DRIVER_ID",
+    "EMAIL",
+    "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
+    "IP_ADDRESS",
+    "LICENSE_PLATE",
+    "MAC_ADDRESS",
+    "NAME",
+    "PASSWORD",
+    "PHONE",
+    "PIN",
+    "SWIFT_CODE",
+    "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
+    "UK_NATIONAL_INSURANCE_NUMBER",
+    "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
+    "URL",
+    "USERNAME",
+    "US_BANK_ACCOUNT_NUMBER",
+    "US_BANK_ROUTING_NUMBER",
+    "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
+    "US_PASSPORT_NUMBER",
+    "US_SOCIAL_SECURITY_NUMBER",
+    "VEHICLE_IDENTIFICATION_NUMBER",
+]
 GuardrailContentFilterConfidenceType = Literal["NONE", "LOW", "MEDIUM", "HIGH"]
 GuardrailContentFilterStrengthType = Literal["NONE", "LOW", "MEDIUM", "HIGH"]
 GuardrailContentFilterTypeType = Literal[

@@ -30,6 +30,10 @@ from .literals import (
     DocumentFormatType,
     GuardrailActionType,
     GuardrailAutomatedReasoningLogicWarningTypeType,
+    GuardrailChecksContentFilterCategoryType,
+    GuardrailChecksPromptAttackCategoryType,
+    GuardrailChecksRoleType,
+    GuardrailChecksSensitiveInformationEntityTypeType,
     GuardrailContentFilterConfidenceType,
     GuardrailContentFilterStrengthType,
     GuardrailContentFilterTypeType,
@@ -147,6 +151,26 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GuardrailAutomatedReasoningTranslationOptionTypeDef",
         "GuardrailAutomatedReasoningTranslationTypeDef",
         "GuardrailAutomatedReasoningValidFindingTypeDef",
+        "GuardrailChecksConfigTypeDef",
+        "GuardrailChecksContentBlockTypeDef",
+        "GuardrailChecksContentFilterCategoryConfigTypeDef",
+        "GuardrailChecksContentFilterConfigTypeDef",
+        "GuardrailChecksContentFilterResultEntryTypeDef",
+        "GuardrailChecksContentFilterResultTypeDef",
+        "GuardrailChecksContentFilterUsageTypeDef",
+        "GuardrailChecksMessageTypeDef",
+        "GuardrailChecksPromptAttackCategoryConfigTypeDef",
+        "GuardrailChecksPromptAttackConfigTypeDef",
+        "GuardrailChecksPromptAttackResultEntryTypeDef",
+        "GuardrailChecksPromptAttackResultTypeDef",
+        "GuardrailChecksPromptAttackUsageTypeDef",
+        "GuardrailChecksResultsTypeDef",
+        "GuardrailChecksSensitiveInformationConfigTypeDef",
+        "GuardrailChecksSensitiveInformationEntityConfigTypeDef",
+        "GuardrailChecksSensitiveInformationResultEntryTypeDef",
+        "GuardrailChecksSensitiveInformationResultTypeDef",
+        "GuardrailChecksSensitiveInformationUsageTypeDef",
+        "GuardrailChecksUsageResultsTypeDef",
         "GuardrailConfigurationTypeDef",
         "GuardrailContentBlockTypeDef",
         "GuardrailContentFilterTypeDef",
@@ -188,6 +212,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ImageSourceTypeDef",
         "InferenceConfigurationTypeDef",
         "InternalServerExceptionTypeDef",
+        "InvokeGuardrailChecksRequestTypeDef",
+        "InvokeGuardrailChecksResponseTypeDef",
         "InvokeModelRequestTypeDef",
         "InvokeModelResponseTypeDef",
         "InvokeModelTokensRequestTypeDef",
@@ -234,9 +260,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TagTypeDef",
         "ThrottlingExceptionTypeDef",
         "TokenUsageTypeDef",
+        "ToolAdditionBlockTypeDef",
         "ToolChoiceTypeDef",
         "ToolConfigurationTypeDef",
         "ToolInputSchemaTypeDef",
+        "ToolReferenceTypeDef",
+        "ToolRemovalBlockTypeDef",
         "ToolResultBlockDeltaTypeDef",
         "ToolResultBlockOutputTypeDef",
         "ToolResultBlockStartTypeDef",
@@ -824,6 +853,20 @@ class SearchResultBlockOutputTypeDef(TypedDict):
     citations: NotRequired[CitationsConfigTypeDef]
 
 
+class ToolReferenceTypeDef(TypedDict):
+    type: NotRequired[str]
+    name: NotRequired[str]
+    serverName: NotRequired[str]
+
+
+class ToolAdditionBlockTypeDef(TypedDict):
+    tool: ToolReferenceTypeDef
+
+
+class ToolRemovalBlockTypeDef(TypedDict):
+    tool: ToolReferenceTypeDef
+
+
 VideoSourceOutputTypeDef = TypedDict(
     "VideoSourceOutputTypeDef",
     {
@@ -874,6 +917,8 @@ class ContentBlockOutputTypeDef(TypedDict):
     reasoningContent: NotRequired[ReasoningContentBlockOutputTypeDef]
     citationsContent: NotRequired[CitationsContentBlockOutputTypeDef]
     searchResult: NotRequired[SearchResultBlockOutputTypeDef]
+    toolAddition: NotRequired[ToolAdditionBlockTypeDef]
+    toolRemoval: NotRequired[ToolRemovalBlockTypeDef]
 
 
 class ImageBlockStartTypeDef(TypedDict):
@@ -1026,6 +1071,8 @@ class ContentBlockTypeDef(TypedDict):
     reasoningContent: NotRequired[ReadOnly[ReasoningContentBlockTypeDef]]
     citationsContent: NotRequired[ReadOnly[CitationsContentBlockTypeDef]]
     searchResult: NotRequired[ReadOnly[SearchResultBlockTypeDef]]
+    toolAddition: NotRequired[ToolAdditionBlockTypeDef]
+    toolRemoval: NotRequired[ToolRemovalBlockTypeDef]
 
 
 class ConverseMetricsTypeDef(TypedDict):
@@ -1076,6 +1123,7 @@ class OutputFormatTypeDef(TypedDict):
 
 class OutputConfigTypeDef(TypedDict):
     textFormat: NotRequired[OutputFormatTypeDef]
+    effort: NotRequired[str]
 
 
 class PerformanceConfigurationTypeDef(TypedDict):
@@ -1139,6 +1187,7 @@ class ConverseRequestTypeDef(TypedDict):
     inferenceConfig: NotRequired[ReadOnly[InferenceConfigurationTypeDef]]
     toolConfig: NotRequired[ReadOnly[ToolConfigurationTypeDef]]
     guardrailConfig: NotRequired[GuardrailConfigurationTypeDef]
+    projectIdentifier: NotRequired[str]
     additionalModelRequestFields: NotRequired[ReadOnly[DocumentValue]]
     promptVariables: NotRequired[ReadOnly[Mapping[str, PromptVariableValuesTypeDef]]]
     additionalModelResponseFieldPaths: NotRequired[ReadOnly[Sequence[str]]]
@@ -1261,6 +1310,7 @@ class ConverseStreamRequestTypeDef(TypedDict):
     inferenceConfig: NotRequired[ReadOnly[InferenceConfigurationTypeDef]]
     toolConfig: NotRequired[ReadOnly[ToolConfigurationTypeDef]]
     guardrailConfig: NotRequired[GuardrailStreamConfigurationTypeDef]
+    projectIdentifier: NotRequired[str]
     additionalModelRequestFields: NotRequired[ReadOnly[DocumentValue]]
     promptVariables: NotRequired[ReadOnly[Mapping[str, PromptVariableValuesTypeDef]]]
     additionalModelResponseFieldPaths: NotRequired[ReadOnly[Sequence[str]]]
@@ -1318,6 +1368,114 @@ class GetAsyncInvokeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GuardrailChecksContentFilterCategoryConfigTypeDef(TypedDict):
+    category: GuardrailChecksContentFilterCategoryType
+
+
+class GuardrailChecksContentFilterConfigTypeDef(TypedDict):
+    categories: ReadOnly[Sequence[GuardrailChecksContentFilterCategoryConfigTypeDef]]
+
+
+class GuardrailChecksPromptAttackCategoryConfigTypeDef(TypedDict):
+    category: GuardrailChecksPromptAttackCategoryType
+
+
+class GuardrailChecksPromptAttackConfigTypeDef(TypedDict):
+    categories: ReadOnly[Sequence[GuardrailChecksPromptAttackCategoryConfigTypeDef]]
+
+
+class GuardrailChecksSensitiveInformationEntityConfigTypeDef(TypedDict):
+    type: GuardrailChecksSensitiveInformationEntityTypeType
+
+
+class GuardrailChecksSensitiveInformationConfigTypeDef(TypedDict):
+    entities: ReadOnly[Sequence[GuardrailChecksSensitiveInformationEntityConfigTypeDef]]
+
+
+class GuardrailChecksConfigTypeDef(TypedDict):
+    contentFilter: NotRequired[ReadOnly[GuardrailChecksContentFilterConfigTypeDef]]
+    promptAttack: NotRequired[ReadOnly[GuardrailChecksPromptAttackConfigTypeDef]]
+    sensitiveInformation: NotRequired[
+        ReadOnly[GuardrailChecksSensitiveInformationConfigTypeDef]
+    ]
+
+
+class GuardrailChecksContentBlockTypeDef(TypedDict):
+    text: NotRequired[str]
+
+
+class GuardrailChecksContentFilterResultEntryTypeDef(TypedDict):
+    category: GuardrailChecksContentFilterCategoryType
+    severityScore: float
+
+
+class GuardrailChecksContentFilterResultTypeDef(TypedDict):
+    results: list[GuardrailChecksContentFilterResultEntryTypeDef]
+
+
+class GuardrailChecksContentFilterUsageTypeDef(TypedDict):
+    textUnits: int
+
+
+class GuardrailChecksMessageTypeDef(TypedDict):
+    role: GuardrailChecksRoleType
+    content: ReadOnly[Sequence[GuardrailChecksContentBlockTypeDef]]
+
+
+class GuardrailChecksPromptAttackResultEntryTypeDef(TypedDict):
+    category: GuardrailChecksPromptAttackCategoryType
+    severityScore: float
+
+
+class GuardrailChecksPromptAttackResultTypeDef(TypedDict):
+    results: list[GuardrailChecksPromptAttackResultEntryTypeDef]
+
+
+class GuardrailChecksPromptAttackUsageTypeDef(TypedDict):
+    textUnits: int
+
+
+class GuardrailChecksSensitiveInformationResultEntryTypeDef(TypedDict):
+    type: GuardrailChecksSensitiveInformationEntityTypeType
+    confidenceScore: float
+    beginOffset: int
+    endOffset: int
+    messageIndex: int
+    contentIndex: int
+
+
+class GuardrailChecksSensitiveInformationResultTypeDef(TypedDict):
+    results: list[GuardrailChecksSensitiveInformationResultEntryTypeDef]
+    truncated: NotRequired[bool]
+
+
+class GuardrailChecksResultsTypeDef(TypedDict):
+    contentFilter: NotRequired[GuardrailChecksContentFilterResultTypeDef]
+    promptAttack: NotRequired[GuardrailChecksPromptAttackResultTypeDef]
+    sensitiveInformation: NotRequired[GuardrailChecksSensitiveInformationResultTypeDef]
+
+
+class GuardrailChecksSensitiveInformationUsageTypeDef(TypedDict):
+    textUnits: int
+
+
+class GuardrailChecksUsageResultsTypeDef(TypedDict):
+    contentFilter: NotRequired[GuardrailChecksContentFilterUsageTypeDef]
+    promptAttack: NotRequired[GuardrailChecksPromptAttackUsageTypeDef]
+    sensitiveInformation: NotRequired[GuardrailChecksSensitiveInformationUsageTypeDef]
+
+
+class InvokeGuardrailChecksRequestTypeDef(TypedDict):
+    messages: ReadOnly[Sequence[GuardrailChecksMessageTypeDef]]
+    checks: ReadOnly[GuardrailChecksConfigTypeDef]
+
+
+class InvokeGuardrailChecksResponseTypeDef(TypedDict):
+    results: GuardrailChecksResultsTypeDef
+    usage: GuardrailChecksUsageResultsTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class InvokeModelRequestTypeDef(TypedDict):
     body: NotRequired[ReadOnly[bytes | str | IO[Any]]]
     contentType: NotRequired[str]
@@ -1328,6 +1486,8 @@ class InvokeModelRequestTypeDef(TypedDict):
     guardrailVersion: NotRequired[str]
     performanceConfigLatency: NotRequired[PerformanceConfigLatencyType]
     serviceTier: NotRequired[ServiceTierTypeType]
+    requestMetadata: NotRequired[str]
+    projectIdentifier: NotRequired[str]
 
 
 class InvokeModelResponseTypeDef(TypedDict):
@@ -1376,6 +1536,8 @@ class InvokeModelWithResponseStreamRequestTypeDef(TypedDict):
     guardrailVersion: NotRequired[str]
     performanceConfigLatency: NotRequired[PerformanceConfigLatencyType]
     serviceTier: NotRequired[ServiceTierTypeType]
+    requestMetadata: NotRequired[str]
+    projectIdentifier: NotRequired[str]
 
 
 PayloadPartTypeDef = TypedDict(

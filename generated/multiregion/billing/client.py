@@ -29,6 +29,20 @@ class MultiRegionBilling(MultiRegionClient):
     _service_name = "billing"
     _generated_from = BOTOCORE_VERSION
 
+    def associate_contract(
+        self, **kwargs: Unpack[type_defs.AssociateContractRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateContractResponseTypeDef]:
+        """Private Pricing contracts let eligible payer accounts manage private
+        pricing agreements with Amazon Web Services. This operation associates a
+        private pricing contract with the caller's Amazon Web Services account.
+        The caller must be a payer (management) account listed on the contract.
+        This operation is idempotent, so retrying a request that already succeeded
+        is safe.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/AssociateContract
+        """
+        return self._call("AssociateContract", kwargs)
+
     def associate_source_views(
         self, **kwargs: Unpack[type_defs.AssociateSourceViewsRequestTypeDef]
     ) -> TargetResults[type_defs.AssociateSourceViewsResponseTypeDef]:
@@ -40,6 +54,20 @@ class MultiRegionBilling(MultiRegionClient):
         """
         return self._call("AssociateSourceViews", kwargs)
 
+    def cancel_contractual_investment_attestation(
+        self,
+        **kwargs: Unpack[
+            type_defs.CancelContractualInvestmentAttestationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.CancelContractualInvestmentAttestationResponseTypeDef]:
+        """Cancels a contractual investment attestation. This operation is
+        idempotent, so retrying is safe. You can cancel an attestation only while
+        it is still pending (its isCancellable value is true).
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/CancelContractualInvestmentAttestation
+        """
+        return self._call("CancelContractualInvestmentAttestation", kwargs)
+
     def create_billing_view(
         self, **kwargs: Unpack[type_defs.CreateBillingViewRequestTypeDef]
     ) -> TargetResults[type_defs.CreateBillingViewResponseTypeDef]:
@@ -49,6 +77,22 @@ class MultiRegionBilling(MultiRegionClient):
         """
         return self._call("CreateBillingView", kwargs)
 
+    def create_contractual_investment_attestation(
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateContractualInvestmentAttestationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.CreateContractualInvestmentAttestationResponseTypeDef]:
+        """Creates an attestation that claims an investment award for a completed
+        milestone or outcome within a private pricing contract. Supply a
+        clientToken to make the request idempotent so a safe retry does not create
+        a duplicate attestation. This operation starts an asynchronous review and
+        returns an attestationId while the attestation is pending.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/CreateContractualInvestmentAttestation
+        """
+        return self._call("CreateContractualInvestmentAttestation", kwargs)
+
     def delete_billing_view(
         self, **kwargs: Unpack[type_defs.DeleteBillingViewRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteBillingViewResponseTypeDef]:
@@ -57,6 +101,17 @@ class MultiRegionBilling(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/DeleteBillingView
         """
         return self._call("DeleteBillingView", kwargs)
+
+    def disassociate_contract(
+        self, **kwargs: Unpack[type_defs.DisassociateContractRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateContractResponseTypeDef]:
+        """Removes the association between a private pricing contract and your Amazon
+        Web Services account. The account must have been associated with the
+        contract previously. This operation is idempotent, so retrying is safe.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/DisassociateContract
+        """
+        return self._call("DisassociateContract", kwargs)
 
     def disassociate_source_views(
         self, **kwargs: Unpack[type_defs.DisassociateSourceViewsRequestTypeDef]
@@ -69,6 +124,19 @@ class MultiRegionBilling(MultiRegionClient):
         """
         return self._call("DisassociateSourceViews", kwargs)
 
+    def get_billing_preferences(
+        self, **kwargs: Unpack[type_defs.GetBillingPreferencesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBillingPreferencesResponseTypeDef]:
+        """Retrieves billing preferences for the specified feature. Each feature
+        controls a distinct billing capability: which accounts can share Reserved
+        Instances or credits, whether billing alerts are enabled, the historical
+        record of sharing changes, per-credit options, and which accounts an
+        individual Reserved Instance or Savings Plan is shared with.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/GetBillingPreferences
+        """
+        return self._call("GetBillingPreferences", kwargs)
+
     def get_billing_view(
         self, **kwargs: Unpack[type_defs.GetBillingViewRequestTypeDef]
     ) -> TargetResults[type_defs.GetBillingViewResponseTypeDef]:
@@ -77,6 +145,62 @@ class MultiRegionBilling(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/GetBillingView
         """
         return self._call("GetBillingView", kwargs)
+
+    def get_contract_information(
+        self, **kwargs: Unpack[type_defs.GetContractInformationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContractInformationResponseTypeDef]:
+        """Returns information about a specific private pricing contract, including
+        its term (duration), eligible payer accounts, investment accounts, and
+        legal entities. This operation is read-only.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/GetContractInformation
+        """
+        return self._call("GetContractInformation", kwargs)
+
+    def get_credit_allocation_history(
+        self, **kwargs: Unpack[type_defs.GetCreditAllocationHistoryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCreditAllocationHistoryResponseTypeDef]:
+        """Returns the per-billing-month allocation history for credits applied to an
+        Amazon Web Services account's bills. Traverses the consolidated billing
+        family to capture cross-account credit applications. Supports pagination
+        and optional filtering to a single credit.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/GetCreditAllocationHistory
+        """
+        return self._call("GetCreditAllocationHistory", kwargs)
+
+    def get_credits(
+        self, **kwargs: Unpack[type_defs.GetCreditsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCreditsResponseTypeDef]:
+        """Returns the list of Amazon Web Services account credits for the specified
+        account. Each credit includes its identifier, type, monetary amounts,
+        applicable products, expiration, sharing configuration, and current
+        enabled status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/GetCredits
+        """
+        return self._call("GetCredits", kwargs)
+
+    def get_enterprise_support_charge_summary(
+        self,
+        **kwargs: Unpack[type_defs.GetEnterpriseSupportChargeSummaryRequestTypeDef],
+    ) -> TargetResults[type_defs.GetEnterpriseSupportChargeSummaryResponseTypeDef]:
+        """Returns a summary of Enterprise Support data aggregated across all
+        accounts in the Enterprise Support profile.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/GetEnterpriseSupportChargeSummary
+        """
+        return self._call("GetEnterpriseSupportChargeSummary", kwargs)
+
+    def get_enterprise_support_contract_details(
+        self,
+        **kwargs: Unpack[type_defs.GetEnterpriseSupportContractDetailsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetEnterpriseSupportContractDetailsResponseTypeDef]:
+        """Returns Enterprise Support contract details.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/GetEnterpriseSupportContractDetails
+        """
+        return self._call("GetEnterpriseSupportContractDetails", kwargs)
 
     def get_resource_policy(
         self, **kwargs: Unpack[type_defs.GetResourcePolicyRequestTypeDef]
@@ -88,6 +212,17 @@ class MultiRegionBilling(MultiRegionClient):
         """
         return self._call("GetResourcePolicy", kwargs)
 
+    def list_billing_view_segments(
+        self, **kwargs: Unpack[type_defs.ListBillingViewSegmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBillingViewSegmentsResponseTypeDef]:
+        """Lists the segments of a billing view over a given time period. Each
+        segment identifies the billing domain (PRO_FORMA or BILLABLE) and the
+        account relationships that apply during its time range.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListBillingViewSegments
+        """
+        return self._call("ListBillingViewSegments", kwargs)
+
     def list_billing_views(
         self, **kwargs: Unpack[type_defs.ListBillingViewsRequestTypeDef]
     ) -> TargetResults[type_defs.ListBillingViewsResponseTypeDef]:
@@ -96,6 +231,89 @@ class MultiRegionBilling(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListBillingViews
         """
         return self._call("ListBillingViews", kwargs)
+
+    def list_business_support_account_charges(
+        self,
+        **kwargs: Unpack[type_defs.ListBusinessSupportAccountChargesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBusinessSupportAccountChargesResponseTypeDef]:
+        """Returns Business Support charges broken down at the linked account level
+        for a given billing month.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListBusinessSupportAccountCharges
+        """
+        return self._call("ListBusinessSupportAccountCharges", kwargs)
+
+    def list_business_support_subscription_history(
+        self,
+        **kwargs: Unpack[
+            type_defs.ListBusinessSupportSubscriptionHistoryRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListBusinessSupportSubscriptionHistoryResponseTypeDef]:
+        """Returns the history of Business Support subscription contracts across
+        accounts.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListBusinessSupportSubscriptionHistory
+        """
+        return self._call("ListBusinessSupportSubscriptionHistory", kwargs)
+
+    def list_contracts(
+        self, **kwargs: Unpack[type_defs.ListContractsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContractsResponseTypeDef]:
+        """Lists the private pricing contracts that your Amazon Web Services account
+        is an eligible payer account of. This operation is read-only and
+        paginated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListContracts
+        """
+        return self._call("ListContracts", kwargs)
+
+    def list_contractual_investment_attestations(
+        self,
+        **kwargs: Unpack[type_defs.ListContractualInvestmentAttestationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContractualInvestmentAttestationsResponseTypeDef]:
+        """Lists the investment attestations submitted under a specific private
+        pricing contract. Use this operation to track attestation status,
+        including the terminal statuses DISBURSED, REJECTED, and CANCELLED. This
+        operation is read-only and paginated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListContractualInvestmentAttestations
+        """
+        return self._call("ListContractualInvestmentAttestations", kwargs)
+
+    def list_contractual_investment_summaries(
+        self,
+        **kwargs: Unpack[type_defs.ListContractualInvestmentSummariesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContractualInvestmentSummariesResponseTypeDef]:
+        """Lists the investment summaries within a specific private pricing contract.
+        This operation is read-only and paginated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListContractualInvestmentSummaries
+        """
+        return self._call("ListContractualInvestmentSummaries", kwargs)
+
+    def list_contractual_investments(
+        self, **kwargs: Unpack[type_defs.ListContractualInvestmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContractualInvestmentsResponseTypeDef]:
+        """Lists the investments within a specific investment summary. This operation
+        is read-only and paginated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListContractualInvestments
+        """
+        return self._call("ListContractualInvestments", kwargs)
+
+    def list_enterprise_support_linked_account_charges(
+        self,
+        **kwargs: Unpack[
+            type_defs.ListEnterpriseSupportLinkedAccountChargesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListEnterpriseSupportLinkedAccountChargesResponseTypeDef
+    ]:
+        """Returns Support-eligible spend broken down at linked account level.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListEnterpriseSupportLinkedAccountCharges
+        """
+        return self._call("ListEnterpriseSupportLinkedAccountCharges", kwargs)
 
     def list_source_views_for_billing_view(
         self, **kwargs: Unpack[type_defs.ListSourceViewsForBillingViewRequestTypeDef]
@@ -116,6 +334,30 @@ class MultiRegionBilling(MultiRegionClient):
         """
         return self._call("ListTagsForResource", kwargs)
 
+    def redeem_credits(
+        self, **kwargs: Unpack[type_defs.RedeemCreditsRequestTypeDef]
+    ) -> TargetResults[type_defs.RedeemCreditsResponseTypeDef]:
+        """Redeems an Amazon Web Services promotional credit code on behalf of the
+        calling account. On success, a new credit is added to the account's credit
+        ledger with the amount, validity period, and applicable products defined
+        by the promotion. The credit is then automatically applied to subsequent
+        bills according to the standard credit application order.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/RedeemCredits
+        """
+        return self._call("RedeemCredits", kwargs)
+
+    def split_credit(
+        self, **kwargs: Unpack[type_defs.SplitCreditRequestTypeDef]
+    ) -> TargetResults[type_defs.SplitCreditResponseTypeDef]:
+        """Splits the available balance of a credit into 2 to 99 new credits in the
+        same account, and cancels the original credit. The new credits keep the
+        original credit's end date and applicable products.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/SplitCredit
+        """
+        return self._call("SplitCredit", kwargs)
+
     def tag_resource(
         self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
     ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
@@ -125,6 +367,17 @@ class MultiRegionBilling(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/TagResource
         """
         return self._call("TagResource", kwargs)
+
+    def transfer_credit(
+        self, **kwargs: Unpack[type_defs.TransferCreditRequestTypeDef]
+    ) -> TargetResults[type_defs.TransferCreditResponseTypeDef]:
+        """Moves a credit to another account in the same consolidated billing family.
+        The credit keeps its ID, balance, end date, and applicable products. Only
+        the account that owns the credit changes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/TransferCredit
+        """
+        return self._call("TransferCredit", kwargs)
 
     def untag_resource(
         self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
@@ -136,6 +389,18 @@ class MultiRegionBilling(MultiRegionClient):
         """
         return self._call("UntagResource", kwargs)
 
+    def update_billing_preferences(
+        self, **kwargs: Unpack[type_defs.UpdateBillingPreferencesRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBillingPreferencesResponseTypeDef]:
+        """Updates billing preferences for the specified feature. Each feature
+        targets a distinct billing capability and has its own set of supported
+        keys. The action sets the value for each provided key; keys not present in
+        the request are unchanged.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/UpdateBillingPreferences
+        """
+        return self._call("UpdateBillingPreferences", kwargs)
+
     def update_billing_view(
         self, **kwargs: Unpack[type_defs.UpdateBillingViewRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateBillingViewResponseTypeDef]:
@@ -144,6 +409,57 @@ class MultiRegionBilling(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/UpdateBillingView
         """
         return self._call("UpdateBillingView", kwargs)
+
+    def paginate_get_credit_allocation_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.GetCreditAllocationHistoryRequestTypeDef],
+    ) -> TargetResults[type_defs.GetCreditAllocationHistoryResponseTypeDef]:
+        """Every page of GetCreditAllocationHistory in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the per-billing-month allocation history for credits applied to an
+        Amazon Web Services account's bills. Traverses the consolidated billing
+        family to capture cross-account credit applications. Supports pagination
+        and optional filtering to a single credit.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/GetCreditAllocationHistory
+        """
+        return self._paginate(
+            "GetCreditAllocationHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_billing_view_segments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListBillingViewSegmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBillingViewSegmentsResponseTypeDef]:
+        """Every page of ListBillingViewSegments in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the segments of a billing view over a given time period. Each
+        segment identifies the billing domain (PRO_FORMA or BILLABLE) and the
+        account relationships that apply during its time range.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListBillingViewSegments
+        """
+        return self._paginate(
+            "ListBillingViewSegments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
 
     def paginate_list_billing_views(
         self,
@@ -162,6 +478,182 @@ class MultiRegionBilling(MultiRegionClient):
         """
         return self._paginate(
             "ListBillingViews",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_business_support_account_charges(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListBusinessSupportAccountChargesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBusinessSupportAccountChargesResponseTypeDef]:
+        """Every page of ListBusinessSupportAccountCharges in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns Business Support charges broken down at the linked account level
+        for a given billing month.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListBusinessSupportAccountCharges
+        """
+        return self._paginate(
+            "ListBusinessSupportAccountCharges",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_business_support_subscription_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[
+            type_defs.ListBusinessSupportSubscriptionHistoryRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ListBusinessSupportSubscriptionHistoryResponseTypeDef]:
+        """Every page of ListBusinessSupportSubscriptionHistory in every target,
+        merged per target (botocore's build_full_result).
+
+        Returns the history of Business Support subscription contracts across
+        accounts.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListBusinessSupportSubscriptionHistory
+        """
+        return self._paginate(
+            "ListBusinessSupportSubscriptionHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_contracts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListContractsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContractsResponseTypeDef]:
+        """Every page of ListContracts in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the private pricing contracts that your Amazon Web Services account
+        is an eligible payer account of. This operation is read-only and
+        paginated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListContracts
+        """
+        return self._paginate(
+            "ListContracts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_contractual_investment_attestations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListContractualInvestmentAttestationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContractualInvestmentAttestationsResponseTypeDef]:
+        """Every page of ListContractualInvestmentAttestations in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists the investment attestations submitted under a specific private
+        pricing contract. Use this operation to track attestation status,
+        including the terminal statuses DISBURSED, REJECTED, and CANCELLED. This
+        operation is read-only and paginated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListContractualInvestmentAttestations
+        """
+        return self._paginate(
+            "ListContractualInvestmentAttestations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_contractual_investment_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListContractualInvestmentSummariesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContractualInvestmentSummariesResponseTypeDef]:
+        """Every page of ListContractualInvestmentSummaries in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists the investment summaries within a specific private pricing contract.
+        This operation is read-only and paginated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListContractualInvestmentSummaries
+        """
+        return self._paginate(
+            "ListContractualInvestmentSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_contractual_investments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListContractualInvestmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContractualInvestmentsResponseTypeDef]:
+        """Every page of ListContractualInvestments in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the investments within a specific investment summary. This operation
+        is read-only and paginated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListContractualInvestments
+        """
+        return self._paginate(
+            "ListContractualInvestments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_enterprise_support_linked_account_charges(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[
+            type_defs.ListEnterpriseSupportLinkedAccountChargesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListEnterpriseSupportLinkedAccountChargesResponseTypeDef
+    ]:
+        """Every page of ListEnterpriseSupportLinkedAccountCharges in every target,
+        merged per target (botocore's build_full_result).
+
+        Returns Support-eligible spend broken down at linked account level.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListEnterpriseSupportLinkedAccountCharges
+        """
+        return self._paginate(
+            "ListEnterpriseSupportLinkedAccountCharges",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -192,6 +684,42 @@ class MultiRegionBilling(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def iter_get_credit_allocation_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.GetCreditAllocationHistoryRequestTypeDef],
+    ) -> Items[type_defs.CreditAllocationHistoryEntryTypeDef]:
+        """Each element of creditAllocationHistoryList in every page of
+        GetCreditAllocationHistory, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/GetCreditAllocationHistory
+        """
+        return self._items(
+            "GetCreditAllocationHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_billing_view_segments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListBillingViewSegmentsRequestTypeDef],
+    ) -> Items[type_defs.BillingViewSegmentsListElementTypeDef]:
+        """Each element of items in every page of ListBillingViewSegments, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListBillingViewSegments
+        """
+        return self._items(
+            "ListBillingViewSegments", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_billing_views(
         self,
         *,
@@ -206,6 +734,144 @@ class MultiRegionBilling(MultiRegionClient):
         """
         return self._items(
             "ListBillingViews", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_business_support_account_charges(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListBusinessSupportAccountChargesRequestTypeDef],
+    ) -> Items[type_defs.BusinessSupportAccountChargeTypeDef]:
+        """Each element of accountCharges in every page of
+        ListBusinessSupportAccountCharges, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListBusinessSupportAccountCharges
+        """
+        return self._items(
+            "ListBusinessSupportAccountCharges",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_business_support_subscription_history(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[
+            type_defs.ListBusinessSupportSubscriptionHistoryRequestTypeDef
+        ],
+    ) -> Items[type_defs.BusinessSupportSubscriptionContractTypeDef]:
+        """Each element of subscriptionContracts in every page of
+        ListBusinessSupportSubscriptionHistory, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListBusinessSupportSubscriptionHistory
+        """
+        return self._items(
+            "ListBusinessSupportSubscriptionHistory",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_contracts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListContractsRequestTypeDef],
+    ) -> Items[type_defs.ContractSummaryTypeDef]:
+        """Each element of items in every page of ListContracts, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListContracts
+        """
+        return self._items(
+            "ListContracts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_contractual_investment_attestations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListContractualInvestmentAttestationsRequestTypeDef],
+    ) -> Items[type_defs.InvestmentAttestationTypeDef]:
+        """Each element of items in every page of
+        ListContractualInvestmentAttestations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListContractualInvestmentAttestations
+        """
+        return self._items(
+            "ListContractualInvestmentAttestations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_contractual_investment_summaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListContractualInvestmentSummariesRequestTypeDef],
+    ) -> Items[type_defs.InvestmentSummaryTypeDef]:
+        """Each element of items in every page of ListContractualInvestmentSummaries,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListContractualInvestmentSummaries
+        """
+        return self._items(
+            "ListContractualInvestmentSummaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_contractual_investments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListContractualInvestmentsRequestTypeDef],
+    ) -> Items[type_defs.InvestmentTypeDef]:
+        """Each element of items in every page of ListContractualInvestments, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListContractualInvestments
+        """
+        return self._items(
+            "ListContractualInvestments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_enterprise_support_linked_account_charges(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[
+            type_defs.ListEnterpriseSupportLinkedAccountChargesRequestTypeDef
+        ],
+    ) -> Items[type_defs.LinkedAccountChargeTypeDef]:
+        """Each element of linkedAccount in every page of
+        ListEnterpriseSupportLinkedAccountCharges, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/billing-2023-09-07/ListEnterpriseSupportLinkedAccountCharges
+        """
+        return self._items(
+            "ListEnterpriseSupportLinkedAccountCharges",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
         )
 
     def iter_list_source_views_for_billing_view(

@@ -6,13 +6,40 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "ApplicationTypeType",
+        "AssociationStatusType",
+        "BillingDomainType",
+        "BillingFeatureFilterNameType",
+        "BillingFeatureType",
         "BillingViewStatusReasonType",
         "BillingViewStatusType",
         "BillingViewTypeType",
+        "ContractRestrictionType",
+        "ContractTypeType",
+        "CreditSharingTypeType",
+        "CreditStatusType",
         "DimensionType",
+        "InvestmentAttestationStatusType",
+        "InvestmentTypeType",
+        "MultiplierTypeType",
+        "PreferenceValueType",
         "SearchOptionType",
     ]
 
+ApplicationTypeType = Literal["BEFORE_CROSS_SERVICE_DISCOUNTS", "AFTER_DISCOUNTS"]
+AssociationStatusType = Literal["ASSOCIATED", "NOT_ASSOCIATED"]
+BillingDomainType = Literal["BILLABLE", "PRO_FORMA"]
+BillingFeatureType = Literal[
+    "RI_SHARING",
+    "RI_SHARING_HISTORY",
+    "CREDIT_SHARING",
+    "CREDIT_SHARING_HISTORY",
+    "CREDIT_LEVEL_SHARING",
+    "BILLING_ALERTS",
+    "CREDIT_PREFERENCE_OPTIONS",
+    "BENEFIT_LEVEL_SHARING",
+]
+BillingFeatureFilterNameType = Literal["PREFERENCE_KEY"]
 BillingViewStatusType = Literal["HEALTHY", "UNHEALTHY", "CREATING", "UPDATING"]
 BillingViewStatusReasonType = Literal[
     "SOURCE_VIEW_UNHEALTHY",
@@ -31,5 +58,20 @@ BillingViewTypeType = Literal[
     "BILLING_TRANSFER",
     "BILLING_TRANSFER_SHOWBACK",
 ]
+ContractRestrictionType = Literal["ATTESTATION_SELF_SERVICE_BLOCKED"]
+ContractTypeType = Literal["Cross-Service", "Service-Specific", "Other"]
+CreditSharingTypeType = Literal["DEFAULT", "DISABLED", "CUSTOM", "COST_CATEGORY_RULE"]
+CreditStatusType = Literal["ENABLED", "DISABLED"]
 DimensionType = Literal["LINKED_ACCOUNT"]
+InvestmentAttestationStatusType = Literal[
+    "PENDING_REVIEW",
+    "PENDING_C_LEVEL_APPROVAL",
+    "PENDING_CANCELLATION",
+    "REJECTED",
+    "CANCELLED",
+    "DISBURSED",
+]
+InvestmentTypeType = Literal["MILESTONE_BASED", "OUTCOME_BASED"]
+MultiplierTypeType = Literal["PERCENTAGE", "CURRENCY_AMOUNT"]
+PreferenceValueType = Literal["ENABLED", "DISABLED"]
 SearchOptionType = Literal["STARTS_WITH"]

@@ -19,46 +19,142 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    ApplicationTypeType,
+    AssociationStatusType,
+    BillingDomainType,
+    BillingFeatureFilterNameType,
+    BillingFeatureType,
     BillingViewStatusReasonType,
     BillingViewStatusType,
     BillingViewTypeType,
+    ContractRestrictionType,
+    ContractTypeType,
+    CreditSharingTypeType,
+    CreditStatusType,
     DimensionType,
+    InvestmentAttestationStatusType,
+    InvestmentTypeType,
+    MultiplierTypeType,
+    PreferenceValueType,
     SearchOptionType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "ActiveTimeRangeTypeDef",
+        "AdditionalChargeTypeDef",
+        "AdditionalRecipientTypeDef",
+        "AmountTypeDef",
+        "ApproverDetailsTypeDef",
+        "AssociateContractRequestTypeDef",
+        "AssociateContractResponseTypeDef",
         "AssociateSourceViewsRequestTypeDef",
         "AssociateSourceViewsResponseTypeDef",
+        "AttestationDetailsTypeDef",
+        "AttestationQuantityTypeDef",
+        "AttestationValueTypeDef",
+        "BillingFeatureFilterTypeDef",
+        "BillingPeriodTypeDef",
+        "BillingPreferenceForKeyTypeDef",
+        "BillingPreferenceSummaryTypeDef",
         "BillingViewElementTypeDef",
         "BillingViewHealthStatusTypeDef",
         "BillingViewListElementTypeDef",
+        "BillingViewSegmentTimeRangeOutputTypeDef",
+        "BillingViewSegmentTimeRangeTypeDef",
+        "BillingViewSegmentsListElementTypeDef",
+        "BusinessSupportAccountChargeTypeDef",
+        "BusinessSupportDiscountTypeDef",
+        "BusinessSupportServiceSpendTypeDef",
+        "BusinessSupportSubscriptionContractTypeDef",
+        "BusinessSupportTierChargeTypeDef",
+        "CancelContractualInvestmentAttestationRequestTypeDef",
+        "CancelContractualInvestmentAttestationResponseTypeDef",
+        "ChargeAccountTypeDef",
+        "ChildCreditTypeDef",
+        "ContractAccountTypeDef",
+        "ContractDetailsTypeDef",
+        "ContractSummaryTypeDef",
         "CostCategoryValuesOutputTypeDef",
         "CostCategoryValuesTypeDef",
         "CreateBillingViewRequestTypeDef",
         "CreateBillingViewResponseTypeDef",
+        "CreateContractualInvestmentAttestationRequestTypeDef",
+        "CreateContractualInvestmentAttestationResponseTypeDef",
+        "CreditAllocationHistoryEntryTypeDef",
+        "CreditDataTypeDef",
         "DeleteBillingViewRequestTypeDef",
         "DeleteBillingViewResponseTypeDef",
         "DimensionValuesOutputTypeDef",
         "DimensionValuesTypeDef",
+        "DisassociateContractRequestTypeDef",
+        "DisassociateContractResponseTypeDef",
         "DisassociateSourceViewsRequestTypeDef",
         "DisassociateSourceViewsResponseTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "EnterpriseSupportTimePeriodTypeDef",
         "ExpressionOutputTypeDef",
         "ExpressionTypeDef",
+        "GetBillingPreferencesRequestTypeDef",
+        "GetBillingPreferencesResponseTypeDef",
         "GetBillingViewRequestTypeDef",
         "GetBillingViewResponseTypeDef",
+        "GetContractInformationRequestTypeDef",
+        "GetContractInformationResponseTypeDef",
+        "GetCreditAllocationHistoryRequestTypeDef",
+        "GetCreditAllocationHistoryResponseTypeDef",
+        "GetCreditsRequestTypeDef",
+        "GetCreditsResponseTypeDef",
+        "GetEnterpriseSupportChargeSummaryRequestTypeDef",
+        "GetEnterpriseSupportChargeSummaryResponseTypeDef",
+        "GetEnterpriseSupportContractDetailsRequestTypeDef",
+        "GetEnterpriseSupportContractDetailsResponseTypeDef",
         "GetResourcePolicyRequestTypeDef",
         "GetResourcePolicyResponseTypeDef",
+        "IntervalTypeDef",
+        "InvestmentAttestationTypeDef",
+        "InvestmentDistributionTypeDef",
+        "InvestmentMultiplierTypeDef",
+        "InvestmentRestrictionTypeDef",
+        "InvestmentSummaryTypeDef",
+        "InvestmentTypeDef",
+        "LegalEntityTypeDef",
+        "LinkedAccountChargeTypeDef",
+        "ListBillingViewSegmentsRequestTypeDef",
+        "ListBillingViewSegmentsResponseTypeDef",
         "ListBillingViewsRequestTypeDef",
         "ListBillingViewsResponseTypeDef",
+        "ListBusinessSupportAccountChargesRequestTypeDef",
+        "ListBusinessSupportAccountChargesResponseTypeDef",
+        "ListBusinessSupportSubscriptionHistoryRequestTypeDef",
+        "ListBusinessSupportSubscriptionHistoryResponseTypeDef",
+        "ListContractsRequestTypeDef",
+        "ListContractsResponseTypeDef",
+        "ListContractualInvestmentAttestationsRequestTypeDef",
+        "ListContractualInvestmentAttestationsResponseTypeDef",
+        "ListContractualInvestmentSummariesRequestTypeDef",
+        "ListContractualInvestmentSummariesResponseTypeDef",
+        "ListContractualInvestmentsRequestTypeDef",
+        "ListContractualInvestmentsResponseTypeDef",
+        "ListEnterpriseSupportLinkedAccountChargesRequestTypeDef",
+        "ListEnterpriseSupportLinkedAccountChargesResponseTypeDef",
         "ListSourceViewsForBillingViewRequestTypeDef",
         "ListSourceViewsForBillingViewResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
+        "MilestoneBasedInvestmentTypeDef",
+        "OutcomeBasedInvestmentTypeDef",
+        "PricingPlanTierTypeDef",
+        "PricingPlanTypeDef",
+        "PrivatePricingAddendumTypeDef",
+        "RedeemCreditsRequestTypeDef",
+        "RedeemCreditsResponseTypeDef",
         "ResourceTagTypeDef",
         "ResponseMetadataTypeDef",
+        "ServiceLevelAccountUsageTypeDef",
+        "SplitCreditRequestTypeDef",
+        "SplitCreditResponseTypeDef",
+        "SplitPortionTypeDef",
         "StringSearchTypeDef",
         "TagResourceRequestTypeDef",
         "TagResourceResponseTypeDef",
@@ -66,8 +162,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TagValuesTypeDef",
         "TimeRangeOutputTypeDef",
         "TimeRangeTypeDef",
+        "TransferCreditRequestTypeDef",
+        "TransferCreditResponseTypeDef",
         "UntagResourceRequestTypeDef",
         "UntagResourceResponseTypeDef",
+        "UpdateBillingPreferencesRequestTypeDef",
+        "UpdateBillingPreferencesResponseTypeDef",
         "UpdateBillingViewRequestTypeDef",
         "UpdateBillingViewResponseTypeDef",
     ]
@@ -78,6 +178,36 @@ class ActiveTimeRangeTypeDef(TypedDict):
     activeBeforeInclusive: ReadOnly[datetime | str]
 
 
+class AdditionalChargeTypeDef(TypedDict):
+    description: str
+    amount: NotRequired[str]
+    chargeType: NotRequired[str]
+
+
+class AdditionalRecipientTypeDef(TypedDict):
+    email: str
+
+
+class AmountTypeDef(TypedDict):
+    currencyCode: str
+    currencyAmount: str
+
+
+class ApproverDetailsTypeDef(TypedDict):
+    name: str
+    title: str
+    email: str
+
+
+class AssociateContractRequestTypeDef(TypedDict):
+    contractArn: str
+    contractDocumentId: str
+
+
+class AssociateContractResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class AssociateSourceViewsRequestTypeDef(TypedDict):
     arn: str
     sourceViews: ReadOnly[Sequence[str]]
@@ -86,6 +216,52 @@ class AssociateSourceViewsRequestTypeDef(TypedDict):
 class AssociateSourceViewsResponseTypeDef(TypedDict):
     arn: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AttestationQuantityTypeDef(TypedDict):
+    attestationVolume: str
+    attestationUnit: str
+
+
+class AttestationValueTypeDef(TypedDict):
+    attestationAmount: NotRequired[AmountTypeDef]
+    attestationQuantities: NotRequired[ReadOnly[Sequence[AttestationQuantityTypeDef]]]
+
+
+class InvestmentDistributionTypeDef(TypedDict):
+    accountId: str
+    investmentAmount: AmountTypeDef
+
+
+class AttestationDetailsTypeDef(TypedDict):
+    attestationValue: ReadOnly[AttestationValueTypeDef]
+    investmentDistributions: NotRequired[
+        ReadOnly[Sequence[InvestmentDistributionTypeDef]]
+    ]
+
+
+class BillingFeatureFilterTypeDef(TypedDict):
+    name: NotRequired[BillingFeatureFilterNameType]
+    value: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class BillingPeriodTypeDef(TypedDict):
+    year: int
+    month: int
+
+
+class BillingPreferenceForKeyTypeDef(TypedDict):
+    key: str
+    value: PreferenceValueType
+
+
+class BillingPreferenceSummaryTypeDef(TypedDict):
+    feature: BillingFeatureType
+    key: str
+    value: PreferenceValueType
+    accountName: NotRequired[str]
+    accountId: NotRequired[str]
+    billingPeriod: NotRequired[BillingPeriodTypeDef]
 
 
 class BillingViewHealthStatusTypeDef(TypedDict):
@@ -146,6 +322,120 @@ class BillingViewListElementTypeDef(TypedDict):
     healthStatus: NotRequired[BillingViewHealthStatusTypeDef]
 
 
+class BillingViewSegmentTimeRangeOutputTypeDef(TypedDict):
+    beginDateInclusive: NotRequired[datetime]
+    endDateExclusive: NotRequired[datetime]
+
+
+class BillingViewSegmentTimeRangeTypeDef(TypedDict):
+    beginDateInclusive: NotRequired[ReadOnly[datetime | str]]
+    endDateExclusive: NotRequired[ReadOnly[datetime | str]]
+
+
+class BillingViewSegmentsListElementTypeDef(TypedDict):
+    domain: NotRequired[BillingDomainType]
+    timeRange: NotRequired[BillingViewSegmentTimeRangeOutputTypeDef]
+    billingTransferAccountId: NotRequired[str]
+    managementAccountId: NotRequired[str]
+    billingGroupPrimaryAccountId: NotRequired[str]
+
+
+class BusinessSupportDiscountTypeDef(TypedDict):
+    discountAmount: NotRequired[str]
+    discountPercentage: NotRequired[str]
+    discountType: NotRequired[str]
+    discountSource: NotRequired[str]
+
+
+class BusinessSupportServiceSpendTypeDef(TypedDict):
+    contributingService: str
+    itemType: str
+    description: NotRequired[str]
+    chargeAmount: str
+    currency: str
+
+
+class BusinessSupportTierChargeTypeDef(TypedDict):
+    tierDescription: str
+    tierRate: str
+    usageSlice: str
+    tierCharge: str
+    chargePeriodStartDate: NotRequired[datetime]
+    chargePeriodEndDate: NotRequired[datetime]
+
+
+class BusinessSupportAccountChargeTypeDef(TypedDict):
+    accountId: str
+    supportPlanName: str
+    totalCharge: str
+    totalUsageBasis: str
+    tierCharges: NotRequired[list[BusinessSupportTierChargeTypeDef]]
+    supportDiscount: NotRequired[BusinessSupportDiscountTypeDef]
+    supportEligibleSpendByService: NotRequired[list[BusinessSupportServiceSpendTypeDef]]
+
+
+class BusinessSupportSubscriptionContractTypeDef(TypedDict):
+    accountId: str
+    planName: str
+    contractStartDate: datetime
+    contractEndDate: datetime
+
+
+class CancelContractualInvestmentAttestationRequestTypeDef(TypedDict):
+    attestationId: str
+    contractArn: str
+    reason: str
+
+
+class CancelContractualInvestmentAttestationResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ChargeAccountTypeDef(TypedDict):
+    accountId: str
+    chargePercentage: str
+
+
+class ChildCreditTypeDef(TypedDict):
+    creditId: NotRequired[str]
+    amount: str
+
+
+class ContractAccountTypeDef(TypedDict):
+    accountId: str
+    isGdn: bool
+
+
+class IntervalTypeDef(TypedDict):
+    startDateInclusive: datetime
+    endDateInclusive: datetime
+
+
+class LegalEntityTypeDef(TypedDict):
+    legalEntityName: str
+
+
+class PrivatePricingAddendumTypeDef(TypedDict):
+    contractArn: str
+    contractTerm: IntervalTypeDef
+    eligiblePayerAccounts: list[str]
+    investmentAccounts: list[str]
+    legalEntities: list[LegalEntityTypeDef]
+    contractRestrictions: NotRequired[list[ContractRestrictionType]]
+
+
+class ContractDetailsTypeDef(TypedDict):
+    privatePricingAddendum: NotRequired[PrivatePricingAddendumTypeDef]
+
+
+class ContractSummaryTypeDef(TypedDict):
+    contractArn: str
+    contractTerm: IntervalTypeDef
+    contractType: NotRequired[ContractTypeType]
+    associationStatus: AssociationStatusType
+    lastUpdatedAt: NotRequired[datetime]
+
+
 class CostCategoryValuesTypeDef(TypedDict):
     key: str
     values: ReadOnly[Sequence[str]]
@@ -193,6 +483,56 @@ class CreateBillingViewResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateContractualInvestmentAttestationRequestTypeDef(TypedDict):
+    contractArn: str
+    investmentSummaryId: str
+    investmentId: str
+    contractDocumentId: str
+    approverDetails: ApproverDetailsTypeDef
+    investmentDisbursedAt: NotRequired[ReadOnly[datetime | str]]
+    attestationDetails: ReadOnly[AttestationDetailsTypeDef]
+    additionalRecipients: NotRequired[ReadOnly[Sequence[AdditionalRecipientTypeDef]]]
+    clientToken: NotRequired[str]
+
+
+class CreateContractualInvestmentAttestationResponseTypeDef(TypedDict):
+    attestationId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreditAllocationHistoryEntryTypeDef(TypedDict):
+    creditId: str
+    creditAmount: AmountTypeDef
+    description: NotRequired[str]
+    accountId: str
+    appliedServiceName: str
+    billingMonth: str
+    isEstimatedBill: bool
+
+
+class CreditDataTypeDef(TypedDict):
+    creditId: str
+    accountId: str
+    creditType: str
+    initialAmount: AmountTypeDef
+    remainingAmount: AmountTypeDef
+    estimatedAmount: NotRequired[AmountTypeDef]
+    applicableProductNames: NotRequired[list[str]]
+    description: str
+    startDate: datetime
+    endDate: NotRequired[datetime]
+    exhaustDate: NotRequired[datetime]
+    applicationType: NotRequired[ApplicationTypeType]
+    shareableAccounts: NotRequired[list[str]]
+    accountHasCreditSharingEnabled: NotRequired[bool]
+    creditConsoleVisibility: NotRequired[str]
+    creditSharingType: NotRequired[CreditSharingTypeType]
+    costCategoryArn: NotRequired[str]
+    ruleName: NotRequired[str]
+    creditStatus: NotRequired[CreditStatusType]
+    purchaseTypeApplications: NotRequired[list[str]]
+
+
 class DeleteBillingViewRequestTypeDef(TypedDict):
     arn: str
     force: NotRequired[bool]
@@ -200,6 +540,14 @@ class DeleteBillingViewRequestTypeDef(TypedDict):
 
 class DeleteBillingViewResponseTypeDef(TypedDict):
     arn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DisassociateContractRequestTypeDef(TypedDict):
+    contractArn: str
+
+
+class DisassociateContractResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -213,12 +561,135 @@ class DisassociateSourceViewsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EnterpriseSupportTimePeriodTypeDef(TypedDict):
+    beginDate: datetime
+    endDate: NotRequired[datetime]
+
+
+class GetBillingPreferencesRequestTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+    features: ReadOnly[Sequence[BillingFeatureType]]
+    filters: NotRequired[ReadOnly[Sequence[BillingFeatureFilterTypeDef]]]
+
+
+class GetBillingPreferencesResponseTypeDef(TypedDict):
+    billingPreferences: list[BillingPreferenceSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetBillingViewRequestTypeDef(TypedDict):
     arn: str
 
 
 class GetBillingViewResponseTypeDef(TypedDict):
     billingView: BillingViewElementTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetContractInformationRequestTypeDef(TypedDict):
+    contractArn: str
+
+
+class GetContractInformationResponseTypeDef(TypedDict):
+    contract: ContractDetailsTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetCreditAllocationHistoryRequestTypeDef(TypedDict):
+    accountId: str
+    creditId: NotRequired[int]
+    startDate: ReadOnly[datetime | str]
+    endDate: ReadOnly[datetime | str]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class GetCreditAllocationHistoryResponseTypeDef(TypedDict):
+    creditAllocationHistoryList: NotRequired[list[CreditAllocationHistoryEntryTypeDef]]
+    partialResults: bool
+    failedMonths: NotRequired[list[str]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetCreditsRequestTypeDef(TypedDict):
+    accountId: str
+    startDate: ReadOnly[datetime | str]
+    endDate: NotRequired[ReadOnly[datetime | str]]
+    payerAccountFlag: NotRequired[bool]
+
+
+class GetCreditsResponseTypeDef(TypedDict):
+    credits: NotRequired[list[CreditDataTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetEnterpriseSupportChargeSummaryRequestTypeDef(TypedDict):
+    billingMonth: str
+
+
+class PricingPlanTierTypeDef(TypedDict):
+    tierMinimum: str
+    tierMaximum: NotRequired[str]
+    baseCharge: str
+    additionalPercentageOfAggregateCharges: str
+    aggregateChargesAdjustment: str
+    incremental: bool
+    increment: NotRequired[str]
+    incrementCharge: NotRequired[str]
+
+
+class PricingPlanTypeDef(TypedDict):
+    pricingPlanId: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    startDate: NotRequired[datetime]
+    endDate: NotRequired[datetime]
+    planDiscountPercent: NotRequired[str]
+    discountAppliesToMinimumCharge: NotRequired[bool]
+    minimumCharge: NotRequired[str]
+    tiered: NotRequired[str]
+    tiers: list[PricingPlanTierTypeDef]
+
+
+class GetEnterpriseSupportChargeSummaryResponseTypeDef(TypedDict):
+    payerAccountId: str
+    billingMonth: str
+    billingPeriodStartDate: datetime
+    billingPeriodEndDate: datetime
+    isEstimated: bool
+    billDate: datetime
+    supportCharge: str
+    totalSupportCharge: str
+    supportDiscount: str
+    totalSupportEligibleSpend: str
+    totalSupportEligibleUsageSpend: str
+    totalSupportEligibleReservedInstanceSpend: str
+    totalSupportEligibleSavingsPlanSpend: str
+    supportChargePercentage: str
+    supportEffectivePricingPlan: PricingPlanTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetEnterpriseSupportContractDetailsRequestTypeDef(TypedDict):
+    billingMonth: str
+
+
+class GetEnterpriseSupportContractDetailsResponseTypeDef(TypedDict):
+    isContractActive: NotRequired[bool]
+    supportAllocationMethod: str
+    supportReservedInstanceAmortizationStartDate: NotRequired[datetime]
+    supportReservedInstanceTreatmentMethod: NotRequired[str]
+    supportSavingsPlansAmortizationStartDate: NotRequired[datetime]
+    supportSavingsPlansTreatmentMethod: NotRequired[str]
+    supportProrateStartDate: NotRequired[datetime]
+    contractPayerAccountIds: list[ContractAccountTypeDef]
+    chargedPayerAccountIds: list[ChargeAccountTypeDef]
+    additionalSupportCharge: NotRequired[list[AdditionalChargeTypeDef]]
+    additionalSupportEligibleUsageSpend: NotRequired[list[AdditionalChargeTypeDef]]
+    pricingPlans: list[PricingPlanTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -229,6 +700,92 @@ class GetResourcePolicyRequestTypeDef(TypedDict):
 class GetResourcePolicyResponseTypeDef(TypedDict):
     resourceArn: str
     policy: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InvestmentAttestationTypeDef(TypedDict):
+    attestationId: str
+    investmentName: str
+    outcomeDescription: str
+    investmentSummaryId: str
+    investmentId: str
+    attestedAt: datetime
+    updatedAt: datetime
+    attestationStatus: InvestmentAttestationStatusType
+    investmentDisbursedAt: NotRequired[datetime]
+    attestedValue: NotRequired[AmountTypeDef]
+    investmentDistributions: NotRequired[list[InvestmentDistributionTypeDef]]
+    rejectionReasons: NotRequired[list[str]]
+    isCancellable: NotRequired[bool]
+
+
+class InvestmentMultiplierTypeDef(TypedDict):
+    value: str
+    investmentAttestationInputUnit: str
+    multiplierType: MultiplierTypeType
+
+
+class InvestmentRestrictionTypeDef(TypedDict):
+    amount: AmountTypeDef
+
+
+class InvestmentSummaryTypeDef(TypedDict):
+    investmentSummaryId: str
+    investmentName: str
+    investmentType: InvestmentTypeType
+    maxAllowedInvestmentDisbursementValue: NotRequired[AmountTypeDef]
+
+
+class MilestoneBasedInvestmentTypeDef(TypedDict):
+    investmentId: str
+    investmentValue: AmountTypeDef
+    investmentDisbursedAt: datetime
+
+
+class OutcomeBasedInvestmentTypeDef(TypedDict):
+    investmentId: str
+    outcomeDescription: str
+    attestationWindow: IntervalTypeDef
+    investmentRestrictions: NotRequired[list[InvestmentRestrictionTypeDef]]
+    investmentMultipliers: NotRequired[list[InvestmentMultiplierTypeDef]]
+    disbursedValue: AmountTypeDef
+
+
+class InvestmentTypeDef(TypedDict):
+    milestoneBasedInvestment: NotRequired[MilestoneBasedInvestmentTypeDef]
+    outcomeBasedInvestment: NotRequired[OutcomeBasedInvestmentTypeDef]
+
+
+class ServiceLevelAccountUsageTypeDef(TypedDict):
+    serviceCode: NotRequired[str]
+    totalSupportEligibleSpend: NotRequired[str]
+
+
+class LinkedAccountChargeTypeDef(TypedDict):
+    accountId: str
+    payerAccountId: str
+    accountType: NotRequired[str]
+    billableSeconds: int
+    totalSeconds: int
+    totalSupportEligibleSpend: str
+    proratedTotalSupportEligibleSpend: str
+    linkedTimePeriods: NotRequired[list[EnterpriseSupportTimePeriodTypeDef]]
+    subscriptionTimePeriods: NotRequired[list[EnterpriseSupportTimePeriodTypeDef]]
+    totalSupportEligibleReservedInstanceSpend: NotRequired[str]
+    totalSupportEligibleSavingsPlanSpend: NotRequired[str]
+    supportEligibleSpendByService: NotRequired[list[ServiceLevelAccountUsageTypeDef]]
+
+
+class ListBillingViewSegmentsRequestTypeDef(TypedDict):
+    timeRange: NotRequired[ReadOnly[BillingViewSegmentTimeRangeTypeDef]]
+    arn: NotRequired[str]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListBillingViewSegmentsResponseTypeDef(TypedDict):
+    items: list[BillingViewSegmentsListElementTypeDef]
+    nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -254,6 +811,101 @@ class ListBillingViewsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListBusinessSupportAccountChargesRequestTypeDef(TypedDict):
+    billingMonth: str
+    accountId: NotRequired[str]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListBusinessSupportAccountChargesResponseTypeDef(TypedDict):
+    billingMonth: str
+    isEstimated: bool
+    totalSupportCharge: str
+    totalSupportEligibleSpend: str
+    accountCount: int
+    accountCharges: list[BusinessSupportAccountChargeTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListBusinessSupportSubscriptionHistoryRequestTypeDef(TypedDict):
+    billingMonth: NotRequired[str]
+    accountId: NotRequired[str]
+    startDate: NotRequired[ReadOnly[datetime | str]]
+    endDate: NotRequired[ReadOnly[datetime | str]]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListBusinessSupportSubscriptionHistoryResponseTypeDef(TypedDict):
+    subscriptionContracts: list[BusinessSupportSubscriptionContractTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListContractsRequestTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class ListContractsResponseTypeDef(TypedDict):
+    items: list[ContractSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListContractualInvestmentAttestationsRequestTypeDef(TypedDict):
+    contractArn: str
+    investmentSummaryId: NotRequired[str]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class ListContractualInvestmentAttestationsResponseTypeDef(TypedDict):
+    items: list[InvestmentAttestationTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListContractualInvestmentSummariesRequestTypeDef(TypedDict):
+    contractArn: str
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class ListContractualInvestmentSummariesResponseTypeDef(TypedDict):
+    items: list[InvestmentSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListContractualInvestmentsRequestTypeDef(TypedDict):
+    contractArn: str
+    investmentSummaryId: str
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class ListContractualInvestmentsResponseTypeDef(TypedDict):
+    items: list[InvestmentTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListEnterpriseSupportLinkedAccountChargesRequestTypeDef(TypedDict):
+    billingMonth: str
+    accountId: NotRequired[str]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListEnterpriseSupportLinkedAccountChargesResponseTypeDef(TypedDict):
+    linkedAccount: list[LinkedAccountChargeTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListSourceViewsForBillingViewRequestTypeDef(TypedDict):
     arn: str
     maxResults: NotRequired[int]
@@ -275,6 +927,33 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RedeemCreditsRequestTypeDef(TypedDict):
+    promoCode: str
+
+
+class RedeemCreditsResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SplitPortionTypeDef(TypedDict):
+    amount: str
+    description: NotRequired[str]
+
+
+class SplitCreditRequestTypeDef(TypedDict):
+    creditId: str
+    portions: ReadOnly[Sequence[SplitPortionTypeDef]]
+    clientToken: NotRequired[str]
+    dryRun: NotRequired[bool]
+
+
+class SplitCreditResponseTypeDef(TypedDict):
+    parentCreditId: str
+    childCredits: list[ChildCreditTypeDef]
+    dryRun: bool
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     resourceTags: ReadOnly[Sequence[ResourceTagTypeDef]]
@@ -284,12 +963,37 @@ class TagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TransferCreditRequestTypeDef(TypedDict):
+    creditId: str
+    destinationAccountId: str
+    clientToken: NotRequired[str]
+    dryRun: NotRequired[bool]
+
+
+class TransferCreditResponseTypeDef(TypedDict):
+    sourceCreditId: str
+    newCreditId: NotRequired[str]
+    destinationAccountId: str
+    amount: str
+    dryRun: bool
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UntagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     resourceTagKeys: ReadOnly[Sequence[str]]
 
 
 class UntagResourceResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateBillingPreferencesRequestTypeDef(TypedDict):
+    feature: BillingFeatureType
+    billingPreferencesPerKey: ReadOnly[Sequence[BillingPreferenceForKeyTypeDef]]
+
+
+class UpdateBillingPreferencesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 

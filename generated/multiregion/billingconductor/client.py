@@ -195,6 +195,16 @@ class MultiRegionBillingConductor(MultiRegionClient):
         """
         return self._call("GetBillingGroupCostReport", kwargs)
 
+    def get_billing_transfer_preference(
+        self, **kwargs: Unpack[type_defs.GetBillingTransferPreferenceInputTypeDef]
+    ) -> TargetResults[type_defs.GetBillingTransferPreferenceOutputTypeDef]:
+        """Retrieves the auto billing group creation preference for a billing
+        transfer.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/GetBillingTransferPreference
+        """
+        return self._call("GetBillingTransferPreference", kwargs)
+
     def list_account_associations(
         self, **kwargs: Unpack[type_defs.ListAccountAssociationsInputTypeDef]
     ) -> TargetResults[type_defs.ListAccountAssociationsOutputTypeDef]:
@@ -340,6 +350,20 @@ class MultiRegionBillingConductor(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/UpdateBillingGroup
         """
         return self._call("UpdateBillingGroup", kwargs)
+
+    def update_billing_transfer_preference(
+        self, **kwargs: Unpack[type_defs.UpdateBillingTransferPreferenceInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateBillingTransferPreferenceOutputTypeDef]:
+        """Sets the auto billing group creation preference for a billing transfer.
+        When the preference is enabled, Billing Conductor automatically creates an
+        indirect billing transfer billing group in your account, with the pricing
+        plan that you specify, for each account that transfers its bill to the
+        bill source account of this billing transfer. The preference applies only
+        to billing groups that are created after you enable it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/billingconductor-2021-07-30/UpdateBillingTransferPreference
+        """
+        return self._call("UpdateBillingTransferPreference", kwargs)
 
     def update_custom_line_item(
         self, **kwargs: Unpack[type_defs.UpdateCustomLineItemInputTypeDef]

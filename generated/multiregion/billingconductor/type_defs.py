@@ -46,6 +46,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AssociateResourceErrorTypeDef",
         "AssociateResourceResponseElementTypeDef",
         "AttributeTypeDef",
+        "AutoTransferBillingGroupCreationPreferenceTypeDef",
         "BatchAssociateResourcesToCustomLineItemInputTypeDef",
         "BatchAssociateResourcesToCustomLineItemOutputTypeDef",
         "BatchDisassociateResourcesFromCustomLineItemInputTypeDef",
@@ -71,6 +72,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CustomLineItemListElementTypeDef",
         "CustomLineItemPercentageChargeDetailsTypeDef",
         "CustomLineItemVersionListElementTypeDef",
+        "CustomTierTypeDef",
         "DeleteBillingGroupInputTypeDef",
         "DeleteBillingGroupOutputTypeDef",
         "DeleteCustomLineItemInputTypeDef",
@@ -88,6 +90,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FreeTierConfigTypeDef",
         "GetBillingGroupCostReportInputTypeDef",
         "GetBillingGroupCostReportOutputTypeDef",
+        "GetBillingTransferPreferenceInputTypeDef",
+        "GetBillingTransferPreferenceOutputTypeDef",
         "LineItemFilterOutputTypeDef",
         "LineItemFilterTypeDef",
         "ListAccountAssociationsFilterTypeDef",
@@ -139,6 +143,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateBillingGroupAccountGroupingTypeDef",
         "UpdateBillingGroupInputTypeDef",
         "UpdateBillingGroupOutputTypeDef",
+        "UpdateBillingTransferPreferenceInputTypeDef",
+        "UpdateBillingTransferPreferenceOutputTypeDef",
         "UpdateCustomLineItemChargeDetailsTypeDef",
         "UpdateCustomLineItemFlatChargeDetailsTypeDef",
         "UpdateCustomLineItemInputTypeDef",
@@ -149,6 +155,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdatePricingPlanOutputTypeDef",
         "UpdatePricingRuleInputTypeDef",
         "UpdatePricingRuleOutputTypeDef",
+        "UpdateTieringInputOutputTypeDef",
         "UpdateTieringInputTypeDef",
     ]
 
@@ -199,6 +206,11 @@ class AssociateResourceResponseElementTypeDef(TypedDict):
 class AttributeTypeDef(TypedDict):
     Key: NotRequired[str]
     Value: NotRequired[str]
+
+
+class AutoTransferBillingGroupCreationPreferenceTypeDef(TypedDict):
+    Enabled: bool
+    PricingPlanArn: NotRequired[str]
 
 
 class CustomLineItemBillingPeriodRangeTypeDef(TypedDict):
@@ -368,8 +380,15 @@ class CreatePricingPlanOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CustomTierTypeDef(TypedDict):
+    BeginRangeInclusive: float
+    EndRangeExclusive: NotRequired[float]
+    RateValue: float
+
+
 class CreateTieringInputTypeDef(TypedDict):
-    FreeTier: CreateFreeTierConfigTypeDef
+    FreeTier: NotRequired[CreateFreeTierConfigTypeDef]
+    CustomTiers: NotRequired[ReadOnly[Sequence[CustomTierTypeDef]]]
 
 
 class CreatePricingRuleInputTypeDef(TypedDict):
@@ -382,7 +401,7 @@ class CreatePricingRuleInputTypeDef(TypedDict):
     Service: NotRequired[str]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
     BillingEntity: NotRequired[str]
-    Tiering: NotRequired[CreateTieringInputTypeDef]
+    Tiering: NotRequired[ReadOnly[CreateTieringInputTypeDef]]
     UsageType: NotRequired[str]
     Operation: NotRequired[str]
 
@@ -523,6 +542,19 @@ class GetBillingGroupCostReportOutputTypeDef(TypedDict):
         list[BillingGroupCostReportResultElementTypeDef]
     ]
     NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetBillingTransferPreferenceInputTypeDef(TypedDict):
+    ResponsibilityTransferArn: str
+
+
+class GetBillingTransferPreferenceOutputTypeDef(TypedDict):
+    ResponsibilityTransferArn: str
+    AutoBillingTransferBillingGroupCreation: (
+        AutoTransferBillingGroupCreationPreferenceTypeDef
+    )
+    LastModifiedTime: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -703,7 +735,8 @@ class ListPricingRulesInputTypeDef(TypedDict):
 
 
 class TieringTypeDef(TypedDict):
-    FreeTier: FreeTierConfigTypeDef
+    FreeTier: NotRequired[FreeTierConfigTypeDef]
+    CustomTiers: NotRequired[list[CustomTierTypeDef]]
 
 
 class PricingRuleListElementTypeDef(TypedDict):
@@ -812,6 +845,23 @@ class UpdateBillingGroupOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateBillingTransferPreferenceInputTypeDef(TypedDict):
+    ClientToken: NotRequired[str]
+    ResponsibilityTransferArn: str
+    AutoBillingTransferBillingGroupCreation: (
+        AutoTransferBillingGroupCreationPreferenceTypeDef
+    )
+
+
+class UpdateBillingTransferPreferenceOutputTypeDef(TypedDict):
+    ResponsibilityTransferArn: str
+    AutoBillingTransferBillingGroupCreation: (
+        AutoTransferBillingGroupCreationPreferenceTypeDef
+    )
+    LastModifiedTime: int
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateCustomLineItemFlatChargeDetailsTypeDef(TypedDict):
     ChargeValue: float
 
@@ -865,7 +915,8 @@ class UpdatePricingPlanOutputTypeDef(TypedDict):
 
 
 class UpdateTieringInputTypeDef(TypedDict):
-    FreeTier: UpdateFreeTierConfigTypeDef
+    FreeTier: NotRequired[UpdateFreeTierConfigTypeDef]
+    CustomTiers: NotRequired[ReadOnly[Sequence[CustomTierTypeDef]]]
 
 
 class UpdatePricingRuleInputTypeDef(TypedDict):
@@ -874,7 +925,12 @@ class UpdatePricingRuleInputTypeDef(TypedDict):
     Description: NotRequired[str]
     Type: NotRequired[PricingRuleTypeType]
     ModifierPercentage: NotRequired[float]
-    Tiering: NotRequired[UpdateTieringInputTypeDef]
+    Tiering: NotRequired[ReadOnly[UpdateTieringInputTypeDef]]
+
+
+class UpdateTieringInputOutputTypeDef(TypedDict):
+    FreeTier: NotRequired[UpdateFreeTierConfigTypeDef]
+    CustomTiers: NotRequired[list[CustomTierTypeDef]]
 
 
 class UpdatePricingRuleOutputTypeDef(TypedDict):
@@ -888,7 +944,7 @@ class UpdatePricingRuleOutputTypeDef(TypedDict):
     AssociatedPricingPlanCount: NotRequired[int]
     LastModifiedTime: NotRequired[int]
     BillingEntity: NotRequired[str]
-    Tiering: NotRequired[UpdateTieringInputTypeDef]
+    Tiering: NotRequired[UpdateTieringInputOutputTypeDef]
     UsageType: NotRequired[str]
     Operation: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef

@@ -9,6 +9,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AssociationTypeType",
         "CancellationStatusType",
         "CompressionTypeType",
+        "DeviceStatusReasonCodeType",
         "DeviceStatusType",
         "DeviceTypeType",
         "ExperimentalCapabilitiesEnablementTypeType",
@@ -28,7 +29,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
 AssociationTypeType = Literal["RESERVATION_TIME_WINDOW_ARN"]
 CancellationStatusType = Literal["CANCELLING", "CANCELLED"]
 CompressionTypeType = Literal["NONE", "GZIP"]
-DeviceStatusType = Literal["ONLINE", "OFFLINE", "RETIRED"]
+DeviceStatusType = Literal["ONLINE", "OFFLINE", "RETIRED", "PAUSED"]
+DeviceStatusReasonCodeType = Literal[
+    "OUTSIDE_AVAILABILITY_WINDOW",
+    "MAINTENANCE",
+    "RESERVATION",
+]
 DeviceTypeType = Literal["QPU", "SIMULATOR"]
 ExperimentalCapabilitiesEnablementTypeType = Literal["ALL", "NONE"]
 HybridJobAdditionalAttributeNameType = Literal["QueueInfo"]
@@ -61,13 +67,6 @@ InstanceTypeType = Literal[
     "ml.c5n.4xlarge",
     "ml.c5n.9xlarge",
     "ml.c5n.18xlarge",
-    "ml.p2.xlarge",
-    "ml.p2.8xlarge",
-    "ml.p2.16xlarge",
-    "ml.p3.2xlarge",
-    "ml.p3.8xlarge",
-    "ml.p3.16xlarge",
-    "ml.p3dn.24xlarge",
     "ml.p4d.24xlarge",
     "ml.g4dn.xlarge",
     "ml.g4dn.2xlarge",

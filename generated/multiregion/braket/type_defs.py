@@ -24,6 +24,7 @@ from .literals import (
     AssociationTypeType,
     CancellationStatusType,
     CompressionTypeType,
+    DeviceStatusReasonCodeType,
     DeviceStatusType,
     DeviceTypeType,
     ExperimentalCapabilitiesEnablementTypeType,
@@ -61,6 +62,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteSpendingLimitResponseTypeDef",
         "DeviceConfigTypeDef",
         "DeviceQueueInfoTypeDef",
+        "DeviceStatusReasonTypeDef",
         "DeviceSummaryTypeDef",
         "DocumentOutputValue",
         "DocumentValue",
@@ -272,6 +274,13 @@ class DeviceQueueInfoTypeDef(TypedDict):
     queuePriority: NotRequired[QueuePriorityType]
 
 
+class DeviceStatusReasonTypeDef(TypedDict):
+    reason: DeviceStatusReasonCodeType
+    startedAt: NotRequired[datetime]
+    estimatedEndAt: NotRequired[datetime]
+    updatedAt: datetime
+
+
 class DeviceSummaryTypeDef(TypedDict):
     deviceArn: str
     deviceName: str
@@ -290,6 +299,7 @@ class GetDeviceResponseTypeDef(TypedDict):
     providerName: str
     deviceType: DeviceTypeType
     deviceStatus: DeviceStatusType
+    deviceStatusReason: NotRequired[DeviceStatusReasonTypeDef]
     deviceCapabilities: DocumentOutputValue
     deviceQueueInfo: NotRequired[list[DeviceQueueInfoTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef

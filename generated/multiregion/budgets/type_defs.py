@@ -111,6 +111,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListTagsForResourceResponseTypeDef",
         "NotificationTypeDef",
         "NotificationWithSubscribersTypeDef",
+        "ProductAttributeValuesOutputTypeDef",
+        "ProductAttributeValuesTypeDef",
         "ResourceTagTypeDef",
         "ResponseMetadataTypeDef",
         "ScpActionDefinitionOutputTypeDef",
@@ -263,6 +265,12 @@ class ExpressionDimensionValuesOutputTypeDef(TypedDict):
     MatchOptions: NotRequired[list[MatchOptionType]]
 
 
+class ProductAttributeValuesOutputTypeDef(TypedDict):
+    Key: str
+    Values: NotRequired[list[str]]
+    MatchOptions: NotRequired[list[MatchOptionType]]
+
+
 class TagValuesOutputTypeDef(TypedDict):
     Key: NotRequired[str]
     Values: NotRequired[list[str]]
@@ -276,6 +284,7 @@ class ExpressionOutputTypeDef(TypedDict):
     Dimensions: NotRequired[ExpressionDimensionValuesOutputTypeDef]
     Tags: NotRequired[TagValuesOutputTypeDef]
     CostCategories: NotRequired[CostCategoryValuesOutputTypeDef]
+    ProductAttributes: NotRequired[ProductAttributeValuesOutputTypeDef]
 
 
 class HealthStatusOutputTypeDef(TypedDict):
@@ -337,6 +346,12 @@ class ExpressionDimensionValuesTypeDef(TypedDict):
     MatchOptions: NotRequired[ReadOnly[Sequence[MatchOptionType]]]
 
 
+class ProductAttributeValuesTypeDef(TypedDict):
+    Key: str
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+    MatchOptions: NotRequired[ReadOnly[Sequence[MatchOptionType]]]
+
+
 class TagValuesTypeDef(TypedDict):
     Key: NotRequired[str]
     Values: NotRequired[ReadOnly[Sequence[str]]]
@@ -350,6 +365,7 @@ class ExpressionTypeDef(TypedDict):
     Dimensions: NotRequired[ReadOnly[ExpressionDimensionValuesTypeDef]]
     Tags: NotRequired[ReadOnly[TagValuesTypeDef]]
     CostCategories: NotRequired[ReadOnly[CostCategoryValuesTypeDef]]
+    ProductAttributes: NotRequired[ReadOnly[ProductAttributeValuesTypeDef]]
 
 
 class HealthStatusTypeDef(TypedDict):

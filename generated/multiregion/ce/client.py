@@ -237,10 +237,11 @@ class MultiRegionCostExplorer(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.GetReservationCoverageRequestTypeDef]
     ) -> TargetResults[type_defs.GetReservationCoverageResponseTypeDef]:
         """Retrieves the reservation coverage for your account, which you can use to
-        see how much of your Amazon Elastic Compute Cloud, Amazon ElastiCache,
-        Amazon Relational Database Service, or Amazon Redshift usage is covered by
-        a reservation. An organization's management account can see the coverage
-        of the associated member accounts. This supports dimensions, cost
+        see how much of your Amazon Elastic Compute Cloud, Amazon Relational
+        Database Service, Amazon ElastiCache, Amazon MemoryDB, Amazon Redshift,
+        Amazon Elasticsearch Service, or Amazon OpenSearch Service usage is
+        covered by a reservation. An organization's management account can see the
+        coverage of the associated member accounts. This supports dimensions, cost
         categories, and nested expressions.
 
         https://docs.aws.amazon.com/goto/WebAPI/ce-2017-10-25/GetReservationCoverage

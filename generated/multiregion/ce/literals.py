@@ -50,7 +50,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
 
 AccountScopeType = Literal["PAYER", "LINKED"]
 AnalysisStatusType = Literal["SUCCEEDED", "PROCESSING", "FAILED"]
-AnalysisTypeType = Literal["MAX_SAVINGS", "CUSTOM_COMMITMENT"]
+AnalysisTypeType = Literal[
+    "MAX_SAVINGS",
+    "CUSTOM_COMMITMENT",
+    "TARGET_AVERAGE_COVERAGE",
+]
 AnomalyFeedbackTypeType = Literal["YES", "NO", "PLANNED_ACTIVITY"]
 AnomalySubscriptionFrequencyType = Literal["DAILY", "IMMEDIATE", "WEEKLY"]
 ApproximationDimensionType = Literal["SERVICE", "RESOURCE"]
@@ -101,6 +105,7 @@ DimensionType = Literal[
     "INVOICING_ENTITY",
     "ANOMALY_TOTAL_IMPACT_ABSOLUTE",
     "ANOMALY_TOTAL_IMPACT_PERCENTAGE",
+    "PRODUCT_ATTRIBUTE",
 ]
 ErrorCodeType = Literal[
     "NO_USAGE_FOUND",
@@ -129,7 +134,12 @@ FindingReasonCodeType = Literal[
 ]
 GenerationStatusType = Literal["SUCCEEDED", "PROCESSING", "FAILED"]
 GranularityType = Literal["DAILY", "MONTHLY", "HOURLY"]
-GroupDefinitionTypeType = Literal["DIMENSION", "TAG", "COST_CATEGORY"]
+GroupDefinitionTypeType = Literal[
+    "DIMENSION",
+    "TAG",
+    "COST_CATEGORY",
+    "PRODUCT_ATTRIBUTE",
+]
 LookbackPeriodInDaysType = Literal["SEVEN_DAYS", "THIRTY_DAYS", "SIXTY_DAYS"]
 MatchOptionType = Literal[
     "EQUALS",
@@ -149,6 +159,11 @@ MetricType = Literal[
     "NET_AMORTIZED_COST",
     "USAGE_QUANTITY",
     "NORMALIZED_USAGE_AMOUNT",
+    "LIST_COST",
+    "CONTRACTED_COST",
+    "BILLED_COST",
+    "PUBLIC_EQUIVALENT_BILLED_COST",
+    "PUBLIC_ON_DEMAND_COST",
 ]
 MonitorDimensionType = Literal["SERVICE", "LINKED_ACCOUNT", "TAG", "COST_CATEGORY"]
 MonitorTypeType = Literal["DIMENSIONAL", "CUSTOM"]

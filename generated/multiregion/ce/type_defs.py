@@ -200,6 +200,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MetricValueTypeDef",
         "ModifyRecommendationDetailTypeDef",
         "NetworkResourceUtilizationTypeDef",
+        "ProductAttributeValuesOutputTypeDef",
+        "ProductAttributeValuesTypeDef",
         "ProvideAnomalyFeedbackRequestTypeDef",
         "ProvideAnomalyFeedbackResponseTypeDef",
         "RDSInstanceDetailsTypeDef",
@@ -335,6 +337,7 @@ class SavingsPlansPurchaseAnalysisConfigurationOutputTypeDef(TypedDict):
     SavingsPlansToAdd: list[SavingsPlansTypeDef]
     SavingsPlansToExclude: NotRequired[list[str]]
     LookBackTimePeriod: DateIntervalTypeDef
+    SavingsPlansTargetCoverage: NotRequired[int]
 
 
 class CommitmentPurchaseAnalysisConfigurationOutputTypeDef(TypedDict):
@@ -372,6 +375,12 @@ class DimensionValuesOutputTypeDef(TypedDict):
     MatchOptions: NotRequired[list[MatchOptionType]]
 
 
+class ProductAttributeValuesOutputTypeDef(TypedDict):
+    Key: str
+    Values: NotRequired[list[str]]
+    MatchOptions: NotRequired[list[MatchOptionType]]
+
+
 class TagValuesOutputTypeDef(TypedDict):
     Key: NotRequired[str]
     Values: NotRequired[list[str]]
@@ -385,6 +394,7 @@ class ExpressionOutputTypeDef(TypedDict):
     Dimensions: NotRequired[DimensionValuesOutputTypeDef]
     Tags: NotRequired[TagValuesOutputTypeDef]
     CostCategories: NotRequired[CostCategoryValuesOutputTypeDef]
+    ProductAttributes: NotRequired[ProductAttributeValuesOutputTypeDef]
 
 
 class AnomalyMonitorOutputTypeDef(TypedDict):
@@ -411,6 +421,12 @@ class DimensionValuesTypeDef(TypedDict):
     MatchOptions: NotRequired[ReadOnly[Sequence[MatchOptionType]]]
 
 
+class ProductAttributeValuesTypeDef(TypedDict):
+    Key: str
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+    MatchOptions: NotRequired[ReadOnly[Sequence[MatchOptionType]]]
+
+
 class TagValuesTypeDef(TypedDict):
     Key: NotRequired[str]
     Values: NotRequired[ReadOnly[Sequence[str]]]
@@ -424,6 +440,7 @@ class ExpressionTypeDef(TypedDict):
     Dimensions: NotRequired[ReadOnly[DimensionValuesTypeDef]]
     Tags: NotRequired[ReadOnly[TagValuesTypeDef]]
     CostCategories: NotRequired[ReadOnly[CostCategoryValuesTypeDef]]
+    ProductAttributes: NotRequired[ReadOnly[ProductAttributeValuesTypeDef]]
 
 
 class AnomalyMonitorTypeDef(TypedDict):
@@ -511,6 +528,7 @@ class SavingsPlansPurchaseAnalysisConfigurationTypeDef(TypedDict):
     SavingsPlansToAdd: ReadOnly[Sequence[SavingsPlansTypeDef]]
     SavingsPlansToExclude: NotRequired[ReadOnly[Sequence[str]]]
     LookBackTimePeriod: DateIntervalTypeDef
+    SavingsPlansTargetCoverage: NotRequired[int]
 
 
 class CommitmentPurchaseAnalysisConfigurationTypeDef(TypedDict):
@@ -1093,6 +1111,7 @@ class GetDimensionValuesRequestTypeDef(TypedDict):
     SearchString: NotRequired[str]
     TimePeriod: DateIntervalTypeDef
     Dimension: DimensionType
+    DimensionKey: NotRequired[str]
     Context: NotRequired[ContextType]
     Filter: NotRequired[ReadOnly[ExpressionTypeDef]]
     SortBy: NotRequired[ReadOnly[Sequence[SortDefinitionTypeDef]]]

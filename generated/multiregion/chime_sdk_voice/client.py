@@ -96,6 +96,9 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         """
         return self._call("CreatePhoneNumberOrder", kwargs)
 
+    @deprecated(
+        "CreateProxySession is deprecated. End of support notice: On April 7, 2026, AWS ended support for Amazon Chime SDK proxy sessions. For more information, refer to https://docs.aws.amazon.com/chime-sdk/latest/APIReference/API_voice-chime_CreateProxySession.html"
+    )
     def create_proxy_session(
         self, **kwargs: Unpack[type_defs.CreateProxySessionRequestTypeDef]
     ) -> TargetResults[type_defs.CreateProxySessionResponseTypeDef]:
@@ -194,6 +197,9 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         """
         return self._call("DeletePhoneNumber", kwargs)
 
+    @deprecated(
+        "DeleteProxySession is deprecated. End of support notice: On April 7, 2026, AWS ended support for Amazon Chime SDK proxy sessions. For more information, refer to https://docs.aws.amazon.com/chime-sdk/latest/APIReference/API_voice-chime_DeleteProxySession.html"
+    )
     def delete_proxy_session(
         self, **kwargs: Unpack[type_defs.DeleteProxySessionRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -279,6 +285,9 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         """
         return self._call("DeleteVoiceConnectorOrigination", kwargs)
 
+    @deprecated(
+        "DeleteVoiceConnectorProxy is deprecated. End of support notice: On April 7, 2026, AWS ended support for Amazon Chime SDK proxy sessions. For more information, refer to https://docs.aws.amazon.com/chime-sdk/latest/APIReference/API_voice-chime_DeleteVoiceConnectorProxy.html"
+    )
     def delete_voice_connector_proxy(
         self, **kwargs: Unpack[type_defs.DeleteVoiceConnectorProxyRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -415,6 +424,9 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         """
         return self._call("GetPhoneNumberSettings", {})
 
+    @deprecated(
+        "GetProxySession is deprecated. End of support notice: On April 7, 2026, AWS ended support for Amazon Chime SDK proxy sessions. For more information, refer to https://docs.aws.amazon.com/chime-sdk/latest/APIReference/API_voice-chime_GetProxySession.html"
+    )
     def get_proxy_session(
         self, **kwargs: Unpack[type_defs.GetProxySessionRequestTypeDef]
     ) -> TargetResults[type_defs.GetProxySessionResponseTypeDef]:
@@ -557,6 +569,9 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         """
         return self._call("GetVoiceConnectorOrigination", kwargs)
 
+    @deprecated(
+        "GetVoiceConnectorProxy is deprecated. End of support notice: On April 7, 2026, AWS ended support for Amazon Chime SDK proxy sessions. For more information, refer to https://docs.aws.amazon.com/chime-sdk/latest/APIReference/API_voice-chime_GetVoiceConnectorProxy.html"
+    )
     def get_voice_connector_proxy(
         self, **kwargs: Unpack[type_defs.GetVoiceConnectorProxyRequestTypeDef]
     ) -> TargetResults[type_defs.GetVoiceConnectorProxyResponseTypeDef]:
@@ -663,6 +678,9 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         """
         return self._call("ListPhoneNumbers", kwargs)
 
+    @deprecated(
+        "ListProxySessions is deprecated. End of support notice: On April 7, 2026, AWS ended support for Amazon Chime SDK proxy sessions. For more information, refer to https://docs.aws.amazon.com/chime-sdk/latest/APIReference/API_voice-chime_ListProxySessions.html"
+    )
     def list_proxy_sessions(
         self, **kwargs: Unpack[type_defs.ListProxySessionsRequestTypeDef]
     ) -> TargetResults[type_defs.ListProxySessionsResponseTypeDef]:
@@ -842,6 +860,9 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         """
         return self._call("PutVoiceConnectorOrigination", kwargs)
 
+    @deprecated(
+        "PutVoiceConnectorProxy is deprecated. End of support notice: On April 7, 2026, AWS ended support for Amazon Chime SDK proxy sessions. For more information, refer to https://docs.aws.amazon.com/chime-sdk/latest/APIReference/API_voice-chime_PutVoiceConnectorProxy.html"
+    )
     def put_voice_connector_proxy(
         self, **kwargs: Unpack[type_defs.PutVoiceConnectorProxyRequestTypeDef]
     ) -> TargetResults[type_defs.PutVoiceConnectorProxyResponseTypeDef]:
@@ -995,6 +1016,9 @@ class MultiRegionChimeSDKVoice(MultiRegionClient):
         """
         return self._call("UpdatePhoneNumberSettings", kwargs)
 
+    @deprecated(
+        "UpdateProxySession is deprecated. End of support notice: On April 7, 2026, AWS ended support for Amazon Chime SDK proxy sessions. For more information, refer to https://docs.aws.amazon.com/chime-sdk/latest/APIReference/API_voice-chime_UpdateProxySession.html"
+    )
     def update_proxy_session(
         self, **kwargs: Unpack[type_defs.UpdateProxySessionRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateProxySessionResponseTypeDef]:

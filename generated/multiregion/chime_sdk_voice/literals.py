@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AlexaSkillStatusType",
+        "CallDistributionTypeType",
         "CallLegTypeType",
         "CallingNameStatusType",
         "CapabilityType",
@@ -33,6 +34,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     ]
 
 AlexaSkillStatusType = Literal["ACTIVE", "INACTIVE"]
+CallDistributionTypeType = Literal[
+    "PriorityWeightedDistribution",
+    "LoadBalancedDistribution",
+]
 CallLegTypeType = Literal["Caller", "Callee"]
 CallingNameStatusType = Literal[
     "Unassigned",
@@ -64,6 +69,7 @@ ErrorCodeType = Literal[
     "VoiceConnectorGroupAssociationsExist",
     "PhoneNumberAssociationsExist",
     "Gone",
+    "Validation",
 ]
 GeoMatchLevelType = Literal["Country", "AreaCode"]
 LanguageCodeType = Literal["en-US"]

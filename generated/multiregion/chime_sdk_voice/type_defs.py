@@ -20,6 +20,7 @@ from multiregion.type_defs import (
 
 from .literals import (
     AlexaSkillStatusType,
+    CallDistributionTypeType,
     CallLegTypeType,
     CallingNameStatusType,
     CapabilityType,
@@ -375,7 +376,7 @@ class PhoneNumberOrderTypeDef(TypedDict):
     OrderedPhoneNumbers: NotRequired[list[OrderedPhoneNumberTypeDef]]
     CreatedTimestamp: NotRequired[datetime]
     UpdatedTimestamp: NotRequired[datetime]
-    FocDate: NotRequired[datetime]
+    FocDate: NotRequired[str]
 
 
 class CreatePhoneNumberOrderResponseTypeDef(TypedDict):
@@ -484,7 +485,7 @@ class CreateSipRuleRequestTypeDef(TypedDict):
     TriggerType: SipRuleTriggerTypeType
     TriggerValue: str
     Disabled: NotRequired[bool]
-    TargetApplications: NotRequired[ReadOnly[Sequence[SipRuleTargetApplicationTypeDef]]]
+    TargetApplications: ReadOnly[Sequence[SipRuleTargetApplicationTypeDef]]
 
 
 class SipRuleTypeDef(TypedDict):
@@ -505,12 +506,13 @@ class CreateSipRuleResponseTypeDef(TypedDict):
 
 class VoiceConnectorItemTypeDef(TypedDict):
     VoiceConnectorId: str
-    Priority: int
+    Priority: NotRequired[int]
 
 
 class CreateVoiceConnectorGroupRequestTypeDef(TypedDict):
     Name: str
     VoiceConnectorItems: NotRequired[ReadOnly[Sequence[VoiceConnectorItemTypeDef]]]
+    CallDistributionType: NotRequired[CallDistributionTypeType]
 
 
 class VoiceConnectorGroupTypeDef(TypedDict):
@@ -520,6 +522,7 @@ class VoiceConnectorGroupTypeDef(TypedDict):
     CreatedTimestamp: NotRequired[datetime]
     UpdatedTimestamp: NotRequired[datetime]
     VoiceConnectorGroupArn: NotRequired[str]
+    CallDistributionType: NotRequired[CallDistributionTypeType]
 
 
 class CreateVoiceConnectorGroupResponseTypeDef(TypedDict):
@@ -747,6 +750,7 @@ class PhoneNumberCapabilitiesTypeDef(TypedDict):
 class PhoneNumberTypeDef(TypedDict):
     PhoneNumberId: NotRequired[str]
     E164PhoneNumber: NotRequired[str]
+    PhoneNumberArn: NotRequired[str]
     Country: NotRequired[str]
     Type: NotRequired[PhoneNumberTypeType]
     ProductType: NotRequired[PhoneNumberProductTypeType]
@@ -1422,7 +1426,7 @@ class UntagResourceRequestTypeDef(TypedDict):
 
 
 class UpdateGlobalSettingsRequestTypeDef(TypedDict):
-    VoiceConnector: NotRequired[VoiceConnectorSettingsTypeDef]
+    VoiceConnector: VoiceConnectorSettingsTypeDef
 
 
 class UpdatePhoneNumberRequestTypeDef(TypedDict):
@@ -1491,6 +1495,7 @@ class UpdateVoiceConnectorGroupRequestTypeDef(TypedDict):
     VoiceConnectorGroupId: str
     Name: str
     VoiceConnectorItems: ReadOnly[Sequence[VoiceConnectorItemTypeDef]]
+    CallDistributionType: NotRequired[CallDistributionTypeType]
 
 
 class UpdateVoiceConnectorGroupResponseTypeDef(TypedDict):

@@ -158,6 +158,29 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         """
         return self._call("CreateIdNamespaceAssociation", kwargs)
 
+    def create_intermediate_table(
+        self, **kwargs: Unpack[type_defs.CreateIntermediateTableInputTypeDef]
+    ) -> TargetResults[type_defs.CreateIntermediateTableOutputTypeDef]:
+        """Creates an intermediate table in a membership. The intermediate table is
+        owned by the member with the CAN_QUERY ability. To populate the table with
+        results, use PopulateIntermediateTable.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/CreateIntermediateTable
+        """
+        return self._call("CreateIntermediateTable", kwargs)
+
+    def create_intermediate_table_analysis_rule(
+        self,
+        **kwargs: Unpack[type_defs.CreateIntermediateTableAnalysisRuleInputTypeDef],
+    ) -> TargetResults[type_defs.CreateIntermediateTableAnalysisRuleOutputTypeDef]:
+        """Creates an analysis rule for an intermediate table. Only the CUSTOM
+        analysis rule type is supported. Only the intermediate table owner can
+        call this operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/CreateIntermediateTableAnalysisRule
+        """
+        return self._call("CreateIntermediateTableAnalysisRule", kwargs)
+
     def create_membership(
         self, **kwargs: Unpack[type_defs.CreateMembershipInputTypeDef]
     ) -> TargetResults[type_defs.CreateMembershipOutputTypeDef]:
@@ -270,6 +293,29 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         """
         return self._call("DeleteIdNamespaceAssociation", kwargs)
 
+    def delete_intermediate_table(
+        self, **kwargs: Unpack[type_defs.DeleteIntermediateTableInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteIntermediateTableOutputTypeDef]:
+        """Deletes an intermediate table. The delete is idempotent. Only the
+        intermediate table owner can call this operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/DeleteIntermediateTable
+        """
+        return self._call("DeleteIntermediateTable", kwargs)
+
+    def delete_intermediate_table_analysis_rule(
+        self,
+        **kwargs: Unpack[type_defs.DeleteIntermediateTableAnalysisRuleInputTypeDef],
+    ) -> TargetResults[type_defs.DeleteIntermediateTableAnalysisRuleOutputTypeDef]:
+        """Deletes an analysis rule from an intermediate table. After the analysis
+        rule is deleted, the intermediate table becomes unqueryable until a new
+        analysis rule is attached. Only the intermediate table owner can call this
+        operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/DeleteIntermediateTableAnalysisRule
+        """
+        return self._call("DeleteIntermediateTableAnalysisRule", kwargs)
+
     def delete_member(
         self, **kwargs: Unpack[type_defs.DeleteMemberInputTypeDef]
     ) -> TargetResults[type_defs.DeleteMemberOutputTypeDef]:
@@ -300,6 +346,28 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/DeletePrivacyBudgetTemplate
         """
         return self._call("DeletePrivacyBudgetTemplate", kwargs)
+
+    def disallow_intermediate_table(
+        self, **kwargs: Unpack[type_defs.DisallowIntermediateTableInputTypeDef]
+    ) -> TargetResults[type_defs.DisallowIntermediateTableOutputTypeDef]:
+        """Marks an intermediate table as invalid when it references the caller's
+        base table. The data provider (base table owner) calls this operation, not
+        the intermediate table owner. By default, the operation also marks all
+        descendant intermediate tables as invalid.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/DisallowIntermediateTable
+        """
+        return self._call("DisallowIntermediateTable", kwargs)
+
+    def get_analysis_log_export(
+        self, **kwargs: Unpack[type_defs.GetAnalysisLogExportInputTypeDef]
+    ) -> TargetResults[type_defs.GetAnalysisLogExportOutputTypeDef]:
+        """Returns information about an analysis log export, including its current
+        status and, if the export failed, the reason for the failure.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetAnalysisLogExport
+        """
+        return self._call("GetAnalysisLogExport", kwargs)
 
     def get_analysis_template(
         self, **kwargs: Unpack[type_defs.GetAnalysisTemplateInputTypeDef]
@@ -441,6 +509,27 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         """
         return self._call("GetIdNamespaceAssociation", kwargs)
 
+    def get_intermediate_table(
+        self, **kwargs: Unpack[type_defs.GetIntermediateTableInputTypeDef]
+    ) -> TargetResults[type_defs.GetIntermediateTableOutputTypeDef]:
+        """Retrieves an intermediate table. Returns the full details of the
+        intermediate table, including schema, table dependencies, inherited
+        constraints, child resources, and status. Only the intermediate table
+        owner can call this operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetIntermediateTable
+        """
+        return self._call("GetIntermediateTable", kwargs)
+
+    def get_intermediate_table_analysis_rule(
+        self, **kwargs: Unpack[type_defs.GetIntermediateTableAnalysisRuleInputTypeDef]
+    ) -> TargetResults[type_defs.GetIntermediateTableAnalysisRuleOutputTypeDef]:
+        """Retrieves the analysis rule for an intermediate table.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetIntermediateTableAnalysisRule
+        """
+        return self._call("GetIntermediateTableAnalysisRule", kwargs)
+
     def get_membership(
         self, **kwargs: Unpack[type_defs.GetMembershipInputTypeDef]
     ) -> TargetResults[type_defs.GetMembershipOutputTypeDef]:
@@ -494,6 +583,16 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/GetSchemaAnalysisRule
         """
         return self._call("GetSchemaAnalysisRule", kwargs)
+
+    def list_analysis_log_exports(
+        self, **kwargs: Unpack[type_defs.ListAnalysisLogExportsInputTypeDef]
+    ) -> TargetResults[type_defs.ListAnalysisLogExportsOutputTypeDef]:
+        """Lists analysis log exports, sorted by the most recent export. Results are
+        paginated. Use the nextToken parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListAnalysisLogExports
+        """
+        return self._call("ListAnalysisLogExports", kwargs)
 
     def list_analysis_templates(
         self, **kwargs: Unpack[type_defs.ListAnalysisTemplatesInputTypeDef]
@@ -629,6 +728,28 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         """
         return self._call("ListIdNamespaceAssociations", kwargs)
 
+    def list_intermediate_table_versions(
+        self, **kwargs: Unpack[type_defs.ListIntermediateTableVersionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListIntermediateTableVersionsOutputTypeDef]:
+        """Lists the version history of an intermediate table. Each call to
+        PopulateIntermediateTable creates a new version. We recommend using
+        pagination to ensure that the operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListIntermediateTableVersions
+        """
+        return self._call("ListIntermediateTableVersions", kwargs)
+
+    def list_intermediate_tables(
+        self, **kwargs: Unpack[type_defs.ListIntermediateTablesInputTypeDef]
+    ) -> TargetResults[type_defs.ListIntermediateTablesOutputTypeDef]:
+        """Lists intermediate tables owned by the caller in a membership. We
+        recommend using pagination to ensure that the operation returns quickly
+        and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListIntermediateTables
+        """
+        return self._call("ListIntermediateTables", kwargs)
+
     def list_members(
         self, **kwargs: Unpack[type_defs.ListMembersInputTypeDef]
     ) -> TargetResults[type_defs.ListMembersOutputTypeDef]:
@@ -712,6 +833,18 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         """
         return self._call("PopulateIdMappingTable", kwargs)
 
+    def populate_intermediate_table(
+        self, **kwargs: Unpack[type_defs.PopulateIntermediateTableInputTypeDef]
+    ) -> TargetResults[type_defs.PopulateIntermediateTableOutputTypeDef]:
+        """Runs the stored query of an intermediate table and makes the results
+        available for querying. Each call creates a new version. Use
+        GetProtectedQuery with the returned analysis ID to track progress. Only
+        the intermediate table owner can call this operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/PopulateIntermediateTable
+        """
+        return self._call("PopulateIntermediateTable", kwargs)
+
     def preview_privacy_impact(
         self, **kwargs: Unpack[type_defs.PreviewPrivacyImpactInputTypeDef]
     ) -> TargetResults[type_defs.PreviewPrivacyImpactOutputTypeDef]:
@@ -721,6 +854,17 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/PreviewPrivacyImpact
         """
         return self._call("PreviewPrivacyImpact", kwargs)
+
+    def start_analysis_log_export(
+        self, **kwargs: Unpack[type_defs.StartAnalysisLogExportInputTypeDef]
+    ) -> TargetResults[type_defs.StartAnalysisLogExportOutputTypeDef]:
+        """Starts an export of the Apache Spark logs for a protected query to an
+        Amazon S3 bucket that you own. Use the exported logs to diagnose a query
+        that failed or that ran more slowly than you expected.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/StartAnalysisLogExport
+        """
+        return self._call("StartAnalysisLogExport", kwargs)
 
     def start_protected_job(
         self, **kwargs: Unpack[type_defs.StartProtectedJobInputTypeDef]
@@ -861,6 +1005,28 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         """
         return self._call("UpdateIdNamespaceAssociation", kwargs)
 
+    def update_intermediate_table(
+        self, **kwargs: Unpack[type_defs.UpdateIntermediateTableInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateIntermediateTableOutputTypeDef]:
+        """Updates an intermediate table. You can update the description, KMS key
+        ARN, and column types of existing columns. Only the intermediate table
+        owner can call this operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/UpdateIntermediateTable
+        """
+        return self._call("UpdateIntermediateTable", kwargs)
+
+    def update_intermediate_table_analysis_rule(
+        self,
+        **kwargs: Unpack[type_defs.UpdateIntermediateTableAnalysisRuleInputTypeDef],
+    ) -> TargetResults[type_defs.UpdateIntermediateTableAnalysisRuleOutputTypeDef]:
+        """Updates the analysis rule policy for an intermediate table. Only the
+        intermediate table owner can call this operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/UpdateIntermediateTableAnalysisRule
+        """
+        return self._call("UpdateIntermediateTableAnalysisRule", kwargs)
+
     def update_membership(
         self, **kwargs: Unpack[type_defs.UpdateMembershipInputTypeDef]
     ) -> TargetResults[type_defs.UpdateMembershipOutputTypeDef]:
@@ -896,6 +1062,30 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/UpdateProtectedQuery
         """
         return self._call("UpdateProtectedQuery", kwargs)
+
+    def paginate_list_analysis_log_exports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAnalysisLogExportsInputTypeDef],
+    ) -> TargetResults[type_defs.ListAnalysisLogExportsOutputTypeDef]:
+        """Every page of ListAnalysisLogExports in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists analysis log exports, sorted by the most recent export. Results are
+        paginated. Use the nextToken parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListAnalysisLogExports
+        """
+        return self._paginate(
+            "ListAnalysisLogExports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
 
     def paginate_list_analysis_templates(
         self,
@@ -1207,6 +1397,56 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_intermediate_table_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListIntermediateTableVersionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListIntermediateTableVersionsOutputTypeDef]:
+        """Every page of ListIntermediateTableVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the version history of an intermediate table. Each call to
+        PopulateIntermediateTable creates a new version. We recommend using
+        pagination to ensure that the operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListIntermediateTableVersions
+        """
+        return self._paginate(
+            "ListIntermediateTableVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_intermediate_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListIntermediateTablesInputTypeDef],
+    ) -> TargetResults[type_defs.ListIntermediateTablesOutputTypeDef]:
+        """Every page of ListIntermediateTables in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists intermediate tables owned by the caller in a membership. We
+        recommend using pagination to ensure that the operation returns quickly
+        and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListIntermediateTables
+        """
+        return self._paginate(
+            "ListIntermediateTables",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_members(
         self,
         *,
@@ -1368,6 +1608,23 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
             max_items=max_items,
             page_size=page_size,
             starting_tokens=starting_tokens,
+        )
+
+    def iter_list_analysis_log_exports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAnalysisLogExportsInputTypeDef],
+    ) -> Items[type_defs.AnalysisLogExportSummaryTypeDef]:
+        """Each element of analysisLogExports in every page of
+        ListAnalysisLogExports, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListAnalysisLogExports
+        """
+        return self._items(
+            "ListAnalysisLogExports", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_analysis_templates(
@@ -1619,6 +1876,43 @@ class MultiRegionCleanRoomsService(MultiRegionClient):
             kwargs,
             max_items=max_items,
             page_size=page_size,
+        )
+
+    def iter_list_intermediate_table_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListIntermediateTableVersionsInputTypeDef],
+    ) -> Items[type_defs.IntermediateTableVersionSummaryTypeDef]:
+        """Each element of intermediateTableVersionSummaries in every page of
+        ListIntermediateTableVersions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListIntermediateTableVersions
+        """
+        return self._items(
+            "ListIntermediateTableVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_intermediate_tables(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListIntermediateTablesInputTypeDef],
+    ) -> Items[type_defs.IntermediateTableSummaryTypeDef]:
+        """Each element of intermediateTableSummaries in every page of
+        ListIntermediateTables, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cleanrooms-2022-02-17/ListIntermediateTables
+        """
+        return self._items(
+            "ListIntermediateTables", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_members(

@@ -9,8 +9,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AccessBudgetTypeType",
         "AdditionalAnalysesType",
         "AggregateFunctionNameType",
+        "AggregationThresholdTypeType",
         "AggregationTypeType",
+        "AllowedAggregateExpressionTypeType",
         "AnalysisFormatType",
+        "AnalysisLogExportStatusType",
         "AnalysisMethodType",
         "AnalysisRuleTypeType",
         "AnalysisTemplateValidationStatusType",
@@ -20,10 +23,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ApprovalStatusType",
         "AutoApprovedChangeTypeType",
         "AutoRefreshModeType",
+        "BaseTableDependencyTypeType",
+        "BaseTableParentTypeType",
         "ChangeRequestActionType",
         "ChangeRequestStatusType",
         "ChangeSpecificationTypeType",
         "ChangeTypeType",
+        "ChildResourceTypeType",
         "CollaborationJobLogStatusType",
         "CollaborationQueryLogStatusType",
         "CommercialRegionType",
@@ -34,15 +40,20 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ErrorMessageTypeType",
         "FilterableMemberStatusType",
         "IdNamespaceTypeType",
+        "IntermediateTableAnalysisRuleTypeType",
+        "IntermediateTableStatusType",
+        "IntermediateTableVersionStatusType",
         "JobTypeType",
         "JoinOperatorType",
         "JoinRequiredOptionType",
+        "LogExportAnalysisTypeType",
         "MemberAbilityType",
         "MemberStatusType",
         "MembershipJobLogStatusType",
         "MembershipQueryLogStatusType",
         "MembershipStatusType",
         "ParameterTypeType",
+        "PopulateIntermediateTableAnalysisTypeType",
         "PrivacyBudgetTemplateAutoRefreshType",
         "PrivacyBudgetTypeType",
         "ProtectedJobAnalysisTypeType",
@@ -51,6 +62,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ProtectedJobWorkerComputeTypeType",
         "ProtectedQueryStatusType",
         "ProtectedQueryTypeType",
+        "ResourceStatusType",
         "ResultFormatType",
         "ScalarFunctionsType",
         "SchemaConfigurationType",
@@ -60,6 +72,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SelectedAnalysisMethodType",
         "SupportedS3RegionType",
         "SyntheticDataColumnTypeType",
+        "TableReferenceTypeType",
         "TargetProtectedJobStatusType",
         "TargetProtectedQueryStatusType",
         "WorkerComputeTypeType",
@@ -79,8 +92,11 @@ AggregateFunctionNameType = Literal[
     "COUNT_DISTINCT",
     "AVG",
 ]
+AggregationThresholdTypeType = Literal["COUNT_DISTINCT"]
 AggregationTypeType = Literal["COUNT_DISTINCT"]
-AnalysisFormatType = Literal["SQL", "PYSPARK_1_0"]
+AllowedAggregateExpressionTypeType = Literal["COLUMNS_ONLY", "ANY_EXPRESSION"]
+AnalysisFormatType = Literal["SQL", "PYSPARK_1_0", "PYSPARK_2_0"]
+AnalysisLogExportStatusType = Literal["IN_PROGRESS", "SUCCESS", "FAILED"]
 AnalysisMethodType = Literal["DIRECT_QUERY", "DIRECT_JOB", "MULTIPLE"]
 AnalysisRuleTypeType = Literal["AGGREGATION", "LIST", "CUSTOM", "ID_MAPPING_TABLE"]
 AnalysisTemplateValidationStatusType = Literal["VALID", "INVALID", "UNABLE_TO_VALIDATE"]
@@ -92,8 +108,12 @@ AutoApprovedChangeTypeType = Literal[
     "ADD_MEMBER",
     "GRANT_RECEIVE_RESULTS_ABILITY",
     "REVOKE_RECEIVE_RESULTS_ABILITY",
+    "GRANT_EXPORT_QUERY_ANALYSIS_LOG_ABILITY",
+    "REVOKE_EXPORT_QUERY_ANALYSIS_LOG_ABILITY",
 ]
 AutoRefreshModeType = Literal["ENABLED", "DISABLED"]
+BaseTableDependencyTypeType = Literal["TABLE", "INTERMEDIATE_TABLE", "ID_MAPPING_TABLE"]
+BaseTableParentTypeType = Literal["DIRECT", "INDIRECT"]
 ChangeRequestActionType = Literal["APPROVE", "DENY", "CANCEL", "COMMIT"]
 ChangeRequestStatusType = Literal[
     "PENDING",
@@ -108,7 +128,16 @@ ChangeTypeType = Literal[
     "GRANT_RECEIVE_RESULTS_ABILITY",
     "REVOKE_RECEIVE_RESULTS_ABILITY",
     "EDIT_AUTO_APPROVED_CHANGE_TYPES",
+    "ADD_PAYER_CANDIDATE",
+    "REMOVE_PAYER_CANDIDATE",
+    "GRANT_CAN_RECEIVE_MODEL_OUTPUT",
+    "GRANT_CAN_RECEIVE_INFERENCE_OUTPUT",
+    "REVOKE_CAN_RECEIVE_MODEL_OUTPUT",
+    "REVOKE_CAN_RECEIVE_INFERENCE_OUTPUT",
+    "GRANT_EXPORT_QUERY_ANALYSIS_LOG_ABILITY",
+    "REVOKE_EXPORT_QUERY_ANALYSIS_LOG_ABILITY",
 ]
+ChildResourceTypeType = Literal["INTERMEDIATE_TABLE"]
 CollaborationJobLogStatusType = Literal["ENABLED", "DISABLED"]
 CollaborationQueryLogStatusType = Literal["ENABLED", "DISABLED"]
 CommercialRegionType = Literal[
@@ -166,10 +195,32 @@ DifferentialPrivacyAggregationTypeType = Literal[
 ErrorMessageTypeType = Literal["DETAILED"]
 FilterableMemberStatusType = Literal["INVITED", "ACTIVE"]
 IdNamespaceTypeType = Literal["SOURCE", "TARGET"]
+IntermediateTableAnalysisRuleTypeType = Literal["CUSTOM"]
+IntermediateTableStatusType = Literal[
+    "CREATED",
+    "POPULATE_STARTED",
+    "POPULATE_SUCCESS",
+    "POPULATE_FAILED",
+    "DISALLOWED_BY_DATA_PROVIDER",
+    "BASE_TABLE_REMOVED",
+    "RETENTION_PERIOD_EXPIRED",
+]
+IntermediateTableVersionStatusType = Literal[
+    "POPULATE_STARTED",
+    "POPULATE_SUCCESS",
+    "POPULATE_FAILED",
+    "RETENTION_PERIOD_EXPIRED",
+]
 JobTypeType = Literal["BATCH", "INCREMENTAL", "DELETE_ONLY"]
 JoinOperatorType = Literal["OR", "AND"]
 JoinRequiredOptionType = Literal["QUERY_RUNNER"]
-MemberAbilityType = Literal["CAN_QUERY", "CAN_RECEIVE_RESULTS", "CAN_RUN_JOB"]
+LogExportAnalysisTypeType = Literal["PROTECTED_QUERY"]
+MemberAbilityType = Literal[
+    "CAN_QUERY",
+    "CAN_RECEIVE_RESULTS",
+    "CAN_RUN_JOB",
+    "CAN_EXPORT_QUERY_ANALYSIS_LOG",
+]
 MemberStatusType = Literal["INVITED", "ACTIVE", "LEFT", "REMOVED"]
 MembershipJobLogStatusType = Literal["ENABLED", "DISABLED"]
 MembershipQueryLogStatusType = Literal["ENABLED", "DISABLED"]
@@ -204,6 +255,7 @@ ParameterTypeType = Literal[
     "TIMESTAMP_NTZ",
     "TINYINT",
 ]
+PopulateIntermediateTableAnalysisTypeType = Literal["QUERY", "JOB"]
 PrivacyBudgetTemplateAutoRefreshType = Literal["CALENDAR_MONTH", "NONE"]
 PrivacyBudgetTypeType = Literal["DIFFERENTIAL_PRIVACY", "ACCESS_BUDGET"]
 ProtectedJobAnalysisTypeType = Literal["DIRECT_ANALYSIS"]
@@ -227,6 +279,15 @@ ProtectedQueryStatusType = Literal[
     "TIMED_OUT",
 ]
 ProtectedQueryTypeType = Literal["SQL"]
+ResourceStatusType = Literal[
+    "CREATED",
+    "POPULATE_STARTED",
+    "POPULATE_SUCCESS",
+    "POPULATE_FAILED",
+    "DISALLOWED_BY_DATA_PROVIDER",
+    "BASE_TABLE_REMOVED",
+    "RETENTION_PERIOD_EXPIRED",
+]
 ResultFormatType = Literal["CSV", "PARQUET"]
 ScalarFunctionsType = Literal[
     "ABS",
@@ -268,8 +329,14 @@ SchemaStatusReasonCodeType = Literal[
     "ADDITIONAL_ANALYSES_NOT_ALLOWED",
     "RESULT_RECEIVERS_NOT_ALLOWED",
     "ANALYSIS_RULE_TYPES_NOT_COMPATIBLE",
+    "INTERMEDIATE_TABLE_NOT_POPULATED",
+    "INTERMEDIATE_TABLE_ANALYSIS_RULE_MISSING",
+    "INTERMEDIATE_TABLE_BASE_TABLE_REMOVED",
+    "INTERMEDIATE_TABLE_INHERITED_CONSTRAINTS_VIOLATED",
+    "INTERMEDIATE_TABLE_DISALLOWED_BY_DATA_PROVIDER",
+    "INTERMEDIATE_TABLE_RETENTION_PERIOD_EXPIRED",
 ]
-SchemaTypeType = Literal["TABLE", "ID_MAPPING_TABLE"]
+SchemaTypeType = Literal["TABLE", "ID_MAPPING_TABLE", "INTERMEDIATE_TABLE"]
 SelectedAnalysisMethodType = Literal["DIRECT_QUERY", "DIRECT_JOB"]
 SupportedS3RegionType = Literal[
     "us-west-1",
@@ -307,6 +374,7 @@ SupportedS3RegionType = Literal[
     "mx-central-1",
 ]
 SyntheticDataColumnTypeType = Literal["CATEGORICAL", "NUMERICAL"]
+TableReferenceTypeType = Literal["GLUE", "SNOWFLAKE", "ATHENA", "DATABRICKS"]
 TargetProtectedJobStatusType = Literal["CANCELLED"]
 TargetProtectedQueryStatusType = Literal["CANCELLED"]
-WorkerComputeTypeType = Literal["CR.1X", "CR.4X"]
+WorkerComputeTypeType = Literal["CR.1X", "CR.4X", "CR.8X"]

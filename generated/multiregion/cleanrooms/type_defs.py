@@ -23,8 +23,11 @@ from .literals import (
     AccessBudgetTypeType,
     AdditionalAnalysesType,
     AggregateFunctionNameType,
+    AggregationThresholdTypeType,
     AggregationTypeType,
+    AllowedAggregateExpressionTypeType,
     AnalysisFormatType,
+    AnalysisLogExportStatusType,
     AnalysisMethodType,
     AnalysisRuleTypeType,
     AnalysisTemplateValidationStatusType,
@@ -34,10 +37,13 @@ from .literals import (
     ApprovalStatusType,
     AutoApprovedChangeTypeType,
     AutoRefreshModeType,
+    BaseTableDependencyTypeType,
+    BaseTableParentTypeType,
     ChangeRequestActionType,
     ChangeRequestStatusType,
     ChangeSpecificationTypeType,
     ChangeTypeType,
+    ChildResourceTypeType,
     CollaborationJobLogStatusType,
     CollaborationQueryLogStatusType,
     CommercialRegionType,
@@ -48,15 +54,20 @@ from .literals import (
     ErrorMessageTypeType,
     FilterableMemberStatusType,
     IdNamespaceTypeType,
+    IntermediateTableAnalysisRuleTypeType,
+    IntermediateTableStatusType,
+    IntermediateTableVersionStatusType,
     JobTypeType,
     JoinOperatorType,
     JoinRequiredOptionType,
+    LogExportAnalysisTypeType,
     MemberAbilityType,
     MemberStatusType,
     MembershipJobLogStatusType,
     MembershipQueryLogStatusType,
     MembershipStatusType,
     ParameterTypeType,
+    PopulateIntermediateTableAnalysisTypeType,
     PrivacyBudgetTemplateAutoRefreshType,
     PrivacyBudgetTypeType,
     ProtectedJobAnalysisTypeType,
@@ -65,6 +76,7 @@ from .literals import (
     ProtectedJobWorkerComputeTypeType,
     ProtectedQueryStatusType,
     ProtectedQueryTypeType,
+    ResourceStatusType,
     ResultFormatType,
     ScalarFunctionsType,
     SchemaConfigurationType,
@@ -74,6 +86,7 @@ from .literals import (
     SelectedAnalysisMethodType,
     SupportedS3RegionType,
     SyntheticDataColumnTypeType,
+    TableReferenceTypeType,
     TargetProtectedJobStatusType,
     TargetProtectedQueryStatusType,
     WorkerComputeTypeType,
@@ -89,6 +102,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AggregateColumnOutputTypeDef",
         "AggregateColumnTypeDef",
         "AggregationConstraintTypeDef",
+        "AggregationThresholdOutputTypeDef",
+        "AggregationThresholdTypeDef",
+        "AnalysisLogExportErrorTypeDef",
+        "AnalysisLogExportOutputConfigurationTypeDef",
+        "AnalysisLogExportResultConfigurationTypeDef",
+        "AnalysisLogExportS3OutputConfigurationTypeDef",
+        "AnalysisLogExportSummaryTypeDef",
+        "AnalysisLogExportTypeDef",
         "AnalysisParameterTypeDef",
         "AnalysisRuleAggregationOutputTypeDef",
         "AnalysisRuleAggregationTypeDef",
@@ -131,6 +152,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ChangeSpecificationOutputTypeDef",
         "ChangeSpecificationTypeDef",
         "ChangeTypeDef",
+        "ChildResourceTypeDef",
         "CollaborationAnalysisTemplateSummaryTypeDef",
         "CollaborationAnalysisTemplateTypeDef",
         "CollaborationChangeRequestSummaryTypeDef",
@@ -148,7 +170,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CollaborationTypeDef",
         "ColumnClassificationDetailsOutputTypeDef",
         "ColumnClassificationDetailsTypeDef",
+        "ColumnLineageEntryTypeDef",
         "ColumnTypeDef",
+        "ComparisonControlsOutputTypeDef",
+        "ComparisonControlsTypeDef",
         "ComputeConfigurationOutputTypeDef",
         "ComputeConfigurationTypeDef",
         "ConfigurationDetailsTypeDef",
@@ -170,6 +195,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ConfiguredTableAssociationAnalysisRulePolicyV1OutputTypeDef",
         "ConfiguredTableAssociationAnalysisRulePolicyV1TypeDef",
         "ConfiguredTableAssociationAnalysisRuleTypeDef",
+        "ConfiguredTableAssociationSchemaTypePropertiesTypeDef",
         "ConfiguredTableAssociationSummaryTypeDef",
         "ConfiguredTableAssociationTypeDef",
         "ConfiguredTableSummaryTypeDef",
@@ -199,11 +225,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateIdMappingTableOutputTypeDef",
         "CreateIdNamespaceAssociationInputTypeDef",
         "CreateIdNamespaceAssociationOutputTypeDef",
+        "CreateIntermediateTableAnalysisRuleInputTypeDef",
+        "CreateIntermediateTableAnalysisRuleOutputTypeDef",
+        "CreateIntermediateTableInputTypeDef",
+        "CreateIntermediateTableOutputTypeDef",
         "CreateMembershipInputTypeDef",
         "CreateMembershipOutputTypeDef",
         "CreatePrivacyBudgetTemplateInputTypeDef",
         "CreatePrivacyBudgetTemplateOutputTypeDef",
         "DataEncryptionMetadataTypeDef",
+        "DatabricksConnectionTypeTypeDef",
+        "DatabricksDeltaSharingConnectionTypeDef",
+        "DatabricksTableReferenceTypeDef",
         "DeleteAnalysisTemplateInputTypeDef",
         "DeleteAnalysisTemplateOutputTypeDef",
         "DeleteCollaborationInputTypeDef",
@@ -222,6 +255,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteIdMappingTableOutputTypeDef",
         "DeleteIdNamespaceAssociationInputTypeDef",
         "DeleteIdNamespaceAssociationOutputTypeDef",
+        "DeleteIntermediateTableAnalysisRuleInputTypeDef",
+        "DeleteIntermediateTableAnalysisRuleOutputTypeDef",
+        "DeleteIntermediateTableInputTypeDef",
+        "DeleteIntermediateTableOutputTypeDef",
         "DeleteMemberInputTypeDef",
         "DeleteMemberOutputTypeDef",
         "DeleteMembershipInputTypeDef",
@@ -242,9 +279,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DifferentialPrivacyTemplateParametersOutputTypeDef",
         "DifferentialPrivacyTemplateUpdateParametersTypeDef",
         "DirectAnalysisConfigurationDetailsTypeDef",
+        "DisallowIntermediateTableInputTypeDef",
+        "DisallowIntermediateTableOutputTypeDef",
         "DocumentOutputValue",
         "EmptyResponseMetadataTypeDef",
         "ErrorMessageConfigurationTypeDef",
+        "GetAnalysisLogExportInputTypeDef",
+        "GetAnalysisLogExportOutputTypeDef",
         "GetAnalysisTemplateInputTypeDef",
         "GetAnalysisTemplateOutputTypeDef",
         "GetCollaborationAnalysisTemplateInputTypeDef",
@@ -273,6 +314,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetIdMappingTableOutputTypeDef",
         "GetIdNamespaceAssociationInputTypeDef",
         "GetIdNamespaceAssociationOutputTypeDef",
+        "GetIntermediateTableAnalysisRuleInputTypeDef",
+        "GetIntermediateTableAnalysisRuleOutputTypeDef",
+        "GetIntermediateTableInputTypeDef",
+        "GetIntermediateTableOutputTypeDef",
         "GetMembershipInputTypeDef",
         "GetMembershipOutputTypeDef",
         "GetPrivacyBudgetTemplateInputTypeDef",
@@ -299,7 +344,34 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "IdNamespaceAssociationInputReferencePropertiesTypeDef",
         "IdNamespaceAssociationSummaryTypeDef",
         "IdNamespaceAssociationTypeDef",
+        "InheritedAdditionalAnalysesSourceTypeDef",
+        "InheritedAdditionalAnalysesTypeDef",
+        "InheritedAllowedAdditionalAnalysesSourceTypeDef",
+        "InheritedAllowedAdditionalAnalysesTypeDef",
+        "InheritedAllowedResultReceiversSourceTypeDef",
+        "InheritedAllowedResultReceiversTypeDef",
+        "InheritedDisallowedOutputColumnsTypeDef",
+        "IntermediateTableActiveVersionTypeDef",
+        "IntermediateTableAnalysisRuleCustomOutputTypeDef",
+        "IntermediateTableAnalysisRuleCustomTypeDef",
+        "IntermediateTableAnalysisRulePolicyOutputTypeDef",
+        "IntermediateTableAnalysisRulePolicyTypeDef",
+        "IntermediateTableAnalysisRulePolicyV1OutputTypeDef",
+        "IntermediateTableAnalysisRulePolicyV1TypeDef",
+        "IntermediateTableAnalysisRuleTypeDef",
+        "IntermediateTableColumnTypeDef",
+        "IntermediateTableComputeConfigurationTypeDef",
+        "IntermediateTableDependencyTypeDef",
+        "IntermediateTableInheritedConstraintsTypeDef",
+        "IntermediateTableOutputConfigurationTypeDef",
+        "IntermediateTableSchemaTypeDef",
+        "IntermediateTableSchemaTypePropertiesTypeDef",
+        "IntermediateTableSummaryTypeDef",
+        "IntermediateTableTypeDef",
+        "IntermediateTableVersionSummaryTypeDef",
         "JobComputePaymentConfigTypeDef",
+        "ListAnalysisLogExportsInputTypeDef",
+        "ListAnalysisLogExportsOutputTypeDef",
         "ListAnalysisTemplatesInputTypeDef",
         "ListAnalysisTemplatesOutputTypeDef",
         "ListCollaborationAnalysisTemplatesInputTypeDef",
@@ -326,6 +398,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListIdMappingTablesOutputTypeDef",
         "ListIdNamespaceAssociationsInputTypeDef",
         "ListIdNamespaceAssociationsOutputTypeDef",
+        "ListIntermediateTableVersionsInputTypeDef",
+        "ListIntermediateTableVersionsOutputTypeDef",
+        "ListIntermediateTablesInputTypeDef",
+        "ListIntermediateTablesOutputTypeDef",
         "ListMembersInputTypeDef",
         "ListMembersOutputTypeDef",
         "ListMembershipsInputTypeDef",
@@ -366,9 +442,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MembershipTypeDef",
         "ModelInferencePaymentConfigTypeDef",
         "ModelTrainingPaymentConfigTypeDef",
+        "OutputColumnThresholdTypeDef",
         "PaymentConfigurationTypeDef",
         "PopulateIdMappingTableInputTypeDef",
         "PopulateIdMappingTableOutputTypeDef",
+        "PopulateIntermediateTableInputTypeDef",
+        "PopulateIntermediateTableOutputTypeDef",
+        "PopulationAnalysisConfigurationTypeDef",
+        "PopulationAnalysisJobParametersTypeDef",
+        "PopulationAnalysisSqlParametersTypeDef",
         "PreviewPrivacyImpactInputTypeDef",
         "PreviewPrivacyImpactOutputTypeDef",
         "PreviewPrivacyImpactParametersInputTypeDef",
@@ -430,6 +512,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "QueryConstraintTypeDef",
         "ReceiverConfigurationTypeDef",
         "ResponseMetadataTypeDef",
+        "RetryInfoTypeDef",
         "S3LocationTypeDef",
         "SchemaAnalysisRuleRequestTypeDef",
         "SchemaStatusDetailTypeDef",
@@ -442,6 +525,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SnowflakeTableSchemaOutputTypeDef",
         "SnowflakeTableSchemaTypeDef",
         "SnowflakeTableSchemaV1TypeDef",
+        "StartAnalysisLogExportInputTypeDef",
+        "StartAnalysisLogExportOutputTypeDef",
         "StartProtectedJobInputTypeDef",
         "StartProtectedJobOutputTypeDef",
         "StartProtectedQueryInputTypeDef",
@@ -476,8 +561,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateIdMappingTableOutputTypeDef",
         "UpdateIdNamespaceAssociationInputTypeDef",
         "UpdateIdNamespaceAssociationOutputTypeDef",
+        "UpdateIntermediateTableAnalysisRuleInputTypeDef",
+        "UpdateIntermediateTableAnalysisRuleOutputTypeDef",
+        "UpdateIntermediateTableInputTypeDef",
+        "UpdateIntermediateTableOutputTypeDef",
         "UpdateMembershipInputTypeDef",
         "UpdateMembershipOutputTypeDef",
+        "UpdateMembershipPaymentConfigurationTypeDef",
         "UpdatePrivacyBudgetTemplateInputTypeDef",
         "UpdatePrivacyBudgetTemplateOutputTypeDef",
         "UpdateProtectedJobInputTypeDef",
@@ -542,6 +632,67 @@ class AggregationConstraintTypeDef(TypedDict):
     type: AggregationTypeType
 
 
+class OutputColumnThresholdTypeDef(TypedDict):
+    outputColumnName: str
+    minimumIdentityCount: int
+
+
+class AggregationThresholdOutputTypeDef(TypedDict):
+    identityColumns: list[str]
+    minimumIdentityCount: int
+    type: AggregationThresholdTypeType
+    outputColumnThresholds: NotRequired[list[OutputColumnThresholdTypeDef]]
+    allowedAggregateExpressionType: AllowedAggregateExpressionTypeType
+
+
+class AggregationThresholdTypeDef(TypedDict):
+    identityColumns: ReadOnly[Sequence[str]]
+    minimumIdentityCount: int
+    type: AggregationThresholdTypeType
+    outputColumnThresholds: NotRequired[
+        ReadOnly[Sequence[OutputColumnThresholdTypeDef]]
+    ]
+    allowedAggregateExpressionType: AllowedAggregateExpressionTypeType
+
+
+class AnalysisLogExportErrorTypeDef(TypedDict):
+    code: str
+    message: str
+
+
+class AnalysisLogExportS3OutputConfigurationTypeDef(TypedDict):
+    bucket: str
+    keyPrefix: NotRequired[str]
+
+
+class AnalysisLogExportOutputConfigurationTypeDef(TypedDict):
+    s3: AnalysisLogExportS3OutputConfigurationTypeDef
+
+
+class AnalysisLogExportResultConfigurationTypeDef(TypedDict):
+    outputConfiguration: AnalysisLogExportOutputConfigurationTypeDef
+
+
+class AnalysisLogExportSummaryTypeDef(TypedDict):
+    analysisLogExportId: str
+    analysisId: str
+    analysisType: LogExportAnalysisTypeType
+    status: AnalysisLogExportStatusType
+    createTime: datetime
+
+
+class AnalysisLogExportTypeDef(TypedDict):
+    analysisLogExportId: str
+    analysisId: str
+    analysisType: LogExportAnalysisTypeType
+    membershipId: str
+    status: AnalysisLogExportStatusType
+    resultConfiguration: AnalysisLogExportResultConfigurationTypeDef
+    createTime: datetime
+    updateTime: datetime
+    error: NotRequired[AnalysisLogExportErrorTypeDef]
+
+
 class AnalysisParameterTypeDef(TypedDict):
     name: str
     type: ParameterTypeType
@@ -570,6 +721,11 @@ class AnalysisRuleAggregationTypeDef(TypedDict):
     additionalAnalyses: NotRequired[AdditionalAnalysesType]
 
 
+class ComparisonControlsOutputTypeDef(TypedDict):
+    allowedLiteralComparisonColumns: list[str]
+    allowedColumnComparisonColumns: list[str]
+
+
 class DifferentialPrivacyColumnTypeDef(TypedDict):
     name: str
 
@@ -584,6 +740,15 @@ class AnalysisRuleCustomOutputTypeDef(TypedDict):
     additionalAnalyses: NotRequired[AdditionalAnalysesType]
     disallowedOutputColumns: NotRequired[list[str]]
     differentialPrivacy: NotRequired[DifferentialPrivacyConfigurationOutputTypeDef]
+    aggregationThresholds: NotRequired[list[AggregationThresholdOutputTypeDef]]
+    comparisonControls: NotRequired[ComparisonControlsOutputTypeDef]
+    allowedResultReceivers: NotRequired[list[str]]
+    allowedAdditionalAnalyses: NotRequired[list[str]]
+
+
+class ComparisonControlsTypeDef(TypedDict):
+    allowedLiteralComparisonColumns: ReadOnly[Sequence[str]]
+    allowedColumnComparisonColumns: ReadOnly[Sequence[str]]
 
 
 class DifferentialPrivacyConfigurationTypeDef(TypedDict):
@@ -596,6 +761,10 @@ class AnalysisRuleCustomTypeDef(TypedDict):
     additionalAnalyses: NotRequired[AdditionalAnalysesType]
     disallowedOutputColumns: NotRequired[ReadOnly[Sequence[str]]]
     differentialPrivacy: NotRequired[ReadOnly[DifferentialPrivacyConfigurationTypeDef]]
+    aggregationThresholds: NotRequired[ReadOnly[Sequence[AggregationThresholdTypeDef]]]
+    comparisonControls: NotRequired[ReadOnly[ComparisonControlsTypeDef]]
+    allowedResultReceivers: NotRequired[ReadOnly[Sequence[str]]]
+    allowedAdditionalAnalyses: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class QueryConstraintRequireOverlapTypeDef(TypedDict):
@@ -683,6 +852,8 @@ class ConsolidatedPolicyCustomTypeDef(TypedDict):
     additionalAnalyses: NotRequired[AdditionalAnalysesType]
     disallowedOutputColumns: NotRequired[list[str]]
     differentialPrivacy: NotRequired[DifferentialPrivacyConfigurationOutputTypeDef]
+    aggregationThresholds: NotRequired[list[AggregationThresholdOutputTypeDef]]
+    comparisonControls: NotRequired[ComparisonControlsOutputTypeDef]
     allowedResultReceivers: NotRequired[list[str]]
     allowedAdditionalAnalyses: NotRequired[list[str]]
 
@@ -944,6 +1115,10 @@ class SchemaStatusDetailTypeDef(TypedDict):
     analysisType: AnalysisTypeType
 
 
+class ConfiguredTableAssociationSchemaTypePropertiesTypeDef(TypedDict):
+    configuredTableAssociationId: str
+
+
 class IdMappingTableInputSourceTypeDef(TypedDict):
     idNamespaceAssociationId: str
     type: IdNamespaceTypeType
@@ -951,10 +1126,19 @@ class IdMappingTableInputSourceTypeDef(TypedDict):
 
 class IdMappingTableSchemaTypePropertiesTypeDef(TypedDict):
     idMappingTableInputSource: list[IdMappingTableInputSourceTypeDef]
+    idMappingTableId: NotRequired[str]
+
+
+class IntermediateTableSchemaTypePropertiesTypeDef(TypedDict):
+    intermediateTableId: str
 
 
 class SchemaTypePropertiesTypeDef(TypedDict):
     idMappingTable: NotRequired[IdMappingTableSchemaTypePropertiesTypeDef]
+    intermediateTable: NotRequired[IntermediateTableSchemaTypePropertiesTypeDef]
+    configuredTableAssociation: NotRequired[
+        ConfiguredTableAssociationSchemaTypePropertiesTypeDef
+    ]
 
 
 class SchemaTypeDef(TypedDict):
@@ -994,9 +1178,47 @@ class CollaborationChangeSpecificationTypeDef(TypedDict):
     autoApprovedChangeTypes: NotRequired[ReadOnly[Sequence[AutoApprovedChangeTypeType]]]
 
 
+class MLMemberAbilitiesTypeDef(TypedDict):
+    customMLMemberAbilities: ReadOnly[Sequence[CustomMLMemberAbilityType]]
+
+
+class JobComputePaymentConfigTypeDef(TypedDict):
+    isResponsible: bool
+
+
+class ModelInferencePaymentConfigTypeDef(TypedDict):
+    isResponsible: bool
+
+
+class ModelTrainingPaymentConfigTypeDef(TypedDict):
+    isResponsible: bool
+
+
+class SyntheticDataGenerationPaymentConfigTypeDef(TypedDict):
+    isResponsible: bool
+
+
+class MLPaymentConfigTypeDef(TypedDict):
+    modelTraining: NotRequired[ModelTrainingPaymentConfigTypeDef]
+    modelInference: NotRequired[ModelInferencePaymentConfigTypeDef]
+    syntheticDataGeneration: NotRequired[SyntheticDataGenerationPaymentConfigTypeDef]
+
+
+class QueryComputePaymentConfigTypeDef(TypedDict):
+    isResponsible: bool
+
+
+class PaymentConfigurationTypeDef(TypedDict):
+    queryCompute: QueryComputePaymentConfigTypeDef
+    machineLearning: NotRequired[MLPaymentConfigTypeDef]
+    jobCompute: NotRequired[JobComputePaymentConfigTypeDef]
+
+
 class MemberChangeSpecificationTypeDef(TypedDict):
     accountId: str
     memberAbilities: ReadOnly[Sequence[MemberAbilityType]]
+    mlMemberAbilities: NotRequired[ReadOnly[MLMemberAbilitiesTypeDef]]
+    paymentConfiguration: NotRequired[PaymentConfigurationTypeDef]
     displayName: NotRequired[str]
 
 
@@ -1014,9 +1236,15 @@ class CollaborationChangeSpecificationOutputTypeDef(TypedDict):
     autoApprovedChangeTypes: NotRequired[list[AutoApprovedChangeTypeType]]
 
 
+class MLMemberAbilitiesOutputTypeDef(TypedDict):
+    customMLMemberAbilities: list[CustomMLMemberAbilityType]
+
+
 class MemberChangeSpecificationOutputTypeDef(TypedDict):
     accountId: str
     memberAbilities: list[MemberAbilityType]
+    mlMemberAbilities: NotRequired[MLMemberAbilitiesOutputTypeDef]
+    paymentConfiguration: NotRequired[PaymentConfigurationTypeDef]
     displayName: NotRequired[str]
 
 
@@ -1029,6 +1257,14 @@ class ChangeTypeDef(TypedDict):
     specificationType: ChangeSpecificationTypeType
     specification: ChangeSpecificationOutputTypeDef
     types: list[ChangeTypeType]
+
+
+class ChildResourceTypeDef(TypedDict):
+    resourceId: NotRequired[str]
+    resourceType: ChildResourceTypeType
+    resourceName: str
+    ownerAccountId: str
+    resourceStatus: NotRequired[ResourceStatusType]
 
 
 class CollaborationAnalysisTemplateSummaryTypeDef(TypedDict):
@@ -1249,6 +1485,15 @@ class ColumnClassificationDetailsTypeDef(TypedDict):
     columnMapping: ReadOnly[Sequence[SyntheticDataColumnPropertiesTypeDef]]
 
 
+class ColumnLineageEntryTypeDef(TypedDict):
+    column: str
+    sourceColumn: str
+    sourceName: str
+    sourceId: str
+    sourceType: BaseTableDependencyTypeType
+    sourceAccountId: str
+
+
 class WorkerComputeConfigurationPropertiesOutputTypeDef(TypedDict):
     spark: NotRequired[dict[str, str]]
 
@@ -1407,17 +1652,35 @@ class ConfiguredTableAssociationTypeDef(TypedDict):
     analysisRuleTypes: NotRequired[list[ConfiguredTableAssociationAnalysisRuleTypeType]]
     createTime: datetime
     updateTime: datetime
+    childResources: NotRequired[list[ChildResourceTypeDef]]
 
 
 class ConfiguredTableSummaryTypeDef(TypedDict):
     id: str
     arn: str
     name: str
+    tableType: NotRequired[TableReferenceTypeType]
     createTime: datetime
     updateTime: datetime
     analysisRuleTypes: list[ConfiguredTableAnalysisRuleTypeType]
     analysisMethod: AnalysisMethodType
     selectedAnalysisMethods: NotRequired[list[SelectedAnalysisMethodType]]
+
+
+class DatabricksDeltaSharingConnectionTypeDef(TypedDict):
+    deltaShareEndpoint: str
+    shareName: str
+
+
+class DatabricksConnectionTypeTypeDef(TypedDict):
+    deltaSharing: NotRequired[DatabricksDeltaSharingConnectionTypeDef]
+
+
+class DatabricksTableReferenceTypeDef(TypedDict):
+    schemaName: str
+    tableName: str
+    workspaceUrl: str
+    connectionType: DatabricksConnectionTypeTypeDef
 
 
 class GlueTableReferenceTypeDef(TypedDict):
@@ -1448,6 +1711,7 @@ class TableReferenceOutputTypeDef(TypedDict):
     glue: NotRequired[GlueTableReferenceTypeDef]
     snowflake: NotRequired[SnowflakeTableReferenceOutputTypeDef]
     athena: NotRequired[AthenaTableReferenceTypeDef]
+    databricks: NotRequired[DatabricksTableReferenceTypeDef]
 
 
 class ConfiguredTableTypeDef(TypedDict):
@@ -1456,6 +1720,7 @@ class ConfiguredTableTypeDef(TypedDict):
     name: str
     description: NotRequired[str]
     tableReference: TableReferenceOutputTypeDef
+    tableType: NotRequired[TableReferenceTypeType]
     createTime: datetime
     updateTime: datetime
     analysisRuleTypes: list[ConfiguredTableAnalysisRuleTypeType]
@@ -1502,42 +1767,6 @@ class CreateCollaborationChangeRequestOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class MLMemberAbilitiesTypeDef(TypedDict):
-    customMLMemberAbilities: ReadOnly[Sequence[CustomMLMemberAbilityType]]
-
-
-class JobComputePaymentConfigTypeDef(TypedDict):
-    isResponsible: bool
-
-
-class ModelInferencePaymentConfigTypeDef(TypedDict):
-    isResponsible: bool
-
-
-class ModelTrainingPaymentConfigTypeDef(TypedDict):
-    isResponsible: bool
-
-
-class SyntheticDataGenerationPaymentConfigTypeDef(TypedDict):
-    isResponsible: bool
-
-
-class MLPaymentConfigTypeDef(TypedDict):
-    modelTraining: NotRequired[ModelTrainingPaymentConfigTypeDef]
-    modelInference: NotRequired[ModelInferencePaymentConfigTypeDef]
-    syntheticDataGeneration: NotRequired[SyntheticDataGenerationPaymentConfigTypeDef]
-
-
-class QueryComputePaymentConfigTypeDef(TypedDict):
-    isResponsible: bool
-
-
-class PaymentConfigurationTypeDef(TypedDict):
-    queryCompute: QueryComputePaymentConfigTypeDef
-    machineLearning: NotRequired[MLPaymentConfigTypeDef]
-    jobCompute: NotRequired[JobComputePaymentConfigTypeDef]
-
-
 class MemberSpecificationTypeDef(TypedDict):
     accountId: str
     memberAbilities: ReadOnly[Sequence[MemberAbilityType]]
@@ -1549,7 +1778,7 @@ class MemberSpecificationTypeDef(TypedDict):
 class CreateCollaborationInputTypeDef(TypedDict):
     members: ReadOnly[Sequence[MemberSpecificationTypeDef]]
     name: str
-    description: str
+    description: NotRequired[str]
     creatorMemberAbilities: ReadOnly[Sequence[MemberAbilityType]]
     creatorMLMemberAbilities: NotRequired[ReadOnly[MLMemberAbilitiesTypeDef]]
     creatorDisplayName: str
@@ -1639,6 +1868,7 @@ class TableReferenceTypeDef(TypedDict):
     glue: NotRequired[GlueTableReferenceTypeDef]
     snowflake: NotRequired[ReadOnly[SnowflakeTableReferenceTypeDef]]
     athena: NotRequired[AthenaTableReferenceTypeDef]
+    databricks: NotRequired[DatabricksTableReferenceTypeDef]
 
 
 class CreateConfiguredTableInputTypeDef(TypedDict):
@@ -1688,6 +1918,7 @@ class IdMappingTableTypeDef(TypedDict):
     updateTime: datetime
     inputReferenceProperties: IdMappingTableInputReferencePropertiesTypeDef
     kmsKeyArn: NotRequired[str]
+    childResources: NotRequired[list[ChildResourceTypeDef]]
 
 
 class CreateIdMappingTableOutputTypeDef(TypedDict):
@@ -1722,6 +1953,192 @@ class IdNamespaceAssociationTypeDef(TypedDict):
 
 class CreateIdNamespaceAssociationOutputTypeDef(TypedDict):
     idNamespaceAssociation: IdNamespaceAssociationTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IntermediateTableAnalysisRuleCustomTypeDef(TypedDict):
+    allowedAnalyses: NotRequired[ReadOnly[Sequence[str]]]
+    additionalAnalyses: NotRequired[AdditionalAnalysesType]
+    allowedAdditionalAnalyses: NotRequired[ReadOnly[Sequence[str]]]
+    allowedAnalysisProviders: NotRequired[ReadOnly[Sequence[str]]]
+    allowedResultReceivers: NotRequired[ReadOnly[Sequence[str]]]
+    differentialPrivacy: NotRequired[ReadOnly[DifferentialPrivacyConfigurationTypeDef]]
+    disallowedOutputColumns: NotRequired[ReadOnly[Sequence[str]]]
+    aggregationThresholds: NotRequired[ReadOnly[Sequence[AggregationThresholdTypeDef]]]
+    comparisonControls: NotRequired[ReadOnly[ComparisonControlsTypeDef]]
+
+
+class IntermediateTableAnalysisRulePolicyV1TypeDef(TypedDict):
+    custom: NotRequired[ReadOnly[IntermediateTableAnalysisRuleCustomTypeDef]]
+
+
+class IntermediateTableAnalysisRulePolicyTypeDef(TypedDict):
+    v1: NotRequired[ReadOnly[IntermediateTableAnalysisRulePolicyV1TypeDef]]
+
+
+class CreateIntermediateTableAnalysisRuleInputTypeDef(TypedDict):
+    membershipIdentifier: str
+    intermediateTableIdentifier: str
+    analysisRuleType: IntermediateTableAnalysisRuleTypeType
+    analysisRulePolicy: ReadOnly[IntermediateTableAnalysisRulePolicyTypeDef]
+
+
+class IntermediateTableAnalysisRuleCustomOutputTypeDef(TypedDict):
+    allowedAnalyses: NotRequired[list[str]]
+    additionalAnalyses: NotRequired[AdditionalAnalysesType]
+    allowedAdditionalAnalyses: NotRequired[list[str]]
+    allowedAnalysisProviders: NotRequired[list[str]]
+    allowedResultReceivers: NotRequired[list[str]]
+    differentialPrivacy: NotRequired[DifferentialPrivacyConfigurationOutputTypeDef]
+    disallowedOutputColumns: NotRequired[list[str]]
+    aggregationThresholds: NotRequired[list[AggregationThresholdOutputTypeDef]]
+    comparisonControls: NotRequired[ComparisonControlsOutputTypeDef]
+
+
+class IntermediateTableAnalysisRulePolicyV1OutputTypeDef(TypedDict):
+    custom: NotRequired[IntermediateTableAnalysisRuleCustomOutputTypeDef]
+
+
+class IntermediateTableAnalysisRulePolicyOutputTypeDef(TypedDict):
+    v1: NotRequired[IntermediateTableAnalysisRulePolicyV1OutputTypeDef]
+
+
+class IntermediateTableAnalysisRuleTypeDef(TypedDict):
+    intermediateTableIdentifier: str
+    intermediateTableArn: str
+    analysisRulePolicy: IntermediateTableAnalysisRulePolicyOutputTypeDef
+    analysisRuleType: IntermediateTableAnalysisRuleTypeType
+    createTime: datetime
+    updateTime: datetime
+
+
+class CreateIntermediateTableAnalysisRuleOutputTypeDef(TypedDict):
+    analysisRule: IntermediateTableAnalysisRuleTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PopulationAnalysisJobParametersTypeDef(TypedDict):
+    analysisTemplateArn: str
+
+
+class PopulationAnalysisSqlParametersTypeDef(TypedDict):
+    queryString: NotRequired[str]
+    analysisTemplateArn: NotRequired[str]
+
+
+class PopulationAnalysisConfigurationTypeDef(TypedDict):
+    sqlParameters: NotRequired[PopulationAnalysisSqlParametersTypeDef]
+    jobParameters: NotRequired[PopulationAnalysisJobParametersTypeDef]
+
+
+class CreateIntermediateTableInputTypeDef(TypedDict):
+    membershipIdentifier: str
+    name: str
+    description: NotRequired[str]
+    populationAnalysisConfiguration: PopulationAnalysisConfigurationTypeDef
+    kmsKeyArn: NotRequired[str]
+    retentionInDays: NotRequired[int]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class InheritedAdditionalAnalysesSourceTypeDef(TypedDict):
+    name: str
+    id: str
+    type: BaseTableDependencyTypeType
+    value: AdditionalAnalysesType
+    sourceAccountId: str
+
+
+class InheritedAdditionalAnalysesTypeDef(TypedDict):
+    value: AdditionalAnalysesType
+    sources: list[InheritedAdditionalAnalysesSourceTypeDef]
+
+
+class InheritedAllowedAdditionalAnalysesSourceTypeDef(TypedDict):
+    name: str
+    id: str
+    type: BaseTableDependencyTypeType
+    value: list[str]
+    sourceAccountId: str
+
+
+class InheritedAllowedAdditionalAnalysesTypeDef(TypedDict):
+    value: list[str]
+    sources: list[InheritedAllowedAdditionalAnalysesSourceTypeDef]
+
+
+class InheritedAllowedResultReceiversSourceTypeDef(TypedDict):
+    name: str
+    id: str
+    type: BaseTableDependencyTypeType
+    value: list[str]
+    sourceAccountId: str
+
+
+class InheritedAllowedResultReceiversTypeDef(TypedDict):
+    value: list[str]
+    sources: list[InheritedAllowedResultReceiversSourceTypeDef]
+
+
+class InheritedDisallowedOutputColumnsTypeDef(TypedDict):
+    value: list[str]
+    columnLineage: list[ColumnLineageEntryTypeDef]
+
+
+class IntermediateTableInheritedConstraintsTypeDef(TypedDict):
+    additionalAnalyses: NotRequired[InheritedAdditionalAnalysesTypeDef]
+    allowedAdditionalAnalyses: NotRequired[InheritedAllowedAdditionalAnalysesTypeDef]
+    allowedResultReceivers: NotRequired[InheritedAllowedResultReceiversTypeDef]
+    disallowedOutputColumns: NotRequired[InheritedDisallowedOutputColumnsTypeDef]
+
+
+class IntermediateTableActiveVersionTypeDef(TypedDict):
+    versionId: str
+    analysisId: str
+    analysisType: PopulateIntermediateTableAnalysisTypeType
+    kmsKeyArn: NotRequired[str]
+    parameters: NotRequired[dict[str, str]]
+    inheritedConstraints: IntermediateTableInheritedConstraintsTypeDef
+    expirationTime: NotRequired[datetime]
+
+
+class IntermediateTableDependencyTypeDef(TypedDict):
+    id: str
+    name: str
+    type: BaseTableDependencyTypeType
+    parentType: BaseTableParentTypeType
+    creatorAccountId: str
+
+
+class IntermediateTableSchemaTypeDef(TypedDict):
+    columns: list[ColumnTypeDef]
+
+
+class IntermediateTableTypeDef(TypedDict):
+    id: str
+    arn: str
+    name: str
+    description: NotRequired[str]
+    membershipArn: str
+    membershipId: str
+    collaborationArn: str
+    collaborationId: str
+    childResources: NotRequired[list[ChildResourceTypeDef]]
+    createTime: datetime
+    updateTime: datetime
+    status: IntermediateTableStatusType
+    statusReason: NotRequired[str]
+    kmsKeyArn: NotRequired[str]
+    populationAnalysisConfiguration: PopulationAnalysisConfigurationTypeDef
+    retentionInDays: NotRequired[int]
+    tableDependencies: NotRequired[list[IntermediateTableDependencyTypeDef]]
+    intermediateTableVersion: NotRequired[IntermediateTableActiveVersionTypeDef]
+    analysisRuleTypes: NotRequired[list[IntermediateTableAnalysisRuleTypeType]]
+    schema: NotRequired[IntermediateTableSchemaTypeDef]
+
+
+class CreateIntermediateTableOutputTypeDef(TypedDict):
+    intermediateTable: IntermediateTableTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1760,6 +2177,7 @@ class MembershipPaymentConfigurationTypeDef(TypedDict):
 
 
 class ProtectedJobS3OutputConfigurationInputTypeDef(TypedDict):
+    resultFormat: NotRequired[ResultFormatType]
     bucket: str
     keyPrefix: NotRequired[str]
 
@@ -1802,10 +2220,6 @@ class CreateMembershipInputTypeDef(TypedDict):
     ]
     paymentConfiguration: NotRequired[MembershipPaymentConfigurationTypeDef]
     isMetricsEnabled: NotRequired[bool]
-
-
-class MLMemberAbilitiesOutputTypeDef(TypedDict):
-    customMLMemberAbilities: list[CustomMLMemberAbilityType]
 
 
 class MembershipTypeDef(TypedDict):
@@ -1957,6 +2371,25 @@ class DeleteIdNamespaceAssociationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteIntermediateTableAnalysisRuleInputTypeDef(TypedDict):
+    membershipIdentifier: str
+    intermediateTableIdentifier: str
+    analysisRuleType: IntermediateTableAnalysisRuleTypeType
+
+
+class DeleteIntermediateTableAnalysisRuleOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteIntermediateTableInputTypeDef(TypedDict):
+    membershipIdentifier: str
+    intermediateTableIdentifier: str
+
+
+class DeleteIntermediateTableOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteMemberInputTypeDef(TypedDict):
     collaborationIdentifier: str
     accountId: str
@@ -2012,6 +2445,26 @@ class DifferentialPrivacyPrivacyImpactTypeDef(TypedDict):
 class DifferentialPrivacyTemplateUpdateParametersTypeDef(TypedDict):
     epsilon: NotRequired[int]
     usersNoisePerQuery: NotRequired[int]
+
+
+class DisallowIntermediateTableInputTypeDef(TypedDict):
+    membershipIdentifier: str
+    intermediateTableName: str
+    includeDescendants: NotRequired[bool]
+
+
+class DisallowIntermediateTableOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetAnalysisLogExportInputTypeDef(TypedDict):
+    membershipIdentifier: str
+    analysisLogExportIdentifier: str
+
+
+class GetAnalysisLogExportOutputTypeDef(TypedDict):
+    analysisLogExport: AnalysisLogExportTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class GetAnalysisTemplateInputTypeDef(TypedDict):
@@ -2155,6 +2608,27 @@ class GetIdNamespaceAssociationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetIntermediateTableAnalysisRuleInputTypeDef(TypedDict):
+    membershipIdentifier: str
+    intermediateTableIdentifier: str
+    analysisRuleType: IntermediateTableAnalysisRuleTypeType
+
+
+class GetIntermediateTableAnalysisRuleOutputTypeDef(TypedDict):
+    analysisRule: IntermediateTableAnalysisRuleTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetIntermediateTableInputTypeDef(TypedDict):
+    intermediateTableIdentifier: str
+    membershipIdentifier: str
+
+
+class GetIntermediateTableOutputTypeDef(TypedDict):
+    intermediateTable: IntermediateTableTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetMembershipInputTypeDef(TypedDict):
     membershipIdentifier: str
 
@@ -2189,14 +2663,25 @@ class ProtectedJobComputeConfigurationOutputTypeDef(TypedDict):
     worker: NotRequired[ProtectedJobWorkerComputeConfigurationOutputTypeDef]
 
 
+class RetryInfoTypeDef(TypedDict):
+    retryable: NotRequired[bool]
+
+
 class ProtectedJobErrorTypeDef(TypedDict):
     message: str
     code: str
+    retry: NotRequired[RetryInfoTypeDef]
 
 
 class ProtectedJobParametersOutputTypeDef(TypedDict):
     analysisTemplateArn: str
     parameters: NotRequired[dict[str, str]]
+
+
+class IntermediateTableOutputConfigurationTypeDef(TypedDict):
+    id: str
+    arn: str
+    name: str
 
 
 class ProtectedJobMemberOutputConfigurationOutputTypeDef(TypedDict):
@@ -2211,6 +2696,7 @@ class ProtectedJobS3OutputConfigurationOutputTypeDef(TypedDict):
 class ProtectedJobOutputConfigurationOutputTypeDef(TypedDict):
     s3: NotRequired[ProtectedJobS3OutputConfigurationOutputTypeDef]
     member: NotRequired[ProtectedJobMemberOutputConfigurationOutputTypeDef]
+    intermediateTable: NotRequired[IntermediateTableOutputConfigurationTypeDef]
 
 
 class ProtectedJobResultConfigurationOutputTypeDef(TypedDict):
@@ -2251,6 +2737,7 @@ class ProtectedJobTypeDef(TypedDict):
     result: NotRequired[ProtectedJobResultTypeDef]
     error: NotRequired[ProtectedJobErrorTypeDef]
     computeConfiguration: NotRequired[ProtectedJobComputeConfigurationOutputTypeDef]
+    jobComputePayerAccountId: NotRequired[str]
 
 
 class GetProtectedJobOutputTypeDef(TypedDict):
@@ -2266,6 +2753,7 @@ class GetProtectedQueryInputTypeDef(TypedDict):
 class ProtectedQueryErrorTypeDef(TypedDict):
     message: str
     code: str
+    retry: NotRequired[RetryInfoTypeDef]
 
 
 class ProtectedQueryMemberOutputConfigurationTypeDef(TypedDict):
@@ -2285,6 +2773,7 @@ class ProtectedQueryOutputConfigurationOutputTypeDef(TypedDict):
     s3: NotRequired[ProtectedQueryS3OutputConfigurationTypeDef]
     member: NotRequired[ProtectedQueryMemberOutputConfigurationTypeDef]
     distribute: NotRequired[ProtectedQueryDistributeOutputConfigurationOutputTypeDef]
+    intermediateTable: NotRequired[IntermediateTableOutputConfigurationTypeDef]
 
 
 class ProtectedQueryResultConfigurationOutputTypeDef(TypedDict):
@@ -2338,6 +2827,7 @@ class ProtectedQueryTypeDef(TypedDict):
     error: NotRequired[ProtectedQueryErrorTypeDef]
     differentialPrivacy: NotRequired[DifferentialPrivacyParametersTypeDef]
     computeConfiguration: NotRequired[ComputeConfigurationOutputTypeDef]
+    queryComputePayerAccountId: NotRequired[str]
 
 
 class GetProtectedQueryOutputTypeDef(TypedDict):
@@ -2395,6 +2885,69 @@ class IdNamespaceAssociationSummaryTypeDef(TypedDict):
     inputReferenceProperties: (
         IdNamespaceAssociationInputReferencePropertiesSummaryTypeDef
     )
+
+
+class IntermediateTableColumnTypeDef(TypedDict):
+    name: str
+    type: str
+
+
+class ProtectedJobWorkerComputeConfigurationTypeDef(TypedDict):
+    type: ProtectedJobWorkerComputeTypeType
+    number: int
+    properties: NotRequired[ReadOnly[WorkerComputeConfigurationPropertiesTypeDef]]
+
+
+class ProtectedJobComputeConfigurationTypeDef(TypedDict):
+    worker: NotRequired[ReadOnly[ProtectedJobWorkerComputeConfigurationTypeDef]]
+
+
+class IntermediateTableComputeConfigurationTypeDef(TypedDict):
+    queryComputeConfiguration: NotRequired[ReadOnly[WorkerComputeConfigurationTypeDef]]
+    jobComputeConfiguration: NotRequired[
+        ReadOnly[ProtectedJobComputeConfigurationTypeDef]
+    ]
+
+
+class IntermediateTableSummaryTypeDef(TypedDict):
+    id: str
+    arn: str
+    name: str
+    description: NotRequired[str]
+    membershipArn: str
+    membershipId: str
+    collaborationArn: str
+    collaborationId: str
+    createTime: datetime
+    updateTime: datetime
+    status: IntermediateTableStatusType
+    retentionInDays: NotRequired[int]
+    analysisRuleTypes: NotRequired[list[IntermediateTableAnalysisRuleTypeType]]
+
+
+class IntermediateTableVersionSummaryTypeDef(TypedDict):
+    versionId: str
+    tableId: str
+    createTime: datetime
+    analysisId: str
+    status: IntermediateTableVersionStatusType
+    analysisType: PopulateIntermediateTableAnalysisTypeType
+    kmsKeyArn: NotRequired[str]
+    expirationTime: NotRequired[datetime]
+
+
+class ListAnalysisLogExportsInputTypeDef(TypedDict):
+    membershipIdentifier: str
+    analysisIdentifier: NotRequired[str]
+    status: NotRequired[AnalysisLogExportStatusType]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class ListAnalysisLogExportsOutputTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    analysisLogExports: list[AnalysisLogExportSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ListAnalysisTemplatesInputTypeDef(TypedDict):
@@ -2565,6 +3118,31 @@ class ListIdNamespaceAssociationsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListIntermediateTableVersionsInputTypeDef(TypedDict):
+    membershipIdentifier: str
+    intermediateTableIdentifier: str
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class ListIntermediateTableVersionsOutputTypeDef(TypedDict):
+    intermediateTableVersionSummaries: list[IntermediateTableVersionSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListIntermediateTablesInputTypeDef(TypedDict):
+    membershipIdentifier: str
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class ListIntermediateTablesOutputTypeDef(TypedDict):
+    intermediateTableSummaries: list[IntermediateTableSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListMembersInputTypeDef(TypedDict):
     collaborationIdentifier: str
     nextToken: NotRequired[str]
@@ -2699,6 +3277,10 @@ class ProtectedJobSummaryTypeDef(TypedDict):
     createTime: datetime
     status: ProtectedJobStatusType
     receiverConfigurations: list[ProtectedJobReceiverConfigurationTypeDef]
+    jobComputePayerAccountId: NotRequired[str]
+    intermediateTableConfiguration: NotRequired[
+        IntermediateTableOutputConfigurationTypeDef
+    ]
 
 
 class ListProtectedJobsOutputTypeDef(TypedDict):
@@ -2726,6 +3308,10 @@ class ProtectedQuerySummaryTypeDef(TypedDict):
     createTime: datetime
     status: ProtectedQueryStatusType
     receiverConfigurations: list[ReceiverConfigurationTypeDef]
+    queryComputePayerAccountId: NotRequired[str]
+    intermediateTableConfiguration: NotRequired[
+        IntermediateTableOutputConfigurationTypeDef
+    ]
 
 
 class ListProtectedQueriesOutputTypeDef(TypedDict):
@@ -2781,6 +3367,23 @@ class PopulateIdMappingTableOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PopulateIntermediateTableInputTypeDef(TypedDict):
+    intermediateTableIdentifier: str
+    membershipIdentifier: str
+    parameters: NotRequired[ReadOnly[Mapping[str, str]]]
+    computeConfiguration: NotRequired[
+        ReadOnly[IntermediateTableComputeConfigurationTypeDef]
+    ]
+    analysisPayerAccountId: NotRequired[str]
+
+
+class PopulateIntermediateTableOutputTypeDef(TypedDict):
+    analysisId: str
+    analysisType: PopulateIntermediateTableAnalysisTypeType
+    versionId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class PreviewPrivacyImpactParametersInputTypeDef(TypedDict):
     differentialPrivacy: NotRequired[DifferentialPrivacyPreviewParametersInputTypeDef]
 
@@ -2804,16 +3407,6 @@ class PrivacyBudgetTemplateUpdateParametersTypeDef(TypedDict):
     accessBudget: NotRequired[
         ReadOnly[AccessBudgetsPrivacyTemplateUpdateParametersTypeDef]
     ]
-
-
-class ProtectedJobWorkerComputeConfigurationTypeDef(TypedDict):
-    type: ProtectedJobWorkerComputeTypeType
-    number: int
-    properties: NotRequired[ReadOnly[WorkerComputeConfigurationPropertiesTypeDef]]
-
-
-class ProtectedJobComputeConfigurationTypeDef(TypedDict):
-    worker: NotRequired[ReadOnly[ProtectedJobWorkerComputeConfigurationTypeDef]]
 
 
 class ProtectedJobMemberOutputConfigurationInputTypeDef(TypedDict):
@@ -2845,6 +3438,7 @@ class ProtectedQueryOutputConfigurationTypeDef(TypedDict):
     distribute: NotRequired[
         ReadOnly[ProtectedQueryDistributeOutputConfigurationTypeDef]
     ]
+    intermediateTable: NotRequired[IntermediateTableOutputConfigurationTypeDef]
 
 
 class ProtectedQueryResultConfigurationTypeDef(TypedDict):
@@ -2857,12 +3451,25 @@ class ProtectedQuerySQLParametersTypeDef(TypedDict):
     parameters: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class StartAnalysisLogExportInputTypeDef(TypedDict):
+    membershipIdentifier: str
+    analysisId: str
+    analysisType: LogExportAnalysisTypeType
+    resultConfiguration: AnalysisLogExportResultConfigurationTypeDef
+
+
+class StartAnalysisLogExportOutputTypeDef(TypedDict):
+    analysisLogExport: AnalysisLogExportTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class StartProtectedJobInputTypeDef(TypedDict):
     type: ProtectedJobTypeType
     membershipIdentifier: str
     jobParameters: ReadOnly[ProtectedJobParametersTypeDef]
     resultConfiguration: NotRequired[ProtectedJobResultConfigurationInputTypeDef]
     computeConfiguration: NotRequired[ReadOnly[ProtectedJobComputeConfigurationTypeDef]]
+    jobComputePayerAccountId: NotRequired[str]
 
 
 class StartProtectedJobOutputTypeDef(TypedDict):
@@ -2876,6 +3483,7 @@ class StartProtectedQueryInputTypeDef(TypedDict):
     sqlParameters: ReadOnly[ProtectedQuerySQLParametersTypeDef]
     resultConfiguration: NotRequired[ReadOnly[ProtectedQueryResultConfigurationTypeDef]]
     computeConfiguration: NotRequired[ReadOnly[ComputeConfigurationTypeDef]]
+    queryComputePayerAccountId: NotRequired[str]
 
 
 class StartProtectedQueryOutputTypeDef(TypedDict):
@@ -3022,6 +3630,37 @@ class UpdateIdNamespaceAssociationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateIntermediateTableAnalysisRuleInputTypeDef(TypedDict):
+    membershipIdentifier: str
+    intermediateTableIdentifier: str
+    analysisRuleType: IntermediateTableAnalysisRuleTypeType
+    analysisRulePolicy: ReadOnly[IntermediateTableAnalysisRulePolicyTypeDef]
+
+
+class UpdateIntermediateTableAnalysisRuleOutputTypeDef(TypedDict):
+    analysisRule: IntermediateTableAnalysisRuleTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateIntermediateTableInputTypeDef(TypedDict):
+    intermediateTableIdentifier: str
+    membershipIdentifier: str
+    description: NotRequired[str]
+    kmsKeyArn: NotRequired[str]
+    columns: NotRequired[ReadOnly[Sequence[IntermediateTableColumnTypeDef]]]
+
+
+class UpdateIntermediateTableOutputTypeDef(TypedDict):
+    intermediateTable: IntermediateTableTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateMembershipPaymentConfigurationTypeDef(TypedDict):
+    queryCompute: NotRequired[MembershipQueryComputePaymentConfigTypeDef]
+    machineLearning: NotRequired[MembershipMLPaymentConfigTypeDef]
+    jobCompute: NotRequired[MembershipJobComputePaymentConfigTypeDef]
+
+
 class UpdateMembershipInputTypeDef(TypedDict):
     membershipIdentifier: str
     queryLogStatus: NotRequired[MembershipQueryLogStatusType]
@@ -3031,6 +3670,9 @@ class UpdateMembershipInputTypeDef(TypedDict):
     ]
     defaultJobResultConfiguration: NotRequired[
         MembershipProtectedJobResultConfigurationTypeDef
+    ]
+    membershipPaymentConfiguration: NotRequired[
+        UpdateMembershipPaymentConfigurationTypeDef
     ]
 
 

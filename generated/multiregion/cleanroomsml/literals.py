@@ -371,4 +371,4 @@ TrainedModelStatusType = Literal[
 ]
 TrainingDatasetStatusType = Literal["ACTIVE"]
 TrainingInputModeType = Literal["File", "FastFile", "Pipe"]
-WorkerComputeTypeType = Literal["CR.1X", "CR.4X"]
+WorkerComputeTypeType = Literal["CR.1X", "CR.4X", "CR.8X"]

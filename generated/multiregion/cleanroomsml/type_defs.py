@@ -208,6 +208,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MetricsConfigurationPolicyTypeDef",
         "ModelInferenceDataSourceTypeDef",
         "ModelTrainingDataChannelTypeDef",
+        "PayerConfigurationTypeDef",
         "PrivacyBudgetsTypeDef",
         "PrivacyConfigurationOutputTypeDef",
         "PrivacyConfigurationPoliciesOutputTypeDef",
@@ -427,6 +428,11 @@ class CollaborationConfiguredModelAlgorithmAssociationSummaryTypeDef(TypedDict):
     creatorAccountId: str
 
 
+class PayerConfigurationTypeDef(TypedDict):
+    computePayerAccountId: NotRequired[str]
+    syntheticDataPayerAccountId: NotRequired[str]
+
+
 class CollaborationMLInputChannelSummaryTypeDef(TypedDict):
     createTime: datetime
     updateTime: datetime
@@ -438,6 +444,7 @@ class CollaborationMLInputChannelSummaryTypeDef(TypedDict):
     status: MLInputChannelStatusType
     creatorAccountId: str
     description: NotRequired[str]
+    payerConfiguration: NotRequired[PayerConfigurationTypeDef]
 
 
 class TrainedModelExportReceiverMemberTypeDef(TypedDict):
@@ -487,6 +494,7 @@ class CollaborationTrainedModelInferenceJobSummaryTypeDef(TypedDict):
     metricsStatusDetails: NotRequired[str]
     logsStatus: NotRequired[LogsStatusType]
     logsStatusDetails: NotRequired[str]
+    mlModelInferencePayerAccountId: NotRequired[str]
     createTime: datetime
     updateTime: datetime
     creatorAccountId: str
@@ -513,6 +521,7 @@ class CollaborationTrainedModelSummaryTypeDef(TypedDict):
     status: TrainedModelStatusType
     configuredModelAlgorithmAssociationArn: str
     creatorAccountId: str
+    mlModelTrainingPayerAccountId: NotRequired[str]
 
 
 class SyntheticDataColumnPropertiesTypeDef(TypedDict):
@@ -745,6 +754,7 @@ class CreateMLInputChannelRequestTypeDef(TypedDict):
     description: NotRequired[str]
     kmsKeyArn: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    payerConfiguration: NotRequired[PayerConfigurationTypeDef]
 
 
 class CreateMLInputChannelResponseTypeDef(TypedDict):
@@ -790,6 +800,7 @@ class CreateTrainedModelRequestTypeDef(TypedDict):
     description: NotRequired[str]
     kmsKeyArn: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    mlModelTrainingPayerAccountId: NotRequired[str]
 
 
 class CreateTrainedModelResponseTypeDef(TypedDict):
@@ -1043,6 +1054,7 @@ class GetCollaborationMLInputChannelResponseTypeDef(TypedDict):
     privacyBudgets: NotRequired[PrivacyBudgetsTypeDef]
     description: NotRequired[str]
     syntheticDataConfiguration: NotRequired[SyntheticDataConfigurationTypeDef]
+    payerConfiguration: NotRequired[PayerConfigurationTypeDef]
     createTime: datetime
     updateTime: datetime
     creatorAccountId: str
@@ -1076,6 +1088,7 @@ class GetCollaborationTrainedModelResponseTypeDef(TypedDict):
     logsStatus: NotRequired[LogsStatusType]
     logsStatusDetails: NotRequired[str]
     trainingContainerImageDigest: NotRequired[str]
+    mlModelTrainingPayerAccountId: NotRequired[str]
     createTime: datetime
     updateTime: datetime
     creatorAccountId: str
@@ -1203,6 +1216,7 @@ class GetMLInputChannelResponseTypeDef(TypedDict):
     privacyBudgets: NotRequired[PrivacyBudgetsTypeDef]
     description: NotRequired[str]
     syntheticDataConfiguration: NotRequired[SyntheticDataConfigurationTypeDef]
+    payerConfiguration: NotRequired[PayerConfigurationTypeDef]
     createTime: datetime
     updateTime: datetime
     inputChannel: InputChannelOutputTypeDef
@@ -1258,6 +1272,7 @@ class GetTrainedModelInferenceJobResponseTypeDef(TypedDict):
     logsStatus: NotRequired[LogsStatusType]
     logsStatusDetails: NotRequired[str]
     tags: NotRequired[dict[str, str]]
+    mlModelInferencePayerAccountId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1288,6 +1303,7 @@ class GetTrainedModelResponseTypeDef(TypedDict):
     logsStatus: NotRequired[LogsStatusType]
     logsStatusDetails: NotRequired[str]
     trainingContainerImageDigest: NotRequired[str]
+    mlModelTrainingPayerAccountId: NotRequired[str]
     createTime: datetime
     updateTime: datetime
     hyperparameters: NotRequired[dict[str, str]]
@@ -1479,6 +1495,7 @@ class MLInputChannelSummaryTypeDef(TypedDict):
     mlInputChannelArn: str
     status: MLInputChannelStatusType
     description: NotRequired[str]
+    payerConfiguration: NotRequired[PayerConfigurationTypeDef]
 
 
 class ListMLInputChannelsResponseTypeDef(TypedDict):
@@ -1519,6 +1536,7 @@ class TrainedModelInferenceJobSummaryTypeDef(TypedDict):
     metricsStatusDetails: NotRequired[str]
     logsStatus: NotRequired[LogsStatusType]
     logsStatusDetails: NotRequired[str]
+    mlModelInferencePayerAccountId: NotRequired[str]
     createTime: datetime
     updateTime: datetime
 
@@ -1551,6 +1569,7 @@ class TrainedModelSummaryTypeDef(TypedDict):
     collaborationIdentifier: str
     status: TrainedModelStatusType
     configuredModelAlgorithmAssociationArn: str
+    mlModelTrainingPayerAccountId: NotRequired[str]
 
 
 class ListTrainedModelVersionsResponseTypeDef(TypedDict):
@@ -1660,6 +1679,7 @@ class StartTrainedModelInferenceJobRequestTypeDef(TypedDict):
     environment: NotRequired[ReadOnly[Mapping[str, str]]]
     kmsKeyArn: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    mlModelInferencePayerAccountId: NotRequired[str]
 
 
 class StartTrainedModelInferenceJobResponseTypeDef(TypedDict):

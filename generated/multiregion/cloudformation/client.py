@@ -862,6 +862,16 @@ class MultiRegionCloudFormation(MultiRegionClient):
         """
         return self._call("RegisterType", kwargs)
 
+    def remove_alias(
+        self, **kwargs: Unpack[type_defs.RemoveAliasInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Removes an alias from a stack. After the alias is removed successfully, it
+        can no longer be used to reference the stack in API calls.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/RemoveAlias
+        """
+        return self._call("RemoveAlias", kwargs)
+
     def rollback_stack(
         self, **kwargs: Unpack[type_defs.RollbackStackInputTypeDef]
     ) -> TargetResults[type_defs.RollbackStackOutputTypeDef]:
@@ -872,6 +882,18 @@ class MultiRegionCloudFormation(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/RollbackStack
         """
         return self._call("RollbackStack", kwargs)
+
+    def set_alias(
+        self, **kwargs: Unpack[type_defs.SetAliasInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Assigns an alias to an existing stack. An alias is an alternative name for
+        a stack that can be used in place of the stack name in any CloudFormation
+        API call that accepts the StackName parameter. This enables you to
+        effectively rename a stack without recreating it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cloudformation-2010-05-15/SetAlias
+        """
+        return self._call("SetAlias", kwargs)
 
     def set_stack_policy(
         self, **kwargs: Unpack[type_defs.SetStackPolicyInputTypeDef]

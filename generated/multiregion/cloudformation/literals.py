@@ -25,6 +25,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ChangeTypeType",
         "ConcurrencyModeType",
         "DeletionModeType",
+        "DeploymentConfigModeType",
         "DeploymentModeType",
         "DeprecatedStatusType",
         "DetailedStatusType",
@@ -83,6 +84,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StackSetOperationStatusType",
         "StackSetStatusType",
         "StackStatusType",
+        "StageStatusType",
         "TemplateFormatType",
         "TemplateStageType",
         "ThirdPartyTypeType",
@@ -145,11 +147,16 @@ ChangeSourceType = Literal[
 ChangeTypeType = Literal["Resource"]
 ConcurrencyModeType = Literal["STRICT_FAILURE_TOLERANCE", "SOFT_FAILURE_TOLERANCE"]
 DeletionModeType = Literal["STANDARD", "FORCE_DELETE_STACK"]
+DeploymentConfigModeType = Literal["STANDARD", "EXPRESS"]
 DeploymentModeType = Literal["REVERT_DRIFT"]
 DeprecatedStatusType = Literal["LIVE", "DEPRECATED"]
 DetailedStatusType = Literal["CONFIGURATION_COMPLETE", "VALIDATION_FAILED"]
 DifferenceTypeType = Literal["ADD", "REMOVE", "NOT_EQUAL"]
-DriftIgnoredReasonType = Literal["MANAGED_BY_AWS", "WRITE_ONLY_PROPERTY"]
+DriftIgnoredReasonType = Literal[
+    "MANAGED_BY_AWS",
+    "WRITE_ONLY_PROPERTY",
+    "SENSITIVE_PROPERTY",
+]
 EvaluationTypeType = Literal["Static", "Dynamic"]
 EventTypeType = Literal[
     "STACK_EVENT",
@@ -394,6 +401,15 @@ StackStatusType = Literal[
     "IMPORT_ROLLBACK_IN_PROGRESS",
     "IMPORT_ROLLBACK_FAILED",
     "IMPORT_ROLLBACK_COMPLETE",
+]
+StageStatusType = Literal[
+    "PENDING",
+    "NOT_APPLICABLE",
+    "NOT_STARTED",
+    "IN_PROGRESS",
+    "SUCCEEDED",
+    "PARTIAL_SUCCESS",
+    "FAILED",
 ]
 TemplateFormatType = Literal["JSON", "YAML"]
 TemplateStageType = Literal["Original", "Processed"]

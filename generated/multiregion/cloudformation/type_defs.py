@@ -38,6 +38,7 @@ from .literals import (
     ChangeTypeType,
     ConcurrencyModeType,
     DeletionModeType,
+    DeploymentConfigModeType,
     DeploymentModeType,
     DeprecatedStatusType,
     DetailedStatusType,
@@ -96,6 +97,7 @@ from .literals import (
     StackSetOperationStatusType,
     StackSetStatusType,
     StackStatusType,
+    StageStatusType,
     TemplateFormatType,
     TemplateStageType,
     ThirdPartyTypeType,
@@ -150,6 +152,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteStackInstancesOutputTypeDef",
         "DeleteStackSetInputTypeDef",
         "DeleteStackSetOutputTypeDef",
+        "DeploymentConfigTypeDef",
         "DeploymentTargetsOutputTypeDef",
         "DeploymentTargetsTypeDef",
         "DeregisterTypeInputTypeDef",
@@ -281,10 +284,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PublishTypeOutputTypeDef",
         "RecordHandlerProgressInputTypeDef",
         "RecordHandlerProgressOutputTypeDef",
+        "RegionalStackInstancesDeploymentTypeDef",
+        "RegionalStagesTypeDef",
+        "RegionalStatusDetailTypeDef",
         "RegisterPublisherInputTypeDef",
         "RegisterPublisherOutputTypeDef",
         "RegisterTypeInputTypeDef",
         "RegisterTypeOutputTypeDef",
+        "RemoveAliasInputTypeDef",
         "RequiredActivatedTypeTypeDef",
         "ResourceChangeDetailTypeDef",
         "ResourceChangeTypeDef",
@@ -298,6 +305,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ResourceTargetDefinitionTypeDef",
         "ResourceToImportTypeDef",
         "ResponseMetadataTypeDef",
+        "RoleProvisioningTypeDef",
         "RollbackConfigurationOutputTypeDef",
         "RollbackConfigurationTypeDef",
         "RollbackStackInputTypeDef",
@@ -307,6 +315,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ScanFilterTypeDef",
         "ScannedResourceIdentifierTypeDef",
         "ScannedResourceTypeDef",
+        "SetAliasInputTypeDef",
         "SetStackPolicyInputTypeDef",
         "SetTypeConfigurationInputTypeDef",
         "SetTypeConfigurationOutputTypeDef",
@@ -322,6 +331,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StackInstanceResourceDriftsSummaryTypeDef",
         "StackInstanceSummaryTypeDef",
         "StackInstanceTypeDef",
+        "StackInstancesDeploymentTypeDef",
         "StackRefactorActionTypeDef",
         "StackRefactorSummaryTypeDef",
         "StackResourceDetailTypeDef",
@@ -342,6 +352,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StackSetTypeDef",
         "StackSummaryTypeDef",
         "StackTypeDef",
+        "StagesTypeDef",
         "StartResourceScanInputTypeDef",
         "StartResourceScanOutputTypeDef",
         "StopStackSetOperationInputTypeDef",
@@ -578,10 +589,16 @@ class ContinueUpdateRollbackInputTypeDef(TypedDict):
     RoleARN: NotRequired[str]
     ResourcesToSkip: NotRequired[ReadOnly[Sequence[str]]]
     ClientRequestToken: NotRequired[str]
+    ForceRollback: NotRequired[bool]
 
 
 class ContinueUpdateRollbackOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeploymentConfigTypeDef(TypedDict):
+    Mode: NotRequired[DeploymentConfigModeType]
+    DisableRollback: NotRequired[bool]
 
 
 class ParameterTypeDef(TypedDict):
@@ -633,6 +650,8 @@ class CreateChangeSetInputTypeDef(TypedDict):
     OnStackFailure: NotRequired[OnStackFailureType]
     ImportExistingResources: NotRequired[bool]
     DeploymentMode: NotRequired[DeploymentModeType]
+    DeploymentConfig: NotRequired[DeploymentConfigTypeDef]
+    DisableValidation: NotRequired[bool]
 
 
 class CreateChangeSetOutputTypeDef(TypedDict):
@@ -683,6 +702,8 @@ class CreateStackInputTypeDef(TypedDict):
     ClientRequestToken: NotRequired[str]
     EnableTerminationProtection: NotRequired[bool]
     RetainExceptOnCreate: NotRequired[bool]
+    DeploymentConfig: NotRequired[DeploymentConfigTypeDef]
+    DisableValidation: NotRequired[bool]
 
 
 class DeploymentTargetsTypeDef(TypedDict):
@@ -772,6 +793,9 @@ class CreateStackSetInputTypeDef(TypedDict):
     CallAs: NotRequired[CallAsType]
     ClientRequestToken: NotRequired[str]
     ManagedExecution: NotRequired[ManagedExecutionTypeDef]
+    ExecutionRoleTemplateBody: NotRequired[str]
+    ExecutionRoleTemplateUrl: NotRequired[str]
+    StackSetOutputBucket: NotRequired[str]
 
 
 class CreateStackSetOutputTypeDef(TypedDict):
@@ -812,6 +836,7 @@ class DeleteStackInputTypeDef(TypedDict):
     RoleARN: NotRequired[str]
     ClientRequestToken: NotRequired[str]
     DeletionMode: NotRequired[DeletionModeType]
+    DeploymentConfig: NotRequired[DeploymentConfigTypeDef]
 
 
 class DeleteStackInstancesInputTypeDef(TypedDict):
@@ -921,6 +946,7 @@ class DescribeChangeSetOutputTypeDef(TypedDict):
     OnStackFailure: NotRequired[OnStackFailureType]
     ImportExistingResources: NotRequired[bool]
     DeploymentMode: NotRequired[DeploymentModeType]
+    DeploymentConfig: NotRequired[DeploymentConfigTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1265,6 +1291,28 @@ class DescribeStackSetOperationInputTypeDef(TypedDict):
     CallAs: NotRequired[CallAsType]
 
 
+class RegionalStackInstancesDeploymentTypeDef(TypedDict):
+    Status: NotRequired[StageStatusType]
+    SucceededStackInstancesCount: NotRequired[int]
+    FailedStackInstancesCount: NotRequired[int]
+    CompletedStackInstancesCount: NotRequired[int]
+    PendingStackInstancesCount: NotRequired[int]
+    CancelledStackInstancesCount: NotRequired[int]
+    SkippedStackInstancesCount: NotRequired[int]
+    TotalStackInstancesCount: NotRequired[int]
+    PercentageCompleted: NotRequired[float]
+
+
+class RegionalStagesTypeDef(TypedDict):
+    RegionalStackInstancesDeployment: NotRequired[
+        RegionalStackInstancesDeploymentTypeDef
+    ]
+
+
+class RegionalStatusDetailTypeDef(TypedDict):
+    Stages: NotRequired[RegionalStagesTypeDef]
+
+
 class StackSetDriftDetectionDetailsTypeDef(TypedDict):
     DriftStatus: NotRequired[StackSetDriftStatusType]
     DriftDetectionStatus: NotRequired[StackSetDriftDetectionStatusType]
@@ -1286,7 +1334,35 @@ class StackSetOperationPreferencesOutputTypeDef(TypedDict):
     ConcurrencyMode: NotRequired[ConcurrencyModeType]
 
 
+class RoleProvisioningTypeDef(TypedDict):
+    Status: NotRequired[StageStatusType]
+    SucceededAccountsCount: NotRequired[int]
+    FailedAccountsCount: NotRequired[int]
+    CompletedAccountsCount: NotRequired[int]
+    PendingAccountsCount: NotRequired[int]
+    PercentageCompleted: NotRequired[float]
+
+
+class StackInstancesDeploymentTypeDef(TypedDict):
+    Status: NotRequired[StageStatusType]
+    SucceededStackInstancesCount: NotRequired[int]
+    FailedStackInstancesCount: NotRequired[int]
+    CompletedStackInstancesCount: NotRequired[int]
+    PendingStackInstancesCount: NotRequired[int]
+    CancelledStackInstancesCount: NotRequired[int]
+    SkippedStackInstancesCount: NotRequired[int]
+    PercentageCompleted: NotRequired[float]
+
+
+class StagesTypeDef(TypedDict):
+    RoleProvisioning: NotRequired[RoleProvisioningTypeDef]
+    StackInstancesDeployment: NotRequired[StackInstancesDeploymentTypeDef]
+
+
 class StackSetOperationStatusDetailsTypeDef(TypedDict):
+    Stages: NotRequired[StagesTypeDef]
+    TotalAccountsCount: NotRequired[int]
+    TotalStackInstancesCount: NotRequired[int]
     FailedStackInstancesCount: NotRequired[int]
 
 
@@ -1305,6 +1381,7 @@ class StackSetOperationTypeDef(TypedDict):
     StackSetDriftDetectionDetails: NotRequired[StackSetDriftDetectionDetailsTypeDef]
     StatusReason: NotRequired[str]
     StatusDetails: NotRequired[StackSetOperationStatusDetailsTypeDef]
+    RegionalStatusDetails: NotRequired[dict[str, RegionalStatusDetailTypeDef]]
 
 
 class DescribeStackSetOperationOutputTypeDef(TypedDict):
@@ -1330,6 +1407,7 @@ class StackSetTypeDef(TypedDict):
     OrganizationalUnitIds: NotRequired[list[str]]
     ManagedExecution: NotRequired[ManagedExecutionTypeDef]
     Regions: NotRequired[list[str]]
+    StackSetOutputBucketPath: NotRequired[str]
 
 
 class DescribeStackSetOutputTypeDef(TypedDict):
@@ -1372,6 +1450,7 @@ class StackTypeDef(TypedDict):
     StackStatus: StackStatusType
     StackStatusReason: NotRequired[str]
     DisableRollback: NotRequired[bool]
+    DeploymentConfig: NotRequired[DeploymentConfigTypeDef]
     NotificationARNs: NotRequired[list[str]]
     TimeoutInMinutes: NotRequired[int]
     Capabilities: NotRequired[list[CapabilityType]]
@@ -1386,6 +1465,7 @@ class StackTypeDef(TypedDict):
     DeletionMode: NotRequired[DeletionModeType]
     DetailedStatus: NotRequired[DetailedStatusType]
     LastOperations: NotRequired[list[OperationEntryTypeDef]]
+    AliasName: NotRequired[str]
 
 
 class DescribeStacksOutputTypeDef(TypedDict):
@@ -2189,11 +2269,16 @@ class RegisterTypeOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RemoveAliasInputTypeDef(TypedDict):
+    AliasName: str
+
+
 class RollbackStackInputTypeDef(TypedDict):
     StackName: str
     RoleARN: NotRequired[str]
     ClientRequestToken: NotRequired[str]
     RetainExceptOnCreate: NotRequired[bool]
+    DeploymentConfig: NotRequired[DeploymentConfigTypeDef]
 
 
 class RollbackStackOutputTypeDef(TypedDict):
@@ -2204,6 +2289,11 @@ class RollbackStackOutputTypeDef(TypedDict):
 
 class ScanFilterTypeDef(TypedDict):
     Types: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class SetAliasInputTypeDef(TypedDict):
+    StackName: str
+    AliasName: str
 
 
 class SetStackPolicyInputTypeDef(TypedDict):
@@ -2316,6 +2406,8 @@ class UpdateStackInputTypeDef(TypedDict):
     DisableRollback: NotRequired[bool]
     ClientRequestToken: NotRequired[str]
     RetainExceptOnCreate: NotRequired[bool]
+    DeploymentConfig: NotRequired[DeploymentConfigTypeDef]
+    DisableValidation: NotRequired[bool]
 
 
 class UpdateStackInstancesInputTypeDef(TypedDict):
@@ -2360,6 +2452,10 @@ class UpdateStackSetInputTypeDef(TypedDict):
     Regions: NotRequired[ReadOnly[Sequence[str]]]
     CallAs: NotRequired[CallAsType]
     ManagedExecution: NotRequired[ManagedExecutionTypeDef]
+    ExecutionRoleTemplateBody: NotRequired[str]
+    ExecutionRoleTemplateUrl: NotRequired[str]
+    UseAdminExecutionRole: NotRequired[bool]
+    StackSetOutputBucket: NotRequired[str]
 
 
 class UpdateStackSetOutputTypeDef(TypedDict):

@@ -33,10 +33,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ManagedCertificateStatusType",
         "MethodType",
         "MinimumProtocolVersionType",
+        "OnDomainTakeoverType",
         "OriginAccessControlOriginTypesType",
         "OriginAccessControlSigningBehaviorsType",
         "OriginAccessControlSigningProtocolsType",
         "OriginGroupSelectionCriteriaType",
+        "OriginHttpVersionType",
         "OriginProtocolPolicyType",
         "OriginRequestPolicyCookieBehaviorType",
         "OriginRequestPolicyHeaderBehaviorType",
@@ -48,11 +50,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ResponseHeadersPolicyAccessControlAllowMethodsValuesType",
         "ResponseHeadersPolicyTypeType",
         "SSLSupportMethodType",
+        "ServeOnType",
         "SslProtocolType",
         "TrustStoreStatusType",
         "ValidationTokenHostType",
         "ViewerMtlsModeType",
         "ViewerProtocolPolicyType",
+        "VpcIpAddressTypeType",
     ]
 
 CachePolicyCookieBehaviorType = Literal["none", "whitelist", "allExcept", "all"]
@@ -122,15 +126,22 @@ MinimumProtocolVersionType = Literal[
     "TLSv1.3_2025",
     "TLSv1.2_2025",
 ]
+OnDomainTakeoverType = Literal["allow", "reject"]
 OriginAccessControlOriginTypesType = Literal[
     "s3",
     "mediastore",
     "mediapackagev2",
     "lambda",
 ]
-OriginAccessControlSigningBehaviorsType = Literal["never", "always", "no-override"]
-OriginAccessControlSigningProtocolsType = Literal["sigv4"]
+OriginAccessControlSigningBehaviorsType = Literal[
+    "never",
+    "always",
+    "no-override",
+    "always-amz-auth",
+]
+OriginAccessControlSigningProtocolsType = Literal["sigv4", "sigv4a"]
 OriginGroupSelectionCriteriaType = Literal["default", "media-quality-based"]
+OriginHttpVersionType = Literal["http1.1", "http2"]
 OriginProtocolPolicyType = Literal["http-only", "match-viewer", "https-only"]
 OriginRequestPolicyCookieBehaviorType = Literal["none", "whitelist", "all", "allExcept"]
 OriginRequestPolicyHeaderBehaviorType = Literal[
@@ -171,8 +182,10 @@ ResponseHeadersPolicyAccessControlAllowMethodsValuesType = Literal[
 ]
 ResponseHeadersPolicyTypeType = Literal["managed", "custom"]
 SSLSupportMethodType = Literal["sni-only", "vip", "static-ip"]
+ServeOnType = Literal["any", "anycast-ip-list-only"]
 SslProtocolType = Literal["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2"]
 TrustStoreStatusType = Literal["pending", "active", "failed"]
 ValidationTokenHostType = Literal["cloudfront", "self-hosted"]
 ViewerMtlsModeType = Literal["required", "optional", "passthrough"]
 ViewerProtocolPolicyType = Literal["allow-all", "https-only", "redirect-to-https"]
+VpcIpAddressTypeType = Literal["ipv4", "dualstack"]

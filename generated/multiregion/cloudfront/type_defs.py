@@ -46,10 +46,12 @@ from .literals import (
     ManagedCertificateStatusType,
     MethodType,
     MinimumProtocolVersionType,
+    OnDomainTakeoverType,
     OriginAccessControlOriginTypesType,
     OriginAccessControlSigningBehaviorsType,
     OriginAccessControlSigningProtocolsType,
     OriginGroupSelectionCriteriaType,
+    OriginHttpVersionType,
     OriginProtocolPolicyType,
     OriginRequestPolicyCookieBehaviorType,
     OriginRequestPolicyHeaderBehaviorType,
@@ -61,11 +63,13 @@ from .literals import (
     ResponseHeadersPolicyAccessControlAllowMethodsValuesType,
     ResponseHeadersPolicyTypeType,
     SSLSupportMethodType,
+    ServeOnType,
     SslProtocolType,
     TrustStoreStatusType,
     ValidationTokenHostType,
     ViewerMtlsModeType,
     ViewerProtocolPolicyType,
+    VpcIpAddressTypeType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
@@ -651,6 +655,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "VerifyDnsConfigurationRequestTypeDef",
         "VerifyDnsConfigurationResultTypeDef",
         "ViewerCertificateTypeDef",
+        "ViewerFallbackTypeDef",
         "ViewerMtlsConfigTypeDef",
         "VpcOriginConfigTypeDef",
         "VpcOriginEndpointConfigOutputTypeDef",
@@ -1169,6 +1174,10 @@ class ConnectionGroupAssociationFilterTypeDef(TypedDict):
     AnycastIpListId: NotRequired[str]
 
 
+class ViewerFallbackTypeDef(TypedDict):
+    DistributionId: NotRequired[str]
+
+
 class ConnectionGroupSummaryTypeDef(TypedDict):
     Id: str
     Name: str
@@ -1181,6 +1190,7 @@ class ConnectionGroupSummaryTypeDef(TypedDict):
     Enabled: NotRequired[bool]
     Status: NotRequired[str]
     IsDefault: NotRequired[bool]
+    ViewerFallback: NotRequired[ViewerFallbackTypeDef]
 
 
 class TagTypeDef(TypedDict):
@@ -1205,6 +1215,7 @@ class ConnectionGroupTypeDef(TypedDict):
     Status: NotRequired[str]
     Enabled: NotRequired[bool]
     IsDefault: NotRequired[bool]
+    ViewerFallback: NotRequired[ViewerFallbackTypeDef]
 
 
 class ContentTypeProfileTypeDef(TypedDict):
@@ -1400,6 +1411,7 @@ class CustomOriginConfigOutputTypeDef(TypedDict):
     OriginKeepaliveTimeout: NotRequired[int]
     IpAddressType: NotRequired[IpAddressTypeType]
     OriginMtlsConfig: NotRequired[OriginMtlsConfigTypeDef]
+    OriginHttpVersion: NotRequired[OriginHttpVersionType]
 
 
 class OriginShieldTypeDef(TypedDict):
@@ -1417,6 +1429,7 @@ class VpcOriginConfigTypeDef(TypedDict):
     OwnerAccountId: NotRequired[str]
     OriginReadTimeout: NotRequired[int]
     OriginKeepaliveTimeout: NotRequired[int]
+    OriginHttpVersion: NotRequired[OriginHttpVersionType]
 
 
 class OriginOutputTypeDef(TypedDict):
@@ -1608,6 +1621,7 @@ class CreateConnectionGroupRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[TagsTypeDef]]
     AnycastIpListId: NotRequired[str]
     Enabled: NotRequired[bool]
+    ViewerFallback: NotRequired[ViewerFallbackTypeDef]
 
 
 class CreateConnectionGroupResultTypeDef(TypedDict):
@@ -1699,6 +1713,7 @@ class CustomOriginConfigTypeDef(TypedDict):
     OriginKeepaliveTimeout: NotRequired[int]
     IpAddressType: NotRequired[IpAddressTypeType]
     OriginMtlsConfig: NotRequired[OriginMtlsConfigTypeDef]
+    OriginHttpVersion: NotRequired[OriginHttpVersionType]
 
 
 class OriginTypeDef(TypedDict):
@@ -1792,6 +1807,7 @@ class CustomizationsTypeDef(TypedDict):
 
 class DomainItemTypeDef(TypedDict):
     Domain: str
+    ServeOn: NotRequired[ServeOnType]
 
 
 class ManagedCertificateRequestTypeDef(TypedDict):
@@ -1817,6 +1833,7 @@ class CreateDistributionTenantRequestTypeDef(TypedDict):
     ConnectionGroupId: NotRequired[str]
     ManagedCertificateRequest: NotRequired[ManagedCertificateRequestTypeDef]
     Enabled: NotRequired[bool]
+    OnDomainTakeover: NotRequired[OnDomainTakeoverType]
 
 
 class GeoRestrictionCustomizationOutputTypeDef(TypedDict):
@@ -1833,6 +1850,7 @@ class CustomizationsOutputTypeDef(TypedDict):
 class DomainResultTypeDef(TypedDict):
     Domain: str
     Status: NotRequired[DomainStatusType]
+    ServeOn: NotRequired[ServeOnType]
 
 
 class DistributionTenantTypeDef(TypedDict):
@@ -2602,6 +2620,7 @@ class VpcOriginEndpointConfigTypeDef(TypedDict):
     HTTPSPort: int
     OriginProtocolPolicy: OriginProtocolPolicyType
     OriginSslProtocols: NotRequired[ReadOnly[OriginSslProtocolsTypeDef]]
+    IpAddressType: NotRequired[VpcIpAddressTypeType]
 
 
 class CreateVpcOriginRequestTypeDef(TypedDict):
@@ -2616,6 +2635,7 @@ class VpcOriginEndpointConfigOutputTypeDef(TypedDict):
     HTTPSPort: int
     OriginProtocolPolicy: OriginProtocolPolicyType
     OriginSslProtocols: NotRequired[OriginSslProtocolsOutputTypeDef]
+    IpAddressType: NotRequired[VpcIpAddressTypeType]
 
 
 class VpcOriginTypeDef(TypedDict):
@@ -3921,6 +3941,7 @@ class VpcOriginSummaryTypeDef(TypedDict):
     Arn: str
     AccountId: NotRequired[str]
     OriginEndpointArn: str
+    IpAddressType: NotRequired[VpcIpAddressTypeType]
 
 
 class VpcOriginListTypeDef(TypedDict):
@@ -4069,6 +4090,7 @@ class UpdateConnectionGroupRequestTypeDef(TypedDict):
     IfMatch: str
     AnycastIpListId: NotRequired[str]
     Enabled: NotRequired[bool]
+    ViewerFallback: NotRequired[ViewerFallbackTypeDef]
 
 
 class UpdateConnectionGroupResultTypeDef(TypedDict):
@@ -4111,6 +4133,7 @@ class UpdateDistributionTenantRequestTypeDef(TypedDict):
     IfMatch: str
     ManagedCertificateRequest: NotRequired[ManagedCertificateRequestTypeDef]
     Enabled: NotRequired[bool]
+    OnDomainTakeover: NotRequired[OnDomainTakeoverType]
 
 
 class UpdateDistributionTenantResultTypeDef(TypedDict):

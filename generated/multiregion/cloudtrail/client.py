@@ -45,11 +45,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def cancel_query(
         self, **kwargs: Unpack[type_defs.CancelQueryRequestTypeDef]
     ) -> TargetResults[type_defs.CancelQueryResponseTypeDef]:
-        """Cancels a query if the query is not in a terminated state, such as
-        CANCELLED, FAILED, TIMED_OUT, or FINISHED. You must specify an ARN value
-        for EventDataStore. The ID of the query that you want to cancel is also
-        required. When you run CancelQuery, the query status might show as
-        CANCELLED even if the operation is not yet finished.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         Deprecated parameters: EventDataStore.
 
@@ -60,9 +59,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def create_channel(
         self, **kwargs: Unpack[type_defs.CreateChannelRequestTypeDef]
     ) -> TargetResults[type_defs.CreateChannelResponseTypeDef]:
-        """Creates a channel for CloudTrail to ingest events from a partner or
-        external source. After you create a channel, a CloudTrail Lake event data
-        store can log events from the partner or source that you specify.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/CreateChannel
         """
@@ -71,7 +71,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def create_dashboard(
         self, **kwargs: Unpack[type_defs.CreateDashboardRequestTypeDef]
     ) -> TargetResults[type_defs.CreateDashboardResponseTypeDef]:
-        """Creates a custom dashboard or the Highlights dashboard.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/CreateDashboard
         """
@@ -80,7 +83,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def create_event_data_store(
         self, **kwargs: Unpack[type_defs.CreateEventDataStoreRequestTypeDef]
     ) -> TargetResults[type_defs.CreateEventDataStoreResponseTypeDef]:
-        """Creates a new event data store.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/CreateEventDataStore
         """
@@ -99,7 +105,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def delete_channel(
         self, **kwargs: Unpack[type_defs.DeleteChannelRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteChannelResponseTypeDef]:
-        """Deletes a channel.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/DeleteChannel
         """
@@ -108,8 +117,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def delete_dashboard(
         self, **kwargs: Unpack[type_defs.DeleteDashboardRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteDashboardResponseTypeDef]:
-        """Deletes the specified dashboard. You cannot delete a dashboard that has
-        termination protection enabled.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/DeleteDashboard
         """
@@ -118,13 +129,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def delete_event_data_store(
         self, **kwargs: Unpack[type_defs.DeleteEventDataStoreRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteEventDataStoreResponseTypeDef]:
-        """Disables the event data store specified by EventDataStore, which accepts
-        an event data store ARN. After you run DeleteEventDataStore, the event
-        data store enters a PENDING_DELETION state, and is automatically deleted
-        after a wait period of seven days. TerminationProtectionEnabled must be
-        set to False on the event data store and the FederationStatus must be
-        DISABLED. You cannot delete an event data store if
-        TerminationProtectionEnabled is True or the FederationStatus is ENABLED.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/DeleteEventDataStore
         """
@@ -166,10 +174,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def describe_query(
         self, **kwargs: Unpack[type_defs.DescribeQueryRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeQueryResponseTypeDef]:
-        """Returns metadata about a query, including query run time in milliseconds,
-        number of events scanned and matched, and query status. If the query
-        results were delivered to an S3 bucket, the response also provides the S3
-        URI and the delivery status.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         Deprecated parameters: EventDataStore.
 
@@ -190,10 +198,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def disable_federation(
         self, **kwargs: Unpack[type_defs.DisableFederationRequestTypeDef]
     ) -> TargetResults[type_defs.DisableFederationResponseTypeDef]:
-        """Disables Lake query federation on the specified event data store. When you
-        disable federation, CloudTrail disables the integration with Glue, Lake
-        Formation, and Amazon Athena. After disabling Lake query federation, you
-        can no longer query your event data in Amazon Athena.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/DisableFederation
         """
@@ -202,12 +210,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def enable_federation(
         self, **kwargs: Unpack[type_defs.EnableFederationRequestTypeDef]
     ) -> TargetResults[type_defs.EnableFederationResponseTypeDef]:
-        """Enables Lake query federation on the specified event data store.
-        Federating an event data store lets you view the metadata associated with
-        the event data store in the Glue Data Catalog and run SQL queries against
-        your event data using Amazon Athena. The table metadata stored in the Glue
-        Data Catalog lets the Athena query engine know how to find, read, and
-        process the data that you want to query.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/EnableFederation
         """
@@ -216,9 +222,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def generate_query(
         self, **kwargs: Unpack[type_defs.GenerateQueryRequestTypeDef]
     ) -> TargetResults[type_defs.GenerateQueryResponseTypeDef]:
-        """Generates a query from a natural language prompt. This operation uses
-        generative artificial intelligence (generative AI) to produce a
-        ready-to-use SQL query from the prompt.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/GenerateQuery
         """
@@ -227,7 +234,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def get_channel(
         self, **kwargs: Unpack[type_defs.GetChannelRequestTypeDef]
     ) -> TargetResults[type_defs.GetChannelResponseTypeDef]:
-        """Returns information about a specific channel.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/GetChannel
         """
@@ -236,7 +246,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def get_dashboard(
         self, **kwargs: Unpack[type_defs.GetDashboardRequestTypeDef]
     ) -> TargetResults[type_defs.GetDashboardResponseTypeDef]:
-        """Returns the specified dashboard.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/GetDashboard
         """
@@ -257,8 +270,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def get_event_data_store(
         self, **kwargs: Unpack[type_defs.GetEventDataStoreRequestTypeDef]
     ) -> TargetResults[type_defs.GetEventDataStoreResponseTypeDef]:
-        """Returns information about an event data store specified as either an ARN
-        or the ID portion of the ARN.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/GetEventDataStore
         """
@@ -277,7 +292,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def get_import(
         self, **kwargs: Unpack[type_defs.GetImportRequestTypeDef]
     ) -> TargetResults[type_defs.GetImportResponseTypeDef]:
-        """Returns information about a specific import.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/GetImport
         """
@@ -301,8 +319,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def get_query_results(
         self, **kwargs: Unpack[type_defs.GetQueryResultsRequestTypeDef]
     ) -> TargetResults[type_defs.GetQueryResultsResponseTypeDef]:
-        """Gets event data results of a query. You must specify the QueryID value
-        returned by the StartQuery operation.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         Deprecated parameters: EventDataStore.
 
@@ -345,7 +365,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def list_channels(
         self, **kwargs: Unpack[type_defs.ListChannelsRequestTypeDef]
     ) -> TargetResults[type_defs.ListChannelsResponseTypeDef]:
-        """Lists the channels in the current account, and their source names.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/ListChannels
         """
@@ -354,8 +377,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def list_dashboards(
         self, **kwargs: Unpack[type_defs.ListDashboardsRequestTypeDef]
     ) -> TargetResults[type_defs.ListDashboardsResponseTypeDef]:
-        """Returns information about all dashboards in the account, in the current
-        Region.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/ListDashboards
         """
@@ -364,8 +389,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def list_event_data_stores(
         self, **kwargs: Unpack[type_defs.ListEventDataStoresRequestTypeDef]
     ) -> TargetResults[type_defs.ListEventDataStoresResponseTypeDef]:
-        """Returns information about all event data stores in the account, in the
-        current Region.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/ListEventDataStores
         """
@@ -374,7 +401,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def list_import_failures(
         self, **kwargs: Unpack[type_defs.ListImportFailuresRequestTypeDef]
     ) -> TargetResults[type_defs.ListImportFailuresResponseTypeDef]:
-        """Returns a list of failures for the specified import.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/ListImportFailures
         """
@@ -383,8 +413,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def list_imports(
         self, **kwargs: Unpack[type_defs.ListImportsRequestTypeDef]
     ) -> TargetResults[type_defs.ListImportsResponseTypeDef]:
-        """Returns information on all imports, or a select set of imports by
-        ImportStatus or Destination.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/ListImports
         """
@@ -426,12 +458,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def list_queries(
         self, **kwargs: Unpack[type_defs.ListQueriesRequestTypeDef]
     ) -> TargetResults[type_defs.ListQueriesResponseTypeDef]:
-        """Returns a list of queries and query statuses for the past seven days. You
-        must specify an ARN value for EventDataStore. Optionally, to shorten the
-        list of results, you can specify a time range, formatted as timestamps, by
-        adding StartTime and EndTime parameters, and a QueryStatus value. Valid
-        values for QueryStatus include QUEUED, RUNNING, FINISHED, FAILED,
-        TIMED_OUT, or CANCELLED.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/ListQueries
         """
@@ -542,11 +572,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def restore_event_data_store(
         self, **kwargs: Unpack[type_defs.RestoreEventDataStoreRequestTypeDef]
     ) -> TargetResults[type_defs.RestoreEventDataStoreResponseTypeDef]:
-        """Restores a deleted event data store specified by EventDataStore, which
-        accepts an event data store ARN. You can only restore a deleted event data
-        store within the seven-day wait period after deletion. Restoring an event
-        data store can take several minutes, depending on the size of the event
-        data store.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/RestoreEventDataStore
         """
@@ -555,9 +584,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def search_sample_queries(
         self, **kwargs: Unpack[type_defs.SearchSampleQueriesRequestTypeDef]
     ) -> TargetResults[type_defs.SearchSampleQueriesResponseTypeDef]:
-        """Searches sample queries and returns a list of sample queries that are
-        sorted by relevance. To search for sample queries, provide a natural
-        language SearchPhrase in English.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/SearchSampleQueries
         """
@@ -566,7 +596,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def start_dashboard_refresh(
         self, **kwargs: Unpack[type_defs.StartDashboardRefreshRequestTypeDef]
     ) -> TargetResults[type_defs.StartDashboardRefreshResponseTypeDef]:
-        """Starts a refresh of the specified dashboard.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/StartDashboardRefresh
         """
@@ -575,10 +608,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def start_event_data_store_ingestion(
         self, **kwargs: Unpack[type_defs.StartEventDataStoreIngestionRequestTypeDef]
     ) -> TargetResults[type_defs.StartEventDataStoreIngestionResponseTypeDef]:
-        """Starts the ingestion of live events on an event data store specified as
-        either an ARN or the ID portion of the ARN. To start ingestion, the event
-        data store Status must be STOPPED_INGESTION and the eventCategory must be
-        Management, Data, NetworkActivity, or ConfigurationItem.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/StartEventDataStoreIngestion
         """
@@ -587,14 +620,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def start_import(
         self, **kwargs: Unpack[type_defs.StartImportRequestTypeDef]
     ) -> TargetResults[type_defs.StartImportResponseTypeDef]:
-        """Starts an import of logged trail events from a source S3 bucket to a
-        destination event data store. By default, CloudTrail only imports events
-        contained in the S3 bucket's CloudTrail prefix and the prefixes inside the
-        CloudTrail prefix, and does not check prefixes for other Amazon Web
-        Services services. If you want to import CloudTrail events contained in
-        another prefix, you must include the prefix in the S3LocationUri. For more
-        considerations about importing trail events, see Considerations for
-        copying trail events in the CloudTrail User Guide.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/StartImport
         """
@@ -616,10 +645,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def start_query(
         self, **kwargs: Unpack[type_defs.StartQueryRequestTypeDef]
     ) -> TargetResults[type_defs.StartQueryResponseTypeDef]:
-        """Starts a CloudTrail Lake query. Use the QueryStatement parameter to
-        provide your SQL query, enclosed in single quotation marks. Use the
-        optional DeliveryS3Uri parameter to deliver the query results to an S3
-        bucket.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/StartQuery
         """
@@ -628,10 +657,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def stop_event_data_store_ingestion(
         self, **kwargs: Unpack[type_defs.StopEventDataStoreIngestionRequestTypeDef]
     ) -> TargetResults[type_defs.StopEventDataStoreIngestionResponseTypeDef]:
-        """Stops the ingestion of live events on an event data store specified as
-        either an ARN or the ID portion of the ARN. To stop ingestion, the event
-        data store Status must be ENABLED and the eventCategory must be
-        Management, Data, NetworkActivity, or ConfigurationItem.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/StopEventDataStoreIngestion
         """
@@ -640,7 +669,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def stop_import(
         self, **kwargs: Unpack[type_defs.StopImportRequestTypeDef]
     ) -> TargetResults[type_defs.StopImportResponseTypeDef]:
-        """Stops a specified import.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/StopImport
         """
@@ -665,7 +697,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def update_channel(
         self, **kwargs: Unpack[type_defs.UpdateChannelRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateChannelResponseTypeDef]:
-        """Updates a channel specified by a required channel ARN or UUID.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/UpdateChannel
         """
@@ -674,7 +709,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def update_dashboard(
         self, **kwargs: Unpack[type_defs.UpdateDashboardRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateDashboardResponseTypeDef]:
-        """Updates the specified dashboard.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/UpdateDashboard
         """
@@ -683,13 +721,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
     def update_event_data_store(
         self, **kwargs: Unpack[type_defs.UpdateEventDataStoreRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateEventDataStoreResponseTypeDef]:
-        """Updates an event data store. The required EventDataStore value is an ARN
-        or the ID portion of the ARN. Other parameters are optional, but at least
-        one optional parameter must be specified, or CloudTrail throws an error.
-        RetentionPeriod is in days, and valid values are integers between 7 and
-        3653 if the BillingMode is set to EXTENDABLE_RETENTION_PRICING, or between
-        7 and 2557 if BillingMode is set to FIXED_RETENTION_PRICING. By default,
-        TerminationProtection is enabled.
+        """CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/UpdateEventDataStore
         """
@@ -721,7 +756,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
         """Every page of ListImportFailures in every target, merged per target
         (botocore's build_full_result).
 
-        Returns a list of failures for the specified import.
+        CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/ListImportFailures
         """
@@ -744,8 +782,10 @@ class MultiRegionCloudTrail(MultiRegionClient):
         """Every page of ListImports in every target, merged per target (botocore's
         build_full_result).
 
-        Returns information on all imports, or a select set of imports by
-        ImportStatus or Destination.
+        CloudTrail Lake will no longer be open to new customers starting May 31,
+        2026. If you would like to use CloudTrail Lake, sign up prior to that
+        date. Existing customers can continue to use the service as normal. For
+        more information, see CloudTrail Lake availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/cloudtrail-2013-11-01/ListImports
         """

@@ -405,6 +405,7 @@ class CreateTrailRequestTypeDef(TypedDict):
     KmsKeyId: NotRequired[str]
     IsOrganizationTrail: NotRequired[bool]
     TagsList: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    RecursiveLogging: NotRequired[bool]
 
 
 class CreateTrailResponseTypeDef(TypedDict):
@@ -421,6 +422,7 @@ class CreateTrailResponseTypeDef(TypedDict):
     CloudWatchLogsRoleArn: NotRequired[str]
     KmsKeyId: NotRequired[str]
     IsOrganizationTrail: NotRequired[bool]
+    RecursiveLogging: NotRequired[bool]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -538,6 +540,7 @@ class TrailTypeDef(TypedDict):
     HasCustomEventSelectors: NotRequired[bool]
     HasInsightSelectors: NotRequired[bool]
     IsOrganizationTrail: NotRequired[bool]
+    RecursiveLogging: NotRequired[bool]
 
 
 class DescribeTrailsResponseTypeDef(TypedDict):
@@ -1348,6 +1351,7 @@ class UpdateTrailRequestTypeDef(TypedDict):
     CloudWatchLogsRoleArn: NotRequired[str]
     KmsKeyId: NotRequired[str]
     IsOrganizationTrail: NotRequired[bool]
+    RecursiveLogging: NotRequired[bool]
 
 
 class UpdateTrailResponseTypeDef(TypedDict):
@@ -1364,4 +1368,5 @@ class UpdateTrailResponseTypeDef(TypedDict):
     CloudWatchLogsRoleArn: NotRequired[str]
     KmsKeyId: NotRequired[str]
     IsOrganizationTrail: NotRequired[bool]
+    RecursiveLogging: NotRequired[bool]
     ResponseMetadata: ResponseMetadataTypeDef

@@ -21,14 +21,39 @@ __all__ = ["MultiRegionCloudWatch"]
 
 
 class MultiRegionCloudWatch(MultiRegionClient):
-    """Amazon CloudWatch monitors your Amazon Web Services (Amazon Web Services)
-    resources and the applications you run on Amazon Web Services in real time.
-    You can use CloudWatch to collect and track metrics, which are the variables
-    you want to measure for your resources and applications.
+    """Amazon CloudWatch enables you to publish, monitor, and manage various metrics,
+    as well as configure alarm actions based on data from metrics. This guide
+    provides detailed information about CloudWatch actions, data types,
+    parameters, and errors. For more information about CloudWatch features, see
+    Amazon CloudWatch and the Amazon CloudWatch User Guide.
     """
 
     _service_name = "cloudwatch"
     _generated_from = BOTOCORE_VERSION
+
+    def associate_dataset_kms_key(
+        self, **kwargs: Unpack[type_defs.AssociateDatasetKmsKeyInputTypeDef]
+    ) -> TargetResults[type_defs.AssociateDatasetKmsKeyOutputTypeDef]:
+        """Associates an Amazon Web Services Key Management Service (Amazon Web
+        Services KMS) customer managed key with the specified dataset. After this
+        operation completes, all data published to the dataset is encrypted at
+        rest using the specified KMS key. Callers must have kms:Decrypt permission
+        on the key to read the encrypted data.
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/AssociateDatasetKmsKey
+        """
+        return self._call("AssociateDatasetKmsKey", kwargs)
+
+    def create_resource_metrics_configuration(
+        self, **kwargs: Unpack[type_defs.CreateResourceMetricsConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.CreateResourceMetricsConfigurationOutputTypeDef]:
+        """Creates a resource metrics configuration for an Amazon Web Services
+        resource. After you create a configuration, Amazon CloudWatch collects
+        detailed metrics for that resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/CreateResourceMetricsConfiguration
+        """
+        return self._call("CreateResourceMetricsConfiguration", kwargs)
 
     def delete_alarm_mute_rule(
         self, **kwargs: Unpack[type_defs.DeleteAlarmMuteRuleInputTypeDef]
@@ -46,7 +71,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
         operation. However, this total can include no more than one composite
         alarm. For example, you could delete 99 metric alarms and one composite
         alarms with one operation, but you can't delete two composite alarms with
-        one operation.
+        one operation. Log alarms cannot be batch deleted.
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/DeleteAlarms
         """
@@ -85,6 +110,15 @@ class MultiRegionCloudWatch(MultiRegionClient):
         """
         return self._call("DeleteInsightRules", kwargs)
 
+    def delete_metric_data_query_definition(
+        self, **kwargs: Unpack[type_defs.DeleteMetricDataQueryDefinitionInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteMetricDataQueryDefinitionOutputTypeDef]:
+        """Deletes a metric data query definition.
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/DeleteMetricDataQueryDefinition
+        """
+        return self._call("DeleteMetricDataQueryDefinition", kwargs)
+
     def delete_metric_stream(
         self, **kwargs: Unpack[type_defs.DeleteMetricStreamInputTypeDef]
     ) -> TargetResults[type_defs.DeleteMetricStreamOutputTypeDef]:
@@ -93,6 +127,18 @@ class MultiRegionCloudWatch(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/DeleteMetricStream
         """
         return self._call("DeleteMetricStream", kwargs)
+
+    def delete_resource_metrics_configuration(
+        self, **kwargs: Unpack[type_defs.DeleteResourceMetricsConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourceMetricsConfigurationOutputTypeDef]:
+        """Deletes the resource metrics configuration for an Amazon Web Services
+        resource. After you delete the configuration, Amazon CloudWatch stops
+        collecting detailed metrics for the resource. Metric data that Amazon
+        CloudWatch already collected for the resource is not deleted.
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/DeleteResourceMetricsConfiguration
+        """
+        return self._call("DeleteResourceMetricsConfiguration", kwargs)
 
     def describe_alarm_contributors(
         self, **kwargs: Unpack[type_defs.DescribeAlarmContributorsInputTypeDef]
@@ -181,6 +227,19 @@ class MultiRegionCloudWatch(MultiRegionClient):
         """
         return self._call("DisableInsightRules", kwargs)
 
+    def disassociate_dataset_kms_key(
+        self, **kwargs: Unpack[type_defs.DisassociateDatasetKmsKeyInputTypeDef]
+    ) -> TargetResults[type_defs.DisassociateDatasetKmsKeyOutputTypeDef]:
+        """Removes the customer managed Amazon Web Services Key Management Service
+        (Amazon Web Services KMS) key association from the specified dataset.
+        After this operation completes, data that you publish to the dataset is
+        encrypted at rest using an Amazon Web Services owned key managed by Amazon
+        CloudWatch.
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/DisassociateDatasetKmsKey
+        """
+        return self._call("DisassociateDatasetKmsKey", kwargs)
+
     def enable_alarm_actions(
         self, **kwargs: Unpack[type_defs.EnableAlarmActionsInputTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -218,6 +277,18 @@ class MultiRegionCloudWatch(MultiRegionClient):
         """
         return self._call("GetDashboard", kwargs)
 
+    def get_dataset(
+        self, **kwargs: Unpack[type_defs.GetDatasetInputTypeDef]
+    ) -> TargetResults[type_defs.GetDatasetOutputTypeDef]:
+        """Returns information about the specified dataset. This includes its
+        identifier, Amazon Resource Name (ARN), and any customer managed Amazon
+        Web Services Key Management Service (Amazon Web Services KMS) key that is
+        currently associated with it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/GetDataset
+        """
+        return self._call("GetDataset", kwargs)
+
     def get_insight_rule_report(
         self, **kwargs: Unpack[type_defs.GetInsightRuleReportInputTypeDef]
     ) -> TargetResults[type_defs.GetInsightRuleReportOutputTypeDef]:
@@ -239,6 +310,15 @@ class MultiRegionCloudWatch(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/GetMetricData
         """
         return self._call("GetMetricData", kwargs)
+
+    def get_metric_data_query_definition(
+        self, **kwargs: Unpack[type_defs.GetMetricDataQueryDefinitionInputTypeDef]
+    ) -> TargetResults[type_defs.GetMetricDataQueryDefinitionOutputTypeDef]:
+        """Returns a metric data query definition, including its expression.
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/GetMetricDataQueryDefinition
+        """
+        return self._call("GetMetricDataQueryDefinition", kwargs)
 
     def get_metric_statistics(
         self, **kwargs: Unpack[type_defs.GetMetricStatisticsInputTypeDef]
@@ -284,6 +364,18 @@ class MultiRegionCloudWatch(MultiRegionClient):
         """
         return self._call("GetOTelEnrichment", {})
 
+    def get_resource_metrics_configuration(
+        self, **kwargs: Unpack[type_defs.GetResourceMetricsConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.GetResourceMetricsConfigurationOutputTypeDef]:
+        """Retrieves the current resource metrics configuration for an Amazon Web
+        Services resource. The response includes the resource ARN, any metric
+        selections, and the times at which the configuration was created and last
+        updated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/GetResourceMetricsConfiguration
+        """
+        return self._call("GetResourceMetricsConfiguration", kwargs)
+
     def list_alarm_mute_rules(
         self, **kwargs: Unpack[type_defs.ListAlarmMuteRulesInputTypeDef]
     ) -> TargetResults[type_defs.ListAlarmMuteRulesOutputTypeDef]:
@@ -313,6 +405,15 @@ class MultiRegionCloudWatch(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/ListManagedInsightRules
         """
         return self._call("ListManagedInsightRules", kwargs)
+
+    def list_metric_data_query_definitions(
+        self, **kwargs: Unpack[type_defs.ListMetricDataQueryDefinitionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListMetricDataQueryDefinitionsOutputTypeDef]:
+        """Lists the metric data query definitions in your account and Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/ListMetricDataQueryDefinitions
+        """
+        return self._call("ListMetricDataQueryDefinitions", kwargs)
 
     def list_metric_streams(
         self, **kwargs: Unpack[type_defs.ListMetricStreamsInputTypeDef]
@@ -401,6 +502,17 @@ class MultiRegionCloudWatch(MultiRegionClient):
         """
         return self._call("PutInsightRule", kwargs)
 
+    def put_log_alarm(
+        self, **kwargs: Unpack[type_defs.PutLogAlarmInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Creates or updates a log alarm. A log alarm evaluates the results of a
+        CloudWatch Logs scheduled query against the configured threshold and
+        comparison operator to determine its state.
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/PutLogAlarm
+        """
+        return self._call("PutLogAlarm", kwargs)
+
     def put_managed_insight_rules(
         self, **kwargs: Unpack[type_defs.PutManagedInsightRulesInputTypeDef]
     ) -> TargetResults[type_defs.PutManagedInsightRulesOutputTypeDef]:
@@ -442,6 +554,15 @@ class MultiRegionCloudWatch(MultiRegionClient):
         """
         return self._call("PutMetricData", kwargs)
 
+    def put_metric_data_query_definition(
+        self, **kwargs: Unpack[type_defs.PutMetricDataQueryDefinitionInputTypeDef]
+    ) -> TargetResults[type_defs.PutMetricDataQueryDefinitionOutputTypeDef]:
+        """Creates or updates a metric data query definition.
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/PutMetricDataQueryDefinition
+        """
+        return self._call("PutMetricDataQueryDefinition", kwargs)
+
     def put_metric_stream(
         self, **kwargs: Unpack[type_defs.PutMetricStreamInputTypeDef]
     ) -> TargetResults[type_defs.PutMetricStreamOutputTypeDef]:
@@ -476,7 +597,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
         return self._call("StartMetricStreams", kwargs)
 
     def start_otel_enrichment(
-        self,
+        self, **kwargs: Unpack[type_defs.StartOTelEnrichmentInputTypeDef]
     ) -> TargetResults[type_defs.StartOTelEnrichmentOutputTypeDef]:
         """Enables enrichment and PromQL access for CloudWatch vended metrics for
         supported Amazon Web Services resources in the account. Once enabled,
@@ -486,7 +607,7 @@ class MultiRegionCloudWatch(MultiRegionClient):
 
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/StartOTelEnrichment
         """
-        return self._call("StartOTelEnrichment", {})
+        return self._call("StartOTelEnrichment", kwargs)
 
     def stop_metric_streams(
         self, **kwargs: Unpack[type_defs.StopMetricStreamsInputTypeDef]
@@ -529,6 +650,30 @@ class MultiRegionCloudWatch(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def update_otel_enrichment(
+        self, **kwargs: Unpack[type_defs.UpdateOTelEnrichmentInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateOTelEnrichmentOutputTypeDef]:
+        """Replaces the filters that determine which CloudWatch vended metrics are
+        enriched with resource ARN and resource tag labels for the account.
+        Enrichment must already be running for the account. If it is not, this
+        operation returns a ResourceNotFoundException. To start enrichment, use
+        StartOTelEnrichment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/UpdateOTelEnrichment
+        """
+        return self._call("UpdateOTelEnrichment", kwargs)
+
+    def update_resource_metrics_configuration(
+        self, **kwargs: Unpack[type_defs.UpdateResourceMetricsConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateResourceMetricsConfigurationOutputTypeDef]:
+        """Updates the resource metrics configuration for an Amazon Web Services
+        resource. The MetricSelections value that you provide replaces any
+        existing metric selections for the resource; it is not merged with them.
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/UpdateResourceMetricsConfiguration
+        """
+        return self._call("UpdateResourceMetricsConfiguration", kwargs)
 
     def paginate_describe_alarm_history(
         self,
@@ -682,6 +827,29 @@ class MultiRegionCloudWatch(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_metric_data_query_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListMetricDataQueryDefinitionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListMetricDataQueryDefinitionsOutputTypeDef]:
+        """Every page of ListMetricDataQueryDefinitions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the metric data query definitions in your account and Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/ListMetricDataQueryDefinitions
+        """
+        return self._paginate(
+            "ListMetricDataQueryDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_metrics(
         self,
         *,
@@ -804,6 +972,25 @@ class MultiRegionCloudWatch(MultiRegionClient):
             "ListDashboards", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_metric_data_query_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListMetricDataQueryDefinitionsInputTypeDef],
+    ) -> Items[type_defs.MetricDataQueryDefinitionSummaryTypeDef]:
+        """Each element of Items in every page of ListMetricDataQueryDefinitions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/ListMetricDataQueryDefinitions
+        """
+        return self._items(
+            "ListMetricDataQueryDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
     def iter_list_metrics(
         self,
         *,
@@ -873,4 +1060,23 @@ class MultiRegionCloudWatch(MultiRegionClient):
         """
         return self._wait(
             "CompositeAlarmExists", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_log_alarm_exists(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.DescribeAlarmsInputTypeDef],
+    ) -> TargetResults[None]:
+        """Waits until LogAlarmExists.
+
+        Polls DescribeAlarms in every target at once, every 5 seconds and at most
+        40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/monitoring-2010-08-01/DescribeAlarms
+        """
+        return self._wait(
+            "LogAlarmExists", kwargs, delay=delay, max_attempts=max_attempts
         )

@@ -9,6 +9,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ActionsSuppressedByType",
         "AlarmMuteRuleStatusType",
         "AlarmTypeType",
+        "AnomalyDetectorAdaptationSpeedType",
+        "AnomalyDetectorOutlierFilteringStrengthType",
         "AnomalyDetectorStateValueType",
         "AnomalyDetectorTypeType",
         "ComparisonOperatorType",
@@ -16,6 +18,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "HistoryItemTypeType",
         "MetricStreamOutputFormatType",
         "OTelEnrichmentStatusType",
+        "QueryTypeType",
         "RecentlyActiveType",
         "ScanByType",
         "StandardUnitType",
@@ -26,7 +29,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
 
 ActionsSuppressedByType = Literal["WaitPeriod", "ExtensionPeriod", "Alarm"]
 AlarmMuteRuleStatusType = Literal["SCHEDULED", "ACTIVE", "EXPIRED"]
-AlarmTypeType = Literal["CompositeAlarm", "MetricAlarm"]
+AlarmTypeType = Literal["CompositeAlarm", "MetricAlarm", "LogAlarm"]
+AnomalyDetectorAdaptationSpeedType = Literal["FAST", "NORMAL", "SLOW"]
+AnomalyDetectorOutlierFilteringStrengthType = Literal["MINIMAL", "MODERATE", "STRICT"]
 AnomalyDetectorStateValueType = Literal[
     "PENDING_TRAINING",
     "TRAINED_INSUFFICIENT_DATA",
@@ -52,6 +57,7 @@ HistoryItemTypeType = Literal[
 ]
 MetricStreamOutputFormatType = Literal["json", "opentelemetry0.7", "opentelemetry1.0"]
 OTelEnrichmentStatusType = Literal["Running", "Stopped"]
+QueryTypeType = Literal["PROMQL", "SQL", "METRIC_MATH"]
 RecentlyActiveType = Literal["PT3H"]
 ScanByType = Literal["TimestampDescending", "TimestampAscending"]
 StandardUnitType = Literal[

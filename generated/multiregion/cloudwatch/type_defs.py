@@ -22,6 +22,8 @@ from .literals import (
     ActionsSuppressedByType,
     AlarmMuteRuleStatusType,
     AlarmTypeType,
+    AnomalyDetectorAdaptationSpeedType,
+    AnomalyDetectorOutlierFilteringStrengthType,
     AnomalyDetectorStateValueType,
     AnomalyDetectorTypeType,
     ComparisonOperatorType,
@@ -29,6 +31,7 @@ from .literals import (
     HistoryItemTypeType,
     MetricStreamOutputFormatType,
     OTelEnrichmentStatusType,
+    QueryTypeType,
     RecentlyActiveType,
     ScanByType,
     StandardUnitType,
@@ -39,14 +42,22 @@ from .literals import (
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "ActionConfigurationOutputTypeDef",
+        "ActionConfigurationTypeDef",
         "AlarmContributorTypeDef",
         "AlarmHistoryItemTypeDef",
         "AlarmMuteRuleSummaryTypeDef",
         "AlarmPromQLCriteriaTypeDef",
+        "AlarmTagsPropagationOutputTypeDef",
+        "AlarmTagsPropagationTypeDef",
         "AnomalyDetectorConfigurationOutputTypeDef",
         "AnomalyDetectorConfigurationTypeDef",
         "AnomalyDetectorTypeDef",
+        "AssociateDatasetKmsKeyInputTypeDef",
+        "AssociateDatasetKmsKeyOutputTypeDef",
         "CompositeAlarmTypeDef",
+        "CreateResourceMetricsConfigurationInputTypeDef",
+        "CreateResourceMetricsConfigurationOutputTypeDef",
         "DashboardEntryTypeDef",
         "DashboardValidationMessageTypeDef",
         "DatapointTypeDef",
@@ -58,8 +69,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteDashboardsOutputTypeDef",
         "DeleteInsightRulesInputTypeDef",
         "DeleteInsightRulesOutputTypeDef",
+        "DeleteMetricDataQueryDefinitionInputTypeDef",
+        "DeleteMetricDataQueryDefinitionOutputTypeDef",
         "DeleteMetricStreamInputTypeDef",
         "DeleteMetricStreamOutputTypeDef",
+        "DeleteResourceMetricsConfigurationInputTypeDef",
+        "DeleteResourceMetricsConfigurationOutputTypeDef",
         "DescribeAlarmContributorsInputTypeDef",
         "DescribeAlarmContributorsOutputTypeDef",
         "DescribeAlarmHistoryInputTypeDef",
@@ -77,6 +92,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DisableAlarmActionsInputTypeDef",
         "DisableInsightRulesInputTypeDef",
         "DisableInsightRulesOutputTypeDef",
+        "DisassociateDatasetKmsKeyInputTypeDef",
+        "DisassociateDatasetKmsKeyOutputTypeDef",
         "EmptyResponseMetadataTypeDef",
         "EnableAlarmActionsInputTypeDef",
         "EnableInsightRulesInputTypeDef",
@@ -84,14 +101,19 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EntityMetricDataTypeDef",
         "EntityTypeDef",
         "EvaluationCriteriaTypeDef",
+        "EvaluationWindowTypeDef",
         "GetAlarmMuteRuleInputTypeDef",
         "GetAlarmMuteRuleOutputTypeDef",
         "GetDashboardInputTypeDef",
         "GetDashboardOutputTypeDef",
+        "GetDatasetInputTypeDef",
+        "GetDatasetOutputTypeDef",
         "GetInsightRuleReportInputTypeDef",
         "GetInsightRuleReportOutputTypeDef",
         "GetMetricDataInputTypeDef",
         "GetMetricDataOutputTypeDef",
+        "GetMetricDataQueryDefinitionInputTypeDef",
+        "GetMetricDataQueryDefinitionOutputTypeDef",
         "GetMetricStatisticsInputTypeDef",
         "GetMetricStatisticsOutputTypeDef",
         "GetMetricStreamInputTypeDef",
@@ -99,6 +121,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetMetricWidgetImageInputTypeDef",
         "GetMetricWidgetImageOutputTypeDef",
         "GetOTelEnrichmentOutputTypeDef",
+        "GetResourceMetricsConfigurationInputTypeDef",
+        "GetResourceMetricsConfigurationOutputTypeDef",
         "InsightRuleContributorDatapointTypeDef",
         "InsightRuleContributorTypeDef",
         "InsightRuleMetricDatapointTypeDef",
@@ -110,18 +134,22 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListDashboardsOutputTypeDef",
         "ListManagedInsightRulesInputTypeDef",
         "ListManagedInsightRulesOutputTypeDef",
+        "ListMetricDataQueryDefinitionsInputTypeDef",
+        "ListMetricDataQueryDefinitionsOutputTypeDef",
         "ListMetricStreamsInputTypeDef",
         "ListMetricStreamsOutputTypeDef",
         "ListMetricsInputTypeDef",
         "ListMetricsOutputTypeDef",
         "ListTagsForResourceInputTypeDef",
         "ListTagsForResourceOutputTypeDef",
+        "LogAlarmTypeDef",
         "ManagedRuleDescriptionTypeDef",
         "ManagedRuleStateTypeDef",
         "ManagedRuleTypeDef",
         "MessageDataTypeDef",
         "MetricAlarmTypeDef",
         "MetricCharacteristicsTypeDef",
+        "MetricDataQueryDefinitionSummaryTypeDef",
         "MetricDataQueryOutputTypeDef",
         "MetricDataQueryTypeDef",
         "MetricDataResultTypeDef",
@@ -140,6 +168,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MetricTypeDef",
         "MuteTargetsOutputTypeDef",
         "MuteTargetsTypeDef",
+        "OTelEnrichmentMetricSelectorOutputTypeDef",
+        "OTelEnrichmentMetricSelectorTypeDef",
         "PartialFailureTypeDef",
         "PutAlarmMuteRuleInputTypeDef",
         "PutAnomalyDetectorInputTypeDef",
@@ -149,22 +179,33 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PutDashboardOutputTypeDef",
         "PutInsightRuleInputTypeDef",
         "PutInsightRuleOutputTypeDef",
+        "PutLogAlarmInputTypeDef",
         "PutManagedInsightRulesInputTypeDef",
         "PutManagedInsightRulesOutputTypeDef",
         "PutMetricAlarmInputTypeDef",
         "PutMetricDataInputTypeDef",
+        "PutMetricDataQueryDefinitionInputTypeDef",
+        "PutMetricDataQueryDefinitionOutputTypeDef",
         "PutMetricStreamInputTypeDef",
         "PutMetricStreamOutputTypeDef",
         "RangeOutputTypeDef",
         "RangeTypeDef",
+        "ResourceMetricSelectionOutputTypeDef",
+        "ResourceMetricSelectionTypeDef",
+        "ResourceMetricsConfigurationTypeDef",
         "ResponseMetadataTypeDef",
         "RuleTypeDef",
+        "ScheduleConfigurationTypeDef",
         "ScheduleTypeDef",
+        "ScheduledQueryConfigurationOutputTypeDef",
+        "ScheduledQueryConfigurationTypeDef",
         "SetAlarmStateInputTypeDef",
         "SingleMetricAnomalyDetectorOutputTypeDef",
         "SingleMetricAnomalyDetectorTypeDef",
+        "SlidingWindowTypeDef",
         "StartMetricStreamsInputTypeDef",
         "StartMetricStreamsOutputTypeDef",
+        "StartOTelEnrichmentInputTypeDef",
         "StartOTelEnrichmentOutputTypeDef",
         "StatisticSetTypeDef",
         "StopMetricStreamsInputTypeDef",
@@ -175,7 +216,33 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TagTypeDef",
         "UntagResourceInputTypeDef",
         "UntagResourceOutputTypeDef",
+        "UpdateOTelEnrichmentInputTypeDef",
+        "UpdateOTelEnrichmentOutputTypeDef",
+        "UpdateResourceMetricsConfigurationInputTypeDef",
+        "UpdateResourceMetricsConfigurationOutputTypeDef",
+        "WallClockWindowTypeDef",
+        "WarmUpConfigurationTypeDef",
     ]
+
+
+class AlarmTagsPropagationOutputTypeDef(TypedDict):
+    Enabled: bool
+    IncludedTagKeys: NotRequired[list[str]]
+    ExcludedTagKeys: NotRequired[list[str]]
+
+
+class ActionConfigurationOutputTypeDef(TypedDict):
+    AlarmTagsPropagation: NotRequired[AlarmTagsPropagationOutputTypeDef]
+
+
+class AlarmTagsPropagationTypeDef(TypedDict):
+    Enabled: bool
+    IncludedTagKeys: NotRequired[ReadOnly[Sequence[str]]]
+    ExcludedTagKeys: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ActionConfigurationTypeDef(TypedDict):
+    AlarmTagsPropagation: NotRequired[ReadOnly[AlarmTagsPropagationTypeDef]]
 
 
 class AlarmContributorTypeDef(TypedDict):
@@ -218,6 +285,8 @@ class RangeOutputTypeDef(TypedDict):
 class AnomalyDetectorConfigurationOutputTypeDef(TypedDict):
     ExcludedTimeRanges: NotRequired[list[RangeOutputTypeDef]]
     MetricTimezone: NotRequired[str]
+    AdaptationSpeed: NotRequired[AnomalyDetectorAdaptationSpeedType]
+    OutlierFilteringStrength: NotRequired[AnomalyDetectorOutlierFilteringStrengthType]
 
 
 class RangeTypeDef(TypedDict):
@@ -228,6 +297,8 @@ class RangeTypeDef(TypedDict):
 class AnomalyDetectorConfigurationTypeDef(TypedDict):
     ExcludedTimeRanges: NotRequired[ReadOnly[Sequence[RangeTypeDef]]]
     MetricTimezone: NotRequired[str]
+    AdaptationSpeed: NotRequired[AnomalyDetectorAdaptationSpeedType]
+    OutlierFilteringStrength: NotRequired[AnomalyDetectorOutlierFilteringStrengthType]
 
 
 class DimensionTypeDef(TypedDict):
@@ -275,6 +346,7 @@ class SingleMetricAnomalyDetectorOutputTypeDef(TypedDict):
 
 
 class AnomalyDetectorTypeDef(TypedDict):
+    AnomalyDetectorId: NotRequired[str]
     Namespace: NotRequired[str]
     MetricName: NotRequired[str]
     Dimensions: NotRequired[list[DimensionTypeDef]]
@@ -284,6 +356,15 @@ class AnomalyDetectorTypeDef(TypedDict):
     MetricCharacteristics: NotRequired[MetricCharacteristicsTypeDef]
     SingleMetricAnomalyDetector: NotRequired[SingleMetricAnomalyDetectorOutputTypeDef]
     MetricMathAnomalyDetector: NotRequired[MetricMathAnomalyDetectorOutputTypeDef]
+
+
+class AssociateDatasetKmsKeyInputTypeDef(TypedDict):
+    DatasetIdentifier: str
+    KmsKeyArn: str
+
+
+class AssociateDatasetKmsKeyOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class CompositeAlarmTypeDef(TypedDict):
@@ -306,6 +387,32 @@ class CompositeAlarmTypeDef(TypedDict):
     ActionsSuppressor: NotRequired[str]
     ActionsSuppressorWaitPeriod: NotRequired[int]
     ActionsSuppressorExtensionPeriod: NotRequired[int]
+    ActionConfiguration: NotRequired[ActionConfigurationOutputTypeDef]
+
+
+class ResourceMetricSelectionTypeDef(TypedDict):
+    IncludeMetrics: ReadOnly[Sequence[str]]
+
+
+class CreateResourceMetricsConfigurationInputTypeDef(TypedDict):
+    ResourceArn: str
+    MetricSelections: NotRequired[ReadOnly[Sequence[ResourceMetricSelectionTypeDef]]]
+
+
+class ResourceMetricSelectionOutputTypeDef(TypedDict):
+    IncludeMetrics: list[str]
+
+
+class ResourceMetricsConfigurationTypeDef(TypedDict):
+    ResourceArn: str
+    CreatedAt: datetime
+    UpdatedAt: datetime
+    MetricSelections: NotRequired[list[ResourceMetricSelectionOutputTypeDef]]
+
+
+class CreateResourceMetricsConfigurationOutputTypeDef(TypedDict):
+    ResourceMetricsConfiguration: ResourceMetricsConfigurationTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DashboardEntryTypeDef(TypedDict):
@@ -375,6 +482,7 @@ class SingleMetricAnomalyDetectorTypeDef(TypedDict):
 
 
 class DeleteAnomalyDetectorInputTypeDef(TypedDict):
+    AnomalyDetectorId: NotRequired[str]
     Namespace: NotRequired[str]
     MetricName: NotRequired[str]
     Dimensions: NotRequired[ReadOnly[Sequence[DimensionTypeDef]]]
@@ -413,11 +521,27 @@ class DeleteInsightRulesOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteMetricDataQueryDefinitionInputTypeDef(TypedDict):
+    Id: str
+
+
+class DeleteMetricDataQueryDefinitionOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteMetricStreamInputTypeDef(TypedDict):
     Name: str
 
 
 class DeleteMetricStreamOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteResourceMetricsConfigurationInputTypeDef(TypedDict):
+    ResourceArn: str
+
+
+class DeleteResourceMetricsConfigurationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -464,6 +588,24 @@ class EvaluationCriteriaTypeDef(TypedDict):
     PromQLCriteria: NotRequired[AlarmPromQLCriteriaTypeDef]
 
 
+class SlidingWindowTypeDef(TypedDict):
+    pass
+
+
+class WallClockWindowTypeDef(TypedDict):
+    Timezone: NotRequired[str]
+
+
+class EvaluationWindowTypeDef(TypedDict):
+    WallClockWindow: NotRequired[WallClockWindowTypeDef]
+    SlidingWindow: NotRequired[SlidingWindowTypeDef]
+
+
+class WarmUpConfigurationTypeDef(TypedDict):
+    WarmUpPeriodDurationInMinutes: int
+    OnlyStartEvaluatingAfterWarmUpPeriodEnds: NotRequired[bool]
+
+
 class MetricAlarmTypeDef(TypedDict):
     AlarmName: NotRequired[str]
     AlarmArn: NotRequired[str]
@@ -494,8 +636,11 @@ class MetricAlarmTypeDef(TypedDict):
     ThresholdMetricId: NotRequired[str]
     EvaluationState: NotRequired[EvaluationStateType]
     StateTransitionedTimestamp: NotRequired[datetime]
+    EvaluationWindow: NotRequired[EvaluationWindowTypeDef]
+    WarmUpConfiguration: NotRequired[WarmUpConfigurationTypeDef]
     EvaluationCriteria: NotRequired[EvaluationCriteriaTypeDef]
     EvaluationInterval: NotRequired[int]
+    ActionConfiguration: NotRequired[ActionConfigurationOutputTypeDef]
 
 
 class DescribeAlarmsForMetricOutputTypeDef(TypedDict):
@@ -515,14 +660,64 @@ class DescribeAlarmsInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
+class ScheduleConfigurationTypeDef(TypedDict):
+    ScheduleExpression: str
+    StartTimeOffset: int
+    EndTimeOffset: NotRequired[int]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class ScheduledQueryConfigurationOutputTypeDef(TypedDict):
+    QueryString: str
+    LogGroupIdentifiers: NotRequired[list[str]]
+    QueryARN: NotRequired[str]
+    ScheduledQueryRoleARN: str
+    ScheduleConfiguration: ScheduleConfigurationTypeDef
+    AggregationExpression: str
+    Tags: NotRequired[list[TagTypeDef]]
+
+
+class LogAlarmTypeDef(TypedDict):
+    AlarmName: NotRequired[str]
+    AlarmArn: NotRequired[str]
+    AlarmDescription: NotRequired[str]
+    AlarmConfigurationUpdatedTimestamp: NotRequired[datetime]
+    ActionsEnabled: NotRequired[bool]
+    OKActions: NotRequired[list[str]]
+    AlarmActions: NotRequired[list[str]]
+    InsufficientDataActions: NotRequired[list[str]]
+    StateValue: NotRequired[StateValueType]
+    StateReason: NotRequired[str]
+    StateReasonData: NotRequired[str]
+    StateUpdatedTimestamp: NotRequired[datetime]
+    ScheduledQueryConfiguration: NotRequired[ScheduledQueryConfigurationOutputTypeDef]
+    QueryResultsToEvaluate: NotRequired[int]
+    QueryResultsToAlarm: NotRequired[int]
+    Threshold: NotRequired[float]
+    ComparisonOperator: NotRequired[ComparisonOperatorType]
+    TreatMissingData: NotRequired[str]
+    StateTransitionedTimestamp: NotRequired[datetime]
+    EvaluationState: NotRequired[EvaluationStateType]
+    ActionLogLineCount: NotRequired[int]
+    ActionLogLineRoleArn: NotRequired[str]
+    WarmUpConfiguration: NotRequired[WarmUpConfigurationTypeDef]
+    ActionConfiguration: NotRequired[ActionConfigurationOutputTypeDef]
+
+
 class DescribeAlarmsOutputTypeDef(TypedDict):
     CompositeAlarms: NotRequired[list[CompositeAlarmTypeDef]]
     MetricAlarms: NotRequired[list[MetricAlarmTypeDef]]
+    LogAlarms: NotRequired[list[LogAlarmTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DescribeAnomalyDetectorsInputTypeDef(TypedDict):
+    AnomalyDetectorIds: NotRequired[ReadOnly[Sequence[str]]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
     Namespace: NotRequired[str]
@@ -572,6 +767,14 @@ class DisableInsightRulesInputTypeDef(TypedDict):
 
 class DisableInsightRulesOutputTypeDef(TypedDict):
     Failures: NotRequired[list[PartialFailureTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DisassociateDatasetKmsKeyInputTypeDef(TypedDict):
+    DatasetIdentifier: str
+
+
+class DisassociateDatasetKmsKeyOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -660,6 +863,17 @@ class GetDashboardOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetDatasetInputTypeDef(TypedDict):
+    DatasetIdentifier: str
+
+
+class GetDatasetOutputTypeDef(TypedDict):
+    DatasetId: str
+    Arn: str
+    KmsKeyArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetInsightRuleReportInputTypeDef(TypedDict):
     RuleName: str
     StartTime: ReadOnly[datetime | str]
@@ -737,6 +951,21 @@ class GetMetricDataOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetMetricDataQueryDefinitionInputTypeDef(TypedDict):
+    Id: str
+
+
+class GetMetricDataQueryDefinitionOutputTypeDef(TypedDict):
+    Id: str
+    Arn: str
+    Path: str
+    Expression: str
+    Type: QueryTypeType
+    CreatedAt: datetime
+    UpdatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetMetricStatisticsInputTypeDef(TypedDict):
     Namespace: str
     MetricName: str
@@ -802,8 +1031,26 @@ class GetMetricWidgetImageOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class OTelEnrichmentMetricSelectorOutputTypeDef(TypedDict):
+    Namespace: str
+    MetricNames: NotRequired[list[str]]
+
+
 class GetOTelEnrichmentOutputTypeDef(TypedDict):
     Status: OTelEnrichmentStatusType
+    IncludeFilters: NotRequired[list[OTelEnrichmentMetricSelectorOutputTypeDef]]
+    ExcludeFilters: NotRequired[list[OTelEnrichmentMetricSelectorOutputTypeDef]]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetResourceMetricsConfigurationInputTypeDef(TypedDict):
+    ResourceArn: str
+
+
+class GetResourceMetricsConfigurationOutputTypeDef(TypedDict):
+    ResourceMetricsConfiguration: ResourceMetricsConfigurationTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -854,6 +1101,24 @@ class ListManagedInsightRulesOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListMetricDataQueryDefinitionsInputTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class MetricDataQueryDefinitionSummaryTypeDef(TypedDict):
+    Id: str
+    Path: str
+    Type: QueryTypeType
+    UpdatedAt: NotRequired[datetime]
+
+
+class ListMetricDataQueryDefinitionsOutputTypeDef(TypedDict):
+    Items: list[MetricDataQueryDefinitionSummaryTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListMetricStreamsInputTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
@@ -896,11 +1161,6 @@ class ListTagsForResourceInputTypeDef(TypedDict):
     ResourceARN: str
 
 
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
 class ListTagsForResourceOutputTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -924,6 +1184,11 @@ class MetricStreamStatisticsConfigurationTypeDef(TypedDict):
 
 class MuteTargetsTypeDef(TypedDict):
     AlarmNames: ReadOnly[Sequence[str]]
+
+
+class OTelEnrichmentMetricSelectorTypeDef(TypedDict):
+    Namespace: str
+    MetricNames: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class PutAlarmMuteRuleInputTypeDef(TypedDict):
@@ -950,6 +1215,7 @@ class PutAnomalyDetectorInputTypeDef(TypedDict):
 
 
 class PutAnomalyDetectorOutputTypeDef(TypedDict):
+    AnomalyDetectorId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -965,6 +1231,7 @@ class PutCompositeAlarmInputTypeDef(TypedDict):
     ActionsSuppressor: NotRequired[str]
     ActionsSuppressorWaitPeriod: NotRequired[int]
     ActionsSuppressorExtensionPeriod: NotRequired[int]
+    ActionConfiguration: NotRequired[ReadOnly[ActionConfigurationTypeDef]]
 
 
 class PutDashboardInputTypeDef(TypedDict):
@@ -988,6 +1255,36 @@ class PutInsightRuleInputTypeDef(TypedDict):
 
 class PutInsightRuleOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ScheduledQueryConfigurationTypeDef(TypedDict):
+    QueryString: str
+    LogGroupIdentifiers: NotRequired[ReadOnly[Sequence[str]]]
+    QueryARN: NotRequired[str]
+    ScheduledQueryRoleARN: str
+    ScheduleConfiguration: ScheduleConfigurationTypeDef
+    AggregationExpression: str
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class PutLogAlarmInputTypeDef(TypedDict):
+    AlarmName: str
+    AlarmDescription: NotRequired[str]
+    ScheduledQueryConfiguration: ReadOnly[ScheduledQueryConfigurationTypeDef]
+    ActionLogLineCount: NotRequired[int]
+    ActionLogLineRoleArn: NotRequired[str]
+    ActionsEnabled: NotRequired[bool]
+    OKActions: NotRequired[ReadOnly[Sequence[str]]]
+    AlarmActions: NotRequired[ReadOnly[Sequence[str]]]
+    InsufficientDataActions: NotRequired[ReadOnly[Sequence[str]]]
+    QueryResultsToEvaluate: int
+    QueryResultsToAlarm: int
+    Threshold: float
+    ComparisonOperator: ComparisonOperatorType
+    TreatMissingData: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    WarmUpConfiguration: NotRequired[WarmUpConfigurationTypeDef]
+    ActionConfiguration: NotRequired[ReadOnly[ActionConfigurationTypeDef]]
 
 
 class PutManagedInsightRulesInputTypeDef(TypedDict):
@@ -1022,8 +1319,11 @@ class PutMetricAlarmInputTypeDef(TypedDict):
     Metrics: NotRequired[ReadOnly[Sequence[MetricDataQueryTypeDef]]]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     ThresholdMetricId: NotRequired[str]
+    EvaluationWindow: NotRequired[EvaluationWindowTypeDef]
+    WarmUpConfiguration: NotRequired[WarmUpConfigurationTypeDef]
     EvaluationCriteria: NotRequired[EvaluationCriteriaTypeDef]
     EvaluationInterval: NotRequired[int]
+    ActionConfiguration: NotRequired[ReadOnly[ActionConfigurationTypeDef]]
 
 
 class PutMetricDataInputTypeDef(TypedDict):
@@ -1031,6 +1331,25 @@ class PutMetricDataInputTypeDef(TypedDict):
     MetricData: NotRequired[ReadOnly[Sequence[MetricDatumTypeDef]]]
     EntityMetricData: NotRequired[ReadOnly[Sequence[EntityMetricDataTypeDef]]]
     StrictEntityValidation: NotRequired[bool]
+
+
+class PutMetricDataQueryDefinitionInputTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Path: str
+    Expression: str
+    Type: QueryTypeType
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class PutMetricDataQueryDefinitionOutputTypeDef(TypedDict):
+    Id: str
+    Arn: str
+    Path: str
+    Expression: str
+    Type: QueryTypeType
+    CreatedAt: datetime
+    UpdatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class PutMetricStreamInputTypeDef(TypedDict):
@@ -1067,7 +1386,16 @@ class StartMetricStreamsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class StartOTelEnrichmentInputTypeDef(TypedDict):
+    IncludeFilters: NotRequired[ReadOnly[Sequence[OTelEnrichmentMetricSelectorTypeDef]]]
+    ExcludeFilters: NotRequired[ReadOnly[Sequence[OTelEnrichmentMetricSelectorTypeDef]]]
+
+
 class StartOTelEnrichmentOutputTypeDef(TypedDict):
+    IncludeFilters: NotRequired[list[OTelEnrichmentMetricSelectorOutputTypeDef]]
+    ExcludeFilters: NotRequired[list[OTelEnrichmentMetricSelectorOutputTypeDef]]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1098,4 +1426,27 @@ class UntagResourceInputTypeDef(TypedDict):
 
 
 class UntagResourceOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateOTelEnrichmentInputTypeDef(TypedDict):
+    IncludeFilters: NotRequired[ReadOnly[Sequence[OTelEnrichmentMetricSelectorTypeDef]]]
+    ExcludeFilters: NotRequired[ReadOnly[Sequence[OTelEnrichmentMetricSelectorTypeDef]]]
+
+
+class UpdateOTelEnrichmentOutputTypeDef(TypedDict):
+    IncludeFilters: NotRequired[list[OTelEnrichmentMetricSelectorOutputTypeDef]]
+    ExcludeFilters: NotRequired[list[OTelEnrichmentMetricSelectorOutputTypeDef]]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateResourceMetricsConfigurationInputTypeDef(TypedDict):
+    ResourceArn: str
+    MetricSelections: NotRequired[ReadOnly[Sequence[ResourceMetricSelectionTypeDef]]]
+
+
+class UpdateResourceMetricsConfigurationOutputTypeDef(TypedDict):
+    ResourceMetricsConfiguration: ResourceMetricsConfigurationTypeDef
     ResponseMetadata: ResponseMetadataTypeDef

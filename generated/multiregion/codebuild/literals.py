@@ -31,6 +31,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FleetScalingTypeType",
         "FleetSortByTypeType",
         "FleetStatusCodeType",
+        "HostKernelType",
         "ImagePullCredentialsTypeType",
         "LanguageTypeType",
         "LogsConfigStatusTypeType",
@@ -157,6 +158,7 @@ FleetStatusCodeType = Literal[
     "UPDATE_ROLLBACK_FAILED",
     "ACTIVE",
 ]
+HostKernelType = Literal["LINUX_KERNEL_4", "LINUX_KERNEL_6", "LINUX_KERNEL_LATEST"]
 ImagePullCredentialsTypeType = Literal["CODEBUILD", "SERVICE_ROLE"]
 LanguageTypeType = Literal[
     "JAVA",

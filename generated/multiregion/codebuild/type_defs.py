@@ -44,6 +44,7 @@ from .literals import (
     FleetScalingTypeType,
     FleetSortByTypeType,
     FleetStatusCodeType,
+    HostKernelType,
     ImagePullCredentialsTypeType,
     LanguageTypeType,
     LogsConfigStatusTypeType,
@@ -435,6 +436,7 @@ class ProjectEnvironmentOutputTypeDef(TypedDict):
     registryCredential: NotRequired[RegistryCredentialTypeDef]
     imagePullCredentialsType: NotRequired[ImagePullCredentialsTypeType]
     dockerServer: NotRequired[DockerServerOutputTypeDef]
+    hostKernel: NotRequired[HostKernelType]
 
 
 class ProjectFileSystemLocationTypeDef(TypedDict):
@@ -1019,6 +1021,7 @@ class ProjectEnvironmentTypeDef(TypedDict):
     registryCredential: NotRequired[RegistryCredentialTypeDef]
     imagePullCredentialsType: NotRequired[ImagePullCredentialsTypeType]
     dockerServer: NotRequired[ReadOnly[DockerServerTypeDef]]
+    hostKernel: NotRequired[HostKernelType]
 
 
 class CreateProjectInputTypeDef(TypedDict):
@@ -1589,6 +1592,7 @@ class StartBuildInputTypeDef(TypedDict):
     debugSessionEnabled: NotRequired[bool]
     fleetOverride: NotRequired[ProjectFleetTypeDef]
     autoRetryLimitOverride: NotRequired[int]
+    hostKernelOverride: NotRequired[HostKernelType]
 
 
 class StartBuildOutputTypeDef(TypedDict):

@@ -309,6 +309,18 @@ class MultiRegionCodeCommit(MultiRegionClient):
         """
         return self._call("GetBlob", kwargs)
 
+    def get_blob_differences(
+        self, **kwargs: Unpack[type_defs.GetBlobDifferencesInputTypeDef]
+    ) -> TargetResults[type_defs.GetBlobDifferencesOutputTypeDef]:
+        """Returns a structured, line-level diff between two blob versions in a
+        repository. The diff is returned as an ordered list of hunks, where each
+        hunk represents a contiguous run of changed lines together with any
+        surrounding unchanged context lines.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetBlobDifferences
+        """
+        return self._call("GetBlobDifferences", kwargs)
+
     def get_branch(
         self, **kwargs: Unpack[type_defs.GetBranchInputTypeDef]
     ) -> TargetResults[type_defs.GetBranchOutputTypeDef]:
@@ -882,6 +894,32 @@ class MultiRegionCodeCommit(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_get_blob_differences(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.GetBlobDifferencesInputTypeDef],
+    ) -> TargetResults[type_defs.GetBlobDifferencesOutputTypeDef]:
+        """Every page of GetBlobDifferences in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a structured, line-level diff between two blob versions in a
+        repository. The diff is returned as an ordered list of hunks, where each
+        hunk represents a contiguous run of changed lines together with any
+        surrounding unchanged context lines.
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetBlobDifferences
+        """
+        return self._paginate(
+            "GetBlobDifferences",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_get_comments_for_compared_commit(
         self,
         *,
@@ -1042,6 +1080,22 @@ class MultiRegionCodeCommit(MultiRegionClient):
             kwargs,
             max_items=max_items,
             page_size=page_size,
+        )
+
+    def iter_get_blob_differences(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.GetBlobDifferencesInputTypeDef],
+    ) -> Items[type_defs.DiffHunkTypeDef]:
+        """Each element of hunks in every page of GetBlobDifferences, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/codecommit-2015-04-13/GetBlobDifferences
+        """
+        return self._items(
+            "GetBlobDifferences", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_get_comments_for_compared_commit(

@@ -11,6 +11,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ChangeTypeEnumType",
         "ConflictDetailLevelTypeEnumType",
         "ConflictResolutionStrategyTypeEnumType",
+        "DiffChangeTypeType",
         "FileModeTypeEnumType",
         "MergeOptionTypeEnumType",
         "ObjectTypeEnumType",
@@ -41,6 +42,7 @@ ConflictResolutionStrategyTypeEnumType = Literal[
     "ACCEPT_DESTINATION",
     "AUTOMERGE",
 ]
+DiffChangeTypeType = Literal["CONTEXT", "ADD", "DELETE"]
 FileModeTypeEnumType = Literal["EXECUTABLE", "NORMAL", "SYMLINK"]
 MergeOptionTypeEnumType = Literal[
     "FAST_FORWARD_MERGE",

@@ -24,6 +24,7 @@ from .literals import (
     ChangeTypeEnumType,
     ConflictDetailLevelTypeEnumType,
     ConflictResolutionStrategyTypeEnumType,
+    DiffChangeTypeType,
     FileModeTypeEnumType,
     MergeOptionTypeEnumType,
     ObjectTypeEnumType,
@@ -100,6 +101,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeMergeConflictsOutputTypeDef",
         "DescribePullRequestEventsInputTypeDef",
         "DescribePullRequestEventsOutputTypeDef",
+        "DiffChangeTypeDef",
+        "DiffHunkTypeDef",
         "DifferenceTypeDef",
         "DisassociateApprovalRuleTemplateFromRepositoryInputTypeDef",
         "EmptyResponseMetadataTypeDef",
@@ -114,6 +117,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FolderTypeDef",
         "GetApprovalRuleTemplateInputTypeDef",
         "GetApprovalRuleTemplateOutputTypeDef",
+        "GetBlobDifferencesInputTypeDef",
+        "GetBlobDifferencesOutputTypeDef",
         "GetBlobInputTypeDef",
         "GetBlobOutputTypeDef",
         "GetBranchInputTypeDef",
@@ -863,6 +868,21 @@ class DescribePullRequestEventsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DiffChangeTypeDef(TypedDict):
+    type: NotRequired[DiffChangeTypeType]
+    beforeLineNumber: NotRequired[int]
+    afterLineNumber: NotRequired[int]
+    content: NotRequired[str]
+
+
+class DiffHunkTypeDef(TypedDict):
+    beforeStartLine: NotRequired[int]
+    beforeLineCount: NotRequired[int]
+    afterStartLine: NotRequired[int]
+    afterLineCount: NotRequired[int]
+    changes: NotRequired[list[DiffChangeTypeDef]]
+
+
 class DifferenceTypeDef(TypedDict):
     beforeBlob: NotRequired[BlobMetadataTypeDef]
     afterBlob: NotRequired[BlobMetadataTypeDef]
@@ -917,6 +937,25 @@ class GetApprovalRuleTemplateInputTypeDef(TypedDict):
 
 class GetApprovalRuleTemplateOutputTypeDef(TypedDict):
     approvalRuleTemplate: ApprovalRuleTemplateTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetBlobDifferencesInputTypeDef(TypedDict):
+    repositoryName: str
+    afterBlobId: str
+    beforeBlobId: NotRequired[str]
+    contextLines: NotRequired[int]
+    ignoreWhitespace: NotRequired[bool]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class GetBlobDifferencesOutputTypeDef(TypedDict):
+    hunks: list[DiffHunkTypeDef]
+    isBinary: bool
+    beforeBlobSize: NotRequired[int]
+    afterBlobSize: int
+    NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

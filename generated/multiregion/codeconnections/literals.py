@@ -28,6 +28,7 @@ ProviderTypeType = Literal[
     "GitLab",
     "GitLabSelfManaged",
     "AzureDevOps",
+    "GitHubEnterpriseCloudDataResidency",
 ]
 PublishDeploymentStatusType = Literal["ENABLED", "DISABLED"]
 PullRequestCommentType = Literal["ENABLED", "DISABLED"]

@@ -115,6 +115,7 @@ class ConnectionTypeDef(TypedDict):
     OwnerAccountId: NotRequired[str]
     ConnectionStatus: NotRequired[ConnectionStatusType]
     HostArn: NotRequired[str]
+    ProviderEndpoint: NotRequired[str]
 
 
 class TagTypeDef(TypedDict):
@@ -127,6 +128,7 @@ class CreateConnectionInputTypeDef(TypedDict):
     ConnectionName: str
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     HostArn: NotRequired[str]
+    ProviderEndpoint: NotRequired[str]
 
 
 class CreateConnectionOutputTypeDef(TypedDict):
@@ -396,8 +398,8 @@ class HostTypeDef(TypedDict):
 
 
 class ListConnectionsInputTypeDef(TypedDict):
-    ProviderTypeFilter: NotRequired[ProviderTypeType]
     HostArnFilter: NotRequired[str]
+    ProviderTypeFilter: NotRequired[ProviderTypeType]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
 

@@ -8,9 +8,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "ApplicationRevisionSortByType",
         "AutoRollbackEventType",
+        "AutoScalingGroupProcessType",
         "BundleTypeType",
         "ComputePlatformType",
         "DeploymentCreatorType",
+        "DeploymentModeType",
         "DeploymentOptionType",
         "DeploymentReadyActionType",
         "DeploymentStatusType",
@@ -48,6 +50,12 @@ AutoRollbackEventType = Literal[
     "DEPLOYMENT_STOP_ON_ALARM",
     "DEPLOYMENT_STOP_ON_REQUEST",
 ]
+AutoScalingGroupProcessType = Literal[
+    "Terminate",
+    "AZRebalance",
+    "InstanceRefresh",
+    "ScheduledActions",
+]
 BundleTypeType = Literal["tar", "tgz", "zip", "YAML", "JSON"]
 ComputePlatformType = Literal["Server", "Lambda", "ECS"]
 DeploymentCreatorType = Literal[
@@ -60,6 +68,7 @@ DeploymentCreatorType = Literal[
     "CloudFormationRollback",
     "autoscalingTermination",
 ]
+DeploymentModeType = Literal["STANDARD", "RESTART"]
 DeploymentOptionType = Literal["WITH_TRAFFIC_CONTROL", "WITHOUT_TRAFFIC_CONTROL"]
 DeploymentReadyActionType = Literal["CONTINUE_DEPLOYMENT", "STOP_DEPLOYMENT"]
 DeploymentStatusType = Literal[

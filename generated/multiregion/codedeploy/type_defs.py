@@ -21,9 +21,11 @@ from multiregion.type_defs import (
 from .literals import (
     ApplicationRevisionSortByType,
     AutoRollbackEventType,
+    AutoScalingGroupProcessType,
     BundleTypeType,
     ComputePlatformType,
     DeploymentCreatorType,
+    DeploymentModeType,
     DeploymentOptionType,
     DeploymentReadyActionType,
     DeploymentStatusType,
@@ -109,6 +111,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeploymentTargetTypeDef",
         "DeregisterOnPremisesInstanceInputTypeDef",
         "DiagnosticsTypeDef",
+        "EC2DeploymentOptionsOutputTypeDef",
+        "EC2DeploymentOptionsTypeDef",
         "EC2TagFilterTypeDef",
         "EC2TagSetOutputTypeDef",
         "EC2TagSetTypeDef",
@@ -359,6 +363,10 @@ class DeploymentStyleTypeDef(TypedDict):
     deploymentOption: NotRequired[DeploymentOptionType]
 
 
+class EC2DeploymentOptionsOutputTypeDef(TypedDict):
+    autoScalingGroupProcessesToSuspend: NotRequired[list[AutoScalingGroupProcessType]]
+
+
 class EC2TagFilterTypeDef(TypedDict):
     Key: NotRequired[str]
     Value: NotRequired[str]
@@ -446,6 +454,7 @@ class DeploymentGroupInfoTypeDef(TypedDict):
     onPremisesTagSet: NotRequired[OnPremisesTagSetOutputTypeDef]
     computePlatform: NotRequired[ComputePlatformType]
     ecsServices: NotRequired[list[ECSServiceTypeDef]]
+    ec2DeploymentOptions: NotRequired[EC2DeploymentOptionsOutputTypeDef]
     terminationHookEnabled: NotRequired[bool]
 
 
@@ -630,11 +639,13 @@ class DeploymentInfoTypeDef(TypedDict):
     loadBalancerInfo: NotRequired[LoadBalancerInfoOutputTypeDef]
     additionalDeploymentStatusInfo: NotRequired[str]
     fileExistsBehavior: NotRequired[FileExistsBehaviorType]
+    deploymentMode: NotRequired[DeploymentModeType]
     deploymentStatusMessages: NotRequired[list[str]]
     computePlatform: NotRequired[ComputePlatformType]
     externalId: NotRequired[str]
     relatedDeployments: NotRequired[RelatedDeploymentsTypeDef]
     overrideAlarmConfiguration: NotRequired[AlarmConfigurationOutputTypeDef]
+    ec2DeploymentOptions: NotRequired[EC2DeploymentOptionsOutputTypeDef]
 
 
 class BatchGetDeploymentsOutputTypeDef(TypedDict):
@@ -722,6 +733,12 @@ class CreateDeploymentConfigOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EC2DeploymentOptionsTypeDef(TypedDict):
+    autoScalingGroupProcessesToSuspend: NotRequired[
+        ReadOnly[Sequence[AutoScalingGroupProcessType]]
+    ]
+
+
 class EC2TagSetTypeDef(TypedDict):
     ec2TagSetList: NotRequired[ReadOnly[Sequence[Sequence[EC2TagFilterTypeDef]]]]
 
@@ -773,6 +790,7 @@ class CreateDeploymentGroupInputTypeDef(TypedDict):
     ecsServices: NotRequired[ReadOnly[Sequence[ECSServiceTypeDef]]]
     onPremisesTagSet: NotRequired[ReadOnly[OnPremisesTagSetTypeDef]]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    ec2DeploymentOptions: NotRequired[ReadOnly[EC2DeploymentOptionsTypeDef]]
     terminationHookEnabled: NotRequired[bool]
 
 
@@ -798,7 +816,9 @@ class CreateDeploymentInputTypeDef(TypedDict):
     autoRollbackConfiguration: NotRequired[ReadOnly[AutoRollbackConfigurationTypeDef]]
     updateOutdatedInstancesOnly: NotRequired[bool]
     fileExistsBehavior: NotRequired[FileExistsBehaviorType]
+    deploymentMode: NotRequired[DeploymentModeType]
     overrideAlarmConfiguration: NotRequired[ReadOnly[AlarmConfigurationTypeDef]]
+    ec2DeploymentOptions: NotRequired[ReadOnly[EC2DeploymentOptionsTypeDef]]
 
 
 class CreateDeploymentOutputTypeDef(TypedDict):
@@ -1146,6 +1166,7 @@ class UpdateDeploymentGroupInputTypeDef(TypedDict):
     ec2TagSet: NotRequired[ReadOnly[EC2TagSetTypeDef]]
     ecsServices: NotRequired[ReadOnly[Sequence[ECSServiceTypeDef]]]
     onPremisesTagSet: NotRequired[ReadOnly[OnPremisesTagSetTypeDef]]
+    ec2DeploymentOptions: NotRequired[ReadOnly[EC2DeploymentOptionsTypeDef]]
     terminationHookEnabled: NotRequired[bool]
 
 

@@ -83,6 +83,20 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         """
         return self._call("AdminCreateUser", kwargs)
 
+    def admin_delete_software_token(
+        self, **kwargs: Unpack[type_defs.AdminDeleteSoftwareTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.AdminDeleteSoftwareTokenResponseTypeDef]:
+        """Deletes a user's registered time-based one-time password (TOTP)
+        multi-factor authentication (MFA) factor, also known as a software token.
+        After this operation, the user can no longer sign in with TOTP MFA, and
+        can register a new TOTP factor with AssociateSoftwareToken. Use this
+        operation when a user loses access to their TOTP-generating device, for
+        example, a lost or reset phone, and needs to register a new one.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/AdminDeleteSoftwareToken
+        """
+        return self._call("AdminDeleteSoftwareToken", kwargs)
+
     def admin_delete_user(
         self, **kwargs: Unpack[type_defs.AdminDeleteUserRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -172,6 +186,15 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         """
         return self._call("AdminGetUser", kwargs)
 
+    def admin_get_user_auth_factors(
+        self, **kwargs: Unpack[type_defs.AdminGetUserAuthFactorsRequestTypeDef]
+    ) -> TargetResults[type_defs.AdminGetUserAuthFactorsResponseTypeDef]:
+        """Lists the authentication options for a user in a user pool.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/AdminGetUserAuthFactors
+        """
+        return self._call("AdminGetUserAuthFactors", kwargs)
+
     def admin_initiate_auth(
         self, **kwargs: Unpack[type_defs.AdminInitiateAuthRequestTypeDef]
     ) -> TargetResults[type_defs.AdminInitiateAuthResponseTypeDef]:
@@ -232,6 +255,20 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         """
         return self._call("AdminListUserAuthEvents", kwargs)
 
+    def admin_list_user_sessions(
+        self, **kwargs: Unpack[type_defs.AdminListUserSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.AdminListUserSessionsResponseTypeDef]:
+        """Lists the active sessions for a specified user as an administrator. The
+        response includes both token sessions and SSO sessions. Only active
+        sessions are returned; revoked and expired sessions aren't included.
+        Amazon Cognito returns all of a user's sessions in a single page of up to
+        125 sessions. The results are eventually consistent, and new sessions are
+        typically included within a few seconds.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/AdminListUserSessions
+        """
+        return self._call("AdminListUserSessions", kwargs)
+
     def admin_remove_user_from_group(
         self, **kwargs: Unpack[type_defs.AdminRemoveUserFromGroupRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -271,6 +308,19 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/AdminRespondToAuthChallenge
         """
         return self._call("AdminRespondToAuthChallenge", kwargs)
+
+    def admin_revoke_user_session(
+        self, **kwargs: Unpack[type_defs.AdminRevokeUserSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.AdminRevokeUserSessionResponseTypeDef]:
+        """Revokes a specific user session as an administrator. Amazon Cognito
+        revokes all refresh and access tokens that are associated with the session
+        and deletes the session record. You can revoke either a token session or
+        an SSO session, and you can optionally cascade the revocation to linked
+        sessions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/AdminRevokeUserSession
+        """
+        return self._call("AdminRevokeUserSession", kwargs)
 
     def admin_set_user_mfa_preference(
         self, **kwargs: Unpack[type_defs.AdminSetUserMFAPreferenceRequestTypeDef]
@@ -375,6 +425,20 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         """
         return self._call("AssociateSoftwareToken", kwargs)
 
+    def cancel_point_in_time_recovery(
+        self, **kwargs: Unpack[type_defs.CancelPointInTimeRecoveryRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelPointInTimeRecoveryResponseTypeDef]:
+        """Cancels a point-in-time recovery of a user pool before Amazon Cognito
+        applies any changes. You can cancel a recovery when its status is
+        PREVIEW_GENERATING or PREVIEW_GENERATED. When you cancel a recovery,
+        Amazon Cognito discards the recovery preview, resumes write operations in
+        the user pool, and sets the status of the recovery to PREVIEW_CANCELLED.
+        Your user pool data doesn't change.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/CancelPointInTimeRecovery
+        """
+        return self._call("CancelPointInTimeRecovery", kwargs)
+
     def change_password(
         self, **kwargs: Unpack[type_defs.ChangePasswordRequestTypeDef]
     ) -> TargetResults[type_defs.ChangePasswordResponseTypeDef]:
@@ -430,6 +494,19 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ConfirmSignUp
         """
         return self._call("ConfirmSignUp", kwargs)
+
+    def create_cimd_policy(
+        self, **kwargs: Unpack[type_defs.CreateCIMDPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCIMDPolicyResponseTypeDef]:
+        """Creates a Client ID Metadata Document (CIMD) policy for an app client. A
+        CIMD policy lets OAuth clients identify themselves to your user pool with
+        an HTTPS URL as their client ID. Amazon Cognito retrieves the client
+        metadata document from that URL and accepts the client only when the URL
+        matches one of the URL patterns in the policy.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/CreateCIMDPolicy
+        """
+        return self._call("CreateCIMDPolicy", kwargs)
 
     def create_group(
         self, **kwargs: Unpack[type_defs.CreateGroupRequestTypeDef]
@@ -534,6 +611,27 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/CreateUserPoolDomain
         """
         return self._call("CreateUserPoolDomain", kwargs)
+
+    def create_user_pool_replica(
+        self, **kwargs: Unpack[type_defs.CreateUserPoolReplicaRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateUserPoolReplicaResponseTypeDef]:
+        """Creates a replica of an existing user pool in a specified Amazon Web
+        Services Region. The replica enables multi-region replication for high
+        availability and disaster recovery. To create a replica, you must have
+        permissions to create user pools in the target Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/CreateUserPoolReplica
+        """
+        return self._call("CreateUserPoolReplica", kwargs)
+
+    def delete_cimd_policy(
+        self, **kwargs: Unpack[type_defs.DeleteCIMDPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCIMDPolicyResponseTypeDef]:
+        """Deletes a Client ID Metadata Document (CIMD) policy.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/DeleteCIMDPolicy
+        """
+        return self._call("DeleteCIMDPolicy", kwargs)
 
     def delete_group(
         self, **kwargs: Unpack[type_defs.DeleteGroupRequestTypeDef]
@@ -654,6 +752,17 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         """
         return self._call("DeleteUserPoolDomain", kwargs)
 
+    def delete_user_pool_replica(
+        self, **kwargs: Unpack[type_defs.DeleteUserPoolReplicaRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteUserPoolReplicaResponseTypeDef]:
+        """Deletes a secondary replica user pool. You can only delete replicas that
+        are in the INACTIVE status. This operation must be called from the primary
+        Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/DeleteUserPoolReplica
+        """
+        return self._call("DeleteUserPoolReplica", kwargs)
+
     def delete_web_authn_credential(
         self, **kwargs: Unpack[type_defs.DeleteWebAuthnCredentialRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteWebAuthnCredentialResponseTypeDef]:
@@ -663,6 +772,15 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/DeleteWebAuthnCredential
         """
         return self._call("DeleteWebAuthnCredential", kwargs)
+
+    def describe_cimd_policy(
+        self, **kwargs: Unpack[type_defs.DescribeCIMDPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCIMDPolicyResponseTypeDef]:
+        """Returns the configuration of a Client ID Metadata Document (CIMD) policy.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/DescribeCIMDPolicy
+        """
+        return self._call("DescribeCIMDPolicy", kwargs)
 
     def describe_identity_provider(
         self, **kwargs: Unpack[type_defs.DescribeIdentityProviderRequestTypeDef]
@@ -694,6 +812,20 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/DescribeManagedLoginBrandingByClient
         """
         return self._call("DescribeManagedLoginBrandingByClient", kwargs)
+
+    def describe_point_in_time_recovery(
+        self, **kwargs: Unpack[type_defs.DescribePointInTimeRecoveryRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePointInTimeRecoveryResponseTypeDef]:
+        """Returns details about a point-in-time recovery of a user pool, including
+        its status and the point in time that it restores the user pool to. After
+        Amazon Cognito generates the recovery preview, the response also includes
+        the number of entities that the recovery creates, updates, and deletes.
+        Review the preview before you apply the recovery with a request or discard
+        it with a request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/DescribePointInTimeRecovery
+        """
+        return self._call("DescribePointInTimeRecovery", kwargs)
 
     def describe_resource_server(
         self, **kwargs: Unpack[type_defs.DescribeResourceServerRequestTypeDef]
@@ -727,6 +859,17 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/DescribeTerms
         """
         return self._call("DescribeTerms", kwargs)
+
+    def describe_terms_by_client(
+        self, **kwargs: Unpack[type_defs.DescribeTermsByClientRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTermsByClientResponseTypeDef]:
+        """Returns details for the terms documents that are associated with an app
+        client, identified by the app client ID, user pool ID, and terms name. For
+        more information, see Terms documents.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/DescribeTermsByClient
+        """
+        return self._call("DescribeTermsByClient", kwargs)
 
     def describe_user_import_job(
         self, **kwargs: Unpack[type_defs.DescribeUserImportJobRequestTypeDef]
@@ -794,6 +937,17 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         """
         return self._call("ForgotPassword", kwargs)
 
+    def get_client_token(
+        self, **kwargs: Unpack[type_defs.GetClientTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.GetClientTokenResponseTypeDef]:
+        """Issues an access token for machine-to-machine (M2M) authorization. Your
+        app client provides its client ID and secret, and receives an access token
+        that authorizes requests to your resource servers.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/GetClientToken
+        """
+        return self._call("GetClientToken", kwargs)
+
     def get_csv_header(
         self, **kwargs: Unpack[type_defs.GetCSVHeaderRequestTypeDef]
     ) -> TargetResults[type_defs.GetCSVHeaderResponseTypeDef]:
@@ -808,6 +962,21 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/GetCSVHeader
         """
         return self._call("GetCSVHeader", kwargs)
+
+    def get_derived_token(
+        self, **kwargs: Unpack[type_defs.GetDerivedTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDerivedTokenResponseTypeDef]:
+        """Exchanges an existing token for a new token that is scoped and
+        audience-bound for a specific downstream service, following the OAuth 2.0
+        Token Exchange grant type. For more information about the OAuth 2.0 Token
+        Exchange grant type, see RFC 8693 - OAuth 2.0 Token Exchange on the IETF
+        website. Present a SubjectToken, the credential that you already hold, to
+        receive a new token appropriate for calling a specific resource server or
+        audience.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/GetDerivedToken
+        """
+        return self._call("GetDerivedToken", kwargs)
 
     def get_device(
         self, **kwargs: Unpack[type_defs.GetDeviceRequestTypeDef]
@@ -852,6 +1021,15 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/GetLogDeliveryConfiguration
         """
         return self._call("GetLogDeliveryConfiguration", kwargs)
+
+    def get_provisioned_limit(
+        self, **kwargs: Unpack[type_defs.GetProvisionedLimitRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProvisionedLimitResponseTypeDef]:
+        """Returns the current provisioned limit for a specific API category.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/GetProvisionedLimit
+        """
+        return self._call("GetProvisionedLimit", kwargs)
 
     def get_signing_certificate(
         self, **kwargs: Unpack[type_defs.GetSigningCertificateRequestTypeDef]
@@ -919,6 +1097,19 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         """
         return self._call("GetUserAuthFactors", kwargs)
 
+    def get_user_pool_client_session_configuration(
+        self,
+        **kwargs: Unpack[type_defs.GetUserPoolClientSessionConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetUserPoolClientSessionConfigurationResponseTypeDef]:
+        """Retrieves the session configuration for a user pool app client. If you
+        have never called SetUserPoolClientSessionConfiguration for the app
+        client, this operation returns the default SSO session maximum validity of
+        60 minutes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/GetUserPoolClientSessionConfiguration
+        """
+        return self._call("GetUserPoolClientSessionConfiguration", kwargs)
+
     def get_user_pool_mfa_config(
         self, **kwargs: Unpack[type_defs.GetUserPoolMfaConfigRequestTypeDef]
     ) -> TargetResults[type_defs.GetUserPoolMfaConfigResponseTypeDef]:
@@ -928,6 +1119,20 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/GetUserPoolMfaConfig
         """
         return self._call("GetUserPoolMfaConfig", kwargs)
+
+    def get_user_pool_session_configuration(
+        self, **kwargs: Unpack[type_defs.GetUserPoolSessionConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUserPoolSessionConfigurationResponseTypeDef]:
+        """Retrieves the session tracking configuration for a user pool, including
+        whether session tracking is enabled and the pool-wide maximum number of
+        active token sessions for each user. If you have never called
+        SetUserPoolSessionConfiguration for the user pool, this operation returns
+        the default values: UserSessionTracking as DISABLED and a MaxPerUser value
+        of 20.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/GetUserPoolSessionConfiguration
+        """
+        return self._call("GetUserPoolSessionConfiguration", kwargs)
 
     def global_sign_out(
         self, **kwargs: Unpack[type_defs.GlobalSignOutRequestTypeDef]
@@ -952,6 +1157,44 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/InitiateAuth
         """
         return self._call("InitiateAuth", kwargs)
+
+    def initiate_point_in_time_recovery(
+        self, **kwargs: Unpack[type_defs.InitiatePointInTimeRecoveryRequestTypeDef]
+    ) -> TargetResults[type_defs.InitiatePointInTimeRecoveryResponseTypeDef]:
+        """Initiates a point-in-time recovery of a user pool to a time in the past
+        that you specify. This operation is the first step of a recovery and
+        doesn't change your user pool data. Amazon Cognito pauses write operations
+        in the user pool and generates a recovery preview, which might not be
+        available immediately. The preview shows the number of entities that the
+        recovery creates, updates, and deletes. To check the status of the
+        recovery and review the preview, make a request. When the status is
+        PREVIEW_GENERATED, apply the recovery with a request or discard it with a
+        request. The time that it takes to generate the recovery preview doesn't
+        depend on the size of your user pool.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/InitiatePointInTimeRecovery
+        """
+        return self._call("InitiatePointInTimeRecovery", kwargs)
+
+    def list_cimd_policies(
+        self, **kwargs: Unpack[type_defs.ListCIMDPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCIMDPoliciesResponseTypeDef]:
+        """Lists the Client ID Metadata Document (CIMD) policies in a user pool.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListCIMDPolicies
+        """
+        return self._call("ListCIMDPolicies", kwargs)
+
+    def list_client_metadata_urls(
+        self, **kwargs: Unpack[type_defs.ListClientMetadataURLsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListClientMetadataURLsResponseTypeDef]:
+        """Lists the client ID metadata document URLs that Amazon Cognito has
+        received for a Client ID Metadata Document (CIMD) policy, with the cache
+        state of each URL.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListClientMetadataURLs
+        """
+        return self._call("ListClientMetadataURLs", kwargs)
 
     def list_devices(
         self, **kwargs: Unpack[type_defs.ListDevicesRequestTypeDef]
@@ -983,6 +1226,18 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListIdentityProviders
         """
         return self._call("ListIdentityProviders", kwargs)
+
+    def list_point_in_time_recoveries(
+        self, **kwargs: Unpack[type_defs.ListPointInTimeRecoveriesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPointInTimeRecoveriesResponseTypeDef]:
+        """Lists the point-in-time recoveries of a user pool, including the active
+        recovery and past recoveries. The response lists the most recent
+        recoveries first and doesn't include recovery previews. To get the
+        recovery preview of a recovery, make a request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListPointInTimeRecoveries
+        """
+        return self._call("ListPointInTimeRecoveries", kwargs)
 
     def list_resource_servers(
         self, **kwargs: Unpack[type_defs.ListResourceServersRequestTypeDef]
@@ -1050,6 +1305,17 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         """
         return self._call("ListUserPoolClients", kwargs)
 
+    def list_user_pool_replicas(
+        self, **kwargs: Unpack[type_defs.ListUserPoolReplicasRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUserPoolReplicasResponseTypeDef]:
+        """Lists all replicas for a user pool, including both primary and secondary
+        replicas. We recommend using pagination to ensure that the operation
+        returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListUserPoolReplicas
+        """
+        return self._call("ListUserPoolReplicas", kwargs)
+
     def list_user_pools(
         self, **kwargs: Unpack[type_defs.ListUserPoolsRequestTypeDef]
     ) -> TargetResults[type_defs.ListUserPoolsResponseTypeDef]:
@@ -1059,6 +1325,21 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListUserPools
         """
         return self._call("ListUserPools", kwargs)
+
+    def list_user_sessions(
+        self, **kwargs: Unpack[type_defs.ListUserSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUserSessionsResponseTypeDef]:
+        """Lists the active sessions for the currently signed-in user. Amazon Cognito
+        authorizes this operation with the user's access token and returns all of
+        the user's active sessions across every app client in the user pool,
+        including both token sessions and SSO sessions. The IsCurrentSession field
+        identifies the session that the calling access token belongs to. The
+        results are eventually consistent, and new sessions are typically included
+        within a few seconds.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListUserSessions
+        """
+        return self._call("ListUserSessions", kwargs)
 
     def list_users(
         self, **kwargs: Unpack[type_defs.ListUsersRequestTypeDef]
@@ -1130,6 +1411,19 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         """
         return self._call("RevokeToken", kwargs)
 
+    def revoke_user_session(
+        self, **kwargs: Unpack[type_defs.RevokeUserSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.RevokeUserSessionResponseTypeDef]:
+        """Revokes a specific session for the currently signed-in user. Amazon
+        Cognito authorizes this operation with the user's access token, revokes
+        all refresh and access tokens that are associated with the session, and
+        deletes the session record. You can't revoke the session that the calling
+        access token belongs to.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/RevokeUserSession
+        """
+        return self._call("RevokeUserSession", kwargs)
+
     def set_log_delivery_configuration(
         self, **kwargs: Unpack[type_defs.SetLogDeliveryConfigurationRequestTypeDef]
     ) -> TargetResults[type_defs.SetLogDeliveryConfigurationResponseTypeDef]:
@@ -1181,6 +1475,22 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         """
         return self._call("SetUserMFAPreference", kwargs)
 
+    def set_user_pool_client_session_configuration(
+        self,
+        **kwargs: Unpack[type_defs.SetUserPoolClientSessionConfigurationRequestTypeDef],
+    ) -> TargetResults[type_defs.SetUserPoolClientSessionConfigurationResponseTypeDef]:
+        """Sets the session configuration for a user pool app client. The
+        configurable client-level setting is the maximum validity period for
+        silent reuse of an SSO session. This operation performs a full replacement
+        of the client-level session configuration; every request parameter is
+        required, and session tracking must be enabled for the user pool. The user
+        pool must be in the Essentials or Plus tier. Otherwise, this operation
+        returns a FeatureUnavailableInTierException.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/SetUserPoolClientSessionConfiguration
+        """
+        return self._call("SetUserPoolClientSessionConfiguration", kwargs)
+
     def set_user_pool_mfa_config(
         self, **kwargs: Unpack[type_defs.SetUserPoolMfaConfigRequestTypeDef]
     ) -> TargetResults[type_defs.SetUserPoolMfaConfigResponseTypeDef]:
@@ -1191,6 +1501,20 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/SetUserPoolMfaConfig
         """
         return self._call("SetUserPoolMfaConfig", kwargs)
+
+    def set_user_pool_session_configuration(
+        self, **kwargs: Unpack[type_defs.SetUserPoolSessionConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.SetUserPoolSessionConfigurationResponseTypeDef]:
+        """Enables or disables session tracking for a user pool, and sets the
+        pool-wide maximum number of active token sessions that each user can have.
+        This operation performs a full replacement of the pool-level session
+        configuration; every request parameter is required. The user pool must be
+        in the Essentials or Plus tier. Otherwise, this operation returns a
+        FeatureUnavailableInTierException.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/SetUserPoolSessionConfiguration
+        """
+        return self._call("SetUserPoolSessionConfiguration", kwargs)
 
     def set_user_settings(
         self, **kwargs: Unpack[type_defs.SetUserSettingsRequestTypeDef]
@@ -1212,6 +1536,17 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/SignUp
         """
         return self._call("SignUp", kwargs)
+
+    def start_point_in_time_recovery(
+        self, **kwargs: Unpack[type_defs.StartPointInTimeRecoveryRequestTypeDef]
+    ) -> TargetResults[type_defs.StartPointInTimeRecoveryResponseTypeDef]:
+        """Applies a point-in-time recovery to a user pool. Before you start a
+        recovery, review the recovery preview in the response to a request. You
+        can start a recovery when its status is PREVIEW_GENERATED.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/StartPointInTimeRecovery
+        """
+        return self._call("StartPointInTimeRecovery", kwargs)
 
     def start_user_import_job(
         self, **kwargs: Unpack[type_defs.StartUserImportJobRequestTypeDef]
@@ -1282,6 +1617,27 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         """
         return self._call("UpdateAuthEventFeedback", kwargs)
 
+    def update_cimd_policy(
+        self, **kwargs: Unpack[type_defs.UpdateCIMDPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCIMDPolicyResponseTypeDef]:
+        """Updates the configuration of a Client ID Metadata Document (CIMD) policy.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/UpdateCIMDPolicy
+        """
+        return self._call("UpdateCIMDPolicy", kwargs)
+
+    def update_client_metadata_url_state(
+        self, **kwargs: Unpack[type_defs.UpdateClientMetadataURLStateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateClientMetadataURLStateResponseTypeDef]:
+        """Changes the cache state of a client metadata document URL for a client ID
+        metadata document (CIMD) policy. Refresh a URL to make Amazon Cognito
+        retrieve the client metadata document again, or invalidate it to remove
+        the cached document.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/UpdateClientMetadataURLState
+        """
+        return self._call("UpdateClientMetadataURLState", kwargs)
+
     def update_device_status(
         self, **kwargs: Unpack[type_defs.UpdateDeviceStatusRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateDeviceStatusResponseTypeDef]:
@@ -1331,6 +1687,17 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/UpdateManagedLoginBranding
         """
         return self._call("UpdateManagedLoginBranding", kwargs)
+
+    def update_provisioned_limit(
+        self, **kwargs: Unpack[type_defs.UpdateProvisionedLimitRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProvisionedLimitResponseTypeDef]:
+        """Sets the provisioned limit for a specific API category. The value must be
+        between the default limit and your account-level maximum limit in Service
+        Quotas.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/UpdateProvisionedLimit
+        """
+        return self._call("UpdateProvisionedLimit", kwargs)
 
     def update_resource_server(
         self, **kwargs: Unpack[type_defs.UpdateResourceServerRequestTypeDef]
@@ -1403,6 +1770,17 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         """
         return self._call("UpdateUserPoolDomain", kwargs)
 
+    def update_user_pool_replica(
+        self, **kwargs: Unpack[type_defs.UpdateUserPoolReplicaRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateUserPoolReplicaResponseTypeDef]:
+        """Updates replica-specific settings for a user pool replica. You can modify
+        the status to activate or deactivate the replica. This request can be made
+        in both primary and secondary regions of the user pool.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/UpdateUserPoolReplica
+        """
+        return self._call("UpdateUserPoolReplica", kwargs)
+
     def verify_software_token(
         self, **kwargs: Unpack[type_defs.VerifySoftwareTokenRequestTypeDef]
     ) -> TargetResults[type_defs.VerifySoftwareTokenResponseTypeDef]:
@@ -1473,6 +1851,54 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         """
         return self._paginate(
             "AdminListUserAuthEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cimd_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListCIMDPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCIMDPoliciesResponseTypeDef]:
+        """Every page of ListCIMDPolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the Client ID Metadata Document (CIMD) policies in a user pool.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListCIMDPolicies
+        """
+        return self._paginate(
+            "ListCIMDPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_client_metadata_urls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListClientMetadataURLsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListClientMetadataURLsResponseTypeDef]:
+        """Every page of ListClientMetadataURLs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the client ID metadata document URLs that Amazon Cognito has
+        received for a Client ID Metadata Document (CIMD) policy, with the cache
+        state of each URL.
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListClientMetadataURLs
+        """
+        return self._paginate(
+            "ListClientMetadataURLs",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -1680,6 +2106,39 @@ class MultiRegionCognitoIdentityProvider(MultiRegionClient):
         """
         return self._items(
             "AdminListUserAuthEvents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_cimd_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListCIMDPoliciesRequestTypeDef],
+    ) -> Items[type_defs.CIMDPolicySummaryTypeTypeDef]:
+        """Each element of CIMDPolicies in every page of ListCIMDPolicies, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListCIMDPolicies
+        """
+        return self._items(
+            "ListCIMDPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_client_metadata_urls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListClientMetadataURLsRequestTypeDef],
+    ) -> Items[type_defs.ClientMetadataURLTypeTypeDef]:
+        """Each element of ClientMetadataURLs in every page of
+        ListClientMetadataURLs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/cognito-idp-2016-04-18/ListClientMetadataURLs
+        """
+        return self._items(
+            "ListClientMetadataURLs", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_groups(

@@ -15,9 +15,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AttributeDataTypeType",
         "AuthFactorTypeType",
         "AuthFlowTypeType",
+        "CIMDCacheActionTypeType",
         "ChallengeNameType",
         "ChallengeNameTypeType",
         "ChallengeResponseType",
+        "ClientTypeTypeType",
         "ColorSchemeModeTypeType",
         "CompromisedCredentialsEventActionTypeType",
         "CustomEmailSenderLambdaVersionTypeType",
@@ -28,6 +30,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeviceRememberedStatusTypeType",
         "DomainStatusTypeType",
         "EmailSendingAccountTypeType",
+        "EncryptionKeyTypeType",
         "EventFilterTypeType",
         "EventResponseTypeType",
         "EventSourceNameType",
@@ -37,21 +40,36 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FeedbackValueTypeType",
         "IdentityProviderTypeTypeType",
         "InboundFederationLambdaVersionTypeType",
+        "IssuedTokenTypeIdentifierTypeType",
+        "IssuerTypeType",
+        "LimitClassType",
         "LogLevelType",
         "MessageActionTypeType",
         "OAuthFlowTypeType",
+        "OAuthTokenTypeTypeType",
+        "PasswordHashingAlgorithmTypeType",
         "PreTokenGenerationLambdaVersionTypeType",
         "PreventUserExistenceErrorTypesType",
         "RecoveryOptionNameTypeType",
+        "ReplicaRoleTypeType",
+        "ReplicaStatusTypeType",
+        "ResourceServerManagedByTypeType",
+        "RestoreStatusTypeType",
+        "RevokeAssociatedSessionsTypeType",
         "RiskDecisionTypeType",
         "RiskLevelTypeType",
+        "SecurityPolicyTypeType",
+        "SessionTypeTypeType",
         "StatusTypeType",
         "TermsEnforcementTypeType",
         "TermsSourceTypeType",
         "TimeUnitsTypeType",
+        "TokenTypeIdentifierTypeType",
+        "UpdateReplicaStatusTypeType",
         "UserImportJobStatusTypeType",
         "UserPoolMfaTypeType",
         "UserPoolTierTypeType",
+        "UserSessionTrackingTypeType",
         "UserStatusTypeType",
         "UserVerificationTypeType",
         "UsernameAttributeTypeType",
@@ -88,7 +106,13 @@ AssetCategoryTypeType = Literal[
 ]
 AssetExtensionTypeType = Literal["ICO", "JPEG", "PNG", "SVG", "WEBP"]
 AttributeDataTypeType = Literal["String", "Number", "DateTime", "Boolean"]
-AuthFactorTypeType = Literal["PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"]
+AuthFactorTypeType = Literal[
+    "PASSWORD",
+    "EMAIL_OTP",
+    "SMS_OTP",
+    "WEB_AUTHN",
+    "SOFTWARE_TOKEN",
+]
 AuthFlowTypeType = Literal[
     "USER_SRP_AUTH",
     "REFRESH_TOKEN_AUTH",
@@ -99,6 +123,7 @@ AuthFlowTypeType = Literal[
     "ADMIN_USER_PASSWORD_AUTH",
     "USER_AUTH",
 ]
+CIMDCacheActionTypeType = Literal["REFRESH", "INVALIDATE"]
 ChallengeNameType = Literal["Password", "Mfa"]
 ChallengeNameTypeType = Literal[
     "SMS_MFA",
@@ -119,6 +144,7 @@ ChallengeNameTypeType = Literal[
     "PASSWORD_SRP",
 ]
 ChallengeResponseType = Literal["Success", "Failure"]
+ClientTypeTypeType = Literal["REGULAR", "DCR"]
 ColorSchemeModeTypeType = Literal["LIGHT", "DARK", "DYNAMIC"]
 CompromisedCredentialsEventActionTypeType = Literal["BLOCK", "NO_ACTION"]
 CustomEmailSenderLambdaVersionTypeType = Literal["V1_0"]
@@ -129,6 +155,7 @@ DeliveryMediumTypeType = Literal["SMS", "EMAIL"]
 DeviceRememberedStatusTypeType = Literal["remembered", "not_remembered"]
 DomainStatusTypeType = Literal["CREATING", "DELETING", "UPDATING", "ACTIVE", "FAILED"]
 EmailSendingAccountTypeType = Literal["COGNITO_DEFAULT", "DEVELOPER"]
+EncryptionKeyTypeType = Literal["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KEY"]
 EventFilterTypeType = Literal["SIGN_IN", "PASSWORD_CHANGE", "SIGN_UP"]
 EventResponseTypeType = Literal["Pass", "Fail", "InProgress"]
 EventSourceNameType = Literal["userNotification", "userAuthEvents"]
@@ -149,6 +176,8 @@ ExplicitAuthFlowsTypeType = Literal[
     "ALLOW_USER_SRP_AUTH",
     "ALLOW_REFRESH_TOKEN_AUTH",
     "ALLOW_USER_AUTH",
+    "ALLOW_TOKEN_EXCHANGE_DELEGATION",
+    "ALLOW_TOKEN_EXCHANGE_IMPERSONATION",
 ]
 FeatureTypeType = Literal["ENABLED", "DISABLED"]
 FeedbackValueTypeType = Literal["Valid", "Invalid"]
@@ -161,9 +190,19 @@ IdentityProviderTypeTypeType = Literal[
     "OIDC",
 ]
 InboundFederationLambdaVersionTypeType = Literal["V1_0"]
+IssuedTokenTypeIdentifierTypeType = Literal["ACCESS_TOKEN", "ID_TOKEN"]
+IssuerTypeType = Literal["ORIGINAL", "UPDATED"]
+LimitClassType = Literal["API_CATEGORY"]
 LogLevelType = Literal["ERROR", "INFO"]
 MessageActionTypeType = Literal["RESEND", "SUPPRESS"]
 OAuthFlowTypeType = Literal["code", "implicit", "client_credentials"]
+OAuthTokenTypeTypeType = Literal["Bearer", "N_A"]
+PasswordHashingAlgorithmTypeType = Literal[
+    "BCRYPT",
+    "SCRYPT",
+    "ARGON2ID",
+    "PBKDF2_SHA256",
+]
 PreTokenGenerationLambdaVersionTypeType = Literal["V1_0", "V2_0", "V3_0"]
 PreventUserExistenceErrorTypesType = Literal["LEGACY", "ENABLED"]
 RecoveryOptionNameTypeType = Literal[
@@ -171,12 +210,31 @@ RecoveryOptionNameTypeType = Literal[
     "verified_phone_number",
     "admin_only",
 ]
+ReplicaRoleTypeType = Literal["PRIMARY", "SECONDARY"]
+ReplicaStatusTypeType = Literal["CREATING", "ACTIVE", "INACTIVE", "DELETING"]
+ResourceServerManagedByTypeType = Literal["COGNITO"]
+RestoreStatusTypeType = Literal[
+    "PREVIEW_GENERATING",
+    "PREVIEW_GENERATED",
+    "PREVIEW_CANCELLED",
+    "PREVIEW_GENERATION_FAILED",
+    "PREVIEW_EXPIRED",
+    "RESTORING",
+    "RESTORE_COMPLETED",
+    "TEMPORARY_INTERNAL_ERROR_SEE_SUPPORT_CASE",
+    "AWS_ABORTED",
+]
+RevokeAssociatedSessionsTypeType = Literal["NONE", "LINKED"]
 RiskDecisionTypeType = Literal["NoRisk", "AccountTakeover", "Block"]
 RiskLevelTypeType = Literal["Low", "Medium", "High"]
+SecurityPolicyTypeType = Literal["TLS_V1", "TLS_V1_2_2021", "TLS_V1_3_2025"]
+SessionTypeTypeType = Literal["TOKEN", "SSO"]
 StatusTypeType = Literal["Enabled", "Disabled"]
 TermsEnforcementTypeType = Literal["NONE"]
 TermsSourceTypeType = Literal["LINK"]
 TimeUnitsTypeType = Literal["seconds", "minutes", "hours", "days"]
+TokenTypeIdentifierTypeType = Literal["ACCESS_TOKEN", "ID_TOKEN", "SAML2"]
+UpdateReplicaStatusTypeType = Literal["ACTIVE", "INACTIVE"]
 UserImportJobStatusTypeType = Literal[
     "Created",
     "Pending",
@@ -189,6 +247,7 @@ UserImportJobStatusTypeType = Literal[
 ]
 UserPoolMfaTypeType = Literal["OFF", "ON", "OPTIONAL"]
 UserPoolTierTypeType = Literal["LITE", "ESSENTIALS", "PLUS"]
+UserSessionTrackingTypeType = Literal["ENABLED", "DISABLED"]
 UserStatusTypeType = Literal[
     "UNCONFIRMED",
     "CONFIRMED",

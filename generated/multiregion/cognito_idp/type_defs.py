@@ -30,9 +30,11 @@ from .literals import (
     AttributeDataTypeType,
     AuthFactorTypeType,
     AuthFlowTypeType,
+    CIMDCacheActionTypeType,
     ChallengeNameType,
     ChallengeNameTypeType,
     ChallengeResponseType,
+    ClientTypeTypeType,
     ColorSchemeModeTypeType,
     CompromisedCredentialsEventActionTypeType,
     CustomEmailSenderLambdaVersionTypeType,
@@ -43,6 +45,7 @@ from .literals import (
     DeviceRememberedStatusTypeType,
     DomainStatusTypeType,
     EmailSendingAccountTypeType,
+    EncryptionKeyTypeType,
     EventFilterTypeType,
     EventResponseTypeType,
     EventSourceNameType,
@@ -52,21 +55,36 @@ from .literals import (
     FeedbackValueTypeType,
     IdentityProviderTypeTypeType,
     InboundFederationLambdaVersionTypeType,
+    IssuedTokenTypeIdentifierTypeType,
+    IssuerTypeType,
+    LimitClassType,
     LogLevelType,
     MessageActionTypeType,
     OAuthFlowTypeType,
+    OAuthTokenTypeTypeType,
+    PasswordHashingAlgorithmTypeType,
     PreTokenGenerationLambdaVersionTypeType,
     PreventUserExistenceErrorTypesType,
     RecoveryOptionNameTypeType,
+    ReplicaRoleTypeType,
+    ReplicaStatusTypeType,
+    ResourceServerManagedByTypeType,
+    RestoreStatusTypeType,
+    RevokeAssociatedSessionsTypeType,
     RiskDecisionTypeType,
     RiskLevelTypeType,
+    SecurityPolicyTypeType,
+    SessionTypeTypeType,
     StatusTypeType,
     TermsEnforcementTypeType,
     TermsSourceTypeType,
     TimeUnitsTypeType,
+    TokenTypeIdentifierTypeType,
+    UpdateReplicaStatusTypeType,
     UserImportJobStatusTypeType,
     UserPoolMfaTypeType,
     UserPoolTierTypeType,
+    UserSessionTrackingTypeType,
     UserStatusTypeType,
     UserVerificationTypeType,
     UsernameAttributeTypeType,
@@ -82,6 +100,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AccountTakeoverActionTypeTypeDef",
         "AccountTakeoverActionsTypeTypeDef",
         "AccountTakeoverRiskConfigurationTypeTypeDef",
+        "AcrLevelConfigTypeTypeDef",
         "AddCustomAttributesRequestTypeDef",
         "AddCustomAttributesResponseTypeDef",
         "AddUserPoolClientSecretRequestTypeDef",
@@ -92,6 +111,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AdminCreateUserConfigTypeTypeDef",
         "AdminCreateUserRequestTypeDef",
         "AdminCreateUserResponseTypeDef",
+        "AdminDeleteSoftwareTokenRequestTypeDef",
+        "AdminDeleteSoftwareTokenResponseTypeDef",
         "AdminDeleteUserAttributesRequestTypeDef",
         "AdminDeleteUserAttributesResponseTypeDef",
         "AdminDeleteUserRequestTypeDef",
@@ -104,6 +125,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AdminForgetDeviceRequestTypeDef",
         "AdminGetDeviceRequestTypeDef",
         "AdminGetDeviceResponseTypeDef",
+        "AdminGetUserAuthFactorsRequestTypeDef",
+        "AdminGetUserAuthFactorsResponseTypeDef",
         "AdminGetUserRequestTypeDef",
         "AdminGetUserResponseTypeDef",
         "AdminInitiateAuthRequestTypeDef",
@@ -116,11 +139,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AdminListGroupsForUserResponseTypeDef",
         "AdminListUserAuthEventsRequestTypeDef",
         "AdminListUserAuthEventsResponseTypeDef",
+        "AdminListUserSessionsRequestTypeDef",
+        "AdminListUserSessionsResponseTypeDef",
         "AdminRemoveUserFromGroupRequestTypeDef",
         "AdminResetUserPasswordRequestTypeDef",
         "AdminResetUserPasswordResponseTypeDef",
         "AdminRespondToAuthChallengeRequestTypeDef",
         "AdminRespondToAuthChallengeResponseTypeDef",
+        "AdminRevokeUserSessionRequestTypeDef",
+        "AdminRevokeUserSessionResponseTypeDef",
         "AdminSetUserMFAPreferenceRequestTypeDef",
         "AdminSetUserMFAPreferenceResponseTypeDef",
         "AdminSetUserPasswordRequestTypeDef",
@@ -145,9 +172,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AttributeTypeTypeDef",
         "AuthEventTypeTypeDef",
         "AuthenticationResultTypeTypeDef",
+        "CIMDPolicySummaryTypeTypeDef",
+        "CIMDPolicyTypeTypeDef",
+        "CancelPointInTimeRecoveryRequestTypeDef",
+        "CancelPointInTimeRecoveryResponseTypeDef",
         "ChallengeResponseTypeTypeDef",
         "ChangePasswordRequestTypeDef",
         "ChangePasswordResponseTypeDef",
+        "ClientAuthenticationResultTypeTypeDef",
+        "ClientMetadataURLTypeTypeDef",
+        "ClientSSOSessionConfigTypeTypeDef",
         "ClientSecretDescriptorTypeTypeDef",
         "CloudWatchLogsConfigurationTypeTypeDef",
         "CodeDeliveryDetailsTypeTypeDef",
@@ -163,6 +197,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ConfirmSignUpRequestTypeDef",
         "ConfirmSignUpResponseTypeDef",
         "ContextDataTypeTypeDef",
+        "CreateCIMDPolicyRequestTypeDef",
+        "CreateCIMDPolicyResponseTypeDef",
         "CreateGroupRequestTypeDef",
         "CreateGroupResponseTypeDef",
         "CreateIdentityProviderRequestTypeDef",
@@ -179,11 +215,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateUserPoolClientResponseTypeDef",
         "CreateUserPoolDomainRequestTypeDef",
         "CreateUserPoolDomainResponseTypeDef",
+        "CreateUserPoolReplicaRequestTypeDef",
+        "CreateUserPoolReplicaResponseTypeDef",
         "CreateUserPoolRequestTypeDef",
         "CreateUserPoolResponseTypeDef",
         "CustomDomainConfigTypeTypeDef",
         "CustomEmailLambdaVersionConfigTypeTypeDef",
         "CustomSMSLambdaVersionConfigTypeTypeDef",
+        "DcrConfigurationTypeOutputTypeDef",
+        "DcrConfigurationTypeTypeDef",
+        "DeleteCIMDPolicyRequestTypeDef",
+        "DeleteCIMDPolicyResponseTypeDef",
         "DeleteGroupRequestTypeDef",
         "DeleteIdentityProviderRequestTypeDef",
         "DeleteManagedLoginBrandingRequestTypeDef",
@@ -196,20 +238,28 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteUserPoolClientSecretResponseTypeDef",
         "DeleteUserPoolDomainRequestTypeDef",
         "DeleteUserPoolDomainResponseTypeDef",
+        "DeleteUserPoolReplicaRequestTypeDef",
+        "DeleteUserPoolReplicaResponseTypeDef",
         "DeleteUserPoolRequestTypeDef",
         "DeleteUserRequestTypeDef",
         "DeleteWebAuthnCredentialRequestTypeDef",
         "DeleteWebAuthnCredentialResponseTypeDef",
+        "DescribeCIMDPolicyRequestTypeDef",
+        "DescribeCIMDPolicyResponseTypeDef",
         "DescribeIdentityProviderRequestTypeDef",
         "DescribeIdentityProviderResponseTypeDef",
         "DescribeManagedLoginBrandingByClientRequestTypeDef",
         "DescribeManagedLoginBrandingByClientResponseTypeDef",
         "DescribeManagedLoginBrandingRequestTypeDef",
         "DescribeManagedLoginBrandingResponseTypeDef",
+        "DescribePointInTimeRecoveryRequestTypeDef",
+        "DescribePointInTimeRecoveryResponseTypeDef",
         "DescribeResourceServerRequestTypeDef",
         "DescribeResourceServerResponseTypeDef",
         "DescribeRiskConfigurationRequestTypeDef",
         "DescribeRiskConfigurationResponseTypeDef",
+        "DescribeTermsByClientRequestTypeDef",
+        "DescribeTermsByClientResponseTypeDef",
         "DescribeTermsRequestTypeDef",
         "DescribeTermsResponseTypeDef",
         "DescribeUserImportJobRequestTypeDef",
@@ -230,15 +280,21 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EmailMfaConfigTypeTypeDef",
         "EmailMfaSettingsTypeTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "EumsSmsConfigurationTypeTypeDef",
         "EventContextDataTypeTypeDef",
         "EventFeedbackTypeTypeDef",
         "EventRiskTypeTypeDef",
+        "FailoverTypeTypeDef",
         "FirehoseConfigurationTypeTypeDef",
         "ForgetDeviceRequestTypeDef",
         "ForgotPasswordRequestTypeDef",
         "ForgotPasswordResponseTypeDef",
         "GetCSVHeaderRequestTypeDef",
         "GetCSVHeaderResponseTypeDef",
+        "GetClientTokenRequestTypeDef",
+        "GetClientTokenResponseTypeDef",
+        "GetDerivedTokenRequestTypeDef",
+        "GetDerivedTokenResponseTypeDef",
         "GetDeviceRequestTypeDef",
         "GetDeviceResponseTypeDef",
         "GetGroupRequestTypeDef",
@@ -247,6 +303,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetIdentityProviderByIdentifierResponseTypeDef",
         "GetLogDeliveryConfigurationRequestTypeDef",
         "GetLogDeliveryConfigurationResponseTypeDef",
+        "GetProvisionedLimitRequestTypeDef",
+        "GetProvisionedLimitResponseTypeDef",
         "GetSigningCertificateRequestTypeDef",
         "GetSigningCertificateResponseTypeDef",
         "GetTokensFromRefreshTokenRequestTypeDef",
@@ -257,8 +315,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetUserAttributeVerificationCodeResponseTypeDef",
         "GetUserAuthFactorsRequestTypeDef",
         "GetUserAuthFactorsResponseTypeDef",
+        "GetUserPoolClientSessionConfigurationRequestTypeDef",
+        "GetUserPoolClientSessionConfigurationResponseTypeDef",
         "GetUserPoolMfaConfigRequestTypeDef",
         "GetUserPoolMfaConfigResponseTypeDef",
+        "GetUserPoolSessionConfigurationRequestTypeDef",
+        "GetUserPoolSessionConfigurationResponseTypeDef",
         "GetUserRequestTypeDef",
         "GetUserResponseTypeDef",
         "GlobalSignOutRequestTypeDef",
@@ -269,13 +331,26 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "InboundFederationLambdaTypeTypeDef",
         "InitiateAuthRequestTypeDef",
         "InitiateAuthResponseTypeDef",
+        "InitiatePointInTimeRecoveryRequestTypeDef",
+        "InitiatePointInTimeRecoveryResponseTypeDef",
+        "IssuerConfigurationTypeTypeDef",
+        "KeyConfigurationTypeTypeDef",
         "LambdaConfigTypeTypeDef",
+        "LimitDefinitionTypeOutputTypeDef",
+        "LimitDefinitionTypeTypeDef",
+        "LimitTypeTypeDef",
+        "ListCIMDPoliciesRequestTypeDef",
+        "ListCIMDPoliciesResponseTypeDef",
+        "ListClientMetadataURLsRequestTypeDef",
+        "ListClientMetadataURLsResponseTypeDef",
         "ListDevicesRequestTypeDef",
         "ListDevicesResponseTypeDef",
         "ListGroupsRequestTypeDef",
         "ListGroupsResponseTypeDef",
         "ListIdentityProvidersRequestTypeDef",
         "ListIdentityProvidersResponseTypeDef",
+        "ListPointInTimeRecoveriesRequestTypeDef",
+        "ListPointInTimeRecoveriesResponseTypeDef",
         "ListResourceServersRequestTypeDef",
         "ListResourceServersResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
@@ -288,8 +363,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListUserPoolClientSecretsResponseTypeDef",
         "ListUserPoolClientsRequestTypeDef",
         "ListUserPoolClientsResponseTypeDef",
+        "ListUserPoolReplicasRequestTypeDef",
+        "ListUserPoolReplicasResponseTypeDef",
         "ListUserPoolsRequestTypeDef",
         "ListUserPoolsResponseTypeDef",
+        "ListUserSessionsRequestTypeDef",
+        "ListUserSessionsResponseTypeDef",
         "ListUsersInGroupRequestTypeDef",
         "ListUsersInGroupResponseTypeDef",
         "ListUsersRequestTypeDef",
@@ -318,14 +397,22 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RespondToAuthChallengeRequestTypeDef",
         "RespondToAuthChallengeResponseTypeDef",
         "ResponseMetadataTypeDef",
+        "RestorationDescriptionTypeTypeDef",
+        "RestorationTypeTypeDef",
+        "RestorePreviewTypeTypeDef",
         "RevokeTokenRequestTypeDef",
         "RevokeTokenResponseTypeDef",
+        "RevokeUserSessionRequestTypeDef",
+        "RevokeUserSessionResponseTypeDef",
         "RiskConfigurationTypeTypeDef",
         "RiskExceptionConfigurationTypeOutputTypeDef",
         "RiskExceptionConfigurationTypeTypeDef",
+        "RoutingTypeTypeDef",
         "S3ConfigurationTypeTypeDef",
         "SMSMfaSettingsTypeTypeDef",
         "SchemaAttributeTypeTypeDef",
+        "SessionDescriptionTypeTypeDef",
+        "SessionLocationTypeTypeDef",
         "SetLogDeliveryConfigurationRequestTypeDef",
         "SetLogDeliveryConfigurationResponseTypeDef",
         "SetRiskConfigurationRequestTypeDef",
@@ -334,8 +421,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SetUICustomizationResponseTypeDef",
         "SetUserMFAPreferenceRequestTypeDef",
         "SetUserMFAPreferenceResponseTypeDef",
+        "SetUserPoolClientSessionConfigurationRequestTypeDef",
+        "SetUserPoolClientSessionConfigurationResponseTypeDef",
         "SetUserPoolMfaConfigRequestTypeDef",
         "SetUserPoolMfaConfigResponseTypeDef",
+        "SetUserPoolSessionConfigurationRequestTypeDef",
+        "SetUserPoolSessionConfigurationResponseTypeDef",
         "SetUserSettingsRequestTypeDef",
         "SetUserSettingsResponseTypeDef",
         "SignInPolicyTypeOutputTypeDef",
@@ -346,6 +437,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SmsMfaConfigTypeTypeDef",
         "SoftwareTokenMfaConfigTypeTypeDef",
         "SoftwareTokenMfaSettingsTypeTypeDef",
+        "StartPointInTimeRecoveryRequestTypeDef",
+        "StartPointInTimeRecoveryResponseTypeDef",
         "StartUserImportJobRequestTypeDef",
         "StartUserImportJobResponseTypeDef",
         "StartWebAuthnRegistrationRequestTypeDef",
@@ -363,6 +456,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UntagResourceResponseTypeDef",
         "UpdateAuthEventFeedbackRequestTypeDef",
         "UpdateAuthEventFeedbackResponseTypeDef",
+        "UpdateCIMDPolicyRequestTypeDef",
+        "UpdateCIMDPolicyResponseTypeDef",
+        "UpdateClientMetadataURLStateRequestTypeDef",
+        "UpdateClientMetadataURLStateResponseTypeDef",
         "UpdateDeviceStatusRequestTypeDef",
         "UpdateDeviceStatusResponseTypeDef",
         "UpdateGroupRequestTypeDef",
@@ -371,6 +468,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateIdentityProviderResponseTypeDef",
         "UpdateManagedLoginBrandingRequestTypeDef",
         "UpdateManagedLoginBrandingResponseTypeDef",
+        "UpdateProvisionedLimitRequestTypeDef",
+        "UpdateProvisionedLimitResponseTypeDef",
         "UpdateResourceServerRequestTypeDef",
         "UpdateResourceServerResponseTypeDef",
         "UpdateTermsRequestTypeDef",
@@ -381,6 +480,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateUserPoolClientResponseTypeDef",
         "UpdateUserPoolDomainRequestTypeDef",
         "UpdateUserPoolDomainResponseTypeDef",
+        "UpdateUserPoolReplicaRequestTypeDef",
+        "UpdateUserPoolReplicaResponseTypeDef",
         "UpdateUserPoolRequestTypeDef",
         "UpdateUserPoolResponseTypeDef",
         "UserAttributeUpdateSettingsTypeOutputTypeDef",
@@ -393,6 +494,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UserPoolDescriptionTypeTypeDef",
         "UserPoolPolicyTypeOutputTypeDef",
         "UserPoolPolicyTypeTypeDef",
+        "UserPoolReplicaTypeTypeDef",
+        "UserPoolTokenSessionConfigTypeTypeDef",
         "UserPoolTypeTypeDef",
         "UserTypeTypeDef",
         "UsernameConfigurationTypeTypeDef",
@@ -449,6 +552,10 @@ class NotifyConfigurationTypeTypeDef(TypedDict):
 class AccountTakeoverRiskConfigurationTypeTypeDef(TypedDict):
     NotifyConfiguration: NotRequired[NotifyConfigurationTypeTypeDef]
     Actions: AccountTakeoverActionsTypeTypeDef
+
+
+class AcrLevelConfigTypeTypeDef(TypedDict):
+    AcrValue: str
 
 
 class NumberAttributeConstraintsTypeTypeDef(TypedDict):
@@ -562,6 +669,15 @@ class AdminCreateUserResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class AdminDeleteSoftwareTokenRequestTypeDef(TypedDict):
+    UserPoolId: str
+    Username: str
+
+
+class AdminDeleteSoftwareTokenResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class AdminDeleteUserAttributesRequestTypeDef(TypedDict):
     UserPoolId: str
     Username: str
@@ -632,6 +748,19 @@ class DeviceTypeTypeDef(TypedDict):
 
 class AdminGetDeviceResponseTypeDef(TypedDict):
     Device: DeviceTypeTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AdminGetUserAuthFactorsRequestTypeDef(TypedDict):
+    UserPoolId: str
+    Username: str
+
+
+class AdminGetUserAuthFactorsResponseTypeDef(TypedDict):
+    Username: str
+    PreferredMfaSetting: NotRequired[str]
+    UserMFASettingList: NotRequired[list[str]]
+    ConfiguredUserAuthFactors: NotRequired[list[AuthFactorTypeType]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -799,6 +928,36 @@ class AdminListUserAuthEventsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class AdminListUserSessionsRequestTypeDef(TypedDict):
+    UserPoolId: str
+    Username: str
+    NextToken: NotRequired[str]
+
+
+class SessionLocationTypeTypeDef(TypedDict):
+    City: NotRequired[str]
+    Country: NotRequired[str]
+
+
+class SessionDescriptionTypeTypeDef(TypedDict):
+    SessionId: NotRequired[str]
+    SessionType: NotRequired[SessionTypeTypeType]
+    ClientId: NotRequired[str]
+    CreateDate: NotRequired[datetime]
+    LastActiveDate: NotRequired[datetime]
+    DeviceType: NotRequired[str]
+    LastIPAddress: NotRequired[str]
+    LastLocation: NotRequired[SessionLocationTypeTypeDef]
+    OriginSessionId: NotRequired[str]
+    IsCurrentSession: NotRequired[bool]
+
+
+class AdminListUserSessionsResponseTypeDef(TypedDict):
+    Sessions: NotRequired[list[SessionDescriptionTypeTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class AdminRemoveUserFromGroupRequestTypeDef(TypedDict):
     UserPoolId: str
     Username: str
@@ -831,6 +990,18 @@ class AdminRespondToAuthChallengeResponseTypeDef(TypedDict):
     Session: NotRequired[str]
     ChallengeParameters: NotRequired[dict[str, str]]
     AuthenticationResult: NotRequired[AuthenticationResultTypeTypeDef]
+    AvailableChallenges: NotRequired[list[ChallengeNameTypeType]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AdminRevokeUserSessionRequestTypeDef(TypedDict):
+    UserPoolId: str
+    Username: str
+    SessionId: str
+    RevokeAssociatedSessions: NotRequired[RevokeAssociatedSessionsTypeType]
+
+
+class AdminRevokeUserSessionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -968,6 +1139,51 @@ class AssociateSoftwareTokenResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CIMDPolicySummaryTypeTypeDef(TypedDict):
+    CIMDPolicyId: str
+    ClientId: NotRequired[str]
+    PolicyName: str
+    CacheDuration: NotRequired[int]
+    CreationDate: NotRequired[datetime]
+    LastModifiedDate: NotRequired[datetime]
+
+
+class CIMDPolicyTypeTypeDef(TypedDict):
+    UserPoolId: str
+    CIMDPolicyId: str
+    ClientId: NotRequired[str]
+    PolicyName: str
+    CacheDuration: NotRequired[int]
+    URLPatterns: NotRequired[list[str]]
+    CreationDate: NotRequired[datetime]
+    LastModifiedDate: NotRequired[datetime]
+
+
+class CancelPointInTimeRecoveryRequestTypeDef(TypedDict):
+    UserPoolId: str
+    RestoreId: str
+
+
+class RestorePreviewTypeTypeDef(TypedDict):
+    Entity: NotRequired[str]
+    CreateCount: NotRequired[int]
+    UpdateCount: NotRequired[int]
+    DeleteCount: NotRequired[int]
+
+
+class RestorationTypeTypeDef(TypedDict):
+    RestoreId: NotRequired[str]
+    RestoreStatus: NotRequired[RestoreStatusTypeType]
+    RestoreTimestamp: NotRequired[datetime]
+    TriggerTimestamp: NotRequired[datetime]
+    RestorePreview: NotRequired[list[RestorePreviewTypeTypeDef]]
+
+
+class CancelPointInTimeRecoveryResponseTypeDef(TypedDict):
+    Restoration: NotRequired[RestorationTypeTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ChangePasswordRequestTypeDef(TypedDict):
     PreviousPassword: NotRequired[str]
     ProposedPassword: str
@@ -976,6 +1192,22 @@ class ChangePasswordRequestTypeDef(TypedDict):
 
 class ChangePasswordResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ClientAuthenticationResultTypeTypeDef(TypedDict):
+    AccessToken: NotRequired[str]
+    ExpiresIn: NotRequired[int]
+    TokenType: NotRequired[str]
+
+
+class ClientMetadataURLTypeTypeDef(TypedDict):
+    URL: str
+    CachedDate: NotRequired[datetime]
+    ExpirationDate: NotRequired[datetime]
+
+
+class ClientSSOSessionConfigTypeTypeDef(TypedDict):
+    MaxValidityMinutes: int
 
 
 class CloudWatchLogsConfigurationTypeTypeDef(TypedDict):
@@ -1065,6 +1297,19 @@ class ConfirmSignUpResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateCIMDPolicyRequestTypeDef(TypedDict):
+    UserPoolId: str
+    ClientId: str
+    PolicyName: str
+    CacheDuration: NotRequired[int]
+    URLPatterns: ReadOnly[Sequence[str]]
+
+
+class CreateCIMDPolicyResponseTypeDef(TypedDict):
+    CIMDPolicy: CIMDPolicyTypeTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CreateGroupRequestTypeDef(TypedDict):
     GroupName: str
     UserPoolId: str
@@ -1085,6 +1330,7 @@ class CreateIdentityProviderRequestTypeDef(TypedDict):
     ProviderDetails: ReadOnly[Mapping[str, str]]
     AttributeMapping: NotRequired[ReadOnly[Mapping[str, str]]]
     IdpIdentifiers: NotRequired[ReadOnly[Sequence[str]]]
+    AcrMapping: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class IdentityProviderTypeTypeDef(TypedDict):
@@ -1094,6 +1340,7 @@ class IdentityProviderTypeTypeDef(TypedDict):
     ProviderDetails: NotRequired[dict[str, str]]
     AttributeMapping: NotRequired[dict[str, str]]
     IdpIdentifiers: NotRequired[list[str]]
+    AcrMapping: NotRequired[dict[str, str]]
     LastModifiedDate: NotRequired[datetime]
     CreationDate: NotRequired[datetime]
 
@@ -1143,6 +1390,7 @@ class ResourceServerTypeTypeDef(TypedDict):
     Identifier: NotRequired[str]
     Name: NotRequired[str]
     Scopes: NotRequired[list[ResourceServerScopeTypeTypeDef]]
+    ManagedBy: NotRequired[ResourceServerManagedByTypeType]
 
 
 class CreateResourceServerResponseTypeDef(TypedDict):
@@ -1180,6 +1428,7 @@ class CreateUserImportJobRequestTypeDef(TypedDict):
     JobName: str
     UserPoolId: str
     CloudWatchLogsRoleArn: str
+    PasswordHashingAlgorithm: NotRequired[PasswordHashingAlgorithmTypeType]
 
 
 class UserImportJobTypeTypeDef(TypedDict):
@@ -1196,6 +1445,7 @@ class UserImportJobTypeTypeDef(TypedDict):
     SkippedUsers: NotRequired[int]
     FailedUsers: NotRequired[int]
     CompletionMessage: NotRequired[str]
+    PasswordHashingAlgorithm: NotRequired[PasswordHashingAlgorithmTypeType]
 
 
 class CreateUserImportJobResponseTypeDef(TypedDict):
@@ -1239,6 +1489,7 @@ class CreateUserPoolClientRequestTypeDef(TypedDict):
     EnablePropagateAdditionalUserContextData: NotRequired[bool]
     AuthSessionValidity: NotRequired[int]
     RefreshTokenRotation: NotRequired[RefreshTokenRotationTypeTypeDef]
+    PublishSecretsInAWSSecretsManager: NotRequired[bool]
 
 
 class UserPoolClientTypeTypeDef(TypedDict):
@@ -1246,6 +1497,7 @@ class UserPoolClientTypeTypeDef(TypedDict):
     ClientName: NotRequired[str]
     ClientId: NotRequired[str]
     ClientSecret: NotRequired[str]
+    ClientSecretArn: NotRequired[str]
     LastModifiedDate: NotRequired[datetime]
     CreationDate: NotRequired[datetime]
     RefreshTokenValidity: NotRequired[int]
@@ -1268,6 +1520,7 @@ class UserPoolClientTypeTypeDef(TypedDict):
     EnablePropagateAdditionalUserContextData: NotRequired[bool]
     AuthSessionValidity: NotRequired[int]
     RefreshTokenRotation: NotRequired[RefreshTokenRotationTypeTypeDef]
+    ClientType: NotRequired[ClientTypeTypeType]
 
 
 class CreateUserPoolClientResponseTypeDef(TypedDict):
@@ -1277,6 +1530,16 @@ class CreateUserPoolClientResponseTypeDef(TypedDict):
 
 class CustomDomainConfigTypeTypeDef(TypedDict):
     CertificateArn: str
+    SecurityPolicy: NotRequired[SecurityPolicyTypeType]
+
+
+class FailoverTypeTypeDef(TypedDict):
+    SecondaryRegion: str
+    PrimaryRoute53HealthCheckId: str
+
+
+class RoutingTypeTypeDef(TypedDict):
+    Failover: NotRequired[FailoverTypeTypeDef]
 
 
 class CreateUserPoolDomainRequestTypeDef(TypedDict):
@@ -1284,12 +1547,40 @@ class CreateUserPoolDomainRequestTypeDef(TypedDict):
     UserPoolId: str
     ManagedLoginVersion: NotRequired[int]
     CustomDomainConfig: NotRequired[CustomDomainConfigTypeTypeDef]
+    Routing: NotRequired[RoutingTypeTypeDef]
 
 
 class CreateUserPoolDomainResponseTypeDef(TypedDict):
     ManagedLoginVersion: NotRequired[int]
     CloudFrontDomain: NotRequired[str]
+    Routing: NotRequired[RoutingTypeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateUserPoolReplicaRequestTypeDef(TypedDict):
+    UserPoolId: str
+    RegionName: str
+    UserPoolTags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class UserPoolReplicaTypeTypeDef(TypedDict):
+    RegionName: NotRequired[str]
+    Status: NotRequired[ReplicaStatusTypeType]
+    Role: NotRequired[ReplicaRoleTypeType]
+    UserPoolArn: NotRequired[str]
+
+
+class CreateUserPoolReplicaResponseTypeDef(TypedDict):
+    UserPoolReplica: NotRequired[UserPoolReplicaTypeTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DcrConfigurationTypeTypeDef(TypedDict):
+    EnableStatus: NotRequired[StatusTypeType]
+    OpenDcrEnabled: NotRequired[bool]
+    AuthenticatedGrantTypes: NotRequired[ReadOnly[Sequence[OAuthFlowTypeType]]]
+    OpenDcrGrantTypes: NotRequired[ReadOnly[Sequence[OAuthFlowTypeType]]]
+    AllowedScopes: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class DeviceConfigurationTypeTypeDef(TypedDict):
@@ -1303,6 +1594,15 @@ class EmailConfigurationTypeTypeDef(TypedDict):
     EmailSendingAccount: NotRequired[EmailSendingAccountTypeType]
     From: NotRequired[str]
     ConfigurationSet: NotRequired[str]
+
+
+class IssuerConfigurationTypeTypeDef(TypedDict):
+    Type: NotRequired[IssuerTypeType]
+
+
+class KeyConfigurationTypeTypeDef(TypedDict):
+    KeyType: NotRequired[EncryptionKeyTypeType]
+    KmsKeyArn: NotRequired[str]
 
 
 class CustomEmailLambdaVersionConfigTypeTypeDef(TypedDict):
@@ -1343,10 +1643,21 @@ class LambdaConfigTypeTypeDef(TypedDict):
     InboundFederation: NotRequired[InboundFederationLambdaTypeTypeDef]
 
 
+class EumsSmsConfigurationTypeTypeDef(TypedDict):
+    CallerArn: str
+    ExternalId: NotRequired[str]
+    OriginationIdentity: NotRequired[str]
+    ConfigurationSetName: NotRequired[str]
+    InEntityId: NotRequired[str]
+    InTemplateId: NotRequired[str]
+    Region: NotRequired[str]
+
+
 class SmsConfigurationTypeTypeDef(TypedDict):
-    SnsCallerArn: str
+    SnsCallerArn: NotRequired[str]
     ExternalId: NotRequired[str]
     SnsRegion: NotRequired[str]
+    EumsSms: NotRequired[EumsSmsConfigurationTypeTypeDef]
 
 
 class UserAttributeUpdateSettingsTypeTypeDef(TypedDict):
@@ -1418,9 +1729,21 @@ class CreateUserPoolRequestTypeDef(TypedDict):
     AdminCreateUserConfig: NotRequired[AdminCreateUserConfigTypeTypeDef]
     Schema: NotRequired[ReadOnly[Sequence[SchemaAttributeTypeTypeDef]]]
     UserPoolAddOns: NotRequired[UserPoolAddOnsTypeTypeDef]
+    DcrConfiguration: NotRequired[ReadOnly[DcrConfigurationTypeTypeDef]]
     UsernameConfiguration: NotRequired[UsernameConfigurationTypeTypeDef]
     AccountRecoverySetting: NotRequired[ReadOnly[AccountRecoverySettingTypeTypeDef]]
     UserPoolTier: NotRequired[UserPoolTierTypeType]
+    KeyConfiguration: NotRequired[KeyConfigurationTypeTypeDef]
+    IssuerConfiguration: NotRequired[IssuerConfigurationTypeTypeDef]
+    AcrConfiguration: NotRequired[ReadOnly[Mapping[str, AcrLevelConfigTypeTypeDef]]]
+
+
+class DcrConfigurationTypeOutputTypeDef(TypedDict):
+    EnableStatus: NotRequired[StatusTypeType]
+    OpenDcrEnabled: NotRequired[bool]
+    AuthenticatedGrantTypes: NotRequired[list[OAuthFlowTypeType]]
+    OpenDcrGrantTypes: NotRequired[list[OAuthFlowTypeType]]
+    AllowedScopes: NotRequired[list[str]]
 
 
 class UserAttributeUpdateSettingsTypeOutputTypeDef(TypedDict):
@@ -1471,14 +1794,27 @@ class UserPoolTypeTypeDef(TypedDict):
     CustomDomain: NotRequired[str]
     AdminCreateUserConfig: NotRequired[AdminCreateUserConfigTypeTypeDef]
     UserPoolAddOns: NotRequired[UserPoolAddOnsTypeTypeDef]
+    DcrConfiguration: NotRequired[DcrConfigurationTypeOutputTypeDef]
     UsernameConfiguration: NotRequired[UsernameConfigurationTypeTypeDef]
     Arn: NotRequired[str]
     AccountRecoverySetting: NotRequired[AccountRecoverySettingTypeOutputTypeDef]
     UserPoolTier: NotRequired[UserPoolTierTypeType]
+    KeyConfiguration: NotRequired[KeyConfigurationTypeTypeDef]
+    IssuerConfiguration: NotRequired[IssuerConfigurationTypeTypeDef]
+    AcrConfiguration: NotRequired[dict[str, AcrLevelConfigTypeTypeDef]]
 
 
 class CreateUserPoolResponseTypeDef(TypedDict):
     UserPool: NotRequired[UserPoolTypeTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteCIMDPolicyRequestTypeDef(TypedDict):
+    UserPoolId: str
+    CIMDPolicyId: str
+
+
+class DeleteCIMDPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1540,6 +1876,16 @@ class DeleteUserPoolDomainResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteUserPoolReplicaRequestTypeDef(TypedDict):
+    UserPoolId: str
+    RegionName: str
+
+
+class DeleteUserPoolReplicaResponseTypeDef(TypedDict):
+    UserPoolReplica: NotRequired[UserPoolReplicaTypeTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteUserPoolRequestTypeDef(TypedDict):
     UserPoolId: str
 
@@ -1554,6 +1900,16 @@ class DeleteWebAuthnCredentialRequestTypeDef(TypedDict):
 
 
 class DeleteWebAuthnCredentialResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeCIMDPolicyRequestTypeDef(TypedDict):
+    UserPoolId: str
+    CIMDPolicyId: str
+
+
+class DescribeCIMDPolicyResponseTypeDef(TypedDict):
+    CIMDPolicy: CIMDPolicyTypeTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1586,6 +1942,16 @@ class DescribeManagedLoginBrandingRequestTypeDef(TypedDict):
 
 class DescribeManagedLoginBrandingResponseTypeDef(TypedDict):
     ManagedLoginBranding: NotRequired[ManagedLoginBrandingTypeTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribePointInTimeRecoveryRequestTypeDef(TypedDict):
+    UserPoolId: str
+    RestoreId: str
+
+
+class DescribePointInTimeRecoveryResponseTypeDef(TypedDict):
+    Restoration: NotRequired[RestorationTypeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1624,6 +1990,17 @@ class RiskConfigurationTypeTypeDef(TypedDict):
 
 class DescribeRiskConfigurationResponseTypeDef(TypedDict):
     RiskConfiguration: RiskConfigurationTypeTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeTermsByClientRequestTypeDef(TypedDict):
+    ClientId: str
+    UserPoolId: str
+    TermsName: str
+
+
+class DescribeTermsByClientResponseTypeDef(TypedDict):
+    Terms: NotRequired[TermsTypeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1671,6 +2048,7 @@ class DomainDescriptionTypeTypeDef(TypedDict):
     Status: NotRequired[DomainStatusTypeType]
     CustomDomainConfig: NotRequired[CustomDomainConfigTypeTypeDef]
     ManagedLoginVersion: NotRequired[int]
+    Routing: NotRequired[RoutingTypeTypeDef]
 
 
 class DescribeUserPoolDomainResponseTypeDef(TypedDict):
@@ -1722,6 +2100,42 @@ class GetCSVHeaderRequestTypeDef(TypedDict):
 class GetCSVHeaderResponseTypeDef(TypedDict):
     UserPoolId: NotRequired[str]
     CSVHeader: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetClientTokenRequestTypeDef(TypedDict):
+    ClientId: str
+    Secret: str
+    Scopes: NotRequired[ReadOnly[Sequence[str]]]
+    ClientMetadata: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class GetClientTokenResponseTypeDef(TypedDict):
+    ClientAuthenticationResult: NotRequired[ClientAuthenticationResultTypeTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetDerivedTokenRequestTypeDef(TypedDict):
+    ClientId: str
+    ClientSecret: NotRequired[str]
+    SubjectToken: str
+    SubjectTokenType: TokenTypeIdentifierTypeType
+    SubjectTokenProviderName: NotRequired[str]
+    ActorToken: NotRequired[str]
+    ActorTokenType: NotRequired[TokenTypeIdentifierTypeType]
+    ActorTokenProviderName: NotRequired[str]
+    Scopes: NotRequired[ReadOnly[Sequence[str]]]
+    Audiences: NotRequired[ReadOnly[Sequence[str]]]
+    Resources: NotRequired[ReadOnly[Sequence[str]]]
+    RequestedTokenType: NotRequired[IssuedTokenTypeIdentifierTypeType]
+
+
+class GetDerivedTokenResponseTypeDef(TypedDict):
+    IssuedToken: str
+    IssuedTokenType: IssuedTokenTypeIdentifierTypeType
+    TokenType: OAuthTokenTypeTypeType
+    ExpiresIn: NotRequired[int]
+    Scopes: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1778,6 +2192,31 @@ class LogDeliveryConfigurationTypeTypeDef(TypedDict):
 
 class GetLogDeliveryConfigurationResponseTypeDef(TypedDict):
     LogDeliveryConfiguration: NotRequired[LogDeliveryConfigurationTypeTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LimitDefinitionTypeTypeDef(TypedDict):
+    LimitClass: LimitClassType
+    Attributes: ReadOnly[Mapping[str, str]]
+
+
+class GetProvisionedLimitRequestTypeDef(TypedDict):
+    LimitDefinition: ReadOnly[LimitDefinitionTypeTypeDef]
+
+
+class LimitDefinitionTypeOutputTypeDef(TypedDict):
+    LimitClass: LimitClassType
+    Attributes: dict[str, str]
+
+
+class LimitTypeTypeDef(TypedDict):
+    LimitDefinition: LimitDefinitionTypeOutputTypeDef
+    ProvisionedLimitValue: int
+    FreeLimitValue: int
+
+
+class GetProvisionedLimitResponseTypeDef(TypedDict):
+    Limit: LimitTypeTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1846,6 +2285,18 @@ class GetUserAuthFactorsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetUserPoolClientSessionConfigurationRequestTypeDef(TypedDict):
+    UserPoolId: str
+    ClientId: str
+
+
+class GetUserPoolClientSessionConfigurationResponseTypeDef(TypedDict):
+    UserPoolId: NotRequired[str]
+    ClientId: NotRequired[str]
+    SSOSession: NotRequired[ClientSSOSessionConfigTypeTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetUserPoolMfaConfigRequestTypeDef(TypedDict):
     UserPoolId: str
 
@@ -1871,6 +2322,21 @@ class GetUserPoolMfaConfigResponseTypeDef(TypedDict):
     EmailMfaConfiguration: NotRequired[EmailMfaConfigTypeTypeDef]
     MfaConfiguration: NotRequired[UserPoolMfaTypeType]
     WebAuthnConfiguration: NotRequired[WebAuthnConfigurationTypeTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetUserPoolSessionConfigurationRequestTypeDef(TypedDict):
+    UserPoolId: str
+
+
+class UserPoolTokenSessionConfigTypeTypeDef(TypedDict):
+    MaxPerUser: int
+
+
+class GetUserPoolSessionConfigurationResponseTypeDef(TypedDict):
+    UserPoolId: NotRequired[str]
+    UserSessionTracking: NotRequired[UserSessionTrackingTypeType]
+    TokenSession: NotRequired[UserPoolTokenSessionConfigTypeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1914,6 +2380,41 @@ class InitiateAuthResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class InitiatePointInTimeRecoveryRequestTypeDef(TypedDict):
+    UserPoolId: str
+    RestoreTimestamp: ReadOnly[datetime | str]
+
+
+class InitiatePointInTimeRecoveryResponseTypeDef(TypedDict):
+    Restoration: NotRequired[RestorationTypeTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListCIMDPoliciesRequestTypeDef(TypedDict):
+    UserPoolId: str
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class ListCIMDPoliciesResponseTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    CIMDPolicies: list[CIMDPolicySummaryTypeTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListClientMetadataURLsRequestTypeDef(TypedDict):
+    UserPoolId: str
+    CIMDPolicyId: str
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class ListClientMetadataURLsResponseTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    ClientMetadataURLs: list[ClientMetadataURLTypeTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListDevicesRequestTypeDef(TypedDict):
     AccessToken: str
     Limit: NotRequired[int]
@@ -1953,6 +2454,24 @@ class ProviderDescriptionTypeDef(TypedDict):
 
 class ListIdentityProvidersResponseTypeDef(TypedDict):
     Providers: list[ProviderDescriptionTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListPointInTimeRecoveriesRequestTypeDef(TypedDict):
+    UserPoolId: str
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class RestorationDescriptionTypeTypeDef(TypedDict):
+    RestoreId: NotRequired[str]
+    RestoreStatus: NotRequired[RestoreStatusTypeType]
+    RestoreTimestamp: NotRequired[datetime]
+
+
+class ListPointInTimeRecoveriesResponseTypeDef(TypedDict):
+    Restorations: NotRequired[list[RestorationDescriptionTypeTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -2026,6 +2545,7 @@ class ListUserPoolClientsRequestTypeDef(TypedDict):
     UserPoolId: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+    ClientType: NotRequired[ClientTypeTypeType]
 
 
 class UserPoolClientDescriptionTypeDef(TypedDict):
@@ -2036,6 +2556,17 @@ class UserPoolClientDescriptionTypeDef(TypedDict):
 
 class ListUserPoolClientsResponseTypeDef(TypedDict):
     UserPoolClients: NotRequired[list[UserPoolClientDescriptionTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListUserPoolReplicasRequestTypeDef(TypedDict):
+    UserPoolId: str
+    NextToken: NotRequired[str]
+
+
+class ListUserPoolReplicasResponseTypeDef(TypedDict):
+    UserPoolReplicas: NotRequired[list[UserPoolReplicaTypeTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -2052,10 +2583,22 @@ class UserPoolDescriptionTypeTypeDef(TypedDict):
     Status: NotRequired[StatusTypeType]
     LastModifiedDate: NotRequired[datetime]
     CreationDate: NotRequired[datetime]
+    ReplicaRegions: NotRequired[list[str]]
 
 
 class ListUserPoolsResponseTypeDef(TypedDict):
     UserPools: NotRequired[list[UserPoolDescriptionTypeTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListUserSessionsRequestTypeDef(TypedDict):
+    AccessToken: str
+    NextToken: NotRequired[str]
+
+
+class ListUserSessionsResponseTypeDef(TypedDict):
+    Sessions: NotRequired[list[SessionDescriptionTypeTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -2137,6 +2680,7 @@ class RespondToAuthChallengeResponseTypeDef(TypedDict):
     Session: NotRequired[str]
     ChallengeParameters: NotRequired[dict[str, str]]
     AuthenticationResult: NotRequired[AuthenticationResultTypeTypeDef]
+    AvailableChallenges: NotRequired[list[ChallengeNameTypeType]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2144,9 +2688,20 @@ class RevokeTokenRequestTypeDef(TypedDict):
     Token: str
     ClientId: str
     ClientSecret: NotRequired[str]
+    RevokeAssociatedSessions: NotRequired[RevokeAssociatedSessionsTypeType]
 
 
 class RevokeTokenResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RevokeUserSessionRequestTypeDef(TypedDict):
+    AccessToken: str
+    SessionId: str
+    RevokeAssociatedSessions: NotRequired[RevokeAssociatedSessionsTypeType]
+
+
+class RevokeUserSessionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2208,6 +2763,19 @@ class SetUserMFAPreferenceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SetUserPoolClientSessionConfigurationRequestTypeDef(TypedDict):
+    UserPoolId: str
+    ClientId: str
+    SSOSession: ClientSSOSessionConfigTypeTypeDef
+
+
+class SetUserPoolClientSessionConfigurationResponseTypeDef(TypedDict):
+    UserPoolId: NotRequired[str]
+    ClientId: NotRequired[str]
+    SSOSession: NotRequired[ClientSSOSessionConfigTypeTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class SetUserPoolMfaConfigRequestTypeDef(TypedDict):
     UserPoolId: str
     SmsMfaConfiguration: NotRequired[SmsMfaConfigTypeTypeDef]
@@ -2223,6 +2791,19 @@ class SetUserPoolMfaConfigResponseTypeDef(TypedDict):
     EmailMfaConfiguration: NotRequired[EmailMfaConfigTypeTypeDef]
     MfaConfiguration: NotRequired[UserPoolMfaTypeType]
     WebAuthnConfiguration: NotRequired[WebAuthnConfigurationTypeTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SetUserPoolSessionConfigurationRequestTypeDef(TypedDict):
+    UserPoolId: str
+    UserSessionTracking: UserSessionTrackingTypeType
+    TokenSession: UserPoolTokenSessionConfigTypeTypeDef
+
+
+class SetUserPoolSessionConfigurationResponseTypeDef(TypedDict):
+    UserPoolId: NotRequired[str]
+    UserSessionTracking: NotRequired[UserSessionTrackingTypeType]
+    TokenSession: NotRequired[UserPoolTokenSessionConfigTypeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2252,6 +2833,16 @@ class SignUpResponseTypeDef(TypedDict):
     CodeDeliveryDetails: NotRequired[CodeDeliveryDetailsTypeTypeDef]
     UserSub: str
     Session: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartPointInTimeRecoveryRequestTypeDef(TypedDict):
+    UserPoolId: str
+    RestoreId: str
+
+
+class StartPointInTimeRecoveryResponseTypeDef(TypedDict):
+    Restoration: NotRequired[RestorationTypeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2314,6 +2905,31 @@ class UpdateAuthEventFeedbackResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateCIMDPolicyRequestTypeDef(TypedDict):
+    UserPoolId: str
+    CIMDPolicyId: str
+    ClientId: str
+    PolicyName: NotRequired[str]
+    CacheDuration: NotRequired[int]
+    URLPatterns: ReadOnly[Sequence[str]]
+
+
+class UpdateCIMDPolicyResponseTypeDef(TypedDict):
+    CIMDPolicy: CIMDPolicyTypeTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateClientMetadataURLStateRequestTypeDef(TypedDict):
+    UserPoolId: str
+    CIMDPolicyId: str
+    URL: str
+    Action: CIMDCacheActionTypeType
+
+
+class UpdateClientMetadataURLStateResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateDeviceStatusRequestTypeDef(TypedDict):
     AccessToken: str
     DeviceKey: str
@@ -2343,6 +2959,7 @@ class UpdateIdentityProviderRequestTypeDef(TypedDict):
     ProviderDetails: NotRequired[ReadOnly[Mapping[str, str]]]
     AttributeMapping: NotRequired[ReadOnly[Mapping[str, str]]]
     IdpIdentifiers: NotRequired[ReadOnly[Sequence[str]]]
+    AcrMapping: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class UpdateIdentityProviderResponseTypeDef(TypedDict):
@@ -2360,6 +2977,16 @@ class UpdateManagedLoginBrandingRequestTypeDef(TypedDict):
 
 class UpdateManagedLoginBrandingResponseTypeDef(TypedDict):
     ManagedLoginBranding: NotRequired[ManagedLoginBrandingTypeTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateProvisionedLimitRequestTypeDef(TypedDict):
+    LimitDefinition: ReadOnly[LimitDefinitionTypeTypeDef]
+    RequestedLimitValue: int
+
+
+class UpdateProvisionedLimitResponseTypeDef(TypedDict):
+    Limit: LimitTypeTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2424,6 +3051,7 @@ class UpdateUserPoolClientRequestTypeDef(TypedDict):
     EnablePropagateAdditionalUserContextData: NotRequired[bool]
     AuthSessionValidity: NotRequired[int]
     RefreshTokenRotation: NotRequired[RefreshTokenRotationTypeTypeDef]
+    PublishSecretsInAWSSecretsManager: NotRequired[bool]
 
 
 class UpdateUserPoolClientResponseTypeDef(TypedDict):
@@ -2436,11 +3064,24 @@ class UpdateUserPoolDomainRequestTypeDef(TypedDict):
     UserPoolId: str
     ManagedLoginVersion: NotRequired[int]
     CustomDomainConfig: NotRequired[CustomDomainConfigTypeTypeDef]
+    Routing: NotRequired[RoutingTypeTypeDef]
 
 
 class UpdateUserPoolDomainResponseTypeDef(TypedDict):
     ManagedLoginVersion: NotRequired[int]
     CloudFrontDomain: NotRequired[str]
+    Routing: NotRequired[RoutingTypeTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateUserPoolReplicaRequestTypeDef(TypedDict):
+    UserPoolId: str
+    RegionName: str
+    Status: UpdateReplicaStatusTypeType
+
+
+class UpdateUserPoolReplicaResponseTypeDef(TypedDict):
+    UserPoolReplica: NotRequired[UserPoolReplicaTypeTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2465,9 +3106,13 @@ class UpdateUserPoolRequestTypeDef(TypedDict):
     UserPoolTags: NotRequired[ReadOnly[Mapping[str, str]]]
     AdminCreateUserConfig: NotRequired[AdminCreateUserConfigTypeTypeDef]
     UserPoolAddOns: NotRequired[UserPoolAddOnsTypeTypeDef]
+    DcrConfiguration: NotRequired[ReadOnly[DcrConfigurationTypeTypeDef]]
     AccountRecoverySetting: NotRequired[ReadOnly[AccountRecoverySettingTypeTypeDef]]
     PoolName: NotRequired[str]
     UserPoolTier: NotRequired[UserPoolTierTypeType]
+    KeyConfiguration: NotRequired[KeyConfigurationTypeTypeDef]
+    IssuerConfiguration: NotRequired[IssuerConfigurationTypeTypeDef]
+    AcrConfiguration: NotRequired[ReadOnly[Mapping[str, AcrLevelConfigTypeTypeDef]]]
 
 
 class UpdateUserPoolResponseTypeDef(TypedDict):

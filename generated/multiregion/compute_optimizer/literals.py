@@ -121,6 +121,8 @@ EBSMetricNameType = Literal[
     "VolumeWriteOpsPerSecond",
     "VolumeReadBytesPerSecond",
     "VolumeWriteBytesPerSecond",
+    "VolumeIOPSExceeded",
+    "VolumeThroughputExceeded",
 ]
 EBSSavingsEstimationModeSourceType = Literal[
     "PublicPricing",
@@ -253,6 +255,7 @@ ExportableECSServiceFieldType = Literal[
     "RecommendationOptionsSavingsOpportunityAfterDiscountsPercentage",
     "RecommendationOptionsEstimatedMonthlySavingsCurrencyAfterDiscounts",
     "RecommendationOptionsEstimatedMonthlySavingsValueAfterDiscounts",
+    "EffectiveRecommendationPreferencesLookBackPeriod",
 ]
 ExportableIdleFieldType = Literal[
     "AccountId",
@@ -275,6 +278,22 @@ ExportableIdleFieldType = Literal[
     "UtilizationMetricsActiveConnectionCountMaximum",
     "UtilizationMetricsPacketsInFromSourceMaximum",
     "UtilizationMetricsPacketsInFromDestinationMaximum",
+    "UtilizationMetricsConsumedReadCapacityUnitsSum",
+    "UtilizationMetricsConsumedWriteCapacityUnitsSum",
+    "UtilizationMetricsNewConnectionsSum",
+    "UtilizationMetricsEngineCPUUtilizationMaximum",
+    "UtilizationMetricsCacheHitsSum",
+    "UtilizationMetricsCacheMissesSum",
+    "UtilizationMetricsKeyspaceHitsSum",
+    "UtilizationMetricsKeyspaceMissesSum",
+    "UtilizationMetricsIsIdleMinimum",
+    "UtilizationMetricsUserConnectedSum",
+    "UtilizationMetricsInvocationsSum",
+    "UtilizationMetricsGetTypeCmdsSum",
+    "UtilizationMetricsSetTypeCmdsSum",
+    "UtilizationMetricsElastiCacheProcessingUnitsSum",
+    "UtilizationMetricsCurrConnectionsSum",
+    "UtilizationMetricsDatabaseConnectionsSum",
     "Finding",
     "FindingDescription",
     "Tags",
@@ -500,6 +519,8 @@ ExportableVolumeFieldType = Literal[
     "UtilizationMetricsVolumeWriteOpsPerSecondMaximum",
     "UtilizationMetricsVolumeReadBytesPerSecondMaximum",
     "UtilizationMetricsVolumeWriteBytesPerSecondMaximum",
+    "UtilizationMetricsVolumeIOPSExceededMaximum",
+    "UtilizationMetricsVolumeThroughputExceededMaximum",
     "LookbackPeriodInDays",
     "CurrentConfigurationVolumeType",
     "CurrentConfigurationVolumeBaselineIOPS",
@@ -528,6 +549,7 @@ ExportableVolumeFieldType = Literal[
     "RecommendationOptionsSavingsOpportunityAfterDiscountsPercentage",
     "RecommendationOptionsEstimatedMonthlySavingsCurrencyAfterDiscounts",
     "RecommendationOptionsEstimatedMonthlySavingsValueAfterDiscounts",
+    "EffectiveRecommendationPreferencesLookBackPeriod",
 ]
 ExternalMetricStatusCodeType = Literal[
     "NO_EXTERNAL_METRIC_SET",
@@ -571,6 +593,22 @@ IdleMetricNameType = Literal[
     "ActiveConnectionCount",
     "PacketsInFromSource",
     "PacketsInFromDestination",
+    "ConsumedReadCapacityUnits",
+    "ConsumedWriteCapacityUnits",
+    "ConsumedChangeDataCaptureUnits",
+    "NewConnections",
+    "EngineCPUUtilization",
+    "CacheHits",
+    "CacheMisses",
+    "KeyspaceHits",
+    "KeyspaceMisses",
+    "IsIdle",
+    "UserConnected",
+    "Invocations",
+    "GetTypeCmds",
+    "SetTypeCmds",
+    "ElastiCacheProcessingUnits",
+    "CurrConnections",
 ]
 IdleRecommendationFilterNameType = Literal["Finding", "ResourceType"]
 IdleRecommendationResourceTypeType = Literal[
@@ -580,6 +618,12 @@ IdleRecommendationResourceTypeType = Literal[
     "ECSService",
     "RDSDBInstance",
     "NatGateway",
+    "DynamoDBTable",
+    "ElastiCacheCluster",
+    "MemoryDBCluster",
+    "DocumentDBCluster",
+    "WorkSpaces",
+    "SageMakerEndpoint",
 ]
 InferredWorkloadTypeType = Literal[
     "AmazonEmr",
@@ -797,6 +841,12 @@ RecommendationSourceTypeType = Literal[
     "RdsDBInstanceStorage",
     "AuroraDBClusterStorage",
     "NatGateway",
+    "DynamoDBTable",
+    "ElastiCacheCluster",
+    "MemoryDBCluster",
+    "DocumentDBCluster",
+    "WorkSpaces",
+    "SageMakerEndpoint",
 ]
 ResourceTypeType = Literal[
     "Ec2Instance",

@@ -202,6 +202,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetRecommendationSummariesResponseTypeDef",
         "GpuInfoTypeDef",
         "GpuTypeDef",
+        "IdleDimensionTypeDef",
         "IdleEstimatedMonthlySavingsTypeDef",
         "IdleRecommendationErrorTypeDef",
         "IdleRecommendationFilterTypeDef",
@@ -488,6 +489,7 @@ class EBSSavingsEstimationModeTypeDef(TypedDict):
 
 class EBSEffectiveRecommendationPreferencesTypeDef(TypedDict):
     savingsEstimationMode: NotRequired[EBSSavingsEstimationModeTypeDef]
+    lookBackPeriod: NotRequired[LookBackPeriodPreferenceType]
 
 
 class EBSEstimatedMonthlySavingsTypeDef(TypedDict):
@@ -517,6 +519,7 @@ class ECSSavingsEstimationModeTypeDef(TypedDict):
 
 class ECSEffectiveRecommendationPreferencesTypeDef(TypedDict):
     savingsEstimationMode: NotRequired[ECSSavingsEstimationModeTypeDef]
+    lookBackPeriod: NotRequired[LookBackPeriodPreferenceType]
 
 
 class ECSEstimatedMonthlySavingsTypeDef(TypedDict):
@@ -1045,10 +1048,16 @@ class IdleSavingsOpportunityTypeDef(TypedDict):
     estimatedMonthlySavings: NotRequired[IdleEstimatedMonthlySavingsTypeDef]
 
 
+class IdleDimensionTypeDef(TypedDict):
+    key: NotRequired[str]
+    values: NotRequired[list[str]]
+
+
 class IdleUtilizationMetricTypeDef(TypedDict):
     name: NotRequired[IdleMetricNameType]
     statistic: NotRequired[MetricStatisticType]
     value: NotRequired[float]
+    dimensions: NotRequired[list[IdleDimensionTypeDef]]
 
 
 class IdleRecommendationTypeDef(TypedDict):

@@ -73,13 +73,32 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         """
         return self._call("DeleteAutomationRule", kwargs)
 
+    def delete_organization_enrollment_configuration(
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteOrganizationEnrollmentConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeleteOrganizationEnrollmentConfigurationResponseTypeDef
+    ]:
+        """Deletes the specified configuration types from an organization enrollment
+        configuration. After deletion, Automation stays enabled for affected
+        accounts and earlier account associations aren't restored. Affected
+        accounts inherit the organization rule mode from the closest parent that
+        has an organization enrollment configuration, or get None allowed if no
+        parent has one.
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/DeleteOrganizationEnrollmentConfiguration
+        """
+        return self._call("DeleteOrganizationEnrollmentConfiguration", kwargs)
+
     def disassociate_accounts(
         self, **kwargs: Unpack[type_defs.DisassociateAccountsRequestTypeDef]
     ) -> TargetResults[type_defs.DisassociateAccountsResponseTypeDef]:
         """Disassociates member accounts from your organization's management account,
         removing centralized automation capabilities. Once disassociated,
         organization rules no longer apply to the member account, and the
-        management account (or delegated administrator) cannot create Automation
+        management account (or delegated administrator) can't create automation
         rules for that account.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/DisassociateAccounts
@@ -184,6 +203,33 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         """
         return self._call("ListAutomationRules", kwargs)
 
+    def list_organization_enrollment_configurations(
+        self,
+        **kwargs: Unpack[
+            type_defs.ListOrganizationEnrollmentConfigurationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListOrganizationEnrollmentConfigurationsResponseTypeDef
+    ]:
+        """Lists the organization enrollment configurations that are stored directly
+        on accounts, organizational units (OUs), and the organization root.
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListOrganizationEnrollmentConfigurations
+        """
+        return self._call("ListOrganizationEnrollmentConfigurations", kwargs)
+
+    def list_organizational_units(
+        self, **kwargs: Unpack[type_defs.ListOrganizationalUnitsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOrganizationalUnitsResponseTypeDef]:
+        """Lists the organization root and organizational units (OUs), including
+        whether an applicable organization enrollment configuration enables
+        Automation for member accounts and the effective organization rule mode
+        for each root or OU.
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListOrganizationalUnits
+        """
+        return self._call("ListOrganizationalUnits", kwargs)
+
     def list_recommended_action_summaries(
         self, **kwargs: Unpack[type_defs.ListRecommendedActionSummariesRequestTypeDef]
     ) -> TargetResults[type_defs.ListRecommendedActionSummariesResponseTypeDef]:
@@ -196,7 +242,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
     def list_recommended_actions(
         self, **kwargs: Unpack[type_defs.ListRecommendedActionsRequestTypeDef]
     ) -> TargetResults[type_defs.ListRecommendedActionsResponseTypeDef]:
-        """Lists the recommended actions based that match specified filters.
+        """Lists the recommended actions that match the specified filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListRecommendedActions
         """
@@ -210,6 +256,26 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListTagsForResource
         """
         return self._call("ListTagsForResource", kwargs)
+
+    def put_organization_enrollment_configuration(
+        self,
+        **kwargs: Unpack[
+            type_defs.PutOrganizationEnrollmentConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.PutOrganizationEnrollmentConfigurationResponseTypeDef]:
+        """Creates or updates an organization enrollment configuration. The
+        organization enrollment configuration sets the organization rule mode on
+        the specified account, organizational unit (OU), or organization root and
+        enables Automation for affected member accounts that have opted in to
+        Compute Optimizer, including accounts that join later. Changes on an OU or
+        the organization root can take up to 5 minutes. Organization enrollment
+        configurations take precedence over settings made by AssociateAccounts and
+        DisassociateAccounts. You must specify at least one configuration in the
+        request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/PutOrganizationEnrollmentConfiguration
+        """
+        return self._call("PutOrganizationEnrollmentConfiguration", kwargs)
 
     def rollback_automation_event(
         self, **kwargs: Unpack[type_defs.RollbackAutomationEventRequestTypeDef]
@@ -434,6 +500,60 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_organization_enrollment_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[
+            type_defs.ListOrganizationEnrollmentConfigurationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListOrganizationEnrollmentConfigurationsResponseTypeDef
+    ]:
+        """Every page of ListOrganizationEnrollmentConfigurations in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists the organization enrollment configurations that are stored directly
+        on accounts, organizational units (OUs), and the organization root.
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListOrganizationEnrollmentConfigurations
+        """
+        return self._paginate(
+            "ListOrganizationEnrollmentConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_organizational_units(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListOrganizationalUnitsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOrganizationalUnitsResponseTypeDef]:
+        """Every page of ListOrganizationalUnits in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the organization root and organizational units (OUs), including
+        whether an applicable organization enrollment configuration enables
+        Automation for member accounts and the effective organization rule mode
+        for each root or OU.
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListOrganizationalUnits
+        """
+        return self._paginate(
+            "ListOrganizationalUnits",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_recommended_action_summaries(
         self,
         *,
@@ -468,7 +588,7 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         """Every page of ListRecommendedActions in every target, merged per target
         (botocore's build_full_result).
 
-        Lists the recommended actions based that match specified filters.
+        Lists the recommended actions that match the specified filters.
 
         https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListRecommendedActions
         """
@@ -602,6 +722,45 @@ class MultiRegionComputeOptimizerAutomation(MultiRegionClient):
         """
         return self._items(
             "ListAutomationRules", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_organization_enrollment_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[
+            type_defs.ListOrganizationEnrollmentConfigurationsRequestTypeDef
+        ],
+    ) -> Items[type_defs.OrganizationEnrollmentConfigurationTypeDef]:
+        """Each element of organizationEnrollmentConfigurations in every page of
+        ListOrganizationEnrollmentConfigurations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListOrganizationEnrollmentConfigurations
+        """
+        return self._items(
+            "ListOrganizationEnrollmentConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_organizational_units(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListOrganizationalUnitsRequestTypeDef],
+    ) -> Items[type_defs.OrganizationalUnitInfoTypeDef]:
+        """Each element of organizationalUnits in every page of
+        ListOrganizationalUnits, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/compute-optimizer-automation-2025-09-22/ListOrganizationalUnits
+        """
+        return self._items(
+            "ListOrganizationalUnits", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_recommended_action_summaries(

@@ -6,13 +6,18 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AutoEnrollMemberAccountsType",
         "AutomationEventFilterNameType",
         "AutomationRuleFilterNameType",
         "ComparisonOperatorType",
         "EnrollmentStatusType",
         "EventStatusType",
         "EventTypeType",
+        "OrganizationEnrollmentConfigurationStatusType",
+        "OrganizationEnrollmentConfigurationTypeType",
+        "OrganizationRuleModeSourceTypeType",
         "OrganizationRuleModeType",
+        "OrganizationTargetTypeType",
         "RecommendedActionFilterNameType",
         "RecommendedActionTypeType",
         "ResourceTypeType",
@@ -25,6 +30,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SummaryDimensionKeyType",
     ]
 
+AutoEnrollMemberAccountsType = Literal["All", "None"]
 AutomationEventFilterNameType = Literal[
     "AccountId",
     "ResourceType",
@@ -52,6 +58,18 @@ ComparisonOperatorType = Literal[
     "NumericLessThanEquals",
     "NumericGreaterThan",
     "NumericGreaterThanEquals",
+    "StringEqualsIfExists",
+    "StringNotEqualsIfExists",
+    "StringEqualsIgnoreCaseIfExists",
+    "StringNotEqualsIgnoreCaseIfExists",
+    "StringLikeIfExists",
+    "StringNotLikeIfExists",
+    "NumericEqualsIfExists",
+    "NumericNotEqualsIfExists",
+    "NumericLessThanIfExists",
+    "NumericLessThanEqualsIfExists",
+    "NumericGreaterThanIfExists",
+    "NumericGreaterThanEqualsIfExists",
 ]
 EnrollmentStatusType = Literal["Active", "Inactive", "Pending", "Failed"]
 EventStatusType = Literal[
@@ -66,7 +84,16 @@ EventStatusType = Literal[
     "RollbackFailed",
 ]
 EventTypeType = Literal["SnapshotAndDeleteUnattachedEbsVolume", "UpgradeEbsVolumeType"]
+OrganizationEnrollmentConfigurationStatusType = Literal["Active", "Inactive"]
+OrganizationEnrollmentConfigurationTypeType = Literal["OrganizationRuleMode"]
 OrganizationRuleModeType = Literal["AnyAllowed", "NoneAllowed"]
+OrganizationRuleModeSourceTypeType = Literal[
+    "Applied",
+    "Inherited",
+    "Direct",
+    "Default",
+]
+OrganizationTargetTypeType = Literal["Account", "OrganizationalUnit"]
 RecommendedActionFilterNameType = Literal[
     "ResourceType",
     "RecommendedActionType",

@@ -19,13 +19,18 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    AutoEnrollMemberAccountsType,
     AutomationEventFilterNameType,
     AutomationRuleFilterNameType,
     ComparisonOperatorType,
     EnrollmentStatusType,
     EventStatusType,
     EventTypeType,
+    OrganizationEnrollmentConfigurationStatusType,
+    OrganizationEnrollmentConfigurationTypeType,
+    OrganizationRuleModeSourceTypeType,
     OrganizationRuleModeType,
+    OrganizationTargetTypeType,
     RecommendedActionFilterNameType,
     RecommendedActionTypeType,
     ResourceTypeType,
@@ -54,6 +59,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CriteriaTypeDef",
         "DeleteAutomationRuleRequestTypeDef",
         "DeleteAutomationRuleResponseTypeDef",
+        "DeleteOrganizationEnrollmentConfigurationRequestTypeDef",
+        "DeleteOrganizationEnrollmentConfigurationResponseTypeDef",
         "DisassociateAccountsRequestTypeDef",
         "DisassociateAccountsResponseTypeDef",
         "DoubleCriteriaConditionOutputTypeDef",
@@ -84,6 +91,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListAutomationRulePreviewSummariesResponseTypeDef",
         "ListAutomationRulesRequestTypeDef",
         "ListAutomationRulesResponseTypeDef",
+        "ListOrganizationEnrollmentConfigurationsRequestTypeDef",
+        "ListOrganizationEnrollmentConfigurationsResponseTypeDef",
+        "ListOrganizationalUnitsRequestTypeDef",
+        "ListOrganizationalUnitsResponseTypeDef",
         "ListRecommendedActionSummariesRequestTypeDef",
         "ListRecommendedActionSummariesResponseTypeDef",
         "ListRecommendedActionsRequestTypeDef",
@@ -92,9 +103,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListTagsForResourceResponseTypeDef",
         "OrganizationConfigurationOutputTypeDef",
         "OrganizationConfigurationTypeDef",
+        "OrganizationEnrollmentConfigurationTypeDef",
+        "OrganizationRuleModeSourceTypeDef",
         "OrganizationScopeTypeDef",
+        "OrganizationTargetTypeDef",
+        "OrganizationalUnitInfoTypeDef",
         "PreviewResultSummaryTypeDef",
         "PreviewResultTypeDef",
+        "PutOrganizationEnrollmentConfigurationRequestTypeDef",
+        "PutOrganizationEnrollmentConfigurationResponseTypeDef",
         "RecommendedActionFilterTypeDef",
         "RecommendedActionSummaryTypeDef",
         "RecommendedActionTotalTypeDef",
@@ -126,10 +143,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     ]
 
 
+class OrganizationRuleModeSourceTypeDef(TypedDict):
+    sourceType: OrganizationRuleModeSourceTypeType
+    sourceTargetId: NotRequired[str]
+
+
 class AccountInfoTypeDef(TypedDict):
     accountId: str
     status: EnrollmentStatusType
     organizationRuleMode: OrganizationRuleModeType
+    organizationRuleModeSource: NotRequired[OrganizationRuleModeSourceTypeDef]
     statusReason: NotRequired[str]
     lastUpdatedTimestamp: datetime
 
@@ -211,6 +234,9 @@ class AutomationEventTypeDef(TypedDict):
 class OrganizationConfigurationOutputTypeDef(TypedDict):
     ruleApplyOrder: NotRequired[RuleApplyOrderType]
     accountIds: NotRequired[list[str]]
+    organizationalUnitIds: NotRequired[list[str]]
+    excludedOrganizationalUnitIds: NotRequired[list[str]]
+    excludedAccountIds: NotRequired[list[str]]
 
 
 class ScheduleTypeDef(TypedDict):
@@ -275,6 +301,9 @@ class CriteriaTypeDef(TypedDict):
 class OrganizationConfigurationTypeDef(TypedDict):
     ruleApplyOrder: NotRequired[RuleApplyOrderType]
     accountIds: NotRequired[ReadOnly[Sequence[str]]]
+    organizationalUnitIds: NotRequired[ReadOnly[Sequence[str]]]
+    excludedOrganizationalUnitIds: NotRequired[ReadOnly[Sequence[str]]]
+    excludedAccountIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class TagTypeDef(TypedDict):
@@ -353,6 +382,21 @@ class DeleteAutomationRuleRequestTypeDef(TypedDict):
 
 
 class DeleteAutomationRuleResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class OrganizationTargetTypeDef(TypedDict):
+    accountId: NotRequired[str]
+    organizationalUnitId: NotRequired[str]
+
+
+class DeleteOrganizationEnrollmentConfigurationRequestTypeDef(TypedDict):
+    target: OrganizationTargetTypeDef
+    configurationTypes: ReadOnly[Sequence[OrganizationEnrollmentConfigurationTypeType]]
+    clientToken: NotRequired[str]
+
+
+class DeleteOrganizationEnrollmentConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -435,6 +479,9 @@ class GetEnrollmentConfigurationResponseTypeDef(TypedDict):
     statusReason: NotRequired[str]
     organizationRuleMode: NotRequired[OrganizationRuleModeType]
     lastUpdatedTimestamp: NotRequired[datetime]
+    organizationEnrollmentConfigurationStatus: NotRequired[
+        OrganizationEnrollmentConfigurationStatusType
+    ]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -463,6 +510,7 @@ class ListAutomationEventStepsResponseTypeDef(TypedDict):
 
 class ListAutomationEventSummariesRequestTypeDef(TypedDict):
     filters: NotRequired[ReadOnly[Sequence[AutomationEventFilterTypeDef]]]
+    organizationalUnitIds: NotRequired[ReadOnly[Sequence[str]]]
     startDateInclusive: NotRequired[str]
     endDateExclusive: NotRequired[str]
     maxResults: NotRequired[int]
@@ -477,6 +525,7 @@ class ListAutomationEventSummariesResponseTypeDef(TypedDict):
 
 class ListAutomationEventsRequestTypeDef(TypedDict):
     filters: NotRequired[ReadOnly[Sequence[AutomationEventFilterTypeDef]]]
+    organizationalUnitIds: NotRequired[ReadOnly[Sequence[str]]]
     startTimeInclusive: NotRequired[ReadOnly[datetime | str]]
     endTimeExclusive: NotRequired[ReadOnly[datetime | str]]
     maxResults: NotRequired[int]
@@ -491,6 +540,9 @@ class ListAutomationEventsResponseTypeDef(TypedDict):
 
 class OrganizationScopeTypeDef(TypedDict):
     accountIds: NotRequired[ReadOnly[Sequence[str]]]
+    organizationalUnitIds: NotRequired[ReadOnly[Sequence[str]]]
+    excludedOrganizationalUnitIds: NotRequired[ReadOnly[Sequence[str]]]
+    excludedAccountIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class ListAutomationRulePreviewRequestTypeDef(TypedDict):
@@ -567,6 +619,45 @@ class ListAutomationRulesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListOrganizationEnrollmentConfigurationsRequestTypeDef(TypedDict):
+    targetType: NotRequired[OrganizationTargetTypeType]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class OrganizationEnrollmentConfigurationTypeDef(TypedDict):
+    targetId: str
+    targetType: OrganizationTargetTypeType
+    organizationRuleMode: NotRequired[OrganizationRuleModeType]
+
+
+class ListOrganizationEnrollmentConfigurationsResponseTypeDef(TypedDict):
+    organizationEnrollmentConfigurations: list[
+        OrganizationEnrollmentConfigurationTypeDef
+    ]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListOrganizationalUnitsRequestTypeDef(TypedDict):
+    organizationalUnitIds: NotRequired[ReadOnly[Sequence[str]]]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class OrganizationalUnitInfoTypeDef(TypedDict):
+    organizationalUnitId: str
+    autoEnrollMemberAccounts: AutoEnrollMemberAccountsType
+    organizationRuleMode: OrganizationRuleModeType
+    organizationRuleModeSource: OrganizationRuleModeSourceTypeDef
+
+
+class ListOrganizationalUnitsResponseTypeDef(TypedDict):
+    organizationalUnits: list[OrganizationalUnitInfoTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class RecommendedActionFilterTypeDef(TypedDict):
     name: RecommendedActionFilterNameType
     values: ReadOnly[Sequence[str]]
@@ -574,6 +665,7 @@ class RecommendedActionFilterTypeDef(TypedDict):
 
 class ListRecommendedActionSummariesRequestTypeDef(TypedDict):
     filters: NotRequired[ReadOnly[Sequence[RecommendedActionFilterTypeDef]]]
+    organizationalUnitIds: NotRequired[ReadOnly[Sequence[str]]]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
 
@@ -596,6 +688,7 @@ class ListRecommendedActionSummariesResponseTypeDef(TypedDict):
 
 class ListRecommendedActionsRequestTypeDef(TypedDict):
     filters: NotRequired[ReadOnly[Sequence[RecommendedActionFilterTypeDef]]]
+    organizationalUnitIds: NotRequired[ReadOnly[Sequence[str]]]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
 
@@ -630,6 +723,16 @@ class ListTagsForResourceRequestTypeDef(TypedDict):
 
 class ListTagsForResourceResponseTypeDef(TypedDict):
     tags: NotRequired[list[TagTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutOrganizationEnrollmentConfigurationRequestTypeDef(TypedDict):
+    target: OrganizationTargetTypeDef
+    organizationRuleMode: NotRequired[OrganizationRuleModeType]
+    clientToken: NotRequired[str]
+
+
+class PutOrganizationEnrollmentConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 

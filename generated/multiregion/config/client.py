@@ -111,6 +111,15 @@ class MultiRegionConfigService(MultiRegionClient):
         """
         return self._call("DeleteConformancePack", kwargs)
 
+    def delete_connector(
+        self, **kwargs: Unpack[type_defs.DeleteConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Deletes the specified connector.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/DeleteConnector
+        """
+        return self._call("DeleteConnector", kwargs)
+
     def delete_delivery_channel(
         self, **kwargs: Unpack[type_defs.DeleteDeliveryChannelRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -680,6 +689,15 @@ class MultiRegionConfigService(MultiRegionClient):
         """
         return self._call("GetConformancePackComplianceSummary", kwargs)
 
+    def get_connector(
+        self, **kwargs: Unpack[type_defs.GetConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectorResponseTypeDef]:
+        """Returns the details of the specified connector.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/GetConnector
+        """
+        return self._call("GetConnector", kwargs)
+
     def get_custom_rule_policy(
         self, **kwargs: Unpack[type_defs.GetCustomRulePolicyRequestTypeDef]
     ) -> TargetResults[type_defs.GetCustomRulePolicyResponseTypeDef]:
@@ -813,6 +831,15 @@ class MultiRegionConfigService(MultiRegionClient):
         """
         return self._call("ListConformancePackComplianceScores", kwargs)
 
+    def list_connectors(
+        self, **kwargs: Unpack[type_defs.ListConnectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConnectorsResponseTypeDef]:
+        """Returns a list of connectors depending on the filters you specify.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/ListConnectors
+        """
+        return self._call("ListConnectors", kwargs)
+
     def list_discovered_resources(
         self, **kwargs: Unpack[type_defs.ListDiscoveredResourcesRequestTypeDef]
     ) -> TargetResults[type_defs.ListDiscoveredResourcesResponseTypeDef]:
@@ -905,6 +932,16 @@ class MultiRegionConfigService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/PutConformancePack
         """
         return self._call("PutConformancePack", kwargs)
+
+    def put_connector(
+        self, **kwargs: Unpack[type_defs.PutConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.PutConnectorResponseTypeDef]:
+        """Creates a connector that specifies the connection between a third-party
+        cloud service provider and Config.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/PutConnector
+        """
+        return self._call("PutConnector", kwargs)
 
     def put_delivery_channel(
         self, **kwargs: Unpack[type_defs.PutDeliveryChannelRequestTypeDef]
@@ -1035,6 +1072,22 @@ class MultiRegionConfigService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/PutStoredQuery
         """
         return self._call("PutStoredQuery", kwargs)
+
+    def put_third_party_service_linked_configuration_recorder(
+        self,
+        **kwargs: Unpack[
+            type_defs.PutThirdPartyServiceLinkedConfigurationRecorderRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.PutThirdPartyServiceLinkedConfigurationRecorderResponseTypeDef
+    ]:
+        """Creates or updates a service-linked configuration recorder that is linked
+        to a third-party cloud service provider based on the ConnectorArn you
+        specify.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/PutThirdPartyServiceLinkedConfigurationRecorder
+        """
+        return self._call("PutThirdPartyServiceLinkedConfigurationRecorder", kwargs)
 
     def select_aggregate_resource_config(
         self, **kwargs: Unpack[type_defs.SelectAggregateResourceConfigRequestTypeDef]
@@ -1860,6 +1913,29 @@ class MultiRegionConfigService(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListConnectorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConnectorsResponseTypeDef]:
+        """Every page of ListConnectors in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of connectors depending on the filters you specify.
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/ListConnectors
+        """
+        return self._paginate(
+            "ListConnectors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_discovered_resources(
         self,
         *,
@@ -2546,6 +2622,22 @@ class MultiRegionConfigService(MultiRegionClient):
             kwargs,
             max_items=max_items,
             page_size=page_size,
+        )
+
+    def iter_list_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListConnectorsRequestTypeDef],
+    ) -> Items[type_defs.ConnectorSummaryTypeDef]:
+        """Each element of ConnectorSummaries in every page of ListConnectors, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/config-2014-11-12/ListConnectors
+        """
+        return self._items(
+            "ListConnectors", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_discovered_resources(

@@ -18,6 +18,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ConfigurationRecorderFilterNameType",
         "ConformancePackComplianceTypeType",
         "ConformancePackStateType",
+        "ConformancePackTypeType",
+        "ConnectorFilterNameType",
         "DeliveryStatusType",
         "EvaluationModeType",
         "EventSourceType",
@@ -30,6 +32,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "OrganizationResourceStatusType",
         "OrganizationRuleStatusType",
         "OwnerType",
+        "ProviderType",
         "RecorderStatusType",
         "RecordingFrequencyType",
         "RecordingScopeType",
@@ -42,6 +45,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ResourceEvaluationStatusType",
         "ResourceTypeType",
         "ResourceValueTypeType",
+        "RuleEvaluationVisibilityType",
         "SortByType",
         "SortOrderType",
     ]
@@ -79,9 +83,14 @@ ConformancePackStateType = Literal[
     "CREATE_IN_PROGRESS",
     "CREATE_COMPLETE",
     "CREATE_FAILED",
+    "UPDATE_IN_PROGRESS",
+    "UPDATE_COMPLETE",
+    "UPDATE_FAILED",
     "DELETE_IN_PROGRESS",
     "DELETE_FAILED",
 ]
+ConformancePackTypeType = Literal["CUSTOM", "MANAGED"]
+ConnectorFilterNameType = Literal["provider"]
 DeliveryStatusType = Literal["Success", "Failure", "Not_Applicable"]
 EvaluationModeType = Literal["DETECTIVE", "PROACTIVE"]
 EventSourceType = Literal["aws.config"]
@@ -152,6 +161,7 @@ OrganizationRuleStatusType = Literal[
     "UPDATE_FAILED",
 ]
 OwnerType = Literal["CUSTOM_LAMBDA", "AWS", "CUSTOM_POLICY"]
+ProviderType = Literal["AZURE", "GCP"]
 RecorderStatusType = Literal["Pending", "Success", "Failure", "NotApplicable"]
 RecordingFrequencyType = Literal["CONTINUOUS", "DAILY"]
 RecordingScopeType = Literal["INTERNAL", "PAID"]
@@ -715,5 +725,6 @@ ResourceTypeType = Literal[
     "AWS::ApiGateway::Method",
 ]
 ResourceValueTypeType = Literal["RESOURCE_ID"]
+RuleEvaluationVisibilityType = Literal["EXTERNAL", "INTERNAL"]
 SortByType = Literal["SCORE"]
 SortOrderType = Literal["ASCENDING", "DESCENDING"]

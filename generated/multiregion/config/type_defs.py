@@ -31,6 +31,8 @@ from .literals import (
     ConfigurationRecorderFilterNameType,
     ConformancePackComplianceTypeType,
     ConformancePackStateType,
+    ConformancePackTypeType,
+    ConnectorFilterNameType,
     DeliveryStatusType,
     EvaluationModeType,
     EventSourceType,
@@ -43,6 +45,7 @@ from .literals import (
     OrganizationResourceStatusType,
     OrganizationRuleStatusType,
     OwnerType,
+    ProviderType,
     RecorderStatusType,
     RecordingFrequencyType,
     RecordingScopeType,
@@ -55,6 +58,7 @@ from .literals import (
     ResourceEvaluationStatusType,
     ResourceTypeType,
     ResourceValueTypeType,
+    RuleEvaluationVisibilityType,
     SortByType,
     SortOrderType,
 )
@@ -83,6 +87,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AggregatorFiltersTypeDef",
         "AssociateResourceTypesRequestTypeDef",
         "AssociateResourceTypesResponseTypeDef",
+        "AzureConnectorConfigurationTypeDef",
         "BaseConfigurationItemTypeDef",
         "BatchGetAggregateResourceConfigRequestTypeDef",
         "BatchGetAggregateResourceConfigResponseTypeDef",
@@ -118,13 +123,20 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ConformancePackEvaluationResultTypeDef",
         "ConformancePackInputParameterTypeDef",
         "ConformancePackRuleComplianceTypeDef",
+        "ConformancePackScopeTypeDef",
+        "ConformancePackSourceTypeDef",
         "ConformancePackStatusDetailTypeDef",
+        "ConnectorConfigurationTypeDef",
+        "ConnectorFilterTypeDef",
+        "ConnectorSummaryTypeDef",
+        "ConnectorTypeDef",
         "CustomPolicyDetailsTypeDef",
         "DeleteAggregationAuthorizationRequestTypeDef",
         "DeleteConfigRuleRequestTypeDef",
         "DeleteConfigurationAggregatorRequestTypeDef",
         "DeleteConfigurationRecorderRequestTypeDef",
         "DeleteConformancePackRequestTypeDef",
+        "DeleteConnectorRequestTypeDef",
         "DeleteDeliveryChannelRequestTypeDef",
         "DeleteEvaluationResultsRequestTypeDef",
         "DeleteEvaluationResultsResponseTypeDef",
@@ -172,6 +184,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeConformancePackComplianceResponseTypeDef",
         "DescribeConformancePackStatusRequestTypeDef",
         "DescribeConformancePackStatusResponseTypeDef",
+        "DescribeConformancePacksFiltersTypeDef",
         "DescribeConformancePacksRequestTypeDef",
         "DescribeConformancePacksResponseTypeDef",
         "DescribeDeliveryChannelStatusRequestTypeDef",
@@ -215,6 +228,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FailedRemediationBatchTypeDef",
         "FailedRemediationExceptionBatchTypeDef",
         "FieldInfoTypeDef",
+        "GcpConnectorConfigurationTypeDef",
         "GetAggregateComplianceDetailsByConfigRuleRequestTypeDef",
         "GetAggregateComplianceDetailsByConfigRuleResponseTypeDef",
         "GetAggregateConfigRuleComplianceSummaryRequestTypeDef",
@@ -236,6 +250,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetConformancePackComplianceDetailsResponseTypeDef",
         "GetConformancePackComplianceSummaryRequestTypeDef",
         "GetConformancePackComplianceSummaryResponseTypeDef",
+        "GetConnectorRequestTypeDef",
+        "GetConnectorResponseTypeDef",
         "GetCustomRulePolicyRequestTypeDef",
         "GetCustomRulePolicyResponseTypeDef",
         "GetDiscoveredResourceCountsRequestTypeDef",
@@ -259,6 +275,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListConfigurationRecordersResponseTypeDef",
         "ListConformancePackComplianceScoresRequestTypeDef",
         "ListConformancePackComplianceScoresResponseTypeDef",
+        "ListConnectorsRequestTypeDef",
+        "ListConnectorsResponseTypeDef",
         "ListDiscoveredResourcesRequestTypeDef",
         "ListDiscoveredResourcesResponseTypeDef",
         "ListResourceEvaluationsRequestTypeDef",
@@ -291,6 +309,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PutConfigurationRecorderRequestTypeDef",
         "PutConformancePackRequestTypeDef",
         "PutConformancePackResponseTypeDef",
+        "PutConnectorRequestTypeDef",
+        "PutConnectorResponseTypeDef",
         "PutDeliveryChannelRequestTypeDef",
         "PutEvaluationsRequestTypeDef",
         "PutEvaluationsResponseTypeDef",
@@ -311,6 +331,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PutServiceLinkedConfigurationRecorderResponseTypeDef",
         "PutStoredQueryRequestTypeDef",
         "PutStoredQueryResponseTypeDef",
+        "PutThirdPartyServiceLinkedConfigurationRecorderRequestTypeDef",
+        "PutThirdPartyServiceLinkedConfigurationRecorderResponseTypeDef",
         "QueryInfoTypeDef",
         "RecordingGroupOutputTypeDef",
         "RecordingGroupTypeDef",
@@ -339,6 +361,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ResourceValueTypeDef",
         "ResponseMetadataTypeDef",
         "RetentionConfigurationTypeDef",
+        "ScopeConfigurationOutputTypeDef",
+        "ScopeConfigurationTypeDef",
         "ScopeOutputTypeDef",
         "ScopeTypeDef",
         "SelectAggregateResourceConfigRequestTypeDef",
@@ -556,6 +580,13 @@ class RecordingModeOutputTypeDef(TypedDict):
     recordingModeOverrides: NotRequired[list[RecordingModeOverrideOutputTypeDef]]
 
 
+class ScopeConfigurationOutputTypeDef(TypedDict):
+    scopeType: str
+    scopeValues: NotRequired[list[str]]
+    allRegions: bool
+    includedRegions: NotRequired[list[str]]
+
+
 class ConfigurationRecorderOutputTypeDef(TypedDict):
     arn: NotRequired[str]
     name: NotRequired[str]
@@ -564,11 +595,18 @@ class ConfigurationRecorderOutputTypeDef(TypedDict):
     recordingMode: NotRequired[RecordingModeOutputTypeDef]
     recordingScope: NotRequired[RecordingScopeType]
     servicePrincipal: NotRequired[str]
+    connectorArn: NotRequired[str]
+    scopeConfiguration: NotRequired[ScopeConfigurationOutputTypeDef]
 
 
 class AssociateResourceTypesResponseTypeDef(TypedDict):
     ConfigurationRecorder: ConfigurationRecorderOutputTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AzureConnectorConfigurationTypeDef(TypedDict):
+    tenantIdentifier: str
+    clientIdentifier: str
 
 
 class BaseConfigurationItemTypeDef(TypedDict):
@@ -682,6 +720,7 @@ class ScopeOutputTypeDef(TypedDict):
     TagKey: NotRequired[str]
     TagValue: NotRequired[str]
     ComplianceResourceId: NotRequired[str]
+    ServicePrincipals: NotRequired[list[str]]
 
 
 class CustomPolicyDetailsTypeDef(TypedDict):
@@ -715,6 +754,7 @@ class ConfigRuleOutputTypeDef(TypedDict):
     ConfigRuleState: NotRequired[ConfigRuleStateType]
     CreatedBy: NotRequired[str]
     EvaluationModes: NotRequired[list[EvaluationModeConfigurationTypeDef]]
+    RuleEvaluationVisibility: NotRequired[RuleEvaluationVisibilityType]
 
 
 class ScopeTypeDef(TypedDict):
@@ -722,6 +762,7 @@ class ScopeTypeDef(TypedDict):
     TagKey: NotRequired[str]
     TagValue: NotRequired[str]
     ComplianceResourceId: NotRequired[str]
+    ServicePrincipals: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class SourceTypeDef(TypedDict):
@@ -743,6 +784,7 @@ class ConfigRuleTypeDef(TypedDict):
     ConfigRuleState: NotRequired[ConfigRuleStateType]
     CreatedBy: NotRequired[str]
     EvaluationModes: NotRequired[ReadOnly[Sequence[EvaluationModeConfigurationTypeDef]]]
+    RuleEvaluationVisibility: NotRequired[RuleEvaluationVisibilityType]
 
 
 class ConfigSnapshotDeliveryPropertiesTypeDef(TypedDict):
@@ -828,6 +870,7 @@ class ConfigurationRecorderSummaryTypeDef(TypedDict):
     name: str
     servicePrincipal: NotRequired[str]
     recordingScope: RecordingScopeType
+    provider: NotRequired[ProviderType]
 
 
 class ExclusionByResourceTypesTypeDef(TypedDict):
@@ -855,6 +898,13 @@ class RecordingModeTypeDef(TypedDict):
     ]
 
 
+class ScopeConfigurationTypeDef(TypedDict):
+    scopeType: str
+    scopeValues: NotRequired[ReadOnly[Sequence[str]]]
+    allRegions: bool
+    includedRegions: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class ConfigurationRecorderTypeDef(TypedDict):
     arn: NotRequired[str]
     name: NotRequired[str]
@@ -863,6 +913,8 @@ class ConfigurationRecorderTypeDef(TypedDict):
     recordingMode: NotRequired[ReadOnly[RecordingModeTypeDef]]
     recordingScope: NotRequired[RecordingScopeType]
     servicePrincipal: NotRequired[str]
+    connectorArn: NotRequired[str]
+    scopeConfiguration: NotRequired[ReadOnly[ScopeConfigurationTypeDef]]
 
 
 class ConformancePackComplianceFiltersTypeDef(TypedDict):
@@ -890,6 +942,15 @@ class ConformancePackInputParameterTypeDef(TypedDict):
     ParameterValue: str
 
 
+class ConformancePackScopeTypeDef(TypedDict):
+    TagKey: str
+    TagValue: NotRequired[str]
+
+
+class ConformancePackSourceTypeDef(TypedDict):
+    SourceIdentifier: str
+
+
 class TemplateSSMDocumentDetailsTypeDef(TypedDict):
     DocumentName: str
     DocumentVersion: NotRequired[str]
@@ -907,6 +968,9 @@ class ConformancePackDetailTypeDef(TypedDict):
     LastUpdateRequestedTime: NotRequired[datetime]
     CreatedBy: NotRequired[str]
     TemplateSSMDocumentDetails: NotRequired[TemplateSSMDocumentDetailsTypeDef]
+    Type: NotRequired[ConformancePackTypeType]
+    Source: NotRequired[ConformancePackSourceTypeDef]
+    Scope: NotRequired[ConformancePackScopeTypeDef]
 
 
 class ConformancePackEvaluationFiltersTypeDef(TypedDict):
@@ -935,10 +999,44 @@ class ConformancePackStatusDetailTypeDef(TypedDict):
     ConformancePackId: str
     ConformancePackArn: str
     ConformancePackState: ConformancePackStateType
-    StackArn: str
+    StackArn: NotRequired[str]
     ConformancePackStatusReason: NotRequired[str]
     LastUpdateRequestedTime: datetime
     LastUpdateCompletedTime: NotRequired[datetime]
+    Type: NotRequired[ConformancePackTypeType]
+
+
+class GcpConnectorConfigurationTypeDef(TypedDict):
+    gcpOrganizationId: NotRequired[str]
+    serviceAccountEmail: str
+    workloadIdentityPoolProvider: str
+
+
+class ConnectorConfigurationTypeDef(TypedDict):
+    azure: NotRequired[AzureConnectorConfigurationTypeDef]
+    gcp: NotRequired[GcpConnectorConfigurationTypeDef]
+
+
+class ConnectorFilterTypeDef(TypedDict):
+    filterName: NotRequired[ConnectorFilterNameType]
+    filterValues: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ConnectorSummaryTypeDef(TypedDict):
+    arn: str
+    name: str
+    provider: ProviderType
+    tenantIdentifier: NotRequired[str]
+    gcpOrganizationId: NotRequired[str]
+    serviceAccountEmail: NotRequired[str]
+    createdTime: datetime
+
+
+class ConnectorTypeDef(TypedDict):
+    name: str
+    arn: str
+    connectorConfiguration: ConnectorConfigurationTypeDef
+    createdTime: datetime
 
 
 class DeleteAggregationAuthorizationRequestTypeDef(TypedDict):
@@ -960,6 +1058,10 @@ class DeleteConfigurationRecorderRequestTypeDef(TypedDict):
 
 class DeleteConformancePackRequestTypeDef(TypedDict):
     ConformancePackName: str
+
+
+class DeleteConnectorRequestTypeDef(TypedDict):
+    Arn: str
 
 
 class DeleteDeliveryChannelRequestTypeDef(TypedDict):
@@ -1026,7 +1128,8 @@ class DeleteRetentionConfigurationRequestTypeDef(TypedDict):
 
 
 class DeleteServiceLinkedConfigurationRecorderRequestTypeDef(TypedDict):
-    ServicePrincipal: str
+    ServicePrincipal: NotRequired[str]
+    Arn: NotRequired[str]
 
 
 class DeleteServiceLinkedConfigurationRecorderResponseTypeDef(TypedDict):
@@ -1151,12 +1254,13 @@ class DescribeConfigRuleEvaluationStatusResponseTypeDef(TypedDict):
 
 class DescribeConfigRulesFiltersTypeDef(TypedDict):
     EvaluationMode: NotRequired[EvaluationModeType]
+    RuleEvaluationVisibility: NotRequired[RuleEvaluationVisibilityType]
 
 
 class DescribeConfigRulesRequestTypeDef(TypedDict):
     ConfigRuleNames: NotRequired[ReadOnly[Sequence[str]]]
-    NextToken: NotRequired[str]
     Filters: NotRequired[DescribeConfigRulesFiltersTypeDef]
+    NextToken: NotRequired[str]
 
 
 class DescribeConfigRulesResponseTypeDef(TypedDict):
@@ -1226,8 +1330,13 @@ class DescribeConformancePackComplianceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescribeConformancePacksFiltersTypeDef(TypedDict):
+    Types: NotRequired[ReadOnly[Sequence[ConformancePackTypeType]]]
+
+
 class DescribeConformancePackStatusRequestTypeDef(TypedDict):
     ConformancePackNames: NotRequired[ReadOnly[Sequence[str]]]
+    Filters: NotRequired[ReadOnly[DescribeConformancePacksFiltersTypeDef]]
     Limit: NotRequired[int]
     NextToken: NotRequired[str]
 
@@ -1240,6 +1349,7 @@ class DescribeConformancePackStatusResponseTypeDef(TypedDict):
 
 class DescribeConformancePacksRequestTypeDef(TypedDict):
     ConformancePackNames: NotRequired[ReadOnly[Sequence[str]]]
+    Filters: NotRequired[ReadOnly[DescribeConformancePacksFiltersTypeDef]]
     Limit: NotRequired[int]
     NextToken: NotRequired[str]
 
@@ -1756,6 +1866,15 @@ class GetConformancePackComplianceSummaryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetConnectorRequestTypeDef(TypedDict):
+    Arn: str
+
+
+class GetConnectorResponseTypeDef(TypedDict):
+    Connector: ConnectorTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetCustomRulePolicyRequestTypeDef(TypedDict):
     ConfigRuleName: NotRequired[str]
 
@@ -1950,6 +2069,18 @@ class ListConformancePackComplianceScoresResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListConnectorsRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    Filters: NotRequired[ReadOnly[Sequence[ConnectorFilterTypeDef]]]
+
+
+class ListConnectorsResponseTypeDef(TypedDict):
+    ConnectorSummaries: list[ConnectorSummaryTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListDiscoveredResourcesRequestTypeDef(TypedDict):
     resourceType: ResourceTypeType
     resourceIds: NotRequired[ReadOnly[Sequence[str]]]
@@ -2132,10 +2263,22 @@ class PutConformancePackRequestTypeDef(TypedDict):
     ]
     TemplateSSMDocumentDetails: NotRequired[TemplateSSMDocumentDetailsTypeDef]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    Source: NotRequired[ConformancePackSourceTypeDef]
+    Scope: NotRequired[ConformancePackScopeTypeDef]
 
 
 class PutConformancePackResponseTypeDef(TypedDict):
     ConformancePackArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutConnectorRequestTypeDef(TypedDict):
+    ConnectorConfiguration: ConnectorConfigurationTypeDef
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class PutConnectorResponseTypeDef(TypedDict):
+    Arn: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2175,6 +2318,7 @@ class PutOrganizationConfigRuleRequestTypeDef(TypedDict):
     OrganizationCustomPolicyRuleMetadata: NotRequired[
         ReadOnly[OrganizationCustomPolicyRuleMetadataTypeDef]
     ]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
 class PutOrganizationConfigRuleResponseTypeDef(TypedDict):
@@ -2192,6 +2336,7 @@ class PutOrganizationConformancePackRequestTypeDef(TypedDict):
         ReadOnly[Sequence[ConformancePackInputParameterTypeDef]]
     ]
     ExcludedAccounts: NotRequired[ReadOnly[Sequence[str]]]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
 class PutOrganizationConformancePackResponseTypeDef(TypedDict):
@@ -2280,6 +2425,19 @@ class PutStoredQueryRequestTypeDef(TypedDict):
 
 class PutStoredQueryResponseTypeDef(TypedDict):
     QueryArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutThirdPartyServiceLinkedConfigurationRecorderRequestTypeDef(TypedDict):
+    ServicePrincipal: str
+    ConnectorArn: str
+    ScopeConfiguration: ReadOnly[ScopeConfigurationTypeDef]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class PutThirdPartyServiceLinkedConfigurationRecorderResponseTypeDef(TypedDict):
+    Arn: str
+    Name: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 

@@ -21,7 +21,10 @@ __all__ = ["MultiRegionConnect"]
 
 
 class MultiRegionConnect(MultiRegionClient):
-    """Connect Customer actions"""
+    """Amazon Connect now refers to a portfolio of agentic solutions for business
+    functions. The legacy product is now called Amazon Connect Customer, or simply
+    Customer. The legacy name is used interchangeably in this documentation.
+    """
 
     _service_name = "connect"
     _generated_from = BOTOCORE_VERSION
@@ -112,8 +115,8 @@ class MultiRegionConnect(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.AssociateHoursOfOperationsRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Associates a set of hours of operations with another hours of operation.
-        Refer to Administrator Guide here for more information on inheriting
-        overrides from parent hours of operation(s).
+        For more information about inheriting overrides from parent hours of
+        operation, see Hours of operation overrides in the Administrator Guide.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/AssociateHoursOfOperations
         """
@@ -377,6 +380,29 @@ class MultiRegionConnect(MultiRegionClient):
         """
         return self._call("CreateAgentStatus", kwargs)
 
+    def create_attached_file(
+        self, **kwargs: Unpack[type_defs.CreateAttachedFileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAttachedFileResponseTypeDef]:
+        """Creates an attached file for a completed voice contact by copying a
+        recording from a source S3 URI into Connect Customer managed storage. Use
+        this API to attach voice recordings to contacts for downstream processing
+        such as conversational analytics.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateAttachedFile
+        """
+        return self._call("CreateAttachedFile", kwargs)
+
+    def create_auth_code(
+        self, **kwargs: Unpack[type_defs.CreateAuthCodeRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAuthCodeResponseTypeDef]:
+        """Creates an authorization code for the specified Connect Customer instance.
+        The authorization code can be used to establish a session with scoped
+        permissions defined by the specified scope parameters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateAuthCode
+        """
+        return self._call("CreateAuthCode", kwargs)
+
     def create_contact(
         self, **kwargs: Unpack[type_defs.CreateContactRequestTypeDef]
     ) -> TargetResults[type_defs.CreateContactResponseTypeDef]:
@@ -394,6 +420,15 @@ class MultiRegionConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateContactFlow
         """
         return self._call("CreateContactFlow", kwargs)
+
+    def create_contact_flow_alias(
+        self, **kwargs: Unpack[type_defs.CreateContactFlowAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateContactFlowAliasResponseTypeDef]:
+        """Creates a named alias that points to a specific version of a flow.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateContactFlowAlias
+        """
+        return self._call("CreateContactFlowAlias", kwargs)
 
     def create_contact_flow_module(
         self, **kwargs: Unpack[type_defs.CreateContactFlowModuleRequestTypeDef]
@@ -431,8 +466,7 @@ class MultiRegionConnect(MultiRegionClient):
         """Publishes a new version of the flow provided. Versions are immutable and
         monotonically increasing. If the FlowContentSha256 provided is different
         from the FlowContentSha256 of the $LATEST published flow content, then an
-        error is returned. This API only supports creating versions for flows of
-        type Campaign.
+        error is returned.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateContactFlowVersion
         """
@@ -488,6 +522,19 @@ class MultiRegionConnect(MultiRegionClient):
         """
         return self._call("CreateEvaluationForm", kwargs)
 
+    def create_extraction_definition(
+        self, **kwargs: Unpack[type_defs.CreateExtractionDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateExtractionDefinitionResponseTypeDef]:
+        """Creates an extraction definition in the specified Connect Customer
+        instance. An extraction definition specifies how structured data is
+        extracted from customer interactions using generative AI, including the
+        prompt hint that guides extraction and the behavior when a value cannot be
+        found.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateExtractionDefinition
+        """
+        return self._call("CreateExtractionDefinition", kwargs)
+
     def create_hours_of_operation(
         self, **kwargs: Unpack[type_defs.CreateHoursOfOperationRequestTypeDef]
     ) -> TargetResults[type_defs.CreateHoursOfOperationResponseTypeDef]:
@@ -526,6 +573,18 @@ class MultiRegionConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateIntegrationAssociation
         """
         return self._call("CreateIntegrationAssociation", kwargs)
+
+    def create_metric(
+        self, **kwargs: Unpack[type_defs.CreateMetricRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMetricResponseTypeDef]:
+        """Creates a new metric definition for the specified Connect Customer
+        instance. You can create custom metrics that use formulas referencing
+        existing Amazon Web Services-managed metrics, optionally with filters
+        applied.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/CreateMetric
+        """
+        return self._call("CreateMetric", kwargs)
 
     def create_notification(
         self, **kwargs: Unpack[type_defs.CreateNotificationRequestTypeDef]
@@ -761,6 +820,20 @@ class MultiRegionConnect(MultiRegionClient):
         """
         return self._call("DeactivateEvaluationForm", kwargs)
 
+    def delete_all_entity_sessions(
+        self, **kwargs: Unpack[type_defs.DeleteAllEntitySessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAllEntitySessionsResponseTypeDef]:
+        """Deletes all active sessions for the specified entity in the specified
+        Connect Customer instance. The operation supports only the USER entity
+        type, so you can use it to sign out all of a user's active sessions. Use
+        it when you need to end a user's access right away, for example when they
+        leave your organization or you suspect that their credentials are
+        compromised.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteAllEntitySessions
+        """
+        return self._call("DeleteAllEntitySessions", kwargs)
+
     def delete_attached_file(
         self, **kwargs: Unpack[type_defs.DeleteAttachedFileRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteAttachedFileResponseTypeDef]:
@@ -769,6 +842,19 @@ class MultiRegionConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteAttachedFile
         """
         return self._call("DeleteAttachedFile", kwargs)
+
+    def delete_contact_data(
+        self, **kwargs: Unpack[type_defs.DeleteContactDataRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteContactDataResponseTypeDef]:
+        """Deletes the specified fields containing personally identifiable
+        information (PII) from a contact in the specified Connect Customer
+        instance. We redact PII (such as customer endpoints, additional email
+        recipients, and the email subject) from the contact and its associated
+        contact trace record (CTR). The contact must be in a terminated state.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteContactData
+        """
+        return self._call("DeleteContactData", kwargs)
 
     def delete_contact_evaluation(
         self, **kwargs: Unpack[type_defs.DeleteContactEvaluationRequestTypeDef]
@@ -787,6 +873,16 @@ class MultiRegionConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteContactFlow
         """
         return self._call("DeleteContactFlow", kwargs)
+
+    def delete_contact_flow_alias(
+        self, **kwargs: Unpack[type_defs.DeleteContactFlowAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteContactFlowAliasResponseTypeDef]:
+        """Deletes an alias from a flow without deleting the version that the alias
+        points to.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteContactFlowAlias
+        """
+        return self._call("DeleteContactFlowAlias", kwargs)
 
     def delete_contact_flow_module(
         self, **kwargs: Unpack[type_defs.DeleteContactFlowModuleRequestTypeDef]
@@ -867,6 +963,16 @@ class MultiRegionConnect(MultiRegionClient):
         """
         return self._call("DeleteEvaluationForm", kwargs)
 
+    def delete_extraction_definition(
+        self, **kwargs: Unpack[type_defs.DeleteExtractionDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteExtractionDefinitionResponseTypeDef]:
+        """Deletes an extraction definition from the specified Connect Customer
+        instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteExtractionDefinition
+        """
+        return self._call("DeleteExtractionDefinition", kwargs)
+
     def delete_hours_of_operation(
         self, **kwargs: Unpack[type_defs.DeleteHoursOfOperationRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -906,6 +1012,17 @@ class MultiRegionConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteIntegrationAssociation
         """
         return self._call("DeleteIntegrationAssociation", kwargs)
+
+    def delete_metric(
+        self, **kwargs: Unpack[type_defs.DeleteMetricRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMetricResponseTypeDef]:
+        """Deletes an existing metric from the specified Connect Customer instance.
+        This operation fails with ResourceConflictException if the metric is
+        currently in use in a dashboard.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteMetric
+        """
+        return self._call("DeleteMetric", kwargs)
 
     def delete_notification(
         self, **kwargs: Unpack[type_defs.DeleteNotificationRequestTypeDef]
@@ -991,6 +1108,15 @@ class MultiRegionConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteSecurityProfile
         """
         return self._call("DeleteSecurityProfile", kwargs)
+
+    def delete_session(
+        self, **kwargs: Unpack[type_defs.DeleteSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSessionResponseTypeDef]:
+        """Deletes a session for the specified Connect Customer instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DeleteSession
+        """
+        return self._call("DeleteSession", kwargs)
 
     def delete_task_template(
         self, **kwargs: Unpack[type_defs.DeleteTaskTemplateRequestTypeDef]
@@ -1165,6 +1291,16 @@ class MultiRegionConnect(MultiRegionClient):
         """
         return self._call("DescribeContactFlow", kwargs)
 
+    def describe_contact_flow_alias(
+        self, **kwargs: Unpack[type_defs.DescribeContactFlowAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeContactFlowAliasResponseTypeDef]:
+        """Returns information about a specific flow alias, including the version
+        that it points to.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeContactFlowAlias
+        """
+        return self._call("DescribeContactFlowAlias", kwargs)
+
     def describe_contact_flow_module(
         self, **kwargs: Unpack[type_defs.DescribeContactFlowModuleRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeContactFlowModuleResponseTypeDef]:
@@ -1229,6 +1365,16 @@ class MultiRegionConnect(MultiRegionClient):
         """
         return self._call("DescribeEvaluationForm", kwargs)
 
+    def describe_extraction_definition(
+        self, **kwargs: Unpack[type_defs.DescribeExtractionDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeExtractionDefinitionResponseTypeDef]:
+        """Describes an extraction definition in the specified Connect Customer
+        instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeExtractionDefinition
+        """
+        return self._call("DescribeExtractionDefinition", kwargs)
+
     def describe_hours_of_operation(
         self, **kwargs: Unpack[type_defs.DescribeHoursOfOperationRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeHoursOfOperationResponseTypeDef]:
@@ -1276,6 +1422,16 @@ class MultiRegionConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeInstanceStorageConfig
         """
         return self._call("DescribeInstanceStorageConfig", kwargs)
+
+    def describe_metric(
+        self, **kwargs: Unpack[type_defs.DescribeMetricRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeMetricResponseTypeDef]:
+        """Retrieves the full definition of an existing metric from the specified
+        Connect Customer instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DescribeMetric
+        """
+        return self._call("DescribeMetric", kwargs)
 
     def describe_notification(
         self, **kwargs: Unpack[type_defs.DescribeNotificationRequestTypeDef]
@@ -1495,8 +1651,9 @@ class MultiRegionConnect(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.DisassociateHoursOfOperationsRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Disassociates a set of hours of operations with another hours of
-        operation. Refer to Administrator Guide here for more information on
-        inheriting overrides from parent hours of operation(s).
+        operation. For more information about inheriting overrides from parent
+        hours of operation, see Hours of operation overrides in the Administrator
+        Guide.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/DisassociateHoursOfOperations
         """
@@ -1685,6 +1842,18 @@ class MultiRegionConnect(MultiRegionClient):
         """
         return self._call("GetContactMetrics", kwargs)
 
+    def get_cross_region_routing(
+        self, **kwargs: Unpack[type_defs.GetCrossRegionRoutingRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCrossRegionRoutingResponseTypeDef]:
+        """Retrieves the current cross-region routing configuration for an Amazon
+        Connect Global Resiliency instance enabled for global routing. This
+        operation returns whether cross-region routing is currently enabled or
+        disabled (isolated) for the instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/GetCrossRegionRouting
+        """
+        return self._call("GetCrossRegionRouting", kwargs)
+
     def get_current_metric_data(
         self, **kwargs: Unpack[type_defs.GetCurrentMetricDataRequestTypeDef]
     ) -> TargetResults[type_defs.GetCurrentMetricDataResponseTypeDef]:
@@ -1713,6 +1882,21 @@ class MultiRegionConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/GetEffectiveHoursOfOperations
         """
         return self._call("GetEffectiveHoursOfOperations", kwargs)
+
+    def get_evaluation_form_validation(
+        self, **kwargs: Unpack[type_defs.GetEvaluationFormValidationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEvaluationFormValidationResponseTypeDef]:
+        """Retrieves the status and results of a validation process started by
+        StartEvaluationFormValidation. Returns the current execution status
+        (IN_PROGRESS, COMPLETED, or FAILED), the validated form version, and when
+        completed, a list of findings that identify structural issues and quality
+        improvements for the evaluation form, and may include suggested fixes. If
+        the validation failed, a reason is provided indicating the cause of the
+        failure.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/GetEvaluationFormValidation
+        """
+        return self._call("GetEvaluationFormValidation", kwargs)
 
     def get_federation_token(
         self, **kwargs: Unpack[type_defs.GetFederationTokenRequestTypeDef]
@@ -1911,6 +2095,16 @@ class MultiRegionConnect(MultiRegionClient):
         """
         return self._call("ListContactEvaluations", kwargs)
 
+    def list_contact_flow_aliases(
+        self, **kwargs: Unpack[type_defs.ListContactFlowAliasesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContactFlowAliasesResponseTypeDef]:
+        """Lists the aliases associated with a flow, including the version that each
+        alias points to.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListContactFlowAliases
+        """
+        return self._call("ListContactFlowAliases", kwargs)
+
     def list_contact_flow_module_aliases(
         self, **kwargs: Unpack[type_defs.ListContactFlowModuleAliasesRequestTypeDef]
     ) -> TargetResults[type_defs.ListContactFlowModuleAliasesResponseTypeDef]:
@@ -2036,6 +2230,16 @@ class MultiRegionConnect(MultiRegionClient):
         """
         return self._call("ListEntitySecurityProfiles", kwargs)
 
+    def list_evaluation_form_ai_versions(
+        self, **kwargs: Unpack[type_defs.ListEvaluationFormAIVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEvaluationFormAIVersionsResponseTypeDef]:
+        """Lists the available AI versions for evaluation forms in the specified
+        Connect Customer instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListEvaluationFormAIVersions
+        """
+        return self._call("ListEvaluationFormAIVersions", kwargs)
+
     def list_evaluation_form_versions(
         self, **kwargs: Unpack[type_defs.ListEvaluationFormVersionsRequestTypeDef]
     ) -> TargetResults[type_defs.ListEvaluationFormVersionsResponseTypeDef]:
@@ -2054,6 +2258,15 @@ class MultiRegionConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListEvaluationForms
         """
         return self._call("ListEvaluationForms", kwargs)
+
+    def list_extraction_definitions(
+        self, **kwargs: Unpack[type_defs.ListExtractionDefinitionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListExtractionDefinitionsResponseTypeDef]:
+        """Lists extraction definitions in the specified Connect Customer instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListExtractionDefinitions
+        """
+        return self._call("ListExtractionDefinitions", kwargs)
 
     def list_flow_associations(
         self, **kwargs: Unpack[type_defs.ListFlowAssociationsRequestTypeDef]
@@ -2142,6 +2355,17 @@ class MultiRegionConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListLexBots
         """
         return self._call("ListLexBots", kwargs)
+
+    def list_metrics(
+        self, **kwargs: Unpack[type_defs.ListMetricsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMetricsResponseTypeDef]:
+        """Retrieves a paginated list of metric summaries for the specified Connect
+        Customer instance. Use pagination to ensure that the operation returns
+        quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListMetrics
+        """
+        return self._call("ListMetrics", kwargs)
 
     def list_notifications(
         self, **kwargs: Unpack[type_defs.ListNotificationsRequestTypeDef]
@@ -2248,6 +2472,19 @@ class MultiRegionConnect(MultiRegionClient):
         """
         return self._call("ListRealtimeContactAnalysisSegmentsV2", kwargs)
 
+    def list_replication_findings(
+        self, **kwargs: Unpack[type_defs.ListReplicationFindingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReplicationFindingsResponseTypeDef]:
+        """Lists replication findings for resources of a specified resource type in a
+        specified Connect Customer instance. A replication finding describes a
+        single resource whose replication to one or more Regions is incomplete or
+        has encountered an error. Results are returned in pages. This operation is
+        available only for instances that are set up for Global Resiliency.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListReplicationFindings
+        """
+        return self._call("ListReplicationFindings", kwargs)
+
     def list_routing_profile_manual_assignment_queues(
         self,
         **kwargs: Unpack[
@@ -2299,6 +2536,15 @@ class MultiRegionConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListSecurityKeys
         """
         return self._call("ListSecurityKeys", kwargs)
+
+    def list_security_profile_ai_agents(
+        self, **kwargs: Unpack[type_defs.ListSecurityProfileAIAgentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSecurityProfileAIAgentsResponseTypeDef]:
+        """Returns a list of the allowed AI agents in a specific security profile.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListSecurityProfileAIAgents
+        """
+        return self._call("ListSecurityProfileAIAgents", kwargs)
 
     def list_security_profile_applications(
         self, **kwargs: Unpack[type_defs.ListSecurityProfileApplicationsRequestTypeDef]
@@ -2515,7 +2761,7 @@ class MultiRegionConnect(MultiRegionClient):
     def pause_contact(
         self, **kwargs: Unpack[type_defs.PauseContactRequestTypeDef]
     ) -> TargetResults[type_defs.PauseContactResponseTypeDef]:
-        """Allows pausing an ongoing task contact.
+        """Pauses an ongoing task or email contact.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/PauseContact
         """
@@ -2556,7 +2802,7 @@ class MultiRegionConnect(MultiRegionClient):
     def resume_contact(
         self, **kwargs: Unpack[type_defs.ResumeContactRequestTypeDef]
     ) -> TargetResults[type_defs.ResumeContactResponseTypeDef]:
-        """Allows resuming a task contact in a paused state.
+        """Resumes a task or email contact in a paused state.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ResumeContact
         """
@@ -2686,6 +2932,17 @@ class MultiRegionConnect(MultiRegionClient):
         """
         return self._call("SearchHoursOfOperations", kwargs)
 
+    def search_metrics(
+        self, **kwargs: Unpack[type_defs.SearchMetricsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchMetricsResponseTypeDef]:
+        """Searches for metrics in the specified Connect Customer instance using
+        search criteria and optional tag-based filters. Use pagination to ensure
+        that the operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchMetrics
+        """
+        return self._call("SearchMetrics", kwargs)
+
     def search_notifications(
         self, **kwargs: Unpack[type_defs.SearchNotificationsRequestTypeDef]
     ) -> TargetResults[type_defs.SearchNotificationsResponseTypeDef]:
@@ -2755,6 +3012,15 @@ class MultiRegionConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchRoutingProfiles
         """
         return self._call("SearchRoutingProfiles", kwargs)
+
+    def search_rules(
+        self, **kwargs: Unpack[type_defs.SearchRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchRulesResponseTypeDef]:
+        """Searches rules in an Connect Customer instance, with optional filtering.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchRules
+        """
+        return self._call("SearchRules", kwargs)
 
     def search_security_profiles(
         self, **kwargs: Unpack[type_defs.SearchSecurityProfilesRequestTypeDef]
@@ -2853,6 +3119,26 @@ class MultiRegionConnect(MultiRegionClient):
         """
         return self._call("SendOutboundEmail", kwargs)
 
+    def send_outbound_web_notification(
+        self, **kwargs: Unpack[type_defs.SendOutboundWebNotificationRequestTypeDef]
+    ) -> TargetResults[type_defs.SendOutboundWebNotificationResponseTypeDef]:
+        """Sends an outbound web notification to a customer's web browser for
+        outbound campaigns. For more information about outbound campaigns, see Set
+        up Connect Customer outbound campaigns.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SendOutboundWebNotification
+        """
+        return self._call("SendOutboundWebNotification", kwargs)
+
+    def start_assistant_contact(
+        self, **kwargs: Unpack[type_defs.StartAssistantContactRequestTypeDef]
+    ) -> TargetResults[type_defs.StartAssistantContactResponseTypeDef]:
+        """Starts a chat contact with an AI agent.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/StartAssistantContact
+        """
+        return self._call("StartAssistantContact", kwargs)
+
     def start_attached_file_upload(
         self, **kwargs: Unpack[type_defs.StartAttachedFileUploadRequestTypeDef]
     ) -> TargetResults[type_defs.StartAttachedFileUploadResponseTypeDef]:
@@ -2874,6 +3160,22 @@ class MultiRegionConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/StartChatContact
         """
         return self._call("StartChatContact", kwargs)
+
+    def start_contact_conversational_analytics_job(
+        self,
+        **kwargs: Unpack[
+            type_defs.StartContactConversationalAnalyticsJobRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.StartContactConversationalAnalyticsJobResponseTypeDef]:
+        """Starts a Contact Lens post-call analytics job for the specified contact.
+        This API runs Conversational Analytics post-contact analysis on a voice
+        recording that is already attached to the contact, generating
+        transcription, sentiment analysis, redaction, and summarization results
+        based on the provided configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/StartContactConversationalAnalyticsJob
+        """
+        return self._call("StartContactConversationalAnalyticsJob", kwargs)
 
     def start_contact_evaluation(
         self, **kwargs: Unpack[type_defs.StartContactEvaluationRequestTypeDef]
@@ -2931,6 +3233,21 @@ class MultiRegionConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/StartEmailContact
         """
         return self._call("StartEmailContact", kwargs)
+
+    def start_evaluation_form_validation(
+        self, **kwargs: Unpack[type_defs.StartEvaluationFormValidationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartEvaluationFormValidationResponseTypeDef]:
+        """Starts an asynchronous validation process for an evaluation form version
+        in the specified Connect Customer instance. The validation first performs
+        structural checks on the form content (such as verifying required fields,
+        valid scoring configuration, and correct conditional logic), then
+        asynchronously analyzes questions configured for generative AI evaluation
+        against a set of best practices. Use GetEvaluationFormValidation to
+        retrieve the status and results once the validation completes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/StartEvaluationFormValidation
+        """
+        return self._call("StartEvaluationFormValidation", kwargs)
 
     def start_outbound_chat_contact(
         self, **kwargs: Unpack[type_defs.StartOutboundChatContactRequestTypeDef]
@@ -3204,6 +3521,15 @@ class MultiRegionConnect(MultiRegionClient):
         """
         return self._call("UpdateContactEvaluation", kwargs)
 
+    def update_contact_flow_alias(
+        self, **kwargs: Unpack[type_defs.UpdateContactFlowAliasRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContactFlowAliasResponseTypeDef]:
+        """Updates the name, description, or flow version associated with an alias.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateContactFlowAlias
+        """
+        return self._call("UpdateContactFlowAlias", kwargs)
+
     def update_contact_flow_content(
         self, **kwargs: Unpack[type_defs.UpdateContactFlowContentRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateContactFlowContentResponseTypeDef]:
@@ -3287,6 +3613,33 @@ class MultiRegionConnect(MultiRegionClient):
         """
         return self._call("UpdateContactSchedule", kwargs)
 
+    def update_contact_task_template(
+        self, **kwargs: Unpack[type_defs.UpdateContactTaskTemplateRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContactTaskTemplateResponseTypeDef]:
+        """Updates the task template association on an existing task contact. You can
+        update the task template on a contact before assignment to support tasks
+        that are created without a template (for example Rules or disconnect
+        flows) or change the agent interaction form to represent the latest task
+        data (for example an initial request that was submitted as a refund gets
+        updated to an account cancellation and requires a new template).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateContactTaskTemplate
+        """
+        return self._call("UpdateContactTaskTemplate", kwargs)
+
+    def update_cross_region_routing(
+        self, **kwargs: Unpack[type_defs.UpdateCrossRegionRoutingRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCrossRegionRoutingResponseTypeDef]:
+        """Updates the cross-region routing configuration for an Amazon Connect
+        Global Resiliency instance enabled for global routing. When invoked with
+        IsolatedAll set to true, this operation disables cross-region routing,
+        meaning contacts originating in one Region will no longer be routed to
+        agents in another Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateCrossRegionRouting
+        """
+        return self._call("UpdateCrossRegionRouting", kwargs)
+
     def update_data_table_attribute(
         self, **kwargs: Unpack[type_defs.UpdateDataTableAttributeRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateDataTableAttributeResponseTypeDef]:
@@ -3349,6 +3702,16 @@ class MultiRegionConnect(MultiRegionClient):
         """
         return self._call("UpdateEvaluationForm", kwargs)
 
+    def update_extraction_definition(
+        self, **kwargs: Unpack[type_defs.UpdateExtractionDefinitionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateExtractionDefinitionResponseTypeDef]:
+        """Updates an extraction definition in the specified Connect Customer
+        instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateExtractionDefinition
+        """
+        return self._call("UpdateExtractionDefinition", kwargs)
+
     def update_hours_of_operation(
         self, **kwargs: Unpack[type_defs.UpdateHoursOfOperationRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -3387,6 +3750,26 @@ class MultiRegionConnect(MultiRegionClient):
         """
         return self._call("UpdateInstanceStorageConfig", kwargs)
 
+    def update_metric_content(
+        self, **kwargs: Unpack[type_defs.UpdateMetricContentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMetricContentResponseTypeDef]:
+        """Updates the calculation, unit, and/or trend indicator of an existing
+        metric in the specified Connect Customer instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateMetricContent
+        """
+        return self._call("UpdateMetricContent", kwargs)
+
+    def update_metric_metadata(
+        self, **kwargs: Unpack[type_defs.UpdateMetricMetadataRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateMetricMetadataResponseTypeDef]:
+        """Updates the name and/or description of an existing metric in the specified
+        Connect Customer instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateMetricMetadata
+        """
+        return self._call("UpdateMetricMetadata", kwargs)
+
     def update_notification_content(
         self, **kwargs: Unpack[type_defs.UpdateNotificationContentRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateNotificationContentResponseTypeDef]:
@@ -3396,6 +3779,19 @@ class MultiRegionConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateNotificationContent
         """
         return self._call("UpdateNotificationContent", kwargs)
+
+    def update_outbound_email_contact_message(
+        self,
+        **kwargs: Unpack[type_defs.UpdateOutboundEmailContactMessageRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateOutboundEmailContactMessageResponseTypeDef]:
+        """Updates the draft outbound email message for a contact. Use this operation
+        to save changes to an in-progress outbound email reply before you send it.
+        This operation applies only to contacts with an OUTBOUND or AGENT_REPLY
+        initiation method; it isn't supported for flow-initiated emails.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/UpdateOutboundEmailContactMessage
+        """
+        return self._call("UpdateOutboundEmailContactMessage", kwargs)
 
     def update_participant_authentication(
         self, **kwargs: Unpack[type_defs.UpdateParticipantAuthenticationRequestTypeDef]
@@ -3986,6 +4382,30 @@ class MultiRegionConnect(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_contact_flow_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListContactFlowAliasesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContactFlowAliasesResponseTypeDef]:
+        """Every page of ListContactFlowAliases in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the aliases associated with a flow, including the version that each
+        alias points to.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListContactFlowAliases
+        """
+        return self._paginate(
+            "ListContactFlowAliases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_contact_flow_module_aliases(
         self,
         *,
@@ -4279,6 +4699,30 @@ class MultiRegionConnect(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_evaluation_form_ai_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListEvaluationFormAIVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEvaluationFormAIVersionsResponseTypeDef]:
+        """Every page of ListEvaluationFormAIVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the available AI versions for evaluation forms in the specified
+        Connect Customer instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListEvaluationFormAIVersions
+        """
+        return self._paginate(
+            "ListEvaluationFormAIVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_evaluation_form_versions(
         self,
         *,
@@ -4320,6 +4764,29 @@ class MultiRegionConnect(MultiRegionClient):
         """
         return self._paginate(
             "ListEvaluationForms",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_extraction_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListExtractionDefinitionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListExtractionDefinitionsResponseTypeDef]:
+        """Every page of ListExtractionDefinitions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists extraction definitions in the specified Connect Customer instance.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListExtractionDefinitions
+        """
+        return self._paginate(
+            "ListExtractionDefinitions",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -4540,6 +5007,31 @@ class MultiRegionConnect(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_metrics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListMetricsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMetricsResponseTypeDef]:
+        """Every page of ListMetrics in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a paginated list of metric summaries for the specified Connect
+        Customer instance. Use pagination to ensure that the operation returns
+        quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListMetrics
+        """
+        return self._paginate(
+            "ListMetrics",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_phone_numbers(
         self,
         *,
@@ -4709,6 +5201,33 @@ class MultiRegionConnect(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_replication_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListReplicationFindingsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListReplicationFindingsResponseTypeDef]:
+        """Every page of ListReplicationFindings in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists replication findings for resources of a specified resource type in a
+        specified Connect Customer instance. A replication finding describes a
+        single resource whose replication to one or more Regions is incomplete or
+        has encountered an error. Results are returned in pages. This operation is
+        available only for instances that are set up for Global Resiliency.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListReplicationFindings
+        """
+        return self._paginate(
+            "ListReplicationFindings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_routing_profile_manual_assignment_queues(
         self,
         *,
@@ -4824,6 +5343,29 @@ class MultiRegionConnect(MultiRegionClient):
         """
         return self._paginate(
             "ListSecurityKeys",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_security_profile_ai_agents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListSecurityProfileAIAgentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSecurityProfileAIAgentsResponseTypeDef]:
+        """Every page of ListSecurityProfileAIAgents in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of the allowed AI agents in a specific security profile.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListSecurityProfileAIAgents
+        """
+        return self._paginate(
+            "ListSecurityProfileAIAgents",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -5398,6 +5940,31 @@ class MultiRegionConnect(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_search_metrics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.SearchMetricsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchMetricsResponseTypeDef]:
+        """Every page of SearchMetrics in every target, merged per target (botocore's
+        build_full_result).
+
+        Searches for metrics in the specified Connect Customer instance using
+        search criteria and optional tag-based filters. Use pagination to ensure
+        that the operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchMetrics
+        """
+        return self._paginate(
+            "SearchMetrics",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_search_predefined_attributes(
         self,
         *,
@@ -5534,6 +6101,29 @@ class MultiRegionConnect(MultiRegionClient):
         """
         return self._paginate(
             "SearchRoutingProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.SearchRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchRulesResponseTypeDef]:
+        """Every page of SearchRules in every target, merged per target (botocore's
+        build_full_result).
+
+        Searches rules in an Connect Customer instance, with optional filtering.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchRules
+        """
+        return self._paginate(
+            "SearchRules",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -5868,6 +6458,23 @@ class MultiRegionConnect(MultiRegionClient):
             "ListContactEvaluations", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_contact_flow_aliases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListContactFlowAliasesRequestTypeDef],
+    ) -> Items[type_defs.ContactFlowAliasSummaryTypeDef]:
+        """Each element of ContactFlowAliasSummaryList in every page of
+        ListContactFlowAliases, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListContactFlowAliases
+        """
+        return self._items(
+            "ListContactFlowAliases", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_contact_flow_module_aliases(
         self,
         *,
@@ -6080,6 +6687,26 @@ class MultiRegionConnect(MultiRegionClient):
             page_size=page_size,
         )
 
+    def iter_list_evaluation_form_ai_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListEvaluationFormAIVersionsRequestTypeDef],
+    ) -> Items[type_defs.EvaluationFormAIVersionSummaryTypeDef]:
+        """Each element of AIVersionSummaries in every page of
+        ListEvaluationFormAIVersions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListEvaluationFormAIVersions
+        """
+        return self._items(
+            "ListEvaluationFormAIVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
     def iter_list_evaluation_form_versions(
         self,
         *,
@@ -6115,6 +6742,26 @@ class MultiRegionConnect(MultiRegionClient):
         """
         return self._items(
             "ListEvaluationForms", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_extraction_definitions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListExtractionDefinitionsRequestTypeDef],
+    ) -> Items[type_defs.ExtractionDefinitionSummaryTypeDef]:
+        """Each element of ExtractionDefinitionSummaryList in every page of
+        ListExtractionDefinitions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListExtractionDefinitions
+        """
+        return self._items(
+            "ListExtractionDefinitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
         )
 
     def iter_list_flow_associations(
@@ -6275,6 +6922,22 @@ class MultiRegionConnect(MultiRegionClient):
             "ListLexBots", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_metrics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListMetricsRequestTypeDef],
+    ) -> Items[type_defs.MetricSummaryTypeDef]:
+        """Each element of MetricSummaryList in every page of ListMetrics, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListMetrics
+        """
+        return self._items(
+            "ListMetrics", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_phone_numbers(
         self,
         *,
@@ -6391,6 +7054,23 @@ class MultiRegionConnect(MultiRegionClient):
             "ListQuickConnects", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_replication_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListReplicationFindingsRequestTypeDef],
+    ) -> Items[type_defs.ReplicationFindingTypeDef]:
+        """Each element of ReplicationFindingsList in every page of
+        ListReplicationFindings, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListReplicationFindings
+        """
+        return self._items(
+            "ListReplicationFindings", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_routing_profile_manual_assignment_queues(
         self,
         *,
@@ -6477,6 +7157,26 @@ class MultiRegionConnect(MultiRegionClient):
         """
         return self._items(
             "ListSecurityKeys", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_security_profile_ai_agents(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListSecurityProfileAIAgentsRequestTypeDef],
+    ) -> Items[type_defs.AIAgentTypeDef]:
+        """Each element of AllowedAIAgents in every page of
+        ListSecurityProfileAIAgents, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/ListSecurityProfileAIAgents
+        """
+        return self._items(
+            "ListSecurityProfileAIAgents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
         )
 
     def iter_list_security_profile_applications(
@@ -6896,6 +7596,22 @@ class MultiRegionConnect(MultiRegionClient):
             "SearchHoursOfOperations", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_search_metrics(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.SearchMetricsRequestTypeDef],
+    ) -> Items[type_defs.MetricDefinitionTypeDef]:
+        """Each element of Metrics in every page of SearchMetrics, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchMetrics
+        """
+        return self._items(
+            "SearchMetrics", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_search_predefined_attributes(
         self,
         *,
@@ -6994,6 +7710,22 @@ class MultiRegionConnect(MultiRegionClient):
         """
         return self._items(
             "SearchRoutingProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.SearchRulesRequestTypeDef],
+    ) -> Items[type_defs.RuleSearchSummaryTypeDef]:
+        """Each element of Rules in every page of SearchRules, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connect-2017-08-08/SearchRules
+        """
+        return self._items(
+            "SearchRules", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_search_security_profiles(

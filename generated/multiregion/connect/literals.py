@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AIAgentTypeType",
         "AccessTypeType",
         "ActionTypeType",
         "AgentAvailabilityTimerType",
@@ -13,17 +14,26 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AgentStatusTypeType",
         "AiUseCaseType",
         "AllowedUserActionType",
+        "AnalyticsModeType",
         "AnsweringMachineDetectionStatusType",
         "ApplicationTypeType",
         "ArtifactStatusType",
         "AttachmentScopeType",
+        "AuthCodeEntityTypeType",
         "AutoEvaluationStatusType",
+        "AvailableFilterTypeType",
+        "BehaviorType",
         "BehaviorTypeType",
         "BooleanComparisonTypeType",
         "ChannelType",
+        "ChannelWorkloadBehaviorTypeType",
         "ChatEventTypeType",
         "ComparisonType",
         "ConfigurableNotificationPriorityType",
+        "ConnectionTypeType",
+        "ContactEvaluationAttributeComparisonTypeType",
+        "ContactEvaluationAttributeKeyType",
+        "ContactFieldType",
         "ContactFlowModuleStateType",
         "ContactFlowModuleStatusType",
         "ContactFlowStateType",
@@ -36,6 +46,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ContactParticipantRoleType",
         "ContactRecordingTypeType",
         "ContactStateType",
+        "ContentDispositionType",
         "CurrentMetricNameType",
         "DataTableAttributeValueTypeType",
         "DataTableLockLevelType",
@@ -50,19 +61,28 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EncryptionTypeType",
         "EndpointTypeType",
         "EntityTypeType",
+        "EvaluationEnablementStatusType",
+        "EvaluationFormAIVersionStatusType",
+        "EvaluationFormAiMetricsFieldType",
+        "EvaluationFormContactFieldType",
+        "EvaluationFormEvaluationMetadataFieldType",
         "EvaluationFormItemEnablementActionType",
         "EvaluationFormItemEnablementOperatorType",
         "EvaluationFormItemEnablementSourceTypeType",
         "EvaluationFormItemEnablementSourceValueTypeType",
         "EvaluationFormItemSourceValuesComparatorType",
         "EvaluationFormLanguageCodeType",
+        "EvaluationFormMetricTypeType",
         "EvaluationFormMultiSelectQuestionDisplayModeType",
         "EvaluationFormQuestionAutomationAnswerSourceTypeType",
         "EvaluationFormQuestionTypeType",
         "EvaluationFormScoringModeType",
         "EvaluationFormScoringStatusType",
         "EvaluationFormSingleSelectQuestionDisplayModeType",
+        "EvaluationFormValidationFindingSeverityType",
+        "EvaluationFormValidationStatusType",
         "EvaluationFormVersionStatusType",
+        "EvaluationItemResolutionStatusType",
         "EvaluationQuestionAnswerAnalysisTypeType",
         "EvaluationReviewNotificationRecipientTypeType",
         "EvaluationStatusType",
@@ -93,17 +113,27 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LexVersionType",
         "ListFlowAssociationResourceTypeType",
         "LocaleCodeType",
+        "MaskModeType",
         "MediaStreamTypeType",
         "MediaTypeType",
         "MeetingFeatureStatusType",
+        "MetricCreationMethodType",
+        "MetricFilterBooleanConditionComparisonType",
+        "MetricFilterNumberConditionComparisonType",
+        "MetricFilterStringConditionComparisonType",
+        "MetricStatusType",
+        "MetricTypeType",
+        "MetricUnitType",
         "MonitorCapabilityType",
         "MultiSelectQuestionRuleCategoryAutomationConditionType",
         "NextContactTypeType",
+        "NotFoundBehaviorTypeType",
         "NotificationContentTypeType",
         "NotificationDeliveryTypeType",
         "NotificationPriorityType",
         "NotificationSourceType",
         "NotificationStatusType",
+        "NotificationTypeType",
         "NumberComparisonTypeType",
         "NumericQuestionPropertyAutomationLabelType",
         "OperationalStatusType",
@@ -116,14 +146,20 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ParticipantTimerActionType",
         "ParticipantTimerTypeType",
         "ParticipantTypeType",
+        "PerformanceCategoryNameType",
         "PhoneNumberCountryCodeType",
         "PhoneNumberTypeType",
         "PhoneNumberWorkflowStatusType",
         "PhoneTypeType",
+        "PolicyType",
+        "PreEvaluationFilterOperatorType",
+        "PreEvaluationFilterResourceTypeType",
+        "PreEvaluationFilterTypeType",
         "QuestionRuleCategoryAutomationConditionType",
         "QueueStatusType",
         "QueueTypeType",
         "QuickConnectTypeType",
+        "RealTimeContactAnalysisExtractedInformationFailureCodeType",
         "RealTimeContactAnalysisOutputTypeType",
         "RealTimeContactAnalysisPostContactSummaryFailureCodeType",
         "RealTimeContactAnalysisPostContactSummaryStatusType",
@@ -138,12 +174,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RehydrationTypeType",
         "ResponseModeType",
         "RoutingCriteriaStepStatusType",
+        "RuleCapabilityTierType",
         "RulePublishStatusType",
         "ScreenShareCapabilityType",
         "SearchContactsMatchTypeType",
         "SearchContactsTimeRangeConditionTypeType",
         "SearchContactsTimeRangeTypeType",
         "SearchableQueueTypeType",
+        "SecurityProfileTypeType",
+        "SessionEntityTypeType",
         "SingleSelectQuestionRuleCategoryAutomationConditionType",
         "SlaAssignmentTypeType",
         "SlaTypeType",
@@ -154,6 +193,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StatusType",
         "StorageTypeType",
         "StringComparisonTypeType",
+        "SummaryModeType",
         "TargetListTypeType",
         "TaskTemplateFieldTypeType",
         "TaskTemplateStatusType",
@@ -163,7 +203,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TimerEligibleParticipantRolesType",
         "TrafficDistributionGroupStatusType",
         "TrafficTypeType",
+        "TrendIndicatorType",
         "UnitType",
+        "UpdateOutboundEmailMessageSourceTypeType",
         "UseCaseTypeType",
         "VideoCapabilityType",
         "ViewStatusType",
@@ -176,6 +218,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "WorkspaceFontFamilyType",
     ]
 
+AIAgentTypeType = Literal["THIRD_PARTY"]
 AccessTypeType = Literal["ALLOW"]
 ActionTypeType = Literal[
     "CREATE_TASK",
@@ -186,7 +229,10 @@ ActionTypeType = Literal[
     "UPDATE_CASE",
     "ASSIGN_SLA",
     "END_ASSOCIATED_TASKS",
+    "END_ASSOCIATED_EMAILS",
     "SUBMIT_AUTO_EVALUATION",
+    "EXTRACT_INFORMATION",
+    "SEND_IN_APP_NOTIFICATION",
 ]
 AgentAvailabilityTimerType = Literal[
     "TIME_SINCE_LAST_ACTIVITY",
@@ -196,6 +242,12 @@ AgentStatusStateType = Literal["ENABLED", "DISABLED"]
 AgentStatusTypeType = Literal["ROUTABLE", "CUSTOM", "OFFLINE"]
 AiUseCaseType = Literal["AgentAssistance", "SelfService"]
 AllowedUserActionType = Literal["CALL", "DISCARD"]
+AnalyticsModeType = Literal[
+    "PostContact",
+    "RealTime",
+    "ContactLens",
+    "AutomatedInteraction",
+]
 AnsweringMachineDetectionStatusType = Literal[
     "ANSWERED",
     "UNDETECTED",
@@ -215,13 +267,34 @@ AnsweringMachineDetectionStatusType = Literal[
 ApplicationTypeType = Literal["MCP", "THIRD_PARTY_APPLICATION"]
 ArtifactStatusType = Literal["APPROVED", "REJECTED", "IN_PROGRESS"]
 AttachmentScopeType = Literal["EMAIL", "CHAT", "CASE", "TASK"]
+AuthCodeEntityTypeType = Literal["CUSTOMER_PROFILE"]
 AutoEvaluationStatusType = Literal["IN_PROGRESS", "FAILED", "SUCCEEDED"]
+AvailableFilterTypeType = Literal["METRIC_LEVEL", "RESOURCE_LEVEL"]
+BehaviorType = Literal["Enable", "Disable"]
 BehaviorTypeType = Literal["ROUTE_CURRENT_CHANNEL_ONLY", "ROUTE_ANY_CHANNEL"]
 BooleanComparisonTypeType = Literal["IS_TRUE", "IS_FALSE"]
 ChannelType = Literal["VOICE", "CHAT", "TASK", "EMAIL"]
+ChannelWorkloadBehaviorTypeType = Literal[
+    "ROUTE_CURRENT_CHANNEL_CURRENT_WORKLOADTYPE_ONLY",
+    "ROUTE_CURRENT_CHANNEL_ANY_WORKLOADTYPE_ONLY",
+    "ROUTE_ANY_CHANNEL_ANY_WORKLOAD_TYPE",
+]
 ChatEventTypeType = Literal["DISCONNECT", "MESSAGE", "EVENT"]
 ComparisonType = Literal["LT"]
 ConfigurableNotificationPriorityType = Literal["HIGH", "LOW"]
+ConnectionTypeType = Literal[
+    "WEBSOCKET",
+    "CONNECTION_CREDENTIALS",
+    "AUTHENTICATION_SESSION",
+    "WEBRTC_CONNECTION",
+]
+ContactEvaluationAttributeComparisonTypeType = Literal["EXACT"]
+ContactEvaluationAttributeKeyType = Literal["ContactAgentId"]
+ContactFieldType = Literal[
+    "CUSTOMER_ENDPOINT",
+    "ADDITIONAL_EMAIL_RECIPIENTS",
+    "EMAIL_SUBJECT",
+]
 ContactFlowModuleStateType = Literal["ACTIVE", "ARCHIVED"]
 ContactFlowModuleStatusType = Literal["PUBLISHED", "SAVED"]
 ContactFlowStateType = Literal["ACTIVE", "ARCHIVED"]
@@ -271,6 +344,7 @@ ContactStateType = Literal[
     "ENDED",
     "REJECTED",
 ]
+ContentDispositionType = Literal["INLINE", "ATTACHMENT"]
 CurrentMetricNameType = Literal[
     "AGENTS_ONLINE",
     "AGENTS_AVAILABLE",
@@ -345,15 +419,71 @@ EndpointTypeType = Literal[
     "EMAIL_ADDRESS",
 ]
 EntityTypeType = Literal["USER", "AI_AGENT"]
+EvaluationEnablementStatusType = Literal["ENABLED", "DISABLED"]
+EvaluationFormAIVersionStatusType = Literal["LATEST", "PREVIEW", "ACTIVE", "DEPRECATED"]
+EvaluationFormAiMetricsFieldType = Literal[
+    "AI_SESSION_IS_HANDED_OFF",
+    "AI_SESSION_SELF_SERVICE_DURATION",
+    "AI_SESSION_GOAL_SUCCESS_RATE",
+    "AI_SESSION_COMPLETENESS_SCORE",
+    "AI_SESSION_FAITHFULNESS_SCORE",
+    "AI_AGENT_MAX_PROMPT_LATENCY",
+    "AI_TOOL_MAX_LATENCY",
+    "AI_TOOL_SELECTION_ACCURACY",
+    "AI_TOOL_PARAMETER_ACCURACY",
+    "AI_TOOL_UTILIZATION_ACCURACY",
+]
+EvaluationFormContactFieldType = Literal[
+    "CATEGORIES",
+    "AGENT_ARN",
+    "QUEUE_ARN",
+    "ROUTING_PROFILE_ARN",
+    "CHANNEL",
+    "INITIATION_METHOD",
+    "IS_QUEUED",
+    "OVERALL_CUSTOMER_SENTIMENT_SCORE",
+    "OVERALL_AGENT_SENTIMENT_SCORE",
+    "CUSTOMER_SENTIMENT_SCORE_WITHOUT_AGENT",
+    "CUSTOMER_SENTIMENT_SCORE_WITH_AGENT",
+    "NON_TALK_TIME",
+    "NON_TALK_TIME_PERCENTAGE",
+    "NUMBER_OF_INTERRUPTIONS",
+    "CONTACT_DURATION",
+    "AGENT_INTERACTION_DURATION",
+    "CUSTOMER_HOLD_TIME",
+    "LONGEST_HOLD_DURATION",
+    "NUMBER_OF_HOLDS",
+    "AGENT_INTERACTION_AND_HOLD_DURATION",
+    "RECORDING_MEDIA_STREAM_TYPES",
+]
+EvaluationFormEvaluationMetadataFieldType = Literal["EVALUATION_TYPE"]
 EvaluationFormItemEnablementActionType = Literal["DISABLE", "ENABLE"]
 EvaluationFormItemEnablementOperatorType = Literal["OR", "AND"]
-EvaluationFormItemEnablementSourceTypeType = Literal["QUESTION_REF_ID"]
-EvaluationFormItemEnablementSourceValueTypeType = Literal["OPTION_REF_ID"]
+EvaluationFormItemEnablementSourceTypeType = Literal[
+    "QUESTION_REF_ID",
+    "CONTACT",
+    "EVALUATION_METADATA",
+    "FORM_METADATA",
+    "AI_METRICS",
+]
+EvaluationFormItemEnablementSourceValueTypeType = Literal[
+    "OPTION_REF_ID",
+    "STRING_VALUE",
+    "NUMERIC_VALUE",
+    "BOOLEAN_VALUE",
+    "DATETIME_VALUE",
+]
 EvaluationFormItemSourceValuesComparatorType = Literal[
     "IN",
     "NOT_IN",
     "ALL_IN",
     "EXACT",
+    "GREATER_THAN",
+    "LESS_THAN",
+    "GREATER_THAN_OR_EQUAL_TO",
+    "LESS_THAN_OR_EQUAL_TO",
+    "EQUAL_TO",
+    "NOT_EQUAL_TO",
 ]
 EvaluationFormLanguageCodeType = Literal[
     "de-DE",
@@ -365,11 +495,110 @@ EvaluationFormLanguageCodeType = Literal[
     "ja-JP",
     "ko-KR",
     "zh-CN",
+    "ms-MY",
+    "af-ZA",
+    "sq-AL",
+    "am-ET",
+    "ar-AE",
+    "ar-SA",
+    "hy-AM",
+    "eu-ES",
+    "be-BY",
+    "bs-BA",
+    "bg-BG",
+    "ca-ES",
+    "ckb-IR",
+    "ckb-IQ",
+    "zh-TW",
+    "hr-HR",
+    "cs-CZ",
+    "da-DK",
+    "nl-BE",
+    "nl-NL",
+    "en-AU",
+    "en-IN",
+    "en-IE",
+    "en-NZ",
+    "en-AB",
+    "en-SG",
+    "en-ZA",
+    "en-GB",
+    "en-WL",
+    "fa-IR",
+    "fa-AF",
+    "fi-FI",
+    "fr-BE",
+    "fr-CA",
+    "ga-IE",
+    "gl-ES",
+    "ka-GE",
+    "de-AT",
+    "de-CH",
+    "el-GR",
+    "gu-IN",
+    "ht-HT",
+    "he-IL",
+    "hi-IN",
+    "hu-HU",
+    "is-IS",
+    "id-ID",
+    "jv-ID",
+    "km-KH",
+    "kn-IN",
+    "kk-KZ",
+    "lo-LA",
+    "lv-LV",
+    "lt-LT",
+    "mk-MK",
+    "ml-IN",
+    "mr-IN",
+    "ne-NP",
+    "no-NO",
+    "or-IN",
+    "ps-AF",
+    "pl-PL",
+    "pt-PT",
+    "pa-IN",
+    "ro-RO",
+    "ru-RU",
+    "sr-RS",
+    "si-LK",
+    "sk-SK",
+    "sl-SI",
+    "es-MX",
+    "es-US",
+    "su-ID",
+    "sw-BI",
+    "sw-KE",
+    "sw-RW",
+    "sw-TZ",
+    "sw-UG",
+    "sv-SE",
+    "tl-PH",
+    "ta-IN",
+    "te-IN",
+    "th-TH",
+    "tr-TR",
+    "uk-UA",
+    "uz-UZ",
+    "vi-VN",
+    "zu-ZA",
+    "my-MM",
+    "so-SO",
+    "yue-HK",
+    "et-EE",
+    "hmn",
+    "lg-UG",
+    "cy-GB",
+    "xh-ZA",
+    "bn-BD",
 ]
+EvaluationFormMetricTypeType = Literal["BUSINESS_OUTCOME"]
 EvaluationFormMultiSelectQuestionDisplayModeType = Literal["DROPDOWN", "CHECKBOX"]
 EvaluationFormQuestionAutomationAnswerSourceTypeType = Literal[
     "CONTACT_LENS_DATA",
     "GEN_AI",
+    "CONDITION",
 ]
 EvaluationFormQuestionTypeType = Literal[
     "TEXT",
@@ -378,11 +607,18 @@ EvaluationFormQuestionTypeType = Literal[
     "MULTISELECT",
     "DATETIME",
 ]
-EvaluationFormScoringModeType = Literal["QUESTION_ONLY", "SECTION_ONLY"]
+EvaluationFormScoringModeType = Literal["QUESTION_ONLY", "SECTION_ONLY", "POINTS_BASED"]
 EvaluationFormScoringStatusType = Literal["ENABLED", "DISABLED"]
 EvaluationFormSingleSelectQuestionDisplayModeType = Literal["DROPDOWN", "RADIO"]
+EvaluationFormValidationFindingSeverityType = Literal["WARNING", "ERROR"]
+EvaluationFormValidationStatusType = Literal["IN_PROGRESS", "COMPLETED", "FAILED"]
 EvaluationFormVersionStatusType = Literal["DRAFT", "ACTIVE"]
-EvaluationQuestionAnswerAnalysisTypeType = Literal["CONTACT_LENS_DATA", "GEN_AI"]
+EvaluationItemResolutionStatusType = Literal["PENDING", "RESOLVED", "FAILED"]
+EvaluationQuestionAnswerAnalysisTypeType = Literal[
+    "CONTACT_LENS_DATA",
+    "GEN_AI",
+    "CONDITION",
+]
 EvaluationReviewNotificationRecipientTypeType = Literal["USER_ID"]
 EvaluationStatusType = Literal["DRAFT", "SUBMITTED", "REVIEW_REQUESTED", "UNDER_REVIEW"]
 EvaluationSuggestedAnswerStatusType = Literal["IN_PROGRESS", "FAILED", "SUCCEEDED"]
@@ -393,6 +629,8 @@ EventSourceNameType = Literal[
     "OnRealTimeCallAnalysisAvailable",
     "OnRealTimeChatAnalysisAvailable",
     "OnPostChatAnalysisAvailable",
+    "OnAfterCallWorkAvailable",
+    "OnAfterChatWorkAvailable",
     "OnEmailAnalysisAvailable",
     "OnZendeskTicketCreate",
     "OnZendeskTicketStatusUpdate",
@@ -421,7 +659,7 @@ FailureReasonCodeType = Literal[
     "IDEMPOTENCY_EXCEPTION",
     "INTERNAL_ERROR",
 ]
-FileStatusTypeType = Literal["APPROVED", "REJECTED", "PROCESSING", "FAILED"]
+FileStatusTypeType = Literal["APPROVED", "REJECTED", "PROCESSING", "FAILED", "DRAFTING"]
 FileUseCaseTypeType = Literal[
     "CONTACT_ANALYSIS",
     "EMAIL_MESSAGE",
@@ -429,6 +667,11 @@ FileUseCaseTypeType = Literal[
     "EMAIL_MESSAGE_REDACTED",
     "EMAIL_MESSAGE_PLAIN_TEXT_REDACTED",
     "ATTACHMENT",
+    "VOICE_RECORDING",
+    "VOICEMAIL_RECORDING",
+    "VOICEMAIL_RECORDING_REDACTED",
+    "VOICEMAIL_ANALYSIS",
+    "VOICEMAIL_ANALYSIS_REDACTED",
 ]
 FilterV2StringConditionComparisonOperatorType = Literal["NOT_EXISTS"]
 FlowAssociationResourceTypeType = Literal[
@@ -496,6 +739,7 @@ InstanceAttributeTypeType = Literal[
     "USE_CUSTOM_TTS_VOICES",
     "EARLY_MEDIA",
     "MULTI_PARTY_CONFERENCE",
+    "AUTO_MUTE_AGENT_ON_HOLD",
     "HIGH_VOLUME_OUTBOUND",
     "ENHANCED_CONTACT_MONITORING",
     "ENHANCED_CHAT_MONITORING",
@@ -573,6 +817,7 @@ LocaleCodeType = Literal[
     "zh_CN",
     "zh_TW",
 ]
+MaskModeType = Literal["PII", "EntityType"]
 MediaStreamTypeType = Literal["AUDIO", "VIDEO"]
 MediaTypeType = Literal[
     "IMAGE_LOGO_LIGHT_FAVICON",
@@ -581,17 +826,31 @@ MediaTypeType = Literal[
     "IMAGE_LOGO_DARK_HORIZONTAL",
 ]
 MeetingFeatureStatusType = Literal["AVAILABLE", "UNAVAILABLE"]
+MetricCreationMethodType = Literal["SERVICE_LEVEL_BUILDER", "METRIC_BUILDER"]
+MetricFilterBooleanConditionComparisonType = Literal["IS_TRUE", "IS_FALSE"]
+MetricFilterNumberConditionComparisonType = Literal[
+    "LESSER",
+    "LESSER_OR_EQUAL",
+    "GREATER",
+    "GREATER_OR_EQUAL",
+]
+MetricFilterStringConditionComparisonType = Literal["MATCHES_ANY", "MATCHES_NONE"]
+MetricStatusType = Literal["PUBLISHED", "SAVED"]
+MetricTypeType = Literal["AWS_MANAGED", "CUSTOMER_MANAGED"]
+MetricUnitType = Literal["INTEGER", "DOUBLE", "PERCENT", "SECONDS"]
 MonitorCapabilityType = Literal["SILENT_MONITOR", "BARGE"]
 MultiSelectQuestionRuleCategoryAutomationConditionType = Literal[
     "PRESENT",
     "NOT_PRESENT",
 ]
 NextContactTypeType = Literal["QUICK_CONNECT"]
+NotFoundBehaviorTypeType = Literal["USE_DEFAULT_VALUE", "OMIT"]
 NotificationContentTypeType = Literal["PLAIN_TEXT"]
 NotificationDeliveryTypeType = Literal["EMAIL"]
 NotificationPriorityType = Literal["URGENT", "HIGH", "LOW"]
 NotificationSourceType = Literal["CUSTOMER", "RULES", "SYSTEM"]
 NotificationStatusType = Literal["READ", "UNREAD", "HIDDEN"]
+NotificationTypeType = Literal["WIDGET_VIEW", "WIDGET_ACTION"]
 NumberComparisonTypeType = Literal[
     "GREATER_OR_EQUAL",
     "GREATER",
@@ -615,6 +874,15 @@ NumericQuestionPropertyAutomationLabelType = Literal[
     "LONGEST_HOLD_DURATION",
     "NUMBER_OF_HOLDS",
     "AGENT_INTERACTION_AND_HOLD_DURATION",
+    "AI_SESSION_SELF_SERVICE_DURATION",
+    "AI_SESSION_GOAL_SUCCESS_RATE",
+    "AI_SESSION_COMPLETENESS_SCORE",
+    "AI_SESSION_FAITHFULNESS_SCORE",
+    "AI_AGENT_MAX_PROMPT_LATENCY",
+    "AI_TOOL_MAX_LATENCY",
+    "AI_TOOL_SELECTION_ACCURACY",
+    "AI_TOOL_PARAMETER_ACCURACY",
+    "AI_TOOL_UTILIZATION_ACCURACY",
 ]
 OperationalStatusType = Literal["OPEN", "CLOSED"]
 OutboundMessageSourceTypeType = Literal["TEMPLATE", "RAW"]
@@ -634,6 +902,7 @@ ParticipantStateType = Literal["INITIAL", "CONNECTED", "DISCONNECTED", "MISSED"]
 ParticipantTimerActionType = Literal["Unset"]
 ParticipantTimerTypeType = Literal["IDLE", "DISCONNECT_NONCUSTOMER"]
 ParticipantTypeType = Literal["ALL", "MANAGER", "AGENT", "CUSTOMER", "THIRDPARTY"]
+PerformanceCategoryNameType = Literal["NEEDS_IMPROVEMENT", "EXCEEDS_EXPECTATIONS"]
 PhoneNumberCountryCodeType = Literal[
     "AF",
     "AL",
@@ -884,10 +1153,21 @@ PhoneNumberTypeType = Literal[
 ]
 PhoneNumberWorkflowStatusType = Literal["CLAIMED", "IN_PROGRESS", "FAILED"]
 PhoneTypeType = Literal["SOFT_PHONE", "DESK_PHONE"]
+PolicyType = Literal["None", "RedactedOnly", "RedactedAndOriginal"]
+PreEvaluationFilterOperatorType = Literal["EQUALS"]
+PreEvaluationFilterResourceTypeType = Literal["CONTACT", "CONTACT_EVALUATION"]
+PreEvaluationFilterTypeType = Literal["TAG"]
 QuestionRuleCategoryAutomationConditionType = Literal["PRESENT", "NOT_PRESENT"]
 QueueStatusType = Literal["ENABLED", "DISABLED"]
 QueueTypeType = Literal["STANDARD", "AGENT"]
 QuickConnectTypeType = Literal["USER", "QUEUE", "PHONE_NUMBER", "FLOW"]
+RealTimeContactAnalysisExtractedInformationFailureCodeType = Literal[
+    "QUOTA_EXCEEDED",
+    "INSUFFICIENT_CONVERSATION_CONTENT",
+    "FAILED_SAFETY_GUIDELINES",
+    "INTERNAL_ERROR",
+    "MAX_PACKAGE_FEATURE_ONLY",
+]
 RealTimeContactAnalysisOutputTypeType = Literal["Raw", "Redacted"]
 RealTimeContactAnalysisPostContactSummaryFailureCodeType = Literal[
     "QUOTA_EXCEEDED",
@@ -904,6 +1184,7 @@ RealTimeContactAnalysisSegmentTypeType = Literal[
     "Event",
     "Attachments",
     "PostContactSummary",
+    "ExtractedInformation",
 ]
 RealTimeContactAnalysisSentimentLabelType = Literal["POSITIVE", "NEGATIVE", "NEUTRAL"]
 RealTimeContactAnalysisStatusType = Literal["IN_PROGRESS", "FAILED", "COMPLETED"]
@@ -917,6 +1198,7 @@ ReferenceStatusType = Literal[
     "REJECTED",
     "PROCESSING",
     "FAILED",
+    "DRAFTING",
 ]
 ReferenceTypeType = Literal[
     "URL",
@@ -930,10 +1212,15 @@ ReferenceTypeType = Literal[
     "EMAIL_MESSAGE_PLAIN_TEXT",
     "EMAIL_MESSAGE_PLAIN_TEXT_REDACTED",
     "EMAIL_MESSAGE_REDACTED",
+    "VOICEMAIL_RECORDING",
+    "VOICEMAIL_RECORDING_REDACTED",
+    "VOICEMAIL_ANALYSIS",
+    "VOICEMAIL_ANALYSIS_REDACTED",
 ]
 RehydrationTypeType = Literal["ENTIRE_PAST_SESSION", "FROM_SEGMENT"]
 ResponseModeType = Literal["INCREMENTAL", "COMPLETE"]
 RoutingCriteriaStepStatusType = Literal["ACTIVE", "INACTIVE", "JOINED", "EXPIRED"]
+RuleCapabilityTierType = Literal["GenerativeAI"]
 RulePublishStatusType = Literal["DRAFT", "PUBLISHED"]
 ScreenShareCapabilityType = Literal["SEND"]
 SearchContactsMatchTypeType = Literal[
@@ -951,6 +1238,8 @@ SearchContactsTimeRangeTypeType = Literal[
     "ENQUEUE_TIMESTAMP",
 ]
 SearchableQueueTypeType = Literal["STANDARD"]
+SecurityProfileTypeType = Literal["AWS_MANAGED", "CUSTOMER_MANAGED"]
+SessionEntityTypeType = Literal["USER"]
 SingleSelectQuestionRuleCategoryAutomationConditionType = Literal[
     "PRESENT",
     "NOT_PRESENT",
@@ -977,6 +1266,7 @@ StorageTypeType = Literal[
     "KINESIS_FIREHOSE",
 ]
 StringComparisonTypeType = Literal["STARTS_WITH", "CONTAINS", "EXACT"]
+SummaryModeType = Literal["PostContact", "AutomatedInteraction", "ContactChain"]
 TargetListTypeType = Literal["PROFICIENCIES"]
 TaskTemplateFieldTypeType = Literal[
     "NAME",
@@ -1014,7 +1304,9 @@ TrafficDistributionGroupStatusType = Literal[
     "UPDATE_IN_PROGRESS",
 ]
 TrafficTypeType = Literal["GENERAL", "CAMPAIGN"]
+TrendIndicatorType = Literal["POSITIVE", "NEGATIVE", "NEUTRAL"]
 UnitType = Literal["SECONDS", "COUNT", "PERCENT"]
+UpdateOutboundEmailMessageSourceTypeType = Literal["RAW"]
 UseCaseTypeType = Literal["RULES_EVALUATION", "CONNECT_CAMPAIGNS"]
 VideoCapabilityType = Literal["SEND"]
 ViewStatusType = Literal["PUBLISHED", "SAVED"]

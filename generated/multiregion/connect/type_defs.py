@@ -19,6 +19,7 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    AIAgentTypeType,
     AccessTypeType,
     ActionTypeType,
     AgentAvailabilityTimerType,
@@ -26,17 +27,26 @@ from .literals import (
     AgentStatusTypeType,
     AiUseCaseType,
     AllowedUserActionType,
+    AnalyticsModeType,
     AnsweringMachineDetectionStatusType,
     ApplicationTypeType,
     ArtifactStatusType,
     AttachmentScopeType,
+    AuthCodeEntityTypeType,
     AutoEvaluationStatusType,
+    AvailableFilterTypeType,
+    BehaviorType,
     BehaviorTypeType,
     BooleanComparisonTypeType,
     ChannelType,
+    ChannelWorkloadBehaviorTypeType,
     ChatEventTypeType,
     ComparisonType,
     ConfigurableNotificationPriorityType,
+    ConnectionTypeType,
+    ContactEvaluationAttributeComparisonTypeType,
+    ContactEvaluationAttributeKeyType,
+    ContactFieldType,
     ContactFlowModuleStateType,
     ContactFlowModuleStatusType,
     ContactFlowStateType,
@@ -49,6 +59,7 @@ from .literals import (
     ContactParticipantRoleType,
     ContactRecordingTypeType,
     ContactStateType,
+    ContentDispositionType,
     CurrentMetricNameType,
     DataTableAttributeValueTypeType,
     DataTableLockLevelType,
@@ -63,19 +74,28 @@ from .literals import (
     EncryptionTypeType,
     EndpointTypeType,
     EntityTypeType,
+    EvaluationEnablementStatusType,
+    EvaluationFormAIVersionStatusType,
+    EvaluationFormAiMetricsFieldType,
+    EvaluationFormContactFieldType,
+    EvaluationFormEvaluationMetadataFieldType,
     EvaluationFormItemEnablementActionType,
     EvaluationFormItemEnablementOperatorType,
     EvaluationFormItemEnablementSourceTypeType,
     EvaluationFormItemEnablementSourceValueTypeType,
     EvaluationFormItemSourceValuesComparatorType,
     EvaluationFormLanguageCodeType,
+    EvaluationFormMetricTypeType,
     EvaluationFormMultiSelectQuestionDisplayModeType,
     EvaluationFormQuestionAutomationAnswerSourceTypeType,
     EvaluationFormQuestionTypeType,
     EvaluationFormScoringModeType,
     EvaluationFormScoringStatusType,
     EvaluationFormSingleSelectQuestionDisplayModeType,
+    EvaluationFormValidationFindingSeverityType,
+    EvaluationFormValidationStatusType,
     EvaluationFormVersionStatusType,
+    EvaluationItemResolutionStatusType,
     EvaluationQuestionAnswerAnalysisTypeType,
     EvaluationReviewNotificationRecipientTypeType,
     EvaluationStatusType,
@@ -106,17 +126,27 @@ from .literals import (
     LexVersionType,
     ListFlowAssociationResourceTypeType,
     LocaleCodeType,
+    MaskModeType,
     MediaStreamTypeType,
     MediaTypeType,
     MeetingFeatureStatusType,
+    MetricCreationMethodType,
+    MetricFilterBooleanConditionComparisonType,
+    MetricFilterNumberConditionComparisonType,
+    MetricFilterStringConditionComparisonType,
+    MetricStatusType,
+    MetricTypeType,
+    MetricUnitType,
     MonitorCapabilityType,
     MultiSelectQuestionRuleCategoryAutomationConditionType,
     NextContactTypeType,
+    NotFoundBehaviorTypeType,
     NotificationContentTypeType,
     NotificationDeliveryTypeType,
     NotificationPriorityType,
     NotificationSourceType,
     NotificationStatusType,
+    NotificationTypeType,
     NumberComparisonTypeType,
     NumericQuestionPropertyAutomationLabelType,
     OperationalStatusType,
@@ -129,14 +159,20 @@ from .literals import (
     ParticipantTimerActionType,
     ParticipantTimerTypeType,
     ParticipantTypeType,
+    PerformanceCategoryNameType,
     PhoneNumberCountryCodeType,
     PhoneNumberTypeType,
     PhoneNumberWorkflowStatusType,
     PhoneTypeType,
+    PolicyType,
+    PreEvaluationFilterOperatorType,
+    PreEvaluationFilterResourceTypeType,
+    PreEvaluationFilterTypeType,
     QuestionRuleCategoryAutomationConditionType,
     QueueStatusType,
     QueueTypeType,
     QuickConnectTypeType,
+    RealTimeContactAnalysisExtractedInformationFailureCodeType,
     RealTimeContactAnalysisOutputTypeType,
     RealTimeContactAnalysisPostContactSummaryFailureCodeType,
     RealTimeContactAnalysisPostContactSummaryStatusType,
@@ -151,12 +187,15 @@ from .literals import (
     RehydrationTypeType,
     ResponseModeType,
     RoutingCriteriaStepStatusType,
+    RuleCapabilityTierType,
     RulePublishStatusType,
     ScreenShareCapabilityType,
     SearchContactsMatchTypeType,
     SearchContactsTimeRangeConditionTypeType,
     SearchContactsTimeRangeTypeType,
     SearchableQueueTypeType,
+    SecurityProfileTypeType,
+    SessionEntityTypeType,
     SingleSelectQuestionRuleCategoryAutomationConditionType,
     SlaAssignmentTypeType,
     SlaTypeType,
@@ -167,6 +206,7 @@ from .literals import (
     StatusType,
     StorageTypeType,
     StringComparisonTypeType,
+    SummaryModeType,
     TargetListTypeType,
     TaskTemplateFieldTypeType,
     TaskTemplateStatusType,
@@ -176,7 +216,9 @@ from .literals import (
     TimerEligibleParticipantRolesType,
     TrafficDistributionGroupStatusType,
     TrafficTypeType,
+    TrendIndicatorType,
     UnitType,
+    UpdateOutboundEmailMessageSourceTypeType,
     UseCaseTypeType,
     VideoCapabilityType,
     ViewStatusType,
@@ -191,6 +233,7 @@ from .literals import (
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AIAgentTypeDef",
         "ActionSummaryTypeDef",
         "ActivateEvaluationFormRequestTypeDef",
         "ActivateEvaluationFormResponseTypeDef",
@@ -215,14 +258,19 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AgentsCriteriaOutputTypeDef",
         "AgentsCriteriaTypeDef",
         "AiAgentInfoTypeDef",
+        "AiAgentInputTypeDef",
+        "AiAgentSearchCriteriaTypeDef",
+        "AiAgentsCriteriaTypeDef",
         "AliasConfigurationTypeDef",
         "AllowedCapabilitiesTypeDef",
         "AllowedExtensionTypeDef",
+        "AnalyticsConfigurationTypeDef",
         "AnalyticsDataAssociationResultTypeDef",
         "AnalyticsDataSetsResultTypeDef",
         "AnswerMachineDetectionConfigTypeDef",
         "ApplicationOutputTypeDef",
         "ApplicationTypeDef",
+        "ApproximateDriftedResourceCountTypeDef",
         "AssignContactCategoryActionDefinitionTypeDef",
         "AssignSlaActionDefinitionOutputTypeDef",
         "AssignSlaActionDefinitionTypeDef",
@@ -268,12 +316,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AttributeTypeDef",
         "AudioFeaturesTypeDef",
         "AudioQualityMetricsInfoTypeDef",
+        "AuthScopeTypeDef",
         "AuthenticationProfileSummaryTypeDef",
         "AuthenticationProfileTypeDef",
         "AutoAcceptConfigTypeDef",
         "AutoEvaluationConfigurationTypeDef",
         "AutoEvaluationDetailsTypeDef",
         "AutomaticFailConfigurationTypeDef",
+        "AvailableFilterTypeDef",
         "AvailableNumberSummaryTypeDef",
         "BatchAssociateAnalyticsDataSetRequestTypeDef",
         "BatchAssociateAnalyticsDataSetResponseTypeDef",
@@ -302,9 +352,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BatchUpdateDataTableValueResponseTypeDef",
         "BatchUpdateDataTableValueSuccessResultTypeDef",
         "BooleanConditionTypeDef",
+        "CalculationComponentOutputTypeDef",
+        "CalculationComponentTypeDef",
         "CampaignTypeDef",
+        "CaseEntryTypeDef",
         "CaseSlaConfigurationOutputTypeDef",
         "CaseSlaConfigurationTypeDef",
+        "CategoriesAttributeAndConditionTypeDef",
+        "CategoriesAttributeFilterTypeDef",
         "ChatContactMetricsTypeDef",
         "ChatEntryPointParametersTypeDef",
         "ChatEventTypeDef",
@@ -319,13 +374,22 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CompleteAttachedFileUploadRequestTypeDef",
         "CompleteAttachedFileUploadResponseTypeDef",
         "ConditionTypeDef",
+        "ConnectionCredentialsTypeDef",
         "ConnectionDataTypeDef",
+        "ContactAnalysisReferenceStateTypeDef",
+        "ContactAnalysisReferenceTypeDef",
         "ContactAnalysisTypeDef",
         "ContactConfigurationTypeDef",
         "ContactDataRequestTypeDef",
         "ContactDetailsTypeDef",
+        "ContactEvaluationAttributeAndConditionTypeDef",
+        "ContactEvaluationAttributeConditionTypeDef",
+        "ContactEvaluationAttributeFilterTypeDef",
+        "ContactEvaluationAttributeValueTypeDef",
         "ContactEvaluationTypeDef",
         "ContactFilterTypeDef",
+        "ContactFlowAliasInfoTypeDef",
+        "ContactFlowAliasSummaryTypeDef",
         "ContactFlowAttributeAndConditionTypeDef",
         "ContactFlowAttributeFilterTypeDef",
         "ContactFlowModuleAliasInfoTypeDef",
@@ -341,21 +405,36 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ContactFlowTypeConditionTypeDef",
         "ContactFlowTypeDef",
         "ContactFlowVersionSummaryTypeDef",
+        "ContactLensChannelConfigurationTypeDef",
+        "ContactLensRedactionConfigurationTypeDef",
+        "ContactLensSentimentConfigurationTypeDef",
+        "ContactLensSummaryConfigurationTypeDef",
+        "ContactLensTypeDef",
         "ContactMetricInfoTypeDef",
         "ContactMetricResultTypeDef",
         "ContactMetricValueTypeDef",
         "ContactSearchSummaryAgentInfoTypeDef",
+        "ContactSearchSummaryAiAgentInfoTypeDef",
         "ContactSearchSummaryQueueInfoTypeDef",
         "ContactSearchSummarySegmentAttributeValueTypeDef",
         "ContactSearchSummaryTypeDef",
         "ContactTypeDef",
+        "ContentAttributesTypeDef",
         "ControlPlaneAttributeFilterTypeDef",
         "ControlPlaneTagFilterTypeDef",
         "ControlPlaneUserAttributeFilterTypeDef",
+        "ConversationalAnalyticsConfigurationTypeDef",
+        "ConversationalAnalyticsTypeDef",
         "CreateAgentStatusRequestTypeDef",
         "CreateAgentStatusResponseTypeDef",
+        "CreateAttachedFileRequestTypeDef",
+        "CreateAttachedFileResponseTypeDef",
+        "CreateAuthCodeRequestTypeDef",
+        "CreateAuthCodeResponseTypeDef",
         "CreateCaseActionDefinitionOutputTypeDef",
         "CreateCaseActionDefinitionTypeDef",
+        "CreateContactFlowAliasRequestTypeDef",
+        "CreateContactFlowAliasResponseTypeDef",
         "CreateContactFlowModuleAliasRequestTypeDef",
         "CreateContactFlowModuleAliasResponseTypeDef",
         "CreateContactFlowModuleRequestTypeDef",
@@ -376,6 +455,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateEmailAddressResponseTypeDef",
         "CreateEvaluationFormRequestTypeDef",
         "CreateEvaluationFormResponseTypeDef",
+        "CreateExtractionDefinitionRequestTypeDef",
+        "CreateExtractionDefinitionResponseTypeDef",
         "CreateHoursOfOperationOverrideRequestTypeDef",
         "CreateHoursOfOperationOverrideResponseTypeDef",
         "CreateHoursOfOperationRequestTypeDef",
@@ -384,6 +465,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateInstanceResponseTypeDef",
         "CreateIntegrationAssociationRequestTypeDef",
         "CreateIntegrationAssociationResponseTypeDef",
+        "CreateMetricRequestTypeDef",
+        "CreateMetricResponseTypeDef",
         "CreateNotificationRequestTypeDef",
         "CreateNotificationResponseTypeDef",
         "CreateParticipantRequestTypeDef",
@@ -430,6 +513,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreatedByInfoTypeDef",
         "CredentialsTypeDef",
         "CrossChannelBehaviorTypeDef",
+        "CrossChannelWorkloadBehaviorTypeDef",
         "CurrentMetricDataTypeDef",
         "CurrentMetricResultTypeDef",
         "CurrentMetricSortCriteriaTypeDef",
@@ -458,9 +542,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeactivateEvaluationFormResponseTypeDef",
         "DecimalConditionTypeDef",
         "DefaultVocabularyTypeDef",
+        "DeleteAllEntitySessionsRequestTypeDef",
+        "DeleteAllEntitySessionsResponseTypeDef",
         "DeleteAttachedFileRequestTypeDef",
         "DeleteAttachedFileResponseTypeDef",
+        "DeleteContactDataRequestTypeDef",
+        "DeleteContactDataResponseTypeDef",
         "DeleteContactEvaluationRequestTypeDef",
+        "DeleteContactFlowAliasRequestTypeDef",
+        "DeleteContactFlowAliasResponseTypeDef",
         "DeleteContactFlowModuleAliasRequestTypeDef",
         "DeleteContactFlowModuleAliasResponseTypeDef",
         "DeleteContactFlowModuleRequestTypeDef",
@@ -478,10 +568,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteEmailAddressRequestTypeDef",
         "DeleteEmailAddressResponseTypeDef",
         "DeleteEvaluationFormRequestTypeDef",
+        "DeleteExtractionDefinitionRequestTypeDef",
+        "DeleteExtractionDefinitionResponseTypeDef",
         "DeleteHoursOfOperationOverrideRequestTypeDef",
         "DeleteHoursOfOperationRequestTypeDef",
         "DeleteInstanceRequestTypeDef",
         "DeleteIntegrationAssociationRequestTypeDef",
+        "DeleteMetricRequestTypeDef",
+        "DeleteMetricResponseTypeDef",
         "DeleteNotificationRequestTypeDef",
         "DeleteNotificationResponseTypeDef",
         "DeletePredefinedAttributeRequestTypeDef",
@@ -493,6 +587,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteRoutingProfileRequestTypeDef",
         "DeleteRuleRequestTypeDef",
         "DeleteSecurityProfileRequestTypeDef",
+        "DeleteSessionRequestTypeDef",
+        "DeleteSessionResponseTypeDef",
         "DeleteTaskTemplateRequestTypeDef",
         "DeleteTaskTemplateResponseTypeDef",
         "DeleteTestCaseRequestTypeDef",
@@ -522,6 +618,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeAuthenticationProfileResponseTypeDef",
         "DescribeContactEvaluationRequestTypeDef",
         "DescribeContactEvaluationResponseTypeDef",
+        "DescribeContactFlowAliasRequestTypeDef",
+        "DescribeContactFlowAliasResponseTypeDef",
         "DescribeContactFlowModuleAliasRequestTypeDef",
         "DescribeContactFlowModuleAliasResponseTypeDef",
         "DescribeContactFlowModuleRequestTypeDef",
@@ -538,6 +636,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeEmailAddressResponseTypeDef",
         "DescribeEvaluationFormRequestTypeDef",
         "DescribeEvaluationFormResponseTypeDef",
+        "DescribeExtractionDefinitionRequestTypeDef",
+        "DescribeExtractionDefinitionResponseTypeDef",
         "DescribeHoursOfOperationOverrideRequestTypeDef",
         "DescribeHoursOfOperationOverrideResponseTypeDef",
         "DescribeHoursOfOperationRequestTypeDef",
@@ -548,6 +648,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeInstanceResponseTypeDef",
         "DescribeInstanceStorageConfigRequestTypeDef",
         "DescribeInstanceStorageConfigResponseTypeDef",
+        "DescribeMetricRequestTypeDef",
+        "DescribeMetricResponseTypeDef",
         "DescribeNotificationRequestTypeDef",
         "DescribeNotificationResponseTypeDef",
         "DescribePhoneNumberRequestTypeDef",
@@ -627,6 +729,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EmptyFieldValueTypeDef",
         "EmptyResponseMetadataTypeDef",
         "EncryptionConfigTypeDef",
+        "EndAssociatedEmailsActionDefinitionTypeDef",
         "EndAssociatedTasksActionDefinitionTypeDef",
         "EndpointInfoTypeDef",
         "EndpointTypeDef",
@@ -642,6 +745,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EvaluationAutomationRuleCategoryTypeDef",
         "EvaluationContactLensAnswerAnalysisDetailsTypeDef",
         "EvaluationContactParticipantTypeDef",
+        "EvaluationFormAIVersionLifecycleTypeDef",
+        "EvaluationFormAIVersionSummaryTypeDef",
         "EvaluationFormAutoEvaluationConfigurationTypeDef",
         "EvaluationFormContentTypeDef",
         "EvaluationFormItemEnablementConditionOperandOutputTypeDef",
@@ -653,10 +758,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EvaluationFormItemEnablementExpressionOutputTypeDef",
         "EvaluationFormItemEnablementExpressionTypeDef",
         "EvaluationFormItemEnablementSourceTypeDef",
+        "EvaluationFormItemEnablementSourceValueOutputTypeDef",
         "EvaluationFormItemEnablementSourceValueTypeDef",
         "EvaluationFormItemOutputTypeDef",
         "EvaluationFormItemTypeDef",
         "EvaluationFormLanguageConfigurationTypeDef",
+        "EvaluationFormMetricConfigurationTypeDef",
         "EvaluationFormMultiSelectQuestionAutomationOptionOutputTypeDef",
         "EvaluationFormMultiSelectQuestionAutomationOptionTypeDef",
         "EvaluationFormMultiSelectQuestionAutomationOutputTypeDef",
@@ -670,15 +777,20 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EvaluationFormNumericQuestionPropertiesTypeDef",
         "EvaluationFormQuestionAutomationAnswerSourceTypeDef",
         "EvaluationFormQuestionOutputTypeDef",
+        "EvaluationFormQuestionScoringConfigurationOutputTypeDef",
+        "EvaluationFormQuestionScoringConfigurationTypeDef",
         "EvaluationFormQuestionTypeDef",
         "EvaluationFormQuestionTypePropertiesOutputTypeDef",
         "EvaluationFormQuestionTypePropertiesTypeDef",
+        "EvaluationFormScoreThresholdTypeDef",
+        "EvaluationFormScoringStrategyOutputTypeDef",
         "EvaluationFormScoringStrategyTypeDef",
         "EvaluationFormSearchCriteriaTypeDef",
         "EvaluationFormSearchFilterTypeDef",
         "EvaluationFormSearchSummaryTypeDef",
         "EvaluationFormSectionOutputTypeDef",
         "EvaluationFormSectionTypeDef",
+        "EvaluationFormSingleSelectQuestionAutomationOptionOutputTypeDef",
         "EvaluationFormSingleSelectQuestionAutomationOptionTypeDef",
         "EvaluationFormSingleSelectQuestionAutomationOutputTypeDef",
         "EvaluationFormSingleSelectQuestionAutomationTypeDef",
@@ -690,12 +802,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EvaluationFormTextQuestionAutomationTypeDef",
         "EvaluationFormTextQuestionPropertiesTypeDef",
         "EvaluationFormTypeDef",
+        "EvaluationFormValidationFindingItemTypeDef",
+        "EvaluationFormValidationFindingTypeDef",
         "EvaluationFormVersionSummaryTypeDef",
         "EvaluationGenAIAnswerAnalysisDetailsTypeDef",
         "EvaluationMetadataTypeDef",
         "EvaluationNoteTypeDef",
         "EvaluationQuestionAnswerAnalysisDetailsTypeDef",
         "EvaluationQuestionInputDetailsTypeDef",
+        "EvaluationResolvedSourceTypeDef",
         "EvaluationReviewConfigurationOutputTypeDef",
         "EvaluationReviewConfigurationTypeDef",
         "EvaluationReviewMetadataTypeDef",
@@ -721,6 +836,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ExtensionConfigurationOutputTypeDef",
         "ExtensionConfigurationTypeDef",
         "ExternalInvocationConfigurationTypeDef",
+        "ExtractInformationActionDefinitionOutputTypeDef",
+        "ExtractInformationActionDefinitionTypeDef",
+        "ExtractionConfigurationTypeDef",
+        "ExtractionDefinitionDisplayTypeDef",
+        "ExtractionDefinitionNotFoundBehaviorTypeDef",
+        "ExtractionDefinitionSummaryTypeDef",
+        "ExtractionDefinitionTypeDef",
         "FailedBatchAssociationSummaryTypeDef",
         "FailedRequestTypeDef",
         "FieldValueTypeDef",
@@ -738,12 +860,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetContactAttributesResponseTypeDef",
         "GetContactMetricsRequestTypeDef",
         "GetContactMetricsResponseTypeDef",
+        "GetCrossRegionRoutingRequestTypeDef",
+        "GetCrossRegionRoutingResponseTypeDef",
         "GetCurrentMetricDataRequestTypeDef",
         "GetCurrentMetricDataResponseTypeDef",
         "GetCurrentUserDataRequestTypeDef",
         "GetCurrentUserDataResponseTypeDef",
         "GetEffectiveHoursOfOperationsRequestTypeDef",
         "GetEffectiveHoursOfOperationsResponseTypeDef",
+        "GetEvaluationFormValidationRequestTypeDef",
+        "GetEvaluationFormValidationResponseTypeDef",
         "GetFederationTokenRequestTypeDef",
         "GetFederationTokenResponseTypeDef",
         "GetFlowAssociationRequestTypeDef",
@@ -806,6 +932,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "KinesisFirehoseConfigTypeDef",
         "KinesisStreamConfigTypeDef",
         "KinesisVideoStreamConfigTypeDef",
+        "LanguageConfigurationTypeDef",
         "LexBotConfigTypeDef",
         "LexBotTypeDef",
         "LexV2BotTypeDef",
@@ -830,6 +957,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListConditionTypeDef",
         "ListContactEvaluationsRequestTypeDef",
         "ListContactEvaluationsResponseTypeDef",
+        "ListContactFlowAliasesRequestTypeDef",
+        "ListContactFlowAliasesResponseTypeDef",
         "ListContactFlowModuleAliasesRequestTypeDef",
         "ListContactFlowModuleAliasesResponseTypeDef",
         "ListContactFlowModuleVersionsRequestTypeDef",
@@ -854,10 +983,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListDefaultVocabulariesResponseTypeDef",
         "ListEntitySecurityProfilesRequestTypeDef",
         "ListEntitySecurityProfilesResponseTypeDef",
+        "ListEvaluationFormAIVersionsRequestTypeDef",
+        "ListEvaluationFormAIVersionsResponseTypeDef",
         "ListEvaluationFormVersionsRequestTypeDef",
         "ListEvaluationFormVersionsResponseTypeDef",
         "ListEvaluationFormsRequestTypeDef",
         "ListEvaluationFormsResponseTypeDef",
+        "ListExtractionDefinitionsRequestTypeDef",
+        "ListExtractionDefinitionsResponseTypeDef",
         "ListFlowAssociationsRequestTypeDef",
         "ListFlowAssociationsResponseTypeDef",
         "ListHoursOfOperationOverridesRequestTypeDef",
@@ -876,6 +1009,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListLambdaFunctionsResponseTypeDef",
         "ListLexBotsRequestTypeDef",
         "ListLexBotsResponseTypeDef",
+        "ListMetricsRequestTypeDef",
+        "ListMetricsResponseTypeDef",
         "ListNotificationsRequestTypeDef",
         "ListNotificationsResponseTypeDef",
         "ListPhoneNumbersRequestTypeDef",
@@ -897,6 +1032,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListQuickConnectsResponseTypeDef",
         "ListRealtimeContactAnalysisSegmentsV2RequestTypeDef",
         "ListRealtimeContactAnalysisSegmentsV2ResponseTypeDef",
+        "ListReplicationFindingsRequestTypeDef",
+        "ListReplicationFindingsResponseTypeDef",
         "ListRoutingProfileManualAssignmentQueuesRequestTypeDef",
         "ListRoutingProfileManualAssignmentQueuesResponseTypeDef",
         "ListRoutingProfileQueuesRequestTypeDef",
@@ -907,6 +1044,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListRulesResponseTypeDef",
         "ListSecurityKeysRequestTypeDef",
         "ListSecurityKeysResponseTypeDef",
+        "ListSecurityProfileAIAgentsRequestTypeDef",
+        "ListSecurityProfileAIAgentsResponseTypeDef",
         "ListSecurityProfileApplicationsRequestTypeDef",
         "ListSecurityProfileApplicationsResponseTypeDef",
         "ListSecurityProfileFlowModulesRequestTypeDef",
@@ -951,16 +1090,30 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListWorkspacesResponseTypeDef",
         "MatchCriteriaOutputTypeDef",
         "MatchCriteriaTypeDef",
+        "MediaConcurrencyOutputTypeDef",
         "MediaConcurrencyTypeDef",
         "MediaItemTypeDef",
         "MediaPlacementTypeDef",
         "MeetingFeaturesConfigurationTypeDef",
         "MeetingTypeDef",
+        "MetricCalculationOutputTypeDef",
+        "MetricCalculationTypeDef",
         "MetricDataV2TypeDef",
+        "MetricDefinitionTypeDef",
+        "MetricFilterBooleanConditionTypeDef",
+        "MetricFilterNumberConditionOutputTypeDef",
+        "MetricFilterNumberConditionTypeDef",
+        "MetricFilterOutputTypeDef",
+        "MetricFilterStringConditionOutputTypeDef",
+        "MetricFilterStringConditionTypeDef",
+        "MetricFilterTypeDef",
         "MetricFilterV2OutputTypeDef",
         "MetricFilterV2TypeDef",
         "MetricIntervalTypeDef",
         "MetricResultV2TypeDef",
+        "MetricSearchCriteriaTypeDef",
+        "MetricSearchFilterTypeDef",
+        "MetricSummaryTypeDef",
         "MetricV2OutputTypeDef",
         "MetricV2TypeDef",
         "MonitorContactRequestTypeDef",
@@ -977,6 +1130,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "NotificationSearchFilterTypeDef",
         "NotificationSearchSummaryTypeDef",
         "NotificationTypeDef",
+        "NullableAdditionalRecipientsTypeDef",
         "NumberConditionTypeDef",
         "NumberReferenceTypeDef",
         "NumericQuestionPropertyValueAutomationTypeDef",
@@ -1015,6 +1169,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PhoneNumberStatusTypeDef",
         "PhoneNumberSummaryTypeDef",
         "PostAcceptTimeoutConfigTypeDef",
+        "PreEvaluationFilterTypeDef",
+        "PreEvaluationFiltersOutputTypeDef",
+        "PreEvaluationFiltersTypeDef",
         "PredefinedAttributeConfigurationTypeDef",
         "PredefinedAttributeSearchCriteriaTypeDef",
         "PredefinedAttributeSummaryTypeDef",
@@ -1037,6 +1194,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PutUserStatusRequestTypeDef",
         "PutUserStatusResponseTypeDef",
         "QualityMetricsTypeDef",
+        "QuestionOptionPointsConfigurationTypeDef",
+        "QuestionPointsConfigurationTypeDef",
         "QueueInfoInputTypeDef",
         "QueueInfoTypeDef",
         "QueueQuickConnectConfigTypeDef",
@@ -1056,33 +1215,40 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RealTimeContactAnalysisAttachmentTypeDef",
         "RealTimeContactAnalysisCategoryDetailsTypeDef",
         "RealTimeContactAnalysisCharacterIntervalTypeDef",
+        "RealTimeContactAnalysisExtractedInformationValueTypeDef",
         "RealTimeContactAnalysisIssueDetectedTypeDef",
         "RealTimeContactAnalysisPointOfInterestTypeDef",
         "RealTimeContactAnalysisSegmentAttachmentsTypeDef",
         "RealTimeContactAnalysisSegmentCategoriesTypeDef",
         "RealTimeContactAnalysisSegmentEventTypeDef",
+        "RealTimeContactAnalysisSegmentExtractedInformationTypeDef",
         "RealTimeContactAnalysisSegmentIssuesTypeDef",
         "RealTimeContactAnalysisSegmentPostContactSummaryTypeDef",
         "RealTimeContactAnalysisSegmentTranscriptTypeDef",
+        "RealTimeContactAnalysisSegmentsFilterTypeDef",
         "RealTimeContactAnalysisTimeDataTypeDef",
         "RealTimeContactAnalysisTranscriptItemRedactionTypeDef",
         "RealTimeContactAnalysisTranscriptItemWithCharacterOffsetsTypeDef",
         "RealTimeContactAnalysisTranscriptItemWithContentTypeDef",
         "RealtimeContactAnalysisSegmentTypeDef",
+        "RecommenderConfigTypeDef",
         "RecordPrimaryValueTypeDef",
         "RecordingInfoTypeDef",
         "RecurrenceConfigOutputTypeDef",
         "RecurrenceConfigTypeDef",
         "RecurrencePatternOutputTypeDef",
         "RecurrencePatternTypeDef",
+        "RedactionConfigurationTypeDef",
         "ReferenceSummaryTypeDef",
         "ReferenceTypeDef",
         "ReleasePhoneNumberRequestTypeDef",
         "ReplicateInstanceRequestTypeDef",
         "ReplicateInstanceResponseTypeDef",
         "ReplicationConfigurationTypeDef",
+        "ReplicationFindingTypeDef",
         "ReplicationStatusSummaryTypeDef",
         "RequiredFieldInfoTypeDef",
+        "ResourceReplicationStatusTypeDef",
         "ResourceTagsSearchCriteriaTypeDef",
         "ResponseMetadataTypeDef",
         "ResumeContactRecordingRequestTypeDef",
@@ -1105,9 +1271,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RoutingProfileTypeDef",
         "RuleActionOutputTypeDef",
         "RuleActionTypeDef",
+        "RuleAttributeAndConditionTypeDef",
+        "RuleAttributeFilterTypeDef",
+        "RuleSearchSummaryTypeDef",
         "RuleSummaryTypeDef",
         "RuleTriggerEventSourceTypeDef",
         "RuleTypeDef",
+        "RulesConfigurationTypeDef",
+        "RulesExtractionDefinitionIdentifierTypeDef",
+        "RulesSearchCriteriaTypeDef",
+        "RulesSearchFilterTypeDef",
         "S3ConfigTypeDef",
         "SearchAgentStatusesRequestTypeDef",
         "SearchAgentStatusesResponseTypeDef",
@@ -1136,6 +1309,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SearchHoursOfOperationOverridesResponseTypeDef",
         "SearchHoursOfOperationsRequestTypeDef",
         "SearchHoursOfOperationsResponseTypeDef",
+        "SearchMetricsRequestTypeDef",
+        "SearchMetricsResponseTypeDef",
         "SearchNotificationsRequestTypeDef",
         "SearchNotificationsResponseTypeDef",
         "SearchPredefinedAttributesRequestTypeDef",
@@ -1150,6 +1325,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SearchResourceTagsResponseTypeDef",
         "SearchRoutingProfilesRequestTypeDef",
         "SearchRoutingProfilesResponseTypeDef",
+        "SearchRulesRequestTypeDef",
+        "SearchRulesResponseTypeDef",
         "SearchSecurityProfilesRequestTypeDef",
         "SearchSecurityProfilesResponseTypeDef",
         "SearchTestCasesRequestTypeDef",
@@ -1184,20 +1361,31 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SegmentAttributeValueTypeDef",
         "SendChatIntegrationEventRequestTypeDef",
         "SendChatIntegrationEventResponseTypeDef",
+        "SendInAppNotificationActionDefinitionOutputTypeDef",
+        "SendInAppNotificationActionDefinitionTypeDef",
         "SendNotificationActionDefinitionOutputTypeDef",
         "SendNotificationActionDefinitionTypeDef",
         "SendOutboundEmailRequestTypeDef",
         "SendOutboundEmailResponseTypeDef",
+        "SendOutboundWebNotificationRequestTypeDef",
+        "SendOutboundWebNotificationResponseTypeDef",
+        "SentimentConfigurationTypeDef",
         "SignInConfigOutputTypeDef",
         "SignInConfigTypeDef",
         "SignInDistributionTypeDef",
+        "SingleSelectQuestionAutomationRuleOutputTypeDef",
+        "SingleSelectQuestionAutomationRuleTypeDef",
         "SingleSelectQuestionRuleCategoryAutomationTypeDef",
         "SortTypeDef",
         "SourceCampaignTypeDef",
+        "StartAssistantContactRequestTypeDef",
+        "StartAssistantContactResponseTypeDef",
         "StartAttachedFileUploadRequestTypeDef",
         "StartAttachedFileUploadResponseTypeDef",
         "StartChatContactRequestTypeDef",
         "StartChatContactResponseTypeDef",
+        "StartContactConversationalAnalyticsJobRequestTypeDef",
+        "StartContactConversationalAnalyticsJobResponseTypeDef",
         "StartContactEvaluationRequestTypeDef",
         "StartContactEvaluationResponseTypeDef",
         "StartContactMediaProcessingRequestTypeDef",
@@ -1208,6 +1396,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StartContactStreamingResponseTypeDef",
         "StartEmailContactRequestTypeDef",
         "StartEmailContactResponseTypeDef",
+        "StartEvaluationFormValidationRequestTypeDef",
+        "StartEvaluationFormValidationResponseTypeDef",
         "StartOutboundChatContactRequestTypeDef",
         "StartOutboundChatContactResponseTypeDef",
         "StartOutboundEmailContactRequestTypeDef",
@@ -1241,6 +1431,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SubmitContactEvaluationResponseTypeDef",
         "SuccessfulBatchAssociationSummaryTypeDef",
         "SuccessfulRequestTypeDef",
+        "SummaryConfigurationTypeDef",
         "SuspendContactRecordingRequestTypeDef",
         "SuspendContactRecordingResponseTypeDef",
         "TagConditionTypeDef",
@@ -1254,6 +1445,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TaskAttachmentTypeDef",
         "TaskTemplateConstraintsOutputTypeDef",
         "TaskTemplateConstraintsTypeDef",
+        "TaskTemplateContactHooksTypeDef",
         "TaskTemplateDefaultFieldValueTypeDef",
         "TaskTemplateDefaultsOutputTypeDef",
         "TaskTemplateDefaultsTypeDef",
@@ -1294,6 +1486,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateContactAttributesResponseTypeDef",
         "UpdateContactEvaluationRequestTypeDef",
         "UpdateContactEvaluationResponseTypeDef",
+        "UpdateContactFlowAliasRequestTypeDef",
+        "UpdateContactFlowAliasResponseTypeDef",
         "UpdateContactFlowContentRequestTypeDef",
         "UpdateContactFlowContentResponseTypeDef",
         "UpdateContactFlowMetadataRequestTypeDef",
@@ -1312,6 +1506,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateContactRoutingDataResponseTypeDef",
         "UpdateContactScheduleRequestTypeDef",
         "UpdateContactScheduleResponseTypeDef",
+        "UpdateContactTaskTemplateRequestTypeDef",
+        "UpdateContactTaskTemplateResponseTypeDef",
+        "UpdateCrossRegionRoutingRequestTypeDef",
+        "UpdateCrossRegionRoutingResponseTypeDef",
         "UpdateDataTableAttributeRequestTypeDef",
         "UpdateDataTableAttributeResponseTypeDef",
         "UpdateDataTableMetadataRequestTypeDef",
@@ -1322,12 +1520,22 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateEmailAddressMetadataResponseTypeDef",
         "UpdateEvaluationFormRequestTypeDef",
         "UpdateEvaluationFormResponseTypeDef",
+        "UpdateExtractionDefinitionRequestTypeDef",
+        "UpdateExtractionDefinitionResponseTypeDef",
         "UpdateHoursOfOperationOverrideRequestTypeDef",
         "UpdateHoursOfOperationRequestTypeDef",
         "UpdateInstanceAttributeRequestTypeDef",
         "UpdateInstanceStorageConfigRequestTypeDef",
+        "UpdateMetricContentRequestTypeDef",
+        "UpdateMetricContentResponseTypeDef",
+        "UpdateMetricMetadataRequestTypeDef",
+        "UpdateMetricMetadataResponseTypeDef",
         "UpdateNotificationContentRequestTypeDef",
         "UpdateNotificationContentResponseTypeDef",
+        "UpdateOutboundEmailContactMessageRequestTypeDef",
+        "UpdateOutboundEmailContactMessageResponseTypeDef",
+        "UpdateOutboundEmailContentTypeDef",
+        "UpdateOutboundRawMessageTypeDef",
         "UpdateParticipantAuthenticationRequestTypeDef",
         "UpdateParticipantAuthenticationResponseTypeDef",
         "UpdateParticipantRoleConfigChannelInfoTypeDef",
@@ -1420,7 +1628,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "VoiceCallEntryPointParametersTypeDef",
         "VoiceEnhancementConfigTypeDef",
         "VoiceRecordingConfigurationTypeDef",
+        "VoicemailAnalysisReferenceTypeDef",
+        "VoicemailInfoTypeDef",
+        "VoicemailRecordingReferenceTypeDef",
+        "WebNotificationContentTypeDef",
+        "WebNotificationSourceTypeDef",
+        "WebsocketTypeDef",
+        "WidgetDestinationTypeDef",
         "WisdomInfoTypeDef",
+        "WorkloadTypeConcurrencyTypeDef",
         "WorkspaceAssociationSearchCriteriaTypeDef",
         "WorkspaceAssociationSearchFilterTypeDef",
         "WorkspaceAssociationSearchSummaryTypeDef",
@@ -1436,6 +1652,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "WorkspaceThemeTypographyTypeDef",
         "WorkspaceTypeDef",
     ]
+
+
+class AIAgentTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Type: NotRequired[AIAgentTypeType]
 
 
 class ActionSummaryTypeDef(TypedDict):
@@ -1577,6 +1798,7 @@ class AgentInfoTypeDef(TypedDict):
     AgentInitiatedHoldDuration: NotRequired[int]
     StateTransitions: NotRequired[list[StateTransitionTypeDef]]
     VoiceEnhancementMode: NotRequired[VoiceEnhancementModeType]
+    ActiveRegion: NotRequired[str]
 
 
 class AudioQualityMetricsInfoTypeDef(TypedDict):
@@ -1666,6 +1888,21 @@ class AiAgentInfoTypeDef(TypedDict):
     AiAgentEscalated: NotRequired[bool]
 
 
+class AiAgentInputTypeDef(TypedDict):
+    AiAgentId: str
+
+
+class AiAgentSearchCriteriaTypeDef(TypedDict):
+    Id: NotRequired[str]
+    VersionNumber: NotRequired[int]
+    AiAgentEscalated: NotRequired[bool]
+    AiUseCase: NotRequired[AiUseCaseType]
+
+
+class AiAgentsCriteriaTypeDef(TypedDict):
+    Criteria: NotRequired[ReadOnly[Sequence[AiAgentSearchCriteriaTypeDef]]]
+
+
 class AliasConfigurationTypeDef(TypedDict):
     EmailAddressId: str
 
@@ -1677,6 +1914,37 @@ class AllowedCapabilitiesTypeDef(TypedDict):
 
 class AllowedExtensionTypeDef(TypedDict):
     Extension: str
+
+
+class LanguageConfigurationTypeDef(TypedDict):
+    LanguageLocale: NotRequired[str]
+
+
+class RedactionConfigurationTypeDef(TypedDict):
+    Behavior: BehaviorType
+    Policy: PolicyType
+    Entities: NotRequired[ReadOnly[Sequence[str]]]
+    MaskMode: NotRequired[MaskModeType]
+
+
+class RulesConfigurationTypeDef(TypedDict):
+    Behavior: NotRequired[BehaviorType]
+
+
+class SentimentConfigurationTypeDef(TypedDict):
+    Behavior: BehaviorType
+
+
+class SummaryConfigurationTypeDef(TypedDict):
+    SummaryModes: ReadOnly[Sequence[SummaryModeType]]
+
+
+class AnalyticsConfigurationTypeDef(TypedDict):
+    LanguageConfiguration: LanguageConfigurationTypeDef
+    RedactionConfiguration: ReadOnly[RedactionConfigurationTypeDef]
+    SentimentConfiguration: SentimentConfigurationTypeDef
+    SummaryConfiguration: ReadOnly[SummaryConfigurationTypeDef]
+    RulesConfiguration: RulesConfigurationTypeDef
 
 
 class AnalyticsDataAssociationResultTypeDef(TypedDict):
@@ -1707,6 +1975,12 @@ class ApplicationTypeDef(TypedDict):
     Namespace: NotRequired[str]
     ApplicationPermissions: NotRequired[ReadOnly[Sequence[str]]]
     Type: NotRequired[ApplicationTypeType]
+
+
+class ApproximateDriftedResourceCountTypeDef(TypedDict):
+    Region: str
+    Count: int
+    Timestamp: datetime
 
 
 class AssignContactCategoryActionDefinitionTypeDef(TypedDict):
@@ -2128,6 +2402,13 @@ class AudioFeaturesTypeDef(TypedDict):
     EchoReduction: NotRequired[MeetingFeatureStatusType]
 
 
+class AuthScopeTypeDef(TypedDict):
+    SecurityProfileIds: NotRequired[ReadOnly[Sequence[str]]]
+    EntityType: AuthCodeEntityTypeType
+    EntityId: NotRequired[str]
+    DomainName: NotRequired[str]
+
+
 class AuthenticationProfileSummaryTypeDef(TypedDict):
     Id: NotRequired[str]
     Arn: NotRequired[str]
@@ -2171,6 +2452,11 @@ class AutoEvaluationDetailsTypeDef(TypedDict):
 
 class AutomaticFailConfigurationTypeDef(TypedDict):
     TargetSection: NotRequired[str]
+
+
+class AvailableFilterTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Type: NotRequired[AvailableFilterTypeType]
 
 
 class AvailableNumberSummaryTypeDef(TypedDict):
@@ -2433,6 +2719,77 @@ class BooleanConditionTypeDef(TypedDict):
     ComparisonType: NotRequired[BooleanComparisonTypeType]
 
 
+class MetricFilterBooleanConditionTypeDef(TypedDict):
+    Comparison: MetricFilterBooleanConditionComparisonType
+
+
+class MetricFilterNumberConditionOutputTypeDef(TypedDict):
+    Comparison: MetricFilterNumberConditionComparisonType
+    Values: list[float]
+
+
+class MetricFilterStringConditionOutputTypeDef(TypedDict):
+    Comparison: MetricFilterStringConditionComparisonType
+    Values: list[str]
+
+
+class MetricFilterOutputTypeDef(TypedDict):
+    MetricFilterKey: str
+    Negate: NotRequired[bool]
+    NumberCondition: NotRequired[MetricFilterNumberConditionOutputTypeDef]
+    StringCondition: NotRequired[MetricFilterStringConditionOutputTypeDef]
+    BooleanCondition: NotRequired[MetricFilterBooleanConditionTypeDef]
+
+
+class CalculationComponentOutputTypeDef(TypedDict):
+    Alias: str
+    MetricName: NotRequired[str]
+    MetricId: NotRequired[str]
+    MetricFilters: NotRequired[list[MetricFilterOutputTypeDef]]
+
+
+class MetricFilterNumberConditionTypeDef(TypedDict):
+    Comparison: MetricFilterNumberConditionComparisonType
+    Values: ReadOnly[Sequence[float]]
+
+
+class MetricFilterStringConditionTypeDef(TypedDict):
+    Comparison: MetricFilterStringConditionComparisonType
+    Values: ReadOnly[Sequence[str]]
+
+
+class MetricFilterTypeDef(TypedDict):
+    MetricFilterKey: str
+    Negate: NotRequired[bool]
+    NumberCondition: NotRequired[ReadOnly[MetricFilterNumberConditionTypeDef]]
+    StringCondition: NotRequired[ReadOnly[MetricFilterStringConditionTypeDef]]
+    BooleanCondition: NotRequired[MetricFilterBooleanConditionTypeDef]
+
+
+class CalculationComponentTypeDef(TypedDict):
+    Alias: str
+    MetricName: NotRequired[str]
+    MetricId: NotRequired[str]
+    MetricFilters: NotRequired[ReadOnly[Sequence[MetricFilterTypeDef]]]
+
+
+class CaseEntryTypeDef(TypedDict):
+    CaseId: NotRequired[str]
+    CaseReferenceNumber: NotRequired[str]
+
+
+class CategoriesAttributeAndConditionTypeDef(TypedDict):
+    TagConditions: NotRequired[ReadOnly[Sequence[TagConditionTypeDef]]]
+
+
+class CategoriesAttributeFilterTypeDef(TypedDict):
+    OrConditions: NotRequired[
+        ReadOnly[Sequence[CategoriesAttributeAndConditionTypeDef]]
+    ]
+    AndCondition: NotRequired[ReadOnly[CategoriesAttributeAndConditionTypeDef]]
+    TagCondition: NotRequired[TagConditionTypeDef]
+
+
 class ChatContactMetricsTypeDef(TypedDict):
     MultiParty: NotRequired[bool]
     TotalMessages: NotRequired[int]
@@ -2552,6 +2909,11 @@ class ConditionTypeDef(TypedDict):
     NumberCondition: NotRequired[NumberConditionTypeDef]
 
 
+class ConnectionCredentialsTypeDef(TypedDict):
+    ConnectionToken: NotRequired[str]
+    Expiry: NotRequired[str]
+
+
 class MediaPlacementTypeDef(TypedDict):
     AudioHostUrl: NotRequired[str]
     AudioFallbackUrl: NotRequired[str]
@@ -2574,6 +2936,20 @@ class MeetingTypeDef(TypedDict):
 class ConnectionDataTypeDef(TypedDict):
     Attendee: NotRequired[AttendeeTypeDef]
     Meeting: NotRequired[MeetingTypeDef]
+
+
+class ContactAnalysisReferenceStateTypeDef(TypedDict):
+    Status: NotRequired[str]
+    StatusReason: NotRequired[str]
+
+
+class ContactAnalysisReferenceTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[str]
+    Status: NotRequired[ReferenceStatusType]
+    Arn: NotRequired[str]
+    AnalyticsMode: NotRequired[AnalyticsModeType]
+    IsRedacted: NotRequired[bool]
 
 
 class TranscriptCriteriaTypeDef(TypedDict):
@@ -2602,6 +2978,34 @@ class ContactDetailsTypeDef(TypedDict):
     Description: NotRequired[str]
 
 
+class ContactEvaluationAttributeValueTypeDef(TypedDict):
+    StringValue: NotRequired[str]
+
+
+class ContactEvaluationAttributeConditionTypeDef(TypedDict):
+    AttributeKey: NotRequired[ContactEvaluationAttributeKeyType]
+    AttributeValue: NotRequired[ContactEvaluationAttributeValueTypeDef]
+    ComparisonType: NotRequired[ContactEvaluationAttributeComparisonTypeType]
+
+
+class ContactEvaluationAttributeAndConditionTypeDef(TypedDict):
+    TagConditions: NotRequired[ReadOnly[Sequence[TagConditionTypeDef]]]
+    AttributeConditions: NotRequired[
+        ReadOnly[Sequence[ContactEvaluationAttributeConditionTypeDef]]
+    ]
+
+
+class ContactEvaluationAttributeFilterTypeDef(TypedDict):
+    OrConditions: NotRequired[
+        ReadOnly[Sequence[ContactEvaluationAttributeAndConditionTypeDef]]
+    ]
+    AndCondition: NotRequired[ReadOnly[ContactEvaluationAttributeAndConditionTypeDef]]
+    TagCondition: NotRequired[TagConditionTypeDef]
+    ContactEvaluationAttributeCondition: NotRequired[
+        ContactEvaluationAttributeConditionTypeDef
+    ]
+
+
 class ContactEvaluationTypeDef(TypedDict):
     FormId: NotRequired[str]
     EvaluationArn: NotRequired[str]
@@ -2614,6 +3018,27 @@ class ContactEvaluationTypeDef(TypedDict):
 
 class ContactFilterTypeDef(TypedDict):
     ContactStates: NotRequired[ReadOnly[Sequence[ContactStateType]]]
+
+
+class ContactFlowAliasInfoTypeDef(TypedDict):
+    ContactFlowId: NotRequired[str]
+    ContactFlowArn: NotRequired[str]
+    AliasId: NotRequired[str]
+    Version: NotRequired[int]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    LastModifiedRegion: NotRequired[str]
+    LastModifiedTime: NotRequired[datetime]
+
+
+class ContactFlowAliasSummaryTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    AliasId: NotRequired[str]
+    Version: NotRequired[int]
+    AliasName: NotRequired[str]
+    AliasDescription: NotRequired[str]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
 
 
 class ContactFlowTypeConditionTypeDef(TypedDict):
@@ -2753,6 +3178,46 @@ class ContactFlowVersionSummaryTypeDef(TypedDict):
     Arn: NotRequired[str]
     VersionDescription: NotRequired[str]
     Version: NotRequired[int]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
+
+
+class ContactLensChannelConfigurationTypeDef(TypedDict):
+    AnalyticsModes: NotRequired[list[str]]
+
+
+class ContactLensRedactionConfigurationTypeDef(TypedDict):
+    Behavior: NotRequired[str]
+    Policy: NotRequired[str]
+    Entities: NotRequired[list[str]]
+    MaskMode: NotRequired[str]
+
+
+class ContactLensSentimentConfigurationTypeDef(TypedDict):
+    Behavior: NotRequired[str]
+
+
+class ContactLensSummaryConfigurationTypeDef(TypedDict):
+    SummaryModes: NotRequired[list[str]]
+
+
+class ConversationalAnalyticsConfigurationTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    LanguageLocale: NotRequired[str]
+    LanguageLocales: NotRequired[list[str]]
+    ChannelConfiguration: NotRequired[ContactLensChannelConfigurationTypeDef]
+    RedactionConfiguration: NotRequired[ContactLensRedactionConfigurationTypeDef]
+    SummaryConfiguration: NotRequired[ContactLensSummaryConfigurationTypeDef]
+    SentimentConfiguration: NotRequired[ContactLensSentimentConfigurationTypeDef]
+
+
+class ConversationalAnalyticsTypeDef(TypedDict):
+    Configuration: NotRequired[ConversationalAnalyticsConfigurationTypeDef]
+    ContactAnalysisReferenceState: NotRequired[ContactAnalysisReferenceStateTypeDef]
+
+
+class ContactLensTypeDef(TypedDict):
+    ConversationalAnalytics: NotRequired[ConversationalAnalyticsTypeDef]
 
 
 class ContactMetricInfoTypeDef(TypedDict):
@@ -2771,6 +3236,12 @@ class ContactMetricResultTypeDef(TypedDict):
 class ContactSearchSummaryAgentInfoTypeDef(TypedDict):
     Id: NotRequired[str]
     ConnectedToAgentTimestamp: NotRequired[datetime]
+
+
+class ContactSearchSummaryAiAgentInfoTypeDef(TypedDict):
+    AiAgentVersionId: NotRequired[str]
+    AiAgentEscalated: NotRequired[bool]
+    AiUseCase: NotRequired[AiUseCaseType]
 
 
 class ContactSearchSummaryQueueInfoTypeDef(TypedDict):
@@ -2840,6 +3311,7 @@ class ContactSearchSummaryTypeDef(TypedDict):
     RoutingCriteria: NotRequired[RoutingCriteriaTypeDef]
     Tags: NotRequired[dict[str, str]]
     GlobalResiliencyMetadata: NotRequired[GlobalResiliencyMetadataTypeDef]
+    AiAgentInfo: NotRequired[list[ContactSearchSummaryAiAgentInfoTypeDef]]
 
 
 class CustomerTypeDef(TypedDict):
@@ -2921,6 +3393,10 @@ class TaskTemplateInfoV2TypeDef(TypedDict):
     Name: NotRequired[str]
 
 
+class VoicemailInfoTypeDef(TypedDict):
+    NumberOfVoicemails: NotRequired[int]
+
+
 class WisdomInfoTypeDef(TypedDict):
     SessionArn: NotRequired[str]
     AiAgents: NotRequired[list[AiAgentInfoTypeDef]]
@@ -2970,11 +3446,24 @@ class ContactTypeDef(TypedDict):
     DisconnectReason: NotRequired[str]
     ContactEvaluations: NotRequired[dict[str, ContactEvaluationTypeDef]]
     TaskTemplateInfo: NotRequired[TaskTemplateInfoV2TypeDef]
+    Cases: NotRequired[list[CaseEntryTypeDef]]
     ContactDetails: NotRequired[ContactDetailsTypeDef]
     OutboundStrategy: NotRequired[OutboundStrategyOutputTypeDef]
     Attributes: NotRequired[dict[str, str]]
     NextContacts: NotRequired[list[NextContactEntryTypeDef]]
     GlobalResiliencyMetadata: NotRequired[GlobalResiliencyMetadataTypeDef]
+    ContactLens: NotRequired[ContactLensTypeDef]
+    VoicemailInfo: NotRequired[VoicemailInfoTypeDef]
+
+
+class RecommenderConfigTypeDef(TypedDict):
+    DomainName: str
+    RecommenderName: str
+    Context: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class ContentAttributesTypeDef(TypedDict):
+    RecommenderConfig: NotRequired[ReadOnly[RecommenderConfigTypeDef]]
 
 
 class ControlPlaneUserAttributeFilterTypeDef(TypedDict):
@@ -2999,6 +3488,38 @@ class CreateAgentStatusResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateAttachedFileRequestTypeDef(TypedDict):
+    ClientToken: NotRequired[str]
+    InstanceId: str
+    FileUseCaseType: FileUseCaseTypeType
+    FileSourceUri: str
+    AssociatedResourceArn: str
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CreateAttachedFileResponseTypeDef(TypedDict):
+    FileArn: NotRequired[str]
+    FileId: NotRequired[str]
+    CreationTime: NotRequired[str]
+    FileStatus: NotRequired[FileStatusTypeType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateAuthCodeRequestTypeDef(TypedDict):
+    InstanceId: str
+    Scope: ReadOnly[AuthScopeTypeDef]
+    MaxSessionDurationMinutes: NotRequired[int]
+    SessionInactivityDurationMinutes: int
+
+
+class CreateAuthCodeResponseTypeDef(TypedDict):
+    AuthCode: NotRequired[str]
+    SessionId: NotRequired[str]
+    EntityType: NotRequired[AuthCodeEntityTypeType]
+    EntityId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class FieldValueTypeDef(TypedDict):
     Id: str
     Value: FieldValueUnionTypeDef
@@ -3012,6 +3533,20 @@ class CreateCaseActionDefinitionOutputTypeDef(TypedDict):
 class CreateCaseActionDefinitionTypeDef(TypedDict):
     Fields: ReadOnly[Sequence[FieldValueTypeDef]]
     TemplateId: str
+
+
+class CreateContactFlowAliasRequestTypeDef(TypedDict):
+    InstanceId: str
+    Description: NotRequired[str]
+    ContactFlowId: str
+    ContactFlowVersion: int
+    AliasName: str
+
+
+class CreateContactFlowAliasResponseTypeDef(TypedDict):
+    ContactFlowArn: NotRequired[str]
+    Id: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class CreateContactFlowModuleAliasRequestTypeDef(TypedDict):
@@ -3209,11 +3744,20 @@ class EvaluationFormAutoEvaluationConfigurationTypeDef(TypedDict):
 class EvaluationFormItemEnablementSourceTypeDef(TypedDict):
     Type: EvaluationFormItemEnablementSourceTypeType
     RefId: NotRequired[str]
+    ContactField: NotRequired[EvaluationFormContactFieldType]
+    ContactAttributeKey: NotRequired[str]
+    SegmentAttributeKey: NotRequired[str]
+    EvaluationMetadataField: NotRequired[EvaluationFormEvaluationMetadataFieldType]
+    AiMetricsField: NotRequired[EvaluationFormAiMetricsFieldType]
 
 
 class EvaluationFormItemEnablementSourceValueTypeDef(TypedDict):
     Type: EvaluationFormItemEnablementSourceValueTypeType
     RefId: NotRequired[str]
+    StringValue: NotRequired[str]
+    NumericValue: NotRequired[float]
+    BooleanValue: NotRequired[bool]
+    DateTimeValue: NotRequired[ReadOnly[datetime | str]]
 
 
 class EvaluationFormItemEnablementExpressionTypeDef(TypedDict):
@@ -3236,6 +3780,31 @@ class EvaluationFormItemEnablementConfigurationTypeDef(TypedDict):
     Condition: ReadOnly[EvaluationFormItemEnablementConditionTypeDef]
     Action: EvaluationFormItemEnablementActionType
     DefaultAction: NotRequired[EvaluationFormItemEnablementActionType]
+
+
+class EvaluationFormMetricConfigurationTypeDef(TypedDict):
+    MetricType: EvaluationFormMetricTypeType
+    MetricName: str
+
+
+class EvaluationFormScoreThresholdTypeDef(TypedDict):
+    PerformanceCategory: PerformanceCategoryNameType
+    MinScorePercentage: NotRequired[float]
+    MaxScorePercentage: NotRequired[float]
+
+
+class QuestionPointsConfigurationTypeDef(TypedDict):
+    MaxPointValue: NotRequired[int]
+    MinPointValue: NotRequired[int]
+    IsBonus: NotRequired[bool]
+
+
+class EvaluationFormQuestionScoringConfigurationTypeDef(TypedDict):
+    PointsConfiguration: NotRequired[QuestionPointsConfigurationTypeDef]
+    IsExcludedFromScoring: NotRequired[bool]
+    ScoreThresholds: NotRequired[
+        ReadOnly[Sequence[EvaluationFormScoreThresholdTypeDef]]
+    ]
 
 
 class MultiSelectQuestionRuleCategoryAutomationTypeDef(TypedDict):
@@ -3262,9 +3831,18 @@ class EvaluationFormMultiSelectQuestionAutomationTypeDef(TypedDict):
     AnswerSource: NotRequired[EvaluationFormQuestionAutomationAnswerSourceTypeDef]
 
 
+class QuestionOptionPointsConfigurationTypeDef(TypedDict):
+    PointValue: int
+    IsBonus: NotRequired[bool]
+
+
 class EvaluationFormMultiSelectQuestionOptionTypeDef(TypedDict):
     RefId: str
     Text: str
+    Score: NotRequired[int]
+    AutomaticFail: NotRequired[bool]
+    AutomaticFailConfiguration: NotRequired[AutomaticFailConfigurationTypeDef]
+    PointsConfiguration: NotRequired[QuestionOptionPointsConfigurationTypeDef]
 
 
 class EvaluationFormMultiSelectQuestionPropertiesTypeDef(TypedDict):
@@ -3290,6 +3868,7 @@ class EvaluationFormNumericQuestionOptionTypeDef(TypedDict):
     Score: NotRequired[int]
     AutomaticFail: NotRequired[bool]
     AutomaticFailConfiguration: NotRequired[AutomaticFailConfigurationTypeDef]
+    PointsConfiguration: NotRequired[QuestionOptionPointsConfigurationTypeDef]
 
 
 class EvaluationFormNumericQuestionPropertiesTypeDef(TypedDict):
@@ -3297,6 +3876,11 @@ class EvaluationFormNumericQuestionPropertiesTypeDef(TypedDict):
     MaxValue: int
     Options: NotRequired[ReadOnly[Sequence[EvaluationFormNumericQuestionOptionTypeDef]]]
     Automation: NotRequired[EvaluationFormNumericQuestionAutomationTypeDef]
+
+
+class SingleSelectQuestionAutomationRuleTypeDef(TypedDict):
+    Condition: ReadOnly[EvaluationFormItemEnablementConditionTypeDef]
+    OptionRefId: str
 
 
 class SingleSelectQuestionRuleCategoryAutomationTypeDef(TypedDict):
@@ -3307,6 +3891,7 @@ class SingleSelectQuestionRuleCategoryAutomationTypeDef(TypedDict):
 
 class EvaluationFormSingleSelectQuestionAutomationOptionTypeDef(TypedDict):
     RuleCategory: NotRequired[SingleSelectQuestionRuleCategoryAutomationTypeDef]
+    AutomationRule: NotRequired[ReadOnly[SingleSelectQuestionAutomationRuleTypeDef]]
 
 
 class EvaluationFormSingleSelectQuestionAutomationTypeDef(TypedDict):
@@ -3323,6 +3908,7 @@ class EvaluationFormSingleSelectQuestionOptionTypeDef(TypedDict):
     Score: NotRequired[int]
     AutomaticFail: NotRequired[bool]
     AutomaticFailConfiguration: NotRequired[AutomaticFailConfigurationTypeDef]
+    PointsConfiguration: NotRequired[QuestionOptionPointsConfigurationTypeDef]
 
 
 class EvaluationFormSingleSelectQuestionPropertiesTypeDef(TypedDict):
@@ -3363,6 +3949,10 @@ class EvaluationFormQuestionTypeDef(TypedDict):
     ]
     Enablement: NotRequired[ReadOnly[EvaluationFormItemEnablementConfigurationTypeDef]]
     Weight: NotRequired[float]
+    ScoringConfiguration: NotRequired[
+        ReadOnly[EvaluationFormQuestionScoringConfigurationTypeDef]
+    ]
+    MetricConfiguration: NotRequired[EvaluationFormMetricConfigurationTypeDef]
 
 
 class EvaluationFormSectionTypeDef(TypedDict):
@@ -3371,6 +3961,11 @@ class EvaluationFormSectionTypeDef(TypedDict):
     Instructions: NotRequired[str]
     Items: ReadOnly[Sequence[EvaluationFormItemTypeDef]]
     Weight: NotRequired[float]
+    IsExcludedFromScoring: NotRequired[bool]
+    ScoreThresholds: NotRequired[
+        ReadOnly[Sequence[EvaluationFormScoreThresholdTypeDef]]
+    ]
+    Enablement: NotRequired[ReadOnly[EvaluationFormItemEnablementConfigurationTypeDef]]
 
 
 class EvaluationFormItemTypeDef(TypedDict):
@@ -3385,6 +3980,9 @@ class EvaluationFormLanguageConfigurationTypeDef(TypedDict):
 class EvaluationFormScoringStrategyTypeDef(TypedDict):
     Mode: EvaluationFormScoringModeType
     Status: EvaluationFormScoringStatusType
+    ScoreThresholds: NotRequired[
+        ReadOnly[Sequence[EvaluationFormScoreThresholdTypeDef]]
+    ]
 
 
 class EvaluationFormTargetConfigurationTypeDef(TypedDict):
@@ -3412,7 +4010,7 @@ class CreateEvaluationFormRequestTypeDef(TypedDict):
     Title: str
     Description: NotRequired[str]
     Items: ReadOnly[Sequence[EvaluationFormItemTypeDef]]
-    ScoringStrategy: NotRequired[EvaluationFormScoringStrategyTypeDef]
+    ScoringStrategy: NotRequired[ReadOnly[EvaluationFormScoringStrategyTypeDef]]
     AutoEvaluationConfiguration: NotRequired[
         EvaluationFormAutoEvaluationConfigurationTypeDef
     ]
@@ -3422,11 +4020,41 @@ class CreateEvaluationFormRequestTypeDef(TypedDict):
     ReviewConfiguration: NotRequired[ReadOnly[EvaluationReviewConfigurationTypeDef]]
     TargetConfiguration: NotRequired[EvaluationFormTargetConfigurationTypeDef]
     LanguageConfiguration: NotRequired[EvaluationFormLanguageConfigurationTypeDef]
+    AIVersion: NotRequired[str]
 
 
 class CreateEvaluationFormResponseTypeDef(TypedDict):
     EvaluationFormId: str
     EvaluationFormArn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ExtractionDefinitionNotFoundBehaviorTypeDef(TypedDict):
+    Behavior: NotFoundBehaviorTypeType
+    DefaultValue: NotRequired[str]
+
+
+class ExtractionConfigurationTypeDef(TypedDict):
+    PromptHint: str
+    NotFoundBehavior: NotRequired[ExtractionDefinitionNotFoundBehaviorTypeDef]
+
+
+class ExtractionDefinitionDisplayTypeDef(TypedDict):
+    Label: NotRequired[str]
+
+
+class CreateExtractionDefinitionRequestTypeDef(TypedDict):
+    ClientToken: NotRequired[str]
+    InstanceId: str
+    Name: str
+    ExtractionConfiguration: ExtractionConfigurationTypeDef
+    Display: NotRequired[ExtractionDefinitionDisplayTypeDef]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CreateExtractionDefinitionResponseTypeDef(TypedDict):
+    ExtractionDefinitionArn: str
+    ExtractionDefinitionId: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -3528,6 +4156,29 @@ class CreateIntegrationAssociationRequestTypeDef(TypedDict):
 class CreateIntegrationAssociationResponseTypeDef(TypedDict):
     IntegrationAssociationId: NotRequired[str]
     IntegrationAssociationArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class MetricCalculationTypeDef(TypedDict):
+    CalculationComponents: ReadOnly[Sequence[CalculationComponentTypeDef]]
+    Calculation: str
+
+
+class CreateMetricRequestTypeDef(TypedDict):
+    InstanceId: str
+    Name: str
+    MetricCalculation: ReadOnly[MetricCalculationTypeDef]
+    Unit: MetricUnitType
+    Status: NotRequired[MetricStatusType]
+    ClientToken: NotRequired[str]
+    Description: NotRequired[str]
+    PositiveTrendIndicator: NotRequired[TrendIndicatorType]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CreateMetricResponseTypeDef(TypedDict):
+    MetricArn: str
+    MetricId: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -3702,10 +4353,23 @@ class CrossChannelBehaviorTypeDef(TypedDict):
     BehaviorType: BehaviorTypeType
 
 
+class CrossChannelWorkloadBehaviorTypeDef(TypedDict):
+    ChannelWorkloadBehaviorType: NotRequired[ChannelWorkloadBehaviorTypeType]
+
+
+class WorkloadTypeConcurrencyTypeDef(TypedDict):
+    WorkloadType: str
+    Concurrency: int
+    CrossChannelWorkloadBehavior: NotRequired[CrossChannelWorkloadBehaviorTypeDef]
+
+
 class MediaConcurrencyTypeDef(TypedDict):
     Channel: ChannelType
-    Concurrency: int
+    Concurrency: NotRequired[int]
     CrossChannelBehavior: NotRequired[CrossChannelBehaviorTypeDef]
+    WorkloadTypeConcurrencies: NotRequired[
+        ReadOnly[Sequence[WorkloadTypeConcurrencyTypeDef]]
+    ]
 
 
 class CreateRoutingProfileRequestTypeDef(TypedDict):
@@ -3728,6 +4392,22 @@ class CreateRoutingProfileResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PreEvaluationFilterTypeDef(TypedDict):
+    ResourceType: PreEvaluationFilterResourceTypeType
+    FilterType: PreEvaluationFilterTypeType
+    FilterKey: str
+    FilterValue: str
+    Operator: PreEvaluationFilterOperatorType
+
+
+class PreEvaluationFiltersTypeDef(TypedDict):
+    AndConditions: NotRequired[ReadOnly[Sequence[PreEvaluationFilterTypeDef]]]
+
+
+class EndAssociatedEmailsActionDefinitionTypeDef(TypedDict):
+    pass
+
+
 class EndAssociatedTasksActionDefinitionTypeDef(TypedDict):
     pass
 
@@ -3736,9 +4416,26 @@ class EventBridgeActionDefinitionTypeDef(TypedDict):
     Name: str
 
 
+class RulesExtractionDefinitionIdentifierTypeDef(TypedDict):
+    Identifier: str
+
+
+class ExtractInformationActionDefinitionTypeDef(TypedDict):
+    RulesExtractionDefinitions: ReadOnly[
+        Sequence[RulesExtractionDefinitionIdentifierTypeDef]
+    ]
+
+
 class NotificationRecipientTypeTypeDef(TypedDict):
     UserTags: NotRequired[ReadOnly[Mapping[str, str]]]
     UserIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class SendInAppNotificationActionDefinitionTypeDef(TypedDict):
+    Content: ReadOnly[Mapping[LocaleCodeType, str]]
+    Recipient: ReadOnly[NotificationRecipientTypeTypeDef]
+    Exclusion: NotRequired[ReadOnly[NotificationRecipientTypeTypeDef]]
+    Priority: NotRequired[ConfigurableNotificationPriorityType]
 
 
 class SendNotificationActionDefinitionTypeDef(TypedDict):
@@ -3779,7 +4476,14 @@ class RuleActionTypeDef(TypedDict):
     UpdateCaseAction: NotRequired[ReadOnly[UpdateCaseActionDefinitionTypeDef]]
     AssignSlaAction: NotRequired[ReadOnly[AssignSlaActionDefinitionTypeDef]]
     EndAssociatedTasksAction: NotRequired[EndAssociatedTasksActionDefinitionTypeDef]
+    EndAssociatedEmailsAction: NotRequired[EndAssociatedEmailsActionDefinitionTypeDef]
     SubmitAutoEvaluationAction: NotRequired[SubmitAutoEvaluationActionDefinitionTypeDef]
+    ExtractInformationAction: NotRequired[
+        ReadOnly[ExtractInformationActionDefinitionTypeDef]
+    ]
+    SendInAppNotificationAction: NotRequired[
+        ReadOnly[SendInAppNotificationActionDefinitionTypeDef]
+    ]
 
 
 class RuleTriggerEventSourceTypeDef(TypedDict):
@@ -3794,7 +4498,9 @@ class CreateRuleRequestTypeDef(TypedDict):
     Function: str
     Actions: ReadOnly[Sequence[RuleActionTypeDef]]
     PublishStatus: RulePublishStatusType
+    PreEvaluationFilters: NotRequired[ReadOnly[PreEvaluationFiltersTypeDef]]
     ClientToken: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class CreateRuleResponseTypeDef(TypedDict):
@@ -3844,6 +4550,7 @@ class CreateSecurityProfileRequestTypeDef(TypedDict):
     HierarchyRestrictedResources: NotRequired[ReadOnly[Sequence[str]]]
     AllowedAccessControlHierarchyGroupId: NotRequired[str]
     AllowedFlowModules: NotRequired[ReadOnly[Sequence[FlowModuleTypeDef]]]
+    AllowedAIAgents: NotRequired[ReadOnly[Sequence[AIAgentTypeDef]]]
     GranularAccessControlConfiguration: NotRequired[
         ReadOnly[GranularAccessControlConfigurationTypeDef]
     ]
@@ -3877,6 +4584,10 @@ class TaskTemplateConstraintsTypeDef(TypedDict):
     InvisibleFields: NotRequired[ReadOnly[Sequence[InvisibleFieldInfoTypeDef]]]
 
 
+class TaskTemplateContactHooksTypeDef(TypedDict):
+    WrapUpFlowId: NotRequired[str]
+
+
 class TaskTemplateDefaultFieldValueTypeDef(TypedDict):
     Id: NotRequired[TaskTemplateFieldIdentifierTypeDef]
     DefaultValue: NotRequired[str]
@@ -3901,6 +4612,7 @@ class CreateTaskTemplateRequestTypeDef(TypedDict):
     Description: NotRequired[str]
     ContactFlowId: NotRequired[str]
     SelfAssignFlowId: NotRequired[str]
+    ContactHooks: NotRequired[TaskTemplateContactHooksTypeDef]
     Constraints: NotRequired[ReadOnly[TaskTemplateConstraintsTypeDef]]
     Defaults: NotRequired[ReadOnly[TaskTemplateDefaultsTypeDef]]
     Status: NotRequired[TaskTemplateStatusType]
@@ -4410,6 +5122,16 @@ class DefaultVocabularyTypeDef(TypedDict):
     VocabularyName: str
 
 
+class DeleteAllEntitySessionsRequestTypeDef(TypedDict):
+    InstanceId: str
+    EntityId: str
+    EntityType: SessionEntityTypeType
+
+
+class DeleteAllEntitySessionsResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteAttachedFileRequestTypeDef(TypedDict):
     InstanceId: str
     FileId: str
@@ -4420,9 +5142,29 @@ class DeleteAttachedFileResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteContactDataRequestTypeDef(TypedDict):
+    InstanceId: str
+    ContactId: str
+    ContactFields: ReadOnly[Sequence[ContactFieldType]]
+
+
+class DeleteContactDataResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteContactEvaluationRequestTypeDef(TypedDict):
     InstanceId: str
     EvaluationId: str
+
+
+class DeleteContactFlowAliasRequestTypeDef(TypedDict):
+    InstanceId: str
+    ContactFlowId: str
+    AliasId: str
+
+
+class DeleteContactFlowAliasResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DeleteContactFlowModuleAliasRequestTypeDef(TypedDict):
@@ -4508,6 +5250,15 @@ class DeleteEvaluationFormRequestTypeDef(TypedDict):
     EvaluationFormVersion: NotRequired[int]
 
 
+class DeleteExtractionDefinitionRequestTypeDef(TypedDict):
+    InstanceId: str
+    ExtractionDefinitionId: str
+
+
+class DeleteExtractionDefinitionResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteHoursOfOperationOverrideRequestTypeDef(TypedDict):
     InstanceId: str
     HoursOfOperationId: str
@@ -4527,6 +5278,15 @@ class DeleteInstanceRequestTypeDef(TypedDict):
 class DeleteIntegrationAssociationRequestTypeDef(TypedDict):
     InstanceId: str
     IntegrationAssociationId: str
+
+
+class DeleteMetricRequestTypeDef(TypedDict):
+    InstanceId: str
+    MetricId: str
+
+
+class DeleteMetricResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DeleteNotificationRequestTypeDef(TypedDict):
@@ -4581,6 +5341,15 @@ class DeleteRuleRequestTypeDef(TypedDict):
 class DeleteSecurityProfileRequestTypeDef(TypedDict):
     InstanceId: str
     SecurityProfileId: str
+
+
+class DeleteSessionRequestTypeDef(TypedDict):
+    InstanceId: str
+    SessionId: str
+
+
+class DeleteSessionResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DeleteTaskTemplateRequestTypeDef(TypedDict):
@@ -4720,9 +5489,18 @@ class DescribeContactEvaluationRequestTypeDef(TypedDict):
     EvaluationId: str
 
 
+class EvaluationFormItemEnablementSourceValueOutputTypeDef(TypedDict):
+    Type: EvaluationFormItemEnablementSourceValueTypeType
+    RefId: NotRequired[str]
+    StringValue: NotRequired[str]
+    NumericValue: NotRequired[float]
+    BooleanValue: NotRequired[bool]
+    DateTimeValue: NotRequired[datetime]
+
+
 class EvaluationFormItemEnablementExpressionOutputTypeDef(TypedDict):
     Source: EvaluationFormItemEnablementSourceTypeDef
-    Values: list[EvaluationFormItemEnablementSourceValueTypeDef]
+    Values: list[EvaluationFormItemEnablementSourceValueOutputTypeDef]
     Comparator: EvaluationFormItemSourceValuesComparatorType
 
 
@@ -4740,6 +5518,12 @@ class EvaluationFormItemEnablementConfigurationOutputTypeDef(TypedDict):
     Condition: EvaluationFormItemEnablementConditionOutputTypeDef
     Action: EvaluationFormItemEnablementActionType
     DefaultAction: NotRequired[EvaluationFormItemEnablementActionType]
+
+
+class EvaluationFormQuestionScoringConfigurationOutputTypeDef(TypedDict):
+    PointsConfiguration: NotRequired[QuestionPointsConfigurationTypeDef]
+    IsExcludedFromScoring: NotRequired[bool]
+    ScoreThresholds: NotRequired[list[EvaluationFormScoreThresholdTypeDef]]
 
 
 class MultiSelectQuestionRuleCategoryAutomationOutputTypeDef(TypedDict):
@@ -4773,9 +5557,19 @@ class EvaluationFormNumericQuestionPropertiesOutputTypeDef(TypedDict):
     Automation: NotRequired[EvaluationFormNumericQuestionAutomationTypeDef]
 
 
+class SingleSelectQuestionAutomationRuleOutputTypeDef(TypedDict):
+    Condition: EvaluationFormItemEnablementConditionOutputTypeDef
+    OptionRefId: str
+
+
+class EvaluationFormSingleSelectQuestionAutomationOptionOutputTypeDef(TypedDict):
+    RuleCategory: NotRequired[SingleSelectQuestionRuleCategoryAutomationTypeDef]
+    AutomationRule: NotRequired[SingleSelectQuestionAutomationRuleOutputTypeDef]
+
+
 class EvaluationFormSingleSelectQuestionAutomationOutputTypeDef(TypedDict):
     Options: NotRequired[
-        list[EvaluationFormSingleSelectQuestionAutomationOptionTypeDef]
+        list[EvaluationFormSingleSelectQuestionAutomationOptionOutputTypeDef]
     ]
     DefaultOptionRefId: NotRequired[str]
     AnswerSource: NotRequired[EvaluationFormQuestionAutomationAnswerSourceTypeDef]
@@ -4805,6 +5599,10 @@ class EvaluationFormQuestionOutputTypeDef(TypedDict):
     ]
     Enablement: NotRequired[EvaluationFormItemEnablementConfigurationOutputTypeDef]
     Weight: NotRequired[float]
+    ScoringConfiguration: NotRequired[
+        EvaluationFormQuestionScoringConfigurationOutputTypeDef
+    ]
+    MetricConfiguration: NotRequired[EvaluationFormMetricConfigurationTypeDef]
 
 
 class EvaluationFormSectionOutputTypeDef(TypedDict):
@@ -4813,11 +5611,20 @@ class EvaluationFormSectionOutputTypeDef(TypedDict):
     Instructions: NotRequired[str]
     Items: list[EvaluationFormItemOutputTypeDef]
     Weight: NotRequired[float]
+    IsExcludedFromScoring: NotRequired[bool]
+    ScoreThresholds: NotRequired[list[EvaluationFormScoreThresholdTypeDef]]
+    Enablement: NotRequired[EvaluationFormItemEnablementConfigurationOutputTypeDef]
 
 
 class EvaluationFormItemOutputTypeDef(TypedDict):
     Section: NotRequired[EvaluationFormSectionOutputTypeDef]
     Question: NotRequired[EvaluationFormQuestionOutputTypeDef]
+
+
+class EvaluationFormScoringStrategyOutputTypeDef(TypedDict):
+    Mode: EvaluationFormScoringModeType
+    Status: EvaluationFormScoringStatusType
+    ScoreThresholds: NotRequired[list[EvaluationFormScoreThresholdTypeDef]]
 
 
 class EvaluationReviewConfigurationOutputTypeDef(TypedDict):
@@ -4832,13 +5639,14 @@ class EvaluationFormContentTypeDef(TypedDict):
     Title: str
     Description: NotRequired[str]
     Items: list[EvaluationFormItemOutputTypeDef]
-    ScoringStrategy: NotRequired[EvaluationFormScoringStrategyTypeDef]
+    ScoringStrategy: NotRequired[EvaluationFormScoringStrategyOutputTypeDef]
     AutoEvaluationConfiguration: NotRequired[
         EvaluationFormAutoEvaluationConfigurationTypeDef
     ]
     TargetConfiguration: NotRequired[EvaluationFormTargetConfigurationTypeDef]
     LanguageConfiguration: NotRequired[EvaluationFormLanguageConfigurationTypeDef]
     ReviewConfiguration: NotRequired[EvaluationReviewConfigurationOutputTypeDef]
+    AIVersion: NotRequired[str]
 
 
 class EvaluationAnswerDataOutputTypeDef(TypedDict):
@@ -4929,6 +5737,9 @@ class EvaluationScoreTypeDef(TypedDict):
     NotApplicable: NotRequired[bool]
     AutomaticFail: NotRequired[bool]
     AppliedWeight: NotRequired[float]
+    EarnedPoints: NotRequired[int]
+    MaxBasePoint: NotRequired[int]
+    PerformanceCategory: NotRequired[PerformanceCategoryNameType]
 
 
 class EvaluationMetadataTypeDef(TypedDict):
@@ -4948,6 +5759,12 @@ class EvaluationNoteTypeDef(TypedDict):
     Value: NotRequired[str]
 
 
+class EvaluationResolvedSourceTypeDef(TypedDict):
+    Source: EvaluationFormItemEnablementSourceTypeDef
+    Status: EvaluationItemResolutionStatusType
+    Values: NotRequired[list[EvaluationFormItemEnablementSourceValueOutputTypeDef]]
+
+
 class EvaluationTypeDef(TypedDict):
     EvaluationId: str
     EvaluationArn: str
@@ -4960,11 +5777,25 @@ class EvaluationTypeDef(TypedDict):
     LastModifiedTime: datetime
     EvaluationType: NotRequired[EvaluationTypeType]
     Tags: NotRequired[dict[str, str]]
+    ItemEnablementStatus: NotRequired[dict[str, EvaluationEnablementStatusType]]
+    SourceResolutionStatus: NotRequired[EvaluationItemResolutionStatusType]
+    SourceValues: NotRequired[list[EvaluationResolvedSourceTypeDef]]
 
 
 class DescribeContactEvaluationResponseTypeDef(TypedDict):
     Evaluation: EvaluationTypeDef
     EvaluationForm: EvaluationFormContentTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeContactFlowAliasRequestTypeDef(TypedDict):
+    InstanceId: str
+    ContactFlowId: str
+    AliasId: str
+
+
+class DescribeContactFlowAliasResponseTypeDef(TypedDict):
+    ContactFlowAlias: NotRequired[ContactFlowAliasInfoTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -5063,7 +5894,7 @@ class EvaluationFormTypeDef(TypedDict):
     Description: NotRequired[str]
     Status: EvaluationFormVersionStatusType
     Items: list[EvaluationFormItemOutputTypeDef]
-    ScoringStrategy: NotRequired[EvaluationFormScoringStrategyTypeDef]
+    ScoringStrategy: NotRequired[EvaluationFormScoringStrategyOutputTypeDef]
     CreatedTime: datetime
     CreatedBy: str
     LastModifiedTime: datetime
@@ -5075,10 +5906,35 @@ class EvaluationFormTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
     TargetConfiguration: NotRequired[EvaluationFormTargetConfigurationTypeDef]
     LanguageConfiguration: NotRequired[EvaluationFormLanguageConfigurationTypeDef]
+    LatestValidationStatus: NotRequired[EvaluationFormValidationStatusType]
+    LastValidationTime: NotRequired[datetime]
+    AIVersion: NotRequired[str]
 
 
 class DescribeEvaluationFormResponseTypeDef(TypedDict):
     EvaluationForm: EvaluationFormTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeExtractionDefinitionRequestTypeDef(TypedDict):
+    InstanceId: str
+    ExtractionDefinitionId: str
+
+
+class ExtractionDefinitionTypeDef(TypedDict):
+    Name: str
+    ExtractionDefinitionId: str
+    ExtractionDefinitionArn: str
+    ExtractionConfiguration: ExtractionConfigurationTypeDef
+    Display: NotRequired[ExtractionDefinitionDisplayTypeDef]
+    CreatedTime: datetime
+    LastUpdatedTime: datetime
+    LastUpdatedBy: str
+    Tags: NotRequired[dict[str, str]]
+
+
+class DescribeExtractionDefinitionResponseTypeDef(TypedDict):
+    ExtractionDefinition: ExtractionDefinitionTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -5206,6 +6062,51 @@ class DescribeInstanceStorageConfigRequestTypeDef(TypedDict):
 
 class DescribeInstanceStorageConfigResponseTypeDef(TypedDict):
     StorageConfig: NotRequired[InstanceStorageConfigTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeMetricRequestTypeDef(TypedDict):
+    InstanceId: str
+    MetricId: str
+
+
+class MetricCalculationOutputTypeDef(TypedDict):
+    CalculationComponents: list[CalculationComponentOutputTypeDef]
+    Calculation: str
+
+
+class MetricDefinitionTypeDef(TypedDict):
+    Arn: str
+    Id: str
+    Name: str
+    Description: NotRequired[str]
+    MetricCalculation: NotRequired[MetricCalculationOutputTypeDef]
+    CreationMethod: NotRequired[MetricCreationMethodType]
+    Status: NotRequired[MetricStatusType]
+    Type: MetricTypeType
+    Unit: MetricUnitType
+    PositiveTrendIndicator: NotRequired[TrendIndicatorType]
+    Groupings: list[str]
+    Filters: list[AvailableFilterTypeDef]
+    EffectiveTime: NotRequired[datetime]
+    RefreshRate: NotRequired[int]
+    Category: str
+    SupportedStats: NotRequired[list[str]]
+    DefaultStat: NotRequired[str]
+    SupportsPreaggregateCalculation: bool
+    SupportsCustomCalculation: bool
+    PrimaryEventSource: NotRequired[str]
+    PrimaryEventSourceEffectiveTimestampType: NotRequired[str]
+    CreatedTime: NotRequired[datetime]
+    CreatedUser: NotRequired[CreatedByInfoTypeDef]
+    LastModifiedRegion: NotRequired[str]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedUser: NotRequired[CreatedByInfoTypeDef]
+    Tags: NotRequired[dict[str, str]]
+
+
+class DescribeMetricResponseTypeDef(TypedDict):
+    Metric: MetricDefinitionTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -5340,13 +6241,20 @@ class DescribeRoutingProfileRequestTypeDef(TypedDict):
     RoutingProfileId: str
 
 
+class MediaConcurrencyOutputTypeDef(TypedDict):
+    Channel: ChannelType
+    Concurrency: NotRequired[int]
+    CrossChannelBehavior: NotRequired[CrossChannelBehaviorTypeDef]
+    WorkloadTypeConcurrencies: NotRequired[list[WorkloadTypeConcurrencyTypeDef]]
+
+
 class RoutingProfileTypeDef(TypedDict):
     InstanceId: NotRequired[str]
     Name: NotRequired[str]
     RoutingProfileArn: NotRequired[str]
     RoutingProfileId: NotRequired[str]
     Description: NotRequired[str]
-    MediaConcurrencies: NotRequired[list[MediaConcurrencyTypeDef]]
+    MediaConcurrencies: NotRequired[list[MediaConcurrencyOutputTypeDef]]
     DefaultOutboundQueueId: NotRequired[str]
     Tags: NotRequired[dict[str, str]]
     NumberOfAssociatedQueues: NotRequired[int]
@@ -5370,9 +6278,24 @@ class DescribeRuleRequestTypeDef(TypedDict):
     RuleId: str
 
 
+class PreEvaluationFiltersOutputTypeDef(TypedDict):
+    AndConditions: NotRequired[list[PreEvaluationFilterTypeDef]]
+
+
+class ExtractInformationActionDefinitionOutputTypeDef(TypedDict):
+    RulesExtractionDefinitions: list[RulesExtractionDefinitionIdentifierTypeDef]
+
+
 class NotificationRecipientTypeOutputTypeDef(TypedDict):
     UserTags: NotRequired[dict[str, str]]
     UserIds: NotRequired[list[str]]
+
+
+class SendInAppNotificationActionDefinitionOutputTypeDef(TypedDict):
+    Content: dict[LocaleCodeType, str]
+    Recipient: NotificationRecipientTypeOutputTypeDef
+    Exclusion: NotRequired[NotificationRecipientTypeOutputTypeDef]
+    Priority: NotRequired[ConfigurableNotificationPriorityType]
 
 
 class SendNotificationActionDefinitionOutputTypeDef(TypedDict):
@@ -5407,7 +6330,14 @@ class RuleActionOutputTypeDef(TypedDict):
     UpdateCaseAction: NotRequired[UpdateCaseActionDefinitionOutputTypeDef]
     AssignSlaAction: NotRequired[AssignSlaActionDefinitionOutputTypeDef]
     EndAssociatedTasksAction: NotRequired[EndAssociatedTasksActionDefinitionTypeDef]
+    EndAssociatedEmailsAction: NotRequired[EndAssociatedEmailsActionDefinitionTypeDef]
     SubmitAutoEvaluationAction: NotRequired[SubmitAutoEvaluationActionDefinitionTypeDef]
+    ExtractInformationAction: NotRequired[
+        ExtractInformationActionDefinitionOutputTypeDef
+    ]
+    SendInAppNotificationAction: NotRequired[
+        SendInAppNotificationActionDefinitionOutputTypeDef
+    ]
 
 
 class RuleTypeDef(TypedDict):
@@ -5415,9 +6345,11 @@ class RuleTypeDef(TypedDict):
     RuleId: str
     RuleArn: str
     TriggerEventSource: RuleTriggerEventSourceTypeDef
+    RuleCapabilityTiers: NotRequired[list[RuleCapabilityTierType]]
     Function: str
     Actions: list[RuleActionOutputTypeDef]
     PublishStatus: RulePublishStatusType
+    PreEvaluationFilters: NotRequired[PreEvaluationFiltersOutputTypeDef]
     CreatedTime: datetime
     LastUpdatedTime: datetime
     LastUpdatedBy: str
@@ -5456,6 +6388,7 @@ class SecurityProfileTypeDef(TypedDict):
     GranularAccessControlConfiguration: NotRequired[
         GranularAccessControlConfigurationOutputTypeDef
     ]
+    Type: NotRequired[SecurityProfileTypeType]
 
 
 class DescribeSecurityProfileResponseTypeDef(TypedDict):
@@ -5916,6 +6849,17 @@ class EvaluationAnswerInputTypeDef(TypedDict):
     Value: NotRequired[ReadOnly[EvaluationAnswerDataTypeDef]]
 
 
+class EvaluationFormAIVersionLifecycleTypeDef(TypedDict):
+    Status: EvaluationFormAIVersionStatusType
+    StartOfLifeTime: datetime
+    EndOfLifeTime: NotRequired[datetime]
+
+
+class EvaluationFormAIVersionSummaryTypeDef(TypedDict):
+    AIVersionName: str
+    AIVersionLifecycle: EvaluationFormAIVersionLifecycleTypeDef
+
+
 class EvaluationFormSearchCriteriaTypeDef(TypedDict):
     OrConditions: NotRequired[ReadOnly[Sequence[EvaluationFormSearchCriteriaTypeDef]]]
     AndConditions: NotRequired[ReadOnly[Sequence[EvaluationFormSearchCriteriaTypeDef]]]
@@ -5947,6 +6891,7 @@ class EvaluationFormSearchSummaryTypeDef(TypedDict):
     EvaluationFormLanguage: NotRequired[EvaluationFormLanguageCodeType]
     ContactInteractionType: NotRequired[ContactInteractionTypeType]
     Tags: NotRequired[dict[str, str]]
+    AIVersion: NotRequired[str]
 
 
 class EvaluationFormSummaryTypeDef(TypedDict):
@@ -5961,6 +6906,19 @@ class EvaluationFormSummaryTypeDef(TypedDict):
     LastActivatedBy: NotRequired[str]
     LatestVersion: int
     ActiveVersion: NotRequired[int]
+
+
+class EvaluationFormValidationFindingItemTypeDef(TypedDict):
+    RefId: NotRequired[str]
+    Property: NotRequired[str]
+
+
+class EvaluationFormValidationFindingTypeDef(TypedDict):
+    IssueCode: str
+    Items: NotRequired[list[EvaluationFormValidationFindingItemTypeDef]]
+    Description: str
+    Suggestion: NotRequired[str]
+    Severity: EvaluationFormValidationFindingSeverityType
 
 
 class EvaluationFormVersionSummaryTypeDef(TypedDict):
@@ -5987,6 +6945,9 @@ class EvaluationSearchCriteriaTypeDef(TypedDict):
 
 class EvaluationSearchFilterTypeDef(TypedDict):
     AttributeFilter: NotRequired[ReadOnly[ControlPlaneAttributeFilterTypeDef]]
+    ContactEvaluationAttributeFilter: NotRequired[
+        ReadOnly[ContactEvaluationAttributeFilterTypeDef]
+    ]
 
 
 class EvaluationSearchMetadataTypeDef(TypedDict):
@@ -6006,6 +6967,9 @@ class EvaluationSearchMetadataTypeDef(TypedDict):
     ReviewId: NotRequired[str]
     ContactParticipantRole: NotRequired[ContactParticipantRoleType]
     ContactParticipantId: NotRequired[str]
+    EarnedPoints: NotRequired[int]
+    MaxBasePoint: NotRequired[int]
+    PerformanceCategory: NotRequired[PerformanceCategoryNameType]
 
 
 class EvaluationSearchSummaryTypeDef(TypedDict):
@@ -6062,6 +7026,15 @@ class ExtensionConfigurationTypeDef(TypedDict):
     AllowedExtensions: ReadOnly[Sequence[AllowedExtensionTypeDef]]
 
 
+class ExtractionDefinitionSummaryTypeDef(TypedDict):
+    Name: str
+    ExtractionDefinitionId: str
+    ExtractionDefinitionArn: str
+    CreatedTime: datetime
+    LastUpdatedTime: datetime
+    LastUpdatedBy: str
+
+
 class FilterV2StringConditionTypeDef(TypedDict):
     Comparison: NotRequired[FilterV2StringConditionComparisonOperatorType]
 
@@ -6087,6 +7060,7 @@ class GetAttachedFileRequestTypeDef(TypedDict):
     FileId: str
     UrlExpiryInSeconds: NotRequired[int]
     AssociatedResourceArn: str
+    UrlContentDisposition: NotRequired[ContentDispositionType]
 
 
 class GetAttachedFileResponseTypeDef(TypedDict):
@@ -6124,6 +7098,15 @@ class GetContactMetricsResponseTypeDef(TypedDict):
     MetricResults: NotRequired[list[ContactMetricResultTypeDef]]
     Id: NotRequired[str]
     Arn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetCrossRegionRoutingRequestTypeDef(TypedDict):
+    InstanceId: str
+
+
+class GetCrossRegionRoutingResponseTypeDef(TypedDict):
+    IsolatedRegions: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -6211,15 +7194,31 @@ class GetEffectiveHoursOfOperationsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetEvaluationFormValidationRequestTypeDef(TypedDict):
+    InstanceId: str
+    EvaluationFormId: str
+    EvaluationFormVersion: NotRequired[int]
+
+
+class GetEvaluationFormValidationResponseTypeDef(TypedDict):
+    Status: EvaluationFormValidationStatusType
+    FailureReason: NotRequired[str]
+    EvaluationFormId: str
+    EvaluationFormVersion: int
+    StartedTime: datetime
+    Findings: NotRequired[list[EvaluationFormValidationFindingTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetFederationTokenRequestTypeDef(TypedDict):
     InstanceId: str
 
 
 class GetFederationTokenResponseTypeDef(TypedDict):
+    UserId: NotRequired[str]
+    UserArn: NotRequired[str]
     Credentials: NotRequired[CredentialsTypeDef]
     SignInUrl: NotRequired[str]
-    UserArn: NotRequired[str]
-    UserId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -6389,6 +7388,7 @@ class GetTaskTemplateResponseTypeDef(TypedDict):
     Description: NotRequired[str]
     ContactFlowId: NotRequired[str]
     SelfAssignFlowId: NotRequired[str]
+    ContactHooks: NotRequired[TaskTemplateContactHooksTypeDef]
     Constraints: NotRequired[TaskTemplateConstraintsOutputTypeDef]
     Defaults: NotRequired[TaskTemplateDefaultsOutputTypeDef]
     Fields: NotRequired[list[TaskTemplateFieldOutputTypeDef]]
@@ -6442,6 +7442,7 @@ class GetTrafficDistributionResponseTypeDef(TypedDict):
     Arn: NotRequired[str]
     SignInConfig: NotRequired[SignInConfigOutputTypeDef]
     AgentConfig: NotRequired[AgentConfigOutputTypeDef]
+    LastFailoverTime: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -6552,6 +7553,8 @@ class IntegrationAssociationSummaryTypeDef(TypedDict):
     SourceApplicationUrl: NotRequired[str]
     SourceApplicationName: NotRequired[str]
     SourceType: NotRequired[SourceTypeType]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
 
 
 class LexBotConfigTypeDef(TypedDict):
@@ -6697,6 +7700,19 @@ class ListContactEvaluationsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListContactFlowAliasesRequestTypeDef(TypedDict):
+    InstanceId: str
+    ContactFlowId: str
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class ListContactFlowAliasesResponseTypeDef(TypedDict):
+    ContactFlowAliasSummaryList: NotRequired[list[ContactFlowAliasSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListContactFlowModuleAliasesRequestTypeDef(TypedDict):
     InstanceId: str
     ContactFlowModuleId: str
@@ -6788,6 +7804,20 @@ class UrlReferenceTypeDef(TypedDict):
     Value: NotRequired[str]
 
 
+class VoicemailAnalysisReferenceTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[str]
+    Status: NotRequired[ReferenceStatusType]
+    Arn: NotRequired[str]
+
+
+class VoicemailRecordingReferenceTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[str]
+    Status: NotRequired[ReferenceStatusType]
+    Arn: NotRequired[str]
+
+
 class ReferenceSummaryTypeDef(TypedDict):
     Url: NotRequired[UrlReferenceTypeDef]
     Attachment: NotRequired[AttachmentReferenceTypeDef]
@@ -6799,6 +7829,11 @@ class ReferenceSummaryTypeDef(TypedDict):
     Number: NotRequired[NumberReferenceTypeDef]
     Date: NotRequired[DateReferenceTypeDef]
     Email: NotRequired[EmailReferenceTypeDef]
+    ContactAnalysis: NotRequired[ContactAnalysisReferenceTypeDef]
+    VoicemailRecording: NotRequired[VoicemailRecordingReferenceTypeDef]
+    VoicemailRecordingRedacted: NotRequired[VoicemailRecordingReferenceTypeDef]
+    VoicemailAnalysis: NotRequired[VoicemailAnalysisReferenceTypeDef]
+    VoicemailAnalysisRedacted: NotRequired[VoicemailAnalysisReferenceTypeDef]
 
 
 class ListContactReferencesResponseTypeDef(TypedDict):
@@ -6906,6 +7941,19 @@ class ListEntitySecurityProfilesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListEvaluationFormAIVersionsRequestTypeDef(TypedDict):
+    InstanceId: str
+    ContactInteractionType: ContactInteractionTypeType
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListEvaluationFormAIVersionsResponseTypeDef(TypedDict):
+    AIVersionSummaries: list[EvaluationFormAIVersionSummaryTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListEvaluationFormVersionsRequestTypeDef(TypedDict):
     InstanceId: str
     EvaluationFormId: str
@@ -6927,6 +7975,18 @@ class ListEvaluationFormsRequestTypeDef(TypedDict):
 
 class ListEvaluationFormsResponseTypeDef(TypedDict):
     EvaluationFormSummaryList: list[EvaluationFormSummaryTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListExtractionDefinitionsRequestTypeDef(TypedDict):
+    InstanceId: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListExtractionDefinitionsResponseTypeDef(TypedDict):
+    ExtractionDefinitionSummaryList: list[ExtractionDefinitionSummaryTypeDef]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -7043,6 +8103,29 @@ class ListLexBotsRequestTypeDef(TypedDict):
 
 class ListLexBotsResponseTypeDef(TypedDict):
     LexBots: NotRequired[list[LexBotTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListMetricsRequestTypeDef(TypedDict):
+    InstanceId: str
+    Type: NotRequired[MetricTypeType]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class MetricSummaryTypeDef(TypedDict):
+    Arn: str
+    Id: str
+    Name: str
+    Status: MetricStatusType
+    Type: MetricTypeType
+    LastModifiedRegion: NotRequired[str]
+    LastModifiedTime: NotRequired[datetime]
+
+
+class ListMetricsResponseTypeDef(TypedDict):
+    MetricSummaryList: list[MetricSummaryTypeDef]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -7221,6 +8304,10 @@ class ListQuickConnectsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RealTimeContactAnalysisSegmentsFilterTypeDef(TypedDict):
+    CategoriesAttributeFilter: NotRequired[ReadOnly[CategoriesAttributeFilterTypeDef]]
+
+
 class ListRealtimeContactAnalysisSegmentsV2RequestTypeDef(TypedDict):
     InstanceId: str
     ContactId: str
@@ -7228,6 +8315,7 @@ class ListRealtimeContactAnalysisSegmentsV2RequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     OutputType: RealTimeContactAnalysisOutputTypeType
     SegmentTypes: ReadOnly[Sequence[RealTimeContactAnalysisSegmentTypeType]]
+    ListFilter: NotRequired[ReadOnly[RealTimeContactAnalysisSegmentsFilterTypeDef]]
 
 
 class RealTimeContactAnalysisAttachmentTypeDef(TypedDict):
@@ -7267,6 +8355,7 @@ class RealTimeContactAnalysisPointOfInterestTypeDef(TypedDict):
 
 
 class RealTimeContactAnalysisCategoryDetailsTypeDef(TypedDict):
+    RuleId: NotRequired[str]
     PointsOfInterest: list[RealTimeContactAnalysisPointOfInterestTypeDef]
 
 
@@ -7281,6 +8370,23 @@ class RealTimeContactAnalysisSegmentEventTypeDef(TypedDict):
     DisplayName: NotRequired[str]
     EventType: str
     Time: RealTimeContactAnalysisTimeDataTypeDef
+
+
+class RealTimeContactAnalysisExtractedInformationValueTypeDef(TypedDict):
+    Content: str
+    PointsOfInterest: list[
+        RealTimeContactAnalysisTranscriptItemWithCharacterOffsetsTypeDef
+    ]
+
+
+class RealTimeContactAnalysisSegmentExtractedInformationTypeDef(TypedDict):
+    ExtractionDefinitionId: str
+    ExtractionDefinitionName: str
+    ExtractionDefinitionDisplayLabel: NotRequired[str]
+    ExtractedValues: NotRequired[
+        list[RealTimeContactAnalysisExtractedInformationValueTypeDef]
+    ]
+    FailureCode: NotRequired[RealTimeContactAnalysisExtractedInformationFailureCodeType]
 
 
 class RealTimeContactAnalysisTranscriptItemWithContentTypeDef(TypedDict):
@@ -7328,6 +8434,9 @@ class RealtimeContactAnalysisSegmentTypeDef(TypedDict):
     PostContactSummary: NotRequired[
         RealTimeContactAnalysisSegmentPostContactSummaryTypeDef
     ]
+    ExtractedInformation: NotRequired[
+        RealTimeContactAnalysisSegmentExtractedInformationTypeDef
+    ]
 
 
 class ListRealtimeContactAnalysisSegmentsV2ResponseTypeDef(TypedDict):
@@ -7335,6 +8444,39 @@ class ListRealtimeContactAnalysisSegmentsV2ResponseTypeDef(TypedDict):
     Status: RealTimeContactAnalysisStatusType
     Segments: list[RealtimeContactAnalysisSegmentTypeDef]
     NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListReplicationFindingsRequestTypeDef(TypedDict):
+    InstanceId: str
+    ResourceType: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ReplicationFindingTypeDef(TypedDict):
+    Arn: str
+    Id: str
+    Region: NotRequired[str]
+    ResourceType: str
+    Name: NotRequired[str]
+    Operation: NotRequired[str]
+    ReferenceCode: NotRequired[str]
+    Message: NotRequired[str]
+
+
+class ResourceReplicationStatusTypeDef(TypedDict):
+    Region: str
+    Status: str
+
+
+class ListReplicationFindingsResponseTypeDef(TypedDict):
+    ReplicationFindingsList: list[ReplicationFindingTypeDef]
+    ApproximateDriftedResourceCounts: NotRequired[
+        list[ApproximateDriftedResourceCountTypeDef]
+    ]
+    NextToken: NotRequired[str]
+    ResourceReplicationStatuses: NotRequired[list[ResourceReplicationStatusTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -7422,6 +8564,7 @@ class RuleSummaryTypeDef(TypedDict):
     RuleArn: str
     EventSourceName: EventSourceNameType
     PublishStatus: RulePublishStatusType
+    RuleCapabilityTiers: NotRequired[list[RuleCapabilityTierType]]
     ActionSummaries: list[ActionSummaryTypeDef]
     CreatedTime: datetime
     LastUpdatedTime: datetime
@@ -7448,6 +8591,21 @@ class SecurityKeyTypeDef(TypedDict):
 class ListSecurityKeysResponseTypeDef(TypedDict):
     SecurityKeys: NotRequired[list[SecurityKeyTypeDef]]
     NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListSecurityProfileAIAgentsRequestTypeDef(TypedDict):
+    SecurityProfileId: str
+    InstanceId: str
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class ListSecurityProfileAIAgentsResponseTypeDef(TypedDict):
+    AllowedAIAgents: NotRequired[list[AIAgentTypeDef]]
+    NextToken: NotRequired[str]
+    LastModifiedTime: NotRequired[datetime]
+    LastModifiedRegion: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -7508,6 +8666,7 @@ class SecurityProfileSummaryTypeDef(TypedDict):
     Name: NotRequired[str]
     LastModifiedTime: NotRequired[datetime]
     LastModifiedRegion: NotRequired[str]
+    Type: NotRequired[SecurityProfileTypeType]
 
 
 class ListSecurityProfilesResponseTypeDef(TypedDict):
@@ -7843,6 +9002,17 @@ class ListWorkspacesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MetricSearchCriteriaTypeDef(TypedDict):
+    OrConditions: NotRequired[ReadOnly[Sequence[MetricSearchCriteriaTypeDef]]]
+    AndConditions: NotRequired[ReadOnly[Sequence[MetricSearchCriteriaTypeDef]]]
+    StringCondition: NotRequired[StringConditionTypeDef]
+    BooleanCondition: NotRequired[BooleanConditionTypeDef]
+
+
+class MetricSearchFilterTypeDef(TypedDict):
+    TagFilter: NotRequired[ReadOnly[ControlPlaneTagFilterTypeDef]]
+
+
 class MonitorContactRequestTypeDef(TypedDict):
     InstanceId: str
     ContactId: str
@@ -7895,6 +9065,10 @@ class NotificationSearchSummaryTypeDef(TypedDict):
     LastModifiedRegion: NotRequired[str]
     LastModifiedTime: NotRequired[datetime]
     Tags: NotRequired[dict[str, str]]
+
+
+class NullableAdditionalRecipientsTypeDef(TypedDict):
+    CcEmailAddresses: NotRequired[ReadOnly[Sequence[EmailAddressInfoTypeDef]]]
 
 
 class OutboundAdditionalRecipientsTypeDef(TypedDict):
@@ -8007,7 +9181,7 @@ class ReplicateInstanceRequestTypeDef(TypedDict):
     InstanceId: str
     ReplicaRegion: str
     ClientToken: NotRequired[str]
-    ReplicaAlias: str
+    ReplicaAlias: NotRequired[str]
 
 
 class ReplicateInstanceResponseTypeDef(TypedDict):
@@ -8069,6 +9243,41 @@ class RoutingProfileSearchCriteriaTypeDef(TypedDict):
 
 class RoutingProfileSearchFilterTypeDef(TypedDict):
     TagFilter: NotRequired[ReadOnly[ControlPlaneTagFilterTypeDef]]
+
+
+class RuleAttributeAndConditionTypeDef(TypedDict):
+    TagConditions: NotRequired[ReadOnly[Sequence[TagConditionTypeDef]]]
+
+
+class RuleAttributeFilterTypeDef(TypedDict):
+    OrConditions: NotRequired[ReadOnly[Sequence[RuleAttributeAndConditionTypeDef]]]
+    AndCondition: NotRequired[ReadOnly[RuleAttributeAndConditionTypeDef]]
+    TagCondition: NotRequired[TagConditionTypeDef]
+
+
+class RuleSearchSummaryTypeDef(TypedDict):
+    Name: str
+    RuleId: str
+    RuleArn: str
+    TriggerEventSource: RuleTriggerEventSourceTypeDef
+    ActionSummaries: list[ActionSummaryTypeDef]
+    RuleCapabilityTiers: NotRequired[list[RuleCapabilityTierType]]
+    PublishStatus: RulePublishStatusType
+    PreEvaluationFilters: NotRequired[PreEvaluationFiltersOutputTypeDef]
+    CreatedTime: datetime
+    LastUpdatedTime: datetime
+    LastUpdatedBy: str
+    Tags: NotRequired[dict[str, str]]
+
+
+class RulesSearchCriteriaTypeDef(TypedDict):
+    OrConditions: NotRequired[ReadOnly[Sequence[RulesSearchCriteriaTypeDef]]]
+    AndConditions: NotRequired[ReadOnly[Sequence[RulesSearchCriteriaTypeDef]]]
+    StringCondition: NotRequired[StringConditionTypeDef]
+
+
+class RulesSearchFilterTypeDef(TypedDict):
+    AttributeFilter: NotRequired[ReadOnly[RuleAttributeFilterTypeDef]]
 
 
 class SearchAgentStatusesRequestTypeDef(TypedDict):
@@ -8219,6 +9428,7 @@ class SearchCriteriaTypeDef(TypedDict):
     ]
     ActiveRegions: NotRequired[ReadOnly[Sequence[str]]]
     ContactTags: NotRequired[ReadOnly[ControlPlaneTagFilterTypeDef]]
+    AiAgents: NotRequired[ReadOnly[AiAgentsCriteriaTypeDef]]
 
 
 class SortTypeDef(TypedDict):
@@ -8314,6 +9524,21 @@ class SearchHoursOfOperationsRequestTypeDef(TypedDict):
 
 class SearchHoursOfOperationsResponseTypeDef(TypedDict):
     HoursOfOperations: NotRequired[list[HoursOfOperationTypeDef]]
+    NextToken: NotRequired[str]
+    ApproximateTotalCount: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SearchMetricsRequestTypeDef(TypedDict):
+    InstanceId: str
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+    SearchFilter: NotRequired[ReadOnly[MetricSearchFilterTypeDef]]
+    SearchCriteria: NotRequired[ReadOnly[MetricSearchCriteriaTypeDef]]
+
+
+class SearchMetricsResponseTypeDef(TypedDict):
+    Metrics: NotRequired[list[MetricDefinitionTypeDef]]
     NextToken: NotRequired[str]
     ApproximateTotalCount: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -8427,6 +9652,21 @@ class SearchRoutingProfilesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SearchRulesRequestTypeDef(TypedDict):
+    InstanceId: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    SearchCriteria: NotRequired[ReadOnly[RulesSearchCriteriaTypeDef]]
+    SearchFilter: NotRequired[ReadOnly[RulesSearchFilterTypeDef]]
+
+
+class SearchRulesResponseTypeDef(TypedDict):
+    Rules: list[RuleSearchSummaryTypeDef]
+    ApproximateTotalCount: NotRequired[int]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class SecurityProfileSearchCriteriaTypeDef(TypedDict):
     OrConditions: NotRequired[ReadOnly[Sequence[SecurityProfileSearchCriteriaTypeDef]]]
     AndConditions: NotRequired[ReadOnly[Sequence[SecurityProfileSearchCriteriaTypeDef]]]
@@ -8452,6 +9692,7 @@ class SecurityProfileSearchSummaryTypeDef(TypedDict):
     SecurityProfileName: NotRequired[str]
     Description: NotRequired[str]
     Tags: NotRequired[dict[str, str]]
+    Type: NotRequired[SecurityProfileTypeType]
 
 
 class SearchSecurityProfilesResponseTypeDef(TypedDict):
@@ -8727,8 +9968,57 @@ class SendOutboundEmailResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class WebNotificationContentTypeDef(TypedDict):
+    Type: NotificationTypeType
+    ViewArn: NotRequired[str]
+    Attributes: NotRequired[ReadOnly[ContentAttributesTypeDef]]
+
+
+class WebNotificationSourceTypeDef(TypedDict):
+    SourceCampaign: SourceCampaignTypeDef
+
+
+class WidgetDestinationTypeDef(TypedDict):
+    WidgetId: str
+    ProfileId: str
+
+
+class SendOutboundWebNotificationRequestTypeDef(TypedDict):
+    InstanceId: str
+    ClientToken: NotRequired[str]
+    BrowserId: str
+    SessionId: str
+    ExpiresAt: ReadOnly[datetime | str]
+    Source: WebNotificationSourceTypeDef
+    Destination: WidgetDestinationTypeDef
+    Content: ReadOnly[WebNotificationContentTypeDef]
+
+
+class SendOutboundWebNotificationResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class SignInConfigTypeDef(TypedDict):
     Distributions: ReadOnly[Sequence[SignInDistributionTypeDef]]
+
+
+class StartAssistantContactRequestTypeDef(TypedDict):
+    InstanceId: str
+    AiAgent: AiAgentInputTypeDef
+    ParticipantDetails: ParticipantDetailsTypeDef
+    InitialMessage: NotRequired[ChatMessageTypeDef]
+    Attributes: NotRequired[ReadOnly[Mapping[str, str]]]
+    ClientToken: NotRequired[str]
+    PersistentChat: NotRequired[PersistentChatTypeDef]
+    RelatedContactId: NotRequired[str]
+
+
+class StartAssistantContactResponseTypeDef(TypedDict):
+    ContactId: NotRequired[str]
+    ParticipantId: NotRequired[str]
+    ParticipantToken: NotRequired[str]
+    ContinuedFromContactId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class StartAttachedFileUploadRequestTypeDef(TypedDict):
@@ -8776,6 +10066,13 @@ class StartChatContactRequestTypeDef(TypedDict):
     DisconnectOnCustomerExit: NotRequired[
         ReadOnly[Sequence[DisconnectOnCustomerExitParticipantTypeType]]
     ]
+    ConnectionTypes: NotRequired[ReadOnly[Sequence[ConnectionTypeType]]]
+    ChatStreamingConfiguration: NotRequired[ChatStreamingConfigurationTypeDef]
+
+
+class WebsocketTypeDef(TypedDict):
+    Url: NotRequired[str]
+    ConnectionExpiry: NotRequired[str]
 
 
 class StartChatContactResponseTypeDef(TypedDict):
@@ -8783,6 +10080,23 @@ class StartChatContactResponseTypeDef(TypedDict):
     ParticipantId: NotRequired[str]
     ParticipantToken: NotRequired[str]
     ContinuedFromContactId: NotRequired[str]
+    ConnectionCredentials: NotRequired[ConnectionCredentialsTypeDef]
+    Websocket: NotRequired[WebsocketTypeDef]
+    StreamingId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartContactConversationalAnalyticsJobRequestTypeDef(TypedDict):
+    InstanceId: str
+    ContactId: str
+    AnalyticsModes: ReadOnly[Sequence[AnalyticsModeType]]
+    AnalyticsConfiguration: ReadOnly[AnalyticsConfigurationTypeDef]
+    ClientToken: NotRequired[str]
+
+
+class StartContactConversationalAnalyticsJobResponseTypeDef(TypedDict):
+    InstanceId: NotRequired[str]
+    ContactId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -8859,6 +10173,19 @@ class StartEmailContactRequestTypeDef(TypedDict):
 
 class StartEmailContactResponseTypeDef(TypedDict):
     ContactId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartEvaluationFormValidationRequestTypeDef(TypedDict):
+    InstanceId: str
+    EvaluationFormId: str
+    EvaluationFormVersion: int
+
+
+class StartEvaluationFormValidationResponseTypeDef(TypedDict):
+    EvaluationFormId: str
+    EvaluationFormArn: str
+    EvaluationFormVersion: int
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -8982,6 +10309,7 @@ class StartWebRTCContactRequestTypeDef(TypedDict):
     RelatedContactId: NotRequired[str]
     References: NotRequired[ReadOnly[Mapping[str, ReferenceTypeDef]]]
     Description: NotRequired[str]
+    SegmentAttributes: NotRequired[ReadOnly[Mapping[str, SegmentAttributeValueTypeDef]]]
 
 
 class StartWebRTCContactResponseTypeDef(TypedDict):
@@ -9179,6 +10507,19 @@ class UpdateContactEvaluationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateContactFlowAliasRequestTypeDef(TypedDict):
+    InstanceId: str
+    ContactFlowId: str
+    AliasId: str
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    ContactFlowVersion: NotRequired[int]
+
+
+class UpdateContactFlowAliasResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateContactFlowContentRequestTypeDef(TypedDict):
     InstanceId: str
     ContactFlowId: str
@@ -9259,6 +10600,7 @@ class UpdateContactRequestTypeDef(TypedDict):
     UserInfo: NotRequired[UserInfoTypeDef]
     CustomerEndpoint: NotRequired[EndpointTypeDef]
     SystemEndpoint: NotRequired[EndpointTypeDef]
+    AdditionalRecipients: NotRequired[ReadOnly[NullableAdditionalRecipientsTypeDef]]
 
 
 class UpdateContactResponseTypeDef(TypedDict):
@@ -9284,6 +10626,25 @@ class UpdateContactScheduleRequestTypeDef(TypedDict):
 
 
 class UpdateContactScheduleResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateContactTaskTemplateRequestTypeDef(TypedDict):
+    InstanceId: str
+    TaskTemplateId: str
+    ContactId: str
+
+
+class UpdateContactTaskTemplateResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateCrossRegionRoutingRequestTypeDef(TypedDict):
+    InstanceId: str
+    IsolatedAll: bool
+
+
+class UpdateCrossRegionRoutingResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -9353,7 +10714,7 @@ class UpdateEvaluationFormRequestTypeDef(TypedDict):
     Title: str
     Description: NotRequired[str]
     Items: ReadOnly[Sequence[EvaluationFormItemTypeDef]]
-    ScoringStrategy: NotRequired[EvaluationFormScoringStrategyTypeDef]
+    ScoringStrategy: NotRequired[ReadOnly[EvaluationFormScoringStrategyTypeDef]]
     AutoEvaluationConfiguration: NotRequired[
         EvaluationFormAutoEvaluationConfigurationTypeDef
     ]
@@ -9362,12 +10723,26 @@ class UpdateEvaluationFormRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
     TargetConfiguration: NotRequired[EvaluationFormTargetConfigurationTypeDef]
     LanguageConfiguration: NotRequired[EvaluationFormLanguageConfigurationTypeDef]
+    AIVersion: NotRequired[str]
 
 
 class UpdateEvaluationFormResponseTypeDef(TypedDict):
     EvaluationFormId: str
     EvaluationFormArn: str
     EvaluationFormVersion: int
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateExtractionDefinitionRequestTypeDef(TypedDict):
+    ClientToken: NotRequired[str]
+    ExtractionDefinitionId: str
+    InstanceId: str
+    Name: str
+    ExtractionConfiguration: ExtractionConfigurationTypeDef
+    Display: NotRequired[ExtractionDefinitionDisplayTypeDef]
+
+
+class UpdateExtractionDefinitionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -9408,6 +10783,29 @@ class UpdateInstanceStorageConfigRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
 
 
+class UpdateMetricContentRequestTypeDef(TypedDict):
+    InstanceId: str
+    MetricId: str
+    MetricCalculation: NotRequired[ReadOnly[MetricCalculationTypeDef]]
+    Unit: NotRequired[MetricUnitType]
+    PositiveTrendIndicator: NotRequired[TrendIndicatorType]
+
+
+class UpdateMetricContentResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateMetricMetadataRequestTypeDef(TypedDict):
+    InstanceId: str
+    MetricId: str
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+
+
+class UpdateMetricMetadataResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateNotificationContentRequestTypeDef(TypedDict):
     InstanceId: str
     NotificationId: str
@@ -9415,6 +10813,27 @@ class UpdateNotificationContentRequestTypeDef(TypedDict):
 
 
 class UpdateNotificationContentResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateOutboundRawMessageTypeDef(TypedDict):
+    Body: str
+    ContentType: str
+
+
+class UpdateOutboundEmailContentTypeDef(TypedDict):
+    MessageSourceType: UpdateOutboundEmailMessageSourceTypeType
+    RawMessage: UpdateOutboundRawMessageTypeDef
+
+
+class UpdateOutboundEmailContactMessageRequestTypeDef(TypedDict):
+    InstanceId: str
+    ContactId: str
+    EmailMessage: UpdateOutboundEmailContentTypeDef
+
+
+class UpdateOutboundEmailContactMessageResponseTypeDef(TypedDict):
+    ContactId: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -9573,6 +10992,7 @@ class UpdateRuleRequestTypeDef(TypedDict):
     Function: str
     Actions: ReadOnly[Sequence[RuleActionTypeDef]]
     PublishStatus: RulePublishStatusType
+    PreEvaluationFilters: NotRequired[ReadOnly[PreEvaluationFiltersTypeDef]]
 
 
 class UpdateSecurityProfileRequestTypeDef(TypedDict):
@@ -9586,6 +11006,7 @@ class UpdateSecurityProfileRequestTypeDef(TypedDict):
     HierarchyRestrictedResources: NotRequired[ReadOnly[Sequence[str]]]
     AllowedAccessControlHierarchyGroupId: NotRequired[str]
     AllowedFlowModules: NotRequired[ReadOnly[Sequence[FlowModuleTypeDef]]]
+    AllowedAIAgents: NotRequired[ReadOnly[Sequence[AIAgentTypeDef]]]
     GranularAccessControlConfiguration: NotRequired[
         ReadOnly[GranularAccessControlConfigurationTypeDef]
     ]
@@ -9598,6 +11019,7 @@ class UpdateTaskTemplateRequestTypeDef(TypedDict):
     Description: NotRequired[str]
     ContactFlowId: NotRequired[str]
     SelfAssignFlowId: NotRequired[str]
+    ContactHooks: NotRequired[TaskTemplateContactHooksTypeDef]
     Constraints: NotRequired[ReadOnly[TaskTemplateConstraintsTypeDef]]
     Defaults: NotRequired[ReadOnly[TaskTemplateDefaultsTypeDef]]
     Status: NotRequired[TaskTemplateStatusType]
@@ -9612,6 +11034,7 @@ class UpdateTaskTemplateResponseTypeDef(TypedDict):
     Description: NotRequired[str]
     ContactFlowId: NotRequired[str]
     SelfAssignFlowId: NotRequired[str]
+    ContactHooks: NotRequired[TaskTemplateContactHooksTypeDef]
     Constraints: NotRequired[TaskTemplateConstraintsOutputTypeDef]
     Defaults: NotRequired[TaskTemplateDefaultsOutputTypeDef]
     Fields: NotRequired[list[TaskTemplateFieldOutputTypeDef]]

@@ -27,7 +27,8 @@ class MultiRegionConnectContactLens(MultiRegionClient):
         self,
         **kwargs: Unpack[type_defs.ListRealtimeContactAnalysisSegmentsRequestTypeDef],
     ) -> TargetResults[type_defs.ListRealtimeContactAnalysisSegmentsResponseTypeDef]:
-        """Provides a list of analysis segments for a real-time analysis session.
+        """Provides a list of analysis segments for a real-time analysis session for
+        voice.
 
         https://docs.aws.amazon.com/goto/WebAPI/connect-contact-lens-2020-08-21/ListRealtimeContactAnalysisSegments
         """

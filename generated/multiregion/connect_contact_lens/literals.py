@@ -6,11 +6,20 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "ExtractedInformationFailureCodeType",
         "PostContactSummaryFailureCodeType",
         "PostContactSummaryStatusType",
         "SentimentValueType",
+        "TagComparisonTypeType",
     ]
 
+ExtractedInformationFailureCodeType = Literal[
+    "QUOTA_EXCEEDED",
+    "INSUFFICIENT_CONVERSATION_CONTENT",
+    "FAILED_SAFETY_GUIDELINES",
+    "INTERNAL_ERROR",
+    "MAX_PACKAGE_FEATURE_ONLY",
+]
 PostContactSummaryFailureCodeType = Literal[
     "QUOTA_EXCEEDED",
     "INSUFFICIENT_CONVERSATION_CONTENT",
@@ -20,3 +29,4 @@ PostContactSummaryFailureCodeType = Literal[
 ]
 PostContactSummaryStatusType = Literal["FAILED", "COMPLETED"]
 SentimentValueType = Literal["POSITIVE", "NEUTRAL", "NEGATIVE"]
+TagComparisonTypeType = Literal["EQUALS", "NOT_EQUALS"]

@@ -19,26 +19,52 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    ExtractedInformationFailureCodeType,
     PostContactSummaryFailureCodeType,
     PostContactSummaryStatusType,
     SentimentValueType,
+    TagComparisonTypeType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "CategoriesAttributeAndConditionTypeDef",
+        "CategoriesAttributeFilterTypeDef",
         "CategoriesTypeDef",
         "CategoryDetailsTypeDef",
         "CharacterOffsetsTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "ExtractedInformationTypeDef",
+        "ExtractedInformationValueTypeDef",
         "IssueDetectedTypeDef",
         "ListRealtimeContactAnalysisSegmentsRequestTypeDef",
         "ListRealtimeContactAnalysisSegmentsResponseTypeDef",
         "PointOfInterestTypeDef",
         "PostContactSummaryTypeDef",
+        "RealTimeContactAnalysisSegmentsFilterTypeDef",
         "RealtimeContactAnalysisSegmentTypeDef",
         "ResponseMetadataTypeDef",
+        "TagConditionTypeDef",
         "TranscriptTypeDef",
     ]
+
+
+class TagConditionTypeDef(TypedDict):
+    TagKey: NotRequired[str]
+    TagValue: NotRequired[str]
+    ComparisonType: NotRequired[TagComparisonTypeType]
+
+
+class CategoriesAttributeAndConditionTypeDef(TypedDict):
+    TagConditions: NotRequired[ReadOnly[Sequence[TagConditionTypeDef]]]
+
+
+class CategoriesAttributeFilterTypeDef(TypedDict):
+    OrConditions: NotRequired[
+        ReadOnly[Sequence[CategoriesAttributeAndConditionTypeDef]]
+    ]
+    AndCondition: NotRequired[ReadOnly[CategoriesAttributeAndConditionTypeDef]]
+    TagCondition: NotRequired[TagConditionTypeDef]
 
 
 class PointOfInterestTypeDef(TypedDict):
@@ -48,6 +74,7 @@ class PointOfInterestTypeDef(TypedDict):
 
 class CategoryDetailsTypeDef(TypedDict):
     PointsOfInterest: list[PointOfInterestTypeDef]
+    RuleId: NotRequired[str]
 
 
 class CategoriesTypeDef(TypedDict):
@@ -60,8 +87,25 @@ class CharacterOffsetsTypeDef(TypedDict):
     EndOffsetChar: int
 
 
+class ExtractedInformationValueTypeDef(TypedDict):
+    Content: str
+    PointsOfInterest: list[PointOfInterestTypeDef]
+
+
+class ExtractedInformationTypeDef(TypedDict):
+    ExtractionDefinitionId: str
+    ExtractionDefinitionName: str
+    ExtractionDefinitionDisplayLabel: NotRequired[str]
+    ExtractedValues: NotRequired[list[ExtractedInformationValueTypeDef]]
+    FailureCode: NotRequired[ExtractedInformationFailureCodeType]
+
+
 class IssueDetectedTypeDef(TypedDict):
     CharacterOffsets: CharacterOffsetsTypeDef
+
+
+class RealTimeContactAnalysisSegmentsFilterTypeDef(TypedDict):
+    CategoriesAttributeFilter: NotRequired[ReadOnly[CategoriesAttributeFilterTypeDef]]
 
 
 class ListRealtimeContactAnalysisSegmentsRequestTypeDef(TypedDict):
@@ -69,6 +113,7 @@ class ListRealtimeContactAnalysisSegmentsRequestTypeDef(TypedDict):
     ContactId: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+    ListFilter: NotRequired[ReadOnly[RealTimeContactAnalysisSegmentsFilterTypeDef]]
 
 
 class PostContactSummaryTypeDef(TypedDict):
@@ -86,12 +131,14 @@ class TranscriptTypeDef(TypedDict):
     EndOffsetMillis: int
     Sentiment: NotRequired[SentimentValueType]
     IssuesDetected: NotRequired[list[IssueDetectedTypeDef]]
+    LanguageCode: NotRequired[str]
 
 
 class RealtimeContactAnalysisSegmentTypeDef(TypedDict):
     Transcript: NotRequired[TranscriptTypeDef]
     Categories: NotRequired[CategoriesTypeDef]
     PostContactSummary: NotRequired[PostContactSummaryTypeDef]
+    ExtractedInformation: NotRequired[ExtractedInformationTypeDef]
 
 
 class ListRealtimeContactAnalysisSegmentsResponseTypeDef(TypedDict):

@@ -13,6 +13,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CommunicationLimitTimeUnitType",
         "CommunicationLimitsConfigTypeType",
         "CommunicationTimeConfigTypeType",
+        "ConnectionStartPointType",
         "DayOfWeekType",
         "EncryptionTypeType",
         "EventTypeType",
@@ -42,6 +43,11 @@ ChannelSubtypeType = Literal["TELEPHONY", "SMS", "EMAIL", "WHATSAPP"]
 CommunicationLimitTimeUnitType = Literal["DAY"]
 CommunicationLimitsConfigTypeType = Literal["ALL_CHANNEL_SUBTYPES"]
 CommunicationTimeConfigTypeType = Literal["TELEPHONY", "SMS", "EMAIL", "WHATSAPP"]
+ConnectionStartPointType = Literal[
+    "CONNECTED_TO_SYSTEM",
+    "GREETING_START",
+    "GREETING_END",
+]
 DayOfWeekType = Literal[
     "MONDAY",
     "TUESDAY",
@@ -58,6 +64,7 @@ EventTypeType = Literal[
     "Campaign-Telephony",
     "Campaign-Orchestration",
     "Campaign-WhatsApp",
+    "Campaign-WebNotification",
 ]
 ExternalCampaignTypeType = Literal["MANAGED", "JOURNEY"]
 FailureCodeType = Literal[

@@ -26,6 +26,7 @@ from .literals import (
     CommunicationLimitTimeUnitType,
     CommunicationLimitsConfigTypeType,
     CommunicationTimeConfigTypeType,
+    ConnectionStartPointType,
     DayOfWeekType,
     EncryptionTypeType,
     EventTypeType,
@@ -43,11 +44,13 @@ from .literals import (
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AbandonmentRatePacingConfigTypeDef",
         "AgentlessConfigTypeDef",
         "AnswerMachineDetectionConfigTypeDef",
         "CampaignFiltersTypeDef",
         "CampaignSummaryTypeDef",
         "CampaignTypeDef",
+        "ChannelContextTypeDef",
         "ChannelSubtypeConfigOutputTypeDef",
         "ChannelSubtypeConfigTypeDef",
         "ChannelSubtypeParametersTypeDef",
@@ -80,6 +83,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EmptyResponseMetadataTypeDef",
         "EncryptionConfigTypeDef",
         "EntryLimitsConfigTypeDef",
+        "EventTriggerContextTypeDef",
         "EventTriggerTypeDef",
         "FailedCampaignStateResponseTypeDef",
         "FailedProfileOutboundRequestTypeDef",
@@ -116,7 +120,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "OpenHoursOutputTypeDef",
         "OpenHoursTypeDef",
         "OutboundRequestTypeDef",
+        "PacingStrategyTypeDef",
         "PauseCampaignRequestTypeDef",
+        "PredictiveConfigOutputTypeDef",
         "PredictiveConfigTypeDef",
         "PreviewConfigOutputTypeDef",
         "PreviewConfigTypeDef",
@@ -170,11 +176,19 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateCampaignNameRequestTypeDef",
         "UpdateCampaignScheduleRequestTypeDef",
         "UpdateCampaignSourceRequestTypeDef",
+        "WebNotificationContextTypeDef",
         "WhatsAppChannelSubtypeConfigTypeDef",
         "WhatsAppChannelSubtypeParametersTypeDef",
         "WhatsAppOutboundConfigTypeDef",
         "WhatsAppOutboundModeTypeDef",
     ]
+
+
+class AbandonmentRatePacingConfigTypeDef(TypedDict):
+    targetRate: float
+    connectionStartPoint: ConnectionStartPointType
+    connectionThresholdSeconds: int
+    evaluationWindow: str
 
 
 class AgentlessConfigTypeDef(TypedDict):
@@ -216,6 +230,7 @@ class CampaignSummaryTypeDef(TypedDict):
     schedule: NotRequired[ScheduleOutputTypeDef]
     entryLimitsConfig: NotRequired[EntryLimitsConfigTypeDef]
     connectCampaignFlowArn: NotRequired[str]
+    lastModifiedTime: NotRequired[datetime]
 
 
 class EmailOutboundConfigTypeDef(TypedDict):
@@ -256,8 +271,13 @@ class TelephonyOutboundConfigTypeDef(TypedDict):
     ringTimeout: NotRequired[int]
 
 
-class PredictiveConfigTypeDef(TypedDict):
+class PacingStrategyTypeDef(TypedDict):
+    abandonmentRate: NotRequired[AbandonmentRatePacingConfigTypeDef]
+
+
+class PredictiveConfigOutputTypeDef(TypedDict):
     bandwidthAllocation: float
+    pacingStrategies: NotRequired[list[PacingStrategyTypeDef]]
 
 
 class TimeoutConfigTypeDef(TypedDict):
@@ -276,7 +296,7 @@ class ProgressiveConfigTypeDef(TypedDict):
 
 class TelephonyOutboundModeOutputTypeDef(TypedDict):
     progressive: NotRequired[ProgressiveConfigTypeDef]
-    predictive: NotRequired[PredictiveConfigTypeDef]
+    predictive: NotRequired[PredictiveConfigOutputTypeDef]
     agentless: NotRequired[AgentlessConfigTypeDef]
     preview: NotRequired[PreviewConfigOutputTypeDef]
 
@@ -385,7 +405,22 @@ class CampaignTypeDef(TypedDict):
     entryLimitsConfig: NotRequired[EntryLimitsConfigTypeDef]
     communicationTimeConfig: NotRequired[CommunicationTimeConfigOutputTypeDef]
     communicationLimitsOverride: NotRequired[CommunicationLimitsConfigOutputTypeDef]
+    lastModifiedTime: NotRequired[datetime]
     tags: NotRequired[dict[str, str]]
+
+
+class WebNotificationContextTypeDef(TypedDict):
+    sessionId: NotRequired[str]
+    browserId: NotRequired[str]
+
+
+class ChannelContextTypeDef(TypedDict):
+    webNotificationContext: NotRequired[WebNotificationContextTypeDef]
+
+
+class PredictiveConfigTypeDef(TypedDict):
+    bandwidthAllocation: float
+    pacingStrategies: NotRequired[ReadOnly[Sequence[PacingStrategyTypeDef]]]
 
 
 class PreviewConfigTypeDef(TypedDict):
@@ -396,7 +431,7 @@ class PreviewConfigTypeDef(TypedDict):
 
 class TelephonyOutboundModeTypeDef(TypedDict):
     progressive: NotRequired[ProgressiveConfigTypeDef]
-    predictive: NotRequired[PredictiveConfigTypeDef]
+    predictive: NotRequired[ReadOnly[PredictiveConfigTypeDef]]
     agentless: NotRequired[AgentlessConfigTypeDef]
     preview: NotRequired[ReadOnly[PreviewConfigTypeDef]]
 
@@ -602,6 +637,11 @@ class EncryptionConfigTypeDef(TypedDict):
     keyArn: NotRequired[str]
 
 
+class EventTriggerContextTypeDef(TypedDict):
+    sourceEvent: NotRequired[str]
+    channelContext: NotRequired[ChannelContextTypeDef]
+
+
 class FailedCampaignStateResponseTypeDef(TypedDict):
     campaignId: NotRequired[str]
     failureCode: NotRequired[GetCampaignStateBatchFailureCodeType]
@@ -777,6 +817,7 @@ class ProfileOutboundRequestTypeDef(TypedDict):
     clientToken: str
     profileId: str
     expirationTime: NotRequired[ReadOnly[datetime | str]]
+    eventTriggerContext: NotRequired[EventTriggerContextTypeDef]
 
 
 class PutConnectInstanceIntegrationRequestTypeDef(TypedDict):

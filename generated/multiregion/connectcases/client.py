@@ -26,10 +26,21 @@ class MultiRegionConnectCases(MultiRegionClient):
     _service_name = "connectcases"
     _generated_from = BOTOCORE_VERSION
 
+    def batch_create_related_item(
+        self, **kwargs: Unpack[type_defs.BatchCreateRelatedItemRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchCreateRelatedItemResponseTypeDef]:
+        """Creates a comment and associates it with multiple cases in a single
+        request. All cases must belong to the same domain. This operation supports
+        only the Comment related item type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/BatchCreateRelatedItem
+        """
+        return self._call("BatchCreateRelatedItem", kwargs)
+
     def batch_get_case_rule(
         self, **kwargs: Unpack[type_defs.BatchGetCaseRuleRequestTypeDef]
     ) -> TargetResults[type_defs.BatchGetCaseRuleResponseTypeDef]:
-        """Gets a batch of case rules. In the Amazon Connect admin website, case
+        """Gets a batch of case rules. In the Connect Customer admin website, case
         rules are known as case field conditions. For more information about case
         field conditions, see Add case field conditions to a case template.
 
@@ -56,11 +67,23 @@ class MultiRegionConnectCases(MultiRegionClient):
         """
         return self._call("BatchPutFieldOptions", kwargs)
 
+    def batch_update_case(
+        self, **kwargs: Unpack[type_defs.BatchUpdateCaseRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchUpdateCaseResponseTypeDef]:
+        """Updates fields on multiple cases in a single request. All cases must
+        belong to the same domain. Set the title, status, and customer ID through
+        the top-level title, status, and customerId parameters, and set other
+        fields through the fields array.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/BatchUpdateCase
+        """
+        return self._call("BatchUpdateCase", kwargs)
+
     def create_case(
         self, **kwargs: Unpack[type_defs.CreateCaseRequestTypeDef]
     ) -> TargetResults[type_defs.CreateCaseResponseTypeDef]:
-        """If you provide a value for PerformedBy.UserArn you must also have
-        connect:DescribeUser permission on the User ARN resource that you provide
+        """If you provide a value for PerformedBy.UserArn, you must also have the
+        connect:DescribeUser permission on the user ARN that you provide.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/CreateCase
         """
@@ -69,7 +92,7 @@ class MultiRegionConnectCases(MultiRegionClient):
     def create_case_rule(
         self, **kwargs: Unpack[type_defs.CreateCaseRuleRequestTypeDef]
     ) -> TargetResults[type_defs.CreateCaseRuleResponseTypeDef]:
-        """Creates a new case rule. In the Amazon Connect admin website, case rules
+        """Creates a new case rule. In the Connect Customer admin website, case rules
         are known as case field conditions. For more information about case field
         conditions, see Add case field conditions to a case template.
 
@@ -81,7 +104,7 @@ class MultiRegionConnectCases(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.CreateDomainRequestTypeDef]
     ) -> TargetResults[type_defs.CreateDomainResponseTypeDef]:
         """Creates a domain, which is a container for all case data, such as cases,
-        fields, templates and layouts. Each Amazon Connect instance can be
+        fields, templates and layouts. Each Connect Customer instance can be
         associated with only one Cases domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/CreateDomain
@@ -146,7 +169,7 @@ class MultiRegionConnectCases(MultiRegionClient):
     def delete_case_rule(
         self, **kwargs: Unpack[type_defs.DeleteCaseRuleRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteCaseRuleResponseTypeDef]:
-        """Deletes a case rule. In the Amazon Connect admin website, case rules are
+        """Deletes a case rule. In the Connect Customer admin website, case rules are
         known as case field conditions. For more information about case field
         conditions, see Add case field conditions to a case template.
 
@@ -166,7 +189,7 @@ class MultiRegionConnectCases(MultiRegionClient):
     def delete_field(
         self, **kwargs: Unpack[type_defs.DeleteFieldRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteFieldResponseTypeDef]:
-        """Deletes a field from a cases template.
+        """Deletes a field from a Cases template.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/DeleteField
         """
@@ -175,7 +198,7 @@ class MultiRegionConnectCases(MultiRegionClient):
     def delete_layout(
         self, **kwargs: Unpack[type_defs.DeleteLayoutRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteLayoutResponseTypeDef]:
-        """Deletes a layout from a cases template. You can delete up to 100 layouts
+        """Deletes a layout from a Cases template. You can delete up to 100 layouts
         per domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/DeleteLayout
@@ -194,7 +217,7 @@ class MultiRegionConnectCases(MultiRegionClient):
     def delete_template(
         self, **kwargs: Unpack[type_defs.DeleteTemplateRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteTemplateResponseTypeDef]:
-        """Deletes a cases template. You can delete up to 100 templates per domain.
+        """Deletes a Cases template. You can delete up to 100 templates per domain.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/DeleteTemplate
         """
@@ -245,6 +268,17 @@ class MultiRegionConnectCases(MultiRegionClient):
         """
         return self._call("GetLayout", kwargs)
 
+    def get_merge_cases_status(
+        self, **kwargs: Unpack[type_defs.GetMergeCasesStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMergeCasesStatusResponseTypeDef]:
+        """Returns the merge status of a case. Use this operation to track a merge
+        that you started with StartMergeCases, or to check whether a case is part
+        of a merge before you modify it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/GetMergeCasesStatus
+        """
+        return self._call("GetMergeCasesStatus", kwargs)
+
     def get_template(
         self, **kwargs: Unpack[type_defs.GetTemplateRequestTypeDef]
     ) -> TargetResults[type_defs.GetTemplateResponseTypeDef]:
@@ -257,7 +291,7 @@ class MultiRegionConnectCases(MultiRegionClient):
     def list_case_rules(
         self, **kwargs: Unpack[type_defs.ListCaseRulesRequestTypeDef]
     ) -> TargetResults[type_defs.ListCaseRulesResponseTypeDef]:
-        """Lists all case rules in a Cases domain. In the Amazon Connect admin
+        """Lists all case rules in a Cases domain. In the Connect Customer admin
         website, case rules are known as case field conditions. For more
         information about case field conditions, see Add case field conditions to
         a case template.
@@ -336,8 +370,8 @@ class MultiRegionConnectCases(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.PutCaseEventConfigurationRequestTypeDef]
     ) -> TargetResults[type_defs.PutCaseEventConfigurationResponseTypeDef]:
         """Adds case event publishing configuration. For a complete list of fields
-        you can add to the event message, see Create case fields in the Amazon
-        Connect Administrator Guide
+        you can add to the event message, see Create case fields in the Connect
+        Customer Administrator Guide.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/PutCaseEventConfiguration
         """
@@ -373,6 +407,17 @@ class MultiRegionConnectCases(MultiRegionClient):
         """
         return self._call("SearchRelatedItems", kwargs)
 
+    def start_merge_cases(
+        self, **kwargs: Unpack[type_defs.StartMergeCasesRequestTypeDef]
+    ) -> TargetResults[type_defs.StartMergeCasesResponseTypeDef]:
+        """Merges a secondary case into a primary case. The primary case, which you
+        specify in the request URI, remains active. Both cases must belong to the
+        same domain.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/StartMergeCases
+        """
+        return self._call("StartMergeCases", kwargs)
+
     def tag_resource(
         self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -394,8 +439,8 @@ class MultiRegionConnectCases(MultiRegionClient):
     def update_case(
         self, **kwargs: Unpack[type_defs.UpdateCaseRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateCaseResponseTypeDef]:
-        """If you provide a value for PerformedBy.UserArn you must also have
-        connect:DescribeUser permission on the User ARN resource that you provide
+        """If you provide a value for PerformedBy.UserArn, you must also have the
+        connect:DescribeUser permission on the user ARN that you provide.
 
         https://docs.aws.amazon.com/goto/WebAPI/connectcases-2022-10-03/UpdateCase
         """
@@ -404,7 +449,7 @@ class MultiRegionConnectCases(MultiRegionClient):
     def update_case_rule(
         self, **kwargs: Unpack[type_defs.UpdateCaseRuleRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateCaseRuleResponseTypeDef]:
-        """Updates a case rule. In the Amazon Connect admin website, case rules are
+        """Updates a case rule. In the Connect Customer admin website, case rules are
         known as case field conditions. For more information about case field
         conditions, see Add case field conditions to a case template.
 
@@ -463,7 +508,7 @@ class MultiRegionConnectCases(MultiRegionClient):
         """Every page of ListCaseRules in every target, merged per target (botocore's
         build_full_result).
 
-        Lists all case rules in a Cases domain. In the Amazon Connect admin
+        Lists all case rules in a Cases domain. In the Connect Customer admin
         website, case rules are known as case field conditions. For more
         information about case field conditions, see Add case field conditions to
         a case template.

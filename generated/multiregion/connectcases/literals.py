@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, Literal
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AuditEventTypeType",
+        "AutoIncludeFieldsType",
         "CommentBodyTextTypeType",
         "DomainStatusType",
         "FieldNamespaceType",
         "FieldTypeType",
+        "MergeStatusType",
         "OrderType",
         "RelatedItemTypeType",
         "RuleTypeType",
@@ -27,7 +29,9 @@ AuditEventTypeType = Literal[
     "RelatedItem.Created",
     "RelatedItem.Deleted",
     "RelatedItem.Updated",
+    "Case.Merged",
 ]
+AutoIncludeFieldsType = Literal["All", "System", "Custom"]
 CommentBodyTextTypeType = Literal["Text/Plain"]
 DomainStatusType = Literal["Active", "CreationInProgress", "CreationFailed"]
 FieldNamespaceType = Literal["System", "Custom"]
@@ -40,6 +44,7 @@ FieldTypeType = Literal[
     "Url",
     "User",
 ]
+MergeStatusType = Literal["IN_PROGRESS", "COMPLETED"]
 OrderType = Literal["Asc", "Desc"]
 RelatedItemTypeType = Literal[
     "Contact",

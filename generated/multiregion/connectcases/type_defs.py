@@ -20,10 +20,12 @@ from multiregion.type_defs import (
 
 from .literals import (
     AuditEventTypeType,
+    AutoIncludeFieldsType,
     CommentBodyTextTypeType,
     DomainStatusType,
     FieldNamespaceType,
     FieldTypeType,
+    MergeStatusType,
     OrderType,
     RelatedItemTypeType,
     RuleTypeType,
@@ -40,20 +42,33 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AuditEventFieldValueUnionTypeDef",
         "AuditEventPerformedByTypeDef",
         "AuditEventTypeDef",
+        "AuditMergeMetadataTypeDef",
         "BasicLayoutOutputTypeDef",
         "BasicLayoutTypeDef",
+        "BatchCreateRelatedItemErrorEntryTypeDef",
+        "BatchCreateRelatedItemIdentifierTypeDef",
+        "BatchCreateRelatedItemRequestTypeDef",
+        "BatchCreateRelatedItemResponseTypeDef",
+        "BatchCreateRelatedItemSuccessEntryTypeDef",
         "BatchGetCaseRuleRequestTypeDef",
         "BatchGetCaseRuleResponseTypeDef",
         "BatchGetFieldRequestTypeDef",
         "BatchGetFieldResponseTypeDef",
         "BatchPutFieldOptionsRequestTypeDef",
         "BatchPutFieldOptionsResponseTypeDef",
+        "BatchUpdateCaseErrorEntryTypeDef",
+        "BatchUpdateCaseIdentifierTypeDef",
+        "BatchUpdateCaseRequestTypeDef",
+        "BatchUpdateCaseResponseTypeDef",
+        "BatchUpdateCaseSuccessEntryTypeDef",
         "BooleanConditionOutputTypeDef",
         "BooleanConditionTypeDef",
         "BooleanOperandsTypeDef",
         "CaseEventIncludedDataOutputTypeDef",
         "CaseEventIncludedDataTypeDef",
         "CaseFilterTypeDef",
+        "CaseIdentifierTypeDef",
+        "CaseIdentifierUnionTypeDef",
         "CaseRuleDetailsOutputTypeDef",
         "CaseRuleDetailsTypeDef",
         "CaseRuleErrorTypeDef",
@@ -118,14 +133,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FieldGroupOutputTypeDef",
         "FieldGroupTypeDef",
         "FieldIdentifierTypeDef",
+        "FieldIdentifierUnionTypeDef",
         "FieldItemTypeDef",
         "FieldOptionErrorTypeDef",
         "FieldOptionTypeDef",
         "FieldOptionsCaseRuleOutputTypeDef",
         "FieldOptionsCaseRuleTypeDef",
         "FieldSummaryTypeDef",
+        "FieldValueInputTypeDef",
         "FieldValueTypeDef",
         "FieldValueUnionTypeDef",
+        "FieldsConfigurationTypeDef",
         "FileContentTypeDef",
         "FileFilterTypeDef",
         "GetCaseAuditEventsRequestTypeDef",
@@ -140,6 +158,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetFieldResponseTypeDef",
         "GetLayoutRequestTypeDef",
         "GetLayoutResponseTypeDef",
+        "GetMergeCasesStatusRequestTypeDef",
+        "GetMergeCasesStatusResponseTypeDef",
         "GetTemplateRequestTypeDef",
         "GetTemplateResponseTypeDef",
         "HiddenCaseRuleOutputTypeDef",
@@ -177,6 +197,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RelatedItemInputContentTypeDef",
         "RelatedItemTypeFilterTypeDef",
         "RelatedItemUpdateContentTypeDef",
+        "RelatedItemsConfigurationTypeDef",
         "RequiredCaseRuleOutputTypeDef",
         "RequiredCaseRuleTypeDef",
         "RequiredFieldTypeDef",
@@ -198,7 +219,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SlaFilterTypeDef",
         "SlaInputConfigurationTypeDef",
         "SlaInputContentTypeDef",
+        "SlaUpdateConfigurationTypeDef",
+        "SlaUpdateContentTypeDef",
         "SortTypeDef",
+        "StartMergeCasesRequestTypeDef",
+        "StartMergeCasesResponseTypeDef",
         "TagFilterTypeDef",
         "TagPropagationConfigurationOutputTypeDef",
         "TagPropagationConfigurationTypeDef",
@@ -252,6 +277,12 @@ class AuditEventPerformedByTypeDef(TypedDict):
     iamPrincipalArn: str
 
 
+class AuditMergeMetadataTypeDef(TypedDict):
+    mergeEventId: str
+    primaryCaseId: str
+    secondaryCaseId: str
+
+
 class AuditEventTypeDef(TypedDict):
     eventId: str
     type: AuditEventTypeType
@@ -259,6 +290,7 @@ class AuditEventTypeDef(TypedDict):
     performedTime: datetime
     fields: list[AuditEventFieldTypeDef]
     performedBy: NotRequired[AuditEventPerformedByTypeDef]
+    mergeMetadata: NotRequired[AuditMergeMetadataTypeDef]
 
 
 class FieldItemTypeDef(TypedDict):
@@ -299,6 +331,102 @@ class LayoutSectionsTypeDef(TypedDict):
 class BasicLayoutTypeDef(TypedDict):
     topPanel: NotRequired[ReadOnly[LayoutSectionsTypeDef]]
     moreInfo: NotRequired[ReadOnly[LayoutSectionsTypeDef]]
+
+
+class CaseIdentifierTypeDef(TypedDict):
+    caseId: NotRequired[str]
+    referenceNumber: NotRequired[str]
+    referenceId: NotRequired[str]
+
+
+class BatchCreateRelatedItemErrorEntryTypeDef(TypedDict):
+    caseIdentifier: CaseIdentifierTypeDef
+    errorCode: str
+    errorMessage: str
+
+
+class CaseIdentifierUnionTypeDef(TypedDict):
+    caseId: NotRequired[str]
+    referenceId: NotRequired[str]
+
+
+class BatchCreateRelatedItemIdentifierTypeDef(TypedDict):
+    caseIdentifier: CaseIdentifierUnionTypeDef
+
+
+class CommentContentTypeDef(TypedDict):
+    body: str
+    contentType: CommentBodyTextTypeType
+
+
+class ConnectCaseInputContentTypeDef(TypedDict):
+    caseId: str
+
+
+class ContactTypeDef(TypedDict):
+    contactArn: str
+
+
+class FieldValueUnionTypeDef(TypedDict):
+    stringValue: NotRequired[str]
+    doubleValue: NotRequired[float]
+    booleanValue: NotRequired[bool]
+    emptyValue: NotRequired[EmptyFieldValueTypeDef]
+    userArnValue: NotRequired[str]
+
+
+class FieldValueTypeDef(TypedDict):
+    id: str
+    value: FieldValueUnionTypeDef
+
+
+class CustomInputContentTypeDef(TypedDict):
+    fields: ReadOnly[Sequence[FieldValueTypeDef]]
+
+
+class FileContentTypeDef(TypedDict):
+    fileArn: str
+
+
+class SlaInputConfigurationTypeDef(TypedDict):
+    name: str
+    type: SlaTypeType
+    fieldId: NotRequired[str]
+    targetFieldValues: NotRequired[ReadOnly[Sequence[FieldValueUnionTypeDef]]]
+    targetSlaMinutes: int
+
+
+class SlaInputContentTypeDef(TypedDict):
+    slaInputConfiguration: NotRequired[ReadOnly[SlaInputConfigurationTypeDef]]
+
+
+class RelatedItemInputContentTypeDef(TypedDict):
+    contact: NotRequired[ContactTypeDef]
+    comment: NotRequired[CommentContentTypeDef]
+    file: NotRequired[FileContentTypeDef]
+    sla: NotRequired[ReadOnly[SlaInputContentTypeDef]]
+    connectCase: NotRequired[ConnectCaseInputContentTypeDef]
+    custom: NotRequired[ReadOnly[CustomInputContentTypeDef]]
+
+
+class BatchCreateRelatedItemRequestTypeDef(TypedDict):
+    domainId: str
+    content: ReadOnly[RelatedItemInputContentTypeDef]
+    cases: ReadOnly[Sequence[BatchCreateRelatedItemIdentifierTypeDef]]
+    performedBy: NotRequired[UserUnionTypeDef]
+    clientToken: NotRequired[str]
+
+
+class BatchCreateRelatedItemSuccessEntryTypeDef(TypedDict):
+    caseIdentifier: CaseIdentifierTypeDef
+    relatedItemId: str
+    relatedItemArn: str
+
+
+class BatchCreateRelatedItemResponseTypeDef(TypedDict):
+    successfulItems: list[BatchCreateRelatedItemSuccessEntryTypeDef]
+    failedItems: list[BatchCreateRelatedItemErrorEntryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class CaseRuleIdentifierTypeDef(TypedDict):
@@ -460,6 +588,47 @@ class BatchPutFieldOptionsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class BatchUpdateCaseErrorEntryTypeDef(TypedDict):
+    caseIdentifier: CaseIdentifierTypeDef
+    errorCode: str
+    errorMessage: str
+
+
+class BatchUpdateCaseIdentifierTypeDef(TypedDict):
+    caseIdentifier: CaseIdentifierUnionTypeDef
+
+
+class FieldIdentifierUnionTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+
+
+class FieldValueInputTypeDef(TypedDict):
+    fieldIdentifier: FieldIdentifierUnionTypeDef
+    value: FieldValueUnionTypeDef
+
+
+class BatchUpdateCaseRequestTypeDef(TypedDict):
+    domainId: str
+    cases: ReadOnly[Sequence[BatchUpdateCaseIdentifierTypeDef]]
+    fields: ReadOnly[Sequence[FieldValueInputTypeDef]]
+    performedBy: NotRequired[UserUnionTypeDef]
+    title: NotRequired[str]
+    status: NotRequired[str]
+    customerId: NotRequired[str]
+    clientToken: NotRequired[str]
+
+
+class BatchUpdateCaseSuccessEntryTypeDef(TypedDict):
+    caseIdentifier: CaseIdentifierTypeDef
+
+
+class BatchUpdateCaseResponseTypeDef(TypedDict):
+    successfulCases: list[BatchUpdateCaseSuccessEntryTypeDef]
+    failedCases: list[BatchUpdateCaseErrorEntryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CompoundConditionTypeDef(TypedDict):
     conditions: ReadOnly[Sequence[BooleanConditionTypeDef]]
 
@@ -473,23 +642,12 @@ class BooleanConditionTypeDef(TypedDict):
 
 class CaseEventIncludedDataOutputTypeDef(TypedDict):
     fields: list[FieldIdentifierTypeDef]
+    autoIncludeFields: NotRequired[AutoIncludeFieldsType]
 
 
 class CaseEventIncludedDataTypeDef(TypedDict):
     fields: ReadOnly[Sequence[FieldIdentifierTypeDef]]
-
-
-class FieldValueUnionTypeDef(TypedDict):
-    stringValue: NotRequired[str]
-    doubleValue: NotRequired[float]
-    booleanValue: NotRequired[bool]
-    emptyValue: NotRequired[EmptyFieldValueTypeDef]
-    userArnValue: NotRequired[str]
-
-
-class FieldValueTypeDef(TypedDict):
-    id: str
-    value: FieldValueUnionTypeDef
+    autoIncludeFields: NotRequired[AutoIncludeFieldsType]
 
 
 class FieldFilterTypeDef(TypedDict):
@@ -564,11 +722,6 @@ class CaseSummaryTypeDef(TypedDict):
     templateId: str
 
 
-class CommentContentTypeDef(TypedDict):
-    body: str
-    contentType: CommentBodyTextTypeType
-
-
 class CommentFilterTypeDef(TypedDict):
     pass
 
@@ -586,10 +739,6 @@ class ConnectCaseFilterTypeDef(TypedDict):
     caseId: NotRequired[str]
 
 
-class ConnectCaseInputContentTypeDef(TypedDict):
-    caseId: str
-
-
 class ContactContentTypeDef(TypedDict):
     contactArn: str
     channel: str
@@ -599,10 +748,6 @@ class ContactContentTypeDef(TypedDict):
 class ContactFilterTypeDef(TypedDict):
     channel: NotRequired[ReadOnly[Sequence[str]]]
     contactArn: NotRequired[str]
-
-
-class ContactTypeDef(TypedDict):
-    contactArn: str
 
 
 class CreateCaseRequestTypeDef(TypedDict):
@@ -672,35 +817,6 @@ class CreateLayoutResponseTypeDef(TypedDict):
     layoutId: str
     layoutArn: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CustomInputContentTypeDef(TypedDict):
-    fields: ReadOnly[Sequence[FieldValueTypeDef]]
-
-
-class FileContentTypeDef(TypedDict):
-    fileArn: str
-
-
-class SlaInputConfigurationTypeDef(TypedDict):
-    name: str
-    type: SlaTypeType
-    fieldId: NotRequired[str]
-    targetFieldValues: NotRequired[ReadOnly[Sequence[FieldValueUnionTypeDef]]]
-    targetSlaMinutes: int
-
-
-class SlaInputContentTypeDef(TypedDict):
-    slaInputConfiguration: NotRequired[ReadOnly[SlaInputConfigurationTypeDef]]
-
-
-class RelatedItemInputContentTypeDef(TypedDict):
-    contact: NotRequired[ContactTypeDef]
-    comment: NotRequired[CommentContentTypeDef]
-    file: NotRequired[FileContentTypeDef]
-    sla: NotRequired[ReadOnly[SlaInputContentTypeDef]]
-    connectCase: NotRequired[ConnectCaseInputContentTypeDef]
-    custom: NotRequired[ReadOnly[CustomInputContentTypeDef]]
 
 
 class CreateRelatedItemRequestTypeDef(TypedDict):
@@ -879,6 +995,11 @@ class FieldSummaryTypeDef(TypedDict):
     attributes: NotRequired[FieldAttributesTypeDef]
 
 
+class FieldsConfigurationTypeDef(TypedDict):
+    fieldIds: ReadOnly[Sequence[FieldIdentifierTypeDef]]
+    sourceCaseId: str
+
+
 class FileFilterTypeDef(TypedDict):
     fileArn: NotRequired[str]
 
@@ -952,6 +1073,18 @@ class GetLayoutResponseTypeDef(TypedDict):
     deleted: NotRequired[bool]
     createdTime: NotRequired[datetime]
     lastModifiedTime: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetMergeCasesStatusRequestTypeDef(TypedDict):
+    domainId: str
+    caseId: str
+
+
+class GetMergeCasesStatusResponseTypeDef(TypedDict):
+    status: MergeStatusType
+    primaryCaseId: NotRequired[str]
+    secondaryCaseIds: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1142,9 +1275,25 @@ class RelatedItemTypeFilterTypeDef(TypedDict):
     custom: NotRequired[ReadOnly[CustomFilterTypeDef]]
 
 
+class SlaUpdateConfigurationTypeDef(TypedDict):
+    targetSlaMinutes: int
+
+
+class SlaUpdateContentTypeDef(TypedDict):
+    slaUpdateConfiguration: NotRequired[SlaUpdateConfigurationTypeDef]
+
+
 class RelatedItemUpdateContentTypeDef(TypedDict):
     comment: NotRequired[CommentUpdateContentTypeDef]
     custom: NotRequired[ReadOnly[CustomUpdateContentTypeDef]]
+    sla: NotRequired[SlaUpdateContentTypeDef]
+
+
+class RelatedItemsConfigurationTypeDef(TypedDict):
+    comment: NotRequired[bool]
+    connectCase: NotRequired[bool]
+    contact: NotRequired[bool]
+    custom: NotRequired[bool]
 
 
 class SearchAllRelatedItemsSortTypeDef(TypedDict):
@@ -1225,6 +1374,19 @@ class SearchRelatedItemsResponseItemTypeDef(TypedDict):
 class SearchRelatedItemsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     relatedItems: list[SearchRelatedItemsResponseItemTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartMergeCasesRequestTypeDef(TypedDict):
+    domainId: str
+    caseId: str
+    secondaryCaseIds: ReadOnly[Sequence[str]]
+    fieldsConfiguration: NotRequired[ReadOnly[Sequence[FieldsConfigurationTypeDef]]]
+    relatedItemsConfiguration: NotRequired[RelatedItemsConfigurationTypeDef]
+    performedBy: NotRequired[UserUnionTypeDef]
+
+
+class StartMergeCasesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 

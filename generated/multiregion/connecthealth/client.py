@@ -21,7 +21,10 @@ __all__ = ["MultiRegionConnectHealth"]
 
 
 class MultiRegionConnectHealth(MultiRegionClient):
-    """Health Agent for healthcare providers and patient engagement"""
+    """Amazon Connect Health is an AI-powered healthcare service built on Amazon
+    Connect. It provides pre-built agents that automate patient engagement
+    workflows and support clinical documentation at the point of care.
+    """
 
     _service_name = "connecthealth"
     _generated_from = BOTOCORE_VERSION
@@ -34,6 +37,18 @@ class MultiRegionConnectHealth(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/ActivateSubscription
         """
         return self._call("ActivateSubscription", kwargs)
+
+    def create_dataset(
+        self, **kwargs: Unpack[type_defs.CreateDatasetInputTypeDef]
+    ) -> TargetResults[type_defs.CreateDatasetOutputTypeDef]:
+        """Creates a Dataset in a Domain and starts building it. A new dataset has
+        the status CREATING. When it's ready to use, its status changes to ACTIVE,
+        or to CREATE_FAILED if it fails to build. To check the status, call
+        GetDataset.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/CreateDataset
+        """
+        return self._call("CreateDataset", kwargs)
 
     def create_domain(
         self, **kwargs: Unpack[type_defs.CreateDomainInputTypeDef]
@@ -63,6 +78,19 @@ class MultiRegionConnectHealth(MultiRegionClient):
         """
         return self._call("DeactivateSubscription", kwargs)
 
+    def delete_dataset(
+        self, **kwargs: Unpack[type_defs.DeleteDatasetInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteDatasetOutputTypeDef]:
+        """Starts deleting a Dataset and the resources that Amazon Connect Health
+        built for it. You can delete a dataset whose status is ACTIVE,
+        CREATE_FAILED, or DELETE_FAILED. The dataset moves to DELETING, and then
+        to DELETED. If the delete fails, the dataset moves to DELETE_FAILED, and
+        you can call DeleteDataset again.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/DeleteDataset
+        """
+        return self._call("DeleteDataset", kwargs)
+
     def delete_domain(
         self, **kwargs: Unpack[type_defs.DeleteDomainInputTypeDef]
     ) -> TargetResults[type_defs.DeleteDomainOutputTypeDef]:
@@ -72,6 +100,17 @@ class MultiRegionConnectHealth(MultiRegionClient):
         """
         return self._call("DeleteDomain", kwargs)
 
+    def get_dataset(
+        self, **kwargs: Unpack[type_defs.GetDatasetInputTypeDef]
+    ) -> TargetResults[type_defs.GetDatasetOutputTypeDef]:
+        """Retrieves information about a Dataset, including its status and, after it
+        is built, its results. A dataset whose status is DELETED returns
+        ResourceNotFoundException.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/GetDataset
+        """
+        return self._call("GetDataset", kwargs)
+
     def get_domain(
         self, **kwargs: Unpack[type_defs.GetDomainInputTypeDef]
     ) -> TargetResults[type_defs.GetDomainOutputTypeDef]:
@@ -80,6 +119,16 @@ class MultiRegionConnectHealth(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/GetDomain
         """
         return self._call("GetDomain", kwargs)
+
+    def get_medical_coding_job(
+        self, **kwargs: Unpack[type_defs.GetMedicalCodingJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMedicalCodingJobResponseTypeDef]:
+        """Retrieves information about a medical coding job, including its status
+        and, when it succeeds, the location of its results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/GetMedicalCodingJob
+        """
+        return self._call("GetMedicalCodingJob", kwargs)
 
     def get_medical_scribe_listening_session(
         self, **kwargs: Unpack[type_defs.GetMedicalScribeListeningSessionInputTypeDef]
@@ -108,6 +157,18 @@ class MultiRegionConnectHealth(MultiRegionClient):
         """
         return self._call("GetSubscription", kwargs)
 
+    def list_datasets(
+        self, **kwargs: Unpack[type_defs.ListDatasetsInputTypeDef]
+    ) -> TargetResults[type_defs.ListDatasetsOutputTypeDef]:
+        """Lists the Datasets in a Domain. You can list only the datasets of one
+        type. The operation doesn't return datasets whose status is DELETED, and
+        the order of the results isn't specified. We recommend using pagination to
+        ensure that the operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/ListDatasets
+        """
+        return self._call("ListDatasets", kwargs)
+
     def list_domains(
         self, **kwargs: Unpack[type_defs.ListDomainsInputTypeDef]
     ) -> TargetResults[type_defs.ListDomainsOutputTypeDef]:
@@ -135,6 +196,18 @@ class MultiRegionConnectHealth(MultiRegionClient):
         """
         return self._call("ListTagsForResource", kwargs)
 
+    def start_medical_coding_job(
+        self, **kwargs: Unpack[type_defs.StartMedicalCodingJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartMedicalCodingJobResponseTypeDef]:
+        """Starts an asynchronous job that generates medical codes (ICD-10 and CPT)
+        for clinical text. Call GetMedicalCodingJob to check the status of the
+        job. When the job succeeds, Amazon Connect Health writes the results to
+        the output Amazon S3 location.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/StartMedicalCodingJob
+        """
+        return self._call("StartMedicalCodingJob", kwargs)
+
     def start_medical_scribe_listening_session(
         self, **kwargs: Unpack[type_defs.StartMedicalScribeListeningSessionInputTypeDef]
     ) -> TargetResults[type_defs.StartMedicalScribeListeningSessionOutputTypeDef]:
@@ -154,6 +227,16 @@ class MultiRegionConnectHealth(MultiRegionClient):
         """
         return self._call("StartPatientInsightsJob", kwargs)
 
+    def submit_feedback(
+        self, **kwargs: Unpack[type_defs.SubmitFeedbackRequestTypeDef]
+    ) -> TargetResults[type_defs.SubmitFeedbackResponseTypeDef]:
+        """Submits feedback on a clinical document or a set of medical codes that
+        Amazon Connect Health generated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/SubmitFeedback
+        """
+        return self._call("SubmitFeedback", kwargs)
+
     def tag_resource(
         self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -171,6 +254,32 @@ class MultiRegionConnectHealth(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def paginate_list_datasets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListDatasetsInputTypeDef],
+    ) -> TargetResults[type_defs.ListDatasetsOutputTypeDef]:
+        """Every page of ListDatasets in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the Datasets in a Domain. You can list only the datasets of one
+        type. The operation doesn't return datasets whose status is DELETED, and
+        the order of the results isn't specified. We recommend using pagination to
+        ensure that the operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/ListDatasets
+        """
+        return self._paginate(
+            "ListDatasets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
 
     def paginate_list_domains(
         self,
@@ -216,6 +325,22 @@ class MultiRegionConnectHealth(MultiRegionClient):
             max_items=max_items,
             page_size=page_size,
             starting_tokens=starting_tokens,
+        )
+
+    def iter_list_datasets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListDatasetsInputTypeDef],
+    ) -> Items[type_defs.DatasetSummaryTypeDef]:
+        """Each element of items in every page of ListDatasets, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/connecthealth-2025-01-29/ListDatasets
+        """
+        return self._items(
+            "ListDatasets", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_domains(

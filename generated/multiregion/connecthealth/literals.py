@@ -6,9 +6,14 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "ChecklistItemStatusType",
         "CustomTemplateBaseType",
+        "DatasetStatusType",
+        "DatasetTypeType",
         "DomainStatusType",
+        "EncounterTypeType",
         "EncryptionTypeType",
+        "FeedbackArtifactTypeType",
         "InsightsTypeType",
         "JobStatusType",
         "ManagedNoteTemplateType",
@@ -17,13 +22,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MedicalScribeParticipantRoleType",
         "MedicalScribeSessionControlEventTypeType",
         "MedicalScribeStreamStatusType",
+        "PatientStatusType",
+        "PeriodontalReviewReasonType",
+        "PeriodontalSiteNameType",
         "PostStreamArtifactGenerationStatusType",
         "PronounsType",
         "ProviderRoleType",
+        "SexType",
         "SpecialtyType",
         "SubscriptionStatusType",
     ]
 
+ChecklistItemStatusType = Literal["DISCUSSED", "PARTIALLY_DISCUSSED", "NOT_DISCUSSED"]
 CustomTemplateBaseType = Literal[
     "HISTORY_AND_PHYSICAL",
     "GIRPP",
@@ -32,8 +42,19 @@ CustomTemplateBaseType = Literal[
     "BIRP",
     "BEHAVIORAL_SOAP",
 ]
+DatasetStatusType = Literal[
+    "CREATING",
+    "ACTIVE",
+    "CREATE_FAILED",
+    "DELETING",
+    "DELETE_FAILED",
+    "DELETED",
+]
+DatasetTypeType = Literal["MEDICAL_CODING"]
 DomainStatusType = Literal["ACTIVE", "DELETING", "DELETED"]
+EncounterTypeType = Literal["TELEHEALTH", "IN_PERSON"]
 EncryptionTypeType = Literal["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KEY"]
+FeedbackArtifactTypeType = Literal["CLINICAL_DOC", "MEDICAL_CODES"]
 InsightsTypeType = Literal["PRE_VISIT"]
 JobStatusType = Literal["SUBMITTED", "IN_PROGRESS", "FAILED", "SUCCEEDED"]
 ManagedNoteTemplateType = Literal[
@@ -45,13 +66,32 @@ ManagedNoteTemplateType = Literal[
     "BEHAVIORAL_SOAP",
     "PHYSICAL_SOAP",
 ]
-MedicalScribeLanguageCodeType = Literal["en-US"]
+MedicalScribeLanguageCodeType = Literal["en-US", "multi"]
 MedicalScribeMediaEncodingType = Literal["pcm", "flac"]
 MedicalScribeParticipantRoleType = Literal["PATIENT", "CLINICIAN"]
 MedicalScribeSessionControlEventTypeType = Literal["END_OF_SESSION"]
 MedicalScribeStreamStatusType = Literal["IN_PROGRESS", "PAUSED", "FAILED", "COMPLETED"]
-PostStreamArtifactGenerationStatusType = Literal["IN_PROGRESS", "FAILED", "COMPLETED"]
+PatientStatusType = Literal["NEW", "ESTABLISHED"]
+PeriodontalReviewReasonType = Literal[
+    "SITE_NOT_CHARTED",
+    "VALUE_NOT_CHARTED",
+    "READING_COUNT_MISMATCH",
+    "LINE_UNCLEAR",
+    "TOOTH_UNCLEAR",
+    "MISSING_TOOTH_CONFLICT",
+    "MEASUREMENT_NOT_CHARTED",
+    "SESSION_ISSUE",
+]
+PeriodontalSiteNameType = Literal["DB", "B", "MB", "DL", "L", "ML"]
+PostStreamArtifactGenerationStatusType = Literal[
+    "IN_PROGRESS",
+    "FAILED",
+    "COMPLETED",
+    "PENDING",
+    "SKIPPED",
+]
 PronounsType = Literal["HE_HIM", "SHE_HER", "THEY_THEM"]
 ProviderRoleType = Literal["CLINICIAN"]
+SexType = Literal["MALE", "FEMALE", "NON_BINARY", "UNKNOWN"]
 SpecialtyType = Literal["PRIMARY_CARE"]
 SubscriptionStatusType = Literal["ACTIVE", "INACTIVE", "DELETED"]

@@ -20,9 +20,14 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    ChecklistItemStatusType,
     CustomTemplateBaseType,
+    DatasetStatusType,
+    DatasetTypeType,
     DomainStatusType,
+    EncounterTypeType,
     EncryptionTypeType,
+    FeedbackArtifactTypeType,
     InsightsTypeType,
     JobStatusType,
     ManagedNoteTemplateType,
@@ -31,9 +36,13 @@ from .literals import (
     MedicalScribeParticipantRoleType,
     MedicalScribeSessionControlEventTypeType,
     MedicalScribeStreamStatusType,
+    PatientStatusType,
+    PeriodontalReviewReasonType,
+    PeriodontalSiteNameType,
     PostStreamArtifactGenerationStatusType,
     PronounsType,
     ProviderRoleType,
+    SexType,
     SpecialtyType,
     SubscriptionStatusType,
 )
@@ -43,9 +52,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ActivateSubscriptionInputTypeDef",
         "ActivateSubscriptionOutputTypeDef",
         "ArtifactDetailsTypeDef",
+        "ChecklistItemTypeDef",
+        "ChecklistTypeDef",
         "ClinicalNoteGenerationResultTypeDef",
         "ClinicalNoteGenerationSettingsResponseTypeDef",
         "ClinicalNoteGenerationSettingsTypeDef",
+        "CreateDatasetInputTypeDef",
+        "CreateDatasetOutputTypeDef",
         "CreateDomainInputTypeDef",
         "CreateDomainOutputTypeDef",
         "CreateSubscriptionInputTypeDef",
@@ -53,8 +66,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateWebAppConfigurationTypeDef",
         "CustomTemplateResponseTypeDef",
         "CustomTemplateTypeDef",
+        "DatasetArtifactsTypeDef",
+        "DatasetConfigTypeDef",
+        "DatasetSummaryTypeDef",
         "DeactivateSubscriptionInputTypeDef",
         "DeactivateSubscriptionOutputTypeDef",
+        "DeleteDatasetInputTypeDef",
+        "DeleteDatasetOutputTypeDef",
         "DeleteDomainInputTypeDef",
         "DeleteDomainOutputTypeDef",
         "DomainSummaryTypeDef",
@@ -63,8 +81,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EncryptionContextTypeDef",
         "EventStream",
         "FHIRServerTypeDef",
+        "GetDatasetInputTypeDef",
+        "GetDatasetOutputTypeDef",
         "GetDomainInputTypeDef",
         "GetDomainOutputTypeDef",
+        "GetMedicalCodingJobRequestTypeDef",
+        "GetMedicalCodingJobResponseTypeDef",
         "GetMedicalScribeListeningSessionInputTypeDef",
         "GetMedicalScribeListeningSessionOutputTypeDef",
         "GetPatientInsightsJobRequestTypeDef",
@@ -76,6 +98,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "InsightsContextTypeDef",
         "InsightsOutputTypeDef",
         "InternalServerExceptionTypeDef",
+        "ListDatasetsInputTypeDef",
+        "ListDatasetsOutputTypeDef",
         "ListDomainsInputTypeDef",
         "ListDomainsOutputTypeDef",
         "ListSubscriptionsInputTypeDef",
@@ -84,12 +108,25 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListTagsForResourceOutputTypeDef",
         "ManagedTemplateResponseTypeDef",
         "ManagedTemplateTypeDef",
+        "MedicalCodeGenerationResultTypeDef",
+        "MedicalCodeGenerationSettingsResponseTypeDef",
+        "MedicalCodeGenerationSettingsTypeDef",
+        "MedicalCodesEncounterContextTypeDef",
+        "MedicalCodesPatientContextTypeDef",
+        "MedicalCodingContextTypeDef",
+        "MedicalCodingDatasetArtifactsTypeDef",
+        "MedicalCodingDatasetConfigTypeDef",
+        "MedicalCodingOutputDataConfigTypeDef",
+        "MedicalCodingOutputTypeDef",
         "MedicalScribeAudioEventTypeDef",
+        "MedicalScribeBinaryAudioEventTypeDef",
         "MedicalScribeChannelDefinitionTypeDef",
+        "MedicalScribeChecklistEventTypeDef",
         "MedicalScribeConfigurationEventTypeDef",
         "MedicalScribeInputStreamTypeDef",
         "MedicalScribeListeningSessionDetailsTypeDef",
         "MedicalScribeOutputStreamTypeDef",
+        "MedicalScribePeriodontalChartEventTypeDef",
         "MedicalScribePostStreamActionSettingsResponseTypeDef",
         "MedicalScribePostStreamActionSettingsTypeDef",
         "MedicalScribePostStreamActionsResultTypeDef",
@@ -101,12 +138,19 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "OutputDataConfigTypeDef",
         "PatientInsightsEncounterContextTypeDef",
         "PatientInsightsPatientContextTypeDef",
+        "PeriodontalReviewTypeDef",
+        "PeriodontalSiteTypeDef",
+        "PeriodontalToothTypeDef",
         "ResponseMetadataTypeDef",
         "S3SourceTypeDef",
+        "StartMedicalCodingJobRequestTypeDef",
+        "StartMedicalCodingJobResponseTypeDef",
         "StartMedicalScribeListeningSessionInputTypeDef",
         "StartMedicalScribeListeningSessionOutputTypeDef",
         "StartPatientInsightsJobRequestTypeDef",
         "StartPatientInsightsJobResponseTypeDef",
+        "SubmitFeedbackRequestTypeDef",
+        "SubmitFeedbackResponseTypeDef",
         "SubscriptionDescriptionTypeDef",
         "TagResourceInputTypeDef",
         "TemplateSectionInstructionTypeDef",
@@ -142,6 +186,16 @@ class ArtifactDetailsTypeDef(TypedDict):
     outputLocation: NotRequired[str]
     status: NotRequired[PostStreamArtifactGenerationStatusType]
     failureReason: NotRequired[str]
+
+
+class ChecklistItemTypeDef(TypedDict):
+    itemKey: str
+    status: ChecklistItemStatusType
+
+
+class ChecklistTypeDef(TypedDict):
+    checklistId: str
+    items: list[ChecklistItemTypeDef]
 
 
 class ClinicalNoteGenerationResultTypeDef(TypedDict):
@@ -188,6 +242,31 @@ class NoteTemplateSettingsTypeDef(TypedDict):
 
 class ClinicalNoteGenerationSettingsTypeDef(TypedDict):
     noteTemplateSettings: ReadOnly[NoteTemplateSettingsTypeDef]
+
+
+class MedicalCodingDatasetConfigTypeDef(TypedDict):
+    s3InputPath: str
+    s3OutputPath: str
+
+
+class DatasetConfigTypeDef(TypedDict):
+    medicalCoding: NotRequired[MedicalCodingDatasetConfigTypeDef]
+
+
+class CreateDatasetInputTypeDef(TypedDict):
+    domainId: str
+    name: str
+    config: DatasetConfigTypeDef
+    clientToken: NotRequired[str]
+
+
+class CreateDatasetOutputTypeDef(TypedDict):
+    arn: str
+    datasetId: str
+    type: DatasetTypeType
+    status: DatasetStatusType
+    createdAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class CreateWebAppConfigurationTypeDef(TypedDict):
@@ -243,6 +322,25 @@ class CreateSubscriptionOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MedicalCodingDatasetArtifactsTypeDef(TypedDict):
+    evaluationS3Uri: NotRequired[str]
+
+
+class DatasetArtifactsTypeDef(TypedDict):
+    medicalCoding: NotRequired[MedicalCodingDatasetArtifactsTypeDef]
+
+
+class DatasetSummaryTypeDef(TypedDict):
+    arn: str
+    datasetId: str
+    name: str
+    type: DatasetTypeType
+    status: DatasetStatusType
+    statusDetails: NotRequired[str]
+    createdAt: datetime
+    updatedAt: datetime
+
+
 class DeactivateSubscriptionInputTypeDef(TypedDict):
     domainId: str
     subscriptionId: str
@@ -250,6 +348,18 @@ class DeactivateSubscriptionInputTypeDef(TypedDict):
 
 class DeactivateSubscriptionOutputTypeDef(TypedDict):
     subscription: NotRequired[SubscriptionDescriptionTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteDatasetInputTypeDef(TypedDict):
+    domainId: str
+    datasetId: str
+
+
+class DeleteDatasetOutputTypeDef(TypedDict):
+    arn: str
+    datasetId: str
+    status: DatasetStatusType
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -272,13 +382,43 @@ class DomainSummaryTypeDef(TypedDict):
     createdAt: datetime
 
 
+class MedicalCodingContextTypeDef(TypedDict):
+    sex: NotRequired[SexType]
+    status: NotRequired[PatientStatusType]
+    dateOfBirth: NotRequired[str]
+    encounterType: NotRequired[EncounterTypeType]
+    encounterReason: NotRequired[str]
+    afterHours: NotRequired[bool]
+    encounterDate: NotRequired[str]
+
+
 class EncounterContextTypeDef(TypedDict):
     unstructuredContext: NotRequired[str]
+    medicalCodingContext: NotRequired[MedicalCodingContextTypeDef]
 
 
 class FHIRServerTypeDef(TypedDict):
     fhirEndpoint: str
     oauthToken: NotRequired[str]
+
+
+class GetDatasetInputTypeDef(TypedDict):
+    domainId: str
+    datasetId: str
+
+
+class GetDatasetOutputTypeDef(TypedDict):
+    arn: str
+    datasetId: str
+    name: str
+    type: DatasetTypeType
+    config: DatasetConfigTypeDef
+    status: DatasetStatusType
+    statusDetails: NotRequired[str]
+    artifacts: NotRequired[DatasetArtifactsTypeDef]
+    createdAt: datetime
+    updatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class GetDomainInputTypeDef(TypedDict):
@@ -299,6 +439,50 @@ class GetDomainOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetMedicalCodingJobRequestTypeDef(TypedDict):
+    domainId: str
+    jobId: str
+
+
+class MedicalCodesEncounterContextTypeDef(TypedDict):
+    encounterType: NotRequired[EncounterTypeType]
+    encounterReason: NotRequired[str]
+    afterHours: NotRequired[bool]
+    encounterDate: NotRequired[str]
+    encounterDurationMinutes: NotRequired[int]
+
+
+class MedicalCodesPatientContextTypeDef(TypedDict):
+    sex: NotRequired[SexType]
+    status: NotRequired[PatientStatusType]
+    dateOfBirth: NotRequired[str]
+    insurance: NotRequired[str]
+
+
+class MedicalCodingOutputDataConfigTypeDef(TypedDict):
+    s3OutputPath: str
+
+
+class MedicalCodingOutputTypeDef(TypedDict):
+    uri: str
+
+
+class GetMedicalCodingJobResponseTypeDef(TypedDict):
+    jobId: str
+    jobArn: str
+    jobStatus: JobStatusType
+    creationTime: NotRequired[datetime]
+    updatedTime: NotRequired[datetime]
+    text: str
+    patientContext: NotRequired[MedicalCodesPatientContextTypeDef]
+    encounterContext: NotRequired[MedicalCodesEncounterContextTypeDef]
+    outputDataConfig: MedicalCodingOutputDataConfigTypeDef
+    datasetId: NotRequired[str]
+    medicalCodingOutput: NotRequired[MedicalCodingOutputTypeDef]
+    statusDetails: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetMedicalScribeListeningSessionInputTypeDef(TypedDict):
     sessionId: str
     domainId: str
@@ -310,13 +494,26 @@ class MedicalScribeChannelDefinitionTypeDef(TypedDict):
     participantRole: MedicalScribeParticipantRoleType
 
 
+class MedicalCodeGenerationSettingsResponseTypeDef(TypedDict):
+    enabled: NotRequired[bool]
+
+
 class MedicalScribePostStreamActionSettingsResponseTypeDef(TypedDict):
     outputS3Uri: str
     clinicalNoteGenerationSettings: ClinicalNoteGenerationSettingsResponseTypeDef
+    medicalCodeGenerationSettings: NotRequired[
+        MedicalCodeGenerationSettingsResponseTypeDef
+    ]
+
+
+class MedicalCodeGenerationResultTypeDef(TypedDict):
+    medicalCodesResult: NotRequired[ArtifactDetailsTypeDef]
+    jobId: NotRequired[str]
 
 
 class MedicalScribePostStreamActionsResultTypeDef(TypedDict):
     clinicalNoteGenerationResult: NotRequired[ClinicalNoteGenerationResultTypeDef]
+    medicalCodeGenerationResult: NotRequired[MedicalCodeGenerationResultTypeDef]
 
 
 class MedicalScribeListeningSessionDetailsTypeDef(TypedDict):
@@ -332,6 +529,7 @@ class MedicalScribeListeningSessionDetailsTypeDef(TypedDict):
     ]
     postStreamActionResult: NotRequired[MedicalScribePostStreamActionsResultTypeDef]
     encounterContextProvided: NotRequired[bool]
+    medicalCodingContextProvided: NotRequired[bool]
     streamStatus: NotRequired[MedicalScribeStreamStatusType]
     streamCreationTime: NotRequired[datetime]
     streamEndTime: NotRequired[datetime]
@@ -422,6 +620,19 @@ class InternalServerExceptionTypeDef(TypedDict):
     message: NotRequired[str]
 
 
+class ListDatasetsInputTypeDef(TypedDict):
+    domainId: str
+    type: NotRequired[DatasetTypeType]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class ListDatasetsOutputTypeDef(TypedDict):
+    items: list[DatasetSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListDomainsInputTypeDef(TypedDict):
     status: NotRequired[DomainStatusType]
     maxResults: NotRequired[int]
@@ -455,13 +666,27 @@ class ListTagsForResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MedicalCodeGenerationSettingsTypeDef(TypedDict):
+    enabled: bool
+
+
 class MedicalScribeAudioEventTypeDef(TypedDict):
     audioChunk: ReadOnly[bytes | str | IO[Any]]
+
+
+class MedicalScribeBinaryAudioEventTypeDef(TypedDict):
+    audioChunk: ReadOnly[bytes | str | IO[Any]]
+
+
+class MedicalScribeChecklistEventTypeDef(TypedDict):
+    snapshotVersion: int
+    checklists: list[ChecklistTypeDef]
 
 
 class MedicalScribePostStreamActionSettingsTypeDef(TypedDict):
     outputS3Uri: str
     clinicalNoteGenerationSettings: ReadOnly[ClinicalNoteGenerationSettingsTypeDef]
+    medicalCodeGenerationSettings: NotRequired[MedicalCodeGenerationSettingsTypeDef]
 
 
 class MedicalScribeConfigurationEventTypeDef(TypedDict):
@@ -478,8 +703,37 @@ class MedicalScribeSessionControlEventTypeDef(TypedDict):
 
 class MedicalScribeInputStreamTypeDef(TypedDict):
     audioEvent: NotRequired[ReadOnly[MedicalScribeAudioEventTypeDef]]
+    binaryAudioEvent: NotRequired[ReadOnly[MedicalScribeBinaryAudioEventTypeDef]]
     sessionControlEvent: NotRequired[MedicalScribeSessionControlEventTypeDef]
     configurationEvent: NotRequired[ReadOnly[MedicalScribeConfigurationEventTypeDef]]
+
+
+class PeriodontalReviewTypeDef(TypedDict):
+    reason: PeriodontalReviewReasonType
+    toothNumber: NotRequired[int]
+    sites: NotRequired[list[PeriodontalSiteNameType]]
+
+
+class PeriodontalSiteTypeDef(TypedDict):
+    site: PeriodontalSiteNameType
+    probingDepth: NotRequired[int]
+    recession: NotRequired[int]
+    bleeding: NotRequired[bool]
+    suppuration: NotRequired[bool]
+
+
+class PeriodontalToothTypeDef(TypedDict):
+    toothNumber: int
+    missing: bool
+    mobility: NotRequired[int]
+    furcation: NotRequired[int]
+    sites: NotRequired[list[PeriodontalSiteTypeDef]]
+
+
+class MedicalScribePeriodontalChartEventTypeDef(TypedDict):
+    snapshotVersion: int
+    teeth: list[PeriodontalToothTypeDef]
+    reviewItems: NotRequired[list[PeriodontalReviewTypeDef]]
 
 
 class MedicalScribeTranscriptSegmentTypeDef(TypedDict):
@@ -503,6 +757,25 @@ class MedicalScribeOutputStreamTypeDef(TypedDict):
     transcriptEvent: NotRequired[MedicalScribeTranscriptEventTypeDef]
     internalFailureException: NotRequired[InternalServerExceptionTypeDef]
     validationException: NotRequired[ValidationExceptionTypeDef]
+    periodontalChartEvent: NotRequired[MedicalScribePeriodontalChartEventTypeDef]
+    checklistEvent: NotRequired[MedicalScribeChecklistEventTypeDef]
+
+
+class StartMedicalCodingJobRequestTypeDef(TypedDict):
+    domainId: str
+    text: str
+    patientContext: NotRequired[MedicalCodesPatientContextTypeDef]
+    encounterContext: NotRequired[MedicalCodesEncounterContextTypeDef]
+    outputDataConfig: MedicalCodingOutputDataConfigTypeDef
+    datasetId: NotRequired[str]
+    clientToken: NotRequired[str]
+
+
+class StartMedicalCodingJobResponseTypeDef(TypedDict):
+    jobArn: str
+    jobId: str
+    creationTime: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class StartMedicalScribeListeningSessionInputTypeDef(TypedDict):
@@ -542,6 +815,21 @@ class StartPatientInsightsJobResponseTypeDef(TypedDict):
     jobArn: str
     jobId: str
     creationTime: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SubmitFeedbackRequestTypeDef(TypedDict):
+    domainId: str
+    artifactSourceId: str
+    subscriptionId: NotRequired[str]
+    artifactType: FeedbackArtifactTypeType
+    signedArtifactS3Uri: str
+    generatedArtifactS3Uri: NotRequired[str]
+    comments: NotRequired[str]
+    clientToken: NotRequired[str]
+
+
+class SubmitFeedbackResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 

@@ -9,6 +9,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ArtifactStatusType",
         "ChatItemTypeType",
         "ConnectionTypeType",
+        "ContentDispositionType",
         "MeetingFeatureStatusType",
         "MessageProcessingStatusType",
         "ParticipantRoleType",
@@ -32,6 +33,7 @@ ChatItemTypeType = Literal[
     "MESSAGE_READ",
 ]
 ConnectionTypeType = Literal["WEBSOCKET", "CONNECTION_CREDENTIALS", "WEBRTC_CONNECTION"]
+ContentDispositionType = Literal["INLINE", "ATTACHMENT"]
 MeetingFeatureStatusType = Literal["AVAILABLE", "UNAVAILABLE"]
 MessageProcessingStatusType = Literal["PROCESSING", "FAILED", "REJECTED"]
 ParticipantRoleType = Literal["AGENT", "CUSTOMER", "SYSTEM", "CUSTOM_BOT", "SUPERVISOR"]

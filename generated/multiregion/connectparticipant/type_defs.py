@@ -22,6 +22,7 @@ from .literals import (
     ArtifactStatusType,
     ChatItemTypeType,
     ConnectionTypeType,
+    ContentDispositionType,
     MeetingFeatureStatusType,
     MessageProcessingStatusType,
     ParticipantRoleType,
@@ -192,6 +193,7 @@ class GetAttachmentRequestTypeDef(TypedDict):
     AttachmentId: str
     ConnectionToken: str
     UrlExpiryInSeconds: NotRequired[int]
+    UrlContentDisposition: NotRequired[ContentDispositionType]
 
 
 class GetAttachmentResponseTypeDef(TypedDict):

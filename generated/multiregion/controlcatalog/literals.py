@@ -7,14 +7,18 @@ from typing import TYPE_CHECKING, Literal
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "ControlBehaviorType",
+        "ControlParameterRequirementType",
         "ControlRelationTypeType",
         "ControlScopeType",
         "ControlSeverityType",
         "MappingTypeType",
+        "ParameterRequirementSummaryType",
     ]
 
 ControlBehaviorType = Literal["PREVENTIVE", "PROACTIVE", "DETECTIVE"]
+ControlParameterRequirementType = Literal["REQUIRED", "OPTIONAL"]
 ControlRelationTypeType = Literal["COMPLEMENTARY", "ALTERNATIVE", "MUTUALLY_EXCLUSIVE"]
 ControlScopeType = Literal["GLOBAL", "REGIONAL"]
 ControlSeverityType = Literal["LOW", "MEDIUM", "HIGH", "CRITICAL"]
 MappingTypeType = Literal["FRAMEWORK", "COMMON_CONTROL", "RELATED_CONTROL"]
+ParameterRequirementSummaryType = Literal["REQUIRED", "OPTIONAL", "NONE"]

@@ -20,10 +20,12 @@ from multiregion.type_defs import (
 
 from .literals import (
     ControlBehaviorType,
+    ControlParameterRequirementType,
     ControlRelationTypeType,
     ControlScopeType,
     ControlSeverityType,
     MappingTypeType,
+    ParameterRequirementSummaryType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
@@ -106,6 +108,7 @@ class ImplementationFilterTypeDef(TypedDict):
 
 class ControlFilterTypeDef(TypedDict):
     Implementations: NotRequired[ReadOnly[ImplementationFilterTypeDef]]
+    GovernedProviders: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class ControlMappingFilterTypeDef(TypedDict):
@@ -138,6 +141,7 @@ class ControlMappingTypeDef(TypedDict):
 
 class ControlParameterTypeDef(TypedDict):
     Name: str
+    Requirement: NotRequired[ControlParameterRequirementType]
 
 
 class ImplementationSummaryTypeDef(TypedDict):
@@ -152,9 +156,11 @@ class ControlSummaryTypeDef(TypedDict):
     Description: str
     Behavior: NotRequired[ControlBehaviorType]
     Severity: NotRequired[ControlSeverityType]
+    ParameterRequirementSummary: NotRequired[ParameterRequirementSummaryType]
     Implementation: NotRequired[ImplementationSummaryTypeDef]
     CreateTime: NotRequired[datetime]
     GovernedResources: NotRequired[list[str]]
+    GovernedProviders: NotRequired[list[str]]
 
 
 class DomainResourceFilterTypeDef(TypedDict):
@@ -192,9 +198,11 @@ class GetControlResponseTypeDef(TypedDict):
     Severity: NotRequired[ControlSeverityType]
     RegionConfiguration: RegionConfigurationTypeDef
     Implementation: NotRequired[ImplementationDetailsTypeDef]
+    ParameterRequirementSummary: NotRequired[ParameterRequirementSummaryType]
     Parameters: NotRequired[list[ControlParameterTypeDef]]
     CreateTime: NotRequired[datetime]
     GovernedResources: NotRequired[list[str]]
+    GovernedProviders: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

@@ -65,6 +65,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EnabledBaselineInheritanceDriftTypeDef",
         "EnabledBaselineParameterSummaryTypeDef",
         "EnabledBaselineParameterTypeDef",
+        "EnabledBaselineSourceDriftTypeDef",
         "EnabledBaselineSummaryTypeDef",
         "EnabledControlDetailsTypeDef",
         "EnabledControlDriftTypesTypeDef",
@@ -278,8 +279,13 @@ class EnabledBaselineInheritanceDriftTypeDef(TypedDict):
     status: NotRequired[EnabledBaselineDriftStatusType]
 
 
+class EnabledBaselineSourceDriftTypeDef(TypedDict):
+    status: NotRequired[EnabledBaselineDriftStatusType]
+
+
 class EnabledBaselineDriftTypesTypeDef(TypedDict):
     inheritance: NotRequired[EnabledBaselineInheritanceDriftTypeDef]
+    source: NotRequired[EnabledBaselineSourceDriftTypeDef]
 
 
 class EnabledBaselineDriftStatusSummaryTypeDef(TypedDict):
@@ -315,6 +321,7 @@ class EnabledBaselineFilterTypeDef(TypedDict):
     inheritanceDriftStatuses: NotRequired[
         ReadOnly[Sequence[EnabledBaselineDriftStatusType]]
     ]
+    sourceDriftStatuses: NotRequired[ReadOnly[Sequence[EnabledBaselineDriftStatusType]]]
 
 
 class EnabledBaselineSummaryTypeDef(TypedDict):

@@ -60,6 +60,12 @@ ResourceTypeType = Literal[
     "DynamoDbReservedCapacity",
     "MemoryDbReservedInstances",
     "NatGateway",
+    "DynamoDBTable",
+    "ElastiCacheCluster",
+    "MemoryDBCluster",
+    "DocumentDBCluster",
+    "WorkSpaces",
+    "SageMakerEndpoint",
 ]
 SavingsEstimationModeType = Literal["BeforeDiscounts", "AfterDiscounts"]
 SourceType = Literal["ComputeOptimizer", "CostExplorer"]

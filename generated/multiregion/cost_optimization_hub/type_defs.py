@@ -45,8 +45,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ComputeSavingsPlansConfigurationTypeDef",
         "ComputeSavingsPlansTypeDef",
         "DbInstanceConfigurationTypeDef",
+        "DocumentDbClusterTypeDef",
         "DynamoDbReservedCapacityConfigurationTypeDef",
         "DynamoDbReservedCapacityTypeDef",
+        "DynamoDbTableTypeDef",
         "EbsVolumeConfigurationTypeDef",
         "EbsVolumeTypeDef",
         "Ec2AutoScalingGroupConfigurationTypeDef",
@@ -60,6 +62,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EcsServiceConfigurationTypeDef",
         "EcsServiceTypeDef",
         "EfficiencyMetricsByGroupTypeDef",
+        "ElastiCacheClusterTypeDef",
         "ElastiCacheReservedInstancesConfigurationTypeDef",
         "ElastiCacheReservedInstancesTypeDef",
         "EmptyResponseMetadataTypeDef",
@@ -79,6 +82,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListRecommendationSummariesResponseTypeDef",
         "ListRecommendationsRequestTypeDef",
         "ListRecommendationsResponseTypeDef",
+        "MemoryDbClusterTypeDef",
         "MemoryDbReservedInstancesConfigurationTypeDef",
         "MemoryDbReservedInstancesTypeDef",
         "MetricsByTimeTypeDef",
@@ -105,6 +109,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ResourceDetailsTypeDef",
         "ResourcePricingTypeDef",
         "ResponseMetadataTypeDef",
+        "SageMakerEndpointTypeDef",
         "SageMakerSavingsPlansConfigurationTypeDef",
         "SageMakerSavingsPlansTypeDef",
         "SavingsPlansCostCalculationTypeDef",
@@ -118,6 +123,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdatePreferencesRequestTypeDef",
         "UpdatePreferencesResponseTypeDef",
         "UsageTypeDef",
+        "WorkSpacesTypeDef",
     ]
 
 
@@ -202,6 +208,10 @@ class DbInstanceConfigurationTypeDef(TypedDict):
     dbInstanceClass: NotRequired[str]
 
 
+class DocumentDbClusterTypeDef(TypedDict):
+    costCalculation: NotRequired[ResourceCostCalculationTypeDef]
+
+
 class DynamoDbReservedCapacityConfigurationTypeDef(TypedDict):
     accountScope: NotRequired[str]
     service: NotRequired[str]
@@ -228,6 +238,10 @@ class ReservedInstancesCostCalculationTypeDef(TypedDict):
 class DynamoDbReservedCapacityTypeDef(TypedDict):
     configuration: NotRequired[DynamoDbReservedCapacityConfigurationTypeDef]
     costCalculation: NotRequired[ReservedInstancesCostCalculationTypeDef]
+
+
+class DynamoDbTableTypeDef(TypedDict):
+    costCalculation: NotRequired[ResourceCostCalculationTypeDef]
 
 
 class StorageConfigurationTypeDef(TypedDict):
@@ -335,6 +349,10 @@ class EfficiencyMetricsByGroupTypeDef(TypedDict):
     message: NotRequired[str]
 
 
+class ElastiCacheClusterTypeDef(TypedDict):
+    costCalculation: NotRequired[ResourceCostCalculationTypeDef]
+
+
 class ElastiCacheReservedInstancesConfigurationTypeDef(TypedDict):
     accountScope: NotRequired[str]
     service: NotRequired[str]
@@ -397,6 +415,10 @@ class LambdaFunctionConfigurationTypeDef(TypedDict):
 
 class LambdaFunctionTypeDef(TypedDict):
     configuration: NotRequired[LambdaFunctionConfigurationTypeDef]
+    costCalculation: NotRequired[ResourceCostCalculationTypeDef]
+
+
+class MemoryDbClusterTypeDef(TypedDict):
     costCalculation: NotRequired[ResourceCostCalculationTypeDef]
 
 
@@ -519,6 +541,10 @@ class RedshiftReservedInstancesTypeDef(TypedDict):
     costCalculation: NotRequired[ReservedInstancesCostCalculationTypeDef]
 
 
+class SageMakerEndpointTypeDef(TypedDict):
+    costCalculation: NotRequired[ResourceCostCalculationTypeDef]
+
+
 class SageMakerSavingsPlansConfigurationTypeDef(TypedDict):
     accountScope: NotRequired[str]
     term: NotRequired[str]
@@ -529,6 +555,10 @@ class SageMakerSavingsPlansConfigurationTypeDef(TypedDict):
 class SageMakerSavingsPlansTypeDef(TypedDict):
     configuration: NotRequired[SageMakerSavingsPlansConfigurationTypeDef]
     costCalculation: NotRequired[SavingsPlansCostCalculationTypeDef]
+
+
+class WorkSpacesTypeDef(TypedDict):
+    costCalculation: NotRequired[ResourceCostCalculationTypeDef]
 
 
 class ResourceDetailsTypeDef(TypedDict):
@@ -551,6 +581,12 @@ class ResourceDetailsTypeDef(TypedDict):
     dynamoDbReservedCapacity: NotRequired[DynamoDbReservedCapacityTypeDef]
     memoryDbReservedInstances: NotRequired[MemoryDbReservedInstancesTypeDef]
     natGateway: NotRequired[NatGatewayTypeDef]
+    dynamoDbTable: NotRequired[DynamoDbTableTypeDef]
+    elastiCacheCluster: NotRequired[ElastiCacheClusterTypeDef]
+    memoryDbCluster: NotRequired[MemoryDbClusterTypeDef]
+    documentDbCluster: NotRequired[DocumentDbClusterTypeDef]
+    workSpaces: NotRequired[WorkSpacesTypeDef]
+    sageMakerEndpoint: NotRequired[SageMakerEndpointTypeDef]
 
 
 class GetRecommendationResponseTypeDef(TypedDict):

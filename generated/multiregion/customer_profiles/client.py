@@ -21,7 +21,7 @@ __all__ = ["MultiRegionCustomerProfiles"]
 
 
 class MultiRegionCustomerProfiles(MultiRegionClient):
-    """Amazon Connect Customer Profiles"""
+    """Connect Customer Customer Profiles"""
 
     _service_name = "customer-profiles"
     _generated_from = BOTOCORE_VERSION
@@ -35,6 +35,18 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/AddProfileKey
         """
         return self._call("AddProfileKey", kwargs)
+
+    def associate_stream_for_segments(
+        self, **kwargs: Unpack[type_defs.AssociateStreamForSegmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateStreamForSegmentsResponseTypeDef]:
+        """Associates an Amazon Kinesis data stream to receive segment membership
+        events for a given domain. This is a domain-level configuration that
+        applies to all segment subscriptions within the domain. A domain can have
+        only one associated stream at a time.
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/AssociateStreamForSegments
+        """
+        return self._call("AssociateStreamForSegments", kwargs)
 
     def batch_get_calculated_attribute_for_profile(
         self,
@@ -54,6 +66,16 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/BatchGetProfile
         """
         return self._call("BatchGetProfile", kwargs)
+
+    def batch_put_profile_object(
+        self, **kwargs: Unpack[type_defs.BatchPutProfileObjectRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchPutProfileObjectResponseTypeDef]:
+        """Adds multiple profile objects to a domain of a given ObjectType in a
+        single API call.
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/BatchPutProfileObject
+        """
+        return self._call("BatchPutProfileObject", kwargs)
 
     def create_calculated_attribute_definition(
         self,
@@ -97,7 +119,7 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.CreateEventStreamRequestTypeDef]
     ) -> TargetResults[type_defs.CreateEventStreamResponseTypeDef]:
         """Creates an event stream, which is a subscription to real-time events, such
-        as when profiles are created and updated through Amazon Connect Customer
+        as when profiles are created and updated through Connect Customer Customer
         Profiles.
 
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/CreateEventStream
@@ -348,6 +370,16 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         """
         return self._call("DeleteSegmentDefinition", kwargs)
 
+    def delete_segment_subscription(
+        self, **kwargs: Unpack[type_defs.DeleteSegmentSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSegmentSubscriptionResponseTypeDef]:
+        """Deletes a segment subscription for membership events. All active event
+        notifications for this segment are stopped.
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/DeleteSegmentSubscription
+        """
+        return self._call("DeleteSegmentSubscription", kwargs)
+
     def delete_workflow(
         self, **kwargs: Unpack[type_defs.DeleteWorkflowRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteWorkflowResponseTypeDef]:
@@ -367,6 +399,17 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/DetectProfileObjectType
         """
         return self._call("DetectProfileObjectType", kwargs)
+
+    def disassociate_stream_for_segments(
+        self, **kwargs: Unpack[type_defs.DisassociateStreamForSegmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateStreamForSegmentsResponseTypeDef]:
+        """Disassociates the Amazon Kinesis data stream configured for segment
+        membership events. All active segment subscriptions delivering events to
+        this stream are eventually stopped.
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/DisassociateStreamForSegments
+        """
+        return self._call("DisassociateStreamForSegments", kwargs)
 
     def get_auto_merging_preview(
         self, **kwargs: Unpack[type_defs.GetAutoMergingPreviewRequestTypeDef]
@@ -591,6 +634,16 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         """
         return self._call("GetSegmentSnapshot", kwargs)
 
+    def get_segment_subscription(
+        self, **kwargs: Unpack[type_defs.GetSegmentSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSegmentSubscriptionResponseTypeDef]:
+        """Returns the current subscription configuration, execution schedule, and
+        status for segment membership events.
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetSegmentSubscription
+        """
+        return self._call("GetSegmentSubscription", kwargs)
+
     def get_similar_profiles(
         self, **kwargs: Unpack[type_defs.GetSimilarProfilesRequestTypeDef]
     ) -> TargetResults[type_defs.GetSimilarProfilesResponseTypeDef]:
@@ -602,6 +655,16 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetSimilarProfiles
         """
         return self._call("GetSimilarProfiles", kwargs)
+
+    def get_stream_for_segments(
+        self, **kwargs: Unpack[type_defs.GetStreamForSegmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetStreamForSegmentsResponseTypeDef]:
+        """Returns information about the segment membership event stream configured
+        for a specific domain, including the stream state and associated segments.
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/GetStreamForSegments
+        """
+        return self._call("GetStreamForSegments", kwargs)
 
     def get_upload_job(
         self, **kwargs: Unpack[type_defs.GetUploadJobRequestTypeDef]
@@ -863,6 +926,16 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         """
         return self._call("ListSegmentDefinitions", kwargs)
 
+    def list_segment_subscription_events(
+        self, **kwargs: Unpack[type_defs.ListSegmentSubscriptionEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSegmentSubscriptionEventsResponseTypeDef]:
+        """Returns the most recent membership events for a segment. Each event
+        represents a profile that entered or exited the segment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListSegmentSubscriptionEvents
+        """
+        return self._call("ListSegmentSubscriptionEvents", kwargs)
+
     def list_tags_for_resource(
         self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
     ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
@@ -952,6 +1025,17 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         """
         return self._call("PutProfileObjectType", kwargs)
 
+    def put_segment_subscription(
+        self, **kwargs: Unpack[type_defs.PutSegmentSubscriptionRequestTypeDef]
+    ) -> TargetResults[type_defs.PutSegmentSubscriptionResponseTypeDef]:
+        """Creates or updates a segment subscription for membership events. When a
+        subscription is created, an initial snapshot is taken and the system
+        begins monitoring for membership changes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/PutSegmentSubscription
+        """
+        return self._call("PutSegmentSubscription", kwargs)
+
     def search_profiles(
         self, **kwargs: Unpack[type_defs.SearchProfilesRequestTypeDef]
     ) -> TargetResults[type_defs.SearchProfilesResponseTypeDef]:
@@ -963,6 +1047,18 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/SearchProfiles
         """
         return self._call("SearchProfiles", kwargs)
+
+    def search_recommendations(
+        self, **kwargs: Unpack[type_defs.SearchRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchRecommendationsResponseTypeDef]:
+        """Retrieves recommendations for a profile in a specific domain. The profile
+        is identified using a search key, which consists of a KeyName and a
+        KeyValues list. The KeyName can be a predefined key (for example,
+        _profileId, _phone, _email) or a custom-defined key.
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/SearchRecommendations
+        """
+        return self._call("SearchRecommendations", kwargs)
 
     def start_recommender(
         self, **kwargs: Unpack[type_defs.StartRecommenderRequestTypeDef]
@@ -1373,6 +1469,30 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_segment_subscription_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListSegmentSubscriptionEventsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSegmentSubscriptionEventsResponseTypeDef]:
+        """Every page of ListSegmentSubscriptionEvents in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the most recent membership events for a segment. Each event
+        represents a profile that entered or exited the segment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListSegmentSubscriptionEvents
+        """
+        return self._paginate(
+            "ListSegmentSubscriptionEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_upload_jobs(
         self,
         *,
@@ -1589,6 +1709,25 @@ class MultiRegionCustomerProfiles(MultiRegionClient):
         """
         return self._items(
             "ListSegmentDefinitions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_segment_subscription_events(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListSegmentSubscriptionEventsRequestTypeDef],
+    ) -> Items[type_defs.SubscriptionEventItemTypeDef]:
+        """Each element of Events in every page of ListSegmentSubscriptionEvents,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/customer-profiles-2020-08-15/ListSegmentSubscriptionEvents
+        """
+        return self._items(
+            "ListSegmentSubscriptionEvents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
         )
 
     def iter_list_upload_jobs(

@@ -16,9 +16,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DataFormatType",
         "DataPullModeType",
         "DateDimensionTypeType",
+        "DiversityCapTypeType",
         "EstimateStatusType",
         "EventStreamDestinationStatusType",
         "EventStreamStateType",
+        "EventSubscriptionSegmentStatusType",
+        "EventSubscriptionStateType",
         "EventTriggerLogicalOperatorType",
         "FeatureTypeType",
         "FieldContentTypeType",
@@ -47,10 +50,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RuleBasedMatchingStatusType",
         "S3ConnectorOperatorType",
         "SalesforceConnectorOperatorType",
+        "ScheduleConfigurationUnitType",
         "ScopeType",
         "SegmentSnapshotStatusType",
         "SegmentSortDataTypeType",
         "SegmentSortOrderType",
+        "SegmentSubscriptionStatusType",
         "SegmentTypeType",
         "ServiceNowConnectorOperatorType",
         "SortAttributeTypeType",
@@ -60,6 +65,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StatusReasonType",
         "StatusType",
         "StringDimensionTypeType",
+        "SubscriptionEventType",
+        "SubscriptionEventTypeType",
         "TaskTypeType",
         "TrainingMetricNameType",
         "TriggerTypeType",
@@ -98,6 +105,8 @@ AttributeDimensionTypeType = Literal[
     "GREATER_THAN_OR_EQUAL",
     "LESS_THAN_OR_EQUAL",
     "EQUAL",
+    "LIST_CONTAINS",
+    "LIST_CONTAINS_ALL",
 ]
 AttributeMatchingModelType = Literal["ONE_TO_ONE", "MANY_TO_MANY"]
 ComparisonOperatorType = Literal[
@@ -131,9 +140,12 @@ ContentTypeType = Literal["STRING", "NUMBER"]
 DataFormatType = Literal["CSV", "JSONL", "ORC"]
 DataPullModeType = Literal["Incremental", "Complete"]
 DateDimensionTypeType = Literal["BEFORE", "AFTER", "BETWEEN", "NOT_BETWEEN", "ON"]
+DiversityCapTypeType = Literal["PERCENTAGE", "VALUE"]
 EstimateStatusType = Literal["RUNNING", "SUCCEEDED", "FAILED"]
 EventStreamDestinationStatusType = Literal["HEALTHY", "UNHEALTHY"]
 EventStreamStateType = Literal["RUNNING", "STOPPED"]
+EventSubscriptionSegmentStatusType = Literal["STARTING", "RUNNING", "STOPPED", "FAILED"]
+EventSubscriptionStateType = Literal["RUNNING", "UNHEALTHY", "STOPPED"]
 EventTriggerLogicalOperatorType = Literal["ANY", "ALL", "NONE"]
 FeatureTypeType = Literal["TEXTUAL", "CATEGORICAL"]
 FieldContentTypeType = Literal[
@@ -219,7 +231,7 @@ OperatorPropertiesKeysType = Literal[
     "SUBFIELD_CATEGORY_MAP",
 ]
 PartyTypeType = Literal["INDIVIDUAL", "BUSINESS", "OTHER"]
-PeriodUnitType = Literal["HOURS", "DAYS", "WEEKS", "MONTHS"]
+PeriodUnitType = Literal["MINUTES", "HOURS", "DAYS", "WEEKS", "MONTHS"]
 ProfileTypeType = Literal["ACCOUNT_PROFILE", "PROFILE"]
 ProfileTypeDimensionTypeType = Literal["INCLUSIVE", "EXCLUSIVE"]
 QueryResultType = Literal["PRESENT", "ABSENT"]
@@ -297,10 +309,12 @@ SalesforceConnectorOperatorType = Literal[
     "VALIDATE_NUMERIC",
     "NO_OP",
 ]
+ScheduleConfigurationUnitType = Literal["HOURLY"]
 ScopeType = Literal["PROFILE", "DOMAIN"]
 SegmentSnapshotStatusType = Literal["COMPLETED", "IN_PROGRESS", "FAILED"]
 SegmentSortDataTypeType = Literal["STRING", "NUMBER", "DATE"]
 SegmentSortOrderType = Literal["ASC", "DESC"]
+SegmentSubscriptionStatusType = Literal["STARTING", "RUNNING", "STOPPED", "FAILED"]
 SegmentTypeType = Literal["CLASSIC", "ENHANCED"]
 ServiceNowConnectorOperatorType = Literal[
     "PROJECTION",
@@ -364,6 +378,7 @@ StatisticType = Literal[
     "MAXIMUM",
     "AVERAGE",
     "MAX_OCCURRENCE",
+    "RECENT_OCCURRENCES",
 ]
 StatusType = Literal[
     "NOT_STARTED",
@@ -382,6 +397,8 @@ StringDimensionTypeType = Literal[
     "BEGINS_WITH",
     "ENDS_WITH",
 ]
+SubscriptionEventType = Literal["JOINED", "LEFT"]
+SubscriptionEventTypeType = Literal["LIVE", "SCHEDULE"]
 TaskTypeType = Literal[
     "Arithmetic",
     "Filter",

@@ -29,9 +29,12 @@ from .literals import (
     DataFormatType,
     DataPullModeType,
     DateDimensionTypeType,
+    DiversityCapTypeType,
     EstimateStatusType,
     EventStreamDestinationStatusType,
     EventStreamStateType,
+    EventSubscriptionSegmentStatusType,
+    EventSubscriptionStateType,
     EventTriggerLogicalOperatorType,
     FeatureTypeType,
     FieldContentTypeType,
@@ -60,10 +63,12 @@ from .literals import (
     RuleBasedMatchingStatusType,
     S3ConnectorOperatorType,
     SalesforceConnectorOperatorType,
+    ScheduleConfigurationUnitType,
     ScopeType,
     SegmentSnapshotStatusType,
     SegmentSortDataTypeType,
     SegmentSortOrderType,
+    SegmentSubscriptionStatusType,
     SegmentTypeType,
     ServiceNowConnectorOperatorType,
     SortAttributeTypeType,
@@ -73,6 +78,8 @@ from .literals import (
     StatusReasonType,
     StatusType,
     StringDimensionTypeType,
+    SubscriptionEventType,
+    SubscriptionEventTypeType,
     TaskTypeType,
     TrainingMetricNameType,
     TriggerTypeType,
@@ -96,6 +103,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AppflowIntegrationWorkflowAttributesTypeDef",
         "AppflowIntegrationWorkflowMetricsTypeDef",
         "AppflowIntegrationWorkflowStepTypeDef",
+        "AssociateStreamForSegmentsRequestTypeDef",
+        "AssociateStreamForSegmentsResponseTypeDef",
+        "AssociatedSegmentTypeDef",
         "AttributeDetailsOutputTypeDef",
         "AttributeDetailsTypeDef",
         "AttributeDimensionOutputTypeDef",
@@ -112,6 +122,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BatchGetProfileErrorTypeDef",
         "BatchGetProfileRequestTypeDef",
         "BatchGetProfileResponseTypeDef",
+        "BatchPutProfileObjectErrorItemTypeDef",
+        "BatchPutProfileObjectRequestItemTypeDef",
+        "BatchPutProfileObjectRequestTypeDef",
+        "BatchPutProfileObjectResponseItemTypeDef",
+        "BatchPutProfileObjectResponseTypeDef",
         "BatchTypeDef",
         "CalculatedAttributeDimensionOutputTypeDef",
         "CalculatedAttributeDimensionTypeDef",
@@ -186,6 +201,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteRecommenderSchemaResponseTypeDef",
         "DeleteSegmentDefinitionRequestTypeDef",
         "DeleteSegmentDefinitionResponseTypeDef",
+        "DeleteSegmentSubscriptionRequestTypeDef",
+        "DeleteSegmentSubscriptionResponseTypeDef",
         "DeleteWorkflowRequestTypeDef",
         "DeleteWorkflowResponseTypeDef",
         "DestinationSummaryTypeDef",
@@ -194,6 +211,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DetectedProfileObjectTypeTypeDef",
         "DimensionOutputTypeDef",
         "DimensionTypeDef",
+        "DisassociateStreamForSegmentsRequestTypeDef",
+        "DisassociateStreamForSegmentsResponseTypeDef",
+        "DiversityColumnTypeDef",
+        "DiversityConfigOutputTypeDef",
+        "DiversityConfigTypeDef",
         "DomainObjectTypeFieldTypeDef",
         "DomainObjectTypesListItemTypeDef",
         "DomainStatsTypeDef",
@@ -275,8 +297,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetSegmentMembershipResponseTypeDef",
         "GetSegmentSnapshotRequestTypeDef",
         "GetSegmentSnapshotResponseTypeDef",
+        "GetSegmentSubscriptionRequestTypeDef",
+        "GetSegmentSubscriptionResponseTypeDef",
         "GetSimilarProfilesRequestTypeDef",
         "GetSimilarProfilesResponseTypeDef",
+        "GetStreamForSegmentsRequestTypeDef",
+        "GetStreamForSegmentsResponseTypeDef",
         "GetUploadJobPathRequestTypeDef",
         "GetUploadJobPathResponseTypeDef",
         "GetUploadJobRequestTypeDef",
@@ -347,6 +373,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListRuleBasedMatchesResponseTypeDef",
         "ListSegmentDefinitionsRequestTypeDef",
         "ListSegmentDefinitionsResponseTypeDef",
+        "ListSegmentSubscriptionEventsRequestTypeDef",
+        "ListSegmentSubscriptionEventsResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
         "ListUploadJobsRequestTypeDef",
@@ -390,9 +418,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PutProfileObjectResponseTypeDef",
         "PutProfileObjectTypeRequestTypeDef",
         "PutProfileObjectTypeResponseTypeDef",
+        "PutSegmentSubscriptionRequestTypeDef",
+        "PutSegmentSubscriptionResponseTypeDef",
         "RangeOverrideTypeDef",
         "RangeTypeDef",
         "ReadinessTypeDef",
+        "RecommendationDiversityConfigTypeDef",
+        "RecommendationMetadataTypeDef",
         "RecommendationTypeDef",
         "RecommenderConfigOutputTypeDef",
         "RecommenderConfigTypeDef",
@@ -403,6 +435,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RecommenderSchemaFieldTypeDef",
         "RecommenderSchemaSummaryTypeDef",
         "RecommenderSummaryTypeDef",
+        "RecommenderTypeDef",
         "RecommenderUpdateTypeDef",
         "ResponseMetadataTypeDef",
         "ResultsSummaryTypeDef",
@@ -412,9 +445,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "S3ExportingLocationTypeDef",
         "S3SourcePropertiesTypeDef",
         "SalesforceSourcePropertiesTypeDef",
+        "ScheduleConfigurationTypeDef",
+        "ScheduledExecutionsTypeDef",
         "ScheduledTriggerPropertiesTypeDef",
         "SearchProfilesRequestTypeDef",
         "SearchProfilesResponseTypeDef",
+        "SearchRecommendationsRequestTypeDef",
+        "SearchRecommendationsResponseTypeDef",
         "SegmentDefinitionItemTypeDef",
         "SegmentGroupOutputTypeDef",
         "SegmentGroupStructureTypeDef",
@@ -434,6 +471,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StopRecommenderResponseTypeDef",
         "StopUploadJobRequestTypeDef",
         "StopUploadJobResponseTypeDef",
+        "SubscriptionEventItemTypeDef",
         "TagResourceRequestTypeDef",
         "TagResourceResponseTypeDef",
         "TaskTypeDef",
@@ -643,6 +681,22 @@ class AppflowIntegrationWorkflowStepTypeDef(TypedDict):
     LastUpdatedAt: datetime
 
 
+class AssociateStreamForSegmentsRequestTypeDef(TypedDict):
+    DomainName: str
+    DestinationArn: str
+    DestinationRoleArn: str
+
+
+class AssociateStreamForSegmentsResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AssociatedSegmentTypeDef(TypedDict):
+    SegmentName: NotRequired[str]
+    Status: NotRequired[EventSubscriptionSegmentStatusType]
+    Message: NotRequired[str]
+
+
 class AttributeItemTypeDef(TypedDict):
     Name: str
 
@@ -812,6 +866,34 @@ class ProfileTypeDef(TypedDict):
 class BatchGetProfileResponseTypeDef(TypedDict):
     Errors: NotRequired[list[BatchGetProfileErrorTypeDef]]
     Profiles: NotRequired[list[ProfileTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchPutProfileObjectErrorItemTypeDef(TypedDict):
+    Id: str
+    Code: int
+    Message: NotRequired[str]
+
+
+class BatchPutProfileObjectRequestItemTypeDef(TypedDict):
+    Id: str
+    Object: str
+
+
+class BatchPutProfileObjectRequestTypeDef(TypedDict):
+    DomainName: str
+    ObjectTypeName: str
+    Items: ReadOnly[Sequence[BatchPutProfileObjectRequestItemTypeDef]]
+
+
+class BatchPutProfileObjectResponseItemTypeDef(TypedDict):
+    Id: str
+    ProfileObjectUniqueKey: str
+
+
+class BatchPutProfileObjectResponseTypeDef(TypedDict):
+    Successful: NotRequired[list[BatchPutProfileObjectResponseItemTypeDef]]
+    Failed: NotRequired[list[BatchPutProfileObjectErrorItemTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1215,6 +1297,16 @@ class CreateRecommenderFilterResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DiversityColumnTypeDef(TypedDict):
+    Name: str
+    CapType: DiversityCapTypeType
+    Target: str
+
+
+class DiversityConfigTypeDef(TypedDict):
+    DiversityColumns: NotRequired[ReadOnly[Sequence[DiversityColumnTypeDef]]]
+
+
 class EventParametersTypeDef(TypedDict):
     EventType: str
     EventValueThreshold: NotRequired[float]
@@ -1234,6 +1326,8 @@ class RecommenderConfigTypeDef(TypedDict):
     TrainingFrequency: NotRequired[int]
     InferenceConfig: NotRequired[InferenceConfigTypeDef]
     IncludedColumns: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
+    ExcludedColumns: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
+    DiversityConfig: NotRequired[ReadOnly[DiversityConfigTypeDef]]
 
 
 class CreateRecommenderRequestTypeDef(TypedDict):
@@ -1576,6 +1670,16 @@ class DeleteSegmentDefinitionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteSegmentSubscriptionRequestTypeDef(TypedDict):
+    DomainName: str
+    SegmentDefinitionName: str
+
+
+class DeleteSegmentSubscriptionResponseTypeDef(TypedDict):
+    Message: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteWorkflowRequestTypeDef(TypedDict):
     DomainName: str
     WorkflowId: str
@@ -1652,6 +1756,19 @@ class DimensionOutputTypeDef(TypedDict):
     CalculatedAttributes: NotRequired[
         dict[str, CalculatedAttributeDimensionOutputTypeDef]
     ]
+
+
+class DisassociateStreamForSegmentsRequestTypeDef(TypedDict):
+    DomainName: str
+
+
+class DisassociateStreamForSegmentsResponseTypeDef(TypedDict):
+    Message: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DiversityConfigOutputTypeDef(TypedDict):
+    DiversityColumns: NotRequired[list[DiversityColumnTypeDef]]
 
 
 class DomainObjectTypeFieldTypeDef(TypedDict):
@@ -2026,6 +2143,9 @@ class GetProfileObjectTypeTemplateResponseTypeDef(TypedDict):
     TemplateId: NotRequired[str]
     SourceName: NotRequired[str]
     SourceObject: NotRequired[str]
+    DefaultMaxProfileObjectCount: NotRequired[int]
+    DefaultMaxProfileObjectCountEffectiveAfter: NotRequired[datetime]
+    StoreOnly: NotRequired[bool]
     AllowProfileCreation: NotRequired[bool]
     SourceLastUpdatedTimestampFormat: NotRequired[str]
     Fields: NotRequired[dict[str, ObjectTypeFieldTypeDef]]
@@ -2035,6 +2155,11 @@ class GetProfileObjectTypeTemplateResponseTypeDef(TypedDict):
 
 class MetadataConfigTypeDef(TypedDict):
     MetadataColumns: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RecommendationDiversityConfigTypeDef(TypedDict):
+    Enabled: bool
+    Values: NotRequired[ReadOnly[Mapping[str, int]]]
 
 
 class RecommenderFilterTypeDef(TypedDict):
@@ -2061,6 +2186,7 @@ class GetProfileRecommendationsRequestTypeDef(TypedDict):
     CandidateIds: NotRequired[ReadOnly[Sequence[str]]]
     MaxResults: NotRequired[int]
     MetadataConfig: NotRequired[ReadOnly[MetadataConfigTypeDef]]
+    DiversityConfig: NotRequired[ReadOnly[RecommendationDiversityConfigTypeDef]]
 
 
 class RecommendationTypeDef(TypedDict):
@@ -2101,6 +2227,8 @@ class RecommenderConfigOutputTypeDef(TypedDict):
     TrainingFrequency: NotRequired[int]
     InferenceConfig: NotRequired[InferenceConfigTypeDef]
     IncludedColumns: NotRequired[dict[str, list[str]]]
+    ExcludedColumns: NotRequired[dict[str, list[str]]]
+    DiversityConfig: NotRequired[DiversityConfigOutputTypeDef]
 
 
 class RecommenderUpdateTypeDef(TypedDict):
@@ -2109,11 +2237,13 @@ class RecommenderUpdateTypeDef(TypedDict):
     CreatedAt: NotRequired[datetime]
     LastUpdatedAt: NotRequired[datetime]
     FailureReason: NotRequired[str]
+    RecommenderVersionName: NotRequired[str]
 
 
 class TrainingMetricsTypeDef(TypedDict):
     Time: NotRequired[datetime]
     Metrics: NotRequired[dict[TrainingMetricNameType, float]]
+    RecommenderVersionName: NotRequired[str]
 
 
 class GetRecommenderResponseTypeDef(TypedDict):
@@ -2127,6 +2257,7 @@ class GetRecommenderResponseTypeDef(TypedDict):
     CreatedAt: NotRequired[datetime]
     FailureReason: NotRequired[str]
     LatestRecommenderUpdate: NotRequired[RecommenderUpdateTypeDef]
+    ActiveRecommenderVersionName: NotRequired[str]
     TrainingMetrics: NotRequired[list[TrainingMetricsTypeDef]]
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2238,6 +2369,31 @@ class GetSegmentSnapshotResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetSegmentSubscriptionRequestTypeDef(TypedDict):
+    DomainName: str
+    SegmentDefinitionName: str
+
+
+class ScheduleConfigurationTypeDef(TypedDict):
+    Interval: int
+    Unit: NotRequired[ScheduleConfigurationUnitType]
+
+
+class ScheduledExecutionsTypeDef(TypedDict):
+    NextExecutedAt: NotRequired[datetime]
+    LastExecutedAt: NotRequired[datetime]
+
+
+class GetSegmentSubscriptionResponseTypeDef(TypedDict):
+    Status: NotRequired[SegmentSubscriptionStatusType]
+    Message: NotRequired[str]
+    ScheduleConfiguration: NotRequired[ScheduleConfigurationTypeDef]
+    ScheduledExecutions: NotRequired[ScheduledExecutionsTypeDef]
+    StartedAt: NotRequired[datetime]
+    LastUpdatedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetSimilarProfilesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
@@ -2254,6 +2410,22 @@ class GetSimilarProfilesResponseTypeDef(TypedDict):
     RuleLevel: NotRequired[int]
     ConfidenceScore: NotRequired[float]
     NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetStreamForSegmentsRequestTypeDef(TypedDict):
+    DomainName: str
+
+
+class GetStreamForSegmentsResponseTypeDef(TypedDict):
+    AssociatedAt: NotRequired[datetime]
+    AssociatedSegments: NotRequired[list[AssociatedSegmentTypeDef]]
+    DomainName: NotRequired[str]
+    DestinationArn: NotRequired[str]
+    DestinationRoleArn: NotRequired[str]
+    State: NotRequired[EventSubscriptionStateType]
+    DisassociatedAt: NotRequired[datetime]
+    FailureReason: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2770,6 +2942,26 @@ class ListSegmentDefinitionsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListSegmentSubscriptionEventsRequestTypeDef(TypedDict):
+    DomainName: str
+    SegmentDefinitionName: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class SubscriptionEventItemTypeDef(TypedDict):
+    ProfileId: NotRequired[str]
+    UpdatedAt: NotRequired[datetime]
+    EventType: NotRequired[SubscriptionEventTypeType]
+    Event: NotRequired[SubscriptionEventType]
+
+
+class ListSegmentSubscriptionEventsResponseTypeDef(TypedDict):
+    Events: NotRequired[list[SubscriptionEventItemTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListTagsForResourceRequestTypeDef(TypedDict):
     resourceArn: str
 
@@ -2950,6 +3142,31 @@ class PutProfileObjectTypeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PutSegmentSubscriptionRequestTypeDef(TypedDict):
+    DomainName: str
+    SegmentDefinitionName: str
+    ScheduleConfiguration: NotRequired[ScheduleConfigurationTypeDef]
+
+
+class PutSegmentSubscriptionResponseTypeDef(TypedDict):
+    Status: NotRequired[SegmentSubscriptionStatusType]
+    ScheduleConfiguration: NotRequired[ScheduleConfigurationTypeDef]
+    StartedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RecommendationMetadataTypeDef(TypedDict):
+    Columns: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RecommenderTypeDef(TypedDict):
+    Name: str
+    Filters: NotRequired[ReadOnly[Sequence[RecommenderFilterTypeDef]]]
+    PromotionalFilters: NotRequired[
+        ReadOnly[Sequence[RecommenderPromotionalFilterTypeDef]]
+    ]
+
+
 class SearchProfilesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
@@ -2963,6 +3180,24 @@ class SearchProfilesRequestTypeDef(TypedDict):
 class SearchProfilesResponseTypeDef(TypedDict):
     Items: NotRequired[list[ProfileTypeDef]]
     NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SearchRecommendationsRequestTypeDef(TypedDict):
+    DomainName: str
+    KeyName: str
+    KeyValues: ReadOnly[Sequence[str]]
+    Recommender: ReadOnly[RecommenderTypeDef]
+    CandidateIds: NotRequired[ReadOnly[Sequence[str]]]
+    Context: NotRequired[ReadOnly[Mapping[str, str]]]
+    Diversity: NotRequired[ReadOnly[RecommendationDiversityConfigTypeDef]]
+    Metadata: NotRequired[ReadOnly[RecommendationMetadataTypeDef]]
+    MaxRecommendations: NotRequired[int]
+
+
+class SearchRecommendationsResponseTypeDef(TypedDict):
+    ProfileId: NotRequired[str]
+    Recommendations: NotRequired[list[RecommendationTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -3171,6 +3406,7 @@ class UpdateRecommenderRequestTypeDef(TypedDict):
     RecommenderName: str
     Description: NotRequired[str]
     RecommenderConfig: NotRequired[ReadOnly[RecommenderConfigTypeDef]]
+    RecommenderVersionName: NotRequired[str]
 
 
 class UpdateRecommenderResponseTypeDef(TypedDict):

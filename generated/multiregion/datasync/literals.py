@@ -24,6 +24,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ManifestFormatType",
         "MtimeType",
         "NfsVersionType",
+        "ObjectMetadataType",
         "ObjectStorageServerProtocolType",
         "ObjectTagsType",
         "ObjectVersionIdsType",
@@ -54,7 +55,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
 AgentStatusType = Literal["ONLINE", "OFFLINE"]
 AtimeType = Literal["NONE", "BEST_EFFORT"]
 AzureAccessTierType = Literal["HOT", "COOL", "ARCHIVE"]
-AzureBlobAuthenticationTypeType = Literal["SAS", "NONE"]
+AzureBlobAuthenticationTypeType = Literal["SAS", "NONE", "OIDC"]
 AzureBlobTypeType = Literal["BLOCK"]
 EfsInTransitEncryptionType = Literal["NONE", "TLS1_2"]
 EndpointTypeType = Literal["PUBLIC", "PRIVATE_LINK", "FIPS", "FIPS_PRIVATE_LINK"]
@@ -73,7 +74,8 @@ LogLevelType = Literal["OFF", "BASIC", "TRANSFER"]
 ManifestActionType = Literal["TRANSFER"]
 ManifestFormatType = Literal["CSV"]
 MtimeType = Literal["NONE", "PRESERVE"]
-NfsVersionType = Literal["AUTOMATIC", "NFS3", "NFS4_0", "NFS4_1"]
+NfsVersionType = Literal["AUTOMATIC", "NFS3", "NFS4_0", "NFS4_1", "NFS4_2"]
+ObjectMetadataType = Literal["PRESERVE", "NONE"]
 ObjectStorageServerProtocolType = Literal["HTTPS", "HTTP"]
 ObjectTagsType = Literal["PRESERVE", "NONE"]
 ObjectVersionIdsType = Literal["INCLUDE", "NONE"]

@@ -37,6 +37,7 @@ from .literals import (
     ManifestFormatType,
     MtimeType,
     NfsVersionType,
+    ObjectMetadataType,
     ObjectStorageServerProtocolType,
     ObjectTagsType,
     ObjectVersionIdsType,
@@ -68,6 +69,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AgentListEntryTypeDef",
         "AzureBlobSasConfigurationTypeDef",
+        "AzureFederatedIdentityConfigTypeDef",
+        "AzureOidcConfigTypeDef",
         "CancelTaskExecutionRequestTypeDef",
         "CancelTaskExecutionResponseTypeDef",
         "CmkSecretConfigTypeDef",
@@ -141,6 +144,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FsxProtocolTypeDef",
         "FsxUpdateProtocolSmbTypeDef",
         "FsxUpdateProtocolTypeDef",
+        "GoogleOidcConfigTypeDef",
         "HdfsNameNodeTypeDef",
         "ListAgentsRequestTypeDef",
         "ListAgentsResponseTypeDef",
@@ -157,6 +161,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ManagedSecretConfigTypeDef",
         "ManifestConfigTypeDef",
         "NfsMountOptionsTypeDef",
+        "ObjectStorageExternalIdentityConfigTypeDef",
+        "ObjectStorageFederatedIdentityConfigTypeDef",
         "OnPremConfigOutputTypeDef",
         "OnPremConfigTypeDef",
         "OptionsTypeDef",
@@ -237,6 +243,16 @@ class AzureBlobSasConfigurationTypeDef(TypedDict):
     Token: str
 
 
+class AzureOidcConfigTypeDef(TypedDict):
+    TenantId: str
+    ClientId: str
+
+
+class AzureFederatedIdentityConfigTypeDef(TypedDict):
+    AwsIamRole: NotRequired[str]
+    AzureOidc: NotRequired[AzureOidcConfigTypeDef]
+
+
 class CancelTaskExecutionRequestTypeDef(TypedDict):
     TaskExecutionArn: str
 
@@ -278,6 +294,7 @@ class CreateLocationAzureBlobRequestTypeDef(TypedDict):
     ContainerUrl: str
     AuthenticationType: AzureBlobAuthenticationTypeType
     SasConfiguration: NotRequired[AzureBlobSasConfigurationTypeDef]
+    FederatedIdentity: NotRequired[AzureFederatedIdentityConfigTypeDef]
     BlobType: NotRequired[AzureBlobTypeType]
     AccessTier: NotRequired[AzureAccessTierType]
     Subdirectory: NotRequired[str]
@@ -448,6 +465,22 @@ class CreateLocationNfsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GoogleOidcConfigTypeDef(TypedDict):
+    ProjectName: str
+    ProjectNumber: str
+    IdentityPoolName: str
+    IdentityProviderName: str
+
+
+class ObjectStorageExternalIdentityConfigTypeDef(TypedDict):
+    GoogleOidc: NotRequired[GoogleOidcConfigTypeDef]
+
+
+class ObjectStorageFederatedIdentityConfigTypeDef(TypedDict):
+    AwsIamRole: NotRequired[str]
+    ExternalIdentity: NotRequired[ObjectStorageExternalIdentityConfigTypeDef]
+
+
 class CreateLocationObjectStorageRequestTypeDef(TypedDict):
     ServerHostname: str
     ServerPort: NotRequired[int]
@@ -456,6 +489,7 @@ class CreateLocationObjectStorageRequestTypeDef(TypedDict):
     BucketName: str
     AccessKey: NotRequired[str]
     SecretKey: NotRequired[str]
+    FederatedIdentity: NotRequired[ObjectStorageFederatedIdentityConfigTypeDef]
     AgentArns: NotRequired[ReadOnly[Sequence[str]]]
     Tags: NotRequired[ReadOnly[Sequence[TagListEntryTypeDef]]]
     ServerCertificate: NotRequired[ReadOnly[bytes | str | IO[Any]]]
@@ -547,6 +581,7 @@ class OptionsTypeDef(TypedDict):
     TransferMode: NotRequired[TransferModeType]
     SecurityDescriptorCopyFlags: NotRequired[SmbSecurityDescriptorCopyFlagsType]
     ObjectTags: NotRequired[ObjectTagsType]
+    ObjectMetadata: NotRequired[ObjectMetadataType]
 
 
 class ReportDestinationS3TypeDef(TypedDict):
@@ -658,6 +693,7 @@ class DescribeLocationAzureBlobResponseTypeDef(TypedDict):
     LocationArn: NotRequired[str]
     LocationUri: NotRequired[str]
     AuthenticationType: NotRequired[AzureBlobAuthenticationTypeType]
+    FederatedIdentity: NotRequired[AzureFederatedIdentityConfigTypeDef]
     BlobType: NotRequired[AzureBlobTypeType]
     AccessTier: NotRequired[AzureAccessTierType]
     AgentArns: NotRequired[list[str]]
@@ -793,6 +829,7 @@ class DescribeLocationObjectStorageResponseTypeDef(TypedDict):
     LocationArn: NotRequired[str]
     LocationUri: NotRequired[str]
     AccessKey: NotRequired[str]
+    FederatedIdentity: NotRequired[ObjectStorageFederatedIdentityConfigTypeDef]
     ServerPort: NotRequired[int]
     ServerProtocol: NotRequired[ObjectStorageServerProtocolType]
     AgentArns: NotRequired[list[str]]
@@ -1109,6 +1146,7 @@ class UpdateLocationAzureBlobRequestTypeDef(TypedDict):
     Subdirectory: NotRequired[str]
     AuthenticationType: NotRequired[AzureBlobAuthenticationTypeType]
     SasConfiguration: NotRequired[AzureBlobSasConfigurationTypeDef]
+    FederatedIdentity: NotRequired[AzureFederatedIdentityConfigTypeDef]
     BlobType: NotRequired[AzureBlobTypeType]
     AccessTier: NotRequired[AzureAccessTierType]
     AgentArns: NotRequired[ReadOnly[Sequence[str]]]
@@ -1217,6 +1255,7 @@ class UpdateLocationObjectStorageRequestTypeDef(TypedDict):
     ServerHostname: NotRequired[str]
     AccessKey: NotRequired[str]
     SecretKey: NotRequired[str]
+    FederatedIdentity: NotRequired[ObjectStorageFederatedIdentityConfigTypeDef]
     AgentArns: NotRequired[ReadOnly[Sequence[str]]]
     ServerCertificate: NotRequired[ReadOnly[bytes | str | IO[Any]]]
     CmkSecretConfig: NotRequired[CmkSecretConfigTypeDef]

@@ -208,6 +208,17 @@ class MultiRegionDataZone(MultiRegionClient):
         """
         return self._call("CreateDataSource", kwargs)
 
+    def create_designation(
+        self, **kwargs: Unpack[type_defs.CreateDesignationInputTypeDef]
+    ) -> TargetResults[type_defs.CreateDesignationOutputTypeDef]:
+        """Creates a new user-defined designation with a Cedar permit policy. The
+        designation defines a named role that can be assigned to project members
+        through CreateProjectMembership or granted through AddPolicyGrant.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/CreateDesignation
+        """
+        return self._call("CreateDesignation", kwargs)
+
     def create_domain(
         self, **kwargs: Unpack[type_defs.CreateDomainInputTypeDef]
     ) -> TargetResults[type_defs.CreateDomainOutputTypeDef]:
@@ -476,6 +487,17 @@ class MultiRegionDataZone(MultiRegionClient):
         """
         return self._call("DeleteDataSource", kwargs)
 
+    def delete_designation(
+        self, **kwargs: Unpack[type_defs.DeleteDesignationInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteDesignationOutputTypeDef]:
+        """Deletes a user-created designation. Managed designations cannot be
+        deleted. The call fails if the designation has deletionProtection enabled
+        or if any project member still holds it. This operation is idempotent.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteDesignation
+        """
+        return self._call("DeleteDesignation", kwargs)
+
     def delete_domain(
         self, **kwargs: Unpack[type_defs.DeleteDomainInputTypeDef]
     ) -> TargetResults[type_defs.DeleteDomainOutputTypeDef]:
@@ -567,6 +589,15 @@ class MultiRegionDataZone(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteGlossaryTerm
         """
         return self._call("DeleteGlossaryTerm", kwargs)
+
+    def delete_lineage_event(
+        self, **kwargs: Unpack[type_defs.DeleteLineageEventInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteLineageEventOutputTypeDef]:
+        """Deletes the specified lineage event.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/DeleteLineageEvent
+        """
+        return self._call("DeleteLineageEvent", kwargs)
 
     def delete_listing(
         self, **kwargs: Unpack[type_defs.DeleteListingInputTypeDef]
@@ -766,6 +797,17 @@ class MultiRegionDataZone(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetDataSourceRun
         """
         return self._call("GetDataSourceRun", kwargs)
+
+    def get_designation(
+        self, **kwargs: Unpack[type_defs.GetDesignationInputTypeDef]
+    ) -> TargetResults[type_defs.GetDesignationOutputTypeDef]:
+        """Gets the details of a designation, including its Cedar permit policy.
+        Returns the full designation record for both system-managed and
+        user-created designations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/GetDesignation
+        """
+        return self._call("GetDesignation", kwargs)
 
     def get_domain(
         self, **kwargs: Unpack[type_defs.GetDomainInputTypeDef]
@@ -1130,6 +1172,18 @@ class MultiRegionDataZone(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDataSources
         """
         return self._call("ListDataSources", kwargs)
+
+    def list_designations(
+        self, **kwargs: Unpack[type_defs.ListDesignationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListDesignationsOutputTypeDef]:
+        """Lists the designations in a domain. The response returns system-managed
+        designations first, followed by user-created designations in alphabetical
+        order by name. Results are paginated. Use nextToken to retrieve additional
+        pages of results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDesignations
+        """
+        return self._call("ListDesignations", kwargs)
 
     def list_domain_units_for_parent(
         self, **kwargs: Unpack[type_defs.ListDomainUnitsForParentInputTypeDef]
@@ -1572,6 +1626,16 @@ class MultiRegionDataZone(MultiRegionClient):
         """
         return self._call("StartNotebookRun", kwargs)
 
+    def start_notebook_sync(
+        self, **kwargs: Unpack[type_defs.StartNotebookSyncInputTypeDef]
+    ) -> TargetResults[type_defs.StartNotebookSyncOutputTypeDef]:
+        """Starts a notebook sync in Amazon SageMaker Unified Studio. This operation
+        syncs a notebook from a Git repository into a project.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/StartNotebookSync
+        """
+        return self._call("StartNotebookSync", kwargs)
+
     def stop_notebook_run(
         self, **kwargs: Unpack[type_defs.StopNotebookRunInputTypeDef]
     ) -> TargetResults[type_defs.StopNotebookRunOutputTypeDef]:
@@ -1617,6 +1681,18 @@ class MultiRegionDataZone(MultiRegionClient):
         """
         return self._call("UpdateAssetFilter", kwargs)
 
+    def update_asset_owner(
+        self, **kwargs: Unpack[type_defs.UpdateAssetOwnerInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateAssetOwnerOutputTypeDef]:
+        """Transfers the ownership of an asset to another project in the same Amazon
+        DataZone domain. The transfer changes the asset's owning project and moves
+        its published listing, subscriptions, and subscription grants to the
+        target project.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateAssetOwner
+        """
+        return self._call("UpdateAssetOwner", kwargs)
+
     def update_connection(
         self, **kwargs: Unpack[type_defs.UpdateConnectionInputTypeDef]
     ) -> TargetResults[type_defs.UpdateConnectionOutputTypeDef]:
@@ -1636,6 +1712,16 @@ class MultiRegionDataZone(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateDataSource
         """
         return self._call("UpdateDataSource", kwargs)
+
+    def update_designation(
+        self, **kwargs: Unpack[type_defs.UpdateDesignationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateDesignationOutputTypeDef]:
+        """Updates an existing user-created designation. Managed designations cannot
+        be modified. Omit a field to leave its current value unchanged.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/UpdateDesignation
+        """
+        return self._call("UpdateDesignation", kwargs)
 
     def update_domain(
         self, **kwargs: Unpack[type_defs.UpdateDomainInputTypeDef]
@@ -2011,6 +2097,32 @@ class MultiRegionDataZone(MultiRegionClient):
         """
         return self._paginate(
             "ListDataSources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_designations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListDesignationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListDesignationsOutputTypeDef]:
+        """Every page of ListDesignations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the designations in a domain. The response returns system-managed
+        designations first, followed by user-created designations in alphabetical
+        order by name. Results are paginated. Use nextToken to retrieve additional
+        pages of results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDesignations
+        """
+        return self._paginate(
+            "ListDesignations",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -2892,6 +3004,22 @@ class MultiRegionDataZone(MultiRegionClient):
         """
         return self._items(
             "ListDataSources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_designations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListDesignationsInputTypeDef],
+    ) -> Items[type_defs.DesignationSummaryTypeDef]:
+        """Each element of items in every page of ListDesignations, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/datazone-2018-05-10/ListDesignations
+        """
+        return self._items(
+            "ListDesignations", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_domain_units_for_parent(

@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Literal
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AcceptRuleBehaviorType",
+        "AssetOwnershipTransferStatusType",
         "AttributeEntityTypeType",
         "AuthTypeType",
         "AuthenticationTypeType",
+        "BlueprintCategoryType",
         "ChangeActionType",
         "ComputeEnvironmentsType",
         "ConfigurableActionTypeAuthorizationType",
@@ -28,6 +30,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeploymentModeType",
         "DeploymentStatusType",
         "DeploymentTypeType",
+        "DesignationTypeType",
         "DomainStatusType",
         "DomainUnitDesignationType",
         "DomainVersionType",
@@ -65,14 +68,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "NotebookExportStatusType",
         "NotebookRunStatusType",
         "NotebookStatusType",
+        "NotebookTypeType",
         "NotificationResourceTypeType",
         "NotificationRoleType",
         "NotificationTypeType",
+        "NotifyOnStateType",
         "OAuth2GrantTypeType",
         "OpenLineageRunStateType",
         "OverallDeploymentStatusType",
         "PackageManagerType",
         "ProjectDesignationType",
+        "ProjectProfileActionType",
         "ProjectStatusType",
         "ProtocolType",
         "RejectRuleBehaviorType",
@@ -113,9 +119,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     ]
 
 AcceptRuleBehaviorType = Literal["ALL", "NONE"]
+AssetOwnershipTransferStatusType = Literal["IN_PROGRESS", "SUCCEEDED", "FAILED"]
 AttributeEntityTypeType = Literal["ASSET", "LISTING"]
 AuthTypeType = Literal["IAM_IDC", "DISABLED"]
 AuthenticationTypeType = Literal["BASIC", "OAUTH2", "CUSTOM"]
+BlueprintCategoryType = Literal["TOOLING"]
 ChangeActionType = Literal["PUBLISH", "UNPUBLISH"]
 ComputeEnvironmentsType = Literal["SPARK", "ATHENA", "PYTHON"]
 ConfigurableActionTypeAuthorizationType = Literal["IAM", "HTTPS"]
@@ -154,6 +162,13 @@ ConnectionTypeType = Literal[
     "WORKFLOWS_MWAA",
     "AMAZON_Q",
     "MLFLOW",
+    "VPC",
+    "GIT",
+    "ICEBERGRESTCATALOG",
+    "SNOWFLAKEICEBERGRESTCATALOG",
+    "DATABRICKSICEBERGRESTCATALOG",
+    "WORKDAYICEBERGRESTCATALOG",
+    "WORKDAYLDQ",
 ]
 DataAssetActivityStatusType = Literal[
     "FAILED",
@@ -203,6 +218,7 @@ DeploymentStatusType = Literal[
     "PENDING_DEPLOYMENT",
 ]
 DeploymentTypeType = Literal["CREATE", "UPDATE", "DELETE"]
+DesignationTypeType = Literal["MANAGED", "USER_CREATED"]
 DomainStatusType = Literal[
     "CREATING",
     "AVAILABLE",
@@ -253,6 +269,11 @@ GlueConnectionTypeType = Literal[
     "SQLSERVER",
     "TERADATA",
     "VERTICA",
+    "ICEBERGRESTCATALOG",
+    "SNOWFLAKEICEBERGRESTCATALOG",
+    "DATABRICKSICEBERGRESTCATALOG",
+    "WORKDAYICEBERGRESTCATALOG",
+    "WORKDAYLDQ",
 ]
 GovernanceTypeType = Literal["AWS_MANAGED", "USER_MANAGED"]
 GovernedEntityTypeType = Literal["ASSET"]
@@ -331,7 +352,8 @@ NotebookRunStatusType = Literal[
     "SUCCEEDED",
     "FAILED",
 ]
-NotebookStatusType = Literal["ACTIVE", "ARCHIVED"]
+NotebookStatusType = Literal["ACTIVE", "ARCHIVED", "SYNC_IN_PROGRESS", "SYNC_FAILED"]
+NotebookTypeType = Literal["DATA", "SQL"]
 NotificationResourceTypeType = Literal["PROJECT"]
 NotificationRoleType = Literal[
     "PROJECT_OWNER",
@@ -341,6 +363,15 @@ NotificationRoleType = Literal[
     "PROJECT_SUBSCRIBER",
 ]
 NotificationTypeType = Literal["TASK", "EVENT"]
+NotifyOnStateType = Literal[
+    "SUCCEEDED",
+    "FAILED",
+    "STOPPED",
+    "QUEUED",
+    "STARTING",
+    "RUNNING",
+    "STOPPING",
+]
 OAuth2GrantTypeType = Literal["AUTHORIZATION_CODE", "CLIENT_CREDENTIALS", "JWT_BEARER"]
 OpenLineageRunStateType = Literal[
     "START",
@@ -358,7 +389,13 @@ OverallDeploymentStatusType = Literal[
     "FAILED_DEPLOYMENT",
 ]
 PackageManagerType = Literal["UV"]
-ProjectDesignationType = Literal["OWNER", "CONTRIBUTOR", "PROJECT_CATALOG_STEWARD"]
+ProjectDesignationType = Literal[
+    "OWNER",
+    "CONTRIBUTOR",
+    "PROJECT_CATALOG_STEWARD",
+    "USER_CREATED_DESIGNATION",
+]
+ProjectProfileActionType = Literal["DISASSOCIATE"]
 ProjectStatusType = Literal[
     "ACTIVE",
     "DELETING",
@@ -511,6 +548,7 @@ UserDesignationType = Literal[
     "PROJECT_CATALOG_VIEWER",
     "PROJECT_CATALOG_CONSUMER",
     "PROJECT_CATALOG_STEWARD",
+    "USER_CREATED_DESIGNATION",
 ]
 UserProfileStatusType = Literal["ASSIGNED", "NOT_ASSIGNED", "ACTIVATED", "DEACTIVATED"]
 UserProfileTypeType = Literal["IAM", "SSO"]

@@ -20,9 +20,11 @@ from multiregion.type_defs import (
 
 from .literals import (
     AcceptRuleBehaviorType,
+    AssetOwnershipTransferStatusType,
     AttributeEntityTypeType,
     AuthTypeType,
     AuthenticationTypeType,
+    BlueprintCategoryType,
     ChangeActionType,
     ComputeEnvironmentsType,
     ConfigurableActionTypeAuthorizationType,
@@ -41,6 +43,7 @@ from .literals import (
     DeploymentModeType,
     DeploymentStatusType,
     DeploymentTypeType,
+    DesignationTypeType,
     DomainStatusType,
     DomainUnitDesignationType,
     DomainVersionType,
@@ -78,14 +81,17 @@ from .literals import (
     NotebookExportStatusType,
     NotebookRunStatusType,
     NotebookStatusType,
+    NotebookTypeType,
     NotificationResourceTypeType,
     NotificationRoleType,
     NotificationTypeType,
+    NotifyOnStateType,
     OAuth2GrantTypeType,
     OpenLineageRunStateType,
     OverallDeploymentStatusType,
     PackageManagerType,
     ProjectDesignationType,
+    ProjectProfileActionType,
     ProjectStatusType,
     ProtocolType,
     RejectRuleBehaviorType,
@@ -164,6 +170,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AssetListingItemAdditionalAttributesTypeDef",
         "AssetListingItemTypeDef",
         "AssetListingTypeDef",
+        "AssetOwnershipTransferTypeDef",
         "AssetPermissionTypeDef",
         "AssetRevisionTypeDef",
         "AssetScopeTypeDef",
@@ -213,6 +220,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ConnectionPropertiesOutputTypeDef",
         "ConnectionPropertiesPatchTypeDef",
         "ConnectionSummaryTypeDef",
+        "ConnectivityPropertiesPatchTypeDef",
+        "ConnectivityPropertiesTypeDef",
         "CreateAccountPoolInputTypeDef",
         "CreateAccountPoolOutputTypeDef",
         "CreateAssetFilterInputTypeDef",
@@ -232,6 +241,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateDataProductRevisionOutputTypeDef",
         "CreateDataSourceInputTypeDef",
         "CreateDataSourceOutputTypeDef",
+        "CreateDesignationInputTypeDef",
+        "CreateDesignationOutputTypeDef",
         "CreateDomainInputTypeDef",
         "CreateDomainOutputTypeDef",
         "CreateDomainUnitInputTypeDef",
@@ -311,6 +322,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteDataProductOutputTypeDef",
         "DeleteDataSourceInputTypeDef",
         "DeleteDataSourceOutputTypeDef",
+        "DeleteDesignationInputTypeDef",
+        "DeleteDesignationOutputTypeDef",
         "DeleteDomainInputTypeDef",
         "DeleteDomainOutputTypeDef",
         "DeleteDomainUnitInputTypeDef",
@@ -327,10 +340,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteGlossaryOutputTypeDef",
         "DeleteGlossaryTermInputTypeDef",
         "DeleteGlossaryTermOutputTypeDef",
+        "DeleteLineageEventInputTypeDef",
+        "DeleteLineageEventOutputTypeDef",
         "DeleteListingInputTypeDef",
         "DeleteListingOutputTypeDef",
         "DeleteNotebookInputTypeDef",
         "DeleteNotebookOutputTypeDef",
+        "DeleteProgressTypeDef",
         "DeleteProjectInputTypeDef",
         "DeleteProjectMembershipInputTypeDef",
         "DeleteProjectMembershipOutputTypeDef",
@@ -347,6 +363,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteTimeSeriesDataPointsOutputTypeDef",
         "DeploymentPropertiesTypeDef",
         "DeploymentTypeDef",
+        "DesignationSummaryTypeDef",
         "DetailedGlossaryTermTypeDef",
         "DisassociateEnvironmentRoleInputTypeDef",
         "DisassociateEnvironmentRoleOutputTypeDef",
@@ -385,6 +402,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EqualToExpressionTypeDef",
         "EventSummaryTypeDef",
         "FailureCauseTypeDef",
+        "FailureReasonTypeDef",
         "FilterClauseTypeDef",
         "FilterExpressionTypeDef",
         "FilterTypeDef",
@@ -411,6 +429,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetDataSourceOutputTypeDef",
         "GetDataSourceRunInputTypeDef",
         "GetDataSourceRunOutputTypeDef",
+        "GetDesignationInputTypeDef",
+        "GetDesignationOutputTypeDef",
         "GetDomainInputTypeDef",
         "GetDomainOutputTypeDef",
         "GetDomainUnitInputTypeDef",
@@ -471,6 +491,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetTimeSeriesDataPointOutputTypeDef",
         "GetUserProfileInputTypeDef",
         "GetUserProfileOutputTypeDef",
+        "GitMetadataOutputTypeDef",
+        "GitMetadataTypeDef",
+        "GitPropertiesInputTypeDef",
+        "GitPropertiesOutputTypeDef",
+        "GitPropertiesPatchTypeDef",
         "GlossaryItemAdditionalAttributesTypeDef",
         "GlossaryItemTypeDef",
         "GlossaryTermEnforcementDetailOutputTypeDef",
@@ -500,6 +525,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "IamPropertiesOutputTypeDef",
         "IamPropertiesPatchTypeDef",
         "IamUserProfileDetailsTypeDef",
+        "IdentityMappingTypeDef",
         "ImportTypeDef",
         "InExpressionOutputTypeDef",
         "InExpressionTypeDef",
@@ -524,6 +550,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LineageNodeTypeItemTypeDef",
         "LineageRunDetailsTypeDef",
         "LineageSqlQueryRunDetailsTypeDef",
+        "LineageSyncInputTypeDef",
+        "LineageSyncOutputTypeDef",
         "LineageSyncScheduleTypeDef",
         "ListAccountPoolsInputTypeDef",
         "ListAccountPoolsOutputTypeDef",
@@ -543,6 +571,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListDataSourceRunsOutputTypeDef",
         "ListDataSourcesInputTypeDef",
         "ListDataSourcesOutputTypeDef",
+        "ListDesignationsInputTypeDef",
+        "ListDesignationsOutputTypeDef",
         "ListDomainUnitsForParentInputTypeDef",
         "ListDomainUnitsForParentOutputTypeDef",
         "ListDomainsInputTypeDef",
@@ -629,10 +659,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "NotebookRunErrorTypeDef",
         "NotebookRunSummaryTypeDef",
         "NotebookSummaryTypeDef",
+        "NotificationConfigOutputTypeDef",
+        "NotificationConfigTypeDef",
         "NotificationOutputTypeDef",
         "NotificationResourceTypeDef",
         "OAuth2ClientApplicationTypeDef",
         "OAuth2PropertiesOutputTypeDef",
+        "OAuth2PropertiesPatchTypeDef",
         "OAuth2PropertiesTypeDef",
         "OpenLineageRunEventSummaryTypeDef",
         "OutputLocationTypeDef",
@@ -675,6 +708,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PutDataExportConfigurationOutputTypeDef",
         "PutEnvironmentBlueprintConfigurationInputTypeDef",
         "PutEnvironmentBlueprintConfigurationOutputTypeDef",
+        "PutResourceConfigurationTypeDef",
         "QueryGraphInputTypeDef",
         "QueryGraphOutputTypeDef",
         "RecommendationConfigurationTypeDef",
@@ -706,6 +740,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RemoveEntityOwnerOutputTypeDef",
         "RemovePolicyGrantInputTypeDef",
         "RemovePolicyGrantOutputTypeDef",
+        "ResourceConfigurationTypeDef",
         "ResourceTagParameterTypeDef",
         "ResourceTagTypeDef",
         "ResourceTypeDef",
@@ -727,6 +762,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RuleTargetTypeDef",
         "RunStatisticsForAssetsTypeDef",
         "S3DestinationTypeDef",
+        "S3FileTypeDef",
+        "S3FilesLocationOutputTypeDef",
+        "S3FilesLocationTypeDef",
         "S3PropertiesInputTypeDef",
         "S3PropertiesOutputTypeDef",
         "S3PropertiesPatchTypeDef",
@@ -751,6 +789,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SelfGrantStatusDetailTypeDef",
         "SelfGrantStatusOutputTypeDef",
         "SingleSignOnTypeDef",
+        "SnowflakePropertiesInputTypeDef",
+        "SnowflakePropertiesOutputTypeDef",
+        "SnowflakePropertiesPatchTypeDef",
+        "SourceLocationOutputTypeDef",
         "SourceLocationTypeDef",
         "SparkEmrPropertiesInputTypeDef",
         "SparkEmrPropertiesOutputTypeDef",
@@ -769,6 +811,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StartNotebookImportOutputTypeDef",
         "StartNotebookRunInputTypeDef",
         "StartNotebookRunOutputTypeDef",
+        "StartNotebookSyncInputTypeDef",
+        "StartNotebookSyncOutputTypeDef",
         "StopNotebookRunInputTypeDef",
         "StopNotebookRunOutputTypeDef",
         "StorageConfigTypeDef",
@@ -811,10 +855,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateAccountPoolOutputTypeDef",
         "UpdateAssetFilterInputTypeDef",
         "UpdateAssetFilterOutputTypeDef",
+        "UpdateAssetOwnerInputTypeDef",
+        "UpdateAssetOwnerOutputTypeDef",
         "UpdateConnectionInputTypeDef",
         "UpdateConnectionOutputTypeDef",
         "UpdateDataSourceInputTypeDef",
         "UpdateDataSourceOutputTypeDef",
+        "UpdateDesignationInputTypeDef",
+        "UpdateDesignationOutputTypeDef",
         "UpdateDomainInputTypeDef",
         "UpdateDomainOutputTypeDef",
         "UpdateDomainUnitInputTypeDef",
@@ -857,6 +905,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UserProfileDetailsTypeDef",
         "UserProfileSummaryTypeDef",
         "UsernamePasswordTypeDef",
+        "VpcPropertiesInputTypeDef",
+        "VpcPropertiesOutputTypeDef",
+        "VpcPropertiesPatchTypeDef",
         "WorkflowsMwaaPropertiesInputTypeDef",
         "WorkflowsMwaaPropertiesOutputTypeDef",
         "WorkflowsServerlessPropertiesInputTypeDef",
@@ -924,6 +975,7 @@ class AssetScopeTypeDef(TypedDict):
     assetId: str
     filterIds: list[str]
     status: str
+    scopeName: NotRequired[str]
     errorMessage: NotRequired[str]
 
 
@@ -1209,6 +1261,7 @@ class ProjectGrantFilterTypeDef(TypedDict):
 
 class ProjectPolicyGrantPrincipalTypeDef(TypedDict):
     projectDesignation: ProjectDesignationType
+    userCreatedDesignationId: NotRequired[str]
     projectIdentifier: NotRequired[str]
     projectGrantFilter: NotRequired[ProjectGrantFilterTypeDef]
 
@@ -1545,6 +1598,14 @@ class AssetListingTypeDef(TypedDict):
     owningProjectId: NotRequired[str]
 
 
+class AssetOwnershipTransferTypeDef(TypedDict):
+    status: AssetOwnershipTransferStatusType
+    sourceProjectId: str
+    targetProjectId: str
+    startedAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+
+
 class AssetRevisionTypeDef(TypedDict):
     domainId: NotRequired[str]
     id: NotRequired[str]
@@ -1680,9 +1741,17 @@ class AuthenticationConfigurationInputTypeDef(TypedDict):
     customAuthenticationCredentials: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class OAuth2PropertiesPatchTypeDef(TypedDict):
+    oAuth2GrantType: NotRequired[OAuth2GrantTypeType]
+    oAuth2ClientApplication: NotRequired[OAuth2ClientApplicationTypeDef]
+    tokenUrl: NotRequired[str]
+    tokenUrlParametersMap: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
 class AuthenticationConfigurationPatchTypeDef(TypedDict):
     secretArn: NotRequired[str]
     basicAuthenticationCredentials: NotRequired[BasicAuthenticationCredentialsTypeDef]
+    oAuth2Properties: NotRequired[ReadOnly[OAuth2PropertiesPatchTypeDef]]
 
 
 class OAuth2PropertiesOutputTypeDef(TypedDict):
@@ -1823,6 +1892,12 @@ class ConnectionCredentialsTypeDef(TypedDict):
     expiration: NotRequired[datetime]
 
 
+class GitPropertiesInputTypeDef(TypedDict):
+    codeConnectionArn: str
+    repositoryId: str
+    defaultBranch: str
+
+
 class PhysicalConnectionRequirementsTypeDef(TypedDict):
     subnetId: NotRequired[str]
     subnetIdList: NotRequired[ReadOnly[Sequence[str]]]
@@ -1861,6 +1936,7 @@ class HyperPodPropertiesInputTypeDef(TypedDict):
 
 class IamPropertiesInputTypeDef(TypedDict):
     glueLineageSyncEnabled: NotRequired[bool]
+    roleArn: NotRequired[str]
 
 
 class LakehousePropertiesInputTypeDef(TypedDict):
@@ -1910,6 +1986,43 @@ class S3PropertiesInputTypeDef(TypedDict):
     registerS3AccessGrantLocation: NotRequired[bool]
 
 
+class ConnectivityPropertiesTypeDef(TypedDict):
+    connectionProperties: NotRequired[ReadOnly[Mapping[str, str]]]
+    physicalConnectionRequirements: NotRequired[
+        ReadOnly[PhysicalConnectionRequirementsTypeDef]
+    ]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    validateCredentials: NotRequired[bool]
+    validateForComputeEnvironments: NotRequired[
+        ReadOnly[Sequence[ComputeEnvironmentsType]]
+    ]
+    sparkProperties: NotRequired[ReadOnly[Mapping[str, str]]]
+    athenaProperties: NotRequired[ReadOnly[Mapping[str, str]]]
+    pythonProperties: NotRequired[ReadOnly[Mapping[str, str]]]
+    authenticationConfiguration: NotRequired[
+        ReadOnly[AuthenticationConfigurationInputTypeDef]
+    ]
+
+
+class IdentityMappingTypeDef(TypedDict):
+    usernameAttribute: str
+    prefix: NotRequired[str]
+
+
+class LineageSyncInputTypeDef(TypedDict):
+    timezone: NotRequired[TimezoneType]
+    enabled: bool
+    schedule: NotRequired[str]
+
+
+class SnowflakePropertiesInputTypeDef(TypedDict):
+    connectivityProperties: NotRequired[ReadOnly[ConnectivityPropertiesTypeDef]]
+    snowflakeRole: str
+    identityMapping: IdentityMappingTypeDef
+    lineageSync: NotRequired[LineageSyncInputTypeDef]
+
+
 class SparkEmrPropertiesInputTypeDef(TypedDict):
     computeArn: NotRequired[str]
     instanceProfileArn: NotRequired[str]
@@ -1937,6 +2050,12 @@ class SparkGluePropertiesInputTypeDef(TypedDict):
     workerType: NotRequired[str]
 
 
+class VpcPropertiesInputTypeDef(TypedDict):
+    vpcId: str
+    subnetIds: ReadOnly[Sequence[str]]
+    securityGroupId: NotRequired[str]
+
+
 class WorkflowsMwaaPropertiesInputTypeDef(TypedDict):
     mwaaEnvironmentName: NotRequired[str]
 
@@ -1954,6 +2073,7 @@ class ConnectionPropertiesInputTypeDef(TypedDict):
     sparkEmrProperties: NotRequired[SparkEmrPropertiesInputTypeDef]
     sparkGlueProperties: NotRequired[ReadOnly[SparkGluePropertiesInputTypeDef]]
     s3Properties: NotRequired[S3PropertiesInputTypeDef]
+    snowflakeProperties: NotRequired[ReadOnly[SnowflakePropertiesInputTypeDef]]
     amazonQProperties: NotRequired[AmazonQPropertiesInputTypeDef]
     mlflowProperties: NotRequired[MlflowPropertiesInputTypeDef]
     workflowsMwaaProperties: NotRequired[WorkflowsMwaaPropertiesInputTypeDef]
@@ -1961,6 +2081,16 @@ class ConnectionPropertiesInputTypeDef(TypedDict):
         WorkflowsServerlessPropertiesInputTypeDef
     ]
     lakehouseProperties: NotRequired[LakehousePropertiesInputTypeDef]
+    vpcProperties: NotRequired[ReadOnly[VpcPropertiesInputTypeDef]]
+    gitProperties: NotRequired[GitPropertiesInputTypeDef]
+
+
+class GitPropertiesOutputTypeDef(TypedDict):
+    codeConnectionArn: str
+    repositoryId: str
+    defaultBranch: str
+    status: NotRequired[ConnectionStatusType]
+    errorMessage: NotRequired[str]
 
 
 class GluePropertiesOutputTypeDef(TypedDict):
@@ -2013,6 +2143,21 @@ class S3PropertiesOutputTypeDef(TypedDict):
     errorMessage: NotRequired[str]
 
 
+class LineageSyncOutputTypeDef(TypedDict):
+    lineageJobId: NotRequired[str]
+    timezone: NotRequired[TimezoneType]
+    enabled: NotRequired[bool]
+    schedule: NotRequired[str]
+
+
+class SnowflakePropertiesOutputTypeDef(TypedDict):
+    snowflakeRole: str
+    identityMapping: IdentityMappingTypeDef
+    lineageSync: LineageSyncOutputTypeDef
+    status: ConnectionStatusType
+    errorMessage: NotRequired[str]
+
+
 class ManagedEndpointCredentialsTypeDef(TypedDict):
     id: NotRequired[str]
     token: NotRequired[str]
@@ -2047,6 +2192,14 @@ class SparkGluePropertiesOutputTypeDef(TypedDict):
     workerType: NotRequired[str]
 
 
+class VpcPropertiesOutputTypeDef(TypedDict):
+    vpcId: str
+    subnetIds: list[str]
+    status: ConnectionStatusType
+    securityGroupId: NotRequired[str]
+    glueConnectionNames: NotRequired[list[str]]
+
+
 class WorkflowsMwaaPropertiesOutputTypeDef(TypedDict):
     mwaaEnvironmentName: NotRequired[str]
 
@@ -2064,6 +2217,7 @@ class ConnectionPropertiesOutputTypeDef(TypedDict):
     sparkEmrProperties: NotRequired[SparkEmrPropertiesOutputTypeDef]
     sparkGlueProperties: NotRequired[SparkGluePropertiesOutputTypeDef]
     s3Properties: NotRequired[S3PropertiesOutputTypeDef]
+    snowflakeProperties: NotRequired[SnowflakePropertiesOutputTypeDef]
     amazonQProperties: NotRequired[AmazonQPropertiesOutputTypeDef]
     mlflowProperties: NotRequired[MlflowPropertiesOutputTypeDef]
     workflowsMwaaProperties: NotRequired[WorkflowsMwaaPropertiesOutputTypeDef]
@@ -2071,12 +2225,21 @@ class ConnectionPropertiesOutputTypeDef(TypedDict):
         WorkflowsServerlessPropertiesOutputTypeDef
     ]
     lakehouseProperties: NotRequired[LakehousePropertiesOutputTypeDef]
+    vpcProperties: NotRequired[VpcPropertiesOutputTypeDef]
+    gitProperties: NotRequired[GitPropertiesOutputTypeDef]
+
+
+class GitPropertiesPatchTypeDef(TypedDict):
+    codeConnectionArn: NotRequired[str]
+    defaultBranch: NotRequired[str]
 
 
 class GlueConnectionPatchTypeDef(TypedDict):
     description: NotRequired[str]
     connectionProperties: NotRequired[ReadOnly[Mapping[str, str]]]
-    authenticationConfiguration: NotRequired[AuthenticationConfigurationPatchTypeDef]
+    authenticationConfiguration: NotRequired[
+        ReadOnly[AuthenticationConfigurationPatchTypeDef]
+    ]
 
 
 class GluePropertiesPatchTypeDef(TypedDict):
@@ -2110,6 +2273,22 @@ class S3PropertiesPatchTypeDef(TypedDict):
     registerS3AccessGrantLocation: NotRequired[bool]
 
 
+class ConnectivityPropertiesPatchTypeDef(TypedDict):
+    description: NotRequired[str]
+    connectionProperties: NotRequired[ReadOnly[Mapping[str, str]]]
+    authenticationConfiguration: NotRequired[
+        ReadOnly[AuthenticationConfigurationPatchTypeDef]
+    ]
+
+
+class SnowflakePropertiesPatchTypeDef(TypedDict):
+    connectivityPropertiesPatch: NotRequired[
+        ReadOnly[ConnectivityPropertiesPatchTypeDef]
+    ]
+    snowflakeRole: NotRequired[str]
+    lineageSync: NotRequired[LineageSyncInputTypeDef]
+
+
 class SparkEmrPropertiesPatchTypeDef(TypedDict):
     computeArn: NotRequired[str]
     instanceProfileArn: NotRequired[str]
@@ -2121,6 +2300,12 @@ class SparkEmrPropertiesPatchTypeDef(TypedDict):
     managedEndpointArn: NotRequired[str]
 
 
+class VpcPropertiesPatchTypeDef(TypedDict):
+    vpcId: NotRequired[str]
+    subnetIds: NotRequired[ReadOnly[Sequence[str]]]
+    securityGroupId: NotRequired[str]
+
+
 class ConnectionPropertiesPatchTypeDef(TypedDict):
     athenaProperties: NotRequired[AthenaPropertiesPatchTypeDef]
     glueProperties: NotRequired[ReadOnly[GluePropertiesPatchTypeDef]]
@@ -2128,9 +2313,12 @@ class ConnectionPropertiesPatchTypeDef(TypedDict):
     redshiftProperties: NotRequired[RedshiftPropertiesPatchTypeDef]
     sparkEmrProperties: NotRequired[SparkEmrPropertiesPatchTypeDef]
     s3Properties: NotRequired[S3PropertiesPatchTypeDef]
+    snowflakeProperties: NotRequired[ReadOnly[SnowflakePropertiesPatchTypeDef]]
     amazonQProperties: NotRequired[AmazonQPropertiesPatchTypeDef]
     mlflowProperties: NotRequired[MlflowPropertiesPatchTypeDef]
     lakehouseProperties: NotRequired[LakehousePropertiesPatchTypeDef]
+    vpcProperties: NotRequired[ReadOnly[VpcPropertiesPatchTypeDef]]
+    gitProperties: NotRequired[GitPropertiesPatchTypeDef]
 
 
 class PhysicalConnectionRequirementsOutputTypeDef(TypedDict):
@@ -2601,6 +2789,28 @@ class CreateDataSourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateDesignationInputTypeDef(TypedDict):
+    domainIdentifier: str
+    name: str
+    description: NotRequired[str]
+    policy: str
+    deletionProtection: NotRequired[bool]
+
+
+class CreateDesignationOutputTypeDef(TypedDict):
+    domainId: str
+    id: str
+    name: str
+    description: NotRequired[str]
+    designationType: DesignationTypeType
+    policy: str
+    deletionProtection: bool
+    createdBy: str
+    createdAt: NotRequired[datetime]
+    lastUpdatedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class SingleSignOnTypeDef(TypedDict):
     type: NotRequired[AuthTypeType]
     userAssignment: NotRequired[UserAssignmentType]
@@ -2708,6 +2918,7 @@ class CreateEnvironmentBlueprintInputTypeDef(TypedDict):
     description: NotRequired[str]
     provisioningProperties: ProvisioningPropertiesTypeDef
     userParameters: NotRequired[ReadOnly[Sequence[CustomParameterTypeDef]]]
+    blueprintCategory: NotRequired[BlueprintCategoryType]
 
 
 class DeploymentPropertiesTypeDef(TypedDict):
@@ -2724,6 +2935,7 @@ class CreateEnvironmentBlueprintOutputTypeDef(TypedDict):
     deploymentProperties: NotRequired[DeploymentPropertiesTypeDef]
     userParameters: NotRequired[list[CustomParameterTypeDef]]
     glossaryTerms: NotRequired[list[str]]
+    blueprintCategory: NotRequired[BlueprintCategoryType]
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -2942,6 +3154,7 @@ class CreateNotebookInputTypeDef(TypedDict):
     owningProjectIdentifier: str
     name: str
     description: NotRequired[str]
+    type: NotRequired[NotebookTypeType]
     metadata: NotRequired[ReadOnly[Mapping[str, str]]]
     parameters: NotRequired[ReadOnly[Mapping[str, str]]]
     clientToken: NotRequired[str]
@@ -2957,6 +3170,16 @@ class EnvironmentConfigTypeDef(TypedDict):
     packageConfig: NotRequired[PackageConfigTypeDef]
 
 
+class GitMetadataOutputTypeDef(TypedDict):
+    connectionId: str
+    repository: str
+    branch: str
+    commitHash: str
+    fileName: NotRequired[str]
+    committedAt: NotRequired[datetime]
+    commitMessage: NotRequired[str]
+
+
 class NotebookErrorTypeDef(TypedDict):
     message: str
 
@@ -2968,6 +3191,7 @@ class CreateNotebookOutputTypeDef(TypedDict):
     domainId: str
     cellOrder: list[CellInformationTypeDef]
     status: NotebookStatusType
+    type: NotRequired[NotebookTypeType]
     description: NotRequired[str]
     createdAt: NotRequired[datetime]
     createdBy: NotRequired[str]
@@ -2981,6 +3205,7 @@ class CreateNotebookOutputTypeDef(TypedDict):
     parameters: NotRequired[dict[str, str]]
     environmentConfiguration: NotRequired[EnvironmentConfigTypeDef]
     error: NotRequired[NotebookErrorTypeDef]
+    gitMetadata: NotRequired[GitMetadataOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2997,6 +3222,7 @@ class EnvironmentResolvedAccountTypeDef(TypedDict):
 
 class EnvironmentConfigurationUserParameterTypeDef(TypedDict):
     environmentId: NotRequired[str]
+    environmentBlueprintId: NotRequired[str]
     environmentResolvedAccount: NotRequired[EnvironmentResolvedAccountTypeDef]
     environmentConfigurationName: NotRequired[str]
     environmentParameters: NotRequired[ReadOnly[Sequence[EnvironmentParameterTypeDef]]]
@@ -3010,6 +3236,7 @@ class MemberTypeDef(TypedDict):
 class ProjectMembershipAssignmentTypeDef(TypedDict):
     member: MemberTypeDef
     designation: UserDesignationType
+    userCreatedDesignationId: NotRequired[str]
 
 
 class CreateProjectInputTypeDef(TypedDict):
@@ -3035,6 +3262,7 @@ class CreateProjectMembershipInputTypeDef(TypedDict):
     projectIdentifier: str
     member: MemberTypeDef
     designation: UserDesignationType
+    userCreatedDesignationId: NotRequired[str]
 
 
 class CreateProjectMembershipOutputTypeDef(TypedDict):
@@ -3043,6 +3271,7 @@ class CreateProjectMembershipOutputTypeDef(TypedDict):
 
 class EnvironmentConfigurationUserParameterOutputTypeDef(TypedDict):
     environmentId: NotRequired[str]
+    environmentBlueprintId: NotRequired[str]
     environmentResolvedAccount: NotRequired[EnvironmentResolvedAccountTypeDef]
     environmentConfigurationName: NotRequired[str]
     environmentParameters: NotRequired[list[EnvironmentParameterTypeDef]]
@@ -3695,10 +3924,20 @@ class DeleteDataSourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteDesignationInputTypeDef(TypedDict):
+    domainIdentifier: str
+    identifier: str
+
+
+class DeleteDesignationOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteDomainInputTypeDef(TypedDict):
     identifier: str
     clientToken: NotRequired[str]
     skipDeletionCheck: NotRequired[bool]
+    cascadeDelete: NotRequired[bool]
 
 
 class DeleteDomainOutputTypeDef(TypedDict):
@@ -3772,6 +4011,18 @@ class DeleteGlossaryTermOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteLineageEventInputTypeDef(TypedDict):
+    domainIdentifier: str
+    identifier: str
+
+
+class DeleteLineageEventOutputTypeDef(TypedDict):
+    id: NotRequired[str]
+    domainId: NotRequired[str]
+    processingStatus: NotRequired[LineageEventProcessingStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteListingInputTypeDef(TypedDict):
     domainIdentifier: str
     identifier: str
@@ -3788,6 +4039,10 @@ class DeleteNotebookInputTypeDef(TypedDict):
 
 class DeleteNotebookOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteProgressTypeDef(TypedDict):
+    successfullyDeletedProjectCount: NotRequired[int]
 
 
 class DeleteProjectInputTypeDef(TypedDict):
@@ -3870,6 +4125,18 @@ class DeleteTimeSeriesDataPointsInputTypeDef(TypedDict):
 
 class DeleteTimeSeriesDataPointsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DesignationSummaryTypeDef(TypedDict):
+    domainId: str
+    id: str
+    name: str
+    description: NotRequired[str]
+    designationType: NotRequired[DesignationTypeType]
+    deletionProtection: bool
+    createdBy: str
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
 
 
 class DisassociateEnvironmentRoleInputTypeDef(TypedDict):
@@ -3957,6 +4224,14 @@ class ProvisioningConfigurationOutputTypeDef(TypedDict):
     lakeFormationConfiguration: NotRequired[LakeFormationConfigurationOutputTypeDef]
 
 
+class ResourceConfigurationTypeDef(TypedDict):
+    identifier: str
+    name: str
+    description: NotRequired[str]
+    region: str
+    parameters: dict[str, str]
+
+
 class EnvironmentBlueprintConfigurationItemTypeDef(TypedDict):
     domainId: str
     environmentBlueprintId: str
@@ -3965,8 +4240,10 @@ class EnvironmentBlueprintConfigurationItemTypeDef(TypedDict):
     manageAccessRoleArn: NotRequired[str]
     enabledRegions: NotRequired[list[str]]
     regionalParameters: NotRequired[dict[str, dict[str, str]]]
+    allowUserProvidedConfigurations: NotRequired[bool]
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
+    resourceConfigurations: NotRequired[list[ResourceConfigurationTypeDef]]
     provisioningConfigurations: NotRequired[
         list[ProvisioningConfigurationOutputTypeDef]
     ]
@@ -3980,6 +4257,7 @@ class EnvironmentBlueprintSummaryTypeDef(TypedDict):
     provisioningProperties: ProvisioningPropertiesTypeDef
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
+    blueprintCategory: NotRequired[BlueprintCategoryType]
 
 
 class EnvironmentDeploymentDetailsTypeDef(TypedDict):
@@ -4036,6 +4314,11 @@ class OpenLineageRunEventSummaryTypeDef(TypedDict):
 
 class EventSummaryTypeDef(TypedDict):
     openLineageRunEventSummary: NotRequired[OpenLineageRunEventSummaryTypeDef]
+
+
+class FailureReasonTypeDef(TypedDict):
+    id: NotRequired[str]
+    message: NotRequired[str]
 
 
 class ImportTypeDef(TypedDict):
@@ -4127,6 +4410,7 @@ class GetAssetOutputTypeDef(TypedDict):
     latestTimeSeriesDataPointFormsOutput: NotRequired[
         list[TimeSeriesDataPointSummaryFormOutputTypeDef]
     ]
+    ownershipTransfer: NotRequired[AssetOwnershipTransferTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -4269,6 +4553,25 @@ class GetDataSourceRunOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetDesignationInputTypeDef(TypedDict):
+    domainIdentifier: str
+    identifier: str
+
+
+class GetDesignationOutputTypeDef(TypedDict):
+    domainId: str
+    id: str
+    name: str
+    description: NotRequired[str]
+    designationType: DesignationTypeType
+    policy: str
+    deletionProtection: bool
+    createdBy: str
+    createdAt: NotRequired[datetime]
+    lastUpdatedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetDomainInputTypeDef(TypedDict):
     identifier: str
 
@@ -4289,6 +4592,8 @@ class GetDomainOutputTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     domainVersion: NotRequired[DomainVersionType]
     serviceRole: NotRequired[str]
+    failureReasons: NotRequired[list[FailureReasonTypeDef]]
+    deleteProgress: NotRequired[DeleteProgressTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -4340,8 +4645,10 @@ class GetEnvironmentBlueprintConfigurationOutputTypeDef(TypedDict):
     manageAccessRoleArn: NotRequired[str]
     enabledRegions: NotRequired[list[str]]
     regionalParameters: NotRequired[dict[str, dict[str, str]]]
+    allowUserProvidedConfigurations: NotRequired[bool]
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
+    resourceConfigurations: NotRequired[list[ResourceConfigurationTypeDef]]
     provisioningConfigurations: NotRequired[
         list[ProvisioningConfigurationOutputTypeDef]
     ]
@@ -4362,6 +4669,7 @@ class GetEnvironmentBlueprintOutputTypeDef(TypedDict):
     deploymentProperties: NotRequired[DeploymentPropertiesTypeDef]
     userParameters: NotRequired[list[CustomParameterTypeDef]]
     glossaryTerms: NotRequired[list[str]]
+    blueprintCategory: NotRequired[BlueprintCategoryType]
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -4711,6 +5019,7 @@ class GetNotebookOutputTypeDef(TypedDict):
     domainId: str
     cellOrder: list[CellInformationTypeDef]
     status: NotebookStatusType
+    type: NotRequired[NotebookTypeType]
     description: NotRequired[str]
     createdAt: NotRequired[datetime]
     createdBy: NotRequired[str]
@@ -4724,6 +5033,7 @@ class GetNotebookOutputTypeDef(TypedDict):
     parameters: NotRequired[dict[str, str]]
     environmentConfiguration: NotRequired[EnvironmentConfigTypeDef]
     error: NotRequired[NotebookErrorTypeDef]
+    gitMetadata: NotRequired[GitMetadataOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -4741,6 +5051,10 @@ class NetworkConfigOutputTypeDef(TypedDict):
 
 class NotebookRunErrorTypeDef(TypedDict):
     message: str
+
+
+class NotificationConfigOutputTypeDef(TypedDict):
+    notifyOn: list[NotifyOnStateType]
 
 
 class StorageConfigTypeDef(TypedDict):
@@ -4772,6 +5086,7 @@ class GetNotebookRunOutputTypeDef(TypedDict):
     timeoutConfiguration: NotRequired[TimeoutConfigTypeDef]
     environmentConfiguration: NotRequired[EnvironmentConfigTypeDef]
     storageConfiguration: NotRequired[StorageConfigTypeDef]
+    notificationConfiguration: NotRequired[NotificationConfigOutputTypeDef]
     triggerSource: NotRequired[TriggerSourceTypeDef]
     error: NotRequired[NotebookRunErrorTypeDef]
     createdAt: NotRequired[datetime]
@@ -4986,6 +5301,16 @@ class GetUserProfileOutputTypeDef(TypedDict):
     status: NotRequired[UserProfileStatusType]
     details: NotRequired[UserProfileDetailsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GitMetadataTypeDef(TypedDict):
+    connectionId: str
+    repository: str
+    branch: str
+    commitHash: str
+    fileName: NotRequired[str]
+    committedAt: NotRequired[ReadOnly[datetime | str]]
+    commitMessage: NotRequired[str]
 
 
 class GlossaryItemAdditionalAttributesTypeDef(TypedDict):
@@ -5248,6 +5573,18 @@ class ListDataSourcesOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListDesignationsInputTypeDef(TypedDict):
+    domainIdentifier: str
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class ListDesignationsOutputTypeDef(TypedDict):
+    items: NotRequired[list[DesignationSummaryTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListDomainUnitsForParentInputTypeDef(TypedDict):
     domainIdentifier: str
     parentDomainUnitIdentifier: str
@@ -5491,6 +5828,7 @@ class ListNotebooksInputTypeDef(TypedDict):
     sortOrder: NotRequired[SortOrderType]
     sortBy: NotRequired[SortKeyType]
     status: NotRequired[NotebookStatusType]
+    type: NotRequired[NotebookTypeType]
     nextToken: NotRequired[str]
 
 
@@ -5500,6 +5838,7 @@ class NotebookSummaryTypeDef(TypedDict):
     owningProjectId: str
     domainId: str
     status: NotebookStatusType
+    type: NotRequired[NotebookTypeType]
     description: NotRequired[str]
     createdAt: NotRequired[datetime]
     createdBy: NotRequired[str]
@@ -5623,6 +5962,7 @@ class MemberDetailsTypeDef(TypedDict):
 class ProjectMemberTypeDef(TypedDict):
     memberDetails: MemberDetailsTypeDef
     designation: UserDesignationType
+    userCreatedDesignationId: NotRequired[str]
 
 
 class ListProjectMembershipsOutputTypeDef(TypedDict):
@@ -5916,6 +6256,10 @@ class NetworkConfigTypeDef(TypedDict):
     securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class NotificationConfigTypeDef(TypedDict):
+    notifyOn: ReadOnly[Sequence[NotifyOnStateType]]
+
+
 class PostLineageEventInputTypeDef(TypedDict):
     domainIdentifier: str
     event: ReadOnly[bytes | str | IO[Any]]
@@ -5967,6 +6311,13 @@ class PutDataExportConfigurationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PutResourceConfigurationTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    region: str
+    parameters: ReadOnly[Mapping[str, str]]
+
+
 class PutEnvironmentBlueprintConfigurationInputTypeDef(TypedDict):
     domainIdentifier: str
     environmentBlueprintIdentifier: str
@@ -5975,6 +6326,10 @@ class PutEnvironmentBlueprintConfigurationInputTypeDef(TypedDict):
     environmentRolePermissionBoundary: NotRequired[str]
     enabledRegions: ReadOnly[Sequence[str]]
     regionalParameters: NotRequired[ReadOnly[Mapping[str, Mapping[str, str]]]]
+    resourceConfigurations: NotRequired[
+        ReadOnly[Sequence[PutResourceConfigurationTypeDef]]
+    ]
+    allowUserProvidedConfigurations: NotRequired[bool]
     globalParameters: NotRequired[ReadOnly[Mapping[str, str]]]
     provisioningConfigurations: NotRequired[
         ReadOnly[Sequence[ProvisioningConfigurationTypeDef]]
@@ -5989,8 +6344,10 @@ class PutEnvironmentBlueprintConfigurationOutputTypeDef(TypedDict):
     manageAccessRoleArn: NotRequired[str]
     enabledRegions: NotRequired[list[str]]
     regionalParameters: NotRequired[dict[str, dict[str, str]]]
+    allowUserProvidedConfigurations: NotRequired[bool]
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
+    resourceConfigurations: NotRequired[list[ResourceConfigurationTypeDef]]
     provisioningConfigurations: NotRequired[
         list[ProvisioningConfigurationOutputTypeDef]
     ]
@@ -6110,6 +6467,20 @@ class RevokeSubscriptionOutputTypeDef(TypedDict):
     subscriptionRequestId: NotRequired[str]
     retainPermissions: NotRequired[bool]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class S3FileTypeDef(TypedDict):
+    key: str
+
+
+class S3FilesLocationOutputTypeDef(TypedDict):
+    bucket: str
+    fileList: list[S3FileTypeDef]
+
+
+class S3FilesLocationTypeDef(TypedDict):
+    bucket: str
+    fileList: ReadOnly[Sequence[S3FileTypeDef]]
 
 
 class SearchGroupProfilesInputTypeDef(TypedDict):
@@ -6238,8 +6609,14 @@ class SearchUserProfilesOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SourceLocationOutputTypeDef(TypedDict):
+    s3: NotRequired[str]
+    s3Files: NotRequired[S3FilesLocationOutputTypeDef]
+
+
 class SourceLocationTypeDef(TypedDict):
     s3: NotRequired[str]
+    s3Files: NotRequired[ReadOnly[S3FilesLocationTypeDef]]
 
 
 class StartDataSourceRunInputTypeDef(TypedDict):
@@ -6309,9 +6686,10 @@ class StartNotebookExportOutputTypeDef(TypedDict):
 class StartNotebookImportInputTypeDef(TypedDict):
     domainIdentifier: str
     owningProjectIdentifier: str
-    sourceLocation: SourceLocationTypeDef
+    sourceLocation: ReadOnly[SourceLocationTypeDef]
     name: str
     description: NotRequired[str]
+    type: NotRequired[NotebookTypeType]
     clientToken: NotRequired[str]
 
 
@@ -6322,7 +6700,8 @@ class StartNotebookImportOutputTypeDef(TypedDict):
     owningProjectId: NotRequired[str]
     name: NotRequired[str]
     description: NotRequired[str]
-    sourceLocation: NotRequired[SourceLocationTypeDef]
+    type: NotRequired[NotebookTypeType]
+    sourceLocation: NotRequired[SourceLocationOutputTypeDef]
     createdAt: NotRequired[datetime]
     createdBy: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -6336,6 +6715,7 @@ class StartNotebookRunInputTypeDef(TypedDict):
     computeConfiguration: NotRequired[ComputeConfigTypeDef]
     networkConfiguration: NotRequired[ReadOnly[NetworkConfigTypeDef]]
     timeoutConfiguration: NotRequired[TimeoutConfigTypeDef]
+    notificationConfiguration: NotRequired[ReadOnly[NotificationConfigTypeDef]]
     triggerSource: NotRequired[TriggerSourceTypeDef]
     metadata: NotRequired[ReadOnly[Mapping[str, str]]]
     parameters: NotRequired[ReadOnly[Mapping[str, str]]]
@@ -6357,6 +6737,7 @@ class StartNotebookRunOutputTypeDef(TypedDict):
     timeoutConfiguration: NotRequired[TimeoutConfigTypeDef]
     environmentConfiguration: NotRequired[EnvironmentConfigTypeDef]
     storageConfiguration: NotRequired[StorageConfigTypeDef]
+    notificationConfiguration: NotRequired[NotificationConfigOutputTypeDef]
     triggerSource: NotRequired[TriggerSourceTypeDef]
     error: NotRequired[NotebookRunErrorTypeDef]
     createdAt: NotRequired[datetime]
@@ -6365,6 +6746,31 @@ class StartNotebookRunOutputTypeDef(TypedDict):
     updatedBy: NotRequired[str]
     startedAt: NotRequired[datetime]
     completedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartNotebookSyncInputTypeDef(TypedDict):
+    domainIdentifier: str
+    owningProjectIdentifier: str
+    sourceLocation: ReadOnly[SourceLocationTypeDef]
+    gitMetadata: NotRequired[ReadOnly[GitMetadataTypeDef]]
+    notebookId: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    clientToken: NotRequired[str]
+
+
+class StartNotebookSyncOutputTypeDef(TypedDict):
+    notebookId: NotRequired[str]
+    status: NotRequired[NotebookStatusType]
+    domainId: NotRequired[str]
+    owningProjectId: NotRequired[str]
+    sourceLocation: NotRequired[SourceLocationOutputTypeDef]
+    gitMetadata: NotRequired[GitMetadataOutputTypeDef]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    createdBy: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -6448,6 +6854,20 @@ class UpdateAssetFilterOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateAssetOwnerInputTypeDef(TypedDict):
+    domainIdentifier: str
+    identifier: str
+    targetProjectIdentifier: str
+    clientToken: NotRequired[str]
+
+
+class UpdateAssetOwnerOutputTypeDef(TypedDict):
+    id: str
+    revision: str
+    ownershipTransfer: AssetOwnershipTransferTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateConnectionInputTypeDef(TypedDict):
     configurations: NotRequired[ReadOnly[Sequence[ConfigurationTypeDef]]]
     domainIdentifier: str
@@ -6511,6 +6931,29 @@ class UpdateDataSourceOutputTypeDef(TypedDict):
     updatedAt: NotRequired[datetime]
     selfGrantStatus: NotRequired[SelfGrantStatusOutputTypeDef]
     retainPermissionsOnRevokeFailure: NotRequired[bool]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateDesignationInputTypeDef(TypedDict):
+    domainIdentifier: str
+    identifier: str
+    name: NotRequired[str]
+    description: NotRequired[str]
+    policy: NotRequired[str]
+    deletionProtection: NotRequired[bool]
+
+
+class UpdateDesignationOutputTypeDef(TypedDict):
+    domainId: str
+    id: str
+    name: str
+    description: NotRequired[str]
+    designationType: DesignationTypeType
+    policy: str
+    deletionProtection: bool
+    createdBy: str
+    createdAt: NotRequired[datetime]
+    lastUpdatedAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -6582,6 +7025,7 @@ class UpdateEnvironmentBlueprintInputTypeDef(TypedDict):
     description: NotRequired[str]
     provisioningProperties: NotRequired[ProvisioningPropertiesTypeDef]
     userParameters: NotRequired[ReadOnly[Sequence[CustomParameterTypeDef]]]
+    blueprintCategory: NotRequired[BlueprintCategoryType]
 
 
 class UpdateEnvironmentBlueprintOutputTypeDef(TypedDict):
@@ -6593,6 +7037,7 @@ class UpdateEnvironmentBlueprintOutputTypeDef(TypedDict):
     deploymentProperties: NotRequired[DeploymentPropertiesTypeDef]
     userParameters: NotRequired[list[CustomParameterTypeDef]]
     glossaryTerms: NotRequired[list[str]]
+    blueprintCategory: NotRequired[BlueprintCategoryType]
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -6729,6 +7174,7 @@ class UpdateNotebookInputTypeDef(TypedDict):
     status: NotRequired[NotebookStatusType]
     name: NotRequired[str]
     cellOrder: NotRequired[ReadOnly[Sequence[CellInformationTypeDef]]]
+    type: NotRequired[NotebookTypeType]
     metadata: NotRequired[ReadOnly[Mapping[str, str]]]
     parameters: NotRequired[ReadOnly[Mapping[str, str]]]
     environmentConfiguration: NotRequired[EnvironmentConfigTypeDef]
@@ -6742,6 +7188,7 @@ class UpdateNotebookOutputTypeDef(TypedDict):
     domainId: str
     cellOrder: list[CellInformationTypeDef]
     status: NotebookStatusType
+    type: NotRequired[NotebookTypeType]
     description: NotRequired[str]
     createdAt: NotRequired[datetime]
     createdBy: NotRequired[str]
@@ -6755,6 +7202,7 @@ class UpdateNotebookOutputTypeDef(TypedDict):
     parameters: NotRequired[dict[str, str]]
     environmentConfiguration: NotRequired[EnvironmentConfigTypeDef]
     error: NotRequired[NotebookErrorTypeDef]
+    gitMetadata: NotRequired[GitMetadataOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -6773,6 +7221,7 @@ class UpdateProjectInputTypeDef(TypedDict):
         ReadOnly[Sequence[EnvironmentConfigurationUserParameterTypeDef]]
     ]
     projectProfileVersion: NotRequired[str]
+    projectProfileAction: NotRequired[ProjectProfileActionType]
 
 
 class UpdateProjectOutputTypeDef(TypedDict):

@@ -343,7 +343,7 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.CreateWorkerRequestTypeDef]
     ) -> TargetResults[type_defs.CreateWorkerResponseTypeDef]:
         """Creates a worker. A worker tells your instance how much processing power
-        (vCPU), and memory (GiB) you’ll need to assemble the digital assets held
+        (vCPU), and memory (GiB) you'll need to assemble the digital assets held
         within a particular instance. You can specify certain instance types to
         use, or let the worker know which instances types to exclude.
 
@@ -466,6 +466,15 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DeleteStorageProfile
         """
         return self._call("DeleteStorageProfile", kwargs)
+
+    def delete_volume(
+        self, **kwargs: Unpack[type_defs.DeleteVolumeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteVolumeResponseTypeDef]:
+        """Deletes a persistent volume.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/DeleteVolume
+        """
+        return self._call("DeleteVolume", kwargs)
 
     def delete_worker(
         self, **kwargs: Unpack[type_defs.DeleteWorkerRequestTypeDef]
@@ -686,6 +695,15 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         """
         return self._call("GetTask", kwargs)
 
+    def get_volume(
+        self, **kwargs: Unpack[type_defs.GetVolumeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetVolumeResponseTypeDef]:
+        """Gets a persistent volume.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/GetVolume
+        """
+        return self._call("GetVolume", kwargs)
+
     def get_worker(
         self, **kwargs: Unpack[type_defs.GetWorkerRequestTypeDef]
     ) -> TargetResults[type_defs.GetWorkerResponseTypeDef]:
@@ -793,6 +811,17 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListLimits
         """
         return self._call("ListLimits", kwargs)
+
+    def list_memberships(
+        self, **kwargs: Unpack[type_defs.ListMembershipsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMembershipsResponseTypeDef]:
+        """Lists the Deadline Cloud resource memberships associated with a specified
+        IAM Identity Center principal, optionally filtered by the requested
+        resource types.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListMemberships
+        """
+        return self._call("ListMemberships", kwargs)
 
     def list_metered_products(
         self, **kwargs: Unpack[type_defs.ListMeteredProductsRequestTypeDef]
@@ -947,6 +976,15 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListTasks
         """
         return self._call("ListTasks", kwargs)
+
+    def list_volumes(
+        self, **kwargs: Unpack[type_defs.ListVolumesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVolumesResponseTypeDef]:
+        """Lists the persistent volumes in a fleet.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListVolumes
+        """
+        return self._call("ListVolumes", kwargs)
 
     def list_workers(
         self, **kwargs: Unpack[type_defs.ListWorkersRequestTypeDef]
@@ -1473,6 +1511,31 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_memberships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListMembershipsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListMembershipsResponseTypeDef]:
+        """Every page of ListMemberships in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the Deadline Cloud resource memberships associated with a specified
+        IAM Identity Center principal, optionally filtered by the requested
+        resource types.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListMemberships
+        """
+        return self._paginate(
+            "ListMemberships",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_metered_products(
         self,
         *,
@@ -1842,6 +1905,29 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_volumes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListVolumesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListVolumesResponseTypeDef]:
+        """Every page of ListVolumes in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the persistent volumes in a fleet.
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListVolumes
+        """
+        return self._paginate(
+            "ListVolumes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_workers(
         self,
         *,
@@ -2065,6 +2151,22 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         """
         return self._items(
             "ListLimits", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_memberships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListMembershipsRequestTypeDef],
+    ) -> Items[type_defs.MembershipSummaryTypeDef]:
+        """Each element of memberships in every page of ListMemberships, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListMemberships
+        """
+        return self._items(
+            "ListMemberships", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_metered_products(
@@ -2333,6 +2435,22 @@ class MultiRegionDeadlineCloud(MultiRegionClient):
         """
         return self._items(
             "ListTasks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_volumes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListVolumesRequestTypeDef],
+    ) -> Items[type_defs.VolumeSummaryTypeDef]:
+        """Each element of volumes in every page of ListVolumes, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/deadline-2023-10-12/ListVolumes
+        """
+        return self._items(
+            "ListVolumes", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_workers(

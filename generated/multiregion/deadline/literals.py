@@ -28,9 +28,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DefaultQueueBudgetActionType",
         "DependencyConsumerResolutionStatusType",
         "DesiredWorkerStatusType",
+        "EbsVolumeTypeType",
         "Ec2MarketTypeType",
         "EnvironmentTemplateTypeType",
         "FileSystemLocationTypeType",
+        "FleetSoftwareAddOnNameType",
         "FleetStatusType",
         "JobAttachmentsFileSystemType",
         "JobEntityErrorCodeType",
@@ -40,6 +42,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LicenseEndpointStatusType",
         "LogicalOperatorType",
         "MembershipLevelType",
+        "MembershipResourceTypeType",
         "PathFormatType",
         "PeriodType",
         "PrincipalTypeType",
@@ -70,10 +73,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UsageGroupByFieldType",
         "UsageStatisticType",
         "UsageTypeType",
+        "VolumeStateType",
         "WorkerStatusType",
     ]
 
-AcceleratorNameType = Literal["t4", "a10g", "l4", "l40s", "rtx-pro-server-6000"]
+AcceleratorNameType = Literal[
+    "t4",
+    "a10g",
+    "l4",
+    "l40s",
+    "rtx-pro-server-6000",
+    "rtx-pro-4500",
+]
 AcceleratorTypeType = Literal["gpu"]
 AutoScalingModeType = Literal["NO_SCALING", "EVENT_BASED_AUTO_SCALING"]
 AutoScalingStatusType = Literal["GROWING", "STEADY", "SHRINKING"]
@@ -161,9 +172,11 @@ DefaultQueueBudgetActionType = Literal[
 ]
 DependencyConsumerResolutionStatusType = Literal["RESOLVED", "UNRESOLVED"]
 DesiredWorkerStatusType = Literal["STOPPED"]
+EbsVolumeTypeType = Literal["gp3"]
 Ec2MarketTypeType = Literal["on-demand", "spot", "wait-and-save"]
 EnvironmentTemplateTypeType = Literal["JSON", "YAML"]
 FileSystemLocationTypeType = Literal["SHARED", "LOCAL"]
+FleetSoftwareAddOnNameType = Literal["docker"]
 FleetStatusType = Literal[
     "ACTIVE",
     "CREATE_IN_PROGRESS",
@@ -209,6 +222,7 @@ LicenseEndpointStatusType = Literal[
 ]
 LogicalOperatorType = Literal["AND", "OR"]
 MembershipLevelType = Literal["VIEWER", "CONTRIBUTOR", "OWNER", "MANAGER"]
+MembershipResourceTypeType = Literal["FARM", "QUEUE", "FLEET", "JOB"]
 PathFormatType = Literal["windows", "posix"]
 PeriodType = Literal["HOURLY", "DAILY", "WEEKLY", "MONTHLY"]
 PrincipalTypeType = Literal["USER", "GROUP"]
@@ -322,7 +336,14 @@ UsageGroupByFieldType = Literal[
     "LICENSE_PRODUCT",
 ]
 UsageStatisticType = Literal["SUM", "MIN", "MAX", "AVG"]
-UsageTypeType = Literal["COMPUTE", "LICENSE"]
+UsageTypeType = Literal["COMPUTE", "LICENSE", "PERSISTENT_VOLUME"]
+VolumeStateType = Literal[
+    "PENDING_CREATION",
+    "PENDING_ATTACHMENT",
+    "IN_USE",
+    "AVAILABLE",
+    "PENDING_DELETION",
+]
 WorkerStatusType = Literal[
     "CREATED",
     "STARTED",

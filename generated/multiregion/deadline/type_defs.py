@@ -42,9 +42,11 @@ from .literals import (
     DefaultQueueBudgetActionType,
     DependencyConsumerResolutionStatusType,
     DesiredWorkerStatusType,
+    EbsVolumeTypeType,
     Ec2MarketTypeType,
     EnvironmentTemplateTypeType,
     FileSystemLocationTypeType,
+    FleetSoftwareAddOnNameType,
     FleetStatusType,
     JobAttachmentsFileSystemType,
     JobEntityErrorCodeType,
@@ -54,6 +56,7 @@ from .literals import (
     LicenseEndpointStatusType,
     LogicalOperatorType,
     MembershipLevelType,
+    MembershipResourceTypeType,
     PathFormatType,
     PeriodType,
     PrincipalTypeType,
@@ -84,6 +87,7 @@ from .literals import (
     UsageGroupByFieldType,
     UsageStatisticType,
     UsageTypeType,
+    VolumeStateType,
     WorkerStatusType,
 )
 
@@ -227,6 +231,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteQueueResponseTypeDef",
         "DeleteStorageProfileRequestTypeDef",
         "DeleteStorageProfileResponseTypeDef",
+        "DeleteVolumeRequestTypeDef",
+        "DeleteVolumeResponseTypeDef",
         "DeleteWorkerRequestTypeDef",
         "DeleteWorkerResponseTypeDef",
         "DependencyCountsTypeDef",
@@ -261,6 +267,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FleetConfigurationOutputTypeDef",
         "FleetConfigurationTypeDef",
         "FleetMemberTypeDef",
+        "FleetSoftwareAddOnTypeDef",
         "FleetSummaryTypeDef",
         "GetBudgetRequestTypeDef",
         "GetBudgetResponseTypeDef",
@@ -301,6 +308,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetStorageProfileResponseTypeDef",
         "GetTaskRequestTypeDef",
         "GetTaskResponseTypeDef",
+        "GetVolumeRequestTypeDef",
+        "GetVolumeResponseTypeDef",
         "GetWorkerRequestTypeDef",
         "GetWorkerResponseTypeDef",
         "HostConfigurationTypeDef",
@@ -315,9 +324,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "JobDetailsEntityTypeDef",
         "JobDetailsErrorTypeDef",
         "JobDetailsIdentifiersTypeDef",
+        "JobDetailsJobAttachmentSettingsTypeDef",
         "JobEntityIdentifiersUnionTypeDef",
         "JobEntityTypeDef",
         "JobMemberTypeDef",
+        "JobParameterOutputTypeDef",
         "JobParameterTypeDef",
         "JobRunAsUserTypeDef",
         "JobSearchSummaryTypeDef",
@@ -346,6 +357,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListLicenseEndpointsResponseTypeDef",
         "ListLimitsRequestTypeDef",
         "ListLimitsResponseTypeDef",
+        "ListMembershipsRequestTypeDef",
+        "ListMembershipsResponseTypeDef",
         "ListMeteredProductsRequestTypeDef",
         "ListMeteredProductsResponseTypeDef",
         "ListMonitorsRequestTypeDef",
@@ -380,11 +393,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListTagsForResourceResponseTypeDef",
         "ListTasksRequestTypeDef",
         "ListTasksResponseTypeDef",
+        "ListVolumesRequestTypeDef",
+        "ListVolumesResponseTypeDef",
         "ListWorkersRequestTypeDef",
         "ListWorkersResponseTypeDef",
         "LogConfigurationTypeDef",
         "ManifestPropertiesOutputTypeDef",
         "ManifestPropertiesTypeDef",
+        "MembershipSummaryTypeDef",
         "MemoryMiBRangeTypeDef",
         "MeteredProductSummaryTypeDef",
         "MonitorSummaryTypeDef",
@@ -392,6 +408,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ParameterSortExpressionTypeDef",
         "ParameterSpaceTypeDef",
         "PathMappingRuleTypeDef",
+        "PersistentVolumeConfigurationTypeDef",
         "PosixUserTypeDef",
         "PriorityBalancedSchedulingConfigurationTypeDef",
         "PriorityFifoSchedulingConfigurationTypeDef",
@@ -503,6 +520,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UsageTrackingResourceTypeDef",
         "UserJobsFirstTypeDef",
         "VCpuCountRangeTypeDef",
+        "VolumeSummaryTypeDef",
         "VpcConfigurationOutputTypeDef",
         "VpcConfigurationTypeDef",
         "WeightedBalancedSchedulingConfigurationTypeDef",
@@ -598,6 +616,7 @@ class AssignedSessionTypeDef(TypedDict):
     jobId: str
     sessionActions: list[AssignedSessionActionTypeDef]
     logConfiguration: LogConfigurationTypeDef
+    metadata: NotRequired[dict[str, str]]
 
 
 class AssociateMemberToFarmRequestTypeDef(TypedDict):
@@ -606,6 +625,7 @@ class AssociateMemberToFarmRequestTypeDef(TypedDict):
     identityStoreId: str
     membershipLevel: MembershipLevelType
     principalId: str
+    identityCenterRegion: NotRequired[str]
 
 
 class AssociateMemberToFarmResponseTypeDef(TypedDict):
@@ -619,6 +639,7 @@ class AssociateMemberToFleetRequestTypeDef(TypedDict):
     identityStoreId: str
     membershipLevel: MembershipLevelType
     principalId: str
+    identityCenterRegion: NotRequired[str]
 
 
 class AssociateMemberToFleetResponseTypeDef(TypedDict):
@@ -633,6 +654,7 @@ class AssociateMemberToJobRequestTypeDef(TypedDict):
     identityStoreId: str
     membershipLevel: MembershipLevelType
     principalId: str
+    identityCenterRegion: NotRequired[str]
 
 
 class AssociateMemberToJobResponseTypeDef(TypedDict):
@@ -646,6 +668,7 @@ class AssociateMemberToQueueRequestTypeDef(TypedDict):
     identityStoreId: str
     membershipLevel: MembershipLevelType
     principalId: str
+    identityCenterRegion: NotRequired[str]
 
 
 class AssociateMemberToQueueResponseTypeDef(TypedDict):
@@ -810,6 +833,8 @@ class EnvironmentDetailsEntityTypeDef(TypedDict):
     environmentId: str
     schemaVersion: str
     template: DocumentOutputValue
+    extensions: NotRequired[list[str]]
+    resolvedSymbolTable: NotRequired[str]
 
 
 class JobAttachmentDetailsEntityTypeDef(TypedDict):
@@ -817,16 +842,24 @@ class JobAttachmentDetailsEntityTypeDef(TypedDict):
     attachments: AttachmentsOutputTypeDef
 
 
-class JobAttachmentSettingsTypeDef(TypedDict):
+class JobDetailsJobAttachmentSettingsTypeDef(TypedDict):
     s3BucketName: str
     rootPrefix: str
 
 
-class JobParameterTypeDef(TypedDict):
+class JobParameterOutputTypeDef(TypedDict):
     int: NotRequired[str]
     float: NotRequired[str]
     string: NotRequired[str]
     path: NotRequired[str]
+    bool: NotRequired[str]
+    rangeExpr: NotRequired[str]
+    stringList: NotRequired[list[str]]
+    pathList: NotRequired[list[str]]
+    intList: NotRequired[list[str]]
+    floatList: NotRequired[list[str]]
+    boolList: NotRequired[list[str]]
+    intListList: NotRequired[list[list[str]]]
 
 
 class PosixUserTypeDef(TypedDict):
@@ -853,12 +886,13 @@ class PathMappingRuleTypeDef(TypedDict):
 
 class JobDetailsEntityTypeDef(TypedDict):
     jobId: str
-    jobAttachmentSettings: NotRequired[JobAttachmentSettingsTypeDef]
+    jobAttachmentSettings: NotRequired[JobDetailsJobAttachmentSettingsTypeDef]
     jobRunAsUser: NotRequired[JobRunAsUserTypeDef]
     logGroupName: str
     queueRoleArn: NotRequired[str]
-    parameters: NotRequired[dict[str, JobParameterTypeDef]]
+    parameters: NotRequired[dict[str, JobParameterOutputTypeDef]]
     schemaVersion: str
+    extensions: NotRequired[list[str]]
     pathMappingRules: NotRequired[list[PathMappingRuleTypeDef]]
 
 
@@ -868,6 +902,8 @@ class StepDetailsEntityTypeDef(TypedDict):
     schemaVersion: str
     template: DocumentOutputValue
     dependencies: list[str]
+    extensions: NotRequired[list[str]]
+    resolvedSymbolTable: NotRequired[str]
 
 
 class JobEntityTypeDef(TypedDict):
@@ -918,7 +954,7 @@ class BatchGetJobItemTypeDef(TypedDict):
     storageProfileId: NotRequired[str]
     maxFailedTasksCount: NotRequired[int]
     maxRetriesPerTask: NotRequired[int]
-    parameters: NotRequired[dict[str, JobParameterTypeDef]]
+    parameters: NotRequired[dict[str, JobParameterOutputTypeDef]]
     attachments: NotRequired[AttachmentsOutputTypeDef]
     description: NotRequired[str]
     maxWorkerCount: NotRequired[int]
@@ -1452,6 +1488,14 @@ class CustomerManagedFleetConfigurationTypeDef(TypedDict):
     tagPropagationMode: NotRequired[TagPropagationModeType]
 
 
+class PersistentVolumeConfigurationTypeDef(TypedDict):
+    sizeGiB: NotRequired[int]
+    iops: NotRequired[int]
+    throughputMiB: NotRequired[int]
+    mountPath: str
+    lastUsedTtlHours: NotRequired[int]
+
+
 class ServiceManagedEc2AutoScalingConfigurationTypeDef(TypedDict):
     standbyWorkerCount: NotRequired[int]
     workerIdleDurationSeconds: NotRequired[int]
@@ -1462,6 +1506,10 @@ class Ec2EbsVolumeTypeDef(TypedDict):
     sizeGiB: NotRequired[int]
     iops: NotRequired[int]
     throughputMiB: NotRequired[int]
+
+
+class FleetSoftwareAddOnTypeDef(TypedDict):
+    name: FleetSoftwareAddOnNameType
 
 
 class ServiceManagedEc2InstanceCapabilitiesTypeDef(TypedDict):
@@ -1475,6 +1523,7 @@ class ServiceManagedEc2InstanceCapabilitiesTypeDef(TypedDict):
     excludedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
     customAmounts: NotRequired[ReadOnly[Sequence[FleetAmountCapabilityTypeDef]]]
     customAttributes: NotRequired[ReadOnly[Sequence[FleetAttributeCapabilityTypeDef]]]
+    softwareAddOns: NotRequired[ReadOnly[Sequence[FleetSoftwareAddOnTypeDef]]]
 
 
 class ServiceManagedEc2InstanceMarketOptionsTypeDef(TypedDict):
@@ -1490,6 +1539,7 @@ class ServiceManagedEc2FleetConfigurationTypeDef(TypedDict):
     instanceMarketOptions: ServiceManagedEc2InstanceMarketOptionsTypeDef
     vpcConfiguration: NotRequired[ReadOnly[VpcConfigurationTypeDef]]
     storageProfileId: NotRequired[str]
+    persistentVolumeConfiguration: NotRequired[PersistentVolumeConfigurationTypeDef]
     autoScalingConfiguration: NotRequired[
         ServiceManagedEc2AutoScalingConfigurationTypeDef
     ]
@@ -1521,6 +1571,21 @@ class CreateFleetRequestTypeDef(TypedDict):
 class CreateFleetResponseTypeDef(TypedDict):
     fleetId: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class JobParameterTypeDef(TypedDict):
+    int: NotRequired[str]
+    float: NotRequired[str]
+    string: NotRequired[str]
+    path: NotRequired[str]
+    bool: NotRequired[str]
+    rangeExpr: NotRequired[str]
+    stringList: NotRequired[ReadOnly[Sequence[str]]]
+    pathList: NotRequired[ReadOnly[Sequence[str]]]
+    intList: NotRequired[ReadOnly[Sequence[str]]]
+    floatList: NotRequired[ReadOnly[Sequence[str]]]
+    boolList: NotRequired[ReadOnly[Sequence[str]]]
+    intListList: NotRequired[ReadOnly[Sequence[Sequence[str]]]]
 
 
 class CreateJobRequestTypeDef(TypedDict):
@@ -1623,6 +1688,11 @@ class CreateQueueLimitAssociationRequestTypeDef(TypedDict):
 
 class CreateQueueLimitAssociationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class JobAttachmentSettingsTypeDef(TypedDict):
+    s3BucketName: str
+    rootPrefix: str
 
 
 class PriorityBalancedSchedulingConfigurationTypeDef(TypedDict):
@@ -1873,6 +1943,16 @@ class DeleteStorageProfileResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteVolumeRequestTypeDef(TypedDict):
+    farmId: str
+    fleetId: str
+    volumeId: str
+
+
+class DeleteVolumeResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteWorkerRequestTypeDef(TypedDict):
     farmId: str
     fleetId: str
@@ -1970,6 +2050,7 @@ class ServiceManagedEc2InstanceCapabilitiesOutputTypeDef(TypedDict):
     excludedInstanceTypes: NotRequired[list[str]]
     customAmounts: NotRequired[list[FleetAmountCapabilityTypeDef]]
     customAttributes: NotRequired[list[FleetAttributeCapabilityOutputTypeDef]]
+    softwareAddOns: NotRequired[list[FleetSoftwareAddOnTypeDef]]
 
 
 class VpcConfigurationOutputTypeDef(TypedDict):
@@ -1981,6 +2062,7 @@ class ServiceManagedEc2FleetConfigurationOutputTypeDef(TypedDict):
     instanceMarketOptions: ServiceManagedEc2InstanceMarketOptionsTypeDef
     vpcConfiguration: NotRequired[VpcConfigurationOutputTypeDef]
     storageProfileId: NotRequired[str]
+    persistentVolumeConfiguration: NotRequired[PersistentVolumeConfigurationTypeDef]
     autoScalingConfiguration: NotRequired[
         ServiceManagedEc2AutoScalingConfigurationTypeDef
     ]
@@ -2117,7 +2199,7 @@ class GetJobResponseTypeDef(TypedDict):
     storageProfileId: NotRequired[str]
     maxFailedTasksCount: NotRequired[int]
     maxRetriesPerTask: NotRequired[int]
-    parameters: NotRequired[dict[str, JobParameterTypeDef]]
+    parameters: NotRequired[dict[str, JobParameterOutputTypeDef]]
     attachments: NotRequired[AttachmentsOutputTypeDef]
     description: NotRequired[str]
     maxWorkerCount: NotRequired[int]
@@ -2436,6 +2518,30 @@ class GetTaskResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetVolumeRequestTypeDef(TypedDict):
+    farmId: str
+    fleetId: str
+    volumeId: str
+
+
+class GetVolumeResponseTypeDef(TypedDict):
+    volumeId: str
+    farmId: str
+    fleetId: str
+    state: VolumeStateType
+    sizeGiB: int
+    availabilityZoneId: str
+    attachedWorkerId: NotRequired[str]
+    volumeType: EbsVolumeTypeType
+    iops: NotRequired[int]
+    throughputMiB: NotRequired[int]
+    createdAt: datetime
+    lastAssignedAt: NotRequired[datetime]
+    lastReleasedAt: NotRequired[datetime]
+    expiresAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetWorkerRequestTypeDef(TypedDict):
     farmId: str
     fleetId: str
@@ -2485,7 +2591,7 @@ class JobSearchSummaryTypeDef(TypedDict):
     startedAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
     updatedBy: NotRequired[str]
-    jobParameters: NotRequired[dict[str, JobParameterTypeDef]]
+    jobParameters: NotRequired[dict[str, JobParameterOutputTypeDef]]
     maxWorkerCount: NotRequired[int]
     sourceJobId: NotRequired[str]
 
@@ -2680,6 +2786,37 @@ class ListLimitsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListMembershipsRequestTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+    principalId: str
+    identityStoreId: NotRequired[str]
+    identityCenterRegion: NotRequired[str]
+    resourceTypes: NotRequired[ReadOnly[Sequence[MembershipResourceTypeType]]]
+
+
+class QueueMemberTypeDef(TypedDict):
+    farmId: str
+    queueId: str
+    principalId: str
+    principalType: PrincipalTypeType
+    identityStoreId: str
+    membershipLevel: MembershipLevelType
+
+
+class MembershipSummaryTypeDef(TypedDict):
+    farm: NotRequired[FarmMemberTypeDef]
+    queue: NotRequired[QueueMemberTypeDef]
+    fleet: NotRequired[FleetMemberTypeDef]
+    job: NotRequired[JobMemberTypeDef]
+
+
+class ListMembershipsResponseTypeDef(TypedDict):
+    memberships: list[MembershipSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListMeteredProductsRequestTypeDef(TypedDict):
     licenseEndpointId: str
     nextToken: NotRequired[str]
@@ -2790,15 +2927,6 @@ class ListQueueMembersRequestTypeDef(TypedDict):
     queueId: str
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
-
-
-class QueueMemberTypeDef(TypedDict):
-    farmId: str
-    queueId: str
-    principalId: str
-    principalType: PrincipalTypeType
-    identityStoreId: str
-    membershipLevel: MembershipLevelType
 
 
 class ListQueueMembersResponseTypeDef(TypedDict):
@@ -3068,6 +3196,29 @@ class TaskSummaryTypeDef(TypedDict):
 
 class ListTasksResponseTypeDef(TypedDict):
     tasks: list[TaskSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListVolumesRequestTypeDef(TypedDict):
+    farmId: str
+    fleetId: str
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class VolumeSummaryTypeDef(TypedDict):
+    volumeId: str
+    farmId: str
+    fleetId: str
+    state: VolumeStateType
+    sizeGiB: int
+    availabilityZoneId: str
+    attachedWorkerId: NotRequired[str]
+
+
+class ListVolumesResponseTypeDef(TypedDict):
+    volumes: list[VolumeSummaryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 

@@ -355,7 +355,7 @@ class MultiRegionDeviceFarm(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.GetTestGridSessionRequestTypeDef]
     ) -> TargetResults[type_defs.GetTestGridSessionResultTypeDef]:
         """A session is an instance of a browser created through a RemoteWebDriver
-        with the URL from CreateTestGridUrlResult$url.
+        with the URL from CreateTestGridUrlResult.
 
         https://docs.aws.amazon.com/goto/WebAPI/devicefarm-2015-06-23/GetTestGridSession
         """

@@ -16,15 +16,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeviceFormFactorType",
         "DevicePlatformType",
         "DevicePoolTypeType",
+        "DeviceTypeType",
         "ExecutionResultCodeType",
         "ExecutionResultType",
         "ExecutionStatusType",
+        "InsightsTypeType",
         "InstanceStatusType",
         "InteractionModeType",
         "NetworkProfileTypeType",
         "OfferingTransactionTypeType",
         "OfferingTypeType",
         "RecurringChargeFrequencyType",
+        "ReportStatusType",
         "RuleOperatorType",
         "SampleTypeType",
         "TestGridSessionArtifactCategoryType",
@@ -66,6 +69,7 @@ ArtifactTypeType = Literal[
     "CUSTOMER_ARTIFACT",
     "CUSTOMER_ARTIFACT_LOG",
     "TESTSPEC_OUTPUT",
+    "DEVICE_CONNECT_COMMAND_LOG",
 ]
 BillingMethodType = Literal["METERED", "UNMETERED"]
 CurrencyCodeType = Literal["USD"]
@@ -73,6 +77,7 @@ DeviceAttributeType = Literal[
     "ARN",
     "PLATFORM",
     "FORM_FACTOR",
+    "DEVICE_TYPE",
     "MANUFACTURER",
     "REMOTE_ACCESS_ENABLED",
     "REMOTE_DEBUG_ENABLED",
@@ -97,6 +102,7 @@ DeviceFilterAttributeType = Literal[
     "MODEL",
     "AVAILABILITY",
     "FORM_FACTOR",
+    "DEVICE_TYPE",
     "MANUFACTURER",
     "REMOTE_ACCESS_ENABLED",
     "REMOTE_DEBUG_ENABLED",
@@ -107,6 +113,7 @@ DeviceFilterAttributeType = Literal[
 DeviceFormFactorType = Literal["PHONE", "TABLET"]
 DevicePlatformType = Literal["ANDROID", "IOS"]
 DevicePoolTypeType = Literal["CURATED", "PRIVATE"]
+DeviceTypeType = Literal["PHYSICAL", "VIRTUAL"]
 ExecutionResultType = Literal[
     "PENDING",
     "PASSED",
@@ -128,12 +135,14 @@ ExecutionStatusType = Literal[
     "COMPLETED",
     "STOPPING",
 ]
+InsightsTypeType = Literal["TEST_REPORT", "NONE"]
 InstanceStatusType = Literal["IN_USE", "PREPARING", "AVAILABLE", "NOT_AVAILABLE"]
 InteractionModeType = Literal["INTERACTIVE", "NO_VIDEO", "VIDEO_ONLY"]
 NetworkProfileTypeType = Literal["CURATED", "PRIVATE"]
 OfferingTransactionTypeType = Literal["PURCHASE", "RENEW", "SYSTEM"]
 OfferingTypeType = Literal["RECURRING"]
 RecurringChargeFrequencyType = Literal["MONTHLY"]
+ReportStatusType = Literal["PENDING", "RUNNING", "COMPLETED", "SKIPPED", "ERRORED"]
 RuleOperatorType = Literal[
     "EQUALS",
     "LESS_THAN",

@@ -29,15 +29,18 @@ from .literals import (
     DeviceFormFactorType,
     DevicePlatformType,
     DevicePoolTypeType,
+    DeviceTypeType,
     ExecutionResultCodeType,
     ExecutionResultType,
     ExecutionStatusType,
+    InsightsTypeType,
     InstanceStatusType,
     InteractionModeType,
     NetworkProfileTypeType,
     OfferingTransactionTypeType,
     OfferingTypeType,
     RecurringChargeFrequencyType,
+    ReportStatusType,
     RuleOperatorType,
     SampleTypeType,
     TestGridSessionArtifactCategoryType,
@@ -146,6 +149,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "InstallToRemoteAccessSessionRequestTypeDef",
         "InstallToRemoteAccessSessionResultTypeDef",
         "InstanceProfileTypeDef",
+        "JobInsightsTypeDef",
+        "JobReportMetricsTypeDef",
+        "JobReportTypeDef",
         "JobTypeDef",
         "ListArtifactsRequestTypeDef",
         "ListArtifactsResultTypeDef",
@@ -216,6 +222,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ResolutionTypeDef",
         "ResponseMetadataTypeDef",
         "RuleTypeDef",
+        "RunInsightsTypeDef",
         "RunTypeDef",
         "SampleTypeDef",
         "ScheduleRunConfigurationTypeDef",
@@ -238,6 +245,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TestGridSessionTypeDef",
         "TestGridVpcConfigOutputTypeDef",
         "TestGridVpcConfigTypeDef",
+        "TestReportMetricsTypeDef",
+        "TestReportTypeDef",
         "TestTypeDef",
         "TrialMinutesTypeDef",
         "UniqueProblemTypeDef",
@@ -441,6 +450,7 @@ class CreateRemoteAccessSessionConfigurationTypeDef(TypedDict):
     billingMethod: NotRequired[BillingMethodType]
     vpceConfigurationArns: NotRequired[ReadOnly[Sequence[str]]]
     deviceProxy: NotRequired[DeviceProxyTypeDef]
+    parameters: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class CreateRemoteAccessSessionRequestTypeDef(TypedDict):
@@ -482,6 +492,7 @@ class DeviceTypeDef(TypedDict):
     modelId: NotRequired[str]
     formFactor: NotRequired[DeviceFormFactorType]
     platform: NotRequired[DevicePlatformType]
+    type: NotRequired[DeviceTypeType]
     os: NotRequired[str]
     cpu: NotRequired[CPUTypeDef]
     resolution: NotRequired[ResolutionTypeDef]
@@ -783,6 +794,7 @@ class ScheduleRunConfigurationTypeDef(TypedDict):
     billingMethod: NotRequired[BillingMethodType]
     environmentVariables: NotRequired[ReadOnly[Sequence[EnvironmentVariableTypeDef]]]
     executionRoleArn: NotRequired[str]
+    insightsTypes: NotRequired[ReadOnly[Sequence[InsightsTypeType]]]
 
 
 class ScheduleRunTestTypeDef(TypedDict):
@@ -839,6 +851,29 @@ class GetJobRequestTypeDef(TypedDict):
     arn: str
 
 
+class TestReportMetricsTypeDef(TypedDict):
+    testsTotal: NotRequired[int]
+    testsPassed: NotRequired[int]
+    testsFailed: NotRequired[int]
+    testsSkipped: NotRequired[int]
+    testsErrored: NotRequired[int]
+    testsOther: NotRequired[int]
+    testsPassedPercentage: NotRequired[float]
+    totalTestExecutionDurationSeconds: NotRequired[float]
+    medianTestExecutionDurationSeconds: NotRequired[float]
+
+
+class TestReportTypeDef(TypedDict):
+    message: NotRequired[str]
+    metrics: NotRequired[TestReportMetricsTypeDef]
+    testDetailsUrl: NotRequired[str]
+
+
+class JobInsightsTypeDef(TypedDict):
+    status: NotRequired[ReportStatusType]
+    testReport: NotRequired[TestReportTypeDef]
+
+
 class JobTypeDef(TypedDict):
     arn: NotRequired[str]
     name: NotRequired[str]
@@ -855,6 +890,7 @@ class JobTypeDef(TypedDict):
     deviceMinutes: NotRequired[DeviceMinutesTypeDef]
     videoEndpoint: NotRequired[str]
     videoCapture: NotRequired[bool]
+    insights: NotRequired[JobInsightsTypeDef]
 
 
 class GetJobResultTypeDef(TypedDict):
@@ -929,6 +965,30 @@ class GetRunRequestTypeDef(TypedDict):
     arn: str
 
 
+class JobReportMetricsTypeDef(TypedDict):
+    jobsTotal: NotRequired[int]
+    jobsPassed: NotRequired[int]
+    jobsFailed: NotRequired[int]
+    jobsSkipped: NotRequired[int]
+    jobsErrored: NotRequired[int]
+    jobsStopped: NotRequired[int]
+    jobsPassedPercentage: NotRequired[float]
+    totalJobExecutionDurationSeconds: NotRequired[float]
+    averageJobExecutionDurationSeconds: NotRequired[float]
+    medianJobExecutionDurationSeconds: NotRequired[float]
+
+
+class JobReportTypeDef(TypedDict):
+    message: NotRequired[str]
+    metrics: NotRequired[JobReportMetricsTypeDef]
+    jobDetailsUrl: NotRequired[str]
+
+
+class RunInsightsTypeDef(TypedDict):
+    status: NotRequired[ReportStatusType]
+    jobReport: NotRequired[JobReportTypeDef]
+
+
 class RunTypeDef(TypedDict):
     arn: NotRequired[str]
     name: NotRequired[str]
@@ -961,10 +1021,13 @@ class RunTypeDef(TypedDict):
     webUrl: NotRequired[str]
     skipAppResign: NotRequired[bool]
     testSpecArn: NotRequired[str]
+    testPackageArn: NotRequired[str]
     deviceSelectionResult: NotRequired[DeviceSelectionResultTypeDef]
     vpcConfig: NotRequired[VpcConfigOutputTypeDef]
     executionRoleArn: NotRequired[str]
     environmentVariables: NotRequired[list[EnvironmentVariableTypeDef]]
+    insightsTypes: NotRequired[list[InsightsTypeType]]
+    insights: NotRequired[RunInsightsTypeDef]
 
 
 class GetRunResultTypeDef(TypedDict):

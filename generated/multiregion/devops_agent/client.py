@@ -54,6 +54,24 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         """
         return self._call("CreateAgentSpace", kwargs)
 
+    def create_asset(
+        self, **kwargs: Unpack[type_defs.CreateAssetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAssetResponseTypeDef]:
+        """Creates a new asset in the specified agent space
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/CreateAsset
+        """
+        return self._call("CreateAsset", kwargs)
+
+    def create_asset_file(
+        self, **kwargs: Unpack[type_defs.CreateAssetFileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAssetFileResponseTypeDef]:
+        """Creates a file in an asset
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/CreateAssetFile
+        """
+        return self._call("CreateAssetFile", kwargs)
+
     def create_backlog_task(
         self, **kwargs: Unpack[type_defs.CreateBacklogTaskRequestTypeDef]
     ) -> TargetResults[type_defs.CreateBacklogTaskResponseTypeDef]:
@@ -83,6 +101,15 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         """
         return self._call("CreatePrivateConnection", kwargs)
 
+    def create_trigger(
+        self, **kwargs: Unpack[type_defs.CreateTriggerRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTriggerResponseTypeDef]:
+        """Creates a new Trigger in the specified agent space
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/CreateTrigger
+        """
+        return self._call("CreateTrigger", kwargs)
+
     def delete_agent_space(
         self, **kwargs: Unpack[type_defs.DeleteAgentSpaceInputTypeDef]
     ) -> TargetResults[type_defs.DeleteAgentSpaceOutputTypeDef]:
@@ -93,6 +120,24 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         """
         return self._call("DeleteAgentSpace", kwargs)
 
+    def delete_asset(
+        self, **kwargs: Unpack[type_defs.DeleteAssetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAssetResponseTypeDef]:
+        """Deletes an asset and all its files from the specified agent space
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/DeleteAsset
+        """
+        return self._call("DeleteAsset", kwargs)
+
+    def delete_asset_file(
+        self, **kwargs: Unpack[type_defs.DeleteAssetFileRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAssetFileResponseTypeDef]:
+        """Deletes a file from an asset
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/DeleteAssetFile
+        """
+        return self._call("DeleteAssetFile", kwargs)
+
     def delete_private_connection(
         self, **kwargs: Unpack[type_defs.DeletePrivateConnectionInputTypeDef]
     ) -> TargetResults[type_defs.DeletePrivateConnectionOutputTypeDef]:
@@ -102,6 +147,15 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/DeletePrivateConnection
         """
         return self._call("DeletePrivateConnection", kwargs)
+
+    def delete_trigger(
+        self, **kwargs: Unpack[type_defs.DeleteTriggerRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTriggerResponseTypeDef]:
+        """Deletes a Trigger from the specified agent space
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/DeleteTrigger
+        """
+        return self._call("DeleteTrigger", kwargs)
 
     def deregister_service(
         self, **kwargs: Unpack[type_defs.DeregisterServiceInputTypeDef]
@@ -167,6 +221,33 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         """
         return self._call("GetAgentSpace", kwargs)
 
+    def get_asset(
+        self, **kwargs: Unpack[type_defs.GetAssetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAssetResponseTypeDef]:
+        """Gets an asset from the specified agent space
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/GetAsset
+        """
+        return self._call("GetAsset", kwargs)
+
+    def get_asset_content(
+        self, **kwargs: Unpack[type_defs.GetAssetContentRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAssetContentResponseTypeDef]:
+        """Gets an asset's content as a zip bundle
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/GetAssetContent
+        """
+        return self._call("GetAssetContent", kwargs)
+
+    def get_asset_file(
+        self, **kwargs: Unpack[type_defs.GetAssetFileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAssetFileResponseTypeDef]:
+        """Gets a file from an asset
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/GetAssetFile
+        """
+        return self._call("GetAssetFile", kwargs)
+
     def get_association(
         self, **kwargs: Unpack[type_defs.GetAssociationInputTypeDef]
     ) -> TargetResults[type_defs.GetAssociationOutputTypeDef]:
@@ -184,6 +265,16 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/GetBacklogTask
         """
         return self._call("GetBacklogTask", kwargs)
+
+    def get_chat(
+        self, **kwargs: Unpack[type_defs.GetChatRequestTypeDef]
+    ) -> TargetResults[type_defs.GetChatResponseTypeDef]:
+        """Retrieves the details of a chat execution, including its execution ID,
+        summary, timestamps, and archive status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/GetChat
+        """
+        return self._call("GetChat", kwargs)
 
     def get_operator_app(
         self, **kwargs: Unpack[type_defs.GetOperatorAppInputTypeDef]
@@ -213,6 +304,15 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         """
         return self._call("GetService", kwargs)
 
+    def get_trigger(
+        self, **kwargs: Unpack[type_defs.GetTriggerRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTriggerResponseTypeDef]:
+        """Gets a Trigger from the specified agent space
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/GetTrigger
+        """
+        return self._call("GetTrigger", kwargs)
+
     def list_agent_spaces(
         self, **kwargs: Unpack[type_defs.ListAgentSpacesInputTypeDef]
     ) -> TargetResults[type_defs.ListAgentSpacesOutputTypeDef]:
@@ -221,6 +321,42 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListAgentSpaces
         """
         return self._call("ListAgentSpaces", kwargs)
+
+    def list_asset_files(
+        self, **kwargs: Unpack[type_defs.ListAssetFilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssetFilesResponseTypeDef]:
+        """Lists files in an asset
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListAssetFiles
+        """
+        return self._call("ListAssetFiles", kwargs)
+
+    def list_asset_types(
+        self, **kwargs: Unpack[type_defs.ListAssetTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssetTypesResponseTypeDef]:
+        """Lists the supported asset types
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListAssetTypes
+        """
+        return self._call("ListAssetTypes", kwargs)
+
+    def list_asset_versions(
+        self, **kwargs: Unpack[type_defs.ListAssetVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssetVersionsResponseTypeDef]:
+        """Lists versions of an asset in the specified agent space
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListAssetVersions
+        """
+        return self._call("ListAssetVersions", kwargs)
+
+    def list_assets(
+        self, **kwargs: Unpack[type_defs.ListAssetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssetsResponseTypeDef]:
+        """Lists assets in the specified agent space
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListAssets
+        """
+        return self._call("ListAssets", kwargs)
 
     def list_associations(
         self, **kwargs: Unpack[type_defs.ListAssociationsInputTypeDef]
@@ -324,6 +460,15 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         """
         return self._call("ListTagsForResource", kwargs)
 
+    def list_triggers(
+        self, **kwargs: Unpack[type_defs.ListTriggersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTriggersResponseTypeDef]:
+        """Lists Triggers in the specified agent space
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListTriggers
+        """
+        return self._call("ListTriggers", kwargs)
+
     def list_webhooks(
         self, **kwargs: Unpack[type_defs.ListWebhooksInputTypeDef]
     ) -> TargetResults[type_defs.ListWebhooksOutputTypeDef]:
@@ -381,6 +526,34 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         """
         return self._call("UpdateAgentSpace", kwargs)
 
+    def update_approval_action(
+        self, **kwargs: Unpack[type_defs.UpdateApprovalActionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApprovalActionResponseTypeDef]:
+        """Updates an approval request with the terminal decision (APPROVED or
+        REJECTED). A single operation handles both verbs via the action enum.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/UpdateApprovalAction
+        """
+        return self._call("UpdateApprovalAction", kwargs)
+
+    def update_asset(
+        self, **kwargs: Unpack[type_defs.UpdateAssetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAssetResponseTypeDef]:
+        """Updates an asset in the specified agent space
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/UpdateAsset
+        """
+        return self._call("UpdateAsset", kwargs)
+
+    def update_asset_file(
+        self, **kwargs: Unpack[type_defs.UpdateAssetFileRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAssetFileResponseTypeDef]:
+        """Updates a file in an asset
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/UpdateAssetFile
+        """
+        return self._call("UpdateAssetFile", kwargs)
+
     def update_association(
         self, **kwargs: Unpack[type_defs.UpdateAssociationInputTypeDef]
     ) -> TargetResults[type_defs.UpdateAssociationOutputTypeDef]:
@@ -400,6 +573,16 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/UpdateBacklogTask
         """
         return self._call("UpdateBacklogTask", kwargs)
+
+    def update_chat(
+        self, **kwargs: Unpack[type_defs.UpdateChatRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateChatResponseTypeDef]:
+        """Updates a chat execution. You can use this operation to change the chat
+        execution's summary or to archive or unarchive it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/UpdateChat
+        """
+        return self._call("UpdateChat", kwargs)
 
     def update_goal(
         self, **kwargs: Unpack[type_defs.UpdateGoalRequestTypeDef]
@@ -437,6 +620,15 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         """
         return self._call("UpdateRecommendation", kwargs)
 
+    def update_trigger(
+        self, **kwargs: Unpack[type_defs.UpdateTriggerRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTriggerResponseTypeDef]:
+        """Updates the status of an existing Trigger
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/UpdateTrigger
+        """
+        return self._call("UpdateTrigger", kwargs)
+
     def validate_aws_associations(
         self, **kwargs: Unpack[type_defs.ValidateAwsAssociationsInputTypeDef]
     ) -> TargetResults[type_defs.ValidateAwsAssociationsOutputTypeDef]:
@@ -464,6 +656,98 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         """
         return self._paginate(
             "ListAgentSpaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_asset_files(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAssetFilesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssetFilesResponseTypeDef]:
+        """Every page of ListAssetFiles in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists files in an asset
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListAssetFiles
+        """
+        return self._paginate(
+            "ListAssetFiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_asset_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAssetTypesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssetTypesResponseTypeDef]:
+        """Every page of ListAssetTypes in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the supported asset types
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListAssetTypes
+        """
+        return self._paginate(
+            "ListAssetTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_asset_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAssetVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssetVersionsResponseTypeDef]:
+        """Every page of ListAssetVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists versions of an asset in the specified agent space
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListAssetVersions
+        """
+        return self._paginate(
+            "ListAssetVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_assets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAssetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssetsResponseTypeDef]:
+        """Every page of ListAssets in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists assets in the specified agent space
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListAssets
+        """
+        return self._paginate(
+            "ListAssets",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -609,6 +893,29 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_triggers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListTriggersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTriggersResponseTypeDef]:
+        """Every page of ListTriggers in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists Triggers in the specified agent space
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListTriggers
+        """
+        return self._paginate(
+            "ListTriggers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def iter_list_agent_spaces(
         self,
         *,
@@ -623,6 +930,70 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         """
         return self._items(
             "ListAgentSpaces", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_asset_files(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAssetFilesRequestTypeDef],
+    ) -> Items[type_defs.AssetFileSummaryTypeDef]:
+        """Each element of items in every page of ListAssetFiles, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListAssetFiles
+        """
+        return self._items(
+            "ListAssetFiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_asset_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAssetTypesRequestTypeDef],
+    ) -> Items[type_defs.AssetTypeSummaryTypeDef]:
+        """Each element of items in every page of ListAssetTypes, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListAssetTypes
+        """
+        return self._items(
+            "ListAssetTypes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_asset_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAssetVersionsRequestTypeDef],
+    ) -> Items[type_defs.AssetVersionMetadataTypeDef]:
+        """Each element of items in every page of ListAssetVersions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListAssetVersions
+        """
+        return self._items(
+            "ListAssetVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_assets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAssetsRequestTypeDef],
+    ) -> Items[type_defs.AssetTypeDef]:
+        """Each element of items in every page of ListAssets, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListAssets
+        """
+        return self._items(
+            "ListAssets", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_associations(
@@ -719,4 +1090,20 @@ class MultiRegionDevOpsAgentService(MultiRegionClient):
         """
         return self._items(
             "ListServices", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_triggers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListTriggersRequestTypeDef],
+    ) -> Items[type_defs.TriggerTypeDef]:
+        """Each element of items in every page of ListTriggers, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/devops-agent-2026-01-01/ListTriggers
+        """
+        return self._items(
+            "ListTriggers", kwargs, max_items=max_items, page_size=page_size
         )

@@ -6,24 +6,35 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AgentSpacePreferenceKeyType",
+        "ApprovalActionTypeType",
+        "ApprovalStatusType",
         "AuthFlowType",
+        "AwsSourceModeType",
+        "CapabilityTypeType",
+        "ChatArchiveStatusType",
+        "DayOfWeekType",
         "EventChannelTypeType",
         "ExecutionStatusType",
         "GitLabTokenTypeType",
         "GithubRepoOwnerTypeType",
         "GoalStatusType",
         "GoalTypeType",
+        "IncludedDataType",
         "IpAddressTypeType",
         "MCPServerAuthorizationMethodType",
         "MonitorAccountTypeType",
         "NewRelicRegionType",
         "OrderTypeType",
+        "OrgSourceAccountReasonCodeType",
         "PostRegisterServiceSupportedServiceType",
         "PriorityType",
         "PrivateConnectionStatusType",
         "PrivateConnectionTypeType",
         "RecommendationPriorityType",
         "RecommendationStatusType",
+        "RemoteAgentAuthorizationMethodType",
+        "ResourceConfigDnsResolutionType",
         "SchedulerStateType",
         "ServiceType",
         "SourceAccountTypeType",
@@ -31,28 +42,68 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TaskSortOrderType",
         "TaskStatusType",
         "TaskTypeType",
+        "ToolClassificationType",
+        "TriggerEventType",
         "UserTypeType",
         "ValidationStatusType",
         "WebhookTypeType",
     ]
 
+AgentSpacePreferenceKeyType = Literal["elevatedActionsEnabled"]
+ApprovalActionTypeType = Literal["APPROVED", "REJECTED"]
+ApprovalStatusType = Literal["PENDING", "APPROVED", "REJECTED", "REVOKED", "REDEEMED"]
 AuthFlowType = Literal["iam", "idc", "idp"]
+AwsSourceModeType = Literal["standalone", "organization"]
+CapabilityTypeType = Literal[
+    "RELEASE_READINESS_REVIEW",
+    "RELEASE_READINESS_REVIEW_AUTOMATED_TESTING",
+    "CODE_CHANGE_RISK_ANALYSIS",
+    "CODE_CHANGE_RISK_ANALYSIS_AUTOMATED_TESTING",
+]
+ChatArchiveStatusType = Literal["ACTIVE", "ARCHIVED"]
+DayOfWeekType = Literal[
+    "MONDAY",
+    "TUESDAY",
+    "WEDNESDAY",
+    "THURSDAY",
+    "FRIDAY",
+    "SATURDAY",
+    "SUNDAY",
+]
 EventChannelTypeType = Literal["webhook"]
-ExecutionStatusType = Literal["FAILED", "RUNNING", "STOPPED", "CANCELED", "TIMED_OUT"]
+ExecutionStatusType = Literal[
+    "FAILED",
+    "RUNNING",
+    "STOPPED",
+    "CANCELED",
+    "TIMED_OUT",
+    "WAITING",
+]
 GitLabTokenTypeType = Literal["personal", "group"]
 GithubRepoOwnerTypeType = Literal["organization", "user"]
 GoalStatusType = Literal["ACTIVE", "PAUSED", "COMPLETE"]
 GoalTypeType = Literal["CUSTOMER_DEFINED", "ONCALL_REPORT"]
+IncludedDataType = Literal["METADATA_ONLY", "ALL_DATA"]
 IpAddressTypeType = Literal["IPV4", "IPV6", "DUAL_STACK"]
 MCPServerAuthorizationMethodType = Literal[
     "oauth-client-credentials",
     "oauth-3lo",
     "api-key",
     "bearer-token",
+    "custom-headers",
 ]
 MonitorAccountTypeType = Literal["monitor"]
-NewRelicRegionType = Literal["US", "EU"]
+NewRelicRegionType = Literal["US", "EU", "JP"]
 OrderTypeType = Literal["ASC", "DESC"]
+OrgSourceAccountReasonCodeType = Literal[
+    "accountSuspended",
+    "accountNotInScope",
+    "managementAccountNotSupported",
+    "stackInstanceInoperable",
+    "accessDenied",
+    "deploymentFailed",
+    "secondaryAccountLimitExceeded",
+]
 PostRegisterServiceSupportedServiceType = Literal[
     "dynatrace",
     "servicenow",
@@ -66,6 +117,8 @@ PostRegisterServiceSupportedServiceType = Literal[
     "mcpserversplunk",
     "azureidentity",
     "mcpserversigv4",
+    "remoteagent",
+    "remoteagentsigv4",
 ]
 PriorityType = Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "MINIMAL"]
 PrivateConnectionStatusType = Literal[
@@ -85,12 +138,19 @@ RecommendationStatusType = Literal[
     "COMPLETED",
     "UPDATE_IN_PROGRESS",
 ]
+RemoteAgentAuthorizationMethodType = Literal[
+    "oauth-client-credentials",
+    "api-key",
+    "bearer-token",
+]
+ResourceConfigDnsResolutionType = Literal["PUBLIC", "IN_VPC"]
 SchedulerStateType = Literal["ENABLED", "DISABLED"]
 ServiceType = Literal[
     "github",
     "slack",
     "azure",
     "azuredevops",
+    "msteams",
     "dynatrace",
     "servicenow",
     "pagerduty",
@@ -103,6 +163,8 @@ ServiceType = Literal[
     "mcpserversplunk",
     "azureidentity",
     "mcpserversigv4",
+    "remoteagent",
+    "remoteagentsigv4",
 ]
 SourceAccountTypeType = Literal["source"]
 TaskSortFieldType = Literal["CREATED_AT", "PRIORITY"]
@@ -117,8 +179,18 @@ TaskStatusType = Literal[
     "FAILED",
     "TIMED_OUT",
     "CANCELED",
+    "SKIPPED",
+    "WAITING",
 ]
-TaskTypeType = Literal["INVESTIGATION", "EVALUATION"]
+TaskTypeType = Literal[
+    "INVESTIGATION",
+    "EVALUATION",
+    "RELEASE_READINESS_REVIEW",
+    "RELEASE_TESTING",
+    "CODE_CHANGE_RISK_ANALYSIS",
+]
+ToolClassificationType = Literal["READ_ONLY", "MUTATIVE", "DESTRUCTIVE"]
+TriggerEventType = Literal["PULL_REQUEST_READY_FOR_REVIEW", "PULL_REQUEST_DRAFT"]
 UserTypeType = Literal["IAM", "IDC", "IDP"]
 ValidationStatusType = Literal["valid", "invalid", "pending-confirmation"]
 WebhookTypeType = Literal["hmac", "apikey", "gitlab", "pagerduty"]

@@ -15,30 +15,42 @@ from typing_extensions import NotRequired, ReadOnly, TypedDict
 
 from multiregion.type_defs import (
     DocumentOutputValue as DocumentOutputValue,
+    DocumentValue as DocumentValue,
     EmptyResponseMetadataTypeDef as EmptyResponseMetadataTypeDef,
     EventStream as EventStream,
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
 from .literals import (
+    AgentSpacePreferenceKeyType,
+    ApprovalActionTypeType,
+    ApprovalStatusType,
     AuthFlowType,
+    AwsSourceModeType,
+    CapabilityTypeType,
+    ChatArchiveStatusType,
+    DayOfWeekType,
     EventChannelTypeType,
     ExecutionStatusType,
     GitLabTokenTypeType,
     GithubRepoOwnerTypeType,
     GoalStatusType,
     GoalTypeType,
+    IncludedDataType,
     IpAddressTypeType,
     MCPServerAuthorizationMethodType,
     MonitorAccountTypeType,
     NewRelicRegionType,
     OrderTypeType,
+    OrgSourceAccountReasonCodeType,
     PostRegisterServiceSupportedServiceType,
     PriorityType,
     PrivateConnectionStatusType,
     PrivateConnectionTypeType,
     RecommendationPriorityType,
     RecommendationStatusType,
+    RemoteAgentAuthorizationMethodType,
+    ResourceConfigDnsResolutionType,
     SchedulerStateType,
     ServiceType,
     SourceAccountTypeType,
@@ -46,6 +58,8 @@ from .literals import (
     TaskSortOrderType,
     TaskStatusType,
     TaskTypeType,
+    ToolClassificationType,
+    TriggerEventType,
     UserTypeType,
     ValidationStatusType,
     WebhookTypeType,
@@ -57,27 +71,57 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AdditionalServiceDetailsTypeDef",
         "AdditionalServiceRegistrationStepTypeDef",
         "AgentSpaceTypeDef",
+        "ApprovalActionTypeDef",
+        "ApprovalPatternTypeDef",
+        "AssetContentTypeDef",
+        "AssetFileBodyOutputTypeDef",
+        "AssetFileBodyTypeDef",
+        "AssetFileContentTypeDef",
+        "AssetFileSummaryTypeDef",
+        "AssetFileTypeDef",
+        "AssetSourceUrlContentTypeDef",
+        "AssetTypeDef",
+        "AssetTypeSummaryTypeDef",
+        "AssetVersionMetadataTypeDef",
+        "AssetZipContentOutputTypeDef",
+        "AssetZipContentTypeDef",
         "AssistantMessageBlockTypeDef",
         "AssociateServiceInputTypeDef",
         "AssociateServiceOutputTypeDef",
         "AssociationTypeDef",
         "AzureConfigurationTypeDef",
         "AzureDevOpsConfigurationTypeDef",
+        "CapabilityConfigurationOutputTypeDef",
+        "CapabilityConfigurationTypeDef",
         "ChatExecutionTypeDef",
         "CreateAgentSpaceInputTypeDef",
         "CreateAgentSpaceOutputTypeDef",
+        "CreateAssetFileRequestTypeDef",
+        "CreateAssetFileResponseTypeDef",
+        "CreateAssetRequestTypeDef",
+        "CreateAssetResponseTypeDef",
         "CreateBacklogTaskRequestTypeDef",
         "CreateBacklogTaskResponseTypeDef",
         "CreateChatRequestTypeDef",
         "CreateChatResponseTypeDef",
         "CreatePrivateConnectionInputTypeDef",
         "CreatePrivateConnectionOutputTypeDef",
+        "CreateTriggerRequestTypeDef",
+        "CreateTriggerResponseTypeDef",
+        "CronScheduleTypeDef",
+        "DailyRecurrenceTypeDef",
         "DatadogAuthorizationConfigTypeDef",
         "DatadogServiceDetailsTypeDef",
         "DeleteAgentSpaceInputTypeDef",
         "DeleteAgentSpaceOutputTypeDef",
+        "DeleteAssetFileRequestTypeDef",
+        "DeleteAssetFileResponseTypeDef",
+        "DeleteAssetRequestTypeDef",
+        "DeleteAssetResponseTypeDef",
         "DeletePrivateConnectionInputTypeDef",
         "DeletePrivateConnectionOutputTypeDef",
+        "DeleteTriggerRequestTypeDef",
+        "DeleteTriggerResponseTypeDef",
         "DeregisterServiceInputTypeDef",
         "DeregisterServiceOutputTypeDef",
         "DescribePrivateConnectionInputTypeDef",
@@ -86,6 +130,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DisassociateServiceInputTypeDef",
         "DisassociateServiceOutputTypeDef",
         "DocumentOutputValue",
+        "DocumentValue",
         "DynatraceConfigurationOutputTypeDef",
         "DynatraceConfigurationTypeDef",
         "DynatraceOAuthClientCredentialsConfigTypeDef",
@@ -102,16 +147,26 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetAccountUsageOutputTypeDef",
         "GetAgentSpaceInputTypeDef",
         "GetAgentSpaceOutputTypeDef",
+        "GetAssetContentRequestTypeDef",
+        "GetAssetContentResponseTypeDef",
+        "GetAssetFileRequestTypeDef",
+        "GetAssetFileResponseTypeDef",
+        "GetAssetRequestTypeDef",
+        "GetAssetResponseTypeDef",
         "GetAssociationInputTypeDef",
         "GetAssociationOutputTypeDef",
         "GetBacklogTaskRequestTypeDef",
         "GetBacklogTaskResponseTypeDef",
+        "GetChatRequestTypeDef",
+        "GetChatResponseTypeDef",
         "GetOperatorAppInputTypeDef",
         "GetOperatorAppOutputTypeDef",
         "GetRecommendationRequestTypeDef",
         "GetRecommendationResponseTypeDef",
         "GetServiceInputTypeDef",
         "GetServiceOutputTypeDef",
+        "GetTriggerRequestTypeDef",
+        "GetTriggerResponseTypeDef",
         "GitHubConfigurationTypeDef",
         "GitLabConfigurationTypeDef",
         "GitLabDetailsTypeDef",
@@ -126,6 +181,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "JournalRecordTypeDef",
         "ListAgentSpacesInputTypeDef",
         "ListAgentSpacesOutputTypeDef",
+        "ListAssetFilesRequestTypeDef",
+        "ListAssetFilesResponseTypeDef",
+        "ListAssetTypesRequestTypeDef",
+        "ListAssetTypesResponseTypeDef",
+        "ListAssetVersionsRequestTypeDef",
+        "ListAssetVersionsResponseTypeDef",
+        "ListAssetsRequestTypeDef",
+        "ListAssetsResponseTypeDef",
         "ListAssociationsInputTypeDef",
         "ListAssociationsOutputTypeDef",
         "ListBacklogTasksRequestTypeDef",
@@ -147,6 +210,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListServicesOutputTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
+        "ListTriggersRequestTypeDef",
+        "ListTriggersResponseTypeDef",
         "ListWebhooksInputTypeDef",
         "ListWebhooksOutputTypeDef",
         "MCPServerAPIKeyConfigTypeDef",
@@ -155,6 +220,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MCPServerBearerTokenConfigTypeDef",
         "MCPServerConfigurationOutputTypeDef",
         "MCPServerConfigurationTypeDef",
+        "MCPServerCustomHeadersConfigTypeDef",
+        "MCPServerDatadogConfigurationOutputTypeDef",
         "MCPServerDatadogConfigurationTypeDef",
         "MCPServerDetailsTypeDef",
         "MCPServerGrafanaConfigurationOutputTypeDef",
@@ -167,21 +234,36 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MCPServerSigV4ConfigurationTypeDef",
         "MCPServerSigV4ServiceDetailsTypeDef",
         "MCPServerSplunkConfigurationTypeDef",
+        "MCPToolDetailTypeDef",
+        "MSTeamsBidirectionalConfigurationTypeDef",
+        "MSTeamsChannelTypeDef",
+        "MSTeamsConfigurationTypeDef",
+        "MSTeamsTransmissionTargetTypeDef",
         "MessageTypeDef",
+        "MonthlyRecurrenceTypeDef",
+        "NetworkAccessConfigurationTypeDef",
         "NewRelicApiKeyConfigTypeDef",
         "NewRelicServiceAuthorizationConfigTypeDef",
         "NewRelicServiceDetailsTypeDef",
         "OAuthAdditionalStepDetailsTypeDef",
+        "OrgSourceDeploymentStateOutputTypeDef",
+        "OrgSourceDeploymentStateTypeDef",
+        "OrgSourceIssueOutputTypeDef",
+        "OrgSourceIssueTypeDef",
         "PagerDutyAuthorizationConfigTypeDef",
         "PagerDutyConfigurationOutputTypeDef",
         "PagerDutyConfigurationTypeDef",
         "PagerDutyDetailsTypeDef",
         "PagerDutyOAuthClientCredentialsConfigTypeDef",
+        "PatternFilterOutputTypeDef",
+        "PatternFilterTypeDef",
         "PendingMessageTypeDef",
         "PrivateConnectionModeTypeDef",
         "PrivateConnectionSummaryTypeDef",
+        "PrivateNetworkAccessTypeDef",
         "RecommendationContentTypeDef",
         "RecommendationTypeDef",
+        "RecurrenceTypeDef",
         "ReferenceInputTypeDef",
         "ReferenceOutputTypeDef",
         "RegisterServiceInputTypeDef",
@@ -196,10 +278,24 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RegisteredMCPServerSigV4DetailsTypeDef",
         "RegisteredNewRelicDetailsTypeDef",
         "RegisteredPagerDutyDetailsTypeDef",
+        "RegisteredRemoteAgentDetailsTypeDef",
+        "RegisteredRemoteAgentSigV4DetailsTypeDef",
         "RegisteredServiceNowDetailsTypeDef",
         "RegisteredServiceTypeDef",
         "RegisteredSlackServiceDetailsTypeDef",
+        "ReleaseManagementConfigurationTypeDef",
+        "RemoteAgentAPIKeyConfigTypeDef",
+        "RemoteAgentAuthorizationConfigTypeDef",
+        "RemoteAgentBearerTokenConfigTypeDef",
+        "RemoteAgentConfigurationTypeDef",
+        "RemoteAgentOAuthClientCredentialsConfigTypeDef",
+        "RemoteAgentServiceDetailsTypeDef",
+        "RemoteAgentSigV4AuthorizationConfigTypeDef",
+        "RemoteAgentSigV4ConfigurationTypeDef",
+        "RemoteAgentSigV4ServiceDetailsTypeDef",
         "ResponseMetadataTypeDef",
+        "ScheduleConditionTypeDef",
+        "ScheduleSpecTypeDef",
         "SelfManagedInputTypeDef",
         "SendMessageContentBlockDeltaEventTypeDef",
         "SendMessageContentBlockDeltaTypeDef",
@@ -227,22 +323,40 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ServiceNowOAuthClientCredentialsConfigTypeDef",
         "ServiceNowServiceAuthorizationConfigTypeDef",
         "ServiceNowServiceDetailsTypeDef",
+        "SlackBidirectionalConfigurationTypeDef",
         "SlackChannelTypeDef",
         "SlackConfigurationTypeDef",
         "SlackTransmissionTargetTypeDef",
         "SourceAwsConfigurationTypeDef",
+        "SourceAwsOrgConfigurationOutputTypeDef",
+        "SourceAwsOrgConfigurationTypeDef",
+        "SourceAwsOrgUnitOutputTypeDef",
+        "SourceAwsOrgUnitTypeDef",
         "TagResourceRequestTypeDef",
         "TagResourceResponseTypeDef",
         "TaskFilterTypeDef",
         "TaskTypeDef",
+        "TimeRangeScheduleTypeDef",
+        "TriggerConditionTypeDef",
+        "TriggerFilterGroupOutputTypeDef",
+        "TriggerFilterGroupTypeDef",
+        "TriggerTypeDef",
         "UntagResourceRequestTypeDef",
         "UntagResourceResponseTypeDef",
         "UpdateAgentSpaceInputTypeDef",
         "UpdateAgentSpaceOutputTypeDef",
+        "UpdateApprovalActionRequestTypeDef",
+        "UpdateApprovalActionResponseTypeDef",
+        "UpdateAssetFileRequestTypeDef",
+        "UpdateAssetFileResponseTypeDef",
+        "UpdateAssetRequestTypeDef",
+        "UpdateAssetResponseTypeDef",
         "UpdateAssociationInputTypeDef",
         "UpdateAssociationOutputTypeDef",
         "UpdateBacklogTaskRequestTypeDef",
         "UpdateBacklogTaskResponseTypeDef",
+        "UpdateChatRequestTypeDef",
+        "UpdateChatResponseTypeDef",
         "UpdateGoalRequestTypeDef",
         "UpdateGoalResponseTypeDef",
         "UpdateOperatorAppIdpConfigInputTypeDef",
@@ -251,12 +365,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdatePrivateConnectionCertificateOutputTypeDef",
         "UpdateRecommendationRequestTypeDef",
         "UpdateRecommendationResponseTypeDef",
+        "UpdateTriggerRequestTypeDef",
+        "UpdateTriggerResponseTypeDef",
         "UsageMetricTypeDef",
         "UserMessageBlockTypeDef",
         "UserReferenceTypeDef",
         "ValidateAwsAssociationsInputTypeDef",
         "ValidateAwsAssociationsOutputTypeDef",
         "WebhookTypeDef",
+        "WeeklyRecurrenceTypeDef",
     ]
 
 
@@ -264,6 +381,9 @@ class AWSConfigurationTypeDef(TypedDict):
     assumableRoleArn: str
     accountId: str
     accountType: MonitorAccountTypeType
+    agentElevatedRoleArn: NotRequired[str]
+    agentElevatedRoleArnStatus: NotRequired[ValidationStatusType]
+    serviceManagementRoleArn: NotRequired[str]
 
 
 class RegisteredAzureDevOpsServiceDetailsTypeDef(TypedDict):
@@ -300,6 +420,7 @@ class RegisteredMCPServerDetailsTypeDef(TypedDict):
     authorizationMethod: MCPServerAuthorizationMethodType
     description: NotRequired[str]
     apiKeyHeader: NotRequired[str]
+    customHeaderNames: NotRequired[list[str]]
 
 
 class RegisteredMCPServerSigV4DetailsTypeDef(TypedDict):
@@ -309,6 +430,7 @@ class RegisteredMCPServerSigV4DetailsTypeDef(TypedDict):
     region: str
     service: str
     roleArn: str
+    mcpRoleArn: NotRequired[str]
     customHeaders: NotRequired[dict[str, str]]
 
 
@@ -320,6 +442,23 @@ class RegisteredNewRelicDetailsTypeDef(TypedDict):
 
 class RegisteredPagerDutyDetailsTypeDef(TypedDict):
     scopes: list[str]
+
+
+class RegisteredRemoteAgentDetailsTypeDef(TypedDict):
+    name: str
+    endpoint: str
+    description: NotRequired[str]
+    authorizationMethod: RemoteAgentAuthorizationMethodType
+    apiKeyHeader: NotRequired[str]
+
+
+class RegisteredRemoteAgentSigV4DetailsTypeDef(TypedDict):
+    name: str
+    endpoint: str
+    description: NotRequired[str]
+    region: str
+    service: str
+    roleArn: NotRequired[str]
 
 
 class RegisteredServiceNowDetailsTypeDef(TypedDict):
@@ -345,6 +484,8 @@ class AdditionalServiceDetailsTypeDef(TypedDict):
     mcpservergrafana: NotRequired[RegisteredGrafanaServerDetailsTypeDef]
     pagerduty: NotRequired[RegisteredPagerDutyDetailsTypeDef]
     mcpserversigv4: NotRequired[RegisteredMCPServerSigV4DetailsTypeDef]
+    remoteagent: NotRequired[RegisteredRemoteAgentDetailsTypeDef]
+    remoteagentsigv4: NotRequired[RegisteredRemoteAgentSigV4DetailsTypeDef]
 
 
 class OAuthAdditionalStepDetailsTypeDef(TypedDict):
@@ -363,11 +504,119 @@ class AgentSpaceTypeDef(TypedDict):
     updatedAt: datetime
     kmsKeyArn: NotRequired[str]
     agentSpaceId: str
+    preferences: NotRequired[dict[AgentSpacePreferenceKeyType, bool]]
+    awsSourceMode: NotRequired[AwsSourceModeType]
+
+
+class ApprovalActionTypeDef(TypedDict):
+    toolUseId: NotRequired[str]
+    interruptId: NotRequired[str]
+    approvalId: NotRequired[str]
+    buttonText: NotRequired[str]
+    action: NotRequired[ApprovalActionTypeType]
+
+
+class ApprovalPatternTypeDef(TypedDict):
+    tool: str
+    argumentPins: ReadOnly[Mapping[str, str]]
+
+
+AssetFileBodyTypeDef = TypedDict(
+    "AssetFileBodyTypeDef",
+    {
+        "bytes": NotRequired[ReadOnly[bytes | str | IO[Any]]],
+        "text": NotRequired[str],
+    },
+)
+
+
+class AssetFileContentTypeDef(TypedDict):
+    path: str
+    body: ReadOnly[AssetFileBodyTypeDef]
+    metadata: NotRequired[ReadOnly[DocumentValue]]
+
+
+class AssetSourceUrlContentTypeDef(TypedDict):
+    url: str
+
+
+class AssetZipContentTypeDef(TypedDict):
+    zipFile: ReadOnly[bytes | str | IO[Any]]
+
+
+class AssetContentTypeDef(TypedDict):
+    file: NotRequired[ReadOnly[AssetFileContentTypeDef]]
+    zip: NotRequired[ReadOnly[AssetZipContentTypeDef]]
+    sourceUrl: NotRequired[AssetSourceUrlContentTypeDef]
+
+
+AssetFileBodyOutputTypeDef = TypedDict(
+    "AssetFileBodyOutputTypeDef",
+    {
+        "bytes": NotRequired[bytes],
+        "text": NotRequired[str],
+    },
+)
+
+
+class AssetFileSummaryTypeDef(TypedDict):
+    path: str
+    metadata: NotRequired[DocumentOutputValue]
+    version: int
+    createdAt: datetime
+    updatedAt: datetime
+
+
+class AssetFileTypeDef(TypedDict):
+    path: str
+    content: AssetFileBodyOutputTypeDef
+    metadata: NotRequired[DocumentOutputValue]
+    version: int
+    createdAt: datetime
+    updatedAt: datetime
+
+
+class AssetTypeDef(TypedDict):
+    assetId: str
+    assetType: str
+    metadata: DocumentOutputValue
+    version: int
+    createdAt: datetime
+    updatedAt: datetime
+
+
+class AssetTypeSummaryTypeDef(TypedDict):
+    assetType: str
+    description: str
+
+
+class AssetVersionMetadataTypeDef(TypedDict):
+    version: int
+    createdAt: datetime
+    updatedAt: datetime
+
+
+class AssetZipContentOutputTypeDef(TypedDict):
+    zipFile: bytes
 
 
 class AssistantMessageBlockTypeDef(TypedDict):
     text: NotRequired[str]
     toolUse: NotRequired[DocumentOutputValue]
+
+
+class PatternFilterTypeDef(TypedDict):
+    patterns: ReadOnly[Sequence[str]]
+
+
+class TriggerFilterGroupTypeDef(TypedDict):
+    events: NotRequired[ReadOnly[Sequence[TriggerEventType]]]
+    targetBranches: NotRequired[ReadOnly[PatternFilterTypeDef]]
+
+
+class CapabilityConfigurationTypeDef(TypedDict):
+    enabled: NotRequired[bool]
+    triggerFilterGroups: NotRequired[ReadOnly[Sequence[TriggerFilterGroupTypeDef]]]
 
 
 class AzureConfigurationTypeDef(TypedDict):
@@ -395,26 +644,37 @@ class GitHubConfigurationTypeDef(TypedDict):
     owner: str
     ownerType: GithubRepoOwnerTypeType
     instanceIdentifier: NotRequired[str]
+    runtimeRoleArn: NotRequired[str]
+    releaseManagementAssociationId: NotRequired[str]
 
 
 class GitLabConfigurationTypeDef(TypedDict):
     projectId: str
     projectPath: str
     instanceIdentifier: NotRequired[str]
+    runtimeRoleArn: NotRequired[str]
+    releaseManagementAssociationId: NotRequired[str]
+
+
+class MCPToolDetailTypeDef(TypedDict):
+    name: str
+    toolClassification: NotRequired[ToolClassificationType]
 
 
 class MCPServerConfigurationTypeDef(TypedDict):
     tools: ReadOnly[Sequence[str]]
+    toolDetails: NotRequired[ReadOnly[Sequence[MCPToolDetailTypeDef]]]
 
 
 class MCPServerDatadogConfigurationTypeDef(TypedDict):
-    pass
+    enabledElevatedTools: NotRequired[ReadOnly[Sequence[MCPToolDetailTypeDef]]]
 
 
 class MCPServerGrafanaConfigurationTypeDef(TypedDict):
     endpoint: str
     organizationId: NotRequired[str]
     tools: NotRequired[ReadOnly[Sequence[str]]]
+    enabledElevatedTools: NotRequired[ReadOnly[Sequence[MCPToolDetailTypeDef]]]
 
 
 class MCPServerNewRelicConfigurationTypeDef(TypedDict):
@@ -424,10 +684,33 @@ class MCPServerNewRelicConfigurationTypeDef(TypedDict):
 
 class MCPServerSigV4ConfigurationTypeDef(TypedDict):
     tools: ReadOnly[Sequence[str]]
+    toolDetails: NotRequired[ReadOnly[Sequence[MCPToolDetailTypeDef]]]
 
 
 class MCPServerSplunkConfigurationTypeDef(TypedDict):
     pass
+
+
+class MSTeamsBidirectionalConfigurationTypeDef(TypedDict):
+    roleArn: str
+    enabled: NotRequired[bool]
+
+
+class MSTeamsChannelTypeDef(TypedDict):
+    channelName: str
+    channelId: str
+
+
+class MSTeamsTransmissionTargetTypeDef(TypedDict):
+    opsOncallTarget: NotRequired[MSTeamsChannelTypeDef]
+    opsSRETarget: NotRequired[MSTeamsChannelTypeDef]
+
+
+class MSTeamsConfigurationTypeDef(TypedDict):
+    teamId: str
+    teamName: str
+    transmissionTarget: MSTeamsTransmissionTargetTypeDef
+    bidirectional: NotRequired[MSTeamsBidirectionalConfigurationTypeDef]
 
 
 class PagerDutyConfigurationTypeDef(TypedDict):
@@ -435,9 +718,36 @@ class PagerDutyConfigurationTypeDef(TypedDict):
     customerEmail: str
 
 
+class PrivateNetworkAccessTypeDef(TypedDict):
+    privateConnectionName: str
+    runtimeRoleArn: str
+
+
+class NetworkAccessConfigurationTypeDef(TypedDict):
+    privateAccess: NotRequired[PrivateNetworkAccessTypeDef]
+
+
+class ReleaseManagementConfigurationTypeDef(TypedDict):
+    name: str
+    networkAccess: NetworkAccessConfigurationTypeDef
+
+
+class RemoteAgentConfigurationTypeDef(TypedDict):
+    pass
+
+
+class RemoteAgentSigV4ConfigurationTypeDef(TypedDict):
+    pass
+
+
 class ServiceNowConfigurationTypeDef(TypedDict):
     instanceId: NotRequired[str]
     authScopes: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class SlackBidirectionalConfigurationTypeDef(TypedDict):
+    roleArn: str
+    enabled: NotRequired[bool]
 
 
 class SlackChannelTypeDef(TypedDict):
@@ -454,6 +764,7 @@ class SlackConfigurationTypeDef(TypedDict):
     workspaceId: str
     workspaceName: str
     transmissionTarget: SlackTransmissionTargetTypeDef
+    bidirectional: NotRequired[SlackBidirectionalConfigurationTypeDef]
 
 
 class SourceAwsConfigurationTypeDef(TypedDict):
@@ -461,17 +772,44 @@ class SourceAwsConfigurationTypeDef(TypedDict):
     accountType: SourceAccountTypeType
     assumableRoleArn: str
     externalId: NotRequired[str]
+    agentElevatedRoleArn: NotRequired[str]
+    agentElevatedRoleArnStatus: NotRequired[ValidationStatusType]
+
+
+class OrgSourceIssueTypeDef(TypedDict):
+    reasonCode: OrgSourceAccountReasonCodeType
+    accountCount: int
+    accountIds: ReadOnly[Sequence[str]]
+    message: NotRequired[str]
+
+
+class OrgSourceDeploymentStateTypeDef(TypedDict):
+    deployedAccountCount: NotRequired[int]
+    issues: NotRequired[ReadOnly[Sequence[OrgSourceIssueTypeDef]]]
+    lastEvaluatedAt: NotRequired[ReadOnly[datetime | str]]
+
+
+class SourceAwsOrgUnitTypeDef(TypedDict):
+    organizationalUnitId: str
+    accountIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class SourceAwsOrgConfigurationTypeDef(TypedDict):
+    accountType: SourceAccountTypeType
+    organizationalUnit: ReadOnly[SourceAwsOrgUnitTypeDef]
+    deploymentState: NotRequired[ReadOnly[OrgSourceDeploymentStateTypeDef]]
 
 
 class ServiceConfigurationTypeDef(TypedDict):
     sourceAws: NotRequired[SourceAwsConfigurationTypeDef]
+    sourceAwsOrg: NotRequired[ReadOnly[SourceAwsOrgConfigurationTypeDef]]
     aws: NotRequired[AWSConfigurationTypeDef]
     github: NotRequired[GitHubConfigurationTypeDef]
     slack: NotRequired[SlackConfigurationTypeDef]
     dynatrace: NotRequired[ReadOnly[DynatraceConfigurationTypeDef]]
     servicenow: NotRequired[ReadOnly[ServiceNowConfigurationTypeDef]]
     mcpservernewrelic: NotRequired[MCPServerNewRelicConfigurationTypeDef]
-    mcpserverdatadog: NotRequired[MCPServerDatadogConfigurationTypeDef]
+    mcpserverdatadog: NotRequired[ReadOnly[MCPServerDatadogConfigurationTypeDef]]
     mcpserver: NotRequired[ReadOnly[MCPServerConfigurationTypeDef]]
     gitlab: NotRequired[GitLabConfigurationTypeDef]
     mcpserversplunk: NotRequired[MCPServerSplunkConfigurationTypeDef]
@@ -481,12 +819,33 @@ class ServiceConfigurationTypeDef(TypedDict):
     mcpservergrafana: NotRequired[ReadOnly[MCPServerGrafanaConfigurationTypeDef]]
     pagerduty: NotRequired[ReadOnly[PagerDutyConfigurationTypeDef]]
     mcpserversigv4: NotRequired[ReadOnly[MCPServerSigV4ConfigurationTypeDef]]
+    remoteagent: NotRequired[RemoteAgentConfigurationTypeDef]
+    remoteagentsigv4: NotRequired[RemoteAgentSigV4ConfigurationTypeDef]
+    msteams: NotRequired[MSTeamsConfigurationTypeDef]
+    releaseManagement: NotRequired[ReleaseManagementConfigurationTypeDef]
 
 
 class AssociateServiceInputTypeDef(TypedDict):
     agentSpaceId: str
     serviceId: str
     configuration: ReadOnly[ServiceConfigurationTypeDef]
+    capabilities: NotRequired[
+        ReadOnly[Mapping[CapabilityTypeType, CapabilityConfigurationTypeDef]]
+    ]
+
+
+class PatternFilterOutputTypeDef(TypedDict):
+    patterns: list[str]
+
+
+class TriggerFilterGroupOutputTypeDef(TypedDict):
+    events: NotRequired[list[TriggerEventType]]
+    targetBranches: NotRequired[PatternFilterOutputTypeDef]
+
+
+class CapabilityConfigurationOutputTypeDef(TypedDict):
+    enabled: NotRequired[bool]
+    triggerFilterGroups: NotRequired[list[TriggerFilterGroupOutputTypeDef]]
 
 
 class DynatraceConfigurationOutputTypeDef(TypedDict):
@@ -496,16 +855,23 @@ class DynatraceConfigurationOutputTypeDef(TypedDict):
 
 class MCPServerConfigurationOutputTypeDef(TypedDict):
     tools: list[str]
+    toolDetails: NotRequired[list[MCPToolDetailTypeDef]]
+
+
+class MCPServerDatadogConfigurationOutputTypeDef(TypedDict):
+    enabledElevatedTools: NotRequired[list[MCPToolDetailTypeDef]]
 
 
 class MCPServerGrafanaConfigurationOutputTypeDef(TypedDict):
     endpoint: str
     organizationId: NotRequired[str]
     tools: NotRequired[list[str]]
+    enabledElevatedTools: NotRequired[list[MCPToolDetailTypeDef]]
 
 
 class MCPServerSigV4ConfigurationOutputTypeDef(TypedDict):
     tools: list[str]
+    toolDetails: NotRequired[list[MCPToolDetailTypeDef]]
 
 
 class PagerDutyConfigurationOutputTypeDef(TypedDict):
@@ -518,15 +884,40 @@ class ServiceNowConfigurationOutputTypeDef(TypedDict):
     authScopes: NotRequired[list[str]]
 
 
+class OrgSourceIssueOutputTypeDef(TypedDict):
+    reasonCode: OrgSourceAccountReasonCodeType
+    accountCount: int
+    accountIds: list[str]
+    message: NotRequired[str]
+
+
+class OrgSourceDeploymentStateOutputTypeDef(TypedDict):
+    deployedAccountCount: NotRequired[int]
+    issues: NotRequired[list[OrgSourceIssueOutputTypeDef]]
+    lastEvaluatedAt: NotRequired[datetime]
+
+
+class SourceAwsOrgUnitOutputTypeDef(TypedDict):
+    organizationalUnitId: str
+    accountIds: NotRequired[list[str]]
+
+
+class SourceAwsOrgConfigurationOutputTypeDef(TypedDict):
+    accountType: SourceAccountTypeType
+    organizationalUnit: SourceAwsOrgUnitOutputTypeDef
+    deploymentState: NotRequired[OrgSourceDeploymentStateOutputTypeDef]
+
+
 class ServiceConfigurationOutputTypeDef(TypedDict):
     sourceAws: NotRequired[SourceAwsConfigurationTypeDef]
+    sourceAwsOrg: NotRequired[SourceAwsOrgConfigurationOutputTypeDef]
     aws: NotRequired[AWSConfigurationTypeDef]
     github: NotRequired[GitHubConfigurationTypeDef]
     slack: NotRequired[SlackConfigurationTypeDef]
     dynatrace: NotRequired[DynatraceConfigurationOutputTypeDef]
     servicenow: NotRequired[ServiceNowConfigurationOutputTypeDef]
     mcpservernewrelic: NotRequired[MCPServerNewRelicConfigurationTypeDef]
-    mcpserverdatadog: NotRequired[MCPServerDatadogConfigurationTypeDef]
+    mcpserverdatadog: NotRequired[MCPServerDatadogConfigurationOutputTypeDef]
     mcpserver: NotRequired[MCPServerConfigurationOutputTypeDef]
     gitlab: NotRequired[GitLabConfigurationTypeDef]
     mcpserversplunk: NotRequired[MCPServerSplunkConfigurationTypeDef]
@@ -536,6 +927,10 @@ class ServiceConfigurationOutputTypeDef(TypedDict):
     mcpservergrafana: NotRequired[MCPServerGrafanaConfigurationOutputTypeDef]
     pagerduty: NotRequired[PagerDutyConfigurationOutputTypeDef]
     mcpserversigv4: NotRequired[MCPServerSigV4ConfigurationOutputTypeDef]
+    remoteagent: NotRequired[RemoteAgentConfigurationTypeDef]
+    remoteagentsigv4: NotRequired[RemoteAgentSigV4ConfigurationTypeDef]
+    msteams: NotRequired[MSTeamsConfigurationTypeDef]
+    releaseManagement: NotRequired[ReleaseManagementConfigurationTypeDef]
 
 
 class AssociationTypeDef(TypedDict):
@@ -546,6 +941,9 @@ class AssociationTypeDef(TypedDict):
     associationId: str
     serviceId: str
     configuration: ServiceConfigurationOutputTypeDef
+    capabilities: NotRequired[
+        dict[CapabilityTypeType, CapabilityConfigurationOutputTypeDef]
+    ]
 
 
 class GenericWebhookTypeDef(TypedDict):
@@ -567,6 +965,7 @@ class ChatExecutionTypeDef(TypedDict):
     createdAt: datetime
     updatedAt: NotRequired[datetime]
     summary: NotRequired[str]
+    archiveStatus: NotRequired[ChatArchiveStatusType]
 
 
 class CreateAgentSpaceInputTypeDef(TypedDict):
@@ -576,11 +975,40 @@ class CreateAgentSpaceInputTypeDef(TypedDict):
     kmsKeyArn: NotRequired[str]
     clientToken: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    preferences: NotRequired[ReadOnly[Mapping[AgentSpacePreferenceKeyType, bool]]]
+    awsSourceMode: NotRequired[AwsSourceModeType]
 
 
 class CreateAgentSpaceOutputTypeDef(TypedDict):
     agentSpace: AgentSpaceTypeDef
     tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateAssetFileRequestTypeDef(TypedDict):
+    agentSpaceId: str
+    assetId: str
+    path: str
+    content: ReadOnly[AssetFileBodyTypeDef]
+    metadata: NotRequired[ReadOnly[DocumentValue]]
+    clientToken: NotRequired[str]
+
+
+class CreateAssetFileResponseTypeDef(TypedDict):
+    file: AssetFileTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateAssetRequestTypeDef(TypedDict):
+    agentSpaceId: str
+    assetType: str
+    metadata: NotRequired[ReadOnly[DocumentValue]]
+    content: ReadOnly[AssetContentTypeDef]
+    clientToken: NotRequired[str]
+
+
+class CreateAssetResponseTypeDef(TypedDict):
+    asset: AssetTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -661,6 +1089,7 @@ class ServiceManagedInputTypeDef(TypedDict):
     ipv4AddressesPerEni: NotRequired[int]
     portRanges: NotRequired[ReadOnly[Sequence[str]]]
     certificate: NotRequired[str]
+    dnsResolution: NotRequired[ResourceConfigDnsResolutionType]
 
 
 class PrivateConnectionModeTypeDef(TypedDict):
@@ -683,7 +1112,76 @@ class CreatePrivateConnectionOutputTypeDef(TypedDict):
     resourceConfigurationId: NotRequired[str]
     status: PrivateConnectionStatusType
     certificateExpiryTime: NotRequired[datetime]
+    dnsResolution: NotRequired[ResourceConfigDnsResolutionType]
+    failureMessage: NotRequired[str]
     tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CronScheduleTypeDef(TypedDict):
+    expression: str
+
+
+class DailyRecurrenceTypeDef(TypedDict):
+    pass
+
+
+class MonthlyRecurrenceTypeDef(TypedDict):
+    dayOfMonth: int
+
+
+class WeeklyRecurrenceTypeDef(TypedDict):
+    dayOfWeek: DayOfWeekType
+
+
+class RecurrenceTypeDef(TypedDict):
+    daily: NotRequired[DailyRecurrenceTypeDef]
+    weekly: NotRequired[WeeklyRecurrenceTypeDef]
+    monthly: NotRequired[MonthlyRecurrenceTypeDef]
+
+
+class TimeRangeScheduleTypeDef(TypedDict):
+    startAfter: str
+    startBefore: str
+    recurrence: RecurrenceTypeDef
+
+
+class ScheduleSpecTypeDef(TypedDict):
+    cron: NotRequired[CronScheduleTypeDef]
+    timeRange: NotRequired[TimeRangeScheduleTypeDef]
+
+
+class ScheduleConditionTypeDef(TypedDict):
+    expression: NotRequired[str]
+    spec: NotRequired[ScheduleSpecTypeDef]
+
+
+class TriggerConditionTypeDef(TypedDict):
+    schedule: NotRequired[ScheduleConditionTypeDef]
+
+
+class CreateTriggerRequestTypeDef(TypedDict):
+    agentSpaceId: str
+    type: str
+    condition: TriggerConditionTypeDef
+    action: ReadOnly[DocumentValue]
+    status: NotRequired[str]
+    clientToken: NotRequired[str]
+
+
+class TriggerTypeDef(TypedDict):
+    triggerId: str
+    agentSpaceId: str
+    type: str
+    condition: TriggerConditionTypeDef
+    action: DocumentOutputValue
+    status: str
+    createdAt: datetime
+    updatedAt: datetime
+
+
+class CreateTriggerResponseTypeDef(TypedDict):
+    trigger: TriggerTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -710,6 +1208,25 @@ class DeleteAgentSpaceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteAssetFileRequestTypeDef(TypedDict):
+    agentSpaceId: str
+    assetId: str
+    path: str
+
+
+class DeleteAssetFileResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteAssetRequestTypeDef(TypedDict):
+    agentSpaceId: str
+    assetId: str
+
+
+class DeleteAssetResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeletePrivateConnectionInputTypeDef(TypedDict):
     name: str
 
@@ -717,6 +1234,15 @@ class DeletePrivateConnectionInputTypeDef(TypedDict):
 class DeletePrivateConnectionOutputTypeDef(TypedDict):
     name: str
     status: PrivateConnectionStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteTriggerRequestTypeDef(TypedDict):
+    agentSpaceId: str
+    triggerId: str
+
+
+class DeleteTriggerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -741,6 +1267,8 @@ class DescribePrivateConnectionOutputTypeDef(TypedDict):
     resourceConfigurationId: NotRequired[str]
     status: PrivateConnectionStatusType
     certificateExpiryTime: NotRequired[datetime]
+    dnsResolution: NotRequired[ResourceConfigDnsResolutionType]
+    failureMessage: NotRequired[str]
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -815,6 +1343,7 @@ class IdpAuthConfigurationTypeDef(TypedDict):
 
 class EnableOperatorAppOutputTypeDef(TypedDict):
     agentSpaceId: str
+    operatorAppUrl: NotRequired[str]
     iam: NotRequired[IamAuthConfigurationTypeDef]
     idc: NotRequired[IdcAuthConfigurationTypeDef]
     idp: NotRequired[IdpAuthConfigurationTypeDef]
@@ -847,6 +1376,7 @@ class GetAccountUsageOutputTypeDef(TypedDict):
     monthlyAccountEvaluationHours: NotRequired[UsageMetricTypeDef]
     monthlyAccountSystemLearningHours: NotRequired[UsageMetricTypeDef]
     monthlyAccountOnDemandHours: NotRequired[UsageMetricTypeDef]
+    monthlyAccountGraderHours: NotRequired[UsageMetricTypeDef]
     usagePeriodStartTime: datetime
     usagePeriodEndTime: datetime
     ResponseMetadata: ResponseMetadataTypeDef
@@ -854,11 +1384,47 @@ class GetAccountUsageOutputTypeDef(TypedDict):
 
 class GetAgentSpaceInputTypeDef(TypedDict):
     agentSpaceId: str
+    includedData: NotRequired[IncludedDataType]
 
 
 class GetAgentSpaceOutputTypeDef(TypedDict):
     agentSpace: AgentSpaceTypeDef
     tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetAssetContentRequestTypeDef(TypedDict):
+    agentSpaceId: str
+    assetId: str
+    assetVersion: NotRequired[int]
+
+
+class GetAssetContentResponseTypeDef(TypedDict):
+    content: AssetZipContentOutputTypeDef
+    version: int
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetAssetFileRequestTypeDef(TypedDict):
+    agentSpaceId: str
+    assetId: str
+    path: str
+    assetVersion: NotRequired[int]
+
+
+class GetAssetFileResponseTypeDef(TypedDict):
+    file: AssetFileTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetAssetRequestTypeDef(TypedDict):
+    agentSpaceId: str
+    assetId: str
+    assetVersion: NotRequired[int]
+
+
+class GetAssetResponseTypeDef(TypedDict):
+    asset: AssetTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -882,11 +1448,26 @@ class GetBacklogTaskResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetChatRequestTypeDef(TypedDict):
+    agentSpaceId: str
+    executionId: str
+
+
+class GetChatResponseTypeDef(TypedDict):
+    executionId: str
+    summary: NotRequired[str]
+    createdAt: datetime
+    updatedAt: datetime
+    archiveStatus: ChatArchiveStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetOperatorAppInputTypeDef(TypedDict):
     agentSpaceId: str
 
 
 class GetOperatorAppOutputTypeDef(TypedDict):
+    operatorAppUrl: NotRequired[str]
     iam: NotRequired[IamAuthConfigurationTypeDef]
     idc: NotRequired[IdcAuthConfigurationTypeDef]
     idp: NotRequired[IdpAuthConfigurationTypeDef]
@@ -939,11 +1520,23 @@ class RegisteredServiceTypeDef(TypedDict):
     additionalServiceDetails: NotRequired[AdditionalServiceDetailsTypeDef]
     kmsKeyArn: NotRequired[str]
     privateConnectionName: NotRequired[str]
+    createdAt: datetime
+    updatedAt: datetime
 
 
 class GetServiceOutputTypeDef(TypedDict):
     service: RegisteredServiceTypeDef
     tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetTriggerRequestTypeDef(TypedDict):
+    agentSpaceId: str
+    triggerId: str
+
+
+class GetTriggerResponseTypeDef(TypedDict):
+    trigger: TriggerTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -996,6 +1589,10 @@ class MCPServerBearerTokenConfigTypeDef(TypedDict):
     authorizationHeader: NotRequired[str]
 
 
+class MCPServerCustomHeadersConfigTypeDef(TypedDict):
+    headers: ReadOnly[Mapping[str, str]]
+
+
 class MCPServerOAuth3LOConfigTypeDef(TypedDict):
     clientName: NotRequired[str]
     clientId: str
@@ -1024,6 +1621,7 @@ class MCPServerAuthorizationConfigTypeDef(TypedDict):
     oAuth3LO: NotRequired[ReadOnly[MCPServerOAuth3LOConfigTypeDef]]
     apiKey: NotRequired[MCPServerAPIKeyConfigTypeDef]
     bearerToken: NotRequired[MCPServerBearerTokenConfigTypeDef]
+    customHeaders: NotRequired[ReadOnly[MCPServerCustomHeadersConfigTypeDef]]
     authorizationDiscovery: NotRequired[MCPServerAuthorizationDiscoveryConfigTypeDef]
 
 
@@ -1052,11 +1650,65 @@ class JournalRecordTypeDef(TypedDict):
 class ListAgentSpacesInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+    includedData: NotRequired[IncludedDataType]
 
 
 class ListAgentSpacesOutputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     agentSpaces: list[AgentSpaceTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAssetFilesRequestTypeDef(TypedDict):
+    agentSpaceId: str
+    assetId: str
+    assetVersion: NotRequired[int]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class ListAssetFilesResponseTypeDef(TypedDict):
+    items: list[AssetFileSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAssetTypesRequestTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class ListAssetTypesResponseTypeDef(TypedDict):
+    items: list[AssetTypeSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAssetVersionsRequestTypeDef(TypedDict):
+    agentSpaceId: str
+    assetId: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListAssetVersionsResponseTypeDef(TypedDict):
+    items: list[AssetVersionMetadataTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAssetsRequestTypeDef(TypedDict):
+    agentSpaceId: str
+    assetType: NotRequired[str]
+    updatedAfter: NotRequired[ReadOnly[datetime | str]]
+    updatedBefore: NotRequired[ReadOnly[datetime | str]]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class ListAssetsResponseTypeDef(TypedDict):
+    items: list[AssetTypeDef]
+    nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1102,6 +1754,7 @@ class ListChatsRequestTypeDef(TypedDict):
     userId: NotRequired[str]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+    archiveStatus: NotRequired[ChatArchiveStatusType]
 
 
 class ListChatsResponseTypeDef(TypedDict):
@@ -1189,6 +1842,8 @@ class PrivateConnectionSummaryTypeDef(TypedDict):
     resourceConfigurationId: NotRequired[str]
     status: PrivateConnectionStatusType
     certificateExpiryTime: NotRequired[datetime]
+    dnsResolution: NotRequired[ResourceConfigDnsResolutionType]
+    failureMessage: NotRequired[str]
 
 
 class ListPrivateConnectionsOutputTypeDef(TypedDict):
@@ -1233,6 +1888,19 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListTriggersRequestTypeDef(TypedDict):
+    agentSpaceId: str
+    status: NotRequired[str]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class ListTriggersResponseTypeDef(TypedDict):
+    items: list[TriggerTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListWebhooksInputTypeDef(TypedDict):
     agentSpaceId: str
     associationId: str
@@ -1259,7 +1927,8 @@ class MCPServerDetailsTypeDef(TypedDict):
 class MCPServerSigV4AuthorizationConfigTypeDef(TypedDict):
     region: str
     service: str
-    roleArn: str
+    roleArn: NotRequired[str]
+    mcpRoleArn: NotRequired[str]
     customHeaders: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
@@ -1312,6 +1981,55 @@ class RegisteredAzureIdentityDetailsTypeDef(TypedDict):
     webIdentityTokenAudiences: ReadOnly[Sequence[str]]
 
 
+class RemoteAgentAPIKeyConfigTypeDef(TypedDict):
+    apiKeyName: str
+    apiKeyValue: str
+    apiKeyHeader: str
+
+
+class RemoteAgentBearerTokenConfigTypeDef(TypedDict):
+    tokenName: str
+    tokenValue: str
+    authorizationHeader: NotRequired[str]
+
+
+class RemoteAgentOAuthClientCredentialsConfigTypeDef(TypedDict):
+    clientName: NotRequired[str]
+    clientId: str
+    exchangeParameters: NotRequired[ReadOnly[Mapping[str, str]]]
+    clientSecret: str
+    exchangeUrl: str
+    scopes: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RemoteAgentAuthorizationConfigTypeDef(TypedDict):
+    apiKey: NotRequired[RemoteAgentAPIKeyConfigTypeDef]
+    oAuthClientCredentials: NotRequired[
+        ReadOnly[RemoteAgentOAuthClientCredentialsConfigTypeDef]
+    ]
+    bearerToken: NotRequired[RemoteAgentBearerTokenConfigTypeDef]
+
+
+class RemoteAgentServiceDetailsTypeDef(TypedDict):
+    name: str
+    endpoint: str
+    description: NotRequired[str]
+    authorizationConfig: ReadOnly[RemoteAgentAuthorizationConfigTypeDef]
+
+
+class RemoteAgentSigV4AuthorizationConfigTypeDef(TypedDict):
+    region: str
+    service: str
+    roleArn: NotRequired[str]
+
+
+class RemoteAgentSigV4ServiceDetailsTypeDef(TypedDict):
+    name: str
+    endpoint: str
+    description: NotRequired[str]
+    authorizationConfig: RemoteAgentSigV4AuthorizationConfigTypeDef
+
+
 class ServiceNowOAuthClientCredentialsConfigTypeDef(TypedDict):
     clientName: NotRequired[str]
     clientId: str
@@ -1345,6 +2063,8 @@ class ServiceDetailsTypeDef(TypedDict):
     pagerduty: NotRequired[ReadOnly[PagerDutyDetailsTypeDef]]
     azureidentity: NotRequired[ReadOnly[RegisteredAzureIdentityDetailsTypeDef]]
     mcpserversigv4: NotRequired[ReadOnly[MCPServerSigV4ServiceDetailsTypeDef]]
+    remoteagent: NotRequired[ReadOnly[RemoteAgentServiceDetailsTypeDef]]
+    remoteagentsigv4: NotRequired[RemoteAgentSigV4ServiceDetailsTypeDef]
 
 
 class RegisterServiceInputTypeDef(TypedDict):
@@ -1352,6 +2072,8 @@ class RegisterServiceInputTypeDef(TypedDict):
     serviceDetails: ReadOnly[ServiceDetailsTypeDef]
     kmsKeyArn: NotRequired[str]
     privateConnectionName: NotRequired[str]
+    targetUrlPrivateConnectionName: NotRequired[str]
+    exchangeUrlPrivateConnectionName: NotRequired[str]
     name: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
@@ -1403,6 +2125,7 @@ class SendMessageContextTypeDef(TypedDict):
     currentPage: NotRequired[str]
     lastMessage: NotRequired[str]
     userActionResponse: NotRequired[str]
+    approvalAction: NotRequired[ApprovalActionTypeDef]
 
 
 class SendMessageHeartbeatEventTypeDef(TypedDict):
@@ -1461,6 +2184,8 @@ class SendMessageRequestTypeDef(TypedDict):
     content: str
     context: NotRequired[SendMessageContextTypeDef]
     userId: NotRequired[str]
+    assetIds: NotRequired[ReadOnly[Sequence[str]]]
+    modelTier: NotRequired[str]
 
 
 class SendMessageResponseTypeDef(TypedDict):
@@ -1491,6 +2216,8 @@ class UpdateAgentSpaceInputTypeDef(TypedDict):
     name: NotRequired[str]
     description: NotRequired[str]
     locale: NotRequired[str]
+    preferences: NotRequired[ReadOnly[Mapping[AgentSpacePreferenceKeyType, bool]]]
+    awsSourceMode: NotRequired[AwsSourceModeType]
 
 
 class UpdateAgentSpaceOutputTypeDef(TypedDict):
@@ -1498,10 +2225,57 @@ class UpdateAgentSpaceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateApprovalActionRequestTypeDef(TypedDict):
+    agentSpaceId: str
+    approvalId: str
+    action: ApprovalActionTypeType
+    finalPattern: NotRequired[ReadOnly[ApprovalPatternTypeDef]]
+    reason: NotRequired[str]
+    ttlSeconds: NotRequired[int]
+    singleUse: NotRequired[bool]
+
+
+class UpdateApprovalActionResponseTypeDef(TypedDict):
+    approvalId: str
+    status: ApprovalStatusType
+    expiresAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateAssetFileRequestTypeDef(TypedDict):
+    agentSpaceId: str
+    assetId: str
+    path: str
+    content: NotRequired[ReadOnly[AssetFileBodyTypeDef]]
+    metadata: NotRequired[ReadOnly[DocumentValue]]
+    clientToken: NotRequired[str]
+
+
+class UpdateAssetFileResponseTypeDef(TypedDict):
+    file: AssetFileTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateAssetRequestTypeDef(TypedDict):
+    agentSpaceId: str
+    assetId: str
+    metadata: NotRequired[ReadOnly[DocumentValue]]
+    content: NotRequired[ReadOnly[AssetContentTypeDef]]
+    clientToken: NotRequired[str]
+
+
+class UpdateAssetResponseTypeDef(TypedDict):
+    asset: AssetTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateAssociationInputTypeDef(TypedDict):
     agentSpaceId: str
     associationId: str
     configuration: ReadOnly[ServiceConfigurationTypeDef]
+    capabilities: NotRequired[
+        ReadOnly[Mapping[CapabilityTypeType, CapabilityConfigurationTypeDef]]
+    ]
 
 
 class UpdateAssociationOutputTypeDef(TypedDict):
@@ -1519,6 +2293,22 @@ class UpdateBacklogTaskRequestTypeDef(TypedDict):
 
 class UpdateBacklogTaskResponseTypeDef(TypedDict):
     task: TaskTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateChatRequestTypeDef(TypedDict):
+    agentSpaceId: str
+    executionId: str
+    summary: NotRequired[str]
+    archiveStatus: NotRequired[ChatArchiveStatusType]
+    clientToken: NotRequired[str]
+
+
+class UpdateChatResponseTypeDef(TypedDict):
+    executionId: str
+    summary: NotRequired[str]
+    updatedAt: datetime
+    archiveStatus: ChatArchiveStatusType
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1559,6 +2349,8 @@ class UpdatePrivateConnectionCertificateOutputTypeDef(TypedDict):
     resourceConfigurationId: NotRequired[str]
     status: PrivateConnectionStatusType
     certificateExpiryTime: NotRequired[datetime]
+    dnsResolution: NotRequired[ResourceConfigDnsResolutionType]
+    failureMessage: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1572,6 +2364,18 @@ class UpdateRecommendationRequestTypeDef(TypedDict):
 
 class UpdateRecommendationResponseTypeDef(TypedDict):
     recommendation: RecommendationTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateTriggerRequestTypeDef(TypedDict):
+    agentSpaceId: str
+    triggerId: str
+    status: NotRequired[str]
+    clientToken: NotRequired[str]
+
+
+class UpdateTriggerResponseTypeDef(TypedDict):
+    trigger: TriggerTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 

@@ -118,6 +118,18 @@ class MultiRegionDirectConnect(MultiRegionClient):
         """
         return self._call("AssociateConnectionWithLag", kwargs)
 
+    def associate_connections_to_resiliency_group(
+        self,
+        **kwargs: Unpack[type_defs.AssociateConnectionsToResiliencyGroupRequestTypeDef],
+    ) -> TargetResults[type_defs.AssociateConnectionsToResiliencyGroupResultTypeDef]:
+        """Associates one or more connections with the specified resiliency group.
+        This operation is atomic: either all of the specified connections are
+        associated, or the operation fails and no changes are made.
+
+        https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/AssociateConnectionsToResiliencyGroup
+        """
+        return self._call("AssociateConnectionsToResiliencyGroup", kwargs)
+
     def associate_hosted_connection(
         self, **kwargs: Unpack[type_defs.AssociateHostedConnectionRequestTypeDef]
     ) -> TargetResults[type_defs.ConnectionResponseTypeDef]:
@@ -318,6 +330,17 @@ class MultiRegionDirectConnect(MultiRegionClient):
         """
         return self._call("CreatePublicVirtualInterface", kwargs)
 
+    def create_resiliency_group(
+        self, **kwargs: Unpack[type_defs.CreateResiliencyGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateResiliencyGroupResultTypeDef]:
+        """Creates a resiliency group. A resiliency group lets you group Direct
+        Connect connections together and manage them as a single unit to meet a
+        target resiliency model.
+
+        https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/CreateResiliencyGroup
+        """
+        return self._call("CreateResiliencyGroup", kwargs)
+
     def create_transit_virtual_interface(
         self, **kwargs: Unpack[type_defs.CreateTransitVirtualInterfaceRequestTypeDef]
     ) -> TargetResults[type_defs.CreateTransitVirtualInterfaceResultTypeDef]:
@@ -405,6 +428,18 @@ class MultiRegionDirectConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DeleteLag
         """
         return self._call("DeleteLag", kwargs)
+
+    def delete_resiliency_group(
+        self, **kwargs: Unpack[type_defs.DeleteResiliencyGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteResiliencyGroupResultTypeDef]:
+        """Deletes the specified resiliency group. Deletion is asynchronous: the
+        resiliency group transitions through the deleting state before it reaches
+        the deleted state. The response returns the resiliency group so you can
+        observe its current state without a subsequent GetResiliencyGroup call.
+
+        https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DeleteResiliencyGroup
+        """
+        return self._call("DeleteResiliencyGroup", kwargs)
 
     def delete_virtual_interface(
         self, **kwargs: Unpack[type_defs.DeleteVirtualInterfaceRequestTypeDef]
@@ -627,6 +662,22 @@ class MultiRegionDirectConnect(MultiRegionClient):
         """
         return self._call("DisassociateConnectionFromLag", kwargs)
 
+    def disassociate_connections_from_resiliency_group(
+        self,
+        **kwargs: Unpack[
+            type_defs.DisassociateConnectionsFromResiliencyGroupRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DisassociateConnectionsFromResiliencyGroupResultTypeDef
+    ]:
+        """Disassociates one or more connections from the specified resiliency group.
+        This operation is atomic: either all of the specified connections are
+        disassociated, or the operation fails and no changes are made.
+
+        https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DisassociateConnectionsFromResiliencyGroup
+        """
+        return self._call("DisassociateConnectionsFromResiliencyGroup", kwargs)
+
     def disassociate_mac_sec_key(
         self, **kwargs: Unpack[type_defs.DisassociateMacSecKeyRequestTypeDef]
     ) -> TargetResults[type_defs.DisassociateMacSecKeyResponseTypeDef]:
@@ -636,6 +687,43 @@ class MultiRegionDirectConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/DisassociateMacSecKey
         """
         return self._call("DisassociateMacSecKey", kwargs)
+
+    def get_resiliency_group(
+        self, **kwargs: Unpack[type_defs.GetResiliencyGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResiliencyGroupResultTypeDef]:
+        """Gets information about the specified resiliency group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/GetResiliencyGroup
+        """
+        return self._call("GetResiliencyGroup", kwargs)
+
+    def list_resiliency_group_associations(
+        self, **kwargs: Unpack[type_defs.ListResiliencyGroupAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResiliencyGroupAssociationsResultTypeDef]:
+        """Lists the connection associations for the specified resiliency group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/ListResiliencyGroupAssociations
+        """
+        return self._call("ListResiliencyGroupAssociations", kwargs)
+
+    def list_resiliency_groups(
+        self, **kwargs: Unpack[type_defs.ListResiliencyGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResiliencyGroupsResultTypeDef]:
+        """Lists the resiliency groups owned by your Amazon Web Services account in
+        the current Amazon Web Services Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/ListResiliencyGroups
+        """
+        return self._call("ListResiliencyGroups", kwargs)
+
+    def list_virtual_interface_routes(
+        self, **kwargs: Unpack[type_defs.ListVirtualInterfaceRoutesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListVirtualInterfaceRoutesResponseTypeDef]:
+        """Lists the routes for the specified virtual interface.
+
+        https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/ListVirtualInterfaceRoutes
+        """
+        return self._call("ListVirtualInterfaceRoutes", kwargs)
 
     def list_virtual_interface_test_history(
         self, **kwargs: Unpack[type_defs.ListVirtualInterfaceTestHistoryRequestTypeDef]
@@ -695,6 +783,16 @@ class MultiRegionDirectConnect(MultiRegionClient):
         """
         return self._call("UpdateConnection", kwargs)
 
+    def update_connections_billing_mode(
+        self, **kwargs: Unpack[type_defs.UpdateConnectionsBillingModeRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConnectionsBillingModeResponseTypeDef]:
+        """Updates the billing mode for the specified Direct Connect connections. You
+        can update the billing mode for up to 200 connections in a single request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/UpdateConnectionsBillingMode
+        """
+        return self._call("UpdateConnectionsBillingMode", kwargs)
+
     def update_direct_connect_gateway(
         self, **kwargs: Unpack[type_defs.UpdateDirectConnectGatewayRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateDirectConnectGatewayResponseTypeDef]:
@@ -723,6 +821,15 @@ class MultiRegionDirectConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/UpdateLag
         """
         return self._call("UpdateLag", kwargs)
+
+    def update_resiliency_group(
+        self, **kwargs: Unpack[type_defs.UpdateResiliencyGroupRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResiliencyGroupResultTypeDef]:
+        """Updates the name of the specified resiliency group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/directconnect-2012-10-25/UpdateResiliencyGroup
+        """
+        return self._call("UpdateResiliencyGroup", kwargs)
 
     def update_virtual_interface_attributes(
         self, **kwargs: Unpack[type_defs.UpdateVirtualInterfaceAttributesRequestTypeDef]

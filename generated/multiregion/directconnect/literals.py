@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Literal
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AddressFamilyType",
+        "AsPathTypeType",
         "BGPPeerStateType",
         "BGPStatusType",
+        "BillingModeType",
         "ConnectionStateType",
         "DirectConnectGatewayAssociationProposalStateType",
         "DirectConnectGatewayAssociationStateType",
@@ -21,12 +23,32 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LagStateType",
         "LoaContentTypeType",
         "NniPartnerTypeType",
+        "RequestBillingModeType",
+        "ResiliencyGroupAssociationStateType",
+        "ResiliencyGroupStateType",
+        "ResiliencyGroupTypeType",
+        "ResiliencyModelType",
+        "RouteDirectionType",
         "VirtualInterfaceStateType",
     ]
 
 AddressFamilyType = Literal["ipv4", "ipv6"]
+AsPathTypeType = Literal["seq", "set"]
 BGPPeerStateType = Literal["verifying", "pending", "available", "deleting", "deleted"]
 BGPStatusType = Literal["up", "down", "unknown"]
+BillingModeType = Literal[
+    "PayAsYouGo",
+    "FlatRateTier1",
+    "FlatRateTier2",
+    "FlatRateTier3",
+    "FlatRateTier4",
+    "FlatRateTier5",
+    "PortPairFlatRateTier1",
+    "PortPairFlatRateTier2",
+    "PortPairFlatRateTier3",
+    "PortPairFlatRateTier4",
+    "PortPairFlatRateTier5",
+]
 ConnectionStateType = Literal[
     "ordering",
     "requested",
@@ -83,6 +105,28 @@ LagStateType = Literal[
 ]
 LoaContentTypeType = Literal["application/pdf"]
 NniPartnerTypeType = Literal["v1", "v2", "nonPartner"]
+RequestBillingModeType = Literal[
+    "PayAsYouGo",
+    "FlatRateTier1",
+    "FlatRateTier2",
+    "FlatRateTier3",
+    "FlatRateTier4",
+    "FlatRateTier5",
+]
+ResiliencyGroupAssociationStateType = Literal[
+    "associating",
+    "associated",
+    "disassociating",
+    "disassociated",
+]
+ResiliencyGroupStateType = Literal["pending", "available", "deleting", "deleted"]
+ResiliencyGroupTypeType = Literal["Managed"]
+ResiliencyModelType = Literal[
+    "maximum-resiliency",
+    "high-resiliency",
+    "basic-resiliency",
+]
+RouteDirectionType = Literal["accepted", "advertised"]
 VirtualInterfaceStateType = Literal[
     "confirming",
     "verifying",

@@ -20,8 +20,10 @@ from multiregion.type_defs import (
 
 from .literals import (
     AddressFamilyType,
+    AsPathTypeType,
     BGPPeerStateType,
     BGPStatusType,
+    BillingModeType,
     ConnectionStateType,
     DirectConnectGatewayAssociationProposalStateType,
     DirectConnectGatewayAssociationStateType,
@@ -34,6 +36,12 @@ from .literals import (
     LagStateType,
     LoaContentTypeType,
     NniPartnerTypeType,
+    RequestBillingModeType,
+    ResiliencyGroupAssociationStateType,
+    ResiliencyGroupStateType,
+    ResiliencyGroupTypeType,
+    ResiliencyModelType,
+    RouteDirectionType,
     VirtualInterfaceStateType,
 )
 
@@ -47,13 +55,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AllocatePublicVirtualInterfaceRequestTypeDef",
         "AllocateTransitVirtualInterfaceRequestTypeDef",
         "AllocateTransitVirtualInterfaceResultTypeDef",
+        "AsPathSegmentTypeDef",
         "AssociateConnectionWithLagRequestTypeDef",
+        "AssociateConnectionsToResiliencyGroupRequestTypeDef",
+        "AssociateConnectionsToResiliencyGroupResultTypeDef",
         "AssociateHostedConnectionRequestTypeDef",
         "AssociateMacSecKeyRequestTypeDef",
         "AssociateMacSecKeyResponseTypeDef",
         "AssociateVirtualInterfaceRequestTypeDef",
         "AssociatedCoreNetworkTypeDef",
         "AssociatedGatewayTypeDef",
+        "AvailableBillingModeTypeDef",
         "BGPPeerTypeDef",
         "ConfirmConnectionRequestTypeDef",
         "ConfirmConnectionResponseTypeDef",
@@ -81,6 +93,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateLagRequestTypeDef",
         "CreatePrivateVirtualInterfaceRequestTypeDef",
         "CreatePublicVirtualInterfaceRequestTypeDef",
+        "CreateResiliencyGroupRequestTypeDef",
+        "CreateResiliencyGroupResultTypeDef",
         "CreateTransitVirtualInterfaceRequestTypeDef",
         "CreateTransitVirtualInterfaceResultTypeDef",
         "CustomerAgreementTypeDef",
@@ -96,6 +110,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteInterconnectRequestTypeDef",
         "DeleteInterconnectResponseTypeDef",
         "DeleteLagRequestTypeDef",
+        "DeleteResiliencyGroupRequestTypeDef",
+        "DeleteResiliencyGroupResultTypeDef",
         "DeleteVirtualInterfaceRequestTypeDef",
         "DeleteVirtualInterfaceResponseTypeDef",
         "DescribeConnectionLoaRequestTypeDef",
@@ -127,15 +143,25 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DirectConnectGatewayAttachmentTypeDef",
         "DirectConnectGatewayTypeDef",
         "DisassociateConnectionFromLagRequestTypeDef",
+        "DisassociateConnectionsFromResiliencyGroupRequestTypeDef",
+        "DisassociateConnectionsFromResiliencyGroupResultTypeDef",
         "DisassociateMacSecKeyRequestTypeDef",
         "DisassociateMacSecKeyResponseTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "GetResiliencyGroupRequestTypeDef",
+        "GetResiliencyGroupResultTypeDef",
         "InterconnectResponseTypeDef",
         "InterconnectTypeDef",
         "InterconnectsTypeDef",
         "LagResponseTypeDef",
         "LagTypeDef",
         "LagsTypeDef",
+        "ListResiliencyGroupAssociationsRequestTypeDef",
+        "ListResiliencyGroupAssociationsResultTypeDef",
+        "ListResiliencyGroupsRequestTypeDef",
+        "ListResiliencyGroupsResultTypeDef",
+        "ListVirtualInterfaceRoutesRequestTypeDef",
+        "ListVirtualInterfaceRoutesResponseTypeDef",
         "ListVirtualInterfaceTestHistoryRequestTypeDef",
         "ListVirtualInterfaceTestHistoryResponseTypeDef",
         "LoaResponseTypeDef",
@@ -150,9 +176,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "NewPublicVirtualInterfaceTypeDef",
         "NewTransitVirtualInterfaceAllocationTypeDef",
         "NewTransitVirtualInterfaceTypeDef",
+        "RateLimiterStatusTypeDef",
+        "ResiliencyGroupAssociationTypeDef",
+        "ResiliencyGroupSummaryTypeDef",
+        "ResiliencyGroupTypeDef",
         "ResourceTagTypeDef",
         "ResponseMetadataTypeDef",
         "RouteFilterPrefixTypeDef",
+        "RouteFiltersTypeDef",
+        "RouteTypeDef",
         "RouterTypeTypeDef",
         "StartBgpFailoverTestRequestTypeDef",
         "StartBgpFailoverTestResponseTypeDef",
@@ -164,11 +196,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UntagResourceRequestTypeDef",
         "UntagResourceResponseTypeDef",
         "UpdateConnectionRequestTypeDef",
+        "UpdateConnectionsBillingModeRequestTypeDef",
+        "UpdateConnectionsBillingModeResponseTypeDef",
         "UpdateDirectConnectGatewayAssociationRequestTypeDef",
         "UpdateDirectConnectGatewayAssociationResultTypeDef",
         "UpdateDirectConnectGatewayRequestTypeDef",
         "UpdateDirectConnectGatewayResponseTypeDef",
         "UpdateLagRequestTypeDef",
+        "UpdateResiliencyGroupRequestTypeDef",
+        "UpdateResiliencyGroupResultTypeDef",
         "UpdateVirtualInterfaceAttributesRequestTypeDef",
         "VirtualGatewayTypeDef",
         "VirtualGatewaysTypeDef",
@@ -257,6 +293,7 @@ class NewPrivateVirtualInterfaceAllocationTypeDef(TypedDict):
     addressFamily: NotRequired[AddressFamilyType]
     customerAddress: NotRequired[str]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    rateLimit: NotRequired[str]
 
 
 class AllocatePrivateVirtualInterfaceRequestTypeDef(TypedDict):
@@ -278,6 +315,7 @@ class NewPublicVirtualInterfaceAllocationTypeDef(TypedDict):
     addressFamily: NotRequired[AddressFamilyType]
     routeFilterPrefixes: NotRequired[ReadOnly[Sequence[RouteFilterPrefixTypeDef]]]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    rateLimit: NotRequired[str]
 
 
 class AllocatePublicVirtualInterfaceRequestTypeDef(TypedDict):
@@ -299,6 +337,7 @@ class NewTransitVirtualInterfaceAllocationTypeDef(TypedDict):
     customerAddress: NotRequired[str]
     addressFamily: NotRequired[AddressFamilyType]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    rateLimit: NotRequired[str]
 
 
 class AllocateTransitVirtualInterfaceRequestTypeDef(TypedDict):
@@ -351,6 +390,9 @@ class VirtualInterfaceTypeDef(TypedDict):
     awsLogicalDeviceId: NotRequired[str]
     tags: NotRequired[list[TagTypeDef]]
     siteLinkEnabled: NotRequired[bool]
+    prefixPoolAllocatedCountIpv4: NotRequired[int]
+    prefixPoolAllocatedCountIpv6: NotRequired[int]
+    rateLimit: NotRequired[str]
 
 
 class AllocateTransitVirtualInterfaceResultTypeDef(TypedDict):
@@ -358,9 +400,31 @@ class AllocateTransitVirtualInterfaceResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class AsPathSegmentTypeDef(TypedDict):
+    pathType: NotRequired[AsPathTypeType]
+    path: NotRequired[list[int]]
+
+
 class AssociateConnectionWithLagRequestTypeDef(TypedDict):
     connectionId: str
     lagId: str
+
+
+class AssociateConnectionsToResiliencyGroupRequestTypeDef(TypedDict):
+    connectionIdentifiers: ReadOnly[Sequence[str]]
+    resiliencyGroupId: str
+    clientToken: NotRequired[str]
+
+
+class ResiliencyGroupAssociationTypeDef(TypedDict):
+    resiliencyGroupId: NotRequired[str]
+    connectionArn: NotRequired[str]
+    state: NotRequired[ResiliencyGroupAssociationStateType]
+
+
+class AssociateConnectionsToResiliencyGroupResultTypeDef(TypedDict):
+    resiliencyGroupAssociations: NotRequired[list[ResiliencyGroupAssociationTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class AssociateHostedConnectionRequestTypeDef(TypedDict):
@@ -391,6 +455,12 @@ class AssociateMacSecKeyResponseTypeDef(TypedDict):
 class AssociateVirtualInterfaceRequestTypeDef(TypedDict):
     virtualInterfaceId: str
     connectionId: str
+
+
+class AvailableBillingModeTypeDef(TypedDict):
+    billingMode: NotRequired[BillingModeType]
+    availablePortSpeeds: NotRequired[list[str]]
+    includedRegions: NotRequired[list[str]]
 
 
 class ConfirmConnectionRequestTypeDef(TypedDict):
@@ -441,6 +511,13 @@ class ConfirmTransitVirtualInterfaceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RateLimiterStatusTypeDef(TypedDict):
+    maxAllowed: NotRequired[int]
+    inUse: NotRequired[int]
+    remaining: NotRequired[int]
+    totalBandwidth: NotRequired[str]
+
+
 class ConnectionResponseTypeDef(TypedDict):
     ownerAccount: NotRequired[str]
     connectionId: NotRequired[str]
@@ -464,7 +541,13 @@ class ConnectionResponseTypeDef(TypedDict):
     portEncryptionStatus: NotRequired[str]
     encryptionMode: NotRequired[str]
     macSecKeys: NotRequired[list[MacSecKeyTypeDef]]
+    rateLimiterStatus: NotRequired[RateLimiterStatusTypeDef]
     partnerInterconnectMacSecCapable: NotRequired[bool]
+    prefixPoolSizeIpv4: NotRequired[int]
+    prefixPoolSizeIpv6: NotRequired[int]
+    prefixPoolUnallocatedCountIpv4: NotRequired[int]
+    prefixPoolUnallocatedCountIpv6: NotRequired[int]
+    billingMode: NotRequired[BillingModeType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -491,7 +574,13 @@ class ConnectionTypeDef(TypedDict):
     portEncryptionStatus: NotRequired[str]
     encryptionMode: NotRequired[str]
     macSecKeys: NotRequired[list[MacSecKeyTypeDef]]
+    rateLimiterStatus: NotRequired[RateLimiterStatusTypeDef]
     partnerInterconnectMacSecCapable: NotRequired[bool]
+    prefixPoolSizeIpv4: NotRequired[int]
+    prefixPoolSizeIpv6: NotRequired[int]
+    prefixPoolUnallocatedCountIpv4: NotRequired[int]
+    prefixPoolUnallocatedCountIpv6: NotRequired[int]
+    billingMode: NotRequired[BillingModeType]
 
 
 class ConnectionsTypeDef(TypedDict):
@@ -527,6 +616,7 @@ class CreateConnectionRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     providerName: NotRequired[str]
     requestMACSec: NotRequired[bool]
+    billingMode: NotRequired[RequestBillingModeType]
 
 
 class CreateDirectConnectGatewayAssociationProposalRequestTypeDef(TypedDict):
@@ -589,6 +679,7 @@ class DirectConnectGatewayTypeDef(TypedDict):
     ownerAccount: NotRequired[str]
     directConnectGatewayState: NotRequired[DirectConnectGatewayStateType]
     stateChangeError: NotRequired[str]
+    totalPrefixPoolAllocations: NotRequired[int]
     tags: NotRequired[list[TagTypeDef]]
 
 
@@ -617,6 +708,7 @@ class CreateLagRequestTypeDef(TypedDict):
     childConnectionTags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     providerName: NotRequired[str]
     requestMACSec: NotRequired[bool]
+    billingMode: NotRequired[RequestBillingModeType]
 
 
 class NewPrivateVirtualInterfaceTypeDef(TypedDict):
@@ -633,6 +725,9 @@ class NewPrivateVirtualInterfaceTypeDef(TypedDict):
     directConnectGatewayId: NotRequired[str]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     enableSiteLink: NotRequired[bool]
+    prefixPoolAllocatedCountIpv4: NotRequired[int]
+    prefixPoolAllocatedCountIpv6: NotRequired[int]
+    rateLimit: NotRequired[str]
 
 
 class CreatePrivateVirtualInterfaceRequestTypeDef(TypedDict):
@@ -651,11 +746,34 @@ class NewPublicVirtualInterfaceTypeDef(TypedDict):
     addressFamily: NotRequired[AddressFamilyType]
     routeFilterPrefixes: NotRequired[ReadOnly[Sequence[RouteFilterPrefixTypeDef]]]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    rateLimit: NotRequired[str]
 
 
 class CreatePublicVirtualInterfaceRequestTypeDef(TypedDict):
     connectionId: str
     newPublicVirtualInterface: ReadOnly[NewPublicVirtualInterfaceTypeDef]
+
+
+class CreateResiliencyGroupRequestTypeDef(TypedDict):
+    resiliencyGroupName: str
+    intendedResiliencyModel: ResiliencyModelType
+    clientToken: NotRequired[str]
+    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class ResiliencyGroupTypeDef(TypedDict):
+    resiliencyGroupId: NotRequired[str]
+    resiliencyGroupArn: NotRequired[str]
+    resiliencyGroupName: NotRequired[str]
+    resiliencyGroupType: NotRequired[ResiliencyGroupTypeType]
+    ownerAccount: NotRequired[str]
+    state: NotRequired[ResiliencyGroupStateType]
+    tags: NotRequired[list[TagTypeDef]]
+
+
+class CreateResiliencyGroupResultTypeDef(TypedDict):
+    resiliencyGroup: NotRequired[ResiliencyGroupTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class NewTransitVirtualInterfaceTypeDef(TypedDict):
@@ -671,6 +789,9 @@ class NewTransitVirtualInterfaceTypeDef(TypedDict):
     directConnectGatewayId: NotRequired[str]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     enableSiteLink: NotRequired[bool]
+    prefixPoolAllocatedCountIpv4: NotRequired[int]
+    prefixPoolAllocatedCountIpv6: NotRequired[int]
+    rateLimit: NotRequired[str]
 
 
 class CreateTransitVirtualInterfaceRequestTypeDef(TypedDict):
@@ -747,6 +868,15 @@ class DeleteInterconnectResponseTypeDef(TypedDict):
 
 class DeleteLagRequestTypeDef(TypedDict):
     lagId: str
+
+
+class DeleteResiliencyGroupRequestTypeDef(TypedDict):
+    resiliencyGroupId: str
+
+
+class DeleteResiliencyGroupResultTypeDef(TypedDict):
+    resiliencyGroup: NotRequired[ResiliencyGroupTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DeleteVirtualInterfaceRequestTypeDef(TypedDict):
@@ -943,6 +1073,17 @@ class DisassociateConnectionFromLagRequestTypeDef(TypedDict):
     lagId: str
 
 
+class DisassociateConnectionsFromResiliencyGroupRequestTypeDef(TypedDict):
+    connectionIdentifiers: ReadOnly[Sequence[str]]
+    resiliencyGroupId: str
+    clientToken: NotRequired[str]
+
+
+class DisassociateConnectionsFromResiliencyGroupResultTypeDef(TypedDict):
+    resiliencyGroupAssociations: NotRequired[list[ResiliencyGroupAssociationTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DisassociateMacSecKeyRequestTypeDef(TypedDict):
     connectionId: str
     secretARN: str
@@ -951,6 +1092,15 @@ class DisassociateMacSecKeyRequestTypeDef(TypedDict):
 class DisassociateMacSecKeyResponseTypeDef(TypedDict):
     connectionId: NotRequired[str]
     macSecKeys: NotRequired[list[MacSecKeyTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetResiliencyGroupRequestTypeDef(TypedDict):
+    resiliencyGroupId: str
+
+
+class GetResiliencyGroupResultTypeDef(TypedDict):
+    resiliencyGroup: NotRequired[ResiliencyGroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1027,6 +1177,12 @@ class LagResponseTypeDef(TypedDict):
     macSecCapable: NotRequired[bool]
     encryptionMode: NotRequired[str]
     macSecKeys: NotRequired[list[MacSecKeyTypeDef]]
+    prefixPoolSizeIpv4: NotRequired[int]
+    prefixPoolSizeIpv6: NotRequired[int]
+    prefixPoolUnallocatedCountIpv4: NotRequired[int]
+    prefixPoolUnallocatedCountIpv6: NotRequired[int]
+    rateLimiterStatus: NotRequired[RateLimiterStatusTypeDef]
+    billingMode: NotRequired[BillingModeType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1052,10 +1208,80 @@ class LagTypeDef(TypedDict):
     macSecCapable: NotRequired[bool]
     encryptionMode: NotRequired[str]
     macSecKeys: NotRequired[list[MacSecKeyTypeDef]]
+    prefixPoolSizeIpv4: NotRequired[int]
+    prefixPoolSizeIpv6: NotRequired[int]
+    prefixPoolUnallocatedCountIpv4: NotRequired[int]
+    prefixPoolUnallocatedCountIpv6: NotRequired[int]
+    rateLimiterStatus: NotRequired[RateLimiterStatusTypeDef]
+    billingMode: NotRequired[BillingModeType]
 
 
 class LagsTypeDef(TypedDict):
     lags: NotRequired[list[LagTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListResiliencyGroupAssociationsRequestTypeDef(TypedDict):
+    resiliencyGroupId: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListResiliencyGroupAssociationsResultTypeDef(TypedDict):
+    items: NotRequired[list[ResiliencyGroupAssociationTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListResiliencyGroupsRequestTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ResiliencyGroupSummaryTypeDef(TypedDict):
+    resiliencyGroupId: NotRequired[str]
+    resiliencyGroupArn: NotRequired[str]
+    resiliencyGroupName: NotRequired[str]
+    resiliencyGroupType: NotRequired[ResiliencyGroupTypeType]
+    ownerAccount: NotRequired[str]
+    state: NotRequired[ResiliencyGroupStateType]
+
+
+class ListResiliencyGroupsResultTypeDef(TypedDict):
+    items: NotRequired[list[ResiliencyGroupSummaryTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RouteFiltersTypeDef(TypedDict):
+    routeDirection: NotRequired[RouteDirectionType]
+    addressFamily: NotRequired[AddressFamilyType]
+    cidrs: NotRequired[ReadOnly[Sequence[str]]]
+    asPath: NotRequired[ReadOnly[Sequence[int]]]
+    communities: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ListVirtualInterfaceRoutesRequestTypeDef(TypedDict):
+    virtualInterfaceId: NotRequired[str]
+    filters: NotRequired[ReadOnly[RouteFiltersTypeDef]]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class RouteTypeDef(TypedDict):
+    cidr: NotRequired[str]
+    routeDirection: NotRequired[RouteDirectionType]
+    addressFamily: NotRequired[AddressFamilyType]
+    asPath: NotRequired[list[AsPathSegmentTypeDef]]
+    communities: NotRequired[list[str]]
+    awsLogicalDeviceId: NotRequired[str]
+    routeInstalledAt: NotRequired[datetime]
+
+
+class ListVirtualInterfaceRoutesResponseTypeDef(TypedDict):
+    virtualInterfaceId: NotRequired[str]
+    routes: NotRequired[list[RouteTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -1099,6 +1325,7 @@ class LocationTypeDef(TypedDict):
     availablePortSpeeds: NotRequired[list[str]]
     availableProviders: NotRequired[list[str]]
     availableMacSecPortSpeeds: NotRequired[list[str]]
+    availableBillingModes: NotRequired[list[AvailableBillingModeTypeDef]]
 
 
 class LocationsTypeDef(TypedDict):
@@ -1150,6 +1377,17 @@ class UpdateConnectionRequestTypeDef(TypedDict):
     encryptionMode: NotRequired[str]
 
 
+class UpdateConnectionsBillingModeRequestTypeDef(TypedDict):
+    connectionIds: ReadOnly[Sequence[str]]
+    billingMode: RequestBillingModeType
+
+
+class UpdateConnectionsBillingModeResponseTypeDef(TypedDict):
+    billingMode: NotRequired[BillingModeType]
+    connections: NotRequired[list[ConnectionTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateDirectConnectGatewayAssociationRequestTypeDef(TypedDict):
     associationId: NotRequired[str]
     addAllowedPrefixesToDirectConnectGateway: NotRequired[
@@ -1182,11 +1420,25 @@ class UpdateLagRequestTypeDef(TypedDict):
     encryptionMode: NotRequired[str]
 
 
+class UpdateResiliencyGroupRequestTypeDef(TypedDict):
+    resiliencyGroupId: str
+    resiliencyGroupName: str
+    clientToken: NotRequired[str]
+
+
+class UpdateResiliencyGroupResultTypeDef(TypedDict):
+    resiliencyGroup: NotRequired[ResiliencyGroupTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateVirtualInterfaceAttributesRequestTypeDef(TypedDict):
     virtualInterfaceId: str
     mtu: NotRequired[int]
     enableSiteLink: NotRequired[bool]
     virtualInterfaceName: NotRequired[str]
+    prefixPoolAllocatedCountIpv4: NotRequired[int]
+    prefixPoolAllocatedCountIpv6: NotRequired[int]
+    rateLimit: NotRequired[str]
 
 
 class VirtualGatewayTypeDef(TypedDict):
@@ -1227,6 +1479,9 @@ class VirtualInterfaceResponseTypeDef(TypedDict):
     awsLogicalDeviceId: NotRequired[str]
     tags: NotRequired[list[TagTypeDef]]
     siteLinkEnabled: NotRequired[bool]
+    prefixPoolAllocatedCountIpv4: NotRequired[int]
+    prefixPoolAllocatedCountIpv6: NotRequired[int]
+    rateLimit: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

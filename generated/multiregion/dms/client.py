@@ -508,10 +508,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         self,
         **kwargs: Unpack[type_defs.DescribeExtensionPackAssociationsMessageTypeDef],
     ) -> TargetResults[type_defs.DescribeExtensionPackAssociationsResponseTypeDef]:
-        """Returns a paginated list of extension pack associations for the specified
-        migration project. An extension pack is an add-on module that emulates
-        functions present in a source database that are required when converting
-        objects to the target database.
+        """Returns a paginated list of extension pack installation requests for a
+        migration project, initiated by StartExtensionPackAssociation.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeExtensionPackAssociations
         """
@@ -616,8 +614,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
     def describe_metadata_model_assessments(
         self, **kwargs: Unpack[type_defs.DescribeMetadataModelAssessmentsMessageTypeDef]
     ) -> TargetResults[type_defs.DescribeMetadataModelAssessmentsResponseTypeDef]:
-        """Returns a paginated list of metadata model assessments for your account in
-        the current region.
+        """Returns a paginated list of metadata model assessment requests for a
+        migration project, initiated by StartMetadataModelAssessment.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeMetadataModelAssessments
         """
@@ -636,8 +634,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
     def describe_metadata_model_conversions(
         self, **kwargs: Unpack[type_defs.DescribeMetadataModelConversionsMessageTypeDef]
     ) -> TargetResults[type_defs.DescribeMetadataModelConversionsResponseTypeDef]:
-        """Returns a paginated list of metadata model conversions for a migration
-        project.
+        """Returns a paginated list of metadata model conversion requests for a
+        migration project, initiated by StartMetadataModelConversion.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeMetadataModelConversions
         """
@@ -647,7 +645,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.DescribeMetadataModelCreationsMessageTypeDef]
     ) -> TargetResults[type_defs.DescribeMetadataModelCreationsResponseTypeDef]:
         """Returns a paginated list of metadata model creation requests for a
-        migration project.
+        migration project, initiated by StartMetadataModelCreation.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeMetadataModelCreations
         """
@@ -657,7 +655,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         self,
         **kwargs: Unpack[type_defs.DescribeMetadataModelExportsAsScriptMessageTypeDef],
     ) -> TargetResults[type_defs.DescribeMetadataModelExportsAsScriptResponseTypeDef]:
-        """Returns a paginated list of metadata model exports.
+        """Returns a paginated list of metadata model export requests for a migration
+        project, initiated by StartMetadataModelExportAsScript.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeMetadataModelExportsAsScript
         """
@@ -667,7 +666,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         self,
         **kwargs: Unpack[type_defs.DescribeMetadataModelExportsToTargetMessageTypeDef],
     ) -> TargetResults[type_defs.DescribeMetadataModelExportsToTargetResponseTypeDef]:
-        """Returns a paginated list of metadata model exports.
+        """Returns a paginated list of metadata model export requests for a migration
+        project, initiated by StartMetadataModelExportToTarget.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeMetadataModelExportsToTarget
         """
@@ -676,7 +676,8 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
     def describe_metadata_model_imports(
         self, **kwargs: Unpack[type_defs.DescribeMetadataModelImportsMessageTypeDef]
     ) -> TargetResults[type_defs.DescribeMetadataModelImportsResponseTypeDef]:
-        """Returns a paginated list of metadata model imports.
+        """Returns a paginated list of metadata model import requests for a migration
+        project, initiated by StartMetadataModelImport.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeMetadataModelImports
         """
@@ -1121,9 +1122,9 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
     def start_extension_pack_association(
         self, **kwargs: Unpack[type_defs.StartExtensionPackAssociationMessageTypeDef]
     ) -> TargetResults[type_defs.StartExtensionPackAssociationResponseTypeDef]:
-        """Applies the extension pack to your target database. An extension pack is
-        an add-on module that emulates functions present in a source database that
-        are required when converting objects to the target database.
+        """Queues the installation of the extension pack on your target database. If
+        other requests created by Start* operations are already in the migration
+        project's queue, the installation begins after they complete.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/StartExtensionPackAssociation
         """
@@ -1132,11 +1133,11 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
     def start_metadata_model_assessment(
         self, **kwargs: Unpack[type_defs.StartMetadataModelAssessmentMessageTypeDef]
     ) -> TargetResults[type_defs.StartMetadataModelAssessmentResponseTypeDef]:
-        """Creates a database migration assessment report by assessing the migration
-        complexity for your source database. A database migration assessment
-        report summarizes all of the schema conversion tasks. It also details the
-        action items for database objects that can't be converted to the database
-        engine of your target database instance.
+        """Queues an assessment of the selected source metadata models (database
+        objects such as tables, views, and procedures) to evaluate conversion
+        complexity to the target database format. If other requests created by
+        Start* operations are already in the migration project's queue, the
+        assessment begins after they complete.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/StartMetadataModelAssessment
         """
@@ -1145,8 +1146,10 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
     def start_metadata_model_conversion(
         self, **kwargs: Unpack[type_defs.StartMetadataModelConversionMessageTypeDef]
     ) -> TargetResults[type_defs.StartMetadataModelConversionResponseTypeDef]:
-        """Converts your source database objects to a format compatible with the
-        target database.
+        """Queues a conversion of the selected source metadata models (database
+        objects such as tables, views, and procedures) to the target database
+        format. If other requests created by Start* operations are already in the
+        migration project's queue, the conversion begins after they complete.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/StartMetadataModelConversion
         """
@@ -1155,8 +1158,9 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
     def start_metadata_model_creation(
         self, **kwargs: Unpack[type_defs.StartMetadataModelCreationMessageTypeDef]
     ) -> TargetResults[type_defs.StartMetadataModelCreationResponseTypeDef]:
-        """Creates source metadata model of the given type with the specified
-        properties for schema conversion operations.
+        """Queues the creation of a metadata model in the source metadata tree. If
+        other requests created by Start* operations are already in the migration
+        project's queue, the creation begins after they complete.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/StartMetadataModelCreation
         """
@@ -1165,8 +1169,12 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
     def start_metadata_model_export_as_script(
         self, **kwargs: Unpack[type_defs.StartMetadataModelExportAsScriptMessageTypeDef]
     ) -> TargetResults[type_defs.StartMetadataModelExportAsScriptResponseTypeDef]:
-        """Saves your converted code to a file as a SQL script, and stores this file
-        on your Amazon S3 bucket.
+        """Queues an export of metadata models (database objects such as tables,
+        views, and procedures) as a data definition language (DDL) script. The
+        script is stored as a ZIP archive in the Amazon S3 bucket associated with
+        the migration project. If other requests created by Start* operations are
+        already in the migration project's queue, the export begins after they
+        complete.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/StartMetadataModelExportAsScript
         """
@@ -1175,7 +1183,10 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
     def start_metadata_model_export_to_target(
         self, **kwargs: Unpack[type_defs.StartMetadataModelExportToTargetMessageTypeDef]
     ) -> TargetResults[type_defs.StartMetadataModelExportToTargetResponseTypeDef]:
-        """Applies converted database objects to your target database.
+        """Queues an export of the selected converted metadata models (database
+        objects such as tables, views, and procedures) to your target database. If
+        other requests created by Start* operations are already in the migration
+        project's queue, the export begins after they complete.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/StartMetadataModelExportToTarget
         """
@@ -1184,8 +1195,10 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
     def start_metadata_model_import(
         self, **kwargs: Unpack[type_defs.StartMetadataModelImportMessageTypeDef]
     ) -> TargetResults[type_defs.StartMetadataModelImportResponseTypeDef]:
-        """Loads the metadata for all the dependent database objects of the parent
-        object.
+        """Queues an import of metadata models (database objects such as tables,
+        views, and procedures) from your data provider into the metadata tree. If
+        other requests created by Start* operations are already in the migration
+        project's queue, the import begins after they complete.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/StartMetadataModelImport
         """
@@ -1509,7 +1522,7 @@ class MultiRegionDatabaseMigrationService(MultiRegionClient):
         target (botocore's build_full_result).
 
         Returns a paginated list of metadata model creation requests for a
-        migration project.
+        migration project, initiated by StartMetadataModelCreation.
 
         https://docs.aws.amazon.com/goto/WebAPI/dms-2016-01-01/DescribeMetadataModelCreations
         """

@@ -105,6 +105,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeGlobalClustersMessageTypeDef",
         "DescribeOrderableDBInstanceOptionsMessageTypeDef",
         "DescribePendingMaintenanceActionsMessageTypeDef",
+        "DescribeServerlessV2PlatformVersionsMessageTypeDef",
         "EmptyResponseMetadataTypeDef",
         "EndpointTypeDef",
         "EngineDefaultsTypeDef",
@@ -159,6 +160,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RestoreDBClusterToPointInTimeMessageTypeDef",
         "RestoreDBClusterToPointInTimeResultTypeDef",
         "ServerlessV2FeaturesSupportTypeDef",
+        "ServerlessV2PlatformVersionInfoTypeDef",
+        "ServerlessV2PlatformVersionsMessageTypeDef",
         "ServerlessV2ScalingConfigurationInfoTypeDef",
         "ServerlessV2ScalingConfigurationTypeDef",
         "StartDBClusterMessageTypeDef",
@@ -358,6 +361,7 @@ class CreateDBClusterMessageTypeDef(TypedDict):
     ManageMasterUserPassword: NotRequired[bool]
     MasterUserSecretKmsKeyId: NotRequired[str]
     NetworkType: NotRequired[str]
+    CopyTagsToSnapshot: NotRequired[bool]
     SourceRegion: NotRequired[str]
 
 
@@ -433,8 +437,10 @@ class DBClusterTypeDef(TypedDict):
     ServerlessV2ScalingConfiguration: NotRequired[
         ServerlessV2ScalingConfigurationInfoTypeDef
     ]
+    ServerlessV2PlatformVersion: NotRequired[str]
     MasterUserSecret: NotRequired[ClusterMasterUserSecretTypeDef]
     NetworkType: NotRequired[str]
+    CopyTagsToSnapshot: NotRequired[bool]
 
 
 class CreateDBClusterResultTypeDef(TypedDict):
@@ -930,6 +936,16 @@ class DescribePendingMaintenanceActionsMessageTypeDef(TypedDict):
     MaxRecords: NotRequired[int]
 
 
+class DescribeServerlessV2PlatformVersionsMessageTypeDef(TypedDict):
+    ServerlessV2PlatformVersion: NotRequired[str]
+    Engine: NotRequired[str]
+    Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+    DefaultOnly: NotRequired[bool]
+    IncludeAll: NotRequired[bool]
+    MaxRecords: NotRequired[int]
+    Marker: NotRequired[str]
+
+
 class EventCategoriesMapTypeDef(TypedDict):
     SourceType: NotRequired[str]
     EventCategories: NotRequired[list[str]]
@@ -1019,6 +1035,7 @@ class ModifyDBClusterMessageTypeDef(TypedDict):
     MasterUserSecretKmsKeyId: NotRequired[str]
     RotateMasterUserPassword: NotRequired[bool]
     NetworkType: NotRequired[str]
+    CopyTagsToSnapshot: NotRequired[bool]
 
 
 class ModifyDBClusterParameterGroupMessageTypeDef(TypedDict):
@@ -1184,6 +1201,7 @@ class RestoreDBClusterFromSnapshotMessageTypeDef(TypedDict):
     ]
     StorageType: NotRequired[str]
     NetworkType: NotRequired[str]
+    CopyTagsToSnapshot: NotRequired[bool]
 
 
 class RestoreDBClusterFromSnapshotResultTypeDef(TypedDict):
@@ -1209,10 +1227,28 @@ class RestoreDBClusterToPointInTimeMessageTypeDef(TypedDict):
     ]
     StorageType: NotRequired[str]
     NetworkType: NotRequired[str]
+    CopyTagsToSnapshot: NotRequired[bool]
 
 
 class RestoreDBClusterToPointInTimeResultTypeDef(TypedDict):
     DBCluster: NotRequired[DBClusterTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ServerlessV2PlatformVersionInfoTypeDef(TypedDict):
+    ServerlessV2PlatformVersion: NotRequired[str]
+    ServerlessV2PlatformVersionDescription: NotRequired[str]
+    Engine: NotRequired[str]
+    ServerlessV2FeaturesSupport: NotRequired[ServerlessV2FeaturesSupportTypeDef]
+    Status: NotRequired[str]
+    IsDefault: NotRequired[bool]
+
+
+class ServerlessV2PlatformVersionsMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    ServerlessV2PlatformVersions: NotRequired[
+        list[ServerlessV2PlatformVersionInfoTypeDef]
+    ]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

@@ -38,6 +38,16 @@ class MultiRegiondrs(MultiRegionClient):
         """
         return self._call("AssociateSourceNetworkStack", kwargs)
 
+    def cancel_recovery_plan_execution(
+        self, **kwargs: Unpack[type_defs.CancelRecoveryPlanExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelRecoveryPlanExecutionResponseTypeDef]:
+        """Cancels an in-progress Recovery Plan execution. Remaining steps are
+        skipped.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/CancelRecoveryPlanExecution
+        """
+        return self._call("CancelRecoveryPlanExecution", kwargs)
+
     def create_extended_source_server(
         self, **kwargs: Unpack[type_defs.CreateExtendedSourceServerRequestTypeDef]
     ) -> TargetResults[type_defs.CreateExtendedSourceServerResponseTypeDef]:
@@ -57,6 +67,25 @@ class MultiRegiondrs(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/CreateLaunchConfigurationTemplate
         """
         return self._call("CreateLaunchConfigurationTemplate", kwargs)
+
+    def create_recovery_plan(
+        self, **kwargs: Unpack[type_defs.CreateRecoveryPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRecoveryPlanResponseTypeDef]:
+        """Creates a Recovery Plan to orchestrate multi-server disaster recovery.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/CreateRecoveryPlan
+        """
+        return self._call("CreateRecoveryPlan", kwargs)
+
+    def create_recovery_plan_step(
+        self, **kwargs: Unpack[type_defs.CreateRecoveryPlanStepRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRecoveryPlanStepResponseTypeDef]:
+        """Creates a step in a Recovery Plan. A step is either SERVER type (servers
+        to recover in parallel) or WAIT type (timed pause between steps).
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/CreateRecoveryPlanStep
+        """
+        return self._call("CreateRecoveryPlanStep", kwargs)
 
     def create_replication_configuration_template(
         self,
@@ -117,6 +146,34 @@ class MultiRegiondrs(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DeleteRecoveryInstance
         """
         return self._call("DeleteRecoveryInstance", kwargs)
+
+    def delete_recovery_plan(
+        self, **kwargs: Unpack[type_defs.DeleteRecoveryPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRecoveryPlanResponseTypeDef]:
+        """Deletes a Recovery Plan. Cannot delete a plan that has an execution in a
+        non-terminal status (CREATED, IN_PROGRESS).
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DeleteRecoveryPlan
+        """
+        return self._call("DeleteRecoveryPlan", kwargs)
+
+    def delete_recovery_plan_execution(
+        self, **kwargs: Unpack[type_defs.DeleteRecoveryPlanExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRecoveryPlanExecutionResponseTypeDef]:
+        """Deletes a Recovery Plan execution record. Must be in a terminal status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DeleteRecoveryPlanExecution
+        """
+        return self._call("DeleteRecoveryPlanExecution", kwargs)
+
+    def delete_recovery_plan_step(
+        self, **kwargs: Unpack[type_defs.DeleteRecoveryPlanStepRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRecoveryPlanStepResponseTypeDef]:
+        """Deletes a step from a Recovery Plan.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/DeleteRecoveryPlanStep
+        """
+        return self._call("DeleteRecoveryPlanStep", kwargs)
 
     def delete_replication_configuration_template(
         self,
@@ -305,6 +362,42 @@ class MultiRegiondrs(MultiRegionClient):
         """
         return self._call("GetLaunchConfiguration", kwargs)
 
+    def get_recovery_plan(
+        self, **kwargs: Unpack[type_defs.GetRecoveryPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRecoveryPlanResponseTypeDef]:
+        """Gets a Recovery Plan by ARN.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/GetRecoveryPlan
+        """
+        return self._call("GetRecoveryPlan", kwargs)
+
+    def get_recovery_plan_execution(
+        self, **kwargs: Unpack[type_defs.GetRecoveryPlanExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRecoveryPlanExecutionResponseTypeDef]:
+        """Gets the details of a Recovery Plan execution.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/GetRecoveryPlanExecution
+        """
+        return self._call("GetRecoveryPlanExecution", kwargs)
+
+    def get_recovery_plan_execution_step(
+        self, **kwargs: Unpack[type_defs.GetRecoveryPlanExecutionStepRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRecoveryPlanExecutionStepResponseTypeDef]:
+        """Gets the details of a step within a Recovery Plan execution.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/GetRecoveryPlanExecutionStep
+        """
+        return self._call("GetRecoveryPlanExecutionStep", kwargs)
+
+    def get_recovery_plan_step(
+        self, **kwargs: Unpack[type_defs.GetRecoveryPlanStepRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRecoveryPlanStepResponseTypeDef]:
+        """Gets a Recovery Plan step by ARN.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/GetRecoveryPlanStep
+        """
+        return self._call("GetRecoveryPlanStep", kwargs)
+
     def get_replication_configuration(
         self, **kwargs: Unpack[type_defs.GetReplicationConfigurationRequestTypeDef]
     ) -> TargetResults[type_defs.ReplicationConfigurationTypeDef]:
@@ -344,6 +437,42 @@ class MultiRegiondrs(MultiRegionClient):
         """
         return self._call("ListLaunchActions", kwargs)
 
+    def list_recovery_plan_execution_steps(
+        self, **kwargs: Unpack[type_defs.ListRecoveryPlanExecutionStepsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecoveryPlanExecutionStepsResponseTypeDef]:
+        """Lists all steps within a Recovery Plan execution.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ListRecoveryPlanExecutionSteps
+        """
+        return self._call("ListRecoveryPlanExecutionSteps", kwargs)
+
+    def list_recovery_plan_executions(
+        self, **kwargs: Unpack[type_defs.ListRecoveryPlanExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecoveryPlanExecutionsResponseTypeDef]:
+        """Lists executions of Recovery Plans, optionally filtered by plan or status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ListRecoveryPlanExecutions
+        """
+        return self._call("ListRecoveryPlanExecutions", kwargs)
+
+    def list_recovery_plan_steps(
+        self, **kwargs: Unpack[type_defs.ListRecoveryPlanStepsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecoveryPlanStepsResponseTypeDef]:
+        """Lists all steps in a Recovery Plan.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ListRecoveryPlanSteps
+        """
+        return self._call("ListRecoveryPlanSteps", kwargs)
+
+    def list_recovery_plans(
+        self, **kwargs: Unpack[type_defs.ListRecoveryPlansRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecoveryPlansResponseTypeDef]:
+        """Lists all Recovery Plans in the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ListRecoveryPlans
+        """
+        return self._call("ListRecoveryPlans", kwargs)
+
     def list_staging_accounts(
         self, **kwargs: Unpack[type_defs.ListStagingAccountsRequestTypeDef]
     ) -> TargetResults[type_defs.ListStagingAccountsResponseTypeDef]:
@@ -371,6 +500,16 @@ class MultiRegiondrs(MultiRegionClient):
         """
         return self._call("PutLaunchAction", kwargs)
 
+    def reorder_recovery_plan_steps(
+        self, **kwargs: Unpack[type_defs.ReorderRecoveryPlanStepsRequestTypeDef]
+    ) -> TargetResults[type_defs.ReorderRecoveryPlanStepsResponseTypeDef]:
+        """Reorders steps in a Recovery Plan. Accepts a complete ordered list of step
+        ARNs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ReorderRecoveryPlanSteps
+        """
+        return self._call("ReorderRecoveryPlanSteps", kwargs)
+
     @deprecated(
         "RetryDataReplication is deprecated. WARNING: RetryDataReplication is deprecated"
     )
@@ -386,6 +525,15 @@ class MultiRegiondrs(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/RetryDataReplication
         """
         return self._call("RetryDataReplication", kwargs)
+
+    def retry_recovery_plan_execution_step(
+        self, **kwargs: Unpack[type_defs.RetryRecoveryPlanExecutionStepRequestTypeDef]
+    ) -> TargetResults[type_defs.RetryRecoveryPlanExecutionStepResponseTypeDef]:
+        """Retries a failed SERVER type execution step.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/RetryRecoveryPlanExecutionStep
+        """
+        return self._call("RetryRecoveryPlanExecutionStep", kwargs)
 
     def reverse_replication(
         self, **kwargs: Unpack[type_defs.ReverseReplicationRequestTypeDef]
@@ -421,6 +569,16 @@ class MultiRegiondrs(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/StartRecovery
         """
         return self._call("StartRecovery", kwargs)
+
+    def start_recovery_plan_execution(
+        self, **kwargs: Unpack[type_defs.StartRecoveryPlanExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartRecoveryPlanExecutionResponseTypeDef]:
+        """Starts executing a Recovery Plan in DRILL or RECOVERY mode. A plan cannot
+        have more than one execution in a non-terminal status at a time.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/StartRecoveryPlanExecution
+        """
+        return self._call("StartRecoveryPlanExecution", kwargs)
 
     def start_replication(
         self, **kwargs: Unpack[type_defs.StartReplicationRequestTypeDef]
@@ -547,6 +705,36 @@ class MultiRegiondrs(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/UpdateLaunchConfigurationTemplate
         """
         return self._call("UpdateLaunchConfigurationTemplate", kwargs)
+
+    def update_recovery_plan(
+        self, **kwargs: Unpack[type_defs.UpdateRecoveryPlanRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRecoveryPlanResponseTypeDef]:
+        """Updates a Recovery Plan's name or description.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/UpdateRecoveryPlan
+        """
+        return self._call("UpdateRecoveryPlan", kwargs)
+
+    def update_recovery_plan_execution_step(
+        self, **kwargs: Unpack[type_defs.UpdateRecoveryPlanExecutionStepRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRecoveryPlanExecutionStepResponseTypeDef]:
+        """Updates an execution step. Supports two actions: (1) skip a step that is
+        in NOT_STARTED or FAILED status; (2) update the wait duration of a WAIT
+        type step that is in NOT_STARTED status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/UpdateRecoveryPlanExecutionStep
+        """
+        return self._call("UpdateRecoveryPlanExecutionStep", kwargs)
+
+    def update_recovery_plan_step(
+        self, **kwargs: Unpack[type_defs.UpdateRecoveryPlanStepRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRecoveryPlanStepResponseTypeDef]:
+        """Updates a Recovery Plan step's name or configuration. Step type is
+        immutable.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/UpdateRecoveryPlanStep
+        """
+        return self._call("UpdateRecoveryPlanStep", kwargs)
 
     def update_replication_configuration(
         self, **kwargs: Unpack[type_defs.UpdateReplicationConfigurationRequestTypeDef]
@@ -814,6 +1002,98 @@ class MultiRegiondrs(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_recovery_plan_execution_steps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListRecoveryPlanExecutionStepsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRecoveryPlanExecutionStepsResponseTypeDef]:
+        """Every page of ListRecoveryPlanExecutionSteps in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all steps within a Recovery Plan execution.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ListRecoveryPlanExecutionSteps
+        """
+        return self._paginate(
+            "ListRecoveryPlanExecutionSteps",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_recovery_plan_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListRecoveryPlanExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRecoveryPlanExecutionsResponseTypeDef]:
+        """Every page of ListRecoveryPlanExecutions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists executions of Recovery Plans, optionally filtered by plan or status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ListRecoveryPlanExecutions
+        """
+        return self._paginate(
+            "ListRecoveryPlanExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_recovery_plan_steps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListRecoveryPlanStepsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRecoveryPlanStepsResponseTypeDef]:
+        """Every page of ListRecoveryPlanSteps in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all steps in a Recovery Plan.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ListRecoveryPlanSteps
+        """
+        return self._paginate(
+            "ListRecoveryPlanSteps",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_recovery_plans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListRecoveryPlansRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRecoveryPlansResponseTypeDef]:
+        """Every page of ListRecoveryPlans in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all Recovery Plans in the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ListRecoveryPlans
+        """
+        return self._paginate(
+            "ListRecoveryPlans",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_staging_accounts(
         self,
         *,
@@ -1014,6 +1294,78 @@ class MultiRegiondrs(MultiRegionClient):
         """
         return self._items(
             "ListLaunchActions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_recovery_plan_execution_steps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListRecoveryPlanExecutionStepsRequestTypeDef],
+    ) -> Items[type_defs.RecoveryPlanExecutionStepSummaryTypeDef]:
+        """Each element of recoveryPlanExecutionSteps in every page of
+        ListRecoveryPlanExecutionSteps, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ListRecoveryPlanExecutionSteps
+        """
+        return self._items(
+            "ListRecoveryPlanExecutionSteps",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_recovery_plan_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListRecoveryPlanExecutionsRequestTypeDef],
+    ) -> Items[type_defs.RecoveryPlanExecutionSummaryTypeDef]:
+        """Each element of recoveryPlanExecutions in every page of
+        ListRecoveryPlanExecutions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ListRecoveryPlanExecutions
+        """
+        return self._items(
+            "ListRecoveryPlanExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_recovery_plan_steps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListRecoveryPlanStepsRequestTypeDef],
+    ) -> Items[type_defs.RecoveryPlanStepTypeDef]:
+        """Each element of recoveryPlanSteps in every page of ListRecoveryPlanSteps,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ListRecoveryPlanSteps
+        """
+        return self._items(
+            "ListRecoveryPlanSteps", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_recovery_plans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListRecoveryPlansRequestTypeDef],
+    ) -> Items[type_defs.RecoveryPlanSummaryTypeDef]:
+        """Each element of recoveryPlans in every page of ListRecoveryPlans, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/drs-2020-02-26/ListRecoveryPlans
+        """
+        return self._items(
+            "ListRecoveryPlans", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_staging_accounts(

@@ -34,6 +34,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RecoveryInstanceDataReplicationInitiationStepNameType",
         "RecoveryInstanceDataReplicationInitiationStepStatusType",
         "RecoveryInstanceDataReplicationStateType",
+        "RecoveryModeType",
+        "RecoveryPlanExecutionModeType",
+        "RecoveryPlanExecutionStatusType",
+        "RecoveryPlanExecutionStepStatusType",
+        "RecoveryPlanServerImpactLevelType",
+        "RecoveryPlanStatusType",
         "RecoveryResultType",
         "RecoverySnapshotsOrderType",
         "ReplicationConfigurationDataPlaneRoutingType",
@@ -42,6 +48,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ReplicationConfigurationReplicatedDiskStagingDiskTypeType",
         "ReplicationDirectionType",
         "ReplicationStatusType",
+        "SourceServerArchitectureType",
         "TargetInstanceTypeRightSizingMethodType",
         "VolumeStatusType",
     ]
@@ -238,6 +245,27 @@ RecoveryInstanceDataReplicationStateType = Literal[
     "REPLICATION_STATE_NOT_AVAILABLE",
     "NOT_STARTED",
 ]
+RecoveryModeType = Literal["FAST", "OPTIMAL"]
+RecoveryPlanExecutionModeType = Literal["DRILL", "RECOVERY"]
+RecoveryPlanExecutionStatusType = Literal[
+    "CREATED",
+    "IN_PROGRESS",
+    "COMPLETED",
+    "FAILED",
+    "CANCELLING",
+    "CANCELLED",
+]
+RecoveryPlanExecutionStepStatusType = Literal[
+    "NOT_STARTED",
+    "EXECUTING",
+    "WAITING",
+    "COMPLETED",
+    "FAILED",
+    "TIMED_OUT",
+    "SKIPPED",
+]
+RecoveryPlanServerImpactLevelType = Literal["CRITICAL", "OPTIONAL"]
+RecoveryPlanStatusType = Literal["ACTIVE", "INVALID"]
 RecoveryResultType = Literal[
     "NOT_STARTED",
     "IN_PROGRESS",
@@ -267,6 +295,7 @@ ReplicationConfigurationReplicatedDiskStagingDiskTypeType = Literal[
 ]
 ReplicationDirectionType = Literal["FAILOVER", "FAILBACK"]
 ReplicationStatusType = Literal["STOPPED", "IN_PROGRESS", "PROTECTED", "ERROR"]
+SourceServerArchitectureType = Literal["x86_64", "arm64"]
 TargetInstanceTypeRightSizingMethodType = Literal["NONE", "BASIC", "IN_AWS"]
 VolumeStatusType = Literal[
     "REGULAR",

@@ -47,6 +47,12 @@ from .literals import (
     RecoveryInstanceDataReplicationInitiationStepNameType,
     RecoveryInstanceDataReplicationInitiationStepStatusType,
     RecoveryInstanceDataReplicationStateType,
+    RecoveryModeType,
+    RecoveryPlanExecutionModeType,
+    RecoveryPlanExecutionStatusType,
+    RecoveryPlanExecutionStepStatusType,
+    RecoveryPlanServerImpactLevelType,
+    RecoveryPlanStatusType,
     RecoveryResultType,
     RecoverySnapshotsOrderType,
     ReplicationConfigurationDataPlaneRoutingType,
@@ -55,6 +61,7 @@ from .literals import (
     ReplicationConfigurationReplicatedDiskStagingDiskTypeType,
     ReplicationDirectionType,
     ReplicationStatusType,
+    SourceServerArchitectureType,
     TargetInstanceTypeRightSizingMethodType,
     VolumeStatusType,
 )
@@ -65,11 +72,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AssociateSourceNetworkStackRequestTypeDef",
         "AssociateSourceNetworkStackResponseTypeDef",
         "CPUTypeDef",
+        "CancelRecoveryPlanExecutionRequestTypeDef",
+        "CancelRecoveryPlanExecutionResponseTypeDef",
         "ConversionPropertiesTypeDef",
         "CreateExtendedSourceServerRequestTypeDef",
         "CreateExtendedSourceServerResponseTypeDef",
         "CreateLaunchConfigurationTemplateRequestTypeDef",
         "CreateLaunchConfigurationTemplateResponseTypeDef",
+        "CreateRecoveryPlanRequestTypeDef",
+        "CreateRecoveryPlanResponseTypeDef",
+        "CreateRecoveryPlanStepRequestTypeDef",
+        "CreateRecoveryPlanStepResponseTypeDef",
         "CreateReplicationConfigurationTemplateRequestTypeDef",
         "CreateSourceNetworkRequestTypeDef",
         "CreateSourceNetworkResponseTypeDef",
@@ -85,6 +98,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteLaunchConfigurationTemplateRequestTypeDef",
         "DeleteLaunchConfigurationTemplateResponseTypeDef",
         "DeleteRecoveryInstanceRequestTypeDef",
+        "DeleteRecoveryPlanExecutionRequestTypeDef",
+        "DeleteRecoveryPlanExecutionResponseTypeDef",
+        "DeleteRecoveryPlanRequestTypeDef",
+        "DeleteRecoveryPlanResponseTypeDef",
+        "DeleteRecoveryPlanStepRequestTypeDef",
+        "DeleteRecoveryPlanStepResponseTypeDef",
         "DeleteReplicationConfigurationTemplateRequestTypeDef",
         "DeleteReplicationConfigurationTemplateResponseTypeDef",
         "DeleteSourceNetworkRequestTypeDef",
@@ -116,12 +135,22 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DisconnectSourceServerRequestTypeDef",
         "DiskTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "ErrorDetailTypeDef",
         "EventResourceDataTypeDef",
+        "ExecutionServerStepConfigurationTypeDef",
         "ExportSourceNetworkCfnTemplateRequestTypeDef",
         "ExportSourceNetworkCfnTemplateResponseTypeDef",
         "GetFailbackReplicationConfigurationRequestTypeDef",
         "GetFailbackReplicationConfigurationResponseTypeDef",
         "GetLaunchConfigurationRequestTypeDef",
+        "GetRecoveryPlanExecutionRequestTypeDef",
+        "GetRecoveryPlanExecutionResponseTypeDef",
+        "GetRecoveryPlanExecutionStepRequestTypeDef",
+        "GetRecoveryPlanExecutionStepResponseTypeDef",
+        "GetRecoveryPlanRequestTypeDef",
+        "GetRecoveryPlanResponseTypeDef",
+        "GetRecoveryPlanStepRequestTypeDef",
+        "GetRecoveryPlanStepResponseTypeDef",
         "GetReplicationConfigurationRequestTypeDef",
         "IdentificationHintsTypeDef",
         "InitializeServiceResponseTypeDef",
@@ -144,6 +173,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListExtensibleSourceServersResponseTypeDef",
         "ListLaunchActionsRequestTypeDef",
         "ListLaunchActionsResponseTypeDef",
+        "ListRecoveryPlanExecutionStepsFilterTypeDef",
+        "ListRecoveryPlanExecutionStepsRequestTypeDef",
+        "ListRecoveryPlanExecutionStepsResponseTypeDef",
+        "ListRecoveryPlanExecutionsRequestTypeDef",
+        "ListRecoveryPlanExecutionsResponseTypeDef",
+        "ListRecoveryPlanStepsRequestTypeDef",
+        "ListRecoveryPlanStepsResponseTypeDef",
+        "ListRecoveryPlansRequestTypeDef",
+        "ListRecoveryPlansResponseTypeDef",
         "ListStagingAccountsRequestTypeDef",
         "ListStagingAccountsResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
@@ -167,15 +205,34 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RecoveryInstancePropertiesTypeDef",
         "RecoveryInstanceTypeDef",
         "RecoveryLifeCycleTypeDef",
+        "RecoveryPlanExecutionServerTypeDef",
+        "RecoveryPlanExecutionSourceServerTypeDef",
+        "RecoveryPlanExecutionStepConfigurationTypeDef",
+        "RecoveryPlanExecutionStepSummaryTypeDef",
+        "RecoveryPlanExecutionStepTypeDef",
+        "RecoveryPlanExecutionSummaryTypeDef",
+        "RecoveryPlanExecutionTypeDef",
+        "RecoveryPlanServerTypeDef",
+        "RecoveryPlanStepConfigurationOutputTypeDef",
+        "RecoveryPlanStepConfigurationTypeDef",
+        "RecoveryPlanStepTypeDef",
+        "RecoveryPlanSummaryTypeDef",
+        "RecoveryPlanTypeDef",
         "RecoverySnapshotTypeDef",
+        "ReorderRecoveryPlanStepsRequestTypeDef",
+        "ReorderRecoveryPlanStepsResponseTypeDef",
         "ReplicationConfigurationReplicatedDiskTypeDef",
         "ReplicationConfigurationTemplateResponseTypeDef",
         "ReplicationConfigurationTemplateTypeDef",
         "ReplicationConfigurationTypeDef",
         "ResponseMetadataTypeDef",
         "RetryDataReplicationRequestTypeDef",
+        "RetryRecoveryPlanExecutionStepRequestTypeDef",
+        "RetryRecoveryPlanExecutionStepResponseTypeDef",
         "ReverseReplicationRequestTypeDef",
         "ReverseReplicationResponseTypeDef",
+        "ServerStepConfigurationOutputTypeDef",
+        "ServerStepConfigurationTypeDef",
         "SourceCloudPropertiesTypeDef",
         "SourceNetworkDataTypeDef",
         "SourceNetworkTypeDef",
@@ -186,6 +243,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StagingSourceServerTypeDef",
         "StartFailbackLaunchRequestTypeDef",
         "StartFailbackLaunchResponseTypeDef",
+        "StartRecoveryPlanExecutionRequestTypeDef",
+        "StartRecoveryPlanExecutionResponseTypeDef",
         "StartRecoveryRequestSourceServerTypeDef",
         "StartRecoveryRequestTypeDef",
         "StartRecoveryResponseTypeDef",
@@ -209,8 +268,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateLaunchConfigurationRequestTypeDef",
         "UpdateLaunchConfigurationTemplateRequestTypeDef",
         "UpdateLaunchConfigurationTemplateResponseTypeDef",
+        "UpdateRecoveryPlanExecutionStepRequestTypeDef",
+        "UpdateRecoveryPlanExecutionStepResponseTypeDef",
+        "UpdateRecoveryPlanRequestTypeDef",
+        "UpdateRecoveryPlanResponseTypeDef",
+        "UpdateRecoveryPlanStepRequestTypeDef",
+        "UpdateRecoveryPlanStepResponseTypeDef",
         "UpdateReplicationConfigurationRequestTypeDef",
         "UpdateReplicationConfigurationTemplateRequestTypeDef",
+        "WaitStepConfigurationTypeDef",
     ]
 
 
@@ -291,6 +357,31 @@ class AssociateSourceNetworkStackResponseTypeDef(TypedDict):
 class CPUTypeDef(TypedDict):
     cores: NotRequired[int]
     modelName: NotRequired[str]
+
+
+class CancelRecoveryPlanExecutionRequestTypeDef(TypedDict):
+    recoveryPlanExecutionArn: str
+
+
+class ErrorDetailTypeDef(TypedDict):
+    message: str
+    code: str
+
+
+class RecoveryPlanExecutionTypeDef(TypedDict):
+    recoveryPlanExecutionArn: str
+    recoveryPlanArn: str
+    mode: RecoveryPlanExecutionModeType
+    status: RecoveryPlanExecutionStatusType
+    startedAt: str
+    completedAt: NotRequired[str]
+    errorDetail: NotRequired[ErrorDetailTypeDef]
+    tags: NotRequired[dict[str, str]]
+
+
+class CancelRecoveryPlanExecutionResponseTypeDef(TypedDict):
+    recoveryPlanExecution: RecoveryPlanExecutionTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ProductCodeTypeDef(TypedDict):
@@ -406,6 +497,7 @@ class SourcePropertiesTypeDef(TypedDict):
     ramBytes: NotRequired[int]
     os: NotRequired[OSTypeDef]
     supportsNitroInstances: NotRequired[bool]
+    architecture: NotRequired[SourceServerArchitectureType]
 
 
 class StagingAreaTypeDef(TypedDict):
@@ -453,6 +545,7 @@ class CreateLaunchConfigurationTemplateRequestTypeDef(TypedDict):
     exportBucketArn: NotRequired[str]
     postLaunchEnabled: NotRequired[bool]
     launchIntoSourceInstance: NotRequired[bool]
+    recoveryMode: NotRequired[RecoveryModeType]
 
 
 class LaunchConfigurationTemplateTypeDef(TypedDict):
@@ -469,10 +562,82 @@ class LaunchConfigurationTemplateTypeDef(TypedDict):
     exportBucketArn: NotRequired[str]
     postLaunchEnabled: NotRequired[bool]
     launchIntoSourceInstance: NotRequired[bool]
+    recoveryMode: NotRequired[RecoveryModeType]
 
 
 class CreateLaunchConfigurationTemplateResponseTypeDef(TypedDict):
     launchConfigurationTemplate: NotRequired[LaunchConfigurationTemplateTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateRecoveryPlanRequestTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    clientToken: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class RecoveryPlanTypeDef(TypedDict):
+    recoveryPlanArn: str
+    name: str
+    description: NotRequired[str]
+    status: RecoveryPlanStatusType
+    createdAt: str
+    updatedAt: str
+    tags: NotRequired[dict[str, str]]
+
+
+class CreateRecoveryPlanResponseTypeDef(TypedDict):
+    recoveryPlan: RecoveryPlanTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RecoveryPlanServerTypeDef(TypedDict):
+    serverArn: str
+    impactLevel: NotRequired[RecoveryPlanServerImpactLevelType]
+
+
+class ServerStepConfigurationTypeDef(TypedDict):
+    servers: ReadOnly[Sequence[RecoveryPlanServerTypeDef]]
+
+
+class WaitStepConfigurationTypeDef(TypedDict):
+    waitDurationMinutes: int
+
+
+class RecoveryPlanStepConfigurationTypeDef(TypedDict):
+    serverStepConfiguration: NotRequired[ReadOnly[ServerStepConfigurationTypeDef]]
+    waitStepConfiguration: NotRequired[WaitStepConfigurationTypeDef]
+
+
+class CreateRecoveryPlanStepRequestTypeDef(TypedDict):
+    recoveryPlanArn: str
+    stepName: str
+    stepOrder: NotRequired[int]
+    configuration: ReadOnly[RecoveryPlanStepConfigurationTypeDef]
+    clientToken: NotRequired[str]
+
+
+class ServerStepConfigurationOutputTypeDef(TypedDict):
+    servers: list[RecoveryPlanServerTypeDef]
+
+
+class RecoveryPlanStepConfigurationOutputTypeDef(TypedDict):
+    serverStepConfiguration: NotRequired[ServerStepConfigurationOutputTypeDef]
+    waitStepConfiguration: NotRequired[WaitStepConfigurationTypeDef]
+
+
+class RecoveryPlanStepTypeDef(TypedDict):
+    recoveryPlanStepArn: str
+    stepOrder: int
+    stepName: str
+    configuration: RecoveryPlanStepConfigurationOutputTypeDef
+    createdAt: str
+    updatedAt: str
+
+
+class CreateRecoveryPlanStepResponseTypeDef(TypedDict):
+    recoveryPlanStep: RecoveryPlanStepTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -544,6 +709,33 @@ class DeleteLaunchConfigurationTemplateResponseTypeDef(TypedDict):
 
 class DeleteRecoveryInstanceRequestTypeDef(TypedDict):
     recoveryInstanceID: str
+
+
+class DeleteRecoveryPlanExecutionRequestTypeDef(TypedDict):
+    recoveryPlanExecutionArn: str
+
+
+class DeleteRecoveryPlanExecutionResponseTypeDef(TypedDict):
+    recoveryPlanExecutionArn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteRecoveryPlanRequestTypeDef(TypedDict):
+    recoveryPlanArn: str
+
+
+class DeleteRecoveryPlanResponseTypeDef(TypedDict):
+    recoveryPlanArn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteRecoveryPlanStepRequestTypeDef(TypedDict):
+    recoveryPlanStepArn: str
+
+
+class DeleteRecoveryPlanStepResponseTypeDef(TypedDict):
+    recoveryPlanStepArn: str
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DeleteReplicationConfigurationTemplateRequestTypeDef(TypedDict):
@@ -869,6 +1061,16 @@ class DisconnectSourceServerRequestTypeDef(TypedDict):
     sourceServerID: str
 
 
+class RecoveryPlanExecutionServerTypeDef(TypedDict):
+    serverArn: str
+    impactLevel: NotRequired[RecoveryPlanServerImpactLevelType]
+    jobID: NotRequired[str]
+
+
+class ExecutionServerStepConfigurationTypeDef(TypedDict):
+    servers: list[RecoveryPlanExecutionServerTypeDef]
+
+
 class ExportSourceNetworkCfnTemplateRequestTypeDef(TypedDict):
     sourceNetworkID: str
 
@@ -893,6 +1095,61 @@ class GetFailbackReplicationConfigurationResponseTypeDef(TypedDict):
 
 class GetLaunchConfigurationRequestTypeDef(TypedDict):
     sourceServerID: str
+
+
+class GetRecoveryPlanExecutionRequestTypeDef(TypedDict):
+    recoveryPlanExecutionArn: str
+
+
+class GetRecoveryPlanExecutionResponseTypeDef(TypedDict):
+    recoveryPlanExecution: RecoveryPlanExecutionTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetRecoveryPlanExecutionStepRequestTypeDef(TypedDict):
+    recoveryPlanExecutionStepArn: str
+
+
+class RecoveryPlanExecutionStepConfigurationTypeDef(TypedDict):
+    executionServerStepConfiguration: NotRequired[
+        ExecutionServerStepConfigurationTypeDef
+    ]
+    waitStepConfiguration: NotRequired[WaitStepConfigurationTypeDef]
+
+
+class RecoveryPlanExecutionStepTypeDef(TypedDict):
+    recoveryPlanExecutionStepArn: str
+    stepIndex: int
+    status: RecoveryPlanExecutionStepStatusType
+    stepName: str
+    configuration: RecoveryPlanExecutionStepConfigurationTypeDef
+    errorDetail: NotRequired[ErrorDetailTypeDef]
+    attempt: int
+    createdAt: str
+    updatedAt: str
+
+
+class GetRecoveryPlanExecutionStepResponseTypeDef(TypedDict):
+    recoveryPlanExecutionStep: RecoveryPlanExecutionStepTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetRecoveryPlanRequestTypeDef(TypedDict):
+    recoveryPlanArn: str
+
+
+class GetRecoveryPlanResponseTypeDef(TypedDict):
+    recoveryPlan: RecoveryPlanTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetRecoveryPlanStepRequestTypeDef(TypedDict):
+    recoveryPlanStepArn: str
+
+
+class GetRecoveryPlanStepResponseTypeDef(TypedDict):
+    recoveryPlanStep: RecoveryPlanStepTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class GetReplicationConfigurationRequestTypeDef(TypedDict):
@@ -924,6 +1181,7 @@ class LaunchConfigurationTypeDef(TypedDict):
     licensing: NotRequired[LicensingTypeDef]
     postLaunchEnabled: NotRequired[bool]
     launchIntoInstanceProperties: NotRequired[LaunchIntoInstancePropertiesTypeDef]
+    recoveryMode: NotRequired[RecoveryModeType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -954,6 +1212,85 @@ class ListLaunchActionsRequestTypeDef(TypedDict):
 
 class ListLaunchActionsResponseTypeDef(TypedDict):
     items: NotRequired[list[LaunchActionTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListRecoveryPlanExecutionStepsFilterTypeDef(TypedDict):
+    status: NotRequired[RecoveryPlanExecutionStepStatusType]
+
+
+class ListRecoveryPlanExecutionStepsRequestTypeDef(TypedDict):
+    recoveryPlanExecutionArn: str
+    filter: NotRequired[ListRecoveryPlanExecutionStepsFilterTypeDef]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class RecoveryPlanExecutionStepSummaryTypeDef(TypedDict):
+    recoveryPlanExecutionStepArn: str
+    stepName: str
+    stepIndex: int
+    status: RecoveryPlanExecutionStepStatusType
+    configuration: RecoveryPlanExecutionStepConfigurationTypeDef
+    errorDetail: NotRequired[ErrorDetailTypeDef]
+
+
+class ListRecoveryPlanExecutionStepsResponseTypeDef(TypedDict):
+    recoveryPlanExecutionSteps: list[RecoveryPlanExecutionStepSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListRecoveryPlanExecutionsRequestTypeDef(TypedDict):
+    recoveryPlanArn: NotRequired[str]
+    status: NotRequired[RecoveryPlanExecutionStatusType]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class RecoveryPlanExecutionSummaryTypeDef(TypedDict):
+    recoveryPlanExecutionArn: str
+    recoveryPlanArn: str
+    mode: RecoveryPlanExecutionModeType
+    status: RecoveryPlanExecutionStatusType
+    startedAt: str
+    errorDetail: NotRequired[ErrorDetailTypeDef]
+
+
+class ListRecoveryPlanExecutionsResponseTypeDef(TypedDict):
+    recoveryPlanExecutions: list[RecoveryPlanExecutionSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListRecoveryPlanStepsRequestTypeDef(TypedDict):
+    recoveryPlanArn: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListRecoveryPlanStepsResponseTypeDef(TypedDict):
+    recoveryPlanSteps: list[RecoveryPlanStepTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListRecoveryPlansRequestTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class RecoveryPlanSummaryTypeDef(TypedDict):
+    recoveryPlanArn: str
+    name: str
+    status: RecoveryPlanStatusType
+    createdAt: str
+    updatedAt: str
+
+
+class ListRecoveryPlansResponseTypeDef(TypedDict):
+    recoveryPlans: list[RecoveryPlanSummaryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -1005,6 +1342,21 @@ class PutLaunchActionResponseTypeDef(TypedDict):
     parameters: NotRequired[dict[str, LaunchActionParameterTypeDef]]
     description: NotRequired[str]
     category: NotRequired[LaunchActionCategoryType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RecoveryPlanExecutionSourceServerTypeDef(TypedDict):
+    sourceServerID: str
+    recoverySnapshotID: str
+
+
+class ReorderRecoveryPlanStepsRequestTypeDef(TypedDict):
+    recoveryPlanArn: str
+    orderedStepArns: ReadOnly[Sequence[str]]
+
+
+class ReorderRecoveryPlanStepsResponseTypeDef(TypedDict):
+    recoveryPlanSteps: list[RecoveryPlanStepTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1073,6 +1425,15 @@ class RetryDataReplicationRequestTypeDef(TypedDict):
     sourceServerID: str
 
 
+class RetryRecoveryPlanExecutionStepRequestTypeDef(TypedDict):
+    recoveryPlanExecutionStepArn: str
+
+
+class RetryRecoveryPlanExecutionStepResponseTypeDef(TypedDict):
+    recoveryPlanExecutionStep: RecoveryPlanExecutionStepTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ReverseReplicationRequestTypeDef(TypedDict):
     recoveryInstanceID: str
 
@@ -1107,6 +1468,21 @@ class StartFailbackLaunchRequestTypeDef(TypedDict):
 
 class StartFailbackLaunchResponseTypeDef(TypedDict):
     job: NotRequired[JobTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartRecoveryPlanExecutionRequestTypeDef(TypedDict):
+    recoveryPlanArn: str
+    mode: RecoveryPlanExecutionModeType
+    clientToken: NotRequired[str]
+    sourceServers: NotRequired[
+        ReadOnly[Sequence[RecoveryPlanExecutionSourceServerTypeDef]]
+    ]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class StartRecoveryPlanExecutionResponseTypeDef(TypedDict):
+    recoveryPlanExecution: RecoveryPlanExecutionTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1223,6 +1599,7 @@ class UpdateLaunchConfigurationRequestTypeDef(TypedDict):
     licensing: NotRequired[LicensingTypeDef]
     postLaunchEnabled: NotRequired[bool]
     launchIntoInstanceProperties: NotRequired[LaunchIntoInstancePropertiesTypeDef]
+    recoveryMode: NotRequired[RecoveryModeType]
 
 
 class UpdateLaunchConfigurationTemplateRequestTypeDef(TypedDict):
@@ -1237,10 +1614,45 @@ class UpdateLaunchConfigurationTemplateRequestTypeDef(TypedDict):
     exportBucketArn: NotRequired[str]
     postLaunchEnabled: NotRequired[bool]
     launchIntoSourceInstance: NotRequired[bool]
+    recoveryMode: NotRequired[RecoveryModeType]
 
 
 class UpdateLaunchConfigurationTemplateResponseTypeDef(TypedDict):
     launchConfigurationTemplate: NotRequired[LaunchConfigurationTemplateTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateRecoveryPlanExecutionStepRequestTypeDef(TypedDict):
+    recoveryPlanExecutionStepArn: str
+    status: NotRequired[RecoveryPlanExecutionStepStatusType]
+    servers: NotRequired[ReadOnly[Sequence[RecoveryPlanServerTypeDef]]]
+    waitDurationMinutes: NotRequired[int]
+
+
+class UpdateRecoveryPlanExecutionStepResponseTypeDef(TypedDict):
+    recoveryPlanExecutionStep: RecoveryPlanExecutionStepTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateRecoveryPlanRequestTypeDef(TypedDict):
+    recoveryPlanArn: str
+    name: NotRequired[str]
+    description: NotRequired[str]
+
+
+class UpdateRecoveryPlanResponseTypeDef(TypedDict):
+    recoveryPlan: RecoveryPlanTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateRecoveryPlanStepRequestTypeDef(TypedDict):
+    recoveryPlanStepArn: str
+    stepName: NotRequired[str]
+    configuration: NotRequired[ReadOnly[RecoveryPlanStepConfigurationTypeDef]]
+
+
+class UpdateRecoveryPlanStepResponseTypeDef(TypedDict):
+    recoveryPlanStep: RecoveryPlanStepTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 

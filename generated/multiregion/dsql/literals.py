@@ -9,6 +9,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ClusterStatusType",
         "EncryptionStatusType",
         "EncryptionTypeType",
+        "MetricGroupType",
         "StreamFailureErrorCodeType",
         "StreamFormatType",
         "StreamOrderingType",
@@ -34,6 +35,7 @@ EncryptionStatusType = Literal[
     "ENABLING",
 ]
 EncryptionTypeType = Literal["AWS_OWNED_KMS_KEY", "CUSTOMER_MANAGED_KMS_KEY"]
+MetricGroupType = Literal["STATEMENT_STATISTICS"]
 StreamFailureErrorCodeType = Literal[
     "KINESIS_THROUGHPUT_EXCEEDED",
     "KINESIS_STREAM_NOT_FOUND",

@@ -22,6 +22,7 @@ from .literals import (
     ClusterStatusType,
     EncryptionStatusType,
     EncryptionTypeType,
+    MetricGroupType,
     StreamFailureErrorCodeType,
     StreamFormatType,
     StreamOrderingType,
@@ -58,6 +59,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListStreamsOutputTypeDef",
         "ListTagsForResourceInputTypeDef",
         "ListTagsForResourceOutputTypeDef",
+        "MetricGroupRequestTypeDef",
+        "MetricGroupResponseTypeDef",
         "MultiRegionPropertiesOutputTypeDef",
         "MultiRegionPropertiesTypeDef",
         "PutClusterPolicyInputTypeDef",
@@ -78,6 +81,10 @@ class ClusterSummaryTypeDef(TypedDict):
     arn: str
 
 
+class MetricGroupRequestTypeDef(TypedDict):
+    metricGroup: MetricGroupType
+
+
 class MultiRegionPropertiesTypeDef(TypedDict):
     witnessRegion: NotRequired[str]
     clusters: NotRequired[ReadOnly[Sequence[str]]]
@@ -90,6 +97,7 @@ class CreateClusterInputTypeDef(TypedDict):
     clientToken: NotRequired[str]
     multiRegionProperties: NotRequired[ReadOnly[MultiRegionPropertiesTypeDef]]
     policy: NotRequired[str]
+    metricGroups: NotRequired[ReadOnly[Sequence[MetricGroupRequestTypeDef]]]
     bypassPolicyLockoutSafetyCheck: NotRequired[bool]
 
 
@@ -97,6 +105,10 @@ class EncryptionDetailsTypeDef(TypedDict):
     encryptionType: EncryptionTypeType
     kmsKeyArn: NotRequired[str]
     encryptionStatus: EncryptionStatusType
+
+
+class MetricGroupResponseTypeDef(TypedDict):
+    metricGroup: MetricGroupType
 
 
 class MultiRegionPropertiesOutputTypeDef(TypedDict):
@@ -113,6 +125,7 @@ class CreateClusterOutputTypeDef(TypedDict):
     encryptionDetails: NotRequired[EncryptionDetailsTypeDef]
     deletionProtectionEnabled: bool
     endpoint: NotRequired[str]
+    metricGroups: NotRequired[list[MetricGroupResponseTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -198,6 +211,7 @@ class GetClusterOutputTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     encryptionDetails: NotRequired[EncryptionDetailsTypeDef]
     endpoint: NotRequired[str]
+    metricGroups: NotRequired[list[MetricGroupResponseTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -314,6 +328,7 @@ class UpdateClusterInputTypeDef(TypedDict):
     kmsEncryptionKey: NotRequired[str]
     clientToken: NotRequired[str]
     multiRegionProperties: NotRequired[ReadOnly[MultiRegionPropertiesTypeDef]]
+    metricGroups: NotRequired[ReadOnly[Sequence[MetricGroupRequestTypeDef]]]
 
 
 class UpdateClusterOutputTypeDef(TypedDict):

@@ -64,6 +64,18 @@ class MultiRegionDynamoDB(MultiRegionClient):
         """
         return self._call("BatchWriteItem", kwargs)
 
+    def cancel_bulk_operation(
+        self, **kwargs: Unpack[type_defs.CancelBulkOperationInputTypeDef]
+    ) -> TargetResults[type_defs.CancelBulkOperationOutputTypeDef]:
+        """Cancels an in-progress bulk operation asynchronously. Cancellation doesn't
+        remove items that the operation has already written. Use
+        DescribeBulkOperation to monitor the operation until it reaches a terminal
+        status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/CancelBulkOperation
+        """
+        return self._call("CancelBulkOperation", kwargs)
+
     def create_backup(
         self, **kwargs: Unpack[type_defs.CreateBackupInputTypeDef]
     ) -> TargetResults[type_defs.CreateBackupOutputTypeDef]:
@@ -149,6 +161,15 @@ class MultiRegionDynamoDB(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/DescribeBackup
         """
         return self._call("DescribeBackup", kwargs)
+
+    def describe_bulk_operation(
+        self, **kwargs: Unpack[type_defs.DescribeBulkOperationInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeBulkOperationOutputTypeDef]:
+        """Describes the specified bulk operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/DescribeBulkOperation
+        """
+        return self._call("DescribeBulkOperation", kwargs)
 
     def describe_continuous_backups(
         self, **kwargs: Unpack[type_defs.DescribeContinuousBackupsInputTypeDef]
@@ -364,6 +385,18 @@ class MultiRegionDynamoDB(MultiRegionClient):
         """
         return self._call("ListBackups", kwargs)
 
+    def list_bulk_operations(
+        self, **kwargs: Unpack[type_defs.ListBulkOperationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListBulkOperationsOutputTypeDef]:
+        """Lists bulk operations that started within the past 90 days for the current
+        Amazon Web Services account and Amazon Web Services Region, with the most
+        recent operations first. Results are paginated. Use the NextToken
+        parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/ListBulkOperations
+        """
+        return self._call("ListBulkOperations", kwargs)
+
     def list_contributor_insights(
         self, **kwargs: Unpack[type_defs.ListContributorInsightsInputTypeDef]
     ) -> TargetResults[type_defs.ListContributorInsightsOutputTypeDef]:
@@ -497,6 +530,28 @@ class MultiRegionDynamoDB(MultiRegionClient):
         """
         return self._call("Scan", kwargs)
 
+    def search_vectors(
+        self, **kwargs: Unpack[type_defs.SearchVectorsInputTypeDef]
+    ) -> TargetResults[type_defs.SearchVectorsOutputTypeDef]:
+        """Performs a vector similarity search on a vector index associated with an
+        Amazon DynamoDB table, and returns the most similar items sorted by
+        similarity score based on the distance function configured for the index.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/SearchVectors
+        """
+        return self._call("SearchVectors", kwargs)
+
+    def start_bulk_put_items(
+        self, **kwargs: Unpack[type_defs.StartBulkPutItemsInputTypeDef]
+    ) -> TargetResults[type_defs.StartBulkPutItemsOutputTypeDef]:
+        """Starts an asynchronous bulk operation that reads items from Amazon S3 and
+        writes them to an existing DynamoDB table, so you can efficiently load or
+        migrate large datasets.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/StartBulkPutItems
+        """
+        return self._call("StartBulkPutItems", kwargs)
+
     def tag_resource(
         self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -625,8 +680,9 @@ class MultiRegionDynamoDB(MultiRegionClient):
     def update_table(
         self, **kwargs: Unpack[type_defs.UpdateTableInputTypeDef]
     ) -> TargetResults[type_defs.UpdateTableOutputTypeDef]:
-        """Modifies the provisioned throughput settings, global secondary indexes, or
-        DynamoDB Streams settings for a given table.
+        """Modifies the provisioned throughput settings, global secondary indexes,
+        DynamoDB Streams settings, or global table replica settings for a given
+        table.
 
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/UpdateTable
         """
@@ -675,6 +731,32 @@ class MultiRegionDynamoDB(MultiRegionClient):
         """
         return self._paginate(
             "ListBackups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_bulk_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListBulkOperationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListBulkOperationsOutputTypeDef]:
+        """Every page of ListBulkOperations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists bulk operations that started within the past 90 days for the current
+        Amazon Web Services account and Amazon Web Services Region, with the most
+        recent operations first. Results are paginated. Use the NextToken
+        parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/ListBulkOperations
+        """
+        return self._paginate(
+            "ListBulkOperations",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -797,6 +879,23 @@ class MultiRegionDynamoDB(MultiRegionClient):
             "ListBackups", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_bulk_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListBulkOperationsInputTypeDef],
+    ) -> Items[type_defs.BulkOperationSummaryTypeDef]:
+        """Each element of BulkOperationsSummaryList in every page of
+        ListBulkOperations, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/ListBulkOperations
+        """
+        return self._items(
+            "ListBulkOperations", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_tables(
         self,
         *,
@@ -856,6 +955,25 @@ class MultiRegionDynamoDB(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/Scan
         """
         return self._items("Scan", kwargs, max_items=max_items, page_size=page_size)
+
+    def wait_bulk_operation_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.DescribeBulkOperationInputTypeDef],
+    ) -> TargetResults[None]:
+        """Wait until a bulk operation is completed.
+
+        Polls DescribeBulkOperation in every target at once, every 20 seconds and
+        at most 180 times unless delay and max_attempts say otherwise; a failure
+        or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/dynamodb-2012-08-10/DescribeBulkOperation
+        """
+        return self._wait(
+            "BulkOperationCompleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
 
     def wait_contributor_insights_enabled(
         self,

@@ -13,6 +13,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BackupTypeType",
         "BatchStatementErrorCodeEnumType",
         "BillingModeType",
+        "BulkOperationInputFormatType",
+        "BulkOperationPerformanceTierType",
+        "BulkOperationStatusType",
         "ComparisonOperatorType",
         "ConditionalOperatorType",
         "ContinuousBackupsStatusType",
@@ -20,6 +23,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ContributorInsightsModeType",
         "ContributorInsightsStatusType",
         "DestinationStatusType",
+        "DisassociationModeType",
         "ExportFormatType",
         "ExportStatusType",
         "ExportTypeType",
@@ -32,6 +36,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "InputFormatType",
         "KeyTypeType",
         "MultiRegionConsistencyType",
+        "OutputTypeEnumType",
         "PointInTimeRecoveryStatusType",
         "ProjectionTypeType",
         "ReplicaStatusType",
@@ -43,11 +48,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SSEStatusType",
         "SSETypeType",
         "ScalarAttributeTypeType",
+        "SearchSchemaElementTypeType",
         "SelectType",
         "StreamViewTypeType",
         "TableClassType",
         "TableStatusType",
         "TimeToLiveStatusType",
+        "VectorDistanceFunctionType",
         "WitnessStatusType",
     ]
 
@@ -70,6 +77,16 @@ BatchStatementErrorCodeEnumType = Literal[
     "DuplicateItem",
 ]
 BillingModeType = Literal["PROVISIONED", "PAY_PER_REQUEST"]
+BulkOperationInputFormatType = Literal["DYNAMODB_JSON", "ION"]
+BulkOperationPerformanceTierType = Literal["STANDARD", "ACCELERATED"]
+BulkOperationStatusType = Literal[
+    "IN_PROGRESS",
+    "COMPLETED",
+    "COMPLETED_WITH_ERRORS",
+    "CANCELLING",
+    "CANCELLED",
+    "FAILED",
+]
 ComparisonOperatorType = Literal[
     "EQ",
     "NE",
@@ -104,6 +121,7 @@ DestinationStatusType = Literal[
     "ENABLE_FAILED",
     "UPDATING",
 ]
+DisassociationModeType = Literal["WAIT_FOR_REPLICATION"]
 ExportFormatType = Literal["DYNAMODB_JSON", "ION"]
 ExportStatusType = Literal["IN_PROGRESS", "COMPLETED", "FAILED"]
 ExportTypeType = Literal["FULL_EXPORT", "INCREMENTAL_EXPORT"]
@@ -126,6 +144,7 @@ InputCompressionTypeType = Literal["GZIP", "ZSTD", "NONE"]
 InputFormatType = Literal["DYNAMODB_JSON", "ION", "CSV"]
 KeyTypeType = Literal["HASH", "RANGE"]
 MultiRegionConsistencyType = Literal["EVENTUAL", "STRONG"]
+OutputTypeEnumType = Literal["ERROR", "CONDITION_CHECK_FAILURE"]
 PointInTimeRecoveryStatusType = Literal["ENABLED", "DISABLED"]
 ProjectionTypeType = Literal["ALL", "KEYS_ONLY", "INCLUDE"]
 ReplicaStatusType = Literal[
@@ -148,6 +167,7 @@ S3SseAlgorithmType = Literal["AES256", "KMS"]
 SSEStatusType = Literal["ENABLING", "ENABLED", "DISABLING", "DISABLED", "UPDATING"]
 SSETypeType = Literal["AES256", "KMS"]
 ScalarAttributeTypeType = Literal["S", "N", "B"]
+SearchSchemaElementTypeType = Literal["HASH", "INLINE_FILTER"]
 SelectType = Literal[
     "ALL_ATTRIBUTES",
     "ALL_PROJECTED_ATTRIBUTES",
@@ -172,4 +192,5 @@ TableStatusType = Literal[
     "REPLICATION_NOT_AUTHORIZED",
 ]
 TimeToLiveStatusType = Literal["ENABLING", "DISABLING", "ENABLED", "DISABLED"]
+VectorDistanceFunctionType = Literal["COSINE", "DOT_PRODUCT", "EUCLIDEAN"]
 WitnessStatusType = Literal["CREATING", "DELETING", "ACTIVE"]

@@ -26,6 +26,9 @@ from .literals import (
     BackupTypeType,
     BatchStatementErrorCodeEnumType,
     BillingModeType,
+    BulkOperationInputFormatType,
+    BulkOperationPerformanceTierType,
+    BulkOperationStatusType,
     ComparisonOperatorType,
     ConditionalOperatorType,
     ContinuousBackupsStatusType,
@@ -33,6 +36,7 @@ from .literals import (
     ContributorInsightsModeType,
     ContributorInsightsStatusType,
     DestinationStatusType,
+    DisassociationModeType,
     ExportFormatType,
     ExportStatusType,
     ExportTypeType,
@@ -45,6 +49,7 @@ from .literals import (
     InputFormatType,
     KeyTypeType,
     MultiRegionConsistencyType,
+    OutputTypeEnumType,
     PointInTimeRecoveryStatusType,
     ProjectionTypeType,
     ReplicaStatusType,
@@ -56,11 +61,13 @@ from .literals import (
     SSEStatusType,
     SSETypeType,
     ScalarAttributeTypeType,
+    SearchSchemaElementTypeType,
     SelectType,
     StreamViewTypeType,
     TableClassType,
     TableStatusType,
     TimeToLiveStatusType,
+    VectorDistanceFunctionType,
     WitnessStatusType,
 )
 
@@ -90,6 +97,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BatchWriteItemInputTypeDef",
         "BatchWriteItemOutputTypeDef",
         "BillingModeSummaryTypeDef",
+        "BulkOperationBytesTypeDef",
+        "BulkOperationDescriptionTypeDef",
+        "BulkOperationSummaryTypeDef",
+        "BulkOperationTableDetailTypeDef",
+        "BulkOperationUsageTypeDef",
+        "BulkOperationVectorBytesTypeDef",
+        "CancelBulkOperationInputTypeDef",
+        "CancelBulkOperationOutputTypeDef",
         "CapacityTypeDef",
         "ConditionCheckTypeDef",
         "ConditionTypeDef",
@@ -106,6 +121,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateReplicationGroupMemberActionTypeDef",
         "CreateTableInputTypeDef",
         "CreateTableOutputTypeDef",
+        "CreateVectorIndexActionTypeDef",
         "CsvOptionsOutputTypeDef",
         "CsvOptionsTypeDef",
         "DeleteBackupInputTypeDef",
@@ -123,8 +139,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteTableInputTypeDef",
         "DeleteTableOutputTypeDef",
         "DeleteTypeDef",
+        "DeleteVectorIndexActionTypeDef",
         "DescribeBackupInputTypeDef",
         "DescribeBackupOutputTypeDef",
+        "DescribeBulkOperationInputTypeDef",
+        "DescribeBulkOperationOutputTypeDef",
         "DescribeContinuousBackupsInputTypeDef",
         "DescribeContinuousBackupsOutputTypeDef",
         "DescribeContributorInsightsInputTypeDef",
@@ -147,6 +166,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeTableReplicaAutoScalingOutputTypeDef",
         "DescribeTimeToLiveInputTypeDef",
         "DescribeTimeToLiveOutputTypeDef",
+        "DisassociateReplicationGroupMemberActionTypeDef",
         "EmptyResponseMetadataTypeDef",
         "EnableKinesisStreamingConfigurationTypeDef",
         "EndpointTypeDef",
@@ -160,6 +180,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ExportTableToPointInTimeInputTypeDef",
         "ExportTableToPointInTimeOutputTypeDef",
         "FailureExceptionTypeDef",
+        "FilterSpecificationOutputTypeDef",
+        "FilterSpecificationTypeDef",
         "GetItemInputTypeDef",
         "GetItemOutputTypeDef",
         "GetResourcePolicyInputTypeDef",
@@ -185,6 +207,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "IncrementalExportSpecificationTypeDef",
         "InputFormatOptionsOutputTypeDef",
         "InputFormatOptionsTypeDef",
+        "InputS3ConfigurationTypeDef",
         "ItemCollectionMetricsTypeDef",
         "ItemResponseTypeDef",
         "KeySchemaElementTypeDef",
@@ -195,6 +218,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "KinesisStreamingDestinationOutputTypeDef",
         "ListBackupsInputTypeDef",
         "ListBackupsOutputTypeDef",
+        "ListBulkOperationsInputTypeDef",
+        "ListBulkOperationsOutputTypeDef",
         "ListContributorInsightsInputTypeDef",
         "ListContributorInsightsOutputTypeDef",
         "ListExportsInputTypeDef",
@@ -212,6 +237,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LocalSecondaryIndexTypeDef",
         "OnDemandThroughputOverrideTypeDef",
         "OnDemandThroughputTypeDef",
+        "OutputS3ConfigurationOutputTypeDef",
+        "OutputS3ConfigurationTypeDef",
         "ParameterizedStatementTypeDef",
         "PointInTimeRecoveryDescriptionTypeDef",
         "PointInTimeRecoverySpecificationTypeDef",
@@ -254,8 +281,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SSESpecificationTypeDef",
         "ScanInputTypeDef",
         "ScanOutputTypeDef",
+        "SearchResultItemTypeDef",
+        "SearchSchemaElementTypeDef",
+        "SearchVectorsInputTypeDef",
+        "SearchVectorsOutputTypeDef",
         "SourceTableDetailsTypeDef",
         "SourceTableFeatureDetailsTypeDef",
+        "StartBulkPutItemsInputTypeDef",
+        "StartBulkPutItemsOutputTypeDef",
         "StreamSpecificationTypeDef",
         "TableAutoScalingDescriptionTypeDef",
         "TableClassSummaryTypeDef",
@@ -296,6 +329,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateTimeToLiveInputTypeDef",
         "UpdateTimeToLiveOutputTypeDef",
         "UpdateTypeDef",
+        "VectorAttributeDefinitionTypeDef",
+        "VectorCapacityTypeDef",
+        "VectorIndexDescriptionTypeDef",
+        "VectorIndexInfoTypeDef",
+        "VectorIndexOutputTypeDef",
+        "VectorIndexTypeDef",
+        "VectorIndexUpdateTypeDef",
         "WarmThroughputTypeDef",
         "WriteRequestOutputTypeDef",
         "WriteRequestTypeDef",
@@ -462,12 +502,31 @@ class TimeToLiveDescriptionTypeDef(TypedDict):
     AttributeName: NotRequired[str]
 
 
+class SearchSchemaElementTypeDef(TypedDict):
+    AttributeName: str
+    SearchSchemaElementType: SearchSchemaElementTypeType
+
+
+class VectorAttributeDefinitionTypeDef(TypedDict):
+    AttributeName: str
+
+
+class VectorIndexInfoTypeDef(TypedDict):
+    IndexName: NotRequired[str]
+    VectorAttribute: NotRequired[VectorAttributeDefinitionTypeDef]
+    SearchSchema: NotRequired[list[SearchSchemaElementTypeDef]]
+    Projection: NotRequired[ProjectionOutputTypeDef]
+    Dimensions: NotRequired[int]
+    DistanceFunction: NotRequired[VectorDistanceFunctionType]
+
+
 class SourceTableFeatureDetailsTypeDef(TypedDict):
     LocalSecondaryIndexes: NotRequired[list[LocalSecondaryIndexInfoTypeDef]]
     GlobalSecondaryIndexes: NotRequired[list[GlobalSecondaryIndexInfoTypeDef]]
     StreamDescription: NotRequired[StreamSpecificationTypeDef]
     TimeToLiveDescription: NotRequired[TimeToLiveDescriptionTypeDef]
     SSEDescription: NotRequired[SSEDescriptionTypeDef]
+    VectorIndexes: NotRequired[list[VectorIndexInfoTypeDef]]
 
 
 class BackupDescriptionTypeDef(TypedDict):
@@ -521,6 +580,11 @@ class CapacityTypeDef(TypedDict):
     CapacityUnits: NotRequired[float]
 
 
+class VectorCapacityTypeDef(TypedDict):
+    VectorSearchRequestBytes: NotRequired[float]
+    VectorWriteRequestBytes: NotRequired[float]
+
+
 class ConsumedCapacityTypeDef(TypedDict):
     TableName: NotRequired[str]
     CapacityUnits: NotRequired[float]
@@ -529,6 +593,7 @@ class ConsumedCapacityTypeDef(TypedDict):
     Table: NotRequired[CapacityTypeDef]
     LocalSecondaryIndexes: NotRequired[dict[str, CapacityTypeDef]]
     GlobalSecondaryIndexes: NotRequired[dict[str, CapacityTypeDef]]
+    VectorIndexes: NotRequired[dict[str, VectorCapacityTypeDef]]
 
 
 class BatchExecuteStatementOutputTypeDef(TypedDict):
@@ -612,6 +677,82 @@ class BatchWriteItemOutputTypeDef(TypedDict):
 class BillingModeSummaryTypeDef(TypedDict):
     BillingMode: NotRequired[BillingModeType]
     LastUpdateToPayPerRequestDateTime: NotRequired[datetime]
+
+
+class BulkOperationBytesTypeDef(TypedDict):
+    BulkPutBytes: NotRequired[int]
+
+
+class BulkOperationTableDetailTypeDef(TypedDict):
+    TableName: NotRequired[str]
+    TableId: NotRequired[str]
+
+
+class BulkOperationVectorBytesTypeDef(TypedDict):
+    BulkPutVectorBytes: NotRequired[int]
+
+
+class BulkOperationUsageTypeDef(TypedDict):
+    TableName: NotRequired[str]
+    BulkPutBytes: NotRequired[int]
+    Table: NotRequired[BulkOperationBytesTypeDef]
+    LocalSecondaryIndexes: NotRequired[dict[str, BulkOperationBytesTypeDef]]
+    GlobalSecondaryIndexes: NotRequired[dict[str, BulkOperationBytesTypeDef]]
+    VectorIndexes: NotRequired[dict[str, BulkOperationVectorBytesTypeDef]]
+
+
+class InputS3ConfigurationTypeDef(TypedDict):
+    S3BucketOwner: NotRequired[str]
+    S3Bucket: str
+    S3KeyPrefix: NotRequired[str]
+    InputFormat: BulkOperationInputFormatType
+    InputCompressionType: NotRequired[InputCompressionTypeType]
+
+
+class OutputS3ConfigurationOutputTypeDef(TypedDict):
+    S3BucketOwner: NotRequired[str]
+    S3Bucket: NotRequired[str]
+    S3KeyPrefix: NotRequired[str]
+    S3SseAlgorithm: NotRequired[S3SseAlgorithmType]
+    S3SseKmsKeyId: NotRequired[str]
+    OutputType: list[OutputTypeEnumType]
+
+
+class BulkOperationDescriptionTypeDef(TypedDict):
+    BulkOperationArn: NotRequired[str]
+    BulkOperationStatus: NotRequired[BulkOperationStatusType]
+    TableDetails: NotRequired[list[BulkOperationTableDetailTypeDef]]
+    ClientToken: NotRequired[str]
+    InputS3Configuration: NotRequired[InputS3ConfigurationTypeDef]
+    OutputS3Configuration: NotRequired[OutputS3ConfigurationOutputTypeDef]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    ProcessedItemCount: NotRequired[int]
+    ProcessedInputBytes: NotRequired[int]
+    TotalInputBytes: NotRequired[int]
+    BulkOperationUsage: NotRequired[list[BulkOperationUsageTypeDef]]
+    FailedItemCount: NotRequired[int]
+    FailureCode: NotRequired[str]
+    FailureMessage: NotRequired[str]
+    MaxWriteRequestUnits: NotRequired[int]
+    PerformanceTier: NotRequired[BulkOperationPerformanceTierType]
+
+
+class BulkOperationSummaryTypeDef(TypedDict):
+    BulkOperationArn: str
+    BulkOperationStatus: BulkOperationStatusType
+    StartTime: datetime
+    EndTime: NotRequired[datetime]
+
+
+class CancelBulkOperationInputTypeDef(TypedDict):
+    BulkOperationArn: str
+
+
+class CancelBulkOperationOutputTypeDef(TypedDict):
+    BulkOperationArn: str
+    BulkOperationStatus: BulkOperationStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ConditionCheckTypeDef(TypedDict):
@@ -805,6 +946,15 @@ class TagTypeDef(TypedDict):
     Value: str
 
 
+class VectorIndexTypeDef(TypedDict):
+    IndexName: str
+    VectorAttribute: VectorAttributeDefinitionTypeDef
+    SearchSchema: NotRequired[ReadOnly[Sequence[SearchSchemaElementTypeDef]]]
+    Projection: ReadOnly[ProjectionTypeDef]
+    Dimensions: int
+    DistanceFunction: VectorDistanceFunctionType
+
+
 class CreateTableInputTypeDef(TypedDict):
     AttributeDefinitions: NotRequired[ReadOnly[Sequence[AttributeDefinitionTypeDef]]]
     TableName: str
@@ -825,6 +975,7 @@ class CreateTableInputTypeDef(TypedDict):
     GlobalTableSettingsReplicationMode: NotRequired[
         GlobalTableSettingsReplicationModeType
     ]
+    VectorIndexes: NotRequired[ReadOnly[Sequence[VectorIndexTypeDef]]]
 
 
 class ProvisionedThroughputDescriptionTypeDef(TypedDict):
@@ -870,6 +1021,20 @@ class RestoreSummaryTypeDef(TypedDict):
     RestoreInProgress: bool
 
 
+class VectorIndexDescriptionTypeDef(TypedDict):
+    IndexName: NotRequired[str]
+    SearchSchema: NotRequired[list[SearchSchemaElementTypeDef]]
+    Projection: NotRequired[ProjectionOutputTypeDef]
+    VectorAttribute: NotRequired[VectorAttributeDefinitionTypeDef]
+    Dimensions: NotRequired[int]
+    DistanceFunction: NotRequired[VectorDistanceFunctionType]
+    IndexStatus: NotRequired[IndexStatusType]
+    Backfilling: NotRequired[bool]
+    IndexSizeBytes: NotRequired[int]
+    ItemCount: NotRequired[int]
+    IndexArn: NotRequired[str]
+
+
 class TableDescriptionTypeDef(TypedDict):
     AttributeDefinitions: NotRequired[list[AttributeDefinitionTypeDef]]
     TableName: NotRequired[str]
@@ -898,14 +1063,25 @@ class TableDescriptionTypeDef(TypedDict):
     ArchivalSummary: NotRequired[ArchivalSummaryTypeDef]
     TableClassSummary: NotRequired[TableClassSummaryTypeDef]
     DeletionProtectionEnabled: NotRequired[bool]
+    DisassociationProtectionEnabled: NotRequired[bool]
     OnDemandThroughput: NotRequired[OnDemandThroughputTypeDef]
     WarmThroughput: NotRequired[TableWarmThroughputDescriptionTypeDef]
     MultiRegionConsistency: NotRequired[MultiRegionConsistencyType]
+    VectorIndexes: NotRequired[list[VectorIndexDescriptionTypeDef]]
 
 
 class CreateTableOutputTypeDef(TypedDict):
     TableDescription: NotRequired[TableDescriptionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateVectorIndexActionTypeDef(TypedDict):
+    IndexName: str
+    VectorAttribute: VectorAttributeDefinitionTypeDef
+    SearchSchema: NotRequired[ReadOnly[Sequence[SearchSchemaElementTypeDef]]]
+    Projection: ReadOnly[ProjectionTypeDef]
+    Dimensions: int
+    DistanceFunction: VectorDistanceFunctionType
 
 
 class CsvOptionsOutputTypeDef(TypedDict):
@@ -1007,12 +1183,25 @@ class DeleteTypeDef(TypedDict):
     ]
 
 
+class DeleteVectorIndexActionTypeDef(TypedDict):
+    IndexName: str
+
+
 class DescribeBackupInputTypeDef(TypedDict):
     BackupArn: str
 
 
 class DescribeBackupOutputTypeDef(TypedDict):
     BackupDescription: NotRequired[BackupDescriptionTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeBulkOperationInputTypeDef(TypedDict):
+    BulkOperationArn: str
+
+
+class DescribeBulkOperationOutputTypeDef(TypedDict):
+    BulkOperationDescription: BulkOperationDescriptionTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1060,6 +1249,14 @@ class DescribeExportInputTypeDef(TypedDict):
     ExportArn: str
 
 
+class FilterSpecificationOutputTypeDef(TypedDict):
+    FilterExpression: NotRequired[str]
+    ProjectionExpression: NotRequired[str]
+    KeyConditionExpression: NotRequired[str]
+    ExpressionAttributeNames: NotRequired[dict[str, str]]
+    ExpressionAttributeValues: NotRequired[dict[str, AttributeValueOutputTypeDef]]
+
+
 class IncrementalExportSpecificationOutputTypeDef(TypedDict):
     ExportFromTime: NotRequired[datetime]
     ExportToTime: NotRequired[datetime]
@@ -1090,6 +1287,7 @@ class ExportDescriptionTypeDef(TypedDict):
     IncrementalExportSpecification: NotRequired[
         IncrementalExportSpecificationOutputTypeDef
     ]
+    FilterSpecification: NotRequired[FilterSpecificationOutputTypeDef]
 
 
 class DescribeExportOutputTypeDef(TypedDict):
@@ -1170,6 +1368,15 @@ class GlobalSecondaryIndexOutputTypeDef(TypedDict):
     WarmThroughput: NotRequired[WarmThroughputTypeDef]
 
 
+class VectorIndexOutputTypeDef(TypedDict):
+    IndexName: str
+    VectorAttribute: VectorAttributeDefinitionTypeDef
+    SearchSchema: NotRequired[list[SearchSchemaElementTypeDef]]
+    Projection: ProjectionOutputTypeDef
+    Dimensions: int
+    DistanceFunction: VectorDistanceFunctionType
+
+
 class TableCreationParametersOutputTypeDef(TypedDict):
     TableName: str
     AttributeDefinitions: list[AttributeDefinitionTypeDef]
@@ -1179,6 +1386,7 @@ class TableCreationParametersOutputTypeDef(TypedDict):
     OnDemandThroughput: NotRequired[OnDemandThroughputTypeDef]
     SSESpecification: NotRequired[SSESpecificationTypeDef]
     GlobalSecondaryIndexes: NotRequired[list[GlobalSecondaryIndexOutputTypeDef]]
+    VectorIndexes: NotRequired[list[VectorIndexOutputTypeDef]]
 
 
 class ImportTableDescriptionTypeDef(TypedDict):
@@ -1295,6 +1503,11 @@ class DescribeTimeToLiveOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DisassociateReplicationGroupMemberActionTypeDef(TypedDict):
+    RegionName: str
+    DisassociationMode: DisassociationModeType
+
+
 class EnableKinesisStreamingConfigurationTypeDef(TypedDict):
     ApproximateCreationDateTimePrecision: NotRequired[
         ApproximateCreationDateTimePrecisionType
@@ -1351,6 +1564,16 @@ class ExportSummaryTypeDef(TypedDict):
     ExportType: NotRequired[ExportTypeType]
 
 
+class FilterSpecificationTypeDef(TypedDict):
+    FilterExpression: NotRequired[str]
+    ProjectionExpression: NotRequired[str]
+    KeyConditionExpression: NotRequired[str]
+    ExpressionAttributeNames: NotRequired[ReadOnly[Mapping[str, str]]]
+    ExpressionAttributeValues: NotRequired[
+        ReadOnly[Mapping[str, AttributeValueTypeDef]]
+    ]
+
+
 class IncrementalExportSpecificationTypeDef(TypedDict):
     ExportFromTime: NotRequired[ReadOnly[datetime | str]]
     ExportToTime: NotRequired[ReadOnly[datetime | str]]
@@ -1371,6 +1594,7 @@ class ExportTableToPointInTimeInputTypeDef(TypedDict):
     IncrementalExportSpecification: NotRequired[
         ReadOnly[IncrementalExportSpecificationTypeDef]
     ]
+    FilterSpecification: NotRequired[ReadOnly[FilterSpecificationTypeDef]]
 
 
 class ExportTableToPointInTimeOutputTypeDef(TypedDict):
@@ -1473,6 +1697,7 @@ class TableCreationParametersTypeDef(TypedDict):
     OnDemandThroughput: NotRequired[OnDemandThroughputTypeDef]
     SSESpecification: NotRequired[SSESpecificationTypeDef]
     GlobalSecondaryIndexes: NotRequired[ReadOnly[Sequence[GlobalSecondaryIndexTypeDef]]]
+    VectorIndexes: NotRequired[ReadOnly[Sequence[VectorIndexTypeDef]]]
 
 
 class ImportTableInputTypeDef(TypedDict):
@@ -1519,6 +1744,17 @@ class ListBackupsInputTypeDef(TypedDict):
 class ListBackupsOutputTypeDef(TypedDict):
     BackupSummaries: NotRequired[list[BackupSummaryTypeDef]]
     LastEvaluatedBackupArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListBulkOperationsInputTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListBulkOperationsOutputTypeDef(TypedDict):
+    BulkOperationsSummaryList: NotRequired[list[BulkOperationSummaryTypeDef]]
+    NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1590,6 +1826,15 @@ class ListTagsOfResourceOutputTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class OutputS3ConfigurationTypeDef(TypedDict):
+    S3BucketOwner: NotRequired[str]
+    S3Bucket: NotRequired[str]
+    S3KeyPrefix: NotRequired[str]
+    S3SseAlgorithm: NotRequired[S3SseAlgorithmType]
+    S3SseKmsKeyId: NotRequired[str]
+    OutputType: ReadOnly[Sequence[OutputTypeEnumType]]
 
 
 class PointInTimeRecoverySpecificationTypeDef(TypedDict):
@@ -1735,6 +1980,7 @@ class ReplicationGroupUpdateTypeDef(TypedDict):
     Create: NotRequired[ReadOnly[CreateReplicationGroupMemberActionTypeDef]]
     Update: NotRequired[ReadOnly[UpdateReplicationGroupMemberActionTypeDef]]
     Delete: NotRequired[DeleteReplicationGroupMemberActionTypeDef]
+    Disassociate: NotRequired[DisassociateReplicationGroupMemberActionTypeDef]
 
 
 class RestoreTableFromBackupInputTypeDef(TypedDict):
@@ -1750,6 +1996,7 @@ class RestoreTableFromBackupInputTypeDef(TypedDict):
     ProvisionedThroughputOverride: NotRequired[ProvisionedThroughputTypeDef]
     OnDemandThroughputOverride: NotRequired[OnDemandThroughputTypeDef]
     SSESpecificationOverride: NotRequired[SSESpecificationTypeDef]
+    VectorIndexOverride: NotRequired[ReadOnly[Sequence[VectorIndexTypeDef]]]
 
 
 class RestoreTableFromBackupOutputTypeDef(TypedDict):
@@ -1773,6 +2020,7 @@ class RestoreTableToPointInTimeInputTypeDef(TypedDict):
     ProvisionedThroughputOverride: NotRequired[ProvisionedThroughputTypeDef]
     OnDemandThroughputOverride: NotRequired[OnDemandThroughputTypeDef]
     SSESpecificationOverride: NotRequired[SSESpecificationTypeDef]
+    VectorIndexOverride: NotRequired[ReadOnly[Sequence[VectorIndexTypeDef]]]
 
 
 class RestoreTableToPointInTimeOutputTypeDef(TypedDict):
@@ -1807,6 +2055,45 @@ class ScanOutputTypeDef(TypedDict):
     ScannedCount: NotRequired[int]
     LastEvaluatedKey: NotRequired[dict[str, AttributeValueOutputTypeDef]]
     ConsumedCapacity: NotRequired[ConsumedCapacityTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SearchResultItemTypeDef(TypedDict):
+    Item: NotRequired[dict[str, AttributeValueOutputTypeDef]]
+    Score: NotRequired[float]
+
+
+class SearchVectorsInputTypeDef(TypedDict):
+    TableName: str
+    IndexName: str
+    ReturnConsumedCapacity: NotRequired[ReturnConsumedCapacityType]
+    ExpressionAttributeNames: NotRequired[ReadOnly[Mapping[str, str]]]
+    ExpressionAttributeValues: NotRequired[
+        ReadOnly[Mapping[str, AttributeValueTypeDef]]
+    ]
+    ProjectionExpression: NotRequired[str]
+    SearchVector: ReadOnly[Sequence[AttributeValueTypeDef]]
+    SearchConditionExpression: NotRequired[str]
+    TopK: int
+
+
+class SearchVectorsOutputTypeDef(TypedDict):
+    ConsumedCapacity: NotRequired[VectorCapacityTypeDef]
+    SearchResults: NotRequired[list[SearchResultItemTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartBulkPutItemsInputTypeDef(TypedDict):
+    ClientToken: NotRequired[str]
+    InputS3Configuration: InputS3ConfigurationTypeDef
+    OutputS3Configuration: ReadOnly[OutputS3ConfigurationTypeDef]
+    TableName: str
+    MaxWriteRequestUnits: NotRequired[int]
+    PerformanceTier: NotRequired[BulkOperationPerformanceTierType]
+
+
+class StartBulkPutItemsOutputTypeDef(TypedDict):
+    BulkOperationDescription: BulkOperationDescriptionTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1979,6 +2266,11 @@ class UpdateKinesisStreamingDestinationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class VectorIndexUpdateTypeDef(TypedDict):
+    Create: NotRequired[ReadOnly[CreateVectorIndexActionTypeDef]]
+    Delete: NotRequired[DeleteVectorIndexActionTypeDef]
+
+
 class UpdateTableInputTypeDef(TypedDict):
     AttributeDefinitions: NotRequired[ReadOnly[Sequence[AttributeDefinitionTypeDef]]]
     TableName: str
@@ -2001,6 +2293,8 @@ class UpdateTableInputTypeDef(TypedDict):
     GlobalTableSettingsReplicationMode: NotRequired[
         GlobalTableSettingsReplicationModeType
     ]
+    DisassociationProtectionEnabled: NotRequired[bool]
+    VectorIndexUpdates: NotRequired[ReadOnly[Sequence[VectorIndexUpdateTypeDef]]]
 
 
 class UpdateTableOutputTypeDef(TypedDict):

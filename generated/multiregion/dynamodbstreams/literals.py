@@ -22,6 +22,7 @@ ShardIteratorTypeType = Literal[
     "LATEST",
     "AT_SEQUENCE_NUMBER",
     "AFTER_SEQUENCE_NUMBER",
+    "AT_TIMESTAMP",
 ]
 StreamStatusType = Literal["ENABLING", "ENABLED", "DISABLING", "DISABLED"]
 StreamViewTypeType = Literal[

@@ -151,6 +151,7 @@ class GetShardIteratorInputTypeDef(TypedDict):
     ShardId: str
     ShardIteratorType: ShardIteratorTypeType
     SequenceNumber: NotRequired[str]
+    Timestamp: NotRequired[ReadOnly[datetime | str]]
 
 
 class GetShardIteratorOutputTypeDef(TypedDict):

@@ -242,6 +242,17 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("AssociateAddress", kwargs)
 
+    def associate_application_status_check(
+        self, **kwargs: Unpack[type_defs.AssociateApplicationStatusCheckRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateApplicationStatusCheckResultTypeDef]:
+        """Associates an application status check with instances or tags. Once you
+        create an association, health monitoring automatically begins for the
+        specified instances or for instances that match the specified tags.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/AssociateApplicationStatusCheck
+        """
+        return self._call("AssociateApplicationStatusCheck", kwargs)
+
     def associate_capacity_reservation_billing_owner(
         self,
         **kwargs: Unpack[
@@ -338,6 +349,19 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("AssociateIpamResourceDiscovery", kwargs)
 
+    def associate_kms_key_id(
+        self, **kwargs: Unpack[type_defs.AssociateKmsKeyIdRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateKmsKeyIdResultTypeDef]:
+        """Associates an additional KMS key with an encrypted Amazon EBS snapshot.
+        With the associated key, you have a second, independent way to access the
+        snapshot's data, in addition to the key the snapshot is already encrypted
+        under. Associating a key doesn't re-encrypt the snapshot or grant access
+        to its original key.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/AssociateKmsKeyId
+        """
+        return self._call("AssociateKmsKeyId", kwargs)
+
     def associate_nat_gateway_address(
         self, **kwargs: Unpack[type_defs.AssociateNatGatewayAddressRequestTypeDef]
     ) -> TargetResults[type_defs.AssociateNatGatewayAddressResultTypeDef]:
@@ -348,6 +372,23 @@ class MultiRegionEC2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/AssociateNatGatewayAddress
         """
         return self._call("AssociateNatGatewayAddress", kwargs)
+
+    def associate_networking_flex_cost_allocation_policy(
+        self,
+        **kwargs: Unpack[
+            type_defs.AssociateNetworkingFlexCostAllocationPolicyRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.AssociateNetworkingFlexCostAllocationPolicyResultTypeDef
+    ]:
+        """Associates a flex cost allocation policy with one or more network
+        resources. You can associate the policy directly with specific resources
+        by resource ID, or you can associate it with a scope of resources in an
+        account, Amazon VPC, or subnet.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/AssociateNetworkingFlexCostAllocationPolicy
+        """
+        return self._call("AssociateNetworkingFlexCostAllocationPolicy", kwargs)
 
     def associate_route_server(
         self, **kwargs: Unpack[type_defs.AssociateRouteServerRequestTypeDef]
@@ -458,6 +499,17 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("AttachClassicLinkVpc", kwargs)
 
+    def attach_image_watermark(
+        self, **kwargs: Unpack[type_defs.AttachImageWatermarkRequestTypeDef]
+    ) -> TargetResults[type_defs.AttachImageWatermarkResultTypeDef]:
+        """Attaches a watermark to a non-public AMI. The watermark is a structured
+        identifier that automatically propagates to all derivative images created
+        through CreateImage, and CopyImage.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/AttachImageWatermark
+        """
+        return self._call("AttachImageWatermark", kwargs)
+
     def attach_internet_gateway(
         self, **kwargs: Unpack[type_defs.AttachInternetGatewayRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -538,6 +590,21 @@ class MultiRegionEC2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/AuthorizeSecurityGroupIngress
         """
         return self._call("AuthorizeSecurityGroupIngress", kwargs)
+
+    def batch_modify_ipam_routing_policy_registrations(
+        self,
+        **kwargs: Unpack[
+            type_defs.BatchModifyIpamRoutingPolicyRegistrationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.BatchModifyIpamRoutingPolicyRegistrationsResultTypeDef
+    ]:
+        """Modifies multiple routing policy registrations in a single operation. You
+        can create, update, or delete Route Origin Authorizations (ROAs) in batch.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/BatchModifyIpamRoutingPolicyRegistrations
+        """
+        return self._call("BatchModifyIpamRoutingPolicyRegistrations", kwargs)
 
     def bundle_instance(
         self, **kwargs: Unpack[type_defs.BundleInstanceRequestTypeDef]
@@ -712,6 +779,17 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("CopyVolumes", kwargs)
 
+    def create_application_status_check(
+        self, **kwargs: Unpack[type_defs.CreateApplicationStatusCheckRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApplicationStatusCheckResultTypeDef]:
+        """Creates an application status check for monitoring the health of
+        applications running on your instances. You can configure the protocol,
+        port, path, and thresholds for the health check.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateApplicationStatusCheck
+        """
+        return self._call("CreateApplicationStatusCheck", kwargs)
+
     def create_capacity_manager_data_export(
         self, **kwargs: Unpack[type_defs.CreateCapacityManagerDataExportRequestTypeDef]
     ) -> TargetResults[type_defs.CreateCapacityManagerDataExportResultTypeDef]:
@@ -748,6 +826,39 @@ class MultiRegionEC2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateCapacityReservationBySplitting
         """
         return self._call("CreateCapacityReservationBySplitting", kwargs)
+
+    def create_capacity_reservation_cancellation_quote(
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateCapacityReservationCancellationQuoteRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.CreateCapacityReservationCancellationQuoteResultTypeDef
+    ]:
+        """Generates a cancellation quote for a future-dated Capacity Reservation
+        that is within its commitment duration. The quote includes the
+        cancellation terms and a quote ID that you can pass to the
+        CancelCapacityReservation action. Cancellation quotes are valid for 24
+        hours.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateCapacityReservationCancellationQuote
+        """
+        return self._call("CreateCapacityReservationCancellationQuote", kwargs)
+
+    def create_capacity_reservation_date_change_quote(
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateCapacityReservationDateChangeQuoteRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.CreateCapacityReservationDateChangeQuoteResultTypeDef]:
+        """Generates a quote for changing the start date of a future-dated Capacity
+        Reservation that has not yet been delivered. The quote includes the new
+        start date, the resulting commitment end date, and a quote ID. Pass the
+        quote ID to ModifyCapacityReservation to apply the change.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateCapacityReservationDateChangeQuote
+        """
+        return self._call("CreateCapacityReservationDateChangeQuote", kwargs)
 
     def create_capacity_reservation_fleet(
         self, **kwargs: Unpack[type_defs.CreateCapacityReservationFleetRequestTypeDef]
@@ -929,8 +1040,9 @@ class MultiRegionEC2(MultiRegionClient):
     ) -> TargetResults[type_defs.CreateImageUsageReportResultTypeDef]:
         """Creates a report that shows how your image is used across other Amazon Web
         Services accounts. The report provides visibility into which accounts are
-        using the specified image, and how many resources (EC2 instances or launch
-        templates) are referencing it.
+        using the specified image, and how many resources (EC2 instances, EC2
+        launch templates, Image Builder image recipes, or Image Builder container
+        recipes) are referencing it.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateImageUsageReport
         """
@@ -1018,6 +1130,20 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("CreateIpamExternalResourceVerificationToken", kwargs)
 
+    def create_ipam_internet_registry_association(
+        self,
+        **kwargs: Unpack[type_defs.CreateIpamInternetRegistryAssociationRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateIpamInternetRegistryAssociationResultTypeDef]:
+        """Creates an association between an IPAM and a Regional Internet Registry
+        (RIR) for Resource Public Key Infrastructure (RPKI) management. You can
+        use this association to create Route Origin Authorizations (ROAs) for IP
+        address prefixes registered with the internet registry. Your IPAM must be
+        in the Advanced tier to use this feature.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateIpamInternetRegistryAssociation
+        """
+        return self._call("CreateIpamInternetRegistryAssociation", kwargs)
+
     def create_ipam_policy(
         self, **kwargs: Unpack[type_defs.CreateIpamPolicyRequestTypeDef]
     ) -> TargetResults[type_defs.CreateIpamPolicyResultTypeDef]:
@@ -1070,6 +1196,17 @@ class MultiRegionEC2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateIpamResourceDiscovery
         """
         return self._call("CreateIpamResourceDiscovery", kwargs)
+
+    def create_ipam_routing_policy_registration(
+        self,
+        **kwargs: Unpack[type_defs.CreateIpamRoutingPolicyRegistrationRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateIpamRoutingPolicyRegistrationResultTypeDef]:
+        """Creates a routing policy registration and publishes Route Origin
+        Authorizations (ROAs) to the RPKI for the specified CIDR prefix and ASNs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateIpamRoutingPolicyRegistration
+        """
+        return self._call("CreateIpamRoutingPolicyRegistration", kwargs)
 
     def create_ipam_scope(
         self, **kwargs: Unpack[type_defs.CreateIpamScopeRequestTypeDef]
@@ -1217,6 +1354,17 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("CreateManagedPrefixList", kwargs)
 
+    def create_metric_category(
+        self, **kwargs: Unpack[type_defs.CreateMetricCategoryRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateMetricCategoryResultTypeDef]:
+        """Creates a metric category. A metric category is a set of additional
+        metrics that you can associate with an instance that has detailed
+        monitoring enabled.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateMetricCategory
+        """
+        return self._call("CreateMetricCategory", kwargs)
+
     def create_nat_gateway(
         self, **kwargs: Unpack[type_defs.CreateNatGatewayRequestTypeDef]
     ) -> TargetResults[type_defs.CreateNatGatewayResultTypeDef]:
@@ -1290,6 +1438,24 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("CreateNetworkInterfacePermission", kwargs)
 
+    def create_networking_flex_cost_allocation_policy(
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateNetworkingFlexCostAllocationPolicyRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.CreateNetworkingFlexCostAllocationPolicyResultTypeDef]:
+        """Creates a flex cost allocation policy for Networking Flexible Cost
+        Allocation (FCA), a feature of Amazon Virtual Private Cloud (Amazon VPC).
+        The policy allocates the charges of a shared networking resource at the
+        reporting granularity that you specify. You can create a policy for one of
+        the following resource types: NAT gateways, Amazon VPC peering
+        connections, or EC2 instances. Policies can allocate data transfer charges
+        for all three types, and data processing charges for NAT gateways.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateNetworkingFlexCostAllocationPolicy
+        """
+        return self._call("CreateNetworkingFlexCostAllocationPolicy", kwargs)
+
     def create_placement_group(
         self, **kwargs: Unpack[type_defs.CreatePlacementGroupRequestTypeDef]
     ) -> TargetResults[type_defs.CreatePlacementGroupResultTypeDef]:
@@ -1319,9 +1485,9 @@ class MultiRegionEC2(MultiRegionClient):
     ) -> TargetResults[type_defs.CreateReplaceRootVolumeTaskResultTypeDef]:
         """Replaces the EBS-backed root volume for a running instance with a new
         volume that is restored to the original root volume's launch state, that
-        is restored to a specific snapshot taken from the original root volume, or
+        is restored to a specific snapshot taken from the original root volume,
         that is restored from an AMI that has the same key characteristics as that
-        of the instance.
+        of the instance, or that is replaced by a specified volume.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateReplaceRootVolumeTask
         """
@@ -1606,6 +1772,24 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("CreateTransitGatewayMulticastDomain", kwargs)
 
+    def create_transit_gateway_network_function_attachment(
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateTransitGatewayNetworkFunctionAttachmentRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.CreateTransitGatewayNetworkFunctionAttachmentResultTypeDef
+    ]:
+        """Creates a network function attachment that connects the specified transit
+        gateway to a Gateway Load Balancer endpoint service. Traffic that you
+        route to the attachment is sent to the network function appliances behind
+        the endpoint service. To use this operation, you must be the owner of the
+        transit gateway.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateTransitGatewayNetworkFunctionAttachment
+        """
+        return self._call("CreateTransitGatewayNetworkFunctionAttachment", kwargs)
+
     def create_transit_gateway_peering_attachment(
         self,
         **kwargs: Unpack[type_defs.CreateTransitGatewayPeeringAttachmentRequestTypeDef],
@@ -1627,6 +1811,17 @@ class MultiRegionEC2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateTransitGatewayPolicyTable
         """
         return self._call("CreateTransitGatewayPolicyTable", kwargs)
+
+    def create_transit_gateway_policy_table_entry(
+        self,
+        **kwargs: Unpack[type_defs.CreateTransitGatewayPolicyTableEntryRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateTransitGatewayPolicyTableEntryResultTypeDef]:
+        """Creates an entry in a transit gateway policy table to route matching
+        traffic to a specified route table.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/CreateTransitGatewayPolicyTableEntry
+        """
+        return self._call("CreateTransitGatewayPolicyTableEntry", kwargs)
 
     def create_transit_gateway_prefix_list_reference(
         self,
@@ -1876,6 +2071,15 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("CreateVpnGateway", kwargs)
 
+    def delete_application_status_check(
+        self, **kwargs: Unpack[type_defs.DeleteApplicationStatusCheckRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApplicationStatusCheckResultTypeDef]:
+        """Deletes an application status check.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteApplicationStatusCheck
+        """
+        return self._call("DeleteApplicationStatusCheck", kwargs)
+
     def delete_capacity_manager_data_export(
         self, **kwargs: Unpack[type_defs.DeleteCapacityManagerDataExportRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteCapacityManagerDataExportResultTypeDef]:
@@ -1905,6 +2109,20 @@ class MultiRegionEC2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteClientVpnEndpoint
         """
         return self._call("DeleteClientVpnEndpoint", kwargs)
+
+    def delete_client_vpn_endpoint_authorization_policy(
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteClientVpnEndpointAuthorizationPolicyRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeleteClientVpnEndpointAuthorizationPolicyResultTypeDef
+    ]:
+        """Deletes the authorization policy for a Client VPN endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteClientVpnEndpointAuthorizationPolicy
+        """
+        return self._call("DeleteClientVpnEndpointAuthorizationPolicy", kwargs)
 
     def delete_client_vpn_route(
         self, **kwargs: Unpack[type_defs.DeleteClientVpnRouteRequestTypeDef]
@@ -2056,6 +2274,18 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("DeleteIpamExternalResourceVerificationToken", kwargs)
 
+    def delete_ipam_internet_registry_association(
+        self,
+        **kwargs: Unpack[type_defs.DeleteIpamInternetRegistryAssociationRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteIpamInternetRegistryAssociationResultTypeDef]:
+        """Deletes an IPAM internet registry association. Before deleting, you must
+        remove all routing policy registrations associated with the internet
+        registry.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteIpamInternetRegistryAssociation
+        """
+        return self._call("DeleteIpamInternetRegistryAssociation", kwargs)
+
     def delete_ipam_policy(
         self, **kwargs: Unpack[type_defs.DeleteIpamPolicyRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteIpamPolicyResultTypeDef]:
@@ -2106,6 +2336,16 @@ class MultiRegionEC2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteIpamResourceDiscovery
         """
         return self._call("DeleteIpamResourceDiscovery", kwargs)
+
+    def delete_ipam_routing_policy_registration(
+        self,
+        **kwargs: Unpack[type_defs.DeleteIpamRoutingPolicyRegistrationRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteIpamRoutingPolicyRegistrationResultTypeDef]:
+        """Deletes a routing policy registration for a specified CIDR prefix.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteIpamRoutingPolicyRegistration
+        """
+        return self._call("DeleteIpamRoutingPolicyRegistration", kwargs)
 
     def delete_ipam_scope(
         self, **kwargs: Unpack[type_defs.DeleteIpamScopeRequestTypeDef]
@@ -2226,6 +2466,16 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("DeleteManagedPrefixList", kwargs)
 
+    def delete_metric_category(
+        self, **kwargs: Unpack[type_defs.DeleteMetricCategoryRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteMetricCategoryResultTypeDef]:
+        """Deletes the specified metric category. Associations between the metric
+        category and your instances are removed asynchronously.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteMetricCategory
+        """
+        return self._call("DeleteMetricCategory", kwargs)
+
     def delete_nat_gateway(
         self, **kwargs: Unpack[type_defs.DeleteNatGatewayRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteNatGatewayResultTypeDef]:
@@ -2319,12 +2569,28 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("DeleteNetworkInterfacePermission", kwargs)
 
+    def delete_networking_flex_cost_allocation_policies(
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteNetworkingFlexCostAllocationPoliciesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeleteNetworkingFlexCostAllocationPoliciesResultTypeDef
+    ]:
+        """Deletes one or more flex cost allocation policies.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteNetworkingFlexCostAllocationPolicies
+        """
+        return self._call("DeleteNetworkingFlexCostAllocationPolicies", kwargs)
+
     def delete_placement_group(
         self, **kwargs: Unpack[type_defs.DeletePlacementGroupRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes the specified placement group. You must terminate all instances in
-        the placement group before you can delete the placement group. For more
-        information, see Placement groups in the Amazon EC2 User Guide.
+        the placement group before you can delete the placement group. You cannot
+        delete a placement group that is a parent of a cluster placement group.
+        Delete the cluster placement groups first. For more information, see
+        Placement groups in the Amazon EC2 User Guide.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeletePlacementGroup
         """
@@ -2583,6 +2849,21 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("DeleteTransitGatewayMulticastDomain", kwargs)
 
+    def delete_transit_gateway_network_function_attachment(
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteTransitGatewayNetworkFunctionAttachmentRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeleteTransitGatewayNetworkFunctionAttachmentResultTypeDef
+    ]:
+        """Deletes the specified network function attachment. The attachment must be
+        in the available or pendingAcceptance state.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTransitGatewayNetworkFunctionAttachment
+        """
+        return self._call("DeleteTransitGatewayNetworkFunctionAttachment", kwargs)
+
     def delete_transit_gateway_peering_attachment(
         self,
         **kwargs: Unpack[type_defs.DeleteTransitGatewayPeeringAttachmentRequestTypeDef],
@@ -2601,6 +2882,16 @@ class MultiRegionEC2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTransitGatewayPolicyTable
         """
         return self._call("DeleteTransitGatewayPolicyTable", kwargs)
+
+    def delete_transit_gateway_policy_table_entry(
+        self,
+        **kwargs: Unpack[type_defs.DeleteTransitGatewayPolicyTableEntryRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteTransitGatewayPolicyTableEntryResultTypeDef]:
+        """Deletes the specified transit gateway policy table entry.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTransitGatewayPolicyTableEntry
+        """
+        return self._call("DeleteTransitGatewayPolicyTableEntry", kwargs)
 
     def delete_transit_gateway_prefix_list_reference(
         self,
@@ -2628,11 +2919,13 @@ class MultiRegionEC2(MultiRegionClient):
     def delete_transit_gateway_route_table(
         self, **kwargs: Unpack[type_defs.DeleteTransitGatewayRouteTableRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteTransitGatewayRouteTableResultTypeDef]:
-        """Deletes the specified transit gateway route table. If there are any route
-        tables associated with the transit gateway route table, you must first run
-        DisassociateRouteTable before you can delete the transit gateway route
-        table. This removes any route tables associated with the transit gateway
-        route table.
+        """Deletes the specified transit gateway route table. Before you can delete a
+        transit gateway route table, you must disassociate all attachments from it
+        by using DisassociateTransitGatewayRouteTable and wait for the
+        disassociations to complete. You can't delete a transit gateway route
+        table that is the default association route table or default propagation
+        route table for the transit gateway. To change the default route tables,
+        use ModifyTransitGateway.
 
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DeleteTransitGatewayRouteTable
         """
@@ -2952,6 +3245,18 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("DescribeAccountAttributes", kwargs)
 
+    def describe_account_vpc_encryption_control(
+        self,
+        **kwargs: Unpack[type_defs.DescribeAccountVpcEncryptionControlRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeAccountVpcEncryptionControlResultTypeDef]:
+        """Describes the account-level VPC Encryption Control configuration for your
+        account. VPC Encryption Control enables you to enforce encryption for all
+        data in transit within and between VPCs to meet compliance requirements.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeAccountVpcEncryptionControl
+        """
+        return self._call("DescribeAccountVpcEncryptionControl", kwargs)
+
     def describe_address_transfers(
         self, **kwargs: Unpack[type_defs.DescribeAddressTransfersRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeAddressTransfersResultTypeDef]:
@@ -2993,6 +3298,43 @@ class MultiRegionEC2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeAggregateIdFormat
         """
         return self._call("DescribeAggregateIdFormat", kwargs)
+
+    def describe_application_status(
+        self, **kwargs: Unpack[type_defs.DescribeApplicationStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeApplicationStatusResultTypeDef]:
+        """Describes the aggregated application health status for the specified
+        instances.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeApplicationStatus
+        """
+        return self._call("DescribeApplicationStatus", kwargs)
+
+    def describe_application_status_check_associations(
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeApplicationStatusCheckAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeApplicationStatusCheckAssociationsResultTypeDef
+    ]:
+        """Describes the associations for one or more application status checks. For
+        more information, see Application status checks. To avoid timeouts and
+        retrieve complete results, use the pagination parameters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeApplicationStatusCheckAssociations
+        """
+        return self._call("DescribeApplicationStatusCheckAssociations", kwargs)
+
+    def describe_application_status_checks(
+        self, **kwargs: Unpack[type_defs.DescribeApplicationStatusChecksRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeApplicationStatusChecksResultTypeDef]:
+        """Describes application status checks, including configuration details such
+        as protocol, port, path, thresholds, and associations. Results are
+        paginated. Use the NextToken parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeApplicationStatusChecks
+        """
+        return self._call("DescribeApplicationStatusChecks", kwargs)
 
     def describe_availability_zones(
         self, **kwargs: Unpack[type_defs.DescribeAvailabilityZonesRequestTypeDef]
@@ -3121,6 +3463,37 @@ class MultiRegionEC2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCapacityReservationBillingRequests
         """
         return self._call("DescribeCapacityReservationBillingRequests", kwargs)
+
+    def describe_capacity_reservation_cancellation_quotes(
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeCapacityReservationCancellationQuotesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeCapacityReservationCancellationQuotesResultTypeDef
+    ]:
+        """Describes one or more Capacity Reservation cancellation quotes. The
+        results describe only the quotes that you have previously generated by
+        using the CreateCapacityReservationCancellationQuote action.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCapacityReservationCancellationQuotes
+        """
+        return self._call("DescribeCapacityReservationCancellationQuotes", kwargs)
+
+    def describe_capacity_reservation_date_change_quotes(
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeCapacityReservationDateChangeQuotesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeCapacityReservationDateChangeQuotesResultTypeDef
+    ]:
+        """Describes one or more Capacity Reservation date change quotes that you
+        generated by using the CreateCapacityReservationDateChangeQuote operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCapacityReservationDateChangeQuotes
+        """
+        return self._call("DescribeCapacityReservationDateChangeQuotes", kwargs)
 
     def describe_capacity_reservation_fleets(
         self,
@@ -3716,6 +4089,20 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("DescribeIpamExternalResourceVerificationTokens", kwargs)
 
+    def describe_ipam_internet_registry_associations(
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeIpamInternetRegistryAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DescribeIpamInternetRegistryAssociationsResultTypeDef]:
+        """Describes one or more IPAM internet registry associations. We recommend
+        using pagination to ensure that the operation returns quickly and
+        successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeIpamInternetRegistryAssociations
+        """
+        return self._call("DescribeIpamInternetRegistryAssociations", kwargs)
+
     def describe_ipam_policies(
         self, **kwargs: Unpack[type_defs.DescribeIpamPoliciesRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeIpamPoliciesResultTypeDef]:
@@ -3967,6 +4354,16 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("DescribeManagedPrefixLists", kwargs)
 
+    def describe_metric_categories(
+        self, **kwargs: Unpack[type_defs.DescribeMetricCategoriesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeMetricCategoriesResultTypeDef]:
+        """Describes the specified metric categories, or all of your metric
+        categories.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeMetricCategories
+        """
+        return self._call("DescribeMetricCategories", kwargs)
+
     def describe_moving_addresses(
         self, **kwargs: Unpack[type_defs.DescribeMovingAddressesRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeMovingAddressesResultTypeDef]:
@@ -4070,6 +4467,40 @@ class MultiRegionEC2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkInterfaces
         """
         return self._call("DescribeNetworkInterfaces", kwargs)
+
+    def describe_networking_flex_cost_allocation_policies(
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeNetworkingFlexCostAllocationPoliciesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeNetworkingFlexCostAllocationPoliciesResultTypeDef
+    ]:
+        """Describes one or more of your flex cost allocation policies. We recommend
+        using pagination to ensure that the operation returns quickly and
+        successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkingFlexCostAllocationPolicies
+        """
+        return self._call("DescribeNetworkingFlexCostAllocationPolicies", kwargs)
+
+    def describe_networking_flex_cost_allocation_policy_associations(
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeNetworkingFlexCostAllocationPolicyAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeNetworkingFlexCostAllocationPolicyAssociationsResultTypeDef
+    ]:
+        """Describes the associations between your flex cost allocation policies and
+        network resources. We recommend using pagination to ensure that the
+        operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkingFlexCostAllocationPolicyAssociations
+        """
+        return self._call(
+            "DescribeNetworkingFlexCostAllocationPolicyAssociations", kwargs
+        )
 
     def describe_outpost_lags(
         self, **kwargs: Unpack[type_defs.DescribeOutpostLagsRequestTypeDef]
@@ -4551,6 +4982,22 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("DescribeTransitGatewayMulticastDomains", kwargs)
 
+    def describe_transit_gateway_network_function_attachments(
+        self,
+        **kwargs: Unpack[
+            type_defs.DescribeTransitGatewayNetworkFunctionAttachmentsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeTransitGatewayNetworkFunctionAttachmentsResultTypeDef
+    ]:
+        """Describes one or more network function attachments. You can describe
+        attachments that you own or that are attached to a transit gateway that
+        you own.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeTransitGatewayNetworkFunctionAttachments
+        """
+        return self._call("DescribeTransitGatewayNetworkFunctionAttachments", kwargs)
+
     def describe_transit_gateway_peering_attachments(
         self,
         **kwargs: Unpack[
@@ -4940,6 +5387,16 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("DetachClassicLinkVpc", kwargs)
 
+    def detach_image_watermark(
+        self, **kwargs: Unpack[type_defs.DetachImageWatermarkRequestTypeDef]
+    ) -> TargetResults[type_defs.DetachImageWatermarkResultTypeDef]:
+        """Removes a watermark from the specified AMI. This is an idempotent
+        operation. It succeeds even if the watermark does not exist on the image.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DetachImageWatermark
+        """
+        return self._call("DetachImageWatermark", kwargs)
+
     def detach_internet_gateway(
         self, **kwargs: Unpack[type_defs.DetachInternetGatewayRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -5022,6 +5479,21 @@ class MultiRegionEC2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisableAllowedImagesSettings
         """
         return self._call("DisableAllowedImagesSettings", kwargs)
+
+    def disable_application_status_check_suppression(
+        self,
+        **kwargs: Unpack[
+            type_defs.DisableApplicationStatusCheckSuppressionRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.DisableApplicationStatusCheckSuppressionResultTypeDef]:
+        """Disables suppression of application status checks for the specified
+        instances. After suppression is disabled, health check results resume
+        affecting the instance-level application status. You can specify a maximum
+        of 100 instance IDs for each request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisableApplicationStatusCheckSuppression
+        """
+        return self._call("DisableApplicationStatusCheckSuppression", kwargs)
 
     def disable_aws_network_performance_metric_subscription(
         self,
@@ -5242,6 +5714,17 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("DisassociateAddress", kwargs)
 
+    def disassociate_application_status_check(
+        self,
+        **kwargs: Unpack[type_defs.DisassociateApplicationStatusCheckRequestTypeDef],
+    ) -> TargetResults[type_defs.DisassociateApplicationStatusCheckResultTypeDef]:
+        """Disassociates an application status check from instances or tags. After
+        disassociation, health monitoring stops for the affected instances.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisassociateApplicationStatusCheck
+        """
+        return self._call("DisassociateApplicationStatusCheck", kwargs)
+
     def disassociate_capacity_reservation_billing_owner(
         self,
         **kwargs: Unpack[
@@ -5326,6 +5809,17 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("DisassociateIpamResourceDiscovery", kwargs)
 
+    def disassociate_kms_key_id(
+        self, **kwargs: Unpack[type_defs.DisassociateKmsKeyIdRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateKmsKeyIdResultTypeDef]:
+        """Removes an associated KMS key from an Amazon EBS snapshot. After you
+        disassociate the key, it can no longer be used to access the snapshot's
+        data. The snapshot's original encryption key is unaffected.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisassociateKmsKeyId
+        """
+        return self._call("DisassociateKmsKeyId", kwargs)
+
     def disassociate_nat_gateway_address(
         self, **kwargs: Unpack[type_defs.DisassociateNatGatewayAddressRequestTypeDef]
     ) -> TargetResults[type_defs.DisassociateNatGatewayAddressResultTypeDef]:
@@ -5336,6 +5830,21 @@ class MultiRegionEC2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisassociateNatGatewayAddress
         """
         return self._call("DisassociateNatGatewayAddress", kwargs)
+
+    def disassociate_networking_flex_cost_allocation_policy(
+        self,
+        **kwargs: Unpack[
+            type_defs.DisassociateNetworkingFlexCostAllocationPolicyRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DisassociateNetworkingFlexCostAllocationPolicyResultTypeDef
+    ]:
+        """Disassociates a flex cost allocation policy from one or more network
+        resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DisassociateNetworkingFlexCostAllocationPolicy
+        """
+        return self._call("DisassociateNetworkingFlexCostAllocationPolicy", kwargs)
 
     def disassociate_route_server(
         self, **kwargs: Unpack[type_defs.DisassociateRouteServerRequestTypeDef]
@@ -5457,6 +5966,20 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("EnableAllowedImagesSettings", kwargs)
 
+    def enable_application_status_check_suppression(
+        self,
+        **kwargs: Unpack[
+            type_defs.EnableApplicationStatusCheckSuppressionRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EnableApplicationStatusCheckSuppressionResultTypeDef]:
+        """Suppresses application status checks for the specified instances. While
+        suppressed, health checks continue to run but do not affect the
+        instance-level application status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/EnableApplicationStatusCheckSuppression
+        """
+        return self._call("EnableApplicationStatusCheckSuppression", kwargs)
+
     def enable_aws_network_performance_metric_subscription(
         self,
         **kwargs: Unpack[
@@ -5577,6 +6100,19 @@ class MultiRegionEC2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/EnableInstanceSqlHaStandbyDetections
         """
         return self._call("EnableInstanceSqlHaStandbyDetections", kwargs)
+
+    def enable_ipam_internet_registry_association(
+        self,
+        **kwargs: Unpack[type_defs.EnableIpamInternetRegistryAssociationRequestTypeDef],
+    ) -> TargetResults[type_defs.EnableIpamInternetRegistryAssociationResultTypeDef]:
+        """Enables Resource Public Key Infrastructure (RPKI) on an existing IPAM
+        internet registry association by providing BGP Public Key Infrastructure
+        (BPKI) certificate details. After enabling, you can create Route Origin
+        Authorizations (ROAs) for prefixes registered with the internet registry.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/EnableIpamInternetRegistryAssociation
+        """
+        return self._call("EnableIpamInternetRegistryAssociation", kwargs)
 
     def enable_ipam_organization_admin_account(
         self,
@@ -5873,6 +6409,22 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("GetCapacityManagerMonitoredTagKeys", kwargs)
 
+    def get_capacity_manager_supportability_scores(
+        self,
+        **kwargs: Unpack[
+            type_defs.GetCapacityManagerSupportabilityScoresRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetCapacityManagerSupportabilityScoresResultTypeDef]:
+        """Scores how well each instance type and Availability Zone combination can
+        support a capacity request, based on current Amazon EC2 capacity. The
+        response includes a score for each combination and an aggregate score for
+        all combinations in the request. This action doesn't launch or reserve
+        instances, and a score doesn't guarantee that a later launch will succeed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetCapacityManagerSupportabilityScores
+        """
+        return self._call("GetCapacityManagerSupportabilityScores", kwargs)
+
     def get_capacity_reservation_usage(
         self, **kwargs: Unpack[type_defs.GetCapacityReservationUsageRequestTypeDef]
     ) -> TargetResults[type_defs.GetCapacityReservationUsageResultTypeDef]:
@@ -5885,6 +6437,18 @@ class MultiRegionEC2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetCapacityReservationUsage
         """
         return self._call("GetCapacityReservationUsage", kwargs)
+
+    def get_client_vpn_endpoint_authorization_policy(
+        self,
+        **kwargs: Unpack[
+            type_defs.GetClientVpnEndpointAuthorizationPolicyRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetClientVpnEndpointAuthorizationPolicyResultTypeDef]:
+        """Describes the authorization policy for a Client VPN endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetClientVpnEndpointAuthorizationPolicy
+        """
+        return self._call("GetClientVpnEndpointAuthorizationPolicy", kwargs)
 
     def get_coip_pool_usage(
         self, **kwargs: Unpack[type_defs.GetCoipPoolUsageRequestTypeDef]
@@ -6020,6 +6584,16 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("GetImageBlockPublicAccessState", kwargs)
 
+    def get_image_findings(
+        self, **kwargs: Unpack[type_defs.GetImageFindingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetImageFindingsResultTypeDef]:
+        """Describes the Amazon Inspector vulnerability findings for the specified
+        AMI.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetImageFindings
+        """
+        return self._call("GetImageFindings", kwargs)
+
     def get_instance_metadata_defaults(
         self, **kwargs: Unpack[type_defs.GetInstanceMetadataDefaultsRequestTypeDef]
     ) -> TargetResults[type_defs.GetInstanceMetadataDefaultsResultTypeDef]:
@@ -6110,6 +6684,47 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("GetIpamDiscoveredResourceCidrs", kwargs)
 
+    def get_ipam_discovered_routes(
+        self, **kwargs: Unpack[type_defs.GetIpamDiscoveredRoutesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIpamDiscoveredRoutesResultTypeDef]:
+        """Retrieves Border Gateway Protocol (BGP) routes discovered by IPAM resource
+        discovery for a specified Region. Use this operation to view the Bring
+        Your Own IP (BYOIP) address ranges that are currently advertised through
+        BGP. We recommend using pagination to ensure that the operation returns
+        quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamDiscoveredRoutes
+        """
+        return self._call("GetIpamDiscoveredRoutes", kwargs)
+
+    def get_ipam_internet_registry_association_asns(
+        self,
+        **kwargs: Unpack[
+            type_defs.GetIpamInternetRegistryAssociationAsnsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetIpamInternetRegistryAssociationAsnsResultTypeDef]:
+        """Retrieves Autonomous System Numbers (ASNs) registered with an internet
+        registry for an IPAM internet registry association. We recommend using
+        pagination to ensure that the operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamInternetRegistryAssociationAsns
+        """
+        return self._call("GetIpamInternetRegistryAssociationAsns", kwargs)
+
+    def get_ipam_internet_registry_association_cidrs(
+        self,
+        **kwargs: Unpack[
+            type_defs.GetIpamInternetRegistryAssociationCidrsRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetIpamInternetRegistryAssociationCidrsResultTypeDef]:
+        """Retrieves IP address CIDRs registered with an internet registry for an
+        IPAM internet registry association. We recommend using pagination to
+        ensure that the operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamInternetRegistryAssociationCidrs
+        """
+        return self._call("GetIpamInternetRegistryAssociationCidrs", kwargs)
+
     def get_ipam_policy_allocation_rules(
         self, **kwargs: Unpack[type_defs.GetIpamPolicyAllocationRulesRequestTypeDef]
     ) -> TargetResults[type_defs.GetIpamPolicyAllocationRulesResultTypeDef]:
@@ -6196,6 +6811,58 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("GetIpamResourceCidrs", kwargs)
 
+    def get_ipam_route_origin_authorizations(
+        self, **kwargs: Unpack[type_defs.GetIpamRouteOriginAuthorizationsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIpamRouteOriginAuthorizationsResultTypeDef]:
+        """Retrieves the current Route Origin Authorizations (ROAs) published to the
+        RPKI for an IPAM internet registry association. We recommend using
+        pagination to ensure that the operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamRouteOriginAuthorizations
+        """
+        return self._call("GetIpamRouteOriginAuthorizations", kwargs)
+
+    def get_ipam_route_protection_findings(
+        self, **kwargs: Unpack[type_defs.GetIpamRouteProtectionFindingsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIpamRouteProtectionFindingsResultTypeDef]:
+        """Retrieves route protection findings for an IPAM. Route protection findings
+        show the Resource Public Key Infrastructure (RPKI) validation status of
+        your Bring Your Own IP (BYOIP) routes. Findings identify routes that have
+        valid, invalid, or unknown validation states. We recommend using
+        pagination to ensure that the operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamRouteProtectionFindings
+        """
+        return self._call("GetIpamRouteProtectionFindings", kwargs)
+
+    def get_ipam_routing_policy_registration_deltas(
+        self,
+        **kwargs: Unpack[
+            type_defs.GetIpamRoutingPolicyRegistrationDeltasRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetIpamRoutingPolicyRegistrationDeltasResultTypeDef]:
+        """Retrieves the history of routing policy registration changes for an IPAM
+        internet registry association. We recommend using pagination to ensure
+        that the operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamRoutingPolicyRegistrationDeltas
+        """
+        return self._call("GetIpamRoutingPolicyRegistrationDeltas", kwargs)
+
+    def get_ipam_routing_policy_registrations(
+        self,
+        **kwargs: Unpack[type_defs.GetIpamRoutingPolicyRegistrationsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetIpamRoutingPolicyRegistrationsResultTypeDef]:
+        """Retrieves routing policy registrations for an IPAM internet registry
+        association. Each registration represents a Route Origin Authorization
+        (ROA) that has been created or is pending publication to the RPKI. We
+        recommend using pagination to ensure that the operation returns quickly
+        and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetIpamRoutingPolicyRegistrations
+        """
+        return self._call("GetIpamRoutingPolicyRegistrations", kwargs)
+
     def get_launch_template_data(
         self, **kwargs: Unpack[type_defs.GetLaunchTemplateDataRequestTypeDef]
     ) -> TargetResults[type_defs.GetLaunchTemplateDataResultTypeDef]:
@@ -6259,6 +6926,20 @@ class MultiRegionEC2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetNetworkInsightsAccessScopeContent
         """
         return self._call("GetNetworkInsightsAccessScopeContent", kwargs)
+
+    def get_networking_flex_cost_allocation_policy_versions(
+        self,
+        **kwargs: Unpack[
+            type_defs.GetNetworkingFlexCostAllocationPolicyVersionsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetNetworkingFlexCostAllocationPolicyVersionsResultTypeDef
+    ]:
+        """Retrieves the versions of a flex cost allocation policy.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetNetworkingFlexCostAllocationPolicyVersions
+        """
+        return self._call("GetNetworkingFlexCostAllocationPolicyVersions", kwargs)
 
     def get_password_data(
         self, **kwargs: Unpack[type_defs.GetPasswordDataRequestTypeDef]
@@ -6369,6 +7050,22 @@ class MultiRegionEC2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetSubnetCidrReservations
         """
         return self._call("GetSubnetCidrReservations", kwargs)
+
+    def get_transit_gateway_attachment_nat_configuration(
+        self,
+        **kwargs: Unpack[
+            type_defs.GetTransitGatewayAttachmentNatConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetTransitGatewayAttachmentNatConfigurationResultTypeDef
+    ]:
+        """Describes the NAT configuration for the specified transit gateway
+        attachment. Only the owner of the transit gateway can describe the NAT
+        configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetTransitGatewayAttachmentNatConfiguration
+        """
+        return self._call("GetTransitGatewayAttachmentNatConfiguration", kwargs)
 
     def get_transit_gateway_attachment_propagations(
         self,
@@ -6661,6 +7358,20 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("LockSnapshot", kwargs)
 
+    def modify_account_vpc_encryption_control(
+        self,
+        **kwargs: Unpack[type_defs.ModifyAccountVpcEncryptionControlRequestTypeDef],
+    ) -> TargetResults[type_defs.ModifyAccountVpcEncryptionControlResultTypeDef]:
+        """Modifies the account-level VPC Encryption Control configuration. This sets
+        the encryption control mode and resource exclusions that apply to the VPCs
+        in your account. VPC Encryption Control enables you to enforce encryption
+        for all data in transit within and between VPCs to meet compliance
+        requirements.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyAccountVpcEncryptionControl
+        """
+        return self._call("ModifyAccountVpcEncryptionControl", kwargs)
+
     def modify_address_attribute(
         self, **kwargs: Unpack[type_defs.ModifyAddressAttributeRequestTypeDef]
     ) -> TargetResults[type_defs.ModifyAddressAttributeResultTypeDef]:
@@ -6670,6 +7381,16 @@ class MultiRegionEC2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyAddressAttribute
         """
         return self._call("ModifyAddressAttribute", kwargs)
+
+    def modify_application_status_check(
+        self, **kwargs: Unpack[type_defs.ModifyApplicationStatusCheckRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyApplicationStatusCheckResultTypeDef]:
+        """Modifies an existing application status check. You can update the
+        protocol, port, path, thresholds, and other configuration settings.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyApplicationStatusCheck
+        """
+        return self._call("ModifyApplicationStatusCheck", kwargs)
 
     def modify_availability_zone_group(
         self, **kwargs: Unpack[type_defs.ModifyAvailabilityZoneGroupRequestTypeDef]
@@ -6713,6 +7434,24 @@ class MultiRegionEC2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyClientVpnEndpoint
         """
         return self._call("ModifyClientVpnEndpoint", kwargs)
+
+    def modify_client_vpn_endpoint_authorization_policy(
+        self,
+        **kwargs: Unpack[
+            type_defs.ModifyClientVpnEndpointAuthorizationPolicyRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ModifyClientVpnEndpointAuthorizationPolicyResultTypeDef
+    ]:
+        """Creates or updates the authorization policy for a Client VPN endpoint. A
+        Client VPN endpoint can have one authorization policy. If a policy already
+        exists for the endpoint, the values that you specify replace the
+        corresponding values in the existing policy, and values that you do not
+        specify remain unchanged.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyClientVpnEndpointAuthorizationPolicy
+        """
+        return self._call("ModifyClientVpnEndpointAuthorizationPolicy", kwargs)
 
     def modify_default_credit_specification(
         self, **kwargs: Unpack[type_defs.ModifyDefaultCreditSpecificationRequestTypeDef]
@@ -7022,6 +7761,18 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("ModifyIpamResourceDiscovery", kwargs)
 
+    def modify_ipam_routing_policy_registration(
+        self,
+        **kwargs: Unpack[type_defs.ModifyIpamRoutingPolicyRegistrationRequestTypeDef],
+    ) -> TargetResults[type_defs.ModifyIpamRoutingPolicyRegistrationResultTypeDef]:
+        """Modifies an existing routing policy registration. You can update the
+        authorized ASNs, maximum prefix length, and other properties of a Route
+        Origin Authorization (ROA).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyIpamRoutingPolicyRegistration
+        """
+        return self._call("ModifyIpamRoutingPolicyRegistration", kwargs)
+
     def modify_ipam_scope(
         self, **kwargs: Unpack[type_defs.ModifyIpamScopeRequestTypeDef]
     ) -> TargetResults[type_defs.ModifyIpamScopeResultTypeDef]:
@@ -7073,6 +7824,16 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("ModifyManagedResourceVisibility", kwargs)
 
+    def modify_metric_category(
+        self, **kwargs: Unpack[type_defs.ModifyMetricCategoryRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyMetricCategoryResultTypeDef]:
+        """Modifies the metrics in the specified metric category. The metrics that
+        you specify replace the existing metrics.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyMetricCategory
+        """
+        return self._call("ModifyMetricCategory", kwargs)
+
     def modify_network_interface_attribute(
         self, **kwargs: Unpack[type_defs.ModifyNetworkInterfaceAttributeRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -7083,6 +7844,20 @@ class MultiRegionEC2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyNetworkInterfaceAttribute
         """
         return self._call("ModifyNetworkInterfaceAttribute", kwargs)
+
+    def modify_networking_flex_cost_allocation_policy(
+        self,
+        **kwargs: Unpack[
+            type_defs.ModifyNetworkingFlexCostAllocationPolicyRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ModifyNetworkingFlexCostAllocationPolicyResultTypeDef]:
+        """Modifies a flex cost allocation policy. Changing a policy document or
+        ShowBackEnabled creates a new version of the policy. Changing only the
+        description doesn't create a new version.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyNetworkingFlexCostAllocationPolicy
+        """
+        return self._call("ModifyNetworkingFlexCostAllocationPolicy", kwargs)
 
     def modify_private_dns_name_options(
         self, **kwargs: Unpack[type_defs.ModifyPrivateDnsNameOptionsRequestTypeDef]
@@ -7220,6 +7995,21 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("ModifyTransitGateway", kwargs)
 
+    def modify_transit_gateway_attachment_nat_configuration(
+        self,
+        **kwargs: Unpack[
+            type_defs.ModifyTransitGatewayAttachmentNatConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ModifyTransitGatewayAttachmentNatConfigurationResultTypeDef
+    ]:
+        """Modifies the NAT configuration for the specified transit gateway
+        attachment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyTransitGatewayAttachmentNatConfiguration
+        """
+        return self._call("ModifyTransitGatewayAttachmentNatConfiguration", kwargs)
+
     def modify_transit_gateway_metering_policy(
         self,
         **kwargs: Unpack[type_defs.ModifyTransitGatewayMeteringPolicyRequestTypeDef],
@@ -7229,6 +8019,44 @@ class MultiRegionEC2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyTransitGatewayMeteringPolicy
         """
         return self._call("ModifyTransitGatewayMeteringPolicy", kwargs)
+
+    def modify_transit_gateway_network_function_attachment(
+        self,
+        **kwargs: Unpack[
+            type_defs.ModifyTransitGatewayNetworkFunctionAttachmentRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ModifyTransitGatewayNetworkFunctionAttachmentResultTypeDef
+    ]:
+        """Adds Availability Zones to or removes Availability Zones from the
+        specified network function attachment. The attachment must be in the
+        available state. You must specify at least one Availability Zone to add or
+        remove, and the attachment must keep at least one Availability Zone.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyTransitGatewayNetworkFunctionAttachment
+        """
+        return self._call("ModifyTransitGatewayNetworkFunctionAttachment", kwargs)
+
+    def modify_transit_gateway_peering_attachment(
+        self,
+        **kwargs: Unpack[type_defs.ModifyTransitGatewayPeeringAttachmentRequestTypeDef],
+    ) -> TargetResults[type_defs.ModifyTransitGatewayPeeringAttachmentResultTypeDef]:
+        """Modifies the options for a transit gateway peering attachment. The peering
+        attachment must be in the available state.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyTransitGatewayPeeringAttachment
+        """
+        return self._call("ModifyTransitGatewayPeeringAttachment", kwargs)
+
+    def modify_transit_gateway_policy_table_entry(
+        self,
+        **kwargs: Unpack[type_defs.ModifyTransitGatewayPolicyTableEntryRequestTypeDef],
+    ) -> TargetResults[type_defs.ModifyTransitGatewayPolicyTableEntryResultTypeDef]:
+        """Modifies the specified transit gateway policy table entry.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyTransitGatewayPolicyTableEntry
+        """
+        return self._call("ModifyTransitGatewayPolicyTableEntry", kwargs)
 
     def modify_transit_gateway_prefix_list_reference(
         self,
@@ -7426,6 +8254,16 @@ class MultiRegionEC2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyVpcEndpointConnectionNotification
         """
         return self._call("ModifyVpcEndpointConnectionNotification", kwargs)
+
+    def modify_vpc_endpoint_payer_responsibility(
+        self,
+        **kwargs: Unpack[type_defs.ModifyVpcEndpointPayerResponsibilityRequestTypeDef],
+    ) -> TargetResults[type_defs.ModifyVpcEndpointPayerResponsibilityResultTypeDef]:
+        """Modifies the billing account for VPC endpoint usage/charges.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ModifyVpcEndpointPayerResponsibility
+        """
+        return self._call("ModifyVpcEndpointPayerResponsibility", kwargs)
 
     def modify_vpc_endpoint_service_configuration(
         self,
@@ -7891,6 +8729,18 @@ class MultiRegionEC2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ReplaceImageCriteriaInAllowedImagesSettings
         """
         return self._call("ReplaceImageCriteriaInAllowedImagesSettings", kwargs)
+
+    def replace_image_instance_type_specification(
+        self,
+        **kwargs: Unpack[type_defs.ReplaceImageInstanceTypeSpecificationRequestTypeDef],
+    ) -> TargetResults[type_defs.ReplaceImageInstanceTypeSpecificationResultTypeDef]:
+        """Replaces or removes the instance type specification for an AMI. The
+        instance type specification defines which instance types are compatible
+        with the AMI.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ReplaceImageInstanceTypeSpecification
+        """
+        return self._call("ReplaceImageInstanceTypeSpecification", kwargs)
 
     def replace_network_acl_association(
         self, **kwargs: Unpack[type_defs.ReplaceNetworkAclAssociationRequestTypeDef]
@@ -8425,6 +9275,22 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._call("UpdateSecurityGroupRuleDescriptionsIngress", kwargs)
 
+    def validate_security_group_quotas_for_interface(
+        self,
+        **kwargs: Unpack[
+            type_defs.ValidateSecurityGroupQuotasForInterfaceRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.ValidateSecurityGroupQuotasForInterfaceResultTypeDef]:
+        """Validates whether the specified security groups can be associated with a
+        single network interface. The operation checks Amazon Virtual Private
+        Cloud (Amazon VPC) quotas. It checks inbound or outbound rules per
+        security group and security groups per network interface. Only authorized
+        Amazon Web Services services can call this operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/ValidateSecurityGroupQuotasForInterface
+        """
+        return self._call("ValidateSecurityGroupQuotasForInterface", kwargs)
+
     def withdraw_byoip_cidr(
         self, **kwargs: Unpack[type_defs.WithdrawByoipCidrRequestTypeDef]
     ) -> TargetResults[type_defs.WithdrawByoipCidrResultTypeDef]:
@@ -8706,6 +9572,34 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._paginate(
             "DescribeCapacityReservationBillingRequests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_capacity_reservation_date_change_quotes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[
+            type_defs.DescribeCapacityReservationDateChangeQuotesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeCapacityReservationDateChangeQuotesResultTypeDef
+    ]:
+        """Every page of DescribeCapacityReservationDateChangeQuotes in every target,
+        merged per target (botocore's build_full_result).
+
+        Describes one or more Capacity Reservation date change quotes that you
+        generated by using the CreateCapacityReservationDateChangeQuote operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCapacityReservationDateChangeQuotes
+        """
+        return self._paginate(
+            "DescribeCapacityReservationDateChangeQuotes",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -10125,6 +11019,30 @@ class MultiRegionEC2(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_describe_metric_categories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.DescribeMetricCategoriesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeMetricCategoriesResultTypeDef]:
+        """Every page of DescribeMetricCategories in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the specified metric categories, or all of your metric
+        categories.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeMetricCategories
+        """
+        return self._paginate(
+            "DescribeMetricCategories",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_describe_moving_addresses(
         self,
         *,
@@ -10335,6 +11253,64 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._paginate(
             "DescribeNetworkInterfaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_networking_flex_cost_allocation_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[
+            type_defs.DescribeNetworkingFlexCostAllocationPoliciesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeNetworkingFlexCostAllocationPoliciesResultTypeDef
+    ]:
+        """Every page of DescribeNetworkingFlexCostAllocationPolicies in every
+        target, merged per target (botocore's build_full_result).
+
+        Describes one or more of your flex cost allocation policies. We recommend
+        using pagination to ensure that the operation returns quickly and
+        successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkingFlexCostAllocationPolicies
+        """
+        return self._paginate(
+            "DescribeNetworkingFlexCostAllocationPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_networking_flex_cost_allocation_policy_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[
+            type_defs.DescribeNetworkingFlexCostAllocationPolicyAssociationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DescribeNetworkingFlexCostAllocationPolicyAssociationsResultTypeDef
+    ]:
+        """Every page of DescribeNetworkingFlexCostAllocationPolicyAssociations in
+        every target, merged per target (botocore's build_full_result).
+
+        Describes the associations between your flex cost allocation policies and
+        network resources. We recommend using pagination to ensure that the
+        operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkingFlexCostAllocationPolicyAssociations
+        """
+        return self._paginate(
+            "DescribeNetworkingFlexCostAllocationPolicyAssociations",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -11949,6 +12925,30 @@ class MultiRegionEC2(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_get_image_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.GetImageFindingsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetImageFindingsResultTypeDef]:
+        """Every page of GetImageFindings in every target, merged per target
+        (botocore's build_full_result).
+
+        Describes the Amazon Inspector vulnerability findings for the specified
+        AMI.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetImageFindings
+        """
+        return self._paginate(
+            "GetImageFindings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_get_instance_types_from_instance_requirements(
         self,
         *,
@@ -12405,6 +13405,29 @@ class MultiRegionEC2(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_get_transit_gateway_policy_table_entries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.GetTransitGatewayPolicyTableEntriesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetTransitGatewayPolicyTableEntriesResultTypeDef]:
+        """Every page of GetTransitGatewayPolicyTableEntries in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns a list of transit gateway policy table entries.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetTransitGatewayPolicyTableEntries
+        """
+        return self._paginate(
+            "GetTransitGatewayPolicyTableEntries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_get_transit_gateway_prefix_list_references(
         self,
         *,
@@ -12834,6 +13857,28 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._items(
             "DescribeCapacityReservationBillingRequests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_capacity_reservation_date_change_quotes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[
+            type_defs.DescribeCapacityReservationDateChangeQuotesRequestTypeDef
+        ],
+    ) -> Items[type_defs.CapacityReservationModificationQuoteTypeDef]:
+        """Each element of CapacityReservationModificationQuotes in every page of
+        DescribeCapacityReservationDateChangeQuotes, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeCapacityReservationDateChangeQuotes
+        """
+        return self._items(
+            "DescribeCapacityReservationDateChangeQuotes",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -13908,6 +14953,23 @@ class MultiRegionEC2(MultiRegionClient):
             page_size=page_size,
         )
 
+    def iter_describe_metric_categories(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.DescribeMetricCategoriesRequestTypeDef],
+    ) -> Items[type_defs.MetricCategoryTypeDef]:
+        """Each element of MetricCategories in every page of
+        DescribeMetricCategories, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeMetricCategories
+        """
+        return self._items(
+            "DescribeMetricCategories", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_describe_moving_addresses(
         self,
         *,
@@ -14074,6 +15136,50 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._items(
             "DescribeNetworkInterfaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_networking_flex_cost_allocation_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[
+            type_defs.DescribeNetworkingFlexCostAllocationPoliciesRequestTypeDef
+        ],
+    ) -> Items[type_defs.FlexCostAllocationPolicyDescriptionTypeDef]:
+        """Each element of FlexCostAllocationPolicies in every page of
+        DescribeNetworkingFlexCostAllocationPolicies, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkingFlexCostAllocationPolicies
+        """
+        return self._items(
+            "DescribeNetworkingFlexCostAllocationPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_networking_flex_cost_allocation_policy_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[
+            type_defs.DescribeNetworkingFlexCostAllocationPolicyAssociationsRequestTypeDef
+        ],
+    ) -> Items[type_defs.FlexCostAllocationPolicyAssociationDescriptionTypeDef]:
+        """Each element of FcaPolicyAssociations in every page of
+        DescribeNetworkingFlexCostAllocationPolicyAssociations, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/DescribeNetworkingFlexCostAllocationPolicyAssociations
+        """
+        return self._items(
+            "DescribeNetworkingFlexCostAllocationPolicyAssociations",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -15344,6 +16450,22 @@ class MultiRegionEC2(MultiRegionClient):
             page_size=page_size,
         )
 
+    def iter_get_image_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.GetImageFindingsRequestTypeDef],
+    ) -> Items[type_defs.ImageFindingTypeDef]:
+        """Each element of ImageFindings in every page of GetImageFindings, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetImageFindings
+        """
+        return self._items(
+            "GetImageFindings", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_get_instance_types_from_instance_requirements(
         self,
         *,
@@ -15688,6 +16810,26 @@ class MultiRegionEC2(MultiRegionClient):
         """
         return self._items(
             "GetTransitGatewayPolicyTableAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_transit_gateway_policy_table_entries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.GetTransitGatewayPolicyTableEntriesRequestTypeDef],
+    ) -> Items[type_defs.TransitGatewayPolicyTableEntryTypeDef]:
+        """Each element of TransitGatewayPolicyTableEntries in every page of
+        GetTransitGatewayPolicyTableEntries, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ec2-2016-11-15/GetTransitGatewayPolicyTableEntries
+        """
+        return self._items(
+            "GetTransitGatewayPolicyTableEntries",
             kwargs,
             max_items=max_items,
             page_size=page_size,

@@ -10,11 +10,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AcceleratorNameType",
         "AcceleratorTypeType",
         "AccountAttributeNameType",
+        "AccountVpcEncryptionControlModeType",
+        "AccountVpcEncryptionControlStateType",
         "ActivityStatusType",
+        "AdditionalKeyExchangeRequirementType",
         "AddressAttributeNameType",
         "AddressFamilyType",
         "AddressTransferStatusType",
         "AffinityType",
+        "AggregationStatusEnumType",
         "AllocationStateType",
         "AllocationStrategyType",
         "AllocationTypeType",
@@ -22,14 +26,19 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AllowedImagesSettingsEnabledStateType",
         "AllowsMultipleInstanceTypesType",
         "AmdSevSnpSpecificationType",
+        "AmdSevSnpType",
         "AnalysisStatusType",
         "ApplianceModeSupportValueType",
+        "ApplicationStatusCheckEnumType",
+        "ApplicationStatusEnumType",
+        "ApplyCancellationChargesType",
         "ArchitectureTypeType",
         "ArchitectureValuesType",
         "AsnAssociationStateType",
         "AsnStateType",
         "AssociatedNetworkTypeType",
         "AssociationStatusCodeType",
+        "AssociationTypeEnumType",
         "AttachmentLimitTypeType",
         "AttachmentStatusType",
         "AutoAcceptSharedAssociationsValueType",
@@ -45,6 +54,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BatchStateType",
         "BgpStatusType",
         "BlockPublicAccessModeType",
+        "BootModeOverrideValuesType",
         "BootModeTypeType",
         "BootModeValuesType",
         "BundleTaskStateType",
@@ -59,20 +69,29 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CapacityManagerDataExportStatusType",
         "CapacityManagerMonitoredTagKeyStatusType",
         "CapacityManagerStatusType",
+        "CapacityReservationAdjustmentStatusType",
         "CapacityReservationBillingRequestStatusType",
+        "CapacityReservationCancellationQuoteStateType",
         "CapacityReservationDeliveryPreferenceType",
         "CapacityReservationFleetStateType",
         "CapacityReservationInstancePlatformType",
+        "CapacityReservationLaunchStatusType",
+        "CapacityReservationModificationQuoteStateType",
         "CapacityReservationPreferenceType",
         "CapacityReservationStateType",
         "CapacityReservationTenancyType",
         "CapacityReservationTypeType",
         "CapacityTenancyType",
+        "CapacityUnitType",
         "CarrierGatewayStateType",
+        "ChronologicalOrderType",
         "ClientCertificateRevocationListStatusCodeType",
         "ClientVpnAuthenticationTypeType",
+        "ClientVpnAuthorizationPolicyShadowModeType",
+        "ClientVpnAuthorizationPolicyStatusType",
         "ClientVpnAuthorizationRuleStatusCodeType",
         "ClientVpnConnectionStatusCodeType",
+        "ClientVpnDeviceTrustProviderTypeType",
         "ClientVpnEndpointAttributeStatusCodeType",
         "ClientVpnEndpointStatusCodeType",
         "ClientVpnRouteStatusCodeType",
@@ -128,17 +147,26 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FastSnapshotRestoreStateCodeType",
         "FilterByDimensionType",
         "FindingsFoundType",
+        "FirewallModeType",
+        "FirewallOnboardingStatusType",
         "FleetActivityStatusType",
         "FleetCapacityReservationTenancyType",
         "FleetCapacityReservationUsageStrategyType",
         "FleetEventTypeType",
         "FleetExcessCapacityTerminationPolicyType",
+        "FleetHttpTokensStateType",
         "FleetInstanceMatchCriteriaType",
+        "FleetInstanceMetadataEndpointStateType",
         "FleetOnDemandAllocationStrategyType",
         "FleetReplacementStrategyType",
         "FleetReservationTypeType",
         "FleetStateCodeType",
         "FleetTypeType",
+        "FlexCostAllocationAssociationModeType",
+        "FlexCostAllocationCostDimensionType",
+        "FlexCostAllocationNetworkResourceScopeTypeType",
+        "FlexCostAllocationNetworkResourceTypeType",
+        "FlexCostAllocationReportingGranularityType",
         "FlexibleEnaQueuesSupportType",
         "FlowLogsResourceTypeType",
         "FpgaImageAttributeNameType",
@@ -193,12 +221,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "InterruptibleCapacityReservationAllocationStatusType",
         "InterruptionTypeType",
         "IpAddressTypeType",
+        "IpScopeEnumType",
         "IpSourceType",
+        "IpVersionEnumType",
         "IpamAddressHistoryResourceTypeType",
         "IpamAssociatedResourceDiscoveryStatusType",
+        "IpamByoipAdvertisementTypeType",
+        "IpamByoipCidrStateType",
         "IpamComplianceStatusType",
         "IpamDiscoveryFailureCodeType",
         "IpamExternalResourceVerificationTokenStateType",
+        "IpamInternetRegistryAssociationStateType",
         "IpamManagementStateType",
         "IpamMeteredAccountType",
         "IpamNetworkInterfaceAttachmentStatusType",
@@ -225,6 +258,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "IpamResourceDiscoveryAssociationStateType",
         "IpamResourceDiscoveryStateType",
         "IpamResourceTypeType",
+        "IpamRoutingPolicyRegistrationDeltaStateType",
+        "IpamRoutingPolicyRegistrationStateType",
+        "IpamRpkiStatusType",
+        "IpamRpkiStrengthType",
         "IpamScopeExternalAuthorityTypeType",
         "IpamScopeStateType",
         "IpamScopeTypeType",
@@ -268,17 +305,22 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MonitoringStateType",
         "MoveStatusType",
         "MulticastSupportValueType",
+        "MultipathResilienceModeType",
+        "MultipathResilienceStatusType",
         "NatGatewayAddressStatusType",
         "NatGatewayApplianceModifyStateType",
         "NatGatewayApplianceStateType",
         "NatGatewayApplianceTypeType",
         "NatGatewayStateType",
         "NestedVirtualizationSpecificationType",
+        "NetworkCardInterfaceTypeType",
+        "NetworkFirewallConnectivityTypeType",
         "NetworkInterfaceAttributeType",
         "NetworkInterfaceCreationTypeType",
         "NetworkInterfacePermissionStateCodeType",
         "NetworkInterfaceStatusType",
         "NetworkInterfaceTypeType",
+        "NetworkProtocolEnumType",
         "NitroEnclavesSupportType",
         "NitroTpmSupportType",
         "OfferingClassTypeType",
@@ -287,10 +329,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "OperationTypeType",
         "OutputFormatType",
         "PartitionLoadFrequencyType",
+        "PayerResponsibilityScopeType",
         "PayerResponsibilityType",
+        "PayerResponsibilityTypeType",
         "PaymentOptionType",
         "PeriodTypeType",
         "PermissionGroupType",
+        "PermissionTypeType",
         "PhcSupportType",
         "PlacementGroupStateType",
         "PlacementGroupStrategyType",
@@ -313,10 +358,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ReservationEndDateTypeType",
         "ReservationStateType",
         "ReservationTypeType",
+        "ReservedCapacityAllocationStrategyType",
+        "ReservedCapacityFallbackMarketTypeType",
         "ReservedInstanceStateType",
         "ResetFpgaImageAttributeNameType",
         "ResetImageAttributeNameType",
         "ResourceTypeType",
+        "RirType",
         "RootDeviceTypeType",
         "RouteOriginType",
         "RouteServerAssociationStateType",
@@ -351,6 +399,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ServiceManagedType",
         "ServiceStateType",
         "ServiceTypeType",
+        "SeverityLabelType",
         "ShutdownBehaviorType",
         "SnapshotAttributeNameType",
         "SnapshotBlockPublicAccessStateType",
@@ -374,7 +423,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SubnetCidrReservationTypeType",
         "SubnetStateType",
         "SummaryStatusType",
+        "SupportabilityMarketTypeType",
+        "SupportabilityScoreType",
         "SupportedAdditionalProcessorFeatureType",
+        "TaggableResourceTypeType",
         "TargetCapacityUnitTypeType",
         "TargetStorageTierType",
         "TelemetryStatusType",
@@ -392,6 +444,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TrafficTypeType",
         "TransferTypeType",
         "TransitGatewayAssociationStateType",
+        "TransitGatewayAttachmentNatGatewaySupportStateType",
+        "TransitGatewayAttachmentNatGatewaySupportValueType",
+        "TransitGatewayAttachmentNatSystemRouteSupportValueType",
         "TransitGatewayAttachmentResourceTypeType",
         "TransitGatewayAttachmentStateType",
         "TransitGatewayAttachmentStatusTypeType",
@@ -401,6 +456,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TransitGatewayMeteringPolicyStateType",
         "TransitGatewayMulitcastDomainAssociationStateType",
         "TransitGatewayMulticastDomainStateType",
+        "TransitGatewayNatRuleStateType",
+        "TransitGatewayPeeringAttachmentMultipathResilienceModeType",
+        "TransitGatewayPeeringAttachmentMultipathResilienceStatusType",
+        "TransitGatewayPolicyTableEntryStateType",
         "TransitGatewayPolicyTableStateType",
         "TransitGatewayPrefixListReferenceStateType",
         "TransitGatewayPropagationStateType",
@@ -452,6 +511,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "VpnTunnelBandwidthType",
         "VpnTunnelProvisioningStatusType",
         "WeekDayType",
+        "ZeroSizePreferenceType",
         "scopeType",
     ]
 
@@ -485,16 +545,30 @@ AcceleratorNameType = Literal[
 ]
 AcceleratorTypeType = Literal["gpu", "fpga", "inference", "media"]
 AccountAttributeNameType = Literal["supported-platforms", "default-vpc"]
+AccountVpcEncryptionControlModeType = Literal[
+    "unmanaged",
+    "attempt-monitor",
+    "attempt-enforce",
+]
+AccountVpcEncryptionControlStateType = Literal[
+    "default-state",
+    "transitions-in-progress",
+    "transitions-partially-successful",
+    "transitions-successful",
+    "transitions-failed",
+]
 ActivityStatusType = Literal[
     "error",
     "pending_fulfillment",
     "pending_termination",
     "fulfilled",
 ]
+AdditionalKeyExchangeRequirementType = Literal["required", "optional"]
 AddressAttributeNameType = Literal["domain-name"]
 AddressFamilyType = Literal["ipv4", "ipv6"]
 AddressTransferStatusType = Literal["pending", "disabled", "accepted"]
 AffinityType = Literal["default", "host"]
+AggregationStatusEnumType = Literal["included", "excluded"]
 AllocationStateType = Literal[
     "available",
     "under-assessment",
@@ -502,6 +576,7 @@ AllocationStateType = Literal[
     "released",
     "released-permanent-failure",
     "pending",
+    "configuring",
 ]
 AllocationStrategyType = Literal[
     "lowestPrice",
@@ -510,13 +585,30 @@ AllocationStrategyType = Literal[
     "capacityOptimizedPrioritized",
     "priceCapacityOptimized",
 ]
-AllocationTypeType = Literal["used", "future"]
+AllocationTypeType = Literal["used", "future", "cancelling"]
 AllowedImagesSettingsDisabledStateType = Literal["disabled"]
 AllowedImagesSettingsEnabledStateType = Literal["enabled", "audit-mode"]
 AllowsMultipleInstanceTypesType = Literal["on", "off"]
+AmdSevSnpType = Literal["enabled", "disabled"]
 AmdSevSnpSpecificationType = Literal["enabled", "disabled"]
 AnalysisStatusType = Literal["running", "succeeded", "failed"]
 ApplianceModeSupportValueType = Literal["enable", "disable"]
+ApplicationStatusCheckEnumType = Literal[
+    "passed",
+    "failed",
+    "initializing",
+    "insufficient-data",
+    "not-applicable",
+]
+ApplicationStatusEnumType = Literal[
+    "ok",
+    "impaired",
+    "initializing",
+    "insufficient-data",
+    "not-applicable",
+    "suppressed",
+]
+ApplyCancellationChargesType = Literal["commitment-wind-down"]
 ArchitectureTypeType = Literal["i386", "x86_64", "arm64", "x86_64_mac", "arm64_mac"]
 ArchitectureValuesType = Literal["i386", "x86_64", "arm64", "x86_64_mac", "arm64_mac"]
 AsnAssociationStateType = Literal[
@@ -543,6 +635,7 @@ AssociationStatusCodeType = Literal[
     "disassociating",
     "disassociated",
 ]
+AssociationTypeEnumType = Literal["tag", "instance-id"]
 AttachmentLimitTypeType = Literal["shared", "dedicated"]
 AttachmentStatusType = Literal["attaching", "attached", "detaching", "detached"]
 AutoAcceptSharedAssociationsValueType = Literal["enable", "disable"]
@@ -576,6 +669,7 @@ BatchStateType = Literal[
 ]
 BgpStatusType = Literal["up", "down"]
 BlockPublicAccessModeType = Literal["off", "block-bidirectional", "block-ingress"]
+BootModeOverrideValuesType = Literal["uefi"]
 BootModeTypeType = Literal["legacy-bios", "uefi"]
 BootModeValuesType = Literal["legacy-bios", "uefi", "uefi-preferred"]
 BundleTaskStateType = Literal[
@@ -643,6 +737,7 @@ CapacityManagerMonitoredTagKeyStatusType = Literal[
     "suspended",
 ]
 CapacityManagerStatusType = Literal["enabled", "disabled"]
+CapacityReservationAdjustmentStatusType = Literal["requested", "applied", "rejected"]
 CapacityReservationBillingRequestStatusType = Literal[
     "pending",
     "accepted",
@@ -651,6 +746,7 @@ CapacityReservationBillingRequestStatusType = Literal[
     "revoked",
     "expired",
 ]
+CapacityReservationCancellationQuoteStateType = Literal["pending", "active", "expired"]
 CapacityReservationDeliveryPreferenceType = Literal["fixed", "incremental"]
 CapacityReservationFleetStateType = Literal[
     "submitted",
@@ -683,6 +779,8 @@ CapacityReservationInstancePlatformType = Literal[
     "RHEL with HA and SQL Server Enterprise",
     "Ubuntu Pro",
 ]
+CapacityReservationLaunchStatusType = Literal["launchable", "unlaunchable"]
+CapacityReservationModificationQuoteStateType = Literal["active", "expired"]
 CapacityReservationPreferenceType = Literal[
     "capacity-reservations-only",
     "open",
@@ -700,17 +798,28 @@ CapacityReservationStateType = Literal[
     "assessing",
     "delayed",
     "unsupported",
+    "cancelling",
     "unavailable",
 ]
 CapacityReservationTenancyType = Literal["default", "dedicated"]
 CapacityReservationTypeType = Literal["default", "capacity-block"]
 CapacityTenancyType = Literal["default", "dedicated"]
+CapacityUnitType = Literal["vcpus", "instances"]
 CarrierGatewayStateType = Literal["pending", "available", "deleting", "deleted"]
+ChronologicalOrderType = Literal["forward", "reverse"]
 ClientCertificateRevocationListStatusCodeType = Literal["pending", "active"]
 ClientVpnAuthenticationTypeType = Literal[
     "certificate-authentication",
     "directory-service-authentication",
     "federated-authentication",
+]
+ClientVpnAuthorizationPolicyShadowModeType = Literal["enabled", "disabled"]
+ClientVpnAuthorizationPolicyStatusType = Literal[
+    "creating",
+    "updating",
+    "active",
+    "failed",
+    "deleting",
 ]
 ClientVpnAuthorizationRuleStatusCodeType = Literal[
     "authorizing",
@@ -724,6 +833,7 @@ ClientVpnConnectionStatusCodeType = Literal[
     "terminating",
     "terminated",
 ]
+ClientVpnDeviceTrustProviderTypeType = Literal["crowdstrike", "jamf", "jumpcloud"]
 ClientVpnEndpointAttributeStatusCodeType = Literal["applying", "applied"]
 ClientVpnEndpointStatusCodeType = Literal[
     "pending-associate",
@@ -851,6 +961,8 @@ FilterByDimensionType = Literal[
     "reservation-unused-financial-owner",
 ]
 FindingsFoundType = Literal["true", "false", "unknown"]
+FirewallModeType = Literal["monitor", "enforce"]
+FirewallOnboardingStatusType = Literal["pending", "active", "disabling"]
 FleetActivityStatusType = Literal[
     "error",
     "pending_fulfillment",
@@ -861,10 +973,16 @@ FleetCapacityReservationTenancyType = Literal["default"]
 FleetCapacityReservationUsageStrategyType = Literal["use-capacity-reservations-first"]
 FleetEventTypeType = Literal["instance-change", "fleet-change", "service-error"]
 FleetExcessCapacityTerminationPolicyType = Literal["no-termination", "termination"]
+FleetHttpTokensStateType = Literal["optional", "required"]
 FleetInstanceMatchCriteriaType = Literal["open"]
+FleetInstanceMetadataEndpointStateType = Literal["disabled", "enabled"]
 FleetOnDemandAllocationStrategyType = Literal["lowest-price", "prioritized"]
 FleetReplacementStrategyType = Literal["launch", "launch-before-terminate"]
-FleetReservationTypeType = Literal["interruptible-capacity-reservation"]
+FleetReservationTypeType = Literal[
+    "on-demand-capacity-reservation",
+    "capacity-block",
+    "interruptible-capacity-reservation",
+]
 FleetStateCodeType = Literal[
     "submitted",
     "active",
@@ -875,6 +993,19 @@ FleetStateCodeType = Literal[
     "modifying",
 ]
 FleetTypeType = Literal["request", "maintain", "instant"]
+FlexCostAllocationAssociationModeType = Literal["direct", "scope"]
+FlexCostAllocationCostDimensionType = Literal["data-transfer", "data-processing"]
+FlexCostAllocationNetworkResourceScopeTypeType = Literal["account", "vpc", "subnet"]
+FlexCostAllocationNetworkResourceTypeType = Literal["natgw", "pcx", "ec2"]
+FlexCostAllocationReportingGranularityType = Literal[
+    "eni",
+    "ec2",
+    "subnet",
+    "vpc",
+    "account",
+    "peering-id",
+    "cidr",
+]
 FlexibleEnaQueuesSupportType = Literal["unsupported", "supported"]
 FlowLogsResourceTypeType = Literal[
     "VPC",
@@ -883,6 +1014,9 @@ FlowLogsResourceTypeType = Literal[
     "TransitGateway",
     "TransitGatewayAttachment",
     "RegionalNatGateway",
+    "CoreNetwork",
+    "CoreNetworkEdge",
+    "CoreNetworkAttachment",
 ]
 FpgaImageAttributeNameType = Literal[
     "description",
@@ -1005,6 +1139,7 @@ InstanceLifecycleType = Literal[
     "spot",
     "on-demand",
     "interruptible-capacity-reservation",
+    "capacity-block",
 ]
 InstanceLifecycleTypeType = Literal[
     "spot",
@@ -2240,6 +2375,231 @@ InstanceTypeType = Literal[
     "m8id.metal-48xl",
     "m8id.metal-96xl",
     "hpc8a.96xlarge",
+    "c8in.large",
+    "c8in.xlarge",
+    "c8in.2xlarge",
+    "c8in.4xlarge",
+    "c8in.8xlarge",
+    "c8in.12xlarge",
+    "c8in.16xlarge",
+    "c8in.24xlarge",
+    "c8in.32xlarge",
+    "c8in.48xlarge",
+    "c8in.96xlarge",
+    "c8in.metal-48xl",
+    "c8in.metal-96xl",
+    "c8ib.large",
+    "c8ib.xlarge",
+    "c8ib.2xlarge",
+    "c8ib.4xlarge",
+    "c8ib.8xlarge",
+    "c8ib.12xlarge",
+    "c8ib.16xlarge",
+    "c8ib.24xlarge",
+    "c8ib.32xlarge",
+    "c8ib.48xlarge",
+    "c8ib.96xlarge",
+    "c8ib.metal-48xl",
+    "c8ib.metal-96xl",
+    "r8in.large",
+    "r8in.xlarge",
+    "r8in.2xlarge",
+    "r8in.4xlarge",
+    "r8in.8xlarge",
+    "r8in.12xlarge",
+    "r8in.16xlarge",
+    "r8in.24xlarge",
+    "r8in.32xlarge",
+    "r8in.48xlarge",
+    "r8in.96xlarge",
+    "r8ib.large",
+    "r8ib.xlarge",
+    "r8ib.2xlarge",
+    "r8ib.4xlarge",
+    "r8ib.8xlarge",
+    "r8ib.12xlarge",
+    "r8ib.16xlarge",
+    "r8ib.24xlarge",
+    "r8ib.32xlarge",
+    "r8ib.48xlarge",
+    "r8ib.96xlarge",
+    "m8in.large",
+    "m8in.xlarge",
+    "m8in.2xlarge",
+    "m8in.4xlarge",
+    "m8in.8xlarge",
+    "m8in.12xlarge",
+    "m8in.16xlarge",
+    "m8in.24xlarge",
+    "m8in.32xlarge",
+    "m8in.48xlarge",
+    "m8in.96xlarge",
+    "m8ib.large",
+    "m8ib.xlarge",
+    "m8ib.2xlarge",
+    "m8ib.4xlarge",
+    "m8ib.8xlarge",
+    "m8ib.12xlarge",
+    "m8ib.16xlarge",
+    "m8ib.24xlarge",
+    "m8ib.32xlarge",
+    "m8ib.48xlarge",
+    "m8ib.96xlarge",
+    "m8ine.large",
+    "m8ine.xlarge",
+    "m8ine.2xlarge",
+    "m8ine.4xlarge",
+    "m8ine.8xlarge",
+    "m8ine.12xlarge",
+    "c8ine.large",
+    "c8ine.xlarge",
+    "c8ine.2xlarge",
+    "c8ine.4xlarge",
+    "c8ine.8xlarge",
+    "c8ine.12xlarge",
+    "m8idn.large",
+    "m8idn.xlarge",
+    "m8idn.2xlarge",
+    "m8idn.4xlarge",
+    "m8idn.8xlarge",
+    "m8idn.12xlarge",
+    "m8idn.16xlarge",
+    "m8idn.24xlarge",
+    "m8idn.32xlarge",
+    "m8idn.48xlarge",
+    "m8idn.96xlarge",
+    "r8idn.large",
+    "r8idn.xlarge",
+    "r8idn.2xlarge",
+    "r8idn.4xlarge",
+    "r8idn.8xlarge",
+    "r8idn.12xlarge",
+    "r8idn.16xlarge",
+    "r8idn.24xlarge",
+    "r8idn.32xlarge",
+    "r8idn.48xlarge",
+    "r8idn.96xlarge",
+    "m8idb.large",
+    "m8idb.xlarge",
+    "m8idb.2xlarge",
+    "m8idb.4xlarge",
+    "m8idb.8xlarge",
+    "m8idb.12xlarge",
+    "m8idb.16xlarge",
+    "m8idb.24xlarge",
+    "m8idb.32xlarge",
+    "m8idb.48xlarge",
+    "m8idb.96xlarge",
+    "r8idb.large",
+    "r8idb.xlarge",
+    "r8idb.2xlarge",
+    "r8idb.4xlarge",
+    "r8idb.8xlarge",
+    "r8idb.12xlarge",
+    "r8idb.16xlarge",
+    "r8idb.24xlarge",
+    "r8idb.32xlarge",
+    "r8idb.48xlarge",
+    "r8idb.96xlarge",
+    "mac-m3ultra.metal",
+    "m9g.large",
+    "m9g.xlarge",
+    "m9g.2xlarge",
+    "m9g.4xlarge",
+    "m9g.8xlarge",
+    "m9g.12xlarge",
+    "m9g.16xlarge",
+    "m9g.24xlarge",
+    "m9g.48xlarge",
+    "m9g.metal-24xl",
+    "m9g.metal-48xl",
+    "m9gd.large",
+    "m9gd.xlarge",
+    "m9gd.2xlarge",
+    "m9gd.4xlarge",
+    "m9gd.8xlarge",
+    "m9gd.12xlarge",
+    "m9gd.16xlarge",
+    "m9gd.24xlarge",
+    "m9gd.48xlarge",
+    "m9gd.metal-24xl",
+    "m9gd.metal-48xl",
+    "r8in.metal-48xl",
+    "r8in.metal-96xl",
+    "r8ib.metal-48xl",
+    "r8ib.metal-96xl",
+    "r8idn.metal-48xl",
+    "r8idn.metal-96xl",
+    "r8idb.metal-48xl",
+    "r8idb.metal-96xl",
+    "m8in.metal-48xl",
+    "m8in.metal-96xl",
+    "m8ib.metal-48xl",
+    "m8ib.metal-96xl",
+    "m8idn.metal-48xl",
+    "m8idn.metal-96xl",
+    "m8idb.metal-48xl",
+    "m8idb.metal-96xl",
+    "g7.2xlarge",
+    "g7.4xlarge",
+    "g7.8xlarge",
+    "g7.12xlarge",
+    "g7.24xlarge",
+    "g7.48xlarge",
+    "c9g.medium",
+    "c9g.large",
+    "c9g.xlarge",
+    "c9g.2xlarge",
+    "c9g.4xlarge",
+    "c9g.8xlarge",
+    "c9g.12xlarge",
+    "c9g.16xlarge",
+    "c9g.24xlarge",
+    "c9g.48xlarge",
+    "c9g.metal-48xl",
+    "c9gd.medium",
+    "c9gd.large",
+    "c9gd.xlarge",
+    "c9gd.2xlarge",
+    "c9gd.4xlarge",
+    "c9gd.8xlarge",
+    "c9gd.12xlarge",
+    "c9gd.16xlarge",
+    "c9gd.24xlarge",
+    "c9gd.48xlarge",
+    "c9gd.metal-48xl",
+    "r9g.medium",
+    "r9g.large",
+    "r9g.xlarge",
+    "r9g.2xlarge",
+    "r9g.4xlarge",
+    "r9g.8xlarge",
+    "r9g.12xlarge",
+    "r9g.16xlarge",
+    "r9g.24xlarge",
+    "r9g.48xlarge",
+    "r9g.metal-48xl",
+    "r9gd.medium",
+    "r9gd.large",
+    "r9gd.xlarge",
+    "r9gd.2xlarge",
+    "r9gd.4xlarge",
+    "r9gd.8xlarge",
+    "r9gd.12xlarge",
+    "r9gd.16xlarge",
+    "r9gd.24xlarge",
+    "r9gd.48xlarge",
+    "r9gd.metal-48xl",
+    "m9g.medium",
+    "t8i.nano",
+    "t8i.micro",
+    "t8i.small",
+    "t8i.medium",
+    "i8g.metal-48xl",
+    "r8gb.48xlarge",
+    "r8gb.metal-48xl",
+    "m9gd.medium",
+    "trn2u.48xlarge",
 ]
 InstanceTypeHypervisorType = Literal["nitro", "xen"]
 InterfacePermissionTypeType = Literal["INSTANCE-ATTACH", "EIP-ASSOCIATE"]
@@ -2256,7 +2616,9 @@ InterruptibleCapacityReservationAllocationStatusType = Literal[
 ]
 InterruptionTypeType = Literal["adhoc"]
 IpAddressTypeType = Literal["ipv4", "dualstack", "ipv6"]
+IpScopeEnumType = Literal["private"]
 IpSourceType = Literal["amazon", "byoip", "none"]
+IpVersionEnumType = Literal["ipv4", "ipv6"]
 IpamAddressHistoryResourceTypeType = Literal[
     "eip",
     "vpc",
@@ -2265,6 +2627,19 @@ IpamAddressHistoryResourceTypeType = Literal[
     "instance",
 ]
 IpamAssociatedResourceDiscoveryStatusType = Literal["active", "not-found"]
+IpamByoipAdvertisementTypeType = Literal["regional", "global"]
+IpamByoipCidrStateType = Literal[
+    "advertised",
+    "deprovisioned",
+    "failed-deprovision",
+    "failed-provision",
+    "pending-advertising",
+    "pending-deprovision",
+    "pending-provision",
+    "pending-withdrawal",
+    "provisioned",
+    "provisioned-not-publicly-advertisable",
+]
 IpamComplianceStatusType = Literal["compliant", "noncompliant", "unmanaged", "ignored"]
 IpamDiscoveryFailureCodeType = Literal[
     "assume-role-failure",
@@ -2279,12 +2654,33 @@ IpamExternalResourceVerificationTokenStateType = Literal[
     "delete-complete",
     "delete-failed",
 ]
+IpamInternetRegistryAssociationStateType = Literal[
+    "pending-enable",
+    "create-in-progress",
+    "create-failed",
+    "enable-in-progress",
+    "enable-complete",
+    "enable-failed",
+    "disable-in-progress",
+    "disable-complete",
+    "disable-failed",
+    "delete-in-progress",
+    "delete-complete",
+    "delete-failed",
+]
 IpamManagementStateType = Literal["managed", "unmanaged", "ignored"]
 IpamMeteredAccountType = Literal["ipam-owner", "resource-owner"]
 IpamNetworkInterfaceAttachmentStatusType = Literal["available", "in-use"]
 IpamOverlapStatusType = Literal["overlapping", "nonoverlapping", "ignored"]
 IpamPolicyManagedByType = Literal["account", "delegated-administrator-for-ipam"]
-IpamPolicyResourceTypeType = Literal["alb", "eip", "rds", "rnat"]
+IpamPolicyResourceTypeType = Literal[
+    "alb",
+    "eip",
+    "rds",
+    "rnat",
+    "lambda-network-connector",
+    "igw-firewall",
+]
 IpamPolicyStateType = Literal[
     "create-in-progress",
     "create-complete",
@@ -2439,6 +2835,20 @@ IpamResourceTypeType = Literal[
     "eni",
     "anycast-ip-list",
 ]
+IpamRoutingPolicyRegistrationDeltaStateType = Literal["pending", "published", "failed"]
+IpamRoutingPolicyRegistrationStateType = Literal[
+    "pending-activate",
+    "activate-failed",
+    "create-in-progress",
+    "create-complete",
+    "update-in-progress",
+    "update-complete",
+    "delete-in-progress",
+    "delete-complete",
+    "disable-complete",
+]
+IpamRpkiStatusType = Literal["valid", "invalid", "unknown"]
+IpamRpkiStrengthType = Literal["strict", "permissive"]
 IpamScopeExternalAuthorityTypeType = Literal["infoblox"]
 IpamScopeStateType = Literal[
     "create-in-progress",
@@ -2528,7 +2938,12 @@ MacModificationTaskTypeType = Literal["sip-modification", "volume-ownership-dele
 MacSystemIntegrityProtectionSettingStatusType = Literal["enabled", "disabled"]
 ManagedByType = Literal["account", "declarative-policy"]
 ManagedResourceDefaultVisibilityType = Literal["hidden", "visible"]
-MarketTypeType = Literal["spot", "capacity-block", "interruptible-capacity-reservation"]
+MarketTypeType = Literal[
+    "spot",
+    "capacity-block",
+    "interruptible-capacity-reservation",
+    "on-demand",
+]
 MembershipTypeType = Literal["static", "igmp"]
 MetadataDefaultHttpTokensStateType = Literal["optional", "required", "no-preference"]
 MetricType = Literal[
@@ -2581,12 +2996,24 @@ MetricType = Literal[
     "spot-total-count-vcpu",
     "spot-interruption-rate-inst",
     "spot-interruption-rate-vcpu",
+    "capacity-total-requested-vcpu",
+    "capacity-total-fulfilled-vcpu",
+    "spot-capacity-total-requested-vcpu",
+    "spot-capacity-total-fulfilled-vcpu",
+    "capacity-request-fulfillment-rate",
+    "avg-inst-az-count-per-requested-vcpu",
+    "inst-az-fulfillment-rate",
+    "spot-capacity-request-fulfillment-rate",
+    "spot-avg-inst-az-count-per-requested-vcpu",
+    "spot-inst-az-fulfillment-rate",
 ]
 MetricTypeType = Literal["aggregate-latency"]
 ModifyAvailabilityZoneOptInStatusType = Literal["opted-in", "not-opted-in"]
 MonitoringStateType = Literal["disabled", "disabling", "enabled", "pending"]
 MoveStatusType = Literal["movingToVpc", "restoringToClassic"]
 MulticastSupportValueType = Literal["enable", "disable"]
+MultipathResilienceModeType = Literal["always-on"]
+MultipathResilienceStatusType = Literal["pending", "enabled", "disabled"]
 NatGatewayAddressStatusType = Literal[
     "assigning",
     "unassigning",
@@ -2607,6 +3034,14 @@ NatGatewayApplianceStateType = Literal[
 NatGatewayApplianceTypeType = Literal["network-firewall-proxy"]
 NatGatewayStateType = Literal["pending", "failed", "available", "deleting", "deleted"]
 NestedVirtualizationSpecificationType = Literal["enabled", "disabled"]
+NetworkCardInterfaceTypeType = Literal["interface", "efa", "efa-only", "secondary"]
+NetworkFirewallConnectivityTypeType = Literal[
+    "flexible",
+    "outbound-only",
+    "bidirectional",
+    "exclude",
+    "az-unsupported",
+]
 NetworkInterfaceAttributeType = Literal[
     "description",
     "groupSet",
@@ -2648,6 +3083,7 @@ NetworkInterfaceTypeType = Literal[
     "iot_rules_managed",
     "aws_codestar_connections_managed",
 ]
+NetworkProtocolEnumType = Literal["http", "https"]
 NitroEnclavesSupportType = Literal["unsupported", "supported"]
 NitroTpmSupportType = Literal["unsupported", "supported"]
 OfferingClassTypeType = Literal["standard", "convertible"]
@@ -2664,6 +3100,15 @@ OperationTypeType = Literal["add", "remove"]
 OutputFormatType = Literal["csv", "parquet"]
 PartitionLoadFrequencyType = Literal["none", "daily", "weekly", "monthly"]
 PayerResponsibilityType = Literal["ServiceOwner"]
+PayerResponsibilityScopeType = Literal[
+    "vpc-endpoint-charges",
+    "resource-gateway-charges",
+]
+PayerResponsibilityTypeType = Literal[
+    "vpc-endpoint-account",
+    "resource-gateway-account",
+    "vpc-endpoint-service-account",
+]
 PaymentOptionType = Literal["AllUpfront", "PartialUpfront", "NoUpfront"]
 PeriodTypeType = Literal[
     "five-minutes",
@@ -2674,10 +3119,11 @@ PeriodTypeType = Literal[
     "one-week",
 ]
 PermissionGroupType = Literal["all"]
+PermissionTypeType = Literal["vpc-endpoint", "transit-gateway-attachment"]
 PhcSupportType = Literal["unsupported", "supported"]
 PlacementGroupStateType = Literal["pending", "available", "deleting", "deleted"]
 PlacementGroupStrategyType = Literal["cluster", "partition", "spread"]
-PlacementStrategyType = Literal["cluster", "spread", "partition"]
+PlacementStrategyType = Literal["cluster", "spread", "partition", "precision-time"]
 PlatformValuesType = Literal["Windows"]
 PrefixListStateType = Literal[
     "create-in-progress",
@@ -2754,6 +3200,8 @@ ReservationStateType = Literal[
     "retired",
 ]
 ReservationTypeType = Literal["capacity-block", "odcr"]
+ReservedCapacityAllocationStrategyType = Literal["prioritized"]
+ReservedCapacityFallbackMarketTypeType = Literal["on-demand"]
 ReservedInstanceStateType = Literal[
     "payment-pending",
     "active",
@@ -2778,6 +3226,7 @@ ResourceTypeType = Literal[
     "elastic-gpu",
     "export-image-task",
     "export-instance-task",
+    "fca-policy",
     "fleet",
     "fpga-image",
     "host-reservation",
@@ -2867,13 +3316,19 @@ ResourceTypeType = Literal[
     "ipam-prefix-list-resolver",
     "ipam-policy",
     "ipam-prefix-list-resolver-target",
+    "ipam-internet-registry-association",
     "secondary-interface",
     "secondary-network",
     "secondary-subnet",
     "capacity-manager-data-export",
     "vpn-concentrator",
     "ipam-pool-allocation",
+    "capacity-reservation-cancellation-quote",
+    "application-status-check",
+    "capacity-reservation-modification-quote",
+    "metric-category",
 ]
+RirType = Literal["ripe", "apnic", "arin", "lacnic", "nicbr"]
 RootDeviceTypeType = Literal["ebs", "instance-store"]
 RouteOriginType = Literal[
     "CreateRouteTable",
@@ -2984,9 +3439,17 @@ ServiceLinkVirtualInterfaceConfigurationStateType = Literal[
     "deleting",
     "deleted",
 ]
-ServiceManagedType = Literal["alb", "nlb", "rnat", "rds"]
+ServiceManagedType = Literal[
+    "alb",
+    "nlb",
+    "rnat",
+    "rds",
+    "lambda-network-connector",
+    "igw-firewall",
+]
 ServiceStateType = Literal["Pending", "Available", "Deleting", "Deleted", "Failed"]
 ServiceTypeType = Literal["Interface", "Gateway", "GatewayLoadBalancer"]
+SeverityLabelType = Literal["informational", "low", "medium", "high", "critical"]
 ShutdownBehaviorType = Literal["stop", "terminate"]
 SnapshotAttributeNameType = Literal["productCodes", "createVolumePermission"]
 SnapshotBlockPublicAccessStateType = Literal[
@@ -3068,9 +3531,16 @@ SummaryStatusType = Literal[
     "not-applicable",
     "initializing",
 ]
+SupportabilityMarketTypeType = Literal["on-demand", "spot"]
+SupportabilityScoreType = Literal["high", "medium", "low", "unsupported"]
 SupportedAdditionalProcessorFeatureType = Literal[
     "amd-sev-snp",
     "nested-virtualization",
+]
+TaggableResourceTypeType = Literal[
+    "network-interface",
+    "instance",
+    "auto-scaling-group",
 ]
 TargetCapacityUnitTypeType = Literal["vcpu", "memory-mib", "units"]
 TargetStorageTierType = Literal["archive"]
@@ -3117,6 +3587,14 @@ TransitGatewayAssociationStateType = Literal[
     "disassociating",
     "disassociated",
 ]
+TransitGatewayAttachmentNatGatewaySupportStateType = Literal[
+    "enabled",
+    "disabled",
+    "enabling",
+    "disabling",
+]
+TransitGatewayAttachmentNatGatewaySupportValueType = Literal["enable", "disable"]
+TransitGatewayAttachmentNatSystemRouteSupportValueType = Literal["enable", "disable"]
 TransitGatewayAttachmentResourceTypeType = Literal[
     "vpc",
     "vpn",
@@ -3185,6 +3663,19 @@ TransitGatewayMulticastDomainStateType = Literal[
     "deleting",
     "deleted",
 ]
+TransitGatewayNatRuleStateType = Literal[
+    "pending",
+    "activated",
+    "deactivated",
+    "deleting",
+]
+TransitGatewayPeeringAttachmentMultipathResilienceModeType = Literal["always-on"]
+TransitGatewayPeeringAttachmentMultipathResilienceStatusType = Literal[
+    "pending",
+    "enabled",
+    "disabled",
+]
+TransitGatewayPolicyTableEntryStateType = Literal["active", "deleted"]
 TransitGatewayPolicyTableStateType = Literal[
     "pending",
     "available",
@@ -3225,7 +3716,7 @@ TransitGatewayRouteTableStateType = Literal[
     "deleting",
     "deleted",
 ]
-TransitGatewayRouteTypeType = Literal["static", "propagated"]
+TransitGatewayRouteTypeType = Literal["static", "propagated", "system"]
 TransitGatewayStateType = Literal[
     "pending",
     "available",
@@ -3236,7 +3727,7 @@ TransitGatewayStateType = Literal[
 TransportProtocolType = Literal["tcp", "udp"]
 TrustProviderTypeType = Literal["user", "device"]
 TunnelInsideIpVersionType = Literal["ipv4", "ipv6"]
-UnlimitedSupportedInstanceFamilyType = Literal["t2", "t3", "t3a", "t4g"]
+UnlimitedSupportedInstanceFamilyType = Literal["t2", "t3", "t3a", "t4g", "t8i", "t9g"]
 UnsuccessfulInstanceCreditSpecificationErrorCodeType = Literal[
     "InvalidInstanceID.Malformed",
     "InvalidInstanceID.NotFound",
@@ -3339,6 +3830,7 @@ VpcEndpointTypeType = Literal[
     "GatewayLoadBalancer",
     "Resource",
     "ServiceNetwork",
+    "Tunnel",
 ]
 VpcPeeringConnectionStateReasonCodeType = Literal[
     "initiating-request",
@@ -3351,7 +3843,7 @@ VpcPeeringConnectionStateReasonCodeType = Literal[
     "provisioning",
     "deleting",
 ]
-VpcStateType = Literal["pending", "available"]
+VpcStateType = Literal["pending", "available", "deleting"]
 VpcTenancyType = Literal["default"]
 VpnConcentratorTypeType = Literal["ipsec.1"]
 VpnEcmpSupportValueType = Literal["enable", "disable"]
@@ -3369,4 +3861,5 @@ WeekDayType = Literal[
     "friday",
     "saturday",
 ]
+ZeroSizePreferenceType = Literal["retain", "default"]
 scopeType = Literal["Availability Zone", "Region"]

@@ -23,11 +23,15 @@ from .literals import (
     AcceleratorNameType,
     AcceleratorTypeType,
     AccountAttributeNameType,
+    AccountVpcEncryptionControlModeType,
+    AccountVpcEncryptionControlStateType,
     ActivityStatusType,
+    AdditionalKeyExchangeRequirementType,
     AddressAttributeNameType,
     AddressFamilyType,
     AddressTransferStatusType,
     AffinityType,
+    AggregationStatusEnumType,
     AllocationStateType,
     AllocationStrategyType,
     AllocationTypeType,
@@ -35,14 +39,19 @@ from .literals import (
     AllowedImagesSettingsEnabledStateType,
     AllowsMultipleInstanceTypesType,
     AmdSevSnpSpecificationType,
+    AmdSevSnpType,
     AnalysisStatusType,
     ApplianceModeSupportValueType,
+    ApplicationStatusCheckEnumType,
+    ApplicationStatusEnumType,
+    ApplyCancellationChargesType,
     ArchitectureTypeType,
     ArchitectureValuesType,
     AsnAssociationStateType,
     AsnStateType,
     AssociatedNetworkTypeType,
     AssociationStatusCodeType,
+    AssociationTypeEnumType,
     AttachmentLimitTypeType,
     AttachmentStatusType,
     AutoAcceptSharedAssociationsValueType,
@@ -58,6 +67,7 @@ from .literals import (
     BatchStateType,
     BgpStatusType,
     BlockPublicAccessModeType,
+    BootModeOverrideValuesType,
     BootModeTypeType,
     BootModeValuesType,
     BundleTaskStateType,
@@ -72,20 +82,29 @@ from .literals import (
     CapacityManagerDataExportStatusType,
     CapacityManagerMonitoredTagKeyStatusType,
     CapacityManagerStatusType,
+    CapacityReservationAdjustmentStatusType,
     CapacityReservationBillingRequestStatusType,
+    CapacityReservationCancellationQuoteStateType,
     CapacityReservationDeliveryPreferenceType,
     CapacityReservationFleetStateType,
     CapacityReservationInstancePlatformType,
+    CapacityReservationLaunchStatusType,
+    CapacityReservationModificationQuoteStateType,
     CapacityReservationPreferenceType,
     CapacityReservationStateType,
     CapacityReservationTenancyType,
     CapacityReservationTypeType,
     CapacityTenancyType,
+    CapacityUnitType,
     CarrierGatewayStateType,
+    ChronologicalOrderType,
     ClientCertificateRevocationListStatusCodeType,
     ClientVpnAuthenticationTypeType,
+    ClientVpnAuthorizationPolicyShadowModeType,
+    ClientVpnAuthorizationPolicyStatusType,
     ClientVpnAuthorizationRuleStatusCodeType,
     ClientVpnConnectionStatusCodeType,
+    ClientVpnDeviceTrustProviderTypeType,
     ClientVpnEndpointAttributeStatusCodeType,
     ClientVpnEndpointStatusCodeType,
     ClientVpnRouteStatusCodeType,
@@ -141,17 +160,26 @@ from .literals import (
     FastSnapshotRestoreStateCodeType,
     FilterByDimensionType,
     FindingsFoundType,
+    FirewallModeType,
+    FirewallOnboardingStatusType,
     FleetActivityStatusType,
     FleetCapacityReservationTenancyType,
     FleetCapacityReservationUsageStrategyType,
     FleetEventTypeType,
     FleetExcessCapacityTerminationPolicyType,
+    FleetHttpTokensStateType,
     FleetInstanceMatchCriteriaType,
+    FleetInstanceMetadataEndpointStateType,
     FleetOnDemandAllocationStrategyType,
     FleetReplacementStrategyType,
     FleetReservationTypeType,
     FleetStateCodeType,
     FleetTypeType,
+    FlexCostAllocationAssociationModeType,
+    FlexCostAllocationCostDimensionType,
+    FlexCostAllocationNetworkResourceScopeTypeType,
+    FlexCostAllocationNetworkResourceTypeType,
+    FlexCostAllocationReportingGranularityType,
     FlexibleEnaQueuesSupportType,
     FlowLogsResourceTypeType,
     FpgaImageAttributeNameType,
@@ -206,12 +234,17 @@ from .literals import (
     InterruptibleCapacityReservationAllocationStatusType,
     InterruptionTypeType,
     IpAddressTypeType,
+    IpScopeEnumType,
     IpSourceType,
+    IpVersionEnumType,
     IpamAddressHistoryResourceTypeType,
     IpamAssociatedResourceDiscoveryStatusType,
+    IpamByoipAdvertisementTypeType,
+    IpamByoipCidrStateType,
     IpamComplianceStatusType,
     IpamDiscoveryFailureCodeType,
     IpamExternalResourceVerificationTokenStateType,
+    IpamInternetRegistryAssociationStateType,
     IpamManagementStateType,
     IpamMeteredAccountType,
     IpamNetworkInterfaceAttachmentStatusType,
@@ -238,6 +271,10 @@ from .literals import (
     IpamResourceDiscoveryAssociationStateType,
     IpamResourceDiscoveryStateType,
     IpamResourceTypeType,
+    IpamRoutingPolicyRegistrationDeltaStateType,
+    IpamRoutingPolicyRegistrationStateType,
+    IpamRpkiStatusType,
+    IpamRpkiStrengthType,
     IpamScopeExternalAuthorityTypeType,
     IpamScopeStateType,
     IpamScopeTypeType,
@@ -281,17 +318,22 @@ from .literals import (
     MonitoringStateType,
     MoveStatusType,
     MulticastSupportValueType,
+    MultipathResilienceModeType,
+    MultipathResilienceStatusType,
     NatGatewayAddressStatusType,
     NatGatewayApplianceModifyStateType,
     NatGatewayApplianceStateType,
     NatGatewayApplianceTypeType,
     NatGatewayStateType,
     NestedVirtualizationSpecificationType,
+    NetworkCardInterfaceTypeType,
+    NetworkFirewallConnectivityTypeType,
     NetworkInterfaceAttributeType,
     NetworkInterfaceCreationTypeType,
     NetworkInterfacePermissionStateCodeType,
     NetworkInterfaceStatusType,
     NetworkInterfaceTypeType,
+    NetworkProtocolEnumType,
     NitroEnclavesSupportType,
     NitroTpmSupportType,
     OfferingClassTypeType,
@@ -300,10 +342,13 @@ from .literals import (
     OperationTypeType,
     OutputFormatType,
     PartitionLoadFrequencyType,
+    PayerResponsibilityScopeType,
     PayerResponsibilityType,
+    PayerResponsibilityTypeType,
     PaymentOptionType,
     PeriodTypeType,
     PermissionGroupType,
+    PermissionTypeType,
     PhcSupportType,
     PlacementGroupStateType,
     PlacementGroupStrategyType,
@@ -326,10 +371,13 @@ from .literals import (
     ReservationEndDateTypeType,
     ReservationStateType,
     ReservationTypeType,
+    ReservedCapacityAllocationStrategyType,
+    ReservedCapacityFallbackMarketTypeType,
     ReservedInstanceStateType,
     ResetFpgaImageAttributeNameType,
     ResetImageAttributeNameType,
     ResourceTypeType,
+    RirType,
     RootDeviceTypeType,
     RouteOriginType,
     RouteServerAssociationStateType,
@@ -364,6 +412,7 @@ from .literals import (
     ServiceManagedType,
     ServiceStateType,
     ServiceTypeType,
+    SeverityLabelType,
     ShutdownBehaviorType,
     SnapshotAttributeNameType,
     SnapshotBlockPublicAccessStateType,
@@ -387,7 +436,10 @@ from .literals import (
     SubnetCidrReservationTypeType,
     SubnetStateType,
     SummaryStatusType,
+    SupportabilityMarketTypeType,
+    SupportabilityScoreType,
     SupportedAdditionalProcessorFeatureType,
+    TaggableResourceTypeType,
     TargetCapacityUnitTypeType,
     TargetStorageTierType,
     TelemetryStatusType,
@@ -405,6 +457,9 @@ from .literals import (
     TrafficTypeType,
     TransferTypeType,
     TransitGatewayAssociationStateType,
+    TransitGatewayAttachmentNatGatewaySupportStateType,
+    TransitGatewayAttachmentNatGatewaySupportValueType,
+    TransitGatewayAttachmentNatSystemRouteSupportValueType,
     TransitGatewayAttachmentResourceTypeType,
     TransitGatewayAttachmentStateType,
     TransitGatewayAttachmentStatusTypeType,
@@ -414,6 +469,10 @@ from .literals import (
     TransitGatewayMeteringPolicyStateType,
     TransitGatewayMulitcastDomainAssociationStateType,
     TransitGatewayMulticastDomainStateType,
+    TransitGatewayNatRuleStateType,
+    TransitGatewayPeeringAttachmentMultipathResilienceModeType,
+    TransitGatewayPeeringAttachmentMultipathResilienceStatusType,
+    TransitGatewayPolicyTableEntryStateType,
     TransitGatewayPolicyTableStateType,
     TransitGatewayPrefixListReferenceStateType,
     TransitGatewayPropagationStateType,
@@ -465,6 +524,7 @@ from .literals import (
     VpnTunnelBandwidthType,
     VpnTunnelProvisioningStatusType,
     WeekDayType,
+    ZeroSizePreferenceType,
     scopeType,
 )
 
@@ -497,13 +557,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AccessScopePathTypeDef",
         "AccountAttributeTypeDef",
         "AccountAttributeValueTypeDef",
+        "AccountVpcEncryptionControlExclusionsTypeDef",
+        "AccountVpcEncryptionControlTypeDef",
         "ActiveInstanceTypeDef",
+        "ActiveVpnTunnelAdditionalKeyExchangeTypeDef",
         "ActiveVpnTunnelStatusTypeDef",
         "AddIpamOperatingRegionTypeDef",
         "AddIpamOrganizationalUnitExclusionTypeDef",
         "AddPrefixListEntryTypeDef",
         "AddedPrincipalTypeDef",
         "AdditionalDetailTypeDef",
+        "AdditionalKeyExchangeMethodsListValueTypeDef",
+        "AdditionalKeyExchangeMethodsRequestListValueTypeDef",
         "AddressAttributeTypeDef",
         "AddressTransferTypeDef",
         "AddressTypeDef",
@@ -524,6 +589,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AnalysisPacketHeaderTypeDef",
         "AnalysisRouteTableRouteTypeDef",
         "AnalysisSecurityGroupRuleTypeDef",
+        "AnalysisTransitGatewayPolicyTableEntryTypeDef",
+        "ApplicationStatusCheckAssociationObjectTypeDef",
+        "ApplicationStatusCheckResponseObjectTypeDef",
+        "ApplicationStatusDetailTypeDef",
+        "ApplicationStatusReasonTypeDef",
+        "ApplicationStatusSummaryTypeDef",
+        "ApplicationStatusTypeDef",
+        "ApplicationStatusesResponseTypeTypeDef",
         "ApplySecurityGroupsToClientVpnTargetNetworkRequestTypeDef",
         "ApplySecurityGroupsToClientVpnTargetNetworkResultTypeDef",
         "AsnAssociationTypeDef",
@@ -537,6 +610,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AssignedPrivateIpAddressTypeDef",
         "AssociateAddressRequestTypeDef",
         "AssociateAddressResultTypeDef",
+        "AssociateApplicationStatusCheckRequestTypeDef",
+        "AssociateApplicationStatusCheckResultTypeDef",
         "AssociateCapacityReservationBillingOwnerRequestTypeDef",
         "AssociateCapacityReservationBillingOwnerResultTypeDef",
         "AssociateClientVpnTargetNetworkRequestTypeDef",
@@ -552,8 +627,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AssociateIpamByoasnResultTypeDef",
         "AssociateIpamResourceDiscoveryRequestTypeDef",
         "AssociateIpamResourceDiscoveryResultTypeDef",
+        "AssociateKmsKeyIdRequestTypeDef",
+        "AssociateKmsKeyIdResultTypeDef",
         "AssociateNatGatewayAddressRequestTypeDef",
         "AssociateNatGatewayAddressResultTypeDef",
+        "AssociateNetworkingFlexCostAllocationPolicyRequestTypeDef",
+        "AssociateNetworkingFlexCostAllocationPolicyResultTypeDef",
         "AssociateRouteServerRequestTypeDef",
         "AssociateRouteServerResultTypeDef",
         "AssociateRouteTableRequestTypeDef",
@@ -572,12 +651,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AssociateTrunkInterfaceResultTypeDef",
         "AssociateVpcCidrBlockRequestTypeDef",
         "AssociateVpcCidrBlockResultTypeDef",
+        "AssociatedKmsKeyTypeDef",
         "AssociatedRoleTypeDef",
         "AssociatedTargetNetworkTypeDef",
         "AssociationStatusTypeDef",
         "AthenaIntegrationTypeDef",
         "AttachClassicLinkVpcRequestTypeDef",
         "AttachClassicLinkVpcResultTypeDef",
+        "AttachImageWatermarkRequestTypeDef",
+        "AttachImageWatermarkResultTypeDef",
         "AttachInternetGatewayRequestTypeDef",
         "AttachNetworkInterfaceRequestTypeDef",
         "AttachNetworkInterfaceResultTypeDef",
@@ -607,9 +689,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BaselineEbsBandwidthMbpsRequestTypeDef",
         "BaselineEbsBandwidthMbpsTypeDef",
         "BaselinePerformanceFactorsOutputTypeDef",
+        "BaselinePerformanceFactorsRequestOutputTypeDef",
         "BaselinePerformanceFactorsRequestTypeDef",
         "BaselinePerformanceFactorsTypeDef",
-        "BlobAttributeValueTypeDef",
+        "BatchModifyIpamRoutingPolicyRegistrationsRequestTypeDef",
+        "BatchModifyIpamRoutingPolicyRegistrationsResultTypeDef",
         "BlockDeviceMappingResponseTypeDef",
         "BlockDeviceMappingTypeDef",
         "BlockPublicAccessStatesTypeDef",
@@ -643,11 +727,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CancelSpotFleetRequestsSuccessItemTypeDef",
         "CancelSpotInstanceRequestsRequestTypeDef",
         "CancelSpotInstanceRequestsResultTypeDef",
+        "CancellationTermsTypeDef",
         "CancelledSpotInstanceRequestTypeDef",
         "CapacityAllocationMetadataEntryTypeDef",
         "CapacityAllocationTypeDef",
         "CapacityBlockExtensionOfferingTypeDef",
         "CapacityBlockExtensionTypeDef",
+        "CapacityBlockInstanceTypePreferenceTypeDef",
+        "CapacityBlockOfferingSegmentTypeDef",
         "CapacityBlockOfferingTypeDef",
         "CapacityBlockStatusTypeDef",
         "CapacityBlockTypeDef",
@@ -655,13 +742,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CapacityManagerDataExportResponseTypeDef",
         "CapacityManagerDimensionTypeDef",
         "CapacityManagerMonitoredTagKeyTypeDef",
+        "CapacityManagerSupportabilityScoreTypeDef",
         "CapacityManagerTagDimensionTypeDef",
+        "CapacityReservationAdjustmentDetailsTypeDef",
         "CapacityReservationBillingRequestTypeDef",
+        "CapacityReservationCancellationQuoteTypeDef",
         "CapacityReservationCommitmentInfoTypeDef",
+        "CapacityReservationConfigurationTypeDef",
         "CapacityReservationFleetCancellationStateTypeDef",
         "CapacityReservationFleetTypeDef",
         "CapacityReservationGroupTypeDef",
         "CapacityReservationInfoTypeDef",
+        "CapacityReservationModificationQuoteTypeDef",
         "CapacityReservationOptionsRequestTypeDef",
         "CapacityReservationOptionsTypeDef",
         "CapacityReservationSpecificationResponseTypeDef",
@@ -699,6 +791,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ClientVpnEndpointTypeDef",
         "ClientVpnRouteStatusTypeDef",
         "ClientVpnRouteTypeDef",
+        "ClientVpnTrustProviderRequestTypeDef",
+        "ClientVpnTrustProviderTypeDef",
         "CloudWatchLogOptionsSpecificationTypeDef",
         "CloudWatchLogOptionsTypeDef",
         "CoipAddressUsageTypeDef",
@@ -725,12 +819,19 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CpuOptionsRequestTypeDef",
         "CpuOptionsTypeDef",
         "CpuPerformanceFactorOutputTypeDef",
+        "CpuPerformanceFactorRequestOutputTypeDef",
         "CpuPerformanceFactorRequestTypeDef",
         "CpuPerformanceFactorTypeDef",
+        "CreateApplicationStatusCheckRequestTypeDef",
+        "CreateApplicationStatusCheckResultTypeDef",
         "CreateCapacityManagerDataExportRequestTypeDef",
         "CreateCapacityManagerDataExportResultTypeDef",
         "CreateCapacityReservationBySplittingRequestTypeDef",
         "CreateCapacityReservationBySplittingResultTypeDef",
+        "CreateCapacityReservationCancellationQuoteRequestTypeDef",
+        "CreateCapacityReservationCancellationQuoteResultTypeDef",
+        "CreateCapacityReservationDateChangeQuoteRequestTypeDef",
+        "CreateCapacityReservationDateChangeQuoteResultTypeDef",
         "CreateCapacityReservationFleetRequestTypeDef",
         "CreateCapacityReservationFleetResultTypeDef",
         "CreateCapacityReservationRequestTypeDef",
@@ -781,6 +882,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateInterruptibleCapacityReservationAllocationResultTypeDef",
         "CreateIpamExternalResourceVerificationTokenRequestTypeDef",
         "CreateIpamExternalResourceVerificationTokenResultTypeDef",
+        "CreateIpamInternetRegistryAssociationRequestTypeDef",
+        "CreateIpamInternetRegistryAssociationResultTypeDef",
         "CreateIpamPolicyRequestTypeDef",
         "CreateIpamPolicyResultTypeDef",
         "CreateIpamPoolRequestTypeDef",
@@ -793,6 +896,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateIpamResourceDiscoveryRequestTypeDef",
         "CreateIpamResourceDiscoveryResultTypeDef",
         "CreateIpamResultTypeDef",
+        "CreateIpamRoutingPolicyRegistrationRequestTypeDef",
+        "CreateIpamRoutingPolicyRegistrationResultTypeDef",
         "CreateIpamScopeRequestTypeDef",
         "CreateIpamScopeResultTypeDef",
         "CreateKeyPairRequestTypeDef",
@@ -816,6 +921,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateMacSystemIntegrityProtectionModificationTaskResultTypeDef",
         "CreateManagedPrefixListRequestTypeDef",
         "CreateManagedPrefixListResultTypeDef",
+        "CreateMetricCategoryRequestTypeDef",
+        "CreateMetricCategoryResultTypeDef",
         "CreateNatGatewayRequestTypeDef",
         "CreateNatGatewayResultTypeDef",
         "CreateNetworkAclEntryRequestTypeDef",
@@ -829,6 +936,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateNetworkInterfacePermissionResultTypeDef",
         "CreateNetworkInterfaceRequestTypeDef",
         "CreateNetworkInterfaceResultTypeDef",
+        "CreateNetworkingFlexCostAllocationPolicyRequestTypeDef",
+        "CreateNetworkingFlexCostAllocationPolicyResultTypeDef",
+        "CreatePeeringConnectionOptionsRequestTypeDef",
         "CreatePlacementGroupRequestTypeDef",
         "CreatePlacementGroupResultTypeDef",
         "CreatePublicIpv4PoolRequestTypeDef",
@@ -887,9 +997,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateTransitGatewayMulticastDomainRequestOptionsTypeDef",
         "CreateTransitGatewayMulticastDomainRequestTypeDef",
         "CreateTransitGatewayMulticastDomainResultTypeDef",
+        "CreateTransitGatewayNetworkFunctionAttachmentRequestTypeDef",
+        "CreateTransitGatewayNetworkFunctionAttachmentResultTypeDef",
         "CreateTransitGatewayPeeringAttachmentRequestOptionsTypeDef",
         "CreateTransitGatewayPeeringAttachmentRequestTypeDef",
         "CreateTransitGatewayPeeringAttachmentResultTypeDef",
+        "CreateTransitGatewayPolicyTableEntryRequestTypeDef",
+        "CreateTransitGatewayPolicyTableEntryResultTypeDef",
         "CreateTransitGatewayPolicyTableRequestTypeDef",
         "CreateTransitGatewayPolicyTableResultTypeDef",
         "CreateTransitGatewayPrefixListReferenceRequestTypeDef",
@@ -949,15 +1063,21 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreationDateConditionTypeDef",
         "CreditSpecificationRequestTypeDef",
         "CreditSpecificationTypeDef",
+        "CustomTagKeyValueRequestPairTypeDef",
+        "CustomTagKeyValueResponsePairTypeDef",
         "CustomerGatewayTypeDef",
         "DataQueryTypeDef",
         "DataResponseTypeDef",
         "DeclarativePoliciesReportTypeDef",
         "DefaultConnectionTrackingConfigurationTypeDef",
+        "DeleteApplicationStatusCheckRequestTypeDef",
+        "DeleteApplicationStatusCheckResultTypeDef",
         "DeleteCapacityManagerDataExportRequestTypeDef",
         "DeleteCapacityManagerDataExportResultTypeDef",
         "DeleteCarrierGatewayRequestTypeDef",
         "DeleteCarrierGatewayResultTypeDef",
+        "DeleteClientVpnEndpointAuthorizationPolicyRequestTypeDef",
+        "DeleteClientVpnEndpointAuthorizationPolicyResultTypeDef",
         "DeleteClientVpnEndpointRequestTypeDef",
         "DeleteClientVpnEndpointResultTypeDef",
         "DeleteClientVpnRouteRequestTypeDef",
@@ -988,6 +1108,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteInternetGatewayRequestTypeDef",
         "DeleteIpamExternalResourceVerificationTokenRequestTypeDef",
         "DeleteIpamExternalResourceVerificationTokenResultTypeDef",
+        "DeleteIpamInternetRegistryAssociationRequestTypeDef",
+        "DeleteIpamInternetRegistryAssociationResultTypeDef",
         "DeleteIpamPolicyRequestTypeDef",
         "DeleteIpamPolicyResultTypeDef",
         "DeleteIpamPoolRequestTypeDef",
@@ -1000,6 +1122,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteIpamResourceDiscoveryRequestTypeDef",
         "DeleteIpamResourceDiscoveryResultTypeDef",
         "DeleteIpamResultTypeDef",
+        "DeleteIpamRoutingPolicyRegistrationRequestTypeDef",
+        "DeleteIpamRoutingPolicyRegistrationResultTypeDef",
         "DeleteIpamScopeRequestTypeDef",
         "DeleteIpamScopeResultTypeDef",
         "DeleteKeyPairRequestTypeDef",
@@ -1024,6 +1148,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteLocalGatewayVirtualInterfaceResultTypeDef",
         "DeleteManagedPrefixListRequestTypeDef",
         "DeleteManagedPrefixListResultTypeDef",
+        "DeleteMetricCategoryRequestTypeDef",
+        "DeleteMetricCategoryResultTypeDef",
         "DeleteNatGatewayRequestTypeDef",
         "DeleteNatGatewayResultTypeDef",
         "DeleteNetworkAclEntryRequestTypeDef",
@@ -1039,6 +1165,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteNetworkInterfacePermissionRequestTypeDef",
         "DeleteNetworkInterfacePermissionResultTypeDef",
         "DeleteNetworkInterfaceRequestTypeDef",
+        "DeleteNetworkingFlexCostAllocationPoliciesRequestTypeDef",
+        "DeleteNetworkingFlexCostAllocationPoliciesResultTypeDef",
         "DeletePlacementGroupRequestTypeDef",
         "DeletePublicIpv4PoolRequestTypeDef",
         "DeletePublicIpv4PoolResultTypeDef",
@@ -1086,8 +1214,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteTransitGatewayMeteringPolicyResultTypeDef",
         "DeleteTransitGatewayMulticastDomainRequestTypeDef",
         "DeleteTransitGatewayMulticastDomainResultTypeDef",
+        "DeleteTransitGatewayNetworkFunctionAttachmentRequestTypeDef",
+        "DeleteTransitGatewayNetworkFunctionAttachmentResultTypeDef",
         "DeleteTransitGatewayPeeringAttachmentRequestTypeDef",
         "DeleteTransitGatewayPeeringAttachmentResultTypeDef",
+        "DeleteTransitGatewayPolicyTableEntryRequestTypeDef",
+        "DeleteTransitGatewayPolicyTableEntryResultTypeDef",
         "DeleteTransitGatewayPolicyTableRequestTypeDef",
         "DeleteTransitGatewayPolicyTableResultTypeDef",
         "DeleteTransitGatewayPrefixListReferenceRequestTypeDef",
@@ -1150,6 +1282,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeregisterTransitGatewayMulticastGroupSourcesResultTypeDef",
         "DescribeAccountAttributesRequestTypeDef",
         "DescribeAccountAttributesResultTypeDef",
+        "DescribeAccountVpcEncryptionControlRequestTypeDef",
+        "DescribeAccountVpcEncryptionControlResultTypeDef",
         "DescribeAddressTransfersRequestTypeDef",
         "DescribeAddressTransfersResultTypeDef",
         "DescribeAddressesAttributeRequestTypeDef",
@@ -1158,6 +1292,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeAddressesResultTypeDef",
         "DescribeAggregateIdFormatRequestTypeDef",
         "DescribeAggregateIdFormatResultTypeDef",
+        "DescribeApplicationStatusCheckAssociationsRequestTypeDef",
+        "DescribeApplicationStatusCheckAssociationsResultTypeDef",
+        "DescribeApplicationStatusChecksRequestTypeDef",
+        "DescribeApplicationStatusChecksResultTypeDef",
+        "DescribeApplicationStatusRequestTypeDef",
+        "DescribeApplicationStatusResultTypeDef",
         "DescribeAvailabilityZonesRequestTypeDef",
         "DescribeAvailabilityZonesResultTypeDef",
         "DescribeAwsNetworkPerformanceMetricSubscriptionsRequestTypeDef",
@@ -1180,6 +1320,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeCapacityManagerDataExportsResultTypeDef",
         "DescribeCapacityReservationBillingRequestsRequestTypeDef",
         "DescribeCapacityReservationBillingRequestsResultTypeDef",
+        "DescribeCapacityReservationCancellationQuotesRequestTypeDef",
+        "DescribeCapacityReservationCancellationQuotesResultTypeDef",
+        "DescribeCapacityReservationDateChangeQuotesRequestTypeDef",
+        "DescribeCapacityReservationDateChangeQuotesResultTypeDef",
         "DescribeCapacityReservationFleetsRequestTypeDef",
         "DescribeCapacityReservationFleetsResultTypeDef",
         "DescribeCapacityReservationTopologyRequestTypeDef",
@@ -1294,6 +1438,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeIpamByoasnResultTypeDef",
         "DescribeIpamExternalResourceVerificationTokensRequestTypeDef",
         "DescribeIpamExternalResourceVerificationTokensResultTypeDef",
+        "DescribeIpamInternetRegistryAssociationsRequestTypeDef",
+        "DescribeIpamInternetRegistryAssociationsResultTypeDef",
         "DescribeIpamPoliciesRequestTypeDef",
         "DescribeIpamPoliciesResultTypeDef",
         "DescribeIpamPoolAllocationsRequestTypeDef",
@@ -1340,6 +1486,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeMacModificationTasksResultTypeDef",
         "DescribeManagedPrefixListsRequestTypeDef",
         "DescribeManagedPrefixListsResultTypeDef",
+        "DescribeMetricCategoriesRequestTypeDef",
+        "DescribeMetricCategoriesResultTypeDef",
         "DescribeMovingAddressesRequestTypeDef",
         "DescribeMovingAddressesResultTypeDef",
         "DescribeNatGatewaysRequestTypeDef",
@@ -1360,6 +1508,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeNetworkInterfacePermissionsResultTypeDef",
         "DescribeNetworkInterfacesRequestTypeDef",
         "DescribeNetworkInterfacesResultTypeDef",
+        "DescribeNetworkingFlexCostAllocationPoliciesRequestTypeDef",
+        "DescribeNetworkingFlexCostAllocationPoliciesResultTypeDef",
+        "DescribeNetworkingFlexCostAllocationPolicyAssociationsRequestTypeDef",
+        "DescribeNetworkingFlexCostAllocationPolicyAssociationsResultTypeDef",
         "DescribeOutpostLagsRequestTypeDef",
         "DescribeOutpostLagsResultTypeDef",
         "DescribePlacementGroupsRequestTypeDef",
@@ -1454,6 +1606,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeTransitGatewayMeteringPoliciesResultTypeDef",
         "DescribeTransitGatewayMulticastDomainsRequestTypeDef",
         "DescribeTransitGatewayMulticastDomainsResultTypeDef",
+        "DescribeTransitGatewayNetworkFunctionAttachmentsRequestTypeDef",
+        "DescribeTransitGatewayNetworkFunctionAttachmentsResultTypeDef",
         "DescribeTransitGatewayPeeringAttachmentsRequestTypeDef",
         "DescribeTransitGatewayPeeringAttachmentsResultTypeDef",
         "DescribeTransitGatewayPolicyTablesRequestTypeDef",
@@ -1526,6 +1680,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DestinationOptionsResponseTypeDef",
         "DetachClassicLinkVpcRequestTypeDef",
         "DetachClassicLinkVpcResultTypeDef",
+        "DetachImageWatermarkRequestTypeDef",
+        "DetachImageWatermarkResultTypeDef",
         "DetachInternetGatewayRequestTypeDef",
         "DetachNetworkInterfaceRequestTypeDef",
         "DetachVerifiedAccessTrustProviderRequestTypeDef",
@@ -1533,6 +1689,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DetachVolumeRequestTypeDef",
         "DetachVpnGatewayRequestTypeDef",
         "DeviceOptionsTypeDef",
+        "DevicePostureOptionsTypeDef",
+        "DevicePostureResponseOptionsTypeDef",
         "DhcpConfigurationTypeDef",
         "DhcpOptionsTypeDef",
         "DimensionConditionTypeDef",
@@ -1542,6 +1700,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DisableAddressTransferResultTypeDef",
         "DisableAllowedImagesSettingsRequestTypeDef",
         "DisableAllowedImagesSettingsResultTypeDef",
+        "DisableApplicationStatusCheckSuppressionRequestTypeDef",
+        "DisableApplicationStatusCheckSuppressionResultTypeDef",
         "DisableAwsNetworkPerformanceMetricSubscriptionRequestTypeDef",
         "DisableAwsNetworkPerformanceMetricSubscriptionResultTypeDef",
         "DisableCapacityManagerRequestTypeDef",
@@ -1584,6 +1744,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DisableVpcClassicLinkRequestTypeDef",
         "DisableVpcClassicLinkResultTypeDef",
         "DisassociateAddressRequestTypeDef",
+        "DisassociateApplicationStatusCheckRequestTypeDef",
+        "DisassociateApplicationStatusCheckResultTypeDef",
         "DisassociateCapacityReservationBillingOwnerRequestTypeDef",
         "DisassociateCapacityReservationBillingOwnerResultTypeDef",
         "DisassociateClientVpnTargetNetworkRequestTypeDef",
@@ -1598,8 +1760,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DisassociateIpamByoasnResultTypeDef",
         "DisassociateIpamResourceDiscoveryRequestTypeDef",
         "DisassociateIpamResourceDiscoveryResultTypeDef",
+        "DisassociateKmsKeyIdRequestTypeDef",
+        "DisassociateKmsKeyIdResultTypeDef",
         "DisassociateNatGatewayAddressRequestTypeDef",
         "DisassociateNatGatewayAddressResultTypeDef",
+        "DisassociateNetworkingFlexCostAllocationPolicyRequestTypeDef",
+        "DisassociateNetworkingFlexCostAllocationPolicyResultTypeDef",
         "DisassociateRouteServerRequestTypeDef",
         "DisassociateRouteServerResultTypeDef",
         "DisassociateRouteTableRequestTypeDef",
@@ -1654,6 +1820,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EnableAddressTransferResultTypeDef",
         "EnableAllowedImagesSettingsRequestTypeDef",
         "EnableAllowedImagesSettingsResultTypeDef",
+        "EnableApplicationStatusCheckSuppressionRequestTypeDef",
+        "EnableApplicationStatusCheckSuppressionResultTypeDef",
         "EnableAwsNetworkPerformanceMetricSubscriptionRequestTypeDef",
         "EnableAwsNetworkPerformanceMetricSubscriptionResultTypeDef",
         "EnableCapacityManagerRequestTypeDef",
@@ -1678,6 +1846,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EnableImageResultTypeDef",
         "EnableInstanceSqlHaStandbyDetectionsRequestTypeDef",
         "EnableInstanceSqlHaStandbyDetectionsResultTypeDef",
+        "EnableIpamInternetRegistryAssociationRequestTypeDef",
+        "EnableIpamInternetRegistryAssociationResultTypeDef",
         "EnableIpamOrganizationAdminAccountRequestTypeDef",
         "EnableIpamOrganizationAdminAccountResultTypeDef",
         "EnableIpamPolicyRequestTypeDef",
@@ -1733,9 +1903,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FirewallStatefulRuleTypeDef",
         "FirewallStatelessRuleTypeDef",
         "FleetBlockDeviceMappingRequestTypeDef",
+        "FleetCapacityReservationTargetRequestTypeDef",
         "FleetCapacityReservationTypeDef",
         "FleetDataTypeDef",
         "FleetEbsBlockDeviceRequestTypeDef",
+        "FleetIamInstanceProfileSpecificationRequestTypeDef",
+        "FleetInstanceMetadataOptionsRequestTypeDef",
         "FleetLaunchTemplateConfigRequestTypeDef",
         "FleetLaunchTemplateConfigTypeDef",
         "FleetLaunchTemplateOverridesRequestTypeDef",
@@ -1746,6 +1919,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FleetSpotCapacityRebalanceTypeDef",
         "FleetSpotMaintenanceStrategiesRequestTypeDef",
         "FleetSpotMaintenanceStrategiesTypeDef",
+        "FlexCostAllocationCidrMappingTypeDef",
+        "FlexCostAllocationCidrRangeSpecificationsOutputTypeDef",
+        "FlexCostAllocationCidrRangeSpecificationsTypeDef",
+        "FlexCostAllocationNetworkResourceScopeTypeDef",
+        "FlexCostAllocationOperationFailureTypeDef",
+        "FlexCostAllocationPolicyAssociationDescriptionTypeDef",
+        "FlexCostAllocationPolicyDescriptionTypeDef",
+        "FlexCostAllocationPolicyVersionTypeDef",
         "FlowLogTypeDef",
         "FpgaDeviceInfoTypeDef",
         "FpgaDeviceMemoryInfoTypeDef",
@@ -1771,8 +1952,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetCapacityManagerMetricDimensionsResultTypeDef",
         "GetCapacityManagerMonitoredTagKeysRequestTypeDef",
         "GetCapacityManagerMonitoredTagKeysResultTypeDef",
+        "GetCapacityManagerSupportabilityScoresRequestTypeDef",
+        "GetCapacityManagerSupportabilityScoresResultTypeDef",
         "GetCapacityReservationUsageRequestTypeDef",
         "GetCapacityReservationUsageResultTypeDef",
+        "GetClientVpnEndpointAuthorizationPolicyRequestTypeDef",
+        "GetClientVpnEndpointAuthorizationPolicyResultTypeDef",
         "GetCoipPoolUsageRequestTypeDef",
         "GetCoipPoolUsageResultTypeDef",
         "GetConsoleOutputRequestTypeDef",
@@ -1799,6 +1984,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetImageAncestryResultTypeDef",
         "GetImageBlockPublicAccessStateRequestTypeDef",
         "GetImageBlockPublicAccessStateResultTypeDef",
+        "GetImageFindingsRequestTypeDef",
+        "GetImageFindingsResultTypeDef",
         "GetInstanceMetadataDefaultsRequestTypeDef",
         "GetInstanceMetadataDefaultsResultTypeDef",
         "GetInstanceTpmEkPubRequestTypeDef",
@@ -1815,6 +2002,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetIpamDiscoveredPublicAddressesResultTypeDef",
         "GetIpamDiscoveredResourceCidrsRequestTypeDef",
         "GetIpamDiscoveredResourceCidrsResultTypeDef",
+        "GetIpamDiscoveredRoutesRequestTypeDef",
+        "GetIpamDiscoveredRoutesResultTypeDef",
+        "GetIpamInternetRegistryAssociationAsnsRequestTypeDef",
+        "GetIpamInternetRegistryAssociationAsnsResultTypeDef",
+        "GetIpamInternetRegistryAssociationCidrsRequestTypeDef",
+        "GetIpamInternetRegistryAssociationCidrsResultTypeDef",
         "GetIpamPolicyAllocationRulesRequestTypeDef",
         "GetIpamPolicyAllocationRulesResultTypeDef",
         "GetIpamPolicyOrganizationTargetsRequestTypeDef",
@@ -1831,6 +2024,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetIpamPrefixListResolverVersionsResultTypeDef",
         "GetIpamResourceCidrsRequestTypeDef",
         "GetIpamResourceCidrsResultTypeDef",
+        "GetIpamRouteOriginAuthorizationsRequestTypeDef",
+        "GetIpamRouteOriginAuthorizationsResultTypeDef",
+        "GetIpamRouteProtectionFindingsRequestTypeDef",
+        "GetIpamRouteProtectionFindingsResultTypeDef",
+        "GetIpamRoutingPolicyRegistrationDeltasRequestTypeDef",
+        "GetIpamRoutingPolicyRegistrationDeltasResultTypeDef",
+        "GetIpamRoutingPolicyRegistrationsRequestTypeDef",
+        "GetIpamRoutingPolicyRegistrationsResultTypeDef",
         "GetLaunchTemplateDataRequestTypeDef",
         "GetLaunchTemplateDataResultTypeDef",
         "GetManagedPrefixListAssociationsRequestTypeDef",
@@ -1843,6 +2044,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetNetworkInsightsAccessScopeAnalysisFindingsResultTypeDef",
         "GetNetworkInsightsAccessScopeContentRequestTypeDef",
         "GetNetworkInsightsAccessScopeContentResultTypeDef",
+        "GetNetworkingFlexCostAllocationPolicyVersionsRequestTypeDef",
+        "GetNetworkingFlexCostAllocationPolicyVersionsResultTypeDef",
         "GetPasswordDataRequestTypeDef",
         "GetPasswordDataResultTypeDef",
         "GetReservedInstancesExchangeQuoteRequestTypeDef",
@@ -1863,6 +2066,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetSpotPlacementScoresResultTypeDef",
         "GetSubnetCidrReservationsRequestTypeDef",
         "GetSubnetCidrReservationsResultTypeDef",
+        "GetTransitGatewayAttachmentNatConfigurationRequestTypeDef",
+        "GetTransitGatewayAttachmentNatConfigurationResultTypeDef",
         "GetTransitGatewayAttachmentPropagationsRequestTypeDef",
         "GetTransitGatewayAttachmentPropagationsResultTypeDef",
         "GetTransitGatewayMeteringPolicyEntriesRequestTypeDef",
@@ -1897,10 +2102,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GpuDeviceMemoryInfoTypeDef",
         "GpuInfoTypeDef",
         "GroupIdentifierTypeDef",
+        "HealthCheckPathDestinationRequestObjectTypeDef",
+        "HealthCheckPathDestinationResponseObjectTypeDef",
+        "HealthCheckPathRequestObjectTypeDef",
+        "HealthCheckPathResponseObjectTypeDef",
+        "HealthCheckPathSourceRequestObjectTypeDef",
+        "HealthCheckPathSourceResponseObjectTypeDef",
         "HibernationOptionsRequestTypeDef",
         "HibernationOptionsTypeDef",
         "HistoryRecordEntryTypeDef",
         "HistoryRecordTypeDef",
+        "HostCpuOptionsRequestTypeDef",
+        "HostCpuOptionsTypeDef",
         "HostInstanceTypeDef",
         "HostOfferingTypeDef",
         "HostPropertiesTypeDef",
@@ -1913,11 +2126,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "IamInstanceProfileTypeDef",
         "IcmpTypeCodeTypeDef",
         "IdFormatTypeDef",
+        "IgwFirewallTypeDef",
         "ImageAncestryEntryTypeDef",
         "ImageAttributeTypeDef",
         "ImageCriterionRequestTypeDef",
         "ImageCriterionTypeDef",
         "ImageDiskContainerTypeDef",
+        "ImageFindingTypeDef",
         "ImageMetadataTypeDef",
         "ImageRecycleBinInfoTypeDef",
         "ImageReferenceTypeDef",
@@ -1928,6 +2143,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ImageUsageResourceTypeOptionTypeDef",
         "ImageUsageResourceTypeRequestTypeDef",
         "ImageUsageResourceTypeTypeDef",
+        "ImageWatermarkFilterRequestTypeDef",
+        "ImageWatermarkFilterResponseTypeDef",
+        "ImageWatermarkTypeDef",
         "ImportClientVpnClientCertificateRevocationListRequestTypeDef",
         "ImportClientVpnClientCertificateRevocationListResultTypeDef",
         "ImportImageLicenseConfigurationRequestTypeDef",
@@ -1952,6 +2170,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "InferenceDeviceInfoTypeDef",
         "InferenceDeviceMemoryInfoTypeDef",
         "InitializationStatusDetailsTypeDef",
+        "InstanceApplicationStatusTypeDef",
         "InstanceAttachmentEnaSrdSpecificationTypeDef",
         "InstanceAttachmentEnaSrdUdpSpecificationTypeDef",
         "InstanceAttributeTypeDef",
@@ -1972,6 +2191,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "InstanceEventWindowTypeDef",
         "InstanceExportDetailsTypeDef",
         "InstanceFamilyCreditSpecificationTypeDef",
+        "InstanceFlexCostAllocationPolicyDocumentOutputTypeDef",
+        "InstanceFlexCostAllocationPolicyDocumentTypeDef",
         "InstanceImageMetadataTypeDef",
         "InstanceIpv4PrefixTypeDef",
         "InstanceIpv6AddressRequestTypeDef",
@@ -1993,6 +2214,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "InstanceNetworkPerformanceOptionsTypeDef",
         "InstancePrivateIpAddressTypeDef",
         "InstanceRequirementsOutputTypeDef",
+        "InstanceRequirementsRequestOutputTypeDef",
         "InstanceRequirementsRequestTypeDef",
         "InstanceRequirementsTypeDef",
         "InstanceRequirementsWithMetadataRequestTypeDef",
@@ -2014,7 +2236,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "InstanceTypeDef",
         "InstanceTypeInfoFromInstanceRequirementsTypeDef",
         "InstanceTypeInfoTypeDef",
+        "InstanceTypeItemTypeDef",
         "InstanceTypeOfferingTypeDef",
+        "InstanceTypeSpecificationRequestTypeDef",
+        "InstanceTypeSpecificationTypeDef",
         "InstanceUsageTypeDef",
         "IntegrateServicesTypeDef",
         "InternetGatewayAttachmentTypeDef",
@@ -2029,8 +2254,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "IpamDiscoveredAccountTypeDef",
         "IpamDiscoveredPublicAddressTypeDef",
         "IpamDiscoveredResourceCidrTypeDef",
+        "IpamDiscoveredRouteTypeDef",
         "IpamDiscoveryFailureReasonTypeDef",
         "IpamExternalResourceVerificationTokenTypeDef",
+        "IpamInternetRegistryAssociationAsnTypeDef",
+        "IpamInternetRegistryAssociationCidrTypeDef",
+        "IpamInternetRegistryAssociationTypeDef",
         "IpamOperatingRegionTypeDef",
         "IpamOrganizationalUnitExclusionTypeDef",
         "IpamPolicyAllocationRuleRequestTypeDef",
@@ -2059,6 +2288,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "IpamResourceDiscoveryAssociationTypeDef",
         "IpamResourceDiscoveryTypeDef",
         "IpamResourceTagTypeDef",
+        "IpamRouteOriginAuthorizationInfoTypeDef",
+        "IpamRouteOriginAuthorizationTypeDef",
+        "IpamRouteOverlapTypeDef",
+        "IpamRouteProtectionFindingTypeDef",
+        "IpamRoutingPolicyRegistrationDeltaTypeDef",
+        "IpamRoutingPolicyRegistrationTypeDef",
         "IpamScopeExternalAuthorityConfigurationTypeDef",
         "IpamScopeTypeDef",
         "IpamTypeDef",
@@ -2166,17 +2401,27 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MemoryInfoTypeDef",
         "MemoryMiBRequestTypeDef",
         "MemoryMiBTypeDef",
+        "MetricCategoryTypeDef",
         "MetricDataResultTypeDef",
         "MetricPointTypeDef",
         "MetricValueTypeDef",
+        "ModificationQuoteCurrentConfigurationTypeDef",
+        "ModificationReservationUpdateTypeDef",
+        "ModificationTermsTypeDef",
+        "ModifyAccountVpcEncryptionControlRequestTypeDef",
+        "ModifyAccountVpcEncryptionControlResultTypeDef",
         "ModifyAddressAttributeRequestTypeDef",
         "ModifyAddressAttributeResultTypeDef",
+        "ModifyApplicationStatusCheckRequestTypeDef",
+        "ModifyApplicationStatusCheckResultTypeDef",
         "ModifyAvailabilityZoneGroupRequestTypeDef",
         "ModifyAvailabilityZoneGroupResultTypeDef",
         "ModifyCapacityReservationFleetRequestTypeDef",
         "ModifyCapacityReservationFleetResultTypeDef",
         "ModifyCapacityReservationRequestTypeDef",
         "ModifyCapacityReservationResultTypeDef",
+        "ModifyClientVpnEndpointAuthorizationPolicyRequestTypeDef",
+        "ModifyClientVpnEndpointAuthorizationPolicyResultTypeDef",
         "ModifyClientVpnEndpointRequestTypeDef",
         "ModifyClientVpnEndpointResultTypeDef",
         "ModifyDefaultCreditSpecificationRequestTypeDef",
@@ -2231,6 +2476,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ModifyIpamResourceDiscoveryRequestTypeDef",
         "ModifyIpamResourceDiscoveryResultTypeDef",
         "ModifyIpamResultTypeDef",
+        "ModifyIpamRoutingPolicyRegistrationRequestTypeDef",
+        "ModifyIpamRoutingPolicyRegistrationResultTypeDef",
         "ModifyIpamScopeRequestTypeDef",
         "ModifyIpamScopeResultTypeDef",
         "ModifyLaunchTemplateRequestTypeDef",
@@ -2241,7 +2488,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ModifyManagedPrefixListResultTypeDef",
         "ModifyManagedResourceVisibilityRequestTypeDef",
         "ModifyManagedResourceVisibilityResultTypeDef",
+        "ModifyMetricCategoryRequestTypeDef",
+        "ModifyMetricCategoryResultTypeDef",
         "ModifyNetworkInterfaceAttributeRequestTypeDef",
+        "ModifyNetworkingFlexCostAllocationPolicyRequestTypeDef",
+        "ModifyNetworkingFlexCostAllocationPolicyResultTypeDef",
         "ModifyPrivateDnsNameOptionsRequestTypeDef",
         "ModifyPrivateDnsNameOptionsResultTypeDef",
         "ModifyPublicIpDnsNameOptionsRequestTypeDef",
@@ -2264,9 +2515,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ModifyTrafficMirrorFilterRuleResultTypeDef",
         "ModifyTrafficMirrorSessionRequestTypeDef",
         "ModifyTrafficMirrorSessionResultTypeDef",
+        "ModifyTransitGatewayAttachmentNatConfigurationRequestTypeDef",
+        "ModifyTransitGatewayAttachmentNatConfigurationResultTypeDef",
         "ModifyTransitGatewayMeteringPolicyRequestTypeDef",
         "ModifyTransitGatewayMeteringPolicyResultTypeDef",
+        "ModifyTransitGatewayNetworkFunctionAttachmentRequestTypeDef",
+        "ModifyTransitGatewayNetworkFunctionAttachmentResultTypeDef",
         "ModifyTransitGatewayOptionsTypeDef",
+        "ModifyTransitGatewayPeeringAttachmentRequestOptionsTypeDef",
+        "ModifyTransitGatewayPeeringAttachmentRequestTypeDef",
+        "ModifyTransitGatewayPeeringAttachmentResultTypeDef",
+        "ModifyTransitGatewayPolicyTableEntryRequestTypeDef",
+        "ModifyTransitGatewayPolicyTableEntryResultTypeDef",
         "ModifyTransitGatewayPrefixListReferenceRequestTypeDef",
         "ModifyTransitGatewayPrefixListReferenceResultTypeDef",
         "ModifyTransitGatewayRequestTypeDef",
@@ -2308,6 +2568,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ModifyVpcEncryptionControlResultTypeDef",
         "ModifyVpcEndpointConnectionNotificationRequestTypeDef",
         "ModifyVpcEndpointConnectionNotificationResultTypeDef",
+        "ModifyVpcEndpointPayerResponsibilityRequestTypeDef",
+        "ModifyVpcEndpointPayerResponsibilityResultTypeDef",
         "ModifyVpcEndpointRequestTypeDef",
         "ModifyVpcEndpointResultTypeDef",
         "ModifyVpcEndpointServiceConfigurationRequestTypeDef",
@@ -2339,6 +2601,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MoveCapacityReservationInstancesRequestTypeDef",
         "MoveCapacityReservationInstancesResultTypeDef",
         "MovingAddressStatusTypeDef",
+        "NatFlexCostAllocationPolicyDocumentOutputTypeDef",
+        "NatFlexCostAllocationPolicyDocumentTypeDef",
         "NatGatewayAddressTypeDef",
         "NatGatewayAttachedApplianceTypeDef",
         "NatGatewayTypeDef",
@@ -2349,6 +2613,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "NetworkBandwidthGbpsRequestTypeDef",
         "NetworkBandwidthGbpsTypeDef",
         "NetworkCardInfoTypeDef",
+        "NetworkFirewallAssociationTypeDef",
         "NetworkInfoTypeDef",
         "NetworkInsightsAccessScopeAnalysisTypeDef",
         "NetworkInsightsAccessScopeContentTypeDef",
@@ -2384,13 +2649,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PathRequestFilterTypeDef",
         "PathStatementRequestTypeDef",
         "PathStatementTypeDef",
+        "PayerResponsibilityEntryTypeDef",
         "PciIdTypeDef",
+        "PcxFlexCostAllocationPolicyDocumentOutputTypeDef",
+        "PcxFlexCostAllocationPolicyDocumentTypeDef",
         "PeeringAttachmentStatusTypeDef",
         "PeeringConnectionOptionsRequestTypeDef",
         "PeeringConnectionOptionsTypeDef",
         "PeeringTgwInfoTypeDef",
         "PerformanceFactorReferenceRequestTypeDef",
         "PerformanceFactorReferenceTypeDef",
+        "PerformanceStatusSummaryTypeDef",
         "Phase1DHGroupNumbersListValueTypeDef",
         "Phase1DHGroupNumbersRequestListValueTypeDef",
         "Phase1EncryptionAlgorithmsListValueTypeDef",
@@ -2493,6 +2762,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ReplaceIamInstanceProfileAssociationResultTypeDef",
         "ReplaceImageCriteriaInAllowedImagesSettingsRequestTypeDef",
         "ReplaceImageCriteriaInAllowedImagesSettingsResultTypeDef",
+        "ReplaceImageInstanceTypeSpecificationRequestTypeDef",
+        "ReplaceImageInstanceTypeSpecificationResultTypeDef",
         "ReplaceNetworkAclAssociationRequestTypeDef",
         "ReplaceNetworkAclAssociationResultTypeDef",
         "ReplaceNetworkAclEntryRequestTypeDef",
@@ -2517,6 +2788,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ReservationResponseTypeDef",
         "ReservationTypeDef",
         "ReservationValueTypeDef",
+        "ReservedCapacityFallbackOptionsRequestTypeDef",
+        "ReservedCapacityFallbackOptionsTypeDef",
         "ReservedCapacityOptionsRequestTypeDef",
         "ReservedCapacityOptionsTypeDef",
         "ReservedInstanceLimitPriceTypeDef",
@@ -2582,6 +2855,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RuleGroupRuleOptionsPairTypeDef",
         "RuleGroupTypePairTypeDef",
         "RuleOptionTypeDef",
+        "RunInstancesMonitoringEnabledOutputTypeDef",
         "RunInstancesMonitoringEnabledTypeDef",
         "RunInstancesRequestTypeDef",
         "RunScheduledInstancesRequestTypeDef",
@@ -2589,6 +2863,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "S3ObjectTagTypeDef",
         "S3StorageOutputTypeDef",
         "S3StorageTypeDef",
+        "ScanResultConditionRequestTypeDef",
+        "ScanResultConditionTypeDef",
+        "ScanResultsTypeDef",
         "ScheduledInstanceAvailabilityTypeDef",
         "ScheduledInstanceRecurrenceRequestTypeDef",
         "ScheduledInstanceRecurrenceTypeDef",
@@ -2617,6 +2894,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SecondaryNetworkTypeDef",
         "SecondarySubnetIpv4CidrBlockAssociationTypeDef",
         "SecondarySubnetTypeDef",
+        "SecureBlobAttributeValueTypeDef",
         "SecurityGroupForVpcTypeDef",
         "SecurityGroupIdentifierTypeDef",
         "SecurityGroupReferenceTypeDef",
@@ -2688,10 +2966,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SubnetIpv6CidrBlockAssociationTypeDef",
         "SubnetTypeDef",
         "SubscriptionTypeDef",
+        "SuccessfulAssociationResponseObjectTypeDef",
         "SuccessfulInstanceCreditSpecificationItemTypeDef",
         "SuccessfulQueuedPurchaseDeletionTypeDef",
+        "SuccessfulSuppressionResponseObjectTypeDef",
         "SupportedRegionDetailTypeDef",
         "TagDescriptionTypeDef",
+        "TagFieldSpecificationRequestTypeDef",
+        "TagFieldSpecificationResponseTypeDef",
         "TagSpecificationOutputTypeDef",
         "TagSpecificationTypeDef",
         "TagTypeDef",
@@ -2744,6 +3026,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TransitGatewayMulticastGroupTypeDef",
         "TransitGatewayMulticastRegisteredGroupMembersTypeDef",
         "TransitGatewayMulticastRegisteredGroupSourcesTypeDef",
+        "TransitGatewayNatRuleRequestTypeDef",
+        "TransitGatewayNatRuleTypeDef",
+        "TransitGatewayNetworkFunctionAttachmentTypeDef",
         "TransitGatewayOptionsTypeDef",
         "TransitGatewayPeeringAttachmentOptionsTypeDef",
         "TransitGatewayPeeringAttachmentTypeDef",
@@ -2756,6 +3041,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TransitGatewayPrefixListReferenceTypeDef",
         "TransitGatewayPropagationTypeDef",
         "TransitGatewayRequestOptionsTypeDef",
+        "TransitGatewayRequestPolicyRuleMetaDataTypeDef",
+        "TransitGatewayRequestPolicyRuleTypeDef",
         "TransitGatewayRouteAttachmentTypeDef",
         "TransitGatewayRouteTableAnnouncementTypeDef",
         "TransitGatewayRouteTableAssociationTypeDef",
@@ -2777,10 +3064,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UnlockSnapshotResultTypeDef",
         "UnmonitorInstancesRequestTypeDef",
         "UnmonitorInstancesResultTypeDef",
+        "UnsuccessfulAssociationResponseObjectTypeDef",
         "UnsuccessfulInstanceCreditSpecificationItemErrorTypeDef",
         "UnsuccessfulInstanceCreditSpecificationItemTypeDef",
         "UnsuccessfulItemErrorTypeDef",
         "UnsuccessfulItemTypeDef",
+        "UnsuccessfulSuppressionResponseObjectTypeDef",
         "UpdateCapacityManagerMonitoredTagKeysRequestTypeDef",
         "UpdateCapacityManagerMonitoredTagKeysResultTypeDef",
         "UpdateCapacityManagerOrganizationsAccessRequestTypeDef",
@@ -2798,6 +3087,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "VCpuCountRangeRequestTypeDef",
         "VCpuCountRangeTypeDef",
         "VCpuInfoTypeDef",
+        "ValidateSecurityGroupQuotasForInterfaceRequestTypeDef",
+        "ValidateSecurityGroupQuotasForInterfaceResultTypeDef",
         "ValidationErrorTypeDef",
         "ValidationWarningTypeDef",
         "VerifiedAccessEndpointCidrOptionsTypeDef",
@@ -2862,6 +3153,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "VpcPeeringConnectionTypeDef",
         "VpcPeeringConnectionVpcInfoTypeDef",
         "VpcTypeDef",
+        "VpnAdditionalKeyExchangeRequestTypeDef",
+        "VpnAdditionalKeyExchangeTypeDef",
         "VpnConcentratorTypeDef",
         "VpnConnectionDeviceTypeTypeDef",
         "VpnConnectionOptionsSpecificationTypeDef",
@@ -3021,6 +3314,17 @@ class PeeringTgwInfoTypeDef(TypedDict):
 
 class TransitGatewayPeeringAttachmentOptionsTypeDef(TypedDict):
     DynamicRouting: NotRequired[DynamicRoutingValueType]
+    RequesterAllowMultipathResilience: NotRequired[bool]
+    RequesterMultipathResilienceMode: NotRequired[
+        TransitGatewayPeeringAttachmentMultipathResilienceModeType
+    ]
+    AccepterAllowMultipathResilience: NotRequired[bool]
+    AccepterMultipathResilienceMode: NotRequired[
+        TransitGatewayPeeringAttachmentMultipathResilienceModeType
+    ]
+    MultipathResilienceStatus: NotRequired[
+        TransitGatewayPeeringAttachmentMultipathResilienceStatusType
+    ]
 
 
 class TransitGatewayPeeringAttachmentTypeDef(TypedDict):
@@ -3075,6 +3379,7 @@ class AcceptVpcEndpointConnectionsRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     ServiceId: str
     VpcEndpointIds: ReadOnly[Sequence[str]]
+    TransitGatewayAttachmentIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class UnsuccessfulItemErrorTypeDef(TypedDict):
@@ -3114,6 +3419,8 @@ class VpcPeeringConnectionOptionsDescriptionTypeDef(TypedDict):
     AllowDnsResolutionFromRemoteVpc: NotRequired[bool]
     AllowEgressFromLocalClassicLinkToRemoteVpc: NotRequired[bool]
     AllowEgressFromLocalVpcToRemoteClassicLink: NotRequired[bool]
+    AllowMultipathResilience: NotRequired[bool]
+    MultipathResilienceMode: NotRequired[MultipathResilienceModeType]
 
 
 class VpcPeeringConnectionVpcInfoTypeDef(TypedDict):
@@ -3133,6 +3440,7 @@ class VpcPeeringConnectionTypeDef(TypedDict):
     Status: NotRequired[VpcPeeringConnectionStateReasonTypeDef]
     Tags: NotRequired[list[TagTypeDef]]
     VpcPeeringConnectionId: NotRequired[str]
+    MultipathResilienceStatus: NotRequired[MultipathResilienceStatusType]
 
 
 class AcceptVpcPeeringConnectionResultTypeDef(TypedDict):
@@ -3218,6 +3526,16 @@ class AnalysisSecurityGroupRuleTypeDef(TypedDict):
     PortRange: NotRequired[PortRangeTypeDef]
     PrefixListId: NotRequired[str]
     Protocol: NotRequired[str]
+
+
+class AnalysisTransitGatewayPolicyTableEntryTypeDef(TypedDict):
+    RuleNumber: NotRequired[int]
+    Protocol: NotRequired[str]
+    SourceCidr: NotRequired[str]
+    DestinationCidr: NotRequired[str]
+    SourcePortRange: NotRequired[PortRangeTypeDef]
+    DestinationPortRange: NotRequired[PortRangeTypeDef]
+    TargetRouteTableId: NotRequired[str]
 
 
 class AnalysisLoadBalancerListenerTypeDef(TypedDict):
@@ -3315,6 +3633,10 @@ class ExplanationTypeDef(TypedDict):
     TransitGateway: NotRequired[AnalysisComponentTypeDef]
     TransitGatewayRouteTable: NotRequired[AnalysisComponentTypeDef]
     TransitGatewayRouteTableRoute: NotRequired[TransitGatewayRouteTableRouteTypeDef]
+    TransitGatewayPolicyTable: NotRequired[AnalysisComponentTypeDef]
+    TransitGatewayPolicyTableEntry: NotRequired[
+        AnalysisTransitGatewayPolicyTableEntryTypeDef
+    ]
     TransitGatewayAttachment: NotRequired[AnalysisComponentTypeDef]
     ComponentAccount: NotRequired[str]
     ComponentRegion: NotRequired[str]
@@ -3338,6 +3660,9 @@ class PathComponentTypeDef(TypedDict):
     AdditionalDetails: NotRequired[list[AdditionalDetailTypeDef]]
     TransitGateway: NotRequired[AnalysisComponentTypeDef]
     TransitGatewayRouteTableRoute: NotRequired[TransitGatewayRouteTableRouteTypeDef]
+    TransitGatewayPolicyTableEntry: NotRequired[
+        AnalysisTransitGatewayPolicyTableEntryTypeDef
+    ]
     Explanations: NotRequired[list[ExplanationTypeDef]]
     ElasticLoadBalancerListener: NotRequired[AnalysisComponentTypeDef]
     FirewallStatelessRule: NotRequired[FirewallStatelessRuleTypeDef]
@@ -3423,11 +3748,37 @@ class AccountAttributeTypeDef(TypedDict):
     AttributeValues: NotRequired[list[AccountAttributeValueTypeDef]]
 
 
+class AccountVpcEncryptionControlExclusionsTypeDef(TypedDict):
+    InternetGateway: NotRequired[VpcEncryptionControlExclusionStateType]
+    EgressOnlyInternetGateway: NotRequired[VpcEncryptionControlExclusionStateType]
+    NatGateway: NotRequired[VpcEncryptionControlExclusionStateType]
+    VirtualPrivateGateway: NotRequired[VpcEncryptionControlExclusionStateType]
+    VpcPeering: NotRequired[VpcEncryptionControlExclusionStateType]
+    Lambda: NotRequired[VpcEncryptionControlExclusionStateType]
+    VpcLattice: NotRequired[VpcEncryptionControlExclusionStateType]
+    ElasticFileSystem: NotRequired[VpcEncryptionControlExclusionStateType]
+    GlobalAccelerator: NotRequired[VpcEncryptionControlExclusionStateType]
+    ApiGatewayV2: NotRequired[VpcEncryptionControlExclusionStateType]
+
+
+class AccountVpcEncryptionControlTypeDef(TypedDict):
+    State: NotRequired[AccountVpcEncryptionControlStateType]
+    Mode: NotRequired[AccountVpcEncryptionControlModeType]
+    Exclusions: NotRequired[AccountVpcEncryptionControlExclusionsTypeDef]
+    ManagedBy: NotRequired[ManagedByType]
+    LastUpdateTimestamp: NotRequired[datetime]
+
+
 class ActiveInstanceTypeDef(TypedDict):
     InstanceId: NotRequired[str]
     InstanceType: NotRequired[str]
     SpotInstanceRequestId: NotRequired[str]
     InstanceHealth: NotRequired[InstanceHealthStatusType]
+
+
+class ActiveVpnTunnelAdditionalKeyExchangeTypeDef(TypedDict):
+    AdditionalKeyExchangeRound: NotRequired[int]
+    KeyExchangeMethod: NotRequired[int]
 
 
 class ActiveVpnTunnelStatusTypeDef(TypedDict):
@@ -3440,6 +3791,12 @@ class ActiveVpnTunnelStatusTypeDef(TypedDict):
     IkeVersion: NotRequired[str]
     ProvisioningStatus: NotRequired[VpnTunnelProvisioningStatusType]
     ProvisioningStatusReason: NotRequired[str]
+    Phase1AdditionalKeyExchanges: NotRequired[
+        list[ActiveVpnTunnelAdditionalKeyExchangeTypeDef]
+    ]
+    Phase2AdditionalKeyExchanges: NotRequired[
+        list[ActiveVpnTunnelAdditionalKeyExchangeTypeDef]
+    ]
 
 
 class AddIpamOperatingRegionTypeDef(TypedDict):
@@ -3460,6 +3817,15 @@ class AddedPrincipalTypeDef(TypedDict):
     Principal: NotRequired[str]
     ServicePermissionId: NotRequired[str]
     ServiceId: NotRequired[str]
+    PermissionType: NotRequired[PermissionTypeType]
+
+
+class AdditionalKeyExchangeMethodsListValueTypeDef(TypedDict):
+    Value: NotRequired[int]
+
+
+class AdditionalKeyExchangeMethodsRequestListValueTypeDef(TypedDict):
+    Value: NotRequired[int]
 
 
 class PtrUpdateStatusTypeDef(TypedDict):
@@ -3516,6 +3882,8 @@ class ByoipCidrTypeDef(TypedDict):
     State: NotRequired[ByoipCidrStateType]
     NetworkBorderGroup: NotRequired[str]
     AdvertisementType: NotRequired[str]
+    PoolId: NotRequired[str]
+    IpamPoolId: NotRequired[str]
 
 
 class AdvertiseByoipCidrResultTypeDef(TypedDict):
@@ -3546,6 +3914,10 @@ class AllocateAddressResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class HostCpuOptionsRequestTypeDef(TypedDict):
+    AmdSevSnp: NotRequired[AmdSevSnpType]
+
+
 class AllocateHostsRequestTypeDef(TypedDict):
     InstanceFamily: NotRequired[str]
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
@@ -3554,6 +3926,7 @@ class AllocateHostsRequestTypeDef(TypedDict):
     HostMaintenance: NotRequired[HostMaintenanceType]
     AssetIds: NotRequired[ReadOnly[Sequence[str]]]
     AvailabilityZoneId: NotRequired[str]
+    CpuOptions: NotRequired[HostCpuOptionsRequestTypeDef]
     AutoPlacement: NotRequired[AutoPlacementType]
     ClientToken: NotRequired[str]
     InstanceType: NotRequired[str]
@@ -3601,11 +3974,104 @@ class AllowedPrincipalTypeDef(TypedDict):
     ServicePermissionId: NotRequired[str]
     Tags: NotRequired[list[TagTypeDef]]
     ServiceId: NotRequired[str]
+    PermissionType: NotRequired[PermissionTypeType]
 
 
 class AlternatePathHintTypeDef(TypedDict):
     ComponentId: NotRequired[str]
     ComponentArn: NotRequired[str]
+
+
+class ApplicationStatusCheckAssociationObjectTypeDef(TypedDict):
+    ApplicationStatusCheckId: NotRequired[str]
+    AssociationType: NotRequired[AssociationTypeEnumType]
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class CustomTagKeyValueResponsePairTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class HealthCheckPathDestinationResponseObjectTypeDef(TypedDict):
+    SubnetId: NotRequired[str]
+    SecurityGroupId: NotRequired[str]
+
+
+class HealthCheckPathSourceResponseObjectTypeDef(TypedDict):
+    SubnetId: NotRequired[str]
+    SecurityGroupId: NotRequired[str]
+
+
+class HealthCheckPathResponseObjectTypeDef(TypedDict):
+    Source: NotRequired[HealthCheckPathSourceResponseObjectTypeDef]
+    Destinations: NotRequired[list[HealthCheckPathDestinationResponseObjectTypeDef]]
+
+
+class ApplicationStatusCheckResponseObjectTypeDef(TypedDict):
+    ApplicationStatusCheckId: NotRequired[str]
+    Aggregation: NotRequired[AggregationStatusEnumType]
+    HealthCheckPaths: NotRequired[list[HealthCheckPathResponseObjectTypeDef]]
+    Protocol: NotRequired[NetworkProtocolEnumType]
+    Port: NotRequired[int]
+    Path: NotRequired[str]
+    DeviceIndex: NotRequired[int]
+    IpVersion: NotRequired[IpVersionEnumType]
+    IpScope: NotRequired[IpScopeEnumType]
+    Interval: NotRequired[int]
+    Timeout: NotRequired[int]
+    FailureThreshold: NotRequired[int]
+    SuccessThreshold: NotRequired[int]
+    StatusCodeMatcher: NotRequired[str]
+    InitializationGracePeriodSeconds: NotRequired[int]
+    LastUpdatedAt: NotRequired[datetime]
+    TargetTagAssociations: NotRequired[list[CustomTagKeyValueResponsePairTypeDef]]
+    Tags: NotRequired[list[TagTypeDef]]
+    CreationTime: NotRequired[datetime]
+    ModifyTime: NotRequired[datetime]
+    DeletionTime: NotRequired[datetime]
+
+
+class ApplicationStatusReasonTypeDef(TypedDict):
+    Code: NotRequired[str]
+    StatusCode: NotRequired[int]
+    Protocol: NotRequired[str]
+
+
+class ApplicationStatusDetailTypeDef(TypedDict):
+    ApplicationStatusCheckId: NotRequired[str]
+    CheckUpdateTime: NotRequired[datetime]
+    Aggregation: NotRequired[AggregationStatusEnumType]
+    Status: NotRequired[ApplicationStatusCheckEnumType]
+    StatusTimeStamp: NotRequired[datetime]
+    StatusSince: NotRequired[datetime]
+    Reason: NotRequired[ApplicationStatusReasonTypeDef]
+
+
+class ApplicationStatusSummaryTypeDef(TypedDict):
+    Status: NotRequired[SummaryStatusType]
+    ImpairedSince: NotRequired[datetime]
+
+
+class ApplicationStatusTypeDef(TypedDict):
+    Status: NotRequired[ApplicationStatusEnumType]
+    StatusTimeStamp: NotRequired[datetime]
+    StatusSince: NotRequired[datetime]
+    ResumeAt: NotRequired[datetime]
+    Details: NotRequired[list[ApplicationStatusDetailTypeDef]]
+
+
+class InstanceApplicationStatusTypeDef(TypedDict):
+    InstanceId: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+    ApplicationStatus: NotRequired[ApplicationStatusTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
+class ApplicationStatusesResponseTypeTypeDef(TypedDict):
+    Instances: NotRequired[list[InstanceApplicationStatusTypeDef]]
 
 
 class ApplySecurityGroupsToClientVpnTargetNetworkRequestTypeDef(TypedDict):
@@ -3702,6 +4168,40 @@ class AssociateAddressRequestTypeDef(TypedDict):
 
 class AssociateAddressResultTypeDef(TypedDict):
     AssociationId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CustomTagKeyValueRequestPairTypeDef(TypedDict):
+    Key: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class AssociateApplicationStatusCheckRequestTypeDef(TypedDict):
+    ApplicationStatusCheckId: str
+    TargetTagAssociations: NotRequired[
+        ReadOnly[Sequence[CustomTagKeyValueRequestPairTypeDef]]
+    ]
+    InstanceIds: NotRequired[ReadOnly[Sequence[str]]]
+    ClientToken: NotRequired[str]
+    DryRun: NotRequired[bool]
+
+
+class SuccessfulAssociationResponseObjectTypeDef(TypedDict):
+    ApplicationStatusCheckId: NotRequired[str]
+    AssociationType: NotRequired[str]
+    AssociationValue: NotRequired[str]
+
+
+class UnsuccessfulAssociationResponseObjectTypeDef(TypedDict):
+    ApplicationStatusCheckId: NotRequired[str]
+    AssociationType: NotRequired[str]
+    AssociationValue: NotRequired[str]
+    Reason: NotRequired[str]
+
+
+class AssociateApplicationStatusCheckResultTypeDef(TypedDict):
+    SuccessfulResults: NotRequired[list[SuccessfulAssociationResponseObjectTypeDef]]
+    UnsuccessfulResults: NotRequired[list[UnsuccessfulAssociationResponseObjectTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -3863,6 +4363,17 @@ class AssociateIpamResourceDiscoveryResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class AssociateKmsKeyIdRequestTypeDef(TypedDict):
+    SnapshotId: NotRequired[str]
+    KmsKeyId: str
+    DryRun: NotRequired[bool]
+
+
+class AssociateKmsKeyIdResultTypeDef(TypedDict):
+    Return: NotRequired[bool]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class AssociateNatGatewayAddressRequestTypeDef(TypedDict):
     NatGatewayId: str
     AllocationIds: ReadOnly[Sequence[str]]
@@ -3875,6 +4386,48 @@ class AssociateNatGatewayAddressRequestTypeDef(TypedDict):
 class AssociateNatGatewayAddressResultTypeDef(TypedDict):
     NatGatewayId: NotRequired[str]
     NatGatewayAddresses: NotRequired[list[NatGatewayAddressTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FlexCostAllocationNetworkResourceScopeTypeDef(TypedDict):
+    ResourceType: FlexCostAllocationNetworkResourceScopeTypeType
+    ResourceIds: ReadOnly[Sequence[str]]
+
+
+class AssociateNetworkingFlexCostAllocationPolicyRequestTypeDef(TypedDict):
+    FcaPolicyId: str
+    NetworkResourceIds: NotRequired[ReadOnly[Sequence[str]]]
+    NetworkResourceScope: NotRequired[
+        ReadOnly[FlexCostAllocationNetworkResourceScopeTypeDef]
+    ]
+    ClientToken: NotRequired[str]
+    DryRun: NotRequired[bool]
+
+
+class FlexCostAllocationOperationFailureTypeDef(TypedDict):
+    ResourceId: NotRequired[str]
+    FailureCode: NotRequired[str]
+    FailureReason: NotRequired[str]
+
+
+class FlexCostAllocationPolicyAssociationDescriptionTypeDef(TypedDict):
+    FcaPolicyAssociationId: NotRequired[str]
+    FcaPolicyId: NotRequired[str]
+    NetworkResourceId: NotRequired[str]
+    OwnerAccount: NotRequired[str]
+    AssociatedAt: NotRequired[datetime]
+    ExpectedEffectiveAt: NotRequired[datetime]
+    AssociationMode: NotRequired[FlexCostAllocationAssociationModeType]
+    ManagedBy: NotRequired[ManagedByType]
+
+
+class AssociateNetworkingFlexCostAllocationPolicyResultTypeDef(TypedDict):
+    FcaPolicyAssociations: NotRequired[
+        list[FlexCostAllocationPolicyAssociationDescriptionTypeDef]
+    ]
+    FcaPolicyAssociationFailures: NotRequired[
+        list[FlexCostAllocationOperationFailureTypeDef]
+    ]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -4067,6 +4620,10 @@ class AssociateVpcCidrBlockResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class AssociatedKmsKeyTypeDef(TypedDict):
+    KmsKeyId: NotRequired[str]
+
+
 class AssociatedRoleTypeDef(TypedDict):
     AssociatedRoleArn: NotRequired[str]
     CertificateS3BucketName: NotRequired[str]
@@ -4095,6 +4652,17 @@ class AttachClassicLinkVpcRequestTypeDef(TypedDict):
 
 class AttachClassicLinkVpcResultTypeDef(TypedDict):
     Return: NotRequired[bool]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AttachImageWatermarkRequestTypeDef(TypedDict):
+    ImageId: str
+    WatermarkName: str
+    DryRun: NotRequired[bool]
+
+
+class AttachImageWatermarkResultTypeDef(TypedDict):
+    WatermarkKey: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -4471,6 +5039,14 @@ class PerformanceFactorReferenceRequestTypeDef(TypedDict):
     InstanceFamily: NotRequired[str]
 
 
+class CpuPerformanceFactorRequestOutputTypeDef(TypedDict):
+    References: NotRequired[list[PerformanceFactorReferenceRequestTypeDef]]
+
+
+class BaselinePerformanceFactorsRequestOutputTypeDef(TypedDict):
+    Cpu: NotRequired[CpuPerformanceFactorRequestOutputTypeDef]
+
+
 class CpuPerformanceFactorRequestTypeDef(TypedDict):
     References: NotRequired[
         ReadOnly[Sequence[PerformanceFactorReferenceRequestTypeDef]]
@@ -4489,8 +5065,26 @@ class BaselinePerformanceFactorsTypeDef(TypedDict):
     Cpu: NotRequired[ReadOnly[CpuPerformanceFactorTypeDef]]
 
 
-class BlobAttributeValueTypeDef(TypedDict):
-    Value: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+class BatchModifyIpamRoutingPolicyRegistrationsRequestTypeDef(TypedDict):
+    DryRun: NotRequired[bool]
+    IpamInternetRegistryAssociationId: str
+    DeltaJson: str
+    Force: NotRequired[bool]
+    ClientToken: NotRequired[str]
+
+
+class IpamRoutingPolicyRegistrationDeltaTypeDef(TypedDict):
+    DeltaId: NotRequired[str]
+    DeltaJson: NotRequired[str]
+    State: NotRequired[IpamRoutingPolicyRegistrationDeltaStateType]
+    StateMessage: NotRequired[str]
+
+
+class BatchModifyIpamRoutingPolicyRegistrationsResultTypeDef(TypedDict):
+    IpamRoutingPolicyRegistrationDelta: NotRequired[
+        IpamRoutingPolicyRegistrationDeltaTypeDef
+    ]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class EbsBlockDeviceResponseTypeDef(TypedDict):
@@ -4642,6 +5236,8 @@ class CancelCapacityReservationFleetsResultTypeDef(TypedDict):
 class CancelCapacityReservationRequestTypeDef(TypedDict):
     CapacityReservationId: str
     DryRun: NotRequired[bool]
+    ApplyCancellationCharges: NotRequired[ApplyCancellationChargesType]
+    QuoteId: NotRequired[str]
 
 
 class CancelCapacityReservationResultTypeDef(TypedDict):
@@ -4775,6 +5371,14 @@ class CancelSpotInstanceRequestsResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CancellationTermsTypeDef(TypedDict):
+    CancellationType: NotRequired[ApplyCancellationChargesType]
+    ReservationState: NotRequired[str]
+    CommittedInstanceCount: NotRequired[int]
+    ChargeCommitmentDurationHours: NotRequired[int]
+    ChargeEndDate: NotRequired[datetime]
+
+
 class CapacityAllocationMetadataEntryTypeDef(TypedDict):
     Key: NotRequired[str]
     Value: NotRequired[str]
@@ -4819,6 +5423,24 @@ class CapacityBlockExtensionTypeDef(TypedDict):
     ZoneType: NotRequired[str]
 
 
+class CapacityBlockInstanceTypePreferenceTypeDef(TypedDict):
+    InstanceType: NotRequired[str]
+
+
+class CapacityBlockOfferingSegmentTypeDef(TypedDict):
+    InstanceType: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+    InstanceCount: NotRequired[int]
+    StartDate: NotRequired[datetime]
+    EndDate: NotRequired[datetime]
+    CapacityBlockDurationHours: NotRequired[int]
+    CapacityBlockDurationMinutes: NotRequired[int]
+    UpfrontFee: NotRequired[str]
+    CurrencyCode: NotRequired[str]
+    ZoneType: NotRequired[str]
+
+
 class CapacityBlockOfferingTypeDef(TypedDict):
     CapacityBlockOfferingId: NotRequired[str]
     InstanceType: NotRequired[str]
@@ -4834,6 +5456,9 @@ class CapacityBlockOfferingTypeDef(TypedDict):
     UltraserverCount: NotRequired[int]
     CapacityBlockDurationMinutes: NotRequired[int]
     ZoneType: NotRequired[str]
+    CapacityBlockOfferingSegments: NotRequired[
+        list[CapacityBlockOfferingSegmentTypeDef]
+    ]
 
 
 class CapacityReservationStatusTypeDef(TypedDict):
@@ -4924,6 +5549,20 @@ class CapacityManagerMonitoredTagKeyTypeDef(TypedDict):
     EarliestDatapointTimestamp: NotRequired[datetime]
 
 
+class CapacityManagerSupportabilityScoreTypeDef(TypedDict):
+    InstanceType: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+    Score: NotRequired[SupportabilityScoreType]
+
+
+class CapacityReservationAdjustmentDetailsTypeDef(TypedDict):
+    StartDate: NotRequired[datetime]
+    EndDate: NotRequired[datetime]
+    CommitmentEndDate: NotRequired[datetime]
+    EndDateType: NotRequired[str]
+    CommitmentDuration: NotRequired[int]
+
+
 class CapacityReservationInfoTypeDef(TypedDict):
     InstanceType: NotRequired[str]
     AvailabilityZone: NotRequired[str]
@@ -4941,9 +5580,26 @@ class CapacityReservationBillingRequestTypeDef(TypedDict):
     CapacityReservationInfo: NotRequired[CapacityReservationInfoTypeDef]
 
 
+class CapacityReservationConfigurationTypeDef(TypedDict):
+    InstanceCount: NotRequired[int]
+    ReservationState: NotRequired[str]
+
+
+class CapacityReservationCancellationQuoteTypeDef(TypedDict):
+    CapacityReservationCancellationQuoteId: NotRequired[str]
+    CapacityReservationId: NotRequired[str]
+    CreateTime: NotRequired[datetime]
+    ExpirationTime: NotRequired[datetime]
+    QuoteState: NotRequired[CapacityReservationCancellationQuoteStateType]
+    CurrentConfiguration: NotRequired[CapacityReservationConfigurationTypeDef]
+    CancellationTerms: NotRequired[list[CancellationTermsTypeDef]]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class CapacityReservationCommitmentInfoTypeDef(TypedDict):
     CommittedInstanceCount: NotRequired[int]
     CommitmentEndDate: NotRequired[datetime]
+    CommitmentDuration: NotRequired[int]
 
 
 class FleetCapacityReservationTypeDef(TypedDict):
@@ -4960,6 +5616,67 @@ class FleetCapacityReservationTypeDef(TypedDict):
     Priority: NotRequired[int]
 
 
+class MemoryGiBPerVCpuRequestTypeDef(TypedDict):
+    Min: NotRequired[float]
+    Max: NotRequired[float]
+
+
+class MemoryMiBRequestTypeDef(TypedDict):
+    Min: int
+    Max: NotRequired[int]
+
+
+class NetworkBandwidthGbpsRequestTypeDef(TypedDict):
+    Min: NotRequired[float]
+    Max: NotRequired[float]
+
+
+class NetworkInterfaceCountRequestTypeDef(TypedDict):
+    Min: NotRequired[int]
+    Max: NotRequired[int]
+
+
+class TotalLocalStorageGBRequestTypeDef(TypedDict):
+    Min: NotRequired[float]
+    Max: NotRequired[float]
+
+
+class VCpuCountRangeRequestTypeDef(TypedDict):
+    Min: int
+    Max: NotRequired[int]
+
+
+class InstanceRequirementsRequestOutputTypeDef(TypedDict):
+    VCpuCount: VCpuCountRangeRequestTypeDef
+    MemoryMiB: MemoryMiBRequestTypeDef
+    CpuManufacturers: NotRequired[list[CpuManufacturerType]]
+    MemoryGiBPerVCpu: NotRequired[MemoryGiBPerVCpuRequestTypeDef]
+    ExcludedInstanceTypes: NotRequired[list[str]]
+    InstanceGenerations: NotRequired[list[InstanceGenerationType]]
+    SpotMaxPricePercentageOverLowestPrice: NotRequired[int]
+    OnDemandMaxPricePercentageOverLowestPrice: NotRequired[int]
+    BareMetal: NotRequired[BareMetalType]
+    BurstablePerformance: NotRequired[BurstablePerformanceType]
+    RequireHibernateSupport: NotRequired[bool]
+    NetworkInterfaceCount: NotRequired[NetworkInterfaceCountRequestTypeDef]
+    LocalStorage: NotRequired[LocalStorageType]
+    LocalStorageTypes: NotRequired[list[LocalStorageTypeType]]
+    TotalLocalStorageGB: NotRequired[TotalLocalStorageGBRequestTypeDef]
+    BaselineEbsBandwidthMbps: NotRequired[BaselineEbsBandwidthMbpsRequestTypeDef]
+    AcceleratorTypes: NotRequired[list[AcceleratorTypeType]]
+    AcceleratorCount: NotRequired[AcceleratorCountRequestTypeDef]
+    AcceleratorManufacturers: NotRequired[list[AcceleratorManufacturerType]]
+    AcceleratorNames: NotRequired[list[AcceleratorNameType]]
+    AcceleratorTotalMemoryMiB: NotRequired[AcceleratorTotalMemoryMiBRequestTypeDef]
+    NetworkBandwidthGbps: NotRequired[NetworkBandwidthGbpsRequestTypeDef]
+    AllowedInstanceTypes: NotRequired[list[str]]
+    MaxSpotPriceAsPercentageOfOptimalOnDemandPrice: NotRequired[int]
+    BaselinePerformanceFactors: NotRequired[
+        BaselinePerformanceFactorsRequestOutputTypeDef
+    ]
+    RequireEncryptionInTransit: NotRequired[bool]
+
+
 class CapacityReservationFleetTypeDef(TypedDict):
     CapacityReservationFleetId: NotRequired[str]
     CapacityReservationFleetArn: NotRequired[str]
@@ -4972,12 +5689,43 @@ class CapacityReservationFleetTypeDef(TypedDict):
     InstanceMatchCriteria: NotRequired[FleetInstanceMatchCriteriaType]
     AllocationStrategy: NotRequired[str]
     InstanceTypeSpecifications: NotRequired[list[FleetCapacityReservationTypeDef]]
+    InstanceRequirements: NotRequired[InstanceRequirementsRequestOutputTypeDef]
+    AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
     Tags: NotRequired[list[TagTypeDef]]
 
 
 class CapacityReservationGroupTypeDef(TypedDict):
     GroupArn: NotRequired[str]
     OwnerId: NotRequired[str]
+
+
+class ModificationQuoteCurrentConfigurationTypeDef(TypedDict):
+    InstanceCount: NotRequired[int]
+    ReservationState: NotRequired[str]
+    StartDate: NotRequired[datetime]
+    OriginalStartDate: NotRequired[datetime]
+
+
+class ModificationReservationUpdateTypeDef(TypedDict):
+    NewCommitmentEndDate: NotRequired[datetime]
+    NewStartDate: NotRequired[datetime]
+    NewCommitmentDuration: NotRequired[int]
+
+
+class ModificationTermsTypeDef(TypedDict):
+    ReservationUpdate: NotRequired[ModificationReservationUpdateTypeDef]
+
+
+class CapacityReservationModificationQuoteTypeDef(TypedDict):
+    CapacityReservationModificationQuoteId: NotRequired[str]
+    CapacityReservationId: NotRequired[str]
+    CreateTime: NotRequired[datetime]
+    ExpirationTime: NotRequired[datetime]
+    QuoteState: NotRequired[CapacityReservationModificationQuoteStateType]
+    CurrentConfiguration: NotRequired[ModificationQuoteCurrentConfigurationTypeDef]
+    ModificationTerms: NotRequired[ModificationTermsTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class CapacityReservationOptionsRequestTypeDef(TypedDict):
@@ -5025,6 +5773,7 @@ class InterruptibleCapacityAllocationTypeDef(TypedDict):
     Status: NotRequired[InterruptibleCapacityReservationAllocationStatusType]
     InterruptibleCapacityReservationId: NotRequired[str]
     InterruptionType: NotRequired[InterruptionTypeType]
+    ZeroSizePreference: NotRequired[ZeroSizePreferenceType]
 
 
 class InterruptionInfoTypeDef(TypedDict):
@@ -5064,6 +5813,11 @@ class CapacityReservationTypeDef(TypedDict):
     Interruptible: NotRequired[bool]
     InterruptibleCapacityAllocation: NotRequired[InterruptibleCapacityAllocationTypeDef]
     InterruptionInfo: NotRequired[InterruptionInfoTypeDef]
+    AdjustmentStatus: NotRequired[CapacityReservationAdjustmentStatusType]
+    AdjustmentDetails: NotRequired[CapacityReservationAdjustmentDetailsTypeDef]
+    OriginalStartDate: NotRequired[datetime]
+    ZeroSizePreference: NotRequired[ZeroSizePreferenceType]
+    LaunchStatus: NotRequired[CapacityReservationLaunchStatusType]
 
 
 class CarrierGatewayTypeDef(TypedDict):
@@ -5215,6 +5969,7 @@ class ClientVpnConnectionTypeDef(TypedDict):
     Status: NotRequired[ClientVpnConnectionStatusTypeDef]
     ConnectionEndTime: NotRequired[str]
     PostureComplianceStatuses: NotRequired[list[str]]
+    AuthorizationPolicyLastEvaluatedTime: NotRequired[str]
 
 
 class ClientVpnEndpointStatusTypeDef(TypedDict):
@@ -5226,6 +5981,17 @@ class ConnectionLogResponseOptionsTypeDef(TypedDict):
     Enabled: NotRequired[bool]
     CloudwatchLogGroup: NotRequired[str]
     CloudwatchLogStream: NotRequired[str]
+    IncludeAuthorizationPolicyContext: NotRequired[bool]
+
+
+class ClientVpnTrustProviderTypeDef(TypedDict):
+    TrustProviderType: NotRequired[ClientVpnDeviceTrustProviderTypeType]
+    TenantId: NotRequired[str]
+    PublicSigningKeyUrl: NotRequired[str]
+
+
+class DevicePostureResponseOptionsTypeDef(TypedDict):
+    TrustProviders: NotRequired[list[ClientVpnTrustProviderTypeDef]]
 
 
 class TransitGatewayConfigurationDescribeEndpointStructureTypeDef(TypedDict):
@@ -5268,6 +6034,7 @@ class ClientVpnEndpointTypeDef(TypedDict):
     TransitGatewayConfiguration: NotRequired[
         TransitGatewayConfigurationDescribeEndpointStructureTypeDef
     ]
+    DevicePostureOptions: NotRequired[DevicePostureResponseOptionsTypeDef]
 
 
 class ClientVpnRouteStatusTypeDef(TypedDict):
@@ -5284,6 +6051,12 @@ class ClientVpnRouteTypeDef(TypedDict):
     Status: NotRequired[ClientVpnRouteStatusTypeDef]
     Description: NotRequired[str]
     TransitGatewayAttachmentId: NotRequired[str]
+
+
+class ClientVpnTrustProviderRequestTypeDef(TypedDict):
+    TrustProviderType: NotRequired[ClientVpnDeviceTrustProviderTypeType]
+    TenantId: NotRequired[str]
+    PublicSigningKeyUrl: NotRequired[str]
 
 
 class CloudWatchLogOptionsSpecificationTypeDef(TypedDict):
@@ -5341,6 +6114,7 @@ class ConnectionLogOptionsTypeDef(TypedDict):
     Enabled: NotRequired[bool]
     CloudwatchLogGroup: NotRequired[str]
     CloudwatchLogStream: NotRequired[str]
+    IncludeAuthorizationPolicyContext: NotRequired[bool]
 
 
 class ConnectionNotificationTypeDef(TypedDict):
@@ -5494,6 +6268,8 @@ class CopyVolumesRequestTypeDef(TypedDict):
     MultiAttachEnabled: NotRequired[bool]
     Throughput: NotRequired[int]
     ClientToken: NotRequired[str]
+    Encrypted: NotRequired[bool]
+    KmsKeyId: NotRequired[str]
 
 
 class OperatorResponseTypeDef(TypedDict):
@@ -5527,6 +6303,8 @@ class VolumeTypeDef(TypedDict):
     SseType: NotRequired[SSETypeType]
     Operator: NotRequired[OperatorResponseTypeDef]
     VolumeInitializationRate: NotRequired[int]
+    VolumeArn: NotRequired[str]
+    OwnerId: NotRequired[str]
     VolumeId: NotRequired[str]
     Size: NotRequired[int]
     SnapshotId: NotRequired[str]
@@ -5555,6 +6333,50 @@ class CpuOptionsTypeDef(TypedDict):
     ThreadsPerCore: NotRequired[int]
     AmdSevSnp: NotRequired[AmdSevSnpSpecificationType]
     NestedVirtualization: NotRequired[NestedVirtualizationSpecificationType]
+
+
+class HealthCheckPathDestinationRequestObjectTypeDef(TypedDict):
+    SubnetId: NotRequired[str]
+    SecurityGroupId: NotRequired[str]
+
+
+class HealthCheckPathSourceRequestObjectTypeDef(TypedDict):
+    SubnetId: NotRequired[str]
+    SecurityGroupId: NotRequired[str]
+
+
+class HealthCheckPathRequestObjectTypeDef(TypedDict):
+    Source: NotRequired[HealthCheckPathSourceRequestObjectTypeDef]
+    Destinations: NotRequired[
+        ReadOnly[Sequence[HealthCheckPathDestinationRequestObjectTypeDef]]
+    ]
+
+
+class CreateApplicationStatusCheckRequestTypeDef(TypedDict):
+    HealthCheckPaths: NotRequired[
+        ReadOnly[Sequence[HealthCheckPathRequestObjectTypeDef]]
+    ]
+    Aggregation: NotRequired[AggregationStatusEnumType]
+    Protocol: NetworkProtocolEnumType
+    Port: int
+    Path: NotRequired[str]
+    DeviceIndex: NotRequired[int]
+    IpVersion: NotRequired[IpVersionEnumType]
+    IpScope: NotRequired[IpScopeEnumType]
+    Interval: NotRequired[int]
+    Timeout: NotRequired[int]
+    FailureThreshold: NotRequired[int]
+    SuccessThreshold: NotRequired[int]
+    StatusCodeMatcher: NotRequired[str]
+    InitializationGracePeriodSeconds: NotRequired[int]
+    TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
+    ClientToken: NotRequired[str]
+    DryRun: NotRequired[bool]
+
+
+class CreateApplicationStatusCheckResultTypeDef(TypedDict):
+    ApplicationStatusCheck: NotRequired[ApplicationStatusCheckResponseObjectTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class CreateCapacityManagerDataExportRequestTypeDef(TypedDict):
@@ -5587,6 +6409,68 @@ class CreateCapacityReservationBySplittingResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateCapacityReservationCancellationQuoteRequestTypeDef(TypedDict):
+    CapacityReservationId: str
+    ClientToken: NotRequired[str]
+    TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
+    DryRun: NotRequired[bool]
+
+
+class CreateCapacityReservationCancellationQuoteResultTypeDef(TypedDict):
+    CapacityReservationCancellationQuote: NotRequired[
+        CapacityReservationCancellationQuoteTypeDef
+    ]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateCapacityReservationDateChangeQuoteRequestTypeDef(TypedDict):
+    CapacityReservationId: str
+    NewStartDate: ReadOnly[datetime | str]
+    ClientToken: NotRequired[str]
+    TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
+    DryRun: NotRequired[bool]
+
+
+class CreateCapacityReservationDateChangeQuoteResultTypeDef(TypedDict):
+    CapacityReservationModificationQuote: NotRequired[
+        CapacityReservationModificationQuoteTypeDef
+    ]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InstanceRequirementsRequestTypeDef(TypedDict):
+    VCpuCount: VCpuCountRangeRequestTypeDef
+    MemoryMiB: MemoryMiBRequestTypeDef
+    CpuManufacturers: NotRequired[ReadOnly[Sequence[CpuManufacturerType]]]
+    MemoryGiBPerVCpu: NotRequired[MemoryGiBPerVCpuRequestTypeDef]
+    ExcludedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
+    InstanceGenerations: NotRequired[ReadOnly[Sequence[InstanceGenerationType]]]
+    SpotMaxPricePercentageOverLowestPrice: NotRequired[int]
+    OnDemandMaxPricePercentageOverLowestPrice: NotRequired[int]
+    BareMetal: NotRequired[BareMetalType]
+    BurstablePerformance: NotRequired[BurstablePerformanceType]
+    RequireHibernateSupport: NotRequired[bool]
+    NetworkInterfaceCount: NotRequired[NetworkInterfaceCountRequestTypeDef]
+    LocalStorage: NotRequired[LocalStorageType]
+    LocalStorageTypes: NotRequired[ReadOnly[Sequence[LocalStorageTypeType]]]
+    TotalLocalStorageGB: NotRequired[TotalLocalStorageGBRequestTypeDef]
+    BaselineEbsBandwidthMbps: NotRequired[BaselineEbsBandwidthMbpsRequestTypeDef]
+    AcceleratorTypes: NotRequired[ReadOnly[Sequence[AcceleratorTypeType]]]
+    AcceleratorCount: NotRequired[AcceleratorCountRequestTypeDef]
+    AcceleratorManufacturers: NotRequired[
+        ReadOnly[Sequence[AcceleratorManufacturerType]]
+    ]
+    AcceleratorNames: NotRequired[ReadOnly[Sequence[AcceleratorNameType]]]
+    AcceleratorTotalMemoryMiB: NotRequired[AcceleratorTotalMemoryMiBRequestTypeDef]
+    NetworkBandwidthGbps: NotRequired[NetworkBandwidthGbpsRequestTypeDef]
+    AllowedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
+    MaxSpotPriceAsPercentageOfOptimalOnDemandPrice: NotRequired[int]
+    BaselinePerformanceFactors: NotRequired[
+        ReadOnly[BaselinePerformanceFactorsRequestTypeDef]
+    ]
+    RequireEncryptionInTransit: NotRequired[bool]
+
+
 class ReservationFleetInstanceSpecificationTypeDef(TypedDict):
     InstanceType: NotRequired[InstanceTypeType]
     InstancePlatform: NotRequired[CapacityReservationInstancePlatformType]
@@ -5600,9 +6484,12 @@ class ReservationFleetInstanceSpecificationTypeDef(TypedDict):
 class CreateCapacityReservationFleetRequestTypeDef(TypedDict):
     AllocationStrategy: NotRequired[str]
     ClientToken: NotRequired[str]
-    InstanceTypeSpecifications: ReadOnly[
-        Sequence[ReservationFleetInstanceSpecificationTypeDef]
+    InstanceTypeSpecifications: NotRequired[
+        ReadOnly[Sequence[ReservationFleetInstanceSpecificationTypeDef]]
     ]
+    InstanceRequirements: NotRequired[ReadOnly[InstanceRequirementsRequestTypeDef]]
+    AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
     Tenancy: NotRequired[FleetCapacityReservationTenancyType]
     TotalTargetCapacity: int
     EndDate: NotRequired[ReadOnly[datetime | str]]
@@ -5665,6 +6552,13 @@ class CreateCarrierGatewayResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DevicePostureOptionsTypeDef(TypedDict):
+    TrustProviders: NotRequired[
+        ReadOnly[Sequence[ClientVpnTrustProviderRequestTypeDef]]
+    ]
+    Enabled: NotRequired[bool]
+
+
 class TransitGatewayConfigurationInputStructureTypeDef(TypedDict):
     TransitGatewayId: NotRequired[str]
     AvailabilityZones: NotRequired[ReadOnly[Sequence[str]]]
@@ -5697,6 +6591,7 @@ class CreateClientVpnEndpointRequestTypeDef(TypedDict):
     TransitGatewayConfiguration: NotRequired[
         ReadOnly[TransitGatewayConfigurationInputStructureTypeDef]
     ]
+    DevicePostureOptions: NotRequired[ReadOnly[DevicePostureOptionsTypeDef]]
 
 
 class CreateClientVpnEndpointResultTypeDef(TypedDict):
@@ -5802,6 +6697,7 @@ class SubnetTypeDef(TypedDict):
     PrivateDnsNameOptionsOnLaunch: NotRequired[PrivateDnsNameOptionsOnLaunchTypeDef]
     BlockPublicAccessStates: NotRequired[BlockPublicAccessStatesTypeDef]
     Type: NotRequired[str]
+    NetworkFirewallConnectivityType: NotRequired[NetworkFirewallConnectivityTypeType]
     SubnetId: NotRequired[str]
     State: NotRequired[SubnetStateType]
     VpcId: NotRequired[str]
@@ -5821,6 +6717,12 @@ class CreateDefaultVpcRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class NetworkFirewallAssociationTypeDef(TypedDict):
+    FirewallArn: NotRequired[str]
+    FirewallOnboardingStatus: NotRequired[FirewallOnboardingStatusType]
+    FirewallMode: NotRequired[FirewallModeType]
+
+
 class VpcEncryptionControlExclusionTypeDef(TypedDict):
     State: NotRequired[VpcEncryptionControlExclusionStateType]
     StateMessage: NotRequired[str]
@@ -5835,6 +6737,8 @@ class VpcEncryptionControlExclusionsTypeDef(TypedDict):
     Lambda: NotRequired[VpcEncryptionControlExclusionTypeDef]
     VpcLattice: NotRequired[VpcEncryptionControlExclusionTypeDef]
     ElasticFileSystem: NotRequired[VpcEncryptionControlExclusionTypeDef]
+    GlobalAccelerator: NotRequired[VpcEncryptionControlExclusionTypeDef]
+    ApiGatewayV2: NotRequired[VpcEncryptionControlExclusionTypeDef]
 
 
 class VpcEncryptionControlTypeDef(TypedDict):
@@ -5856,6 +6760,7 @@ class VpcTypeDef(TypedDict):
     EncryptionControl: NotRequired[VpcEncryptionControlTypeDef]
     Tags: NotRequired[list[TagTypeDef]]
     BlockPublicAccessStates: NotRequired[BlockPublicAccessStatesTypeDef]
+    NetworkFirewallAssociations: NotRequired[list[NetworkFirewallAssociationTypeDef]]
     VpcId: NotRequired[str]
     State: NotRequired[VpcStateType]
     CidrBlock: NotRequired[str]
@@ -6056,6 +6961,9 @@ class CreateFleetInstanceTypeDef(TypedDict):
     InstanceIds: NotRequired[list[str]]
     InstanceType: NotRequired[InstanceTypeType]
     Platform: NotRequired[PlatformValuesType]
+    AvailabilityZoneId: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    SubnetId: NotRequired[str]
 
 
 class FleetEbsBlockDeviceRequestTypeDef(TypedDict):
@@ -6076,67 +6984,15 @@ class FleetBlockDeviceMappingRequestTypeDef(TypedDict):
     NoDevice: NotRequired[str]
 
 
-class MemoryGiBPerVCpuRequestTypeDef(TypedDict):
-    Min: NotRequired[float]
-    Max: NotRequired[float]
+class FleetIamInstanceProfileSpecificationRequestTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
 
 
-class MemoryMiBRequestTypeDef(TypedDict):
-    Min: int
-    Max: NotRequired[int]
-
-
-class NetworkBandwidthGbpsRequestTypeDef(TypedDict):
-    Min: NotRequired[float]
-    Max: NotRequired[float]
-
-
-class NetworkInterfaceCountRequestTypeDef(TypedDict):
-    Min: NotRequired[int]
-    Max: NotRequired[int]
-
-
-class TotalLocalStorageGBRequestTypeDef(TypedDict):
-    Min: NotRequired[float]
-    Max: NotRequired[float]
-
-
-class VCpuCountRangeRequestTypeDef(TypedDict):
-    Min: int
-    Max: NotRequired[int]
-
-
-class InstanceRequirementsRequestTypeDef(TypedDict):
-    VCpuCount: VCpuCountRangeRequestTypeDef
-    MemoryMiB: MemoryMiBRequestTypeDef
-    CpuManufacturers: NotRequired[ReadOnly[Sequence[CpuManufacturerType]]]
-    MemoryGiBPerVCpu: NotRequired[MemoryGiBPerVCpuRequestTypeDef]
-    ExcludedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
-    InstanceGenerations: NotRequired[ReadOnly[Sequence[InstanceGenerationType]]]
-    SpotMaxPricePercentageOverLowestPrice: NotRequired[int]
-    OnDemandMaxPricePercentageOverLowestPrice: NotRequired[int]
-    BareMetal: NotRequired[BareMetalType]
-    BurstablePerformance: NotRequired[BurstablePerformanceType]
-    RequireHibernateSupport: NotRequired[bool]
-    NetworkInterfaceCount: NotRequired[NetworkInterfaceCountRequestTypeDef]
-    LocalStorage: NotRequired[LocalStorageType]
-    LocalStorageTypes: NotRequired[ReadOnly[Sequence[LocalStorageTypeType]]]
-    TotalLocalStorageGB: NotRequired[TotalLocalStorageGBRequestTypeDef]
-    BaselineEbsBandwidthMbps: NotRequired[BaselineEbsBandwidthMbpsRequestTypeDef]
-    AcceleratorTypes: NotRequired[ReadOnly[Sequence[AcceleratorTypeType]]]
-    AcceleratorCount: NotRequired[AcceleratorCountRequestTypeDef]
-    AcceleratorManufacturers: NotRequired[
-        ReadOnly[Sequence[AcceleratorManufacturerType]]
-    ]
-    AcceleratorNames: NotRequired[ReadOnly[Sequence[AcceleratorNameType]]]
-    AcceleratorTotalMemoryMiB: NotRequired[AcceleratorTotalMemoryMiBRequestTypeDef]
-    NetworkBandwidthGbps: NotRequired[NetworkBandwidthGbpsRequestTypeDef]
-    AllowedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
-    MaxSpotPriceAsPercentageOfOptimalOnDemandPrice: NotRequired[int]
-    BaselinePerformanceFactors: NotRequired[
-        ReadOnly[BaselinePerformanceFactorsRequestTypeDef]
-    ]
-    RequireEncryptionInTransit: NotRequired[bool]
+class FleetInstanceMetadataOptionsRequestTypeDef(TypedDict):
+    HttpTokens: NotRequired[FleetHttpTokensStateType]
+    HttpPutResponseHopLimit: NotRequired[int]
+    HttpEndpoint: NotRequired[FleetInstanceMetadataEndpointStateType]
 
 
 class PlacementTypeDef(TypedDict):
@@ -6160,9 +7016,12 @@ class FleetLaunchTemplateOverridesRequestTypeDef(TypedDict):
     WeightedCapacity: NotRequired[float]
     Priority: NotRequired[float]
     Placement: NotRequired[PlacementTypeDef]
+    KeyName: NotRequired[str]
     BlockDeviceMappings: NotRequired[
         ReadOnly[Sequence[FleetBlockDeviceMappingRequestTypeDef]]
     ]
+    IamInstanceProfile: NotRequired[FleetIamInstanceProfileSpecificationRequestTypeDef]
+    MetadataOptions: NotRequired[FleetInstanceMetadataOptionsRequestTypeDef]
     InstanceRequirements: NotRequired[ReadOnly[InstanceRequirementsRequestTypeDef]]
     ImageId: NotRequired[str]
     AvailabilityZoneId: NotRequired[str]
@@ -6172,6 +7031,7 @@ class FleetLaunchTemplateSpecificationRequestTypeDef(TypedDict):
     LaunchTemplateId: NotRequired[str]
     LaunchTemplateName: NotRequired[str]
     Version: NotRequired[str]
+    LaunchTemplateSpecificationUserData: NotRequired[str]
 
 
 class FleetLaunchTemplateConfigRequestTypeDef(TypedDict):
@@ -6192,8 +7052,24 @@ class OnDemandOptionsRequestTypeDef(TypedDict):
     MaxTotalPrice: NotRequired[str]
 
 
+class FleetCapacityReservationTargetRequestTypeDef(TypedDict):
+    CapacityReservationIds: NotRequired[ReadOnly[Sequence[str]]]
+    CapacityReservationResourceGroupArns: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ReservedCapacityFallbackOptionsRequestTypeDef(TypedDict):
+    MarketTypes: NotRequired[ReadOnly[Sequence[ReservedCapacityFallbackMarketTypeType]]]
+
+
 class ReservedCapacityOptionsRequestTypeDef(TypedDict):
+    AllocationStrategy: NotRequired[ReservedCapacityAllocationStrategyType]
     ReservationTypes: NotRequired[ReadOnly[Sequence[FleetReservationTypeType]]]
+    CapacityReservationTarget: NotRequired[
+        ReadOnly[FleetCapacityReservationTargetRequestTypeDef]
+    ]
+    ReservedCapacityFallbackOptions: NotRequired[
+        ReadOnly[ReservedCapacityFallbackOptionsRequestTypeDef]
+    ]
 
 
 class FleetSpotCapacityRebalanceRequestTypeDef(TypedDict):
@@ -6259,6 +7135,11 @@ class DestinationOptionsRequestTypeDef(TypedDict):
     PerHourPartition: NotRequired[bool]
 
 
+class TagFieldSpecificationRequestTypeDef(TypedDict):
+    ResourceType: NotRequired[TaggableResourceTypeType]
+    TagKeys: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class CreateFlowLogsRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     ClientToken: NotRequired[str]
@@ -6274,6 +7155,9 @@ class CreateFlowLogsRequestTypeDef(TypedDict):
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     MaxAggregationInterval: NotRequired[int]
     DestinationOptions: NotRequired[DestinationOptionsRequestTypeDef]
+    TagFieldSpecifications: NotRequired[
+        ReadOnly[Sequence[TagFieldSpecificationRequestTypeDef]]
+    ]
 
 
 class CreateFlowLogsResultTypeDef(TypedDict):
@@ -6307,6 +7191,7 @@ class CreateFpgaImageResultTypeDef(TypedDict):
 class CreateImageRequestTypeDef(TypedDict):
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     SnapshotLocation: NotRequired[SnapshotLocationEnumType]
+    BootModeOverride: NotRequired[BootModeOverrideValuesType]
     DryRun: NotRequired[bool]
     InstanceId: str
     Name: str
@@ -6480,6 +7365,7 @@ class CreateInterruptibleCapacityReservationAllocationRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
     DryRun: NotRequired[bool]
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
+    ZeroSizePreference: NotRequired[ZeroSizePreferenceType]
 
 
 class CreateInterruptibleCapacityReservationAllocationResultTypeDef(TypedDict):
@@ -6515,6 +7401,36 @@ class CreateIpamExternalResourceVerificationTokenResultTypeDef(TypedDict):
     IpamExternalResourceVerificationToken: NotRequired[
         IpamExternalResourceVerificationTokenTypeDef
     ]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateIpamInternetRegistryAssociationRequestTypeDef(TypedDict):
+    DryRun: NotRequired[bool]
+    IpamId: str
+    Rir: RirType
+    OrganizationHandle: str
+    Description: NotRequired[str]
+    TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
+    ClientToken: NotRequired[str]
+
+
+class IpamInternetRegistryAssociationTypeDef(TypedDict):
+    OwnerId: NotRequired[str]
+    IpamInternetRegistryAssociationId: NotRequired[str]
+    IpamInternetRegistryAssociationArn: NotRequired[str]
+    IpamId: NotRequired[str]
+    IpamRegion: NotRequired[str]
+    Rir: NotRequired[RirType]
+    OrganizationHandle: NotRequired[str]
+    Description: NotRequired[str]
+    State: NotRequired[IpamInternetRegistryAssociationStateType]
+    StateMessage: NotRequired[str]
+    ChildRequestXml: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
+class CreateIpamInternetRegistryAssociationResultTypeDef(TypedDict):
+    IpamInternetRegistryAssociation: NotRequired[IpamInternetRegistryAssociationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -6774,6 +7690,25 @@ class CreateIpamResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateIpamRoutingPolicyRegistrationRequestTypeDef(TypedDict):
+    DryRun: NotRequired[bool]
+    IpamInternetRegistryAssociationId: str
+    Cidr: str
+    Asns: ReadOnly[Sequence[str]]
+    PermitMoreSpecificAnnouncements: NotRequired[bool]
+    MaxLength: NotRequired[int]
+    Description: NotRequired[str]
+    Force: NotRequired[bool]
+    ClientToken: NotRequired[str]
+
+
+class CreateIpamRoutingPolicyRegistrationResultTypeDef(TypedDict):
+    IpamRoutingPolicyRegistrationDelta: NotRequired[
+        IpamRoutingPolicyRegistrationDeltaTypeDef
+    ]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ExternalAuthorityConfigurationTypeDef(TypedDict):
     Type: NotRequired[IpamScopeExternalAuthorityTypeType]
     ExternalResourceIdentifier: NotRequired[str]
@@ -7018,6 +7953,7 @@ class LaunchTemplateTagSpecificationRequestTypeDef(TypedDict):
 
 class LaunchTemplatesMonitoringRequestTypeDef(TypedDict):
     Enabled: NotRequired[bool]
+    MetricCategoryIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class RequestLaunchTemplateDataTypeDef(TypedDict):
@@ -7037,7 +7973,7 @@ class RequestLaunchTemplateDataTypeDef(TypedDict):
     ImageId: NotRequired[str]
     InstanceType: NotRequired[InstanceTypeType]
     KeyName: NotRequired[str]
-    Monitoring: NotRequired[LaunchTemplatesMonitoringRequestTypeDef]
+    Monitoring: NotRequired[ReadOnly[LaunchTemplatesMonitoringRequestTypeDef]]
     Placement: NotRequired[LaunchTemplatePlacementRequestTypeDef]
     RamDiskId: NotRequired[str]
     DisableApiTermination: NotRequired[bool]
@@ -7318,6 +8254,7 @@ class LaunchTemplateTagSpecificationTypeDef(TypedDict):
 
 class LaunchTemplatesMonitoringTypeDef(TypedDict):
     Enabled: NotRequired[bool]
+    MetricCategoryIds: NotRequired[list[str]]
 
 
 class ResponseLaunchTemplateDataTypeDef(TypedDict):
@@ -7615,6 +8552,24 @@ class ManagedPrefixListTypeDef(TypedDict):
 
 class CreateManagedPrefixListResultTypeDef(TypedDict):
     PrefixList: NotRequired[ManagedPrefixListTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateMetricCategoryRequestTypeDef(TypedDict):
+    Metrics: ReadOnly[Sequence[str]]
+    TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
+    ClientToken: NotRequired[str]
+    DryRun: NotRequired[bool]
+
+
+class MetricCategoryTypeDef(TypedDict):
+    MetricCategoryId: NotRequired[str]
+    Metrics: NotRequired[list[str]]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
+class CreateMetricCategoryResultTypeDef(TypedDict):
+    MetricCategory: NotRequired[MetricCategoryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -7969,12 +8924,78 @@ class CreateNetworkInterfaceResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class FlexCostAllocationCidrMappingTypeDef(TypedDict):
+    CidrRange: str
+    CidrLabel: str
+
+
+class FlexCostAllocationCidrRangeSpecificationsTypeDef(TypedDict):
+    PrefixesType: str
+    Prefixes: ReadOnly[Sequence[FlexCostAllocationCidrMappingTypeDef]]
+
+
+class InstanceFlexCostAllocationPolicyDocumentTypeDef(TypedDict):
+    ReportingGranularity: ReadOnly[Sequence[FlexCostAllocationReportingGranularityType]]
+    Dimensions: ReadOnly[Sequence[FlexCostAllocationCostDimensionType]]
+    CidrRangeSpecifications: NotRequired[
+        ReadOnly[FlexCostAllocationCidrRangeSpecificationsTypeDef]
+    ]
+
+
+class NatFlexCostAllocationPolicyDocumentTypeDef(TypedDict):
+    ReportingGranularity: ReadOnly[Sequence[FlexCostAllocationReportingGranularityType]]
+    Dimensions: ReadOnly[Sequence[FlexCostAllocationCostDimensionType]]
+    CidrRangeSpecifications: NotRequired[
+        ReadOnly[FlexCostAllocationCidrRangeSpecificationsTypeDef]
+    ]
+
+
+class PcxFlexCostAllocationPolicyDocumentTypeDef(TypedDict):
+    ReportingGranularity: ReadOnly[Sequence[FlexCostAllocationReportingGranularityType]]
+    Dimensions: ReadOnly[Sequence[FlexCostAllocationCostDimensionType]]
+    CidrRangeSpecifications: NotRequired[
+        ReadOnly[FlexCostAllocationCidrRangeSpecificationsTypeDef]
+    ]
+
+
+class CreateNetworkingFlexCostAllocationPolicyRequestTypeDef(TypedDict):
+    NetworkResourceType: FlexCostAllocationNetworkResourceTypeType
+    NatFcaPolicyDocument: NotRequired[
+        ReadOnly[NatFlexCostAllocationPolicyDocumentTypeDef]
+    ]
+    InstanceFcaPolicyDocument: NotRequired[
+        ReadOnly[InstanceFlexCostAllocationPolicyDocumentTypeDef]
+    ]
+    PcxFcaPolicyDocument: NotRequired[
+        ReadOnly[PcxFlexCostAllocationPolicyDocumentTypeDef]
+    ]
+    ShowBackEnabled: NotRequired[bool]
+    Description: NotRequired[str]
+    TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
+    ClientToken: NotRequired[str]
+    DryRun: NotRequired[bool]
+
+
+class CreateNetworkingFlexCostAllocationPolicyResultTypeDef(TypedDict):
+    FcaPolicyId: NotRequired[str]
+    FcaPolicyArn: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    ExpectedEffectiveAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreatePeeringConnectionOptionsRequestTypeDef(TypedDict):
+    AllowMultipathResilience: NotRequired[bool]
+    MultipathResilienceMode: NotRequired[MultipathResilienceModeType]
+
+
 class CreatePlacementGroupRequestTypeDef(TypedDict):
     PartitionCount: NotRequired[int]
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     SpreadLevel: NotRequired[SpreadLevelType]
     LinkedGroupId: NotRequired[str]
     Operator: NotRequired[OperatorRequestTypeDef]
+    ParentGroupId: NotRequired[str]
     DryRun: NotRequired[bool]
     GroupName: NotRequired[str]
     Strategy: NotRequired[PlacementStrategyType]
@@ -7991,6 +9012,7 @@ class PlacementGroupTypeDef(TypedDict):
     SpreadLevel: NotRequired[SpreadLevelType]
     LinkedGroupId: NotRequired[str]
     Operator: NotRequired[OperatorResponseTypeDef]
+    ParentGroupId: NotRequired[str]
 
 
 class CreatePlacementGroupResultTypeDef(TypedDict):
@@ -8018,6 +9040,7 @@ class CreateReplaceRootVolumeTaskRequestTypeDef(TypedDict):
     ImageId: NotRequired[str]
     DeleteReplacedRootVolume: NotRequired[bool]
     VolumeInitializationRate: NotRequired[int]
+    VolumeId: NotRequired[str]
 
 
 class ReplaceRootVolumeTaskTypeDef(TypedDict):
@@ -8213,6 +9236,11 @@ class RouteTableAssociationTypeDef(TypedDict):
     AssociationState: NotRequired[RouteTableAssociationStateTypeDef]
 
 
+class IgwFirewallTypeDef(TypedDict):
+    FirewallArn: NotRequired[str]
+    Status: NotRequired[FirewallOnboardingStatusType]
+
+
 class RouteTypeDef(TypedDict):
     DestinationCidrBlock: NotRequired[str]
     DestinationIpv6CidrBlock: NotRequired[str]
@@ -8232,6 +9260,7 @@ class RouteTypeDef(TypedDict):
     CoreNetworkArn: NotRequired[str]
     OdbNetworkArn: NotRequired[str]
     IpAddress: NotRequired[str]
+    IgwFirewall: NotRequired[IgwFirewallTypeDef]
 
 
 class RouteTableTypeDef(TypedDict):
@@ -8788,8 +9817,41 @@ class CreateTransitGatewayMulticastDomainResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateTransitGatewayNetworkFunctionAttachmentRequestTypeDef(TypedDict):
+    TransitGatewayId: str
+    ServiceName: str
+    AvailabilityZones: NotRequired[ReadOnly[Sequence[str]]]
+    AvailabilityZoneIds: NotRequired[ReadOnly[Sequence[str]]]
+    TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
+    DryRun: NotRequired[bool]
+
+
+class TransitGatewayNetworkFunctionAttachmentTypeDef(TypedDict):
+    TransitGatewayAttachmentId: NotRequired[str]
+    TransitGatewayId: NotRequired[str]
+    TransitGatewayOwnerId: NotRequired[str]
+    ResourceOwnerId: NotRequired[str]
+    ResourceId: NotRequired[str]
+    AvailabilityZones: NotRequired[list[str]]
+    AvailabilityZoneIds: NotRequired[list[str]]
+    State: NotRequired[TransitGatewayAttachmentStateType]
+    CreationTime: NotRequired[datetime]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
+class CreateTransitGatewayNetworkFunctionAttachmentResultTypeDef(TypedDict):
+    TransitGatewayNetworkFunctionAttachment: NotRequired[
+        TransitGatewayNetworkFunctionAttachmentTypeDef
+    ]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CreateTransitGatewayPeeringAttachmentRequestOptionsTypeDef(TypedDict):
     DynamicRouting: NotRequired[DynamicRoutingValueType]
+    AllowMultipathResilience: NotRequired[bool]
+    MultipathResilienceMode: NotRequired[
+        TransitGatewayPeeringAttachmentMultipathResilienceModeType
+    ]
 
 
 class CreateTransitGatewayPeeringAttachmentRequestTypeDef(TypedDict):
@@ -8804,6 +9866,54 @@ class CreateTransitGatewayPeeringAttachmentRequestTypeDef(TypedDict):
 
 class CreateTransitGatewayPeeringAttachmentResultTypeDef(TypedDict):
     TransitGatewayPeeringAttachment: NotRequired[TransitGatewayPeeringAttachmentTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TransitGatewayRequestPolicyRuleMetaDataTypeDef(TypedDict):
+    MetaDataKey: NotRequired[str]
+    MetaDataValue: NotRequired[str]
+
+
+class TransitGatewayRequestPolicyRuleTypeDef(TypedDict):
+    SourceCidrBlock: NotRequired[str]
+    SourcePortRange: NotRequired[str]
+    DestinationCidrBlock: NotRequired[str]
+    DestinationPortRange: NotRequired[str]
+    Protocol: NotRequired[str]
+    MetaData: NotRequired[TransitGatewayRequestPolicyRuleMetaDataTypeDef]
+
+
+class CreateTransitGatewayPolicyTableEntryRequestTypeDef(TypedDict):
+    TransitGatewayPolicyTableId: str
+    PolicyRuleNumber: str
+    PolicyRule: NotRequired[TransitGatewayRequestPolicyRuleTypeDef]
+    TargetRouteTableId: str
+    DryRun: NotRequired[bool]
+
+
+class TransitGatewayPolicyRuleMetaDataTypeDef(TypedDict):
+    MetaDataKey: NotRequired[str]
+    MetaDataValue: NotRequired[str]
+
+
+class TransitGatewayPolicyRuleTypeDef(TypedDict):
+    SourceCidrBlock: NotRequired[str]
+    SourcePortRange: NotRequired[str]
+    DestinationCidrBlock: NotRequired[str]
+    DestinationPortRange: NotRequired[str]
+    Protocol: NotRequired[str]
+    MetaData: NotRequired[TransitGatewayPolicyRuleMetaDataTypeDef]
+
+
+class TransitGatewayPolicyTableEntryTypeDef(TypedDict):
+    PolicyRuleNumber: NotRequired[str]
+    PolicyRule: NotRequired[TransitGatewayPolicyRuleTypeDef]
+    TargetRouteTableId: NotRequired[str]
+    State: NotRequired[TransitGatewayPolicyTableEntryStateType]
+
+
+class CreateTransitGatewayPolicyTableEntryResultTypeDef(TypedDict):
+    TransitGatewayPolicyTableEntry: NotRequired[TransitGatewayPolicyTableEntryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -9380,6 +10490,11 @@ class LastErrorTypeDef(TypedDict):
     Code: NotRequired[str]
 
 
+class PayerResponsibilityEntryTypeDef(TypedDict):
+    Scope: NotRequired[PayerResponsibilityScopeType]
+    PayerResponsibilityType: NotRequired[PayerResponsibilityTypeType]
+
+
 class SecurityGroupIdentifierTypeDef(TypedDict):
     GroupId: NotRequired[str]
     GroupName: NotRequired[str]
@@ -9416,6 +10531,7 @@ class VpcEndpointTypeDef(TypedDict):
     ServiceNetworkArn: NotRequired[str]
     ResourceConfigurationArn: NotRequired[str]
     ServiceRegion: NotRequired[str]
+    PayerResponsibilities: NotRequired[list[PayerResponsibilityEntryTypeDef]]
 
 
 class CreateVpcEndpointResultTypeDef(TypedDict):
@@ -9482,6 +10598,9 @@ class CreateVpcEndpointServiceConfigurationResultTypeDef(TypedDict):
 class CreateVpcPeeringConnectionRequestTypeDef(TypedDict):
     PeerRegion: NotRequired[str]
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
+    RequesterPeeringConnectionOptions: NotRequired[
+        CreatePeeringConnectionOptionsRequestTypeDef
+    ]
     DryRun: NotRequired[bool]
     VpcId: str
     PeerVpcId: NotRequired[str]
@@ -9507,6 +10626,8 @@ class VpcEncryptionControlConfigurationTypeDef(TypedDict):
     LambdaExclusion: NotRequired[VpcEncryptionControlExclusionStateInputType]
     VpcLatticeExclusion: NotRequired[VpcEncryptionControlExclusionStateInputType]
     ElasticFileSystemExclusion: NotRequired[VpcEncryptionControlExclusionStateInputType]
+    GlobalAcceleratorExclusion: NotRequired[VpcEncryptionControlExclusionStateInputType]
+    ApiGatewayV2Exclusion: NotRequired[VpcEncryptionControlExclusionStateInputType]
 
 
 class CreateVpcRequestTypeDef(TypedDict):
@@ -9579,6 +10700,14 @@ class Phase2IntegrityAlgorithmsRequestListValueTypeDef(TypedDict):
     Value: NotRequired[str]
 
 
+class VpnAdditionalKeyExchangeRequestTypeDef(TypedDict):
+    AdditionalKeyExchangeRound: int
+    KeyExchangeMethods: NotRequired[
+        ReadOnly[Sequence[AdditionalKeyExchangeMethodsRequestListValueTypeDef]]
+    ]
+    Requirement: NotRequired[AdditionalKeyExchangeRequirementType]
+
+
 class VpnTunnelLogOptionsSpecificationTypeDef(TypedDict):
     CloudWatchLogOptions: NotRequired[CloudWatchLogOptionsSpecificationTypeDef]
 
@@ -9616,6 +10745,12 @@ class VpnTunnelOptionsSpecificationTypeDef(TypedDict):
     StartupAction: NotRequired[str]
     LogOptions: NotRequired[VpnTunnelLogOptionsSpecificationTypeDef]
     EnableTunnelLifecycleControl: NotRequired[bool]
+    Phase1AdditionalKeyExchanges: NotRequired[
+        ReadOnly[Sequence[VpnAdditionalKeyExchangeRequestTypeDef]]
+    ]
+    Phase2AdditionalKeyExchanges: NotRequired[
+        ReadOnly[Sequence[VpnAdditionalKeyExchangeRequestTypeDef]]
+    ]
 
 
 class VpnConnectionOptionsSpecificationTypeDef(TypedDict):
@@ -9681,6 +10816,12 @@ class Phase2IntegrityAlgorithmsListValueTypeDef(TypedDict):
     Value: NotRequired[str]
 
 
+class VpnAdditionalKeyExchangeTypeDef(TypedDict):
+    AdditionalKeyExchangeRound: NotRequired[int]
+    KeyExchangeMethods: NotRequired[list[AdditionalKeyExchangeMethodsListValueTypeDef]]
+    Requirement: NotRequired[AdditionalKeyExchangeRequirementType]
+
+
 class VpnTunnelLogOptionsTypeDef(TypedDict):
     CloudWatchLogOptions: NotRequired[CloudWatchLogOptionsTypeDef]
 
@@ -9715,6 +10856,8 @@ class TunnelOptionTypeDef(TypedDict):
     StartupAction: NotRequired[str]
     LogOptions: NotRequired[VpnTunnelLogOptionsTypeDef]
     EnableTunnelLifecycleControl: NotRequired[bool]
+    Phase1AdditionalKeyExchanges: NotRequired[list[VpnAdditionalKeyExchangeTypeDef]]
+    Phase2AdditionalKeyExchanges: NotRequired[list[VpnAdditionalKeyExchangeTypeDef]]
 
 
 class VpnConnectionOptionsTypeDef(TypedDict):
@@ -9841,6 +10984,17 @@ class DefaultConnectionTrackingConfigurationTypeDef(TypedDict):
     DefaultUdpStreamTimeout: NotRequired[int]
 
 
+class DeleteApplicationStatusCheckRequestTypeDef(TypedDict):
+    ApplicationStatusCheckId: str
+    ClientToken: NotRequired[str]
+    DryRun: NotRequired[bool]
+
+
+class DeleteApplicationStatusCheckResultTypeDef(TypedDict):
+    ApplicationStatusCheck: NotRequired[ApplicationStatusCheckResponseObjectTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteCapacityManagerDataExportRequestTypeDef(TypedDict):
     CapacityManagerDataExportId: str
     DryRun: NotRequired[bool]
@@ -9858,6 +11012,16 @@ class DeleteCarrierGatewayRequestTypeDef(TypedDict):
 
 class DeleteCarrierGatewayResultTypeDef(TypedDict):
     CarrierGateway: NotRequired[CarrierGatewayTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteClientVpnEndpointAuthorizationPolicyRequestTypeDef(TypedDict):
+    ClientVpnEndpointId: str
+    DryRun: NotRequired[bool]
+
+
+class DeleteClientVpnEndpointAuthorizationPolicyResultTypeDef(TypedDict):
+    Status: NotRequired[ClientVpnAuthorizationPolicyStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -10025,6 +11189,16 @@ class DeleteIpamExternalResourceVerificationTokenResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteIpamInternetRegistryAssociationRequestTypeDef(TypedDict):
+    DryRun: NotRequired[bool]
+    IpamInternetRegistryAssociationId: str
+
+
+class DeleteIpamInternetRegistryAssociationResultTypeDef(TypedDict):
+    IpamInternetRegistryAssociation: NotRequired[IpamInternetRegistryAssociationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteIpamPolicyRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     IpamPolicyId: str
@@ -10084,6 +11258,21 @@ class DeleteIpamResourceDiscoveryResultTypeDef(TypedDict):
 
 class DeleteIpamResultTypeDef(TypedDict):
     Ipam: NotRequired[IpamTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteIpamRoutingPolicyRegistrationRequestTypeDef(TypedDict):
+    DryRun: NotRequired[bool]
+    IpamInternetRegistryAssociationId: str
+    Cidr: str
+    Force: NotRequired[bool]
+    ClientToken: NotRequired[str]
+
+
+class DeleteIpamRoutingPolicyRegistrationResultTypeDef(TypedDict):
+    IpamRoutingPolicyRegistrationDelta: NotRequired[
+        IpamRoutingPolicyRegistrationDeltaTypeDef
+    ]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -10237,6 +11426,16 @@ class DeleteManagedPrefixListResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteMetricCategoryRequestTypeDef(TypedDict):
+    MetricCategoryId: str
+    DryRun: NotRequired[bool]
+
+
+class DeleteMetricCategoryResultTypeDef(TypedDict):
+    MetricCategoryId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteNatGatewayRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     NatGatewayId: str
@@ -10313,6 +11512,17 @@ class DeleteNetworkInterfacePermissionResultTypeDef(TypedDict):
 class DeleteNetworkInterfaceRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     NetworkInterfaceId: str
+
+
+class DeleteNetworkingFlexCostAllocationPoliciesRequestTypeDef(TypedDict):
+    FcaPolicyIds: ReadOnly[Sequence[str]]
+    DryRun: NotRequired[bool]
+
+
+class DeleteNetworkingFlexCostAllocationPoliciesResultTypeDef(TypedDict):
+    Successful: NotRequired[list[str]]
+    Failed: NotRequired[list[FlexCostAllocationOperationFailureTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DeletePlacementGroupRequestTypeDef(TypedDict):
@@ -10579,6 +11789,18 @@ class DeleteTransitGatewayMulticastDomainResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteTransitGatewayNetworkFunctionAttachmentRequestTypeDef(TypedDict):
+    TransitGatewayAttachmentId: str
+    DryRun: NotRequired[bool]
+
+
+class DeleteTransitGatewayNetworkFunctionAttachmentResultTypeDef(TypedDict):
+    TransitGatewayNetworkFunctionAttachment: NotRequired[
+        TransitGatewayNetworkFunctionAttachmentTypeDef
+    ]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteTransitGatewayPeeringAttachmentRequestTypeDef(TypedDict):
     TransitGatewayAttachmentId: str
     DryRun: NotRequired[bool]
@@ -10586,6 +11808,17 @@ class DeleteTransitGatewayPeeringAttachmentRequestTypeDef(TypedDict):
 
 class DeleteTransitGatewayPeeringAttachmentResultTypeDef(TypedDict):
     TransitGatewayPeeringAttachment: NotRequired[TransitGatewayPeeringAttachmentTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteTransitGatewayPolicyTableEntryRequestTypeDef(TypedDict):
+    TransitGatewayPolicyTableId: str
+    PolicyRuleNumber: str
+    DryRun: NotRequired[bool]
+
+
+class DeleteTransitGatewayPolicyTableEntryResultTypeDef(TypedDict):
+    TransitGatewayPolicyTableEntry: NotRequired[TransitGatewayPolicyTableEntryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -10951,6 +12184,15 @@ class DescribeAccountAttributesResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescribeAccountVpcEncryptionControlRequestTypeDef(TypedDict):
+    DryRun: NotRequired[bool]
+
+
+class DescribeAccountVpcEncryptionControlResultTypeDef(TypedDict):
+    AccountVpcEncryptionControl: NotRequired[AccountVpcEncryptionControlTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DescribeAddressTransfersRequestTypeDef(TypedDict):
     AllocationIds: NotRequired[ReadOnly[Sequence[str]]]
     NextToken: NotRequired[str]
@@ -11008,6 +12250,52 @@ class IdFormatTypeDef(TypedDict):
 class DescribeAggregateIdFormatResultTypeDef(TypedDict):
     UseLongIdsAggregated: NotRequired[bool]
     Statuses: NotRequired[list[IdFormatTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeApplicationStatusCheckAssociationsRequestTypeDef(TypedDict):
+    ApplicationStatusCheckIds: NotRequired[ReadOnly[Sequence[str]]]
+    Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    DryRun: NotRequired[bool]
+
+
+class DescribeApplicationStatusCheckAssociationsResultTypeDef(TypedDict):
+    Associations: NotRequired[list[ApplicationStatusCheckAssociationObjectTypeDef]]
+    NextToken: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeApplicationStatusChecksRequestTypeDef(TypedDict):
+    ApplicationStatusCheckIds: NotRequired[ReadOnly[Sequence[str]]]
+    Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    IncludeAll: NotRequired[bool]
+    DryRun: NotRequired[bool]
+
+
+class DescribeApplicationStatusChecksResultTypeDef(TypedDict):
+    ApplicationStatusChecks: NotRequired[
+        list[ApplicationStatusCheckResponseObjectTypeDef]
+    ]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeApplicationStatusRequestTypeDef(TypedDict):
+    InstanceIds: NotRequired[ReadOnly[Sequence[str]]]
+    Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    DryRun: NotRequired[bool]
+
+
+class DescribeApplicationStatusResultTypeDef(TypedDict):
+    ApplicationStatuses: NotRequired[ApplicationStatusesResponseTypeTypeDef]
+    NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -11110,6 +12398,9 @@ class DescribeCapacityBlockOfferingsRequestTypeDef(TypedDict):
     UltraserverType: NotRequired[str]
     UltraserverCount: NotRequired[int]
     AllAvailabilityZones: NotRequired[bool]
+    InstanceTypePreferences: NotRequired[
+        ReadOnly[Sequence[CapacityBlockInstanceTypePreferenceTypeDef]]
+    ]
 
 
 class DescribeCapacityBlockOfferingsResultTypeDef(TypedDict):
@@ -11176,6 +12467,38 @@ class DescribeCapacityReservationBillingRequestsResultTypeDef(TypedDict):
     CapacityReservationBillingRequests: NotRequired[
         list[CapacityReservationBillingRequestTypeDef]
     ]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeCapacityReservationCancellationQuotesRequestTypeDef(TypedDict):
+    CapacityReservationCancellationQuoteIds: NotRequired[ReadOnly[Sequence[str]]]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    DryRun: NotRequired[bool]
+    Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+
+
+class DescribeCapacityReservationCancellationQuotesResultTypeDef(TypedDict):
+    CapacityReservationCancellationQuotes: NotRequired[
+        list[CapacityReservationCancellationQuoteTypeDef]
+    ]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeCapacityReservationDateChangeQuotesRequestTypeDef(TypedDict):
+    CapacityReservationModificationQuoteIds: NotRequired[ReadOnly[Sequence[str]]]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    DryRun: NotRequired[bool]
+    Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+
+
+class DescribeCapacityReservationDateChangeQuotesResultTypeDef(TypedDict):
+    CapacityReservationModificationQuotes: NotRequired[
+        list[CapacityReservationModificationQuoteTypeDef]
+    ]
+    NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -11624,8 +12947,14 @@ class OnDemandOptionsTypeDef(TypedDict):
     MaxTotalPrice: NotRequired[str]
 
 
+class ReservedCapacityFallbackOptionsTypeDef(TypedDict):
+    MarketTypes: NotRequired[list[ReservedCapacityFallbackMarketTypeType]]
+
+
 class ReservedCapacityOptionsTypeDef(TypedDict):
+    AllocationStrategy: NotRequired[ReservedCapacityAllocationStrategyType]
     ReservationTypes: NotRequired[list[FleetReservationTypeType]]
+    ReservedCapacityFallbackOptions: NotRequired[ReservedCapacityFallbackOptionsTypeDef]
 
 
 class FleetSpotCapacityRebalanceTypeDef(TypedDict):
@@ -11703,6 +13032,11 @@ class DestinationOptionsResponseTypeDef(TypedDict):
     PerHourPartition: NotRequired[bool]
 
 
+class TagFieldSpecificationResponseTypeDef(TypedDict):
+    ResourceType: NotRequired[TaggableResourceTypeType]
+    TagKeys: NotRequired[list[str]]
+
+
 class FlowLogTypeDef(TypedDict):
     CreationTime: NotRequired[datetime]
     DeliverLogsErrorMessage: NotRequired[str]
@@ -11720,6 +13054,7 @@ class FlowLogTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
     MaxAggregationInterval: NotRequired[int]
     DestinationOptions: NotRequired[DestinationOptionsResponseTypeDef]
+    TagFieldSpecifications: NotRequired[list[TagFieldSpecificationResponseTypeDef]]
 
 
 class DescribeFlowLogsResultTypeDef(TypedDict):
@@ -11865,6 +13200,10 @@ class DescribeHostsRequestTypeDef(TypedDict):
     Filter: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
 
 
+class HostCpuOptionsTypeDef(TypedDict):
+    AmdSevSnp: NotRequired[AmdSevSnpType]
+
+
 class HostInstanceTypeDef(TypedDict):
     InstanceId: NotRequired[str]
     InstanceType: NotRequired[str]
@@ -11900,6 +13239,7 @@ class HostTypeDef(TypedDict):
     OutpostArn: NotRequired[str]
     HostMaintenance: NotRequired[HostMaintenanceType]
     AssetId: NotRequired[str]
+    CpuOptions: NotRequired[HostCpuOptionsTypeDef]
 
 
 class DescribeHostsResultTypeDef(TypedDict):
@@ -12052,6 +13392,33 @@ class DescribeImagesRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
 
 
+class ImageWatermarkTypeDef(TypedDict):
+    WatermarkKey: NotRequired[str]
+    SourceImageRegion: NotRequired[str]
+    SourceImageId: NotRequired[str]
+    SourceImageCreationTime: NotRequired[datetime]
+    WatermarkCreationTime: NotRequired[datetime]
+
+
+class InstanceTypeItemTypeDef(TypedDict):
+    InstanceType: NotRequired[str]
+
+
+class InstanceTypeSpecificationTypeDef(TypedDict):
+    SupportedInstanceTypes: NotRequired[list[InstanceTypeItemTypeDef]]
+    UnsupportedInstanceTypes: NotRequired[list[InstanceTypeItemTypeDef]]
+
+
+class ScanResultsTypeDef(TypedDict):
+    HighestFindingSeverityLabel: NotRequired[SeverityLabelType]
+    FindingScanDate: NotRequired[datetime]
+    InformationalFixAvailableSince: NotRequired[datetime]
+    LowFixAvailableSince: NotRequired[datetime]
+    MediumFixAvailableSince: NotRequired[datetime]
+    HighFixAvailableSince: NotRequired[datetime]
+    CriticalFixAvailableSince: NotRequired[datetime]
+
+
 class ImageTypeDef(TypedDict):
     PlatformDetails: NotRequired[str]
     UsageOperation: NotRequired[str]
@@ -12078,6 +13445,10 @@ class ImageTypeDef(TypedDict):
     SourceImageId: NotRequired[str]
     SourceImageRegion: NotRequired[str]
     FreeTierEligible: NotRequired[bool]
+    PublicSsmParameterName: NotRequired[str]
+    ImageWatermarks: NotRequired[list[ImageWatermarkTypeDef]]
+    ScanResults: NotRequired[ScanResultsTypeDef]
+    InstanceTypeSpecification: NotRequired[InstanceTypeSpecificationTypeDef]
     ImageId: NotRequired[str]
     ImageLocation: NotRequired[str]
     State: NotRequired[ImageStateType]
@@ -12271,6 +13642,7 @@ class ImageMetadataTypeDef(TypedDict):
     DeprecationTime: NotRequired[str]
     ImageAllowed: NotRequired[bool]
     IsPublic: NotRequired[bool]
+    ImageWatermarks: NotRequired[list[ImageWatermarkTypeDef]]
 
 
 class InstanceStateTypeDef(TypedDict):
@@ -12378,6 +13750,12 @@ class InstanceStatusSummaryTypeDef(TypedDict):
     Status: NotRequired[SummaryStatusType]
 
 
+class PerformanceStatusSummaryTypeDef(TypedDict):
+    Status: NotRequired[SummaryStatusType]
+    ImpairedSince: NotRequired[datetime]
+    Remediation: NotRequired[str]
+
+
 class InstanceStatusTypeDef(TypedDict):
     AvailabilityZone: NotRequired[str]
     AvailabilityZoneId: NotRequired[str]
@@ -12389,6 +13767,8 @@ class InstanceStatusTypeDef(TypedDict):
     InstanceStatus: NotRequired[InstanceStatusSummaryTypeDef]
     SystemStatus: NotRequired[InstanceStatusSummaryTypeDef]
     AttachedEbsStatus: NotRequired[EbsStatusSummaryTypeDef]
+    ApplicationStatus: NotRequired[ApplicationStatusSummaryTypeDef]
+    PerformanceStatus: NotRequired[PerformanceStatusSummaryTypeDef]
 
 
 class DescribeInstanceStatusResultTypeDef(TypedDict):
@@ -12579,6 +13959,7 @@ class NetworkCardInfoTypeDef(TypedDict):
     DefaultEnaQueueCountPerInterface: NotRequired[int]
     MaximumEnaQueueCount: NotRequired[int]
     MaximumEnaQueueCountPerInterface: NotRequired[int]
+    InterfaceTypes: NotRequired[list[NetworkCardInterfaceTypeType]]
 
 
 class NetworkInfoTypeDef(TypedDict):
@@ -12856,6 +14237,7 @@ class LicenseConfigurationTypeDef(TypedDict):
 
 
 class MonitoringTypeDef(TypedDict):
+    MetricCategoryIds: NotRequired[list[str]]
     State: NotRequired[MonitoringStateType]
 
 
@@ -12985,6 +14367,22 @@ class DescribeIpamExternalResourceVerificationTokensResultTypeDef(TypedDict):
     NextToken: NotRequired[str]
     IpamExternalResourceVerificationTokens: NotRequired[
         list[IpamExternalResourceVerificationTokenTypeDef]
+    ]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeIpamInternetRegistryAssociationsRequestTypeDef(TypedDict):
+    DryRun: NotRequired[bool]
+    IpamInternetRegistryAssociationIds: NotRequired[ReadOnly[Sequence[str]]]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+
+
+class DescribeIpamInternetRegistryAssociationsResultTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    IpamInternetRegistryAssociations: NotRequired[
+        list[IpamInternetRegistryAssociationTypeDef]
     ]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -13382,6 +14780,20 @@ class DescribeManagedPrefixListsResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescribeMetricCategoriesRequestTypeDef(TypedDict):
+    MetricCategoryIds: NotRequired[ReadOnly[Sequence[str]]]
+    Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    DryRun: NotRequired[bool]
+
+
+class DescribeMetricCategoriesResultTypeDef(TypedDict):
+    MetricCategories: NotRequired[list[MetricCategoryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DescribeMovingAddressesRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     PublicIps: NotRequired[ReadOnly[Sequence[str]]]
@@ -13567,6 +14979,87 @@ class DescribeNetworkInterfacesRequestTypeDef(TypedDict):
 
 class DescribeNetworkInterfacesResultTypeDef(TypedDict):
     NetworkInterfaces: NotRequired[list[NetworkInterfaceTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeNetworkingFlexCostAllocationPoliciesRequestTypeDef(TypedDict):
+    FcaPolicyIds: NotRequired[ReadOnly[Sequence[str]]]
+    MaxResults: NotRequired[int]
+    Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+    NextToken: NotRequired[str]
+    DryRun: NotRequired[bool]
+
+
+class FlexCostAllocationCidrRangeSpecificationsOutputTypeDef(TypedDict):
+    PrefixesType: str
+    Prefixes: list[FlexCostAllocationCidrMappingTypeDef]
+
+
+class InstanceFlexCostAllocationPolicyDocumentOutputTypeDef(TypedDict):
+    ReportingGranularity: list[FlexCostAllocationReportingGranularityType]
+    Dimensions: list[FlexCostAllocationCostDimensionType]
+    CidrRangeSpecifications: NotRequired[
+        FlexCostAllocationCidrRangeSpecificationsOutputTypeDef
+    ]
+
+
+class NatFlexCostAllocationPolicyDocumentOutputTypeDef(TypedDict):
+    ReportingGranularity: list[FlexCostAllocationReportingGranularityType]
+    Dimensions: list[FlexCostAllocationCostDimensionType]
+    CidrRangeSpecifications: NotRequired[
+        FlexCostAllocationCidrRangeSpecificationsOutputTypeDef
+    ]
+
+
+class PcxFlexCostAllocationPolicyDocumentOutputTypeDef(TypedDict):
+    ReportingGranularity: list[FlexCostAllocationReportingGranularityType]
+    Dimensions: list[FlexCostAllocationCostDimensionType]
+    CidrRangeSpecifications: NotRequired[
+        FlexCostAllocationCidrRangeSpecificationsOutputTypeDef
+    ]
+
+
+class FlexCostAllocationPolicyDescriptionTypeDef(TypedDict):
+    FcaPolicyId: NotRequired[str]
+    FcaPolicyArn: NotRequired[str]
+    NetworkResourceType: NotRequired[FlexCostAllocationNetworkResourceTypeType]
+    NatFcaPolicyDocument: NotRequired[NatFlexCostAllocationPolicyDocumentOutputTypeDef]
+    InstanceFcaPolicyDocument: NotRequired[
+        InstanceFlexCostAllocationPolicyDocumentOutputTypeDef
+    ]
+    PcxFcaPolicyDocument: NotRequired[PcxFlexCostAllocationPolicyDocumentOutputTypeDef]
+    ShowBackEnabled: NotRequired[bool]
+    OwnerAccount: NotRequired[str]
+    Description: NotRequired[str]
+    LatestVersion: NotRequired[int]
+    VersionExpectedEffectiveAt: NotRequired[datetime]
+    PolicyCreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+    ManagedBy: NotRequired[ManagedByType]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
+class DescribeNetworkingFlexCostAllocationPoliciesResultTypeDef(TypedDict):
+    FlexCostAllocationPolicies: NotRequired[
+        list[FlexCostAllocationPolicyDescriptionTypeDef]
+    ]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeNetworkingFlexCostAllocationPolicyAssociationsRequestTypeDef(TypedDict):
+    FcaPolicyAssociationIds: NotRequired[ReadOnly[Sequence[str]]]
+    MaxResults: NotRequired[int]
+    Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+    NextToken: NotRequired[str]
+    DryRun: NotRequired[bool]
+
+
+class DescribeNetworkingFlexCostAllocationPolicyAssociationsResultTypeDef(TypedDict):
+    FcaPolicyAssociations: NotRequired[
+        list[FlexCostAllocationPolicyAssociationDescriptionTypeDef]
+    ]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -14263,6 +15756,7 @@ class SnapshotTypeDef(TypedDict):
     CompletionDurationMinutes: NotRequired[int]
     CompletionTime: NotRequired[datetime]
     FullSnapshotSizeInBytes: NotRequired[int]
+    AssociatedKmsKeys: NotRequired[list[AssociatedKmsKeyTypeDef]]
     SnapshotId: NotRequired[str]
     VolumeId: NotRequired[str]
     State: NotRequired[SnapshotStateType]
@@ -14500,7 +15994,8 @@ class DescribeSpotInstanceRequestsRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
 
 
-class RunInstancesMonitoringEnabledTypeDef(TypedDict):
+class RunInstancesMonitoringEnabledOutputTypeDef(TypedDict):
+    MetricCategoryIds: NotRequired[list[str]]
     Enabled: bool
 
 
@@ -14521,7 +16016,7 @@ class LaunchSpecificationTypeDef(TypedDict):
     RamdiskId: NotRequired[str]
     SubnetId: NotRequired[str]
     SecurityGroups: NotRequired[list[GroupIdentifierTypeDef]]
-    Monitoring: NotRequired[RunInstancesMonitoringEnabledTypeDef]
+    Monitoring: NotRequired[RunInstancesMonitoringEnabledOutputTypeDef]
 
 
 class SpotInstanceStatusTypeDef(TypedDict):
@@ -14743,6 +16238,7 @@ class DescribeTransitGatewayAttachmentsRequestTypeDef(TypedDict):
 
 class TransitGatewayAttachmentAssociationTypeDef(TypedDict):
     TransitGatewayRouteTableId: NotRequired[str]
+    TransitGatewayPolicyTableId: NotRequired[str]
     State: NotRequired[TransitGatewayAssociationStateType]
 
 
@@ -14757,6 +16253,7 @@ class TransitGatewayAttachmentTypeDef(TypedDict):
     Association: NotRequired[TransitGatewayAttachmentAssociationTypeDef]
     CreationTime: NotRequired[datetime]
     Tags: NotRequired[list[TagTypeDef]]
+    NatGatewaySupport: NotRequired[TransitGatewayAttachmentNatGatewaySupportStateType]
 
 
 class DescribeTransitGatewayAttachmentsResultTypeDef(TypedDict):
@@ -14820,6 +16317,22 @@ class DescribeTransitGatewayMulticastDomainsRequestTypeDef(TypedDict):
 class DescribeTransitGatewayMulticastDomainsResultTypeDef(TypedDict):
     TransitGatewayMulticastDomains: NotRequired[
         list[TransitGatewayMulticastDomainTypeDef]
+    ]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeTransitGatewayNetworkFunctionAttachmentsRequestTypeDef(TypedDict):
+    TransitGatewayAttachmentIds: NotRequired[ReadOnly[Sequence[str]]]
+    Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    DryRun: NotRequired[bool]
+
+
+class DescribeTransitGatewayNetworkFunctionAttachmentsResultTypeDef(TypedDict):
+    TransitGatewayNetworkFunctionAttachments: NotRequired[
+        list[TransitGatewayNetworkFunctionAttachmentTypeDef]
     ]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -15126,6 +16639,7 @@ class DescribeVolumesModificationsRequestTypeDef(TypedDict):
     Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+    IncludeManagedResources: NotRequired[bool]
 
 
 class VolumeModificationTypeDef(TypedDict):
@@ -15326,6 +16840,9 @@ class VpcEndpointConnectionTypeDef(TypedDict):
     VpcEndpointConnectionId: NotRequired[str]
     Tags: NotRequired[list[TagTypeDef]]
     VpcEndpointRegion: NotRequired[str]
+    PayerResponsibilities: NotRequired[list[PayerResponsibilityEntryTypeDef]]
+    TransitGatewayAttachmentId: NotRequired[str]
+    TransitGatewayAttachmentOwner: NotRequired[str]
 
 
 class DescribeVpcEndpointConnectionsResultTypeDef(TypedDict):
@@ -15491,6 +17008,17 @@ class DetachClassicLinkVpcResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DetachImageWatermarkRequestTypeDef(TypedDict):
+    ImageId: str
+    WatermarkKey: str
+    DryRun: NotRequired[bool]
+
+
+class DetachImageWatermarkResultTypeDef(TypedDict):
+    Return: NotRequired[bool]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DetachInternetGatewayRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     InternetGatewayId: str
@@ -15546,6 +17074,31 @@ class DisableAllowedImagesSettingsRequestTypeDef(TypedDict):
 
 class DisableAllowedImagesSettingsResultTypeDef(TypedDict):
     AllowedImagesSettingsState: NotRequired[AllowedImagesSettingsDisabledStateType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DisableApplicationStatusCheckSuppressionRequestTypeDef(TypedDict):
+    InstanceIds: NotRequired[ReadOnly[Sequence[str]]]
+    ClientToken: NotRequired[str]
+    DryRun: NotRequired[bool]
+
+
+class SuccessfulSuppressionResponseObjectTypeDef(TypedDict):
+    InstanceId: NotRequired[str]
+    SuppressAt: NotRequired[datetime]
+    ResumeAt: NotRequired[datetime]
+
+
+class UnsuccessfulSuppressionResponseObjectTypeDef(TypedDict):
+    InstanceId: NotRequired[str]
+    SuppressAt: NotRequired[datetime]
+    ResumeAt: NotRequired[datetime]
+    Reason: NotRequired[str]
+
+
+class DisableApplicationStatusCheckSuppressionResultTypeDef(TypedDict):
+    SuccessfulResults: NotRequired[list[SuccessfulSuppressionResponseObjectTypeDef]]
+    UnsuccessfulResults: NotRequired[list[UnsuccessfulSuppressionResponseObjectTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -15804,6 +17357,22 @@ class DisassociateAddressRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class DisassociateApplicationStatusCheckRequestTypeDef(TypedDict):
+    ApplicationStatusCheckId: str
+    TargetTagAssociations: NotRequired[
+        ReadOnly[Sequence[CustomTagKeyValueRequestPairTypeDef]]
+    ]
+    InstanceIds: NotRequired[ReadOnly[Sequence[str]]]
+    ClientToken: NotRequired[str]
+    DryRun: NotRequired[bool]
+
+
+class DisassociateApplicationStatusCheckResultTypeDef(TypedDict):
+    SuccessfulResults: NotRequired[list[SuccessfulAssociationResponseObjectTypeDef]]
+    UnsuccessfulResults: NotRequired[list[UnsuccessfulAssociationResponseObjectTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DisassociateCapacityReservationBillingOwnerRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     CapacityReservationId: str
@@ -15887,6 +17456,17 @@ class DisassociateIpamResourceDiscoveryResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DisassociateKmsKeyIdRequestTypeDef(TypedDict):
+    SnapshotId: NotRequired[str]
+    KmsKeyId: str
+    DryRun: NotRequired[bool]
+
+
+class DisassociateKmsKeyIdResultTypeDef(TypedDict):
+    Return: NotRequired[bool]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DisassociateNatGatewayAddressRequestTypeDef(TypedDict):
     NatGatewayId: str
     AssociationIds: ReadOnly[Sequence[str]]
@@ -15897,6 +17477,19 @@ class DisassociateNatGatewayAddressRequestTypeDef(TypedDict):
 class DisassociateNatGatewayAddressResultTypeDef(TypedDict):
     NatGatewayId: NotRequired[str]
     NatGatewayAddresses: NotRequired[list[NatGatewayAddressTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DisassociateNetworkingFlexCostAllocationPolicyRequestTypeDef(TypedDict):
+    FcaPolicyAssociationIds: ReadOnly[Sequence[str]]
+    DryRun: NotRequired[bool]
+
+
+class DisassociateNetworkingFlexCostAllocationPolicyResultTypeDef(TypedDict):
+    FcaPolicyDisassociations: NotRequired[list[str]]
+    FcaPolicyDisassociationFailures: NotRequired[
+        list[FlexCostAllocationOperationFailureTypeDef]
+    ]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -16043,6 +17636,19 @@ class EnableAllowedImagesSettingsRequestTypeDef(TypedDict):
 
 class EnableAllowedImagesSettingsResultTypeDef(TypedDict):
     AllowedImagesSettingsState: NotRequired[AllowedImagesSettingsEnabledStateType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EnableApplicationStatusCheckSuppressionRequestTypeDef(TypedDict):
+    InstanceIds: NotRequired[ReadOnly[Sequence[str]]]
+    DurationSeconds: NotRequired[int]
+    ClientToken: NotRequired[str]
+    DryRun: NotRequired[bool]
+
+
+class EnableApplicationStatusCheckSuppressionResultTypeDef(TypedDict):
+    SuccessfulResults: NotRequired[list[SuccessfulSuppressionResponseObjectTypeDef]]
+    UnsuccessfulResults: NotRequired[list[UnsuccessfulSuppressionResponseObjectTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -16208,6 +17814,22 @@ class EnableInstanceSqlHaStandbyDetectionsRequestTypeDef(TypedDict):
 
 class EnableInstanceSqlHaStandbyDetectionsResultTypeDef(TypedDict):
     Instances: NotRequired[list[RegisteredInstanceTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EnableIpamInternetRegistryAssociationRequestTypeDef(TypedDict):
+    DryRun: NotRequired[bool]
+    IpamInternetRegistryAssociationId: str
+    RpkiVersion: str
+    ServiceUri: str
+    ChildHandle: str
+    ParentHandle: str
+    ParentBpkiTa: str
+    ClientToken: NotRequired[str]
+
+
+class EnableIpamInternetRegistryAssociationResultTypeDef(TypedDict):
+    IpamInternetRegistryAssociation: NotRequired[IpamInternetRegistryAssociationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -16423,6 +18045,21 @@ class ExportVerifiedAccessInstanceClientConfigurationResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class FlexCostAllocationPolicyVersionTypeDef(TypedDict):
+    FcaPolicyId: NotRequired[str]
+    Version: NotRequired[int]
+    NetworkResourceType: NotRequired[FlexCostAllocationNetworkResourceTypeType]
+    NatFcaPolicyDocument: NotRequired[NatFlexCostAllocationPolicyDocumentOutputTypeDef]
+    InstanceFcaPolicyDocument: NotRequired[
+        InstanceFlexCostAllocationPolicyDocumentOutputTypeDef
+    ]
+    PcxFcaPolicyDocument: NotRequired[PcxFlexCostAllocationPolicyDocumentOutputTypeDef]
+    ShowBackEnabled: NotRequired[bool]
+    Description: NotRequired[str]
+    ExpectedEffectiveAt: NotRequired[datetime]
+    CreatedAt: NotRequired[datetime]
+
+
 class GetActiveVpnTunnelStatusRequestTypeDef(TypedDict):
     VpnConnectionId: str
     VpnTunnelOutsideIpAddress: str
@@ -16438,12 +18075,31 @@ class GetAllowedImagesSettingsRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class ImageWatermarkFilterResponseTypeDef(TypedDict):
+    WatermarkKey: NotRequired[str]
+    SourceImageRegion: NotRequired[str]
+    MaximumDaysSinceSourceImageCreated: NotRequired[int]
+    MaximumDaysSinceWatermarkCreated: NotRequired[int]
+
+
+class ScanResultConditionTypeDef(TypedDict):
+    MaxDaysSinceLastFindingScan: NotRequired[int]
+    MaximumSeverityLabel: NotRequired[SeverityLabelType]
+    MaxDaysSinceInformationalFixAvailable: NotRequired[int]
+    MaxDaysSinceLowFixAvailable: NotRequired[int]
+    MaxDaysSinceMediumFixAvailable: NotRequired[int]
+    MaxDaysSinceHighFixAvailable: NotRequired[int]
+    MaxDaysSinceCriticalFixAvailable: NotRequired[int]
+
+
 class ImageCriterionTypeDef(TypedDict):
     ImageProviders: NotRequired[list[str]]
     MarketplaceProductCodes: NotRequired[list[str]]
     ImageNames: NotRequired[list[str]]
     DeprecationTimeCondition: NotRequired[DeprecationTimeConditionTypeDef]
     CreationDateCondition: NotRequired[CreationDateConditionTypeDef]
+    ImageWatermarks: NotRequired[list[ImageWatermarkFilterResponseTypeDef]]
+    ScanResultCondition: NotRequired[ScanResultConditionTypeDef]
 
 
 class GetAllowedImagesSettingsResultTypeDef(TypedDict):
@@ -16569,6 +18225,32 @@ class GetCapacityManagerMonitoredTagKeysResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class InstanceRequirementsWithMetadataRequestTypeDef(TypedDict):
+    ArchitectureTypes: NotRequired[ReadOnly[Sequence[ArchitectureTypeType]]]
+    VirtualizationTypes: NotRequired[ReadOnly[Sequence[VirtualizationTypeType]]]
+    InstanceRequirements: NotRequired[ReadOnly[InstanceRequirementsRequestTypeDef]]
+
+
+class GetCapacityManagerSupportabilityScoresRequestTypeDef(TypedDict):
+    MarketType: SupportabilityMarketTypeType
+    CapacityAmount: int
+    CapacityUnit: CapacityUnitType
+    CapacityAvailabilityZoneIds: ReadOnly[Sequence[str]]
+    InstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
+    InstanceRequirementsWithMetadata: NotRequired[
+        ReadOnly[InstanceRequirementsWithMetadataRequestTypeDef]
+    ]
+    DryRun: NotRequired[bool]
+
+
+class GetCapacityManagerSupportabilityScoresResultTypeDef(TypedDict):
+    AggregateScore: NotRequired[SupportabilityScoreType]
+    CapacityManagerSupportabilityScores: NotRequired[
+        list[CapacityManagerSupportabilityScoreTypeDef]
+    ]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetCapacityReservationUsageRequestTypeDef(TypedDict):
     CapacityReservationId: str
     NextToken: NotRequired[str]
@@ -16592,6 +18274,20 @@ class GetCapacityReservationUsageResultTypeDef(TypedDict):
     Interruptible: NotRequired[bool]
     InterruptibleCapacityAllocation: NotRequired[InterruptibleCapacityAllocationTypeDef]
     InterruptionInfo: NotRequired[InterruptionInfoTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetClientVpnEndpointAuthorizationPolicyRequestTypeDef(TypedDict):
+    ClientVpnEndpointId: str
+    DryRun: NotRequired[bool]
+
+
+class GetClientVpnEndpointAuthorizationPolicyResultTypeDef(TypedDict):
+    ClientVpnEndpointId: NotRequired[str]
+    PolicyDocument: NotRequired[str]
+    Description: NotRequired[str]
+    ShadowMode: NotRequired[ClientVpnAuthorizationPolicyShadowModeType]
+    Status: NotRequired[ClientVpnAuthorizationPolicyStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -16779,6 +18475,30 @@ class GetImageBlockPublicAccessStateRequestTypeDef(TypedDict):
 class GetImageBlockPublicAccessStateResultTypeDef(TypedDict):
     ImageBlockPublicAccessState: NotRequired[str]
     ManagedBy: NotRequired[ManagedByType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetImageFindingsRequestTypeDef(TypedDict):
+    ImageId: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    DryRun: NotRequired[bool]
+
+
+class ImageFindingTypeDef(TypedDict):
+    FixAvailable: NotRequired[bool]
+    Score: NotRequired[float]
+    FirstObservedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+    Title: NotRequired[str]
+    Paths: NotRequired[list[str]]
+    SeverityLabel: NotRequired[SeverityLabelType]
+    SnapshotId: NotRequired[str]
+
+
+class GetImageFindingsResultTypeDef(TypedDict):
+    ImageFindings: NotRequired[list[ImageFindingTypeDef]]
+    NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -16993,6 +18713,77 @@ class GetIpamDiscoveredResourceCidrsResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetIpamDiscoveredRoutesRequestTypeDef(TypedDict):
+    DryRun: NotRequired[bool]
+    IpamResourceDiscoveryId: str
+    ResourceRegion: str
+    Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class IpamDiscoveredRouteTypeDef(TypedDict):
+    IpamResourceDiscoveryId: NotRequired[str]
+    ResourceRegion: NotRequired[str]
+    ResourceOwnerId: NotRequired[str]
+    Cidr: NotRequired[str]
+    Asn: NotRequired[str]
+    State: NotRequired[IpamByoipCidrStateType]
+    AdvertisementType: NotRequired[IpamByoipAdvertisementTypeType]
+    NetworkBorderGroup: NotRequired[str]
+    PoolId: NotRequired[str]
+    IpamPoolId: NotRequired[str]
+    SampleTime: NotRequired[datetime]
+
+
+class GetIpamDiscoveredRoutesResultTypeDef(TypedDict):
+    IpamDiscoveredRoutes: NotRequired[list[IpamDiscoveredRouteTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetIpamInternetRegistryAssociationAsnsRequestTypeDef(TypedDict):
+    DryRun: NotRequired[bool]
+    IpamInternetRegistryAssociationId: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+
+
+class IpamInternetRegistryAssociationAsnTypeDef(TypedDict):
+    Asn: NotRequired[str]
+    LastObservedAt: NotRequired[datetime]
+
+
+class GetIpamInternetRegistryAssociationAsnsResultTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    IpamInternetRegistryAssociationAsns: NotRequired[
+        list[IpamInternetRegistryAssociationAsnTypeDef]
+    ]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetIpamInternetRegistryAssociationCidrsRequestTypeDef(TypedDict):
+    DryRun: NotRequired[bool]
+    IpamInternetRegistryAssociationId: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+
+
+class IpamInternetRegistryAssociationCidrTypeDef(TypedDict):
+    Cidr: NotRequired[str]
+    LastObservedAt: NotRequired[datetime]
+
+
+class GetIpamInternetRegistryAssociationCidrsResultTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    IpamInternetRegistryAssociationCidrs: NotRequired[
+        list[IpamInternetRegistryAssociationCidrTypeDef]
+    ]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetIpamPolicyAllocationRulesRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     IpamPolicyId: str
@@ -17176,6 +18967,120 @@ class GetIpamResourceCidrsResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetIpamRouteOriginAuthorizationsRequestTypeDef(TypedDict):
+    DryRun: NotRequired[bool]
+    IpamInternetRegistryAssociationId: str
+    Cidr: NotRequired[str]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class IpamRouteOriginAuthorizationInfoTypeDef(TypedDict):
+    Cidr: NotRequired[str]
+    Asn: NotRequired[str]
+    MaxLength: NotRequired[int]
+
+
+class GetIpamRouteOriginAuthorizationsResultTypeDef(TypedDict):
+    IpamRouteOriginAuthorizations: NotRequired[
+        list[IpamRouteOriginAuthorizationInfoTypeDef]
+    ]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetIpamRouteProtectionFindingsRequestTypeDef(TypedDict):
+    DryRun: NotRequired[bool]
+    IpamId: str
+    Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class IpamRouteOriginAuthorizationTypeDef(TypedDict):
+    Asn: NotRequired[str]
+    Prefix: NotRequired[str]
+    MaxLength: NotRequired[int]
+    Match: NotRequired[bool]
+    Expiration: NotRequired[datetime]
+
+
+class IpamRouteOverlapTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Asn: NotRequired[str]
+    DetectedAt: NotRequired[datetime]
+
+
+class IpamRouteProtectionFindingTypeDef(TypedDict):
+    ResourceOwnerId: NotRequired[str]
+    ResourceRegion: NotRequired[str]
+    IpamPoolId: NotRequired[str]
+    Cidr: NotRequired[str]
+    State: NotRequired[IpamByoipCidrStateType]
+    AdvertisementType: NotRequired[IpamByoipAdvertisementTypeType]
+    NetworkBorderGroup: NotRequired[str]
+    PoolId: NotRequired[str]
+    Asn: NotRequired[str]
+    RpkiStatus: NotRequired[IpamRpkiStatusType]
+    RpkiStrength: NotRequired[IpamRpkiStrengthType]
+    Roas: NotRequired[list[IpamRouteOriginAuthorizationTypeDef]]
+    RouteOverlaps: NotRequired[list[IpamRouteOverlapTypeDef]]
+    SampleTime: NotRequired[datetime]
+    RoaSampleTime: NotRequired[datetime]
+
+
+class GetIpamRouteProtectionFindingsResultTypeDef(TypedDict):
+    IpamId: NotRequired[str]
+    RouteProtectionFindings: NotRequired[list[IpamRouteProtectionFindingTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetIpamRoutingPolicyRegistrationDeltasRequestTypeDef(TypedDict):
+    DryRun: NotRequired[bool]
+    IpamInternetRegistryAssociationId: str
+    DeltaId: NotRequired[str]
+    StartTime: NotRequired[ReadOnly[datetime | str]]
+    EndTime: NotRequired[ReadOnly[datetime | str]]
+    ChronologicalOrder: NotRequired[ChronologicalOrderType]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class GetIpamRoutingPolicyRegistrationDeltasResultTypeDef(TypedDict):
+    IpamRoutingPolicyRegistrationDeltas: NotRequired[
+        list[IpamRoutingPolicyRegistrationDeltaTypeDef]
+    ]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetIpamRoutingPolicyRegistrationsRequestTypeDef(TypedDict):
+    DryRun: NotRequired[bool]
+    IpamInternetRegistryAssociationId: str
+    Cidr: NotRequired[str]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class IpamRoutingPolicyRegistrationTypeDef(TypedDict):
+    Cidr: NotRequired[str]
+    Asns: NotRequired[list[str]]
+    PermitMoreSpecificAnnouncements: NotRequired[bool]
+    MaxLength: NotRequired[int]
+    Description: NotRequired[str]
+    LatestDeltaId: NotRequired[str]
+    State: NotRequired[IpamRoutingPolicyRegistrationStateType]
+
+
+class GetIpamRoutingPolicyRegistrationsResultTypeDef(TypedDict):
+    IpamRoutingPolicyRegistrations: NotRequired[
+        list[IpamRoutingPolicyRegistrationTypeDef]
+    ]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetLaunchTemplateDataRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     InstanceId: str
@@ -17260,6 +19165,17 @@ class GetNetworkInsightsAccessScopeContentResultTypeDef(TypedDict):
     NetworkInsightsAccessScopeContent: NotRequired[
         NetworkInsightsAccessScopeContentTypeDef
     ]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetNetworkingFlexCostAllocationPolicyVersionsRequestTypeDef(TypedDict):
+    FcaPolicyId: str
+    VersionsToInclude: NotRequired[ReadOnly[Sequence[int]]]
+    DryRun: NotRequired[bool]
+
+
+class GetNetworkingFlexCostAllocationPolicyVersionsResultTypeDef(TypedDict):
+    FcaPolicyVersions: NotRequired[list[FlexCostAllocationPolicyVersionTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -17415,12 +19331,6 @@ class GetSnapshotBlockPublicAccessStateResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class InstanceRequirementsWithMetadataRequestTypeDef(TypedDict):
-    ArchitectureTypes: NotRequired[ReadOnly[Sequence[ArchitectureTypeType]]]
-    VirtualizationTypes: NotRequired[ReadOnly[Sequence[VirtualizationTypeType]]]
-    InstanceRequirements: NotRequired[ReadOnly[InstanceRequirementsRequestTypeDef]]
-
-
 class GetSpotPlacementScoresRequestTypeDef(TypedDict):
     InstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
     TargetCapacity: int
@@ -17433,6 +19343,7 @@ class GetSpotPlacementScoresRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+    IncludeLocalZones: NotRequired[bool]
 
 
 class SpotPlacementScoreTypeDef(TypedDict):
@@ -17459,6 +19370,28 @@ class GetSubnetCidrReservationsResultTypeDef(TypedDict):
     SubnetIpv4CidrReservations: NotRequired[list[SubnetCidrReservationTypeDef]]
     SubnetIpv6CidrReservations: NotRequired[list[SubnetCidrReservationTypeDef]]
     NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetTransitGatewayAttachmentNatConfigurationRequestTypeDef(TypedDict):
+    TransitGatewayAttachmentId: str
+    DryRun: NotRequired[bool]
+
+
+class TransitGatewayNatRuleTypeDef(TypedDict):
+    RuleNumber: NotRequired[int]
+    MatchSourceCidr: NotRequired[str]
+    NatCidr: NotRequired[str]
+    State: NotRequired[TransitGatewayNatRuleStateType]
+
+
+class GetTransitGatewayAttachmentNatConfigurationResultTypeDef(TypedDict):
+    TransitGatewayAttachmentId: NotRequired[str]
+    NatGatewaySupport: NotRequired[TransitGatewayAttachmentNatGatewaySupportStateType]
+    NatSystemRouteSupport: NotRequired[
+        TransitGatewayAttachmentNatSystemRouteSupportValueType
+    ]
+    NatGatewayRules: NotRequired[list[TransitGatewayNatRuleTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -17545,30 +19478,11 @@ class GetTransitGatewayPolicyTableEntriesRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
-class TransitGatewayPolicyRuleMetaDataTypeDef(TypedDict):
-    MetaDataKey: NotRequired[str]
-    MetaDataValue: NotRequired[str]
-
-
-class TransitGatewayPolicyRuleTypeDef(TypedDict):
-    SourceCidrBlock: NotRequired[str]
-    SourcePortRange: NotRequired[str]
-    DestinationCidrBlock: NotRequired[str]
-    DestinationPortRange: NotRequired[str]
-    Protocol: NotRequired[str]
-    MetaData: NotRequired[TransitGatewayPolicyRuleMetaDataTypeDef]
-
-
-class TransitGatewayPolicyTableEntryTypeDef(TypedDict):
-    PolicyRuleNumber: NotRequired[str]
-    PolicyRule: NotRequired[TransitGatewayPolicyRuleTypeDef]
-    TargetRouteTableId: NotRequired[str]
-
-
 class GetTransitGatewayPolicyTableEntriesResultTypeDef(TypedDict):
     TransitGatewayPolicyTableEntries: NotRequired[
         list[TransitGatewayPolicyTableEntryTypeDef]
     ]
+    NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -17779,12 +19693,31 @@ class ImageAttributeTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ImageWatermarkFilterRequestTypeDef(TypedDict):
+    WatermarkKey: NotRequired[str]
+    SourceImageRegion: NotRequired[str]
+    MaximumDaysSinceSourceImageCreated: NotRequired[int]
+    MaximumDaysSinceWatermarkCreated: NotRequired[int]
+
+
+class ScanResultConditionRequestTypeDef(TypedDict):
+    MaxDaysSinceLastFindingScan: NotRequired[int]
+    MaximumSeverityLabel: NotRequired[SeverityLabelType]
+    MaxDaysSinceInformationalFixAvailable: NotRequired[int]
+    MaxDaysSinceLowFixAvailable: NotRequired[int]
+    MaxDaysSinceMediumFixAvailable: NotRequired[int]
+    MaxDaysSinceHighFixAvailable: NotRequired[int]
+    MaxDaysSinceCriticalFixAvailable: NotRequired[int]
+
+
 class ImageCriterionRequestTypeDef(TypedDict):
     ImageProviders: NotRequired[ReadOnly[Sequence[str]]]
     MarketplaceProductCodes: NotRequired[ReadOnly[Sequence[str]]]
     ImageNames: NotRequired[ReadOnly[Sequence[str]]]
     DeprecationTimeCondition: NotRequired[DeprecationTimeConditionRequestTypeDef]
     CreationDateCondition: NotRequired[CreationDateConditionRequestTypeDef]
+    ImageWatermarks: NotRequired[ReadOnly[Sequence[ImageWatermarkFilterRequestTypeDef]]]
+    ScanResultCondition: NotRequired[ScanResultConditionRequestTypeDef]
 
 
 class UserBucketTypeDef(TypedDict):
@@ -18104,6 +20037,11 @@ class InstanceStateChangeTypeDef(TypedDict):
     PreviousState: NotRequired[InstanceStateTypeDef]
 
 
+class InstanceTypeSpecificationRequestTypeDef(TypedDict):
+    SupportedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
+    UnsupportedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class IpamCidrAuthorizationContextTypeDef(TypedDict):
     Message: NotRequired[str]
     Signature: NotRequired[str]
@@ -18258,6 +20196,26 @@ class LockSnapshotResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ModifyAccountVpcEncryptionControlRequestTypeDef(TypedDict):
+    DryRun: NotRequired[bool]
+    Mode: NotRequired[AccountVpcEncryptionControlModeType]
+    InternetGateway: NotRequired[VpcEncryptionControlExclusionStateInputType]
+    EgressOnlyInternetGateway: NotRequired[VpcEncryptionControlExclusionStateInputType]
+    NatGateway: NotRequired[VpcEncryptionControlExclusionStateInputType]
+    VirtualPrivateGateway: NotRequired[VpcEncryptionControlExclusionStateInputType]
+    VpcPeering: NotRequired[VpcEncryptionControlExclusionStateInputType]
+    Lambda: NotRequired[VpcEncryptionControlExclusionStateInputType]
+    VpcLattice: NotRequired[VpcEncryptionControlExclusionStateInputType]
+    ElasticFileSystem: NotRequired[VpcEncryptionControlExclusionStateInputType]
+    GlobalAccelerator: NotRequired[VpcEncryptionControlExclusionStateInputType]
+    ApiGatewayV2: NotRequired[VpcEncryptionControlExclusionStateInputType]
+
+
+class ModifyAccountVpcEncryptionControlResultTypeDef(TypedDict):
+    AccountVpcEncryptionControl: NotRequired[AccountVpcEncryptionControlTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ModifyAddressAttributeRequestTypeDef(TypedDict):
     AllocationId: str
     DomainName: NotRequired[str]
@@ -18266,6 +20224,33 @@ class ModifyAddressAttributeRequestTypeDef(TypedDict):
 
 class ModifyAddressAttributeResultTypeDef(TypedDict):
     Address: NotRequired[AddressAttributeTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ModifyApplicationStatusCheckRequestTypeDef(TypedDict):
+    ApplicationStatusCheckId: str
+    Aggregation: NotRequired[AggregationStatusEnumType]
+    HealthCheckPaths: NotRequired[
+        ReadOnly[Sequence[HealthCheckPathRequestObjectTypeDef]]
+    ]
+    Protocol: NotRequired[NetworkProtocolEnumType]
+    Port: NotRequired[int]
+    Path: NotRequired[str]
+    DeviceIndex: NotRequired[int]
+    IpVersion: NotRequired[IpVersionEnumType]
+    IpScope: NotRequired[IpScopeEnumType]
+    Interval: NotRequired[int]
+    Timeout: NotRequired[int]
+    FailureThreshold: NotRequired[int]
+    SuccessThreshold: NotRequired[int]
+    StatusCodeMatcher: NotRequired[str]
+    InitializationGracePeriodSeconds: NotRequired[int]
+    ClientToken: NotRequired[str]
+    DryRun: NotRequired[bool]
+
+
+class ModifyApplicationStatusCheckResultTypeDef(TypedDict):
+    ApplicationStatusCheck: NotRequired[ApplicationStatusCheckResponseObjectTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -18302,10 +20287,29 @@ class ModifyCapacityReservationRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     AdditionalInfo: NotRequired[str]
     InstanceMatchCriteria: NotRequired[InstanceMatchCriteriaType]
+    AcceptModificationTerms: NotRequired[bool]
+    StartDate: NotRequired[ReadOnly[datetime | str]]
+    QuoteId: NotRequired[str]
 
 
 class ModifyCapacityReservationResultTypeDef(TypedDict):
     Return: NotRequired[bool]
+    AdjustmentStatus: NotRequired[CapacityReservationAdjustmentStatusType]
+    AdjustmentDetails: NotRequired[CapacityReservationAdjustmentDetailsTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ModifyClientVpnEndpointAuthorizationPolicyRequestTypeDef(TypedDict):
+    ClientVpnEndpointId: str
+    PolicyDocument: NotRequired[str]
+    Description: NotRequired[str]
+    ShadowMode: NotRequired[ClientVpnAuthorizationPolicyShadowModeType]
+    ClientToken: NotRequired[str]
+    DryRun: NotRequired[bool]
+
+
+class ModifyClientVpnEndpointAuthorizationPolicyResultTypeDef(TypedDict):
+    Status: NotRequired[ClientVpnAuthorizationPolicyStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -18329,6 +20333,7 @@ class ModifyClientVpnEndpointRequestTypeDef(TypedDict):
     TransitGatewayConfiguration: NotRequired[
         ReadOnly[TransitGatewayConfigurationInputStructureTypeDef]
     ]
+    DevicePostureOptions: NotRequired[ReadOnly[DevicePostureOptionsTypeDef]]
 
 
 class ModifyClientVpnEndpointResultTypeDef(TypedDict):
@@ -18437,8 +20442,13 @@ class ModifyImageAttributeRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
 
 
+class SecureBlobAttributeValueTypeDef(TypedDict):
+    Value: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+
+
 class ModifyInstanceAttributeRequestTypeDef(TypedDict):
     SourceDestCheck: NotRequired[AttributeBooleanValueTypeDef]
+    EnclaveOptions: NotRequired[EnclaveOptionsRequestTypeDef]
     DisableApiStop: NotRequired[AttributeBooleanValueTypeDef]
     DryRun: NotRequired[bool]
     InstanceId: str
@@ -18451,7 +20461,7 @@ class ModifyInstanceAttributeRequestTypeDef(TypedDict):
     InstanceType: NotRequired[AttributeValueTypeDef]
     Kernel: NotRequired[AttributeValueTypeDef]
     Ramdisk: NotRequired[AttributeValueTypeDef]
-    UserData: NotRequired[ReadOnly[BlobAttributeValueTypeDef]]
+    UserData: NotRequired[ReadOnly[SecureBlobAttributeValueTypeDef]]
     InstanceInitiatedShutdownBehavior: NotRequired[AttributeValueTypeDef]
     Groups: NotRequired[ReadOnly[Sequence[str]]]
     EbsOptimized: NotRequired[AttributeBooleanValueTypeDef]
@@ -18765,6 +20775,25 @@ class ModifyIpamResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ModifyIpamRoutingPolicyRegistrationRequestTypeDef(TypedDict):
+    DryRun: NotRequired[bool]
+    IpamInternetRegistryAssociationId: str
+    Cidr: str
+    Asns: ReadOnly[Sequence[str]]
+    PermitMoreSpecificAnnouncements: NotRequired[bool]
+    MaxLength: NotRequired[int]
+    Description: NotRequired[str]
+    Force: NotRequired[bool]
+    ClientToken: NotRequired[str]
+
+
+class ModifyIpamRoutingPolicyRegistrationResultTypeDef(TypedDict):
+    IpamRoutingPolicyRegistrationDelta: NotRequired[
+        IpamRoutingPolicyRegistrationDeltaTypeDef
+    ]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ModifyIpamScopeRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     IpamScopeId: str
@@ -18835,6 +20864,17 @@ class ModifyManagedResourceVisibilityResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ModifyMetricCategoryRequestTypeDef(TypedDict):
+    MetricCategoryId: str
+    Metrics: ReadOnly[Sequence[str]]
+    DryRun: NotRequired[bool]
+
+
+class ModifyMetricCategoryResultTypeDef(TypedDict):
+    MetricCategory: NotRequired[MetricCategoryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class NetworkInterfaceAttachmentChangesTypeDef(TypedDict):
     DefaultEnaQueueCount: NotRequired[bool]
     EnaQueueCount: NotRequired[int]
@@ -18856,6 +20896,31 @@ class ModifyNetworkInterfaceAttributeRequestTypeDef(TypedDict):
     SourceDestCheck: NotRequired[AttributeBooleanValueTypeDef]
     Groups: NotRequired[ReadOnly[Sequence[str]]]
     Attachment: NotRequired[NetworkInterfaceAttachmentChangesTypeDef]
+
+
+class ModifyNetworkingFlexCostAllocationPolicyRequestTypeDef(TypedDict):
+    FcaPolicyId: str
+    NatFcaPolicyDocument: NotRequired[
+        ReadOnly[NatFlexCostAllocationPolicyDocumentTypeDef]
+    ]
+    InstanceFcaPolicyDocument: NotRequired[
+        ReadOnly[InstanceFlexCostAllocationPolicyDocumentTypeDef]
+    ]
+    PcxFcaPolicyDocument: NotRequired[
+        ReadOnly[PcxFlexCostAllocationPolicyDocumentTypeDef]
+    ]
+    ShowBackEnabled: NotRequired[bool]
+    Description: NotRequired[str]
+    ClientToken: NotRequired[str]
+    DryRun: NotRequired[bool]
+
+
+class ModifyNetworkingFlexCostAllocationPolicyResultTypeDef(TypedDict):
+    FcaPolicyId: NotRequired[str]
+    UpdatedAt: NotRequired[datetime]
+    Version: NotRequired[int]
+    VersionExpectedEffectiveAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ModifyPrivateDnsNameOptionsRequestTypeDef(TypedDict):
@@ -19036,6 +21101,35 @@ class ModifyTrafficMirrorSessionResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TransitGatewayNatRuleRequestTypeDef(TypedDict):
+    RuleNumber: NotRequired[int]
+    MatchSourceCidr: NotRequired[str]
+    NatCidr: NotRequired[str]
+
+
+class ModifyTransitGatewayAttachmentNatConfigurationRequestTypeDef(TypedDict):
+    TransitGatewayAttachmentId: str
+    NatGatewaySupport: NotRequired[TransitGatewayAttachmentNatGatewaySupportValueType]
+    NatSystemRouteSupport: NotRequired[
+        TransitGatewayAttachmentNatSystemRouteSupportValueType
+    ]
+    NatGatewayRules: NotRequired[
+        ReadOnly[Sequence[TransitGatewayNatRuleRequestTypeDef]]
+    ]
+    ResetNatGatewayRules: NotRequired[bool]
+    DryRun: NotRequired[bool]
+
+
+class ModifyTransitGatewayAttachmentNatConfigurationResultTypeDef(TypedDict):
+    TransitGatewayAttachmentId: NotRequired[str]
+    NatGatewaySupport: NotRequired[TransitGatewayAttachmentNatGatewaySupportStateType]
+    NatSystemRouteSupport: NotRequired[
+        TransitGatewayAttachmentNatSystemRouteSupportValueType
+    ]
+    NatGatewayRules: NotRequired[list[TransitGatewayNatRuleTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ModifyTransitGatewayMeteringPolicyRequestTypeDef(TypedDict):
     TransitGatewayMeteringPolicyId: str
     AddMiddleboxAttachmentIds: NotRequired[ReadOnly[Sequence[str]]]
@@ -19045,6 +21139,22 @@ class ModifyTransitGatewayMeteringPolicyRequestTypeDef(TypedDict):
 
 class ModifyTransitGatewayMeteringPolicyResultTypeDef(TypedDict):
     TransitGatewayMeteringPolicy: NotRequired[TransitGatewayMeteringPolicyTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ModifyTransitGatewayNetworkFunctionAttachmentRequestTypeDef(TypedDict):
+    TransitGatewayAttachmentId: str
+    AddAvailabilityZones: NotRequired[ReadOnly[Sequence[str]]]
+    AddAvailabilityZoneIds: NotRequired[ReadOnly[Sequence[str]]]
+    RemoveAvailabilityZones: NotRequired[ReadOnly[Sequence[str]]]
+    RemoveAvailabilityZoneIds: NotRequired[ReadOnly[Sequence[str]]]
+    DryRun: NotRequired[bool]
+
+
+class ModifyTransitGatewayNetworkFunctionAttachmentResultTypeDef(TypedDict):
+    TransitGatewayNetworkFunctionAttachment: NotRequired[
+        TransitGatewayNetworkFunctionAttachmentTypeDef
+    ]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -19063,6 +21173,37 @@ class ModifyTransitGatewayOptionsTypeDef(TypedDict):
     PropagationDefaultRouteTableId: NotRequired[str]
     AmazonSideAsn: NotRequired[int]
     EncryptionSupport: NotRequired[EncryptionSupportOptionValueType]
+
+
+class ModifyTransitGatewayPeeringAttachmentRequestOptionsTypeDef(TypedDict):
+    AllowMultipathResilience: NotRequired[bool]
+    MultipathResilienceMode: NotRequired[
+        TransitGatewayPeeringAttachmentMultipathResilienceModeType
+    ]
+
+
+class ModifyTransitGatewayPeeringAttachmentRequestTypeDef(TypedDict):
+    TransitGatewayAttachmentId: str
+    Options: NotRequired[ModifyTransitGatewayPeeringAttachmentRequestOptionsTypeDef]
+    DryRun: NotRequired[bool]
+
+
+class ModifyTransitGatewayPeeringAttachmentResultTypeDef(TypedDict):
+    TransitGatewayPeeringAttachment: NotRequired[TransitGatewayPeeringAttachmentTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ModifyTransitGatewayPolicyTableEntryRequestTypeDef(TypedDict):
+    TransitGatewayPolicyTableId: str
+    PolicyRuleNumber: str
+    PolicyRule: NotRequired[TransitGatewayRequestPolicyRuleTypeDef]
+    TargetRouteTableId: NotRequired[str]
+    DryRun: NotRequired[bool]
+
+
+class ModifyTransitGatewayPolicyTableEntryResultTypeDef(TypedDict):
+    TransitGatewayPolicyTableEntry: NotRequired[TransitGatewayPolicyTableEntryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ModifyTransitGatewayPrefixListReferenceRequestTypeDef(TypedDict):
@@ -19376,6 +21517,8 @@ class ModifyVpcEncryptionControlRequestTypeDef(TypedDict):
     LambdaExclusion: NotRequired[VpcEncryptionControlExclusionStateInputType]
     VpcLatticeExclusion: NotRequired[VpcEncryptionControlExclusionStateInputType]
     ElasticFileSystemExclusion: NotRequired[VpcEncryptionControlExclusionStateInputType]
+    GlobalAcceleratorExclusion: NotRequired[VpcEncryptionControlExclusionStateInputType]
+    ApiGatewayV2Exclusion: NotRequired[VpcEncryptionControlExclusionStateInputType]
 
 
 class ModifyVpcEncryptionControlResultTypeDef(TypedDict):
@@ -19392,6 +21535,20 @@ class ModifyVpcEndpointConnectionNotificationRequestTypeDef(TypedDict):
 
 class ModifyVpcEndpointConnectionNotificationResultTypeDef(TypedDict):
     ReturnValue: NotRequired[bool]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ModifyVpcEndpointPayerResponsibilityRequestTypeDef(TypedDict):
+    DryRun: NotRequired[bool]
+    ServiceId: NotRequired[str]
+    VpcEndpointId: str
+    PayerResponsibility: PayerResponsibilityTypeType
+    Scope: PayerResponsibilityScopeType
+
+
+class ModifyVpcEndpointPayerResponsibilityResultTypeDef(TypedDict):
+    VpcEndpointId: NotRequired[str]
+    PayerResponsibilities: NotRequired[list[PayerResponsibilityEntryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -19454,6 +21611,7 @@ class ModifyVpcEndpointServicePermissionsRequestTypeDef(TypedDict):
     ServiceId: str
     AddAllowedPrincipals: NotRequired[ReadOnly[Sequence[str]]]
     RemoveAllowedPrincipals: NotRequired[ReadOnly[Sequence[str]]]
+    PermissionType: NotRequired[PermissionTypeType]
 
 
 class ModifyVpcEndpointServicePermissionsResultTypeDef(TypedDict):
@@ -19466,6 +21624,8 @@ class PeeringConnectionOptionsRequestTypeDef(TypedDict):
     AllowDnsResolutionFromRemoteVpc: NotRequired[bool]
     AllowEgressFromLocalClassicLinkToRemoteVpc: NotRequired[bool]
     AllowEgressFromLocalVpcToRemoteClassicLink: NotRequired[bool]
+    AllowMultipathResilience: NotRequired[bool]
+    MultipathResilienceMode: NotRequired[MultipathResilienceModeType]
 
 
 class ModifyVpcPeeringConnectionOptionsRequestTypeDef(TypedDict):
@@ -19483,6 +21643,8 @@ class PeeringConnectionOptionsTypeDef(TypedDict):
     AllowDnsResolutionFromRemoteVpc: NotRequired[bool]
     AllowEgressFromLocalClassicLinkToRemoteVpc: NotRequired[bool]
     AllowEgressFromLocalVpcToRemoteClassicLink: NotRequired[bool]
+    AllowMultipathResilience: NotRequired[bool]
+    MultipathResilienceMode: NotRequired[MultipathResilienceModeType]
 
 
 class ModifyVpcPeeringConnectionOptionsResultTypeDef(TypedDict):
@@ -19574,6 +21736,12 @@ class ModifyVpnTunnelOptionsSpecificationTypeDef(TypedDict):
     StartupAction: NotRequired[str]
     LogOptions: NotRequired[VpnTunnelLogOptionsSpecificationTypeDef]
     EnableTunnelLifecycleControl: NotRequired[bool]
+    Phase1AdditionalKeyExchanges: NotRequired[
+        ReadOnly[Sequence[VpnAdditionalKeyExchangeRequestTypeDef]]
+    ]
+    Phase2AdditionalKeyExchanges: NotRequired[
+        ReadOnly[Sequence[VpnAdditionalKeyExchangeRequestTypeDef]]
+    ]
 
 
 class ModifyVpnTunnelOptionsRequestTypeDef(TypedDict):
@@ -19592,6 +21760,7 @@ class ModifyVpnTunnelOptionsResultTypeDef(TypedDict):
 
 class MonitorInstancesRequestTypeDef(TypedDict):
     InstanceIds: ReadOnly[Sequence[str]]
+    MetricCategoryIds: NotRequired[ReadOnly[Sequence[str]]]
     DryRun: NotRequired[bool]
 
 
@@ -19723,6 +21892,7 @@ class PurchaseCapacityBlockRequestTypeDef(TypedDict):
 class PurchaseCapacityBlockResultTypeDef(TypedDict):
     CapacityReservation: NotRequired[CapacityReservationTypeDef]
     CapacityBlocks: NotRequired[list[CapacityBlockTypeDef]]
+    CapacityReservations: NotRequired[list[CapacityReservationTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -19922,6 +22092,7 @@ class RejectVpcEndpointConnectionsRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     ServiceId: str
     VpcEndpointIds: ReadOnly[Sequence[str]]
+    TransitGatewayAttachmentIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class RejectVpcEndpointConnectionsResultTypeDef(TypedDict):
@@ -19984,6 +22155,19 @@ class ReplaceImageCriteriaInAllowedImagesSettingsRequestTypeDef(TypedDict):
 
 
 class ReplaceImageCriteriaInAllowedImagesSettingsResultTypeDef(TypedDict):
+    ReturnValue: NotRequired[bool]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ReplaceImageInstanceTypeSpecificationRequestTypeDef(TypedDict):
+    ImageId: str
+    InstanceTypeSpecification: NotRequired[
+        ReadOnly[InstanceTypeSpecificationRequestTypeDef]
+    ]
+    DryRun: NotRequired[bool]
+
+
+class ReplaceImageInstanceTypeSpecificationResultTypeDef(TypedDict):
     ReturnValue: NotRequired[bool]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -20150,6 +22334,11 @@ class RequestSpotFleetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RunInstancesMonitoringEnabledTypeDef(TypedDict):
+    MetricCategoryIds: NotRequired[ReadOnly[Sequence[str]]]
+    Enabled: bool
+
+
 class RequestSpotLaunchSpecificationTypeDef(TypedDict):
     SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
     SecurityGroups: NotRequired[ReadOnly[Sequence[str]]]
@@ -20161,7 +22350,7 @@ class RequestSpotLaunchSpecificationTypeDef(TypedDict):
     InstanceType: NotRequired[InstanceTypeType]
     KernelId: NotRequired[str]
     KeyName: NotRequired[str]
-    Monitoring: NotRequired[RunInstancesMonitoringEnabledTypeDef]
+    Monitoring: NotRequired[ReadOnly[RunInstancesMonitoringEnabledTypeDef]]
     NetworkInterfaces: NotRequired[
         ReadOnly[Sequence[InstanceNetworkInterfaceSpecificationTypeDef]]
     ]
@@ -20412,7 +22601,7 @@ class RunInstancesRequestTypeDef(TypedDict):
     KeyName: NotRequired[str]
     MaxCount: int
     MinCount: int
-    Monitoring: NotRequired[RunInstancesMonitoringEnabledTypeDef]
+    Monitoring: NotRequired[ReadOnly[RunInstancesMonitoringEnabledTypeDef]]
     Placement: NotRequired[PlacementTypeDef]
     RamdiskId: NotRequired[str]
     SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
@@ -20632,6 +22821,7 @@ class SnapshotResponseTypeDef(TypedDict):
     CompletionDurationMinutes: NotRequired[int]
     CompletionTime: NotRequired[datetime]
     FullSnapshotSizeInBytes: NotRequired[int]
+    AssociatedKmsKeys: NotRequired[list[AssociatedKmsKeyTypeDef]]
     SnapshotId: NotRequired[str]
     VolumeId: NotRequired[str]
     State: NotRequired[SnapshotStateType]
@@ -20799,6 +22989,7 @@ class UnlockSnapshotResultTypeDef(TypedDict):
 
 class UnmonitorInstancesRequestTypeDef(TypedDict):
     InstanceIds: ReadOnly[Sequence[str]]
+    MetricCategoryIds: NotRequired[ReadOnly[Sequence[str]]]
     DryRun: NotRequired[bool]
 
 
@@ -20833,8 +23024,9 @@ class UpdateCapacityManagerOrganizationsAccessResultTypeDef(TypedDict):
 
 class UpdateInterruptibleCapacityReservationAllocationRequestTypeDef(TypedDict):
     CapacityReservationId: str
-    TargetInstanceCount: int
+    TargetInstanceCount: NotRequired[int]
     DryRun: NotRequired[bool]
+    ZeroSizePreference: NotRequired[ZeroSizePreferenceType]
 
 
 class UpdateInterruptibleCapacityReservationAllocationResultTypeDef(TypedDict):
@@ -20877,6 +23069,16 @@ class UpdateSecurityGroupRuleDescriptionsIngressResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ValidateSecurityGroupQuotasForInterfaceRequestTypeDef(TypedDict):
+    SecurityGroupIds: ReadOnly[Sequence[str]]
+    DryRun: NotRequired[bool]
+
+
+class ValidateSecurityGroupQuotasForInterfaceResultTypeDef(TypedDict):
+    Valid: NotRequired[bool]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class VolumeAttachmentResponseTypeDef(TypedDict):
     DeleteOnTermination: NotRequired[bool]
     AssociatedResource: NotRequired[str]
@@ -20903,6 +23105,8 @@ class VolumeResponseTypeDef(TypedDict):
     SseType: NotRequired[SSETypeType]
     Operator: NotRequired[OperatorResponseTypeDef]
     VolumeInitializationRate: NotRequired[int]
+    VolumeArn: NotRequired[str]
+    OwnerId: NotRequired[str]
     VolumeId: NotRequired[str]
     Size: NotRequired[int]
     SnapshotId: NotRequired[str]

@@ -252,6 +252,18 @@ class MultiRegionECR(MultiRegionClient):
         """
         return self._call("DescribeRegistry", {})
 
+    def describe_replication_backfill_results(
+        self,
+        **kwargs: Unpack[type_defs.DescribeReplicationBackfillResultsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeReplicationBackfillResultsResponseTypeDef]:
+        """Returns the status, progress, and per-image results for a replication
+        backfill. The backfill to describe is identified by the
+        replicationBackfillId returned by the StartReplicationBackfill operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DescribeReplicationBackfillResults
+        """
+        return self._call("DescribeReplicationBackfillResults", kwargs)
+
     def describe_repositories(
         self, **kwargs: Unpack[type_defs.DescribeRepositoriesRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeRepositoriesResponseTypeDef]:
@@ -400,6 +412,16 @@ class MultiRegionECR(MultiRegionClient):
         """
         return self._call("ListPullTimeUpdateExclusions", kwargs)
 
+    def list_replication_backfills(
+        self, **kwargs: Unpack[type_defs.ListReplicationBackfillsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListReplicationBackfillsResponseTypeDef]:
+        """Lists the replication backfills for a registry, including their status and
+        progress.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/ListReplicationBackfills
+        """
+        return self._call("ListReplicationBackfills", kwargs)
+
     def list_tags_for_resource(
         self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
     ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
@@ -545,6 +567,31 @@ class MultiRegionECR(MultiRegionClient):
         """
         return self._call("StartLifecyclePolicyPreview", kwargs)
 
+    def start_replication_backfill(
+        self, **kwargs: Unpack[type_defs.StartReplicationBackfillRequestTypeDef]
+    ) -> TargetResults[type_defs.StartReplicationBackfillResponseTypeDef]:
+        """Starts a replication backfill for a registry. A replication backfill
+        replicates a registry's existing images that match its replication
+        configuration to the specified destination. Use the
+        DescribeReplicationBackfillResults operation to monitor the progress of a
+        replication backfill, and to retrieve its per-image results after it
+        reaches a terminal status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/StartReplicationBackfill
+        """
+        return self._call("StartReplicationBackfill", kwargs)
+
+    def stop_replication_backfill(
+        self, **kwargs: Unpack[type_defs.StopReplicationBackfillRequestTypeDef]
+    ) -> TargetResults[type_defs.StopReplicationBackfillResponseTypeDef]:
+        """Stops an in progress replication backfill for a registry. The backfill to
+        stop is identified by the replicationBackfillId returned by the
+        StartReplicationBackfill operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/StopReplicationBackfill
+        """
+        return self._call("StopReplicationBackfill", kwargs)
+
     def tag_resource(
         self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
     ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
@@ -685,6 +732,31 @@ class MultiRegionECR(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_describe_replication_backfill_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.DescribeReplicationBackfillResultsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeReplicationBackfillResultsResponseTypeDef]:
+        """Every page of DescribeReplicationBackfillResults in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns the status, progress, and per-image results for a replication
+        backfill. The backfill to describe is identified by the
+        replicationBackfillId returned by the StartReplicationBackfill operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DescribeReplicationBackfillResults
+        """
+        return self._paginate(
+            "DescribeReplicationBackfillResults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_describe_repositories(
         self,
         *,
@@ -780,6 +852,30 @@ class MultiRegionECR(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_replication_backfills(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListReplicationBackfillsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListReplicationBackfillsResponseTypeDef]:
+        """Every page of ListReplicationBackfills in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the replication backfills for a registry, including their status and
+        progress.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/ListReplicationBackfills
+        """
+        return self._paginate(
+            "ListReplicationBackfills",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def iter_describe_image_scan_findings(
         self,
         *,
@@ -831,6 +927,26 @@ class MultiRegionECR(MultiRegionClient):
         """
         return self._items(
             "DescribePullThroughCacheRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_replication_backfill_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.DescribeReplicationBackfillResultsRequestTypeDef],
+    ) -> Items[type_defs.ReplicationBackfillResultTypeDef]:
+        """Each element of results in every page of
+        DescribeReplicationBackfillResults, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/DescribeReplicationBackfillResults
+        """
+        return self._items(
+            "DescribeReplicationBackfillResults",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -905,6 +1021,22 @@ class MultiRegionECR(MultiRegionClient):
         """
         return self._items(
             "ListImages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_replication_backfills(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListReplicationBackfillsRequestTypeDef],
+    ) -> Items[type_defs.ReplicationBackfillSummaryTypeDef]:
+        """Each element of backfills in every page of ListReplicationBackfills, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecr-2015-09-21/ListReplicationBackfills
+        """
+        return self._items(
+            "ListReplicationBackfills", kwargs, max_items=max_items, page_size=page_size
         )
 
     def wait_image_scan_complete(

@@ -22,6 +22,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LifecyclePolicyStorageClassType",
         "LifecyclePolicyTargetStorageClassType",
         "RCTAppliedForType",
+        "ReplicationBackfillResultStatusType",
+        "ReplicationBackfillStatusType",
         "ReplicationStatusType",
         "RepositoryFilterTypeType",
         "ScanFrequencyType",
@@ -81,6 +83,15 @@ LifecyclePolicyPreviewStatusType = Literal[
 LifecyclePolicyStorageClassType = Literal["ARCHIVE", "STANDARD"]
 LifecyclePolicyTargetStorageClassType = Literal["ARCHIVE"]
 RCTAppliedForType = Literal["REPLICATION", "PULL_THROUGH_CACHE", "CREATE_ON_PUSH"]
+ReplicationBackfillResultStatusType = Literal["COMPLETE", "FAILED"]
+ReplicationBackfillStatusType = Literal[
+    "PREPARING",
+    "IN_PROGRESS",
+    "COMPLETE",
+    "FAILED",
+    "STOPPING",
+    "STOPPED",
+]
 ReplicationStatusType = Literal["IN_PROGRESS", "COMPLETE", "FAILED"]
 RepositoryFilterTypeType = Literal["PREFIX_MATCH"]
 ScanFrequencyType = Literal["SCAN_ON_PUSH", "CONTINUOUS_SCAN", "MANUAL"]
@@ -95,6 +106,7 @@ ScanStatusType = Literal[
     "FINDINGS_UNAVAILABLE",
     "LIMIT_EXCEEDED",
     "IMAGE_ARCHIVED",
+    "IMAGE_SIZE_EXCEEDED",
 ]
 ScanTypeType = Literal["BASIC", "ENHANCED"]
 ScanningConfigurationFailureCodeType = Literal["REPOSITORY_NOT_FOUND"]

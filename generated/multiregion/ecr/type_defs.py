@@ -35,6 +35,8 @@ from .literals import (
     LifecyclePolicyStorageClassType,
     LifecyclePolicyTargetStorageClassType,
     RCTAppliedForType,
+    ReplicationBackfillResultStatusType,
+    ReplicationBackfillStatusType,
     ReplicationStatusType,
     RepositoryFilterTypeType,
     ScanFrequencyType,
@@ -78,6 +80,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeletePullThroughCacheRuleRequestTypeDef",
         "DeletePullThroughCacheRuleResponseTypeDef",
         "DeleteRegistryPolicyResponseTypeDef",
+        "DeleteReplicationTypeDef",
         "DeleteRepositoryCreationTemplateRequestTypeDef",
         "DeleteRepositoryCreationTemplateResponseTypeDef",
         "DeleteRepositoryPolicyRequestTypeDef",
@@ -99,6 +102,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribePullThroughCacheRulesRequestTypeDef",
         "DescribePullThroughCacheRulesResponseTypeDef",
         "DescribeRegistryResponseTypeDef",
+        "DescribeReplicationBackfillResultsRequestTypeDef",
+        "DescribeReplicationBackfillResultsResponseTypeDef",
         "DescribeRepositoriesRequestTypeDef",
         "DescribeRepositoriesResponseTypeDef",
         "DescribeRepositoryCreationTemplatesRequestTypeDef",
@@ -151,6 +156,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListImagesResponseTypeDef",
         "ListPullTimeUpdateExclusionsRequestTypeDef",
         "ListPullTimeUpdateExclusionsResponseTypeDef",
+        "ListReplicationBackfillsRequestTypeDef",
+        "ListReplicationBackfillsResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
         "PackageVulnerabilityDetailsTypeDef",
@@ -180,6 +187,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RegistryScanningRuleOutputTypeDef",
         "RegistryScanningRuleTypeDef",
         "RemediationTypeDef",
+        "ReplicationBackfillProgressTypeDef",
+        "ReplicationBackfillResultTypeDef",
+        "ReplicationBackfillSummaryTypeDef",
         "ReplicationConfigurationOutputTypeDef",
         "ReplicationConfigurationTypeDef",
         "ReplicationDestinationTypeDef",
@@ -206,6 +216,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StartImageScanResponseTypeDef",
         "StartLifecyclePolicyPreviewRequestTypeDef",
         "StartLifecyclePolicyPreviewResponseTypeDef",
+        "StartReplicationBackfillRequestTypeDef",
+        "StartReplicationBackfillResponseTypeDef",
+        "StopReplicationBackfillRequestTypeDef",
+        "StopReplicationBackfillResponseTypeDef",
         "SubjectIdentifierTypeDef",
         "TagResourceRequestTypeDef",
         "TagResourceResponseTypeDef",
@@ -538,6 +552,10 @@ class DeleteRegistryPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteReplicationTypeDef(TypedDict):
+    enabled: bool
+
+
 class DeleteRepositoryCreationTemplateRequestTypeDef(TypedDict):
     prefix: str
 
@@ -831,6 +849,7 @@ class RepositoryFilterTypeDef(TypedDict):
 class ReplicationRuleOutputTypeDef(TypedDict):
     destinations: list[ReplicationDestinationTypeDef]
     repositoryFilters: NotRequired[list[RepositoryFilterTypeDef]]
+    deleteReplication: NotRequired[DeleteReplicationTypeDef]
 
 
 class ReplicationConfigurationOutputTypeDef(TypedDict):
@@ -840,6 +859,43 @@ class ReplicationConfigurationOutputTypeDef(TypedDict):
 class DescribeRegistryResponseTypeDef(TypedDict):
     registryId: NotRequired[str]
     replicationConfiguration: NotRequired[ReplicationConfigurationOutputTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeReplicationBackfillResultsRequestTypeDef(TypedDict):
+    registryId: NotRequired[str]
+    replicationBackfillId: str
+    resultStatusFilter: NotRequired[ReplicationBackfillResultStatusType]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ReplicationBackfillProgressTypeDef(TypedDict):
+    totalReplicationCount: int
+    completedReplicationCount: int
+    failedReplicationCount: int
+    failureCodes: list[str]
+
+
+class ReplicationBackfillResultTypeDef(TypedDict):
+    repositoryName: str
+    imageId: ImageIdentifierTypeDef
+    status: ReplicationBackfillResultStatusType
+    failureCode: NotRequired[str]
+    subImageFailureCodes: NotRequired[list[str]]
+
+
+class DescribeReplicationBackfillResultsResponseTypeDef(TypedDict):
+    registryId: NotRequired[str]
+    replicationBackfillId: NotRequired[str]
+    destination: NotRequired[ReplicationDestinationTypeDef]
+    status: NotRequired[ReplicationBackfillStatusType]
+    failureCode: NotRequired[str]
+    progress: NotRequired[ReplicationBackfillProgressTypeDef]
+    results: NotRequired[list[ReplicationBackfillResultTypeDef]]
+    startedAt: NotRequired[datetime]
+    endedAt: NotRequired[datetime]
+    nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1077,6 +1133,29 @@ class ListPullTimeUpdateExclusionsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListReplicationBackfillsRequestTypeDef(TypedDict):
+    registryId: NotRequired[str]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ReplicationBackfillSummaryTypeDef(TypedDict):
+    replicationBackfillId: str
+    destination: ReplicationDestinationTypeDef
+    status: ReplicationBackfillStatusType
+    failureCode: NotRequired[str]
+    progress: NotRequired[ReplicationBackfillProgressTypeDef]
+    startedAt: datetime
+    endedAt: NotRequired[datetime]
+
+
+class ListReplicationBackfillsResponseTypeDef(TypedDict):
+    registryId: NotRequired[str]
+    backfills: NotRequired[list[ReplicationBackfillSummaryTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListTagsForResourceRequestTypeDef(TypedDict):
     resourceArn: str
 
@@ -1184,6 +1263,7 @@ class PutRegistryScanningConfigurationResponseTypeDef(TypedDict):
 class ReplicationRuleTypeDef(TypedDict):
     destinations: ReadOnly[Sequence[ReplicationDestinationTypeDef]]
     repositoryFilters: NotRequired[ReadOnly[Sequence[RepositoryFilterTypeDef]]]
+    deleteReplication: NotRequired[DeleteReplicationTypeDef]
 
 
 class ReplicationConfigurationTypeDef(TypedDict):
@@ -1266,6 +1346,34 @@ class StartLifecyclePolicyPreviewResponseTypeDef(TypedDict):
     repositoryName: NotRequired[str]
     lifecyclePolicyText: NotRequired[str]
     status: NotRequired[LifecyclePolicyPreviewStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartReplicationBackfillRequestTypeDef(TypedDict):
+    registryId: NotRequired[str]
+    destination: ReplicationDestinationTypeDef
+
+
+class StartReplicationBackfillResponseTypeDef(TypedDict):
+    replicationBackfillId: NotRequired[str]
+    registryId: NotRequired[str]
+    destination: NotRequired[ReplicationDestinationTypeDef]
+    status: NotRequired[ReplicationBackfillStatusType]
+    startedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StopReplicationBackfillRequestTypeDef(TypedDict):
+    registryId: NotRequired[str]
+    replicationBackfillId: str
+
+
+class StopReplicationBackfillResponseTypeDef(TypedDict):
+    registryId: NotRequired[str]
+    replicationBackfillId: NotRequired[str]
+    destination: NotRequired[ReplicationDestinationTypeDef]
+    status: NotRequired[ReplicationBackfillStatusType]
+    startedAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

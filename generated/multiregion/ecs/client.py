@@ -26,6 +26,19 @@ class MultiRegionECS(MultiRegionClient):
     _service_name = "ecs"
     _generated_from = BOTOCORE_VERSION
 
+    def associate_gateway_with_cluster(
+        self, **kwargs: Unpack[type_defs.AssociateGatewayWithClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateGatewayWithClusterResponseTypeDef]:
+        """Associates a gateway with an Amazon ECS cluster. After a cluster is
+        associated with a gateway, services in that cluster can use the gateway
+        for ingress. No changes take effect until you update a service in the
+        cluster to use the gateway. A single cluster can be associated with up to
+        5 gateways.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/AssociateGatewayWithCluster
+        """
+        return self._call("AssociateGatewayWithCluster", kwargs)
+
     def continue_service_deployment(
         self, **kwargs: Unpack[type_defs.ContinueServiceDeploymentRequestTypeDef]
     ) -> TargetResults[type_defs.ContinueServiceDeploymentResponseTypeDef]:
@@ -84,6 +97,21 @@ class MultiRegionECS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/CreateExpressGatewayService
         """
         return self._call("CreateExpressGatewayService", kwargs)
+
+    def create_gateway(
+        self, **kwargs: Unpack[type_defs.CreateGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGatewayResponseTypeDef]:
+        """Creates a gateway. A gateway defines and dynamically manages ingress paths
+        for your Amazon ECS services, handling traffic routing and infrastructure
+        across multiple services while optimizing infrastructure usage.
+        CreateGateway is a synchronous operation and the gateway is returned with
+        a status of ACTIVE. The load balancers and other infrastructure that a
+        gateway manages aren't created until a service in an associated cluster
+        begins using the gateway.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/CreateGateway
+        """
+        return self._call("CreateGateway", kwargs)
 
     def create_service(
         self, **kwargs: Unpack[type_defs.CreateServiceRequestTypeDef]
@@ -186,6 +214,20 @@ class MultiRegionECS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DeleteExpressGatewayService
         """
         return self._call("DeleteExpressGatewayService", kwargs)
+
+    def delete_gateway(
+        self, **kwargs: Unpack[type_defs.DeleteGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGatewayResponseTypeDef]:
+        """Deletes a gateway. Before you can delete a gateway, deletion protection
+        must be disabled and the gateway must not have any cluster associations
+        that are in the ACTIVE or DISASSOCIATING state. If associations exist, the
+        operation fails; disassociate all clusters first. DeleteGateway is a
+        synchronous operation. After you delete a gateway, subsequent requests for
+        it return a GatewayNotFoundException.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DeleteGateway
+        """
+        return self._call("DeleteGateway", kwargs)
 
     def delete_service(
         self, **kwargs: Unpack[type_defs.DeleteServiceRequestTypeDef]
@@ -323,6 +365,43 @@ class MultiRegionECS(MultiRegionClient):
         """
         return self._call("DescribeExpressGatewayService", kwargs)
 
+    def describe_gateway(
+        self, **kwargs: Unpack[type_defs.DescribeGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeGatewayResponseTypeDef]:
+        """Describes a gateway, including its configuration, status, and the
+        type-specific infrastructure settings that it uses.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeGateway
+        """
+        return self._call("DescribeGateway", kwargs)
+
+    def describe_gateway_resources(
+        self, **kwargs: Unpack[type_defs.DescribeGatewayResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeGatewayResourcesResponseTypeDef]:
+        """Returns the infrastructure that a gateway has created and manages, so that
+        you can follow the traffic path from top-level shared resources, such as
+        load balancers, to the service-specific resources represented as gateway
+        routes. Responses include only the Amazon Resource Names (ARNs) of
+        gateway-managed infrastructure. For the current state of a resource,
+        describe it with the corresponding Amazon Web Services service (Elastic
+        Load Balancing, Amazon EC2, or Amazon Web Services Certificate Manager).
+        The results are paginated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeGatewayResources
+        """
+        return self._call("DescribeGatewayResources", kwargs)
+
+    def describe_gateway_route(
+        self, **kwargs: Unpack[type_defs.DescribeGatewayRouteRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeGatewayRouteResponseTypeDef]:
+        """Describes a gateway route, including its status, the service it routes
+        traffic to, and the service-specific infrastructure, such as target groups
+        and listener rules, that the gateway manages for it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeGatewayRoute
+        """
+        return self._call("DescribeGatewayRoute", kwargs)
+
     def describe_service_deployments(
         self, **kwargs: Unpack[type_defs.DescribeServiceDeploymentsRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeServiceDeploymentsResponseTypeDef]:
@@ -381,6 +460,20 @@ class MultiRegionECS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DescribeTasks
         """
         return self._call("DescribeTasks", kwargs)
+
+    def disassociate_gateway_from_cluster(
+        self, **kwargs: Unpack[type_defs.DisassociateGatewayFromClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateGatewayFromClusterResponseTypeDef]:
+        """Removes the association between a gateway and an Amazon ECS cluster. The
+        association remains in the DISASSOCIATING state until you remove all of
+        the gateway routes for the cluster by updating the associated services.
+        You can use ListGatewayRoutes with a cluster filter to determine which
+        routes are preventing disassociation. No infrastructure changes are made
+        until the affected services are updated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/DisassociateGatewayFromCluster
+        """
+        return self._call("DisassociateGatewayFromCluster", kwargs)
 
     def discover_poll_endpoint(
         self, **kwargs: Unpack[type_defs.DiscoverPollEndpointRequestTypeDef]
@@ -487,6 +580,44 @@ class MultiRegionECS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListDaemons
         """
         return self._call("ListDaemons", kwargs)
+
+    def list_gateway_cluster_associations(
+        self, **kwargs: Unpack[type_defs.ListGatewayClusterAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGatewayClusterAssociationsResponseTypeDef]:
+        """Returns a list of the associations between gateways and clusters. You can
+        filter the results by gateway, cluster, and status. The results are
+        paginated. We recommend that you use pagination to ensure that the
+        operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListGatewayClusterAssociations
+        """
+        return self._call("ListGatewayClusterAssociations", kwargs)
+
+    def list_gateway_routes(
+        self, **kwargs: Unpack[type_defs.ListGatewayRoutesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGatewayRoutesResponseTypeDef]:
+        """Returns a list of gateway routes. A gateway route represents the
+        association between a service and a gateway and the service-specific
+        infrastructure the gateway manages for it. You can filter the results by
+        gateway, cluster, service, container port name, and status. The results
+        are paginated. We recommend that you use pagination to ensure that the
+        operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListGatewayRoutes
+        """
+        return self._call("ListGatewayRoutes", kwargs)
+
+    def list_gateways(
+        self, **kwargs: Unpack[type_defs.ListGatewaysRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGatewaysResponseTypeDef]:
+        """Returns a list of gateways in your account. You can filter the results by
+        gateway name and status. The results are paginated. We recommend that you
+        use pagination to ensure that the operation returns quickly and
+        successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListGateways
+        """
+        return self._call("ListGateways", kwargs)
 
     def list_service_deployments(
         self, **kwargs: Unpack[type_defs.ListServiceDeploymentsRequestTypeDef]
@@ -806,6 +937,25 @@ class MultiRegionECS(MultiRegionClient):
         """
         return self._call("UpdateExpressGatewayService", kwargs)
 
+    def update_gateway(
+        self, **kwargs: Unpack[type_defs.UpdateGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateGatewayResponseTypeDef]:
+        """Modifies the configuration of a gateway. You can change only the
+        properties that can be applied without interrupting traffic, and the
+        configuration variant that you provide must match the gateway's type.
+        UpdateGateway is an asynchronous operation: the changes are applied to
+        each load balancer the gateway manages, and the gateway reports a status
+        of UPDATE_IN_PROGRESS until the update completes. If Amazon ECS can't
+        update one or more resources, it makes a best effort to update the rest
+        and the gateway status changes to UPDATE_FAILED. Use DescribeGateway to
+        inspect the gateway's statusReason and failures list, which gives the ARN
+        of each load balancer that was not updated and the operation, error code,
+        and message for each failure.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/UpdateGateway
+        """
+        return self._call("UpdateGateway", kwargs)
+
     def update_service(
         self, **kwargs: Unpack[type_defs.UpdateServiceRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateServiceResponseTypeDef]:
@@ -947,6 +1097,86 @@ class MultiRegionECS(MultiRegionClient):
         """
         return self._paginate(
             "ListContainerInstances",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_gateway_cluster_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListGatewayClusterAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGatewayClusterAssociationsResponseTypeDef]:
+        """Every page of ListGatewayClusterAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns a list of the associations between gateways and clusters. You can
+        filter the results by gateway, cluster, and status. The results are
+        paginated. We recommend that you use pagination to ensure that the
+        operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListGatewayClusterAssociations
+        """
+        return self._paginate(
+            "ListGatewayClusterAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_gateway_routes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListGatewayRoutesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGatewayRoutesResponseTypeDef]:
+        """Every page of ListGatewayRoutes in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of gateway routes. A gateway route represents the
+        association between a service and a gateway and the service-specific
+        infrastructure the gateway manages for it. You can filter the results by
+        gateway, cluster, service, container port name, and status. The results
+        are paginated. We recommend that you use pagination to ensure that the
+        operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListGatewayRoutes
+        """
+        return self._paginate(
+            "ListGatewayRoutes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListGatewaysRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGatewaysResponseTypeDef]:
+        """Every page of ListGateways in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of gateways in your account. You can filter the results by
+        gateway name and status. The results are paginated. We recommend that you
+        use pagination to ensure that the operation returns quickly and
+        successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListGateways
+        """
+        return self._paginate(
+            "ListGateways",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -1143,6 +1373,58 @@ class MultiRegionECS(MultiRegionClient):
         """
         return self._items(
             "ListContainerInstances", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_gateway_cluster_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListGatewayClusterAssociationsRequestTypeDef],
+    ) -> Items[type_defs.GatewayClusterAssociationSummaryTypeDef]:
+        """Each element of gatewayClusterAssociations in every page of
+        ListGatewayClusterAssociations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListGatewayClusterAssociations
+        """
+        return self._items(
+            "ListGatewayClusterAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_gateway_routes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListGatewayRoutesRequestTypeDef],
+    ) -> Items[type_defs.GatewayRouteSummaryTypeDef]:
+        """Each element of gatewayRoutes in every page of ListGatewayRoutes, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListGatewayRoutes
+        """
+        return self._items(
+            "ListGatewayRoutes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListGatewaysRequestTypeDef],
+    ) -> Items[type_defs.GatewaySummaryTypeDef]:
+        """Each element of gateways in every page of ListGateways, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ecs-2014-11-13/ListGateways
+        """
+        return self._items(
+            "ListGateways", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_services(

@@ -13,6 +13,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AgentUpdateStatusType",
         "ApplicationProtocolType",
         "AssignPublicIpType",
+        "AttestationPolicyStatusType",
         "AutoRepairActionsStatusType",
         "AvailabilityZoneRebalancingType",
         "BareMetalType",
@@ -34,6 +35,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CpuManufacturerType",
         "DaemonDeploymentRollbackMonitorsStatusType",
         "DaemonDeploymentStatusType",
+        "DaemonIpcModeType",
+        "DaemonPidModeType",
         "DaemonPropagateTagsType",
         "DaemonStatusType",
         "DaemonTaskDefinitionRevisionFilterType",
@@ -53,15 +56,26 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EFSTransitEncryptionType",
         "EnvironmentFileTypeType",
         "ExecuteCommandLoggingType",
+        "ExpressCpuArchitectureType",
         "ExpressGatewayServiceIncludeType",
         "ExpressGatewayServiceScalingMetricType",
         "ExpressGatewayServiceStatusCodeType",
         "FirelensConfigurationTypeType",
+        "GatewayAlbDesyncMitigationModeType",
+        "GatewayAlbProtocolType",
+        "GatewayClusterAssociationStatusType",
+        "GatewayConnectorHealthCheckProtocolType",
+        "GatewayElbIpAddressTypeType",
+        "GatewayElbSchemeType",
+        "GatewayRouteStatusType",
+        "GatewayStatusType",
+        "GpuSharingModeType",
         "HealthStatusType",
         "InstanceGenerationType",
         "InstanceHealthCheckStateType",
         "InstanceHealthCheckTypeType",
         "IpcModeType",
+        "IsolationModeType",
         "LaunchTypeType",
         "LocalStorageType",
         "LocalStorageTypeType",
@@ -78,6 +92,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PlacementConstraintTypeType",
         "PlacementStrategyTypeType",
         "PlatformDeviceTypeType",
+        "PropagateGatewayTagsType",
         "PropagateMITagsType",
         "PropagateTagsType",
         "ProxyConfigurationTypeType",
@@ -87,11 +102,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SchedulingStrategyType",
         "ScopeType",
         "ServiceConnectAccessLoggingFormatType",
+        "ServiceConnectContainerLogLevelType",
         "ServiceConnectIncludeQueryParametersType",
         "ServiceDeploymentLifecycleStageType",
         "ServiceDeploymentRollbackMonitorsStatusType",
         "ServiceDeploymentStatusType",
         "ServiceFieldType",
+        "ServiceRevisionCleanupType",
         "SettingNameType",
         "SettingTypeType",
         "SortOrderType",
@@ -106,6 +123,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TaskFilesystemTypeType",
         "TaskSetFieldType",
         "TaskStopCodeType",
+        "ThresholdTypeType",
         "TransportProtocolType",
         "UlimitNameType",
         "VersionConsistencyType",
@@ -131,6 +149,8 @@ AcceleratorNameType = Literal[
     "a10g",
     "h100",
     "t4g",
+    "l40s",
+    "l4",
 ]
 AcceleratorTypeType = Literal["gpu", "fpga", "inference"]
 AccessTypeType = Literal["PUBLIC", "PRIVATE"]
@@ -144,6 +164,7 @@ AgentUpdateStatusType = Literal[
 ]
 ApplicationProtocolType = Literal["http", "http2", "grpc"]
 AssignPublicIpType = Literal["ENABLED", "DISABLED"]
+AttestationPolicyStatusType = Literal["CONFIGURED"]
 AutoRepairActionsStatusType = Literal["ENABLED", "DISABLED"]
 AvailabilityZoneRebalancingType = Literal["ENABLED", "DISABLED"]
 BareMetalType = Literal["included", "required", "excluded"]
@@ -215,6 +236,8 @@ DaemonDeploymentStatusType = Literal[
     "ROLLBACK_SUCCESSFUL",
     "ROLLBACK_FAILED",
 ]
+DaemonIpcModeType = Literal["none", "shared"]
+DaemonPidModeType = Literal["none", "shared"]
 DaemonPropagateTagsType = Literal["DAEMON", "NONE"]
 DaemonStatusType = Literal["ACTIVE", "DELETE_IN_PROGRESS"]
 DaemonTaskDefinitionRevisionFilterType = Literal["LAST_REGISTERED"]
@@ -249,6 +272,7 @@ EFSAuthorizationConfigIAMType = Literal["ENABLED", "DISABLED"]
 EFSTransitEncryptionType = Literal["ENABLED", "DISABLED"]
 EnvironmentFileTypeType = Literal["s3"]
 ExecuteCommandLoggingType = Literal["NONE", "DEFAULT", "OVERRIDE"]
+ExpressCpuArchitectureType = Literal["X86_64", "ARM64"]
 ExpressGatewayServiceIncludeType = Literal["TAGS"]
 ExpressGatewayServiceScalingMetricType = Literal[
     "AVERAGE_CPU",
@@ -257,6 +281,33 @@ ExpressGatewayServiceScalingMetricType = Literal[
 ]
 ExpressGatewayServiceStatusCodeType = Literal["ACTIVE", "DRAINING", "INACTIVE"]
 FirelensConfigurationTypeType = Literal["fluentd", "fluentbit"]
+GatewayAlbDesyncMitigationModeType = Literal["monitor", "defensive", "strictest"]
+GatewayAlbProtocolType = Literal["HTTP", "HTTPS"]
+GatewayClusterAssociationStatusType = Literal["ACTIVE", "DISASSOCIATING", "INACTIVE"]
+GatewayConnectorHealthCheckProtocolType = Literal["HTTP", "HTTPS"]
+GatewayElbIpAddressTypeType = Literal[
+    "ipv4",
+    "dualstack",
+    "dualstack-without-public-ipv4",
+]
+GatewayElbSchemeType = Literal["internet-facing", "internal"]
+GatewayRouteStatusType = Literal[
+    "ACTIVE",
+    "CREATE_IN_PROGRESS",
+    "CREATE_FAILED",
+    "UPDATE_IN_PROGRESS",
+    "UPDATE_FAILED",
+    "DELETE_IN_PROGRESS",
+    "DELETE_FAILED",
+]
+GatewayStatusType = Literal[
+    "ACTIVE",
+    "UPDATE_IN_PROGRESS",
+    "UPDATE_COMPLETE",
+    "UPDATE_FAILED",
+    "DELETED",
+]
+GpuSharingModeType = Literal["IDLE", "NVIDIA_MPS", "DEDICATED"]
 HealthStatusType = Literal["HEALTHY", "UNHEALTHY", "UNKNOWN"]
 InstanceGenerationType = Literal["current", "previous"]
 InstanceHealthCheckStateType = Literal[
@@ -269,8 +320,10 @@ InstanceHealthCheckTypeType = Literal[
     "CONTAINER_RUNTIME",
     "ACCELERATED_COMPUTE",
     "DAEMON",
+    "AGENT_CONNECTIVITY",
 ]
 IpcModeType = Literal["host", "task", "none"]
+IsolationModeType = Literal["SHARED", "ISOLATED_SANDBOX", "CONFIDENTIAL_SANDBOX"]
 LaunchTypeType = Literal["EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"]
 LocalStorageType = Literal["included", "required", "excluded"]
 LocalStorageTypeType = Literal["hdd", "ssd"]
@@ -312,16 +365,18 @@ OSFamilyType = Literal[
 PidModeType = Literal["host", "task"]
 PlacementConstraintTypeType = Literal["distinctInstance", "memberOf"]
 PlacementStrategyTypeType = Literal["random", "spread", "binpack"]
-PlatformDeviceTypeType = Literal["GPU"]
+PlatformDeviceTypeType = Literal["GPU", "NEURON_DEVICE"]
+PropagateGatewayTagsType = Literal["NONE", "GATEWAY"]
 PropagateMITagsType = Literal["CAPACITY_PROVIDER", "NONE"]
 PropagateTagsType = Literal["TASK_DEFINITION", "SERVICE", "NONE"]
 ProxyConfigurationTypeType = Literal["APPMESH"]
 ResourceManagementTypeType = Literal["CUSTOMER", "ECS"]
-ResourceTypeType = Literal["GPU", "InferenceAccelerator"]
+ResourceTypeType = Literal["GPU", "InferenceAccelerator", "NeuronDevice"]
 ScaleUnitType = Literal["PERCENT"]
 SchedulingStrategyType = Literal["REPLICA", "DAEMON"]
 ScopeType = Literal["task", "shared"]
 ServiceConnectAccessLoggingFormatType = Literal["TEXT", "JSON"]
+ServiceConnectContainerLogLevelType = Literal["debug", "info"]
 ServiceConnectIncludeQueryParametersType = Literal["DISABLED", "ENABLED"]
 ServiceDeploymentLifecycleStageType = Literal[
     "RECONCILE_SERVICE",
@@ -353,6 +408,7 @@ ServiceDeploymentStatusType = Literal[
     "ROLLBACK_FAILED",
 ]
 ServiceFieldType = Literal["TAGS"]
+ServiceRevisionCleanupType = Literal["BLOCKING", "DEFERRED"]
 SettingNameType = Literal[
     "serviceLongArnFormat",
     "taskLongArnFormat",
@@ -385,7 +441,9 @@ TaskStopCodeType = Literal[
     "ServiceSchedulerInitiated",
     "SpotInterruption",
     "TerminationNotice",
+    "InfrastructureHealth",
 ]
+ThresholdTypeType = Literal["COUNT", "BOUNDED_PERCENT", "UNBOUNDED_PERCENT"]
 TransportProtocolType = Literal["tcp", "udp"]
 UlimitNameType = Literal[
     "core",

@@ -28,6 +28,7 @@ from .literals import (
     AgentUpdateStatusType,
     ApplicationProtocolType,
     AssignPublicIpType,
+    AttestationPolicyStatusType,
     AutoRepairActionsStatusType,
     AvailabilityZoneRebalancingType,
     BareMetalType,
@@ -49,6 +50,8 @@ from .literals import (
     CpuManufacturerType,
     DaemonDeploymentRollbackMonitorsStatusType,
     DaemonDeploymentStatusType,
+    DaemonIpcModeType,
+    DaemonPidModeType,
     DaemonPropagateTagsType,
     DaemonStatusType,
     DaemonTaskDefinitionRevisionFilterType,
@@ -68,15 +71,26 @@ from .literals import (
     EFSTransitEncryptionType,
     EnvironmentFileTypeType,
     ExecuteCommandLoggingType,
+    ExpressCpuArchitectureType,
     ExpressGatewayServiceIncludeType,
     ExpressGatewayServiceScalingMetricType,
     ExpressGatewayServiceStatusCodeType,
     FirelensConfigurationTypeType,
+    GatewayAlbDesyncMitigationModeType,
+    GatewayAlbProtocolType,
+    GatewayClusterAssociationStatusType,
+    GatewayConnectorHealthCheckProtocolType,
+    GatewayElbIpAddressTypeType,
+    GatewayElbSchemeType,
+    GatewayRouteStatusType,
+    GatewayStatusType,
+    GpuSharingModeType,
     HealthStatusType,
     InstanceGenerationType,
     InstanceHealthCheckStateType,
     InstanceHealthCheckTypeType,
     IpcModeType,
+    IsolationModeType,
     LaunchTypeType,
     LocalStorageType,
     LocalStorageTypeType,
@@ -93,6 +107,7 @@ from .literals import (
     PlacementConstraintTypeType,
     PlacementStrategyTypeType,
     PlatformDeviceTypeType,
+    PropagateGatewayTagsType,
     PropagateMITagsType,
     PropagateTagsType,
     ProxyConfigurationTypeType,
@@ -102,11 +117,13 @@ from .literals import (
     SchedulingStrategyType,
     ScopeType,
     ServiceConnectAccessLoggingFormatType,
+    ServiceConnectContainerLogLevelType,
     ServiceConnectIncludeQueryParametersType,
     ServiceDeploymentLifecycleStageType,
     ServiceDeploymentRollbackMonitorsStatusType,
     ServiceDeploymentStatusType,
     ServiceFieldType,
+    ServiceRevisionCleanupType,
     SettingNameType,
     SettingTypeType,
     SortOrderType,
@@ -121,6 +138,7 @@ from .literals import (
     TaskFilesystemTypeType,
     TaskSetFieldType,
     TaskStopCodeType,
+    ThresholdTypeType,
     TransportProtocolType,
     UlimitNameType,
     VersionConsistencyType,
@@ -131,6 +149,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AcceleratorCountRequestTypeDef",
         "AcceleratorTotalMemoryMiBRequestTypeDef",
         "AdvancedConfigurationTypeDef",
+        "AssociateGatewayWithClusterRequestTypeDef",
+        "AssociateGatewayWithClusterResponseTypeDef",
         "AttachmentStateChangeTypeDef",
         "AttachmentTypeDef",
         "AttributeTypeDef",
@@ -171,6 +191,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateDaemonResponseTypeDef",
         "CreateExpressGatewayServiceRequestTypeDef",
         "CreateExpressGatewayServiceResponseTypeDef",
+        "CreateGatewayRequestTypeDef",
+        "CreateGatewayResponseTypeDef",
         "CreateManagedInstancesProviderConfigurationTypeDef",
         "CreateServiceRequestTypeDef",
         "CreateServiceResponseTypeDef",
@@ -215,6 +237,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteDaemonTaskDefinitionResponseTypeDef",
         "DeleteExpressGatewayServiceRequestTypeDef",
         "DeleteExpressGatewayServiceResponseTypeDef",
+        "DeleteGatewayRequestTypeDef",
+        "DeleteGatewayResponseTypeDef",
         "DeleteServiceRequestTypeDef",
         "DeleteServiceResponseTypeDef",
         "DeleteTaskDefinitionsRequestTypeDef",
@@ -227,6 +251,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeploymentConfigurationOutputTypeDef",
         "DeploymentConfigurationTypeDef",
         "DeploymentControllerTypeDef",
+        "DeploymentEarlySuccessCriteriaTypeDef",
         "DeploymentEphemeralStorageTypeDef",
         "DeploymentLifecycleHookDetailTypeDef",
         "DeploymentLifecycleHookOutputTypeDef",
@@ -253,6 +278,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeDaemonTaskDefinitionResponseTypeDef",
         "DescribeExpressGatewayServiceRequestTypeDef",
         "DescribeExpressGatewayServiceResponseTypeDef",
+        "DescribeGatewayAlbConfigurationTypeDef",
+        "DescribeGatewayConfigurationTypeDef",
+        "DescribeGatewayRequestTypeDef",
+        "DescribeGatewayResourcesRequestTypeDef",
+        "DescribeGatewayResourcesResponseTypeDef",
+        "DescribeGatewayResponseTypeDef",
+        "DescribeGatewayRouteRequestTypeDef",
+        "DescribeGatewayRouteResponseTypeDef",
         "DescribeServiceDeploymentsRequestTypeDef",
         "DescribeServiceDeploymentsResponseTypeDef",
         "DescribeServiceRevisionsRequestTypeDef",
@@ -267,6 +300,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeTasksResponseTypeDef",
         "DeviceOutputTypeDef",
         "DeviceTypeDef",
+        "DisassociateGatewayFromClusterRequestTypeDef",
+        "DisassociateGatewayFromClusterResponseTypeDef",
         "DiscoverPollEndpointRequestTypeDef",
         "DiscoverPollEndpointResponseTypeDef",
         "DockerVolumeConfigurationOutputTypeDef",
@@ -279,6 +314,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ECSManagedResourcesTypeDef",
         "EFSAuthorizationConfigTypeDef",
         "EFSVolumeConfigurationTypeDef",
+        "ElbGatewayResourcesTypeDef",
         "EmptyResponseMetadataTypeDef",
         "EnvironmentFileTypeDef",
         "EphemeralStorageTypeDef",
@@ -300,11 +336,45 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FailureTypeDef",
         "FirelensConfigurationOutputTypeDef",
         "FirelensConfigurationTypeDef",
+        "GatewayAlbTestTrafficRulesOutputTypeDef",
+        "GatewayAlbTestTrafficRulesTypeDef",
+        "GatewayClusterAssociationSummaryTypeDef",
+        "GatewayConfigurationTypeDef",
+        "GatewayConnectionAlbResourcesTypeDef",
+        "GatewayConnectionResourcesTypeDef",
+        "GatewayConnectionTypeDef",
+        "GatewayConnectorDeregistrationDelayTypeDef",
+        "GatewayConnectorFiltersOutputTypeDef",
+        "GatewayConnectorFiltersTypeDef",
+        "GatewayConnectorHealthCheckMatcherTypeDef",
+        "GatewayConnectorHealthCheckTypeDef",
+        "GatewayConnectorOutputTypeDef",
+        "GatewayConnectorTypeDef",
+        "GatewayElbAccessLogConfigurationTypeDef",
+        "GatewayElbAccessLogDestinationTypeDef",
+        "GatewayElbAccessLogS3DestinationTypeDef",
+        "GatewayElbNetworkConfigurationOutputTypeDef",
+        "GatewayElbNetworkConfigurationTypeDef",
+        "GatewayInfrastructureResourcesTypeDef",
+        "GatewayOperationErrorTypeDef",
+        "GatewayResourceFailureTypeDef",
+        "GatewayResourcesTypeDef",
+        "GatewayRouteAlbResourcesTypeDef",
+        "GatewayRouteLoadBalancerSecurityGroupTypeDef",
+        "GatewayRouteResourcesTypeDef",
+        "GatewayRouteSummaryTypeDef",
+        "GatewayRouteTypeDef",
+        "GatewaySummaryTypeDef",
+        "GatewayTestTrafficHeaderOutputTypeDef",
+        "GatewayTestTrafficHeaderTypeDef",
+        "GatewayTypeDef",
         "GetTaskProtectionRequestTypeDef",
         "GetTaskProtectionResponseTypeDef",
+        "GpuDeviceTypeDef",
         "HealthCheckOutputTypeDef",
         "HealthCheckTypeDef",
         "HostEntryTypeDef",
+        "HostSharedAlbConfigurationTypeDef",
         "HostVolumePropertiesTypeDef",
         "InferenceAcceleratorOverrideTypeDef",
         "InferenceAcceleratorTypeDef",
@@ -336,6 +406,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListDaemonTaskDefinitionsResponseTypeDef",
         "ListDaemonsRequestTypeDef",
         "ListDaemonsResponseTypeDef",
+        "ListGatewayClusterAssociationsRequestTypeDef",
+        "ListGatewayClusterAssociationsResponseTypeDef",
+        "ListGatewayRoutesRequestTypeDef",
+        "ListGatewayRoutesResponseTypeDef",
+        "ListGatewaysRequestTypeDef",
+        "ListGatewaysResponseTypeDef",
         "ListServiceDeploymentsRequestTypeDef",
         "ListServiceDeploymentsResponseTypeDef",
         "ListServicesByNamespaceRequestTypeDef",
@@ -353,6 +429,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LoadBalancerTypeDef",
         "LogConfigurationOutputTypeDef",
         "LogConfigurationTypeDef",
+        "LogDriverVolumeConfigurationTypeDef",
         "ManagedAgentStateChangeTypeDef",
         "ManagedAgentTypeDef",
         "ManagedApplicationAutoScalingPolicyTypeDef",
@@ -376,6 +453,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ManagedTargetGroupTypeDef",
         "MemoryGiBPerVCpuRequestTypeDef",
         "MemoryMiBRequestTypeDef",
+        "MetricConfigurationOutputTypeDef",
+        "MetricConfigurationTypeDef",
+        "MonitoringConfigurationOutputTypeDef",
+        "MonitoringConfigurationTypeDef",
         "MountPointTypeDef",
         "NetworkBandwidthGbpsRequestTypeDef",
         "NetworkBindingTypeDef",
@@ -383,6 +464,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "NetworkConfigurationTypeDef",
         "NetworkInterfaceCountRequestTypeDef",
         "NetworkInterfaceTypeDef",
+        "NvidiaMpsAllocationTypeDef",
         "PlacementConstraintTypeDef",
         "PlacementStrategyTypeDef",
         "PlatformDeviceTypeDef",
@@ -413,6 +495,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RollbackTypeDef",
         "RunTaskRequestTypeDef",
         "RunTaskResponseTypeDef",
+        "RuntimePlatformOverrideTypeDef",
         "RuntimePlatformTypeDef",
         "S3FilesVolumeConfigurationTypeDef",
         "ScaleTypeDef",
@@ -421,6 +504,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ServiceConnectClientAliasTypeDef",
         "ServiceConnectConfigurationOutputTypeDef",
         "ServiceConnectConfigurationTypeDef",
+        "ServiceConnectContainerConfigurationTypeDef",
         "ServiceConnectServiceOutputTypeDef",
         "ServiceConnectServiceResourceTypeDef",
         "ServiceConnectServiceTypeDef",
@@ -439,13 +523,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ServiceManagedEBSVolumeConfigurationTypeDef",
         "ServiceRegistryTypeDef",
         "ServiceRevisionLoadBalancerTypeDef",
+        "ServiceRevisionOverridesTypeDef",
         "ServiceRevisionSummaryTypeDef",
         "ServiceRevisionTypeDef",
+        "ServiceRevisionVpcLatticeConfigurationTypeDef",
         "ServiceTypeDef",
         "ServiceVolumeConfigurationOutputTypeDef",
         "ServiceVolumeConfigurationTypeDef",
         "SessionTypeDef",
         "SettingTypeDef",
+        "SharingStrategyTypeDef",
         "StartTaskRequestTypeDef",
         "StartTaskResponseTypeDef",
         "StopServiceDeploymentRequestTypeDef",
@@ -472,10 +559,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TaskSetTypeDef",
         "TaskTypeDef",
         "TaskVolumeConfigurationTypeDef",
+        "ThresholdConfigurationTypeDef",
         "TimeoutConfigurationTypeDef",
         "TmpfsOutputTypeDef",
         "TmpfsTypeDef",
         "TotalLocalStorageGBRequestTypeDef",
+        "TrustedExecutionConfigurationTypeDef",
+        "TrustedExecutionSummaryTypeDef",
         "UlimitTypeDef",
         "UntagResourceRequestTypeDef",
         "UntagResourceResponseTypeDef",
@@ -493,6 +583,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateDaemonResponseTypeDef",
         "UpdateExpressGatewayServiceRequestTypeDef",
         "UpdateExpressGatewayServiceResponseTypeDef",
+        "UpdateGatewayAlbConfigurationTypeDef",
+        "UpdateGatewayConfigurationTypeDef",
+        "UpdateGatewayNetworkConfigurationTypeDef",
+        "UpdateGatewayRequestTypeDef",
+        "UpdateGatewayResponseTypeDef",
         "UpdateManagedInstancesProviderConfigurationTypeDef",
         "UpdateServicePrimaryTaskSetRequestTypeDef",
         "UpdateServicePrimaryTaskSetResponseTypeDef",
@@ -508,6 +603,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "VolumeFromTypeDef",
         "VolumeOutputTypeDef",
         "VolumeTypeDef",
+        "VpcLatticeAdvancedConfigurationTypeDef",
         "VpcLatticeConfigurationTypeDef",
     ]
 
@@ -527,6 +623,18 @@ class AdvancedConfigurationTypeDef(TypedDict):
     productionListenerRule: NotRequired[str]
     testListenerRule: NotRequired[str]
     roleArn: NotRequired[str]
+
+
+class AssociateGatewayWithClusterRequestTypeDef(TypedDict):
+    gateway: str
+    cluster: str
+
+
+class AssociateGatewayWithClusterResponseTypeDef(TypedDict):
+    gatewayArn: NotRequired[str]
+    clusterArn: NotRequired[str]
+    status: NotRequired[GatewayClusterAssociationStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class AttachmentStateChangeTypeDef(TypedDict):
@@ -698,6 +806,7 @@ class InstanceLaunchTemplateOutputTypeDef(TypedDict):
     instanceRequirements: NotRequired[InstanceRequirementsRequestOutputTypeDef]
     fipsEnabled: NotRequired[bool]
     capacityReservations: NotRequired[CapacityReservationRequestTypeDef]
+    nitroEnclavesEnabled: NotRequired[bool]
 
 
 class ManagedInstancesProviderTypeDef(TypedDict):
@@ -875,9 +984,19 @@ class RepositoryCredentialsTypeDef(TypedDict):
     credentialsParameter: str
 
 
+class NvidiaMpsAllocationTypeDef(TypedDict):
+    memory: int
+    maxComputePercent: NotRequired[int]
+
+
+class SharingStrategyTypeDef(TypedDict):
+    nvidiaMps: NotRequired[NvidiaMpsAllocationTypeDef]
+
+
 class ResourceRequirementTypeDef(TypedDict):
-    value: str
+    value: NotRequired[str]
     type: ResourceTypeType
+    sharingStrategy: NotRequired[SharingStrategyTypeDef]
 
 
 class SystemControlTypeDef(TypedDict):
@@ -1057,6 +1176,14 @@ class ContainerInstanceHealthStatusTypeDef(TypedDict):
     details: NotRequired[list[InstanceHealthCheckResultTypeDef]]
 
 
+class GpuDeviceTypeDef(TypedDict):
+    gpuId: NotRequired[str]
+    sharingMode: NotRequired[GpuSharingModeType]
+    totalMemoryInMiB: NotRequired[int]
+    remainingMemoryInMiB: NotRequired[int]
+    containerCount: NotRequired[int]
+
+
 class ResourceOutputTypeDef(TypedDict):
     name: NotRequired[str]
     type: NotRequired[str]
@@ -1091,6 +1218,7 @@ class ContainerInstanceTypeDef(TypedDict):
     attachments: NotRequired[list[AttachmentTypeDef]]
     tags: NotRequired[list[TagTypeDef]]
     healthStatus: NotRequired[ContainerInstanceHealthStatusTypeDef]
+    gpuDevices: NotRequired[list[GpuDeviceTypeDef]]
 
 
 class ContainerOverrideOutputTypeDef(TypedDict):
@@ -1165,6 +1293,8 @@ class ContainerTypeDef(TypedDict):
     memory: NotRequired[str]
     memoryReservation: NotRequired[str]
     gpuIds: NotRequired[list[str]]
+    neuronDeviceIds: NotRequired[list[str]]
+    gpuSharingStrategy: NotRequired[SharingStrategyTypeDef]
 
 
 class ContinueServiceDeploymentRequestTypeDef(TypedDict):
@@ -1225,6 +1355,7 @@ class InstanceLaunchTemplateTypeDef(TypedDict):
     instanceRequirements: NotRequired[ReadOnly[InstanceRequirementsRequestTypeDef]]
     fipsEnabled: NotRequired[bool]
     capacityReservations: NotRequired[CapacityReservationRequestTypeDef]
+    nitroEnclavesEnabled: NotRequired[bool]
 
 
 class CreateManagedInstancesProviderConfigurationTypeDef(TypedDict):
@@ -1289,6 +1420,7 @@ class CreateDaemonRequestTypeDef(TypedDict):
     enableECSManagedTags: NotRequired[bool]
     enableExecuteCommand: NotRequired[bool]
     clientToken: NotRequired[str]
+    critical: NotRequired[bool]
 
 
 class CreateDaemonResponseTypeDef(TypedDict):
@@ -1331,20 +1463,22 @@ class ExpressGatewayServiceNetworkConfigurationTypeDef(TypedDict):
 
 
 class CreateExpressGatewayServiceRequestTypeDef(TypedDict):
-    executionRoleArn: str
+    executionRoleArn: NotRequired[str]
     infrastructureRoleArn: str
     serviceName: NotRequired[str]
     cluster: NotRequired[str]
     healthCheckPath: NotRequired[str]
-    primaryContainer: ReadOnly[ExpressGatewayContainerTypeDef]
+    primaryContainer: NotRequired[ReadOnly[ExpressGatewayContainerTypeDef]]
     taskRoleArn: NotRequired[str]
     networkConfiguration: NotRequired[
         ReadOnly[ExpressGatewayServiceNetworkConfigurationTypeDef]
     ]
     cpu: NotRequired[str]
     memory: NotRequired[str]
+    cpuArchitecture: NotRequired[ExpressCpuArchitectureType]
     scalingTarget: NotRequired[ExpressGatewayScalingTargetTypeDef]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    taskDefinitionArn: NotRequired[str]
 
 
 class ExpressGatewayContainerOutputTypeDef(TypedDict):
@@ -1371,8 +1505,10 @@ class ExpressGatewayServiceConfigurationTypeDef(TypedDict):
     serviceRevisionArn: NotRequired[str]
     executionRoleArn: NotRequired[str]
     taskRoleArn: NotRequired[str]
+    taskDefinitionArn: NotRequired[str]
     cpu: NotRequired[str]
     memory: NotRequired[str]
+    cpuArchitecture: NotRequired[ExpressCpuArchitectureType]
     networkConfiguration: NotRequired[
         ExpressGatewayServiceNetworkConfigurationOutputTypeDef
     ]
@@ -1406,15 +1542,89 @@ class CreateExpressGatewayServiceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GatewayTestTrafficHeaderTypeDef(TypedDict):
+    name: str
+    values: ReadOnly[Sequence[str]]
+
+
+class GatewayAlbTestTrafficRulesTypeDef(TypedDict):
+    header: NotRequired[ReadOnly[GatewayTestTrafficHeaderTypeDef]]
+
+
+class GatewayElbAccessLogS3DestinationTypeDef(TypedDict):
+    bucket: str
+    prefix: NotRequired[str]
+
+
+class GatewayElbAccessLogDestinationTypeDef(TypedDict):
+    s3: NotRequired[GatewayElbAccessLogS3DestinationTypeDef]
+
+
+class GatewayElbAccessLogConfigurationTypeDef(TypedDict):
+    destination: NotRequired[GatewayElbAccessLogDestinationTypeDef]
+
+
+class GatewayElbNetworkConfigurationTypeDef(TypedDict):
+    inboundSecurityGroup: NotRequired[str]
+    subnets: NotRequired[ReadOnly[Sequence[str]]]
+    ipAddressType: NotRequired[GatewayElbIpAddressTypeType]
+
+
+class HostSharedAlbConfigurationTypeDef(TypedDict):
+    networkConfiguration: NotRequired[ReadOnly[GatewayElbNetworkConfigurationTypeDef]]
+    scheme: NotRequired[GatewayElbSchemeType]
+    webACLArn: NotRequired[str]
+    accessLogs: NotRequired[GatewayElbAccessLogConfigurationTypeDef]
+    port: NotRequired[int]
+    protocol: NotRequired[GatewayAlbProtocolType]
+    maxAlbCount: NotRequired[int]
+    httpDesync: NotRequired[GatewayAlbDesyncMitigationModeType]
+    testTrafficRules: NotRequired[ReadOnly[GatewayAlbTestTrafficRulesTypeDef]]
+
+
+class GatewayConfigurationTypeDef(TypedDict):
+    hostSharedAlb: NotRequired[ReadOnly[HostSharedAlbConfigurationTypeDef]]
+
+
+class CreateGatewayRequestTypeDef(TypedDict):
+    name: str
+    infrastructureRoleArn: str
+    clientToken: NotRequired[str]
+    deletionProtection: NotRequired[bool]
+    configuration: ReadOnly[GatewayConfigurationTypeDef]
+    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    propagateTags: NotRequired[PropagateGatewayTagsType]
+
+
+class CreateGatewayResponseTypeDef(TypedDict):
+    gatewayArn: NotRequired[str]
+    name: NotRequired[str]
+    status: NotRequired[GatewayStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeploymentAlarmsTypeDef(TypedDict):
     alarmNames: ReadOnly[Sequence[str]]
     rollback: bool
     enable: bool
 
 
+class ThresholdConfigurationTypeDef(TypedDict):
+    type: ThresholdTypeType
+    value: int
+
+
 class DeploymentCircuitBreakerTypeDef(TypedDict):
     enable: bool
     rollback: bool
+    resetOnHealthyTask: NotRequired[bool]
+    thresholdConfiguration: NotRequired[ThresholdConfigurationTypeDef]
+
+
+class DeploymentEarlySuccessCriteriaTypeDef(TypedDict):
+    enable: bool
+    healthyPercent: NotRequired[int]
+    sourceServiceRevisionCleanup: NotRequired[ServiceRevisionCleanupType]
 
 
 class DeploymentLifecycleHookTimeoutConfigurationTypeDef(TypedDict):
@@ -1448,10 +1658,42 @@ class DeploymentConfigurationTypeDef(TypedDict):
     lifecycleHooks: NotRequired[ReadOnly[Sequence[DeploymentLifecycleHookTypeDef]]]
     linearConfiguration: NotRequired[LinearConfigurationTypeDef]
     canaryConfiguration: NotRequired[CanaryConfigurationTypeDef]
+    earlySuccessCriteria: NotRequired[DeploymentEarlySuccessCriteriaTypeDef]
 
 
 class DeploymentControllerTypeDef(TypedDict):
     type: DeploymentControllerTypeType
+
+
+class GatewayConnectorDeregistrationDelayTypeDef(TypedDict):
+    timeoutSeconds: NotRequired[int]
+
+
+class GatewayConnectorFiltersTypeDef(TypedDict):
+    accessTypes: NotRequired[ReadOnly[Sequence[AccessTypeType]]]
+
+
+class GatewayConnectorHealthCheckMatcherTypeDef(TypedDict):
+    httpCode: NotRequired[str]
+    grpcCode: NotRequired[str]
+
+
+class GatewayConnectorHealthCheckTypeDef(TypedDict):
+    healthCheckProtocol: NotRequired[GatewayConnectorHealthCheckProtocolType]
+    healthCheckPort: NotRequired[int]
+    healthCheckPath: NotRequired[str]
+    healthCheckTimeoutSeconds: NotRequired[int]
+    healthCheckIntervalSeconds: NotRequired[int]
+    healthyThresholdCount: NotRequired[int]
+    unhealthyThresholdCount: NotRequired[int]
+    matcher: NotRequired[GatewayConnectorHealthCheckMatcherTypeDef]
+
+
+class GatewayConnectorTypeDef(TypedDict):
+    portName: str
+    healthCheck: NotRequired[GatewayConnectorHealthCheckTypeDef]
+    filters: NotRequired[ReadOnly[GatewayConnectorFiltersTypeDef]]
+    deregistrationDelay: NotRequired[GatewayConnectorDeregistrationDelayTypeDef]
 
 
 class LoadBalancerTypeDef(TypedDict):
@@ -1460,6 +1702,15 @@ class LoadBalancerTypeDef(TypedDict):
     containerName: NotRequired[str]
     containerPort: NotRequired[int]
     advancedConfiguration: NotRequired[AdvancedConfigurationTypeDef]
+
+
+class MetricConfigurationTypeDef(TypedDict):
+    metricNames: ReadOnly[Sequence[str]]
+    resolutionSeconds: int
+
+
+class MonitoringConfigurationTypeDef(TypedDict):
+    metricConfigurations: NotRequired[ReadOnly[Sequence[MetricConfigurationTypeDef]]]
 
 
 class NetworkConfigurationTypeDef(TypedDict):
@@ -1479,6 +1730,10 @@ class PlacementStrategyTypeDef(TypedDict):
 class ServiceConnectAccessLogConfigurationTypeDef(TypedDict):
     format: ServiceConnectAccessLoggingFormatType
     includeQueryParameters: NotRequired[ServiceConnectIncludeQueryParametersType]
+
+
+class ServiceConnectContainerConfigurationTypeDef(TypedDict):
+    logLevel: NotRequired[ServiceConnectContainerLogLevelType]
 
 
 class ServiceConnectTestTrafficHeaderMatchRulesTypeDef(TypedDict):
@@ -1530,6 +1785,9 @@ class ServiceConnectConfigurationTypeDef(TypedDict):
     services: NotRequired[ReadOnly[Sequence[ServiceConnectServiceTypeDef]]]
     logConfiguration: NotRequired[ReadOnly[LogConfigurationTypeDef]]
     accessLogConfiguration: NotRequired[ServiceConnectAccessLogConfigurationTypeDef]
+    containerConfigurations: NotRequired[
+        ReadOnly[Sequence[ServiceConnectContainerConfigurationTypeDef]]
+    ]
 
 
 class ServiceRegistryTypeDef(TypedDict):
@@ -1564,10 +1822,17 @@ class ServiceVolumeConfigurationTypeDef(TypedDict):
     managedEBSVolume: NotRequired[ReadOnly[ServiceManagedEBSVolumeConfigurationTypeDef]]
 
 
+class VpcLatticeAdvancedConfigurationTypeDef(TypedDict):
+    alternateTargetGroupArn: NotRequired[str]
+    productionListenerRule: NotRequired[str]
+    testListenerRule: NotRequired[str]
+
+
 class VpcLatticeConfigurationTypeDef(TypedDict):
     roleArn: str
     targetGroupArn: str
     portName: str
+    advancedConfiguration: NotRequired[VpcLatticeAdvancedConfigurationTypeDef]
 
 
 class CreateServiceRequestTypeDef(TypedDict):
@@ -1605,6 +1870,8 @@ class CreateServiceRequestTypeDef(TypedDict):
     vpcLatticeConfigurations: NotRequired[
         ReadOnly[Sequence[VpcLatticeConfigurationTypeDef]]
     ]
+    gatewayConnectors: NotRequired[ReadOnly[Sequence[GatewayConnectorTypeDef]]]
+    monitoring: NotRequired[ReadOnly[MonitoringConfigurationTypeDef]]
 
 
 class DeploymentAlarmsOutputTypeDef(TypedDict):
@@ -1634,6 +1901,7 @@ class DeploymentConfigurationOutputTypeDef(TypedDict):
     lifecycleHooks: NotRequired[list[DeploymentLifecycleHookOutputTypeDef]]
     linearConfiguration: NotRequired[LinearConfigurationTypeDef]
     canaryConfiguration: NotRequired[CanaryConfigurationTypeDef]
+    earlySuccessCriteria: NotRequired[DeploymentEarlySuccessCriteriaTypeDef]
 
 
 class DeploymentEphemeralStorageTypeDef(TypedDict):
@@ -1659,6 +1927,9 @@ class ServiceConnectConfigurationOutputTypeDef(TypedDict):
     services: NotRequired[list[ServiceConnectServiceOutputTypeDef]]
     logConfiguration: NotRequired[LogConfigurationOutputTypeDef]
     accessLogConfiguration: NotRequired[ServiceConnectAccessLogConfigurationTypeDef]
+    containerConfigurations: NotRequired[
+        list[ServiceConnectContainerConfigurationTypeDef]
+    ]
 
 
 class ServiceConnectServiceResourceTypeDef(TypedDict):
@@ -1840,6 +2111,7 @@ class DaemonAlarmConfigurationOutputTypeDef(TypedDict):
 class DaemonCapacityProviderTypeDef(TypedDict):
     arn: NotRequired[str]
     runningCount: NotRequired[int]
+    withoutDaemonCount: NotRequired[int]
 
 
 class DaemonCircuitBreakerTypeDef(TypedDict):
@@ -1941,6 +2213,7 @@ class DaemonDeploymentAlarmsTypeDef(TypedDict):
 class DaemonDeploymentCapacityProviderTypeDef(TypedDict):
     arn: NotRequired[str]
     runningInstanceCount: NotRequired[int]
+    withoutDaemonInstanceCount: NotRequired[int]
     drainingInstanceCount: NotRequired[int]
 
 
@@ -1954,6 +2227,7 @@ class DaemonDeploymentRevisionDetailTypeDef(TypedDict):
     arn: NotRequired[str]
     capacityProviders: NotRequired[list[DaemonDeploymentCapacityProviderTypeDef]]
     totalRunningInstanceCount: NotRequired[int]
+    totalWithoutDaemonInstanceCount: NotRequired[int]
     totalDrainingInstanceCount: NotRequired[int]
 
 
@@ -1998,6 +2272,7 @@ class DaemonRevisionDetailTypeDef(TypedDict):
     arn: NotRequired[str]
     capacityProviders: NotRequired[list[DaemonCapacityProviderTypeDef]]
     totalRunningCount: NotRequired[int]
+    totalWithoutDaemonCount: NotRequired[int]
 
 
 class DaemonDetailTypeDef(TypedDict):
@@ -2020,6 +2295,7 @@ class DaemonRevisionTypeDef(TypedDict):
     propagateTags: NotRequired[DaemonPropagateTagsType]
     enableECSManagedTags: NotRequired[bool]
     enableExecuteCommand: NotRequired[bool]
+    critical: NotRequired[bool]
 
 
 class DaemonSummaryTypeDef(TypedDict):
@@ -2041,9 +2317,14 @@ class HostVolumePropertiesTypeDef(TypedDict):
     sourcePath: NotRequired[str]
 
 
+class LogDriverVolumeConfigurationTypeDef(TypedDict):
+    driver: LogDriverType
+
+
 class DaemonVolumeTypeDef(TypedDict):
     name: NotRequired[str]
     host: NotRequired[HostVolumePropertiesTypeDef]
+    logDriverVolumeConfiguration: NotRequired[LogDriverVolumeConfigurationTypeDef]
 
 
 class DaemonTaskDefinitionTypeDef(TypedDict):
@@ -2060,6 +2341,8 @@ class DaemonTaskDefinitionTypeDef(TypedDict):
     registeredAt: NotRequired[datetime]
     deleteRequestedAt: NotRequired[datetime]
     registeredBy: NotRequired[str]
+    pidMode: NotRequired[DaemonPidModeType]
+    ipcMode: NotRequired[DaemonIpcModeType]
 
 
 class DeleteAccountSettingRequestTypeDef(TypedDict):
@@ -2139,6 +2422,17 @@ class DeleteExpressGatewayServiceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteGatewayRequestTypeDef(TypedDict):
+    gateway: str
+
+
+class DeleteGatewayResponseTypeDef(TypedDict):
+    gatewayArn: NotRequired[str]
+    name: NotRequired[str]
+    status: NotRequired[GatewayStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteServiceRequestTypeDef(TypedDict):
     cluster: NotRequired[str]
     service: str
@@ -2183,6 +2477,11 @@ class RuntimePlatformTypeDef(TypedDict):
 class TaskDefinitionPlacementConstraintTypeDef(TypedDict):
     type: NotRequired[TaskDefinitionPlacementConstraintTypeType]
     expression: NotRequired[str]
+
+
+class TrustedExecutionConfigurationTypeDef(TypedDict):
+    isolationMode: IsolationModeType
+    attestationPolicy: NotRequired[str]
 
 
 class DockerVolumeConfigurationOutputTypeDef(TypedDict):
@@ -2263,6 +2562,7 @@ class TaskDefinitionTypeDef(TypedDict):
     registeredBy: NotRequired[str]
     ephemeralStorage: NotRequired[EphemeralStorageTypeDef]
     enableFaultInjection: NotRequired[bool]
+    trustedExecutionConfiguration: NotRequired[TrustedExecutionConfigurationTypeDef]
 
 
 class DeleteTaskDefinitionsResponseTypeDef(TypedDict):
@@ -2398,6 +2698,141 @@ class DescribeExpressGatewayServiceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GatewayTestTrafficHeaderOutputTypeDef(TypedDict):
+    name: str
+    values: list[str]
+
+
+class GatewayAlbTestTrafficRulesOutputTypeDef(TypedDict):
+    header: NotRequired[GatewayTestTrafficHeaderOutputTypeDef]
+
+
+class GatewayElbNetworkConfigurationOutputTypeDef(TypedDict):
+    inboundSecurityGroup: NotRequired[str]
+    subnets: NotRequired[list[str]]
+    ipAddressType: NotRequired[GatewayElbIpAddressTypeType]
+
+
+class DescribeGatewayAlbConfigurationTypeDef(TypedDict):
+    networkConfiguration: NotRequired[GatewayElbNetworkConfigurationOutputTypeDef]
+    scheme: NotRequired[GatewayElbSchemeType]
+    accessLogs: NotRequired[GatewayElbAccessLogConfigurationTypeDef]
+    webACLArn: NotRequired[str]
+    port: NotRequired[int]
+    protocol: NotRequired[GatewayAlbProtocolType]
+    maxAlbCount: NotRequired[int]
+    currentAlbCount: NotRequired[int]
+    httpDesync: NotRequired[GatewayAlbDesyncMitigationModeType]
+    testTrafficRules: NotRequired[GatewayAlbTestTrafficRulesOutputTypeDef]
+
+
+class DescribeGatewayConfigurationTypeDef(TypedDict):
+    hostSharedAlb: NotRequired[DescribeGatewayAlbConfigurationTypeDef]
+
+
+class DescribeGatewayRequestTypeDef(TypedDict):
+    gateway: str
+
+
+class DescribeGatewayResourcesRequestTypeDef(TypedDict):
+    gateway: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ElbGatewayResourcesTypeDef(TypedDict):
+    loadBalancerArn: NotRequired[str]
+    listenerArn: NotRequired[str]
+    securityGroup: NotRequired[str]
+    gatewayRouteArns: NotRequired[list[str]]
+
+
+class GatewayInfrastructureResourcesTypeDef(TypedDict):
+    hostSharedAlb: NotRequired[list[ElbGatewayResourcesTypeDef]]
+
+
+class GatewayResourcesTypeDef(TypedDict):
+    gatewayArn: NotRequired[str]
+    resources: NotRequired[GatewayInfrastructureResourcesTypeDef]
+
+
+class DescribeGatewayResourcesResponseTypeDef(TypedDict):
+    gatewayResources: NotRequired[GatewayResourcesTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GatewayOperationErrorTypeDef(TypedDict):
+    operation: NotRequired[str]
+    code: NotRequired[str]
+    message: NotRequired[str]
+
+
+class GatewayResourceFailureTypeDef(TypedDict):
+    arn: NotRequired[str]
+    errors: NotRequired[list[GatewayOperationErrorTypeDef]]
+
+
+class GatewayTypeDef(TypedDict):
+    gatewayArn: NotRequired[str]
+    name: NotRequired[str]
+    status: NotRequired[GatewayStatusType]
+    statusReason: NotRequired[str]
+    failures: NotRequired[list[GatewayResourceFailureTypeDef]]
+    infrastructureRoleArn: NotRequired[str]
+    deletionProtection: NotRequired[bool]
+    configuration: NotRequired[DescribeGatewayConfigurationTypeDef]
+    accessType: NotRequired[AccessTypeType]
+    propagateTags: NotRequired[PropagateGatewayTagsType]
+    tags: NotRequired[list[TagTypeDef]]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+
+
+class DescribeGatewayResponseTypeDef(TypedDict):
+    gateway: NotRequired[GatewayTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeGatewayRouteRequestTypeDef(TypedDict):
+    gatewayRouteArn: str
+
+
+class GatewayRouteLoadBalancerSecurityGroupTypeDef(TypedDict):
+    arn: NotRequired[str]
+    ruleArns: NotRequired[list[str]]
+
+
+class GatewayRouteAlbResourcesTypeDef(TypedDict):
+    acmCertificateArn: NotRequired[str]
+    loadBalancerArn: NotRequired[str]
+    listenerArn: NotRequired[str]
+    listenerRuleArn: NotRequired[str]
+    testListenerRuleArns: NotRequired[list[str]]
+    loadBalancerSecurityGroups: NotRequired[
+        list[GatewayRouteLoadBalancerSecurityGroupTypeDef]
+    ]
+    serviceSecurityGroupArn: NotRequired[str]
+
+
+class GatewayRouteResourcesTypeDef(TypedDict):
+    hostSharedAlb: NotRequired[list[GatewayRouteAlbResourcesTypeDef]]
+
+
+class GatewayRouteTypeDef(TypedDict):
+    gatewayRouteArn: NotRequired[str]
+    serviceArn: NotRequired[str]
+    serviceContainerPortName: NotRequired[str]
+    status: NotRequired[GatewayRouteStatusType]
+    serviceUrl: NotRequired[str]
+    resources: NotRequired[GatewayRouteResourcesTypeDef]
+
+
+class DescribeGatewayRouteResponseTypeDef(TypedDict):
+    gatewayRoute: NotRequired[GatewayRouteTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DescribeServiceDeploymentsRequestTypeDef(TypedDict):
     serviceDeploymentArns: ReadOnly[Sequence[str]]
 
@@ -2458,6 +2893,31 @@ class DescribeServiceDeploymentsResponseTypeDef(TypedDict):
 
 class DescribeServiceRevisionsRequestTypeDef(TypedDict):
     serviceRevisionArns: ReadOnly[Sequence[str]]
+
+
+class GatewayConnectionAlbResourcesTypeDef(TypedDict):
+    acmCertificateArn: NotRequired[str]
+    loadBalancerArn: NotRequired[str]
+    loadBalancerSecurityGroupArns: NotRequired[list[str]]
+    listenerArn: NotRequired[str]
+    listenerRuleArn: NotRequired[str]
+    testListenerRuleArn: NotRequired[str]
+    targetGroupArn: NotRequired[str]
+    alternateTargetGroupArn: NotRequired[str]
+
+
+class GatewayConnectionResourcesTypeDef(TypedDict):
+    hostSharedAlb: NotRequired[list[GatewayConnectionAlbResourcesTypeDef]]
+
+
+class GatewayConnectionTypeDef(TypedDict):
+    gatewayArn: NotRequired[str]
+    gatewayRouteArn: NotRequired[str]
+    portName: NotRequired[str]
+    serviceUrl: NotRequired[str]
+    accessType: NotRequired[AccessTypeType]
+    status: NotRequired[GatewayRouteStatusType]
+    resources: NotRequired[GatewayConnectionResourcesTypeDef]
 
 
 class ManagedApplicationAutoScalingPolicyTypeDef(TypedDict):
@@ -2567,6 +3027,27 @@ class ECSManagedResourcesTypeDef(TypedDict):
     metricAlarms: NotRequired[list[ManagedMetricAlarmTypeDef]]
     serviceSecurityGroups: NotRequired[list[ManagedSecurityGroupTypeDef]]
     logGroups: NotRequired[list[ManagedLogGroupTypeDef]]
+    gatewayConnections: NotRequired[list[GatewayConnectionTypeDef]]
+
+
+class GatewayConnectorFiltersOutputTypeDef(TypedDict):
+    accessTypes: NotRequired[list[AccessTypeType]]
+
+
+class GatewayConnectorOutputTypeDef(TypedDict):
+    portName: str
+    healthCheck: NotRequired[GatewayConnectorHealthCheckTypeDef]
+    filters: NotRequired[GatewayConnectorFiltersOutputTypeDef]
+    deregistrationDelay: NotRequired[GatewayConnectorDeregistrationDelayTypeDef]
+
+
+class MetricConfigurationOutputTypeDef(TypedDict):
+    metricNames: list[str]
+    resolutionSeconds: int
+
+
+class MonitoringConfigurationOutputTypeDef(TypedDict):
+    metricConfigurations: NotRequired[list[MetricConfigurationOutputTypeDef]]
 
 
 class ServiceRevisionLoadBalancerTypeDef(TypedDict):
@@ -2574,8 +3055,24 @@ class ServiceRevisionLoadBalancerTypeDef(TypedDict):
     productionListenerRule: NotRequired[str]
 
 
+class ServiceRevisionVpcLatticeConfigurationTypeDef(TypedDict):
+    targetGroupArn: NotRequired[str]
+    productionListenerRule: NotRequired[str]
+
+
 class ResolvedConfigurationTypeDef(TypedDict):
     loadBalancers: NotRequired[list[ServiceRevisionLoadBalancerTypeDef]]
+    vpcLatticeConfigurations: NotRequired[
+        list[ServiceRevisionVpcLatticeConfigurationTypeDef]
+    ]
+
+
+class RuntimePlatformOverrideTypeDef(TypedDict):
+    cpuArchitecture: NotRequired[str]
+
+
+class ServiceRevisionOverridesTypeDef(TypedDict):
+    runtimePlatform: NotRequired[RuntimePlatformOverrideTypeDef]
 
 
 class ServiceRevisionTypeDef(TypedDict):
@@ -2599,6 +3096,9 @@ class ServiceRevisionTypeDef(TypedDict):
     vpcLatticeConfigurations: NotRequired[list[VpcLatticeConfigurationTypeDef]]
     resolvedConfiguration: NotRequired[ResolvedConfigurationTypeDef]
     ecsManagedResources: NotRequired[ECSManagedResourcesTypeDef]
+    overrides: NotRequired[ServiceRevisionOverridesTypeDef]
+    gatewayConnectors: NotRequired[list[GatewayConnectorOutputTypeDef]]
+    monitoring: NotRequired[MonitoringConfigurationOutputTypeDef]
 
 
 class DescribeServiceRevisionsResponseTypeDef(TypedDict):
@@ -2671,6 +3171,11 @@ class TaskOverrideOutputTypeDef(TypedDict):
     ephemeralStorage: NotRequired[EphemeralStorageTypeDef]
 
 
+class TrustedExecutionSummaryTypeDef(TypedDict):
+    isolationMode: IsolationModeType
+    attestationPolicyStatus: NotRequired[AttestationPolicyStatusType]
+
+
 class TaskTypeDef(TypedDict):
     attachments: NotRequired[list[AttachmentTypeDef]]
     attributes: NotRequired[list[AttributeTypeDef]]
@@ -2709,11 +3214,24 @@ class TaskTypeDef(TypedDict):
     version: NotRequired[int]
     ephemeralStorage: NotRequired[EphemeralStorageTypeDef]
     fargateEphemeralStorage: NotRequired[TaskEphemeralStorageTypeDef]
+    trustedExecutionSummary: NotRequired[TrustedExecutionSummaryTypeDef]
 
 
 class DescribeTasksResponseTypeDef(TypedDict):
     tasks: NotRequired[list[TaskTypeDef]]
     failures: NotRequired[list[FailureTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DisassociateGatewayFromClusterRequestTypeDef(TypedDict):
+    gateway: str
+    cluster: str
+
+
+class DisassociateGatewayFromClusterResponseTypeDef(TypedDict):
+    gatewayArn: NotRequired[str]
+    clusterArn: NotRequired[str]
+    status: NotRequired[GatewayClusterAssociationStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2759,6 +3277,28 @@ class ExecuteCommandResponseTypeDef(TypedDict):
     session: NotRequired[SessionTypeDef]
     taskArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GatewayClusterAssociationSummaryTypeDef(TypedDict):
+    gatewayArn: NotRequired[str]
+    clusterArn: NotRequired[str]
+    status: NotRequired[GatewayClusterAssociationStatusType]
+
+
+class GatewayRouteSummaryTypeDef(TypedDict):
+    gatewayRouteArn: NotRequired[str]
+    gatewayArn: NotRequired[str]
+    clusterArn: NotRequired[str]
+    serviceArn: NotRequired[str]
+    serviceContainerPortName: NotRequired[str]
+    status: NotRequired[GatewayRouteStatusType]
+
+
+class GatewaySummaryTypeDef(TypedDict):
+    gatewayArn: NotRequired[str]
+    name: NotRequired[str]
+    status: NotRequired[GatewayStatusType]
+    createdAt: NotRequired[datetime]
 
 
 class GetTaskProtectionRequestTypeDef(TypedDict):
@@ -2887,6 +3427,51 @@ class ListDaemonsRequestTypeDef(TypedDict):
 
 class ListDaemonsResponseTypeDef(TypedDict):
     daemonSummariesList: NotRequired[list[DaemonSummaryTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListGatewayClusterAssociationsRequestTypeDef(TypedDict):
+    gateway: NotRequired[str]
+    cluster: NotRequired[str]
+    status: NotRequired[ReadOnly[Sequence[GatewayClusterAssociationStatusType]]]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListGatewayClusterAssociationsResponseTypeDef(TypedDict):
+    gatewayClusterAssociations: NotRequired[
+        list[GatewayClusterAssociationSummaryTypeDef]
+    ]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListGatewayRoutesRequestTypeDef(TypedDict):
+    gateway: NotRequired[str]
+    cluster: NotRequired[str]
+    service: NotRequired[str]
+    serviceContainerPortName: NotRequired[str]
+    status: NotRequired[ReadOnly[Sequence[GatewayRouteStatusType]]]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListGatewayRoutesResponseTypeDef(TypedDict):
+    gatewayRoutes: NotRequired[list[GatewayRouteSummaryTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListGatewaysRequestTypeDef(TypedDict):
+    names: NotRequired[ReadOnly[Sequence[str]]]
+    status: NotRequired[ReadOnly[Sequence[GatewayStatusType]]]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListGatewaysResponseTypeDef(TypedDict):
+    gateways: NotRequired[list[GatewaySummaryTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -3097,6 +3682,8 @@ class RegisterDaemonTaskDefinitionRequestTypeDef(TypedDict):
     memory: NotRequired[str]
     volumes: NotRequired[ReadOnly[Sequence[DaemonVolumeTypeDef]]]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    pidMode: NotRequired[DaemonPidModeType]
+    ipcMode: NotRequired[DaemonIpcModeType]
 
 
 class RegisterDaemonTaskDefinitionResponseTypeDef(TypedDict):
@@ -3137,6 +3724,7 @@ class RegisterTaskDefinitionRequestTypeDef(TypedDict):
     ephemeralStorage: NotRequired[EphemeralStorageTypeDef]
     runtimePlatform: NotRequired[RuntimePlatformTypeDef]
     enableFaultInjection: NotRequired[bool]
+    trustedExecutionConfiguration: NotRequired[TrustedExecutionConfigurationTypeDef]
 
 
 class RegisterTaskDefinitionResponseTypeDef(TypedDict):
@@ -3394,6 +3982,7 @@ class UpdateDaemonRequestTypeDef(TypedDict):
     propagateTags: NotRequired[DaemonPropagateTagsType]
     enableECSManagedTags: NotRequired[bool]
     enableExecuteCommand: NotRequired[bool]
+    critical: NotRequired[bool]
 
 
 class UpdateDaemonResponseTypeDef(TypedDict):
@@ -3416,7 +4005,9 @@ class UpdateExpressGatewayServiceRequestTypeDef(TypedDict):
     ]
     cpu: NotRequired[str]
     memory: NotRequired[str]
+    cpuArchitecture: NotRequired[ExpressCpuArchitectureType]
     scalingTarget: NotRequired[ExpressGatewayScalingTargetTypeDef]
+    taskDefinitionArn: NotRequired[str]
 
 
 class UpdatedExpressGatewayServiceTypeDef(TypedDict):
@@ -3431,6 +4022,38 @@ class UpdatedExpressGatewayServiceTypeDef(TypedDict):
 
 class UpdateExpressGatewayServiceResponseTypeDef(TypedDict):
     service: NotRequired[UpdatedExpressGatewayServiceTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateGatewayNetworkConfigurationTypeDef(TypedDict):
+    inboundSecurityGroup: NotRequired[str]
+
+
+class UpdateGatewayAlbConfigurationTypeDef(TypedDict):
+    networkConfiguration: NotRequired[UpdateGatewayNetworkConfigurationTypeDef]
+    maxAlbCount: NotRequired[int]
+    webACLArn: NotRequired[str]
+    accessLogs: NotRequired[GatewayElbAccessLogConfigurationTypeDef]
+    httpDesync: NotRequired[GatewayAlbDesyncMitigationModeType]
+    testTrafficRules: NotRequired[ReadOnly[GatewayAlbTestTrafficRulesTypeDef]]
+
+
+class UpdateGatewayConfigurationTypeDef(TypedDict):
+    hostSharedAlb: NotRequired[ReadOnly[UpdateGatewayAlbConfigurationTypeDef]]
+
+
+class UpdateGatewayRequestTypeDef(TypedDict):
+    gateway: str
+    infrastructureRoleArn: NotRequired[str]
+    deletionProtection: NotRequired[bool]
+    configuration: NotRequired[ReadOnly[UpdateGatewayConfigurationTypeDef]]
+    propagateTags: NotRequired[PropagateGatewayTagsType]
+
+
+class UpdateGatewayResponseTypeDef(TypedDict):
+    gatewayArn: NotRequired[str]
+    name: NotRequired[str]
+    status: NotRequired[GatewayStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -3476,6 +4099,8 @@ class UpdateServiceRequestTypeDef(TypedDict):
     vpcLatticeConfigurations: NotRequired[
         ReadOnly[Sequence[VpcLatticeConfigurationTypeDef]]
     ]
+    gatewayConnectors: NotRequired[ReadOnly[Sequence[GatewayConnectorTypeDef]]]
+    monitoring: NotRequired[ReadOnly[MonitoringConfigurationTypeDef]]
 
 
 class UpdateServiceResponseTypeDef(TypedDict):

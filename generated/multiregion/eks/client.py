@@ -31,6 +31,16 @@ class MultiRegionEKS(MultiRegionClient):
     _service_name = "eks"
     _generated_from = BOTOCORE_VERSION
 
+    def activate_certificate_authority(
+        self, **kwargs: Unpack[type_defs.ActivateCertificateAuthorityRequestTypeDef]
+    ) -> TargetResults[type_defs.ActivateCertificateAuthorityResponseTypeDef]:
+        """Activates a successor certificate authority (CA) as the signing
+        certificate authority for your cluster, completing a CA rotation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ActivateCertificateAuthority
+        """
+        return self._call("ActivateCertificateAuthority", kwargs)
+
     def associate_access_policy(
         self, **kwargs: Unpack[type_defs.AssociateAccessPolicyRequestTypeDef]
     ) -> TargetResults[type_defs.AssociateAccessPolicyResponseTypeDef]:
@@ -61,6 +71,18 @@ class MultiRegionEKS(MultiRegionClient):
         """
         return self._call("AssociateIdentityProviderConfig", kwargs)
 
+    def cancel_update(
+        self, **kwargs: Unpack[type_defs.CancelUpdateRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelUpdateResponseTypeDef]:
+        """Cancels an in-progress update to an Amazon EKS cluster on a best-effort
+        basis. Cancellation is only performed if the update can be cancelled.
+        Currently, this is supported for VersionRollback update types on EKS Auto
+        Mode clusters when nodes are rolling back.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/CancelUpdate
+        """
+        return self._call("CancelUpdate", kwargs)
+
     def create_access_entry(
         self, **kwargs: Unpack[type_defs.CreateAccessEntryRequestTypeDef]
     ) -> TargetResults[type_defs.CreateAccessEntryResponseTypeDef]:
@@ -87,6 +109,16 @@ class MultiRegionEKS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/CreateCapability
         """
         return self._call("CreateCapability", kwargs)
+
+    def create_certificate_authority(
+        self, **kwargs: Unpack[type_defs.CreateCertificateAuthorityRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCertificateAuthorityResponseTypeDef]:
+        """Appends a successor certificate authority (CA) to your cluster, beginning
+        the CA rotation process.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/CreateCertificateAuthority
+        """
+        return self._call("CreateCertificateAuthority", kwargs)
 
     def create_cluster(
         self, **kwargs: Unpack[type_defs.CreateClusterRequestTypeDef]
@@ -169,6 +201,15 @@ class MultiRegionEKS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DeleteCapability
         """
         return self._call("DeleteCapability", kwargs)
+
+    def delete_certificate_authority(
+        self, **kwargs: Unpack[type_defs.DeleteCertificateAuthorityRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCertificateAuthorityResponseTypeDef]:
+        """Deletes a certificate authority (CA) from your cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DeleteCertificateAuthority
+        """
+        return self._call("DeleteCertificateAuthority", kwargs)
 
     def delete_cluster(
         self, **kwargs: Unpack[type_defs.DeleteClusterRequestTypeDef]
@@ -275,6 +316,17 @@ class MultiRegionEKS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeCapability
         """
         return self._call("DescribeCapability", kwargs)
+
+    def describe_certificate_authority(
+        self, **kwargs: Unpack[type_defs.DescribeCertificateAuthorityRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeCertificateAuthorityResponseTypeDef]:
+        """Returns detailed information about a certificate authority (CA) in your
+        cluster, including its validity period, signing and distribution status,
+        provenance, scheduled auto-activation events, and public certificate data.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeCertificateAuthority
+        """
+        return self._call("DescribeCertificateAuthority", kwargs)
 
     def describe_cluster(
         self, **kwargs: Unpack[type_defs.DescribeClusterRequestTypeDef]
@@ -434,6 +486,17 @@ class MultiRegionEKS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListCapabilities
         """
         return self._call("ListCapabilities", kwargs)
+
+    def list_certificate_authorities(
+        self, **kwargs: Unpack[type_defs.ListCertificateAuthoritiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCertificateAuthoritiesResponseTypeDef]:
+        """Lists the certificate authorities (CAs) for your cluster. A cluster has at
+        most two certificate authorities: the outgoing CA that's currently signing
+        and, during a rotation, one successor CA.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListCertificateAuthorities
+        """
+        return self._call("ListCertificateAuthorities", kwargs)
 
     def list_clusters(
         self, **kwargs: Unpack[type_defs.ListClustersRequestTypeDef]
@@ -836,6 +899,31 @@ class MultiRegionEKS(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_certificate_authorities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListCertificateAuthoritiesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCertificateAuthoritiesResponseTypeDef]:
+        """Every page of ListCertificateAuthorities in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the certificate authorities (CAs) for your cluster. A cluster has at
+        most two certificate authorities: the outgoing CA that's currently signing
+        and, during a rotation, one successor CA.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListCertificateAuthorities
+        """
+        return self._paginate(
+            "ListCertificateAuthorities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_clusters(
         self,
         *,
@@ -1146,6 +1234,26 @@ class MultiRegionEKS(MultiRegionClient):
             "ListCapabilities", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_certificate_authorities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListCertificateAuthoritiesRequestTypeDef],
+    ) -> Items[type_defs.CertificateAuthoritySummaryTypeDef]:
+        """Each element of certificateAuthorities in every page of
+        ListCertificateAuthorities, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/ListCertificateAuthorities
+        """
+        return self._items(
+            "ListCertificateAuthorities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
     def iter_list_clusters(
         self,
         *,
@@ -1319,6 +1427,28 @@ class MultiRegionEKS(MultiRegionClient):
         """
         return self._wait(
             "AddonDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_certificate_authority_update_complete(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.DescribeUpdateRequestTypeDef],
+    ) -> TargetResults[None]:
+        """Waits until CertificateAuthorityUpdateComplete.
+
+        Polls DescribeUpdate in every target at once, every 30 seconds and at most
+        40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/eks-2017-11-01/DescribeUpdate
+        """
+        return self._wait(
+            "CertificateAuthorityUpdateComplete",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
         )
 
     def wait_cluster_active(

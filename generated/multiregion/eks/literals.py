@@ -12,16 +12,22 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AddonStatusType",
         "ArgoCdRoleType",
         "AuthenticationModeType",
+        "CancellationStatusType",
         "CapabilityDeletePropagationPolicyType",
         "CapabilityIssueCodeType",
         "CapabilityStatusType",
         "CapabilityTypeType",
         "CapacityTypesType",
         "CategoryType",
+        "CertificateAuthorityActivatedByType",
+        "CertificateAuthorityCreatedByType",
+        "CertificateAuthorityDistributionStatusType",
+        "CertificateAuthoritySigningStatusType",
         "ClusterIssueCodeType",
         "ClusterStatusType",
         "ClusterVersionStatusType",
         "ConnectorConfigProviderType",
+        "ControlPlaneEgressModeTypeType",
         "EksAnywhereSubscriptionLicenseTypeType",
         "EksAnywhereSubscriptionStatusType",
         "EksAnywhereSubscriptionTermUnitType",
@@ -38,6 +44,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ProvisionedControlPlaneTierType",
         "RepairActionType",
         "ResolveConflictsType",
+        "ScoringStrategyTypeType",
+        "SpreadLevelType",
         "SsoIdentityTypeType",
         "SupportTypeType",
         "TaintEffectType",
@@ -99,6 +107,7 @@ AddonStatusType = Literal[
 ]
 ArgoCdRoleType = Literal["ADMIN", "EDITOR", "VIEWER"]
 AuthenticationModeType = Literal["API", "API_AND_CONFIG_MAP", "CONFIG_MAP"]
+CancellationStatusType = Literal["InProgress", "Failed", "Successful"]
 CapabilityDeletePropagationPolicyType = Literal["RETAIN"]
 CapabilityIssueCodeType = Literal["AccessDenied", "ClusterUnreachable"]
 CapabilityStatusType = Literal[
@@ -112,7 +121,16 @@ CapabilityStatusType = Literal[
 ]
 CapabilityTypeType = Literal["ACK", "KRO", "ARGOCD"]
 CapacityTypesType = Literal["ON_DEMAND", "SPOT", "CAPACITY_BLOCK"]
-CategoryType = Literal["UPGRADE_READINESS", "MISCONFIGURATION"]
+CategoryType = Literal["UPGRADE_READINESS", "MISCONFIGURATION", "ROLLBACK_READINESS"]
+CertificateAuthorityActivatedByType = Literal["EKS", "CUSTOMER"]
+CertificateAuthorityCreatedByType = Literal["EKS", "CUSTOMER"]
+CertificateAuthorityDistributionStatusType = Literal[
+    "IN_PROGRESS",
+    "COMPLETE",
+    "FAILED",
+    "DELETING",
+]
+CertificateAuthoritySigningStatusType = Literal["NOT_USED", "ACTIVATING", "IN_USE"]
 ClusterIssueCodeType = Literal[
     "AccessDenied",
     "ClusterUnreachable",
@@ -157,6 +175,11 @@ ConnectorConfigProviderType = Literal[
     "RANCHER",
     "EC2",
     "OTHER",
+]
+ControlPlaneEgressModeTypeType = Literal[
+    "AWS_MANAGED",
+    "CUSTOMER_ROUTED",
+    "CUSTOMER_ISOLATED",
 ]
 EksAnywhereSubscriptionLicenseTypeType = Literal["Cluster"]
 EksAnywhereSubscriptionStatusType = Literal[
@@ -261,6 +284,8 @@ ProvisionedControlPlaneTierType = Literal[
 ]
 RepairActionType = Literal["Replace", "Reboot", "NoAction"]
 ResolveConflictsType = Literal["OVERWRITE", "NONE", "PRESERVE"]
+ScoringStrategyTypeType = Literal["LeastAllocated", "MostAllocated"]
+SpreadLevelType = Literal["host", "rack"]
 SsoIdentityTypeType = Literal["SSO_USER", "SSO_GROUP"]
 SupportTypeType = Literal["STANDARD", "EXTENDED"]
 TaintEffectType = Literal["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"]
@@ -303,14 +328,28 @@ UpdateParamTypeType = Literal[
     "RemoteNetworkConfig",
     "DeletionProtection",
     "NodeRepairConfig",
+    "RoleArn",
+    "RoleMappingsToAddOrUpdate",
+    "RoleMappingsToRemove",
+    "NetworkAccess",
     "VendedLogs",
     "UpdatedTier",
     "PreviousTier",
+    "EnableCrossNamespace",
+    "DisabledServices",
     "WarmPoolEnabled",
     "WarmPoolMaxGroupPreparedCapacity",
     "WarmPoolMinSize",
     "WarmPoolState",
     "WarmPoolReuseOnScaleIn",
+    "ControlPlaneEgressMode",
+    "KubeApiServerConfig",
+    "KubeSchedulerConfig",
+    "KubeControllerManagerConfig",
+    "ActiveCertificateAuthority",
+    "TrustedCertificateAuthorities",
+    "CertificateAuthorityId",
+    "SigningStatus",
 ]
 UpdateStatusType = Literal["InProgress", "Failed", "Cancelled", "Successful"]
 UpdateTypeType = Literal[
@@ -329,8 +368,13 @@ UpdateTypeType = Literal[
     "AutoModeUpdate",
     "RemoteNetworkConfigUpdate",
     "DeletionProtectionUpdate",
+    "CapabilityUpdate",
     "ControlPlaneScalingConfigUpdate",
     "VendedLogsUpdate",
+    "ControlPlaneEgressUpdate",
+    "VersionRollback",
+    "ControlPlaneComponentConfigUpdate",
+    "CertificateAuthorityUpdate",
 ]
 VersionStatusType = Literal["UNSUPPORTED", "STANDARD_SUPPORT", "EXTENDED_SUPPORT"]
 WarmPoolStateType = Literal["STOPPED", "RUNNING", "HIBERNATED"]

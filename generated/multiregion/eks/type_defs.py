@@ -25,16 +25,22 @@ from .literals import (
     AddonStatusType,
     ArgoCdRoleType,
     AuthenticationModeType,
+    CancellationStatusType,
     CapabilityDeletePropagationPolicyType,
     CapabilityIssueCodeType,
     CapabilityStatusType,
     CapabilityTypeType,
     CapacityTypesType,
     CategoryType,
+    CertificateAuthorityActivatedByType,
+    CertificateAuthorityCreatedByType,
+    CertificateAuthorityDistributionStatusType,
+    CertificateAuthoritySigningStatusType,
     ClusterIssueCodeType,
     ClusterStatusType,
     ClusterVersionStatusType,
     ConnectorConfigProviderType,
+    ControlPlaneEgressModeTypeType,
     EksAnywhereSubscriptionLicenseTypeType,
     EksAnywhereSubscriptionStatusType,
     EksAnywhereSubscriptionTermUnitType,
@@ -51,6 +57,8 @@ from .literals import (
     ProvisionedControlPlaneTierType,
     RepairActionType,
     ResolveConflictsType,
+    ScoringStrategyTypeType,
+    SpreadLevelType,
     SsoIdentityTypeType,
     SupportTypeType,
     TaintEffectType,
@@ -69,6 +77,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AccessPolicyTypeDef",
         "AccessScopeOutputTypeDef",
         "AccessScopeTypeDef",
+        "AckConfigRequestTypeDef",
+        "AckConfigResponseTypeDef",
+        "ActivateCertificateAuthorityRequestTypeDef",
+        "ActivateCertificateAuthorityResponseTypeDef",
+        "ActiveCertificateAuthorityTypeDef",
         "AddonCompatibilityDetailTypeDef",
         "AddonHealthTypeDef",
         "AddonInfoTypeDef",
@@ -79,6 +92,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AddonPodIdentityConfigurationTypeDef",
         "AddonTypeDef",
         "AddonVersionInfoTypeDef",
+        "AllowedValuesConstraintTypeDef",
         "ArgoCdAwsIdcConfigRequestTypeDef",
         "ArgoCdAwsIdcConfigResponseTypeDef",
         "ArgoCdConfigRequestTypeDef",
@@ -96,12 +110,19 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AssociatedAccessPolicyTypeDef",
         "AutoScalingGroupTypeDef",
         "BlockStorageTypeDef",
+        "CancelUpdateRequestTypeDef",
+        "CancelUpdateResponseTypeDef",
+        "CancellationTypeDef",
         "CapabilityConfigurationRequestTypeDef",
         "CapabilityConfigurationResponseTypeDef",
         "CapabilityHealthTypeDef",
         "CapabilityIssueTypeDef",
         "CapabilitySummaryTypeDef",
         "CapabilityTypeDef",
+        "CertificateAuthorityScheduledEventsTypeDef",
+        "CertificateAuthoritySummaryTypeDef",
+        "CertificateAuthorityTypeDef",
+        "CertificateAuthorityValidityTypeDef",
         "CertificateTypeDef",
         "ClientStatTypeDef",
         "ClusterHealthTypeDef",
@@ -113,9 +134,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ComputeConfigResponseTypeDef",
         "ConnectorConfigRequestTypeDef",
         "ConnectorConfigResponseTypeDef",
+        "ControlPlaneConfigInfoTypeDef",
         "ControlPlanePlacementRequestTypeDef",
         "ControlPlanePlacementResponseTypeDef",
         "ControlPlaneScalingConfigTypeDef",
+        "ControlPlaneScalingTierInfoTypeDef",
+        "CrdManagementConfigurationTypeDef",
         "CreateAccessConfigRequestTypeDef",
         "CreateAccessEntryRequestTypeDef",
         "CreateAccessEntryResponseTypeDef",
@@ -123,6 +147,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateAddonResponseTypeDef",
         "CreateCapabilityRequestTypeDef",
         "CreateCapabilityResponseTypeDef",
+        "CreateCertificateAuthorityRequestTypeDef",
+        "CreateCertificateAuthorityResponseTypeDef",
         "CreateClusterRequestTypeDef",
         "CreateClusterResponseTypeDef",
         "CreateEksAnywhereSubscriptionRequestTypeDef",
@@ -139,6 +165,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteAddonResponseTypeDef",
         "DeleteCapabilityRequestTypeDef",
         "DeleteCapabilityResponseTypeDef",
+        "DeleteCertificateAuthorityRequestTypeDef",
+        "DeleteCertificateAuthorityResponseTypeDef",
         "DeleteClusterRequestTypeDef",
         "DeleteClusterResponseTypeDef",
         "DeleteEksAnywhereSubscriptionRequestTypeDef",
@@ -162,6 +190,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeAddonVersionsResponseTypeDef",
         "DescribeCapabilityRequestTypeDef",
         "DescribeCapabilityResponseTypeDef",
+        "DescribeCertificateAuthorityRequestTypeDef",
+        "DescribeCertificateAuthorityResponseTypeDef",
         "DescribeClusterRequestTypeDef",
         "DescribeClusterResponseTypeDef",
         "DescribeClusterVersionsRequestTypeDef",
@@ -186,6 +216,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DisassociateAccessPolicyResponseTypeDef",
         "DisassociateIdentityProviderConfigRequestTypeDef",
         "DisassociateIdentityProviderConfigResponseTypeDef",
+        "DurationConstraintsTypeDef",
+        "DurationParameterConfigTypeDef",
         "EksAnywhereSubscriptionTermTypeDef",
         "EksAnywhereSubscriptionTypeDef",
         "ElasticLoadBalancingTypeDef",
@@ -193,11 +225,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EncryptionConfigOutputTypeDef",
         "EncryptionConfigTypeDef",
         "ErrorDetailTypeDef",
+        "EtcdPlacementRequestTypeDef",
+        "EtcdPlacementResponseTypeDef",
         "FargateProfileHealthTypeDef",
         "FargateProfileIssueTypeDef",
         "FargateProfileSelectorOutputTypeDef",
         "FargateProfileSelectorTypeDef",
         "FargateProfileTypeDef",
+        "GatewayApiConfigurationTypeDef",
+        "HorizontalPodAutoscalerControllerConfigRequestTypeDef",
+        "HorizontalPodAutoscalerControllerConfigResponseTypeDef",
+        "HorizontalPodAutoscalerControllerVersionConfigTypeDef",
         "IdentityProviderConfigResponseTypeDef",
         "IdentityProviderConfigTypeDef",
         "IdentityTypeDef",
@@ -207,7 +245,19 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "InsightSummaryTypeDef",
         "InsightTypeDef",
         "InsightsFilterTypeDef",
+        "IntegerConstraintsTypeDef",
+        "IntegerParameterConfigTypeDef",
+        "IntegerRangeConstraintTypeDef",
         "IssueTypeDef",
+        "KubeApiServerConfigRequestTypeDef",
+        "KubeApiServerConfigResponseTypeDef",
+        "KubeApiServerVersionConfigTypeDef",
+        "KubeControllerManagerConfigRequestTypeDef",
+        "KubeControllerManagerConfigResponseTypeDef",
+        "KubeControllerManagerVersionConfigTypeDef",
+        "KubeSchedulerConfigRequestTypeDef",
+        "KubeSchedulerConfigResponseTypeDef",
+        "KubeSchedulerVersionConfigTypeDef",
         "KubernetesNetworkConfigRequestTypeDef",
         "KubernetesNetworkConfigResponseTypeDef",
         "LaunchTemplateSpecificationTypeDef",
@@ -222,6 +272,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListAssociatedAccessPoliciesResponseTypeDef",
         "ListCapabilitiesRequestTypeDef",
         "ListCapabilitiesResponseTypeDef",
+        "ListCertificateAuthoritiesRequestTypeDef",
+        "ListCertificateAuthoritiesResponseTypeDef",
         "ListClustersRequestTypeDef",
         "ListClustersResponseTypeDef",
         "ListEksAnywhereSubscriptionsRequestTypeDef",
@@ -248,6 +300,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "NodeRepairConfigOutputTypeDef",
         "NodeRepairConfigOverridesTypeDef",
         "NodeRepairConfigTypeDef",
+        "NodeResourcesFitConfigOutputTypeDef",
+        "NodeResourcesFitConfigTypeDef",
+        "NodeResourcesFitVersionConfigTypeDef",
         "NodegroupHealthTypeDef",
         "NodegroupResourcesTypeDef",
         "NodegroupScalingConfigTypeDef",
@@ -258,8 +313,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "OidcIdentityProviderConfigTypeDef",
         "OutpostConfigRequestTypeDef",
         "OutpostConfigResponseTypeDef",
+        "PodGcControllerConfigRequestTypeDef",
+        "PodGcControllerConfigResponseTypeDef",
+        "PodGcControllerVersionConfigTypeDef",
         "PodIdentityAssociationSummaryTypeDef",
         "PodIdentityAssociationTypeDef",
+        "PortRangeConstraintsTypeDef",
+        "PortRangeParameterConfigTypeDef",
         "ProviderTypeDef",
         "RegisterClusterRequestTypeDef",
         "RegisterClusterResponseTypeDef",
@@ -271,7 +331,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RemoteNodeNetworkTypeDef",
         "RemotePodNetworkOutputTypeDef",
         "RemotePodNetworkTypeDef",
+        "ResourceConstraintsTypeDef",
+        "ResourceWeightTypeDef",
         "ResponseMetadataTypeDef",
+        "RollbackConfigTypeDef",
+        "ScoringStrategyConfigTypeDef",
+        "ScoringStrategyConstraintsTypeDef",
+        "ScoringStrategyOutputTypeDef",
+        "ScoringStrategyTypeDef",
+        "ServiceNodePortRangeTypeDef",
         "SsoIdentityTypeDef",
         "StartInsightsRefreshRequestTypeDef",
         "StartInsightsRefreshResponseTypeDef",
@@ -285,6 +353,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateAccessConfigRequestTypeDef",
         "UpdateAccessEntryRequestTypeDef",
         "UpdateAccessEntryResponseTypeDef",
+        "UpdateAckConfigTypeDef",
         "UpdateAddonRequestTypeDef",
         "UpdateAddonResponseTypeDef",
         "UpdateArgoCdConfigTypeDef",
@@ -348,6 +417,69 @@ class AccessScopeOutputTypeDef(TypedDict):
 class AccessScopeTypeDef(TypedDict):
     type: NotRequired[AccessScopeTypeType]
     namespaces: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class AckConfigRequestTypeDef(TypedDict):
+    enableCrossNamespace: NotRequired[bool]
+    disabledServices: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class AckConfigResponseTypeDef(TypedDict):
+    enableCrossNamespace: NotRequired[bool]
+    disabledServices: NotRequired[list[str]]
+
+
+class ActivateCertificateAuthorityRequestTypeDef(TypedDict):
+    clusterName: str
+    certificateAuthorityId: str
+    clientRequestToken: NotRequired[str]
+
+
+class CertificateAuthoritySummaryTypeDef(TypedDict):
+    id: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    createdBy: NotRequired[CertificateAuthorityCreatedByType]
+    activatedAt: NotRequired[datetime]
+    activatedBy: NotRequired[CertificateAuthorityActivatedByType]
+    signingStatus: NotRequired[CertificateAuthoritySigningStatusType]
+    distributionStatus: NotRequired[CertificateAuthorityDistributionStatusType]
+
+
+class CancellationTypeDef(TypedDict):
+    status: NotRequired[CancellationStatusType]
+    reason: NotRequired[str]
+
+
+class ErrorDetailTypeDef(TypedDict):
+    errorCode: NotRequired[ErrorCodeType]
+    errorMessage: NotRequired[str]
+    resourceIds: NotRequired[list[str]]
+
+
+class UpdateParamTypeDef(TypedDict):
+    type: NotRequired[UpdateParamTypeType]
+    value: NotRequired[str]
+
+
+class UpdateTypeDef(TypedDict):
+    id: NotRequired[str]
+    status: NotRequired[UpdateStatusType]
+    type: NotRequired[UpdateTypeType]
+    params: NotRequired[list[UpdateParamTypeDef]]
+    createdAt: NotRequired[datetime]
+    errors: NotRequired[list[ErrorDetailTypeDef]]
+    cancellation: NotRequired[CancellationTypeDef]
+
+
+class ActivateCertificateAuthorityResponseTypeDef(TypedDict):
+    update: NotRequired[UpdateTypeDef]
+    certificateAuthority: NotRequired[CertificateAuthoritySummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ActiveCertificateAuthorityTypeDef(TypedDict):
+    id: NotRequired[str]
+    activatedBy: NotRequired[CertificateAuthorityActivatedByType]
 
 
 class AddonCompatibilityDetailTypeDef(TypedDict):
@@ -432,6 +564,10 @@ class AddonTypeDef(TypedDict):
     namespaceConfig: NotRequired[AddonNamespaceConfigResponseTypeDef]
 
 
+class AllowedValuesConstraintTypeDef(TypedDict):
+    allowedValues: NotRequired[list[str]]
+
+
 class ArgoCdAwsIdcConfigRequestTypeDef(TypedDict):
     idcInstanceArn: str
     idcRegion: NotRequired[str]
@@ -462,6 +598,7 @@ class ArgoCdConfigRequestTypeDef(TypedDict):
     awsIdc: ArgoCdAwsIdcConfigRequestTypeDef
     rbacRoleMappings: NotRequired[ReadOnly[Sequence[ArgoCdRoleMappingTypeDef]]]
     networkAccess: NotRequired[ReadOnly[ArgoCdNetworkAccessConfigRequestTypeDef]]
+    endpointPrefix: NotRequired[str]
 
 
 class ArgoCdNetworkAccessConfigResponseTypeDef(TypedDict):
@@ -479,6 +616,7 @@ class ArgoCdConfigResponseTypeDef(TypedDict):
     rbacRoleMappings: NotRequired[list[ArgoCdRoleMappingOutputTypeDef]]
     networkAccess: NotRequired[ArgoCdNetworkAccessConfigResponseTypeDef]
     serverUrl: NotRequired[str]
+    endpointPrefix: NotRequired[str]
 
 
 class AssociateAccessPolicyRequestTypeDef(TypedDict):
@@ -515,26 +653,6 @@ class AssociateEncryptionConfigRequestTypeDef(TypedDict):
     clusterName: str
     encryptionConfig: ReadOnly[Sequence[EncryptionConfigTypeDef]]
     clientRequestToken: NotRequired[str]
-
-
-class ErrorDetailTypeDef(TypedDict):
-    errorCode: NotRequired[ErrorCodeType]
-    errorMessage: NotRequired[str]
-    resourceIds: NotRequired[list[str]]
-
-
-class UpdateParamTypeDef(TypedDict):
-    type: NotRequired[UpdateParamTypeType]
-    value: NotRequired[str]
-
-
-class UpdateTypeDef(TypedDict):
-    id: NotRequired[str]
-    status: NotRequired[UpdateStatusType]
-    type: NotRequired[UpdateTypeType]
-    params: NotRequired[list[UpdateParamTypeDef]]
-    createdAt: NotRequired[datetime]
-    errors: NotRequired[list[ErrorDetailTypeDef]]
 
 
 class AssociateEncryptionConfigResponseTypeDef(TypedDict):
@@ -574,12 +692,25 @@ class BlockStorageTypeDef(TypedDict):
     enabled: NotRequired[bool]
 
 
+class CancelUpdateRequestTypeDef(TypedDict):
+    name: str
+    updateId: str
+    clientRequestToken: NotRequired[str]
+
+
+class CancelUpdateResponseTypeDef(TypedDict):
+    update: NotRequired[UpdateTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CapabilityConfigurationRequestTypeDef(TypedDict):
     argoCd: NotRequired[ReadOnly[ArgoCdConfigRequestTypeDef]]
+    ack: NotRequired[ReadOnly[AckConfigRequestTypeDef]]
 
 
 class CapabilityConfigurationResponseTypeDef(TypedDict):
     argoCd: NotRequired[ArgoCdConfigResponseTypeDef]
+    ack: NotRequired[AckConfigResponseTypeDef]
 
 
 class CapabilityIssueTypeDef(TypedDict):
@@ -617,8 +748,33 @@ class CapabilityTypeDef(TypedDict):
     deletePropagationPolicy: NotRequired[CapabilityDeletePropagationPolicyType]
 
 
+class CertificateAuthorityScheduledEventsTypeDef(TypedDict):
+    firstAutoActivation: NotRequired[datetime]
+    finalAutoActivation: NotRequired[datetime]
+
+
+class CertificateAuthorityValidityTypeDef(TypedDict):
+    notBefore: NotRequired[datetime]
+    notAfter: NotRequired[datetime]
+
+
+class CertificateAuthorityTypeDef(TypedDict):
+    id: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    createdBy: NotRequired[CertificateAuthorityCreatedByType]
+    activatedAt: NotRequired[datetime]
+    activatedBy: NotRequired[CertificateAuthorityActivatedByType]
+    signingStatus: NotRequired[CertificateAuthoritySigningStatusType]
+    distributionStatus: NotRequired[CertificateAuthorityDistributionStatusType]
+    validity: NotRequired[CertificateAuthorityValidityTypeDef]
+    scheduledEvents: NotRequired[CertificateAuthorityScheduledEventsTypeDef]
+    rollbackAvailable: NotRequired[bool]
+    data: NotRequired[str]
+
+
 class CertificateTypeDef(TypedDict):
     data: NotRequired[str]
+    active: NotRequired[ActiveCertificateAuthorityTypeDef]
 
 
 class ClientStatTypeDef(TypedDict):
@@ -668,8 +824,60 @@ class IdentityTypeDef(TypedDict):
     oidc: NotRequired[OIDCTypeDef]
 
 
+class ServiceNodePortRangeTypeDef(TypedDict):
+    minPort: NotRequired[int]
+    maxPort: NotRequired[int]
+
+
+class KubeApiServerConfigResponseTypeDef(TypedDict):
+    eventTtl: NotRequired[str]
+    serviceNodePortRange: NotRequired[ServiceNodePortRangeTypeDef]
+
+
+class HorizontalPodAutoscalerControllerConfigResponseTypeDef(TypedDict):
+    horizontalPodAutoscalerSyncPeriod: NotRequired[str]
+
+
+class PodGcControllerConfigResponseTypeDef(TypedDict):
+    terminatedPodGcThreshold: NotRequired[int]
+
+
+class KubeControllerManagerConfigResponseTypeDef(TypedDict):
+    podGcControllerConfig: NotRequired[PodGcControllerConfigResponseTypeDef]
+    horizontalPodAutoscalerControllerConfig: NotRequired[
+        HorizontalPodAutoscalerControllerConfigResponseTypeDef
+    ]
+
+
+class ResourceWeightTypeDef(TypedDict):
+    name: NotRequired[str]
+    weight: NotRequired[int]
+
+
+class ScoringStrategyOutputTypeDef(TypedDict):
+    type: NotRequired[ScoringStrategyTypeType]
+    resources: NotRequired[list[ResourceWeightTypeDef]]
+
+
+class NodeResourcesFitConfigOutputTypeDef(TypedDict):
+    scoringStrategy: NotRequired[ScoringStrategyOutputTypeDef]
+
+
+class KubeSchedulerConfigResponseTypeDef(TypedDict):
+    nodeResourcesFit: NotRequired[NodeResourcesFitConfigOutputTypeDef]
+
+
+class CrdManagementConfigurationTypeDef(TypedDict):
+    managed: NotRequired[bool]
+
+
+class GatewayApiConfigurationTypeDef(TypedDict):
+    crds: NotRequired[CrdManagementConfigurationTypeDef]
+
+
 class ElasticLoadBalancingTypeDef(TypedDict):
     enabled: NotRequired[bool]
+    gatewayApi: NotRequired[GatewayApiConfigurationTypeDef]
 
 
 class KubernetesNetworkConfigResponseTypeDef(TypedDict):
@@ -690,12 +898,19 @@ class LoggingOutputTypeDef(TypedDict):
 
 class ControlPlanePlacementResponseTypeDef(TypedDict):
     groupName: NotRequired[str]
+    spreadLevel: NotRequired[SpreadLevelType]
+
+
+class EtcdPlacementResponseTypeDef(TypedDict):
+    spreadLevel: NotRequired[SpreadLevelType]
 
 
 class OutpostConfigResponseTypeDef(TypedDict):
     outpostArns: list[str]
     controlPlaneInstanceType: str
     controlPlanePlacement: NotRequired[ControlPlanePlacementResponseTypeDef]
+    etcdInstanceType: NotRequired[str]
+    etcdPlacement: NotRequired[EtcdPlacementResponseTypeDef]
 
 
 class RemoteNodeNetworkOutputTypeDef(TypedDict):
@@ -727,6 +942,7 @@ class VpcConfigResponseTypeDef(TypedDict):
     endpointPublicAccess: NotRequired[bool]
     endpointPrivateAccess: NotRequired[bool]
     publicAccessCidrs: NotRequired[list[str]]
+    controlPlaneEgressMode: NotRequired[ControlPlaneEgressModeTypeType]
 
 
 class ZonalShiftConfigResponseTypeDef(TypedDict):
@@ -762,6 +978,101 @@ class ClusterTypeDef(TypedDict):
     storageConfig: NotRequired[StorageConfigResponseTypeDef]
     deletionProtection: NotRequired[bool]
     controlPlaneScalingConfig: NotRequired[ControlPlaneScalingConfigTypeDef]
+    kubeApiServerConfig: NotRequired[KubeApiServerConfigResponseTypeDef]
+    kubeSchedulerConfig: NotRequired[KubeSchedulerConfigResponseTypeDef]
+    kubeControllerManagerConfig: NotRequired[KubeControllerManagerConfigResponseTypeDef]
+
+
+class DurationConstraintsTypeDef(TypedDict):
+    min: NotRequired[str]
+    max: NotRequired[str]
+
+
+class DurationParameterConfigTypeDef(TypedDict):
+    defaultValue: NotRequired[str]
+    constraints: NotRequired[DurationConstraintsTypeDef]
+
+
+class IntegerRangeConstraintTypeDef(TypedDict):
+    min: NotRequired[int]
+    max: NotRequired[int]
+
+
+class PortRangeConstraintsTypeDef(TypedDict):
+    minPort: NotRequired[IntegerRangeConstraintTypeDef]
+    maxPort: NotRequired[IntegerRangeConstraintTypeDef]
+
+
+class PortRangeParameterConfigTypeDef(TypedDict):
+    defaultValue: NotRequired[ServiceNodePortRangeTypeDef]
+    constraints: NotRequired[PortRangeConstraintsTypeDef]
+
+
+class KubeApiServerVersionConfigTypeDef(TypedDict):
+    eventTtl: NotRequired[DurationParameterConfigTypeDef]
+    serviceNodePortRange: NotRequired[PortRangeParameterConfigTypeDef]
+
+
+class HorizontalPodAutoscalerControllerVersionConfigTypeDef(TypedDict):
+    horizontalPodAutoscalerSyncPeriod: NotRequired[DurationParameterConfigTypeDef]
+
+
+class IntegerConstraintsTypeDef(TypedDict):
+    min: NotRequired[int]
+    max: NotRequired[int]
+
+
+class IntegerParameterConfigTypeDef(TypedDict):
+    defaultValue: NotRequired[int]
+    constraints: NotRequired[IntegerConstraintsTypeDef]
+
+
+class PodGcControllerVersionConfigTypeDef(TypedDict):
+    terminatedPodGcThreshold: NotRequired[IntegerParameterConfigTypeDef]
+
+
+class KubeControllerManagerVersionConfigTypeDef(TypedDict):
+    podGcControllerConfig: NotRequired[PodGcControllerVersionConfigTypeDef]
+    horizontalPodAutoscalerControllerConfig: NotRequired[
+        HorizontalPodAutoscalerControllerVersionConfigTypeDef
+    ]
+
+
+class ResourceConstraintsTypeDef(TypedDict):
+    name: NotRequired[AllowedValuesConstraintTypeDef]
+    weight: NotRequired[IntegerRangeConstraintTypeDef]
+
+
+class ScoringStrategyConstraintsTypeDef(TypedDict):
+    scoringStrategy: NotRequired[AllowedValuesConstraintTypeDef]
+    resources: NotRequired[ResourceConstraintsTypeDef]
+
+
+class ScoringStrategyConfigTypeDef(TypedDict):
+    defaultValue: NotRequired[ScoringStrategyOutputTypeDef]
+    constraints: NotRequired[ScoringStrategyConstraintsTypeDef]
+
+
+class NodeResourcesFitVersionConfigTypeDef(TypedDict):
+    scoringStrategy: NotRequired[ScoringStrategyConfigTypeDef]
+
+
+class KubeSchedulerVersionConfigTypeDef(TypedDict):
+    nodeResourcesFit: NotRequired[NodeResourcesFitVersionConfigTypeDef]
+
+
+class ControlPlaneConfigInfoTypeDef(TypedDict):
+    kubeApiServerConfig: NotRequired[KubeApiServerVersionConfigTypeDef]
+    kubeSchedulerConfig: NotRequired[KubeSchedulerVersionConfigTypeDef]
+    kubeControllerManagerConfig: NotRequired[KubeControllerManagerVersionConfigTypeDef]
+
+
+class ControlPlaneScalingTierInfoTypeDef(TypedDict):
+    tierName: NotRequired[str]
+    apiRequestConcurrency: NotRequired[int]
+    podSchedulingRatePerSecond: NotRequired[int]
+    clusterDatabaseSizeGb: NotRequired[int]
+    controlPlaneComponentConfigOverrides: NotRequired[ControlPlaneConfigInfoTypeDef]
 
 
 class ClusterVersionInformationTypeDef(TypedDict):
@@ -775,6 +1086,8 @@ class ClusterVersionInformationTypeDef(TypedDict):
     status: NotRequired[ClusterVersionStatusType]
     versionStatus: NotRequired[VersionStatusType]
     kubernetesPatchVersion: NotRequired[str]
+    controlPlaneScalingTiers: NotRequired[list[ControlPlaneScalingTierInfoTypeDef]]
+    controlPlaneComponentConfig: NotRequired[ControlPlaneConfigInfoTypeDef]
 
 
 class ComputeConfigRequestTypeDef(TypedDict):
@@ -790,6 +1103,7 @@ class ConnectorConfigRequestTypeDef(TypedDict):
 
 class ControlPlanePlacementRequestTypeDef(TypedDict):
     groupName: NotRequired[str]
+    spreadLevel: NotRequired[SpreadLevelType]
 
 
 class CreateAccessConfigRequestTypeDef(TypedDict):
@@ -848,6 +1162,50 @@ class CreateCapabilityResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateCertificateAuthorityRequestTypeDef(TypedDict):
+    clusterName: str
+    clientRequestToken: NotRequired[str]
+
+
+class CreateCertificateAuthorityResponseTypeDef(TypedDict):
+    update: NotRequired[UpdateTypeDef]
+    certificateAuthority: NotRequired[CertificateAuthoritySummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class KubeApiServerConfigRequestTypeDef(TypedDict):
+    eventTtl: NotRequired[str]
+    serviceNodePortRange: NotRequired[ServiceNodePortRangeTypeDef]
+
+
+class HorizontalPodAutoscalerControllerConfigRequestTypeDef(TypedDict):
+    horizontalPodAutoscalerSyncPeriod: NotRequired[str]
+
+
+class PodGcControllerConfigRequestTypeDef(TypedDict):
+    terminatedPodGcThreshold: NotRequired[int]
+
+
+class KubeControllerManagerConfigRequestTypeDef(TypedDict):
+    podGcControllerConfig: NotRequired[PodGcControllerConfigRequestTypeDef]
+    horizontalPodAutoscalerControllerConfig: NotRequired[
+        HorizontalPodAutoscalerControllerConfigRequestTypeDef
+    ]
+
+
+class ScoringStrategyTypeDef(TypedDict):
+    type: NotRequired[ScoringStrategyTypeType]
+    resources: NotRequired[ReadOnly[Sequence[ResourceWeightTypeDef]]]
+
+
+class NodeResourcesFitConfigTypeDef(TypedDict):
+    scoringStrategy: NotRequired[ReadOnly[ScoringStrategyTypeDef]]
+
+
+class KubeSchedulerConfigRequestTypeDef(TypedDict):
+    nodeResourcesFit: NotRequired[ReadOnly[NodeResourcesFitConfigTypeDef]]
+
+
 class KubernetesNetworkConfigRequestTypeDef(TypedDict):
     serviceIpv4Cidr: NotRequired[str]
     ipFamily: NotRequired[IpFamilyType]
@@ -863,10 +1221,16 @@ class LoggingTypeDef(TypedDict):
     clusterLogging: NotRequired[ReadOnly[Sequence[LogSetupTypeDef]]]
 
 
+class EtcdPlacementRequestTypeDef(TypedDict):
+    spreadLevel: NotRequired[SpreadLevelType]
+
+
 class OutpostConfigRequestTypeDef(TypedDict):
     outpostArns: ReadOnly[Sequence[str]]
     controlPlaneInstanceType: str
     controlPlanePlacement: NotRequired[ControlPlanePlacementRequestTypeDef]
+    etcdInstanceType: NotRequired[str]
+    etcdPlacement: NotRequired[EtcdPlacementRequestTypeDef]
 
 
 class RemoteNodeNetworkTypeDef(TypedDict):
@@ -896,6 +1260,7 @@ class VpcConfigRequestTypeDef(TypedDict):
     endpointPublicAccess: NotRequired[bool]
     endpointPrivateAccess: NotRequired[bool]
     publicAccessCidrs: NotRequired[ReadOnly[Sequence[str]]]
+    controlPlaneEgressMode: NotRequired[ControlPlaneEgressModeTypeType]
 
 
 class ZonalShiftConfigRequestTypeDef(TypedDict):
@@ -922,6 +1287,9 @@ class CreateClusterRequestTypeDef(TypedDict):
     storageConfig: NotRequired[StorageConfigRequestTypeDef]
     deletionProtection: NotRequired[bool]
     controlPlaneScalingConfig: NotRequired[ControlPlaneScalingConfigTypeDef]
+    kubeApiServerConfig: NotRequired[KubeApiServerConfigRequestTypeDef]
+    kubeSchedulerConfig: NotRequired[ReadOnly[KubeSchedulerConfigRequestTypeDef]]
+    kubeControllerManagerConfig: NotRequired[KubeControllerManagerConfigRequestTypeDef]
 
 
 class CreateClusterResponseTypeDef(TypedDict):
@@ -1222,6 +1590,18 @@ class DeleteCapabilityResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteCertificateAuthorityRequestTypeDef(TypedDict):
+    clusterName: str
+    certificateAuthorityId: str
+    clientRequestToken: NotRequired[str]
+
+
+class DeleteCertificateAuthorityResponseTypeDef(TypedDict):
+    update: NotRequired[UpdateTypeDef]
+    certificateAuthority: NotRequired[CertificateAuthoritySummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteClusterRequestTypeDef(TypedDict):
     name: str
 
@@ -1343,6 +1723,16 @@ class DescribeCapabilityRequestTypeDef(TypedDict):
 
 class DescribeCapabilityResponseTypeDef(TypedDict):
     capability: NotRequired[CapabilityTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeCertificateAuthorityRequestTypeDef(TypedDict):
+    clusterName: str
+    certificateAuthorityId: str
+
+
+class DescribeCertificateAuthorityResponseTypeDef(TypedDict):
+    certificateAuthority: NotRequired[CertificateAuthorityTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1612,6 +2002,18 @@ class ListCapabilitiesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListCertificateAuthoritiesRequestTypeDef(TypedDict):
+    clusterName: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListCertificateAuthoritiesResponseTypeDef(TypedDict):
+    certificateAuthorities: NotRequired[list[CertificateAuthoritySummaryTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListClustersRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
@@ -1744,6 +2146,10 @@ class RegisterClusterResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RollbackConfigTypeDef(TypedDict):
+    timeoutMinutes: NotRequired[int]
+
+
 class StartInsightsRefreshRequestTypeDef(TypedDict):
     clusterName: str
 
@@ -1789,6 +2195,11 @@ class UpdateAccessEntryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateAckConfigTypeDef(TypedDict):
+    enableCrossNamespace: NotRequired[bool]
+    disabledServices: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class UpdateAddonRequestTypeDef(TypedDict):
     clusterName: str
     addonName: str
@@ -1819,6 +2230,7 @@ class UpdateArgoCdConfigTypeDef(TypedDict):
 
 class UpdateCapabilityConfigurationTypeDef(TypedDict):
     argoCd: NotRequired[ReadOnly[UpdateArgoCdConfigTypeDef]]
+    ack: NotRequired[ReadOnly[UpdateAckConfigTypeDef]]
 
 
 class UpdateCapabilityRequestTypeDef(TypedDict):
@@ -1849,6 +2261,9 @@ class UpdateClusterConfigRequestTypeDef(TypedDict):
     remoteNetworkConfig: NotRequired[ReadOnly[RemoteNetworkConfigRequestTypeDef]]
     deletionProtection: NotRequired[bool]
     controlPlaneScalingConfig: NotRequired[ControlPlaneScalingConfigTypeDef]
+    kubeApiServerConfig: NotRequired[KubeApiServerConfigRequestTypeDef]
+    kubeSchedulerConfig: NotRequired[ReadOnly[KubeSchedulerConfigRequestTypeDef]]
+    kubeControllerManagerConfig: NotRequired[KubeControllerManagerConfigRequestTypeDef]
 
 
 class UpdateClusterConfigResponseTypeDef(TypedDict):
@@ -1861,6 +2276,7 @@ class UpdateClusterVersionRequestTypeDef(TypedDict):
     version: str
     clientRequestToken: NotRequired[str]
     force: NotRequired[bool]
+    rollbackConfig: NotRequired[RollbackConfigTypeDef]
 
 
 class UpdateClusterVersionResponseTypeDef(TypedDict):

@@ -34,6 +34,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
 class AssumeRoleForPodIdentityRequestTypeDef(TypedDict):
     clusterName: str
     token: str
+    eksNodeName: NotRequired[str]
+    instanceId: NotRequired[str]
+    zone: NotRequired[str]
 
 
 class AssumedRoleUserTypeDef(TypedDict):
@@ -64,4 +67,5 @@ class AssumeRoleForPodIdentityResponseTypeDef(TypedDict):
     podIdentityAssociation: PodIdentityAssociationTypeDef
     assumedRoleUser: AssumedRoleUserTypeDef
     credentials: CredentialsTypeDef
+    workloadIdentityProviderArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef

@@ -30,10 +30,10 @@ class MultiRegionElastiCache(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.AddTagsToResourceMessageTypeDef]
     ) -> TargetResults[type_defs.TagListMessageTypeDef]:
         """A tag is a key-value pair where the key and value are case-sensitive. You
-        can use tags to categorize and track all your ElastiCache resources, with
-        the exception of global replication group. When you add or remove tags on
-        replication groups, those actions will be replicated to all nodes in the
-        replication group. For more information, see Resource-level permissions.
+        can use tags to categorize and track all your ElastiCache resources. When
+        you add or remove tags on replication groups, those actions will be
+        replicated to all nodes in the replication group. For more information,
+        see Resource-level permissions.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/AddTagsToResource
         """
@@ -74,7 +74,7 @@ class MultiRegionElastiCache(MultiRegionClient):
     def complete_migration(
         self, **kwargs: Unpack[type_defs.CompleteMigrationMessageTypeDef]
     ) -> TargetResults[type_defs.CompleteMigrationResponseTypeDef]:
-        """Complete the migration of data.
+        """Completes the migration of data.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/CompleteMigration
         """
@@ -735,6 +735,16 @@ class MultiRegionElastiCache(MultiRegionClient):
         """
         return self._call("ModifyUserGroup", kwargs)
 
+    def prepare_migration(
+        self, **kwargs: Unpack[type_defs.PrepareMigrationRequestTypeDef]
+    ) -> TargetResults[type_defs.PrepareMigrationResponseTypeDef]:
+        """Prepares the serverless cache for data migration by validating the
+        configuration and setting up the migration resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/PrepareMigration
+        """
+        return self._call("PrepareMigration", kwargs)
+
     def purchase_reserved_cache_nodes_offering(
         self,
         **kwargs: Unpack[type_defs.PurchaseReservedCacheNodesOfferingMessageTypeDef],
@@ -778,10 +788,10 @@ class MultiRegionElastiCache(MultiRegionClient):
     ) -> TargetResults[type_defs.TagListMessageTypeDef]:
         """Removes the tags identified by the TagKeys list from the named resource. A
         tag is a key-value pair where the key and value are case-sensitive. You
-        can use tags to categorize and track all your ElastiCache resources, with
-        the exception of global replication group. When you add or remove tags on
-        replication groups, those actions will be replicated to all nodes in the
-        replication group. For more information, see Resource-level permissions.
+        can use tags to categorize and track all your ElastiCache resources. When
+        you add or remove tags on replication groups, those actions will be
+        replicated to all nodes in the replication group. For more information,
+        see Resource-level permissions.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/RemoveTagsFromResource
         """
@@ -813,11 +823,23 @@ class MultiRegionElastiCache(MultiRegionClient):
     def start_migration(
         self, **kwargs: Unpack[type_defs.StartMigrationMessageTypeDef]
     ) -> TargetResults[type_defs.StartMigrationResponseTypeDef]:
-        """Start the migration of data.
+        """Starts the migration of data.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/StartMigration
         """
         return self._call("StartMigration", kwargs)
+
+    def stop_migration(
+        self, **kwargs: Unpack[type_defs.StopMigrationRequestTypeDef]
+    ) -> TargetResults[type_defs.StopMigrationResponseTypeDef]:
+        """Stops an ongoing data sync between the source and the serverless cache.
+        The migration remains open and the data sync can be restarted. This
+        operation is valid only while the migration is syncing; during cutover it
+        returns InvalidServerlessCacheStateFault.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticache-2015-02-02/StopMigration
+        """
+        return self._call("StopMigration", kwargs)
 
     def test_failover(
         self, **kwargs: Unpack[type_defs.TestFailoverMessageTypeDef]

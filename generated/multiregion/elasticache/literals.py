@@ -13,10 +13,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AutomaticFailoverStatusType",
         "ChangeTypeType",
         "ClusterModeType",
+        "ConnectionTypeType",
         "DataStorageUnitType",
         "DataTieringStatusType",
         "DestinationTypeType",
+        "DurabilityType",
+        "EffectiveDurabilityType",
         "InputAuthenticationTypeType",
+        "IntegrationStatusType",
+        "IntegrationTypeType",
         "IpDiscoveryType",
         "LogDeliveryConfigurationStatusType",
         "LogFormatType",
@@ -32,6 +37,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ServiceUpdateTypeType",
         "SlaMetType",
         "SourceTypeType",
+        "StorageEncryptionTypeType",
+        "TlsModeType",
         "TransitEncryptionModeType",
         "UpdateActionStatusType",
     ]
@@ -43,10 +50,21 @@ AuthenticationTypeType = Literal["password", "no-password", "iam"]
 AutomaticFailoverStatusType = Literal["enabled", "disabled", "enabling", "disabling"]
 ChangeTypeType = Literal["immediate", "requires-reboot"]
 ClusterModeType = Literal["enabled", "disabled", "compatible"]
+ConnectionTypeType = Literal["vpc", "public"]
 DataStorageUnitType = Literal["GB"]
 DataTieringStatusType = Literal["enabled", "disabled"]
 DestinationTypeType = Literal["cloudwatch-logs", "kinesis-firehose"]
+DurabilityType = Literal["default", "async", "sync", "disabled"]
+EffectiveDurabilityType = Literal["async", "sync", "disabled"]
 InputAuthenticationTypeType = Literal["password", "no-password-required", "iam"]
+IntegrationStatusType = Literal[
+    "enabled",
+    "disabled",
+    "enabling",
+    "disabling",
+    "failed",
+]
+IntegrationTypeType = Literal["dynamodb"]
 IpDiscoveryType = Literal["ipv4", "ipv6"]
 LogDeliveryConfigurationStatusType = Literal[
     "active",
@@ -85,6 +103,8 @@ SourceTypeType = Literal[
     "user",
     "user-group",
 ]
+StorageEncryptionTypeType = Literal["none", "sse-elasticache", "sse-kms"]
+TlsModeType = Literal["none", "verify-ca"]
 TransitEncryptionModeType = Literal["preferred", "required"]
 UpdateActionStatusType = Literal[
     "not-applied",

@@ -26,10 +26,15 @@ from .literals import (
     AutomaticFailoverStatusType,
     ChangeTypeType,
     ClusterModeType,
+    ConnectionTypeType,
     DataStorageUnitType,
     DataTieringStatusType,
     DestinationTypeType,
+    DurabilityType,
+    EffectiveDurabilityType,
     InputAuthenticationTypeType,
+    IntegrationStatusType,
+    IntegrationTypeType,
     IpDiscoveryType,
     LogDeliveryConfigurationStatusType,
     LogFormatType,
@@ -45,6 +50,8 @@ from .literals import (
     ServiceUpdateTypeType,
     SlaMetType,
     SourceTypeType,
+    StorageEncryptionTypeType,
+    TlsModeType,
     TransitEncryptionModeType,
     UpdateActionStatusType,
 )
@@ -179,11 +186,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "IncreaseNodeGroupsInGlobalReplicationGroupResultTypeDef",
         "IncreaseReplicaCountMessageTypeDef",
         "IncreaseReplicaCountResultTypeDef",
+        "IntegrationRequestTypeDef",
+        "IntegrationTypeDef",
         "KinesisFirehoseDestinationDetailsTypeDef",
         "ListAllowedNodeTypeModificationsMessageTypeDef",
         "ListTagsForResourceMessageTypeDef",
         "LogDeliveryConfigurationRequestTypeDef",
         "LogDeliveryConfigurationTypeDef",
+        "MigrationSummaryTypeDef",
         "ModifyCacheClusterMessageTypeDef",
         "ModifyCacheClusterResultTypeDef",
         "ModifyCacheParameterGroupMessageTypeDef",
@@ -211,6 +221,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ParameterTypeDef",
         "PendingLogDeliveryConfigurationTypeDef",
         "PendingModifiedValuesTypeDef",
+        "PrepareMigrationRequestTypeDef",
+        "PrepareMigrationResponseTypeDef",
         "ProcessedUpdateActionTypeDef",
         "PurchaseReservedCacheNodesOfferingMessageTypeDef",
         "PurchaseReservedCacheNodesOfferingResultTypeDef",
@@ -235,6 +247,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RevokeCacheSecurityGroupIngressMessageTypeDef",
         "RevokeCacheSecurityGroupIngressResultTypeDef",
         "ScaleConfigTypeDef",
+        "SecretManagerAuthConfigTypeDef",
         "SecurityGroupMembershipTypeDef",
         "ServerlessCacheConfigurationTypeDef",
         "ServerlessCacheSnapshotTypeDef",
@@ -243,8 +256,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ServiceUpdatesMessageTypeDef",
         "SlotMigrationTypeDef",
         "SnapshotTypeDef",
+        "SourceAuthenticationConfigurationTypeDef",
+        "SourceTlsConfigurationTypeDef",
         "StartMigrationMessageTypeDef",
         "StartMigrationResponseTypeDef",
+        "StopMigrationRequestTypeDef",
+        "StopMigrationResponseTypeDef",
         "SubnetOutpostTypeDef",
         "SubnetTypeDef",
         "TagListMessageTypeDef",
@@ -590,7 +607,8 @@ class CacheUsageLimitsTypeDef(TypedDict):
 
 
 class CompleteMigrationMessageTypeDef(TypedDict):
-    ReplicationGroupId: str
+    ReplicationGroupId: NotRequired[str]
+    ServerlessCacheName: NotRequired[str]
     Force: NotRequired[bool]
 
 
@@ -664,6 +682,7 @@ class ReplicationGroupTypeDef(TypedDict):
     AtRestEncryptionEnabled: NotRequired[bool]
     MemberClustersOutpostArns: NotRequired[list[str]]
     KmsKeyId: NotRequired[str]
+    StorageEncryptionType: NotRequired[StorageEncryptionTypeType]
     ARN: NotRequired[str]
     UserGroupIds: NotRequired[list[str]]
     LogDeliveryConfigurations: NotRequired[list[LogDeliveryConfigurationTypeDef]]
@@ -675,10 +694,49 @@ class ReplicationGroupTypeDef(TypedDict):
     TransitEncryptionMode: NotRequired[TransitEncryptionModeType]
     ClusterMode: NotRequired[ClusterModeType]
     Engine: NotRequired[str]
+    Durability: NotRequired[DurabilityType]
+    EffectiveDurability: NotRequired[EffectiveDurabilityType]
+
+
+class IntegrationTypeDef(TypedDict):
+    IntegrationType: NotRequired[IntegrationTypeType]
+    Status: NotRequired[IntegrationStatusType]
+
+
+class MigrationSummaryTypeDef(TypedDict):
+    Status: NotRequired[str]
+    MigrationEndpoint: NotRequired[EndpointTypeDef]
+    CutoverMode: NotRequired[str]
+
+
+class ServerlessCacheTypeDef(TypedDict):
+    ServerlessCacheName: NotRequired[str]
+    Description: NotRequired[str]
+    CreateTime: NotRequired[datetime]
+    Status: NotRequired[str]
+    Engine: NotRequired[str]
+    MajorEngineVersion: NotRequired[str]
+    FullEngineVersion: NotRequired[str]
+    CacheUsageLimits: NotRequired[CacheUsageLimitsTypeDef]
+    KmsKeyId: NotRequired[str]
+    StorageEncryptionType: NotRequired[StorageEncryptionTypeType]
+    SecurityGroupIds: NotRequired[list[str]]
+    Endpoint: NotRequired[EndpointTypeDef]
+    ReaderEndpoint: NotRequired[EndpointTypeDef]
+    ARN: NotRequired[str]
+    UserGroupId: NotRequired[str]
+    SubnetIds: NotRequired[list[str]]
+    SnapshotRetentionLimit: NotRequired[int]
+    DailySnapshotTime: NotRequired[str]
+    NetworkType: NotRequired[NetworkTypeType]
+    ConnectionType: NotRequired[ConnectionTypeType]
+    Migration: NotRequired[MigrationSummaryTypeDef]
+    Integrations: NotRequired[list[IntegrationTypeDef]]
 
 
 class CompleteMigrationResponseTypeDef(TypedDict):
     ReplicationGroup: NotRequired[ReplicationGroupTypeDef]
+    ServerlessCache: NotRequired[ServerlessCacheTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -776,6 +834,7 @@ class SnapshotTypeDef(TypedDict):
     KmsKeyId: NotRequired[str]
     ARN: NotRequired[str]
     DataTiering: NotRequired[DataTieringStatusType]
+    Durability: NotRequired[DurabilityType]
 
 
 class CopySnapshotResultTypeDef(TypedDict):
@@ -870,6 +929,7 @@ class CreateGlobalReplicationGroupMessageTypeDef(TypedDict):
     GlobalReplicationGroupIdSuffix: str
     GlobalReplicationGroupDescription: NotRequired[str]
     PrimaryReplicationGroupId: str
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
 class GlobalNodeGroupTypeDef(TypedDict):
@@ -960,11 +1020,16 @@ class CreateReplicationGroupMessageTypeDef(TypedDict):
     TransitEncryptionMode: NotRequired[TransitEncryptionModeType]
     ClusterMode: NotRequired[ClusterModeType]
     ServerlessCacheSnapshotName: NotRequired[str]
+    Durability: NotRequired[DurabilityType]
 
 
 class CreateReplicationGroupResultTypeDef(TypedDict):
     ReplicationGroup: NotRequired[ReplicationGroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IntegrationRequestTypeDef(TypedDict):
+    IntegrationType: NotRequired[IntegrationTypeType]
 
 
 class CreateServerlessCacheRequestTypeDef(TypedDict):
@@ -982,27 +1047,8 @@ class CreateServerlessCacheRequestTypeDef(TypedDict):
     SnapshotRetentionLimit: NotRequired[int]
     DailySnapshotTime: NotRequired[str]
     NetworkType: NotRequired[NetworkTypeType]
-
-
-class ServerlessCacheTypeDef(TypedDict):
-    ServerlessCacheName: NotRequired[str]
-    Description: NotRequired[str]
-    CreateTime: NotRequired[datetime]
-    Status: NotRequired[str]
-    Engine: NotRequired[str]
-    MajorEngineVersion: NotRequired[str]
-    FullEngineVersion: NotRequired[str]
-    CacheUsageLimits: NotRequired[CacheUsageLimitsTypeDef]
-    KmsKeyId: NotRequired[str]
-    SecurityGroupIds: NotRequired[list[str]]
-    Endpoint: NotRequired[EndpointTypeDef]
-    ReaderEndpoint: NotRequired[EndpointTypeDef]
-    ARN: NotRequired[str]
-    UserGroupId: NotRequired[str]
-    SubnetIds: NotRequired[list[str]]
-    SnapshotRetentionLimit: NotRequired[int]
-    DailySnapshotTime: NotRequired[str]
-    NetworkType: NotRequired[NetworkTypeType]
+    ConnectionType: NotRequired[ConnectionTypeType]
+    Integrations: NotRequired[ReadOnly[Sequence[IntegrationRequestTypeDef]]]
 
 
 class CreateServerlessCacheResponseTypeDef(TypedDict):
@@ -1596,6 +1642,7 @@ class ModifyReplicationGroupMessageTypeDef(TypedDict):
     TransitEncryptionEnabled: NotRequired[bool]
     TransitEncryptionMode: NotRequired[TransitEncryptionModeType]
     ClusterMode: NotRequired[ClusterModeType]
+    Durability: NotRequired[DurabilityType]
 
 
 class ModifyReplicationGroupResultTypeDef(TypedDict):
@@ -1669,6 +1716,33 @@ class NodeGroupMemberUpdateStatusTypeDef(TypedDict):
 class NodeGroupUpdateStatusTypeDef(TypedDict):
     NodeGroupId: NotRequired[str]
     NodeGroupMemberUpdateStatus: NotRequired[list[NodeGroupMemberUpdateStatusTypeDef]]
+
+
+class SecretManagerAuthConfigTypeDef(TypedDict):
+    SecretArn: NotRequired[str]
+
+
+class SourceAuthenticationConfigurationTypeDef(TypedDict):
+    SecretManagerConfig: NotRequired[SecretManagerAuthConfigTypeDef]
+
+
+class SourceTlsConfigurationTypeDef(TypedDict):
+    SourceTlsMode: NotRequired[TlsModeType]
+    SourceTlsCertificate: NotRequired[str]
+
+
+class PrepareMigrationRequestTypeDef(TypedDict):
+    ServerlessCacheName: str
+    CustomerNodeEndpointList: ReadOnly[Sequence[CustomerNodeEndpointTypeDef]]
+    SourceAuthenticationConfiguration: NotRequired[
+        SourceAuthenticationConfigurationTypeDef
+    ]
+    SourceTlsConfiguration: NotRequired[SourceTlsConfigurationTypeDef]
+
+
+class PrepareMigrationResponseTypeDef(TypedDict):
+    ServerlessCache: NotRequired[ServerlessCacheTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ProcessedUpdateActionTypeDef(TypedDict):
@@ -1804,12 +1878,27 @@ class ServiceUpdatesMessageTypeDef(TypedDict):
 
 
 class StartMigrationMessageTypeDef(TypedDict):
-    ReplicationGroupId: str
-    CustomerNodeEndpointList: ReadOnly[Sequence[CustomerNodeEndpointTypeDef]]
+    ServerlessCacheName: NotRequired[str]
+    ReplicationGroupId: NotRequired[str]
+    CustomerNodeEndpointList: NotRequired[
+        ReadOnly[Sequence[CustomerNodeEndpointTypeDef]]
+    ]
+    AutoCutover: NotRequired[bool]
+    ClearTargetCacheData: NotRequired[bool]
 
 
 class StartMigrationResponseTypeDef(TypedDict):
     ReplicationGroup: NotRequired[ReplicationGroupTypeDef]
+    ServerlessCache: NotRequired[ServerlessCacheTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StopMigrationRequestTypeDef(TypedDict):
+    ServerlessCacheName: str
+
+
+class StopMigrationResponseTypeDef(TypedDict):
+    ServerlessCache: NotRequired[ServerlessCacheTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

@@ -21,7 +21,7 @@ __all__ = ["MultiRegionElasticBeanstalk"]
 
 
 class MultiRegionElasticBeanstalk(MultiRegionClient):
-    """AWS Elastic Beanstalk"""
+    """Elastic Beanstalk"""
 
     _service_name = "elasticbeanstalk"
     _generated_from = BOTOCORE_VERSION
@@ -51,11 +51,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         self,
         **kwargs: Unpack[type_defs.AssociateEnvironmentOperationsRoleMessageTypeDef],
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
-        """Add or change the operations role used by an environment. After this call
-        is made, Elastic Beanstalk uses the associated operations role for
-        permissions to downstream services during subsequent calls acting on this
-        environment. For more information, see Operations roles in the AWS Elastic
-        Beanstalk Developer Guide.
+        """The operations role feature of Elastic Beanstalk is in beta release and is
+        subject to change.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/AssociateEnvironmentOperationsRole
         """
@@ -106,7 +103,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
     def create_configuration_template(
         self, **kwargs: Unpack[type_defs.CreateConfigurationTemplateMessageTypeDef]
     ) -> TargetResults[type_defs.ConfigurationSettingsDescriptionResponseTypeDef]:
-        """Creates an AWS Elastic Beanstalk configuration template, associated with a
+        """Creates an Elastic Beanstalk configuration template, associated with a
         specific Elastic Beanstalk application. You define application
         configuration settings in a configuration template. You can then use the
         configuration template to deploy different versions of the application
@@ -119,8 +116,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
     def create_environment(
         self, **kwargs: Unpack[type_defs.CreateEnvironmentMessageTypeDef]
     ) -> TargetResults[type_defs.EnvironmentDescriptionResponseTypeDef]:
-        """Launches an AWS Elastic Beanstalk environment for the specified
-        application using the specified configuration.
+        """Launches an Elastic Beanstalk environment for the specified application
+        using the specified configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/CreateEnvironment
         """
@@ -198,8 +195,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
     def describe_account_attributes(
         self,
     ) -> TargetResults[type_defs.DescribeAccountAttributesResultTypeDef]:
-        """Returns attributes related to AWS Elastic Beanstalk that are associated
-        with the calling AWS account.
+        """Returns attributes related to Elastic Beanstalk that are associated with
+        the calling Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeAccountAttributes
         """
@@ -251,7 +248,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.DescribeEnvironmentHealthRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeEnvironmentHealthResultTypeDef]:
         """Returns information about the overall health of the specified environment.
-        The DescribeEnvironmentHealth operation is only available with AWS Elastic
+        The DescribeEnvironmentHealth operation is only available with Elastic
         Beanstalk Enhanced Health.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeEnvironmentHealth
@@ -283,7 +280,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
     def describe_environment_resources(
         self, **kwargs: Unpack[type_defs.DescribeEnvironmentResourcesMessageTypeDef]
     ) -> TargetResults[type_defs.EnvironmentResourceDescriptionsMessageTypeDef]:
-        """Returns AWS resources for this environment.
+        """Returns Amazon Web Services resources for this environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeEnvironmentResources
         """
@@ -311,8 +308,9 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
     def describe_instances_health(
         self, **kwargs: Unpack[type_defs.DescribeInstancesHealthRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeInstancesHealthResultTypeDef]:
-        """Retrieves detailed information about the health of instances in your AWS
-        Elastic Beanstalk. This operation requires enhanced health reporting.
+        """Retrieves detailed information about the health of instances in your
+        Elastic Beanstalk environments. This operation requires enhanced health
+        reporting.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DescribeInstancesHealth
         """
@@ -333,11 +331,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         self,
         **kwargs: Unpack[type_defs.DisassociateEnvironmentOperationsRoleMessageTypeDef],
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
-        """Disassociate the operations role from an environment. After this call is
-        made, Elastic Beanstalk uses the caller's permissions for permissions to
-        downstream services during subsequent calls acting on this environment.
-        For more information, see Operations roles in the AWS Elastic Beanstalk
-        Developer Guide.
+        """The operations role feature of Elastic Beanstalk is in beta release and is
+        subject to change.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/DisassociateEnvironmentOperationsRole
         """
@@ -356,8 +351,8 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
     def list_platform_branches(
         self, **kwargs: Unpack[type_defs.ListPlatformBranchesRequestTypeDef]
     ) -> TargetResults[type_defs.ListPlatformBranchesResultTypeDef]:
-        """Lists the platform branches available for your account in an AWS Region.
-        Provides summary information about each platform branch.
+        """Lists the platform branches available for your account in an Amazon Web
+        Services Region. Provides summary information about each platform branch.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/ListPlatformBranches
         """
@@ -366,10 +361,10 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
     def list_platform_versions(
         self, **kwargs: Unpack[type_defs.ListPlatformVersionsRequestTypeDef]
     ) -> TargetResults[type_defs.ListPlatformVersionsResultTypeDef]:
-        """Lists the platform versions available for your account in an AWS Region.
-        Provides summary information about each platform version. Compare to
-        DescribePlatformVersion, which provides full details about a single
-        platform version.
+        """Lists the platform versions available for your account in an Amazon Web
+        Services Region. Provides summary information about each platform version.
+        Compare to DescribePlatformVersion, which provides full details about a
+        single platform version.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/ListPlatformVersions
         """
@@ -378,7 +373,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
     def list_tags_for_resource(
         self, **kwargs: Unpack[type_defs.ListTagsForResourceMessageTypeDef]
     ) -> TargetResults[type_defs.ResourceTagsDescriptionMessageTypeDef]:
-        """Return the tags applied to an AWS Elastic Beanstalk resource. The response
+        """Return the tags applied to an Elastic Beanstalk resource. The response
         contains a list of tag key-value pairs.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/ListTagsForResource
@@ -388,9 +383,9 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
     def rebuild_environment(
         self, **kwargs: Unpack[type_defs.RebuildEnvironmentMessageTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
-        """Deletes and recreates all of the AWS resources (for example: the Auto
-        Scaling group, load balancer, etc.) for a specified environment and forces
-        a restart.
+        """Deletes and recreates all of the Amazon Web Services resources (for
+        example: the Auto Scaling group, load balancer, etc.) for a specified
+        environment and forces a restart.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/RebuildEnvironment
         """
@@ -497,7 +492,7 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
     def update_tags_for_resource(
         self, **kwargs: Unpack[type_defs.UpdateTagsForResourceMessageTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
-        """Update the list of tags applied to an AWS Elastic Beanstalk resource. Two
+        """Update the list of tags applied to an Elastic Beanstalk resource. Two
         lists can be passed: TagsToAdd for tags to add or update, and
         TagsToRemove.
 
@@ -621,10 +616,10 @@ class MultiRegionElasticBeanstalk(MultiRegionClient):
         """Every page of ListPlatformVersions in every target, merged per target
         (botocore's build_full_result).
 
-        Lists the platform versions available for your account in an AWS Region.
-        Provides summary information about each platform version. Compare to
-        DescribePlatformVersion, which provides full details about a single
-        platform version.
+        Lists the platform versions available for your account in an Amazon Web
+        Services Region. Provides summary information about each platform version.
+        Compare to DescribePlatformVersion, which provides full details about a
+        single platform version.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticbeanstalk-2010-12-01/ListPlatformVersions
         """

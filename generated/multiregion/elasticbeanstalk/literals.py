@@ -9,7 +9,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ActionHistoryStatusType",
         "ActionStatusType",
         "ActionTypeType",
+        "AmiArchitectureType",
         "ApplicationVersionStatusType",
+        "ArchitectureTypeType",
         "ComputeTypeType",
         "ConfigurationDeploymentStatusType",
         "ConfigurationOptionValueTypeType",
@@ -20,6 +22,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EnvironmentStatusType",
         "EventSeverityType",
         "FailureTypeType",
+        "ImageBuildTypeType",
         "InstancesHealthAttributeType",
         "PlatformStatusType",
         "SourceRepositoryType",
@@ -30,6 +33,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
 ActionHistoryStatusType = Literal["Completed", "Failed", "Unknown"]
 ActionStatusType = Literal["Scheduled", "Pending", "Running", "Unknown"]
 ActionTypeType = Literal["InstanceRefresh", "PlatformUpdate", "Unknown"]
+AmiArchitectureType = Literal["x86_64", "arm64"]
 ApplicationVersionStatusType = Literal[
     "Processed",
     "Unprocessed",
@@ -37,6 +41,7 @@ ApplicationVersionStatusType = Literal[
     "Processing",
     "Building",
 ]
+ArchitectureTypeType = Literal["amd64", "arm64"]
 ComputeTypeType = Literal[
     "BUILD_GENERAL1_SMALL",
     "BUILD_GENERAL1_MEDIUM",
@@ -87,6 +92,7 @@ FailureTypeType = Literal[
     "InvalidEnvironmentState",
     "PermissionsError",
 ]
+ImageBuildTypeType = Literal["docker", "buildpack"]
 InstancesHealthAttributeType = Literal[
     "HealthStatus",
     "Color",

@@ -22,7 +22,9 @@ from .literals import (
     ActionHistoryStatusType,
     ActionStatusType,
     ActionTypeType,
+    AmiArchitectureType,
     ApplicationVersionStatusType,
+    ArchitectureTypeType,
     ComputeTypeType,
     ConfigurationDeploymentStatusType,
     ConfigurationOptionValueTypeType,
@@ -33,6 +35,7 @@ from .literals import (
     EnvironmentStatusType,
     EventSeverityType,
     FailureTypeType,
+    ImageBuildTypeType,
     InstancesHealthAttributeType,
     PlatformStatusType,
     SourceRepositoryType,
@@ -62,6 +65,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CPUUtilizationTypeDef",
         "CheckDNSAvailabilityMessageTypeDef",
         "CheckDNSAvailabilityResultMessageTypeDef",
+        "ClusterTypeDef",
         "ComposeEnvironmentsMessageTypeDef",
         "ConfigurationOptionDescriptionTypeDef",
         "ConfigurationOptionSettingTypeDef",
@@ -78,6 +82,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreatePlatformVersionResultTypeDef",
         "CreateStorageLocationResultMessageTypeDef",
         "CustomAmiTypeDef",
+        "DefaultAmiTypeDef",
         "DeleteApplicationMessageTypeDef",
         "DeleteApplicationVersionMessageTypeDef",
         "DeleteConfigurationTemplateMessageTypeDef",
@@ -116,6 +121,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EnvironmentTierTypeDef",
         "EventDescriptionTypeDef",
         "EventDescriptionsMessageTypeDef",
+        "ImageBuildConfigurationTypeDef",
+        "ImageConfigurationTypeDef",
+        "ImageSourceTypeDef",
         "InstanceHealthSummaryTypeDef",
         "InstanceTypeDef",
         "LatencyTypeDef",
@@ -254,6 +262,20 @@ class ApplicationResourceLifecycleDescriptionMessageTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ImageBuildConfigurationTypeDef(TypedDict):
+    Type: NotRequired[ImageBuildTypeType]
+    DockerfileLocation: NotRequired[str]
+    Buildpack: NotRequired[str]
+    Architecture: NotRequired[ArchitectureTypeType]
+    CodeBuildServiceRole: NotRequired[str]
+    ComputeType: NotRequired[ComputeTypeType]
+    TimeoutInMinutes: NotRequired[int]
+
+
+class ImageSourceTypeDef(TypedDict):
+    Uri: NotRequired[str]
+
+
 class S3LocationTypeDef(TypedDict):
     S3Bucket: NotRequired[str]
     S3Key: NotRequired[str]
@@ -273,6 +295,9 @@ class ApplicationVersionDescriptionTypeDef(TypedDict):
     SourceBuildInformation: NotRequired[SourceBuildInformationTypeDef]
     BuildArn: NotRequired[str]
     SourceBundle: NotRequired[S3LocationTypeDef]
+    ImageSource: NotRequired[ImageSourceTypeDef]
+    ImageBuildConfiguration: NotRequired[ImageBuildConfigurationTypeDef]
+    Process: NotRequired[bool]
     DateCreated: NotRequired[datetime]
     DateUpdated: NotRequired[datetime]
     Status: NotRequired[ApplicationVersionStatusType]
@@ -343,6 +368,10 @@ class CheckDNSAvailabilityResultMessageTypeDef(TypedDict):
     Available: NotRequired[bool]
     FullyQualifiedCNAME: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ClusterTypeDef(TypedDict):
+    ClusterArn: NotRequired[str]
 
 
 class ComposeEnvironmentsMessageTypeDef(TypedDict):
@@ -440,6 +469,11 @@ class CreateApplicationMessageTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class ImageConfigurationTypeDef(TypedDict):
+    Source: NotRequired[ImageSourceTypeDef]
+    Build: NotRequired[ImageBuildConfigurationTypeDef]
+
+
 class CreateApplicationVersionMessageTypeDef(TypedDict):
     ApplicationName: str
     VersionLabel: str
@@ -450,6 +484,7 @@ class CreateApplicationVersionMessageTypeDef(TypedDict):
     AutoCreateApplication: NotRequired[bool]
     Process: NotRequired[bool]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    ImageConfiguration: NotRequired[ImageConfigurationTypeDef]
 
 
 class SourceConfigurationTypeDef(TypedDict):
@@ -535,6 +570,11 @@ class CreateStorageLocationResultMessageTypeDef(TypedDict):
 
 class CustomAmiTypeDef(TypedDict):
     VirtualizationType: NotRequired[str]
+    ImageId: NotRequired[str]
+
+
+class DefaultAmiTypeDef(TypedDict):
+    Architecture: NotRequired[AmiArchitectureType]
     ImageId: NotRequired[str]
 
 
@@ -784,6 +824,7 @@ class PlatformDescriptionTypeDef(TypedDict):
     ProgrammingLanguages: NotRequired[list[PlatformProgrammingLanguageTypeDef]]
     Frameworks: NotRequired[list[PlatformFrameworkTypeDef]]
     CustomAmiList: NotRequired[list[CustomAmiTypeDef]]
+    DefaultAmiList: NotRequired[list[DefaultAmiTypeDef]]
     SupportedTierList: NotRequired[list[str]]
     SupportedAddonList: NotRequired[list[str]]
     PlatformLifecycleState: NotRequired[str]
@@ -910,6 +951,7 @@ class TriggerTypeDef(TypedDict):
 class EnvironmentResourceDescriptionTypeDef(TypedDict):
     EnvironmentName: NotRequired[str]
     AutoScalingGroups: NotRequired[list[AutoScalingGroupTypeDef]]
+    Cluster: NotRequired[ClusterTypeDef]
     Instances: NotRequired[list[InstanceTypeDef]]
     LaunchConfigurations: NotRequired[list[LaunchConfigurationTypeDef]]
     LaunchTemplates: NotRequired[list[LaunchTemplateTypeDef]]

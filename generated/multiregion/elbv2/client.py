@@ -80,7 +80,7 @@ class MultiRegionElasticLoadBalancingv2(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.CreateRuleInputTypeDef]
     ) -> TargetResults[type_defs.CreateRuleOutputTypeDef]:
         """Creates a rule for the specified listener. The listener must be associated
-        with an Application Load Balancer.
+        with an Application Load Balancer or a dual-stack Network Load Balancer.
 
         https://docs.aws.amazon.com/goto/WebAPI/elasticloadbalancingv2-2015-12-01/CreateRule
         """

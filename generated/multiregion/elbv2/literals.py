@@ -12,6 +12,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AuthenticateCognitoActionConditionalBehaviorEnumType",
         "AuthenticateOidcActionConditionalBehaviorEnumType",
         "CapacityReservationStateEnumType",
+        "ClientCertificateIdentityFilterActionType",
+        "ClientCertificateIdentityFilterFieldType",
+        "ClientCertificateIdentityFilterMatchTypeType",
         "DescribeTargetHealthInputIncludeEnumType",
         "EnablePrefixForIpv6SourceNatEnumType",
         "EnforceSecurityGroupInboundRulesOnPrivateLinkTrafficEnumType",
@@ -25,6 +28,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RedirectActionStatusCodeEnumType",
         "RemoveIpamPoolEnumType",
         "RevocationTypeType",
+        "SourceIpAddressTypeEnumType",
         "TargetAdministrativeOverrideReasonEnumType",
         "TargetAdministrativeOverrideStateEnumType",
         "TargetGroupIpAddressTypeEnumType",
@@ -62,6 +66,14 @@ CapacityReservationStateEnumType = Literal[
     "rebalancing",
     "failed",
 ]
+ClientCertificateIdentityFilterActionType = Literal["accept"]
+ClientCertificateIdentityFilterFieldType = Literal[
+    "subject-cn",
+    "subject-ou",
+    "san-dns",
+    "san-uri",
+]
+ClientCertificateIdentityFilterMatchTypeType = Literal["exact", "prefix"]
 DescribeTargetHealthInputIncludeEnumType = Literal["AnomalyDetection", "All"]
 EnablePrefixForIpv6SourceNatEnumType = Literal["on", "off"]
 EnforceSecurityGroupInboundRulesOnPrivateLinkTrafficEnumType = Literal["on", "off"]
@@ -94,6 +106,7 @@ ProtocolEnumType = Literal[
 RedirectActionStatusCodeEnumType = Literal["HTTP_301", "HTTP_302"]
 RemoveIpamPoolEnumType = Literal["ipv4"]
 RevocationTypeType = Literal["CRL"]
+SourceIpAddressTypeEnumType = Literal["ipv4", "ipv6"]
 TargetAdministrativeOverrideReasonEnumType = Literal[
     "AdministrativeOverride.Unknown",
     "AdministrativeOverride.NoOverride",

@@ -25,6 +25,9 @@ from .literals import (
     AuthenticateCognitoActionConditionalBehaviorEnumType,
     AuthenticateOidcActionConditionalBehaviorEnumType,
     CapacityReservationStateEnumType,
+    ClientCertificateIdentityFilterActionType,
+    ClientCertificateIdentityFilterFieldType,
+    ClientCertificateIdentityFilterMatchTypeType,
     DescribeTargetHealthInputIncludeEnumType,
     EnablePrefixForIpv6SourceNatEnumType,
     EnforceSecurityGroupInboundRulesOnPrivateLinkTrafficEnumType,
@@ -38,6 +41,7 @@ from .literals import (
     RedirectActionStatusCodeEnumType,
     RemoveIpamPoolEnumType,
     RevocationTypeType,
+    SourceIpAddressTypeEnumType,
     TargetAdministrativeOverrideReasonEnumType,
     TargetAdministrativeOverrideStateEnumType,
     TargetGroupIpAddressTypeEnumType,
@@ -69,6 +73,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CapacityReservationStatusTypeDef",
         "CertificateTypeDef",
         "CipherTypeDef",
+        "ClientCertificateIdentityFilterTypeDef",
         "CreateListenerInputTypeDef",
         "CreateListenerOutputTypeDef",
         "CreateLoadBalancerInputTypeDef",
@@ -176,6 +181,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ModifyTargetGroupOutputTypeDef",
         "ModifyTrustStoreInputTypeDef",
         "ModifyTrustStoreOutputTypeDef",
+        "MutualAuthenticationAttributesOutputTypeDef",
         "MutualAuthenticationAttributesTypeDef",
         "PathPatternConditionConfigOutputTypeDef",
         "PathPatternConditionConfigTypeDef",
@@ -466,12 +472,22 @@ class CipherTypeDef(TypedDict):
     Priority: NotRequired[int]
 
 
+class ClientCertificateIdentityFilterTypeDef(TypedDict):
+    Field: ClientCertificateIdentityFilterFieldType
+    Action: ClientCertificateIdentityFilterActionType
+    MatchType: ClientCertificateIdentityFilterMatchTypeType
+    Value: str
+
+
 class MutualAuthenticationAttributesTypeDef(TypedDict):
     Mode: NotRequired[str]
     TrustStoreArn: NotRequired[str]
     IgnoreClientCertificateExpiry: NotRequired[bool]
     TrustStoreAssociationStatus: NotRequired[TrustStoreAssociationStatusEnumType]
     AdvertiseTrustStoreCaNames: NotRequired[AdvertiseTrustStoreCaNamesEnumType]
+    ClientCertificateIdentityFilters: NotRequired[
+        ReadOnly[Sequence[ClientCertificateIdentityFilterTypeDef]]
+    ]
 
 
 class CreateListenerInputTypeDef(TypedDict):
@@ -483,7 +499,18 @@ class CreateListenerInputTypeDef(TypedDict):
     DefaultActions: ReadOnly[Sequence[ActionTypeDef]]
     AlpnPolicy: NotRequired[ReadOnly[Sequence[str]]]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-    MutualAuthentication: NotRequired[MutualAuthenticationAttributesTypeDef]
+    MutualAuthentication: NotRequired[ReadOnly[MutualAuthenticationAttributesTypeDef]]
+
+
+class MutualAuthenticationAttributesOutputTypeDef(TypedDict):
+    Mode: NotRequired[str]
+    TrustStoreArn: NotRequired[str]
+    IgnoreClientCertificateExpiry: NotRequired[bool]
+    TrustStoreAssociationStatus: NotRequired[TrustStoreAssociationStatusEnumType]
+    AdvertiseTrustStoreCaNames: NotRequired[AdvertiseTrustStoreCaNamesEnumType]
+    ClientCertificateIdentityFilters: NotRequired[
+        list[ClientCertificateIdentityFilterTypeDef]
+    ]
 
 
 class ListenerTypeDef(TypedDict):
@@ -495,7 +522,7 @@ class ListenerTypeDef(TypedDict):
     SslPolicy: NotRequired[str]
     DefaultActions: NotRequired[list[ActionOutputTypeDef]]
     AlpnPolicy: NotRequired[list[str]]
-    MutualAuthentication: NotRequired[MutualAuthenticationAttributesTypeDef]
+    MutualAuthentication: NotRequired[MutualAuthenticationAttributesOutputTypeDef]
 
 
 class CreateListenerOutputTypeDef(TypedDict):
@@ -589,6 +616,7 @@ class QueryStringConditionConfigTypeDef(TypedDict):
 
 class SourceIpConditionConfigTypeDef(TypedDict):
     Values: NotRequired[ReadOnly[Sequence[str]]]
+    IpAddressType: NotRequired[SourceIpAddressTypeEnumType]
 
 
 class RuleConditionTypeDef(TypedDict):
@@ -659,6 +687,7 @@ class QueryStringConditionConfigOutputTypeDef(TypedDict):
 
 class SourceIpConditionConfigOutputTypeDef(TypedDict):
     Values: NotRequired[list[str]]
+    IpAddressType: NotRequired[SourceIpAddressTypeEnumType]
 
 
 class RuleConditionOutputTypeDef(TypedDict):
@@ -1164,7 +1193,7 @@ class ModifyListenerInputTypeDef(TypedDict):
     Certificates: NotRequired[ReadOnly[Sequence[CertificateTypeDef]]]
     DefaultActions: NotRequired[ReadOnly[Sequence[ActionTypeDef]]]
     AlpnPolicy: NotRequired[ReadOnly[Sequence[str]]]
-    MutualAuthentication: NotRequired[MutualAuthenticationAttributesTypeDef]
+    MutualAuthentication: NotRequired[ReadOnly[MutualAuthenticationAttributesTypeDef]]
 
 
 class ModifyListenerOutputTypeDef(TypedDict):

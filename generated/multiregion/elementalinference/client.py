@@ -33,45 +33,198 @@ class MultiRegionElementalInference(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.AssociateFeedRequestTypeDef]
     ) -> TargetResults[type_defs.AssociateFeedResponseTypeDef]:
         """Associates a resource with the feed. The resource provides the input that
-        Elemental Inference needs needs in order to perform an Elemental Inference
+        Elemental Inference needs in order to perform an Elemental Inference
         feature, such as cropping video. You always provide the resource by
         associating it with a feed. You can associate only one resource with each
-        feed.
+        feed. With an association, a specific source media is claiming ownership
+        of the feed.
 
         https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/AssociateFeed
         """
         return self._call("AssociateFeed", kwargs)
 
+    def create_dictionary(
+        self, **kwargs: Unpack[type_defs.CreateDictionaryRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDictionaryResponseTypeDef]:
+        """Creates a custom dictionary for improving transcription accuracy. A
+        dictionary contains custom words and phrases that the ASR engine might not
+        recognize, such as brand names, technical terms, or proper nouns. You can
+        reference a dictionary when configuring a smart subtitles output.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/CreateDictionary
+        """
+        return self._call("CreateDictionary", kwargs)
+
     def create_feed(
         self, **kwargs: Unpack[type_defs.CreateFeedRequestTypeDef]
     ) -> TargetResults[type_defs.CreateFeedResponseTypeDef]:
-        """Creates a feed. The feed is the target for live streams being sent by the
-        calling application. An example of a calling application is AWS Elemental
-        MediaLive. After you create the feed, you can associate a resource with
-        the feed.
+        """Creates a feed. The feed is the target for the live media stream that is
+        being sent by the calling application. An example of a calling application
+        is AWS Elemental MediaLive.
 
         https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/CreateFeed
         """
         return self._call("CreateFeed", kwargs)
 
+    def create_function(
+        self, **kwargs: Unpack[type_defs.CreateFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFunctionResponseTypeDef]:
+        """Creates a function. A function analyzes a feed by building a request from
+        the feed's media and metadata, optionally sending that request to an
+        Amazon Bedrock model in your account, and publishing the result to the
+        feed's metadata timeline.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/CreateFunction
+        """
+        return self._call("CreateFunction", kwargs)
+
+    def create_question_set(
+        self, **kwargs: Unpack[type_defs.CreateQuestionSetRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateQuestionSetResponseTypeDef]:
+        """Creates a question set. Use a question set to get answers about content
+        that's specific to your business, in addition to the built-in contextual
+        metadata classifications. A question set contains your own questions. You
+        ask Elemental Inference these questions about each shot or scene of the
+        media in a contextual metadata output, and Elemental Inference answers
+        each question with scores. To use a question set, reference it in the
+        customQuestions property of the contextual metadata configuration of a
+        feed output.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/CreateQuestionSet
+        """
+        return self._call("CreateQuestionSet", kwargs)
+
+    def create_question_set_version(
+        self, **kwargs: Unpack[type_defs.CreateQuestionSetVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateQuestionSetVersionResponseTypeDef]:
+        """Publishes the DRAFT version of the specified question set as a new
+        version. The new version has the same name and questions as DRAFT, and you
+        can't change it. DRAFT doesn't change, so you can continue to update it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/CreateQuestionSetVersion
+        """
+        return self._call("CreateQuestionSetVersion", kwargs)
+
+    def create_schedule_action(
+        self, **kwargs: Unpack[type_defs.CreateScheduleActionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateScheduleActionResponseTypeDef]:
+        """Creates a schedule action on a feed. A schedule action applies
+        configuration changes to the feed at a time that you specify, in the same
+        way as an UpdateFeed request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/CreateScheduleAction
+        """
+        return self._call("CreateScheduleAction", kwargs)
+
+    def delete_dictionary(
+        self, **kwargs: Unpack[type_defs.DeleteDictionaryRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDictionaryResponseTypeDef]:
+        """Deletes the specified dictionary. You cannot delete a dictionary that is
+        referenced by a feed. You must first remove the dictionary reference from
+        the feed's subtitling configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/DeleteDictionary
+        """
+        return self._call("DeleteDictionary", kwargs)
+
     def delete_feed(
         self, **kwargs: Unpack[type_defs.DeleteFeedRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteFeedResponseTypeDef]:
-        """Deletes the specified feed. The feed can be deleted at any time.
+        """Deletes the specified feed. You can delete the feed at any time. Elemental
+        Inference doesn't block you from deleting a feed when the calling
+        application is calling PutMedia or GetMetadata on that feed, although both
+        these calls will start to fail. For more information about managing
+        inactive feeds, see the Elemental Inference User Guide.
 
         https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/DeleteFeed
         """
         return self._call("DeleteFeed", kwargs)
 
+    def delete_feed_policy(
+        self, **kwargs: Unpack[type_defs.DeleteFeedPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Deletes the resource-based policy attached to the specified feed. After
+        you delete the policy, the operation revokes the cross-account access that
+        the policy granted.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/DeleteFeedPolicy
+        """
+        return self._call("DeleteFeedPolicy", kwargs)
+
+    def delete_function(
+        self, **kwargs: Unpack[type_defs.DeleteFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFunctionResponseTypeDef]:
+        """Deletes a function. If any feed still references the function, the
+        operation returns a ConflictException. A disabled function output still
+        references the function. Use GetFunction to find those feeds, then remove
+        the function output from each one with UpdateFeed, or delete the feed,
+        before retrying.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/DeleteFunction
+        """
+        return self._call("DeleteFunction", kwargs)
+
+    def delete_question_set(
+        self, **kwargs: Unpack[type_defs.DeleteQuestionSetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteQuestionSetResponseTypeDef]:
+        """Deletes the specified question set, including its DRAFT version and all
+        its published versions. You can't delete a question set while any feed
+        references any of its versions, including an archived feed. You must first
+        remove the question set from the customQuestions configuration of each
+        feed output that references it, or delete those feeds.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/DeleteQuestionSet
+        """
+        return self._call("DeleteQuestionSet", kwargs)
+
+    def delete_question_set_version(
+        self, **kwargs: Unpack[type_defs.DeleteQuestionSetVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteQuestionSetVersionResponseTypeDef]:
+        """Deletes a published version of the specified question set. You can't
+        delete a version while a feed references it, including an archived feed.
+        You can't restore a deleted version, and Elemental Inference doesn't reuse
+        its number.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/DeleteQuestionSetVersion
+        """
+        return self._call("DeleteQuestionSetVersion", kwargs)
+
+    def delete_schedule_action(
+        self, **kwargs: Unpack[type_defs.DeleteScheduleActionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteScheduleActionResponseTypeDef]:
+        """Deletes a schedule action from a feed. A deleted action never runs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/DeleteScheduleAction
+        """
+        return self._call("DeleteScheduleAction", kwargs)
+
     def disassociate_feed(
         self, **kwargs: Unpack[type_defs.DisassociateFeedRequestTypeDef]
     ) -> TargetResults[type_defs.DisassociateFeedResponseTypeDef]:
-        """Releases the resource (for example, an MediaLive channel) that is
-        associated with this feed. The outputs in the feed become disabled.
+        """Releases the resource (the source media) that is associated with this
+        feed. The outputs in the feed become DISABLED.
 
         https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/DisassociateFeed
         """
         return self._call("DisassociateFeed", kwargs)
+
+    def export_dictionary_entries(
+        self, **kwargs: Unpack[type_defs.ExportDictionaryEntriesRequestTypeDef]
+    ) -> TargetResults[type_defs.ExportDictionaryEntriesResponseTypeDef]:
+        """Exports the entries from the specified dictionary.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/ExportDictionaryEntries
+        """
+        return self._call("ExportDictionaryEntries", kwargs)
+
+    def get_dictionary(
+        self, **kwargs: Unpack[type_defs.GetDictionaryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDictionaryResponseTypeDef]:
+        """Retrieves information about the specified dictionary.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/GetDictionary
+        """
+        return self._call("GetDictionary", kwargs)
 
     def get_feed(
         self, **kwargs: Unpack[type_defs.GetFeedRequestTypeDef]
@@ -82,6 +235,57 @@ class MultiRegionElementalInference(MultiRegionClient):
         """
         return self._call("GetFeed", kwargs)
 
+    def get_feed_policy(
+        self, **kwargs: Unpack[type_defs.GetFeedPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFeedPolicyResponseTypeDef]:
+        """Retrieves the resource-based policy attached to the specified feed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/GetFeedPolicy
+        """
+        return self._call("GetFeedPolicy", kwargs)
+
+    def get_fixture(
+        self, **kwargs: Unpack[type_defs.GetFixtureRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFixtureResponseTypeDef]:
+        """Retrieves information about the specified fixture (a sports event, such as
+        a specific basketball game). You obtain a fixtureId from SearchFixtures,
+        or from the clipping output of a feed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/GetFixture
+        """
+        return self._call("GetFixture", kwargs)
+
+    def get_function(
+        self, **kwargs: Unpack[type_defs.GetFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFunctionResponseTypeDef]:
+        """Retrieves the details of a function, including its expressions, the media
+        context that Elemental Inference derived from the request expression, and
+        the feeds that currently reference it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/GetFunction
+        """
+        return self._call("GetFunction", kwargs)
+
+    def get_question_set(
+        self, **kwargs: Unpack[type_defs.GetQuestionSetRequestTypeDef]
+    ) -> TargetResults[type_defs.GetQuestionSetResponseTypeDef]:
+        """Retrieves information about the specified question set at one version. By
+        default, GetQuestionSet returns the DRAFT version. To retrieve a published
+        version, specify questionSetVersion.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/GetQuestionSet
+        """
+        return self._call("GetQuestionSet", kwargs)
+
+    def list_dictionaries(
+        self, **kwargs: Unpack[type_defs.ListDictionariesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDictionariesResponseTypeDef]:
+        """Lists the dictionaries in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/ListDictionaries
+        """
+        return self._call("ListDictionaries", kwargs)
+
     def list_feeds(
         self, **kwargs: Unpack[type_defs.ListFeedsRequestTypeDef]
     ) -> TargetResults[type_defs.ListFeedsResponseTypeDef]:
@@ -90,6 +294,47 @@ class MultiRegionElementalInference(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/ListFeeds
         """
         return self._call("ListFeeds", kwargs)
+
+    def list_functions(
+        self, **kwargs: Unpack[type_defs.ListFunctionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFunctionsResponseTypeDef]:
+        """Lists the functions in this account, in this Region. Each entry is a
+        summary. To get the expressions of a function, use GetFunction.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/ListFunctions
+        """
+        return self._call("ListFunctions", kwargs)
+
+    def list_question_set_versions(
+        self, **kwargs: Unpack[type_defs.ListQuestionSetVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListQuestionSetVersionsResponseTypeDef]:
+        """Lists the versions of the specified question set. The list starts with the
+        DRAFT version, followed by the published versions from the highest version
+        number to the lowest. The list doesn't include deleted versions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/ListQuestionSetVersions
+        """
+        return self._call("ListQuestionSetVersions", kwargs)
+
+    def list_question_sets(
+        self, **kwargs: Unpack[type_defs.ListQuestionSetsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListQuestionSetsResponseTypeDef]:
+        """Lists the question sets in your account. The response doesn't include the
+        questions in each question set. To retrieve them, use GetQuestionSet.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/ListQuestionSets
+        """
+        return self._call("ListQuestionSets", kwargs)
+
+    def list_schedule_actions(
+        self, **kwargs: Unpack[type_defs.ListScheduleActionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListScheduleActionsResponseTypeDef]:
+        """Displays a list of the schedule actions on a feed, including the status of
+        each action and, for a failed action, information about why it failed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/ListScheduleActions
+        """
+        return self._call("ListScheduleActions", kwargs)
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
@@ -100,6 +345,31 @@ class MultiRegionElementalInference(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/ListTagsForResource
         """
         return self._call("ListTagsForResource", kwargs)
+
+    def put_feed_policy(
+        self, **kwargs: Unpack[type_defs.PutFeedPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutFeedPolicyResponseTypeDef]:
+        """Attaches or replaces a resource-based policy on the specified feed. A
+        resource-based policy grants cross-account access to the feed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/PutFeedPolicy
+        """
+        return self._call("PutFeedPolicy", kwargs)
+
+    def search_fixtures(
+        self, **kwargs: Unpack[type_defs.SearchFixturesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchFixturesResponseTypeDef]:
+        """Searches for the fixtures (sports events, such as a specific basketball
+        game) that are available for a sport in a date window. Each fixture in the
+        response includes a fixtureId that you specify in the clipping output of a
+        feed, so that Elemental Inference maps the event data for that fixture
+        onto the clipping metadata. This operation is paginated: if there are more
+        fixtures than fit in one page, the response includes a nextToken that you
+        pass in a subsequent request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/SearchFixtures
+        """
+        return self._call("SearchFixtures", kwargs)
 
     def tag_resource(
         self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
@@ -122,6 +392,15 @@ class MultiRegionElementalInference(MultiRegionClient):
         """
         return self._call("UntagResource", kwargs)
 
+    def update_dictionary(
+        self, **kwargs: Unpack[type_defs.UpdateDictionaryRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDictionaryResponseTypeDef]:
+        """Updates the specified dictionary.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/UpdateDictionary
+        """
+        return self._call("UpdateDictionary", kwargs)
+
     def update_feed(
         self, **kwargs: Unpack[type_defs.UpdateFeedRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateFeedResponseTypeDef]:
@@ -130,6 +409,51 @@ class MultiRegionElementalInference(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/UpdateFeed
         """
         return self._call("UpdateFeed", kwargs)
+
+    def update_function(
+        self, **kwargs: Unpack[type_defs.UpdateFunctionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFunctionResponseTypeDef]:
+        """Updates a function. Include only the parameters that you want to change;
+        parameters that you don't include aren't affected. Elemental Inference
+        validates the updated expressions in the same way as CreateFunction.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/UpdateFunction
+        """
+        return self._call("UpdateFunction", kwargs)
+
+    def update_question_set(
+        self, **kwargs: Unpack[type_defs.UpdateQuestionSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateQuestionSetResponseTypeDef]:
+        """Updates the DRAFT version of the specified question set. UpdateQuestionSet
+        doesn't create a version and doesn't change published versions. To publish
+        the updated DRAFT as a new version, use CreateQuestionSetVersion.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/UpdateQuestionSet
+        """
+        return self._call("UpdateQuestionSet", kwargs)
+
+    def paginate_list_dictionaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListDictionariesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDictionariesResponseTypeDef]:
+        """Every page of ListDictionaries in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the dictionaries in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/ListDictionaries
+        """
+        return self._paginate(
+            "ListDictionaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
 
     def paginate_list_feeds(
         self,
@@ -154,6 +478,148 @@ class MultiRegionElementalInference(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_functions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListFunctionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFunctionsResponseTypeDef]:
+        """Every page of ListFunctions in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the functions in this account, in this Region. Each entry is a
+        summary. To get the expressions of a function, use GetFunction.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/ListFunctions
+        """
+        return self._paginate(
+            "ListFunctions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_question_set_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListQuestionSetVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListQuestionSetVersionsResponseTypeDef]:
+        """Every page of ListQuestionSetVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the versions of the specified question set. The list starts with the
+        DRAFT version, followed by the published versions from the highest version
+        number to the lowest. The list doesn't include deleted versions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/ListQuestionSetVersions
+        """
+        return self._paginate(
+            "ListQuestionSetVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_question_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListQuestionSetsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListQuestionSetsResponseTypeDef]:
+        """Every page of ListQuestionSets in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the question sets in your account. The response doesn't include the
+        questions in each question set. To retrieve them, use GetQuestionSet.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/ListQuestionSets
+        """
+        return self._paginate(
+            "ListQuestionSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_schedule_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListScheduleActionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListScheduleActionsResponseTypeDef]:
+        """Every page of ListScheduleActions in every target, merged per target
+        (botocore's build_full_result).
+
+        Displays a list of the schedule actions on a feed, including the status of
+        each action and, for a failed action, information about why it failed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/ListScheduleActions
+        """
+        return self._paginate(
+            "ListScheduleActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_fixtures(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.SearchFixturesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchFixturesResponseTypeDef]:
+        """Every page of SearchFixtures in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches for the fixtures (sports events, such as a specific basketball
+        game) that are available for a sport in a date window. Each fixture in the
+        response includes a fixtureId that you specify in the clipping output of a
+        feed, so that Elemental Inference maps the event data for that fixture
+        onto the clipping metadata. This operation is paginated: if there are more
+        fixtures than fit in one page, the response includes a nextToken that you
+        pass in a subsequent request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/SearchFixtures
+        """
+        return self._paginate(
+            "SearchFixtures",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_dictionaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListDictionariesRequestTypeDef],
+    ) -> Items[type_defs.DictionarySummaryTypeDef]:
+        """Each element of dictionaries in every page of ListDictionaries, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/ListDictionaries
+        """
+        return self._items(
+            "ListDictionaries", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_feeds(
         self,
         *,
@@ -168,6 +634,86 @@ class MultiRegionElementalInference(MultiRegionClient):
         """
         return self._items(
             "ListFeeds", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_functions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListFunctionsRequestTypeDef],
+    ) -> Items[type_defs.FunctionSummaryTypeDef]:
+        """Each element of functions in every page of ListFunctions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/ListFunctions
+        """
+        return self._items(
+            "ListFunctions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_question_set_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListQuestionSetVersionsRequestTypeDef],
+    ) -> Items[type_defs.QuestionSetVersionSummaryTypeDef]:
+        """Each element of versions in every page of ListQuestionSetVersions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/ListQuestionSetVersions
+        """
+        return self._items(
+            "ListQuestionSetVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_question_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListQuestionSetsRequestTypeDef],
+    ) -> Items[type_defs.QuestionSetSummaryTypeDef]:
+        """Each element of questionSets in every page of ListQuestionSets, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/ListQuestionSets
+        """
+        return self._items(
+            "ListQuestionSets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_schedule_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListScheduleActionsRequestTypeDef],
+    ) -> Items[type_defs.ScheduleActionTypeDef]:
+        """Each element of scheduleActions in every page of ListScheduleActions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/ListScheduleActions
+        """
+        return self._items(
+            "ListScheduleActions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_fixtures(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.SearchFixturesRequestTypeDef],
+    ) -> Items[type_defs.FixtureSummaryTypeDef]:
+        """Each element of fixtures in every page of SearchFixtures, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elementalinference-2018-11-14/SearchFixtures
+        """
+        return self._items(
+            "SearchFixtures", kwargs, max_items=max_items, page_size=page_size
         )
 
     def wait_feed_deleted(

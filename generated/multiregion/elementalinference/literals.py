@@ -5,8 +5,39 @@
 from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
-    __all__ = ["FeedStatusType", "OutputStatusType"]
+    __all__ = [
+        "BedrockApiType",
+        "ContextTypeType",
+        "DataSourceSportType",
+        "DictionaryLanguageType",
+        "DictionaryStatusType",
+        "EventBridgeDeliveryModeType",
+        "ExtendedAnalysisModeType",
+        "FeedStatusType",
+        "FilterNameType",
+        "FrameSamplingModeType",
+        "FunctionStatusType",
+        "OutputStatusType",
+        "ProfanityFilterModeType",
+        "ScheduleActionErrorCodeType",
+        "ScheduleActionStatusType",
+        "SummaryGenerationModeType",
+        "TranscriptionLanguageType",
+    ]
 
+BedrockApiType = Literal["INVOKE_MODEL"]
+ContextTypeType = Literal["FRAMES", "SUBTITLES", "CONTEXTUAL_METADATA", "CLIP_METADATA"]
+DataSourceSportType = Literal["basketball", "american-football"]
+DictionaryLanguageType = Literal["eng", "fra", "ita", "deu", "spa", "por", "ara"]
+DictionaryStatusType = Literal[
+    "CREATING",
+    "AVAILABLE",
+    "REFERENCED",
+    "DELETING",
+    "DELETED",
+]
+EventBridgeDeliveryModeType = Literal["ENABLED", "DISABLED"]
+ExtendedAnalysisModeType = Literal["ENABLED", "DISABLED"]
 FeedStatusType = Literal[
     "CREATING",
     "AVAILABLE",
@@ -16,4 +47,29 @@ FeedStatusType = Literal[
     "DELETED",
     "ARCHIVED",
 ]
+FilterNameType = Literal["COMPETITOR"]
+FrameSamplingModeType = Literal["FIRST", "UNIFORM", "LAST"]
+FunctionStatusType = Literal[
+    "CREATING",
+    "AVAILABLE",
+    "REFERENCED",
+    "DELETING",
+    "DELETED",
+]
 OutputStatusType = Literal["ENABLED", "DISABLED"]
+ProfanityFilterModeType = Literal["DISABLED", "CENSOR", "DROP"]
+ScheduleActionErrorCodeType = Literal["INVALID_ACTION_TARGET", "INTERNAL_ERROR"]
+ScheduleActionStatusType = Literal["PENDING", "COMPLETED", "FAILED"]
+SummaryGenerationModeType = Literal["ENABLED", "DISABLED"]
+TranscriptionLanguageType = Literal[
+    "eng",
+    "eng-au",
+    "eng-gb",
+    "eng-us",
+    "fra",
+    "ita",
+    "deu",
+    "spa",
+    "por",
+    "ara",
+]

@@ -19,59 +19,275 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    BedrockApiType,
+    ContextTypeType,
+    DataSourceSportType,
+    DictionaryLanguageType,
+    DictionaryStatusType,
+    EventBridgeDeliveryModeType,
+    ExtendedAnalysisModeType,
     FeedStatusType,
+    FilterNameType,
+    FrameSamplingModeType,
+    FunctionStatusType,
     OutputStatusType,
+    ProfanityFilterModeType,
+    ScheduleActionErrorCodeType,
+    ScheduleActionStatusType,
+    SummaryGenerationModeType,
+    TranscriptionLanguageType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AspectRatioTypeDef",
         "AssociateFeedRequestTypeDef",
         "AssociateFeedResponseTypeDef",
+        "BedrockFunctionTargetTypeDef",
+        "ChooseOneQuestionOutputTypeDef",
+        "ChooseOneQuestionTypeDef",
+        "ClipTriggerTypeDef",
         "ClippingConfigTypeDef",
+        "ClippingSettingsTypeDef",
+        "CompetitorTypeDef",
+        "ContextualMetadataConfigTypeDef",
+        "ContextualMetadataSettingsTypeDef",
+        "CreateDictionaryRequestTypeDef",
+        "CreateDictionaryResponseTypeDef",
         "CreateFeedRequestTypeDef",
         "CreateFeedResponseTypeDef",
+        "CreateFunctionRequestTypeDef",
+        "CreateFunctionResponseTypeDef",
         "CreateOutputTypeDef",
+        "CreateQuestionSetRequestTypeDef",
+        "CreateQuestionSetResponseTypeDef",
+        "CreateQuestionSetVersionRequestTypeDef",
+        "CreateQuestionSetVersionResponseTypeDef",
+        "CreateScheduleActionRequestTypeDef",
+        "CreateScheduleActionResponseTypeDef",
+        "CroppingConfigOutputTypeDef",
         "CroppingConfigTypeDef",
+        "CustomQuestionsConfigTypeDef",
+        "DataSourceConfigurationTypeDef",
+        "DeleteDictionaryRequestTypeDef",
+        "DeleteDictionaryResponseTypeDef",
+        "DeleteFeedPolicyRequestTypeDef",
         "DeleteFeedRequestTypeDef",
         "DeleteFeedResponseTypeDef",
+        "DeleteFunctionRequestTypeDef",
+        "DeleteFunctionResponseTypeDef",
+        "DeleteQuestionSetRequestTypeDef",
+        "DeleteQuestionSetResponseTypeDef",
+        "DeleteQuestionSetVersionRequestTypeDef",
+        "DeleteQuestionSetVersionResponseTypeDef",
+        "DeleteScheduleActionRequestTypeDef",
+        "DeleteScheduleActionResponseTypeDef",
+        "DictionarySummaryTypeDef",
         "DisassociateFeedRequestTypeDef",
         "DisassociateFeedResponseTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "ExportDictionaryEntriesRequestTypeDef",
+        "ExportDictionaryEntriesResponseTypeDef",
         "FeedAssociationTypeDef",
         "FeedSummaryTypeDef",
+        "FixedIntervalTriggerTypeDef",
+        "FixedModeScheduleActionStartSettingsOutputTypeDef",
+        "FixedModeScheduleActionStartSettingsTypeDef",
+        "FixtureSummaryTypeDef",
+        "FrameSamplingStrategyTypeDef",
+        "FrameSettingsTypeDef",
+        "FrameSizeTypeDef",
+        "FunctionConfigTypeDef",
+        "FunctionSummaryTypeDef",
+        "FunctionTargetTypeDef",
+        "GetDictionaryRequestTypeDef",
+        "GetDictionaryResponseTypeDef",
+        "GetFeedPolicyRequestTypeDef",
+        "GetFeedPolicyResponseTypeDef",
         "GetFeedRequestTypeDef",
         "GetFeedResponseTypeDef",
+        "GetFixtureRequestTypeDef",
+        "GetFixtureResponseTypeDef",
+        "GetFunctionRequestTypeDef",
+        "GetFunctionResponseTypeDef",
         "GetOutputTypeDef",
+        "GetQuestionSetRequestTypeDef",
+        "GetQuestionSetResponseTypeDef",
+        "ListDictionariesRequestTypeDef",
+        "ListDictionariesResponseTypeDef",
         "ListFeedsRequestTypeDef",
         "ListFeedsResponseTypeDef",
+        "ListFunctionsRequestTypeDef",
+        "ListFunctionsResponseTypeDef",
+        "ListQuestionSetVersionsRequestTypeDef",
+        "ListQuestionSetVersionsResponseTypeDef",
+        "ListQuestionSetsRequestTypeDef",
+        "ListQuestionSetsResponseTypeDef",
+        "ListScheduleActionsRequestTypeDef",
+        "ListScheduleActionsResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
+        "OutputConfigOutputTypeDef",
         "OutputConfigTypeDef",
+        "PassthroughFunctionTargetTypeDef",
+        "PutFeedPolicyRequestTypeDef",
+        "PutFeedPolicyResponseTypeDef",
+        "QuestionOptionTypeDef",
+        "QuestionSetReferenceTypeDef",
+        "QuestionSetSummaryTypeDef",
+        "QuestionSetVersionSummaryTypeDef",
+        "RemoveClippingDataSourceConfigurationTypeDef",
         "ResponseMetadataTypeDef",
+        "SceneTriggerTypeDef",
+        "ScheduleActionErrorTypeDef",
+        "ScheduleActionOperationTypeDef",
+        "ScheduleActionStartConfigurationOutputTypeDef",
+        "ScheduleActionStartConfigurationTypeDef",
+        "ScheduleActionTypeDef",
+        "SearchFilterTypeDef",
+        "SearchFixturesRequestTypeDef",
+        "SearchFixturesResponseTypeDef",
+        "ShotTriggerTypeDef",
+        "SubtitlingConfigTypeDef",
+        "SubtitlingSettingsTypeDef",
         "TagResourceRequestTypeDef",
+        "TemplateGroupOutputTypeDef",
+        "TemplateGroupTypeDef",
+        "TriggerTypeDef",
         "UntagResourceRequestTypeDef",
+        "UpdateClippingDataSourceConfigurationTypeDef",
+        "UpdateDictionaryRequestTypeDef",
+        "UpdateDictionaryResponseTypeDef",
         "UpdateFeedRequestTypeDef",
         "UpdateFeedResponseTypeDef",
+        "UpdateFunctionRequestTypeDef",
+        "UpdateFunctionResponseTypeDef",
+        "UpdateOutputStatusTypeDef",
         "UpdateOutputTypeDef",
+        "UpdateQuestionSetRequestTypeDef",
+        "UpdateQuestionSetResponseTypeDef",
+        "YesNoPerOptionQuestionOutputTypeDef",
+        "YesNoPerOptionQuestionTypeDef",
+        "YesNoQuestionTypeDef",
     ]
+
+
+class AspectRatioTypeDef(TypedDict):
+    width: int
+    height: int
+
+
+class DataSourceConfigurationTypeDef(TypedDict):
+    fixtureId: str
 
 
 class ClippingConfigTypeDef(TypedDict):
     callbackMetadata: NotRequired[str]
+    dataSourceConfiguration: NotRequired[DataSourceConfigurationTypeDef]
+
+
+class QuestionSetReferenceTypeDef(TypedDict):
+    questionSetId: str
+    version: str
+
+
+class CustomQuestionsConfigTypeDef(TypedDict):
+    shot: NotRequired[QuestionSetReferenceTypeDef]
+    scene: NotRequired[QuestionSetReferenceTypeDef]
+
+
+class ContextualMetadataConfigTypeDef(TypedDict):
+    summaryGeneration: NotRequired[SummaryGenerationModeType]
+    extendedAnalysis: NotRequired[ExtendedAnalysisModeType]
+    customQuestions: NotRequired[CustomQuestionsConfigTypeDef]
+
+
+class TemplateGroupTypeDef(TypedDict):
+    name: str
+    templateUris: ReadOnly[Sequence[str]]
 
 
 class CroppingConfigTypeDef(TypedDict):
+    templateGroups: NotRequired[ReadOnly[Sequence[TemplateGroupTypeDef]]]
+
+
+class ClippingSettingsTypeDef(TypedDict):
+    outputName: str
+
+
+class ContextualMetadataSettingsTypeDef(TypedDict):
+    outputName: str
+
+
+class FrameSamplingStrategyTypeDef(TypedDict):
+    mode: FrameSamplingModeType
+    count: NotRequired[int]
+
+
+class FrameSizeTypeDef(TypedDict):
+    widthPixels: int
+    heightPixels: int
+
+
+class FrameSettingsTypeDef(TypedDict):
+    frameSampling: FrameSamplingStrategyTypeDef
+    frameSize: NotRequired[FrameSizeTypeDef]
+
+
+class SubtitlingSettingsTypeDef(TypedDict):
+    outputName: str
+
+
+class ClipTriggerTypeDef(TypedDict):
     pass
 
 
+class FixedIntervalTriggerTypeDef(TypedDict):
+    intervalSeconds: int
+
+
+class SceneTriggerTypeDef(TypedDict):
+    pass
+
+
+class ShotTriggerTypeDef(TypedDict):
+    pass
+
+
+class TriggerTypeDef(TypedDict):
+    fixedInterval: NotRequired[FixedIntervalTriggerTypeDef]
+    perShot: NotRequired[ShotTriggerTypeDef]
+    perScene: NotRequired[SceneTriggerTypeDef]
+    perClip: NotRequired[ClipTriggerTypeDef]
+
+
+class FunctionConfigTypeDef(TypedDict):
+    functionArn: str
+    trigger: TriggerTypeDef
+    frameSettings: NotRequired[FrameSettingsTypeDef]
+    subtitlingSettings: NotRequired[SubtitlingSettingsTypeDef]
+    contextualMetadataSettings: NotRequired[ContextualMetadataSettingsTypeDef]
+    clippingSettings: NotRequired[ClippingSettingsTypeDef]
+
+
+class SubtitlingConfigTypeDef(TypedDict):
+    language: TranscriptionLanguageType
+    aspectRatio: NotRequired[AspectRatioTypeDef]
+    dictionary: NotRequired[str]
+    profanityFilter: NotRequired[ProfanityFilterModeType]
+
+
 class OutputConfigTypeDef(TypedDict):
-    cropping: NotRequired[CroppingConfigTypeDef]
+    cropping: NotRequired[ReadOnly[CroppingConfigTypeDef]]
     clipping: NotRequired[ClippingConfigTypeDef]
+    subtitling: NotRequired[SubtitlingConfigTypeDef]
+    contextualMetadata: NotRequired[ContextualMetadataConfigTypeDef]
+    function: NotRequired[FunctionConfigTypeDef]
 
 
 class CreateOutputTypeDef(TypedDict):
     name: str
-    outputConfig: OutputConfigTypeDef
+    outputConfig: ReadOnly[OutputConfigTypeDef]
     status: OutputStatusType
     description: NotRequired[str]
 
@@ -89,8 +305,54 @@ class AssociateFeedResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class BedrockFunctionTargetTypeDef(TypedDict):
+    api: BedrockApiType
+    model: str
+
+
+class QuestionOptionTypeDef(TypedDict):
+    name: str
+    text: str
+
+
+class ChooseOneQuestionOutputTypeDef(TypedDict):
+    name: str
+    question: str
+    options: list[QuestionOptionTypeDef]
+
+
+class ChooseOneQuestionTypeDef(TypedDict):
+    name: str
+    question: str
+    options: ReadOnly[Sequence[QuestionOptionTypeDef]]
+
+
+class CompetitorTypeDef(TypedDict):
+    name: NotRequired[str]
+    isHome: NotRequired[bool]
+
+
+class CreateDictionaryRequestTypeDef(TypedDict):
+    name: str
+    language: DictionaryLanguageType
+    entries: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CreateDictionaryResponseTypeDef(TypedDict):
+    name: str
+    arn: str
+    id: str
+    language: DictionaryLanguageType
+    status: DictionaryStatusType
+    references: NotRequired[list[str]]
+    tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CreateFeedRequestTypeDef(TypedDict):
     name: str
+    accessRoleArn: NotRequired[str]
     outputs: ReadOnly[Sequence[CreateOutputTypeDef]]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
@@ -99,9 +361,26 @@ class FeedAssociationTypeDef(TypedDict):
     associatedResourceName: str
 
 
+class TemplateGroupOutputTypeDef(TypedDict):
+    name: str
+    templateUris: list[str]
+
+
+class CroppingConfigOutputTypeDef(TypedDict):
+    templateGroups: NotRequired[list[TemplateGroupOutputTypeDef]]
+
+
+class OutputConfigOutputTypeDef(TypedDict):
+    cropping: NotRequired[CroppingConfigOutputTypeDef]
+    clipping: NotRequired[ClippingConfigTypeDef]
+    subtitling: NotRequired[SubtitlingConfigTypeDef]
+    contextualMetadata: NotRequired[ContextualMetadataConfigTypeDef]
+    function: NotRequired[FunctionConfigTypeDef]
+
+
 class GetOutputTypeDef(TypedDict):
     name: str
-    outputConfig: OutputConfigTypeDef
+    outputConfig: OutputConfigOutputTypeDef
     status: OutputStatusType
     description: NotRequired[str]
     fromAssociation: NotRequired[bool]
@@ -113,10 +392,189 @@ class CreateFeedResponseTypeDef(TypedDict):
     id: str
     dataEndpoints: list[str]
     outputs: list[GetOutputTypeDef]
+    accessRoleArn: NotRequired[str]
     status: FeedStatusType
     association: NotRequired[FeedAssociationTypeDef]
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PassthroughFunctionTargetTypeDef(TypedDict):
+    pass
+
+
+class FunctionTargetTypeDef(TypedDict):
+    bedrock: NotRequired[BedrockFunctionTargetTypeDef]
+    passthrough: NotRequired[PassthroughFunctionTargetTypeDef]
+
+
+class CreateFunctionRequestTypeDef(TypedDict):
+    name: str
+    target: FunctionTargetTypeDef
+    requestExpression: str
+    responseExpression: NotRequired[str]
+    description: NotRequired[str]
+    eventBridgeDelivery: NotRequired[EventBridgeDeliveryModeType]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CreateFunctionResponseTypeDef(TypedDict):
+    name: str
+    target: FunctionTargetTypeDef
+    requestExpression: str
+    responseExpression: NotRequired[str]
+    description: NotRequired[str]
+    eventBridgeDelivery: NotRequired[EventBridgeDeliveryModeType]
+    arn: str
+    id: str
+    status: FunctionStatusType
+    references: NotRequired[list[str]]
+    contextTypes: NotRequired[list[ContextTypeType]]
+    tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class YesNoPerOptionQuestionTypeDef(TypedDict):
+    name: str
+    question: str
+    options: ReadOnly[Sequence[QuestionOptionTypeDef]]
+
+
+class YesNoQuestionTypeDef(TypedDict):
+    name: str
+    question: str
+
+
+class CreateQuestionSetRequestTypeDef(TypedDict):
+    yesNo: NotRequired[ReadOnly[Sequence[YesNoQuestionTypeDef]]]
+    yesNoPerOption: NotRequired[ReadOnly[Sequence[YesNoPerOptionQuestionTypeDef]]]
+    chooseOne: NotRequired[ReadOnly[Sequence[ChooseOneQuestionTypeDef]]]
+    name: str
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class YesNoPerOptionQuestionOutputTypeDef(TypedDict):
+    name: str
+    question: str
+    options: list[QuestionOptionTypeDef]
+
+
+class CreateQuestionSetResponseTypeDef(TypedDict):
+    yesNo: NotRequired[list[YesNoQuestionTypeDef]]
+    yesNoPerOption: NotRequired[list[YesNoPerOptionQuestionOutputTypeDef]]
+    chooseOne: NotRequired[list[ChooseOneQuestionOutputTypeDef]]
+    arn: str
+    id: str
+    name: str
+    version: str
+    description: NotRequired[str]
+    latestVersion: NotRequired[str]
+    sha256: str
+    references: NotRequired[list[str]]
+    tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateQuestionSetVersionRequestTypeDef(TypedDict):
+    id: str
+    sha256: NotRequired[str]
+    description: NotRequired[str]
+
+
+class CreateQuestionSetVersionResponseTypeDef(TypedDict):
+    yesNo: NotRequired[list[YesNoQuestionTypeDef]]
+    yesNoPerOption: NotRequired[list[YesNoPerOptionQuestionOutputTypeDef]]
+    chooseOne: NotRequired[list[ChooseOneQuestionOutputTypeDef]]
+    arn: str
+    id: str
+    name: str
+    version: str
+    description: NotRequired[str]
+    latestVersion: NotRequired[str]
+    sha256: str
+    references: NotRequired[list[str]]
+    tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RemoveClippingDataSourceConfigurationTypeDef(TypedDict):
+    outputName: str
+
+
+class UpdateClippingDataSourceConfigurationTypeDef(TypedDict):
+    outputName: str
+    dataSourceConfiguration: DataSourceConfigurationTypeDef
+
+
+class UpdateOutputStatusTypeDef(TypedDict):
+    outputName: str
+    status: OutputStatusType
+
+
+class ScheduleActionOperationTypeDef(TypedDict):
+    updateOutputStatus: NotRequired[UpdateOutputStatusTypeDef]
+    updateClippingDataSourceConfiguration: NotRequired[
+        UpdateClippingDataSourceConfigurationTypeDef
+    ]
+    removeClippingDataSourceConfiguration: NotRequired[
+        RemoveClippingDataSourceConfigurationTypeDef
+    ]
+
+
+class FixedModeScheduleActionStartSettingsTypeDef(TypedDict):
+    scheduledAt: ReadOnly[datetime | str]
+
+
+class ScheduleActionStartConfigurationTypeDef(TypedDict):
+    fixedModeScheduleActionStartSettings: NotRequired[
+        ReadOnly[FixedModeScheduleActionStartSettingsTypeDef]
+    ]
+
+
+class CreateScheduleActionRequestTypeDef(TypedDict):
+    id: str
+    actionName: str
+    startConfiguration: ReadOnly[ScheduleActionStartConfigurationTypeDef]
+    operations: ReadOnly[Sequence[ScheduleActionOperationTypeDef]]
+
+
+class ScheduleActionErrorTypeDef(TypedDict):
+    errorCode: ScheduleActionErrorCodeType
+    errorMessage: str
+
+
+class FixedModeScheduleActionStartSettingsOutputTypeDef(TypedDict):
+    scheduledAt: datetime
+
+
+class ScheduleActionStartConfigurationOutputTypeDef(TypedDict):
+    fixedModeScheduleActionStartSettings: NotRequired[
+        FixedModeScheduleActionStartSettingsOutputTypeDef
+    ]
+
+
+class CreateScheduleActionResponseTypeDef(TypedDict):
+    actionName: str
+    startConfiguration: ScheduleActionStartConfigurationOutputTypeDef
+    operations: list[ScheduleActionOperationTypeDef]
+    status: ScheduleActionStatusType
+    error: NotRequired[ScheduleActionErrorTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteDictionaryRequestTypeDef(TypedDict):
+    id: str
+
+
+class DeleteDictionaryResponseTypeDef(TypedDict):
+    arn: str
+    id: str
+    status: DictionaryStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteFeedPolicyRequestTypeDef(TypedDict):
+    id: str
 
 
 class DeleteFeedRequestTypeDef(TypedDict):
@@ -128,6 +586,54 @@ class DeleteFeedResponseTypeDef(TypedDict):
     id: str
     status: FeedStatusType
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteFunctionRequestTypeDef(TypedDict):
+    id: str
+
+
+class DeleteFunctionResponseTypeDef(TypedDict):
+    arn: str
+    id: str
+    status: FunctionStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteQuestionSetRequestTypeDef(TypedDict):
+    id: str
+
+
+class DeleteQuestionSetResponseTypeDef(TypedDict):
+    arn: str
+    id: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteQuestionSetVersionRequestTypeDef(TypedDict):
+    id: str
+    questionSetVersion: str
+
+
+class DeleteQuestionSetVersionResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteScheduleActionRequestTypeDef(TypedDict):
+    id: str
+    actionName: str
+
+
+class DeleteScheduleActionResponseTypeDef(TypedDict):
+    actionName: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DictionarySummaryTypeDef(TypedDict):
+    arn: str
+    id: str
+    name: str
+    language: DictionaryLanguageType
+    status: DictionaryStatusType
 
 
 class DisassociateFeedRequestTypeDef(TypedDict):
@@ -142,12 +648,64 @@ class DisassociateFeedResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ExportDictionaryEntriesRequestTypeDef(TypedDict):
+    id: str
+
+
+class ExportDictionaryEntriesResponseTypeDef(TypedDict):
+    entries: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class FeedSummaryTypeDef(TypedDict):
     arn: str
     id: str
     name: str
     association: NotRequired[FeedAssociationTypeDef]
     status: FeedStatusType
+
+
+class FixtureSummaryTypeDef(TypedDict):
+    fixtureId: str
+    name: str
+    fixtureGroup: NotRequired[str]
+    scheduledStart: NotRequired[datetime]
+    status: str
+    competitors: list[CompetitorTypeDef]
+
+
+class FunctionSummaryTypeDef(TypedDict):
+    arn: str
+    id: str
+    name: str
+    description: NotRequired[str]
+    status: FunctionStatusType
+    target: NotRequired[FunctionTargetTypeDef]
+    contextTypes: NotRequired[list[ContextTypeType]]
+
+
+class GetDictionaryRequestTypeDef(TypedDict):
+    id: str
+
+
+class GetDictionaryResponseTypeDef(TypedDict):
+    name: str
+    arn: str
+    id: str
+    language: DictionaryLanguageType
+    status: DictionaryStatusType
+    references: NotRequired[list[str]]
+    tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetFeedPolicyRequestTypeDef(TypedDict):
+    id: str
+
+
+class GetFeedPolicyResponseTypeDef(TypedDict):
+    policy: str
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class GetFeedRequestTypeDef(TypedDict):
@@ -160,9 +718,76 @@ class GetFeedResponseTypeDef(TypedDict):
     id: str
     dataEndpoints: list[str]
     outputs: list[GetOutputTypeDef]
+    accessRoleArn: NotRequired[str]
     status: FeedStatusType
     association: NotRequired[FeedAssociationTypeDef]
     tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetFixtureRequestTypeDef(TypedDict):
+    fixtureId: str
+
+
+class GetFixtureResponseTypeDef(TypedDict):
+    fixtureId: str
+    name: str
+    fixtureGroup: NotRequired[str]
+    scheduledStart: NotRequired[datetime]
+    status: str
+    competitors: list[CompetitorTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetFunctionRequestTypeDef(TypedDict):
+    id: str
+
+
+class GetFunctionResponseTypeDef(TypedDict):
+    name: str
+    target: FunctionTargetTypeDef
+    requestExpression: str
+    responseExpression: NotRequired[str]
+    description: NotRequired[str]
+    eventBridgeDelivery: NotRequired[EventBridgeDeliveryModeType]
+    arn: str
+    id: str
+    status: FunctionStatusType
+    references: NotRequired[list[str]]
+    contextTypes: NotRequired[list[ContextTypeType]]
+    tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetQuestionSetRequestTypeDef(TypedDict):
+    id: str
+    questionSetVersion: NotRequired[str]
+
+
+class GetQuestionSetResponseTypeDef(TypedDict):
+    yesNo: NotRequired[list[YesNoQuestionTypeDef]]
+    yesNoPerOption: NotRequired[list[YesNoPerOptionQuestionOutputTypeDef]]
+    chooseOne: NotRequired[list[ChooseOneQuestionOutputTypeDef]]
+    arn: str
+    id: str
+    name: str
+    version: str
+    description: NotRequired[str]
+    latestVersion: NotRequired[str]
+    sha256: str
+    references: NotRequired[list[str]]
+    tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListDictionariesRequestTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListDictionariesResponseTypeDef(TypedDict):
+    dictionaries: list[DictionarySummaryTypeDef]
+    nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -177,12 +802,109 @@ class ListFeedsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListFunctionsRequestTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListFunctionsResponseTypeDef(TypedDict):
+    functions: list[FunctionSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListQuestionSetVersionsRequestTypeDef(TypedDict):
+    id: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class QuestionSetVersionSummaryTypeDef(TypedDict):
+    version: str
+    description: NotRequired[str]
+    sha256: str
+    lastModifiedAt: datetime
+
+
+class ListQuestionSetVersionsResponseTypeDef(TypedDict):
+    versions: list[QuestionSetVersionSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListQuestionSetsRequestTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class QuestionSetSummaryTypeDef(TypedDict):
+    arn: str
+    id: str
+    name: str
+    latestVersion: NotRequired[str]
+
+
+class ListQuestionSetsResponseTypeDef(TypedDict):
+    questionSets: list[QuestionSetSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListScheduleActionsRequestTypeDef(TypedDict):
+    id: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ScheduleActionTypeDef(TypedDict):
+    actionName: str
+    startConfiguration: ScheduleActionStartConfigurationOutputTypeDef
+    operations: list[ScheduleActionOperationTypeDef]
+    status: ScheduleActionStatusType
+    error: NotRequired[ScheduleActionErrorTypeDef]
+
+
+class ListScheduleActionsResponseTypeDef(TypedDict):
+    scheduleActions: list[ScheduleActionTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListTagsForResourceRequestTypeDef(TypedDict):
     resourceArn: str
 
 
 class ListTagsForResourceResponseTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutFeedPolicyRequestTypeDef(TypedDict):
+    id: str
+    policy: str
+
+
+class PutFeedPolicyResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SearchFilterTypeDef(TypedDict):
+    name: FilterNameType
+    values: ReadOnly[Sequence[str]]
+
+
+class SearchFixturesRequestTypeDef(TypedDict):
+    sport: DataSourceSportType
+    startDate: str
+    endDate: NotRequired[str]
+    filters: NotRequired[ReadOnly[Sequence[SearchFilterTypeDef]]]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class SearchFixturesResponseTypeDef(TypedDict):
+    fixtures: list[FixtureSummaryTypeDef]
+    nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -196,9 +918,27 @@ class UntagResourceRequestTypeDef(TypedDict):
     tagKeys: ReadOnly[Sequence[str]]
 
 
+class UpdateDictionaryRequestTypeDef(TypedDict):
+    id: str
+    name: NotRequired[str]
+    language: NotRequired[DictionaryLanguageType]
+    entries: NotRequired[str]
+
+
+class UpdateDictionaryResponseTypeDef(TypedDict):
+    name: str
+    arn: str
+    id: str
+    language: DictionaryLanguageType
+    status: DictionaryStatusType
+    references: NotRequired[list[str]]
+    tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateOutputTypeDef(TypedDict):
     name: str
-    outputConfig: OutputConfigTypeDef
+    outputConfig: ReadOnly[OutputConfigTypeDef]
     status: OutputStatusType
     description: NotRequired[str]
     fromAssociation: NotRequired[bool]
@@ -206,6 +946,7 @@ class UpdateOutputTypeDef(TypedDict):
 
 class UpdateFeedRequestTypeDef(TypedDict):
     name: str
+    accessRoleArn: NotRequired[str]
     id: str
     outputs: ReadOnly[Sequence[UpdateOutputTypeDef]]
 
@@ -216,7 +957,58 @@ class UpdateFeedResponseTypeDef(TypedDict):
     id: str
     dataEndpoints: list[str]
     outputs: list[GetOutputTypeDef]
+    accessRoleArn: NotRequired[str]
     status: FeedStatusType
     association: NotRequired[FeedAssociationTypeDef]
+    tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateFunctionRequestTypeDef(TypedDict):
+    id: str
+    name: NotRequired[str]
+    target: NotRequired[FunctionTargetTypeDef]
+    requestExpression: NotRequired[str]
+    responseExpression: NotRequired[str]
+    description: NotRequired[str]
+    eventBridgeDelivery: NotRequired[EventBridgeDeliveryModeType]
+
+
+class UpdateFunctionResponseTypeDef(TypedDict):
+    name: str
+    target: FunctionTargetTypeDef
+    requestExpression: str
+    responseExpression: NotRequired[str]
+    description: NotRequired[str]
+    eventBridgeDelivery: NotRequired[EventBridgeDeliveryModeType]
+    arn: str
+    id: str
+    status: FunctionStatusType
+    references: NotRequired[list[str]]
+    contextTypes: NotRequired[list[ContextTypeType]]
+    tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateQuestionSetRequestTypeDef(TypedDict):
+    id: str
+    yesNo: NotRequired[ReadOnly[Sequence[YesNoQuestionTypeDef]]]
+    yesNoPerOption: NotRequired[ReadOnly[Sequence[YesNoPerOptionQuestionTypeDef]]]
+    chooseOne: NotRequired[ReadOnly[Sequence[ChooseOneQuestionTypeDef]]]
+    name: NotRequired[str]
+
+
+class UpdateQuestionSetResponseTypeDef(TypedDict):
+    yesNo: NotRequired[list[YesNoQuestionTypeDef]]
+    yesNoPerOption: NotRequired[list[YesNoPerOptionQuestionOutputTypeDef]]
+    chooseOne: NotRequired[list[ChooseOneQuestionOutputTypeDef]]
+    arn: str
+    id: str
+    name: str
+    version: str
+    description: NotRequired[str]
+    latestVersion: NotRequired[str]
+    sha256: str
+    references: NotRequired[list[str]]
     tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef

@@ -298,6 +298,27 @@ class MultiRegionEMR(MultiRegionClient):
         """
         return self._call("GetPersistentAppUIPresignedURL", kwargs)
 
+    def get_session(
+        self, **kwargs: Unpack[type_defs.GetSessionInputTypeDef]
+    ) -> TargetResults[type_defs.GetSessionOutputTypeDef]:
+        """Returns detailed information about a session.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/GetSession
+        """
+        return self._call("GetSession", kwargs)
+
+    def get_session_endpoint(
+        self, **kwargs: Unpack[type_defs.GetSessionEndpointInputTypeDef]
+    ) -> TargetResults[type_defs.GetSessionEndpointOutputTypeDef]:
+        """Returns the Spark Connect endpoint URL and a time-limited authentication
+        token for the specified session. Use the endpoint and token to connect a
+        PySpark client to the session. Call this operation again when the token
+        expires to obtain a new one.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/GetSessionEndpoint
+        """
+        return self._call("GetSessionEndpoint", kwargs)
+
     def get_studio_session_mapping(
         self, **kwargs: Unpack[type_defs.GetStudioSessionMappingInputTypeDef]
     ) -> TargetResults[type_defs.GetStudioSessionMappingOutputTypeDef]:
@@ -396,6 +417,16 @@ class MultiRegionEMR(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListSecurityConfigurations
         """
         return self._call("ListSecurityConfigurations", kwargs)
+
+    def list_sessions(
+        self, **kwargs: Unpack[type_defs.ListSessionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSessionsOutputTypeDef]:
+        """Lists the sessions on a cluster. You can filter the results by session
+        state. Newer sessions are returned first.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListSessions
+        """
+        return self._call("ListSessions", kwargs)
 
     def list_steps(
         self, **kwargs: Unpack[type_defs.ListStepsInputTypeDef]
@@ -641,6 +672,17 @@ class MultiRegionEMR(MultiRegionClient):
         """
         return self._call("StartNotebookExecution", kwargs)
 
+    def start_session(
+        self, **kwargs: Unpack[type_defs.StartSessionInputTypeDef]
+    ) -> TargetResults[type_defs.StartSessionOutputTypeDef]:
+        """Creates and starts a new Spark Connect session on the specified cluster.
+        The cluster must be in the RUNNING or WAITING state and have sessions
+        enabled. This operation is supported in Amazon EMR Spark 8.0.0 and later.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/StartSession
+        """
+        return self._call("StartSession", kwargs)
+
     def stop_notebook_execution(
         self, **kwargs: Unpack[type_defs.StopNotebookExecutionInputTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -662,6 +704,16 @@ class MultiRegionEMR(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/TerminateJobFlows
         """
         return self._call("TerminateJobFlows", kwargs)
+
+    def terminate_session(
+        self, **kwargs: Unpack[type_defs.TerminateSessionInputTypeDef]
+    ) -> TargetResults[type_defs.TerminateSessionOutputTypeDef]:
+        """Terminates an active session. After you call this operation, the session
+        enters the TERMINATING state and then transitions to TERMINATED.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/TerminateSession
+        """
+        return self._call("TerminateSession", kwargs)
 
     def update_studio(
         self, **kwargs: Unpack[type_defs.UpdateStudioInputTypeDef]
@@ -860,6 +912,30 @@ class MultiRegionEMR(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListSessionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListSessionsOutputTypeDef]:
+        """Every page of ListSessions in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the sessions on a cluster. You can filter the results by session
+        state. Newer sessions are returned first.
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListSessions
+        """
+        return self._paginate(
+            "ListSessions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_steps(
         self,
         *,
@@ -1052,6 +1128,22 @@ class MultiRegionEMR(MultiRegionClient):
             kwargs,
             max_items=max_items,
             page_size=page_size,
+        )
+
+    def iter_list_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListSessionsInputTypeDef],
+    ) -> Items[type_defs.SessionTypeDef]:
+        """Each element of Sessions in every page of ListSessions, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/elasticmapreduce-2009-03-31/ListSessions
+        """
+        return self._items(
+            "ListSessions", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_steps(

@@ -46,6 +46,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RepoUpgradeOnBootType",
         "ScaleDownBehaviorType",
         "ScalingStrategyType",
+        "SessionStateType",
         "SpotProvisioningAllocationStrategyType",
         "SpotProvisioningTimeoutActionType",
         "StatisticType",
@@ -213,6 +214,16 @@ ScaleDownBehaviorType = Literal[
     "TERMINATE_AT_TASK_COMPLETION",
 ]
 ScalingStrategyType = Literal["DEFAULT", "ADVANCED"]
+SessionStateType = Literal[
+    "SUBMITTED",
+    "STARTING",
+    "STARTED",
+    "IDLE",
+    "BUSY",
+    "TERMINATING",
+    "TERMINATED",
+    "FAILED",
+]
 SpotProvisioningAllocationStrategyType = Literal[
     "capacity-optimized",
     "price-capacity-optimized",

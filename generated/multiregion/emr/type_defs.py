@@ -59,6 +59,7 @@ from .literals import (
     RepoUpgradeOnBootType,
     ScaleDownBehaviorType,
     ScalingStrategyType,
+    SessionStateType,
     SpotProvisioningAllocationStrategyType,
     SpotProvisioningTimeoutActionType,
     StatisticType,
@@ -157,6 +158,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetOnClusterAppUIPresignedURLOutputTypeDef",
         "GetPersistentAppUIPresignedURLInputTypeDef",
         "GetPersistentAppUIPresignedURLOutputTypeDef",
+        "GetSessionEndpointInputTypeDef",
+        "GetSessionEndpointOutputTypeDef",
+        "GetSessionInputTypeDef",
+        "GetSessionOutputTypeDef",
         "GetStudioSessionMappingInputTypeDef",
         "GetStudioSessionMappingOutputTypeDef",
         "HadoopJarStepConfigOutputTypeDef",
@@ -207,6 +212,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListReleaseLabelsOutputTypeDef",
         "ListSecurityConfigurationsInputTypeDef",
         "ListSecurityConfigurationsOutputTypeDef",
+        "ListSessionsInputTypeDef",
+        "ListSessionsOutputTypeDef",
         "ListStepsInputTypeDef",
         "ListStepsOutputTypeDef",
         "ListStudioSessionMappingsInputTypeDef",
@@ -270,8 +277,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ScriptBootstrapActionConfigOutputTypeDef",
         "ScriptBootstrapActionConfigTypeDef",
         "SecurityConfigurationSummaryTypeDef",
+        "SessionCloudWatchLoggingConfigurationOutputTypeDef",
+        "SessionCloudWatchLoggingConfigurationTypeDef",
+        "SessionManagedLoggingConfigurationTypeDef",
         "SessionMappingDetailTypeDef",
         "SessionMappingSummaryTypeDef",
+        "SessionMonitoringConfigurationOutputTypeDef",
+        "SessionMonitoringConfigurationTypeDef",
+        "SessionS3LoggingConfigurationOutputTypeDef",
+        "SessionS3LoggingConfigurationTypeDef",
+        "SessionTypeDef",
         "SetKeepJobFlowAliveWhenNoStepsInputTypeDef",
         "SetTerminationProtectionInputTypeDef",
         "SetUnhealthyNodeReplacementInputTypeDef",
@@ -284,6 +299,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SpotResizingSpecificationTypeDef",
         "StartNotebookExecutionInputTypeDef",
         "StartNotebookExecutionOutputTypeDef",
+        "StartSessionInputTypeDef",
+        "StartSessionOutputTypeDef",
+        "StepAdditionalInfoTypeDef",
         "StepConfigOutputTypeDef",
         "StepConfigTypeDef",
         "StepDetailTypeDef",
@@ -301,6 +319,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SupportedProductConfigTypeDef",
         "TagTypeDef",
         "TerminateJobFlowsInputTypeDef",
+        "TerminateSessionInputTypeDef",
+        "TerminateSessionOutputTypeDef",
         "UpdateStudioInputTypeDef",
         "UpdateStudioSessionMappingInputTypeDef",
         "UsernamePasswordTypeDef",
@@ -527,6 +547,7 @@ class TagTypeDef(TypedDict):
 class AddTagsInputTypeDef(TypedDict):
     ResourceId: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
+    ClusterId: NotRequired[str]
 
 
 class AddTagsOutputTypeDef(TypedDict):
@@ -781,6 +802,7 @@ class ClusterTypeDef(TypedDict):
     EbsRootVolumeThroughput: NotRequired[int]
     ExtendedSupport: NotRequired[bool]
     MonitoringConfiguration: NotRequired[MonitoringConfigurationOutputTypeDef]
+    SessionEnabled: NotRequired[bool]
 
 
 class CommandTypeDef(TypedDict):
@@ -1115,6 +1137,11 @@ class HadoopStepConfigTypeDef(TypedDict):
     Args: NotRequired[list[str]]
 
 
+class StepAdditionalInfoTypeDef(TypedDict):
+    ResourceManagerApplicationIds: NotRequired[list[str]]
+    ResourceManager: NotRequired[str]
+
+
 class FailureDetailsTypeDef(TypedDict):
     Reason: NotRequired[str]
     Message: NotRequired[str]
@@ -1148,6 +1175,7 @@ class StepTypeDef(TypedDict):
     ExecutionRoleArn: NotRequired[str]
     LogUri: NotRequired[str]
     EncryptionKeyArn: NotRequired[str]
+    AdditionalInfo: NotRequired[StepAdditionalInfoTypeDef]
 
 
 class DescribeStepOutputTypeDef(TypedDict):
@@ -1266,6 +1294,79 @@ class GetPersistentAppUIPresignedURLInputTypeDef(TypedDict):
 class GetPersistentAppUIPresignedURLOutputTypeDef(TypedDict):
     PresignedURLReady: NotRequired[bool]
     PresignedURL: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetSessionEndpointInputTypeDef(TypedDict):
+    ClusterId: str
+    SessionId: str
+
+
+class GetSessionEndpointOutputTypeDef(TypedDict):
+    Endpoint: str
+    AuthToken: NotRequired[str]
+    AuthTokenExpirationTime: NotRequired[datetime]
+    Credentials: NotRequired[CredentialsTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetSessionInputTypeDef(TypedDict):
+    ClusterId: str
+    SessionId: str
+
+
+class SessionCloudWatchLoggingConfigurationOutputTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    LogGroup: NotRequired[str]
+    LogStreamNamePrefix: NotRequired[str]
+    EncryptionKeyArn: NotRequired[str]
+    LogTypes: NotRequired[dict[str, list[str]]]
+
+
+class SessionManagedLoggingConfigurationTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    EncryptionKeyArn: NotRequired[str]
+
+
+class SessionS3LoggingConfigurationOutputTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    LogUri: NotRequired[str]
+    EncryptionKeyArn: NotRequired[str]
+    LogTypes: NotRequired[dict[str, list[str]]]
+
+
+class SessionMonitoringConfigurationOutputTypeDef(TypedDict):
+    CloudWatchLoggingConfiguration: NotRequired[
+        SessionCloudWatchLoggingConfigurationOutputTypeDef
+    ]
+    ManagedLoggingConfiguration: NotRequired[SessionManagedLoggingConfigurationTypeDef]
+    S3LoggingConfiguration: NotRequired[SessionS3LoggingConfigurationOutputTypeDef]
+
+
+class SessionTypeDef(TypedDict):
+    Id: str
+    ClusterId: str
+    Name: NotRequired[str]
+    Arn: str
+    State: SessionStateType
+    StateChangeReason: NotRequired[str]
+    ReleaseLabel: NotRequired[str]
+    ExecutionRoleArn: NotRequired[str]
+    AccountId: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+    StartedAt: NotRequired[datetime]
+    EndedAt: NotRequired[datetime]
+    IdleSince: NotRequired[datetime]
+    EngineConfigurations: NotRequired[list[ConfigurationOutputTypeDef]]
+    MonitoringConfiguration: NotRequired[SessionMonitoringConfigurationOutputTypeDef]
+    SessionIdleTimeoutInMinutes: NotRequired[int]
+    ServerUrl: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
+class GetSessionOutputTypeDef(TypedDict):
+    Session: SessionTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1591,6 +1692,19 @@ class ListSecurityConfigurationsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListSessionsInputTypeDef(TypedDict):
+    ClusterId: str
+    SessionStates: NotRequired[ReadOnly[Sequence[SessionStateType]]]
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class ListSessionsOutputTypeDef(TypedDict):
+    Sessions: NotRequired[list[SessionTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListStepsInputTypeDef(TypedDict):
     ClusterId: str
     StepStates: NotRequired[ReadOnly[Sequence[StepStateType]]]
@@ -1606,6 +1720,7 @@ class StepSummaryTypeDef(TypedDict):
     Status: NotRequired[StepStatusTypeDef]
     LogUri: NotRequired[str]
     EncryptionKeyArn: NotRequired[str]
+    AdditionalInfo: NotRequired[StepAdditionalInfoTypeDef]
 
 
 class ListStepsOutputTypeDef(TypedDict):
@@ -1791,6 +1906,7 @@ class RemoveManagedScalingPolicyOutputTypeDef(TypedDict):
 class RemoveTagsInputTypeDef(TypedDict):
     ResourceId: str
     TagKeys: ReadOnly[Sequence[str]]
+    ClusterId: NotRequired[str]
 
 
 class RemoveTagsOutputTypeDef(TypedDict):
@@ -1837,12 +1953,36 @@ class RunJobFlowInputTypeDef(TypedDict):
     EbsRootVolumeThroughput: NotRequired[int]
     ExtendedSupport: NotRequired[bool]
     MonitoringConfiguration: NotRequired[ReadOnly[MonitoringConfigurationTypeDef]]
+    SessionEnabled: NotRequired[bool]
 
 
 class RunJobFlowOutputTypeDef(TypedDict):
     JobFlowId: NotRequired[str]
     ClusterArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SessionCloudWatchLoggingConfigurationTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    LogGroup: NotRequired[str]
+    LogStreamNamePrefix: NotRequired[str]
+    EncryptionKeyArn: NotRequired[str]
+    LogTypes: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
+
+
+class SessionS3LoggingConfigurationTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    LogUri: NotRequired[str]
+    EncryptionKeyArn: NotRequired[str]
+    LogTypes: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
+
+
+class SessionMonitoringConfigurationTypeDef(TypedDict):
+    CloudWatchLoggingConfiguration: NotRequired[
+        ReadOnly[SessionCloudWatchLoggingConfigurationTypeDef]
+    ]
+    ManagedLoggingConfiguration: NotRequired[SessionManagedLoggingConfigurationTypeDef]
+    S3LoggingConfiguration: NotRequired[ReadOnly[SessionS3LoggingConfigurationTypeDef]]
 
 
 class SetKeepJobFlowAliveWhenNoStepsInputTypeDef(TypedDict):
@@ -1885,12 +2025,46 @@ class StartNotebookExecutionOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class StartSessionInputTypeDef(TypedDict):
+    Name: NotRequired[str]
+    ClusterId: str
+    ExecutionRoleArn: NotRequired[str]
+    EngineConfigurations: NotRequired[ReadOnly[Sequence[ConfigurationTypeDef]]]
+    MonitoringConfiguration: NotRequired[
+        ReadOnly[SessionMonitoringConfigurationTypeDef]
+    ]
+    SessionIdleTimeoutInMinutes: NotRequired[int]
+    ClientRequestToken: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class StartSessionOutputTypeDef(TypedDict):
+    Id: str
+    ClusterId: NotRequired[str]
+    Arn: NotRequired[str]
+    AccountId: NotRequired[str]
+    State: NotRequired[SessionStateType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class StopNotebookExecutionInputTypeDef(TypedDict):
     NotebookExecutionId: str
 
 
 class TerminateJobFlowsInputTypeDef(TypedDict):
     JobFlowIds: ReadOnly[Sequence[str]]
+
+
+class TerminateSessionInputTypeDef(TypedDict):
+    ClusterId: str
+    SessionId: str
+
+
+class TerminateSessionOutputTypeDef(TypedDict):
+    ClusterId: str
+    SessionId: str
+    State: SessionStateType
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class UpdateStudioInputTypeDef(TypedDict):

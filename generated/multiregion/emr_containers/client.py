@@ -26,7 +26,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
     (Amazon EKS). With this deployment option, you can focus on running analytics
     workloads while Amazon EMR on EKS builds, configures, and manages containers
     for open-source applications. For more information about Amazon EMR on EKS
-    concepts and tasks, see What is Amazon EMR on EKS.
+    concepts and tasks, see What is Amazon EMR on EKS .
     """
 
     _service_name = "emr-containers"
@@ -84,9 +84,9 @@ class MultiRegionEMRContainers(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.CreateVirtualClusterRequestTypeDef]
     ) -> TargetResults[type_defs.CreateVirtualClusterResponseTypeDef]:
         """Creates a virtual cluster. Virtual cluster is a managed entity on Amazon
-        EMR on EKS. You can create, describe, list and delete virtual clusters.
-        They do not consume any additional resource in your system. A single
-        virtual cluster maps to a single Kubernetes namespace. Given this
+        EMR on EKS. You can create, update, describe, list and delete virtual
+        clusters. They do not consume any additional resource in your system. A
+        single virtual cluster maps to a single Kubernetes namespace. Given this
         relationship, you can model virtual clusters the same way you model
         Kubernetes namespaces to meet your requirements.
 
@@ -117,13 +117,22 @@ class MultiRegionEMRContainers(MultiRegionClient):
         """
         return self._call("DeleteManagedEndpoint", kwargs)
 
+    def delete_security_configuration(
+        self, **kwargs: Unpack[type_defs.DeleteSecurityConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSecurityConfigurationResponseTypeDef]:
+        """Deletes a security configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/emr-containers-2020-10-01/DeleteSecurityConfiguration
+        """
+        return self._call("DeleteSecurityConfiguration", kwargs)
+
     def delete_virtual_cluster(
         self, **kwargs: Unpack[type_defs.DeleteVirtualClusterRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteVirtualClusterResponseTypeDef]:
         """Deletes a virtual cluster. Virtual cluster is a managed entity on Amazon
-        EMR on EKS. You can create, describe, list and delete virtual clusters.
-        They do not consume any additional resource in your system. A single
-        virtual cluster maps to a single Kubernetes namespace. Given this
+        EMR on EKS. You can create, update, describe, list and delete virtual
+        clusters. They do not consume any additional resource in your system. A
+        single virtual cluster maps to a single Kubernetes namespace. Given this
         relationship, you can model virtual clusters the same way you model
         Kubernetes namespaces to meet your requirements.
 
@@ -183,7 +192,7 @@ class MultiRegionEMRContainers(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.DescribeVirtualClusterRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeVirtualClusterResponseTypeDef]:
         """Displays detailed information about a specified virtual cluster. Virtual
-        cluster is a managed entity on Amazon EMR on EKS. You can create,
+        cluster is a managed entity on Amazon EMR on EKS. You can create, update,
         describe, list and delete virtual clusters. They do not consume any
         additional resource in your system. A single virtual cluster maps to a
         single Kubernetes namespace. Given this relationship, you can model
@@ -265,11 +274,12 @@ class MultiRegionEMRContainers(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.ListVirtualClustersRequestTypeDef]
     ) -> TargetResults[type_defs.ListVirtualClustersResponseTypeDef]:
         """Lists information about the specified virtual cluster. Virtual cluster is
-        a managed entity on Amazon EMR on EKS. You can create, describe, list and
-        delete virtual clusters. They do not consume any additional resource in
-        your system. A single virtual cluster maps to a single Kubernetes
-        namespace. Given this relationship, you can model virtual clusters the
-        same way you model Kubernetes namespaces to meet your requirements.
+        a managed entity on Amazon EMR on EKS. You can create, update, describe,
+        list and delete virtual clusters. They do not consume any additional
+        resource in your system. A single virtual cluster maps to a single
+        Kubernetes namespace. Given this relationship, you can model virtual
+        clusters the same way you model Kubernetes namespaces to meet your
+        requirements.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-containers-2020-10-01/ListVirtualClusters
         """
@@ -311,6 +321,20 @@ class MultiRegionEMRContainers(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/emr-containers-2020-10-01/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def update_virtual_cluster(
+        self, **kwargs: Unpack[type_defs.UpdateVirtualClusterRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateVirtualClusterResponseTypeDef]:
+        """Updates a virtual cluster. Virtual cluster is a managed entity on Amazon
+        EMR on EKS. You can create, update, describe, list and delete virtual
+        clusters. They do not consume any additional resource in your system. A
+        single virtual cluster maps to a single Kubernetes namespace. Given this
+        relationship, you can model virtual clusters the same way you model
+        Kubernetes namespaces to meet your requirements.
+
+        https://docs.aws.amazon.com/goto/WebAPI/emr-containers-2020-10-01/UpdateVirtualCluster
+        """
+        return self._call("UpdateVirtualCluster", kwargs)
 
     def paginate_list_job_runs(
         self,
@@ -428,11 +452,12 @@ class MultiRegionEMRContainers(MultiRegionClient):
         (botocore's build_full_result).
 
         Lists information about the specified virtual cluster. Virtual cluster is
-        a managed entity on Amazon EMR on EKS. You can create, describe, list and
-        delete virtual clusters. They do not consume any additional resource in
-        your system. A single virtual cluster maps to a single Kubernetes
-        namespace. Given this relationship, you can model virtual clusters the
-        same way you model Kubernetes namespaces to meet your requirements.
+        a managed entity on Amazon EMR on EKS. You can create, update, describe,
+        list and delete virtual clusters. They do not consume any additional
+        resource in your system. A single virtual cluster maps to a single
+        Kubernetes namespace. Given this relationship, you can model virtual
+        clusters the same way you model Kubernetes namespaces to meet your
+        requirements.
 
         https://docs.aws.amazon.com/goto/WebAPI/emr-containers-2020-10-01/ListVirtualClusters
         """

@@ -32,6 +32,7 @@ from .literals import (
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AuthenticationConfigurationTypeDef",
         "AuthorizationConfigurationTypeDef",
         "CancelJobRunRequestTypeDef",
         "CancelJobRunResponseTypeDef",
@@ -57,6 +58,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteJobTemplateResponseTypeDef",
         "DeleteManagedEndpointRequestTypeDef",
         "DeleteManagedEndpointResponseTypeDef",
+        "DeleteSecurityConfigurationRequestTypeDef",
+        "DeleteSecurityConfigurationResponseTypeDef",
         "DeleteVirtualClusterRequestTypeDef",
         "DeleteVirtualClusterResponseTypeDef",
         "DescribeJobRunRequestTypeDef",
@@ -75,6 +78,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EndpointTypeDef",
         "GetManagedEndpointSessionCredentialsRequestTypeDef",
         "GetManagedEndpointSessionCredentialsResponseTypeDef",
+        "IAMConfigurationTypeDef",
+        "IdentityCenterConfigurationTypeDef",
         "InTransitEncryptionConfigurationTypeDef",
         "JobDriverOutputTypeDef",
         "JobDriverTypeDef",
@@ -106,6 +111,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RetryPolicyConfigurationTypeDef",
         "RetryPolicyExecutionTypeDef",
         "S3MonitoringConfigurationTypeDef",
+        "SchedulerConfigurationTypeDef",
+        "SchedulerStatusTypeDef",
         "SecureNamespaceInfoTypeDef",
         "SecurityConfigurationDataTypeDef",
         "SecurityConfigurationTypeDef",
@@ -120,8 +127,26 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TemplateParameterConfigurationTypeDef",
         "UntagResourceRequestTypeDef",
         "UntagResourceResponseTypeDef",
+        "UpdateVirtualClusterRequestTypeDef",
+        "UpdateVirtualClusterResponseTypeDef",
         "VirtualClusterTypeDef",
     ]
+
+
+class IAMConfigurationTypeDef(TypedDict):
+    systemRole: NotRequired[str]
+
+
+class IdentityCenterConfigurationTypeDef(TypedDict):
+    enableIdentityCenter: NotRequired[bool]
+    identityCenterApplicationAssignmentRequired: NotRequired[bool]
+    identityCenterInstanceARN: NotRequired[str]
+    emrIdentityCenterApplicationARN: NotRequired[str]
+
+
+class AuthenticationConfigurationTypeDef(TypedDict):
+    identityCenterConfiguration: NotRequired[IdentityCenterConfigurationTypeDef]
+    iamConfiguration: NotRequired[IAMConfigurationTypeDef]
 
 
 class TLSCertificateConfigurationTypeDef(TypedDict):
@@ -195,6 +220,7 @@ class ManagedLogsTypeDef(TypedDict):
 
 class S3MonitoringConfigurationTypeDef(TypedDict):
     logUri: str
+    encryptionKeyArn: NotRequired[str]
 
 
 class MonitoringConfigurationTypeDef(TypedDict):
@@ -322,6 +348,7 @@ class CreateManagedEndpointRequestTypeDef(TypedDict):
     configurationOverrides: NotRequired[ReadOnly[ConfigurationOverridesTypeDef]]
     clientToken: str
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    sessionIdleTimeoutInMinutes: NotRequired[int]
 
 
 class CreateManagedEndpointResponseTypeDef(TypedDict):
@@ -334,6 +361,7 @@ class CreateManagedEndpointResponseTypeDef(TypedDict):
 
 class SecurityConfigurationDataTypeDef(TypedDict):
     authorizationConfiguration: NotRequired[AuthorizationConfigurationTypeDef]
+    authenticationConfiguration: NotRequired[AuthenticationConfigurationTypeDef]
 
 
 class CreateSecurityConfigurationRequestTypeDef(TypedDict):
@@ -351,12 +379,19 @@ class CreateSecurityConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SchedulerConfigurationTypeDef(TypedDict):
+    maxInQueueJobRuns: NotRequired[int]
+    maxConcurrentJobRuns: NotRequired[int]
+
+
 class CreateVirtualClusterRequestTypeDef(TypedDict):
     name: str
     containerProvider: ContainerProviderTypeDef
     clientToken: str
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
     securityConfigurationId: NotRequired[str]
+    sessionEnabled: NotRequired[bool]
+    schedulerConfiguration: NotRequired[SchedulerConfigurationTypeDef]
 
 
 class CreateVirtualClusterResponseTypeDef(TypedDict):
@@ -387,6 +422,15 @@ class DeleteManagedEndpointRequestTypeDef(TypedDict):
 class DeleteManagedEndpointResponseTypeDef(TypedDict):
     id: NotRequired[str]
     virtualClusterId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteSecurityConfigurationRequestTypeDef(TypedDict):
+    id: str
+
+
+class DeleteSecurityConfigurationResponseTypeDef(TypedDict):
+    id: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -504,6 +548,7 @@ class EndpointTypeDef(TypedDict):
     certificateAuthority: NotRequired[CertificateTypeDef]
     configurationOverrides: NotRequired[ConfigurationOverridesOutputTypeDef]
     serverUrl: NotRequired[str]
+    authProxyUrl: NotRequired[str]
     createdAt: NotRequired[datetime]
     securityGroup: NotRequired[str]
     subnetIds: NotRequired[list[str]]
@@ -540,6 +585,11 @@ class DescribeVirtualClusterRequestTypeDef(TypedDict):
     id: str
 
 
+class SchedulerStatusTypeDef(TypedDict):
+    currentInQueueJobRuns: NotRequired[int]
+    currentConcurrentJobRuns: NotRequired[int]
+
+
 class VirtualClusterTypeDef(TypedDict):
     id: NotRequired[str]
     name: NotRequired[str]
@@ -549,6 +599,9 @@ class VirtualClusterTypeDef(TypedDict):
     createdAt: NotRequired[datetime]
     tags: NotRequired[dict[str, str]]
     securityConfigurationId: NotRequired[str]
+    sessionEnabled: NotRequired[bool]
+    schedulerConfiguration: NotRequired[SchedulerConfigurationTypeDef]
+    schedulerStatus: NotRequired[SchedulerStatusTypeDef]
 
 
 class DescribeVirtualClusterResponseTypeDef(TypedDict):
@@ -569,6 +622,7 @@ class GetManagedEndpointSessionCredentialsRequestTypeDef(TypedDict):
 class GetManagedEndpointSessionCredentialsResponseTypeDef(TypedDict):
     id: NotRequired[str]
     credentials: NotRequired[CredentialsTypeDef]
+    endpointCredentials: NotRequired[CredentialsTypeDef]
     expiresAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -694,4 +748,15 @@ class UntagResourceRequestTypeDef(TypedDict):
 
 
 class UntagResourceResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateVirtualClusterRequestTypeDef(TypedDict):
+    id: str
+    schedulerConfiguration: NotRequired[SchedulerConfigurationTypeDef]
+    clientToken: str
+
+
+class UpdateVirtualClusterResponseTypeDef(TypedDict):
+    virtualCluster: NotRequired[VirtualClusterTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef

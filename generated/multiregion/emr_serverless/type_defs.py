@@ -48,6 +48,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DiskEncryptionConfigurationOutputTypeDef",
         "DiskEncryptionConfigurationTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "FlexExecutionTypeDef",
         "GetApplicationRequestTypeDef",
         "GetApplicationResponseTypeDef",
         "GetDashboardForJobRunRequestTypeDef",
@@ -168,6 +169,7 @@ class IdentityCenterConfigurationTypeDef(TypedDict):
 class ImageConfigurationTypeDef(TypedDict):
     imageUri: str
     resolvedImageDigest: NotRequired[str]
+    applicationLevelDigestResolution: NotRequired[bool]
 
 
 class WorkerResourceConfigTypeDef(TypedDict):
@@ -342,6 +344,7 @@ class IdentityCenterConfigurationInputTypeDef(TypedDict):
 
 class ImageConfigurationInputTypeDef(TypedDict):
     imageUri: NotRequired[str]
+    applicationLevelDigestResolution: NotRequired[bool]
 
 
 class NetworkConfigurationTypeDef(TypedDict):
@@ -395,6 +398,10 @@ class DeleteApplicationRequestTypeDef(TypedDict):
 
 class DeleteApplicationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FlexExecutionTypeDef(TypedDict):
+    enabled: NotRequired[bool]
 
 
 class GetApplicationRequestTypeDef(TypedDict):
@@ -492,6 +499,9 @@ class JobRunTypeDef(TypedDict):
     startedAt: NotRequired[datetime]
     endedAt: NotRequired[datetime]
     queuedDurationMilliseconds: NotRequired[int]
+    imageConfiguration: NotRequired[ImageConfigurationTypeDef]
+    workerTypeSpecifications: NotRequired[dict[str, WorkerTypeSpecificationTypeDef]]
+    flexExecution: NotRequired[FlexExecutionTypeDef]
 
 
 class GetJobRunResponseTypeDef(TypedDict):
@@ -503,6 +513,7 @@ class GetResourceDashboardRequestTypeDef(TypedDict):
     applicationId: str
     resourceId: str
     resourceType: ResourceTypeType
+    accessSystemProfileLogs: NotRequired[bool]
 
 
 class GetResourceDashboardResponseTypeDef(TypedDict):
@@ -589,6 +600,7 @@ class JobRunAttemptSummaryTypeDef(TypedDict):
     releaseLabel: str
     type: NotRequired[str]
     attempt: NotRequired[int]
+    flexExecution: NotRequired[FlexExecutionTypeDef]
 
 
 class JobRunExecutionIamPolicyTypeDef(TypedDict):
@@ -613,6 +625,7 @@ class JobRunSummaryTypeDef(TypedDict):
     attempt: NotRequired[int]
     attemptCreatedAt: NotRequired[datetime]
     attemptUpdatedAt: NotRequired[datetime]
+    flexExecution: NotRequired[FlexExecutionTypeDef]
 
 
 class ListApplicationsRequestTypeDef(TypedDict):
@@ -718,6 +731,7 @@ class StartJobRunRequestTypeDef(TypedDict):
     name: NotRequired[str]
     mode: NotRequired[JobRunModeType]
     retryPolicy: NotRequired[RetryPolicyTypeDef]
+    flexExecution: NotRequired[FlexExecutionTypeDef]
 
 
 class StartJobRunResponseTypeDef(TypedDict):

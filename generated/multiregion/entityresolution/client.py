@@ -95,8 +95,9 @@ class MultiRegionEntityResolution(MultiRegionClient):
     def delete_id_mapping_workflow(
         self, **kwargs: Unpack[type_defs.DeleteIdMappingWorkflowInputTypeDef]
     ) -> TargetResults[type_defs.DeleteIdMappingWorkflowOutputTypeDef]:
-        """Deletes the IdMappingWorkflow with a given name. This operation will
-        succeed even if a workflow with the given name does not exist.
+        """Deletes the IdMappingWorkflow with a given name. This operation returns a
+        ResourceNotFoundException if a workflow with the given name does not
+        exist.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/DeleteIdMappingWorkflow
         """
@@ -105,7 +106,9 @@ class MultiRegionEntityResolution(MultiRegionClient):
     def delete_id_namespace(
         self, **kwargs: Unpack[type_defs.DeleteIdNamespaceInputTypeDef]
     ) -> TargetResults[type_defs.DeleteIdNamespaceOutputTypeDef]:
-        """Deletes the IdNamespace with a given name.
+        """Deletes the IdNamespace with a given name. This operation returns a
+        ResourceNotFoundException if an ID namespace with the given name does not
+        exist.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/DeleteIdNamespace
         """
@@ -114,8 +117,9 @@ class MultiRegionEntityResolution(MultiRegionClient):
     def delete_matching_workflow(
         self, **kwargs: Unpack[type_defs.DeleteMatchingWorkflowInputTypeDef]
     ) -> TargetResults[type_defs.DeleteMatchingWorkflowOutputTypeDef]:
-        """Deletes the MatchingWorkflow with a given name. This operation will
-        succeed even if a workflow with the given name does not exist.
+        """Deletes the MatchingWorkflow with a given name. This operation returns a
+        ResourceNotFoundException if a workflow with the given name does not
+        exist.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/DeleteMatchingWorkflow
         """
@@ -133,10 +137,10 @@ class MultiRegionEntityResolution(MultiRegionClient):
     def delete_schema_mapping(
         self, **kwargs: Unpack[type_defs.DeleteSchemaMappingInputTypeDef]
     ) -> TargetResults[type_defs.DeleteSchemaMappingOutputTypeDef]:
-        """Deletes the SchemaMapping with a given name. This operation will succeed
-        even if a schema with the given name does not exist. This operation will
-        fail if there is a MatchingWorkflow object that references the
-        SchemaMapping in the workflow's InputSourceConfig.
+        """Deletes the SchemaMapping with a given name. This operation returns a
+        ResourceNotFoundException if a schema with the given name does not exist.
+        This operation will fail if there is a MatchingWorkflow object that
+        references the SchemaMapping in the workflow's InputSourceConfig.
 
         https://docs.aws.amazon.com/goto/WebAPI/entityresolution-2018-05-10/DeleteSchemaMapping
         """

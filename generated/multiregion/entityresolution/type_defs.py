@@ -439,6 +439,7 @@ class ResolutionTechniquesTypeDef(TypedDict):
     resolutionType: ResolutionTypeType
     ruleBasedProperties: NotRequired[ReadOnly[RuleBasedPropertiesTypeDef]]
     ruleConditionProperties: NotRequired[ReadOnly[RuleConditionPropertiesTypeDef]]
+    enableRealTimeMatching: NotRequired[bool]
     providerProperties: NotRequired[ReadOnly[ProviderPropertiesTypeDef]]
 
 
@@ -478,6 +479,7 @@ class ResolutionTechniquesOutputTypeDef(TypedDict):
     resolutionType: ResolutionTypeType
     ruleBasedProperties: NotRequired[RuleBasedPropertiesOutputTypeDef]
     ruleConditionProperties: NotRequired[RuleConditionPropertiesOutputTypeDef]
+    enableRealTimeMatching: NotRequired[bool]
     providerProperties: NotRequired[ProviderPropertiesOutputTypeDef]
 
 

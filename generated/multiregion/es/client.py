@@ -559,6 +559,19 @@ class MultiRegionElasticsearchService(MultiRegionClient):
         """
         return self._call("StartElasticsearchServiceSoftwareUpdate", kwargs)
 
+    def update_clone(
+        self, **kwargs: Unpack[type_defs.UpdateCloneRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCloneResponseTypeDef]:
+        """Manages a cloned blue/green upgrade that is in progress on a domain. Use
+        it to shift a percentage of search traffic to the cloned cluster, to cut
+        over to the cloned cluster or back to the primary cluster, or to change
+        the retention period. Specify exactly one of TrafficSplitOptions,
+        CutoverOptions, or RetentionOptions in each request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/es-2015-01-01/UpdateClone
+        """
+        return self._call("UpdateClone", kwargs)
+
     def update_elasticsearch_domain_config(
         self, **kwargs: Unpack[type_defs.UpdateElasticsearchDomainConfigRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateElasticsearchDomainConfigResponseTypeDef]:

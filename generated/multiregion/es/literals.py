@@ -9,12 +9,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AutoTuneDesiredStateType",
         "AutoTuneStateType",
         "AutoTuneTypeType",
+        "ClonedBlueGreenScheduledActionTypeType",
         "ConfigChangeStatusType",
+        "CutoverStatusType",
+        "CutoverTargetType",
         "DeploymentStatusType",
+        "DeploymentStrategyOverrideType",
         "DeploymentStrategyType",
         "DescribePackagesFilterNameType",
+        "DomainEngineModeType",
         "DomainPackageStatusType",
         "DomainProcessingStatusTypeType",
+        "DomainUseCaseType",
         "ESPartitionInstanceTypeType",
         "ESWarmPartitionInstanceTypeType",
         "EngineTypeType",
@@ -30,11 +36,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PrincipalTypeType",
         "PropertyValueTypeType",
         "ReservedElasticsearchInstancePaymentOptionType",
+        "RetentionActionType",
         "RollbackOnDisableType",
         "ScheduledAutoTuneActionTypeType",
         "ScheduledAutoTuneSeverityTypeType",
         "TLSSecurityPolicyType",
         "TimeUnitType",
+        "TrafficSplitStatusType",
+        "TrafficStrategyType",
         "UpgradeStatusType",
         "UpgradeStepType",
         "VolumeTypeType",
@@ -55,6 +64,10 @@ AutoTuneStateType = Literal[
     "ERROR",
 ]
 AutoTuneTypeType = Literal["SCHEDULED_ACTION"]
+ClonedBlueGreenScheduledActionTypeType = Literal[
+    "AutomaticCutoverToPrimaryCluster",
+    "DeletePrimaryCluster",
+]
 ConfigChangeStatusType = Literal[
     "Pending",
     "Initializing",
@@ -65,6 +78,8 @@ ConfigChangeStatusType = Literal[
     "PendingUserInput",
     "Cancelled",
 ]
+CutoverStatusType = Literal["InProgress", "Completed", "Failed"]
+CutoverTargetType = Literal["ClonedCluster", "PrimaryCluster"]
 DeploymentStatusType = Literal[
     "PENDING_UPDATE",
     "IN_PROGRESS",
@@ -73,7 +88,9 @@ DeploymentStatusType = Literal[
     "ELIGIBLE",
 ]
 DeploymentStrategyType = Literal["Default", "CapacityOptimized"]
+DeploymentStrategyOverrideType = Literal["ClonedBlueGreen"]
 DescribePackagesFilterNameType = Literal["PackageID", "PackageName", "PackageStatus"]
+DomainEngineModeType = Literal["GENERAL", "OPTIMIZED"]
 DomainPackageStatusType = Literal[
     "ASSOCIATING",
     "ASSOCIATION_FAILED",
@@ -90,6 +107,7 @@ DomainProcessingStatusTypeType = Literal[
     "Isolated",
     "Deleting",
 ]
+DomainUseCaseType = Literal["SEARCH", "VECTOR", "OBSERVABILITY", "MIXED"]
 ESPartitionInstanceTypeType = Literal[
     "m3.medium.elasticsearch",
     "m3.large.elasticsearch",
@@ -201,6 +219,7 @@ ReservedElasticsearchInstancePaymentOptionType = Literal[
     "PARTIAL_UPFRONT",
     "NO_UPFRONT",
 ]
+RetentionActionType = Literal["RollbackToPrimaryCluster", "DeletePrimaryCluster"]
 RollbackOnDisableType = Literal["NO_ROLLBACK", "DEFAULT_ROLLBACK"]
 ScheduledAutoTuneActionTypeType = Literal[
     "JVM_HEAP_SIZE_TUNING",
@@ -214,6 +233,8 @@ TLSSecurityPolicyType = Literal[
     "Policy-Min-TLS-1-2-RFC9151-FIPS-2024-08",
 ]
 TimeUnitType = Literal["HOURS"]
+TrafficSplitStatusType = Literal["InProgress", "Completed", "Failed"]
+TrafficStrategyType = Literal["ShiftReadTrafficPercent"]
 UpgradeStatusType = Literal[
     "IN_PROGRESS",
     "SUCCEEDED",

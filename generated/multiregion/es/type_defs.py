@@ -22,12 +22,18 @@ from .literals import (
     AutoTuneDesiredStateType,
     AutoTuneStateType,
     AutoTuneTypeType,
+    ClonedBlueGreenScheduledActionTypeType,
     ConfigChangeStatusType,
+    CutoverStatusType,
+    CutoverTargetType,
     DeploymentStatusType,
+    DeploymentStrategyOverrideType,
     DeploymentStrategyType,
     DescribePackagesFilterNameType,
+    DomainEngineModeType,
     DomainPackageStatusType,
     DomainProcessingStatusTypeType,
+    DomainUseCaseType,
     ESPartitionInstanceTypeType,
     ESWarmPartitionInstanceTypeType,
     EngineTypeType,
@@ -43,11 +49,14 @@ from .literals import (
     PrincipalTypeType,
     PropertyValueTypeType,
     ReservedElasticsearchInstancePaymentOptionType,
+    RetentionActionType,
     RollbackOnDisableType,
     ScheduledAutoTuneActionTypeType,
     ScheduledAutoTuneSeverityTypeType,
     TLSSecurityPolicyType,
     TimeUnitType,
+    TrafficSplitStatusType,
+    TrafficStrategyType,
     UpgradeStatusType,
     UpgradeStepType,
     VolumeTypeType,
@@ -92,6 +101,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ChangeProgressDetailsTypeDef",
         "ChangeProgressStageTypeDef",
         "ChangeProgressStatusDetailsTypeDef",
+        "ClonedBlueGreenOptionsTypeDef",
+        "ClonedBlueGreenScheduledActionTypeDef",
+        "ClonedBlueGreenUpgradeDetailsTypeDef",
         "CognitoOptionsStatusTypeDef",
         "CognitoOptionsTypeDef",
         "ColdStorageOptionsTypeDef",
@@ -104,6 +116,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreatePackageResponseTypeDef",
         "CreateVpcEndpointRequestTypeDef",
         "CreateVpcEndpointResponseTypeDef",
+        "CutoverOptionsTypeDef",
+        "CutoverRequestOptionsTypeDef",
         "DeleteElasticsearchDomainRequestTypeDef",
         "DeleteElasticsearchDomainResponseTypeDef",
         "DeleteInboundCrossClusterSearchConnectionRequestTypeDef",
@@ -116,6 +130,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteVpcEndpointResponseTypeDef",
         "DeploymentStrategyOptionsStatusTypeDef",
         "DeploymentStrategyOptionsTypeDef",
+        "DeploymentStrategyOverrideOptionsTypeDef",
         "DescribeDomainAutoTunesRequestTypeDef",
         "DescribeDomainAutoTunesResponseTypeDef",
         "DescribeDomainChangeProgressRequestTypeDef",
@@ -160,6 +175,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EmptyResponseMetadataTypeDef",
         "EncryptionAtRestOptionsStatusTypeDef",
         "EncryptionAtRestOptionsTypeDef",
+        "EngineModeStatusTypeDef",
         "ErrorDetailsTypeDef",
         "FilterTypeDef",
         "GetCompatibleElasticsearchVersionsRequestTypeDef",
@@ -214,6 +230,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ReservedElasticsearchInstanceOfferingTypeDef",
         "ReservedElasticsearchInstanceTypeDef",
         "ResponseMetadataTypeDef",
+        "RetentionOptionsTypeDef",
         "RevokeVpcEndpointAccessRequestTypeDef",
         "RevokeVpcEndpointAccessResponseTypeDef",
         "SAMLIdpTypeDef",
@@ -228,6 +245,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StorageTypeLimitTypeDef",
         "StorageTypeTypeDef",
         "TagTypeDef",
+        "TrafficPercentsTypeDef",
+        "TrafficSplitOptionsTypeDef",
+        "TrafficSplitRequestOptionsTypeDef",
+        "UpdateCloneRequestTypeDef",
+        "UpdateCloneResponseTypeDef",
         "UpdateElasticsearchDomainConfigRequestTypeDef",
         "UpdateElasticsearchDomainConfigResponseTypeDef",
         "UpdatePackageRequestTypeDef",
@@ -238,6 +260,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpgradeElasticsearchDomainResponseTypeDef",
         "UpgradeHistoryTypeDef",
         "UpgradeStepItemTypeDef",
+        "UseCaseStatusTypeDef",
         "VPCDerivedInfoStatusTypeDef",
         "VPCDerivedInfoTypeDef",
         "VPCOptionsTypeDef",
@@ -547,6 +570,22 @@ class ChangeProgressStageTypeDef(TypedDict):
     LastUpdated: NotRequired[datetime]
 
 
+class ClonedBlueGreenScheduledActionTypeDef(TypedDict):
+    Action: NotRequired[ClonedBlueGreenScheduledActionTypeType]
+    ScheduledTime: NotRequired[datetime]
+
+
+class TrafficPercentsTypeDef(TypedDict):
+    PrimaryReadTrafficPercent: int
+    CloneReadTrafficPercent: int
+
+
+class ClonedBlueGreenUpgradeDetailsTypeDef(TypedDict):
+    TrafficSplit: NotRequired[TrafficPercentsTypeDef]
+    ScheduledAction: NotRequired[ClonedBlueGreenScheduledActionTypeDef]
+    RetentionInHours: NotRequired[int]
+
+
 class ChangeProgressStatusDetailsTypeDef(TypedDict):
     ChangeId: NotRequired[str]
     StartTime: NotRequired[datetime]
@@ -558,6 +597,16 @@ class ChangeProgressStatusDetailsTypeDef(TypedDict):
     ConfigChangeStatus: NotRequired[ConfigChangeStatusType]
     LastUpdatedTime: NotRequired[datetime]
     InitiatedBy: NotRequired[InitiatedByType]
+    ClonedBlueGreenUpgradeDetails: NotRequired[ClonedBlueGreenUpgradeDetailsTypeDef]
+
+
+class RetentionOptionsTypeDef(TypedDict):
+    RetentionInHours: NotRequired[int]
+    RetentionAction: NotRequired[RetentionActionType]
+
+
+class ClonedBlueGreenOptionsTypeDef(TypedDict):
+    RetentionOptions: NotRequired[RetentionOptionsTypeDef]
 
 
 class CognitoOptionsTypeDef(TypedDict):
@@ -665,6 +714,8 @@ class CreateElasticsearchDomainRequestTypeDef(TypedDict):
     AutomatedSnapshotPauseOptions: NotRequired[
         ReadOnly[AutomatedSnapshotPauseRequestOptionsTypeDef]
     ]
+    UseCase: NotRequired[DomainUseCaseType]
+    EngineMode: NotRequired[DomainEngineModeType]
 
 
 class ModifyingPropertiesTypeDef(TypedDict):
@@ -711,6 +762,8 @@ class ElasticsearchDomainStatusTypeDef(TypedDict):
     ModifyingProperties: NotRequired[list[ModifyingPropertiesTypeDef]]
     DeploymentStrategyOptions: NotRequired[DeploymentStrategyOptionsTypeDef]
     AutomatedSnapshotPauseOptions: NotRequired[AutomatedSnapshotPauseOptionsTypeDef]
+    UseCase: NotRequired[DomainUseCaseType]
+    EngineMode: NotRequired[DomainEngineModeType]
 
 
 class CreateElasticsearchDomainResponseTypeDef(TypedDict):
@@ -787,6 +840,15 @@ class CreateVpcEndpointResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CutoverOptionsTypeDef(TypedDict):
+    Target: CutoverTargetType
+    Status: CutoverStatusType
+
+
+class CutoverRequestOptionsTypeDef(TypedDict):
+    Target: CutoverTargetType
+
+
 class DeleteElasticsearchDomainRequestTypeDef(TypedDict):
     DomainName: str
 
@@ -856,6 +918,11 @@ class DeploymentStrategyOptionsStatusTypeDef(TypedDict):
     Status: OptionStatusTypeDef
 
 
+class DeploymentStrategyOverrideOptionsTypeDef(TypedDict):
+    DeploymentStrategy: DeploymentStrategyOverrideType
+    ClonedBlueGreenOptions: NotRequired[ClonedBlueGreenOptionsTypeDef]
+
+
 class DescribeDomainAutoTunesRequestTypeDef(TypedDict):
     DomainName: str
     MaxResults: NotRequired[int]
@@ -907,6 +974,11 @@ class EncryptionAtRestOptionsStatusTypeDef(TypedDict):
     Status: OptionStatusTypeDef
 
 
+class EngineModeStatusTypeDef(TypedDict):
+    Options: DomainEngineModeType
+    Status: OptionStatusTypeDef
+
+
 class LogPublishingOptionsStatusTypeDef(TypedDict):
     Options: NotRequired[dict[LogTypeType, LogPublishingOptionTypeDef]]
     Status: NotRequired[OptionStatusTypeDef]
@@ -919,6 +991,11 @@ class NodeToNodeEncryptionOptionsStatusTypeDef(TypedDict):
 
 class SnapshotOptionsStatusTypeDef(TypedDict):
     Options: SnapshotOptionsTypeDef
+    Status: OptionStatusTypeDef
+
+
+class UseCaseStatusTypeDef(TypedDict):
+    Options: DomainUseCaseType
     Status: OptionStatusTypeDef
 
 
@@ -948,6 +1025,8 @@ class ElasticsearchDomainConfigTypeDef(TypedDict):
     AutomatedSnapshotPauseOptions: NotRequired[
         AutomatedSnapshotPauseOptionsStatusTypeDef
     ]
+    UseCase: NotRequired[UseCaseStatusTypeDef]
+    EngineMode: NotRequired[EngineModeStatusTypeDef]
 
 
 class DescribeElasticsearchDomainConfigResponseTypeDef(TypedDict):
@@ -1365,6 +1444,33 @@ class StartElasticsearchServiceSoftwareUpdateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TrafficSplitOptionsTypeDef(TypedDict):
+    Current: TrafficPercentsTypeDef
+    Target: TrafficPercentsTypeDef
+    Status: TrafficSplitStatusType
+
+
+class TrafficSplitRequestOptionsTypeDef(TypedDict):
+    Strategy: TrafficStrategyType
+    CloneReadTrafficPercent: int
+
+
+class UpdateCloneRequestTypeDef(TypedDict):
+    DomainName: str
+    TrafficSplitOptions: NotRequired[TrafficSplitRequestOptionsTypeDef]
+    CutoverOptions: NotRequired[CutoverRequestOptionsTypeDef]
+    RetentionOptions: NotRequired[RetentionOptionsTypeDef]
+
+
+class UpdateCloneResponseTypeDef(TypedDict):
+    DomainName: str
+    ChangeId: str
+    CutoverOptions: NotRequired[CutoverOptionsTypeDef]
+    TrafficSplitOptions: NotRequired[TrafficSplitOptionsTypeDef]
+    RetentionOptions: NotRequired[RetentionOptionsTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateElasticsearchDomainConfigRequestTypeDef(TypedDict):
     DomainName: str
     ElasticsearchClusterConfig: NotRequired[ElasticsearchClusterConfigTypeDef]
@@ -1387,6 +1493,8 @@ class UpdateElasticsearchDomainConfigRequestTypeDef(TypedDict):
     AutomatedSnapshotPauseOptions: NotRequired[
         ReadOnly[AutomatedSnapshotPauseRequestOptionsTypeDef]
     ]
+    UseCase: NotRequired[DomainUseCaseType]
+    EngineMode: NotRequired[DomainEngineModeType]
 
 
 class UpdateElasticsearchDomainConfigResponseTypeDef(TypedDict):
@@ -1421,11 +1529,13 @@ class UpgradeElasticsearchDomainRequestTypeDef(TypedDict):
     DomainName: str
     TargetVersion: str
     PerformCheckOnly: NotRequired[bool]
+    DeploymentStrategyOptions: NotRequired[DeploymentStrategyOverrideOptionsTypeDef]
 
 
 class UpgradeElasticsearchDomainResponseTypeDef(TypedDict):
     DomainName: NotRequired[str]
     TargetVersion: NotRequired[str]
     PerformCheckOnly: NotRequired[bool]
+    DeploymentStrategyOptions: NotRequired[DeploymentStrategyOverrideOptionsTypeDef]
     ChangeProgressDetails: NotRequired[ChangeProgressDetailsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef

@@ -741,6 +741,7 @@ class DescribeEventBusResponseTypeDef(TypedDict):
     LogConfig: NotRequired[LogConfigTypeDef]
     CreationTime: NotRequired[datetime]
     LastModifiedTime: NotRequired[datetime]
+    ManagedBy: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -899,6 +900,7 @@ class EventBusTypeDef(TypedDict):
     Policy: NotRequired[str]
     CreationTime: NotRequired[datetime]
     LastModifiedTime: NotRequired[datetime]
+    ManagedBy: NotRequired[str]
 
 
 class EventSourceTypeDef(TypedDict):

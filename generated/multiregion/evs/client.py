@@ -64,10 +64,9 @@ class MultiRegionEVS(MultiRegionClient):
     def create_environment_connector(
         self, **kwargs: Unpack[type_defs.CreateEnvironmentConnectorRequestTypeDef]
     ) -> TargetResults[type_defs.CreateEnvironmentConnectorResponseTypeDef]:
-        """Creates a connector for an Amazon EVS environment. A connector establishes
-        a connection to a VCF appliance, such as vCenter, using a fully qualified
-        domain name and an Amazon Web Services Secrets Manager secret that stores
-        the appliance credentials.
+        """Creates a connector for an Amazon EVS environment. A connector allows the
+        Amazon EVS control plane to interface with VCF appliances using a fully
+        qualified domain name.
 
         https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/CreateEnvironmentConnector
         """
@@ -76,8 +75,7 @@ class MultiRegionEVS(MultiRegionClient):
     def create_environment_host(
         self, **kwargs: Unpack[type_defs.CreateEnvironmentHostRequestTypeDef]
     ) -> TargetResults[type_defs.CreateEnvironmentHostResponseTypeDef]:
-        """Creates an ESX host and adds it to an Amazon EVS environment. Amazon EVS
-        supports 4-32 hosts per environment.
+        """Creates an ESX host and adds it to an Amazon EVS environment.
 
         https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/CreateEnvironmentHost
         """
@@ -130,6 +128,28 @@ class MultiRegionEVS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/DisassociateEipFromVlan
         """
         return self._call("DisassociateEipFromVlan", kwargs)
+
+    def get_account_settings(
+        self,
+    ) -> TargetResults[type_defs.GetAccountSettingsResponseTypeDef]:
+        """Returns the configured EVS settings for your Amazon Web Services account
+        in the specified Amazon Web Services Region. If no settings have been set,
+        an empty list is returned.
+
+        https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/GetAccountSettings
+        """
+        return self._call("GetAccountSettings", {})
+
+    def get_depot_url(
+        self, **kwargs: Unpack[type_defs.GetDepotUrlRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDepotUrlResponseTypeDef]:
+        """Returns a URL and authentication token for accessing the Amazon EVS Custom
+        Addon depot. Configure the depot URL as a download source in vSphere
+        Lifecycle Manager (vLCM) to sync and install the Amazon EVS Custom Addon.
+
+        https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/GetDepotUrl
+        """
+        return self._call("GetDepotUrl", kwargs)
 
     def get_environment(
         self, **kwargs: Unpack[type_defs.GetEnvironmentRequestTypeDef]
@@ -207,6 +227,16 @@ class MultiRegionEVS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/ListVmEntitlements
         """
         return self._call("ListVmEntitlements", kwargs)
+
+    def put_account_settings(
+        self, **kwargs: Unpack[type_defs.PutAccountSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAccountSettingsResponseTypeDef]:
+        """Creates or updates account-level EVS settings for your Amazon Web Services
+        account in the specified Amazon Web Services Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/evs-2023-07-27/PutAccountSettings
+        """
+        return self._call("PutAccountSettings", kwargs)
 
     def tag_resource(
         self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]

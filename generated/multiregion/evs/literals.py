@@ -28,6 +28,12 @@ CheckTypeType = Literal[
     "VCENTER_REACHABILITY",
     "VCENTER_VM_SYNC",
     "VCENTER_VM_EVENT",
+    "OPERATIONS_MANAGER_REACHABILITY",
+    "SDDC_MANAGER_REACHABILITY",
+    "SDDC_MANAGER_HOST_COUNT",
+    "SDDC_MANAGER_KEY_COVERAGE",
+    "SDDC_MANAGER_KEY_REUSE",
+    "CONNECTOR_HEALTH",
 ]
 ConnectorStateType = Literal[
     "CREATING",
@@ -38,7 +44,7 @@ ConnectorStateType = Literal[
     "DELETING",
     "DELETED",
 ]
-ConnectorTypeType = Literal["VCENTER"]
+ConnectorTypeType = Literal["OPERATIONS_MANAGER", "SDDC_MANAGER", "VCENTER"]
 EntitlementStatusType = Literal[
     "CREATING",
     "CREATED",
@@ -64,6 +70,12 @@ HostStateType = Literal[
     "CREATE_FAILED",
     "UPDATE_FAILED",
 ]
-InstanceTypeType = Literal["i4i.metal", "i7i.metal-24xl"]
-VcfVersionType = Literal["VCF-5.2.1", "VCF-5.2.2"]
+InstanceTypeType = Literal[
+    "i4i.metal",
+    "i7i.metal-24xl",
+    "i7i.metal-48xl",
+    "r7i.metal-24xl",
+    "r7i.metal-48xl",
+]
+VcfVersionType = Literal["VCF-5.2.1", "VCF-5.2.2", "SELF_DEPLOYED"]
 VlanStateType = Literal["CREATING", "CREATED", "DELETING", "DELETED", "CREATE_FAILED"]

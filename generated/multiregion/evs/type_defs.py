@@ -34,6 +34,7 @@ from .literals import (
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AccountSettingTypeDef",
         "AssociateEipToVlanRequestTypeDef",
         "AssociateEipToVlanResponseTypeDef",
         "CheckTypeDef",
@@ -64,6 +65,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EnvironmentSummaryTypeDef",
         "EnvironmentTypeDef",
         "ErrorDetailTypeDef",
+        "GetAccountSettingsResponseTypeDef",
+        "GetDepotUrlRequestTypeDef",
+        "GetDepotUrlResponseTypeDef",
         "GetEnvironmentRequestTypeDef",
         "GetEnvironmentResponseTypeDef",
         "GetVersionsResponseTypeDef",
@@ -86,6 +90,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListVmEntitlementsRequestTypeDef",
         "ListVmEntitlementsResponseTypeDef",
         "NetworkInterfaceTypeDef",
+        "PutAccountSettingsRequestTypeDef",
+        "PutAccountSettingsResponseTypeDef",
         "ResponseMetadataTypeDef",
         "SecretTypeDef",
         "ServiceAccessSecurityGroupsOutputTypeDef",
@@ -101,6 +107,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "VlanTypeDef",
         "VmEntitlementTypeDef",
     ]
+
+
+class AccountSettingTypeDef(TypedDict):
+    name: str
+    value: str
 
 
 class AssociateEipToVlanRequestTypeDef(TypedDict):
@@ -138,6 +149,7 @@ class AssociateEipToVlanResponseTypeDef(TypedDict):
 
 class CheckTypeDef(TypedDict):
     type: NotRequired[CheckTypeType]
+    id: NotRequired[str]
     result: NotRequired[CheckResultType]
     impairedSince: NotRequired[datetime]
 
@@ -318,12 +330,12 @@ class CreateEnvironmentRequestTypeDef(TypedDict):
     serviceAccessSubnetId: str
     vcfVersion: VcfVersionType
     termsAccepted: bool
-    licenseInfo: ReadOnly[Sequence[LicenseInfoTypeDef]]
     initialVlans: InitialVlansTypeDef
-    hosts: ReadOnly[Sequence[HostInfoForCreateTypeDef]]
-    connectivityInfo: ReadOnly[ConnectivityInfoTypeDef]
-    vcfHostnames: VcfHostnamesTypeDef
-    siteId: str
+    connectivityInfo: NotRequired[ReadOnly[ConnectivityInfoTypeDef]]
+    licenseInfo: NotRequired[ReadOnly[Sequence[LicenseInfoTypeDef]]]
+    hosts: NotRequired[ReadOnly[Sequence[HostInfoForCreateTypeDef]]]
+    vcfHostnames: NotRequired[VcfHostnamesTypeDef]
+    siteId: NotRequired[str]
 
 
 class SecretTypeDef(TypedDict):
@@ -418,6 +430,22 @@ class DisassociateEipFromVlanRequestTypeDef(TypedDict):
 
 class DisassociateEipFromVlanResponseTypeDef(TypedDict):
     vlan: NotRequired[VlanTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetAccountSettingsResponseTypeDef(TypedDict):
+    settings: NotRequired[list[AccountSettingTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetDepotUrlRequestTypeDef(TypedDict):
+    environmentId: str
+    rotate: NotRequired[bool]
+
+
+class GetDepotUrlResponseTypeDef(TypedDict):
+    depotUrl: str
+    token: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -516,6 +544,15 @@ class ListVmEntitlementsRequestTypeDef(TypedDict):
 class ListVmEntitlementsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     entitlements: NotRequired[list[VmEntitlementTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutAccountSettingsRequestTypeDef(TypedDict):
+    settings: ReadOnly[Sequence[AccountSettingTypeDef]]
+
+
+class PutAccountSettingsResponseTypeDef(TypedDict):
+    settings: NotRequired[list[AccountSettingTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

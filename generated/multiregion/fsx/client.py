@@ -85,8 +85,10 @@ class MultiRegionFSx(MultiRegionClient):
         """Creates an S3 access point and attaches it to an Amazon FSx volume. For
         FSx for OpenZFS file systems, the volume must be hosted on a
         high-availability file system, either Single-AZ or Multi-AZ. For more
-        information, see Accessing your data using Amazon S3 access points. in the
-        Amazon FSx for OpenZFS User Guide.
+        information, see Accessing your data using Amazon S3 access points in the
+        Amazon FSx for OpenZFS User Guide. For FSx for ONTAP file systems, see
+        Accessing data using Amazon S3 access points in the Amazon FSx for NetApp
+        ONTAP User Guide.
 
         https://docs.aws.amazon.com/goto/WebAPI/fsx-2018-03-01/CreateAndAttachS3AccessPoint
         """

@@ -209,6 +209,8 @@ OntapDeploymentTypeType = Literal[
     "SINGLE_AZ_1",
     "SINGLE_AZ_2",
     "MULTI_AZ_2",
+    "SINGLE_AZ_3",
+    "MULTI_AZ_3",
 ]
 OntapFileSystemUserTypeType = Literal["UNIX", "WINDOWS"]
 OntapVolumeTypeType = Literal["RW", "DP", "LS"]

@@ -98,7 +98,7 @@ class MultiRegionGameLift(MultiRegionClient):
     def create_fleet_locations(
         self, **kwargs: Unpack[type_defs.CreateFleetLocationsInputTypeDef]
     ) -> TargetResults[type_defs.CreateFleetLocationsOutputTypeDef]:
-        """This API works with the following fleet types: EC2, Container
+        """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/CreateFleetLocations
         """
@@ -242,7 +242,7 @@ class MultiRegionGameLift(MultiRegionClient):
     def delete_fleet(
         self, **kwargs: Unpack[type_defs.DeleteFleetInputTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
-        """This API works with the following fleet types: EC2, Anywhere, Container
+        """This API works with the following fleet types: EC2, Anywhere
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteFleet
         """
@@ -251,7 +251,7 @@ class MultiRegionGameLift(MultiRegionClient):
     def delete_fleet_locations(
         self, **kwargs: Unpack[type_defs.DeleteFleetLocationsInputTypeDef]
     ) -> TargetResults[type_defs.DeleteFleetLocationsOutputTypeDef]:
-        """This API works with the following fleet types: EC2, Container
+        """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteFleetLocations
         """
@@ -305,7 +305,7 @@ class MultiRegionGameLift(MultiRegionClient):
     def delete_scaling_policy(
         self, **kwargs: Unpack[type_defs.DeleteScalingPolicyInputTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
-        """This API works with the following fleet types: EC2
+        """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DeleteScalingPolicy
         """
@@ -458,7 +458,7 @@ class MultiRegionGameLift(MultiRegionClient):
     def describe_fleet_location_attributes(
         self, **kwargs: Unpack[type_defs.DescribeFleetLocationAttributesInputTypeDef]
     ) -> TargetResults[type_defs.DescribeFleetLocationAttributesOutputTypeDef]:
-        """This API works with the following fleet types: EC2, Container
+        """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetLocationAttributes
         """
@@ -467,7 +467,7 @@ class MultiRegionGameLift(MultiRegionClient):
     def describe_fleet_location_capacity(
         self, **kwargs: Unpack[type_defs.DescribeFleetLocationCapacityInputTypeDef]
     ) -> TargetResults[type_defs.DescribeFleetLocationCapacityOutputTypeDef]:
-        """This API works with the following fleet types: EC2, Container
+        """This API works with the following fleet types: EC2, Anywhere, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetLocationCapacity
         """
@@ -476,7 +476,7 @@ class MultiRegionGameLift(MultiRegionClient):
     def describe_fleet_location_utilization(
         self, **kwargs: Unpack[type_defs.DescribeFleetLocationUtilizationInputTypeDef]
     ) -> TargetResults[type_defs.DescribeFleetLocationUtilizationOutputTypeDef]:
-        """This API works with the following fleet types: EC2, Anywhere, Container
+        """This API works with the following fleet types: EC2, Anywhere
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetLocationUtilization
         """
@@ -485,7 +485,7 @@ class MultiRegionGameLift(MultiRegionClient):
     def describe_fleet_port_settings(
         self, **kwargs: Unpack[type_defs.DescribeFleetPortSettingsInputTypeDef]
     ) -> TargetResults[type_defs.DescribeFleetPortSettingsOutputTypeDef]:
-        """This API works with the following fleet types: EC2, Container
+        """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetPortSettings
         """
@@ -494,7 +494,7 @@ class MultiRegionGameLift(MultiRegionClient):
     def describe_fleet_utilization(
         self, **kwargs: Unpack[type_defs.DescribeFleetUtilizationInputTypeDef]
     ) -> TargetResults[type_defs.DescribeFleetUtilizationOutputTypeDef]:
-        """This API works with the following fleet types: EC2, Container
+        """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetUtilization
         """
@@ -566,7 +566,7 @@ class MultiRegionGameLift(MultiRegionClient):
     def describe_instances(
         self, **kwargs: Unpack[type_defs.DescribeInstancesInputTypeDef]
     ) -> TargetResults[type_defs.DescribeInstancesOutputTypeDef]:
-        """This API works with the following fleet types:EC2, Container
+        """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeInstances
         """
@@ -620,7 +620,7 @@ class MultiRegionGameLift(MultiRegionClient):
     def describe_scaling_policies(
         self, **kwargs: Unpack[type_defs.DescribeScalingPoliciesInputTypeDef]
     ) -> TargetResults[type_defs.DescribeScalingPoliciesOutputTypeDef]:
-        """This API works with the following fleet types: EC2
+        """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeScalingPolicies
         """
@@ -820,7 +820,7 @@ class MultiRegionGameLift(MultiRegionClient):
     def put_scaling_policy(
         self, **kwargs: Unpack[type_defs.PutScalingPolicyInputTypeDef]
     ) -> TargetResults[type_defs.PutScalingPolicyOutputTypeDef]:
-        """This API works with the following fleet types: EC2
+        """This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/PutScalingPolicy
         """
@@ -829,7 +829,7 @@ class MultiRegionGameLift(MultiRegionClient):
     def register_compute(
         self, **kwargs: Unpack[type_defs.RegisterComputeInputTypeDef]
     ) -> TargetResults[type_defs.RegisterComputeOutputTypeDef]:
-        """This API works with the following fleet types: Anywhere, Container
+        """This API works with the following fleet types: Anywhere
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/RegisterCompute
         """
@@ -1018,7 +1018,7 @@ class MultiRegionGameLift(MultiRegionClient):
     def update_fleet_attributes(
         self, **kwargs: Unpack[type_defs.UpdateFleetAttributesInputTypeDef]
     ) -> TargetResults[type_defs.UpdateFleetAttributesOutputTypeDef]:
-        """This API works with the following fleet types: EC2, Anywhere, Container
+        """This API works with the following fleet types: EC2, Anywhere
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateFleetAttributes
         """
@@ -1036,7 +1036,7 @@ class MultiRegionGameLift(MultiRegionClient):
     def update_fleet_port_settings(
         self, **kwargs: Unpack[type_defs.UpdateFleetPortSettingsInputTypeDef]
     ) -> TargetResults[type_defs.UpdateFleetPortSettingsOutputTypeDef]:
-        """This API works with the following fleet types: EC2, Container
+        """This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/UpdateFleetPortSettings
         """
@@ -1194,7 +1194,7 @@ class MultiRegionGameLift(MultiRegionClient):
         """Every page of DescribeFleetUtilization in every target, merged per target
         (botocore's build_full_result).
 
-        This API works with the following fleet types: EC2, Container
+        This API works with the following fleet types: EC2
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeFleetUtilization
         """
@@ -1309,7 +1309,7 @@ class MultiRegionGameLift(MultiRegionClient):
         """Every page of DescribeInstances in every target, merged per target
         (botocore's build_full_result).
 
-        This API works with the following fleet types:EC2, Container
+        This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeInstances
         """
@@ -1401,7 +1401,7 @@ class MultiRegionGameLift(MultiRegionClient):
         """Every page of DescribeScalingPolicies in every target, merged per target
         (botocore's build_full_result).
 
-        This API works with the following fleet types: EC2
+        This API works with the following fleet types: EC2, Container
 
         https://docs.aws.amazon.com/goto/WebAPI/gamelift-2015-10-01/DescribeScalingPolicies
         """

@@ -19,6 +19,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ContainerFleetLocationStatusType",
         "ContainerFleetRemoveAttributeType",
         "ContainerFleetStatusType",
+        "ContainerGroupDefinitionRemoveAttributeType",
         "ContainerGroupDefinitionStatusType",
         "ContainerGroupTypeType",
         "ContainerMountPointAccessLevelType",
@@ -49,9 +50,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "InstanceRoleCredentialsProviderType",
         "InstanceStatusType",
         "IpProtocolType",
+        "LinuxCapabilityType",
         "ListComputeInputStatusType",
         "LocationFilterType",
         "LocationUpdateStatusType",
+        "LogDeliveryDestinationTypeType",
         "LogDestinationType",
         "MatchmakingConfigurationStatusType",
         "MetricNameType",
@@ -95,6 +98,7 @@ ContainerFleetLocationStatusType = Literal[
     "ACTIVE",
     "UPDATING",
     "DELETING",
+    "EXPIRED",
 ]
 ContainerFleetRemoveAttributeType = Literal["PER_INSTANCE_CONTAINER_GROUP_DEFINITION"]
 ContainerFleetStatusType = Literal[
@@ -105,7 +109,9 @@ ContainerFleetStatusType = Literal[
     "ACTIVE",
     "UPDATING",
     "DELETING",
+    "EXPIRED",
 ]
+ContainerGroupDefinitionRemoveAttributeType = Literal["TOTAL_VCPU_LIMIT"]
 ContainerGroupDefinitionStatusType = Literal["READY", "COPYING", "FAILED"]
 ContainerGroupTypeType = Literal["GAME_SERVER", "PER_INSTANCE"]
 ContainerMountPointAccessLevelType = Literal["READ_ONLY", "READ_AND_WRITE"]
@@ -627,11 +633,46 @@ EC2InstanceTypeType = Literal[
     "r7a.24xlarge",
     "r7a.32xlarge",
     "r7a.48xlarge",
+    "c8a.medium",
+    "c8a.large",
+    "c8a.xlarge",
+    "c8a.2xlarge",
+    "c8a.4xlarge",
+    "c8a.8xlarge",
+    "c8i.large",
+    "c8i.xlarge",
+    "c8i.2xlarge",
+    "c8i.4xlarge",
+    "c8i.8xlarge",
+    "c9g.medium",
+    "c9g.large",
+    "c9g.xlarge",
+    "c9g.2xlarge",
+    "c9g.4xlarge",
+    "c9g.8xlarge",
+    "m8a.medium",
+    "m8a.large",
+    "m8a.xlarge",
+    "m8a.2xlarge",
+    "m8a.4xlarge",
+    "m8a.8xlarge",
+    "m8i.large",
+    "m8i.xlarge",
+    "m8i.2xlarge",
+    "m8i.4xlarge",
+    "m8i.8xlarge",
+    "m9g.medium",
+    "m9g.large",
+    "m9g.xlarge",
+    "m9g.2xlarge",
+    "m9g.4xlarge",
+    "m9g.8xlarge",
 ]
 EventCodeType = Literal[
     "GENERIC_EVENT",
     "FLEET_CREATED",
     "FLEET_DELETED",
+    "FLEET_EXPIRED",
     "FLEET_SCALING_EVENT",
     "FLEET_STATE_DOWNLOADING",
     "FLEET_STATE_VALIDATING",
@@ -699,6 +740,7 @@ FleetStatusType = Literal[
     "ERROR",
     "TERMINATED",
     "NOT_FOUND",
+    "EXPIRED",
 ]
 FleetTypeType = Literal["ON_DEMAND", "SPOT"]
 FlexMatchModeType = Literal["STANDALONE", "WITH_QUEUE"]
@@ -831,9 +873,49 @@ GameSessionStatusReasonType = Literal[
 InstanceRoleCredentialsProviderType = Literal["SHARED_CREDENTIAL_FILE"]
 InstanceStatusType = Literal["PENDING", "ACTIVE", "TERMINATING"]
 IpProtocolType = Literal["TCP", "UDP"]
+LinuxCapabilityType = Literal[
+    "AUDIT_CONTROL",
+    "AUDIT_WRITE",
+    "BLOCK_SUSPEND",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "DAC_READ_SEARCH",
+    "FOWNER",
+    "FSETID",
+    "IPC_LOCK",
+    "IPC_OWNER",
+    "KILL",
+    "LEASE",
+    "LINUX_IMMUTABLE",
+    "MAC_ADMIN",
+    "MAC_OVERRIDE",
+    "MKNOD",
+    "NET_ADMIN",
+    "NET_BIND_SERVICE",
+    "NET_BROADCAST",
+    "NET_RAW",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_CHROOT",
+    "SYS_MODULE",
+    "SYS_NICE",
+    "SYS_PACCT",
+    "SYS_PTRACE",
+    "SYS_RAWIO",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "SYSLOG",
+    "WAKE_ALARM",
+]
 ListComputeInputStatusType = Literal["ACTIVE", "IMPAIRED"]
 LocationFilterType = Literal["AWS", "CUSTOM"]
 LocationUpdateStatusType = Literal["PENDING_UPDATE"]
+LogDeliveryDestinationTypeType = Literal["CLOUDWATCH", "S3", "FIREHOSE"]
 LogDestinationType = Literal["NONE", "CLOUDWATCH", "S3"]
 MatchmakingConfigurationStatusType = Literal[
     "CANCELLED",

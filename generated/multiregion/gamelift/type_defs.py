@@ -32,6 +32,7 @@ from .literals import (
     ContainerFleetLocationStatusType,
     ContainerFleetRemoveAttributeType,
     ContainerFleetStatusType,
+    ContainerGroupDefinitionRemoveAttributeType,
     ContainerGroupDefinitionStatusType,
     ContainerGroupTypeType,
     ContainerMountPointAccessLevelType,
@@ -62,9 +63,11 @@ from .literals import (
     InstanceRoleCredentialsProviderType,
     InstanceStatusType,
     IpProtocolType,
+    LinuxCapabilityType,
     ListComputeInputStatusType,
     LocationFilterType,
     LocationUpdateStatusType,
+    LogDeliveryDestinationTypeType,
     LogDestinationType,
     MatchmakingConfigurationStatusType,
     MetricNameType,
@@ -269,6 +272,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GameSessionDetailTypeDef",
         "GameSessionPlacementTypeDef",
         "GameSessionQueueDestinationTypeDef",
+        "GameSessionQueueLogConfigurationOutputTypeDef",
+        "GameSessionQueueLogConfigurationTypeDef",
         "GameSessionQueueTypeDef",
         "GameSessionTypeDef",
         "GetComputeAccessInputTypeDef",
@@ -287,6 +292,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "InstanceTypeDef",
         "IpPermissionTypeDef",
         "LaunchTemplateSpecificationTypeDef",
+        "LinuxCapabilitiesOutputTypeDef",
+        "LinuxCapabilitiesTypeDef",
         "ListAliasesInputTypeDef",
         "ListAliasesOutputTypeDef",
         "ListBuildsInputTypeDef",
@@ -319,6 +326,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LocationStateTypeDef",
         "LocationalDeploymentTypeDef",
         "LogConfigurationTypeDef",
+        "LogDeliveryDestinationTypeDef",
         "ManagedCapacityConfigurationTypeDef",
         "MatchedPlayerSessionTypeDef",
         "MatchmakingConfigurationTypeDef",
@@ -630,6 +638,10 @@ class ContainerPortConfigurationOutputTypeDef(TypedDict):
     ContainerPortRanges: list[ContainerPortRangeTypeDef]
 
 
+class LinuxCapabilitiesOutputTypeDef(TypedDict):
+    Include: NotRequired[list[LinuxCapabilityType]]
+
+
 class GameServerContainerDefinitionTypeDef(TypedDict):
     ContainerName: NotRequired[str]
     DependsOn: NotRequired[list[ContainerDependencyTypeDef]]
@@ -639,6 +651,8 @@ class GameServerContainerDefinitionTypeDef(TypedDict):
     PortConfiguration: NotRequired[ContainerPortConfigurationOutputTypeDef]
     ResolvedImageDigest: NotRequired[str]
     ServerSdkVersion: NotRequired[str]
+    LinuxCapabilities: NotRequired[LinuxCapabilitiesOutputTypeDef]
+    Vcpu: NotRequired[float]
 
 
 class ContainerHealthCheckOutputTypeDef(TypedDict):
@@ -661,6 +675,7 @@ class SupportContainerDefinitionTypeDef(TypedDict):
     PortConfiguration: NotRequired[ContainerPortConfigurationOutputTypeDef]
     ResolvedImageDigest: NotRequired[str]
     Vcpu: NotRequired[float]
+    LinuxCapabilities: NotRequired[LinuxCapabilitiesOutputTypeDef]
 
 
 class ContainerGroupDefinitionTypeDef(TypedDict):
@@ -776,6 +791,10 @@ class CreateContainerFleetOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LinuxCapabilitiesTypeDef(TypedDict):
+    Include: NotRequired[ReadOnly[Sequence[LinuxCapabilityType]]]
+
+
 class GameServerContainerDefinitionInputTypeDef(TypedDict):
     ContainerName: str
     DependsOn: NotRequired[ReadOnly[Sequence[ContainerDependencyTypeDef]]]
@@ -784,6 +803,8 @@ class GameServerContainerDefinitionInputTypeDef(TypedDict):
     ImageUri: str
     PortConfiguration: ReadOnly[ContainerPortConfigurationTypeDef]
     ServerSdkVersion: str
+    LinuxCapabilities: NotRequired[ReadOnly[LinuxCapabilitiesTypeDef]]
+    Vcpu: NotRequired[float]
 
 
 class SupportContainerDefinitionInputTypeDef(TypedDict):
@@ -797,13 +818,14 @@ class SupportContainerDefinitionInputTypeDef(TypedDict):
     MemoryHardLimitMebibytes: NotRequired[int]
     PortConfiguration: NotRequired[ReadOnly[ContainerPortConfigurationTypeDef]]
     Vcpu: NotRequired[float]
+    LinuxCapabilities: NotRequired[ReadOnly[LinuxCapabilitiesTypeDef]]
 
 
 class CreateContainerGroupDefinitionInputTypeDef(TypedDict):
     Name: str
     ContainerGroupType: NotRequired[ContainerGroupTypeType]
     TotalMemoryLimitMebibytes: int
-    TotalVcpuLimit: float
+    TotalVcpuLimit: NotRequired[float]
     GameServerContainerDefinition: NotRequired[
         ReadOnly[GameServerContainerDefinitionInputTypeDef]
     ]
@@ -1033,6 +1055,15 @@ class GameSessionQueueDestinationTypeDef(TypedDict):
     DestinationArn: NotRequired[str]
 
 
+class LogDeliveryDestinationTypeDef(TypedDict):
+    LogDestination: LogDeliveryDestinationTypeType
+    DestinationArn: NotRequired[str]
+
+
+class GameSessionQueueLogConfigurationTypeDef(TypedDict):
+    DeliveryDestinations: ReadOnly[Sequence[LogDeliveryDestinationTypeDef]]
+
+
 class PlayerLatencyPolicyTypeDef(TypedDict):
     MaximumIndividualPlayerLatencyMilliseconds: NotRequired[int]
     PolicyDurationSeconds: NotRequired[int]
@@ -1053,10 +1084,15 @@ class CreateGameSessionQueueInputTypeDef(TypedDict):
     CustomEventData: NotRequired[str]
     NotificationTarget: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    LogConfiguration: NotRequired[ReadOnly[GameSessionQueueLogConfigurationTypeDef]]
 
 
 class FilterConfigurationOutputTypeDef(TypedDict):
     AllowedLocations: NotRequired[list[str]]
+
+
+class GameSessionQueueLogConfigurationOutputTypeDef(TypedDict):
+    DeliveryDestinations: list[LogDeliveryDestinationTypeDef]
 
 
 class PriorityConfigurationOutputTypeDef(TypedDict):
@@ -1074,6 +1110,7 @@ class GameSessionQueueTypeDef(TypedDict):
     PriorityConfiguration: NotRequired[PriorityConfigurationOutputTypeDef]
     CustomEventData: NotRequired[str]
     NotificationTarget: NotRequired[str]
+    LogConfiguration: NotRequired[GameSessionQueueLogConfigurationOutputTypeDef]
 
 
 class CreateGameSessionQueueOutputTypeDef(TypedDict):
@@ -1445,6 +1482,7 @@ class DescribeContainerGroupPortMappingsInputTypeDef(TypedDict):
 
 class DescribeContainerGroupPortMappingsOutputTypeDef(TypedDict):
     FleetId: NotRequired[str]
+    FleetArn: NotRequired[str]
     Location: NotRequired[str]
     ContainerGroupDefinitionArn: NotRequired[str]
     ContainerGroupType: NotRequired[ContainerGroupTypeType]
@@ -2526,6 +2564,9 @@ class UpdateContainerGroupDefinitionInputTypeDef(TypedDict):
     VersionDescription: NotRequired[str]
     SourceVersionNumber: NotRequired[int]
     OperatingSystem: NotRequired[ContainerOperatingSystemType]
+    RemoveAttributes: NotRequired[
+        ReadOnly[Sequence[ContainerGroupDefinitionRemoveAttributeType]]
+    ]
 
 
 class UpdateContainerGroupDefinitionOutputTypeDef(TypedDict):
@@ -2629,6 +2670,12 @@ class UpdateGameSessionQueueInputTypeDef(TypedDict):
     PriorityConfiguration: NotRequired[ReadOnly[PriorityConfigurationTypeDef]]
     CustomEventData: NotRequired[str]
     NotificationTarget: NotRequired[str]
+    AddLogDeliveryDestinations: NotRequired[
+        ReadOnly[Sequence[LogDeliveryDestinationTypeDef]]
+    ]
+    RemoveLogDeliveryDestinations: NotRequired[
+        ReadOnly[Sequence[LogDeliveryDestinationTypeDef]]
+    ]
 
 
 class UpdateGameSessionQueueOutputTypeDef(TypedDict):

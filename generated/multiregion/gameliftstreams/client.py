@@ -77,6 +77,19 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         """
         return self._call("CreateStreamGroup", kwargs)
 
+    def create_stream_session_admin_shell(
+        self, **kwargs: Unpack[type_defs.CreateStreamSessionAdminShellInputTypeDef]
+    ) -> TargetResults[type_defs.CreateStreamSessionAdminShellOutputTypeDef]:
+        """Creates an administrative terminal session with full access to the live
+        runtime environment of the Amazon GameLift Streams stream session. Use the
+        returned credentials (SessionId, StreamUrl and TokenValue) with the Amazon
+        Web Services Systems Manager Session Manager plugin for the CLI to access
+        the terminal session.
+
+        https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/CreateStreamSessionAdminShell
+        """
+        return self._call("CreateStreamSessionAdminShell", kwargs)
+
     def create_stream_session_connection(
         self, **kwargs: Unpack[type_defs.CreateStreamSessionConnectionInputTypeDef]
     ) -> TargetResults[type_defs.CreateStreamSessionConnectionOutputTypeDef]:
@@ -88,6 +101,17 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/CreateStreamSessionConnection
         """
         return self._call("CreateStreamSessionConnection", kwargs)
+
+    def create_stream_url(
+        self, **kwargs: Unpack[type_defs.CreateStreamUrlInputTypeDef]
+    ) -> TargetResults[type_defs.CreateStreamUrlOutputTypeDef]:
+        """Creates a stream URL that grants temporary access to a stream session in a
+        web browser without requiring an Amazon Web Services account or client
+        integration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/CreateStreamUrl
+        """
+        return self._call("CreateStreamUrl", kwargs)
 
     def delete_application(
         self, **kwargs: Unpack[type_defs.DeleteApplicationInputTypeDef]
@@ -185,6 +209,27 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         """
         return self._call("GetStreamSession", kwargs)
 
+    def get_stream_url(
+        self, **kwargs: Unpack[type_defs.GetStreamUrlInputTypeDef]
+    ) -> TargetResults[type_defs.GetStreamUrlOutputTypeDef]:
+        """Retrieves properties for a stream URL, including its current status,
+        usage, and the stream sessions started through it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/GetStreamUrl
+        """
+        return self._call("GetStreamUrl", kwargs)
+
+    def list_application_shader_caches(
+        self, **kwargs: Unpack[type_defs.ListApplicationShaderCachesInputTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationShaderCachesOutputTypeDef]:
+        """Lists the shader caches associated with an Amazon GameLift Streams
+        application. Each shader cache entry includes its status, associated
+        stream groups, and size in bytes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/ListApplicationShaderCaches
+        """
+        return self._call("ListApplicationShaderCaches", kwargs)
+
     def list_applications(
         self, **kwargs: Unpack[type_defs.ListApplicationsInputTypeDef]
     ) -> TargetResults[type_defs.ListApplicationsOutputTypeDef]:
@@ -229,6 +274,20 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         """
         return self._call("ListStreamSessionsByAccount", kwargs)
 
+    def list_stream_urls(
+        self, **kwargs: Unpack[type_defs.ListStreamUrlsInputTypeDef]
+    ) -> TargetResults[type_defs.ListStreamUrlsOutputTypeDef]:
+        """Retrieves a list of the stream URLs in the current Amazon Web Services
+        Region for your Amazon Web Services account. You can filter the results by
+        status or by stream group. Use the pagination parameters to retrieve
+        results as a set of sequential pages. If you delete the stream group or
+        application that backs a stream URL, this operation updates that stream
+        URL's status to REVOKED.
+
+        https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/ListStreamUrls
+        """
+        return self._call("ListStreamUrls", kwargs)
+
     def list_tags_for_resource(
         self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
     ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
@@ -253,6 +312,18 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/RemoveStreamGroupLocations
         """
         return self._call("RemoveStreamGroupLocations", kwargs)
+
+    def revoke_stream_url(
+        self, **kwargs: Unpack[type_defs.RevokeStreamUrlInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Revokes a stream URL so that it can no longer start new stream sessions.
+        By default, stream sessions that are already running continue until they
+        end on their own. To also end running sessions, set RevocationMode to
+        REVOKE_AND_TERMINATE_SESSIONS.
+
+        https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/RevokeStreamUrl
+        """
+        return self._call("RevokeStreamUrl", kwargs)
 
     def start_stream_session(
         self, **kwargs: Unpack[type_defs.StartStreamSessionInputTypeDef]
@@ -424,6 +495,34 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_stream_urls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListStreamUrlsInputTypeDef],
+    ) -> TargetResults[type_defs.ListStreamUrlsOutputTypeDef]:
+        """Every page of ListStreamUrls in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of the stream URLs in the current Amazon Web Services
+        Region for your Amazon Web Services account. You can filter the results by
+        status or by stream group. Use the pagination parameters to retrieve
+        results as a set of sequential pages. If you delete the stream group or
+        application that backs a stream URL, this operation updates that stream
+        URL's status to REVOKED.
+
+        https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/ListStreamUrls
+        """
+        return self._paginate(
+            "ListStreamUrls",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def iter_list_applications(
         self,
         *,
@@ -489,6 +588,22 @@ class MultiRegionGameLiftStreams(MultiRegionClient):
             kwargs,
             max_items=max_items,
             page_size=page_size,
+        )
+
+    def iter_list_stream_urls(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListStreamUrlsInputTypeDef],
+    ) -> Items[type_defs.StreamUrlSummaryTypeDef]:
+        """Each element of Items in every page of ListStreamUrls, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/gameliftstreams-2018-05-10/ListStreamUrls
+        """
+        return self._items(
+            "ListStreamUrls", kwargs, max_items=max_items, page_size=page_size
         )
 
     def wait_application_deleted(

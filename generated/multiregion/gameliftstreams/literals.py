@@ -11,13 +11,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ExportFilesStatusType",
         "ProtocolType",
         "ReplicationStatusTypeType",
+        "RevocationModeType",
         "RuntimeEnvironmentTypeType",
+        "ShaderCacheStatusType",
         "StreamClassType",
         "StreamGroupLocationStatusType",
         "StreamGroupStatusReasonType",
         "StreamGroupStatusType",
         "StreamSessionStatusReasonType",
         "StreamSessionStatusType",
+        "StreamUrlStatusReasonType",
+        "StreamUrlStatusType",
     ]
 
 ApplicationStatusType = Literal[
@@ -31,7 +35,15 @@ ApplicationStatusReasonType = Literal["internalError", "accessDenied", "sourceMo
 ExportFilesStatusType = Literal["SUCCEEDED", "FAILED", "PENDING"]
 ProtocolType = Literal["WebRTC"]
 ReplicationStatusTypeType = Literal["REPLICATING", "COMPLETED"]
+RevocationModeType = Literal["REVOKE_URL", "REVOKE_AND_TERMINATE_SESSIONS"]
 RuntimeEnvironmentTypeType = Literal["PROTON", "WINDOWS", "UBUNTU"]
+ShaderCacheStatusType = Literal[
+    "INITIALIZED",
+    "PROCESSING",
+    "READY",
+    "DELETING",
+    "ERROR",
+]
 StreamClassType = Literal[
     "gen4n_high",
     "gen4n_ultra",
@@ -77,10 +89,19 @@ StreamSessionStatusReasonType = Literal[
     "invalidSignalRequest",
     "placementTimeout",
     "applicationLogS3DestinationError",
+    "assumeRoleFailed",
     "applicationExit",
     "connectionTimeout",
     "reconnectionTimeout",
     "maxSessionLengthTimeout",
     "idleTimeout",
     "apiTerminated",
+]
+StreamUrlStatusType = Literal["ACTIVE", "EXPIRED", "REVOKED", "LIMIT_REACHED"]
+StreamUrlStatusReasonType = Literal[
+    "userRevoked",
+    "revokedAndTerminatingSessions",
+    "revokedAndSessionsTerminated",
+    "streamGroupDeleted",
+    "applicationDeleted",
 ]

@@ -24,13 +24,17 @@ from .literals import (
     ExportFilesStatusType,
     ProtocolType,
     ReplicationStatusTypeType,
+    RevocationModeType,
     RuntimeEnvironmentTypeType,
+    ShaderCacheStatusType,
     StreamClassType,
     StreamGroupLocationStatusType,
     StreamGroupStatusReasonType,
     StreamGroupStatusType,
     StreamSessionStatusReasonType,
     StreamSessionStatusType,
+    StreamUrlStatusReasonType,
+    StreamUrlStatusType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
@@ -44,13 +48,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateApplicationOutputTypeDef",
         "CreateStreamGroupInputTypeDef",
         "CreateStreamGroupOutputTypeDef",
+        "CreateStreamSessionAdminShellInputTypeDef",
+        "CreateStreamSessionAdminShellOutputTypeDef",
         "CreateStreamSessionConnectionInputTypeDef",
         "CreateStreamSessionConnectionOutputTypeDef",
+        "CreateStreamUrlInputTypeDef",
+        "CreateStreamUrlOutputTypeDef",
         "DefaultApplicationTypeDef",
         "DeleteApplicationInputTypeDef",
         "DeleteStreamGroupInputTypeDef",
         "DisassociateApplicationsInputTypeDef",
         "DisassociateApplicationsOutputTypeDef",
+        "DisplayConfigurationTypeDef",
         "EmptyResponseMetadataTypeDef",
         "ExportFilesMetadataTypeDef",
         "ExportStreamSessionFilesInputTypeDef",
@@ -61,6 +70,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetStreamGroupOutputTypeDef",
         "GetStreamSessionInputTypeDef",
         "GetStreamSessionOutputTypeDef",
+        "GetStreamUrlInputTypeDef",
+        "GetStreamUrlOutputTypeDef",
+        "ListApplicationShaderCachesInputTypeDef",
+        "ListApplicationShaderCachesOutputTypeDef",
         "ListApplicationsInputTypeDef",
         "ListApplicationsOutputTypeDef",
         "ListStreamGroupsInputTypeDef",
@@ -69,6 +82,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListStreamSessionsByAccountOutputTypeDef",
         "ListStreamSessionsInputTypeDef",
         "ListStreamSessionsOutputTypeDef",
+        "ListStreamUrlsInputTypeDef",
+        "ListStreamUrlsOutputTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
         "LocationConfigurationTypeDef",
@@ -76,12 +91,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PerformanceStatsConfigurationTypeDef",
         "RemoveStreamGroupLocationsInputTypeDef",
         "ReplicationStatusTypeDef",
+        "ResolutionTypeDef",
         "ResponseMetadataTypeDef",
+        "RevokeStreamUrlInputTypeDef",
         "RuntimeEnvironmentTypeDef",
+        "ShaderCacheSummaryTypeDef",
         "StartStreamSessionInputTypeDef",
         "StartStreamSessionOutputTypeDef",
         "StreamGroupSummaryTypeDef",
         "StreamSessionSummaryTypeDef",
+        "StreamUrlSummaryTypeDef",
         "TagResourceRequestTypeDef",
         "TagResourceResponseTypeDef",
         "TerminateStreamSessionInputTypeDef",
@@ -234,6 +253,18 @@ class CreateStreamGroupOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateStreamSessionAdminShellInputTypeDef(TypedDict):
+    Identifier: str
+    StreamSessionIdentifier: str
+
+
+class CreateStreamSessionAdminShellOutputTypeDef(TypedDict):
+    SessionId: NotRequired[str]
+    StreamUrl: NotRequired[str]
+    TokenValue: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CreateStreamSessionConnectionInputTypeDef(TypedDict):
     ClientToken: NotRequired[str]
     Identifier: str
@@ -243,6 +274,54 @@ class CreateStreamSessionConnectionInputTypeDef(TypedDict):
 
 class CreateStreamSessionConnectionOutputTypeDef(TypedDict):
     SignalResponse: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ResolutionTypeDef(TypedDict):
+    Width: int
+    Height: int
+
+
+class DisplayConfigurationTypeDef(TypedDict):
+    Resolution: NotRequired[ResolutionTypeDef]
+
+
+class CreateStreamUrlInputTypeDef(TypedDict):
+    Identifier: str
+    ApplicationIdentifier: str
+    Protocol: ProtocolType
+    UrlExpiresAfterMinutes: int
+    UsageLimit: NotRequired[int]
+    Description: NotRequired[str]
+    Locations: ReadOnly[Sequence[str]]
+    SessionLengthSeconds: NotRequired[int]
+    AdditionalLaunchArgs: NotRequired[ReadOnly[Sequence[str]]]
+    AdditionalEnvironmentVariables: NotRequired[ReadOnly[Mapping[str, str]]]
+    RoleArn: NotRequired[str]
+    DisplayConfiguration: NotRequired[DisplayConfigurationTypeDef]
+    ClientToken: NotRequired[str]
+
+
+class CreateStreamUrlOutputTypeDef(TypedDict):
+    Arn: str
+    StreamUrlId: NotRequired[str]
+    StreamUrl: NotRequired[str]
+    Status: NotRequired[StreamUrlStatusType]
+    StatusReason: NotRequired[StreamUrlStatusReasonType]
+    ExpiresAt: NotRequired[datetime]
+    CreatedAt: NotRequired[datetime]
+    UsageLimit: NotRequired[int]
+    RemainingUses: NotRequired[int]
+    StreamGroupArn: NotRequired[str]
+    ApplicationArn: NotRequired[str]
+    Protocol: NotRequired[ProtocolType]
+    Locations: NotRequired[list[str]]
+    SessionLengthSeconds: NotRequired[int]
+    Description: NotRequired[str]
+    AdditionalLaunchArgs: NotRequired[list[str]]
+    AdditionalEnvironmentVariables: NotRequired[dict[str, str]]
+    RoleArn: NotRequired[str]
+    DisplayConfiguration: NotRequired[DisplayConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -354,6 +433,72 @@ class GetStreamSessionOutputTypeDef(TypedDict):
     CreatedAt: NotRequired[datetime]
     ApplicationArn: NotRequired[str]
     ExportFilesMetadata: NotRequired[ExportFilesMetadataTypeDef]
+    RoleArn: NotRequired[str]
+    DisplayConfiguration: NotRequired[DisplayConfigurationTypeDef]
+    ApplicationStartedAt: NotRequired[datetime]
+    StreamingStartedAt: NotRequired[datetime]
+    StreamingEndedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetStreamUrlInputTypeDef(TypedDict):
+    Identifier: str
+    StreamUrlIdentifier: str
+
+
+class StreamSessionSummaryTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    UserId: NotRequired[str]
+    Status: NotRequired[StreamSessionStatusType]
+    StatusReason: NotRequired[StreamSessionStatusReasonType]
+    Protocol: NotRequired[ProtocolType]
+    LastUpdatedAt: NotRequired[datetime]
+    CreatedAt: NotRequired[datetime]
+    ApplicationArn: NotRequired[str]
+    ExportFilesMetadata: NotRequired[ExportFilesMetadataTypeDef]
+    Location: NotRequired[str]
+    RoleArn: NotRequired[str]
+
+
+class GetStreamUrlOutputTypeDef(TypedDict):
+    Arn: str
+    StreamUrlId: NotRequired[str]
+    StreamUrl: NotRequired[str]
+    Status: NotRequired[StreamUrlStatusType]
+    StatusReason: NotRequired[StreamUrlStatusReasonType]
+    ExpiresAt: NotRequired[datetime]
+    CreatedAt: NotRequired[datetime]
+    UsageLimit: NotRequired[int]
+    RemainingUses: NotRequired[int]
+    StreamGroupArn: NotRequired[str]
+    ApplicationArn: NotRequired[str]
+    Protocol: NotRequired[ProtocolType]
+    Locations: NotRequired[list[str]]
+    SessionLengthSeconds: NotRequired[int]
+    Description: NotRequired[str]
+    AdditionalLaunchArgs: NotRequired[list[str]]
+    AdditionalEnvironmentVariables: NotRequired[dict[str, str]]
+    RoleArn: NotRequired[str]
+    DisplayConfiguration: NotRequired[DisplayConfigurationTypeDef]
+    StreamSessions: NotRequired[list[StreamSessionSummaryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListApplicationShaderCachesInputTypeDef(TypedDict):
+    Identifier: str
+
+
+class ShaderCacheSummaryTypeDef(TypedDict):
+    Identifier: str
+    ApplicationArn: str
+    Status: NotRequired[ShaderCacheStatusType]
+    LastUpdatedAt: NotRequired[datetime]
+    StorageBytes: NotRequired[int]
+    AssociatedStreamGroups: NotRequired[list[str]]
+
+
+class ListApplicationShaderCachesOutputTypeDef(TypedDict):
+    Items: NotRequired[list[ShaderCacheSummaryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -398,19 +543,6 @@ class ListStreamSessionsByAccountInputTypeDef(TypedDict):
     MaxResults: NotRequired[int]
 
 
-class StreamSessionSummaryTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    UserId: NotRequired[str]
-    Status: NotRequired[StreamSessionStatusType]
-    StatusReason: NotRequired[StreamSessionStatusReasonType]
-    Protocol: NotRequired[ProtocolType]
-    LastUpdatedAt: NotRequired[datetime]
-    CreatedAt: NotRequired[datetime]
-    ApplicationArn: NotRequired[str]
-    ExportFilesMetadata: NotRequired[ExportFilesMetadataTypeDef]
-    Location: NotRequired[str]
-
-
 class ListStreamSessionsByAccountOutputTypeDef(TypedDict):
     Items: NotRequired[list[StreamSessionSummaryTypeDef]]
     NextToken: NotRequired[str]
@@ -431,6 +563,35 @@ class ListStreamSessionsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListStreamUrlsInputTypeDef(TypedDict):
+    Status: NotRequired[StreamUrlStatusType]
+    StreamGroupIdentifier: NotRequired[str]
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class StreamUrlSummaryTypeDef(TypedDict):
+    Arn: str
+    StreamUrlId: NotRequired[str]
+    StreamUrl: NotRequired[str]
+    Status: NotRequired[StreamUrlStatusType]
+    StatusReason: NotRequired[StreamUrlStatusReasonType]
+    ExpiresAt: NotRequired[datetime]
+    CreatedAt: NotRequired[datetime]
+    UsageLimit: NotRequired[int]
+    RemainingUses: NotRequired[int]
+    StreamGroupArn: NotRequired[str]
+    ApplicationArn: NotRequired[str]
+    SessionLengthSeconds: NotRequired[int]
+    Description: NotRequired[str]
+
+
+class ListStreamUrlsOutputTypeDef(TypedDict):
+    Items: NotRequired[list[StreamUrlSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListTagsForResourceRequestTypeDef(TypedDict):
     ResourceArn: str
 
@@ -443,6 +604,12 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
 class RemoveStreamGroupLocationsInputTypeDef(TypedDict):
     Identifier: str
     Locations: ReadOnly[Sequence[str]]
+
+
+class RevokeStreamUrlInputTypeDef(TypedDict):
+    Identifier: str
+    StreamUrlIdentifier: str
+    RevocationMode: NotRequired[RevocationModeType]
 
 
 class StartStreamSessionInputTypeDef(TypedDict):
@@ -459,6 +626,8 @@ class StartStreamSessionInputTypeDef(TypedDict):
     AdditionalLaunchArgs: NotRequired[ReadOnly[Sequence[str]]]
     AdditionalEnvironmentVariables: NotRequired[ReadOnly[Mapping[str, str]]]
     PerformanceStatsConfiguration: NotRequired[PerformanceStatsConfigurationTypeDef]
+    RoleArn: NotRequired[str]
+    DisplayConfiguration: NotRequired[DisplayConfigurationTypeDef]
 
 
 class StartStreamSessionOutputTypeDef(TypedDict):
@@ -483,6 +652,11 @@ class StartStreamSessionOutputTypeDef(TypedDict):
     CreatedAt: NotRequired[datetime]
     ApplicationArn: NotRequired[str]
     ExportFilesMetadata: NotRequired[ExportFilesMetadataTypeDef]
+    RoleArn: NotRequired[str]
+    DisplayConfiguration: NotRequired[DisplayConfigurationTypeDef]
+    ApplicationStartedAt: NotRequired[datetime]
+    StreamingStartedAt: NotRequired[datetime]
+    StreamingEndedAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

@@ -44,7 +44,10 @@ class MultiRegionLocationServiceMapsV2(MultiRegionClient):
     def get_static_map(
         self, **kwargs: Unpack[type_defs.GetStaticMapRequestTypeDef]
     ) -> TargetResults[type_defs.GetStaticMapResponseTypeDef]:
-        """This operation is not supported in ap-southeast-1 and ap-southeast-5
+        """GetStaticMap provides high-quality static map images with customizable
+        options. You can modify the map's appearance and overlay additional
+        information. It's an ideal solution for applications requiring tailored
+        static map snapshots. Not supported in ap-southeast-1 and ap-southeast-5
         regions for GrabMaps customers.
 
         https://docs.aws.amazon.com/goto/WebAPI/geo-maps-2020-11-19/GetStaticMap

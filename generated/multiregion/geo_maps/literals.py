@@ -12,6 +12,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LabelSizeType",
         "MapFeatureModeType",
         "MapStyleType",
+        "PoiCategoryType",
+        "PoiDensityType",
         "ScaleBarUnitType",
         "StaticMapStyleType",
         "TerrainType",
@@ -27,6 +29,18 @@ ContourDensityType = Literal["Low", "Medium", "High"]
 LabelSizeType = Literal["Small", "Large"]
 MapFeatureModeType = Literal["Enabled", "Disabled"]
 MapStyleType = Literal["Standard", "Monochrome", "Hybrid", "Satellite"]
+PoiCategoryType = Literal[
+    "FoodAndDrink",
+    "Entertainment",
+    "SightsAndMuseums",
+    "Transportation",
+    "Accommodations",
+    "LeisureAndOutdoor",
+    "Shopping",
+    "BusinessAndServices",
+    "FacilitiesAndBuildings",
+]
+PoiDensityType = Literal["Off", "VerySparse", "Sparse", "Default", "Dense", "VeryDense"]
 ScaleBarUnitType = Literal["Kilometers", "KilometersMiles", "Miles", "MilesKilometers"]
 StaticMapStyleType = Literal["Satellite", "Standard"]
 TerrainType = Literal["Hillshade", "Terrain3D"]

@@ -25,6 +25,8 @@ from .literals import (
     LabelSizeType,
     MapFeatureModeType,
     MapStyleType,
+    PoiCategoryType,
+    PoiDensityType,
     ScaleBarUnitType,
     StaticMapStyleType,
     TerrainType,
@@ -120,6 +122,8 @@ class GetStyleDescriptorRequestTypeDef(TypedDict):
     Traffic: NotRequired[TrafficType]
     TravelModes: NotRequired[ReadOnly[Sequence[TravelModeType]]]
     Buildings: NotRequired[BuildingsType]
+    PoiDensity: NotRequired[PoiDensityType]
+    PoiCategories: NotRequired[ReadOnly[Sequence[PoiCategoryType]]]
     Key: NotRequired[str]
 
 

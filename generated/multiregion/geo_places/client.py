@@ -34,7 +34,8 @@ class MultiRegionLocationServicePlacesV2(MultiRegionClient):
         you by completing partial queries with valid address completion. Also, the
         API supports the filtering of results based on geographic location,
         country, or specific place types, and can be tailored using optional
-        parameters like language and political views.
+        parameters like language and political views. Not supported in
+        ap-southeast-1 and ap-southeast-5 regions for GrabMaps customers.
 
         https://docs.aws.amazon.com/goto/WebAPI/geo-places-2020-11-19/Autocomplete
         """
@@ -48,7 +49,9 @@ class MultiRegionLocationServicePlacesV2(MultiRegionClient):
         related information. It supports flexible queries, including free-form
         text or structured queries with components like street names, postal
         codes, and regions. The Geocode API can also provide additional features
-        such as time zone information and the inclusion of political views.
+        such as time zone information and the inclusion of political views. Not
+        supported in ap-southeast-1 and ap-southeast-5 regions for GrabMaps
+        customers.
 
         https://docs.aws.amazon.com/goto/WebAPI/geo-places-2020-11-19/Geocode
         """
@@ -87,7 +90,8 @@ class MultiRegionLocationServicePlacesV2(MultiRegionClient):
         categories, business chains, food types and more. The API returns details
         such as a place name, address, phone, category, food type, contact,
         opening hours. Also, the API can return phonemes, time zones and more
-        based on requested parameters.
+        based on requested parameters. Not supported in ap-southeast-1 and
+        ap-southeast-5 regions for GrabMaps customers.
 
         https://docs.aws.amazon.com/goto/WebAPI/geo-places-2020-11-19/SearchNearby
         """

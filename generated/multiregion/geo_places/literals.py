@@ -6,14 +6,20 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AccessPointTypeType",
+        "AddressTranslationComponentType",
+        "AdminNamesPreferenceType",
         "AutocompleteAdditionalFeatureType",
         "AutocompleteFilterPlaceTypeType",
         "AutocompleteIntendedUseType",
         "GeocodeAdditionalFeatureType",
+        "GeocodeAddressNamesModeType",
         "GeocodeFilterPlaceTypeType",
         "GeocodeIntendedUseType",
         "GetPlaceAdditionalFeatureType",
+        "GetPlaceAddressNamesModeType",
         "GetPlaceIntendedUseType",
+        "PlaceAttributeType",
         "PlaceTypeType",
         "PostalAuthorityType",
         "PostalCodeModeType",
@@ -21,21 +27,45 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "QueryTypeType",
         "RecordTypeCodeType",
         "ReverseGeocodeAdditionalFeatureType",
+        "ReverseGeocodeAddressNamesModeType",
         "ReverseGeocodeFilterPlaceTypeType",
         "ReverseGeocodeIntendedUseType",
         "SearchNearbyAdditionalFeatureType",
         "SearchNearbyIntendedUseType",
         "SearchTextAdditionalFeatureType",
         "SearchTextIntendedUseType",
+        "SearchTextTravelModeType",
         "SuggestAdditionalFeatureType",
         "SuggestIntendedUseType",
         "SuggestResultItemTypeType",
+        "SuggestTravelModeType",
+        "TranslationNameTypeType",
         "TypePlacementType",
         "ZipClassificationCodeType",
     ]
 
+AccessPointTypeType = Literal[
+    "Delivery",
+    "Emergency",
+    "Entrance",
+    "Loading",
+    "Other",
+    "Parking",
+    "Taxi",
+]
+AddressTranslationComponentType = Literal["District", "Locality", "Region", "SubRegion"]
+AdminNamesPreferenceType = Literal["Alternative", "Primary"]
 AutocompleteAdditionalFeatureType = Literal["Core"]
-AutocompleteFilterPlaceTypeType = Literal["Locality", "PostalCode"]
+AutocompleteFilterPlaceTypeType = Literal[
+    "Locality",
+    "PostalCode",
+    "Street",
+    "Intersection",
+    "PointAddress",
+    "InterpolatedAddress",
+    "Country",
+    "Region",
+]
 AutocompleteIntendedUseType = Literal["SingleUse"]
 GeocodeAdditionalFeatureType = Literal[
     "TimeZone",
@@ -43,6 +73,7 @@ GeocodeAdditionalFeatureType = Literal[
     "SecondaryAddresses",
     "Intersections",
 ]
+GeocodeAddressNamesModeType = Literal["Matched", "Administrative"]
 GeocodeFilterPlaceTypeType = Literal[
     "Locality",
     "PostalCode",
@@ -50,6 +81,10 @@ GeocodeFilterPlaceTypeType = Literal[
     "Street",
     "PointAddress",
     "InterpolatedAddress",
+    "SecondaryAddress",
+    "PointOfInterest",
+    "Country",
+    "Region",
 ]
 GeocodeIntendedUseType = Literal["SingleUse", "Storage"]
 GetPlaceAdditionalFeatureType = Literal[
@@ -58,8 +93,11 @@ GetPlaceAdditionalFeatureType = Literal[
     "Access",
     "Contact",
     "SecondaryAddresses",
+    "CrossReferences",
 ]
+GetPlaceAddressNamesModeType = Literal["Administrative"]
 GetPlaceIntendedUseType = Literal["SingleUse", "Storage"]
+PlaceAttributeType = Literal["DriveThrough"]
 PlaceTypeType = Literal[
     "Country",
     "Region",
@@ -79,7 +117,11 @@ PlaceTypeType = Literal[
     "InferredSecondaryAddress",
 ]
 PostalAuthorityType = Literal["Usps"]
-PostalCodeModeType = Literal["MergeAllSpannedLocalities", "EnumerateSpannedLocalities"]
+PostalCodeModeType = Literal[
+    "MergeAllSpannedLocalities",
+    "EnumerateSpannedLocalities",
+    "EnumerateSpannedDistricts",
+]
 PostalCodeTypeType = Literal["UspsZip", "UspsZipPlus4"]
 QueryTypeType = Literal["Category", "BusinessChain"]
 RecordTypeCodeType = Literal[
@@ -91,20 +133,51 @@ RecordTypeCodeType = Literal[
     "Street",
 ]
 ReverseGeocodeAdditionalFeatureType = Literal["TimeZone", "Access", "Intersections"]
+ReverseGeocodeAddressNamesModeType = Literal["Administrative"]
 ReverseGeocodeFilterPlaceTypeType = Literal[
     "Locality",
     "Intersection",
     "Street",
     "PointAddress",
     "InterpolatedAddress",
+    "SecondaryAddress",
+    "PointOfInterest",
 ]
 ReverseGeocodeIntendedUseType = Literal["SingleUse", "Storage"]
-SearchNearbyAdditionalFeatureType = Literal["TimeZone", "Phonemes", "Access", "Contact"]
+SearchNearbyAdditionalFeatureType = Literal[
+    "TimeZone",
+    "Phonemes",
+    "Access",
+    "Contact",
+    "CrossReferences",
+]
 SearchNearbyIntendedUseType = Literal["SingleUse", "Storage"]
-SearchTextAdditionalFeatureType = Literal["TimeZone", "Phonemes", "Access", "Contact"]
+SearchTextAdditionalFeatureType = Literal[
+    "TimeZone",
+    "Phonemes",
+    "Access",
+    "Contact",
+    "CrossReferences",
+]
 SearchTextIntendedUseType = Literal["SingleUse", "Storage"]
-SuggestAdditionalFeatureType = Literal["Core", "TimeZone", "Phonemes", "Access"]
+SearchTextTravelModeType = Literal["Car", "Scooter", "Truck"]
+SuggestAdditionalFeatureType = Literal[
+    "Core",
+    "TimeZone",
+    "Phonemes",
+    "Access",
+    "CrossReferences",
+]
 SuggestIntendedUseType = Literal["SingleUse"]
 SuggestResultItemTypeType = Literal["Place", "Query"]
+SuggestTravelModeType = Literal["Car", "Scooter", "Truck"]
+TranslationNameTypeType = Literal[
+    "Abbreviation",
+    "AreaCode",
+    "BaseName",
+    "Exonym",
+    "Shortened",
+    "Synonym",
+]
 TypePlacementType = Literal["BeforeBaseName", "AfterBaseName"]
 ZipClassificationCodeType = Literal["Military", "PostOfficeBoxes", "Unique"]

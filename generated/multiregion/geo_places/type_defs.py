@@ -19,14 +19,20 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    AccessPointTypeType,
+    AddressTranslationComponentType,
+    AdminNamesPreferenceType,
     AutocompleteAdditionalFeatureType,
     AutocompleteFilterPlaceTypeType,
     AutocompleteIntendedUseType,
     GeocodeAdditionalFeatureType,
+    GeocodeAddressNamesModeType,
     GeocodeFilterPlaceTypeType,
     GeocodeIntendedUseType,
     GetPlaceAdditionalFeatureType,
+    GetPlaceAddressNamesModeType,
     GetPlaceIntendedUseType,
+    PlaceAttributeType,
     PlaceTypeType,
     PostalAuthorityType,
     PostalCodeModeType,
@@ -34,15 +40,19 @@ from .literals import (
     QueryTypeType,
     RecordTypeCodeType,
     ReverseGeocodeAdditionalFeatureType,
+    ReverseGeocodeAddressNamesModeType,
     ReverseGeocodeFilterPlaceTypeType,
     ReverseGeocodeIntendedUseType,
     SearchNearbyAdditionalFeatureType,
     SearchNearbyIntendedUseType,
     SearchTextAdditionalFeatureType,
     SearchTextIntendedUseType,
+    SearchTextTravelModeType,
     SuggestAdditionalFeatureType,
     SuggestIntendedUseType,
     SuggestResultItemTypeType,
+    SuggestTravelModeType,
+    TranslationNameTypeType,
     TypePlacementType,
     ZipClassificationCodeType,
 )
@@ -54,6 +64,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AddressComponentMatchScoresTypeDef",
         "AddressComponentPhonemesTypeDef",
         "AddressTypeDef",
+        "AdminNamesTypeDef",
         "AutocompleteAddressHighlightsTypeDef",
         "AutocompleteFilterTypeDef",
         "AutocompleteHighlightsTypeDef",
@@ -67,6 +78,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ContactsTypeDef",
         "CountryHighlightsTypeDef",
         "CountryTypeDef",
+        "CrossReferenceTypeDef",
         "EmptyResponseMetadataTypeDef",
         "FilterCircleTypeDef",
         "FoodTypeTypeDef",
@@ -120,6 +132,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SuggestResponseTypeDef",
         "SuggestResultItemTypeDef",
         "TimeZoneTypeDef",
+        "TranslationDetailsTypeDef",
+        "TranslationNameTypeDef",
         "UspsZipPlus4TypeDef",
         "UspsZipTypeDef",
     ]
@@ -127,6 +141,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
 
 class AccessPointTypeDef(TypedDict):
     Position: NotRequired[list[float]]
+    Type: NotRequired[AccessPointTypeType]
+    Primary: NotRequired[bool]
+    Label: NotRequired[str]
 
 
 class CategoryTypeDef(TypedDict):
@@ -232,6 +249,19 @@ class AddressTypeDef(TypedDict):
     SecondaryAddressComponents: NotRequired[list[SecondaryAddressComponentTypeDef]]
 
 
+class TranslationNameTypeDef(TypedDict):
+    Value: str
+    Language: NotRequired[str]
+    Type: TranslationNameTypeType
+    Primary: NotRequired[bool]
+    Transliterated: NotRequired[bool]
+
+
+class AdminNamesTypeDef(TypedDict):
+    Names: list[TranslationNameTypeDef]
+    Preference: NotRequired[AdminNamesPreferenceType]
+
+
 class HighlightTypeDef(TypedDict):
     StartIndex: NotRequired[int]
     EndIndex: NotRequired[int]
@@ -311,6 +341,7 @@ class AutocompleteResultItemTypeDef(TypedDict):
     Language: NotRequired[str]
     PoliticalView: NotRequired[str]
     Highlights: NotRequired[AutocompleteHighlightsTypeDef]
+    EstimatedPointAddress: NotRequired[bool]
 
 
 class AutocompleteResponseTypeDef(TypedDict):
@@ -340,6 +371,12 @@ class ContactsTypeDef(TypedDict):
     Faxes: NotRequired[list[ContactDetailsTypeDef]]
     Websites: NotRequired[list[ContactDetailsTypeDef]]
     Emails: NotRequired[list[ContactDetailsTypeDef]]
+
+
+class CrossReferenceTypeDef(TypedDict):
+    Source: str
+    SourcePlaceId: str
+    SourceCategories: NotRequired[list[CategoryTypeDef]]
 
 
 class FoodTypeTypeDef(TypedDict):
@@ -384,6 +421,7 @@ class GeocodeParsedQueryAddressComponentsTypeDef(TypedDict):
     SecondaryAddressComponents: NotRequired[
         list[ParsedQuerySecondaryAddressComponentTypeDef]
     ]
+    OtherComponents: NotRequired[list[ParsedQueryComponentTypeDef]]
 
 
 class GeocodeParsedQueryTypeDef(TypedDict):
@@ -413,6 +451,11 @@ class GeocodeRequestTypeDef(TypedDict):
     PoliticalView: NotRequired[str]
     IntendedUse: NotRequired[GeocodeIntendedUseType]
     Key: NotRequired[str]
+    PostalCodeMode: NotRequired[PostalCodeModeType]
+    AddressTranslations: NotRequired[
+        ReadOnly[Sequence[AddressTranslationComponentType]]
+    ]
+    AddressNamesMode: NotRequired[GeocodeAddressNamesModeType]
 
 
 class IntersectionTypeDef(TypedDict):
@@ -462,6 +505,13 @@ class TimeZoneTypeDef(TypedDict):
     OffsetSeconds: NotRequired[int]
 
 
+class TranslationDetailsTypeDef(TypedDict):
+    Locality: NotRequired[list[AdminNamesTypeDef]]
+    Region: NotRequired[list[AdminNamesTypeDef]]
+    District: NotRequired[list[AdminNamesTypeDef]]
+    SubRegion: NotRequired[list[AdminNamesTypeDef]]
+
+
 class GeocodeResultItemTypeDef(TypedDict):
     PlaceId: str
     PlaceType: PlaceTypeType
@@ -482,6 +532,8 @@ class GeocodeResultItemTypeDef(TypedDict):
     Intersections: NotRequired[list[IntersectionTypeDef]]
     MainAddress: NotRequired[RelatedPlaceTypeDef]
     SecondaryAddresses: NotRequired[list[RelatedPlaceTypeDef]]
+    Translations: NotRequired[TranslationDetailsTypeDef]
+    EstimatedPointAddress: NotRequired[bool]
 
 
 class GeocodeResponseTypeDef(TypedDict):
@@ -497,6 +549,7 @@ class GetPlaceRequestTypeDef(TypedDict):
     PoliticalView: NotRequired[str]
     IntendedUse: NotRequired[GetPlaceIntendedUseType]
     Key: NotRequired[str]
+    AddressNamesMode: NotRequired[GetPlaceAddressNamesModeType]
 
 
 class OpeningHoursComponentsTypeDef(TypedDict):
@@ -539,6 +592,9 @@ class GetPlaceResponseTypeDef(TypedDict):
     Phonemes: NotRequired[PhonemeDetailsTypeDef]
     MainAddress: NotRequired[RelatedPlaceTypeDef]
     SecondaryAddresses: NotRequired[list[RelatedPlaceTypeDef]]
+    PlaceAttributes: NotRequired[list[PlaceAttributeType]]
+    EstimatedPointAddress: NotRequired[bool]
+    CrossReferences: NotRequired[list[CrossReferenceTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -568,6 +624,7 @@ class ReverseGeocodeRequestTypeDef(TypedDict):
     IntendedUse: NotRequired[ReverseGeocodeIntendedUseType]
     Key: NotRequired[str]
     Heading: NotRequired[float]
+    AddressNamesMode: NotRequired[ReverseGeocodeAddressNamesModeType]
 
 
 class ReverseGeocodeResultItemTypeDef(TypedDict):
@@ -586,6 +643,8 @@ class ReverseGeocodeResultItemTypeDef(TypedDict):
     TimeZone: NotRequired[TimeZoneTypeDef]
     PoliticalView: NotRequired[str]
     Intersections: NotRequired[list[IntersectionTypeDef]]
+    MainAddress: NotRequired[RelatedPlaceTypeDef]
+    EstimatedPointAddress: NotRequired[bool]
 
 
 class ReverseGeocodeResponseTypeDef(TypedDict):
@@ -639,6 +698,8 @@ class SearchNearbyResultItemTypeDef(TypedDict):
     TimeZone: NotRequired[TimeZoneTypeDef]
     PoliticalView: NotRequired[str]
     Phonemes: NotRequired[PhonemeDetailsTypeDef]
+    PlaceAttributes: NotRequired[list[PlaceAttributeType]]
+    CrossReferences: NotRequired[list[CrossReferenceTypeDef]]
 
 
 class SearchNearbyResponseTypeDef(TypedDict):
@@ -665,6 +726,7 @@ class SearchTextRequestTypeDef(TypedDict):
     PoliticalView: NotRequired[str]
     IntendedUse: NotRequired[SearchTextIntendedUseType]
     NextToken: NotRequired[str]
+    TravelMode: NotRequired[SearchTextTravelModeType]
     Key: NotRequired[str]
 
 
@@ -687,6 +749,8 @@ class SearchTextResultItemTypeDef(TypedDict):
     TimeZone: NotRequired[TimeZoneTypeDef]
     PoliticalView: NotRequired[str]
     Phonemes: NotRequired[PhonemeDetailsTypeDef]
+    PlaceAttributes: NotRequired[list[PlaceAttributeType]]
+    CrossReferences: NotRequired[list[CrossReferenceTypeDef]]
 
 
 class SearchTextResponseTypeDef(TypedDict):
@@ -726,6 +790,8 @@ class SuggestPlaceResultTypeDef(TypedDict):
     TimeZone: NotRequired[TimeZoneTypeDef]
     PoliticalView: NotRequired[str]
     Phonemes: NotRequired[PhonemeDetailsTypeDef]
+    PlaceAttributes: NotRequired[list[PlaceAttributeType]]
+    CrossReferences: NotRequired[list[CrossReferenceTypeDef]]
 
 
 class SuggestQueryResultTypeDef(TypedDict):
@@ -743,6 +809,7 @@ class SuggestRequestTypeDef(TypedDict):
     Language: NotRequired[str]
     PoliticalView: NotRequired[str]
     IntendedUse: NotRequired[SuggestIntendedUseType]
+    TravelMode: NotRequired[SuggestTravelModeType]
     Key: NotRequired[str]
 
 

@@ -18,8 +18,8 @@ __all__ = ["MultiRegionLocationServiceRoutesV2"]
 
 
 class MultiRegionLocationServiceRoutesV2(MultiRegionClient):
-    """With the Amazon Location Routes API you can calculate routes and estimate
-    travel time based on up-to-date road network and live traffic information.
+    """With the Routes API you can calculate routes and estimate travel time based on
+    up-to-date road network and live traffic information.
     """
 
     _service_name = "geo-routes"

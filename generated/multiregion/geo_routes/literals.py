@@ -19,6 +19,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RoadSnapHazardousCargoTypeType",
         "RoadSnapNoticeCodeType",
         "RoadSnapTravelModeType",
+        "RouteAccessibilityAttributeType",
+        "RouteAccessibilityAvailabilityType",
+        "RouteAttributionTypeType",
         "RouteDirectionType",
         "RouteEngineTypeType",
         "RouteFerryAfterTravelStepTypeType",
@@ -26,6 +29,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RouteFerryNoticeCodeType",
         "RouteFerryTravelStepTypeType",
         "RouteHazardousCargoTypeType",
+        "RouteIntermodalEnabledLegsType",
         "RouteLegAdditionalFeatureType",
         "RouteLegTravelModeType",
         "RouteLegTypeType",
@@ -35,8 +39,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RouteMatrixTruckTypeType",
         "RouteMatrixZoneCategoryType",
         "RouteNoticeImpactType",
+        "RoutePedestrianAfterTravelStepTypeType",
         "RoutePedestrianNoticeCodeType",
+        "RoutePedestrianPlaceTypeType",
         "RoutePedestrianTravelStepTypeType",
+        "RouteRentalAfterTravelStepTypeType",
+        "RouteRentalBeforeTravelStepTypeType",
+        "RouteRentalModeType",
+        "RouteRentalPlaceTypeType",
+        "RouteRentalTravelStepTypeType",
         "RouteResponseNoticeCodeType",
         "RouteRoadTypeType",
         "RouteSideOfStreetType",
@@ -49,17 +60,37 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RouteSpanScooterAccessAttributeType",
         "RouteSpanTruckAccessAttributeType",
         "RouteSteeringDirectionType",
+        "RouteTaxiAfterTravelStepTypeType",
+        "RouteTaxiBeforeTravelStepTypeType",
+        "RouteTaxiModeType",
+        "RouteTaxiNoticeCodeType",
+        "RouteTaxiPlaceTypeType",
+        "RouteTaxiTravelStepTypeType",
         "RouteTollPassValidityPeriodTypeType",
         "RouteTollPaymentMethodType",
         "RouteTollVehicleCategoryType",
+        "RouteTransitAfterTravelStepTypeType",
+        "RouteTransitBeforeTravelStepTypeType",
+        "RouteTransitIncidentEffectType",
+        "RouteTransitIncidentTypeType",
+        "RouteTransitIntermediateStopAttributeType",
+        "RouteTransitModeType",
+        "RouteTransitNoticeCodeType",
+        "RouteTransitPlaceTypeType",
+        "RouteTransitTravelStepTypeType",
+        "RouteTransitTripStatusType",
         "RouteTravelModeType",
         "RouteTravelStepTypeType",
         "RouteTruckTypeType",
         "RouteTurnIntensityType",
+        "RouteVehicleAfterTravelStepTypeType",
         "RouteVehicleIncidentSeverityType",
         "RouteVehicleIncidentTypeType",
+        "RouteVehicleModeType",
         "RouteVehicleNoticeCodeType",
+        "RouteVehiclePlaceTypeType",
         "RouteVehicleTravelStepTypeType",
+        "RouteWebLinkDeviceTypeType",
         "RouteWeightConstraintTypeType",
         "RouteZoneCategoryType",
         "RoutingObjectiveType",
@@ -131,6 +162,14 @@ RoadSnapNoticeCodeType = Literal[
     "TracePointsSpeedIgnored",
 ]
 RoadSnapTravelModeType = Literal["Car", "Pedestrian", "Scooter", "Truck"]
+RouteAccessibilityAttributeType = Literal["Wheelchair"]
+RouteAccessibilityAvailabilityType = Literal[
+    "Available",
+    "Limited",
+    "Unavailable",
+    "Unknown",
+]
+RouteAttributionTypeType = Literal["Disclaimer", "Tariff"]
 RouteDirectionType = Literal["East", "North", "South", "West"]
 RouteEngineTypeType = Literal["Electric", "InternalCombustion", "PluginHybrid"]
 RouteFerryAfterTravelStepTypeType = Literal["Deboard"]
@@ -160,6 +199,7 @@ RouteHazardousCargoTypeType = Literal[
     "PoisonousInhalation",
     "Radioactive",
 ]
+RouteIntermodalEnabledLegsType = Literal["FirstLeg", "LastLeg", "EntireRoute", "None"]
 RouteLegAdditionalFeatureType = Literal[
     "Elevation",
     "Incidents",
@@ -170,6 +210,9 @@ RouteLegAdditionalFeatureType = Literal[
     "TruckRoadTypes",
     "TypicalDuration",
     "Zones",
+    "Bookings",
+    "IntermediateStops",
+    "NextDepartures",
 ]
 RouteLegTravelModeType = Literal[
     "Car",
@@ -178,8 +221,29 @@ RouteLegTravelModeType = Literal[
     "Scooter",
     "Truck",
     "CarShuttleTrain",
+    "AerialTramway",
+    "Airplane",
+    "Bus",
+    "BusRapidTransit",
+    "CityTrain",
+    "FunicularRailway",
+    "HighSpeedTrain",
+    "IntercityTrain",
+    "InterregionalTrain",
+    "LightRail",
+    "Monorail",
+    "PrivateBus",
+    "RegionalTrain",
+    "Subway",
 ]
-RouteLegTypeType = Literal["Ferry", "Pedestrian", "Vehicle"]
+RouteLegTypeType = Literal[
+    "Ferry",
+    "Pedestrian",
+    "Vehicle",
+    "Rental",
+    "Taxi",
+    "Transit",
+]
 RouteMatrixErrorCodeType = Literal[
     "NoMatch",
     "NoMatchDestination",
@@ -208,6 +272,7 @@ RouteMatrixTravelModeType = Literal["Car", "Pedestrian", "Scooter", "Truck"]
 RouteMatrixTruckTypeType = Literal["LightTruck", "StraightTruck", "Tractor"]
 RouteMatrixZoneCategoryType = Literal["CongestionPricing", "Environmental", "Vignette"]
 RouteNoticeImpactType = Literal["High", "Low"]
+RoutePedestrianAfterTravelStepTypeType = Literal["Wait"]
 RoutePedestrianNoticeCodeType = Literal[
     "AccuratePolylineUnavailable",
     "Other",
@@ -215,6 +280,12 @@ RoutePedestrianNoticeCodeType = Literal[
     "ViolatedAvoidTunnel",
     "ViolatedPedestrianOption",
     "ViolatedAvoidAreas",
+]
+RoutePedestrianPlaceTypeType = Literal[
+    "AccessPoint",
+    "DockingStation",
+    "ParkingLot",
+    "Station",
 ]
 RoutePedestrianTravelStepTypeType = Literal[
     "Arrive",
@@ -226,10 +297,35 @@ RoutePedestrianTravelStepTypeType = Literal[
     "RoundaboutPass",
     "Turn",
 ]
+RouteRentalAfterTravelStepTypeType = Literal["Park"]
+RouteRentalBeforeTravelStepTypeType = Literal["Setup"]
+RouteRentalModeType = Literal["All", "Car"]
+RouteRentalPlaceTypeType = Literal[
+    "AccessPoint",
+    "DockingStation",
+    "ParkingLot",
+    "Station",
+]
+RouteRentalTravelStepTypeType = Literal[
+    "Arrive",
+    "Continue",
+    "Depart",
+    "Exit",
+    "Keep",
+    "Ramp",
+    "RoundaboutEnter",
+    "RoundaboutExit",
+    "RoundaboutPass",
+    "Turn",
+    "UTurn",
+]
 RouteResponseNoticeCodeType = Literal[
     "MainLanguageNotFound",
     "Other",
     "TravelTimeExceedsDriverWorkHours",
+    "TransitDataUnavailable",
+    "TransitRouteUnavailable",
+    "NoTransitStationsFound",
 ]
 RouteRoadTypeType = Literal["Highway", "Rural", "Urban"]
 RouteSideOfStreetType = Literal["Left", "Right"]
@@ -287,6 +383,24 @@ RouteSpanRoadAttributeType = Literal[
 RouteSpanScooterAccessAttributeType = Literal["Allowed", "NoThroughTraffic", "TollRoad"]
 RouteSpanTruckAccessAttributeType = Literal["Allowed", "NoThroughTraffic", "TollRoad"]
 RouteSteeringDirectionType = Literal["Left", "Right", "Straight"]
+RouteTaxiAfterTravelStepTypeType = Literal["Park"]
+RouteTaxiBeforeTravelStepTypeType = Literal["Wait"]
+RouteTaxiModeType = Literal["All", "Car"]
+RouteTaxiNoticeCodeType = Literal["AccuratePolylineUnavailable", "Other"]
+RouteTaxiPlaceTypeType = Literal["AccessPoint", "Station"]
+RouteTaxiTravelStepTypeType = Literal[
+    "Arrive",
+    "Continue",
+    "Depart",
+    "Exit",
+    "Keep",
+    "Ramp",
+    "RoundaboutEnter",
+    "RoundaboutExit",
+    "RoundaboutPass",
+    "Turn",
+    "UTurn",
+]
 RouteTollPassValidityPeriodTypeType = Literal[
     "Annual",
     "Days",
@@ -305,10 +419,79 @@ RouteTollPaymentMethodType = Literal[
     "VideoToll",
 ]
 RouteTollVehicleCategoryType = Literal["Minibus"]
-RouteTravelModeType = Literal["Car", "Pedestrian", "Scooter", "Truck"]
+RouteTransitAfterTravelStepTypeType = Literal["Deboard"]
+RouteTransitBeforeTravelStepTypeType = Literal["Board"]
+RouteTransitIncidentEffectType = Literal[
+    "Delayed",
+    "Detoured",
+    "Other",
+    "ServiceAdded",
+    "ServiceCancelled",
+    "ServiceModified",
+    "ServiceReduced",
+    "StopMoved",
+]
+RouteTransitIncidentTypeType = Literal[
+    "Accident",
+    "Construction",
+    "Demonstration",
+    "Holiday",
+    "Maintenance",
+    "MedicalEmergency",
+    "Other",
+    "PoliceActivity",
+    "Strike",
+    "TechnicalProblem",
+    "Weather",
+]
+RouteTransitIntermediateStopAttributeType = Literal["NoEntry", "NoExit"]
+RouteTransitModeType = Literal[
+    "AerialTramway",
+    "Airplane",
+    "All",
+    "Bus",
+    "BusRapidTransit",
+    "CityTrain",
+    "Ferry",
+    "FunicularRailway",
+    "HighSpeedTrain",
+    "IntercityTrain",
+    "InterregionalTrain",
+    "LightRail",
+    "Monorail",
+    "PrivateBus",
+    "RegionalTrain",
+    "Subway",
+]
+RouteTransitNoticeCodeType = Literal[
+    "AccuratePolylineUnavailable",
+    "IntermediateStopsUnavailable",
+    "NoSchedule",
+    "Other",
+    "PotentialViolatedVehicleRestrictionUsage",
+    "ScheduledTimes",
+    "SeasonalClosure",
+    "ViolatedAvoidFerry",
+    "ViolatedAvoidRailFerry",
+    "ViolatedExcludedTransitMode",
+    "ViolatedVehicleRestriction",
+    "ViolatedAvoidAreas",
+]
+RouteTransitPlaceTypeType = Literal["Station"]
+RouteTransitTravelStepTypeType = Literal["Depart"]
+RouteTransitTripStatusType = Literal["Added", "Cancelled", "Replaced", "Scheduled"]
+RouteTravelModeType = Literal[
+    "Car",
+    "Pedestrian",
+    "Scooter",
+    "Truck",
+    "Intermodal",
+    "Transit",
+]
 RouteTravelStepTypeType = Literal["Default", "TurnByTurn"]
 RouteTruckTypeType = Literal["LightTruck", "StraightTruck", "Tractor"]
 RouteTurnIntensityType = Literal["Sharp", "Slight", "Typical"]
+RouteVehicleAfterTravelStepTypeType = Literal["Park"]
 RouteVehicleIncidentSeverityType = Literal["Critical", "High", "Medium", "Low"]
 RouteVehicleIncidentTypeType = Literal[
     "Accident",
@@ -323,6 +506,7 @@ RouteVehicleIncidentTypeType = Literal[
     "RoadHazard",
     "Weather",
 ]
+RouteVehicleModeType = Literal["All", "Car"]
 RouteVehicleNoticeCodeType = Literal[
     "AccuratePolylineUnavailable",
     "Other",
@@ -353,6 +537,12 @@ RouteVehicleNoticeCodeType = Literal[
     "ViolatedZoneRestriction",
     "TravelTimeExceedsDriverWorkHours",
 ]
+RouteVehiclePlaceTypeType = Literal[
+    "AccessPoint",
+    "DockingStation",
+    "ParkingLot",
+    "Station",
+]
 RouteVehicleTravelStepTypeType = Literal[
     "Arrive",
     "Continue",
@@ -368,6 +558,7 @@ RouteVehicleTravelStepTypeType = Literal[
     "Turn",
     "UTurn",
 ]
+RouteWebLinkDeviceTypeType = Literal["Android", "Ios", "Web"]
 RouteWeightConstraintTypeType = Literal["Current", "Gross", "Unknown"]
 RouteZoneCategoryType = Literal["CongestionPricing", "Environmental", "Vignette"]
 RoutingObjectiveType = Literal["FastestRoute", "ShortestRoute"]

@@ -32,6 +32,9 @@ from .literals import (
     RoadSnapHazardousCargoTypeType,
     RoadSnapNoticeCodeType,
     RoadSnapTravelModeType,
+    RouteAccessibilityAttributeType,
+    RouteAccessibilityAvailabilityType,
+    RouteAttributionTypeType,
     RouteDirectionType,
     RouteEngineTypeType,
     RouteFerryAfterTravelStepTypeType,
@@ -39,6 +42,7 @@ from .literals import (
     RouteFerryNoticeCodeType,
     RouteFerryTravelStepTypeType,
     RouteHazardousCargoTypeType,
+    RouteIntermodalEnabledLegsType,
     RouteLegAdditionalFeatureType,
     RouteLegTravelModeType,
     RouteLegTypeType,
@@ -48,8 +52,15 @@ from .literals import (
     RouteMatrixTruckTypeType,
     RouteMatrixZoneCategoryType,
     RouteNoticeImpactType,
+    RoutePedestrianAfterTravelStepTypeType,
     RoutePedestrianNoticeCodeType,
+    RoutePedestrianPlaceTypeType,
     RoutePedestrianTravelStepTypeType,
+    RouteRentalAfterTravelStepTypeType,
+    RouteRentalBeforeTravelStepTypeType,
+    RouteRentalModeType,
+    RouteRentalPlaceTypeType,
+    RouteRentalTravelStepTypeType,
     RouteResponseNoticeCodeType,
     RouteRoadTypeType,
     RouteSideOfStreetType,
@@ -62,17 +73,37 @@ from .literals import (
     RouteSpanScooterAccessAttributeType,
     RouteSpanTruckAccessAttributeType,
     RouteSteeringDirectionType,
+    RouteTaxiAfterTravelStepTypeType,
+    RouteTaxiBeforeTravelStepTypeType,
+    RouteTaxiModeType,
+    RouteTaxiNoticeCodeType,
+    RouteTaxiPlaceTypeType,
+    RouteTaxiTravelStepTypeType,
     RouteTollPassValidityPeriodTypeType,
     RouteTollPaymentMethodType,
     RouteTollVehicleCategoryType,
+    RouteTransitAfterTravelStepTypeType,
+    RouteTransitBeforeTravelStepTypeType,
+    RouteTransitIncidentEffectType,
+    RouteTransitIncidentTypeType,
+    RouteTransitIntermediateStopAttributeType,
+    RouteTransitModeType,
+    RouteTransitNoticeCodeType,
+    RouteTransitPlaceTypeType,
+    RouteTransitTravelStepTypeType,
+    RouteTransitTripStatusType,
     RouteTravelModeType,
     RouteTravelStepTypeType,
     RouteTruckTypeType,
     RouteTurnIntensityType,
+    RouteVehicleAfterTravelStepTypeType,
     RouteVehicleIncidentSeverityType,
     RouteVehicleIncidentTypeType,
+    RouteVehicleModeType,
     RouteVehicleNoticeCodeType,
+    RouteVehiclePlaceTypeType,
     RouteVehicleTravelStepTypeType,
+    RouteWebLinkDeviceTypeType,
     RouteWeightConstraintTypeType,
     RouteZoneCategoryType,
     RoutingObjectiveType,
@@ -133,12 +164,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RoadSnapTrailerOptionsTypeDef",
         "RoadSnapTravelModeOptionsTypeDef",
         "RoadSnapTruckOptionsTypeDef",
+        "RouteAccessPointDetailsTypeDef",
+        "RouteAccessibilityAvailabilityDetailsTypeDef",
         "RouteAllowOptionsTypeDef",
+        "RouteAttributionTypeDef",
         "RouteAvoidanceAreaGeometryTypeDef",
         "RouteAvoidanceAreaTypeDef",
         "RouteAvoidanceOptionsTypeDef",
         "RouteAvoidanceZoneCategoryTypeDef",
         "RouteCarOptionsTypeDef",
+        "RouteChargeStepDetailsTypeDef",
         "RouteContinueHighwayStepDetailsTypeDef",
         "RouteContinueStepDetailsTypeDef",
         "RouteDestinationOptionsTypeDef",
@@ -160,6 +195,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RouteFerrySummaryTypeDef",
         "RouteFerryTravelOnlySummaryTypeDef",
         "RouteFerryTravelStepTypeDef",
+        "RouteIntermodalOptionsTypeDef",
+        "RouteIntermodalPedestrianOptionsTypeDef",
+        "RouteIntermodalRentalOptionsTypeDef",
+        "RouteIntermodalTaxiOptionsTypeDef",
+        "RouteIntermodalTransitOptionsTypeDef",
+        "RouteIntermodalVehicleOptionsTypeDef",
         "RouteKeepStepDetailsTypeDef",
         "RouteLegGeometryTypeDef",
         "RouteLegTypeDef",
@@ -195,6 +236,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RouteOriginOptionsTypeDef",
         "RoutePassThroughPlaceTypeDef",
         "RoutePassThroughWaypointTypeDef",
+        "RoutePedestrianAfterTravelStepTypeDef",
         "RoutePedestrianArrivalTypeDef",
         "RoutePedestrianDepartureTypeDef",
         "RoutePedestrianLegDetailsTypeDef",
@@ -207,6 +249,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RoutePedestrianTravelOnlySummaryTypeDef",
         "RoutePedestrianTravelStepTypeDef",
         "RouteRampStepDetailsTypeDef",
+        "RouteRentalAfterTravelStepTypeDef",
+        "RouteRentalAgencyTypeDef",
+        "RouteRentalArrivalTypeDef",
+        "RouteRentalBeforeTravelStepTypeDef",
+        "RouteRentalDepartureTypeDef",
+        "RouteRentalLegDetailsTypeDef",
+        "RouteRentalOverviewSummaryTypeDef",
+        "RouteRentalPlaceTypeDef",
+        "RouteRentalSummaryTypeDef",
+        "RouteRentalTransportModeDetailsTypeDef",
+        "RouteRentalTravelOnlySummaryTypeDef",
+        "RouteRentalTravelStepTypeDef",
         "RouteResponseNoticeTypeDef",
         "RouteRoadTypeDef",
         "RouteRoundaboutEnterStepDetailsTypeDef",
@@ -218,7 +272,21 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RouteSignpostTypeDef",
         "RouteSpanDynamicSpeedDetailsTypeDef",
         "RouteSpanSpeedLimitDetailsTypeDef",
+        "RouteStationDetailsTypeDef",
         "RouteSummaryTypeDef",
+        "RouteTaxiAfterTravelStepTypeDef",
+        "RouteTaxiAgencyTypeDef",
+        "RouteTaxiArrivalTypeDef",
+        "RouteTaxiBeforeTravelStepTypeDef",
+        "RouteTaxiDepartureTypeDef",
+        "RouteTaxiLegDetailsTypeDef",
+        "RouteTaxiNoticeTypeDef",
+        "RouteTaxiOverviewSummaryTypeDef",
+        "RouteTaxiPlaceTypeDef",
+        "RouteTaxiSummaryTypeDef",
+        "RouteTaxiTransportModeDetailsTypeDef",
+        "RouteTaxiTravelOnlySummaryTypeDef",
+        "RouteTaxiTravelStepTypeDef",
         "RouteTollOptionsTypeDef",
         "RouteTollPassTypeDef",
         "RouteTollPassValidityPeriodTypeDef",
@@ -232,12 +300,32 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RouteTollTypeDef",
         "RouteTrafficOptionsTypeDef",
         "RouteTrailerOptionsTypeDef",
+        "RouteTransitAfterTravelStepTypeDef",
+        "RouteTransitAgencyTypeDef",
+        "RouteTransitArrivalTypeDef",
+        "RouteTransitBeforeTravelStepTypeDef",
+        "RouteTransitDepartureTypeDef",
+        "RouteTransitIncidentTypeDef",
+        "RouteTransitIntermediateStopTypeDef",
+        "RouteTransitLegDetailsTypeDef",
+        "RouteTransitNextDepartureTypeDef",
+        "RouteTransitNoticeTypeDef",
+        "RouteTransitOptionsTypeDef",
+        "RouteTransitOverviewSummaryTypeDef",
+        "RouteTransitPedestrianOptionsTypeDef",
+        "RouteTransitPlaceTypeDef",
+        "RouteTransitSpanTypeDef",
+        "RouteTransitSummaryTypeDef",
+        "RouteTransitTransportModeDetailsTypeDef",
+        "RouteTransitTravelOnlySummaryTypeDef",
+        "RouteTransitTravelStepTypeDef",
         "RouteTransponderTypeDef",
         "RouteTravelModeOptionsTypeDef",
         "RouteTruckOptionsTypeDef",
         "RouteTurnStepDetailsTypeDef",
         "RouteTypeDef",
         "RouteUTurnStepDetailsTypeDef",
+        "RouteVehicleAfterTravelStepTypeDef",
         "RouteVehicleArrivalTypeDef",
         "RouteVehicleDepartureTypeDef",
         "RouteVehicleIncidentTypeDef",
@@ -253,6 +341,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RouteVehicleTravelStepTypeDef",
         "RouteViolatedConstraintsTypeDef",
         "RouteWaypointTypeDef",
+        "RouteWebLinkTypeDef",
         "RouteWeightConstraintTypeDef",
         "RouteZoneTypeDef",
         "SnapToRoadsRequestTypeDef",
@@ -791,6 +880,47 @@ class RouteCarOptionsTypeDef(TypedDict):
     Occupancy: NotRequired[int]
 
 
+class RouteIntermodalPedestrianOptionsTypeDef(TypedDict):
+    MaxDistance: NotRequired[int]
+    Speed: NotRequired[float]
+
+
+class RouteIntermodalRentalOptionsTypeDef(TypedDict):
+    AllowedModes: NotRequired[ReadOnly[Sequence[RouteRentalModeType]]]
+    EnabledFor: NotRequired[ReadOnly[Sequence[RouteIntermodalEnabledLegsType]]]
+    ExcludedModes: NotRequired[ReadOnly[Sequence[RouteRentalModeType]]]
+
+
+class RouteIntermodalTaxiOptionsTypeDef(TypedDict):
+    AllowedModes: NotRequired[ReadOnly[Sequence[RouteTaxiModeType]]]
+    EnabledFor: NotRequired[ReadOnly[Sequence[RouteIntermodalEnabledLegsType]]]
+    ExcludedModes: NotRequired[ReadOnly[Sequence[RouteTaxiModeType]]]
+
+
+class RouteIntermodalTransitOptionsTypeDef(TypedDict):
+    AllowedModes: NotRequired[ReadOnly[Sequence[RouteTransitModeType]]]
+    EnabledFor: NotRequired[ReadOnly[Sequence[RouteIntermodalEnabledLegsType]]]
+    ExcludedModes: NotRequired[ReadOnly[Sequence[RouteTransitModeType]]]
+
+
+class RouteIntermodalVehicleOptionsTypeDef(TypedDict):
+    AllowedModes: NotRequired[ReadOnly[Sequence[RouteVehicleModeType]]]
+    EnabledFor: NotRequired[ReadOnly[Sequence[RouteIntermodalEnabledLegsType]]]
+    ExcludedModes: NotRequired[ReadOnly[Sequence[RouteVehicleModeType]]]
+
+
+class RouteIntermodalOptionsTypeDef(TypedDict):
+    AccessibilityAttributes: NotRequired[
+        ReadOnly[Sequence[RouteAccessibilityAttributeType]]
+    ]
+    MaxTransfers: NotRequired[int]
+    Pedestrian: NotRequired[RouteIntermodalPedestrianOptionsTypeDef]
+    Rental: NotRequired[ReadOnly[RouteIntermodalRentalOptionsTypeDef]]
+    Taxi: NotRequired[ReadOnly[RouteIntermodalTaxiOptionsTypeDef]]
+    Transit: NotRequired[ReadOnly[RouteIntermodalTransitOptionsTypeDef]]
+    Vehicle: NotRequired[ReadOnly[RouteIntermodalVehicleOptionsTypeDef]]
+
+
 class RoutePedestrianOptionsTypeDef(TypedDict):
     Speed: NotRequired[float]
 
@@ -800,6 +930,21 @@ class RouteScooterOptionsTypeDef(TypedDict):
     LicensePlate: NotRequired[RouteVehicleLicensePlateTypeDef]
     MaxSpeed: NotRequired[float]
     Occupancy: NotRequired[int]
+
+
+class RouteTransitPedestrianOptionsTypeDef(TypedDict):
+    MaxDistance: NotRequired[int]
+    Speed: NotRequired[float]
+
+
+class RouteTransitOptionsTypeDef(TypedDict):
+    AccessibilityAttributes: NotRequired[
+        ReadOnly[Sequence[RouteAccessibilityAttributeType]]
+    ]
+    AllowedModes: NotRequired[ReadOnly[Sequence[RouteTransitModeType]]]
+    ExcludedModes: NotRequired[ReadOnly[Sequence[RouteTransitModeType]]]
+    MaxTransfers: NotRequired[int]
+    Pedestrian: NotRequired[RouteTransitPedestrianOptionsTypeDef]
 
 
 class RouteTrailerOptionsTypeDef(TypedDict):
@@ -834,6 +979,8 @@ class RouteTravelModeOptionsTypeDef(TypedDict):
     Pedestrian: NotRequired[RoutePedestrianOptionsTypeDef]
     Scooter: NotRequired[RouteScooterOptionsTypeDef]
     Truck: NotRequired[ReadOnly[RouteTruckOptionsTypeDef]]
+    Intermodal: NotRequired[ReadOnly[RouteIntermodalOptionsTypeDef]]
+    Transit: NotRequired[ReadOnly[RouteTransitOptionsTypeDef]]
 
 
 class RouteWaypointTypeDef(TypedDict):
@@ -983,11 +1130,34 @@ class RouteLegGeometryTypeDef(TypedDict):
     Polyline: NotRequired[str]
 
 
+class RoutePedestrianAfterTravelStepTypeDef(TypedDict):
+    Duration: int
+    Instruction: NotRequired[str]
+    Type: RoutePedestrianAfterTravelStepTypeType
+
+
+class RouteAccessibilityAvailabilityDetailsTypeDef(TypedDict):
+    Wheelchair: NotRequired[RouteAccessibilityAvailabilityType]
+
+
+class RouteAccessPointDetailsTypeDef(TypedDict):
+    Accessibility: NotRequired[RouteAccessibilityAvailabilityDetailsTypeDef]
+
+
+class RouteStationDetailsTypeDef(TypedDict):
+    Accessibility: NotRequired[RouteAccessibilityAvailabilityDetailsTypeDef]
+    PlatformName: NotRequired[str]
+    ShortName: NotRequired[str]
+
+
 class RoutePedestrianPlaceTypeDef(TypedDict):
+    AccessPointDetails: NotRequired[RouteAccessPointDetailsTypeDef]
     Name: NotRequired[str]
     OriginalPosition: NotRequired[list[float]]
     Position: list[float]
     SideOfStreet: NotRequired[RouteSideOfStreetType]
+    StationDetails: NotRequired[RouteStationDetailsTypeDef]
+    Type: NotRequired[RoutePedestrianPlaceTypeType]
     WaypointIndex: NotRequired[int]
 
 
@@ -1129,6 +1299,7 @@ class RoutePedestrianTravelStepTypeDef(TypedDict):
 
 
 class RoutePedestrianLegDetailsTypeDef(TypedDict):
+    AfterTravelSteps: list[RoutePedestrianAfterTravelStepTypeDef]
     Arrival: RoutePedestrianArrivalTypeDef
     Departure: RoutePedestrianDepartureTypeDef
     Notices: list[RoutePedestrianNoticeTypeDef]
@@ -1136,6 +1307,363 @@ class RoutePedestrianLegDetailsTypeDef(TypedDict):
     Spans: list[RoutePedestrianSpanTypeDef]
     Summary: NotRequired[RoutePedestrianSummaryTypeDef]
     TravelSteps: list[RoutePedestrianTravelStepTypeDef]
+
+
+class RouteWebLinkTypeDef(TypedDict):
+    AnchorText: NotRequired[str]
+    Description: str
+    DeviceType: NotRequired[RouteWebLinkDeviceTypeType]
+    Url: NotRequired[str]
+
+
+class RouteAttributionTypeDef(TypedDict):
+    AttributionType: NotRequired[RouteAttributionTypeType]
+    WebLink: RouteWebLinkTypeDef
+
+
+class RouteRentalAfterTravelStepTypeDef(TypedDict):
+    Duration: int
+    Instruction: NotRequired[str]
+    Type: RouteRentalAfterTravelStepTypeType
+
+
+class RouteRentalAgencyTypeDef(TypedDict):
+    Name: str
+    Url: NotRequired[str]
+
+
+class RouteRentalPlaceTypeDef(TypedDict):
+    AccessPointDetails: NotRequired[RouteAccessPointDetailsTypeDef]
+    Name: NotRequired[str]
+    OriginalPosition: NotRequired[list[float]]
+    Position: list[float]
+    StationDetails: NotRequired[RouteStationDetailsTypeDef]
+    Type: NotRequired[RouteRentalPlaceTypeType]
+    WaypointIndex: NotRequired[int]
+
+
+class RouteRentalArrivalTypeDef(TypedDict):
+    Place: RouteRentalPlaceTypeDef
+    Time: NotRequired[str]
+
+
+class RouteRentalBeforeTravelStepTypeDef(TypedDict):
+    Duration: int
+    Instruction: NotRequired[str]
+    Type: RouteRentalBeforeTravelStepTypeType
+
+
+class RouteRentalDepartureTypeDef(TypedDict):
+    Place: RouteRentalPlaceTypeDef
+    Time: NotRequired[str]
+
+
+class RouteRentalOverviewSummaryTypeDef(TypedDict):
+    Duration: int
+    Distance: int
+
+
+class RouteRentalTravelOnlySummaryTypeDef(TypedDict):
+    Duration: int
+
+
+class RouteRentalSummaryTypeDef(TypedDict):
+    Overview: NotRequired[RouteRentalOverviewSummaryTypeDef]
+    TravelOnly: NotRequired[RouteRentalTravelOnlySummaryTypeDef]
+
+
+class RouteRentalTransportModeDetailsTypeDef(TypedDict):
+    AvailableSeats: NotRequired[int]
+    Category: NotRequired[str]
+    Color: NotRequired[str]
+    Engine: NotRequired[RouteEngineTypeType]
+    LicensePlate: NotRequired[str]
+    Mode: RouteRentalModeType
+    Model: NotRequired[str]
+    Name: NotRequired[str]
+    TextColor: NotRequired[str]
+
+
+class RouteExitStepDetailsTypeDef(TypedDict):
+    Intersection: list[LocalizedStringTypeDef]
+    RelativeExit: NotRequired[int]
+    SteeringDirection: NotRequired[RouteSteeringDirectionType]
+    TurnAngle: NotRequired[float]
+    TurnIntensity: NotRequired[RouteTurnIntensityType]
+
+
+class RouteRampStepDetailsTypeDef(TypedDict):
+    Intersection: list[LocalizedStringTypeDef]
+    SteeringDirection: NotRequired[RouteSteeringDirectionType]
+    TurnAngle: NotRequired[float]
+    TurnIntensity: NotRequired[RouteTurnIntensityType]
+
+
+class RouteUTurnStepDetailsTypeDef(TypedDict):
+    Intersection: list[LocalizedStringTypeDef]
+    SteeringDirection: NotRequired[RouteSteeringDirectionType]
+    TurnAngle: NotRequired[float]
+    TurnIntensity: NotRequired[RouteTurnIntensityType]
+
+
+class RouteRentalTravelStepTypeDef(TypedDict):
+    ContinueStepDetails: NotRequired[RouteContinueStepDetailsTypeDef]
+    Distance: NotRequired[int]
+    Duration: int
+    ExitStepDetails: NotRequired[RouteExitStepDetailsTypeDef]
+    GeometryOffset: NotRequired[int]
+    Instruction: NotRequired[str]
+    KeepStepDetails: NotRequired[RouteKeepStepDetailsTypeDef]
+    RampStepDetails: NotRequired[RouteRampStepDetailsTypeDef]
+    RoundaboutEnterStepDetails: NotRequired[RouteRoundaboutEnterStepDetailsTypeDef]
+    RoundaboutExitStepDetails: NotRequired[RouteRoundaboutExitStepDetailsTypeDef]
+    RoundaboutPassStepDetails: NotRequired[RouteRoundaboutPassStepDetailsTypeDef]
+    TurnStepDetails: NotRequired[RouteTurnStepDetailsTypeDef]
+    Type: RouteRentalTravelStepTypeType
+    UTurnStepDetails: NotRequired[RouteUTurnStepDetailsTypeDef]
+
+
+class RouteRentalLegDetailsTypeDef(TypedDict):
+    AfterTravelSteps: list[RouteRentalAfterTravelStepTypeDef]
+    Agency: RouteRentalAgencyTypeDef
+    Arrival: RouteRentalArrivalTypeDef
+    Attributions: list[RouteAttributionTypeDef]
+    BeforeTravelSteps: list[RouteRentalBeforeTravelStepTypeDef]
+    BookingWebLinks: list[RouteWebLinkTypeDef]
+    Departure: RouteRentalDepartureTypeDef
+    Summary: NotRequired[RouteRentalSummaryTypeDef]
+    Transport: RouteRentalTransportModeDetailsTypeDef
+    TravelSteps: list[RouteRentalTravelStepTypeDef]
+
+
+class RouteTaxiAfterTravelStepTypeDef(TypedDict):
+    Duration: int
+    Instruction: NotRequired[str]
+    Type: RouteTaxiAfterTravelStepTypeType
+
+
+class RouteTaxiAgencyTypeDef(TypedDict):
+    Name: str
+    Url: NotRequired[str]
+
+
+class RouteTaxiPlaceTypeDef(TypedDict):
+    AccessPointDetails: NotRequired[RouteAccessPointDetailsTypeDef]
+    Name: NotRequired[str]
+    OriginalPosition: NotRequired[list[float]]
+    Position: list[float]
+    StationDetails: NotRequired[RouteStationDetailsTypeDef]
+    Type: NotRequired[RouteTaxiPlaceTypeType]
+    WaypointIndex: NotRequired[int]
+
+
+class RouteTaxiArrivalTypeDef(TypedDict):
+    Place: RouteTaxiPlaceTypeDef
+    Time: NotRequired[str]
+
+
+class RouteTaxiBeforeTravelStepTypeDef(TypedDict):
+    Duration: int
+    Instruction: NotRequired[str]
+    Type: RouteTaxiBeforeTravelStepTypeType
+
+
+class RouteTaxiDepartureTypeDef(TypedDict):
+    Place: RouteTaxiPlaceTypeDef
+    Time: NotRequired[str]
+
+
+class RouteTaxiNoticeTypeDef(TypedDict):
+    Code: RouteTaxiNoticeCodeType
+    Impact: NotRequired[RouteNoticeImpactType]
+
+
+class RouteTaxiOverviewSummaryTypeDef(TypedDict):
+    Duration: int
+    Distance: int
+
+
+class RouteTaxiTravelOnlySummaryTypeDef(TypedDict):
+    Duration: int
+
+
+class RouteTaxiSummaryTypeDef(TypedDict):
+    Overview: NotRequired[RouteTaxiOverviewSummaryTypeDef]
+    TravelOnly: NotRequired[RouteTaxiTravelOnlySummaryTypeDef]
+
+
+class RouteTaxiTransportModeDetailsTypeDef(TypedDict):
+    AvailableSeats: NotRequired[int]
+    Category: NotRequired[str]
+    Color: NotRequired[str]
+    Engine: NotRequired[RouteEngineTypeType]
+    LicensePlate: NotRequired[str]
+    Mode: RouteTaxiModeType
+    Model: NotRequired[str]
+    Name: NotRequired[str]
+    TextColor: NotRequired[str]
+
+
+class RouteTaxiTravelStepTypeDef(TypedDict):
+    ContinueStepDetails: NotRequired[RouteContinueStepDetailsTypeDef]
+    Distance: NotRequired[int]
+    Duration: int
+    ExitStepDetails: NotRequired[RouteExitStepDetailsTypeDef]
+    GeometryOffset: NotRequired[int]
+    Instruction: NotRequired[str]
+    KeepStepDetails: NotRequired[RouteKeepStepDetailsTypeDef]
+    RampStepDetails: NotRequired[RouteRampStepDetailsTypeDef]
+    RoundaboutEnterStepDetails: NotRequired[RouteRoundaboutEnterStepDetailsTypeDef]
+    RoundaboutExitStepDetails: NotRequired[RouteRoundaboutExitStepDetailsTypeDef]
+    RoundaboutPassStepDetails: NotRequired[RouteRoundaboutPassStepDetailsTypeDef]
+    TurnStepDetails: NotRequired[RouteTurnStepDetailsTypeDef]
+    Type: RouteTaxiTravelStepTypeType
+    UTurnStepDetails: NotRequired[RouteUTurnStepDetailsTypeDef]
+
+
+class RouteTaxiLegDetailsTypeDef(TypedDict):
+    AfterTravelSteps: list[RouteTaxiAfterTravelStepTypeDef]
+    Agency: RouteTaxiAgencyTypeDef
+    Arrival: RouteTaxiArrivalTypeDef
+    Attributions: list[RouteAttributionTypeDef]
+    BeforeTravelSteps: list[RouteTaxiBeforeTravelStepTypeDef]
+    BookingWebLinks: list[RouteWebLinkTypeDef]
+    Departure: RouteTaxiDepartureTypeDef
+    Notices: list[RouteTaxiNoticeTypeDef]
+    Summary: NotRequired[RouteTaxiSummaryTypeDef]
+    Transport: RouteTaxiTransportModeDetailsTypeDef
+    TravelSteps: list[RouteTaxiTravelStepTypeDef]
+
+
+class RouteTransitAfterTravelStepTypeDef(TypedDict):
+    Duration: int
+    Instruction: NotRequired[str]
+    Type: RouteTransitAfterTravelStepTypeType
+
+
+class RouteTransitAgencyTypeDef(TypedDict):
+    Name: str
+    Url: NotRequired[str]
+
+
+class RouteTransitPlaceTypeDef(TypedDict):
+    Name: NotRequired[str]
+    OriginalPosition: NotRequired[list[float]]
+    Position: list[float]
+    StationDetails: NotRequired[RouteStationDetailsTypeDef]
+    Type: NotRequired[RouteTransitPlaceTypeType]
+    WaypointIndex: NotRequired[int]
+
+
+class RouteTransitArrivalTypeDef(TypedDict):
+    Delay: NotRequired[int]
+    Place: RouteTransitPlaceTypeDef
+    Status: NotRequired[RouteTransitTripStatusType]
+    Time: NotRequired[str]
+
+
+class RouteTransitBeforeTravelStepTypeDef(TypedDict):
+    Duration: int
+    Instruction: NotRequired[str]
+    Type: RouteTransitBeforeTravelStepTypeType
+
+
+class RouteTransitDepartureTypeDef(TypedDict):
+    Delay: NotRequired[int]
+    Place: RouteTransitPlaceTypeDef
+    Status: NotRequired[RouteTransitTripStatusType]
+    Time: NotRequired[str]
+
+
+class RouteTransitIncidentTypeDef(TypedDict):
+    Description: NotRequired[str]
+    Effect: RouteTransitIncidentEffectType
+    EndTime: NotRequired[str]
+    StartTime: NotRequired[str]
+    Type: RouteTransitIncidentTypeType
+    Url: NotRequired[str]
+
+
+class RouteTransitTransportModeDetailsTypeDef(TypedDict):
+    Accessibility: NotRequired[RouteAccessibilityAvailabilityDetailsTypeDef]
+    Color: NotRequired[str]
+    Headsign: NotRequired[str]
+    LongRouteName: NotRequired[str]
+    Mode: RouteTransitModeType
+    RouteName: NotRequired[str]
+    ShortRouteName: NotRequired[str]
+    TextColor: NotRequired[str]
+
+
+class RouteTransitIntermediateStopTypeDef(TypedDict):
+    Attributes: NotRequired[list[RouteTransitIntermediateStopAttributeType]]
+    Departure: RouteTransitDepartureTypeDef
+    Duration: int
+    GeometryOffset: NotRequired[int]
+    Transport: NotRequired[RouteTransitTransportModeDetailsTypeDef]
+
+
+class RouteTransitNextDepartureTypeDef(TypedDict):
+    Delay: NotRequired[int]
+    PlatformName: NotRequired[str]
+    Status: NotRequired[RouteTransitTripStatusType]
+    Time: str
+    Transport: NotRequired[RouteTransitTransportModeDetailsTypeDef]
+
+
+class RouteTransitNoticeTypeDef(TypedDict):
+    Code: RouteTransitNoticeCodeType
+    Impact: NotRequired[RouteNoticeImpactType]
+
+
+class RouteTransitSpanTypeDef(TypedDict):
+    Country: NotRequired[str]
+    Distance: NotRequired[int]
+    Duration: NotRequired[int]
+    GeometryOffset: NotRequired[int]
+    Names: NotRequired[list[LocalizedStringTypeDef]]
+    Region: NotRequired[str]
+
+
+class RouteTransitOverviewSummaryTypeDef(TypedDict):
+    Distance: int
+    Duration: int
+
+
+class RouteTransitTravelOnlySummaryTypeDef(TypedDict):
+    Duration: int
+
+
+class RouteTransitSummaryTypeDef(TypedDict):
+    Overview: NotRequired[RouteTransitOverviewSummaryTypeDef]
+    TravelOnly: NotRequired[RouteTransitTravelOnlySummaryTypeDef]
+
+
+class RouteTransitTravelStepTypeDef(TypedDict):
+    Distance: NotRequired[int]
+    Duration: int
+    GeometryOffset: NotRequired[int]
+    Instruction: NotRequired[str]
+    Type: RouteTransitTravelStepTypeType
+
+
+class RouteTransitLegDetailsTypeDef(TypedDict):
+    AfterTravelSteps: list[RouteTransitAfterTravelStepTypeDef]
+    Agency: NotRequired[RouteTransitAgencyTypeDef]
+    Arrival: RouteTransitArrivalTypeDef
+    Attributions: list[RouteAttributionTypeDef]
+    BeforeTravelSteps: list[RouteTransitBeforeTravelStepTypeDef]
+    BookingWebLinks: list[RouteWebLinkTypeDef]
+    Departure: RouteTransitDepartureTypeDef
+    Incidents: list[RouteTransitIncidentTypeDef]
+    IntermediateStops: list[RouteTransitIntermediateStopTypeDef]
+    NextDepartures: list[RouteTransitNextDepartureTypeDef]
+    Notices: list[RouteTransitNoticeTypeDef]
+    PassThroughWaypoints: list[RoutePassThroughWaypointTypeDef]
+    Spans: list[RouteTransitSpanTypeDef]
+    Summary: NotRequired[RouteTransitSummaryTypeDef]
+    Transport: RouteTransitTransportModeDetailsTypeDef
+    TravelSteps: list[RouteTransitTravelStepTypeDef]
 
 
 class RouteTollSystemTypeDef(TypedDict):
@@ -1196,12 +1724,28 @@ class RouteTollTypeDef(TypedDict):
     Systems: list[int]
 
 
+class RouteChargeStepDetailsTypeDef(TypedDict):
+    ArrivalCharge: NotRequired[float]
+    ConsumablePower: NotRequired[float]
+    DesiredCharge: NotRequired[float]
+
+
+class RouteVehicleAfterTravelStepTypeDef(TypedDict):
+    ChargeStepDetails: NotRequired[RouteChargeStepDetailsTypeDef]
+    Duration: int
+    Instruction: NotRequired[str]
+    Type: RouteVehicleAfterTravelStepTypeType
+
+
 class RouteVehiclePlaceTypeDef(TypedDict):
     Name: NotRequired[str]
     OriginalPosition: NotRequired[list[float]]
     Position: list[float]
     SideOfStreet: NotRequired[RouteSideOfStreetType]
     WaypointIndex: NotRequired[int]
+    AccessPointDetails: NotRequired[RouteAccessPointDetailsTypeDef]
+    StationDetails: NotRequired[RouteStationDetailsTypeDef]
+    Type: NotRequired[RouteVehiclePlaceTypeType]
 
 
 class RouteVehicleArrivalTypeDef(TypedDict):
@@ -1323,28 +1867,6 @@ class RouteEnterHighwayStepDetailsTypeDef(TypedDict):
     TurnIntensity: NotRequired[RouteTurnIntensityType]
 
 
-class RouteExitStepDetailsTypeDef(TypedDict):
-    Intersection: list[LocalizedStringTypeDef]
-    RelativeExit: NotRequired[int]
-    SteeringDirection: NotRequired[RouteSteeringDirectionType]
-    TurnAngle: NotRequired[float]
-    TurnIntensity: NotRequired[RouteTurnIntensityType]
-
-
-class RouteRampStepDetailsTypeDef(TypedDict):
-    Intersection: list[LocalizedStringTypeDef]
-    SteeringDirection: NotRequired[RouteSteeringDirectionType]
-    TurnAngle: NotRequired[float]
-    TurnIntensity: NotRequired[RouteTurnIntensityType]
-
-
-class RouteUTurnStepDetailsTypeDef(TypedDict):
-    Intersection: list[LocalizedStringTypeDef]
-    SteeringDirection: NotRequired[RouteSteeringDirectionType]
-    TurnAngle: NotRequired[float]
-    TurnIntensity: NotRequired[RouteTurnIntensityType]
-
-
 class RouteVehicleTravelStepTypeDef(TypedDict):
     ContinueHighwayStepDetails: NotRequired[RouteContinueHighwayStepDetailsTypeDef]
     ContinueStepDetails: NotRequired[RouteContinueStepDetailsTypeDef]
@@ -1374,6 +1896,7 @@ class RouteZoneTypeDef(TypedDict):
 
 
 class RouteVehicleLegDetailsTypeDef(TypedDict):
+    AfterTravelSteps: list[RouteVehicleAfterTravelStepTypeDef]
     Arrival: RouteVehicleArrivalTypeDef
     Departure: RouteVehicleDepartureTypeDef
     Incidents: list[RouteVehicleIncidentTypeDef]
@@ -1396,6 +1919,9 @@ class RouteLegTypeDef(TypedDict):
     TravelMode: RouteLegTravelModeType
     Type: RouteLegTypeType
     VehicleLegDetails: NotRequired[RouteVehicleLegDetailsTypeDef]
+    RentalLegDetails: NotRequired[RouteRentalLegDetailsTypeDef]
+    TaxiLegDetails: NotRequired[RouteTaxiLegDetailsTypeDef]
+    TransitLegDetails: NotRequired[RouteTransitLegDetailsTypeDef]
 
 
 class RouteMajorRoadLabelTypeDef(TypedDict):

@@ -105,6 +105,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EndpointDescriptionTypeDef",
         "EndpointGroupTypeDef",
         "EndpointIdentifierTypeDef",
+        "IpAddressDetailTypeDef",
         "IpSetTypeDef",
         "ListAcceleratorsRequestTypeDef",
         "ListAcceleratorsResponseTypeDef",
@@ -179,10 +180,16 @@ class AcceleratorEventTypeDef(TypedDict):
     Timestamp: NotRequired[datetime]
 
 
+class IpAddressDetailTypeDef(TypedDict):
+    IpAddress: NotRequired[str]
+    NetworkZone: NotRequired[str]
+
+
 class IpSetTypeDef(TypedDict):
     IpFamily: NotRequired[str]
     IpAddresses: NotRequired[list[str]]
     IpAddressFamily: NotRequired[IpAddressFamilyType]
+    IpAddressDetails: NotRequired[list[IpAddressDetailTypeDef]]
 
 
 class AcceleratorTypeDef(TypedDict):

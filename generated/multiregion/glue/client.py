@@ -26,6 +26,15 @@ class MultiRegionGlue(MultiRegionClient):
     _service_name = "glue"
     _generated_from = BOTOCORE_VERSION
 
+    def associate_glossary_terms(
+        self, **kwargs: Unpack[type_defs.AssociateGlossaryTermsRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateGlossaryTermsResponseTypeDef]:
+        """Associates one or more glossary terms with an asset in Glue Data Catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/AssociateGlossaryTerms
+        """
+        return self._call("AssociateGlossaryTerms", kwargs)
+
     def batch_create_partition(
         self, **kwargs: Unpack[type_defs.BatchCreatePartitionRequestTypeDef]
     ) -> TargetResults[type_defs.BatchCreatePartitionResponseTypeDef]:
@@ -112,6 +121,30 @@ class MultiRegionGlue(MultiRegionClient):
         """
         return self._call("BatchGetDataQualityResult", kwargs)
 
+    def batch_get_data_quality_result_v2(
+        self, **kwargs: Unpack[type_defs.BatchGetDataQualityResultV2RequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetDataQualityResultV2ResponseTypeDef]:
+        """Retrieves a list of data quality results for the specified result IDs. You
+        can specify up to 100 result IDs in a single request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/BatchGetDataQualityResultV2
+        """
+        return self._call("BatchGetDataQualityResultV2", kwargs)
+
+    def batch_get_data_quality_ruleset_evaluation_run(
+        self,
+        **kwargs: Unpack[
+            type_defs.BatchGetDataQualityRulesetEvaluationRunRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.BatchGetDataQualityRulesetEvaluationRunResponseTypeDef
+    ]:
+        """Retrieves the details of multiple evaluation runs in a single request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/BatchGetDataQualityRulesetEvaluationRun
+        """
+        return self._call("BatchGetDataQualityRulesetEvaluationRun", kwargs)
+
     def batch_get_dev_endpoints(
         self, **kwargs: Unpack[type_defs.BatchGetDevEndpointsRequestTypeDef]
     ) -> TargetResults[type_defs.BatchGetDevEndpointsResponseTypeDef]:
@@ -124,6 +157,16 @@ class MultiRegionGlue(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/BatchGetDevEndpoints
         """
         return self._call("BatchGetDevEndpoints", kwargs)
+
+    def batch_get_iterable_forms(
+        self, **kwargs: Unpack[type_defs.BatchGetIterableFormsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetIterableFormsResponseTypeDef]:
+        """Retrieves multiple items from an iterable form on an asset in Glue Data
+        Catalog in a single request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/BatchGetIterableForms
+        """
+        return self._call("BatchGetIterableForms", kwargs)
 
     def batch_get_jobs(
         self, **kwargs: Unpack[type_defs.BatchGetJobsRequestTypeDef]
@@ -339,6 +382,20 @@ class MultiRegionGlue(MultiRegionClient):
         """
         return self._call("CreateCustomEntityType", kwargs)
 
+    def create_data_quality_evaluation_config(
+        self,
+        **kwargs: Unpack[type_defs.CreateDataQualityEvaluationConfigRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateDataQualityEvaluationConfigResponseTypeDef]:
+        """Creates a data quality evaluation configuration, which evaluates the data
+        quality of a collection of tables in the Glue Data Catalog once, on a
+        schedule, or when table metadata changes. A configuration applies to a
+        catalog, a database, or a single table, and evaluates every table in
+        scope, including tables added later, without per-table setup.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateDataQualityEvaluationConfig
+        """
+        return self._call("CreateDataQualityEvaluationConfig", kwargs)
+
     def create_data_quality_ruleset(
         self, **kwargs: Unpack[type_defs.CreateDataQualityRulesetRequestTypeDef]
     ) -> TargetResults[type_defs.CreateDataQualityRulesetResponseTypeDef]:
@@ -366,6 +423,25 @@ class MultiRegionGlue(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateDevEndpoint
         """
         return self._call("CreateDevEndpoint", kwargs)
+
+    def create_glossary(
+        self, **kwargs: Unpack[type_defs.CreateGlossaryRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGlossaryResponseTypeDef]:
+        """Creates a business glossary in Glue Data Catalog. A glossary is a
+        container for glossary terms that define business concepts.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateGlossary
+        """
+        return self._call("CreateGlossary", kwargs)
+
+    def create_glossary_term(
+        self, **kwargs: Unpack[type_defs.CreateGlossaryTermRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGlossaryTermResponseTypeDef]:
+        """Creates a glossary term within a business glossary in Glue Data Catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/CreateGlossaryTerm
+        """
+        return self._call("CreateGlossaryTerm", kwargs)
 
     def create_glue_identity_center_configuration(
         self,
@@ -563,6 +639,24 @@ class MultiRegionGlue(MultiRegionClient):
         """
         return self._call("CreateWorkflow", kwargs)
 
+    def delete_asset(
+        self, **kwargs: Unpack[type_defs.DeleteAssetRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAssetResponseTypeDef]:
+        """Deletes an asset from Glue Data Catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteAsset
+        """
+        return self._call("DeleteAsset", kwargs)
+
+    def delete_attachment(
+        self, **kwargs: Unpack[type_defs.DeleteAttachmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAttachmentResponseTypeDef]:
+        """Deletes a form attachment from an asset in Glue Data Catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteAttachment
+        """
+        return self._call("DeleteAttachment", kwargs)
+
     def delete_blueprint(
         self, **kwargs: Unpack[type_defs.DeleteBlueprintRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteBlueprintResponseTypeDef]:
@@ -656,6 +750,16 @@ class MultiRegionGlue(MultiRegionClient):
         """
         return self._call("DeleteCustomEntityType", kwargs)
 
+    def delete_data_quality_evaluation_config(
+        self,
+        **kwargs: Unpack[type_defs.DeleteDataQualityEvaluationConfigRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteDataQualityEvaluationConfigResponseTypeDef]:
+        """Deletes a data quality evaluation configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteDataQualityEvaluationConfig
+        """
+        return self._call("DeleteDataQualityEvaluationConfig", kwargs)
+
     def delete_data_quality_ruleset(
         self, **kwargs: Unpack[type_defs.DeleteDataQualityRulesetRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteDataQualityRulesetResponseTypeDef]:
@@ -682,6 +786,35 @@ class MultiRegionGlue(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteDevEndpoint
         """
         return self._call("DeleteDevEndpoint", kwargs)
+
+    def delete_form_type(
+        self, **kwargs: Unpack[type_defs.DeleteFormTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFormTypeResponseTypeDef]:
+        """Deletes a form type from Glue Data Catalog. A form type cannot be deleted
+        if it is still referenced by an asset type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteFormType
+        """
+        return self._call("DeleteFormType", kwargs)
+
+    def delete_glossary(
+        self, **kwargs: Unpack[type_defs.DeleteGlossaryRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGlossaryResponseTypeDef]:
+        """Deletes a business glossary from Glue Data Catalog. A glossary cannot be
+        deleted if it still contains glossary terms.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteGlossary
+        """
+        return self._call("DeleteGlossary", kwargs)
+
+    def delete_glossary_term(
+        self, **kwargs: Unpack[type_defs.DeleteGlossaryTermRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGlossaryTermResponseTypeDef]:
+        """Deletes a glossary term from Glue Data Catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DeleteGlossaryTerm
+        """
+        return self._call("DeleteGlossaryTerm", kwargs)
 
     def delete_glue_identity_center_configuration(
         self,
@@ -938,6 +1071,35 @@ class MultiRegionGlue(MultiRegionClient):
         """
         return self._call("DescribeIntegrations", kwargs)
 
+    def disassociate_glossary_terms(
+        self, **kwargs: Unpack[type_defs.DisassociateGlossaryTermsRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateGlossaryTermsResponseTypeDef]:
+        """Removes the association of one or more glossary terms from an asset in
+        Glue Data Catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/DisassociateGlossaryTerms
+        """
+        return self._call("DisassociateGlossaryTerms", kwargs)
+
+    def get_asset(
+        self, **kwargs: Unpack[type_defs.GetAssetInputTypeDef]
+    ) -> TargetResults[type_defs.GetAssetOutputTypeDef]:
+        """Retrieves the metadata for an asset in Glue Data Catalog, including its
+        forms, additional attachments, and associated glossary terms.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetAsset
+        """
+        return self._call("GetAsset", kwargs)
+
+    def get_asset_type(
+        self, **kwargs: Unpack[type_defs.GetAssetTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAssetTypeResponseTypeDef]:
+        """Retrieves an asset type in Glue Data Catalog by its identifier.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetAssetType
+        """
+        return self._call("GetAssetType", kwargs)
+
     def get_blueprint(
         self, **kwargs: Unpack[type_defs.GetBlueprintRequestTypeDef]
     ) -> TargetResults[type_defs.GetBlueprintResponseTypeDef]:
@@ -1112,6 +1274,15 @@ class MultiRegionGlue(MultiRegionClient):
         """
         return self._call("GetCustomEntityType", kwargs)
 
+    def get_dashboard_url(
+        self, **kwargs: Unpack[type_defs.GetDashboardUrlRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDashboardUrlResponseTypeDef]:
+        """Retrieves the URL for the Spark monitoring dashboard for a Glue resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDashboardUrl
+        """
+        return self._call("GetDashboardUrl", kwargs)
+
     def get_data_catalog_encryption_settings(
         self, **kwargs: Unpack[type_defs.GetDataCatalogEncryptionSettingsRequestTypeDef]
     ) -> TargetResults[type_defs.GetDataCatalogEncryptionSettingsResponseTypeDef]:
@@ -1120,6 +1291,26 @@ class MultiRegionGlue(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDataCatalogEncryptionSettings
         """
         return self._call("GetDataCatalogEncryptionSettings", kwargs)
+
+    def get_data_catalog_export_configuration(
+        self,
+    ) -> TargetResults[type_defs.GetDataCatalogExportConfigurationOutputTypeDef]:
+        """Retrieves the current export configuration for the Glue Data Catalog. The
+        export configuration controls whether catalog metadata is exported to S3
+        Tables.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDataCatalogExportConfiguration
+        """
+        return self._call("GetDataCatalogExportConfiguration", {})
+
+    def get_data_quality_evaluation_config(
+        self, **kwargs: Unpack[type_defs.GetDataQualityEvaluationConfigRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataQualityEvaluationConfigResponseTypeDef]:
+        """Retrieves a data quality evaluation configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDataQualityEvaluationConfig
+        """
+        return self._call("GetDataQualityEvaluationConfig", kwargs)
 
     def get_data_quality_model(
         self, **kwargs: Unpack[type_defs.GetDataQualityModelRequestTypeDef]
@@ -1148,6 +1339,16 @@ class MultiRegionGlue(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDataQualityResult
         """
         return self._call("GetDataQualityResult", kwargs)
+
+    def get_data_quality_result_v2(
+        self, **kwargs: Unpack[type_defs.GetDataQualityResultV2RequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataQualityResultV2ResponseTypeDef]:
+        """Retrieves the result of a data quality rule evaluation published from any
+        supported data platform.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetDataQualityResultV2
+        """
+        return self._call("GetDataQualityResultV2", kwargs)
 
     def get_data_quality_rule_recommendation_run(
         self,
@@ -1235,6 +1436,33 @@ class MultiRegionGlue(MultiRegionClient):
         """
         return self._call("GetEntityRecords", kwargs)
 
+    def get_form_type(
+        self, **kwargs: Unpack[type_defs.GetFormTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFormTypeResponseTypeDef]:
+        """Retrieves a form type in Glue Data Catalog by its identifier.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetFormType
+        """
+        return self._call("GetFormType", kwargs)
+
+    def get_glossary(
+        self, **kwargs: Unpack[type_defs.GetGlossaryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGlossaryResponseTypeDef]:
+        """Retrieves a business glossary in Glue Data Catalog by its identifier.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetGlossary
+        """
+        return self._call("GetGlossary", kwargs)
+
+    def get_glossary_term(
+        self, **kwargs: Unpack[type_defs.GetGlossaryTermRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGlossaryTermResponseTypeDef]:
+        """Retrieves a glossary term in Glue Data Catalog by its identifier.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetGlossaryTerm
+        """
+        return self._call("GetGlossaryTerm", kwargs)
+
     def get_glue_identity_center_configuration(
         self,
     ) -> TargetResults[type_defs.GetGlueIdentityCenterConfigurationResponseTypeDef]:
@@ -1303,6 +1531,15 @@ class MultiRegionGlue(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetJobRuns
         """
         return self._call("GetJobRuns", kwargs)
+
+    def get_job_upgrade_analysis(
+        self, **kwargs: Unpack[type_defs.GetJobUpgradeAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.GetJobUpgradeAnalysisResponseTypeDef]:
+        """Retrieves the current status and results of an upgrade analysis.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetJobUpgradeAnalysis
+        """
+        return self._call("GetJobUpgradeAnalysis", kwargs)
 
     def get_jobs(
         self, **kwargs: Unpack[type_defs.GetJobsRequestTypeDef]
@@ -1524,6 +1761,16 @@ class MultiRegionGlue(MultiRegionClient):
         """
         return self._call("GetSession", kwargs)
 
+    def get_session_endpoint(
+        self, **kwargs: Unpack[type_defs.GetSessionEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSessionEndpointResponseTypeDef]:
+        """Returns the Spark Connect endpoint URL and authentication token for an
+        interactive session.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetSessionEndpoint
+        """
+        return self._call("GetSessionEndpoint", kwargs)
+
     def get_statement(
         self, **kwargs: Unpack[type_defs.GetStatementRequestTypeDef]
     ) -> TargetResults[type_defs.GetStatementResponseTypeDef]:
@@ -1532,6 +1779,24 @@ class MultiRegionGlue(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetStatement
         """
         return self._call("GetStatement", kwargs)
+
+    def get_system_logs_for_job_run(
+        self, **kwargs: Unpack[type_defs.GetSystemLogsForJobRunRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSystemLogsForJobRunResponseTypeDef]:
+        """Retrieves the system logs for a job run.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetSystemLogsForJobRun
+        """
+        return self._call("GetSystemLogsForJobRun", kwargs)
+
+    def get_system_logs_for_session(
+        self, **kwargs: Unpack[type_defs.GetSystemLogsForSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSystemLogsForSessionResponseTypeDef]:
+        """Retrieves the system logs for an interactive session.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/GetSystemLogsForSession
+        """
+        return self._call("GetSystemLogsForSession", kwargs)
 
     def get_table(
         self, **kwargs: Unpack[type_defs.GetTableRequestTypeDef]
@@ -1711,6 +1976,15 @@ class MultiRegionGlue(MultiRegionClient):
         """
         return self._call("ImportCatalogToGlue", kwargs)
 
+    def list_asset_types(
+        self, **kwargs: Unpack[type_defs.ListAssetTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssetTypesResponseTypeDef]:
+        """Lists the asset types defined in Glue Data Catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListAssetTypes
+        """
+        return self._call("ListAssetTypes", kwargs)
+
     def list_blueprints(
         self, **kwargs: Unpack[type_defs.ListBlueprintsRequestTypeDef]
     ) -> TargetResults[type_defs.ListBlueprintsResponseTypeDef]:
@@ -1776,6 +2050,16 @@ class MultiRegionGlue(MultiRegionClient):
         """
         return self._call("ListCustomEntityTypes", kwargs)
 
+    def list_data_quality_evaluation_configs(
+        self, **kwargs: Unpack[type_defs.ListDataQualityEvaluationConfigsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataQualityEvaluationConfigsResponseTypeDef]:
+        """Lists the data quality evaluation configurations in your account,
+        optionally filtered by level.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListDataQualityEvaluationConfigs
+        """
+        return self._call("ListDataQualityEvaluationConfigs", kwargs)
+
     def list_data_quality_results(
         self, **kwargs: Unpack[type_defs.ListDataQualityResultsRequestTypeDef]
     ) -> TargetResults[type_defs.ListDataQualityResultsResponseTypeDef]:
@@ -1784,6 +2068,17 @@ class MultiRegionGlue(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListDataQualityResults
         """
         return self._call("ListDataQualityResults", kwargs)
+
+    def list_data_quality_results_v2(
+        self, **kwargs: Unpack[type_defs.ListDataQualityResultsV2RequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataQualityResultsV2ResponseTypeDef]:
+        """Returns a paginated list of data quality execution results for your
+        account, filtered by the specified criteria. Use the NextToken parameter
+        to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListDataQualityResultsV2
+        """
+        return self._call("ListDataQualityResultsV2", kwargs)
 
     def list_data_quality_rule_recommendation_runs(
         self,
@@ -1856,6 +2151,33 @@ class MultiRegionGlue(MultiRegionClient):
         """
         return self._call("ListEntities", kwargs)
 
+    def list_form_types(
+        self, **kwargs: Unpack[type_defs.ListFormTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFormTypesResponseTypeDef]:
+        """Lists the form types defined in Glue Data Catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListFormTypes
+        """
+        return self._call("ListFormTypes", kwargs)
+
+    def list_glossaries(
+        self, **kwargs: Unpack[type_defs.ListGlossariesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGlossariesResponseTypeDef]:
+        """Lists business glossaries in Glue Data Catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListGlossaries
+        """
+        return self._call("ListGlossaries", kwargs)
+
+    def list_glossary_terms(
+        self, **kwargs: Unpack[type_defs.ListGlossaryTermsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGlossaryTermsResponseTypeDef]:
+        """Lists glossary terms within a business glossary in Glue Data Catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListGlossaryTerms
+        """
+        return self._call("ListGlossaryTerms", kwargs)
+
     def list_integration_resource_properties(
         self,
         **kwargs: Unpack[type_defs.ListIntegrationResourcePropertiesRequestTypeDef],
@@ -1866,6 +2188,26 @@ class MultiRegionGlue(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListIntegrationResourceProperties
         """
         return self._call("ListIntegrationResourceProperties", kwargs)
+
+    def list_integration_table_properties(
+        self, **kwargs: Unpack[type_defs.ListIntegrationTablePropertiesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIntegrationTablePropertiesResponseTypeDef]:
+        """Lists the integration table properties in your account. This operation
+        supports filtering and pagination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListIntegrationTableProperties
+        """
+        return self._call("ListIntegrationTableProperties", kwargs)
+
+    def list_iterable_forms(
+        self, **kwargs: Unpack[type_defs.ListIterableFormsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIterableFormsResponseTypeDef]:
+        """Lists the items in an iterable form on an asset in Glue Data Catalog. For
+        example, lists the columns of a table asset.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListIterableForms
+        """
+        return self._call("ListIterableForms", kwargs)
 
     def list_jobs(
         self, **kwargs: Unpack[type_defs.ListJobsRequestTypeDef]
@@ -2002,6 +2344,35 @@ class MultiRegionGlue(MultiRegionClient):
         """
         return self._call("ModifyIntegration", kwargs)
 
+    def publish_data_quality_result_v2(
+        self, **kwargs: Unpack[type_defs.PublishDataQualityResultV2RequestTypeDef]
+    ) -> TargetResults[type_defs.PublishDataQualityResultV2ResponseTypeDef]:
+        """This operation is intended for internal use. Do not call it directly.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/PublishDataQualityResultV2
+        """
+        return self._call("PublishDataQualityResultV2", kwargs)
+
+    def put_asset(
+        self, **kwargs: Unpack[type_defs.PutAssetRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAssetResponseTypeDef]:
+        """Creates or updates an asset in Glue Data Catalog. If the asset already
+        exists, this operation updates it; otherwise, a new asset is created.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/PutAsset
+        """
+        return self._call("PutAsset", kwargs)
+
+    def put_attachment(
+        self, **kwargs: Unpack[type_defs.PutAttachmentRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAttachmentResponseTypeDef]:
+        """Attaches a form to an asset or an iterable form item in Glue Data Catalog.
+        If an attachment with the same name already exists, it is overwritten.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/PutAttachment
+        """
+        return self._call("PutAttachment", kwargs)
+
     def put_data_catalog_encryption_settings(
         self, **kwargs: Unpack[type_defs.PutDataCatalogEncryptionSettingsRequestTypeDef]
     ) -> TargetResults[type_defs.PutDataCatalogEncryptionSettingsResponseTypeDef]:
@@ -2013,6 +2384,17 @@ class MultiRegionGlue(MultiRegionClient):
         """
         return self._call("PutDataCatalogEncryptionSettings", kwargs)
 
+    def put_data_catalog_export_configuration(
+        self, **kwargs: Unpack[type_defs.PutDataCatalogExportConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.PutDataCatalogExportConfigurationOutputTypeDef]:
+        """Creates or updates the export configuration for the Glue Data Catalog. Use
+        this operation to enable or disable the export of catalog metadata to S3
+        Tables.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/PutDataCatalogExportConfiguration
+        """
+        return self._call("PutDataCatalogExportConfiguration", kwargs)
+
     def put_data_quality_profile_annotation(
         self, **kwargs: Unpack[type_defs.PutDataQualityProfileAnnotationRequestTypeDef]
     ) -> TargetResults[type_defs.PutDataQualityProfileAnnotationResponseTypeDef]:
@@ -2021,6 +2403,16 @@ class MultiRegionGlue(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/PutDataQualityProfileAnnotation
         """
         return self._call("PutDataQualityProfileAnnotation", kwargs)
+
+    def put_form_type(
+        self, **kwargs: Unpack[type_defs.PutFormTypeRequestTypeDef]
+    ) -> TargetResults[type_defs.PutFormTypeResponseTypeDef]:
+        """Creates or updates a form type in Glue Data Catalog. A form type defines
+        the schema for structured metadata that can be attached to assets.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/PutFormType
+        """
+        return self._call("PutFormType", kwargs)
 
     def put_resource_policy(
         self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
@@ -2124,6 +2516,16 @@ class MultiRegionGlue(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/RunStatement
         """
         return self._call("RunStatement", kwargs)
+
+    def search_assets(
+        self, **kwargs: Unpack[type_defs.SearchAssetsInputTypeDef]
+    ) -> TargetResults[type_defs.SearchAssetsOutputTypeDef]:
+        """Searches for assets in Glue Data Catalog using full-text search, filters,
+        and sorting. Returns matching assets with relevance-ranked results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/SearchAssets
+        """
+        return self._call("SearchAssets", kwargs)
 
     def search_tables(
         self, **kwargs: Unpack[type_defs.SearchTablesRequestTypeDef]
@@ -2254,12 +2656,21 @@ class MultiRegionGlue(MultiRegionClient):
         """
         return self._call("StartJobRun", kwargs)
 
+    def start_job_upgrade_analysis(
+        self, **kwargs: Unpack[type_defs.StartJobUpgradeAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.StartJobUpgradeAnalysisResponseTypeDef]:
+        """Resumes an analysis that is waiting for upgrade consent.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/StartJobUpgradeAnalysis
+        """
+        return self._call("StartJobUpgradeAnalysis", kwargs)
+
     def start_materialized_view_refresh_task_run(
         self,
         **kwargs: Unpack[type_defs.StartMaterializedViewRefreshTaskRunRequestTypeDef],
     ) -> TargetResults[type_defs.StartMaterializedViewRefreshTaskRunResponseTypeDef]:
-        """Starts a materialized view refresh task run, for a specified table and
-        columns.
+        """Starts a materialized view refresh task run for a specified materialized
+        view.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/StartMaterializedViewRefreshTaskRun
         """
@@ -2343,12 +2754,21 @@ class MultiRegionGlue(MultiRegionClient):
         """
         return self._call("StopCrawlerSchedule", kwargs)
 
+    def stop_job_upgrade_analysis(
+        self, **kwargs: Unpack[type_defs.StopJobUpgradeAnalysisRequestTypeDef]
+    ) -> TargetResults[type_defs.StopJobUpgradeAnalysisResponseTypeDef]:
+        """Stops an in-progress upgrade analysis.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/StopJobUpgradeAnalysis
+        """
+        return self._call("StopJobUpgradeAnalysis", kwargs)
+
     def stop_materialized_view_refresh_task_run(
         self,
         **kwargs: Unpack[type_defs.StopMaterializedViewRefreshTaskRunRequestTypeDef],
     ) -> TargetResults[type_defs.StopMaterializedViewRefreshTaskRunResponseTypeDef]:
-        """Stops a materialized view refresh task run, for a specified table and
-        columns.
+        """Stops a materialized view refresh task run for a specified materialized
+        view.
 
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/StopMaterializedViewRefreshTaskRun
         """
@@ -2411,6 +2831,16 @@ class MultiRegionGlue(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def update_asset(
+        self, **kwargs: Unpack[type_defs.UpdateAssetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAssetResponseTypeDef]:
+        """Updates the name and description of an existing asset in Glue Data
+        Catalog. Only the fields that you provide are updated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateAsset
+        """
+        return self._call("UpdateAsset", kwargs)
 
     def update_blueprint(
         self, **kwargs: Unpack[type_defs.UpdateBlueprintRequestTypeDef]
@@ -2497,6 +2927,17 @@ class MultiRegionGlue(MultiRegionClient):
         """
         return self._call("UpdateCrawlerSchedule", kwargs)
 
+    def update_data_quality_evaluation_config(
+        self,
+        **kwargs: Unpack[type_defs.UpdateDataQualityEvaluationConfigRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateDataQualityEvaluationConfigResponseTypeDef]:
+        """Updates a data quality evaluation configuration. Fields that you don't
+        specify keep their current values.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateDataQualityEvaluationConfig
+        """
+        return self._call("UpdateDataQualityEvaluationConfig", kwargs)
+
     def update_data_quality_ruleset(
         self, **kwargs: Unpack[type_defs.UpdateDataQualityRulesetRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateDataQualityRulesetResponseTypeDef]:
@@ -2523,6 +2964,24 @@ class MultiRegionGlue(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateDevEndpoint
         """
         return self._call("UpdateDevEndpoint", kwargs)
+
+    def update_glossary(
+        self, **kwargs: Unpack[type_defs.UpdateGlossaryRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateGlossaryResponseTypeDef]:
+        """Updates a business glossary in Glue Data Catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateGlossary
+        """
+        return self._call("UpdateGlossary", kwargs)
+
+    def update_glossary_term(
+        self, **kwargs: Unpack[type_defs.UpdateGlossaryTermRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateGlossaryTermResponseTypeDef]:
+        """Updates a glossary term in Glue Data Catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/UpdateGlossaryTerm
+        """
+        return self._call("UpdateGlossaryTerm", kwargs)
 
     def update_glue_identity_center_configuration(
         self,
@@ -3109,6 +3568,29 @@ class MultiRegionGlue(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_asset_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAssetTypesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssetTypesResponseTypeDef]:
+        """Every page of ListAssetTypes in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the asset types defined in Glue Data Catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListAssetTypes
+        """
+        return self._paginate(
+            "ListAssetTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_blueprints(
         self,
         *,
@@ -3161,6 +3643,55 @@ class MultiRegionGlue(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_data_quality_evaluation_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListDataQualityEvaluationConfigsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataQualityEvaluationConfigsResponseTypeDef]:
+        """Every page of ListDataQualityEvaluationConfigs in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the data quality evaluation configurations in your account,
+        optionally filtered by level.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListDataQualityEvaluationConfigs
+        """
+        return self._paginate(
+            "ListDataQualityEvaluationConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_quality_results_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListDataQualityResultsV2RequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataQualityResultsV2ResponseTypeDef]:
+        """Every page of ListDataQualityResultsV2 in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of data quality execution results for your
+        account, filtered by the specified criteria. Use the NextToken parameter
+        to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListDataQualityResultsV2
+        """
+        return self._paginate(
+            "ListDataQualityResultsV2",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_entities(
         self,
         *,
@@ -3178,6 +3709,99 @@ class MultiRegionGlue(MultiRegionClient):
         """
         return self._paginate(
             "ListEntities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_form_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListFormTypesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFormTypesResponseTypeDef]:
+        """Every page of ListFormTypes in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the form types defined in Glue Data Catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListFormTypes
+        """
+        return self._paginate(
+            "ListFormTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_glossaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListGlossariesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGlossariesResponseTypeDef]:
+        """Every page of ListGlossaries in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists business glossaries in Glue Data Catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListGlossaries
+        """
+        return self._paginate(
+            "ListGlossaries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_glossary_terms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListGlossaryTermsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGlossaryTermsResponseTypeDef]:
+        """Every page of ListGlossaryTerms in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists glossary terms within a business glossary in Glue Data Catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListGlossaryTerms
+        """
+        return self._paginate(
+            "ListGlossaryTerms",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_iterable_forms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListIterableFormsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListIterableFormsResponseTypeDef]:
+        """Every page of ListIterableForms in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the items in an iterable form on an asset in Glue Data Catalog. For
+        example, lists the columns of a table asset.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListIterableForms
+        """
+        return self._paginate(
+            "ListIterableForms",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -3397,6 +4021,30 @@ class MultiRegionGlue(MultiRegionClient):
         """
         return self._paginate(
             "ListWorkflows",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_assets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.SearchAssetsInputTypeDef],
+    ) -> TargetResults[type_defs.SearchAssetsOutputTypeDef]:
+        """Every page of SearchAssets in every target, merged per target (botocore's
+        build_full_result).
+
+        Searches for assets in Glue Data Catalog using full-text search, filters,
+        and sorting. Returns matching assets with relevance-ranked results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/SearchAssets
+        """
+        return self._paginate(
+            "SearchAssets",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -3696,6 +4344,22 @@ class MultiRegionGlue(MultiRegionClient):
             "GetWorkflowRuns", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_asset_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAssetTypesRequestTypeDef],
+    ) -> Items[type_defs.AssetTypeItemTypeDef]:
+        """Each element of Items in every page of ListAssetTypes, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListAssetTypes
+        """
+        return self._items(
+            "ListAssetTypes", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_blueprints(
         self,
         *,
@@ -3728,6 +4392,42 @@ class MultiRegionGlue(MultiRegionClient):
             "ListConnectionTypes", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_data_quality_evaluation_configs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListDataQualityEvaluationConfigsRequestTypeDef],
+    ) -> Items[type_defs.DataQualityEvaluationConfigListDetailsTypeDef]:
+        """Each element of DataQualityEvaluationConfigs in every page of
+        ListDataQualityEvaluationConfigs, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListDataQualityEvaluationConfigs
+        """
+        return self._items(
+            "ListDataQualityEvaluationConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_data_quality_results_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListDataQualityResultsV2RequestTypeDef],
+    ) -> Items[type_defs.DataQualityResultsV2DescriptionTypeDef]:
+        """Each element of Results in every page of ListDataQualityResultsV2, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListDataQualityResultsV2
+        """
+        return self._items(
+            "ListDataQualityResultsV2", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_entities(
         self,
         *,
@@ -3742,6 +4442,70 @@ class MultiRegionGlue(MultiRegionClient):
         """
         return self._items(
             "ListEntities", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_form_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListFormTypesRequestTypeDef],
+    ) -> Items[type_defs.FormTypeItemTypeDef]:
+        """Each element of Items in every page of ListFormTypes, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListFormTypes
+        """
+        return self._items(
+            "ListFormTypes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_glossaries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListGlossariesRequestTypeDef],
+    ) -> Items[type_defs.GlossaryItemTypeDef]:
+        """Each element of Items in every page of ListGlossaries, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListGlossaries
+        """
+        return self._items(
+            "ListGlossaries", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_glossary_terms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListGlossaryTermsRequestTypeDef],
+    ) -> Items[type_defs.GlossaryTermItemTypeDef]:
+        """Each element of Items in every page of ListGlossaryTerms, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListGlossaryTerms
+        """
+        return self._items(
+            "ListGlossaryTerms", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_iterable_forms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListIterableFormsRequestTypeDef],
+    ) -> Items[type_defs.IterableFormListItemTypeDef]:
+        """Each element of Items in every page of ListIterableForms, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/ListIterableForms
+        """
+        return self._items(
+            "ListIterableForms", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_jobs(
@@ -3889,4 +4653,20 @@ class MultiRegionGlue(MultiRegionClient):
         """
         return self._items(
             "ListWorkflows", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_assets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.SearchAssetsInputTypeDef],
+    ) -> Items[type_defs.SearchResultItemTypeDef]:
+        """Each element of Items in every page of SearchAssets, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/glue-2017-03-31/SearchAssets
+        """
+        return self._items(
+            "SearchAssets", kwargs, max_items=max_items, page_size=page_size
         )

@@ -9,7 +9,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AdditionalOptionKeysType",
         "AggFunctionType",
         "AllowFullTableExternalDataAccessEnumType",
+        "AnalysisTypeType",
         "AuthenticationTypeType",
+        "AutoUpgradeStatusType",
         "BackfillErrorCodeType",
         "BlueprintRunStateType",
         "BlueprintStatusType",
@@ -41,6 +43,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DataFormatType",
         "DataOperationType",
         "DataQualityEncryptionModeType",
+        "DataQualityEngineType",
+        "DataQualityEvaluationConfigLevelType",
+        "DataQualityEvaluationConfigManagedRulesetType",
+        "DataQualityEvaluationConfigTriggerType",
+        "DataQualityEvaluationRunModeType",
         "DataQualityModelStatusType",
         "DataQualityRuleResultStatusType",
         "DatabaseAttributesType",
@@ -51,15 +58,20 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ExecutionClassType",
         "ExecutionStatusType",
         "ExistConditionType",
+        "ExportSettingType",
+        "ExportStatusType",
         "FieldDataTypeType",
         "FieldFilterOperatorType",
         "FieldNameType",
         "FilterLogicalOperatorType",
+        "FilterModeType",
         "FilterOperationType",
         "FilterOperatorType",
         "FilterValueTypeType",
         "FunctionTypeType",
         "GlueRecordTypeType",
+        "GlueResourceTypeType",
+        "GovernanceModeType",
         "HTTPMethodType",
         "HudiTargetCompressionTypeType",
         "HyperTargetCompressionTypeType",
@@ -89,6 +101,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MetadataOperationType",
         "NodeTypeType",
         "OAuth2GrantTypeType",
+        "ObservationConfigurationType",
+        "ObservationModeType",
         "OverwriteChildResourcePermissionsWithDefaultEnumType",
         "ParamTypeType",
         "ParquetCompressionTypeType",
@@ -100,20 +114,25 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PropertyLocationType",
         "PropertyTypeType",
         "QuoteCharType",
+        "RecommendationModeType",
         "RecrawlBehaviorType",
         "RegistryStatusType",
         "ResourceActionType",
         "ResourceShareTypeType",
         "ResourceStateType",
         "ResourceTypeType",
+        "ResultTypeEnumType",
         "S3EncryptionModeType",
         "ScheduleStateType",
         "ScheduleTypeType",
         "SchemaDiffTypeType",
         "SchemaStatusType",
         "SchemaVersionStatusType",
+        "SearchFilterComparatorType",
+        "SearchSortOrderType",
         "SeparatorType",
         "SessionStatusType",
+        "SessionTypeType",
         "SettingSourceType",
         "SortDirectionTypeType",
         "SortType",
@@ -122,9 +141,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StartingPositionType",
         "StatementStateType",
         "StatisticEvaluationLevelType",
+        "StatusType",
+        "SubObjectSourceTypeType",
         "TableAttributesType",
         "TableOptimizerEventTypeType",
         "TableOptimizerTypeType",
+        "TableResourceShareTypeType",
         "TargetFormatType",
         "TaskRunSortColumnTypeType",
         "TaskStatusTypeType",
@@ -138,6 +160,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UnnestSpecType",
         "UpdateBehaviorType",
         "UpdateCatalogBehaviorType",
+        "UpgradeConsentType",
         "ViewDialectType",
         "ViewUpdateActionType",
         "WorkerTypeType",
@@ -167,7 +190,16 @@ AggFunctionType = Literal[
     "var_pop",
 ]
 AllowFullTableExternalDataAccessEnumType = Literal["True", "False"]
+AnalysisTypeType = Literal["AUTO_UPGRADE"]
 AuthenticationTypeType = Literal["BASIC", "OAUTH2", "CUSTOM", "IAM"]
+AutoUpgradeStatusType = Literal[
+    "OBSERVING",
+    "UPGRADING",
+    "UPGRADE_SUCCEEDED",
+    "UPGRADE_FAILED",
+    "STOPPED",
+    "WAITING_FOR_CONSENT",
+]
 BackfillErrorCodeType = Literal[
     "ENCRYPTED_PARTITION_ERROR",
     "INTERNAL_ERROR",
@@ -388,6 +420,11 @@ DQTransformOutputType = Literal["PrimaryInput", "EvaluationResults"]
 DataFormatType = Literal["AVRO", "JSON", "PROTOBUF"]
 DataOperationType = Literal["READ", "WRITE"]
 DataQualityEncryptionModeType = Literal["DISABLED", "SSE-KMS"]
+DataQualityEngineType = Literal["SPARK", "PYTHON"]
+DataQualityEvaluationConfigLevelType = Literal["CATALOG", "DATABASE", "TABLE"]
+DataQualityEvaluationConfigManagedRulesetType = Literal["SIMPLE", "ADVANCED"]
+DataQualityEvaluationConfigTriggerType = Literal["ONCE", "SCHEDULE", "METADATA_CHANGE"]
+DataQualityEvaluationRunModeType = Literal["ON_DEMAND", "EVALUATION_CONFIG"]
 DataQualityModelStatusType = Literal["RUNNING", "SUCCEEDED", "FAILED"]
 DataQualityRuleResultStatusType = Literal["PASS", "FAIL", "ERROR"]
 DatabaseAttributesType = Literal["NAME", "TARGET_DATABASE"]
@@ -398,6 +435,8 @@ EnableHybridValuesType = Literal["TRUE", "FALSE"]
 ExecutionClassType = Literal["FLEX", "STANDARD"]
 ExecutionStatusType = Literal["FAILED", "STARTED"]
 ExistConditionType = Literal["MUST_EXIST", "NOT_EXIST", "NONE"]
+ExportSettingType = Literal["ENABLED", "DISABLED"]
+ExportStatusType = Literal["ENABLING", "ENABLED", "DISABLING", "DISABLED", "FAILED"]
 FieldDataTypeType = Literal[
     "INT",
     "SMALLINT",
@@ -431,6 +470,7 @@ FieldFilterOperatorType = Literal[
 ]
 FieldNameType = Literal["CRAWL_ID", "STATE", "START_TIME", "END_TIME", "DPU_HOUR"]
 FilterLogicalOperatorType = Literal["AND", "OR"]
+FilterModeType = Literal["QUERY_PARAMS", "FILTER_STRING"]
 FilterOperationType = Literal["EQ", "LT", "GT", "LTE", "GTE", "REGEX", "ISNULL"]
 FilterOperatorType = Literal["GT", "GE", "LT", "LE", "EQ", "NE"]
 FilterValueTypeType = Literal["COLUMNEXTRACTED", "CONSTANT"]
@@ -447,6 +487,8 @@ GlueRecordTypeType = Literal[
     "SHORT",
     "DOUBLE",
 ]
+GlueResourceTypeType = Literal["JOB", "SESSION"]
+GovernanceModeType = Literal["IAM_ONLY", "LAKE_FORMATION"]
 HTTPMethodType = Literal["GET", "POST"]
 HudiTargetCompressionTypeType = Literal["gzip", "lzo", "uncompressed", "snappy"]
 HyperTargetCompressionTypeType = Literal["uncompressed"]
@@ -558,7 +600,14 @@ MaterializedViewRefreshStateType = Literal[
 MaterializedViewRefreshTypeType = Literal["FULL", "INCREMENTAL"]
 MetadataOperationType = Literal["CREATE"]
 NodeTypeType = Literal["CRAWLER", "JOB", "TRIGGER"]
-OAuth2GrantTypeType = Literal["AUTHORIZATION_CODE", "CLIENT_CREDENTIALS", "JWT_BEARER"]
+OAuth2GrantTypeType = Literal[
+    "AUTHORIZATION_CODE",
+    "CLIENT_CREDENTIALS",
+    "JWT_BEARER",
+    "REFRESH_TOKEN",
+]
+ObservationConfigurationType = Literal["ALL", "NONE"]
+ObservationModeType = Literal["SCHEDULED", "FIXED"]
 OverwriteChildResourcePermissionsWithDefaultEnumType = Literal["Accept", "Deny"]
 ParamTypeType = Literal["str", "int", "float", "complex", "bool", "list", "null"]
 ParquetCompressionTypeType = Literal[
@@ -607,6 +656,7 @@ PropertyTypeType = Literal[
     "SECRET_OR_USER_INPUT",
 ]
 QuoteCharType = Literal["quote", "quillemet", "single_quote", "disabled"]
+RecommendationModeType = Literal["BASIC", "ADVANCED"]
 RecrawlBehaviorType = Literal[
     "CRAWL_EVERYTHING",
     "CRAWL_NEW_FOLDERS_ONLY",
@@ -617,12 +667,22 @@ ResourceActionType = Literal["UPDATE", "CREATE"]
 ResourceShareTypeType = Literal["FOREIGN", "ALL", "FEDERATED"]
 ResourceStateType = Literal["QUEUED", "IN_PROGRESS", "SUCCESS", "STOPPED", "FAILED"]
 ResourceTypeType = Literal["JAR", "FILE", "ARCHIVE"]
+ResultTypeEnumType = Literal["ALL", "PASSED_ONLY", "FAILED_ONLY"]
 S3EncryptionModeType = Literal["DISABLED", "SSE-KMS", "SSE-S3"]
 ScheduleStateType = Literal["SCHEDULED", "NOT_SCHEDULED", "TRANSITIONING"]
 ScheduleTypeType = Literal["CRON", "AUTO"]
 SchemaDiffTypeType = Literal["SYNTAX_DIFF"]
 SchemaStatusType = Literal["AVAILABLE", "PENDING", "DELETING"]
 SchemaVersionStatusType = Literal["AVAILABLE", "PENDING", "FAILURE", "DELETING"]
+SearchFilterComparatorType = Literal[
+    "EQUALS",
+    "GREATER_THAN",
+    "GREATER_THAN_OR_EQUALS",
+    "LESS_THAN",
+    "LESS_THAN_OR_EQUALS",
+    "NOT_EXISTS",
+]
+SearchSortOrderType = Literal["ASCENDING", "DESCENDING"]
 SeparatorType = Literal["comma", "ctrla", "pipe", "semicolon", "tab"]
 SessionStatusType = Literal[
     "PROVISIONING",
@@ -632,6 +692,7 @@ SessionStatusType = Literal[
     "STOPPING",
     "STOPPED",
 ]
+SessionTypeType = Literal["LIVY", "SPARK_CONNECT"]
 SettingSourceType = Literal["CATALOG", "TABLE"]
 SortType = Literal["ASC", "DESC"]
 SortDirectionTypeType = Literal["DESCENDING", "ASCENDING"]
@@ -647,9 +708,32 @@ StatementStateType = Literal[
     "ERROR",
 ]
 StatisticEvaluationLevelType = Literal["Dataset", "Column", "Multicolumn"]
-TableAttributesType = Literal["NAME", "TABLE_TYPE"]
+StatusType = Literal[
+    "OBSERVING",
+    "WAITING_FOR_CONSENT",
+    "UPGRADING",
+    "SUCCEEDED",
+    "FAILED",
+    "TIMEOUT",
+    "STOPPED",
+]
+SubObjectSourceTypeType = Literal[
+    "HIVE_PARQUET",
+    "HIVE_ORC",
+    "HIVE_CSV",
+    "HIVE_JSON",
+    "PLAIN_PARQUET",
+    "ICEBERG",
+]
+TableAttributesType = Literal[
+    "NAME",
+    "TABLE_TYPE",
+    "DEFAULT",
+    "LATEST_ICEBERG_METADATA",
+]
 TableOptimizerEventTypeType = Literal["starting", "completed", "failed", "in_progress"]
 TableOptimizerTypeType = Literal["compaction", "retention", "orphan_file_deletion"]
+TableResourceShareTypeType = Literal["FEDERATED", "ALL"]
 TargetFormatType = Literal[
     "json",
     "csv",
@@ -703,7 +787,22 @@ UnionTypeType = Literal["ALL", "DISTINCT"]
 UnnestSpecType = Literal["TOPLEVEL", "FULL", "NOUNNEST"]
 UpdateBehaviorType = Literal["LOG", "UPDATE_IN_DATABASE"]
 UpdateCatalogBehaviorType = Literal["UPDATE_IN_DATABASE", "LOG"]
+UpgradeConsentType = Literal["APPROVE", "DECLINE"]
 ViewDialectType = Literal["REDSHIFT", "ATHENA", "SPARK"]
 ViewUpdateActionType = Literal["ADD", "REPLACE", "ADD_OR_REPLACE", "DROP"]
-WorkerTypeType = Literal["Standard", "G.1X", "G.2X", "G.025X", "G.4X", "G.8X", "Z.2X"]
+WorkerTypeType = Literal[
+    "Standard",
+    "G.1X",
+    "G.2X",
+    "G.4X",
+    "G.8X",
+    "G.025X",
+    "Z.2X",
+    "G.12X",
+    "G.16X",
+    "R.1X",
+    "R.2X",
+    "R.4X",
+    "R.8X",
+]
 WorkflowRunStatusType = Literal["RUNNING", "COMPLETED", "STOPPING", "STOPPED", "ERROR"]

@@ -24,7 +24,9 @@ from .literals import (
     AdditionalOptionKeysType,
     AggFunctionType,
     AllowFullTableExternalDataAccessEnumType,
+    AnalysisTypeType,
     AuthenticationTypeType,
+    AutoUpgradeStatusType,
     BackfillErrorCodeType,
     BlueprintRunStateType,
     BlueprintStatusType,
@@ -56,6 +58,11 @@ from .literals import (
     DataFormatType,
     DataOperationType,
     DataQualityEncryptionModeType,
+    DataQualityEngineType,
+    DataQualityEvaluationConfigLevelType,
+    DataQualityEvaluationConfigManagedRulesetType,
+    DataQualityEvaluationConfigTriggerType,
+    DataQualityEvaluationRunModeType,
     DataQualityModelStatusType,
     DataQualityRuleResultStatusType,
     DatabaseAttributesType,
@@ -66,15 +73,20 @@ from .literals import (
     ExecutionClassType,
     ExecutionStatusType,
     ExistConditionType,
+    ExportSettingType,
+    ExportStatusType,
     FieldDataTypeType,
     FieldFilterOperatorType,
     FieldNameType,
     FilterLogicalOperatorType,
+    FilterModeType,
     FilterOperationType,
     FilterOperatorType,
     FilterValueTypeType,
     FunctionTypeType,
     GlueRecordTypeType,
+    GlueResourceTypeType,
+    GovernanceModeType,
     HTTPMethodType,
     HudiTargetCompressionTypeType,
     HyperTargetCompressionTypeType,
@@ -104,6 +116,8 @@ from .literals import (
     MetadataOperationType,
     NodeTypeType,
     OAuth2GrantTypeType,
+    ObservationConfigurationType,
+    ObservationModeType,
     OverwriteChildResourcePermissionsWithDefaultEnumType,
     ParamTypeType,
     ParquetCompressionTypeType,
@@ -115,20 +129,25 @@ from .literals import (
     PropertyLocationType,
     PropertyTypeType,
     QuoteCharType,
+    RecommendationModeType,
     RecrawlBehaviorType,
     RegistryStatusType,
     ResourceActionType,
     ResourceShareTypeType,
     ResourceStateType,
     ResourceTypeType,
+    ResultTypeEnumType,
     S3EncryptionModeType,
     ScheduleStateType,
     ScheduleTypeType,
     SchemaDiffTypeType,
     SchemaStatusType,
     SchemaVersionStatusType,
+    SearchFilterComparatorType,
+    SearchSortOrderType,
     SeparatorType,
     SessionStatusType,
+    SessionTypeType,
     SettingSourceType,
     SortDirectionTypeType,
     SortType,
@@ -137,9 +156,12 @@ from .literals import (
     StartingPositionType,
     StatementStateType,
     StatisticEvaluationLevelType,
+    StatusType,
+    SubObjectSourceTypeType,
     TableAttributesType,
     TableOptimizerEventTypeType,
     TableOptimizerTypeType,
+    TableResourceShareTypeType,
     TargetFormatType,
     TaskRunSortColumnTypeType,
     TaskStatusTypeType,
@@ -153,6 +175,7 @@ from .literals import (
     UnnestSpecType,
     UpdateBehaviorType,
     UpdateCatalogBehaviorType,
+    UpgradeConsentType,
     ViewDialectType,
     ViewUpdateActionType,
     WorkerTypeType,
@@ -178,6 +201,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AnnotationErrorTypeDef",
         "ApplyMappingOutputTypeDef",
         "ApplyMappingTypeDef",
+        "AssetFormEntryTypeDef",
+        "AssetFormInputTypeDef",
+        "AssetTypeFormOutputTypeDef",
+        "AssetTypeItemTypeDef",
+        "AssetsExportResultTypeDef",
+        "AssetsExportTypeDef",
+        "AssociateGlossaryTermsRequestTypeDef",
+        "AssociateGlossaryTermsResponseTypeDef",
         "AthenaConnectorSourceOutputTypeDef",
         "AthenaConnectorSourceTypeDef",
         "AuditContextTypeDef",
@@ -186,6 +217,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AuthenticationConfigurationTypeDef",
         "AuthorizationCodePropertiesTypeDef",
         "AutoDataQualityTypeDef",
+        "AutoUpgradeMetadataTypeDef",
         "BackfillErrorTypeDef",
         "BasicAuthenticationCredentialsTypeDef",
         "BasicAuthenticationPropertiesTypeDef",
@@ -209,8 +241,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BatchGetCustomEntityTypesResponseTypeDef",
         "BatchGetDataQualityResultRequestTypeDef",
         "BatchGetDataQualityResultResponseTypeDef",
+        "BatchGetDataQualityResultV2RequestTypeDef",
+        "BatchGetDataQualityResultV2ResponseTypeDef",
+        "BatchGetDataQualityRulesetEvaluationRunRequestTypeDef",
+        "BatchGetDataQualityRulesetEvaluationRunResponseTypeDef",
         "BatchGetDevEndpointsRequestTypeDef",
         "BatchGetDevEndpointsResponseTypeDef",
+        "BatchGetIterableFormsRequestTypeDef",
+        "BatchGetIterableFormsResponseTypeDef",
         "BatchGetJobsRequestTypeDef",
         "BatchGetJobsResponseTypeDef",
         "BatchGetPartitionRequestTypeDef",
@@ -234,6 +272,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BatchUpdatePartitionRequestEntryTypeDef",
         "BatchUpdatePartitionRequestTypeDef",
         "BatchUpdatePartitionResponseTypeDef",
+        "BetweenConfigurationTypeDef",
         "BinaryColumnStatisticsDataTypeDef",
         "BlueprintDetailsTypeDef",
         "BlueprintRunTypeDef",
@@ -266,6 +305,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CatalogSchemaChangePolicyTypeDef",
         "CatalogSourceOutputTypeDef",
         "CatalogSourceTypeDef",
+        "CatalogTableConfigOptionsTypeDef",
         "CatalogTargetOutputTypeDef",
         "CatalogTargetTypeDef",
         "CatalogTypeDef",
@@ -340,12 +380,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateCsvClassifierRequestTypeDef",
         "CreateCustomEntityTypeRequestTypeDef",
         "CreateCustomEntityTypeResponseTypeDef",
+        "CreateDataQualityEvaluationConfigRequestTypeDef",
+        "CreateDataQualityEvaluationConfigResponseTypeDef",
         "CreateDataQualityRulesetRequestTypeDef",
         "CreateDataQualityRulesetResponseTypeDef",
         "CreateDatabaseRequestTypeDef",
         "CreateDatabaseResponseTypeDef",
         "CreateDevEndpointRequestTypeDef",
         "CreateDevEndpointResponseTypeDef",
+        "CreateGlossaryRequestTypeDef",
+        "CreateGlossaryResponseTypeDef",
+        "CreateGlossaryTermRequestTypeDef",
+        "CreateGlossaryTermResponseTypeDef",
         "CreateGlueIdentityCenterConfigurationRequestTypeDef",
         "CreateGlueIdentityCenterConfigurationResponseTypeDef",
         "CreateGrokClassifierRequestTypeDef",
@@ -403,24 +449,43 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DataLakeAccessPropertiesTypeDef",
         "DataLakePrincipalTypeDef",
         "DataQualityAggregatedMetricsTypeDef",
+        "DataQualityAnalyzerResultOutputTypeDef",
         "DataQualityAnalyzerResultTypeDef",
+        "DataQualityConfigurationV2TypeDef",
         "DataQualityEncryptionTypeDef",
+        "DataQualityEvaluationConfigAdditionalRunOptionsTypeDef",
+        "DataQualityEvaluationConfigDataSourceOutputTypeDef",
+        "DataQualityEvaluationConfigDataSourceTypeDef",
+        "DataQualityEvaluationConfigGlueTablesOutputTypeDef",
+        "DataQualityEvaluationConfigGlueTablesTypeDef",
+        "DataQualityEvaluationConfigListDataSourceTypeDef",
+        "DataQualityEvaluationConfigListDetailsTypeDef",
+        "DataQualityEvaluationConfigListGlueTablesTypeDef",
         "DataQualityEvaluationRunAdditionalRunOptionsTypeDef",
         "DataQualityGlueTableOutputTypeDef",
         "DataQualityGlueTableTypeDef",
         "DataQualityMetricValuesTypeDef",
+        "DataQualityObservationOutputTypeDef",
         "DataQualityObservationTypeDef",
         "DataQualityResultDescriptionTypeDef",
         "DataQualityResultFilterCriteriaTypeDef",
         "DataQualityResultTypeDef",
+        "DataQualityResultV2ItemTypeDef",
+        "DataQualityResultsV2DescriptionTypeDef",
+        "DataQualityResultsV2FilterCriteriaTypeDef",
+        "DataQualityRuleRecommendationRunAdditionalRunOptionsTypeDef",
         "DataQualityRuleRecommendationRunDescriptionTypeDef",
         "DataQualityRuleRecommendationRunFilterTypeDef",
+        "DataQualityRuleResultOutputTypeDef",
         "DataQualityRuleResultTypeDef",
+        "DataQualityRuleResultsOptionsTypeDef",
         "DataQualityRulesetEvaluationRunDescriptionTypeDef",
         "DataQualityRulesetEvaluationRunFilterTypeDef",
+        "DataQualityRulesetEvaluationRunTypeDef",
         "DataQualityRulesetFilterCriteriaTypeDef",
         "DataQualityRulesetListDetailsTypeDef",
         "DataQualityTargetTableTypeDef",
+        "DataQualityTelemetryTypeDef",
         "DataSourceOutputTypeDef",
         "DataSourceTypeDef",
         "DatabaseIdentifierTypeDef",
@@ -434,6 +499,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DecimalColumnStatisticsDataTypeDef",
         "DecimalNumberOutputTypeDef",
         "DecimalNumberTypeDef",
+        "DeleteAssetRequestTypeDef",
+        "DeleteAssetResponseTypeDef",
+        "DeleteAttachmentRequestTypeDef",
+        "DeleteAttachmentResponseTypeDef",
         "DeleteBlueprintRequestTypeDef",
         "DeleteBlueprintResponseTypeDef",
         "DeleteCatalogRequestTypeDef",
@@ -454,12 +523,20 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteCrawlerResponseTypeDef",
         "DeleteCustomEntityTypeRequestTypeDef",
         "DeleteCustomEntityTypeResponseTypeDef",
+        "DeleteDataQualityEvaluationConfigRequestTypeDef",
+        "DeleteDataQualityEvaluationConfigResponseTypeDef",
         "DeleteDataQualityRulesetRequestTypeDef",
         "DeleteDataQualityRulesetResponseTypeDef",
         "DeleteDatabaseRequestTypeDef",
         "DeleteDatabaseResponseTypeDef",
         "DeleteDevEndpointRequestTypeDef",
         "DeleteDevEndpointResponseTypeDef",
+        "DeleteFormTypeRequestTypeDef",
+        "DeleteFormTypeResponseTypeDef",
+        "DeleteGlossaryRequestTypeDef",
+        "DeleteGlossaryResponseTypeDef",
+        "DeleteGlossaryTermRequestTypeDef",
+        "DeleteGlossaryTermResponseTypeDef",
         "DeleteGlueIdentityCenterConfigurationResponseTypeDef",
         "DeleteIntegrationRequestTypeDef",
         "DeleteIntegrationResourcePropertyRequestTypeDef",
@@ -520,6 +597,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DirectKinesisSourceOutputTypeDef",
         "DirectKinesisSourceTypeDef",
         "DirectSchemaChangePolicyTypeDef",
+        "DisassociateGlossaryTermsRequestTypeDef",
+        "DisassociateGlossaryTermsResponseTypeDef",
+        "DistributionDataOutputTypeDef",
+        "DistributionDataTypeDef",
+        "DistributionResultsOptionsTypeDef",
         "DocumentOutputValue",
         "DocumentValue",
         "DoubleColumnStatisticsDataTypeDef",
@@ -553,24 +635,36 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EventBatchingConditionTypeDef",
         "ExecutionAttemptTypeDef",
         "ExecutionPropertyTypeDef",
+        "ExportEncryptionConfigurationTypeDef",
         "ExportLabelsTaskRunPropertiesTypeDef",
         "ExtractedParameterTypeDef",
         "FederatedCatalogTypeDef",
         "FederatedDatabaseTypeDef",
         "FederatedTableTypeDef",
+        "FieldDefinitionOutputTypeDef",
         "FieldDefinitionTypeDef",
         "FieldTypeDef",
         "FillMissingValuesOutputTypeDef",
         "FillMissingValuesTypeDef",
+        "FilterConfigurationOutputTypeDef",
+        "FilterConfigurationTypeDef",
         "FilterExpressionOutputTypeDef",
         "FilterExpressionTypeDef",
         "FilterOutputTypeDef",
+        "FilterOverridesOutputTypeDef",
+        "FilterOverridesTypeDef",
+        "FilterStringConfigurationTypeDef",
         "FilterTypeDef",
         "FilterValueOutputTypeDef",
         "FilterValueTypeDef",
         "FindMatchesMetricsTypeDef",
         "FindMatchesParametersTypeDef",
         "FindMatchesTaskRunPropertiesTypeDef",
+        "FormTypeItemTypeDef",
+        "GetAssetInputTypeDef",
+        "GetAssetOutputTypeDef",
+        "GetAssetTypeRequestTypeDef",
+        "GetAssetTypeResponseTypeDef",
         "GetBlueprintRequestTypeDef",
         "GetBlueprintResponseTypeDef",
         "GetBlueprintRunRequestTypeDef",
@@ -610,14 +704,21 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetCrawlersResponseTypeDef",
         "GetCustomEntityTypeRequestTypeDef",
         "GetCustomEntityTypeResponseTypeDef",
+        "GetDashboardUrlRequestTypeDef",
+        "GetDashboardUrlResponseTypeDef",
         "GetDataCatalogEncryptionSettingsRequestTypeDef",
         "GetDataCatalogEncryptionSettingsResponseTypeDef",
+        "GetDataCatalogExportConfigurationOutputTypeDef",
+        "GetDataQualityEvaluationConfigRequestTypeDef",
+        "GetDataQualityEvaluationConfigResponseTypeDef",
         "GetDataQualityModelRequestTypeDef",
         "GetDataQualityModelResponseTypeDef",
         "GetDataQualityModelResultRequestTypeDef",
         "GetDataQualityModelResultResponseTypeDef",
         "GetDataQualityResultRequestTypeDef",
         "GetDataQualityResultResponseTypeDef",
+        "GetDataQualityResultV2RequestTypeDef",
+        "GetDataQualityResultV2ResponseTypeDef",
         "GetDataQualityRuleRecommendationRunRequestTypeDef",
         "GetDataQualityRuleRecommendationRunResponseTypeDef",
         "GetDataQualityRulesetEvaluationRunRequestTypeDef",
@@ -636,6 +737,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetDevEndpointsResponseTypeDef",
         "GetEntityRecordsRequestTypeDef",
         "GetEntityRecordsResponseTypeDef",
+        "GetFormTypeRequestTypeDef",
+        "GetFormTypeResponseTypeDef",
+        "GetGlossaryRequestTypeDef",
+        "GetGlossaryResponseTypeDef",
+        "GetGlossaryTermRequestTypeDef",
+        "GetGlossaryTermResponseTypeDef",
         "GetGlueIdentityCenterConfigurationResponseTypeDef",
         "GetIntegrationResourcePropertyRequestTypeDef",
         "GetIntegrationResourcePropertyResponseTypeDef",
@@ -649,6 +756,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetJobRunResponseTypeDef",
         "GetJobRunsRequestTypeDef",
         "GetJobRunsResponseTypeDef",
+        "GetJobUpgradeAnalysisRequestTypeDef",
+        "GetJobUpgradeAnalysisResponseTypeDef",
         "GetJobsRequestTypeDef",
         "GetJobsResponseTypeDef",
         "GetMLTaskRunRequestTypeDef",
@@ -689,10 +798,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetSecurityConfigurationResponseTypeDef",
         "GetSecurityConfigurationsRequestTypeDef",
         "GetSecurityConfigurationsResponseTypeDef",
+        "GetSessionEndpointRequestTypeDef",
+        "GetSessionEndpointResponseTypeDef",
         "GetSessionRequestTypeDef",
         "GetSessionResponseTypeDef",
         "GetStatementRequestTypeDef",
         "GetStatementResponseTypeDef",
+        "GetSystemLogsForJobRunRequestTypeDef",
+        "GetSystemLogsForJobRunResponseTypeDef",
+        "GetSystemLogsForSessionRequestTypeDef",
+        "GetSystemLogsForSessionResponseTypeDef",
         "GetTableOptimizerRequestTypeDef",
         "GetTableOptimizerResponseTypeDef",
         "GetTableRequestTypeDef",
@@ -729,6 +844,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetWorkflowRunResponseTypeDef",
         "GetWorkflowRunsRequestTypeDef",
         "GetWorkflowRunsResponseTypeDef",
+        "GlossaryItemTypeDef",
+        "GlossaryTermItemTypeDef",
         "GluePolicyTypeDef",
         "GlueSchemaOutputTypeDef",
         "GlueSchemaTypeDef",
@@ -752,13 +869,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "IcebergOrphanFileDeletionConfigurationTypeDef",
         "IcebergOrphanFileDeletionMetricsTypeDef",
         "IcebergPartitionFieldTypeDef",
+        "IcebergPartitionSpecOutputTypeDef",
         "IcebergPartitionSpecTypeDef",
         "IcebergRetentionConfigurationTypeDef",
         "IcebergRetentionMetricsTypeDef",
+        "IcebergSchemaOutputTypeDef",
         "IcebergSchemaTypeDef",
         "IcebergSortFieldTypeDef",
+        "IcebergSortOrderOutputTypeDef",
         "IcebergSortOrderTypeDef",
+        "IcebergStructFieldOutputTypeDef",
         "IcebergStructFieldTypeDef",
+        "IcebergTableMetadataTypeDef",
         "IcebergTableUpdateTypeDef",
         "IcebergTargetOutputTypeDef",
         "IcebergTargetTypeDef",
@@ -773,7 +895,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "IntegrationPartitionTypeDef",
         "IntegrationResourcePropertyFilterTypeDef",
         "IntegrationResourcePropertyTypeDef",
+        "IntegrationTablePropertiesFilterTypeDef",
+        "IntegrationTablePropertiesTypeDef",
         "IntegrationTypeDef",
+        "ItemErrorTypeDef",
+        "IterableFormEntryTypeDef",
+        "IterableFormItemTypeDef",
+        "IterableFormListItemTypeDef",
         "JDBCConnectorOptionsOutputTypeDef",
         "JDBCConnectorOptionsTypeDef",
         "JDBCConnectorSourceOutputTypeDef",
@@ -805,6 +933,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LastActiveDefinitionTypeDef",
         "LastCrawlInfoTypeDef",
         "LineageConfigurationTypeDef",
+        "ListAssetTypesRequestTypeDef",
+        "ListAssetTypesResponseTypeDef",
         "ListBlueprintsRequestTypeDef",
         "ListBlueprintsResponseTypeDef",
         "ListColumnStatisticsTaskRunsRequestTypeDef",
@@ -817,8 +947,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListCrawlsResponseTypeDef",
         "ListCustomEntityTypesRequestTypeDef",
         "ListCustomEntityTypesResponseTypeDef",
+        "ListDataQualityEvaluationConfigsRequestTypeDef",
+        "ListDataQualityEvaluationConfigsResponseTypeDef",
         "ListDataQualityResultsRequestTypeDef",
         "ListDataQualityResultsResponseTypeDef",
+        "ListDataQualityResultsV2RequestTypeDef",
+        "ListDataQualityResultsV2ResponseTypeDef",
         "ListDataQualityRuleRecommendationRunsRequestTypeDef",
         "ListDataQualityRuleRecommendationRunsResponseTypeDef",
         "ListDataQualityRulesetEvaluationRunsRequestTypeDef",
@@ -833,8 +967,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListDevEndpointsResponseTypeDef",
         "ListEntitiesRequestTypeDef",
         "ListEntitiesResponseTypeDef",
+        "ListFormTypesRequestTypeDef",
+        "ListFormTypesResponseTypeDef",
+        "ListGlossariesRequestTypeDef",
+        "ListGlossariesResponseTypeDef",
+        "ListGlossaryTermsRequestTypeDef",
+        "ListGlossaryTermsResponseTypeDef",
         "ListIntegrationResourcePropertiesRequestTypeDef",
         "ListIntegrationResourcePropertiesResponseTypeDef",
+        "ListIntegrationTablePropertiesRequestTypeDef",
+        "ListIntegrationTablePropertiesResponseTypeDef",
+        "ListIterableFormsRequestTypeDef",
+        "ListIterableFormsResponseTypeDef",
         "ListJobsRequestTypeDef",
         "ListJobsResponseTypeDef",
         "ListMLTransformsRequestTypeDef",
@@ -871,6 +1015,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MergeTypeDef",
         "MetadataInfoTypeDef",
         "MetadataKeyValuePairTypeDef",
+        "MetricBasedObservationOutputTypeDef",
         "MetricBasedObservationTypeDef",
         "MicrosoftSQLServerCatalogSourceTypeDef",
         "MicrosoftSQLServerCatalogTargetOutputTypeDef",
@@ -889,6 +1034,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "OAuth2CredentialsTypeDef",
         "OAuth2PropertiesInputTypeDef",
         "OAuth2PropertiesTypeDef",
+        "ObservationResultsOptionsTypeDef",
         "OffsetConfigurationTypeDef",
         "OpenTableFormatInputTypeDef",
         "OptionTypeDef",
@@ -921,12 +1067,23 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PrincipalPermissionsTypeDef",
         "ProfileConfigurationOutputTypeDef",
         "ProfileConfigurationTypeDef",
+        "ProfilingResultsOptionsTypeDef",
         "PropertyPredicateTypeDef",
         "PropertyTypeDef",
+        "PublishDataQualityResultV2RequestTypeDef",
+        "PublishDataQualityResultV2ResponseTypeDef",
+        "PutAssetRequestTypeDef",
+        "PutAssetResponseTypeDef",
+        "PutAttachmentRequestTypeDef",
+        "PutAttachmentResponseTypeDef",
         "PutDataCatalogEncryptionSettingsRequestTypeDef",
         "PutDataCatalogEncryptionSettingsResponseTypeDef",
+        "PutDataCatalogExportConfigurationInputTypeDef",
+        "PutDataCatalogExportConfigurationOutputTypeDef",
         "PutDataQualityProfileAnnotationRequestTypeDef",
         "PutDataQualityProfileAnnotationResponseTypeDef",
+        "PutFormTypeRequestTypeDef",
+        "PutFormTypeResponseTypeDef",
         "PutResourcePolicyRequestTypeDef",
         "PutResourcePolicyResponseTypeDef",
         "PutSchemaVersionMetadataInputTypeDef",
@@ -936,6 +1093,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "QuerySchemaVersionMetadataInputTypeDef",
         "QuerySchemaVersionMetadataResponseTypeDef",
         "QuerySessionContextTypeDef",
+        "RLSPropertiesTypeDef",
         "RecipeActionOutputTypeDef",
         "RecipeActionTypeDef",
         "RecipeOutputTypeDef",
@@ -960,6 +1118,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RenameFieldTypeDef",
         "ResetJobBookmarkRequestTypeDef",
         "ResetJobBookmarkResponseTypeDef",
+        "ResourceUriOutputTypeDef",
         "ResourceUriTypeDef",
         "ResponseConfigurationTypeDef",
         "ResponseExtractionMappingTypeDef",
@@ -972,6 +1131,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RetentionMetricsTypeDef",
         "RouteOutputTypeDef",
         "RouteTypeDef",
+        "RowLevelResultsOptionsTypeDef",
         "RunIdentifierTypeDef",
         "RunMetricsTypeDef",
         "RunStatementRequestTypeDef",
@@ -1018,6 +1178,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "S3ParquetSourceOutputTypeDef",
         "S3ParquetSourceTypeDef",
         "S3SourceAdditionalOptionsTypeDef",
+        "S3TablesConfigurationResultTypeDef",
+        "S3TablesConfigurationTypeDef",
+        "S3TablesExportStateTypeDef",
         "S3TargetOutputTypeDef",
         "S3TargetTypeDef",
         "ScheduleTypeDef",
@@ -1029,6 +1192,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SchemaVersionErrorItemTypeDef",
         "SchemaVersionListItemTypeDef",
         "SchemaVersionNumberTypeDef",
+        "SearchAssetsInputTypeDef",
+        "SearchAssetsOutputTypeDef",
+        "SearchAttributeFilterTypeDef",
+        "SearchFilterClauseTypeDef",
+        "SearchFilterValueTypeDef",
+        "SearchMapFilterTypeDef",
+        "SearchMapFilterValueTypeDef",
+        "SearchResultItemTypeDef",
+        "SearchSortTypeDef",
         "SearchTablesRequestTypeDef",
         "SearchTablesResponseTypeDef",
         "SecurityConfigurationTypeDef",
@@ -1040,6 +1212,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SerDeInfoOutputTypeDef",
         "SerDeInfoTypeDef",
         "SessionCommandTypeDef",
+        "SessionEndpointTypeDef",
         "SessionTypeDef",
         "SkewedInfoOutputTypeDef",
         "SkewedInfoTypeDef",
@@ -1087,6 +1260,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StartImportLabelsTaskRunResponseTypeDef",
         "StartJobRunRequestTypeDef",
         "StartJobRunResponseTypeDef",
+        "StartJobUpgradeAnalysisRequestTypeDef",
+        "StartJobUpgradeAnalysisResponseTypeDef",
         "StartMLEvaluationTaskRunRequestTypeDef",
         "StartMLEvaluationTaskRunResponseTypeDef",
         "StartMLLabelingSetGenerationTaskRunRequestTypeDef",
@@ -1103,6 +1278,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StatementTypeDef",
         "StatisticAnnotationTypeDef",
         "StatisticModelResultTypeDef",
+        "StatisticSummaryOutputTypeDef",
         "StatisticSummaryTypeDef",
         "StatusDetailsTypeDef",
         "StopColumnStatisticsTaskRunRequestTypeDef",
@@ -1113,6 +1289,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StopCrawlerResponseTypeDef",
         "StopCrawlerScheduleRequestTypeDef",
         "StopCrawlerScheduleResponseTypeDef",
+        "StopJobUpgradeAnalysisRequestTypeDef",
+        "StopJobUpgradeAnalysisResponseTypeDef",
         "StopMaterializedViewRefreshTaskRunRequestTypeDef",
         "StopMaterializedViewRefreshTaskRunResponseTypeDef",
         "StopSessionRequestTypeDef",
@@ -1125,6 +1303,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StorageDescriptorTypeDef",
         "StreamingDataPreviewOptionsTypeDef",
         "StringColumnStatisticsDataTypeDef",
+        "SubObjectStatisticsTypeDef",
         "SupportedDialectTypeDef",
         "TableErrorTypeDef",
         "TableIdentifierTypeDef",
@@ -1152,6 +1331,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TestConnectionRequestTypeDef",
         "TestConnectionResponseTypeDef",
         "TimestampFilterTypeDef",
+        "TimestampedInclusionAnnotationOutputTypeDef",
         "TimestampedInclusionAnnotationTypeDef",
         "TransformConfigParameterOutputTypeDef",
         "TransformConfigParameterTypeDef",
@@ -1167,6 +1347,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UnionTypeDef",
         "UntagResourceRequestTypeDef",
         "UntagResourceResponseTypeDef",
+        "UpdateAssetRequestTypeDef",
+        "UpdateAssetResponseTypeDef",
         "UpdateBlueprintRequestTypeDef",
         "UpdateBlueprintResponseTypeDef",
         "UpdateCatalogRequestTypeDef",
@@ -1186,12 +1368,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateCrawlerScheduleRequestTypeDef",
         "UpdateCrawlerScheduleResponseTypeDef",
         "UpdateCsvClassifierRequestTypeDef",
+        "UpdateDataQualityEvaluationConfigRequestTypeDef",
+        "UpdateDataQualityEvaluationConfigResponseTypeDef",
         "UpdateDataQualityRulesetRequestTypeDef",
         "UpdateDataQualityRulesetResponseTypeDef",
         "UpdateDatabaseRequestTypeDef",
         "UpdateDatabaseResponseTypeDef",
         "UpdateDevEndpointRequestTypeDef",
         "UpdateDevEndpointResponseTypeDef",
+        "UpdateGlossaryRequestTypeDef",
+        "UpdateGlossaryResponseTypeDef",
+        "UpdateGlossaryTermRequestTypeDef",
+        "UpdateGlossaryTermResponseTypeDef",
         "UpdateGlueIdentityCenterConfigurationRequestTypeDef",
         "UpdateGlueIdentityCenterConfigurationResponseTypeDef",
         "UpdateGrokClassifierRequestTypeDef",
@@ -1428,6 +1616,54 @@ class ApplyMappingTypeDef(TypedDict):
     Mapping: ReadOnly[Sequence[MappingTypeDef]]
 
 
+class AssetFormEntryTypeDef(TypedDict):
+    FormTypeId: NotRequired[str]
+    Content: NotRequired[str]
+
+
+class AssetFormInputTypeDef(TypedDict):
+    FormTypeIdentifier: NotRequired[str]
+    Content: NotRequired[str]
+
+
+class AssetTypeFormOutputTypeDef(TypedDict):
+    FormTypeId: NotRequired[str]
+
+
+class AssetTypeItemTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+
+
+class S3TablesExportStateTypeDef(TypedDict):
+    Status: NotRequired[ExportStatusType]
+
+
+class AssetsExportResultTypeDef(TypedDict):
+    S3TablesExport: NotRequired[ExportSettingType]
+    S3TablesExportState: NotRequired[S3TablesExportStateTypeDef]
+
+
+class AssetsExportTypeDef(TypedDict):
+    S3TablesExport: NotRequired[ExportSettingType]
+
+
+class AssociateGlossaryTermsRequestTypeDef(TypedDict):
+    AssetIdentifier: str
+    IterableFormName: NotRequired[str]
+    ItemIdentifier: NotRequired[str]
+    GlossaryTermIdentifiers: ReadOnly[Sequence[str]]
+    ClientToken: NotRequired[str]
+
+
+class AssociateGlossaryTermsResponseTypeDef(TypedDict):
+    AssetId: NotRequired[str]
+    IterableFormName: NotRequired[str]
+    ItemId: NotRequired[str]
+    GlossaryTerms: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GlueStudioSchemaColumnTypeDef(TypedDict):
     Name: str
     Type: NotRequired[str]
@@ -1547,6 +1783,13 @@ class AutoDataQualityTypeDef(TypedDict):
     EvaluationContext: NotRequired[str]
 
 
+class AutoUpgradeMetadataTypeDef(TypedDict):
+    TargetVersion: NotRequired[str]
+    SourceVersion: NotRequired[str]
+    Status: NotRequired[AutoUpgradeStatusType]
+    AnalysisId: NotRequired[str]
+
+
 class PartitionValueListOutputTypeDef(TypedDict):
     Values: list[str]
 
@@ -1564,6 +1807,7 @@ class ConnectorPropertyTypeDef(TypedDict):
     AllowedValues: NotRequired[ReadOnly[Sequence[str]]]
     PropertyLocation: NotRequired[PropertyLocationType]
     PropertyType: PropertyTypeType
+    Format: NotRequired[str]
 
 
 class BasicAuthenticationPropertiesTypeDef(TypedDict):
@@ -1890,6 +2134,7 @@ class CrawlerTypeDef(TypedDict):
     Configuration: NotRequired[str]
     CrawlerSecurityConfiguration: NotRequired[str]
     LakeFormationConfiguration: NotRequired[LakeFormationConfigurationTypeDef]
+    CatalogId: NotRequired[str]
 
 
 class BatchGetCrawlersResponseTypeDef(TypedDict):
@@ -1927,11 +2172,18 @@ class DataQualityAggregatedMetricsTypeDef(TypedDict):
     TotalRulesFailed: NotRequired[float]
 
 
-class DataQualityAnalyzerResultTypeDef(TypedDict):
+class DistributionDataOutputTypeDef(TypedDict):
+    BinEdges: NotRequired[list[str]]
+    Count: NotRequired[list[int]]
+    DataType: NotRequired[str]
+
+
+class DataQualityAnalyzerResultOutputTypeDef(TypedDict):
     Name: NotRequired[str]
     Description: NotRequired[str]
     EvaluationMessage: NotRequired[str]
     EvaluatedMetrics: NotRequired[dict[str, float]]
+    EvaluatedDistributions: NotRequired[dict[str, DistributionDataOutputTypeDef]]
 
 
 class DataQualityMetricValuesTypeDef(TypedDict):
@@ -1941,19 +2193,19 @@ class DataQualityMetricValuesTypeDef(TypedDict):
     UpperLimit: NotRequired[float]
 
 
-class MetricBasedObservationTypeDef(TypedDict):
+class MetricBasedObservationOutputTypeDef(TypedDict):
     MetricName: NotRequired[str]
     StatisticId: NotRequired[str]
     MetricValues: NotRequired[DataQualityMetricValuesTypeDef]
     NewRules: NotRequired[list[str]]
 
 
-class DataQualityObservationTypeDef(TypedDict):
+class DataQualityObservationOutputTypeDef(TypedDict):
     Description: NotRequired[str]
-    MetricBasedObservation: NotRequired[MetricBasedObservationTypeDef]
+    MetricBasedObservation: NotRequired[MetricBasedObservationOutputTypeDef]
 
 
-class DataQualityRuleResultTypeDef(TypedDict):
+class DataQualityRuleResultOutputTypeDef(TypedDict):
     Name: NotRequired[str]
     Description: NotRequired[str]
     EvaluationMessage: NotRequired[str]
@@ -1988,6 +2240,8 @@ class DataSourceOutputTypeDef(TypedDict):
 
 class DataQualityResultTypeDef(TypedDict):
     ResultId: NotRequired[str]
+    EvaluationRunMode: NotRequired[DataQualityEvaluationRunModeType]
+    DataQualityEvaluationConfig: NotRequired[str]
     ProfileId: NotRequired[str]
     Score: NotRequired[float]
     DataSource: NotRequired[DataSourceOutputTypeDef]
@@ -1998,15 +2252,122 @@ class DataQualityResultTypeDef(TypedDict):
     JobName: NotRequired[str]
     JobRunId: NotRequired[str]
     RulesetEvaluationRunId: NotRequired[str]
-    RuleResults: NotRequired[list[DataQualityRuleResultTypeDef]]
-    AnalyzerResults: NotRequired[list[DataQualityAnalyzerResultTypeDef]]
-    Observations: NotRequired[list[DataQualityObservationTypeDef]]
+    RuleResults: NotRequired[list[DataQualityRuleResultOutputTypeDef]]
+    AnalyzerResults: NotRequired[list[DataQualityAnalyzerResultOutputTypeDef]]
+    Observations: NotRequired[list[DataQualityObservationOutputTypeDef]]
     AggregatedMetrics: NotRequired[DataQualityAggregatedMetricsTypeDef]
 
 
 class BatchGetDataQualityResultResponseTypeDef(TypedDict):
     Results: list[DataQualityResultTypeDef]
     ResultsNotFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchGetDataQualityResultV2RequestTypeDef(TypedDict):
+    ResultIds: ReadOnly[Sequence[str]]
+
+
+class DataQualityResultV2ItemTypeDef(TypedDict):
+    ResultId: str
+    EvaluationRunMode: NotRequired[DataQualityEvaluationRunModeType]
+    DataQualityEvaluationConfig: NotRequired[str]
+    DataSource: NotRequired[DataSourceOutputTypeDef]
+    Dimensions: NotRequired[dict[str, str]]
+    Tags: NotRequired[dict[str, str]]
+    ExecutionStartedOn: NotRequired[datetime]
+    ExecutionCompletedOn: NotRequired[datetime]
+    ResultPublishedOn: NotRequired[datetime]
+    Score: NotRequired[float]
+    RuleResults: NotRequired[list[DataQualityRuleResultOutputTypeDef]]
+    AnalyzerResults: NotRequired[list[DataQualityAnalyzerResultOutputTypeDef]]
+    Observations: NotRequired[list[DataQualityObservationOutputTypeDef]]
+    EvaluationContext: NotRequired[str]
+    Descriptors: NotRequired[dict[str, str]]
+    AggregatedMetrics: NotRequired[DataQualityAggregatedMetricsTypeDef]
+    RulesetName: NotRequired[str]
+
+
+class BatchGetDataQualityResultV2ResponseTypeDef(TypedDict):
+    Results: list[DataQualityResultV2ItemTypeDef]
+    ResultsNotFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchGetDataQualityRulesetEvaluationRunRequestTypeDef(TypedDict):
+    RunIds: ReadOnly[Sequence[str]]
+
+
+class CatalogTableConfigOptionsTypeDef(TypedDict):
+    DatabaseName: NotRequired[str]
+    TableName: NotRequired[str]
+    S3Location: NotRequired[str]
+    CatalogId: NotRequired[str]
+
+
+class DataQualityRuleResultsOptionsTypeDef(TypedDict):
+    WriteDataQualityRuleResultsEnabled: NotRequired[bool]
+    CatalogTableConfig: NotRequired[CatalogTableConfigOptionsTypeDef]
+
+
+class ObservationResultsOptionsTypeDef(TypedDict):
+    WriteObservationResultsEnabled: NotRequired[bool]
+    CatalogTableConfig: NotRequired[CatalogTableConfigOptionsTypeDef]
+
+
+class DistributionResultsOptionsTypeDef(TypedDict):
+    WriteDistributionResultsEnabled: NotRequired[bool]
+    CatalogTableConfig: NotRequired[CatalogTableConfigOptionsTypeDef]
+
+
+class ProfilingResultsOptionsTypeDef(TypedDict):
+    WriteProfilingResultsEnabled: NotRequired[bool]
+    CatalogTableConfig: NotRequired[CatalogTableConfigOptionsTypeDef]
+    DistributionResults: NotRequired[DistributionResultsOptionsTypeDef]
+
+
+class RowLevelResultsOptionsTypeDef(TypedDict):
+    MaxRowsToWrite: NotRequired[int]
+    ResultType: NotRequired[ResultTypeEnumType]
+    CatalogTableConfig: NotRequired[CatalogTableConfigOptionsTypeDef]
+
+
+class DataQualityEvaluationRunAdditionalRunOptionsTypeDef(TypedDict):
+    CloudWatchMetricsEnabled: NotRequired[bool]
+    ResultsS3Prefix: NotRequired[str]
+    CompositeRuleEvaluationMethod: NotRequired[DQCompositeRuleEvaluationMethodType]
+    CustomLogGroupPrefix: NotRequired[str]
+    RowLevelResults: NotRequired[RowLevelResultsOptionsTypeDef]
+    ProfilingResults: NotRequired[ProfilingResultsOptionsTypeDef]
+    ObservationScope: NotRequired[ObservationConfigurationType]
+    ObservationMode: NotRequired[ObservationModeType]
+    DataQualityRuleResults: NotRequired[DataQualityRuleResultsOptionsTypeDef]
+    ObservationResults: NotRequired[ObservationResultsOptionsTypeDef]
+
+
+class DataQualityRulesetEvaluationRunTypeDef(TypedDict):
+    RunId: NotRequired[str]
+    DataSource: NotRequired[DataSourceOutputTypeDef]
+    Role: NotRequired[str]
+    NumberOfWorkers: NotRequired[int]
+    Timeout: NotRequired[int]
+    AdditionalRunOptions: NotRequired[
+        DataQualityEvaluationRunAdditionalRunOptionsTypeDef
+    ]
+    Status: NotRequired[TaskStatusTypeType]
+    ErrorString: NotRequired[str]
+    StartedOn: NotRequired[datetime]
+    LastModifiedOn: NotRequired[datetime]
+    CompletedOn: NotRequired[datetime]
+    ExecutionTime: NotRequired[int]
+    RulesetNames: NotRequired[list[str]]
+    ResultIds: NotRequired[list[str]]
+    AdditionalDataSources: NotRequired[dict[str, DataSourceOutputTypeDef]]
+
+
+class BatchGetDataQualityRulesetEvaluationRunResponseTypeDef(TypedDict):
+    Runs: NotRequired[list[DataQualityRulesetEvaluationRunTypeDef]]
+    RunsNotFound: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2045,6 +2406,32 @@ class DevEndpointTypeDef(TypedDict):
 class BatchGetDevEndpointsResponseTypeDef(TypedDict):
     DevEndpoints: NotRequired[list[DevEndpointTypeDef]]
     DevEndpointsNotFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchGetIterableFormsRequestTypeDef(TypedDict):
+    AssetIdentifier: str
+    IterableFormName: str
+    ItemIdentifiers: ReadOnly[Sequence[str]]
+
+
+class ItemErrorTypeDef(TypedDict):
+    ItemIdentifier: NotRequired[str]
+    Code: NotRequired[str]
+    Message: NotRequired[str]
+
+
+class IterableFormItemTypeDef(TypedDict):
+    ItemId: NotRequired[str]
+    ItemName: NotRequired[str]
+    GlossaryTerms: NotRequired[list[str]]
+    Forms: NotRequired[dict[str, AssetFormEntryTypeDef]]
+    Attachments: NotRequired[dict[str, AssetFormEntryTypeDef]]
+
+
+class BatchGetIterableFormsResponseTypeDef(TypedDict):
+    Items: NotRequired[list[IterableFormItemTypeDef]]
+    Errors: NotRequired[list[ItemErrorTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -3063,6 +3450,7 @@ class JobTypeDef(TypedDict):
     SourceControlDetails: NotRequired[SourceControlDetailsTypeDef]
     MaintenanceWindow: NotRequired[str]
     ProfileName: NotRequired[str]
+    AutoUpgradeMetadata: NotRequired[AutoUpgradeMetadataTypeDef]
 
 
 class BatchGetJobsResponseTypeDef(TypedDict):
@@ -3515,6 +3903,12 @@ class BatchUpdatePartitionRequestTypeDef(TypedDict):
 class BatchUpdatePartitionResponseTypeDef(TypedDict):
     Errors: NotRequired[list[BatchUpdatePartitionFailureEntryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BetweenConfigurationTypeDef(TypedDict):
+    LowBoundKey: NotRequired[str]
+    HighBoundKey: NotRequired[str]
+    Template: NotRequired[str]
 
 
 class BinaryColumnStatisticsDataTypeDef(TypedDict):
@@ -4967,6 +5361,7 @@ class ConnectorPropertyOutputTypeDef(TypedDict):
     AllowedValues: NotRequired[list[str]]
     PropertyLocation: NotRequired[PropertyLocationType]
     PropertyType: PropertyTypeType
+    Format: NotRequired[str]
 
 
 class CrawlerHistoryTypeDef(TypedDict):
@@ -5154,6 +5549,7 @@ class CreateCrawlerRequestTypeDef(TypedDict):
     Configuration: NotRequired[str]
     CrawlerSecurityConfiguration: NotRequired[str]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    CatalogId: NotRequired[str]
 
 
 class CreateCrawlerResponseTypeDef(TypedDict):
@@ -5169,6 +5565,81 @@ class CreateCustomEntityTypeRequestTypeDef(TypedDict):
 
 class CreateCustomEntityTypeResponseTypeDef(TypedDict):
     Name: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DataQualityEvaluationConfigAdditionalRunOptionsTypeDef(TypedDict):
+    CloudWatchMetricsEnabled: NotRequired[bool]
+    ResultsS3Prefix: NotRequired[str]
+    CompositeRuleEvaluationMethod: NotRequired[DQCompositeRuleEvaluationMethodType]
+    RowLevelResults: NotRequired[RowLevelResultsOptionsTypeDef]
+    ProfilingResults: NotRequired[ProfilingResultsOptionsTypeDef]
+    ObservationScope: NotRequired[ObservationConfigurationType]
+    ObservationMode: NotRequired[ObservationModeType]
+    DataQualityRuleResults: NotRequired[DataQualityRuleResultsOptionsTypeDef]
+    ObservationResults: NotRequired[ObservationResultsOptionsTypeDef]
+    CustomLogGroupPrefix: NotRequired[str]
+
+
+class DataQualityEvaluationConfigGlueTablesTypeDef(TypedDict):
+    CatalogId: str
+    DatabaseName: NotRequired[str]
+    TableNamePattern: NotRequired[str]
+    PreProcessingQuery: NotRequired[str]
+    ConnectionName: NotRequired[str]
+    AdditionalOptions: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class DataQualityEvaluationConfigDataSourceTypeDef(TypedDict):
+    GlueTables: NotRequired[ReadOnly[DataQualityEvaluationConfigGlueTablesTypeDef]]
+
+
+class DataQualityGlueTableTypeDef(TypedDict):
+    DatabaseName: str
+    TableName: str
+    CatalogId: NotRequired[str]
+    ConnectionName: NotRequired[str]
+    AdditionalOptions: NotRequired[ReadOnly[Mapping[str, str]]]
+    PreProcessingQuery: NotRequired[str]
+
+
+class GlueTableTypeDef(TypedDict):
+    DatabaseName: str
+    TableName: str
+    CatalogId: NotRequired[str]
+    ConnectionName: NotRequired[str]
+    AdditionalOptions: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class DataSourceTypeDef(TypedDict):
+    GlueTable: NotRequired[ReadOnly[GlueTableTypeDef]]
+    DataQualityGlueTable: NotRequired[ReadOnly[DataQualityGlueTableTypeDef]]
+
+
+class CreateDataQualityEvaluationConfigRequestTypeDef(TypedDict):
+    Name: str
+    Level: DataQualityEvaluationConfigLevelType
+    DataSource: ReadOnly[DataQualityEvaluationConfigDataSourceTypeDef]
+    RulesetName: NotRequired[str]
+    ManagedRulesetName: NotRequired[DataQualityEvaluationConfigManagedRulesetType]
+    Triggers: NotRequired[ReadOnly[Sequence[DataQualityEvaluationConfigTriggerType]]]
+    ScheduleExpression: NotRequired[str]
+    StartAt: NotRequired[ReadOnly[datetime | str]]
+    EndAt: NotRequired[ReadOnly[datetime | str]]
+    Role: str
+    NumberOfWorkers: NotRequired[int]
+    Timeout: NotRequired[int]
+    AdditionalRunOptions: NotRequired[
+        DataQualityEvaluationConfigAdditionalRunOptionsTypeDef
+    ]
+    AdditionalDataSources: NotRequired[ReadOnly[Mapping[str, DataSourceTypeDef]]]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    ClientToken: NotRequired[str]
+
+
+class CreateDataQualityEvaluationConfigResponseTypeDef(TypedDict):
+    Name: NotRequired[str]
+    EvaluationRunMode: NotRequired[DataQualityEvaluationRunModeType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -5268,6 +5739,36 @@ class CreateDevEndpointResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateGlossaryRequestTypeDef(TypedDict):
+    Name: str
+    Description: NotRequired[str]
+    ClientToken: NotRequired[str]
+
+
+class CreateGlossaryResponseTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateGlossaryTermRequestTypeDef(TypedDict):
+    GlossaryIdentifier: str
+    Name: str
+    ShortDescription: NotRequired[str]
+    LongDescription: NotRequired[str]
+    ClientToken: NotRequired[str]
+
+
+class CreateGlossaryTermResponseTypeDef(TypedDict):
+    Id: NotRequired[str]
+    GlossaryId: NotRequired[str]
+    Name: NotRequired[str]
+    ShortDescription: NotRequired[str]
+    LongDescription: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CreateGlueIdentityCenterConfigurationRequestTypeDef(TypedDict):
     InstanceArn: str
     Scopes: NotRequired[ReadOnly[Sequence[str]]]
@@ -5332,6 +5833,7 @@ class IntegrationConfigTypeDef(TypedDict):
     RefreshInterval: NotRequired[str]
     SourceProperties: NotRequired[ReadOnly[Mapping[str, str]]]
     ContinuousSync: NotRequired[bool]
+    TargetNamespace: NotRequired[str]
 
 
 class TagTypeDef(TypedDict):
@@ -5381,6 +5883,7 @@ class IntegrationConfigOutputTypeDef(TypedDict):
     RefreshInterval: NotRequired[str]
     SourceProperties: NotRequired[dict[str, str]]
     ContinuousSync: NotRequired[bool]
+    TargetNamespace: NotRequired[str]
 
 
 class IntegrationErrorTypeDef(TypedDict):
@@ -5422,6 +5925,7 @@ class TargetTableConfigTypeDef(TypedDict):
     UnnestSpec: NotRequired[UnnestSpecType]
     PartitionSpec: NotRequired[ReadOnly[Sequence[IntegrationPartitionTypeDef]]]
     TargetTableName: NotRequired[str]
+    IntegrationArn: NotRequired[str]
 
 
 class CreateIntegrationTablePropertiesRequestTypeDef(TypedDict):
@@ -5468,14 +5972,6 @@ class CreateJobRequestTypeDef(TypedDict):
 class CreateJobResponseTypeDef(TypedDict):
     Name: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class GlueTableTypeDef(TypedDict):
-    DatabaseName: str
-    TableName: str
-    CatalogId: NotRequired[str]
-    ConnectionName: NotRequired[str]
-    AdditionalOptions: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class MLUserDataEncryptionTypeDef(TypedDict):
@@ -5661,6 +6157,7 @@ class CreateSessionRequestTypeDef(TypedDict):
     GlueVersion: NotRequired[str]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
     RequestOrigin: NotRequired[str]
+    SessionType: NotRequired[SessionTypeType]
 
 
 class SessionTypeDef(TypedDict):
@@ -5684,6 +6181,7 @@ class SessionTypeDef(TypedDict):
     DPUSeconds: NotRequired[float]
     IdleTimeout: NotRequired[int]
     ProfileName: NotRequired[str]
+    SessionType: NotRequired[SessionTypeType]
 
 
 class CreateSessionResponseTypeDef(TypedDict):
@@ -5713,11 +6211,26 @@ class OpenTableFormatInputTypeDef(TypedDict):
     IcebergInput: NotRequired[ReadOnly[IcebergInputTypeDef]]
 
 
+class FederatedTableTypeDef(TypedDict):
+    Identifier: NotRequired[str]
+    DatabaseIdentifier: NotRequired[str]
+    ConnectionName: NotRequired[str]
+    ConnectionType: NotRequired[str]
+
+
 class TableIdentifierTypeDef(TypedDict):
     CatalogId: NotRequired[str]
     DatabaseName: NotRequired[str]
     Name: NotRequired[str]
     Region: NotRequired[str]
+
+
+class SubObjectStatisticsTypeDef(TypedDict):
+    SourceType: NotRequired[SubObjectSourceTypeType]
+    GlueVersionId: NotRequired[str]
+    PartitionCount: NotRequired[int]
+    FileCount: NotRequired[int]
+    TotalFileBytes: NotRequired[int]
 
 
 class ViewRepresentationInputTypeDef(TypedDict):
@@ -5730,6 +6243,7 @@ class ViewRepresentationInputTypeDef(TypedDict):
 
 class ViewDefinitionInputTypeDef(TypedDict):
     IsProtected: NotRequired[bool]
+    IsManaged: NotRequired[bool]
     Definer: NotRequired[str]
     Representations: NotRequired[ReadOnly[Sequence[ViewRepresentationInputTypeDef]]]
     ViewVersionId: NotRequired[int]
@@ -5738,6 +6252,8 @@ class ViewDefinitionInputTypeDef(TypedDict):
     LastRefreshType: NotRequired[LastRefreshTypeType]
     SubObjects: NotRequired[ReadOnly[Sequence[str]]]
     SubObjectVersionIds: NotRequired[ReadOnly[Sequence[int]]]
+    SubObjectsStatistics: NotRequired[ReadOnly[Sequence[SubObjectStatisticsTypeDef]]]
+    SparkPipelineInfo: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class TableInputTypeDef(TypedDict):
@@ -5754,6 +6270,7 @@ class TableInputTypeDef(TypedDict):
     TableType: NotRequired[str]
     Parameters: NotRequired[ReadOnly[Mapping[str, str]]]
     TargetTable: NotRequired[TableIdentifierTypeDef]
+    FederatedTable: NotRequired[FederatedTableTypeDef]
     ViewDefinition: NotRequired[ReadOnly[ViewDefinitionInputTypeDef]]
 
 
@@ -5816,6 +6333,7 @@ class CreateUsageProfileResponseTypeDef(TypedDict):
 class ResourceUriTypeDef(TypedDict):
     ResourceType: NotRequired[ResourceTypeType]
     Uri: NotRequired[str]
+    LastModified: NotRequired[ReadOnly[datetime | str]]
 
 
 class UserDefinedFunctionInputTypeDef(TypedDict):
@@ -5825,6 +6343,8 @@ class UserDefinedFunctionInputTypeDef(TypedDict):
     FunctionType: NotRequired[FunctionTypeType]
     OwnerType: NotRequired[PrincipalTypeType]
     ResourceUris: NotRequired[ReadOnly[Sequence[ResourceUriTypeDef]]]
+    ArtifactLocation: NotRequired[str]
+    GovernanceMode: NotRequired[GovernanceModeType]
 
 
 class CreateUserDefinedFunctionRequestTypeDef(TypedDict):
@@ -5878,33 +6398,80 @@ class DataCatalogEncryptionSettingsTypeDef(TypedDict):
     ConnectionPasswordEncryption: NotRequired[ConnectionPasswordEncryptionTypeDef]
 
 
-class DataQualityEvaluationRunAdditionalRunOptionsTypeDef(TypedDict):
-    CloudWatchMetricsEnabled: NotRequired[bool]
-    ResultsS3Prefix: NotRequired[str]
-    CompositeRuleEvaluationMethod: NotRequired[DQCompositeRuleEvaluationMethodType]
-    CustomLogGroupPrefix: NotRequired[str]
+class DistributionDataTypeDef(TypedDict):
+    BinEdges: NotRequired[ReadOnly[Sequence[str]]]
+    Count: NotRequired[ReadOnly[Sequence[int]]]
+    DataType: NotRequired[str]
 
 
-class DataQualityGlueTableTypeDef(TypedDict):
-    DatabaseName: str
-    TableName: str
-    CatalogId: NotRequired[str]
-    ConnectionName: NotRequired[str]
-    AdditionalOptions: NotRequired[ReadOnly[Mapping[str, str]]]
+class DataQualityAnalyzerResultTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    EvaluationMessage: NotRequired[str]
+    EvaluatedMetrics: NotRequired[ReadOnly[Mapping[str, float]]]
+    EvaluatedDistributions: NotRequired[ReadOnly[Mapping[str, DistributionDataTypeDef]]]
+
+
+class DataQualityConfigurationV2TypeDef(TypedDict):
+    ObservationsEnabled: NotRequired[ObservationConfigurationType]
+    ObservationMode: NotRequired[ObservationModeType]
+
+
+class DataQualityEvaluationConfigGlueTablesOutputTypeDef(TypedDict):
+    CatalogId: str
+    DatabaseName: NotRequired[str]
+    TableNamePattern: NotRequired[str]
     PreProcessingQuery: NotRequired[str]
+    ConnectionName: NotRequired[str]
+    AdditionalOptions: NotRequired[dict[str, str]]
+
+
+class DataQualityEvaluationConfigDataSourceOutputTypeDef(TypedDict):
+    GlueTables: NotRequired[DataQualityEvaluationConfigGlueTablesOutputTypeDef]
+
+
+class DataQualityEvaluationConfigListGlueTablesTypeDef(TypedDict):
+    CatalogId: str
+    DatabaseName: NotRequired[str]
+    TableNamePattern: NotRequired[str]
+
+
+class DataQualityEvaluationConfigListDataSourceTypeDef(TypedDict):
+    GlueTables: NotRequired[DataQualityEvaluationConfigListGlueTablesTypeDef]
+
+
+class DataQualityEvaluationConfigListDetailsTypeDef(TypedDict):
+    Name: NotRequired[str]
+    EvaluationRunMode: NotRequired[DataQualityEvaluationRunModeType]
+    CreatedOn: NotRequired[datetime]
+    LastModifiedOn: NotRequired[datetime]
+    Level: NotRequired[DataQualityEvaluationConfigLevelType]
+    DataSource: NotRequired[DataQualityEvaluationConfigListDataSourceTypeDef]
+    RulesetName: NotRequired[str]
+    ManagedRulesetName: NotRequired[DataQualityEvaluationConfigManagedRulesetType]
+    PauseRuns: NotRequired[bool]
+
+
+class MetricBasedObservationTypeDef(TypedDict):
+    MetricName: NotRequired[str]
+    StatisticId: NotRequired[str]
+    MetricValues: NotRequired[DataQualityMetricValuesTypeDef]
+    NewRules: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class DataQualityObservationTypeDef(TypedDict):
+    Description: NotRequired[str]
+    MetricBasedObservation: NotRequired[ReadOnly[MetricBasedObservationTypeDef]]
 
 
 class DataQualityResultDescriptionTypeDef(TypedDict):
     ResultId: NotRequired[str]
+    EvaluationRunMode: NotRequired[DataQualityEvaluationRunModeType]
+    DataQualityEvaluationConfig: NotRequired[str]
     DataSource: NotRequired[DataSourceOutputTypeDef]
     JobName: NotRequired[str]
     JobRunId: NotRequired[str]
     StartedOn: NotRequired[datetime]
-
-
-class DataSourceTypeDef(TypedDict):
-    GlueTable: NotRequired[ReadOnly[GlueTableTypeDef]]
-    DataQualityGlueTable: NotRequired[ReadOnly[DataQualityGlueTableTypeDef]]
 
 
 class DataQualityResultFilterCriteriaTypeDef(TypedDict):
@@ -5913,6 +6480,33 @@ class DataQualityResultFilterCriteriaTypeDef(TypedDict):
     JobRunId: NotRequired[str]
     StartedAfter: NotRequired[ReadOnly[datetime | str]]
     StartedBefore: NotRequired[ReadOnly[datetime | str]]
+    EvaluationRunMode: NotRequired[DataQualityEvaluationRunModeType]
+    DataQualityEvaluationConfig: NotRequired[str]
+
+
+class DataQualityResultsV2DescriptionTypeDef(TypedDict):
+    ResultId: NotRequired[str]
+    EvaluationRunMode: NotRequired[DataQualityEvaluationRunModeType]
+    DataQualityEvaluationConfig: NotRequired[str]
+    DataSource: NotRequired[DataSourceOutputTypeDef]
+    ResultPublishedOn: NotRequired[datetime]
+    Dimensions: NotRequired[dict[str, str]]
+    EvaluationContext: NotRequired[str]
+    Descriptors: NotRequired[dict[str, str]]
+
+
+class DataQualityResultsV2FilterCriteriaTypeDef(TypedDict):
+    DataSource: NotRequired[ReadOnly[DataSourceTypeDef]]
+    PublishedAfter: NotRequired[ReadOnly[datetime | str]]
+    PublishedBefore: NotRequired[ReadOnly[datetime | str]]
+    Dimensions: NotRequired[ReadOnly[Mapping[str, str]]]
+    EvaluationContext: NotRequired[str]
+    EvaluationRunMode: NotRequired[DataQualityEvaluationRunModeType]
+    DataQualityEvaluationConfig: NotRequired[str]
+
+
+class DataQualityRuleRecommendationRunAdditionalRunOptionsTypeDef(TypedDict):
+    CustomLogGroupPrefix: NotRequired[str]
 
 
 class DataQualityRuleRecommendationRunDescriptionTypeDef(TypedDict):
@@ -5920,12 +6514,25 @@ class DataQualityRuleRecommendationRunDescriptionTypeDef(TypedDict):
     Status: NotRequired[TaskStatusTypeType]
     StartedOn: NotRequired[datetime]
     DataSource: NotRequired[DataSourceOutputTypeDef]
+    CreatedRulesetName: NotRequired[str]
+    RecommendationMode: NotRequired[RecommendationModeType]
 
 
 class DataQualityRuleRecommendationRunFilterTypeDef(TypedDict):
     DataSource: ReadOnly[DataSourceTypeDef]
     StartedBefore: NotRequired[ReadOnly[datetime | str]]
     StartedAfter: NotRequired[ReadOnly[datetime | str]]
+
+
+class DataQualityRuleResultTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    EvaluationMessage: NotRequired[str]
+    Result: NotRequired[DataQualityRuleResultStatusType]
+    EvaluatedMetrics: NotRequired[ReadOnly[Mapping[str, float]]]
+    EvaluatedRule: NotRequired[str]
+    RuleMetrics: NotRequired[ReadOnly[Mapping[str, float]]]
+    Labels: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class DataQualityRulesetEvaluationRunDescriptionTypeDef(TypedDict):
@@ -5962,6 +6569,15 @@ class DataQualityRulesetListDetailsTypeDef(TypedDict):
     RuleCount: NotRequired[int]
 
 
+class DataQualityTelemetryTypeDef(TypedDict):
+    VcpuHours: NotRequired[float]
+    FlagsEnabled: NotRequired[ReadOnly[Mapping[str, str]]]
+    LibraryVersion: NotRequired[str]
+    SparkVersion: NotRequired[str]
+    HostRuntimeVersion: NotRequired[str]
+    Engine: NotRequired[DataQualityEngineType]
+
+
 class DatabaseTypeDef(TypedDict):
     Name: str
     Description: NotRequired[str]
@@ -5972,6 +6588,28 @@ class DatabaseTypeDef(TypedDict):
     TargetDatabase: NotRequired[DatabaseIdentifierTypeDef]
     CatalogId: NotRequired[str]
     FederatedDatabase: NotRequired[FederatedDatabaseTypeDef]
+
+
+class DeleteAssetRequestTypeDef(TypedDict):
+    Identifier: str
+
+
+class DeleteAssetResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteAttachmentRequestTypeDef(TypedDict):
+    AssetIdentifier: str
+    IterableFormName: NotRequired[str]
+    ItemIdentifier: NotRequired[str]
+    AttachmentName: str
+
+
+class DeleteAttachmentResponseTypeDef(TypedDict):
+    AssetId: NotRequired[str]
+    IterableFormName: NotRequired[str]
+    ItemId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DeleteBlueprintRequestTypeDef(TypedDict):
@@ -6025,6 +6663,7 @@ class DeleteColumnStatisticsForTableResponseTypeDef(TypedDict):
 class DeleteColumnStatisticsTaskSettingsRequestTypeDef(TypedDict):
     DatabaseName: str
     TableName: str
+    CatalogID: NotRequired[str]
 
 
 class DeleteColumnStatisticsTaskSettingsResponseTypeDef(TypedDict):
@@ -6065,6 +6704,14 @@ class DeleteCustomEntityTypeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteDataQualityEvaluationConfigRequestTypeDef(TypedDict):
+    Name: str
+
+
+class DeleteDataQualityEvaluationConfigResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteDataQualityRulesetRequestTypeDef(TypedDict):
     Name: str
 
@@ -6087,6 +6734,30 @@ class DeleteDevEndpointRequestTypeDef(TypedDict):
 
 
 class DeleteDevEndpointResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteFormTypeRequestTypeDef(TypedDict):
+    Identifier: str
+
+
+class DeleteFormTypeResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteGlossaryRequestTypeDef(TypedDict):
+    Identifier: str
+
+
+class DeleteGlossaryResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteGlossaryTermRequestTypeDef(TypedDict):
+    Identifier: str
+
+
+class DeleteGlossaryTermResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -6313,9 +6984,37 @@ class DescribeConnectionTypeRequestTypeDef(TypedDict):
     ConnectionType: str
 
 
-class FieldDefinitionTypeDef(TypedDict):
+class FilterOverridesOutputTypeDef(TypedDict):
+    FieldName: NotRequired[str]
+    OperatorMappings: NotRequired[dict[str, str]]
+    BetweenConfiguration: NotRequired[BetweenConfigurationTypeDef]
+    DateTimeFormat: NotRequired[str]
+
+
+class FieldDefinitionOutputTypeDef(TypedDict):
     Name: str
     FieldDataType: FieldDataTypeType
+    ResponseDateFormat: NotRequired[str]
+    IsPartitionable: NotRequired[bool]
+    IsNullable: NotRequired[bool]
+    IsQueryable: NotRequired[bool]
+    IsOrderable: NotRequired[bool]
+    FilterOverrides: NotRequired[FilterOverridesOutputTypeDef]
+
+
+class FilterStringConfigurationTypeDef(TypedDict):
+    QueryParameterName: str
+    QuoteStringValues: NotRequired[bool]
+    QuoteCharacter: NotRequired[str]
+
+
+class FilterConfigurationOutputTypeDef(TypedDict):
+    FilterMode: FilterModeType
+    OperatorMappings: NotRequired[dict[str, str]]
+    DateTimeFormat: NotRequired[str]
+    StripQuotes: NotRequired[bool]
+    BetweenConfiguration: NotRequired[BetweenConfigurationTypeDef]
+    FilterStringConfiguration: NotRequired[FilterStringConfigurationTypeDef]
 
 
 class OffsetConfigurationTypeDef(TypedDict):
@@ -6339,11 +7038,12 @@ class SourceConfigurationOutputTypeDef(TypedDict):
     RequestParameters: NotRequired[list[ConnectorPropertyOutputTypeDef]]
     ResponseConfiguration: NotRequired[ResponseConfigurationTypeDef]
     PaginationConfiguration: NotRequired[PaginationConfigurationTypeDef]
+    FilterConfiguration: NotRequired[FilterConfigurationOutputTypeDef]
 
 
 class EntityConfigurationOutputTypeDef(TypedDict):
     SourceConfiguration: NotRequired[SourceConfigurationOutputTypeDef]
-    Schema: NotRequired[dict[str, FieldDefinitionTypeDef]]
+    Schema: NotRequired[dict[str, FieldDefinitionOutputTypeDef]]
 
 
 class RestConfigurationOutputTypeDef(TypedDict):
@@ -6467,11 +7167,54 @@ class DevEndpointCustomLibrariesTypeDef(TypedDict):
     ExtraJarsS3Path: NotRequired[str]
 
 
+class DisassociateGlossaryTermsRequestTypeDef(TypedDict):
+    AssetIdentifier: str
+    IterableFormName: NotRequired[str]
+    ItemIdentifier: NotRequired[str]
+    GlossaryTermIdentifiers: ReadOnly[Sequence[str]]
+    ClientToken: NotRequired[str]
+
+
+class DisassociateGlossaryTermsResponseTypeDef(TypedDict):
+    AssetId: NotRequired[str]
+    IterableFormName: NotRequired[str]
+    ItemId: NotRequired[str]
+    GlossaryTerms: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class EncryptionConfigurationOutputTypeDef(TypedDict):
     S3Encryption: NotRequired[list[S3EncryptionTypeDef]]
     CloudWatchEncryption: NotRequired[CloudWatchEncryptionTypeDef]
     JobBookmarksEncryption: NotRequired[JobBookmarksEncryptionTypeDef]
     DataQualityEncryption: NotRequired[DataQualityEncryptionTypeDef]
+
+
+class FilterOverridesTypeDef(TypedDict):
+    FieldName: NotRequired[str]
+    OperatorMappings: NotRequired[ReadOnly[Mapping[str, str]]]
+    BetweenConfiguration: NotRequired[BetweenConfigurationTypeDef]
+    DateTimeFormat: NotRequired[str]
+
+
+class FieldDefinitionTypeDef(TypedDict):
+    Name: str
+    FieldDataType: FieldDataTypeType
+    ResponseDateFormat: NotRequired[str]
+    IsPartitionable: NotRequired[bool]
+    IsNullable: NotRequired[bool]
+    IsQueryable: NotRequired[bool]
+    IsOrderable: NotRequired[bool]
+    FilterOverrides: NotRequired[ReadOnly[FilterOverridesTypeDef]]
+
+
+class FilterConfigurationTypeDef(TypedDict):
+    FilterMode: FilterModeType
+    OperatorMappings: NotRequired[ReadOnly[Mapping[str, str]]]
+    DateTimeFormat: NotRequired[str]
+    StripQuotes: NotRequired[bool]
+    BetweenConfiguration: NotRequired[BetweenConfigurationTypeDef]
+    FilterStringConfiguration: NotRequired[FilterStringConfigurationTypeDef]
 
 
 class SourceConfigurationTypeDef(TypedDict):
@@ -6480,6 +7223,7 @@ class SourceConfigurationTypeDef(TypedDict):
     RequestParameters: NotRequired[ReadOnly[Sequence[ConnectorPropertyTypeDef]]]
     ResponseConfiguration: NotRequired[ResponseConfigurationTypeDef]
     PaginationConfiguration: NotRequired[PaginationConfigurationTypeDef]
+    FilterConfiguration: NotRequired[ReadOnly[FilterConfigurationTypeDef]]
 
 
 class EntityConfigurationTypeDef(TypedDict):
@@ -6510,21 +7254,57 @@ class EvaluationMetricsTypeDef(TypedDict):
     FindMatchesMetrics: NotRequired[FindMatchesMetricsTypeDef]
 
 
+class ExportEncryptionConfigurationTypeDef(TypedDict):
+    SseAlgorithm: NotRequired[str]
+    KmsKeyArn: NotRequired[str]
+
+
 class ExportLabelsTaskRunPropertiesTypeDef(TypedDict):
     OutputS3Path: NotRequired[str]
-
-
-class FederatedTableTypeDef(TypedDict):
-    Identifier: NotRequired[str]
-    DatabaseIdentifier: NotRequired[str]
-    ConnectionName: NotRequired[str]
-    ConnectionType: NotRequired[str]
 
 
 class FindMatchesTaskRunPropertiesTypeDef(TypedDict):
     JobId: NotRequired[str]
     JobName: NotRequired[str]
     JobRunId: NotRequired[str]
+
+
+class FormTypeItemTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+
+
+class GetAssetInputTypeDef(TypedDict):
+    Identifier: str
+
+
+class IterableFormEntryTypeDef(TypedDict):
+    FormTypeId: NotRequired[str]
+
+
+class GetAssetOutputTypeDef(TypedDict):
+    Id: str
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+    AssetTypeId: str
+    GlossaryTerms: NotRequired[list[str]]
+    Forms: NotRequired[dict[str, AssetFormEntryTypeDef]]
+    Attachments: NotRequired[dict[str, AssetFormEntryTypeDef]]
+    IterableForms: NotRequired[dict[str, IterableFormEntryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetAssetTypeRequestTypeDef(TypedDict):
+    Identifier: str
+
+
+class GetAssetTypeResponseTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Forms: NotRequired[dict[str, AssetTypeFormOutputTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class GetBlueprintRequestTypeDef(TypedDict):
@@ -6654,6 +7434,7 @@ class GetColumnStatisticsTaskRunsRequestTypeDef(TypedDict):
     TableName: str
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+    CatalogID: NotRequired[str]
 
 
 class GetColumnStatisticsTaskRunsResponseTypeDef(TypedDict):
@@ -6665,6 +7446,7 @@ class GetColumnStatisticsTaskRunsResponseTypeDef(TypedDict):
 class GetColumnStatisticsTaskSettingsRequestTypeDef(TypedDict):
     DatabaseName: str
     TableName: str
+    CatalogID: NotRequired[str]
 
 
 class GetColumnStatisticsTaskSettingsResponseTypeDef(TypedDict):
@@ -6747,12 +7529,64 @@ class GetCustomEntityTypeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetDashboardUrlRequestTypeDef(TypedDict):
+    ResourceId: str
+    ResourceType: GlueResourceTypeType
+    RequestOrigin: NotRequired[str]
+
+
+class GetDashboardUrlResponseTypeDef(TypedDict):
+    Url: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetDataCatalogEncryptionSettingsRequestTypeDef(TypedDict):
     CatalogId: NotRequired[str]
 
 
 class GetDataCatalogEncryptionSettingsResponseTypeDef(TypedDict):
     DataCatalogEncryptionSettings: NotRequired[DataCatalogEncryptionSettingsTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class S3TablesConfigurationResultTypeDef(TypedDict):
+    TableBucketArn: NotRequired[str]
+    EncryptionConfiguration: NotRequired[ExportEncryptionConfigurationTypeDef]
+
+
+class GetDataCatalogExportConfigurationOutputTypeDef(TypedDict):
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+    S3TablesConfiguration: NotRequired[S3TablesConfigurationResultTypeDef]
+    Assets: NotRequired[AssetsExportResultTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetDataQualityEvaluationConfigRequestTypeDef(TypedDict):
+    Name: str
+
+
+class GetDataQualityEvaluationConfigResponseTypeDef(TypedDict):
+    Name: NotRequired[str]
+    EvaluationRunMode: NotRequired[DataQualityEvaluationRunModeType]
+    CreatedOn: NotRequired[datetime]
+    LastModifiedOn: NotRequired[datetime]
+    Level: NotRequired[DataQualityEvaluationConfigLevelType]
+    DataSource: NotRequired[DataQualityEvaluationConfigDataSourceOutputTypeDef]
+    RulesetName: NotRequired[str]
+    ManagedRulesetName: NotRequired[DataQualityEvaluationConfigManagedRulesetType]
+    Triggers: NotRequired[list[DataQualityEvaluationConfigTriggerType]]
+    ScheduleExpression: NotRequired[str]
+    StartAt: NotRequired[datetime]
+    EndAt: NotRequired[datetime]
+    PauseRuns: NotRequired[bool]
+    Role: NotRequired[str]
+    NumberOfWorkers: NotRequired[int]
+    Timeout: NotRequired[int]
+    AdditionalRunOptions: NotRequired[
+        DataQualityEvaluationConfigAdditionalRunOptionsTypeDef
+    ]
+    AdditionalDataSources: NotRequired[dict[str, DataSourceOutputTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -6795,6 +7629,8 @@ class GetDataQualityResultRequestTypeDef(TypedDict):
 
 class GetDataQualityResultResponseTypeDef(TypedDict):
     ResultId: NotRequired[str]
+    EvaluationRunMode: NotRequired[DataQualityEvaluationRunModeType]
+    DataQualityEvaluationConfig: NotRequired[str]
     ProfileId: NotRequired[str]
     Score: NotRequired[float]
     DataSource: NotRequired[DataSourceOutputTypeDef]
@@ -6805,10 +7641,36 @@ class GetDataQualityResultResponseTypeDef(TypedDict):
     JobName: NotRequired[str]
     JobRunId: NotRequired[str]
     RulesetEvaluationRunId: NotRequired[str]
-    RuleResults: NotRequired[list[DataQualityRuleResultTypeDef]]
-    AnalyzerResults: NotRequired[list[DataQualityAnalyzerResultTypeDef]]
-    Observations: NotRequired[list[DataQualityObservationTypeDef]]
+    RuleResults: NotRequired[list[DataQualityRuleResultOutputTypeDef]]
+    AnalyzerResults: NotRequired[list[DataQualityAnalyzerResultOutputTypeDef]]
+    Observations: NotRequired[list[DataQualityObservationOutputTypeDef]]
     AggregatedMetrics: NotRequired[DataQualityAggregatedMetricsTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetDataQualityResultV2RequestTypeDef(TypedDict):
+    ResultId: str
+
+
+class GetDataQualityResultV2ResponseTypeDef(TypedDict):
+    ResultId: NotRequired[str]
+    EvaluationRunMode: NotRequired[DataQualityEvaluationRunModeType]
+    DataQualityEvaluationConfig: NotRequired[str]
+    DataSource: NotRequired[DataSourceOutputTypeDef]
+    ProfileId: NotRequired[str]
+    Dimensions: NotRequired[dict[str, str]]
+    Tags: NotRequired[dict[str, str]]
+    ExecutionStartedOn: NotRequired[datetime]
+    ExecutionCompletedOn: NotRequired[datetime]
+    ResultPublishedOn: NotRequired[datetime]
+    Score: NotRequired[float]
+    RuleResults: NotRequired[list[DataQualityRuleResultOutputTypeDef]]
+    AnalyzerResults: NotRequired[list[DataQualityAnalyzerResultOutputTypeDef]]
+    Observations: NotRequired[list[DataQualityObservationOutputTypeDef]]
+    EvaluationContext: NotRequired[str]
+    Descriptors: NotRequired[dict[str, str]]
+    AggregatedMetrics: NotRequired[DataQualityAggregatedMetricsTypeDef]
+    RulesetName: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -6831,6 +7693,10 @@ class GetDataQualityRuleRecommendationRunResponseTypeDef(TypedDict):
     RecommendedRuleset: NotRequired[str]
     CreatedRulesetName: NotRequired[str]
     DataQualitySecurityConfiguration: NotRequired[str]
+    AdditionalRunOptions: NotRequired[
+        DataQualityRuleRecommendationRunAdditionalRunOptionsTypeDef
+    ]
+    RecommendationMode: NotRequired[RecommendationModeType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -6948,6 +7814,41 @@ class GetEntityRecordsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetFormTypeRequestTypeDef(TypedDict):
+    Identifier: str
+
+
+class GetFormTypeResponseTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Schema: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetGlossaryRequestTypeDef(TypedDict):
+    Identifier: str
+
+
+class GetGlossaryResponseTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetGlossaryTermRequestTypeDef(TypedDict):
+    Identifier: str
+
+
+class GetGlossaryTermResponseTypeDef(TypedDict):
+    Id: NotRequired[str]
+    GlossaryId: NotRequired[str]
+    Name: NotRequired[str]
+    ShortDescription: NotRequired[str]
+    LongDescription: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetGlueIdentityCenterConfigurationResponseTypeDef(TypedDict):
     ApplicationArn: NotRequired[str]
     InstanceArn: NotRequired[str]
@@ -6984,6 +7885,7 @@ class TargetTableConfigOutputTypeDef(TypedDict):
     UnnestSpec: NotRequired[UnnestSpecType]
     PartitionSpec: NotRequired[list[IntegrationPartitionTypeDef]]
     TargetTableName: NotRequired[str]
+    IntegrationArn: NotRequired[str]
 
 
 class GetIntegrationTablePropertiesResponseTypeDef(TypedDict):
@@ -7043,6 +7945,24 @@ class GetJobRunsRequestTypeDef(TypedDict):
 class GetJobRunsResponseTypeDef(TypedDict):
     JobRuns: NotRequired[list[JobRunTypeDef]]
     NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetJobUpgradeAnalysisRequestTypeDef(TypedDict):
+    analysisId: str
+    jobName: str
+
+
+class GetJobUpgradeAnalysisResponseTypeDef(TypedDict):
+    jobName: str
+    analysisId: str
+    status: StatusType
+    sourceVersion: NotRequired[str]
+    targetVersion: str
+    analysisType: NotRequired[AnalysisTypeType]
+    autoUpgradeEvaluationSummary: NotRequired[str]
+    errorMessage: NotRequired[str]
+    autoUpgradeEligibilitySummary: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -7493,6 +8413,21 @@ class GetSecurityConfigurationsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetSessionEndpointRequestTypeDef(TypedDict):
+    SessionId: str
+
+
+class SessionEndpointTypeDef(TypedDict):
+    Url: str
+    AuthToken: str
+    AuthTokenExpirationTime: datetime
+
+
+class GetSessionEndpointResponseTypeDef(TypedDict):
+    SparkConnect: SessionEndpointTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetSessionRequestTypeDef(TypedDict):
     Id: str
     RequestOrigin: NotRequired[str]
@@ -7537,6 +8472,25 @@ class GetStatementResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetSystemLogsForJobRunRequestTypeDef(TypedDict):
+    JobName: str
+    RunId: str
+
+
+class GetSystemLogsForJobRunResponseTypeDef(TypedDict):
+    SystemLogsUrl: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetSystemLogsForSessionRequestTypeDef(TypedDict):
+    Id: str
+
+
+class GetSystemLogsForSessionResponseTypeDef(TypedDict):
+    SystemLogsUrl: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetTableOptimizerRequestTypeDef(TypedDict):
     CatalogId: str
     DatabaseName: str
@@ -7560,6 +8514,53 @@ class GetTableRequestTypeDef(TypedDict):
     QueryAsOfTime: NotRequired[ReadOnly[datetime | str]]
     AuditContext: NotRequired[ReadOnly[AuditContextTypeDef]]
     IncludeStatusDetails: NotRequired[bool]
+    AttributesToGet: NotRequired[ReadOnly[Sequence[TableAttributesType]]]
+
+
+class IcebergPartitionSpecOutputTypeDef(TypedDict):
+    Fields: list[IcebergPartitionFieldTypeDef]
+    SpecId: NotRequired[int]
+
+
+class IcebergStructFieldOutputTypeDef(TypedDict):
+    Id: int
+    Name: str
+    Type: DocumentOutputValue
+    Required: bool
+    Doc: NotRequired[str]
+    InitialDefault: NotRequired[DocumentOutputValue]
+    WriteDefault: NotRequired[DocumentOutputValue]
+
+
+class IcebergSchemaOutputTypeDef(TypedDict):
+    SchemaId: NotRequired[int]
+    IdentifierFieldIds: NotRequired[list[int]]
+    Type: NotRequired[IcebergStructTypeEnumType]
+    Fields: list[IcebergStructFieldOutputTypeDef]
+
+
+class IcebergSortOrderOutputTypeDef(TypedDict):
+    OrderId: int
+    Fields: list[IcebergSortFieldTypeDef]
+
+
+class IcebergTableMetadataTypeDef(TypedDict):
+    FormatVersion: NotRequired[str]
+    TableUuid: NotRequired[str]
+    Location: NotRequired[str]
+    Properties: NotRequired[dict[str, str]]
+    Schemas: NotRequired[list[IcebergSchemaOutputTypeDef]]
+    CurrentSchemaId: NotRequired[int]
+    LastColumnId: NotRequired[int]
+    PartitionSpecs: NotRequired[list[IcebergPartitionSpecOutputTypeDef]]
+    DefaultSpecId: NotRequired[int]
+    LastPartitionId: NotRequired[int]
+    SortOrders: NotRequired[list[IcebergSortOrderOutputTypeDef]]
+    DefaultSortOrderId: NotRequired[int]
+
+
+class RLSPropertiesTypeDef(TypedDict):
+    DefaultRLSPolicy: NotRequired[str]
 
 
 class ViewValidationTypeDef(TypedDict):
@@ -7598,6 +8599,7 @@ class ViewRepresentationTypeDef(TypedDict):
 
 class ViewDefinitionTypeDef(TypedDict):
     IsProtected: NotRequired[bool]
+    IsManaged: NotRequired[bool]
     Definer: NotRequired[str]
     ViewVersionId: NotRequired[int]
     ViewVersionToken: NotRequired[str]
@@ -7605,7 +8607,9 @@ class ViewDefinitionTypeDef(TypedDict):
     LastRefreshType: NotRequired[LastRefreshTypeType]
     SubObjects: NotRequired[list[str]]
     SubObjectVersionIds: NotRequired[list[int]]
+    SubObjectsStatistics: NotRequired[list[SubObjectStatisticsTypeDef]]
     Representations: NotRequired[list[ViewRepresentationTypeDef]]
+    SparkPipelineInfo: NotRequired[dict[str, str]]
 
 
 class TableTypeDef(TypedDict):
@@ -7633,7 +8637,9 @@ class TableTypeDef(TypedDict):
     ViewDefinition: NotRequired[ViewDefinitionTypeDef]
     IsMultiDialectView: NotRequired[bool]
     IsMaterializedView: NotRequired[bool]
+    IcebergTableMetadata: NotRequired[IcebergTableMetadataTypeDef]
     Status: NotRequired[TableStatusTypeDef]
+    RLSProperties: NotRequired[RLSPropertiesTypeDef]
 
 
 class GetTableResponseTypeDef(TypedDict):
@@ -7683,6 +8689,7 @@ class GetTablesRequestTypeDef(TypedDict):
     TransactionId: NotRequired[str]
     QueryAsOfTime: NotRequired[ReadOnly[datetime | str]]
     AuditContext: NotRequired[ReadOnly[AuditContextTypeDef]]
+    ResourceShareType: NotRequired[TableResourceShareTypeType]
     IncludeStatusDetails: NotRequired[bool]
     AttributesToGet: NotRequired[ReadOnly[Sequence[TableAttributesType]]]
 
@@ -7825,6 +8832,12 @@ class GetUserDefinedFunctionRequestTypeDef(TypedDict):
     FunctionName: str
 
 
+class ResourceUriOutputTypeDef(TypedDict):
+    ResourceType: NotRequired[ResourceTypeType]
+    Uri: NotRequired[str]
+    LastModified: NotRequired[datetime]
+
+
 class UserDefinedFunctionTypeDef(TypedDict):
     FunctionName: NotRequired[str]
     DatabaseName: NotRequired[str]
@@ -7833,7 +8846,9 @@ class UserDefinedFunctionTypeDef(TypedDict):
     FunctionType: NotRequired[FunctionTypeType]
     OwnerType: NotRequired[PrincipalTypeType]
     CreateTime: NotRequired[datetime]
-    ResourceUris: NotRequired[list[ResourceUriTypeDef]]
+    ResourceUris: NotRequired[list[ResourceUriOutputTypeDef]]
+    ArtifactLocation: NotRequired[str]
+    GovernanceMode: NotRequired[GovernanceModeType]
     CatalogId: NotRequired[str]
 
 
@@ -7901,6 +8916,18 @@ class GetWorkflowRunsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GlossaryItemTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+
+
+class GlossaryTermItemTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    ShortDescription: NotRequired[str]
+
+
 class IcebergEncryptedKeyTypeDef(TypedDict):
     KeyId: str
     EncryptedKeyMetadata: str
@@ -7939,6 +8966,25 @@ class IntegrationResourcePropertyTypeDef(TypedDict):
     TargetProcessingProperties: NotRequired[TargetProcessingPropertiesTypeDef]
 
 
+class IntegrationTablePropertiesFilterTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Values: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class IntegrationTablePropertiesTypeDef(TypedDict):
+    ResourceArn: str
+    TableName: str
+    SourceTableConfig: NotRequired[SourceTableConfigOutputTypeDef]
+    TargetTableConfig: NotRequired[TargetTableConfigOutputTypeDef]
+
+
+class IterableFormListItemTypeDef(TypedDict):
+    ItemId: NotRequired[str]
+    ItemName: NotRequired[str]
+    Description: NotRequired[str]
+    GlossaryTerms: NotRequired[list[str]]
+
+
 class JobUpdateTypeDef(TypedDict):
     JobMode: NotRequired[JobModeType]
     JobRunQueuingEnabled: NotRequired[bool]
@@ -7965,6 +9011,17 @@ class JobUpdateTypeDef(TypedDict):
     ExecutionClass: NotRequired[ExecutionClassType]
     SourceControlDetails: NotRequired[SourceControlDetailsTypeDef]
     MaintenanceWindow: NotRequired[str]
+
+
+class ListAssetTypesRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListAssetTypesResponseTypeDef(TypedDict):
+    Items: NotRequired[list[AssetTypeItemTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ListBlueprintsRequestTypeDef(TypedDict):
@@ -8038,6 +9095,20 @@ class ListCustomEntityTypesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListDataQualityEvaluationConfigsRequestTypeDef(TypedDict):
+    Level: NotRequired[DataQualityEvaluationConfigLevelType]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListDataQualityEvaluationConfigsResponseTypeDef(TypedDict):
+    DataQualityEvaluationConfigs: NotRequired[
+        list[DataQualityEvaluationConfigListDetailsTypeDef]
+    ]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListDataQualityResultsRequestTypeDef(TypedDict):
     Filter: NotRequired[ReadOnly[DataQualityResultFilterCriteriaTypeDef]]
     NextToken: NotRequired[str]
@@ -8050,10 +9121,23 @@ class ListDataQualityResultsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListDataQualityResultsV2RequestTypeDef(TypedDict):
+    Filter: NotRequired[ReadOnly[DataQualityResultsV2FilterCriteriaTypeDef]]
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class ListDataQualityResultsV2ResponseTypeDef(TypedDict):
+    Results: list[DataQualityResultsV2DescriptionTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListDataQualityRuleRecommendationRunsRequestTypeDef(TypedDict):
     Filter: NotRequired[ReadOnly[DataQualityRuleRecommendationRunFilterTypeDef]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class ListDataQualityRuleRecommendationRunsResponseTypeDef(TypedDict):
@@ -8100,7 +9184,7 @@ class ListDataQualityStatisticAnnotationsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
-class TimestampedInclusionAnnotationTypeDef(TypedDict):
+class TimestampedInclusionAnnotationOutputTypeDef(TypedDict):
     Value: NotRequired[InclusionAnnotationValueType]
     LastModifiedOn: NotRequired[datetime]
 
@@ -8109,7 +9193,7 @@ class StatisticAnnotationTypeDef(TypedDict):
     ProfileId: NotRequired[str]
     StatisticId: NotRequired[str]
     StatisticRecordedOn: NotRequired[datetime]
-    InclusionAnnotation: NotRequired[TimestampedInclusionAnnotationTypeDef]
+    InclusionAnnotation: NotRequired[TimestampedInclusionAnnotationOutputTypeDef]
 
 
 class ListDataQualityStatisticAnnotationsResponseTypeDef(TypedDict):
@@ -8131,22 +9215,23 @@ class RunIdentifierTypeDef(TypedDict):
     JobRunId: NotRequired[str]
 
 
-class StatisticSummaryTypeDef(TypedDict):
+class StatisticSummaryOutputTypeDef(TypedDict):
     StatisticId: NotRequired[str]
     ProfileId: NotRequired[str]
     RunIdentifier: NotRequired[RunIdentifierTypeDef]
     StatisticName: NotRequired[str]
     DoubleValue: NotRequired[float]
+    DistributionValue: NotRequired[DistributionDataOutputTypeDef]
     EvaluationLevel: NotRequired[StatisticEvaluationLevelType]
     ColumnsReferenced: NotRequired[list[str]]
     ReferencedDatasets: NotRequired[list[str]]
     StatisticProperties: NotRequired[dict[str, str]]
     RecordedOn: NotRequired[datetime]
-    InclusionAnnotation: NotRequired[TimestampedInclusionAnnotationTypeDef]
+    InclusionAnnotation: NotRequired[TimestampedInclusionAnnotationOutputTypeDef]
 
 
 class ListDataQualityStatisticsResponseTypeDef(TypedDict):
-    Statistics: NotRequired[list[StatisticSummaryTypeDef]]
+    Statistics: NotRequired[list[StatisticSummaryOutputTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -8177,6 +9262,40 @@ class ListEntitiesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListFormTypesRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListFormTypesResponseTypeDef(TypedDict):
+    Items: list[FormTypeItemTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListGlossariesRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListGlossariesResponseTypeDef(TypedDict):
+    Items: NotRequired[list[GlossaryItemTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListGlossaryTermsRequestTypeDef(TypedDict):
+    GlossaryIdentifier: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListGlossaryTermsResponseTypeDef(TypedDict):
+    Items: NotRequired[list[GlossaryTermItemTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListIntegrationResourcePropertiesRequestTypeDef(TypedDict):
     Marker: NotRequired[str]
     Filters: NotRequired[ReadOnly[Sequence[IntegrationResourcePropertyFilterTypeDef]]]
@@ -8188,6 +9307,31 @@ class ListIntegrationResourcePropertiesResponseTypeDef(TypedDict):
         list[IntegrationResourcePropertyTypeDef]
     ]
     Marker: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListIntegrationTablePropertiesRequestTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    Filters: NotRequired[ReadOnly[Sequence[IntegrationTablePropertiesFilterTypeDef]]]
+    MaxRecords: NotRequired[int]
+
+
+class ListIntegrationTablePropertiesResponseTypeDef(TypedDict):
+    IntegrationTablePropertiesList: NotRequired[list[IntegrationTablePropertiesTypeDef]]
+    Marker: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListIterableFormsRequestTypeDef(TypedDict):
+    AssetIdentifier: str
+    IterableFormName: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListIterableFormsResponseTypeDef(TypedDict):
+    Items: NotRequired[list[IterableFormListItemTypeDef]]
+    NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -8428,6 +9572,89 @@ class PropertyPredicateTypeDef(TypedDict):
     Comparator: NotRequired[ComparatorType]
 
 
+class TimestampedInclusionAnnotationTypeDef(TypedDict):
+    Value: NotRequired[InclusionAnnotationValueType]
+    LastModifiedOn: NotRequired[ReadOnly[datetime | str]]
+
+
+class StatisticSummaryTypeDef(TypedDict):
+    StatisticId: NotRequired[str]
+    ProfileId: NotRequired[str]
+    RunIdentifier: NotRequired[RunIdentifierTypeDef]
+    StatisticName: NotRequired[str]
+    DoubleValue: NotRequired[float]
+    DistributionValue: NotRequired[ReadOnly[DistributionDataTypeDef]]
+    EvaluationLevel: NotRequired[StatisticEvaluationLevelType]
+    ColumnsReferenced: NotRequired[ReadOnly[Sequence[str]]]
+    ReferencedDatasets: NotRequired[ReadOnly[Sequence[str]]]
+    StatisticProperties: NotRequired[ReadOnly[Mapping[str, str]]]
+    RecordedOn: NotRequired[ReadOnly[datetime | str]]
+    InclusionAnnotation: NotRequired[ReadOnly[TimestampedInclusionAnnotationTypeDef]]
+
+
+class PublishDataQualityResultV2RequestTypeDef(TypedDict):
+    Dimensions: ReadOnly[Mapping[str, str]]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    ExecutionStartedOn: NotRequired[ReadOnly[datetime | str]]
+    ExecutionCompletedOn: NotRequired[ReadOnly[datetime | str]]
+    Score: float
+    RuleResults: ReadOnly[Sequence[DataQualityRuleResultTypeDef]]
+    AnalyzerResults: NotRequired[ReadOnly[Sequence[DataQualityAnalyzerResultTypeDef]]]
+    Observations: NotRequired[ReadOnly[Sequence[DataQualityObservationTypeDef]]]
+    AggregatedMetrics: NotRequired[DataQualityAggregatedMetricsTypeDef]
+    Statistics: NotRequired[ReadOnly[Sequence[StatisticSummaryTypeDef]]]
+    RunConfiguration: NotRequired[DataQualityConfigurationV2TypeDef]
+    ClientToken: NotRequired[str]
+    EvaluationContext: str
+    Descriptors: NotRequired[ReadOnly[Mapping[str, str]]]
+    RulesetName: NotRequired[str]
+    DataQualitySecurityConfiguration: NotRequired[str]
+    Telemetry: NotRequired[ReadOnly[DataQualityTelemetryTypeDef]]
+
+
+class PublishDataQualityResultV2ResponseTypeDef(TypedDict):
+    ResultId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutAssetRequestTypeDef(TypedDict):
+    AssetTypeIdentifier: NotRequired[str]
+    Identifier: str
+    Name: str
+    Description: NotRequired[str]
+    Forms: ReadOnly[Mapping[str, AssetFormInputTypeDef]]
+    ClientToken: NotRequired[str]
+
+
+class PutAssetResponseTypeDef(TypedDict):
+    Id: str
+    Name: str
+    Description: NotRequired[str]
+    AssetTypeId: str
+    CreatedAt: NotRequired[datetime]
+    Forms: NotRequired[dict[str, AssetFormEntryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutAttachmentRequestTypeDef(TypedDict):
+    AssetIdentifier: str
+    IterableFormName: NotRequired[str]
+    ItemIdentifier: NotRequired[str]
+    AttachmentName: str
+    Content: str
+    FormTypeIdentifier: NotRequired[str]
+    ClientToken: NotRequired[str]
+
+
+class PutAttachmentResponseTypeDef(TypedDict):
+    AssetId: NotRequired[str]
+    IterableFormName: NotRequired[str]
+    ItemId: NotRequired[str]
+    AttachmentName: NotRequired[str]
+    FormTypeId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class PutDataCatalogEncryptionSettingsRequestTypeDef(TypedDict):
     CatalogId: NotRequired[str]
     DataCatalogEncryptionSettings: DataCatalogEncryptionSettingsTypeDef
@@ -8437,12 +9664,41 @@ class PutDataCatalogEncryptionSettingsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class S3TablesConfigurationTypeDef(TypedDict):
+    EncryptionConfiguration: NotRequired[ExportEncryptionConfigurationTypeDef]
+
+
+class PutDataCatalogExportConfigurationInputTypeDef(TypedDict):
+    ClientToken: NotRequired[str]
+    S3TablesConfiguration: NotRequired[S3TablesConfigurationTypeDef]
+    Assets: NotRequired[AssetsExportTypeDef]
+
+
+class PutDataCatalogExportConfigurationOutputTypeDef(TypedDict):
+    S3TablesConfiguration: NotRequired[S3TablesConfigurationTypeDef]
+    Assets: NotRequired[AssetsExportTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class PutDataQualityProfileAnnotationRequestTypeDef(TypedDict):
     ProfileId: str
     InclusionAnnotation: InclusionAnnotationValueType
 
 
 class PutDataQualityProfileAnnotationResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutFormTypeRequestTypeDef(TypedDict):
+    Name: str
+    Schema: str
+    ClientToken: NotRequired[str]
+
+
+class PutFormTypeResponseTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Schema: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -8593,6 +9849,62 @@ class RunStatementResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SearchFilterValueTypeDef(TypedDict):
+    StringValue: NotRequired[str]
+    LongValue: NotRequired[int]
+
+
+class SearchAttributeFilterTypeDef(TypedDict):
+    Attribute: str
+    Comparator: NotRequired[SearchFilterComparatorType]
+    Value: NotRequired[SearchFilterValueTypeDef]
+
+
+class SearchMapFilterValueTypeDef(TypedDict):
+    StringValue: NotRequired[str]
+
+
+class SearchMapFilterTypeDef(TypedDict):
+    Attribute: str
+    Key: str
+    Value: SearchMapFilterValueTypeDef
+
+
+class SearchFilterClauseTypeDef(TypedDict):
+    AndAllFilters: NotRequired[ReadOnly[Sequence[SearchFilterClauseTypeDef]]]
+    OrAnyFilters: NotRequired[ReadOnly[Sequence[SearchFilterClauseTypeDef]]]
+    AttributeFilter: NotRequired[SearchAttributeFilterTypeDef]
+    MapFilter: NotRequired[SearchMapFilterTypeDef]
+
+
+class SearchSortTypeDef(TypedDict):
+    Attribute: str
+    Order: NotRequired[SearchSortOrderType]
+
+
+class SearchAssetsInputTypeDef(TypedDict):
+    SearchText: NotRequired[str]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    Sort: NotRequired[SearchSortTypeDef]
+    FilterClause: NotRequired[ReadOnly[SearchFilterClauseTypeDef]]
+
+
+class SearchResultItemTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+    AssetTypeId: NotRequired[str]
+
+
+class SearchAssetsOutputTypeDef(TypedDict):
+    Items: NotRequired[list[SearchResultItemTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class SortCriterionTypeDef(TypedDict):
     FieldName: NotRequired[str]
     Sort: NotRequired[SortType]
@@ -8644,6 +9956,7 @@ class StartColumnStatisticsTaskRunResponseTypeDef(TypedDict):
 class StartColumnStatisticsTaskRunScheduleRequestTypeDef(TypedDict):
     DatabaseName: str
     TableName: str
+    CatalogID: NotRequired[str]
 
 
 class StartColumnStatisticsTaskRunScheduleResponseTypeDef(TypedDict):
@@ -8674,6 +9987,10 @@ class StartDataQualityRuleRecommendationRunRequestTypeDef(TypedDict):
     CreatedRulesetName: NotRequired[str]
     DataQualitySecurityConfiguration: NotRequired[str]
     ClientToken: NotRequired[str]
+    AdditionalRunOptions: NotRequired[
+        DataQualityRuleRecommendationRunAdditionalRunOptionsTypeDef
+    ]
+    RecommendationMode: NotRequired[RecommendationModeType]
 
 
 class StartDataQualityRuleRecommendationRunResponseTypeDef(TypedDict):
@@ -8741,6 +10058,18 @@ class StartJobRunResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class StartJobUpgradeAnalysisRequestTypeDef(TypedDict):
+    jobName: str
+    analysisId: NotRequired[str]
+    upgradeConsent: NotRequired[UpgradeConsentType]
+
+
+class StartJobUpgradeAnalysisResponseTypeDef(TypedDict):
+    analysisId: NotRequired[str]
+    jobName: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class StartMLEvaluationTaskRunRequestTypeDef(TypedDict):
     TransformId: str
 
@@ -8794,6 +10123,7 @@ class StartWorkflowRunResponseTypeDef(TypedDict):
 class StopColumnStatisticsTaskRunRequestTypeDef(TypedDict):
     DatabaseName: str
     TableName: str
+    CatalogID: NotRequired[str]
 
 
 class StopColumnStatisticsTaskRunResponseTypeDef(TypedDict):
@@ -8803,6 +10133,7 @@ class StopColumnStatisticsTaskRunResponseTypeDef(TypedDict):
 class StopColumnStatisticsTaskRunScheduleRequestTypeDef(TypedDict):
     DatabaseName: str
     TableName: str
+    CatalogID: NotRequired[str]
 
 
 class StopColumnStatisticsTaskRunScheduleResponseTypeDef(TypedDict):
@@ -8822,6 +10153,15 @@ class StopCrawlerScheduleRequestTypeDef(TypedDict):
 
 
 class StopCrawlerScheduleResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StopJobUpgradeAnalysisRequestTypeDef(TypedDict):
+    jobName: str
+    analysisId: str
+
+
+class StopJobUpgradeAnalysisResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -8905,6 +10245,21 @@ class UntagResourceRequestTypeDef(TypedDict):
 
 
 class UntagResourceResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateAssetRequestTypeDef(TypedDict):
+    Identifier: str
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    ClientToken: NotRequired[str]
+
+
+class UpdateAssetResponseTypeDef(TypedDict):
+    Id: str
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    UpdatedAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -9035,6 +10390,7 @@ class UpdateCrawlerRequestTypeDef(TypedDict):
     LakeFormationConfiguration: NotRequired[LakeFormationConfigurationTypeDef]
     Configuration: NotRequired[str]
     CrawlerSecurityConfiguration: NotRequired[str]
+    CatalogId: NotRequired[str]
 
 
 class UpdateCrawlerResponseTypeDef(TypedDict):
@@ -9047,6 +10403,49 @@ class UpdateCrawlerScheduleRequestTypeDef(TypedDict):
 
 
 class UpdateCrawlerScheduleResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateDataQualityEvaluationConfigRequestTypeDef(TypedDict):
+    Name: str
+    DataSource: NotRequired[ReadOnly[DataQualityEvaluationConfigDataSourceTypeDef]]
+    RulesetName: NotRequired[str]
+    ManagedRulesetName: NotRequired[DataQualityEvaluationConfigManagedRulesetType]
+    Triggers: NotRequired[ReadOnly[Sequence[DataQualityEvaluationConfigTriggerType]]]
+    ScheduleExpression: NotRequired[str]
+    StartAt: NotRequired[ReadOnly[datetime | str]]
+    EndAt: NotRequired[ReadOnly[datetime | str]]
+    PauseRuns: NotRequired[bool]
+    Role: NotRequired[str]
+    NumberOfWorkers: NotRequired[int]
+    Timeout: NotRequired[int]
+    AdditionalRunOptions: NotRequired[
+        DataQualityEvaluationConfigAdditionalRunOptionsTypeDef
+    ]
+    AdditionalDataSources: NotRequired[ReadOnly[Mapping[str, DataSourceTypeDef]]]
+
+
+class UpdateDataQualityEvaluationConfigResponseTypeDef(TypedDict):
+    Name: NotRequired[str]
+    EvaluationRunMode: NotRequired[DataQualityEvaluationRunModeType]
+    CreatedOn: NotRequired[datetime]
+    LastModifiedOn: NotRequired[datetime]
+    Level: NotRequired[DataQualityEvaluationConfigLevelType]
+    DataSource: NotRequired[DataQualityEvaluationConfigDataSourceOutputTypeDef]
+    RulesetName: NotRequired[str]
+    ManagedRulesetName: NotRequired[DataQualityEvaluationConfigManagedRulesetType]
+    Triggers: NotRequired[list[DataQualityEvaluationConfigTriggerType]]
+    ScheduleExpression: NotRequired[str]
+    StartAt: NotRequired[datetime]
+    EndAt: NotRequired[datetime]
+    PauseRuns: NotRequired[bool]
+    Role: NotRequired[str]
+    NumberOfWorkers: NotRequired[int]
+    Timeout: NotRequired[int]
+    AdditionalRunOptions: NotRequired[
+        DataQualityEvaluationConfigAdditionalRunOptionsTypeDef
+    ]
+    AdditionalDataSources: NotRequired[dict[str, DataSourceOutputTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -9085,6 +10484,37 @@ class UpdateDevEndpointRequestTypeDef(TypedDict):
 
 
 class UpdateDevEndpointResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateGlossaryRequestTypeDef(TypedDict):
+    Identifier: str
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    ClientToken: NotRequired[str]
+
+
+class UpdateGlossaryResponseTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateGlossaryTermRequestTypeDef(TypedDict):
+    Identifier: str
+    Name: NotRequired[str]
+    ShortDescription: NotRequired[str]
+    LongDescription: NotRequired[str]
+    ClientToken: NotRequired[str]
+
+
+class UpdateGlossaryTermResponseTypeDef(TypedDict):
+    Id: NotRequired[str]
+    GlossaryId: NotRequired[str]
+    Name: NotRequired[str]
+    ShortDescription: NotRequired[str]
+    LongDescription: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

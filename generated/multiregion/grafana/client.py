@@ -58,9 +58,8 @@ class MultiRegionManagedGrafana(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.CreateWorkspaceApiKeyRequestTypeDef]
     ) -> TargetResults[type_defs.CreateWorkspaceApiKeyResponseTypeDef]:
         """Creates a Grafana API key for the workspace. This key can be used to
-        authenticate requests sent to the workspace's HTTP API. See
-        https://docs.aws.amazon.com/grafana/latest/userguide/Using-Grafana-APIs.html
-        for available APIs and example requests.
+        authenticate requests sent to the workspace's HTTP API. See for available
+        APIs and example requests.
 
         https://docs.aws.amazon.com/goto/WebAPI/grafana-2020-08-18/CreateWorkspaceApiKey
         """

@@ -72,6 +72,33 @@ class MultiRegionGuardDuty(MultiRegionClient):
         """
         return self._call("ArchiveFindings", kwargs)
 
+    def create_custom_detection_rule_association(
+        self,
+        **kwargs: Unpack[type_defs.CreateCustomDetectionRuleAssociationRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateCustomDetectionRuleAssociationResponseTypeDef]:
+        """Enables a custom detection rule for your account by creating an
+        association. You specify the rule and the mode in which it operates.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/CreateCustomDetectionRuleAssociation
+        """
+        return self._call("CreateCustomDetectionRuleAssociation", kwargs)
+
+    def create_custom_detection_rule_org_configuration(
+        self,
+        **kwargs: Unpack[
+            type_defs.CreateCustomDetectionRuleOrgConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.CreateCustomDetectionRuleOrgConfigurationResponseTypeDef
+    ]:
+        """Creates an organization-level configuration that enables a custom
+        detection rule across your organization. This operation is available only
+        to the delegated administrator account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/CreateCustomDetectionRuleOrgConfiguration
+        """
+        return self._call("CreateCustomDetectionRuleOrgConfiguration", kwargs)
+
     def create_detector(
         self, **kwargs: Unpack[type_defs.CreateDetectorRequestTypeDef]
     ) -> TargetResults[type_defs.CreateDetectorResponseTypeDef]:
@@ -97,6 +124,21 @@ class MultiRegionGuardDuty(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/CreateFilter
         """
         return self._call("CreateFilter", kwargs)
+
+    def create_investigation(
+        self, **kwargs: Unpack[type_defs.CreateInvestigationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateInvestigationResponseTypeDef]:
+        """This API is currently available as a preview. During the preview, you can
+        initiate up to 10 investigations per account per day, with a total limit
+        of 100 investigations per account. This feature is available in the
+        following Amazon Web Services Regions: US East (N. Virginia), US East
+        (Ohio), US West (Oregon), Canada (Central), Europe (Frankfurt), Europe
+        (Ireland), Europe (London), Europe (Paris), Europe (Stockholm), and Asia
+        Pacific (Tokyo).
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/CreateInvestigation
+        """
+        return self._call("CreateInvestigation", kwargs)
 
     def create_ip_set(
         self, **kwargs: Unpack[type_defs.CreateIPSetRequestTypeDef]
@@ -200,6 +242,32 @@ class MultiRegionGuardDuty(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/DeclineInvitations
         """
         return self._call("DeclineInvitations", kwargs)
+
+    def delete_custom_detection_rule_association(
+        self,
+        **kwargs: Unpack[type_defs.DeleteCustomDetectionRuleAssociationRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteCustomDetectionRuleAssociationResponseTypeDef]:
+        """Disables a custom detection rule by deleting its association. This
+        operation is idempotent.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/DeleteCustomDetectionRuleAssociation
+        """
+        return self._call("DeleteCustomDetectionRuleAssociation", kwargs)
+
+    def delete_custom_detection_rule_org_configuration(
+        self,
+        **kwargs: Unpack[
+            type_defs.DeleteCustomDetectionRuleOrgConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DeleteCustomDetectionRuleOrgConfigurationResponseTypeDef
+    ]:
+        """Deletes the organization-level configuration for a custom detection rule.
+        This operation is available only to the delegated administrator account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/DeleteCustomDetectionRuleOrgConfiguration
+        """
+        return self._call("DeleteCustomDetectionRuleOrgConfiguration", kwargs)
 
     def delete_detector(
         self, **kwargs: Unpack[type_defs.DeleteDetectorRequestTypeDef]
@@ -409,6 +477,38 @@ class MultiRegionGuardDuty(MultiRegionClient):
         """
         return self._call("GetCoverageStatistics", kwargs)
 
+    def get_custom_detection_rule(
+        self, **kwargs: Unpack[type_defs.GetCustomDetectionRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCustomDetectionRuleResponseTypeDef]:
+        """Returns details for a custom detection rule in GuardDuty, including its
+        detection logic.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/GetCustomDetectionRule
+        """
+        return self._call("GetCustomDetectionRule", kwargs)
+
+    def get_custom_detection_rule_association(
+        self,
+        **kwargs: Unpack[type_defs.GetCustomDetectionRuleAssociationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetCustomDetectionRuleAssociationResponseTypeDef]:
+        """Returns details for a custom detection rule association.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/GetCustomDetectionRuleAssociation
+        """
+        return self._call("GetCustomDetectionRuleAssociation", kwargs)
+
+    def get_custom_detection_rule_org_configuration(
+        self,
+        **kwargs: Unpack[
+            type_defs.GetCustomDetectionRuleOrgConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.GetCustomDetectionRuleOrgConfigurationResponseTypeDef]:
+        """Returns the organization-level configuration for a custom detection rule.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/GetCustomDetectionRuleOrgConfiguration
+        """
+        return self._call("GetCustomDetectionRuleOrgConfiguration", kwargs)
+
     def get_detector(
         self, **kwargs: Unpack[type_defs.GetDetectorRequestTypeDef]
     ) -> TargetResults[type_defs.GetDetectorResponseTypeDef]:
@@ -446,6 +546,19 @@ class MultiRegionGuardDuty(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/GetFindingsStatistics
         """
         return self._call("GetFindingsStatistics", kwargs)
+
+    def get_investigation(
+        self, **kwargs: Unpack[type_defs.GetInvestigationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetInvestigationResponseTypeDef]:
+        """This API is currently available as a preview. This feature is available in
+        the following Amazon Web Services Regions: US East (N. Virginia), US East
+        (Ohio), US West (Oregon), Canada (Central), Europe (Frankfurt), Europe
+        (Ireland), Europe (London), Europe (Paris), Europe (Stockholm), and Asia
+        Pacific (Tokyo).
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/GetInvestigation
+        """
+        return self._call("GetInvestigation", kwargs)
 
     def get_invitations_count(
         self,
@@ -618,6 +731,42 @@ class MultiRegionGuardDuty(MultiRegionClient):
         """
         return self._call("ListCoverage", kwargs)
 
+    def list_custom_detection_rule_associations(
+        self,
+        **kwargs: Unpack[type_defs.ListCustomDetectionRuleAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCustomDetectionRuleAssociationsResponseTypeDef]:
+        """Returns all custom detection rule associations for your account. You can
+        filter by rule ID and mode.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListCustomDetectionRuleAssociations
+        """
+        return self._call("ListCustomDetectionRuleAssociations", kwargs)
+
+    def list_custom_detection_rule_org_configurations(
+        self,
+        **kwargs: Unpack[
+            type_defs.ListCustomDetectionRuleOrgConfigurationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListCustomDetectionRuleOrgConfigurationsResponseTypeDef
+    ]:
+        """Returns all organization-level configurations for custom detection rules.
+        You can filter the results by status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListCustomDetectionRuleOrgConfigurations
+        """
+        return self._call("ListCustomDetectionRuleOrgConfigurations", kwargs)
+
+    def list_custom_detection_rules(
+        self, **kwargs: Unpack[type_defs.ListCustomDetectionRulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCustomDetectionRulesResponseTypeDef]:
+        """Returns all available custom detection rules in GuardDuty. You can filter
+        the results by data source, severity, tactic, technique, and service.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListCustomDetectionRules
+        """
+        return self._call("ListCustomDetectionRules", kwargs)
+
     def list_detectors(
         self, **kwargs: Unpack[type_defs.ListDetectorsRequestTypeDef]
     ) -> TargetResults[type_defs.ListDetectorsResponseTypeDef]:
@@ -644,6 +793,32 @@ class MultiRegionGuardDuty(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListFindings
         """
         return self._call("ListFindings", kwargs)
+
+    def list_investigation_records(
+        self, **kwargs: Unpack[type_defs.ListInvestigationRecordsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInvestigationRecordsResponseTypeDef]:
+        """This API is currently available as a preview. This feature is available in
+        the following Amazon Web Services Regions: US East (N. Virginia), US East
+        (Ohio), US West (Oregon), Canada (Central), Europe (Frankfurt), Europe
+        (Ireland), Europe (London), Europe (Paris), Europe (Stockholm), and Asia
+        Pacific (Tokyo).
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListInvestigationRecords
+        """
+        return self._call("ListInvestigationRecords", kwargs)
+
+    def list_investigations(
+        self, **kwargs: Unpack[type_defs.ListInvestigationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInvestigationsResponseTypeDef]:
+        """This API is currently available as a preview. This feature is available in
+        the following Amazon Web Services Regions: US East (N. Virginia), US East
+        (Ohio), US West (Oregon), Canada (Central), Europe (Frankfurt), Europe
+        (Ireland), Europe (London), Europe (Paris), Europe (Stockholm), and Asia
+        Pacific (Tokyo).
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListInvestigations
+        """
+        return self._call("ListInvestigations", kwargs)
 
     def list_invitations(
         self, **kwargs: Unpack[type_defs.ListInvitationsRequestTypeDef]
@@ -834,6 +1009,31 @@ class MultiRegionGuardDuty(MultiRegionClient):
         """
         return self._call("UntagResource", kwargs)
 
+    def update_custom_detection_rule_association(
+        self,
+        **kwargs: Unpack[type_defs.UpdateCustomDetectionRuleAssociationRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateCustomDetectionRuleAssociationResponseTypeDef]:
+        """Updates the mode of an existing custom detection rule association.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/UpdateCustomDetectionRuleAssociation
+        """
+        return self._call("UpdateCustomDetectionRuleAssociation", kwargs)
+
+    def update_custom_detection_rule_org_configuration(
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateCustomDetectionRuleOrgConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.UpdateCustomDetectionRuleOrgConfigurationResponseTypeDef
+    ]:
+        """Updates the organization-level configuration for a custom detection rule,
+        including the mode and include/exclude account lists.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/UpdateCustomDetectionRuleOrgConfiguration
+        """
+        return self._call("UpdateCustomDetectionRuleOrgConfiguration", kwargs)
+
     def update_detector(
         self, **kwargs: Unpack[type_defs.UpdateDetectorRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateDetectorResponseTypeDef]:
@@ -1003,6 +1203,82 @@ class MultiRegionGuardDuty(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_custom_detection_rule_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListCustomDetectionRuleAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCustomDetectionRuleAssociationsResponseTypeDef]:
+        """Every page of ListCustomDetectionRuleAssociations in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns all custom detection rule associations for your account. You can
+        filter by rule ID and mode.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListCustomDetectionRuleAssociations
+        """
+        return self._paginate(
+            "ListCustomDetectionRuleAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_custom_detection_rule_org_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[
+            type_defs.ListCustomDetectionRuleOrgConfigurationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListCustomDetectionRuleOrgConfigurationsResponseTypeDef
+    ]:
+        """Every page of ListCustomDetectionRuleOrgConfigurations in every target,
+        merged per target (botocore's build_full_result).
+
+        Returns all organization-level configurations for custom detection rules.
+        You can filter the results by status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListCustomDetectionRuleOrgConfigurations
+        """
+        return self._paginate(
+            "ListCustomDetectionRuleOrgConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_custom_detection_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListCustomDetectionRulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCustomDetectionRulesResponseTypeDef]:
+        """Every page of ListCustomDetectionRules in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns all available custom detection rules in GuardDuty. You can filter
+        the results by data source, severity, tactic, technique, and service.
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListCustomDetectionRules
+        """
+        return self._paginate(
+            "ListCustomDetectionRules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_detectors(
         self,
         *,
@@ -1066,6 +1342,60 @@ class MultiRegionGuardDuty(MultiRegionClient):
         """
         return self._paginate(
             "ListFindings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_investigation_records(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListInvestigationRecordsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInvestigationRecordsResponseTypeDef]:
+        """Every page of ListInvestigationRecords in every target, merged per target
+        (botocore's build_full_result).
+
+        This API is currently available as a preview. This feature is available in
+        the following Amazon Web Services Regions: US East (N. Virginia), US East
+        (Ohio), US West (Oregon), Canada (Central), Europe (Frankfurt), Europe
+        (Ireland), Europe (London), Europe (Paris), Europe (Stockholm), and Asia
+        Pacific (Tokyo).
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListInvestigationRecords
+        """
+        return self._paginate(
+            "ListInvestigationRecords",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_investigations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListInvestigationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInvestigationsResponseTypeDef]:
+        """Every page of ListInvestigations in every target, merged per target
+        (botocore's build_full_result).
+
+        This API is currently available as a preview. This feature is available in
+        the following Amazon Web Services Regions: US East (N. Virginia), US East
+        (Ohio), US West (Oregon), Canada (Central), Europe (Frankfurt), Europe
+        (Ireland), Europe (London), Europe (Paris), Europe (Stockholm), and Asia
+        Pacific (Tokyo).
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListInvestigations
+        """
+        return self._paginate(
+            "ListInvestigations",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -1303,6 +1633,64 @@ class MultiRegionGuardDuty(MultiRegionClient):
             "ListCoverage", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_custom_detection_rule_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListCustomDetectionRuleAssociationsRequestTypeDef],
+    ) -> Items[type_defs.AssociationSummaryTypeDef]:
+        """Each element of RuleAssociations in every page of
+        ListCustomDetectionRuleAssociations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListCustomDetectionRuleAssociations
+        """
+        return self._items(
+            "ListCustomDetectionRuleAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_custom_detection_rule_org_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[
+            type_defs.ListCustomDetectionRuleOrgConfigurationsRequestTypeDef
+        ],
+    ) -> Items[type_defs.DetectionRuleOrgConfigurationSummaryTypeDef]:
+        """Each element of Configurations in every page of
+        ListCustomDetectionRuleOrgConfigurations, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListCustomDetectionRuleOrgConfigurations
+        """
+        return self._items(
+            "ListCustomDetectionRuleOrgConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_custom_detection_rules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListCustomDetectionRulesRequestTypeDef],
+    ) -> Items[type_defs.RuleSummaryTypeDef]:
+        """Each element of Rules in every page of ListCustomDetectionRules, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListCustomDetectionRules
+        """
+        return self._items(
+            "ListCustomDetectionRules", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_detectors(
         self,
         *,
@@ -1349,6 +1737,38 @@ class MultiRegionGuardDuty(MultiRegionClient):
         """
         return self._items(
             "ListFindings", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_investigation_records(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListInvestigationRecordsRequestTypeDef],
+    ) -> Items[type_defs.InvestigationRecordTypeDef]:
+        """Each element of Records in every page of ListInvestigationRecords, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListInvestigationRecords
+        """
+        return self._items(
+            "ListInvestigationRecords", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_investigations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListInvestigationsRequestTypeDef],
+    ) -> Items[type_defs.InvestigationSummaryTypeDef]:
+        """Each element of Investigations in every page of ListInvestigations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/guardduty-2017-11-28/ListInvestigations
+        """
+        return self._items(
+            "ListInvestigations", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_invitations(

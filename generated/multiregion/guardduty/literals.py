@@ -6,9 +6,20 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "ActionPriorityType",
+        "ActivityTypeType",
         "AdminStatusType",
+        "AnalysisTypeType",
+        "AssociationModeType",
+        "AttackPhaseNameType",
         "AutoEnableMembersType",
+        "CloudProviderType",
         "ClusterStatusType",
+        "ConfidenceLevelType",
+        "ConfidenceType",
+        "ContentPolicyFilterActionType",
+        "ContentPolicyFilterTypeType",
+        "CorrelationReasonType",
         "CoverageFilterCriterionKeyType",
         "CoverageSortKeyType",
         "CoverageStatisticsTypeType",
@@ -16,24 +27,44 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CriterionKeyType",
         "DataSourceStatusType",
         "DataSourceType",
+        "DefenseTacticType",
         "DestinationTypeType",
+        "DetectionRuleConfigurationStatusType",
+        "DetectionRuleDataSourceType",
+        "DetectionRuleFilterConditionType",
+        "DetectionRuleSeverityType",
         "DetectionSourceType",
         "DetectorFeatureResultType",
         "DetectorFeatureType",
         "DetectorStatusType",
+        "DispositionType",
+        "DistributionDimensionType",
         "EbsSnapshotPreservationType",
         "EcsClusterStatusType",
         "EcsLaunchTypeType",
         "FeatureAdditionalConfigurationType",
         "FeatureStatusType",
         "FeedbackType",
+        "FetchCriterionConditionType",
+        "FetchTypeType",
+        "FetchVerdictType",
         "FilterActionType",
+        "FilterFieldNameType",
         "FindingPublishingFrequencyType",
         "FindingResourceTypeType",
         "FindingStatisticTypeType",
         "FreeTrialFeatureResultType",
         "GroupByTypeType",
+        "GuardrailActionType",
+        "GuardrailSourceType",
         "IndicatorTypeType",
+        "InvestigationDetectorFeatureType",
+        "InvestigationFilterCriterionKeyType",
+        "InvestigationIndicatorTypeType",
+        "InvestigationResourceTypeType",
+        "InvestigationSortFieldType",
+        "InvestigationStatusType",
+        "InvestigationTypeType",
         "IpSetFormatType",
         "IpSetStatusType",
         "KubernetesResourcesTypesType",
@@ -43,9 +74,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MalwareProtectionResourceTypeType",
         "MalwareProtectionScanStatusType",
         "MalwareProtectionScanTypeType",
+        "ManagedByType",
         "ManagementTypeType",
         "MfaStatusType",
         "NetworkDirectionType",
+        "ObservationTypeType",
         "OrderByType",
         "OrgFeatureAdditionalConfigurationType",
         "OrgFeatureStatusType",
@@ -56,7 +89,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PublicAclIgnoreBehaviorType",
         "PublicBucketRestrictBehaviorType",
         "PublishingStatusType",
+        "RecommendationCategoryType",
+        "RecordTypeType",
         "ResourceTypeType",
+        "RiskLevelType",
+        "RuleLanguageType",
+        "RuleSchemaType",
         "ScanCategoryType",
         "ScanCriterionKeyType",
         "ScanResultStatusType",
@@ -65,10 +103,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ScanStatusType",
         "ScanTypeType",
         "SignalTypeType",
+        "SummaryFormatType",
+        "ThreatConfidenceType",
         "ThreatEntitySetFormatType",
         "ThreatEntitySetStatusType",
         "ThreatIntelSetFormatType",
         "ThreatIntelSetStatusType",
+        "TimeGranularityType",
         "TriggerTypeType",
         "TrustedEntitySetFormatType",
         "TrustedEntitySetStatusType",
@@ -76,8 +117,40 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UsageStatisticTypeType",
     ]
 
+ActionPriorityType = Literal["IMMEDIATE", "SHORT_TERM", "STRATEGIC"]
+ActivityTypeType = Literal["API_CALL"]
 AdminStatusType = Literal["ENABLED", "DISABLE_IN_PROGRESS"]
+AnalysisTypeType = Literal[
+    "REPUTATION",
+    "THREAT_ASSESSMENT",
+    "RDS_THREAT_ASSESSMENT",
+    "KUBERNETES_POLICY_VIOLATION",
+    "S3_EXPOSURE",
+    "S3_ACTOR_CONTEXT",
+    "S3_PEN_TEST",
+    "PROCESS_LINEAGE",
+    "TREND",
+    "BASELINE",
+]
+AssociationModeType = Literal["LIVE", "DRY_RUN"]
+AttackPhaseNameType = Literal[
+    "Reconnaissance",
+    "Resource Development",
+    "Initial Access",
+    "Execution",
+    "Persistence",
+    "Privilege Escalation",
+    "Defense Evasion",
+    "Credential Access",
+    "Discovery",
+    "Lateral Movement",
+    "Collection",
+    "Command and Control",
+    "Exfiltration",
+    "Impact",
+]
 AutoEnableMembersType = Literal["NEW", "ALL", "NONE"]
+CloudProviderType = Literal["AWS"]
 ClusterStatusType = Literal[
     "CREATING",
     "ACTIVE",
@@ -86,6 +159,19 @@ ClusterStatusType = Literal[
     "UPDATING",
     "PENDING",
 ]
+ConfidenceType = Literal["Unknown", "Low", "Medium", "High"]
+ConfidenceLevelType = Literal["HIGH", "MEDIUM", "LOW", "NONE"]
+ContentPolicyFilterActionType = Literal["BLOCKED", "NONE"]
+ContentPolicyFilterTypeType = Literal[
+    "PROMPT_ATTACK",
+    "JAILBREAK",
+    "HATE",
+    "INSULTS",
+    "SEXUAL",
+    "VIOLENCE",
+    "MISCONDUCT",
+]
+CorrelationReasonType = Literal["HIGH_SEVERITY", "SAME_RESOURCE", "SAME_BEHAVIOR"]
 CoverageFilterCriterionKeyType = Literal[
     "ACCOUNT_ID",
     "RESOURCE_TYPE",
@@ -133,7 +219,12 @@ DataSourceType = Literal[
     "EC2_MALWARE_SCAN",
 ]
 DataSourceStatusType = Literal["ENABLED", "DISABLED"]
+DefenseTacticType = Literal["Isolate", "Evict", "Restore", "Harden", "Detect"]
 DestinationTypeType = Literal["S3"]
+DetectionRuleConfigurationStatusType = Literal["ACTIVE", "PROCESSING", "FAILED"]
+DetectionRuleDataSourceType = Literal["CloudTrailManagementEvent", "RuntimeMonitoring"]
+DetectionRuleFilterConditionType = Literal["EQUALS", "CONTAINS"]
+DetectionRuleSeverityType = Literal["CRITICAL", "HIGH", "MEDIUM", "LOW"]
 DetectionSourceType = Literal["AMAZON", "BITDEFENDER"]
 DetectorFeatureType = Literal[
     "S3_DATA_EVENTS",
@@ -143,6 +234,8 @@ DetectorFeatureType = Literal[
     "LAMBDA_NETWORK_LOGS",
     "EKS_RUNTIME_MONITORING",
     "RUNTIME_MONITORING",
+    "AI_PROTECTION",
+    "AI_ANALYST",
 ]
 DetectorFeatureResultType = Literal[
     "FLOW_LOGS",
@@ -155,8 +248,18 @@ DetectorFeatureResultType = Literal[
     "LAMBDA_NETWORK_LOGS",
     "EKS_RUNTIME_MONITORING",
     "RUNTIME_MONITORING",
+    "AI_PROTECTION",
+    "AI_ANALYST",
 ]
 DetectorStatusType = Literal["ENABLED", "DISABLED"]
+DispositionType = Literal["Isolated", "Blocked", "Deleted", "Access Revoked", "Logged"]
+DistributionDimensionType = Literal[
+    "SEVERITY",
+    "TYPE",
+    "RESOURCE",
+    "ATTACK_VECTOR",
+    "ARCHIVE",
+]
 EbsSnapshotPreservationType = Literal["NO_RETENTION", "RETENTION_WITH_FINDING"]
 EcsClusterStatusType = Literal[
     "ACTIVE",
@@ -170,10 +273,38 @@ FeatureAdditionalConfigurationType = Literal[
     "EKS_ADDON_MANAGEMENT",
     "ECS_FARGATE_AGENT_MANAGEMENT",
     "EC2_AGENT_MANAGEMENT",
+    "RDS_DATA_RISK",
 ]
 FeatureStatusType = Literal["ENABLED", "DISABLED"]
 FeedbackType = Literal["USEFUL", "NOT_USEFUL"]
+FetchCriterionConditionType = Literal[
+    "EQUALS",
+    "NOT_EQUALS",
+    "GREATER_THAN",
+    "GREATER_THAN_OR_EQUAL",
+    "LESS_THAN",
+    "LESS_THAN_OR_EQUAL",
+]
+FetchTypeType = Literal[
+    "FINDINGS",
+    "DETECTOR",
+    "REPUTATION",
+    "FINDING_TYPE_DOCUMENTATION",
+    "CLOUD_TRAIL_RAW_EVENTS",
+    "RUNTIME_SIGNALS",
+    "MEMBER_ACCOUNTS",
+]
+FetchVerdictType = Literal["THREAT", "BENIGN", "NEUTRAL"]
 FilterActionType = Literal["NOOP", "ARCHIVE"]
+FilterFieldNameType = Literal[
+    "name",
+    "description",
+    "dataSource",
+    "severity",
+    "tactic",
+    "technique",
+    "service",
+]
 FindingPublishingFrequencyType = Literal["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"]
 FindingResourceTypeType = Literal[
     "EC2_INSTANCE",
@@ -192,6 +323,16 @@ FindingResourceTypeType = Literal[
     "EC2_LAUNCH_TEMPLATE",
     "EC2_VPC",
     "EC2_IMAGE",
+    "BEDROCK_CUSTOM_MODEL",
+    "BEDROCK_IMPORTED_MODEL",
+    "BEDROCK_PROVISIONED_MODEL",
+    "BEDROCK_CUSTOM_MODEL_DEPLOYMENT",
+    "BEDROCK_INFERENCE_PROFILE",
+    "BEDROCK_APPLICATION_INFERENCE_PROFILE",
+    "BEDROCK_PROMPT",
+    "BEDROCK_PROMPT_ROUTER",
+    "BEDROCK_GUARDRAIL",
+    "SAGEMAKER_ENDPOINT",
 ]
 FindingStatisticTypeType = Literal["COUNT_BY_SEVERITY"]
 FreeTrialFeatureResultType = Literal[
@@ -206,8 +347,11 @@ FreeTrialFeatureResultType = Literal[
     "EKS_RUNTIME_MONITORING",
     "EC2_RUNTIME_MONITORING",
     "FARGATE_RUNTIME_MONITORING",
+    "AI_PROTECTION",
 ]
 GroupByTypeType = Literal["ACCOUNT", "DATE", "FINDING_TYPE", "RESOURCE", "SEVERITY"]
+GuardrailActionType = Literal["GUARDRAIL_INTERVENED", "NONE"]
+GuardrailSourceType = Literal["INPUT", "OUTPUT"]
 IndicatorTypeType = Literal[
     "SUSPICIOUS_USER_AGENT",
     "SUSPICIOUS_NETWORK",
@@ -232,6 +376,53 @@ IndicatorTypeType = Literal[
     "REACHABILITY",
     "SENSITIVE_DATA",
 ]
+InvestigationDetectorFeatureType = Literal[
+    "CLOUD_TRAIL",
+    "DNS_LOGS",
+    "FLOW_LOGS",
+    "S3_DATA_EVENTS",
+    "EKS_AUDIT_LOGS",
+    "EBS_MALWARE_PROTECTION",
+    "RDS_LOGIN_EVENTS",
+    "EKS_RUNTIME_MONITORING",
+    "EKS_ADDON_MANAGEMENT",
+    "LAMBDA_NETWORK_LOGS",
+    "RUNTIME_MONITORING",
+    "ECS_FARGATE_AGENT_MANAGEMENT",
+    "EC2_AGENT_MANAGEMENT",
+]
+InvestigationFilterCriterionKeyType = Literal[
+    "STATUS",
+    "RISK_LEVEL",
+    "CONFIDENCE",
+    "FINDING_ID",
+    "INVESTIGATION_TYPE",
+]
+InvestigationIndicatorTypeType = Literal["IP", "DOMAIN", "FILE"]
+InvestigationResourceTypeType = Literal[
+    "EC2_INSTANCE",
+    "EBS_VOLUME",
+    "S3_BUCKET",
+    "IAM_ROLE",
+    "IAM_USER",
+    "IAM_ACCESS_KEY",
+    "LAMBDA_FUNCTION",
+    "EKS_CLUSTER",
+    "ECS_CLUSTER",
+    "KUBERNETES_WORKLOAD",
+    "RDS_INSTANCE",
+    "RDS_DB_USER",
+    "EC2_SECURITY_GROUP",
+]
+InvestigationSortFieldType = Literal[
+    "START_TIME",
+    "END_TIME",
+    "STATUS",
+    "RISK_LEVEL",
+    "CONFIDENCE",
+]
+InvestigationStatusType = Literal["RUNNING", "COMPLETED", "FAILED"]
+InvestigationTypeType = Literal["FINDING", "ACCOUNT", "ORGANIZATION"]
 IpSetFormatType = Literal[
     "TXT",
     "STIX",
@@ -280,6 +471,7 @@ MalwareProtectionResourceTypeType = Literal[
     "EC2_RECOVERY_POINT",
     "S3_RECOVERY_POINT",
     "S3_BUCKET",
+    "S3_POINT_IN_TIME_RECOVERY",
 ]
 MalwareProtectionScanStatusType = Literal[
     "RUNNING",
@@ -293,9 +485,26 @@ MalwareProtectionScanTypeType = Literal[
     "ON_DEMAND",
     "GUARDDUTY_INITIATED",
 ]
+ManagedByType = Literal["GUARDDUTY_POLICY"]
 ManagementTypeType = Literal["AUTO_MANAGED", "MANUAL", "DISABLED"]
 MfaStatusType = Literal["ENABLED", "DISABLED"]
 NetworkDirectionType = Literal["INBOUND", "OUTBOUND"]
+ObservationTypeType = Literal[
+    "FINDING_DETAIL",
+    "RESOURCE",
+    "NETWORK_ACTIVITY",
+    "RDS_LOGIN_ACTIVITY",
+    "S3_ACTIVITY",
+    "KUBERNETES_ACTIVITY",
+    "MALWARE_SCAN",
+    "RELATED_FINDINGS",
+    "DETECTION_COVERAGE",
+    "ACCOUNT_OVERVIEW",
+    "RECOMMENDATION",
+    "RUNTIME_SIGNALS",
+    "DISTRIBUTION",
+    "REPRESENTATIVE_RESOURCE",
+]
 OrderByType = Literal["ASC", "DESC"]
 OrgFeatureType = Literal[
     "S3_DATA_EVENTS",
@@ -305,15 +514,24 @@ OrgFeatureType = Literal[
     "LAMBDA_NETWORK_LOGS",
     "EKS_RUNTIME_MONITORING",
     "RUNTIME_MONITORING",
+    "AI_PROTECTION",
 ]
 OrgFeatureAdditionalConfigurationType = Literal[
     "EKS_ADDON_MANAGEMENT",
     "ECS_FARGATE_AGENT_MANAGEMENT",
     "EC2_AGENT_MANAGEMENT",
+    "RDS_DATA_RISK",
 ]
 OrgFeatureStatusType = Literal["NEW", "NONE", "ALL"]
-ProfileSubtypeType = Literal["FREQUENT", "INFREQUENT", "UNSEEN", "RARE"]
-ProfileTypeType = Literal["FREQUENCY"]
+ProfileSubtypeType = Literal[
+    "FREQUENT",
+    "INFREQUENT",
+    "UNSEEN",
+    "RARE",
+    "COUNT",
+    "AVERAGE",
+]
+ProfileTypeType = Literal["FREQUENCY", "VOLUME"]
 PublicAccessStatusType = Literal["BLOCKED", "ALLOWED"]
 PublicAclIgnoreBehaviorType = Literal["IGNORED", "NOT_IGNORED"]
 PublicBucketRestrictBehaviorType = Literal["RESTRICTED", "NOT_RESTRICTED"]
@@ -323,7 +541,18 @@ PublishingStatusType = Literal[
     "UNABLE_TO_PUBLISH_FIX_DESTINATION_PROPERTY",
     "STOPPED",
 ]
+RecommendationCategoryType = Literal[
+    "ENABLE_PROTECTION",
+    "FURTHER_INVESTIGATION",
+    "SUPPRESSION_RULE",
+    "HARDENING",
+    "MONITORING",
+]
+RecordTypeType = Literal["OBSERVATION", "ANALYSIS", "UPDATE", "FETCH", "METADATA"]
 ResourceTypeType = Literal["EKS", "ECS", "EC2"]
+RiskLevelType = Literal["Info", "Low", "Medium", "High", "Critical"]
+RuleLanguageType = Literal["SQL"]
+RuleSchemaType = Literal["CloudTrail"]
 ScanCategoryType = Literal["FULL_SCAN", "INCREMENTAL_SCAN"]
 ScanCriterionKeyType = Literal["EC2_INSTANCE_TAG"]
 ScanResultType = Literal["CLEAN", "INFECTED"]
@@ -358,6 +587,8 @@ SignalTypeType = Literal[
     "DNS_LOGS",
     "RUNTIME_MONITORING",
 ]
+SummaryFormatType = Literal["STRING", "STRUCTURED"]
+ThreatConfidenceType = Literal["VERY_HIGH", "HIGH", "MEDIUM", "LOW"]
 ThreatEntitySetFormatType = Literal[
     "TXT",
     "STIX",
@@ -392,6 +623,7 @@ ThreatIntelSetStatusType = Literal[
     "DELETE_PENDING",
     "DELETED",
 ]
+TimeGranularityType = Literal["DAY", "WEEK", "MONTH"]
 TriggerTypeType = Literal["BACKUP", "GUARDDUTY"]
 TrustedEntitySetFormatType = Literal[
     "TXT",
@@ -424,6 +656,11 @@ UsageFeatureType = Literal[
     "FARGATE_RUNTIME_MONITORING",
     "RDS_DBI_PROTECTION_PROVISIONED",
     "RDS_DBI_PROTECTION_SERVERLESS",
+    "RDS_DBI_PROTECTION_LIMITLESS",
+    "RDS_DATA_ACTIVITY_DBI_PROTECTION_PROVISIONED",
+    "RDS_DATA_ACTIVITY_DBI_PROTECTION_SERVERLESS",
+    "RDS_DATA_ACTIVITY_DBI_PROTECTION_LIMITLESS",
+    "AI_PROTECTION",
 ]
 UsageStatisticTypeType = Literal[
     "SUM_BY_ACCOUNT",

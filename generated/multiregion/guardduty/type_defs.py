@@ -19,9 +19,20 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    ActionPriorityType,
+    ActivityTypeType,
     AdminStatusType,
+    AnalysisTypeType,
+    AssociationModeType,
+    AttackPhaseNameType,
     AutoEnableMembersType,
+    CloudProviderType,
     ClusterStatusType,
+    ConfidenceLevelType,
+    ConfidenceType,
+    ContentPolicyFilterActionType,
+    ContentPolicyFilterTypeType,
+    CorrelationReasonType,
     CoverageFilterCriterionKeyType,
     CoverageSortKeyType,
     CoverageStatisticsTypeType,
@@ -29,24 +40,44 @@ from .literals import (
     CriterionKeyType,
     DataSourceStatusType,
     DataSourceType,
+    DefenseTacticType,
     DestinationTypeType,
+    DetectionRuleConfigurationStatusType,
+    DetectionRuleDataSourceType,
+    DetectionRuleFilterConditionType,
+    DetectionRuleSeverityType,
     DetectionSourceType,
     DetectorFeatureResultType,
     DetectorFeatureType,
     DetectorStatusType,
+    DispositionType,
+    DistributionDimensionType,
     EbsSnapshotPreservationType,
     EcsClusterStatusType,
     EcsLaunchTypeType,
     FeatureAdditionalConfigurationType,
     FeatureStatusType,
     FeedbackType,
+    FetchCriterionConditionType,
+    FetchTypeType,
+    FetchVerdictType,
     FilterActionType,
+    FilterFieldNameType,
     FindingPublishingFrequencyType,
     FindingResourceTypeType,
     FindingStatisticTypeType,
     FreeTrialFeatureResultType,
     GroupByTypeType,
+    GuardrailActionType,
+    GuardrailSourceType,
     IndicatorTypeType,
+    InvestigationDetectorFeatureType,
+    InvestigationFilterCriterionKeyType,
+    InvestigationIndicatorTypeType,
+    InvestigationResourceTypeType,
+    InvestigationSortFieldType,
+    InvestigationStatusType,
+    InvestigationTypeType,
     IpSetFormatType,
     IpSetStatusType,
     KubernetesResourcesTypesType,
@@ -56,9 +87,11 @@ from .literals import (
     MalwareProtectionResourceTypeType,
     MalwareProtectionScanStatusType,
     MalwareProtectionScanTypeType,
+    ManagedByType,
     ManagementTypeType,
     MfaStatusType,
     NetworkDirectionType,
+    ObservationTypeType,
     OrderByType,
     OrgFeatureAdditionalConfigurationType,
     OrgFeatureStatusType,
@@ -69,7 +102,12 @@ from .literals import (
     PublicAclIgnoreBehaviorType,
     PublicBucketRestrictBehaviorType,
     PublishingStatusType,
+    RecommendationCategoryType,
+    RecordTypeType,
     ResourceTypeType,
+    RiskLevelType,
+    RuleLanguageType,
+    RuleSchemaType,
     ScanCategoryType,
     ScanCriterionKeyType,
     ScanResultStatusType,
@@ -78,10 +116,13 @@ from .literals import (
     ScanStatusType,
     ScanTypeType,
     SignalTypeType,
+    SummaryFormatType,
+    ThreatConfidenceType,
     ThreatEntitySetFormatType,
     ThreatEntitySetStatusType,
     ThreatIntelSetFormatType,
     ThreatIntelSetStatusType,
+    TimeGranularityType,
     TriggerTypeType,
     TrustedEntitySetFormatType,
     TrustedEntitySetStatusType,
@@ -98,31 +139,50 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AccessControlListTypeDef",
         "AccessKeyDetailsTypeDef",
         "AccessKeyTypeDef",
+        "AccountAffectedResourceTypeDef",
+        "AccountAnalysisTypeDef",
         "AccountDetailTypeDef",
         "AccountFreeTrialInfoTypeDef",
         "AccountLevelPermissionsTypeDef",
+        "AccountOverviewTypeDef",
         "AccountStatisticsTypeDef",
+        "AccountSummaryTypeDef",
         "AccountTypeDef",
         "ActionTypeDef",
+        "ActivityTypeDef",
+        "ActivityWindowTypeDef",
         "ActorProcessTypeDef",
         "ActorTypeDef",
         "AdditionalInfoTypeDef",
         "AddonDetailsTypeDef",
         "AdminAccountTypeDef",
         "AdministratorTypeDef",
+        "AffectedResourceTypeDef",
         "AgentDetailsTypeDef",
+        "AnalysisRecordTypeDef",
         "AnomalyObjectTypeDef",
         "AnomalyTypeDef",
         "AnomalyUnusualTypeDef",
+        "ApiCallTypeDef",
+        "ArchiveDistributionTypeDef",
         "ArchiveFindingsRequestTypeDef",
         "ArchiveFindingsResponseTypeDef",
+        "AssociationDetailTypeDef",
+        "AssociationSummaryTypeDef",
+        "AttackPhaseTypeDef",
+        "AttackTypeDef",
         "AutonomousSystemTypeDef",
         "AutoscalingAutoScalingGroupTypeDef",
         "AwsApiCallActionTypeDef",
+        "BaselineTypeDef",
+        "BedrockGuardrailDetailsTypeDef",
+        "BedrockGuardrailResourceTypeDef",
+        "BedrockGuardrailTypeDef",
         "BlockPublicAccessTypeDef",
         "BucketLevelPermissionsTypeDef",
         "BucketPolicyTypeDef",
         "CityTypeDef",
+        "CloudDetailsTypeDef",
         "CloudTrailConfigurationResultTypeDef",
         "CloudformationStackTypeDef",
         "ConditionOutputTypeDef",
@@ -130,6 +190,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ContainerFindingResourceTypeDef",
         "ContainerInstanceDetailsTypeDef",
         "ContainerTypeDef",
+        "ContentPolicyFilterTypeDef",
+        "ContinuousScanDetailsTypeDef",
+        "CorrelatedFindingTypeDef",
+        "CountermeasureActionTypeDef",
+        "CountermeasureTypeDef",
         "CountryTypeDef",
         "CoverageEc2InstanceDetailsTypeDef",
         "CoverageEcsClusterDetailsTypeDef",
@@ -141,12 +206,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CoverageResourceTypeDef",
         "CoverageSortCriteriaTypeDef",
         "CoverageStatisticsTypeDef",
+        "CreateCustomDetectionRuleAssociationRequestTypeDef",
+        "CreateCustomDetectionRuleAssociationResponseTypeDef",
+        "CreateCustomDetectionRuleOrgConfigurationRequestTypeDef",
+        "CreateCustomDetectionRuleOrgConfigurationResponseTypeDef",
         "CreateDetectorRequestTypeDef",
         "CreateDetectorResponseTypeDef",
         "CreateFilterRequestTypeDef",
         "CreateFilterResponseTypeDef",
         "CreateIPSetRequestTypeDef",
         "CreateIPSetResponseTypeDef",
+        "CreateInvestigationRequestTypeDef",
+        "CreateInvestigationResponseTypeDef",
         "CreateMalwareProtectionPlanRequestTypeDef",
         "CreateMalwareProtectionPlanResponseTypeDef",
         "CreateMembersRequestTypeDef",
@@ -174,6 +245,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeclineInvitationsRequestTypeDef",
         "DeclineInvitationsResponseTypeDef",
         "DefaultServerSideEncryptionTypeDef",
+        "DeleteCustomDetectionRuleAssociationRequestTypeDef",
+        "DeleteCustomDetectionRuleAssociationResponseTypeDef",
+        "DeleteCustomDetectionRuleOrgConfigurationRequestTypeDef",
+        "DeleteCustomDetectionRuleOrgConfigurationResponseTypeDef",
         "DeleteDetectorRequestTypeDef",
         "DeleteDetectorResponseTypeDef",
         "DeleteFilterRequestTypeDef",
@@ -201,6 +276,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribePublishingDestinationResponseTypeDef",
         "DestinationPropertiesTypeDef",
         "DestinationTypeDef",
+        "DetectionCoverageTypeDef",
+        "DetectionRuleEc2RequirementsTypeDef",
+        "DetectionRuleEcsFargateRequirementsTypeDef",
+        "DetectionRuleEksRequirementsTypeDef",
+        "DetectionRuleFilterTypeDef",
+        "DetectionRuleOrgConfigurationSummaryTypeDef",
+        "DetectionRuleOrgConfigurationTypeDef",
+        "DetectionRuleRuntimeMonitoringDetailsTypeDef",
+        "DetectionRuleRuntimePlatformsTypeDef",
         "DetectionTypeDef",
         "DetectorAdditionalConfigurationResultTypeDef",
         "DetectorAdditionalConfigurationTypeDef",
@@ -214,6 +298,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DisassociateFromMasterAccountResponseTypeDef",
         "DisassociateMembersRequestTypeDef",
         "DisassociateMembersResponseTypeDef",
+        "DistributionTypeDef",
+        "DnsContextTypeDef",
         "DnsRequestActionTypeDef",
         "DomainDetailsTypeDef",
         "EbsSnapshotDetailsTypeDef",
@@ -236,16 +322,28 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EmptyResponseMetadataTypeDef",
         "EnableOrganizationAdminAccountRequestTypeDef",
         "EnableOrganizationAdminAccountResponseTypeDef",
+        "EnrichmentTypeDef",
         "EvidenceTypeDef",
         "FargateDetailsTypeDef",
+        "FetchCriterionTypeDef",
+        "FetchQueryTypeDef",
+        "FetchRecordTypeDef",
+        "FetchResultTypeDef",
+        "FetchTimeWindowTypeDef",
         "FilterConditionTypeDef",
         "FilterCriteriaTypeDef",
         "FilterCriterionTypeDef",
         "FindingCriteriaOutputTypeDef",
         "FindingCriteriaTypeDef",
+        "FindingDetailTypeDef",
+        "FindingReferenceTypeDef",
         "FindingStatisticsTypeDef",
+        "FindingTypeClassificationTypeDef",
+        "FindingTypeCountTypeDef",
         "FindingTypeDef",
+        "FindingTypeDocumentationTypeDef",
         "FindingTypeStatisticsTypeDef",
+        "FindingsSummaryTypeDef",
         "FlowLogsConfigurationResultTypeDef",
         "FreeTrialFeatureConfigurationResultTypeDef",
         "GeoLocationTypeDef",
@@ -253,6 +351,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetAdministratorAccountResponseTypeDef",
         "GetCoverageStatisticsRequestTypeDef",
         "GetCoverageStatisticsResponseTypeDef",
+        "GetCustomDetectionRuleAssociationRequestTypeDef",
+        "GetCustomDetectionRuleAssociationResponseTypeDef",
+        "GetCustomDetectionRuleOrgConfigurationRequestTypeDef",
+        "GetCustomDetectionRuleOrgConfigurationResponseTypeDef",
+        "GetCustomDetectionRuleRequestTypeDef",
+        "GetCustomDetectionRuleResponseTypeDef",
         "GetDetectorRequestTypeDef",
         "GetDetectorResponseTypeDef",
         "GetFilterRequestTypeDef",
@@ -263,6 +367,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetFindingsStatisticsResponseTypeDef",
         "GetIPSetRequestTypeDef",
         "GetIPSetResponseTypeDef",
+        "GetInvestigationRequestTypeDef",
+        "GetInvestigationResponseTypeDef",
         "GetInvitationsCountResponseTypeDef",
         "GetMalwareProtectionPlanRequestTypeDef",
         "GetMalwareProtectionPlanResponseTypeDef",
@@ -296,12 +402,37 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "IncrementalScanDetailsTypeDef",
         "IndicatorTypeDef",
         "InstanceDetailsTypeDef",
+        "InvestigationAccountAnalysisTypeDef",
+        "InvestigationActorTypeDef",
+        "InvestigationDetectorFeatureConfigurationTypeDef",
+        "InvestigationEc2InstanceTypeDef",
+        "InvestigationEcsClusterTypeDef",
+        "InvestigationEksClusterTypeDef",
+        "InvestigationFilterConditionTypeDef",
+        "InvestigationFilterCriteriaTypeDef",
+        "InvestigationIndicatorTypeDef",
+        "InvestigationKubernetesWorkloadTypeDef",
+        "InvestigationMalwareScanTypeDef",
+        "InvestigationMetadataTypeDef",
+        "InvestigationRecordTypeDef",
+        "InvestigationResourceDataTypeDef",
+        "InvestigationResourceTypeDef",
+        "InvestigationScopeTypeDef",
+        "InvestigationSortCriteriaTypeDef",
+        "InvestigationSummaryDataTypeDef",
+        "InvestigationSummaryTypeDef",
+        "InvestigationThreatAssessmentTypeDef",
+        "InvestigationTypeDef",
         "InvitationTypeDef",
         "InviteMembersRequestTypeDef",
         "InviteMembersResponseTypeDef",
         "ItemDetailsTypeDef",
         "ItemPathTypeDef",
+        "KeyObservationsTypeDef",
+        "KubernetesActivityTypeDef",
+        "KubernetesAnomalyTypeDef",
         "KubernetesApiCallActionTypeDef",
+        "KubernetesApiCallTypeDef",
         "KubernetesAuditLogsConfigurationResultTypeDef",
         "KubernetesAuditLogsConfigurationTypeDef",
         "KubernetesConfigurationResultTypeDef",
@@ -309,15 +440,23 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "KubernetesDataSourceFreeTrialTypeDef",
         "KubernetesDetailsTypeDef",
         "KubernetesPermissionCheckedDetailsTypeDef",
+        "KubernetesPolicyViolationTypeDef",
         "KubernetesRoleBindingDetailsTypeDef",
         "KubernetesRoleDetailsTypeDef",
         "KubernetesUserDetailsTypeDef",
         "KubernetesWorkloadDetailsTypeDef",
         "KubernetesWorkloadTypeDef",
         "LambdaDetailsTypeDef",
+        "LambdaFunctionTypeDef",
         "LineageObjectTypeDef",
         "ListCoverageRequestTypeDef",
         "ListCoverageResponseTypeDef",
+        "ListCustomDetectionRuleAssociationsRequestTypeDef",
+        "ListCustomDetectionRuleAssociationsResponseTypeDef",
+        "ListCustomDetectionRuleOrgConfigurationsRequestTypeDef",
+        "ListCustomDetectionRuleOrgConfigurationsResponseTypeDef",
+        "ListCustomDetectionRulesRequestTypeDef",
+        "ListCustomDetectionRulesResponseTypeDef",
         "ListDetectorsRequestTypeDef",
         "ListDetectorsResponseTypeDef",
         "ListFiltersRequestTypeDef",
@@ -326,6 +465,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListFindingsResponseTypeDef",
         "ListIPSetsRequestTypeDef",
         "ListIPSetsResponseTypeDef",
+        "ListInvestigationRecordsRequestTypeDef",
+        "ListInvestigationRecordsResponseTypeDef",
+        "ListInvestigationsRequestTypeDef",
+        "ListInvestigationsResponseTypeDef",
         "ListInvitationsRequestTypeDef",
         "ListInvitationsResponseTypeDef",
         "ListMalwareProtectionPlansRequestTypeDef",
@@ -361,21 +504,33 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MalwareProtectionPlanTaggingActionTypeDef",
         "MalwareScanDetailsTypeDef",
         "MalwareScanTypeDef",
+        "MalwareThreatTypeDef",
         "MasterTypeDef",
+        "MemberAccountRankingTypeDef",
         "MemberAdditionalConfigurationResultTypeDef",
         "MemberAdditionalConfigurationTypeDef",
         "MemberDataSourceConfigurationTypeDef",
         "MemberFeaturesConfigurationResultTypeDef",
         "MemberFeaturesConfigurationTypeDef",
         "MemberTypeDef",
+        "MetadataRecordTypeDef",
+        "ModelDetailTypeDef",
+        "NetworkActivityTypeDef",
+        "NetworkAnomalyTypeDef",
         "NetworkConnectionActionTypeDef",
         "NetworkConnectionTypeDef",
+        "NetworkCountsTypeDef",
         "NetworkEndpointTypeDef",
         "NetworkGeoLocationTypeDef",
         "NetworkInterfaceTypeDef",
+        "NetworkPortsTypeDef",
+        "NetworkTrafficTypeDef",
+        "ObservationRecordTypeDef",
         "ObservationsTypeDef",
+        "ObservedFindingTypeTypeDef",
         "OrganizationAdditionalConfigurationResultTypeDef",
         "OrganizationAdditionalConfigurationTypeDef",
+        "OrganizationAnalysisTypeDef",
         "OrganizationDataSourceConfigurationsResultTypeDef",
         "OrganizationDataSourceConfigurationsTypeDef",
         "OrganizationDetailsTypeDef",
@@ -385,6 +540,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "OrganizationFeatureConfigurationTypeDef",
         "OrganizationFeatureStatisticsAdditionalConfigurationTypeDef",
         "OrganizationFeatureStatisticsTypeDef",
+        "OrganizationFindingsSummaryTypeDef",
         "OrganizationKubernetesAuditLogsConfigurationResultTypeDef",
         "OrganizationKubernetesAuditLogsConfigurationTypeDef",
         "OrganizationKubernetesConfigurationResultTypeDef",
@@ -403,26 +559,44 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PortProbeDetailTypeDef",
         "PrivateIpAddressDetailsTypeDef",
         "ProcessDetailsTypeDef",
+        "ProcessTypeDef",
         "ProductCodeTypeDef",
+        "ProductTypeDef",
+        "ProtectionPlanTypeDef",
         "PublicAccessConfigurationTypeDef",
         "PublicAccessTypeDef",
+        "QueryTimeWindowTypeDef",
         "RdsDbInstanceDetailsTypeDef",
+        "RdsDbInstanceTypeDef",
         "RdsDbUserDetailsTypeDef",
+        "RdsDbUserTypeDef",
         "RdsLimitlessDbDetailsTypeDef",
+        "RdsLoginActivityTypeDef",
         "RdsLoginAttemptActionTypeDef",
+        "RecommendationTypeDef",
         "RecoveryPointDetailsTypeDef",
         "RecoveryPointTypeDef",
+        "RelatedFindingsTypeDef",
         "RemoteAccountDetailsTypeDef",
         "RemoteIpDetailsTypeDef",
         "RemotePortDetailsTypeDef",
+        "RepresentativeFindingTypeDef",
+        "ReputationTypeDef",
         "ResourceDataTypeDef",
         "ResourceDetailsTypeDef",
+        "ResourceDistributionTypeDef",
         "ResourceStatisticsTypeDef",
         "ResourceTypeDef",
         "ResourceV2TypeDef",
         "ResponseMetadataTypeDef",
+        "RuleDefinitionTypeDef",
+        "RuleDetailTypeDef",
+        "RuleSummaryTypeDef",
         "RuntimeContextTypeDef",
         "RuntimeDetailsTypeDef",
+        "RuntimeSignalsTypeDef",
+        "S3ActivityTypeDef",
+        "S3AnalysisTypeDef",
         "S3BucketDetailTypeDef",
         "S3BucketTypeDef",
         "S3LogsConfigurationResultTypeDef",
@@ -433,6 +607,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ScanConditionOutputTypeDef",
         "ScanConditionPairTypeDef",
         "ScanConditionTypeDef",
+        "ScanConfigurationContinuousScanDetailsTypeDef",
         "ScanConfigurationRecoveryPointTypeDef",
         "ScanConfigurationTypeDef",
         "ScanDetectionsTypeDef",
@@ -456,7 +631,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ServiceAdditionalInfoTypeDef",
         "ServiceTypeDef",
         "SessionTypeDef",
+        "SeverityBreakdownTypeDef",
         "SeverityStatisticsTypeDef",
+        "SharedBehaviorTypeDef",
+        "SharedResourceTypeDef",
+        "SignalGroupTypeDef",
         "SignalTypeDef",
         "SortCriteriaTypeDef",
         "StartMalwareScanConfigurationTypeDef",
@@ -466,21 +645,33 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StartMonitoringMembersResponseTypeDef",
         "StopMonitoringMembersRequestTypeDef",
         "StopMonitoringMembersResponseTypeDef",
+        "SupportingDataTypeDef",
+        "TacticCoverageTypeDef",
         "TagResourceRequestTypeDef",
         "TagResourceResponseTypeDef",
         "TagTypeDef",
+        "TechniqueCoverageTypeDef",
+        "ThreatAssessmentTypeDef",
         "ThreatDetectedByNameTypeDef",
         "ThreatIntelligenceDetailTypeDef",
+        "ThreatReferenceTypeDef",
         "ThreatTypeDef",
         "ThreatsDetectedItemCountTypeDef",
+        "TimeWindowGroupTypeDef",
         "TotalTypeDef",
+        "TrendTypeDef",
         "TriggerDetailsTypeDef",
+        "TypeDistributionTypeDef",
         "UnarchiveFindingsRequestTypeDef",
         "UnarchiveFindingsResponseTypeDef",
         "UnprocessedAccountTypeDef",
         "UnprocessedDataSourcesResultTypeDef",
         "UntagResourceRequestTypeDef",
         "UntagResourceResponseTypeDef",
+        "UpdateCustomDetectionRuleAssociationRequestTypeDef",
+        "UpdateCustomDetectionRuleAssociationResponseTypeDef",
+        "UpdateCustomDetectionRuleOrgConfigurationRequestTypeDef",
+        "UpdateCustomDetectionRuleOrgConfigurationResponseTypeDef",
         "UpdateDetectorRequestTypeDef",
         "UpdateDetectorResponseTypeDef",
         "UpdateFilterRequestTypeDef",
@@ -560,6 +751,62 @@ class AccessKeyTypeDef(TypedDict):
     UserType: NotRequired[str]
 
 
+class AccountAffectedResourceTypeDef(TypedDict):
+    Identifier: NotRequired[str]
+    Type: NotRequired[InvestigationResourceTypeType]
+    FindingCount: NotRequired[int]
+
+
+class FindingTypeCountTypeDef(TypedDict):
+    FindingType: NotRequired[str]
+    Count: NotRequired[int]
+
+
+class SeverityBreakdownTypeDef(TypedDict):
+    Critical: NotRequired[int]
+    High: NotRequired[int]
+    Medium: NotRequired[int]
+    Low: NotRequired[int]
+    Info: NotRequired[int]
+
+
+class TimeWindowGroupTypeDef(TypedDict):
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    FindingCount: NotRequired[int]
+
+
+class FindingsSummaryTypeDef(TypedDict):
+    TotalFindings: NotRequired[int]
+    SeverityBreakdown: NotRequired[SeverityBreakdownTypeDef]
+    TopFindingTypes: NotRequired[list[FindingTypeCountTypeDef]]
+    ByTimeWindow: NotRequired[list[TimeWindowGroupTypeDef]]
+
+
+class ThreatReferenceTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Uid: NotRequired[str]
+
+
+class TechniqueCoverageTypeDef(TypedDict):
+    Technique: NotRequired[ThreatReferenceTypeDef]
+    FindingCount: NotRequired[int]
+    FindingTypes: NotRequired[list[str]]
+
+
+class TacticCoverageTypeDef(TypedDict):
+    Phase: NotRequired[AttackPhaseNameType]
+    FindingCount: NotRequired[int]
+    FindingTypes: NotRequired[list[str]]
+    Techniques: NotRequired[list[TechniqueCoverageTypeDef]]
+
+
+class AccountAnalysisTypeDef(TypedDict):
+    FindingsSummary: NotRequired[FindingsSummaryTypeDef]
+    TacticCoverage: NotRequired[list[TacticCoverageTypeDef]]
+    AffectedResources: NotRequired[list[AccountAffectedResourceTypeDef]]
+
+
 class AccountDetailTypeDef(TypedDict):
     AccountId: str
     Email: str
@@ -608,10 +855,35 @@ class AccountLevelPermissionsTypeDef(TypedDict):
     BlockPublicAccess: NotRequired[BlockPublicAccessTypeDef]
 
 
+class MemberAccountRankingTypeDef(TypedDict):
+    Rank: NotRequired[int]
+    AccountId: NotRequired[str]
+    FindingCount: NotRequired[int]
+    RiskLevel: NotRequired[RiskLevelType]
+    RiskRationale: NotRequired[str]
+
+
+class AccountOverviewTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    AccountStatus: NotRequired[str]
+    DetectorId: NotRequired[str]
+    Region: NotRequired[str]
+    DelegatedAdminAccountId: NotRequired[str]
+    TotalMemberAccounts: NotRequired[int]
+    TotalFindings: NotRequired[int]
+    AffectedAccountCount: NotRequired[int]
+    AccountRankings: NotRequired[list[MemberAccountRankingTypeDef]]
+
+
 class AccountStatisticsTypeDef(TypedDict):
     AccountId: NotRequired[str]
     LastGeneratedAt: NotRequired[datetime]
     TotalFindings: NotRequired[int]
+
+
+class AccountSummaryTypeDef(TypedDict):
+    AccountId: NotRequired[str]
+    FindingCount: NotRequired[int]
 
 
 class AccountTypeDef(TypedDict):
@@ -626,6 +898,7 @@ class DomainDetailsTypeDef(TypedDict):
 class RemoteAccountDetailsTypeDef(TypedDict):
     AccountId: NotRequired[str]
     Affiliated: NotRequired[bool]
+    AwsServiceName: NotRequired[str]
 
 
 class CityTypeDef(TypedDict):
@@ -777,6 +1050,23 @@ class ActionTypeDef(TypedDict):
     RdsLoginAttemptAction: NotRequired[RdsLoginAttemptActionTypeDef]
 
 
+class ApiCallTypeDef(TypedDict):
+    Operation: NotRequired[str]
+    Service: NotRequired[str]
+    Error: NotRequired[str]
+    UserAgent: NotRequired[str]
+
+
+class ActivityTypeDef(TypedDict):
+    Type: ActivityTypeType
+    Api: NotRequired[ApiCallTypeDef]
+
+
+class ActivityWindowTypeDef(TypedDict):
+    FirstSeenAt: NotRequired[datetime]
+    LastSeenAt: NotRequired[datetime]
+
+
 class ActorProcessTypeDef(TypedDict):
     Name: str
     Path: str
@@ -827,12 +1117,115 @@ class AdministratorTypeDef(TypedDict):
     InvitedAt: NotRequired[str]
 
 
+class AffectedResourceTypeDef(TypedDict):
+    Identifier: NotRequired[str]
+    Type: NotRequired[InvestigationResourceTypeType]
+    Arn: NotRequired[str]
+
+
 class AgentDetailsTypeDef(TypedDict):
     Version: NotRequired[str]
 
 
+class FindingTypeClassificationTypeDef(TypedDict):
+    FindingType: NotRequired[str]
+    Classification: NotRequired[str]
+    Count: NotRequired[int]
+    Percentage: NotRequired[float]
+    Description: NotRequired[str]
+
+
+class BaselineTypeDef(TypedDict):
+    TotalFindings: NotRequired[int]
+    BaselineFindings: NotRequired[list[FindingTypeClassificationTypeDef]]
+    AnomalousFindings: NotRequired[list[FindingTypeClassificationTypeDef]]
+
+
+class TrendTypeDef(TypedDict):
+    Granularity: NotRequired[TimeGranularityType]
+    StartedAt: NotRequired[datetime]
+    EndedAt: NotRequired[datetime]
+    TotalFindings: NotRequired[int]
+    ByTimeWindow: NotRequired[list[TimeWindowGroupTypeDef]]
+
+
+class InvestigationAccountAnalysisTypeDef(TypedDict):
+    Trend: NotRequired[TrendTypeDef]
+    Baseline: NotRequired[BaselineTypeDef]
+
+
+class InvestigationIndicatorTypeDef(TypedDict):
+    Value: str
+    Type: NotRequired[InvestigationIndicatorTypeType]
+
+
+class ReputationTypeDef(TypedDict):
+    FindingTimeDisposition: NotRequired[str]
+    CurrentDisposition: NotRequired[str]
+    ReputationComparison: NotRequired[str]
+
+
+class InvestigationThreatAssessmentTypeDef(TypedDict):
+    Reputation: NotRequired[ReputationTypeDef]
+    ThreatConfidence: NotRequired[ThreatConfidenceType]
+    Classification: NotRequired[str]
+    Assessment: NotRequired[str]
+    AuthenticationContext: NotRequired[str]
+    RdsControlPlaneActivity: NotRequired[str]
+    IpAccountActivity: NotRequired[str]
+    CredentialCompromise: NotRequired[str]
+
+
+class KubernetesPolicyViolationTypeDef(TypedDict):
+    ViolationType: NotRequired[str]
+    AffectedResource: NotRequired[str]
+    Subject: NotRequired[str]
+    GrantedAccess: NotRequired[str]
+    ExposureVector: NotRequired[str]
+    MisconfigurationImpact: NotRequired[str]
+
+
+class FindingReferenceTypeDef(TypedDict):
+    FindingType: NotRequired[str]
+    Uid: NotRequired[str]
+
+
+class ProcessTypeDef(TypedDict):
+    Uuid: str
+    Name: NotRequired[str]
+    Path: NotRequired[str]
+    ParentUuid: NotRequired[str]
+    Findings: NotRequired[list[FindingReferenceTypeDef]]
+
+
+class S3AnalysisTypeDef(TypedDict):
+    FindingSubtype: NotRequired[str]
+    EffectivePermission: NotRequired[str]
+    BlockPublicAccessSettings: NotRequired[str]
+    Exposure: NotRequired[str]
+    UserAgent: NotRequired[str]
+    UserAgentClassification: NotRequired[str]
+    SourceIp: NotRequired[str]
+    IpReputation: NotRequired[str]
+    ActorAssessment: NotRequired[str]
+    S3ApiActivity: NotRequired[str]
+    SourceContext: NotRequired[str]
+    AuthorizationAssessment: NotRequired[str]
+
+
+class AnalysisRecordTypeDef(TypedDict):
+    AnalysisType: AnalysisTypeType
+    ThreatAssessment: NotRequired[InvestigationThreatAssessmentTypeDef]
+    KubernetesPolicyViolation: NotRequired[KubernetesPolicyViolationTypeDef]
+    S3Analysis: NotRequired[S3AnalysisTypeDef]
+    Processes: NotRequired[list[ProcessTypeDef]]
+    AccountAnalysis: NotRequired[InvestigationAccountAnalysisTypeDef]
+    Indicators: NotRequired[list[InvestigationIndicatorTypeDef]]
+
+
 class ObservationsTypeDef(TypedDict):
     Text: NotRequired[list[str]]
+    Number: NotRequired[list[int]]
 
 
 class AnomalyObjectTypeDef(TypedDict):
@@ -850,6 +1243,13 @@ class AnomalyTypeDef(TypedDict):
     Unusual: NotRequired[AnomalyUnusualTypeDef]
 
 
+class ArchiveDistributionTypeDef(TypedDict):
+    ArchivedCount: NotRequired[int]
+    UnarchivedCount: NotRequired[int]
+    ArchivedPercentage: NotRequired[float]
+    UnarchivedPercentage: NotRequired[float]
+
+
 class ArchiveFindingsRequestTypeDef(TypedDict):
     DetectorId: str
     FindingIds: ReadOnly[Sequence[str]]
@@ -857,6 +1257,40 @@ class ArchiveFindingsRequestTypeDef(TypedDict):
 
 class ArchiveFindingsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AssociationDetailTypeDef(TypedDict):
+    AssociationId: str
+    Arn: str
+    RuleId: str
+    AccountId: str
+    Mode: AssociationModeType
+    CreatedAt: datetime
+    UpdatedAt: datetime
+    ExpiresAt: NotRequired[datetime]
+
+
+class AssociationSummaryTypeDef(TypedDict):
+    AssociationId: str
+    Arn: str
+    RuleId: str
+    Mode: AssociationModeType
+    CreatedAt: datetime
+    UpdatedAt: datetime
+    ExpiresAt: NotRequired[datetime]
+
+
+class AttackTypeDef(TypedDict):
+    Tactic: NotRequired[ThreatReferenceTypeDef]
+    Technique: NotRequired[ThreatReferenceTypeDef]
+    Findings: NotRequired[list[FindingReferenceTypeDef]]
+    Version: NotRequired[str]
+
+
+class AttackPhaseTypeDef(TypedDict):
+    Phase: NotRequired[AttackPhaseNameType]
+    Description: NotRequired[str]
+    Attacks: NotRequired[list[AttackTypeDef]]
 
 
 class AutonomousSystemTypeDef(TypedDict):
@@ -868,6 +1302,32 @@ class AutoscalingAutoScalingGroupTypeDef(TypedDict):
     Ec2InstanceUids: NotRequired[list[str]]
 
 
+class BedrockGuardrailTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Version: NotRequired[str]
+
+
+class ContentPolicyFilterTypeDef(TypedDict):
+    Type: NotRequired[ContentPolicyFilterTypeType]
+    Confidence: NotRequired[ConfidenceLevelType]
+    Action: NotRequired[ContentPolicyFilterActionType]
+
+
+class BedrockGuardrailDetailsTypeDef(TypedDict):
+    GuardrailArn: NotRequired[str]
+    GuardrailVersion: NotRequired[str]
+    Guardrails: NotRequired[list[BedrockGuardrailTypeDef]]
+    GuardrailAction: NotRequired[GuardrailActionType]
+    GuardrailSource: NotRequired[GuardrailSourceType]
+    ContentPolicyFilters: NotRequired[list[ContentPolicyFilterTypeDef]]
+
+
+class BedrockGuardrailResourceTypeDef(TypedDict):
+    Version: NotRequired[str]
+    GuardrailAction: NotRequired[GuardrailActionType]
+    GuardrailSource: NotRequired[GuardrailSourceType]
+
+
 class BucketPolicyTypeDef(TypedDict):
     AllowsPublicReadAccess: NotRequired[bool]
     AllowsPublicWriteAccess: NotRequired[bool]
@@ -877,6 +1337,12 @@ class BucketLevelPermissionsTypeDef(TypedDict):
     AccessControlList: NotRequired[AccessControlListTypeDef]
     BucketPolicy: NotRequired[BucketPolicyTypeDef]
     BlockPublicAccess: NotRequired[BlockPublicAccessTypeDef]
+
+
+class CloudDetailsTypeDef(TypedDict):
+    Provider: CloudProviderType
+    Region: str
+    Account: str
 
 
 class CloudTrailConfigurationResultTypeDef(TypedDict):
@@ -951,6 +1417,49 @@ class ContainerTypeDef(TypedDict):
     SecurityContext: NotRequired[SecurityContextTypeDef]
 
 
+class ContinuousScanDetailsTypeDef(TypedDict):
+    StartTime: NotRequired[ReadOnly[datetime | str]]
+    EndTime: ReadOnly[datetime | str]
+
+
+class SharedBehaviorTypeDef(TypedDict):
+    Path: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class SharedResourceTypeDef(TypedDict):
+    ResourceType: NotRequired[str]
+    Identifier: NotRequired[str]
+
+
+class CorrelatedFindingTypeDef(TypedDict):
+    FindingType: NotRequired[str]
+    Count: NotRequired[int]
+    SeverityMax: NotRequired[float]
+    CorrelationReasons: NotRequired[list[CorrelationReasonType]]
+    FindingIds: NotRequired[list[str]]
+    SharedResources: NotRequired[list[SharedResourceTypeDef]]
+    SharedBehaviors: NotRequired[list[SharedBehaviorTypeDef]]
+
+
+class CountermeasureActionTypeDef(TypedDict):
+    Title: NotRequired[str]
+    Description: NotRequired[str]
+    Priority: NotRequired[ActionPriorityType]
+    DefenseTechnique: NotRequired[str]
+    Mitigates: NotRequired[list[str]]
+    CliCommands: NotRequired[list[str]]
+    DispositionId: NotRequired[int]
+    Disposition: NotRequired[DispositionType]
+    AffectedResources: NotRequired[list[AffectedResourceTypeDef]]
+
+
+class CountermeasureTypeDef(TypedDict):
+    DefenseTactic: NotRequired[DefenseTacticType]
+    Actions: NotRequired[list[CountermeasureActionTypeDef]]
+    Description: NotRequired[str]
+
+
 class CoverageEc2InstanceDetailsTypeDef(TypedDict):
     InstanceId: NotRequired[str]
     InstanceType: NotRequired[str]
@@ -1017,6 +1526,30 @@ class CoverageSortCriteriaTypeDef(TypedDict):
 class CoverageStatisticsTypeDef(TypedDict):
     CountByResourceType: NotRequired[dict[ResourceTypeType, int]]
     CountByCoverageStatus: NotRequired[dict[CoverageStatusType, int]]
+
+
+class CreateCustomDetectionRuleAssociationRequestTypeDef(TypedDict):
+    RuleId: str
+    Mode: AssociationModeType
+    ClientToken: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CreateCustomDetectionRuleAssociationResponseTypeDef(TypedDict):
+    RuleAssociation: AssociationDetailTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateCustomDetectionRuleOrgConfigurationRequestTypeDef(TypedDict):
+    RuleId: str
+    Mode: AssociationModeType
+    IncludeAccountIds: NotRequired[ReadOnly[Sequence[str]]]
+    ExcludeAccountIds: NotRequired[ReadOnly[Sequence[str]]]
+    ClientToken: NotRequired[str]
+
+
+class CreateCustomDetectionRuleOrgConfigurationResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class KubernetesAuditLogsConfigurationTypeDef(TypedDict):
@@ -1127,6 +1660,17 @@ class CreateIPSetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateInvestigationRequestTypeDef(TypedDict):
+    DetectorId: str
+    TriggerPrompt: str
+    ClientToken: NotRequired[str]
+
+
+class CreateInvestigationResponseTypeDef(TypedDict):
+    InvestigationId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CreateS3BucketResourceTypeDef(TypedDict):
     BucketName: NotRequired[str]
     ObjectPrefixes: NotRequired[ReadOnly[Sequence[str]]]
@@ -1184,6 +1728,7 @@ class CreateProtectedResourceOutputTypeDef(TypedDict):
 class DestinationPropertiesTypeDef(TypedDict):
     DestinationArn: NotRequired[str]
     KmsKeyArn: NotRequired[str]
+    ExpectedBucketOwner: NotRequired[str]
 
 
 class CreatePublishingDestinationRequestTypeDef(TypedDict):
@@ -1304,6 +1849,24 @@ class DeclineInvitationsResponseTypeDef(TypedDict):
 class DefaultServerSideEncryptionTypeDef(TypedDict):
     EncryptionType: NotRequired[str]
     KmsMasterKeyArn: NotRequired[str]
+
+
+class DeleteCustomDetectionRuleAssociationRequestTypeDef(TypedDict):
+    RuleId: str
+    AssociationId: str
+
+
+class DeleteCustomDetectionRuleAssociationResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteCustomDetectionRuleOrgConfigurationRequestTypeDef(TypedDict):
+    RuleId: str
+    Mode: AssociationModeType
+
+
+class DeleteCustomDetectionRuleOrgConfigurationResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DeleteDetectorRequestTypeDef(TypedDict):
@@ -1551,6 +2114,68 @@ class DestinationTypeDef(TypedDict):
     Status: PublishingStatusType
 
 
+class ProtectionPlanTypeDef(TypedDict):
+    Name: NotRequired[InvestigationDetectorFeatureType]
+    Status: NotRequired[FeatureStatusType]
+
+
+class DetectionCoverageTypeDef(TypedDict):
+    ProtectionPlans: NotRequired[list[ProtectionPlanTypeDef]]
+    FoundationalDataSources: NotRequired[list[InvestigationDetectorFeatureType]]
+    CoverageGaps: NotRequired[str]
+    KeyObservation: NotRequired[str]
+
+
+class DetectionRuleEc2RequirementsTypeDef(TypedDict):
+    MinAgentVersion: NotRequired[str]
+
+
+class DetectionRuleEcsFargateRequirementsTypeDef(TypedDict):
+    MinAgentVersion: NotRequired[str]
+
+
+class DetectionRuleEksRequirementsTypeDef(TypedDict):
+    MinAgentVersion: NotRequired[str]
+
+
+class DetectionRuleFilterTypeDef(TypedDict):
+    Name: FilterFieldNameType
+    Values: ReadOnly[Sequence[str]]
+    Condition: NotRequired[DetectionRuleFilterConditionType]
+
+
+class DetectionRuleOrgConfigurationSummaryTypeDef(TypedDict):
+    RuleId: str
+    Mode: AssociationModeType
+    Status: DetectionRuleConfigurationStatusType
+    StatusReason: NotRequired[str]
+    CreatedAt: datetime
+    UpdatedAt: datetime
+    ExpiresAt: NotRequired[datetime]
+
+
+class DetectionRuleOrgConfigurationTypeDef(TypedDict):
+    RuleId: str
+    Mode: AssociationModeType
+    Status: DetectionRuleConfigurationStatusType
+    StatusReason: NotRequired[str]
+    IncludeAccountIds: list[str]
+    ExcludeAccountIds: list[str]
+    CreatedAt: datetime
+    UpdatedAt: datetime
+    ExpiresAt: NotRequired[datetime]
+
+
+class DetectionRuleRuntimePlatformsTypeDef(TypedDict):
+    Eks: NotRequired[DetectionRuleEksRequirementsTypeDef]
+    Ec2: NotRequired[DetectionRuleEc2RequirementsTypeDef]
+    EcsFargate: NotRequired[DetectionRuleEcsFargateRequirementsTypeDef]
+
+
+class DetectionRuleRuntimeMonitoringDetailsTypeDef(TypedDict):
+    Platforms: NotRequired[DetectionRuleRuntimePlatformsTypeDef]
+
+
 class IndicatorTypeDef(TypedDict):
     Key: IndicatorTypeType
     Values: NotRequired[list[str]]
@@ -1705,6 +2330,7 @@ class ResourceDataTypeDef(TypedDict):
     Ec2Vpc: NotRequired[Ec2VpcTypeDef]
     Ec2Image: NotRequired[Ec2ImageTypeDef]
     CloudformationStack: NotRequired[CloudformationStackTypeDef]
+    BedrockGuardrail: NotRequired[BedrockGuardrailResourceTypeDef]
 
 
 class TagTypeDef(TypedDict):
@@ -1739,6 +2365,7 @@ class SignalTypeDef(TypedDict):
     ActorIds: NotRequired[list[str]]
     EndpointIds: NotRequired[list[str]]
     SignalIndicators: NotRequired[list[IndicatorTypeDef]]
+    Activities: NotRequired[list[ActivityTypeDef]]
 
 
 class SequenceTypeDef(TypedDict):
@@ -1761,6 +2388,7 @@ class DetectorAdditionalConfigurationResultTypeDef(TypedDict):
     Name: NotRequired[FeatureAdditionalConfigurationType]
     Status: NotRequired[FeatureStatusType]
     UpdatedAt: NotRequired[datetime]
+    ManagedBy: NotRequired[ManagedByType]
 
 
 class DetectorFeatureConfigurationResultTypeDef(TypedDict):
@@ -1770,6 +2398,7 @@ class DetectorFeatureConfigurationResultTypeDef(TypedDict):
     AdditionalConfiguration: NotRequired[
         list[DetectorAdditionalConfigurationResultTypeDef]
     ]
+    ManagedBy: NotRequired[ManagedByType]
 
 
 class DisableOrganizationAdminAccountRequestTypeDef(TypedDict):
@@ -1804,6 +2433,36 @@ class DisassociateMembersRequestTypeDef(TypedDict):
 class DisassociateMembersResponseTypeDef(TypedDict):
     UnprocessedAccounts: list[UnprocessedAccountTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ResourceDistributionTypeDef(TypedDict):
+    ResourceType: NotRequired[str]
+    Identifier: NotRequired[str]
+    Count: NotRequired[int]
+
+
+class TypeDistributionTypeDef(TypedDict):
+    FindingType: NotRequired[str]
+    Count: NotRequired[int]
+    Percentage: NotRequired[float]
+    DominantSeverity: NotRequired[str]
+
+
+class DistributionTypeDef(TypedDict):
+    Dimension: DistributionDimensionType
+    TotalFindings: NotRequired[int]
+    SeverityBreakdown: NotRequired[SeverityBreakdownTypeDef]
+    FindingTypes: NotRequired[list[TypeDistributionTypeDef]]
+    TopFindingTypes: NotRequired[list[FindingTypeCountTypeDef]]
+    Resources: NotRequired[list[ResourceDistributionTypeDef]]
+    AttackVectors: NotRequired[list[TacticCoverageTypeDef]]
+    Archive: NotRequired[ArchiveDistributionTypeDef]
+
+
+class DnsContextTypeDef(TypedDict):
+    DomainSuffix: NotRequired[str]
+    OtherDomains: NotRequired[str]
+    ResolverHistory: NotRequired[str]
 
 
 class EbsSnapshotDetailsTypeDef(TypedDict):
@@ -1928,6 +2587,13 @@ class EnableOrganizationAdminAccountResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EnrichmentTypeDef(TypedDict):
+    CountryName: NotRequired[str]
+    AsnOrg: NotRequired[str]
+    ThreatListName: NotRequired[str]
+    ThreatName: NotRequired[str]
+
+
 class ThreatIntelligenceDetailTypeDef(TypedDict):
     ThreatListName: NotRequired[str]
     ThreatNames: NotRequired[list[str]]
@@ -1938,8 +2604,68 @@ class EvidenceTypeDef(TypedDict):
     ThreatIntelligenceDetails: NotRequired[list[ThreatIntelligenceDetailTypeDef]]
 
 
+class FetchCriterionTypeDef(TypedDict):
+    Field: str
+    Condition: FetchCriterionConditionType
+    Values: NotRequired[list[str]]
+
+
+class FetchTimeWindowTypeDef(TypedDict):
+    StartedAt: NotRequired[datetime]
+    DurationInMinutes: NotRequired[int]
+
+
+class FetchQueryTypeDef(TypedDict):
+    Criteria: NotRequired[list[FetchCriterionTypeDef]]
+    TimeWindow: NotRequired[FetchTimeWindowTypeDef]
+    RowLimit: NotRequired[int]
+    AccountId: NotRequired[str]
+    Indicator: NotRequired[str]
+    IndicatorType: NotRequired[InvestigationIndicatorTypeType]
+    FindingType: NotRequired[str]
+    FindingId: NotRequired[str]
+
+
+class FindingTypeDocumentationTypeDef(TypedDict):
+    Description: NotRequired[str]
+    Severity: NotRequired[str]
+    Feature: NotRequired[str]
+    FullDescription: NotRequired[str]
+    Remediation: NotRequired[str]
+    LearnMoreLinks: NotRequired[list[str]]
+
+
+class InvestigationDetectorFeatureConfigurationTypeDef(TypedDict):
+    Name: NotRequired[InvestigationDetectorFeatureType]
+    Status: NotRequired[FeatureStatusType]
+    UpdatedAt: NotRequired[datetime]
+
+
+class FetchResultTypeDef(TypedDict):
+    ItemIds: NotRequired[list[str]]
+    TotalCount: NotRequired[int]
+    Features: NotRequired[list[InvestigationDetectorFeatureConfigurationTypeDef]]
+    Verdict: NotRequired[FetchVerdictType]
+    Documentation: NotRequired[FindingTypeDocumentationTypeDef]
+
+
+class FetchRecordTypeDef(TypedDict):
+    FetchType: FetchTypeType
+    Query: NotRequired[FetchQueryTypeDef]
+    Result: NotRequired[FetchResultTypeDef]
+
+
 class FindingCriteriaOutputTypeDef(TypedDict):
     Criterion: NotRequired[dict[str, ConditionOutputTypeDef]]
+
+
+class FindingDetailTypeDef(TypedDict):
+    FindingId: NotRequired[str]
+    FindingType: NotRequired[str]
+    Severity: NotRequired[str]
+    AccountId: NotRequired[str]
+    Region: NotRequired[str]
+    ActivityWindow: NotRequired[ActivityWindowTypeDef]
 
 
 class FindingTypeStatisticsTypeDef(TypedDict):
@@ -2049,6 +2775,10 @@ class LambdaDetailsTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
 
 
+class ModelDetailTypeDef(TypedDict):
+    ModelId: NotRequired[str]
+
+
 class RdsDbInstanceDetailsTypeDef(TypedDict):
     DbInstanceIdentifier: NotRequired[str]
     Engine: NotRequired[str]
@@ -2077,9 +2807,15 @@ class RdsLimitlessDbDetailsTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
 
 
+class ScanConfigurationContinuousScanDetailsTypeDef(TypedDict):
+    StartTime: NotRequired[datetime]
+    EndTime: datetime
+
+
 class RecoveryPointDetailsTypeDef(TypedDict):
     RecoveryPointArn: NotRequired[str]
     BackupVaultName: NotRequired[str]
+    ContinuousScanDetails: NotRequired[ScanConfigurationContinuousScanDetailsTypeDef]
 
 
 class OwnerTypeDef(TypedDict):
@@ -2133,6 +2869,8 @@ class ResourceTypeDef(TypedDict):
     EbsSnapshotDetails: NotRequired[EbsSnapshotDetailsTypeDef]
     Ec2ImageDetails: NotRequired[Ec2ImageDetailsTypeDef]
     RecoveryPointDetails: NotRequired[RecoveryPointDetailsTypeDef]
+    BedrockGuardrailDetails: NotRequired[BedrockGuardrailDetailsTypeDef]
+    ModelDetails: NotRequired[list[ModelDetailTypeDef]]
 
 
 class IncrementalScanDetailsTypeDef(TypedDict):
@@ -2228,6 +2966,9 @@ class RuntimeContextTypeDef(TypedDict):
     ServiceName: NotRequired[str]
     CommandLineExample: NotRequired[str]
     ThreatFilePath: NotRequired[str]
+    FileOperation: NotRequired[str]
+    FilePath: NotRequired[str]
+    RelatedFilePaths: NotRequired[list[str]]
 
 
 class RuntimeDetailsTypeDef(TypedDict):
@@ -2276,6 +3017,7 @@ class FindingTypeDef(TypedDict):
     Type: str
     UpdatedAt: str
     AssociatedAttackSequenceArn: NotRequired[str]
+    CustomDetectionRuleName: NotRequired[str]
 
 
 class GetAdministratorAccountRequestTypeDef(TypedDict):
@@ -2295,6 +3037,58 @@ class GetCoverageStatisticsRequestTypeDef(TypedDict):
 
 class GetCoverageStatisticsResponseTypeDef(TypedDict):
     CoverageStatistics: NotRequired[CoverageStatisticsTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetCustomDetectionRuleAssociationRequestTypeDef(TypedDict):
+    RuleId: str
+    AssociationId: str
+
+
+class GetCustomDetectionRuleAssociationResponseTypeDef(TypedDict):
+    RuleAssociation: AssociationDetailTypeDef
+    Tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetCustomDetectionRuleOrgConfigurationRequestTypeDef(TypedDict):
+    RuleId: str
+    Mode: AssociationModeType
+
+
+class GetCustomDetectionRuleOrgConfigurationResponseTypeDef(TypedDict):
+    Configuration: DetectionRuleOrgConfigurationTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetCustomDetectionRuleRequestTypeDef(TypedDict):
+    RuleId: str
+
+
+class RuleDefinitionTypeDef(TypedDict):
+    Expression: str
+
+
+class RuleDetailTypeDef(TypedDict):
+    RuleId: str
+    Arn: str
+    Name: str
+    Description: str
+    Severity: DetectionRuleSeverityType
+    DataSource: DetectionRuleDataSourceType
+    Tactic: str
+    Technique: str
+    Service: str
+    Definition: RuleDefinitionTypeDef
+    Language: NotRequired[RuleLanguageType]
+    Schema: NotRequired[RuleSchemaType]
+    RuntimeMonitoringDetails: NotRequired[DetectionRuleRuntimeMonitoringDetailsTypeDef]
+    CreatedAt: datetime
+    UpdatedAt: NotRequired[datetime]
+
+
+class GetCustomDetectionRuleResponseTypeDef(TypedDict):
+    Rule: RuleDetailTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2326,6 +3120,9 @@ class GetFilterResponseTypeDef(TypedDict):
     Rank: NotRequired[int]
     FindingCriteria: FindingCriteriaOutputTypeDef
     Tags: NotRequired[dict[str, str]]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+    Version: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2367,6 +3164,101 @@ class GetIPSetResponseTypeDef(TypedDict):
     Status: IpSetStatusType
     Tags: NotRequired[dict[str, str]]
     ExpectedBucketOwner: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetInvestigationRequestTypeDef(TypedDict):
+    DetectorId: str
+    InvestigationId: str
+    SummaryFormat: NotRequired[SummaryFormatType]
+
+
+class ProductTypeDef(TypedDict):
+    Name: str
+    Feature: NotRequired[str]
+
+
+class InvestigationMetadataTypeDef(TypedDict):
+    Version: str
+    Product: ProductTypeDef
+
+
+class QueryTimeWindowTypeDef(TypedDict):
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+
+
+class InvestigationScopeTypeDef(TypedDict):
+    InvestigationType: NotRequired[InvestigationTypeType]
+    FindingId: NotRequired[str]
+    AccountId: NotRequired[str]
+    AdminAccountId: NotRequired[str]
+    QueryTimeWindow: NotRequired[QueryTimeWindowTypeDef]
+
+
+class KeyObservationsTypeDef(TypedDict):
+    Title: NotRequired[str]
+    Narrative: NotRequired[str]
+    Observations: NotRequired[list[str]]
+
+
+class OrganizationFindingsSummaryTypeDef(TypedDict):
+    TotalFindings: NotRequired[int]
+    SeverityBreakdown: NotRequired[SeverityBreakdownTypeDef]
+    TopFindingTypes: NotRequired[list[FindingTypeCountTypeDef]]
+    ByTimeWindow: NotRequired[list[TimeWindowGroupTypeDef]]
+    TotalAccountCount: NotRequired[int]
+    AffectedAccountCount: NotRequired[int]
+
+
+class OrganizationAnalysisTypeDef(TypedDict):
+    FindingsSummary: NotRequired[OrganizationFindingsSummaryTypeDef]
+    AccountBreakdown: NotRequired[list[AccountSummaryTypeDef]]
+
+
+class RecommendationTypeDef(TypedDict):
+    Title: NotRequired[str]
+    Rationale: NotRequired[str]
+    Category: NotRequired[RecommendationCategoryType]
+    Priority: NotRequired[ActionPriorityType]
+    CliCommands: NotRequired[list[str]]
+
+
+class ThreatAssessmentTypeDef(TypedDict):
+    AttackProgression: NotRequired[list[AttackPhaseTypeDef]]
+    ThreatActorProfile: NotRequired[str]
+
+
+class InvestigationSummaryDataTypeDef(TypedDict):
+    FindingType: NotRequired[str]
+    ThreatAssessment: NotRequired[ThreatAssessmentTypeDef]
+    Countermeasures: NotRequired[list[CountermeasureTypeDef]]
+    AccountAnalysis: NotRequired[AccountAnalysisTypeDef]
+    OrganizationAnalysis: NotRequired[OrganizationAnalysisTypeDef]
+    KeyObservations: NotRequired[KeyObservationsTypeDef]
+    Recommendations: NotRequired[list[RecommendationTypeDef]]
+
+
+class InvestigationTypeDef(TypedDict):
+    InvestigationId: str
+    Status: InvestigationStatusType
+    TriggerPrompt: str
+    TriggeredBy: str
+    Metadata: NotRequired[InvestigationMetadataTypeDef]
+    Cloud: NotRequired[CloudDetailsTypeDef]
+    RiskLevel: NotRequired[RiskLevelType]
+    Risk: NotRequired[str]
+    Confidence: NotRequired[ConfidenceType]
+    Summary: NotRequired[str]
+    SummaryData: NotRequired[InvestigationSummaryDataTypeDef]
+    Scope: NotRequired[InvestigationScopeTypeDef]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    Error: NotRequired[str]
+
+
+class GetInvestigationResponseTypeDef(TypedDict):
+    Investigation: InvestigationTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2421,6 +3313,7 @@ class GetMalwareScanResultDetailsTypeDef(TypedDict):
 
 class ScanConfigurationRecoveryPointTypeDef(TypedDict):
     BackupVaultName: NotRequired[str]
+    ContinuousScanDetails: NotRequired[ScanConfigurationContinuousScanDetailsTypeDef]
 
 
 class ScanConfigurationTypeDef(TypedDict):
@@ -2513,6 +3406,7 @@ class MemberAdditionalConfigurationResultTypeDef(TypedDict):
     Name: NotRequired[OrgFeatureAdditionalConfigurationType]
     Status: NotRequired[FeatureStatusType]
     UpdatedAt: NotRequired[datetime]
+    ManagedBy: NotRequired[ManagedByType]
 
 
 class MemberFeaturesConfigurationResultTypeDef(TypedDict):
@@ -2522,6 +3416,7 @@ class MemberFeaturesConfigurationResultTypeDef(TypedDict):
     AdditionalConfiguration: NotRequired[
         list[MemberAdditionalConfigurationResultTypeDef]
     ]
+    ManagedBy: NotRequired[ManagedByType]
 
 
 class MemberDataSourceConfigurationTypeDef(TypedDict):
@@ -2717,6 +3612,324 @@ class GetUsageStatisticsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class InvestigationActorTypeDef(TypedDict):
+    AccessKeyId: NotRequired[str]
+    PrincipalId: NotRequired[str]
+    UserName: NotRequired[str]
+    UserType: NotRequired[str]
+    UserAgent: NotRequired[str]
+
+
+class InvestigationEc2InstanceTypeDef(TypedDict):
+    InstanceId: NotRequired[str]
+    InstanceType: NotRequired[str]
+    InstanceState: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    PrivateIpAddress: NotRequired[str]
+    PublicIp: NotRequired[str]
+    VpcId: NotRequired[str]
+    SubnetId: NotRequired[str]
+    ImageId: NotRequired[str]
+    LaunchedAt: NotRequired[datetime]
+
+
+class InvestigationEcsClusterTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Arn: NotRequired[str]
+    Status: NotRequired[str]
+
+
+class InvestigationEksClusterTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Arn: NotRequired[str]
+    Status: NotRequired[str]
+    VpcId: NotRequired[str]
+
+
+class InvestigationFilterConditionTypeDef(TypedDict):
+    Equals: NotRequired[ReadOnly[Sequence[str]]]
+    NotEquals: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class InvestigationFilterCriteriaTypeDef(TypedDict):
+    Criterion: NotRequired[
+        ReadOnly[
+            Mapping[
+                InvestigationFilterCriterionKeyType, InvestigationFilterConditionTypeDef
+            ]
+        ]
+    ]
+
+
+class InvestigationKubernetesWorkloadTypeDef(TypedDict):
+    WorkloadType: NotRequired[str]
+    WorkloadName: NotRequired[str]
+    Containers: NotRequired[str]
+    Volumes: NotRequired[str]
+    SecurityContext: NotRequired[str]
+
+
+class MalwareThreatTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Severity: NotRequired[str]
+    InfectedFileCount: NotRequired[int]
+    SampleFiles: NotRequired[str]
+
+
+class InvestigationMalwareScanTypeDef(TypedDict):
+    ScanId: NotRequired[str]
+    ScanType: NotRequired[MalwareProtectionScanTypeType]
+    ScanCategory: NotRequired[ScanCategoryType]
+    TriggerFindingId: NotRequired[str]
+    EngineSources: NotRequired[str]
+    ScanStartedAt: NotRequired[datetime]
+    ScanCompletedAt: NotRequired[datetime]
+    FilesScanned: NotRequired[int]
+    GigabytesScanned: NotRequired[float]
+    VolumesScanned: NotRequired[int]
+    InfectedFileCount: NotRequired[int]
+    ResourceType: NotRequired[str]
+    ResourceIdentifier: NotRequired[str]
+    HighestSeverity: NotRequired[str]
+    HighestSeverityThreatName: NotRequired[str]
+    UniqueThreatCount: NotRequired[int]
+    TotalInfectedItems: NotRequired[int]
+    Threats: NotRequired[list[MalwareThreatTypeDef]]
+
+
+class MetadataRecordTypeDef(TypedDict):
+    TotalTimeMilliseconds: NotRequired[int]
+
+
+class LambdaFunctionTypeDef(TypedDict):
+    FunctionName: NotRequired[str]
+    FunctionArn: NotRequired[str]
+    FunctionVersion: NotRequired[str]
+    Role: NotRequired[str]
+    Description: NotRequired[str]
+    RevisionId: NotRequired[str]
+    UpdatedAt: NotRequired[datetime]
+    VpcConfigurationSummary: NotRequired[str]
+
+
+class RdsDbInstanceTypeDef(TypedDict):
+    DbInstanceIdentifier: NotRequired[str]
+    DbClusterIdentifier: NotRequired[str]
+    DbInstanceArn: NotRequired[str]
+    DbiResourceId: NotRequired[str]
+    Engine: NotRequired[str]
+    EngineVersion: NotRequired[str]
+
+
+class RdsDbUserTypeDef(TypedDict):
+    User: NotRequired[str]
+    Application: NotRequired[str]
+    Database: NotRequired[str]
+    AuthMethod: NotRequired[str]
+    Ssl: NotRequired[str]
+
+
+class InvestigationResourceDataTypeDef(TypedDict):
+    Ec2Instance: NotRequired[InvestigationEc2InstanceTypeDef]
+    LambdaFunction: NotRequired[LambdaFunctionTypeDef]
+    RdsDbInstance: NotRequired[RdsDbInstanceTypeDef]
+    RdsDbUser: NotRequired[RdsDbUserTypeDef]
+    EksCluster: NotRequired[InvestigationEksClusterTypeDef]
+    EcsCluster: NotRequired[InvestigationEcsClusterTypeDef]
+
+
+class InvestigationResourceTypeDef(TypedDict):
+    Uid: str
+    Name: NotRequired[str]
+    ResourceType: InvestigationResourceTypeType
+    Data: NotRequired[InvestigationResourceDataTypeDef]
+
+
+class KubernetesAnomalyTypeDef(TypedDict):
+    UnusualBehavior: NotRequired[str]
+    BaselineContext: NotRequired[str]
+    AnomalyScore: NotRequired[str]
+    TrainingPeriod: NotRequired[str]
+
+
+class KubernetesApiCallTypeDef(TypedDict):
+    ClusterName: NotRequired[str]
+    Username: NotRequired[str]
+    UserGroups: NotRequired[str]
+    UserId: NotRequired[str]
+    Verb: NotRequired[str]
+    ResourceType: NotRequired[str]
+    ResourceName: NotRequired[str]
+    Namespace: NotRequired[str]
+    RequestUri: NotRequired[str]
+    StatusCode: NotRequired[int]
+    SourceIps: NotRequired[str]
+    UserAgent: NotRequired[str]
+    EventCount: NotRequired[int]
+
+
+class KubernetesActivityTypeDef(TypedDict):
+    ApiCall: NotRequired[KubernetesApiCallTypeDef]
+    Anomaly: NotRequired[KubernetesAnomalyTypeDef]
+    Workload: NotRequired[InvestigationKubernetesWorkloadTypeDef]
+    Enrichment: NotRequired[EnrichmentTypeDef]
+
+
+class NetworkAnomalyTypeDef(TypedDict):
+    BaselineBytes: NotRequired[str]
+    Deviation: NotRequired[str]
+    ProfileAgeDays: NotRequired[int]
+    RemoteService: NotRequired[str]
+    RemoteRegion: NotRequired[str]
+    Duration: NotRequired[str]
+    ResetRatio: NotRequired[str]
+    TargetHostCount: NotRequired[int]
+
+
+class NetworkCountsTypeDef(TypedDict):
+    RequestCount: NotRequired[int]
+    TotalAttempts: NotRequired[int]
+    SuspiciousAttempts: NotRequired[int]
+    ResetAttempts: NotRequired[int]
+
+
+class NetworkPortsTypeDef(TypedDict):
+    TargetPort: NotRequired[str]
+    RemotePort: NotRequired[str]
+    ResolverPort: NotRequired[str]
+    Ports: NotRequired[str]
+    PortsUsed: NotRequired[str]
+    PortCount: NotRequired[int]
+
+
+class NetworkTrafficTypeDef(TypedDict):
+    BytesSent: NotRequired[int]
+    BytesReceived: NotRequired[int]
+
+
+class NetworkActivityTypeDef(TypedDict):
+    Protocol: NotRequired[str]
+    Direction: NotRequired[str]
+    Method: NotRequired[str]
+    Blocked: NotRequired[str]
+    Platform: NotRequired[str]
+    Ports: NotRequired[NetworkPortsTypeDef]
+    Traffic: NotRequired[NetworkTrafficTypeDef]
+    Anomaly: NotRequired[NetworkAnomalyTypeDef]
+    Dns: NotRequired[DnsContextTypeDef]
+    Counts: NotRequired[NetworkCountsTypeDef]
+    Enrichment: NotRequired[EnrichmentTypeDef]
+
+
+class RdsLoginActivityTypeDef(TypedDict):
+    Outcome: NotRequired[str]
+    Rate: NotRequired[str]
+    AnomalyContext: NotRequired[str]
+    LoginCount: NotRequired[int]
+    ActivityWindow: NotRequired[ActivityWindowTypeDef]
+    Enrichment: NotRequired[EnrichmentTypeDef]
+
+
+class ObservedFindingTypeTypeDef(TypedDict):
+    FindingType: NotRequired[str]
+    Count: NotRequired[int]
+    SeverityMax: NotRequired[float]
+    SharedResources: NotRequired[list[SharedResourceTypeDef]]
+
+
+class RelatedFindingsTypeDef(TypedDict):
+    Correlated: NotRequired[list[CorrelatedFindingTypeDef]]
+    Observed: NotRequired[list[ObservedFindingTypeTypeDef]]
+
+
+class RepresentativeFindingTypeDef(TypedDict):
+    ResourceType: NotRequired[str]
+    Identifier: NotRequired[str]
+    FindingId: NotRequired[str]
+    FindingCount: NotRequired[int]
+    RiskLevel: NotRequired[RiskLevelType]
+    RiskRationale: NotRequired[str]
+
+
+class SignalGroupTypeDef(TypedDict):
+    FindingType: NotRequired[str]
+    Severity: NotRequired[float]
+    Count: NotRequired[int]
+
+
+class RuntimeSignalsTypeDef(TypedDict):
+    SignalGroups: NotRequired[list[SignalGroupTypeDef]]
+    KeyObservation: NotRequired[str]
+
+
+class S3ActivityTypeDef(TypedDict):
+    Api: NotRequired[str]
+    AffectedBucket: NotRequired[str]
+    OtherS3Activity: NotRequired[str]
+    NonS3Activity: NotRequired[str]
+    SessionAssessment: NotRequired[str]
+    EventCount: NotRequired[int]
+    Actor: NotRequired[InvestigationActorTypeDef]
+    SourceIp: NotRequired[str]
+    Enrichment: NotRequired[EnrichmentTypeDef]
+    ActivityWindow: NotRequired[ActivityWindowTypeDef]
+
+
+class ObservationRecordTypeDef(TypedDict):
+    ObservationType: ObservationTypeType
+    FindingDetail: NotRequired[FindingDetailTypeDef]
+    Resource: NotRequired[InvestigationResourceTypeDef]
+    NetworkActivity: NotRequired[NetworkActivityTypeDef]
+    RdsLoginActivity: NotRequired[RdsLoginActivityTypeDef]
+    S3Activity: NotRequired[S3ActivityTypeDef]
+    KubernetesActivity: NotRequired[KubernetesActivityTypeDef]
+    MalwareScan: NotRequired[InvestigationMalwareScanTypeDef]
+    RelatedFindings: NotRequired[RelatedFindingsTypeDef]
+    DetectionCoverage: NotRequired[DetectionCoverageTypeDef]
+    AccountOverview: NotRequired[AccountOverviewTypeDef]
+    Recommendations: NotRequired[list[RecommendationTypeDef]]
+    RuntimeSignals: NotRequired[RuntimeSignalsTypeDef]
+    Distribution: NotRequired[DistributionTypeDef]
+    RepresentativeResources: NotRequired[list[RepresentativeFindingTypeDef]]
+    Indicators: NotRequired[list[InvestigationIndicatorTypeDef]]
+
+
+class SupportingDataTypeDef(TypedDict):
+    Fetch: NotRequired[FetchRecordTypeDef]
+    Analysis: NotRequired[AnalysisRecordTypeDef]
+    Observation: NotRequired[ObservationRecordTypeDef]
+    Metadata: NotRequired[MetadataRecordTypeDef]
+
+
+class InvestigationRecordTypeDef(TypedDict):
+    RecordId: str
+    Type: RecordTypeType
+    Title: str
+    Narrative: NotRequired[str]
+    CreatedAt: datetime
+    SupportingData: NotRequired[SupportingDataTypeDef]
+
+
+class InvestigationSortCriteriaTypeDef(TypedDict):
+    AttributeName: NotRequired[InvestigationSortFieldType]
+    OrderBy: NotRequired[OrderByType]
+
+
+class InvestigationSummaryTypeDef(TypedDict):
+    InvestigationId: NotRequired[str]
+    Status: NotRequired[InvestigationStatusType]
+    TriggerPrompt: NotRequired[str]
+    RiskLevel: NotRequired[RiskLevelType]
+    Confidence: NotRequired[ConfidenceType]
+    Title: NotRequired[str]
+    InvestigationType: NotRequired[InvestigationTypeType]
+    FindingId: NotRequired[str]
+    AccountId: NotRequired[str]
+    AdminAccountId: NotRequired[str]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+
+
 class InvitationTypeDef(TypedDict):
     AccountId: NotRequired[str]
     InvitationId: NotRequired[str]
@@ -2746,6 +3959,59 @@ class ListCoverageRequestTypeDef(TypedDict):
 
 class ListCoverageResponseTypeDef(TypedDict):
     Resources: list[CoverageResourceTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListCustomDetectionRuleAssociationsRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    RuleId: NotRequired[str]
+    Mode: NotRequired[AssociationModeType]
+
+
+class ListCustomDetectionRuleAssociationsResponseTypeDef(TypedDict):
+    RuleAssociations: list[AssociationSummaryTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListCustomDetectionRuleOrgConfigurationsRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    Status: NotRequired[DetectionRuleConfigurationStatusType]
+
+
+class ListCustomDetectionRuleOrgConfigurationsResponseTypeDef(TypedDict):
+    Configurations: list[DetectionRuleOrgConfigurationSummaryTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListCustomDetectionRulesRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    Filters: NotRequired[ReadOnly[Sequence[DetectionRuleFilterTypeDef]]]
+
+
+class RuleSummaryTypeDef(TypedDict):
+    RuleId: str
+    Arn: str
+    Name: str
+    Description: str
+    Severity: DetectionRuleSeverityType
+    DataSource: DetectionRuleDataSourceType
+    Tactic: str
+    Technique: str
+    Service: str
+    Language: NotRequired[RuleLanguageType]
+    Schema: NotRequired[RuleSchemaType]
+    CreatedAt: datetime
+    UpdatedAt: NotRequired[datetime]
+
+
+class ListCustomDetectionRulesResponseTypeDef(TypedDict):
+    Rules: list[RuleSummaryTypeDef]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -2795,6 +4061,36 @@ class ListIPSetsRequestTypeDef(TypedDict):
 
 class ListIPSetsResponseTypeDef(TypedDict):
     IpSetIds: list[str]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListInvestigationRecordsRequestTypeDef(TypedDict):
+    DetectorId: str
+    InvestigationId: str
+    RecordTypes: NotRequired[ReadOnly[Sequence[RecordTypeType]]]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListInvestigationRecordsResponseTypeDef(TypedDict):
+    InvestigationId: str
+    Status: InvestigationStatusType
+    Records: list[InvestigationRecordTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListInvestigationsRequestTypeDef(TypedDict):
+    DetectorId: str
+    FilterCriteria: NotRequired[ReadOnly[InvestigationFilterCriteriaTypeDef]]
+    SortCriteria: NotRequired[InvestigationSortCriteriaTypeDef]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListInvestigationsResponseTypeDef(TypedDict):
+    Investigations: list[InvestigationSummaryTypeDef]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -3000,6 +4296,7 @@ class OrganizationFeatureConfigurationTypeDef(TypedDict):
 
 class RecoveryPointTypeDef(TypedDict):
     BackupVaultName: str
+    ContinuousScanDetails: NotRequired[ReadOnly[ContinuousScanDetailsTypeDef]]
 
 
 class S3ObjectForSendObjectMalwareScanTypeDef(TypedDict):
@@ -3028,13 +4325,13 @@ class SendObjectMalwareScanResponseTypeDef(TypedDict):
 class StartMalwareScanConfigurationTypeDef(TypedDict):
     Role: str
     IncrementalScanDetails: NotRequired[IncrementalScanDetailsTypeDef]
-    RecoveryPoint: NotRequired[RecoveryPointTypeDef]
+    RecoveryPoint: NotRequired[ReadOnly[RecoveryPointTypeDef]]
 
 
 class StartMalwareScanRequestTypeDef(TypedDict):
     ResourceArn: str
     ClientToken: NotRequired[str]
-    ScanConfiguration: NotRequired[StartMalwareScanConfigurationTypeDef]
+    ScanConfiguration: NotRequired[ReadOnly[StartMalwareScanConfigurationTypeDef]]
 
 
 class StartMalwareScanResponseTypeDef(TypedDict):
@@ -3086,6 +4383,27 @@ class UntagResourceRequestTypeDef(TypedDict):
 
 
 class UntagResourceResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateCustomDetectionRuleAssociationRequestTypeDef(TypedDict):
+    RuleId: str
+    AssociationId: str
+    Mode: AssociationModeType
+
+
+class UpdateCustomDetectionRuleAssociationResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateCustomDetectionRuleOrgConfigurationRequestTypeDef(TypedDict):
+    RuleId: str
+    Mode: AssociationModeType
+    IncludeAccountIds: NotRequired[ReadOnly[Sequence[str]]]
+    ExcludeAccountIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class UpdateCustomDetectionRuleOrgConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 

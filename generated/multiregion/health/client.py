@@ -26,6 +26,29 @@ class MultiRegionHealth(MultiRegionClient):
     _service_name = "health"
     _generated_from = BOTOCORE_VERSION
 
+    def configure_tags(
+        self, **kwargs: Unpack[type_defs.ConfigureTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.ConfigureTagsResponseTypeDef]:
+        """Configures which resource tag keys are tracked by Health for your account.
+        This operation replaces the existing configuration with the specified tag
+        keys. Only configured tag keys will appear in Health event data.
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/ConfigureTags
+        """
+        return self._call("ConfigureTags", kwargs)
+
+    def configure_tags_for_organization(
+        self, **kwargs: Unpack[type_defs.ConfigureTagsForOrganizationRequestTypeDef]
+    ) -> TargetResults[type_defs.ConfigureTagsForOrganizationResponseTypeDef]:
+        """Configures which tag keys are tracked by Health for all accounts in your
+        organization. This operation replaces the existing configuration with the
+        specified tag keys. Only configured tag keys will appear in Health event
+        data across the organization.
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/ConfigureTagsForOrganization
+        """
+        return self._call("ConfigureTagsForOrganization", kwargs)
+
     def describe_affected_accounts_for_organization(
         self,
         **kwargs: Unpack[
@@ -193,6 +216,79 @@ class MultiRegionHealth(MultiRegionClient):
         """
         return self._call("DescribeHealthServiceStatusForOrganization", {})
 
+    def describe_service_lifecycle(
+        self, **kwargs: Unpack[type_defs.DescribeServiceLifecycleRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeServiceLifecycleResponseTypeDef]:
+        """Returns lifecycle information for Amazon Web Services services, including
+        end-of-life dates, version recommendations, and lifecycle events.
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeServiceLifecycle
+        """
+        return self._call("DescribeServiceLifecycle", kwargs)
+
+    def describe_tag_keys(
+        self,
+    ) -> TargetResults[type_defs.DescribeTagKeysResponseTypeDef]:
+        """Returns the list of resource tag keys configured for Health event tracking
+        in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeTagKeys
+        """
+        return self._call("DescribeTagKeys", {})
+
+    def describe_tag_keys_for_organization(
+        self,
+    ) -> TargetResults[type_defs.DescribeTagKeysForOrganizationResponseTypeDef]:
+        """Returns the list of tag keys configured for Health event tracking across
+        your organization.
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeTagKeysForOrganization
+        """
+        return self._call("DescribeTagKeysForOrganization", {})
+
+    def describe_tags(
+        self, **kwargs: Unpack[type_defs.DescribeTagsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTagsResponseTypeDef]:
+        """Returns the resource tags associated with Health events for your account.
+        Use this operation to retrieve the actual tag key-value pairs attached to
+        affected entities.
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeTags
+        """
+        return self._call("DescribeTags", kwargs)
+
+    def describe_tags_for_organization(
+        self, **kwargs: Unpack[type_defs.DescribeTagsForOrganizationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTagsForOrganizationResponseTypeDef]:
+        """Returns the tags associated with Health events across all accounts in your
+        organization.
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeTagsForOrganization
+        """
+        return self._call("DescribeTagsForOrganization", kwargs)
+
+    def describe_tags_onboarding_status(
+        self,
+    ) -> TargetResults[type_defs.DescribeTagsOnboardingStatusResponseTypeDef]:
+        """Returns the current onboarding status of the Health tags feature for your
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeTagsOnboardingStatus
+        """
+        return self._call("DescribeTagsOnboardingStatus", {})
+
+    def describe_tags_onboarding_status_for_organization(
+        self,
+    ) -> TargetResults[
+        type_defs.DescribeTagsOnboardingStatusForOrganizationResponseTypeDef
+    ]:
+        """Returns the current onboarding status of the Health tags feature for your
+        organization.
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeTagsOnboardingStatusForOrganization
+        """
+        return self._call("DescribeTagsOnboardingStatusForOrganization", {})
+
     def disable_health_service_access_for_organization(
         self,
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -204,6 +300,24 @@ class MultiRegionHealth(MultiRegionClient):
         """
         return self._call("DisableHealthServiceAccessForOrganization", {})
 
+    def disable_tags(self) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Disables the Health tags feature for your account. After disabling, Health
+        events will no longer include resource tag information. Previously
+        configured tag keys are discarded.
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DisableTags
+        """
+        return self._call("DisableTags", {})
+
+    def disable_tags_for_organization(
+        self,
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Disables the Health tags feature for all accounts in your organization.
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DisableTagsForOrganization
+        """
+        return self._call("DisableTagsForOrganization", {})
+
     def enable_health_service_access_for_organization(
         self,
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -214,6 +328,26 @@ class MultiRegionHealth(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/EnableHealthServiceAccessForOrganization
         """
         return self._call("EnableHealthServiceAccessForOrganization", {})
+
+    def enable_tags(self) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Enables the Health tags feature for your account. Once enabled, Health
+        events will include resource tag information for affected entities. If the
+        feature is already enabled, this operation has no effect.
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/EnableTags
+        """
+        return self._call("EnableTags", {})
+
+    def enable_tags_for_organization(
+        self,
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Enables the Health tags feature for all accounts in your organization.
+        Once enabled, Health events will include resource tag information for
+        affected entities across your organization.
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/EnableTagsForOrganization
+        """
+        return self._call("EnableTagsForOrganization", {})
 
     def paginate_describe_affected_accounts_for_organization(
         self,
@@ -410,6 +544,79 @@ class MultiRegionHealth(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_describe_service_lifecycle(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.DescribeServiceLifecycleRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeServiceLifecycleResponseTypeDef]:
+        """Every page of DescribeServiceLifecycle in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns lifecycle information for Amazon Web Services services, including
+        end-of-life dates, version recommendations, and lifecycle events.
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeServiceLifecycle
+        """
+        return self._paginate(
+            "DescribeServiceLifecycle",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.DescribeTagsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTagsResponseTypeDef]:
+        """Every page of DescribeTags in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns the resource tags associated with Health events for your account.
+        Use this operation to retrieve the actual tag key-value pairs attached to
+        affected entities.
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeTags
+        """
+        return self._paginate(
+            "DescribeTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_tags_for_organization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.DescribeTagsForOrganizationRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeTagsForOrganizationResponseTypeDef]:
+        """Every page of DescribeTagsForOrganization in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the tags associated with Health events across all accounts in your
+        organization.
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeTagsForOrganization
+        """
+        return self._paginate(
+            "DescribeTagsForOrganization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def iter_describe_affected_accounts_for_organization(
         self,
         *,
@@ -532,6 +739,58 @@ class MultiRegionHealth(MultiRegionClient):
         """
         return self._items(
             "DescribeEventsForOrganization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_service_lifecycle(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.DescribeServiceLifecycleRequestTypeDef],
+    ) -> Items[type_defs.ServiceLifecycleTypeDef]:
+        """Each element of serviceLifecycles in every page of
+        DescribeServiceLifecycle, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeServiceLifecycle
+        """
+        return self._items(
+            "DescribeServiceLifecycle", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_tags(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.DescribeTagsRequestTypeDef],
+    ) -> Items[type_defs.AccountTagTypeDef]:
+        """Each element of tags in every page of DescribeTags, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeTags
+        """
+        return self._items(
+            "DescribeTags", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_tags_for_organization(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.DescribeTagsForOrganizationRequestTypeDef],
+    ) -> Items[type_defs.OrganizationTagTypeDef]:
+        """Each element of tags in every page of DescribeTagsForOrganization, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/health-2016-08-04/DescribeTagsForOrganization
+        """
+        return self._items(
+            "DescribeTagsForOrganization",
             kwargs,
             max_items=max_items,
             page_size=page_size,

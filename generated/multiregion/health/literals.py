@@ -6,10 +6,15 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AccountTagTypeType",
         "EventActionabilityType",
         "EventPersonaType",
         "EventTypeActionabilityType",
         "EventTypePersonaType",
+        "OrganizationTagTypeType",
+        "TagKeyStatusType",
+        "TagsOnboardingStatusForOrganizationType",
+        "TagsOnboardingStatusType",
         "entityStatusCodeType",
         "eventAggregateFieldType",
         "eventScopeCodeType",
@@ -17,6 +22,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "eventTypeCategoryType",
     ]
 
+AccountTagTypeType = Literal["ACCOUNT_RESOURCE_TAG"]
 EventActionabilityType = Literal[
     "ACTION_REQUIRED",
     "ACTION_MAY_BE_REQUIRED",
@@ -29,6 +35,13 @@ EventTypeActionabilityType = Literal[
     "INFORMATIONAL",
 ]
 EventTypePersonaType = Literal["OPERATIONS", "SECURITY", "BILLING"]
+OrganizationTagTypeType = Literal[
+    "ORGANIZATION_RESOURCE_TAG",
+    "ORGANIZATION_ACCOUNT_TAG",
+]
+TagKeyStatusType = Literal["PENDING", "ACTIVE"]
+TagsOnboardingStatusType = Literal["ENABLED", "DISABLED"]
+TagsOnboardingStatusForOrganizationType = Literal["ENABLED", "DISABLED"]
 entityStatusCodeType = Literal[
     "IMPAIRED",
     "UNIMPAIRED",

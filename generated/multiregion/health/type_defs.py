@@ -19,10 +19,15 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    AccountTagTypeType,
     EventActionabilityType,
     EventPersonaType,
     EventTypeActionabilityType,
     EventTypePersonaType,
+    OrganizationTagTypeType,
+    TagKeyStatusType,
+    TagsOnboardingStatusForOrganizationType,
+    TagsOnboardingStatusType,
     entityStatusCodeType,
     eventAggregateFieldType,
     eventScopeCodeType,
@@ -33,7 +38,15 @@ from .literals import (
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AccountEntityAggregateTypeDef",
+        "AccountEntityTypeDef",
+        "AccountTagTypeDef",
+        "AffectedAccountFilterTypeDef",
         "AffectedEntityTypeDef",
+        "ConfigureTagsForOrganizationRequestTypeDef",
+        "ConfigureTagsForOrganizationResponseTypeDef",
+        "ConfigureTagsRequestTypeDef",
+        "ConfigureTagsResponseTypeDef",
+        "ConfigureTagsTagKeyTypeDef",
         "DateTimeRangeTypeDef",
         "DescribeAffectedAccountsForOrganizationRequestTypeDef",
         "DescribeAffectedAccountsForOrganizationResponseTypeDef",
@@ -58,8 +71,20 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeEventsRequestTypeDef",
         "DescribeEventsResponseTypeDef",
         "DescribeHealthServiceStatusForOrganizationResponseTypeDef",
+        "DescribeServiceLifecycleRequestTypeDef",
+        "DescribeServiceLifecycleResponseTypeDef",
+        "DescribeTagKeysForOrganizationResponseTypeDef",
+        "DescribeTagKeysResponseTypeDef",
+        "DescribeTagsForOrganizationFilterTypeDef",
+        "DescribeTagsForOrganizationRequestTypeDef",
+        "DescribeTagsForOrganizationResponseTypeDef",
+        "DescribeTagsOnboardingStatusForOrganizationResponseTypeDef",
+        "DescribeTagsOnboardingStatusResponseTypeDef",
+        "DescribeTagsRequestTypeDef",
+        "DescribeTagsResponseTypeDef",
         "EmptyResponseMetadataTypeDef",
         "EntityAccountFilterTypeDef",
+        "EntityAggregateFilterTypeDef",
         "EntityAggregateTypeDef",
         "EntityFilterTypeDef",
         "EventAccountFilterTypeDef",
@@ -71,13 +96,21 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EventTypeDef",
         "EventTypeFilterTypeDef",
         "EventTypeTypeDef",
+        "LifecycleEventTypeDef",
         "OrganizationAffectedEntitiesErrorItemTypeDef",
+        "OrganizationEntityAggregateFilterTypeDef",
         "OrganizationEntityAggregateTypeDef",
         "OrganizationEventDetailsErrorItemTypeDef",
         "OrganizationEventDetailsTypeDef",
         "OrganizationEventFilterTypeDef",
         "OrganizationEventTypeDef",
+        "OrganizationTagKeyTypeDef",
+        "OrganizationTagTypeDef",
+        "ResourceTagKeyTypeDef",
         "ResponseMetadataTypeDef",
+        "ServiceLifecycleFilterTypeDef",
+        "ServiceLifecycleTypeDef",
+        "TagKeyForOrganizationTypeDef",
     ]
 
 
@@ -85,6 +118,22 @@ class AccountEntityAggregateTypeDef(TypedDict):
     accountId: NotRequired[str]
     count: NotRequired[int]
     statuses: NotRequired[dict[entityStatusCodeType, int]]
+
+
+class AccountEntityTypeDef(TypedDict):
+    accountId: NotRequired[str]
+    accountTags: NotRequired[dict[str, str]]
+
+
+class AccountTagTypeDef(TypedDict):
+    key: NotRequired[str]
+    value: NotRequired[str]
+    type: NotRequired[AccountTagTypeType]
+
+
+class AffectedAccountFilterTypeDef(TypedDict):
+    eventArn: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
 
 
 class AffectedEntityTypeDef(TypedDict):
@@ -95,8 +144,49 @@ class AffectedEntityTypeDef(TypedDict):
     awsAccountId: NotRequired[str]
     lastUpdatedTime: NotRequired[datetime]
     statusCode: NotRequired[entityStatusCodeType]
-    tags: NotRequired[dict[str, str]]
+    resourceTags: NotRequired[dict[str, str]]
+    accountTags: NotRequired[dict[str, str]]
     entityMetadata: NotRequired[dict[str, str]]
+
+
+class TagKeyForOrganizationTypeDef(TypedDict):
+    key: str
+    enabledForEventBridge: NotRequired[bool]
+
+
+class ConfigureTagsForOrganizationRequestTypeDef(TypedDict):
+    tagKeys: ReadOnly[Sequence[TagKeyForOrganizationTypeDef]]
+
+
+class OrganizationTagKeyTypeDef(TypedDict):
+    key: NotRequired[str]
+    enabledForEventBridge: NotRequired[bool]
+    status: NotRequired[TagKeyStatusType]
+
+
+class ConfigureTagsForOrganizationResponseTypeDef(TypedDict):
+    configuredTagKeys: NotRequired[list[OrganizationTagKeyTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ConfigureTagsTagKeyTypeDef(TypedDict):
+    key: str
+    enabledForEventBridge: NotRequired[bool]
+
+
+class ConfigureTagsRequestTypeDef(TypedDict):
+    tagKeys: ReadOnly[Sequence[ConfigureTagsTagKeyTypeDef]]
+
+
+class ResourceTagKeyTypeDef(TypedDict):
+    key: NotRequired[str]
+    enabledForEventBridge: NotRequired[bool]
+    status: NotRequired[TagKeyStatusType]
+
+
+class ConfigureTagsResponseTypeDef(TypedDict):
+    configuredTagKeys: NotRequired[list[ResourceTagKeyTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 DateTimeRangeTypeDef = TypedDict(
@@ -112,10 +202,12 @@ class DescribeAffectedAccountsForOrganizationRequestTypeDef(TypedDict):
     eventArn: str
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+    filter: NotRequired[ReadOnly[AffectedAccountFilterTypeDef]]
 
 
 class DescribeAffectedAccountsForOrganizationResponseTypeDef(TypedDict):
     affectedAccounts: NotRequired[list[str]]
+    affectedAccountEntities: NotRequired[list[AccountEntityTypeDef]]
     eventScopeCode: NotRequired[eventScopeCodeType]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -125,6 +217,7 @@ class EntityAccountFilterTypeDef(TypedDict):
     eventArn: str
     awsAccountId: NotRequired[str]
     statusCodes: NotRequired[ReadOnly[Sequence[entityStatusCodeType]]]
+    tags: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
 
 
 class EventAccountFilterTypeDef(TypedDict):
@@ -163,7 +256,7 @@ class EntityFilterTypeDef(TypedDict):
     entityArns: NotRequired[ReadOnly[Sequence[str]]]
     entityValues: NotRequired[ReadOnly[Sequence[str]]]
     lastUpdatedTimes: NotRequired[ReadOnly[Sequence[DateTimeRangeTypeDef]]]
-    tags: NotRequired[ReadOnly[Sequence[Mapping[str, str]]]]
+    tags: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
     statusCodes: NotRequired[ReadOnly[Sequence[entityStatusCodeType]]]
 
 
@@ -180,9 +273,14 @@ class DescribeAffectedEntitiesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class OrganizationEntityAggregateFilterTypeDef(TypedDict):
+    tags: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
+
+
 class DescribeEntityAggregatesForOrganizationRequestTypeDef(TypedDict):
     eventArns: ReadOnly[Sequence[str]]
     awsAccountIds: NotRequired[ReadOnly[Sequence[str]]]
+    filter: NotRequired[ReadOnly[OrganizationEntityAggregateFilterTypeDef]]
 
 
 class OrganizationEntityAggregateTypeDef(TypedDict):
@@ -197,8 +295,13 @@ class DescribeEntityAggregatesForOrganizationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EntityAggregateFilterTypeDef(TypedDict):
+    tags: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
+
+
 class DescribeEntityAggregatesRequestTypeDef(TypedDict):
     eventArns: NotRequired[ReadOnly[Sequence[str]]]
+    filter: NotRequired[ReadOnly[EntityAggregateFilterTypeDef]]
 
 
 class EntityAggregateTypeDef(TypedDict):
@@ -225,7 +328,7 @@ class EventFilterTypeDef(TypedDict):
     entityArns: NotRequired[ReadOnly[Sequence[str]]]
     entityValues: NotRequired[ReadOnly[Sequence[str]]]
     eventTypeCategories: NotRequired[ReadOnly[Sequence[eventTypeCategoryType]]]
-    tags: NotRequired[ReadOnly[Sequence[Mapping[str, str]]]]
+    tags: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
     eventStatusCodes: NotRequired[ReadOnly[Sequence[eventStatusCodeType]]]
     personas: NotRequired[ReadOnly[Sequence[EventPersonaType]]]
 
@@ -359,6 +462,7 @@ class OrganizationEventFilterTypeDef(TypedDict):
     eventTypeCategories: NotRequired[ReadOnly[Sequence[eventTypeCategoryType]]]
     eventStatusCodes: NotRequired[ReadOnly[Sequence[eventStatusCodeType]]]
     personas: NotRequired[ReadOnly[Sequence[EventPersonaType]]]
+    tags: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
 
 
 class DescribeEventsForOrganizationRequestTypeDef(TypedDict):
@@ -404,4 +508,89 @@ class DescribeEventsResponseTypeDef(TypedDict):
 
 class DescribeHealthServiceStatusForOrganizationResponseTypeDef(TypedDict):
     healthServiceAccessStatusForOrganization: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ServiceLifecycleFilterTypeDef(TypedDict):
+    service: NotRequired[str]
+
+
+class DescribeServiceLifecycleRequestTypeDef(TypedDict):
+    filter: NotRequired[ServiceLifecycleFilterTypeDef]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class LifecycleEventTypeDef(TypedDict):
+    lifecycleEventType: NotRequired[str]
+    date: NotRequired[datetime]
+    regions: NotRequired[list[str]]
+    impactRisks: NotRequired[list[str]]
+    description: NotRequired[str]
+
+
+class ServiceLifecycleTypeDef(TypedDict):
+    service: NotRequired[str]
+    version: NotRequired[str]
+    title: NotRequired[str]
+    recommendedVersion: NotRequired[str]
+    lifecycleEvents: NotRequired[list[LifecycleEventTypeDef]]
+
+
+class DescribeServiceLifecycleResponseTypeDef(TypedDict):
+    serviceLifecycles: NotRequired[list[ServiceLifecycleTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeTagKeysForOrganizationResponseTypeDef(TypedDict):
+    keys: NotRequired[list[OrganizationTagKeyTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeTagKeysResponseTypeDef(TypedDict):
+    keys: NotRequired[list[ResourceTagKeyTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeTagsForOrganizationFilterTypeDef(TypedDict):
+    tagTypes: NotRequired[ReadOnly[Sequence[OrganizationTagTypeType]]]
+
+
+class DescribeTagsForOrganizationRequestTypeDef(TypedDict):
+    filter: NotRequired[ReadOnly[DescribeTagsForOrganizationFilterTypeDef]]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class OrganizationTagTypeDef(TypedDict):
+    key: NotRequired[str]
+    value: NotRequired[str]
+    type: NotRequired[OrganizationTagTypeType]
+
+
+class DescribeTagsForOrganizationResponseTypeDef(TypedDict):
+    tags: NotRequired[list[OrganizationTagTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeTagsOnboardingStatusForOrganizationResponseTypeDef(TypedDict):
+    status: NotRequired[TagsOnboardingStatusForOrganizationType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeTagsOnboardingStatusResponseTypeDef(TypedDict):
+    status: NotRequired[TagsOnboardingStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeTagsRequestTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class DescribeTagsResponseTypeDef(TypedDict):
+    tags: NotRequired[list[AccountTagTypeDef]]
+    nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef

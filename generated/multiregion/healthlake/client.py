@@ -10,6 +10,9 @@ from multiregion._version import BOTOCORE_VERSION
 from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from . import type_defs
@@ -18,12 +21,23 @@ __all__ = ["MultiRegionHealthLake"]
 
 
 class MultiRegionHealthLake(MultiRegionClient):
-    """This is the AWS HealthLake API Reference. For an introduction to the service,
-    see What is AWS HealthLake? in the AWS HealthLake Developer Guide.
+    """This is the HealthLake API Reference. For an introduction to the service, see
+    What is HealthLake? in the HealthLake Developer Guide.
     """
 
     _service_name = "healthlake"
     _generated_from = BOTOCORE_VERSION
+
+    def create_data_transformation_profile(
+        self, **kwargs: Unpack[type_defs.CreateDataTransformationProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDataTransformationProfileResponseTypeDef]:
+        """Creates a data transformation profile in DRAFT state. Specify a built-in
+        starter profile, an existing profile version, raw profile content, or a
+        sample data file as the source.
+
+        https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/CreateDataTransformationProfile
+        """
+        return self._call("CreateDataTransformationProfile", kwargs)
 
     def create_fhir_datastore(
         self, **kwargs: Unpack[type_defs.CreateFHIRDatastoreRequestTypeDef]
@@ -34,6 +48,16 @@ class MultiRegionHealthLake(MultiRegionClient):
         """
         return self._call("CreateFHIRDatastore", kwargs)
 
+    def delete_data_transformation_profile(
+        self, **kwargs: Unpack[type_defs.DeleteDataTransformationProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDataTransformationProfileResponseTypeDef]:
+        """Deletes a data transformation profile and all its versions, including the
+        DRAFT and all published versions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/DeleteDataTransformationProfile
+        """
+        return self._call("DeleteDataTransformationProfile", kwargs)
+
     def delete_fhir_datastore(
         self, **kwargs: Unpack[type_defs.DeleteFHIRDatastoreRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteFHIRDatastoreResponseTypeDef]:
@@ -42,6 +66,16 @@ class MultiRegionHealthLake(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/DeleteFHIRDatastore
         """
         return self._call("DeleteFHIRDatastore", kwargs)
+
+    def describe_data_transformation_job(
+        self, **kwargs: Unpack[type_defs.DescribeDataTransformationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDataTransformationJobResponseTypeDef]:
+        """Describes a data transformation job, including its current status,
+        configuration, and progress information.
+
+        https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/DescribeDataTransformationJob
+        """
+        return self._call("DescribeDataTransformationJob", kwargs)
 
     def describe_fhir_datastore(
         self, **kwargs: Unpack[type_defs.DescribeFHIRDatastoreRequestTypeDef]
@@ -69,6 +103,55 @@ class MultiRegionHealthLake(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/DescribeFHIRImportJob
         """
         return self._call("DescribeFHIRImportJob", kwargs)
+
+    def get_data_transformation_profile(
+        self, **kwargs: Unpack[type_defs.GetDataTransformationProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDataTransformationProfileResponseTypeDef]:
+        """Retrieves a data transformation profile's metadata and profile content at
+        a specific version. Specify version 0 to retrieve the DRAFT, a version
+        number between 1 and 99 to retrieve a specific published version, or omit
+        the version to retrieve the latest published version.
+
+        https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/GetDataTransformationProfile
+        """
+        return self._call("GetDataTransformationProfile", kwargs)
+
+    def list_data_transformation_jobs(
+        self, **kwargs: Unpack[type_defs.ListDataTransformationJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataTransformationJobsResponseTypeDef]:
+        """Lists data transformation jobs for your Amazon Web Services account.
+        Results can be filtered by status, job name, and submit time window.
+        Results are paginated. Use the NextToken parameter to retrieve additional
+        results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/ListDataTransformationJobs
+        """
+        return self._call("ListDataTransformationJobs", kwargs)
+
+    def list_data_transformation_profile_versions(
+        self,
+        **kwargs: Unpack[type_defs.ListDataTransformationProfileVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataTransformationProfileVersionsResponseTypeDef]:
+        """Lists all versions of a specific data transformation profile (DRAFT and
+        published), in reverse chronological order (newest first). Use
+        GetDataTransformationProfile to retrieve profile content. Results are
+        paginated. Use the NextToken parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/ListDataTransformationProfileVersions
+        """
+        return self._call("ListDataTransformationProfileVersions", kwargs)
+
+    def list_data_transformation_profiles(
+        self, **kwargs: Unpack[type_defs.ListDataTransformationProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataTransformationProfilesResponseTypeDef]:
+        """Lists all data transformation profiles in your account, returning the
+        latest version summary for each. Use GetDataTransformationProfile to
+        retrieve profile content. Results are paginated. Use the NextToken
+        parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/ListDataTransformationProfiles
+        """
+        return self._call("ListDataTransformationProfiles", kwargs)
 
     def list_fhir_datastores(
         self, **kwargs: Unpack[type_defs.ListFHIRDatastoresRequestTypeDef]
@@ -106,6 +189,38 @@ class MultiRegionHealthLake(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/ListTagsForResource
         """
         return self._call("ListTagsForResource", kwargs)
+
+    def publish_data_transformation_profile(
+        self, **kwargs: Unpack[type_defs.PublishDataTransformationProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.PublishDataTransformationProfileResponseTypeDef]:
+        """Promotes the current DRAFT version of a data transformation profile to a
+        new immutable published version. Also supports rollback by publishing from
+        a previously published version.
+
+        https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/PublishDataTransformationProfile
+        """
+        return self._call("PublishDataTransformationProfile", kwargs)
+
+    def restore_fhir_datastore(
+        self, **kwargs: Unpack[type_defs.RestoreFHIRDatastoreRequestTypeDef]
+    ) -> TargetResults[type_defs.RestoreFHIRDatastoreResponseTypeDef]:
+        """Restore a backup-enabled data store to a point in time. Creates a new data
+        store from the backup.
+
+        https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/RestoreFHIRDatastore
+        """
+        return self._call("RestoreFHIRDatastore", kwargs)
+
+    def start_data_transformation_job(
+        self, **kwargs: Unpack[type_defs.StartDataTransformationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDataTransformationJobResponseTypeDef]:
+        """Starts an asynchronous data transformation job that converts source files
+        from Amazon Simple Storage Service (Amazon S3) and writes the output to
+        Amazon S3 or HealthLake.
+
+        https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/StartDataTransformationJob
+        """
+        return self._call("StartDataTransformationJob", kwargs)
 
     def start_fhir_export_job(
         self, **kwargs: Unpack[type_defs.StartFHIRExportJobRequestTypeDef]
@@ -145,6 +260,194 @@ class MultiRegionHealthLake(MultiRegionClient):
         """
         return self._call("UntagResource", kwargs)
 
+    def update_data_transformation_profile(
+        self, **kwargs: Unpack[type_defs.UpdateDataTransformationProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDataTransformationProfileResponseTypeDef]:
+        """Updates the DRAFT version (version 0) of a data transformation profile
+        with new profile content. The update replaces all existing DRAFT content.
+
+        https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/UpdateDataTransformationProfile
+        """
+        return self._call("UpdateDataTransformationProfile", kwargs)
+
+    def update_fhir_datastore(
+        self, **kwargs: Unpack[type_defs.UpdateFHIRDatastoreRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFHIRDatastoreResponseTypeDef]:
+        """Update the properties of a FHIR-enabled data store.
+
+        https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/UpdateFHIRDatastore
+        """
+        return self._call("UpdateFHIRDatastore", kwargs)
+
+    def update_profile_with_agent(
+        self, **kwargs: Unpack[type_defs.UpdateProfileWithAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProfileWithAgentResponseTypeDef]:
+        """Updates a data transformation profile using chat-based interaction with an
+        agent. Supports multi-turn conversations for iteratively customizing
+        profiles.
+
+        https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/UpdateProfileWithAgent
+        """
+        return self._call("UpdateProfileWithAgent", kwargs)
+
+    def paginate_list_data_transformation_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListDataTransformationJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataTransformationJobsResponseTypeDef]:
+        """Every page of ListDataTransformationJobs in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists data transformation jobs for your Amazon Web Services account.
+        Results can be filtered by status, job name, and submit time window.
+        Results are paginated. Use the NextToken parameter to retrieve additional
+        results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/ListDataTransformationJobs
+        """
+        return self._paginate(
+            "ListDataTransformationJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_transformation_profile_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListDataTransformationProfileVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataTransformationProfileVersionsResponseTypeDef]:
+        """Every page of ListDataTransformationProfileVersions in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists all versions of a specific data transformation profile (DRAFT and
+        published), in reverse chronological order (newest first). Use
+        GetDataTransformationProfile to retrieve profile content. Results are
+        paginated. Use the NextToken parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/ListDataTransformationProfileVersions
+        """
+        return self._paginate(
+            "ListDataTransformationProfileVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_data_transformation_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListDataTransformationProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDataTransformationProfilesResponseTypeDef]:
+        """Every page of ListDataTransformationProfiles in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all data transformation profiles in your account, returning the
+        latest version summary for each. Use GetDataTransformationProfile to
+        retrieve profile content. Results are paginated. Use the NextToken
+        parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/ListDataTransformationProfiles
+        """
+        return self._paginate(
+            "ListDataTransformationProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_data_transformation_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListDataTransformationJobsRequestTypeDef],
+    ) -> Items[type_defs.TransformationJobSummaryTypeDef]:
+        """Each element of Items in every page of ListDataTransformationJobs, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/ListDataTransformationJobs
+        """
+        return self._items(
+            "ListDataTransformationJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_data_transformation_profile_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListDataTransformationProfileVersionsRequestTypeDef],
+    ) -> Items[type_defs.DataTransformationProfileVersionSummaryTypeDef]:
+        """Each element of Items in every page of
+        ListDataTransformationProfileVersions, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/ListDataTransformationProfileVersions
+        """
+        return self._items(
+            "ListDataTransformationProfileVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_data_transformation_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListDataTransformationProfilesRequestTypeDef],
+    ) -> Items[type_defs.DataTransformationProfileSummaryTypeDef]:
+        """Each element of Items in every page of ListDataTransformationProfiles,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/ListDataTransformationProfiles
+        """
+        return self._items(
+            "ListDataTransformationProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def wait_data_transformation_job_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.DescribeDataTransformationJobRequestTypeDef],
+    ) -> TargetResults[None]:
+        """Waits until DataTransformationJobCompleted.
+
+        Polls DescribeDataTransformationJob in every target at once, every 30
+        seconds and at most 5 times unless delay and max_attempts say otherwise; a
+        failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/DescribeDataTransformationJob
+        """
+        return self._wait(
+            "DataTransformationJobCompleted",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
     def wait_fhir_datastore_active(
         self,
         *,
@@ -155,8 +458,8 @@ class MultiRegionHealthLake(MultiRegionClient):
         """Waits until FHIRDatastoreActive.
 
         Polls DescribeFHIRDatastore in every target at once, every 60 seconds and
-        at most 360 times unless delay and max_attempts say otherwise; a failure
-        or time-out is that target's error.
+        at most 5 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
 
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/DescribeFHIRDatastore
         """
@@ -174,8 +477,8 @@ class MultiRegionHealthLake(MultiRegionClient):
         """Waits until FHIRDatastoreDeleted.
 
         Polls DescribeFHIRDatastore in every target at once, every 120 seconds and
-        at most 360 times unless delay and max_attempts say otherwise; a failure
-        or time-out is that target's error.
+        at most 5 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
 
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/DescribeFHIRDatastore
         """
@@ -193,8 +496,8 @@ class MultiRegionHealthLake(MultiRegionClient):
         """Waits until FHIRExportJobCompleted.
 
         Polls DescribeFHIRExportJob in every target at once, every 120 seconds and
-        at most 360 times unless delay and max_attempts say otherwise; a failure
-        or time-out is that target's error.
+        at most 5 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
 
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/DescribeFHIRExportJob
         """
@@ -212,8 +515,8 @@ class MultiRegionHealthLake(MultiRegionClient):
         """Waits until FHIRImportJobCompleted.
 
         Polls DescribeFHIRImportJob in every target at once, every 120 seconds and
-        at most 720 times unless delay and max_attempts say otherwise; a failure
-        or time-out is that target's error.
+        at most 5 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
 
         https://docs.aws.amazon.com/goto/WebAPI/healthlake-2017-07-01/DescribeFHIRImportJob
         """

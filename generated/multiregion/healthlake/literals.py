@@ -6,17 +6,44 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AgentErrorTypeType",
+        "AgentInputMessageTypeType",
+        "AnalyticsStatusType",
         "AuthorizationStrategyType",
+        "BackupStatusType",
+        "BackupTypeType",
         "CmkTypeType",
         "DatastoreStatusType",
         "ErrorCategoryType",
         "FHIRVersionType",
         "JobStatusType",
+        "NlpStatusType",
         "PreloadDataTypeType",
+        "SourceFormatType",
+        "TargetFormatType",
+        "TransformationJobStatusType",
         "ValidationLevelType",
     ]
 
+AgentErrorTypeType = Literal[
+    "InternalServerException",
+    "ResourceNotFoundException",
+    "ValidationException",
+    "AccessDeniedException",
+    "ThrottlingException",
+]
+AgentInputMessageTypeType = Literal["normal", "confirmation_response"]
+AnalyticsStatusType = Literal[
+    "ENABLED",
+    "ENABLING",
+    "DISABLED",
+    "DISABLING",
+    "PAUSING",
+    "PAUSED",
+]
 AuthorizationStrategyType = Literal["SMART_ON_FHIR_V1", "SMART_ON_FHIR", "AWS_AUTH"]
+BackupStatusType = Literal["ENABLED", "DISABLED"]
+BackupTypeType = Literal["CONTINUOUS"]
 CmkTypeType = Literal["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KMS_KEY"]
 DatastoreStatusType = Literal[
     "CREATING",
@@ -24,6 +51,8 @@ DatastoreStatusType = Literal[
     "DELETING",
     "DELETED",
     "CREATE_FAILED",
+    "UPDATING",
+    "UPDATE_FAILED",
 ]
 ErrorCategoryType = Literal["RETRYABLE_ERROR", "NON_RETRYABLE_ERROR"]
 FHIRVersionType = Literal["R4"]
@@ -39,5 +68,16 @@ JobStatusType = Literal[
     "CANCEL_COMPLETED",
     "CANCEL_FAILED",
 ]
+NlpStatusType = Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"]
 PreloadDataTypeType = Literal["SYNTHEA"]
+SourceFormatType = Literal["CCDA", "CSV"]
+TargetFormatType = Literal["FHIR_R4"]
+TransformationJobStatusType = Literal[
+    "SUBMITTED",
+    "QUEUED",
+    "IN_PROGRESS",
+    "COMPLETED",
+    "COMPLETED_WITH_ERRORS",
+    "FAILED",
+]
 ValidationLevelType = Literal["strict", "structure-only", "minimal"]

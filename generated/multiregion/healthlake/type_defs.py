@@ -15,28 +15,54 @@ from typing_extensions import NotRequired, ReadOnly, TypedDict
 
 from multiregion.type_defs import (
     EmptyResponseMetadataTypeDef as EmptyResponseMetadataTypeDef,
+    EventStream as EventStream,
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
 from .literals import (
+    AgentErrorTypeType,
+    AgentInputMessageTypeType,
+    AnalyticsStatusType,
     AuthorizationStrategyType,
+    BackupStatusType,
+    BackupTypeType,
     CmkTypeType,
     DatastoreStatusType,
     ErrorCategoryType,
     FHIRVersionType,
     JobStatusType,
+    NlpStatusType,
     PreloadDataTypeType,
+    SourceFormatType,
+    TargetFormatType,
+    TransformationJobStatusType,
     ValidationLevelType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AgentInputMessageTypeDef",
+        "AgentOutputMessageStreamTypeDef",
+        "AnalyticsConfigurationTypeDef",
+        "BackupConfigurationTypeDef",
+        "ContinuousBackupRestoreConfigurationTypeDef",
+        "CreateDataTransformationProfileRequestTypeDef",
+        "CreateDataTransformationProfileResponseTypeDef",
+        "CreateDataTransformationProfileSourceTypeDef",
         "CreateFHIRDatastoreRequestTypeDef",
         "CreateFHIRDatastoreResponseTypeDef",
+        "DataTransformationProfileSummaryTypeDef",
+        "DataTransformationProfileVersionSummaryTypeDef",
+        "DataTransformationS3ConfigurationTypeDef",
+        "DatastoreBackupStatusTypeDef",
         "DatastoreFilterTypeDef",
         "DatastorePropertiesTypeDef",
+        "DeleteDataTransformationProfileRequestTypeDef",
+        "DeleteDataTransformationProfileResponseTypeDef",
         "DeleteFHIRDatastoreRequestTypeDef",
         "DeleteFHIRDatastoreResponseTypeDef",
+        "DescribeDataTransformationJobRequestTypeDef",
+        "DescribeDataTransformationJobResponseTypeDef",
         "DescribeFHIRDatastoreRequestTypeDef",
         "DescribeFHIRDatastoreResponseTypeDef",
         "DescribeFHIRExportJobRequestTypeDef",
@@ -44,13 +70,26 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeFHIRImportJobRequestTypeDef",
         "DescribeFHIRImportJobResponseTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "EndOfOutputEventTypeDef",
         "ErrorCauseTypeDef",
+        "ErrorEventTypeDef",
+        "EventStream",
+        "ExistingVersionedProfileSourceTypeDef",
         "ExportJobPropertiesTypeDef",
+        "GetDataTransformationProfileRequestTypeDef",
+        "GetDataTransformationProfileResponseTypeDef",
+        "HeartbeatEventTypeDef",
         "IdentityProviderConfigurationTypeDef",
         "ImportJobPropertiesTypeDef",
         "InputDataConfigTypeDef",
         "JobProgressReportTypeDef",
         "KmsEncryptionConfigTypeDef",
+        "ListDataTransformationJobsRequestTypeDef",
+        "ListDataTransformationJobsResponseTypeDef",
+        "ListDataTransformationProfileVersionsRequestTypeDef",
+        "ListDataTransformationProfileVersionsResponseTypeDef",
+        "ListDataTransformationProfilesRequestTypeDef",
+        "ListDataTransformationProfilesResponseTypeDef",
         "ListFHIRDatastoresRequestTypeDef",
         "ListFHIRDatastoresResponseTypeDef",
         "ListFHIRExportJobsRequestTypeDef",
@@ -59,21 +98,142 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListFHIRImportJobsResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
+        "NlpConfigurationTypeDef",
         "OutputDataConfigTypeDef",
         "PreloadDataConfigTypeDef",
+        "ProfileConfigurationOutputTypeDef",
+        "ProfileConfigurationTypeDef",
+        "ProfileMappingSourceTypeDef",
+        "ProgressEventTypeDef",
+        "PublishDataTransformationProfileRequestTypeDef",
+        "PublishDataTransformationProfileResponseTypeDef",
         "ResponseMetadataTypeDef",
+        "RestoreConfigurationTypeDef",
+        "RestoreFHIRDatastoreRequestTypeDef",
+        "RestoreFHIRDatastoreResponseTypeDef",
         "S3ConfigurationTypeDef",
+        "SampleDataSourceTypeDef",
         "SseConfigurationTypeDef",
+        "StartDataTransformationJobRequestTypeDef",
+        "StartDataTransformationJobResponseTypeDef",
         "StartFHIRExportJobRequestTypeDef",
         "StartFHIRExportJobResponseTypeDef",
         "StartFHIRImportJobRequestTypeDef",
         "StartFHIRImportJobResponseTypeDef",
+        "StarterProfileSourceTypeDef",
         "TagResourceRequestTypeDef",
         "TagResourceResponseTypeDef",
         "TagTypeDef",
+        "TextMessageEventTypeDef",
+        "TransformationInputDataConfigTypeDef",
+        "TransformationJobProgressReportTypeDef",
+        "TransformationJobPropertiesTypeDef",
+        "TransformationJobSummaryTypeDef",
+        "TransformationOutputDataConfigTypeDef",
         "UntagResourceRequestTypeDef",
         "UntagResourceResponseTypeDef",
+        "UpdateDataTransformationProfileRequestTypeDef",
+        "UpdateDataTransformationProfileResponseTypeDef",
+        "UpdateFHIRDatastoreRequestTypeDef",
+        "UpdateFHIRDatastoreResponseTypeDef",
+        "UpdateProfileWithAgentRequestTypeDef",
+        "UpdateProfileWithAgentResponseTypeDef",
     ]
+
+
+class AgentInputMessageTypeDef(TypedDict):
+    Body: str
+    Type: AgentInputMessageTypeType
+
+
+class EndOfOutputEventTypeDef(TypedDict):
+    FinalResponseMessage: str
+    Options: NotRequired[list[str]]
+    ConversationId: NotRequired[str]
+
+
+class ErrorEventTypeDef(TypedDict):
+    Error: AgentErrorTypeType
+    Message: str
+
+
+class HeartbeatEventTypeDef(TypedDict):
+    pass
+
+
+class ProgressEventTypeDef(TypedDict):
+    Message: str
+
+
+class TextMessageEventTypeDef(TypedDict):
+    Message: str
+
+
+class AgentOutputMessageStreamTypeDef(TypedDict):
+    TextMessageEvent: NotRequired[TextMessageEventTypeDef]
+    ProgressEvent: NotRequired[ProgressEventTypeDef]
+    HeartbeatEvent: NotRequired[HeartbeatEventTypeDef]
+    ErrorEvent: NotRequired[ErrorEventTypeDef]
+    EndOfOutputEvent: NotRequired[EndOfOutputEventTypeDef]
+
+
+class AnalyticsConfigurationTypeDef(TypedDict):
+    Status: NotRequired[AnalyticsStatusType]
+
+
+class BackupConfigurationTypeDef(TypedDict):
+    Status: NotRequired[BackupStatusType]
+    BackupType: NotRequired[BackupTypeType]
+    RetentionPeriodInDays: NotRequired[int]
+    BackupTagsEnabled: NotRequired[bool]
+
+
+class ContinuousBackupRestoreConfigurationTypeDef(TypedDict):
+    RestorePointTime: NotRequired[ReadOnly[datetime | str]]
+
+
+class ExistingVersionedProfileSourceTypeDef(TypedDict):
+    ProfileId: str
+    Version: int
+
+
+class ProfileMappingSourceTypeDef(TypedDict):
+    ProfileMapping: ReadOnly[Mapping[str, str]]
+
+
+class SampleDataSourceTypeDef(TypedDict):
+    S3Uri: str
+
+
+class StarterProfileSourceTypeDef(TypedDict):
+    StarterProfileName: str
+
+
+class CreateDataTransformationProfileSourceTypeDef(TypedDict):
+    StarterProfile: NotRequired[StarterProfileSourceTypeDef]
+    ExistingVersionedProfileId: NotRequired[ExistingVersionedProfileSourceTypeDef]
+    ProfileMapping: NotRequired[ReadOnly[ProfileMappingSourceTypeDef]]
+    SampleData: NotRequired[SampleDataSourceTypeDef]
+
+
+class CreateDataTransformationProfileRequestTypeDef(TypedDict):
+    SourceFormat: SourceFormatType
+    Source: ReadOnly[CreateDataTransformationProfileSourceTypeDef]
+    KmsKeyId: NotRequired[str]
+    ProfileDescription: NotRequired[str]
+    ProfileName: str
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    ClientToken: NotRequired[str]
+
+
+class CreateDataTransformationProfileResponseTypeDef(TypedDict):
+    ProfileId: str
+    Version: int
+    SourceFormat: SourceFormatType
+    TargetFormat: TargetFormatType
+    ProfileName: str
+    LastUpdatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class IdentityProviderConfigurationTypeDef(TypedDict):
@@ -83,8 +243,16 @@ class IdentityProviderConfigurationTypeDef(TypedDict):
     IdpLambdaArn: NotRequired[str]
 
 
+class NlpConfigurationTypeDef(TypedDict):
+    Status: NotRequired[NlpStatusType]
+
+
 class PreloadDataConfigTypeDef(TypedDict):
     PreloadDataType: PreloadDataTypeType
+
+
+class ProfileConfigurationTypeDef(TypedDict):
+    DefaultProfiles: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class KmsEncryptionConfigTypeDef(TypedDict):
@@ -109,6 +277,10 @@ class CreateFHIRDatastoreRequestTypeDef(TypedDict):
     ClientToken: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     IdentityProviderConfiguration: NotRequired[IdentityProviderConfigurationTypeDef]
+    AnalyticsConfiguration: NotRequired[AnalyticsConfigurationTypeDef]
+    NlpConfiguration: NotRequired[NlpConfigurationTypeDef]
+    ProfileConfiguration: NotRequired[ReadOnly[ProfileConfigurationTypeDef]]
+    BackupConfiguration: NotRequired[BackupConfigurationTypeDef]
 
 
 class CreateFHIRDatastoreResponseTypeDef(TypedDict):
@@ -117,6 +289,39 @@ class CreateFHIRDatastoreResponseTypeDef(TypedDict):
     DatastoreStatus: DatastoreStatusType
     DatastoreEndpoint: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DataTransformationProfileSummaryTypeDef(TypedDict):
+    ProfileId: str
+    Version: int
+    SourceFormat: SourceFormatType
+    TargetFormat: TargetFormatType
+    ProfileName: NotRequired[str]
+    ProfileDescription: NotRequired[str]
+    LastUpdatedAt: NotRequired[datetime]
+
+
+class DataTransformationProfileVersionSummaryTypeDef(TypedDict):
+    ProfileId: str
+    Version: int
+    SourceFormat: SourceFormatType
+    TargetFormat: TargetFormatType
+    ProfileName: NotRequired[str]
+    ChangeDescription: NotRequired[str]
+    LastUpdatedAt: NotRequired[datetime]
+
+
+class DataTransformationS3ConfigurationTypeDef(TypedDict):
+    S3Uri: str
+    KmsKeyId: str
+
+
+class DatastoreBackupStatusTypeDef(TypedDict):
+    Configuration: NotRequired[BackupConfigurationTypeDef]
+    BackupEnabledAt: NotRequired[datetime]
+    EarliestRestorePoint: NotRequired[datetime]
+    LatestRestorePoint: NotRequired[datetime]
+    ScheduledPermanentDeletionTime: NotRequired[datetime]
 
 
 class DatastoreFilterTypeDef(TypedDict):
@@ -131,6 +336,10 @@ class ErrorCauseTypeDef(TypedDict):
     ErrorCategory: NotRequired[ErrorCategoryType]
 
 
+class ProfileConfigurationOutputTypeDef(TypedDict):
+    DefaultProfiles: NotRequired[list[str]]
+
+
 class DatastorePropertiesTypeDef(TypedDict):
     DatastoreId: str
     DatastoreArn: str
@@ -143,6 +352,21 @@ class DatastorePropertiesTypeDef(TypedDict):
     PreloadDataConfig: NotRequired[PreloadDataConfigTypeDef]
     IdentityProviderConfiguration: NotRequired[IdentityProviderConfigurationTypeDef]
     ErrorCause: NotRequired[ErrorCauseTypeDef]
+    NlpConfiguration: NotRequired[NlpConfigurationTypeDef]
+    AnalyticsConfiguration: NotRequired[AnalyticsConfigurationTypeDef]
+    ProfileConfiguration: NotRequired[ProfileConfigurationOutputTypeDef]
+    BackupStatusInfo: NotRequired[DatastoreBackupStatusTypeDef]
+
+
+class DeleteDataTransformationProfileRequestTypeDef(TypedDict):
+    ProfileId: str
+
+
+class DeleteDataTransformationProfileResponseTypeDef(TypedDict):
+    ProfileId: str
+    ProfileName: NotRequired[str]
+    DeletionTime: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DeleteFHIRDatastoreRequestTypeDef(TypedDict):
@@ -154,6 +378,49 @@ class DeleteFHIRDatastoreResponseTypeDef(TypedDict):
     DatastoreArn: str
     DatastoreStatus: DatastoreStatusType
     DatastoreEndpoint: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeDataTransformationJobRequestTypeDef(TypedDict):
+    JobId: str
+
+
+class TransformationInputDataConfigTypeDef(TypedDict):
+    S3Uri: str
+    SourceFormat: NotRequired[SourceFormatType]
+
+
+class TransformationJobProgressReportTypeDef(TypedDict):
+    TotalFilesScanned: int
+    TotalFilesConverted: int
+    TotalFilesFailed: int
+    TotalResourcesGenerated: int
+
+
+class TransformationOutputDataConfigTypeDef(TypedDict):
+    S3Configuration: DataTransformationS3ConfigurationTypeDef
+
+
+class TransformationJobPropertiesTypeDef(TypedDict):
+    JobId: str
+    JobStatus: TransformationJobStatusType
+    InputDataConfig: TransformationInputDataConfigTypeDef
+    OutputDataConfig: TransformationOutputDataConfigTypeDef
+    DataAccessRoleArn: str
+    SubmitTime: datetime
+    JobName: NotRequired[str]
+    ProfileId: NotRequired[str]
+    ProfileName: NotRequired[str]
+    ProfileVersion: NotRequired[int]
+    EndTime: NotRequired[datetime]
+    DriftDetectionEnabled: NotRequired[bool]
+    ProvenanceEnabled: NotRequired[bool]
+    Message: NotRequired[str]
+    JobProgressReport: NotRequired[TransformationJobProgressReportTypeDef]
+
+
+class DescribeDataTransformationJobResponseTypeDef(TypedDict):
+    TransformationJobProperties: TransformationJobPropertiesTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -214,7 +481,16 @@ class JobProgressReportTypeDef(TypedDict):
     TotalNumberOfResourcesImported: NotRequired[int]
     TotalNumberOfResourcesWithCustomerError: NotRequired[int]
     TotalNumberOfFilesReadWithCustomerError: NotRequired[int]
+    TotalNumberOfScannedNonFhirFiles: NotRequired[int]
+    TotalSizeOfScannedNonFhirFilesInMB: NotRequired[float]
+    TotalNumberOfImportedNonFhirFiles: NotRequired[int]
+    TotalNumberOfNonFhirResourcesScanned: NotRequired[int]
+    TotalNumberOfNonFhirResourcesImported: NotRequired[int]
+    TotalNumberOfNonFhirResourcesWithCustomerError: NotRequired[int]
+    TotalNumberOfNonFhirFilesReadWithCustomerError: NotRequired[int]
     Throughput: NotRequired[float]
+    TotalFilesConverted: NotRequired[int]
+    TotalResourcesGenerated: NotRequired[int]
 
 
 class ImportJobPropertiesTypeDef(TypedDict):
@@ -234,6 +510,72 @@ class ImportJobPropertiesTypeDef(TypedDict):
 
 class DescribeFHIRImportJobResponseTypeDef(TypedDict):
     ImportJobProperties: ImportJobPropertiesTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetDataTransformationProfileRequestTypeDef(TypedDict):
+    ProfileId: str
+    ProfileVersion: NotRequired[int]
+
+
+class GetDataTransformationProfileResponseTypeDef(TypedDict):
+    ProfileId: str
+    Version: int
+    SourceFormat: SourceFormatType
+    TargetFormat: TargetFormatType
+    ProfileMapping: dict[str, str]
+    ProfileName: NotRequired[str]
+    ProfileDescription: NotRequired[str]
+    ChangeDescription: NotRequired[str]
+    LastUpdatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListDataTransformationJobsRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    JobStatus: NotRequired[TransformationJobStatusType]
+    JobName: NotRequired[str]
+    SubmittedAfter: NotRequired[ReadOnly[datetime | str]]
+    SubmittedBefore: NotRequired[ReadOnly[datetime | str]]
+
+
+class TransformationJobSummaryTypeDef(TypedDict):
+    JobId: str
+    JobStatus: TransformationJobStatusType
+    SubmitTime: datetime
+    JobName: NotRequired[str]
+    EndTime: NotRequired[datetime]
+    SourceFormat: NotRequired[SourceFormatType]
+
+
+class ListDataTransformationJobsResponseTypeDef(TypedDict):
+    Items: list[TransformationJobSummaryTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListDataTransformationProfileVersionsRequestTypeDef(TypedDict):
+    ProfileId: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListDataTransformationProfileVersionsResponseTypeDef(TypedDict):
+    Items: list[DataTransformationProfileVersionSummaryTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListDataTransformationProfilesRequestTypeDef(TypedDict):
+    SourceFormat: SourceFormatType
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListDataTransformationProfilesResponseTypeDef(TypedDict):
+    Items: list[DataTransformationProfileSummaryTypeDef]
+    NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -290,6 +632,67 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PublishDataTransformationProfileRequestTypeDef(TypedDict):
+    ProfileId: str
+    SourceFormat: SourceFormatType
+    FromExistingVersion: NotRequired[int]
+    ChangeDescription: NotRequired[str]
+
+
+class PublishDataTransformationProfileResponseTypeDef(TypedDict):
+    ProfileId: str
+    Version: int
+    SourceFormat: SourceFormatType
+    TargetFormat: TargetFormatType
+    ProfileName: NotRequired[str]
+    LastUpdatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RestoreConfigurationTypeDef(TypedDict):
+    ContinuousBackupRestoreConfiguration: NotRequired[
+        ReadOnly[ContinuousBackupRestoreConfigurationTypeDef]
+    ]
+
+
+class RestoreFHIRDatastoreRequestTypeDef(TypedDict):
+    SourceDatastoreId: str
+    RestoreConfiguration: ReadOnly[RestoreConfigurationTypeDef]
+    DatastoreName: NotRequired[str]
+    SseConfiguration: NotRequired[SseConfigurationTypeDef]
+    ClientToken: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    IdentityProviderConfiguration: NotRequired[IdentityProviderConfigurationTypeDef]
+    AnalyticsConfiguration: NotRequired[AnalyticsConfigurationTypeDef]
+    NlpConfiguration: NotRequired[NlpConfigurationTypeDef]
+    ProfileConfiguration: NotRequired[ReadOnly[ProfileConfigurationTypeDef]]
+
+
+class RestoreFHIRDatastoreResponseTypeDef(TypedDict):
+    DatastoreId: str
+    DatastoreArn: str
+    DatastoreStatus: DatastoreStatusType
+    DatastoreEndpoint: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartDataTransformationJobRequestTypeDef(TypedDict):
+    InputDataConfig: TransformationInputDataConfigTypeDef
+    OutputDataConfig: TransformationOutputDataConfigTypeDef
+    DataAccessRoleArn: str
+    ClientToken: str
+    JobName: NotRequired[str]
+    ProfileId: str
+    DriftDetectionEnabled: NotRequired[bool]
+    ProvenanceEnabled: NotRequired[bool]
+
+
+class StartDataTransformationJobResponseTypeDef(TypedDict):
+    JobId: str
+    JobStatus: TransformationJobStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class StartFHIRExportJobRequestTypeDef(TypedDict):
     JobName: NotRequired[str]
     OutputDataConfig: OutputDataConfigTypeDef
@@ -313,6 +716,10 @@ class StartFHIRImportJobRequestTypeDef(TypedDict):
     DataAccessRoleArn: str
     ClientToken: NotRequired[str]
     ValidationLevel: NotRequired[ValidationLevelType]
+    ProfileId: NotRequired[str]
+    InputFormat: NotRequired[str]
+    DriftDetectionEnabled: NotRequired[bool]
+    ProvenanceEnabled: NotRequired[bool]
 
 
 class StartFHIRImportJobResponseTypeDef(TypedDict):
@@ -337,4 +744,45 @@ class UntagResourceRequestTypeDef(TypedDict):
 
 
 class UntagResourceResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateDataTransformationProfileRequestTypeDef(TypedDict):
+    ProfileId: str
+    ProfileMapping: ReadOnly[Mapping[str, str]]
+    ChangeDescription: NotRequired[str]
+
+
+class UpdateDataTransformationProfileResponseTypeDef(TypedDict):
+    ProfileId: str
+    SourceFormat: SourceFormatType
+    TargetFormat: TargetFormatType
+    ProfileName: NotRequired[str]
+    LastUpdatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateFHIRDatastoreRequestTypeDef(TypedDict):
+    DatastoreId: str
+    DatastoreName: NotRequired[str]
+    AnalyticsConfiguration: NotRequired[AnalyticsConfigurationTypeDef]
+    NlpConfiguration: NotRequired[NlpConfigurationTypeDef]
+    ProfileConfiguration: NotRequired[ReadOnly[ProfileConfigurationTypeDef]]
+    IdentityProviderConfiguration: NotRequired[IdentityProviderConfigurationTypeDef]
+    BackupConfiguration: NotRequired[BackupConfigurationTypeDef]
+
+
+class UpdateFHIRDatastoreResponseTypeDef(TypedDict):
+    DatastoreProperties: DatastorePropertiesTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateProfileWithAgentRequestTypeDef(TypedDict):
+    ProfileId: str
+    InputMessage: AgentInputMessageTypeDef
+    ConversationId: NotRequired[str]
+
+
+class UpdateProfileWithAgentResponseTypeDef(TypedDict):
+    AgentResponse: EventStream[AgentOutputMessageStreamTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef

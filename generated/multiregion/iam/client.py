@@ -35,6 +35,19 @@ class MultiRegionIAM(MultiRegionClient):
         """
         return self._call("AcceptDelegationRequest", kwargs)
 
+    def acquire_role(
+        self, **kwargs: Unpack[type_defs.AcquireRoleRequestTypeDef]
+    ) -> TargetResults[type_defs.AcquireRoleResponseTypeDef]:
+        """Creates an IAM role from the specified role template. The new role takes
+        its configuration—including its name, path, trust policy, inline and
+        managed policies, permissions boundary, tags, and maximum session
+        duration—from the role template version that you specify. For more
+        information about roles, see IAM roles in the IAM User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/AcquireRole
+        """
+        return self._call("AcquireRole", kwargs)
+
     def add_client_id_to_open_id_connect_provider(
         self,
         **kwargs: Unpack[type_defs.AddClientIDToOpenIDConnectProviderRequestTypeDef],
@@ -371,6 +384,8 @@ class MultiRegionIAM(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.DeleteOpenIDConnectProviderRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes an OpenID Connect identity provider (IdP) resource object in IAM.
+        Deleting the provider also deletes its trusted identity propagation
+        context provider and removes any IAM Identity Center instance association.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/DeleteOpenIDConnectProvider
         """
@@ -718,6 +733,17 @@ class MultiRegionIAM(MultiRegionClient):
         """
         return self._call("GetAccountPasswordPolicy", {})
 
+    def get_account_properties(
+        self,
+    ) -> TargetResults[type_defs.GetAccountPropertiesResponseTypeDef]:
+        """Retrieves the account-level properties for the caller's Amazon Web
+        Services account. Account properties are configuration settings that
+        control account-wide IAM features such as Role Manager.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/GetAccountProperties
+        """
+        return self._call("GetAccountProperties", {})
+
     def get_account_summary(
         self,
     ) -> TargetResults[type_defs.GetAccountSummaryResponseTypeDef]:
@@ -917,6 +943,19 @@ class MultiRegionIAM(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/GetRolePolicy
         """
         return self._call("GetRolePolicy", kwargs)
+
+    def get_role_template_version(
+        self, **kwargs: Unpack[type_defs.GetRoleTemplateVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRoleTemplateVersionResponseTypeDef]:
+        """Retrieves information about a version of the specified role template. Role
+        templates define a reusable configuration—including role name and path
+        patterns, trust policy, inline and managed policies, permissions boundary,
+        tags, and maximum session duration—that you use to create IAM roles with
+        AcquireRole.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/GetRoleTemplateVersion
+        """
+        return self._call("GetRoleTemplateVersion", kwargs)
 
     def get_saml_provider(
         self, **kwargs: Unpack[type_defs.GetSAMLProviderRequestTypeDef]
@@ -1330,10 +1369,7 @@ class MultiRegionIAM(MultiRegionClient):
         """Returns information about the service-specific credentials associated with
         the specified IAM user. If none exists, the operation returns an empty
         list. The service-specific credentials returned by this operation are used
-        only for authenticating the IAM user to a specific service. For more
-        information about using service-specific credentials to authenticate to an
-        Amazon Web Services service, see Set up service-specific credentials in
-        the CodeCommit User Guide.
+        only for authenticating the IAM user to a specific service.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListServiceSpecificCredentials
         """
@@ -1401,6 +1437,17 @@ class MultiRegionIAM(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/ListVirtualMFADevices
         """
         return self._call("ListVirtualMFADevices", kwargs)
+
+    def put_account_properties(
+        self, **kwargs: Unpack[type_defs.PutAccountPropertiesRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAccountPropertiesResponseTypeDef]:
+        """Sets account-level properties for the caller's Amazon Web Services
+        account. Account properties are configuration settings that control
+        account-wide IAM features such as Role Manager.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/PutAccountProperties
+        """
+        return self._call("PutAccountProperties", kwargs)
 
     def put_group_policy(
         self, **kwargs: Unpack[type_defs.PutGroupPolicyRequestTypeDef]
@@ -1809,15 +1856,27 @@ class MultiRegionIAM(MultiRegionClient):
     def update_login_profile(
         self, **kwargs: Unpack[type_defs.UpdateLoginProfileRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
-        """Changes the password for the specified IAM user. You can use the CLI, the
-        Amazon Web Services API, or the Users page in the IAM console to change
-        the password for any IAM user. Use ChangePassword to change your own
-        password in the My Security Credentials page in the Amazon Web Services
-        Management Console.
+        """Changes the password or the maximum sign-in session duration for the
+        specified IAM user. You can use the CLI, the Amazon Web Services API, or
+        the Users page in the IAM console to change the password for any IAM user.
+        Use ChangePassword to change your own password in the My Security
+        Credentials page in the Amazon Web Services Management Console.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/UpdateLoginProfile
         """
         return self._call("UpdateLoginProfile", kwargs)
+
+    def update_open_id_connect_provider(
+        self, **kwargs: Unpack[type_defs.UpdateOpenIDConnectProviderRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Updates the configuration of an existing IAM OpenID Connect (OIDC)
+        identity provider resource object. Use this operation to set, change, or
+        remove the trusted identity propagation context provider, and to associate
+        or disassociate an IAM Identity Center instance with the provider.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/UpdateOpenIDConnectProvider
+        """
+        return self._call("UpdateOpenIDConnectProvider", kwargs)
 
     def update_open_id_connect_provider_thumbprint(
         self,
@@ -1834,7 +1893,9 @@ class MultiRegionIAM(MultiRegionClient):
     def update_role(
         self, **kwargs: Unpack[type_defs.UpdateRoleRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateRoleResponseTypeDef]:
-        """Updates the description or maximum session duration setting of a role.
+        """Updates the description, maximum session duration, or maximum sign-in
+        session duration of a role. You cannot change the maximum sign-in session
+        duration of a service-linked role.
 
         https://docs.aws.amazon.com/goto/WebAPI/iam-2010-05-08/UpdateRole
         """

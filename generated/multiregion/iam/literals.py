@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING, Literal
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AccessAdvisorUsageGranularityTypeType",
+        "AttachmentTypeType",
         "ContextKeyTypeEnumType",
         "DeletionTaskStatusTypeType",
         "EntityTypeType",
         "FeatureTypeType",
         "PermissionsBoundaryAttachmentTypeType",
         "PolicyEvaluationDecisionTypeType",
+        "PolicyIdentifierPolicyTypeType",
         "PolicyParameterTypeEnumType",
         "PolicySourceTypeType",
         "PolicyUsageTypeType",
@@ -23,6 +25,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "encodingTypeType",
         "globalEndpointTokenVersionType",
         "jobStatusTypeType",
+        "managedByTypeTypeType",
+        "parameterTypeTypeType",
         "permissionCheckResultTypeType",
         "permissionCheckStatusTypeType",
         "policyOwnerEntityTypeType",
@@ -36,6 +40,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     ]
 
 AccessAdvisorUsageGranularityTypeType = Literal["SERVICE_LEVEL", "ACTION_LEVEL"]
+AttachmentTypeType = Literal["user", "group", "role"]
 ContextKeyTypeEnumType = Literal[
     "string",
     "stringList",
@@ -66,6 +71,14 @@ EntityTypeType = Literal[
 FeatureTypeType = Literal["RootCredentialsManagement", "RootSessions"]
 PermissionsBoundaryAttachmentTypeType = Literal["PermissionsBoundaryPolicy"]
 PolicyEvaluationDecisionTypeType = Literal["allowed", "explicitDeny", "implicitDeny"]
+PolicyIdentifierPolicyTypeType = Literal[
+    "inline",
+    "aws-managed",
+    "user-managed",
+    "permission-boundary",
+    "scp",
+    "rcp",
+]
 PolicyParameterTypeEnumType = Literal["string", "stringList"]
 PolicySourceTypeType = Literal[
     "user",
@@ -84,6 +97,15 @@ assignmentStatusTypeType = Literal["Assigned", "Unassigned", "Any"]
 encodingTypeType = Literal["SSH", "PEM"]
 globalEndpointTokenVersionType = Literal["v1Token", "v2Token"]
 jobStatusTypeType = Literal["IN_PROGRESS", "COMPLETED", "FAILED"]
+managedByTypeTypeType = Literal["Service"]
+parameterTypeTypeType = Literal[
+    "String",
+    "StringList",
+    "Number",
+    "NumberList",
+    "Arn",
+    "ArnList",
+]
 permissionCheckResultTypeType = Literal["ALLOWED", "DENIED", "UNSURE"]
 permissionCheckStatusTypeType = Literal["COMPLETE", "IN_PROGRESS", "FAILED"]
 policyOwnerEntityTypeType = Literal["USER", "ROLE", "GROUP"]

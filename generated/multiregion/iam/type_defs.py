@@ -20,12 +20,14 @@ from multiregion.type_defs import (
 
 from .literals import (
     AccessAdvisorUsageGranularityTypeType,
+    AttachmentTypeType,
     ContextKeyTypeEnumType,
     DeletionTaskStatusTypeType,
     EntityTypeType,
     FeatureTypeType,
     PermissionsBoundaryAttachmentTypeType,
     PolicyEvaluationDecisionTypeType,
+    PolicyIdentifierPolicyTypeType,
     PolicyParameterTypeEnumType,
     PolicySourceTypeType,
     PolicyUsageTypeType,
@@ -36,6 +38,8 @@ from .literals import (
     encodingTypeType,
     globalEndpointTokenVersionType,
     jobStatusTypeType,
+    managedByTypeTypeType,
+    parameterTypeTypeType,
     permissionCheckResultTypeType,
     permissionCheckStatusTypeType,
     policyOwnerEntityTypeType,
@@ -55,6 +59,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AccessKeyLastUsedTypeDef",
         "AccessKeyMetadataTypeDef",
         "AccessKeyTypeDef",
+        "AcquireRoleRequestTypeDef",
+        "AcquireRoleResponseTypeDef",
         "AddClientIDToOpenIDConnectProviderRequestTypeDef",
         "AddRoleToInstanceProfileRequestTypeDef",
         "AddUserToGroupRequestTypeDef",
@@ -66,6 +72,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AttachedPolicyTypeDef",
         "ChangePasswordRequestTypeDef",
         "ContextEntryTypeDef",
+        "ContextProviderKeyDefinitionTypeDef",
+        "ContextProviderOutputTypeDef",
+        "ContextProviderTypeDef",
         "CreateAccessKeyRequestTypeDef",
         "CreateAccessKeyResponseTypeDef",
         "CreateAccountAliasRequestTypeDef",
@@ -147,6 +156,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetAccountAuthorizationDetailsRequestTypeDef",
         "GetAccountAuthorizationDetailsResponseTypeDef",
         "GetAccountPasswordPolicyResponseTypeDef",
+        "GetAccountPropertiesResponseTypeDef",
         "GetAccountSummaryResponseTypeDef",
         "GetContextKeysForCustomPolicyRequestTypeDef",
         "GetContextKeysForPolicyResponseTypeDef",
@@ -179,6 +189,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetRolePolicyResponseTypeDef",
         "GetRoleRequestTypeDef",
         "GetRoleResponseTypeDef",
+        "GetRoleTemplateVersionRequestTypeDef",
+        "GetRoleTemplateVersionResponseTypeDef",
         "GetSAMLProviderRequestTypeDef",
         "GetSAMLProviderResponseTypeDef",
         "GetSSHPublicKeyRequestTypeDef",
@@ -197,6 +209,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetUserResponseTypeDef",
         "GroupDetailTypeDef",
         "GroupTypeDef",
+        "InlinePolicyIdentifierTypeTypeDef",
+        "InlinePolicyTypeDef",
         "InstanceProfileTypeDef",
         "ListAccessKeysRequestTypeDef",
         "ListAccessKeysResponseTypeDef",
@@ -272,12 +286,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MFADeviceTypeDef",
         "ManagedPolicyDetailTypeDef",
         "OpenIDConnectProviderListEntryTypeDef",
+        "OrderedOrganizationPolicyTypeTypeDef",
         "OrganizationsDecisionDetailTypeDef",
+        "ParameterDefinitionTypeDef",
         "PasswordPolicyTypeDef",
         "PermissionsBoundaryDecisionDetailTypeDef",
         "PolicyDetailTypeDef",
         "PolicyGrantingServiceAccessTypeDef",
         "PolicyGroupTypeDef",
+        "PolicyIdentifierTypeDef",
         "PolicyParameterOutputTypeDef",
         "PolicyParameterTypeDef",
         "PolicyRoleTypeDef",
@@ -285,6 +302,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PolicyUserTypeDef",
         "PolicyVersionTypeDef",
         "PositionTypeDef",
+        "PutAccountPropertiesRequestTypeDef",
+        "PutAccountPropertiesResponseTypeDef",
         "PutGroupPolicyRequestTypeDef",
         "PutRolePermissionsBoundaryRequestTypeDef",
         "PutRolePolicyRequestTypeDef",
@@ -294,6 +313,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RemoveClientIDFromOpenIDConnectProviderRequestTypeDef",
         "RemoveRoleFromInstanceProfileRequestTypeDef",
         "RemoveUserFromGroupRequestTypeDef",
+        "ReplacementValueEntryTypeDef",
         "ResetServiceSpecificCredentialRequestTypeDef",
         "ResetServiceSpecificCredentialResponseTypeDef",
         "ResourceSpecificResultTypeDef",
@@ -301,8 +321,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ResyncMFADeviceRequestTypeDef",
         "RoleDetailTypeDef",
         "RoleLastUsedTypeDef",
+        "RoleTemplateVersionTypeDef",
         "RoleTypeDef",
         "RoleUsageTypeTypeDef",
+        "SAMLKeyHashEntryTypeDef",
         "SAMLPrivateKeyTypeDef",
         "SAMLProviderListEntryTypeDef",
         "SSHPublicKeyMetadataTypeDef",
@@ -319,6 +341,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SimulateCustomPolicyRequestTypeDef",
         "SimulatePolicyResponseTypeDef",
         "SimulatePrincipalPolicyRequestTypeDef",
+        "SourceRoleTemplateTypeDef",
         "StatementTypeDef",
         "TagInstanceProfileRequestTypeDef",
         "TagMFADeviceRequestTypeDef",
@@ -327,6 +350,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TagRoleRequestTypeDef",
         "TagSAMLProviderRequestTypeDef",
         "TagServerCertificateRequestTypeDef",
+        "TagTemplateTypeDef",
         "TagTypeDef",
         "TagUserRequestTypeDef",
         "TrackedActionLastAccessedTypeDef",
@@ -344,6 +368,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateDelegationRequestRequestTypeDef",
         "UpdateGroupRequestTypeDef",
         "UpdateLoginProfileRequestTypeDef",
+        "UpdateOpenIDConnectProviderRequestTypeDef",
         "UpdateOpenIDConnectProviderThumbprintRequestTypeDef",
         "UpdateRoleDescriptionRequestTypeDef",
         "UpdateRoleDescriptionResponseTypeDef",
@@ -402,6 +427,57 @@ class AccessKeyTypeDef(TypedDict):
     CreateDate: NotRequired[datetime]
 
 
+class ReplacementValueEntryTypeDef(TypedDict):
+    Values: ReadOnly[Sequence[str]]
+
+
+class AcquireRoleRequestTypeDef(TypedDict):
+    TemplateArn: str
+    TemplateMinorVersion: NotRequired[int]
+    ReplacementValues: NotRequired[ReadOnly[Mapping[str, ReplacementValueEntryTypeDef]]]
+
+
+class AttachedPermissionsBoundaryTypeDef(TypedDict):
+    PermissionsBoundaryType: NotRequired[PermissionsBoundaryAttachmentTypeType]
+    PermissionsBoundaryArn: NotRequired[str]
+
+
+class RoleLastUsedTypeDef(TypedDict):
+    LastUsedDate: NotRequired[datetime]
+    Region: NotRequired[str]
+
+
+class SourceRoleTemplateTypeDef(TypedDict):
+    TemplateArn: str
+    TemplateMinorVersion: int
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class RoleTypeDef(TypedDict):
+    Path: str
+    RoleName: str
+    RoleId: str
+    Arn: str
+    CreateDate: datetime
+    AssumeRolePolicyDocument: NotRequired[str]
+    Description: NotRequired[str]
+    MaxSessionDuration: NotRequired[int]
+    MaxSigninSessionDuration: NotRequired[int]
+    PermissionsBoundary: NotRequired[AttachedPermissionsBoundaryTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
+    RoleLastUsed: NotRequired[RoleLastUsedTypeDef]
+    SourceRoleTemplate: NotRequired[SourceRoleTemplateTypeDef]
+
+
+class AcquireRoleResponseTypeDef(TypedDict):
+    Role: RoleTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class AddClientIDToOpenIDConnectProviderRequestTypeDef(TypedDict):
     OpenIDConnectProviderArn: str
     ClientID: str
@@ -436,11 +512,6 @@ class AttachUserPolicyRequestTypeDef(TypedDict):
     PolicyArn: str
 
 
-class AttachedPermissionsBoundaryTypeDef(TypedDict):
-    PermissionsBoundaryType: NotRequired[PermissionsBoundaryAttachmentTypeType]
-    PermissionsBoundaryArn: NotRequired[str]
-
-
 class AttachedPolicyTypeDef(TypedDict):
     PolicyName: NotRequired[str]
     PolicyArn: NotRequired[str]
@@ -455,6 +526,27 @@ class ContextEntryTypeDef(TypedDict):
     ContextKeyName: NotRequired[str]
     ContextKeyValues: NotRequired[ReadOnly[Sequence[str]]]
     ContextKeyType: NotRequired[ContextKeyTypeEnumType]
+
+
+class ContextProviderKeyDefinitionTypeDef(TypedDict):
+    SourceKey: str
+    TargetKey: NotRequired[str]
+
+
+class ContextProviderOutputTypeDef(TypedDict):
+    KeyDefinitionList: NotRequired[list[ContextProviderKeyDefinitionTypeDef]]
+    SubjectSourceKey: str
+    SubjectTypeValue: NotRequired[str]
+    SubjectTypeSourceKey: NotRequired[str]
+
+
+class ContextProviderTypeDef(TypedDict):
+    KeyDefinitionList: NotRequired[
+        ReadOnly[Sequence[ContextProviderKeyDefinitionTypeDef]]
+    ]
+    SubjectSourceKey: str
+    SubjectTypeValue: NotRequired[str]
+    SubjectTypeSourceKey: NotRequired[str]
 
 
 class CreateAccessKeyRequestTypeDef(TypedDict):
@@ -517,34 +609,10 @@ class CreateGroupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
 class CreateInstanceProfileRequestTypeDef(TypedDict):
     InstanceProfileName: str
     Path: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class RoleLastUsedTypeDef(TypedDict):
-    LastUsedDate: NotRequired[datetime]
-    Region: NotRequired[str]
-
-
-class RoleTypeDef(TypedDict):
-    Path: str
-    RoleName: str
-    RoleId: str
-    Arn: str
-    CreateDate: datetime
-    AssumeRolePolicyDocument: NotRequired[str]
-    Description: NotRequired[str]
-    MaxSessionDuration: NotRequired[int]
-    PermissionsBoundary: NotRequired[AttachedPermissionsBoundaryTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-    RoleLastUsed: NotRequired[RoleLastUsedTypeDef]
 
 
 class InstanceProfileTypeDef(TypedDict):
@@ -566,12 +634,14 @@ class CreateLoginProfileRequestTypeDef(TypedDict):
     UserName: NotRequired[str]
     Password: NotRequired[str]
     PasswordResetRequired: NotRequired[bool]
+    MaxSigninSessionDuration: NotRequired[int]
 
 
 class LoginProfileTypeDef(TypedDict):
     UserName: str
     CreateDate: datetime
     PasswordResetRequired: NotRequired[bool]
+    MaxSigninSessionDuration: NotRequired[int]
 
 
 class CreateLoginProfileResponseTypeDef(TypedDict):
@@ -584,6 +654,8 @@ class CreateOpenIDConnectProviderRequestTypeDef(TypedDict):
     ClientIDList: NotRequired[ReadOnly[Sequence[str]]]
     ThumbprintList: NotRequired[ReadOnly[Sequence[str]]]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    ContextProvider: NotRequired[ReadOnly[ContextProviderTypeDef]]
+    IdentityCenterInstanceArn: NotRequired[str]
 
 
 class CreateOpenIDConnectProviderResponseTypeDef(TypedDict):
@@ -644,6 +716,7 @@ class CreateRoleRequestTypeDef(TypedDict):
     AssumeRolePolicyDocument: str
     Description: NotRequired[str]
     MaxSessionDuration: NotRequired[int]
+    MaxSigninSessionDuration: NotRequired[int]
     PermissionsBoundary: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
@@ -659,6 +732,8 @@ class CreateSAMLProviderRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     AssertionEncryptionMode: NotRequired[assertionEncryptionModeTypeType]
     AddPrivateKey: NotRequired[str]
+    ContextProvider: NotRequired[ReadOnly[ContextProviderTypeDef]]
+    IdentityCenterInstanceArn: NotRequired[str]
 
 
 class CreateSAMLProviderResponseTypeDef(TypedDict):
@@ -1137,6 +1212,11 @@ class GetAccountPasswordPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetAccountPropertiesResponseTypeDef(TypedDict):
+    Properties: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetAccountSummaryResponseTypeDef(TypedDict):
     SummaryMap: NotRequired[dict[summaryKeyTypeType, int]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1254,6 +1334,9 @@ class GetOpenIDConnectProviderResponseTypeDef(TypedDict):
     ThumbprintList: NotRequired[list[str]]
     CreateDate: NotRequired[datetime]
     Tags: NotRequired[list[TagTypeDef]]
+    ContextProvider: NotRequired[ContextProviderOutputTypeDef]
+    IdentityCenterInstanceArn: NotRequired[str]
+    IdentityStoreArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1323,8 +1406,69 @@ class GetRoleResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetRoleTemplateVersionRequestTypeDef(TypedDict):
+    TemplateArn: str
+    MinorVersion: NotRequired[int]
+
+
+class InlinePolicyTypeDef(TypedDict):
+    PolicyName: str
+    PolicyDocument: str
+
+
+class ParameterDefinitionTypeDef(TypedDict):
+    Name: str
+    Type: parameterTypeTypeType
+    SubType: NotRequired[str]
+    Description: NotRequired[str]
+    IsRequired: NotRequired[bool]
+    DefaultValue: NotRequired[str]
+    Immutable: NotRequired[bool]
+
+
+class TagTemplateTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class RoleTemplateVersionTypeDef(TypedDict):
+    TemplateArn: NotRequired[str]
+    TemplateName: NotRequired[str]
+    TemplateVersionId: NotRequired[str]
+    Description: NotRequired[str]
+    MajorVersion: NotRequired[int]
+    DefaultMinorVersion: NotRequired[int]
+    ManagedByType: NotRequired[managedByTypeTypeType]
+    ManagedByValue: NotRequired[str]
+    Enabled: NotRequired[bool]
+    MinorVersion: NotRequired[int]
+    RoleNamePattern: NotRequired[str]
+    RolePathPattern: NotRequired[str]
+    RoleDescriptionPattern: NotRequired[str]
+    AssumeRolePolicyDocumentTemplate: NotRequired[str]
+    InlinePolicyTemplates: NotRequired[list[InlinePolicyTypeDef]]
+    ManagedPolicyArns: NotRequired[list[str]]
+    PermissionBoundaryArn: NotRequired[str]
+    ParametersDefinition: NotRequired[list[ParameterDefinitionTypeDef]]
+    RoleTagsTemplate: NotRequired[list[TagTemplateTypeDef]]
+    MaxSessionDuration: NotRequired[int]
+    VersionEnabled: NotRequired[bool]
+    CreateTimestamp: NotRequired[datetime]
+    UpdateTimestamp: NotRequired[datetime]
+
+
+class GetRoleTemplateVersionResponseTypeDef(TypedDict):
+    RoleTemplateVersion: RoleTemplateVersionTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetSAMLProviderRequestTypeDef(TypedDict):
     SAMLProviderArn: str
+
+
+class SAMLKeyHashEntryTypeDef(TypedDict):
+    IssuerURL: NotRequired[str]
+    KeyHashes: NotRequired[list[str]]
 
 
 class SAMLPrivateKeyTypeDef(TypedDict):
@@ -1335,11 +1479,15 @@ class SAMLPrivateKeyTypeDef(TypedDict):
 class GetSAMLProviderResponseTypeDef(TypedDict):
     SAMLProviderUUID: NotRequired[str]
     SAMLMetadataDocument: NotRequired[str]
+    ContextProvider: NotRequired[ContextProviderOutputTypeDef]
+    SAMLKeyHashes: NotRequired[list[SAMLKeyHashEntryTypeDef]]
     CreateDate: NotRequired[datetime]
     ValidUntil: NotRequired[datetime]
     Tags: NotRequired[list[TagTypeDef]]
     AssertionEncryptionMode: NotRequired[assertionEncryptionModeTypeType]
     PrivateKeyList: NotRequired[list[SAMLPrivateKeyTypeDef]]
+    IdentityCenterInstanceArn: NotRequired[str]
+    IdentityStoreArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1470,6 +1618,12 @@ class GetUserRequestTypeDef(TypedDict):
 class GetUserResponseTypeDef(TypedDict):
     User: UserTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InlinePolicyIdentifierTypeTypeDef(TypedDict):
+    PolicyName: str
+    AttachmentType: AttachmentTypeType
+    AttachmentName: str
 
 
 class ListAccessKeysRequestTypeDef(TypedDict):
@@ -1710,6 +1864,7 @@ class ListOpenIDConnectProviderTagsResponseTypeDef(TypedDict):
 
 class OpenIDConnectProviderListEntryTypeDef(TypedDict):
     Arn: NotRequired[str]
+    IsTrustedIdentityPropagationEnabled: NotRequired[bool]
 
 
 class ListOpenIDConnectProvidersResponseTypeDef(TypedDict):
@@ -1847,6 +2002,7 @@ class SAMLProviderListEntryTypeDef(TypedDict):
     Arn: NotRequired[str]
     ValidUntil: NotRequired[datetime]
     CreateDate: NotRequired[datetime]
+    IsTrustedIdentityPropagationEnabled: NotRequired[bool]
 
 
 class ListSAMLProvidersResponseTypeDef(TypedDict):
@@ -2001,6 +2157,24 @@ class ListVirtualMFADevicesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class OrderedOrganizationPolicyTypeTypeDef(TypedDict):
+    ServiceControlPolicyInputList: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class PolicyIdentifierTypeDef(TypedDict):
+    PolicyType: NotRequired[PolicyIdentifierPolicyTypeType]
+    PolicyArn: NotRequired[str]
+    InlinePolicyIdentifier: NotRequired[InlinePolicyIdentifierTypeTypeDef]
+
+
+class PutAccountPropertiesRequestTypeDef(TypedDict):
+    Properties: ReadOnly[Mapping[str, str]]
+
+
+class PutAccountPropertiesResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class PutGroupPolicyRequestTypeDef(TypedDict):
     GroupName: str
     PolicyName: str
@@ -2082,6 +2256,9 @@ class SetSecurityTokenServicePreferencesRequestTypeDef(TypedDict):
 class SimulateCustomPolicyRequestTypeDef(TypedDict):
     PolicyInputList: ReadOnly[Sequence[str]]
     PermissionsBoundaryPolicyInputList: NotRequired[ReadOnly[Sequence[str]]]
+    OrderedOrganizationPolicyInputList: NotRequired[
+        ReadOnly[Sequence[OrderedOrganizationPolicyTypeTypeDef]]
+    ]
     ActionNames: ReadOnly[Sequence[str]]
     ResourceArns: NotRequired[ReadOnly[Sequence[str]]]
     ResourcePolicy: NotRequired[str]
@@ -2104,6 +2281,7 @@ class SimulatePrincipalPolicyRequestTypeDef(TypedDict):
     PolicySourceArn: str
     PolicyInputList: NotRequired[ReadOnly[Sequence[str]]]
     PermissionsBoundaryPolicyInputList: NotRequired[ReadOnly[Sequence[str]]]
+    PolicyExclusionList: NotRequired[ReadOnly[Sequence[PolicyIdentifierTypeDef]]]
     ActionNames: ReadOnly[Sequence[str]]
     ResourceArns: NotRequired[ReadOnly[Sequence[str]]]
     ResourcePolicy: NotRequired[str]
@@ -2233,6 +2411,16 @@ class UpdateLoginProfileRequestTypeDef(TypedDict):
     UserName: str
     Password: NotRequired[str]
     PasswordResetRequired: NotRequired[bool]
+    MaxSigninSessionDuration: NotRequired[int]
+    ResetMaxSigninSessionDuration: NotRequired[bool]
+
+
+class UpdateOpenIDConnectProviderRequestTypeDef(TypedDict):
+    OpenIDConnectProviderArn: str
+    ContextProvider: NotRequired[ReadOnly[ContextProviderTypeDef]]
+    IdentityCenterInstanceArn: NotRequired[str]
+    RemoveContextProvider: NotRequired[bool]
+    RemoveIdentityCenterInstance: NotRequired[bool]
 
 
 class UpdateOpenIDConnectProviderThumbprintRequestTypeDef(TypedDict):
@@ -2254,6 +2442,8 @@ class UpdateRoleRequestTypeDef(TypedDict):
     RoleName: str
     Description: NotRequired[str]
     MaxSessionDuration: NotRequired[int]
+    MaxSigninSessionDuration: NotRequired[int]
+    ResetMaxSigninSessionDuration: NotRequired[bool]
 
 
 class UpdateRoleResponseTypeDef(TypedDict):
@@ -2266,6 +2456,10 @@ class UpdateSAMLProviderRequestTypeDef(TypedDict):
     AssertionEncryptionMode: NotRequired[assertionEncryptionModeTypeType]
     AddPrivateKey: NotRequired[str]
     RemovePrivateKey: NotRequired[str]
+    ContextProvider: NotRequired[ReadOnly[ContextProviderTypeDef]]
+    IdentityCenterInstanceArn: NotRequired[str]
+    RemoveContextProvider: NotRequired[bool]
+    RemoveIdentityCenterInstance: NotRequired[bool]
 
 
 class UpdateSAMLProviderResponseTypeDef(TypedDict):

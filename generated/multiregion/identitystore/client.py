@@ -21,9 +21,11 @@ __all__ = ["MultiRegionIdentityStore"]
 
 
 class MultiRegionIdentityStore(MultiRegionClient):
-    """The Identity Store service used by IAM Identity Center provides a single place
-    to retrieve all of your identities (users and groups). For more information,
-    see the IAM Identity Center User Guide.
+    """IAM Identity Center uses the sso, sso-directory, and identitystore API
+    namespaces. The sso-directory and identitystore namespaces authorize access to
+    data in the Identity Store. Make sure your policies with IAM actions from
+    these two namespaces are consistent to avoid conflicting authorization to the
+    same data.
     """
 
     _service_name = "identitystore"
@@ -103,6 +105,16 @@ class MultiRegionIdentityStore(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/DescribeGroupMembership
         """
         return self._call("DescribeGroupMembership", kwargs)
+
+    def describe_identity_store(
+        self, **kwargs: Unpack[type_defs.DescribeIdentityStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeIdentityStoreResponseTypeDef]:
+        """Retrieves details about the specified identity store, including its Amazon
+        Resource Name (ARN) and network configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/DescribeIdentityStore
+        """
+        return self._call("DescribeIdentityStore", kwargs)
 
     def describe_user(
         self, **kwargs: Unpack[type_defs.DescribeUserRequestTypeDef]
@@ -184,6 +196,18 @@ class MultiRegionIdentityStore(MultiRegionClient):
         """
         return self._call("ListGroups", kwargs)
 
+    def list_identity_stores(
+        self, **kwargs: Unpack[type_defs.ListIdentityStoresRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIdentityStoresResponseTypeDef]:
+        """Lists the identity stores that you have access to. This operation returns
+        only the identity store ID and Amazon Resource Name (ARN) of each identity
+        store. To obtain additional information about an identity store, call
+        DescribeIdentityStore.
+
+        https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/ListIdentityStores
+        """
+        return self._call("ListIdentityStores", kwargs)
+
     def list_users(
         self, **kwargs: Unpack[type_defs.ListUsersRequestTypeDef]
     ) -> TargetResults[type_defs.ListUsersResponseTypeDef]:
@@ -206,6 +230,16 @@ class MultiRegionIdentityStore(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/UpdateGroup
         """
         return self._call("UpdateGroup", kwargs)
+
+    def update_identity_store(
+        self, **kwargs: Unpack[type_defs.UpdateIdentityStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateIdentityStoreResponseTypeDef]:
+        """Updates the configuration of the specified identity store, including its
+        network configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/UpdateIdentityStore
+        """
+        return self._call("UpdateIdentityStore", kwargs)
 
     def update_user(
         self, **kwargs: Unpack[type_defs.UpdateUserRequestTypeDef]
@@ -292,6 +326,32 @@ class MultiRegionIdentityStore(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_identity_stores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListIdentityStoresRequestTypeDef],
+    ) -> TargetResults[type_defs.ListIdentityStoresResponseTypeDef]:
+        """Every page of ListIdentityStores in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the identity stores that you have access to. This operation returns
+        only the identity store ID and Amazon Resource Name (ARN) of each identity
+        store. To obtain additional information about an identity store, call
+        DescribeIdentityStore.
+
+        https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/ListIdentityStores
+        """
+        return self._paginate(
+            "ListIdentityStores",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_users(
         self,
         *,
@@ -369,6 +429,22 @@ class MultiRegionIdentityStore(MultiRegionClient):
         """
         return self._items(
             "ListGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_identity_stores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListIdentityStoresRequestTypeDef],
+    ) -> Items[type_defs.IdentityStoreTypeDef]:
+        """Each element of IdentityStores in every page of ListIdentityStores, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/identitystore-2020-06-15/ListIdentityStores
+        """
+        return self._items(
+            "ListIdentityStores", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_users(

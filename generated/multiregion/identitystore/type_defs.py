@@ -45,6 +45,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeGroupMembershipResponseTypeDef",
         "DescribeGroupRequestTypeDef",
         "DescribeGroupResponseTypeDef",
+        "DescribeIdentityStoreRequestTypeDef",
+        "DescribeIdentityStoreResponseTypeDef",
         "DescribeUserRequestTypeDef",
         "DescribeUserResponseTypeDef",
         "DocumentOutputValue",
@@ -62,6 +64,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GroupMembershipExistenceResultTypeDef",
         "GroupMembershipTypeDef",
         "GroupTypeDef",
+        "IdentityStoreTypeDef",
         "IsMemberInGroupsRequestTypeDef",
         "IsMemberInGroupsResponseTypeDef",
         "ListGroupMembershipsForMemberRequestTypeDef",
@@ -70,10 +73,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListGroupMembershipsResponseTypeDef",
         "ListGroupsRequestTypeDef",
         "ListGroupsResponseTypeDef",
+        "ListIdentityStoresRequestTypeDef",
+        "ListIdentityStoresResponseTypeDef",
         "ListUsersRequestTypeDef",
         "ListUsersResponseTypeDef",
         "MemberIdTypeDef",
         "NameTypeDef",
+        "NetworkConfigurationDetailsTypeDef",
+        "NetworkConfigurationTypeDef",
         "PhoneNumberTypeDef",
         "PhotoTypeDef",
         "ResponseMetadataTypeDef",
@@ -81,6 +88,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UniqueAttributeTypeDef",
         "UpdateGroupRequestTypeDef",
         "UpdateGroupResponseTypeDef",
+        "UpdateIdentityStoreRequestTypeDef",
+        "UpdateIdentityStoreResponseTypeDef",
         "UpdateUserRequestTypeDef",
         "UpdateUserResponseTypeDef",
         "UserTypeDef",
@@ -129,8 +138,9 @@ class CreateGroupMembershipRequestTypeDef(TypedDict):
 
 
 class CreateGroupMembershipResponseTypeDef(TypedDict):
-    MembershipId: str
     IdentityStoreId: str
+    MembershipId: str
+    MembershipArn: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -141,8 +151,10 @@ class CreateGroupRequestTypeDef(TypedDict):
 
 
 class CreateGroupResponseTypeDef(TypedDict):
-    GroupId: str
     IdentityStoreId: str
+    GroupId: str
+    GroupArn: str
+    Revision: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -205,6 +217,8 @@ class CreateUserRequestTypeDef(TypedDict):
 class CreateUserResponseTypeDef(TypedDict):
     IdentityStoreId: str
     UserId: str
+    UserArn: str
+    Revision: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -220,6 +234,7 @@ class DeleteGroupMembershipResponseTypeDef(TypedDict):
 class DeleteGroupRequestTypeDef(TypedDict):
     IdentityStoreId: str
     GroupId: str
+    Revision: NotRequired[str]
 
 
 class DeleteGroupResponseTypeDef(TypedDict):
@@ -229,6 +244,7 @@ class DeleteGroupResponseTypeDef(TypedDict):
 class DeleteUserRequestTypeDef(TypedDict):
     IdentityStoreId: str
     UserId: str
+    Revision: NotRequired[str]
 
 
 class DeleteUserResponseTypeDef(TypedDict):
@@ -243,6 +259,7 @@ class DescribeGroupMembershipRequestTypeDef(TypedDict):
 class DescribeGroupMembershipResponseTypeDef(TypedDict):
     IdentityStoreId: str
     MembershipId: str
+    MembershipArn: str
     GroupId: str
     MemberId: MemberIdTypeDef
     CreatedAt: NotRequired[datetime]
@@ -258,7 +275,10 @@ class DescribeGroupRequestTypeDef(TypedDict):
 
 
 class DescribeGroupResponseTypeDef(TypedDict):
+    IdentityStoreId: str
     GroupId: str
+    GroupArn: str
+    Revision: str
     DisplayName: NotRequired[str]
     ExternalIds: NotRequired[list[ExternalIdTypeDef]]
     Description: NotRequired[str]
@@ -266,7 +286,24 @@ class DescribeGroupResponseTypeDef(TypedDict):
     UpdatedAt: NotRequired[datetime]
     CreatedBy: NotRequired[str]
     UpdatedBy: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeIdentityStoreRequestTypeDef(TypedDict):
     IdentityStoreId: str
+
+
+class NetworkConfigurationDetailsTypeDef(TypedDict):
+    VpceAccessRequired: bool
+    ApiRestrictSourceVpcs: NotRequired[list[str]]
+    ApiAllowSourceIps: NotRequired[list[str]]
+    ScimAllowSourceIps: NotRequired[list[str]]
+
+
+class DescribeIdentityStoreResponseTypeDef(TypedDict):
+    IdentityStoreId: str
+    IdentityStoreArn: str
+    NetworkConfiguration: NotRequired[NetworkConfigurationDetailsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -279,6 +316,8 @@ class DescribeUserRequestTypeDef(TypedDict):
 class DescribeUserResponseTypeDef(TypedDict):
     IdentityStoreId: str
     UserId: str
+    UserArn: str
+    Revision: str
     UserName: NotRequired[str]
     ExternalIds: NotRequired[list[ExternalIdTypeDef]]
     Name: NotRequired[NameTypeDef]
@@ -317,8 +356,9 @@ class GetGroupIdRequestTypeDef(TypedDict):
 
 
 class GetGroupIdResponseTypeDef(TypedDict):
-    GroupId: str
     IdentityStoreId: str
+    GroupId: str
+    GroupArn: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -329,8 +369,9 @@ class GetGroupMembershipIdRequestTypeDef(TypedDict):
 
 
 class GetGroupMembershipIdResponseTypeDef(TypedDict):
-    MembershipId: str
     IdentityStoreId: str
+    MembershipId: str
+    MembershipArn: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -342,6 +383,7 @@ class GetUserIdRequestTypeDef(TypedDict):
 class GetUserIdResponseTypeDef(TypedDict):
     IdentityStoreId: str
     UserId: str
+    UserArn: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -353,7 +395,8 @@ class GroupMembershipExistenceResultTypeDef(TypedDict):
 
 class GroupMembershipTypeDef(TypedDict):
     IdentityStoreId: str
-    MembershipId: NotRequired[str]
+    MembershipId: str
+    MembershipArn: str
     GroupId: NotRequired[str]
     MemberId: NotRequired[MemberIdTypeDef]
     CreatedAt: NotRequired[datetime]
@@ -363,7 +406,10 @@ class GroupMembershipTypeDef(TypedDict):
 
 
 class GroupTypeDef(TypedDict):
+    IdentityStoreId: str
     GroupId: str
+    GroupArn: str
+    Revision: str
     DisplayName: NotRequired[str]
     ExternalIds: NotRequired[list[ExternalIdTypeDef]]
     Description: NotRequired[str]
@@ -371,7 +417,11 @@ class GroupTypeDef(TypedDict):
     UpdatedAt: NotRequired[datetime]
     CreatedBy: NotRequired[str]
     UpdatedBy: NotRequired[str]
+
+
+class IdentityStoreTypeDef(TypedDict):
     IdentityStoreId: str
+    IdentityStoreArn: str
 
 
 class IsMemberInGroupsRequestTypeDef(TypedDict):
@@ -424,6 +474,17 @@ class ListGroupsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListIdentityStoresRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListIdentityStoresResponseTypeDef(TypedDict):
+    IdentityStores: list[IdentityStoreTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListUsersRequestTypeDef(TypedDict):
     IdentityStoreId: str
     Extensions: NotRequired[ReadOnly[Sequence[str]]]
@@ -435,6 +496,8 @@ class ListUsersRequestTypeDef(TypedDict):
 class UserTypeDef(TypedDict):
     IdentityStoreId: str
     UserId: str
+    UserArn: str
+    Revision: str
     UserName: NotRequired[str]
     ExternalIds: NotRequired[list[ExternalIdTypeDef]]
     Name: NotRequired[NameTypeDef]
@@ -467,13 +530,36 @@ class ListUsersResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class NetworkConfigurationTypeDef(TypedDict):
+    VpceAccessRequired: bool
+    ApiRestrictSourceVpcs: NotRequired[ReadOnly[Sequence[str]]]
+    ApiAllowSourceIps: NotRequired[ReadOnly[Sequence[str]]]
+    ScimAllowSourceIps: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class UpdateGroupRequestTypeDef(TypedDict):
     IdentityStoreId: str
     GroupId: str
     Operations: ReadOnly[Sequence[AttributeOperationTypeDef]]
+    Revision: NotRequired[str]
 
 
 class UpdateGroupResponseTypeDef(TypedDict):
+    IdentityStoreId: str
+    GroupId: str
+    GroupArn: str
+    Revision: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateIdentityStoreRequestTypeDef(TypedDict):
+    IdentityStoreId: str
+    NetworkConfiguration: NotRequired[ReadOnly[NetworkConfigurationTypeDef]]
+
+
+class UpdateIdentityStoreResponseTypeDef(TypedDict):
+    IdentityStoreId: str
+    IdentityStoreArn: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -481,7 +567,12 @@ class UpdateUserRequestTypeDef(TypedDict):
     IdentityStoreId: str
     UserId: str
     Operations: ReadOnly[Sequence[AttributeOperationTypeDef]]
+    Revision: NotRequired[str]
 
 
 class UpdateUserResponseTypeDef(TypedDict):
+    IdentityStoreId: str
+    UserId: str
+    UserArn: str
+    Revision: str
     ResponseMetadata: ResponseMetadataTypeDef

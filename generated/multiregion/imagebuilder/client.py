@@ -21,10 +21,10 @@ __all__ = ["MultiRegionimagebuilder"]
 
 
 class MultiRegionimagebuilder(MultiRegionClient):
-    """EC2 Image Builder is a fully managed Amazon Web Services service that makes it
-    easier to automate the creation, management, and deployment of customized,
-    secure, and up-to-date "golden" server images that are pre-installed and
-    pre-configured with software and settings to meet specific IT standards.
+    """EC2 Image Builder automates the creation, management, and deployment of
+    customized, secure, and up-to-date server images. You can build Amazon Machine
+    Images (AMIs) and container images that are pre-installed and pre-configured
+    with software and settings to meet specific IT standards.
     """
 
     _service_name = "imagebuilder"
@@ -33,8 +33,11 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def cancel_image_creation(
         self, **kwargs: Unpack[type_defs.CancelImageCreationRequestTypeDef]
     ) -> TargetResults[type_defs.CancelImageCreationResponseTypeDef]:
-        """CancelImageCreation cancels the creation of Image. This operation can only
-        be used on images in a non-terminal state.
+        """Cancels the creation of an image. This operation can only be used on
+        images in a non-terminal state. Cancellation is asynchronous: the request
+        returns immediately, then Image Builder stops the running build and moves
+        the image to the CANCELLED state. Output resources that the build already
+        created, such as AMIs and snapshots, aren't removed.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/CancelImageCreation
         """
@@ -43,7 +46,10 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def cancel_lifecycle_execution(
         self, **kwargs: Unpack[type_defs.CancelLifecycleExecutionRequestTypeDef]
     ) -> TargetResults[type_defs.CancelLifecycleExecutionResponseTypeDef]:
-        """Cancel a specific image lifecycle policy runtime instance.
+        """Cancels a lifecycle execution – a single run of lifecycle actions that a
+        lifecycle policy or a StartResourceStateUpdate request started. You can
+        only cancel an execution that hasn't reached a terminal state.
+        Cancellation is asynchronous and doesn't undo completed lifecycle actions.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/CancelLifecycleExecution
         """
@@ -73,7 +79,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.CreateDistributionConfigurationRequestTypeDef]
     ) -> TargetResults[type_defs.CreateDistributionConfigurationResponseTypeDef]:
         """Creates a new distribution configuration. Distribution configurations
-        define and configure the outputs of your pipeline.
+        define and configure the outputs for your images, including the target
+        Regions, accounts, and settings for each Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/CreateDistributionConfiguration
         """
@@ -82,10 +89,9 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def create_image(
         self, **kwargs: Unpack[type_defs.CreateImageRequestTypeDef]
     ) -> TargetResults[type_defs.CreateImageResponseTypeDef]:
-        """Creates a new image. This request will create a new image along with all
-        of the configured output resources defined in the distribution
-        configuration. You must specify exactly one recipe for your image, using
-        either a ContainerRecipeArn or an ImageRecipeArn.
+        """Creates a new image along with all configured output resources defined in
+        the distribution configuration. You must specify exactly one recipe for
+        your image, using either a containerRecipeArn or an imageRecipeArn.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/CreateImage
         """
@@ -94,8 +100,9 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def create_image_pipeline(
         self, **kwargs: Unpack[type_defs.CreateImagePipelineRequestTypeDef]
     ) -> TargetResults[type_defs.CreateImagePipelineResponseTypeDef]:
-        """Creates a new image pipeline. Image pipelines enable you to automate the
-        creation and distribution of images.
+        """Creates a new image pipeline. Use image pipelines to automate the creation
+        and distribution of images. You must specify exactly one recipe for the
+        pipeline, using either a containerRecipeArn or an imageRecipeArn.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/CreateImagePipeline
         """
@@ -126,7 +133,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def create_lifecycle_policy(
         self, **kwargs: Unpack[type_defs.CreateLifecyclePolicyRequestTypeDef]
     ) -> TargetResults[type_defs.CreateLifecyclePolicyResponseTypeDef]:
-        """Create a lifecycle policy resource.
+        """Creates a lifecycle policy resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/CreateLifecyclePolicy
         """
@@ -135,7 +142,11 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def create_workflow(
         self, **kwargs: Unpack[type_defs.CreateWorkflowRequestTypeDef]
     ) -> TargetResults[type_defs.CreateWorkflowResponseTypeDef]:
-        """Create a new workflow or a new version of an existing workflow.
+        """Creates a new workflow or a new version of an existing workflow. If a
+        workflow with the same name and semantic version already exists, and your
+        request changes its configuration, Image Builder creates a new build
+        version. If the configuration is identical to the latest build version,
+        the request fails because that workflow configuration already exists.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/CreateWorkflow
         """
@@ -144,7 +155,10 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def delete_component(
         self, **kwargs: Unpack[type_defs.DeleteComponentRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteComponentResponseTypeDef]:
-        """Deletes a component build version.
+        """Deletes a component build version. The request fails with
+        ResourceDependencyException if an image recipe or container recipe
+        references this component version. It also fails if the component build
+        version is shared with other accounts.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/DeleteComponent
         """
@@ -153,7 +167,9 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def delete_container_recipe(
         self, **kwargs: Unpack[type_defs.DeleteContainerRecipeRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteContainerRecipeResponseTypeDef]:
-        """Deletes a container recipe.
+        """Deletes a container recipe. The request fails with
+        ResourceDependencyException if the recipe is shared with other accounts,
+        or if an image pipeline references it.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/DeleteContainerRecipe
         """
@@ -162,7 +178,10 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def delete_distribution_configuration(
         self, **kwargs: Unpack[type_defs.DeleteDistributionConfigurationRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteDistributionConfigurationResponseTypeDef]:
-        """Deletes a distribution configuration.
+        """Deletes a distribution configuration. You can't delete a configuration
+        that an image pipeline still references. The request fails with
+        ResourceDependencyException. Update or delete the referencing pipelines
+        first.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/DeleteDistributionConfiguration
         """
@@ -183,7 +202,10 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def delete_image_pipeline(
         self, **kwargs: Unpack[type_defs.DeleteImagePipelineRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteImagePipelineResponseTypeDef]:
-        """Deletes an image pipeline.
+        """Deletes an image pipeline. Images that the pipeline created aren't deleted
+        - remove those separately with DeleteImage. You can delete a pipeline
+        while a build that it started is still running. The build continues
+        independently.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/DeleteImagePipeline
         """
@@ -202,7 +224,10 @@ class MultiRegionimagebuilder(MultiRegionClient):
         self,
         **kwargs: Unpack[type_defs.DeleteInfrastructureConfigurationRequestTypeDef],
     ) -> TargetResults[type_defs.DeleteInfrastructureConfigurationResponseTypeDef]:
-        """Deletes an infrastructure configuration.
+        """Deletes an infrastructure configuration. You can't delete a configuration
+        that an image pipeline still references. The request fails with
+        ResourceDependencyException. Update or delete the referencing pipelines
+        first.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/DeleteInfrastructureConfiguration
         """
@@ -211,7 +236,11 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def delete_lifecycle_policy(
         self, **kwargs: Unpack[type_defs.DeleteLifecyclePolicyRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteLifecyclePolicyResponseTypeDef]:
-        """Delete the specified lifecycle policy resource.
+        """Deletes the specified lifecycle policy resource. Deleting the policy
+        removes its schedule, so no further lifecycle runs occur for that policy.
+        If a lifecycle execution is in progress for the policy, Image Builder
+        cancels it. Deletion doesn't revert actions that the policy already
+        applied to your resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/DeleteLifecyclePolicy
         """
@@ -220,7 +249,9 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def delete_workflow(
         self, **kwargs: Unpack[type_defs.DeleteWorkflowRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteWorkflowResponseTypeDef]:
-        """Deletes a specific workflow resource.
+        """Deletes a specific workflow resource. You can't delete a workflow build
+        version while an image pipeline references it. The request fails with
+        ResourceDependencyException.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/DeleteWorkflow
         """
@@ -229,8 +260,9 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def distribute_image(
         self, **kwargs: Unpack[type_defs.DistributeImageRequestTypeDef]
     ) -> TargetResults[type_defs.DistributeImageResponseTypeDef]:
-        """DistributeImage distributes existing AMIs to additional regions and
-        accounts without rebuilding the image.
+        """Distributes an existing AMI to target Regions and accounts without running
+        the full image build process. This operation only runs the distribution
+        phase on an image that has already been built.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/DistributeImage
         """
@@ -239,7 +271,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def get_component(
         self, **kwargs: Unpack[type_defs.GetComponentRequestTypeDef]
     ) -> TargetResults[type_defs.GetComponentResponseTypeDef]:
-        """Gets a component object.
+        """Retrieves a component object.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetComponent
         """
@@ -248,7 +280,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def get_component_policy(
         self, **kwargs: Unpack[type_defs.GetComponentPolicyRequestTypeDef]
     ) -> TargetResults[type_defs.GetComponentPolicyResponseTypeDef]:
-        """Gets a component policy.
+        """Retrieves a component policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetComponentPolicy
         """
@@ -275,7 +307,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def get_distribution_configuration(
         self, **kwargs: Unpack[type_defs.GetDistributionConfigurationRequestTypeDef]
     ) -> TargetResults[type_defs.GetDistributionConfigurationResponseTypeDef]:
-        """Gets a distribution configuration.
+        """Retrieves a distribution configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetDistributionConfiguration
         """
@@ -284,7 +316,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def get_image(
         self, **kwargs: Unpack[type_defs.GetImageRequestTypeDef]
     ) -> TargetResults[type_defs.GetImageResponseTypeDef]:
-        """Gets an image.
+        """Retrieves an image.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetImage
         """
@@ -293,7 +325,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def get_image_pipeline(
         self, **kwargs: Unpack[type_defs.GetImagePipelineRequestTypeDef]
     ) -> TargetResults[type_defs.GetImagePipelineResponseTypeDef]:
-        """Gets an image pipeline.
+        """Retrieves an image pipeline.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetImagePipeline
         """
@@ -302,7 +334,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def get_image_policy(
         self, **kwargs: Unpack[type_defs.GetImagePolicyRequestTypeDef]
     ) -> TargetResults[type_defs.GetImagePolicyResponseTypeDef]:
-        """Gets an image policy.
+        """Retrieves an image policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetImagePolicy
         """
@@ -311,7 +343,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def get_image_recipe(
         self, **kwargs: Unpack[type_defs.GetImageRecipeRequestTypeDef]
     ) -> TargetResults[type_defs.GetImageRecipeResponseTypeDef]:
-        """Gets an image recipe.
+        """Retrieves an image recipe.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetImageRecipe
         """
@@ -320,7 +352,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def get_image_recipe_policy(
         self, **kwargs: Unpack[type_defs.GetImageRecipePolicyRequestTypeDef]
     ) -> TargetResults[type_defs.GetImageRecipePolicyResponseTypeDef]:
-        """Gets an image recipe policy.
+        """Retrieves an image recipe policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetImageRecipePolicy
         """
@@ -329,7 +361,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def get_infrastructure_configuration(
         self, **kwargs: Unpack[type_defs.GetInfrastructureConfigurationRequestTypeDef]
     ) -> TargetResults[type_defs.GetInfrastructureConfigurationResponseTypeDef]:
-        """Gets an infrastructure configuration.
+        """Retrieves an infrastructure configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetInfrastructureConfiguration
         """
@@ -338,8 +370,9 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def get_lifecycle_execution(
         self, **kwargs: Unpack[type_defs.GetLifecycleExecutionRequestTypeDef]
     ) -> TargetResults[type_defs.GetLifecycleExecutionResponseTypeDef]:
-        """Get the runtime information that was logged for a specific runtime
-        instance of the lifecycle policy.
+        """Retrieves runtime information for a lifecycle execution – a single run of
+        lifecycle actions that a lifecycle policy or a StartResourceStateUpdate
+        request started.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetLifecycleExecution
         """
@@ -348,7 +381,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def get_lifecycle_policy(
         self, **kwargs: Unpack[type_defs.GetLifecyclePolicyRequestTypeDef]
     ) -> TargetResults[type_defs.GetLifecyclePolicyResponseTypeDef]:
-        """Get details for the specified image lifecycle policy.
+        """Retrieves details for the specified image lifecycle policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetLifecyclePolicy
         """
@@ -357,10 +390,11 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def get_marketplace_resource(
         self, **kwargs: Unpack[type_defs.GetMarketplaceResourceRequestTypeDef]
     ) -> TargetResults[type_defs.GetMarketplaceResourceResponseTypeDef]:
-        """Verify the subscription and perform resource dependency checks on the
-        requested Amazon Web Services Marketplace resource. For Amazon Web
-        Services Marketplace components, the response contains fields to download
-        the components and their artifacts.
+        """Verifies the subscription and performs resource dependency checks on the
+        requested Amazon Web Services Marketplace resource. The caller must be
+        entitled to the resource. For Amazon Web Services Marketplace components,
+        the response contains fields to download the components and their
+        artifacts.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetMarketplaceResource
         """
@@ -369,7 +403,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def get_workflow(
         self, **kwargs: Unpack[type_defs.GetWorkflowRequestTypeDef]
     ) -> TargetResults[type_defs.GetWorkflowResponseTypeDef]:
-        """Get a workflow resource object.
+        """Retrieves a workflow resource object.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetWorkflow
         """
@@ -378,8 +412,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def get_workflow_execution(
         self, **kwargs: Unpack[type_defs.GetWorkflowExecutionRequestTypeDef]
     ) -> TargetResults[type_defs.GetWorkflowExecutionResponseTypeDef]:
-        """Get the runtime information that was logged for a specific runtime
-        instance of the workflow.
+        """Retrieves runtime information for a specific runtime instance of the
+        workflow.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetWorkflowExecution
         """
@@ -388,8 +422,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def get_workflow_step_execution(
         self, **kwargs: Unpack[type_defs.GetWorkflowStepExecutionRequestTypeDef]
     ) -> TargetResults[type_defs.GetWorkflowStepExecutionResponseTypeDef]:
-        """Get the runtime information that was logged for a specific runtime
-        instance of the workflow step.
+        """Retrieves runtime information for a specific runtime instance of the
+        workflow step.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetWorkflowStepExecution
         """
@@ -398,7 +432,9 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def import_component(
         self, **kwargs: Unpack[type_defs.ImportComponentRequestTypeDef]
     ) -> TargetResults[type_defs.ImportComponentResponseTypeDef]:
-        """Imports a component and transforms its data into a component document.
+        """Imports a component and transforms its data into a component document. For
+        the SHELL format, Image Builder wraps your script in a component document
+        with a single step that runs the script.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ImportComponent
         """
@@ -407,8 +443,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def import_disk_image(
         self, **kwargs: Unpack[type_defs.ImportDiskImageRequestTypeDef]
     ) -> TargetResults[type_defs.ImportDiskImageResponseTypeDef]:
-        """Import a Windows operating system image from a verified Microsoft ISO disk
-        file.
+        """Imports a Windows operating system image from a verified Microsoft ISO
+        disk file.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ImportDiskImage
         """
@@ -417,11 +453,13 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def import_vm_image(
         self, **kwargs: Unpack[type_defs.ImportVmImageRequestTypeDef]
     ) -> TargetResults[type_defs.ImportVmImageResponseTypeDef]:
-        """When you export your virtual machine (VM) from its virtualization
-        environment, that process creates a set of one or more disk container
-        files that act as snapshots of your VM’s environment, settings, and data.
-        The Amazon EC2 API ImportImage action uses those files to import your VM
-        and create an AMI. To import using the CLI command, see import-image
+        """Creates an Image Builder image resource from an Amazon EC2 VM import task.
+        The response returns as soon as Image Builder creates the image resource
+        in the PENDING state. Image Builder then monitors the import task
+        asynchronously. When the task completes, Image Builder records the AMI
+        that it produced as the new image's output resource and marks the image
+        AVAILABLE. You can then use the imported image as the base image for your
+        recipes.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ImportVmImage
         """
@@ -430,8 +468,9 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def list_component_build_versions(
         self, **kwargs: Unpack[type_defs.ListComponentBuildVersionsRequestTypeDef]
     ) -> TargetResults[type_defs.ListComponentBuildVersionsResponseTypeDef]:
-        """Returns the list of component build versions for the specified component
-        version Amazon Resource Name (ARN).
+        """Returns a list of component build versions for the specified component
+        version ARN. You can only list build versions for components that your
+        account owns. Deprecated build versions aren't included in the results.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListComponentBuildVersions
         """
@@ -440,9 +479,9 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def list_components(
         self, **kwargs: Unpack[type_defs.ListComponentsRequestTypeDef]
     ) -> TargetResults[type_defs.ListComponentsResponseTypeDef]:
-        """Returns the list of components that can be filtered by name, or by using
-        the listed filters to streamline results. Newly created components can
-        take up to two minutes to appear in the ListComponents API Results.
+        """Returns the list of components that you have access to. By default, the
+        response doesn't include components in the DEPRECATED state. To list
+        deprecated components, use the status filter with the value DEPRECATED.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListComponents
         """
@@ -478,7 +517,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def list_image_packages(
         self, **kwargs: Unpack[type_defs.ListImagePackagesRequestTypeDef]
     ) -> TargetResults[type_defs.ListImagePackagesResponseTypeDef]:
-        """List the Packages that are associated with an Image Build Version, as
+        """Lists the packages that are associated with an image build version, as
         determined by Amazon Web Services Systems Manager Inventory at build time.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImagePackages
@@ -529,7 +568,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def list_image_scan_findings(
         self, **kwargs: Unpack[type_defs.ListImageScanFindingsRequestTypeDef]
     ) -> TargetResults[type_defs.ListImageScanFindingsResponseTypeDef]:
-        """Returns a list of image scan findings for your account.
+        """Returns a list of image scan findings for your account. Amazon Inspector
+        generates the findings when it scans images that have scanning enabled.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImageScanFindings
         """
@@ -538,8 +578,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def list_images(
         self, **kwargs: Unpack[type_defs.ListImagesRequestTypeDef]
     ) -> TargetResults[type_defs.ListImagesResponseTypeDef]:
-        """Returns the list of images that you have access to. Newly created images
-        can take up to two minutes to appear in the ListImages API Results.
+        """Returns the list of images that you have access to.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImages
         """
@@ -557,8 +596,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def list_lifecycle_execution_resources(
         self, **kwargs: Unpack[type_defs.ListLifecycleExecutionResourcesRequestTypeDef]
     ) -> TargetResults[type_defs.ListLifecycleExecutionResourcesResponseTypeDef]:
-        """List resources that the runtime instance of the image lifecycle identified
-        for lifecycle actions.
+        """Lists resources that the runtime instance of the image lifecycle
+        identified for lifecycle actions.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListLifecycleExecutionResources
         """
@@ -567,7 +606,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def list_lifecycle_executions(
         self, **kwargs: Unpack[type_defs.ListLifecycleExecutionsRequestTypeDef]
     ) -> TargetResults[type_defs.ListLifecycleExecutionsResponseTypeDef]:
-        """Get the lifecycle runtime history for the specified resource.
+        """Retrieves the lifecycle runtime history for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListLifecycleExecutions
         """
@@ -576,7 +615,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def list_lifecycle_policies(
         self, **kwargs: Unpack[type_defs.ListLifecyclePoliciesRequestTypeDef]
     ) -> TargetResults[type_defs.ListLifecyclePoliciesResponseTypeDef]:
-        """Get a list of lifecycle policies in your Amazon Web Services account.
+        """Retrieves a list of lifecycle policies in your Amazon Web Services
+        account.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListLifecyclePolicies
         """
@@ -594,8 +634,9 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def list_waiting_workflow_steps(
         self, **kwargs: Unpack[type_defs.ListWaitingWorkflowStepsRequestTypeDef]
     ) -> TargetResults[type_defs.ListWaitingWorkflowStepsResponseTypeDef]:
-        """Get a list of workflow steps that are waiting for action for workflows in
-        your Amazon Web Services account.
+        """Lists the workflow steps in your Amazon Web Services account that have
+        paused at a WaitForAction step, and are waiting for you to respond. To
+        send a response, call SendWorkflowStepAction.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListWaitingWorkflowSteps
         """
@@ -633,7 +674,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def list_workflows(
         self, **kwargs: Unpack[type_defs.ListWorkflowsRequestTypeDef]
     ) -> TargetResults[type_defs.ListWorkflowsResponseTypeDef]:
-        """Lists workflow build versions based on filtering parameters.
+        """Lists workflow versions based on filtering parameters. To list the build
+        versions of a specific workflow version, call ListWorkflowBuildVersions.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListWorkflows
         """
@@ -642,11 +684,11 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def put_component_policy(
         self, **kwargs: Unpack[type_defs.PutComponentPolicyRequestTypeDef]
     ) -> TargetResults[type_defs.PutComponentPolicyResponseTypeDef]:
-        """Applies a policy to a component. We recommend that you call the RAM API
-        CreateResourceShare to share resources. If you call the Image Builder API
-        PutComponentPolicy, you must also call the RAM API
-        PromoteResourceShareCreatedFromPolicy in order for the resource to be
-        visible to all principals with whom the resource is shared.
+        """Applies a policy to a component. The preferred way to share resources is
+        with the RAM API CreateResourceShare. If you use the PutComponentPolicy
+        operation instead, you must also call the RAM API
+        PromoteResourceShareCreatedFromPolicy. Otherwise, the resource isn't
+        visible to the principals that it's shared with.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/PutComponentPolicy
         """
@@ -655,15 +697,11 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def put_container_recipe_policy(
         self, **kwargs: Unpack[type_defs.PutContainerRecipePolicyRequestTypeDef]
     ) -> TargetResults[type_defs.PutContainerRecipePolicyResponseTypeDef]:
-        """Applies a policy to a container image. We recommend that you call the RAM
-        API CreateResourceShare
-        (https://docs.aws.amazon.com//ram/latest/APIReference/API_CreateResourceShare.html)
-        to share resources. If you call the Image Builder API
-        PutContainerImagePolicy, you must also call the RAM API
-        PromoteResourceShareCreatedFromPolicy
-        (https://docs.aws.amazon.com//ram/latest/APIReference/API_PromoteResourceShareCreatedFromPolicy.html)
-        in order for the resource to be visible to all principals with whom the
-        resource is shared.
+        """Applies a policy to a container recipe. The preferred way to share
+        resources is with the RAM API CreateResourceShare. If you use the
+        PutContainerRecipePolicy operation instead, you must also call the RAM API
+        PromoteResourceShareCreatedFromPolicy. Otherwise, the resource isn't
+        visible to the principals that it's shared with.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/PutContainerRecipePolicy
         """
@@ -672,11 +710,11 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def put_image_policy(
         self, **kwargs: Unpack[type_defs.PutImagePolicyRequestTypeDef]
     ) -> TargetResults[type_defs.PutImagePolicyResponseTypeDef]:
-        """Applies a policy to an image. We recommend that you call the RAM API
-        CreateResourceShare to share resources. If you call the Image Builder API
-        PutImagePolicy, you must also call the RAM API
-        PromoteResourceShareCreatedFromPolicy in order for the resource to be
-        visible to all principals with whom the resource is shared.
+        """Applies a policy to an image. The preferred way to share resources is with
+        the RAM API CreateResourceShare. If you use the PutImagePolicy operation
+        instead, you must also call the RAM API
+        PromoteResourceShareCreatedFromPolicy. Otherwise, the resource isn't
+        visible to the principals that it's shared with.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/PutImagePolicy
         """
@@ -685,11 +723,11 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def put_image_recipe_policy(
         self, **kwargs: Unpack[type_defs.PutImageRecipePolicyRequestTypeDef]
     ) -> TargetResults[type_defs.PutImageRecipePolicyResponseTypeDef]:
-        """Applies a policy to an image recipe. We recommend that you call the RAM
-        API CreateResourceShare to share resources. If you call the Image Builder
-        API PutImageRecipePolicy, you must also call the RAM API
-        PromoteResourceShareCreatedFromPolicy in order for the resource to be
-        visible to all principals with whom the resource is shared.
+        """Applies a policy to an image recipe. The preferred way to share resources
+        is with the RAM API CreateResourceShare. If you use the
+        PutImageRecipePolicy operation instead, you must also call the RAM API
+        PromoteResourceShareCreatedFromPolicy. Otherwise, the resource isn't
+        visible to the principals that it's shared with.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/PutImageRecipePolicy
         """
@@ -698,7 +736,11 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def retry_image(
         self, **kwargs: Unpack[type_defs.RetryImageRequestTypeDef]
     ) -> TargetResults[type_defs.RetryImageResponseTypeDef]:
-        """RetryImage retries an image distribution without rebuilding the image.
+        """Retries a failed or canceled image build without rebuilding the phases
+        that already completed. The image re-runs asynchronously in place: the
+        same build version returns to the test or distribution phase where it
+        failed and continues from there. No new image build version is created.
+        Retry is only supported for AMI-based images.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/RetryImage
         """
@@ -707,8 +749,9 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def send_workflow_step_action(
         self, **kwargs: Unpack[type_defs.SendWorkflowStepActionRequestTypeDef]
     ) -> TargetResults[type_defs.SendWorkflowStepActionResponseTypeDef]:
-        """Pauses or resumes image creation when the associated workflow runs a
-        WaitForAction step.
+        """Sends an action to a workflow step that has paused at a WaitForAction
+        step, so that image creation can continue. To find the steps that are
+        waiting for an action, call ListWaitingWorkflowSteps.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/SendWorkflowStepAction
         """
@@ -717,7 +760,11 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def start_image_pipeline_execution(
         self, **kwargs: Unpack[type_defs.StartImagePipelineExecutionRequestTypeDef]
     ) -> TargetResults[type_defs.StartImagePipelineExecutionResponseTypeDef]:
-        """Manually triggers a pipeline to create an image.
+        """Manually triggers a pipeline to create an image. You can start a build
+        this way whether the pipeline is enabled or disabled. The response returns
+        as soon as Image Builder creates the new image resource and queues the
+        build. Use the returned imageBuildVersionArn with GetImage to track build
+        progress.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/StartImagePipelineExecution
         """
@@ -726,8 +773,14 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def start_resource_state_update(
         self, **kwargs: Unpack[type_defs.StartResourceStateUpdateRequestTypeDef]
     ) -> TargetResults[type_defs.StartResourceStateUpdateResponseTypeDef]:
-        """Begin asynchronous resource state update for lifecycle changes to the
-        specified image resources.
+        """Begins an ad-hoc state change for the specified image build version. This
+        is a one-time operation - if you schedule the update, it runs only once.
+        If the request includes underlying resources, or schedules the update far
+        enough in the future, Image Builder runs the update as an asynchronous
+        lifecycle execution and returns its identifier. Otherwise, for target
+        states other than DELETED, the state change applies immediately. If a
+        request that starts a lifecycle execution arrives while the image already
+        has one in progress, Image Builder rejects it.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/StartResourceStateUpdate
         """
@@ -754,8 +807,9 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def update_distribution_configuration(
         self, **kwargs: Unpack[type_defs.UpdateDistributionConfigurationRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateDistributionConfigurationResponseTypeDef]:
-        """Updates a new distribution configuration. Distribution configurations
-        define and configure the outputs of your pipeline.
+        """Updates a distribution configuration. Distribution configurations define
+        and configure the outputs for your images, including the target Regions,
+        accounts, and settings for each Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/UpdateDistributionConfiguration
         """
@@ -764,9 +818,11 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def update_image_pipeline(
         self, **kwargs: Unpack[type_defs.UpdateImagePipelineRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateImagePipelineResponseTypeDef]:
-        """Updates an image pipeline. Image pipelines enable you to automate the
-        creation and distribution of images. You must specify exactly one recipe
-        for your image, using either a containerRecipeArn or an imageRecipeArn.
+        """Updates an image pipeline. Use image pipelines to automate the creation
+        and distribution of images. You must specify exactly one recipe for your
+        image, using either a containerRecipeArn or an imageRecipeArn. The recipe
+        must be the same type, image or container, as the pipeline's current
+        recipe.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/UpdateImagePipeline
         """
@@ -776,9 +832,9 @@ class MultiRegionimagebuilder(MultiRegionClient):
         self,
         **kwargs: Unpack[type_defs.UpdateInfrastructureConfigurationRequestTypeDef],
     ) -> TargetResults[type_defs.UpdateInfrastructureConfigurationResponseTypeDef]:
-        """Updates a new infrastructure configuration. An infrastructure
-        configuration defines the environment in which your image will be built
-        and tested.
+        """Updates an infrastructure configuration. An infrastructure configuration
+        defines the environment in which Image Builder builds and tests your
+        image.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/UpdateInfrastructureConfiguration
         """
@@ -787,7 +843,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
     def update_lifecycle_policy(
         self, **kwargs: Unpack[type_defs.UpdateLifecyclePolicyRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateLifecyclePolicyResponseTypeDef]:
-        """Update the specified lifecycle policy.
+        """Updates the specified lifecycle policy. The resourceType must match the
+        existing policy's value.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/UpdateLifecyclePolicy
         """
@@ -804,8 +861,9 @@ class MultiRegionimagebuilder(MultiRegionClient):
         """Every page of ListComponentBuildVersions in every target, merged per
         target (botocore's build_full_result).
 
-        Returns the list of component build versions for the specified component
-        version Amazon Resource Name (ARN).
+        Returns a list of component build versions for the specified component
+        version ARN. You can only list build versions for components that your
+        account owns. Deprecated build versions aren't included in the results.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListComponentBuildVersions
         """
@@ -828,9 +886,9 @@ class MultiRegionimagebuilder(MultiRegionClient):
         """Every page of ListComponents in every target, merged per target
         (botocore's build_full_result).
 
-        Returns the list of components that can be filtered by name, or by using
-        the listed filters to streamline results. Newly created components can
-        take up to two minutes to appear in the ListComponents API Results.
+        Returns the list of components that you have access to. By default, the
+        response doesn't include components in the DEPRECATED state. To list
+        deprecated components, use the status filter with the value DEPRECATED.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListComponents
         """
@@ -922,7 +980,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
         """Every page of ListImagePackages in every target, merged per target
         (botocore's build_full_result).
 
-        List the Packages that are associated with an Image Build Version, as
+        Lists the packages that are associated with an image build version, as
         determined by Amazon Web Services Systems Manager Inventory at build time.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImagePackages
@@ -1043,7 +1101,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         """Every page of ListImageScanFindings in every target, merged per target
         (botocore's build_full_result).
 
-        Returns a list of image scan findings for your account.
+        Returns a list of image scan findings for your account. Amazon Inspector
+        generates the findings when it scans images that have scanning enabled.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImageScanFindings
         """
@@ -1066,8 +1125,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
         """Every page of ListImages in every target, merged per target (botocore's
         build_full_result).
 
-        Returns the list of images that you have access to. Newly created images
-        can take up to two minutes to appear in the ListImages API Results.
+        Returns the list of images that you have access to.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListImages
         """
@@ -1113,8 +1171,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         """Every page of ListLifecycleExecutionResources in every target, merged per
         target (botocore's build_full_result).
 
-        List resources that the runtime instance of the image lifecycle identified
-        for lifecycle actions.
+        Lists resources that the runtime instance of the image lifecycle
+        identified for lifecycle actions.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListLifecycleExecutionResources
         """
@@ -1137,7 +1195,7 @@ class MultiRegionimagebuilder(MultiRegionClient):
         """Every page of ListLifecycleExecutions in every target, merged per target
         (botocore's build_full_result).
 
-        Get the lifecycle runtime history for the specified resource.
+        Retrieves the lifecycle runtime history for the specified resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListLifecycleExecutions
         """
@@ -1160,7 +1218,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         """Every page of ListLifecyclePolicies in every target, merged per target
         (botocore's build_full_result).
 
-        Get a list of lifecycle policies in your Amazon Web Services account.
+        Retrieves a list of lifecycle policies in your Amazon Web Services
+        account.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListLifecyclePolicies
         """
@@ -1183,8 +1242,9 @@ class MultiRegionimagebuilder(MultiRegionClient):
         """Every page of ListWaitingWorkflowSteps in every target, merged per target
         (botocore's build_full_result).
 
-        Get a list of workflow steps that are waiting for action for workflows in
-        your Amazon Web Services account.
+        Lists the workflow steps in your Amazon Web Services account that have
+        paused at a WaitForAction step, and are waiting for you to respond. To
+        send a response, call SendWorkflowStepAction.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListWaitingWorkflowSteps
         """
@@ -1278,7 +1338,8 @@ class MultiRegionimagebuilder(MultiRegionClient):
         """Every page of ListWorkflows in every target, merged per target (botocore's
         build_full_result).
 
-        Lists workflow build versions based on filtering parameters.
+        Lists workflow versions based on filtering parameters. To list the build
+        versions of a specific workflow version, call ListWorkflowBuildVersions.
 
         https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/ListWorkflows
         """
@@ -1655,4 +1716,27 @@ class MultiRegionimagebuilder(MultiRegionClient):
         """
         return self._items(
             "ListWorkflows", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_image_available(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.GetImageRequestTypeDef],
+    ) -> TargetResults[None]:
+        """Wait until an image build version reaches the AVAILABLE state, meaning the
+        build completed, including distribution and integration of output
+        resources. The waiter fails if the image reaches the FAILED or CANCELLED
+        state. Specify the full image build version ARN; wildcard version ARNs
+        only resolve to images that are already available.
+
+        Polls GetImage in every target at once, every 60 seconds and at most 360
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/imagebuilder-2019-12-02/GetImage
+        """
+        return self._wait(
+            "ImageAvailable", kwargs, delay=delay, max_attempts=max_attempts
         )

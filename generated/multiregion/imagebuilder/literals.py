@@ -14,7 +14,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ContainerTypeType",
         "DiskImageFormatType",
         "EbsVolumeTypeType",
+        "ImageConfigurationStepType",
         "ImageScanStatusType",
+        "ImageScanningTypeType",
         "ImageSourceType",
         "ImageStatusType",
         "ImageTypeType",
@@ -27,12 +29,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LifecyclePolicyStatusType",
         "LifecyclePolicyTimeUnitType",
         "MarketplaceResourceTypeType",
+        "MaximumSeverityLabelType",
         "OnWorkflowFailureType",
         "OwnershipType",
         "PipelineExecutionStartConditionType",
         "PipelineStatusType",
         "PlatformType",
         "ProductCodeTypeType",
+        "RegionFailureStatusType",
         "ResourceStatusType",
         "SsmParameterDataTypeType",
         "TenancyTypeType",
@@ -52,6 +56,13 @@ ContainerRepositoryServiceType = Literal["ECR"]
 ContainerTypeType = Literal["DOCKER"]
 DiskImageFormatType = Literal["VMDK", "RAW", "VHD"]
 EbsVolumeTypeType = Literal["standard", "io1", "io2", "gp2", "gp3", "sc1", "st1"]
+ImageConfigurationStepType = Literal[
+    "ASSOCIATE_LICENSES",
+    "UPDATE_LAUNCH_TEMPLATES",
+    "PUT_SSM_PARAMETERS",
+    "UPDATE_FAST_LAUNCH_CONFIGURATIONS",
+    "EXPORT_AMI",
+]
 ImageScanStatusType = Literal[
     "PENDING",
     "SCANNING",
@@ -61,6 +72,7 @@ ImageScanStatusType = Literal[
     "FAILED",
     "TIMED_OUT",
 ]
+ImageScanningTypeType = Literal["TEST_INSTANCE_CVE", "ON_DEMAND_AMI_CVE"]
 ImageSourceType = Literal["AMAZON_MANAGED", "AWS_MARKETPLACE", "IMPORTED", "CUSTOM"]
 ImageStatusType = Literal[
     "PENDING",
@@ -103,6 +115,7 @@ LifecyclePolicyResourceTypeType = Literal["AMI_IMAGE", "CONTAINER_IMAGE"]
 LifecyclePolicyStatusType = Literal["DISABLED", "ENABLED"]
 LifecyclePolicyTimeUnitType = Literal["DAYS", "WEEKS", "MONTHS", "YEARS"]
 MarketplaceResourceTypeType = Literal["COMPONENT_DATA", "COMPONENT_ARTIFACT"]
+MaximumSeverityLabelType = Literal["INFORMATIONAL", "LOW", "MEDIUM", "HIGH"]
 OnWorkflowFailureType = Literal["CONTINUE", "ABORT"]
 OwnershipType = Literal["Self", "Shared", "Amazon", "ThirdParty", "AWSMarketplace"]
 PipelineExecutionStartConditionType = Literal[
@@ -112,6 +125,7 @@ PipelineExecutionStartConditionType = Literal[
 PipelineStatusType = Literal["DISABLED", "ENABLED"]
 PlatformType = Literal["Windows", "Linux", "macOS"]
 ProductCodeTypeType = Literal["marketplace"]
+RegionFailureStatusType = Literal["FAILED", "CANCELLED", "TIMED_OUT"]
 ResourceStatusType = Literal["AVAILABLE", "DELETED", "DEPRECATED", "DISABLED"]
 SsmParameterDataTypeType = Literal["text", "aws:ec2:image"]
 TenancyTypeType = Literal["default", "dedicated", "host"]

@@ -27,7 +27,9 @@ from .literals import (
     ContainerTypeType,
     DiskImageFormatType,
     EbsVolumeTypeType,
+    ImageConfigurationStepType,
     ImageScanStatusType,
+    ImageScanningTypeType,
     ImageSourceType,
     ImageStatusType,
     ImageTypeType,
@@ -40,12 +42,14 @@ from .literals import (
     LifecyclePolicyStatusType,
     LifecyclePolicyTimeUnitType,
     MarketplaceResourceTypeType,
+    MaximumSeverityLabelType,
     OnWorkflowFailureType,
     OwnershipType,
     PipelineExecutionStartConditionType,
     PipelineStatusType,
     PlatformType,
     ProductCodeTypeType,
+    RegionFailureStatusType,
     ResourceStatusType,
     SsmParameterDataTypeType,
     TenancyTypeType,
@@ -65,12 +69,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AmiDistributionConfigurationTypeDef",
         "AmiTypeDef",
         "AutoDisablePolicyTypeDef",
+        "AutoScalingGroupConfigurationTypeDef",
         "CancelImageCreationRequestTypeDef",
         "CancelImageCreationResponseTypeDef",
         "CancelLifecycleExecutionRequestTypeDef",
         "CancelLifecycleExecutionResponseTypeDef",
         "ComponentConfigurationOutputTypeDef",
         "ComponentConfigurationTypeDef",
+        "ComponentFailureContextTypeDef",
         "ComponentParameterDetailTypeDef",
         "ComponentParameterOutputTypeDef",
         "ComponentParameterTypeDef",
@@ -126,6 +132,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DistributeImageResponseTypeDef",
         "DistributionConfigurationSummaryTypeDef",
         "DistributionConfigurationTypeDef",
+        "DistributionFailureContextTypeDef",
         "DistributionOutputTypeDef",
         "DistributionTypeDef",
         "EbsInstanceBlockDeviceSpecificationTypeDef",
@@ -171,6 +178,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetWorkflowStepExecutionRequestTypeDef",
         "GetWorkflowStepExecutionResponseTypeDef",
         "ImageAggregationTypeDef",
+        "ImageFailureContextTypeDef",
         "ImageLoggingConfigurationTypeDef",
         "ImagePackageTypeDef",
         "ImagePipelineAggregationTypeDef",
@@ -274,6 +282,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LoggingTypeDef",
         "OutputResourcesTypeDef",
         "PackageVulnerabilityDetailsTypeDef",
+        "ParentInstanceConfigurationTypeDef",
         "PipelineLoggingConfigurationTypeDef",
         "PlacementTypeDef",
         "ProductCodeListItemTypeDef",
@@ -285,6 +294,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PutImagePolicyResponseTypeDef",
         "PutImageRecipePolicyRequestTypeDef",
         "PutImageRecipePolicyResponseTypeDef",
+        "RegionFailureTypeDef",
         "RegisterImageOptionsTypeDef",
         "RemediationRecommendationTypeDef",
         "RemediationTypeDef",
@@ -296,6 +306,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RetryImageResponseTypeDef",
         "S3ExportConfigurationTypeDef",
         "S3LogsTypeDef",
+        "ScanResultConditionTypeDef",
         "ScheduleTypeDef",
         "SendWorkflowStepActionRequestTypeDef",
         "SendWorkflowStepActionResponseTypeDef",
@@ -390,9 +401,41 @@ class AmiDistributionConfigurationTypeDef(TypedDict):
     launchPermission: NotRequired[ReadOnly[LaunchPermissionConfigurationTypeDef]]
 
 
+class ComponentFailureContextTypeDef(TypedDict):
+    componentArn: NotRequired[str]
+    phaseName: NotRequired[str]
+    stepName: NotRequired[str]
+    action: NotRequired[str]
+    errorMessage: NotRequired[str]
+
+
+class RegionFailureTypeDef(TypedDict):
+    region: NotRequired[str]
+    status: NotRequired[RegionFailureStatusType]
+    imageConfigurationStep: NotRequired[ImageConfigurationStepType]
+    errorMessage: NotRequired[str]
+    targetAccountId: NotRequired[str]
+
+
+class DistributionFailureContextTypeDef(TypedDict):
+    errorMessage: NotRequired[str]
+    regionFailures: NotRequired[list[RegionFailureTypeDef]]
+
+
+class ImageFailureContextTypeDef(TypedDict):
+    imageStatus: NotRequired[ImageStatusType]
+    workflowExecutionId: NotRequired[str]
+    workflowArn: NotRequired[str]
+    stepExecutionId: NotRequired[str]
+    failedStep: NotRequired[str]
+    componentFailure: NotRequired[ComponentFailureContextTypeDef]
+    distributionFailure: NotRequired[DistributionFailureContextTypeDef]
+
+
 class ImageStateTypeDef(TypedDict):
     status: NotRequired[ImageStatusType]
     reason: NotRequired[str]
+    failureContext: NotRequired[ImageFailureContextTypeDef]
 
 
 class AmiTypeDef(TypedDict):
@@ -406,6 +449,11 @@ class AmiTypeDef(TypedDict):
 
 class AutoDisablePolicyTypeDef(TypedDict):
     failureCount: int
+
+
+class AutoScalingGroupConfigurationTypeDef(TypedDict):
+    name: str
+    capacityWaitTimeoutSeconds: NotRequired[int]
 
 
 class CancelImageCreationRequestTypeDef(TypedDict):
@@ -651,6 +699,7 @@ class CreateContainerRecipeRequestTypeDef(TypedDict):
     targetRepository: TargetContainerRepositoryTypeDef
     kmsKeyId: NotRequired[str]
     clientToken: str
+    dryRun: NotRequired[bool]
 
 
 class CreateContainerRecipeResponseTypeDef(TypedDict):
@@ -725,6 +774,7 @@ class CreateDistributionConfigurationRequestTypeDef(TypedDict):
     distributions: ReadOnly[Sequence[DistributionTypeDef]]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
     clientToken: str
+    dryRun: NotRequired[bool]
 
 
 class CreateDistributionConfigurationResponseTypeDef(TypedDict):
@@ -739,9 +789,16 @@ class EcrConfigurationTypeDef(TypedDict):
     containerTags: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class ScanResultConditionTypeDef(TypedDict):
+    maximumSeverityLabel: MaximumSeverityLabelType
+    fixAvailable: NotRequired[bool]
+
+
 class ImageScanningConfigurationTypeDef(TypedDict):
     imageScanningEnabled: NotRequired[bool]
     ecrConfiguration: NotRequired[ReadOnly[EcrConfigurationTypeDef]]
+    imageScanningTypes: NotRequired[ReadOnly[Sequence[ImageScanningTypeType]]]
+    scanResultCondition: NotRequired[ScanResultConditionTypeDef]
 
 
 class ImageTestsConfigurationTypeDef(TypedDict):
@@ -791,6 +848,7 @@ class CreateImagePipelineRequestTypeDef(TypedDict):
     workflows: NotRequired[ReadOnly[Sequence[WorkflowConfigurationTypeDef]]]
     executionRole: NotRequired[str]
     loggingConfiguration: NotRequired[PipelineLoggingConfigurationTypeDef]
+    dryRun: NotRequired[bool]
 
 
 class CreateImagePipelineResponseTypeDef(TypedDict):
@@ -813,7 +871,9 @@ class CreateImageRecipeRequestTypeDef(TypedDict):
     workingDirectory: NotRequired[str]
     additionalInstanceConfiguration: NotRequired[AdditionalInstanceConfigurationTypeDef]
     amiTags: NotRequired[ReadOnly[Mapping[str, str]]]
+    amiWatermarks: NotRequired[ReadOnly[Sequence[str]]]
     clientToken: str
+    dryRun: NotRequired[bool]
 
 
 class CreateImageRecipeResponseTypeDef(TypedDict):
@@ -865,6 +925,10 @@ class LoggingTypeDef(TypedDict):
     s3Logs: NotRequired[S3LogsTypeDef]
 
 
+class ParentInstanceConfigurationTypeDef(TypedDict):
+    autoScalingGroup: AutoScalingGroupConfigurationTypeDef
+
+
 class PlacementTypeDef(TypedDict):
     availabilityZone: NotRequired[str]
     tenancy: NotRequired[TenancyTypeType]
@@ -882,12 +946,15 @@ class CreateInfrastructureConfigurationRequestTypeDef(TypedDict):
     logging: NotRequired[LoggingTypeDef]
     keyPair: NotRequired[str]
     terminateInstanceOnFailure: NotRequired[bool]
+    terminateInstanceOnCompletion: NotRequired[bool]
     snsTopicArn: NotRequired[str]
     resourceTags: NotRequired[ReadOnly[Mapping[str, str]]]
     instanceMetadataOptions: NotRequired[InstanceMetadataOptionsTypeDef]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
     placement: NotRequired[PlacementTypeDef]
+    parentInstance: NotRequired[ParentInstanceConfigurationTypeDef]
     clientToken: str
+    dryRun: NotRequired[bool]
 
 
 class CreateInfrastructureConfigurationResponseTypeDef(TypedDict):
@@ -963,6 +1030,7 @@ class CreateLifecyclePolicyRequestTypeDef(TypedDict):
     resourceSelection: ReadOnly[LifecyclePolicyResourceSelectionTypeDef]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
     clientToken: str
+    dryRun: NotRequired[bool]
 
 
 class CreateLifecyclePolicyResponseTypeDef(TypedDict):
@@ -1219,6 +1287,8 @@ class GetImagePipelineRequestTypeDef(TypedDict):
 class ImageScanningConfigurationOutputTypeDef(TypedDict):
     imageScanningEnabled: NotRequired[bool]
     ecrConfiguration: NotRequired[EcrConfigurationOutputTypeDef]
+    imageScanningTypes: NotRequired[list[ImageScanningTypeType]]
+    scanResultCondition: NotRequired[ScanResultConditionTypeDef]
 
 
 class WorkflowParameterOutputTypeDef(TypedDict):
@@ -1306,6 +1376,7 @@ class ImageRecipeTypeDef(TypedDict):
     workingDirectory: NotRequired[str]
     additionalInstanceConfiguration: NotRequired[AdditionalInstanceConfigurationTypeDef]
     amiTags: NotRequired[dict[str, str]]
+    amiWatermarks: NotRequired[list[str]]
 
 
 class GetImageRecipeResponseTypeDef(TypedDict):
@@ -1342,6 +1413,8 @@ class InfrastructureConfigurationTypeDef(TypedDict):
     instanceMetadataOptions: NotRequired[InstanceMetadataOptionsTypeDef]
     tags: NotRequired[dict[str, str]]
     placement: NotRequired[PlacementTypeDef]
+    terminateInstanceOnCompletion: NotRequired[bool]
+    parentInstance: NotRequired[ParentInstanceConfigurationTypeDef]
 
 
 class OutputResourcesTypeDef(TypedDict):
@@ -1570,6 +1643,8 @@ class GetWorkflowStepExecutionResponseTypeDef(TypedDict):
     endTime: NotRequired[str]
     onFailure: NotRequired[str]
     timeoutSeconds: NotRequired[int]
+    attemptNumber: NotRequired[int]
+    maxAttempts: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2153,6 +2228,8 @@ class WorkflowStepMetadataTypeDef(TypedDict):
     outputs: NotRequired[str]
     startTime: NotRequired[str]
     endTime: NotRequired[str]
+    attemptNumber: NotRequired[int]
+    maxAttempts: NotRequired[int]
 
 
 class ListWorkflowStepExecutionsResponseTypeDef(TypedDict):
@@ -2371,10 +2448,12 @@ class UpdateInfrastructureConfigurationRequestTypeDef(TypedDict):
     logging: NotRequired[LoggingTypeDef]
     keyPair: NotRequired[str]
     terminateInstanceOnFailure: NotRequired[bool]
+    terminateInstanceOnCompletion: NotRequired[bool]
     snsTopicArn: NotRequired[str]
     resourceTags: NotRequired[ReadOnly[Mapping[str, str]]]
     instanceMetadataOptions: NotRequired[InstanceMetadataOptionsTypeDef]
     placement: NotRequired[PlacementTypeDef]
+    parentInstance: NotRequired[ParentInstanceConfigurationTypeDef]
     clientToken: str
 
 

@@ -185,6 +185,16 @@ class MultiRegionInspector2(MultiRegionClient):
         """
         return self._call("CreateCodeSecurityScanConfiguration", kwargs)
 
+    def create_connector(
+        self, **kwargs: Unpack[type_defs.CreateConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConnectorResponseTypeDef]:
+        """Creates a connector that links an external cloud provider to Amazon
+        Inspector for vulnerability scanning.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/CreateConnector
+        """
+        return self._call("CreateConnector", kwargs)
+
     def create_filter(
         self, **kwargs: Unpack[type_defs.CreateFilterRequestTypeDef]
     ) -> TargetResults[type_defs.CreateFilterResponseTypeDef]:
@@ -242,6 +252,15 @@ class MultiRegionInspector2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/DeleteCodeSecurityScanConfiguration
         """
         return self._call("DeleteCodeSecurityScanConfiguration", kwargs)
+
+    def delete_connector(
+        self, **kwargs: Unpack[type_defs.DeleteConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConnectorResponseTypeDef]:
+        """Deletes a connector from your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/DeleteConnector
+        """
+        return self._call("DeleteConnector", kwargs)
 
     def delete_filter(
         self, **kwargs: Unpack[type_defs.DeleteFilterRequestTypeDef]
@@ -368,13 +387,17 @@ class MultiRegionInspector2(MultiRegionClient):
         return self._call("GetCodeSecurityScanConfiguration", kwargs)
 
     def get_configuration(
-        self,
+        self, **kwargs: Unpack[type_defs.GetConfigurationRequestTypeDef]
     ) -> TargetResults[type_defs.GetConfigurationResponseTypeDef]:
-        """Retrieves setting configurations for Inspector scans.
+        """Retrieves setting configurations for Amazon Inspector scans. If you
+        specify an accountId, this operation returns the scan configuration for
+        that member account. You must be the delegated administrator for the
+        specified member account. If you do not specify an accountId, this
+        operation returns your own scan configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetConfiguration
         """
-        return self._call("GetConfiguration", {})
+        return self._call("GetConfiguration", kwargs)
 
     def get_delegated_admin_account(
         self,
@@ -422,6 +445,15 @@ class MultiRegionInspector2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetMember
         """
         return self._call("GetMember", kwargs)
+
+    def get_on_demand_scan_status(
+        self, **kwargs: Unpack[type_defs.GetOnDemandScanStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOnDemandScanStatusResponseTypeDef]:
+        """Retrieves the status of a specific on-demand scan for a resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/GetOnDemandScanStatus
+        """
+        return self._call("GetOnDemandScanStatus", kwargs)
 
     def get_sbom_export(
         self, **kwargs: Unpack[type_defs.GetSbomExportRequestTypeDef]
@@ -519,6 +551,27 @@ class MultiRegionInspector2(MultiRegionClient):
         """
         return self._call("ListCodeSecurityScanConfigurations", kwargs)
 
+    def list_connector_scan_configurations(
+        self, **kwargs: Unpack[type_defs.ListConnectorScanConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConnectorScanConfigurationsResponseTypeDef]:
+        """Lists scan configurations for Amazon Web Services Config connectors.
+        Results are paginated. Use the nextToken parameter to retrieve the next
+        page of results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListConnectorScanConfigurations
+        """
+        return self._call("ListConnectorScanConfigurations", kwargs)
+
+    def list_connectors(
+        self, **kwargs: Unpack[type_defs.ListConnectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConnectorsResponseTypeDef]:
+        """Lists connectors in your account. Results are paginated. Use the nextToken
+        parameter to retrieve the next page of results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListConnectors
+        """
+        return self._call("ListConnectors", kwargs)
+
     def list_coverage(
         self, **kwargs: Unpack[type_defs.ListCoverageRequestTypeDef]
     ) -> TargetResults[type_defs.ListCoverageResponseTypeDef]:
@@ -584,6 +637,15 @@ class MultiRegionInspector2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListMembers
         """
         return self._call("ListMembers", kwargs)
+
+    def list_on_demand_scans(
+        self, **kwargs: Unpack[type_defs.ListOnDemandScansRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOnDemandScansResponseTypeDef]:
+        """Lists the on-demand scans for a resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListOnDemandScans
+        """
+        return self._call("ListOnDemandScans", kwargs)
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
@@ -667,6 +729,16 @@ class MultiRegionInspector2(MultiRegionClient):
         """
         return self._call("StartCodeSecurityScan", kwargs)
 
+    def start_on_demand_scan(
+        self, **kwargs: Unpack[type_defs.StartOnDemandScanRequestTypeDef]
+    ) -> TargetResults[type_defs.StartOnDemandScanResponseTypeDef]:
+        """Starts an on-demand scan of the specified resource, such as an Amazon
+        Machine Image (AMI).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/StartOnDemandScan
+        """
+        return self._call("StartOnDemandScan", kwargs)
+
     def stop_cis_session(
         self, **kwargs: Unpack[type_defs.StopCisSessionRequestTypeDef]
     ) -> TargetResults[type_defs.StopCisSessionResponseTypeDef]:
@@ -728,14 +800,37 @@ class MultiRegionInspector2(MultiRegionClient):
     def update_configuration(
         self, **kwargs: Unpack[type_defs.UpdateConfigurationRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateConfigurationResponseTypeDef]:
-        """Updates setting configurations for your Amazon Inspector account. When you
-        use this API as an Amazon Inspector delegated administrator this updates
-        the setting for all accounts you manage. Member accounts in an
-        organization cannot update this setting.
+        """Updates the scan configuration for your Amazon Inspector account. If you
+        don't specify an accountId, this operation updates the delegated
+        administrator's configuration and propagates it to member accounts that
+        have not been individually configured. If you specify an accountId, this
+        operation updates that member account's configuration. Only the delegated
+        administrator can specify an accountId; member accounts cannot call this
+        operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/UpdateConfiguration
         """
         return self._call("UpdateConfiguration", kwargs)
+
+    def update_connector(
+        self, **kwargs: Unpack[type_defs.UpdateConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConnectorResponseTypeDef]:
+        """Updates the description or provider-specific configuration details of an
+        existing connector.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/UpdateConnector
+        """
+        return self._call("UpdateConnector", kwargs)
+
+    def update_connector_scan_configuration(
+        self, **kwargs: Unpack[type_defs.UpdateConnectorScanConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConnectorScanConfigurationResponseTypeDef]:
+        """Updates scan configuration settings for resources associated with an
+        Amazon Web Services Config connector.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/UpdateConnectorScanConfiguration
+        """
+        return self._call("UpdateConnectorScanConfiguration", kwargs)
 
     def update_ec2_deep_inspection_configuration(
         self,
@@ -960,6 +1055,55 @@ class MultiRegionInspector2(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_connector_scan_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListConnectorScanConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConnectorScanConfigurationsResponseTypeDef]:
+        """Every page of ListConnectorScanConfigurations in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists scan configurations for Amazon Web Services Config connectors.
+        Results are paginated. Use the nextToken parameter to retrieve the next
+        page of results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListConnectorScanConfigurations
+        """
+        return self._paginate(
+            "ListConnectorScanConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListConnectorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListConnectorsResponseTypeDef]:
+        """Every page of ListConnectors in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists connectors in your account. Results are paginated. Use the nextToken
+        parameter to retrieve the next page of results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListConnectors
+        """
+        return self._paginate(
+            "ListConnectors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_coverage(
         self,
         *,
@@ -1118,6 +1262,29 @@ class MultiRegionInspector2(MultiRegionClient):
         """
         return self._paginate(
             "ListMembers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_on_demand_scans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListOnDemandScansRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOnDemandScansResponseTypeDef]:
+        """Every page of ListOnDemandScans in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the on-demand scans for a resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListOnDemandScans
+        """
+        return self._paginate(
+            "ListOnDemandScans",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -1297,6 +1464,42 @@ class MultiRegionInspector2(MultiRegionClient):
             "ListCisScans", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_connector_scan_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListConnectorScanConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.ConnectorScanConfigurationItemTypeDef]:
+        """Each element of scanConfigurations in every page of
+        ListConnectorScanConfigurations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListConnectorScanConfigurations
+        """
+        return self._items(
+            "ListConnectorScanConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListConnectorsRequestTypeDef],
+    ) -> Items[type_defs.ConnectorTypeDef]:
+        """Each element of items in every page of ListConnectors, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListConnectors
+        """
+        return self._items(
+            "ListConnectors", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_coverage(
         self,
         *,
@@ -1413,6 +1616,22 @@ class MultiRegionInspector2(MultiRegionClient):
             "ListMembers", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_on_demand_scans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListOnDemandScansRequestTypeDef],
+    ) -> Items[type_defs.OnDemandScanTypeDef]:
+        """Each element of items in every page of ListOnDemandScans, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListOnDemandScans
+        """
+        return self._items(
+            "ListOnDemandScans", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_usage_totals(
         self,
         *,
@@ -1443,4 +1662,74 @@ class MultiRegionInspector2(MultiRegionClient):
         """
         return self._items(
             "SearchVulnerabilities", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_connector_connected(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.ListConnectorsRequestTypeDef],
+    ) -> TargetResults[None]:
+        """Wait until a connector reaches the CONNECTED health status, typically
+        after CreateConnector or UpdateConnector + ConnectorEnabled. Caller MUST
+        filter ListConnectors by the specific connector ARN so the matchers apply
+        only to the target connector. Success when all returned items have
+        health.connectorStatus == CONNECTED. Failure when any item is in
+        health.connectorStatus == FAILED_TO_CONNECT or enablementStatus ==
+        FAILED_TO_ENABLE.
+
+        Polls ListConnectors in every target at once, every 30 seconds and at most
+        5 times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListConnectors
+        """
+        return self._wait(
+            "ConnectorConnected", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_connector_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.ListConnectorsRequestTypeDef],
+    ) -> TargetResults[None]:
+        """Wait until a connector is no longer returned by ListConnectors. Caller
+        MUST filter ListConnectors by the specific connector ARN; success is
+        reached when the filtered result returns zero items. Failure when the
+        deletion terminally fails (FAILED_TO_DELETE).
+
+        Polls ListConnectors in every target at once, every 30 seconds and at most
+        5 times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListConnectors
+        """
+        return self._wait(
+            "ConnectorDeleted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_connector_enabled(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.ListConnectorsRequestTypeDef],
+    ) -> TargetResults[None]:
+        """Wait until a connector reaches the ENABLED state, whether after
+        CreateConnector or UpdateConnector. Caller MUST filter ListConnectors by
+        the specific connector ARN so the matchers apply only to the target
+        connector. Success when all returned items have enablementStatus ==
+        ENABLED. Failure when any item is in FAILED_TO_ENABLE or FAILED_TO_UPDATE.
+
+        Polls ListConnectors in every target at once, every 30 seconds and at most
+        5 times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/inspector2-2020-06-08/ListConnectors
+        """
+        return self._wait(
+            "ConnectorEnabled", kwargs, delay=delay, max_attempts=max_attempts
         )

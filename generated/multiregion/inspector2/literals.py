@@ -10,9 +10,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AggregationFindingTypeType",
         "AggregationResourceTypeType",
         "AggregationTypeType",
+        "AmiConfigurationStatusType",
+        "AmiScanDurationType",
+        "AmiScanModeType",
         "AmiSortByType",
         "ArchitectureType",
         "AssociationResultStatusCodeType",
+        "AwsConfigConnectorArnComparisonType",
         "AwsEcrContainerSortByType",
         "CisFindingStatusComparisonType",
         "CisFindingStatusType",
@@ -34,11 +38,20 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CisTargetStatusComparisonType",
         "CisTargetStatusReasonType",
         "CisTargetStatusType",
+        "CloudProviderType",
         "CodeRepositoryProviderTypeType",
         "CodeRepositorySortByType",
         "CodeScanStatusType",
         "CodeSnippetErrorCodeType",
         "ConfigurationLevelType",
+        "ConnectorArnComparisonType",
+        "ConnectorCloudProviderType",
+        "ConnectorHealthStatusType",
+        "ConnectorTypeComparisonType",
+        "ConnectorTypeType",
+        "ContainerImagePullDateRescanDurationType",
+        "ContainerImageRescanDurationType",
+        "ContainerImageSortByType",
         "ContinuousIntegrationScanEventType",
         "CoverageMapComparisonType",
         "CoverageResourceTypeType",
@@ -56,6 +69,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EcrRescanDurationStatusType",
         "EcrRescanDurationType",
         "EcrScanFrequencyType",
+        "EnablementStatusType",
         "ErrorCodeType",
         "ExploitAvailableType",
         "ExternalReportStatusType",
@@ -70,20 +84,28 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FreeTrialTypeType",
         "GroupKeyType",
         "ImageLayerSortByType",
+        "InheritanceModeType",
         "IntegrationStatusType",
         "IntegrationTypeType",
         "LambdaFunctionSortByType",
         "LambdaLayerSortByType",
         "ListCisScansDetailLevelType",
         "ListCisScansSortByType",
+        "MachineImagePlatformType",
         "MapComparisonType",
         "NetworkProtocolType",
+        "OnDemandResourceTypeType",
+        "OnDemandScanStatusReasonType",
+        "OnDemandScanStatusType",
         "OperationType",
         "PackageManagerType",
         "PackageSortByType",
         "PackageTypeType",
         "PeriodicScanFrequencyType",
         "ProjectSelectionScopeType",
+        "ProviderComparisonType",
+        "ProviderType",
+        "PurlQualifierKeyType",
         "RelationshipStatusType",
         "ReportFormatType",
         "ReportingErrorCodeType",
@@ -93,12 +115,19 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ResourceStringComparisonType",
         "ResourceTypeType",
         "RuleSetCategoryType",
+        "RuntimeReachabilityComparisonType",
+        "RuntimeReachabilityReasonType",
+        "RuntimeReachabilityType",
         "RuntimeType",
         "SbomReportFormatType",
         "ScanModeType",
+        "ScanSourceType",
         "ScanStatusCodeType",
         "ScanStatusReasonType",
         "ScanTypeType",
+        "ScopeStateType",
+        "ScopeTypeType",
+        "ServerlessFunctionSortByType",
         "ServiceType",
         "SeverityType",
         "SortFieldType",
@@ -109,6 +138,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TagComparisonType",
         "TitleSortByType",
         "UsageTypeType",
+        "VMScannerStatusType",
+        "VmInstanceSortByType",
+        "VmPlatformType",
         "VulnerabilitySourceType",
     ]
 
@@ -123,6 +155,12 @@ AggregationResourceTypeType = Literal[
     "AWS_ECR_CONTAINER_IMAGE",
     "AWS_LAMBDA_FUNCTION",
     "CODE_REPOSITORY",
+    "Microsoft.Compute/virtualMachines",
+    "Microsoft.ContainerRegistry/registry/containerImage",
+    "Microsoft.Web/sites",
+    "cloudfunctions.googleapis.com/Function",
+    "compute.googleapis.com/Instance",
+    "artifactregistry.googleapis.com/DockerImage",
 ]
 AggregationTypeType = Literal[
     "FINDING_TYPE",
@@ -137,7 +175,20 @@ AggregationTypeType = Literal[
     "AWS_LAMBDA_FUNCTION",
     "LAMBDA_LAYER",
     "CODE_REPOSITORY",
+    "VM_INSTANCE",
+    "CONTAINER_IMAGE",
+    "SERVERLESS_FUNCTION",
 ]
+AmiConfigurationStatusType = Literal["SUCCESS", "PENDING", "FAILED"]
+AmiScanDurationType = Literal[
+    "DAYS_180",
+    "DAYS_90",
+    "DAYS_60",
+    "DAYS_30",
+    "DAYS_14",
+    "DAYS_7",
+]
+AmiScanModeType = Literal["SCAN_ALL", "TARGET_SCANNING"]
 AmiSortByType = Literal["CRITICAL", "HIGH", "ALL", "AFFECTED_INSTANCES"]
 ArchitectureType = Literal["X86_64", "ARM64"]
 AssociationResultStatusCodeType = Literal[
@@ -148,6 +199,7 @@ AssociationResultStatusCodeType = Literal[
     "RESOURCE_NOT_FOUND",
     "QUOTA_EXCEEDED",
 ]
+AwsConfigConnectorArnComparisonType = Literal["EQUALS"]
 AwsEcrContainerSortByType = Literal["CRITICAL", "HIGH", "ALL"]
 CisFindingStatusType = Literal["PASSED", "FAILED", "SKIPPED"]
 CisFindingStatusComparisonType = Literal["EQUALS"]
@@ -194,6 +246,7 @@ CisTargetStatusReasonType = Literal[
     "UNSUPPORTED_OS",
     "SSM_UNMANAGED",
 ]
+CloudProviderType = Literal["AWS", "AZURE", "GCP", "NOT_APPLICABLE"]
 CodeRepositoryProviderTypeType = Literal["GITHUB", "GITLAB_SELF_MANAGED"]
 CodeRepositorySortByType = Literal["CRITICAL", "HIGH", "ALL"]
 CodeScanStatusType = Literal["IN_PROGRESS", "SUCCESSFUL", "FAILED", "SKIPPED"]
@@ -204,6 +257,38 @@ CodeSnippetErrorCodeType = Literal[
     "INVALID_INPUT",
 ]
 ConfigurationLevelType = Literal["ORGANIZATION", "ACCOUNT"]
+ConnectorArnComparisonType = Literal["EQUALS"]
+ConnectorCloudProviderType = Literal["AZURE", "GCP"]
+ConnectorHealthStatusType = Literal[
+    "CONNECTED",
+    "DEGRADED",
+    "FAILED_TO_CONNECT",
+    "PENDING_AUTHORIZATION",
+    "PENDING_CONFIGURATION",
+    "UNKNOWN",
+]
+ConnectorTypeType = Literal["CUSTOMER_MANAGED", "SERVICE_LINKED"]
+ConnectorTypeComparisonType = Literal["EQUALS"]
+ContainerImagePullDateRescanDurationType = Literal[
+    "DAYS_3",
+    "DAYS_7",
+    "DAYS_14",
+    "DAYS_30",
+    "DAYS_60",
+    "DAYS_90",
+    "DAYS_180",
+]
+ContainerImageRescanDurationType = Literal[
+    "LIFETIME",
+    "DAYS_3",
+    "DAYS_7",
+    "DAYS_30",
+    "DAYS_180",
+    "DAYS_14",
+    "DAYS_60",
+    "DAYS_90",
+]
+ContainerImageSortByType = Literal["CRITICAL", "HIGH", "ALL"]
 ContinuousIntegrationScanEventType = Literal["PULL_REQUEST", "PUSH"]
 CoverageMapComparisonType = Literal["EQUALS"]
 CoverageResourceTypeType = Literal[
@@ -212,6 +297,16 @@ CoverageResourceTypeType = Literal[
     "AWS_ECR_REPOSITORY",
     "AWS_LAMBDA_FUNCTION",
     "CODE_REPOSITORY",
+    "Microsoft.Compute/virtualMachines",
+    "Microsoft.ContainerRegistry/registry/containerImage",
+    "Microsoft.ContainerRegistry/registry/containerRepository",
+    "Microsoft.Web/sites",
+    "Microsoft.ContainerRegistry/registries",
+    "MACHINE_IMAGE",
+    "cloudfunctions.googleapis.com/Function",
+    "compute.googleapis.com/Instance",
+    "artifactregistry.googleapis.com/Repository",
+    "artifactregistry.googleapis.com/DockerImage",
 ]
 CoverageStringComparisonType = Literal["EQUALS", "NOT_EQUALS"]
 CurrencyType = Literal["USD"]
@@ -228,6 +323,8 @@ EcrPullDateRescanDurationType = Literal[
     "DAYS_60",
     "DAYS_90",
     "DAYS_180",
+    "DAYS_3",
+    "DAYS_7",
 ]
 EcrPullDateRescanModeType = Literal["LAST_PULL_DATE", "LAST_IN_USE_AT"]
 EcrRescanDurationType = Literal[
@@ -237,9 +334,21 @@ EcrRescanDurationType = Literal[
     "DAYS_14",
     "DAYS_60",
     "DAYS_90",
+    "DAYS_3",
+    "DAYS_7",
 ]
 EcrRescanDurationStatusType = Literal["SUCCESS", "PENDING", "FAILED"]
 EcrScanFrequencyType = Literal["MANUAL", "SCAN_ON_PUSH", "CONTINUOUS_SCAN"]
+EnablementStatusType = Literal[
+    "ENABLED",
+    "PENDING_ENABLEMENT",
+    "FAILED_TO_ENABLE",
+    "PENDING_UPDATE",
+    "FAILED_TO_UPDATE",
+    "PENDING_DELETION",
+    "DELETED",
+    "FAILED_TO_DELETE",
+]
 ErrorCodeType = Literal[
     "ALREADY_ENABLED",
     "ENABLE_IN_PROGRESS",
@@ -278,23 +387,48 @@ FindingTypeSortByType = Literal["CRITICAL", "HIGH", "ALL"]
 FixAvailableType = Literal["YES", "NO", "PARTIAL"]
 FreeTrialInfoErrorCodeType = Literal["ACCESS_DENIED", "INTERNAL_ERROR"]
 FreeTrialStatusType = Literal["ACTIVE", "INACTIVE"]
-FreeTrialTypeType = Literal["EC2", "ECR", "LAMBDA", "LAMBDA_CODE", "CODE_REPOSITORY"]
+FreeTrialTypeType = Literal[
+    "EC2",
+    "ECR",
+    "LAMBDA",
+    "LAMBDA_CODE",
+    "CODE_REPOSITORY",
+    "VM",
+    "CONTAINER_IMAGE",
+    "SERVERLESS_FUNCTION",
+    "MACHINE_IMAGE",
+]
 GroupKeyType = Literal[
     "SCAN_STATUS_CODE",
     "SCAN_STATUS_REASON",
     "ACCOUNT_ID",
     "RESOURCE_TYPE",
     "ECR_REPOSITORY_NAME",
+    "PROVIDER",
+    "PROVIDER_ACCOUNT_ID",
+    "PROVIDER_REGION",
+    "PROVIDER_ORG_ID",
 ]
 ImageLayerSortByType = Literal["CRITICAL", "HIGH", "ALL"]
+InheritanceModeType = Literal["INHERIT_FROM_ADMIN"]
 IntegrationStatusType = Literal[
     "PENDING",
     "IN_PROGRESS",
     "ACTIVE",
     "INACTIVE",
     "DISABLING",
+    "ESTABLISHING_CONNECTION_IN_PROGRESS",
+    "ESTABLISHING_CONNECTION_COMPLETED",
+    "ESTABLISHING_CONNECTION_FAILED",
+    "PENDING_MANIFEST_CODE",
+    "DELETE_IN_PROGRESS",
+    "DELETE_FAILED",
 ]
-IntegrationTypeType = Literal["GITLAB_SELF_MANAGED", "GITHUB"]
+IntegrationTypeType = Literal[
+    "GITLAB_SELF_MANAGED",
+    "GITHUB",
+    "GITHUB_ENTERPRISE_SERVER",
+]
 LambdaFunctionSortByType = Literal["CRITICAL", "HIGH", "ALL"]
 LambdaLayerSortByType = Literal["CRITICAL", "HIGH", "ALL"]
 ListCisScansDetailLevelType = Literal["ORGANIZATION", "MEMBER"]
@@ -304,8 +438,19 @@ ListCisScansSortByType = Literal[
     "SCAN_START_DATE",
     "FAILED_CHECKS",
 ]
+MachineImagePlatformType = Literal["WINDOWS", "LINUX", "UNKNOWN"]
 MapComparisonType = Literal["EQUALS"]
 NetworkProtocolType = Literal["TCP", "UDP"]
+OnDemandResourceTypeType = Literal["AMI"]
+OnDemandScanStatusType = Literal["IN_PROGRESS", "SUCCESSFUL", "FAILED"]
+OnDemandScanStatusReasonType = Literal[
+    "ACCESS_DENIED",
+    "INTERNAL_ERROR",
+    "STORAGE_LIMIT_EXCEEDED",
+    "EXTRACTION_COLLECTION_TIME_LIMIT_EXCEEDED",
+    "UNSUPPORTED_OS",
+    "RESOURCE_TERMINATED",
+]
 OperationType = Literal[
     "ENABLE_SCANNING",
     "DISABLE_SCANNING",
@@ -336,6 +481,26 @@ PackageSortByType = Literal["CRITICAL", "HIGH", "ALL"]
 PackageTypeType = Literal["IMAGE", "ZIP"]
 PeriodicScanFrequencyType = Literal["WEEKLY", "MONTHLY", "NEVER"]
 ProjectSelectionScopeType = Literal["ALL"]
+ProviderType = Literal["AWS", "AZURE", "GCP"]
+ProviderComparisonType = Literal["EQUALS"]
+PurlQualifierKeyType = Literal[
+    "arch",
+    "collector",
+    "dev_dependency",
+    "distro",
+    "epoch",
+    "go_toolchain",
+    "hardened",
+    "private",
+    "rust_toolchain",
+    "scope",
+    "skip_chromium_download",
+    "source",
+    "stream",
+    "transitive_dependency",
+    "unresolved",
+    "vendor",
+]
 RelationshipStatusType = Literal[
     "CREATED",
     "INVITED",
@@ -369,6 +534,13 @@ ResourceTypeType = Literal[
     "AWS_ECR_REPOSITORY",
     "AWS_LAMBDA_FUNCTION",
     "CODE_REPOSITORY",
+    "Microsoft.Compute/virtualMachines",
+    "Microsoft.ContainerRegistry/registry/containerImage",
+    "Microsoft.Web/sites",
+    "MACHINE_IMAGE",
+    "cloudfunctions.googleapis.com/Function",
+    "compute.googleapis.com/Instance",
+    "artifactregistry.googleapis.com/DockerImage",
 ]
 RuleSetCategoryType = Literal["SAST", "IAC", "SCA"]
 RuntimeType = Literal[
@@ -395,9 +567,32 @@ RuntimeType = Literal[
     "RUBY_3_2",
     "DOTNET_10",
     "NODEJS_24_X",
+    "NODEJS_22_X",
+    "JAVA_21",
+    "JAVA_25",
+    "PYTHON_3_12",
+    "PYTHON_3_13",
+    "PYTHON_3_14",
+    "RUBY_3_3",
+    "DOTNET_8",
+    "NODEJS_20_X",
+]
+RuntimeReachabilityType = Literal["REACHABLE", "NOT_REACHABLE", "UNKNOWN"]
+RuntimeReachabilityComparisonType = Literal["EQUALS", "NOT_EQUALS"]
+RuntimeReachabilityReasonType = Literal[
+    "PACKAGE_IN_DOCKERFILE_WORKLOAD_PATH",
+    "PACKAGE_NOT_IN_DOCKERFILE_WORKLOAD_PATH",
+    "PROCESS_OBSERVED_IN_EC2_RUNTIME",
+    "PROCESS_NOT_OBSERVED_IN_EC2_RUNTIME",
 ]
 SbomReportFormatType = Literal["CYCLONEDX_1_4", "SPDX_2_3"]
-ScanModeType = Literal["EC2_SSM_AGENT_BASED", "EC2_AGENTLESS"]
+ScanModeType = Literal[
+    "EC2_SSM_AGENT_BASED",
+    "EC2_AGENTLESS",
+    "EC2_INSPECTOR_AGENT_BASED",
+    "VM_INSPECTOR_AGENT_BASED",
+]
+ScanSourceType = Literal["INSTANCE_SCAN", "MACHINE_IMAGE_SCAN"]
 ScanStatusCodeType = Literal["ACTIVE", "INACTIVE"]
 ScanStatusReasonType = Literal[
     "PENDING_INITIAL_SCAN",
@@ -434,8 +629,16 @@ ScanStatusReasonType = Literal[
     "SCAN_IN_PROGRESS",
     "IMAGE_ARCHIVED",
     "UNSUPPORTED_CODE_ARTIFACTS",
+    "RESOURCE_UNMANAGED",
+    "RESOURCE_STOPPED",
+    "EXTRACTION_COLLECTION_TIME_LIMIT_EXCEEDED",
+    "STORAGE_LIMIT_EXCEEDED",
+    "INVALID_ARTIFACT",
 ]
 ScanTypeType = Literal["NETWORK", "PACKAGE", "CODE"]
+ScopeStateType = Literal["ACTIVE", "PENDING", "ERROR", "DISABLED"]
+ScopeTypeType = Literal["TENANT", "SUBSCRIPTION", "ORGANIZATION", "PROJECT"]
+ServerlessFunctionSortByType = Literal["CRITICAL", "HIGH", "ALL"]
 ServiceType = Literal["EC2", "ECR", "LAMBDA"]
 SeverityType = Literal[
     "INFORMATIONAL",
@@ -487,5 +690,18 @@ UsageTypeType = Literal[
     "CODE_REPOSITORY_IAC",
     "CODE_REPOSITORY_SCA",
     "EC2_AGENTLESS_INSTANCE_HOURS",
+    "AZURE_CONTAINER_IMAGE_INITIAL_SCAN",
+    "AZURE_CONTAINER_IMAGE_RESCAN",
+    "AZURE_VM_AGENT_BASED_INSTANCE_HOURS",
+    "AZURE_SERVERLESS_FUNCTION_HOURS",
+    "EC2_AMI_HOURS",
+    "EC2_AMI_ONE_SHOT_SCAN",
+    "GCP_VM_AGENT_BASED_INSTANCE_HOURS",
+    "GCP_CLOUD_RUN_HOURS",
+    "GCP_CONTAINER_IMAGE_INITIAL_SCAN",
+    "GCP_CONTAINER_IMAGE_RESCAN",
 ]
+VMScannerStatusType = Literal["SUCCESS", "PENDING", "FAILED"]
+VmInstanceSortByType = Literal["CRITICAL", "HIGH", "ALL", "NETWORK_FINDINGS"]
+VmPlatformType = Literal["WINDOWS", "LINUX", "UNKNOWN"]
 VulnerabilitySourceType = Literal["NVD"]

@@ -23,9 +23,13 @@ from .literals import (
     AggregationFindingTypeType,
     AggregationResourceTypeType,
     AggregationTypeType,
+    AmiConfigurationStatusType,
+    AmiScanDurationType,
+    AmiScanModeType,
     AmiSortByType,
     ArchitectureType,
     AssociationResultStatusCodeType,
+    AwsConfigConnectorArnComparisonType,
     AwsEcrContainerSortByType,
     CisFindingStatusComparisonType,
     CisFindingStatusType,
@@ -47,11 +51,20 @@ from .literals import (
     CisTargetStatusComparisonType,
     CisTargetStatusReasonType,
     CisTargetStatusType,
+    CloudProviderType,
     CodeRepositoryProviderTypeType,
     CodeRepositorySortByType,
     CodeScanStatusType,
     CodeSnippetErrorCodeType,
     ConfigurationLevelType,
+    ConnectorArnComparisonType,
+    ConnectorCloudProviderType,
+    ConnectorHealthStatusType,
+    ConnectorTypeComparisonType,
+    ConnectorTypeType,
+    ContainerImagePullDateRescanDurationType,
+    ContainerImageRescanDurationType,
+    ContainerImageSortByType,
     ContinuousIntegrationScanEventType,
     CoverageMapComparisonType,
     CoverageResourceTypeType,
@@ -69,6 +82,7 @@ from .literals import (
     EcrRescanDurationStatusType,
     EcrRescanDurationType,
     EcrScanFrequencyType,
+    EnablementStatusType,
     ErrorCodeType,
     ExploitAvailableType,
     ExternalReportStatusType,
@@ -83,20 +97,28 @@ from .literals import (
     FreeTrialTypeType,
     GroupKeyType,
     ImageLayerSortByType,
+    InheritanceModeType,
     IntegrationStatusType,
     IntegrationTypeType,
     LambdaFunctionSortByType,
     LambdaLayerSortByType,
     ListCisScansDetailLevelType,
     ListCisScansSortByType,
+    MachineImagePlatformType,
     MapComparisonType,
     NetworkProtocolType,
+    OnDemandResourceTypeType,
+    OnDemandScanStatusReasonType,
+    OnDemandScanStatusType,
     OperationType,
     PackageManagerType,
     PackageSortByType,
     PackageTypeType,
     PeriodicScanFrequencyType,
     ProjectSelectionScopeType,
+    ProviderComparisonType,
+    ProviderType,
+    PurlQualifierKeyType,
     RelationshipStatusType,
     ReportFormatType,
     ReportingErrorCodeType,
@@ -106,12 +128,19 @@ from .literals import (
     ResourceStringComparisonType,
     ResourceTypeType,
     RuleSetCategoryType,
+    RuntimeReachabilityComparisonType,
+    RuntimeReachabilityReasonType,
+    RuntimeReachabilityType,
     RuntimeType,
     SbomReportFormatType,
     ScanModeType,
+    ScanSourceType,
     ScanStatusCodeType,
     ScanStatusReasonType,
     ScanTypeType,
+    ScopeStateType,
+    ScopeTypeType,
+    ServerlessFunctionSortByType,
     ServiceType,
     SeverityType,
     SortFieldType,
@@ -122,6 +151,9 @@ from .literals import (
     TagComparisonType,
     TitleSortByType,
     UsageTypeType,
+    VMScannerStatusType,
+    VmInstanceSortByType,
+    VmPlatformType,
     VulnerabilitySourceType,
 )
 
@@ -135,11 +167,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AggregationResponseTypeDef",
         "AmiAggregationResponseTypeDef",
         "AmiAggregationTypeDef",
+        "AmiConfigurationStateTypeDef",
+        "AmiConfigurationTypeDef",
+        "AmiScanModeConfigurationOutputTypeDef",
+        "AmiScanModeConfigurationTypeDef",
+        "AmiTagFilterTypeDef",
         "AssociateConfigurationRequestTypeDef",
         "AssociateMemberRequestTypeDef",
         "AssociateMemberResponseTypeDef",
         "AtigDataTypeDef",
         "AutoEnableTypeDef",
+        "AwsConfigConnectorArnFilterTypeDef",
         "AwsEc2InstanceDetailsTypeDef",
         "AwsEcrContainerAggregationResponseTypeDef",
         "AwsEcrContainerAggregationTypeDef",
@@ -148,6 +186,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AwsEksMetadataDetailsTypeDef",
         "AwsEksWorkloadInfoTypeDef",
         "AwsLambdaFunctionDetailsTypeDef",
+        "AzureProviderDetailCreateTypeDef",
+        "AzureProviderDetailUpdateTypeDef",
+        "AzureScopeConfigurationInputTypeDef",
+        "AzureScopeConfigurationTypeDef",
         "BatchAssociateCodeSecurityScanConfigurationRequestTypeDef",
         "BatchAssociateCodeSecurityScanConfigurationResponseTypeDef",
         "BatchDisassociateCodeSecurityScanConfigurationRequestTypeDef",
@@ -200,6 +242,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CodeRepositoryMetadataTypeDef",
         "CodeRepositoryOnDemandScanTypeDef",
         "CodeSecurityIntegrationSummaryTypeDef",
+        "CodeSecurityIntegrationVpcConfigurationOutputTypeDef",
+        "CodeSecurityIntegrationVpcConfigurationTypeDef",
         "CodeSecurityResourceTypeDef",
         "CodeSecurityScanConfigurationAssociationSummaryTypeDef",
         "CodeSecurityScanConfigurationOutputTypeDef",
@@ -209,6 +253,19 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CodeSnippetResultTypeDef",
         "CodeVulnerabilityDetailsTypeDef",
         "ComputePlatformTypeDef",
+        "ConnectorArnFilterTypeDef",
+        "ConnectorContainerImageScanConfigurationTypeDef",
+        "ConnectorFilterCriteriaTypeDef",
+        "ConnectorHealthTypeDef",
+        "ConnectorScanConfigurationItemTypeDef",
+        "ConnectorScanConfigurationTypeDef",
+        "ConnectorTypeDef",
+        "ConnectorTypeFilterTypeDef",
+        "ContainerImageAggregationResponseTypeDef",
+        "ContainerImageAggregationTypeDef",
+        "ContainerImageMetadataTypeDef",
+        "ContainerRegistryMetadataTypeDef",
+        "ContainerRepositoryMetadataTypeDef",
         "ContinuousIntegrationScanConfigurationOutputTypeDef",
         "ContinuousIntegrationScanConfigurationTypeDef",
         "CountsTypeDef",
@@ -225,10 +282,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateCodeSecurityIntegrationResponseTypeDef",
         "CreateCodeSecurityScanConfigurationRequestTypeDef",
         "CreateCodeSecurityScanConfigurationResponseTypeDef",
+        "CreateConnectorRequestTypeDef",
+        "CreateConnectorResponseTypeDef",
         "CreateFilterRequestTypeDef",
         "CreateFilterResponseTypeDef",
         "CreateFindingsReportRequestTypeDef",
         "CreateFindingsReportResponseTypeDef",
+        "CreateGitHubEnterpriseIntegrationDetailTypeDef",
         "CreateGitLabSelfManagedIntegrationDetailTypeDef",
         "CreateIntegrationDetailTypeDef",
         "CreateSbomExportRequestTypeDef",
@@ -250,6 +310,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteCodeSecurityIntegrationResponseTypeDef",
         "DeleteCodeSecurityScanConfigurationRequestTypeDef",
         "DeleteCodeSecurityScanConfigurationResponseTypeDef",
+        "DeleteConnectorRequestTypeDef",
+        "DeleteConnectorResponseTypeDef",
         "DeleteFilterRequestTypeDef",
         "DeleteFilterResponseTypeDef",
         "DescribeOrganizationConfigurationResponseTypeDef",
@@ -296,6 +358,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FreeTrialAccountInfoTypeDef",
         "FreeTrialInfoErrorTypeDef",
         "FreeTrialInfoTypeDef",
+        "GcpCapabilityScopeInputTypeDef",
+        "GcpCapabilityScopeTypeDef",
+        "GcpProviderDetailCreateTypeDef",
+        "GcpProviderDetailUpdateTypeDef",
+        "GcpScopeConfigurationInputTypeDef",
+        "GcpScopeConfigurationTypeDef",
         "GetCisScanReportRequestTypeDef",
         "GetCisScanReportResponseTypeDef",
         "GetCisScanResultDetailsRequestTypeDef",
@@ -308,6 +376,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetCodeSecurityScanConfigurationResponseTypeDef",
         "GetCodeSecurityScanRequestTypeDef",
         "GetCodeSecurityScanResponseTypeDef",
+        "GetConfigurationRequestTypeDef",
         "GetConfigurationResponseTypeDef",
         "GetDelegatedAdminAccountResponseTypeDef",
         "GetEc2DeepInspectionConfigurationResponseTypeDef",
@@ -317,10 +386,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetFindingsReportStatusResponseTypeDef",
         "GetMemberRequestTypeDef",
         "GetMemberResponseTypeDef",
+        "GetOnDemandScanStatusRequestTypeDef",
+        "GetOnDemandScanStatusResponseTypeDef",
         "GetSbomExportRequestTypeDef",
         "GetSbomExportResponseTypeDef",
+        "GitHubEnterpriseServerAppRegistrationDetailTypeDef",
         "ImageLayerAggregationResponseTypeDef",
         "ImageLayerAggregationTypeDef",
+        "ImageTypeDef",
         "InspectorScoreDetailsTypeDef",
         "LambdaFunctionAggregationResponseTypeDef",
         "LambdaFunctionAggregationTypeDef",
@@ -346,6 +419,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListCodeSecurityScanConfigurationAssociationsResponseTypeDef",
         "ListCodeSecurityScanConfigurationsRequestTypeDef",
         "ListCodeSecurityScanConfigurationsResponseTypeDef",
+        "ListConnectorScanConfigurationsRequestTypeDef",
+        "ListConnectorScanConfigurationsResponseTypeDef",
+        "ListConnectorsRequestTypeDef",
+        "ListConnectorsResponseTypeDef",
         "ListCoverageRequestTypeDef",
         "ListCoverageResponseTypeDef",
         "ListCoverageStatisticsRequestTypeDef",
@@ -360,10 +437,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListFindingsResponseTypeDef",
         "ListMembersRequestTypeDef",
         "ListMembersResponseTypeDef",
+        "ListOnDemandScansRequestTypeDef",
+        "ListOnDemandScansResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
         "ListUsageTotalsRequestTypeDef",
         "ListUsageTotalsResponseTypeDef",
+        "MachineImageDetailsTypeDef",
+        "MachineImageMetadataTypeDef",
         "MapFilterTypeDef",
         "MemberAccountEc2DeepInspectionStatusStateTypeDef",
         "MemberAccountEc2DeepInspectionStatusTypeDef",
@@ -372,6 +453,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "NetworkPathTypeDef",
         "NetworkReachabilityDetailsTypeDef",
         "NumberFilterTypeDef",
+        "OnDemandScanTypeDef",
         "OneTimeScheduleTypeDef",
         "PackageAggregationResponseTypeDef",
         "PackageAggregationTypeDef",
@@ -384,6 +466,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ProjectCodeSecurityScanConfigurationTypeDef",
         "ProjectContinuousIntegrationScanConfigurationTypeDef",
         "ProjectPeriodicScanConfigurationTypeDef",
+        "ProviderDetailCreateTypeDef",
+        "ProviderDetailUpdateTypeDef",
+        "ProviderFilterTypeDef",
+        "PurlQualifierFilterTypeDef",
         "RecommendationTypeDef",
         "RemediationTypeDef",
         "RepositoryAggregationResponseTypeDef",
@@ -400,9 +486,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ResourceStringFilterTypeDef",
         "ResourceTypeDef",
         "ResponseMetadataTypeDef",
+        "RuntimeReachabilityFilterTypeDef",
+        "RuntimeReachabilityReasonFilterTypeDef",
         "ScanStatusTypeDef",
         "ScheduleOutputTypeDef",
         "ScheduleTypeDef",
+        "ScopeConfigurationInputTypeDef",
+        "ScopeConfigurationTypeDef",
         "ScopeSettingsTypeDef",
         "SearchVulnerabilitiesFilterCriteriaTypeDef",
         "SearchVulnerabilitiesRequestTypeDef",
@@ -411,6 +501,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SendCisSessionHealthResponseTypeDef",
         "SendCisSessionTelemetryRequestTypeDef",
         "SendCisSessionTelemetryResponseTypeDef",
+        "ServerlessFunctionAggregationResponseTypeDef",
+        "ServerlessFunctionAggregationTypeDef",
+        "ServerlessFunctionMetadataTypeDef",
+        "ServerlessFunctionTypeDef",
         "SeverityCountsTypeDef",
         "SortCriteriaTypeDef",
         "StartCisSessionMessageTypeDef",
@@ -418,6 +512,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StartCisSessionResponseTypeDef",
         "StartCodeSecurityScanRequestTypeDef",
         "StartCodeSecurityScanResponseTypeDef",
+        "StartOnDemandScanRequestTypeDef",
+        "StartOnDemandScanResponseTypeDef",
         "StateTypeDef",
         "StatusCountsTypeDef",
         "StepTypeDef",
@@ -443,14 +539,21 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateCodeSecurityIntegrationResponseTypeDef",
         "UpdateCodeSecurityScanConfigurationRequestTypeDef",
         "UpdateCodeSecurityScanConfigurationResponseTypeDef",
+        "UpdateConfigurationInheritanceTypeDef",
         "UpdateConfigurationRequestTypeDef",
         "UpdateConfigurationResponseTypeDef",
+        "UpdateConnectorRequestTypeDef",
+        "UpdateConnectorResponseTypeDef",
+        "UpdateConnectorScanConfigurationRequestTypeDef",
+        "UpdateConnectorScanConfigurationResponseTypeDef",
         "UpdateEc2DeepInspectionConfigurationRequestTypeDef",
         "UpdateEc2DeepInspectionConfigurationResponseTypeDef",
         "UpdateEncryptionKeyRequestTypeDef",
         "UpdateEncryptionKeyResponseTypeDef",
         "UpdateFilterRequestTypeDef",
         "UpdateFilterResponseTypeDef",
+        "UpdateGitHubEnterpriseServerAppInstallationDetailTypeDef",
+        "UpdateGitHubEnterpriseServerIntegrationDetailTypeDef",
         "UpdateGitHubIntegrationDetailTypeDef",
         "UpdateGitLabSelfManagedIntegrationDetailTypeDef",
         "UpdateIntegrationDetailsTypeDef",
@@ -460,6 +563,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateOrganizationConfigurationResponseTypeDef",
         "UsageTotalTypeDef",
         "UsageTypeDef",
+        "VMScannerStateTypeDef",
+        "VmInstanceAggregationResponseTypeDef",
+        "VmInstanceAggregationTypeDef",
+        "VmInstanceMetadataTypeDef",
+        "VmTypeDef",
         "VulnerabilityTypeDef",
         "VulnerablePackageTypeDef",
         "WeeklyScheduleOutputTypeDef",
@@ -472,6 +580,9 @@ class SeverityCountsTypeDef(TypedDict):
     medium: NotRequired[int]
     high: NotRequired[int]
     critical: NotRequired[int]
+    low: NotRequired[int]
+    informational: NotRequired[int]
+    untriaged: NotRequired[int]
 
 
 class AccountAggregationResponseTypeDef(TypedDict):
@@ -502,6 +613,7 @@ ResourceStateTypeDef = TypedDict(
         "lambda": NotRequired["StateTypeDef"],
         "lambdaCode": NotRequired["StateTypeDef"],
         "codeRepository": NotRequired["StateTypeDef"],
+        "ami": NotRequired["StateTypeDef"],
     },
 )
 
@@ -520,6 +632,7 @@ ResourceStatusTypeDef = TypedDict(
         "lambda": NotRequired[StatusType],
         "lambdaCode": NotRequired[StatusType],
         "codeRepository": NotRequired[StatusType],
+        "ami": NotRequired[StatusType],
     },
 )
 
@@ -539,6 +652,7 @@ class AmiAggregationTypeDef(TypedDict):
     amis: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
     sortOrder: NotRequired[SortOrderType]
     sortBy: NotRequired[AmiSortByType]
+    scanSources: NotRequired[ReadOnly[Sequence[ScanSourceType]]]
 
 
 class DateFilterTypeDef(TypedDict):
@@ -571,6 +685,24 @@ class CodeRepositoryAggregationTypeDef(TypedDict):
     resourceIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
 
 
+class ContainerImageAggregationTypeDef(TypedDict):
+    resourceIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    imageDigests: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    repositories: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    registries: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    architectures: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    imageTags: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudProviders: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudPartitions: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudRegions: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudOrgIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudAccountIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    lastInUseAt: NotRequired[ReadOnly[Sequence[DateFilterTypeDef]]]
+    inUseCount: NotRequired[ReadOnly[Sequence[NumberFilterTypeDef]]]
+    sortOrder: NotRequired[SortOrderType]
+    sortBy: NotRequired[ContainerImageSortByType]
+
+
 class MapFilterTypeDef(TypedDict):
     comparison: MapComparisonType
     key: str
@@ -597,6 +729,11 @@ class ImageLayerAggregationTypeDef(TypedDict):
     repositories: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
     resourceIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
     layerHashes: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudProviders: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudAccountIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudOrgIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudRegions: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudPartitions: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
     sortOrder: NotRequired[SortOrderType]
     sortBy: NotRequired[ImageLayerSortByType]
 
@@ -630,13 +767,41 @@ class RepositoryAggregationTypeDef(TypedDict):
     sortBy: NotRequired[RepositorySortByType]
 
 
+class ServerlessFunctionAggregationTypeDef(TypedDict):
+    resourceIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    functionNames: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    runtimes: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    functionTags: NotRequired[ReadOnly[Sequence[MapFilterTypeDef]]]
+    cloudProviders: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudPartitions: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudRegions: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudOrgIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudAccountIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    sortOrder: NotRequired[SortOrderType]
+    sortBy: NotRequired[ServerlessFunctionSortByType]
+
+
 class TitleAggregationTypeDef(TypedDict):
     titles: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
     vulnerabilityIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
     resourceType: NotRequired[AggregationResourceTypeType]
+    findingType: NotRequired[AggregationFindingTypeType]
     sortOrder: NotRequired[SortOrderType]
     sortBy: NotRequired[TitleSortByType]
-    findingType: NotRequired[AggregationFindingTypeType]
+
+
+class VmInstanceAggregationTypeDef(TypedDict):
+    resourceIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    operatingSystems: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    instanceTags: NotRequired[ReadOnly[Sequence[MapFilterTypeDef]]]
+    vmImageReferences: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudProviders: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudPartitions: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudRegions: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudOrgIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudAccountIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    sortOrder: NotRequired[SortOrderType]
+    sortBy: NotRequired[VmInstanceSortByType]
 
 
 class AggregationRequestTypeDef(TypedDict):
@@ -652,13 +817,24 @@ class AggregationRequestTypeDef(TypedDict):
     lambdaLayerAggregation: NotRequired[ReadOnly[LambdaLayerAggregationTypeDef]]
     lambdaFunctionAggregation: NotRequired[ReadOnly[LambdaFunctionAggregationTypeDef]]
     codeRepositoryAggregation: NotRequired[ReadOnly[CodeRepositoryAggregationTypeDef]]
+    vmInstanceAggregation: NotRequired[ReadOnly[VmInstanceAggregationTypeDef]]
+    containerImageAggregation: NotRequired[ReadOnly[ContainerImageAggregationTypeDef]]
+    serverlessFunctionAggregation: NotRequired[
+        ReadOnly[ServerlessFunctionAggregationTypeDef]
+    ]
 
 
 class AmiAggregationResponseTypeDef(TypedDict):
     ami: str
     accountId: NotRequired[str]
+    cloudProvider: NotRequired[ProviderType]
+    cloudPartition: NotRequired[str]
+    cloudRegion: NotRequired[str]
+    cloudOrgId: NotRequired[str]
+    cloudAccountId: NotRequired[str]
     severityCounts: NotRequired[SeverityCountsTypeDef]
     affectedInstances: NotRequired[int]
+    scanSource: NotRequired[ScanSourceType]
 
 
 class AwsEcrContainerAggregationResponseTypeDef(TypedDict):
@@ -683,6 +859,26 @@ class CodeRepositoryAggregationResponseTypeDef(TypedDict):
     resourceId: NotRequired[str]
 
 
+class ContainerImageAggregationResponseTypeDef(TypedDict):
+    resourceId: str
+    cloudProvider: NotRequired[ProviderType]
+    cloudAccountId: NotRequired[str]
+    cloudPartition: NotRequired[str]
+    cloudRegion: NotRequired[str]
+    cloudOrgId: NotRequired[str]
+    imageDigest: NotRequired[str]
+    repository: NotRequired[str]
+    registry: NotRequired[str]
+    architecture: NotRequired[str]
+    imageTags: NotRequired[list[str]]
+    accountId: NotRequired[str]
+    severityCounts: NotRequired[SeverityCountsTypeDef]
+    lastInUseAt: NotRequired[datetime]
+    inUseCount: NotRequired[int]
+    exploitAvailableActiveFindingsCount: NotRequired[int]
+    fixAvailableActiveFindingsCount: NotRequired[int]
+
+
 class Ec2InstanceAggregationResponseTypeDef(TypedDict):
     instanceId: str
     ami: NotRequired[str]
@@ -698,6 +894,11 @@ class FindingTypeAggregationResponseTypeDef(TypedDict):
     severityCounts: NotRequired[SeverityCountsTypeDef]
     exploitAvailableCount: NotRequired[int]
     fixAvailableCount: NotRequired[int]
+    cloudProvider: NotRequired[str]
+    cloudAccountId: NotRequired[str]
+    cloudOrgId: NotRequired[str]
+    cloudRegion: NotRequired[str]
+    cloudPartition: NotRequired[str]
 
 
 class ImageLayerAggregationResponseTypeDef(TypedDict):
@@ -705,6 +906,11 @@ class ImageLayerAggregationResponseTypeDef(TypedDict):
     resourceId: str
     layerHash: str
     accountId: str
+    cloudProvider: NotRequired[str]
+    cloudAccountId: NotRequired[str]
+    cloudOrgId: NotRequired[str]
+    cloudRegion: NotRequired[str]
+    cloudPartition: NotRequired[str]
     severityCounts: NotRequired[SeverityCountsTypeDef]
 
 
@@ -735,8 +941,30 @@ class PackageAggregationResponseTypeDef(TypedDict):
 class RepositoryAggregationResponseTypeDef(TypedDict):
     repository: str
     accountId: NotRequired[str]
+    cloudProvider: NotRequired[ProviderType]
+    cloudPartition: NotRequired[str]
+    cloudRegion: NotRequired[str]
+    cloudOrgId: NotRequired[str]
+    cloudAccountId: NotRequired[str]
     severityCounts: NotRequired[SeverityCountsTypeDef]
     affectedImages: NotRequired[int]
+
+
+class ServerlessFunctionAggregationResponseTypeDef(TypedDict):
+    resourceId: str
+    cloudProvider: NotRequired[ProviderType]
+    cloudAccountId: NotRequired[str]
+    cloudPartition: NotRequired[str]
+    cloudRegion: NotRequired[str]
+    cloudOrgId: NotRequired[str]
+    functionName: NotRequired[str]
+    runtime: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    accountId: NotRequired[str]
+    severityCounts: NotRequired[SeverityCountsTypeDef]
+    lastModifiedAt: NotRequired[datetime]
+    exploitAvailableActiveFindingsCount: NotRequired[int]
+    fixAvailableActiveFindingsCount: NotRequired[int]
 
 
 class TitleAggregationResponseTypeDef(TypedDict):
@@ -744,6 +972,23 @@ class TitleAggregationResponseTypeDef(TypedDict):
     vulnerabilityId: NotRequired[str]
     accountId: NotRequired[str]
     severityCounts: NotRequired[SeverityCountsTypeDef]
+
+
+class VmInstanceAggregationResponseTypeDef(TypedDict):
+    resourceId: str
+    cloudProvider: NotRequired[ProviderType]
+    cloudAccountId: NotRequired[str]
+    cloudPartition: NotRequired[str]
+    cloudRegion: NotRequired[str]
+    cloudOrgId: NotRequired[str]
+    vmImageReference: NotRequired[str]
+    operatingSystem: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    accountId: NotRequired[str]
+    severityCounts: NotRequired[SeverityCountsTypeDef]
+    networkFindings: NotRequired[int]
+    exploitAvailableActiveFindingsCount: NotRequired[int]
+    fixAvailableActiveFindingsCount: NotRequired[int]
 
 
 class AggregationResponseTypeDef(TypedDict):
@@ -759,6 +1004,44 @@ class AggregationResponseTypeDef(TypedDict):
     lambdaLayerAggregation: NotRequired[LambdaLayerAggregationResponseTypeDef]
     lambdaFunctionAggregation: NotRequired[LambdaFunctionAggregationResponseTypeDef]
     codeRepositoryAggregation: NotRequired[CodeRepositoryAggregationResponseTypeDef]
+    vmInstanceAggregation: NotRequired[VmInstanceAggregationResponseTypeDef]
+    containerImageAggregation: NotRequired[ContainerImageAggregationResponseTypeDef]
+    serverlessFunctionAggregation: NotRequired[
+        ServerlessFunctionAggregationResponseTypeDef
+    ]
+
+
+class AmiTagFilterTypeDef(TypedDict):
+    key: str
+    value: NotRequired[str]
+
+
+class AmiScanModeConfigurationOutputTypeDef(TypedDict):
+    scanMode: AmiScanModeType
+    tags: NotRequired[list[AmiTagFilterTypeDef]]
+    excludeCopiedAmis: NotRequired[bool]
+    excludeBackupDlmAmis: NotRequired[bool]
+
+
+class AmiConfigurationStateTypeDef(TypedDict):
+    lastLaunchedWithin: NotRequired[AmiScanDurationType]
+    createdWithin: NotRequired[AmiScanDurationType]
+    scanModeConfiguration: NotRequired[AmiScanModeConfigurationOutputTypeDef]
+    status: NotRequired[AmiConfigurationStatusType]
+    updatedAt: NotRequired[datetime]
+
+
+class AmiScanModeConfigurationTypeDef(TypedDict):
+    scanMode: AmiScanModeType
+    tags: NotRequired[ReadOnly[Sequence[AmiTagFilterTypeDef]]]
+    excludeCopiedAmis: NotRequired[bool]
+    excludeBackupDlmAmis: NotRequired[bool]
+
+
+class AmiConfigurationTypeDef(TypedDict):
+    lastLaunchedWithin: NotRequired[AmiScanDurationType]
+    createdWithin: NotRequired[AmiScanDurationType]
+    scanModeConfiguration: ReadOnly[AmiScanModeConfigurationTypeDef]
 
 
 class CodeSecurityResourceTypeDef(TypedDict):
@@ -794,8 +1077,14 @@ AutoEnableTypeDef = TypedDict(
         "lambda": NotRequired[bool],
         "lambdaCode": NotRequired[bool],
         "codeRepository": NotRequired[bool],
+        "ami": NotRequired[bool],
     },
 )
+
+
+class AwsConfigConnectorArnFilterTypeDef(TypedDict):
+    comparison: AwsConfigConnectorArnComparisonType
+    value: str
 
 
 class AwsEc2InstanceDetailsTypeDef(TypedDict):
@@ -856,6 +1145,43 @@ class AwsLambdaFunctionDetailsTypeDef(TypedDict):
     packageType: NotRequired[PackageTypeType]
     architectures: NotRequired[list[ArchitectureType]]
     lastModifiedAt: NotRequired[datetime]
+
+
+class ScopeConfigurationInputTypeDef(TypedDict):
+    scopeType: ScopeTypeType
+    scopeValues: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class AzureScopeConfigurationInputTypeDef(TypedDict):
+    vmScanning: NotRequired[ReadOnly[ScopeConfigurationInputTypeDef]]
+    containerImageScanning: NotRequired[ReadOnly[ScopeConfigurationInputTypeDef]]
+    serverlessScanning: NotRequired[ReadOnly[ScopeConfigurationInputTypeDef]]
+
+
+class AzureProviderDetailCreateTypeDef(TypedDict):
+    awsConfigConnectorArn: str
+    scopeConfiguration: ReadOnly[AzureScopeConfigurationInputTypeDef]
+    azureRegions: ReadOnly[Sequence[str]]
+    autoInstallVMScanner: NotRequired[bool]
+
+
+class AzureProviderDetailUpdateTypeDef(TypedDict):
+    azureRegions: NotRequired[ReadOnly[Sequence[str]]]
+    scopeConfiguration: NotRequired[ReadOnly[AzureScopeConfigurationInputTypeDef]]
+    autoInstallVMScanner: NotRequired[bool]
+
+
+class ScopeConfigurationTypeDef(TypedDict):
+    scopeType: ScopeTypeType
+    scopeValues: NotRequired[list[str]]
+    state: NotRequired[ScopeStateType]
+    stateReason: NotRequired[str]
+
+
+class AzureScopeConfigurationTypeDef(TypedDict):
+    vmScanning: NotRequired[ScopeConfigurationTypeDef]
+    containerImageScanning: NotRequired[ScopeConfigurationTypeDef]
+    serverlessScanning: NotRequired[ScopeConfigurationTypeDef]
 
 
 class BatchAssociateCodeSecurityScanConfigurationRequestTypeDef(TypedDict):
@@ -1006,6 +1332,7 @@ class FreeTrialInfoTypeDef(TypedDict):
     start: datetime
     end: datetime
     status: FreeTrialStatusType
+    cloudProvider: NotRequired[CloudProviderType]
 
 
 class FreeTrialAccountInfoTypeDef(TypedDict):
@@ -1355,7 +1682,24 @@ class CodeSecurityIntegrationSummaryTypeDef(TypedDict):
     statusReason: str
     createdOn: datetime
     lastUpdateOn: datetime
-    tags: NotRequired[dict[str, str]]
+
+
+class CodeSecurityIntegrationVpcConfigurationOutputTypeDef(TypedDict):
+    vpcId: str
+    vpcEndpointId: str
+    codeConnectionsHostArn: NotRequired[str]
+    subnetIds: NotRequired[list[str]]
+    securityGroups: NotRequired[list[str]]
+    tlsCertificate: NotRequired[str]
+
+
+class CodeSecurityIntegrationVpcConfigurationTypeDef(TypedDict):
+    vpcId: str
+    vpcEndpointId: str
+    codeConnectionsHostArn: NotRequired[str]
+    subnetIds: NotRequired[ReadOnly[Sequence[str]]]
+    securityGroups: NotRequired[ReadOnly[Sequence[str]]]
+    tlsCertificate: NotRequired[str]
 
 
 class CodeSecurityScanConfigurationAssociationSummaryTypeDef(TypedDict):
@@ -1394,7 +1738,6 @@ class CodeSecurityScanConfigurationSummaryTypeDef(TypedDict):
     ]
     ruleSetCategories: list[RuleSetCategoryType]
     scopeSettings: NotRequired[ScopeSettingsTypeDef]
-    tags: NotRequired[dict[str, str]]
 
 
 class ContinuousIntegrationScanConfigurationTypeDef(TypedDict):
@@ -1424,6 +1767,100 @@ class ComputePlatformTypeDef(TypedDict):
     vendor: NotRequired[str]
     product: NotRequired[str]
     version: NotRequired[str]
+
+
+class ConnectorArnFilterTypeDef(TypedDict):
+    comparison: ConnectorArnComparisonType
+    value: str
+
+
+class ConnectorContainerImageScanConfigurationTypeDef(TypedDict):
+    pushDuration: NotRequired[ContainerImageRescanDurationType]
+    pullDuration: NotRequired[ContainerImagePullDateRescanDurationType]
+
+
+class ConnectorTypeFilterTypeDef(TypedDict):
+    comparison: ConnectorTypeComparisonType
+    value: ConnectorTypeType
+
+
+class ProviderFilterTypeDef(TypedDict):
+    comparison: ProviderComparisonType
+    value: ConnectorCloudProviderType
+
+
+class ConnectorFilterCriteriaTypeDef(TypedDict):
+    connectorArns: NotRequired[ReadOnly[Sequence[ConnectorArnFilterTypeDef]]]
+    accounts: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    awsConfigConnectorArns: NotRequired[
+        ReadOnly[Sequence[AwsConfigConnectorArnFilterTypeDef]]
+    ]
+    connectorType: NotRequired[ReadOnly[Sequence[ConnectorTypeFilterTypeDef]]]
+    provider: NotRequired[ReadOnly[Sequence[ProviderFilterTypeDef]]]
+
+
+class ConnectorHealthTypeDef(TypedDict):
+    connectorStatus: ConnectorHealthStatusType
+    lastCheckedAt: datetime
+    message: NotRequired[str]
+
+
+class ConnectorScanConfigurationTypeDef(TypedDict):
+    containerImageScanning: NotRequired[ConnectorContainerImageScanConfigurationTypeDef]
+
+
+class ConnectorScanConfigurationItemTypeDef(TypedDict):
+    awsConfigConnectorArn: str
+    connectorArns: list[str]
+    scanConfiguration: ConnectorScanConfigurationTypeDef
+
+
+class GcpCapabilityScopeTypeDef(TypedDict):
+    scopeType: ScopeTypeType
+    scopeValues: NotRequired[list[str]]
+    state: NotRequired[ScopeStateType]
+    stateReason: NotRequired[str]
+
+
+class GcpScopeConfigurationTypeDef(TypedDict):
+    vmScanning: NotRequired[GcpCapabilityScopeTypeDef]
+    containerImageScanning: NotRequired[GcpCapabilityScopeTypeDef]
+    serverlessScanning: NotRequired[GcpCapabilityScopeTypeDef]
+
+
+class ConnectorTypeDef(TypedDict):
+    connectorArn: str
+    name: NotRequired[str]
+    description: NotRequired[str]
+    provider: ConnectorCloudProviderType
+    enablementStatus: NotRequired[EnablementStatusType]
+    enablementStatusReason: NotRequired[str]
+    health: NotRequired[ConnectorHealthTypeDef]
+    createdAt: datetime
+    updatedAt: datetime
+    azureRegions: NotRequired[list[str]]
+    awsConfigConnectorArn: NotRequired[str]
+    scopeConfiguration: NotRequired[AzureScopeConfigurationTypeDef]
+    tags: NotRequired[dict[str, str]]
+    autoInstallVMScanner: NotRequired[bool]
+    gcpRegions: NotRequired[list[str]]
+    gcpScopeConfiguration: NotRequired[GcpScopeConfigurationTypeDef]
+
+
+class ContainerImageMetadataTypeDef(TypedDict):
+    imageTags: NotRequired[list[str]]
+    imagePulledAt: NotRequired[datetime]
+    lastInUseAt: NotRequired[datetime]
+    inUseCount: NotRequired[int]
+
+
+class ContainerRegistryMetadataTypeDef(TypedDict):
+    name: NotRequired[str]
+
+
+class ContainerRepositoryMetadataTypeDef(TypedDict):
+    name: NotRequired[str]
+    scanFrequency: NotRequired[str]
 
 
 class CountsTypeDef(TypedDict):
@@ -1465,6 +1902,7 @@ class CoverageFilterCriteriaTypeDef(TypedDict):
     lambdaFunctionName: NotRequired[ReadOnly[Sequence[CoverageStringFilterTypeDef]]]
     lambdaFunctionTags: NotRequired[ReadOnly[Sequence[CoverageMapFilterTypeDef]]]
     lambdaFunctionRuntime: NotRequired[ReadOnly[Sequence[CoverageStringFilterTypeDef]]]
+    machineImageTags: NotRequired[ReadOnly[Sequence[CoverageMapFilterTypeDef]]]
     lastScannedAt: NotRequired[ReadOnly[Sequence[CoverageDateFilterTypeDef]]]
     scanMode: NotRequired[ReadOnly[Sequence[CoverageStringFilterTypeDef]]]
     imagePulledAt: NotRequired[ReadOnly[Sequence[CoverageDateFilterTypeDef]]]
@@ -1480,6 +1918,29 @@ class CoverageFilterCriteriaTypeDef(TypedDict):
         ReadOnly[Sequence[CoverageStringFilterTypeDef]]
     ]
     lastScannedCommitId: NotRequired[ReadOnly[Sequence[CoverageStringFilterTypeDef]]]
+    cloudProvider: NotRequired[ReadOnly[Sequence[CoverageStringFilterTypeDef]]]
+    cloudProviderAccountId: NotRequired[ReadOnly[Sequence[CoverageStringFilterTypeDef]]]
+    cloudProviderRegion: NotRequired[ReadOnly[Sequence[CoverageStringFilterTypeDef]]]
+    cloudVmInstanceTags: NotRequired[ReadOnly[Sequence[CoverageMapFilterTypeDef]]]
+    cloudContainerImageTags: NotRequired[
+        ReadOnly[Sequence[CoverageStringFilterTypeDef]]
+    ]
+    cloudContainerRepositoryName: NotRequired[
+        ReadOnly[Sequence[CoverageStringFilterTypeDef]]
+    ]
+    cloudContainerRegistryName: NotRequired[
+        ReadOnly[Sequence[CoverageStringFilterTypeDef]]
+    ]
+    cloudServerlessFunctionName: NotRequired[
+        ReadOnly[Sequence[CoverageStringFilterTypeDef]]
+    ]
+    cloudServerlessFunctionRuntime: NotRequired[
+        ReadOnly[Sequence[CoverageStringFilterTypeDef]]
+    ]
+    cloudServerlessFunctionTags: NotRequired[
+        ReadOnly[Sequence[CoverageMapFilterTypeDef]]
+    ]
+    cloudProviderOrgId: NotRequired[ReadOnly[Sequence[CoverageStringFilterTypeDef]]]
 
 
 class Ec2MetadataTypeDef(TypedDict):
@@ -1507,12 +1968,36 @@ class LambdaFunctionMetadataTypeDef(TypedDict):
     runtime: NotRequired[RuntimeType]
 
 
+class MachineImageMetadataTypeDef(TypedDict):
+    tags: NotRequired[dict[str, str]]
+    platform: NotRequired[MachineImagePlatformType]
+
+
+class ServerlessFunctionMetadataTypeDef(TypedDict):
+    serverlessFunctionName: NotRequired[str]
+    runtime: NotRequired[str]
+    functionTags: NotRequired[dict[str, str]]
+
+
+class VmInstanceMetadataTypeDef(TypedDict):
+    tags: NotRequired[dict[str, str]]
+    platform: NotRequired[VmPlatformType]
+    inventoryHash: NotRequired[str]
+    vmImageReference: NotRequired[str]
+
+
 class ResourceScanMetadataTypeDef(TypedDict):
     ecrRepository: NotRequired[EcrRepositoryMetadataTypeDef]
     ecrImage: NotRequired[EcrContainerImageMetadataTypeDef]
     ec2: NotRequired[Ec2MetadataTypeDef]
     lambdaFunction: NotRequired[LambdaFunctionMetadataTypeDef]
     codeRepository: NotRequired[CodeRepositoryMetadataTypeDef]
+    vmInstance: NotRequired[VmInstanceMetadataTypeDef]
+    containerImage: NotRequired[ContainerImageMetadataTypeDef]
+    containerRepository: NotRequired[ContainerRepositoryMetadataTypeDef]
+    containerRegistry: NotRequired[ContainerRegistryMetadataTypeDef]
+    serverlessFunction: NotRequired[ServerlessFunctionMetadataTypeDef]
+    machineImage: NotRequired[MachineImageMetadataTypeDef]
 
 
 class CoveredResourceTypeDef(TypedDict):
@@ -1524,6 +2009,11 @@ class CoveredResourceTypeDef(TypedDict):
     resourceMetadata: NotRequired[ResourceScanMetadataTypeDef]
     lastScannedAt: NotRequired[datetime]
     scanMode: NotRequired[ScanModeType]
+    provider: NotRequired[ProviderType]
+    providerAccountId: NotRequired[str]
+    providerOrgId: NotRequired[str]
+    providerRegion: NotRequired[str]
+    providerPartition: NotRequired[str]
 
 
 class CreateCisTargetsTypeDef(TypedDict):
@@ -1556,19 +2046,34 @@ class CreateCisScanConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateGitHubEnterpriseIntegrationDetailTypeDef(TypedDict):
+    instanceUrl: str
+    vpcConfiguration: NotRequired[
+        ReadOnly[CodeSecurityIntegrationVpcConfigurationTypeDef]
+    ]
+
+
 class CreateGitLabSelfManagedIntegrationDetailTypeDef(TypedDict):
     instanceUrl: str
     accessToken: str
+    vpcConfiguration: NotRequired[
+        ReadOnly[CodeSecurityIntegrationVpcConfigurationTypeDef]
+    ]
 
 
 class CreateIntegrationDetailTypeDef(TypedDict):
-    gitlabSelfManaged: NotRequired[CreateGitLabSelfManagedIntegrationDetailTypeDef]
+    gitlabSelfManaged: NotRequired[
+        ReadOnly[CreateGitLabSelfManagedIntegrationDetailTypeDef]
+    ]
+    githubEnterprise: NotRequired[
+        ReadOnly[CreateGitHubEnterpriseIntegrationDetailTypeDef]
+    ]
 
 
 class CreateCodeSecurityIntegrationRequestTypeDef(TypedDict):
     name: str
     type: IntegrationTypeType
-    details: NotRequired[CreateIntegrationDetailTypeDef]
+    details: NotRequired[ReadOnly[CreateIntegrationDetailTypeDef]]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
@@ -1592,6 +2097,59 @@ class CreateCodeSecurityScanConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GcpCapabilityScopeInputTypeDef(TypedDict):
+    scopeType: ScopeTypeType
+    scopeValues: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class GcpScopeConfigurationInputTypeDef(TypedDict):
+    vmScanning: NotRequired[ReadOnly[GcpCapabilityScopeInputTypeDef]]
+    containerImageScanning: NotRequired[ReadOnly[GcpCapabilityScopeInputTypeDef]]
+    serverlessScanning: NotRequired[ReadOnly[GcpCapabilityScopeInputTypeDef]]
+
+
+class GcpProviderDetailCreateTypeDef(TypedDict):
+    awsConfigConnectorArn: str
+    scopeConfiguration: ReadOnly[GcpScopeConfigurationInputTypeDef]
+    gcpRegions: ReadOnly[Sequence[str]]
+    autoInstallVMScanner: NotRequired[bool]
+
+
+class ProviderDetailCreateTypeDef(TypedDict):
+    azure: NotRequired[ReadOnly[AzureProviderDetailCreateTypeDef]]
+    gcp: NotRequired[ReadOnly[GcpProviderDetailCreateTypeDef]]
+
+
+class CreateConnectorRequestTypeDef(TypedDict):
+    clientToken: NotRequired[str]
+    name: str
+    provider: ConnectorCloudProviderType
+    description: NotRequired[str]
+    providerDetail: ReadOnly[ProviderDetailCreateTypeDef]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CreateConnectorResponseTypeDef(TypedDict):
+    connectorArn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PurlQualifierFilterTypeDef(TypedDict):
+    comparison: MapComparisonType
+    key: PurlQualifierKeyType
+    value: NotRequired[str]
+
+
+class RuntimeReachabilityFilterTypeDef(TypedDict):
+    comparison: RuntimeReachabilityComparisonType
+    value: RuntimeReachabilityType
+
+
+class RuntimeReachabilityReasonFilterTypeDef(TypedDict):
+    comparison: RuntimeReachabilityComparisonType
+    value: RuntimeReachabilityReasonType
+
+
 class PackageFilterTypeDef(TypedDict):
     name: NotRequired[StringFilterTypeDef]
     version: NotRequired[StringFilterTypeDef]
@@ -1601,6 +2159,9 @@ class PackageFilterTypeDef(TypedDict):
     sourceLayerHash: NotRequired[StringFilterTypeDef]
     sourceLambdaLayerArn: NotRequired[StringFilterTypeDef]
     filePath: NotRequired[StringFilterTypeDef]
+    runtimeReachability: NotRequired[RuntimeReachabilityFilterTypeDef]
+    runtimeReachabilityReason: NotRequired[RuntimeReachabilityReasonFilterTypeDef]
+    purlQualifier: NotRequired[PurlQualifierFilterTypeDef]
 
 
 class PortRangeFilterTypeDef(TypedDict):
@@ -1655,6 +2216,33 @@ class FilterCriteriaTypeDef(TypedDict):
     epssScore: NotRequired[ReadOnly[Sequence[NumberFilterTypeDef]]]
     codeRepositoryProjectName: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
     codeRepositoryProviderType: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    machineImageId: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    machineImageName: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    machineImageOwnerAccountId: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    machineImagePlatform: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudProvider: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudProviderRegion: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudProviderAccountId: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudProviderOrgId: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudVmImageReference: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudVmNetworkId: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudVmSubnetIds: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudImageRepositoryName: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudImageRegistry: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudImageDigest: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudImageTags: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudImagePushedAt: NotRequired[ReadOnly[Sequence[DateFilterTypeDef]]]
+    cloudImageArchitecture: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudImageLastInUseAt: NotRequired[ReadOnly[Sequence[DateFilterTypeDef]]]
+    cloudImageInUseCount: NotRequired[ReadOnly[Sequence[NumberFilterTypeDef]]]
+    cloudServerlessFunctionName: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudServerlessFunctionRuntime: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    cloudServerlessFunctionLastModifiedAt: NotRequired[
+        ReadOnly[Sequence[DateFilterTypeDef]]
+    ]
+    cloudServerlessFunctionExecutionRole: NotRequired[
+        ReadOnly[Sequence[StringFilterTypeDef]]
+    ]
 
 
 class CreateFilterRequestTypeDef(TypedDict):
@@ -1675,6 +2263,7 @@ class DestinationTypeDef(TypedDict):
     bucketName: str
     keyPrefix: NotRequired[str]
     kmsKeyArn: str
+    expectedBucketOwner: NotRequired[str]
 
 
 class CreateFindingsReportRequestTypeDef(TypedDict):
@@ -1708,6 +2297,29 @@ class ResourceFilterCriteriaTypeDef(TypedDict):
     ecrImageTags: NotRequired[ReadOnly[Sequence[ResourceStringFilterTypeDef]]]
     ec2InstanceTags: NotRequired[ReadOnly[Sequence[ResourceMapFilterTypeDef]]]
     lambdaFunctionTags: NotRequired[ReadOnly[Sequence[ResourceMapFilterTypeDef]]]
+    cloudProvider: NotRequired[ReadOnly[Sequence[ResourceStringFilterTypeDef]]]
+    cloudProviderAccountId: NotRequired[ReadOnly[Sequence[ResourceStringFilterTypeDef]]]
+    cloudProviderOrgId: NotRequired[ReadOnly[Sequence[ResourceStringFilterTypeDef]]]
+    cloudProviderRegion: NotRequired[ReadOnly[Sequence[ResourceStringFilterTypeDef]]]
+    cloudVmInstanceTags: NotRequired[ReadOnly[Sequence[ResourceMapFilterTypeDef]]]
+    cloudContainerImageTags: NotRequired[
+        ReadOnly[Sequence[ResourceStringFilterTypeDef]]
+    ]
+    cloudContainerRepositoryName: NotRequired[
+        ReadOnly[Sequence[ResourceStringFilterTypeDef]]
+    ]
+    cloudContainerRegistryName: NotRequired[
+        ReadOnly[Sequence[ResourceStringFilterTypeDef]]
+    ]
+    cloudServerlessFunctionName: NotRequired[
+        ReadOnly[Sequence[ResourceStringFilterTypeDef]]
+    ]
+    cloudServerlessFunctionRuntime: NotRequired[
+        ReadOnly[Sequence[ResourceStringFilterTypeDef]]
+    ]
+    cloudServerlessFunctionTags: NotRequired[
+        ReadOnly[Sequence[ResourceMapFilterTypeDef]]
+    ]
 
 
 class CreateSbomExportRequestTypeDef(TypedDict):
@@ -1799,6 +2411,14 @@ class DeleteCodeSecurityScanConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteConnectorRequestTypeDef(TypedDict):
+    connectorArn: str
+
+
+class DeleteConnectorResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteFilterRequestTypeDef(TypedDict):
     arn: str
 
@@ -1848,12 +2468,20 @@ class Ec2ScanModeStateTypeDef(TypedDict):
     scanModeStatus: NotRequired[Ec2ScanModeStatusType]
 
 
+class VMScannerStateTypeDef(TypedDict):
+    activated: NotRequired[bool]
+    activatedAt: NotRequired[datetime]
+    status: NotRequired[VMScannerStatusType]
+
+
 class Ec2ConfigurationStateTypeDef(TypedDict):
     scanModeState: NotRequired[Ec2ScanModeStateTypeDef]
+    vmScannerState: NotRequired[VMScannerStateTypeDef]
 
 
 class Ec2ConfigurationTypeDef(TypedDict):
     scanMode: Ec2ScanModeType
+    activateVMScanner: NotRequired[bool]
 
 
 class EcrRescanDurationStateTypeDef(TypedDict):
@@ -1955,6 +2583,29 @@ class FilterCriteriaOutputTypeDef(TypedDict):
     epssScore: NotRequired[list[NumberFilterTypeDef]]
     codeRepositoryProjectName: NotRequired[list[StringFilterTypeDef]]
     codeRepositoryProviderType: NotRequired[list[StringFilterTypeDef]]
+    machineImageId: NotRequired[list[StringFilterTypeDef]]
+    machineImageName: NotRequired[list[StringFilterTypeDef]]
+    machineImageOwnerAccountId: NotRequired[list[StringFilterTypeDef]]
+    machineImagePlatform: NotRequired[list[StringFilterTypeDef]]
+    cloudProvider: NotRequired[list[StringFilterTypeDef]]
+    cloudProviderRegion: NotRequired[list[StringFilterTypeDef]]
+    cloudProviderAccountId: NotRequired[list[StringFilterTypeDef]]
+    cloudProviderOrgId: NotRequired[list[StringFilterTypeDef]]
+    cloudVmImageReference: NotRequired[list[StringFilterTypeDef]]
+    cloudVmNetworkId: NotRequired[list[StringFilterTypeDef]]
+    cloudVmSubnetIds: NotRequired[list[StringFilterTypeDef]]
+    cloudImageRepositoryName: NotRequired[list[StringFilterTypeDef]]
+    cloudImageRegistry: NotRequired[list[StringFilterTypeDef]]
+    cloudImageDigest: NotRequired[list[StringFilterTypeDef]]
+    cloudImageTags: NotRequired[list[StringFilterTypeDef]]
+    cloudImagePushedAt: NotRequired[list[DateFilterOutputTypeDef]]
+    cloudImageArchitecture: NotRequired[list[StringFilterTypeDef]]
+    cloudImageLastInUseAt: NotRequired[list[DateFilterOutputTypeDef]]
+    cloudImageInUseCount: NotRequired[list[NumberFilterTypeDef]]
+    cloudServerlessFunctionName: NotRequired[list[StringFilterTypeDef]]
+    cloudServerlessFunctionRuntime: NotRequired[list[StringFilterTypeDef]]
+    cloudServerlessFunctionLastModifiedAt: NotRequired[list[DateFilterOutputTypeDef]]
+    cloudServerlessFunctionExecutionRole: NotRequired[list[StringFilterTypeDef]]
 
 
 class FilterTypeDef(TypedDict):
@@ -2007,6 +2658,9 @@ class VulnerablePackageTypeDef(TypedDict):
     fixedInVersion: NotRequired[str]
     remediation: NotRequired[str]
     sourceLambdaLayerArn: NotRequired[str]
+    runtimeReachability: NotRequired[RuntimeReachabilityType]
+    runtimeReachabilityReason: NotRequired[RuntimeReachabilityReasonType]
+    purl: NotRequired[str]
 
 
 class PackageVulnerabilityDetailsTypeDef(TypedDict):
@@ -2031,11 +2685,72 @@ class RemediationTypeDef(TypedDict):
     recommendation: NotRequired[RecommendationTypeDef]
 
 
+class ImageTypeDef(TypedDict):
+    repositoryName: NotRequired[str]
+    registry: NotRequired[str]
+    imageTags: NotRequired[list[str]]
+    imageDigest: NotRequired[str]
+    pushedAt: NotRequired[datetime]
+    architecture: NotRequired[str]
+    author: NotRequired[str]
+    inUseCount: NotRequired[int]
+    lastInUseAt: NotRequired[datetime]
+    platform: NotRequired[str]
+
+
+class MachineImageDetailsTypeDef(TypedDict):
+    machineImageId: str
+    name: NotRequired[str]
+    ownerAccountId: NotRequired[str]
+    platform: NotRequired[str]
+    architecture: NotRequired[ArchitectureType]
+    creationDate: NotRequired[datetime]
+    state: NotRequired[str]
+    isPublic: NotRequired[bool]
+    rootDeviceType: NotRequired[str]
+    virtualizationType: NotRequired[str]
+    sourceResourceId: NotRequired[str]
+
+
+class ServerlessFunctionTypeDef(TypedDict):
+    serverlessFunctionName: NotRequired[str]
+    runtime: NotRequired[str]
+    version: NotRequired[str]
+    codeDigest: NotRequired[str]
+    lastModifiedAt: NotRequired[datetime]
+    networkId: NotRequired[str]
+    subnetIds: NotRequired[list[str]]
+    securityGroupIds: NotRequired[list[str]]
+    executionRole: NotRequired[str]
+    packageType: NotRequired[PackageTypeType]
+    architectures: NotRequired[list[ArchitectureType]]
+    layers: NotRequired[list[str]]
+
+
+class VmTypeDef(TypedDict):
+    type: NotRequired[str]
+    vmName: NotRequired[str]
+    vmImageReference: NotRequired[str]
+    ipV4Addresses: NotRequired[list[str]]
+    ipV6Addresses: NotRequired[list[str]]
+    networkId: NotRequired[str]
+    subnetIds: NotRequired[list[str]]
+    securityGroupIds: NotRequired[list[str]]
+    launchedAt: NotRequired[datetime]
+    platform: NotRequired[str]
+    executionRole: NotRequired[str]
+    keyName: NotRequired[str]
+
+
 class ResourceDetailsTypeDef(TypedDict):
     awsEc2Instance: NotRequired[AwsEc2InstanceDetailsTypeDef]
     awsEcrContainerImage: NotRequired[AwsEcrContainerImageDetailsTypeDef]
     awsLambdaFunction: NotRequired[AwsLambdaFunctionDetailsTypeDef]
     codeRepository: NotRequired[CodeRepositoryDetailsTypeDef]
+    machineImage: NotRequired[MachineImageDetailsTypeDef]
+    vm: NotRequired[VmTypeDef]
+    image: NotRequired[ImageTypeDef]
+    serverlessFunction: NotRequired[ServerlessFunctionTypeDef]
 
 
 class ResourceTypeDef(TypedDict):
@@ -2045,6 +2760,9 @@ class ResourceTypeDef(TypedDict):
     region: NotRequired[str]
     tags: NotRequired[dict[str, str]]
     details: NotRequired[ResourceDetailsTypeDef]
+    provider: NotRequired[ProviderType]
+    providerAccountId: NotRequired[str]
+    providerOrgId: NotRequired[str]
 
 
 class FindingTypeDef(TypedDict):
@@ -2069,6 +2787,12 @@ class FindingTypeDef(TypedDict):
     exploitabilityDetails: NotRequired[ExploitabilityDetailsTypeDef]
     codeVulnerabilityDetails: NotRequired[CodeVulnerabilityDetailsTypeDef]
     epss: NotRequired[EpssDetailsTypeDef]
+
+
+class GcpProviderDetailUpdateTypeDef(TypedDict):
+    gcpRegions: NotRequired[ReadOnly[Sequence[str]]]
+    scopeConfiguration: NotRequired[ReadOnly[GcpScopeConfigurationInputTypeDef]]
+    autoInstallVMScanner: NotRequired[bool]
 
 
 class GetCisScanReportRequestTypeDef(TypedDict):
@@ -2125,8 +2849,10 @@ class GetCodeSecurityIntegrationResponseTypeDef(TypedDict):
     statusReason: str
     createdOn: datetime
     lastUpdateOn: datetime
-    tags: NotRequired[dict[str, str]]
     authorizationUrl: NotRequired[str]
+    vpcConfiguration: NotRequired[CodeSecurityIntegrationVpcConfigurationOutputTypeDef]
+    instanceUrl: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2163,9 +2889,14 @@ class GetCodeSecurityScanResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetConfigurationRequestTypeDef(TypedDict):
+    accountId: NotRequired[str]
+
+
 class GetConfigurationResponseTypeDef(TypedDict):
     ecrConfiguration: NotRequired[EcrConfigurationStateTypeDef]
     ec2Configuration: NotRequired[Ec2ConfigurationStateTypeDef]
+    amiConfiguration: NotRequired[AmiConfigurationStateTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2222,6 +2953,23 @@ class GetMemberResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetOnDemandScanStatusRequestTypeDef(TypedDict):
+    resourceId: str
+    scanId: str
+    resourceType: OnDemandResourceTypeType
+
+
+class GetOnDemandScanStatusResponseTypeDef(TypedDict):
+    scanId: str
+    resourceId: str
+    resourceType: OnDemandResourceTypeType
+    scanStatus: OnDemandScanStatusType
+    scanStatusReason: NotRequired[OnDemandScanStatusReasonType]
+    startedAt: datetime
+    completedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetSbomExportRequestTypeDef(TypedDict):
     reportId: str
 
@@ -2235,6 +2983,17 @@ class ResourceFilterCriteriaOutputTypeDef(TypedDict):
     ecrImageTags: NotRequired[list[ResourceStringFilterTypeDef]]
     ec2InstanceTags: NotRequired[list[ResourceMapFilterTypeDef]]
     lambdaFunctionTags: NotRequired[list[ResourceMapFilterTypeDef]]
+    cloudProvider: NotRequired[list[ResourceStringFilterTypeDef]]
+    cloudProviderAccountId: NotRequired[list[ResourceStringFilterTypeDef]]
+    cloudProviderOrgId: NotRequired[list[ResourceStringFilterTypeDef]]
+    cloudProviderRegion: NotRequired[list[ResourceStringFilterTypeDef]]
+    cloudVmInstanceTags: NotRequired[list[ResourceMapFilterTypeDef]]
+    cloudContainerImageTags: NotRequired[list[ResourceStringFilterTypeDef]]
+    cloudContainerRepositoryName: NotRequired[list[ResourceStringFilterTypeDef]]
+    cloudContainerRegistryName: NotRequired[list[ResourceStringFilterTypeDef]]
+    cloudServerlessFunctionName: NotRequired[list[ResourceStringFilterTypeDef]]
+    cloudServerlessFunctionRuntime: NotRequired[list[ResourceStringFilterTypeDef]]
+    cloudServerlessFunctionTags: NotRequired[list[ResourceMapFilterTypeDef]]
 
 
 class GetSbomExportResponseTypeDef(TypedDict):
@@ -2246,6 +3005,10 @@ class GetSbomExportResponseTypeDef(TypedDict):
     s3Destination: NotRequired[DestinationTypeDef]
     filterCriteria: NotRequired[ResourceFilterCriteriaOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GitHubEnterpriseServerAppRegistrationDetailTypeDef(TypedDict):
+    manifestCode: str
 
 
 class ListAccountPermissionsRequestTypeDef(TypedDict):
@@ -2385,6 +3148,30 @@ class ListCodeSecurityScanConfigurationsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListConnectorScanConfigurationsRequestTypeDef(TypedDict):
+    awsConfigConnectorArns: NotRequired[ReadOnly[Sequence[str]]]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListConnectorScanConfigurationsResponseTypeDef(TypedDict):
+    scanConfigurations: list[ConnectorScanConfigurationItemTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListConnectorsRequestTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    filterCriteria: NotRequired[ReadOnly[ConnectorFilterCriteriaTypeDef]]
+
+
+class ListConnectorsResponseTypeDef(TypedDict):
+    items: list[ConnectorTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListCoverageRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
@@ -2479,6 +3266,29 @@ class ListMembersResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListOnDemandScansRequestTypeDef(TypedDict):
+    resourceId: str
+    resourceType: OnDemandResourceTypeType
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class OnDemandScanTypeDef(TypedDict):
+    scanId: str
+    resourceId: str
+    resourceType: OnDemandResourceTypeType
+    scanStatus: OnDemandScanStatusType
+    scanStatusReason: NotRequired[OnDemandScanStatusReasonType]
+    startedAt: datetime
+    completedAt: NotRequired[datetime]
+
+
+class ListOnDemandScansResponseTypeDef(TypedDict):
+    items: list[OnDemandScanTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListTagsForResourceRequestTypeDef(TypedDict):
     resourceArn: str
 
@@ -2499,6 +3309,7 @@ class UsageTypeDef(TypedDict):
     total: NotRequired[float]
     estimatedMonthlyCost: NotRequired[float]
     currency: NotRequired[CurrencyType]
+    cloudProvider: NotRequired[CloudProviderType]
 
 
 class UsageTotalTypeDef(TypedDict):
@@ -2510,6 +3321,11 @@ class ListUsageTotalsResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     totals: NotRequired[list[UsageTotalTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ProviderDetailUpdateTypeDef(TypedDict):
+    azure: NotRequired[ReadOnly[AzureProviderDetailUpdateTypeDef]]
+    gcp: NotRequired[ReadOnly[GcpProviderDetailUpdateTypeDef]]
 
 
 class ResetEncryptionKeyRequestTypeDef(TypedDict):
@@ -2600,6 +3416,17 @@ class StartCodeSecurityScanResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class StartOnDemandScanRequestTypeDef(TypedDict):
+    resourceId: str
+    resourceType: OnDemandResourceTypeType
+    clientToken: NotRequired[str]
+
+
+class StartOnDemandScanResponseTypeDef(TypedDict):
+    scanId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class StopCisMessageProgressTypeDef(TypedDict):
     totalChecks: NotRequired[int]
     successfulChecks: NotRequired[int]
@@ -2666,18 +3493,36 @@ class UpdateCisScanConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateGitHubEnterpriseServerAppInstallationDetailTypeDef(TypedDict):
+    code: str
+    installationId: str
+    stateToken: NotRequired[str]
+
+
+class UpdateGitHubEnterpriseServerIntegrationDetailTypeDef(TypedDict):
+    appInstallation: NotRequired[
+        UpdateGitHubEnterpriseServerAppInstallationDetailTypeDef
+    ]
+    appRegistration: NotRequired[GitHubEnterpriseServerAppRegistrationDetailTypeDef]
+
+
 class UpdateGitHubIntegrationDetailTypeDef(TypedDict):
     code: str
     installationId: str
+    stateToken: NotRequired[str]
 
 
 class UpdateGitLabSelfManagedIntegrationDetailTypeDef(TypedDict):
     authCode: str
+    stateToken: NotRequired[str]
 
 
 class UpdateIntegrationDetailsTypeDef(TypedDict):
     gitlabSelfManaged: NotRequired[UpdateGitLabSelfManagedIntegrationDetailTypeDef]
     github: NotRequired[UpdateGitHubIntegrationDetailTypeDef]
+    githubEnterpriseServer: NotRequired[
+        UpdateGitHubEnterpriseServerIntegrationDetailTypeDef
+    ]
 
 
 class UpdateCodeSecurityIntegrationRequestTypeDef(TypedDict):
@@ -2701,12 +3546,41 @@ class UpdateCodeSecurityScanConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateConfigurationInheritanceTypeDef(TypedDict):
+    ec2Configuration: NotRequired[InheritanceModeType]
+    ecrConfiguration: NotRequired[InheritanceModeType]
+    amiConfiguration: NotRequired[InheritanceModeType]
+
+
 class UpdateConfigurationRequestTypeDef(TypedDict):
+    accountId: NotRequired[str]
     ecrConfiguration: NotRequired[EcrConfigurationTypeDef]
     ec2Configuration: NotRequired[Ec2ConfigurationTypeDef]
+    amiConfiguration: NotRequired[ReadOnly[AmiConfigurationTypeDef]]
+    updateConfigurationInheritance: NotRequired[UpdateConfigurationInheritanceTypeDef]
 
 
 class UpdateConfigurationResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateConnectorRequestTypeDef(TypedDict):
+    connectorArn: str
+    description: NotRequired[str]
+    providerDetail: NotRequired[ReadOnly[ProviderDetailUpdateTypeDef]]
+
+
+class UpdateConnectorResponseTypeDef(TypedDict):
+    connectorArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateConnectorScanConfigurationRequestTypeDef(TypedDict):
+    awsConfigConnectorArn: str
+    scanConfiguration: ConnectorScanConfigurationTypeDef
+
+
+class UpdateConnectorScanConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 

@@ -141,6 +141,30 @@ class MultiRegionInvoicing(MultiRegionClient):
         """
         return self._call("ListProcurementPortalPreferences", kwargs)
 
+    def list_procurement_portal_suppliers(
+        self, **kwargs: Unpack[type_defs.ListProcurementPortalSuppliersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProcurementPortalSuppliersResponseTypeDef]:
+        """Returns the suppliers configured for a specified procurement portal,
+        including supplier identifiers and associated metadata. For faster, more
+        reliable responses, use pagination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/ListProcurementPortalSuppliers
+        """
+        return self._call("ListProcurementPortalSuppliers", kwargs)
+
+    def list_procurement_portals(
+        self, **kwargs: Unpack[type_defs.ListProcurementPortalsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProcurementPortalsResponseTypeDef]:
+        """Returns the Amazon Web Services-supported procurement portals for
+        e-invoice delivery and purchase order retrieval. Each entry includes the
+        portal identifier, name, and default feature configurations, which define
+        the supported document and attachment types. For faster, more reliable
+        responses, use pagination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/ListProcurementPortals
+        """
+        return self._call("ListProcurementPortals", kwargs)
+
     def list_tags_for_resource(
         self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
     ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
@@ -159,6 +183,16 @@ class MultiRegionInvoicing(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/PutProcurementPortalPreference
         """
         return self._call("PutProcurementPortalPreference", kwargs)
+
+    def send_procurement_portal_validation(
+        self, **kwargs: Unpack[type_defs.SendProcurementPortalValidationRequestTypeDef]
+    ) -> TargetResults[type_defs.SendProcurementPortalValidationResponseTypeDef]:
+        """This feature API is subject to changing at any time. For more information,
+        see the Amazon Web Services Service Terms (Betas and Previews).
+
+        https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/SendProcurementPortalValidation
+        """
+        return self._call("SendProcurementPortalValidation", kwargs)
 
     def tag_resource(
         self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
@@ -202,6 +236,17 @@ class MultiRegionInvoicing(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/UpdateProcurementPortalPreferenceStatus
         """
         return self._call("UpdateProcurementPortalPreferenceStatus", kwargs)
+
+    def verify_procurement_portal_validation(
+        self,
+        **kwargs: Unpack[type_defs.VerifyProcurementPortalValidationRequestTypeDef],
+    ) -> TargetResults[type_defs.VerifyProcurementPortalValidationResponseTypeDef]:
+        """This feature API is subject to changing at any time. For more information,
+        see the Amazon Web Services Service Terms (Betas and Previews).
+
+        https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/VerifyProcurementPortalValidation
+        """
+        return self._call("VerifyProcurementPortalValidation", kwargs)
 
     def paginate_list_invoice_summaries(
         self,
@@ -275,6 +320,58 @@ class MultiRegionInvoicing(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_procurement_portal_suppliers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListProcurementPortalSuppliersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProcurementPortalSuppliersResponseTypeDef]:
+        """Every page of ListProcurementPortalSuppliers in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the suppliers configured for a specified procurement portal,
+        including supplier identifiers and associated metadata. For faster, more
+        reliable responses, use pagination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/ListProcurementPortalSuppliers
+        """
+        return self._paginate(
+            "ListProcurementPortalSuppliers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_procurement_portals(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListProcurementPortalsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProcurementPortalsResponseTypeDef]:
+        """Every page of ListProcurementPortals in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the Amazon Web Services-supported procurement portals for
+        e-invoice delivery and purchase order retrieval. Each entry includes the
+        portal identifier, name, and default feature configurations, which define
+        the supported document and attachment types. For faster, more reliable
+        responses, use pagination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/ListProcurementPortals
+        """
+        return self._paginate(
+            "ListProcurementPortals",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def iter_list_invoice_summaries(
         self,
         *,
@@ -325,4 +422,41 @@ class MultiRegionInvoicing(MultiRegionClient):
             kwargs,
             max_items=max_items,
             page_size=page_size,
+        )
+
+    def iter_list_procurement_portal_suppliers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListProcurementPortalSuppliersRequestTypeDef],
+    ) -> Items[type_defs.ProcurementPortalSupplierTypeDef]:
+        """Each element of ProcurementPortalSuppliers in every page of
+        ListProcurementPortalSuppliers, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/ListProcurementPortalSuppliers
+        """
+        return self._items(
+            "ListProcurementPortalSuppliers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_procurement_portals(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListProcurementPortalsRequestTypeDef],
+    ) -> Items[type_defs.ProcurementPortalTypeDef]:
+        """Each element of ProcurementPortals in every page of
+        ListProcurementPortals, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/invoicing-2024-12-01/ListProcurementPortals
+        """
+        return self._items(
+            "ListProcurementPortals", kwargs, max_items=max_items, page_size=page_size
         )

@@ -16,6 +16,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "InvoiceFrequencyType",
         "InvoiceTypeType",
         "ListInvoiceSummariesResourceTypeType",
+        "ProcurementPortalEnvType",
         "ProcurementPortalNameType",
         "ProcurementPortalPreferenceStatusType",
         "ProtocolType",
@@ -42,9 +43,11 @@ EinvoiceDeliveryStatusType = Literal["DELIVERED", "NOT_DELIVERED"]
 InvoiceFrequencyType = Literal["ONE_TIME", "RECURRING"]
 InvoiceTypeType = Literal["INVOICE", "CREDIT_MEMO", "PAYMENT_RECEIPT"]
 ListInvoiceSummariesResourceTypeType = Literal["ACCOUNT_ID", "INVOICE_ID"]
+ProcurementPortalEnvType = Literal["PROD", "TEST"]
 ProcurementPortalNameType = Literal["SAP_BUSINESS_NETWORK", "COUPA"]
 ProcurementPortalPreferenceStatusType = Literal[
     "PENDING_VERIFICATION",
+    "VALIDATED",
     "TEST_INITIALIZED",
     "TEST_INITIALIZATION_FAILED",
     "TEST_FAILED",

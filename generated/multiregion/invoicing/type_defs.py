@@ -29,6 +29,7 @@ from .literals import (
     InvoiceFrequencyType,
     InvoiceTypeType,
     ListInvoiceSummariesResourceTypeType,
+    ProcurementPortalEnvType,
     ProcurementPortalNameType,
     ProcurementPortalPreferenceStatusType,
     ProtocolType,
@@ -62,6 +63,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EinvoiceDeliveryPreferenceTypeDef",
         "EmptyResponseMetadataTypeDef",
         "EntityTypeDef",
+        "FeatureConfigurationsTypeDef",
         "FeesBreakdownAmountTypeDef",
         "FeesBreakdownTypeDef",
         "FiltersTypeDef",
@@ -71,6 +73,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetInvoiceUnitResponseTypeDef",
         "GetProcurementPortalPreferenceRequestTypeDef",
         "GetProcurementPortalPreferenceResponseTypeDef",
+        "InvoiceConfigurationTypeDef",
         "InvoiceCurrencyAmountTypeDef",
         "InvoicePDFTypeDef",
         "InvoiceProfileTypeDef",
@@ -86,18 +89,27 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListInvoiceUnitsResponseTypeDef",
         "ListProcurementPortalPreferencesRequestTypeDef",
         "ListProcurementPortalPreferencesResponseTypeDef",
+        "ListProcurementPortalSuppliersRequestTypeDef",
+        "ListProcurementPortalSuppliersResponseTypeDef",
+        "ListProcurementPortalsRequestTypeDef",
+        "ListProcurementPortalsResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
+        "MarketplacePunchOutPreferenceTypeDef",
         "ProcurementPortalPreferenceSelectorOutputTypeDef",
         "ProcurementPortalPreferenceSelectorTypeDef",
         "ProcurementPortalPreferenceSummaryTypeDef",
         "ProcurementPortalPreferenceTypeDef",
+        "ProcurementPortalSupplierTypeDef",
+        "ProcurementPortalTypeDef",
         "PurchaseOrderDataSourceTypeDef",
         "PutProcurementPortalPreferenceRequestTypeDef",
         "PutProcurementPortalPreferenceResponseTypeDef",
         "ReceiverAddressTypeDef",
         "ResourceTagTypeDef",
         "ResponseMetadataTypeDef",
+        "SendProcurementPortalValidationRequestTypeDef",
+        "SendProcurementPortalValidationResponseTypeDef",
         "SupplementalDocumentTypeDef",
         "TagResourceRequestTypeDef",
         "TagResourceResponseTypeDef",
@@ -111,6 +123,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateInvoiceUnitResponseTypeDef",
         "UpdateProcurementPortalPreferenceStatusRequestTypeDef",
         "UpdateProcurementPortalPreferenceStatusResponseTypeDef",
+        "VerifyProcurementPortalValidationRequestTypeDef",
+        "VerifyProcurementPortalValidationResponseTypeDef",
     ]
 
 
@@ -211,6 +225,7 @@ class CreateInvoiceUnitRequestTypeDef(TypedDict):
     TaxInheritanceDisabled: NotRequired[bool]
     Rule: ReadOnly[InvoiceUnitRuleTypeDef]
     ResourceTags: NotRequired[ReadOnly[Sequence[ResourceTagTypeDef]]]
+    ClientToken: NotRequired[str]
 
 
 class CreateInvoiceUnitResponseTypeDef(TypedDict):
@@ -232,6 +247,10 @@ class EinvoiceDeliveryPreferenceTypeDef(TypedDict):
     PurchaseOrderDataSources: ReadOnly[Sequence[PurchaseOrderDataSourceTypeDef]]
     ConnectionTestingMethod: ConnectionTestingMethodType
     EinvoiceDeliveryActivationDate: ReadOnly[datetime | str]
+
+
+class MarketplacePunchOutPreferenceTypeDef(TypedDict):
+    ApprovalRequestRedirectUrl: NotRequired[str]
 
 
 class ProcurementPortalPreferenceSelectorTypeDef(TypedDict):
@@ -261,6 +280,8 @@ class CreateProcurementPortalPreferenceRequestTypeDef(TypedDict):
     EinvoiceDeliveryEnabled: bool
     EinvoiceDeliveryPreference: NotRequired[ReadOnly[EinvoiceDeliveryPreferenceTypeDef]]
     PurchaseOrderRetrievalEnabled: bool
+    MarketplacePunchOutEnabled: NotRequired[bool]
+    MarketplacePunchOutPreference: NotRequired[MarketplacePunchOutPreferenceTypeDef]
     Contacts: ReadOnly[Sequence[ContactTypeDef]]
     ResourceTags: NotRequired[ReadOnly[Sequence[ResourceTagTypeDef]]]
     ClientToken: NotRequired[str]
@@ -284,6 +305,7 @@ class DateIntervalTypeDef(TypedDict):
 
 class DeleteInvoiceUnitRequestTypeDef(TypedDict):
     InvoiceUnitArn: str
+    ClientToken: NotRequired[str]
 
 
 class DeleteInvoiceUnitResponseTypeDef(TypedDict):
@@ -293,6 +315,7 @@ class DeleteInvoiceUnitResponseTypeDef(TypedDict):
 
 class DeleteProcurementPortalPreferenceRequestTypeDef(TypedDict):
     ProcurementPortalPreferenceArn: str
+    ClientToken: NotRequired[str]
 
 
 class DeleteProcurementPortalPreferenceResponseTypeDef(TypedDict):
@@ -314,6 +337,15 @@ class EinvoiceDeliveryPreferenceOutputTypeDef(TypedDict):
 class EntityTypeDef(TypedDict):
     InvoicingEntity: NotRequired[str]
     BillingEntity: NotRequired[BillingEntityType]
+
+
+class InvoiceConfigurationTypeDef(TypedDict):
+    DocumentTypes: NotRequired[list[EinvoiceDeliveryDocumentTypeType]]
+    AttachmentTypes: NotRequired[list[EinvoiceDeliveryAttachmentTypeType]]
+
+
+class FeatureConfigurationsTypeDef(TypedDict):
+    InvoiceConfiguration: NotRequired[InvoiceConfigurationTypeDef]
 
 
 class FiltersTypeDef(TypedDict):
@@ -402,6 +434,8 @@ class ProcurementPortalPreferenceTypeDef(TypedDict):
     EinvoiceDeliveryEnabled: bool
     EinvoiceDeliveryPreference: NotRequired[EinvoiceDeliveryPreferenceOutputTypeDef]
     PurchaseOrderRetrievalEnabled: bool
+    MarketplacePunchOutEnabled: NotRequired[bool]
+    MarketplacePunchOutPreference: NotRequired[MarketplacePunchOutPreferenceTypeDef]
     Contacts: NotRequired[list[ContactTypeDef]]
     EinvoiceDeliveryPreferenceStatus: NotRequired[ProcurementPortalPreferenceStatusType]
     EinvoiceDeliveryPreferenceStatusReason: NotRequired[str]
@@ -514,6 +548,7 @@ class ProcurementPortalPreferenceSummaryTypeDef(TypedDict):
     Selector: NotRequired[ProcurementPortalPreferenceSelectorOutputTypeDef]
     EinvoiceDeliveryEnabled: bool
     PurchaseOrderRetrievalEnabled: bool
+    MarketplacePunchOutEnabled: NotRequired[bool]
     EinvoiceDeliveryPreferenceStatus: NotRequired[ProcurementPortalPreferenceStatusType]
     EinvoiceDeliveryPreferenceStatusReason: NotRequired[str]
     PurchaseOrderRetrievalPreferenceStatus: NotRequired[
@@ -529,6 +564,43 @@ class ListProcurementPortalPreferencesResponseTypeDef(TypedDict):
     ProcurementPortalPreferences: NotRequired[
         list[ProcurementPortalPreferenceSummaryTypeDef]
     ]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListProcurementPortalSuppliersRequestTypeDef(TypedDict):
+    PortalIdentifier: str
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class ProcurementPortalSupplierTypeDef(TypedDict):
+    SupplierIdentifier: str
+    SellerOfRecord: NotRequired[str]
+    CountryCode: NotRequired[str]
+    Environment: NotRequired[ProcurementPortalEnvType]
+
+
+class ListProcurementPortalSuppliersResponseTypeDef(TypedDict):
+    ProcurementPortalSuppliers: list[ProcurementPortalSupplierTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListProcurementPortalsRequestTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class ProcurementPortalTypeDef(TypedDict):
+    PortalIdentifier: str
+    PortalName: ProcurementPortalNameType
+    PortalDisplayName: NotRequired[str]
+    DefaultFeatureConfigurations: NotRequired[FeatureConfigurationsTypeDef]
+
+
+class ListProcurementPortalsResponseTypeDef(TypedDict):
+    ProcurementPortals: list[ProcurementPortalTypeDef]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -551,10 +623,23 @@ class PutProcurementPortalPreferenceRequestTypeDef(TypedDict):
     EinvoiceDeliveryEnabled: bool
     EinvoiceDeliveryPreference: NotRequired[ReadOnly[EinvoiceDeliveryPreferenceTypeDef]]
     PurchaseOrderRetrievalEnabled: bool
+    MarketplacePunchOutEnabled: NotRequired[bool]
+    MarketplacePunchOutPreference: NotRequired[MarketplacePunchOutPreferenceTypeDef]
     Contacts: ReadOnly[Sequence[ContactTypeDef]]
+    ClientToken: NotRequired[str]
 
 
 class PutProcurementPortalPreferenceResponseTypeDef(TypedDict):
+    ProcurementPortalPreferenceArn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SendProcurementPortalValidationRequestTypeDef(TypedDict):
+    ProcurementPortalPreferenceArn: str
+    ClientToken: NotRequired[str]
+
+
+class SendProcurementPortalValidationResponseTypeDef(TypedDict):
     ProcurementPortalPreferenceArn: str
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -582,6 +667,7 @@ class UpdateInvoiceUnitRequestTypeDef(TypedDict):
     Description: NotRequired[str]
     TaxInheritanceDisabled: NotRequired[bool]
     Rule: NotRequired[ReadOnly[InvoiceUnitRuleTypeDef]]
+    ClientToken: NotRequired[str]
 
 
 class UpdateInvoiceUnitResponseTypeDef(TypedDict):
@@ -597,8 +683,20 @@ class UpdateProcurementPortalPreferenceStatusRequestTypeDef(TypedDict):
         ProcurementPortalPreferenceStatusType
     ]
     PurchaseOrderRetrievalPreferenceStatusReason: NotRequired[str]
+    ClientToken: NotRequired[str]
 
 
 class UpdateProcurementPortalPreferenceStatusResponseTypeDef(TypedDict):
+    ProcurementPortalPreferenceArn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class VerifyProcurementPortalValidationRequestTypeDef(TypedDict):
+    ProcurementPortalPreferenceArn: str
+    Code: str
+    ClientToken: NotRequired[str]
+
+
+class VerifyProcurementPortalValidationResponseTypeDef(TypedDict):
     ProcurementPortalPreferenceArn: str
     ResponseMetadata: ResponseMetadataTypeDef

@@ -98,9 +98,12 @@ class MultiRegionIoT(MultiRegionClient):
     def attach_security_profile(
         self, **kwargs: Unpack[type_defs.AttachSecurityProfileRequestTypeDef]
     ) -> TargetResults[type_defs.AttachSecurityProfileResponseTypeDef]:
-        """Associates a Device Defender security profile with a thing group or this
-        account. Each thing group or account can have up to five security profiles
-        associated with it.
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/AttachSecurityProfile
         """
@@ -150,7 +153,12 @@ class MultiRegionIoT(MultiRegionClient):
         self,
         **kwargs: Unpack[type_defs.CancelDetectMitigationActionsTaskRequestTypeDef],
     ) -> TargetResults[type_defs.CancelDetectMitigationActionsTaskResponseTypeDef]:
-        """Cancels a Device Defender ML Detect mitigation action.
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CancelDetectMitigationActionsTask
         """
@@ -263,8 +271,12 @@ class MultiRegionIoT(MultiRegionClient):
     def create_custom_metric(
         self, **kwargs: Unpack[type_defs.CreateCustomMetricRequestTypeDef]
     ) -> TargetResults[type_defs.CreateCustomMetricResponseTypeDef]:
-        """Use this API to define a Custom Metric published by your devices to Device
-        Defender.
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateCustomMetric
         """
@@ -273,10 +285,12 @@ class MultiRegionIoT(MultiRegionClient):
     def create_dimension(
         self, **kwargs: Unpack[type_defs.CreateDimensionRequestTypeDef]
     ) -> TargetResults[type_defs.CreateDimensionResponseTypeDef]:
-        """Create a dimension that you can use to limit the scope of a metric used in
-        a security profile for IoT Device Defender. For example, using a
-        TOPIC_FILTER dimension, you can narrow down the scope of the metric only
-        to MQTT topics whose name match the pattern specified in the dimension.
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/CreateDimension
         """
@@ -449,7 +463,12 @@ class MultiRegionIoT(MultiRegionClient):
     def create_security_profile(
         self, **kwargs: Unpack[type_defs.CreateSecurityProfileRequestTypeDef]
     ) -> TargetResults[type_defs.CreateSecurityProfileResponseTypeDef]:
-        """Creates a Device Defender security profile.
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         Deprecated parameters: additionalMetricsToRetain.
 
@@ -609,7 +628,12 @@ class MultiRegionIoT(MultiRegionClient):
     def delete_custom_metric(
         self, **kwargs: Unpack[type_defs.DeleteCustomMetricRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteCustomMetricResponseTypeDef]:
-        """Deletes a Device Defender detect custom metric.
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteCustomMetric
         """
@@ -618,7 +642,12 @@ class MultiRegionIoT(MultiRegionClient):
     def delete_dimension(
         self, **kwargs: Unpack[type_defs.DeleteDimensionRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteDimensionResponseTypeDef]:
-        """Removes the specified dimension from your Amazon Web Services accounts.
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteDimension
         """
@@ -787,7 +816,12 @@ class MultiRegionIoT(MultiRegionClient):
     def delete_security_profile(
         self, **kwargs: Unpack[type_defs.DeleteSecurityProfileRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteSecurityProfileResponseTypeDef]:
-        """Deletes a Device Defender security profile.
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DeleteSecurityProfile
         """
@@ -972,7 +1006,12 @@ class MultiRegionIoT(MultiRegionClient):
     def describe_custom_metric(
         self, **kwargs: Unpack[type_defs.DescribeCustomMetricRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeCustomMetricResponseTypeDef]:
-        """Gets information about a Device Defender detect custom metric.
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeCustomMetric
         """
@@ -991,7 +1030,12 @@ class MultiRegionIoT(MultiRegionClient):
         self,
         **kwargs: Unpack[type_defs.DescribeDetectMitigationActionsTaskRequestTypeDef],
     ) -> TargetResults[type_defs.DescribeDetectMitigationActionsTaskResponseTypeDef]:
-        """Gets information about a Device Defender ML Detect mitigation action.
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeDetectMitigationActionsTask
         """
@@ -1000,8 +1044,12 @@ class MultiRegionIoT(MultiRegionClient):
     def describe_dimension(
         self, **kwargs: Unpack[type_defs.DescribeDimensionRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeDimensionResponseTypeDef]:
-        """Provides details about a dimension that is defined in your Amazon Web
-        Services accounts.
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeDimension
         """
@@ -1150,7 +1198,12 @@ class MultiRegionIoT(MultiRegionClient):
     def describe_security_profile(
         self, **kwargs: Unpack[type_defs.DescribeSecurityProfileRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeSecurityProfileResponseTypeDef]:
-        """Gets information about a Device Defender security profile.
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DescribeSecurityProfile
         """
@@ -1223,8 +1276,12 @@ class MultiRegionIoT(MultiRegionClient):
     def detach_security_profile(
         self, **kwargs: Unpack[type_defs.DetachSecurityProfileRequestTypeDef]
     ) -> TargetResults[type_defs.DetachSecurityProfileResponseTypeDef]:
-        """Disassociates a Device Defender security profile from a thing group or
-        from this account.
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/DetachSecurityProfile
         """
@@ -1274,8 +1331,12 @@ class MultiRegionIoT(MultiRegionClient):
         self,
         **kwargs: Unpack[type_defs.GetBehaviorModelTrainingSummariesRequestTypeDef],
     ) -> TargetResults[type_defs.GetBehaviorModelTrainingSummariesResponseTypeDef]:
-        """Returns a Device Defender's ML Detect Security Profile training model's
-        status.
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetBehaviorModelTrainingSummaries
         """
@@ -1454,7 +1515,11 @@ class MultiRegionIoT(MultiRegionClient):
     def get_thing_connectivity_data(
         self, **kwargs: Unpack[type_defs.GetThingConnectivityDataRequestTypeDef]
     ) -> TargetResults[type_defs.GetThingConnectivityDataResponseTypeDef]:
-        """Retrieves the live connectivity status per device.
+        """Retrieves the live connectivity status per device. If a device has never
+        connected to IoT Core or was disconnected for more than 1 hour before
+        fleet indexing's thingConnectivityIndexingMode was enabled, the response
+        will have the connected field set to false with no additional session
+        details.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetThingConnectivityData
         """
@@ -1490,7 +1555,12 @@ class MultiRegionIoT(MultiRegionClient):
     def list_active_violations(
         self, **kwargs: Unpack[type_defs.ListActiveViolationsRequestTypeDef]
     ) -> TargetResults[type_defs.ListActiveViolationsResponseTypeDef]:
-        """Lists the active violations for a given Device Defender security profile.
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListActiveViolations
         """
@@ -1630,7 +1700,12 @@ class MultiRegionIoT(MultiRegionClient):
     def list_custom_metrics(
         self, **kwargs: Unpack[type_defs.ListCustomMetricsRequestTypeDef]
     ) -> TargetResults[type_defs.ListCustomMetricsResponseTypeDef]:
-        """Lists your Device Defender detect custom metrics.
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCustomMetrics
         """
@@ -1640,8 +1715,12 @@ class MultiRegionIoT(MultiRegionClient):
         self,
         **kwargs: Unpack[type_defs.ListDetectMitigationActionsExecutionsRequestTypeDef],
     ) -> TargetResults[type_defs.ListDetectMitigationActionsExecutionsResponseTypeDef]:
-        """Lists mitigation actions executions for a Device Defender ML Detect
-        Security Profile.
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListDetectMitigationActionsExecutions
         """
@@ -1650,7 +1729,12 @@ class MultiRegionIoT(MultiRegionClient):
     def list_detect_mitigation_actions_tasks(
         self, **kwargs: Unpack[type_defs.ListDetectMitigationActionsTasksRequestTypeDef]
     ) -> TargetResults[type_defs.ListDetectMitigationActionsTasksResponseTypeDef]:
-        """List of Device Defender ML Detect mitigation actions tasks.
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListDetectMitigationActionsTasks
         """
@@ -1659,8 +1743,12 @@ class MultiRegionIoT(MultiRegionClient):
     def list_dimensions(
         self, **kwargs: Unpack[type_defs.ListDimensionsRequestTypeDef]
     ) -> TargetResults[type_defs.ListDimensionsResponseTypeDef]:
-        """List the set of dimensions that are defined for your Amazon Web Services
-        accounts.
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListDimensions
         """
@@ -1916,8 +2004,12 @@ class MultiRegionIoT(MultiRegionClient):
     def list_security_profiles(
         self, **kwargs: Unpack[type_defs.ListSecurityProfilesRequestTypeDef]
     ) -> TargetResults[type_defs.ListSecurityProfilesResponseTypeDef]:
-        """Lists the Device Defender security profiles you've created. You can filter
-        security profiles by dimension or custom metric.
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListSecurityProfiles
         """
@@ -1926,8 +2018,12 @@ class MultiRegionIoT(MultiRegionClient):
     def list_security_profiles_for_target(
         self, **kwargs: Unpack[type_defs.ListSecurityProfilesForTargetRequestTypeDef]
     ) -> TargetResults[type_defs.ListSecurityProfilesForTargetResponseTypeDef]:
-        """Lists the Device Defender security profiles attached to a target (thing
-        group).
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListSecurityProfilesForTarget
         """
@@ -1963,8 +2059,12 @@ class MultiRegionIoT(MultiRegionClient):
     def list_targets_for_security_profile(
         self, **kwargs: Unpack[type_defs.ListTargetsForSecurityProfileRequestTypeDef]
     ) -> TargetResults[type_defs.ListTargetsForSecurityProfileResponseTypeDef]:
-        """Lists the targets (thing groups) associated with a given Device Defender
-        security profile.
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListTargetsForSecurityProfile
         """
@@ -2098,10 +2198,12 @@ class MultiRegionIoT(MultiRegionClient):
     def list_violation_events(
         self, **kwargs: Unpack[type_defs.ListViolationEventsRequestTypeDef]
     ) -> TargetResults[type_defs.ListViolationEventsResponseTypeDef]:
-        """Lists the Device Defender security profile violations discovered during
-        the given time period. You can use filters to limit the results to those
-        alerts issued for a particular security profile, behavior, or thing
-        (device).
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListViolationEvents
         """
@@ -2110,8 +2212,12 @@ class MultiRegionIoT(MultiRegionClient):
     def put_verification_state_on_violation(
         self, **kwargs: Unpack[type_defs.PutVerificationStateOnViolationRequestTypeDef]
     ) -> TargetResults[type_defs.PutVerificationStateOnViolationResponseTypeDef]:
-        """Set a verification state and provide a description of that verification
-        state on a violation (detect alarm).
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/PutVerificationStateOnViolation
         """
@@ -2210,7 +2316,7 @@ class MultiRegionIoT(MultiRegionClient):
     def search_index(
         self, **kwargs: Unpack[type_defs.SearchIndexRequestTypeDef]
     ) -> TargetResults[type_defs.SearchIndexResponseTypeDef]:
-        """The query search index.
+        """Searches the specified index.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/SearchIndex
         """
@@ -2278,7 +2384,12 @@ class MultiRegionIoT(MultiRegionClient):
     def start_detect_mitigation_actions_task(
         self, **kwargs: Unpack[type_defs.StartDetectMitigationActionsTaskRequestTypeDef]
     ) -> TargetResults[type_defs.StartDetectMitigationActionsTaskResponseTypeDef]:
-        """Starts a Device Defender ML Detect mitigation actions task.
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/StartDetectMitigationActionsTask
         """
@@ -2440,7 +2551,12 @@ class MultiRegionIoT(MultiRegionClient):
     def update_custom_metric(
         self, **kwargs: Unpack[type_defs.UpdateCustomMetricRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateCustomMetricResponseTypeDef]:
-        """Updates a Device Defender detect custom metric.
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateCustomMetric
         """
@@ -2449,8 +2565,12 @@ class MultiRegionIoT(MultiRegionClient):
     def update_dimension(
         self, **kwargs: Unpack[type_defs.UpdateDimensionRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateDimensionResponseTypeDef]:
-        """Updates the definition for a dimension. You cannot change the type of a
-        dimension after it is created (you can delete it and recreate it).
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/UpdateDimension
         """
@@ -2591,7 +2711,12 @@ class MultiRegionIoT(MultiRegionClient):
     def update_security_profile(
         self, **kwargs: Unpack[type_defs.UpdateSecurityProfileRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateSecurityProfileResponseTypeDef]:
-        """Updates a Device Defender security profile.
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         Deprecated parameters: additionalMetricsToRetain.
 
@@ -2657,7 +2782,12 @@ class MultiRegionIoT(MultiRegionClient):
     def validate_security_profile_behaviors(
         self, **kwargs: Unpack[type_defs.ValidateSecurityProfileBehaviorsRequestTypeDef]
     ) -> TargetResults[type_defs.ValidateSecurityProfileBehaviorsResponseTypeDef]:
-        """Validates a Device Defender security profile behaviors specification.
+        """The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ValidateSecurityProfileBehaviors
         """
@@ -2674,8 +2804,12 @@ class MultiRegionIoT(MultiRegionClient):
         """Every page of GetBehaviorModelTrainingSummaries in every target, merged
         per target (botocore's build_full_result).
 
-        Returns a Device Defender's ML Detect Security Profile training model's
-        status.
+        The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/GetBehaviorModelTrainingSummaries
         """
@@ -2698,7 +2832,12 @@ class MultiRegionIoT(MultiRegionClient):
         """Every page of ListActiveViolations in every target, merged per target
         (botocore's build_full_result).
 
-        Lists the active violations for a given Device Defender security profile.
+        The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListActiveViolations
         """
@@ -3024,7 +3163,12 @@ class MultiRegionIoT(MultiRegionClient):
         """Every page of ListCustomMetrics in every target, merged per target
         (botocore's build_full_result).
 
-        Lists your Device Defender detect custom metrics.
+        The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListCustomMetrics
         """
@@ -3047,8 +3191,12 @@ class MultiRegionIoT(MultiRegionClient):
         """Every page of ListDetectMitigationActionsExecutions in every target,
         merged per target (botocore's build_full_result).
 
-        Lists mitigation actions executions for a Device Defender ML Detect
-        Security Profile.
+        The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListDetectMitigationActionsExecutions
         """
@@ -3071,7 +3219,12 @@ class MultiRegionIoT(MultiRegionClient):
         """Every page of ListDetectMitigationActionsTasks in every target, merged per
         target (botocore's build_full_result).
 
-        List of Device Defender ML Detect mitigation actions tasks.
+        The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListDetectMitigationActionsTasks
         """
@@ -3094,8 +3247,12 @@ class MultiRegionIoT(MultiRegionClient):
         """Every page of ListDimensions in every target, merged per target
         (botocore's build_full_result).
 
-        List the set of dimensions that are defined for your Amazon Web Services
-        accounts.
+        The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListDimensions
         """
@@ -3704,8 +3861,12 @@ class MultiRegionIoT(MultiRegionClient):
         """Every page of ListSecurityProfiles in every target, merged per target
         (botocore's build_full_result).
 
-        Lists the Device Defender security profiles you've created. You can filter
-        security profiles by dimension or custom metric.
+        The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListSecurityProfiles
         """
@@ -3728,8 +3889,12 @@ class MultiRegionIoT(MultiRegionClient):
         """Every page of ListSecurityProfilesForTarget in every target, merged per
         target (botocore's build_full_result).
 
-        Lists the Device Defender security profiles attached to a target (thing
-        group).
+        The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListSecurityProfilesForTarget
         """
@@ -3821,8 +3986,12 @@ class MultiRegionIoT(MultiRegionClient):
         """Every page of ListTargetsForSecurityProfile in every target, merged per
         target (botocore's build_full_result).
 
-        Lists the targets (thing groups) associated with a given Device Defender
-        security profile.
+        The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListTargetsForSecurityProfile
         """
@@ -4152,10 +4321,12 @@ class MultiRegionIoT(MultiRegionClient):
         """Every page of ListViolationEvents in every target, merged per target
         (botocore's build_full_result).
 
-        Lists the Device Defender security profile violations discovered during
-        the given time period. You can use filters to limit the results to those
-        alerts issued for a particular security profile, behavior, or thing
-        (device).
+        The IoT Device Defender detect feature will no longer be available to new
+        customers starting August 31, 2026. If you would like to use the detect
+        feature, sign up prior to August 31, 2026. To learn about alternatives to
+        IoT Device Defender detect, see IoT Device Defender detect feature
+        availability change in the IoT Device Defender Developer Guide. There is
+        no change to IoT Device Defender audit availability.
 
         https://docs.aws.amazon.com/goto/WebAPI/iot-2015-05-28/ListViolationEvents
         """

@@ -56,8 +56,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EncryptionTypeType",
         "EventTypeType",
         "FieldTypeType",
+        "FleetIndexingApiType",
         "FleetMetricUnitType",
         "IndexStatusType",
+        "InfluxDBSecretTypeType",
+        "InfluxDBTimestampUnitType",
+        "InfluxDBVersionType",
         "JobEndBehaviorType",
         "JobExecutionFailureTypeType",
         "JobExecutionStatusType",
@@ -244,6 +248,7 @@ DisconnectReasonValueType = Literal[
     "MQTT_KEEP_ALIVE_TIMEOUT",
     "SERVER_ERROR",
     "SERVER_INITIATED_DISCONNECT",
+    "API_INITIATED_DISCONNECT",
     "THROTTLED",
     "WEBSOCKET_TTL_EXPIRATION",
     "CUSTOMAUTH_TTL_EXPIRATION",
@@ -269,6 +274,7 @@ EventTypeType = Literal[
     "CA_CERTIFICATE",
 ]
 FieldTypeType = Literal["Number", "String", "Boolean"]
+FleetIndexingApiType = Literal["GET_THING_CONNECTIVITY_DATA"]
 FleetMetricUnitType = Literal[
     "Seconds",
     "Microseconds",
@@ -299,6 +305,9 @@ FleetMetricUnitType = Literal[
     "None",
 ]
 IndexStatusType = Literal["ACTIVE", "BUILDING", "REBUILDING"]
+InfluxDBSecretTypeType = Literal["SecretString", "SecretBinary"]
+InfluxDBTimestampUnitType = Literal["s", "ms", "us", "ns"]
+InfluxDBVersionType = Literal["V2", "V3"]
 JobEndBehaviorType = Literal["STOP_ROLLOUT", "CANCEL", "FORCE_CANCEL"]
 JobExecutionFailureTypeType = Literal["FAILED", "REJECTED", "TIMED_OUT", "ALL"]
 JobExecutionStatusType = Literal[

@@ -69,8 +69,12 @@ from .literals import (
     EncryptionTypeType,
     EventTypeType,
     FieldTypeType,
+    FleetIndexingApiType,
     FleetMetricUnitType,
     IndexStatusType,
+    InfluxDBSecretTypeType,
+    InfluxDBTimestampUnitType,
+    InfluxDBVersionType,
     JobEndBehaviorType,
     JobExecutionFailureTypeType,
     JobExecutionStatusType,
@@ -223,6 +227,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ConfigurationTypeDef",
         "ConfirmTopicRuleDestinationRequestTypeDef",
         "ConfirmTopicRuleDestinationResponseTypeDef",
+        "ConnectivityFilterOutputTypeDef",
+        "ConnectivityFilterTypeDef",
         "CreateAuditSuppressionRequestTypeDef",
         "CreateAuditSuppressionResponseTypeDef",
         "CreateAuthorizerRequestTypeDef",
@@ -503,6 +509,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ImplicitDenyTypeDef",
         "IndexingFilterOutputTypeDef",
         "IndexingFilterTypeDef",
+        "InfluxDBActionOutputTypeDef",
+        "InfluxDBActionTypeDef",
+        "InfluxDBBatchConfigTypeDef",
+        "InfluxDBDestinationConfigurationTypeDef",
+        "InfluxDBDestinationPropertiesTypeDef",
+        "InfluxDBDestinationSummaryTypeDef",
         "IotAnalyticsActionTypeDef",
         "IotEventsActionTypeDef",
         "IotSiteWiseActionOutputTypeDef",
@@ -1006,6 +1018,24 @@ class HttpActionOutputTypeDef(TypedDict):
     batchConfig: NotRequired[BatchConfigTypeDef]
 
 
+class InfluxDBBatchConfigTypeDef(TypedDict):
+    maxBatchSize: NotRequired[int]
+    maxBatchOpenMs: NotRequired[int]
+    maxBatchSizeBytes: NotRequired[int]
+    batchAcrossTopics: NotRequired[bool]
+
+
+class InfluxDBActionOutputTypeDef(TypedDict):
+    destinationArn: str
+    roleArn: str
+    databaseName: str
+    tableName: str
+    organization: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    timestampUnit: NotRequired[InfluxDBTimestampUnitType]
+    batchConfig: NotRequired[InfluxDBBatchConfigTypeDef]
+
+
 class IotAnalyticsActionTypeDef(TypedDict):
     channelArn: NotRequired[str]
     channelName: NotRequired[str]
@@ -1192,6 +1222,7 @@ ActionOutputTypeDef = TypedDict(
         "kafka": NotRequired["KafkaActionOutputTypeDef"],
         "openSearch": NotRequired["OpenSearchActionTypeDef"],
         "location": NotRequired["LocationActionTypeDef"],
+        "influxDB": NotRequired["InfluxDBActionOutputTypeDef"],
     },
 )
 
@@ -1203,6 +1234,17 @@ class HttpActionTypeDef(TypedDict):
     auth: NotRequired[HttpAuthorizationTypeDef]
     enableBatching: NotRequired[bool]
     batchConfig: NotRequired[BatchConfigTypeDef]
+
+
+class InfluxDBActionTypeDef(TypedDict):
+    destinationArn: str
+    roleArn: str
+    databaseName: str
+    tableName: str
+    organization: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    timestampUnit: NotRequired[InfluxDBTimestampUnitType]
+    batchConfig: NotRequired[InfluxDBBatchConfigTypeDef]
 
 
 class PutAssetPropertyValueEntryTypeDef(TypedDict):
@@ -1277,6 +1319,7 @@ ActionTypeDef = TypedDict(
         "kafka": NotRequired[ReadOnly["KafkaActionTypeDef"]],
         "openSearch": NotRequired["OpenSearchActionTypeDef"],
         "location": NotRequired["LocationActionTypeDef"],
+        "influxDB": NotRequired[ReadOnly["InfluxDBActionTypeDef"]],
     },
 )
 
@@ -2059,6 +2102,14 @@ class ConfirmTopicRuleDestinationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ConnectivityFilterOutputTypeDef(TypedDict):
+    includeSocketInformation: NotRequired[list[FleetIndexingApiType]]
+
+
+class ConnectivityFilterTypeDef(TypedDict):
+    includeSocketInformation: NotRequired[ReadOnly[Sequence[FleetIndexingApiType]]]
+
+
 class CreateAuditSuppressionRequestTypeDef(TypedDict):
     checkName: str
     resourceIdentifier: ResourceIdentifierTypeDef
@@ -2713,6 +2764,14 @@ class HttpUrlDestinationConfigurationTypeDef(TypedDict):
     confirmationUrl: str
 
 
+class InfluxDBDestinationConfigurationTypeDef(TypedDict):
+    endpoint: str
+    influxDBVersion: InfluxDBVersionType
+    secretId: str
+    secretType: NotRequired[InfluxDBSecretTypeType]
+    secretKey: NotRequired[str]
+
+
 class VpcDestinationConfigurationTypeDef(TypedDict):
     subnetIds: ReadOnly[Sequence[str]]
     securityGroups: NotRequired[ReadOnly[Sequence[str]]]
@@ -2723,6 +2782,7 @@ class VpcDestinationConfigurationTypeDef(TypedDict):
 class TopicRuleDestinationConfigurationTypeDef(TypedDict):
     httpUrlConfiguration: NotRequired[HttpUrlDestinationConfigurationTypeDef]
     vpcConfiguration: NotRequired[ReadOnly[VpcDestinationConfigurationTypeDef]]
+    influxDBConfiguration: NotRequired[InfluxDBDestinationConfigurationTypeDef]
 
 
 class CreateTopicRuleDestinationRequestTypeDef(TypedDict):
@@ -2731,6 +2791,14 @@ class CreateTopicRuleDestinationRequestTypeDef(TypedDict):
 
 class HttpUrlDestinationPropertiesTypeDef(TypedDict):
     confirmationUrl: NotRequired[str]
+
+
+class InfluxDBDestinationPropertiesTypeDef(TypedDict):
+    endpoint: NotRequired[str]
+    influxDBVersion: NotRequired[InfluxDBVersionType]
+    secretId: NotRequired[str]
+    secretType: NotRequired[InfluxDBSecretTypeType]
+    secretKey: NotRequired[str]
 
 
 class VpcDestinationPropertiesTypeDef(TypedDict):
@@ -2748,6 +2816,7 @@ class TopicRuleDestinationTypeDef(TypedDict):
     statusReason: NotRequired[str]
     httpUrlProperties: NotRequired[HttpUrlDestinationPropertiesTypeDef]
     vpcProperties: NotRequired[VpcDestinationPropertiesTypeDef]
+    influxDBProperties: NotRequired[InfluxDBDestinationPropertiesTypeDef]
 
 
 class CreateTopicRuleDestinationResponseTypeDef(TypedDict):
@@ -3934,6 +4003,7 @@ class ThingGroupIndexingConfigurationOutputTypeDef(TypedDict):
 class IndexingFilterOutputTypeDef(TypedDict):
     namedShadowNames: NotRequired[list[str]]
     geoLocations: NotRequired[list[GeoLocationTargetTypeDef]]
+    connectivity: NotRequired[ConnectivityFilterOutputTypeDef]
 
 
 class ThingIndexingConfigurationOutputTypeDef(TypedDict):
@@ -4133,6 +4203,7 @@ class GetStatisticsResponseTypeDef(TypedDict):
 
 class GetThingConnectivityDataRequestTypeDef(TypedDict):
     thingName: str
+    includeSocketInformation: NotRequired[bool]
 
 
 class GetThingConnectivityDataResponseTypeDef(TypedDict):
@@ -4140,6 +4211,15 @@ class GetThingConnectivityDataResponseTypeDef(TypedDict):
     connected: NotRequired[bool]
     timestamp: NotRequired[datetime]
     disconnectReason: NotRequired[DisconnectReasonValueType]
+    sourceIp: NotRequired[str]
+    sourcePort: NotRequired[int]
+    targetIp: NotRequired[str]
+    targetPort: NotRequired[int]
+    vpcEndpointId: NotRequired[str]
+    keepAliveDuration: NotRequired[int]
+    cleanSession: NotRequired[bool]
+    sessionExpiry: NotRequired[int]
+    clientId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -4203,6 +4283,15 @@ class HttpUrlDestinationSummaryTypeDef(TypedDict):
 class IndexingFilterTypeDef(TypedDict):
     namedShadowNames: NotRequired[ReadOnly[Sequence[str]]]
     geoLocations: NotRequired[ReadOnly[Sequence[GeoLocationTargetTypeDef]]]
+    connectivity: NotRequired[ReadOnly[ConnectivityFilterTypeDef]]
+
+
+class InfluxDBDestinationSummaryTypeDef(TypedDict):
+    endpoint: NotRequired[str]
+    influxDBVersion: NotRequired[InfluxDBVersionType]
+    secretId: NotRequired[str]
+    secretType: NotRequired[InfluxDBSecretTypeType]
+    secretKey: NotRequired[str]
 
 
 class JobExecutionSummaryTypeDef(TypedDict):
@@ -5188,6 +5277,7 @@ class TopicRuleDestinationSummaryTypeDef(TypedDict):
     statusReason: NotRequired[str]
     httpUrlSummary: NotRequired[HttpUrlDestinationSummaryTypeDef]
     vpcDestinationSummary: NotRequired[VpcDestinationSummaryTypeDef]
+    influxDBSummary: NotRequired[InfluxDBDestinationSummaryTypeDef]
 
 
 class ListTopicRuleDestinationsResponseTypeDef(TypedDict):
@@ -5386,6 +5476,10 @@ class ThingConnectivityTypeDef(TypedDict):
     connected: NotRequired[bool]
     timestamp: NotRequired[int]
     disconnectReason: NotRequired[str]
+    keepAliveDuration: NotRequired[int]
+    cleanSession: NotRequired[bool]
+    sessionExpiry: NotRequired[int]
+    clientId: NotRequired[str]
 
 
 class ThingDocumentTypeDef(TypedDict):

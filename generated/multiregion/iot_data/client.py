@@ -46,6 +46,15 @@ class MultiRegionIoTDataPlane(MultiRegionClient):
         """
         return self._call("DeleteThingShadow", kwargs)
 
+    def get_connection(
+        self, **kwargs: Unpack[type_defs.GetConnectionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectionResponseTypeDef]:
+        """Retrieves connection information for the specified MQTT client.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-data-2015-05-28/GetConnection
+        """
+        return self._call("GetConnection", kwargs)
+
     def get_retained_message(
         self, **kwargs: Unpack[type_defs.GetRetainedMessageRequestTypeDef]
     ) -> TargetResults[type_defs.GetRetainedMessageResponseTypeDef]:
@@ -83,6 +92,16 @@ class MultiRegionIoTDataPlane(MultiRegionClient):
         """
         return self._call("ListRetainedMessages", kwargs)
 
+    def list_subscriptions(
+        self, **kwargs: Unpack[type_defs.ListSubscriptionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSubscriptionsResponseTypeDef]:
+        """Returns a list of all subscriptions for MQTT clients with active sessions,
+        including offline clients with persistent sessions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-data-2015-05-28/ListSubscriptions
+        """
+        return self._call("ListSubscriptions", kwargs)
+
     def publish(
         self, **kwargs: Unpack[type_defs.PublishRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -91,6 +110,16 @@ class MultiRegionIoTDataPlane(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/iot-data-2015-05-28/Publish
         """
         return self._call("Publish", kwargs)
+
+    def send_direct_message(
+        self, **kwargs: Unpack[type_defs.SendDirectMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.SendDirectMessageResponseTypeDef]:
+        """Sends an MQTT message directly to a specific client identified by its
+        client ID.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-data-2015-05-28/SendDirectMessage
+        """
+        return self._call("SendDirectMessage", kwargs)
 
     def update_thing_shadow(
         self, **kwargs: Unpack[type_defs.UpdateThingShadowRequestTypeDef]
@@ -125,6 +154,30 @@ class MultiRegionIoTDataPlane(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListSubscriptionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSubscriptionsResponseTypeDef]:
+        """Every page of ListSubscriptions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of all subscriptions for MQTT clients with active sessions,
+        including offline clients with persistent sessions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-data-2015-05-28/ListSubscriptions
+        """
+        return self._paginate(
+            "ListSubscriptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def iter_list_retained_messages(
         self,
         *,
@@ -139,4 +192,20 @@ class MultiRegionIoTDataPlane(MultiRegionClient):
         """
         return self._items(
             "ListRetainedMessages", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_subscriptions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListSubscriptionsRequestTypeDef],
+    ) -> Items[type_defs.SubscriptionSummaryTypeDef]:
+        """Each element of subscriptions in every page of ListSubscriptions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iot-data-2015-05-28/ListSubscriptions
+        """
+        return self._items(
+            "ListSubscriptions", kwargs, max_items=max_items, page_size=page_size
         )

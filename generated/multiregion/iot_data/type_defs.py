@@ -30,6 +30,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteThingShadowResponseTypeDef",
         "DocumentValue",
         "EmptyResponseMetadataTypeDef",
+        "GetConnectionRequestTypeDef",
+        "GetConnectionResponseTypeDef",
         "GetRetainedMessageRequestTypeDef",
         "GetRetainedMessageResponseTypeDef",
         "GetThingShadowRequestTypeDef",
@@ -38,9 +40,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListNamedShadowsForThingResponseTypeDef",
         "ListRetainedMessagesRequestTypeDef",
         "ListRetainedMessagesResponseTypeDef",
+        "ListSubscriptionsRequestTypeDef",
+        "ListSubscriptionsResponseTypeDef",
         "PublishRequestTypeDef",
         "ResponseMetadataTypeDef",
         "RetainedMessageSummaryTypeDef",
+        "SendDirectMessageRequestTypeDef",
+        "SendDirectMessageResponseTypeDef",
+        "SubscriptionSummaryTypeDef",
         "UpdateThingShadowRequestTypeDef",
         "UpdateThingShadowResponseTypeDef",
     ]
@@ -59,6 +66,29 @@ class DeleteThingShadowRequestTypeDef(TypedDict):
 
 class DeleteThingShadowResponseTypeDef(TypedDict):
     payload: bytes
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetConnectionRequestTypeDef(TypedDict):
+    clientId: str
+    includeSocketInformation: NotRequired[bool]
+
+
+class GetConnectionResponseTypeDef(TypedDict):
+    connected: NotRequired[bool]
+    thingName: NotRequired[str]
+    cleanSession: NotRequired[bool]
+    sourceIp: NotRequired[str]
+    sourcePort: NotRequired[int]
+    targetIp: NotRequired[str]
+    targetPort: NotRequired[int]
+    keepAliveDuration: NotRequired[int]
+    connectedSince: NotRequired[int]
+    disconnectedSince: NotRequired[int]
+    disconnectReason: NotRequired[str]
+    sessionExpiry: NotRequired[int]
+    clientId: NotRequired[str]
+    vpcEndpointId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -116,6 +146,23 @@ class ListRetainedMessagesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListSubscriptionsRequestTypeDef(TypedDict):
+    clientId: str
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class SubscriptionSummaryTypeDef(TypedDict):
+    topicFilter: str
+    qos: int
+
+
+class ListSubscriptionsResponseTypeDef(TypedDict):
+    subscriptions: NotRequired[list[SubscriptionSummaryTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class PublishRequestTypeDef(TypedDict):
     topic: str
     qos: NotRequired[int]
@@ -127,6 +174,25 @@ class PublishRequestTypeDef(TypedDict):
     responseTopic: NotRequired[str]
     correlationData: NotRequired[str]
     messageExpiry: NotRequired[int]
+
+
+class SendDirectMessageRequestTypeDef(TypedDict):
+    clientId: str
+    topic: str
+    contentType: NotRequired[str]
+    responseTopic: NotRequired[str]
+    confirmation: NotRequired[bool]
+    timeout: NotRequired[int]
+    payload: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+    userProperties: NotRequired[ReadOnly[DocumentValue]]
+    payloadFormatIndicator: NotRequired[PayloadFormatIndicatorType]
+    correlationData: NotRequired[str]
+
+
+class SendDirectMessageResponseTypeDef(TypedDict):
+    message: NotRequired[str]
+    traceId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class UpdateThingShadowRequestTypeDef(TypedDict):

@@ -52,14 +52,58 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         """
         return self._call("AssociateTimeSeriesToAssetProperty", kwargs)
 
+    def batch_associate_data_segments_to_dataset(
+        self,
+        **kwargs: Unpack[type_defs.BatchAssociateDataSegmentsToDatasetRequestTypeDef],
+    ) -> TargetResults[type_defs.BatchAssociateDataSegmentsToDatasetResponseTypeDef]:
+        """Associates a batch of data segments with a curated dataset. Data segments
+        are time-bounded slices of time series data selected from source session
+        datasets. Data segments that belong to the same time series can't overlap
+        in time, regardless of which dataset they belong to.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/BatchAssociateDataSegmentsToDataset
+        """
+        return self._call("BatchAssociateDataSegmentsToDataset", kwargs)
+
     def batch_associate_project_assets(
         self, **kwargs: Unpack[type_defs.BatchAssociateProjectAssetsRequestTypeDef]
     ) -> TargetResults[type_defs.BatchAssociateProjectAssetsResponseTypeDef]:
-        """Associates a group (batch) of assets with an IoT SiteWise Monitor project.
+        """The IoT SiteWise Monitor feature will no longer be open to new customers
+        starting November 7, 2025. If you would like to use the IoT SiteWise
+        Monitor feature, sign up prior to that date. Existing customers can
+        continue to use the service as normal. For more information, see IoT
+        SiteWise Monitor availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/BatchAssociateProjectAssets
         """
         return self._call("BatchAssociateProjectAssets", kwargs)
+
+    def batch_delete_dataset_data_segments(
+        self, **kwargs: Unpack[type_defs.BatchDeleteDatasetDataSegmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteDatasetDataSegmentsResponseTypeDef]:
+        """Deletes a batch of data segments from a session dataset. Deleting a data
+        segment deletes the underlying time series data for the segment's time
+        range.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/BatchDeleteDatasetDataSegments
+        """
+        return self._call("BatchDeleteDatasetDataSegments", kwargs)
+
+    def batch_disassociate_data_segments_from_dataset(
+        self,
+        **kwargs: Unpack[
+            type_defs.BatchDisassociateDataSegmentsFromDatasetRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.BatchDisassociateDataSegmentsFromDatasetResponseTypeDef
+    ]:
+        """Disassociates a batch of data segments from a curated dataset.
+        Disassociating a data segment doesn't delete the underlying data in the
+        source session dataset.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/BatchDisassociateDataSegmentsFromDataset
+        """
+        return self._call("BatchDisassociateDataSegmentsFromDataset", kwargs)
 
     def batch_disassociate_project_assets(
         self, **kwargs: Unpack[type_defs.BatchDisassociateProjectAssetsRequestTypeDef]
@@ -115,16 +159,63 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         """
         return self._call("BatchPutAssetPropertyValue", kwargs)
 
+    def cancel_enrichment_job(
+        self, **kwargs: Unpack[type_defs.CancelEnrichmentJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelEnrichmentJobResponseTypeDef]:
+        """Cancels a running or pending enrichment job. This is an idempotent
+        operation—calling it multiple times with the same jobId is safe and
+        returns the current status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/CancelEnrichmentJob
+        """
+        return self._call("CancelEnrichmentJob", kwargs)
+
+    def cancel_pipeline_execution(
+        self, **kwargs: Unpack[type_defs.CancelPipelineExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelPipelineExecutionResponseTypeDef]:
+        """Cancels a pipeline execution in the specified workspace. If the execution
+        is not in a terminal state (such as NOT_STARTED or RUNNING), it
+        transitions to CANCELLING and asynchronously to CANCELLED. This operation
+        is idempotent: calling it on an execution that is already CANCELLING or
+        CANCELLED returns success with the current state. Calling it on a terminal
+        execution (SUCCEEDED or FAILED) returns a conflict error. You can
+        optionally provide a reason; it is returned in the stateDetails field when
+        you describe the execution.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/CancelPipelineExecution
+        """
+        return self._call("CancelPipelineExecution", kwargs)
+
+    def cancel_query(
+        self, **kwargs: Unpack[type_defs.CancelQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelQueryResponseTypeDef]:
+        """Cancels a running query.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/CancelQuery
+        """
+        return self._call("CancelQuery", kwargs)
+
     def create_access_policy(
         self, **kwargs: Unpack[type_defs.CreateAccessPolicyRequestTypeDef]
     ) -> TargetResults[type_defs.CreateAccessPolicyResponseTypeDef]:
-        """Creates an access policy that grants the specified identity (IAM Identity
-        Center user, IAM Identity Center group, or IAM user) access to the
-        specified IoT SiteWise Monitor portal or project resource.
+        """The IoT SiteWise Monitor feature will no longer be open to new customers
+        starting November 7, 2025. If you would like to use the IoT SiteWise
+        Monitor feature, sign up prior to that date. Existing customers can
+        continue to use the service as normal. For more information, see IoT
+        SiteWise Monitor availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/CreateAccessPolicy
         """
         return self._call("CreateAccessPolicy", kwargs)
+
+    def create_application(
+        self, **kwargs: Unpack[type_defs.CreateApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApplicationResponseTypeDef]:
+        """Creates a new application for the workspace and IdC application provided
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/CreateApplication
+        """
+        return self._call("CreateApplication", kwargs)
 
     def create_asset(
         self, **kwargs: Unpack[type_defs.CreateAssetRequestTypeDef]
@@ -184,7 +275,11 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
     def create_dashboard(
         self, **kwargs: Unpack[type_defs.CreateDashboardRequestTypeDef]
     ) -> TargetResults[type_defs.CreateDashboardResponseTypeDef]:
-        """Creates a dashboard in an IoT SiteWise Monitor project.
+        """The IoT SiteWise Monitor feature will no longer be open to new customers
+        starting November 7, 2025. If you would like to use the IoT SiteWise
+        Monitor feature, sign up prior to that date. Existing customers can
+        continue to use the service as normal. For more information, see IoT
+        SiteWise Monitor availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/CreateDashboard
         """
@@ -193,11 +288,38 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
     def create_dataset(
         self, **kwargs: Unpack[type_defs.CreateDatasetRequestTypeDef]
     ) -> TargetResults[type_defs.CreateDatasetResponseTypeDef]:
-        """Creates a dataset to connect an external datasource.
+        """Creates a dataset. Session and curated datasets are created in a
+        workspace. A session dataset contains data segments of time series data,
+        and a curated dataset curates data segments selected from source session
+        datasets. A dataset that connects to an external datasource is created
+        outside of a workspace.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/CreateDataset
         """
         return self._call("CreateDataset", kwargs)
+
+    def create_dataset_export_job(
+        self, **kwargs: Unpack[type_defs.CreateDatasetExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDatasetExportJobResponseTypeDef]:
+        """Starts an asynchronous job that exports dataset and time-series data from
+        a workspace to Amazon S3. The operation returns a jobId immediately; poll
+        DescribeDatasetExportJob to track progress and ListDatasetExportJobs to
+        enumerate a workspace's jobs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/CreateDatasetExportJob
+        """
+        return self._call("CreateDatasetExportJob", kwargs)
+
+    def create_enrichment_job(
+        self, **kwargs: Unpack[type_defs.CreateEnrichmentJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateEnrichmentJobResponseTypeDef]:
+        """Creates an asynchronous enrichment job to analyze time-series sensor data.
+        The operation returns immediately with job details while processing
+        continues in the background.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/CreateEnrichmentJob
+        """
+        return self._call("CreateEnrichmentJob", kwargs)
 
     def create_gateway(
         self, **kwargs: Unpack[type_defs.CreateGatewayRequestTypeDef]
@@ -211,12 +333,28 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         """
         return self._call("CreateGateway", kwargs)
 
+    def create_pipeline(
+        self, **kwargs: Unpack[type_defs.CreatePipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.CreatePipelineResponseTypeDef]:
+        """Creates a new pipeline in the specified workspace. A pipeline defines a
+        directed acyclic graph (DAG) of compute nodes, where each node references
+        a task and can declare dependencies on other nodes. Cyclic dependencies
+        are not allowed. Nodes without dependencies run in parallel, while nodes
+        with dependencies wait for all upstream nodes to complete successfully
+        before starting.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/CreatePipeline
+        """
+        return self._call("CreatePipeline", kwargs)
+
     def create_portal(
         self, **kwargs: Unpack[type_defs.CreatePortalRequestTypeDef]
     ) -> TargetResults[type_defs.CreatePortalResponseTypeDef]:
-        """Creates a portal, which can contain projects and dashboards. IoT SiteWise
-        Monitor uses IAM Identity Center or IAM to authenticate portal users and
-        manage user permissions.
+        """The IoT SiteWise Monitor feature will no longer be open to new customers
+        starting November 7, 2025. If you would like to use the IoT SiteWise
+        Monitor feature, sign up prior to that date. Existing customers can
+        continue to use the service as normal. For more information, see IoT
+        SiteWise Monitor availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/CreatePortal
         """
@@ -225,11 +363,41 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
     def create_project(
         self, **kwargs: Unpack[type_defs.CreateProjectRequestTypeDef]
     ) -> TargetResults[type_defs.CreateProjectResponseTypeDef]:
-        """Creates a project in the specified portal.
+        """The IoT SiteWise Monitor feature will no longer be open to new customers
+        starting November 7, 2025. If you would like to use the IoT SiteWise
+        Monitor feature, sign up prior to that date. Existing customers can
+        continue to use the service as normal. For more information, see IoT
+        SiteWise Monitor availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/CreateProject
         """
         return self._call("CreateProject", kwargs)
+
+    def create_task(
+        self, **kwargs: Unpack[type_defs.CreateTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTaskResponseTypeDef]:
+        """Creates a new task in the specified workspace. A task defines a reusable
+        containerized compute workload that can be referenced by one or more
+        pipeline compute nodes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/CreateTask
+        """
+        return self._call("CreateTask", kwargs)
+
+    def create_workspace(
+        self, **kwargs: Unpack[type_defs.CreateWorkspaceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateWorkspaceResponseTypeDef]:
+        """Creates a workspace in IoT SiteWise. A workspace isolates its resources,
+        such as datasets, time series, pipelines, and tasks, and their data from
+        other workspaces, and has its own quotas and throttling limits. You must
+        specify an encryption configuration when you create a workspace. The
+        operation returns immediately with the workspace in the CREATING state.
+        Provisioning completes asynchronously, after which the workspace state is
+        ACTIVE, or FAILED if provisioning doesn't complete.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/CreateWorkspace
+        """
+        return self._call("CreateWorkspace", kwargs)
 
     def delete_access_policy(
         self, **kwargs: Unpack[type_defs.DeleteAccessPolicyRequestTypeDef]
@@ -241,6 +409,15 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DeleteAccessPolicy
         """
         return self._call("DeleteAccessPolicy", kwargs)
+
+    def delete_application(
+        self, **kwargs: Unpack[type_defs.DeleteApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApplicationResponseTypeDef]:
+        """Deletes an application by ID
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DeleteApplication
+        """
+        return self._call("DeleteApplication", kwargs)
 
     def delete_asset(
         self, **kwargs: Unpack[type_defs.DeleteAssetRequestTypeDef]
@@ -312,7 +489,12 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
     def delete_dataset(
         self, **kwargs: Unpack[type_defs.DeleteDatasetRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteDatasetResponseTypeDef]:
-        """Deletes a dataset. This cannot be undone.
+        """Deletes a dataset. This can't be undone. Deleting a session dataset also
+        deletes the underlying time series data in the session. You can't delete a
+        session dataset while a curated dataset references its data segments.
+        First delete the curated dataset or disassociate the data segments.
+        Deleting a curated dataset doesn't delete the underlying data in the
+        source session datasets.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DeleteDataset
         """
@@ -327,6 +509,18 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DeleteGateway
         """
         return self._call("DeleteGateway", kwargs)
+
+    def delete_pipeline(
+        self, **kwargs: Unpack[type_defs.DeletePipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.DeletePipelineResponseTypeDef]:
+        """Deletes a pipeline from the specified workspace. A pipeline cannot be
+        deleted if it has any active executions. Wait for all executions to
+        complete before attempting to delete the pipeline, or use
+        CancelPipelineExecution to stop a running execution.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DeletePipeline
+        """
+        return self._call("DeletePipeline", kwargs)
 
     def delete_portal(
         self, **kwargs: Unpack[type_defs.DeletePortalRequestTypeDef]
@@ -346,16 +540,40 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         """
         return self._call("DeleteProject", kwargs)
 
+    def delete_task(
+        self, **kwargs: Unpack[type_defs.DeleteTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTaskResponseTypeDef]:
+        """Deletes a task from the specified workspace. A task cannot be deleted if
+        it is currently referenced by any existing pipeline. Remove the task from
+        all pipelines before attempting to delete it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DeleteTask
+        """
+        return self._call("DeleteTask", kwargs)
+
     def delete_time_series(
         self, **kwargs: Unpack[type_defs.DeleteTimeSeriesRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """Deletes a time series (data stream). If you delete a time series that's
         associated with an asset property, the asset property still exists, but
-        the time series will no longer be associated with this asset property.
+        the time series will no longer be associated with this asset property. You
+        can't delete a time series until all of its data segments have been
+        deleted from session datasets.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DeleteTimeSeries
         """
         return self._call("DeleteTimeSeries", kwargs)
+
+    def delete_workspace(
+        self, **kwargs: Unpack[type_defs.DeleteWorkspaceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteWorkspaceResponseTypeDef]:
+        """Deletes a workspace. Before you delete a workspace, you must delete all
+        resources contained in or associated with the workspace, such as datasets,
+        time series, pipelines, and tasks.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DeleteWorkspace
+        """
+        return self._call("DeleteWorkspace", kwargs)
 
     def describe_access_policy(
         self, **kwargs: Unpack[type_defs.DescribeAccessPolicyRequestTypeDef]
@@ -375,6 +593,15 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeAction
         """
         return self._call("DescribeAction", kwargs)
+
+    def describe_application(
+        self, **kwargs: Unpack[type_defs.DescribeApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeApplicationResponseTypeDef]:
+        """Retrieves Application details based on the ID
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeApplication
+        """
+        return self._call("DescribeApplication", kwargs)
 
     def describe_asset(
         self, **kwargs: Unpack[type_defs.DescribeAssetRequestTypeDef]
@@ -495,6 +722,15 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         """
         return self._call("DescribeDataset", kwargs)
 
+    def describe_dataset_export_job(
+        self, **kwargs: Unpack[type_defs.DescribeDatasetExportJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDatasetExportJobResponseTypeDef]:
+        """Retrieves information about a dataset export job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeDatasetExportJob
+        """
+        return self._call("DescribeDatasetExportJob", kwargs)
+
     def describe_default_encryption_configuration(
         self,
     ) -> TargetResults[type_defs.DescribeDefaultEncryptionConfigurationResponseTypeDef]:
@@ -505,6 +741,16 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeDefaultEncryptionConfiguration
         """
         return self._call("DescribeDefaultEncryptionConfiguration", {})
+
+    def describe_enrichment_job(
+        self, **kwargs: Unpack[type_defs.DescribeEnrichmentJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeEnrichmentJobResponseTypeDef]:
+        """Retrieves detailed information about a specific enrichment job, including
+        its current status, configuration, and timestamps.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeEnrichmentJob
+        """
+        return self._call("DescribeEnrichmentJob", kwargs)
 
     def describe_execution(
         self, **kwargs: Unpack[type_defs.DescribeExecutionRequestTypeDef]
@@ -538,13 +784,34 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         return self._call("DescribeGatewayCapabilityConfiguration", kwargs)
 
     def describe_logging_options(
-        self,
+        self, **kwargs: Unpack[type_defs.DescribeLoggingOptionsRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeLoggingOptionsResponseTypeDef]:
         """Retrieves the current IoT SiteWise logging options.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeLoggingOptions
         """
-        return self._call("DescribeLoggingOptions", {})
+        return self._call("DescribeLoggingOptions", kwargs)
+
+    def describe_pipeline(
+        self, **kwargs: Unpack[type_defs.DescribePipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePipelineResponseTypeDef]:
+        """Retrieves detailed information about a specific pipeline in a workspace.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribePipeline
+        """
+        return self._call("DescribePipeline", kwargs)
+
+    def describe_pipeline_execution(
+        self, **kwargs: Unpack[type_defs.DescribePipelineExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribePipelineExecutionResponseTypeDef]:
+        """Retrieves detailed information about a specific pipeline execution,
+        including the overall execution status and the status of each individual
+        compute node. Use this operation to monitor execution progress and inspect
+        per-node results, environment variables, and error details.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribePipelineExecution
+        """
+        return self._call("DescribePipelineExecution", kwargs)
 
     def describe_portal(
         self, **kwargs: Unpack[type_defs.DescribePortalRequestTypeDef]
@@ -564,6 +831,27 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         """
         return self._call("DescribeProject", kwargs)
 
+    def describe_query(
+        self, **kwargs: Unpack[type_defs.DescribeQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeQueryResponseTypeDef]:
+        """Retrieves information about a query, including its status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeQuery
+        """
+        return self._call("DescribeQuery", kwargs)
+
+    def describe_search(
+        self, **kwargs: Unpack[type_defs.DescribeSearchRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSearchResponseTypeDef]:
+        """Returns the current status and metadata of a single search, including the
+        query that was submitted, the search type, and — when the search has
+        failed — the reason. Use this to poll a search started with StartSearch
+        until it reaches a terminal status (SUCCEEDED or FAILED).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeSearch
+        """
+        return self._call("DescribeSearch", kwargs)
+
     def describe_storage_configuration(
         self,
     ) -> TargetResults[type_defs.DescribeStorageConfigurationResponseTypeDef]:
@@ -573,6 +861,15 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         """
         return self._call("DescribeStorageConfiguration", {})
 
+    def describe_task(
+        self, **kwargs: Unpack[type_defs.DescribeTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTaskResponseTypeDef]:
+        """Retrieves detailed information about a specific task in a workspace.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeTask
+        """
+        return self._call("DescribeTask", kwargs)
+
     def describe_time_series(
         self, **kwargs: Unpack[type_defs.DescribeTimeSeriesRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeTimeSeriesResponseTypeDef]:
@@ -581,6 +878,15 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeTimeSeries
         """
         return self._call("DescribeTimeSeries", kwargs)
+
+    def describe_workspace(
+        self, **kwargs: Unpack[type_defs.DescribeWorkspaceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeWorkspaceResponseTypeDef]:
+        """Retrieves information about a workspace.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribeWorkspace
+        """
+        return self._call("DescribeWorkspace", kwargs)
 
     def disassociate_assets(
         self, **kwargs: Unpack[type_defs.DisassociateAssetsRequestTypeDef]
@@ -653,6 +959,15 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         """
         return self._call("GetAssetPropertyValueHistory", kwargs)
 
+    def get_capture_data(
+        self, **kwargs: Unpack[type_defs.GetCaptureDataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCaptureDataResponseTypeDef]:
+        """Retrieves video data for a specific time range.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/GetCaptureData
+        """
+        return self._call("GetCaptureData", kwargs)
+
     def get_interpolated_asset_property_values(
         self,
         **kwargs: Unpack[type_defs.GetInterpolatedAssetPropertyValuesRequestTypeDef],
@@ -665,6 +980,31 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/GetInterpolatedAssetPropertyValues
         """
         return self._call("GetInterpolatedAssetPropertyValues", kwargs)
+
+    def get_query_results(
+        self, **kwargs: Unpack[type_defs.GetQueryResultsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetQueryResultsResponseTypeDef]:
+        """Retrieves the paginated results of a query. Returns empty rows if the
+        query is not yet complete.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/GetQueryResults
+        """
+        return self._call("GetQueryResults", kwargs)
+
+    def get_search_results(
+        self, **kwargs: Unpack[type_defs.GetSearchResultsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSearchResultsResponseTypeDef]:
+        """Retrieves the ranked results of a search, ordered by descending relevance
+        score. Results are available only after the search has reached the
+        SUCCEEDED status. Calling this on a search that exists but has not yet
+        completed returns InvalidRequestException, while calling it on a search
+        that does not exist returns ResourceNotFoundException. The response is
+        paginated: when nextToken is present, pass it on a subsequent call to
+        retrieve the next page.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/GetSearchResults
+        """
+        return self._call("GetSearchResults", kwargs)
 
     def invoke_assistant(
         self, **kwargs: Unpack[type_defs.InvokeAssistantRequestTypeDef]
@@ -694,6 +1034,15 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListActions
         """
         return self._call("ListActions", kwargs)
+
+    def list_applications(
+        self, **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
+        """Retrieves a paginated list of existing applications
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListApplications
+        """
+        return self._call("ListApplications", kwargs)
 
     def list_asset_model_composite_models(
         self, **kwargs: Unpack[type_defs.ListAssetModelCompositeModelsRequestTypeDef]
@@ -831,6 +1180,38 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         """
         return self._call("ListDashboards", kwargs)
 
+    def list_dataset_data_segment_relationships(
+        self,
+        **kwargs: Unpack[type_defs.ListDatasetDataSegmentRelationshipsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDatasetDataSegmentRelationshipsResponseTypeDef]:
+        """Retrieves a paginated list of data segment relationships for a session
+        dataset. Use this operation to find the curated datasets that reference
+        data segments of the specified session dataset. Use the nextToken
+        parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListDatasetDataSegmentRelationships
+        """
+        return self._call("ListDatasetDataSegmentRelationships", kwargs)
+
+    def list_dataset_data_segments(
+        self, **kwargs: Unpack[type_defs.ListDatasetDataSegmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDatasetDataSegmentsResponseTypeDef]:
+        """Retrieves a paginated list of data segments associated with a dataset. Use
+        the nextToken parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListDatasetDataSegments
+        """
+        return self._call("ListDatasetDataSegments", kwargs)
+
+    def list_dataset_export_jobs(
+        self, **kwargs: Unpack[type_defs.ListDatasetExportJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDatasetExportJobsResponseTypeDef]:
+        """Retrieves a paginated list of dataset export jobs for a workspace.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListDatasetExportJobs
+        """
+        return self._call("ListDatasetExportJobs", kwargs)
+
     def list_datasets(
         self, **kwargs: Unpack[type_defs.ListDatasetsRequestTypeDef]
     ) -> TargetResults[type_defs.ListDatasetsResponseTypeDef]:
@@ -839,6 +1220,17 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListDatasets
         """
         return self._call("ListDatasets", kwargs)
+
+    def list_enrichment_jobs(
+        self, **kwargs: Unpack[type_defs.ListEnrichmentJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEnrichmentJobsResponseTypeDef]:
+        """Lists enrichment jobs within a workspace with optional filtering and
+        pagination. Results are ordered by createdAt timestamp descending (newest
+        first).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListEnrichmentJobs
+        """
+        return self._call("ListEnrichmentJobs", kwargs)
 
     def list_executions(
         self, **kwargs: Unpack[type_defs.ListExecutionsRequestTypeDef]
@@ -868,6 +1260,32 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         """
         return self._call("ListInterfaceRelationships", kwargs)
 
+    def list_pipeline_executions(
+        self, **kwargs: Unpack[type_defs.ListPipelineExecutionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPipelineExecutionsResponseTypeDef]:
+        """Lists pipeline executions for a specific pipeline in a workspace. Supports
+        filtering by state and time range. State can be combined with either
+        startTime or endTime filters. Time range filters are grouped: use
+        startTime filters (startTimeAfter, startTimeBefore) or endTime filters
+        (endTimeAfter, endTimeBefore), but not both. Combining startTime and
+        endTime filters returns an InvalidRequestException. Note: endTime filters
+        only return executions in terminal states, as in-progress executions have
+        no endTime.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListPipelineExecutions
+        """
+        return self._call("ListPipelineExecutions", kwargs)
+
+    def list_pipelines(
+        self, **kwargs: Unpack[type_defs.ListPipelinesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListPipelinesResponseTypeDef]:
+        """Lists pipelines in a workspace. To get complete details about a pipeline,
+        use DescribePipeline.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListPipelines
+        """
+        return self._call("ListPipelines", kwargs)
+
     def list_portals(
         self, **kwargs: Unpack[type_defs.ListPortalsRequestTypeDef]
     ) -> TargetResults[type_defs.ListPortalsResponseTypeDef]:
@@ -896,6 +1314,27 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         """
         return self._call("ListProjects", kwargs)
 
+    def list_queries(
+        self, **kwargs: Unpack[type_defs.ListQueriesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListQueriesResponseTypeDef]:
+        """Retrieves a paginated list of queries for a workspace.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListQueries
+        """
+        return self._call("ListQueries", kwargs)
+
+    def list_searches(
+        self, **kwargs: Unpack[type_defs.ListSearchesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSearchesResponseTypeDef]:
+        """Lists the searches in a workspace, most recently started first. Results
+        can be narrowed with optional filters (status, search type, group, and
+        started-at time range) and are paginated: when nextToken is present, pass
+        it on a subsequent call to retrieve the next page.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListSearches
+        """
+        return self._call("ListSearches", kwargs)
+
     def list_tags_for_resource(
         self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
     ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
@@ -905,6 +1344,16 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         """
         return self._call("ListTagsForResource", kwargs)
 
+    def list_tasks(
+        self, **kwargs: Unpack[type_defs.ListTasksRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTasksResponseTypeDef]:
+        """Lists tasks in a workspace. To get complete details about a task, use
+        DescribeTask.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListTasks
+        """
+        return self._call("ListTasks", kwargs)
+
     def list_time_series(
         self, **kwargs: Unpack[type_defs.ListTimeSeriesRequestTypeDef]
     ) -> TargetResults[type_defs.ListTimeSeriesResponseTypeDef]:
@@ -913,6 +1362,16 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListTimeSeries
         """
         return self._call("ListTimeSeries", kwargs)
+
+    def list_workspaces(
+        self, **kwargs: Unpack[type_defs.ListWorkspacesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListWorkspacesResponseTypeDef]:
+        """Retrieves a paginated list of workspaces. Use the nextToken parameter to
+        retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListWorkspaces
+        """
+        return self._call("ListWorkspaces", kwargs)
 
     def put_asset_model_interface_relationship(
         self,
@@ -956,6 +1415,42 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         """
         return self._call("PutStorageConfiguration", kwargs)
 
+    def start_pipeline_execution(
+        self, **kwargs: Unpack[type_defs.StartPipelineExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.StartPipelineExecutionResponseTypeDef]:
+        """Starts execution of a pipeline in the specified workspace. Each compute
+        node runs according to the DAG dependency order defined in the pipeline.
+        Nodes without dependencies start immediately, while dependent nodes wait
+        for all upstream nodes to complete successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/StartPipelineExecution
+        """
+        return self._call("StartPipelineExecution", kwargs)
+
+    def start_query(
+        self, **kwargs: Unpack[type_defs.StartQueryRequestTypeDef]
+    ) -> TargetResults[type_defs.StartQueryResponseTypeDef]:
+        """Starts an asynchronous SQL query against workspace telemetry, annotations,
+        data segment, and dataset data.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/StartQuery
+        """
+        return self._call("StartQuery", kwargs)
+
+    def start_search(
+        self, **kwargs: Unpack[type_defs.StartSearchRequestTypeDef]
+    ) -> TargetResults[type_defs.StartSearchResponseTypeDef]:
+        """Starts an asynchronous search over the data in a workspace. The search
+        runs in the background; the response returns immediately with a searchId
+        and an initial status of QUEUED. Use DescribeSearch to poll for completion
+        and GetSearchResults to retrieve the results once the search reaches
+        SUCCEEDED. The request is idempotent on clientToken: repeating a call with
+        the same token returns the original search instead of starting a new one.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/StartSearch
+        """
+        return self._call("StartSearch", kwargs)
+
     def tag_resource(
         self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
     ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
@@ -978,8 +1473,11 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
     def update_access_policy(
         self, **kwargs: Unpack[type_defs.UpdateAccessPolicyRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateAccessPolicyResponseTypeDef]:
-        """Updates an existing access policy that specifies an identity's access to
-        an IoT SiteWise Monitor portal or project resource.
+        """The IoT SiteWise Monitor feature will no longer be open to new customers
+        starting November 7, 2025. If you would like to use the IoT SiteWise
+        Monitor feature, sign up prior to that date. Existing customers can
+        continue to use the service as normal. For more information, see IoT
+        SiteWise Monitor availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/UpdateAccessPolicy
         """
@@ -1040,7 +1538,11 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
     def update_dashboard(
         self, **kwargs: Unpack[type_defs.UpdateDashboardRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateDashboardResponseTypeDef]:
-        """Updates an IoT SiteWise Monitor dashboard.
+        """The IoT SiteWise Monitor feature will no longer be open to new customers
+        starting November 7, 2025. If you would like to use the IoT SiteWise
+        Monitor feature, sign up prior to that date. Existing customers can
+        continue to use the service as normal. For more information, see IoT
+        SiteWise Monitor availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/UpdateDashboard
         """
@@ -1075,10 +1577,26 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         """
         return self._call("UpdateGatewayCapabilityConfiguration", kwargs)
 
+    def update_pipeline(
+        self, **kwargs: Unpack[type_defs.UpdatePipelineRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePipelineResponseTypeDef]:
+        """Updates an existing pipeline in the specified workspace. Only the fields
+        provided in the request are updated; fields not included in the request
+        are preserved unchanged. You can update the pipeline description,
+        environment variables, and the list of compute nodes independently.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/UpdatePipeline
+        """
+        return self._call("UpdatePipeline", kwargs)
+
     def update_portal(
         self, **kwargs: Unpack[type_defs.UpdatePortalRequestTypeDef]
     ) -> TargetResults[type_defs.UpdatePortalResponseTypeDef]:
-        """Updates an IoT SiteWise Monitor portal.
+        """The IoT SiteWise Monitor feature will no longer be open to new customers
+        starting November 7, 2025. If you would like to use the IoT SiteWise
+        Monitor feature, sign up prior to that date. Existing customers can
+        continue to use the service as normal. For more information, see IoT
+        SiteWise Monitor availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/UpdatePortal
         """
@@ -1087,11 +1605,64 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
     def update_project(
         self, **kwargs: Unpack[type_defs.UpdateProjectRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateProjectResponseTypeDef]:
-        """Updates an IoT SiteWise Monitor project.
+        """The IoT SiteWise Monitor feature will no longer be open to new customers
+        starting November 7, 2025. If you would like to use the IoT SiteWise
+        Monitor feature, sign up prior to that date. Existing customers can
+        continue to use the service as normal. For more information, see IoT
+        SiteWise Monitor availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/UpdateProject
         """
         return self._call("UpdateProject", kwargs)
+
+    def update_task(
+        self, **kwargs: Unpack[type_defs.UpdateTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTaskResponseTypeDef]:
+        """Updates an existing task in the specified workspace. Only the fields
+        provided in the request are updated; fields not included in the request
+        are preserved unchanged.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/UpdateTask
+        """
+        return self._call("UpdateTask", kwargs)
+
+    def update_workspace(
+        self, **kwargs: Unpack[type_defs.UpdateWorkspaceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateWorkspaceResponseTypeDef]:
+        """Updates a workspace. You can update only workspaces in the ACTIVE or
+        FAILED state. Fields that you omit from the request are left unchanged. To
+        recover a workspace in the FAILED state, call this operation and supply
+        its encryption configuration again.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/UpdateWorkspace
+        """
+        return self._call("UpdateWorkspace", kwargs)
+
+    def paginate_describe_pipeline_execution(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.DescribePipelineExecutionRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribePipelineExecutionResponseTypeDef]:
+        """Every page of DescribePipelineExecution in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves detailed information about a specific pipeline execution,
+        including the overall execution status and the status of each individual
+        compute node. Use this operation to monitor execution progress and inspect
+        per-node results, environment variables, and error details.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribePipelineExecution
+        """
+        return self._paginate(
+            "DescribePipelineExecution",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
 
     def paginate_execute_query(
         self,
@@ -1191,6 +1762,59 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_get_query_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.GetQueryResultsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetQueryResultsResponseTypeDef]:
+        """Every page of GetQueryResults in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the paginated results of a query. Returns empty rows if the
+        query is not yet complete.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/GetQueryResults
+        """
+        return self._paginate(
+            "GetQueryResults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_search_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.GetSearchResultsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetSearchResultsResponseTypeDef]:
+        """Every page of GetSearchResults in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the ranked results of a search, ordered by descending relevance
+        score. Results are available only after the search has reached the
+        SUCCEEDED status. Calling this on a search that exists but has not yet
+        completed returns InvalidRequestException, while calling it on a search
+        that does not exist returns ResourceNotFoundException. The response is
+        paginated: when nextToken is present, pass it on a subsequent call to
+        retrieve the next page.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/GetSearchResults
+        """
+        return self._paginate(
+            "GetSearchResults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_access_policies(
         self,
         *,
@@ -1233,6 +1857,29 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         """
         return self._paginate(
             "ListActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
+        """Every page of ListApplications in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of existing applications
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListApplications
+        """
+        return self._paginate(
+            "ListApplications",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -1555,6 +2202,79 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_dataset_data_segment_relationships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListDatasetDataSegmentRelationshipsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDatasetDataSegmentRelationshipsResponseTypeDef]:
+        """Every page of ListDatasetDataSegmentRelationships in every target, merged
+        per target (botocore's build_full_result).
+
+        Retrieves a paginated list of data segment relationships for a session
+        dataset. Use this operation to find the curated datasets that reference
+        data segments of the specified session dataset. Use the nextToken
+        parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListDatasetDataSegmentRelationships
+        """
+        return self._paginate(
+            "ListDatasetDataSegmentRelationships",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_dataset_data_segments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListDatasetDataSegmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDatasetDataSegmentsResponseTypeDef]:
+        """Every page of ListDatasetDataSegments in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of data segments associated with a dataset. Use
+        the nextToken parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListDatasetDataSegments
+        """
+        return self._paginate(
+            "ListDatasetDataSegments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_dataset_export_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListDatasetExportJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDatasetExportJobsResponseTypeDef]:
+        """Every page of ListDatasetExportJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of dataset export jobs for a workspace.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListDatasetExportJobs
+        """
+        return self._paginate(
+            "ListDatasetExportJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_datasets(
         self,
         *,
@@ -1572,6 +2292,31 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         """
         return self._paginate(
             "ListDatasets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_enrichment_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListEnrichmentJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEnrichmentJobsResponseTypeDef]:
+        """Every page of ListEnrichmentJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists enrichment jobs within a workspace with optional filtering and
+        pagination. Results are ordered by createdAt timestamp descending (newest
+        first).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListEnrichmentJobs
+        """
+        return self._paginate(
+            "ListEnrichmentJobs",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -1648,6 +2393,60 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_pipeline_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListPipelineExecutionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPipelineExecutionsResponseTypeDef]:
+        """Every page of ListPipelineExecutions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists pipeline executions for a specific pipeline in a workspace. Supports
+        filtering by state and time range. State can be combined with either
+        startTime or endTime filters. Time range filters are grouped: use
+        startTime filters (startTimeAfter, startTimeBefore) or endTime filters
+        (endTimeAfter, endTimeBefore), but not both. Combining startTime and
+        endTime filters returns an InvalidRequestException. Note: endTime filters
+        only return executions in terminal states, as in-progress executions have
+        no endTime.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListPipelineExecutions
+        """
+        return self._paginate(
+            "ListPipelineExecutions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_pipelines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListPipelinesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListPipelinesResponseTypeDef]:
+        """Every page of ListPipelines in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists pipelines in a workspace. To get complete details about a pipeline,
+        use DescribePipeline.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListPipelines
+        """
+        return self._paginate(
+            "ListPipelines",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_portals(
         self,
         *,
@@ -1718,6 +2517,79 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_queries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListQueriesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListQueriesResponseTypeDef]:
+        """Every page of ListQueries in every target, merged per target (botocore's
+        build_full_result).
+
+        Retrieves a paginated list of queries for a workspace.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListQueries
+        """
+        return self._paginate(
+            "ListQueries",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_searches(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListSearchesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSearchesResponseTypeDef]:
+        """Every page of ListSearches in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the searches in a workspace, most recently started first. Results
+        can be narrowed with optional filters (status, search type, group, and
+        started-at time range) and are paginated: when nextToken is present, pass
+        it on a subsequent call to retrieve the next page.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListSearches
+        """
+        return self._paginate(
+            "ListSearches",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTasksResponseTypeDef]:
+        """Every page of ListTasks in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists tasks in a workspace. To get complete details about a task, use
+        DescribeTask.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListTasks
+        """
+        return self._paginate(
+            "ListTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_time_series(
         self,
         *,
@@ -1739,6 +2611,50 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
             max_items=max_items,
             page_size=page_size,
             starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_workspaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListWorkspacesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListWorkspacesResponseTypeDef]:
+        """Every page of ListWorkspaces in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a paginated list of workspaces. Use the nextToken parameter to
+        retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListWorkspaces
+        """
+        return self._paginate(
+            "ListWorkspaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_pipeline_execution(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.DescribePipelineExecutionRequestTypeDef],
+    ) -> Items[type_defs.ComputeNodeExecutionDetailsTypeDef]:
+        """Each element of computeNodeExecutionDetails in every page of
+        DescribePipelineExecution, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/DescribePipelineExecution
+        """
+        return self._items(
+            "DescribePipelineExecution",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
         )
 
     def iter_execute_query(
@@ -1817,6 +2733,38 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
             page_size=page_size,
         )
 
+    def iter_get_query_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.GetQueryResultsRequestTypeDef],
+    ) -> Items[list[str]]:
+        """Each element of rows in every page of GetQueryResults, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/GetQueryResults
+        """
+        return self._items(
+            "GetQueryResults", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_search_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.GetSearchResultsRequestTypeDef],
+    ) -> Items[type_defs.SearchResultTypeDef]:
+        """Each element of searchResults in every page of GetSearchResults, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/GetSearchResults
+        """
+        return self._items(
+            "GetSearchResults", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_access_policies(
         self,
         *,
@@ -1847,6 +2795,22 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         """
         return self._items(
             "ListActions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef],
+    ) -> Items[type_defs.ApplicationSummaryTypeDef]:
+        """Each element of applications in every page of ListApplications, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListApplications
+        """
+        return self._items(
+            "ListApplications", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_asset_model_composite_models(
@@ -2079,6 +3043,58 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
             "ListDashboards", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_dataset_data_segment_relationships(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListDatasetDataSegmentRelationshipsRequestTypeDef],
+    ) -> Items[type_defs.DataSegmentRelationshipSummaryTypeDef]:
+        """Each element of dataSegmentRelationshipSummaries in every page of
+        ListDatasetDataSegmentRelationships, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListDatasetDataSegmentRelationships
+        """
+        return self._items(
+            "ListDatasetDataSegmentRelationships",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_dataset_data_segments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListDatasetDataSegmentsRequestTypeDef],
+    ) -> Items[type_defs.DataSegmentSummaryTypeDef]:
+        """Each element of dataSegments in every page of ListDatasetDataSegments,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListDatasetDataSegments
+        """
+        return self._items(
+            "ListDatasetDataSegments", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_dataset_export_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListDatasetExportJobsRequestTypeDef],
+    ) -> Items[type_defs.ExportJobSummaryTypeDef]:
+        """Each element of jobs in every page of ListDatasetExportJobs, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListDatasetExportJobs
+        """
+        return self._items(
+            "ListDatasetExportJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_datasets(
         self,
         *,
@@ -2093,6 +3109,22 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         """
         return self._items(
             "ListDatasets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_enrichment_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListEnrichmentJobsRequestTypeDef],
+    ) -> Items[type_defs.EnrichmentJobSummaryTypeDef]:
+        """Each element of jobs in every page of ListEnrichmentJobs, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListEnrichmentJobs
+        """
+        return self._items(
+            "ListEnrichmentJobs", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_executions(
@@ -2147,6 +3179,39 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
             page_size=page_size,
         )
 
+    def iter_list_pipeline_executions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListPipelineExecutionsRequestTypeDef],
+    ) -> Items[type_defs.PipelineExecutionSummaryTypeDef]:
+        """Each element of pipelineExecutionSummaries in every page of
+        ListPipelineExecutions, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListPipelineExecutions
+        """
+        return self._items(
+            "ListPipelineExecutions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_pipelines(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListPipelinesRequestTypeDef],
+    ) -> Items[type_defs.PipelineSummaryTypeDef]:
+        """Each element of pipelineSummaries in every page of ListPipelines, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListPipelines
+        """
+        return self._items(
+            "ListPipelines", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_portals(
         self,
         *,
@@ -2195,6 +3260,54 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
             "ListProjects", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_queries(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListQueriesRequestTypeDef],
+    ) -> Items[type_defs.QuerySummaryTypeDef]:
+        """Each element of queries in every page of ListQueries, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListQueries
+        """
+        return self._items(
+            "ListQueries", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_searches(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListSearchesRequestTypeDef],
+    ) -> Items[type_defs.SearchSummaryTypeDef]:
+        """Each element of searchSummaries in every page of ListSearches, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListSearches
+        """
+        return self._items(
+            "ListSearches", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListTasksRequestTypeDef],
+    ) -> Items[type_defs.TaskSummaryTypeDef]:
+        """Each element of taskSummaries in every page of ListTasks, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListTasks
+        """
+        return self._items(
+            "ListTasks", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_time_series(
         self,
         *,
@@ -2209,6 +3322,22 @@ class MultiRegionIoTSiteWise(MultiRegionClient):
         """
         return self._items(
             "ListTimeSeries", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_workspaces(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListWorkspacesRequestTypeDef],
+    ) -> Items[type_defs.WorkspaceSummaryTypeDef]:
+        """Each element of workspaceSummaries in every page of ListWorkspaces, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/iotsitewise-2019-12-02/ListWorkspaces
+        """
+        return self._items(
+            "ListWorkspaces", kwargs, max_items=max_items, page_size=page_size
         )
 
     def wait_asset_active(

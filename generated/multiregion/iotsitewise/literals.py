@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AggregateTypeType",
+        "ApplicationStatusType",
         "AssetErrorCodeType",
         "AssetModelStateType",
         "AssetModelTypeType",
@@ -24,20 +25,32 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ComputationModelStateType",
         "ComputationModelTypeType",
         "ComputeLocationType",
+        "ComputeNodeErrorCodeType",
+        "ComputeNodeExecutionStateType",
         "ConfigurationStateType",
         "CoreDeviceOperatingSystemType",
+        "DataSegmentErrorCodeType",
+        "DatasetEnrichmentStatusType",
+        "DatasetExportJobFilterType",
+        "DatasetExportJobStatusType",
         "DatasetSourceFormatType",
         "DatasetSourceTypeType",
         "DatasetStateType",
+        "DatasetTypeEnumType",
         "DetailedErrorCodeType",
+        "DetailedPipelineErrorCodeType",
         "DisassociatedDataStorageStateType",
         "EncryptionTypeType",
+        "EnrichmentJobStatusType",
+        "EnrichmentStatusType",
         "ErrorCodeType",
         "ExecutionStateType",
+        "ExportDataTypeType",
         "ForwardingConfigStateType",
         "IdentityTypeType",
         "ImageFileTypeType",
         "JobStatusType",
+        "JobTypeType",
         "ListAssetModelPropertiesFilterType",
         "ListAssetPropertiesFilterType",
         "ListAssetsFilterType",
@@ -45,22 +58,35 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListTimeSeriesTypeType",
         "LoggingLevelType",
         "MonitorErrorCodeType",
+        "MountStorageTypeType",
         "PermissionType",
+        "PipelineErrorCodeType",
+        "PipelineExecutionStateType",
         "PortalStateType",
         "PortalTypeType",
+        "ProcessingTypeType",
+        "ProcessingUnitType",
         "PropertyDataTypeType",
         "PropertyNotificationStateType",
         "QualityType",
+        "QueryStatusType",
         "RawValueTypeType",
         "ResolveToResourceTypeType",
+        "ResourceErrorCodeType",
+        "ResourceStateType",
         "ResourceTypeType",
         "ScalarTypeType",
+        "SearchStatusType",
+        "SearchTypeType",
+        "StorageClassType",
         "StorageTypeType",
         "TargetResourceTypeType",
         "TimeOrderingType",
         "TraversalDirectionType",
         "TraversalTypeType",
+        "VideoDataTypeType",
         "WarmTierStateType",
+        "WorkspaceStateType",
     ]
 
 AggregateTypeType = Literal[
@@ -71,6 +97,7 @@ AggregateTypeType = Literal[
     "SUM",
     "STANDARD_DEVIATION",
 ]
+ApplicationStatusType = Literal["CREATING", "ACTIVE", "DELETING"]
 AssetErrorCodeType = Literal["INTERNAL_FAILURE"]
 AssetModelStateType = Literal[
     "CREATING",
@@ -138,19 +165,76 @@ ComputationModelStateType = Literal[
 ]
 ComputationModelTypeType = Literal["ANOMALY_DETECTION"]
 ComputeLocationType = Literal["EDGE", "CLOUD"]
+ComputeNodeErrorCodeType = Literal[
+    "VALIDATION_ERROR",
+    "INTERNAL_FAILURE",
+    "EXECUTION_ERROR",
+    "TIMED_OUT",
+]
+ComputeNodeExecutionStateType = Literal[
+    "NOT_STARTED",
+    "QUEUED",
+    "RUNNING",
+    "SUCCEEDED",
+    "FAILED",
+]
 ConfigurationStateType = Literal["ACTIVE", "UPDATE_IN_PROGRESS", "UPDATE_FAILED"]
 CoreDeviceOperatingSystemType = Literal["LINUX_AARCH64", "LINUX_AMD64", "WINDOWS_AMD64"]
-DatasetSourceFormatType = Literal["KNOWLEDGE_BASE"]
-DatasetSourceTypeType = Literal["KENDRA"]
+DataSegmentErrorCodeType = Literal[
+    "INTERNAL_FAILURE",
+    "VALIDATION_ERROR",
+    "RESOURCE_NOT_FOUND",
+    "LIMIT_EXCEEDED",
+    "CONFLICTING_OPERATION",
+]
+DatasetEnrichmentStatusType = Literal[
+    "FULLY_ENRICHED",
+    "PARTIALLY_ENRICHED",
+    "NOT_ENRICHED",
+]
+DatasetExportJobFilterType = Literal[
+    "ALL",
+    "SUBMITTED",
+    "RUNNING",
+    "COMPLETED",
+    "COMPLETED_WITH_ERRORS",
+    "FAILED",
+]
+DatasetExportJobStatusType = Literal[
+    "SUBMITTED",
+    "RUNNING",
+    "COMPLETED",
+    "COMPLETED_WITH_ERRORS",
+    "FAILED",
+]
+DatasetSourceFormatType = Literal["KNOWLEDGE_BASE", "TIMESERIES"]
+DatasetSourceTypeType = Literal["KENDRA", "SITEWISE"]
 DatasetStateType = Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "FAILED"]
+DatasetTypeEnumType = Literal["SESSION", "CURATED", "EXTERNAL"]
 DetailedErrorCodeType = Literal[
     "INCOMPATIBLE_COMPUTE_LOCATION",
     "INCOMPATIBLE_FORWARDING_CONFIGURATION",
 ]
+DetailedPipelineErrorCodeType = Literal[
+    "VALIDATION_ERROR",
+    "INTERNAL_FAILURE",
+    "EXECUTION_ERROR",
+    "TIMED_OUT",
+]
 DisassociatedDataStorageStateType = Literal["ENABLED", "DISABLED"]
 EncryptionTypeType = Literal["SITEWISE_DEFAULT_ENCRYPTION", "KMS_BASED_ENCRYPTION"]
+EnrichmentJobStatusType = Literal[
+    "PENDING",
+    "RUNNING",
+    "COMPLETED",
+    "FAILED",
+    "TIMED_OUT",
+    "CANCELLED",
+]
+EnrichmentStatusType = Literal["ENRICHED", "NOT_ENRICHED"]
 ErrorCodeType = Literal["VALIDATION_ERROR", "INTERNAL_FAILURE"]
 ExecutionStateType = Literal["RUNNING", "COMPLETED", "FAILED"]
+ExportDataTypeType = Literal["VIDEO", "TELEMETRY", "ANNOTATION"]
 ForwardingConfigStateType = Literal["DISABLED", "ENABLED"]
 IdentityTypeType = Literal["USER", "GROUP", "IAM"]
 ImageFileTypeType = Literal["PNG"]
@@ -162,6 +246,7 @@ JobStatusType = Literal[
     "FAILED",
     "COMPLETED_WITH_FAILURES",
 ]
+JobTypeType = Literal["EVENT_DETECTION"]
 ListAssetModelPropertiesFilterType = Literal["ALL", "BASE"]
 ListAssetPropertiesFilterType = Literal["ALL", "BASE"]
 ListAssetsFilterType = Literal["ALL", "TOP_LEVEL"]
@@ -177,7 +262,22 @@ ListBulkImportJobsFilterType = Literal[
 ListTimeSeriesTypeType = Literal["ASSOCIATED", "DISASSOCIATED"]
 LoggingLevelType = Literal["ERROR", "INFO", "OFF"]
 MonitorErrorCodeType = Literal["INTERNAL_FAILURE", "VALIDATION_ERROR", "LIMIT_EXCEEDED"]
+MountStorageTypeType = Literal["SHARED_STORAGE"]
 PermissionType = Literal["ADMINISTRATOR", "VIEWER"]
+PipelineErrorCodeType = Literal[
+    "VALIDATION_ERROR",
+    "INTERNAL_FAILURE",
+    "EXECUTION_ERROR",
+    "TIMED_OUT",
+]
+PipelineExecutionStateType = Literal[
+    "NOT_STARTED",
+    "RUNNING",
+    "SUCCEEDED",
+    "FAILED",
+    "CANCELLING",
+    "CANCELLED",
+]
 PortalStateType = Literal[
     "CREATING",
     "PENDING",
@@ -187,16 +287,60 @@ PortalStateType = Literal[
     "FAILED",
 ]
 PortalTypeType = Literal["SITEWISE_PORTAL_V1", "SITEWISE_PORTAL_V2"]
-PropertyDataTypeType = Literal["STRING", "INTEGER", "DOUBLE", "BOOLEAN", "STRUCT"]
+ProcessingTypeType = Literal[
+    "GENERIC_COMPUTE_PROCESSING",
+    "HARDWARE_ACCELERATED_PROCESSING",
+]
+ProcessingUnitType = Literal[
+    "UNITS_2",
+    "UNITS_4",
+    "UNITS_8",
+    "UNITS_12",
+    "UNITS_16",
+    "UNITS_24",
+    "UNITS_32",
+    "UNITS_36",
+    "UNITS_48",
+    "UNITS_60",
+    "UNITS_64",
+    "UNITS_72",
+    "UNITS_84",
+    "UNITS_96",
+]
+PropertyDataTypeType = Literal[
+    "STRING",
+    "INTEGER",
+    "DOUBLE",
+    "BOOLEAN",
+    "STRUCT",
+    "VIDEO",
+    "ANNOTATION",
+    "JSON",
+]
 PropertyNotificationStateType = Literal["ENABLED", "DISABLED"]
 QualityType = Literal["GOOD", "BAD", "UNCERTAIN"]
+QueryStatusType = Literal[
+    "SUBMITTED",
+    "RUNNING",
+    "COMPLETED",
+    "FAILED",
+    "CANCELED",
+    "CANCELING",
+]
 RawValueTypeType = Literal["D", "B", "S", "I", "U"]
 ResolveToResourceTypeType = Literal["ASSET"]
+ResourceErrorCodeType = Literal["VALIDATION_ERROR", "INTERNAL_FAILURE"]
+ResourceStateType = Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "FAILED"]
 ResourceTypeType = Literal["PORTAL", "PROJECT"]
 ScalarTypeType = Literal["BOOLEAN", "INT", "DOUBLE", "TIMESTAMP", "STRING"]
+SearchStatusType = Literal["QUEUED", "RUNNING", "SUCCEEDED", "FAILED"]
+SearchTypeType = Literal["DEEP", "QUICK"]
+StorageClassType = Literal["STANDARD_1", "STANDARD_2", "THROUGHPUT_1", "THROUGHPUT_2"]
 StorageTypeType = Literal["SITEWISE_DEFAULT_STORAGE", "MULTI_LAYER_STORAGE"]
 TargetResourceTypeType = Literal["ASSET", "COMPUTATION_MODEL"]
 TimeOrderingType = Literal["ASCENDING", "DESCENDING"]
 TraversalDirectionType = Literal["PARENT", "CHILD"]
 TraversalTypeType = Literal["PATH_TO_ROOT"]
+VideoDataTypeType = Literal["VIDEO-MP4"]
 WarmTierStateType = Literal["ENABLED", "DISABLED"]
+WorkspaceStateType = Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "FAILED"]

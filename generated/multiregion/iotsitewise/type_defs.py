@@ -21,6 +21,7 @@ from multiregion.type_defs import (
 
 from .literals import (
     AggregateTypeType,
+    ApplicationStatusType,
     AssetErrorCodeType,
     AssetModelStateType,
     AssetModelTypeType,
@@ -38,20 +39,32 @@ from .literals import (
     ComputationModelStateType,
     ComputationModelTypeType,
     ComputeLocationType,
+    ComputeNodeErrorCodeType,
+    ComputeNodeExecutionStateType,
     ConfigurationStateType,
     CoreDeviceOperatingSystemType,
+    DataSegmentErrorCodeType,
+    DatasetEnrichmentStatusType,
+    DatasetExportJobFilterType,
+    DatasetExportJobStatusType,
     DatasetSourceFormatType,
     DatasetSourceTypeType,
     DatasetStateType,
+    DatasetTypeEnumType,
     DetailedErrorCodeType,
+    DetailedPipelineErrorCodeType,
     DisassociatedDataStorageStateType,
     EncryptionTypeType,
+    EnrichmentJobStatusType,
+    EnrichmentStatusType,
     ErrorCodeType,
     ExecutionStateType,
+    ExportDataTypeType,
     ForwardingConfigStateType,
     IdentityTypeType,
     ImageFileTypeType,
     JobStatusType,
+    JobTypeType,
     ListAssetModelPropertiesFilterType,
     ListAssetPropertiesFilterType,
     ListAssetsFilterType,
@@ -59,22 +72,35 @@ from .literals import (
     ListTimeSeriesTypeType,
     LoggingLevelType,
     MonitorErrorCodeType,
+    MountStorageTypeType,
     PermissionType,
+    PipelineErrorCodeType,
+    PipelineExecutionStateType,
     PortalStateType,
     PortalTypeType,
+    ProcessingTypeType,
+    ProcessingUnitType,
     PropertyDataTypeType,
     PropertyNotificationStateType,
     QualityType,
+    QueryStatusType,
     RawValueTypeType,
     ResolveToResourceTypeType,
+    ResourceErrorCodeType,
+    ResourceStateType,
     ResourceTypeType,
     ScalarTypeType,
+    SearchStatusType,
+    SearchTypeType,
+    StorageClassType,
     StorageTypeType,
     TargetResourceTypeType,
     TimeOrderingType,
     TraversalDirectionType,
     TraversalTypeType,
+    VideoDataTypeType,
     WarmTierStateType,
+    WorkspaceStateType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
@@ -87,6 +113,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AggregatedValueTypeDef",
         "AggregatesTypeDef",
         "AlarmsTypeDef",
+        "AnnotationTypeDef",
+        "ApplicationSummaryTypeDef",
         "AssetBindingValueFilterTypeDef",
         "AssetCompositeModelPathSegmentTypeDef",
         "AssetCompositeModelSummaryTypeDef",
@@ -121,11 +149,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AssetStatusTypeDef",
         "AssetSummaryTypeDef",
         "AssociateAssetsRequestTypeDef",
+        "AssociateDataSegmentEntryTypeDef",
         "AssociateTimeSeriesToAssetPropertyRequestTypeDef",
         "AssociatedAssetsSummaryTypeDef",
         "AttributeTypeDef",
+        "BatchAssociateDataSegmentsToDatasetRequestTypeDef",
+        "BatchAssociateDataSegmentsToDatasetResponseTypeDef",
         "BatchAssociateProjectAssetsRequestTypeDef",
         "BatchAssociateProjectAssetsResponseTypeDef",
+        "BatchDeleteDatasetDataSegmentsRequestTypeDef",
+        "BatchDeleteDatasetDataSegmentsResponseTypeDef",
+        "BatchDisassociateDataSegmentsFromDatasetRequestTypeDef",
+        "BatchDisassociateDataSegmentsFromDatasetResponseTypeDef",
         "BatchDisassociateProjectAssetsRequestTypeDef",
         "BatchDisassociateProjectAssetsResponseTypeDef",
         "BatchGetAssetPropertyAggregatesEntryTypeDef",
@@ -153,8 +188,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BatchPutAssetPropertyErrorTypeDef",
         "BatchPutAssetPropertyValueRequestTypeDef",
         "BatchPutAssetPropertyValueResponseTypeDef",
+        "CancelEnrichmentJobRequestTypeDef",
+        "CancelEnrichmentJobResponseTypeDef",
+        "CancelPipelineExecutionRequestTypeDef",
+        "CancelPipelineExecutionResponseTypeDef",
+        "CancelQueryRequestTypeDef",
+        "CancelQueryResponseTypeDef",
         "CitationTypeDef",
         "ColumnInfoTypeDef",
+        "ColumnInformationTypeDef",
         "ColumnTypeTypeDef",
         "CompositeModelPropertyTypeDef",
         "CompositionDetailsTypeDef",
@@ -168,12 +210,21 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ComputationModelResolveToResourceSummaryTypeDef",
         "ComputationModelStatusTypeDef",
         "ComputationModelSummaryTypeDef",
+        "ComputeNodeExecutionDetailsTypeDef",
+        "ComputeNodeExecutionStateDetailsTypeDef",
+        "ComputeNodeExecutionStatusTypeDef",
+        "ComputeNodeOutputTypeDef",
+        "ComputeNodeTypeDef",
         "ConfigurationErrorDetailsTypeDef",
         "ConfigurationStatusTypeDef",
         "ConflictingOperationExceptionTypeDef",
+        "ContainerTaskConfigurationOutputTypeDef",
+        "ContainerTaskConfigurationTypeDef",
         "ContentTypeDef",
         "CreateAccessPolicyRequestTypeDef",
         "CreateAccessPolicyResponseTypeDef",
+        "CreateApplicationRequestTypeDef",
+        "CreateApplicationResponseTypeDef",
         "CreateAssetModelCompositeModelRequestTypeDef",
         "CreateAssetModelCompositeModelResponseTypeDef",
         "CreateAssetModelRequestTypeDef",
@@ -186,27 +237,47 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateComputationModelResponseTypeDef",
         "CreateDashboardRequestTypeDef",
         "CreateDashboardResponseTypeDef",
+        "CreateDatasetExportJobRequestTypeDef",
+        "CreateDatasetExportJobResponseTypeDef",
         "CreateDatasetRequestTypeDef",
         "CreateDatasetResponseTypeDef",
+        "CreateEnrichmentJobRequestTypeDef",
+        "CreateEnrichmentJobResponseTypeDef",
         "CreateGatewayRequestTypeDef",
         "CreateGatewayResponseTypeDef",
+        "CreatePipelineRequestTypeDef",
+        "CreatePipelineResponseTypeDef",
         "CreatePortalRequestTypeDef",
         "CreatePortalResponseTypeDef",
         "CreateProjectRequestTypeDef",
         "CreateProjectResponseTypeDef",
+        "CreateTaskRequestTypeDef",
+        "CreateTaskResponseTypeDef",
+        "CreateWorkspaceRequestTypeDef",
+        "CreateWorkspaceResponseTypeDef",
         "CsvOutputTypeDef",
         "CsvTypeDef",
         "CustomerManagedS3StorageTypeDef",
         "DashboardSummaryTypeDef",
         "DataBindingValueFilterTypeDef",
         "DataBindingValueTypeDef",
+        "DataSegmentEnrichmentTypeDef",
+        "DataSegmentRelationshipSummaryTypeDef",
+        "DataSegmentSummaryTypeDef",
         "DataSetReferenceTypeDef",
+        "DatasetConfigTypeDef",
+        "DatasetEnrichmentEntryTypeDef",
+        "DatasetEnrichmentTypeDef",
+        "DatasetItemOutputTypeDef",
+        "DatasetItemTypeDef",
         "DatasetSourceTypeDef",
         "DatasetStatusTypeDef",
         "DatasetSummaryTypeDef",
         "DatumTypeDef",
         "DeleteAccessPolicyRequestTypeDef",
         "DeleteAccessPolicyResponseTypeDef",
+        "DeleteApplicationRequestTypeDef",
+        "DeleteApplicationResponseTypeDef",
         "DeleteAssetModelCompositeModelRequestTypeDef",
         "DeleteAssetModelCompositeModelResponseTypeDef",
         "DeleteAssetModelInterfaceRelationshipRequestTypeDef",
@@ -219,18 +290,27 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteComputationModelResponseTypeDef",
         "DeleteDashboardRequestTypeDef",
         "DeleteDashboardResponseTypeDef",
+        "DeleteDataSegmentEntryTypeDef",
         "DeleteDatasetRequestTypeDef",
         "DeleteDatasetResponseTypeDef",
         "DeleteGatewayRequestTypeDef",
+        "DeletePipelineRequestTypeDef",
+        "DeletePipelineResponseTypeDef",
         "DeletePortalRequestTypeDef",
         "DeletePortalResponseTypeDef",
         "DeleteProjectRequestTypeDef",
         "DeleteProjectResponseTypeDef",
+        "DeleteTaskRequestTypeDef",
+        "DeleteTaskResponseTypeDef",
         "DeleteTimeSeriesRequestTypeDef",
+        "DeleteWorkspaceRequestTypeDef",
+        "DeleteWorkspaceResponseTypeDef",
         "DescribeAccessPolicyRequestTypeDef",
         "DescribeAccessPolicyResponseTypeDef",
         "DescribeActionRequestTypeDef",
         "DescribeActionResponseTypeDef",
+        "DescribeApplicationRequestTypeDef",
+        "DescribeApplicationResponseTypeDef",
         "DescribeAssetCompositeModelRequestTypeDef",
         "DescribeAssetCompositeModelResponseTypeDef",
         "DescribeAssetModelCompositeModelRequestTypeDef",
@@ -251,41 +331,74 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeComputationModelResponseTypeDef",
         "DescribeDashboardRequestTypeDef",
         "DescribeDashboardResponseTypeDef",
+        "DescribeDatasetExportJobRequestTypeDef",
+        "DescribeDatasetExportJobResponseTypeDef",
         "DescribeDatasetRequestTypeDef",
         "DescribeDatasetResponseTypeDef",
         "DescribeDefaultEncryptionConfigurationResponseTypeDef",
+        "DescribeEnrichmentJobRequestTypeDef",
+        "DescribeEnrichmentJobResponseTypeDef",
         "DescribeExecutionRequestTypeDef",
         "DescribeExecutionResponseTypeDef",
         "DescribeGatewayCapabilityConfigurationRequestTypeDef",
         "DescribeGatewayCapabilityConfigurationResponseTypeDef",
         "DescribeGatewayRequestTypeDef",
         "DescribeGatewayResponseTypeDef",
+        "DescribeLoggingOptionsRequestTypeDef",
         "DescribeLoggingOptionsResponseTypeDef",
+        "DescribePipelineExecutionRequestTypeDef",
+        "DescribePipelineExecutionResponseTypeDef",
+        "DescribePipelineRequestTypeDef",
+        "DescribePipelineResponseTypeDef",
         "DescribePortalRequestTypeDef",
         "DescribePortalResponseTypeDef",
         "DescribeProjectRequestTypeDef",
         "DescribeProjectResponseTypeDef",
+        "DescribeQueryRequestTypeDef",
+        "DescribeQueryResponseTypeDef",
+        "DescribeSearchRequestTypeDef",
+        "DescribeSearchResponseTypeDef",
         "DescribeStorageConfigurationResponseTypeDef",
+        "DescribeTaskRequestTypeDef",
+        "DescribeTaskResponseTypeDef",
         "DescribeTimeSeriesRequestTypeDef",
         "DescribeTimeSeriesResponseTypeDef",
+        "DescribeWorkspaceRequestTypeDef",
+        "DescribeWorkspaceResponseTypeDef",
         "DetailedErrorTypeDef",
+        "DetailedPipelineErrorTypeDef",
         "DisassociateAssetsRequestTypeDef",
+        "DisassociateDataSegmentEntryTypeDef",
         "DisassociateTimeSeriesFromAssetPropertyRequestTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "EnrichmentJobConfigurationTypeDef",
+        "EnrichmentJobSummaryTypeDef",
+        "EnrichmentTrimSettingsTypeDef",
+        "EphemeralStorageConfigurationTypeDef",
         "ErrorDetailsTypeDef",
         "ErrorReportLocationTypeDef",
+        "EventDetectionTypeDef",
         "EventStream",
         "ExecuteActionRequestTypeDef",
         "ExecuteActionResponseTypeDef",
         "ExecuteQueryRequestTypeDef",
         "ExecuteQueryResponseTypeDef",
+        "ExecutionEnvironmentVariablesOutputTypeDef",
+        "ExecutionEnvironmentVariablesTypeDef",
         "ExecutionStatusTypeDef",
         "ExecutionSummaryTypeDef",
+        "ExportErrorReportLocationTypeDef",
+        "ExportJobSummaryTypeDef",
         "ExpressionVariableOutputTypeDef",
         "ExpressionVariableTypeDef",
+        "FailedDataSegmentAssociationTypeDef",
+        "FailedDataSegmentDeletionTypeDef",
+        "FailedDataSegmentDisassociationTypeDef",
         "FileFormatOutputTypeDef",
         "FileFormatTypeDef",
+        "FileOutputTypeDef",
         "FileTypeDef",
+        "FormatSettingsTypeDef",
         "ForwardingConfigTypeDef",
         "GatewayCapabilitySummaryTypeDef",
         "GatewayPlatformTypeDef",
@@ -296,8 +409,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetAssetPropertyValueHistoryResponseTypeDef",
         "GetAssetPropertyValueRequestTypeDef",
         "GetAssetPropertyValueResponseTypeDef",
+        "GetCaptureDataRequestTypeDef",
+        "GetCaptureDataResponseTypeDef",
         "GetInterpolatedAssetPropertyValuesRequestTypeDef",
         "GetInterpolatedAssetPropertyValuesResponseTypeDef",
+        "GetQueryResultsRequestTypeDef",
+        "GetQueryResultsResponseTypeDef",
+        "GetSearchResultsRequestTypeDef",
+        "GetSearchResultsResponseTypeDef",
         "GreengrassTypeDef",
         "GreengrassV2TypeDef",
         "GroupIdentityTypeDef",
@@ -326,6 +445,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListAccessPoliciesResponseTypeDef",
         "ListActionsRequestTypeDef",
         "ListActionsResponseTypeDef",
+        "ListApplicationsRequestTypeDef",
+        "ListApplicationsResponseTypeDef",
         "ListAssetModelCompositeModelsRequestTypeDef",
         "ListAssetModelCompositeModelsResponseTypeDef",
         "ListAssetModelPropertiesRequestTypeDef",
@@ -352,24 +473,45 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListComputationModelsResponseTypeDef",
         "ListDashboardsRequestTypeDef",
         "ListDashboardsResponseTypeDef",
+        "ListDatasetDataSegmentRelationshipsRequestTypeDef",
+        "ListDatasetDataSegmentRelationshipsResponseTypeDef",
+        "ListDatasetDataSegmentsRequestTypeDef",
+        "ListDatasetDataSegmentsResponseTypeDef",
+        "ListDatasetExportJobsRequestTypeDef",
+        "ListDatasetExportJobsResponseTypeDef",
         "ListDatasetsRequestTypeDef",
         "ListDatasetsResponseTypeDef",
+        "ListEnrichmentJobsRequestTypeDef",
+        "ListEnrichmentJobsResponseTypeDef",
         "ListExecutionsRequestTypeDef",
         "ListExecutionsResponseTypeDef",
         "ListGatewaysRequestTypeDef",
         "ListGatewaysResponseTypeDef",
         "ListInterfaceRelationshipsRequestTypeDef",
         "ListInterfaceRelationshipsResponseTypeDef",
+        "ListPipelineExecutionsRequestTypeDef",
+        "ListPipelineExecutionsResponseTypeDef",
+        "ListPipelinesRequestTypeDef",
+        "ListPipelinesResponseTypeDef",
         "ListPortalsRequestTypeDef",
         "ListPortalsResponseTypeDef",
         "ListProjectAssetsRequestTypeDef",
         "ListProjectAssetsResponseTypeDef",
         "ListProjectsRequestTypeDef",
         "ListProjectsResponseTypeDef",
+        "ListQueriesRequestTypeDef",
+        "ListQueriesResponseTypeDef",
+        "ListSearchesFiltersTypeDef",
+        "ListSearchesRequestTypeDef",
+        "ListSearchesResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
+        "ListTasksRequestTypeDef",
+        "ListTasksResponseTypeDef",
         "ListTimeSeriesRequestTypeDef",
         "ListTimeSeriesResponseTypeDef",
+        "ListWorkspacesRequestTypeDef",
+        "ListWorkspacesResponseTypeDef",
         "LocationTypeDef",
         "LoggingOptionsTypeDef",
         "MatchedDataBindingTypeDef",
@@ -380,13 +522,24 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MetricTypeDef",
         "MetricWindowTypeDef",
         "MonitorErrorDetailsTypeDef",
+        "MountOverridesOutputTypeDef",
+        "MountOverridesTypeDef",
+        "MountSourceTypeDef",
+        "MountTypeDef",
+        "Mp4TypeDef",
         "MultiLayerStorageTypeDef",
         "ParquetTypeDef",
+        "PipelineExecutionStateDetailsTypeDef",
+        "PipelineExecutionStatusTypeDef",
+        "PipelineExecutionSummaryTypeDef",
+        "PipelineSummaryTypeDef",
         "PortalResourceTypeDef",
         "PortalStatusTypeDef",
         "PortalSummaryTypeDef",
         "PortalTypeEntryOutputTypeDef",
         "PortalTypeEntryTypeDef",
+        "ProcessingInputOutputTypeDef",
+        "ProcessingInputTypeDef",
         "ProjectResourceTypeDef",
         "ProjectSummaryTypeDef",
         "PropertyMappingConfigurationTypeDef",
@@ -405,27 +558,48 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PutLoggingOptionsResponseTypeDef",
         "PutStorageConfigurationRequestTypeDef",
         "PutStorageConfigurationResponseTypeDef",
+        "QueryStatisticsTypeDef",
+        "QuerySummaryTypeDef",
         "ReferenceTypeDef",
         "ResolveToTypeDef",
+        "ResourceErrorTypeDef",
         "ResourceNotFoundExceptionTypeDef",
+        "ResourceStatusTypeDef",
         "ResourceTypeDef",
         "ResponseMetadataTypeDef",
         "ResponseStreamTypeDef",
         "RetentionPeriodTypeDef",
         "RowTypeDef",
+        "S3AccessPointSourceTypeDef",
+        "SearchFiltersTypeDef",
+        "SearchResultTypeDef",
+        "SearchSummaryTypeDef",
+        "SessionConfigTypeDef",
         "SiemensIETypeDef",
         "SourceDetailTypeDef",
         "SourceTypeDef",
+        "StartPipelineExecutionRequestTypeDef",
+        "StartPipelineExecutionResponseTypeDef",
+        "StartQueryRequestTypeDef",
+        "StartQueryResponseTypeDef",
+        "StartSearchRequestTypeDef",
+        "StartSearchResponseTypeDef",
         "TagResourceRequestTypeDef",
         "TagResourceResponseTypeDef",
         "TargetResourceTypeDef",
+        "TaskConfigurationOutputTypeDef",
+        "TaskConfigurationTypeDef",
+        "TaskSummaryTypeDef",
         "ThrottlingExceptionTypeDef",
         "TimeInNanosTypeDef",
+        "TimeIntervalTypeDef",
         "TimeSeriesSummaryTypeDef",
+        "TimeseriesItemTypeDef",
         "TraceTypeDef",
         "TransformOutputTypeDef",
         "TransformProcessingConfigTypeDef",
         "TransformTypeDef",
+        "TrimSettingsTypeDef",
         "TumblingWindowTypeDef",
         "UntagResourceRequestTypeDef",
         "UntagResourceResponseTypeDef",
@@ -447,15 +621,26 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateGatewayCapabilityConfigurationRequestTypeDef",
         "UpdateGatewayCapabilityConfigurationResponseTypeDef",
         "UpdateGatewayRequestTypeDef",
+        "UpdatePipelineRequestTypeDef",
+        "UpdatePipelineResponseTypeDef",
         "UpdatePortalRequestTypeDef",
         "UpdatePortalResponseTypeDef",
         "UpdateProjectRequestTypeDef",
         "UpdateProjectResponseTypeDef",
+        "UpdateTaskRequestTypeDef",
+        "UpdateTaskResponseTypeDef",
+        "UpdateWorkspaceRequestTypeDef",
+        "UpdateWorkspaceResponseTypeDef",
         "UserIdentityTypeDef",
         "VariableValueOutputTypeDef",
         "VariableValueTypeDef",
         "VariantTypeDef",
         "WarmTierRetentionPeriodTypeDef",
+        "WorkspaceEncryptionConfigurationInfoTypeDef",
+        "WorkspaceEncryptionConfigurationTypeDef",
+        "WorkspaceErrorDetailsTypeDef",
+        "WorkspaceStatusTypeDef",
+        "WorkspaceSummaryTypeDef",
     ]
 
 
@@ -552,6 +737,19 @@ class AggregatedValueTypeDef(TypedDict):
 class AlarmsTypeDef(TypedDict):
     alarmRoleArn: str
     notificationLambdaArn: NotRequired[str]
+
+
+class AnnotationTypeDef(TypedDict):
+    pass
+
+
+class ApplicationSummaryTypeDef(TypedDict):
+    arn: str
+    id: str
+    name: str
+    status: ApplicationStatusType
+    createdAt: datetime
+    workspaceName: str
 
 
 class AssetBindingValueFilterTypeDef(TypedDict):
@@ -942,6 +1140,13 @@ class AssociateAssetsRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
 
 
+class AssociateDataSegmentEntryTypeDef(TypedDict):
+    sourceDatasetId: str
+    timeSeriesId: str
+    startTimestamp: TimeInNanosTypeDef
+    endTimestamp: TimeInNanosTypeDef
+
+
 class AssociateTimeSeriesToAssetPropertyRequestTypeDef(TypedDict):
     alias: str
     assetId: str
@@ -962,6 +1167,29 @@ class AssociatedAssetsSummaryTypeDef(TypedDict):
     description: NotRequired[str]
 
 
+class BatchAssociateDataSegmentsToDatasetRequestTypeDef(TypedDict):
+    datasetId: str
+    workspaceName: str
+    associateDataSegmentEntries: ReadOnly[Sequence[AssociateDataSegmentEntryTypeDef]]
+    clientToken: NotRequired[str]
+
+
+class FailedDataSegmentAssociationTypeDef(TypedDict):
+    sourceDatasetId: str
+    timeSeriesId: str
+    startTimestamp: TimeInNanosTypeDef
+    endTimestamp: TimeInNanosTypeDef
+    errorCode: DataSegmentErrorCodeType
+    errorMessage: str
+
+
+class BatchAssociateDataSegmentsToDatasetResponseTypeDef(TypedDict):
+    datasetId: str
+    datasetVersion: str
+    failedAssociations: list[FailedDataSegmentAssociationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class BatchAssociateProjectAssetsRequestTypeDef(TypedDict):
     projectId: str
     assetIds: ReadOnly[Sequence[str]]
@@ -970,6 +1198,66 @@ class BatchAssociateProjectAssetsRequestTypeDef(TypedDict):
 
 class BatchAssociateProjectAssetsResponseTypeDef(TypedDict):
     errors: NotRequired[list[AssetErrorDetailsTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteDataSegmentEntryTypeDef(TypedDict):
+    timeSeriesId: str
+    startTimestamp: TimeInNanosTypeDef
+    endTimestamp: TimeInNanosTypeDef
+
+
+class BatchDeleteDatasetDataSegmentsRequestTypeDef(TypedDict):
+    datasetId: str
+    workspaceName: str
+    deleteDataSegmentEntries: ReadOnly[Sequence[DeleteDataSegmentEntryTypeDef]]
+    clientToken: NotRequired[str]
+
+
+class FailedDataSegmentDeletionTypeDef(TypedDict):
+    timeSeriesId: str
+    startTimestamp: TimeInNanosTypeDef
+    endTimestamp: TimeInNanosTypeDef
+    errorCode: DataSegmentErrorCodeType
+    errorMessage: str
+
+
+class BatchDeleteDatasetDataSegmentsResponseTypeDef(TypedDict):
+    datasetId: str
+    datasetVersion: str
+    errors: list[FailedDataSegmentDeletionTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DisassociateDataSegmentEntryTypeDef(TypedDict):
+    sourceDatasetId: str
+    timeSeriesId: str
+    startTimestamp: TimeInNanosTypeDef
+    endTimestamp: TimeInNanosTypeDef
+
+
+class BatchDisassociateDataSegmentsFromDatasetRequestTypeDef(TypedDict):
+    datasetId: str
+    workspaceName: str
+    disassociateDataSegmentEntries: ReadOnly[
+        Sequence[DisassociateDataSegmentEntryTypeDef]
+    ]
+    clientToken: NotRequired[str]
+
+
+class FailedDataSegmentDisassociationTypeDef(TypedDict):
+    sourceDatasetId: str
+    timeSeriesId: str
+    startTimestamp: TimeInNanosTypeDef
+    endTimestamp: TimeInNanosTypeDef
+    errorCode: DataSegmentErrorCodeType
+    errorMessage: str
+
+
+class BatchDisassociateDataSegmentsFromDatasetResponseTypeDef(TypedDict):
+    datasetId: str
+    datasetVersion: str
+    failedDisassociations: list[FailedDataSegmentDisassociationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1151,6 +1439,40 @@ class BatchPutAssetPropertyValueResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CancelEnrichmentJobRequestTypeDef(TypedDict):
+    workspaceName: str
+    jobId: str
+
+
+class CancelEnrichmentJobResponseTypeDef(TypedDict):
+    jobId: str
+    status: EnrichmentJobStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CancelPipelineExecutionRequestTypeDef(TypedDict):
+    workspaceName: str
+    pipelineName: str
+    pipelineExecutionId: str
+    reason: NotRequired[str]
+
+
+class CancelPipelineExecutionResponseTypeDef(TypedDict):
+    state: PipelineExecutionStateType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CancelQueryRequestTypeDef(TypedDict):
+    workspaceName: str
+    queryId: str
+
+
+class CancelQueryResponseTypeDef(TypedDict):
+    queryId: str
+    status: QueryStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ContentTypeDef(TypedDict):
     text: NotRequired[str]
 
@@ -1185,6 +1507,11 @@ class ColumnTypeTypeDef(TypedDict):
 class ColumnInfoTypeDef(TypedDict):
     name: NotRequired[str]
     type: NotRequired[ColumnTypeTypeDef]
+
+
+class ColumnInformationTypeDef(TypedDict):
+    name: str
+    type: str
 
 
 class PropertyTypeDef(TypedDict):
@@ -1281,6 +1608,65 @@ class ComputationModelSummaryTypeDef(TypedDict):
     version: str
 
 
+class DetailedPipelineErrorTypeDef(TypedDict):
+    code: DetailedPipelineErrorCodeType
+    message: str
+
+
+class ComputeNodeExecutionStateDetailsTypeDef(TypedDict):
+    code: ComputeNodeErrorCodeType
+    message: str
+    details: NotRequired[list[DetailedPipelineErrorTypeDef]]
+
+
+class ComputeNodeExecutionStatusTypeDef(TypedDict):
+    state: ComputeNodeExecutionStateType
+    stateDetails: NotRequired[ComputeNodeExecutionStateDetailsTypeDef]
+
+
+class S3AccessPointSourceTypeDef(TypedDict):
+    accessPointArn: str
+    prefix: NotRequired[str]
+
+
+class MountSourceTypeDef(TypedDict):
+    s3AccessPoint: NotRequired[S3AccessPointSourceTypeDef]
+
+
+class MountTypeDef(TypedDict):
+    name: str
+    relativePath: str
+    source: MountSourceTypeDef
+    storageType: MountStorageTypeType
+
+
+class ComputeNodeExecutionDetailsTypeDef(TypedDict):
+    computeNodeName: str
+    taskName: str
+    taskArn: str
+    taskVersion: str
+    dependsOn: list[str]
+    status: ComputeNodeExecutionStatusTypeDef
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+    executionEnvironmentVariables: NotRequired[dict[str, str]]
+    executionMounts: NotRequired[list[MountTypeDef]]
+
+
+class ComputeNodeOutputTypeDef(TypedDict):
+    computeNodeName: str
+    taskName: str
+    environmentVariables: NotRequired[dict[str, str]]
+    dependsOn: NotRequired[list[str]]
+
+
+class ComputeNodeTypeDef(TypedDict):
+    computeNodeName: str
+    taskName: str
+    environmentVariables: NotRequired[ReadOnly[Mapping[str, str]]]
+    dependsOn: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class ConfigurationErrorDetailsTypeDef(TypedDict):
     code: ErrorCodeType
     message: str
@@ -1297,6 +1683,35 @@ class ConflictingOperationExceptionTypeDef(TypedDict):
     resourceArn: str
 
 
+class EphemeralStorageConfigurationTypeDef(TypedDict):
+    storageClass: StorageClassType
+    storageSizeInGiB: int
+
+
+class ContainerTaskConfigurationOutputTypeDef(TypedDict):
+    ecrUri: str
+    taskExecutionRole: str
+    processingType: ProcessingTypeType
+    processingUnit: ProcessingUnitType
+    ephemeralStorageConfiguration: NotRequired[EphemeralStorageConfigurationTypeDef]
+    command: NotRequired[list[str]]
+    timeoutSeconds: NotRequired[int]
+    environmentVariables: NotRequired[dict[str, str]]
+    mounts: NotRequired[list[MountTypeDef]]
+
+
+class ContainerTaskConfigurationTypeDef(TypedDict):
+    ecrUri: str
+    taskExecutionRole: str
+    processingType: ProcessingTypeType
+    processingUnit: ProcessingUnitType
+    ephemeralStorageConfiguration: NotRequired[EphemeralStorageConfigurationTypeDef]
+    command: NotRequired[ReadOnly[Sequence[str]]]
+    timeoutSeconds: NotRequired[int]
+    environmentVariables: NotRequired[ReadOnly[Mapping[str, str]]]
+    mounts: NotRequired[ReadOnly[Sequence[MountTypeDef]]]
+
+
 class CreateAccessPolicyRequestTypeDef(TypedDict):
     accessPolicyIdentity: IdentityTypeDef
     accessPolicyResource: ResourceTypeDef
@@ -1308,6 +1723,24 @@ class CreateAccessPolicyRequestTypeDef(TypedDict):
 class CreateAccessPolicyResponseTypeDef(TypedDict):
     accessPolicyId: str
     accessPolicyArn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateApplicationRequestTypeDef(TypedDict):
+    clientToken: NotRequired[str]
+    idcInstanceArn: str
+    workspaceName: str
+    name: str
+    description: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CreateApplicationResponseTypeDef(TypedDict):
+    arn: str
+    id: str
+    dnsSubdomain: str
+    name: str
+    status: ApplicationStatusType
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1333,6 +1766,7 @@ class CreateAssetModelCompositeModelResponseTypeDef(TypedDict):
     assetModelCompositeModelId: str
     assetModelCompositeModelPath: list[AssetModelCompositeModelPathSegmentTypeDef]
     assetModelStatus: AssetModelStatusTypeDef
+    assetModelId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1384,14 +1818,12 @@ class ErrorReportLocationTypeDef(TypedDict):
     prefix: str
 
 
-class FileTypeDef(TypedDict):
-    bucket: str
-    key: str
-    versionId: NotRequired[str]
-
-
 class CsvTypeDef(TypedDict):
     columnNames: ReadOnly[Sequence[ColumnNameType]]
+
+
+class Mp4TypeDef(TypedDict):
+    pass
 
 
 class ParquetTypeDef(TypedDict):
@@ -1401,10 +1833,21 @@ class ParquetTypeDef(TypedDict):
 class FileFormatTypeDef(TypedDict):
     csv: NotRequired[ReadOnly[CsvTypeDef]]
     parquet: NotRequired[ParquetTypeDef]
+    mp4: NotRequired[Mp4TypeDef]
+    annotation: NotRequired[AnnotationTypeDef]
+
+
+class FileTypeDef(TypedDict):
+    bucket: str
+    key: str
+    versionId: NotRequired[str]
+    alias: NotRequired[str]
+    startTime: NotRequired[TimeInNanosTypeDef]
+    fileFormat: NotRequired[ReadOnly[FileFormatTypeDef]]
 
 
 class JobConfigurationTypeDef(TypedDict):
-    fileFormat: ReadOnly[FileFormatTypeDef]
+    fileFormat: NotRequired[ReadOnly[FileFormatTypeDef]]
 
 
 class CreateBulkImportJobRequestTypeDef(TypedDict):
@@ -1412,9 +1855,11 @@ class CreateBulkImportJobRequestTypeDef(TypedDict):
     jobRoleArn: str
     files: ReadOnly[Sequence[FileTypeDef]]
     errorReportLocation: ErrorReportLocationTypeDef
-    jobConfiguration: ReadOnly[JobConfigurationTypeDef]
+    jobConfiguration: NotRequired[ReadOnly[JobConfigurationTypeDef]]
     adaptiveIngestion: NotRequired[bool]
     deleteFilesAfterImport: NotRequired[bool]
+    datasetId: NotRequired[str]
+    workspaceName: NotRequired[str]
 
 
 class CreateBulkImportJobResponseTypeDef(TypedDict):
@@ -1457,6 +1902,63 @@ class CreateDashboardResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ExportErrorReportLocationTypeDef(TypedDict):
+    s3Uri: str
+
+
+class TrimSettingsTypeDef(TypedDict):
+    startTime: TimeInNanosTypeDef
+    endTime: TimeInNanosTypeDef
+
+
+class DatasetItemTypeDef(TypedDict):
+    datasetId: str
+    trimSettings: NotRequired[TrimSettingsTypeDef]
+    exportDataTypes: NotRequired[ReadOnly[Sequence[ExportDataTypeType]]]
+
+
+class FormatSettingsTypeDef(TypedDict):
+    framesPerSecond: NotRequired[int]
+    widthInPixels: NotRequired[int]
+    heightInPixels: NotRequired[int]
+
+
+class TimeseriesItemTypeDef(TypedDict):
+    timeSeriesId: NotRequired[str]
+    propertyAlias: NotRequired[str]
+    trimSettings: NotRequired[TrimSettingsTypeDef]
+    formatSettings: NotRequired[FormatSettingsTypeDef]
+
+
+class ProcessingInputTypeDef(TypedDict):
+    timeseries: NotRequired[ReadOnly[Sequence[TimeseriesItemTypeDef]]]
+    dataset: NotRequired[ReadOnly[DatasetItemTypeDef]]
+
+
+class CreateDatasetExportJobRequestTypeDef(TypedDict):
+    workspaceName: str
+    clientToken: NotRequired[str]
+    destinationS3Uri: str
+    input: ReadOnly[ProcessingInputTypeDef]
+    jobName: NotRequired[str]
+    errorReportLocation: ExportErrorReportLocationTypeDef
+
+
+class CreateDatasetExportJobResponseTypeDef(TypedDict):
+    jobId: str
+    workspaceName: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SessionConfigTypeDef(TypedDict):
+    sessionStartTimestamp: TimeInNanosTypeDef
+    sessionEndTimestamp: TimeInNanosTypeDef
+
+
+class DatasetConfigTypeDef(TypedDict):
+    session: NotRequired[SessionConfigTypeDef]
+
+
 class KendraSourceDetailTypeDef(TypedDict):
     knowledgeBaseArn: str
     roleArn: str
@@ -1476,6 +1978,10 @@ class CreateDatasetRequestTypeDef(TypedDict):
     datasetId: NotRequired[str]
     datasetName: str
     datasetDescription: NotRequired[str]
+    datasetType: NotRequired[DatasetTypeEnumType]
+    datasetConfig: NotRequired[DatasetConfigTypeDef]
+    workspaceName: NotRequired[str]
+    metadata: NotRequired[ReadOnly[Mapping[str, str]]]
     datasetSource: DatasetSourceTypeDef
     clientToken: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
@@ -1490,6 +1996,35 @@ class CreateDatasetResponseTypeDef(TypedDict):
     datasetId: str
     datasetArn: str
     datasetStatus: DatasetStatusTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EnrichmentTrimSettingsTypeDef(TypedDict):
+    startTime: TimeInNanosTypeDef
+    endTime: TimeInNanosTypeDef
+
+
+class EventDetectionTypeDef(TypedDict):
+    datasetId: str
+    timeSeriesId: NotRequired[str]
+    propertyAlias: NotRequired[str]
+    trimSettings: EnrichmentTrimSettingsTypeDef
+
+
+class EnrichmentJobConfigurationTypeDef(TypedDict):
+    eventDetection: NotRequired[EventDetectionTypeDef]
+
+
+class CreateEnrichmentJobRequestTypeDef(TypedDict):
+    workspaceName: str
+    jobConfiguration: EnrichmentJobConfigurationTypeDef
+    clientToken: NotRequired[str]
+
+
+class CreateEnrichmentJobResponseTypeDef(TypedDict):
+    jobId: str
+    status: EnrichmentJobStatusType
+    createdAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1522,6 +2057,34 @@ class CreateGatewayRequestTypeDef(TypedDict):
 class CreateGatewayResponseTypeDef(TypedDict):
     gatewayId: str
     gatewayArn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreatePipelineRequestTypeDef(TypedDict):
+    workspaceName: str
+    pipelineName: str
+    description: NotRequired[str]
+    environmentVariables: NotRequired[ReadOnly[Mapping[str, str]]]
+    computations: ReadOnly[Sequence[ComputeNodeTypeDef]]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    clientToken: NotRequired[str]
+
+
+class ResourceErrorTypeDef(TypedDict):
+    code: NotRequired[ResourceErrorCodeType]
+    message: NotRequired[str]
+
+
+class ResourceStatusTypeDef(TypedDict):
+    error: NotRequired[ResourceErrorTypeDef]
+    state: NotRequired[ResourceStateType]
+
+
+class CreatePipelineResponseTypeDef(TypedDict):
+    pipelineName: str
+    pipelineArn: str
+    version: str
+    status: ResourceStatusTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1582,6 +2145,57 @@ class CreateProjectResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TaskConfigurationTypeDef(TypedDict):
+    containerTaskConfiguration: NotRequired[ReadOnly[ContainerTaskConfigurationTypeDef]]
+
+
+class CreateTaskRequestTypeDef(TypedDict):
+    workspaceName: str
+    taskName: str
+    description: NotRequired[str]
+    taskConfiguration: ReadOnly[TaskConfigurationTypeDef]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    clientToken: NotRequired[str]
+
+
+class CreateTaskResponseTypeDef(TypedDict):
+    taskName: str
+    taskArn: str
+    version: str
+    status: ResourceStatusTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class WorkspaceEncryptionConfigurationTypeDef(TypedDict):
+    encryptionType: EncryptionTypeType
+    kmsKeyId: NotRequired[str]
+
+
+class CreateWorkspaceRequestTypeDef(TypedDict):
+    workspaceName: str
+    workspaceDescription: NotRequired[str]
+    encryptionConfiguration: WorkspaceEncryptionConfigurationTypeDef
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    clientToken: NotRequired[str]
+
+
+class WorkspaceErrorDetailsTypeDef(TypedDict):
+    code: ErrorCodeType
+    message: str
+
+
+class WorkspaceStatusTypeDef(TypedDict):
+    state: WorkspaceStateType
+    error: NotRequired[WorkspaceErrorDetailsTypeDef]
+
+
+class CreateWorkspaceResponseTypeDef(TypedDict):
+    workspaceName: str
+    workspaceArn: str
+    workspaceStatus: WorkspaceStatusTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CsvOutputTypeDef(TypedDict):
     columnNames: list[ColumnNameType]
 
@@ -1606,14 +2220,55 @@ class DataBindingValueFilterTypeDef(TypedDict):
     assetModelProperty: NotRequired[AssetModelPropertyBindingValueFilterTypeDef]
 
 
+class DataSegmentEnrichmentTypeDef(TypedDict):
+    status: EnrichmentStatusType
+    lastEnrichedAt: NotRequired[datetime]
+
+
+class DataSegmentRelationshipSummaryTypeDef(TypedDict):
+    targetDatasetId: str
+    sourceDatasetId: str
+    timeSeriesId: str
+    startTimestamp: TimeInNanosTypeDef
+    endTimestamp: TimeInNanosTypeDef
+
+
+class DataSegmentSummaryTypeDef(TypedDict):
+    sourceDatasetId: str
+    timeSeriesId: str
+    startTimestamp: TimeInNanosTypeDef
+    endTimestamp: TimeInNanosTypeDef
+    alias: str
+    dataType: PropertyDataTypeType
+    enrichment: NotRequired[DataSegmentEnrichmentTypeDef]
+
+
+class DatasetEnrichmentEntryTypeDef(TypedDict):
+    status: DatasetEnrichmentStatusType
+    lastEnrichedAt: NotRequired[datetime]
+
+
+class DatasetEnrichmentTypeDef(TypedDict):
+    video: NotRequired[DatasetEnrichmentEntryTypeDef]
+
+
+class DatasetItemOutputTypeDef(TypedDict):
+    datasetId: str
+    trimSettings: NotRequired[TrimSettingsTypeDef]
+    exportDataTypes: NotRequired[list[ExportDataTypeType]]
+
+
 class DatasetSummaryTypeDef(TypedDict):
     id: str
     arn: str
     name: str
     description: str
+    sourceType: NotRequired[DatasetSourceTypeType]
+    datasetType: NotRequired[DatasetTypeEnumType]
     creationDate: datetime
     lastUpdateDate: datetime
     status: DatasetStatusTypeDef
+    enrichmentStatus: NotRequired[DatasetEnrichmentTypeDef]
 
 
 class RowTypeDef(TypedDict):
@@ -1636,6 +2291,15 @@ class DeleteAccessPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteApplicationRequestTypeDef(TypedDict):
+    workspaceName: str
+    id: str
+
+
+class DeleteApplicationResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteAssetModelCompositeModelRequestTypeDef(TypedDict):
     assetModelId: str
     assetModelCompositeModelId: str
@@ -1647,6 +2311,7 @@ class DeleteAssetModelCompositeModelRequestTypeDef(TypedDict):
 
 class DeleteAssetModelCompositeModelResponseTypeDef(TypedDict):
     assetModelStatus: AssetModelStatusTypeDef
+    assetModelId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1673,6 +2338,7 @@ class DeleteAssetModelRequestTypeDef(TypedDict):
 
 
 class DeleteAssetModelResponseTypeDef(TypedDict):
+    assetModelId: NotRequired[str]
     assetModelStatus: AssetModelStatusTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -1683,6 +2349,7 @@ class DeleteAssetRequestTypeDef(TypedDict):
 
 
 class DeleteAssetResponseTypeDef(TypedDict):
+    assetId: NotRequired[str]
     assetStatus: AssetStatusTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -1708,6 +2375,7 @@ class DeleteDashboardResponseTypeDef(TypedDict):
 
 class DeleteDatasetRequestTypeDef(TypedDict):
     datasetId: str
+    workspaceName: NotRequired[str]
     clientToken: NotRequired[str]
 
 
@@ -1718,6 +2386,16 @@ class DeleteDatasetResponseTypeDef(TypedDict):
 
 class DeleteGatewayRequestTypeDef(TypedDict):
     gatewayId: str
+
+
+class DeletePipelineRequestTypeDef(TypedDict):
+    workspaceName: str
+    pipelineName: str
+
+
+class DeletePipelineResponseTypeDef(TypedDict):
+    status: ResourceStatusTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DeletePortalRequestTypeDef(TypedDict):
@@ -1739,11 +2417,32 @@ class DeleteProjectResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteTaskRequestTypeDef(TypedDict):
+    workspaceName: str
+    taskName: str
+
+
+class DeleteTaskResponseTypeDef(TypedDict):
+    status: ResourceStatusTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteTimeSeriesRequestTypeDef(TypedDict):
     alias: NotRequired[str]
     assetId: NotRequired[str]
     propertyId: NotRequired[str]
     clientToken: NotRequired[str]
+    workspaceName: NotRequired[str]
+
+
+class DeleteWorkspaceRequestTypeDef(TypedDict):
+    workspaceName: str
+    clientToken: NotRequired[str]
+
+
+class DeleteWorkspaceResponseTypeDef(TypedDict):
+    workspaceStatus: WorkspaceStatusTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DescribeAccessPolicyRequestTypeDef(TypedDict):
@@ -1772,6 +2471,25 @@ class DescribeActionResponseTypeDef(TypedDict):
     actionPayload: ActionPayloadTypeDef
     executionTime: datetime
     resolveTo: NotRequired[ResolveToTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeApplicationRequestTypeDef(TypedDict):
+    workspaceName: str
+    id: str
+
+
+class DescribeApplicationResponseTypeDef(TypedDict):
+    arn: str
+    createdAt: datetime
+    dnsSubdomain: str
+    description: NotRequired[str]
+    id: str
+    idcApplicationArn: str
+    name: str
+    status: ApplicationStatusType
+    updatedAt: datetime
+    workspaceName: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1909,15 +2627,27 @@ class DescribeAssetResponseTypeDef(TypedDict):
 
 class DescribeBulkImportJobRequestTypeDef(TypedDict):
     jobId: str
+    workspaceName: NotRequired[str]
 
 
 class FileFormatOutputTypeDef(TypedDict):
     csv: NotRequired[CsvOutputTypeDef]
     parquet: NotRequired[ParquetTypeDef]
+    mp4: NotRequired[Mp4TypeDef]
+    annotation: NotRequired[AnnotationTypeDef]
+
+
+class FileOutputTypeDef(TypedDict):
+    bucket: str
+    key: str
+    versionId: NotRequired[str]
+    alias: NotRequired[str]
+    startTime: NotRequired[TimeInNanosTypeDef]
+    fileFormat: NotRequired[FileFormatOutputTypeDef]
 
 
 class JobConfigurationOutputTypeDef(TypedDict):
-    fileFormat: FileFormatOutputTypeDef
+    fileFormat: NotRequired[FileFormatOutputTypeDef]
 
 
 class DescribeBulkImportJobResponseTypeDef(TypedDict):
@@ -1925,13 +2655,15 @@ class DescribeBulkImportJobResponseTypeDef(TypedDict):
     jobName: str
     jobStatus: JobStatusType
     jobRoleArn: str
-    files: list[FileTypeDef]
+    files: list[FileOutputTypeDef]
     errorReportLocation: ErrorReportLocationTypeDef
-    jobConfiguration: JobConfigurationOutputTypeDef
+    jobConfiguration: NotRequired[JobConfigurationOutputTypeDef]
     jobCreationDate: datetime
     jobLastUpdateDate: datetime
     adaptiveIngestion: NotRequired[bool]
     deleteFilesAfterImport: NotRequired[bool]
+    datasetId: NotRequired[str]
+    workspaceName: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1986,8 +2718,33 @@ class DescribeDashboardResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescribeDatasetExportJobRequestTypeDef(TypedDict):
+    workspaceName: str
+    jobId: str
+
+
+class ProcessingInputOutputTypeDef(TypedDict):
+    timeseries: NotRequired[list[TimeseriesItemTypeDef]]
+    dataset: NotRequired[DatasetItemOutputTypeDef]
+
+
+class DescribeDatasetExportJobResponseTypeDef(TypedDict):
+    jobId: str
+    workspaceName: str
+    jobName: NotRequired[str]
+    status: DatasetExportJobStatusType
+    startedAt: datetime
+    completedAt: NotRequired[datetime]
+    destinationS3Uri: str
+    errorReportLocation: ExportErrorReportLocationTypeDef
+    input: ProcessingInputOutputTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DescribeDatasetRequestTypeDef(TypedDict):
     datasetId: str
+    workspaceName: NotRequired[str]
+    datasetVersion: NotRequired[str]
 
 
 class DescribeDatasetResponseTypeDef(TypedDict):
@@ -1995,11 +2752,16 @@ class DescribeDatasetResponseTypeDef(TypedDict):
     datasetArn: str
     datasetName: str
     datasetDescription: str
+    datasetType: NotRequired[DatasetTypeEnumType]
+    datasetConfig: NotRequired[DatasetConfigTypeDef]
+    workspaceName: NotRequired[str]
+    metadata: NotRequired[dict[str, str]]
     datasetSource: DatasetSourceTypeDef
     datasetStatus: DatasetStatusTypeDef
     datasetCreationDate: datetime
     datasetLastUpdateDate: datetime
     datasetVersion: NotRequired[str]
+    enrichmentStatus: NotRequired[DatasetEnrichmentTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2007,6 +2769,25 @@ class DescribeDefaultEncryptionConfigurationResponseTypeDef(TypedDict):
     encryptionType: EncryptionTypeType
     kmsKeyArn: NotRequired[str]
     configurationStatus: ConfigurationStatusTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeEnrichmentJobRequestTypeDef(TypedDict):
+    workspaceName: str
+    jobId: str
+
+
+class DescribeEnrichmentJobResponseTypeDef(TypedDict):
+    jobId: str
+    status: EnrichmentJobStatusType
+    workspaceName: str
+    jobType: JobTypeType
+    jobConfiguration: EnrichmentJobConfigurationTypeDef
+    createdAt: datetime
+    updatedAt: NotRequired[datetime]
+    completedAt: NotRequired[datetime]
+    cancelledAt: NotRequired[datetime]
+    failureMessage: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2067,12 +2848,84 @@ class DescribeGatewayResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescribeLoggingOptionsRequestTypeDef(TypedDict):
+    workspaceName: NotRequired[str]
+
+
 class LoggingOptionsTypeDef(TypedDict):
     level: LoggingLevelType
 
 
 class DescribeLoggingOptionsResponseTypeDef(TypedDict):
     loggingOptions: LoggingOptionsTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribePipelineExecutionRequestTypeDef(TypedDict):
+    workspaceName: str
+    pipelineName: str
+    pipelineExecutionId: str
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+ExecutionEnvironmentVariablesOutputTypeDef = TypedDict(
+    "ExecutionEnvironmentVariablesOutputTypeDef",
+    {
+        "global": NotRequired[dict[str, str]],
+        "computeNodes": NotRequired[dict[str, dict[str, str]]],
+    },
+)
+
+
+class MountOverridesOutputTypeDef(TypedDict):
+    computeNodes: dict[str, list[MountTypeDef]]
+
+
+class PipelineExecutionStateDetailsTypeDef(TypedDict):
+    code: NotRequired[PipelineErrorCodeType]
+    message: str
+    details: NotRequired[list[DetailedPipelineErrorTypeDef]]
+
+
+class PipelineExecutionStatusTypeDef(TypedDict):
+    state: PipelineExecutionStateType
+    stateDetails: NotRequired[PipelineExecutionStateDetailsTypeDef]
+
+
+class DescribePipelineExecutionResponseTypeDef(TypedDict):
+    pipelineExecutionId: str
+    pipelineName: str
+    workspaceName: str
+    pipelineVersion: str
+    status: PipelineExecutionStatusTypeDef
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+    requestEnvironmentVariables: ExecutionEnvironmentVariablesOutputTypeDef
+    requestMountOverrides: NotRequired[MountOverridesOutputTypeDef]
+    executionPriority: NotRequired[int]
+    computeNodeExecutionDetails: list[ComputeNodeExecutionDetailsTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribePipelineRequestTypeDef(TypedDict):
+    workspaceName: str
+    pipelineName: str
+    pipelineVersion: NotRequired[str]
+
+
+class DescribePipelineResponseTypeDef(TypedDict):
+    pipelineName: str
+    workspaceName: str
+    description: NotRequired[str]
+    pipelineArn: str
+    version: str
+    environmentVariables: NotRequired[dict[str, str]]
+    computations: list[ComputeNodeOutputTypeDef]
+    status: ResourceStatusTypeDef
+    createdAt: datetime
+    updatedAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2125,6 +2978,44 @@ class DescribeProjectResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescribeQueryRequestTypeDef(TypedDict):
+    workspaceName: str
+    queryId: str
+
+
+class QueryStatisticsTypeDef(TypedDict):
+    rowCount: int
+    bytesScanned: int
+    executionTimeInMillis: int
+
+
+class DescribeQueryResponseTypeDef(TypedDict):
+    queryId: str
+    status: QueryStatusType
+    submittedAt: datetime
+    completedAt: NotRequired[datetime]
+    statistics: NotRequired[QueryStatisticsTypeDef]
+    errorMessage: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeSearchRequestTypeDef(TypedDict):
+    workspaceName: str
+    searchId: str
+
+
+class DescribeSearchResponseTypeDef(TypedDict):
+    searchId: str
+    workspaceName: str
+    status: SearchStatusType
+    queryStatement: str
+    searchType: SearchTypeType
+    statusReason: NotRequired[str]
+    startedAt: NotRequired[datetime]
+    groupId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class MultiLayerStorageTypeDef(TypedDict):
     customerManagedS3Storage: CustomerManagedS3StorageTypeDef
 
@@ -2152,10 +3043,34 @@ class DescribeStorageConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescribeTaskRequestTypeDef(TypedDict):
+    workspaceName: str
+    taskName: str
+    taskVersion: NotRequired[str]
+
+
+class TaskConfigurationOutputTypeDef(TypedDict):
+    containerTaskConfiguration: NotRequired[ContainerTaskConfigurationOutputTypeDef]
+
+
+class DescribeTaskResponseTypeDef(TypedDict):
+    workspaceName: str
+    taskName: str
+    description: NotRequired[str]
+    taskArn: str
+    version: str
+    taskConfiguration: TaskConfigurationOutputTypeDef
+    status: ResourceStatusTypeDef
+    createdAt: datetime
+    updatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DescribeTimeSeriesRequestTypeDef(TypedDict):
     alias: NotRequired[str]
     assetId: NotRequired[str]
     propertyId: NotRequired[str]
+    workspaceName: NotRequired[str]
 
 
 class DescribeTimeSeriesResponseTypeDef(TypedDict):
@@ -2168,6 +3083,27 @@ class DescribeTimeSeriesResponseTypeDef(TypedDict):
     timeSeriesCreationDate: datetime
     timeSeriesLastUpdateDate: datetime
     timeSeriesArn: str
+    workspaceName: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeWorkspaceRequestTypeDef(TypedDict):
+    workspaceName: str
+
+
+class WorkspaceEncryptionConfigurationInfoTypeDef(TypedDict):
+    encryptionType: EncryptionTypeType
+    kmsKeyArn: NotRequired[str]
+
+
+class DescribeWorkspaceResponseTypeDef(TypedDict):
+    workspaceArn: str
+    workspaceName: str
+    workspaceDescription: NotRequired[str]
+    workspaceStatus: WorkspaceStatusTypeDef
+    encryptionConfiguration: NotRequired[WorkspaceEncryptionConfigurationInfoTypeDef]
+    createdAt: datetime
+    updatedAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2183,6 +3119,18 @@ class DisassociateTimeSeriesFromAssetPropertyRequestTypeDef(TypedDict):
     assetId: str
     propertyId: str
     clientToken: NotRequired[str]
+
+
+class EnrichmentJobSummaryTypeDef(TypedDict):
+    jobId: str
+    status: EnrichmentJobStatusType
+    workspaceName: str
+    jobType: JobTypeType
+    datasetId: str
+    propertyAlias: NotRequired[str]
+    timeSeriesId: NotRequired[str]
+    createdAt: datetime
+    updatedAt: NotRequired[datetime]
 
 
 class ExecuteActionRequestTypeDef(TypedDict):
@@ -2212,6 +3160,15 @@ class ExecuteQueryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+ExecutionEnvironmentVariablesTypeDef = TypedDict(
+    "ExecutionEnvironmentVariablesTypeDef",
+    {
+        "global": NotRequired[ReadOnly[Mapping[str, str]]],
+        "computeNodes": NotRequired[ReadOnly[Mapping[str, Mapping[str, str]]]],
+    },
+)
+
+
 class ExecutionSummaryTypeDef(TypedDict):
     executionId: str
     actionType: NotRequired[str]
@@ -2222,6 +3179,15 @@ class ExecutionSummaryTypeDef(TypedDict):
     executionEndTime: NotRequired[datetime]
     executionStatus: ExecutionStatusTypeDef
     executionEntityVersion: NotRequired[str]
+
+
+class ExportJobSummaryTypeDef(TypedDict):
+    jobId: str
+    jobName: NotRequired[str]
+    status: DatasetExportJobStatusType
+    startedAt: datetime
+    completedAt: NotRequired[datetime]
+    destinationS3Uri: str
 
 
 class GatewaySummaryTypeDef(TypedDict):
@@ -2283,6 +3249,25 @@ class GetAssetPropertyValueResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetCaptureDataRequestTypeDef(TypedDict):
+    workspaceName: str
+    startTime: TimeInNanosTypeDef
+    endTime: TimeInNanosTypeDef
+    timeSeriesId: NotRequired[str]
+    propertyAlias: NotRequired[str]
+    formatSettings: NotRequired[FormatSettingsTypeDef]
+    nextToken: NotRequired[str]
+
+
+class GetCaptureDataResponseTypeDef(TypedDict):
+    data: bytes
+    startTime: TimeInNanosTypeDef
+    endTime: TimeInNanosTypeDef
+    dataType: VideoDataTypeType
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetInterpolatedAssetPropertyValuesRequestTypeDef(TypedDict):
     assetId: NotRequired[str]
     propertyId: NotRequired[str]
@@ -2306,6 +3291,44 @@ class InterpolatedAssetPropertyValueTypeDef(TypedDict):
 
 class GetInterpolatedAssetPropertyValuesResponseTypeDef(TypedDict):
     interpolatedAssetPropertyValues: list[InterpolatedAssetPropertyValueTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetQueryResultsRequestTypeDef(TypedDict):
+    workspaceName: str
+    queryId: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class GetQueryResultsResponseTypeDef(TypedDict):
+    columnInfo: NotRequired[list[ColumnInformationTypeDef]]
+    rows: NotRequired[list[list[str]]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetSearchResultsRequestTypeDef(TypedDict):
+    searchId: str
+    workspaceName: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class SearchResultTypeDef(TypedDict):
+    searchId: str
+    workspaceName: str
+    datasetId: str
+    timeSeriesId: str
+    startTimestamp: TimeInNanosTypeDef
+    endTimestamp: TimeInNanosTypeDef
+    topTimestamp: TimeInNanosTypeDef
+    score: float
+
+
+class GetSearchResultsResponseTypeDef(TypedDict):
+    searchResults: list[SearchResultTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -2409,6 +3432,17 @@ class ListActionsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListApplicationsRequestTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListApplicationsResponseTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    applications: list[ApplicationSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListAssetModelCompositeModelsRequestTypeDef(TypedDict):
     assetModelId: str
     nextToken: NotRequired[str]
@@ -2506,6 +3540,7 @@ class ListBulkImportJobsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
     filter: NotRequired[ListBulkImportJobsFilterType]
+    workspaceName: NotRequired[str]
 
 
 class ListBulkImportJobsResponseTypeDef(TypedDict):
@@ -2576,14 +3611,76 @@ class ListDashboardsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListDatasetDataSegmentRelationshipsRequestTypeDef(TypedDict):
+    datasetId: str
+    workspaceName: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListDatasetDataSegmentRelationshipsResponseTypeDef(TypedDict):
+    dataSegmentRelationshipSummaries: list[DataSegmentRelationshipSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListDatasetDataSegmentsRequestTypeDef(TypedDict):
+    datasetId: str
+    workspaceName: str
+    datasetVersion: NotRequired[str]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListDatasetDataSegmentsResponseTypeDef(TypedDict):
+    dataSegments: list[DataSegmentSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListDatasetExportJobsRequestTypeDef(TypedDict):
+    workspaceName: str
+    filter: NotRequired[DatasetExportJobFilterType]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListDatasetExportJobsResponseTypeDef(TypedDict):
+    jobs: list[ExportJobSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListDatasetsRequestTypeDef(TypedDict):
     sourceType: DatasetSourceTypeType
+    workspaceName: NotRequired[str]
+    datasetType: NotRequired[DatasetTypeEnumType]
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
 
 
 class ListDatasetsResponseTypeDef(TypedDict):
     datasetSummaries: list[DatasetSummaryTypeDef]
+    nextToken: NotRequired[str]
+    workspaceName: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListEnrichmentJobsRequestTypeDef(TypedDict):
+    workspaceName: str
+    datasetId: NotRequired[str]
+    propertyAlias: NotRequired[str]
+    timeSeriesId: NotRequired[str]
+    status: NotRequired[EnrichmentJobStatusType]
+    jobType: NotRequired[JobTypeType]
+    startDate: NotRequired[ReadOnly[datetime | str]]
+    endDate: NotRequired[ReadOnly[datetime | str]]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListEnrichmentJobsResponseTypeDef(TypedDict):
+    jobs: list[EnrichmentJobSummaryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -2623,6 +3720,55 @@ class ListInterfaceRelationshipsRequestTypeDef(TypedDict):
 
 class ListInterfaceRelationshipsResponseTypeDef(TypedDict):
     interfaceRelationshipSummaries: list[InterfaceRelationshipSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListPipelineExecutionsRequestTypeDef(TypedDict):
+    workspaceName: str
+    pipelineName: str
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+    state: NotRequired[PipelineExecutionStateType]
+    startTimeAfter: NotRequired[ReadOnly[datetime | str]]
+    startTimeBefore: NotRequired[ReadOnly[datetime | str]]
+    endTimeAfter: NotRequired[ReadOnly[datetime | str]]
+    endTimeBefore: NotRequired[ReadOnly[datetime | str]]
+
+
+class PipelineExecutionSummaryTypeDef(TypedDict):
+    pipelineExecutionId: str
+    pipelineVersion: str
+    status: PipelineExecutionStatusTypeDef
+    executionPriority: NotRequired[int]
+    startTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+
+
+class ListPipelineExecutionsResponseTypeDef(TypedDict):
+    pipelineExecutionSummaries: list[PipelineExecutionSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListPipelinesRequestTypeDef(TypedDict):
+    workspaceName: str
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class PipelineSummaryTypeDef(TypedDict):
+    pipelineName: str
+    description: NotRequired[str]
+    pipelineArn: str
+    version: str
+    status: ResourceStatusTypeDef
+    createdAt: datetime
+    updatedAt: datetime
+
+
+class ListPipelinesResponseTypeDef(TypedDict):
+    pipelineSummaries: list[PipelineSummaryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -2682,6 +3828,58 @@ class ListProjectsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListQueriesRequestTypeDef(TypedDict):
+    workspaceName: str
+    filter: NotRequired[str]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class QuerySummaryTypeDef(TypedDict):
+    queryId: str
+    status: QueryStatusType
+    submittedAt: datetime
+    completedAt: NotRequired[datetime]
+
+
+class ListQueriesResponseTypeDef(TypedDict):
+    queries: list[QuerySummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListSearchesFiltersTypeDef(TypedDict):
+    statusFilter: NotRequired[ReadOnly[Sequence[SearchStatusType]]]
+    startedAfter: NotRequired[ReadOnly[datetime | str]]
+    startedBefore: NotRequired[ReadOnly[datetime | str]]
+    groupIdFilter: NotRequired[ReadOnly[Sequence[str]]]
+    searchTypeFilter: NotRequired[ReadOnly[Sequence[SearchTypeType]]]
+
+
+class ListSearchesRequestTypeDef(TypedDict):
+    workspaceName: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    listSearchesFilters: NotRequired[ReadOnly[ListSearchesFiltersTypeDef]]
+
+
+class SearchSummaryTypeDef(TypedDict):
+    searchId: str
+    workspaceName: str
+    status: SearchStatusType
+    queryStatement: str
+    searchType: SearchTypeType
+    statusReason: NotRequired[str]
+    startedAt: NotRequired[datetime]
+    groupId: NotRequired[str]
+
+
+class ListSearchesResponseTypeDef(TypedDict):
+    searchSummaries: list[SearchSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListTagsForResourceRequestTypeDef(TypedDict):
     resourceArn: str
 
@@ -2691,12 +3889,35 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListTasksRequestTypeDef(TypedDict):
+    workspaceName: str
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class TaskSummaryTypeDef(TypedDict):
+    taskName: str
+    description: NotRequired[str]
+    taskArn: str
+    version: str
+    status: ResourceStatusTypeDef
+    createdAt: datetime
+    updatedAt: datetime
+
+
+class ListTasksResponseTypeDef(TypedDict):
+    taskSummaries: list[TaskSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListTimeSeriesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
     assetId: NotRequired[str]
     aliasPrefix: NotRequired[str]
     timeSeriesType: NotRequired[ListTimeSeriesTypeType]
+    workspaceName: NotRequired[str]
 
 
 class TimeSeriesSummaryTypeDef(TypedDict):
@@ -2714,7 +3935,31 @@ class TimeSeriesSummaryTypeDef(TypedDict):
 class ListTimeSeriesResponseTypeDef(TypedDict):
     TimeSeriesSummaries: list[TimeSeriesSummaryTypeDef]
     nextToken: NotRequired[str]
+    workspaceName: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListWorkspacesRequestTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class WorkspaceSummaryTypeDef(TypedDict):
+    name: str
+    arn: str
+    status: WorkspaceStatusTypeDef
+    createdAt: datetime
+    updatedAt: datetime
+
+
+class ListWorkspacesResponseTypeDef(TypedDict):
+    workspaceSummaries: list[WorkspaceSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class MountOverridesTypeDef(TypedDict):
+    computeNodes: ReadOnly[Mapping[str, Sequence[MountTypeDef]]]
 
 
 class PropertyMappingConfigurationTypeDef(TypedDict):
@@ -2752,6 +3997,7 @@ class PutDefaultEncryptionConfigurationResponseTypeDef(TypedDict):
 
 class PutLoggingOptionsRequestTypeDef(TypedDict):
     loggingOptions: LoggingOptionsTypeDef
+    workspaceName: NotRequired[str]
 
 
 class PutLoggingOptionsResponseTypeDef(TypedDict):
@@ -2777,6 +4023,62 @@ class PutStorageConfigurationResponseTypeDef(TypedDict):
     warmTier: NotRequired[WarmTierStateType]
     warmTierRetentionPeriod: NotRequired[WarmTierRetentionPeriodTypeDef]
     disallowIngestNullNaN: NotRequired[bool]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TimeIntervalTypeDef(TypedDict):
+    startTime: TimeInNanosTypeDef
+    endTime: TimeInNanosTypeDef
+
+
+class SearchFiltersTypeDef(TypedDict):
+    timeSeriesIds: NotRequired[ReadOnly[Sequence[str]]]
+    datasetIds: NotRequired[ReadOnly[Sequence[str]]]
+    timeIntervals: NotRequired[ReadOnly[Sequence[TimeIntervalTypeDef]]]
+
+
+class StartPipelineExecutionRequestTypeDef(TypedDict):
+    workspaceName: str
+    pipelineName: str
+    executionEnvironmentVariableOverrides: NotRequired[
+        ReadOnly[ExecutionEnvironmentVariablesTypeDef]
+    ]
+    executionMountOverrides: NotRequired[ReadOnly[MountOverridesTypeDef]]
+    executionPriority: NotRequired[int]
+    clientToken: NotRequired[str]
+
+
+class StartPipelineExecutionResponseTypeDef(TypedDict):
+    pipelineExecutionId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartQueryRequestTypeDef(TypedDict):
+    clientToken: NotRequired[str]
+    workspaceName: str
+    queryStatement: str
+
+
+class StartQueryResponseTypeDef(TypedDict):
+    queryId: str
+    status: QueryStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartSearchRequestTypeDef(TypedDict):
+    workspaceName: str
+    queryStatement: str
+    clientToken: NotRequired[str]
+    searchType: NotRequired[SearchTypeType]
+    searchFilters: NotRequired[ReadOnly[SearchFiltersTypeDef]]
+    groupId: NotRequired[str]
+
+
+class StartSearchResponseTypeDef(TypedDict):
+    searchId: str
+    workspaceName: str
+    status: SearchStatusType
+    groupId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2828,6 +4130,7 @@ class UpdateAssetModelCompositeModelRequestTypeDef(TypedDict):
 class UpdateAssetModelCompositeModelResponseTypeDef(TypedDict):
     assetModelCompositeModelPath: list[AssetModelCompositeModelPathSegmentTypeDef]
     assetModelStatus: AssetModelStatusTypeDef
+    assetModelId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2848,6 +4151,7 @@ class UpdateAssetModelRequestTypeDef(TypedDict):
 
 
 class UpdateAssetModelResponseTypeDef(TypedDict):
+    assetModelId: NotRequired[str]
     assetModelStatus: AssetModelStatusTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -2870,6 +4174,7 @@ class UpdateAssetRequestTypeDef(TypedDict):
 
 
 class UpdateAssetResponseTypeDef(TypedDict):
+    assetId: NotRequired[str]
     assetStatus: AssetStatusTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -2904,8 +4209,11 @@ class UpdateDashboardResponseTypeDef(TypedDict):
 
 class UpdateDatasetRequestTypeDef(TypedDict):
     datasetId: str
+    workspaceName: NotRequired[str]
     datasetName: str
     datasetDescription: NotRequired[str]
+    datasetConfig: NotRequired[DatasetConfigTypeDef]
+    metadata: NotRequired[ReadOnly[Mapping[str, str]]]
     datasetSource: DatasetSourceTypeDef
     clientToken: NotRequired[str]
 
@@ -2932,6 +4240,20 @@ class UpdateGatewayCapabilityConfigurationResponseTypeDef(TypedDict):
 class UpdateGatewayRequestTypeDef(TypedDict):
     gatewayId: str
     gatewayName: str
+
+
+class UpdatePipelineRequestTypeDef(TypedDict):
+    workspaceName: str
+    pipelineName: str
+    description: NotRequired[str]
+    environmentVariables: NotRequired[ReadOnly[Mapping[str, str]]]
+    computations: NotRequired[ReadOnly[Sequence[ComputeNodeTypeDef]]]
+
+
+class UpdatePipelineResponseTypeDef(TypedDict):
+    version: str
+    status: ResourceStatusTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class UpdatePortalRequestTypeDef(TypedDict):
@@ -2961,4 +4283,29 @@ class UpdateProjectRequestTypeDef(TypedDict):
 
 
 class UpdateProjectResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateTaskRequestTypeDef(TypedDict):
+    workspaceName: str
+    taskName: str
+    description: NotRequired[str]
+    taskConfiguration: NotRequired[ReadOnly[TaskConfigurationTypeDef]]
+
+
+class UpdateTaskResponseTypeDef(TypedDict):
+    version: str
+    status: ResourceStatusTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateWorkspaceRequestTypeDef(TypedDict):
+    workspaceName: str
+    workspaceDescription: NotRequired[str]
+    encryptionConfiguration: NotRequired[WorkspaceEncryptionConfigurationTypeDef]
+    clientToken: NotRequired[str]
+
+
+class UpdateWorkspaceResponseTypeDef(TypedDict):
+    workspaceStatus: WorkspaceStatusTypeDef
     ResponseMetadata: ResponseMetadataTypeDef

@@ -121,6 +121,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateWirelessGatewayTaskRequestTypeDef",
         "CreateWirelessGatewayTaskResponseTypeDef",
         "DakCertificateMetadataTypeDef",
+        "DefaultSessionParametersMulticastTypeDef",
         "DeleteDestinationRequestTypeDef",
         "DeleteDestinationResponseTypeDef",
         "DeleteDeviceProfileRequestTypeDef",
@@ -231,6 +232,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetWirelessGatewayTaskRequestTypeDef",
         "GetWirelessGatewayTaskResponseTypeDef",
         "GlobalIdentityTypeDef",
+        "GnssCaptureTypeDef",
+        "GnssMultiFrameTypeDef",
         "GnssTypeDef",
         "GsmLocalIdTypeDef",
         "GsmNmrObjTypeDef",
@@ -815,6 +818,11 @@ class CreateFuotaTaskResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DefaultSessionParametersMulticastTypeDef(TypedDict):
+    DlDr: NotRequired[int]
+    DlFreq: NotRequired[int]
+
+
 class ParticipatingGatewaysMulticastTypeDef(TypedDict):
     GatewayList: NotRequired[ReadOnly[Sequence[str]]]
     TransmissionInterval: NotRequired[int]
@@ -824,6 +832,7 @@ class LoRaWANMulticastTypeDef(TypedDict):
     RfRegion: NotRequired[SupportedRfRegionType]
     DlClass: NotRequired[DlClassType]
     ParticipatingGateways: NotRequired[ReadOnly[ParticipatingGatewaysMulticastTypeDef]]
+    DefaultSessionParameters: NotRequired[DefaultSessionParametersMulticastTypeDef]
 
 
 class CreateMulticastGroupRequestTypeDef(TypedDict):
@@ -1529,6 +1538,7 @@ class LoRaWANMulticastGetTypeDef(TypedDict):
     NumberOfDevicesRequested: NotRequired[int]
     NumberOfDevicesInGroup: NotRequired[int]
     ParticipatingGateways: NotRequired[ParticipatingGatewaysMulticastOutputTypeDef]
+    DefaultSessionParameters: NotRequired[DefaultSessionParametersMulticastTypeDef]
 
 
 class GetMulticastGroupResponseTypeDef(TypedDict):
@@ -1613,6 +1623,19 @@ class GetPositionConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GnssCaptureTypeDef(TypedDict):
+    Payload: str
+    CaptureTime: NotRequired[float]
+
+
+class GnssMultiFrameTypeDef(TypedDict):
+    Captures: ReadOnly[Sequence[GnssCaptureTypeDef]]
+    CaptureTimeAccuracy: NotRequired[float]
+    AssistPosition: NotRequired[ReadOnly[Sequence[float]]]
+    AssistAltitude: NotRequired[float]
+    Use2DSolver: NotRequired[bool]
+
+
 class GnssTypeDef(TypedDict):
     Payload: str
     CaptureTime: NotRequired[float]
@@ -1636,6 +1659,7 @@ class GetPositionEstimateRequestTypeDef(TypedDict):
     CellTowers: NotRequired[ReadOnly[CellTowersTypeDef]]
     Ip: NotRequired[IpTypeDef]
     Gnss: NotRequired[ReadOnly[GnssTypeDef]]
+    GnssMultiFrame: NotRequired[ReadOnly[GnssMultiFrameTypeDef]]
     Timestamp: NotRequired[ReadOnly[datetime | str]]
     AdvancedConfiguration: NotRequired[AdvancedConfigurationTypeDef]
 

@@ -73,6 +73,15 @@ class MultiRegionIVS(MultiRegionClient):
         """
         return self._call("CreateChannel", kwargs)
 
+    def create_failover_slate_configuration(
+        self, **kwargs: Unpack[type_defs.CreateFailoverSlateConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFailoverSlateConfigurationResponseTypeDef]:
+        """Creates a new failover slate configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/CreateFailoverSlateConfiguration
+        """
+        return self._call("CreateFailoverSlateConfiguration", kwargs)
+
     def create_playback_restriction_policy(
         self, **kwargs: Unpack[type_defs.CreatePlaybackRestrictionPolicyRequestTypeDef]
     ) -> TargetResults[type_defs.CreatePlaybackRestrictionPolicyResponseTypeDef]:
@@ -120,6 +129,15 @@ class MultiRegionIVS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/DeleteChannel
         """
         return self._call("DeleteChannel", kwargs)
+
+    def delete_failover_slate_configuration(
+        self, **kwargs: Unpack[type_defs.DeleteFailoverSlateConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Deletes the specified failover slate configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/DeleteFailoverSlateConfiguration
+        """
+        return self._call("DeleteFailoverSlateConfiguration", kwargs)
 
     def delete_playback_key_pair(
         self, **kwargs: Unpack[type_defs.DeletePlaybackKeyPairRequestTypeDef]
@@ -178,6 +196,15 @@ class MultiRegionIVS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/GetChannel
         """
         return self._call("GetChannel", kwargs)
+
+    def get_failover_slate_configuration(
+        self, **kwargs: Unpack[type_defs.GetFailoverSlateConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFailoverSlateConfigurationResponseTypeDef]:
+        """Gets the failover slate configuration for the specified ARN.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/GetFailoverSlateConfiguration
+        """
+        return self._call("GetFailoverSlateConfiguration", kwargs)
 
     def get_playback_key_pair(
         self, **kwargs: Unpack[type_defs.GetPlaybackKeyPairRequestTypeDef]
@@ -282,6 +309,17 @@ class MultiRegionIVS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/ListChannels
         """
         return self._call("ListChannels", kwargs)
+
+    def list_failover_slate_configurations(
+        self, **kwargs: Unpack[type_defs.ListFailoverSlateConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFailoverSlateConfigurationsResponseTypeDef]:
+        """Gets summary information about all failover slate configurations in your
+        account, in the Amazon Web Services region where the API request is
+        processed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/ListFailoverSlateConfigurations
+        """
+        return self._call("ListFailoverSlateConfigurations", kwargs)
 
     def list_playback_key_pairs(
         self, **kwargs: Unpack[type_defs.ListPlaybackKeyPairsRequestTypeDef]
@@ -408,6 +446,15 @@ class MultiRegionIVS(MultiRegionClient):
         """
         return self._call("UntagResource", kwargs)
 
+    def update_ad_configuration(
+        self, **kwargs: Unpack[type_defs.UpdateAdConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAdConfigurationResponseTypeDef]:
+        """Updates a specified ad configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/UpdateAdConfiguration
+        """
+        return self._call("UpdateAdConfiguration", kwargs)
+
     def update_channel(
         self, **kwargs: Unpack[type_defs.UpdateChannelRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateChannelResponseTypeDef]:
@@ -418,6 +465,15 @@ class MultiRegionIVS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/UpdateChannel
         """
         return self._call("UpdateChannel", kwargs)
+
+    def update_failover_slate_configuration(
+        self, **kwargs: Unpack[type_defs.UpdateFailoverSlateConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFailoverSlateConfigurationResponseTypeDef]:
+        """Updates a specified failover slate configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/UpdateFailoverSlateConfiguration
+        """
+        return self._call("UpdateFailoverSlateConfiguration", kwargs)
 
     def update_playback_restriction_policy(
         self, **kwargs: Unpack[type_defs.UpdatePlaybackRestrictionPolicyRequestTypeDef]
@@ -473,6 +529,31 @@ class MultiRegionIVS(MultiRegionClient):
         """
         return self._paginate(
             "ListChannels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_failover_slate_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListFailoverSlateConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFailoverSlateConfigurationsResponseTypeDef]:
+        """Every page of ListFailoverSlateConfigurations in every target, merged per
+        target (botocore's build_full_result).
+
+        Gets summary information about all failover slate configurations in your
+        account, in the Amazon Web Services region where the API request is
+        processed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/ListFailoverSlateConfigurations
+        """
+        return self._paginate(
+            "ListFailoverSlateConfigurations",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -605,6 +686,26 @@ class MultiRegionIVS(MultiRegionClient):
         """
         return self._items(
             "ListChannels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_failover_slate_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListFailoverSlateConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.FailoverSlateConfigurationSummaryTypeDef]:
+        """Each element of failoverSlateConfigurations in every page of
+        ListFailoverSlateConfigurations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-2020-07-14/ListFailoverSlateConfigurations
+        """
+        return self._items(
+            "ListFailoverSlateConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
         )
 
     def iter_list_playback_key_pairs(

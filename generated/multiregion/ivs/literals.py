@@ -9,6 +9,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ChannelLatencyModeType",
         "ChannelTypeType",
         "ContainerFormatType",
+        "FailoverSlateConfigurationStateType",
         "MultitrackMaximumResolutionType",
         "MultitrackPolicyType",
         "RecordingConfigurationStateType",
@@ -25,6 +26,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
 ChannelLatencyModeType = Literal["NORMAL", "LOW"]
 ChannelTypeType = Literal["BASIC", "STANDARD", "ADVANCED_SD", "ADVANCED_HD"]
 ContainerFormatType = Literal["TS", "FRAGMENTED_MP4"]
+FailoverSlateConfigurationStateType = Literal[
+    "CREATING",
+    "CREATE_FAILED",
+    "CREATED",
+    "UPDATING",
+]
 MultitrackMaximumResolutionType = Literal["SD", "HD", "FULL_HD"]
 MultitrackPolicyType = Literal["ALLOW", "REQUIRE"]
 RecordingConfigurationStateType = Literal["CREATING", "CREATE_FAILED", "ACTIVE"]

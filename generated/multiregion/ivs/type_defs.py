@@ -22,6 +22,7 @@ from .literals import (
     ChannelLatencyModeType,
     ChannelTypeType,
     ContainerFormatType,
+    FailoverSlateConfigurationStateType,
     MultitrackMaximumResolutionType,
     MultitrackPolicyType,
     RecordingConfigurationStateType,
@@ -55,6 +56,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateAdConfigurationResponseTypeDef",
         "CreateChannelRequestTypeDef",
         "CreateChannelResponseTypeDef",
+        "CreateFailoverSlateConfigurationRequestTypeDef",
+        "CreateFailoverSlateConfigurationResponseTypeDef",
         "CreatePlaybackRestrictionPolicyRequestTypeDef",
         "CreatePlaybackRestrictionPolicyResponseTypeDef",
         "CreateRecordingConfigurationRequestTypeDef",
@@ -63,6 +66,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateStreamKeyResponseTypeDef",
         "DeleteAdConfigurationRequestTypeDef",
         "DeleteChannelRequestTypeDef",
+        "DeleteFailoverSlateConfigurationRequestTypeDef",
         "DeletePlaybackKeyPairRequestTypeDef",
         "DeletePlaybackKeyPairResponseTypeDef",
         "DeletePlaybackRestrictionPolicyRequestTypeDef",
@@ -70,10 +74,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteStreamKeyRequestTypeDef",
         "DestinationConfigurationTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "FailoverSlateConfigurationSummaryTypeDef",
+        "FailoverSlateConfigurationTypeDef",
         "GetAdConfigurationRequestTypeDef",
         "GetAdConfigurationResponseTypeDef",
         "GetChannelRequestTypeDef",
         "GetChannelResponseTypeDef",
+        "GetFailoverSlateConfigurationRequestTypeDef",
+        "GetFailoverSlateConfigurationResponseTypeDef",
         "GetPlaybackKeyPairRequestTypeDef",
         "GetPlaybackKeyPairResponseTypeDef",
         "GetPlaybackRestrictionPolicyRequestTypeDef",
@@ -96,6 +104,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListAdConfigurationsResponseTypeDef",
         "ListChannelsRequestTypeDef",
         "ListChannelsResponseTypeDef",
+        "ListFailoverSlateConfigurationsRequestTypeDef",
+        "ListFailoverSlateConfigurationsResponseTypeDef",
         "ListPlaybackKeyPairsRequestTypeDef",
         "ListPlaybackKeyPairsResponseTypeDef",
         "ListPlaybackRestrictionPoliciesRequestTypeDef",
@@ -116,6 +126,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PlaybackKeyPairTypeDef",
         "PlaybackRestrictionPolicySummaryTypeDef",
         "PlaybackRestrictionPolicyTypeDef",
+        "PostRollConfigurationTypeDef",
         "PutMetadataRequestTypeDef",
         "RecordingConfigurationSummaryTypeDef",
         "RecordingConfigurationTypeDef",
@@ -142,8 +153,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ThumbnailConfigurationTypeDef",
         "UntagResourceRequestTypeDef",
         "UntagResourceResponseTypeDef",
+        "UpdateAdConfigurationRequestTypeDef",
+        "UpdateAdConfigurationResponseTypeDef",
         "UpdateChannelRequestTypeDef",
         "UpdateChannelResponseTypeDef",
+        "UpdateFailoverSlateConfigurationRequestTypeDef",
+        "UpdateFailoverSlateConfigurationResponseTypeDef",
         "UpdatePlaybackRestrictionPolicyRequestTypeDef",
         "UpdatePlaybackRestrictionPolicyResponseTypeDef",
         "VideoConfigurationTypeDef",
@@ -154,10 +169,16 @@ class MediaTailorPlaybackConfigurationTypeDef(TypedDict):
     playbackConfigurationArn: NotRequired[str]
 
 
+class PostRollConfigurationTypeDef(TypedDict):
+    durationSeconds: int
+    enabled: bool
+
+
 class AdConfigurationSummaryTypeDef(TypedDict):
     arn: str
     name: NotRequired[str]
     mediaTailorPlaybackConfigurations: list[MediaTailorPlaybackConfigurationTypeDef]
+    postRollConfiguration: NotRequired[PostRollConfigurationTypeDef]
     tags: NotRequired[dict[str, str]]
 
 
@@ -165,6 +186,7 @@ class AdConfigurationTypeDef(TypedDict):
     arn: str
     name: NotRequired[str]
     mediaTailorPlaybackConfigurations: list[MediaTailorPlaybackConfigurationTypeDef]
+    postRollConfiguration: NotRequired[PostRollConfigurationTypeDef]
     tags: NotRequired[dict[str, str]]
 
 
@@ -214,6 +236,7 @@ class ChannelTypeDef(TypedDict):
     multitrackInputConfiguration: NotRequired[MultitrackInputConfigurationTypeDef]
     containerFormat: NotRequired[ContainerFormatType]
     adConfigurationArn: NotRequired[str]
+    failoverSlateConfigurationArn: NotRequired[str]
 
 
 class BatchGetChannelResponseTypeDef(TypedDict):
@@ -296,6 +319,7 @@ class ChannelSummaryTypeDef(TypedDict):
     preset: NotRequired[TranscodePresetType]
     playbackRestrictionPolicyArn: NotRequired[str]
     adConfigurationArn: NotRequired[str]
+    failoverSlateConfigurationArn: NotRequired[str]
 
 
 class CreateAdConfigurationRequestTypeDef(TypedDict):
@@ -303,6 +327,7 @@ class CreateAdConfigurationRequestTypeDef(TypedDict):
     mediaTailorPlaybackConfigurations: ReadOnly[
         Sequence[MediaTailorPlaybackConfigurationTypeDef]
     ]
+    postRollConfiguration: NotRequired[PostRollConfigurationTypeDef]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
@@ -324,11 +349,35 @@ class CreateChannelRequestTypeDef(TypedDict):
     multitrackInputConfiguration: NotRequired[MultitrackInputConfigurationTypeDef]
     containerFormat: NotRequired[ContainerFormatType]
     adConfigurationArn: NotRequired[str]
+    failoverSlateConfigurationArn: NotRequired[str]
 
 
 class CreateChannelResponseTypeDef(TypedDict):
     channel: NotRequired[ChannelTypeDef]
     streamKey: NotRequired[StreamKeyTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateFailoverSlateConfigurationRequestTypeDef(TypedDict):
+    name: NotRequired[str]
+    activationThresholdSeconds: NotRequired[int]
+    minSlateDisplaySeconds: NotRequired[int]
+    maxSlateDisplaySeconds: NotRequired[int]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class FailoverSlateConfigurationTypeDef(TypedDict):
+    arn: str
+    name: NotRequired[str]
+    activationThresholdSeconds: NotRequired[int]
+    minSlateDisplaySeconds: NotRequired[int]
+    maxSlateDisplaySeconds: NotRequired[int]
+    state: FailoverSlateConfigurationStateType
+    tags: NotRequired[dict[str, str]]
+
+
+class CreateFailoverSlateConfigurationResponseTypeDef(TypedDict):
+    failoverSlateConfiguration: FailoverSlateConfigurationTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -429,6 +478,10 @@ class DeleteChannelRequestTypeDef(TypedDict):
     arn: str
 
 
+class DeleteFailoverSlateConfigurationRequestTypeDef(TypedDict):
+    arn: str
+
+
 class DeletePlaybackKeyPairRequestTypeDef(TypedDict):
     arn: str
 
@@ -449,6 +502,16 @@ class DeleteStreamKeyRequestTypeDef(TypedDict):
     arn: str
 
 
+class FailoverSlateConfigurationSummaryTypeDef(TypedDict):
+    arn: str
+    name: NotRequired[str]
+    activationThresholdSeconds: NotRequired[int]
+    minSlateDisplaySeconds: NotRequired[int]
+    maxSlateDisplaySeconds: NotRequired[int]
+    state: FailoverSlateConfigurationStateType
+    tags: NotRequired[dict[str, str]]
+
+
 class GetAdConfigurationRequestTypeDef(TypedDict):
     arn: str
 
@@ -464,6 +527,15 @@ class GetChannelRequestTypeDef(TypedDict):
 
 class GetChannelResponseTypeDef(TypedDict):
     channel: NotRequired[ChannelTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetFailoverSlateConfigurationRequestTypeDef(TypedDict):
+    arn: str
+
+
+class GetFailoverSlateConfigurationResponseTypeDef(TypedDict):
+    failoverSlateConfiguration: FailoverSlateConfigurationTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -574,6 +646,7 @@ class StreamSessionTypeDef(TypedDict):
     ingestConfigurations: NotRequired[IngestConfigurationsTypeDef]
     recordingConfiguration: NotRequired[RecordingConfigurationTypeDef]
     truncatedEvents: NotRequired[list[StreamEventTypeDef]]
+    failoverSlateConfiguration: NotRequired[FailoverSlateConfigurationTypeDef]
 
 
 class GetStreamSessionResponseTypeDef(TypedDict):
@@ -595,10 +668,13 @@ class ImportPlaybackKeyPairResponseTypeDef(TypedDict):
 class InsertAdBreakRequestTypeDef(TypedDict):
     channelArn: str
     durationSeconds: int
+    adBreakId: NotRequired[str]
+    targetStartAt: NotRequired[ReadOnly[datetime | str]]
 
 
 class InsertAdBreakResponseTypeDef(TypedDict):
     adBreakId: NotRequired[str]
+    targetStartAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -618,12 +694,24 @@ class ListChannelsRequestTypeDef(TypedDict):
     filterByRecordingConfigurationArn: NotRequired[str]
     filterByPlaybackRestrictionPolicyArn: NotRequired[str]
     filterByAdConfigurationArn: NotRequired[str]
+    filterByFailoverSlateConfigurationArn: NotRequired[str]
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
 
 
 class ListChannelsResponseTypeDef(TypedDict):
     channels: list[ChannelSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListFailoverSlateConfigurationsRequestTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class ListFailoverSlateConfigurationsResponseTypeDef(TypedDict):
+    failoverSlateConfigurations: list[FailoverSlateConfigurationSummaryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -796,6 +884,20 @@ class UntagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateAdConfigurationRequestTypeDef(TypedDict):
+    arn: str
+    name: NotRequired[str]
+    mediaTailorPlaybackConfigurations: NotRequired[
+        ReadOnly[Sequence[MediaTailorPlaybackConfigurationTypeDef]]
+    ]
+    postRollConfiguration: NotRequired[PostRollConfigurationTypeDef]
+
+
+class UpdateAdConfigurationResponseTypeDef(TypedDict):
+    adConfiguration: AdConfigurationTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateChannelRequestTypeDef(TypedDict):
     arn: str
     name: NotRequired[str]
@@ -809,10 +911,24 @@ class UpdateChannelRequestTypeDef(TypedDict):
     multitrackInputConfiguration: NotRequired[MultitrackInputConfigurationTypeDef]
     containerFormat: NotRequired[ContainerFormatType]
     adConfigurationArn: NotRequired[str]
+    failoverSlateConfigurationArn: NotRequired[str]
 
 
 class UpdateChannelResponseTypeDef(TypedDict):
     channel: NotRequired[ChannelTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateFailoverSlateConfigurationRequestTypeDef(TypedDict):
+    arn: str
+    name: NotRequired[str]
+    activationThresholdSeconds: NotRequired[int]
+    minSlateDisplaySeconds: NotRequired[int]
+    maxSlateDisplaySeconds: NotRequired[int]
+
+
+class UpdateFailoverSlateConfigurationResponseTypeDef(TypedDict):
+    failoverSlateConfiguration: FailoverSlateConfigurationTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 

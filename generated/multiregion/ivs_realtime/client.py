@@ -332,6 +332,17 @@ class MultiRegionivsrealtime(MultiRegionClient):
         """
         return self._call("ListTagsForResource", kwargs)
 
+    def revoke_connection_token(
+        self, **kwargs: Unpack[type_defs.RevokeConnectionTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.RevokeConnectionTokenResponseTypeDef]:
+        """Revokes the specified connection token so that it can no longer connect to
+        a stage. This operation disconnects any participant currently connected
+        with the revoked token.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ivs-realtime-2020-07-14/RevokeConnectionToken
+        """
+        return self._call("RevokeConnectionToken", kwargs)
+
     def start_composition(
         self, **kwargs: Unpack[type_defs.StartCompositionRequestTypeDef]
     ) -> TargetResults[type_defs.StartCompositionResponseTypeDef]:

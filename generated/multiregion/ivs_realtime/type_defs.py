@@ -142,6 +142,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RecordingConfigurationTypeDef",
         "RedundantIngestCredentialTypeDef",
         "ResponseMetadataTypeDef",
+        "RevokeConnectionTokenRequestTypeDef",
+        "RevokeConnectionTokenResponseTypeDef",
         "S3DestinationConfigurationOutputTypeDef",
         "S3DestinationConfigurationTypeDef",
         "S3DetailTypeDef",
@@ -378,6 +380,13 @@ class IngestConfigurationTypeDef(TypedDict):
 
 
 class CreateIngestConfigurationResponseTypeDef(TypedDict):
+    accessControlAllowOrigin: NotRequired[str]
+    accessControlExposeHeaders: NotRequired[str]
+    cacheControl: NotRequired[str]
+    contentSecurityPolicy: NotRequired[str]
+    strictTransportSecurity: NotRequired[str]
+    xContentTypeOptions: NotRequired[str]
+    xFrameOptions: NotRequired[str]
     ingestConfiguration: NotRequired[IngestConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -882,6 +891,14 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RevokeConnectionTokenRequestTypeDef(TypedDict):
+    tokenId: str
+
+
+class RevokeConnectionTokenResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class StartCompositionRequestTypeDef(TypedDict):
     stageArn: str
     idempotencyToken: NotRequired[str]
@@ -964,6 +981,13 @@ class UpdateIngestConfigurationRequestTypeDef(TypedDict):
 
 
 class UpdateIngestConfigurationResponseTypeDef(TypedDict):
+    accessControlAllowOrigin: NotRequired[str]
+    accessControlExposeHeaders: NotRequired[str]
+    cacheControl: NotRequired[str]
+    contentSecurityPolicy: NotRequired[str]
+    strictTransportSecurity: NotRequired[str]
+    xContentTypeOptions: NotRequired[str]
+    xFrameOptions: NotRequired[str]
     ingestConfiguration: NotRequired[IngestConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 

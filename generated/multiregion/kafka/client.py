@@ -44,6 +44,26 @@ class MultiRegionKafka(MultiRegionClient):
         """
         return self._call("BatchDisassociateScramSecret", kwargs)
 
+    def create_assessment(
+        self, **kwargs: Unpack[type_defs.CreateAssessmentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAssessmentResponseTypeDef]:
+        """Creates a new assessment for the specified cluster. Kicks off an
+        asynchronous scan.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/CreateAssessment
+        """
+        return self._call("CreateAssessment", kwargs)
+
+    def create_channel(
+        self, **kwargs: Unpack[type_defs.CreateChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateChannelResponseTypeDef]:
+        """Creates a Channel that streams records from an Amazon MSK Express cluster
+        topic to Amazon S3 or Apache Iceberg.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/CreateChannel
+        """
+        return self._call("CreateChannel", kwargs)
+
     def create_cluster(
         self, **kwargs: Unpack[type_defs.CreateClusterRequestTypeDef]
     ) -> TargetResults[type_defs.CreateClusterResponseTypeDef]:
@@ -97,6 +117,27 @@ class MultiRegionKafka(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/CreateVpcConnection
         """
         return self._call("CreateVpcConnection", kwargs)
+
+    def delete_assessment(
+        self, **kwargs: Unpack[type_defs.DeleteAssessmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAssessmentResponseTypeDef]:
+        """Deletes an assessment and its findings. Frees one slot against the
+        cluster's assessment quota.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DeleteAssessment
+        """
+        return self._call("DeleteAssessment", kwargs)
+
+    def delete_channel(
+        self, **kwargs: Unpack[type_defs.DeleteChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteChannelResponseTypeDef]:
+        """Deletes the channel specified by channelArn from the cluster specified by
+        clusterArn. The channel transitions through DELETING and is removed when
+        the asynchronous delete completes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DeleteChannel
+        """
+        return self._call("DeleteChannel", kwargs)
 
     def delete_cluster(
         self, **kwargs: Unpack[type_defs.DeleteClusterRequestTypeDef]
@@ -153,6 +194,24 @@ class MultiRegionKafka(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DeleteVpcConnection
         """
         return self._call("DeleteVpcConnection", kwargs)
+
+    def describe_assessment(
+        self, **kwargs: Unpack[type_defs.DescribeAssessmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAssessmentResponseTypeDef]:
+        """Returns the status and summary of an assessment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DescribeAssessment
+        """
+        return self._call("DescribeAssessment", kwargs)
+
+    def describe_channel(
+        self, **kwargs: Unpack[type_defs.DescribeChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeChannelResponseTypeDef]:
+        """Returns the current configuration and state of a channel.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DescribeChannel
+        """
+        return self._call("DescribeChannel", kwargs)
 
     def describe_cluster(
         self, **kwargs: Unpack[type_defs.DescribeClusterRequestTypeDef]
@@ -237,6 +296,15 @@ class MultiRegionKafka(MultiRegionClient):
         """
         return self._call("DescribeTopicPartitions", kwargs)
 
+    def describe_topic_reassignment(
+        self, **kwargs: Unpack[type_defs.DescribeTopicReassignmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTopicReassignmentResponseTypeDef]:
+        """Returns the status and progress of a topic reassignment operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/DescribeTopicReassignment
+        """
+        return self._call("DescribeTopicReassignment", kwargs)
+
     def describe_vpc_connection(
         self, **kwargs: Unpack[type_defs.DescribeVpcConnectionRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeVpcConnectionResponseTypeDef]:
@@ -278,6 +346,34 @@ class MultiRegionKafka(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/GetCompatibleKafkaVersions
         """
         return self._call("GetCompatibleKafkaVersions", kwargs)
+
+    def list_assessment_findings(
+        self, **kwargs: Unpack[type_defs.ListAssessmentFindingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssessmentFindingsResponseTypeDef]:
+        """Returns the findings for a completed assessment. Paginated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListAssessmentFindings
+        """
+        return self._call("ListAssessmentFindings", kwargs)
+
+    def list_assessments(
+        self, **kwargs: Unpack[type_defs.ListAssessmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssessmentsResponseTypeDef]:
+        """Returns a list of assessments for the specified cluster. Optionally
+        filterable by assessment type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListAssessments
+        """
+        return self._call("ListAssessments", kwargs)
+
+    def list_channels(
+        self, **kwargs: Unpack[type_defs.ListChannelsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChannelsResponseTypeDef]:
+        """Returns the list of channels in a cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListChannels
+        """
+        return self._call("ListChannels", kwargs)
 
     def list_client_vpc_connections(
         self, **kwargs: Unpack[type_defs.ListClientVpcConnectionsRequestTypeDef]
@@ -389,6 +485,15 @@ class MultiRegionKafka(MultiRegionClient):
         """
         return self._call("ListTagsForResource", kwargs)
 
+    def list_topic_reassignments(
+        self, **kwargs: Unpack[type_defs.ListTopicReassignmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTopicReassignmentsResponseTypeDef]:
+        """Lists topic reassignment operations for a cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListTopicReassignments
+        """
+        return self._call("ListTopicReassignments", kwargs)
+
     def list_topics(
         self, **kwargs: Unpack[type_defs.ListTopicsRequestTypeDef]
     ) -> TargetResults[type_defs.ListTopicsResponseTypeDef]:
@@ -435,6 +540,25 @@ class MultiRegionKafka(MultiRegionClient):
         """
         return self._call("RejectClientVpcConnection", kwargs)
 
+    def start_topic_reassignment(
+        self, **kwargs: Unpack[type_defs.StartTopicReassignmentRequestTypeDef]
+    ) -> TargetResults[type_defs.StartTopicReassignmentResponseTypeDef]:
+        """Initiates topic partition reassignment between broker types in a
+        mixed-mode cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/StartTopicReassignment
+        """
+        return self._call("StartTopicReassignment", kwargs)
+
+    def stop_topic_reassignment(
+        self, **kwargs: Unpack[type_defs.StopTopicReassignmentRequestTypeDef]
+    ) -> TargetResults[type_defs.StopTopicReassignmentResponseTypeDef]:
+        """Stops an active topic reassignment operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/StopTopicReassignment
+        """
+        return self._call("StopTopicReassignment", kwargs)
+
     def tag_resource(
         self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -479,6 +603,16 @@ class MultiRegionKafka(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/UpdateBrokerType
         """
         return self._call("UpdateBrokerType", kwargs)
+
+    def update_channel(
+        self, **kwargs: Unpack[type_defs.UpdateChannelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateChannelResponseTypeDef]:
+        """Updates the destination configuration of an existing channel. Exactly one
+        of icebergDestinationUpdate or s3DestinationUpdate must be supplied.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/UpdateChannel
+        """
+        return self._call("UpdateChannel", kwargs)
 
     def update_cluster_configuration(
         self, **kwargs: Unpack[type_defs.UpdateClusterConfigurationRequestTypeDef]
@@ -594,6 +728,53 @@ class MultiRegionKafka(MultiRegionClient):
         """
         return self._paginate(
             "DescribeTopicPartitions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_assessment_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAssessmentFindingsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssessmentFindingsResponseTypeDef]:
+        """Every page of ListAssessmentFindings in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the findings for a completed assessment. Paginated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListAssessmentFindings
+        """
+        return self._paginate(
+            "ListAssessmentFindings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_assessments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAssessmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssessmentsResponseTypeDef]:
+        """Every page of ListAssessments in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of assessments for the specified cluster. Optionally
+        filterable by assessment type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListAssessments
+        """
+        return self._paginate(
+            "ListAssessments",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -855,6 +1036,29 @@ class MultiRegionKafka(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_topic_reassignments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListTopicReassignmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTopicReassignmentsResponseTypeDef]:
+        """Every page of ListTopicReassignments in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists topic reassignment operations for a cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListTopicReassignments
+        """
+        return self._paginate(
+            "ListTopicReassignments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_topics(
         self,
         *,
@@ -915,6 +1119,38 @@ class MultiRegionKafka(MultiRegionClient):
         """
         return self._items(
             "DescribeTopicPartitions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_assessment_findings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAssessmentFindingsRequestTypeDef],
+    ) -> Items[type_defs.AssessmentFindingTypeDef]:
+        """Each element of Findings in every page of ListAssessmentFindings, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListAssessmentFindings
+        """
+        return self._items(
+            "ListAssessmentFindings", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_assessments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAssessmentsRequestTypeDef],
+    ) -> Items[type_defs.AssessmentInfoTypeDef]:
+        """Each element of Assessments in every page of ListAssessments, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListAssessments
+        """
+        return self._items(
+            "ListAssessments", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_client_vpc_connections(
@@ -1097,6 +1333,22 @@ class MultiRegionKafka(MultiRegionClient):
         """
         return self._items(
             "ListScramSecrets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_topic_reassignments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListTopicReassignmentsRequestTypeDef],
+    ) -> Items[type_defs.TopicReassignmentInfoTypeDef]:
+        """Each element of Reassignments in every page of ListTopicReassignments,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafka-2018-11-14/ListTopicReassignments
+        """
+        return self._items(
+            "ListTopicReassignments", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_topics(

@@ -6,7 +6,12 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AssessmentStatusType",
+        "AssessmentTypeType",
         "BrokerAZDistributionType",
+        "BrokerNodeTypeType",
+        "ChannelDestinationTypeType",
+        "ChannelStatusType",
         "ClientBrokerType",
         "ClusterStateType",
         "ClusterTypeType",
@@ -14,23 +19,48 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ConsumerGroupOffsetSyncModeType",
         "CustomerActionStatusType",
         "EnhancedMonitoringType",
+        "FindingCategoryType",
+        "FindingSeverityType",
+        "IcebergCompressionTypeType",
+        "JwtSigningAlgorithmType",
         "KafkaClusterEncryptionInTransitTypeType",
         "KafkaClusterSaslScramMechanismType",
         "KafkaVersionStatusType",
         "NetworkTypeType",
         "NodeTypeType",
+        "PartitionStrategyType",
         "RebalancingStatusType",
         "ReplicationStartingPositionTypeType",
         "ReplicationTopicNameConfigurationTypeType",
         "ReplicatorStateType",
+        "S3CompressionTypeType",
+        "S3StorageClassType",
         "StorageModeType",
         "TargetCompressionTypeType",
+        "TokenEndpointAuthenticationMethodType",
+        "TopicReassignmentModeType",
+        "TopicReassignmentStatusType",
+        "TopicReassignmentType",
         "TopicStateType",
         "UserIdentityTypeType",
+        "ValueConverterType",
         "VpcConnectionStateType",
     ]
 
+AssessmentStatusType = Literal["IN_PROGRESS", "COMPLETE", "FAILED", "DELETING"]
+AssessmentTypeType = Literal["UPDATE_BROKER_TYPE"]
 BrokerAZDistributionType = Literal["DEFAULT"]
+BrokerNodeTypeType = Literal["STANDARD", "EXPRESS"]
+ChannelDestinationTypeType = Literal["ICEBERG", "S3"]
+ChannelStatusType = Literal[
+    "CREATING",
+    "ACTIVE",
+    "UPDATING",
+    "DELETING",
+    "FAILED",
+    "SUSPENDING",
+    "SUSPENDED",
+]
 ClientBrokerType = Literal["TLS", "TLS_PLAINTEXT", "PLAINTEXT"]
 ClusterStateType = Literal[
     "ACTIVE",
@@ -56,11 +86,22 @@ EnhancedMonitoringType = Literal[
     "PER_TOPIC_PER_BROKER",
     "PER_TOPIC_PER_PARTITION",
 ]
+FindingCategoryType = Literal[
+    "INFRASTRUCTURE",
+    "BROKER_CONFIGURATION",
+    "TOPIC_CONFIGURATION",
+    "CAPACITY",
+    "HEALTH",
+]
+FindingSeverityType = Literal["ERROR", "WARNING", "INFO"]
+IcebergCompressionTypeType = Literal["ZSTD", "SNAPPY"]
+JwtSigningAlgorithmType = Literal["RS256", "ES384"]
 KafkaClusterEncryptionInTransitTypeType = Literal["TLS"]
 KafkaClusterSaslScramMechanismType = Literal["SHA256", "SHA512"]
 KafkaVersionStatusType = Literal["ACTIVE", "DEPRECATED"]
 NetworkTypeType = Literal["IPV4", "DUAL"]
 NodeTypeType = Literal["BROKER"]
+PartitionStrategyType = Literal["TIME_HOUR"]
 RebalancingStatusType = Literal["PAUSED", "ACTIVE"]
 ReplicationStartingPositionTypeType = Literal["LATEST", "EARLIEST"]
 ReplicationTopicNameConfigurationTypeType = Literal[
@@ -68,10 +109,24 @@ ReplicationTopicNameConfigurationTypeType = Literal[
     "IDENTICAL",
 ]
 ReplicatorStateType = Literal["RUNNING", "CREATING", "UPDATING", "DELETING", "FAILED"]
+S3CompressionTypeType = Literal["NONE", "GZIP", "ZSTD"]
+S3StorageClassType = Literal["STANDARD", "INTELLIGENT_TIERING", "GLACIER_IR"]
 StorageModeType = Literal["LOCAL", "TIERED"]
 TargetCompressionTypeType = Literal["NONE", "GZIP", "SNAPPY", "LZ4", "ZSTD"]
+TokenEndpointAuthenticationMethodType = Literal["POST", "BASIC", "NONE"]
+TopicReassignmentType = Literal["AUTO", "MANUAL"]
+TopicReassignmentModeType = Literal["AUTO", "MANUAL"]
+TopicReassignmentStatusType = Literal[
+    "PENDING",
+    "IN_PROGRESS",
+    "STOPPING",
+    "COMPLETE",
+    "FAILED",
+    "STOPPED",
+]
 TopicStateType = Literal["CREATING", "UPDATING", "DELETING", "ACTIVE"]
 UserIdentityTypeType = Literal["AWSACCOUNT", "AWSSERVICE"]
+ValueConverterType = Literal["BYTE_ARRAY", "JSON", "JSON_SCHEMA_GSR", "STRING"]
 VpcConnectionStateType = Literal[
     "CREATING",
     "AVAILABLE",

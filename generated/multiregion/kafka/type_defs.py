@@ -19,7 +19,12 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    AssessmentStatusType,
+    AssessmentTypeType,
     BrokerAZDistributionType,
+    BrokerNodeTypeType,
+    ChannelDestinationTypeType,
+    ChannelStatusType,
     ClientBrokerType,
     ClusterStateType,
     ClusterTypeType,
@@ -27,19 +32,31 @@ from .literals import (
     ConsumerGroupOffsetSyncModeType,
     CustomerActionStatusType,
     EnhancedMonitoringType,
+    FindingCategoryType,
+    FindingSeverityType,
+    IcebergCompressionTypeType,
+    JwtSigningAlgorithmType,
     KafkaClusterEncryptionInTransitTypeType,
     KafkaClusterSaslScramMechanismType,
     KafkaVersionStatusType,
     NetworkTypeType,
     NodeTypeType,
+    PartitionStrategyType,
     RebalancingStatusType,
     ReplicationStartingPositionTypeType,
     ReplicationTopicNameConfigurationTypeType,
     ReplicatorStateType,
+    S3CompressionTypeType,
+    S3StorageClassType,
     StorageModeType,
     TargetCompressionTypeType,
+    TokenEndpointAuthenticationMethodType,
+    TopicReassignmentModeType,
+    TopicReassignmentStatusType,
+    TopicReassignmentType,
     TopicStateType,
     UserIdentityTypeType,
+    ValueConverterType,
     VpcConnectionStateType,
 )
 
@@ -47,6 +64,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AmazonMskClusterTypeDef",
         "ApacheKafkaClusterTypeDef",
+        "AssessmentFindingTypeDef",
+        "AssessmentInfoTypeDef",
+        "AssessmentParametersTypeDef",
+        "AssessmentSummaryTypeDef",
+        "AuthorizerLogsTypeDef",
         "BatchAssociateScramSecretRequestTypeDef",
         "BatchAssociateScramSecretResponseTypeDef",
         "BatchDisassociateScramSecretRequestTypeDef",
@@ -58,6 +80,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BrokerNodeGroupInfoTypeDef",
         "BrokerNodeInfoTypeDef",
         "BrokerSoftwareInfoTypeDef",
+        "BrokerTypeUpgradeInfoTypeDef",
+        "CatalogTypeDef",
+        "ChannelInfoTypeDef",
+        "ChannelLoggingInfoTypeDef",
+        "ChannelStateInfoTypeDef",
         "ClientAuthenticationOutputTypeDef",
         "ClientAuthenticationTypeDef",
         "ClientVpcConnectionTypeDef",
@@ -80,6 +107,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ConsumerGroupReplicationTypeDef",
         "ConsumerGroupReplicationUpdateTypeDef",
         "ControllerNodeInfoTypeDef",
+        "CreateAssessmentRequestTypeDef",
+        "CreateAssessmentResponseTypeDef",
+        "CreateChannelRequestTypeDef",
+        "CreateChannelResponseTypeDef",
         "CreateClusterRequestTypeDef",
         "CreateClusterResponseTypeDef",
         "CreateClusterV2RequestTypeDef",
@@ -92,6 +123,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateTopicResponseTypeDef",
         "CreateVpcConnectionRequestTypeDef",
         "CreateVpcConnectionResponseTypeDef",
+        "DeadLetterQueueS3TypeDef",
+        "DeleteAssessmentRequestTypeDef",
+        "DeleteAssessmentResponseTypeDef",
+        "DeleteChannelRequestTypeDef",
+        "DeleteChannelResponseTypeDef",
         "DeleteClusterPolicyRequestTypeDef",
         "DeleteClusterPolicyResponseTypeDef",
         "DeleteClusterRequestTypeDef",
@@ -104,6 +140,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteTopicResponseTypeDef",
         "DeleteVpcConnectionRequestTypeDef",
         "DeleteVpcConnectionResponseTypeDef",
+        "DescribeAssessmentRequestTypeDef",
+        "DescribeAssessmentResponseTypeDef",
+        "DescribeChannelRequestTypeDef",
+        "DescribeChannelResponseTypeDef",
         "DescribeClusterOperationRequestTypeDef",
         "DescribeClusterOperationResponseTypeDef",
         "DescribeClusterOperationV2RequestTypeDef",
@@ -120,16 +160,22 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeReplicatorResponseTypeDef",
         "DescribeTopicPartitionsRequestTypeDef",
         "DescribeTopicPartitionsResponseTypeDef",
+        "DescribeTopicReassignmentRequestTypeDef",
+        "DescribeTopicReassignmentResponseTypeDef",
         "DescribeTopicRequestTypeDef",
         "DescribeTopicResponseTypeDef",
         "DescribeVpcConnectionRequestTypeDef",
         "DescribeVpcConnectionResponseTypeDef",
+        "DestinationTableOutputTypeDef",
+        "DestinationTableTypeDef",
         "EBSStorageInfoTypeDef",
         "EmptyResponseMetadataTypeDef",
         "EncryptionAtRestTypeDef",
+        "EncryptionConfigurationTypeDef",
         "EncryptionInTransitTypeDef",
         "EncryptionInfoTypeDef",
         "ErrorInfoTypeDef",
+        "FindingRemediationTypeDef",
         "FirehoseTypeDef",
         "GetBootstrapBrokersRequestTypeDef",
         "GetBootstrapBrokersResponseTypeDef",
@@ -138,6 +184,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetCompatibleKafkaVersionsRequestTypeDef",
         "GetCompatibleKafkaVersionsResponseTypeDef",
         "IamTypeDef",
+        "IcebergDestinationConfigurationOutputTypeDef",
+        "IcebergDestinationConfigurationTypeDef",
+        "IcebergDestinationUpdateTypeDef",
         "JmxExporterInfoTypeDef",
         "JmxExporterTypeDef",
         "KafkaClusterClientAuthenticationTypeDef",
@@ -145,10 +194,21 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "KafkaClusterClientVpcConfigTypeDef",
         "KafkaClusterDescriptionTypeDef",
         "KafkaClusterEncryptionInTransitTypeDef",
+        "KafkaClusterMTLSAuthenticationTypeDef",
+        "KafkaClusterOAuthClientCredentialsAssertionTypeDef",
+        "KafkaClusterOAuthClientCredentialsTypeDef",
+        "KafkaClusterOAuthIamJwtBearerTypeDef",
+        "KafkaClusterSaslOAuthBearerAuthenticationTypeDef",
         "KafkaClusterSaslScramAuthenticationTypeDef",
         "KafkaClusterSummaryTypeDef",
         "KafkaClusterTypeDef",
         "KafkaVersionTypeDef",
+        "ListAssessmentFindingsRequestTypeDef",
+        "ListAssessmentFindingsResponseTypeDef",
+        "ListAssessmentsRequestTypeDef",
+        "ListAssessmentsResponseTypeDef",
+        "ListChannelsRequestTypeDef",
+        "ListChannelsResponseTypeDef",
         "ListClientVpcConnectionsRequestTypeDef",
         "ListClientVpcConnectionsResponseTypeDef",
         "ListClusterOperationsRequestTypeDef",
@@ -173,6 +233,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListScramSecretsResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
+        "ListTopicReassignmentsRequestTypeDef",
+        "ListTopicReassignmentsResponseTypeDef",
         "ListTopicsRequestTypeDef",
         "ListTopicsResponseTypeDef",
         "ListVpcConnectionsRequestTypeDef",
@@ -185,6 +247,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "NodeInfoTypeDef",
         "OpenMonitoringInfoTypeDef",
         "OpenMonitoringTypeDef",
+        "PartitionSourceTypeDef",
+        "PartitionSpecOutputTypeDef",
+        "PartitionSpecTypeDef",
         "PrometheusInfoTypeDef",
         "PrometheusTypeDef",
         "ProvisionedRequestTypeDef",
@@ -196,6 +261,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RebalancingTypeDef",
         "RebootBrokerRequestTypeDef",
         "RebootBrokerResponseTypeDef",
+        "RecordConverterTypeDef",
+        "RecordSchemaTypeDef",
         "RejectClientVpcConnectionRequestTypeDef",
         "RejectClientVpcConnectionResponseTypeDef",
         "ReplicationInfoDescriptionTypeDef",
@@ -210,21 +277,32 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ReplicatorS3TypeDef",
         "ReplicatorSummaryTypeDef",
         "ResponseMetadataTypeDef",
+        "S3DestinationConfigurationTypeDef",
+        "S3DestinationUpdateTypeDef",
+        "S3StorageTypeDef",
         "S3TypeDef",
         "SaslTypeDef",
+        "SchemaEvolutionTypeDef",
         "ScramTypeDef",
         "ServerlessClientAuthenticationTypeDef",
         "ServerlessConnectivityInfoTypeDef",
         "ServerlessRequestTypeDef",
         "ServerlessSaslTypeDef",
         "ServerlessTypeDef",
+        "StartTopicReassignmentRequestTypeDef",
+        "StartTopicReassignmentResponseTypeDef",
         "StateInfoTypeDef",
+        "StopTopicReassignmentRequestTypeDef",
+        "StopTopicReassignmentResponseTypeDef",
         "StorageInfoTypeDef",
+        "TableCreationTypeDef",
         "TagResourceRequestTypeDef",
         "TlsOutputTypeDef",
         "TlsTypeDef",
+        "TopicConfigurationTypeDef",
         "TopicInfoTypeDef",
         "TopicPartitionInfoTypeDef",
+        "TopicReassignmentInfoTypeDef",
         "TopicReplicationOutputTypeDef",
         "TopicReplicationTypeDef",
         "TopicReplicationUpdateTypeDef",
@@ -237,6 +315,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateBrokerStorageResponseTypeDef",
         "UpdateBrokerTypeRequestTypeDef",
         "UpdateBrokerTypeResponseTypeDef",
+        "UpdateChannelRequestTypeDef",
+        "UpdateChannelResponseTypeDef",
         "UpdateClusterConfigurationRequestTypeDef",
         "UpdateClusterConfigurationResponseTypeDef",
         "UpdateClusterKafkaVersionRequestTypeDef",
@@ -283,6 +363,63 @@ class ApacheKafkaClusterTypeDef(TypedDict):
     BootstrapBrokerString: str
 
 
+class FindingRemediationTypeDef(TypedDict):
+    Action: NotRequired[str]
+    DocumentationUrl: NotRequired[str]
+
+
+class AssessmentFindingTypeDef(TypedDict):
+    Category: FindingCategoryType
+    FindingId: str
+    Message: str
+    Remediation: NotRequired[FindingRemediationTypeDef]
+    Resource: NotRequired[str]
+    Severity: FindingSeverityType
+
+
+class AssessmentInfoTypeDef(TypedDict):
+    AssessmentArn: NotRequired[str]
+    AssessmentType: NotRequired[AssessmentTypeType]
+    ClusterArn: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    Status: NotRequired[AssessmentStatusType]
+    Tags: NotRequired[dict[str, str]]
+
+
+class AssessmentParametersTypeDef(TypedDict):
+    TargetInstanceType: NotRequired[str]
+
+
+class AssessmentSummaryTypeDef(TypedDict):
+    ByCategory: NotRequired[dict[str, int]]
+    BySeverity: NotRequired[dict[str, int]]
+    FindingsCapped: NotRequired[bool]
+    HasBlockingFindings: NotRequired[bool]
+    TotalFindings: NotRequired[int]
+
+
+class CloudWatchLogsTypeDef(TypedDict):
+    Enabled: bool
+    LogGroup: NotRequired[str]
+
+
+class FirehoseTypeDef(TypedDict):
+    DeliveryStream: NotRequired[str]
+    Enabled: bool
+
+
+class S3TypeDef(TypedDict):
+    Bucket: NotRequired[str]
+    Enabled: bool
+    Prefix: NotRequired[str]
+
+
+class AuthorizerLogsTypeDef(TypedDict):
+    CloudWatchLogs: NotRequired[CloudWatchLogsTypeDef]
+    Firehose: NotRequired[FirehoseTypeDef]
+    S3: NotRequired[S3TypeDef]
+
+
 class BatchAssociateScramSecretRequestTypeDef(TypedDict):
     ClusterArn: str
     SecretArnList: ReadOnly[Sequence[str]]
@@ -325,22 +462,6 @@ class BrokerEBSVolumeInfoTypeDef(TypedDict):
     KafkaBrokerNodeId: str
     ProvisionedThroughput: NotRequired[ProvisionedThroughputTypeDef]
     VolumeSizeGB: NotRequired[int]
-
-
-class CloudWatchLogsTypeDef(TypedDict):
-    Enabled: bool
-    LogGroup: NotRequired[str]
-
-
-class FirehoseTypeDef(TypedDict):
-    DeliveryStream: NotRequired[str]
-    Enabled: bool
-
-
-class S3TypeDef(TypedDict):
-    Bucket: NotRequired[str]
-    Enabled: bool
-    Prefix: NotRequired[str]
 
 
 class BrokerLogsTypeDef(TypedDict):
@@ -423,10 +544,41 @@ class BrokerSoftwareInfoTypeDef(TypedDict):
 class BrokerNodeInfoTypeDef(TypedDict):
     AttachedENIId: NotRequired[str]
     BrokerId: NotRequired[float]
+    BrokerNodeType: NotRequired[BrokerNodeTypeType]
     ClientSubnet: NotRequired[str]
     ClientVpcIpAddress: NotRequired[str]
     CurrentBrokerSoftwareInfo: NotRequired[BrokerSoftwareInfoTypeDef]
     Endpoints: NotRequired[list[str]]
+
+
+class BrokerTypeUpgradeInfoTypeDef(TypedDict):
+    TopicReassignmentMode: NotRequired[TopicReassignmentModeType]
+    TopicReassignmentOperationArn: NotRequired[str]
+
+
+class CatalogTypeDef(TypedDict):
+    CatalogArn: NotRequired[str]
+    WarehouseLocation: NotRequired[str]
+
+
+class ChannelInfoTypeDef(TypedDict):
+    ChannelArn: str
+    ChannelName: str
+    Status: ChannelStatusType
+    CreationTime: datetime
+    DestinationType: ChannelDestinationTypeType
+    ClusterOperationArn: NotRequired[str]
+
+
+class ChannelLoggingInfoTypeDef(TypedDict):
+    CloudWatchLogs: NotRequired[CloudWatchLogsTypeDef]
+    Firehose: NotRequired[FirehoseTypeDef]
+    S3: NotRequired[S3TypeDef]
+
+
+class ChannelStateInfoTypeDef(TypedDict):
+    Code: NotRequired[str]
+    Message: NotRequired[str]
 
 
 class IamTypeDef(TypedDict):
@@ -491,6 +643,7 @@ class EncryptionInfoTypeDef(TypedDict):
 
 
 class LoggingInfoTypeDef(TypedDict):
+    AuthorizerLogs: NotRequired[AuthorizerLogsTypeDef]
     BrokerLogs: BrokerLogsTypeDef
 
 
@@ -598,6 +751,7 @@ class VpcConnectionInfoTypeDef(TypedDict):
 
 
 class ClusterOperationInfoTypeDef(TypedDict):
+    BrokerTypeUpgradeInfo: NotRequired[BrokerTypeUpgradeInfoTypeDef]
     ClientRequestId: NotRequired[str]
     ClusterArn: NotRequired[str]
     CreationTime: NotRequired[datetime]
@@ -613,6 +767,7 @@ class ClusterOperationInfoTypeDef(TypedDict):
 
 
 class ClusterOperationV2ProvisionedTypeDef(TypedDict):
+    BrokerTypeUpgradeInfo: NotRequired[BrokerTypeUpgradeInfoTypeDef]
     OperationSteps: NotRequired[list[ClusterOperationStepTypeDef]]
     SourceClusterInfo: NotRequired[MutableClusterInfoTypeDef]
     TargetClusterInfo: NotRequired[MutableClusterInfoTypeDef]
@@ -773,6 +928,116 @@ class ControllerNodeInfoTypeDef(TypedDict):
     Endpoints: NotRequired[list[str]]
 
 
+class CreateAssessmentRequestTypeDef(TypedDict):
+    AssessmentParameters: NotRequired[AssessmentParametersTypeDef]
+    AssessmentType: AssessmentTypeType
+    ClusterArn: str
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CreateAssessmentResponseTypeDef(TypedDict):
+    AssessmentArn: NotRequired[str]
+    AssessmentType: NotRequired[AssessmentTypeType]
+    ClusterArn: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    Status: NotRequired[AssessmentStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EncryptionConfigurationTypeDef(TypedDict):
+    KmsKeyArn: str
+
+
+class DeadLetterQueueS3TypeDef(TypedDict):
+    BucketArn: str
+    ErrorOutputPrefix: NotRequired[str]
+    ExpectedBucketOwner: NotRequired[str]
+
+
+class PartitionSourceTypeDef(TypedDict):
+    SourceName: NotRequired[str]
+
+
+class PartitionSpecTypeDef(TypedDict):
+    PartitionStrategy: PartitionStrategyType
+    SourceList: NotRequired[ReadOnly[Sequence[PartitionSourceTypeDef]]]
+
+
+class DestinationTableTypeDef(TypedDict):
+    DestinationDatabaseName: NotRequired[str]
+    DestinationTableName: NotRequired[str]
+    PartitionSpec: NotRequired[ReadOnly[PartitionSpecTypeDef]]
+
+
+class SchemaEvolutionTypeDef(TypedDict):
+    EnableSchemaEvolution: NotRequired[bool]
+
+
+class TableCreationTypeDef(TypedDict):
+    EnableTableCreation: NotRequired[bool]
+
+
+class IcebergDestinationConfigurationTypeDef(TypedDict):
+    AppendOnly: bool
+    Catalog: NotRequired[CatalogTypeDef]
+    DataFreshnessInSeconds: NotRequired[int]
+    DeadLetterQueueS3: DeadLetterQueueS3TypeDef
+    DestinationTableList: ReadOnly[Sequence[DestinationTableTypeDef]]
+    SchemaEvolution: SchemaEvolutionTypeDef
+    ServiceExecutionRoleArn: str
+    TableCreation: TableCreationTypeDef
+    CompressionType: NotRequired[IcebergCompressionTypeType]
+
+
+class S3StorageTypeDef(TypedDict):
+    BucketArn: str
+    CompressionType: S3CompressionTypeType
+    OutputPrefix: NotRequired[str]
+    OutputKeyTemplate: NotRequired[str]
+    StorageClass: S3StorageClassType
+    ExpectedBucketOwner: NotRequired[str]
+
+
+class S3DestinationConfigurationTypeDef(TypedDict):
+    DataFreshnessInSeconds: NotRequired[int]
+    DeadLetterQueueS3: DeadLetterQueueS3TypeDef
+    ServiceExecutionRoleArn: str
+    Storage: S3StorageTypeDef
+
+
+class RecordConverterTypeDef(TypedDict):
+    ValueConverter: ValueConverterType
+
+
+class RecordSchemaTypeDef(TypedDict):
+    GsrArn: str
+
+
+class TopicConfigurationTypeDef(TypedDict):
+    RecordConverter: RecordConverterTypeDef
+    RecordSchema: NotRequired[RecordSchemaTypeDef]
+    TopicArn: str
+
+
+class CreateChannelRequestTypeDef(TypedDict):
+    ChannelName: str
+    ClusterArn: str
+    EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
+    IcebergDestinationConfiguration: NotRequired[
+        ReadOnly[IcebergDestinationConfigurationTypeDef]
+    ]
+    S3DestinationConfiguration: NotRequired[S3DestinationConfigurationTypeDef]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    TopicConfigurationList: ReadOnly[Sequence[TopicConfigurationTypeDef]]
+    LoggingInfo: NotRequired[ChannelLoggingInfoTypeDef]
+
+
+class CreateChannelResponseTypeDef(TypedDict):
+    ChannelArn: str
+    ClusterOperationArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CreateClusterRequestTypeDef(TypedDict):
     BrokerNodeGroupInfo: ReadOnly[BrokerNodeGroupInfoTypeDef]
     Rebalancing: NotRequired[RebalancingTypeDef]
@@ -851,13 +1116,47 @@ class CreateConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class KafkaClusterMTLSAuthenticationTypeDef(TypedDict):
+    SecretArn: str
+
+
+class KafkaClusterOAuthClientCredentialsAssertionTypeDef(TypedDict):
+    Audience: str
+    SigningAlgorithm: JwtSigningAlgorithmType
+    TokenRequestSecretArn: NotRequired[str]
+
+
+class KafkaClusterOAuthClientCredentialsTypeDef(TypedDict):
+    TokenRequestSecretArn: str
+
+
+class KafkaClusterOAuthIamJwtBearerTypeDef(TypedDict):
+    Audience: str
+    SigningAlgorithm: JwtSigningAlgorithmType
+    TokenRequestSecretArn: NotRequired[str]
+
+
+class KafkaClusterSaslOAuthBearerAuthenticationTypeDef(TypedDict):
+    TokenEndpointUrl: str
+    ClientCredentials: NotRequired[KafkaClusterOAuthClientCredentialsTypeDef]
+    IamJwtBearer: NotRequired[KafkaClusterOAuthIamJwtBearerTypeDef]
+    ClientCredentialsAssertion: NotRequired[
+        KafkaClusterOAuthClientCredentialsAssertionTypeDef
+    ]
+    TokenEndpointAuthenticationMethod: TokenEndpointAuthenticationMethodType
+    Scope: NotRequired[str]
+    TokenEndpointTlsCertificateArn: NotRequired[str]
+
+
 class KafkaClusterSaslScramAuthenticationTypeDef(TypedDict):
     Mechanism: KafkaClusterSaslScramMechanismType
     SecretArn: str
 
 
 class KafkaClusterClientAuthenticationTypeDef(TypedDict):
-    SaslScram: KafkaClusterSaslScramAuthenticationTypeDef
+    SaslScram: NotRequired[KafkaClusterSaslScramAuthenticationTypeDef]
+    MTLS: NotRequired[KafkaClusterMTLSAuthenticationTypeDef]
+    SaslOAuthBearer: NotRequired[KafkaClusterSaslOAuthBearerAuthenticationTypeDef]
 
 
 class KafkaClusterClientVpcConfigTypeDef(TypedDict):
@@ -985,6 +1284,28 @@ class CreateVpcConnectionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteAssessmentRequestTypeDef(TypedDict):
+    AssessmentArn: str
+    ClusterArn: str
+
+
+class DeleteAssessmentResponseTypeDef(TypedDict):
+    AssessmentArn: NotRequired[str]
+    Status: NotRequired[AssessmentStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteChannelRequestTypeDef(TypedDict):
+    ChannelArn: str
+    ClusterArn: str
+
+
+class DeleteChannelResponseTypeDef(TypedDict):
+    ChannelArn: str
+    ClusterOperationArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteClusterPolicyRequestTypeDef(TypedDict):
     ClusterArn: str
 
@@ -1044,6 +1365,72 @@ class DeleteVpcConnectionRequestTypeDef(TypedDict):
 class DeleteVpcConnectionResponseTypeDef(TypedDict):
     VpcConnectionArn: NotRequired[str]
     State: NotRequired[VpcConnectionStateType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeAssessmentRequestTypeDef(TypedDict):
+    AssessmentArn: str
+    ClusterArn: str
+
+
+class DescribeAssessmentResponseTypeDef(TypedDict):
+    AssessmentArn: NotRequired[str]
+    AssessmentParameters: NotRequired[AssessmentParametersTypeDef]
+    AssessmentType: NotRequired[AssessmentTypeType]
+    ClusterArn: NotRequired[str]
+    CompletionTime: NotRequired[datetime]
+    CreationTime: NotRequired[datetime]
+    Status: NotRequired[AssessmentStatusType]
+    StatusMessage: NotRequired[str]
+    Summary: NotRequired[AssessmentSummaryTypeDef]
+    Tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeChannelRequestTypeDef(TypedDict):
+    ChannelArn: str
+    ClusterArn: str
+
+
+class PartitionSpecOutputTypeDef(TypedDict):
+    PartitionStrategy: PartitionStrategyType
+    SourceList: NotRequired[list[PartitionSourceTypeDef]]
+
+
+class DestinationTableOutputTypeDef(TypedDict):
+    DestinationDatabaseName: NotRequired[str]
+    DestinationTableName: NotRequired[str]
+    PartitionSpec: NotRequired[PartitionSpecOutputTypeDef]
+
+
+class IcebergDestinationConfigurationOutputTypeDef(TypedDict):
+    AppendOnly: bool
+    Catalog: NotRequired[CatalogTypeDef]
+    DataFreshnessInSeconds: NotRequired[int]
+    DeadLetterQueueS3: DeadLetterQueueS3TypeDef
+    DestinationTableList: list[DestinationTableOutputTypeDef]
+    SchemaEvolution: SchemaEvolutionTypeDef
+    ServiceExecutionRoleArn: str
+    TableCreation: TableCreationTypeDef
+    CompressionType: NotRequired[IcebergCompressionTypeType]
+
+
+class DescribeChannelResponseTypeDef(TypedDict):
+    ChannelArn: str
+    ChannelName: str
+    EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
+    IcebergDestinationConfiguration: NotRequired[
+        IcebergDestinationConfigurationOutputTypeDef
+    ]
+    S3DestinationConfiguration: NotRequired[S3DestinationConfigurationTypeDef]
+    Status: ChannelStatusType
+    DestinationType: ChannelDestinationTypeType
+    CreationTime: datetime
+    TopicConfigurationList: list[TopicConfigurationTypeDef]
+    LoggingInfo: NotRequired[ChannelLoggingInfoTypeDef]
+    StateInfo: NotRequired[ChannelStateInfoTypeDef]
+    ClusterOperationArn: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1191,6 +1578,28 @@ class DescribeTopicPartitionsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescribeTopicReassignmentRequestTypeDef(TypedDict):
+    ClusterArn: str
+    TopicReassignmentOperationArn: str
+
+
+class DescribeTopicReassignmentResponseTypeDef(TypedDict):
+    ClusterArn: NotRequired[str]
+    CompletedTopics: NotRequired[int]
+    CreationTime: NotRequired[datetime]
+    ErrorInfo: NotRequired[ErrorInfoTypeDef]
+    LastUpdateTime: NotRequired[datetime]
+    MigratedPartitions: NotRequired[int]
+    Status: NotRequired[TopicReassignmentStatusType]
+    TargetInstanceType: NotRequired[str]
+    TopicReassignmentOperationArn: NotRequired[str]
+    TopicsToExclude: NotRequired[list[str]]
+    TopicsToInclude: NotRequired[list[str]]
+    TotalPartitions: NotRequired[int]
+    TotalTopics: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DescribeTopicRequestTypeDef(TypedDict):
     ClusterArn: str
     TopicName: str
@@ -1203,6 +1612,7 @@ class DescribeTopicResponseTypeDef(TypedDict):
     PartitionCount: NotRequired[int]
     Configs: NotRequired[str]
     Status: NotRequired[TopicStateType]
+    ReplicaIds: NotRequired[list[int]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1264,6 +1674,10 @@ class GetCompatibleKafkaVersionsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class IcebergDestinationUpdateTypeDef(TypedDict):
+    DataFreshnessInSeconds: int
+
+
 class KafkaClusterSummaryTypeDef(TypedDict):
     AmazonMskCluster: NotRequired[AmazonMskClusterTypeDef]
     ApacheKafkaCluster: NotRequired[ApacheKafkaClusterTypeDef]
@@ -1273,6 +1687,47 @@ class KafkaClusterSummaryTypeDef(TypedDict):
 class KafkaVersionTypeDef(TypedDict):
     Version: NotRequired[str]
     Status: NotRequired[KafkaVersionStatusType]
+
+
+class ListAssessmentFindingsRequestTypeDef(TypedDict):
+    AssessmentArn: str
+    Category: NotRequired[str]
+    ClusterArn: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    Severity: NotRequired[str]
+
+
+class ListAssessmentFindingsResponseTypeDef(TypedDict):
+    Findings: NotRequired[list[AssessmentFindingTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAssessmentsRequestTypeDef(TypedDict):
+    AssessmentType: NotRequired[str]
+    ClusterArn: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListAssessmentsResponseTypeDef(TypedDict):
+    Assessments: NotRequired[list[AssessmentInfoTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListChannelsRequestTypeDef(TypedDict):
+    ClusterArn: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    TopicNameFilter: NotRequired[str]
+
+
+class ListChannelsResponseTypeDef(TypedDict):
+    Channels: NotRequired[list[ChannelInfoTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ListClientVpcConnectionsRequestTypeDef(TypedDict):
@@ -1450,6 +1905,28 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListTopicReassignmentsRequestTypeDef(TypedDict):
+    ClusterArn: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    StatusFilter: NotRequired[str]
+
+
+class TopicReassignmentInfoTypeDef(TypedDict):
+    CompletedTopics: NotRequired[int]
+    CreationTime: NotRequired[datetime]
+    Status: NotRequired[TopicReassignmentStatusType]
+    TargetInstanceType: NotRequired[str]
+    TopicReassignmentOperationArn: NotRequired[str]
+    TotalTopics: NotRequired[int]
+
+
+class ListTopicReassignmentsResponseTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    Reassignments: NotRequired[list[TopicReassignmentInfoTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListTopicsRequestTypeDef(TypedDict):
     ClusterArn: str
     MaxResults: NotRequired[int]
@@ -1463,6 +1940,7 @@ class TopicInfoTypeDef(TypedDict):
     ReplicationFactor: NotRequired[int]
     PartitionCount: NotRequired[int]
     OutOfSyncReplicaCount: NotRequired[int]
+    ReplicaIds: NotRequired[list[int]]
 
 
 class ListTopicsResponseTypeDef(TypedDict):
@@ -1522,6 +2000,36 @@ class RejectClientVpcConnectionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class S3DestinationUpdateTypeDef(TypedDict):
+    DataFreshnessInSeconds: int
+
+
+class StartTopicReassignmentRequestTypeDef(TypedDict):
+    ClientToken: NotRequired[str]
+    ClusterArn: str
+    TargetInstanceType: str
+    TopicsToExclude: NotRequired[ReadOnly[Sequence[str]]]
+    TopicsToInclude: ReadOnly[Sequence[str]]
+
+
+class StartTopicReassignmentResponseTypeDef(TypedDict):
+    ClusterArn: NotRequired[str]
+    Status: NotRequired[TopicReassignmentStatusType]
+    TopicReassignmentOperationArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StopTopicReassignmentRequestTypeDef(TypedDict):
+    ClusterArn: str
+    TopicReassignmentOperationArn: str
+
+
+class StopTopicReassignmentResponseTypeDef(TypedDict):
+    Status: NotRequired[TopicReassignmentStatusType]
+    TopicReassignmentOperationArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Mapping[str, str]]
@@ -1568,10 +2076,24 @@ class UpdateBrokerTypeRequestTypeDef(TypedDict):
     ClusterArn: str
     CurrentVersion: str
     TargetInstanceType: str
+    TopicReassignment: NotRequired[TopicReassignmentType]
 
 
 class UpdateBrokerTypeResponseTypeDef(TypedDict):
     ClusterArn: NotRequired[str]
+    ClusterOperationArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateChannelRequestTypeDef(TypedDict):
+    ChannelArn: str
+    ClusterArn: str
+    IcebergDestinationUpdate: NotRequired[IcebergDestinationUpdateTypeDef]
+    S3DestinationUpdate: NotRequired[S3DestinationUpdateTypeDef]
+
+
+class UpdateChannelResponseTypeDef(TypedDict):
+    ChannelArn: str
     ClusterOperationArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 

@@ -164,6 +164,40 @@ class MultiRegionKafkaConnect(MultiRegionClient):
         """
         return self._call("ListWorkerConfigurations", kwargs)
 
+    def pause_connector(
+        self, **kwargs: Unpack[type_defs.PauseConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.PauseConnectorResponseTypeDef]:
+        """Pauses the specified connector. The operation runs asynchronously. To
+        track the pause, pass the connector operation ARN from the response to
+        DescribeConnectorOperation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/PauseConnector
+        """
+        return self._call("PauseConnector", kwargs)
+
+    def restart_connector(
+        self, **kwargs: Unpack[type_defs.RestartConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.RestartConnectorResponseTypeDef]:
+        """Restarts the specified connector. By default, this operation restarts the
+        connector and all of its tasks. This operation is asynchronous and returns
+        a connector operation ARN that you can pass to DescribeConnectorOperation
+        to track the state of the restart.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/RestartConnector
+        """
+        return self._call("RestartConnector", kwargs)
+
+    def resume_connector(
+        self, **kwargs: Unpack[type_defs.ResumeConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.ResumeConnectorResponseTypeDef]:
+        """Resumes the specified paused connector. The operation runs asynchronously.
+        To track the resume, pass the connector operation ARN from the response to
+        DescribeConnectorOperation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/ResumeConnector
+        """
+        return self._call("ResumeConnector", kwargs)
+
     def tag_resource(
         self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
     ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
@@ -185,8 +219,12 @@ class MultiRegionKafkaConnect(MultiRegionClient):
     def update_connector(
         self, **kwargs: Unpack[type_defs.UpdateConnectorRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateConnectorResponseTypeDef]:
-        """Updates the specified connector. For request body, specify only one
-        parameter: either capacity or connectorConfiguration.
+        """Updates the specified connector. In the request body, you can update
+        either the connector's worker setting or its connector configuration, but
+        not both in the same request. To update the worker setting, specify one or
+        more of capacity, plugins, workerConfiguration, or
+        useDefaultWorkerConfiguration. To update the connector configuration,
+        specify only connectorConfiguration.
 
         https://docs.aws.amazon.com/goto/WebAPI/kafkaconnect-2021-09-14/UpdateConnector
         """

@@ -27,6 +27,15 @@ ConnectorOperationStateType = Literal[
     "ROLLBACK_IN_PROGRESS",
     "ROLLBACK_FAILED",
     "ROLLBACK_COMPLETE",
+    "PAUSE_COMPLETE",
+    "PAUSE_FAILED",
+    "RESUME_COMPLETE",
+    "RESUME_FAILED",
+    "PAUSE_IN_PROGRESS",
+    "RESUME_IN_PROGRESS",
+    "RESTART_IN_PROGRESS",
+    "RESTART_COMPLETE",
+    "RESTART_FAILED",
 ]
 ConnectorOperationStepStateType = Literal[
     "PENDING",
@@ -47,8 +56,21 @@ ConnectorOperationTypeType = Literal[
     "UPDATE_CONNECTOR_CONFIGURATION",
     "ISOLATE_CONNECTOR",
     "RESTORE_CONNECTOR",
+    "RESTART_CONNECTOR",
+    "PAUSE_CONNECTOR",
+    "RESUME_CONNECTOR",
 ]
-ConnectorStateType = Literal["RUNNING", "CREATING", "UPDATING", "DELETING", "FAILED"]
+ConnectorStateType = Literal[
+    "RUNNING",
+    "CREATING",
+    "UPDATING",
+    "DELETING",
+    "FAILED",
+    "PAUSED",
+    "RESTARTING",
+    "PAUSING",
+    "RESUMING",
+]
 CustomPluginContentTypeType = Literal["JAR", "ZIP"]
 CustomPluginStateType = Literal[
     "CREATING",

@@ -60,6 +60,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CustomPluginRevisionSummaryTypeDef",
         "CustomPluginSummaryTypeDef",
         "CustomPluginTypeDef",
+        "CustomPluginUpdateTypeDef",
         "DeleteConnectorRequestTypeDef",
         "DeleteConnectorResponseTypeDef",
         "DeleteCustomPluginRequestTypeDef",
@@ -95,12 +96,19 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListWorkerConfigurationsResponseTypeDef",
         "LogDeliveryDescriptionTypeDef",
         "LogDeliveryTypeDef",
+        "PauseConnectorRequestTypeDef",
+        "PauseConnectorResponseTypeDef",
         "PluginDescriptionTypeDef",
         "PluginTypeDef",
+        "PluginUpdateTypeDef",
         "ProvisionedCapacityDescriptionTypeDef",
         "ProvisionedCapacityTypeDef",
         "ProvisionedCapacityUpdateTypeDef",
         "ResponseMetadataTypeDef",
+        "RestartConnectorRequestTypeDef",
+        "RestartConnectorResponseTypeDef",
+        "ResumeConnectorRequestTypeDef",
+        "ResumeConnectorResponseTypeDef",
         "S3LocationDescriptionTypeDef",
         "S3LocationTypeDef",
         "S3LogDeliveryDescriptionTypeDef",
@@ -125,6 +133,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "WorkerConfigurationRevisionSummaryTypeDef",
         "WorkerConfigurationSummaryTypeDef",
         "WorkerConfigurationTypeDef",
+        "WorkerConfigurationUpdateTypeDef",
         "WorkerLogDeliveryDescriptionTypeDef",
         "WorkerLogDeliveryTypeDef",
         "WorkerSettingTypeDef",
@@ -477,6 +486,11 @@ class CustomPluginSummaryTypeDef(TypedDict):
     name: NotRequired[str]
 
 
+class CustomPluginUpdateTypeDef(TypedDict):
+    customPluginArn: str
+    revision: int
+
+
 class DeleteConnectorRequestTypeDef(TypedDict):
     connectorArn: str
     currentVersion: NotRequired[str]
@@ -519,6 +533,9 @@ class StateDescriptionTypeDef(TypedDict):
 
 class WorkerSettingTypeDef(TypedDict):
     capacity: NotRequired[CapacityDescriptionTypeDef]
+    plugins: NotRequired[list[PluginDescriptionTypeDef]]
+    workerConfiguration: NotRequired[WorkerConfigurationDescriptionTypeDef]
+    useDefaultWorkerConfiguration: NotRequired[bool]
 
 
 class DescribeConnectorOperationResponseTypeDef(TypedDict):
@@ -669,6 +686,41 @@ class ListWorkerConfigurationsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PauseConnectorRequestTypeDef(TypedDict):
+    connectorArn: str
+
+
+class PauseConnectorResponseTypeDef(TypedDict):
+    connectorArn: NotRequired[str]
+    connectorOperationArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PluginUpdateTypeDef(TypedDict):
+    customPlugin: CustomPluginUpdateTypeDef
+
+
+class RestartConnectorRequestTypeDef(TypedDict):
+    connectorArn: str
+    onlyFailedTasks: NotRequired[bool]
+
+
+class RestartConnectorResponseTypeDef(TypedDict):
+    connectorArn: NotRequired[str]
+    connectorOperationArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ResumeConnectorRequestTypeDef(TypedDict):
+    connectorArn: str
+
+
+class ResumeConnectorResponseTypeDef(TypedDict):
+    connectorArn: NotRequired[str]
+    connectorOperationArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -687,11 +739,20 @@ class UntagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class WorkerConfigurationUpdateTypeDef(TypedDict):
+    revision: int
+    workerConfigurationArn: str
+
+
 class UpdateConnectorRequestTypeDef(TypedDict):
     capacity: NotRequired[CapacityUpdateTypeDef]
     connectorConfiguration: NotRequired[ReadOnly[Mapping[str, str]]]
+    skipHealthValidation: NotRequired[bool]
     connectorArn: str
     currentVersion: str
+    plugins: NotRequired[ReadOnly[Sequence[PluginUpdateTypeDef]]]
+    workerConfiguration: NotRequired[WorkerConfigurationUpdateTypeDef]
+    useDefaultWorkerConfiguration: NotRequired[bool]
 
 
 class UpdateConnectorResponseTypeDef(TypedDict):

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "IteratorPositionType",
         "OriginTypeType",
         "ShardFilterTypeType",
         "ShardIteratorTypeType",
@@ -13,6 +14,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StreamViewTypeType",
     ]
 
+IteratorPositionType = Literal["AT_TIP", "BEHIND_TIP"]
 OriginTypeType = Literal["USER", "REPLICATION", "TTL"]
 ShardFilterTypeType = Literal["CHILD_SHARDS"]
 ShardIteratorTypeType = Literal[

@@ -19,6 +19,7 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    IteratorPositionType,
     OriginTypeType,
     ShardFilterTypeType,
     ShardIteratorTypeType,
@@ -35,6 +36,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetShardIteratorOutputTypeDef",
         "GetStreamInputTypeDef",
         "GetStreamOutputTypeDef",
+        "IteratorDescriptionTypeDef",
         "KeyspacesCellMapDefinitionTypeDef",
         "KeyspacesCellTypeDef",
         "KeyspacesCellValueTypeDef",
@@ -54,6 +56,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
 class GetRecordsInputTypeDef(TypedDict):
     shardIterator: str
     maxResults: NotRequired[int]
+
+
+class IteratorDescriptionTypeDef(TypedDict):
+    iteratorPosition: NotRequired[IteratorPositionType]
 
 
 class KeyspacesMetadataTypeDef(TypedDict):
@@ -121,6 +127,7 @@ class RecordTypeDef(TypedDict):
 class GetRecordsOutputTypeDef(TypedDict):
     changeRecords: NotRequired[list[RecordTypeDef]]
     nextShardIterator: NotRequired[str]
+    iteratorDescription: NotRequired[IteratorDescriptionTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

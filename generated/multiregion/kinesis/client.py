@@ -26,6 +26,28 @@ class MultiRegionKinesis(MultiRegionClient):
     _service_name = "kinesis"
     _generated_from = BOTOCORE_VERSION
 
+    def acknowledge_dead_letter_queue_records(
+        self, **kwargs: Unpack[type_defs.AcknowledgeDeadLetterQueueRecordsInputTypeDef]
+    ) -> TargetResults[type_defs.AcknowledgeDeadLetterQueueRecordsOutputTypeDef]:
+        """Acknowledges up to 10 dead-letter records in the specified queue, so the
+        queue doesn't return them again. The result for each entry is reported
+        individually in the response.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/AcknowledgeDeadLetterQueueRecords
+        """
+        return self._call("AcknowledgeDeadLetterQueueRecords", kwargs)
+
+    def acknowledge_queue_records(
+        self, **kwargs: Unpack[type_defs.AcknowledgeQueueRecordsInputTypeDef]
+    ) -> TargetResults[type_defs.AcknowledgeQueueRecordsOutputTypeDef]:
+        """Acknowledges up to 10 records from the specified queue. After a record is
+        acknowledged, the queue does not deliver it again. The result for each
+        entry is reported individually in the response.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/AcknowledgeQueueRecords
+        """
+        return self._call("AcknowledgeQueueRecords", kwargs)
+
     def add_tags_to_stream(
         self, **kwargs: Unpack[type_defs.AddTagsToStreamInputTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -35,6 +57,30 @@ class MultiRegionKinesis(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/AddTagsToStream
         """
         return self._call("AddTagsToStream", kwargs)
+
+    def create_channel(
+        self, **kwargs: Unpack[type_defs.CreateChannelInputTypeDef]
+    ) -> TargetResults[type_defs.CreateChannelOutputTypeDef]:
+        """Creates a channel that delivers records from a Kinesis data stream to a
+        destination. A channel reads records from the specified stream and writes
+        them to streaming tables on Apache Iceberg (Amazon S3 Tables) or to a
+        general purpose Amazon S3 bucket.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/CreateChannel
+        """
+        return self._call("CreateChannel", kwargs)
+
+    def create_queue(
+        self, **kwargs: Unpack[type_defs.CreateQueueInputTypeDef]
+    ) -> TargetResults[type_defs.CreateQueueOutputTypeDef]:
+        """Creates a queue on the specified data stream. A queue delivers records
+        from the stream to a queue consumer, tracks the delivery state of each
+        record, and redelivers any record that is not acknowledged before its
+        visibility timeout expires.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/CreateQueue
+        """
+        return self._call("CreateQueue", kwargs)
 
     def create_stream(
         self, **kwargs: Unpack[type_defs.CreateStreamInputTypeDef]
@@ -59,10 +105,32 @@ class MultiRegionKinesis(MultiRegionClient):
         """
         return self._call("DecreaseStreamRetentionPeriod", kwargs)
 
+    def delete_channel(
+        self, **kwargs: Unpack[type_defs.DeleteChannelInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Deletes the specified channel. Deleting a channel stops delivery from the
+        source stream to the destination. Data already delivered to the
+        destination is not deleted.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/DeleteChannel
+        """
+        return self._call("DeleteChannel", kwargs)
+
+    def delete_queue(
+        self, **kwargs: Unpack[type_defs.DeleteQueueInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Deletes the specified queue. Records that are in flight when you delete
+        the queue are not delivered again, and receipt handles issued by the queue
+        stop being valid.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/DeleteQueue
+        """
+        return self._call("DeleteQueue", kwargs)
+
     def delete_resource_policy(
         self, **kwargs: Unpack[type_defs.DeleteResourcePolicyInputTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
-        """Delete a policy for the specified data stream or consumer.
+        """Delete a policy for the specified data stream, consumer, or queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/DeleteResourcePolicy
         """
@@ -107,12 +175,32 @@ class MultiRegionKinesis(MultiRegionClient):
         """
         return self._call("DescribeAccountSettings", {})
 
+    def describe_channel(
+        self, **kwargs: Unpack[type_defs.DescribeChannelInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeChannelOutputTypeDef]:
+        """Describes the specified channel, including its configuration and current
+        status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/DescribeChannel
+        """
+        return self._call("DescribeChannel", kwargs)
+
     def describe_limits(self) -> TargetResults[type_defs.DescribeLimitsOutputTypeDef]:
         """Describes the shard limits and usage for the account.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/DescribeLimits
         """
         return self._call("DescribeLimits", {})
+
+    def describe_queue(
+        self, **kwargs: Unpack[type_defs.DescribeQueueInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeQueueOutputTypeDef]:
+        """Returns a description of the specified queue, including its status, the
+        data stream it delivers records from, and its configuration attributes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/DescribeQueue
+        """
+        return self._call("DescribeQueue", kwargs)
 
     def describe_stream(
         self, **kwargs: Unpack[type_defs.DescribeStreamInputTypeDef]
@@ -179,7 +267,8 @@ class MultiRegionKinesis(MultiRegionClient):
     def get_resource_policy(
         self, **kwargs: Unpack[type_defs.GetResourcePolicyInputTypeDef]
     ) -> TargetResults[type_defs.GetResourcePolicyOutputTypeDef]:
-        """Returns a policy attached to the specified data stream or consumer.
+        """Returns a policy attached to the specified data stream, consumer, or
+        queue.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/GetResourcePolicy
         """
@@ -205,6 +294,28 @@ class MultiRegionKinesis(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/IncreaseStreamRetentionPeriod
         """
         return self._call("IncreaseStreamRetentionPeriod", kwargs)
+
+    def list_channels(
+        self, **kwargs: Unpack[type_defs.ListChannelsInputTypeDef]
+    ) -> TargetResults[type_defs.ListChannelsOutputTypeDef]:
+        """Lists the channels in your account. You can filter the results by source
+        stream. The results are paginated. Use the NextToken value returned in the
+        response to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/ListChannels
+        """
+        return self._call("ListChannels", kwargs)
+
+    def list_queues(
+        self, **kwargs: Unpack[type_defs.ListQueuesInputTypeDef]
+    ) -> TargetResults[type_defs.ListQueuesOutputTypeDef]:
+        """Returns a summary of each queue in the Amazon Web Services account and
+        Region used by the request. Use StreamFilter to list only the queues on a
+        particular data stream.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/ListQueues
+        """
+        return self._call("ListQueues", kwargs)
 
     def list_shards(
         self, **kwargs: Unpack[type_defs.ListShardsInputTypeDef]
@@ -302,19 +413,44 @@ class MultiRegionKinesis(MultiRegionClient):
     def put_resource_policy(
         self, **kwargs: Unpack[type_defs.PutResourcePolicyInputTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
-        """Attaches a resource-based policy to a data stream or registered consumer.
-        If you are using an identity other than the root user of the Amazon Web
-        Services account that owns the resource, the calling identity must have
-        the PutResourcePolicy permissions on the specified Kinesis Data Streams
-        resource and belong to the owner's account in order to use this operation.
-        If you don't have PutResourcePolicy permissions, Amazon Kinesis Data
-        Streams returns a 403 Access Denied error. If you receive a
-        ResourceNotFoundException, check to see if you passed a valid stream or
-        consumer resource.
+        """Attaches a resource-based policy to a data stream, a queue, or an enhanced
+        fan-out consumer. If you are using an identity other than the root user of
+        the Amazon Web Services account that owns the resource, the calling
+        identity must have the PutResourcePolicy permissions on the specified
+        Kinesis Data Streams resource and belong to the owner's account in order
+        to use this operation. If you don't have PutResourcePolicy permissions,
+        Amazon Kinesis Data Streams returns a 403 Access Denied error. If you
+        receive a ResourceNotFoundException, check to see if you passed a valid
+        stream or consumer resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/PutResourcePolicy
         """
         return self._call("PutResourcePolicy", kwargs)
+
+    def receive_dead_letter_queue_records(
+        self, **kwargs: Unpack[type_defs.ReceiveDeadLetterQueueRecordsInputTypeDef]
+    ) -> TargetResults[type_defs.ReceiveDeadLetterQueueRecordsOutputTypeDef]:
+        """Receives up to 10 dead-letter records from the specified queue. Each queue
+        has built-in dead-letter handling: when a record has been received
+        MaxReceiveCount times without being acknowledged, it becomes a dead-letter
+        record, which usually means your queue consumer could not process it. The
+        dead-letter record stays in the same queue, and ReceiveQueueRecords no
+        longer returns it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/ReceiveDeadLetterQueueRecords
+        """
+        return self._call("ReceiveDeadLetterQueueRecords", kwargs)
+
+    def receive_queue_records(
+        self, **kwargs: Unpack[type_defs.ReceiveQueueRecordsInputTypeDef]
+    ) -> TargetResults[type_defs.ReceiveQueueRecordsOutputTypeDef]:
+        """Receives up to 10 records from the specified queue. Each record is
+        returned with a receipt handle, which is the identifier you use to
+        acknowledge the record or change its visibility.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/ReceiveQueueRecords
+        """
+        return self._call("ReceiveQueueRecords", kwargs)
 
     def register_stream_consumer(
         self, **kwargs: Unpack[type_defs.RegisterStreamConsumerInputTypeDef]
@@ -339,6 +475,19 @@ class MultiRegionKinesis(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/RemoveTagsFromStream
         """
         return self._call("RemoveTagsFromStream", kwargs)
+
+    def restore_dead_letter_queue_records(
+        self, **kwargs: Unpack[type_defs.RestoreDeadLetterQueueRecordsInputTypeDef]
+    ) -> TargetResults[type_defs.RestoreDeadLetterQueueRecordsOutputTypeDef]:
+        """Restores up to 10 dead-letter records in the specified queue. Restoring a
+        record clears its dead-letter state and resets its receive count, so
+        ReceiveQueueRecords can return it again, up to MaxReceiveCount times
+        before it becomes a dead-letter record again. The result for each entry is
+        reported individually in the response.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/RestoreDeadLetterQueueRecords
+        """
+        return self._call("RestoreDeadLetterQueueRecords", kwargs)
 
     def split_shard(
         self, **kwargs: Unpack[type_defs.SplitShardInputTypeDef]
@@ -418,6 +567,31 @@ class MultiRegionKinesis(MultiRegionClient):
         """
         return self._call("UpdateAccountSettings", kwargs)
 
+    def update_channel(
+        self, **kwargs: Unpack[type_defs.UpdateChannelInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateChannelOutputTypeDef]:
+        """Updates the data freshness interval or the Amazon CloudWatch Logs
+        configuration of an existing channel. You cannot change the destination,
+        source stream, record format, schema, encryption configuration, or service
+        execution role of an existing channel. To change any other setting, delete
+        the channel and create a new one.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/UpdateChannel
+        """
+        return self._call("UpdateChannel", kwargs)
+
+    def update_dead_letter_queue_records_visibility(
+        self,
+        **kwargs: Unpack[type_defs.UpdateDeadLetterQueueRecordsVisibilityInputTypeDef],
+    ) -> TargetResults[type_defs.UpdateDeadLetterQueueRecordsVisibilityOutputTypeDef]:
+        """Changes the visibility timeout of up to 10 dead-letter records that you
+        have received from the specified queue but not yet acknowledged. The
+        result for each entry is reported individually in the response.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/UpdateDeadLetterQueueRecordsVisibility
+        """
+        return self._call("UpdateDeadLetterQueueRecordsVisibility", kwargs)
+
     def update_max_record_size(
         self, **kwargs: Unpack[type_defs.UpdateMaxRecordSizeInputTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -428,6 +602,28 @@ class MultiRegionKinesis(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/UpdateMaxRecordSize
         """
         return self._call("UpdateMaxRecordSize", kwargs)
+
+    def update_queue(
+        self, **kwargs: Unpack[type_defs.UpdateQueueInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateQueueOutputTypeDef]:
+        """Updates the configuration attributes of the specified queue. You can
+        change the queue's visibility timeout, its dead-letter handling
+        configuration, or both.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/UpdateQueue
+        """
+        return self._call("UpdateQueue", kwargs)
+
+    def update_queue_records_visibility(
+        self, **kwargs: Unpack[type_defs.UpdateQueueRecordsVisibilityInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateQueueRecordsVisibilityOutputTypeDef]:
+        """Changes the visibility timeout of up to 10 records that you have received
+        from the specified queue but not yet acknowledged. The result for each
+        entry is reported individually in the response.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/UpdateQueueRecordsVisibility
+        """
+        return self._call("UpdateQueueRecordsVisibility", kwargs)
 
     def update_shard_count(
         self, **kwargs: Unpack[type_defs.UpdateShardCountInputTypeDef]
@@ -451,13 +647,27 @@ class MultiRegionKinesis(MultiRegionClient):
         """
         return self._call("UpdateStreamMode", kwargs)
 
+    def update_stream_record_distribution_strategy(
+        self,
+        **kwargs: Unpack[type_defs.UpdateStreamRecordDistributionStrategyInputTypeDef],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Updates the record distribution strategy for the specified Amazon Kinesis
+        Data Streams on-demand data stream. The record distribution strategy
+        determines how Amazon Kinesis Data Streams distributes records across the
+        shards in a stream.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/UpdateStreamRecordDistributionStrategy
+        """
+        return self._call("UpdateStreamRecordDistributionStrategy", kwargs)
+
     def update_stream_warm_throughput(
         self, **kwargs: Unpack[type_defs.UpdateStreamWarmThroughputInputTypeDef]
     ) -> TargetResults[type_defs.UpdateStreamWarmThroughputOutputTypeDef]:
         """Updates the warm throughput configuration for the specified Amazon Kinesis
-        Data Streams on-demand data stream. This operation allows you to
-        proactively scale your on-demand data stream to a specified throughput
-        level, enabling better performance for sudden traffic spikes.
+        Data Streams on-demand data stream. Updates the warm throughput
+        configuration for the specified on-demand data stream. Use this operation
+        to scale your stream to a specified throughput level before anticipated
+        traffic spikes, or to release excess capacity after traffic has decreased.
 
         https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/UpdateStreamWarmThroughput
         """
@@ -480,6 +690,56 @@ class MultiRegionKinesis(MultiRegionClient):
         """
         return self._paginate(
             "DescribeStream",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_channels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListChannelsInputTypeDef],
+    ) -> TargetResults[type_defs.ListChannelsOutputTypeDef]:
+        """Every page of ListChannels in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the channels in your account. You can filter the results by source
+        stream. The results are paginated. Use the NextToken value returned in the
+        response to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/ListChannels
+        """
+        return self._paginate(
+            "ListChannels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_queues(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListQueuesInputTypeDef],
+    ) -> TargetResults[type_defs.ListQueuesOutputTypeDef]:
+        """Every page of ListQueues in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a summary of each queue in the Amazon Web Services account and
+        Region used by the request. Use StreamFilter to list only the queues on a
+        particular data stream.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/ListQueues
+        """
+        return self._paginate(
+            "ListQueues",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -574,6 +834,38 @@ class MultiRegionKinesis(MultiRegionClient):
             "DescribeStream", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_channels(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListChannelsInputTypeDef],
+    ) -> Items[type_defs.ChannelSummaryTypeDef]:
+        """Each element of ChannelSummaries in every page of ListChannels, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/ListChannels
+        """
+        return self._items(
+            "ListChannels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_queues(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListQueuesInputTypeDef],
+    ) -> Items[type_defs.QueueSummaryTypeDef]:
+        """Each element of QueueSummaries in every page of ListQueues, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/ListQueues
+        """
+        return self._items(
+            "ListQueues", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_shards(
         self,
         *,
@@ -620,6 +912,25 @@ class MultiRegionKinesis(MultiRegionClient):
         """
         return self._items(
             "ListStreams", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_channel_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.DescribeChannelInputTypeDef],
+    ) -> TargetResults[None]:
+        """Waits until ChannelActive.
+
+        Polls DescribeChannel in every target at once, every 10 seconds and at
+        most 18 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesis-2013-12-02/DescribeChannel
+        """
+        return self._wait(
+            "ChannelActive", kwargs, delay=delay, max_attempts=max_attempts
         )
 
     def wait_stream_exists(

@@ -6,18 +6,33 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "ChannelDestinationTypeType",
+        "ChannelEncryptionTypeType",
+        "ChannelStatusType",
         "ConsumerStatusType",
         "EncryptionTypeType",
         "MetricsNameType",
         "MinimumThroughputBillingCommitmentInputStatusType",
         "MinimumThroughputBillingCommitmentOutputStatusType",
+        "PartitionTransformType",
+        "QueueStartingPositionTypeType",
+        "QueueStatusType",
+        "RecordDistributionStrategyType",
+        "RecordFormatTypeType",
+        "S3CompressionTypeType",
+        "S3StorageClassType",
+        "S3TablesCompressionTypeType",
         "ScalingTypeType",
         "ShardFilterTypeType",
         "ShardIteratorTypeType",
         "StreamModeType",
         "StreamStatusType",
+        "TargetTypeType",
     ]
 
+ChannelDestinationTypeType = Literal["S3", "S3_TABLES"]
+ChannelEncryptionTypeType = Literal["KMS"]
+ChannelStatusType = Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "FAILED"]
 ConsumerStatusType = Literal["CREATING", "DELETING", "ACTIVE"]
 EncryptionTypeType = Literal["NONE", "KMS"]
 MetricsNameType = Literal[
@@ -36,6 +51,14 @@ MinimumThroughputBillingCommitmentOutputStatusType = Literal[
     "DISABLED",
     "ENABLED_UNTIL_EARLIEST_ALLOWED_END",
 ]
+PartitionTransformType = Literal["TIME_HOUR"]
+QueueStartingPositionTypeType = Literal["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"]
+QueueStatusType = Literal["CREATING", "ACTIVE", "UPDATING", "DELETING"]
+RecordDistributionStrategyType = Literal["AUTO", "USER_PARTITION_KEY"]
+RecordFormatTypeType = Literal["GSR_JSON", "JSON", "STRING", "BYTE_ARRAY"]
+S3CompressionTypeType = Literal["NONE", "GZIP", "ZSTD"]
+S3StorageClassType = Literal["STANDARD", "INTELLIGENT_TIERING", "GLACIER_IR"]
+S3TablesCompressionTypeType = Literal["NONE", "ZSTD", "SNAPPY"]
 ScalingTypeType = Literal["UNIFORM_SCALING"]
 ShardFilterTypeType = Literal[
     "AFTER_SHARD_ID",
@@ -54,3 +77,4 @@ ShardIteratorTypeType = Literal[
 ]
 StreamModeType = Literal["PROVISIONED", "ON_DEMAND"]
 StreamStatusType = Literal["CREATING", "DELETING", "ACTIVE", "UPDATING"]
+TargetTypeType = Literal["BUILT_IN", "NONE"]

@@ -20,31 +20,75 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    ChannelDestinationTypeType,
+    ChannelEncryptionTypeType,
+    ChannelStatusType,
     ConsumerStatusType,
     EncryptionTypeType,
     MetricsNameType,
     MinimumThroughputBillingCommitmentInputStatusType,
     MinimumThroughputBillingCommitmentOutputStatusType,
+    PartitionTransformType,
+    QueueStartingPositionTypeType,
+    QueueStatusType,
+    RecordDistributionStrategyType,
+    RecordFormatTypeType,
+    S3CompressionTypeType,
+    S3StorageClassType,
+    S3TablesCompressionTypeType,
     ScalingTypeType,
     ShardFilterTypeType,
     ShardIteratorTypeType,
     StreamModeType,
     StreamStatusType,
+    TargetTypeType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AcknowledgeDeadLetterQueueRecordsErrorEntryTypeDef",
+        "AcknowledgeDeadLetterQueueRecordsInputTypeDef",
+        "AcknowledgeDeadLetterQueueRecordsOutputTypeDef",
+        "AcknowledgeDeadLetterQueueRecordsRequestEntryTypeDef",
+        "AcknowledgeDeadLetterQueueRecordsResultEntryTypeDef",
+        "AcknowledgeQueueRecordsErrorEntryTypeDef",
+        "AcknowledgeQueueRecordsInputTypeDef",
+        "AcknowledgeQueueRecordsOutputTypeDef",
+        "AcknowledgeQueueRecordsRequestEntryTypeDef",
+        "AcknowledgeQueueRecordsResultEntryTypeDef",
         "AddTagsToStreamInputTypeDef",
+        "ChannelDescriptionTypeDef",
+        "ChannelEncryptionConfigurationTypeDef",
+        "ChannelLoggingConfigurationTypeDef",
+        "ChannelLoggingUpdateInputTypeDef",
+        "ChannelStreamConfigurationTypeDef",
+        "ChannelStreamDescriptionTypeDef",
+        "ChannelStreamIdentifierTypeDef",
+        "ChannelSummaryTypeDef",
         "ChildShardTypeDef",
+        "CloudWatchLogsTypeDef",
+        "CloudWatchLogsUpdateInputTypeDef",
         "ConsumerDescriptionTypeDef",
         "ConsumerTypeDef",
+        "CreateChannelInputTypeDef",
+        "CreateChannelOutputTypeDef",
+        "CreateQueueInputTypeDef",
+        "CreateQueueOutputTypeDef",
         "CreateStreamInputTypeDef",
+        "DeadLetterConfigurationTypeDef",
+        "DeadLetterQueueS3ConfigurationTypeDef",
         "DecreaseStreamRetentionPeriodInputTypeDef",
+        "DeleteChannelInputTypeDef",
+        "DeleteQueueInputTypeDef",
         "DeleteResourcePolicyInputTypeDef",
         "DeleteStreamInputTypeDef",
         "DeregisterStreamConsumerInputTypeDef",
         "DescribeAccountSettingsOutputTypeDef",
+        "DescribeChannelInputTypeDef",
+        "DescribeChannelOutputTypeDef",
         "DescribeLimitsOutputTypeDef",
+        "DescribeQueueInputTypeDef",
+        "DescribeQueueOutputTypeDef",
         "DescribeStreamConsumerInputTypeDef",
         "DescribeStreamConsumerOutputTypeDef",
         "DescribeStreamInputTypeDef",
@@ -72,6 +116,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "KMSNotFoundExceptionTypeDef",
         "KMSOptInRequiredTypeDef",
         "KMSThrottlingExceptionTypeDef",
+        "ListChannelsInputTypeDef",
+        "ListChannelsOutputTypeDef",
+        "ListQueuesInputTypeDef",
+        "ListQueuesOutputTypeDef",
         "ListShardsInputTypeDef",
         "ListShardsOutputTypeDef",
         "ListStreamConsumersInputTypeDef",
@@ -85,6 +133,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MergeShardsInputTypeDef",
         "MinimumThroughputBillingCommitmentInputTypeDef",
         "MinimumThroughputBillingCommitmentOutputTypeDef",
+        "PartitionFieldTypeDef",
+        "PartitionSpecOutputTypeDef",
+        "PartitionSpecTypeDef",
         "PutRecordInputTypeDef",
         "PutRecordOutputTypeDef",
         "PutRecordsInputTypeDef",
@@ -92,6 +143,21 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PutRecordsRequestEntryTypeDef",
         "PutRecordsResultEntryTypeDef",
         "PutResourcePolicyInputTypeDef",
+        "QueueAttributesTypeDef",
+        "QueueDescriptionTypeDef",
+        "QueueRecordTypeDef",
+        "QueueStartingPositionOutputTypeDef",
+        "QueueStartingPositionTypeDef",
+        "QueueStreamConfigurationOutputTypeDef",
+        "QueueStreamConfigurationTypeDef",
+        "QueueStreamFilterTypeDef",
+        "QueueStreamIdentifierTypeDef",
+        "QueueSummaryTypeDef",
+        "ReceiveDeadLetterQueueRecordsInputTypeDef",
+        "ReceiveDeadLetterQueueRecordsOutputTypeDef",
+        "ReceiveQueueRecordsInputTypeDef",
+        "ReceiveQueueRecordsOutputTypeDef",
+        "RecordConfigurationTypeDef",
         "RecordTypeDef",
         "RegisterStreamConsumerInputTypeDef",
         "RegisterStreamConsumerOutputTypeDef",
@@ -99,6 +165,20 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ResourceInUseExceptionTypeDef",
         "ResourceNotFoundExceptionTypeDef",
         "ResponseMetadataTypeDef",
+        "RestoreDeadLetterQueueRecordsErrorEntryTypeDef",
+        "RestoreDeadLetterQueueRecordsInputTypeDef",
+        "RestoreDeadLetterQueueRecordsOutputTypeDef",
+        "RestoreDeadLetterQueueRecordsRequestEntryTypeDef",
+        "RestoreDeadLetterQueueRecordsResultEntryTypeDef",
+        "S3DestinationConfigurationTypeDef",
+        "S3DestinationDescriptionTypeDef",
+        "S3DestinationUpdateInputTypeDef",
+        "S3StorageConfigurationTypeDef",
+        "S3TablesConfigurationOutputTypeDef",
+        "S3TablesConfigurationTypeDef",
+        "S3TablesDestinationConfigurationTypeDef",
+        "S3TablesDestinationDescriptionTypeDef",
+        "S3TablesDestinationUpdateInputTypeDef",
         "SequenceNumberRangeTypeDef",
         "ShardFilterTypeDef",
         "ShardTypeDef",
@@ -108,6 +188,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StopStreamEncryptionInputTypeDef",
         "StreamDescriptionSummaryTypeDef",
         "StreamDescriptionTypeDef",
+        "StreamFilterTypeDef",
         "StreamModeDetailsTypeDef",
         "StreamSummaryTypeDef",
         "SubscribeToShardEventStreamTypeDef",
@@ -119,14 +200,79 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UntagResourceInputTypeDef",
         "UpdateAccountSettingsInputTypeDef",
         "UpdateAccountSettingsOutputTypeDef",
+        "UpdateChannelInputTypeDef",
+        "UpdateChannelOutputTypeDef",
+        "UpdateDeadLetterQueueRecordsVisibilityErrorEntryTypeDef",
+        "UpdateDeadLetterQueueRecordsVisibilityInputTypeDef",
+        "UpdateDeadLetterQueueRecordsVisibilityOutputTypeDef",
+        "UpdateDeadLetterQueueRecordsVisibilityRequestEntryTypeDef",
+        "UpdateDeadLetterQueueRecordsVisibilityResultEntryTypeDef",
         "UpdateMaxRecordSizeInputTypeDef",
+        "UpdateQueueInputTypeDef",
+        "UpdateQueueOutputTypeDef",
+        "UpdateQueueRecordsVisibilityErrorEntryTypeDef",
+        "UpdateQueueRecordsVisibilityInputTypeDef",
+        "UpdateQueueRecordsVisibilityOutputTypeDef",
+        "UpdateQueueRecordsVisibilityRequestEntryTypeDef",
+        "UpdateQueueRecordsVisibilityResultEntryTypeDef",
         "UpdateShardCountInputTypeDef",
         "UpdateShardCountOutputTypeDef",
         "UpdateStreamModeInputTypeDef",
+        "UpdateStreamRecordDistributionStrategyInputTypeDef",
         "UpdateStreamWarmThroughputInputTypeDef",
         "UpdateStreamWarmThroughputOutputTypeDef",
         "WarmThroughputObjectTypeDef",
     ]
+
+
+class AcknowledgeDeadLetterQueueRecordsErrorEntryTypeDef(TypedDict):
+    ReceiptHandle: str
+    ErrorCode: str
+    ErrorMessage: NotRequired[str]
+
+
+class AcknowledgeDeadLetterQueueRecordsRequestEntryTypeDef(TypedDict):
+    ReceiptHandle: str
+
+
+class AcknowledgeDeadLetterQueueRecordsInputTypeDef(TypedDict):
+    QueueARN: str
+    Entries: ReadOnly[Sequence[AcknowledgeDeadLetterQueueRecordsRequestEntryTypeDef]]
+
+
+class AcknowledgeDeadLetterQueueRecordsResultEntryTypeDef(TypedDict):
+    ReceiptHandle: str
+
+
+class AcknowledgeDeadLetterQueueRecordsOutputTypeDef(TypedDict):
+    Successful: list[AcknowledgeDeadLetterQueueRecordsResultEntryTypeDef]
+    Failed: list[AcknowledgeDeadLetterQueueRecordsErrorEntryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AcknowledgeQueueRecordsErrorEntryTypeDef(TypedDict):
+    ReceiptHandle: str
+    ErrorCode: str
+    ErrorMessage: NotRequired[str]
+
+
+class AcknowledgeQueueRecordsRequestEntryTypeDef(TypedDict):
+    ReceiptHandle: str
+
+
+class AcknowledgeQueueRecordsInputTypeDef(TypedDict):
+    QueueARN: str
+    Entries: ReadOnly[Sequence[AcknowledgeQueueRecordsRequestEntryTypeDef]]
+
+
+class AcknowledgeQueueRecordsResultEntryTypeDef(TypedDict):
+    ReceiptHandle: str
+
+
+class AcknowledgeQueueRecordsOutputTypeDef(TypedDict):
+    Successful: list[AcknowledgeQueueRecordsResultEntryTypeDef]
+    Failed: list[AcknowledgeQueueRecordsErrorEntryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class AddTagsToStreamInputTypeDef(TypedDict):
@@ -134,6 +280,121 @@ class AddTagsToStreamInputTypeDef(TypedDict):
     Tags: ReadOnly[Mapping[str, str]]
     StreamARN: NotRequired[str]
     StreamId: NotRequired[str]
+
+
+class ChannelEncryptionConfigurationTypeDef(TypedDict):
+    EncryptionType: ChannelEncryptionTypeType
+    KeyId: str
+
+
+class CloudWatchLogsTypeDef(TypedDict):
+    Enabled: bool
+    LogGroupName: NotRequired[str]
+    LogStreamName: NotRequired[str]
+
+
+class ChannelLoggingConfigurationTypeDef(TypedDict):
+    CloudWatchLogs: CloudWatchLogsTypeDef
+
+
+class RecordConfigurationTypeDef(TypedDict):
+    RecordFormatType: RecordFormatTypeType
+    GSRSchemaARN: NotRequired[str]
+
+
+class ChannelStreamDescriptionTypeDef(TypedDict):
+    StreamARN: str
+    StreamCreationTimestamp: datetime
+    RecordConfiguration: RecordConfigurationTypeDef
+
+
+class DeadLetterQueueS3ConfigurationTypeDef(TypedDict):
+    BucketARN: str
+    ExpectedBucketOwner: str
+    ErrorOutputPrefix: NotRequired[str]
+
+
+class S3StorageConfigurationTypeDef(TypedDict):
+    BucketARN: str
+    ExpectedBucketOwner: str
+    OutputKeyTemplate: NotRequired[str]
+    StorageClass: NotRequired[S3StorageClassType]
+    CompressionType: S3CompressionTypeType
+
+
+class S3DestinationDescriptionTypeDef(TypedDict):
+    DataFreshnessInSeconds: int
+    DeadLetterQueueS3Configuration: DeadLetterQueueS3ConfigurationTypeDef
+    StorageConfiguration: S3StorageConfigurationTypeDef
+
+
+class PartitionFieldTypeDef(TypedDict):
+    Transform: PartitionTransformType
+    SourceName: str
+
+
+class PartitionSpecOutputTypeDef(TypedDict):
+    PartitionFields: list[PartitionFieldTypeDef]
+
+
+class S3TablesConfigurationOutputTypeDef(TypedDict):
+    TableBucketARN: str
+    Namespace: str
+    TableName: str
+    CompressionType: S3TablesCompressionTypeType
+    PartitionSpec: NotRequired[PartitionSpecOutputTypeDef]
+
+
+class S3TablesDestinationDescriptionTypeDef(TypedDict):
+    DataFreshnessInSeconds: int
+    DeadLetterQueueS3Configuration: DeadLetterQueueS3ConfigurationTypeDef
+    S3TablesConfigurationList: list[S3TablesConfigurationOutputTypeDef]
+
+
+class ChannelDescriptionTypeDef(TypedDict):
+    ChannelName: str
+    ChannelARN: str
+    ChannelId: str
+    ChannelStatus: ChannelStatusType
+    ChannelStatusReason: NotRequired[str]
+    ChannelCreationTimestamp: datetime
+    ServiceExecutionRoleARN: str
+    StreamConfigurationList: list[ChannelStreamDescriptionTypeDef]
+    S3DestinationConfiguration: NotRequired[S3DestinationDescriptionTypeDef]
+    S3TablesDestinationConfiguration: NotRequired[S3TablesDestinationDescriptionTypeDef]
+    EncryptionConfiguration: NotRequired[ChannelEncryptionConfigurationTypeDef]
+    LoggingConfiguration: ChannelLoggingConfigurationTypeDef
+
+
+class CloudWatchLogsUpdateInputTypeDef(TypedDict):
+    Enabled: bool
+    LogGroupName: NotRequired[str]
+    LogStreamName: NotRequired[str]
+
+
+class ChannelLoggingUpdateInputTypeDef(TypedDict):
+    CloudWatchLogs: CloudWatchLogsUpdateInputTypeDef
+
+
+class ChannelStreamConfigurationTypeDef(TypedDict):
+    StreamARN: str
+    RecordConfiguration: RecordConfigurationTypeDef
+
+
+class ChannelStreamIdentifierTypeDef(TypedDict):
+    StreamARN: str
+    StreamCreationTimestamp: datetime
+
+
+class ChannelSummaryTypeDef(TypedDict):
+    ChannelName: str
+    ChannelARN: str
+    ChannelId: str
+    ChannelStatus: ChannelStatusType
+    ChannelStatusReason: NotRequired[str]
+    ChannelCreationTimestamp: datetime
+    ChannelDestinationType: ChannelDestinationTypeType
+    Streams: list[ChannelStreamIdentifierTypeDef]
 
 
 class HashKeyRangeTypeDef(TypedDict):
@@ -162,6 +423,99 @@ class ConsumerTypeDef(TypedDict):
     ConsumerCreationTimestamp: datetime
 
 
+class S3DestinationConfigurationTypeDef(TypedDict):
+    DataFreshnessInSeconds: NotRequired[int]
+    DeadLetterQueueS3Configuration: NotRequired[DeadLetterQueueS3ConfigurationTypeDef]
+    StorageConfiguration: S3StorageConfigurationTypeDef
+
+
+class PartitionSpecTypeDef(TypedDict):
+    PartitionFields: ReadOnly[Sequence[PartitionFieldTypeDef]]
+
+
+class S3TablesConfigurationTypeDef(TypedDict):
+    TableBucketARN: str
+    Namespace: str
+    TableName: str
+    CompressionType: S3TablesCompressionTypeType
+    PartitionSpec: NotRequired[ReadOnly[PartitionSpecTypeDef]]
+
+
+class S3TablesDestinationConfigurationTypeDef(TypedDict):
+    DataFreshnessInSeconds: NotRequired[int]
+    DeadLetterQueueS3Configuration: DeadLetterQueueS3ConfigurationTypeDef
+    S3TablesConfigurationList: ReadOnly[Sequence[S3TablesConfigurationTypeDef]]
+
+
+class CreateChannelInputTypeDef(TypedDict):
+    ChannelName: str
+    ServiceExecutionRoleARN: str
+    StreamConfigurationList: ReadOnly[Sequence[ChannelStreamConfigurationTypeDef]]
+    S3DestinationConfiguration: NotRequired[S3DestinationConfigurationTypeDef]
+    S3TablesDestinationConfiguration: NotRequired[
+        ReadOnly[S3TablesDestinationConfigurationTypeDef]
+    ]
+    EncryptionConfiguration: NotRequired[ChannelEncryptionConfigurationTypeDef]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    LoggingConfiguration: NotRequired[ChannelLoggingConfigurationTypeDef]
+
+
+class CreateChannelOutputTypeDef(TypedDict):
+    ChannelDescription: ChannelDescriptionTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeadLetterConfigurationTypeDef(TypedDict):
+    TargetType: TargetTypeType
+    MaxReceiveCount: NotRequired[int]
+
+
+class QueueAttributesTypeDef(TypedDict):
+    VisibilityTimeoutSeconds: NotRequired[int]
+    DeadLetterConfiguration: NotRequired[DeadLetterConfigurationTypeDef]
+
+
+class QueueStartingPositionTypeDef(TypedDict):
+    Type: QueueStartingPositionTypeType
+    Timestamp: NotRequired[ReadOnly[datetime | str]]
+
+
+class QueueStreamConfigurationTypeDef(TypedDict):
+    StreamARN: str
+    StartingPosition: NotRequired[ReadOnly[QueueStartingPositionTypeDef]]
+
+
+class CreateQueueInputTypeDef(TypedDict):
+    QueueName: str
+    StreamConfigurationList: ReadOnly[Sequence[QueueStreamConfigurationTypeDef]]
+    QueueAttributes: NotRequired[QueueAttributesTypeDef]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class QueueStartingPositionOutputTypeDef(TypedDict):
+    Type: QueueStartingPositionTypeType
+    Timestamp: NotRequired[datetime]
+
+
+class QueueStreamConfigurationOutputTypeDef(TypedDict):
+    StreamARN: str
+    StartingPosition: NotRequired[QueueStartingPositionOutputTypeDef]
+
+
+class QueueDescriptionTypeDef(TypedDict):
+    QueueName: str
+    QueueARN: str
+    QueueStatus: QueueStatusType
+    QueueCreationTimestamp: datetime
+    StreamConfigurationList: list[QueueStreamConfigurationOutputTypeDef]
+    QueueAttributes: NotRequired[QueueAttributesTypeDef]
+
+
+class CreateQueueOutputTypeDef(TypedDict):
+    QueueDescription: QueueDescriptionTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class StreamModeDetailsTypeDef(TypedDict):
     StreamMode: StreamModeType
 
@@ -173,6 +527,7 @@ class CreateStreamInputTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
     WarmThroughputMiBps: NotRequired[int]
     MaxRecordSizeInKiB: NotRequired[int]
+    RecordDistributionStrategy: NotRequired[RecordDistributionStrategyType]
 
 
 class DecreaseStreamRetentionPeriodInputTypeDef(TypedDict):
@@ -180,6 +535,14 @@ class DecreaseStreamRetentionPeriodInputTypeDef(TypedDict):
     RetentionPeriodHours: int
     StreamARN: NotRequired[str]
     StreamId: NotRequired[str]
+
+
+class DeleteChannelInputTypeDef(TypedDict):
+    ChannelARN: str
+
+
+class DeleteQueueInputTypeDef(TypedDict):
+    QueueARN: str
 
 
 class DeleteResourcePolicyInputTypeDef(TypedDict):
@@ -215,11 +578,31 @@ class DescribeAccountSettingsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescribeChannelInputTypeDef(TypedDict):
+    ChannelARN: str
+
+
+class DescribeChannelOutputTypeDef(TypedDict):
+    ChannelDescription: ChannelDescriptionTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DescribeLimitsOutputTypeDef(TypedDict):
     ShardLimit: int
     OpenShardCount: int
     OnDemandStreamCount: int
     OnDemandStreamCountLimit: int
+    ChannelCount: NotRequired[int]
+    ChannelCountLimit: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeQueueInputTypeDef(TypedDict):
+    QueueARN: str
+
+
+class DescribeQueueOutputTypeDef(TypedDict):
+    QueueDescription: QueueDescriptionTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -305,6 +688,9 @@ class StreamDescriptionSummaryTypeDef(TypedDict):
     ConsumerCount: NotRequired[int]
     WarmThroughput: NotRequired[WarmThroughputObjectTypeDef]
     MaxRecordSizeInKiB: NotRequired[int]
+    ChannelCount: NotRequired[int]
+    RecordDistributionStrategy: NotRequired[RecordDistributionStrategyType]
+    QueueCount: NotRequired[int]
 
 
 class DescribeStreamSummaryOutputTypeDef(TypedDict):
@@ -339,13 +725,14 @@ class GetRecordsInputTypeDef(TypedDict):
     Limit: NotRequired[int]
     StreamARN: NotRequired[str]
     StreamId: NotRequired[str]
+    DryRun: NotRequired[bool]
 
 
 class RecordTypeDef(TypedDict):
     SequenceNumber: str
     ApproximateArrivalTimestamp: NotRequired[datetime]
     Data: bytes
-    PartitionKey: str
+    PartitionKey: NotRequired[str]
     EncryptionType: NotRequired[EncryptionTypeType]
 
 
@@ -375,6 +762,7 @@ class GetShardIteratorInputTypeDef(TypedDict):
     Timestamp: NotRequired[ReadOnly[datetime | str]]
     StreamARN: NotRequired[str]
     StreamId: NotRequired[str]
+    DryRun: NotRequired[bool]
 
 
 class GetShardIteratorOutputTypeDef(TypedDict):
@@ -415,6 +803,53 @@ class KMSOptInRequiredTypeDef(TypedDict):
 
 class KMSThrottlingExceptionTypeDef(TypedDict):
     message: NotRequired[str]
+
+
+class StreamFilterTypeDef(TypedDict):
+    StreamARN: str
+    StreamCreationTimestamp: NotRequired[ReadOnly[datetime | str]]
+
+
+class ListChannelsInputTypeDef(TypedDict):
+    StreamFilter: NotRequired[ReadOnly[Sequence[StreamFilterTypeDef]]]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListChannelsOutputTypeDef(TypedDict):
+    ChannelSummaries: list[ChannelSummaryTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class QueueStreamFilterTypeDef(TypedDict):
+    StreamARN: str
+    StreamCreationTimestamp: NotRequired[ReadOnly[datetime | str]]
+
+
+class ListQueuesInputTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    StreamFilter: NotRequired[ReadOnly[Sequence[QueueStreamFilterTypeDef]]]
+
+
+class QueueStreamIdentifierTypeDef(TypedDict):
+    StreamARN: str
+    StreamCreationTimestamp: datetime
+
+
+class QueueSummaryTypeDef(TypedDict):
+    QueueName: str
+    QueueARN: str
+    QueueStatus: QueueStatusType
+    QueueCreationTimestamp: datetime
+    Streams: list[QueueStreamIdentifierTypeDef]
+
+
+class ListQueuesOutputTypeDef(TypedDict):
+    QueueSummaries: list[QueueSummaryTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ShardFilterTypeDef(TypedDict):
@@ -520,11 +955,12 @@ class MinimumThroughputBillingCommitmentInputTypeDef(TypedDict):
 class PutRecordInputTypeDef(TypedDict):
     StreamName: NotRequired[str]
     Data: ReadOnly[bytes | str | IO[Any]]
-    PartitionKey: str
+    PartitionKey: NotRequired[str]
     ExplicitHashKey: NotRequired[str]
     SequenceNumberForOrdering: NotRequired[str]
     StreamARN: NotRequired[str]
     StreamId: NotRequired[str]
+    DryRun: NotRequired[bool]
 
 
 class PutRecordOutputTypeDef(TypedDict):
@@ -537,7 +973,7 @@ class PutRecordOutputTypeDef(TypedDict):
 class PutRecordsRequestEntryTypeDef(TypedDict):
     Data: ReadOnly[bytes | str | IO[Any]]
     ExplicitHashKey: NotRequired[str]
-    PartitionKey: str
+    PartitionKey: NotRequired[str]
 
 
 class PutRecordsInputTypeDef(TypedDict):
@@ -545,6 +981,7 @@ class PutRecordsInputTypeDef(TypedDict):
     StreamName: NotRequired[str]
     StreamARN: NotRequired[str]
     StreamId: NotRequired[str]
+    DryRun: NotRequired[bool]
 
 
 class PutRecordsResultEntryTypeDef(TypedDict):
@@ -565,6 +1002,40 @@ class PutResourcePolicyInputTypeDef(TypedDict):
     ResourceARN: str
     StreamId: NotRequired[str]
     Policy: str
+
+
+class QueueRecordTypeDef(TypedDict):
+    ReceiptHandle: str
+    RecordId: str
+    PartitionKey: NotRequired[str]
+    Data: bytes
+    ApproximateArrivalTimestamp: datetime
+    FirstReceiveTimestamp: datetime
+    ReceiveCount: int
+
+
+class ReceiveDeadLetterQueueRecordsInputTypeDef(TypedDict):
+    QueueARN: str
+    Limit: NotRequired[int]
+    WaitTimeSeconds: NotRequired[int]
+    VisibilityTimeoutSeconds: NotRequired[int]
+
+
+class ReceiveDeadLetterQueueRecordsOutputTypeDef(TypedDict):
+    QueueRecords: list[QueueRecordTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ReceiveQueueRecordsInputTypeDef(TypedDict):
+    QueueARN: str
+    Limit: NotRequired[int]
+    WaitTimeSeconds: NotRequired[int]
+    VisibilityTimeoutSeconds: NotRequired[int]
+
+
+class ReceiveQueueRecordsOutputTypeDef(TypedDict):
+    QueueRecords: list[QueueRecordTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class RegisterStreamConsumerInputTypeDef(TypedDict):
@@ -592,6 +1063,39 @@ class ResourceInUseExceptionTypeDef(TypedDict):
 
 class ResourceNotFoundExceptionTypeDef(TypedDict):
     message: NotRequired[str]
+
+
+class RestoreDeadLetterQueueRecordsErrorEntryTypeDef(TypedDict):
+    ReceiptHandle: str
+    ErrorCode: str
+    ErrorMessage: NotRequired[str]
+
+
+class RestoreDeadLetterQueueRecordsRequestEntryTypeDef(TypedDict):
+    ReceiptHandle: str
+
+
+class RestoreDeadLetterQueueRecordsInputTypeDef(TypedDict):
+    QueueARN: str
+    Entries: ReadOnly[Sequence[RestoreDeadLetterQueueRecordsRequestEntryTypeDef]]
+
+
+class RestoreDeadLetterQueueRecordsResultEntryTypeDef(TypedDict):
+    ReceiptHandle: str
+
+
+class RestoreDeadLetterQueueRecordsOutputTypeDef(TypedDict):
+    Successful: list[RestoreDeadLetterQueueRecordsResultEntryTypeDef]
+    Failed: list[RestoreDeadLetterQueueRecordsErrorEntryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class S3DestinationUpdateInputTypeDef(TypedDict):
+    DataFreshnessInSeconds: int
+
+
+class S3TablesDestinationUpdateInputTypeDef(TypedDict):
+    DataFreshnessInSeconds: int
 
 
 class SplitShardInputTypeDef(TypedDict):
@@ -649,6 +1153,7 @@ class SubscribeToShardInputTypeDef(TypedDict):
     StreamId: NotRequired[str]
     ShardId: str
     StartingPosition: ReadOnly[StartingPositionTypeDef]
+    DryRun: NotRequired[bool]
 
 
 SubscribeToShardOutputTypeDef = TypedDict(
@@ -683,10 +1188,86 @@ class UpdateAccountSettingsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateChannelInputTypeDef(TypedDict):
+    ChannelARN: str
+    S3DestinationConfiguration: NotRequired[S3DestinationUpdateInputTypeDef]
+    S3TablesDestinationConfiguration: NotRequired[S3TablesDestinationUpdateInputTypeDef]
+    LoggingConfiguration: NotRequired[ChannelLoggingUpdateInputTypeDef]
+
+
+class UpdateChannelOutputTypeDef(TypedDict):
+    ChannelDescription: ChannelDescriptionTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateDeadLetterQueueRecordsVisibilityErrorEntryTypeDef(TypedDict):
+    ReceiptHandle: str
+    ErrorCode: str
+    ErrorMessage: NotRequired[str]
+
+
+class UpdateDeadLetterQueueRecordsVisibilityRequestEntryTypeDef(TypedDict):
+    ReceiptHandle: str
+    VisibilityTimeoutSeconds: int
+
+
+class UpdateDeadLetterQueueRecordsVisibilityInputTypeDef(TypedDict):
+    QueueARN: str
+    Entries: ReadOnly[
+        Sequence[UpdateDeadLetterQueueRecordsVisibilityRequestEntryTypeDef]
+    ]
+
+
+class UpdateDeadLetterQueueRecordsVisibilityResultEntryTypeDef(TypedDict):
+    ReceiptHandle: str
+
+
+class UpdateDeadLetterQueueRecordsVisibilityOutputTypeDef(TypedDict):
+    Successful: list[UpdateDeadLetterQueueRecordsVisibilityResultEntryTypeDef]
+    Failed: list[UpdateDeadLetterQueueRecordsVisibilityErrorEntryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateMaxRecordSizeInputTypeDef(TypedDict):
     StreamARN: NotRequired[str]
     StreamId: NotRequired[str]
     MaxRecordSizeInKiB: int
+
+
+class UpdateQueueInputTypeDef(TypedDict):
+    QueueARN: str
+    QueueAttributes: QueueAttributesTypeDef
+
+
+class UpdateQueueOutputTypeDef(TypedDict):
+    QueueDescription: QueueDescriptionTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateQueueRecordsVisibilityErrorEntryTypeDef(TypedDict):
+    ReceiptHandle: str
+    ErrorCode: str
+    ErrorMessage: NotRequired[str]
+
+
+class UpdateQueueRecordsVisibilityRequestEntryTypeDef(TypedDict):
+    ReceiptHandle: str
+    VisibilityTimeoutSeconds: int
+
+
+class UpdateQueueRecordsVisibilityInputTypeDef(TypedDict):
+    QueueARN: str
+    Entries: ReadOnly[Sequence[UpdateQueueRecordsVisibilityRequestEntryTypeDef]]
+
+
+class UpdateQueueRecordsVisibilityResultEntryTypeDef(TypedDict):
+    ReceiptHandle: str
+
+
+class UpdateQueueRecordsVisibilityOutputTypeDef(TypedDict):
+    Successful: list[UpdateQueueRecordsVisibilityResultEntryTypeDef]
+    Failed: list[UpdateQueueRecordsVisibilityErrorEntryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class UpdateShardCountInputTypeDef(TypedDict):
@@ -710,6 +1291,12 @@ class UpdateStreamModeInputTypeDef(TypedDict):
     StreamId: NotRequired[str]
     StreamModeDetails: StreamModeDetailsTypeDef
     WarmThroughputMiBps: NotRequired[int]
+
+
+class UpdateStreamRecordDistributionStrategyInputTypeDef(TypedDict):
+    StreamARN: str
+    StreamId: NotRequired[str]
+    RecordDistributionStrategy: RecordDistributionStrategyType
 
 
 class UpdateStreamWarmThroughputInputTypeDef(TypedDict):

@@ -127,6 +127,18 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         """
         return self._call("CreateApplicationSnapshot", kwargs)
 
+    def create_snapshot(
+        self, **kwargs: Unpack[type_defs.CreateSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSnapshotResponseTypeDef]:
+        """Creates an enhanced snapshot of the state data of a running Managed
+        Service for Apache Flink application. The application must be in the
+        RUNNING status, use Apache Flink version 1.20 or later, and use the
+        ENHANCED_SNAPSHOTS snapshot mode.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/CreateSnapshot
+        """
+        return self._call("CreateSnapshot", kwargs)
+
     def delete_application(
         self, **kwargs: Unpack[type_defs.DeleteApplicationRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteApplicationResponseTypeDef]:
@@ -209,6 +221,17 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         """
         return self._call("DeleteApplicationVpcConfiguration", kwargs)
 
+    def delete_snapshot(
+        self, **kwargs: Unpack[type_defs.DeleteSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSnapshotResponseTypeDef]:
+        """Deletes an enhanced snapshot. Snapshots are not scoped to an application,
+        so you can delete a snapshot independently of the application that it was
+        created from.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/DeleteSnapshot
+        """
+        return self._call("DeleteSnapshot", kwargs)
+
     def describe_application(
         self, **kwargs: Unpack[type_defs.DescribeApplicationRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeApplicationResponseTypeDef]:
@@ -250,6 +273,27 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         """
         return self._call("DescribeApplicationVersion", kwargs)
 
+    def describe_snapshot(
+        self, **kwargs: Unpack[type_defs.DescribeSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSnapshotResponseTypeDef]:
+        """Returns information about an enhanced snapshot. To see a list of the
+        snapshots in your account, use ListSnapshots.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/DescribeSnapshot
+        """
+        return self._call("DescribeSnapshot", kwargs)
+
+    def describe_snapshot_operation(
+        self, **kwargs: Unpack[type_defs.DescribeSnapshotOperationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSnapshotOperationResponseTypeDef]:
+        """Provides a detailed description of a specified operation that was
+        performed on an enhanced snapshot. To see a list of the operations of a
+        snapshot, use ListSnapshotOperations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/DescribeSnapshotOperation
+        """
+        return self._call("DescribeSnapshotOperation", kwargs)
+
     def discover_input_schema(
         self, **kwargs: Unpack[type_defs.DiscoverInputSchemaRequestTypeDef]
     ) -> TargetResults[type_defs.DiscoverInputSchemaResponseTypeDef]:
@@ -262,6 +306,29 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/DiscoverInputSchema
         """
         return self._call("DiscoverInputSchema", kwargs)
+
+    def export_snapshot(
+        self, **kwargs: Unpack[type_defs.ExportSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.ExportSnapshotResponseTypeDef]:
+        """Exports the data of an enhanced snapshot to an Amazon S3 location. Managed
+        Service for Apache Flink assumes the IAM role that you specify in
+        ExportDestinationConfiguration to write the snapshot data. The snapshot
+        must be in the READY status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/ExportSnapshot
+        """
+        return self._call("ExportSnapshot", kwargs)
+
+    def import_snapshot(
+        self, **kwargs: Unpack[type_defs.ImportSnapshotRequestTypeDef]
+    ) -> TargetResults[type_defs.ImportSnapshotResponseTypeDef]:
+        """Imports an Apache Flink savepoint from an Amazon S3 location as an
+        enhanced snapshot. Managed Service for Apache Flink assumes the IAM role
+        that you specify in ImportSourceConfiguration to read the savepoint data.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/ImportSnapshot
+        """
+        return self._call("ImportSnapshot", kwargs)
 
     def list_application_operations(
         self, **kwargs: Unpack[type_defs.ListApplicationOperationsRequestTypeDef]
@@ -304,6 +371,28 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/ListApplications
         """
         return self._call("ListApplications", kwargs)
+
+    def list_snapshot_operations(
+        self, **kwargs: Unpack[type_defs.ListSnapshotOperationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSnapshotOperationsResponseTypeDef]:
+        """Lists the operations that were performed on the specified enhanced
+        snapshot, such as CreateSnapshot, ImportSnapshot, and ExportSnapshot. The
+        response includes a summary of each operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/ListSnapshotOperations
+        """
+        return self._call("ListSnapshotOperations", kwargs)
+
+    def list_snapshots(
+        self, **kwargs: Unpack[type_defs.ListSnapshotsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSnapshotsResponseTypeDef]:
+        """Lists the enhanced snapshots in your account. Snapshots are not scoped to
+        an application. To list the snapshots that were created from a specific
+        application, use the SourceApplicationName parameter.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/ListSnapshots
+        """
+        return self._call("ListSnapshots", kwargs)
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
@@ -494,6 +583,56 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_snapshot_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListSnapshotOperationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSnapshotOperationsResponseTypeDef]:
+        """Every page of ListSnapshotOperations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the operations that were performed on the specified enhanced
+        snapshot, such as CreateSnapshot, ImportSnapshot, and ExportSnapshot. The
+        response includes a summary of each operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/ListSnapshotOperations
+        """
+        return self._paginate(
+            "ListSnapshotOperations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListSnapshotsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSnapshotsResponseTypeDef]:
+        """Every page of ListSnapshots in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the enhanced snapshots in your account. Snapshots are not scoped to
+        an application. To list the snapshots that were created from a specific
+        application, use the SourceApplicationName parameter.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/ListSnapshots
+        """
+        return self._paginate(
+            "ListSnapshots",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def iter_list_application_operations(
         self,
         *,
@@ -562,4 +701,37 @@ class MultiRegionKinesisAnalyticsV2(MultiRegionClient):
         """
         return self._items(
             "ListApplications", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_snapshot_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListSnapshotOperationsRequestTypeDef],
+    ) -> Items[type_defs.SnapshotOperationInfoTypeDef]:
+        """Each element of SnapshotOperationInfoList in every page of
+        ListSnapshotOperations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/ListSnapshotOperations
+        """
+        return self._items(
+            "ListSnapshotOperations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_snapshots(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListSnapshotsRequestTypeDef],
+    ) -> Items[type_defs.SnapshotInfoTypeDef]:
+        """Each element of SnapshotInfoList in every page of ListSnapshots, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/kinesisanalyticsv2-2018-05-23/ListSnapshots
+        """
+        return self._items(
+            "ListSnapshots", kwargs, max_items=max_items, page_size=page_size
         )

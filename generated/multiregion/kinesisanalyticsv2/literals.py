@@ -19,7 +19,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "OperationStatusType",
         "RecordFormatTypeType",
         "RuntimeEnvironmentType",
+        "SnapshotFormatType",
+        "SnapshotInitiatorOperationType",
+        "SnapshotInitiatorType",
+        "SnapshotModeType",
+        "SnapshotOperationStatusType",
+        "SnapshotOperationType",
         "SnapshotStatusType",
+        "StorageLocationTypeType",
         "UrlTypeType",
     ]
 
@@ -65,6 +72,29 @@ RuntimeEnvironmentType = Literal[
     "FLINK-1_19",
     "FLINK-1_20",
     "FLINK-2_2",
+    "FLINK-2_3",
+]
+SnapshotFormatType = Literal["CANONICAL"]
+SnapshotInitiatorType = Literal["USER", "SYSTEM"]
+SnapshotInitiatorOperationType = Literal[
+    "CreateSnapshot",
+    "ImportSnapshot",
+    "SystemCreateSnapshot",
+]
+SnapshotModeType = Literal["APPLICATION_SNAPSHOTS_LEGACY", "ENHANCED_SNAPSHOTS"]
+SnapshotOperationType = Literal[
+    "CreateSnapshot",
+    "DeleteSnapshot",
+    "ImportSnapshot",
+    "ExportSnapshot",
+    "SystemCreateSnapshot",
+]
+SnapshotOperationStatusType = Literal[
+    "IN_PROGRESS",
+    "SUCCESSFUL",
+    "FAILED",
+    "CANCELLED",
 ]
 SnapshotStatusType = Literal["CREATING", "READY", "DELETING", "FAILED"]
+StorageLocationTypeType = Literal["S3"]
 UrlTypeType = Literal["FLINK_DASHBOARD_URL", "ZEPPELIN_UI_URL"]

@@ -32,7 +32,14 @@ from .literals import (
     OperationStatusType,
     RecordFormatTypeType,
     RuntimeEnvironmentType,
+    SnapshotFormatType,
+    SnapshotInitiatorOperationType,
+    SnapshotInitiatorType,
+    SnapshotModeType,
+    SnapshotOperationStatusType,
+    SnapshotOperationType,
     SnapshotStatusType,
+    StorageLocationTypeType,
     UrlTypeType,
 )
 
@@ -62,6 +69,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ApplicationEncryptionConfigurationUpdateTypeDef",
         "ApplicationMaintenanceConfigurationDescriptionTypeDef",
         "ApplicationMaintenanceConfigurationUpdateTypeDef",
+        "ApplicationOperationDescriptionTypeDef",
         "ApplicationOperationInfoDetailsTypeDef",
         "ApplicationOperationInfoTypeDef",
         "ApplicationRestoreConfigurationTypeDef",
@@ -93,6 +101,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateApplicationResponseTypeDef",
         "CreateApplicationSnapshotRequestTypeDef",
         "CreateApplicationSnapshotResponseTypeDef",
+        "CreateSnapshotRequestTypeDef",
+        "CreateSnapshotResponseTypeDef",
         "CustomArtifactConfigurationDescriptionTypeDef",
         "CustomArtifactConfigurationTypeDef",
         "DeleteApplicationCloudWatchLoggingOptionRequestTypeDef",
@@ -109,6 +119,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteApplicationSnapshotResponseTypeDef",
         "DeleteApplicationVpcConfigurationRequestTypeDef",
         "DeleteApplicationVpcConfigurationResponseTypeDef",
+        "DeleteSnapshotRequestTypeDef",
+        "DeleteSnapshotResponseTypeDef",
         "DeployAsApplicationConfigurationDescriptionTypeDef",
         "DeployAsApplicationConfigurationTypeDef",
         "DeployAsApplicationConfigurationUpdateTypeDef",
@@ -120,14 +132,22 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeApplicationSnapshotResponseTypeDef",
         "DescribeApplicationVersionRequestTypeDef",
         "DescribeApplicationVersionResponseTypeDef",
+        "DescribeSnapshotOperationRequestTypeDef",
+        "DescribeSnapshotOperationResponseTypeDef",
+        "DescribeSnapshotRequestTypeDef",
+        "DescribeSnapshotResponseTypeDef",
         "DestinationSchemaTypeDef",
         "DiscoverInputSchemaRequestTypeDef",
         "DiscoverInputSchemaResponseTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigurationDescriptionTypeDef",
         "EnvironmentPropertiesTypeDef",
         "EnvironmentPropertyDescriptionsTypeDef",
         "EnvironmentPropertyUpdatesTypeDef",
         "ErrorInfoTypeDef",
+        "ExportDestinationConfigurationTypeDef",
+        "ExportSnapshotRequestTypeDef",
+        "ExportSnapshotResponseTypeDef",
         "FlinkApplicationConfigurationDescriptionTypeDef",
         "FlinkApplicationConfigurationTypeDef",
         "FlinkApplicationConfigurationUpdateTypeDef",
@@ -135,6 +155,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GlueDataCatalogConfigurationDescriptionTypeDef",
         "GlueDataCatalogConfigurationTypeDef",
         "GlueDataCatalogConfigurationUpdateTypeDef",
+        "ImportSnapshotRequestTypeDef",
+        "ImportSnapshotResponseTypeDef",
+        "ImportSourceConfigurationTypeDef",
         "InputDescriptionTypeDef",
         "InputLambdaProcessorDescriptionTypeDef",
         "InputLambdaProcessorTypeDef",
@@ -172,6 +195,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListApplicationVersionsResponseTypeDef",
         "ListApplicationsRequestTypeDef",
         "ListApplicationsResponseTypeDef",
+        "ListSnapshotOperationsRequestTypeDef",
+        "ListSnapshotOperationsResponseTypeDef",
+        "ListSnapshotsRequestTypeDef",
+        "ListSnapshotsResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
         "MappingParametersTypeDef",
@@ -206,10 +233,22 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "S3ContentBaseLocationUpdateTypeDef",
         "S3ContentLocationTypeDef",
         "S3ContentLocationUpdateTypeDef",
+        "S3PrefixLocationTypeDef",
         "S3ReferenceDataSourceDescriptionTypeDef",
         "S3ReferenceDataSourceTypeDef",
         "S3ReferenceDataSourceUpdateTypeDef",
         "SnapshotDetailsTypeDef",
+        "SnapshotEncryptionConfigurationTypeDef",
+        "SnapshotErrorInfoTypeDef",
+        "SnapshotInfoDetailsTypeDef",
+        "SnapshotInfoTypeDef",
+        "SnapshotOperationFailureDetailsTypeDef",
+        "SnapshotOperationInfoDetailsTypeDef",
+        "SnapshotOperationInfoTypeDef",
+        "SnapshotOperationLocationDescriptionTypeDef",
+        "SnapshotOperationS3PrefixLocationTypeDef",
+        "SnapshotSourceDescriptionTypeDef",
+        "SourceApplicationDescriptionTypeDef",
         "SourceSchemaOutputTypeDef",
         "SourceSchemaTypeDef",
         "SqlApplicationConfigurationDescriptionTypeDef",
@@ -593,6 +632,7 @@ class ApplicationEncryptionConfigurationDescriptionTypeDef(TypedDict):
 
 class ApplicationSnapshotConfigurationDescriptionTypeDef(TypedDict):
     SnapshotsEnabled: bool
+    SnapshotMode: NotRequired[SnapshotModeType]
 
 
 class ApplicationSystemRollbackConfigurationDescriptionTypeDef(TypedDict):
@@ -645,6 +685,7 @@ class FlinkApplicationConfigurationDescriptionTypeDef(TypedDict):
 class ApplicationRestoreConfigurationTypeDef(TypedDict):
     ApplicationRestoreType: ApplicationRestoreTypeType
     SnapshotName: NotRequired[str]
+    SnapshotArn: NotRequired[str]
 
 
 class FlinkRunConfigurationTypeDef(TypedDict):
@@ -748,6 +789,7 @@ class ApplicationEncryptionConfigurationTypeDef(TypedDict):
 
 class ApplicationSnapshotConfigurationTypeDef(TypedDict):
     SnapshotsEnabled: bool
+    SnapshotMode: NotRequired[SnapshotModeType]
 
 
 class ApplicationSystemRollbackConfigurationTypeDef(TypedDict):
@@ -864,6 +906,7 @@ class ApplicationEncryptionConfigurationUpdateTypeDef(TypedDict):
 
 class ApplicationSnapshotConfigurationUpdateTypeDef(TypedDict):
     SnapshotsEnabledUpdate: bool
+    SnapshotModeUpdate: NotRequired[SnapshotModeType]
 
 
 class ApplicationSystemRollbackConfigurationUpdateTypeDef(TypedDict):
@@ -1083,6 +1126,11 @@ class ApplicationMaintenanceConfigurationUpdateTypeDef(TypedDict):
     ApplicationMaintenanceWindowStartTimeUpdate: str
 
 
+class ApplicationOperationDescriptionTypeDef(TypedDict):
+    ApplicationOperationId: NotRequired[str]
+    ApplicationName: NotRequired[str]
+
+
 class ApplicationVersionChangeDetailsTypeDef(TypedDict):
     ApplicationVersionUpdatedFrom: int
     ApplicationVersionUpdatedTo: int
@@ -1176,6 +1224,21 @@ class CreateApplicationSnapshotResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateSnapshotRequestTypeDef(TypedDict):
+    ApplicationName: str
+    SnapshotName: str
+    SnapshotDescription: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateSnapshotResponseTypeDef(TypedDict):
+    SnapshotArn: str
+    SnapshotStatus: SnapshotStatusType
+    SnapshotOperationId: str
+    SnapshotOperationStatus: SnapshotOperationStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteApplicationCloudWatchLoggingOptionRequestTypeDef(TypedDict):
     ApplicationName: str
     CurrentApplicationVersionId: NotRequired[int]
@@ -1262,6 +1325,19 @@ class DeleteApplicationVpcConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteSnapshotRequestTypeDef(TypedDict):
+    SnapshotName: str
+    SnapshotCreationTimestamp: ReadOnly[datetime | str]
+
+
+class DeleteSnapshotResponseTypeDef(TypedDict):
+    SnapshotArn: str
+    SnapshotStatus: SnapshotStatusType
+    SnapshotOperationId: str
+    SnapshotOperationStatus: SnapshotOperationStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DescribeApplicationOperationRequestTypeDef(TypedDict):
     ApplicationName: str
     OperationId: str
@@ -1313,6 +1389,111 @@ class DescribeApplicationVersionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescribeSnapshotOperationRequestTypeDef(TypedDict):
+    SnapshotName: str
+    SnapshotOperationId: str
+
+
+class EncryptionConfigurationDescriptionTypeDef(TypedDict):
+    KeyId: NotRequired[str]
+    KeyType: KeyTypeType
+
+
+class SnapshotErrorInfoTypeDef(TypedDict):
+    ErrorCode: NotRequired[str]
+    ErrorString: NotRequired[str]
+
+
+class SnapshotOperationFailureDetailsTypeDef(TypedDict):
+    ErrorInfo: NotRequired[SnapshotErrorInfoTypeDef]
+
+
+class SnapshotOperationS3PrefixLocationTypeDef(TypedDict):
+    BucketARN: str
+    KeyPrefix: str
+    ExportedPrefix: NotRequired[str]
+
+
+class SnapshotOperationLocationDescriptionTypeDef(TypedDict):
+    LocationType: StorageLocationTypeType
+    S3PrefixLocation: SnapshotOperationS3PrefixLocationTypeDef
+
+
+class SnapshotOperationInfoDetailsTypeDef(TypedDict):
+    SnapshotOperationId: str
+    SnapshotOperation: SnapshotOperationType
+    SnapshotOperationStatus: SnapshotOperationStatusType
+    SnapshotArn: str
+    SourceEncryptionConfigurationDescription: NotRequired[
+        EncryptionConfigurationDescriptionTypeDef
+    ]
+    DestinationEncryptionConfigurationDescription: NotRequired[
+        EncryptionConfigurationDescriptionTypeDef
+    ]
+    SnapshotSourceLocationDescription: NotRequired[
+        SnapshotOperationLocationDescriptionTypeDef
+    ]
+    SnapshotDestinationLocationDescription: NotRequired[
+        SnapshotOperationLocationDescriptionTypeDef
+    ]
+    ApplicationOperationDescription: NotRequired[ApplicationOperationDescriptionTypeDef]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    SnapshotOperationFailureDetails: NotRequired[SnapshotOperationFailureDetailsTypeDef]
+
+
+class DescribeSnapshotOperationResponseTypeDef(TypedDict):
+    SnapshotOperationInfoDetails: SnapshotOperationInfoDetailsTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeSnapshotRequestTypeDef(TypedDict):
+    SnapshotName: str
+
+
+class SnapshotEncryptionConfigurationTypeDef(TypedDict):
+    KeyId: NotRequired[str]
+    KeyType: KeyTypeType
+
+
+class S3PrefixLocationTypeDef(TypedDict):
+    BucketARN: str
+    KeyPrefix: str
+
+
+class SourceApplicationDescriptionTypeDef(TypedDict):
+    ApplicationName: str
+    ApplicationCreationTimestamp: datetime
+    ApplicationVersionId: int
+
+
+class SnapshotSourceDescriptionTypeDef(TypedDict):
+    S3PrefixLocation: NotRequired[S3PrefixLocationTypeDef]
+    SourceApplicationDescription: NotRequired[SourceApplicationDescriptionTypeDef]
+
+
+class SnapshotInfoDetailsTypeDef(TypedDict):
+    SnapshotName: str
+    SnapshotArn: str
+    SnapshotDescription: NotRequired[str]
+    SnapshotStatus: SnapshotStatusType
+    SnapshotCreationTimestamp: datetime
+    RuntimeEnvironment: NotRequired[RuntimeEnvironmentType]
+    SnapshotSizeInBytes: NotRequired[int]
+    SnapshotEncryptionConfigurationDescription: NotRequired[
+        SnapshotEncryptionConfigurationTypeDef
+    ]
+    SnapshotInitiator: SnapshotInitiatorType
+    SnapshotInitiatorOperation: SnapshotInitiatorOperationType
+    SnapshotSourceDescription: SnapshotSourceDescriptionTypeDef
+    SnapshotFormat: SnapshotFormatType
+
+
+class DescribeSnapshotResponseTypeDef(TypedDict):
+    SnapshotInfoDetails: SnapshotInfoDetailsTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class S3ConfigurationTypeDef(TypedDict):
     BucketARN: str
     FileKey: str
@@ -1333,6 +1514,52 @@ class DiscoverInputSchemaResponseTypeDef(TypedDict):
     ParsedInputRecords: NotRequired[list[list[str]]]
     ProcessedInputRecords: NotRequired[list[str]]
     RawInputRecords: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ExportDestinationConfigurationTypeDef(TypedDict):
+    DestinationType: StorageLocationTypeType
+    ExportRoleArn: str
+    DestinationEncryptionConfiguration: NotRequired[
+        SnapshotEncryptionConfigurationTypeDef
+    ]
+    DestinationS3PrefixLocation: S3PrefixLocationTypeDef
+
+
+class ExportSnapshotRequestTypeDef(TypedDict):
+    SnapshotName: str
+    ExportDestinationConfiguration: ExportDestinationConfigurationTypeDef
+
+
+class ExportSnapshotResponseTypeDef(TypedDict):
+    SnapshotOperationId: str
+    SnapshotOperationStatus: SnapshotOperationStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ImportSourceConfigurationTypeDef(TypedDict):
+    SourceType: StorageLocationTypeType
+    ImportRoleArn: str
+    SourceEncryptionConfiguration: NotRequired[SnapshotEncryptionConfigurationTypeDef]
+    SourceS3PrefixLocation: S3PrefixLocationTypeDef
+
+
+class ImportSnapshotRequestTypeDef(TypedDict):
+    SnapshotName: str
+    ImportSourceConfiguration: ImportSourceConfigurationTypeDef
+    DestinationEncryptionConfiguration: NotRequired[
+        SnapshotEncryptionConfigurationTypeDef
+    ]
+    SnapshotDescription: NotRequired[str]
+    SnapshotFormat: NotRequired[SnapshotFormatType]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class ImportSnapshotResponseTypeDef(TypedDict):
+    SnapshotArn: str
+    SnapshotStatus: SnapshotStatusType
+    SnapshotOperationId: str
+    SnapshotOperationStatus: SnapshotOperationStatusType
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1381,6 +1608,54 @@ class ListApplicationsRequestTypeDef(TypedDict):
 
 class ListApplicationsResponseTypeDef(TypedDict):
     ApplicationSummaries: list[ApplicationSummaryTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListSnapshotOperationsRequestTypeDef(TypedDict):
+    SnapshotName: str
+    SnapshotOperation: NotRequired[SnapshotOperationType]
+    SnapshotOperationStatus: NotRequired[SnapshotOperationStatusType]
+    Limit: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class SnapshotOperationInfoTypeDef(TypedDict):
+    SnapshotOperationId: str
+    SnapshotOperation: SnapshotOperationType
+    SnapshotOperationStatus: SnapshotOperationStatusType
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+
+
+class ListSnapshotOperationsResponseTypeDef(TypedDict):
+    SnapshotOperationInfoList: list[SnapshotOperationInfoTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListSnapshotsRequestTypeDef(TypedDict):
+    SourceApplicationName: NotRequired[str]
+    SnapshotInitiator: NotRequired[SnapshotInitiatorType]
+    SnapshotInitiatorOperation: NotRequired[SnapshotInitiatorOperationType]
+    SnapshotStatus: NotRequired[SnapshotStatusType]
+    Limit: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class SnapshotInfoTypeDef(TypedDict):
+    SnapshotName: str
+    SnapshotArn: str
+    SnapshotStatus: SnapshotStatusType
+    SnapshotCreationTimestamp: datetime
+    SnapshotInitiator: SnapshotInitiatorType
+    SnapshotInitiatorOperation: SnapshotInitiatorOperationType
+    SourceApplicationName: NotRequired[str]
+    SnapshotFormat: SnapshotFormatType
+
+
+class ListSnapshotsResponseTypeDef(TypedDict):
+    SnapshotInfoList: list[SnapshotInfoTypeDef]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 

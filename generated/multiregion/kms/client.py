@@ -95,6 +95,21 @@ class MultiRegionKMS(MultiRegionClient):
         """
         return self._call("CreateKey", kwargs)
 
+    def decapsulate(
+        self, **kwargs: Unpack[type_defs.DecapsulateRequestTypeDef]
+    ) -> TargetResults[type_defs.DecapsulateResponseTypeDef]:
+        """Recovers the shared secret that was encapsulated with the public key of an
+        ML-KEM KMS key. Module-Lattice-Based Key-Encapsulation Mechanism (ML-KEM),
+        specified in FIPS 203 on the NIST website, is a post-quantum algorithm for
+        establishing a shared secret between two parties. For an example of how
+        two parties establish a shared secret over an insecure channel using
+        ML-KEM, see ML-KEM keys in KMS in the Key Management Service Developer
+        Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/Decapsulate
+        """
+        return self._call("Decapsulate", kwargs)
+
     def decrypt(
         self, **kwargs: Unpack[type_defs.DecryptRequestTypeDef]
     ) -> TargetResults[type_defs.DecryptResponseTypeDef]:
@@ -224,6 +239,19 @@ class MultiRegionKMS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/EnableKeyRotation
         """
         return self._call("EnableKeyRotation", kwargs)
+
+    def encapsulate(
+        self, **kwargs: Unpack[type_defs.EncapsulateRequestTypeDef]
+    ) -> TargetResults[type_defs.EncapsulateResponseTypeDef]:
+        """Generates a shared secret and its encapsulated (ciphertext) form using the
+        public key of an ML-KEM KMS key pair. Module-Lattice-Based
+        Key-Encapsulation Mechanism (ML-KEM), specified in FIPS 203 on the NIST
+        website, is a post-quantum algorithm for establishing a shared secret
+        between two parties.
+
+        https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/Encapsulate
+        """
+        return self._call("Encapsulate", kwargs)
 
     def encrypt(
         self, **kwargs: Unpack[type_defs.EncryptRequestTypeDef]
@@ -405,7 +433,7 @@ class MultiRegionKMS(MultiRegionClient):
     ) -> TargetResults[type_defs.ListKeyPoliciesResponseTypeDef]:
         """Gets the names of the key policies that are attached to a KMS key. This
         operation is designed to get policy names that you can use in a
-        GetKeyPolicy operation. However, the only valid policy name is default.
+        GetKeyPolicy operation. The valid policy names are default and AWS_RAM.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/ListKeyPolicies
         """
@@ -445,7 +473,8 @@ class MultiRegionKMS(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.ListRetirableGrantsRequestTypeDef]
     ) -> TargetResults[type_defs.ListGrantsResponseTypeDef]:
         """Returns information about all grants in the Amazon Web Services account
-        and Region that have the specified retiring principal.
+        and Region that have the specified retiring principal or retiring service
+        principal.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/ListRetirableGrants
         """
@@ -454,7 +483,8 @@ class MultiRegionKMS(MultiRegionClient):
     def put_key_policy(
         self, **kwargs: Unpack[type_defs.PutKeyPolicyRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
-        """Attaches a key policy to the specified KMS key.
+        """Attaches a key policy to the specified KMS key. You can use this operation
+        to set only the default key policy.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/PutKeyPolicy
         """
@@ -719,7 +749,7 @@ class MultiRegionKMS(MultiRegionClient):
 
         Gets the names of the key policies that are attached to a KMS key. This
         operation is designed to get policy names that you can use in a
-        GetKeyPolicy operation. However, the only valid policy name is default.
+        GetKeyPolicy operation. The valid policy names are default and AWS_RAM.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/ListKeyPolicies
         """
@@ -815,7 +845,8 @@ class MultiRegionKMS(MultiRegionClient):
         (botocore's build_full_result).
 
         Returns information about all grants in the Amazon Web Services account
-        and Region that have the specified retiring principal.
+        and Region that have the specified retiring principal or retiring service
+        principal.
 
         https://docs.aws.amazon.com/goto/WebAPI/kms-2014-11-01/ListRetirableGrants
         """

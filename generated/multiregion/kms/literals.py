@@ -14,6 +14,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DataKeyPairSpecType",
         "DataKeySpecType",
         "DryRunModifierTypeType",
+        "EncapsulationAlgorithmSpecType",
         "EncryptionAlgorithmSpecType",
         "ExpirationModelTypeType",
         "GrantOperationType",
@@ -32,6 +33,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MessageTypeType",
         "MultiRegionKeyTypeType",
         "OriginTypeType",
+        "ResourceOwnerTypeType",
         "RotationTypeType",
         "SigningAlgorithmSpecType",
         "WrappingKeySpecType",
@@ -99,9 +101,13 @@ DataKeyPairSpecType = Literal[
     "ECC_SECG_P256K1",
     "SM2",
     "ECC_NIST_EDWARDS25519",
+    "ML_KEM_512",
+    "ML_KEM_768",
+    "ML_KEM_1024",
 ]
 DataKeySpecType = Literal["AES_256", "AES_128"]
 DryRunModifierTypeType = Literal["IGNORE_CIPHERTEXT"]
+EncapsulationAlgorithmSpecType = Literal["ML_KEM"]
 EncryptionAlgorithmSpecType = Literal[
     "SYMMETRIC_DEFAULT",
     "RSAES_OAEP_SHA_1",
@@ -130,6 +136,8 @@ GrantOperationType = Literal[
     "GenerateMac",
     "VerifyMac",
     "DeriveSharedSecret",
+    "Encapsulate",
+    "Decapsulate",
 ]
 ImportStateType = Literal["IMPORTED", "PENDING_IMPORT"]
 ImportTypeType = Literal["NEW_KEY_MATERIAL", "EXISTING_KEY_MATERIAL"]
@@ -149,6 +157,8 @@ KeyLastUsageTrackingOperationType = Literal[
     "Sign",
     "Verify",
     "VerifyMac",
+    "Encapsulate",
+    "Decapsulate",
 ]
 KeyManagerTypeType = Literal["AWS", "CUSTOMER"]
 KeyMaterialStateType = Literal[
@@ -175,6 +185,9 @@ KeySpecType = Literal[
     "ML_DSA_65",
     "ML_DSA_87",
     "ECC_NIST_EDWARDS25519",
+    "ML_KEM_512",
+    "ML_KEM_768",
+    "ML_KEM_1024",
 ]
 KeyStateType = Literal[
     "Creating",
@@ -191,6 +204,7 @@ KeyUsageTypeType = Literal[
     "ENCRYPT_DECRYPT",
     "GENERATE_VERIFY_MAC",
     "KEY_AGREEMENT",
+    "ENCAPSULATE_DECAPSULATE",
 ]
 MacAlgorithmSpecType = Literal[
     "HMAC_SHA_224",
@@ -201,6 +215,7 @@ MacAlgorithmSpecType = Literal[
 MessageTypeType = Literal["RAW", "DIGEST", "EXTERNAL_MU"]
 MultiRegionKeyTypeType = Literal["PRIMARY", "REPLICA"]
 OriginTypeType = Literal["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"]
+ResourceOwnerTypeType = Literal["SELF", "OTHER_ACCOUNTS_VIA_RAM"]
 RotationTypeType = Literal["AUTOMATIC", "ON_DEMAND"]
 SigningAlgorithmSpecType = Literal[
     "RSASSA_PSS_SHA_256",

@@ -27,6 +27,7 @@ from .literals import (
     DataKeyPairSpecType,
     DataKeySpecType,
     DryRunModifierTypeType,
+    EncapsulationAlgorithmSpecType,
     EncryptionAlgorithmSpecType,
     ExpirationModelTypeType,
     GrantOperationType,
@@ -45,6 +46,7 @@ from .literals import (
     MessageTypeType,
     MultiRegionKeyTypeType,
     OriginTypeType,
+    ResourceOwnerTypeType,
     RotationTypeType,
     SigningAlgorithmSpecType,
     WrappingKeySpecType,
@@ -66,6 +68,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateKeyRequestTypeDef",
         "CreateKeyResponseTypeDef",
         "CustomKeyStoresListEntryTypeDef",
+        "DecapsulateRequestTypeDef",
+        "DecapsulateResponseTypeDef",
         "DecryptRequestTypeDef",
         "DecryptResponseTypeDef",
         "DeleteAliasRequestTypeDef",
@@ -86,6 +90,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EmptyResponseMetadataTypeDef",
         "EnableKeyRequestTypeDef",
         "EnableKeyRotationRequestTypeDef",
+        "EncapsulateRequestTypeDef",
+        "EncapsulateResponseTypeDef",
         "EncryptRequestTypeDef",
         "EncryptResponseTypeDef",
         "GenerateDataKeyPairRequestTypeDef",
@@ -226,17 +232,20 @@ class CreateCustomKeyStoreResponseTypeDef(TypedDict):
 class GrantConstraintsTypeDef(TypedDict):
     EncryptionContextSubset: NotRequired[ReadOnly[Mapping[str, str]]]
     EncryptionContextEquals: NotRequired[ReadOnly[Mapping[str, str]]]
+    SourceArn: NotRequired[str]
 
 
 class CreateGrantRequestTypeDef(TypedDict):
     KeyId: str
-    GranteePrincipal: str
+    GranteePrincipal: NotRequired[str]
     RetiringPrincipal: NotRequired[str]
     Operations: ReadOnly[Sequence[GrantOperationType]]
     Constraints: NotRequired[ReadOnly[GrantConstraintsTypeDef]]
     GrantTokens: NotRequired[ReadOnly[Sequence[str]]]
     Name: NotRequired[str]
     DryRun: NotRequired[bool]
+    GranteeServicePrincipal: NotRequired[str]
+    RetiringServicePrincipal: NotRequired[str]
 
 
 class CreateGrantResponseTypeDef(TypedDict):
@@ -300,6 +309,7 @@ class KeyMetadataTypeDef(TypedDict):
     EncryptionAlgorithms: NotRequired[list[EncryptionAlgorithmSpecType]]
     SigningAlgorithms: NotRequired[list[SigningAlgorithmSpecType]]
     KeyAgreementAlgorithms: NotRequired[list[KeyAgreementAlgorithmSpecType]]
+    EncapsulationAlgorithms: NotRequired[list[EncapsulationAlgorithmSpecType]]
     MultiRegion: NotRequired[bool]
     MultiRegionConfiguration: NotRequired[MultiRegionConfigurationTypeDef]
     PendingDeletionWindowInDays: NotRequired[int]
@@ -332,6 +342,21 @@ class CustomKeyStoresListEntryTypeDef(TypedDict):
     CreationDate: NotRequired[datetime]
     CustomKeyStoreType: NotRequired[CustomKeyStoreTypeType]
     XksProxyConfiguration: NotRequired[XksProxyConfigurationTypeTypeDef]
+
+
+class DecapsulateRequestTypeDef(TypedDict):
+    KeyId: str
+    SharedSecretCiphertextBlob: ReadOnly[bytes | str | IO[Any]]
+    EncapsulationAlgorithm: EncapsulationAlgorithmSpecType
+    GrantTokens: NotRequired[ReadOnly[Sequence[str]]]
+    DryRun: NotRequired[bool]
+
+
+class DecapsulateResponseTypeDef(TypedDict):
+    KeyId: NotRequired[str]
+    SharedSecret: NotRequired[bytes]
+    EncapsulationAlgorithm: NotRequired[EncapsulationAlgorithmSpecType]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class RecipientInfoTypeDef(TypedDict):
@@ -447,6 +472,21 @@ class EnableKeyRequestTypeDef(TypedDict):
 class EnableKeyRotationRequestTypeDef(TypedDict):
     KeyId: str
     RotationPeriodInDays: NotRequired[int]
+
+
+class EncapsulateRequestTypeDef(TypedDict):
+    KeyId: str
+    EncapsulationAlgorithm: EncapsulationAlgorithmSpecType
+    GrantTokens: NotRequired[ReadOnly[Sequence[str]]]
+    DryRun: NotRequired[bool]
+
+
+class EncapsulateResponseTypeDef(TypedDict):
+    KeyId: NotRequired[str]
+    SharedSecret: NotRequired[bytes]
+    SharedSecretCiphertextBlob: NotRequired[bytes]
+    EncapsulationAlgorithm: NotRequired[EncapsulationAlgorithmSpecType]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class EncryptRequestTypeDef(TypedDict):
@@ -635,12 +675,14 @@ class GetPublicKeyResponseTypeDef(TypedDict):
     EncryptionAlgorithms: NotRequired[list[EncryptionAlgorithmSpecType]]
     SigningAlgorithms: NotRequired[list[SigningAlgorithmSpecType]]
     KeyAgreementAlgorithms: NotRequired[list[KeyAgreementAlgorithmSpecType]]
+    EncapsulationAlgorithms: NotRequired[list[EncapsulationAlgorithmSpecType]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
 class GrantConstraintsOutputTypeDef(TypedDict):
     EncryptionContextSubset: NotRequired[dict[str, str]]
     EncryptionContextEquals: NotRequired[dict[str, str]]
+    SourceArn: NotRequired[str]
 
 
 class GrantListEntryTypeDef(TypedDict):
@@ -653,6 +695,8 @@ class GrantListEntryTypeDef(TypedDict):
     IssuingAccount: NotRequired[str]
     Operations: NotRequired[list[GrantOperationType]]
     Constraints: NotRequired[GrantConstraintsOutputTypeDef]
+    GranteeServicePrincipal: NotRequired[str]
+    RetiringServicePrincipal: NotRequired[str]
 
 
 class ImportKeyMaterialRequestTypeDef(TypedDict):
@@ -696,6 +740,7 @@ class ListGrantsRequestTypeDef(TypedDict):
     KeyId: str
     GrantId: NotRequired[str]
     GranteePrincipal: NotRequired[str]
+    GranteeServicePrincipal: NotRequired[str]
 
 
 class ListGrantsResponseTypeDef(TypedDict):
@@ -747,6 +792,7 @@ class ListKeyRotationsResponseTypeDef(TypedDict):
 class ListKeysRequestTypeDef(TypedDict):
     Limit: NotRequired[int]
     Marker: NotRequired[str]
+    ResourceOwners: NotRequired[ReadOnly[Sequence[ResourceOwnerTypeType]]]
 
 
 class ListKeysResponseTypeDef(TypedDict):
@@ -772,7 +818,8 @@ class ListResourceTagsResponseTypeDef(TypedDict):
 class ListRetirableGrantsRequestTypeDef(TypedDict):
     Limit: NotRequired[int]
     Marker: NotRequired[str]
-    RetiringPrincipal: str
+    RetiringPrincipal: NotRequired[str]
+    RetiringServicePrincipal: NotRequired[str]
 
 
 class PutKeyPolicyRequestTypeDef(TypedDict):

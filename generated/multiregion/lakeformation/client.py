@@ -51,6 +51,17 @@ class MultiRegionLakeFormation(MultiRegionClient):
         """
         return self._call("AssumeDecoratedRoleWithSAML", kwargs)
 
+    def attach_rls_policy(
+        self, **kwargs: Unpack[type_defs.AttachRLSPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.AttachRLSPolicyResponseTypeDef]:
+        """Attaches a row-level security policy to a resource for a principal. When
+        the principal queries the resource, Lake Formation applies the policy's
+        filter expression so that only the permitted rows are returned.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/AttachRLSPolicy
+        """
+        return self._call("AttachRLSPolicy", kwargs)
+
     def batch_grant_permissions(
         self, **kwargs: Unpack[type_defs.BatchGrantPermissionsRequestTypeDef]
     ) -> TargetResults[type_defs.BatchGrantPermissionsResponseTypeDef]:
@@ -146,6 +157,19 @@ class MultiRegionLakeFormation(MultiRegionClient):
         """
         return self._call("CreateLFTagExpression", kwargs)
 
+    def create_rls_policy(
+        self, **kwargs: Unpack[type_defs.CreateRLSPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRLSPolicyResponseTypeDef]:
+        """Creates a row-level security (RLS) policy. A row-level security policy
+        defines a filter expression that Lake Formation evaluates to determine
+        which rows of a table a principal is allowed to see. The policy is created
+        independently of any resource, and is later associated with a resource and
+        principal using AttachRLSPolicy.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/CreateRLSPolicy
+        """
+        return self._call("CreateRLSPolicy", kwargs)
+
     def delete_data_cells_filter(
         self, **kwargs: Unpack[type_defs.DeleteDataCellsFilterRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteDataCellsFilterResponseTypeDef]:
@@ -213,6 +237,17 @@ class MultiRegionLakeFormation(MultiRegionClient):
         """
         return self._call("DeleteObjectsOnCancel", kwargs)
 
+    def delete_rls_policy(
+        self, **kwargs: Unpack[type_defs.DeleteRLSPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRLSPolicyResponseTypeDef]:
+        """Deletes a row-level security policy. Any active attachments of the policy
+        are automatically removed as part of the deletion, so you do not need to
+        detach the policy first.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/DeleteRLSPolicy
+        """
+        return self._call("DeleteRLSPolicy", kwargs)
+
     def deregister_resource(
         self, **kwargs: Unpack[type_defs.DeregisterResourceRequestTypeDef]
     ) -> TargetResults[type_defs.DeregisterResourceResponseTypeDef]:
@@ -254,6 +289,17 @@ class MultiRegionLakeFormation(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/DescribeTransaction
         """
         return self._call("DescribeTransaction", kwargs)
+
+    def detach_rls_policy(
+        self, **kwargs: Unpack[type_defs.DetachRLSPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DetachRLSPolicyResponseTypeDef]:
+        """Detaches a row-level security policy from a resource for a principal.
+        After the policy is detached, its filter expression is no longer applied
+        to the principal's queries on that resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/DetachRLSPolicy
+        """
+        return self._call("DetachRLSPolicy", kwargs)
 
     def extend_transaction(
         self, **kwargs: Unpack[type_defs.ExtendTransactionRequestTypeDef]
@@ -303,6 +349,17 @@ class MultiRegionLakeFormation(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/GetEffectivePermissionsForPath
         """
         return self._call("GetEffectivePermissionsForPath", kwargs)
+
+    def get_glue_function_session_context(
+        self, **kwargs: Unpack[type_defs.GetGlueFunctionSessionContextRequestTypeDef]
+    ) -> TargetResults[type_defs.GetGlueFunctionSessionContextResponseTypeDef]:
+        """Returns a session context for one or more user-defined functions that an
+        integrated analytics engine runs together in a job. You must have the
+        EXECUTE permission on every function in the list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/GetGlueFunctionSessionContext
+        """
+        return self._call("GetGlueFunctionSessionContext", kwargs)
 
     def get_lf_tag(
         self, **kwargs: Unpack[type_defs.GetLFTagRequestTypeDef]
@@ -354,6 +411,16 @@ class MultiRegionLakeFormation(MultiRegionClient):
         """
         return self._call("GetResourceLFTags", kwargs)
 
+    def get_rls_policy(
+        self, **kwargs: Unpack[type_defs.GetRLSPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRLSPolicyResponseTypeDef]:
+        """Returns the definition of a row-level security policy, including its
+        attachment columns and filter expression.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/GetRLSPolicy
+        """
+        return self._call("GetRLSPolicy", kwargs)
+
     def get_table_objects(
         self, **kwargs: Unpack[type_defs.GetTableObjectsRequestTypeDef]
     ) -> TargetResults[type_defs.GetTableObjectsResponseTypeDef]:
@@ -377,6 +444,20 @@ class MultiRegionLakeFormation(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/GetTemporaryDataLocationCredentials
         """
         return self._call("GetTemporaryDataLocationCredentials", kwargs)
+
+    def get_temporary_glue_function_credentials(
+        self,
+        **kwargs: Unpack[type_defs.GetTemporaryGlueFunctionCredentialsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetTemporaryGlueFunctionCredentialsResponseTypeDef]:
+        """Returns temporary credentials that you can use to download the artifacts
+        of a user-defined function whose GovernanceMode is LAKE_FORMATION. Lake
+        Formation assumes the role that you registered for the function's
+        ArtifactLocation. The credentials have read-only access to that location
+        in Amazon S3.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/GetTemporaryGlueFunctionCredentials
+        """
+        return self._call("GetTemporaryGlueFunctionCredentials", kwargs)
 
     def get_temporary_glue_partition_credentials(
         self,
@@ -492,6 +573,25 @@ class MultiRegionLakeFormation(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/ListResources
         """
         return self._call("ListResources", kwargs)
+
+    def list_rls_policies(
+        self, **kwargs: Unpack[type_defs.ListRLSPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRLSPoliciesResponseTypeDef]:
+        """Lists the row-level security policies in the Data Catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/ListRLSPolicies
+        """
+        return self._call("ListRLSPolicies", kwargs)
+
+    def list_rls_policy_attachments(
+        self, **kwargs: Unpack[type_defs.ListRLSPolicyAttachmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRLSPolicyAttachmentsResponseTypeDef]:
+        """Lists the row-level security policy attachments in the Data Catalog. You
+        can filter the results by resource, principal, or policy name.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/ListRLSPolicyAttachments
+        """
+        return self._call("ListRLSPolicyAttachments", kwargs)
 
     def list_table_storage_optimizers(
         self, **kwargs: Unpack[type_defs.ListTableStorageOptimizersRequestTypeDef]
@@ -659,6 +759,16 @@ class MultiRegionLakeFormation(MultiRegionClient):
         """
         return self._call("UpdateResource", kwargs)
 
+    def update_rls_policy(
+        self, **kwargs: Unpack[type_defs.UpdateRLSPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRLSPolicyResponseTypeDef]:
+        """Updates the filter expression of an existing row-level security policy.
+        The change applies to all attachments of the policy.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/UpdateRLSPolicy
+        """
+        return self._call("UpdateRLSPolicy", kwargs)
+
     def update_table_objects(
         self, **kwargs: Unpack[type_defs.UpdateTableObjectsRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateTableObjectsResponseTypeDef]:
@@ -767,6 +877,53 @@ class MultiRegionLakeFormation(MultiRegionClient):
         """
         return self._paginate(
             "ListLFTags",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_rls_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListRLSPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRLSPoliciesResponseTypeDef]:
+        """Every page of ListRLSPolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the row-level security policies in the Data Catalog.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/ListRLSPolicies
+        """
+        return self._paginate(
+            "ListRLSPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_rls_policy_attachments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListRLSPolicyAttachmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRLSPolicyAttachmentsResponseTypeDef]:
+        """Every page of ListRLSPolicyAttachments in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the row-level security policy attachments in the Data Catalog. You
+        can filter the results by resource, principal, or policy name.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/ListRLSPolicyAttachments
+        """
+        return self._paginate(
+            "ListRLSPolicyAttachments",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -889,6 +1046,39 @@ class MultiRegionLakeFormation(MultiRegionClient):
         """
         return self._items(
             "ListLFTags", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_rls_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListRLSPoliciesRequestTypeDef],
+    ) -> Items[type_defs.RLSPolicyTypeDef]:
+        """Each element of RLSPolicies in every page of ListRLSPolicies, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/ListRLSPolicies
+        """
+        return self._items(
+            "ListRLSPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_rls_policy_attachments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListRLSPolicyAttachmentsRequestTypeDef],
+    ) -> Items[type_defs.RLSPolicyAttachmentTypeDef]:
+        """Each element of RLSPolicyAttachments in every page of
+        ListRLSPolicyAttachments, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lakeformation-2017-03-31/ListRLSPolicyAttachments
+        """
+        return self._items(
+            "ListRLSPolicyAttachments", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_search_databases_by_lf_tags(

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AnyResourceSupportedTypesType",
         "ApplicationStatusType",
         "ComparisonOperatorType",
         "CredentialsScopeType",
@@ -16,6 +17,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PermissionType",
         "PermissionTypeType",
         "QueryStateStringType",
+        "RLSPolicyStatusReasonType",
+        "RLSPolicyStatusType",
         "ResourceShareTypeType",
         "ResourceTypeType",
         "ServiceAuthorizationType",
@@ -25,6 +28,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "VerificationStatusType",
     ]
 
+AnyResourceSupportedTypesType = Literal["TABLE"]
 ApplicationStatusType = Literal["ENABLED", "DISABLED"]
 ComparisonOperatorType = Literal[
     "EQ",
@@ -41,6 +45,7 @@ ComparisonOperatorType = Literal[
 ]
 CredentialsScopeType = Literal["READ", "READWRITE"]
 DataLakeResourceTypeType = Literal[
+    "ANY_RESOURCE",
     "CATALOG",
     "DATABASE",
     "TABLE",
@@ -50,6 +55,7 @@ DataLakeResourceTypeType = Literal[
     "LF_TAG_POLICY_DATABASE",
     "LF_TAG_POLICY_TABLE",
     "LF_NAMED_TAG_EXPRESSION",
+    "USER_DEFINED_FUNCTION",
 ]
 EnableStatusType = Literal["ENABLED", "DISABLED"]
 FieldNameStringType = Literal["RESOURCE_ARN", "ROLE_ARN", "LAST_MODIFIED"]
@@ -71,6 +77,7 @@ PermissionType = Literal[
     "CREATE_LF_TAG_EXPRESSION",
     "CREATE_CATALOG",
     "SUPER_USER",
+    "EXECUTE",
 ]
 PermissionTypeType = Literal[
     "COLUMN_PERMISSION",
@@ -84,6 +91,11 @@ QueryStateStringType = Literal[
     "ERROR",
     "FINISHED",
     "EXPIRED",
+]
+RLSPolicyStatusType = Literal["VALID", "INVALID"]
+RLSPolicyStatusReasonType = Literal[
+    "REFERENCED_UDF_DELETED",
+    "REFERENCED_LOOKUP_TABLE_DELETED",
 ]
 ResourceShareTypeType = Literal["FOREIGN", "ALL"]
 ResourceTypeType = Literal["DATABASE", "TABLE"]

@@ -20,6 +20,7 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    AnyResourceSupportedTypesType,
     ApplicationStatusType,
     ComparisonOperatorType,
     CredentialsScopeType,
@@ -30,6 +31,8 @@ from .literals import (
     PermissionType,
     PermissionTypeType,
     QueryStateStringType,
+    RLSPolicyStatusReasonType,
+    RLSPolicyStatusType,
     ResourceShareTypeType,
     ResourceTypeType,
     ServiceAuthorizationType,
@@ -45,8 +48,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AddLFTagsToResourceResponseTypeDef",
         "AddObjectInputTypeDef",
         "AllRowsWildcardTypeDef",
+        "AnyResourceTypeDef",
         "AssumeDecoratedRoleWithSAMLRequestTypeDef",
         "AssumeDecoratedRoleWithSAMLResponseTypeDef",
+        "AttachRLSPolicyRequestTypeDef",
+        "AttachRLSPolicyResponseTypeDef",
         "AuditContextTypeDef",
         "BatchGrantPermissionsRequestTypeDef",
         "BatchGrantPermissionsResponseTypeDef",
@@ -59,6 +65,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CancelTransactionResponseTypeDef",
         "CatalogResourceTypeDef",
         "ColumnLFTagTypeDef",
+        "ColumnTypeDef",
         "ColumnWildcardOutputTypeDef",
         "ColumnWildcardTypeDef",
         "CommitTransactionRequestTypeDef",
@@ -74,6 +81,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateLakeFormationIdentityCenterConfigurationResponseTypeDef",
         "CreateLakeFormationOptInRequestTypeDef",
         "CreateLakeFormationOptInResponseTypeDef",
+        "CreateRLSPolicyRequestTypeDef",
+        "CreateRLSPolicyResponseTypeDef",
         "DataCellsFilterOutputTypeDef",
         "DataCellsFilterResourceTypeDef",
         "DataCellsFilterTypeDef",
@@ -95,6 +104,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteObjectInputTypeDef",
         "DeleteObjectsOnCancelRequestTypeDef",
         "DeleteObjectsOnCancelResponseTypeDef",
+        "DeleteRLSPolicyRequestTypeDef",
+        "DeleteRLSPolicyResponseTypeDef",
         "DeregisterResourceRequestTypeDef",
         "DeregisterResourceResponseTypeDef",
         "DescribeLakeFormationIdentityCenterConfigurationRequestTypeDef",
@@ -103,6 +114,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeResourceResponseTypeDef",
         "DescribeTransactionRequestTypeDef",
         "DescribeTransactionResponseTypeDef",
+        "DetachRLSPolicyRequestTypeDef",
+        "DetachRLSPolicyResponseTypeDef",
         "DetailsMapTypeDef",
         "EmptyResponseMetadataTypeDef",
         "ErrorDetailTypeDef",
@@ -119,6 +132,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetDataLakeSettingsResponseTypeDef",
         "GetEffectivePermissionsForPathRequestTypeDef",
         "GetEffectivePermissionsForPathResponseTypeDef",
+        "GetGlueFunctionSessionContextRequestTypeDef",
+        "GetGlueFunctionSessionContextResponseTypeDef",
         "GetLFTagExpressionRequestTypeDef",
         "GetLFTagExpressionResponseTypeDef",
         "GetLFTagRequestTypeDef",
@@ -127,12 +142,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetQueryStateResponseTypeDef",
         "GetQueryStatisticsRequestTypeDef",
         "GetQueryStatisticsResponseTypeDef",
+        "GetRLSPolicyRequestTypeDef",
+        "GetRLSPolicyResponseTypeDef",
         "GetResourceLFTagsRequestTypeDef",
         "GetResourceLFTagsResponseTypeDef",
         "GetTableObjectsRequestTypeDef",
         "GetTableObjectsResponseTypeDef",
         "GetTemporaryDataLocationCredentialsRequestTypeDef",
         "GetTemporaryDataLocationCredentialsResponseTypeDef",
+        "GetTemporaryGlueFunctionCredentialsRequestTypeDef",
+        "GetTemporaryGlueFunctionCredentialsResponseTypeDef",
         "GetTemporaryGluePartitionCredentialsRequestTypeDef",
         "GetTemporaryGluePartitionCredentialsResponseTypeDef",
         "GetTemporaryGlueTableCredentialsRequestTypeDef",
@@ -165,6 +184,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListLakeFormationOptInsResponseTypeDef",
         "ListPermissionsRequestTypeDef",
         "ListPermissionsResponseTypeDef",
+        "ListRLSPoliciesRequestTypeDef",
+        "ListRLSPoliciesResponseTypeDef",
+        "ListRLSPolicyAttachmentsRequestTypeDef",
+        "ListRLSPolicyAttachmentsResponseTypeDef",
         "ListResourcesRequestTypeDef",
         "ListResourcesResponseTypeDef",
         "ListTableStorageOptimizersRequestTypeDef",
@@ -181,6 +204,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PutDataLakeSettingsResponseTypeDef",
         "QueryPlanningContextTypeDef",
         "QuerySessionContextTypeDef",
+        "RLSPolicyAttachmentTypeDef",
+        "RLSPolicyResourceTypeDef",
+        "RLSPolicyTypeDef",
         "RedshiftConnectTypeDef",
         "RedshiftScopeUnionTypeDef",
         "RegisterResourceRequestTypeDef",
@@ -223,12 +249,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateLFTagResponseTypeDef",
         "UpdateLakeFormationIdentityCenterConfigurationRequestTypeDef",
         "UpdateLakeFormationIdentityCenterConfigurationResponseTypeDef",
+        "UpdateRLSPolicyRequestTypeDef",
+        "UpdateRLSPolicyResponseTypeDef",
         "UpdateResourceRequestTypeDef",
         "UpdateResourceResponseTypeDef",
         "UpdateTableObjectsRequestTypeDef",
         "UpdateTableObjectsResponseTypeDef",
         "UpdateTableStorageOptimizerRequestTypeDef",
         "UpdateTableStorageOptimizerResponseTypeDef",
+        "UserDefinedFunctionResourceTypeDef",
+        "UserDefinedFunctionWildcardTypeDef",
         "VirtualObjectTypeDef",
         "WorkUnitRangeTypeDef",
         "WriteOperationTypeDef",
@@ -239,6 +269,11 @@ class LFTagPairTypeDef(TypedDict):
     CatalogId: NotRequired[str]
     TagKey: str
     TagValues: ReadOnly[Sequence[str]]
+
+
+class AnyResourceTypeDef(TypedDict):
+    CatalogId: NotRequired[str]
+    ResourceType: AnyResourceSupportedTypesType
 
 
 class CatalogResourceTypeDef(TypedDict):
@@ -285,6 +320,11 @@ class LFTagPolicyResourceTypeDef(TypedDict):
     ExpressionName: NotRequired[str]
 
 
+class RLSPolicyResourceTypeDef(TypedDict):
+    CatalogId: NotRequired[str]
+    Name: str
+
+
 class TableWildcardTypeDef(TypedDict):
     pass
 
@@ -308,7 +348,19 @@ class TableWithColumnsResourceTypeDef(TypedDict):
     ColumnWildcard: NotRequired[ReadOnly[ColumnWildcardTypeDef]]
 
 
+class UserDefinedFunctionWildcardTypeDef(TypedDict):
+    pass
+
+
+class UserDefinedFunctionResourceTypeDef(TypedDict):
+    CatalogId: NotRequired[str]
+    DatabaseName: str
+    Name: NotRequired[str]
+    UserDefinedFunctionWildcard: NotRequired[UserDefinedFunctionWildcardTypeDef]
+
+
 class ResourceTypeDef(TypedDict):
+    AnyResource: NotRequired[AnyResourceTypeDef]
     Catalog: NotRequired[CatalogResourceTypeDef]
     Database: NotRequired[DatabaseResourceTypeDef]
     Table: NotRequired[TableResourceTypeDef]
@@ -318,6 +370,8 @@ class ResourceTypeDef(TypedDict):
     LFTag: NotRequired[ReadOnly[LFTagKeyResourceTypeDef]]
     LFTagPolicy: NotRequired[ReadOnly[LFTagPolicyResourceTypeDef]]
     LFTagExpression: NotRequired[LFTagExpressionResourceTypeDef]
+    RLSPolicy: NotRequired[RLSPolicyResourceTypeDef]
+    UserDefinedFunction: NotRequired[UserDefinedFunctionResourceTypeDef]
 
 
 class AddLFTagsToResourceRequestTypeDef(TypedDict):
@@ -373,16 +427,28 @@ class AssumeDecoratedRoleWithSAMLResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class AuditContextTypeDef(TypedDict):
-    AdditionalAuditContext: NotRequired[str]
-
-
 class ConditionTypeDef(TypedDict):
     Expression: NotRequired[str]
 
 
 class DataLakePrincipalTypeDef(TypedDict):
     DataLakePrincipalIdentifier: NotRequired[str]
+
+
+class AttachRLSPolicyRequestTypeDef(TypedDict):
+    Name: str
+    Resource: ReadOnly[ResourceTypeDef]
+    Principal: NotRequired[DataLakePrincipalTypeDef]
+    Condition: NotRequired[ConditionTypeDef]
+    SetDefault: NotRequired[bool]
+
+
+class AttachRLSPolicyResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AuditContextTypeDef(TypedDict):
+    AdditionalAuditContext: NotRequired[str]
 
 
 class BatchPermissionsRequestEntryTypeDef(TypedDict):
@@ -430,6 +496,7 @@ class TableWithColumnsResourceOutputTypeDef(TypedDict):
 
 
 class ResourceOutputTypeDef(TypedDict):
+    AnyResource: NotRequired[AnyResourceTypeDef]
     Catalog: NotRequired[CatalogResourceTypeDef]
     Database: NotRequired[DatabaseResourceTypeDef]
     Table: NotRequired[TableResourceTypeDef]
@@ -439,6 +506,8 @@ class ResourceOutputTypeDef(TypedDict):
     LFTag: NotRequired[LFTagKeyResourceOutputTypeDef]
     LFTagPolicy: NotRequired[LFTagPolicyResourceOutputTypeDef]
     LFTagExpression: NotRequired[LFTagExpressionResourceTypeDef]
+    RLSPolicy: NotRequired[RLSPolicyResourceTypeDef]
+    UserDefinedFunction: NotRequired[UserDefinedFunctionResourceTypeDef]
 
 
 class BatchPermissionsRequestEntryOutputTypeDef(TypedDict):
@@ -481,6 +550,11 @@ class CancelTransactionResponseTypeDef(TypedDict):
 class ColumnLFTagTypeDef(TypedDict):
     Name: NotRequired[str]
     LFTags: NotRequired[list[LFTagPairOutputTypeDef]]
+
+
+class ColumnTypeDef(TypedDict):
+    Name: str
+    Type: NotRequired[str]
 
 
 class CommitTransactionRequestTypeDef(TypedDict):
@@ -574,6 +648,16 @@ class CreateLakeFormationOptInRequestTypeDef(TypedDict):
 
 
 class CreateLakeFormationOptInResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateRLSPolicyRequestTypeDef(TypedDict):
+    Name: str
+    AttachmentColumns: ReadOnly[Sequence[ColumnTypeDef]]
+    FilterExpression: str
+
+
+class CreateRLSPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -702,6 +786,14 @@ class DeleteObjectsOnCancelResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteRLSPolicyRequestTypeDef(TypedDict):
+    Name: str
+
+
+class DeleteRLSPolicyResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeregisterResourceRequestTypeDef(TypedDict):
     ResourceArn: str
 
@@ -767,6 +859,18 @@ class TransactionDescriptionTypeDef(TypedDict):
 
 class DescribeTransactionResponseTypeDef(TypedDict):
     TransactionDescription: NotRequired[TransactionDescriptionTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DetachRLSPolicyRequestTypeDef(TypedDict):
+    Name: str
+    Resource: ReadOnly[ResourceTypeDef]
+    Principal: NotRequired[DataLakePrincipalTypeDef]
+    Condition: NotRequired[ConditionTypeDef]
+    RemoveDefault: NotRequired[bool]
+
+
+class DetachRLSPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -844,6 +948,17 @@ class GetEffectivePermissionsForPathResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetGlueFunctionSessionContextRequestTypeDef(TypedDict):
+    UserDefinedFunctionArns: ReadOnly[Sequence[str]]
+    DurationSeconds: NotRequired[int]
+
+
+class GetGlueFunctionSessionContextResponseTypeDef(TypedDict):
+    SessionContextId: NotRequired[str]
+    Expiration: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetLFTagExpressionRequestTypeDef(TypedDict):
     Name: str
     CatalogId: NotRequired[str]
@@ -894,6 +1009,24 @@ class GetQueryStatisticsResponseTypeDef(TypedDict):
     ExecutionStatistics: NotRequired[ExecutionStatisticsTypeDef]
     PlanningStatistics: NotRequired[PlanningStatisticsTypeDef]
     QuerySubmissionTime: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetRLSPolicyRequestTypeDef(TypedDict):
+    Name: str
+
+
+class RLSPolicyTypeDef(TypedDict):
+    CatalogId: NotRequired[str]
+    Name: NotRequired[str]
+    AttachmentColumns: NotRequired[list[ColumnTypeDef]]
+    FilterExpression: NotRequired[str]
+    Status: NotRequired[RLSPolicyStatusType]
+    StatusReason: NotRequired[RLSPolicyStatusReasonType]
+
+
+class GetRLSPolicyResponseTypeDef(TypedDict):
+    RLSPolicy: NotRequired[RLSPolicyTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -956,6 +1089,19 @@ class GetTemporaryDataLocationCredentialsResponseTypeDef(TypedDict):
     Credentials: NotRequired[TemporaryCredentialsTypeDef]
     AccessibleDataLocations: NotRequired[list[str]]
     CredentialsScope: NotRequired[CredentialsScopeType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetTemporaryGlueFunctionCredentialsRequestTypeDef(TypedDict):
+    UserDefinedFunctionArn: str
+    AuditContext: NotRequired[AuditContextTypeDef]
+
+
+class GetTemporaryGlueFunctionCredentialsResponseTypeDef(TypedDict):
+    AccessKeyId: NotRequired[str]
+    SecretAccessKey: NotRequired[str]
+    SessionToken: NotRequired[str]
+    Expiration: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1127,6 +1273,40 @@ class ListPermissionsRequestTypeDef(TypedDict):
 
 class ListPermissionsResponseTypeDef(TypedDict):
     PrincipalResourcePermissions: NotRequired[list[PrincipalResourcePermissionsTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListRLSPoliciesRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListRLSPoliciesResponseTypeDef(TypedDict):
+    RLSPolicies: NotRequired[list[RLSPolicyTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListRLSPolicyAttachmentsRequestTypeDef(TypedDict):
+    Resource: NotRequired[ReadOnly[ResourceTypeDef]]
+    Principal: NotRequired[DataLakePrincipalTypeDef]
+    PolicyName: NotRequired[str]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class RLSPolicyAttachmentTypeDef(TypedDict):
+    CatalogId: NotRequired[str]
+    PolicyName: NotRequired[str]
+    Principal: NotRequired[DataLakePrincipalTypeDef]
+    Resource: NotRequired[ResourceOutputTypeDef]
+    Condition: NotRequired[ConditionTypeDef]
+    DefaultRLSPolicy: NotRequired[bool]
+
+
+class ListRLSPolicyAttachmentsResponseTypeDef(TypedDict):
+    RLSPolicyAttachments: NotRequired[list[RLSPolicyAttachmentTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -1330,6 +1510,15 @@ class UpdateLakeFormationIdentityCenterConfigurationRequestTypeDef(TypedDict):
 
 
 class UpdateLakeFormationIdentityCenterConfigurationResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateRLSPolicyRequestTypeDef(TypedDict):
+    Name: str
+    FilterExpression: NotRequired[str]
+
+
+class UpdateRLSPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 

@@ -68,8 +68,8 @@ class MultiRegionLambda(MultiRegionClient):
     def create_alias(
         self, **kwargs: Unpack[type_defs.CreateAliasRequestTypeDef]
     ) -> TargetResults[type_defs.AliasConfigurationResponseTypeDef]:
-        """Creates an alias for a Lambda function version. Use aliases to provide
-        clients with a function identifier that you can update to invoke a
+        """Creates an alias for a Lambda Event Function version. Use aliases to
+        provide clients with a function identifier that you can update to invoke a
         different version.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/CreateAlias
@@ -80,7 +80,7 @@ class MultiRegionLambda(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.CreateCapacityProviderRequestTypeDef]
     ) -> TargetResults[type_defs.CreateCapacityProviderResponseTypeDef]:
         """Creates a capacity provider that manages compute resources for Lambda
-        functions
+        Event Functions
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/CreateCapacityProvider
         """
@@ -100,8 +100,8 @@ class MultiRegionLambda(MultiRegionClient):
     def create_event_source_mapping(
         self, **kwargs: Unpack[type_defs.CreateEventSourceMappingRequestTypeDef]
     ) -> TargetResults[type_defs.EventSourceMappingConfigurationResponseTypeDef]:
-        """Creates a mapping between an event source and an Lambda function. Lambda
-        reads items from the event source and invokes the function.
+        """Creates a mapping between an event source and an Lambda Event Function.
+        Lambda reads items from the event source and invokes the function.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/CreateEventSourceMapping
         """
@@ -110,12 +110,12 @@ class MultiRegionLambda(MultiRegionClient):
     def create_function(
         self, **kwargs: Unpack[type_defs.CreateFunctionRequestTypeDef]
     ) -> TargetResults[type_defs.FunctionConfigurationResponseTypeDef]:
-        """Creates a Lambda function. To create a function, you need a deployment
-        package and an execution role. The deployment package is a .zip file
-        archive or container image that contains your function code. The execution
-        role grants the function permission to use Amazon Web Services services,
-        such as Amazon CloudWatch Logs for log streaming and X-Ray for request
-        tracing.
+        """Creates a Lambda Event Function. To create a function, you need a
+        deployment package and an execution role. The deployment package is a .zip
+        file archive or container image that contains your function code. The
+        execution role grants the function permission to use Amazon Web Services
+        services, such as Amazon CloudWatch Logs for log streaming and X-Ray for
+        request tracing.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/CreateFunction
         """
@@ -135,7 +135,7 @@ class MultiRegionLambda(MultiRegionClient):
     def delete_alias(
         self, **kwargs: Unpack[type_defs.DeleteAliasRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
-        """Deletes a Lambda function alias.
+        """Deletes a Lambda Event Function alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/DeleteAlias
         """
@@ -161,6 +161,17 @@ class MultiRegionLambda(MultiRegionClient):
         """
         return self._call("DeleteCodeSigningConfig", kwargs)
 
+    def delete_durable_execution(
+        self, **kwargs: Unpack[type_defs.DeleteDurableExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDurableExecutionResponseTypeDef]:
+        """Deletes a completed Lambda durable execution and its data. The execution
+        must be in a terminal state (SUCCEEDED, FAILED, STOPPED, or TIMED_OUT).
+        Otherwise, this operation returns a ResourceConflictException.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/DeleteDurableExecution
+        """
+        return self._call("DeleteDurableExecution", kwargs)
+
     def delete_event_source_mapping(
         self, **kwargs: Unpack[type_defs.DeleteEventSourceMappingRequestTypeDef]
     ) -> TargetResults[type_defs.EventSourceMappingConfigurationResponseTypeDef]:
@@ -174,9 +185,10 @@ class MultiRegionLambda(MultiRegionClient):
     def delete_function(
         self, **kwargs: Unpack[type_defs.DeleteFunctionRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteFunctionResponseTypeDef]:
-        """Deletes a Lambda function. To delete a specific function version, use the
-        Qualifier parameter. Otherwise, all versions and aliases are deleted. This
-        doesn't require the user to have explicit permissions for DeleteAlias.
+        """Deletes a Lambda Event Function. To delete a specific function version,
+        use the Qualifier parameter. Otherwise, all versions and aliases are
+        deleted. This doesn't require the user to have explicit permissions for
+        DeleteAlias.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/DeleteFunction
         """
@@ -194,7 +206,7 @@ class MultiRegionLambda(MultiRegionClient):
     def delete_function_concurrency(
         self, **kwargs: Unpack[type_defs.DeleteFunctionConcurrencyRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
-        """Removes a concurrent execution limit from a function.
+        """Removes a concurrent execution limit from a Lambda Event Function.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/DeleteFunctionConcurrency
         """
@@ -242,6 +254,15 @@ class MultiRegionLambda(MultiRegionClient):
         """
         return self._call("DeleteProvisionedConcurrencyConfig", kwargs)
 
+    def delete_resource_policy(
+        self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Deletes a resource-based policy from a Lambda resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/DeleteResourcePolicy
+        """
+        return self._call("DeleteResourcePolicy", kwargs)
+
     def get_account_settings(
         self,
     ) -> TargetResults[type_defs.GetAccountSettingsResponseTypeDef]:
@@ -255,7 +276,7 @@ class MultiRegionLambda(MultiRegionClient):
     def get_alias(
         self, **kwargs: Unpack[type_defs.GetAliasRequestTypeDef]
     ) -> TargetResults[type_defs.AliasConfigurationResponseTypeDef]:
-        """Returns details about a Lambda function alias.
+        """Returns details about a Lambda Event Function alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/GetAlias
         """
@@ -328,10 +349,10 @@ class MultiRegionLambda(MultiRegionClient):
     def get_function(
         self, **kwargs: Unpack[type_defs.GetFunctionRequestTypeDef]
     ) -> TargetResults[type_defs.GetFunctionResponseTypeDef]:
-        """Returns information about the function or function version, with a link to
-        download the deployment package that's valid for 10 minutes. If you
-        specify a function version, only details that are specific to that version
-        are returned.
+        """Returns information about a Lambda Event Function or function version,
+        with a link to download the deployment package that's valid for 10
+        minutes. If you specify a function version, only details that are specific
+        to that version are returned.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/GetFunction
         """
@@ -360,9 +381,9 @@ class MultiRegionLambda(MultiRegionClient):
     def get_function_configuration(
         self, **kwargs: Unpack[type_defs.GetFunctionConfigurationRequestTypeDef]
     ) -> TargetResults[type_defs.FunctionConfigurationResponseTypeDef]:
-        """Returns the version-specific settings of a Lambda function or version. The
-        output includes only options that can vary between versions of a function.
-        To modify these settings, use UpdateFunctionConfiguration.
+        """Returns the version-specific settings of a Lambda Event Function or
+        version. The output includes only options that can vary between versions
+        of a function. To modify these settings, use UpdateFunctionConfiguration.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/GetFunctionConfiguration
         """
@@ -455,6 +476,15 @@ class MultiRegionLambda(MultiRegionClient):
         """
         return self._call("GetProvisionedConcurrencyConfig", kwargs)
 
+    def get_resource_policy(
+        self, **kwargs: Unpack[type_defs.GetResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetResourcePolicyResponseTypeDef]:
+        """Retrieves the resource-based policy attached to a Lambda resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/GetResourcePolicy
+        """
+        return self._call("GetResourcePolicy", kwargs)
+
     def get_runtime_management_config(
         self, **kwargs: Unpack[type_defs.GetRuntimeManagementConfigRequestTypeDef]
     ) -> TargetResults[type_defs.GetRuntimeManagementConfigResponseTypeDef]:
@@ -471,10 +501,10 @@ class MultiRegionLambda(MultiRegionClient):
     def invoke(
         self, **kwargs: Unpack[type_defs.InvocationRequestTypeDef]
     ) -> TargetResults[type_defs.InvocationResponseTypeDef]:
-        """Invokes a Lambda function. You can invoke a function synchronously (and
-        wait for the response), or asynchronously. By default, Lambda invokes your
-        function synchronously (i.e. theInvocationType is RequestResponse). To
-        invoke a function asynchronously, set InvocationType to Event. Lambda
+        """Invokes a Lambda Event Function. You can invoke a function synchronously
+        (and wait for the response), or asynchronously. By default, Lambda invokes
+        your function synchronously (i.e. theInvocationType is RequestResponse).
+        To invoke a function asynchronously, set InvocationType to Event. Lambda
         passes the ClientContext object to your function for synchronous
         invocations only.
 
@@ -495,7 +525,7 @@ class MultiRegionLambda(MultiRegionClient):
     def invoke_with_response_stream(
         self, **kwargs: Unpack[type_defs.InvokeWithResponseStreamRequestTypeDef]
     ) -> TargetResults[type_defs.InvokeWithResponseStreamResponseTypeDef]:
-        """Configure your Lambda functions to stream response payloads back to
+        """Configure your Lambda Event Functions to stream response payloads back to
         clients. For more information, see Configuring a Lambda function to stream
         responses.
 
@@ -506,7 +536,7 @@ class MultiRegionLambda(MultiRegionClient):
     def list_aliases(
         self, **kwargs: Unpack[type_defs.ListAliasesRequestTypeDef]
     ) -> TargetResults[type_defs.ListAliasesResponseTypeDef]:
-        """Returns a list of aliases for a Lambda function.
+        """Returns a list of aliases for a Lambda Event Function.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListAliases
         """
@@ -557,7 +587,8 @@ class MultiRegionLambda(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.ListFunctionEventInvokeConfigsRequestTypeDef]
     ) -> TargetResults[type_defs.ListFunctionEventInvokeConfigsResponseTypeDef]:
         """Retrieves a list of configurations for asynchronous invocation for a
-        function.
+        Lambda Event Function. To retrieve more configurations, use the Marker
+        parameter.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListFunctionEventInvokeConfigs
         """
@@ -588,7 +619,7 @@ class MultiRegionLambda(MultiRegionClient):
     def list_functions(
         self, **kwargs: Unpack[type_defs.ListFunctionsRequestTypeDef]
     ) -> TargetResults[type_defs.ListFunctionsResponseTypeDef]:
-        """Returns a list of Lambda functions, with the version-specific
+        """Returns a list of Lambda Event Functions, with the version-specific
         configuration of each. Lambda returns up to 50 functions per call.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListFunctions
@@ -655,12 +686,24 @@ class MultiRegionLambda(MultiRegionClient):
     def list_versions_by_function(
         self, **kwargs: Unpack[type_defs.ListVersionsByFunctionRequestTypeDef]
     ) -> TargetResults[type_defs.ListVersionsByFunctionResponseTypeDef]:
-        """Returns a list of versions, with the version-specific configuration of
-        each. Lambda returns up to 50 versions per call.
+        """Returns a list of versions of a Lambda Event Function, with the
+        version-specific configuration of each. Lambda returns up to 50 versions
+        per call.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListVersionsByFunction
         """
         return self._call("ListVersionsByFunction", kwargs)
+
+    def pause_durable_execution(
+        self, **kwargs: Unpack[type_defs.PauseDurableExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.PauseDurableExecutionResponseTypeDef]:
+        """Pauses a running durable execution. While an execution is paused, Lambda
+        doesn't invoke your function, but pending operations such as waits and
+        callbacks continue to complete.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/PauseDurableExecution
+        """
+        return self._call("PauseDurableExecution", kwargs)
 
     def publish_layer_version(
         self, **kwargs: Unpack[type_defs.PublishLayerVersionRequestTypeDef]
@@ -675,9 +718,9 @@ class MultiRegionLambda(MultiRegionClient):
     def publish_version(
         self, **kwargs: Unpack[type_defs.PublishVersionRequestTypeDef]
     ) -> TargetResults[type_defs.FunctionConfigurationResponseTypeDef]:
-        """Creates a version from the current code and configuration of a function.
-        Use versions to create a snapshot of your function code and configuration
-        that doesn't change.
+        """Creates a version from the current code and configuration of a Lambda
+        Event Function. Use versions to create a snapshot of your function code
+        and configuration that doesn't change.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/PublishVersion
         """
@@ -697,8 +740,8 @@ class MultiRegionLambda(MultiRegionClient):
     def put_function_concurrency(
         self, **kwargs: Unpack[type_defs.PutFunctionConcurrencyRequestTypeDef]
     ) -> TargetResults[type_defs.ConcurrencyResponseTypeDef]:
-        """Sets the maximum number of simultaneous executions for a function, and
-        reserves capacity for that concurrency level.
+        """Sets the maximum number of simultaneous executions for a Lambda Event
+        Function, and reserves capacity for that concurrency level.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/PutFunctionConcurrency
         """
@@ -720,7 +763,8 @@ class MultiRegionLambda(MultiRegionClient):
     def put_function_recursion_config(
         self, **kwargs: Unpack[type_defs.PutFunctionRecursionConfigRequestTypeDef]
     ) -> TargetResults[type_defs.PutFunctionRecursionConfigResponseTypeDef]:
-        """Sets your function's recursive loop detection configuration.
+        """Sets the recursive loop detection configuration for a Lambda Event
+        Function.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/PutFunctionRecursionConfig
         """
@@ -747,6 +791,18 @@ class MultiRegionLambda(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/PutProvisionedConcurrencyConfig
         """
         return self._call("PutProvisionedConcurrencyConfig", kwargs)
+
+    def put_resource_policy(
+        self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePolicyResponseTypeDef]:
+        """Adds a resource-based policy to a Lambda resource. Resource-based policies
+        grant access to other Amazon Web Services accounts, organizations, or
+        services. Resource-based policies apply to a single Lambda resource (for
+        example, a function, function version, or function alias).
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/PutResourcePolicy
+        """
+        return self._call("PutResourcePolicy", kwargs)
 
     def put_runtime_management_config(
         self, **kwargs: Unpack[type_defs.PutRuntimeManagementConfigRequestTypeDef]
@@ -778,6 +834,18 @@ class MultiRegionLambda(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/RemovePermission
         """
         return self._call("RemovePermission", kwargs)
+
+    def resume_durable_execution(
+        self, **kwargs: Unpack[type_defs.ResumeDurableExecutionRequestTypeDef]
+    ) -> TargetResults[type_defs.ResumeDurableExecutionResponseTypeDef]:
+        """Resumes a paused durable execution. If the pause interrupted an
+        invocation, or an operation completed while the execution was paused,
+        Lambda invokes your function. Otherwise, the execution continues to wait
+        for its pending operations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ResumeDurableExecution
+        """
+        return self._call("ResumeDurableExecution", kwargs)
 
     def send_durable_execution_callback_failure(
         self,
@@ -818,8 +886,9 @@ class MultiRegionLambda(MultiRegionClient):
     def stop_durable_execution(
         self, **kwargs: Unpack[type_defs.StopDurableExecutionRequestTypeDef]
     ) -> TargetResults[type_defs.StopDurableExecutionResponseTypeDef]:
-        """Stops a running durable execution. The execution transitions to STOPPED
-        status and cannot be resumed. Any in-progress operations are terminated.
+        """Stops a running or paused durable execution. The execution transitions to
+        STOPPED status and cannot be resumed. Any in-progress operations are
+        terminated.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/StopDurableExecution
         """
@@ -848,7 +917,7 @@ class MultiRegionLambda(MultiRegionClient):
     def update_alias(
         self, **kwargs: Unpack[type_defs.UpdateAliasRequestTypeDef]
     ) -> TargetResults[type_defs.AliasConfigurationResponseTypeDef]:
-        """Updates the configuration of a Lambda function alias.
+        """Updates the configuration of a Lambda Event Function alias.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/UpdateAlias
         """
@@ -887,7 +956,7 @@ class MultiRegionLambda(MultiRegionClient):
     def update_function_code(
         self, **kwargs: Unpack[type_defs.UpdateFunctionCodeRequestTypeDef]
     ) -> TargetResults[type_defs.FunctionConfigurationResponseTypeDef]:
-        """Updates a Lambda function's code. If code signing is enabled for the
+        """Updates a Lambda Event Function's code. If code signing is enabled for the
         function, the code package must be signed by a trusted publisher. For more
         information, see Configuring code signing for Lambda.
 
@@ -898,7 +967,7 @@ class MultiRegionLambda(MultiRegionClient):
     def update_function_configuration(
         self, **kwargs: Unpack[type_defs.UpdateFunctionConfigurationRequestTypeDef]
     ) -> TargetResults[type_defs.FunctionConfigurationResponseTypeDef]:
-        """Modify the version-specific settings of a Lambda function.
+        """Modifies the version-specific settings of a Lambda Event Function.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/UpdateFunctionConfiguration
         """
@@ -917,7 +986,7 @@ class MultiRegionLambda(MultiRegionClient):
     def update_function_url_config(
         self, **kwargs: Unpack[type_defs.UpdateFunctionUrlConfigRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateFunctionUrlConfigResponseTypeDef]:
-        """Updates the configuration for a Lambda function URL.
+        """Updates the configuration for a function URL of a Lambda Event Function.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/UpdateFunctionUrlConfig
         """
@@ -986,7 +1055,7 @@ class MultiRegionLambda(MultiRegionClient):
         """Every page of ListAliases in every target, merged per target (botocore's
         build_full_result).
 
-        Returns a list of aliases for a Lambda function.
+        Returns a list of aliases for a Lambda Event Function.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListAliases
         """
@@ -1107,7 +1176,8 @@ class MultiRegionLambda(MultiRegionClient):
         target (botocore's build_full_result).
 
         Retrieves a list of configurations for asynchronous invocation for a
-        function.
+        Lambda Event Function. To retrieve more configurations, use the Marker
+        parameter.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListFunctionEventInvokeConfigs
         """
@@ -1179,7 +1249,7 @@ class MultiRegionLambda(MultiRegionClient):
         """Every page of ListFunctions in every target, merged per target (botocore's
         build_full_result).
 
-        Returns a list of Lambda functions, with the version-specific
+        Returns a list of Lambda Event Functions, with the version-specific
         configuration of each. Lambda returns up to 50 functions per call.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListFunctions
@@ -1305,8 +1375,9 @@ class MultiRegionLambda(MultiRegionClient):
         """Every page of ListVersionsByFunction in every target, merged per target
         (botocore's build_full_result).
 
-        Returns a list of versions, with the version-specific configuration of
-        each. Lambda returns up to 50 versions per call.
+        Returns a list of versions of a Lambda Event Function, with the
+        version-specific configuration of each. Lambda returns up to 50 versions
+        per call.
 
         https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/ListVersionsByFunction
         """

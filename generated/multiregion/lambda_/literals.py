@@ -12,6 +12,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CapacityProviderScalingModeType",
         "CapacityProviderStateType",
         "CodeSigningPolicyType",
+        "DirectS3ReadType",
         "EndPointTypeType",
         "EventSourceMappingMetricType",
         "EventSourceMappingSystemLogLevelType",
@@ -25,6 +26,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FunctionVersionType",
         "InvocationTypeType",
         "InvokeModeType",
+        "KafkaEventSourceMappingConsumptionModeType",
         "KafkaSchemaRegistryAuthTypeType",
         "KafkaSchemaValidationAttributeType",
         "LastUpdateStatusReasonCodeType",
@@ -35,10 +37,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "OperationStatusType",
         "OperationTypeType",
         "PackageTypeType",
+        "PropagateTagsModeType",
         "ProvisionedConcurrencyStatusEnumType",
         "RecursiveLoopType",
         "ResponseStreamingInvocationTypeType",
         "RuntimeType",
+        "S3ObjectStorageModeType",
         "SchemaRegistryEventRecordFormatType",
         "SnapStartApplyOnType",
         "SnapStartOptimizationStatusType",
@@ -54,11 +58,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
 ApplicationLogLevelType = Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"]
 ArchitectureType = Literal["x86_64", "arm64"]
 CapacityProviderPredefinedMetricTypeType = Literal[
-    "LambdaCapacityProviderAverageCPUUtilization"
+    "LambdaCapacityProviderAverageCPUUtilization",
+    "LambdaCapacityProviderAverageGPUUtilization",
 ]
 CapacityProviderScalingModeType = Literal["Auto", "Manual"]
 CapacityProviderStateType = Literal["Pending", "Active", "Failed", "Deleting"]
 CodeSigningPolicyType = Literal["Warn", "Enforce"]
+DirectS3ReadType = Literal["ENABLED", "DISABLED", "AUTO"]
 EndPointTypeType = Literal["KAFKA_BOOTSTRAP_SERVERS"]
 EventSourceMappingMetricType = Literal["EventCount", "ErrorCount", "KafkaMetrics"]
 EventSourceMappingSystemLogLevelType = Literal["DEBUG", "INFO", "WARN"]
@@ -88,8 +94,19 @@ EventTypeType = Literal[
     "CallbackFailed",
     "CallbackTimedOut",
     "InvocationCompleted",
+    "ExecutionPaused",
+    "ExecutionResumed",
 ]
-ExecutionStatusType = Literal["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "STOPPED"]
+ExecutionStatusType = Literal[
+    "RUNNING",
+    "SUCCEEDED",
+    "FAILED",
+    "TIMED_OUT",
+    "STOPPED",
+    "DELETING",
+    "PAUSING",
+    "PAUSED",
+]
 FullDocumentType = Literal["UpdateLookup", "Default"]
 FunctionResponseTypeType = Literal["ReportBatchItemFailures"]
 FunctionUrlAuthTypeType = Literal["NONE", "AWS_IAM"]
@@ -97,10 +114,12 @@ FunctionVersionType = Literal["ALL"]
 FunctionVersionLatestPublishedType = Literal["LATEST_PUBLISHED"]
 InvocationTypeType = Literal["Event", "RequestResponse", "DryRun"]
 InvokeModeType = Literal["BUFFERED", "RESPONSE_STREAM"]
+KafkaEventSourceMappingConsumptionModeType = Literal["Stream", "Queue"]
 KafkaSchemaRegistryAuthTypeType = Literal[
     "BASIC_AUTH",
     "CLIENT_CERTIFICATE_TLS_AUTH",
     "SERVER_ROOT_CA_CERTIFICATE",
+    "OAUTHBEARER_AUTH",
 ]
 KafkaSchemaValidationAttributeType = Literal["KEY", "VALUE"]
 LastUpdateStatusType = Literal["Successful", "Failed", "InProgress"]
@@ -126,6 +145,7 @@ LastUpdateStatusReasonCodeType = Literal[
     "InvalidRuntime",
     "InvalidZipFileException",
     "FunctionError",
+    "ServiceQuotaExceededException",
     "VcpuLimitExceeded",
     "CapacityProviderScalingLimitExceeded",
     "InsufficientCapacity",
@@ -139,6 +159,8 @@ LastUpdateStatusReasonCodeType = Literal[
     "FunctionError.TooManyExtensions",
     "FunctionError.InitResourceExhausted",
     "DisallowedByVpcEncryptionControl",
+    "IncompatibleAcceleratorInstanceTypes",
+    "DependencyError",
 ]
 LogFormatType = Literal["JSON", "Text"]
 LogTypeType = Literal["None", "Tail"]
@@ -162,6 +184,7 @@ OperationTypeType = Literal[
     "CHAINED_INVOKE",
 ]
 PackageTypeType = Literal["Zip", "Image"]
+PropagateTagsModeType = Literal["None", "Explicit"]
 ProvisionedConcurrencyStatusEnumType = Literal["IN_PROGRESS", "READY", "FAILED"]
 RecursiveLoopType = Literal["Allow", "Terminate"]
 ResponseStreamingInvocationTypeType = Literal["RequestResponse", "DryRun"]
@@ -174,45 +197,52 @@ RuntimeType = Literal[
     "nodejs12.x",
     "nodejs14.x",
     "nodejs16.x",
+    "nodejs18.x",
+    "nodejs20.x",
+    "nodejs22.x",
+    "nodejs24.x",
     "java8",
     "java8.al2",
     "java11",
+    "java17",
+    "java21",
+    "java25",
     "python2.7",
     "python3.6",
     "python3.7",
     "python3.8",
     "python3.9",
+    "python3.10",
+    "python3.11",
+    "python3.12",
+    "python3.13",
+    "python3.14",
     "dotnetcore1.0",
     "dotnetcore2.0",
     "dotnetcore2.1",
     "dotnetcore3.1",
     "dotnet6",
     "dotnet8",
+    "dotnet10",
     "nodejs4.3-edge",
     "go1.x",
     "ruby2.5",
     "ruby2.7",
-    "provided",
-    "provided.al2",
-    "nodejs18.x",
-    "python3.10",
-    "java17",
     "ruby3.2",
     "ruby3.3",
     "ruby3.4",
-    "python3.11",
-    "nodejs20.x",
-    "provided.al2023",
-    "python3.12",
-    "java21",
-    "python3.13",
-    "nodejs22.x",
-    "nodejs24.x",
-    "python3.14",
-    "java25",
-    "dotnet10",
     "ruby4.0",
+    "provided",
+    "provided.al2",
+    "provided.al2023",
+    "nodejs26.x",
+    "python3.15",
+    "java8.al2023",
+    "java11.al2023",
+    "java17.al2023",
+    "custom",
 ]
+S3ObjectStorageModeType = Literal["COPY", "REFERENCE"]
 SchemaRegistryEventRecordFormatType = Literal["JSON", "SOURCE"]
 SnapStartApplyOnType = Literal["PublishedVersions", "None"]
 SnapStartOptimizationStatusType = Literal["On", "Off"]
@@ -225,6 +255,13 @@ SourceAccessTypeType = Literal[
     "VIRTUAL_HOST",
     "CLIENT_CERTIFICATE_TLS_AUTH",
     "SERVER_ROOT_CA_CERTIFICATE",
+    "OAUTHBEARER_AUTH",
+    "OAUTHBEARER_SCOPE",
+    "OAUTHBEARER_AUDIENCE",
+    "OAUTHBEARER_LOGICAL_CLUSTER",
+    "OAUTHBEARER_IDENTITY_POOL",
+    "IAM_AUTH",
+    "IAM_OAUTHBEARER_AUTH",
 ]
 StateType = Literal[
     "Pending",
@@ -261,7 +298,7 @@ StateReasonCodeType = Literal[
     "InvalidRuntime",
     "InvalidZipFileException",
     "FunctionError",
-    "DrainingDurableExecutions",
+    "ServiceQuotaExceededException",
     "VcpuLimitExceeded",
     "CapacityProviderScalingLimitExceeded",
     "InsufficientCapacity",
@@ -275,6 +312,9 @@ StateReasonCodeType = Literal[
     "FunctionError.TooManyExtensions",
     "FunctionError.InitResourceExhausted",
     "DisallowedByVpcEncryptionControl",
+    "DrainingDurableExecutions",
+    "IncompatibleAcceleratorInstanceTypes",
+    "DependencyError",
 ]
 SystemLogLevelType = Literal["DEBUG", "INFO", "WARN"]
 TenantIsolationModeType = Literal["PER_TENANT"]

@@ -26,6 +26,7 @@ from .literals import (
     CapacityProviderScalingModeType,
     CapacityProviderStateType,
     CodeSigningPolicyType,
+    DirectS3ReadType,
     EndPointTypeType,
     EventSourceMappingMetricType,
     EventSourceMappingSystemLogLevelType,
@@ -39,6 +40,7 @@ from .literals import (
     FunctionVersionType,
     InvocationTypeType,
     InvokeModeType,
+    KafkaEventSourceMappingConsumptionModeType,
     KafkaSchemaRegistryAuthTypeType,
     KafkaSchemaValidationAttributeType,
     LastUpdateStatusReasonCodeType,
@@ -49,10 +51,12 @@ from .literals import (
     OperationStatusType,
     OperationTypeType,
     PackageTypeType,
+    PropagateTagsModeType,
     ProvisionedConcurrencyStatusEnumType,
     RecursiveLoopType,
     ResponseStreamingInvocationTypeType,
     RuntimeType,
+    S3ObjectStorageModeType,
     SchemaRegistryEventRecordFormatType,
     SnapStartApplyOnType,
     SnapStartOptimizationStatusType,
@@ -67,6 +71,7 @@ from .literals import (
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AcceleratorConfigTypeDef",
         "AccountLimitTypeDef",
         "AccountUsageTypeDef",
         "AddLayerVersionPermissionRequestTypeDef",
@@ -88,9 +93,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CallbackSucceededDetailsTypeDef",
         "CallbackTimedOutDetailsTypeDef",
         "CapacityProviderConfigTypeDef",
+        "CapacityProviderLoggingConfigTypeDef",
         "CapacityProviderPermissionsConfigTypeDef",
         "CapacityProviderScalingConfigOutputTypeDef",
         "CapacityProviderScalingConfigTypeDef",
+        "CapacityProviderTelemetryConfigTypeDef",
         "CapacityProviderTypeDef",
         "CapacityProviderVpcConfigOutputTypeDef",
         "CapacityProviderVpcConfigTypeDef",
@@ -130,6 +137,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteCapacityProviderResponseTypeDef",
         "DeleteCodeSigningConfigRequestTypeDef",
         "DeleteCodeSigningConfigResponseTypeDef",
+        "DeleteDurableExecutionRequestTypeDef",
+        "DeleteDurableExecutionResponseTypeDef",
         "DeleteEventSourceMappingRequestTypeDef",
         "DeleteFunctionCodeSigningConfigRequestTypeDef",
         "DeleteFunctionConcurrencyRequestTypeDef",
@@ -139,6 +148,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteFunctionUrlConfigRequestTypeDef",
         "DeleteLayerVersionRequestTypeDef",
         "DeleteProvisionedConcurrencyConfigRequestTypeDef",
+        "DeleteResourcePolicyRequestTypeDef",
         "DestinationConfigTypeDef",
         "DocumentDBEventSourceConfigTypeDef",
         "DurableConfigTypeDef",
@@ -151,7 +161,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ErrorObjectTypeDef",
         "EventErrorTypeDef",
         "EventInputTypeDef",
+        "EventPauseReasonTypeDef",
         "EventResultTypeDef",
+        "EventResumeReasonTypeDef",
         "EventSourceMappingConfigurationResponseTypeDef",
         "EventSourceMappingConfigurationTypeDef",
         "EventSourceMappingLoggingConfigTypeDef",
@@ -161,6 +173,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EventTypeDef",
         "ExecutionDetailsTypeDef",
         "ExecutionFailedDetailsTypeDef",
+        "ExecutionPausedDetailsTypeDef",
+        "ExecutionResumedDetailsTypeDef",
         "ExecutionStartedDetailsTypeDef",
         "ExecutionStoppedDetailsTypeDef",
         "ExecutionSucceededDetailsTypeDef",
@@ -171,12 +185,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FilterCriteriaOutputTypeDef",
         "FilterCriteriaTypeDef",
         "FilterTypeDef",
+        "FunctionCodeLocationErrorTypeDef",
         "FunctionCodeLocationTypeDef",
         "FunctionCodeTypeDef",
         "FunctionConfigurationResponseTypeDef",
         "FunctionConfigurationTypeDef",
         "FunctionEventInvokeConfigResponseTypeDef",
         "FunctionEventInvokeConfigTypeDef",
+        "FunctionRuntimeConfigTypeDef",
         "FunctionScalingConfigTypeDef",
         "FunctionUrlConfigTypeDef",
         "FunctionVersionsByCapacityProviderListItemTypeDef",
@@ -216,6 +232,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetPolicyResponseTypeDef",
         "GetProvisionedConcurrencyConfigRequestTypeDef",
         "GetProvisionedConcurrencyConfigResponseTypeDef",
+        "GetResourcePolicyRequestTypeDef",
+        "GetResourcePolicyResponseTypeDef",
         "GetRuntimeManagementConfigRequestTypeDef",
         "GetRuntimeManagementConfigResponseTypeDef",
         "ImageConfigErrorTypeDef",
@@ -279,6 +297,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "OnSuccessTypeDef",
         "OperationTypeDef",
         "OperationUpdateTypeDef",
+        "PauseDetailsTypeDef",
+        "PauseDurableExecutionRequestTypeDef",
+        "PauseDurableExecutionResponseTypeDef",
+        "PropagateTagsOutputTypeDef",
+        "PropagateTagsTypeDef",
         "ProvisionedConcurrencyConfigListItemTypeDef",
         "ProvisionedPollerConfigTypeDef",
         "PublishLayerVersionRequestTypeDef",
@@ -294,14 +317,20 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PutFunctionScalingConfigResponseTypeDef",
         "PutProvisionedConcurrencyConfigRequestTypeDef",
         "PutProvisionedConcurrencyConfigResponseTypeDef",
+        "PutResourcePolicyRequestTypeDef",
+        "PutResourcePolicyResponseTypeDef",
         "PutRuntimeManagementConfigRequestTypeDef",
         "PutRuntimeManagementConfigResponseTypeDef",
         "RemoveLayerVersionPermissionRequestTypeDef",
         "RemovePermissionRequestTypeDef",
+        "ResolvedS3ObjectTypeDef",
         "ResponseMetadataTypeDef",
+        "ResumeDurableExecutionRequestTypeDef",
+        "ResumeDurableExecutionResponseTypeDef",
         "RetryDetailsTypeDef",
         "RuntimeVersionConfigTypeDef",
         "RuntimeVersionErrorTypeDef",
+        "S3FilesConfigTypeDef",
         "ScalingConfigTypeDef",
         "SelfManagedEventSourceOutputTypeDef",
         "SelfManagedEventSourceTypeDef",
@@ -352,6 +381,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     ]
 
 
+class AcceleratorConfigTypeDef(TypedDict):
+    AcceleratorMemorySize: int
+
+
 class AccountLimitTypeDef(TypedDict):
     TotalCodeSize: NotRequired[int]
     CodeSizeUnzipped: NotRequired[int]
@@ -387,13 +420,13 @@ class AddPermissionRequestTypeDef(TypedDict):
     Action: str
     Principal: str
     SourceArn: NotRequired[str]
+    FunctionUrlAuthType: NotRequired[FunctionUrlAuthTypeType]
+    InvokedViaFunctionUrl: NotRequired[bool]
     SourceAccount: NotRequired[str]
     EventSourceToken: NotRequired[str]
     Qualifier: NotRequired[str]
     RevisionId: NotRequired[str]
     PrincipalOrgID: NotRequired[str]
-    FunctionUrlAuthType: NotRequired[FunctionUrlAuthTypeType]
-    InvokedViaFunctionUrl: NotRequired[bool]
 
 
 class AddPermissionResponseTypeDef(TypedDict):
@@ -531,6 +564,11 @@ class CapacityProviderConfigTypeDef(TypedDict):
     )
 
 
+class CapacityProviderLoggingConfigTypeDef(TypedDict):
+    SystemLogLevel: NotRequired[SystemLogLevelType]
+    LogGroup: NotRequired[str]
+
+
 class CapacityProviderPermissionsConfigTypeDef(TypedDict):
     CapacityProviderOperatorRoleArn: str
 
@@ -552,6 +590,10 @@ class CapacityProviderScalingConfigTypeDef(TypedDict):
     ScalingPolicies: NotRequired[ReadOnly[Sequence[TargetTrackingScalingPolicyTypeDef]]]
 
 
+class CapacityProviderTelemetryConfigTypeDef(TypedDict):
+    LoggingConfig: NotRequired[CapacityProviderLoggingConfigTypeDef]
+
+
 class CapacityProviderVpcConfigOutputTypeDef(TypedDict):
     SubnetIds: list[str]
     SecurityGroupIds: list[str]
@@ -561,6 +603,11 @@ class InstanceRequirementsOutputTypeDef(TypedDict):
     Architectures: NotRequired[list[ArchitectureType]]
     AllowedInstanceTypes: NotRequired[list[str]]
     ExcludedInstanceTypes: NotRequired[list[str]]
+
+
+class PropagateTagsOutputTypeDef(TypedDict):
+    Mode: NotRequired[PropagateTagsModeType]
+    ExplicitTags: NotRequired[dict[str, str]]
 
 
 class CapacityProviderTypeDef(TypedDict):
@@ -574,6 +621,8 @@ class CapacityProviderTypeDef(TypedDict):
     ]
     KmsKeyArn: NotRequired[str]
     LastModified: NotRequired[str]
+    PropagateTags: NotRequired[PropagateTagsOutputTypeDef]
+    TelemetryConfig: NotRequired[CapacityProviderTelemetryConfigTypeDef]
 
 
 class CapacityProviderVpcConfigTypeDef(TypedDict):
@@ -593,6 +642,7 @@ class ChainedInvokeFailedDetailsTypeDef(TypedDict):
 class ChainedInvokeOptionsTypeDef(TypedDict):
     FunctionName: str
     TenantId: NotRequired[str]
+    XAmznTraceId: NotRequired[str]
 
 
 class EventInputTypeDef(TypedDict):
@@ -777,6 +827,11 @@ class InstanceRequirementsTypeDef(TypedDict):
     ExcludedInstanceTypes: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class PropagateTagsTypeDef(TypedDict):
+    Mode: NotRequired[PropagateTagsModeType]
+    ExplicitTags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
 class CreateCapacityProviderRequestTypeDef(TypedDict):
     CapacityProviderName: str
     VpcConfig: ReadOnly[CapacityProviderVpcConfigTypeDef]
@@ -787,6 +842,8 @@ class CreateCapacityProviderRequestTypeDef(TypedDict):
     ]
     KmsKeyArn: NotRequired[str]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    PropagateTags: NotRequired[ReadOnly[PropagateTagsTypeDef]]
+    TelemetryConfig: NotRequired[CapacityProviderTelemetryConfigTypeDef]
 
 
 class CreateCapacityProviderResponseTypeDef(TypedDict):
@@ -858,6 +915,7 @@ class SelfManagedEventSourceTypeDef(TypedDict):
 class SelfManagedKafkaEventSourceConfigTypeDef(TypedDict):
     ConsumerGroupId: NotRequired[str]
     SchemaRegistryConfig: NotRequired[ReadOnly[KafkaSchemaRegistryConfigTypeDef]]
+    ConsumptionMode: NotRequired[KafkaEventSourceMappingConsumptionModeType]
 
 
 class SourceAccessConfigurationTypeDef(TypedDict):
@@ -871,6 +929,10 @@ class CreateEventSourceMappingRequestTypeDef(TypedDict):
     Enabled: NotRequired[bool]
     BatchSize: NotRequired[int]
     FilterCriteria: NotRequired[ReadOnly[FilterCriteriaTypeDef]]
+    KMSKeyArn: NotRequired[str]
+    MetricsConfig: NotRequired[ReadOnly[EventSourceMappingMetricsConfigTypeDef]]
+    LoggingConfig: NotRequired[EventSourceMappingLoggingConfigTypeDef]
+    ScalingConfig: NotRequired[ScalingConfigTypeDef]
     MaximumBatchingWindowInSeconds: NotRequired[int]
     ParallelizationFactor: NotRequired[int]
     StartingPosition: NotRequired[EventSourcePositionType]
@@ -894,11 +956,7 @@ class CreateEventSourceMappingRequestTypeDef(TypedDict):
     SelfManagedKafkaEventSourceConfig: NotRequired[
         ReadOnly[SelfManagedKafkaEventSourceConfigTypeDef]
     ]
-    ScalingConfig: NotRequired[ScalingConfigTypeDef]
     DocumentDBEventSourceConfig: NotRequired[DocumentDBEventSourceConfigTypeDef]
-    KMSKeyArn: NotRequired[str]
-    MetricsConfig: NotRequired[ReadOnly[EventSourceMappingMetricsConfigTypeDef]]
-    LoggingConfig: NotRequired[EventSourceMappingLoggingConfigTypeDef]
     ProvisionedPollerConfig: NotRequired[ProvisionedPollerConfigTypeDef]
 
 
@@ -907,6 +965,7 @@ class DeadLetterConfigTypeDef(TypedDict):
 
 
 class DurableConfigTypeDef(TypedDict):
+    KMSKeyArn: NotRequired[str]
     RetentionPeriodInDays: NotRequired[int]
     ExecutionTimeout: NotRequired[int]
 
@@ -919,9 +978,14 @@ class EphemeralStorageTypeDef(TypedDict):
     Size: int
 
 
+class S3FilesConfigTypeDef(TypedDict):
+    DirectS3Read: NotRequired[DirectS3ReadType]
+
+
 class FileSystemConfigTypeDef(TypedDict):
     Arn: str
     LocalMountPath: str
+    S3FilesConfig: NotRequired[S3FilesConfigTypeDef]
 
 
 class FunctionCodeTypeDef(TypedDict):
@@ -929,8 +993,14 @@ class FunctionCodeTypeDef(TypedDict):
     S3Bucket: NotRequired[str]
     S3Key: NotRequired[str]
     S3ObjectVersion: NotRequired[str]
+    S3ObjectStorageMode: NotRequired[S3ObjectStorageModeType]
     ImageUri: NotRequired[str]
     SourceKMSKeyArn: NotRequired[str]
+
+
+class FunctionRuntimeConfigTypeDef(TypedDict):
+    RuntimeArn: str
+    RuntimeAlias: str
 
 
 class ImageConfigTypeDef(TypedDict):
@@ -974,6 +1044,7 @@ class CreateFunctionRequestTypeDef(TypedDict):
     Timeout: NotRequired[int]
     MemorySize: NotRequired[int]
     Publish: NotRequired[bool]
+    PublishTo: NotRequired[FunctionVersionLatestPublishedType]
     VpcConfig: NotRequired[ReadOnly[VpcConfigTypeDef]]
     PackageType: NotRequired[PackageTypeType]
     DeadLetterConfig: NotRequired[DeadLetterConfigTypeDef]
@@ -983,16 +1054,17 @@ class CreateFunctionRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
     Layers: NotRequired[ReadOnly[Sequence[str]]]
     FileSystemConfigs: NotRequired[ReadOnly[Sequence[FileSystemConfigTypeDef]]]
-    ImageConfig: NotRequired[ReadOnly[ImageConfigTypeDef]]
     CodeSigningConfigArn: NotRequired[str]
+    ImageConfig: NotRequired[ReadOnly[ImageConfigTypeDef]]
     Architectures: NotRequired[ReadOnly[Sequence[ArchitectureType]]]
     EphemeralStorage: NotRequired[EphemeralStorageTypeDef]
     SnapStart: NotRequired[SnapStartTypeDef]
     LoggingConfig: NotRequired[LoggingConfigTypeDef]
-    CapacityProviderConfig: NotRequired[CapacityProviderConfigTypeDef]
-    PublishTo: NotRequired[FunctionVersionLatestPublishedType]
-    DurableConfig: NotRequired[DurableConfigTypeDef]
     TenancyConfig: NotRequired[TenancyConfigTypeDef]
+    CapacityProviderConfig: NotRequired[CapacityProviderConfigTypeDef]
+    DurableConfig: NotRequired[DurableConfigTypeDef]
+    RuntimeConfig: NotRequired[FunctionRuntimeConfigTypeDef]
+    AcceleratorConfig: NotRequired[AcceleratorConfigTypeDef]
 
 
 class CreateFunctionUrlConfigRequestTypeDef(TypedDict):
@@ -1032,6 +1104,15 @@ class DeleteCodeSigningConfigRequestTypeDef(TypedDict):
 
 
 class DeleteCodeSigningConfigResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteDurableExecutionRequestTypeDef(TypedDict):
+    DurableExecutionArn: str
+
+
+class DeleteDurableExecutionResponseTypeDef(TypedDict):
+    DeletionRequestTimestamp: datetime
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1077,6 +1158,11 @@ class DeleteProvisionedConcurrencyConfigRequestTypeDef(TypedDict):
     Qualifier: str
 
 
+class DeleteResourcePolicyRequestTypeDef(TypedDict):
+    ResourceArn: str
+    RevisionId: NotRequired[str]
+
+
 class EnvironmentErrorTypeDef(TypedDict):
     ErrorCode: NotRequired[str]
     Message: NotRequired[str]
@@ -1085,6 +1171,16 @@ class EnvironmentErrorTypeDef(TypedDict):
 class EnvironmentResponseTypeDef(TypedDict):
     Variables: NotRequired[dict[str, str]]
     Error: NotRequired[EnvironmentErrorTypeDef]
+
+
+class EventPauseReasonTypeDef(TypedDict):
+    Payload: NotRequired[str]
+    Truncated: NotRequired[bool]
+
+
+class EventResumeReasonTypeDef(TypedDict):
+    Payload: NotRequired[str]
+    Truncated: NotRequired[bool]
 
 
 class EventSourceMappingMetricsConfigOutputTypeDef(TypedDict):
@@ -1107,6 +1203,7 @@ class SelfManagedEventSourceOutputTypeDef(TypedDict):
 class SelfManagedKafkaEventSourceConfigOutputTypeDef(TypedDict):
     ConsumerGroupId: NotRequired[str]
     SchemaRegistryConfig: NotRequired[KafkaSchemaRegistryConfigOutputTypeDef]
+    ConsumptionMode: NotRequired[KafkaEventSourceMappingConsumptionModeType]
 
 
 class EventSourceMappingConfigurationResponseTypeDef(TypedDict):
@@ -1118,6 +1215,11 @@ class EventSourceMappingConfigurationResponseTypeDef(TypedDict):
     ParallelizationFactor: NotRequired[int]
     EventSourceArn: NotRequired[str]
     FilterCriteria: NotRequired[FilterCriteriaOutputTypeDef]
+    FilterCriteriaError: NotRequired[FilterCriteriaErrorTypeDef]
+    KMSKeyArn: NotRequired[str]
+    MetricsConfig: NotRequired[EventSourceMappingMetricsConfigOutputTypeDef]
+    LoggingConfig: NotRequired[EventSourceMappingLoggingConfigTypeDef]
+    ScalingConfig: NotRequired[ScalingConfigTypeDef]
     FunctionArn: NotRequired[str]
     LastModified: NotRequired[datetime]
     LastProcessingResult: NotRequired[str]
@@ -1139,13 +1241,8 @@ class EventSourceMappingConfigurationResponseTypeDef(TypedDict):
     SelfManagedKafkaEventSourceConfig: NotRequired[
         SelfManagedKafkaEventSourceConfigOutputTypeDef
     ]
-    ScalingConfig: NotRequired[ScalingConfigTypeDef]
     DocumentDBEventSourceConfig: NotRequired[DocumentDBEventSourceConfigTypeDef]
-    KMSKeyArn: NotRequired[str]
-    FilterCriteriaError: NotRequired[FilterCriteriaErrorTypeDef]
     EventSourceMappingArn: NotRequired[str]
-    MetricsConfig: NotRequired[EventSourceMappingMetricsConfigOutputTypeDef]
-    LoggingConfig: NotRequired[EventSourceMappingLoggingConfigTypeDef]
     ProvisionedPollerConfig: NotRequired[ProvisionedPollerConfigTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -1159,6 +1256,11 @@ class EventSourceMappingConfigurationTypeDef(TypedDict):
     ParallelizationFactor: NotRequired[int]
     EventSourceArn: NotRequired[str]
     FilterCriteria: NotRequired[FilterCriteriaOutputTypeDef]
+    FilterCriteriaError: NotRequired[FilterCriteriaErrorTypeDef]
+    KMSKeyArn: NotRequired[str]
+    MetricsConfig: NotRequired[EventSourceMappingMetricsConfigOutputTypeDef]
+    LoggingConfig: NotRequired[EventSourceMappingLoggingConfigTypeDef]
+    ScalingConfig: NotRequired[ScalingConfigTypeDef]
     FunctionArn: NotRequired[str]
     LastModified: NotRequired[datetime]
     LastProcessingResult: NotRequired[str]
@@ -1180,18 +1282,24 @@ class EventSourceMappingConfigurationTypeDef(TypedDict):
     SelfManagedKafkaEventSourceConfig: NotRequired[
         SelfManagedKafkaEventSourceConfigOutputTypeDef
     ]
-    ScalingConfig: NotRequired[ScalingConfigTypeDef]
     DocumentDBEventSourceConfig: NotRequired[DocumentDBEventSourceConfigTypeDef]
-    KMSKeyArn: NotRequired[str]
-    FilterCriteriaError: NotRequired[FilterCriteriaErrorTypeDef]
     EventSourceMappingArn: NotRequired[str]
-    MetricsConfig: NotRequired[EventSourceMappingMetricsConfigOutputTypeDef]
-    LoggingConfig: NotRequired[EventSourceMappingLoggingConfigTypeDef]
     ProvisionedPollerConfig: NotRequired[ProvisionedPollerConfigTypeDef]
 
 
 class ExecutionFailedDetailsTypeDef(TypedDict):
     Error: EventErrorTypeDef
+
+
+class ExecutionPausedDetailsTypeDef(TypedDict):
+    PauseRequestTimestamp: datetime
+    Reason: NotRequired[EventPauseReasonTypeDef]
+    ExecutionTimeoutPaused: bool
+
+
+class ExecutionResumedDetailsTypeDef(TypedDict):
+    ResumeRequestTimestamp: datetime
+    Reason: NotRequired[EventResumeReasonTypeDef]
 
 
 class ExecutionStartedDetailsTypeDef(TypedDict):
@@ -1282,6 +1390,8 @@ class EventTypeDef(TypedDict):
     CallbackFailedDetails: NotRequired[CallbackFailedDetailsTypeDef]
     CallbackTimedOutDetails: NotRequired[CallbackTimedOutDetailsTypeDef]
     InvocationCompletedDetails: NotRequired[InvocationCompletedDetailsTypeDef]
+    ExecutionPausedDetails: NotRequired[ExecutionPausedDetailsTypeDef]
+    ExecutionResumedDetails: NotRequired[ExecutionResumedDetailsTypeDef]
 
 
 class ExecutionTypeDef(TypedDict):
@@ -1291,6 +1401,18 @@ class ExecutionTypeDef(TypedDict):
     Status: ExecutionStatusType
     StartTimestamp: datetime
     EndTimestamp: NotRequired[datetime]
+    KMSKeyArn: NotRequired[str]
+
+
+class FunctionCodeLocationErrorTypeDef(TypedDict):
+    ErrorCode: NotRequired[str]
+    Message: NotRequired[str]
+
+
+class ResolvedS3ObjectTypeDef(TypedDict):
+    S3Bucket: NotRequired[str]
+    S3Key: NotRequired[str]
+    S3ObjectVersion: NotRequired[str]
 
 
 class FunctionCodeLocationTypeDef(TypedDict):
@@ -1298,7 +1420,9 @@ class FunctionCodeLocationTypeDef(TypedDict):
     Location: NotRequired[str]
     ImageUri: NotRequired[str]
     ResolvedImageUri: NotRequired[str]
+    ResolvedS3Object: NotRequired[ResolvedS3ObjectTypeDef]
     SourceKMSKeyArn: NotRequired[str]
+    Error: NotRequired[FunctionCodeLocationErrorTypeDef]
 
 
 class ImageConfigErrorTypeDef(TypedDict):
@@ -1378,19 +1502,21 @@ class FunctionConfigurationResponseTypeDef(TypedDict):
     LastUpdateStatusReason: NotRequired[str]
     LastUpdateStatusReasonCode: NotRequired[LastUpdateStatusReasonCodeType]
     FileSystemConfigs: NotRequired[list[FileSystemConfigTypeDef]]
-    PackageType: NotRequired[PackageTypeType]
-    ImageConfigResponse: NotRequired[ImageConfigResponseTypeDef]
     SigningProfileVersionArn: NotRequired[str]
     SigningJobArn: NotRequired[str]
+    PackageType: NotRequired[PackageTypeType]
+    ImageConfigResponse: NotRequired[ImageConfigResponseTypeDef]
     Architectures: NotRequired[list[ArchitectureType]]
     EphemeralStorage: NotRequired[EphemeralStorageTypeDef]
     SnapStart: NotRequired[SnapStartResponseTypeDef]
     RuntimeVersionConfig: NotRequired[RuntimeVersionConfigTypeDef]
     LoggingConfig: NotRequired[LoggingConfigTypeDef]
+    TenancyConfig: NotRequired[TenancyConfigTypeDef]
     CapacityProviderConfig: NotRequired[CapacityProviderConfigTypeDef]
     ConfigSha256: NotRequired[str]
     DurableConfig: NotRequired[DurableConfigTypeDef]
-    TenancyConfig: NotRequired[TenancyConfigTypeDef]
+    RuntimeConfig: NotRequired[FunctionRuntimeConfigTypeDef]
+    AcceleratorConfig: NotRequired[AcceleratorConfigTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1422,19 +1548,21 @@ class FunctionConfigurationTypeDef(TypedDict):
     LastUpdateStatusReason: NotRequired[str]
     LastUpdateStatusReasonCode: NotRequired[LastUpdateStatusReasonCodeType]
     FileSystemConfigs: NotRequired[list[FileSystemConfigTypeDef]]
-    PackageType: NotRequired[PackageTypeType]
-    ImageConfigResponse: NotRequired[ImageConfigResponseTypeDef]
     SigningProfileVersionArn: NotRequired[str]
     SigningJobArn: NotRequired[str]
+    PackageType: NotRequired[PackageTypeType]
+    ImageConfigResponse: NotRequired[ImageConfigResponseTypeDef]
     Architectures: NotRequired[list[ArchitectureType]]
     EphemeralStorage: NotRequired[EphemeralStorageTypeDef]
     SnapStart: NotRequired[SnapStartResponseTypeDef]
     RuntimeVersionConfig: NotRequired[RuntimeVersionConfigTypeDef]
     LoggingConfig: NotRequired[LoggingConfigTypeDef]
+    TenancyConfig: NotRequired[TenancyConfigTypeDef]
     CapacityProviderConfig: NotRequired[CapacityProviderConfigTypeDef]
     ConfigSha256: NotRequired[str]
     DurableConfig: NotRequired[DurableConfigTypeDef]
-    TenancyConfig: NotRequired[TenancyConfigTypeDef]
+    RuntimeConfig: NotRequired[FunctionRuntimeConfigTypeDef]
+    AcceleratorConfig: NotRequired[AcceleratorConfigTypeDef]
 
 
 class FunctionEventInvokeConfigResponseTypeDef(TypedDict):
@@ -1519,6 +1647,13 @@ class GetDurableExecutionHistoryResponseTypeDef(TypedDict):
 
 class GetDurableExecutionRequestTypeDef(TypedDict):
     DurableExecutionArn: str
+    IncludeExecutionData: NotRequired[bool]
+
+
+class PauseDetailsTypeDef(TypedDict):
+    PauseRequestTimestamp: datetime
+    Reason: NotRequired[str]
+    ExecutionTimeoutPaused: bool
 
 
 class TraceHeaderTypeDef(TypedDict):
@@ -1537,6 +1672,10 @@ class GetDurableExecutionResponseTypeDef(TypedDict):
     EndTimestamp: NotRequired[datetime]
     Version: NotRequired[str]
     TraceHeader: NotRequired[TraceHeaderTypeDef]
+    ExecutionDataIncluded: NotRequired[bool]
+    DurableConfig: NotRequired[DurableConfigTypeDef]
+    PauseDetails: NotRequired[PauseDetailsTypeDef]
+    ExpectedExecutionTimeoutTimestamp: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1668,6 +1807,7 @@ class LayerVersionContentOutputTypeDef(TypedDict):
     CodeSize: NotRequired[int]
     SigningProfileVersionArn: NotRequired[str]
     SigningJobArn: NotRequired[str]
+    ResolvedS3Object: NotRequired[ResolvedS3ObjectTypeDef]
 
 
 class GetLayerVersionResponseTypeDef(TypedDict):
@@ -1677,9 +1817,9 @@ class GetLayerVersionResponseTypeDef(TypedDict):
     Description: NotRequired[str]
     CreatedDate: NotRequired[str]
     Version: NotRequired[int]
+    CompatibleArchitectures: NotRequired[list[ArchitectureType]]
     CompatibleRuntimes: NotRequired[list[RuntimeType]]
     LicenseInfo: NotRequired[str]
-    CompatibleArchitectures: NotRequired[list[ArchitectureType]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1709,6 +1849,16 @@ class GetProvisionedConcurrencyConfigResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetResourcePolicyRequestTypeDef(TypedDict):
+    ResourceArn: str
+
+
+class GetResourcePolicyResponseTypeDef(TypedDict):
+    Policy: NotRequired[str]
+    RevisionId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetRuntimeManagementConfigRequestTypeDef(TypedDict):
     FunctionName: str
     Qualifier: NotRequired[str]
@@ -1716,8 +1866,8 @@ class GetRuntimeManagementConfigRequestTypeDef(TypedDict):
 
 class GetRuntimeManagementConfigResponseTypeDef(TypedDict):
     UpdateRuntimeOn: NotRequired[UpdateRuntimeOnType]
-    RuntimeVersionArn: NotRequired[str]
     FunctionArn: NotRequired[str]
+    RuntimeVersionArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1764,12 +1914,12 @@ class InvokeWithResponseStreamCompleteEventTypeDef(TypedDict):
 
 class InvokeWithResponseStreamRequestTypeDef(TypedDict):
     FunctionName: str
-    InvocationType: NotRequired[ResponseStreamingInvocationTypeType]
     LogType: NotRequired[LogTypeType]
     ClientContext: NotRequired[str]
     Qualifier: NotRequired[str]
     Payload: NotRequired[ReadOnly[bytes | str | IO[Any]]]
     TenantId: NotRequired[str]
+    InvocationType: NotRequired[ResponseStreamingInvocationTypeType]
 
 
 class InvokeWithResponseStreamResponseEventTypeDef(TypedDict):
@@ -1795,6 +1945,7 @@ class LayerVersionContentInputTypeDef(TypedDict):
     S3Bucket: NotRequired[str]
     S3Key: NotRequired[str]
     S3ObjectVersion: NotRequired[str]
+    S3ObjectStorageMode: NotRequired[S3ObjectStorageModeType]
     ZipFile: NotRequired[ReadOnly[bytes | str | IO[Any]]]
 
 
@@ -1803,9 +1954,9 @@ class LayerVersionsListItemTypeDef(TypedDict):
     Version: NotRequired[int]
     Description: NotRequired[str]
     CreatedDate: NotRequired[str]
+    CompatibleArchitectures: NotRequired[list[ArchitectureType]]
     CompatibleRuntimes: NotRequired[list[RuntimeType]]
     LicenseInfo: NotRequired[str]
-    CompatibleArchitectures: NotRequired[list[ArchitectureType]]
 
 
 class LayersListItemTypeDef(TypedDict):
@@ -1944,11 +2095,11 @@ class ListFunctionsResponseTypeDef(TypedDict):
 
 
 class ListLayerVersionsRequestTypeDef(TypedDict):
+    CompatibleArchitecture: NotRequired[ArchitectureType]
     CompatibleRuntime: NotRequired[RuntimeType]
     LayerName: str
     Marker: NotRequired[str]
     MaxItems: NotRequired[int]
-    CompatibleArchitecture: NotRequired[ArchitectureType]
 
 
 class ListLayerVersionsResponseTypeDef(TypedDict):
@@ -1958,10 +2109,10 @@ class ListLayerVersionsResponseTypeDef(TypedDict):
 
 
 class ListLayersRequestTypeDef(TypedDict):
+    CompatibleArchitecture: NotRequired[ArchitectureType]
     CompatibleRuntime: NotRequired[RuntimeType]
     Marker: NotRequired[str]
     MaxItems: NotRequired[int]
-    CompatibleArchitecture: NotRequired[ArchitectureType]
 
 
 class ListLayersResponseTypeDef(TypedDict):
@@ -2015,13 +2166,24 @@ class ListVersionsByFunctionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PauseDurableExecutionRequestTypeDef(TypedDict):
+    DurableExecutionArn: str
+    ClientToken: NotRequired[str]
+    Reason: NotRequired[str]
+    ExecutionTimeoutPaused: NotRequired[bool]
+
+
+class PauseDurableExecutionResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class PublishLayerVersionRequestTypeDef(TypedDict):
     LayerName: str
     Description: NotRequired[str]
     Content: ReadOnly[LayerVersionContentInputTypeDef]
+    CompatibleArchitectures: NotRequired[ReadOnly[Sequence[ArchitectureType]]]
     CompatibleRuntimes: NotRequired[ReadOnly[Sequence[RuntimeType]]]
     LicenseInfo: NotRequired[str]
-    CompatibleArchitectures: NotRequired[ReadOnly[Sequence[ArchitectureType]]]
 
 
 class PublishLayerVersionResponseTypeDef(TypedDict):
@@ -2031,9 +2193,9 @@ class PublishLayerVersionResponseTypeDef(TypedDict):
     Description: NotRequired[str]
     CreatedDate: NotRequired[str]
     Version: NotRequired[int]
+    CompatibleArchitectures: NotRequired[list[ArchitectureType]]
     CompatibleRuntimes: NotRequired[list[RuntimeType]]
     LicenseInfo: NotRequired[str]
-    CompatibleArchitectures: NotRequired[list[ArchitectureType]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2098,11 +2260,23 @@ class PutProvisionedConcurrencyConfigRequestTypeDef(TypedDict):
 
 class PutProvisionedConcurrencyConfigResponseTypeDef(TypedDict):
     RequestedProvisionedConcurrentExecutions: NotRequired[int]
-    AvailableProvisionedConcurrentExecutions: NotRequired[int]
     AllocatedProvisionedConcurrentExecutions: NotRequired[int]
+    AvailableProvisionedConcurrentExecutions: NotRequired[int]
     Status: NotRequired[ProvisionedConcurrencyStatusEnumType]
     StatusReason: NotRequired[str]
     LastModified: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutResourcePolicyRequestTypeDef(TypedDict):
+    ResourceArn: str
+    Policy: str
+    RevisionId: NotRequired[str]
+
+
+class PutResourcePolicyResponseTypeDef(TypedDict):
+    Policy: NotRequired[str]
+    RevisionId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2132,6 +2306,16 @@ class RemovePermissionRequestTypeDef(TypedDict):
     StatementId: str
     Qualifier: NotRequired[str]
     RevisionId: NotRequired[str]
+
+
+class ResumeDurableExecutionRequestTypeDef(TypedDict):
+    DurableExecutionArn: str
+    ClientToken: NotRequired[str]
+    Reason: NotRequired[str]
+
+
+class ResumeDurableExecutionResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class SendDurableExecutionCallbackFailureRequestTypeDef(TypedDict):
@@ -2194,6 +2378,8 @@ class UpdateCapacityProviderRequestTypeDef(TypedDict):
     CapacityProviderScalingConfig: NotRequired[
         ReadOnly[CapacityProviderScalingConfigTypeDef]
     ]
+    PropagateTags: NotRequired[ReadOnly[PropagateTagsTypeDef]]
+    TelemetryConfig: NotRequired[CapacityProviderTelemetryConfigTypeDef]
 
 
 class UpdateCapacityProviderResponseTypeDef(TypedDict):
@@ -2219,18 +2405,21 @@ class UpdateEventSourceMappingRequestTypeDef(TypedDict):
     Enabled: NotRequired[bool]
     BatchSize: NotRequired[int]
     FilterCriteria: NotRequired[ReadOnly[FilterCriteriaTypeDef]]
+    KMSKeyArn: NotRequired[str]
+    MetricsConfig: NotRequired[ReadOnly[EventSourceMappingMetricsConfigTypeDef]]
+    LoggingConfig: NotRequired[EventSourceMappingLoggingConfigTypeDef]
+    ScalingConfig: NotRequired[ScalingConfigTypeDef]
     MaximumBatchingWindowInSeconds: NotRequired[int]
+    ParallelizationFactor: NotRequired[int]
     DestinationConfig: NotRequired[DestinationConfigTypeDef]
     MaximumRecordAgeInSeconds: NotRequired[int]
     BisectBatchOnFunctionError: NotRequired[bool]
     MaximumRetryAttempts: NotRequired[int]
-    ParallelizationFactor: NotRequired[int]
+    TumblingWindowInSeconds: NotRequired[int]
     SourceAccessConfigurations: NotRequired[
         ReadOnly[Sequence[SourceAccessConfigurationTypeDef]]
     ]
-    TumblingWindowInSeconds: NotRequired[int]
     FunctionResponseTypes: NotRequired[ReadOnly[Sequence[FunctionResponseTypeType]]]
-    ScalingConfig: NotRequired[ScalingConfigTypeDef]
     AmazonManagedKafkaEventSourceConfig: NotRequired[
         ReadOnly[AmazonManagedKafkaEventSourceConfigTypeDef]
     ]
@@ -2238,9 +2427,6 @@ class UpdateEventSourceMappingRequestTypeDef(TypedDict):
         ReadOnly[SelfManagedKafkaEventSourceConfigTypeDef]
     ]
     DocumentDBEventSourceConfig: NotRequired[DocumentDBEventSourceConfigTypeDef]
-    KMSKeyArn: NotRequired[str]
-    MetricsConfig: NotRequired[ReadOnly[EventSourceMappingMetricsConfigTypeDef]]
-    LoggingConfig: NotRequired[EventSourceMappingLoggingConfigTypeDef]
     ProvisionedPollerConfig: NotRequired[ProvisionedPollerConfigTypeDef]
 
 
@@ -2250,13 +2436,14 @@ class UpdateFunctionCodeRequestTypeDef(TypedDict):
     S3Bucket: NotRequired[str]
     S3Key: NotRequired[str]
     S3ObjectVersion: NotRequired[str]
+    S3ObjectStorageMode: NotRequired[S3ObjectStorageModeType]
     ImageUri: NotRequired[str]
+    Architectures: NotRequired[ReadOnly[Sequence[ArchitectureType]]]
     Publish: NotRequired[bool]
+    PublishTo: NotRequired[FunctionVersionLatestPublishedType]
     DryRun: NotRequired[bool]
     RevisionId: NotRequired[str]
-    Architectures: NotRequired[ReadOnly[Sequence[ArchitectureType]]]
     SourceKMSKeyArn: NotRequired[str]
-    PublishTo: NotRequired[FunctionVersionLatestPublishedType]
 
 
 class UpdateFunctionConfigurationRequestTypeDef(TypedDict):
@@ -2281,6 +2468,8 @@ class UpdateFunctionConfigurationRequestTypeDef(TypedDict):
     LoggingConfig: NotRequired[LoggingConfigTypeDef]
     CapacityProviderConfig: NotRequired[CapacityProviderConfigTypeDef]
     DurableConfig: NotRequired[DurableConfigTypeDef]
+    RuntimeConfig: NotRequired[FunctionRuntimeConfigTypeDef]
+    AcceleratorConfig: NotRequired[AcceleratorConfigTypeDef]
 
 
 class UpdateFunctionEventInvokeConfigRequestTypeDef(TypedDict):

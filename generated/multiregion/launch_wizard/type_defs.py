@@ -29,8 +29,10 @@ from .literals import (
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AccountConstraintTypeDef",
         "CreateDeploymentInputTypeDef",
         "CreateDeploymentOutputTypeDef",
+        "DelegatedAdminConstraintTypeDef",
         "DeleteDeploymentInputTypeDef",
         "DeleteDeploymentOutputTypeDef",
         "DeploymentConditionalFieldTypeDef",
@@ -62,6 +64,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListWorkloadDeploymentPatternsOutputTypeDef",
         "ListWorkloadsInputTypeDef",
         "ListWorkloadsOutputTypeDef",
+        "ManagementAccountConstraintTypeDef",
         "ResponseMetadataTypeDef",
         "TagResourceInputTypeDef",
         "TagResourceOutputTypeDef",
@@ -74,6 +77,19 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "WorkloadDeploymentPatternDataSummaryTypeDef",
         "WorkloadDeploymentPatternDataTypeDef",
     ]
+
+
+class DelegatedAdminConstraintTypeDef(TypedDict):
+    servicePrincipal: str
+
+
+class ManagementAccountConstraintTypeDef(TypedDict):
+    pass
+
+
+class AccountConstraintTypeDef(TypedDict):
+    managementAccount: NotRequired[ManagementAccountConstraintTypeDef]
+    delegatedAdmin: NotRequired[DelegatedAdminConstraintTypeDef]
 
 
 class CreateDeploymentInputTypeDef(TypedDict):
@@ -137,6 +153,7 @@ class DeploymentEventDataSummaryTypeDef(TypedDict):
     status: NotRequired[EventStatusType]
     statusReason: NotRequired[str]
     timestamp: NotRequired[datetime]
+    metadata: NotRequired[dict[str, str]]
 
 
 class DeploymentFilterTypeDef(TypedDict):
@@ -199,6 +216,7 @@ class WorkloadDeploymentPatternDataTypeDef(TypedDict):
     description: NotRequired[str]
     status: NotRequired[WorkloadDeploymentPatternStatusType]
     statusMessage: NotRequired[str]
+    accountConstraints: NotRequired[list[AccountConstraintTypeDef]]
     specifications: NotRequired[list[DeploymentSpecificationsFieldTypeDef]]
 
 
@@ -215,6 +233,7 @@ class WorkloadDataTypeDef(TypedDict):
     workloadName: NotRequired[str]
     displayName: NotRequired[str]
     status: NotRequired[WorkloadStatusType]
+    accountConstraints: NotRequired[list[AccountConstraintTypeDef]]
     description: NotRequired[str]
     documentationUrl: NotRequired[str]
     iconUrl: NotRequired[str]
@@ -290,6 +309,7 @@ class WorkloadDeploymentPatternDataSummaryTypeDef(TypedDict):
     description: NotRequired[str]
     status: NotRequired[WorkloadDeploymentPatternStatusType]
     statusMessage: NotRequired[str]
+    accountConstraints: NotRequired[list[AccountConstraintTypeDef]]
 
 
 class ListWorkloadDeploymentPatternsOutputTypeDef(TypedDict):
@@ -309,6 +329,7 @@ class WorkloadDataSummaryTypeDef(TypedDict):
     workloadName: NotRequired[str]
     displayName: NotRequired[str]
     status: NotRequired[WorkloadStatusType]
+    accountConstraints: NotRequired[list[AccountConstraintTypeDef]]
 
 
 class ListWorkloadsOutputTypeDef(TypedDict):

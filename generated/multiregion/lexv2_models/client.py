@@ -21,8 +21,8 @@ __all__ = ["MultiRegionLexModelsV2"]
 
 
 class MultiRegionLexModelsV2(MultiRegionClient):
-    """Amazon Lex Model Building Service provides APIs for creating, managing, and
-    deploying conversational bots and their components.
+    """This document provides detailed information about the Amazon Lex V2 API
+    actions and their parameters.
     """
 
     _service_name = "lexv2-models"

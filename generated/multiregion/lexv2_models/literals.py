@@ -219,7 +219,7 @@ AnalyticsUtteranceMetricNameType = Literal[
     "UtteranceTimestamp",
 ]
 AnalyticsUtteranceSortByNameType = Literal["UtteranceTimestamp"]
-AssistedNluModeType = Literal["Primary", "Fallback"]
+AssistedNluModeType = Literal["Primary", "Fallback", "DialogManager"]
 AssociatedTranscriptFilterNameType = Literal["IntentId", "SlotTypeId"]
 AudioFillerTypeType = Literal[
     "MELODY_CHIPPER_CHIME",
@@ -369,7 +369,7 @@ SpeechDetectionSensitivityType = Literal[
     "HighNoiseTolerance",
     "MaximumNoiseTolerance",
 ]
-SpeechModelPreferenceType = Literal["Standard", "Neural", "Deepgram"]
+SpeechModelPreferenceType = Literal["Standard", "Neural", "Deepgram", "Advanced"]
 TestExecutionApiModeType = Literal["Streaming", "NonStreaming"]
 TestExecutionModalityType = Literal["Text", "Audio"]
 TestExecutionSortAttributeType = Literal["TestSetName", "CreationDateTime"]

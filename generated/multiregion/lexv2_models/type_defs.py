@@ -559,6 +559,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SlotValueRegexFilterTypeDef",
         "SlotValueSelectionSettingTypeDef",
         "SlotValueTypeDef",
+        "SpeakerDiarizationSettingsTypeDef",
         "SpecificationsOutputTypeDef",
         "SpecificationsTypeDef",
         "SpeechFoundationModelTypeDef",
@@ -1141,6 +1142,10 @@ class BotLocaleHistoryEventTypeDef(TypedDict):
     eventDate: datetime
 
 
+class SpeakerDiarizationSettingsTypeDef(TypedDict):
+    enabled: bool
+
+
 class DeepgramSpeechModelConfigTypeDef(TypedDict):
     apiTokenSecretArn: str
     modelId: NotRequired[str]
@@ -1179,6 +1184,7 @@ class BotLocaleImportSpecificationTypeDef(TypedDict):
     speechDetectionSensitivity: NotRequired[SpeechDetectionSensitivityType]
     unifiedSpeechSettings: NotRequired[UnifiedSpeechSettingsTypeDef]
     audioFillerSettings: NotRequired[AudioFillerSettingsTypeDef]
+    speakerDiarizationSettings: NotRequired[SpeakerDiarizationSettingsTypeDef]
 
 
 class BotLocaleSortByTypeDef(TypedDict):
@@ -1652,6 +1658,7 @@ class CreateBotLocaleRequestTypeDef(TypedDict):
     speechRecognitionSettings: NotRequired[SpeechRecognitionSettingsTypeDef]
     generativeAISettings: NotRequired[GenerativeAISettingsTypeDef]
     speechDetectionSensitivity: NotRequired[SpeechDetectionSensitivityType]
+    speakerDiarizationSettings: NotRequired[SpeakerDiarizationSettingsTypeDef]
 
 
 class CreateBotLocaleResponseTypeDef(TypedDict):
@@ -1669,6 +1676,7 @@ class CreateBotLocaleResponseTypeDef(TypedDict):
     creationDateTime: NotRequired[datetime]
     generativeAISettings: NotRequired[GenerativeAISettingsTypeDef]
     speechDetectionSensitivity: NotRequired[SpeechDetectionSensitivityType]
+    speakerDiarizationSettings: NotRequired[SpeakerDiarizationSettingsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1882,7 +1890,7 @@ class PromptSpecificationTypeDef(TypedDict):
 
 
 class IntentConfirmationSettingTypeDef(TypedDict):
-    promptSpecification: ReadOnly[PromptSpecificationTypeDef]
+    promptSpecification: NotRequired[ReadOnly[PromptSpecificationTypeDef]]
     declinationResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
     active: NotRequired[bool]
     confirmationResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
@@ -2063,7 +2071,7 @@ class PromptSpecificationOutputTypeDef(TypedDict):
 
 
 class IntentConfirmationSettingOutputTypeDef(TypedDict):
-    promptSpecification: PromptSpecificationOutputTypeDef
+    promptSpecification: NotRequired[PromptSpecificationOutputTypeDef]
     declinationResponse: NotRequired[ResponseSpecificationOutputTypeDef]
     active: NotRequired[bool]
     confirmationResponse: NotRequired[ResponseSpecificationOutputTypeDef]
@@ -2194,8 +2202,8 @@ class StillWaitingResponseSpecificationTypeDef(TypedDict):
 
 
 class WaitAndContinueSpecificationTypeDef(TypedDict):
-    waitingResponse: ReadOnly[ResponseSpecificationTypeDef]
-    continueResponse: ReadOnly[ResponseSpecificationTypeDef]
+    waitingResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
+    continueResponse: NotRequired[ReadOnly[ResponseSpecificationTypeDef]]
     stillWaitingResponse: NotRequired[
         ReadOnly[StillWaitingResponseSpecificationTypeDef]
     ]
@@ -2274,8 +2282,8 @@ class StillWaitingResponseSpecificationOutputTypeDef(TypedDict):
 
 
 class WaitAndContinueSpecificationOutputTypeDef(TypedDict):
-    waitingResponse: ResponseSpecificationOutputTypeDef
-    continueResponse: ResponseSpecificationOutputTypeDef
+    waitingResponse: NotRequired[ResponseSpecificationOutputTypeDef]
+    continueResponse: NotRequired[ResponseSpecificationOutputTypeDef]
     stillWaitingResponse: NotRequired[StillWaitingResponseSpecificationOutputTypeDef]
     active: NotRequired[bool]
 
@@ -2675,6 +2683,7 @@ class DescribeBotLocaleResponseTypeDef(TypedDict):
     recommendedActions: NotRequired[list[str]]
     generativeAISettings: NotRequired[GenerativeAISettingsTypeDef]
     speechDetectionSensitivity: NotRequired[SpeechDetectionSensitivityType]
+    speakerDiarizationSettings: NotRequired[SpeakerDiarizationSettingsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -4297,6 +4306,7 @@ class UpdateBotLocaleRequestTypeDef(TypedDict):
     speechRecognitionSettings: NotRequired[SpeechRecognitionSettingsTypeDef]
     generativeAISettings: NotRequired[GenerativeAISettingsTypeDef]
     speechDetectionSensitivity: NotRequired[SpeechDetectionSensitivityType]
+    speakerDiarizationSettings: NotRequired[SpeakerDiarizationSettingsTypeDef]
 
 
 class UpdateBotLocaleResponseTypeDef(TypedDict):
@@ -4317,6 +4327,7 @@ class UpdateBotLocaleResponseTypeDef(TypedDict):
     recommendedActions: NotRequired[list[str]]
     generativeAISettings: NotRequired[GenerativeAISettingsTypeDef]
     speechDetectionSensitivity: NotRequired[SpeechDetectionSensitivityType]
+    speakerDiarizationSettings: NotRequired[SpeakerDiarizationSettingsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

@@ -13,6 +13,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EntitlementDataUnitType",
         "EntitlementUnitType",
         "GrantStatusType",
+        "GrantTypeType",
         "InventoryFilterConditionType",
         "LicenseAssetGroupStatusType",
         "LicenseConfigurationStatusType",
@@ -41,6 +42,7 @@ AllowedOperationType = Literal[
     "ExtendConsumptionLicense",
     "ListPurchasedLicenses",
     "CreateToken",
+    "ListReceivedLicenses",
 ]
 CheckoutTypeType = Literal["PROVISIONAL", "PERPETUAL"]
 DigitalSignatureMethodType = Literal["JWT_PS384"]
@@ -113,6 +115,7 @@ GrantStatusType = Literal[
     "DISABLED",
     "WORKFLOW_COMPLETED",
 ]
+GrantTypeType = Literal["BuyerGrant", "DelegateGrant"]
 InventoryFilterConditionType = Literal[
     "EQUALS",
     "NOT_EQUALS",

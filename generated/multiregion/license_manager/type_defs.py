@@ -26,6 +26,7 @@ from .literals import (
     EntitlementDataUnitType,
     EntitlementUnitType,
     GrantStatusType,
+    GrantTypeType,
     InventoryFilterConditionType,
     LicenseAssetGroupStatusType,
     LicenseConfigurationStatusType,
@@ -373,6 +374,11 @@ class ConsumptionConfigurationTypeDef(TypedDict):
     BorrowConfiguration: NotRequired[BorrowConfigurationTypeDef]
 
 
+class OptionsTypeDef(TypedDict):
+    ActivationOverrideBehavior: NotRequired[ActivationOverrideBehaviorType]
+    DesiredStatus: NotRequired[GrantStatusType]
+
+
 class TagTypeDef(TypedDict):
     Key: NotRequired[str]
     Value: NotRequired[str]
@@ -386,6 +392,8 @@ class CreateGrantRequestTypeDef(TypedDict):
     HomeRegion: str
     AllowedOperations: ReadOnly[Sequence[AllowedOperationType]]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    GrantType: NotRequired[GrantTypeType]
+    Options: NotRequired[OptionsTypeDef]
 
 
 class CreateGrantResponseTypeDef(TypedDict):
@@ -393,10 +401,6 @@ class CreateGrantResponseTypeDef(TypedDict):
     Status: NotRequired[GrantStatusType]
     Version: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class OptionsTypeDef(TypedDict):
-    ActivationOverrideBehavior: NotRequired[ActivationOverrideBehaviorType]
 
 
 class CreateGrantVersionRequestTypeDef(TypedDict):
@@ -626,6 +630,7 @@ class CreateLicenseVersionRequestTypeDef(TypedDict):
     Status: LicenseStatusType
     ClientToken: str
     SourceVersion: NotRequired[str]
+    ResetUsage: NotRequired[bool]
 
 
 class CreateLicenseVersionResponseTypeDef(TypedDict):
@@ -777,6 +782,7 @@ class GrantTypeDef(TypedDict):
     Version: str
     GrantedOperations: list[AllowedOperationType]
     Options: NotRequired[OptionsTypeDef]
+    GrantType: NotRequired[GrantTypeType]
 
 
 class GetGrantResponseTypeDef(TypedDict):
@@ -1032,6 +1038,7 @@ class ReceivedMetadataTypeDef(TypedDict):
     ReceivedStatus: NotRequired[ReceivedStatusType]
     ReceivedStatusReason: NotRequired[str]
     AllowedOperations: NotRequired[list[AllowedOperationType]]
+    GrantType: NotRequired[GrantTypeType]
 
 
 class GrantedLicenseTypeDef(TypedDict):

@@ -344,6 +344,7 @@ class ProductUserSummaryTypeDef(TypedDict):
     Domain: NotRequired[str]
     SubscriptionStartDate: NotRequired[str]
     SubscriptionEndDate: NotRequired[str]
+    LicenseExpirationDate: NotRequired[str]
 
 
 class ListProductSubscriptionsResponseTypeDef(TypedDict):

@@ -92,6 +92,16 @@ class MultiRegionLightsail(MultiRegionClient):
         """
         return self._call("AttachStaticIp", kwargs)
 
+    def check_subdomain_availability(
+        self, **kwargs: Unpack[type_defs.CheckSubdomainAvailabilityRequestTypeDef]
+    ) -> TargetResults[type_defs.CheckSubdomainAvailabilityResultTypeDef]:
+        """Checks whether a Lightsail subdomain is available to create. Optionally,
+        reserves the subdomain for your account for 15 minutes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/CheckSubdomainAvailability
+        """
+        return self._call("CheckSubdomainAvailability", kwargs)
+
     def close_instance_public_ports(
         self, **kwargs: Unpack[type_defs.CloseInstancePublicPortsRequestTypeDef]
     ) -> TargetResults[type_defs.CloseInstancePublicPortsResultTypeDef]:
@@ -367,6 +377,18 @@ class MultiRegionLightsail(MultiRegionClient):
         """
         return self._call("CreateRelationalDatabaseSnapshot", kwargs)
 
+    def create_subdomain(
+        self, **kwargs: Unpack[type_defs.CreateSubdomainRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSubdomainResultTypeDef]:
+        """Creates a Lightsail subdomain, such as mysite, with the web address
+        mysite.amazonlightsail.com. After the subdomain is created, use the
+        UpdateSubdomainAssociation action to associate it with a Lightsail
+        resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/CreateSubdomain
+        """
+        return self._call("CreateSubdomain", kwargs)
+
     def delete_alarm(
         self, **kwargs: Unpack[type_defs.DeleteAlarmRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteAlarmResultTypeDef]:
@@ -566,6 +588,15 @@ class MultiRegionLightsail(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteRelationalDatabaseSnapshot
         """
         return self._call("DeleteRelationalDatabaseSnapshot", kwargs)
+
+    def delete_subdomain(
+        self, **kwargs: Unpack[type_defs.DeleteSubdomainRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSubdomainResultTypeDef]:
+        """Deletes a Lightsail subdomain.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/DeleteSubdomain
+        """
+        return self._call("DeleteSubdomain", kwargs)
 
     def detach_certificate_from_distribution(
         self,
@@ -1131,6 +1162,16 @@ class MultiRegionLightsail(MultiRegionClient):
         """
         return self._call("GetOperationsForResource", kwargs)
 
+    def get_profile(self) -> TargetResults[type_defs.GetProfileResultTypeDef]:
+        """Returns information about the profile of the Amazon Lightsail account that
+        makes the request. The response includes the profile type and, for
+        accounts enrolled in the Lightsail partner program, the partner membership
+        details.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetProfile
+        """
+        return self._call("GetProfile", {})
+
     def get_regions(
         self, **kwargs: Unpack[type_defs.GetRegionsRequestTypeDef]
     ) -> TargetResults[type_defs.GetRegionsResultTypeDef]:
@@ -1288,6 +1329,15 @@ class MultiRegionLightsail(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetStaticIps
         """
         return self._call("GetStaticIps", kwargs)
+
+    def get_subdomains(
+        self, **kwargs: Unpack[type_defs.GetSubdomainsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSubdomainsResultTypeDef]:
+        """Returns information about one or more of your Lightsail subdomains.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/GetSubdomains
+        """
+        return self._call("GetSubdomains", kwargs)
 
     def import_key_pair(
         self, **kwargs: Unpack[type_defs.ImportKeyPairRequestTypeDef]
@@ -1637,6 +1687,16 @@ class MultiRegionLightsail(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/UpdateRelationalDatabaseParameters
         """
         return self._call("UpdateRelationalDatabaseParameters", kwargs)
+
+    def update_subdomain_association(
+        self, **kwargs: Unpack[type_defs.UpdateSubdomainAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSubdomainAssociationResultTypeDef]:
+        """Associates a Lightsail subdomain with a resource, disassociates it from a
+        resource, or moves it from one resource to another resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/lightsail-2016-11-28/UpdateSubdomainAssociation
+        """
+        return self._call("UpdateSubdomainAssociation", kwargs)
 
     def paginate_get_active_names(
         self,

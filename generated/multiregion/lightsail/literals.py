@@ -46,11 +46,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "InstanceAccessProtocolType",
         "InstanceHealthReasonType",
         "InstanceHealthStateType",
+        "InstanceHealthStatusDetailNameType",
+        "InstanceHealthStatusDetailValueType",
+        "InstanceHealthStatusValueType",
         "InstanceMetadataStateType",
         "InstanceMetricNameType",
         "InstancePlatformType",
         "InstanceSnapshotStateType",
         "IpAddressTypeType",
+        "LightsailDistributionSubdomainStateEnumType",
         "LoadBalancerAttributeNameType",
         "LoadBalancerMetricNameType",
         "LoadBalancerProtocolType",
@@ -70,10 +74,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "OperationTypeType",
         "OriginIpAddressTypeEnumType",
         "OriginProtocolPolicyEnumType",
+        "PartnerStatusType",
         "PortAccessTypeType",
         "PortInfoSourceTypeType",
         "PortStateType",
         "PricingUnitType",
+        "ProfileTypeType",
         "R53HostedZoneDeletionStateCodeType",
         "RecordStateType",
         "RegionNameType",
@@ -86,8 +92,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SetupStatusType",
         "StatusType",
         "StatusTypeType",
+        "SubdomainAssociationActionType",
+        "SubdomainStateType",
+        "TierNameType",
         "TreatMissingDataType",
         "ViewerMinimumTlsProtocolVersionEnumType",
+        "WafInspectionLevelEnumType",
+        "WafPayloadTypeEnumType",
     ]
 
 AccessDirectionType = Literal["inbound", "outbound"]
@@ -178,6 +189,8 @@ DistributionMetricNameType = Literal[
     "TotalErrorRate",
     "Http4xxErrorRate",
     "Http5xxErrorRate",
+    "WafAllowedRequests",
+    "WafBlockedRequests",
 ]
 DnsRecordCreationStateCodeType = Literal["SUCCEEDED", "STARTED", "FAILED"]
 ExportSnapshotRecordSourceTypeType = Literal["InstanceSnapshot", "DiskSnapshot"]
@@ -224,6 +237,20 @@ InstanceHealthStateType = Literal[
     "draining",
     "unavailable",
 ]
+InstanceHealthStatusDetailNameType = Literal["reachability"]
+InstanceHealthStatusDetailValueType = Literal[
+    "passed",
+    "failed",
+    "insufficient-data",
+    "initializing",
+]
+InstanceHealthStatusValueType = Literal[
+    "ok",
+    "impaired",
+    "initializing",
+    "insufficient-data",
+    "not-applicable",
+]
 InstanceMetadataStateType = Literal["pending", "applied"]
 InstanceMetricNameType = Literal[
     "CPUUtilization",
@@ -235,10 +262,23 @@ InstanceMetricNameType = Literal[
     "BurstCapacityTime",
     "BurstCapacityPercentage",
     "MetadataNoToken",
+    "DiskReadOps",
+    "DiskWriteOps",
+    "DiskReadBytes",
+    "DiskWriteBytes",
+    "DiskTotalReadTime",
+    "DiskTotalWriteTime",
+    "DiskQueueLength",
 ]
 InstancePlatformType = Literal["LINUX_UNIX", "WINDOWS"]
 InstanceSnapshotStateType = Literal["pending", "error", "available"]
 IpAddressTypeType = Literal["dualstack", "ipv4", "ipv6"]
+LightsailDistributionSubdomainStateEnumType = Literal[
+    "Creating",
+    "Attaching",
+    "Attached",
+    "Error",
+]
 LoadBalancerAttributeNameType = Literal[
     "HealthCheckPath",
     "SessionStickinessEnabled",
@@ -337,8 +377,17 @@ MetricNameType = Literal[
     "FreeStorageSpace",
     "NetworkReceiveThroughput",
     "NetworkTransmitThroughput",
+    "FreeableMemory",
+    "SwapUsage",
     "BurstCapacityTime",
     "BurstCapacityPercentage",
+    "DiskReadOps",
+    "DiskWriteOps",
+    "DiskReadBytes",
+    "DiskWriteBytes",
+    "DiskTotalReadTime",
+    "DiskTotalWriteTime",
+    "DiskQueueLength",
 ]
 MetricStatisticType = Literal["Minimum", "Maximum", "Sum", "Average", "SampleCount"]
 MetricUnitType = Literal[
@@ -463,13 +512,19 @@ OperationTypeType = Literal[
     "StartGUISession",
     "StopGUISession",
     "SetupInstanceHttps",
+    "GetProfile",
+    "CreateSubdomain",
+    "UpdateSubdomainAssociation",
+    "DeleteSubdomain",
 ]
 OriginIpAddressTypeEnumType = Literal["ipv4", "ipv6", "dualstack"]
 OriginProtocolPolicyEnumType = Literal["http-only", "https-only"]
+PartnerStatusType = Literal["Active", "Suspended"]
 PortAccessTypeType = Literal["Public", "Private"]
 PortInfoSourceTypeType = Literal["DEFAULT", "INSTANCE", "NONE", "CLOSED"]
 PortStateType = Literal["open", "closed"]
 PricingUnitType = Literal["GB", "Hrs", "GB-Mo", "Bundles", "Queries"]
+ProfileTypeType = Literal["Lightsailor", "LightsailPartner"]
 R53HostedZoneDeletionStateCodeType = Literal[
     "SUCCEEDED",
     "PENDING",
@@ -487,7 +542,9 @@ RegionNameType = Literal[
     "eu-west-3",
     "eu-central-1",
     "eu-north-1",
+    "eu-south-2",
     "ca-central-1",
+    "ap-east-1",
     "ap-south-1",
     "ap-southeast-1",
     "ap-southeast-2",
@@ -495,6 +552,7 @@ RegionNameType = Literal[
     "ap-northeast-2",
     "ap-southeast-3",
     "ap-southeast-5",
+    "sa-east-1",
 ]
 RelationalDatabaseEngineType = Literal["mysql"]
 RelationalDatabaseMetricNameType = Literal[
@@ -504,6 +562,8 @@ RelationalDatabaseMetricNameType = Literal[
     "FreeStorageSpace",
     "NetworkReceiveThroughput",
     "NetworkTransmitThroughput",
+    "FreeableMemory",
+    "SwapUsage",
 ]
 RelationalDatabasePasswordVersionType = Literal["CURRENT", "PREVIOUS", "PENDING"]
 RenewalStatusType = Literal[
@@ -534,6 +594,7 @@ ResourceTypeType = Literal[
     "Distribution",
     "Certificate",
     "Bucket",
+    "Subdomain",
 ]
 SetupStatusType = Literal["succeeded", "failed", "inProgress"]
 StatusType = Literal[
@@ -549,6 +610,18 @@ StatusType = Literal[
     "failedStoppingGUISession",
 ]
 StatusTypeType = Literal["Active", "Inactive"]
+SubdomainAssociationActionType = Literal["ASSOCIATE", "DISASSOCIATE", "TRANSFER"]
+SubdomainStateType = Literal[
+    "CREATING",
+    "CREATE_FAILED",
+    "UNATTACHED",
+    "ATTACHING",
+    "ATTACHED",
+    "DETACHING",
+    "TRANSFERRING",
+    "IMPLICIT",
+]
+TierNameType = Literal["Essential", "Growth", "Accelerate", "Premier"]
 TreatMissingDataType = Literal["breaching", "notBreaching", "ignore", "missing"]
 ViewerMinimumTlsProtocolVersionEnumType = Literal[
     "TLSv1.1_2016",
@@ -556,3 +629,5 @@ ViewerMinimumTlsProtocolVersionEnumType = Literal[
     "TLSv1.2_2019",
     "TLSv1.2_2021",
 ]
+WafInspectionLevelEnumType = Literal["COMMON", "TARGETED"]
+WafPayloadTypeEnumType = Literal["JSON", "FORM_ENCODED"]

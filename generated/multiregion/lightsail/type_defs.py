@@ -59,11 +59,15 @@ from .literals import (
     InstanceAccessProtocolType,
     InstanceHealthReasonType,
     InstanceHealthStateType,
+    InstanceHealthStatusDetailNameType,
+    InstanceHealthStatusDetailValueType,
+    InstanceHealthStatusValueType,
     InstanceMetadataStateType,
     InstanceMetricNameType,
     InstancePlatformType,
     InstanceSnapshotStateType,
     IpAddressTypeType,
+    LightsailDistributionSubdomainStateEnumType,
     LoadBalancerAttributeNameType,
     LoadBalancerMetricNameType,
     LoadBalancerProtocolType,
@@ -83,10 +87,12 @@ from .literals import (
     OperationTypeType,
     OriginIpAddressTypeEnumType,
     OriginProtocolPolicyEnumType,
+    PartnerStatusType,
     PortAccessTypeType,
     PortInfoSourceTypeType,
     PortStateType,
     PricingUnitType,
+    ProfileTypeType,
     R53HostedZoneDeletionStateCodeType,
     RecordStateType,
     RegionNameType,
@@ -99,8 +105,13 @@ from .literals import (
     SetupStatusType,
     StatusType,
     StatusTypeType,
+    SubdomainAssociationActionType,
+    SubdomainStateType,
+    TierNameType,
     TreatMissingDataType,
     ViewerMinimumTlsProtocolVersionEnumType,
+    WafInspectionLevelEnumType,
+    WafPayloadTypeEnumType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
@@ -144,6 +155,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CacheSettingsTypeDef",
         "CertificateSummaryTypeDef",
         "CertificateTypeDef",
+        "CheckSubdomainAvailabilityRequestTypeDef",
+        "CheckSubdomainAvailabilityResultTypeDef",
         "CloseInstancePublicPortsRequestTypeDef",
         "CloseInstancePublicPortsResultTypeDef",
         "CloudFormationStackRecordSourceInfoTypeDef",
@@ -216,6 +229,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateRelationalDatabaseResultTypeDef",
         "CreateRelationalDatabaseSnapshotRequestTypeDef",
         "CreateRelationalDatabaseSnapshotResultTypeDef",
+        "CreateSubdomainRequestTypeDef",
+        "CreateSubdomainResultTypeDef",
         "DeleteAlarmRequestTypeDef",
         "DeleteAlarmResultTypeDef",
         "DeleteAutoSnapshotRequestTypeDef",
@@ -258,6 +273,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteRelationalDatabaseResultTypeDef",
         "DeleteRelationalDatabaseSnapshotRequestTypeDef",
         "DeleteRelationalDatabaseSnapshotResultTypeDef",
+        "DeleteSubdomainRequestTypeDef",
+        "DeleteSubdomainResultTypeDef",
         "DestinationInfoTypeDef",
         "DetachCertificateFromDistributionRequestTypeDef",
         "DetachCertificateFromDistributionResultTypeDef",
@@ -275,6 +292,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DiskSnapshotTypeDef",
         "DiskTypeDef",
         "DistributionBundleTypeDef",
+        "DistributionCustomErrorResponseTypeDef",
         "DnsRecordCreationStateTypeDef",
         "DomainEntryOutputTypeDef",
         "DomainEntryTypeDef",
@@ -384,6 +402,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetOperationsForResourceResultTypeDef",
         "GetOperationsRequestTypeDef",
         "GetOperationsResultTypeDef",
+        "GetProfileResultTypeDef",
         "GetRegionsRequestTypeDef",
         "GetRegionsResultTypeDef",
         "GetRelationalDatabaseBlueprintsRequestTypeDef",
@@ -416,6 +435,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetStaticIpResultTypeDef",
         "GetStaticIpsRequestTypeDef",
         "GetStaticIpsResultTypeDef",
+        "GetSubdomainsRequestTypeDef",
+        "GetSubdomainsResultTypeDef",
         "HeaderObjectOutputTypeDef",
         "HeaderObjectTypeDef",
         "HostKeyAttributesTypeDef",
@@ -423,8 +444,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ImportKeyPairResultTypeDef",
         "InputOriginTypeDef",
         "InstanceAccessDetailsTypeDef",
+        "InstanceAttributeUpdatesTypeDef",
         "InstanceEntryTypeDef",
         "InstanceHardwareTypeDef",
+        "InstanceHealthStatusDetailTypeDef",
+        "InstanceHealthStatusTypeDef",
         "InstanceHealthSummaryTypeDef",
         "InstanceMetadataOptionsTypeDef",
         "InstanceNetworkingTypeDef",
@@ -436,6 +460,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "InstanceTypeDef",
         "IsVpcPeeredResultTypeDef",
         "KeyPairTypeDef",
+        "LightsailDistributionSubdomainTypeDef",
         "LightsailDistributionTypeDef",
         "LoadBalancerTlsCertificateDnsRecordCreationStateTypeDef",
         "LoadBalancerTlsCertificateDomainValidationOptionTypeDef",
@@ -454,6 +479,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "OpenInstancePublicPortsResultTypeDef",
         "OperationTypeDef",
         "OriginTypeDef",
+        "PartnerInfoTypeDef",
         "PasswordDataTypeDef",
         "PeerVpcResultTypeDef",
         "PendingMaintenanceActionTypeDef",
@@ -521,6 +547,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StopInstanceResultTypeDef",
         "StopRelationalDatabaseRequestTypeDef",
         "StopRelationalDatabaseResultTypeDef",
+        "SubdomainAttachableResourceTypeDef",
+        "SubdomainTypeDef",
         "TagResourceRequestTypeDef",
         "TagResourceResultTypeDef",
         "TagTypeDef",
@@ -550,6 +578,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateRelationalDatabaseParametersResultTypeDef",
         "UpdateRelationalDatabaseRequestTypeDef",
         "UpdateRelationalDatabaseResultTypeDef",
+        "UpdateSubdomainAssociationRequestTypeDef",
+        "UpdateSubdomainAssociationResultTypeDef",
+        "WafAcfpConfigOutputTypeDef",
+        "WafAcfpConfigTypeDef",
+        "WafAtpConfigOutputTypeDef",
+        "WafAtpConfigTypeDef",
+        "WafBotControlConfigTypeDef",
+        "WafConfigTypeDef",
+        "WafResponseInspectionOutputTypeDef",
+        "WafResponseInspectionTypeDef",
+        "WafRuleOutputTypeDef",
+        "WafRuleTypeDef",
     ]
 
 
@@ -957,6 +997,18 @@ class CertificateSummaryTypeDef(TypedDict):
     tags: NotRequired[list[TagTypeDef]]
 
 
+class CheckSubdomainAvailabilityRequestTypeDef(TypedDict):
+    subdomainName: str
+    reserve: NotRequired[bool]
+
+
+class CheckSubdomainAvailabilityResultTypeDef(TypedDict):
+    available: NotRequired[bool]
+    reservationExpiresAt: NotRequired[datetime]
+    subdomainName: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class PortInfoTypeDef(TypedDict):
     fromPort: NotRequired[int]
     toPort: NotRequired[int]
@@ -1304,12 +1356,50 @@ class CreateDiskSnapshotResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DistributionCustomErrorResponseTypeDef(TypedDict):
+    errorCode: NotRequired[int]
+    responseCode: NotRequired[str]
+    responsePagePath: NotRequired[str]
+    errorCachingMinTTL: NotRequired[int]
+
+
 class InputOriginTypeDef(TypedDict):
     name: NotRequired[str]
     regionName: NotRequired[RegionNameType]
     protocolPolicy: NotRequired[OriginProtocolPolicyEnumType]
     responseTimeout: NotRequired[int]
     ipAddressType: NotRequired[OriginIpAddressTypeEnumType]
+
+
+class WafResponseInspectionTypeDef(TypedDict):
+    successCodes: NotRequired[ReadOnly[Sequence[int]]]
+    failureCodes: NotRequired[ReadOnly[Sequence[int]]]
+
+
+class WafAcfpConfigTypeDef(TypedDict):
+    payloadType: NotRequired[WafPayloadTypeEnumType]
+    creationPath: NotRequired[str]
+    registrationPagePath: NotRequired[str]
+    responseInspection: NotRequired[ReadOnly[WafResponseInspectionTypeDef]]
+
+
+class WafAtpConfigTypeDef(TypedDict):
+    loginPath: NotRequired[str]
+    payloadType: NotRequired[WafPayloadTypeEnumType]
+    usernameField: NotRequired[str]
+    passwordField: NotRequired[str]
+    responseInspection: NotRequired[ReadOnly[WafResponseInspectionTypeDef]]
+
+
+class WafBotControlConfigTypeDef(TypedDict):
+    inspectionLevel: NotRequired[WafInspectionLevelEnumType]
+
+
+class WafRuleTypeDef(TypedDict):
+    name: str
+    atpConfig: NotRequired[ReadOnly[WafAtpConfigTypeDef]]
+    acfpConfig: NotRequired[ReadOnly[WafAcfpConfigTypeDef]]
+    botControlConfig: NotRequired[WafBotControlConfigTypeDef]
 
 
 class CreateDistributionRequestTypeDef(TypedDict):
@@ -1325,6 +1415,21 @@ class CreateDistributionRequestTypeDef(TypedDict):
     viewerMinimumTlsProtocolVersion: NotRequired[
         ViewerMinimumTlsProtocolVersionEnumType
     ]
+    enablePrivateOriginAccess: NotRequired[bool]
+    defaultRootObject: NotRequired[str]
+    customErrorResponses: NotRequired[
+        ReadOnly[Sequence[DistributionCustomErrorResponseTypeDef]]
+    ]
+    enableWaf: NotRequired[bool]
+    wafRules: NotRequired[ReadOnly[Sequence[WafRuleTypeDef]]]
+    subdomainName: NotRequired[str]
+
+
+class LightsailDistributionSubdomainTypeDef(TypedDict):
+    name: str
+    state: LightsailDistributionSubdomainStateEnumType
+    errorCode: NotRequired[str]
+    errorDetails: NotRequired[str]
 
 
 class OriginTypeDef(TypedDict):
@@ -1334,6 +1439,39 @@ class OriginTypeDef(TypedDict):
     protocolPolicy: NotRequired[OriginProtocolPolicyEnumType]
     responseTimeout: NotRequired[int]
     ipAddressType: NotRequired[OriginIpAddressTypeEnumType]
+    isPrivateOriginAccessEnabled: NotRequired[bool]
+
+
+class WafResponseInspectionOutputTypeDef(TypedDict):
+    successCodes: NotRequired[list[int]]
+    failureCodes: NotRequired[list[int]]
+
+
+class WafAcfpConfigOutputTypeDef(TypedDict):
+    payloadType: NotRequired[WafPayloadTypeEnumType]
+    creationPath: NotRequired[str]
+    registrationPagePath: NotRequired[str]
+    responseInspection: NotRequired[WafResponseInspectionOutputTypeDef]
+
+
+class WafAtpConfigOutputTypeDef(TypedDict):
+    loginPath: NotRequired[str]
+    payloadType: NotRequired[WafPayloadTypeEnumType]
+    usernameField: NotRequired[str]
+    passwordField: NotRequired[str]
+    responseInspection: NotRequired[WafResponseInspectionOutputTypeDef]
+
+
+class WafRuleOutputTypeDef(TypedDict):
+    name: str
+    atpConfig: NotRequired[WafAtpConfigOutputTypeDef]
+    acfpConfig: NotRequired[WafAcfpConfigOutputTypeDef]
+    botControlConfig: NotRequired[WafBotControlConfigTypeDef]
+
+
+class WafConfigTypeDef(TypedDict):
+    isWafEnabled: NotRequired[bool]
+    wafRules: NotRequired[list[WafRuleOutputTypeDef]]
 
 
 class LightsailDistributionTypeDef(TypedDict):
@@ -1358,6 +1496,10 @@ class LightsailDistributionTypeDef(TypedDict):
     ipAddressType: NotRequired[IpAddressTypeType]
     tags: NotRequired[list[TagTypeDef]]
     viewerMinimumTlsProtocolVersion: NotRequired[str]
+    defaultRootObject: NotRequired[str]
+    customErrorResponses: NotRequired[list[DistributionCustomErrorResponseTypeDef]]
+    waf: NotRequired[WafConfigTypeDef]
+    subdomain: NotRequired[LightsailDistributionSubdomainTypeDef]
 
 
 class CreateDistributionResultTypeDef(TypedDict):
@@ -1570,6 +1712,38 @@ class CreateRelationalDatabaseSnapshotResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateSubdomainRequestTypeDef(TypedDict):
+    subdomainName: str
+    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class SubdomainAttachableResourceTypeDef(TypedDict):
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    attachedAt: NotRequired[datetime]
+
+
+class SubdomainTypeDef(TypedDict):
+    subdomainName: NotRequired[str]
+    arn: NotRequired[str]
+    fqdn: NotRequired[str]
+    depth: NotRequired[int]
+    state: NotRequired[SubdomainStateType]
+    attachedResource: NotRequired[SubdomainAttachableResourceTypeDef]
+    attachingResource: NotRequired[SubdomainAttachableResourceTypeDef]
+    location: NotRequired[ResourceLocationTypeDef]
+    createdAt: NotRequired[datetime]
+    parentFqdn: NotRequired[str]
+    children: NotRequired[list[SubdomainTypeDef]]
+    tags: NotRequired[list[TagTypeDef]]
+
+
+class CreateSubdomainResultTypeDef(TypedDict):
+    subdomain: NotRequired[SubdomainTypeDef]
+    operation: NotRequired[OperationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteAlarmRequestTypeDef(TypedDict):
     alarmName: str
 
@@ -1766,6 +1940,16 @@ class DeleteRelationalDatabaseSnapshotRequestTypeDef(TypedDict):
 
 class DeleteRelationalDatabaseSnapshotResultTypeDef(TypedDict):
     operations: NotRequired[list[OperationTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteSubdomainRequestTypeDef(TypedDict):
+    subdomainName: str
+
+
+class DeleteSubdomainResultTypeDef(TypedDict):
+    subdomain: NotRequired[SubdomainTypeDef]
+    operation: NotRequired[OperationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2377,12 +2561,24 @@ class GetInstancePortStatesResultTypeDef(TypedDict):
 
 class GetInstanceRequestTypeDef(TypedDict):
     instanceName: str
+    includeHealthStatus: NotRequired[bool]
 
 
 class InstanceHardwareTypeDef(TypedDict):
     cpuCount: NotRequired[int]
     disks: NotRequired[list[DiskTypeDef]]
     ramSizeInGb: NotRequired[float]
+
+
+class InstanceHealthStatusDetailTypeDef(TypedDict):
+    name: NotRequired[InstanceHealthStatusDetailNameType]
+    status: NotRequired[InstanceHealthStatusDetailValueType]
+    impairedSince: NotRequired[datetime]
+
+
+class InstanceHealthStatusTypeDef(TypedDict):
+    status: NotRequired[InstanceHealthStatusValueType]
+    details: NotRequired[list[InstanceHealthStatusDetailTypeDef]]
 
 
 class InstanceMetadataOptionsTypeDef(TypedDict):
@@ -2443,6 +2639,8 @@ class InstanceTypeDef(TypedDict):
     username: NotRequired[str]
     sshKeyName: NotRequired[str]
     metadataOptions: NotRequired[InstanceMetadataOptionsTypeDef]
+    instanceStatus: NotRequired[InstanceHealthStatusTypeDef]
+    systemStatus: NotRequired[InstanceHealthStatusTypeDef]
 
 
 class GetInstanceResultTypeDef(TypedDict):
@@ -2499,6 +2697,7 @@ class GetInstanceStateResultTypeDef(TypedDict):
 
 class GetInstancesRequestTypeDef(TypedDict):
     pageToken: NotRequired[str]
+    includeHealthStatus: NotRequired[bool]
 
 
 class GetInstancesResultTypeDef(TypedDict):
@@ -2708,6 +2907,18 @@ class GetOperationsRequestTypeDef(TypedDict):
 class GetOperationsResultTypeDef(TypedDict):
     operations: NotRequired[list[OperationTypeDef]]
     nextPageToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PartnerInfoTypeDef(TypedDict):
+    enrolledAt: datetime
+    tierName: NotRequired[TierNameType]
+    status: PartnerStatusType
+
+
+class GetProfileResultTypeDef(TypedDict):
+    profileType: ProfileTypeType
+    partner: NotRequired[PartnerInfoTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -3052,6 +3263,17 @@ class GetStaticIpsResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetSubdomainsRequestTypeDef(TypedDict):
+    subdomainName: NotRequired[str]
+    pageToken: NotRequired[str]
+
+
+class GetSubdomainsResultTypeDef(TypedDict):
+    subdomains: NotRequired[list[SubdomainTypeDef]]
+    nextPageToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ImportKeyPairRequestTypeDef(TypedDict):
     keyPairName: str
     publicKeyBase64: str
@@ -3060,6 +3282,10 @@ class ImportKeyPairRequestTypeDef(TypedDict):
 class ImportKeyPairResultTypeDef(TypedDict):
     operation: NotRequired[OperationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InstanceAttributeUpdatesTypeDef(TypedDict):
+    bundleId: NotRequired[str]
 
 
 class IsVpcPeeredResultTypeDef(TypedDict):
@@ -3216,6 +3442,7 @@ class StartGUISessionResultTypeDef(TypedDict):
 
 class StartInstanceRequestTypeDef(TypedDict):
     instanceName: str
+    attributeUpdates: NotRequired[InstanceAttributeUpdatesTypeDef]
 
 
 class StartInstanceResultTypeDef(TypedDict):
@@ -3359,6 +3586,13 @@ class UpdateDistributionRequestTypeDef(TypedDict):
     ]
     certificateName: NotRequired[str]
     useDefaultCertificate: NotRequired[bool]
+    enablePrivateOriginAccess: NotRequired[bool]
+    defaultRootObject: NotRequired[str]
+    customErrorResponses: NotRequired[
+        ReadOnly[Sequence[DistributionCustomErrorResponseTypeDef]]
+    ]
+    enableWaf: NotRequired[bool]
+    wafRules: NotRequired[ReadOnly[Sequence[WafRuleTypeDef]]]
 
 
 class UpdateDistributionResultTypeDef(TypedDict):
@@ -3426,4 +3660,16 @@ class UpdateRelationalDatabaseRequestTypeDef(TypedDict):
 
 class UpdateRelationalDatabaseResultTypeDef(TypedDict):
     operations: NotRequired[list[OperationTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateSubdomainAssociationRequestTypeDef(TypedDict):
+    subdomainName: str
+    action: SubdomainAssociationActionType
+    targetResourceArn: NotRequired[str]
+
+
+class UpdateSubdomainAssociationResultTypeDef(TypedDict):
+    subdomain: NotRequired[SubdomainTypeDef]
+    operation: NotRequired[OperationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef

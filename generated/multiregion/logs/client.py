@@ -141,9 +141,10 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
     def create_lookup_table(
         self, **kwargs: Unpack[type_defs.CreateLookupTableRequestTypeDef]
     ) -> TargetResults[type_defs.CreateLookupTableResponseTypeDef]:
-        """Creates a lookup table by uploading CSV data. You can use lookup tables to
-        enrich log data in CloudWatch Logs Insights queries with reference data
-        such as user details, application names, or error descriptions.
+        """Creates a lookup table by uploading CSV data or from CloudWatch Logs query
+        results. You can use lookup tables to enrich log data in CloudWatch Logs
+        queries with reference data such as user details, application names, or
+        error descriptions.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/CreateLookupTable
         """
@@ -164,13 +165,17 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
 
     def delete_account_policy(
         self, **kwargs: Unpack[type_defs.DeleteAccountPolicyRequestTypeDef]
-    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+    ) -> TargetResults[type_defs.DeleteAccountPolicyResponseTypeDef]:
         """Deletes a CloudWatch Logs account policy. This stops the account-wide
         policy from applying to log groups or data sources in the account. If you
         delete a data protection policy or subscription filter policy, any
-        log-group level policies of those types remain in effect. This operation
-        supports deletion of data source-based field index policies, including
-        facet configurations, in addition to log group-based policies.
+        log-group level policies of those types remain in effect. If you delete a
+        retention policy, the log groups that it applied to use their own
+        retention setting, unless another retention policy applies to them.
+        Deleting a retention policy does not restore log events that CloudWatch
+        Logs has already deleted. This operation supports deletion of data
+        source-based field index policies, including facet configurations, in
+        addition to log group-based policies.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DeleteAccountPolicy
         """
@@ -360,6 +365,16 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         """
         return self._call("DeleteSubscriptionFilter", kwargs)
 
+    def delete_syslog_configuration(
+        self, **kwargs: Unpack[type_defs.DeleteSyslogConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Deletes a syslog configuration for a log group. After deletion, syslog
+        data is no longer ingested through the specified VPC endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DeleteSyslogConfiguration
+        """
+        return self._call("DeleteSyslogConfiguration", kwargs)
+
     def delete_transformer(
         self, **kwargs: Unpack[type_defs.DeleteTransformerRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -445,9 +460,9 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
     def describe_field_indexes(
         self, **kwargs: Unpack[type_defs.DescribeFieldIndexesRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeFieldIndexesResponseTypeDef]:
-        """Returns a list of custom and default field indexes which are discovered in
-        log data. For more information about field index policies, see
-        PutIndexPolicy.
+        """Returns a list of field indexes discovered in log data. By default, the
+        response includes the DEFAULT, CUSTOM, and INACTIVE index categories. To
+        return indexes from other categories, use the indexCategories parameter.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/DescribeFieldIndexes
         """
@@ -780,6 +795,15 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         """
         return self._call("GetScheduledQueryHistory", kwargs)
 
+    def get_storage_tier_policy(
+        self,
+    ) -> TargetResults[type_defs.GetStorageTierPolicyResponseTypeDef]:
+        """Returns the storage tier policy for the account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/GetStorageTierPolicy
+        """
+        return self._call("GetStorageTierPolicy", {})
+
     def get_transformer(
         self, **kwargs: Unpack[type_defs.GetTransformerRequestTypeDef]
     ) -> TargetResults[type_defs.GetTransformerResponseTypeDef]:
@@ -884,6 +908,16 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         """
         return self._call("ListSourcesForS3TableIntegration", kwargs)
 
+    def list_syslog_configurations(
+        self, **kwargs: Unpack[type_defs.ListSyslogConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSyslogConfigurationsResponseTypeDef]:
+        """Returns a list of syslog configurations. You can optionally filter the
+        results by log group or VPC endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/ListSyslogConfigurations
+        """
+        return self._call("ListSyslogConfigurations", kwargs)
+
     def list_tags_for_resource(
         self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
     ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
@@ -911,9 +945,12 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.PutAccountPolicyRequestTypeDef]
     ) -> TargetResults[type_defs.PutAccountPolicyResponseTypeDef]:
         """Creates an account-level data protection policy, subscription filter
-        policy, field index policy, transformer policy, or metric extraction
-        policy that applies to all log groups, a subset of log groups, or a data
-        source name and type combination in the account.
+        policy, field index policy, transformer policy, metric extraction policy,
+        or retention policy that applies to all log groups, a subset of log
+        groups, or a data source name and type combination in the account.
+        Account-level policies are Region-specific: a policy applies only to log
+        groups in the Region where you create it. To apply a policy across
+        multiple Regions, create the policy separately in each Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/PutAccountPolicy
         """
@@ -1084,6 +1121,17 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         """
         return self._call("PutRetentionPolicy", kwargs)
 
+    def put_storage_tier_policy(
+        self, **kwargs: Unpack[type_defs.PutStorageTierPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutStorageTierPolicyResponseTypeDef]:
+        """Sets the storage tier policy for the account. When you set the storage
+        tier to INTELLIGENT_TIERING, the service automatically moves log data to
+        the most cost-effective storage tier based on access frequency.
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/PutStorageTierPolicy
+        """
+        return self._call("PutStorageTierPolicy", kwargs)
+
     def put_subscription_filter(
         self, **kwargs: Unpack[type_defs.PutSubscriptionFilterRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -1097,6 +1145,17 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/PutSubscriptionFilter
         """
         return self._call("PutSubscriptionFilter", kwargs)
+
+    def put_syslog_configuration(
+        self, **kwargs: Unpack[type_defs.PutSyslogConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Creates or updates a syslog configuration for a log group. This enables
+        ingestion of syslog data through the specified VPC endpoint into the log
+        group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/PutSyslogConfiguration
+        """
+        return self._call("PutSyslogConfiguration", kwargs)
 
     def put_transformer(
         self, **kwargs: Unpack[type_defs.PutTransformerRequestTypeDef]
@@ -1251,9 +1310,9 @@ class MultiRegionCloudWatchLogs(MultiRegionClient):
     def update_lookup_table(
         self, **kwargs: Unpack[type_defs.UpdateLookupTableRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateLookupTableResponseTypeDef]:
-        """Updates an existing lookup table by replacing all of its CSV content.
-        After the update completes, queries that use this table will use the new
-        data.
+        """Updates an existing lookup table by replacing all of its content with new
+        CSV data or CloudWatch Logs query results. After the update completes,
+        queries that use this table use the new data.
 
         https://docs.aws.amazon.com/goto/WebAPI/logs-2014-03-28/UpdateLookupTable
         """

@@ -21,6 +21,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ExportTaskStatusCodeType",
         "FlattenedElementType",
         "ImportStatusType",
+        "IndexCategoryType",
         "IndexSourceType",
         "IndexTypeType",
         "InheritedPropertyType",
@@ -37,14 +38,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "QueryLanguageType",
         "QueryStatusType",
         "S3TableIntegrationSourceStatusType",
+        "ScheduleTypeType",
         "ScheduledQueryDestinationTypeType",
         "ScheduledQueryStateType",
         "ScopeType",
         "StandardUnitType",
         "StateType",
+        "StorageTierType",
         "SuppressionStateType",
         "SuppressionTypeType",
         "SuppressionUnitType",
+        "SyslogSourceTypeType",
         "TypeType",
     ]
 
@@ -110,6 +114,7 @@ ExportTaskStatusCodeType = Literal[
 ]
 FlattenedElementType = Literal["first", "last"]
 ImportStatusType = Literal["IN_PROGRESS", "CANCELLED", "COMPLETED", "FAILED"]
+IndexCategoryType = Literal["DEFAULT", "CUSTOM", "AUTO", "INACTIVE"]
 IndexSourceType = Literal["ACCOUNT", "LOG_GROUP"]
 IndexTypeType = Literal["FACET", "FIELD_INDEX"]
 InheritedPropertyType = Literal["ACCOUNT_DATA_PROTECTION"]
@@ -119,7 +124,7 @@ ListAggregateLogGroupSummariesGroupByType = Literal[
     "DATA_SOURCE_NAME_TYPE_AND_FORMAT",
     "DATA_SOURCE_NAME_AND_TYPE",
 ]
-LogGroupClassType = Literal["STANDARD", "INFREQUENT_ACCESS", "DELIVERY"]
+LogGroupClassType = Literal["STANDARD", "INFREQUENT_ACCESS", "DELIVERY", "ESSENTIALS"]
 OCSFVersionType = Literal["V1.1", "V1.5"]
 OpenSearchResourceStatusTypeType = Literal["ACTIVE", "NOT_FOUND", "ERROR"]
 OrderByType = Literal["LogStreamName", "LastEventTime"]
@@ -131,6 +136,7 @@ PolicyTypeType = Literal[
     "FIELD_INDEX_POLICY",
     "TRANSFORMER_POLICY",
     "METRIC_EXTRACTION_POLICY",
+    "RETENTION_POLICY",
 ]
 QueryLanguageType = Literal["CWLI", "SQL", "PPL"]
 QueryStatusType = Literal[
@@ -148,7 +154,8 @@ S3TableIntegrationSourceStatusType = Literal[
     "FAILED",
     "DATA_SOURCE_DELETE_IN_PROGRESS",
 ]
-ScheduledQueryDestinationTypeType = Literal["S3"]
+ScheduleTypeType = Literal["CUSTOMER_MANAGED", "AWS_MANAGED"]
+ScheduledQueryDestinationTypeType = Literal["S3", "LOOKUP_TABLE"]
 ScheduledQueryStateType = Literal["ENABLED", "DISABLED"]
 ScopeType = Literal["ALL"]
 StandardUnitType = Literal[
@@ -181,7 +188,9 @@ StandardUnitType = Literal[
     "None",
 ]
 StateType = Literal["Active", "Suppressed", "Baseline"]
+StorageTierType = Literal["STANDARD", "INTELLIGENT_TIERING"]
 SuppressionStateType = Literal["SUPPRESSED", "UNSUPPRESSED"]
 SuppressionTypeType = Literal["LIMITED", "INFINITE"]
 SuppressionUnitType = Literal["SECONDS", "MINUTES", "HOURS"]
+SyslogSourceTypeType = Literal["VPCE"]
 TypeType = Literal["boolean", "integer", "double", "string"]

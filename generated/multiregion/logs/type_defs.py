@@ -35,6 +35,7 @@ from .literals import (
     ExportTaskStatusCodeType,
     FlattenedElementType,
     ImportStatusType,
+    IndexCategoryType,
     IndexSourceType,
     IndexTypeType,
     InheritedPropertyType,
@@ -51,14 +52,17 @@ from .literals import (
     QueryLanguageType,
     QueryStatusType,
     S3TableIntegrationSourceStatusType,
+    ScheduleTypeType,
     ScheduledQueryDestinationTypeType,
     ScheduledQueryStateType,
     ScopeType,
     StandardUnitType,
     StateType,
+    StorageTierType,
     SuppressionStateType,
     SuppressionTypeType,
     SuppressionUnitType,
+    SyslogSourceTypeType,
     TypeType,
 )
 
@@ -103,6 +107,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DateTimeConverterOutputTypeDef",
         "DateTimeConverterTypeDef",
         "DeleteAccountPolicyRequestTypeDef",
+        "DeleteAccountPolicyResponseTypeDef",
         "DeleteDataProtectionPolicyRequestTypeDef",
         "DeleteDeliveryDestinationPolicyRequestTypeDef",
         "DeleteDeliveryDestinationRequestTypeDef",
@@ -127,6 +132,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteScheduledQueryRequestTypeDef",
         "DeleteScheduledQueryResponseTypeDef",
         "DeleteSubscriptionFilterRequestTypeDef",
+        "DeleteSyslogConfigurationRequestTypeDef",
         "DeleteTransformerRequestTypeDef",
         "DeliveryDestinationConfigurationTypeDef",
         "DeliveryDestinationTypeDef",
@@ -171,11 +177,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeResourcePoliciesResponseTypeDef",
         "DescribeSubscriptionFiltersRequestTypeDef",
         "DescribeSubscriptionFiltersResponseTypeDef",
+        "DestinationConfigurationOutputTypeDef",
         "DestinationConfigurationTypeDef",
         "DestinationTypeDef",
         "DisassociateKmsKeyRequestTypeDef",
         "DisassociateSourceFromS3TableIntegrationRequestTypeDef",
         "DisassociateSourceFromS3TableIntegrationResponseTypeDef",
+        "DryRunResultTypeDef",
         "EmptyResponseMetadataTypeDef",
         "EntityTypeDef",
         "EventStream",
@@ -220,6 +228,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetScheduledQueryHistoryResponseTypeDef",
         "GetScheduledQueryRequestTypeDef",
         "GetScheduledQueryResponseTypeDef",
+        "GetStorageTierPolicyResponseTypeDef",
         "GetTransformerRequestTypeDef",
         "GetTransformerResponseTypeDef",
         "GrokTypeDef",
@@ -249,6 +258,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListScheduledQueriesResponseTypeDef",
         "ListSourcesForS3TableIntegrationRequestTypeDef",
         "ListSourcesForS3TableIntegrationResponseTypeDef",
+        "ListSyslogConfigurationsRequestTypeDef",
+        "ListSyslogConfigurationsResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
         "ListTagsLogGroupRequestTypeDef",
@@ -262,9 +273,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LogFieldTypeTypeDef",
         "LogFieldsListItemTypeDef",
         "LogGroupFieldTypeDef",
+        "LogGroupImpactTypeDef",
         "LogGroupSummaryTypeDef",
         "LogGroupTypeDef",
         "LogStreamTypeDef",
+        "LookupTableConfigurationOutputTypeDef",
+        "LookupTableConfigurationTypeDef",
         "LookupTableTypeDef",
         "LowerCaseStringOutputTypeDef",
         "LowerCaseStringTypeDef",
@@ -326,7 +340,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PutResourcePolicyRequestTypeDef",
         "PutResourcePolicyResponseTypeDef",
         "PutRetentionPolicyRequestTypeDef",
+        "PutStorageTierPolicyRequestTypeDef",
+        "PutStorageTierPolicyResponseTypeDef",
         "PutSubscriptionFilterRequestTypeDef",
+        "PutSyslogConfigurationRequestTypeDef",
         "PutTransformerRequestTypeDef",
         "QueryDefinitionTypeDef",
         "QueryInfoTypeDef",
@@ -366,6 +383,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SubstituteStringOutputTypeDef",
         "SubstituteStringTypeDef",
         "SuppressionPeriodTypeDef",
+        "SyslogConfigurationTypeDef",
         "TagFilterTypeDef",
         "TagLogGroupRequestTypeDef",
         "TagResourceRequestTypeDef",
@@ -692,7 +710,8 @@ class CreateLogStreamRequestTypeDef(TypedDict):
 class CreateLookupTableRequestTypeDef(TypedDict):
     lookupTableName: str
     description: NotRequired[str]
-    tableBody: str
+    tableBody: NotRequired[str]
+    queryId: NotRequired[str]
     kmsKeyId: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
@@ -703,6 +722,14 @@ class CreateLookupTableResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LookupTableConfigurationTypeDef(TypedDict):
+    tableName: str
+    roleArn: str
+    description: NotRequired[str]
+    kmsKeyId: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
 class S3ConfigurationTypeDef(TypedDict):
     destinationIdentifier: str
     roleArn: str
@@ -711,7 +738,8 @@ class S3ConfigurationTypeDef(TypedDict):
 
 
 class DestinationConfigurationTypeDef(TypedDict):
-    s3Configuration: S3ConfigurationTypeDef
+    s3Configuration: NotRequired[S3ConfigurationTypeDef]
+    lookupTableConfiguration: NotRequired[ReadOnly[LookupTableConfigurationTypeDef]]
 
 
 class CreateScheduledQueryRequestTypeDef(TypedDict):
@@ -723,7 +751,8 @@ class CreateScheduledQueryRequestTypeDef(TypedDict):
     scheduleExpression: str
     timezone: NotRequired[str]
     startTimeOffset: NotRequired[int]
-    destinationConfiguration: NotRequired[DestinationConfigurationTypeDef]
+    endTimeOffset: NotRequired[int]
+    destinationConfiguration: NotRequired[ReadOnly[DestinationConfigurationTypeDef]]
     scheduleStartTime: NotRequired[int]
     scheduleEndTime: NotRequired[int]
     executionRoleArn: str
@@ -765,6 +794,28 @@ class DateTimeConverterTypeDef(TypedDict):
 class DeleteAccountPolicyRequestTypeDef(TypedDict):
     policyName: str
     policyType: PolicyTypeType
+    dryRun: NotRequired[bool]
+
+
+class LogGroupImpactTypeDef(TypedDict):
+    logGroupName: NotRequired[str]
+    currentRetention: NotRequired[str]
+    proposedRetention: NotRequired[str]
+    storedBytes: NotRequired[int]
+
+
+class DryRunResultTypeDef(TypedDict):
+    totalMatchedLogGroups: NotRequired[int]
+    increasedRetentionLogGroupCount: NotRequired[int]
+    decreasedRetentionLogGroupCount: NotRequired[int]
+    unchangedRetentionLogGroupCount: NotRequired[int]
+    failedAnalysisCount: NotRequired[int]
+    topLogGroupsImpacted: NotRequired[list[LogGroupImpactTypeDef]]
+
+
+class DeleteAccountPolicyResponseTypeDef(TypedDict):
+    dryRunResult: NotRequired[DryRunResultTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DeleteDataProtectionPolicyRequestTypeDef(TypedDict):
@@ -870,6 +921,11 @@ class DeleteSubscriptionFilterRequestTypeDef(TypedDict):
     filterName: str
 
 
+class DeleteSyslogConfigurationRequestTypeDef(TypedDict):
+    logGroupIdentifier: str
+    vpcEndpointId: NotRequired[str]
+
+
 class DeleteTransformerRequestTypeDef(TypedDict):
     logGroupIdentifier: str
 
@@ -886,6 +942,7 @@ class DeliveryDestinationTypeDef(TypedDict):
     deliveryDestinationConfiguration: NotRequired[
         DeliveryDestinationConfigurationTypeDef
     ]
+    roleArn: NotRequired[str]
     tags: NotRequired[dict[str, str]]
 
 
@@ -934,6 +991,7 @@ class DescribeConfigurationTemplatesResponseTypeDef(TypedDict):
 class DescribeDeliveriesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     limit: NotRequired[int]
+    deliverySourceNames: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class DescribeDeliveriesResponseTypeDef(TypedDict):
@@ -945,6 +1003,7 @@ class DescribeDeliveriesResponseTypeDef(TypedDict):
 class DescribeDeliveryDestinationsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     limit: NotRequired[int]
+    names: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class DescribeDeliveryDestinationsResponseTypeDef(TypedDict):
@@ -956,6 +1015,7 @@ class DescribeDeliveryDestinationsResponseTypeDef(TypedDict):
 class DescribeDeliverySourcesRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     limit: NotRequired[int]
+    resourceArns: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class DescribeDeliverySourcesResponseTypeDef(TypedDict):
@@ -1026,6 +1086,7 @@ class DescribeExportTasksResponseTypeDef(TypedDict):
 
 class DescribeFieldIndexesRequestTypeDef(TypedDict):
     logGroupIdentifiers: ReadOnly[Sequence[str]]
+    indexCategories: NotRequired[ReadOnly[Sequence[IndexCategoryType]]]
     nextToken: NotRequired[str]
 
 
@@ -1036,6 +1097,7 @@ class FieldIndexTypeDef(TypedDict):
     firstEventTime: NotRequired[int]
     lastEventTime: NotRequired[int]
     type: NotRequired[IndexTypeType]
+    indexCategory: NotRequired[IndexCategoryType]
 
 
 class DescribeFieldIndexesResponseTypeDef(TypedDict):
@@ -1135,6 +1197,7 @@ class LogGroupTypeDef(TypedDict):
     logGroupArn: NotRequired[str]
     deletionProtectionEnabled: NotRequired[bool]
     bearerTokenAuthenticationEnabled: NotRequired[bool]
+    retentionPolicyName: NotRequired[str]
 
 
 class DescribeLogGroupsResponseTypeDef(TypedDict):
@@ -1331,6 +1394,19 @@ class DescribeSubscriptionFiltersResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LookupTableConfigurationOutputTypeDef(TypedDict):
+    tableName: str
+    roleArn: str
+    description: NotRequired[str]
+    kmsKeyId: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+
+
+class DestinationConfigurationOutputTypeDef(TypedDict):
+    s3Configuration: NotRequired[S3ConfigurationTypeDef]
+    lookupTableConfiguration: NotRequired[LookupTableConfigurationOutputTypeDef]
+
+
 class DisassociateKmsKeyRequestTypeDef(TypedDict):
     logGroupName: NotRequired[str]
     resourceIdentifier: NotRequired[str]
@@ -1364,6 +1440,7 @@ class FilterLogEventsRequestTypeDef(TypedDict):
     filterPattern: NotRequired[str]
     nextToken: NotRequired[str]
     limit: NotRequired[int]
+    startFromHead: NotRequired[bool]
     interleaved: NotRequired[bool]
     unmask: NotRequired[bool]
 
@@ -1650,6 +1727,7 @@ class QueryStatisticsTypeDef(TypedDict):
     bytesScanned: NotRequired[float]
     estimatedBytesSkipped: NotRequired[float]
     logGroupsScanned: NotRequired[float]
+    resultCount: NotRequired[float]
 
 
 class ResultFieldTypeDef(TypedDict):
@@ -1714,14 +1792,22 @@ class GetScheduledQueryResponseTypeDef(TypedDict):
     scheduleExpression: NotRequired[str]
     timezone: NotRequired[str]
     startTimeOffset: NotRequired[int]
-    destinationConfiguration: NotRequired[DestinationConfigurationTypeDef]
+    endTimeOffset: NotRequired[int]
+    destinationConfiguration: NotRequired[DestinationConfigurationOutputTypeDef]
     state: NotRequired[ScheduledQueryStateType]
+    scheduleType: NotRequired[ScheduleTypeType]
     lastTriggeredTime: NotRequired[int]
     lastExecutionStatus: NotRequired[ExecutionStatusType]
     scheduleStartTime: NotRequired[int]
     scheduleEndTime: NotRequired[int]
     executionRoleArn: NotRequired[str]
     creationTime: NotRequired[int]
+    lastUpdatedTime: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetStorageTierPolicyResponseTypeDef(TypedDict):
+    storageTier: NotRequired[StorageTierType]
     lastUpdatedTime: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -1993,17 +2079,19 @@ class ListScheduledQueriesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
     state: NotRequired[ScheduledQueryStateType]
+    scheduleType: NotRequired[ScheduleTypeType]
 
 
 class ScheduledQuerySummaryTypeDef(TypedDict):
     scheduledQueryArn: NotRequired[str]
     name: NotRequired[str]
     state: NotRequired[ScheduledQueryStateType]
+    scheduleType: NotRequired[ScheduleTypeType]
     lastTriggeredTime: NotRequired[int]
     lastExecutionStatus: NotRequired[ExecutionStatusType]
     scheduleExpression: NotRequired[str]
     timezone: NotRequired[str]
-    destinationConfiguration: NotRequired[DestinationConfigurationTypeDef]
+    destinationConfiguration: NotRequired[DestinationConfigurationOutputTypeDef]
     creationTime: NotRequired[int]
     lastUpdatedTime: NotRequired[int]
 
@@ -2031,6 +2119,26 @@ class S3TableIntegrationSourceTypeDef(TypedDict):
 
 class ListSourcesForS3TableIntegrationResponseTypeDef(TypedDict):
     sources: NotRequired[list[S3TableIntegrationSourceTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListSyslogConfigurationsRequestTypeDef(TypedDict):
+    logGroupIdentifier: NotRequired[str]
+    vpcEndpointId: NotRequired[str]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class SyslogConfigurationTypeDef(TypedDict):
+    logGroupArn: NotRequired[str]
+    sourceType: NotRequired[SyslogSourceTypeType]
+    vpcEndpointId: NotRequired[str]
+    createdAt: NotRequired[int]
+
+
+class ListSyslogConfigurationsResponseTypeDef(TypedDict):
+    syslogConfigurations: NotRequired[list[SyslogConfigurationTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -2166,10 +2274,12 @@ class PutAccountPolicyRequestTypeDef(TypedDict):
     policyType: PolicyTypeType
     scope: NotRequired[ScopeType]
     selectionCriteria: NotRequired[str]
+    dryRun: NotRequired[bool]
 
 
 class PutAccountPolicyResponseTypeDef(TypedDict):
     accountPolicy: NotRequired[AccountPolicyTypeDef]
+    dryRunResult: NotRequired[DryRunResultTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2207,6 +2317,7 @@ class PutDeliveryDestinationRequestTypeDef(TypedDict):
         DeliveryDestinationConfigurationTypeDef
     ]
     deliveryDestinationType: NotRequired[DeliveryDestinationTypeType]
+    roleArn: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
@@ -2345,6 +2456,16 @@ class PutRetentionPolicyRequestTypeDef(TypedDict):
     retentionInDays: int
 
 
+class PutStorageTierPolicyRequestTypeDef(TypedDict):
+    storageTier: StorageTierType
+
+
+class PutStorageTierPolicyResponseTypeDef(TypedDict):
+    storageTier: NotRequired[StorageTierType]
+    lastUpdatedTime: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class PutSubscriptionFilterRequestTypeDef(TypedDict):
     logGroupName: str
     filterName: str
@@ -2355,6 +2476,11 @@ class PutSubscriptionFilterRequestTypeDef(TypedDict):
     applyOnTransformedLogs: NotRequired[bool]
     fieldSelectionCriteria: NotRequired[str]
     emitSystemFields: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class PutSyslogConfigurationRequestTypeDef(TypedDict):
+    logGroupIdentifier: str
+    vpcEndpointId: NotRequired[str]
 
 
 class PutTransformerRequestTypeDef(TypedDict):
@@ -2496,7 +2622,8 @@ class UpdateLogAnomalyDetectorRequestTypeDef(TypedDict):
 class UpdateLookupTableRequestTypeDef(TypedDict):
     lookupTableArn: str
     description: NotRequired[str]
-    tableBody: str
+    tableBody: NotRequired[str]
+    queryId: NotRequired[str]
     kmsKeyId: NotRequired[str]
 
 
@@ -2515,7 +2642,8 @@ class UpdateScheduledQueryRequestTypeDef(TypedDict):
     scheduleExpression: str
     timezone: NotRequired[str]
     startTimeOffset: NotRequired[int]
-    destinationConfiguration: NotRequired[DestinationConfigurationTypeDef]
+    endTimeOffset: NotRequired[int]
+    destinationConfiguration: NotRequired[ReadOnly[DestinationConfigurationTypeDef]]
     scheduleStartTime: NotRequired[int]
     scheduleEndTime: NotRequired[int]
     executionRoleArn: str
@@ -2532,8 +2660,10 @@ class UpdateScheduledQueryResponseTypeDef(TypedDict):
     scheduleExpression: NotRequired[str]
     timezone: NotRequired[str]
     startTimeOffset: NotRequired[int]
-    destinationConfiguration: NotRequired[DestinationConfigurationTypeDef]
+    endTimeOffset: NotRequired[int]
+    destinationConfiguration: NotRequired[DestinationConfigurationOutputTypeDef]
     state: NotRequired[ScheduledQueryStateType]
+    scheduleType: NotRequired[ScheduleTypeType]
     lastTriggeredTime: NotRequired[int]
     lastExecutionStatus: NotRequired[ExecutionStatusType]
     scheduleStartTime: NotRequired[int]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from multiregion._version import BOTOCORE_VERSION
 from multiregion_runtime import MultiRegionClient, TargetResults
+from typing_extensions import deprecated
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -26,6 +27,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
     _service_name = "lookoutequipment"
     _generated_from = BOTOCORE_VERSION
 
+    @deprecated(
+        "CreateDataset is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def create_dataset(
         self, **kwargs: Unpack[type_defs.CreateDatasetRequestTypeDef]
     ) -> TargetResults[type_defs.CreateDatasetResponseTypeDef]:
@@ -39,6 +43,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("CreateDataset", kwargs)
 
+    @deprecated(
+        "CreateInferenceScheduler is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def create_inference_scheduler(
         self, **kwargs: Unpack[type_defs.CreateInferenceSchedulerRequestTypeDef]
     ) -> TargetResults[type_defs.CreateInferenceSchedulerResponseTypeDef]:
@@ -53,6 +60,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("CreateInferenceScheduler", kwargs)
 
+    @deprecated(
+        "CreateLabel is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def create_label(
         self, **kwargs: Unpack[type_defs.CreateLabelRequestTypeDef]
     ) -> TargetResults[type_defs.CreateLabelResponseTypeDef]:
@@ -62,6 +72,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("CreateLabel", kwargs)
 
+    @deprecated(
+        "CreateLabelGroup is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def create_label_group(
         self, **kwargs: Unpack[type_defs.CreateLabelGroupRequestTypeDef]
     ) -> TargetResults[type_defs.CreateLabelGroupResponseTypeDef]:
@@ -71,6 +84,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("CreateLabelGroup", kwargs)
 
+    @deprecated(
+        "CreateModel is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def create_model(
         self, **kwargs: Unpack[type_defs.CreateModelRequestTypeDef]
     ) -> TargetResults[type_defs.CreateModelResponseTypeDef]:
@@ -80,6 +96,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("CreateModel", kwargs)
 
+    @deprecated(
+        "CreateRetrainingScheduler is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def create_retraining_scheduler(
         self, **kwargs: Unpack[type_defs.CreateRetrainingSchedulerRequestTypeDef]
     ) -> TargetResults[type_defs.CreateRetrainingSchedulerResponseTypeDef]:
@@ -89,6 +108,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("CreateRetrainingScheduler", kwargs)
 
+    @deprecated(
+        "DeleteDataset is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def delete_dataset(
         self, **kwargs: Unpack[type_defs.DeleteDatasetRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -103,6 +125,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("DeleteDataset", kwargs)
 
+    @deprecated(
+        "DeleteInferenceScheduler is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def delete_inference_scheduler(
         self, **kwargs: Unpack[type_defs.DeleteInferenceSchedulerRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -113,6 +138,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("DeleteInferenceScheduler", kwargs)
 
+    @deprecated(
+        "DeleteLabel is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def delete_label(
         self, **kwargs: Unpack[type_defs.DeleteLabelRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -122,6 +150,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("DeleteLabel", kwargs)
 
+    @deprecated(
+        "DeleteLabelGroup is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def delete_label_group(
         self, **kwargs: Unpack[type_defs.DeleteLabelGroupRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -131,6 +162,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("DeleteLabelGroup", kwargs)
 
+    @deprecated(
+        "DeleteModel is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def delete_model(
         self, **kwargs: Unpack[type_defs.DeleteModelRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -142,6 +176,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("DeleteModel", kwargs)
 
+    @deprecated(
+        "DeleteResourcePolicy is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def delete_resource_policy(
         self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -151,6 +188,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("DeleteResourcePolicy", kwargs)
 
+    @deprecated(
+        "DeleteRetrainingScheduler is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def delete_retraining_scheduler(
         self, **kwargs: Unpack[type_defs.DeleteRetrainingSchedulerRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -161,6 +201,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("DeleteRetrainingScheduler", kwargs)
 
+    @deprecated(
+        "DescribeDataIngestionJob is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def describe_data_ingestion_job(
         self, **kwargs: Unpack[type_defs.DescribeDataIngestionJobRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeDataIngestionJobResponseTypeDef]:
@@ -171,6 +214,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("DescribeDataIngestionJob", kwargs)
 
+    @deprecated(
+        "DescribeDataset is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def describe_dataset(
         self, **kwargs: Unpack[type_defs.DescribeDatasetRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeDatasetResponseTypeDef]:
@@ -181,6 +227,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("DescribeDataset", kwargs)
 
+    @deprecated(
+        "DescribeInferenceScheduler is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def describe_inference_scheduler(
         self, **kwargs: Unpack[type_defs.DescribeInferenceSchedulerRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeInferenceSchedulerResponseTypeDef]:
@@ -191,6 +240,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("DescribeInferenceScheduler", kwargs)
 
+    @deprecated(
+        "DescribeLabel is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def describe_label(
         self, **kwargs: Unpack[type_defs.DescribeLabelRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeLabelResponseTypeDef]:
@@ -200,6 +252,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("DescribeLabel", kwargs)
 
+    @deprecated(
+        "DescribeLabelGroup is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def describe_label_group(
         self, **kwargs: Unpack[type_defs.DescribeLabelGroupRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeLabelGroupResponseTypeDef]:
@@ -209,6 +264,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("DescribeLabelGroup", kwargs)
 
+    @deprecated(
+        "DescribeModel is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def describe_model(
         self, **kwargs: Unpack[type_defs.DescribeModelRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeModelResponseTypeDef]:
@@ -220,6 +278,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("DescribeModel", kwargs)
 
+    @deprecated(
+        "DescribeModelVersion is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def describe_model_version(
         self, **kwargs: Unpack[type_defs.DescribeModelVersionRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeModelVersionResponseTypeDef]:
@@ -229,6 +290,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("DescribeModelVersion", kwargs)
 
+    @deprecated(
+        "DescribeResourcePolicy is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def describe_resource_policy(
         self, **kwargs: Unpack[type_defs.DescribeResourcePolicyRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeResourcePolicyResponseTypeDef]:
@@ -238,6 +302,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("DescribeResourcePolicy", kwargs)
 
+    @deprecated(
+        "DescribeRetrainingScheduler is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def describe_retraining_scheduler(
         self, **kwargs: Unpack[type_defs.DescribeRetrainingSchedulerRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeRetrainingSchedulerResponseTypeDef]:
@@ -248,6 +315,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("DescribeRetrainingScheduler", kwargs)
 
+    @deprecated(
+        "ImportDataset is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def import_dataset(
         self, **kwargs: Unpack[type_defs.ImportDatasetRequestTypeDef]
     ) -> TargetResults[type_defs.ImportDatasetResponseTypeDef]:
@@ -257,6 +327,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("ImportDataset", kwargs)
 
+    @deprecated(
+        "ImportModelVersion is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def import_model_version(
         self, **kwargs: Unpack[type_defs.ImportModelVersionRequestTypeDef]
     ) -> TargetResults[type_defs.ImportModelVersionResponseTypeDef]:
@@ -266,6 +339,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("ImportModelVersion", kwargs)
 
+    @deprecated(
+        "ListDataIngestionJobs is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def list_data_ingestion_jobs(
         self, **kwargs: Unpack[type_defs.ListDataIngestionJobsRequestTypeDef]
     ) -> TargetResults[type_defs.ListDataIngestionJobsResponseTypeDef]:
@@ -276,6 +352,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("ListDataIngestionJobs", kwargs)
 
+    @deprecated(
+        "ListDatasets is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def list_datasets(
         self, **kwargs: Unpack[type_defs.ListDatasetsRequestTypeDef]
     ) -> TargetResults[type_defs.ListDatasetsResponseTypeDef]:
@@ -286,6 +365,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("ListDatasets", kwargs)
 
+    @deprecated(
+        "ListInferenceEvents is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def list_inference_events(
         self, **kwargs: Unpack[type_defs.ListInferenceEventsRequestTypeDef]
     ) -> TargetResults[type_defs.ListInferenceEventsResponseTypeDef]:
@@ -296,6 +378,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("ListInferenceEvents", kwargs)
 
+    @deprecated(
+        "ListInferenceExecutions is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def list_inference_executions(
         self, **kwargs: Unpack[type_defs.ListInferenceExecutionsRequestTypeDef]
     ) -> TargetResults[type_defs.ListInferenceExecutionsResponseTypeDef]:
@@ -306,6 +391,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("ListInferenceExecutions", kwargs)
 
+    @deprecated(
+        "ListInferenceSchedulers is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def list_inference_schedulers(
         self, **kwargs: Unpack[type_defs.ListInferenceSchedulersRequestTypeDef]
     ) -> TargetResults[type_defs.ListInferenceSchedulersResponseTypeDef]:
@@ -316,6 +404,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("ListInferenceSchedulers", kwargs)
 
+    @deprecated(
+        "ListLabelGroups is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def list_label_groups(
         self, **kwargs: Unpack[type_defs.ListLabelGroupsRequestTypeDef]
     ) -> TargetResults[type_defs.ListLabelGroupsResponseTypeDef]:
@@ -325,6 +416,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("ListLabelGroups", kwargs)
 
+    @deprecated(
+        "ListLabels is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def list_labels(
         self, **kwargs: Unpack[type_defs.ListLabelsRequestTypeDef]
     ) -> TargetResults[type_defs.ListLabelsResponseTypeDef]:
@@ -334,6 +428,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("ListLabels", kwargs)
 
+    @deprecated(
+        "ListModelVersions is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def list_model_versions(
         self, **kwargs: Unpack[type_defs.ListModelVersionsRequestTypeDef]
     ) -> TargetResults[type_defs.ListModelVersionsResponseTypeDef]:
@@ -345,6 +442,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("ListModelVersions", kwargs)
 
+    @deprecated(
+        "ListModels is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def list_models(
         self, **kwargs: Unpack[type_defs.ListModelsRequestTypeDef]
     ) -> TargetResults[type_defs.ListModelsResponseTypeDef]:
@@ -355,6 +455,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("ListModels", kwargs)
 
+    @deprecated(
+        "ListRetrainingSchedulers is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def list_retraining_schedulers(
         self, **kwargs: Unpack[type_defs.ListRetrainingSchedulersRequestTypeDef]
     ) -> TargetResults[type_defs.ListRetrainingSchedulersResponseTypeDef]:
@@ -365,6 +468,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("ListRetrainingSchedulers", kwargs)
 
+    @deprecated(
+        "ListSensorStatistics is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def list_sensor_statistics(
         self, **kwargs: Unpack[type_defs.ListSensorStatisticsRequestTypeDef]
     ) -> TargetResults[type_defs.ListSensorStatisticsResponseTypeDef]:
@@ -376,6 +482,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("ListSensorStatistics", kwargs)
 
+    @deprecated(
+        "ListTagsForResource is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def list_tags_for_resource(
         self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
     ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
@@ -385,6 +494,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("ListTagsForResource", kwargs)
 
+    @deprecated(
+        "PutResourcePolicy is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def put_resource_policy(
         self, **kwargs: Unpack[type_defs.PutResourcePolicyRequestTypeDef]
     ) -> TargetResults[type_defs.PutResourcePolicyResponseTypeDef]:
@@ -394,6 +506,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("PutResourcePolicy", kwargs)
 
+    @deprecated(
+        "StartDataIngestionJob is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def start_data_ingestion_job(
         self, **kwargs: Unpack[type_defs.StartDataIngestionJobRequestTypeDef]
     ) -> TargetResults[type_defs.StartDataIngestionJobResponseTypeDef]:
@@ -404,6 +519,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("StartDataIngestionJob", kwargs)
 
+    @deprecated(
+        "StartInferenceScheduler is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def start_inference_scheduler(
         self, **kwargs: Unpack[type_defs.StartInferenceSchedulerRequestTypeDef]
     ) -> TargetResults[type_defs.StartInferenceSchedulerResponseTypeDef]:
@@ -413,6 +531,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("StartInferenceScheduler", kwargs)
 
+    @deprecated(
+        "StartRetrainingScheduler is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def start_retraining_scheduler(
         self, **kwargs: Unpack[type_defs.StartRetrainingSchedulerRequestTypeDef]
     ) -> TargetResults[type_defs.StartRetrainingSchedulerResponseTypeDef]:
@@ -422,6 +543,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("StartRetrainingScheduler", kwargs)
 
+    @deprecated(
+        "StopInferenceScheduler is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def stop_inference_scheduler(
         self, **kwargs: Unpack[type_defs.StopInferenceSchedulerRequestTypeDef]
     ) -> TargetResults[type_defs.StopInferenceSchedulerResponseTypeDef]:
@@ -431,6 +555,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("StopInferenceScheduler", kwargs)
 
+    @deprecated(
+        "StopRetrainingScheduler is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def stop_retraining_scheduler(
         self, **kwargs: Unpack[type_defs.StopRetrainingSchedulerRequestTypeDef]
     ) -> TargetResults[type_defs.StopRetrainingSchedulerResponseTypeDef]:
@@ -440,6 +567,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("StopRetrainingScheduler", kwargs)
 
+    @deprecated(
+        "TagResource is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def tag_resource(
         self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
     ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
@@ -454,6 +584,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("TagResource", kwargs)
 
+    @deprecated(
+        "UntagResource is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def untag_resource(
         self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
     ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
@@ -464,6 +597,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("UntagResource", kwargs)
 
+    @deprecated(
+        "UpdateActiveModelVersion is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def update_active_model_version(
         self, **kwargs: Unpack[type_defs.UpdateActiveModelVersionRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateActiveModelVersionResponseTypeDef]:
@@ -473,6 +609,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("UpdateActiveModelVersion", kwargs)
 
+    @deprecated(
+        "UpdateInferenceScheduler is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def update_inference_scheduler(
         self, **kwargs: Unpack[type_defs.UpdateInferenceSchedulerRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -482,6 +621,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("UpdateInferenceScheduler", kwargs)
 
+    @deprecated(
+        "UpdateLabelGroup is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def update_label_group(
         self, **kwargs: Unpack[type_defs.UpdateLabelGroupRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -491,6 +633,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("UpdateLabelGroup", kwargs)
 
+    @deprecated(
+        "UpdateModel is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def update_model(
         self, **kwargs: Unpack[type_defs.UpdateModelRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -500,6 +645,9 @@ class MultiRegionLookoutEquipment(MultiRegionClient):
         """
         return self._call("UpdateModel", kwargs)
 
+    @deprecated(
+        "UpdateRetrainingScheduler is deprecated. End of support notice: On October 7, 2026, AWS ended support for Amazon Lookout for Equipment. For more information, see https://aws.amazon.com/products/lifecycle/"
+    )
     def update_retraining_scheduler(
         self, **kwargs: Unpack[type_defs.UpdateRetrainingSchedulerRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:

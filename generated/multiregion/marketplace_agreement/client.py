@@ -32,6 +32,20 @@ class MultiRegionAgreementService(MultiRegionClient):
     _service_name = "marketplace-agreement"
     _generated_from = BOTOCORE_VERSION
 
+    def accept_agreement_approval(
+        self, **kwargs: Unpack[type_defs.AcceptAgreementApprovalInputTypeDef]
+    ) -> TargetResults[type_defs.AcceptAgreementApprovalOutputTypeDef]:
+        """Allows the management account or a delegated administrator of the buyer's
+        AWS organization to approve an agreement approval that is in
+        PENDING_APPROVAL status, as the organization administrator approver or on
+        behalf of another approver. Once every level is approved, the agreement
+        approval transitions to APPROVED status. You can optionally provide
+        purchase order references and a note.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/AcceptAgreementApproval
+        """
+        return self._call("AcceptAgreementApproval", kwargs)
+
     def accept_agreement_cancellation_request(
         self, **kwargs: Unpack[type_defs.AcceptAgreementCancellationRequestInputTypeDef]
     ) -> TargetResults[type_defs.AcceptAgreementCancellationRequestOutputTypeDef]:
@@ -116,6 +130,18 @@ class MultiRegionAgreementService(MultiRegionClient):
         """
         return self._call("CancelAgreementPaymentRequest", kwargs)
 
+    def cancel_agreement_request(
+        self, **kwargs: Unpack[type_defs.CancelAgreementRequestInputTypeDef]
+    ) -> TargetResults[type_defs.CancelAgreementRequestOutputTypeDef]:
+        """Allows buyers (acceptors) to cancel an agreement request that is in
+        PENDING_APPROVAL status, or in APPROVED status when no agreement has been
+        created from it. Once cancelled, the agreement request transitions to
+        CANCELLED status and its open agreement approvals are cancelled.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/CancelAgreementRequest
+        """
+        return self._call("CancelAgreementRequest", kwargs)
+
     def create_agreement_request(
         self, **kwargs: Unpack[type_defs.CreateAgreementRequestInputTypeDef]
     ) -> TargetResults[type_defs.CreateAgreementRequestOutputTypeDef]:
@@ -138,6 +164,19 @@ class MultiRegionAgreementService(MultiRegionClient):
         """
         return self._call("DescribeAgreement", kwargs)
 
+    def get_agreement_approval(
+        self, **kwargs: Unpack[type_defs.GetAgreementApprovalInputTypeDef]
+    ) -> TargetResults[type_defs.GetAgreementApprovalOutputTypeDef]:
+        """Retrieves detailed information about a specific agreement approval,
+        including its approval levels, the approvers at each level, and the
+        decision of each approver. The acceptor, or the management account or a
+        delegated administrator of the acceptor's AWS organization, can call this
+        operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/GetAgreementApproval
+        """
+        return self._call("GetAgreementApproval", kwargs)
+
     def get_agreement_cancellation_request(
         self, **kwargs: Unpack[type_defs.GetAgreementCancellationRequestInputTypeDef]
     ) -> TargetResults[type_defs.GetAgreementCancellationRequestOutputTypeDef]:
@@ -148,6 +187,17 @@ class MultiRegionAgreementService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/GetAgreementCancellationRequest
         """
         return self._call("GetAgreementCancellationRequest", kwargs)
+
+    def get_agreement_contacts(
+        self, **kwargs: Unpack[type_defs.GetAgreementContactsInputTypeDef]
+    ) -> TargetResults[type_defs.GetAgreementContactsOutputTypeDef]:
+        """Obtains details about the acceptor's contact information for an active
+        agreement that you participate in as the proposer, acceptor, or
+        manufacturer.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/GetAgreementContacts
+        """
+        return self._call("GetAgreementContacts", kwargs)
 
     def get_agreement_entitlements(
         self, **kwargs: Unpack[type_defs.GetAgreementEntitlementsInputTypeDef]
@@ -171,6 +221,44 @@ class MultiRegionAgreementService(MultiRegionClient):
         """
         return self._call("GetAgreementPaymentRequest", kwargs)
 
+    def get_agreement_request(
+        self, **kwargs: Unpack[type_defs.GetAgreementRequestInputTypeDef]
+    ) -> TargetResults[type_defs.GetAgreementRequestOutputTypeDef]:
+        """Retrieves detailed information about a specific agreement request,
+        including its status, intent, approval requirement, and charges. The
+        acceptor, or the management account or a delegated administrator of the
+        acceptor's AWS organization, can call this operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/GetAgreementRequest
+        """
+        return self._call("GetAgreementRequest", kwargs)
+
+    def get_agreement_request_approval_plans(
+        self, **kwargs: Unpack[type_defs.GetAgreementRequestApprovalPlansInputTypeDef]
+    ) -> TargetResults[type_defs.GetAgreementRequestApprovalPlansOutputTypeDef]:
+        """Retrieves the approval plans that apply to an agreement request. Only the
+        acceptor of the agreement request can call this operation. Each approval
+        plan lists its approval levels and the approvers at each level. Pass the
+        planReference of an approval plan to StartAgreementApprovals to start an
+        agreement approval for it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/GetAgreementRequestApprovalPlans
+        """
+        return self._call("GetAgreementRequestApprovalPlans", kwargs)
+
+    def get_agreement_request_terms(
+        self, **kwargs: Unpack[type_defs.GetAgreementRequestTermsInputTypeDef]
+    ) -> TargetResults[type_defs.GetAgreementRequestTermsOutputTypeDef]:
+        """Retrieves the terms proposed for an agreement request, such as pricing,
+        legal, and renewal terms. The acceptor, or the management account or a
+        delegated administrator of the acceptor's AWS organization, can call this
+        operation. This operation is similar to GetAgreementTerms, but it takes an
+        agreementRequestId instead of an agreementId.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/GetAgreementRequestTerms
+        """
+        return self._call("GetAgreementRequestTerms", kwargs)
+
     def get_agreement_terms(
         self, **kwargs: Unpack[type_defs.GetAgreementTermsInputTypeDef]
     ) -> TargetResults[type_defs.GetAgreementTermsOutputTypeDef]:
@@ -191,6 +279,20 @@ class MultiRegionAgreementService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/GetBillingAdjustmentRequest
         """
         return self._call("GetBillingAdjustmentRequest", kwargs)
+
+    def list_agreement_approvals(
+        self, **kwargs: Unpack[type_defs.ListAgreementApprovalsInputTypeDef]
+    ) -> TargetResults[type_defs.ListAgreementApprovalsOutputTypeDef]:
+        """Lists agreement approvals available to you as a buyer. Use REQUESTER as
+        the partyType to list the agreement approvals that your account started.
+        Use AWS_ORGANIZATION_ADMIN to list the agreement approvals in your AWS
+        organization, if your account is the management account or a delegated
+        administrator of the organization. You can filter the results by agreement
+        request, approval type, and status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/ListAgreementApprovals
+        """
+        return self._call("ListAgreementApprovals", kwargs)
 
     def list_agreement_cancellation_requests(
         self, **kwargs: Unpack[type_defs.ListAgreementCancellationRequestsInputTypeDef]
@@ -238,6 +340,16 @@ class MultiRegionAgreementService(MultiRegionClient):
         """
         return self._call("ListAgreementPaymentRequests", kwargs)
 
+    def list_agreement_requests(
+        self, **kwargs: Unpack[type_defs.ListAgreementRequestsInputTypeDef]
+    ) -> TargetResults[type_defs.ListAgreementRequestsOutputTypeDef]:
+        """Lists agreement requests available to you as a buyer (acceptor). You can
+        filter the results by catalog, status, and resourceId.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/ListAgreementRequests
+        """
+        return self._call("ListAgreementRequests", kwargs)
+
     def list_billing_adjustment_requests(
         self, **kwargs: Unpack[type_defs.ListBillingAdjustmentRequestsInputTypeDef]
     ) -> TargetResults[type_defs.ListBillingAdjustmentRequestsOutputTypeDef]:
@@ -248,6 +360,20 @@ class MultiRegionAgreementService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/ListBillingAdjustmentRequests
         """
         return self._call("ListBillingAdjustmentRequests", kwargs)
+
+    def reject_agreement_approval(
+        self, **kwargs: Unpack[type_defs.RejectAgreementApprovalInputTypeDef]
+    ) -> TargetResults[type_defs.RejectAgreementApprovalOutputTypeDef]:
+        """Allows the management account or a delegated administrator of the buyer's
+        AWS organization to reject an agreement approval that is in
+        PENDING_APPROVAL status, as the organization administrator approver or on
+        behalf of another approver. Once rejected, the agreement approval and its
+        agreement request transition to REJECTED status. You must provide a reason
+        for the rejection.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/RejectAgreementApproval
+        """
+        return self._call("RejectAgreementApproval", kwargs)
 
     def reject_agreement_cancellation_request(
         self, **kwargs: Unpack[type_defs.RejectAgreementCancellationRequestInputTypeDef]
@@ -307,6 +433,20 @@ class MultiRegionAgreementService(MultiRegionClient):
         """
         return self._call("SendAgreementPaymentRequest", kwargs)
 
+    def start_agreement_approvals(
+        self, **kwargs: Unpack[type_defs.StartAgreementApprovalsInputTypeDef]
+    ) -> TargetResults[type_defs.StartAgreementApprovalsOutputTypeDef]:
+        """Allows buyers (acceptors) to start the approvals that their organization
+        requires for an agreement request. You start one agreement approval for
+        each approval plan that you specify. Use GetAgreementRequestApprovalPlans
+        to retrieve the approval plans of the agreement request. Once the
+        agreement approvals start, the agreement request transitions to
+        PENDING_APPROVAL status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/StartAgreementApprovals
+        """
+        return self._call("StartAgreementApprovals", kwargs)
+
     def update_purchase_orders(
         self, **kwargs: Unpack[type_defs.UpdatePurchaseOrdersInputTypeDef]
     ) -> TargetResults[type_defs.UpdatePurchaseOrdersOutputTypeDef]:
@@ -340,6 +480,60 @@ class MultiRegionAgreementService(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_get_agreement_request_approval_plans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.GetAgreementRequestApprovalPlansInputTypeDef],
+    ) -> TargetResults[type_defs.GetAgreementRequestApprovalPlansOutputTypeDef]:
+        """Every page of GetAgreementRequestApprovalPlans in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves the approval plans that apply to an agreement request. Only the
+        acceptor of the agreement request can call this operation. Each approval
+        plan lists its approval levels and the approvers at each level. Pass the
+        planReference of an approval plan to StartAgreementApprovals to start an
+        agreement approval for it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/GetAgreementRequestApprovalPlans
+        """
+        return self._paginate(
+            "GetAgreementRequestApprovalPlans",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_agreement_request_terms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.GetAgreementRequestTermsInputTypeDef],
+    ) -> TargetResults[type_defs.GetAgreementRequestTermsOutputTypeDef]:
+        """Every page of GetAgreementRequestTerms in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the terms proposed for an agreement request, such as pricing,
+        legal, and renewal terms. The acceptor, or the management account or a
+        delegated administrator of the acceptor's AWS organization, can call this
+        operation. This operation is similar to GetAgreementTerms, but it takes an
+        agreementRequestId instead of an agreementId.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/GetAgreementRequestTerms
+        """
+        return self._paginate(
+            "GetAgreementRequestTerms",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_get_agreement_terms(
         self,
         *,
@@ -358,6 +552,34 @@ class MultiRegionAgreementService(MultiRegionClient):
         """
         return self._paginate(
             "GetAgreementTerms",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_agreement_approvals(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAgreementApprovalsInputTypeDef],
+    ) -> TargetResults[type_defs.ListAgreementApprovalsOutputTypeDef]:
+        """Every page of ListAgreementApprovals in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists agreement approvals available to you as a buyer. Use REQUESTER as
+        the partyType to list the agreement approvals that your account started.
+        Use AWS_ORGANIZATION_ADMIN to list the agreement approvals in your AWS
+        organization, if your account is the management account or a delegated
+        administrator of the organization. You can filter the results by agreement
+        request, approval type, and status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/ListAgreementApprovals
+        """
+        return self._paginate(
+            "ListAgreementApprovals",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -466,6 +688,30 @@ class MultiRegionAgreementService(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_agreement_requests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAgreementRequestsInputTypeDef],
+    ) -> TargetResults[type_defs.ListAgreementRequestsOutputTypeDef]:
+        """Every page of ListAgreementRequests in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists agreement requests available to you as a buyer (acceptor). You can
+        filter the results by catalog, status, and resourceId.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/ListAgreementRequests
+        """
+        return self._paginate(
+            "ListAgreementRequests",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_billing_adjustment_requests(
         self,
         *,
@@ -533,6 +779,41 @@ class MultiRegionAgreementService(MultiRegionClient):
             "GetAgreementEntitlements", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_get_agreement_request_approval_plans(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.GetAgreementRequestApprovalPlansInputTypeDef],
+    ) -> Items[type_defs.AgreementApprovalPlanTypeDef]:
+        """Each element of items in every page of GetAgreementRequestApprovalPlans,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/GetAgreementRequestApprovalPlans
+        """
+        return self._items(
+            "GetAgreementRequestApprovalPlans",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_agreement_request_terms(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.GetAgreementRequestTermsInputTypeDef],
+    ) -> Items[type_defs.AgreementRequestTermTypeDef]:
+        """Each element of terms in every page of GetAgreementRequestTerms, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/GetAgreementRequestTerms
+        """
+        return self._items(
+            "GetAgreementRequestTerms", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_get_agreement_terms(
         self,
         *,
@@ -547,6 +828,22 @@ class MultiRegionAgreementService(MultiRegionClient):
         """
         return self._items(
             "GetAgreementTerms", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_agreement_approvals(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAgreementApprovalsInputTypeDef],
+    ) -> Items[type_defs.AgreementApprovalSummaryTypeDef]:
+        """Each element of items in every page of ListAgreementApprovals, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/ListAgreementApprovals
+        """
+        return self._items(
+            "ListAgreementApprovals", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_agreement_cancellation_requests(
@@ -621,6 +918,22 @@ class MultiRegionAgreementService(MultiRegionClient):
             kwargs,
             max_items=max_items,
             page_size=page_size,
+        )
+
+    def iter_list_agreement_requests(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAgreementRequestsInputTypeDef],
+    ) -> Items[type_defs.AgreementRequestSummaryTypeDef]:
+        """Each element of items in every page of ListAgreementRequests, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-agreement-2020-03-01/ListAgreementRequests
+        """
+        return self._items(
+            "ListAgreementRequests", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_billing_adjustment_requests(

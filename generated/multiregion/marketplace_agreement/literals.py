@@ -6,17 +6,27 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AgreementApprovalPartyTypeType",
+        "AgreementApprovalStatusType",
+        "AgreementApprovalTypeType",
         "AgreementCancellationRequestReasonCodeType",
         "AgreementCancellationRequestStatusType",
         "AgreementEntitlementStatusReasonCodeType",
         "AgreementEntitlementStatusType",
+        "AgreementRequestStatusType",
         "AgreementStatusType",
+        "ApprovalRequirementType",
+        "ApproverOutcomeStatusType",
         "BillingAdjustmentErrorCodeType",
         "BillingAdjustmentReasonCodeType",
         "BillingAdjustmentStatusType",
+        "ContactTypeType",
+        "EndTimeBehaviorReasonCodeType",
+        "EndTimeBehaviorTypeType",
         "IntentType",
         "InvoiceTypeType",
         "LineItemGroupByType",
+        "OfferVisibilityScopeType",
         "PaymentRequestApprovalStrategyType",
         "PaymentRequestStatusType",
         "SortOrderType",
@@ -24,6 +34,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TimingType",
     ]
 
+AgreementApprovalPartyTypeType = Literal["REQUESTER", "AWS_ORGANIZATION_ADMIN"]
+AgreementApprovalStatusType = Literal[
+    "PENDING_APPROVAL",
+    "APPROVED",
+    "REJECTED",
+    "EXPIRED",
+    "CANCELLED",
+]
+AgreementApprovalTypeType = Literal["BUYER_AGREEMENT_APPROVAL"]
 AgreementCancellationRequestReasonCodeType = Literal[
     "INCORRECT_TERMS_ACCEPTED",
     "REPLACING_AGREEMENT",
@@ -59,6 +78,14 @@ AgreementEntitlementStatusReasonCodeType = Literal[
     "AGREEMENT_ACTIVE",
     "PRODUCT_RESTRICTED",
 ]
+AgreementRequestStatusType = Literal[
+    "DRAFT",
+    "PENDING_APPROVAL",
+    "APPROVED",
+    "ACCEPTED",
+    "REJECTED",
+    "CANCELLED",
+]
 AgreementStatusType = Literal[
     "ACTIVE",
     "ARCHIVED",
@@ -69,6 +96,15 @@ AgreementStatusType = Literal[
     "ROLLED_BACK",
     "SUPERSEDED",
     "TERMINATED",
+]
+ApprovalRequirementType = Literal["REQUIRED", "NOT_REQUIRED"]
+ApproverOutcomeStatusType = Literal[
+    "QUEUED",
+    "PENDING_APPROVAL",
+    "APPROVED",
+    "REJECTED",
+    "EXPIRED",
+    "SKIPPED",
 ]
 BillingAdjustmentErrorCodeType = Literal[
     "CONFLICT_EXCEPTION",
@@ -86,9 +122,18 @@ BillingAdjustmentReasonCodeType = Literal[
     "OTHER",
 ]
 BillingAdjustmentStatusType = Literal["PENDING", "VALIDATION_FAILED", "COMPLETED"]
+ContactTypeType = Literal["ACCEPTOR"]
+EndTimeBehaviorReasonCodeType = Literal[
+    "PROPOSER_RENEW_OPTED_OUT",
+    "ACCEPTOR_RENEW_OPTED_OUT",
+    "NO_RENEWAL_TERM",
+    "RENEWAL_LIMIT_EXHAUSTED",
+]
+EndTimeBehaviorTypeType = Literal["RENEW", "REPLACE", "EXPIRE"]
 IntentType = Literal["NEW", "AMEND", "REPLACE"]
 InvoiceTypeType = Literal["INVOICE", "CREDIT_MEMO"]
 LineItemGroupByType = Literal["INVOICE_ID"]
+OfferVisibilityScopeType = Literal["PUBLIC", "PRIVATE"]
 PaymentRequestApprovalStrategyType = Literal[
     "AUTO_APPROVE_ON_EXPIRATION",
     "WAIT_FOR_APPROVAL",
@@ -103,4 +148,4 @@ PaymentRequestStatusType = Literal[
 ]
 SortOrderType = Literal["ASCENDING", "DESCENDING"]
 TaxEstimationType = Literal["DISABLED", "ENABLED"]
-TimingType = Literal["ON_ACCEPTANCE", "SCHEDULED", "BILLING_PERIOD"]
+TimingType = Literal["ON_ACCEPTANCE", "SCHEDULED", "BILLING_PERIOD", "NOT_APPLICABLE"]

@@ -19,17 +19,27 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    AgreementApprovalPartyTypeType,
+    AgreementApprovalStatusType,
+    AgreementApprovalTypeType,
     AgreementCancellationRequestReasonCodeType,
     AgreementCancellationRequestStatusType,
     AgreementEntitlementStatusReasonCodeType,
     AgreementEntitlementStatusType,
+    AgreementRequestStatusType,
     AgreementStatusType,
+    ApprovalRequirementType,
+    ApproverOutcomeStatusType,
     BillingAdjustmentErrorCodeType,
     BillingAdjustmentReasonCodeType,
     BillingAdjustmentStatusType,
+    ContactTypeType,
+    EndTimeBehaviorReasonCodeType,
+    EndTimeBehaviorTypeType,
     IntentType,
     InvoiceTypeType,
     LineItemGroupByType,
+    OfferVisibilityScopeType,
     PaymentRequestApprovalStrategyType,
     PaymentRequestStatusType,
     SortOrderType,
@@ -39,6 +49,8 @@ from .literals import (
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AcceptAgreementApprovalInputTypeDef",
+        "AcceptAgreementApprovalOutputTypeDef",
         "AcceptAgreementCancellationRequestInputTypeDef",
         "AcceptAgreementCancellationRequestOutputTypeDef",
         "AcceptAgreementPaymentRequestInputTypeDef",
@@ -46,24 +58,52 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AcceptAgreementRequestInputTypeDef",
         "AcceptAgreementRequestOutputTypeDef",
         "AcceptedTermTypeDef",
+        "AcceptorContactTypeDef",
         "AcceptorTypeDef",
+        "AgreementApprovalPlanInputTypeDef",
+        "AgreementApprovalPlanTypeDef",
+        "AgreementApprovalProposalSummaryTypeDef",
+        "AgreementApprovalProposerTypeDef",
+        "AgreementApprovalPurchaseOrderTypeDef",
+        "AgreementApprovalRequesterTypeDef",
+        "AgreementApprovalResourceTypeDef",
+        "AgreementApprovalSummaryTypeDef",
         "AgreementCancellationRequestSummaryTypeDef",
         "AgreementEntitlementTypeDef",
         "AgreementInvoiceLineItemGroupSummaryTypeDef",
+        "AgreementRequestSummaryTypeDef",
+        "AgreementRequestTermTypeDef",
         "AgreementViewSummaryTypeDef",
+        "ApproverOutcomeTypeDef",
+        "ApproverTypeDef",
+        "AwsOrganizationAdminApproverTypeDef",
+        "AwsOrganizationApproverOutcomeTypeDef",
         "BatchCreateBillingAdjustmentErrorTypeDef",
         "BatchCreateBillingAdjustmentItemTypeDef",
         "BatchCreateBillingAdjustmentRequestEntryTypeDef",
         "BatchCreateBillingAdjustmentRequestInputTypeDef",
         "BatchCreateBillingAdjustmentRequestOutputTypeDef",
         "BillingAdjustmentSummaryTypeDef",
+        "BuyerAgreementApprovalApproverInputTypeDef",
+        "BuyerAgreementApprovalCriteriaTypeDef",
+        "BuyerAgreementApprovalGroupTypeDef",
+        "BuyerAgreementApprovalLevelTypeDef",
+        "BuyerAgreementApprovalPlanGroupTypeDef",
+        "BuyerAgreementApprovalPlanInputTypeDef",
+        "BuyerAgreementApprovalPlanLevelTypeDef",
+        "BuyerAgreementApprovalPlanTypeDef",
+        "BuyerAgreementApprovalRejectionInputTypeDef",
+        "BuyerAgreementApprovalTypeDef",
         "ByolPricingTermTypeDef",
+        "CallerIdentityTypeDef",
         "CancelAgreementCancellationRequestInputTypeDef",
         "CancelAgreementCancellationRequestOutputTypeDef",
         "CancelAgreementInputTypeDef",
         "CancelAgreementOutputTypeDef",
         "CancelAgreementPaymentRequestInputTypeDef",
         "CancelAgreementPaymentRequestOutputTypeDef",
+        "CancelAgreementRequestInputTypeDef",
+        "CancelAgreementRequestOutputTypeDef",
         "ChargeSummaryTypeDef",
         "ChargeTypeDef",
         "ConfigurableUpfrontPricingTermConfigurationOutputTypeDef",
@@ -77,19 +117,35 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeAgreementOutputTypeDef",
         "DimensionTypeDef",
         "DocumentItemTypeDef",
+        "EmailApproverOutcomeTypeDef",
+        "EmailApproverTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "EndTimeBehaviorTypeDef",
+        "EntitlementTypeDef",
         "EstimatedChargesTypeDef",
         "EstimatedTaxesTypeDef",
         "ExpectedChargeTypeDef",
         "FilterTypeDef",
+        "FixedPercentageTypeDef",
         "FixedUpfrontPricingTermTypeDef",
         "FreeTrialPricingTermTypeDef",
+        "FreeTrialSummaryTypeDef",
+        "GetAgreementApprovalInputTypeDef",
+        "GetAgreementApprovalOutputTypeDef",
         "GetAgreementCancellationRequestInputTypeDef",
         "GetAgreementCancellationRequestOutputTypeDef",
+        "GetAgreementContactsInputTypeDef",
+        "GetAgreementContactsOutputTypeDef",
         "GetAgreementEntitlementsInputTypeDef",
         "GetAgreementEntitlementsOutputTypeDef",
         "GetAgreementPaymentRequestInputTypeDef",
         "GetAgreementPaymentRequestOutputTypeDef",
+        "GetAgreementRequestApprovalPlansInputTypeDef",
+        "GetAgreementRequestApprovalPlansOutputTypeDef",
+        "GetAgreementRequestInputTypeDef",
+        "GetAgreementRequestOutputTypeDef",
+        "GetAgreementRequestTermsInputTypeDef",
+        "GetAgreementRequestTermsOutputTypeDef",
         "GetAgreementTermsInputTypeDef",
         "GetAgreementTermsOutputTypeDef",
         "GetBillingAdjustmentRequestInputTypeDef",
@@ -99,6 +155,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "InvoicingEntityTypeDef",
         "ItemizedChargeTypeDef",
         "LegalTermTypeDef",
+        "ListAgreementApprovalsInputTypeDef",
+        "ListAgreementApprovalsOutputTypeDef",
         "ListAgreementCancellationRequestsInputTypeDef",
         "ListAgreementCancellationRequestsOutputTypeDef",
         "ListAgreementChargesInputTypeDef",
@@ -107,20 +165,32 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListAgreementInvoiceLineItemsOutputTypeDef",
         "ListAgreementPaymentRequestsInputTypeDef",
         "ListAgreementPaymentRequestsOutputTypeDef",
+        "ListAgreementRequestsInputTypeDef",
+        "ListAgreementRequestsOutputTypeDef",
         "ListBillingAdjustmentRequestsInputTypeDef",
         "ListBillingAdjustmentRequestsOutputTypeDef",
+        "NetPaymentTermTypeDef",
         "PaymentRequestSummaryTypeDef",
+        "PaymentScheduleEntryTypeDef",
+        "PaymentScheduleTermTemplateTypeDef",
         "PaymentScheduleTermTypeDef",
+        "PercentageRangeTypeDef",
+        "PriceIncreaseTypeDef",
         "PricingCurrencyAmountTypeDef",
+        "ProcurementToolApproverOutcomeTypeDef",
+        "ProcurementToolApproverTypeDef",
         "ProposalSummaryTypeDef",
         "ProposerTypeDef",
         "PurchaseOrderTypeDef",
         "RateCardItemTypeDef",
         "RecurringPaymentTermTypeDef",
+        "RejectAgreementApprovalInputTypeDef",
+        "RejectAgreementApprovalOutputTypeDef",
         "RejectAgreementCancellationRequestInputTypeDef",
         "RejectAgreementCancellationRequestOutputTypeDef",
         "RejectAgreementPaymentRequestInputTypeDef",
         "RejectAgreementPaymentRequestOutputTypeDef",
+        "RenewalSummaryTypeDef",
         "RenewalTermConfigurationTypeDef",
         "RenewalTermTypeDef",
         "RequestedTermConfigurationTypeDef",
@@ -136,9 +206,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SendAgreementPaymentRequestInputTypeDef",
         "SendAgreementPaymentRequestOutputTypeDef",
         "SortTypeDef",
+        "StartAgreementApprovalsInputTypeDef",
+        "StartAgreementApprovalsOutputTypeDef",
         "SupportTermTypeDef",
         "TaxBreakdownItemTypeDef",
         "TaxConfigurationTypeDef",
+        "TermTemplateTypeDef",
         "UpdatePurchaseOrdersInputTypeDef",
         "UpdatePurchaseOrdersOutputTypeDef",
         "UsageBasedPricingTermTypeDef",
@@ -147,6 +220,30 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "VariablePaymentTermConfigurationTypeDef",
         "VariablePaymentTermTypeDef",
     ]
+
+
+class AgreementApprovalPurchaseOrderTypeDef(TypedDict):
+    chargeId: str
+    purchaseOrderReference: NotRequired[str]
+
+
+class BuyerAgreementApprovalApproverInputTypeDef(TypedDict):
+    agreementApprovalId: str
+    purchaseOrders: NotRequired[
+        ReadOnly[Sequence[AgreementApprovalPurchaseOrderTypeDef]]
+    ]
+    note: NotRequired[str]
+    approverOutcomeIdToOverride: NotRequired[str]
+
+
+class AcceptAgreementApprovalInputTypeDef(TypedDict):
+    buyerAgreementApprovalApproverInput: NotRequired[
+        ReadOnly[BuyerAgreementApprovalApproverInputTypeDef]
+    ]
+
+
+class AcceptAgreementApprovalOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class AcceptAgreementCancellationRequestInputTypeDef(TypedDict):
@@ -278,6 +375,12 @@ class LegalTermTypeDef(TypedDict):
     documents: NotRequired[list[DocumentItemTypeDef]]
 
 
+class NetPaymentTermTypeDef(TypedDict):
+    type: NotRequired[str]
+    id: NotRequired[str]
+    paymentDuePeriod: NotRequired[str]
+
+
 class ScheduleItemTypeDef(TypedDict):
     chargeDate: NotRequired[datetime]
     chargeAmount: NotRequired[str]
@@ -298,14 +401,48 @@ class RecurringPaymentTermTypeDef(TypedDict):
     price: NotRequired[str]
 
 
+class FixedPercentageTypeDef(TypedDict):
+    value: NotRequired[str]
+
+
+class PercentageRangeTypeDef(TypedDict):
+    minValue: NotRequired[str]
+    maxValue: NotRequired[str]
+    defaultValue: NotRequired[str]
+
+
+class PriceIncreaseTypeDef(TypedDict):
+    fixedPercentage: NotRequired[FixedPercentageTypeDef]
+    percentageRange: NotRequired[PercentageRangeTypeDef]
+
+
 class RenewalTermConfigurationTypeDef(TypedDict):
     enableAutoRenew: bool
+
+
+class PaymentScheduleEntryTypeDef(TypedDict):
+    chargeDateOffset: NotRequired[str]
+    chargePercentage: NotRequired[str]
+    dayOfMonth: NotRequired[int]
+
+
+class PaymentScheduleTermTemplateTypeDef(TypedDict):
+    schedule: NotRequired[list[PaymentScheduleEntryTypeDef]]
+
+
+class TermTemplateTypeDef(TypedDict):
+    paymentScheduleTermTemplate: NotRequired[PaymentScheduleTermTemplateTypeDef]
 
 
 class RenewalTermTypeDef(TypedDict):
     type: NotRequired[str]
     id: NotRequired[str]
     configuration: NotRequired[RenewalTermConfigurationTypeDef]
+    lockoutPeriod: NotRequired[str]
+    maxRenewals: NotRequired[int]
+    adjustmentDeadline: NotRequired[str]
+    priceIncrease: NotRequired[PriceIncreaseTypeDef]
+    termTemplates: NotRequired[list[TermTemplateTypeDef]]
 
 
 class SupportTermTypeDef(TypedDict):
@@ -359,10 +496,107 @@ class AcceptedTermTypeDef(TypedDict):
     freeTrialPricingTerm: NotRequired[FreeTrialPricingTermTypeDef]
     fixedUpfrontPricingTerm: NotRequired[FixedUpfrontPricingTermTypeDef]
     variablePaymentTerm: NotRequired[VariablePaymentTermTypeDef]
+    netPaymentTerm: NotRequired[NetPaymentTermTypeDef]
+
+
+class AcceptorContactTypeDef(TypedDict):
+    firstName: str
+    lastName: str
+    emailAddress: str
+    companyName: str
+    countryCode: str
 
 
 class AcceptorTypeDef(TypedDict):
     accountId: NotRequired[str]
+
+
+class BuyerAgreementApprovalPlanInputTypeDef(TypedDict):
+    planReference: str
+    requesterNote: NotRequired[str]
+
+
+class AgreementApprovalPlanInputTypeDef(TypedDict):
+    buyerAgreementApprovalPlanInput: NotRequired[BuyerAgreementApprovalPlanInputTypeDef]
+
+
+class AwsOrganizationAdminApproverTypeDef(TypedDict):
+    organizationId: str
+
+
+class EmailApproverTypeDef(TypedDict):
+    emailAddress: str
+    name: NotRequired[str]
+
+
+class ProcurementToolApproverTypeDef(TypedDict):
+    name: str
+
+
+class ApproverTypeDef(TypedDict):
+    emailApprover: NotRequired[EmailApproverTypeDef]
+    procurementToolApprover: NotRequired[ProcurementToolApproverTypeDef]
+    awsOrganizationAdminApprover: NotRequired[AwsOrganizationAdminApproverTypeDef]
+
+
+class BuyerAgreementApprovalCriteriaTypeDef(TypedDict):
+    requiredApprovalCount: int
+
+
+class BuyerAgreementApprovalPlanGroupTypeDef(TypedDict):
+    approvalCriteria: BuyerAgreementApprovalCriteriaTypeDef
+    approvers: list[ApproverTypeDef]
+
+
+class BuyerAgreementApprovalPlanLevelTypeDef(TypedDict):
+    name: NotRequired[str]
+    groups: list[BuyerAgreementApprovalPlanGroupTypeDef]
+
+
+class BuyerAgreementApprovalPlanTypeDef(TypedDict):
+    planReference: str
+    name: NotRequired[str]
+    levels: list[BuyerAgreementApprovalPlanLevelTypeDef]
+
+
+class AgreementApprovalPlanTypeDef(TypedDict):
+    buyerAgreementApprovalPlan: NotRequired[BuyerAgreementApprovalPlanTypeDef]
+
+
+class AgreementApprovalResourceTypeDef(TypedDict):
+    id: str
+    type: str
+    name: str
+    deployedOnAws: NotRequired[str]
+
+
+class AgreementApprovalProposalSummaryTypeDef(TypedDict):
+    offerId: str
+    offerSetId: NotRequired[str]
+    resources: NotRequired[list[AgreementApprovalResourceTypeDef]]
+    visibilityScope: OfferVisibilityScopeType
+
+
+class AgreementApprovalProposerTypeDef(TypedDict):
+    accountId: str
+    legalName: str
+
+
+class AgreementApprovalRequesterTypeDef(TypedDict):
+    accountId: str
+
+
+class AgreementApprovalSummaryTypeDef(TypedDict):
+    approvalType: AgreementApprovalTypeType
+    agreementRequestId: str
+    agreementApprovalId: str
+    name: str
+    status: AgreementApprovalStatusType
+    createdAt: datetime
+    updatedAt: datetime
+    startedAt: NotRequired[datetime]
+    expiresAt: NotRequired[datetime]
+    approvalNeededBy: datetime
 
 
 class AgreementCancellationRequestSummaryTypeDef(TypedDict):
@@ -422,6 +656,34 @@ class ProposalSummaryTypeDef(TypedDict):
     offerSetId: NotRequired[str]
 
 
+class AgreementRequestSummaryTypeDef(TypedDict):
+    agreementRequestId: NotRequired[str]
+    agreementType: NotRequired[str]
+    status: NotRequired[AgreementRequestStatusType]
+    agreementId: NotRequired[str]
+    proposalSummary: NotRequired[ProposalSummaryTypeDef]
+
+
+class AgreementRequestTermTypeDef(TypedDict):
+    legalTerm: NotRequired[LegalTermTypeDef]
+    supportTerm: NotRequired[SupportTermTypeDef]
+    renewalTerm: NotRequired[RenewalTermTypeDef]
+    usageBasedPricingTerm: NotRequired[UsageBasedPricingTermTypeDef]
+    configurableUpfrontPricingTerm: NotRequired[ConfigurableUpfrontPricingTermTypeDef]
+    byolPricingTerm: NotRequired[ByolPricingTermTypeDef]
+    recurringPaymentTerm: NotRequired[RecurringPaymentTermTypeDef]
+    validityTerm: NotRequired[ValidityTermTypeDef]
+    paymentScheduleTerm: NotRequired[PaymentScheduleTermTypeDef]
+    freeTrialPricingTerm: NotRequired[FreeTrialPricingTermTypeDef]
+    fixedUpfrontPricingTerm: NotRequired[FixedUpfrontPricingTermTypeDef]
+    variablePaymentTerm: NotRequired[VariablePaymentTermTypeDef]
+    netPaymentTerm: NotRequired[NetPaymentTermTypeDef]
+
+
+class EntitlementTypeDef(TypedDict):
+    licenseArn: NotRequired[str]
+
+
 class ProposerTypeDef(TypedDict):
     accountId: NotRequired[str]
 
@@ -431,11 +693,57 @@ class AgreementViewSummaryTypeDef(TypedDict):
     acceptanceTime: NotRequired[datetime]
     startTime: NotRequired[datetime]
     endTime: NotRequired[datetime]
+    lastUpdateTime: NotRequired[datetime]
     agreementType: NotRequired[str]
     acceptor: NotRequired[AcceptorTypeDef]
     proposer: NotRequired[ProposerTypeDef]
     proposalSummary: NotRequired[ProposalSummaryTypeDef]
     status: NotRequired[AgreementStatusType]
+    entitlements: NotRequired[list[EntitlementTypeDef]]
+    initialAgreementId: NotRequired[str]
+    endTimeBehaviorType: NotRequired[EndTimeBehaviorTypeType]
+    endTimeBehaviorReasonCode: NotRequired[EndTimeBehaviorReasonCodeType]
+    freeTrialEndTime: NotRequired[datetime]
+    includesContactOfType: NotRequired[list[ContactTypeType]]
+
+
+class AwsOrganizationApproverOutcomeTypeDef(TypedDict):
+    note: NotRequired[str]
+    status: ApproverOutcomeStatusType
+    updatedAt: datetime
+    approverOutcomeId: NotRequired[str]
+    purchaseOrders: NotRequired[list[AgreementApprovalPurchaseOrderTypeDef]]
+
+
+class CallerIdentityTypeDef(TypedDict):
+    principalArn: str
+
+
+class EmailApproverOutcomeTypeDef(TypedDict):
+    note: NotRequired[str]
+    status: ApproverOutcomeStatusType
+    updatedAt: datetime
+    approverOutcomeId: NotRequired[str]
+    emailAddress: str
+    name: NotRequired[str]
+    purchaseOrders: NotRequired[list[AgreementApprovalPurchaseOrderTypeDef]]
+    overriddenBy: NotRequired[CallerIdentityTypeDef]
+
+
+class ProcurementToolApproverOutcomeTypeDef(TypedDict):
+    note: NotRequired[str]
+    status: ApproverOutcomeStatusType
+    updatedAt: datetime
+    approverOutcomeId: NotRequired[str]
+    name: str
+    purchaseOrders: NotRequired[list[AgreementApprovalPurchaseOrderTypeDef]]
+    overriddenBy: NotRequired[CallerIdentityTypeDef]
+
+
+class ApproverOutcomeTypeDef(TypedDict):
+    emailApproverOutcome: NotRequired[EmailApproverOutcomeTypeDef]
+    procurementToolApproverOutcome: NotRequired[ProcurementToolApproverOutcomeTypeDef]
+    awsOrganizationApproverOutcome: NotRequired[AwsOrganizationApproverOutcomeTypeDef]
 
 
 class BatchCreateBillingAdjustmentErrorTypeDef(TypedDict):
@@ -484,6 +792,40 @@ class BillingAdjustmentSummaryTypeDef(TypedDict):
     catalog: str
 
 
+class BuyerAgreementApprovalGroupTypeDef(TypedDict):
+    approvalCriteria: BuyerAgreementApprovalCriteriaTypeDef
+    approvers: list[ApproverOutcomeTypeDef]
+
+
+class BuyerAgreementApprovalLevelTypeDef(TypedDict):
+    name: NotRequired[str]
+    groups: list[BuyerAgreementApprovalGroupTypeDef]
+
+
+class BuyerAgreementApprovalRejectionInputTypeDef(TypedDict):
+    agreementApprovalId: str
+    note: str
+    approverOutcomeIdToOverride: NotRequired[str]
+
+
+class BuyerAgreementApprovalTypeDef(TypedDict):
+    approvalType: AgreementApprovalTypeType
+    agreementApprovalId: str
+    name: str
+    agreementRequestId: str
+    status: AgreementApprovalStatusType
+    requester: AgreementApprovalRequesterTypeDef
+    createdAt: datetime
+    updatedAt: datetime
+    startedAt: NotRequired[datetime]
+    expiresAt: NotRequired[datetime]
+    approvalNeededBy: datetime
+    levels: list[BuyerAgreementApprovalLevelTypeDef]
+    planInput: BuyerAgreementApprovalPlanInputTypeDef
+    proposer: AgreementApprovalProposerTypeDef
+    proposalSummary: AgreementApprovalProposalSummaryTypeDef
+
+
 class CancelAgreementCancellationRequestInputTypeDef(TypedDict):
     agreementId: str
     agreementCancellationRequestId: str
@@ -528,6 +870,14 @@ class CancelAgreementPaymentRequestOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CancelAgreementRequestInputTypeDef(TypedDict):
+    agreementRequestId: str
+
+
+class CancelAgreementRequestOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class TaxBreakdownItemTypeDef(TypedDict):
     amount: NotRequired[str]
     rate: NotRequired[str]
@@ -546,6 +896,7 @@ class ExpectedChargeTypeDef(TypedDict):
     amountAfterTax: NotRequired[str]
     timing: NotRequired[TimingType]
     estimatedTaxes: NotRequired[EstimatedTaxesTypeDef]
+    purchaseOrderReference: NotRequired[str]
 
 
 class ItemizedChargeTypeDef(TypedDict):
@@ -608,11 +959,16 @@ class CreateAgreementRequestInputTypeDef(TypedDict):
     sourceAgreementIdentifier: NotRequired[str]
     agreementProposalIdentifier: NotRequired[str]
     taxConfiguration: NotRequired[TaxConfigurationTypeDef]
+    acceptorContact: NotRequired[AcceptorContactTypeDef]
 
 
 class CreateAgreementRequestOutputTypeDef(TypedDict):
     agreementRequestId: NotRequired[str]
+    agreementType: NotRequired[str]
     chargeSummary: NotRequired[ChargeSummaryTypeDef]
+    status: NotRequired[AgreementRequestStatusType]
+    approvalRequirement: NotRequired[ApprovalRequirementType]
+    createdAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -620,9 +976,23 @@ class DescribeAgreementInputTypeDef(TypedDict):
     agreementId: str
 
 
+class RenewalSummaryTypeDef(TypedDict):
+    offerId: NotRequired[str]
+
+
+class EndTimeBehaviorTypeDef(TypedDict):
+    type: EndTimeBehaviorTypeType
+    reasonCode: NotRequired[EndTimeBehaviorReasonCodeType]
+    renewalSummary: NotRequired[RenewalSummaryTypeDef]
+
+
 class EstimatedChargesTypeDef(TypedDict):
     currencyCode: NotRequired[str]
     agreementValue: NotRequired[str]
+
+
+class FreeTrialSummaryTypeDef(TypedDict):
+    trialEndTime: NotRequired[datetime]
 
 
 class DescribeAgreementOutputTypeDef(TypedDict):
@@ -636,12 +1006,24 @@ class DescribeAgreementOutputTypeDef(TypedDict):
     estimatedCharges: NotRequired[EstimatedChargesTypeDef]
     proposalSummary: NotRequired[ProposalSummaryTypeDef]
     status: NotRequired[AgreementStatusType]
+    initialAgreementId: NotRequired[str]
+    endTimeBehavior: NotRequired[EndTimeBehaviorTypeDef]
+    freeTrialSummary: NotRequired[FreeTrialSummaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
 class FilterTypeDef(TypedDict):
     name: NotRequired[str]
     values: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class GetAgreementApprovalInputTypeDef(TypedDict):
+    agreementApprovalId: str
+
+
+class GetAgreementApprovalOutputTypeDef(TypedDict):
+    buyerAgreementApproval: NotRequired[BuyerAgreementApprovalTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class GetAgreementCancellationRequestInputTypeDef(TypedDict):
@@ -658,6 +1040,15 @@ class GetAgreementCancellationRequestOutputTypeDef(TypedDict):
     statusMessage: NotRequired[str]
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetAgreementContactsInputTypeDef(TypedDict):
+    agreementId: str
+
+
+class GetAgreementContactsOutputTypeDef(TypedDict):
+    acceptorContact: NotRequired[AcceptorContactTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -693,6 +1084,48 @@ class GetAgreementPaymentRequestOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetAgreementRequestApprovalPlansInputTypeDef(TypedDict):
+    agreementRequestId: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class GetAgreementRequestApprovalPlansOutputTypeDef(TypedDict):
+    items: list[AgreementApprovalPlanTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetAgreementRequestInputTypeDef(TypedDict):
+    agreementRequestId: str
+
+
+class GetAgreementRequestOutputTypeDef(TypedDict):
+    agreementRequestId: NotRequired[str]
+    agreementType: NotRequired[str]
+    status: NotRequired[AgreementRequestStatusType]
+    approvalRequirement: NotRequired[ApprovalRequirementType]
+    agreementId: NotRequired[str]
+    intent: NotRequired[IntentType]
+    createdAt: NotRequired[datetime]
+    chargeSummary: NotRequired[ChargeSummaryTypeDef]
+    proposer: NotRequired[ProposerTypeDef]
+    proposalSummary: NotRequired[ProposalSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetAgreementRequestTermsInputTypeDef(TypedDict):
+    agreementRequestId: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class GetAgreementRequestTermsOutputTypeDef(TypedDict):
+    terms: list[AgreementRequestTermTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetAgreementTermsInputTypeDef(TypedDict):
     agreementId: str
     maxResults: NotRequired[int]
@@ -722,6 +1155,22 @@ class GetBillingAdjustmentRequestOutputTypeDef(TypedDict):
     statusMessage: NotRequired[str]
     createdAt: datetime
     updatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAgreementApprovalsInputTypeDef(TypedDict):
+    catalog: NotRequired[str]
+    partyType: AgreementApprovalPartyTypeType
+    agreementRequestId: NotRequired[str]
+    approvalType: NotRequired[AgreementApprovalTypeType]
+    status: NotRequired[AgreementApprovalStatusType]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListAgreementApprovalsOutputTypeDef(TypedDict):
+    items: list[AgreementApprovalSummaryTypeDef]
+    nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -803,6 +1252,20 @@ class ListAgreementPaymentRequestsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListAgreementRequestsInputTypeDef(TypedDict):
+    catalog: NotRequired[str]
+    status: NotRequired[AgreementRequestStatusType]
+    resourceId: NotRequired[str]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListAgreementRequestsOutputTypeDef(TypedDict):
+    items: NotRequired[list[AgreementRequestSummaryTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListBillingAdjustmentRequestsInputTypeDef(TypedDict):
     agreementId: NotRequired[str]
     status: NotRequired[BillingAdjustmentStatusType]
@@ -817,6 +1280,16 @@ class ListBillingAdjustmentRequestsInputTypeDef(TypedDict):
 class ListBillingAdjustmentRequestsOutputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     items: list[BillingAdjustmentSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RejectAgreementApprovalInputTypeDef(TypedDict):
+    buyerAgreementApprovalRejectionInput: NotRequired[
+        BuyerAgreementApprovalRejectionInputTypeDef
+    ]
+
+
+class RejectAgreementApprovalOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -913,6 +1386,19 @@ class SendAgreementPaymentRequestOutputTypeDef(TypedDict):
     chargeAmount: NotRequired[str]
     currencyCode: NotRequired[str]
     createdAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartAgreementApprovalsInputTypeDef(TypedDict):
+    agreementRequestId: str
+    planInputs: ReadOnly[Sequence[AgreementApprovalPlanInputTypeDef]]
+    purchaseOrders: NotRequired[
+        ReadOnly[Sequence[AgreementApprovalPurchaseOrderTypeDef]]
+    ]
+
+
+class StartAgreementApprovalsOutputTypeDef(TypedDict):
+    approvalSummaries: list[AgreementApprovalSummaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

@@ -62,6 +62,17 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
         """
         return self._call("DeleteResourcePolicy", kwargs)
 
+    def describe_assessment(
+        self, **kwargs: Unpack[type_defs.DescribeAssessmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAssessmentResponseTypeDef]:
+        """Returns the metadata and detailed results of a single assessment,
+        including the framework that was evaluated, the overall assessment result,
+        and a paginated list of individual control evaluation results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-catalog-2018-09-17/DescribeAssessment
+        """
+        return self._call("DescribeAssessment", kwargs)
+
     def describe_change_set(
         self, **kwargs: Unpack[type_defs.DescribeChangeSetRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeChangeSetResponseTypeDef]:
@@ -89,6 +100,18 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-catalog-2018-09-17/GetResourcePolicy
         """
         return self._call("GetResourcePolicy", kwargs)
+
+    def list_assessments(
+        self, **kwargs: Unpack[type_defs.ListAssessmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAssessmentsResponseTypeDef]:
+        """Returns a paginated list of assessments associated with an entity or
+        change set in AWS Marketplace. An assessment is the result of evaluating a
+        product or change set against a framework, such as AMI Security or
+        Container Security.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-catalog-2018-09-17/ListAssessments
+        """
+        return self._call("ListAssessments", kwargs)
 
     def list_change_sets(
         self, **kwargs: Unpack[type_defs.ListChangeSetsRequestTypeDef]
@@ -131,6 +154,18 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
         """
         return self._call("PutResourcePolicy", kwargs)
 
+    def start_assessment(
+        self, **kwargs: Unpack[type_defs.StartAssessmentRequestTypeDef]
+    ) -> TargetResults[type_defs.StartAssessmentResponseTypeDef]:
+        """Starts an assessment of a product entity against a framework. An
+        assessment is the result of evaluating an entity against the controls of a
+        framework. You choose the controls to run and provide the input that each
+        control needs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-catalog-2018-09-17/StartAssessment
+        """
+        return self._call("StartAssessment", kwargs)
+
     def start_change_set(
         self, **kwargs: Unpack[type_defs.StartChangeSetRequestTypeDef]
     ) -> TargetResults[type_defs.StartChangeSetResponseTypeDef]:
@@ -164,6 +199,57 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-catalog-2018-09-17/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def paginate_describe_assessment(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.DescribeAssessmentRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeAssessmentResponseTypeDef]:
+        """Every page of DescribeAssessment in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the metadata and detailed results of a single assessment,
+        including the framework that was evaluated, the overall assessment result,
+        and a paginated list of individual control evaluation results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-catalog-2018-09-17/DescribeAssessment
+        """
+        return self._paginate(
+            "DescribeAssessment",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_assessments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAssessmentsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAssessmentsResponseTypeDef]:
+        """Every page of ListAssessments in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of assessments associated with an entity or
+        change set in AWS Marketplace. An assessment is the result of evaluating a
+        product or change set against a framework, such as AMI Security or
+        Container Security.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-catalog-2018-09-17/ListAssessments
+        """
+        return self._paginate(
+            "ListAssessments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
 
     def paginate_list_change_sets(
         self,
@@ -212,6 +298,38 @@ class MultiRegionMarketplaceCatalog(MultiRegionClient):
             max_items=max_items,
             page_size=page_size,
             starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_assessment(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.DescribeAssessmentRequestTypeDef],
+    ) -> Items[type_defs.ControlAssessmentTypeDef]:
+        """Each element of ControlAssessments in every page of DescribeAssessment,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-catalog-2018-09-17/DescribeAssessment
+        """
+        return self._items(
+            "DescribeAssessment", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_assessments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAssessmentsRequestTypeDef],
+    ) -> Items[type_defs.AssessmentSummaryTypeDef]:
+        """Each element of AssessmentSummaryList in every page of ListAssessments,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-catalog-2018-09-17/ListAssessments
+        """
+        return self._items(
+            "ListAssessments", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_change_sets(

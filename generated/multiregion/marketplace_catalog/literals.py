@@ -8,26 +8,42 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AmiProductSortByType",
         "AmiProductVisibilityStringType",
+        "AssessmentResultType",
         "ChangeStatusType",
         "ContainerProductSortByType",
         "ContainerProductVisibilityStringType",
+        "ContentRecommendationStatusType",
+        "ControlAssessmentResultType",
         "DataProductSortByType",
         "DataProductVisibilityStringType",
+        "ExpressPrivateOfferConfigurationSortByType",
+        "ExpressPrivateOfferConfigurationStateStringType",
         "FailureCodeType",
         "IntentType",
+        "ListingFindingStatusType",
+        "ListingQualityTierType",
         "MachineLearningProductSortByType",
         "MachineLearningProductVisibilityStringType",
+        "OfferCreatedBySourceStringType",
         "OfferSetSortByType",
         "OfferSetStateStringType",
         "OfferSortByType",
         "OfferStateStringType",
+        "OfferTargetAgreementIntentStringType",
         "OfferTargetingStringType",
         "OwnershipTypeType",
+        "RecommendationSeverityType",
+        "RecommendedFeatureIdType",
+        "RecommendedFeatureStatusType",
+        "ResaleAuthorizationResellerRoleStringType",
         "ResaleAuthorizationSortByType",
         "ResaleAuthorizationStatusStringType",
         "SaaSProductSortByType",
         "SaaSProductVisibilityStringType",
         "SortOrderType",
+        "SubsidiaryAuthorizationSortByType",
+        "SubsidiaryAuthorizationStatusStringType",
+        "VerificationSourceType",
     ]
 
 AmiProductSortByType = Literal[
@@ -37,6 +53,7 @@ AmiProductSortByType = Literal[
     "Visibility",
 ]
 AmiProductVisibilityStringType = Literal["Limited", "Public", "Restricted", "Draft"]
+AssessmentResultType = Literal["PASS", "FAIL"]
 ChangeStatusType = Literal["PREPARING", "APPLYING", "SUCCEEDED", "CANCELLED", "FAILED"]
 ContainerProductSortByType = Literal[
     "EntityId",
@@ -51,6 +68,8 @@ ContainerProductVisibilityStringType = Literal[
     "Restricted",
     "Draft",
 ]
+ContentRecommendationStatusType = Literal["GENERATED", "INSUFFICIENT_CONTEXT"]
+ControlAssessmentResultType = Literal["PASS", "FAIL", "NOT_EXECUTED", "EXEMPTION_PASS"]
 DataProductSortByType = Literal[
     "EntityId",
     "ProductTitle",
@@ -64,8 +83,17 @@ DataProductVisibilityStringType = Literal[
     "Unavailable",
     "Draft",
 ]
+ExpressPrivateOfferConfigurationSortByType = Literal[
+    "EntityId",
+    "LastModifiedDate",
+    "ProductId",
+    "State",
+]
+ExpressPrivateOfferConfigurationStateStringType = Literal["ACTIVE", "INACTIVE"]
 FailureCodeType = Literal["CLIENT_ERROR", "SERVER_FAULT"]
 IntentType = Literal["VALIDATE", "APPLY"]
+ListingFindingStatusType = Literal["PASS", "FAIL"]
+ListingQualityTierType = Literal["NEEDS_IMPROVEMENT", "BASIC", "STRONG", "EXCELLENT"]
 MachineLearningProductSortByType = Literal[
     "EntityId",
     "LastModifiedDate",
@@ -78,6 +106,7 @@ MachineLearningProductVisibilityStringType = Literal[
     "Restricted",
     "Draft",
 ]
+OfferCreatedBySourceStringType = Literal["Seller", "AwsMarketplace"]
 OfferSetSortByType = Literal[
     "Name",
     "State",
@@ -92,6 +121,7 @@ OfferSortByType = Literal[
     "Name",
     "ProductId",
     "ResaleAuthorizationId",
+    "SubsidiaryAuthorizationId",
     "ReleaseDate",
     "AvailabilityEndDate",
     "BuyerAccounts",
@@ -99,8 +129,12 @@ OfferSortByType = Literal[
     "Targeting",
     "LastModifiedDate",
     "OfferSetId",
+    "TargetAgreementId",
+    "TargetAgreementIntent",
+    "CreatedBySource",
 ]
 OfferStateStringType = Literal["Draft", "Released"]
+OfferTargetAgreementIntentStringType = Literal["Renew"]
 OfferTargetingStringType = Literal[
     "BuyerAccounts",
     "ParticipatingPrograms",
@@ -108,6 +142,16 @@ OfferTargetingStringType = Literal[
     "None",
 ]
 OwnershipTypeType = Literal["SELF", "SHARED"]
+RecommendationSeverityType = Literal["BLOCKING", "ADVISORY"]
+RecommendedFeatureIdType = Literal[
+    "REQUEST_PRIVATE_OFFER",
+    "REQUEST_A_DEMO",
+    "PROMOTIONAL_MEDIA",
+    "FREE_TRIAL",
+    "QUICK_LAUNCH",
+]
+RecommendedFeatureStatusType = Literal["PASS", "FAIL"]
+ResaleAuthorizationResellerRoleStringType = Literal["ChannelPartner", "Distributor"]
 ResaleAuthorizationSortByType = Literal[
     "EntityId",
     "Name",
@@ -122,6 +166,9 @@ ResaleAuthorizationSortByType = Literal[
     "CreatedDate",
     "AvailabilityEndDate",
     "LastModifiedDate",
+    "ResellerRole",
+    "SourceAuthorization",
+    "IssuerAccountId",
 ]
 ResaleAuthorizationStatusStringType = Literal["Draft", "Active", "Restricted"]
 SaaSProductSortByType = Literal[
@@ -133,3 +180,13 @@ SaaSProductSortByType = Literal[
 ]
 SaaSProductVisibilityStringType = Literal["Limited", "Public", "Restricted", "Draft"]
 SortOrderType = Literal["ASCENDING", "DESCENDING"]
+SubsidiaryAuthorizationSortByType = Literal[
+    "EntityId",
+    "Status",
+    "ResourceId",
+    "SubsidiaryAccountId",
+    "CreatedDate",
+    "LastModifiedDate",
+]
+SubsidiaryAuthorizationStatusStringType = Literal["Draft", "Active", "Restricted"]
+VerificationSourceType = Literal["AWS_VERIFIED", "SELF_ATTESTED"]

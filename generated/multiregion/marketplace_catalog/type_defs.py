@@ -23,30 +23,50 @@ from multiregion.type_defs import (
 from .literals import (
     AmiProductSortByType,
     AmiProductVisibilityStringType,
+    AssessmentResultType,
     ChangeStatusType,
     ContainerProductSortByType,
     ContainerProductVisibilityStringType,
+    ContentRecommendationStatusType,
+    ControlAssessmentResultType,
     DataProductSortByType,
     DataProductVisibilityStringType,
+    ExpressPrivateOfferConfigurationSortByType,
+    ExpressPrivateOfferConfigurationStateStringType,
     FailureCodeType,
     IntentType,
+    ListingFindingStatusType,
+    ListingQualityTierType,
     MachineLearningProductSortByType,
     MachineLearningProductVisibilityStringType,
+    OfferCreatedBySourceStringType,
     OfferSetSortByType,
     OfferSetStateStringType,
     OfferSortByType,
     OfferStateStringType,
+    OfferTargetAgreementIntentStringType,
     OfferTargetingStringType,
     OwnershipTypeType,
+    RecommendationSeverityType,
+    RecommendedFeatureIdType,
+    RecommendedFeatureStatusType,
+    ResaleAuthorizationResellerRoleStringType,
     ResaleAuthorizationSortByType,
     ResaleAuthorizationStatusStringType,
     SaaSProductSortByType,
     SaaSProductVisibilityStringType,
     SortOrderType,
+    SubsidiaryAuthorizationSortByType,
+    SubsidiaryAuthorizationStatusStringType,
+    VerificationSourceType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AMISecurityFiltersTypeDef",
+        "AMISecuritySummaryTypeDef",
+        "AdditionalResourceTypeDef",
+        "AdditionalResourcesAlternativeTypeDef",
         "AmiProductEntityIdFilterTypeDef",
         "AmiProductFiltersTypeDef",
         "AmiProductLastModifiedDateFilterDateRangeTypeDef",
@@ -55,11 +75,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AmiProductSummaryTypeDef",
         "AmiProductTitleFilterTypeDef",
         "AmiProductVisibilityFilterTypeDef",
+        "AssessmentSummaryTypeDef",
+        "AssessmentTargetFilterTypeDef",
+        "AssessmentTargetSummaryTypeDef",
         "BatchDescribeEntitiesRequestTypeDef",
         "BatchDescribeEntitiesResponseTypeDef",
         "BatchDescribeErrorDetailTypeDef",
         "CancelChangeSetRequestTypeDef",
         "CancelChangeSetResponseTypeDef",
+        "CaseStudiesAlternativeTypeDef",
         "ChangeSetSummaryListItemTypeDef",
         "ChangeSummaryTypeDef",
         "ChangeTypeDef",
@@ -71,6 +95,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ContainerProductSummaryTypeDef",
         "ContainerProductTitleFilterTypeDef",
         "ContainerProductVisibilityFilterTypeDef",
+        "ContainerSecurityFiltersTypeDef",
+        "ContainerSecuritySummaryTypeDef",
+        "ContentAlternativesTypeDef",
+        "ContentRecommendationTypeDef",
+        "ControlAssessmentTypeDef",
+        "ControlErrorTypeDef",
+        "ControlInputTypeDef",
+        "ControlSummaryTypeDef",
         "DataProductEntityIdFilterTypeDef",
         "DataProductFiltersTypeDef",
         "DataProductLastModifiedDateFilterDateRangeTypeDef",
@@ -81,6 +113,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DataProductVisibilityFilterTypeDef",
         "DeleteResourcePolicyRequestTypeDef",
         "DeleteResourcePolicyResponseTypeDef",
+        "DescribeAssessmentRequestTypeDef",
+        "DescribeAssessmentResponseTypeDef",
         "DescribeChangeSetRequestTypeDef",
         "DescribeChangeSetResponseTypeDef",
         "DescribeEntityRequestTypeDef",
@@ -95,15 +129,35 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EntityTypeFiltersTypeDef",
         "EntityTypeSortTypeDef",
         "ErrorDetailTypeDef",
+        "ErrorScopeTypeDef",
+        "ExpressPrivateOfferConfigurationEntityIdFilterTypeDef",
+        "ExpressPrivateOfferConfigurationFiltersTypeDef",
+        "ExpressPrivateOfferConfigurationProductIdFilterTypeDef",
+        "ExpressPrivateOfferConfigurationSortTypeDef",
+        "ExpressPrivateOfferConfigurationStateFilterTypeDef",
+        "ExpressPrivateOfferConfigurationSummaryTypeDef",
+        "FeatureRecommendationTypeDef",
+        "FeatureRecommendationsTypeDef",
         "FilterTypeDef",
+        "FollowUpQuestionTypeDef",
+        "FrameworkFiltersTypeDef",
+        "FrameworkSummaryTypeDef",
         "GetResourcePolicyRequestTypeDef",
         "GetResourcePolicyResponseTypeDef",
+        "ListAssessmentsRequestTypeDef",
+        "ListAssessmentsResponseTypeDef",
         "ListChangeSetsRequestTypeDef",
         "ListChangeSetsResponseTypeDef",
         "ListEntitiesRequestTypeDef",
         "ListEntitiesResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
+        "ListingCaseStudyTypeDef",
+        "ListingFindingTypeDef",
+        "ListingQualitySummaryTypeDef",
+        "ListingRecommendationsSummaryTypeDef",
+        "ListingRecommendationsTypeDef",
+        "ListingUseCaseTypeDef",
         "MachineLearningProductEntityIdFilterTypeDef",
         "MachineLearningProductFiltersTypeDef",
         "MachineLearningProductLastModifiedDateFilterDateRangeTypeDef",
@@ -115,6 +169,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "OfferAvailabilityEndDateFilterDateRangeTypeDef",
         "OfferAvailabilityEndDateFilterTypeDef",
         "OfferBuyerAccountsFilterTypeDef",
+        "OfferCreatedBySourceFilterTypeDef",
         "OfferEntityIdFilterTypeDef",
         "OfferFiltersTypeDef",
         "OfferLastModifiedDateFilterDateRangeTypeDef",
@@ -139,16 +194,22 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "OfferSetSummaryTypeDef",
         "OfferSortTypeDef",
         "OfferStateFilterTypeDef",
+        "OfferSubsidiaryAuthorizationIdFilterTypeDef",
         "OfferSummaryTypeDef",
+        "OfferTargetAgreementIdFilterTypeDef",
+        "OfferTargetAgreementIntentFilterTypeDef",
         "OfferTargetingFilterTypeDef",
+        "ProductContentRecommendationsTypeDef",
         "PutResourcePolicyRequestTypeDef",
         "PutResourcePolicyResponseTypeDef",
+        "RecommendationCitationTypeDef",
         "ResaleAuthorizationAvailabilityEndDateFilterDateRangeTypeDef",
         "ResaleAuthorizationAvailabilityEndDateFilterTypeDef",
         "ResaleAuthorizationCreatedDateFilterDateRangeTypeDef",
         "ResaleAuthorizationCreatedDateFilterTypeDef",
         "ResaleAuthorizationEntityIdFilterTypeDef",
         "ResaleAuthorizationFiltersTypeDef",
+        "ResaleAuthorizationIssuerAccountIdFilterTypeDef",
         "ResaleAuthorizationLastModifiedDateFilterDateRangeTypeDef",
         "ResaleAuthorizationLastModifiedDateFilterTypeDef",
         "ResaleAuthorizationManufacturerAccountIdFilterTypeDef",
@@ -159,7 +220,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ResaleAuthorizationProductNameFilterTypeDef",
         "ResaleAuthorizationResellerAccountIDFilterTypeDef",
         "ResaleAuthorizationResellerLegalNameFilterTypeDef",
+        "ResaleAuthorizationResellerRoleFilterTypeDef",
         "ResaleAuthorizationSortTypeDef",
+        "ResaleAuthorizationSourceAuthorizationFilterTypeDef",
         "ResaleAuthorizationStatusFilterTypeDef",
         "ResaleAuthorizationSummaryTypeDef",
         "ResponseMetadataTypeDef",
@@ -171,15 +234,53 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SaaSProductSummaryTypeDef",
         "SaaSProductTitleFilterTypeDef",
         "SaaSProductVisibilityFilterTypeDef",
+        "SolutionContentRecommendationsTypeDef",
         "SortTypeDef",
+        "StartAssessmentRequestTypeDef",
+        "StartAssessmentResponseTypeDef",
         "StartChangeSetRequestTypeDef",
         "StartChangeSetResponseTypeDef",
+        "SubsidiaryAuthorizationCreatedDateFilterDateRangeTypeDef",
+        "SubsidiaryAuthorizationCreatedDateFilterTypeDef",
+        "SubsidiaryAuthorizationEntityIdFilterTypeDef",
+        "SubsidiaryAuthorizationFiltersTypeDef",
+        "SubsidiaryAuthorizationLastModifiedDateFilterDateRangeTypeDef",
+        "SubsidiaryAuthorizationLastModifiedDateFilterTypeDef",
+        "SubsidiaryAuthorizationNameFilterTypeDef",
+        "SubsidiaryAuthorizationResourceIdFilterTypeDef",
+        "SubsidiaryAuthorizationResourceNameFilterTypeDef",
+        "SubsidiaryAuthorizationSortTypeDef",
+        "SubsidiaryAuthorizationStatusFilterTypeDef",
+        "SubsidiaryAuthorizationSubsidiaryAccountIdFilterTypeDef",
+        "SubsidiaryAuthorizationSummaryTypeDef",
         "TagResourceRequestTypeDef",
         "TagResourceResponseTypeDef",
         "TagTypeDef",
+        "TextAlternativeTypeDef",
+        "TextListAlternativeTypeDef",
         "UntagResourceRequestTypeDef",
         "UntagResourceResponseTypeDef",
+        "UseCasesAlternativeTypeDef",
     ]
+
+
+class AMISecurityFiltersTypeDef(TypedDict):
+    DeliveryOptionId: NotRequired[str]
+
+
+class AMISecuritySummaryTypeDef(TypedDict):
+    DeliveryOptionId: NotRequired[str]
+
+
+class AdditionalResourceTypeDef(TypedDict):
+    Type: str
+    Text: str
+    Url: str
+
+
+class AdditionalResourcesAlternativeTypeDef(TypedDict):
+    Value: list[AdditionalResourceTypeDef]
+    Rationale: str
 
 
 class AmiProductEntityIdFilterTypeDef(TypedDict):
@@ -221,6 +322,49 @@ class AmiProductSummaryTypeDef(TypedDict):
     Visibility: NotRequired[AmiProductVisibilityStringType]
 
 
+class AssessmentTargetSummaryTypeDef(TypedDict):
+    EntityId: NotRequired[str]
+    ChangeSetId: NotRequired[str]
+
+
+class ContainerSecuritySummaryTypeDef(TypedDict):
+    DeliveryOptionId: NotRequired[str]
+
+
+class ListingQualitySummaryTypeDef(TypedDict):
+    Tier: ListingQualityTierType
+    EntityRevision: NotRequired[str]
+
+
+class ListingRecommendationsSummaryTypeDef(TypedDict):
+    Tier: ListingQualityTierType
+    EntityRevision: NotRequired[str]
+
+
+class FrameworkSummaryTypeDef(TypedDict):
+    AMISecuritySummary: NotRequired[AMISecuritySummaryTypeDef]
+    ContainerSecuritySummary: NotRequired[ContainerSecuritySummaryTypeDef]
+    ListingQualitySummary: NotRequired[ListingQualitySummaryTypeDef]
+    ListingRecommendationsSummary: NotRequired[ListingRecommendationsSummaryTypeDef]
+
+
+class AssessmentSummaryTypeDef(TypedDict):
+    AssessmentArn: NotRequired[str]
+    AssessmentId: NotRequired[str]
+    FrameworkId: NotRequired[str]
+    AssessmentTargetSummary: NotRequired[AssessmentTargetSummaryTypeDef]
+    FrameworkSummary: NotRequired[FrameworkSummaryTypeDef]
+    AssessmentResult: NotRequired[AssessmentResultType]
+    CreatedAt: NotRequired[str]
+    ExpiresAt: NotRequired[str]
+
+
+class AssessmentTargetFilterTypeDef(TypedDict):
+    EntityId: NotRequired[str]
+    ChangeSetId: NotRequired[str]
+    EntityIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class EntityRequestTypeDef(TypedDict):
     Catalog: str
     EntityId: str
@@ -258,6 +402,17 @@ class CancelChangeSetResponseTypeDef(TypedDict):
     ChangeSetId: NotRequired[str]
     ChangeSetArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListingCaseStudyTypeDef(TypedDict):
+    Id: str
+    Title: str
+    Rationale: str
+
+
+class CaseStudiesAlternativeTypeDef(TypedDict):
+    Value: list[ListingCaseStudyTypeDef]
+    Rationale: str
 
 
 class ChangeSetSummaryListItemTypeDef(TypedDict):
@@ -343,6 +498,135 @@ class ContainerProductSummaryTypeDef(TypedDict):
     Visibility: NotRequired[ContainerProductVisibilityStringType]
 
 
+class ContainerSecurityFiltersTypeDef(TypedDict):
+    DeliveryOptionId: NotRequired[str]
+
+
+class TextAlternativeTypeDef(TypedDict):
+    Value: str
+    Rationale: str
+
+
+class TextListAlternativeTypeDef(TypedDict):
+    Value: list[str]
+    Rationale: str
+
+
+class ListingUseCaseTypeDef(TypedDict):
+    Id: str
+    Rank: int
+    Name: str
+    Group: str
+    Subgroup: str
+    UseCaseDetails: NotRequired[str]
+    Rationale: str
+
+
+class UseCasesAlternativeTypeDef(TypedDict):
+    Value: list[ListingUseCaseTypeDef]
+    Rationale: str
+
+
+class ContentAlternativesTypeDef(TypedDict):
+    Text: NotRequired[list[TextAlternativeTypeDef]]
+    TextList: NotRequired[list[TextListAlternativeTypeDef]]
+    AdditionalResources: NotRequired[list[AdditionalResourcesAlternativeTypeDef]]
+    UseCases: NotRequired[list[UseCasesAlternativeTypeDef]]
+    CaseStudies: NotRequired[list[CaseStudiesAlternativeTypeDef]]
+
+
+class FollowUpQuestionTypeDef(TypedDict):
+    Question: str
+    Justification: str
+
+
+class ListingFindingTypeDef(TypedDict):
+    Action: str
+    Description: str
+    Severity: RecommendationSeverityType
+    Status: ListingFindingStatusType
+
+
+class ContentRecommendationTypeDef(TypedDict):
+    Status: ContentRecommendationStatusType
+    Alternatives: ContentAlternativesTypeDef
+    FollowUpQuestions: list[FollowUpQuestionTypeDef]
+    Findings: list[ListingFindingTypeDef]
+
+
+class ErrorScopeTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Value: NotRequired[str]
+
+
+class ControlErrorTypeDef(TypedDict):
+    Code: NotRequired[str]
+    Message: NotRequired[str]
+    Scope: NotRequired[list[ErrorScopeTypeDef]]
+
+
+class FeatureRecommendationTypeDef(TypedDict):
+    FeatureId: RecommendedFeatureIdType
+    Action: str
+    Rationale: str
+    Severity: RecommendationSeverityType
+    Status: RecommendedFeatureStatusType
+
+
+class FeatureRecommendationsTypeDef(TypedDict):
+    Recommendations: list[FeatureRecommendationTypeDef]
+
+
+class RecommendationCitationTypeDef(TypedDict):
+    Url: str
+
+
+class ProductContentRecommendationsTypeDef(TypedDict):
+    ProductTitle: NotRequired[ContentRecommendationTypeDef]
+    ShortDescription: NotRequired[ContentRecommendationTypeDef]
+    LongDescription: NotRequired[ContentRecommendationTypeDef]
+    SupportDescription: NotRequired[ContentRecommendationTypeDef]
+    Highlights: NotRequired[ContentRecommendationTypeDef]
+    SearchKeywords: NotRequired[ContentRecommendationTypeDef]
+    Categories: NotRequired[ContentRecommendationTypeDef]
+    AdditionalResources: NotRequired[ContentRecommendationTypeDef]
+    Citations: list[RecommendationCitationTypeDef]
+
+
+class SolutionContentRecommendationsTypeDef(TypedDict):
+    Title: NotRequired[ContentRecommendationTypeDef]
+    ShortDescription: NotRequired[ContentRecommendationTypeDef]
+    LongDescription: NotRequired[ContentRecommendationTypeDef]
+    IntegrationDetails: NotRequired[ContentRecommendationTypeDef]
+    AdditionalResources: NotRequired[ContentRecommendationTypeDef]
+    UseCases: NotRequired[ContentRecommendationTypeDef]
+    CaseStudies: NotRequired[ContentRecommendationTypeDef]
+    Citations: list[RecommendationCitationTypeDef]
+
+
+class ListingRecommendationsTypeDef(TypedDict):
+    ProductContentRecommendations: NotRequired[ProductContentRecommendationsTypeDef]
+    SolutionContentRecommendations: NotRequired[SolutionContentRecommendationsTypeDef]
+    FeatureRecommendations: NotRequired[FeatureRecommendationsTypeDef]
+
+
+class ControlSummaryTypeDef(TypedDict):
+    ListingRecommendations: NotRequired[ListingRecommendationsTypeDef]
+
+
+class ControlAssessmentTypeDef(TypedDict):
+    ControlId: NotRequired[str]
+    ControlAssessmentResult: NotRequired[ControlAssessmentResultType]
+    VerificationSource: NotRequired[VerificationSourceType]
+    Errors: NotRequired[list[ControlErrorTypeDef]]
+    ControlSummary: NotRequired[ControlSummaryTypeDef]
+
+
+class ControlInputTypeDef(TypedDict):
+    ControlId: str
+    Input: NotRequired[ReadOnly[DocumentValue]]
+
+
 class DataProductEntityIdFilterTypeDef(TypedDict):
     ValueList: NotRequired[ReadOnly[Sequence[str]]]
 
@@ -390,6 +674,27 @@ class DeleteResourcePolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescribeAssessmentRequestTypeDef(TypedDict):
+    Catalog: str
+    AssessmentIdentifier: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class DescribeAssessmentResponseTypeDef(TypedDict):
+    AssessmentArn: NotRequired[str]
+    AssessmentId: NotRequired[str]
+    FrameworkId: NotRequired[str]
+    AssessmentTargetSummary: NotRequired[AssessmentTargetSummaryTypeDef]
+    FrameworkSummary: NotRequired[FrameworkSummaryTypeDef]
+    AssessmentResult: NotRequired[AssessmentResultType]
+    CreatedAt: NotRequired[str]
+    ExpiresAt: NotRequired[str]
+    ControlAssessments: NotRequired[list[ControlAssessmentTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DescribeChangeSetRequestTypeDef(TypedDict):
     Catalog: str
     ChangeSetId: str
@@ -424,6 +729,11 @@ class DescribeEntityResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ExpressPrivateOfferConfigurationSummaryTypeDef(TypedDict):
+    ProductId: NotRequired[str]
+    State: NotRequired[ExpressPrivateOfferConfigurationStateStringType]
+
+
 class MachineLearningProductSummaryTypeDef(TypedDict):
     ProductTitle: NotRequired[str]
     Visibility: NotRequired[MachineLearningProductVisibilityStringType]
@@ -441,12 +751,16 @@ class OfferSummaryTypeDef(TypedDict):
     Name: NotRequired[str]
     ProductId: NotRequired[str]
     ResaleAuthorizationId: NotRequired[str]
+    SubsidiaryAuthorizationId: NotRequired[str]
     ReleaseDate: NotRequired[str]
     AvailabilityEndDate: NotRequired[str]
     BuyerAccounts: NotRequired[list[str]]
     State: NotRequired[OfferStateStringType]
     Targeting: NotRequired[list[OfferTargetingStringType]]
     OfferSetId: NotRequired[str]
+    TargetAgreementId: NotRequired[str]
+    TargetAgreementIntent: NotRequired[OfferTargetAgreementIntentStringType]
+    CreatedBySource: NotRequired[OfferCreatedBySourceStringType]
 
 
 class ResaleAuthorizationSummaryTypeDef(TypedDict):
@@ -461,11 +775,23 @@ class ResaleAuthorizationSummaryTypeDef(TypedDict):
     OfferExtendedStatus: NotRequired[str]
     CreatedDate: NotRequired[str]
     AvailabilityEndDate: NotRequired[str]
+    ResellerRole: NotRequired[ResaleAuthorizationResellerRoleStringType]
+    SourceAuthorization: NotRequired[str]
+    IssuerAccountId: NotRequired[str]
 
 
 class SaaSProductSummaryTypeDef(TypedDict):
     ProductTitle: NotRequired[str]
     Visibility: NotRequired[SaaSProductVisibilityStringType]
+
+
+class SubsidiaryAuthorizationSummaryTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Status: NotRequired[str]
+    ResourceId: NotRequired[str]
+    ResourceName: NotRequired[str]
+    SubsidiaryAccountId: NotRequired[str]
+    CreatedDate: NotRequired[str]
 
 
 class EntitySummaryTypeDef(TypedDict):
@@ -483,6 +809,34 @@ class EntitySummaryTypeDef(TypedDict):
     ResaleAuthorizationSummary: NotRequired[ResaleAuthorizationSummaryTypeDef]
     MachineLearningProductSummary: NotRequired[MachineLearningProductSummaryTypeDef]
     OfferSetSummary: NotRequired[OfferSetSummaryTypeDef]
+    ExpressPrivateOfferConfigurationSummary: NotRequired[
+        ExpressPrivateOfferConfigurationSummaryTypeDef
+    ]
+    SubsidiaryAuthorizationSummary: NotRequired[SubsidiaryAuthorizationSummaryTypeDef]
+
+
+class ExpressPrivateOfferConfigurationEntityIdFilterTypeDef(TypedDict):
+    ValueList: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ExpressPrivateOfferConfigurationProductIdFilterTypeDef(TypedDict):
+    ValueList: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ExpressPrivateOfferConfigurationStateFilterTypeDef(TypedDict):
+    ValueList: NotRequired[
+        ReadOnly[Sequence[ExpressPrivateOfferConfigurationStateStringType]]
+    ]
+
+
+class ExpressPrivateOfferConfigurationFiltersTypeDef(TypedDict):
+    EntityId: NotRequired[
+        ReadOnly[ExpressPrivateOfferConfigurationEntityIdFilterTypeDef]
+    ]
+    ProductId: NotRequired[
+        ReadOnly[ExpressPrivateOfferConfigurationProductIdFilterTypeDef]
+    ]
+    State: NotRequired[ReadOnly[ExpressPrivateOfferConfigurationStateFilterTypeDef]]
 
 
 class MachineLearningProductEntityIdFilterTypeDef(TypedDict):
@@ -529,6 +883,10 @@ class OfferBuyerAccountsFilterTypeDef(TypedDict):
     WildCardValue: NotRequired[str]
 
 
+class OfferCreatedBySourceFilterTypeDef(TypedDict):
+    ValueList: NotRequired[ReadOnly[Sequence[OfferCreatedBySourceStringType]]]
+
+
 class OfferEntityIdFilterTypeDef(TypedDict):
     ValueList: NotRequired[ReadOnly[Sequence[str]]]
 
@@ -572,6 +930,18 @@ class OfferStateFilterTypeDef(TypedDict):
     ValueList: NotRequired[ReadOnly[Sequence[OfferStateStringType]]]
 
 
+class OfferSubsidiaryAuthorizationIdFilterTypeDef(TypedDict):
+    ValueList: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class OfferTargetAgreementIdFilterTypeDef(TypedDict):
+    ValueList: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class OfferTargetAgreementIntentFilterTypeDef(TypedDict):
+    ValueList: NotRequired[ReadOnly[Sequence[OfferTargetAgreementIntentStringType]]]
+
+
 class OfferTargetingFilterTypeDef(TypedDict):
     ValueList: NotRequired[ReadOnly[Sequence[OfferTargetingStringType]]]
 
@@ -583,6 +953,9 @@ class OfferFiltersTypeDef(TypedDict):
     ResaleAuthorizationId: NotRequired[
         ReadOnly[OfferResaleAuthorizationIdFilterTypeDef]
     ]
+    SubsidiaryAuthorizationId: NotRequired[
+        ReadOnly[OfferSubsidiaryAuthorizationIdFilterTypeDef]
+    ]
     ReleaseDate: NotRequired[OfferReleaseDateFilterTypeDef]
     AvailabilityEndDate: NotRequired[OfferAvailabilityEndDateFilterTypeDef]
     BuyerAccounts: NotRequired[OfferBuyerAccountsFilterTypeDef]
@@ -590,6 +963,11 @@ class OfferFiltersTypeDef(TypedDict):
     Targeting: NotRequired[ReadOnly[OfferTargetingFilterTypeDef]]
     LastModifiedDate: NotRequired[OfferLastModifiedDateFilterTypeDef]
     OfferSetId: NotRequired[ReadOnly[OfferSetIdFilterTypeDef]]
+    TargetAgreementId: NotRequired[ReadOnly[OfferTargetAgreementIdFilterTypeDef]]
+    TargetAgreementIntent: NotRequired[
+        ReadOnly[OfferTargetAgreementIntentFilterTypeDef]
+    ]
+    CreatedBySource: NotRequired[ReadOnly[OfferCreatedBySourceFilterTypeDef]]
 
 
 class OfferSetAssociatedOfferIdsFilterTypeDef(TypedDict):
@@ -664,6 +1042,10 @@ class ResaleAuthorizationEntityIdFilterTypeDef(TypedDict):
     ValueList: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class ResaleAuthorizationIssuerAccountIdFilterTypeDef(TypedDict):
+    ValueList: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class ResaleAuthorizationLastModifiedDateFilterDateRangeTypeDef(TypedDict):
     AfterValue: NotRequired[str]
     BeforeValue: NotRequired[str]
@@ -712,6 +1094,16 @@ class ResaleAuthorizationResellerLegalNameFilterTypeDef(TypedDict):
     WildCardValue: NotRequired[str]
 
 
+class ResaleAuthorizationResellerRoleFilterTypeDef(TypedDict):
+    ValueList: NotRequired[
+        ReadOnly[Sequence[ResaleAuthorizationResellerRoleStringType]]
+    ]
+
+
+class ResaleAuthorizationSourceAuthorizationFilterTypeDef(TypedDict):
+    ValueList: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class ResaleAuthorizationStatusFilterTypeDef(TypedDict):
     ValueList: NotRequired[ReadOnly[Sequence[ResaleAuthorizationStatusStringType]]]
 
@@ -742,6 +1134,13 @@ class ResaleAuthorizationFiltersTypeDef(TypedDict):
         ReadOnly[ResaleAuthorizationOfferExtendedStatusFilterTypeDef]
     ]
     LastModifiedDate: NotRequired[ResaleAuthorizationLastModifiedDateFilterTypeDef]
+    ResellerRole: NotRequired[ReadOnly[ResaleAuthorizationResellerRoleFilterTypeDef]]
+    SourceAuthorization: NotRequired[
+        ReadOnly[ResaleAuthorizationSourceAuthorizationFilterTypeDef]
+    ]
+    IssuerAccountId: NotRequired[
+        ReadOnly[ResaleAuthorizationIssuerAccountIdFilterTypeDef]
+    ]
 
 
 class SaaSProductEntityIdFilterTypeDef(TypedDict):
@@ -773,6 +1172,67 @@ class SaaSProductFiltersTypeDef(TypedDict):
     LastModifiedDate: NotRequired[SaaSProductLastModifiedDateFilterTypeDef]
 
 
+class SubsidiaryAuthorizationCreatedDateFilterDateRangeTypeDef(TypedDict):
+    AfterValue: NotRequired[str]
+    BeforeValue: NotRequired[str]
+
+
+class SubsidiaryAuthorizationCreatedDateFilterTypeDef(TypedDict):
+    DateRange: NotRequired[SubsidiaryAuthorizationCreatedDateFilterDateRangeTypeDef]
+
+
+class SubsidiaryAuthorizationEntityIdFilterTypeDef(TypedDict):
+    ValueList: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class SubsidiaryAuthorizationLastModifiedDateFilterDateRangeTypeDef(TypedDict):
+    AfterValue: NotRequired[str]
+    BeforeValue: NotRequired[str]
+
+
+class SubsidiaryAuthorizationLastModifiedDateFilterTypeDef(TypedDict):
+    DateRange: NotRequired[
+        SubsidiaryAuthorizationLastModifiedDateFilterDateRangeTypeDef
+    ]
+
+
+class SubsidiaryAuthorizationNameFilterTypeDef(TypedDict):
+    ValueList: NotRequired[ReadOnly[Sequence[str]]]
+    WildCardValue: NotRequired[str]
+
+
+class SubsidiaryAuthorizationResourceIdFilterTypeDef(TypedDict):
+    ValueList: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class SubsidiaryAuthorizationResourceNameFilterTypeDef(TypedDict):
+    ValueList: NotRequired[ReadOnly[Sequence[str]]]
+    WildCardValue: NotRequired[str]
+
+
+class SubsidiaryAuthorizationStatusFilterTypeDef(TypedDict):
+    ValueList: NotRequired[ReadOnly[Sequence[SubsidiaryAuthorizationStatusStringType]]]
+
+
+class SubsidiaryAuthorizationSubsidiaryAccountIdFilterTypeDef(TypedDict):
+    ValueList: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class SubsidiaryAuthorizationFiltersTypeDef(TypedDict):
+    EntityId: NotRequired[ReadOnly[SubsidiaryAuthorizationEntityIdFilterTypeDef]]
+    Status: NotRequired[ReadOnly[SubsidiaryAuthorizationStatusFilterTypeDef]]
+    ResourceId: NotRequired[ReadOnly[SubsidiaryAuthorizationResourceIdFilterTypeDef]]
+    ResourceName: NotRequired[
+        ReadOnly[SubsidiaryAuthorizationResourceNameFilterTypeDef]
+    ]
+    Name: NotRequired[ReadOnly[SubsidiaryAuthorizationNameFilterTypeDef]]
+    SubsidiaryAccountId: NotRequired[
+        ReadOnly[SubsidiaryAuthorizationSubsidiaryAccountIdFilterTypeDef]
+    ]
+    CreatedDate: NotRequired[SubsidiaryAuthorizationCreatedDateFilterTypeDef]
+    LastModifiedDate: NotRequired[SubsidiaryAuthorizationLastModifiedDateFilterTypeDef]
+
+
 class EntityTypeFiltersTypeDef(TypedDict):
     DataProductFilters: NotRequired[ReadOnly[DataProductFiltersTypeDef]]
     SaaSProductFilters: NotRequired[ReadOnly[SaaSProductFiltersTypeDef]]
@@ -784,6 +1244,17 @@ class EntityTypeFiltersTypeDef(TypedDict):
         ReadOnly[MachineLearningProductFiltersTypeDef]
     ]
     OfferSetFilters: NotRequired[ReadOnly[OfferSetFiltersTypeDef]]
+    ExpressPrivateOfferConfigurationFilters: NotRequired[
+        ReadOnly[ExpressPrivateOfferConfigurationFiltersTypeDef]
+    ]
+    SubsidiaryAuthorizationFilters: NotRequired[
+        ReadOnly[SubsidiaryAuthorizationFiltersTypeDef]
+    ]
+
+
+class ExpressPrivateOfferConfigurationSortTypeDef(TypedDict):
+    SortBy: NotRequired[ExpressPrivateOfferConfigurationSortByType]
+    SortOrder: NotRequired[SortOrderType]
 
 
 class MachineLearningProductSortTypeDef(TypedDict):
@@ -811,6 +1282,11 @@ class SaaSProductSortTypeDef(TypedDict):
     SortOrder: NotRequired[SortOrderType]
 
 
+class SubsidiaryAuthorizationSortTypeDef(TypedDict):
+    SortBy: NotRequired[SubsidiaryAuthorizationSortByType]
+    SortOrder: NotRequired[SortOrderType]
+
+
 class EntityTypeSortTypeDef(TypedDict):
     DataProductSort: NotRequired[DataProductSortTypeDef]
     SaaSProductSort: NotRequired[SaaSProductSortTypeDef]
@@ -820,11 +1296,20 @@ class EntityTypeSortTypeDef(TypedDict):
     ResaleAuthorizationSort: NotRequired[ResaleAuthorizationSortTypeDef]
     MachineLearningProductSort: NotRequired[MachineLearningProductSortTypeDef]
     OfferSetSort: NotRequired[OfferSetSortTypeDef]
+    ExpressPrivateOfferConfigurationSort: NotRequired[
+        ExpressPrivateOfferConfigurationSortTypeDef
+    ]
+    SubsidiaryAuthorizationSort: NotRequired[SubsidiaryAuthorizationSortTypeDef]
 
 
 class FilterTypeDef(TypedDict):
     Name: NotRequired[str]
     ValueList: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class FrameworkFiltersTypeDef(TypedDict):
+    AMISecurityFilters: NotRequired[AMISecurityFiltersTypeDef]
+    ContainerSecurityFilters: NotRequired[ContainerSecurityFiltersTypeDef]
 
 
 class GetResourcePolicyRequestTypeDef(TypedDict):
@@ -833,6 +1318,21 @@ class GetResourcePolicyRequestTypeDef(TypedDict):
 
 class GetResourcePolicyResponseTypeDef(TypedDict):
     Policy: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAssessmentsRequestTypeDef(TypedDict):
+    Catalog: str
+    FrameworkId: NotRequired[str]
+    AssessmentTargetFilter: NotRequired[ReadOnly[AssessmentTargetFilterTypeDef]]
+    FrameworkFilters: NotRequired[FrameworkFiltersTypeDef]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListAssessmentsResponseTypeDef(TypedDict):
+    AssessmentSummaryList: NotRequired[list[AssessmentSummaryTypeDef]]
+    NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -889,6 +1389,20 @@ class PutResourcePolicyRequestTypeDef(TypedDict):
 
 
 class PutResourcePolicyResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartAssessmentRequestTypeDef(TypedDict):
+    Catalog: str
+    ClientToken: NotRequired[str]
+    FrameworkId: str
+    EntityId: str
+    Controls: NotRequired[ReadOnly[Sequence[ControlInputTypeDef]]]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class StartAssessmentResponseTypeDef(TypedDict):
+    AssessmentId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

@@ -10,6 +10,9 @@ from multiregion._version import BOTOCORE_VERSION
 from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from . import type_defs
@@ -21,7 +24,7 @@ class MultiRegionMarketplaceDeploymentService(MultiRegionClient):
     """The AWS Marketplace Deployment Service supports the Quick Launch experience,
     which is a deployment option for software as a service (SaaS) products. Quick
     Launch simplifies and reduces the time, resources, and steps required to
-    configure, deploy, and launch a products. The AWS Marketplace Deployment
+    configure, deploy, and launch a product. The AWS Marketplace Deployment
     Service provides sellers with a secure method for passing deployment
     parameters, such as API keys and external IDs, to buyers during the Quick
     Launch experience.
@@ -30,10 +33,43 @@ class MultiRegionMarketplaceDeploymentService(MultiRegionClient):
     _service_name = "marketplace-deployment"
     _generated_from = BOTOCORE_VERSION
 
+    def get_deployment_configuration(
+        self, **kwargs: Unpack[type_defs.GetDeploymentConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDeploymentConfigurationResponseTypeDef]:
+        """Returns the active deployment configuration for a product and delivery
+        option. The active deployment configuration is the configuration from the
+        most recent successful deployment configuration job. The seller that owns
+        the product and buyers entitled to the product can call this operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-deployment-2023-01-25/GetDeploymentConfiguration
+        """
+        return self._call("GetDeploymentConfiguration", kwargs)
+
+    def get_deployment_configuration_job(
+        self, **kwargs: Unpack[type_defs.GetDeploymentConfigurationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDeploymentConfigurationJobResponseTypeDef]:
+        """Returns the details of a deployment configuration job. Only the seller
+        that started the job can call this operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-deployment-2023-01-25/GetDeploymentConfigurationJob
+        """
+        return self._call("GetDeploymentConfigurationJob", kwargs)
+
+    def list_deployment_configuration_jobs(
+        self, **kwargs: Unpack[type_defs.ListDeploymentConfigurationJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDeploymentConfigurationJobsResponseTypeDef]:
+        """Lists the deployment configuration jobs that you started for a product and
+        delivery option, ordered from newest to oldest. Results are paginated. Use
+        the nextToken parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-deployment-2023-01-25/ListDeploymentConfigurationJobs
+        """
+        return self._call("ListDeploymentConfigurationJobs", kwargs)
+
     def list_tags_for_resource(
         self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
     ) -> TargetResults[type_defs.ListTagsForResourceResponseTypeDef]:
-        """Lists all tags that have been added to a deployment parameter resource.
+        """Lists all tags that have been added to a resource.
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-deployment-2023-01-25/ListTagsForResource
         """
@@ -48,6 +84,19 @@ class MultiRegionMarketplaceDeploymentService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-deployment-2023-01-25/PutDeploymentParameter
         """
         return self._call("PutDeploymentParameter", kwargs)
+
+    def start_deployment_configuration_job(
+        self, **kwargs: Unpack[type_defs.StartDeploymentConfigurationJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDeploymentConfigurationJobResponseTypeDef]:
+        """Starts a job that publishes a deployment configuration for a product and
+        delivery option. The job runs asynchronously. Use
+        GetDeploymentConfigurationJob to track its status. When the job reaches
+        the SUCCEEDED status, its configuration becomes the active deployment
+        configuration for the product and delivery option.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-deployment-2023-01-25/StartDeploymentConfigurationJob
+        """
+        return self._call("StartDeploymentConfigurationJob", kwargs)
 
     def tag_resource(
         self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
@@ -66,3 +115,47 @@ class MultiRegionMarketplaceDeploymentService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-deployment-2023-01-25/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def paginate_list_deployment_configuration_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListDeploymentConfigurationJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDeploymentConfigurationJobsResponseTypeDef]:
+        """Every page of ListDeploymentConfigurationJobs in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the deployment configuration jobs that you started for a product and
+        delivery option, ordered from newest to oldest. Results are paginated. Use
+        the nextToken parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-deployment-2023-01-25/ListDeploymentConfigurationJobs
+        """
+        return self._paginate(
+            "ListDeploymentConfigurationJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_deployment_configuration_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListDeploymentConfigurationJobsRequestTypeDef],
+    ) -> Items[type_defs.DeploymentConfigurationJobSummaryTypeDef]:
+        """Each element of jobs in every page of ListDeploymentConfigurationJobs,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-deployment-2023-01-25/ListDeploymentConfigurationJobs
+        """
+        return self._items(
+            "ListDeploymentConfigurationJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

@@ -5,4 +5,16 @@
 from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
-    __all__: list[str] = []
+    __all__ = [
+        "DeliveryOptionTypeType",
+        "DeploymentConfigurationJobErrorCodeType",
+        "DeploymentConfigurationJobStatusType",
+    ]
+
+DeliveryOptionTypeType = Literal["data-as-a-service"]
+DeploymentConfigurationJobErrorCodeType = Literal[
+    "FULFILLMENT_URL_UNREACHABLE",
+    "INTERNAL_ERROR",
+    "ENDPOINT_INVALID",
+]
+DeploymentConfigurationJobStatusType = Literal["IN_PROGRESS", "SUCCEEDED", "FAILED"]

@@ -18,15 +18,32 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
+from .literals import (
+    DeliveryOptionTypeType,
+    DeploymentConfigurationJobErrorCodeType,
+    DeploymentConfigurationJobStatusType,
+)
+
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "DataAsAServiceConfigurationDetailTypeDef",
+        "DeploymentConfigurationDetailTypeDef",
+        "DeploymentConfigurationJobSummaryTypeDef",
         "DeploymentParameterInputTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "GetDeploymentConfigurationJobRequestTypeDef",
+        "GetDeploymentConfigurationJobResponseTypeDef",
+        "GetDeploymentConfigurationRequestTypeDef",
+        "GetDeploymentConfigurationResponseTypeDef",
+        "ListDeploymentConfigurationJobsRequestTypeDef",
+        "ListDeploymentConfigurationJobsResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
         "PutDeploymentParameterRequestTypeDef",
         "PutDeploymentParameterResponseTypeDef",
         "ResponseMetadataTypeDef",
+        "StartDeploymentConfigurationJobRequestTypeDef",
+        "StartDeploymentConfigurationJobResponseTypeDef",
         "TagResourceRequestTypeDef",
         "TagResourceResponseTypeDef",
         "UntagResourceRequestTypeDef",
@@ -34,9 +51,68 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     ]
 
 
+class DataAsAServiceConfigurationDetailTypeDef(TypedDict):
+    fulfillmentUrl: str
+
+
+class DeploymentConfigurationDetailTypeDef(TypedDict):
+    dataAsAService: NotRequired[DataAsAServiceConfigurationDetailTypeDef]
+
+
+class DeploymentConfigurationJobSummaryTypeDef(TypedDict):
+    jobId: str
+    status: DeploymentConfigurationJobStatusType
+    configuration: DeploymentConfigurationDetailTypeDef
+    createdAt: datetime
+
+
 class DeploymentParameterInputTypeDef(TypedDict):
     name: str
     secretString: str
+
+
+class GetDeploymentConfigurationJobRequestTypeDef(TypedDict):
+    catalog: str
+    productId: str
+    deliveryOptionType: DeliveryOptionTypeType
+    jobId: str
+
+
+class GetDeploymentConfigurationJobResponseTypeDef(TypedDict):
+    jobId: str
+    configuration: DeploymentConfigurationDetailTypeDef
+    status: DeploymentConfigurationJobStatusType
+    createdAt: datetime
+    configurationArn: NotRequired[str]
+    endedAt: NotRequired[datetime]
+    errorCode: NotRequired[DeploymentConfigurationJobErrorCodeType]
+    message: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetDeploymentConfigurationRequestTypeDef(TypedDict):
+    catalog: str
+    productId: str
+    deliveryOptionType: DeliveryOptionTypeType
+
+
+class GetDeploymentConfigurationResponseTypeDef(TypedDict):
+    configuration: DeploymentConfigurationDetailTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListDeploymentConfigurationJobsRequestTypeDef(TypedDict):
+    catalog: str
+    productId: str
+    deliveryOptionType: DeliveryOptionTypeType
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListDeploymentConfigurationJobsResponseTypeDef(TypedDict):
+    jobs: list[DeploymentConfigurationJobSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ListTagsForResourceRequestTypeDef(TypedDict):
@@ -49,20 +125,37 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
 
 
 class PutDeploymentParameterRequestTypeDef(TypedDict):
-    agreementId: str
     catalog: str
-    clientToken: NotRequired[str]
-    deploymentParameter: DeploymentParameterInputTypeDef
-    expirationDate: NotRequired[ReadOnly[datetime | str]]
     productId: str
+    agreementId: str
+    deploymentParameter: DeploymentParameterInputTypeDef
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    expirationDate: NotRequired[ReadOnly[datetime | str]]
+    clientToken: NotRequired[str]
 
 
 class PutDeploymentParameterResponseTypeDef(TypedDict):
+    resourceArn: str
     agreementId: str
     deploymentParameterId: str
-    resourceArn: str
     tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartDeploymentConfigurationJobRequestTypeDef(TypedDict):
+    catalog: str
+    productId: str
+    deliveryOptionType: DeliveryOptionTypeType
+    configuration: DeploymentConfigurationDetailTypeDef
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    clientToken: NotRequired[str]
+
+
+class StartDeploymentConfigurationJobResponseTypeDef(TypedDict):
+    jobId: str
+    configuration: DeploymentConfigurationDetailTypeDef
+    status: DeploymentConfigurationJobStatusType
+    createdAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef
 
 

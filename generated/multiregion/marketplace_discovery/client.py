@@ -21,10 +21,11 @@ __all__ = ["MultiRegionMarketplaceDiscovery"]
 
 
 class MultiRegionMarketplaceDiscovery(MultiRegionClient):
-    """The AWS Marketplace Discovery API provides programmatic access to the AWS
-    Marketplace catalog, including searching and browsing listings, retrieving
-    product details and fulfillment options, and accessing public and private
-    offer pricing and terms.
+    """With the AWS Marketplace Discovery API (Discovery API), you have programmatic
+    access to the AWS Marketplace catalog. You can search and browse listings,
+    retrieve product details and fulfillment options, and access public and
+    private offer pricing and terms. For more information, see Using the AWS
+    Marketplace Discovery API in the AWS Marketplace Developer Guide.
     """
 
     _service_name = "marketplace-discovery"
@@ -65,9 +66,11 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
     def get_offer_terms(
         self, **kwargs: Unpack[type_defs.GetOfferTermsInputTypeDef]
     ) -> TargetResults[type_defs.GetOfferTermsOutputTypeDef]:
-        """Returns the terms attached to an offer, such as pricing terms
-        (usage-based, contract, BYOL, free trial), legal terms, payment schedules,
-        validity terms, support terms, and renewal terms.
+        """Retrieves the terms attached to an offer, such as pricing terms
+        (usage-based, contract, Bring Your Own License (BYOL), free trial), legal
+        terms, payment schedules, validity terms, support terms, and renewal
+        terms. The operation returns results in pages. Use nextToken to retrieve
+        the next page.
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-discovery-2026-02-05/GetOfferTerms
         """
@@ -87,20 +90,33 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
     def list_fulfillment_options(
         self, **kwargs: Unpack[type_defs.ListFulfillmentOptionsInputTypeDef]
     ) -> TargetResults[type_defs.ListFulfillmentOptionsOutputTypeDef]:
-        """Returns the fulfillment options available for a product, including
+        """Retrieves the fulfillment options available for a product, including
         deployment details such as version information, operating systems, usage
-        instructions, and release notes.
+        instructions, and release notes. The operation returns results in pages.
+        Use nextToken to retrieve the next page.
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-discovery-2026-02-05/ListFulfillmentOptions
         """
         return self._call("ListFulfillmentOptions", kwargs)
 
+    def list_listing_attributes(
+        self, **kwargs: Unpack[type_defs.ListListingAttributesInputTypeDef]
+    ) -> TargetResults[type_defs.ListListingAttributesOutputTypeDef]:
+        """Retrieves the requested attributes for a listing, including case studies
+        and trust center information. The operation returns results in pages. Use
+        nextToken to retrieve the next page.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-discovery-2026-02-05/ListListingAttributes
+        """
+        return self._call("ListListingAttributes", kwargs)
+
     def list_purchase_options(
         self, **kwargs: Unpack[type_defs.ListPurchaseOptionsInputTypeDef]
     ) -> TargetResults[type_defs.ListPurchaseOptionsOutputTypeDef]:
-        """Returns the purchase options (offers and offer sets) available to the
-        buyer. You can filter results by product, seller, purchase option type,
-        visibility scope, and availability status.
+        """Retrieves the purchase options (offers and offer sets) available to you.
+        You can filter results by product, seller, purchase option type,
+        visibility scope, and availability status. The operation returns results
+        in pages. Use nextToken to retrieve the next page.
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-discovery-2026-02-05/ListPurchaseOptions
         """
@@ -109,9 +125,9 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
     def search_facets(
         self, **kwargs: Unpack[type_defs.SearchFacetsInputTypeDef]
     ) -> TargetResults[type_defs.SearchFacetsOutputTypeDef]:
-        """Returns available facet values for filtering listings, such as categories,
-        pricing models, fulfillment option types, publishers, and customer
-        ratings. Each facet value includes a count of matching listings.
+        """Retrieves the available facet values for filtering listings, such as
+        categories, pricing models, fulfillment option types, publishers, and
+        customer ratings. Each facet value includes a count of matching listings.
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-discovery-2026-02-05/SearchFacets
         """
@@ -120,10 +136,11 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
     def search_listings(
         self, **kwargs: Unpack[type_defs.SearchListingsInputTypeDef]
     ) -> TargetResults[type_defs.SearchListingsOutputTypeDef]:
-        """Returns a list of product listings based on search criteria and filters.
-        You can search by keyword, filter by category, pricing model, fulfillment
-        type, and other attributes, and sort results by relevance or customer
-        rating.
+        """Searches for listings that match your search criteria and filters. You can
+        search by keyword, filter by category, pricing model, fulfillment type,
+        and other attributes, and sort results by relevance or customer rating.
+        The operation returns results in pages. Use nextToken to retrieve the next
+        page.
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-discovery-2026-02-05/SearchListings
         """
@@ -140,9 +157,11 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         """Every page of GetOfferTerms in every target, merged per target (botocore's
         build_full_result).
 
-        Returns the terms attached to an offer, such as pricing terms
-        (usage-based, contract, BYOL, free trial), legal terms, payment schedules,
-        validity terms, support terms, and renewal terms.
+        Retrieves the terms attached to an offer, such as pricing terms
+        (usage-based, contract, Bring Your Own License (BYOL), free trial), legal
+        terms, payment schedules, validity terms, support terms, and renewal
+        terms. The operation returns results in pages. Use nextToken to retrieve
+        the next page.
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-discovery-2026-02-05/GetOfferTerms
         """
@@ -165,14 +184,40 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         """Every page of ListFulfillmentOptions in every target, merged per target
         (botocore's build_full_result).
 
-        Returns the fulfillment options available for a product, including
+        Retrieves the fulfillment options available for a product, including
         deployment details such as version information, operating systems, usage
-        instructions, and release notes.
+        instructions, and release notes. The operation returns results in pages.
+        Use nextToken to retrieve the next page.
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-discovery-2026-02-05/ListFulfillmentOptions
         """
         return self._paginate(
             "ListFulfillmentOptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_listing_attributes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListListingAttributesInputTypeDef],
+    ) -> TargetResults[type_defs.ListListingAttributesOutputTypeDef]:
+        """Every page of ListListingAttributes in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the requested attributes for a listing, including case studies
+        and trust center information. The operation returns results in pages. Use
+        nextToken to retrieve the next page.
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-discovery-2026-02-05/ListListingAttributes
+        """
+        return self._paginate(
+            "ListListingAttributes",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -190,9 +235,10 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         """Every page of ListPurchaseOptions in every target, merged per target
         (botocore's build_full_result).
 
-        Returns the purchase options (offers and offer sets) available to the
-        buyer. You can filter results by product, seller, purchase option type,
-        visibility scope, and availability status.
+        Retrieves the purchase options (offers and offer sets) available to you.
+        You can filter results by product, seller, purchase option type,
+        visibility scope, and availability status. The operation returns results
+        in pages. Use nextToken to retrieve the next page.
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-discovery-2026-02-05/ListPurchaseOptions
         """
@@ -215,9 +261,9 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         """Every page of SearchFacets in every target, merged per target (botocore's
         build_full_result).
 
-        Returns available facet values for filtering listings, such as categories,
-        pricing models, fulfillment option types, publishers, and customer
-        ratings. Each facet value includes a count of matching listings.
+        Retrieves the available facet values for filtering listings, such as
+        categories, pricing models, fulfillment option types, publishers, and
+        customer ratings. Each facet value includes a count of matching listings.
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-discovery-2026-02-05/SearchFacets
         """
@@ -240,10 +286,11 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         """Every page of SearchListings in every target, merged per target
         (botocore's build_full_result).
 
-        Returns a list of product listings based on search criteria and filters.
-        You can search by keyword, filter by category, pricing model, fulfillment
-        type, and other attributes, and sort results by relevance or customer
-        rating.
+        Searches for listings that match your search criteria and filters. You can
+        search by keyword, filter by category, pricing model, fulfillment type,
+        and other attributes, and sort results by relevance or customer rating.
+        The operation returns results in pages. Use nextToken to retrieve the next
+        page.
 
         https://docs.aws.amazon.com/goto/WebAPI/marketplace-discovery-2026-02-05/SearchListings
         """
@@ -286,6 +333,22 @@ class MultiRegionMarketplaceDiscovery(MultiRegionClient):
         """
         return self._items(
             "ListFulfillmentOptions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_listing_attributes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListListingAttributesInputTypeDef],
+    ) -> Items[type_defs.ListingAttributeResultsTypeDef]:
+        """Each element of listingAttributes in every page of ListListingAttributes,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/marketplace-discovery-2026-02-05/ListListingAttributes
+        """
+        return self._items(
+            "ListListingAttributes", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_purchase_options(

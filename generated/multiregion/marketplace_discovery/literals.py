@@ -7,13 +7,16 @@ from typing import TYPE_CHECKING, Literal
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "BillingPeriodTypeType",
+        "CaseStudyResourceTypeType",
         "DeployedOnAwsStatusType",
         "DimensionLabelTypeType",
         "FulfillmentOptionTypeType",
         "LegalDocumentTypeType",
+        "ListingAttributeTypeType",
         "ListingBadgeTypeType",
         "PricingModelTypeType",
         "PricingUnitTypeType",
+        "PurchaseIndicatorTypeType",
         "PurchaseOptionBadgeTypeType",
         "PurchaseOptionFilterTypeType",
         "PurchaseOptionTypeType",
@@ -21,6 +24,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ResourceContentTypeType",
         "ResourceTypeType",
         "ReviewSourceIdType",
+        "SaasQuickLaunchStatusType",
         "SearchFacetTypeType",
         "SearchFilterTypeType",
         "SearchListingsSortByType",
@@ -28,10 +32,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SelectorTypeType",
         "SellerEngagementContentTypeType",
         "SellerEngagementTypeType",
+        "SpecializationTypeType",
         "TermTypeType",
+        "TrustCenterControlDomainType",
+        "TrustCenterDocumentAccessTypeType",
+        "TrustCenterProviderType",
     ]
 
 BillingPeriodTypeType = Literal["Monthly"]
+CaseStudyResourceTypeType = Literal["CASE_STUDY_WEBSITE"]
 DeployedOnAwsStatusType = Literal["DEPLOYED", "NOT_DEPLOYED", "NOT_APPLICABLE"]
 DimensionLabelTypeType = Literal["Region", "SagemakerOption"]
 FulfillmentOptionTypeType = Literal[
@@ -55,6 +64,16 @@ LegalDocumentTypeType = Literal[
     "StandardEula",
     "StandardDsa",
 ]
+ListingAttributeTypeType = Literal[
+    "CASE_STUDY",
+    "SPECIALIZATION_DETAIL",
+    "TRUST_CENTER_SOURCE",
+    "TRUST_CENTER_CERTIFICATION",
+    "TRUST_CENTER_DOCUMENT",
+    "TRUST_CENTER_CONTROL",
+    "TRUST_CENTER_FAQ",
+    "TRUST_CENTER_UPDATE",
+]
 ListingBadgeTypeType = Literal[
     "AWS_FREE_TIER",
     "FREE_TRIAL",
@@ -72,10 +91,15 @@ PricingUnitTypeType = Literal[
     "REQUESTS",
     "UNITS",
 ]
+PurchaseIndicatorTypeType = Literal[
+    "NOT_AVAILABLE_FOR_SUBSCRIPTION",
+    "AVAILABLE_FOR_USE_WITHOUT_SUBSCRIPTION",
+]
 PurchaseOptionBadgeTypeType = Literal[
     "PRIVATE_PRICING",
     "FUTURE_DATED",
     "REPLACEMENT_OFFER",
+    "AUTO_RENEW",
 ]
 PurchaseOptionFilterTypeType = Literal[
     "PRODUCT_ID",
@@ -88,7 +112,8 @@ PurchaseOptionTypeType = Literal["OFFER", "OFFERSET"]
 RateCardConstraintTypeType = Literal["Allowed", "Disallowed"]
 ResourceContentTypeType = Literal["EMAIL", "PHONE_NUMBER", "LINK", "OTHER"]
 ResourceTypeType = Literal["MANUFACTURER_SUPPORT", "MANUFACTURER_INSTRUCTIONS"]
-ReviewSourceIdType = Literal["AWS_MARKETPLACE"]
+ReviewSourceIdType = Literal["AWS_MARKETPLACE", "G2", "PEERSPOT"]
+SaasQuickLaunchStatusType = Literal["ENABLED", "DISABLED"]
 SearchFacetTypeType = Literal[
     "AVERAGE_CUSTOMER_RATING",
     "CATEGORY",
@@ -98,6 +123,11 @@ SearchFacetTypeType = Literal[
     "PRICING_UNIT",
     "DEPLOYED_ON_AWS",
     "NUMBER_OF_PRODUCTS",
+    "CERTIFICATES",
+    "SPECIALIZATION",
+    "SPECIALIZATION_CATEGORY",
+    "SELLER_ENGAGEMENT",
+    "TRUST_CENTER",
 ]
 SearchFilterTypeType = Literal[
     "MIN_AVERAGE_CUSTOMER_RATING",
@@ -109,12 +139,25 @@ SearchFilterTypeType = Literal[
     "PRICING_UNIT",
     "DEPLOYED_ON_AWS",
     "NUMBER_OF_PRODUCTS",
+    "CERTIFICATES",
+    "PRODUCT_ID",
+    "SPECIALIZATION",
+    "SPECIALIZATION_CATEGORY",
+    "SELLER_ENGAGEMENT",
+    "TRUST_CENTER",
 ]
 SearchListingsSortByType = Literal["RELEVANCE", "AVERAGE_CUSTOMER_RATING"]
 SearchListingsSortOrderType = Literal["DESCENDING", "ASCENDING"]
 SelectorTypeType = Literal["Duration"]
 SellerEngagementContentTypeType = Literal["LINK"]
-SellerEngagementTypeType = Literal["REQUEST_FOR_PRIVATE_OFFER", "REQUEST_FOR_DEMO"]
+SellerEngagementTypeType = Literal[
+    "REQUEST_FOR_PRIVATE_OFFER",
+    "REQUEST_FOR_DEMO",
+    "EXPRESS_PRIVATE_OFFER",
+    "BUY_NOW",
+    "TRY_FOR_FREE",
+]
+SpecializationTypeType = Literal["USE_CASE", "INDUSTRY", "SERVICES"]
 TermTypeType = Literal[
     "ByolPricingTerm",
     "ConfigurableUpfrontPricingTerm",
@@ -128,4 +171,8 @@ TermTypeType = Literal[
     "SupportTerm",
     "ValidityTerm",
     "VariablePaymentTerm",
+    "NetPaymentTerm",
 ]
+TrustCenterControlDomainType = Literal["SECURITY", "AI_GOVERNANCE", "RESILIENCE"]
+TrustCenterDocumentAccessTypeType = Literal["DOWNLOAD", "VIEW", "REQUEST_ACCESS"]
+TrustCenterProviderType = Literal["DRATA", "VANTA", "OTHER"]

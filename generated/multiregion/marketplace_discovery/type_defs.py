@@ -20,13 +20,16 @@ from multiregion.type_defs import (
 
 from .literals import (
     BillingPeriodTypeType,
+    CaseStudyResourceTypeType,
     DeployedOnAwsStatusType,
     DimensionLabelTypeType,
     FulfillmentOptionTypeType,
     LegalDocumentTypeType,
+    ListingAttributeTypeType,
     ListingBadgeTypeType,
     PricingModelTypeType,
     PricingUnitTypeType,
+    PurchaseIndicatorTypeType,
     PurchaseOptionBadgeTypeType,
     PurchaseOptionFilterTypeType,
     PurchaseOptionTypeType,
@@ -34,6 +37,7 @@ from .literals import (
     ResourceContentTypeType,
     ResourceTypeType,
     ReviewSourceIdType,
+    SaasQuickLaunchStatusType,
     SearchFacetTypeType,
     SearchFilterTypeType,
     SearchListingsSortByType,
@@ -41,17 +45,26 @@ from .literals import (
     SelectorTypeType,
     SellerEngagementContentTypeType,
     SellerEngagementTypeType,
+    SpecializationTypeType,
     TermTypeType,
+    TrustCenterControlDomainType,
+    TrustCenterDocumentAccessTypeType,
+    TrustCenterProviderType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AmazonMachineImageEbsVolumeTypeDef",
         "AmazonMachineImageFulfillmentOptionTypeDef",
         "AmazonMachineImageOperatingSystemTypeDef",
         "AmazonMachineImageRecommendationTypeDef",
+        "AmazonMachineImageSecurityGroupTypeDef",
         "ApiFulfillmentOptionTypeDef",
         "AwsSupportedServiceTypeDef",
         "ByolPricingTermTypeDef",
+        "CaseStudiesSummaryTypeDef",
+        "CaseStudyResourceTypeDef",
+        "CaseStudyTypeDef",
         "CategoryTypeDef",
         "CloudFormationFulfillmentOptionTypeDef",
         "ConfigurableUpfrontPricingTermTypeDef",
@@ -67,6 +80,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EksAddOnFulfillmentOptionTypeDef",
         "EksAddOnOperatingSystemTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "EngagementDatesTypeDef",
+        "FixedPercentageTypeDef",
         "FixedUpfrontPricingTermTypeDef",
         "FreeTrialPricingTermTypeDef",
         "FulfillmentOptionSummaryTypeDef",
@@ -87,19 +102,27 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LegalTermTypeDef",
         "ListFulfillmentOptionsInputTypeDef",
         "ListFulfillmentOptionsOutputTypeDef",
+        "ListListingAttributesInputTypeDef",
+        "ListListingAttributesOutputTypeDef",
         "ListPurchaseOptionsInputTypeDef",
         "ListPurchaseOptionsOutputTypeDef",
         "ListingAssociatedEntityTypeDef",
+        "ListingAttributeResultsTypeDef",
         "ListingBadgeTypeDef",
         "ListingFacetTypeDef",
         "ListingSummaryAssociatedEntityTypeDef",
         "ListingSummaryTypeDef",
+        "NetPaymentTermTypeDef",
         "OfferAssociatedEntityTypeDef",
         "OfferInformationTypeDef",
         "OfferSetAssociatedEntityTypeDef",
         "OfferSetInformationTypeDef",
         "OfferTermTypeDef",
+        "PaymentScheduleEntryTypeDef",
+        "PaymentScheduleTermTemplateTypeDef",
         "PaymentScheduleTermTypeDef",
+        "PercentageRangeTypeDef",
+        "PriceIncreaseTypeDef",
         "PricingModelTypeDef",
         "PricingUnitTypeDef",
         "ProductInformationTypeDef",
@@ -107,17 +130,21 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PromotionalEmbeddedImageTypeDef",
         "PromotionalEmbeddedVideoTypeDef",
         "PromotionalMediaTypeDef",
+        "PurchaseIndicatorTypeDef",
         "PurchaseOptionAssociatedEntityTypeDef",
         "PurchaseOptionBadgeTypeDef",
         "PurchaseOptionFilterTypeDef",
         "PurchaseOptionSummaryTypeDef",
         "RateCardItemTypeDef",
         "RecurringPaymentTermTypeDef",
+        "RegionalPriceTypeDef",
         "RenewalTermTypeDef",
         "ResourceTypeDef",
         "ResponseMetadataTypeDef",
         "ReviewSourceSummaryTypeDef",
         "ReviewSummaryTypeDef",
+        "SaasCloudFormationDeploymentTemplateTypeDef",
+        "SaasDeploymentTemplateTypeDef",
         "SaasFulfillmentOptionTypeDef",
         "SageMakerAlgorithmFulfillmentOptionTypeDef",
         "SageMakerAlgorithmRecommendationTypeDef",
@@ -132,14 +159,36 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SelectorTypeDef",
         "SellerEngagementTypeDef",
         "SellerInformationTypeDef",
+        "SpecializationCategoryTypeDef",
+        "SpecializationDetailTypeDef",
+        "SpecializationTypeDef",
+        "SpecializationTypeDetailTypeDef",
         "SupportTermTypeDef",
+        "TermTemplateTypeDef",
+        "TrustCenterCertificationAttributeTypeDef",
+        "TrustCenterCertificationSummaryTypeDef",
+        "TrustCenterControlTypeDef",
+        "TrustCenterDocumentAttributeTypeDef",
+        "TrustCenterFaqAttributeTypeDef",
+        "TrustCenterSourceSummaryTypeDef",
+        "TrustCenterSourceTypeDef",
+        "TrustCenterSummaryTypeDef",
+        "TrustCenterUpdateAttributeTypeDef",
         "UsageBasedPricingTermTypeDef",
         "UsageBasedRateCardItemTypeDef",
         "UseCaseEntryTypeDef",
+        "UseCaseInformationTypeDef",
+        "UseCaseSummaryEntryTypeDef",
+        "UseCaseSummaryTypeDef",
         "UseCaseTypeDef",
         "ValidityTermTypeDef",
         "VariablePaymentTermTypeDef",
     ]
+
+
+class AmazonMachineImageEbsVolumeTypeDef(TypedDict):
+    volumeTypes: list[str]
+    iops: NotRequired[int]
 
 
 class AmazonMachineImageOperatingSystemTypeDef(TypedDict):
@@ -148,8 +197,16 @@ class AmazonMachineImageOperatingSystemTypeDef(TypedDict):
     operatingSystemVersion: NotRequired[str]
 
 
+class AmazonMachineImageSecurityGroupTypeDef(TypedDict):
+    protocol: str
+    fromPort: int
+    toPort: int
+    cidrIpAddresses: list[str]
+
+
 class AmazonMachineImageRecommendationTypeDef(TypedDict):
     instanceType: str
+    securityGroups: NotRequired[list[AmazonMachineImageSecurityGroupTypeDef]]
 
 
 class AmazonMachineImageFulfillmentOptionTypeDef(TypedDict):
@@ -162,6 +219,12 @@ class AmazonMachineImageFulfillmentOptionTypeDef(TypedDict):
     recommendation: NotRequired[AmazonMachineImageRecommendationTypeDef]
     releaseNotes: NotRequired[str]
     usageInstructions: NotRequired[str]
+    availableFromTime: NotRequired[datetime]
+    accessUrlTemplate: NotRequired[str]
+    architecture: str
+    amiAlias: NotRequired[str]
+    ebsVolume: NotRequired[AmazonMachineImageEbsVolumeTypeDef]
+    shortDescription: NotRequired[str]
 
 
 class AwsSupportedServiceTypeDef(TypedDict):
@@ -183,6 +246,34 @@ class ByolPricingTermTypeDef(TypedDict):
     type: TermTypeType
 
 
+class CaseStudiesSummaryTypeDef(TypedDict):
+    caseStudyCount: int
+
+
+class CaseStudyResourceTypeDef(TypedDict):
+    contentType: ResourceContentTypeType
+    value: str
+    displayName: NotRequired[str]
+    resourceType: CaseStudyResourceTypeType
+
+
+class EngagementDatesTypeDef(TypedDict):
+    startDate: datetime
+    completionDate: NotRequired[datetime]
+
+
+class CaseStudyTypeDef(TypedDict):
+    caseStudyId: str
+    caseStudyName: str
+    shortDescription: str
+    engagementDates: NotRequired[EngagementDatesTypeDef]
+    challenge: NotRequired[str]
+    resolution: NotRequired[str]
+    implementationApproach: NotRequired[str]
+    outcome: NotRequired[str]
+    resources: NotRequired[list[CaseStudyResourceTypeDef]]
+
+
 class CategoryTypeDef(TypedDict):
     categoryId: str
     displayName: str
@@ -196,6 +287,11 @@ class CloudFormationFulfillmentOptionTypeDef(TypedDict):
     fulfillmentOptionVersion: NotRequired[str]
     releaseNotes: NotRequired[str]
     usageInstructions: NotRequired[str]
+    availableFromTime: NotRequired[datetime]
+    architectureDiagramUrl: NotRequired[str]
+    deploymentTemplateUrl: NotRequired[str]
+    shortDescription: NotRequired[str]
+    longDescription: NotRequired[str]
 
 
 class ConstraintsTypeDef(TypedDict):
@@ -209,6 +305,12 @@ class DimensionLabelTypeDef(TypedDict):
     displayName: NotRequired[str]
 
 
+class RegionalPriceTypeDef(TypedDict):
+    region: str
+    displayName: str
+    price: str
+
+
 class RateCardItemTypeDef(TypedDict):
     dimensionKey: str
     displayName: str
@@ -216,6 +318,7 @@ class RateCardItemTypeDef(TypedDict):
     dimensionLabels: NotRequired[list[DimensionLabelTypeDef]]
     unit: str
     price: str
+    regionalPrices: list[RegionalPriceTypeDef]
 
 
 class SelectorTypeDef(TypedDict):
@@ -302,6 +405,10 @@ class EksAddOnFulfillmentOptionTypeDef(TypedDict):
     awsSupportedServices: NotRequired[list[AwsSupportedServiceTypeDef]]
 
 
+class FixedPercentageTypeDef(TypedDict):
+    percentageValue: str
+
+
 class GrantItemTypeDef(TypedDict):
     dimensionKey: str
     displayName: str
@@ -355,12 +462,30 @@ class ProfessionalServicesFulfillmentOptionTypeDef(TypedDict):
     fulfillmentOptionDisplayName: str
 
 
+class SaasCloudFormationDeploymentTemplateTypeDef(TypedDict):
+    templateName: str
+    description: NotRequired[str]
+    defaultStackName: str
+    templateUrl: str
+    iamPolicy: str
+
+
+class SaasDeploymentTemplateTypeDef(TypedDict):
+    cloudFormationDeploymentTemplate: NotRequired[
+        SaasCloudFormationDeploymentTemplateTypeDef
+    ]
+
+
 class SaasFulfillmentOptionTypeDef(TypedDict):
     fulfillmentOptionId: str
     fulfillmentOptionType: FulfillmentOptionTypeType
     fulfillmentOptionDisplayName: str
     fulfillmentUrl: NotRequired[str]
     usageInstructions: NotRequired[str]
+    availableFromTime: NotRequired[datetime]
+    launchUrl: NotRequired[str]
+    quickLaunch: SaasQuickLaunchStatusType
+    deploymentTemplates: list[SaasDeploymentTemplateTypeDef]
 
 
 class SageMakerAlgorithmRecommendationTypeDef(TypedDict):
@@ -392,6 +517,8 @@ class SageMakerModelFulfillmentOptionTypeDef(TypedDict):
     releaseNotes: NotRequired[str]
     usageInstructions: NotRequired[str]
     recommendation: NotRequired[SageMakerModelRecommendationTypeDef]
+    supportedContentTypes: NotRequired[list[str]]
+    supportedResponseMimeTypes: NotRequired[list[str]]
 
 
 class FulfillmentOptionTypeDef(TypedDict):
@@ -418,6 +545,7 @@ class FulfillmentOptionTypeDef(TypedDict):
 
 
 class GetListingInputTypeDef(TypedDict):
+    locale: NotRequired[str]
     listingId: str
 
 
@@ -477,6 +605,10 @@ class PromotionalMediaTypeDef(TypedDict):
     embeddedVideo: NotRequired[PromotionalEmbeddedVideoTypeDef]
 
 
+class PurchaseIndicatorTypeDef(TypedDict):
+    indicatorType: PurchaseIndicatorTypeType
+
+
 class ResourceTypeDef(TypedDict):
     resourceType: ResourceTypeType
     contentType: ResourceContentTypeType
@@ -513,6 +645,7 @@ class UseCaseEntryTypeDef(TypedDict):
 
 
 class GetListingOutputTypeDef(TypedDict):
+    locale: NotRequired[str]
     associatedEntities: list[ListingAssociatedEntityTypeDef]
     badges: list[ListingBadgeTypeDef]
     catalog: str
@@ -533,10 +666,12 @@ class GetListingOutputTypeDef(TypedDict):
     sellerEngagements: list[SellerEngagementTypeDef]
     shortDescription: str
     useCases: list[UseCaseEntryTypeDef]
+    purchaseIndicators: list[PurchaseIndicatorTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
 class GetOfferInputTypeDef(TypedDict):
+    locale: NotRequired[str]
     offerId: str
 
 
@@ -556,21 +691,23 @@ class PurchaseOptionBadgeTypeDef(TypedDict):
 
 
 class GetOfferOutputTypeDef(TypedDict):
+    locale: NotRequired[str]
     offerId: str
     catalog: str
     offerName: NotRequired[str]
-    agreementProposalId: str
     expirationTime: NotRequired[datetime]
     availableFromTime: NotRequired[datetime]
     sellerOfRecord: SellerInformationTypeDef
+    associatedEntities: list[OfferAssociatedEntityTypeDef]
+    agreementProposalId: str
     replacementAgreementId: NotRequired[str]
     pricingModel: PricingModelTypeDef
     badges: list[PurchaseOptionBadgeTypeDef]
-    associatedEntities: list[OfferAssociatedEntityTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
 class GetOfferSetInputTypeDef(TypedDict):
+    locale: NotRequired[str]
     offerSetId: str
 
 
@@ -580,6 +717,7 @@ class OfferSetAssociatedEntityTypeDef(TypedDict):
 
 
 class GetOfferSetOutputTypeDef(TypedDict):
+    locale: NotRequired[str]
     offerSetId: str
     catalog: str
     offerSetName: NotRequired[str]
@@ -593,6 +731,7 @@ class GetOfferSetOutputTypeDef(TypedDict):
 
 
 class GetOfferTermsInputTypeDef(TypedDict):
+    locale: NotRequired[str]
     offerId: str
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
@@ -602,6 +741,12 @@ class LegalTermTypeDef(TypedDict):
     id: str
     type: TermTypeType
     documents: list[DocumentItemTypeDef]
+
+
+class NetPaymentTermTypeDef(TypedDict):
+    id: str
+    type: TermTypeType
+    paymentDuePeriod: str
 
 
 class ScheduleItemTypeDef(TypedDict):
@@ -624,9 +769,39 @@ class RecurringPaymentTermTypeDef(TypedDict):
     price: str
 
 
+class PercentageRangeTypeDef(TypedDict):
+    minimumValue: str
+    maximumValue: str
+    defaultValue: str
+
+
+class PriceIncreaseTypeDef(TypedDict):
+    fixedPercentage: NotRequired[FixedPercentageTypeDef]
+    percentageRange: NotRequired[PercentageRangeTypeDef]
+
+
+class PaymentScheduleEntryTypeDef(TypedDict):
+    chargeDateOffset: str
+    chargePercentage: str
+    dayOfMonth: NotRequired[int]
+
+
+class PaymentScheduleTermTemplateTypeDef(TypedDict):
+    schedule: list[PaymentScheduleEntryTypeDef]
+
+
+class TermTemplateTypeDef(TypedDict):
+    paymentScheduleTermTemplate: NotRequired[PaymentScheduleTermTemplateTypeDef]
+
+
 class RenewalTermTypeDef(TypedDict):
     id: str
     type: TermTypeType
+    maxRenewals: NotRequired[int]
+    lockoutPeriod: NotRequired[str]
+    adjustmentDeadline: NotRequired[str]
+    priceIncrease: NotRequired[PriceIncreaseTypeDef]
+    termTemplates: NotRequired[list[TermTemplateTypeDef]]
 
 
 class SupportTermTypeDef(TypedDict):
@@ -674,26 +849,30 @@ class OfferTermTypeDef(TypedDict):
     usageBasedPricingTerm: NotRequired[UsageBasedPricingTermTypeDef]
     validityTerm: NotRequired[ValidityTermTypeDef]
     variablePaymentTerm: NotRequired[VariablePaymentTermTypeDef]
+    netPaymentTerm: NotRequired[NetPaymentTermTypeDef]
 
 
 class GetOfferTermsOutputTypeDef(TypedDict):
+    locale: NotRequired[str]
     offerTerms: list[OfferTermTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
 class GetProductInputTypeDef(TypedDict):
+    locale: NotRequired[str]
     productId: str
 
 
 class GetProductOutputTypeDef(TypedDict):
+    locale: NotRequired[str]
     productId: str
     catalog: str
     productName: str
+    manufacturer: SellerInformationTypeDef
     deployedOnAws: DeployedOnAwsStatusType
     shortDescription: str
     longDescription: str
-    manufacturer: SellerInformationTypeDef
     logoThumbnailUrl: str
     fulfillmentOptionSummaries: list[FulfillmentOptionSummaryTypeDef]
     categories: list[CategoryTypeDef]
@@ -701,17 +880,110 @@ class GetProductOutputTypeDef(TypedDict):
     promotionalMedia: list[PromotionalMediaTypeDef]
     resources: list[ResourceTypeDef]
     sellerEngagements: list[SellerEngagementTypeDef]
+    listingId: str
+    purchaseIndicators: list[PurchaseIndicatorTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ListFulfillmentOptionsInputTypeDef(TypedDict):
+    locale: NotRequired[str]
     productId: str
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
 
 
 class ListFulfillmentOptionsOutputTypeDef(TypedDict):
+    locale: NotRequired[str]
     fulfillmentOptions: list[FulfillmentOptionTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListListingAttributesInputTypeDef(TypedDict):
+    locale: NotRequired[str]
+    listingId: str
+    attributeTypes: ReadOnly[Sequence[ListingAttributeTypeType]]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class SpecializationCategoryTypeDef(TypedDict):
+    specializationCategoryId: str
+    specializationCategoryName: str
+    parentSpecializationId: str
+
+
+class SpecializationTypeDetailTypeDef(TypedDict):
+    specializationType: SpecializationTypeType
+    displayName: str
+
+
+class SpecializationTypeDef(TypedDict):
+    specializationId: str
+    specializationName: str
+    description: NotRequired[str]
+    specializationTypes: list[SpecializationTypeDetailTypeDef]
+    caseStudyIds: NotRequired[list[str]]
+
+
+class SpecializationDetailTypeDef(TypedDict):
+    specialization: NotRequired[SpecializationTypeDef]
+    specializationCategory: NotRequired[SpecializationCategoryTypeDef]
+
+
+class TrustCenterCertificationAttributeTypeDef(TypedDict):
+    certificationType: str
+    displayName: str
+    logoUrl: str
+
+
+class TrustCenterControlTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    domains: list[TrustCenterControlDomainType]
+
+
+class TrustCenterDocumentAttributeTypeDef(TypedDict):
+    contentType: ResourceContentTypeType
+    value: str
+    displayName: NotRequired[str]
+    subjectArea: NotRequired[str]
+    accessType: TrustCenterDocumentAccessTypeType
+
+
+class TrustCenterFaqAttributeTypeDef(TypedDict):
+    question: str
+    answer: str
+    subjectArea: NotRequired[str]
+
+
+class TrustCenterSourceTypeDef(TypedDict):
+    contentType: ResourceContentTypeType
+    value: str
+    displayName: NotRequired[str]
+    provider: TrustCenterProviderType
+
+
+class TrustCenterUpdateAttributeTypeDef(TypedDict):
+    title: str
+    description: str
+    publishedTime: datetime
+
+
+class ListingAttributeResultsTypeDef(TypedDict):
+    caseStudy: NotRequired[CaseStudyTypeDef]
+    specializationDetail: NotRequired[SpecializationDetailTypeDef]
+    trustCenterSource: NotRequired[TrustCenterSourceTypeDef]
+    trustCenterCertification: NotRequired[TrustCenterCertificationAttributeTypeDef]
+    trustCenterDocument: NotRequired[TrustCenterDocumentAttributeTypeDef]
+    trustCenterControl: NotRequired[TrustCenterControlTypeDef]
+    trustCenterFaq: NotRequired[TrustCenterFaqAttributeTypeDef]
+    trustCenterUpdate: NotRequired[TrustCenterUpdateAttributeTypeDef]
+
+
+class ListListingAttributesOutputTypeDef(TypedDict):
+    locale: NotRequired[str]
+    listingAttributes: list[ListingAttributeResultsTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -722,6 +994,7 @@ class PurchaseOptionFilterTypeDef(TypedDict):
 
 
 class ListPurchaseOptionsInputTypeDef(TypedDict):
+    locale: NotRequired[str]
     filters: NotRequired[ReadOnly[Sequence[PurchaseOptionFilterTypeDef]]]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
@@ -762,20 +1035,56 @@ class ListingSummaryAssociatedEntityTypeDef(TypedDict):
     product: NotRequired[ProductInformationTypeDef]
 
 
+class TrustCenterCertificationSummaryTypeDef(TypedDict):
+    certificationType: str
+    displayName: str
+    logoUrl: str
+
+
+class TrustCenterSourceSummaryTypeDef(TypedDict):
+    contentType: ResourceContentTypeType
+    value: str
+    displayName: NotRequired[str]
+    provider: TrustCenterProviderType
+
+
+class TrustCenterSummaryTypeDef(TypedDict):
+    sourceSummaries: list[TrustCenterSourceSummaryTypeDef]
+    certificationSummaries: list[TrustCenterCertificationSummaryTypeDef]
+    totalCertificationCount: int
+
+
+class UseCaseInformationTypeDef(TypedDict):
+    displayName: str
+    value: str
+
+
+class UseCaseSummaryEntryTypeDef(TypedDict):
+    useCase: UseCaseInformationTypeDef
+
+
+class UseCaseSummaryTypeDef(TypedDict):
+    useCases: list[UseCaseSummaryEntryTypeDef]
+
+
 class ListingSummaryTypeDef(TypedDict):
     listingId: str
     listingName: str
     publisher: SellerInformationTypeDef
+    fulfillmentOptionSummaries: list[FulfillmentOptionSummaryTypeDef]
     catalog: str
     shortDescription: str
     logoThumbnailUrl: str
     categories: list[CategoryTypeDef]
-    fulfillmentOptionSummaries: list[FulfillmentOptionSummaryTypeDef]
     badges: list[ListingBadgeTypeDef]
     reviewSummary: ReviewSummaryTypeDef
     pricingModels: list[PricingModelTypeDef]
     pricingUnits: list[PricingUnitTypeDef]
     associatedEntities: list[ListingSummaryAssociatedEntityTypeDef]
+    trustCenterSummary: NotRequired[TrustCenterSummaryTypeDef]
+    caseStudiesSummary: NotRequired[CaseStudiesSummaryTypeDef]
+    useCaseSummary: NotRequired[UseCaseSummaryTypeDef]
+    sellerEngagements: NotRequired[list[SellerEngagementTypeDef]]
 
 
 class SearchFilterTypeDef(TypedDict):
@@ -784,6 +1093,7 @@ class SearchFilterTypeDef(TypedDict):
 
 
 class SearchFacetsInputTypeDef(TypedDict):
+    locale: NotRequired[str]
     searchText: NotRequired[str]
     filters: NotRequired[ReadOnly[Sequence[SearchFilterTypeDef]]]
     facetTypes: NotRequired[ReadOnly[Sequence[SearchFacetTypeType]]]
@@ -798,6 +1108,7 @@ class SearchFacetsOutputTypeDef(TypedDict):
 
 
 class SearchListingsInputTypeDef(TypedDict):
+    locale: NotRequired[str]
     searchText: NotRequired[str]
     filters: NotRequired[ReadOnly[Sequence[SearchFilterTypeDef]]]
     maxResults: NotRequired[int]

@@ -83,6 +83,16 @@ class MultiRegionMediaConnect(MultiRegionClient):
         """
         return self._call("AddFlowVpcInterfaces", kwargs)
 
+    def batch_get_destination_endpoint(
+        self, **kwargs: Unpack[type_defs.BatchGetDestinationEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetDestinationEndpointResponseTypeDef]:
+        """Retrieves information about multiple destination endpoints in a single
+        request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/BatchGetDestinationEndpoint
+        """
+        return self._call("BatchGetDestinationEndpoint", kwargs)
+
     def batch_get_router_input(
         self, **kwargs: Unpack[type_defs.BatchGetRouterInputRequestTypeDef]
     ) -> TargetResults[type_defs.BatchGetRouterInputResponseTypeDef]:
@@ -112,6 +122,24 @@ class MultiRegionMediaConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/BatchGetRouterOutput
         """
         return self._call("BatchGetRouterOutput", kwargs)
+
+    def batch_get_source_endpoint(
+        self, **kwargs: Unpack[type_defs.BatchGetSourceEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchGetSourceEndpointResponseTypeDef]:
+        """Retrieves information about multiple source endpoints in a single request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/BatchGetSourceEndpoint
+        """
+        return self._call("BatchGetSourceEndpoint", kwargs)
+
+    def connect_endpoints(
+        self, **kwargs: Unpack[type_defs.ConnectEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ConnectEndpointsResponseTypeDef]:
+        """Connects a source endpoint to a destination endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ConnectEndpoints
+        """
+        return self._call("ConnectEndpoints", kwargs)
 
     def create_bridge(
         self, **kwargs: Unpack[type_defs.CreateBridgeRequestTypeDef]
@@ -225,6 +253,15 @@ class MultiRegionMediaConnect(MultiRegionClient):
         """
         return self._call("DeleteRouterOutput", kwargs)
 
+    def deregister_destination_endpoint(
+        self, **kwargs: Unpack[type_defs.DeregisterDestinationEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterDestinationEndpointResponseTypeDef]:
+        """Deregisters a destination endpoint from MediaConnect.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/DeregisterDestinationEndpoint
+        """
+        return self._call("DeregisterDestinationEndpoint", kwargs)
+
     def deregister_gateway_instance(
         self, **kwargs: Unpack[type_defs.DeregisterGatewayInstanceRequestTypeDef]
     ) -> TargetResults[type_defs.DeregisterGatewayInstanceResponseTypeDef]:
@@ -235,6 +272,15 @@ class MultiRegionMediaConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/DeregisterGatewayInstance
         """
         return self._call("DeregisterGatewayInstance", kwargs)
+
+    def deregister_source_endpoint(
+        self, **kwargs: Unpack[type_defs.DeregisterSourceEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.DeregisterSourceEndpointResponseTypeDef]:
+        """Deregisters a source endpoint from MediaConnect.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/DeregisterSourceEndpoint
+        """
+        return self._call("DeregisterSourceEndpoint", kwargs)
 
     def describe_bridge(
         self, **kwargs: Unpack[type_defs.DescribeBridgeRequestTypeDef]
@@ -320,6 +366,24 @@ class MultiRegionMediaConnect(MultiRegionClient):
         """
         return self._call("DescribeReservation", kwargs)
 
+    def disconnect_endpoints(
+        self, **kwargs: Unpack[type_defs.DisconnectEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.DisconnectEndpointsResponseTypeDef]:
+        """Disconnects a source endpoint from a destination endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/DisconnectEndpoints
+        """
+        return self._call("DisconnectEndpoints", kwargs)
+
+    def get_destination_endpoint(
+        self, **kwargs: Unpack[type_defs.GetDestinationEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDestinationEndpointResponseTypeDef]:
+        """Retrieves information about a destination endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/GetDestinationEndpoint
+        """
+        return self._call("GetDestinationEndpoint", kwargs)
+
     def get_router_input(
         self, **kwargs: Unpack[type_defs.GetRouterInputRequestTypeDef]
     ) -> TargetResults[type_defs.GetRouterInputResponseTypeDef]:
@@ -369,6 +433,15 @@ class MultiRegionMediaConnect(MultiRegionClient):
         """
         return self._call("GetRouterOutput", kwargs)
 
+    def get_source_endpoint(
+        self, **kwargs: Unpack[type_defs.GetSourceEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.GetSourceEndpointResponseTypeDef]:
+        """Retrieves information about a source endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/GetSourceEndpoint
+        """
+        return self._call("GetSourceEndpoint", kwargs)
+
     def grant_flow_entitlements(
         self, **kwargs: Unpack[type_defs.GrantFlowEntitlementsRequestTypeDef]
     ) -> TargetResults[type_defs.GrantFlowEntitlementsResponseTypeDef]:
@@ -388,6 +461,17 @@ class MultiRegionMediaConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListBridges
         """
         return self._call("ListBridges", kwargs)
+
+    def list_destination_endpoints(
+        self, **kwargs: Unpack[type_defs.ListDestinationEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDestinationEndpointsResponseTypeDef]:
+        """Retrieves a list of the destination endpoints in your account. The results
+        are paginated. Use the NextToken value that's returned to retrieve
+        additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListDestinationEndpoints
+        """
+        return self._call("ListDestinationEndpoints", kwargs)
 
     def list_entitlements(
         self, **kwargs: Unpack[type_defs.ListEntitlementsRequestTypeDef]
@@ -482,6 +566,17 @@ class MultiRegionMediaConnect(MultiRegionClient):
         """
         return self._call("ListRouterOutputs", kwargs)
 
+    def list_source_endpoints(
+        self, **kwargs: Unpack[type_defs.ListSourceEndpointsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSourceEndpointsResponseTypeDef]:
+        """Retrieves a list of the source endpoints in your account. The results are
+        paginated. Use the NextToken value that's returned to retrieve additional
+        results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListSourceEndpoints
+        """
+        return self._call("ListSourceEndpoints", kwargs)
+
     def list_tags_for_global_resource(
         self, **kwargs: Unpack[type_defs.ListTagsForGlobalResourceRequestTypeDef]
     ) -> TargetResults[type_defs.ListTagsForGlobalResourceResponseTypeDef]:
@@ -511,6 +606,24 @@ class MultiRegionMediaConnect(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/PurchaseOffering
         """
         return self._call("PurchaseOffering", kwargs)
+
+    def register_destination_endpoint(
+        self, **kwargs: Unpack[type_defs.RegisterDestinationEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterDestinationEndpointResponseTypeDef]:
+        """Registers a new destination endpoint in MediaConnect.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/RegisterDestinationEndpoint
+        """
+        return self._call("RegisterDestinationEndpoint", kwargs)
+
+    def register_source_endpoint(
+        self, **kwargs: Unpack[type_defs.RegisterSourceEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterSourceEndpointResponseTypeDef]:
+        """Registers a new source endpoint in MediaConnect.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/RegisterSourceEndpoint
+        """
+        return self._call("RegisterSourceEndpoint", kwargs)
 
     def remove_bridge_output(
         self, **kwargs: Unpack[type_defs.RemoveBridgeOutputRequestTypeDef]
@@ -750,6 +863,15 @@ class MultiRegionMediaConnect(MultiRegionClient):
         """
         return self._call("UpdateBridgeState", kwargs)
 
+    def update_destination_endpoint(
+        self, **kwargs: Unpack[type_defs.UpdateDestinationEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDestinationEndpointResponseTypeDef]:
+        """Updates the configuration of a destination endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/UpdateDestinationEndpoint
+        """
+        return self._call("UpdateDestinationEndpoint", kwargs)
+
     def update_flow(
         self, **kwargs: Unpack[type_defs.UpdateFlowRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateFlowResponseTypeDef]:
@@ -837,6 +959,15 @@ class MultiRegionMediaConnect(MultiRegionClient):
         """
         return self._call("UpdateRouterOutput", kwargs)
 
+    def update_source_endpoint(
+        self, **kwargs: Unpack[type_defs.UpdateSourceEndpointRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSourceEndpointResponseTypeDef]:
+        """Updates the configuration of a source endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/UpdateSourceEndpoint
+        """
+        return self._call("UpdateSourceEndpoint", kwargs)
+
     def paginate_list_bridges(
         self,
         *,
@@ -856,6 +987,31 @@ class MultiRegionMediaConnect(MultiRegionClient):
         """
         return self._paginate(
             "ListBridges",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_destination_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListDestinationEndpointsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDestinationEndpointsResponseTypeDef]:
+        """Every page of ListDestinationEndpoints in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of the destination endpoints in your account. The results
+        are paginated. Use the NextToken value that's returned to retrieve
+        additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListDestinationEndpoints
+        """
+        return self._paginate(
+            "ListDestinationEndpoints",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -1081,6 +1237,31 @@ class MultiRegionMediaConnect(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_source_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListSourceEndpointsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSourceEndpointsResponseTypeDef]:
+        """Every page of ListSourceEndpoints in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of the source endpoints in your account. The results are
+        paginated. Use the NextToken value that's returned to retrieve additional
+        results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListSourceEndpoints
+        """
+        return self._paginate(
+            "ListSourceEndpoints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def iter_list_bridges(
         self,
         *,
@@ -1095,6 +1276,23 @@ class MultiRegionMediaConnect(MultiRegionClient):
         """
         return self._items(
             "ListBridges", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_destination_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListDestinationEndpointsRequestTypeDef],
+    ) -> Items[type_defs.ListedDestinationEndpointTypeDef]:
+        """Each element of DestinationEndpoints in every page of
+        ListDestinationEndpoints, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListDestinationEndpoints
+        """
+        return self._items(
+            "ListDestinationEndpoints", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_entitlements(
@@ -1243,6 +1441,110 @@ class MultiRegionMediaConnect(MultiRegionClient):
         """
         return self._items(
             "ListRouterOutputs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_source_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListSourceEndpointsRequestTypeDef],
+    ) -> Items[type_defs.ListedSourceEndpointTypeDef]:
+        """Each element of SourceEndpoints in every page of ListSourceEndpoints, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/ListSourceEndpoints
+        """
+        return self._items(
+            "ListSourceEndpoints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_destination_endpoint_connected(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.GetDestinationEndpointRequestTypeDef],
+    ) -> TargetResults[None]:
+        """Wait until the Destination Endpoint is CONNECTED
+
+        Polls GetDestinationEndpoint in every target at once, every 3 seconds and
+        at most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/GetDestinationEndpoint
+        """
+        return self._wait(
+            "DestinationEndpointConnected",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_destination_endpoint_deregistered(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.GetDestinationEndpointRequestTypeDef],
+    ) -> TargetResults[None]:
+        """Wait until the Destination Endpoint is deregistered
+
+        Polls GetDestinationEndpoint in every target at once, every 3 seconds and
+        at most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/GetDestinationEndpoint
+        """
+        return self._wait(
+            "DestinationEndpointDeregistered",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_destination_endpoint_disconnected(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.GetDestinationEndpointRequestTypeDef],
+    ) -> TargetResults[None]:
+        """Wait until the Destination Endpoint is DISCONNECTED
+
+        Polls GetDestinationEndpoint in every target at once, every 3 seconds and
+        at most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/GetDestinationEndpoint
+        """
+        return self._wait(
+            "DestinationEndpointDisconnected",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_destination_endpoint_registered(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.GetDestinationEndpointRequestTypeDef],
+    ) -> TargetResults[None]:
+        """Wait until the Destination Endpoint is registered
+
+        Polls GetDestinationEndpoint in every target at once, every 3 seconds and
+        at most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/GetDestinationEndpoint
+        """
+        return self._wait(
+            "DestinationEndpointRegistered",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
         )
 
     def wait_flow_active(
@@ -1444,4 +1746,121 @@ class MultiRegionMediaConnect(MultiRegionClient):
         """
         return self._wait(
             "OutputUnrouted", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_source_endpoint_connected(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.GetSourceEndpointRequestTypeDef],
+    ) -> TargetResults[None]:
+        """Wait until the Source Endpoint is CONNECTED
+
+        Polls GetSourceEndpoint in every target at once, every 3 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/GetSourceEndpoint
+        """
+        return self._wait(
+            "SourceEndpointConnected", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_source_endpoint_connecting(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.GetSourceEndpointRequestTypeDef],
+    ) -> TargetResults[None]:
+        """Wait until the Source Endpoint has begun connecting
+
+        Polls GetSourceEndpoint in every target at once, every 3 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/GetSourceEndpoint
+        """
+        return self._wait(
+            "SourceEndpointConnecting", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_source_endpoint_deregistered(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.GetSourceEndpointRequestTypeDef],
+    ) -> TargetResults[None]:
+        """Wait until the Source Endpoint is deregistered
+
+        Polls GetSourceEndpoint in every target at once, every 3 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/GetSourceEndpoint
+        """
+        return self._wait(
+            "SourceEndpointDeregistered", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_source_endpoint_disconnected(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.GetSourceEndpointRequestTypeDef],
+    ) -> TargetResults[None]:
+        """Wait until the Source Endpoint is DISCONNECTED
+
+        Polls GetSourceEndpoint in every target at once, every 3 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/GetSourceEndpoint
+        """
+        return self._wait(
+            "SourceEndpointDisconnected", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_source_endpoint_disconnecting(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.GetSourceEndpointRequestTypeDef],
+    ) -> TargetResults[None]:
+        """Wait until the Source Endpoint has begun disconnecting
+
+        Polls GetSourceEndpoint in every target at once, every 3 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/GetSourceEndpoint
+        """
+        return self._wait(
+            "SourceEndpointDisconnecting",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )
+
+    def wait_source_endpoint_registered(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.GetSourceEndpointRequestTypeDef],
+    ) -> TargetResults[None]:
+        """Wait until the Source Endpoint is registered
+
+        Polls GetSourceEndpoint in every target at once, every 3 seconds and at
+        most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mediaconnect-2018-11-14/GetSourceEndpoint
+        """
+        return self._wait(
+            "SourceEndpointRegistered", kwargs, delay=delay, max_attempts=max_attempts
         )

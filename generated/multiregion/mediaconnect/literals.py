@@ -14,11 +14,21 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ContentQualityAnalysisStateType",
         "DayType",
         "DesiredStateType",
+        "DestinationEndpointConnectionStateType",
+        "DestinationEndpointNetworkingTypeType",
+        "DestinationEndpointProtocolType",
+        "DestinationEndpointRegistrationStateType",
+        "DestinationEndpointTypeType",
         "DurationUnitsType",
         "EncoderProfileType",
         "EncodingNameType",
         "EncodingProfileType",
+        "EndpointEncryptionSecretTypeType",
+        "EndpointEncryptionTypeType",
+        "EndpointLifecycleType",
         "EntitlementStatusType",
+        "FabricLatencyModeType",
+        "FabricSwitchingModeType",
         "FailoverInputSourcePriorityModeType",
         "FailoverModeType",
         "FlowSizeType",
@@ -34,6 +44,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MediaLiveInputPipelineIdType",
         "MediaLiveTransitEncryptionKeyTypeType",
         "MediaStreamTypeType",
+        "NdiOutputTimecodeSourceType",
         "NdiStateType",
         "NetworkInterfaceTypeType",
         "OutputStatusType",
@@ -41,7 +52,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ProtocolType",
         "RangeType",
         "ReservationStateType",
+        "ResourceShareOwnershipType",
+        "ResourceShareStateType",
         "ResourceTypeType",
+        "RouterContentQualityAnalysisTypeType",
         "RouterInputProtocolType",
         "RouterInputStateType",
         "RouterInputTierType",
@@ -55,12 +69,23 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RouterOutputTierType",
         "RouterOutputTypeType",
         "RoutingScopeType",
+        "RtmpPushNamingTypeType",
         "ScanModeType",
+        "SourceEndpointConnectionStateType",
+        "SourceEndpointNetworkingTypeType",
+        "SourceEndpointProtocolType",
+        "SourceEndpointRegistrationStateType",
+        "SourceEndpointTypeType",
+        "SourceMediaStreamTypeType",
         "SourceTypeType",
         "StateType",
         "StatusType",
         "TcsType",
         "ThumbnailStateType",
+        "TlsEncryptionTypeType",
+        "VideoColorimetryType",
+        "VideoMatrixCoefficientsType",
+        "VideoTransferCharacteristicsType",
     ]
 
 AlgorithmType = Literal["aes128", "aes192", "aes256"]
@@ -100,11 +125,36 @@ DayType = Literal[
     "SUNDAY",
 ]
 DesiredStateType = Literal["ACTIVE", "STANDBY", "DELETED"]
+DestinationEndpointConnectionStateType = Literal[
+    "CONNECTED",
+    "DISCONNECTED",
+    "CONNECTING",
+    "DISCONNECTING",
+]
+DestinationEndpointNetworkingTypeType = Literal["PUBLIC", "VPC"]
+DestinationEndpointProtocolType = Literal["RTP", "RIST", "SRT_CALLER", "SRT_LISTENER"]
+DestinationEndpointRegistrationStateType = Literal[
+    "REGISTERED",
+    "REGISTERING",
+    "DEREGISTERING",
+    "REGISTRATION_FAILED",
+]
+DestinationEndpointTypeType = Literal["STANDARD", "ROUTER_INPUT"]
 DurationUnitsType = Literal["MONTHS"]
 EncoderProfileType = Literal["main", "high"]
 EncodingNameType = Literal["jxsv", "raw", "smpte291", "pcm"]
 EncodingProfileType = Literal["DISTRIBUTION_H264_DEFAULT", "CONTRIBUTION_H264_DEFAULT"]
+EndpointEncryptionSecretTypeType = Literal[
+    "AES_128_KEY",
+    "AES_192_KEY",
+    "AES_256_KEY",
+    "SRT_PASSPHRASE",
+]
+EndpointEncryptionTypeType = Literal["SECRETS_MANAGER", "AUTOMATIC"]
+EndpointLifecycleType = Literal["MANAGED", "UNMANAGED"]
 EntitlementStatusType = Literal["ENABLED", "DISABLED"]
+FabricLatencyModeType = Literal["BALANCED", "LOW_LATENCY"]
+FabricSwitchingModeType = Literal["IMMEDIATE", "KEY_FRAME"]
 FailoverInputSourcePriorityModeType = Literal["NO_PRIORITY", "PRIMARY_SECONDARY"]
 FailoverModeType = Literal["MERGE", "FAILOVER"]
 FlowSizeType = Literal["MEDIUM", "LARGE", "LARGE_4X"]
@@ -142,6 +192,7 @@ MediaLiveChannelPipelineIdType = Literal["PIPELINE_0", "PIPELINE_1"]
 MediaLiveInputPipelineIdType = Literal["PIPELINE_0", "PIPELINE_1"]
 MediaLiveTransitEncryptionKeyTypeType = Literal["SECRETS_MANAGER", "AUTOMATIC"]
 MediaStreamTypeType = Literal["video", "audio", "ancillary-data"]
+NdiOutputTimecodeSourceType = Literal["EMBEDDED_TIMECODE", "UTC_SYSTEM_TIME"]
 NdiStateType = Literal["ENABLED", "DISABLED"]
 NetworkInterfaceTypeType = Literal["ena", "efa"]
 OutputStatusType = Literal["ENABLED", "DISABLED"]
@@ -159,11 +210,21 @@ ProtocolType = Literal[
     "fujitsu-qos",
     "udp",
     "ndi-speed-hq",
+    "rtmp-push",
 ]
 RangeType = Literal["NARROW", "FULL", "FULLPROTECT"]
 ReservationStateType = Literal["ACTIVE", "EXPIRED", "PROCESSING", "CANCELED"]
+ResourceShareOwnershipType = Literal["OWNED", "CONSUMED"]
+ResourceShareStateType = Literal["SHARED", "UNSHARED"]
 ResourceTypeType = Literal["Mbps_Outbound_Bandwidth"]
-RouterInputProtocolType = Literal["RTP", "RIST", "SRT_CALLER", "SRT_LISTENER"]
+RouterContentQualityAnalysisTypeType = Literal["CONTENT_LEVEL"]
+RouterInputProtocolType = Literal[
+    "RTP",
+    "RIST",
+    "SRT_CALLER",
+    "SRT_LISTENER",
+    "RTMP_PUSH",
+]
 RouterInputStateType = Literal[
     "CREATING",
     "STANDBY",
@@ -176,7 +237,13 @@ RouterInputStateType = Literal[
     "RECOVERING",
     "MIGRATING",
 ]
-RouterInputTierType = Literal["INPUT_100", "INPUT_50", "INPUT_20"]
+RouterInputTierType = Literal[
+    "INPUT_100",
+    "INPUT_50",
+    "INPUT_20",
+    "INPUT_500",
+    "INPUT_250",
+]
 RouterInputTransitEncryptionKeyTypeType = Literal["SECRETS_MANAGER", "AUTOMATIC"]
 RouterInputTypeType = Literal[
     "STANDARD",
@@ -184,6 +251,7 @@ RouterInputTypeType = Literal[
     "MERGE",
     "MEDIACONNECT_FLOW",
     "MEDIALIVE_CHANNEL",
+    "DESTINATION_ENDPOINT",
 ]
 RouterNetworkInterfaceStateType = Literal[
     "CREATING",
@@ -194,7 +262,13 @@ RouterNetworkInterfaceStateType = Literal[
     "RECOVERING",
 ]
 RouterNetworkInterfaceTypeType = Literal["PUBLIC", "VPC"]
-RouterOutputProtocolType = Literal["RTP", "RIST", "SRT_CALLER", "SRT_LISTENER"]
+RouterOutputProtocolType = Literal[
+    "RTP",
+    "RIST",
+    "SRT_CALLER",
+    "SRT_LISTENER",
+    "RTMP_PUSH",
+]
 RouterOutputRoutedStateType = Literal["ROUTED", "ROUTING", "UNROUTED"]
 RouterOutputStateType = Literal[
     "CREATING",
@@ -208,10 +282,38 @@ RouterOutputStateType = Literal[
     "RECOVERING",
     "MIGRATING",
 ]
-RouterOutputTierType = Literal["OUTPUT_100", "OUTPUT_50", "OUTPUT_20"]
-RouterOutputTypeType = Literal["STANDARD", "MEDIACONNECT_FLOW", "MEDIALIVE_INPUT"]
+RouterOutputTierType = Literal[
+    "OUTPUT_100",
+    "OUTPUT_50",
+    "OUTPUT_20",
+    "OUTPUT_500",
+    "OUTPUT_250",
+]
+RouterOutputTypeType = Literal[
+    "STANDARD",
+    "MEDIACONNECT_FLOW",
+    "MEDIALIVE_INPUT",
+    "SOURCE_ENDPOINT",
+]
 RoutingScopeType = Literal["REGIONAL", "GLOBAL"]
+RtmpPushNamingTypeType = Literal["MANUAL", "AUTOMATIC"]
 ScanModeType = Literal["progressive", "interlace", "progressive-segmented-frame"]
+SourceEndpointConnectionStateType = Literal[
+    "CONNECTED",
+    "DISCONNECTED",
+    "CONNECTING",
+    "DISCONNECTING",
+]
+SourceEndpointNetworkingTypeType = Literal["PUBLIC", "VPC"]
+SourceEndpointProtocolType = Literal["RTP", "RIST", "SRT_CALLER", "SRT_LISTENER"]
+SourceEndpointRegistrationStateType = Literal[
+    "REGISTERED",
+    "REGISTERING",
+    "DEREGISTERING",
+    "REGISTRATION_FAILED",
+]
+SourceEndpointTypeType = Literal["STANDARD", "ROUTER_OUTPUT"]
+SourceMediaStreamTypeType = Literal["VIDEO", "AUDIO", "DATA", "UNKNOWN"]
 SourceTypeType = Literal["OWNED", "ENTITLED"]
 StateType = Literal["ENABLED", "DISABLED"]
 StatusType = Literal[
@@ -235,3 +337,50 @@ TcsType = Literal[
     "DENSITY",
 ]
 ThumbnailStateType = Literal["ENABLED", "DISABLED"]
+TlsEncryptionTypeType = Literal["PUBLIC"]
+VideoColorimetryType = Literal[
+    "BT709",
+    "BT470M",
+    "BT470BG",
+    "BT601",
+    "SMPTE240M",
+    "GENERIC_FILM",
+    "BT2020",
+    "SMPTE428",
+    "SMPTE431",
+    "SMPTE432",
+]
+VideoMatrixCoefficientsType = Literal[
+    "IDENTITY",
+    "BT709",
+    "FCC",
+    "BT470BG",
+    "BT601",
+    "SMPTE240M",
+    "YCGCO",
+    "BT2020_NCL",
+    "BT2020_CL",
+    "SMPTE2085",
+    "CHROMATICITY_DERIVED_NCL",
+    "CHROMATICITY_DERIVED_CL",
+    "BT2100_ICTCP",
+    "IPT_C2",
+]
+VideoTransferCharacteristicsType = Literal[
+    "BT709",
+    "BT470M",
+    "BT470BG",
+    "BT601",
+    "SMPTE240M",
+    "LINEAR",
+    "LOG100",
+    "LOG316",
+    "IEC61966_2_4",
+    "BT1361_ECG",
+    "IEC61966_2_1",
+    "BT2020_10",
+    "BT2020_12",
+    "BT2100_PQ",
+    "SMPTE428",
+    "BT2100_HLG",
+]

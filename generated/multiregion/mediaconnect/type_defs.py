@@ -27,11 +27,21 @@ from .literals import (
     ContentQualityAnalysisStateType,
     DayType,
     DesiredStateType,
+    DestinationEndpointConnectionStateType,
+    DestinationEndpointNetworkingTypeType,
+    DestinationEndpointProtocolType,
+    DestinationEndpointRegistrationStateType,
+    DestinationEndpointTypeType,
     DurationUnitsType,
     EncoderProfileType,
     EncodingNameType,
     EncodingProfileType,
+    EndpointEncryptionSecretTypeType,
+    EndpointEncryptionTypeType,
+    EndpointLifecycleType,
     EntitlementStatusType,
+    FabricLatencyModeType,
+    FabricSwitchingModeType,
     FailoverInputSourcePriorityModeType,
     FailoverModeType,
     FlowSizeType,
@@ -47,6 +57,7 @@ from .literals import (
     MediaLiveInputPipelineIdType,
     MediaLiveTransitEncryptionKeyTypeType,
     MediaStreamTypeType,
+    NdiOutputTimecodeSourceType,
     NdiStateType,
     NetworkInterfaceTypeType,
     OutputStatusType,
@@ -54,7 +65,10 @@ from .literals import (
     ProtocolType,
     RangeType,
     ReservationStateType,
+    ResourceShareOwnershipType,
+    ResourceShareStateType,
     ResourceTypeType,
+    RouterContentQualityAnalysisTypeType,
     RouterInputProtocolType,
     RouterInputStateType,
     RouterInputTierType,
@@ -68,12 +82,23 @@ from .literals import (
     RouterOutputTierType,
     RouterOutputTypeType,
     RoutingScopeType,
+    RtmpPushNamingTypeType,
     ScanModeType,
+    SourceEndpointConnectionStateType,
+    SourceEndpointNetworkingTypeType,
+    SourceEndpointProtocolType,
+    SourceEndpointRegistrationStateType,
+    SourceEndpointTypeType,
+    SourceMediaStreamTypeType,
     SourceTypeType,
     StateType,
     StatusType,
     TcsType,
     ThumbnailStateType,
+    TlsEncryptionTypeType,
+    VideoColorimetryType,
+    VideoMatrixCoefficientsType,
+    VideoTransferCharacteristicsType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
@@ -101,7 +126,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AddMediaStreamRequestTypeDef",
         "AddOutputRequestTypeDef",
         "AudioMonitoringSettingTypeDef",
+        "AutoPidMapConfigurationTypeDef",
         "AutomaticEncryptionKeyConfigurationTypeDef",
+        "AutomaticEndpointEncryptionConfigurationTypeDef",
+        "AutomaticRtmpPushNamingConfigurationTypeDef",
+        "BatchGetDestinationEndpointErrorTypeDef",
+        "BatchGetDestinationEndpointRequestTypeDef",
+        "BatchGetDestinationEndpointResponseTypeDef",
         "BatchGetRouterInputErrorTypeDef",
         "BatchGetRouterInputRequestTypeDef",
         "BatchGetRouterInputResponseTypeDef",
@@ -111,6 +142,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BatchGetRouterOutputErrorTypeDef",
         "BatchGetRouterOutputRequestTypeDef",
         "BatchGetRouterOutputResponseTypeDef",
+        "BatchGetSourceEndpointErrorTypeDef",
+        "BatchGetSourceEndpointRequestTypeDef",
+        "BatchGetSourceEndpointResponseTypeDef",
+        "BlackFramesConfigurationTypeDef",
         "BlackFramesTypeDef",
         "BridgeFlowOutputTypeDef",
         "BridgeFlowSourceTypeDef",
@@ -119,6 +154,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BridgeOutputTypeDef",
         "BridgeSourceTypeDef",
         "BridgeTypeDef",
+        "ColorInformationTypeDef",
+        "ConnectEndpointsRequestTypeDef",
+        "ConnectEndpointsResponseTypeDef",
+        "ConsumedResourceShareDetailsTypeDef",
+        "ContentQualityAnalysisFeatureConfigurationTypeDef",
         "CreateBridgeRequestTypeDef",
         "CreateBridgeResponseTypeDef",
         "CreateFlowRequestTypeDef",
@@ -144,8 +184,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteRouterNetworkInterfaceResponseTypeDef",
         "DeleteRouterOutputRequestTypeDef",
         "DeleteRouterOutputResponseTypeDef",
+        "DeregisterDestinationEndpointRequestTypeDef",
+        "DeregisterDestinationEndpointResponseTypeDef",
         "DeregisterGatewayInstanceRequestTypeDef",
         "DeregisterGatewayInstanceResponseTypeDef",
+        "DeregisterSourceEndpointRequestTypeDef",
+        "DeregisterSourceEndpointResponseTypeDef",
         "DescribeBridgeRequestTypeDef",
         "DescribeBridgeResponseTypeDef",
         "DescribeFlowRequestTypeDef",
@@ -164,13 +208,28 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeReservationResponseTypeDef",
         "DestinationConfigurationRequestTypeDef",
         "DestinationConfigurationTypeDef",
+        "DestinationEndpointAssociatedResourceDetailsTypeDef",
+        "DestinationEndpointConfigurationOutputTypeDef",
+        "DestinationEndpointConfigurationTypeDef",
+        "DestinationEndpointConnectionDetailsTypeDef",
+        "DestinationEndpointFilterTypeDef",
+        "DestinationEndpointMessageTypeDef",
+        "DestinationEndpointRouterInputConfigurationTypeDef",
+        "DestinationEndpointRouterInputStreamDetailsTypeDef",
+        "DestinationEndpointTypeDef",
+        "DisconnectEndpointsRequestTypeDef",
+        "DisconnectEndpointsResponseTypeDef",
         "EgressGatewayBridgeTypeDef",
         "EmptyResponseMetadataTypeDef",
         "EncodingConfigTypeDef",
         "EncodingParametersRequestTypeDef",
         "EncodingParametersTypeDef",
         "EncryptionTypeDef",
+        "EndpointEncryptionConfigurationTypeDef",
+        "EndpointEncryptionSecretConfigurationTypeDef",
         "EntitlementTypeDef",
+        "FabricConfigurationTypeDef",
+        "FabricSwitchingConfigurationTypeDef",
         "FailoverConfigTypeDef",
         "FailoverRouterInputConfigurationOutputTypeDef",
         "FailoverRouterInputConfigurationTypeDef",
@@ -183,11 +242,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FmtpRequestTypeDef",
         "FmtpTypeDef",
         "FrameResolutionTypeDef",
+        "FrozenFramesConfigurationTypeDef",
         "FrozenFramesTypeDef",
         "GatewayBridgeSourceTypeDef",
         "GatewayInstanceTypeDef",
         "GatewayNetworkTypeDef",
         "GatewayTypeDef",
+        "GetDestinationEndpointRequestTypeDef",
+        "GetDestinationEndpointResponseTypeDef",
         "GetRouterInputRequestTypeDef",
         "GetRouterInputResponseTypeDef",
         "GetRouterInputSourceMetadataRequestTypeDef",
@@ -198,16 +260,22 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetRouterNetworkInterfaceResponseTypeDef",
         "GetRouterOutputRequestTypeDef",
         "GetRouterOutputResponseTypeDef",
+        "GetSourceEndpointRequestTypeDef",
+        "GetSourceEndpointResponseTypeDef",
         "GrantEntitlementRequestTypeDef",
         "GrantFlowEntitlementsRequestTypeDef",
         "GrantFlowEntitlementsResponseTypeDef",
+        "ImmediateFabricSwitchingConfigurationTypeDef",
         "IngressGatewayBridgeTypeDef",
         "InputConfigurationRequestTypeDef",
         "InputConfigurationTypeDef",
         "InterfaceRequestTypeDef",
         "InterfaceTypeDef",
+        "KeyFrameFabricSwitchingConfigurationTypeDef",
         "ListBridgesRequestTypeDef",
         "ListBridgesResponseTypeDef",
+        "ListDestinationEndpointsRequestTypeDef",
+        "ListDestinationEndpointsResponseTypeDef",
         "ListEntitlementsRequestTypeDef",
         "ListEntitlementsResponseTypeDef",
         "ListFlowsRequestTypeDef",
@@ -226,11 +294,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListRouterNetworkInterfacesResponseTypeDef",
         "ListRouterOutputsRequestTypeDef",
         "ListRouterOutputsResponseTypeDef",
+        "ListSourceEndpointsRequestTypeDef",
+        "ListSourceEndpointsResponseTypeDef",
         "ListTagsForGlobalResourceRequestTypeDef",
         "ListTagsForGlobalResourceResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
         "ListedBridgeTypeDef",
+        "ListedDestinationEndpointTypeDef",
         "ListedEntitlementTypeDef",
         "ListedFlowTypeDef",
         "ListedGatewayInstanceTypeDef",
@@ -238,9 +309,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListedRouterInputTypeDef",
         "ListedRouterNetworkInterfaceTypeDef",
         "ListedRouterOutputTypeDef",
+        "ListedSourceEndpointTypeDef",
         "MaintenanceConfigurationTypeDef",
         "MaintenanceScheduleTypeDef",
         "MaintenanceTypeDef",
+        "ManualRtmpPushNamingConfigurationTypeDef",
         "MediaConnectFlowRouterInputConfigurationTypeDef",
         "MediaConnectFlowRouterInputStreamDetailsTypeDef",
         "MediaConnectFlowRouterOutputConfigurationTypeDef",
@@ -278,12 +351,29 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "NdiSourceSettingsTypeDef",
         "OfferingTypeDef",
         "OutputTypeDef",
+        "OwnedResourceShareDetailsTypeDef",
+        "PassthroughTypeDef",
+        "PidMapRuleTypeDef",
         "PreferredDayTimeMaintenanceConfigurationTypeDef",
+        "ProgramClockReferencePidConfigurationTypeDef",
+        "ProgramMapTablePidConfigurationTypeDef",
+        "ProgramNumberConfigurationTypeDef",
+        "PublicDestinationEndpointNetworkingConfigurationAllowRuleTypeDef",
+        "PublicDestinationEndpointNetworkingConfigurationOutputTypeDef",
+        "PublicDestinationEndpointNetworkingConfigurationTypeDef",
         "PublicRouterNetworkInterfaceConfigurationOutputTypeDef",
         "PublicRouterNetworkInterfaceConfigurationTypeDef",
         "PublicRouterNetworkInterfaceRuleTypeDef",
+        "PublicSourceEndpointNetworkingConfigurationAllowRuleTypeDef",
+        "PublicSourceEndpointNetworkingConfigurationOutputTypeDef",
+        "PublicSourceEndpointNetworkingConfigurationTypeDef",
+        "PublicTlsEncryptionConfigurationTypeDef",
         "PurchaseOfferingRequestTypeDef",
         "PurchaseOfferingResponseTypeDef",
+        "RegisterDestinationEndpointRequestTypeDef",
+        "RegisterDestinationEndpointResponseTypeDef",
+        "RegisterSourceEndpointRequestTypeDef",
+        "RegisterSourceEndpointResponseTypeDef",
         "RemoveBridgeOutputRequestTypeDef",
         "RemoveBridgeOutputResponseTypeDef",
         "RemoveBridgeSourceRequestTypeDef",
@@ -297,6 +387,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RemoveFlowVpcInterfaceRequestTypeDef",
         "RemoveFlowVpcInterfaceResponseTypeDef",
         "ReservationTypeDef",
+        "ResourceShareDetailsTypeDef",
         "ResourceSpecificationTypeDef",
         "ResponseMetadataTypeDef",
         "RestartRouterInputRequestTypeDef",
@@ -307,8 +398,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RevokeFlowEntitlementResponseTypeDef",
         "RistRouterInputConfigurationTypeDef",
         "RistRouterOutputConfigurationTypeDef",
+        "RistStandardDestinationEndpointConfigurationTypeDef",
+        "RistStandardSourceEndpointConfigurationTypeDef",
+        "RouterContentQualityAnalysisConfigurationTypeDef",
         "RouterInputConfigurationOutputTypeDef",
         "RouterInputConfigurationTypeDef",
+        "RouterInputDestinationEndpointAssociatedResourceDetailsTypeDef",
+        "RouterInputDestinationEndpointConfigurationTypeDef",
+        "RouterInputDestinationEndpointConnectionDetailsTypeDef",
         "RouterInputFilterTypeDef",
         "RouterInputMessageTypeDef",
         "RouterInputMetadataTypeDef",
@@ -326,27 +423,75 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RouterOutputConfigurationTypeDef",
         "RouterOutputFilterTypeDef",
         "RouterOutputMessageTypeDef",
+        "RouterOutputProcessorsOutputTypeDef",
+        "RouterOutputProcessorsTypeDef",
         "RouterOutputProtocolConfigurationTypeDef",
+        "RouterOutputSourceEndpointAssociatedResourceDetailsTypeDef",
+        "RouterOutputSourceEndpointConfigurationTypeDef",
+        "RouterOutputSourceEndpointConnectionDetailsTypeDef",
         "RouterOutputStreamDetailsTypeDef",
         "RouterOutputTypeDef",
+        "RtmpMediaInfoTypeDef",
+        "RtmpMediaStreamInfoTypeDef",
+        "RtmpPushNamingConfigurationTypeDef",
+        "RtmpPushOutputSettingsTypeDef",
+        "RtmpPushRouterInputConfigurationTypeDef",
+        "RtmpPushRouterOutputConfigurationTypeDef",
+        "RtmpPushSourceSettingsTypeDef",
+        "RtmpPushStreamDetailsTypeDef",
+        "RtmpSourceMetadataInfoTypeDef",
         "RtpRouterInputConfigurationTypeDef",
         "RtpRouterOutputConfigurationTypeDef",
+        "RtpStandardDestinationEndpointConfigurationTypeDef",
+        "RtpStandardSourceEndpointConfigurationTypeDef",
         "SecretsManagerEncryptionKeyConfigurationTypeDef",
+        "SecretsManagerEndpointEncryptionConfigurationTypeDef",
         "SetGatewayBridgeSourceRequestTypeDef",
+        "SetRtmpPushSourceSettingsTypeDef",
         "SetSourceRequestTypeDef",
+        "SilentAudioConfigurationTypeDef",
         "SilentAudioTypeDef",
+        "SingleProgramTransportStreamPidMapConfigurationOutputTypeDef",
+        "SingleProgramTransportStreamPidMapConfigurationTypeDef",
+        "SourceEndpointAssociatedResourceDetailsTypeDef",
+        "SourceEndpointConfigurationOutputTypeDef",
+        "SourceEndpointConfigurationTypeDef",
+        "SourceEndpointConnectionDetailsTypeDef",
+        "SourceEndpointFilterTypeDef",
+        "SourceEndpointMessageTypeDef",
+        "SourceEndpointRouterOutputConfigurationTypeDef",
+        "SourceEndpointRouterOutputStreamDetailsTypeDef",
+        "SourceEndpointTypeDef",
         "SourcePriorityTypeDef",
         "SourceTypeDef",
         "SrtCallerRouterInputConfigurationTypeDef",
         "SrtCallerRouterOutputConfigurationTypeDef",
+        "SrtCallerStandardDestinationEndpointConfigurationTypeDef",
+        "SrtCallerStandardSourceEndpointConfigurationTypeDef",
         "SrtDecryptionConfigurationTypeDef",
         "SrtEncryptionConfigurationTypeDef",
         "SrtListenerRouterInputConfigurationTypeDef",
         "SrtListenerRouterOutputConfigurationTypeDef",
+        "SrtListenerStandardDestinationEndpointConfigurationTypeDef",
+        "SrtListenerStandardSourceEndpointConfigurationTypeDef",
+        "StandardDestinationEndpointAssociatedResourceDetailsTypeDef",
+        "StandardDestinationEndpointConfigurationOutputTypeDef",
+        "StandardDestinationEndpointConfigurationTypeDef",
+        "StandardDestinationEndpointConnectionDetailsTypeDef",
+        "StandardDestinationEndpointNetworkingConfigurationOutputTypeDef",
+        "StandardDestinationEndpointNetworkingConfigurationTypeDef",
+        "StandardDestinationEndpointProtocolConfigurationTypeDef",
         "StandardRouterInputConfigurationTypeDef",
         "StandardRouterInputStreamDetailsTypeDef",
         "StandardRouterOutputConfigurationTypeDef",
         "StandardRouterOutputStreamDetailsTypeDef",
+        "StandardSourceEndpointAssociatedResourceDetailsTypeDef",
+        "StandardSourceEndpointConfigurationOutputTypeDef",
+        "StandardSourceEndpointConfigurationTypeDef",
+        "StandardSourceEndpointConnectionDetailsTypeDef",
+        "StandardSourceEndpointNetworkingConfigurationOutputTypeDef",
+        "StandardSourceEndpointNetworkingConfigurationTypeDef",
+        "StandardSourceEndpointProtocolConfigurationTypeDef",
         "StartFlowRequestTypeDef",
         "StartFlowResponseTypeDef",
         "StartRouterInputRequestTypeDef",
@@ -364,7 +509,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TakeRouterInputRequestTypeDef",
         "TakeRouterInputResponseTypeDef",
         "ThumbnailDetailsTypeDef",
+        "TlsEncryptionConfigurationTypeDef",
+        "TlsEncryptionTypeDef",
         "TransportMediaInfoTypeDef",
+        "TransportStreamIdConfigurationTypeDef",
         "TransportStreamProgramTypeDef",
         "TransportStreamTypeDef",
         "TransportTypeDef",
@@ -381,6 +529,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateBridgeSourceResponseTypeDef",
         "UpdateBridgeStateRequestTypeDef",
         "UpdateBridgeStateResponseTypeDef",
+        "UpdateDestinationEndpointRequestTypeDef",
+        "UpdateDestinationEndpointResponseTypeDef",
         "UpdateEgressGatewayBridgeRequestTypeDef",
         "UpdateEncryptionTypeDef",
         "UpdateFailoverConfigTypeDef",
@@ -405,12 +555,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateRouterNetworkInterfaceResponseTypeDef",
         "UpdateRouterOutputRequestTypeDef",
         "UpdateRouterOutputResponseTypeDef",
+        "UpdateSourceEndpointRequestTypeDef",
+        "UpdateSourceEndpointResponseTypeDef",
         "VideoMonitoringSettingTypeDef",
+        "VpcDestinationEndpointNetworkingConfigurationOutputTypeDef",
+        "VpcDestinationEndpointNetworkingConfigurationTypeDef",
         "VpcInterfaceAttachmentTypeDef",
         "VpcInterfaceRequestTypeDef",
         "VpcInterfaceTypeDef",
         "VpcRouterNetworkInterfaceConfigurationOutputTypeDef",
         "VpcRouterNetworkInterfaceConfigurationTypeDef",
+        "VpcSourceEndpointNetworkingConfigurationOutputTypeDef",
+        "VpcSourceEndpointNetworkingConfigurationTypeDef",
         "WindowMaintenanceScheduleTypeDef",
     ]
 
@@ -641,6 +797,25 @@ class MediaStreamOutputConfigurationRequestTypeDef(TypedDict):
     MediaStreamName: str
 
 
+class PublicTlsEncryptionConfigurationTypeDef(TypedDict):
+    pass
+
+
+class TlsEncryptionConfigurationTypeDef(TypedDict):
+    Public: NotRequired[PublicTlsEncryptionConfigurationTypeDef]
+
+
+class TlsEncryptionTypeDef(TypedDict):
+    EncryptionType: NotRequired[TlsEncryptionTypeType]
+    EncryptionConfiguration: TlsEncryptionConfigurationTypeDef
+
+
+class RtmpPushOutputSettingsTypeDef(TypedDict):
+    ApplicationName: str
+    StreamName: str
+    TlsEncryption: NotRequired[TlsEncryptionTypeDef]
+
+
 class AddOutputRequestTypeDef(TypedDict):
     CidrAllowList: NotRequired[ReadOnly[Sequence[str]]]
     Description: NotRequired[str]
@@ -665,6 +840,9 @@ class AddOutputRequestTypeDef(TypedDict):
     OutputTags: NotRequired[ReadOnly[Mapping[str, str]]]
     RouterIntegrationState: NotRequired[StateType]
     RouterIntegrationTransitEncryption: NotRequired[FlowTransitEncryptionTypeDef]
+    NdiOutputTimecodeSource: NotRequired[NdiOutputTimecodeSourceType]
+    NdiAudioReferenceLevel: NotRequired[int]
+    RtmpPushSettings: NotRequired[RtmpPushOutputSettingsTypeDef]
 
 
 class AddFlowOutputsRequestTypeDef(TypedDict):
@@ -697,6 +875,13 @@ class MediaStreamOutputConfigurationTypeDef(TypedDict):
 
 class NdiSourceSettingsTypeDef(TypedDict):
     SourceName: NotRequired[str]
+    AudioReferenceLevel: NotRequired[int]
+
+
+class RtmpPushSourceSettingsTypeDef(TypedDict):
+    ApplicationName: str
+    StreamName: str
+    NamingType: RtmpPushNamingTypeType
 
 
 class TransportTypeDef(TypedDict):
@@ -716,6 +901,10 @@ class TransportTypeDef(TypedDict):
     NdiSpeedHqQuality: NotRequired[int]
     NdiProgramName: NotRequired[str]
     NdiSourceSettings: NotRequired[NdiSourceSettingsTypeDef]
+    NdiOutputTimecodeSource: NotRequired[NdiOutputTimecodeSourceType]
+    NdiAudioReferenceLevel: NotRequired[int]
+    RtmpPushSourceSettings: NotRequired[RtmpPushSourceSettingsTypeDef]
+    RtmpPushOutputSettings: NotRequired[RtmpPushOutputSettingsTypeDef]
 
 
 class OutputTypeDef(TypedDict):
@@ -767,6 +956,24 @@ class SetGatewayBridgeSourceRequestTypeDef(TypedDict):
     VpcInterfaceAttachment: NotRequired[VpcInterfaceAttachmentTypeDef]
 
 
+class AutomaticRtmpPushNamingConfigurationTypeDef(TypedDict):
+    pass
+
+
+class ManualRtmpPushNamingConfigurationTypeDef(TypedDict):
+    ApplicationName: str
+    StreamName: str
+
+
+class RtmpPushNamingConfigurationTypeDef(TypedDict):
+    Manual: NotRequired[ManualRtmpPushNamingConfigurationTypeDef]
+    Automatic: NotRequired[AutomaticRtmpPushNamingConfigurationTypeDef]
+
+
+class SetRtmpPushSourceSettingsTypeDef(TypedDict):
+    NamingConfiguration: RtmpPushNamingConfigurationTypeDef
+
+
 class SetSourceRequestTypeDef(TypedDict):
     Decryption: NotRequired[EncryptionTypeDef]
     Description: NotRequired[str]
@@ -793,6 +1000,7 @@ class SetSourceRequestTypeDef(TypedDict):
     SourceTags: NotRequired[ReadOnly[Mapping[str, str]]]
     RouterIntegrationState: NotRequired[StateType]
     RouterIntegrationTransitDecryption: NotRequired[FlowTransitEncryptionTypeDef]
+    RtmpPushSettings: NotRequired[SetRtmpPushSourceSettingsTypeDef]
 
 
 class AddFlowSourcesRequestTypeDef(TypedDict):
@@ -895,6 +1103,202 @@ class AudioMonitoringSettingTypeDef(TypedDict):
     SilentAudio: NotRequired[SilentAudioTypeDef]
 
 
+class AutoPidMapConfigurationTypeDef(TypedDict):
+    StartPid: int
+    PidsPerProgram: int
+
+
+class AutomaticEndpointEncryptionConfigurationTypeDef(TypedDict):
+    pass
+
+
+class BatchGetDestinationEndpointErrorTypeDef(TypedDict):
+    Arn: str
+    Code: str
+    Message: str
+
+
+class BatchGetDestinationEndpointRequestTypeDef(TypedDict):
+    Arns: ReadOnly[Sequence[str]]
+
+
+class RouterInputMessageTypeDef(TypedDict):
+    Code: str
+    Message: str
+
+
+class RouterInputDestinationEndpointAssociatedResourceDetailsTypeDef(TypedDict):
+    Name: str
+    MaximumBitrate: int
+    State: RouterInputStateType
+    Messages: list[RouterInputMessageTypeDef]
+
+
+class StandardDestinationEndpointAssociatedResourceDetailsTypeDef(TypedDict):
+    pass
+
+
+class DestinationEndpointAssociatedResourceDetailsTypeDef(TypedDict):
+    Standard: NotRequired[StandardDestinationEndpointAssociatedResourceDetailsTypeDef]
+    RouterInput: NotRequired[
+        RouterInputDestinationEndpointAssociatedResourceDetailsTypeDef
+    ]
+
+
+class RouterInputDestinationEndpointConfigurationTypeDef(TypedDict):
+    RouterInputArn: str
+
+
+class PublicDestinationEndpointNetworkingConfigurationAllowRuleTypeDef(TypedDict):
+    Cidr: str
+
+
+class PublicDestinationEndpointNetworkingConfigurationOutputTypeDef(TypedDict):
+    DestinationAllowRules: list[
+        PublicDestinationEndpointNetworkingConfigurationAllowRuleTypeDef
+    ]
+
+
+class VpcDestinationEndpointNetworkingConfigurationOutputTypeDef(TypedDict):
+    SecurityGroupIds: list[str]
+    SubnetId: str
+
+
+class StandardDestinationEndpointNetworkingConfigurationOutputTypeDef(TypedDict):
+    Public: NotRequired[PublicDestinationEndpointNetworkingConfigurationOutputTypeDef]
+    Vpc: NotRequired[VpcDestinationEndpointNetworkingConfigurationOutputTypeDef]
+
+
+class RistStandardDestinationEndpointConfigurationTypeDef(TypedDict):
+    DestinationAddress: str
+    DestinationIngestPort: int
+
+
+class RtpStandardDestinationEndpointConfigurationTypeDef(TypedDict):
+    DestinationAddress: str
+    DestinationIngestPort: int
+    ForwardErrorCorrectionState: ForwardErrorCorrectionStateType
+
+
+class EndpointEncryptionSecretConfigurationTypeDef(TypedDict):
+    SecretArn: str
+
+
+class SrtCallerStandardDestinationEndpointConfigurationTypeDef(TypedDict):
+    SourceListenerPort: int
+    MinimumLatencyMilliseconds: int
+    EncryptionPassphrase: NotRequired[EndpointEncryptionSecretConfigurationTypeDef]
+
+
+class SrtListenerStandardDestinationEndpointConfigurationTypeDef(TypedDict):
+    DestinationAddress: str
+    DestinationIngestPort: int
+    MinimumLatencyMilliseconds: int
+    StreamId: NotRequired[str]
+    EncryptionPassphrase: NotRequired[EndpointEncryptionSecretConfigurationTypeDef]
+
+
+class StandardDestinationEndpointProtocolConfigurationTypeDef(TypedDict):
+    Rist: NotRequired[RistStandardDestinationEndpointConfigurationTypeDef]
+    SrtListener: NotRequired[SrtListenerStandardDestinationEndpointConfigurationTypeDef]
+    SrtCaller: NotRequired[SrtCallerStandardDestinationEndpointConfigurationTypeDef]
+    Rtp: NotRequired[RtpStandardDestinationEndpointConfigurationTypeDef]
+
+
+class StandardDestinationEndpointConfigurationOutputTypeDef(TypedDict):
+    Name: str
+    DestinationNetworkingConfiguration: (
+        StandardDestinationEndpointNetworkingConfigurationOutputTypeDef
+    )
+    ProtocolConfiguration: StandardDestinationEndpointProtocolConfigurationTypeDef
+    DestinationNetworkingType: NotRequired[DestinationEndpointNetworkingTypeType]
+    Protocol: NotRequired[DestinationEndpointProtocolType]
+
+
+class DestinationEndpointConfigurationOutputTypeDef(TypedDict):
+    Standard: NotRequired[StandardDestinationEndpointConfigurationOutputTypeDef]
+    RouterInput: NotRequired[RouterInputDestinationEndpointConfigurationTypeDef]
+
+
+class SecretsManagerEndpointEncryptionConfigurationTypeDef(TypedDict):
+    EncryptionSecretType: NotRequired[EndpointEncryptionSecretTypeType]
+    EncryptionSecret: EndpointEncryptionSecretConfigurationTypeDef
+
+
+class EndpointEncryptionConfigurationTypeDef(TypedDict):
+    SecretsManager: NotRequired[SecretsManagerEndpointEncryptionConfigurationTypeDef]
+    Automatic: NotRequired[AutomaticEndpointEncryptionConfigurationTypeDef]
+
+
+class RouterInputDestinationEndpointConnectionDetailsTypeDef(TypedDict):
+    SourceEncryptionType: NotRequired[EndpointEncryptionTypeType]
+    SourceEncryptionConfiguration: NotRequired[EndpointEncryptionConfigurationTypeDef]
+    SourceEndpointType: NotRequired[SourceEndpointTypeType]
+
+
+class StandardDestinationEndpointConnectionDetailsTypeDef(TypedDict):
+    SourceIpAddress: NotRequired[str]
+    SourceListenerPort: NotRequired[int]
+    SourceEncryptionType: NotRequired[EndpointEncryptionTypeType]
+    SourceEncryptionConfiguration: NotRequired[EndpointEncryptionConfigurationTypeDef]
+    SourceEndpointType: NotRequired[SourceEndpointTypeType]
+
+
+class DestinationEndpointConnectionDetailsTypeDef(TypedDict):
+    Standard: NotRequired[StandardDestinationEndpointConnectionDetailsTypeDef]
+    RouterInput: NotRequired[RouterInputDestinationEndpointConnectionDetailsTypeDef]
+
+
+class DestinationEndpointMessageTypeDef(TypedDict):
+    Code: str
+    Message: str
+
+
+class ConsumedResourceShareDetailsTypeDef(TypedDict):
+    OwnerAccountId: str
+
+
+class OwnedResourceShareDetailsTypeDef(TypedDict):
+    ShareState: ResourceShareStateType
+
+
+class ResourceShareDetailsTypeDef(TypedDict):
+    Owned: NotRequired[OwnedResourceShareDetailsTypeDef]
+    Consumed: NotRequired[ConsumedResourceShareDetailsTypeDef]
+
+
+class DestinationEndpointTypeDef(TypedDict):
+    Name: str
+    Arn: str
+    Id: str
+    Description: str
+    RegionName: str
+    AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+    CreatedAt: datetime
+    UpdatedAt: datetime
+    LifecycleManagement: EndpointLifecycleType
+    Messages: list[DestinationEndpointMessageTypeDef]
+    DestinationType: DestinationEndpointTypeType
+    Configuration: DestinationEndpointConfigurationOutputTypeDef
+    ResourceShareOwnership: ResourceShareOwnershipType
+    ResourceShareDetails: ResourceShareDetailsTypeDef
+    RegistrationState: DestinationEndpointRegistrationStateType
+    ConnectionDetails: NotRequired[DestinationEndpointConnectionDetailsTypeDef]
+    ConnectionState: DestinationEndpointConnectionStateType
+    ConnectedSource: NotRequired[str]
+    DecryptionType: NotRequired[EndpointEncryptionTypeType]
+    DecryptionConfiguration: NotRequired[EndpointEncryptionConfigurationTypeDef]
+    AssociatedResourceDetails: DestinationEndpointAssociatedResourceDetailsTypeDef
+    Tags: dict[str, str]
+
+
+class BatchGetDestinationEndpointResponseTypeDef(TypedDict):
+    DestinationEndpoints: list[DestinationEndpointTypeDef]
+    Errors: list[BatchGetDestinationEndpointErrorTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class BatchGetRouterInputErrorTypeDef(TypedDict):
     Arn: str
     Code: str
@@ -929,9 +1333,46 @@ class MaintenanceScheduleTypeDef(TypedDict):
     Window: NotRequired[WindowMaintenanceScheduleTypeDef]
 
 
+class BlackFramesConfigurationTypeDef(TypedDict):
+    State: ContentQualityAnalysisStateType
+    ThresholdSeconds: int
+
+
+class FrozenFramesConfigurationTypeDef(TypedDict):
+    State: ContentQualityAnalysisStateType
+    ThresholdSeconds: int
+
+
+class SilentAudioConfigurationTypeDef(TypedDict):
+    State: ContentQualityAnalysisStateType
+    ThresholdSeconds: int
+
+
+class ContentQualityAnalysisFeatureConfigurationTypeDef(TypedDict):
+    BlackFrames: NotRequired[BlackFramesConfigurationTypeDef]
+    FrozenFrames: NotRequired[FrozenFramesConfigurationTypeDef]
+    SilentAudio: NotRequired[SilentAudioConfigurationTypeDef]
+
+
+class RouterContentQualityAnalysisConfigurationTypeDef(TypedDict):
+    ContentLevel: NotRequired[ContentQualityAnalysisFeatureConfigurationTypeDef]
+
+
+class DestinationEndpointRouterInputConfigurationTypeDef(TypedDict):
+    EndpointLifecycleManagement: EndpointLifecycleType
+    SourceTransitDecryptionType: NotRequired[EndpointEncryptionTypeType]
+    SourceTransitDecryption: EndpointEncryptionConfigurationTypeDef
+
+
 class RistRouterInputConfigurationTypeDef(TypedDict):
     Port: int
     RecoveryLatencyMilliseconds: int
+
+
+class RtmpPushRouterInputConfigurationTypeDef(TypedDict):
+    Port: int
+    NamingType: NotRequired[RtmpPushNamingTypeType]
+    NamingConfiguration: RtmpPushNamingConfigurationTypeDef
 
 
 class RtpRouterInputConfigurationTypeDef(TypedDict):
@@ -960,6 +1401,7 @@ class SrtListenerRouterInputConfigurationTypeDef(TypedDict):
 class FailoverRouterInputProtocolConfigurationTypeDef(TypedDict):
     Rist: NotRequired[RistRouterInputConfigurationTypeDef]
     SrtListener: NotRequired[SrtListenerRouterInputConfigurationTypeDef]
+    RtmpPush: NotRequired[RtmpPushRouterInputConfigurationTypeDef]
     SrtCaller: NotRequired[SrtCallerRouterInputConfigurationTypeDef]
     Rtp: NotRequired[RtpRouterInputConfigurationTypeDef]
 
@@ -997,6 +1439,8 @@ class MediaLiveChannelRouterInputConfigurationTypeDef(TypedDict):
 class MergeRouterInputProtocolConfigurationTypeDef(TypedDict):
     Rtp: NotRequired[RtpRouterInputConfigurationTypeDef]
     Rist: NotRequired[RistRouterInputConfigurationTypeDef]
+    SrtListener: NotRequired[SrtListenerRouterInputConfigurationTypeDef]
+    SrtCaller: NotRequired[SrtCallerRouterInputConfigurationTypeDef]
 
 
 class MergeRouterInputConfigurationOutputTypeDef(TypedDict):
@@ -1008,6 +1452,7 @@ class MergeRouterInputConfigurationOutputTypeDef(TypedDict):
 class RouterInputProtocolConfigurationTypeDef(TypedDict):
     Rist: NotRequired[RistRouterInputConfigurationTypeDef]
     SrtListener: NotRequired[SrtListenerRouterInputConfigurationTypeDef]
+    RtmpPush: NotRequired[RtmpPushRouterInputConfigurationTypeDef]
     SrtCaller: NotRequired[SrtCallerRouterInputConfigurationTypeDef]
     Rtp: NotRequired[RtpRouterInputConfigurationTypeDef]
 
@@ -1019,6 +1464,7 @@ class StandardRouterInputConfigurationTypeDef(TypedDict):
 
 
 class RouterInputConfigurationOutputTypeDef(TypedDict):
+    DestinationEndpoint: NotRequired[DestinationEndpointRouterInputConfigurationTypeDef]
     Standard: NotRequired[StandardRouterInputConfigurationTypeDef]
     MediaLiveChannel: NotRequired[MediaLiveChannelRouterInputConfigurationTypeDef]
     Failover: NotRequired[FailoverRouterInputConfigurationOutputTypeDef]
@@ -1026,14 +1472,19 @@ class RouterInputConfigurationOutputTypeDef(TypedDict):
     Merge: NotRequired[MergeRouterInputConfigurationOutputTypeDef]
 
 
-class RouterInputMessageTypeDef(TypedDict):
-    Code: str
-    Message: str
+class DestinationEndpointRouterInputStreamDetailsTypeDef(TypedDict):
+    pass
+
+
+class RtmpPushStreamDetailsTypeDef(TypedDict):
+    ApplicationName: str
+    StreamName: str
 
 
 class FailoverRouterInputIndexedStreamDetailsTypeDef(TypedDict):
     SourceIndex: int
     SourceIpAddress: NotRequired[str]
+    RtmpPush: NotRequired[RtmpPushStreamDetailsTypeDef]
 
 
 class FailoverRouterInputStreamDetailsTypeDef(TypedDict):
@@ -1061,9 +1512,11 @@ class MergeRouterInputStreamDetailsTypeDef(TypedDict):
 
 class StandardRouterInputStreamDetailsTypeDef(TypedDict):
     SourceIpAddress: NotRequired[str]
+    RtmpPush: NotRequired[RtmpPushStreamDetailsTypeDef]
 
 
 class RouterInputStreamDetailsTypeDef(TypedDict):
+    DestinationEndpoint: NotRequired[DestinationEndpointRouterInputStreamDetailsTypeDef]
     Standard: NotRequired[StandardRouterInputStreamDetailsTypeDef]
     MediaLiveChannel: NotRequired[MediaLiveChannelRouterInputStreamDetailsTypeDef]
     Failover: NotRequired[FailoverRouterInputStreamDetailsTypeDef]
@@ -1106,6 +1559,11 @@ class RouterInputTypeDef(TypedDict):
     MaintenanceConfiguration: MaintenanceConfigurationTypeDef
     MaintenanceScheduleType: NotRequired[MaintenanceScheduleTypeType]
     MaintenanceSchedule: NotRequired[MaintenanceScheduleTypeDef]
+    ContentQualityAnalysisType: RouterContentQualityAnalysisTypeType
+    ContentQualityAnalysisConfiguration: (
+        RouterContentQualityAnalysisConfigurationTypeDef
+    )
+    AssociatedDestinationEndpointArns: NotRequired[list[str]]
 
 
 class BatchGetRouterInputResponseTypeDef(TypedDict):
@@ -1173,6 +1631,25 @@ class BatchGetRouterOutputRequestTypeDef(TypedDict):
     Arns: ReadOnly[Sequence[str]]
 
 
+class ImmediateFabricSwitchingConfigurationTypeDef(TypedDict):
+    pass
+
+
+class KeyFrameFabricSwitchingConfigurationTypeDef(TypedDict):
+    KeyFrameWaitMilliseconds: NotRequired[int]
+
+
+class FabricSwitchingConfigurationTypeDef(TypedDict):
+    Immediate: NotRequired[ImmediateFabricSwitchingConfigurationTypeDef]
+    KeyFrame: NotRequired[KeyFrameFabricSwitchingConfigurationTypeDef]
+
+
+class FabricConfigurationTypeDef(TypedDict):
+    RecoveryLatencyMode: FabricLatencyModeType
+    SwitchingMode: NotRequired[FabricSwitchingModeType]
+    SwitchingConfiguration: NotRequired[FabricSwitchingConfigurationTypeDef]
+
+
 class MediaConnectFlowRouterOutputConfigurationTypeDef(TypedDict):
     FlowArn: NotRequired[str]
     FlowSourceArn: NotRequired[str]
@@ -1185,9 +1662,23 @@ class MediaLiveInputRouterOutputConfigurationTypeDef(TypedDict):
     DestinationTransitEncryption: MediaLiveTransitEncryptionTypeDef
 
 
+class SourceEndpointRouterOutputConfigurationTypeDef(TypedDict):
+    EndpointLifecycleManagement: EndpointLifecycleType
+    DestinationTransitEncryptionType: NotRequired[EndpointEncryptionTypeType]
+    DestinationTransitEncryption: EndpointEncryptionConfigurationTypeDef
+
+
 class RistRouterOutputConfigurationTypeDef(TypedDict):
     DestinationAddress: str
     DestinationPort: int
+
+
+class RtmpPushRouterOutputConfigurationTypeDef(TypedDict):
+    DestinationAddress: str
+    DestinationPort: int
+    ApplicationName: str
+    StreamName: str
+    TlsEncryption: NotRequired[TlsEncryptionTypeDef]
 
 
 class RtpRouterOutputConfigurationTypeDef(TypedDict):
@@ -1217,6 +1708,7 @@ class SrtListenerRouterOutputConfigurationTypeDef(TypedDict):
 class RouterOutputProtocolConfigurationTypeDef(TypedDict):
     Rist: NotRequired[RistRouterOutputConfigurationTypeDef]
     SrtListener: NotRequired[SrtListenerRouterOutputConfigurationTypeDef]
+    RtmpPush: NotRequired[RtmpPushRouterOutputConfigurationTypeDef]
     SrtCaller: NotRequired[SrtCallerRouterOutputConfigurationTypeDef]
     Rtp: NotRequired[RtpRouterOutputConfigurationTypeDef]
 
@@ -1231,6 +1723,7 @@ class RouterOutputConfigurationTypeDef(TypedDict):
     Standard: NotRequired[StandardRouterOutputConfigurationTypeDef]
     MediaConnectFlow: NotRequired[MediaConnectFlowRouterOutputConfigurationTypeDef]
     MediaLiveInput: NotRequired[MediaLiveInputRouterOutputConfigurationTypeDef]
+    SourceEndpoint: NotRequired[SourceEndpointRouterOutputConfigurationTypeDef]
 
 
 class RouterOutputMessageTypeDef(TypedDict):
@@ -1238,11 +1731,60 @@ class RouterOutputMessageTypeDef(TypedDict):
     Message: str
 
 
+class PidMapRuleTypeDef(TypedDict):
+    MatchExpression: str
+    Action: str
+
+
+class PassthroughTypeDef(TypedDict):
+    pass
+
+
+class ProgramClockReferencePidConfigurationTypeDef(TypedDict):
+    Passthrough: NotRequired[PassthroughTypeDef]
+    Set: NotRequired[int]
+
+
+class ProgramMapTablePidConfigurationTypeDef(TypedDict):
+    Passthrough: NotRequired[PassthroughTypeDef]
+    Set: NotRequired[int]
+
+
+class ProgramNumberConfigurationTypeDef(TypedDict):
+    Passthrough: NotRequired[PassthroughTypeDef]
+    Set: NotRequired[int]
+
+
+class TransportStreamIdConfigurationTypeDef(TypedDict):
+    Passthrough: NotRequired[PassthroughTypeDef]
+    Set: NotRequired[int]
+
+
+class SingleProgramTransportStreamPidMapConfigurationOutputTypeDef(TypedDict):
+    Rules: list[PidMapRuleTypeDef]
+    DefaultAction: str
+    TransportStreamId: NotRequired[TransportStreamIdConfigurationTypeDef]
+    ProgramNumber: NotRequired[ProgramNumberConfigurationTypeDef]
+    ProgramMapTablePid: NotRequired[ProgramMapTablePidConfigurationTypeDef]
+    ProgramClockReferencePid: NotRequired[ProgramClockReferencePidConfigurationTypeDef]
+    Auto: NotRequired[AutoPidMapConfigurationTypeDef]
+
+
+class RouterOutputProcessorsOutputTypeDef(TypedDict):
+    SingleProgramTransportStreamPidMap: NotRequired[
+        SingleProgramTransportStreamPidMapConfigurationOutputTypeDef
+    ]
+
+
 class MediaConnectFlowRouterOutputStreamDetailsTypeDef(TypedDict):
     pass
 
 
 class MediaLiveInputRouterOutputStreamDetailsTypeDef(TypedDict):
+    pass
+
+
+class SourceEndpointRouterOutputStreamDetailsTypeDef(TypedDict):
     pass
 
 
@@ -1254,6 +1796,7 @@ class RouterOutputStreamDetailsTypeDef(TypedDict):
     Standard: NotRequired[StandardRouterOutputStreamDetailsTypeDef]
     MediaConnectFlow: NotRequired[MediaConnectFlowRouterOutputStreamDetailsTypeDef]
     MediaLiveInput: NotRequired[MediaLiveInputRouterOutputStreamDetailsTypeDef]
+    SourceEndpoint: NotRequired[SourceEndpointRouterOutputStreamDetailsTypeDef]
 
 
 class RouterOutputTypeDef(TypedDict):
@@ -1280,11 +1823,170 @@ class RouterOutputTypeDef(TypedDict):
     MaintenanceConfiguration: MaintenanceConfigurationTypeDef
     MaintenanceScheduleType: NotRequired[MaintenanceScheduleTypeType]
     MaintenanceSchedule: NotRequired[MaintenanceScheduleTypeDef]
+    FabricConfiguration: FabricConfigurationTypeDef
+    Processors: NotRequired[RouterOutputProcessorsOutputTypeDef]
+    AssociatedSourceEndpointArns: NotRequired[list[str]]
 
 
 class BatchGetRouterOutputResponseTypeDef(TypedDict):
     RouterOutputs: list[RouterOutputTypeDef]
     Errors: list[BatchGetRouterOutputErrorTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchGetSourceEndpointErrorTypeDef(TypedDict):
+    Arn: str
+    Code: str
+    Message: str
+
+
+class BatchGetSourceEndpointRequestTypeDef(TypedDict):
+    Arns: ReadOnly[Sequence[str]]
+
+
+class RouterOutputSourceEndpointAssociatedResourceDetailsTypeDef(TypedDict):
+    Name: str
+    MaximumBitrate: int
+    State: RouterOutputStateType
+    Messages: list[RouterOutputMessageTypeDef]
+
+
+class StandardSourceEndpointAssociatedResourceDetailsTypeDef(TypedDict):
+    pass
+
+
+class SourceEndpointAssociatedResourceDetailsTypeDef(TypedDict):
+    Standard: NotRequired[StandardSourceEndpointAssociatedResourceDetailsTypeDef]
+    RouterOutput: NotRequired[
+        RouterOutputSourceEndpointAssociatedResourceDetailsTypeDef
+    ]
+
+
+class RouterOutputSourceEndpointConfigurationTypeDef(TypedDict):
+    RouterOutputArn: str
+
+
+class PublicSourceEndpointNetworkingConfigurationAllowRuleTypeDef(TypedDict):
+    Cidr: str
+
+
+class PublicSourceEndpointNetworkingConfigurationOutputTypeDef(TypedDict):
+    SourceAllowRules: list[PublicSourceEndpointNetworkingConfigurationAllowRuleTypeDef]
+
+
+class VpcSourceEndpointNetworkingConfigurationOutputTypeDef(TypedDict):
+    SecurityGroupIds: list[str]
+    SubnetId: str
+
+
+class StandardSourceEndpointNetworkingConfigurationOutputTypeDef(TypedDict):
+    Public: NotRequired[PublicSourceEndpointNetworkingConfigurationOutputTypeDef]
+    Vpc: NotRequired[VpcSourceEndpointNetworkingConfigurationOutputTypeDef]
+
+
+class RistStandardSourceEndpointConfigurationTypeDef(TypedDict):
+    DestinationIngestPort: int
+    RecoveryLatencyMilliseconds: int
+
+
+class RtpStandardSourceEndpointConfigurationTypeDef(TypedDict):
+    DestinationIngestPort: int
+    ForwardErrorCorrectionState: ForwardErrorCorrectionStateType
+
+
+class SrtCallerStandardSourceEndpointConfigurationTypeDef(TypedDict):
+    DestinationIngestPort: int
+    MinimumLatencyMilliseconds: int
+    EncryptionPassphrase: NotRequired[EndpointEncryptionSecretConfigurationTypeDef]
+
+
+class SrtListenerStandardSourceEndpointConfigurationTypeDef(TypedDict):
+    SourceListenerPort: int
+    SourceAddress: str
+    MinimumLatencyMilliseconds: int
+    StreamId: NotRequired[str]
+    EncryptionPassphrase: NotRequired[EndpointEncryptionSecretConfigurationTypeDef]
+
+
+class StandardSourceEndpointProtocolConfigurationTypeDef(TypedDict):
+    Rist: NotRequired[RistStandardSourceEndpointConfigurationTypeDef]
+    SrtListener: NotRequired[SrtListenerStandardSourceEndpointConfigurationTypeDef]
+    SrtCaller: NotRequired[SrtCallerStandardSourceEndpointConfigurationTypeDef]
+    Rtp: NotRequired[RtpStandardSourceEndpointConfigurationTypeDef]
+
+
+class StandardSourceEndpointConfigurationOutputTypeDef(TypedDict):
+    Name: str
+    SourceNetworkingConfiguration: (
+        StandardSourceEndpointNetworkingConfigurationOutputTypeDef
+    )
+    ProtocolConfiguration: StandardSourceEndpointProtocolConfigurationTypeDef
+    SourceNetworkingType: NotRequired[SourceEndpointNetworkingTypeType]
+    Protocol: NotRequired[SourceEndpointProtocolType]
+
+
+class SourceEndpointConfigurationOutputTypeDef(TypedDict):
+    Standard: NotRequired[StandardSourceEndpointConfigurationOutputTypeDef]
+    RouterOutput: NotRequired[RouterOutputSourceEndpointConfigurationTypeDef]
+
+
+class RouterOutputSourceEndpointConnectionDetailsTypeDef(TypedDict):
+    DestinationDecryptionType: NotRequired[EndpointEncryptionTypeType]
+    DestinationDecryptionConfiguration: NotRequired[
+        EndpointEncryptionConfigurationTypeDef
+    ]
+    DestinationEndpointType: NotRequired[DestinationEndpointTypeType]
+
+
+class StandardSourceEndpointConnectionDetailsTypeDef(TypedDict):
+    DestinationIpAddress: NotRequired[str]
+    DestinationIngestPort: NotRequired[int]
+    DestinationDecryptionType: NotRequired[EndpointEncryptionTypeType]
+    DestinationDecryptionConfiguration: NotRequired[
+        EndpointEncryptionConfigurationTypeDef
+    ]
+    DestinationEndpointType: NotRequired[DestinationEndpointTypeType]
+
+
+class SourceEndpointConnectionDetailsTypeDef(TypedDict):
+    Standard: NotRequired[StandardSourceEndpointConnectionDetailsTypeDef]
+    RouterOutput: NotRequired[RouterOutputSourceEndpointConnectionDetailsTypeDef]
+
+
+class SourceEndpointMessageTypeDef(TypedDict):
+    Code: str
+    Message: str
+
+
+class SourceEndpointTypeDef(TypedDict):
+    Name: str
+    Arn: str
+    Id: str
+    Description: str
+    RegionName: str
+    AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+    CreatedAt: datetime
+    UpdatedAt: datetime
+    LifecycleManagement: EndpointLifecycleType
+    Messages: list[SourceEndpointMessageTypeDef]
+    SourceType: SourceEndpointTypeType
+    Configuration: SourceEndpointConfigurationOutputTypeDef
+    ResourceShareOwnership: ResourceShareOwnershipType
+    ResourceShareDetails: ResourceShareDetailsTypeDef
+    RegistrationState: SourceEndpointRegistrationStateType
+    ConnectionState: SourceEndpointConnectionStateType
+    ConnectionDetails: NotRequired[SourceEndpointConnectionDetailsTypeDef]
+    ConnectedDestinations: list[str]
+    EncryptionType: NotRequired[EndpointEncryptionTypeType]
+    EncryptionConfiguration: NotRequired[EndpointEncryptionConfigurationTypeDef]
+    AssociatedResourceDetails: SourceEndpointAssociatedResourceDetailsTypeDef
+    Tags: dict[str, str]
+
+
+class BatchGetSourceEndpointResponseTypeDef(TypedDict):
+    SourceEndpoints: list[SourceEndpointTypeDef]
+    Errors: list[BatchGetSourceEndpointErrorTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1332,6 +2034,25 @@ class BridgeTypeDef(TypedDict):
     PlacementArn: str
     SourceFailoverConfig: NotRequired[FailoverConfigTypeDef]
     Sources: NotRequired[list[BridgeSourceTypeDef]]
+
+
+class ColorInformationTypeDef(TypedDict):
+    Colorimetry: NotRequired[VideoColorimetryType]
+    TransferCharacteristics: NotRequired[VideoTransferCharacteristicsType]
+    MatrixCoefficients: NotRequired[VideoMatrixCoefficientsType]
+
+
+class ConnectEndpointsRequestTypeDef(TypedDict):
+    DestinationEndpointArn: str
+    SourceEndpointArn: str
+
+
+class ConnectEndpointsResponseTypeDef(TypedDict):
+    DestinationEndpointArn: str
+    DestinationEndpointName: str
+    SourceEndpointArn: str
+    SourceEndpointName: str
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class CreateBridgeRequestTypeDef(TypedDict):
@@ -1516,6 +2237,7 @@ class MergeRouterInputConfigurationTypeDef(TypedDict):
 
 
 class RouterInputConfigurationTypeDef(TypedDict):
+    DestinationEndpoint: NotRequired[DestinationEndpointRouterInputConfigurationTypeDef]
     Standard: NotRequired[StandardRouterInputConfigurationTypeDef]
     MediaLiveChannel: NotRequired[MediaLiveChannelRouterInputConfigurationTypeDef]
     Failover: NotRequired[ReadOnly[FailoverRouterInputConfigurationTypeDef]]
@@ -1535,6 +2257,9 @@ class CreateRouterInputRequestTypeDef(TypedDict):
     MaintenanceConfiguration: NotRequired[MaintenanceConfigurationTypeDef]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
     ClientToken: NotRequired[str]
+    ContentQualityAnalysisConfiguration: NotRequired[
+        RouterContentQualityAnalysisConfigurationTypeDef
+    ]
 
 
 class CreateRouterInputResponseTypeDef(TypedDict):
@@ -1569,6 +2294,22 @@ class CreateRouterNetworkInterfaceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SingleProgramTransportStreamPidMapConfigurationTypeDef(TypedDict):
+    Rules: ReadOnly[Sequence[PidMapRuleTypeDef]]
+    DefaultAction: str
+    TransportStreamId: NotRequired[TransportStreamIdConfigurationTypeDef]
+    ProgramNumber: NotRequired[ProgramNumberConfigurationTypeDef]
+    ProgramMapTablePid: NotRequired[ProgramMapTablePidConfigurationTypeDef]
+    ProgramClockReferencePid: NotRequired[ProgramClockReferencePidConfigurationTypeDef]
+    Auto: NotRequired[AutoPidMapConfigurationTypeDef]
+
+
+class RouterOutputProcessorsTypeDef(TypedDict):
+    SingleProgramTransportStreamPidMap: NotRequired[
+        ReadOnly[SingleProgramTransportStreamPidMapConfigurationTypeDef]
+    ]
+
+
 class CreateRouterOutputRequestTypeDef(TypedDict):
     Name: str
     Configuration: RouterOutputConfigurationTypeDef
@@ -1579,7 +2320,9 @@ class CreateRouterOutputRequestTypeDef(TypedDict):
     AvailabilityZone: NotRequired[str]
     MaintenanceConfiguration: NotRequired[MaintenanceConfigurationTypeDef]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    FabricConfiguration: NotRequired[FabricConfigurationTypeDef]
     ClientToken: NotRequired[str]
+    Processors: NotRequired[ReadOnly[RouterOutputProcessorsTypeDef]]
 
 
 class CreateRouterOutputResponseTypeDef(TypedDict):
@@ -1648,6 +2391,16 @@ class DeleteRouterOutputResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeregisterDestinationEndpointRequestTypeDef(TypedDict):
+    Arn: str
+
+
+class DeregisterDestinationEndpointResponseTypeDef(TypedDict):
+    Arn: str
+    Name: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeregisterGatewayInstanceRequestTypeDef(TypedDict):
     Force: NotRequired[bool]
     GatewayInstanceArn: str
@@ -1656,6 +2409,16 @@ class DeregisterGatewayInstanceRequestTypeDef(TypedDict):
 class DeregisterGatewayInstanceResponseTypeDef(TypedDict):
     GatewayInstanceArn: NotRequired[str]
     InstanceState: NotRequired[InstanceStateType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeregisterSourceEndpointRequestTypeDef(TypedDict):
+    Arn: str
+
+
+class DeregisterSourceEndpointResponseTypeDef(TypedDict):
+    Arn: str
+    Name: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1696,6 +2459,7 @@ class NdiMediaStreamInfoTypeDef(TypedDict):
     Codec: str
     StreamId: int
     ScanMode: NotRequired[ScanModeType]
+    Color: NotRequired[ColorInformationTypeDef]
     FrameResolution: NotRequired[FrameResolutionTypeDef]
     FrameRate: NotRequired[str]
     Channels: NotRequired[int]
@@ -1717,15 +2481,42 @@ class NdiSourceMetadataInfoTypeDef(TypedDict):
     Messages: list[MessageDetailTypeDef]
 
 
+class RtmpMediaStreamInfoTypeDef(TypedDict):
+    StreamId: int
+    StreamType: SourceMediaStreamTypeType
+    Codec: str
+    FrameRate: NotRequired[str]
+    FrameResolution: NotRequired[FrameResolutionTypeDef]
+    ScanMode: NotRequired[ScanModeType]
+    Color: NotRequired[ColorInformationTypeDef]
+    Channels: NotRequired[int]
+    SampleRate: NotRequired[int]
+    SampleSize: NotRequired[int]
+    Language: NotRequired[str]
+
+
+class RtmpMediaInfoTypeDef(TypedDict):
+    Streams: list[RtmpMediaStreamInfoTypeDef]
+
+
+class RtmpSourceMetadataInfoTypeDef(TypedDict):
+    ApplicationName: NotRequired[str]
+    StreamName: NotRequired[str]
+    MediaInfo: RtmpMediaInfoTypeDef
+
+
 class TransportStreamTypeDef(TypedDict):
     Channels: NotRequired[int]
     Codec: NotRequired[str]
+    Color: NotRequired[ColorInformationTypeDef]
     FrameRate: NotRequired[str]
     FrameResolution: NotRequired[FrameResolutionTypeDef]
     Pid: int
     SampleRate: NotRequired[int]
     SampleSize: NotRequired[int]
+    ScanMode: NotRequired[ScanModeType]
     StreamType: str
+    Language: NotRequired[str]
 
 
 class TransportStreamProgramTypeDef(TypedDict):
@@ -1738,6 +2529,7 @@ class TransportStreamProgramTypeDef(TypedDict):
 
 class TransportMediaInfoTypeDef(TypedDict):
     Programs: list[TransportStreamProgramTypeDef]
+    TsId: NotRequired[int]
 
 
 class DescribeFlowSourceMetadataResponseTypeDef(TypedDict):
@@ -1746,6 +2538,7 @@ class DescribeFlowSourceMetadataResponseTypeDef(TypedDict):
     Timestamp: NotRequired[datetime]
     TransportMediaInfo: NotRequired[TransportMediaInfoTypeDef]
     NdiInfo: NotRequired[NdiSourceMetadataInfoTypeDef]
+    RtmpInfo: NotRequired[RtmpSourceMetadataInfoTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1845,6 +2638,67 @@ class DescribeReservationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PublicDestinationEndpointNetworkingConfigurationTypeDef(TypedDict):
+    DestinationAllowRules: ReadOnly[
+        Sequence[PublicDestinationEndpointNetworkingConfigurationAllowRuleTypeDef]
+    ]
+
+
+class VpcDestinationEndpointNetworkingConfigurationTypeDef(TypedDict):
+    SecurityGroupIds: ReadOnly[Sequence[str]]
+    SubnetId: str
+
+
+class StandardDestinationEndpointNetworkingConfigurationTypeDef(TypedDict):
+    Public: NotRequired[
+        ReadOnly[PublicDestinationEndpointNetworkingConfigurationTypeDef]
+    ]
+    Vpc: NotRequired[ReadOnly[VpcDestinationEndpointNetworkingConfigurationTypeDef]]
+
+
+class StandardDestinationEndpointConfigurationTypeDef(TypedDict):
+    Name: str
+    DestinationNetworkingConfiguration: ReadOnly[
+        StandardDestinationEndpointNetworkingConfigurationTypeDef
+    ]
+    ProtocolConfiguration: StandardDestinationEndpointProtocolConfigurationTypeDef
+    DestinationNetworkingType: NotRequired[DestinationEndpointNetworkingTypeType]
+    Protocol: NotRequired[DestinationEndpointProtocolType]
+
+
+class DestinationEndpointConfigurationTypeDef(TypedDict):
+    Standard: NotRequired[ReadOnly[StandardDestinationEndpointConfigurationTypeDef]]
+    RouterInput: NotRequired[RouterInputDestinationEndpointConfigurationTypeDef]
+
+
+class DestinationEndpointFilterTypeDef(TypedDict):
+    RegionNames: NotRequired[ReadOnly[Sequence[str]]]
+    DestinationTypes: NotRequired[ReadOnly[Sequence[DestinationEndpointTypeType]]]
+    NameContains: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class DisconnectEndpointsRequestTypeDef(TypedDict):
+    DestinationEndpointArn: str
+    SourceEndpointArn: str
+
+
+class DisconnectEndpointsResponseTypeDef(TypedDict):
+    DestinationEndpointArn: str
+    DestinationEndpointName: str
+    SourceEndpointArn: str
+    SourceEndpointName: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetDestinationEndpointRequestTypeDef(TypedDict):
+    Arn: str
+
+
+class GetDestinationEndpointResponseTypeDef(TypedDict):
+    DestinationEndpoint: DestinationEndpointTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetRouterInputRequestTypeDef(TypedDict):
     Arn: str
 
@@ -1860,6 +2714,7 @@ class GetRouterInputSourceMetadataRequestTypeDef(TypedDict):
 
 class RouterInputMetadataTypeDef(TypedDict):
     TransportStreamMediaInfo: NotRequired[TransportMediaInfoTypeDef]
+    RtmpInfo: NotRequired[RtmpSourceMetadataInfoTypeDef]
 
 
 class RouterInputSourceMetadataDetailsTypeDef(TypedDict):
@@ -1911,6 +2766,15 @@ class GetRouterOutputResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetSourceEndpointRequestTypeDef(TypedDict):
+    Arn: str
+
+
+class GetSourceEndpointResponseTypeDef(TypedDict):
+    SourceEndpoint: SourceEndpointTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GrantFlowEntitlementsRequestTypeDef(TypedDict):
     Entitlements: ReadOnly[Sequence[GrantEntitlementRequestTypeDef]]
     FlowArn: str
@@ -1938,6 +2802,39 @@ class ListedBridgeTypeDef(TypedDict):
 
 class ListBridgesResponseTypeDef(TypedDict):
     Bridges: NotRequired[list[ListedBridgeTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListDestinationEndpointsRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    Filters: NotRequired[ReadOnly[Sequence[DestinationEndpointFilterTypeDef]]]
+
+
+class ListedDestinationEndpointTypeDef(TypedDict):
+    Name: str
+    Arn: str
+    Id: str
+    DestinationType: DestinationEndpointTypeType
+    RegionName: str
+    AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+    CreatedAt: datetime
+    UpdatedAt: datetime
+    LifecycleManagement: EndpointLifecycleType
+    MessageCount: int
+    ResourceShareOwnership: ResourceShareOwnershipType
+    ResourceShareState: ResourceShareStateType
+    RegistrationState: DestinationEndpointRegistrationStateType
+    ConnectionState: DestinationEndpointConnectionStateType
+    DecryptionType: NotRequired[EndpointEncryptionTypeType]
+    ConnectedSource: NotRequired[str]
+    AssociatedResourceArn: NotRequired[str]
+
+
+class ListDestinationEndpointsResponseTypeDef(TypedDict):
+    DestinationEndpoints: list[ListedDestinationEndpointTypeDef]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -2151,6 +3048,45 @@ class ListRouterOutputsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SourceEndpointFilterTypeDef(TypedDict):
+    RegionNames: NotRequired[ReadOnly[Sequence[str]]]
+    SourceTypes: NotRequired[ReadOnly[Sequence[SourceEndpointTypeType]]]
+    NameContains: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ListSourceEndpointsRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    Filters: NotRequired[ReadOnly[Sequence[SourceEndpointFilterTypeDef]]]
+
+
+class ListedSourceEndpointTypeDef(TypedDict):
+    Name: str
+    Arn: str
+    Id: str
+    SourceType: SourceEndpointTypeType
+    RegionName: str
+    AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
+    CreatedAt: datetime
+    UpdatedAt: datetime
+    LifecycleManagement: EndpointLifecycleType
+    MessageCount: int
+    ResourceShareOwnership: ResourceShareOwnershipType
+    ResourceShareState: ResourceShareStateType
+    RegistrationState: SourceEndpointRegistrationStateType
+    ConnectionState: SourceEndpointConnectionStateType
+    EncryptionType: NotRequired[EndpointEncryptionTypeType]
+    ConnectedDestinationCount: int
+    AssociatedResourceArn: NotRequired[str]
+
+
+class ListSourceEndpointsResponseTypeDef(TypedDict):
+    SourceEndpoints: list[ListedSourceEndpointTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListTagsForGlobalResourceRequestTypeDef(TypedDict):
     ResourceArn: str
 
@@ -2169,6 +3105,12 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PublicSourceEndpointNetworkingConfigurationTypeDef(TypedDict):
+    SourceAllowRules: ReadOnly[
+        Sequence[PublicSourceEndpointNetworkingConfigurationAllowRuleTypeDef]
+    ]
+
+
 class PurchaseOfferingRequestTypeDef(TypedDict):
     OfferingArn: str
     ReservationName: str
@@ -2177,6 +3119,57 @@ class PurchaseOfferingRequestTypeDef(TypedDict):
 
 class PurchaseOfferingResponseTypeDef(TypedDict):
     Reservation: NotRequired[ReservationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RegisterDestinationEndpointRequestTypeDef(TypedDict):
+    Description: NotRequired[str]
+    Configuration: ReadOnly[DestinationEndpointConfigurationTypeDef]
+    RegionName: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    ClientToken: NotRequired[str]
+
+
+class RegisterDestinationEndpointResponseTypeDef(TypedDict):
+    DestinationEndpoint: DestinationEndpointTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class VpcSourceEndpointNetworkingConfigurationTypeDef(TypedDict):
+    SecurityGroupIds: ReadOnly[Sequence[str]]
+    SubnetId: str
+
+
+class StandardSourceEndpointNetworkingConfigurationTypeDef(TypedDict):
+    Public: NotRequired[ReadOnly[PublicSourceEndpointNetworkingConfigurationTypeDef]]
+    Vpc: NotRequired[ReadOnly[VpcSourceEndpointNetworkingConfigurationTypeDef]]
+
+
+class StandardSourceEndpointConfigurationTypeDef(TypedDict):
+    Name: str
+    SourceNetworkingConfiguration: ReadOnly[
+        StandardSourceEndpointNetworkingConfigurationTypeDef
+    ]
+    ProtocolConfiguration: StandardSourceEndpointProtocolConfigurationTypeDef
+    SourceNetworkingType: NotRequired[SourceEndpointNetworkingTypeType]
+    Protocol: NotRequired[SourceEndpointProtocolType]
+
+
+class SourceEndpointConfigurationTypeDef(TypedDict):
+    Standard: NotRequired[ReadOnly[StandardSourceEndpointConfigurationTypeDef]]
+    RouterOutput: NotRequired[RouterOutputSourceEndpointConfigurationTypeDef]
+
+
+class RegisterSourceEndpointRequestTypeDef(TypedDict):
+    RegionName: NotRequired[str]
+    Description: NotRequired[str]
+    Configuration: ReadOnly[SourceEndpointConfigurationTypeDef]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    ClientToken: NotRequired[str]
+
+
+class RegisterSourceEndpointResponseTypeDef(TypedDict):
+    SourceEndpoint: SourceEndpointTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2467,6 +3460,17 @@ class UpdateBridgeStateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateDestinationEndpointRequestTypeDef(TypedDict):
+    Arn: str
+    Description: NotRequired[str]
+    Configuration: NotRequired[ReadOnly[DestinationEndpointConfigurationTypeDef]]
+
+
+class UpdateDestinationEndpointResponseTypeDef(TypedDict):
+    DestinationEndpoint: DestinationEndpointTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateEncryptionTypeDef(TypedDict):
     Algorithm: NotRequired[AlgorithmType]
     ConstantInitializationVector: NotRequired[str]
@@ -2535,6 +3539,9 @@ class UpdateFlowOutputRequestTypeDef(TypedDict):
     NdiSpeedHqQuality: NotRequired[int]
     RouterIntegrationState: NotRequired[StateType]
     RouterIntegrationTransitEncryption: NotRequired[FlowTransitEncryptionTypeDef]
+    NdiOutputTimecodeSource: NotRequired[NdiOutputTimecodeSourceType]
+    NdiAudioReferenceLevel: NotRequired[int]
+    RtmpPushSettings: NotRequired[RtmpPushOutputSettingsTypeDef]
 
 
 class UpdateFlowOutputResponseTypeDef(TypedDict):
@@ -2595,6 +3602,7 @@ class UpdateFlowSourceRequestTypeDef(TypedDict):
     NdiSourceSettings: NotRequired[NdiSourceSettingsTypeDef]
     RouterIntegrationState: NotRequired[StateType]
     RouterIntegrationTransitDecryption: NotRequired[FlowTransitEncryptionTypeDef]
+    RtmpPushSettings: NotRequired[SetRtmpPushSourceSettingsTypeDef]
 
 
 class UpdateFlowSourceResponseTypeDef(TypedDict):
@@ -2623,6 +3631,9 @@ class UpdateRouterInputRequestTypeDef(TypedDict):
     Tier: NotRequired[RouterInputTierType]
     TransitEncryption: NotRequired[RouterInputTransitEncryptionTypeDef]
     MaintenanceConfiguration: NotRequired[MaintenanceConfigurationTypeDef]
+    ContentQualityAnalysisConfiguration: NotRequired[
+        RouterContentQualityAnalysisConfigurationTypeDef
+    ]
 
 
 class UpdateRouterInputResponseTypeDef(TypedDict):
@@ -2649,8 +3660,21 @@ class UpdateRouterOutputRequestTypeDef(TypedDict):
     RoutingScope: NotRequired[RoutingScopeType]
     Tier: NotRequired[RouterOutputTierType]
     MaintenanceConfiguration: NotRequired[MaintenanceConfigurationTypeDef]
+    FabricConfiguration: NotRequired[FabricConfigurationTypeDef]
+    Processors: NotRequired[ReadOnly[RouterOutputProcessorsTypeDef]]
 
 
 class UpdateRouterOutputResponseTypeDef(TypedDict):
     RouterOutput: RouterOutputTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateSourceEndpointRequestTypeDef(TypedDict):
+    Arn: str
+    Description: NotRequired[str]
+    Configuration: NotRequired[ReadOnly[SourceEndpointConfigurationTypeDef]]
+
+
+class UpdateSourceEndpointResponseTypeDef(TypedDict):
+    SourceEndpoint: SourceEndpointTypeDef
     ResponseMetadata: ResponseMetadataTypeDef

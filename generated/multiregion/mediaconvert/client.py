@@ -287,7 +287,12 @@ class MultiRegionMediaConvert(MultiRegionClient):
         Probe returns a JSON that includes container, codec, frame rate,
         resolution, track count, audio layout, captions, and more. You can use
         this information to learn more about your media files, or to help make
-        decisions while automating your transcoding workflow.
+        decisions while automating your transcoding workflow. Probe supports the
+        following input container formats: MP4, QuickTime (MOV), 3GP, 3G2,
+        Matroska (MKV), WebM, MXF, MPEG-TS, MPEG-PS, AVI, WAV, MP3, FLAC, Ogg, and
+        ASF (Windows Media / WMA). The fields that Probe returns vary by container
+        and codec. A field isn't returned when the source doesn't contain it, or
+        when it isn't available for that container and codec.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/Probe
         """
@@ -330,9 +335,9 @@ class MultiRegionMediaConvert(MultiRegionClient):
     def tag_resource(
         self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
     ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
-        """Add tags to a MediaConvert queue, preset, or job template. For information
-        about tagging, see the User Guide at
-        https://docs.aws.amazon.com/mediaconvert/latest/ug/tagging-resources.html
+        """Add tags to a MediaConvert queue, preset, job, or job template. For
+        information about tagging, see the User Guide at
+        https://docs.aws.amazon.com/mediaconvert/latest/ug/tagging-mediaconvert-resources.html.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/TagResource
         """
@@ -341,9 +346,9 @@ class MultiRegionMediaConvert(MultiRegionClient):
     def untag_resource(
         self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
     ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
-        """Remove tags from a MediaConvert queue, preset, or job template. For
+        """Remove tags from a MediaConvert queue, preset, job, or job template. For
         information about tagging, see the User Guide at
-        https://docs.aws.amazon.com/mediaconvert/latest/ug/tagging-resources.html
+        https://docs.aws.amazon.com/mediaconvert/latest/ug/tagging-mediaconvert-resources.html.
 
         https://docs.aws.amazon.com/goto/WebAPI/mediaconvert-2017-08-29/UntagResource
         """

@@ -10,6 +10,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AacCodecProfileType",
         "AacCodingModeType",
         "AacLoudnessMeasurementModeType",
+        "AacPassthroughControlType",
         "AacRateControlModeType",
         "AacRawFormatType",
         "AacSpecificationType",
@@ -45,14 +46,19 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AudioNormalizationLoudnessLoggingType",
         "AudioNormalizationPeakCalculationType",
         "AudioSelectorTypeType",
+        "AudioSmpte337PassthroughType",
         "AudioTypeControlType",
         "Av1AdaptiveQuantizationType",
         "Av1BitDepthType",
+        "Av1FastDecodeType",
         "Av1FilmGrainSynthesisType",
         "Av1FramerateControlType",
         "Av1FramerateConversionAlgorithmType",
+        "Av1GopSizeUnitsType",
         "Av1RateControlModeType",
+        "Av1SceneChangeDetectType",
         "Av1SpatialAdaptiveQuantizationType",
+        "Av1TemporalAdaptiveQuantizationType",
         "AvcIntraClassType",
         "AvcIntraFramerateControlType",
         "AvcIntraFramerateConversionAlgorithmType",
@@ -76,6 +82,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CaptionDestinationTypeType",
         "CaptionSourceByteRateLimitType",
         "CaptionSourceConvertPaintOnToPopOnType",
+        "CaptionSourceType",
         "CaptionSourceTypeType",
         "CaptionSourceUpconvertSTLToTeletextType",
         "ChromaPositionModeType",
@@ -119,6 +126,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CommitmentType",
         "ContainerTypeType",
         "CopyProtectionActionType",
+        "DashAdaptationSetGroupingType",
         "DashIsoGroupAudioChannelConfigSchemeIdUriType",
         "DashIsoHbbtvComplianceType",
         "DashIsoImageBasedTrickPlayType",
@@ -140,8 +148,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DolbyVisionCompatibilityType",
         "DolbyVisionLevel6ModeType",
         "DolbyVisionMappingType",
+        "DolbyVisionPresenceType",
         "DolbyVisionProfileType",
         "DropFrameTimecodeType",
+        "DtsxCodingModeType",
         "DvbSubSubtitleFallbackFontType",
         "DvbSubtitleAlignmentType",
         "DvbSubtitleApplyFontColorType",
@@ -154,6 +164,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DvbSubtitlingTypeType",
         "DvbddsHandlingType",
         "DynamicAudioSelectorTypeType",
+        "DynamicMultiviewSettingsEnabledType",
         "Eac3AtmosBitstreamModeType",
         "Eac3AtmosCodingModeType",
         "Eac3AtmosDialogueIntelligenceType",
@@ -198,6 +209,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "H264DynamicSubGopType",
         "H264EndOfStreamMarkersType",
         "H264EntropyEncodingType",
+        "H264ExplicitWeightedPredictionType",
         "H264FieldEncodingType",
         "H264FlickerAdaptiveQuantizationType",
         "H264FramerateControlType",
@@ -251,13 +263,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "H265UnregisteredSeiTimecodeType",
         "H265WriteMp4PackagingTypeType",
         "HDRToSDRToneMapperType",
+        "Hdr10PlusPresenceType",
         "HlsAdMarkersType",
         "HlsAudioOnlyContainerType",
         "HlsAudioOnlyHeaderType",
         "HlsAudioTrackTypeType",
         "HlsCaptionLanguageSettingType",
         "HlsCaptionSegmentLengthControlType",
-        "HlsClearLeadType",
         "HlsClientCacheType",
         "HlsCodecSpecificationType",
         "HlsDescriptiveVideoServiceFlagType",
@@ -377,6 +389,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "OutputGroupTypeType",
         "OutputSdtType",
         "PadVideoType",
+        "PassthroughSegmentationModeType",
         "PresetListByType",
         "PresetSpeke20AudioType",
         "PresetSpeke20VideoType",
@@ -418,7 +431,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TrackTypeType",
         "TransferCharacteristicsType",
         "TsPtsOffsetType",
+        "TtmlBackgroundColorType",
+        "TtmlFontColorType",
+        "TtmlFontStyleType",
+        "TtmlFontWeightType",
         "TtmlStylePassthroughType",
+        "TtmlTextDecorationType",
         "TypeType",
         "UncompressedFourccType",
         "UncompressedFramerateControlType",
@@ -488,6 +506,7 @@ AacCodingModeType = Literal[
     "CODING_MODE_AUTO",
 ]
 AacLoudnessMeasurementModeType = Literal["PROGRAM", "ANCHOR"]
+AacPassthroughControlType = Literal["WHEN_POSSIBLE", "NO_PASSTHROUGH"]
 AacRateControlModeType = Literal["CBR", "VBR"]
 AacRawFormatType = Literal["LATM_LOAS", "NONE"]
 AacSpecificationType = Literal["MPEG2", "MPEG4"]
@@ -596,6 +615,8 @@ AudioCodecType = Literal[
     "AIFF",
     "AC3",
     "AC4",
+    "DTSX",
+    "DTSC",
     "EAC3",
     "EAC3_ATMOS",
     "VORBIS",
@@ -623,9 +644,19 @@ AudioSelectorTypeType = Literal[
     "ALL_PCM",
     "STREAM",
 ]
+AudioSmpte337PassthroughType = Literal["ENABLED", "DISABLED"]
 AudioTypeControlType = Literal["FOLLOW_INPUT", "USE_CONFIGURED"]
-Av1AdaptiveQuantizationType = Literal["OFF", "LOW", "MEDIUM", "HIGH", "HIGHER", "MAX"]
+Av1AdaptiveQuantizationType = Literal[
+    "OFF",
+    "AUTO",
+    "LOW",
+    "MEDIUM",
+    "HIGH",
+    "HIGHER",
+    "MAX",
+]
 Av1BitDepthType = Literal["BIT_8", "BIT_10"]
+Av1FastDecodeType = Literal["DISABLED", "ENABLED"]
 Av1FilmGrainSynthesisType = Literal["DISABLED", "ENABLED"]
 Av1FramerateControlType = Literal["INITIALIZE_FROM_SOURCE", "SPECIFIED"]
 Av1FramerateConversionAlgorithmType = Literal[
@@ -634,8 +665,11 @@ Av1FramerateConversionAlgorithmType = Literal[
     "FRAMEFORMER",
     "MAINTAIN_FRAME_COUNT",
 ]
-Av1RateControlModeType = Literal["QVBR"]
+Av1GopSizeUnitsType = Literal["FRAMES", "SECONDS"]
+Av1RateControlModeType = Literal["CBR", "QVBR"]
+Av1SceneChangeDetectType = Literal["DISABLED", "ENABLED", "TRANSITION_DETECTION"]
 Av1SpatialAdaptiveQuantizationType = Literal["DISABLED", "ENABLED"]
+Av1TemporalAdaptiveQuantizationType = Literal["DISABLED", "ENABLED"]
 AvcIntraClassType = Literal["CLASS_50", "CLASS_100", "CLASS_200", "CLASS_4K_2K"]
 AvcIntraFramerateControlType = Literal["INITIALIZE_FROM_SOURCE", "SPECIFIED"]
 AvcIntraFramerateConversionAlgorithmType = Literal[
@@ -704,6 +738,7 @@ CaptionDestinationTypeType = Literal[
     "TTML",
     "WEBVTT",
 ]
+CaptionSourceType = Literal["INPUT_CAPTION_SELECTOR", "SMART_SUBTITLE"]
 CaptionSourceByteRateLimitType = Literal["ENABLED", "DISABLED"]
 CaptionSourceConvertPaintOnToPopOnType = Literal["ENABLED", "DISABLED"]
 CaptionSourceTypeType = Literal[
@@ -733,6 +768,7 @@ CmafImageBasedTrickPlayType = Literal[
     "THUMBNAIL",
     "THUMBNAIL_AND_FULLFRAME",
     "ADVANCED",
+    "VARIANTS",
 ]
 CmafInitializationVectorInManifestType = Literal["INCLUDE", "EXCLUDE"]
 CmafIntervalCadenceType = Literal[
@@ -767,21 +803,28 @@ CmfcIFrameOnlyManifestType = Literal["INCLUDE", "EXCLUDE"]
 CmfcKlvMetadataType = Literal["PASSTHROUGH", "NONE"]
 CmfcManifestMetadataSignalingType = Literal["ENABLED", "DISABLED"]
 CmfcScte35EsamType = Literal["INSERT", "NONE"]
-CmfcScte35SourceType = Literal["PASSTHROUGH", "NONE"]
+CmfcScte35SourceType = Literal["PASSTHROUGH", "NONE", "MANIFEST_CUES"]
 CmfcTimedMetadataType = Literal["PASSTHROUGH", "NONE"]
 CmfcTimedMetadataBoxVersionType = Literal["VERSION_0", "VERSION_1"]
 CodecType = Literal[
     "UNKNOWN",
     "AAC",
     "AC3",
+    "AMR",
     "EAC3",
     "FLAC",
+    "MP2",
     "MP3",
     "OPUS",
     "PCM",
     "VORBIS",
+    "WMA",
+    "WMA2",
+    "WMAPRO",
     "AV1",
     "AVC",
+    "DV",
+    "H263",
     "HEVC",
     "JPEG2000",
     "MJPEG",
@@ -792,6 +835,8 @@ CodecType = Literal[
     "QTRLE",
     "THEORA",
     "UNCOMPRESSED",
+    "VC1",
+    "VC3",
     "VFW",
     "VP8",
     "VP9",
@@ -857,6 +902,7 @@ ContainerTypeType = Literal[
     "Y4M",
 ]
 CopyProtectionActionType = Literal["PASSTHROUGH", "STRIP"]
+DashAdaptationSetGroupingType = Literal["CODEC"]
 DashIsoGroupAudioChannelConfigSchemeIdUriType = Literal[
     "MPEG_CHANNEL_CONFIGURATION",
     "DOLBY_CHANNEL_CONFIGURATION",
@@ -867,6 +913,7 @@ DashIsoImageBasedTrickPlayType = Literal[
     "THUMBNAIL",
     "THUMBNAIL_AND_FULLFRAME",
     "ADVANCED",
+    "VARIANTS",
 ]
 DashIsoIntervalCadenceType = Literal[
     "FOLLOW_IFRAME",
@@ -875,7 +922,11 @@ DashIsoIntervalCadenceType = Literal[
 ]
 DashIsoMpdManifestBandwidthTypeType = Literal["AVERAGE", "MAX"]
 DashIsoMpdProfileType = Literal["MAIN_PROFILE", "ON_DEMAND_PROFILE"]
-DashIsoPlaybackDeviceCompatibilityType = Literal["CENC_V1", "UNENCRYPTED_SEI"]
+DashIsoPlaybackDeviceCompatibilityType = Literal[
+    "CENC_V1",
+    "UNENCRYPTED_SEI",
+    "CENC_V1_UNENCRYPTED_HEADERS",
+]
 DashIsoPtsOffsetHandlingForBFramesType = Literal["ZERO_BASED", "MATCH_INITIAL_PTS"]
 DashIsoSegmentControlType = Literal["SINGLE_FILE", "SEGMENTED_FILES"]
 DashIsoSegmentLengthControlType = Literal["EXACT", "GOP_MULTIPLE", "MATCH"]
@@ -896,8 +947,10 @@ DescribeEndpointsModeType = Literal["DEFAULT", "GET_ONLY"]
 DolbyVisionCompatibilityType = Literal["DUPLICATE_STREAM", "SUPPLEMENTAL_CODECS"]
 DolbyVisionLevel6ModeType = Literal["PASSTHROUGH", "RECALCULATE", "SPECIFY"]
 DolbyVisionMappingType = Literal["HDR10_NOMAP", "HDR10_1000"]
+DolbyVisionPresenceType = Literal["PRESENT", "ABSENT"]
 DolbyVisionProfileType = Literal["PROFILE_5", "PROFILE_8_1"]
 DropFrameTimecodeType = Literal["DISABLED", "ENABLED"]
+DtsxCodingModeType = Literal["CODING_MODE_5_1", "CODING_MODE_5_1_4"]
 DvbSubSubtitleFallbackFontType = Literal[
     "BEST_MATCH",
     "MONOSPACED_SANSSERIF",
@@ -938,6 +991,7 @@ DvbddsHandlingType = Literal[
     "SPECIFIED_OPTIMAL",
 ]
 DynamicAudioSelectorTypeType = Literal["ALL_TRACKS", "LANGUAGE_CODE"]
+DynamicMultiviewSettingsEnabledType = Literal["DISABLED", "ENABLED"]
 Eac3AtmosBitstreamModeType = Literal["COMPLETE_MAIN"]
 Eac3AtmosCodingModeType = Literal[
     "CODING_MODE_AUTO",
@@ -1012,7 +1066,7 @@ Eac3PhaseControlType = Literal["SHIFT_90_DEGREES", "NO_SHIFT"]
 Eac3StereoDownmixType = Literal["NOT_INDICATED", "LO_RO", "LT_RT", "DPL2"]
 Eac3SurroundExModeType = Literal["NOT_INDICATED", "ENABLED", "DISABLED"]
 Eac3SurroundModeType = Literal["NOT_INDICATED", "ENABLED", "DISABLED"]
-ElementalInferenceFeatureType = Literal["SMART_CROP"]
+ElementalInferenceFeatureType = Literal["SMART_CROP", "SMART_SUBTITLE"]
 ElementalInferenceFeedManagementStateType = Literal[
     "CREATED",
     "ASSOCIATED",
@@ -1035,6 +1089,16 @@ FormatType = Literal[
     "wave",
     "avi",
     "mpegts",
+    "mpegps",
+    "mp3",
+    "flac",
+    "asf",
+    "ogg",
+    "three_gp",
+    "three_g2",
+    "aac",
+    "ac3",
+    "eac3",
 ]
 FrameControlType = Literal["NEAREST_IDRFRAME", "NEAREST_IFRAME"]
 FrameMetricTypeType = Literal[
@@ -1087,6 +1151,7 @@ H264CodecProfileType = Literal[
 H264DynamicSubGopType = Literal["ADAPTIVE", "STATIC"]
 H264EndOfStreamMarkersType = Literal["INCLUDE", "SUPPRESS"]
 H264EntropyEncodingType = Literal["CABAC", "CAVLC"]
+H264ExplicitWeightedPredictionType = Literal["DISABLED", "ENABLED"]
 H264FieldEncodingType = Literal["PAFF", "FORCE_FIELD", "MBAFF"]
 H264FlickerAdaptiveQuantizationType = Literal["DISABLED", "ENABLED"]
 H264FramerateControlType = Literal["INITIALIZE_FROM_SOURCE", "SPECIFIED"]
@@ -1194,6 +1259,7 @@ H265TreeBlockSizeType = Literal["AUTO", "TREE_SIZE_32X32"]
 H265UnregisteredSeiTimecodeType = Literal["DISABLED", "ENABLED"]
 H265WriteMp4PackagingTypeType = Literal["HVC1", "HEV1"]
 HDRToSDRToneMapperType = Literal["PRESERVE_DETAILS", "VIBRANT"]
+Hdr10PlusPresenceType = Literal["PRESENT"]
 HlsAdMarkersType = Literal["ELEMENTAL", "ELEMENTAL_SCTE35"]
 HlsAudioOnlyContainerType = Literal["AUTOMATIC", "M2TS"]
 HlsAudioOnlyHeaderType = Literal["INCLUDE", "EXCLUDE"]
@@ -1205,7 +1271,6 @@ HlsAudioTrackTypeType = Literal[
 ]
 HlsCaptionLanguageSettingType = Literal["INSERT", "OMIT", "NONE"]
 HlsCaptionSegmentLengthControlType = Literal["LARGE_SEGMENTS", "MATCH_VIDEO"]
-HlsClearLeadType = Literal["ENABLED", "DISABLED"]
 HlsClientCacheType = Literal["DISABLED", "ENABLED"]
 HlsCodecSpecificationType = Literal["RFC_6381", "RFC_4281"]
 HlsDescriptiveVideoServiceFlagType = Literal["DONT_FLAG", "FLAG"]
@@ -1217,6 +1282,7 @@ HlsImageBasedTrickPlayType = Literal[
     "THUMBNAIL",
     "THUMBNAIL_AND_FULLFRAME",
     "ADVANCED",
+    "VARIANTS",
 ]
 HlsInitializationVectorInManifestType = Literal["INCLUDE", "EXCLUDE"]
 HlsIntervalCadenceType = Literal[
@@ -1264,6 +1330,7 @@ JobsQueryFilterKeyType = Literal[
     "jobEngineVersionUsed",
     "audioCodec",
     "videoCodec",
+    "errorCode",
 ]
 JobsQueryStatusType = Literal["SUBMITTED", "PROGRESSING", "COMPLETE", "ERROR"]
 LanguageCodeType = Literal[
@@ -1473,7 +1540,7 @@ M2tsNielsenId3Type = Literal["INSERT", "NONE"]
 M2tsPcrControlType = Literal["PCR_EVERY_PES_PACKET", "CONFIGURED_PCR_PERIOD"]
 M2tsPreventBufferUnderflowType = Literal["DISABLED", "ENABLED"]
 M2tsRateModeType = Literal["VBR", "CBR"]
-M2tsScte35SourceType = Literal["PASSTHROUGH", "NONE"]
+M2tsScte35SourceType = Literal["PASSTHROUGH", "NONE", "MANIFEST_CUES"]
 M2tsSegmentationMarkersType = Literal[
     "NONE",
     "RAI_SEGSTART",
@@ -1487,7 +1554,7 @@ M3u8AudioDurationType = Literal["DEFAULT_CODEC_DURATION", "MATCH_VIDEO_DURATION"
 M3u8DataPtsControlType = Literal["AUTO", "ALIGN_TO_VIDEO"]
 M3u8NielsenId3Type = Literal["INSERT", "NONE"]
 M3u8PcrControlType = Literal["PCR_EVERY_PES_PACKET", "CONFIGURED_PCR_PERIOD"]
-M3u8Scte35SourceType = Literal["PASSTHROUGH", "NONE"]
+M3u8Scte35SourceType = Literal["PASSTHROUGH", "NONE", "MANIFEST_CUES"]
 MatrixCoefficientsType = Literal[
     "RGB",
     "ITU_709",
@@ -1528,7 +1595,7 @@ MpdCaptionContainerTypeType = Literal["RAW", "FRAGMENTED_MP4"]
 MpdKlvMetadataType = Literal["NONE", "PASSTHROUGH"]
 MpdManifestMetadataSignalingType = Literal["ENABLED", "DISABLED"]
 MpdScte35EsamType = Literal["INSERT", "NONE"]
-MpdScte35SourceType = Literal["PASSTHROUGH", "NONE"]
+MpdScte35SourceType = Literal["PASSTHROUGH", "NONE", "MANIFEST_CUES"]
 MpdTimedMetadataType = Literal["PASSTHROUGH", "NONE"]
 MpdTimedMetadataBoxVersionType = Literal["VERSION_0", "VERSION_1"]
 Mpeg2AdaptiveQuantizationType = Literal["OFF", "LOW", "MEDIUM", "HIGH"]
@@ -1595,6 +1662,8 @@ NoiseReducerFilterType = Literal[
     "CONSERVE",
     "SPATIAL",
     "TEMPORAL",
+    "PERCEPTUAL",
+    "NONE",
 ]
 OrderType = Literal["ASCENDING", "DESCENDING"]
 OutputGroupTypeType = Literal[
@@ -1606,6 +1675,7 @@ OutputGroupTypeType = Literal[
 ]
 OutputSdtType = Literal["SDT_FOLLOW", "SDT_FOLLOW_IF_PRESENT", "SDT_MANUAL", "SDT_NONE"]
 PadVideoType = Literal["DISABLED", "BLACK"]
+PassthroughSegmentationModeType = Literal["AUTO", "DURATION_BASED", "GOP_COUNT"]
 PresetListByType = Literal["NAME", "CREATION_DATE", "SYSTEM"]
 PresetSpeke20AudioType = Literal[
     "PRESET_AUDIO_1",
@@ -1685,6 +1755,7 @@ S3StorageClassType = Literal[
     "INTELLIGENT_TIERING",
     "GLACIER",
     "DEEP_ARCHIVE",
+    "GLACIER_IR",
 ]
 SampleRangeConversionType = Literal[
     "LIMITED_RANGE_SQUEEZE",
@@ -1772,7 +1843,12 @@ TransferCharacteristicsType = Literal[
     "LAST",
 ]
 TsPtsOffsetType = Literal["AUTO", "SECONDS", "MILLISECONDS"]
+TtmlBackgroundColorType = Literal["NONE", "BLACK", "WHITE", "AUTO"]
+TtmlFontColorType = Literal["WHITE", "BLACK", "YELLOW", "RED", "GREEN", "BLUE", "AUTO"]
+TtmlFontStyleType = Literal["NORMAL", "ITALIC"]
+TtmlFontWeightType = Literal["NORMAL", "BOLD"]
 TtmlStylePassthroughType = Literal["ENABLED", "DISABLED"]
+TtmlTextDecorationType = Literal["NONE", "UNDERLINE"]
 TypeType = Literal["SYSTEM", "CUSTOM"]
 UncompressedFourccType = Literal["I420", "I422", "I444"]
 UncompressedFramerateControlType = Literal["INITIALIZE_FROM_SOURCE", "SPECIFIED"]

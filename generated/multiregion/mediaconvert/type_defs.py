@@ -23,6 +23,7 @@ from .literals import (
     AacCodecProfileType,
     AacCodingModeType,
     AacLoudnessMeasurementModeType,
+    AacPassthroughControlType,
     AacRateControlModeType,
     AacRawFormatType,
     AacSpecificationType,
@@ -58,14 +59,19 @@ from .literals import (
     AudioNormalizationLoudnessLoggingType,
     AudioNormalizationPeakCalculationType,
     AudioSelectorTypeType,
+    AudioSmpte337PassthroughType,
     AudioTypeControlType,
     Av1AdaptiveQuantizationType,
     Av1BitDepthType,
+    Av1FastDecodeType,
     Av1FilmGrainSynthesisType,
     Av1FramerateControlType,
     Av1FramerateConversionAlgorithmType,
+    Av1GopSizeUnitsType,
     Av1RateControlModeType,
+    Av1SceneChangeDetectType,
     Av1SpatialAdaptiveQuantizationType,
+    Av1TemporalAdaptiveQuantizationType,
     AvcIntraClassType,
     AvcIntraFramerateControlType,
     AvcIntraFramerateConversionAlgorithmType,
@@ -89,6 +95,7 @@ from .literals import (
     CaptionDestinationTypeType,
     CaptionSourceByteRateLimitType,
     CaptionSourceConvertPaintOnToPopOnType,
+    CaptionSourceType,
     CaptionSourceTypeType,
     CaptionSourceUpconvertSTLToTeletextType,
     ChromaPositionModeType,
@@ -132,6 +139,7 @@ from .literals import (
     CommitmentType,
     ContainerTypeType,
     CopyProtectionActionType,
+    DashAdaptationSetGroupingType,
     DashIsoGroupAudioChannelConfigSchemeIdUriType,
     DashIsoHbbtvComplianceType,
     DashIsoImageBasedTrickPlayType,
@@ -153,8 +161,10 @@ from .literals import (
     DolbyVisionCompatibilityType,
     DolbyVisionLevel6ModeType,
     DolbyVisionMappingType,
+    DolbyVisionPresenceType,
     DolbyVisionProfileType,
     DropFrameTimecodeType,
+    DtsxCodingModeType,
     DvbSubSubtitleFallbackFontType,
     DvbSubtitleAlignmentType,
     DvbSubtitleApplyFontColorType,
@@ -167,6 +177,7 @@ from .literals import (
     DvbSubtitlingTypeType,
     DvbddsHandlingType,
     DynamicAudioSelectorTypeType,
+    DynamicMultiviewSettingsEnabledType,
     Eac3AtmosBitstreamModeType,
     Eac3AtmosCodingModeType,
     Eac3AtmosDialogueIntelligenceType,
@@ -211,6 +222,7 @@ from .literals import (
     H264DynamicSubGopType,
     H264EndOfStreamMarkersType,
     H264EntropyEncodingType,
+    H264ExplicitWeightedPredictionType,
     H264FieldEncodingType,
     H264FlickerAdaptiveQuantizationType,
     H264FramerateControlType,
@@ -264,13 +276,13 @@ from .literals import (
     H265UnregisteredSeiTimecodeType,
     H265WriteMp4PackagingTypeType,
     HDRToSDRToneMapperType,
+    Hdr10PlusPresenceType,
     HlsAdMarkersType,
     HlsAudioOnlyContainerType,
     HlsAudioOnlyHeaderType,
     HlsAudioTrackTypeType,
     HlsCaptionLanguageSettingType,
     HlsCaptionSegmentLengthControlType,
-    HlsClearLeadType,
     HlsClientCacheType,
     HlsCodecSpecificationType,
     HlsDescriptiveVideoServiceFlagType,
@@ -390,6 +402,7 @@ from .literals import (
     OutputGroupTypeType,
     OutputSdtType,
     PadVideoType,
+    PassthroughSegmentationModeType,
     PresetListByType,
     PresetSpeke20AudioType,
     PresetSpeke20VideoType,
@@ -431,7 +444,12 @@ from .literals import (
     TrackTypeType,
     TransferCharacteristicsType,
     TsPtsOffsetType,
+    TtmlBackgroundColorType,
+    TtmlFontColorType,
+    TtmlFontStyleType,
+    TtmlFontWeightType,
     TtmlStylePassthroughType,
+    TtmlTextDecorationType,
     TypeType,
     UncompressedFourccType,
     UncompressedFramerateControlType,
@@ -500,6 +518,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AiffSettingsTypeDef",
         "AllowedRenditionSizeTypeDef",
         "AncillarySourceSettingsTypeDef",
+        "AspectRatioTypeDef",
         "AssociateCertificateRequestTypeDef",
         "AssociateCertificateResponseTypeDef",
         "AudioChannelTaggingSettingsOutputTypeDef",
@@ -550,6 +569,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CmafGroupSettingsOutputTypeDef",
         "CmafGroupSettingsTypeDef",
         "CmafImageBasedTrickPlaySettingsTypeDef",
+        "CmafImageBasedTrickPlayVariantTypeDef",
         "CmfcSettingsTypeDef",
         "CodecMetadataTypeDef",
         "ColorConversion3DLUTSettingTypeDef",
@@ -557,6 +577,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ContainerSettingsOutputTypeDef",
         "ContainerSettingsTypeDef",
         "ContainerTypeDef",
+        "ContentLightLevelTypeDef",
         "CreateJobRequestTypeDef",
         "CreateJobResponseTypeDef",
         "CreateJobTemplateRequestTypeDef",
@@ -574,6 +595,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DashIsoGroupSettingsOutputTypeDef",
         "DashIsoGroupSettingsTypeDef",
         "DashIsoImageBasedTrickPlaySettingsTypeDef",
+        "DashIsoImageBasedTrickPlayVariantTypeDef",
         "DataPropertiesTypeDef",
         "DeinterlacerTypeDef",
         "DeleteJobTemplateRequestTypeDef",
@@ -589,17 +611,25 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DisassociateCertificateRequestTypeDef",
         "DisassociateCertificateResponseTypeDef",
         "DolbyVisionLevel6MetadataTypeDef",
+        "DolbyVisionMetadataTypeDef",
         "DolbyVisionTypeDef",
+        "DtscSettingsTypeDef",
+        "DtsxSettingsTypeDef",
+        "DurationControlTypeDef",
         "DvbNitSettingsTypeDef",
         "DvbSdtSettingsTypeDef",
         "DvbSubDestinationSettingsTypeDef",
         "DvbSubSourceSettingsTypeDef",
         "DvbTdtSettingsTypeDef",
         "DynamicAudioSelectorTypeDef",
+        "DynamicMultiviewSettingsOutputTypeDef",
+        "DynamicMultiviewSettingsTypeDef",
         "Eac3AtmosSettingsTypeDef",
         "Eac3SettingsTypeDef",
         "ElementalInferenceConfigurationTypeDef",
+        "ElementalInferenceFeedConfigurationSourceTypeDef",
         "ElementalInferenceFeedTypeDef",
+        "ElementalInferenceSettingsTypeDef",
         "EmbeddedDestinationSettingsTypeDef",
         "EmbeddedSourceSettingsTypeDef",
         "EmptyResponseMetadataTypeDef",
@@ -636,6 +666,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "H265SettingsTypeDef",
         "Hdr10MetadataTypeDef",
         "Hdr10PlusTypeDef",
+        "HdrMetadataTypeDef",
         "HlsAdditionalManifestOutputTypeDef",
         "HlsAdditionalManifestTypeDef",
         "HlsCaptionLanguageMappingTypeDef",
@@ -644,6 +675,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "HlsGroupSettingsOutputTypeDef",
         "HlsGroupSettingsTypeDef",
         "HlsImageBasedTrickPlaySettingsTypeDef",
+        "HlsImageBasedTrickPlayVariantTypeDef",
         "HlsRenditionGroupSettingsTypeDef",
         "HlsSettingsTypeDef",
         "HopDestinationTypeDef",
@@ -687,6 +719,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "M2tsSettingsTypeDef",
         "M3u8SettingsOutputTypeDef",
         "M3u8SettingsTypeDef",
+        "MasteringDisplayColorVolumeTypeDef",
         "MetadataTypeDef",
         "MinBottomRenditionSizeTypeDef",
         "MinTopRenditionSizeTypeDef",
@@ -832,6 +865,7 @@ class AacSettingsTypeDef(TypedDict):
     CodecProfile: NotRequired[AacCodecProfileType]
     CodingMode: NotRequired[AacCodingModeType]
     LoudnessMeasurementMode: NotRequired[AacLoudnessMeasurementModeType]
+    PassthroughControl: NotRequired[AacPassthroughControlType]
     RapInterval: NotRequired[int]
     RateControlMode: NotRequired[AacRateControlModeType]
     RawFormat: NotRequired[AacRawFormatType]
@@ -905,6 +939,11 @@ class AncillarySourceSettingsTypeDef(TypedDict):
     TerminateCaptions: NotRequired[AncillaryTerminateCaptionsType]
 
 
+class AspectRatioTypeDef(TypedDict):
+    Denominator: NotRequired[int]
+    Numerator: NotRequired[int]
+
+
 class AssociateCertificateRequestTypeDef(TypedDict):
     Arn: str
 
@@ -921,6 +960,17 @@ class AudioChannelTaggingSettingsOutputTypeDef(TypedDict):
 class AudioChannelTaggingSettingsTypeDef(TypedDict):
     ChannelTag: NotRequired[AudioChannelTagType]
     ChannelTags: NotRequired[ReadOnly[Sequence[AudioChannelTagType]]]
+
+
+class DtscSettingsTypeDef(TypedDict):
+    Bitrate: NotRequired[int]
+    SampleRate: NotRequired[int]
+
+
+class DtsxSettingsTypeDef(TypedDict):
+    Bitrate: NotRequired[int]
+    CodingMode: NotRequired[DtsxCodingModeType]
+    SampleRate: NotRequired[int]
 
 
 class Eac3AtmosSettingsTypeDef(TypedDict):
@@ -1013,6 +1063,8 @@ class AudioCodecSettingsTypeDef(TypedDict):
     Ac4Settings: NotRequired[Ac4SettingsTypeDef]
     AiffSettings: NotRequired[AiffSettingsTypeDef]
     Codec: NotRequired[AudioCodecType]
+    DtscSettings: NotRequired[DtscSettingsTypeDef]
+    DtsxSettings: NotRequired[DtsxSettingsTypeDef]
     Eac3AtmosSettings: NotRequired[Eac3AtmosSettingsTypeDef]
     Eac3Settings: NotRequired[Eac3SettingsTypeDef]
     FlacSettings: NotRequired[FlacSettingsTypeDef]
@@ -1111,9 +1163,11 @@ class FrameRateTypeDef(TypedDict):
 class AudioPropertiesTypeDef(TypedDict):
     BitDepth: NotRequired[int]
     BitRate: NotRequired[int]
+    ChannelLayout: NotRequired[str]
     Channels: NotRequired[int]
     FrameRate: NotRequired[FrameRateTypeDef]
     LanguageCode: NotRequired[str]
+    ObjectCount: NotRequired[int]
     SampleRate: NotRequired[int]
 
 
@@ -1143,6 +1197,7 @@ class AudioSelectorOutputTypeDef(TypedDict):
     ProgramSelection: NotRequired[int]
     RemixSettings: NotRequired[RemixSettingsOutputTypeDef]
     SelectorType: NotRequired[AudioSelectorTypeType]
+    Smpte337Passthrough: NotRequired[AudioSmpte337PassthroughType]
     Streams: NotRequired[list[int]]
     Tracks: NotRequired[list[int]]
 
@@ -1159,6 +1214,7 @@ class AudioSelectorTypeDef(TypedDict):
     ProgramSelection: NotRequired[int]
     RemixSettings: NotRequired[ReadOnly[RemixSettingsTypeDef]]
     SelectorType: NotRequired[AudioSelectorTypeType]
+    Smpte337Passthrough: NotRequired[AudioSmpte337PassthroughType]
     Streams: NotRequired[ReadOnly[Sequence[int]]]
     Tracks: NotRequired[ReadOnly[Sequence[int]]]
 
@@ -1228,37 +1284,51 @@ class Av1QvbrSettingsTypeDef(TypedDict):
 class Av1SettingsOutputTypeDef(TypedDict):
     AdaptiveQuantization: NotRequired[Av1AdaptiveQuantizationType]
     BitDepth: NotRequired[Av1BitDepthType]
+    Bitrate: NotRequired[int]
+    FastDecode: NotRequired[Av1FastDecodeType]
     FilmGrainSynthesis: NotRequired[Av1FilmGrainSynthesisType]
     FramerateControl: NotRequired[Av1FramerateControlType]
     FramerateConversionAlgorithm: NotRequired[Av1FramerateConversionAlgorithmType]
     FramerateDenominator: NotRequired[int]
     FramerateNumerator: NotRequired[int]
     GopSize: NotRequired[float]
+    GopSizeUnits: NotRequired[Av1GopSizeUnitsType]
     MaxBitrate: NotRequired[int]
     NumberBFramesBetweenReferenceFrames: NotRequired[int]
     PerFrameMetrics: NotRequired[list[FrameMetricTypeType]]
     QvbrSettings: NotRequired[Av1QvbrSettingsTypeDef]
     RateControlMode: NotRequired[Av1RateControlModeType]
+    SceneChangeDetect: NotRequired[Av1SceneChangeDetectType]
     Slices: NotRequired[int]
+    SlidingWindowMs: NotRequired[int]
+    SlidingWindowPeakBitrate: NotRequired[int]
     SpatialAdaptiveQuantization: NotRequired[Av1SpatialAdaptiveQuantizationType]
+    TemporalAdaptiveQuantization: NotRequired[Av1TemporalAdaptiveQuantizationType]
 
 
 class Av1SettingsTypeDef(TypedDict):
     AdaptiveQuantization: NotRequired[Av1AdaptiveQuantizationType]
     BitDepth: NotRequired[Av1BitDepthType]
+    Bitrate: NotRequired[int]
+    FastDecode: NotRequired[Av1FastDecodeType]
     FilmGrainSynthesis: NotRequired[Av1FilmGrainSynthesisType]
     FramerateControl: NotRequired[Av1FramerateControlType]
     FramerateConversionAlgorithm: NotRequired[Av1FramerateConversionAlgorithmType]
     FramerateDenominator: NotRequired[int]
     FramerateNumerator: NotRequired[int]
     GopSize: NotRequired[float]
+    GopSizeUnits: NotRequired[Av1GopSizeUnitsType]
     MaxBitrate: NotRequired[int]
     NumberBFramesBetweenReferenceFrames: NotRequired[int]
     PerFrameMetrics: NotRequired[ReadOnly[Sequence[FrameMetricTypeType]]]
     QvbrSettings: NotRequired[Av1QvbrSettingsTypeDef]
     RateControlMode: NotRequired[Av1RateControlModeType]
+    SceneChangeDetect: NotRequired[Av1SceneChangeDetectType]
     Slices: NotRequired[int]
+    SlidingWindowMs: NotRequired[int]
+    SlidingWindowPeakBitrate: NotRequired[int]
     SpatialAdaptiveQuantization: NotRequired[Av1SpatialAdaptiveQuantizationType]
+    TemporalAdaptiveQuantization: NotRequired[Av1TemporalAdaptiveQuantizationType]
 
 
 class AvailBlankingTypeDef(TypedDict):
@@ -1397,7 +1467,15 @@ class TeletextDestinationSettingsOutputTypeDef(TypedDict):
 
 
 class TtmlDestinationSettingsTypeDef(TypedDict):
+    BackgroundColor: NotRequired[TtmlBackgroundColorType]
+    BackgroundOpacity: NotRequired[int]
+    FontColor: NotRequired[TtmlFontColorType]
+    FontOpacity: NotRequired[int]
+    FontSize: NotRequired[int]
+    FontStyle: NotRequired[TtmlFontStyleType]
+    FontWeight: NotRequired[TtmlFontWeightType]
     StylePassthrough: NotRequired[TtmlStylePassthroughType]
+    TextDecoration: NotRequired[TtmlTextDecorationType]
 
 
 class WebvttDestinationSettingsTypeDef(TypedDict):
@@ -1419,11 +1497,13 @@ class CaptionDestinationSettingsOutputTypeDef(TypedDict):
 
 
 class CaptionDescriptionOutputTypeDef(TypedDict):
+    AudioSourceNames: NotRequired[list[str]]
     CaptionSelectorName: NotRequired[str]
     CustomLanguageCode: NotRequired[str]
     DestinationSettings: NotRequired[CaptionDestinationSettingsOutputTypeDef]
     LanguageCode: NotRequired[LanguageCodeType]
     LanguageDescription: NotRequired[str]
+    Source: NotRequired[CaptionSourceType]
 
 
 class CaptionDescriptionPresetOutputTypeDef(TypedDict):
@@ -1461,11 +1541,13 @@ class CaptionDescriptionPresetTypeDef(TypedDict):
 
 
 class CaptionDescriptionTypeDef(TypedDict):
+    AudioSourceNames: NotRequired[ReadOnly[Sequence[str]]]
     CaptionSelectorName: NotRequired[str]
     CustomLanguageCode: NotRequired[str]
     DestinationSettings: NotRequired[ReadOnly[CaptionDestinationSettingsTypeDef]]
     LanguageCode: NotRequired[LanguageCodeType]
     LanguageDescription: NotRequired[str]
+    Source: NotRequired[CaptionSourceType]
 
 
 class DvbSubSourceSettingsTypeDef(TypedDict):
@@ -1566,7 +1648,7 @@ class StaticKeyProviderTypeDef(TypedDict):
 
 
 class CmafEncryptionSettingsOutputTypeDef(TypedDict):
-    ClearLead: NotRequired[HlsClearLeadType]
+    ClearLeadSegments: NotRequired[int]
     ConstantInitializationVector: NotRequired[str]
     EncryptionMethod: NotRequired[CmafEncryptionTypeType]
     InitializationVectorInManifest: NotRequired[CmafInitializationVectorInManifestType]
@@ -1585,7 +1667,7 @@ class SpekeKeyProviderCmafTypeDef(TypedDict):
 
 
 class CmafEncryptionSettingsTypeDef(TypedDict):
-    ClearLead: NotRequired[HlsClearLeadType]
+    ClearLeadSegments: NotRequired[int]
     ConstantInitializationVector: NotRequired[str]
     EncryptionMethod: NotRequired[CmafEncryptionTypeType]
     InitializationVectorInManifest: NotRequired[CmafInitializationVectorInManifestType]
@@ -1595,6 +1677,15 @@ class CmafEncryptionSettingsTypeDef(TypedDict):
 
 
 class CmafImageBasedTrickPlaySettingsTypeDef(TypedDict):
+    IntervalCadence: NotRequired[CmafIntervalCadenceType]
+    ThumbnailHeight: NotRequired[int]
+    ThumbnailInterval: NotRequired[float]
+    ThumbnailWidth: NotRequired[int]
+    TileHeight: NotRequired[int]
+    TileWidth: NotRequired[int]
+
+
+class CmafImageBasedTrickPlayVariantTypeDef(TypedDict):
     IntervalCadence: NotRequired[CmafIntervalCadenceType]
     ThumbnailHeight: NotRequired[int]
     ThumbnailInterval: NotRequired[float]
@@ -1628,6 +1719,7 @@ class CmafGroupSettingsOutputTypeDef(TypedDict):
     BaseUrl: NotRequired[str]
     ClientCache: NotRequired[CmafClientCacheType]
     CodecSpecification: NotRequired[CmafCodecSpecificationType]
+    DashAdaptationSetGrouping: NotRequired[list[DashAdaptationSetGroupingType]]
     DashIFrameTrickPlayNameModifier: NotRequired[str]
     DashManifestStyle: NotRequired[DashManifestStyleType]
     Destination: NotRequired[str]
@@ -1636,6 +1728,9 @@ class CmafGroupSettingsOutputTypeDef(TypedDict):
     FragmentLength: NotRequired[int]
     ImageBasedTrickPlay: NotRequired[CmafImageBasedTrickPlayType]
     ImageBasedTrickPlaySettings: NotRequired[CmafImageBasedTrickPlaySettingsTypeDef]
+    ImageBasedTrickPlayVariants: NotRequired[
+        list[CmafImageBasedTrickPlayVariantTypeDef]
+    ]
     ManifestCompression: NotRequired[CmafManifestCompressionType]
     ManifestDurationFormat: NotRequired[CmafManifestDurationFormatType]
     MinBufferTime: NotRequired[int]
@@ -1663,6 +1758,9 @@ class CmafGroupSettingsTypeDef(TypedDict):
     BaseUrl: NotRequired[str]
     ClientCache: NotRequired[CmafClientCacheType]
     CodecSpecification: NotRequired[CmafCodecSpecificationType]
+    DashAdaptationSetGrouping: NotRequired[
+        ReadOnly[Sequence[DashAdaptationSetGroupingType]]
+    ]
     DashIFrameTrickPlayNameModifier: NotRequired[str]
     DashManifestStyle: NotRequired[DashManifestStyleType]
     Destination: NotRequired[str]
@@ -1671,6 +1769,9 @@ class CmafGroupSettingsTypeDef(TypedDict):
     FragmentLength: NotRequired[int]
     ImageBasedTrickPlay: NotRequired[CmafImageBasedTrickPlayType]
     ImageBasedTrickPlaySettings: NotRequired[CmafImageBasedTrickPlaySettingsTypeDef]
+    ImageBasedTrickPlayVariants: NotRequired[
+        ReadOnly[Sequence[CmafImageBasedTrickPlayVariantTypeDef]]
+    ]
     ManifestCompression: NotRequired[CmafManifestCompressionType]
     ManifestDurationFormat: NotRequired[CmafManifestDurationFormatType]
     MinBufferTime: NotRequired[int]
@@ -1713,15 +1814,35 @@ class CmfcSettingsTypeDef(TypedDict):
     TimedMetadataValue: NotRequired[str]
 
 
+class ContentLightLevelTypeDef(TypedDict):
+    MaxContentLightLevel: NotRequired[int]
+    MaxFrameAverageLightLevel: NotRequired[int]
+
+
+class DolbyVisionMetadataTypeDef(TypedDict):
+    BaseLayer: NotRequired[DolbyVisionPresenceType]
+    EnhancementLayer: NotRequired[DolbyVisionPresenceType]
+    Level: NotRequired[int]
+    Profile: NotRequired[int]
+    Rpu: NotRequired[DolbyVisionPresenceType]
+
+
 class CodecMetadataTypeDef(TypedDict):
     BitDepth: NotRequired[int]
     ChromaSubsampling: NotRequired[str]
     CodedFrameRate: NotRequired[FrameRateTypeDef]
     ColorPrimaries: NotRequired[ColorPrimariesType]
+    ContentLightLevel: NotRequired[ContentLightLevelTypeDef]
+    DisplayAspectRatio: NotRequired[AspectRatioTypeDef]
+    DolbyVision: NotRequired[DolbyVisionMetadataTypeDef]
+    FieldOrder: NotRequired[str]
+    Hdr10PlusPresence: NotRequired[Hdr10PlusPresenceType]
     Height: NotRequired[int]
     Level: NotRequired[str]
     MatrixCoefficients: NotRequired[MatrixCoefficientsType]
     Profile: NotRequired[str]
+    Rotation: NotRequired[int]
+    SampleAspectRatio: NotRequired[AspectRatioTypeDef]
     ScanType: NotRequired[str]
     TransferCharacteristics: NotRequired[TransferCharacteristicsType]
     Width: NotRequired[int]
@@ -1861,6 +1982,7 @@ class M3u8SettingsOutputTypeDef(TypedDict):
 
 
 class MovSettingsTypeDef(TypedDict):
+    AudioDuration: NotRequired[CmfcAudioDurationType]
     ClapAtom: NotRequired[MovClapAtomType]
     CslgAtom: NotRequired[MovCslgAtomType]
     Mpeg2FourCCControl: NotRequired[MovMpeg2FourCCControlType]
@@ -2008,14 +2130,36 @@ class DataPropertiesTypeDef(TypedDict):
     LanguageCode: NotRequired[str]
 
 
+class MasteringDisplayColorVolumeTypeDef(TypedDict):
+    BluePrimaryX: NotRequired[int]
+    BluePrimaryY: NotRequired[int]
+    GreenPrimaryX: NotRequired[int]
+    GreenPrimaryY: NotRequired[int]
+    MaxLuminance: NotRequired[int]
+    MinLuminance: NotRequired[int]
+    RedPrimaryX: NotRequired[int]
+    RedPrimaryY: NotRequired[int]
+    WhitePointX: NotRequired[int]
+    WhitePointY: NotRequired[int]
+
+
+class HdrMetadataTypeDef(TypedDict):
+    ContentLightLevel: NotRequired[ContentLightLevelTypeDef]
+    MasteringDisplayColorVolume: NotRequired[MasteringDisplayColorVolumeTypeDef]
+
+
 class VideoPropertiesTypeDef(TypedDict):
     BitDepth: NotRequired[int]
     BitRate: NotRequired[int]
     CodecMetadata: NotRequired[CodecMetadataTypeDef]
     ColorPrimaries: NotRequired[ColorPrimariesType]
+    DisplayAspectRatio: NotRequired[AspectRatioTypeDef]
     FrameRate: NotRequired[FrameRateTypeDef]
+    HdrMetadata: NotRequired[HdrMetadataTypeDef]
     Height: NotRequired[int]
     MatrixCoefficients: NotRequired[MatrixCoefficientsType]
+    Rotation: NotRequired[int]
+    SampleAspectRatio: NotRequired[AspectRatioTypeDef]
     TransferCharacteristics: NotRequired[TransferCharacteristicsType]
     Width: NotRequired[int]
 
@@ -2031,10 +2175,21 @@ class TrackTypeDef(TypedDict):
 
 
 class ContainerTypeDef(TypedDict):
+    BitRate: NotRequired[int]
     Duration: NotRequired[float]
     Format: NotRequired[FormatType]
     StartTimecode: NotRequired[str]
     Tracks: NotRequired[list[TrackTypeDef]]
+
+
+class ElementalInferenceFeedConfigurationSourceTypeDef(TypedDict):
+    FeedArn: NotRequired[str]
+
+
+class ElementalInferenceSettingsTypeDef(TypedDict):
+    FeedConfigurationSource: NotRequired[
+        ElementalInferenceFeedConfigurationSourceTypeDef
+    ]
 
 
 class HopDestinationTypeDef(TypedDict):
@@ -2312,12 +2467,24 @@ class DashIsoImageBasedTrickPlaySettingsTypeDef(TypedDict):
     TileWidth: NotRequired[int]
 
 
+class DashIsoImageBasedTrickPlayVariantTypeDef(TypedDict):
+    IntervalCadence: NotRequired[DashIsoIntervalCadenceType]
+    ThumbnailHeight: NotRequired[int]
+    ThumbnailInterval: NotRequired[float]
+    ThumbnailWidth: NotRequired[int]
+    TileHeight: NotRequired[int]
+    TileWidth: NotRequired[int]
+
+
 class DashIsoGroupSettingsTypeDef(TypedDict):
     AdditionalManifests: NotRequired[ReadOnly[Sequence[DashAdditionalManifestTypeDef]]]
     AudioChannelConfigSchemeIdUri: NotRequired[
         DashIsoGroupAudioChannelConfigSchemeIdUriType
     ]
     BaseUrl: NotRequired[str]
+    DashAdaptationSetGrouping: NotRequired[
+        ReadOnly[Sequence[DashAdaptationSetGroupingType]]
+    ]
     DashIFrameTrickPlayNameModifier: NotRequired[str]
     DashManifestStyle: NotRequired[DashManifestStyleType]
     Destination: NotRequired[str]
@@ -2327,6 +2494,9 @@ class DashIsoGroupSettingsTypeDef(TypedDict):
     HbbtvCompliance: NotRequired[DashIsoHbbtvComplianceType]
     ImageBasedTrickPlay: NotRequired[DashIsoImageBasedTrickPlayType]
     ImageBasedTrickPlaySettings: NotRequired[DashIsoImageBasedTrickPlaySettingsTypeDef]
+    ImageBasedTrickPlayVariants: NotRequired[
+        ReadOnly[Sequence[DashIsoImageBasedTrickPlayVariantTypeDef]]
+    ]
     MinBufferTime: NotRequired[int]
     MinFinalSegmentLength: NotRequired[float]
     MpdManifestBandwidthType: NotRequired[DashIsoMpdManifestBandwidthTypeType]
@@ -2377,6 +2547,15 @@ class HlsImageBasedTrickPlaySettingsTypeDef(TypedDict):
     TileWidth: NotRequired[int]
 
 
+class HlsImageBasedTrickPlayVariantTypeDef(TypedDict):
+    IntervalCadence: NotRequired[HlsIntervalCadenceType]
+    ThumbnailHeight: NotRequired[int]
+    ThumbnailInterval: NotRequired[float]
+    ThumbnailWidth: NotRequired[int]
+    TileHeight: NotRequired[int]
+    TileWidth: NotRequired[int]
+
+
 class HlsGroupSettingsTypeDef(TypedDict):
     AdMarkers: NotRequired[ReadOnly[Sequence[HlsAdMarkersType]]]
     AdditionalManifests: NotRequired[ReadOnly[Sequence[HlsAdditionalManifestTypeDef]]]
@@ -2395,6 +2574,9 @@ class HlsGroupSettingsTypeDef(TypedDict):
     Encryption: NotRequired[ReadOnly[HlsEncryptionSettingsTypeDef]]
     ImageBasedTrickPlay: NotRequired[HlsImageBasedTrickPlayType]
     ImageBasedTrickPlaySettings: NotRequired[HlsImageBasedTrickPlaySettingsTypeDef]
+    ImageBasedTrickPlayVariants: NotRequired[
+        ReadOnly[Sequence[HlsImageBasedTrickPlayVariantTypeDef]]
+    ]
     ManifestCompression: NotRequired[HlsManifestCompressionType]
     ManifestDurationFormat: NotRequired[HlsManifestDurationFormatType]
     MinFinalSegmentLength: NotRequired[float]
@@ -2460,6 +2642,11 @@ class OutputSettingsTypeDef(TypedDict):
     HlsSettings: NotRequired[HlsSettingsTypeDef]
 
 
+class DynamicMultiviewSettingsTypeDef(TypedDict):
+    Enabled: NotRequired[DynamicMultiviewSettingsEnabledType]
+    Regions: NotRequired[ReadOnly[Sequence[RectangleTypeDef]]]
+
+
 class FrameCaptureSettingsTypeDef(TypedDict):
     FramerateDenominator: NotRequired[int]
     FramerateNumerator: NotRequired[int]
@@ -2489,6 +2676,7 @@ class H264SettingsTypeDef(TypedDict):
     DynamicSubGop: NotRequired[H264DynamicSubGopType]
     EndOfStreamMarkers: NotRequired[H264EndOfStreamMarkersType]
     EntropyEncoding: NotRequired[H264EntropyEncodingType]
+    ExplicitWeightedPrediction: NotRequired[H264ExplicitWeightedPredictionType]
     FieldEncoding: NotRequired[H264FieldEncodingType]
     FlickerAdaptiveQuantization: NotRequired[H264FlickerAdaptiveQuantizationType]
     FramerateControl: NotRequired[H264FramerateControlType]
@@ -2519,6 +2707,8 @@ class H264SettingsTypeDef(TypedDict):
     ScanTypeConversionMode: NotRequired[H264ScanTypeConversionModeType]
     SceneChangeDetect: NotRequired[H264SceneChangeDetectType]
     Slices: NotRequired[int]
+    SlidingWindowMs: NotRequired[int]
+    SlidingWindowPeakBitrate: NotRequired[int]
     SlowPal: NotRequired[H264SlowPalType]
     Softness: NotRequired[int]
     SpatialAdaptiveQuantization: NotRequired[H264SpatialAdaptiveQuantizationType]
@@ -2575,6 +2765,8 @@ class H265SettingsTypeDef(TypedDict):
     ScanTypeConversionMode: NotRequired[H265ScanTypeConversionModeType]
     SceneChangeDetect: NotRequired[H265SceneChangeDetectType]
     Slices: NotRequired[int]
+    SlidingWindowMs: NotRequired[int]
+    SlidingWindowPeakBitrate: NotRequired[int]
     SlowPal: NotRequired[H265SlowPalType]
     SpatialAdaptiveQuantization: NotRequired[H265SpatialAdaptiveQuantizationType]
     Telecine: NotRequired[H265TelecineType]
@@ -2618,6 +2810,8 @@ class Mpeg2SettingsTypeDef(TypedDict):
     RateControlMode: NotRequired[Mpeg2RateControlModeType]
     ScanTypeConversionMode: NotRequired[Mpeg2ScanTypeConversionModeType]
     SceneChangeDetect: NotRequired[Mpeg2SceneChangeDetectType]
+    SlidingWindowMs: NotRequired[int]
+    SlidingWindowPeakBitrate: NotRequired[int]
     SlowPal: NotRequired[Mpeg2SlowPalType]
     Softness: NotRequired[int]
     SpatialAdaptiveQuantization: NotRequired[Mpeg2SpatialAdaptiveQuantizationType]
@@ -2628,6 +2822,8 @@ class Mpeg2SettingsTypeDef(TypedDict):
 
 class PassthroughSettingsTypeDef(TypedDict):
     FrameControl: NotRequired[FrameControlType]
+    GopsPerSegment: NotRequired[int]
+    SegmentationMode: NotRequired[PassthroughSegmentationModeType]
     VideoSelectorMode: NotRequired[VideoSelectorModeType]
 
 
@@ -2726,6 +2922,7 @@ class Xavc4kProfileSettingsTypeDef(TypedDict):
 
 
 class XavcHdIntraCbgProfileSettingsTypeDef(TypedDict):
+    InterlaceMode: NotRequired[XavcInterlaceModeType]
     XavcClass: NotRequired[XavcHdIntraCbgProfileClassType]
 
 
@@ -2798,6 +2995,12 @@ class DolbyVisionTypeDef(TypedDict):
     Profile: NotRequired[DolbyVisionProfileType]
 
 
+class DurationControlTypeDef(TypedDict):
+    IntegerDurationMaximumCompressionDenominator: NotRequired[int]
+    IntegerDurationMaximumCompressionNumerator: NotRequired[int]
+    IntegerDurationTrimThresholdMilliseconds: NotRequired[int]
+
+
 class Hdr10PlusTypeDef(TypedDict):
     MasteringMonitorNits: NotRequired[int]
     TargetMonitorNits: NotRequired[int]
@@ -2851,6 +3054,7 @@ class VideoPreprocessorTypeDef(TypedDict):
     ColorCorrector: NotRequired[ColorCorrectorTypeDef]
     Deinterlacer: NotRequired[DeinterlacerTypeDef]
     DolbyVision: NotRequired[DolbyVisionTypeDef]
+    DurationControl: NotRequired[DurationControlTypeDef]
     Hdr10Plus: NotRequired[Hdr10PlusTypeDef]
     ImageInserter: NotRequired[ReadOnly[ImageInserterTypeDef]]
     NoiseReducer: NotRequired[NoiseReducerTypeDef]
@@ -2866,6 +3070,7 @@ class VideoDescriptionTypeDef(TypedDict):
     ColorMetadata: NotRequired[ColorMetadataType]
     Crop: NotRequired[RectangleTypeDef]
     DropFrameTimecode: NotRequired[DropFrameTimecodeType]
+    DynamicMultiviewSettings: NotRequired[ReadOnly[DynamicMultiviewSettingsTypeDef]]
     FixedAfd: NotRequired[int]
     Height: NotRequired[int]
     Position: NotRequired[RectangleTypeDef]
@@ -2925,6 +3130,7 @@ class JobSettingsTypeDef(TypedDict):
     Inputs: NotRequired[ReadOnly[Sequence[InputTypeDef]]]
     KantarWatermark: NotRequired[KantarWatermarkSettingsTypeDef]
     MotionImageInserter: NotRequired[MotionImageInserterTypeDef]
+    MotionImageInserters: NotRequired[ReadOnly[Sequence[MotionImageInserterTypeDef]]]
     NielsenConfiguration: NotRequired[NielsenConfigurationTypeDef]
     NielsenNonLinearWatermark: NotRequired[NielsenNonLinearWatermarkSettingsTypeDef]
     OutputGroups: NotRequired[ReadOnly[Sequence[OutputGroupTypeDef]]]
@@ -2936,6 +3142,7 @@ class CreateJobRequestTypeDef(TypedDict):
     AccelerationSettings: NotRequired[AccelerationSettingsTypeDef]
     BillingTagsSource: NotRequired[BillingTagsSourceType]
     ClientRequestToken: NotRequired[str]
+    ElementalInferenceSettings: NotRequired[ElementalInferenceSettingsTypeDef]
     HopDestinations: NotRequired[ReadOnly[Sequence[HopDestinationTypeDef]]]
     JobEngineVersion: NotRequired[str]
     JobTemplate: NotRequired[str]
@@ -3058,6 +3265,7 @@ class DashIsoGroupSettingsOutputTypeDef(TypedDict):
         DashIsoGroupAudioChannelConfigSchemeIdUriType
     ]
     BaseUrl: NotRequired[str]
+    DashAdaptationSetGrouping: NotRequired[list[DashAdaptationSetGroupingType]]
     DashIFrameTrickPlayNameModifier: NotRequired[str]
     DashManifestStyle: NotRequired[DashManifestStyleType]
     Destination: NotRequired[str]
@@ -3067,6 +3275,9 @@ class DashIsoGroupSettingsOutputTypeDef(TypedDict):
     HbbtvCompliance: NotRequired[DashIsoHbbtvComplianceType]
     ImageBasedTrickPlay: NotRequired[DashIsoImageBasedTrickPlayType]
     ImageBasedTrickPlaySettings: NotRequired[DashIsoImageBasedTrickPlaySettingsTypeDef]
+    ImageBasedTrickPlayVariants: NotRequired[
+        list[DashIsoImageBasedTrickPlayVariantTypeDef]
+    ]
     MinBufferTime: NotRequired[int]
     MinFinalSegmentLength: NotRequired[float]
     MpdManifestBandwidthType: NotRequired[DashIsoMpdManifestBandwidthTypeType]
@@ -3112,6 +3323,7 @@ class HlsGroupSettingsOutputTypeDef(TypedDict):
     Encryption: NotRequired[HlsEncryptionSettingsOutputTypeDef]
     ImageBasedTrickPlay: NotRequired[HlsImageBasedTrickPlayType]
     ImageBasedTrickPlaySettings: NotRequired[HlsImageBasedTrickPlaySettingsTypeDef]
+    ImageBasedTrickPlayVariants: NotRequired[list[HlsImageBasedTrickPlayVariantTypeDef]]
     ManifestCompression: NotRequired[HlsManifestCompressionType]
     ManifestDurationFormat: NotRequired[HlsManifestDurationFormatType]
     MinFinalSegmentLength: NotRequired[float]
@@ -3161,6 +3373,11 @@ class OutputGroupSettingsOutputTypeDef(TypedDict):
     Type: NotRequired[OutputGroupTypeType]
 
 
+class DynamicMultiviewSettingsOutputTypeDef(TypedDict):
+    Enabled: NotRequired[DynamicMultiviewSettingsEnabledType]
+    Regions: NotRequired[list[RectangleTypeDef]]
+
+
 class H264SettingsOutputTypeDef(TypedDict):
     AdaptiveQuantization: NotRequired[H264AdaptiveQuantizationType]
     BandwidthReductionFilter: NotRequired[BandwidthReductionFilterTypeDef]
@@ -3170,6 +3387,7 @@ class H264SettingsOutputTypeDef(TypedDict):
     DynamicSubGop: NotRequired[H264DynamicSubGopType]
     EndOfStreamMarkers: NotRequired[H264EndOfStreamMarkersType]
     EntropyEncoding: NotRequired[H264EntropyEncodingType]
+    ExplicitWeightedPrediction: NotRequired[H264ExplicitWeightedPredictionType]
     FieldEncoding: NotRequired[H264FieldEncodingType]
     FlickerAdaptiveQuantization: NotRequired[H264FlickerAdaptiveQuantizationType]
     FramerateControl: NotRequired[H264FramerateControlType]
@@ -3200,6 +3418,8 @@ class H264SettingsOutputTypeDef(TypedDict):
     ScanTypeConversionMode: NotRequired[H264ScanTypeConversionModeType]
     SceneChangeDetect: NotRequired[H264SceneChangeDetectType]
     Slices: NotRequired[int]
+    SlidingWindowMs: NotRequired[int]
+    SlidingWindowPeakBitrate: NotRequired[int]
     SlowPal: NotRequired[H264SlowPalType]
     Softness: NotRequired[int]
     SpatialAdaptiveQuantization: NotRequired[H264SpatialAdaptiveQuantizationType]
@@ -3250,6 +3470,8 @@ class H265SettingsOutputTypeDef(TypedDict):
     ScanTypeConversionMode: NotRequired[H265ScanTypeConversionModeType]
     SceneChangeDetect: NotRequired[H265SceneChangeDetectType]
     Slices: NotRequired[int]
+    SlidingWindowMs: NotRequired[int]
+    SlidingWindowPeakBitrate: NotRequired[int]
     SlowPal: NotRequired[H265SlowPalType]
     SpatialAdaptiveQuantization: NotRequired[H265SpatialAdaptiveQuantizationType]
     Telecine: NotRequired[H265TelecineType]
@@ -3293,6 +3515,8 @@ class Mpeg2SettingsOutputTypeDef(TypedDict):
     RateControlMode: NotRequired[Mpeg2RateControlModeType]
     ScanTypeConversionMode: NotRequired[Mpeg2ScanTypeConversionModeType]
     SceneChangeDetect: NotRequired[Mpeg2SceneChangeDetectType]
+    SlidingWindowMs: NotRequired[int]
+    SlidingWindowPeakBitrate: NotRequired[int]
     SlowPal: NotRequired[Mpeg2SlowPalType]
     Softness: NotRequired[int]
     SpatialAdaptiveQuantization: NotRequired[Mpeg2SpatialAdaptiveQuantizationType]
@@ -3360,6 +3584,7 @@ class VideoPreprocessorOutputTypeDef(TypedDict):
     ColorCorrector: NotRequired[ColorCorrectorTypeDef]
     Deinterlacer: NotRequired[DeinterlacerTypeDef]
     DolbyVision: NotRequired[DolbyVisionTypeDef]
+    DurationControl: NotRequired[DurationControlTypeDef]
     Hdr10Plus: NotRequired[Hdr10PlusTypeDef]
     ImageInserter: NotRequired[ImageInserterOutputTypeDef]
     NoiseReducer: NotRequired[NoiseReducerTypeDef]
@@ -3375,6 +3600,7 @@ class VideoDescriptionOutputTypeDef(TypedDict):
     ColorMetadata: NotRequired[ColorMetadataType]
     Crop: NotRequired[RectangleTypeDef]
     DropFrameTimecode: NotRequired[DropFrameTimecodeType]
+    DynamicMultiviewSettings: NotRequired[DynamicMultiviewSettingsOutputTypeDef]
     FixedAfd: NotRequired[int]
     Height: NotRequired[int]
     Position: NotRequired[RectangleTypeDef]
@@ -3420,6 +3646,7 @@ class JobSettingsOutputTypeDef(TypedDict):
     Inputs: NotRequired[list[InputOutputTypeDef]]
     KantarWatermark: NotRequired[KantarWatermarkSettingsTypeDef]
     MotionImageInserter: NotRequired[MotionImageInserterTypeDef]
+    MotionImageInserters: NotRequired[list[MotionImageInserterTypeDef]]
     NielsenConfiguration: NotRequired[NielsenConfigurationTypeDef]
     NielsenNonLinearWatermark: NotRequired[NielsenNonLinearWatermarkSettingsTypeDef]
     OutputGroups: NotRequired[list[OutputGroupOutputTypeDef]]
@@ -3467,6 +3694,7 @@ class JobTypeDef(TypedDict):
     CreatedAt: NotRequired[datetime]
     CurrentPhase: NotRequired[JobPhaseType]
     ElementalInferenceConfiguration: NotRequired[ElementalInferenceConfigurationTypeDef]
+    ElementalInferenceSettings: NotRequired[ElementalInferenceSettingsTypeDef]
     ErrorCode: NotRequired[int]
     ErrorMessage: NotRequired[str]
     HopDestinations: NotRequired[list[HopDestinationTypeDef]]
@@ -3538,6 +3766,7 @@ class JobTemplateSettingsTypeDef(TypedDict):
     Inputs: NotRequired[ReadOnly[Sequence[InputTemplateTypeDef]]]
     KantarWatermark: NotRequired[KantarWatermarkSettingsTypeDef]
     MotionImageInserter: NotRequired[MotionImageInserterTypeDef]
+    MotionImageInserters: NotRequired[ReadOnly[Sequence[MotionImageInserterTypeDef]]]
     NielsenConfiguration: NotRequired[NielsenConfigurationTypeDef]
     NielsenNonLinearWatermark: NotRequired[NielsenNonLinearWatermarkSettingsTypeDef]
     OutputGroups: NotRequired[ReadOnly[Sequence[OutputGroupTypeDef]]]
@@ -3549,6 +3778,7 @@ class CreateJobTemplateRequestTypeDef(TypedDict):
     AccelerationSettings: NotRequired[AccelerationSettingsTypeDef]
     Category: NotRequired[str]
     Description: NotRequired[str]
+    ElementalInferenceSettings: NotRequired[ElementalInferenceSettingsTypeDef]
     HopDestinations: NotRequired[ReadOnly[Sequence[HopDestinationTypeDef]]]
     Name: str
     Priority: NotRequired[int]
@@ -3594,6 +3824,7 @@ class JobTemplateSettingsOutputTypeDef(TypedDict):
     Inputs: NotRequired[list[InputTemplateOutputTypeDef]]
     KantarWatermark: NotRequired[KantarWatermarkSettingsTypeDef]
     MotionImageInserter: NotRequired[MotionImageInserterTypeDef]
+    MotionImageInserters: NotRequired[list[MotionImageInserterTypeDef]]
     NielsenConfiguration: NotRequired[NielsenConfigurationTypeDef]
     NielsenNonLinearWatermark: NotRequired[NielsenNonLinearWatermarkSettingsTypeDef]
     OutputGroups: NotRequired[list[OutputGroupOutputTypeDef]]
@@ -3607,6 +3838,7 @@ class JobTemplateTypeDef(TypedDict):
     Category: NotRequired[str]
     CreatedAt: NotRequired[datetime]
     Description: NotRequired[str]
+    ElementalInferenceSettings: NotRequired[ElementalInferenceSettingsTypeDef]
     HopDestinations: NotRequired[list[HopDestinationTypeDef]]
     LastUpdated: NotRequired[datetime]
     Name: str
@@ -4018,6 +4250,7 @@ class UpdateJobTemplateRequestTypeDef(TypedDict):
     AccelerationSettings: NotRequired[AccelerationSettingsTypeDef]
     Category: NotRequired[str]
     Description: NotRequired[str]
+    ElementalInferenceSettings: NotRequired[ElementalInferenceSettingsTypeDef]
     HopDestinations: NotRequired[ReadOnly[Sequence[HopDestinationTypeDef]]]
     Name: str
     Priority: NotRequired[int]

@@ -411,7 +411,11 @@ class MultiRegionMediaLive(MultiRegionClient):
     def delete_reservation(
         self, **kwargs: Unpack[type_defs.DeleteReservationRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteReservationResponseTypeDef]:
-        """Delete an expired reservation.
+        """Delete an expired reservation, or cancel an active reservation during the
+        calendar month (UTC) in which you purchased it. You can't cancel an active
+        reservation that you purchased in an earlier month, including one that
+        renewed automatically. You also can't cancel an active reservation during
+        the last hour of the month, from 23:00 UTC on the last day of the month.
 
         https://docs.aws.amazon.com/goto/WebAPI/medialive-2017-10-14/DeleteReservation
         """
@@ -2258,7 +2262,7 @@ class MultiRegionMediaLive(MultiRegionClient):
         max_attempts: int | None = None,
         **kwargs: Unpack[type_defs.DescribeChannelRequestTypeDef],
     ) -> TargetResults[None]:
-        """Wait until a channel has is stopped
+        """Wait until a channel is not running
 
         Polls DescribeChannel in every target at once, every 5 seconds and at most
         60 times unless delay and max_attempts say otherwise; a failure or

@@ -13,6 +13,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AacRawFormatType",
         "AacSpecType",
         "AacVbrQualityType",
+        "AbWatermarkerIdLengthType",
+        "AbWatermarkingProfileType",
         "Ac3AttenuationControlType",
         "Ac3BitstreamModeType",
         "Ac3CodingModeType",
@@ -28,6 +30,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AudioLanguageSelectionPolicyType",
         "AudioNormalizationAlgorithmControlType",
         "AudioNormalizationAlgorithmType",
+        "AudioNormalizationPeakCalculationType",
         "AudioOnlyHlsSegmentTypeType",
         "AudioOnlyHlsTrackTypeType",
         "AudioTypeType",
@@ -53,6 +56,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BurnInOutlineColorType",
         "BurnInShadowColorType",
         "BurnInTeletextGridControlType",
+        "CaptionSynchronizationModeType",
         "CdiInputResolutionType",
         "ChannelAlertStateType",
         "ChannelClassType",
@@ -110,7 +114,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EbuTtDDestinationStyleControlType",
         "EbuTtDFillLineGapControlType",
         "EmbeddedConvert608To708Type",
+        "EmbeddedDestinationStyleControlType",
+        "EmbeddedModeTypeType",
         "EmbeddedScte20DetectionType",
+        "EnrichmentMethodType",
         "EventBridgeRuleTemplateEventTypeType",
         "FeatureActivationsInputPrepareScheduleActionsType",
         "FeatureActivationsOutputStaticImageOverlayScheduleActionsType",
@@ -125,6 +132,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GlobalConfigurationOutputLockingModeType",
         "GlobalConfigurationOutputTimingSourceType",
         "H264AdaptiveQuantizationType",
+        "H264AllowExplicitWeightedPredictionType",
         "H264ColorMetadataType",
         "H264EntropyEncodingType",
         "H264FlickerAqType",
@@ -228,6 +236,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "InputStateType",
         "InputTimecodeSourceType",
         "InputTypeType",
+        "JpegXsInputMaximumBitrateType",
+        "JpegXsInputResolutionType",
         "LastFrameClippingBehaviorType",
         "LinkedChannelTypeType",
         "LogLevelType",
@@ -257,6 +267,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "M3u8TimedMetadataBehaviorType",
         "MaintenanceDayType",
         "MediaConnectRouterOutputEncryptionTypeType",
+        "MediaPackageV2CaptionLanguageSettingType",
         "MotionGraphicsInsertionType",
         "Mp2CodingModeType",
         "Mpeg2AdaptiveQuantizationType",
@@ -282,6 +293,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "NodeStateType",
         "OfferingDurationUnitsType",
         "OfferingTypeType",
+        "OutputUsageType",
+        "PerceptualFilterStrengthType",
         "PipelineIdType",
         "PipelineLockingMethodType",
         "PreferredChannelPipelineType",
@@ -361,6 +374,15 @@ AacRateControlModeType = Literal["CBR", "VBR"]
 AacRawFormatType = Literal["LATM_LOAS", "NONE"]
 AacSpecType = Literal["MPEG2", "MPEG4"]
 AacVbrQualityType = Literal["HIGH", "LOW", "MEDIUM_HIGH", "MEDIUM_LOW"]
+AbWatermarkerIdLengthType = Literal["ID_2048", "ID_512"]
+AbWatermarkingProfileType = Literal[
+    "CAMCORDING",
+    "CUSTOM",
+    "DEFAULT",
+    "HQ",
+    "MEZZANINE",
+    "ROBUST",
+]
 Ac3AttenuationControlType = Literal["ATTENUATE_3_DB", "NONE"]
 Ac3BitstreamModeType = Literal[
     "COMMENTARY",
@@ -391,8 +413,14 @@ AlgorithmType = Literal["AES128", "AES192", "AES256"]
 AudioDescriptionAudioTypeControlType = Literal["FOLLOW_INPUT", "USE_CONFIGURED"]
 AudioDescriptionLanguageCodeControlType = Literal["FOLLOW_INPUT", "USE_CONFIGURED"]
 AudioLanguageSelectionPolicyType = Literal["LOOSE", "STRICT"]
-AudioNormalizationAlgorithmType = Literal["ITU_1770_1", "ITU_1770_2"]
+AudioNormalizationAlgorithmType = Literal[
+    "ITU_1770_1",
+    "ITU_1770_2",
+    "ITU_1770_3",
+    "ITU_1770_4",
+]
 AudioNormalizationAlgorithmControlType = Literal["CORRECT_AUDIO"]
+AudioNormalizationPeakCalculationType = Literal["NONE", "TRUE_PEAK"]
 AudioOnlyHlsSegmentTypeType = Literal["AAC", "FMP4"]
 AudioOnlyHlsTrackTypeType = Literal[
     "ALTERNATE_AUDIO_AUTO_SELECT",
@@ -455,6 +483,7 @@ BurnInFontColorType = Literal["BLACK", "BLUE", "GREEN", "RED", "WHITE", "YELLOW"
 BurnInOutlineColorType = Literal["BLACK", "BLUE", "GREEN", "RED", "WHITE", "YELLOW"]
 BurnInShadowColorType = Literal["BLACK", "NONE", "WHITE"]
 BurnInTeletextGridControlType = Literal["FIXED", "SCALED"]
+CaptionSynchronizationModeType = Literal["NO_VIDEO_DELAY", "VIDEO_ALIGNED_CAPTIONS"]
 CdiInputResolutionType = Literal["SD", "HD", "FHD", "UHD"]
 ChannelAlertStateType = Literal["SET", "CLEARED"]
 ChannelClassType = Literal["STANDARD", "SINGLE_PIPELINE"]
@@ -504,6 +533,7 @@ CloudWatchAlarmTemplateTargetResourceTypeType = Literal[
     "MEDIACONNECT_FLOW",
     "S3_BUCKET",
     "MEDIATAILOR_PLAYBACK_CONFIGURATION",
+    "ELEMENTAL_INFERENCE_FEED",
 ]
 CloudWatchAlarmTemplateTreatMissingDataType = Literal[
     "notBreaching",
@@ -664,7 +694,14 @@ Eac3SurroundModeType = Literal["DISABLED", "ENABLED", "NOT_INDICATED"]
 EbuTtDDestinationStyleControlType = Literal["EXCLUDE", "INCLUDE"]
 EbuTtDFillLineGapControlType = Literal["DISABLED", "ENABLED"]
 EmbeddedConvert608To708Type = Literal["DISABLED", "UPCONVERT"]
+EmbeddedDestinationStyleControlType = Literal["MANUAL", "PASSTHROUGH"]
+EmbeddedModeTypeType = Literal[
+    "EMBEDDED_608_AND_708",
+    "EMBEDDED_608_ONLY",
+    "EMBEDDED_708_ONLY",
+]
 EmbeddedScte20DetectionType = Literal["AUTO", "OFF"]
+EnrichmentMethodType = Literal["SCTE35_ELEMENTAL_INFERENCE_QUERY_PARAMS"]
 EventBridgeRuleTemplateEventTypeType = Literal[
     "MEDIALIVE_MULTIPLEX_ALERT",
     "MEDIALIVE_MULTIPLEX_STATE_CHANGE",
@@ -720,6 +757,7 @@ H264AdaptiveQuantizationType = Literal[
     "MEDIUM",
     "OFF",
 ]
+H264AllowExplicitWeightedPredictionType = Literal["DISABLED", "ENABLED"]
 H264ColorMetadataType = Literal["IGNORE", "INSERT"]
 H264EntropyEncodingType = Literal["CABAC", "CAVLC"]
 H264FlickerAqType = Literal["DISABLED", "ENABLED"]
@@ -844,7 +882,7 @@ HlsWebdavHttpTransferModeType = Literal["CHUNKED", "NON_CHUNKED"]
 IFrameOnlyPlaylistTypeType = Literal["DISABLED", "STANDARD"]
 IncludeFillerNalUnitsType = Literal["AUTO", "DROP", "INCLUDE"]
 InputClassType = Literal["STANDARD", "SINGLE_PIPELINE"]
-InputCodecType = Literal["MPEG2", "AVC", "HEVC"]
+InputCodecType = Literal["MPEG2", "AVC", "HEVC", "JPEGXS"]
 InputDeblockFilterType = Literal["DISABLED", "ENABLED"]
 InputDenoiseFilterType = Literal["DISABLED", "ENABLED"]
 InputDeviceActiveInputType = Literal["HDMI", "SDI"]
@@ -910,6 +948,8 @@ InputTypeType = Literal[
     "MEDIACONNECT_ROUTER",
     "SRT_LISTENER",
 ]
+JpegXsInputMaximumBitrateType = Literal["MAX_500_MBPS"]
+JpegXsInputResolutionType = Literal["HD"]
 LastFrameClippingBehaviorType = Literal["EXCLUDE_LAST_FRAME", "INCLUDE_LAST_FRAME"]
 LinkedChannelTypeType = Literal["FOLLOWING_CHANNEL", "PRIMARY_CHANNEL"]
 LogLevelType = Literal["ERROR", "WARNING", "INFO", "DEBUG", "DISABLED"]
@@ -928,7 +968,7 @@ M2tsKlvType = Literal["NONE", "PASSTHROUGH"]
 M2tsNielsenId3BehaviorType = Literal["NO_PASSTHROUGH", "PASSTHROUGH"]
 M2tsPcrControlType = Literal["CONFIGURED_PCR_PERIOD", "PCR_EVERY_PES_PACKET"]
 M2tsRateModeType = Literal["CBR", "VBR"]
-M2tsScte35ControlType = Literal["NONE", "PASSTHROUGH"]
+M2tsScte35ControlType = Literal["NONE", "PASSTHROUGH", "SCTE_35_WITHOUT_IDR"]
 M2tsSegmentationMarkersType = Literal[
     "EBP",
     "EBP_LEGACY",
@@ -954,6 +994,7 @@ MaintenanceDayType = Literal[
     "SUNDAY",
 ]
 MediaConnectRouterOutputEncryptionTypeType = Literal["AUTOMATIC", "SECRETS_MANAGER"]
+MediaPackageV2CaptionLanguageSettingType = Literal["AUTO", "NONE"]
 MotionGraphicsInsertionType = Literal["DISABLED", "ENABLED"]
 Mp2CodingModeType = Literal["CODING_MODE_1_0", "CODING_MODE_2_0"]
 Mpeg2AdaptiveQuantizationType = Literal["AUTO", "HIGH", "LOW", "MEDIUM", "OFF"]
@@ -1026,13 +1067,24 @@ NodeStateType = Literal[
 ]
 OfferingDurationUnitsType = Literal["MONTHS"]
 OfferingTypeType = Literal["NO_UPFRONT"]
+OutputUsageType = Literal[
+    "MULTIVIEW_EQUAL_SIZE_VIEW",
+    "MULTIVIEW_PRIMARY_VIEW",
+    "MULTIVIEW_SECONDARY_VIEW",
+]
+PerceptualFilterStrengthType = Literal["STRENGTH_1", "STRENGTH_2"]
 PipelineIdType = Literal["PIPELINE_0", "PIPELINE_1"]
 PipelineLockingMethodType = Literal["SOURCE_TIMECODE", "VIDEO_ALIGNMENT"]
 PreferredChannelPipelineType = Literal["CURRENTLY_ACTIVE", "PIPELINE_0", "PIPELINE_1"]
 RebootInputDeviceForceType = Literal["NO", "YES"]
 ReservationAutomaticRenewalType = Literal["DISABLED", "ENABLED", "UNAVAILABLE"]
-ReservationCodecType = Literal["MPEG2", "AVC", "HEVC", "AUDIO", "LINK", "AV1"]
-ReservationMaximumBitrateType = Literal["MAX_10_MBPS", "MAX_20_MBPS", "MAX_50_MBPS"]
+ReservationCodecType = Literal["MPEG2", "AVC", "HEVC", "AUDIO", "LINK", "AV1", "JPEGXS"]
+ReservationMaximumBitrateType = Literal[
+    "MAX_10_MBPS",
+    "MAX_20_MBPS",
+    "MAX_50_MBPS",
+    "MAX_500_MBPS",
+]
 ReservationMaximumFramerateType = Literal["MAX_30_FPS", "MAX_60_FPS"]
 ReservationResolutionType = Literal["SD", "HD", "FHD", "UHD"]
 ReservationResourceTypeType = Literal["INPUT", "OUTPUT", "MULTIPLEX", "CHANNEL"]
@@ -1078,7 +1130,7 @@ Scte35SegmentationScopeType = Literal[
 ]
 Scte35SpliceInsertNoRegionalBlackoutBehaviorType = Literal["FOLLOW", "IGNORE"]
 Scte35SpliceInsertWebDeliveryAllowedBehaviorType = Literal["FOLLOW", "IGNORE"]
-Scte35TypeType = Literal["NONE", "SCTE_35_WITHOUT_SEGMENTATION"]
+Scte35TypeType = Literal["NONE", "SCTE_35_WITHOUT_SEGMENTATION", "SCTE_35_WITHOUT_IDR"]
 Scte35WebDeliveryAllowedFlagType = Literal[
     "WEB_DELIVERY_NOT_ALLOWED",
     "WEB_DELIVERY_ALLOWED",
@@ -1169,7 +1221,7 @@ TimecodeBurninPositionType = Literal[
     "TOP_RIGHT",
 ]
 TimecodeConfigSourceType = Literal["EMBEDDED", "SYSTEMCLOCK", "ZEROBASED"]
-TtmlDestinationStyleControlType = Literal["PASSTHROUGH", "USE_CONFIGURED"]
+TtmlDestinationStyleControlType = Literal["PASSTHROUGH", "USE_CONFIGURED", "MANUAL"]
 UdpTimedMetadataId3FrameType = Literal["NONE", "PRIV", "TDRL"]
 UpdateNodeStateType = Literal["ACTIVE", "DRAINING"]
 VideoDescriptionRespondToAfdType = Literal["NONE", "PASSTHROUGH", "RESPOND"]
@@ -1192,4 +1244,4 @@ WavCodingModeType = Literal[
     "CODING_MODE_4_0",
     "CODING_MODE_8_0",
 ]
-WebvttDestinationStyleControlType = Literal["NO_STYLE_DATA", "PASSTHROUGH"]
+WebvttDestinationStyleControlType = Literal["NO_STYLE_DATA", "PASSTHROUGH", "MANUAL"]

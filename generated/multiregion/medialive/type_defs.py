@@ -27,6 +27,8 @@ from .literals import (
     AacRawFormatType,
     AacSpecType,
     AacVbrQualityType,
+    AbWatermarkerIdLengthType,
+    AbWatermarkingProfileType,
     Ac3AttenuationControlType,
     Ac3BitstreamModeType,
     Ac3CodingModeType,
@@ -42,6 +44,7 @@ from .literals import (
     AudioLanguageSelectionPolicyType,
     AudioNormalizationAlgorithmControlType,
     AudioNormalizationAlgorithmType,
+    AudioNormalizationPeakCalculationType,
     AudioOnlyHlsSegmentTypeType,
     AudioOnlyHlsTrackTypeType,
     AudioTypeType,
@@ -67,6 +70,7 @@ from .literals import (
     BurnInOutlineColorType,
     BurnInShadowColorType,
     BurnInTeletextGridControlType,
+    CaptionSynchronizationModeType,
     CdiInputResolutionType,
     ChannelAlertStateType,
     ChannelClassType,
@@ -124,7 +128,10 @@ from .literals import (
     EbuTtDDestinationStyleControlType,
     EbuTtDFillLineGapControlType,
     EmbeddedConvert608To708Type,
+    EmbeddedDestinationStyleControlType,
+    EmbeddedModeTypeType,
     EmbeddedScte20DetectionType,
+    EnrichmentMethodType,
     EventBridgeRuleTemplateEventTypeType,
     FeatureActivationsInputPrepareScheduleActionsType,
     FeatureActivationsOutputStaticImageOverlayScheduleActionsType,
@@ -139,6 +146,7 @@ from .literals import (
     GlobalConfigurationOutputLockingModeType,
     GlobalConfigurationOutputTimingSourceType,
     H264AdaptiveQuantizationType,
+    H264AllowExplicitWeightedPredictionType,
     H264ColorMetadataType,
     H264EntropyEncodingType,
     H264FlickerAqType,
@@ -242,6 +250,8 @@ from .literals import (
     InputStateType,
     InputTimecodeSourceType,
     InputTypeType,
+    JpegXsInputMaximumBitrateType,
+    JpegXsInputResolutionType,
     LastFrameClippingBehaviorType,
     LinkedChannelTypeType,
     LogLevelType,
@@ -271,6 +281,7 @@ from .literals import (
     M3u8TimedMetadataBehaviorType,
     MaintenanceDayType,
     MediaConnectRouterOutputEncryptionTypeType,
+    MediaPackageV2CaptionLanguageSettingType,
     MotionGraphicsInsertionType,
     Mp2CodingModeType,
     Mpeg2AdaptiveQuantizationType,
@@ -296,6 +307,8 @@ from .literals import (
     NodeStateType,
     OfferingDurationUnitsType,
     OfferingTypeType,
+    OutputUsageType,
+    PerceptualFilterStrengthType,
     PipelineIdType,
     PipelineLockingMethodType,
     PreferredChannelPipelineType,
@@ -365,6 +378,7 @@ from .literals import (
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AacSettingsTypeDef",
+        "AbWatermarkingCustomProfileTypeDef",
         "Ac3SettingsTypeDef",
         "AcceptInputDeviceTransferRequestTypeDef",
         "AcceptInputDeviceTransferResponseTypeDef",
@@ -385,23 +399,32 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AudioDescriptionOutputTypeDef",
         "AudioDescriptionTypeDef",
         "AudioDolbyEDecodeTypeDef",
+        "AudioFeedInputTypeDef",
         "AudioHlsRenditionSelectionTypeDef",
         "AudioLanguageSelectionTypeDef",
         "AudioNormalizationSettingsTypeDef",
         "AudioOnlyHlsSettingsTypeDef",
+        "AudioPidOutputTypeDef",
+        "AudioPidSelectionOutputTypeDef",
         "AudioPidSelectionTypeDef",
+        "AudioPidTypeDef",
+        "AudioPreMixerSettingsOutputTypeDef",
+        "AudioPreMixerSettingsTypeDef",
         "AudioSelectorOutputTypeDef",
         "AudioSelectorSettingsOutputTypeDef",
         "AudioSelectorSettingsTypeDef",
         "AudioSelectorTypeDef",
         "AudioSilenceFailoverSettingsTypeDef",
+        "AudioTrackOutputTypeDef",
         "AudioTrackSelectionOutputTypeDef",
         "AudioTrackSelectionTypeDef",
         "AudioTrackTypeDef",
         "AudioWatermarkSettingsTypeDef",
+        "AutoFilterSettingsTypeDef",
         "AutomaticInputFailoverSettingsOutputTypeDef",
         "AutomaticInputFailoverSettingsTypeDef",
         "Av1ColorSpaceSettingsTypeDef",
+        "Av1FilterSettingsTypeDef",
         "Av1SettingsTypeDef",
         "AvailBlankingTypeDef",
         "AvailConfigurationTypeDef",
@@ -447,10 +470,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ClusterNetworkSettingsCreateRequestTypeDef",
         "ClusterNetworkSettingsTypeDef",
         "ClusterNetworkSettingsUpdateRequestTypeDef",
+        "CmafIngestAbWatermarkerIrdetoSettingsOutputTypeDef",
+        "CmafIngestAbWatermarkerIrdetoSettingsTypeDef",
         "CmafIngestCaptionLanguageMappingTypeDef",
         "CmafIngestGroupSettingsOutputTypeDef",
         "CmafIngestGroupSettingsTypeDef",
         "CmafIngestOutputSettingsTypeDef",
+        "CmafIngestWatermarkingSettingsOutputTypeDef",
+        "CmafIngestWatermarkingSettingsTypeDef",
         "ColorCorrectionSettingsOutputTypeDef",
         "ColorCorrectionSettingsTypeDef",
         "ColorCorrectionTypeDef",
@@ -572,6 +599,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "Eac3AtmosSettingsTypeDef",
         "Eac3SettingsTypeDef",
         "EbuTtDDestinationSettingsTypeDef",
+        "EmbeddedCaptionPositionSettingsTypeDef",
         "EmbeddedDestinationSettingsTypeDef",
         "EmbeddedPlusScte20DestinationSettingsTypeDef",
         "EmbeddedSourceSettingsTypeDef",
@@ -677,6 +705,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "IpPoolCreateRequestTypeDef",
         "IpPoolTypeDef",
         "IpPoolUpdateRequestTypeDef",
+        "JpegXsInputSpecificationTypeDef",
         "KeyProviderSettingsTypeDef",
         "LinkedChannelSettingsTypeDef",
         "ListAlertsRequestTypeDef",
@@ -744,10 +773,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MediaPackageGroupSettingsOutputTypeDef",
         "MediaPackageGroupSettingsTypeDef",
         "MediaPackageOutputDestinationSettingsTypeDef",
+        "MediaPackageOutputSettingsOutputTypeDef",
         "MediaPackageOutputSettingsTypeDef",
+        "MediaPackageV2AbWatermarkerIrdetoSettingsOutputTypeDef",
+        "MediaPackageV2AbWatermarkerIrdetoSettingsTypeDef",
+        "MediaPackageV2DestinationSettingsOutputTypeDef",
         "MediaPackageV2DestinationSettingsTypeDef",
         "MediaPackageV2GroupSettingsOutputTypeDef",
         "MediaPackageV2GroupSettingsTypeDef",
+        "MediaPackageV2WatermarkingSettingsOutputTypeDef",
+        "MediaPackageV2WatermarkingSettingsTypeDef",
         "MediaResourceNeighborTypeDef",
         "MediaResourceTypeDef",
         "MonitorDeploymentTypeDef",
@@ -792,10 +827,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "NielsenCBETTypeDef",
         "NielsenConfigurationTypeDef",
         "NielsenNaesIiNwTypeDef",
+        "NielsenNwOnlyTypeDef",
         "NielsenWatermarksSettingsTypeDef",
         "NodeInterfaceMappingCreateRequestTypeDef",
         "NodeInterfaceMappingOutputTypeDef",
         "NodeInterfaceMappingTypeDef",
+        "NoneFilterSettingsTypeDef",
         "OfferingTypeDef",
         "OutputDestinationOutputTypeDef",
         "OutputDestinationSettingsTypeDef",
@@ -807,11 +844,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "OutputLocationRefTypeDef",
         "OutputLockingSettingsTypeDef",
         "OutputOutputTypeDef",
+        "OutputSettingsOutputTypeDef",
         "OutputSettingsTypeDef",
         "OutputTypeDef",
         "PassThroughSettingsTypeDef",
         "PauseStateScheduleActionSettingsOutputTypeDef",
         "PauseStateScheduleActionSettingsTypeDef",
+        "PerceptualFilterSettingsTypeDef",
         "PipelineDetailTypeDef",
         "PipelineLockingSettingsTypeDef",
         "PipelinePauseStateSettingsTypeDef",
@@ -869,6 +908,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SdiSourceSummaryTypeDef",
         "SdiSourceTypeDef",
         "SignalMapSummaryTypeDef",
+        "SmartSubtitleSourceSettingsTypeDef",
         "Smpte2110ReceiverGroupOutputTypeDef",
         "Smpte2110ReceiverGroupSdpSettingsOutputTypeDef",
         "Smpte2110ReceiverGroupSdpSettingsTypeDef",
@@ -925,6 +965,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TeletextDestinationSettingsTypeDef",
         "TeletextSourceSettingsTypeDef",
         "TemporalFilterSettingsTypeDef",
+        "TextCaptionPositionSettingsTypeDef",
         "ThumbnailConfigurationTypeDef",
         "ThumbnailDetailTypeDef",
         "ThumbnailTypeDef",
@@ -979,6 +1020,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "VideoBlackFailoverSettingsTypeDef",
         "VideoCodecSettingsTypeDef",
         "VideoDescriptionTypeDef",
+        "VideoPositionRectangleTypeDef",
         "VideoSelectorColorSpaceSettingsTypeDef",
         "VideoSelectorPidTypeDef",
         "VideoSelectorProgramIdTypeDef",
@@ -988,6 +1030,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "VpcOutputSettingsTypeDef",
         "WavSettingsTypeDef",
         "WebvttDestinationSettingsTypeDef",
+        "WebvttSourceSettingsTypeDef",
     ]
 
 
@@ -1001,6 +1044,12 @@ class AacSettingsTypeDef(TypedDict):
     SampleRate: NotRequired[float]
     Spec: NotRequired[AacSpecType]
     VbrQuality: NotRequired[AacVbrQualityType]
+
+
+class AbWatermarkingCustomProfileTypeDef(TypedDict):
+    EmbeddingFrequency: float
+    SceneCut: float
+    TargetPsnr: float
 
 
 class Ac3SettingsTypeDef(TypedDict):
@@ -1226,6 +1275,8 @@ class AudioNormalizationSettingsTypeDef(TypedDict):
     Algorithm: NotRequired[AudioNormalizationAlgorithmType]
     AlgorithmControl: NotRequired[AudioNormalizationAlgorithmControlType]
     TargetLkfs: NotRequired[float]
+    PeakCalculation: NotRequired[AudioNormalizationPeakCalculationType]
+    PeakLimiterThreshold: NotRequired[float]
 
 
 class NielsenCBETTypeDef(TypedDict):
@@ -1240,10 +1291,17 @@ class NielsenNaesIiNwTypeDef(TypedDict):
     Timezone: NotRequired[NielsenWatermarkTimezonesType]
 
 
+class NielsenNwOnlyTypeDef(TypedDict):
+    CheckDigitString: str
+    Sid: float
+    Timezone: NotRequired[NielsenWatermarkTimezonesType]
+
+
 class NielsenWatermarksSettingsTypeDef(TypedDict):
     NielsenCbetSettings: NotRequired[NielsenCBETTypeDef]
     NielsenDistributionType: NotRequired[NielsenWatermarksDistributionTypesType]
     NielsenNaesIiNwSettings: NotRequired[NielsenNaesIiNwTypeDef]
+    NielsenNwOnlySettings: NotRequired[NielsenNwOnlyTypeDef]
 
 
 class AudioWatermarkSettingsTypeDef(TypedDict):
@@ -1298,6 +1356,11 @@ class AudioDolbyEDecodeTypeDef(TypedDict):
     ProgramSelection: DolbyEProgramSelectionType
 
 
+class AudioFeedInputTypeDef(TypedDict):
+    AudioSelectorName: NotRequired[str]
+    FeedInput: NotRequired[str]
+
+
 class AudioHlsRenditionSelectionTypeDef(TypedDict):
     GroupId: str
     Name: str
@@ -1321,29 +1384,67 @@ class AudioOnlyHlsSettingsTypeDef(TypedDict):
     SegmentType: NotRequired[AudioOnlyHlsSegmentTypeType]
 
 
+class AudioPreMixerSettingsOutputTypeDef(TypedDict):
+    AudioNormalizationSettings: NotRequired[AudioNormalizationSettingsTypeDef]
+    Channels: NotRequired[int]
+    GainDb: NotRequired[float]
+    RemixSettings: NotRequired[RemixSettingsOutputTypeDef]
+
+
+class AudioPidOutputTypeDef(TypedDict):
+    DolbyEDecode: NotRequired[AudioDolbyEDecodeTypeDef]
+    Pid: int
+    PremixSettings: NotRequired[AudioPreMixerSettingsOutputTypeDef]
+
+
+class AudioPidSelectionOutputTypeDef(TypedDict):
+    Pid: int
+    Pids: NotRequired[list[AudioPidOutputTypeDef]]
+
+
+class AudioPreMixerSettingsTypeDef(TypedDict):
+    AudioNormalizationSettings: NotRequired[AudioNormalizationSettingsTypeDef]
+    Channels: NotRequired[int]
+    GainDb: NotRequired[float]
+    RemixSettings: NotRequired[ReadOnly[RemixSettingsTypeDef]]
+
+
+class AudioPidTypeDef(TypedDict):
+    DolbyEDecode: NotRequired[AudioDolbyEDecodeTypeDef]
+    Pid: int
+    PremixSettings: NotRequired[ReadOnly[AudioPreMixerSettingsTypeDef]]
+
+
 class AudioPidSelectionTypeDef(TypedDict):
     Pid: int
+    Pids: NotRequired[ReadOnly[Sequence[AudioPidTypeDef]]]
 
 
-class AudioTrackTypeDef(TypedDict):
+class AudioTrackOutputTypeDef(TypedDict):
     Track: int
+    PremixSettings: NotRequired[AudioPreMixerSettingsOutputTypeDef]
 
 
 class AudioTrackSelectionOutputTypeDef(TypedDict):
-    Tracks: list[AudioTrackTypeDef]
+    Tracks: list[AudioTrackOutputTypeDef]
     DolbyEDecode: NotRequired[AudioDolbyEDecodeTypeDef]
 
 
 class AudioSelectorSettingsOutputTypeDef(TypedDict):
     AudioHlsRenditionSelection: NotRequired[AudioHlsRenditionSelectionTypeDef]
     AudioLanguageSelection: NotRequired[AudioLanguageSelectionTypeDef]
-    AudioPidSelection: NotRequired[AudioPidSelectionTypeDef]
+    AudioPidSelection: NotRequired[AudioPidSelectionOutputTypeDef]
     AudioTrackSelection: NotRequired[AudioTrackSelectionOutputTypeDef]
 
 
 class AudioSelectorOutputTypeDef(TypedDict):
     Name: str
     SelectorSettings: NotRequired[AudioSelectorSettingsOutputTypeDef]
+
+
+class AudioTrackTypeDef(TypedDict):
+    Track: int
+    PremixSettings: NotRequired[ReadOnly[AudioPreMixerSettingsTypeDef]]
 
 
 class AudioTrackSelectionTypeDef(TypedDict):
@@ -1354,7 +1455,7 @@ class AudioTrackSelectionTypeDef(TypedDict):
 class AudioSelectorSettingsTypeDef(TypedDict):
     AudioHlsRenditionSelection: NotRequired[AudioHlsRenditionSelectionTypeDef]
     AudioLanguageSelection: NotRequired[AudioLanguageSelectionTypeDef]
-    AudioPidSelection: NotRequired[AudioPidSelectionTypeDef]
+    AudioPidSelection: NotRequired[ReadOnly[AudioPidSelectionTypeDef]]
     AudioTrackSelection: NotRequired[ReadOnly[AudioTrackSelectionTypeDef]]
 
 
@@ -1366,6 +1467,10 @@ class AudioSelectorTypeDef(TypedDict):
 class AudioSilenceFailoverSettingsTypeDef(TypedDict):
     AudioSelectorName: str
     AudioSilenceThresholdMsec: NotRequired[int]
+
+
+class AutoFilterSettingsTypeDef(TypedDict):
+    pass
 
 
 class InputLossFailoverSettingsTypeDef(TypedDict):
@@ -1430,6 +1535,20 @@ class Av1ColorSpaceSettingsTypeDef(TypedDict):
     Hlg2020Settings: NotRequired[Hlg2020SettingsTypeDef]
 
 
+class NoneFilterSettingsTypeDef(TypedDict):
+    pass
+
+
+class PerceptualFilterSettingsTypeDef(TypedDict):
+    Strength: PerceptualFilterStrengthType
+
+
+class Av1FilterSettingsTypeDef(TypedDict):
+    AutoFilterSettings: NotRequired[AutoFilterSettingsTypeDef]
+    NoneFilterSettings: NotRequired[NoneFilterSettingsTypeDef]
+    PerceptualFilterSettings: NotRequired[PerceptualFilterSettingsTypeDef]
+
+
 class TimecodeBurninSettingsTypeDef(TypedDict):
     FontSize: TimecodeBurninFontSizeType
     Position: TimecodeBurninPositionType
@@ -1461,6 +1580,7 @@ class Av1SettingsTypeDef(TypedDict):
     TemporalAq: NotRequired[Av1TemporalAqType]
     TimecodeInsertion: NotRequired[Av1TimecodeInsertionBehaviorType]
     BitDepth: NotRequired[Av1BitDepthType]
+    FilterSettings: NotRequired[Av1FilterSettingsTypeDef]
 
 
 class AvailBlankingTypeDef(TypedDict):
@@ -1964,8 +2084,15 @@ class EbuTtDDestinationSettingsTypeDef(TypedDict):
     DefaultLineHeight: NotRequired[int]
 
 
+class EmbeddedCaptionPositionSettingsTypeDef(TypedDict):
+    YPositionLine: NotRequired[int]
+
+
 class EmbeddedDestinationSettingsTypeDef(TypedDict):
-    pass
+    Position: NotRequired[EmbeddedCaptionPositionSettingsTypeDef]
+    StyleControl: NotRequired[EmbeddedDestinationStyleControlType]
+    CaptionServiceChannel: NotRequired[int]
+    EmbeddedMode: NotRequired[EmbeddedModeTypeType]
 
 
 class EmbeddedPlusScte20DestinationSettingsTypeDef(TypedDict):
@@ -1992,12 +2119,18 @@ class TeletextDestinationSettingsTypeDef(TypedDict):
     pass
 
 
+class TextCaptionPositionSettingsTypeDef(TypedDict):
+    YPositionPercentage: NotRequired[int]
+
+
 class TtmlDestinationSettingsTypeDef(TypedDict):
     StyleControl: NotRequired[TtmlDestinationStyleControlType]
+    Position: NotRequired[TextCaptionPositionSettingsTypeDef]
 
 
 class WebvttDestinationSettingsTypeDef(TypedDict):
     StyleControl: NotRequired[WebvttDestinationStyleControlType]
+    Position: NotRequired[TextCaptionPositionSettingsTypeDef]
 
 
 class CaptionDestinationSettingsTypeDef(TypedDict):
@@ -2079,9 +2212,19 @@ class Scte27SourceSettingsTypeDef(TypedDict):
     Pid: NotRequired[int]
 
 
+class SmartSubtitleSourceSettingsTypeDef(TypedDict):
+    CaptionSynchronizationMode: NotRequired[CaptionSynchronizationModeType]
+    InferenceFeedOutput: NotRequired[str]
+
+
 class TeletextSourceSettingsTypeDef(TypedDict):
     OutputRectangle: NotRequired[CaptionRectangleTypeDef]
     PageNumber: NotRequired[str]
+
+
+class WebvttSourceSettingsTypeDef(TypedDict):
+    GroupId: NotRequired[str]
+    Name: NotRequired[str]
 
 
 class CaptionSelectorSettingsTypeDef(TypedDict):
@@ -2092,6 +2235,8 @@ class CaptionSelectorSettingsTypeDef(TypedDict):
     Scte20SourceSettings: NotRequired[Scte20SourceSettingsTypeDef]
     Scte27SourceSettings: NotRequired[Scte27SourceSettingsTypeDef]
     TeletextSourceSettings: NotRequired[TeletextSourceSettingsTypeDef]
+    SmartSubtitleSourceSettings: NotRequired[SmartSubtitleSourceSettingsTypeDef]
+    WebvttSourceSettings: NotRequired[WebvttSourceSettingsTypeDef]
 
 
 class CaptionSelectorTypeDef(TypedDict):
@@ -2134,6 +2279,8 @@ class DescribeAnywhereSettingsTypeDef(TypedDict):
 
 class DescribeInferenceSettingsTypeDef(TypedDict):
     FeedArn: NotRequired[str]
+    AudioFeedInputs: NotRequired[list[AudioFeedInputTypeDef]]
+    EnrichmentMethods: NotRequired[list[EnrichmentMethodType]]
 
 
 class DescribeFollowerChannelSettingsTypeDef(TypedDict):
@@ -2223,6 +2370,12 @@ class InputSpecificationTypeDef(TypedDict):
     Resolution: NotRequired[InputResolutionType]
 
 
+class JpegXsInputSpecificationTypeDef(TypedDict):
+    Codec: NotRequired[InputCodecType]
+    MaximumBitrate: NotRequired[JpegXsInputMaximumBitrateType]
+    Resolution: NotRequired[JpegXsInputResolutionType]
+
+
 class MaintenanceStatusTypeDef(TypedDict):
     MaintenanceDay: NotRequired[MaintenanceDayType]
     MaintenanceDeadline: NotRequired[str]
@@ -2253,6 +2406,7 @@ class OutputDestinationSettingsTypeDef(TypedDict):
     StreamName: NotRequired[str]
     Url: NotRequired[str]
     Username: NotRequired[str]
+    VirtualSourceAddress: NotRequired[str]
 
 
 class SrtOutputDestinationSettingsTypeDef(TypedDict):
@@ -2307,6 +2461,7 @@ class ChannelSummaryTypeDef(TypedDict):
     LinkedChannelSettings: NotRequired[DescribeLinkedChannelSettingsTypeDef]
     ChannelSecurityGroups: NotRequired[list[str]]
     InferenceSettings: NotRequired[DescribeInferenceSettingsTypeDef]
+    JpegXsInputSpecification: NotRequired[JpegXsInputSpecificationTypeDef]
 
 
 class ColorCorrectionTypeDef(TypedDict):
@@ -2389,6 +2544,25 @@ class CmafIngestCaptionLanguageMappingTypeDef(TypedDict):
     LanguageCode: str
 
 
+class CmafIngestAbWatermarkerIrdetoSettingsOutputTypeDef(TypedDict):
+    AdditionalDestinationsAlternateDestinations: NotRequired[
+        list[OutputLocationRefTypeDef]
+    ]
+    AlternateDestination: OutputLocationRefTypeDef
+    CustomProfile: NotRequired[AbWatermarkingCustomProfileTypeDef]
+    License: NotRequired[str]
+    OperatorId: int
+    PolyPeriod: NotRequired[int]
+    Profile: AbWatermarkingProfileType
+    WatermarkIdLength: NotRequired[AbWatermarkerIdLengthType]
+
+
+class CmafIngestWatermarkingSettingsOutputTypeDef(TypedDict):
+    CmafIngestAbWatermarkerIrdetoSettings: NotRequired[
+        CmafIngestAbWatermarkerIrdetoSettingsOutputTypeDef
+    ]
+
+
 class CmafIngestGroupSettingsOutputTypeDef(TypedDict):
     Destination: OutputLocationRefTypeDef
     NielsenId3Behavior: NotRequired[CmafNielsenId3BehaviorType]
@@ -2407,6 +2581,7 @@ class CmafIngestGroupSettingsOutputTypeDef(TypedDict):
     TimedMetadataId3Period: NotRequired[int]
     TimedMetadataPassthrough: NotRequired[CmafTimedMetadataPassthroughType]
     AdditionalDestinations: NotRequired[list[AdditionalDestinationsTypeDef]]
+    WatermarkingSettings: NotRequired[CmafIngestWatermarkingSettingsOutputTypeDef]
 
 
 class FrameCaptureS3SettingsTypeDef(TypedDict):
@@ -2530,6 +2705,25 @@ class MediaPackageAdditionalDestinationsTypeDef(TypedDict):
     Destination: OutputLocationRefTypeDef
 
 
+class MediaPackageV2AbWatermarkerIrdetoSettingsOutputTypeDef(TypedDict):
+    AdditionalDestinationsAlternateDestinations: NotRequired[
+        list[OutputLocationRefTypeDef]
+    ]
+    AlternateDestination: OutputLocationRefTypeDef
+    CustomProfile: NotRequired[AbWatermarkingCustomProfileTypeDef]
+    License: NotRequired[str]
+    OperatorId: int
+    PolyPeriod: NotRequired[int]
+    Profile: AbWatermarkingProfileType
+    WatermarkIdLength: NotRequired[AbWatermarkerIdLengthType]
+
+
+class MediaPackageV2WatermarkingSettingsOutputTypeDef(TypedDict):
+    MediaPackageV2AbWatermarkerIrdetoSettings: NotRequired[
+        MediaPackageV2AbWatermarkerIrdetoSettingsOutputTypeDef
+    ]
+
+
 class MediaPackageV2GroupSettingsOutputTypeDef(TypedDict):
     CaptionLanguageMappings: NotRequired[list[CaptionLanguageMappingTypeDef]]
     Id3Behavior: NotRequired[CmafId3BehaviorType]
@@ -2542,6 +2736,8 @@ class MediaPackageV2GroupSettingsOutputTypeDef(TypedDict):
     TimedMetadataId3Period: NotRequired[int]
     TimedMetadataPassthrough: NotRequired[CmafTimedMetadataPassthroughType]
     AdditionalDestinations: NotRequired[list[MediaPackageAdditionalDestinationsTypeDef]]
+    WatermarkingSettings: NotRequired[MediaPackageV2WatermarkingSettingsOutputTypeDef]
+    CaptionLanguageSetting: NotRequired[MediaPackageV2CaptionLanguageSettingType]
 
 
 class MediaPackageGroupSettingsOutputTypeDef(TypedDict):
@@ -2686,16 +2882,17 @@ class MediaConnectRouterOutputSettingsTypeDef(TypedDict):
     Destination: OutputLocationRefTypeDef
 
 
-class MediaPackageV2DestinationSettingsTypeDef(TypedDict):
+class MediaPackageV2DestinationSettingsOutputTypeDef(TypedDict):
     AudioGroupId: NotRequired[str]
     AudioRenditionSets: NotRequired[str]
     HlsAutoSelect: NotRequired[HlsAutoSelectType]
     HlsDefault: NotRequired[HlsDefaultType]
+    OutputUsage: NotRequired[list[OutputUsageType]]
 
 
-class MediaPackageOutputSettingsTypeDef(TypedDict):
+class MediaPackageOutputSettingsOutputTypeDef(TypedDict):
     MediaPackageV2DestinationSettings: NotRequired[
-        MediaPackageV2DestinationSettingsTypeDef
+        MediaPackageV2DestinationSettingsOutputTypeDef
     ]
 
 
@@ -2762,11 +2959,11 @@ class UdpOutputSettingsTypeDef(TypedDict):
     FecOutputSettings: NotRequired[FecOutputSettingsTypeDef]
 
 
-class OutputSettingsTypeDef(TypedDict):
+class OutputSettingsOutputTypeDef(TypedDict):
     ArchiveOutputSettings: NotRequired[ArchiveOutputSettingsTypeDef]
     FrameCaptureOutputSettings: NotRequired[FrameCaptureOutputSettingsTypeDef]
     HlsOutputSettings: NotRequired[HlsOutputSettingsTypeDef]
-    MediaPackageOutputSettings: NotRequired[MediaPackageOutputSettingsTypeDef]
+    MediaPackageOutputSettings: NotRequired[MediaPackageOutputSettingsOutputTypeDef]
     MsSmoothOutputSettings: NotRequired[MsSmoothOutputSettingsTypeDef]
     MultiplexOutputSettings: NotRequired[MultiplexOutputSettingsTypeDef]
     RtmpOutputSettings: NotRequired[RtmpOutputSettingsTypeDef]
@@ -2782,7 +2979,7 @@ class OutputOutputTypeDef(TypedDict):
     AudioDescriptionNames: NotRequired[list[str]]
     CaptionDescriptionNames: NotRequired[list[str]]
     OutputName: NotRequired[str]
-    OutputSettings: OutputSettingsTypeDef
+    OutputSettings: OutputSettingsOutputTypeDef
     VideoDescriptionName: NotRequired[str]
 
 
@@ -2823,6 +3020,9 @@ class H264FilterSettingsTypeDef(TypedDict):
     BandwidthReductionFilterSettings: NotRequired[
         BandwidthReductionFilterSettingsTypeDef
     ]
+    AutoFilterSettings: NotRequired[AutoFilterSettingsTypeDef]
+    NoneFilterSettings: NotRequired[NoneFilterSettingsTypeDef]
+    PerceptualFilterSettings: NotRequired[PerceptualFilterSettingsTypeDef]
 
 
 class H264SettingsTypeDef(TypedDict):
@@ -2870,6 +3070,9 @@ class H264SettingsTypeDef(TypedDict):
     TimecodeBurninSettings: NotRequired[TimecodeBurninSettingsTypeDef]
     MinQp: NotRequired[int]
     MinBitrate: NotRequired[int]
+    AllowExplicitWeightedPrediction: NotRequired[
+        H264AllowExplicitWeightedPredictionType
+    ]
 
 
 class DolbyVision81SettingsTypeDef(TypedDict):
@@ -2890,6 +3093,9 @@ class H265FilterSettingsTypeDef(TypedDict):
     BandwidthReductionFilterSettings: NotRequired[
         BandwidthReductionFilterSettingsTypeDef
     ]
+    AutoFilterSettings: NotRequired[AutoFilterSettingsTypeDef]
+    NoneFilterSettings: NotRequired[NoneFilterSettingsTypeDef]
+    PerceptualFilterSettings: NotRequired[PerceptualFilterSettingsTypeDef]
 
 
 class H265SettingsTypeDef(TypedDict):
@@ -2969,6 +3175,13 @@ class VideoCodecSettingsTypeDef(TypedDict):
     Av1Settings: NotRequired[Av1SettingsTypeDef]
 
 
+class VideoPositionRectangleTypeDef(TypedDict):
+    Height: int
+    Width: int
+    X: int
+    Y: int
+
+
 class VideoDescriptionTypeDef(TypedDict):
     CodecSettings: NotRequired[VideoCodecSettingsTypeDef]
     Height: NotRequired[int]
@@ -2977,6 +3190,9 @@ class VideoDescriptionTypeDef(TypedDict):
     ScalingBehavior: NotRequired[VideoDescriptionScalingBehaviorType]
     Sharpness: NotRequired[int]
     Width: NotRequired[int]
+    CropRectangle: NotRequired[VideoPositionRectangleTypeDef]
+    OutputPositionRectangle: NotRequired[VideoPositionRectangleTypeDef]
+    Border: NotRequired[int]
 
 
 class EncoderSettingsOutputTypeDef(TypedDict):
@@ -3036,6 +3252,7 @@ class ChannelTypeDef(TypedDict):
     LinkedChannelSettings: NotRequired[DescribeLinkedChannelSettingsTypeDef]
     ChannelSecurityGroups: NotRequired[list[str]]
     InferenceSettings: NotRequired[DescribeInferenceSettingsTypeDef]
+    JpegXsInputSpecification: NotRequired[JpegXsInputSpecificationTypeDef]
 
 
 class ClaimDeviceRequestTypeDef(TypedDict):
@@ -3122,6 +3339,25 @@ class ClusterNetworkSettingsUpdateRequestTypeDef(TypedDict):
     ]
 
 
+class CmafIngestAbWatermarkerIrdetoSettingsTypeDef(TypedDict):
+    AdditionalDestinationsAlternateDestinations: NotRequired[
+        ReadOnly[Sequence[OutputLocationRefTypeDef]]
+    ]
+    AlternateDestination: OutputLocationRefTypeDef
+    CustomProfile: NotRequired[AbWatermarkingCustomProfileTypeDef]
+    License: NotRequired[str]
+    OperatorId: int
+    PolyPeriod: NotRequired[int]
+    Profile: AbWatermarkingProfileType
+    WatermarkIdLength: NotRequired[AbWatermarkerIdLengthType]
+
+
+class CmafIngestWatermarkingSettingsTypeDef(TypedDict):
+    CmafIngestAbWatermarkerIrdetoSettings: NotRequired[
+        ReadOnly[CmafIngestAbWatermarkerIrdetoSettingsTypeDef]
+    ]
+
+
 class CmafIngestGroupSettingsTypeDef(TypedDict):
     Destination: OutputLocationRefTypeDef
     NielsenId3Behavior: NotRequired[CmafNielsenId3BehaviorType]
@@ -3144,6 +3380,7 @@ class CmafIngestGroupSettingsTypeDef(TypedDict):
     AdditionalDestinations: NotRequired[
         ReadOnly[Sequence[AdditionalDestinationsTypeDef]]
     ]
+    WatermarkingSettings: NotRequired[ReadOnly[CmafIngestWatermarkingSettingsTypeDef]]
 
 
 class ColorCorrectionSettingsTypeDef(TypedDict):
@@ -3221,6 +3458,25 @@ class MediaConnectRouterGroupSettingsTypeDef(TypedDict):
     AvailabilityZones: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class MediaPackageV2AbWatermarkerIrdetoSettingsTypeDef(TypedDict):
+    AdditionalDestinationsAlternateDestinations: NotRequired[
+        ReadOnly[Sequence[OutputLocationRefTypeDef]]
+    ]
+    AlternateDestination: OutputLocationRefTypeDef
+    CustomProfile: NotRequired[AbWatermarkingCustomProfileTypeDef]
+    License: NotRequired[str]
+    OperatorId: int
+    PolyPeriod: NotRequired[int]
+    Profile: AbWatermarkingProfileType
+    WatermarkIdLength: NotRequired[AbWatermarkerIdLengthType]
+
+
+class MediaPackageV2WatermarkingSettingsTypeDef(TypedDict):
+    MediaPackageV2AbWatermarkerIrdetoSettings: NotRequired[
+        ReadOnly[MediaPackageV2AbWatermarkerIrdetoSettingsTypeDef]
+    ]
+
+
 class MediaPackageV2GroupSettingsTypeDef(TypedDict):
     CaptionLanguageMappings: NotRequired[
         ReadOnly[Sequence[CaptionLanguageMappingTypeDef]]
@@ -3237,6 +3493,10 @@ class MediaPackageV2GroupSettingsTypeDef(TypedDict):
     AdditionalDestinations: NotRequired[
         ReadOnly[Sequence[MediaPackageAdditionalDestinationsTypeDef]]
     ]
+    WatermarkingSettings: NotRequired[
+        ReadOnly[MediaPackageV2WatermarkingSettingsTypeDef]
+    ]
+    CaptionLanguageSetting: NotRequired[MediaPackageV2CaptionLanguageSettingType]
 
 
 class MediaPackageGroupSettingsTypeDef(TypedDict):
@@ -3273,11 +3533,41 @@ class OutputGroupSettingsTypeDef(TypedDict):
     ]
 
 
+class MediaPackageV2DestinationSettingsTypeDef(TypedDict):
+    AudioGroupId: NotRequired[str]
+    AudioRenditionSets: NotRequired[str]
+    HlsAutoSelect: NotRequired[HlsAutoSelectType]
+    HlsDefault: NotRequired[HlsDefaultType]
+    OutputUsage: NotRequired[ReadOnly[Sequence[OutputUsageType]]]
+
+
+class MediaPackageOutputSettingsTypeDef(TypedDict):
+    MediaPackageV2DestinationSettings: NotRequired[
+        ReadOnly[MediaPackageV2DestinationSettingsTypeDef]
+    ]
+
+
+class OutputSettingsTypeDef(TypedDict):
+    ArchiveOutputSettings: NotRequired[ArchiveOutputSettingsTypeDef]
+    FrameCaptureOutputSettings: NotRequired[FrameCaptureOutputSettingsTypeDef]
+    HlsOutputSettings: NotRequired[HlsOutputSettingsTypeDef]
+    MediaPackageOutputSettings: NotRequired[ReadOnly[MediaPackageOutputSettingsTypeDef]]
+    MsSmoothOutputSettings: NotRequired[MsSmoothOutputSettingsTypeDef]
+    MultiplexOutputSettings: NotRequired[MultiplexOutputSettingsTypeDef]
+    RtmpOutputSettings: NotRequired[RtmpOutputSettingsTypeDef]
+    UdpOutputSettings: NotRequired[UdpOutputSettingsTypeDef]
+    CmafIngestOutputSettings: NotRequired[CmafIngestOutputSettingsTypeDef]
+    SrtOutputSettings: NotRequired[SrtOutputSettingsTypeDef]
+    MediaConnectRouterOutputSettings: NotRequired[
+        MediaConnectRouterOutputSettingsTypeDef
+    ]
+
+
 class OutputTypeDef(TypedDict):
     AudioDescriptionNames: NotRequired[ReadOnly[Sequence[str]]]
     CaptionDescriptionNames: NotRequired[ReadOnly[Sequence[str]]]
     OutputName: NotRequired[str]
-    OutputSettings: OutputSettingsTypeDef
+    OutputSettings: ReadOnly[OutputSettingsTypeDef]
     VideoDescriptionName: NotRequired[str]
 
 
@@ -3306,6 +3596,8 @@ class EncoderSettingsTypeDef(TypedDict):
 
 class InferenceSettingsTypeDef(TypedDict):
     FeedArn: NotRequired[str]
+    AudioFeedInputs: NotRequired[ReadOnly[Sequence[AudioFeedInputTypeDef]]]
+    EnrichmentMethods: NotRequired[ReadOnly[Sequence[EnrichmentMethodType]]]
 
 
 class InputSettingsTypeDef(TypedDict):
@@ -3391,7 +3683,8 @@ class CreateChannelRequestTypeDef(TypedDict):
     DryRun: NotRequired[bool]
     LinkedChannelSettings: NotRequired[LinkedChannelSettingsTypeDef]
     ChannelSecurityGroups: NotRequired[ReadOnly[Sequence[str]]]
-    InferenceSettings: NotRequired[InferenceSettingsTypeDef]
+    InferenceSettings: NotRequired[ReadOnly[InferenceSettingsTypeDef]]
+    JpegXsInputSpecification: NotRequired[JpegXsInputSpecificationTypeDef]
 
 
 class CreateChannelResponseTypeDef(TypedDict):
@@ -3556,6 +3849,8 @@ class MediaConnectFlowRequestTypeDef(TypedDict):
 class MulticastSourceCreateRequestTypeDef(TypedDict):
     SourceIp: NotRequired[str]
     Url: str
+    SecondarySourceIp: NotRequired[str]
+    SecondaryUrl: NotRequired[str]
 
 
 class MulticastSettingsCreateRequestTypeDef(TypedDict):
@@ -3676,6 +3971,8 @@ class MediaConnectFlowTypeDef(TypedDict):
 class MulticastSourceTypeDef(TypedDict):
     SourceIp: NotRequired[str]
     Url: str
+    SecondarySourceIp: NotRequired[str]
+    SecondaryUrl: NotRequired[str]
 
 
 class MulticastSettingsTypeDef(TypedDict):
@@ -4147,6 +4444,7 @@ class DeleteChannelResponseTypeDef(TypedDict):
     LinkedChannelSettings: NotRequired[DescribeLinkedChannelSettingsTypeDef]
     ChannelSecurityGroups: NotRequired[list[str]]
     InferenceSettings: NotRequired[DescribeInferenceSettingsTypeDef]
+    JpegXsInputSpecification: NotRequired[JpegXsInputSpecificationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -4393,6 +4691,7 @@ class DescribeChannelResponseTypeDef(TypedDict):
     LinkedChannelSettings: NotRequired[DescribeLinkedChannelSettingsTypeDef]
     ChannelSecurityGroups: NotRequired[list[str]]
     InferenceSettings: NotRequired[DescribeInferenceSettingsTypeDef]
+    JpegXsInputSpecification: NotRequired[JpegXsInputSpecificationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -5319,6 +5618,8 @@ class MaintenanceUpdateSettingsTypeDef(TypedDict):
 class MulticastSourceUpdateRequestTypeDef(TypedDict):
     SourceIp: NotRequired[str]
     Url: str
+    SecondarySourceIp: NotRequired[str]
+    SecondaryUrl: NotRequired[str]
 
 
 class MulticastSettingsUpdateRequestTypeDef(TypedDict):
@@ -5407,6 +5708,7 @@ class RestartChannelPipelinesResponseTypeDef(TypedDict):
     LinkedChannelSettings: NotRequired[DescribeLinkedChannelSettingsTypeDef]
     ChannelSecurityGroups: NotRequired[list[str]]
     InferenceSettings: NotRequired[DescribeInferenceSettingsTypeDef]
+    JpegXsInputSpecification: NotRequired[JpegXsInputSpecificationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -5453,6 +5755,7 @@ class StartChannelResponseTypeDef(TypedDict):
     LinkedChannelSettings: NotRequired[DescribeLinkedChannelSettingsTypeDef]
     ChannelSecurityGroups: NotRequired[list[str]]
     InferenceSettings: NotRequired[DescribeInferenceSettingsTypeDef]
+    JpegXsInputSpecification: NotRequired[JpegXsInputSpecificationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -5603,6 +5906,7 @@ class StopChannelResponseTypeDef(TypedDict):
     LinkedChannelSettings: NotRequired[DescribeLinkedChannelSettingsTypeDef]
     ChannelSecurityGroups: NotRequired[list[str]]
     InferenceSettings: NotRequired[DescribeInferenceSettingsTypeDef]
+    JpegXsInputSpecification: NotRequired[JpegXsInputSpecificationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -5697,8 +6001,9 @@ class UpdateChannelRequestTypeDef(TypedDict):
     AnywhereSettings: NotRequired[AnywhereSettingsTypeDef]
     LinkedChannelSettings: NotRequired[LinkedChannelSettingsTypeDef]
     ChannelSecurityGroups: NotRequired[ReadOnly[Sequence[str]]]
-    InferenceSettings: NotRequired[InferenceSettingsTypeDef]
+    InferenceSettings: NotRequired[ReadOnly[InferenceSettingsTypeDef]]
     SpecialRouterSettings: NotRequired[SpecialRouterSettingsTypeDef]
+    JpegXsInputSpecification: NotRequired[JpegXsInputSpecificationTypeDef]
 
 
 class UpdateChannelResponseTypeDef(TypedDict):

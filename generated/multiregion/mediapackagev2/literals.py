@@ -10,7 +10,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AdMarkerHlsType",
         "CmafEncryptionMethodType",
         "ContainerTypeType",
+        "ContentKeyPeriodTimingType",
         "CustomAdTypeType",
+        "DashAudioTimelinePatternType",
+        "DashBandwidthReportingModeType",
         "DashCompactnessType",
         "DashDrmSignalingType",
         "DashPeriodTriggerType",
@@ -24,11 +27,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "InputTypeType",
         "IsmEncryptionMethodType",
         "MssManifestLayoutType",
+        "MultiviewLayoutTypeType",
+        "OutputLockingModeType",
+        "OutputTimestampModeType",
         "PresetSpeke20AudioType",
         "PresetSpeke20VideoType",
         "ScteFilterType",
         "ScteInManifestsType",
         "ScteInSegmentsType",
+        "SpekeVersionType",
+        "StreamNameOutputModeType",
         "TsEncryptionMethodType",
         "UriPathTypeType",
         "UriSeparatorType",
@@ -38,6 +46,11 @@ AdMarkerDashType = Literal["BINARY", "XML"]
 AdMarkerHlsType = Literal["DATERANGE", "SCTE35_ENHANCED"]
 CmafEncryptionMethodType = Literal["CENC", "CBCS"]
 ContainerTypeType = Literal["TS", "CMAF", "ISM"]
+ContentKeyPeriodTimingType = Literal[
+    "INDEX_ONLY",
+    "START_END_ONLY",
+    "INDEX_WITH_START_END",
+]
 CustomAdTypeType = Literal[
     "PROGRAM",
     "CHAPTER",
@@ -45,6 +58,8 @@ CustomAdTypeType = Literal[
     "ALTERNATE_CONTENT_OPPORTUNITY",
     "NETWORK",
 ]
+DashAudioTimelinePatternType = Literal["NONE", "PATTERNED"]
+DashBandwidthReportingModeType = Literal["AVERAGE", "MAX"]
 DashCompactnessType = Literal["STANDARD", "NONE"]
 DashDrmSignalingType = Literal["INDIVIDUAL", "REFERENCED"]
 DashPeriodTriggerType = Literal[
@@ -78,9 +93,19 @@ HarvestJobStatusType = Literal[
     "COMPLETED",
     "FAILED",
 ]
-InputTypeType = Literal["HLS", "CMAF"]
+InputTypeType = Literal["HLS", "CMAF", "MULTIVIEW"]
 IsmEncryptionMethodType = Literal["CENC"]
 MssManifestLayoutType = Literal["FULL", "COMPACT"]
+MultiviewLayoutTypeType = Literal[
+    "LAYOUT_2EH",
+    "LAYOUT_2PL",
+    "LAYOUT_3EL",
+    "LAYOUT_3PL",
+    "LAYOUT_4E",
+    "LAYOUT_4PL",
+]
+OutputLockingModeType = Literal["EPOCH_LOCKED", "NON_EPOCH_LOCKED"]
+OutputTimestampModeType = Literal["PASSTHROUGH", "REBASED_TO_CHANNEL_START"]
 PresetSpeke20AudioType = Literal[
     "PRESET_AUDIO_1",
     "PRESET_AUDIO_2",
@@ -118,9 +143,13 @@ ScteFilterType = Literal[
     "DISTRIBUTOR_PROMO",
     "PROVIDER_AD_BLOCK",
     "DISTRIBUTOR_AD_BLOCK",
+    "CONTENT_IDENTIFICATION",
+    "CALL_AD_SERVER",
 ]
 ScteInManifestsType = Literal["ALL", "MATCHES_FILTER"]
 ScteInSegmentsType = Literal["NONE", "ALL", "MATCHES_FILTER"]
+SpekeVersionType = Literal["V2_0", "V2_1"]
+StreamNameOutputModeType = Literal["INDEX", "PASSTHROUGH_NAME"]
 TsEncryptionMethodType = Literal["AES_128", "SAMPLE_AES"]
 UriPathTypeType = Literal["LEAF", "ROOT"]
 UriSeparatorType = Literal["UNDERSCORE", "HYPHEN"]

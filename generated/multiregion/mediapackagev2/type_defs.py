@@ -23,7 +23,10 @@ from .literals import (
     AdMarkerHlsType,
     CmafEncryptionMethodType,
     ContainerTypeType,
+    ContentKeyPeriodTimingType,
     CustomAdTypeType,
+    DashAudioTimelinePatternType,
+    DashBandwidthReportingModeType,
     DashCompactnessType,
     DashDrmSignalingType,
     DashPeriodTriggerType,
@@ -37,11 +40,16 @@ from .literals import (
     InputTypeType,
     IsmEncryptionMethodType,
     MssManifestLayoutType,
+    MultiviewLayoutTypeType,
+    OutputLockingModeType,
+    OutputTimestampModeType,
     PresetSpeke20AudioType,
     PresetSpeke20VideoType,
     ScteFilterType,
     ScteInManifestsType,
     ScteInSegmentsType,
+    SpekeVersionType,
+    StreamNameOutputModeType,
     TsEncryptionMethodType,
     UriPathTypeType,
     UriSeparatorType,
@@ -55,6 +63,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CdnAuthConfigurationTypeDef",
         "ChannelGroupListConfigurationTypeDef",
         "ChannelListConfigurationTypeDef",
+        "ContentKeyPeriodConfigurationTypeDef",
         "CreateChannelGroupRequestTypeDef",
         "CreateChannelGroupResponseTypeDef",
         "CreateChannelRequestTypeDef",
@@ -138,6 +147,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListOriginEndpointsResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
+        "MultiviewConfigurationOutputTypeDef",
+        "MultiviewConfigurationTypeDef",
+        "MultiviewFilterConfigurationOutputTypeDef",
+        "MultiviewFilterConfigurationTypeDef",
         "OriginEndpointListConfigurationTypeDef",
         "OutputHeaderConfigurationTypeDef",
         "PutChannelPolicyRequestTypeDef",
@@ -200,6 +213,11 @@ class ChannelGroupListConfigurationTypeDef(TypedDict):
     Description: NotRequired[str]
 
 
+class MultiviewConfigurationOutputTypeDef(TypedDict):
+    AvailableSources: list[str]
+    AvailableLayouts: list[MultiviewLayoutTypeType]
+
+
 class ChannelListConfigurationTypeDef(TypedDict):
     Arn: str
     ChannelName: str
@@ -208,6 +226,13 @@ class ChannelListConfigurationTypeDef(TypedDict):
     ModifiedAt: datetime
     Description: NotRequired[str]
     InputType: NotRequired[InputTypeType]
+    OutputLockingMode: NotRequired[OutputLockingModeType]
+    MultiviewConfiguration: NotRequired[MultiviewConfigurationOutputTypeDef]
+    AttachedMultiviewChannels: NotRequired[list[str]]
+
+
+class ContentKeyPeriodConfigurationTypeDef(TypedDict):
+    ContentKeyPeriodTiming: NotRequired[ContentKeyPeriodTimingType]
 
 
 class CreateChannelGroupRequestTypeDef(TypedDict):
@@ -234,6 +259,11 @@ class InputSwitchConfigurationTypeDef(TypedDict):
     PreferredInput: NotRequired[int]
 
 
+class MultiviewConfigurationTypeDef(TypedDict):
+    AvailableSources: ReadOnly[Sequence[str]]
+    AvailableLayouts: ReadOnly[Sequence[MultiviewLayoutTypeType]]
+
+
 class OutputHeaderConfigurationTypeDef(TypedDict):
     PublishMQCS: NotRequired[bool]
 
@@ -246,6 +276,8 @@ class CreateChannelRequestTypeDef(TypedDict):
     Description: NotRequired[str]
     InputSwitchConfiguration: NotRequired[InputSwitchConfigurationTypeDef]
     OutputHeaderConfiguration: NotRequired[OutputHeaderConfigurationTypeDef]
+    MultiviewConfiguration: NotRequired[ReadOnly[MultiviewConfigurationTypeDef]]
+    OutputLockingMode: NotRequired[OutputLockingModeType]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
@@ -255,6 +287,8 @@ class IngestEndpointTypeDef(TypedDict):
 
 
 class CreateChannelResponseTypeDef(TypedDict):
+    MultiviewConfiguration: NotRequired[MultiviewConfigurationOutputTypeDef]
+    AttachedMultiviewChannels: NotRequired[list[str]]
     Arn: str
     ChannelName: str
     ChannelGroupName: str
@@ -267,6 +301,7 @@ class CreateChannelResponseTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
     InputSwitchConfiguration: NotRequired[InputSwitchConfigurationTypeDef]
     OutputHeaderConfiguration: NotRequired[OutputHeaderConfigurationTypeDef]
+    OutputLockingMode: NotRequired[OutputLockingModeType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -318,6 +353,11 @@ class DashUtcTimingTypeDef(TypedDict):
     TimingSource: NotRequired[str]
 
 
+class MultiviewFilterConfigurationTypeDef(TypedDict):
+    Layout: MultiviewLayoutTypeType
+    Sources: ReadOnly[Sequence[str]]
+
+
 class FilterConfigurationTypeDef(TypedDict):
     ManifestFilter: NotRequired[str]
     DrmSettings: NotRequired[str]
@@ -325,6 +365,7 @@ class FilterConfigurationTypeDef(TypedDict):
     End: NotRequired[ReadOnly[datetime | str]]
     TimeDelaySeconds: NotRequired[int]
     ClipStartTime: NotRequired[ReadOnly[datetime | str]]
+    Multiview: NotRequired[ReadOnly[MultiviewFilterConfigurationTypeDef]]
 
 
 class ScteDashTypeDef(TypedDict):
@@ -349,6 +390,8 @@ class CreateDashManifestConfigurationTypeDef(TypedDict):
     ProgramInformation: NotRequired[DashProgramInformationTypeDef]
     DvbSettings: NotRequired[ReadOnly[DashDvbSettingsTypeDef]]
     Compactness: NotRequired[DashCompactnessType]
+    BandwidthReportingMode: NotRequired[DashBandwidthReportingModeType]
+    AudioTimelinePattern: NotRequired[DashAudioTimelinePatternType]
     SubtitleConfiguration: NotRequired[DashSubtitleConfigurationTypeDef]
     UriPathType: NotRequired[UriPathTypeType]
     AvailabilityStartTimeConfiguration: NotRequired[
@@ -496,6 +539,8 @@ class SpekeKeyProviderTypeDef(TypedDict):
     RoleArn: str
     Url: str
     CertificateArn: NotRequired[str]
+    SpekeVersion: NotRequired[SpekeVersionType]
+    ContentKeyPeriodConfiguration: NotRequired[ContentKeyPeriodConfigurationTypeDef]
 
 
 class EncryptionTypeDef(TypedDict):
@@ -520,6 +565,7 @@ class SegmentTypeDef(TypedDict):
     TsIncludeDvbSubtitles: NotRequired[bool]
     Scte: NotRequired[ReadOnly[ScteTypeDef]]
     Encryption: NotRequired[ReadOnly[EncryptionTypeDef]]
+    OutputTimestampMode: NotRequired[OutputTimestampModeType]
 
 
 class CreateOriginEndpointRequestTypeDef(TypedDict):
@@ -543,6 +589,7 @@ class CreateOriginEndpointRequestTypeDef(TypedDict):
         ReadOnly[ForceEndpointErrorConfigurationTypeDef]
     ]
     UriSeparator: NotRequired[UriSeparatorType]
+    StreamNameOutputMode: NotRequired[StreamNameOutputModeType]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
@@ -559,6 +606,11 @@ class DashDvbSettingsOutputTypeDef(TypedDict):
     ErrorMetrics: NotRequired[list[DashDvbMetricsReportingTypeDef]]
 
 
+class MultiviewFilterConfigurationOutputTypeDef(TypedDict):
+    Layout: MultiviewLayoutTypeType
+    Sources: list[str]
+
+
 class FilterConfigurationOutputTypeDef(TypedDict):
     ManifestFilter: NotRequired[str]
     DrmSettings: NotRequired[str]
@@ -566,6 +618,7 @@ class FilterConfigurationOutputTypeDef(TypedDict):
     End: NotRequired[datetime]
     TimeDelaySeconds: NotRequired[int]
     ClipStartTime: NotRequired[datetime]
+    Multiview: NotRequired[MultiviewFilterConfigurationOutputTypeDef]
 
 
 class GetDashManifestConfigurationTypeDef(TypedDict):
@@ -586,6 +639,8 @@ class GetDashManifestConfigurationTypeDef(TypedDict):
     ProgramInformation: NotRequired[DashProgramInformationTypeDef]
     DvbSettings: NotRequired[DashDvbSettingsOutputTypeDef]
     Compactness: NotRequired[DashCompactnessType]
+    BandwidthReportingMode: NotRequired[DashBandwidthReportingModeType]
+    AudioTimelinePattern: NotRequired[DashAudioTimelinePatternType]
     SubtitleConfiguration: NotRequired[DashSubtitleConfigurationTypeDef]
     UriPathType: NotRequired[UriPathTypeType]
     AvailabilityStartTimeConfiguration: NotRequired[
@@ -634,6 +689,8 @@ class SpekeKeyProviderOutputTypeDef(TypedDict):
     RoleArn: str
     Url: str
     CertificateArn: NotRequired[str]
+    SpekeVersion: NotRequired[SpekeVersionType]
+    ContentKeyPeriodConfiguration: NotRequired[ContentKeyPeriodConfigurationTypeDef]
 
 
 class EncryptionOutputTypeDef(TypedDict):
@@ -658,6 +715,7 @@ class SegmentOutputTypeDef(TypedDict):
     TsIncludeDvbSubtitles: NotRequired[bool]
     Scte: NotRequired[ScteOutputTypeDef]
     Encryption: NotRequired[EncryptionOutputTypeDef]
+    OutputTimestampMode: NotRequired[OutputTimestampModeType]
 
 
 class CreateOriginEndpointResponseTypeDef(TypedDict):
@@ -681,6 +739,7 @@ class CreateOriginEndpointResponseTypeDef(TypedDict):
         ForceEndpointErrorConfigurationOutputTypeDef
     ]
     UriSeparator: NotRequired[UriSeparatorType]
+    StreamNameOutputMode: NotRequired[StreamNameOutputModeType]
     ETag: NotRequired[str]
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -766,6 +825,8 @@ class GetChannelRequestTypeDef(TypedDict):
 
 
 class GetChannelResponseTypeDef(TypedDict):
+    MultiviewConfiguration: NotRequired[MultiviewConfigurationOutputTypeDef]
+    AttachedMultiviewChannels: NotRequired[list[str]]
     Arn: str
     ChannelName: str
     ChannelGroupName: str
@@ -779,6 +840,7 @@ class GetChannelResponseTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
     InputSwitchConfiguration: NotRequired[InputSwitchConfigurationTypeDef]
     OutputHeaderConfiguration: NotRequired[OutputHeaderConfigurationTypeDef]
+    OutputLockingMode: NotRequired[OutputLockingModeType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -851,6 +913,7 @@ class GetOriginEndpointResponseTypeDef(TypedDict):
         ForceEndpointErrorConfigurationOutputTypeDef
     ]
     UriSeparator: NotRequired[UriSeparatorType]
+    StreamNameOutputMode: NotRequired[StreamNameOutputModeType]
     ETag: NotRequired[str]
     Tags: NotRequired[dict[str, str]]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -959,6 +1022,7 @@ class OriginEndpointListConfigurationTypeDef(TypedDict):
         ForceEndpointErrorConfigurationOutputTypeDef
     ]
     UriSeparator: NotRequired[UriSeparatorType]
+    StreamNameOutputMode: NotRequired[StreamNameOutputModeType]
 
 
 class ListOriginEndpointsResponseTypeDef(TypedDict):
@@ -1061,9 +1125,12 @@ class UpdateChannelRequestTypeDef(TypedDict):
     Description: NotRequired[str]
     InputSwitchConfiguration: NotRequired[InputSwitchConfigurationTypeDef]
     OutputHeaderConfiguration: NotRequired[OutputHeaderConfigurationTypeDef]
+    MultiviewConfiguration: NotRequired[ReadOnly[MultiviewConfigurationTypeDef]]
 
 
 class UpdateChannelResponseTypeDef(TypedDict):
+    MultiviewConfiguration: NotRequired[MultiviewConfigurationOutputTypeDef]
+    AttachedMultiviewChannels: NotRequired[list[str]]
     Arn: str
     ChannelName: str
     ChannelGroupName: str
@@ -1076,6 +1143,7 @@ class UpdateChannelResponseTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
     InputSwitchConfiguration: NotRequired[InputSwitchConfigurationTypeDef]
     OutputHeaderConfiguration: NotRequired[OutputHeaderConfigurationTypeDef]
+    OutputLockingMode: NotRequired[OutputLockingModeType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1099,6 +1167,7 @@ class UpdateOriginEndpointRequestTypeDef(TypedDict):
         ReadOnly[ForceEndpointErrorConfigurationTypeDef]
     ]
     UriSeparator: NotRequired[UriSeparatorType]
+    StreamNameOutputMode: NotRequired[StreamNameOutputModeType]
     ETag: NotRequired[str]
 
 
@@ -1122,6 +1191,7 @@ class UpdateOriginEndpointResponseTypeDef(TypedDict):
         ForceEndpointErrorConfigurationOutputTypeDef
     ]
     UriSeparator: NotRequired[UriSeparatorType]
+    StreamNameOutputMode: NotRequired[StreamNameOutputModeType]
     ETag: NotRequired[str]
     Tags: NotRequired[dict[str, str]]
     DashManifests: NotRequired[list[GetDashManifestConfigurationTypeDef]]

@@ -8,14 +8,19 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AccessTypeType",
         "AdMarkupTypeType",
+        "AdSequencingModeType",
         "AdsInteractionExcludeEventTypeType",
         "AdsInteractionPublishOptInEventTypeType",
         "AlertCategoryType",
+        "ApsRegionType",
+        "BeaconEventTypeType",
         "ChannelStateType",
+        "ClientSideBeaconingModeType",
         "CompressionMethodType",
         "EventNameType",
         "FillPolicyType",
         "FunctionTypeType",
+        "HlsTagNameType",
         "InsertionModeType",
         "ListPrefetchScheduleTypeType",
         "LogTypeType",
@@ -29,6 +34,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "OperatorType",
         "OriginManifestTypeType",
         "PlaybackModeType",
+        "PreRollAdSequencingModeType",
         "PrefetchScheduleTypeType",
         "RelativePositionType",
         "RuntimeTypeType",
@@ -41,6 +47,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
 
 AccessTypeType = Literal["S3_SIGV4", "SECRETS_MANAGER_ACCESS_TOKEN", "AUTODETECT_SIGV4"]
 AdMarkupTypeType = Literal["DATERANGE", "SCTE35_ENHANCED"]
+AdSequencingModeType = Literal[
+    "FOLLOW_AD_SEQUENCE",
+    "IGNORE_AD_SEQUENCE",
+    "FOLLOW_AD_SEQUENCE_ONLY_LIVE",
+    "FOLLOW_AD_SEQUENCE_ONLY_VOD",
+]
 AdsInteractionExcludeEventTypeType = Literal[
     "AD_MARKER_FOUND",
     "NON_AD_MARKER_FOUND",
@@ -85,19 +97,48 @@ AdsInteractionExcludeEventTypeType = Literal[
     "INTERSTITIAL_VOD_FAILURE",
     "PRE_ADS_REQUEST_HOOK_ERROR",
     "PRE_ADS_REQUEST_FUNCTION_ERROR",
+    "BEACON_RECEIVED",
+    "POST_ADS_RESPONSE_HOOK_ERROR",
+    "POST_ADS_RESPONSE_FUNCTION_ERROR",
+    "PRE_MANIFEST_INSERTION_HOOK_ERROR",
+    "PRE_MANIFEST_INSERTION_FUNCTION_ERROR",
 ]
 AdsInteractionPublishOptInEventTypeType = Literal[
     "RAW_ADS_RESPONSE",
     "RAW_ADS_REQUEST",
+    "RAW_BID_REQUEST",
+    "RAW_BID_RESPONSE",
     "PRE_ADS_REQUEST_HOOK_SUMMARY",
     "PRE_ADS_REQUEST_FUNCTION_COMPLETED",
+    "POST_ADS_RESPONSE_HOOK_SUMMARY",
+    "POST_ADS_RESPONSE_FUNCTION_COMPLETED",
+    "PRE_MANIFEST_INSERTION_HOOK_SUMMARY",
+    "PRE_MANIFEST_INSERTION_FUNCTION_COMPLETED",
 ]
 AlertCategoryType = Literal["SCHEDULING_ERROR", "PLAYBACK_WARNING", "INFO"]
+ApsRegionType = Literal["AMERICAS", "EUROPE", "ASIA_PACIFIC"]
+BeaconEventTypeType = Literal["MUTE", "UNMUTE", "PAUSE", "SKIP"]
 ChannelStateType = Literal["RUNNING", "STOPPED"]
+ClientSideBeaconingModeType = Literal["DISABLED", "INSIGHTS"]
 CompressionMethodType = Literal["NONE", "GZIP"]
-EventNameType = Literal["PRE_SESSION_INITIALIZATION", "PRE_ADS_REQUEST"]
+EventNameType = Literal[
+    "PRE_SESSION_INITIALIZATION",
+    "PRE_ADS_REQUEST",
+    "POST_ADS_RESPONSE",
+    "PRE_MANIFEST_INSERTION",
+    "POST_ORIGIN_RESPONSE",
+]
 FillPolicyType = Literal["FULL_AVAIL_ONLY", "PARTIAL_AVAIL"]
-FunctionTypeType = Literal["HTTP_REQUEST", "CUSTOM_OUTPUT", "SEQUENTIAL_EXECUTOR"]
+FunctionTypeType = Literal[
+    "HTTP_REQUEST",
+    "AWS_SERVICE_REQUEST",
+    "CUSTOM_OUTPUT",
+    "CONCURRENT_EXECUTOR",
+    "SEQUENTIAL_EXECUTOR",
+    "VAST_REQUEST",
+    "HLS_TAG_PROCESSOR",
+]
+HlsTagNameType = Literal["EXT-X-DATERANGE"]
 InsertionModeType = Literal["STITCHED_ONLY", "PLAYER_SELECT"]
 ListPrefetchScheduleTypeType = Literal["SINGLE", "RECURRING", "ALL"]
 LogTypeType = Literal["AS_RUN"]
@@ -137,10 +178,14 @@ ManifestServiceExcludeEventTypeType = Literal[
     "ERROR_BUMPER_END_INTERPOLATION",
     "PRE_SESSION_INIT_HOOK_ERROR",
     "PRE_SESSION_INIT_FUNCTION_ERROR",
+    "POST_ORIGIN_RESPONSE_HOOK_ERROR",
+    "POST_ORIGIN_RESPONSE_FUNCTION_ERROR",
 ]
 ManifestServicePublishOptInEventTypeType = Literal[
     "PRE_SESSION_INIT_HOOK_SUMMARY",
     "PRE_SESSION_INIT_FUNCTION_COMPLETED",
+    "POST_ORIGIN_RESPONSE_HOOK_SUMMARY",
+    "POST_ORIGIN_RESPONSE_FUNCTION_COMPLETED",
 ]
 MessageTypeType = Literal["SPLICE_INSERT", "TIME_SIGNAL"]
 MethodType = Literal["GET", "POST"]
@@ -149,6 +194,7 @@ ModeType = Literal["OFF", "BEHIND_LIVE_EDGE", "AFTER_LIVE_EDGE"]
 OperatorType = Literal["EQUALS"]
 OriginManifestTypeType = Literal["SINGLE_PERIOD", "MULTI_PERIOD"]
 PlaybackModeType = Literal["LOOP", "LINEAR"]
+PreRollAdSequencingModeType = Literal["FOLLOW_AD_SEQUENCE", "IGNORE_AD_SEQUENCE"]
 PrefetchScheduleTypeType = Literal["SINGLE", "RECURRING"]
 RelativePositionType = Literal["BEFORE_PROGRAM", "AFTER_PROGRAM"]
 RuntimeTypeType = Literal["JSONATA"]

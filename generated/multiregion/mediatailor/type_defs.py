@@ -21,14 +21,19 @@ from multiregion.type_defs import (
 from .literals import (
     AccessTypeType,
     AdMarkupTypeType,
+    AdSequencingModeType,
     AdsInteractionExcludeEventTypeType,
     AdsInteractionPublishOptInEventTypeType,
     AlertCategoryType,
+    ApsRegionType,
+    BeaconEventTypeType,
     ChannelStateType,
+    ClientSideBeaconingModeType,
     CompressionMethodType,
     EventNameType,
     FillPolicyType,
     FunctionTypeType,
+    HlsTagNameType,
     InsertionModeType,
     ListPrefetchScheduleTypeType,
     LogTypeType,
@@ -42,6 +47,7 @@ from .literals import (
     OperatorType,
     OriginManifestTypeType,
     PlaybackModeType,
+    PreRollAdSequencingModeType,
     PrefetchScheduleTypeType,
     RelativePositionType,
     RuntimeTypeType,
@@ -64,6 +70,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AdMarkerPassthroughTypeDef",
         "AdsInteractionLogOutputTypeDef",
         "AdsInteractionLogTypeDef",
+        "AdsPersonalizationConcurrencyTypeDef",
+        "AdsPersonalizationTimeoutsTypeDef",
         "AlertTypeDef",
         "AlternateMediaOutputTypeDef",
         "AlternateMediaTypeDef",
@@ -71,10 +79,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AudienceMediaTypeDef",
         "AvailMatchingCriteriaTypeDef",
         "AvailSuppressionTypeDef",
+        "AwsServiceRequestConfigurationOutputTypeDef",
+        "AwsServiceRequestConfigurationTypeDef",
+        "BeaconingConfigurationOutputTypeDef",
+        "BeaconingConfigurationTypeDef",
         "BumperTypeDef",
         "CdnConfigurationTypeDef",
         "ChannelTypeDef",
+        "ClientSideBeaconingConfigurationOutputTypeDef",
+        "ClientSideBeaconingConfigurationTypeDef",
         "ClipRangeTypeDef",
+        "ConcurrentExecutorConfigurationOutputTypeDef",
+        "ConcurrentExecutorConfigurationTypeDef",
         "ConfigureLogsForChannelRequestTypeDef",
         "ConfigureLogsForChannelResponseTypeDef",
         "ConfigureLogsForPlaybackConfigurationRequestTypeDef",
@@ -141,8 +157,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "HlsConfigurationTypeDef",
         "HlsPlaylistSettingsOutputTypeDef",
         "HlsPlaylistSettingsTypeDef",
+        "HlsTagProcessorConfigurationOutputTypeDef",
+        "HlsTagProcessorConfigurationTypeDef",
         "HttpConfigurationTypeDef",
         "HttpPackageConfigurationTypeDef",
+        "HttpRequestCacheConfigurationTypeDef",
         "HttpRequestConfigurationOutputTypeDef",
         "HttpRequestConfigurationTypeDef",
         "HttpRequestOutputTypeDef",
@@ -174,6 +193,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ManifestServiceInteractionLogOutputTypeDef",
         "ManifestServiceInteractionLogTypeDef",
         "PlaybackConfigurationTypeDef",
+        "PreRollAdDecisionServerConfigurationTypeDef",
+        "PreRollVastResponseTypeDef",
         "PrefetchConsumptionOutputTypeDef",
         "PrefetchConsumptionTypeDef",
         "PrefetchRetrievalOutputTypeDef",
@@ -229,7 +250,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateSourceLocationResponseTypeDef",
         "UpdateVodSourceRequestTypeDef",
         "UpdateVodSourceResponseTypeDef",
+        "VastRequestConfigurationOutputTypeDef",
+        "VastRequestConfigurationTypeDef",
+        "VastResponseTypeDef",
         "VodSourceTypeDef",
+        "YieldOptimizationConfigurationTypeDef",
     ]
 
 
@@ -317,8 +342,13 @@ class HttpRequestOutputTypeDef(TypedDict):
     CompressRequest: NotRequired[CompressionMethodType]
 
 
+class VastResponseTypeDef(TypedDict):
+    AdSequencingMode: NotRequired[AdSequencingModeType]
+
+
 class AdDecisionServerConfigurationOutputTypeDef(TypedDict):
     HttpRequest: NotRequired[HttpRequestOutputTypeDef]
+    VastResponse: NotRequired[VastResponseTypeDef]
 
 
 class HttpRequestTypeDef(TypedDict):
@@ -330,6 +360,7 @@ class HttpRequestTypeDef(TypedDict):
 
 class AdDecisionServerConfigurationTypeDef(TypedDict):
     HttpRequest: NotRequired[ReadOnly[HttpRequestTypeDef]]
+    VastResponse: NotRequired[VastResponseTypeDef]
 
 
 class AdMarkerPassthroughTypeDef(TypedDict):
@@ -348,6 +379,19 @@ class AdsInteractionLogTypeDef(TypedDict):
     ExcludeEventTypes: NotRequired[
         ReadOnly[Sequence[AdsInteractionExcludeEventTypeType]]
     ]
+
+
+class AdsPersonalizationConcurrencyTypeDef(TypedDict):
+    MaxConcurrentAdsRequests: NotRequired[int]
+    EnableVodVastParallelization: NotRequired[bool]
+
+
+class AdsPersonalizationTimeoutsTypeDef(TypedDict):
+    AdsRequestTimeoutMilliseconds: NotRequired[int]
+    LiveMaximumAdsPersonalizationTimeMilliseconds: NotRequired[int]
+    VodMaximumAdsPersonalizationTimeMilliseconds: NotRequired[int]
+    PrefetchAdsRequestTimeoutMilliseconds: NotRequired[int]
+    PrefetchMaximumAdsPersonalizationTimeMilliseconds: NotRequired[int]
 
 
 class AlertTypeDef(TypedDict):
@@ -405,6 +449,56 @@ class AvailSuppressionTypeDef(TypedDict):
     FillPolicy: NotRequired[FillPolicyType]
 
 
+class HttpRequestCacheConfigurationTypeDef(TypedDict):
+    TtlMinimumSeconds: int
+    TtlMaximumSeconds: int
+    Key: NotRequired[str]
+
+
+class AwsServiceRequestConfigurationOutputTypeDef(TypedDict):
+    Runtime: RuntimeTypeType
+    Output: NotRequired[dict[str, str]]
+    MethodType: MethodTypeType
+    RequestTimeoutMilliseconds: int
+    Url: str
+    Body: NotRequired[str]
+    Headers: NotRequired[dict[str, str]]
+    Cache: NotRequired[HttpRequestCacheConfigurationTypeDef]
+    TargetService: str
+    TargetRegion: str
+
+
+class AwsServiceRequestConfigurationTypeDef(TypedDict):
+    Runtime: RuntimeTypeType
+    Output: NotRequired[ReadOnly[Mapping[str, str]]]
+    MethodType: MethodTypeType
+    RequestTimeoutMilliseconds: int
+    Url: str
+    Body: NotRequired[str]
+    Headers: NotRequired[ReadOnly[Mapping[str, str]]]
+    Cache: NotRequired[HttpRequestCacheConfigurationTypeDef]
+    TargetService: str
+    TargetRegion: str
+
+
+class ClientSideBeaconingConfigurationOutputTypeDef(TypedDict):
+    ReportingMode: ClientSideBeaconingModeType
+    AdditionalEventTypes: NotRequired[list[BeaconEventTypeType]]
+
+
+class BeaconingConfigurationOutputTypeDef(TypedDict):
+    ClientSide: NotRequired[ClientSideBeaconingConfigurationOutputTypeDef]
+
+
+class ClientSideBeaconingConfigurationTypeDef(TypedDict):
+    ReportingMode: ClientSideBeaconingModeType
+    AdditionalEventTypes: NotRequired[ReadOnly[Sequence[BeaconEventTypeType]]]
+
+
+class BeaconingConfigurationTypeDef(TypedDict):
+    ClientSide: NotRequired[ReadOnly[ClientSideBeaconingConfigurationTypeDef]]
+
+
 class BumperTypeDef(TypedDict):
     EndUrl: NotRequired[str]
     StartUrl: NotRequired[str]
@@ -436,6 +530,7 @@ class ResponseOutputItemTypeDef(TypedDict):
     HlsPlaylistSettings: NotRequired[HlsPlaylistSettingsOutputTypeDef]
     ManifestName: str
     PlaybackUrl: str
+    DualStackPlaybackUrl: NotRequired[str]
     SourceGroup: str
 
 
@@ -452,6 +547,28 @@ class ChannelTypeDef(TypedDict):
     Tier: str
     LogConfiguration: LogConfigurationForChannelTypeDef
     Audiences: NotRequired[list[str]]
+
+
+class FunctionRefTypeDef(TypedDict):
+    RunCondition: NotRequired[str]
+    FunctionId: NotRequired[str]
+    Alias: NotRequired[str]
+
+
+class ConcurrentExecutorConfigurationOutputTypeDef(TypedDict):
+    Runtime: RuntimeTypeType
+    Output: dict[str, str]
+    FunctionList: list[FunctionRefTypeDef]
+    TimeoutMilliseconds: int
+    MaxConcurrency: int
+
+
+class ConcurrentExecutorConfigurationTypeDef(TypedDict):
+    Runtime: RuntimeTypeType
+    Output: ReadOnly[Mapping[str, str]]
+    FunctionList: ReadOnly[Sequence[FunctionRefTypeDef]]
+    TimeoutMilliseconds: int
+    MaxConcurrency: int
 
 
 class ConfigureLogsForChannelRequestTypeDef(TypedDict):
@@ -794,6 +911,7 @@ class DashConfigurationForPutTypeDef(TypedDict):
 
 class DashConfigurationTypeDef(TypedDict):
     ManifestEndpointPrefix: NotRequired[str]
+    DualStackManifestEndpointPrefix: NotRequired[str]
     MpdLocation: NotRequired[str]
     OriginManifestType: NotRequired[OriginManifestTypeType]
 
@@ -971,9 +1089,11 @@ class DescribeVodSourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class FunctionRefTypeDef(TypedDict):
+class HlsTagProcessorConfigurationOutputTypeDef(TypedDict):
+    Runtime: RuntimeTypeType
+    Output: NotRequired[dict[str, str]]
+    TagFilter: list[HlsTagNameType]
     RunCondition: NotRequired[str]
-    FunctionId: NotRequired[str]
 
 
 class HttpRequestConfigurationOutputTypeDef(TypedDict):
@@ -984,6 +1104,7 @@ class HttpRequestConfigurationOutputTypeDef(TypedDict):
     Url: str
     Body: NotRequired[str]
     Headers: NotRequired[dict[str, str]]
+    Cache: NotRequired[HttpRequestCacheConfigurationTypeDef]
 
 
 class SequentialExecutorConfigurationOutputTypeDef(TypedDict):
@@ -993,15 +1114,34 @@ class SequentialExecutorConfigurationOutputTypeDef(TypedDict):
     TimeoutMilliseconds: int
 
 
+class VastRequestConfigurationOutputTypeDef(TypedDict):
+    Runtime: RuntimeTypeType
+    Output: NotRequired[dict[str, str]]
+    MethodType: MethodTypeType
+    RequestTimeoutMilliseconds: int
+    Url: str
+    Body: NotRequired[str]
+    Headers: NotRequired[dict[str, str]]
+    Cache: NotRequired[HttpRequestCacheConfigurationTypeDef]
+
+
 class FunctionTypeDef(TypedDict):
     FunctionId: str
     FunctionType: FunctionTypeType
     Description: NotRequired[str]
     HttpRequestConfiguration: NotRequired[HttpRequestConfigurationOutputTypeDef]
+    AwsServiceRequestConfiguration: NotRequired[
+        AwsServiceRequestConfigurationOutputTypeDef
+    ]
     CustomOutputConfiguration: NotRequired[CustomOutputConfigurationOutputTypeDef]
+    ConcurrentExecutorConfiguration: NotRequired[
+        ConcurrentExecutorConfigurationOutputTypeDef
+    ]
     SequentialExecutorConfiguration: NotRequired[
         SequentialExecutorConfigurationOutputTypeDef
     ]
+    VastRequestConfiguration: NotRequired[VastRequestConfigurationOutputTypeDef]
+    HlsTagProcessorConfiguration: NotRequired[HlsTagProcessorConfigurationOutputTypeDef]
     Tags: NotRequired[dict[str, str]]
     Arn: NotRequired[str]
 
@@ -1059,10 +1199,18 @@ class GetFunctionResponseTypeDef(TypedDict):
     FunctionType: FunctionTypeType
     Description: NotRequired[str]
     HttpRequestConfiguration: NotRequired[HttpRequestConfigurationOutputTypeDef]
+    AwsServiceRequestConfiguration: NotRequired[
+        AwsServiceRequestConfigurationOutputTypeDef
+    ]
     CustomOutputConfiguration: NotRequired[CustomOutputConfigurationOutputTypeDef]
+    ConcurrentExecutorConfiguration: NotRequired[
+        ConcurrentExecutorConfigurationOutputTypeDef
+    ]
     SequentialExecutorConfiguration: NotRequired[
         SequentialExecutorConfigurationOutputTypeDef
     ]
+    VastRequestConfiguration: NotRequired[VastRequestConfigurationOutputTypeDef]
+    HlsTagProcessorConfiguration: NotRequired[HlsTagProcessorConfigurationOutputTypeDef]
     Tags: NotRequired[dict[str, str]]
     Arn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1074,11 +1222,23 @@ class GetPlaybackConfigurationRequestTypeDef(TypedDict):
 
 class HlsConfigurationTypeDef(TypedDict):
     ManifestEndpointPrefix: NotRequired[str]
+    DualStackManifestEndpointPrefix: NotRequired[str]
+
+
+class PreRollVastResponseTypeDef(TypedDict):
+    AdSequencingMode: NotRequired[PreRollAdSequencingModeType]
+
+
+class PreRollAdDecisionServerConfigurationTypeDef(TypedDict):
+    VastResponse: NotRequired[PreRollVastResponseTypeDef]
 
 
 class LivePreRollConfigurationTypeDef(TypedDict):
     AdDecisionServerUrl: NotRequired[str]
     MaxDurationSeconds: NotRequired[int]
+    AdDecisionServerConfiguration: NotRequired[
+        PreRollAdDecisionServerConfigurationTypeDef
+    ]
 
 
 class LogConfigurationTypeDef(TypedDict):
@@ -1092,6 +1252,13 @@ class LogConfigurationTypeDef(TypedDict):
 
 class ManifestProcessingRulesTypeDef(TypedDict):
     AdMarkerPassthrough: NotRequired[AdMarkerPassthroughTypeDef]
+
+
+class YieldOptimizationConfigurationTypeDef(TypedDict):
+    MinimumUnfilledDuration: int
+    PublisherId: str
+    Region: ApsRegionType
+    OpenRtbTemplate: str
 
 
 class GetPlaybackConfigurationResponseTypeDef(TypedDict):
@@ -1110,7 +1277,9 @@ class GetPlaybackConfigurationResponseTypeDef(TypedDict):
     PersonalizationThresholdSeconds: NotRequired[int]
     PlaybackConfigurationArn: NotRequired[str]
     PlaybackEndpointPrefix: NotRequired[str]
+    DualStackPlaybackEndpointPrefix: NotRequired[str]
     SessionInitializationEndpointPrefix: NotRequired[str]
+    DualStackSessionInitializationEndpointPrefix: NotRequired[str]
     SlateAdUrl: NotRequired[str]
     Tags: NotRequired[dict[str, str]]
     TranscodeProfileName: NotRequired[str]
@@ -1119,7 +1288,11 @@ class GetPlaybackConfigurationResponseTypeDef(TypedDict):
     AdDecisionServerConfiguration: NotRequired[
         AdDecisionServerConfigurationOutputTypeDef
     ]
+    YieldOptimizationConfiguration: NotRequired[YieldOptimizationConfigurationTypeDef]
     FunctionMapping: NotRequired[dict[EventNameType, str]]
+    AdsPersonalizationTimeouts: NotRequired[AdsPersonalizationTimeoutsTypeDef]
+    AdsPersonalizationConcurrency: NotRequired[AdsPersonalizationConcurrencyTypeDef]
+    BeaconingConfiguration: NotRequired[BeaconingConfigurationOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1143,6 +1316,13 @@ class GetPrefetchScheduleResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class HlsTagProcessorConfigurationTypeDef(TypedDict):
+    Runtime: RuntimeTypeType
+    Output: NotRequired[ReadOnly[Mapping[str, str]]]
+    TagFilter: ReadOnly[Sequence[HlsTagNameType]]
+    RunCondition: NotRequired[str]
+
+
 class HttpRequestConfigurationTypeDef(TypedDict):
     Runtime: RuntimeTypeType
     Output: NotRequired[ReadOnly[Mapping[str, str]]]
@@ -1151,6 +1331,7 @@ class HttpRequestConfigurationTypeDef(TypedDict):
     Url: str
     Body: NotRequired[str]
     Headers: NotRequired[ReadOnly[Mapping[str, str]]]
+    Cache: NotRequired[HttpRequestCacheConfigurationTypeDef]
 
 
 class ListAlertsRequestTypeDef(TypedDict):
@@ -1230,7 +1411,9 @@ class PlaybackConfigurationTypeDef(TypedDict):
     PersonalizationThresholdSeconds: NotRequired[int]
     PlaybackConfigurationArn: NotRequired[str]
     PlaybackEndpointPrefix: NotRequired[str]
+    DualStackPlaybackEndpointPrefix: NotRequired[str]
     SessionInitializationEndpointPrefix: NotRequired[str]
+    DualStackSessionInitializationEndpointPrefix: NotRequired[str]
     SlateAdUrl: NotRequired[str]
     Tags: NotRequired[dict[str, str]]
     TranscodeProfileName: NotRequired[str]
@@ -1239,7 +1422,11 @@ class PlaybackConfigurationTypeDef(TypedDict):
     AdDecisionServerConfiguration: NotRequired[
         AdDecisionServerConfigurationOutputTypeDef
     ]
+    YieldOptimizationConfiguration: NotRequired[YieldOptimizationConfigurationTypeDef]
     FunctionMapping: NotRequired[dict[EventNameType, str]]
+    AdsPersonalizationTimeouts: NotRequired[AdsPersonalizationTimeoutsTypeDef]
+    AdsPersonalizationConcurrency: NotRequired[AdsPersonalizationConcurrencyTypeDef]
+    BeaconingConfiguration: NotRequired[BeaconingConfigurationOutputTypeDef]
 
 
 class ListPlaybackConfigurationsResponseTypeDef(TypedDict):
@@ -1350,14 +1537,35 @@ class SequentialExecutorConfigurationTypeDef(TypedDict):
     TimeoutMilliseconds: int
 
 
+class VastRequestConfigurationTypeDef(TypedDict):
+    Runtime: RuntimeTypeType
+    Output: NotRequired[ReadOnly[Mapping[str, str]]]
+    MethodType: MethodTypeType
+    RequestTimeoutMilliseconds: int
+    Url: str
+    Body: NotRequired[str]
+    Headers: NotRequired[ReadOnly[Mapping[str, str]]]
+    Cache: NotRequired[HttpRequestCacheConfigurationTypeDef]
+
+
 class PutFunctionRequestTypeDef(TypedDict):
     FunctionId: str
     FunctionType: FunctionTypeType
     Description: NotRequired[str]
     HttpRequestConfiguration: NotRequired[ReadOnly[HttpRequestConfigurationTypeDef]]
+    AwsServiceRequestConfiguration: NotRequired[
+        ReadOnly[AwsServiceRequestConfigurationTypeDef]
+    ]
     CustomOutputConfiguration: NotRequired[ReadOnly[CustomOutputConfigurationTypeDef]]
+    ConcurrentExecutorConfiguration: NotRequired[
+        ReadOnly[ConcurrentExecutorConfigurationTypeDef]
+    ]
     SequentialExecutorConfiguration: NotRequired[
         ReadOnly[SequentialExecutorConfigurationTypeDef]
+    ]
+    VastRequestConfiguration: NotRequired[ReadOnly[VastRequestConfigurationTypeDef]]
+    HlsTagProcessorConfiguration: NotRequired[
+        ReadOnly[HlsTagProcessorConfigurationTypeDef]
     ]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
@@ -1367,10 +1575,18 @@ class PutFunctionResponseTypeDef(TypedDict):
     FunctionType: FunctionTypeType
     Description: NotRequired[str]
     HttpRequestConfiguration: NotRequired[HttpRequestConfigurationOutputTypeDef]
+    AwsServiceRequestConfiguration: NotRequired[
+        AwsServiceRequestConfigurationOutputTypeDef
+    ]
     CustomOutputConfiguration: NotRequired[CustomOutputConfigurationOutputTypeDef]
+    ConcurrentExecutorConfiguration: NotRequired[
+        ConcurrentExecutorConfigurationOutputTypeDef
+    ]
     SequentialExecutorConfiguration: NotRequired[
         SequentialExecutorConfigurationOutputTypeDef
     ]
+    VastRequestConfiguration: NotRequired[VastRequestConfigurationOutputTypeDef]
+    HlsTagProcessorConfiguration: NotRequired[HlsTagProcessorConfigurationOutputTypeDef]
     Tags: NotRequired[dict[str, str]]
     Arn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1396,7 +1612,11 @@ class PutPlaybackConfigurationRequestTypeDef(TypedDict):
     AdDecisionServerConfiguration: NotRequired[
         ReadOnly[AdDecisionServerConfigurationTypeDef]
     ]
+    YieldOptimizationConfiguration: NotRequired[YieldOptimizationConfigurationTypeDef]
     FunctionMapping: NotRequired[ReadOnly[Mapping[EventNameType, str]]]
+    AdsPersonalizationTimeouts: NotRequired[AdsPersonalizationTimeoutsTypeDef]
+    AdsPersonalizationConcurrency: NotRequired[AdsPersonalizationConcurrencyTypeDef]
+    BeaconingConfiguration: NotRequired[ReadOnly[BeaconingConfigurationTypeDef]]
 
 
 class PutPlaybackConfigurationResponseTypeDef(TypedDict):
@@ -1415,7 +1635,9 @@ class PutPlaybackConfigurationResponseTypeDef(TypedDict):
     PersonalizationThresholdSeconds: NotRequired[int]
     PlaybackConfigurationArn: NotRequired[str]
     PlaybackEndpointPrefix: NotRequired[str]
+    DualStackPlaybackEndpointPrefix: NotRequired[str]
     SessionInitializationEndpointPrefix: NotRequired[str]
+    DualStackSessionInitializationEndpointPrefix: NotRequired[str]
     SlateAdUrl: NotRequired[str]
     Tags: NotRequired[dict[str, str]]
     TranscodeProfileName: NotRequired[str]
@@ -1424,7 +1646,11 @@ class PutPlaybackConfigurationResponseTypeDef(TypedDict):
     AdDecisionServerConfiguration: NotRequired[
         AdDecisionServerConfigurationOutputTypeDef
     ]
+    YieldOptimizationConfiguration: NotRequired[YieldOptimizationConfigurationTypeDef]
     FunctionMapping: NotRequired[dict[EventNameType, str]]
+    AdsPersonalizationTimeouts: NotRequired[AdsPersonalizationTimeoutsTypeDef]
+    AdsPersonalizationConcurrency: NotRequired[AdsPersonalizationConcurrencyTypeDef]
+    BeaconingConfiguration: NotRequired[BeaconingConfigurationOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

@@ -26,13 +26,17 @@ class MultiRegionMarketplaceMetering(MultiRegionClient):
     def batch_meter_usage(
         self, **kwargs: Unpack[type_defs.BatchMeterUsageRequestTypeDef]
     ) -> TargetResults[type_defs.BatchMeterUsageResultTypeDef]:
-        """Amazon Web Services Marketplace is introducing Concurrent Agreements,
-        enabling buyers to make multiple purchases per Amazon Web Services
-        account. Starting June 1, 2026, new SaaS products must use
-        CustomerAWSAccountId (instead of CustomerIdentifier), LicenseArn (instead
-        of ProductCode) to support this feature. Existing integrations will
-        continue to work. Review the new integration for Concurrent Agreements
-        here.
+        """The Amazon Web Services Marketplace AI Metering Agent Skill
+        (aws-marketplace-metering) helps an AI coding agent integrate your SaaS
+        product's usage reporting with the BatchMeterUsage API. The skill is a
+        curated package of instructions and reference material that guides your AI
+        coding agent through building, deploying, and testing the metering
+        integration. To get the skill on demand without checking it out locally,
+        install the Amazon Web Services MCP Server in your coding agent; the agent
+        then discovers and loads the skill at runtime. The skill source is also
+        available on GitHub. For more information, see Get started with the Amazon
+        Web Services Marketplace AI Metering Agent Skill on the Amazon Web
+        Services Marketplace blog.
 
         https://docs.aws.amazon.com/goto/WebAPI/meteringmarketplace-2016-01-14/BatchMeterUsage
         """
@@ -45,6 +49,8 @@ class MultiRegionMarketplaceMetering(MultiRegionClient):
         account uses this API action to emit metering records directly to Amazon
         Web Services Marketplace. You must use the following buyer Amazon Web
         Services account credentials to sign the API request.
+
+        Deprecated parameters: UsageQuantity.
 
         https://docs.aws.amazon.com/goto/WebAPI/meteringmarketplace-2016-01-14/MeterUsage
         """

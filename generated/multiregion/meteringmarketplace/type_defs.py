@@ -27,6 +27,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BatchMeterUsageRequestTypeDef",
         "BatchMeterUsageResultTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "MetadataTypeDef",
         "MeterUsageRequestTypeDef",
         "MeterUsageResultTypeDef",
         "RegisterUsageRequestTypeDef",
@@ -49,7 +50,8 @@ class TagTypeDef(TypedDict):
 
 
 class UsageAllocationTypeDef(TypedDict):
-    AllocatedUsageQuantity: int
+    AllocatedUsageQuantity: NotRequired[int]
+    AllocatedUsageQuantityAsDecimal: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
@@ -58,6 +60,7 @@ class UsageRecordTypeDef(TypedDict):
     CustomerIdentifier: NotRequired[str]
     Dimension: str
     Quantity: NotRequired[int]
+    QuantityAsDecimal: NotRequired[str]
     UsageAllocations: NotRequired[ReadOnly[Sequence[UsageAllocationTypeDef]]]
     CustomerAWSAccountId: NotRequired[str]
     LicenseArn: NotRequired[str]
@@ -69,7 +72,8 @@ class BatchMeterUsageRequestTypeDef(TypedDict):
 
 
 class UsageAllocationOutputTypeDef(TypedDict):
-    AllocatedUsageQuantity: int
+    AllocatedUsageQuantity: NotRequired[int]
+    AllocatedUsageQuantityAsDecimal: NotRequired[str]
     Tags: NotRequired[list[TagTypeDef]]
 
 
@@ -78,6 +82,7 @@ class UsageRecordOutputTypeDef(TypedDict):
     CustomerIdentifier: NotRequired[str]
     Dimension: str
     Quantity: NotRequired[int]
+    QuantityAsDecimal: NotRequired[str]
     UsageAllocations: NotRequired[list[UsageAllocationOutputTypeDef]]
     CustomerAWSAccountId: NotRequired[str]
     LicenseArn: NotRequired[str]
@@ -95,11 +100,16 @@ class BatchMeterUsageResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MetadataTypeDef(TypedDict):
+    AgreementId: NotRequired[str]
+
+
 class MeterUsageRequestTypeDef(TypedDict):
     ProductCode: str
     Timestamp: ReadOnly[datetime | str]
     UsageDimension: str
     UsageQuantity: NotRequired[int]
+    UsageQuantityAsDecimal: NotRequired[str]
     DryRun: NotRequired[bool]
     UsageAllocations: NotRequired[ReadOnly[Sequence[UsageAllocationTypeDef]]]
     ClientToken: NotRequired[str]
@@ -131,4 +141,5 @@ class ResolveCustomerResultTypeDef(TypedDict):
     ProductCode: NotRequired[str]
     CustomerAWSAccountId: NotRequired[str]
     LicenseArn: NotRequired[str]
+    Metadata: NotRequired[MetadataTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef

@@ -21,7 +21,7 @@ __all__ = ["MultiRegionmgn"]
 
 
 class MultiRegionmgn(MultiRegionClient):
-    """The Application Migration Service service."""
+    """Application Migration Service."""
 
     _service_name = "mgn"
     _generated_from = BOTOCORE_VERSION
@@ -112,6 +112,17 @@ class MultiRegionmgn(MultiRegionClient):
         """
         return self._call("CreateNetworkMigrationDefinition", kwargs)
 
+    def create_remote_source_action(
+        self, **kwargs: Unpack[type_defs.CreateRemoteSourceActionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateRemoteSourceActionResponseTypeDef]:
+        """Creates a source action, which references a script in AWS Systems Manager
+        Parameter Store that Application Migration Service runs on source
+        environment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/CreateRemoteSourceAction
+        """
+        return self._call("CreateRemoteSourceAction", kwargs)
+
     def create_replication_configuration_template(
         self,
         **kwargs: Unpack[
@@ -180,6 +191,16 @@ class MultiRegionmgn(MultiRegionClient):
         """
         return self._call("DeleteNetworkMigrationDefinition", kwargs)
 
+    def delete_remote_source_action(
+        self, **kwargs: Unpack[type_defs.DeleteRemoteSourceActionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteRemoteSourceActionResponseTypeDef]:
+        """Deletes a source action. This operation also deletes the invocation
+        results of the source action.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DeleteRemoteSourceAction
+        """
+        return self._call("DeleteRemoteSourceAction", kwargs)
+
     def delete_replication_configuration_template(
         self,
         **kwargs: Unpack[
@@ -231,8 +252,8 @@ class MultiRegionmgn(MultiRegionClient):
     def describe_jobs(
         self, **kwargs: Unpack[type_defs.DescribeJobsRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeJobsResponseTypeDef]:
-        """Returns a list of Jobs. Use the JobsID and fromDate and toData filters to
-        limit which jobs are returned. The response is sorted by creationDataTime
+        """Returns a list of Jobs. Use the jobIDs and fromDate and toDate filters to
+        limit which jobs are returned. The response is sorted by creationDateTime
         - latest date first. Jobs are normally created by the StartTest,
         StartCutover, and TerminateTargetInstances APIs. Jobs are also created by
         DiagnosticLaunch and TerminateDiagnosticInstances, which are APIs
@@ -262,8 +283,8 @@ class MultiRegionmgn(MultiRegionClient):
     ) -> TargetResults[
         type_defs.DescribeReplicationConfigurationTemplatesResponseTypeDef
     ]:
-        """Lists all ReplicationConfigurationTemplates, filtered by Source Server
-        IDs.
+        """Lists all ReplicationConfigurationTemplates, filtered by replication
+        configuration template IDs.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DescribeReplicationConfigurationTemplates
         """
@@ -313,14 +334,14 @@ class MultiRegionmgn(MultiRegionClient):
         Application Migration Service for enabling the replication of these source
         servers will be terminated / deleted within 90 minutes. Launched Test or
         Cutover instances will NOT be terminated. If the agent on the source
-        server has not been prevented from communicating with the Application
-        Migration Service service, then it will receive a command to uninstall
-        itself (within approximately 10 minutes). The following properties of the
+        server has not been prevented from communicating with Application
+        Migration Service, then it will receive a command to uninstall itself
+        (within approximately 10 minutes). The following properties of the
         SourceServer will be changed immediately:
         dataReplicationInfo.dataReplicationState will be set to DISCONNECTED; The
         totalStorageBytes property for each of dataReplicationInfo.replicatedDisks
         will be set to zero; dataReplicationInfo.lagDuration and
-        dataReplicationInfo.lagDuration will be nullified.
+        dataReplicationInfo.etaDateTime will be nullified.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DisconnectFromService
         """
@@ -337,9 +358,9 @@ class MultiRegionmgn(MultiRegionClient):
         10 minutes). The following properties of the SourceServer will be changed
         immediately: dataReplicationInfo.dataReplicationState will be changed to
         DISCONNECTED; The SourceServer.lifeCycle.state will be changed to CUTOVER;
-        The totalStorageBytes property fo each of
+        The totalStorageBytes property for each of
         dataReplicationInfo.replicatedDisks will be set to zero;
-        dataReplicationInfo.lagDuration and dataReplicationInfo.lagDuration will
+        dataReplicationInfo.lagDuration and dataReplicationInfo.etaDateTime will
         be nullified.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/FinalizeCutover
@@ -354,6 +375,18 @@ class MultiRegionmgn(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/GetLaunchConfiguration
         """
         return self._call("GetLaunchConfiguration", kwargs)
+
+    def get_launch_configuration_defaults(
+        self, **kwargs: Unpack[type_defs.GetLaunchConfigurationDefaultsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetLaunchConfigurationDefaultsResponseTypeDef]:
+        """Gets the launch configuration defaults of a source server: the Amazon
+        Elastic Block Store (Amazon EBS) volume configuration used for the disk
+        mappings created later in the source server's Amazon Elastic Compute Cloud
+        (Amazon EC2) launch template.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/GetLaunchConfigurationDefaults
+        """
+        return self._call("GetLaunchConfigurationDefaults", kwargs)
 
     def get_network_migration_definition(
         self, **kwargs: Unpack[type_defs.GetNetworkMigrationDefinitionRequestTypeDef]
@@ -557,6 +590,15 @@ class MultiRegionmgn(MultiRegionClient):
         """
         return self._call("ListNetworkMigrationExecutions", kwargs)
 
+    def list_network_migration_insights(
+        self, **kwargs: Unpack[type_defs.ListNetworkMigrationInsightsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListNetworkMigrationInsightsResponseTypeDef]:
+        """Lists network migration insights for a network migration definition.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationInsights
+        """
+        return self._call("ListNetworkMigrationInsights", kwargs)
+
     def list_network_migration_mapper_segment_constructs(
         self,
         **kwargs: Unpack[
@@ -604,6 +646,50 @@ class MultiRegionmgn(MultiRegionClient):
         """
         return self._call("ListNetworkMigrationMappings", kwargs)
 
+    def list_remote_source_action_invocation_results(
+        self,
+        **kwargs: Unpack[
+            type_defs.ListRemoteSourceActionInvocationResultsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListRemoteSourceActionInvocationResultsResponseTypeDef
+    ]:
+        """Lists the latest invocation result of each source action that ran on a
+        source server.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListRemoteSourceActionInvocationResults
+        """
+        return self._call("ListRemoteSourceActionInvocationResults", kwargs)
+
+    def list_remote_source_action_invocations(
+        self,
+        **kwargs: Unpack[type_defs.ListRemoteSourceActionInvocationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRemoteSourceActionInvocationsResponseTypeDef]:
+        """Lists the invocations of a source action job, one for each source server
+        and source action, with optional filtering.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListRemoteSourceActionInvocations
+        """
+        return self._call("ListRemoteSourceActionInvocations", kwargs)
+
+    def list_remote_source_action_jobs(
+        self, **kwargs: Unpack[type_defs.ListRemoteSourceActionJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRemoteSourceActionJobsResponseTypeDef]:
+        """Lists the source action jobs in the account, with optional filtering.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListRemoteSourceActionJobs
+        """
+        return self._call("ListRemoteSourceActionJobs", kwargs)
+
+    def list_remote_source_actions(
+        self, **kwargs: Unpack[type_defs.ListRemoteSourceActionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRemoteSourceActionsResponseTypeDef]:
+        """Lists the source actions in the account, with optional filtering.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListRemoteSourceActions
+        """
+        return self._call("ListRemoteSourceActions", kwargs)
+
     def list_source_server_actions(
         self, **kwargs: Unpack[type_defs.ListSourceServerActionsRequestTypeDef]
     ) -> TargetResults[type_defs.ListSourceServerActionsResponseTypeDef]:
@@ -645,8 +731,8 @@ class MultiRegionmgn(MultiRegionClient):
     ) -> TargetResults[type_defs.SourceServerResponseTypeDef]:
         """Archives specific Source Servers by setting the SourceServer.isArchived
         property to true for specified SourceServers by ID. This command only
-        works for SourceServers with a lifecycle. state which equals DISCONNECTED
-        or CUTOVER.
+        works for SourceServers with a lifecycle state that equals DISCONNECTED or
+        CUTOVER.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/MarkAsArchived
         """
@@ -810,6 +896,16 @@ class MultiRegionmgn(MultiRegionClient):
         """
         return self._call("StartNetworkMigrationMappingUpdate", kwargs)
 
+    def start_remote_source_action_job(
+        self, **kwargs: Unpack[type_defs.StartRemoteSourceActionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartRemoteSourceActionJobResponseTypeDef]:
+        """Starts a job that runs a source action on source servers through a
+        connector.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/StartRemoteSourceActionJob
+        """
+        return self._call("StartRemoteSourceActionJob", kwargs)
+
     def start_replication(
         self, **kwargs: Unpack[type_defs.StartReplicationRequestTypeDef]
     ) -> TargetResults[type_defs.SourceServerResponseTypeDef]:
@@ -917,6 +1013,19 @@ class MultiRegionmgn(MultiRegionClient):
         """
         return self._call("UpdateLaunchConfiguration", kwargs)
 
+    def update_launch_configuration_defaults(
+        self,
+        **kwargs: Unpack[type_defs.UpdateLaunchConfigurationDefaultsRequestTypeDef],
+    ) -> TargetResults[type_defs.UpdateLaunchConfigurationDefaultsResponseTypeDef]:
+        """Updates the launch configuration defaults of a source server. They apply
+        only to disk mappings created later in the source server's Amazon Elastic
+        Compute Cloud (Amazon EC2) launch template, and members you omit keep
+        their current values.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/UpdateLaunchConfigurationDefaults
+        """
+        return self._call("UpdateLaunchConfigurationDefaults", kwargs)
+
     def update_launch_configuration_template(
         self,
         **kwargs: Unpack[type_defs.UpdateLaunchConfigurationTemplateRequestTypeDef],
@@ -947,6 +1056,15 @@ class MultiRegionmgn(MultiRegionClient):
         """
         return self._call("UpdateNetworkMigrationMapperSegment", kwargs)
 
+    def update_remote_source_action(
+        self, **kwargs: Unpack[type_defs.UpdateRemoteSourceActionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateRemoteSourceActionResponseTypeDef]:
+        """Updates a source action.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/UpdateRemoteSourceAction
+        """
+        return self._call("UpdateRemoteSourceAction", kwargs)
+
     def update_replication_configuration(
         self, **kwargs: Unpack[type_defs.UpdateReplicationConfigurationRequestTypeDef]
     ) -> TargetResults[type_defs.ReplicationConfigurationTypeDef]:
@@ -963,7 +1081,7 @@ class MultiRegionmgn(MultiRegionClient):
             type_defs.UpdateReplicationConfigurationTemplateRequestTypeDef
         ],
     ) -> TargetResults[type_defs.ReplicationConfigurationTemplateResponseTypeDef]:
-        """Updates multiple ReplicationConfigurationTemplates by ID.
+        """Updates a ReplicationConfigurationTemplate by ID.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/UpdateReplicationConfigurationTemplate
         """
@@ -1032,8 +1150,8 @@ class MultiRegionmgn(MultiRegionClient):
         """Every page of DescribeJobs in every target, merged per target (botocore's
         build_full_result).
 
-        Returns a list of Jobs. Use the JobsID and fromDate and toData filters to
-        limit which jobs are returned. The response is sorted by creationDataTime
+        Returns a list of Jobs. Use the jobIDs and fromDate and toDate filters to
+        limit which jobs are returned. The response is sorted by creationDateTime
         - latest date first. Jobs are normally created by the StartTest,
         StartCutover, and TerminateTargetInstances APIs. Jobs are also created by
         DiagnosticLaunch and TerminateDiagnosticInstances, which are APIs
@@ -1089,8 +1207,8 @@ class MultiRegionmgn(MultiRegionClient):
         """Every page of DescribeReplicationConfigurationTemplates in every target,
         merged per target (botocore's build_full_result).
 
-        Lists all ReplicationConfigurationTemplates, filtered by Source Server
-        IDs.
+        Lists all ReplicationConfigurationTemplates, filtered by replication
+        configuration template IDs.
 
         https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/DescribeReplicationConfigurationTemplates
         """
@@ -1527,6 +1645,29 @@ class MultiRegionmgn(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_network_migration_insights(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListNetworkMigrationInsightsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListNetworkMigrationInsightsResponseTypeDef]:
+        """Every page of ListNetworkMigrationInsights in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists network migration insights for a network migration definition.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationInsights
+        """
+        return self._paginate(
+            "ListNetworkMigrationInsights",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_network_migration_mapper_segment_constructs(
         self,
         *,
@@ -1621,6 +1762,104 @@ class MultiRegionmgn(MultiRegionClient):
         """
         return self._paginate(
             "ListNetworkMigrationMappings",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_remote_source_action_invocation_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[
+            type_defs.ListRemoteSourceActionInvocationResultsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListRemoteSourceActionInvocationResultsResponseTypeDef
+    ]:
+        """Every page of ListRemoteSourceActionInvocationResults in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists the latest invocation result of each source action that ran on a
+        source server.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListRemoteSourceActionInvocationResults
+        """
+        return self._paginate(
+            "ListRemoteSourceActionInvocationResults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_remote_source_action_invocations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListRemoteSourceActionInvocationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRemoteSourceActionInvocationsResponseTypeDef]:
+        """Every page of ListRemoteSourceActionInvocations in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists the invocations of a source action job, one for each source server
+        and source action, with optional filtering.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListRemoteSourceActionInvocations
+        """
+        return self._paginate(
+            "ListRemoteSourceActionInvocations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_remote_source_action_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListRemoteSourceActionJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRemoteSourceActionJobsResponseTypeDef]:
+        """Every page of ListRemoteSourceActionJobs in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the source action jobs in the account, with optional filtering.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListRemoteSourceActionJobs
+        """
+        return self._paginate(
+            "ListRemoteSourceActionJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_remote_source_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListRemoteSourceActionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRemoteSourceActionsResponseTypeDef]:
+        """Every page of ListRemoteSourceActions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the source actions in the account, with optional filtering.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListRemoteSourceActions
+        """
+        return self._paginate(
+            "ListRemoteSourceActions",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -2090,6 +2329,25 @@ class MultiRegionmgn(MultiRegionClient):
             page_size=page_size,
         )
 
+    def iter_list_network_migration_insights(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListNetworkMigrationInsightsRequestTypeDef],
+    ) -> Items[type_defs.NetworkMigrationInsightTypeDef]:
+        """Each element of items in every page of ListNetworkMigrationInsights, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListNetworkMigrationInsights
+        """
+        return self._items(
+            "ListNetworkMigrationInsights",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
     def iter_list_network_migration_mapper_segment_constructs(
         self,
         *,
@@ -2167,6 +2425,82 @@ class MultiRegionmgn(MultiRegionClient):
             kwargs,
             max_items=max_items,
             page_size=page_size,
+        )
+
+    def iter_list_remote_source_action_invocation_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[
+            type_defs.ListRemoteSourceActionInvocationResultsRequestTypeDef
+        ],
+    ) -> Items[type_defs.RemoteSourceActionInvocationResultTypeDef]:
+        """Each element of items in every page of
+        ListRemoteSourceActionInvocationResults, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListRemoteSourceActionInvocationResults
+        """
+        return self._items(
+            "ListRemoteSourceActionInvocationResults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_remote_source_action_invocations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListRemoteSourceActionInvocationsRequestTypeDef],
+    ) -> Items[type_defs.RemoteSourceActionInvocationTypeDef]:
+        """Each element of items in every page of ListRemoteSourceActionInvocations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListRemoteSourceActionInvocations
+        """
+        return self._items(
+            "ListRemoteSourceActionInvocations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_remote_source_action_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListRemoteSourceActionJobsRequestTypeDef],
+    ) -> Items[type_defs.RemoteSourceActionJobTypeDef]:
+        """Each element of items in every page of ListRemoteSourceActionJobs, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListRemoteSourceActionJobs
+        """
+        return self._items(
+            "ListRemoteSourceActionJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_remote_source_actions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListRemoteSourceActionsRequestTypeDef],
+    ) -> Items[type_defs.RemoteSourceActionTypeDef]:
+        """Each element of items in every page of ListRemoteSourceActions, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mgn-2020-02-26/ListRemoteSourceActions
+        """
+        return self._items(
+            "ListRemoteSourceActions", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_source_server_actions(

@@ -18,6 +18,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DataReplicationInitiationStepNameType",
         "DataReplicationInitiationStepStatusType",
         "DataReplicationStateType",
+        "DefinitionTypeType",
+        "DeleteOnTerminationType",
         "EncryptionAlgorithmType",
         "ExecutionStageActivityType",
         "ExecutionStageType",
@@ -28,11 +30,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ImportFileEnrichmentStatusType",
         "ImportStatusType",
         "InitiatedByType",
+        "InsightLevelType",
+        "InsightProducerNameType",
+        "InsightProducerTypeType",
+        "InsightTypeType",
         "InternetProtocolType",
         "IpAssignmentStrategyType",
         "JobLogEventType",
         "JobStatusType",
         "JobTypeType",
+        "LastKnownCheckStatusType",
+        "LastKnownCheckTypeType",
         "LaunchDispositionType",
         "LaunchStatusType",
         "LifeCycleStateType",
@@ -44,8 +52,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "NetworkMigrationFailedResourceStatusType",
         "NetworkMigrationJobStatusType",
         "NetworkMigrationMapperSegmentTypeType",
+        "OutpostSnapshotLocationType",
         "PostLaunchActionExecutionStatusType",
         "PostLaunchActionsDeploymentTypeType",
+        "RemoteSourceActionInvocationStatusType",
+        "RemoteSourceActionJobStatusType",
         "ReplicationConfigurationDataPlaneRoutingType",
         "ReplicationConfigurationDefaultLargeStagingDiskTypeType",
         "ReplicationConfigurationEbsEncryptionType",
@@ -55,10 +66,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SourceEnvironmentType",
         "SsmDocumentTypeType",
         "SsmParameterStoreParameterTypeType",
+        "StorageTypeType",
         "TargetDeploymentType",
         "TargetInstanceTypeRightSizingMethodType",
         "TargetNetworkTopologyType",
         "VolumeTypeType",
+        "VpcProvisioningStrategyType",
         "WaveHealthStatusType",
         "WaveProgressStatusType",
     ]
@@ -104,6 +117,8 @@ DataReplicationErrorStringType = Literal[
     "FAILED_TO_START_DATA_TRANSFER",
     "UNSUPPORTED_VM_CONFIGURATION",
     "LAST_SNAPSHOT_JOB_FAILED",
+    "FAILED_TO_SETUP_FSX_PROXY",
+    "FAILED_TO_CREATE_FSX_SNAPSHOT",
 ]
 DataReplicationInitiationStepNameType = Literal[
     "WAIT",
@@ -117,6 +132,7 @@ DataReplicationInitiationStepNameType = Literal[
     "PAIR_REPLICATION_SERVER_WITH_AGENT",
     "CONNECT_AGENT_TO_REPLICATION_SERVER",
     "START_DATA_TRANSFER",
+    "SETUP_FSX_PROXY",
 ]
 DataReplicationInitiationStepStatusType = Literal[
     "NOT_STARTED",
@@ -139,6 +155,8 @@ DataReplicationStateType = Literal[
     "PENDING_SNAPSHOT_SHIPPING",
     "SHIPPING_SNAPSHOT",
 ]
+DefinitionTypeType = Literal["MIGRATION", "NEW_NETWORK"]
+DeleteOnTerminationType = Literal["ENABLED", "DISABLED"]
 EncryptionAlgorithmType = Literal["SHA256"]
 ExecutionStageType = Literal[
     "MAPPING",
@@ -168,6 +186,26 @@ ImportFileEnrichmentStatusType = Literal[
 ]
 ImportStatusType = Literal["PENDING", "STARTED", "FAILED", "SUCCEEDED"]
 InitiatedByType = Literal["START_TEST", "START_CUTOVER", "DIAGNOSTIC", "TERMINATE"]
+InsightLevelType = Literal["RUN", "SEGMENT", "CONSTRUCT"]
+InsightProducerNameType = Literal[
+    "MAPPING",
+    "MAPPING_UPDATE",
+    "CODE_GENERATION",
+    "DEPLOY",
+    "DEPLOYED_STACKS_DELETION",
+    "ANALYZE",
+]
+InsightProducerTypeType = Literal["JOB", "API"]
+InsightTypeType = Literal[
+    "INTENT_GAP",
+    "WARNING",
+    "QUESTION",
+    "INFO",
+    "ERROR",
+    "CONTEXT",
+    "EXCLUDED",
+    "BEHAVIOR_CHANGE",
+]
 InternetProtocolType = Literal["IPV4", "IPV6"]
 IpAssignmentStrategyType = Literal["STATIC", "DYNAMIC"]
 JobLogEventType = Literal[
@@ -190,6 +228,8 @@ JobLogEventType = Literal[
 ]
 JobStatusType = Literal["PENDING", "STARTED", "COMPLETED"]
 JobTypeType = Literal["LAUNCH", "TERMINATE"]
+LastKnownCheckStatusType = Literal["PASSED", "FAILED", "PENDING"]
+LastKnownCheckTypeType = Literal["EC2", "FSx"]
 LaunchDispositionType = Literal["STOPPED", "STARTED"]
 LaunchStatusType = Literal["PENDING", "IN_PROGRESS", "LAUNCHED", "FAILED", "TERMINATED"]
 LifeCycleStateType = Literal[
@@ -238,11 +278,30 @@ NetworkMigrationDeployedStackStatusType = Literal[
 NetworkMigrationFailedResourceStatusType = Literal["CREATE_FAILED", "DELETE_FAILED"]
 NetworkMigrationJobStatusType = Literal["PENDING", "STARTED", "SUCCEEDED", "FAILED"]
 NetworkMigrationMapperSegmentTypeType = Literal["WORKLOAD", "APPLIANCE"]
+OutpostSnapshotLocationType = Literal["OUTPOST", "REGION"]
 PostLaunchActionExecutionStatusType = Literal["IN_PROGRESS", "SUCCESS", "FAILED"]
 PostLaunchActionsDeploymentTypeType = Literal[
     "TEST_AND_CUTOVER",
     "CUTOVER_ONLY",
     "TEST_ONLY",
+]
+RemoteSourceActionInvocationStatusType = Literal[
+    "PENDING",
+    "IN_PROGRESS",
+    "DELAYED",
+    "SUCCESS",
+    "CANCELLED",
+    "TIMED_OUT",
+    "FAILED",
+    "CANCELLING",
+    "STALLED",
+]
+RemoteSourceActionJobStatusType = Literal[
+    "PENDING",
+    "RUNNING",
+    "COMPLETED",
+    "FAILED",
+    "STALLED",
 ]
 ReplicationConfigurationDataPlaneRoutingType = Literal["PRIVATE_IP", "PUBLIC_IP"]
 ReplicationConfigurationDefaultLargeStagingDiskTypeType = Literal["GP2", "ST1", "GP3"]
@@ -256,6 +315,7 @@ ReplicationConfigurationReplicatedDiskStagingDiskTypeType = Literal[
     "STANDARD",
     "GP3",
     "IO2",
+    "FSX_ONTAP",
 ]
 ReplicationTypeType = Literal["AGENT_BASED", "SNAPSHOT_SHIPPING"]
 SecurityGroupMappingStrategyType = Literal["MAP", "SKIP", "MAP_DHCP"]
@@ -267,12 +327,17 @@ SourceEnvironmentType = Literal[
     "CISCO_ACI",
     "LOGICAL_MODEL",
     "MODELIZE_IT",
+    "AWS_DISCOVERY_COLLECTOR",
+    "MIGRATION_PLANNING_ARTIFACTS",
+    "F5_BIGIP",
 ]
 SsmDocumentTypeType = Literal["AUTOMATION", "COMMAND"]
 SsmParameterStoreParameterTypeType = Literal["STRING", "SECURE_STRING"]
+StorageTypeType = Literal["EBS", "FSX_ONTAP"]
 TargetDeploymentType = Literal["SINGLE_ACCOUNT", "MULTI_ACCOUNT"]
 TargetInstanceTypeRightSizingMethodType = Literal["NONE", "BASIC"]
 TargetNetworkTopologyType = Literal["ISOLATED_VPC", "HUB_AND_SPOKE"]
 VolumeTypeType = Literal["io1", "io2", "gp3", "gp2", "st1", "sc1", "standard"]
+VpcProvisioningStrategyType = Literal["CREATE_NEW", "USE_EXISTING"]
 WaveHealthStatusType = Literal["HEALTHY", "LAGGING", "ERROR"]
 WaveProgressStatusType = Literal["NOT_STARTED", "IN_PROGRESS", "COMPLETED"]

@@ -14,6 +14,8 @@ from typing import IO, TYPE_CHECKING, Any
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
 from multiregion.type_defs import (
+    DocumentOutputValue as DocumentOutputValue,
+    DocumentValue as DocumentValue,
     EmptyResponseMetadataTypeDef as EmptyResponseMetadataTypeDef,
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
@@ -31,6 +33,8 @@ from .literals import (
     DataReplicationInitiationStepNameType,
     DataReplicationInitiationStepStatusType,
     DataReplicationStateType,
+    DefinitionTypeType,
+    DeleteOnTerminationType,
     EncryptionAlgorithmType,
     ExecutionStageActivityType,
     ExecutionStageType,
@@ -41,11 +45,17 @@ from .literals import (
     ImportFileEnrichmentStatusType,
     ImportStatusType,
     InitiatedByType,
+    InsightLevelType,
+    InsightProducerNameType,
+    InsightProducerTypeType,
+    InsightTypeType,
     InternetProtocolType,
     IpAssignmentStrategyType,
     JobLogEventType,
     JobStatusType,
     JobTypeType,
+    LastKnownCheckStatusType,
+    LastKnownCheckTypeType,
     LaunchDispositionType,
     LaunchStatusType,
     LifeCycleStateType,
@@ -57,8 +67,11 @@ from .literals import (
     NetworkMigrationFailedResourceStatusType,
     NetworkMigrationJobStatusType,
     NetworkMigrationMapperSegmentTypeType,
+    OutpostSnapshotLocationType,
     PostLaunchActionExecutionStatusType,
     PostLaunchActionsDeploymentTypeType,
+    RemoteSourceActionInvocationStatusType,
+    RemoteSourceActionJobStatusType,
     ReplicationConfigurationDataPlaneRoutingType,
     ReplicationConfigurationDefaultLargeStagingDiskTypeType,
     ReplicationConfigurationEbsEncryptionType,
@@ -68,10 +81,12 @@ from .literals import (
     SourceEnvironmentType,
     SsmDocumentTypeType,
     SsmParameterStoreParameterTypeType,
+    StorageTypeType,
     TargetDeploymentType,
     TargetInstanceTypeRightSizingMethodType,
     TargetNetworkTopologyType,
     VolumeTypeType,
+    VpcProvisioningStrategyType,
     WaveHealthStatusType,
     WaveProgressStatusType,
 )
@@ -91,6 +106,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ChangeServerLifeCycleStateRequestTypeDef",
         "ChangeServerLifeCycleStateSourceServerLifecycleTypeDef",
         "ChecksumTypeDef",
+        "CidrMappingTypeDef",
         "CodeGenerationOutputFormatStatusDetailsTypeDef",
         "ConnectorResponseTypeDef",
         "ConnectorSsmCommandConfigTypeDef",
@@ -99,6 +115,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateConnectorRequestTypeDef",
         "CreateLaunchConfigurationTemplateRequestTypeDef",
         "CreateNetworkMigrationDefinitionRequestTypeDef",
+        "CreateOperationTypeDef",
+        "CreateRemoteSourceActionRequestTypeDef",
+        "CreateRemoteSourceActionResponseTypeDef",
         "CreateReplicationConfigurationTemplateRequestTypeDef",
         "CreateWaveRequestTypeDef",
         "DataReplicationErrorTypeDef",
@@ -116,6 +135,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteNetworkMigrationDefinitionRequestTypeDef",
         "DeleteNetworkMigrationDefinitionResponseTypeDef",
         "DeleteOperationTypeDef",
+        "DeleteRemoteSourceActionRequestTypeDef",
+        "DeleteRemoteSourceActionResponseTypeDef",
         "DeleteReplicationConfigurationTemplateRequestTypeDef",
         "DeleteReplicationConfigurationTemplateResponseTypeDef",
         "DeleteSourceServerRequestTypeDef",
@@ -143,6 +164,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DisassociateSourceServersResponseTypeDef",
         "DisconnectFromServiceRequestTypeDef",
         "DiskTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
         "EmptyResponseMetadataTypeDef",
         "EnrichmentSourceS3ConfigurationTypeDef",
         "EnrichmentTargetS3ConfigurationTypeDef",
@@ -151,6 +174,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ExportTaskSummaryTypeDef",
         "ExportTaskTypeDef",
         "FinalizeCutoverRequestTypeDef",
+        "FsxOntapConfigurationTypeDef",
+        "GetLaunchConfigurationDefaultsRequestTypeDef",
+        "GetLaunchConfigurationDefaultsResponseTypeDef",
         "GetLaunchConfigurationRequestTypeDef",
         "GetNetworkMigrationDefinitionRequestTypeDef",
         "GetNetworkMigrationMapperSegmentConstructRequestTypeDef",
@@ -166,10 +192,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ImportTaskSummaryWavesTypeDef",
         "ImportTaskTypeDef",
         "InitializeServiceResponseTypeDef",
+        "InsightMessageTypeDef",
         "JobLogEventDataTypeDef",
         "JobLogTypeDef",
         "JobPostLaunchActionsLaunchStatusTypeDef",
         "JobTypeDef",
+        "LastKnownCheckTypeDef",
         "LaunchConfigurationTemplateResponseTypeDef",
         "LaunchConfigurationTemplateTypeDef",
         "LaunchConfigurationTypeDef",
@@ -229,6 +257,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListNetworkMigrationExecutionRequestFiltersTypeDef",
         "ListNetworkMigrationExecutionsRequestTypeDef",
         "ListNetworkMigrationExecutionsResponseTypeDef",
+        "ListNetworkMigrationInsightsFiltersTypeDef",
+        "ListNetworkMigrationInsightsRequestTypeDef",
+        "ListNetworkMigrationInsightsResponseTypeDef",
         "ListNetworkMigrationMapperSegmentConstructsFiltersTypeDef",
         "ListNetworkMigrationMapperSegmentConstructsRequestTypeDef",
         "ListNetworkMigrationMapperSegmentConstructsResponseTypeDef",
@@ -241,6 +272,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListNetworkMigrationMappingsFiltersTypeDef",
         "ListNetworkMigrationMappingsRequestTypeDef",
         "ListNetworkMigrationMappingsResponseTypeDef",
+        "ListRemoteSourceActionInvocationResultsRequestTypeDef",
+        "ListRemoteSourceActionInvocationResultsResponseTypeDef",
+        "ListRemoteSourceActionInvocationsRequestFiltersTypeDef",
+        "ListRemoteSourceActionInvocationsRequestTypeDef",
+        "ListRemoteSourceActionInvocationsResponseTypeDef",
+        "ListRemoteSourceActionJobsRequestFiltersTypeDef",
+        "ListRemoteSourceActionJobsRequestTypeDef",
+        "ListRemoteSourceActionJobsResponseTypeDef",
+        "ListRemoteSourceActionsRequestFiltersTypeDef",
+        "ListRemoteSourceActionsRequestTypeDef",
+        "ListRemoteSourceActionsResponseTypeDef",
         "ListSourceServerActionsRequestTypeDef",
         "ListSourceServerActionsResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
@@ -268,12 +310,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "NetworkMigrationDeployerJobDetailsTypeDef",
         "NetworkMigrationExecutionTypeDef",
         "NetworkMigrationFailedResourceDetailsTypeDef",
+        "NetworkMigrationInsightTypeDef",
         "NetworkMigrationMapperSegmentConstructTypeDef",
         "NetworkMigrationMapperSegmentResponseTypeDef",
         "NetworkMigrationMapperSegmentTypeDef",
         "NetworkMigrationMappingJobDetailsTypeDef",
         "NetworkMigrationMappingUpdateJobDetailsTypeDef",
         "OSTypeDef",
+        "OperationConfigurationUnionOutputTypeDef",
+        "OperationConfigurationUnionTypeDef",
         "OperationUnionTypeDef",
         "ParticipatingServerTypeDef",
         "PauseReplicationRequestTypeDef",
@@ -282,6 +327,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PostLaunchActionsTypeDef",
         "PutSourceServerActionRequestTypeDef",
         "PutTemplateActionRequestTypeDef",
+        "RemoteSourceActionInvocationResultTypeDef",
+        "RemoteSourceActionInvocationTypeDef",
+        "RemoteSourceActionJobTypeDef",
+        "RemoteSourceActionTypeDef",
         "RemoveSourceServerActionRequestTypeDef",
         "RemoveSourceServerActionResponseTypeDef",
         "RemoveTemplateActionRequestTypeDef",
@@ -295,6 +344,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RetryDataReplicationRequestTypeDef",
         "S3BucketSourceTypeDef",
         "S3ConfigurationTypeDef",
+        "SecurityGroupAssociationsOutputTypeDef",
+        "SecurityGroupAssociationsTypeDef",
+        "SecurityGroupConfigurationOutputTypeDef",
+        "SecurityGroupConfigurationTypeDef",
+        "SecurityGroupRuleConfigurationTypeDef",
+        "SegmentCreateOperationTypeDef",
+        "SegmentDeleteOperationTypeDef",
+        "SegmentOperationTypeDef",
+        "SegmentUpdateOperationTypeDef",
         "SourceConfigurationTypeDef",
         "SourcePropertiesTypeDef",
         "SourceS3ConfigurationTypeDef",
@@ -304,6 +362,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SourceServerConnectorActionTypeDef",
         "SourceServerResponseTypeDef",
         "SourceServerTypeDef",
+        "SourceServerVolumeConfigurationTypeDef",
         "SplitConstructTypeDef",
         "SplitOperationTypeDef",
         "SsmDocumentOutputTypeDef",
@@ -330,10 +389,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StartNetworkMigrationMappingUpdateRequestTypeDef",
         "StartNetworkMigrationMappingUpdateResponseTypeDef",
         "StartNetworkMigrationMappingUpdateSegmentTypeDef",
+        "StartRemoteSourceActionJobRequestTypeDef",
+        "StartRemoteSourceActionJobResponseTypeDef",
         "StartReplicationRequestTypeDef",
         "StartTestRequestTypeDef",
         "StartTestResponseTypeDef",
         "StopReplicationRequestTypeDef",
+        "StorageConfigurationTypeDef",
         "TagResourceRequestTypeDef",
         "TargetNetworkTypeDef",
         "TargetNetworkUpdateTypeDef",
@@ -349,11 +411,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UntagResourceRequestTypeDef",
         "UpdateApplicationRequestTypeDef",
         "UpdateConnectorRequestTypeDef",
+        "UpdateLaunchConfigurationDefaultsRequestTypeDef",
+        "UpdateLaunchConfigurationDefaultsResponseTypeDef",
         "UpdateLaunchConfigurationRequestTypeDef",
         "UpdateLaunchConfigurationTemplateRequestTypeDef",
         "UpdateNetworkMigrationDefinitionRequestTypeDef",
         "UpdateNetworkMigrationMapperSegmentRequestTypeDef",
         "UpdateOperationTypeDef",
+        "UpdateOperationV2TypeDef",
+        "UpdateRemoteSourceActionRequestTypeDef",
+        "UpdateRemoteSourceActionResponseTypeDef",
         "UpdateReplicationConfigurationRequestTypeDef",
         "UpdateReplicationConfigurationTemplateRequestTypeDef",
         "UpdateSourceServerReplicationTypeRequestTypeDef",
@@ -450,6 +517,11 @@ class ChecksumTypeDef(TypedDict):
     hash: NotRequired[str]
 
 
+class CidrMappingTypeDef(TypedDict):
+    originalCidr: str
+    updatedCidr: str
+
+
 class CodeGenerationOutputFormatStatusDetailsTypeDef(TypedDict):
     status: NotRequired[CodeGenerationOutputFormatStatusType]
     statusDetailList: NotRequired[str]
@@ -499,6 +571,8 @@ class LaunchTemplateDiskConfTypeDef(TypedDict):
     volumeType: NotRequired[VolumeTypeType]
     iops: NotRequired[int]
     throughput: NotRequired[int]
+    volumeInitializationRate: NotRequired[int]
+    deleteOnTermination: NotRequired[bool]
 
 
 class LicensingTypeDef(TypedDict):
@@ -537,6 +611,7 @@ class CreateLaunchConfigurationTemplateRequestTypeDef(TypedDict):
     postLaunchActions: NotRequired[ReadOnly[PostLaunchActionsTypeDef]]
     enableMapAutoTagging: NotRequired[bool]
     mapAutoTaggingMpeID: NotRequired[str]
+    mapAutoTaggingKey: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
     launchDisposition: NotRequired[LaunchDispositionType]
     targetInstanceTypeRightSizingMethod: NotRequired[
@@ -578,14 +653,76 @@ class TargetS3ConfigurationTypeDef(TypedDict):
 
 
 class CreateNetworkMigrationDefinitionRequestTypeDef(TypedDict):
+    clientToken: NotRequired[str]
     name: str
     description: NotRequired[str]
     sourceConfigurations: NotRequired[ReadOnly[Sequence[SourceConfigurationTypeDef]]]
+    definitionType: NotRequired[DefinitionTypeType]
     targetS3Configuration: TargetS3ConfigurationTypeDef
     targetNetwork: TargetNetworkTypeDef
     targetDeployment: NotRequired[TargetDeploymentType]
+    vpcProvisioningStrategy: NotRequired[VpcProvisioningStrategyType]
+    cidrMappings: NotRequired[ReadOnly[Sequence[CidrMappingTypeDef]]]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
     scopeTags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class SecurityGroupAssociationsTypeDef(TypedDict):
+    cidrs: NotRequired[ReadOnly[Sequence[str]]]
+    vmUUIDs: NotRequired[ReadOnly[Sequence[str]]]
+    userProvidedIDs: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class SecurityGroupConfigurationTypeDef(TypedDict):
+    associations: NotRequired[ReadOnly[SecurityGroupAssociationsTypeDef]]
+
+
+class SecurityGroupRuleConfigurationTypeDef(TypedDict):
+    enableReferencing: NotRequired[bool]
+
+
+class OperationConfigurationUnionTypeDef(TypedDict):
+    securityGroup: NotRequired[ReadOnly[SecurityGroupConfigurationTypeDef]]
+    securityGroupRule: NotRequired[SecurityGroupRuleConfigurationTypeDef]
+
+
+class CreateOperationTypeDef(TypedDict):
+    name: NotRequired[str]
+    excluded: NotRequired[bool]
+    properties: NotRequired[ReadOnly[Mapping[str, DocumentValue]]]
+    configuration: NotRequired[ReadOnly[OperationConfigurationUnionTypeDef]]
+
+
+class CreateRemoteSourceActionRequestTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    ssmParameterName: str
+    timeoutSeconds: NotRequired[int]
+    operatingSystem: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    accountID: NotRequired[str]
+
+
+class CreateRemoteSourceActionResponseTypeDef(TypedDict):
+    remoteSourceActionID: NotRequired[str]
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    ssmParameterName: NotRequired[str]
+    timeoutSeconds: NotRequired[int]
+    operatingSystem: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FsxOntapConfigurationTypeDef(TypedDict):
+    storageVirtualMachineId: str
+    credentialsSecretArn: str
+
+
+class StorageConfigurationTypeDef(TypedDict):
+    storageType: StorageTypeType
+    fsxOntapConfiguration: NotRequired[FsxOntapConfigurationTypeDef]
 
 
 class CreateReplicationConfigurationTemplateRequestTypeDef(TypedDict):
@@ -605,6 +742,8 @@ class CreateReplicationConfigurationTemplateRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
     internetProtocol: NotRequired[InternetProtocolType]
     storeSnapshotOnLocalZone: NotRequired[bool]
+    outpostSnapshotLocation: NotRequired[OutpostSnapshotLocationType]
+    storageConfiguration: NotRequired[StorageConfigurationTypeDef]
 
 
 class CreateWaveRequestTypeDef(TypedDict):
@@ -647,6 +786,7 @@ class DataReplicationInfoTypeDef(TypedDict):
     dataReplicationError: NotRequired[DataReplicationErrorTypeDef]
     lastSnapshotDateTime: NotRequired[str]
     replicatorId: NotRequired[str]
+    stagingOutpostArn: NotRequired[str]
 
 
 class DeleteApplicationRequestTypeDef(TypedDict):
@@ -689,6 +829,15 @@ class DeleteNetworkMigrationDefinitionResponseTypeDef(TypedDict):
 
 class DeleteOperationTypeDef(TypedDict):
     pass
+
+
+class DeleteRemoteSourceActionRequestTypeDef(TypedDict):
+    remoteSourceActionID: str
+    accountID: NotRequired[str]
+
+
+class DeleteRemoteSourceActionResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DeleteReplicationConfigurationTemplateRequestTypeDef(TypedDict):
@@ -831,6 +980,7 @@ class LaunchConfigurationTemplateTypeDef(TypedDict):
     postLaunchActions: NotRequired[PostLaunchActionsOutputTypeDef]
     enableMapAutoTagging: NotRequired[bool]
     mapAutoTaggingMpeID: NotRequired[str]
+    mapAutoTaggingKey: NotRequired[str]
     tags: NotRequired[dict[str, str]]
     ec2LaunchTemplateID: NotRequired[str]
     launchDisposition: NotRequired[LaunchDispositionType]
@@ -882,6 +1032,8 @@ class ReplicationConfigurationTemplateTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     internetProtocol: NotRequired[InternetProtocolType]
     storeSnapshotOnLocalZone: NotRequired[bool]
+    outpostSnapshotLocation: NotRequired[OutpostSnapshotLocationType]
+    storageConfiguration: NotRequired[StorageConfigurationTypeDef]
 
 
 class DescribeReplicationConfigurationTemplatesResponseTypeDef(TypedDict):
@@ -905,10 +1057,20 @@ class DescribeSourceServersRequestTypeDef(TypedDict):
     accountID: NotRequired[str]
 
 
+class LastKnownCheckTypeDef(TypedDict):
+    type: NotRequired[LastKnownCheckTypeType]
+    name: NotRequired[str]
+    status: NotRequired[LastKnownCheckStatusType]
+    error: NotRequired[str]
+    checkedAt: NotRequired[datetime]
+
+
 class LaunchedInstanceTypeDef(TypedDict):
     ec2InstanceID: NotRequired[str]
     jobID: NotRequired[str]
     firstBoot: NotRequired[FirstBootType]
+    lastKnownChecks: NotRequired[list[LastKnownCheckTypeDef]]
+    lastKnownFsxChecksStatus: NotRequired[LastKnownCheckStatusType]
 
 
 class LifeCycleLastCutoverFinalizedTypeDef(TypedDict):
@@ -1114,6 +1276,27 @@ class FinalizeCutoverRequestTypeDef(TypedDict):
     accountID: NotRequired[str]
 
 
+class GetLaunchConfigurationDefaultsRequestTypeDef(TypedDict):
+    sourceServerID: str
+    accountID: NotRequired[str]
+
+
+class SourceServerVolumeConfigurationTypeDef(TypedDict):
+    volumeType: NotRequired[VolumeTypeType]
+    iops: NotRequired[int]
+    throughput: NotRequired[int]
+    volumeInitializationRate: NotRequired[int]
+    deleteOnTermination: NotRequired[DeleteOnTerminationType]
+
+
+class GetLaunchConfigurationDefaultsResponseTypeDef(TypedDict):
+    sourceServerID: NotRequired[str]
+    smallVolumeMaxSize: NotRequired[int]
+    smallVolumeConfiguration: NotRequired[SourceServerVolumeConfigurationTypeDef]
+    largeVolumeConfiguration: NotRequired[SourceServerVolumeConfigurationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetLaunchConfigurationRequestTypeDef(TypedDict):
     sourceServerID: str
     accountID: NotRequired[str]
@@ -1130,6 +1313,21 @@ class GetNetworkMigrationMapperSegmentConstructRequestTypeDef(TypedDict):
     constructID: str
 
 
+class SecurityGroupAssociationsOutputTypeDef(TypedDict):
+    cidrs: NotRequired[list[str]]
+    vmUUIDs: NotRequired[list[str]]
+    userProvidedIDs: NotRequired[list[str]]
+
+
+class SecurityGroupConfigurationOutputTypeDef(TypedDict):
+    associations: NotRequired[SecurityGroupAssociationsOutputTypeDef]
+
+
+class OperationConfigurationUnionOutputTypeDef(TypedDict):
+    securityGroup: NotRequired[SecurityGroupConfigurationOutputTypeDef]
+    securityGroupRule: NotRequired[SecurityGroupRuleConfigurationTypeDef]
+
+
 class NetworkMigrationMapperSegmentConstructTypeDef(TypedDict):
     constructID: NotRequired[str]
     constructType: NotRequired[str]
@@ -1140,6 +1338,8 @@ class NetworkMigrationMapperSegmentConstructTypeDef(TypedDict):
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
     properties: NotRequired[dict[str, str]]
+    enrichedProperties: NotRequired[dict[str, DocumentOutputValue]]
+    configuration: NotRequired[OperationConfigurationUnionOutputTypeDef]
 
 
 class GetNetworkMigrationMapperSegmentConstructResponseTypeDef(TypedDict):
@@ -1221,12 +1421,19 @@ class InitializeServiceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class InsightMessageTypeDef(TypedDict):
+    code: NotRequired[str]
+    message: NotRequired[str]
+    topic: NotRequired[str]
+
+
 class LaunchConfigurationTemplateResponseTypeDef(TypedDict):
     launchConfigurationTemplateID: str
     arn: NotRequired[str]
     postLaunchActions: NotRequired[PostLaunchActionsOutputTypeDef]
     enableMapAutoTagging: NotRequired[bool]
     mapAutoTaggingMpeID: NotRequired[str]
+    mapAutoTaggingKey: NotRequired[str]
     tags: NotRequired[dict[str, str]]
     ec2LaunchTemplateID: NotRequired[str]
     launchDisposition: NotRequired[LaunchDispositionType]
@@ -1261,6 +1468,7 @@ class LaunchConfigurationTypeDef(TypedDict):
     postLaunchActions: NotRequired[PostLaunchActionsOutputTypeDef]
     enableMapAutoTagging: NotRequired[bool]
     mapAutoTaggingMpeID: NotRequired[str]
+    mapAutoTaggingKey: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1553,6 +1761,7 @@ class NetworkMigrationDefinitionSummaryTypeDef(TypedDict):
     arn: NotRequired[str]
     tags: NotRequired[dict[str, str]]
     scopeTags: NotRequired[dict[str, str]]
+    definitionType: NotRequired[DefinitionTypeType]
 
 
 class ListNetworkMigrationDefinitionsResponseTypeDef(TypedDict):
@@ -1648,6 +1857,42 @@ class ListNetworkMigrationExecutionsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListNetworkMigrationInsightsFiltersTypeDef(TypedDict):
+    insightTypes: NotRequired[ReadOnly[Sequence[InsightTypeType]]]
+
+
+class ListNetworkMigrationInsightsRequestTypeDef(TypedDict):
+    networkMigrationDefinitionID: str
+    networkMigrationExecutionID: NotRequired[str]
+    producerID: NotRequired[str]
+    segmentID: NotRequired[str]
+    constructID: NotRequired[str]
+    filters: NotRequired[ReadOnly[ListNetworkMigrationInsightsFiltersTypeDef]]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class NetworkMigrationInsightTypeDef(TypedDict):
+    networkMigrationDefinitionID: NotRequired[str]
+    networkMigrationExecutionID: NotRequired[str]
+    producerID: NotRequired[str]
+    producerType: NotRequired[InsightProducerTypeType]
+    producerName: NotRequired[InsightProducerNameType]
+    segmentID: NotRequired[str]
+    constructID: NotRequired[str]
+    insightID: NotRequired[str]
+    insightLevel: NotRequired[InsightLevelType]
+    insightType: NotRequired[InsightTypeType]
+    insightMessage: NotRequired[InsightMessageTypeDef]
+    createdAt: NotRequired[datetime]
+
+
+class ListNetworkMigrationInsightsResponseTypeDef(TypedDict):
+    items: NotRequired[list[NetworkMigrationInsightTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListNetworkMigrationMapperSegmentConstructsFiltersTypeDef(TypedDict):
     constructIDs: NotRequired[ReadOnly[Sequence[str]]]
     constructTypes: NotRequired[ReadOnly[Sequence[str]]]
@@ -1662,6 +1907,8 @@ class ListNetworkMigrationMapperSegmentConstructsRequestTypeDef(TypedDict):
     ]
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
+    includeEnrichedProperties: NotRequired[bool]
+    includeConfiguration: NotRequired[bool]
 
 
 class ListNetworkMigrationMapperSegmentConstructsResponseTypeDef(TypedDict):
@@ -1758,6 +2005,116 @@ class NetworkMigrationMappingJobDetailsTypeDef(TypedDict):
 
 class ListNetworkMigrationMappingsResponseTypeDef(TypedDict):
     items: NotRequired[list[NetworkMigrationMappingJobDetailsTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListRemoteSourceActionInvocationResultsRequestTypeDef(TypedDict):
+    sourceServerID: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    accountID: NotRequired[str]
+
+
+class RemoteSourceActionInvocationResultTypeDef(TypedDict):
+    remoteSourceActionID: NotRequired[str]
+    connectorOwnerAccountID: NotRequired[str]
+    status: NotRequired[RemoteSourceActionInvocationStatusType]
+    startedAt: NotRequired[datetime]
+    endedAt: NotRequired[datetime]
+
+
+class ListRemoteSourceActionInvocationResultsResponseTypeDef(TypedDict):
+    items: NotRequired[list[RemoteSourceActionInvocationResultTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListRemoteSourceActionInvocationsRequestFiltersTypeDef(TypedDict):
+    sourceServerArns: NotRequired[ReadOnly[Sequence[str]]]
+    remoteSourceActionArns: NotRequired[ReadOnly[Sequence[str]]]
+    statuses: NotRequired[ReadOnly[Sequence[RemoteSourceActionInvocationStatusType]]]
+
+
+class ListRemoteSourceActionInvocationsRequestTypeDef(TypedDict):
+    remoteSourceActionJobID: str
+    filters: NotRequired[
+        ReadOnly[ListRemoteSourceActionInvocationsRequestFiltersTypeDef]
+    ]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    accountID: NotRequired[str]
+
+
+class RemoteSourceActionInvocationTypeDef(TypedDict):
+    sourceServerArn: NotRequired[str]
+    remoteSourceActionArn: NotRequired[str]
+    ssmCommandInvocationID: NotRequired[str]
+    status: NotRequired[RemoteSourceActionInvocationStatusType]
+    startedAt: NotRequired[datetime]
+    endedAt: NotRequired[datetime]
+
+
+class ListRemoteSourceActionInvocationsResponseTypeDef(TypedDict):
+    items: NotRequired[list[RemoteSourceActionInvocationTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListRemoteSourceActionJobsRequestFiltersTypeDef(TypedDict):
+    remoteSourceActionJobIDs: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ListRemoteSourceActionJobsRequestTypeDef(TypedDict):
+    filters: NotRequired[ReadOnly[ListRemoteSourceActionJobsRequestFiltersTypeDef]]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    accountID: NotRequired[str]
+
+
+class RemoteSourceActionJobTypeDef(TypedDict):
+    remoteSourceActionJobID: NotRequired[str]
+    arn: NotRequired[str]
+    status: NotRequired[RemoteSourceActionJobStatusType]
+    sourceServerArns: NotRequired[list[str]]
+    remoteSourceActionArns: NotRequired[list[str]]
+    connectorArn: NotRequired[str]
+    startedAt: NotRequired[datetime]
+    endedAt: NotRequired[datetime]
+    statusReason: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+
+
+class ListRemoteSourceActionJobsResponseTypeDef(TypedDict):
+    items: NotRequired[list[RemoteSourceActionJobTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListRemoteSourceActionsRequestFiltersTypeDef(TypedDict):
+    remoteSourceActionIDs: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ListRemoteSourceActionsRequestTypeDef(TypedDict):
+    filters: NotRequired[ReadOnly[ListRemoteSourceActionsRequestFiltersTypeDef]]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    accountID: NotRequired[str]
+
+
+class RemoteSourceActionTypeDef(TypedDict):
+    remoteSourceActionID: NotRequired[str]
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    ssmParameterName: NotRequired[str]
+    timeoutSeconds: NotRequired[int]
+    operatingSystem: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+
+
+class ListRemoteSourceActionsResponseTypeDef(TypedDict):
+    items: NotRequired[list[RemoteSourceActionTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -1895,9 +2252,12 @@ class NetworkMigrationDefinitionTypeDef(TypedDict):
     name: NotRequired[str]
     description: NotRequired[str]
     sourceConfigurations: NotRequired[list[SourceConfigurationTypeDef]]
+    definitionType: NotRequired[DefinitionTypeType]
     targetS3Configuration: NotRequired[TargetS3ConfigurationTypeDef]
     targetNetwork: NotRequired[TargetNetworkTypeDef]
     targetDeployment: NotRequired[TargetDeploymentType]
+    vpcProvisioningStrategy: NotRequired[VpcProvisioningStrategyType]
+    cidrMappings: NotRequired[list[CidrMappingTypeDef]]
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
     tags: NotRequired[dict[str, str]]
@@ -1938,11 +2298,21 @@ class UpdateOperationTypeDef(TypedDict):
     properties: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
+class UpdateOperationV2TypeDef(TypedDict):
+    name: NotRequired[str]
+    excluded: NotRequired[bool]
+    properties: NotRequired[ReadOnly[Mapping[str, DocumentValue]]]
+    propertiesToDelete: NotRequired[ReadOnly[Sequence[str]]]
+    configuration: NotRequired[ReadOnly[OperationConfigurationUnionTypeDef]]
+
+
 class OperationUnionTypeDef(TypedDict):
     merge: NotRequired[ReadOnly[MergeOperationTypeDef]]
     split: NotRequired[ReadOnly[SplitOperationTypeDef]]
     delete: NotRequired[DeleteOperationTypeDef]
     update: NotRequired[ReadOnly[UpdateOperationTypeDef]]
+    updateV2: NotRequired[ReadOnly[UpdateOperationV2TypeDef]]
+    create: NotRequired[ReadOnly[CreateOperationTypeDef]]
 
 
 class PauseReplicationRequestTypeDef(TypedDict):
@@ -2038,6 +2408,8 @@ class ReplicationConfigurationTemplateResponseTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     internetProtocol: NotRequired[InternetProtocolType]
     storeSnapshotOnLocalZone: NotRequired[bool]
+    outpostSnapshotLocation: NotRequired[OutpostSnapshotLocationType]
+    storageConfiguration: NotRequired[StorageConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2062,6 +2434,8 @@ class ReplicationConfigurationTypeDef(TypedDict):
     useFipsEndpoint: NotRequired[bool]
     internetProtocol: NotRequired[InternetProtocolType]
     storeSnapshotOnLocalZone: NotRequired[bool]
+    outpostSnapshotLocation: NotRequired[OutpostSnapshotLocationType]
+    storageConfiguration: NotRequired[StorageConfigurationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2073,6 +2447,30 @@ class ResumeReplicationRequestTypeDef(TypedDict):
 class RetryDataReplicationRequestTypeDef(TypedDict):
     sourceServerID: str
     accountID: NotRequired[str]
+
+
+class SegmentCreateOperationTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    targetAccount: NotRequired[str]
+    scopeTags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class SegmentDeleteOperationTypeDef(TypedDict):
+    pass
+
+
+class SegmentUpdateOperationTypeDef(TypedDict):
+    name: NotRequired[str]
+    description: NotRequired[str]
+    targetAccount: NotRequired[str]
+    scopeTags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class SegmentOperationTypeDef(TypedDict):
+    create: NotRequired[ReadOnly[SegmentCreateOperationTypeDef]]
+    update: NotRequired[ReadOnly[SegmentUpdateOperationTypeDef]]
+    delete: NotRequired[SegmentDeleteOperationTypeDef]
 
 
 class SourceServerActionDocumentResponseTypeDef(TypedDict):
@@ -2200,14 +2598,18 @@ class StartNetworkMigrationMappingResponseTypeDef(TypedDict):
 
 
 class StartNetworkMigrationMappingUpdateConstructTypeDef(TypedDict):
-    segmentID: str
-    constructID: str
+    segmentID: NotRequired[str]
+    segmentLogicalID: NotRequired[str]
+    constructID: NotRequired[str]
     constructType: str
+    constructLogicalID: NotRequired[str]
     operation: NotRequired[ReadOnly[OperationUnionTypeDef]]
 
 
 class StartNetworkMigrationMappingUpdateSegmentTypeDef(TypedDict):
-    segmentID: str
+    segmentID: NotRequired[str]
+    segmentLogicalID: NotRequired[str]
+    operation: NotRequired[ReadOnly[SegmentOperationTypeDef]]
     targetAccount: NotRequired[str]
     scopeTags: NotRequired[ReadOnly[Mapping[str, str]]]
 
@@ -2225,6 +2627,20 @@ class StartNetworkMigrationMappingUpdateRequestTypeDef(TypedDict):
 
 class StartNetworkMigrationMappingUpdateResponseTypeDef(TypedDict):
     jobID: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartRemoteSourceActionJobRequestTypeDef(TypedDict):
+    remoteSourceActionArns: ReadOnly[Sequence[str]]
+    connectorArn: str
+    sourceServerArns: ReadOnly[Sequence[str]]
+    clientToken: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    accountID: NotRequired[str]
+
+
+class StartRemoteSourceActionJobResponseTypeDef(TypedDict):
+    remoteSourceActionJob: NotRequired[RemoteSourceActionJobTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2322,6 +2738,22 @@ class UpdateConnectorRequestTypeDef(TypedDict):
     ssmCommandConfig: NotRequired[ConnectorSsmCommandConfigTypeDef]
 
 
+class UpdateLaunchConfigurationDefaultsRequestTypeDef(TypedDict):
+    sourceServerID: str
+    accountID: NotRequired[str]
+    smallVolumeMaxSize: NotRequired[int]
+    smallVolumeConfiguration: NotRequired[SourceServerVolumeConfigurationTypeDef]
+    largeVolumeConfiguration: NotRequired[SourceServerVolumeConfigurationTypeDef]
+
+
+class UpdateLaunchConfigurationDefaultsResponseTypeDef(TypedDict):
+    sourceServerID: NotRequired[str]
+    smallVolumeMaxSize: NotRequired[int]
+    smallVolumeConfiguration: NotRequired[SourceServerVolumeConfigurationTypeDef]
+    largeVolumeConfiguration: NotRequired[SourceServerVolumeConfigurationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateLaunchConfigurationRequestTypeDef(TypedDict):
     sourceServerID: str
     name: NotRequired[str]
@@ -2336,6 +2768,7 @@ class UpdateLaunchConfigurationRequestTypeDef(TypedDict):
     postLaunchActions: NotRequired[ReadOnly[PostLaunchActionsTypeDef]]
     enableMapAutoTagging: NotRequired[bool]
     mapAutoTaggingMpeID: NotRequired[str]
+    mapAutoTaggingKey: NotRequired[str]
     accountID: NotRequired[str]
 
 
@@ -2344,6 +2777,7 @@ class UpdateLaunchConfigurationTemplateRequestTypeDef(TypedDict):
     postLaunchActions: NotRequired[ReadOnly[PostLaunchActionsTypeDef]]
     enableMapAutoTagging: NotRequired[bool]
     mapAutoTaggingMpeID: NotRequired[str]
+    mapAutoTaggingKey: NotRequired[str]
     launchDisposition: NotRequired[LaunchDispositionType]
     targetInstanceTypeRightSizingMethod: NotRequired[
         TargetInstanceTypeRightSizingMethodType
@@ -2368,7 +2802,10 @@ class UpdateNetworkMigrationDefinitionRequestTypeDef(TypedDict):
     targetS3Configuration: NotRequired[TargetS3ConfigurationUpdateTypeDef]
     targetNetwork: NotRequired[TargetNetworkUpdateTypeDef]
     targetDeployment: NotRequired[TargetDeploymentType]
+    vpcProvisioningStrategy: NotRequired[VpcProvisioningStrategyType]
+    cidrMappings: NotRequired[ReadOnly[Sequence[CidrMappingTypeDef]]]
     scopeTags: NotRequired[ReadOnly[Mapping[str, str]]]
+    definitionType: NotRequired[DefinitionTypeType]
 
 
 class UpdateNetworkMigrationMapperSegmentRequestTypeDef(TypedDict):
@@ -2376,6 +2813,28 @@ class UpdateNetworkMigrationMapperSegmentRequestTypeDef(TypedDict):
     networkMigrationExecutionID: str
     segmentID: str
     scopeTags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class UpdateRemoteSourceActionRequestTypeDef(TypedDict):
+    remoteSourceActionID: str
+    name: NotRequired[str]
+    description: NotRequired[str]
+    ssmParameterName: NotRequired[str]
+    timeoutSeconds: NotRequired[int]
+    operatingSystem: NotRequired[str]
+    accountID: NotRequired[str]
+
+
+class UpdateRemoteSourceActionResponseTypeDef(TypedDict):
+    remoteSourceActionID: NotRequired[str]
+    arn: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    ssmParameterName: NotRequired[str]
+    timeoutSeconds: NotRequired[int]
+    operatingSystem: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class UpdateReplicationConfigurationRequestTypeDef(TypedDict):
@@ -2402,6 +2861,8 @@ class UpdateReplicationConfigurationRequestTypeDef(TypedDict):
     accountID: NotRequired[str]
     internetProtocol: NotRequired[InternetProtocolType]
     storeSnapshotOnLocalZone: NotRequired[bool]
+    outpostSnapshotLocation: NotRequired[OutpostSnapshotLocationType]
+    storageConfiguration: NotRequired[StorageConfigurationTypeDef]
 
 
 class UpdateReplicationConfigurationTemplateRequestTypeDef(TypedDict):
@@ -2424,6 +2885,8 @@ class UpdateReplicationConfigurationTemplateRequestTypeDef(TypedDict):
     useFipsEndpoint: NotRequired[bool]
     internetProtocol: NotRequired[InternetProtocolType]
     storeSnapshotOnLocalZone: NotRequired[bool]
+    outpostSnapshotLocation: NotRequired[OutpostSnapshotLocationType]
+    storageConfiguration: NotRequired[StorageConfigurationTypeDef]
 
 
 class UpdateSourceServerReplicationTypeRequestTypeDef(TypedDict):
@@ -2436,6 +2899,9 @@ class UpdateSourceServerRequestTypeDef(TypedDict):
     accountID: NotRequired[str]
     sourceServerID: str
     connectorAction: NotRequired[SourceServerConnectorActionTypeDef]
+    userProvidedID: NotRequired[str]
+    fqdnForActionFramework: NotRequired[str]
+    platform: NotRequired[str]
 
 
 class UpdateWaveRequestTypeDef(TypedDict):

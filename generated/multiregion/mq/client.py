@@ -150,6 +150,15 @@ class MultiRegionMQ(MultiRegionClient):
         """
         return self._call("DescribeConfigurationRevision", kwargs)
 
+    def describe_shared_resources(
+        self, **kwargs: Unpack[type_defs.DescribeSharedResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSharedResourcesResponseTypeDef]:
+        """Returns the resources shared to a broker.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/DescribeSharedResources
+        """
+        return self._call("DescribeSharedResources", kwargs)
+
     def describe_user(
         self, **kwargs: Unpack[type_defs.DescribeUserRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeUserResponseTypeDef]:
@@ -249,6 +258,29 @@ class MultiRegionMQ(MultiRegionClient):
         """
         return self._call("UpdateUser", kwargs)
 
+    def paginate_describe_shared_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.DescribeSharedResourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeSharedResourcesResponseTypeDef]:
+        """Every page of DescribeSharedResources in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the resources shared to a broker.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/DescribeSharedResources
+        """
+        return self._paginate(
+            "DescribeSharedResources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_brokers(
         self,
         *,
@@ -270,6 +302,22 @@ class MultiRegionMQ(MultiRegionClient):
             max_items=max_items,
             page_size=page_size,
             starting_tokens=starting_tokens,
+        )
+
+    def iter_describe_shared_resources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.DescribeSharedResourcesRequestTypeDef],
+    ) -> Items[type_defs.SharedResourceTypeDef]:
+        """Each element of SharedResources in every page of DescribeSharedResources,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/mq-2017-11-27/DescribeSharedResources
+        """
+        return self._items(
+            "DescribeSharedResources", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_brokers(

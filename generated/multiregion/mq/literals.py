@@ -16,6 +16,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EngineTypeType",
         "PromoteModeType",
         "SanitizationWarningReasonType",
+        "SharedResourceErrorCodeType",
+        "SharedResourceStatusType",
+        "SharedResourceTypeType",
     ]
 
 AuthenticationStrategyType = Literal["SIMPLE", "LDAP", "CONFIG_MANAGED"]
@@ -52,3 +55,21 @@ SanitizationWarningReasonType = Literal[
     "DISALLOWED_ATTRIBUTE_REMOVED",
     "INVALID_ATTRIBUTE_VALUE_REMOVED",
 ]
+SharedResourceErrorCodeType = Literal[
+    "QUOTA_EXCEEDED",
+    "SHARE_NOT_FOUND",
+    "INVITE_FAILED",
+    "SETUP_INCOMPLETE",
+    "INTERNAL_ERROR",
+    "AZ_MISMATCH",
+    "RESOURCE_CONFIGURATION_NOT_FOUND",
+]
+SharedResourceStatusType = Literal[
+    "AVAILABLE",
+    "SETUP_IN_PROGRESS",
+    "DELETION_IN_PROGRESS",
+    "PENDING_CREATE",
+    "PENDING_DELETE",
+    "ERROR",
+]
+SharedResourceTypeType = Literal["RESOURCE_SHARE", "RESOURCE"]

@@ -29,6 +29,9 @@ from .literals import (
     EngineTypeType,
     PromoteModeType,
     SanitizationWarningReasonType,
+    SharedResourceErrorCodeType,
+    SharedResourceStatusType,
+    SharedResourceTypeType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
@@ -69,6 +72,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeConfigurationResponseTypeDef",
         "DescribeConfigurationRevisionRequestTypeDef",
         "DescribeConfigurationRevisionResponseTypeDef",
+        "DescribeSharedResourcesRequestTypeDef",
+        "DescribeSharedResourcesResponseTypeDef",
         "DescribeUserRequestTypeDef",
         "DescribeUserResponseTypeDef",
         "EmptyResponseMetadataTypeDef",
@@ -95,6 +100,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RebootBrokerResponseTypeDef",
         "ResponseMetadataTypeDef",
         "SanitizationWarningTypeDef",
+        "SharedResourceErrorTypeDef",
+        "SharedResourceTypeDef",
         "UpdateBrokerRequestTypeDef",
         "UpdateBrokerResponseTypeDef",
         "UpdateConfigurationRequestTypeDef",
@@ -236,6 +243,7 @@ class CreateBrokerRequestTypeDef(TypedDict):
     MaintenanceWindowStartTime: NotRequired[WeeklyStartTimeTypeDef]
     PubliclyAccessible: bool
     SecurityGroups: NotRequired[ReadOnly[Sequence[str]]]
+    StorageSize: NotRequired[int]
     StorageType: NotRequired[BrokerStorageTypeType]
     SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
@@ -415,8 +423,10 @@ class DescribeBrokerResponseTypeDef(TypedDict):
     PendingHostInstanceType: NotRequired[str]
     PendingLdapServerMetadata: NotRequired[LdapServerMetadataOutputTypeDef]
     PendingSecurityGroups: NotRequired[list[str]]
+    PendingStorageSize: NotRequired[int]
     PubliclyAccessible: NotRequired[bool]
     SecurityGroups: NotRequired[list[str]]
+    StorageSize: NotRequired[int]
     StorageType: NotRequired[BrokerStorageTypeType]
     SubnetIds: NotRequired[list[str]]
     Tags: NotRequired[dict[str, str]]
@@ -456,6 +466,32 @@ class DescribeConfigurationRevisionResponseTypeDef(TypedDict):
     Created: NotRequired[datetime]
     Data: NotRequired[str]
     Description: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeSharedResourcesRequestTypeDef(TypedDict):
+    BrokerId: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class SharedResourceErrorTypeDef(TypedDict):
+    Code: SharedResourceErrorCodeType
+    Message: str
+
+
+class SharedResourceTypeDef(TypedDict):
+    DnsNames: NotRequired[list[str]]
+    Error: NotRequired[SharedResourceErrorTypeDef]
+    ResourceArn: str
+    ResourceShareArns: NotRequired[list[str]]
+    Status: SharedResourceStatusType
+    Type: SharedResourceTypeType
+
+
+class DescribeSharedResourcesResponseTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    SharedResources: NotRequired[list[SharedResourceTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -574,7 +610,9 @@ class UpdateBrokerRequestTypeDef(TypedDict):
     LdapServerMetadata: NotRequired[ReadOnly[LdapServerMetadataInputTypeDef]]
     Logs: NotRequired[LogsTypeDef]
     MaintenanceWindowStartTime: NotRequired[WeeklyStartTimeTypeDef]
+    ResourceShareArns: NotRequired[ReadOnly[Sequence[str]]]
     SecurityGroups: NotRequired[ReadOnly[Sequence[str]]]
+    StorageSize: NotRequired[int]
     DataReplicationMode: NotRequired[DataReplicationModeType]
 
 
@@ -588,11 +626,13 @@ class UpdateBrokerResponseTypeDef(TypedDict):
     LdapServerMetadata: NotRequired[LdapServerMetadataOutputTypeDef]
     Logs: NotRequired[LogsTypeDef]
     MaintenanceWindowStartTime: NotRequired[WeeklyStartTimeTypeDef]
+    ResourceShareArns: NotRequired[list[str]]
     SecurityGroups: NotRequired[list[str]]
     DataReplicationMetadata: NotRequired[DataReplicationMetadataOutputTypeDef]
     DataReplicationMode: NotRequired[DataReplicationModeType]
     PendingDataReplicationMetadata: NotRequired[DataReplicationMetadataOutputTypeDef]
     PendingDataReplicationMode: NotRequired[DataReplicationModeType]
+    StorageSize: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

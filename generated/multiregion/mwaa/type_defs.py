@@ -48,6 +48,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EnvironmentTypeDef",
         "GetEnvironmentInputTypeDef",
         "GetEnvironmentOutputTypeDef",
+        "IdentityCenterConfigurationTypeDef",
         "InvokeRestApiRequestTypeDef",
         "InvokeRestApiResponseTypeDef",
         "LastUpdateTypeDef",
@@ -68,12 +69,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StatisticSetTypeDef",
         "TagResourceInputTypeDef",
         "TagResourceOutputTypeDef",
+        "TeamConfigTypeDef",
         "UntagResourceInputTypeDef",
         "UntagResourceOutputTypeDef",
         "UpdateEnvironmentInputTypeDef",
         "UpdateEnvironmentOutputTypeDef",
         "UpdateErrorTypeDef",
         "UpdateNetworkConfigurationInputTypeDef",
+        "UpdateTeamsInputTypeDef",
     ]
 
 
@@ -85,6 +88,11 @@ class CreateCliTokenResponseTypeDef(TypedDict):
     CliToken: NotRequired[str]
     WebServerHostname: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IdentityCenterConfigurationTypeDef(TypedDict):
+    StartUrl: NotRequired[str]
+    IdentityStoreId: NotRequired[str]
 
 
 class ModuleLoggingConfigurationInputTypeDef(TypedDict):
@@ -103,6 +111,11 @@ class LoggingConfigurationInputTypeDef(TypedDict):
 class NetworkConfigurationTypeDef(TypedDict):
     SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
     SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class TeamConfigTypeDef(TypedDict):
+    SourceBucketArn: str
+    DagS3Path: str
 
 
 class CreateEnvironmentInputTypeDef(TypedDict):
@@ -131,6 +144,8 @@ class CreateEnvironmentInputTypeDef(TypedDict):
     EndpointManagement: NotRequired[EndpointManagementType]
     MinWebservers: NotRequired[int]
     MaxWebservers: NotRequired[int]
+    IdentityCenterConfiguration: NotRequired[IdentityCenterConfigurationTypeDef]
+    Teams: NotRequired[ReadOnly[Mapping[str, TeamConfigTypeDef]]]
 
 
 class CreateEnvironmentOutputTypeDef(TypedDict):
@@ -230,6 +245,8 @@ class EnvironmentTypeDef(TypedDict):
     EndpointManagement: NotRequired[EndpointManagementType]
     MinWebservers: NotRequired[int]
     MaxWebservers: NotRequired[int]
+    IdentityCenterConfiguration: NotRequired[IdentityCenterConfigurationTypeDef]
+    Teams: NotRequired[dict[str, TeamConfigTypeDef]]
 
 
 class GetEnvironmentInputTypeDef(TypedDict):
@@ -322,6 +339,11 @@ class UpdateNetworkConfigurationInputTypeDef(TypedDict):
     SecurityGroupIds: ReadOnly[Sequence[str]]
 
 
+class UpdateTeamsInputTypeDef(TypedDict):
+    AddOrUpdate: NotRequired[ReadOnly[Mapping[str, TeamConfigTypeDef]]]
+    Remove: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class UpdateEnvironmentInputTypeDef(TypedDict):
     Name: str
     ExecutionRoleArn: NotRequired[str]
@@ -346,6 +368,8 @@ class UpdateEnvironmentInputTypeDef(TypedDict):
     StartupScriptS3ObjectVersion: NotRequired[str]
     WebserverAccessMode: NotRequired[WebserverAccessModeType]
     WeeklyMaintenanceWindowStart: NotRequired[str]
+    IdentityCenterConfiguration: NotRequired[IdentityCenterConfigurationTypeDef]
+    Teams: NotRequired[ReadOnly[UpdateTeamsInputTypeDef]]
 
 
 class UpdateEnvironmentOutputTypeDef(TypedDict):

@@ -35,6 +35,18 @@ class MultiRegionMWAAServerless(MultiRegionClient):
     _service_name = "mwaa-serverless"
     _generated_from = BOTOCORE_VERSION
 
+    def create_airflow_ui_url(
+        self, **kwargs: Unpack[type_defs.CreateAirflowUiUrlRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAirflowUiUrlResponseTypeDef]:
+        """Creates a launch URL that opens the Apache Airflow UI for your workflows
+        in Amazon Managed Workflows for Apache Airflow Serverless. The UI shows
+        the workflows in your account in the current AWS Region. To start a UI
+        session, open the URL in a browser before it expires.
+
+        https://docs.aws.amazon.com/goto/WebAPI/mwaa-serverless-2024-07-26/CreateAirflowUiUrl
+        """
+        return self._call("CreateAirflowUiUrl", kwargs)
+
     def create_workflow(
         self, **kwargs: Unpack[type_defs.CreateWorkflowRequestTypeDef]
     ) -> TargetResults[type_defs.CreateWorkflowResponseTypeDef]:

@@ -30,6 +30,9 @@ from .literals import (
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "CodeTypeDef",
+        "CreateAirflowUiUrlRequestTypeDef",
+        "CreateAirflowUiUrlResponseTypeDef",
         "CreateWorkflowRequestTypeDef",
         "CreateWorkflowResponseTypeDef",
         "DefinitionS3LocationTypeDef",
@@ -39,6 +42,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DocumentValue",
         "EmptyResponseMetadataTypeDef",
         "EncryptionConfigurationTypeDef",
+        "EnvironmentOutputTypeDef",
+        "EnvironmentTypeDef",
         "GetTaskInstanceRequestTypeDef",
         "GetTaskInstanceResponseTypeDef",
         "GetWorkflowRequestTypeDef",
@@ -60,6 +65,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "NetworkConfigurationTypeDef",
         "ResponseMetadataTypeDef",
         "RunDetailSummaryTypeDef",
+        "S3LocationTypeDef",
         "ScheduleConfigurationTypeDef",
         "StartWorkflowRunRequestTypeDef",
         "StartWorkflowRunResponseTypeDef",
@@ -79,6 +85,29 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     ]
 
 
+class S3LocationTypeDef(TypedDict):
+    Bucket: str
+    ObjectKey: str
+    VersionId: NotRequired[str]
+
+
+class CodeTypeDef(TypedDict):
+    S3Location: NotRequired[S3LocationTypeDef]
+
+
+class CreateAirflowUiUrlRequestTypeDef(TypedDict):
+    ExpiresInSeconds: NotRequired[int]
+    SessionDurationInSeconds: NotRequired[int]
+
+
+class CreateAirflowUiUrlResponseTypeDef(TypedDict):
+    AuthorizedUrl: str
+    SessionId: str
+    UrlExpiresAt: datetime
+    SessionExpiresAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DefinitionS3LocationTypeDef(TypedDict):
     Bucket: str
     ObjectKey: str
@@ -88,6 +117,10 @@ class DefinitionS3LocationTypeDef(TypedDict):
 class EncryptionConfigurationTypeDef(TypedDict):
     Type: EncryptionTypeType
     KmsKeyId: NotRequired[str]
+
+
+class EnvironmentTypeDef(TypedDict):
+    Variables: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class LoggingConfigurationTypeDef(TypedDict):
@@ -103,12 +136,14 @@ class CreateWorkflowRequestTypeDef(TypedDict):
     Name: str
     ClientToken: NotRequired[str]
     DefinitionS3Location: DefinitionS3LocationTypeDef
+    Code: NotRequired[CodeTypeDef]
     RoleArn: str
     Description: NotRequired[str]
     EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
     LoggingConfiguration: NotRequired[LoggingConfigurationTypeDef]
     EngineVersion: NotRequired[int]
     NetworkConfiguration: NotRequired[ReadOnly[NetworkConfigurationTypeDef]]
+    Environment: NotRequired[ReadOnly[EnvironmentTypeDef]]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
     TriggerMode: NotRequired[str]
 
@@ -133,6 +168,10 @@ class DeleteWorkflowResponseTypeDef(TypedDict):
     WorkflowArn: str
     WorkflowVersion: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EnvironmentOutputTypeDef(TypedDict):
+    Variables: NotRequired[dict[str, str]]
 
 
 class GetTaskInstanceRequestTypeDef(TypedDict):
@@ -186,9 +225,12 @@ class GetWorkflowResponseTypeDef(TypedDict):
     EngineVersion: NotRequired[int]
     WorkflowStatus: NotRequired[WorkflowStatusType]
     DefinitionS3Location: NotRequired[DefinitionS3LocationTypeDef]
+    Code: NotRequired[CodeTypeDef]
+    CodeSnapshottedAt: NotRequired[datetime]
     ScheduleConfiguration: NotRequired[ScheduleConfigurationTypeDef]
     RoleArn: NotRequired[str]
     NetworkConfiguration: NotRequired[NetworkConfigurationOutputTypeDef]
+    Environment: NotRequired[EnvironmentOutputTypeDef]
     TriggerMode: NotRequired[str]
     WorkflowDefinition: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -377,11 +419,13 @@ class UntagResourceResponseTypeDef(TypedDict):
 class UpdateWorkflowRequestTypeDef(TypedDict):
     WorkflowArn: str
     DefinitionS3Location: DefinitionS3LocationTypeDef
+    Code: NotRequired[CodeTypeDef]
     RoleArn: str
     Description: NotRequired[str]
     LoggingConfiguration: NotRequired[LoggingConfigurationTypeDef]
     EngineVersion: NotRequired[int]
     NetworkConfiguration: NotRequired[ReadOnly[NetworkConfigurationTypeDef]]
+    Environment: NotRequired[ReadOnly[EnvironmentTypeDef]]
     TriggerMode: NotRequired[str]
 
 

@@ -476,6 +476,17 @@ class MultiRegionNeptune(MultiRegionClient):
         """
         return self._call("DescribePendingMaintenanceActions", kwargs)
 
+    def describe_serverless_v2_platform_versions(
+        self,
+        **kwargs: Unpack[type_defs.DescribeServerlessV2PlatformVersionsMessageTypeDef],
+    ) -> TargetResults[type_defs.ServerlessV2PlatformVersionsMessageTypeDef]:
+        """Describes the properties of specific platform versions for Neptune
+        Serverless.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeServerlessV2PlatformVersions
+        """
+        return self._call("DescribeServerlessV2PlatformVersions", kwargs)
+
     def describe_valid_db_instance_modifications(
         self,
         **kwargs: Unpack[type_defs.DescribeValidDBInstanceModificationsMessageTypeDef],
@@ -1149,6 +1160,30 @@ class MultiRegionNeptune(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_describe_serverless_v2_platform_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.DescribeServerlessV2PlatformVersionsMessageTypeDef],
+    ) -> TargetResults[type_defs.ServerlessV2PlatformVersionsMessageTypeDef]:
+        """Every page of DescribeServerlessV2PlatformVersions in every target, merged
+        per target (botocore's build_full_result).
+
+        Describes the properties of specific platform versions for Neptune
+        Serverless.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeServerlessV2PlatformVersions
+        """
+        return self._paginate(
+            "DescribeServerlessV2PlatformVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def iter_describe_db_cluster_endpoints(
         self,
         *,
@@ -1436,6 +1471,26 @@ class MultiRegionNeptune(MultiRegionClient):
         """
         return self._items(
             "DescribePendingMaintenanceActions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_serverless_v2_platform_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.DescribeServerlessV2PlatformVersionsMessageTypeDef],
+    ) -> Items[type_defs.ServerlessV2PlatformVersionInfoTypeDef]:
+        """Each element of ServerlessV2PlatformVersions in every page of
+        DescribeServerlessV2PlatformVersions, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptune-2014-10-31/DescribeServerlessV2PlatformVersions
+        """
+        return self._items(
+            "DescribeServerlessV2PlatformVersions",
             kwargs,
             max_items=max_items,
             page_size=page_size,

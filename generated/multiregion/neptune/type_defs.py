@@ -125,6 +125,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeGlobalClustersMessageTypeDef",
         "DescribeOrderableDBInstanceOptionsMessageTypeDef",
         "DescribePendingMaintenanceActionsMessageTypeDef",
+        "DescribeServerlessV2PlatformVersionsMessageTypeDef",
         "DescribeValidDBInstanceModificationsMessageTypeDef",
         "DescribeValidDBInstanceModificationsResultTypeDef",
         "DomainMembershipTypeDef",
@@ -191,6 +192,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RestoreDBClusterFromSnapshotResultTypeDef",
         "RestoreDBClusterToPointInTimeMessageTypeDef",
         "RestoreDBClusterToPointInTimeResultTypeDef",
+        "ServerlessV2FeaturesSupportTypeDef",
+        "ServerlessV2PlatformVersionInfoTypeDef",
+        "ServerlessV2PlatformVersionsMessageTypeDef",
         "ServerlessV2ScalingConfigurationInfoTypeDef",
         "ServerlessV2ScalingConfigurationTypeDef",
         "StartDBClusterMessageTypeDef",
@@ -304,6 +308,7 @@ class ClusterPendingModifiedValuesTypeDef(TypedDict):
     StorageType: NotRequired[str]
     AllocatedStorage: NotRequired[int]
     Iops: NotRequired[int]
+    NetworkType: NotRequired[str]
 
 
 class CopyDBClusterParameterGroupMessageTypeDef(TypedDict):
@@ -442,6 +447,7 @@ class CreateDBClusterMessageTypeDef(TypedDict):
     ]
     GlobalClusterIdentifier: NotRequired[str]
     StorageType: NotRequired[str]
+    NetworkType: NotRequired[str]
     SourceRegion: NotRequired[str]
 
 
@@ -532,9 +538,11 @@ class DBClusterTypeDef(TypedDict):
     ServerlessV2ScalingConfiguration: NotRequired[
         ServerlessV2ScalingConfigurationInfoTypeDef
     ]
+    ServerlessV2PlatformVersion: NotRequired[str]
     GlobalClusterIdentifier: NotRequired[str]
     IOOptimizedNextAllowedModificationTime: NotRequired[datetime]
     StorageType: NotRequired[str]
+    NetworkType: NotRequired[str]
 
 
 class CreateDBClusterResultTypeDef(TypedDict):
@@ -629,6 +637,7 @@ class DBSubnetGroupTypeDef(TypedDict):
     SubnetGroupStatus: NotRequired[str]
     Subnets: NotRequired[list[SubnetTypeDef]]
     DBSubnetGroupArn: NotRequired[str]
+    SupportedNetworkTypes: NotRequired[list[str]]
 
 
 class DomainMembershipTypeDef(TypedDict):
@@ -720,6 +729,7 @@ class DBInstanceTypeDef(TypedDict):
     PerformanceInsightsKMSKeyId: NotRequired[str]
     EnabledCloudwatchLogsExports: NotRequired[list[str]]
     DeletionProtection: NotRequired[bool]
+    NetworkType: NotRequired[str]
 
 
 class CreateDBInstanceResultTypeDef(TypedDict):
@@ -1200,6 +1210,16 @@ class DescribePendingMaintenanceActionsMessageTypeDef(TypedDict):
     MaxRecords: NotRequired[int]
 
 
+class DescribeServerlessV2PlatformVersionsMessageTypeDef(TypedDict):
+    ServerlessV2PlatformVersion: NotRequired[str]
+    Engine: NotRequired[str]
+    Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+    DefaultOnly: NotRequired[bool]
+    IncludeAll: NotRequired[bool]
+    MaxRecords: NotRequired[int]
+    Marker: NotRequired[str]
+
+
 class DescribeValidDBInstanceModificationsMessageTypeDef(TypedDict):
     DBInstanceIdentifier: str
 
@@ -1343,6 +1363,7 @@ class ModifyDBClusterMessageTypeDef(TypedDict):
         ServerlessV2ScalingConfigurationTypeDef
     ]
     StorageType: NotRequired[str]
+    NetworkType: NotRequired[str]
 
 
 class ModifyDBClusterParameterGroupMessageTypeDef(TypedDict):
@@ -1480,6 +1501,7 @@ class OrderableDBInstanceOptionTypeDef(TypedDict):
     MinIopsPerGib: NotRequired[float]
     MaxIopsPerGib: NotRequired[float]
     SupportsGlobalDatabases: NotRequired[bool]
+    SupportedNetworkTypes: NotRequired[list[str]]
 
 
 class OrderableDBInstanceOptionsMessageTypeDef(TypedDict):
@@ -1580,6 +1602,7 @@ class RestoreDBClusterFromSnapshotMessageTypeDef(TypedDict):
         ServerlessV2ScalingConfigurationTypeDef
     ]
     StorageType: NotRequired[str]
+    NetworkType: NotRequired[str]
 
 
 class RestoreDBClusterFromSnapshotResultTypeDef(TypedDict):
@@ -1607,10 +1630,33 @@ class RestoreDBClusterToPointInTimeMessageTypeDef(TypedDict):
         ServerlessV2ScalingConfigurationTypeDef
     ]
     StorageType: NotRequired[str]
+    NetworkType: NotRequired[str]
 
 
 class RestoreDBClusterToPointInTimeResultTypeDef(TypedDict):
     DBCluster: NotRequired[DBClusterTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ServerlessV2FeaturesSupportTypeDef(TypedDict):
+    MinCapacity: NotRequired[float]
+    MaxCapacity: NotRequired[float]
+
+
+class ServerlessV2PlatformVersionInfoTypeDef(TypedDict):
+    ServerlessV2PlatformVersion: NotRequired[str]
+    ServerlessV2PlatformVersionDescription: NotRequired[str]
+    Engine: NotRequired[str]
+    ServerlessV2FeaturesSupport: NotRequired[ServerlessV2FeaturesSupportTypeDef]
+    Status: NotRequired[str]
+    IsDefault: NotRequired[bool]
+
+
+class ServerlessV2PlatformVersionsMessageTypeDef(TypedDict):
+    Marker: NotRequired[str]
+    ServerlessV2PlatformVersions: NotRequired[
+        list[ServerlessV2PlatformVersionInfoTypeDef]
+    ]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

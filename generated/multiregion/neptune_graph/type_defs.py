@@ -615,6 +615,7 @@ class ListGraphsOutputTypeDef(TypedDict):
 
 
 class ListImportTasksInputTypeDef(TypedDict):
+    graphIdentifier: NotRequired[str]
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
 

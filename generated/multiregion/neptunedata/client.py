@@ -33,6 +33,15 @@ class MultiRegionNeptuneData(MultiRegionClient):
         """
         return self._call("CancelGremlinQuery", kwargs)
 
+    def cancel_index_rebuild(
+        self, **kwargs: Unpack[type_defs.CancelIndexRebuildInputTypeDef]
+    ) -> TargetResults[type_defs.CancelIndexRebuildOutputTypeDef]:
+        """Cancels an in-progress index rebuild operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/CancelIndexRebuild
+        """
+        return self._call("CancelIndexRebuild", kwargs)
+
     def cancel_loader_job(
         self, **kwargs: Unpack[type_defs.CancelLoaderJobInputTypeDef]
     ) -> TargetResults[type_defs.CancelLoaderJobOutputTypeDef]:
@@ -202,6 +211,15 @@ class MultiRegionNeptuneData(MultiRegionClient):
         """
         return self._call("GetGremlinQueryStatus", kwargs)
 
+    def get_index_rebuild_status(
+        self, **kwargs: Unpack[type_defs.GetIndexRebuildStatusInputTypeDef]
+    ) -> TargetResults[type_defs.GetIndexRebuildStatusOutputTypeDef]:
+        """Retrieves the status of an index rebuild operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/GetIndexRebuildStatus
+        """
+        return self._call("GetIndexRebuildStatus", kwargs)
+
     def get_loader_job_status(
         self, **kwargs: Unpack[type_defs.GetLoaderJobStatusInputTypeDef]
     ) -> TargetResults[type_defs.GetLoaderJobStatusOutputTypeDef]:
@@ -316,6 +334,14 @@ class MultiRegionNeptuneData(MultiRegionClient):
         """
         return self._call("GetSparqlStream", kwargs)
 
+    def get_storage_info(self) -> TargetResults[type_defs.GetStorageOutputTypeDef]:
+        """Retrieves storage information for the Neptune database instance, including
+        approximate total storage used and per-category size and entry counts.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/GetStorageInfo
+        """
+        return self._call("GetStorageInfo", {})
+
     def list_gremlin_queries(
         self, **kwargs: Unpack[type_defs.ListGremlinQueriesInputTypeDef]
     ) -> TargetResults[type_defs.ListGremlinQueriesOutputTypeDef]:
@@ -325,6 +351,15 @@ class MultiRegionNeptuneData(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/ListGremlinQueries
         """
         return self._call("ListGremlinQueries", kwargs)
+
+    def list_index_rebuilds(
+        self,
+    ) -> TargetResults[type_defs.ListIndexRebuildsOutputTypeDef]:
+        """Retrieves a list of all index rebuild operation identifiers.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/ListIndexRebuilds
+        """
+        return self._call("ListIndexRebuilds", {})
 
     def list_loader_jobs(
         self, **kwargs: Unpack[type_defs.ListLoaderJobsInputTypeDef]
@@ -402,6 +437,17 @@ class MultiRegionNeptuneData(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/ManageSparqlStatistics
         """
         return self._call("ManageSparqlStatistics", kwargs)
+
+    def start_index_rebuild(
+        self, **kwargs: Unpack[type_defs.StartIndexRebuildInputTypeDef]
+    ) -> TargetResults[type_defs.StartIndexRebuildOutputTypeDef]:
+        """Initiates an index rebuild operation to optimize storage and improve query
+        performance. The rebuild operation reorganizes index to reclaim space and
+        improve efficiency.
+
+        https://docs.aws.amazon.com/goto/WebAPI/neptunedata-2023-08-01/StartIndexRebuild
+        """
+        return self._call("StartIndexRebuild", kwargs)
 
     def start_loader_job(
         self, **kwargs: Unpack[type_defs.StartLoaderJobInputTypeDef]

@@ -14,8 +14,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ModeType",
         "OpenCypherExplainModeType",
         "ParallelismType",
+        "RebuildStatusType",
         "S3BucketRegionType",
+        "ScopeType",
         "StatisticsAutoGenerationModeType",
+        "WriteBufferSizeType",
     ]
 
 ActionType = Literal["initiateDatabaseReset", "performDatabaseReset"]
@@ -31,6 +34,14 @@ IteratorTypeType = Literal[
 ModeType = Literal["RESUME", "NEW", "AUTO"]
 OpenCypherExplainModeType = Literal["static", "dynamic", "details"]
 ParallelismType = Literal["LOW", "MEDIUM", "HIGH", "OVERSUBSCRIBE"]
+RebuildStatusType = Literal[
+    "PREPARING",
+    "REBUILDING",
+    "COMPLETED",
+    "FAILED",
+    "CANCELLED",
+    "CANCELLING",
+]
 S3BucketRegionType = Literal[
     "us-east-1",
     "us-east-2",
@@ -69,8 +80,10 @@ S3BucketRegionType = Literal[
     "ap-south-2",
     "eu-central-2",
 ]
+ScopeType = Literal["ALL", "QUADS", "DICTIONARIES"]
 StatisticsAutoGenerationModeType = Literal[
     "disableAutoCompute",
     "enableAutoCompute",
     "refresh",
 ]
+WriteBufferSizeType = Literal["LOW", "MEDIUM", "HIGH"]

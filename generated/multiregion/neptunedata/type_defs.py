@@ -28,14 +28,19 @@ from .literals import (
     ModeType,
     OpenCypherExplainModeType,
     ParallelismType,
+    RebuildStatusType,
     S3BucketRegionType,
+    ScopeType,
     StatisticsAutoGenerationModeType,
+    WriteBufferSizeType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "CancelGremlinQueryInputTypeDef",
         "CancelGremlinQueryOutputTypeDef",
+        "CancelIndexRebuildInputTypeDef",
+        "CancelIndexRebuildOutputTypeDef",
         "CancelLoaderJobInputTypeDef",
         "CancelLoaderJobOutputTypeDef",
         "CancelMLDataProcessingJobInputTypeDef",
@@ -55,6 +60,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeletePropertygraphStatisticsOutputTypeDef",
         "DeleteSparqlStatisticsOutputTypeDef",
         "DeleteStatisticsValueMapTypeDef",
+        "DictionariesInfoTypeDef",
         "DocumentOutputValue",
         "EdgeStructureTypeDef",
         "EmptyResponseMetadataTypeDef",
@@ -74,6 +80,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetEngineStatusOutputTypeDef",
         "GetGremlinQueryStatusInputTypeDef",
         "GetGremlinQueryStatusOutputTypeDef",
+        "GetIndexRebuildStatusInputTypeDef",
+        "GetIndexRebuildStatusOutputTypeDef",
         "GetLoaderJobStatusInputTypeDef",
         "GetLoaderJobStatusOutputTypeDef",
         "GetMLDataProcessingJobInputTypeDef",
@@ -96,10 +104,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetSparqlStatisticsOutputTypeDef",
         "GetSparqlStreamInputTypeDef",
         "GetSparqlStreamOutputTypeDef",
+        "GetStorageOutputTypeDef",
         "GremlinQueryStatusAttributesTypeDef",
         "GremlinQueryStatusTypeDef",
         "ListGremlinQueriesInputTypeDef",
         "ListGremlinQueriesOutputTypeDef",
+        "ListIndexRebuildsOutputTypeDef",
         "ListLoaderJobsInputTypeDef",
         "ListLoaderJobsOutputTypeDef",
         "ListMLDataProcessingJobsInputTypeDef",
@@ -124,6 +134,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PropertygraphRecordTypeDef",
         "PropertygraphSummaryTypeDef",
         "PropertygraphSummaryValueMapTypeDef",
+        "QuadsIndexesInfoTypeDef",
+        "QuadsInfoTypeDef",
         "QueryEvalStatsTypeDef",
         "QueryLanguageVersionTypeDef",
         "RDFGraphSummaryTypeDef",
@@ -132,6 +144,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ResponseMetadataTypeDef",
         "SparqlDataTypeDef",
         "SparqlRecordTypeDef",
+        "StartIndexRebuildInputTypeDef",
+        "StartIndexRebuildOutputTypeDef",
         "StartLoaderJobInputTypeDef",
         "StartLoaderJobOutputTypeDef",
         "StartMLDataProcessingJobInputTypeDef",
@@ -142,7 +156,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StartMLModelTransformJobOutputTypeDef",
         "StatisticsSummaryTypeDef",
         "StatisticsTypeDef",
+        "StorageMetricsTypeDef",
         "SubjectStructureTypeDef",
+        "UndoLogsMetricsTypeDef",
     ]
 
 
@@ -152,6 +168,17 @@ class CancelGremlinQueryInputTypeDef(TypedDict):
 
 class CancelGremlinQueryOutputTypeDef(TypedDict):
     status: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CancelIndexRebuildInputTypeDef(TypedDict):
+    rebuildId: str
+
+
+class CancelIndexRebuildOutputTypeDef(TypedDict):
+    status: RebuildStatusType
+    concurrency: int
+    writeBufferSize: WriteBufferSizeType
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -266,6 +293,16 @@ class DeleteSparqlStatisticsOutputTypeDef(TypedDict):
     status: NotRequired[str]
     payload: NotRequired[DeleteStatisticsValueMapTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StorageMetricsTypeDef(TypedDict):
+    sizeInBytes: int
+    count: int
+
+
+class DictionariesInfoTypeDef(TypedDict):
+    total: NotRequired[StorageMetricsTypeDef]
+    blobs: NotRequired[StorageMetricsTypeDef]
 
 
 class EdgeStructureTypeDef(TypedDict):
@@ -386,6 +423,23 @@ class GetGremlinQueryStatusOutputTypeDef(TypedDict):
     queryId: NotRequired[str]
     queryString: NotRequired[str]
     queryEvalStats: NotRequired[QueryEvalStatsTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetIndexRebuildStatusInputTypeDef(TypedDict):
+    rebuildId: str
+
+
+class GetIndexRebuildStatusOutputTypeDef(TypedDict):
+    status: RebuildStatusType
+    scope: ScopeType
+    concurrency: int
+    writeBufferSize: WriteBufferSizeType
+    startTime: datetime
+    progressPercentage: int
+    estimatedEndTime: NotRequired[datetime]
+    endTime: NotRequired[datetime]
+    failureReason: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -646,6 +700,36 @@ class GetSparqlStreamOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class QuadsInfoTypeDef(TypedDict):
+    SPOG: NotRequired[StorageMetricsTypeDef]
+    POGS: NotRequired[StorageMetricsTypeDef]
+    GPSO: NotRequired[StorageMetricsTypeDef]
+    OSGP: NotRequired[StorageMetricsTypeDef]
+    PZSOG: NotRequired[StorageMetricsTypeDef]
+
+
+class QuadsIndexesInfoTypeDef(TypedDict):
+    RDF: NotRequired[QuadsInfoTypeDef]
+    PG: NotRequired[QuadsInfoTypeDef]
+
+
+class UndoLogsMetricsTypeDef(TypedDict):
+    sizeInBytes: int
+    listSize: int
+
+
+class GetStorageOutputTypeDef(TypedDict):
+    totalStorageBytesUsed: NotRequired[int]
+    quads: NotRequired[QuadsIndexesInfoTypeDef]
+    dictionaries: NotRequired[DictionariesInfoTypeDef]
+    undoLogs: NotRequired[UndoLogsMetricsTypeDef]
+    streams: NotRequired[StorageMetricsTypeDef]
+    dfeStatistics: NotRequired[StorageMetricsTypeDef]
+    schema: NotRequired[StorageMetricsTypeDef]
+    internals: NotRequired[StorageMetricsTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GremlinQueryStatusTypeDef(TypedDict):
     queryId: NotRequired[str]
     queryString: NotRequired[str]
@@ -660,6 +744,11 @@ class ListGremlinQueriesOutputTypeDef(TypedDict):
     acceptedQueryCount: NotRequired[int]
     runningQueryCount: NotRequired[int]
     queries: NotRequired[list[GremlinQueryStatusTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListIndexRebuildsOutputTypeDef(TypedDict):
+    rebuildIds: list[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -750,6 +839,22 @@ class ManageSparqlStatisticsInputTypeDef(TypedDict):
 class ManageSparqlStatisticsOutputTypeDef(TypedDict):
     status: str
     payload: NotRequired[RefreshStatisticsIdMapTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartIndexRebuildInputTypeDef(TypedDict):
+    scope: NotRequired[ScopeType]
+    concurrency: NotRequired[int]
+    writeBufferSize: NotRequired[WriteBufferSizeType]
+    clientToken: NotRequired[str]
+
+
+class StartIndexRebuildOutputTypeDef(TypedDict):
+    status: RebuildStatusType
+    rebuildId: str
+    scope: ScopeType
+    concurrency: int
+    writeBufferSize: WriteBufferSizeType
     ResponseMetadata: ResponseMetadataTypeDef
 
 

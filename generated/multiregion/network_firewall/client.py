@@ -78,15 +78,16 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         """
         return self._call("AssociateSubnets", kwargs)
 
-    def attach_rule_groups_to_proxy_configuration(
-        self,
-        **kwargs: Unpack[type_defs.AttachRuleGroupsToProxyConfigurationRequestTypeDef],
-    ) -> TargetResults[type_defs.AttachRuleGroupsToProxyConfigurationResponseTypeDef]:
-        """Attaches ProxyRuleGroup resources to a ProxyConfiguration
+    def create_container_association(
+        self, **kwargs: Unpack[type_defs.CreateContainerAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateContainerAssociationResponseTypeDef]:
+        """Creates a Network Firewall container association. The association monitors
+        container lifecycle events in your Amazon ECS or Amazon EKS clusters and
+        resolves running container addresses for use in firewall rules.
 
-        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/AttachRuleGroupsToProxyConfiguration
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/CreateContainerAssociation
         """
-        return self._call("AttachRuleGroupsToProxyConfiguration", kwargs)
+        return self._call("CreateContainerAssociation", kwargs)
 
     def create_firewall(
         self, **kwargs: Unpack[type_defs.CreateFirewallRequestTypeDef]
@@ -108,41 +109,14 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         """
         return self._call("CreateFirewallPolicy", kwargs)
 
-    def create_proxy(
-        self, **kwargs: Unpack[type_defs.CreateProxyRequestTypeDef]
-    ) -> TargetResults[type_defs.CreateProxyResponseTypeDef]:
-        """Creates an Network Firewall Proxy
+    def create_firewall_policy_v2(
+        self, **kwargs: Unpack[type_defs.CreateFirewallPolicyV2RequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFirewallPolicyV2ResponseTypeDef]:
+        """Creates a Next Generation policy according to the specifications.
 
-        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/CreateProxy
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/CreateFirewallPolicyV2
         """
-        return self._call("CreateProxy", kwargs)
-
-    def create_proxy_configuration(
-        self, **kwargs: Unpack[type_defs.CreateProxyConfigurationRequestTypeDef]
-    ) -> TargetResults[type_defs.CreateProxyConfigurationResponseTypeDef]:
-        """Creates an Network Firewall ProxyConfiguration
-
-        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/CreateProxyConfiguration
-        """
-        return self._call("CreateProxyConfiguration", kwargs)
-
-    def create_proxy_rule_group(
-        self, **kwargs: Unpack[type_defs.CreateProxyRuleGroupRequestTypeDef]
-    ) -> TargetResults[type_defs.CreateProxyRuleGroupResponseTypeDef]:
-        """Creates an Network Firewall ProxyRuleGroup
-
-        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/CreateProxyRuleGroup
-        """
-        return self._call("CreateProxyRuleGroup", kwargs)
-
-    def create_proxy_rules(
-        self, **kwargs: Unpack[type_defs.CreateProxyRulesRequestTypeDef]
-    ) -> TargetResults[type_defs.CreateProxyRulesResponseTypeDef]:
-        """Creates Network Firewall ProxyRule resources.
-
-        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/CreateProxyRules
-        """
-        return self._call("CreateProxyRules", kwargs)
+        return self._call("CreateFirewallPolicyV2", kwargs)
 
     def create_rule_group(
         self, **kwargs: Unpack[type_defs.CreateRuleGroupRequestTypeDef]
@@ -186,6 +160,18 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         """
         return self._call("CreateVpcEndpointAssociation", kwargs)
 
+    def delete_container_association(
+        self, **kwargs: Unpack[type_defs.DeleteContainerAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteContainerAssociationResponseTypeDef]:
+        """Deletes a container association. The resource transitions to a DELETING
+        state. Deletion is asynchronous - Network Firewall returns immediately
+        while cleanup proceeds in the background. You can't delete a container
+        association while a rule group references it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DeleteContainerAssociation
+        """
+        return self._call("DeleteContainerAssociation", kwargs)
+
     def delete_firewall(
         self, **kwargs: Unpack[type_defs.DeleteFirewallRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteFirewallResponseTypeDef]:
@@ -206,6 +192,15 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         """
         return self._call("DeleteFirewallPolicy", kwargs)
 
+    def delete_firewall_policy_v2(
+        self, **kwargs: Unpack[type_defs.DeleteFirewallPolicyV2RequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFirewallPolicyV2ResponseTypeDef]:
+        """Deletes the specified FirewallPolicyV2.
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DeleteFirewallPolicyV2
+        """
+        return self._call("DeleteFirewallPolicyV2", kwargs)
+
     def delete_network_firewall_transit_gateway_attachment(
         self,
         **kwargs: Unpack[
@@ -224,38 +219,11 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
     def delete_proxy(
         self, **kwargs: Unpack[type_defs.DeleteProxyRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteProxyResponseTypeDef]:
-        """Deletes the specified Proxy.
+        """Deletes the specified proxy.
 
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DeleteProxy
         """
         return self._call("DeleteProxy", kwargs)
-
-    def delete_proxy_configuration(
-        self, **kwargs: Unpack[type_defs.DeleteProxyConfigurationRequestTypeDef]
-    ) -> TargetResults[type_defs.DeleteProxyConfigurationResponseTypeDef]:
-        """Deletes the specified ProxyConfiguration.
-
-        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DeleteProxyConfiguration
-        """
-        return self._call("DeleteProxyConfiguration", kwargs)
-
-    def delete_proxy_rule_group(
-        self, **kwargs: Unpack[type_defs.DeleteProxyRuleGroupRequestTypeDef]
-    ) -> TargetResults[type_defs.DeleteProxyRuleGroupResponseTypeDef]:
-        """Deletes the specified ProxyRuleGroup.
-
-        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DeleteProxyRuleGroup
-        """
-        return self._call("DeleteProxyRuleGroup", kwargs)
-
-    def delete_proxy_rules(
-        self, **kwargs: Unpack[type_defs.DeleteProxyRulesRequestTypeDef]
-    ) -> TargetResults[type_defs.DeleteProxyRulesResponseTypeDef]:
-        """Deletes the specified ProxyRule(s). currently attached to a ProxyRuleGroup
-
-        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DeleteProxyRules
-        """
-        return self._call("DeleteProxyRules", kwargs)
 
     def delete_resource_policy(
         self, **kwargs: Unpack[type_defs.DeleteResourcePolicyRequestTypeDef]
@@ -293,6 +261,15 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         """
         return self._call("DeleteVpcEndpointAssociation", kwargs)
 
+    def describe_container_association(
+        self, **kwargs: Unpack[type_defs.DescribeContainerAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeContainerAssociationResponseTypeDef]:
+        """Retrieves the configuration and status of a container association.
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeContainerAssociation
+        """
+        return self._call("DescribeContainerAssociation", kwargs)
+
     def describe_firewall(
         self, **kwargs: Unpack[type_defs.DescribeFirewallRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeFirewallResponseTypeDef]:
@@ -321,6 +298,15 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         """
         return self._call("DescribeFirewallPolicy", kwargs)
 
+    def describe_firewall_policy_v2(
+        self, **kwargs: Unpack[type_defs.DescribeFirewallPolicyV2RequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFirewallPolicyV2ResponseTypeDef]:
+        """Returns the data objects for the specified Next Generation policy.
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeFirewallPolicyV2
+        """
+        return self._call("DescribeFirewallPolicyV2", kwargs)
+
     def describe_flow_operation(
         self, **kwargs: Unpack[type_defs.DescribeFlowOperationRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeFlowOperationResponseTypeDef]:
@@ -347,34 +333,6 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeProxy
         """
         return self._call("DescribeProxy", kwargs)
-
-    def describe_proxy_configuration(
-        self, **kwargs: Unpack[type_defs.DescribeProxyConfigurationRequestTypeDef]
-    ) -> TargetResults[type_defs.DescribeProxyConfigurationResponseTypeDef]:
-        """Returns the data objects for the specified proxy configuration.
-
-        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeProxyConfiguration
-        """
-        return self._call("DescribeProxyConfiguration", kwargs)
-
-    def describe_proxy_rule(
-        self, **kwargs: Unpack[type_defs.DescribeProxyRuleRequestTypeDef]
-    ) -> TargetResults[type_defs.DescribeProxyRuleResponseTypeDef]:
-        """Returns the data objects for the specified proxy configuration for the
-        specified proxy rule group.
-
-        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeProxyRule
-        """
-        return self._call("DescribeProxyRule", kwargs)
-
-    def describe_proxy_rule_group(
-        self, **kwargs: Unpack[type_defs.DescribeProxyRuleGroupRequestTypeDef]
-    ) -> TargetResults[type_defs.DescribeProxyRuleGroupResponseTypeDef]:
-        """Returns the data objects for the specified proxy rule group.
-
-        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeProxyRuleGroup
-        """
-        return self._call("DescribeProxyRuleGroup", kwargs)
 
     def describe_resource_policy(
         self, **kwargs: Unpack[type_defs.DescribeResourcePolicyRequestTypeDef]
@@ -435,18 +393,6 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         """
         return self._call("DescribeVpcEndpointAssociation", kwargs)
 
-    def detach_rule_groups_from_proxy_configuration(
-        self,
-        **kwargs: Unpack[
-            type_defs.DetachRuleGroupsFromProxyConfigurationRequestTypeDef
-        ],
-    ) -> TargetResults[type_defs.DetachRuleGroupsFromProxyConfigurationResponseTypeDef]:
-        """Detaches ProxyRuleGroup resources from a ProxyConfiguration
-
-        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DetachRuleGroupsFromProxyConfiguration
-        """
-        return self._call("DetachRuleGroupsFromProxyConfiguration", kwargs)
-
     def disassociate_availability_zones(
         self, **kwargs: Unpack[type_defs.DisassociateAvailabilityZonesRequestTypeDef]
     ) -> TargetResults[type_defs.DisassociateAvailabilityZonesResponseTypeDef]:
@@ -491,6 +437,28 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         """
         return self._call("ListAnalysisReports", kwargs)
 
+    def list_container_associations(
+        self, **kwargs: Unpack[type_defs.ListContainerAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContainerAssociationsResponseTypeDef]:
+        """Lists the container associations in your account and Region. Use the
+        NextToken parameter in subsequent requests to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListContainerAssociations
+        """
+        return self._call("ListContainerAssociations", kwargs)
+
+    def list_context_stores(
+        self, **kwargs: Unpack[type_defs.ListContextStoresRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContextStoresResponseTypeDef]:
+        """Lists the active context stores that are associated with your firewalls. A
+        context store records network resources that can be used to evaluate
+        context-aware rules. You can list the following resource types: VPCs,
+        subnets, security groups, and transit gateway attachments.
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListContextStores
+        """
+        return self._call("ListContextStores", kwargs)
+
     def list_firewall_policies(
         self, **kwargs: Unpack[type_defs.ListFirewallPoliciesRequestTypeDef]
     ) -> TargetResults[type_defs.ListFirewallPoliciesResponseTypeDef]:
@@ -501,6 +469,17 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListFirewallPolicies
         """
         return self._call("ListFirewallPolicies", kwargs)
+
+    def list_firewall_policies_v2(
+        self, **kwargs: Unpack[type_defs.ListFirewallPoliciesV2RequestTypeDef]
+    ) -> TargetResults[type_defs.ListFirewallPoliciesV2ResponseTypeDef]:
+        """Retrieves the metadata for the Next Generation policies that you have
+        defined. Depending on your setting for max results and the number of
+        firewall policies, a single call might not return the full list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListFirewallPoliciesV2
+        """
+        return self._call("ListFirewallPoliciesV2", kwargs)
 
     def list_firewalls(
         self, **kwargs: Unpack[type_defs.ListFirewallsRequestTypeDef]
@@ -533,38 +512,16 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         """
         return self._call("ListFlowOperations", kwargs)
 
-    def list_proxies(
-        self, **kwargs: Unpack[type_defs.ListProxiesRequestTypeDef]
-    ) -> TargetResults[type_defs.ListProxiesResponseTypeDef]:
-        """Retrieves the metadata for the proxies that you have defined. Depending on
-        your setting for max results and the number of proxies, a single call
-        might not return the full list.
+    def list_resources_in_context_store(
+        self, **kwargs: Unpack[type_defs.ListResourcesInContextStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourcesInContextStoreResponseTypeDef]:
+        """Lists the resources that a context store records. The context store must
+        be associated with a transit gateway that your firewall is attached to.
+        You can filter the results by Region, resource type, or both.
 
-        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListProxies
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListResourcesInContextStore
         """
-        return self._call("ListProxies", kwargs)
-
-    def list_proxy_configurations(
-        self, **kwargs: Unpack[type_defs.ListProxyConfigurationsRequestTypeDef]
-    ) -> TargetResults[type_defs.ListProxyConfigurationsResponseTypeDef]:
-        """Retrieves the metadata for the proxy configuration that you have defined.
-        Depending on your setting for max results and the number of proxy
-        configurations, a single call might not return the full list.
-
-        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListProxyConfigurations
-        """
-        return self._call("ListProxyConfigurations", kwargs)
-
-    def list_proxy_rule_groups(
-        self, **kwargs: Unpack[type_defs.ListProxyRuleGroupsRequestTypeDef]
-    ) -> TargetResults[type_defs.ListProxyRuleGroupsResponseTypeDef]:
-        """Retrieves the metadata for the proxy rule groups that you have defined.
-        Depending on your setting for max results and the number of proxy rule
-        groups, a single call might not return the full list.
-
-        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListProxyRuleGroups
-        """
-        return self._call("ListProxyRuleGroups", kwargs)
+        return self._call("ListResourcesInContextStore", kwargs)
 
     def list_rule_groups(
         self, **kwargs: Unpack[type_defs.ListRuleGroupsRequestTypeDef]
@@ -720,6 +677,17 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         """
         return self._call("UpdateAvailabilityZoneChangeProtection", kwargs)
 
+    def update_container_association(
+        self, **kwargs: Unpack[type_defs.UpdateContainerAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContainerAssociationResponseTypeDef]:
+        """Updates the monitoring configurations and description of a container
+        association. You can't change the container type after creation. Provide
+        an update token to enable optimistic concurrency control.
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/UpdateContainerAssociation
+        """
+        return self._call("UpdateContainerAssociation", kwargs)
+
     def update_firewall_analysis_settings(
         self, **kwargs: Unpack[type_defs.UpdateFirewallAnalysisSettingsRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateFirewallAnalysisSettingsResponseTypeDef]:
@@ -785,6 +753,15 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         """
         return self._call("UpdateFirewallPolicyChangeProtection", kwargs)
 
+    def update_firewall_policy_v2(
+        self, **kwargs: Unpack[type_defs.UpdateFirewallPolicyV2RequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFirewallPolicyV2ResponseTypeDef]:
+        """Updates the properties of the specified Next Generation policy.
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/UpdateFirewallPolicyV2
+        """
+        return self._call("UpdateFirewallPolicyV2", kwargs)
+
     def update_logging_configuration(
         self, **kwargs: Unpack[type_defs.UpdateLoggingConfigurationRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateLoggingConfigurationResponseTypeDef]:
@@ -794,50 +771,17 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         """
         return self._call("UpdateLoggingConfiguration", kwargs)
 
-    def update_proxy(
-        self, **kwargs: Unpack[type_defs.UpdateProxyRequestTypeDef]
-    ) -> TargetResults[type_defs.UpdateProxyResponseTypeDef]:
-        """Updates the properties of the specified proxy.
+    def update_proxy_settings(
+        self, **kwargs: Unpack[type_defs.UpdateProxySettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProxySettingsResponseTypeDef]:
+        """Modifies the proxy settings of a proxy mode firewall. Use this operation
+        to change the ports and protocols on which the firewall's proxy listens
+        for traffic. The new listeners take effect without recreating the
+        firewall.
 
-        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/UpdateProxy
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/UpdateProxySettings
         """
-        return self._call("UpdateProxy", kwargs)
-
-    def update_proxy_configuration(
-        self, **kwargs: Unpack[type_defs.UpdateProxyConfigurationRequestTypeDef]
-    ) -> TargetResults[type_defs.UpdateProxyConfigurationResponseTypeDef]:
-        """Updates the properties of the specified proxy configuration.
-
-        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/UpdateProxyConfiguration
-        """
-        return self._call("UpdateProxyConfiguration", kwargs)
-
-    def update_proxy_rule(
-        self, **kwargs: Unpack[type_defs.UpdateProxyRuleRequestTypeDef]
-    ) -> TargetResults[type_defs.UpdateProxyRuleResponseTypeDef]:
-        """Updates the properties of the specified proxy rule.
-
-        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/UpdateProxyRule
-        """
-        return self._call("UpdateProxyRule", kwargs)
-
-    def update_proxy_rule_group_priorities(
-        self, **kwargs: Unpack[type_defs.UpdateProxyRuleGroupPrioritiesRequestTypeDef]
-    ) -> TargetResults[type_defs.UpdateProxyRuleGroupPrioritiesResponseTypeDef]:
-        """Updates proxy rule group priorities within a proxy configuration.
-
-        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/UpdateProxyRuleGroupPriorities
-        """
-        return self._call("UpdateProxyRuleGroupPriorities", kwargs)
-
-    def update_proxy_rule_priorities(
-        self, **kwargs: Unpack[type_defs.UpdateProxyRulePrioritiesRequestTypeDef]
-    ) -> TargetResults[type_defs.UpdateProxyRulePrioritiesResponseTypeDef]:
-        """Updates proxy rule priorities within a proxy rule group.
-
-        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/UpdateProxyRulePriorities
-        """
-        return self._call("UpdateProxyRulePriorities", kwargs)
+        return self._call("UpdateProxySettings", kwargs)
 
     def update_rule_group(
         self, **kwargs: Unpack[type_defs.UpdateRuleGroupRequestTypeDef]
@@ -917,6 +861,56 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_container_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListContainerAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContainerAssociationsResponseTypeDef]:
+        """Every page of ListContainerAssociations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the container associations in your account and Region. Use the
+        NextToken parameter in subsequent requests to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListContainerAssociations
+        """
+        return self._paginate(
+            "ListContainerAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_context_stores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListContextStoresRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContextStoresResponseTypeDef]:
+        """Every page of ListContextStores in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the active context stores that are associated with your firewalls. A
+        context store records network resources that can be used to evaluate
+        context-aware rules. You can list the following resource types: VPCs,
+        subnets, security groups, and transit gateway attachments.
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListContextStores
+        """
+        return self._paginate(
+            "ListContextStores",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_firewall_policies(
         self,
         *,
@@ -936,6 +930,31 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         """
         return self._paginate(
             "ListFirewallPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_firewall_policies_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListFirewallPoliciesV2RequestTypeDef],
+    ) -> TargetResults[type_defs.ListFirewallPoliciesV2ResponseTypeDef]:
+        """Every page of ListFirewallPoliciesV2 in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the metadata for the Next Generation policies that you have
+        defined. Depending on your setting for max results and the number of
+        firewall policies, a single call might not return the full list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListFirewallPoliciesV2
+        """
+        return self._paginate(
+            "ListFirewallPoliciesV2",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -1015,75 +1034,25 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
-    def paginate_list_proxies(
+    def paginate_list_resources_in_context_store(
         self,
         *,
         max_items: int | None = None,
         page_size: int | None = None,
         starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[type_defs.ListProxiesRequestTypeDef],
-    ) -> TargetResults[type_defs.ListProxiesResponseTypeDef]:
-        """Every page of ListProxies in every target, merged per target (botocore's
-        build_full_result).
+        **kwargs: Unpack[type_defs.ListResourcesInContextStoreRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourcesInContextStoreResponseTypeDef]:
+        """Every page of ListResourcesInContextStore in every target, merged per
+        target (botocore's build_full_result).
 
-        Retrieves the metadata for the proxies that you have defined. Depending on
-        your setting for max results and the number of proxies, a single call
-        might not return the full list.
+        Lists the resources that a context store records. The context store must
+        be associated with a transit gateway that your firewall is attached to.
+        You can filter the results by Region, resource type, or both.
 
-        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListProxies
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListResourcesInContextStore
         """
         return self._paginate(
-            "ListProxies",
-            kwargs,
-            max_items=max_items,
-            page_size=page_size,
-            starting_tokens=starting_tokens,
-        )
-
-    def paginate_list_proxy_configurations(
-        self,
-        *,
-        max_items: int | None = None,
-        page_size: int | None = None,
-        starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[type_defs.ListProxyConfigurationsRequestTypeDef],
-    ) -> TargetResults[type_defs.ListProxyConfigurationsResponseTypeDef]:
-        """Every page of ListProxyConfigurations in every target, merged per target
-        (botocore's build_full_result).
-
-        Retrieves the metadata for the proxy configuration that you have defined.
-        Depending on your setting for max results and the number of proxy
-        configurations, a single call might not return the full list.
-
-        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListProxyConfigurations
-        """
-        return self._paginate(
-            "ListProxyConfigurations",
-            kwargs,
-            max_items=max_items,
-            page_size=page_size,
-            starting_tokens=starting_tokens,
-        )
-
-    def paginate_list_proxy_rule_groups(
-        self,
-        *,
-        max_items: int | None = None,
-        page_size: int | None = None,
-        starting_tokens: Mapping[Target, str] | None = None,
-        **kwargs: Unpack[type_defs.ListProxyRuleGroupsRequestTypeDef],
-    ) -> TargetResults[type_defs.ListProxyRuleGroupsResponseTypeDef]:
-        """Every page of ListProxyRuleGroups in every target, merged per target
-        (botocore's build_full_result).
-
-        Retrieves the metadata for the proxy rule groups that you have defined.
-        Depending on your setting for max results and the number of proxy rule
-        groups, a single call might not return the full list.
-
-        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListProxyRuleGroups
-        """
-        return self._paginate(
-            "ListProxyRuleGroups",
+            "ListResourcesInContextStore",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -1226,6 +1195,42 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
             "ListAnalysisReports", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_container_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListContainerAssociationsRequestTypeDef],
+    ) -> Items[type_defs.ContainerAssociationSummaryTypeDef]:
+        """Each element of ContainerAssociations in every page of
+        ListContainerAssociations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListContainerAssociations
+        """
+        return self._items(
+            "ListContainerAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_context_stores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListContextStoresRequestTypeDef],
+    ) -> Items[type_defs.ContextStoreTypeDef]:
+        """Each element of ContextStores in every page of ListContextStores, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListContextStores
+        """
+        return self._items(
+            "ListContextStores", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_firewall_policies(
         self,
         *,
@@ -1240,6 +1245,23 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
         """
         return self._items(
             "ListFirewallPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_firewall_policies_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListFirewallPoliciesV2RequestTypeDef],
+    ) -> Items[type_defs.FirewallPolicyV2MetadataTypeDef]:
+        """Each element of FirewallPoliciesV2 in every page of
+        ListFirewallPoliciesV2, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListFirewallPoliciesV2
+        """
+        return self._items(
+            "ListFirewallPoliciesV2", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_firewalls(
@@ -1290,53 +1312,24 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
             "ListFlowOperations", kwargs, max_items=max_items, page_size=page_size
         )
 
-    def iter_list_proxies(
+    def iter_list_resources_in_context_store(
         self,
         *,
         max_items: int | None = None,
         page_size: int | None = None,
-        **kwargs: Unpack[type_defs.ListProxiesRequestTypeDef],
-    ) -> Items[type_defs.ProxyMetadataTypeDef]:
-        """Each element of Proxies in every page of ListProxies, from every target,
-        as its page arrives (tagged with its target).
+        **kwargs: Unpack[type_defs.ListResourcesInContextStoreRequestTypeDef],
+    ) -> Items[type_defs.ResourceContextTypeDef]:
+        """Each element of ResourceContexts in every page of
+        ListResourcesInContextStore, from every target, as its page arrives
+        (tagged with its target).
 
-        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListProxies
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListResourcesInContextStore
         """
         return self._items(
-            "ListProxies", kwargs, max_items=max_items, page_size=page_size
-        )
-
-    def iter_list_proxy_configurations(
-        self,
-        *,
-        max_items: int | None = None,
-        page_size: int | None = None,
-        **kwargs: Unpack[type_defs.ListProxyConfigurationsRequestTypeDef],
-    ) -> Items[type_defs.ProxyConfigurationMetadataTypeDef]:
-        """Each element of ProxyConfigurations in every page of
-        ListProxyConfigurations, from every target, as its page arrives (tagged
-        with its target).
-
-        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListProxyConfigurations
-        """
-        return self._items(
-            "ListProxyConfigurations", kwargs, max_items=max_items, page_size=page_size
-        )
-
-    def iter_list_proxy_rule_groups(
-        self,
-        *,
-        max_items: int | None = None,
-        page_size: int | None = None,
-        **kwargs: Unpack[type_defs.ListProxyRuleGroupsRequestTypeDef],
-    ) -> Items[type_defs.ProxyRuleGroupMetadataTypeDef]:
-        """Each element of ProxyRuleGroups in every page of ListProxyRuleGroups, from
-        every target, as its page arrives (tagged with its target).
-
-        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/ListProxyRuleGroups
-        """
-        return self._items(
-            "ListProxyRuleGroups", kwargs, max_items=max_items, page_size=page_size
+            "ListResourcesInContextStore",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
         )
 
     def iter_list_rule_groups(
@@ -1409,4 +1402,23 @@ class MultiRegionNetworkFirewall(MultiRegionClient):
             kwargs,
             max_items=max_items,
             page_size=page_size,
+        )
+
+    def wait_firewall_policy_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.DescribeFirewallPolicyRequestTypeDef],
+    ) -> TargetResults[None]:
+        """Waits until FirewallPolicyActive.
+
+        Polls DescribeFirewallPolicy in every target at once, every 15 seconds and
+        at most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/network-firewall-2020-11-12/DescribeFirewallPolicy
+        """
+        return self._wait(
+            "FirewallPolicyActive", kwargs, delay=delay, max_attempts=max_attempts
         )

@@ -6,43 +6,64 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "ActionScopeType",
         "AttachmentStatusType",
         "ConfigurationSyncStateType",
+        "ContainerAssociationStatusType",
+        "ContainerMonitoringTypeType",
+        "ContextStoreSyncStatusType",
+        "ContextTypeType",
+        "DNSExpiryExceptionPolicyType",
+        "DecryptionActionType",
         "EnabledAnalysisTypeType",
         "EncryptionTypeType",
+        "EnforcementModeType",
+        "FirewallPolicyErrorCodeType",
+        "FirewallRuleActionType",
+        "FirewallRuleProtocolType",
         "FirewallStatusValueType",
+        "FirewallTypeType",
         "FlowOperationStatusType",
         "FlowOperationTypeType",
         "GeneratedRulesTypeType",
+        "HookKeyType",
         "IPAddressTypeType",
         "IdentifiedTypeType",
         "ListenerPropertyTypeType",
         "LogDestinationTypeType",
         "LogTypeType",
+        "NatGatewayAttachmentStatusType",
         "OverrideActionType",
         "PerObjectSyncStatusType",
+        "PolicyDefaultActionType",
+        "PolicyModeType",
         "ProxyModifyStateType",
-        "ProxyRulePhaseActionType",
         "ProxyStateType",
         "ResourceManagedStatusType",
         "ResourceManagedTypeType",
         "ResourceStatusType",
+        "ResourceTypeType",
         "RevocationCheckActionType",
-        "RuleGroupRequestPhaseType",
+        "Route53ResolvedIPValidationActionType",
         "RuleGroupTypeType",
         "RuleOrderType",
+        "RuleOutputFormatType",
         "StatefulActionType",
         "StatefulRuleDirectionType",
         "StatefulRuleProtocolType",
         "StreamExceptionPolicyType",
+        "StreamExceptionPolicyV2Type",
         "SubscriptionStatusType",
         "SummaryRuleOptionType",
         "TCPFlagType",
+        "TLSInspectionScopeDeploymentModeType",
         "TargetTypeType",
         "TlsInterceptModeType",
         "TransitGatewayAttachmentStatusType",
+        "TransparentFilteringNatScopeType",
     ]
 
+ActionScopeType = Literal["FLOW", "TX", "HOOK", "PACKET"]
 AttachmentStatusType = Literal[
     "CREATING",
     "DELETING",
@@ -50,11 +71,85 @@ AttachmentStatusType = Literal[
     "ERROR",
     "SCALING",
     "READY",
+    "STANDBY",
 ]
 ConfigurationSyncStateType = Literal["PENDING", "IN_SYNC", "CAPACITY_CONSTRAINED"]
+ContainerAssociationStatusType = Literal["ACTIVE", "CREATING", "DELETING", "UPDATING"]
+ContainerMonitoringTypeType = Literal["ECS", "EKS"]
+ContextStoreSyncStatusType = Literal[
+    "SYNCING",
+    "PARTIALLY_RESOLVED",
+    "FULLY_RESOLVED",
+    "SYNC_FAILED",
+    "UNRESOLVED",
+]
+ContextTypeType = Literal["ResourceId", "SegmentId", "Subnet", "Attachment"]
+DNSExpiryExceptionPolicyType = Literal["REJECT", "DROP", "CONTINUE"]
+DecryptionActionType = Literal["DECRYPT", "BYPASS"]
 EnabledAnalysisTypeType = Literal["TLS_SNI", "HTTP_HOST"]
 EncryptionTypeType = Literal["CUSTOMER_KMS", "AWS_OWNED_KMS_KEY"]
-FirewallStatusValueType = Literal["PROVISIONING", "DELETING", "READY"]
+EnforcementModeType = Literal["POLICY_CONTROLLED"]
+FirewallPolicyErrorCodeType = Literal[
+    "DNS_FIREWALL_RULE_GROUP_UNAVAILABLE",
+    "ROUTE53_RESOLVED_IP_VALIDATION_MISSING",
+]
+FirewallRuleActionType = Literal[
+    "ACCEPT",
+    "DROP",
+    "REJECT",
+    "REJECT_DST",
+    "REJECT_BOTH",
+]
+FirewallRuleProtocolType = Literal[
+    "IP",
+    "TCP",
+    "UDP",
+    "ICMP",
+    "HTTP",
+    "FTP",
+    "TLS",
+    "SMB",
+    "DNS",
+    "DCERPC",
+    "SSH",
+    "SMTP",
+    "MSN",
+    "KRB5",
+    "IKEV2",
+    "TFTP",
+    "NTP",
+    "DHCP",
+    "HTTP2",
+    "QUIC",
+    "ICMPV4",
+    "ICMPV6",
+    "SCTP",
+    "IPV4",
+    "IPV6",
+    "DOH2",
+    "FTP_DATA",
+    "NFS",
+    "RDP",
+    "RFB",
+    "MQTT",
+    "PGSQL",
+    "SNMP",
+    "TELNET",
+    "WEBSOCKET",
+    "LDAP",
+    "POP3",
+    "MDNS",
+    "BITTORRENT_DHT",
+    "DNP3",
+]
+FirewallStatusValueType = Literal[
+    "PROVISIONING",
+    "DELETING",
+    "READY",
+    "FAILED",
+    "STANDBY",
+]
+FirewallTypeType = Literal["FIREWALL", "IGW_FIREWALL"]
 FlowOperationStatusType = Literal[
     "COMPLETED",
     "IN_PROGRESS",
@@ -63,6 +158,204 @@ FlowOperationStatusType = Literal[
 ]
 FlowOperationTypeType = Literal["FLOW_FLUSH", "FLOW_CAPTURE"]
 GeneratedRulesTypeType = Literal["ALLOWLIST", "DENYLIST", "REJECTLIST", "ALERTLIST"]
+HookKeyType = Literal[
+    "TCP_ALL",
+    "TCP_FLOW_START",
+    "TCP_PRE_FLOW",
+    "TCP_PRE_STREAM",
+    "SCTP_ALL",
+    "SCTP_FLOW_START",
+    "SCTP_PRE_FLOW",
+    "SCTP_PRE_STREAM",
+    "IPV6_ALL",
+    "IPV6_FLOW_START",
+    "IPV6_PRE_FLOW",
+    "IPV6_PRE_STREAM",
+    "ICMPV6_ALL",
+    "ICMPV6_FLOW_START",
+    "ICMPV6_PRE_FLOW",
+    "ICMPV6_PRE_STREAM",
+    "UDP_ALL",
+    "UDP_FLOW_START",
+    "UDP_PRE_FLOW",
+    "UDP_PRE_STREAM",
+    "ICMP_ALL",
+    "ICMP_FLOW_START",
+    "ICMP_PRE_FLOW",
+    "ICMP_PRE_STREAM",
+    "ICMPV4_ALL",
+    "ICMPV4_FLOW_START",
+    "ICMPV4_PRE_FLOW",
+    "ICMPV4_PRE_STREAM",
+    "IP_ALL",
+    "IP_FLOW_START",
+    "IP_PRE_FLOW",
+    "IP_PRE_STREAM",
+    "IPV4_ALL",
+    "IPV4_FLOW_START",
+    "IPV4_PRE_FLOW",
+    "IPV4_PRE_STREAM",
+    "TLS_CLIENT_STARTED",
+    "TLS_CLIENT_HELLO",
+    "TLS_CLIENT_CERT",
+    "TLS_CLIENT_DATA",
+    "TLS_CLIENT_FINISHED",
+    "TLS_SERVER_STARTED",
+    "TLS_SERVER_HELLO",
+    "TLS_SERVER_CERT",
+    "TLS_SERVER_DATA",
+    "TLS_SERVER_FINISHED",
+    "HTTP1_REQUEST_STARTED",
+    "HTTP1_REQUEST_LINE",
+    "HTTP1_REQUEST_HEADERS",
+    "HTTP1_REQUEST_BODY",
+    "HTTP1_REQUEST_TRAILER",
+    "HTTP1_REQUEST_COMPLETE",
+    "HTTP1_RESPONSE_STARTED",
+    "HTTP1_RESPONSE_LINE",
+    "HTTP1_RESPONSE_HEADERS",
+    "HTTP1_RESPONSE_BODY",
+    "HTTP1_RESPONSE_TRAILER",
+    "HTTP1_RESPONSE_COMPLETE",
+    "HTTP2_STREAM_REQUEST_STARTED",
+    "HTTP2_STREAM_REQUEST_HEADERS",
+    "HTTP2_STREAM_REQUEST_DATA",
+    "HTTP2_STREAM_REQUEST_CLOSED",
+    "HTTP2_STREAM_REQUEST_COMPLETE",
+    "HTTP2_STREAM_RESPONSE_STARTED",
+    "HTTP2_STREAM_RESPONSE_HEADERS",
+    "HTTP2_STREAM_RESPONSE_DATA",
+    "HTTP2_STREAM_RESPONSE_CLOSED",
+    "HTTP2_STREAM_RESPONSE_COMPLETE",
+    "HTTP2_GLOBAL_REQUEST_STARTED",
+    "HTTP2_GLOBAL_REQUEST_COMPLETE",
+    "HTTP2_GLOBAL_RESPONSE_STARTED",
+    "HTTP2_GLOBAL_RESPONSE_COMPLETE",
+    "DOH2_STREAM_REQUEST_STARTED",
+    "DOH2_STREAM_REQUEST_HEADERS",
+    "DOH2_STREAM_REQUEST_DATA",
+    "DOH2_STREAM_REQUEST_CLOSED",
+    "DOH2_STREAM_REQUEST_COMPLETE",
+    "DOH2_STREAM_RESPONSE_STARTED",
+    "DOH2_STREAM_RESPONSE_HEADERS",
+    "DOH2_STREAM_RESPONSE_DATA",
+    "DOH2_STREAM_RESPONSE_CLOSED",
+    "DOH2_STREAM_RESPONSE_COMPLETE",
+    "DOH2_GLOBAL_REQUEST_STARTED",
+    "DOH2_GLOBAL_REQUEST_COMPLETE",
+    "DOH2_GLOBAL_RESPONSE_STARTED",
+    "DOH2_GLOBAL_RESPONSE_COMPLETE",
+    "DNS_REQUEST_STARTED",
+    "DNS_REQUEST_COMPLETE",
+    "DNS_RESPONSE_STARTED",
+    "DNS_RESPONSE_COMPLETE",
+    "SMTP_REQUEST_STARTED",
+    "SMTP_REQUEST_DATA",
+    "SMTP_REQUEST_COMPLETE",
+    "SMTP_RESPONSE_STARTED",
+    "SMTP_RESPONSE_DATA",
+    "SMTP_RESPONSE_COMPLETE",
+    "FTP_REQUEST_STARTED",
+    "FTP_REQUEST_COMPLETE",
+    "FTP_RESPONSE_STARTED",
+    "FTP_RESPONSE_COMPLETE",
+    "FTP_DATA_REQUEST_STARTED",
+    "FTP_DATA_REQUEST_COMPLETE",
+    "FTP_DATA_RESPONSE_STARTED",
+    "FTP_DATA_RESPONSE_COMPLETE",
+    "SMB_REQUEST_STARTED",
+    "SMB_REQUEST_COMPLETE",
+    "SMB_RESPONSE_STARTED",
+    "SMB_RESPONSE_COMPLETE",
+    "DCERPC_REQUEST_STARTED",
+    "DCERPC_REQUEST_COMPLETE",
+    "DCERPC_RESPONSE_STARTED",
+    "DCERPC_RESPONSE_COMPLETE",
+    "NFS_REQUEST_STARTED",
+    "NFS_REQUEST_COMPLETE",
+    "NFS_RESPONSE_STARTED",
+    "NFS_RESPONSE_COMPLETE",
+    "KRB5_REQUEST_STARTED",
+    "KRB5_REQUEST_COMPLETE",
+    "KRB5_RESPONSE_STARTED",
+    "KRB5_RESPONSE_COMPLETE",
+    "IKE_REQUEST_STARTED",
+    "IKE_REQUEST_COMPLETE",
+    "IKE_RESPONSE_STARTED",
+    "IKE_RESPONSE_COMPLETE",
+    "TFTP_REQUEST_STARTED",
+    "TFTP_REQUEST_COMPLETE",
+    "TFTP_RESPONSE_STARTED",
+    "TFTP_RESPONSE_COMPLETE",
+    "DHCP_REQUEST_STARTED",
+    "DHCP_REQUEST_COMPLETE",
+    "DHCP_RESPONSE_STARTED",
+    "DHCP_RESPONSE_COMPLETE",
+    "QUIC_REQUEST_STARTED",
+    "QUIC_REQUEST_COMPLETE",
+    "QUIC_RESPONSE_STARTED",
+    "QUIC_RESPONSE_COMPLETE",
+    "RDP_REQUEST_STARTED",
+    "RDP_REQUEST_COMPLETE",
+    "RDP_RESPONSE_STARTED",
+    "RDP_RESPONSE_COMPLETE",
+    "RFB_REQUEST_STARTED",
+    "RFB_REQUEST_COMPLETE",
+    "RFB_RESPONSE_STARTED",
+    "RFB_RESPONSE_COMPLETE",
+    "MQTT_REQUEST_STARTED",
+    "MQTT_REQUEST_COMPLETE",
+    "MQTT_RESPONSE_STARTED",
+    "MQTT_RESPONSE_COMPLETE",
+    "PGSQL_REQUEST_STARTED",
+    "PGSQL_REQUEST_COMPLETE",
+    "PGSQL_RESPONSE_STARTED",
+    "PGSQL_RESPONSE_COMPLETE",
+    "SNMP_REQUEST_STARTED",
+    "SNMP_REQUEST_COMPLETE",
+    "SNMP_RESPONSE_STARTED",
+    "SNMP_RESPONSE_COMPLETE",
+    "NTP_REQUEST_STARTED",
+    "NTP_REQUEST_COMPLETE",
+    "NTP_RESPONSE_STARTED",
+    "NTP_RESPONSE_COMPLETE",
+    "TELNET_REQUEST_STARTED",
+    "TELNET_REQUEST_COMPLETE",
+    "TELNET_RESPONSE_STARTED",
+    "TELNET_RESPONSE_COMPLETE",
+    "WEBSOCKET_REQUEST_STARTED",
+    "WEBSOCKET_REQUEST_COMPLETE",
+    "WEBSOCKET_RESPONSE_STARTED",
+    "WEBSOCKET_RESPONSE_COMPLETE",
+    "LDAP_REQUEST_STARTED",
+    "LDAP_REQUEST_COMPLETE",
+    "LDAP_RESPONSE_STARTED",
+    "LDAP_RESPONSE_COMPLETE",
+    "POP3_REQUEST_STARTED",
+    "POP3_REQUEST_COMPLETE",
+    "POP3_RESPONSE_STARTED",
+    "POP3_RESPONSE_COMPLETE",
+    "MDNS_REQUEST_STARTED",
+    "MDNS_REQUEST_COMPLETE",
+    "MDNS_RESPONSE_STARTED",
+    "MDNS_RESPONSE_COMPLETE",
+    "BITTORRENT_DHT_REQUEST_STARTED",
+    "BITTORRENT_DHT_REQUEST_COMPLETE",
+    "BITTORRENT_DHT_RESPONSE_STARTED",
+    "BITTORRENT_DHT_RESPONSE_COMPLETE",
+    "DNP3_REQUEST_STARTED",
+    "DNP3_REQUEST_COMPLETE",
+    "DNP3_RESPONSE_STARTED",
+    "DNP3_RESPONSE_COMPLETE",
+    "SSH_REQUEST_IN_PROGRESS",
+    "SSH_REQUEST_BANNER_WAIT_EOL",
+    "SSH_REQUEST_BANNER_DONE",
+    "SSH_REQUEST_FINISHED",
+    "SSH_RESPONSE_IN_PROGRESS",
+    "SSH_RESPONSE_BANNER_WAIT_EOL",
+    "SSH_RESPONSE_BANNER_DONE",
+    "SSH_RESPONSE_FINISHED",
+]
 IPAddressTypeType = Literal["DUALSTACK", "IPV4", "IPV6"]
 IdentifiedTypeType = Literal[
     "STATELESS_RULE_FORWARDING_ASYMMETRICALLY",
@@ -71,6 +364,13 @@ IdentifiedTypeType = Literal[
 ListenerPropertyTypeType = Literal["HTTP", "HTTPS"]
 LogDestinationTypeType = Literal["S3", "CloudWatchLogs", "KinesisDataFirehose"]
 LogTypeType = Literal["ALERT", "FLOW", "TLS"]
+NatGatewayAttachmentStatusType = Literal[
+    "CREATING",
+    "READY",
+    "UPDATING",
+    "FAILED",
+    "DELETING",
+]
 OverrideActionType = Literal["DROP_TO_ALERT"]
 PerObjectSyncStatusType = Literal[
     "PENDING",
@@ -79,8 +379,9 @@ PerObjectSyncStatusType = Literal[
     "NOT_SUBSCRIBED",
     "DEPRECATED",
 ]
+PolicyDefaultActionType = Literal["DROP", "ACCEPT", "REJECT", "ALERT"]
+PolicyModeType = Literal["ENFORCE", "MONITOR"]
 ProxyModifyStateType = Literal["MODIFYING", "COMPLETED", "FAILED"]
-ProxyRulePhaseActionType = Literal["ALLOW", "DENY", "ALERT"]
 ProxyStateType = Literal[
     "ATTACHING",
     "ATTACHED",
@@ -96,11 +397,19 @@ ResourceManagedTypeType = Literal[
     "ACTIVE_THREAT_DEFENSE",
     "PARTNER_MANAGED",
 ]
-ResourceStatusType = Literal["ACTIVE", "DELETING", "ERROR"]
+ResourceStatusType = Literal["ACTIVE", "DELETING", "ERROR", "UPDATING"]
+ResourceTypeType = Literal["SecurityGroup", "VPC", "Subnet", "TGWAttachment"]
 RevocationCheckActionType = Literal["PASS", "DROP", "REJECT"]
-RuleGroupRequestPhaseType = Literal["PRE_DNS", "PRE_REQ", "POST_RES"]
-RuleGroupTypeType = Literal["STATELESS", "STATEFUL", "STATEFUL_DOMAIN"]
+Route53ResolvedIPValidationActionType = Literal["REJECT", "DROP", "ALERT"]
+RuleGroupTypeType = Literal[
+    "STATELESS",
+    "STATEFUL",
+    "STATEFUL_DOMAIN",
+    "FIREWALL",
+    "IPS",
+]
 RuleOrderType = Literal["DEFAULT_ACTION_ORDER", "STRICT_ORDER"]
+RuleOutputFormatType = Literal["FIREWALL_RULES", "RULES_STRING"]
 StatefulActionType = Literal["PASS", "DROP", "ALERT", "REJECT"]
 StatefulRuleDirectionType = Literal["FORWARD", "ANY"]
 StatefulRuleProtocolType = Literal[
@@ -127,10 +436,16 @@ StatefulRuleProtocolType = Literal[
     "QUIC",
 ]
 StreamExceptionPolicyType = Literal["DROP", "CONTINUE", "REJECT"]
+StreamExceptionPolicyV2Type = Literal["DROP", "REJECT"]
 SubscriptionStatusType = Literal["NOT_SUBSCRIBED", "SUBSCRIBED"]
 SummaryRuleOptionType = Literal["SID", "MSG", "METADATA"]
 TCPFlagType = Literal["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"]
-TargetTypeType = Literal["TLS_SNI", "HTTP_HOST"]
+TLSInspectionScopeDeploymentModeType = Literal[
+    "TRANSPARENT_FIREWALL_ONLY",
+    "EXPLICIT_PROXY_ONLY",
+    "ALL",
+]
+TargetTypeType = Literal["TLS_SNI", "HTTP_HOST", "AWS_ROUTE_53_RESOLVED_DOMAIN"]
 TlsInterceptModeType = Literal["ENABLED", "DISABLED"]
 TransitGatewayAttachmentStatusType = Literal[
     "CREATING",
@@ -143,3 +458,4 @@ TransitGatewayAttachmentStatusType = Literal[
     "REJECTING",
     "REJECTED",
 ]
+TransparentFilteringNatScopeType = Literal["NAT_ALL", "NAT_NONE"]

@@ -19,41 +19,61 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    ActionScopeType,
     AttachmentStatusType,
     ConfigurationSyncStateType,
+    ContainerAssociationStatusType,
+    ContainerMonitoringTypeType,
+    ContextStoreSyncStatusType,
+    ContextTypeType,
+    DNSExpiryExceptionPolicyType,
+    DecryptionActionType,
     EnabledAnalysisTypeType,
     EncryptionTypeType,
+    EnforcementModeType,
+    FirewallPolicyErrorCodeType,
+    FirewallRuleActionType,
+    FirewallRuleProtocolType,
     FirewallStatusValueType,
+    FirewallTypeType,
     FlowOperationStatusType,
     FlowOperationTypeType,
     GeneratedRulesTypeType,
+    HookKeyType,
     IPAddressTypeType,
     IdentifiedTypeType,
     ListenerPropertyTypeType,
     LogDestinationTypeType,
     LogTypeType,
+    NatGatewayAttachmentStatusType,
     OverrideActionType,
     PerObjectSyncStatusType,
+    PolicyDefaultActionType,
+    PolicyModeType,
     ProxyModifyStateType,
-    ProxyRulePhaseActionType,
     ProxyStateType,
     ResourceManagedStatusType,
     ResourceManagedTypeType,
     ResourceStatusType,
+    ResourceTypeType,
     RevocationCheckActionType,
-    RuleGroupRequestPhaseType,
+    Route53ResolvedIPValidationActionType,
     RuleGroupTypeType,
     RuleOrderType,
+    RuleOutputFormatType,
     StatefulActionType,
     StatefulRuleDirectionType,
     StatefulRuleProtocolType,
     StreamExceptionPolicyType,
+    StreamExceptionPolicyV2Type,
     SubscriptionStatusType,
     SummaryRuleOptionType,
     TCPFlagType,
+    TLSInspectionScopeDeploymentModeType,
     TargetTypeType,
     TlsInterceptModeType,
     TransitGatewayAttachmentStatusType,
+    TransparentFilteringNatScopeType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
@@ -63,6 +83,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AcceptNetworkFirewallTransitGatewayAttachmentResponseTypeDef",
         "ActionDefinitionOutputTypeDef",
         "ActionDefinitionTypeDef",
+        "AddressTranslationsTypeDef",
         "AddressTypeDef",
         "AnalysisReportTypeDef",
         "AnalysisResultTypeDef",
@@ -73,28 +94,29 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AssociateFirewallPolicyResponseTypeDef",
         "AssociateSubnetsRequestTypeDef",
         "AssociateSubnetsResponseTypeDef",
-        "AttachRuleGroupsToProxyConfigurationRequestTypeDef",
-        "AttachRuleGroupsToProxyConfigurationResponseTypeDef",
         "AttachmentTypeDef",
         "AvailabilityZoneMappingTypeDef",
         "AvailabilityZoneMetadataTypeDef",
         "CIDRSummaryTypeDef",
         "CapacityUsageSummaryTypeDef",
         "CheckCertificateRevocationStatusActionsTypeDef",
+        "ContainerAssociationSummaryTypeDef",
+        "ContainerAttributeTypeDef",
+        "ContainerMonitoringConfigurationOutputTypeDef",
+        "ContainerMonitoringConfigurationTypeDef",
+        "ContextFiltersTypeDef",
+        "ContextSetOutputTypeDef",
+        "ContextSetTypeDef",
+        "ContextStoreSyncStateTypeDef",
+        "ContextStoreTypeDef",
+        "CreateContainerAssociationRequestTypeDef",
+        "CreateContainerAssociationResponseTypeDef",
         "CreateFirewallPolicyRequestTypeDef",
         "CreateFirewallPolicyResponseTypeDef",
+        "CreateFirewallPolicyV2RequestTypeDef",
+        "CreateFirewallPolicyV2ResponseTypeDef",
         "CreateFirewallRequestTypeDef",
         "CreateFirewallResponseTypeDef",
-        "CreateProxyConfigurationRequestTypeDef",
-        "CreateProxyConfigurationResponseTypeDef",
-        "CreateProxyRequestTypeDef",
-        "CreateProxyResponseTypeDef",
-        "CreateProxyRuleGroupRequestTypeDef",
-        "CreateProxyRuleGroupResponseTypeDef",
-        "CreateProxyRuleTypeDef",
-        "CreateProxyRulesByRequestPhaseTypeDef",
-        "CreateProxyRulesRequestTypeDef",
-        "CreateProxyRulesResponseTypeDef",
         "CreateRuleGroupRequestTypeDef",
         "CreateRuleGroupResponseTypeDef",
         "CreateTLSInspectionConfigurationRequestTypeDef",
@@ -103,20 +125,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateVpcEndpointAssociationResponseTypeDef",
         "CustomActionOutputTypeDef",
         "CustomActionTypeDef",
+        "DeleteContainerAssociationRequestTypeDef",
+        "DeleteContainerAssociationResponseTypeDef",
         "DeleteFirewallPolicyRequestTypeDef",
         "DeleteFirewallPolicyResponseTypeDef",
+        "DeleteFirewallPolicyV2RequestTypeDef",
+        "DeleteFirewallPolicyV2ResponseTypeDef",
         "DeleteFirewallRequestTypeDef",
         "DeleteFirewallResponseTypeDef",
         "DeleteNetworkFirewallTransitGatewayAttachmentRequestTypeDef",
         "DeleteNetworkFirewallTransitGatewayAttachmentResponseTypeDef",
-        "DeleteProxyConfigurationRequestTypeDef",
-        "DeleteProxyConfigurationResponseTypeDef",
         "DeleteProxyRequestTypeDef",
         "DeleteProxyResponseTypeDef",
-        "DeleteProxyRuleGroupRequestTypeDef",
-        "DeleteProxyRuleGroupResponseTypeDef",
-        "DeleteProxyRulesRequestTypeDef",
-        "DeleteProxyRulesResponseTypeDef",
         "DeleteResourcePolicyRequestTypeDef",
         "DeleteResourcePolicyResponseTypeDef",
         "DeleteRuleGroupRequestTypeDef",
@@ -125,25 +145,23 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteTLSInspectionConfigurationResponseTypeDef",
         "DeleteVpcEndpointAssociationRequestTypeDef",
         "DeleteVpcEndpointAssociationResponseTypeDef",
+        "DescribeContainerAssociationRequestTypeDef",
+        "DescribeContainerAssociationResponseTypeDef",
         "DescribeFirewallMetadataRequestTypeDef",
         "DescribeFirewallMetadataResponseTypeDef",
         "DescribeFirewallPolicyRequestTypeDef",
         "DescribeFirewallPolicyResponseTypeDef",
+        "DescribeFirewallPolicyV2RequestTypeDef",
+        "DescribeFirewallPolicyV2ResponseTypeDef",
         "DescribeFirewallRequestTypeDef",
         "DescribeFirewallResponseTypeDef",
         "DescribeFlowOperationRequestTypeDef",
         "DescribeFlowOperationResponseTypeDef",
         "DescribeLoggingConfigurationRequestTypeDef",
         "DescribeLoggingConfigurationResponseTypeDef",
-        "DescribeProxyConfigurationRequestTypeDef",
-        "DescribeProxyConfigurationResponseTypeDef",
         "DescribeProxyRequestTypeDef",
         "DescribeProxyResourceTypeDef",
         "DescribeProxyResponseTypeDef",
-        "DescribeProxyRuleGroupRequestTypeDef",
-        "DescribeProxyRuleGroupResponseTypeDef",
-        "DescribeProxyRuleRequestTypeDef",
-        "DescribeProxyRuleResponseTypeDef",
         "DescribeResourcePolicyRequestTypeDef",
         "DescribeResourcePolicyResponseTypeDef",
         "DescribeRuleGroupMetadataRequestTypeDef",
@@ -156,20 +174,33 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeTLSInspectionConfigurationResponseTypeDef",
         "DescribeVpcEndpointAssociationRequestTypeDef",
         "DescribeVpcEndpointAssociationResponseTypeDef",
-        "DetachRuleGroupsFromProxyConfigurationRequestTypeDef",
-        "DetachRuleGroupsFromProxyConfigurationResponseTypeDef",
         "DimensionTypeDef",
         "DisassociateAvailabilityZonesRequestTypeDef",
         "DisassociateAvailabilityZonesResponseTypeDef",
         "DisassociateSubnetsRequestTypeDef",
         "DisassociateSubnetsResponseTypeDef",
+        "DomainMatchOutputTypeDef",
+        "DomainMatchTypeDef",
         "EmptyResponseMetadataTypeDef",
         "EncryptionConfigurationTypeDef",
         "FirewallMetadataTypeDef",
+        "FirewallPolicyErrorTypeDef",
         "FirewallPolicyMetadataTypeDef",
         "FirewallPolicyOutputTypeDef",
         "FirewallPolicyResponseTypeDef",
         "FirewallPolicyTypeDef",
+        "FirewallPolicyV2MetadataTypeDef",
+        "FirewallPolicyV2OutputTypeDef",
+        "FirewallPolicyV2ResponseTypeDef",
+        "FirewallPolicyV2TypeDef",
+        "FirewallRuleGroupEntryOutputTypeDef",
+        "FirewallRuleGroupEntryTypeDef",
+        "FirewallRuleGroupOutputTypeDef",
+        "FirewallRuleGroupTypeDef",
+        "FirewallRuleOutputTypeDef",
+        "FirewallRuleTypeDef",
+        "FirewallRulesSourceOutputTypeDef",
+        "FirewallRulesSourceTypeDef",
         "FirewallStatusTypeDef",
         "FirewallTypeDef",
         "FlowFilterOutputTypeDef",
@@ -186,22 +217,31 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "IPSetOutputTypeDef",
         "IPSetReferenceTypeDef",
         "IPSetTypeDef",
+        "IgwFirewallConfigurationTypeDef",
+        "IpsRuleGroupEntryOutputTypeDef",
+        "IpsRuleGroupEntryTypeDef",
+        "IpsRuleGroupOutputTypeDef",
+        "IpsRuleGroupOverrideTypeDef",
+        "IpsRuleGroupTypeDef",
+        "IpsRulesSourceTypeDef",
         "ListAnalysisReportsRequestTypeDef",
         "ListAnalysisReportsResponseTypeDef",
+        "ListContainerAssociationsRequestTypeDef",
+        "ListContainerAssociationsResponseTypeDef",
+        "ListContextStoresRequestTypeDef",
+        "ListContextStoresResponseTypeDef",
         "ListFirewallPoliciesRequestTypeDef",
         "ListFirewallPoliciesResponseTypeDef",
+        "ListFirewallPoliciesV2RequestTypeDef",
+        "ListFirewallPoliciesV2ResponseTypeDef",
         "ListFirewallsRequestTypeDef",
         "ListFirewallsResponseTypeDef",
         "ListFlowOperationResultsRequestTypeDef",
         "ListFlowOperationResultsResponseTypeDef",
         "ListFlowOperationsRequestTypeDef",
         "ListFlowOperationsResponseTypeDef",
-        "ListProxiesRequestTypeDef",
-        "ListProxiesResponseTypeDef",
-        "ListProxyConfigurationsRequestTypeDef",
-        "ListProxyConfigurationsResponseTypeDef",
-        "ListProxyRuleGroupsRequestTypeDef",
-        "ListProxyRuleGroupsResponseTypeDef",
+        "ListResourcesInContextStoreRequestTypeDef",
+        "ListResourcesInContextStoreResponseTypeDef",
         "ListRuleGroupsRequestTypeDef",
         "ListRuleGroupsResponseTypeDef",
         "ListTLSInspectionConfigurationsRequestTypeDef",
@@ -210,7 +250,6 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListTagsForResourceResponseTypeDef",
         "ListVpcEndpointAssociationsRequestTypeDef",
         "ListVpcEndpointAssociationsResponseTypeDef",
-        "ListenerPropertyRequestTypeDef",
         "ListenerPropertyTypeDef",
         "LogDestinationConfigOutputTypeDef",
         "LogDestinationConfigTypeDef",
@@ -218,30 +257,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LoggingConfigurationTypeDef",
         "MatchAttributesOutputTypeDef",
         "MatchAttributesTypeDef",
+        "NatGatewayAttachmentTypeDef",
+        "NatGatewayCreateMappingOutputTypeDef",
+        "NatGatewayCreateMappingTypeDef",
         "PerObjectStatusTypeDef",
         "PolicyVariablesOutputTypeDef",
         "PolicyVariablesTypeDef",
         "PortRangeTypeDef",
         "PortSetOutputTypeDef",
         "PortSetTypeDef",
-        "ProxyConfigDefaultRulePhaseActionsRequestTypeDef",
-        "ProxyConfigRuleGroupTypeDef",
-        "ProxyConfigurationMetadataTypeDef",
-        "ProxyConfigurationTypeDef",
-        "ProxyMetadataTypeDef",
-        "ProxyRuleConditionOutputTypeDef",
-        "ProxyRuleConditionTypeDef",
-        "ProxyRuleGroupAttachmentTypeDef",
-        "ProxyRuleGroupMetadataTypeDef",
-        "ProxyRuleGroupPriorityResultTypeDef",
-        "ProxyRuleGroupPriorityTypeDef",
-        "ProxyRuleGroupTypeDef",
-        "ProxyRuleOutputTypeDef",
-        "ProxyRulePriorityTypeDef",
-        "ProxyRuleTypeDef",
-        "ProxyRulesByRequestPhaseOutputTypeDef",
-        "ProxyRulesByRequestPhaseTypeDef",
-        "ProxyTypeDef",
+        "ProxySettingsOutputTypeDef",
+        "ProxySettingsTypeDef",
         "PublishMetricActionOutputTypeDef",
         "PublishMetricActionTypeDef",
         "PutResourcePolicyRequestTypeDef",
@@ -250,13 +276,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ReferenceSetsTypeDef",
         "RejectNetworkFirewallTransitGatewayAttachmentRequestTypeDef",
         "RejectNetworkFirewallTransitGatewayAttachmentResponseTypeDef",
+        "ResourceContextTypeDef",
         "ResponseMetadataTypeDef",
+        "Route53ResolvedIPValidationOutputTypeDef",
+        "Route53ResolvedIPValidationTypeDef",
         "RuleDefinitionOutputTypeDef",
         "RuleDefinitionTypeDef",
         "RuleGroupMetadataTypeDef",
         "RuleGroupOutputTypeDef",
         "RuleGroupResponseTypeDef",
         "RuleGroupTypeDef",
+        "RuleMetadataTypeDef",
         "RuleOptionOutputTypeDef",
         "RuleOptionTypeDef",
         "RuleSummaryTypeDef",
@@ -279,6 +309,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StartFlowFlushRequestTypeDef",
         "StartFlowFlushResponseTypeDef",
         "StatefulEngineOptionsTypeDef",
+        "StatefulEngineOptionsV2TypeDef",
         "StatefulRuleGroupOverrideTypeDef",
         "StatefulRuleGroupReferenceTypeDef",
         "StatefulRuleOptionsTypeDef",
@@ -304,7 +335,6 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TagResourceResponseTypeDef",
         "TagTypeDef",
         "TlsCertificateDataTypeDef",
-        "TlsInterceptPropertiesRequestTypeDef",
         "TlsInterceptPropertiesTypeDef",
         "TransitGatewayAttachmentSyncStateTypeDef",
         "UniqueSourcesTypeDef",
@@ -312,6 +342,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UntagResourceResponseTypeDef",
         "UpdateAvailabilityZoneChangeProtectionRequestTypeDef",
         "UpdateAvailabilityZoneChangeProtectionResponseTypeDef",
+        "UpdateContainerAssociationRequestTypeDef",
+        "UpdateContainerAssociationResponseTypeDef",
         "UpdateFirewallAnalysisSettingsRequestTypeDef",
         "UpdateFirewallAnalysisSettingsResponseTypeDef",
         "UpdateFirewallDeleteProtectionRequestTypeDef",
@@ -324,18 +356,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateFirewallPolicyChangeProtectionResponseTypeDef",
         "UpdateFirewallPolicyRequestTypeDef",
         "UpdateFirewallPolicyResponseTypeDef",
+        "UpdateFirewallPolicyV2RequestTypeDef",
+        "UpdateFirewallPolicyV2ResponseTypeDef",
         "UpdateLoggingConfigurationRequestTypeDef",
         "UpdateLoggingConfigurationResponseTypeDef",
-        "UpdateProxyConfigurationRequestTypeDef",
-        "UpdateProxyConfigurationResponseTypeDef",
-        "UpdateProxyRequestTypeDef",
-        "UpdateProxyResponseTypeDef",
-        "UpdateProxyRuleGroupPrioritiesRequestTypeDef",
-        "UpdateProxyRuleGroupPrioritiesResponseTypeDef",
-        "UpdateProxyRulePrioritiesRequestTypeDef",
-        "UpdateProxyRulePrioritiesResponseTypeDef",
-        "UpdateProxyRuleRequestTypeDef",
-        "UpdateProxyRuleResponseTypeDef",
+        "UpdateProxySettingsRequestTypeDef",
+        "UpdateProxySettingsResponseTypeDef",
         "UpdateRuleGroupRequestTypeDef",
         "UpdateRuleGroupResponseTypeDef",
         "UpdateSubnetChangeProtectionRequestTypeDef",
@@ -345,6 +371,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "VpcEndpointAssociationMetadataTypeDef",
         "VpcEndpointAssociationStatusTypeDef",
         "VpcEndpointAssociationTypeDef",
+        "VpcEndpointOutputTypeDef",
+        "VpcEndpointTypeDef",
     ]
 
 
@@ -353,6 +381,7 @@ class AttachmentTypeDef(TypedDict):
     EndpointId: NotRequired[str]
     Status: NotRequired[AttachmentStatusType]
     StatusMessage: NotRequired[str]
+    DnsName: NotRequired[str]
 
 
 class AZSyncStateTypeDef(TypedDict):
@@ -387,6 +416,11 @@ class PublishMetricActionTypeDef(TypedDict):
 
 class ActionDefinitionTypeDef(TypedDict):
     PublishMetricAction: NotRequired[ReadOnly[PublishMetricActionTypeDef]]
+
+
+class AddressTranslationsTypeDef(TypedDict):
+    PublicIPv6Addresses: NotRequired[list[str]]
+    PublicIPv4Addresses: NotRequired[list[str]]
 
 
 class AddressTypeDef(TypedDict):
@@ -432,6 +466,7 @@ class AssociateAvailabilityZonesRequestTypeDef(TypedDict):
     FirewallArn: NotRequired[str]
     FirewallName: NotRequired[str]
     AvailabilityZoneMappings: ReadOnly[Sequence[AvailabilityZoneMappingTypeDef]]
+    FirewallType: NotRequired[FirewallTypeType]
 
 
 class AssociateAvailabilityZonesResponseTypeDef(TypedDict):
@@ -447,6 +482,7 @@ class AssociateFirewallPolicyRequestTypeDef(TypedDict):
     FirewallArn: NotRequired[str]
     FirewallName: NotRequired[str]
     FirewallPolicyArn: str
+    FirewallType: NotRequired[FirewallTypeType]
 
 
 class AssociateFirewallPolicyResponseTypeDef(TypedDict):
@@ -455,6 +491,12 @@ class AssociateFirewallPolicyResponseTypeDef(TypedDict):
     FirewallPolicyArn: NotRequired[str]
     UpdateToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class NatGatewayCreateMappingTypeDef(TypedDict):
+    SubnetId: str
+    AllocationIds: NotRequired[ReadOnly[Sequence[str]]]
+    PrivateIps: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class SubnetMappingTypeDef(TypedDict):
@@ -467,61 +509,15 @@ class AssociateSubnetsRequestTypeDef(TypedDict):
     FirewallArn: NotRequired[str]
     FirewallName: NotRequired[str]
     SubnetMappings: ReadOnly[Sequence[SubnetMappingTypeDef]]
+    NatGatewayCreateMappings: NotRequired[
+        ReadOnly[Sequence[NatGatewayCreateMappingTypeDef]]
+    ]
 
 
 class AssociateSubnetsResponseTypeDef(TypedDict):
     FirewallArn: NotRequired[str]
     FirewallName: NotRequired[str]
     SubnetMappings: NotRequired[list[SubnetMappingTypeDef]]
-    UpdateToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ProxyRuleGroupAttachmentTypeDef(TypedDict):
-    ProxyRuleGroupName: NotRequired[str]
-    InsertPosition: NotRequired[int]
-
-
-class AttachRuleGroupsToProxyConfigurationRequestTypeDef(TypedDict):
-    ProxyConfigurationName: NotRequired[str]
-    ProxyConfigurationArn: NotRequired[str]
-    RuleGroups: ReadOnly[Sequence[ProxyRuleGroupAttachmentTypeDef]]
-    UpdateToken: str
-
-
-class ProxyConfigDefaultRulePhaseActionsRequestTypeDef(TypedDict):
-    PreDNS: NotRequired[ProxyRulePhaseActionType]
-    PreREQUEST: NotRequired[ProxyRulePhaseActionType]
-    PostRESPONSE: NotRequired[ProxyRulePhaseActionType]
-
-
-class ProxyConfigRuleGroupTypeDef(TypedDict):
-    ProxyRuleGroupName: NotRequired[str]
-    ProxyRuleGroupArn: NotRequired[str]
-    Type: NotRequired[str]
-    Priority: NotRequired[int]
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
-
-
-class ProxyConfigurationTypeDef(TypedDict):
-    ProxyConfigurationName: NotRequired[str]
-    ProxyConfigurationArn: NotRequired[str]
-    Description: NotRequired[str]
-    CreateTime: NotRequired[datetime]
-    DeleteTime: NotRequired[datetime]
-    RuleGroups: NotRequired[list[ProxyConfigRuleGroupTypeDef]]
-    DefaultRulePhaseActions: NotRequired[
-        ProxyConfigDefaultRulePhaseActionsRequestTypeDef
-    ]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class AttachRuleGroupsToProxyConfigurationResponseTypeDef(TypedDict):
-    ProxyConfiguration: NotRequired[ProxyConfigurationTypeDef]
     UpdateToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -549,6 +545,78 @@ class CheckCertificateRevocationStatusActionsTypeDef(TypedDict):
     UnknownStatusAction: NotRequired[RevocationCheckActionType]
 
 
+class ContainerAssociationSummaryTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+
+
+class ContainerAttributeTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class ContainerMonitoringConfigurationOutputTypeDef(TypedDict):
+    ClusterArn: str
+    AttributeFilters: NotRequired[list[ContainerAttributeTypeDef]]
+
+
+class ContainerMonitoringConfigurationTypeDef(TypedDict):
+    ClusterArn: str
+    AttributeFilters: NotRequired[ReadOnly[Sequence[ContainerAttributeTypeDef]]]
+
+
+class ContextFiltersTypeDef(TypedDict):
+    Region: NotRequired[str]
+    ResourceType: NotRequired[ResourceTypeType]
+
+
+class ContextSetOutputTypeDef(TypedDict):
+    Definition: list[str]
+
+
+class ContextSetTypeDef(TypedDict):
+    Definition: ReadOnly[Sequence[str]]
+
+
+class ContextStoreSyncStateTypeDef(TypedDict):
+    SyncStatus: NotRequired[ContextStoreSyncStatusType]
+    StatusMessage: NotRequired[str]
+
+
+class ContextStoreTypeDef(TypedDict):
+    ContextStoreId: str
+    ContextStoreOwnerAccountId: str
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class CreateContainerAssociationRequestTypeDef(TypedDict):
+    ContainerAssociationName: str
+    Description: NotRequired[str]
+    Type: ContainerMonitoringTypeType
+    ContainerMonitoringConfigurations: ReadOnly[
+        Sequence[ContainerMonitoringConfigurationTypeDef]
+    ]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateContainerAssociationResponseTypeDef(TypedDict):
+    ContainerAssociationName: NotRequired[str]
+    ContainerAssociationArn: NotRequired[str]
+    Description: NotRequired[str]
+    Type: NotRequired[ContainerMonitoringTypeType]
+    ContainerMonitoringConfigurations: NotRequired[
+        list[ContainerMonitoringConfigurationOutputTypeDef]
+    ]
+    Status: NotRequired[ContainerAssociationStatusType]
+    Tags: NotRequired[list[TagTypeDef]]
+    UpdateToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class EncryptionConfigurationTypeDef(TypedDict):
     KeyId: NotRequired[str]
     Type: EncryptionTypeType
@@ -565,6 +633,14 @@ class IPSetTypeDef(TypedDict):
 
 class PolicyVariablesTypeDef(TypedDict):
     RuleVariables: NotRequired[ReadOnly[Mapping[str, IPSetTypeDef]]]
+
+
+class Route53ResolvedIPValidationTypeDef(TypedDict):
+    Action: Route53ResolvedIPValidationActionType
+    DNSFirewallRuleGroupId: str
+    DNSExpiryExceptionPolicy: DNSExpiryExceptionPolicyType
+    BypassDestinationValidationIPRanges: NotRequired[ReadOnly[Sequence[AddressTypeDef]]]
+    SourceIPRanges: NotRequired[ReadOnly[Sequence[AddressTypeDef]]]
 
 
 class FlowTimeoutsTypeDef(TypedDict):
@@ -608,6 +684,9 @@ class FirewallPolicyTypeDef(TypedDict):
     TLSInspectionConfigurationArn: NotRequired[str]
     PolicyVariables: NotRequired[ReadOnly[PolicyVariablesTypeDef]]
     EnableTLSSessionHolding: NotRequired[bool]
+    Route53ResolvedIPValidation: NotRequired[
+        ReadOnly[Route53ResolvedIPValidationTypeDef]
+    ]
 
 
 class CreateFirewallPolicyRequestTypeDef(TypedDict):
@@ -619,18 +698,26 @@ class CreateFirewallPolicyRequestTypeDef(TypedDict):
     EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
 
 
+class FirewallPolicyErrorTypeDef(TypedDict):
+    Code: FirewallPolicyErrorCodeType
+    Message: str
+    ResourceId: NotRequired[str]
+
+
 class FirewallPolicyResponseTypeDef(TypedDict):
     FirewallPolicyName: str
     FirewallPolicyArn: str
     FirewallPolicyId: str
     Description: NotRequired[str]
     FirewallPolicyStatus: NotRequired[ResourceStatusType]
+    StatusMessage: NotRequired[str]
     Tags: NotRequired[list[TagTypeDef]]
     ConsumedStatelessRuleCapacity: NotRequired[int]
     ConsumedStatefulRuleCapacity: NotRequired[int]
     ConsumedStatefulDomainCapacity: NotRequired[int]
     NumberOfAssociations: NotRequired[int]
     EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
+    Errors: NotRequired[list[FirewallPolicyErrorTypeDef]]
     LastModifiedTime: NotRequired[datetime]
 
 
@@ -638,6 +725,166 @@ class CreateFirewallPolicyResponseTypeDef(TypedDict):
     UpdateToken: str
     FirewallPolicyResponse: FirewallPolicyResponseTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RuleMetadataTypeDef(TypedDict):
+    RuleEnabled: NotRequired[bool]
+    RuleDescription: NotRequired[str]
+
+
+class RuleOptionTypeDef(TypedDict):
+    Keyword: str
+    Settings: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class FirewallRuleTypeDef(TypedDict):
+    Action: FirewallRuleActionType
+    ActionScope: ActionScopeType
+    Hook: HookKeyType
+    Protocol: FirewallRuleProtocolType
+    SourceIPs: NotRequired[str]
+    DestIPs: NotRequired[str]
+    SourcePorts: NotRequired[str]
+    DestPorts: NotRequired[str]
+    RuleOptions: NotRequired[ReadOnly[Sequence[RuleOptionTypeDef]]]
+    AcceptPriorHooks: NotRequired[bool]
+    AlertEnabled: NotRequired[bool]
+    BypassIPSEnabled: NotRequired[bool]
+    RuleMetadata: NotRequired[RuleMetadataTypeDef]
+
+
+class RulesSourceListTypeDef(TypedDict):
+    Targets: ReadOnly[Sequence[str]]
+    TargetTypes: ReadOnly[Sequence[TargetTypeType]]
+    GeneratedRulesType: GeneratedRulesTypeType
+
+
+class FirewallRulesSourceTypeDef(TypedDict):
+    RulesString: NotRequired[str]
+    FirewallRules: NotRequired[ReadOnly[Sequence[FirewallRuleTypeDef]]]
+    RulesSourceList: NotRequired[ReadOnly[RulesSourceListTypeDef]]
+
+
+class IPSetReferenceTypeDef(TypedDict):
+    ReferenceArn: NotRequired[str]
+
+
+class ReferenceSetsTypeDef(TypedDict):
+    IPSetReferences: NotRequired[ReadOnly[Mapping[str, IPSetReferenceTypeDef]]]
+
+
+class PortSetTypeDef(TypedDict):
+    Definition: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class RuleVariablesTypeDef(TypedDict):
+    IPSets: NotRequired[ReadOnly[Mapping[str, IPSetTypeDef]]]
+    PortSets: NotRequired[ReadOnly[Mapping[str, PortSetTypeDef]]]
+    ContextSets: NotRequired[ReadOnly[Mapping[str, ContextSetTypeDef]]]
+
+
+class FirewallRuleGroupTypeDef(TypedDict):
+    RulesSource: ReadOnly[FirewallRulesSourceTypeDef]
+    RuleVariables: NotRequired[ReadOnly[RuleVariablesTypeDef]]
+    ReferenceSets: NotRequired[ReadOnly[ReferenceSetsTypeDef]]
+
+
+class FirewallRuleGroupEntryTypeDef(TypedDict):
+    Priority: NotRequired[int]
+    ResourceArn: NotRequired[str]
+    InlineRuleGroup: NotRequired[ReadOnly[FirewallRuleGroupTypeDef]]
+
+
+class IpsRuleGroupOverrideTypeDef(TypedDict):
+    Action: NotRequired[OverrideActionType]
+
+
+class IpsRulesSourceTypeDef(TypedDict):
+    RulesString: NotRequired[str]
+
+
+class IpsRuleGroupTypeDef(TypedDict):
+    RulesSource: IpsRulesSourceTypeDef
+    RuleVariables: NotRequired[ReadOnly[RuleVariablesTypeDef]]
+    ReferenceSets: NotRequired[ReadOnly[ReferenceSetsTypeDef]]
+
+
+class IpsRuleGroupEntryTypeDef(TypedDict):
+    ResourceArn: NotRequired[str]
+    InlineRuleGroup: NotRequired[ReadOnly[IpsRuleGroupTypeDef]]
+    Override: NotRequired[IpsRuleGroupOverrideTypeDef]
+
+
+class StatefulEngineOptionsV2TypeDef(TypedDict):
+    StreamExceptionPolicy: NotRequired[StreamExceptionPolicyV2Type]
+    FlowTimeouts: NotRequired[FlowTimeoutsTypeDef]
+
+
+class FirewallPolicyV2TypeDef(TypedDict):
+    FirewallRuleGroupEntries: NotRequired[
+        ReadOnly[Sequence[FirewallRuleGroupEntryTypeDef]]
+    ]
+    IpsRuleGroupEntries: NotRequired[ReadOnly[Sequence[IpsRuleGroupEntryTypeDef]]]
+    PolicyMode: NotRequired[PolicyModeType]
+    FirewallDefaultAction: NotRequired[PolicyDefaultActionType]
+    StatefulEngineOptions: NotRequired[StatefulEngineOptionsV2TypeDef]
+    TLSInspectionConfigurationArn: NotRequired[str]
+    PolicyVariables: NotRequired[ReadOnly[PolicyVariablesTypeDef]]
+    Route53ResolvedIPValidation: NotRequired[
+        ReadOnly[Route53ResolvedIPValidationTypeDef]
+    ]
+
+
+class CreateFirewallPolicyV2RequestTypeDef(TypedDict):
+    FirewallPolicyV2Name: str
+    FirewallPolicyV2: ReadOnly[FirewallPolicyV2TypeDef]
+    Description: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    DryRun: NotRequired[bool]
+    EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
+
+
+class FirewallPolicyV2ResponseTypeDef(TypedDict):
+    FirewallPolicyV2Name: str
+    FirewallPolicyV2Arn: str
+    FirewallPolicyV2Id: str
+    Description: NotRequired[str]
+    FirewallPolicyV2Status: NotRequired[ResourceStatusType]
+    StatusMessage: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    ConsumedFirewallRuleCapacity: NotRequired[int]
+    ConsumedIpsRuleCapacity: NotRequired[int]
+    ConsumedIpsDomainCapacity: NotRequired[int]
+    NumberOfAssociations: NotRequired[int]
+    EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
+    Errors: NotRequired[list[FirewallPolicyErrorTypeDef]]
+    LastModifiedTime: NotRequired[datetime]
+
+
+class CreateFirewallPolicyV2ResponseTypeDef(TypedDict):
+    UpdateToken: str
+    FirewallPolicyV2Response: FirewallPolicyV2ResponseTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IgwFirewallConfigurationTypeDef(TypedDict):
+    EnforcementMode: EnforcementModeType
+
+
+class ListenerPropertyTypeDef(TypedDict):
+    Port: NotRequired[int]
+    Type: NotRequired[ListenerPropertyTypeType]
+
+
+class ProxySettingsTypeDef(TypedDict):
+    ListenerProperties: ReadOnly[Sequence[ListenerPropertyTypeDef]]
+    CertificateArn: NotRequired[str]
+    DomainName: NotRequired[str]
+
+
+class VpcEndpointTypeDef(TypedDict):
+    VpcId: str
+    SubnetMappings: ReadOnly[Sequence[SubnetMappingTypeDef]]
 
 
 class CreateFirewallRequestTypeDef(TypedDict):
@@ -657,6 +904,20 @@ class CreateFirewallRequestTypeDef(TypedDict):
         ReadOnly[Sequence[AvailabilityZoneMappingTypeDef]]
     ]
     AvailabilityZoneChangeProtection: NotRequired[bool]
+    IgwFirewallConfiguration: NotRequired[IgwFirewallConfigurationTypeDef]
+    NatGatewayCreateMappings: NotRequired[
+        ReadOnly[Sequence[NatGatewayCreateMappingTypeDef]]
+    ]
+    ProxySettings: NotRequired[ReadOnly[ProxySettingsTypeDef]]
+    VpcEndpoint: NotRequired[ReadOnly[VpcEndpointTypeDef]]
+    TransparentFilteringNatScope: NotRequired[TransparentFilteringNatScopeType]
+
+
+class NatGatewayAttachmentTypeDef(TypedDict):
+    NatGatewayId: str
+    Status: NatGatewayAttachmentStatusType
+    StatusMessage: NotRequired[str]
+    DnsName: NotRequired[str]
 
 
 class PerObjectStatusTypeDef(TypedDict):
@@ -667,6 +928,8 @@ class PerObjectStatusTypeDef(TypedDict):
 class SyncStateTypeDef(TypedDict):
     Attachment: NotRequired[AttachmentTypeDef]
     Config: NotRequired[dict[str, PerObjectStatusTypeDef]]
+    AddressTranslations: NotRequired[AddressTranslationsTypeDef]
+    NatGatewayAttachments: NotRequired[list[NatGatewayAttachmentTypeDef]]
 
 
 class TransitGatewayAttachmentSyncStateTypeDef(TypedDict):
@@ -683,6 +946,24 @@ class FirewallStatusTypeDef(TypedDict):
     TransitGatewayAttachmentSyncState: NotRequired[
         TransitGatewayAttachmentSyncStateTypeDef
     ]
+    ContextStoreSyncState: NotRequired[ContextStoreSyncStateTypeDef]
+
+
+class NatGatewayCreateMappingOutputTypeDef(TypedDict):
+    SubnetId: str
+    AllocationIds: NotRequired[list[str]]
+    PrivateIps: NotRequired[list[str]]
+
+
+class ProxySettingsOutputTypeDef(TypedDict):
+    ListenerProperties: list[ListenerPropertyTypeDef]
+    CertificateArn: NotRequired[str]
+    DomainName: NotRequired[str]
+
+
+class VpcEndpointOutputTypeDef(TypedDict):
+    VpcId: str
+    SubnetMappings: list[SubnetMappingTypeDef]
 
 
 class FirewallTypeDef(TypedDict):
@@ -704,191 +985,19 @@ class FirewallTypeDef(TypedDict):
     TransitGatewayOwnerAccountId: NotRequired[str]
     AvailabilityZoneMappings: NotRequired[list[AvailabilityZoneMappingTypeDef]]
     AvailabilityZoneChangeProtection: NotRequired[bool]
+    IgwFirewallConfiguration: NotRequired[IgwFirewallConfigurationTypeDef]
+    NatGatewayCreateMappings: NotRequired[list[NatGatewayCreateMappingOutputTypeDef]]
+    ProxySettings: NotRequired[ProxySettingsOutputTypeDef]
+    VpcEndpoint: NotRequired[VpcEndpointOutputTypeDef]
+    ContextStoreId: NotRequired[str]
+    ContextStoreOwnerAccountId: NotRequired[str]
+    TransparentFilteringNatScope: NotRequired[TransparentFilteringNatScopeType]
 
 
 class CreateFirewallResponseTypeDef(TypedDict):
     Firewall: NotRequired[FirewallTypeDef]
     FirewallStatus: NotRequired[FirewallStatusTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateProxyConfigurationRequestTypeDef(TypedDict):
-    ProxyConfigurationName: str
-    Description: NotRequired[str]
-    RuleGroupNames: NotRequired[ReadOnly[Sequence[str]]]
-    RuleGroupArns: NotRequired[ReadOnly[Sequence[str]]]
-    DefaultRulePhaseActions: ProxyConfigDefaultRulePhaseActionsRequestTypeDef
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class CreateProxyConfigurationResponseTypeDef(TypedDict):
-    ProxyConfiguration: NotRequired[ProxyConfigurationTypeDef]
-    UpdateToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListenerPropertyRequestTypeDef(TypedDict):
-    Port: int
-    Type: ListenerPropertyTypeType
-
-
-class TlsInterceptPropertiesRequestTypeDef(TypedDict):
-    PcaArn: NotRequired[str]
-    TlsInterceptMode: NotRequired[TlsInterceptModeType]
-
-
-class CreateProxyRequestTypeDef(TypedDict):
-    ProxyName: str
-    NatGatewayId: str
-    ProxyConfigurationName: NotRequired[str]
-    ProxyConfigurationArn: NotRequired[str]
-    ListenerProperties: NotRequired[ReadOnly[Sequence[ListenerPropertyRequestTypeDef]]]
-    TlsInterceptProperties: TlsInterceptPropertiesRequestTypeDef
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class ListenerPropertyTypeDef(TypedDict):
-    Port: NotRequired[int]
-    Type: NotRequired[ListenerPropertyTypeType]
-
-
-class TlsInterceptPropertiesTypeDef(TypedDict):
-    PcaArn: NotRequired[str]
-    TlsInterceptMode: NotRequired[TlsInterceptModeType]
-
-
-class ProxyTypeDef(TypedDict):
-    CreateTime: NotRequired[datetime]
-    DeleteTime: NotRequired[datetime]
-    UpdateTime: NotRequired[datetime]
-    FailureCode: NotRequired[str]
-    FailureMessage: NotRequired[str]
-    ProxyState: NotRequired[ProxyStateType]
-    ProxyModifyState: NotRequired[ProxyModifyStateType]
-    NatGatewayId: NotRequired[str]
-    ProxyConfigurationName: NotRequired[str]
-    ProxyConfigurationArn: NotRequired[str]
-    ProxyName: NotRequired[str]
-    ProxyArn: NotRequired[str]
-    ListenerProperties: NotRequired[list[ListenerPropertyTypeDef]]
-    TlsInterceptProperties: NotRequired[TlsInterceptPropertiesTypeDef]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class CreateProxyResponseTypeDef(TypedDict):
-    Proxy: NotRequired[ProxyTypeDef]
-    UpdateToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ProxyRuleConditionTypeDef(TypedDict):
-    ConditionOperator: NotRequired[str]
-    ConditionKey: NotRequired[str]
-    ConditionValues: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class ProxyRuleTypeDef(TypedDict):
-    ProxyRuleName: NotRequired[str]
-    Description: NotRequired[str]
-    Action: NotRequired[ProxyRulePhaseActionType]
-    Conditions: NotRequired[ReadOnly[Sequence[ProxyRuleConditionTypeDef]]]
-
-
-class ProxyRulesByRequestPhaseTypeDef(TypedDict):
-    PreDNS: NotRequired[ReadOnly[Sequence[ProxyRuleTypeDef]]]
-    PreREQUEST: NotRequired[ReadOnly[Sequence[ProxyRuleTypeDef]]]
-    PostRESPONSE: NotRequired[ReadOnly[Sequence[ProxyRuleTypeDef]]]
-
-
-class CreateProxyRuleGroupRequestTypeDef(TypedDict):
-    ProxyRuleGroupName: str
-    Description: NotRequired[str]
-    Rules: NotRequired[ReadOnly[ProxyRulesByRequestPhaseTypeDef]]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
-
-
-class ProxyRuleConditionOutputTypeDef(TypedDict):
-    ConditionOperator: NotRequired[str]
-    ConditionKey: NotRequired[str]
-    ConditionValues: NotRequired[list[str]]
-
-
-class ProxyRuleOutputTypeDef(TypedDict):
-    ProxyRuleName: NotRequired[str]
-    Description: NotRequired[str]
-    Action: NotRequired[ProxyRulePhaseActionType]
-    Conditions: NotRequired[list[ProxyRuleConditionOutputTypeDef]]
-
-
-class ProxyRulesByRequestPhaseOutputTypeDef(TypedDict):
-    PreDNS: NotRequired[list[ProxyRuleOutputTypeDef]]
-    PreREQUEST: NotRequired[list[ProxyRuleOutputTypeDef]]
-    PostRESPONSE: NotRequired[list[ProxyRuleOutputTypeDef]]
-
-
-class ProxyRuleGroupTypeDef(TypedDict):
-    ProxyRuleGroupName: NotRequired[str]
-    ProxyRuleGroupArn: NotRequired[str]
-    CreateTime: NotRequired[datetime]
-    DeleteTime: NotRequired[datetime]
-    Rules: NotRequired[ProxyRulesByRequestPhaseOutputTypeDef]
-    Description: NotRequired[str]
-    Tags: NotRequired[list[TagTypeDef]]
-
-
-class CreateProxyRuleGroupResponseTypeDef(TypedDict):
-    ProxyRuleGroup: NotRequired[ProxyRuleGroupTypeDef]
-    UpdateToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class CreateProxyRuleTypeDef(TypedDict):
-    ProxyRuleName: NotRequired[str]
-    Description: NotRequired[str]
-    Action: NotRequired[ProxyRulePhaseActionType]
-    Conditions: NotRequired[ReadOnly[Sequence[ProxyRuleConditionTypeDef]]]
-    InsertPosition: NotRequired[int]
-
-
-class CreateProxyRulesByRequestPhaseTypeDef(TypedDict):
-    PreDNS: NotRequired[ReadOnly[Sequence[CreateProxyRuleTypeDef]]]
-    PreREQUEST: NotRequired[ReadOnly[Sequence[CreateProxyRuleTypeDef]]]
-    PostRESPONSE: NotRequired[ReadOnly[Sequence[CreateProxyRuleTypeDef]]]
-
-
-class CreateProxyRulesRequestTypeDef(TypedDict):
-    ProxyRuleGroupArn: NotRequired[str]
-    ProxyRuleGroupName: NotRequired[str]
-    Rules: ReadOnly[CreateProxyRulesByRequestPhaseTypeDef]
-
-
-class CreateProxyRulesResponseTypeDef(TypedDict):
-    ProxyRuleGroup: NotRequired[ProxyRuleGroupTypeDef]
-    UpdateToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class IPSetReferenceTypeDef(TypedDict):
-    ReferenceArn: NotRequired[str]
-
-
-class ReferenceSetsTypeDef(TypedDict):
-    IPSetReferences: NotRequired[ReadOnly[Mapping[str, IPSetReferenceTypeDef]]]
-
-
-class PortSetTypeDef(TypedDict):
-    Definition: NotRequired[ReadOnly[Sequence[str]]]
-
-
-class RuleVariablesTypeDef(TypedDict):
-    IPSets: NotRequired[ReadOnly[Mapping[str, IPSetTypeDef]]]
-    PortSets: NotRequired[ReadOnly[Mapping[str, PortSetTypeDef]]]
-
-
-class RulesSourceListTypeDef(TypedDict):
-    Targets: ReadOnly[Sequence[str]]
-    TargetTypes: ReadOnly[Sequence[TargetTypeType]]
-    GeneratedRulesType: GeneratedRulesTypeType
 
 
 class HeaderTypeDef(TypedDict):
@@ -898,11 +1007,6 @@ class HeaderTypeDef(TypedDict):
     Direction: StatefulRuleDirectionType
     Destination: str
     DestinationPort: str
-
-
-class RuleOptionTypeDef(TypedDict):
-    Keyword: str
-    Settings: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class StatefulRuleTypeDef(TypedDict):
@@ -977,6 +1081,8 @@ class SummaryConfigurationTypeDef(TypedDict):
 class CreateRuleGroupRequestTypeDef(TypedDict):
     RuleGroupName: str
     RuleGroup: NotRequired[ReadOnly[RuleGroupTypeDef]]
+    FirewallRuleGroup: NotRequired[ReadOnly[FirewallRuleGroupTypeDef]]
+    IpsRuleGroup: NotRequired[ReadOnly[IpsRuleGroupTypeDef]]
     Rules: NotRequired[str]
     Type: RuleGroupTypeType
     Description: NotRequired[str]
@@ -1018,12 +1124,19 @@ class CreateRuleGroupResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DomainMatchTypeDef(TypedDict):
+    Domains: ReadOnly[Sequence[str]]
+
+
 class ServerCertificateScopeTypeDef(TypedDict):
     Sources: NotRequired[ReadOnly[Sequence[AddressTypeDef]]]
     Destinations: NotRequired[ReadOnly[Sequence[AddressTypeDef]]]
     SourcePorts: NotRequired[ReadOnly[Sequence[PortRangeTypeDef]]]
     DestinationPorts: NotRequired[ReadOnly[Sequence[PortRangeTypeDef]]]
     Protocols: NotRequired[ReadOnly[Sequence[int]]]
+    DomainMatch: NotRequired[ReadOnly[DomainMatchTypeDef]]
+    DecryptionAction: NotRequired[DecryptionActionType]
+    DeploymentMode: NotRequired[TLSInspectionScopeDeploymentModeType]
 
 
 class ServerCertificateTypeDef(TypedDict):
@@ -1037,6 +1150,7 @@ class ServerCertificateConfigurationTypeDef(TypedDict):
     CheckCertificateRevocationStatus: NotRequired[
         CheckCertificateRevocationStatusActionsTypeDef
     ]
+    DefaultDecryptionBehavior: NotRequired[DecryptionActionType]
 
 
 class TLSInspectionConfigurationTypeDef(TypedDict):
@@ -1114,6 +1228,18 @@ class CustomActionOutputTypeDef(TypedDict):
     ActionDefinition: ActionDefinitionOutputTypeDef
 
 
+class DeleteContainerAssociationRequestTypeDef(TypedDict):
+    ContainerAssociationName: NotRequired[str]
+    ContainerAssociationArn: NotRequired[str]
+
+
+class DeleteContainerAssociationResponseTypeDef(TypedDict):
+    ContainerAssociationName: NotRequired[str]
+    ContainerAssociationArn: NotRequired[str]
+    Status: NotRequired[ContainerAssociationStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteFirewallPolicyRequestTypeDef(TypedDict):
     FirewallPolicyName: NotRequired[str]
     FirewallPolicyArn: NotRequired[str]
@@ -1124,9 +1250,21 @@ class DeleteFirewallPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteFirewallPolicyV2RequestTypeDef(TypedDict):
+    FirewallPolicyV2Arn: NotRequired[str]
+    FirewallPolicyV2Name: NotRequired[str]
+
+
+class DeleteFirewallPolicyV2ResponseTypeDef(TypedDict):
+    FirewallPolicyV2Response: FirewallPolicyV2ResponseTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteFirewallRequestTypeDef(TypedDict):
     FirewallName: NotRequired[str]
     FirewallArn: NotRequired[str]
+    FirewallType: NotRequired[FirewallTypeType]
+    DeleteAssociatedNatGateways: NotRequired[bool]
 
 
 class DeleteFirewallResponseTypeDef(TypedDict):
@@ -1145,17 +1283,6 @@ class DeleteNetworkFirewallTransitGatewayAttachmentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DeleteProxyConfigurationRequestTypeDef(TypedDict):
-    ProxyConfigurationName: NotRequired[str]
-    ProxyConfigurationArn: NotRequired[str]
-
-
-class DeleteProxyConfigurationResponseTypeDef(TypedDict):
-    ProxyConfigurationName: NotRequired[str]
-    ProxyConfigurationArn: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class DeleteProxyRequestTypeDef(TypedDict):
     NatGatewayId: str
     ProxyName: NotRequired[str]
@@ -1166,28 +1293,6 @@ class DeleteProxyResponseTypeDef(TypedDict):
     NatGatewayId: NotRequired[str]
     ProxyName: NotRequired[str]
     ProxyArn: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DeleteProxyRuleGroupRequestTypeDef(TypedDict):
-    ProxyRuleGroupName: NotRequired[str]
-    ProxyRuleGroupArn: NotRequired[str]
-
-
-class DeleteProxyRuleGroupResponseTypeDef(TypedDict):
-    ProxyRuleGroupName: NotRequired[str]
-    ProxyRuleGroupArn: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DeleteProxyRulesRequestTypeDef(TypedDict):
-    ProxyRuleGroupArn: NotRequired[str]
-    ProxyRuleGroupName: NotRequired[str]
-    Rules: ReadOnly[Sequence[str]]
-
-
-class DeleteProxyRulesResponseTypeDef(TypedDict):
-    ProxyRuleGroup: NotRequired[ProxyRuleGroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1230,6 +1335,27 @@ class DeleteVpcEndpointAssociationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescribeContainerAssociationRequestTypeDef(TypedDict):
+    ContainerAssociationName: NotRequired[str]
+    ContainerAssociationArn: NotRequired[str]
+
+
+class DescribeContainerAssociationResponseTypeDef(TypedDict):
+    ContainerAssociationName: NotRequired[str]
+    ContainerAssociationArn: NotRequired[str]
+    Description: NotRequired[str]
+    Type: NotRequired[ContainerMonitoringTypeType]
+    ContainerMonitoringConfigurations: NotRequired[
+        list[ContainerMonitoringConfigurationOutputTypeDef]
+    ]
+    Status: NotRequired[ContainerAssociationStatusType]
+    ResolvedCidrCount: NotRequired[int]
+    LastUpdatedTime: NotRequired[datetime]
+    Tags: NotRequired[list[TagTypeDef]]
+    UpdateToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DescribeFirewallMetadataRequestTypeDef(TypedDict):
     FirewallArn: NotRequired[str]
 
@@ -1257,6 +1383,14 @@ class PolicyVariablesOutputTypeDef(TypedDict):
     RuleVariables: NotRequired[dict[str, IPSetOutputTypeDef]]
 
 
+class Route53ResolvedIPValidationOutputTypeDef(TypedDict):
+    Action: Route53ResolvedIPValidationActionType
+    DNSFirewallRuleGroupId: str
+    DNSExpiryExceptionPolicy: DNSExpiryExceptionPolicyType
+    BypassDestinationValidationIPRanges: NotRequired[list[AddressTypeDef]]
+    SourceIPRanges: NotRequired[list[AddressTypeDef]]
+
+
 class FirewallPolicyOutputTypeDef(TypedDict):
     StatelessRuleGroupReferences: NotRequired[list[StatelessRuleGroupReferenceTypeDef]]
     StatelessDefaultActions: list[str]
@@ -1268,6 +1402,7 @@ class FirewallPolicyOutputTypeDef(TypedDict):
     TLSInspectionConfigurationArn: NotRequired[str]
     PolicyVariables: NotRequired[PolicyVariablesOutputTypeDef]
     EnableTLSSessionHolding: NotRequired[bool]
+    Route53ResolvedIPValidation: NotRequired[Route53ResolvedIPValidationOutputTypeDef]
 
 
 class DescribeFirewallPolicyResponseTypeDef(TypedDict):
@@ -1277,9 +1412,105 @@ class DescribeFirewallPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescribeFirewallPolicyV2RequestTypeDef(TypedDict):
+    FirewallPolicyV2Arn: NotRequired[str]
+    FirewallPolicyV2Name: NotRequired[str]
+    RuleOutputFormat: NotRequired[RuleOutputFormatType]
+
+
+class RuleOptionOutputTypeDef(TypedDict):
+    Keyword: str
+    Settings: NotRequired[list[str]]
+
+
+class FirewallRuleOutputTypeDef(TypedDict):
+    Action: FirewallRuleActionType
+    ActionScope: ActionScopeType
+    Hook: HookKeyType
+    Protocol: FirewallRuleProtocolType
+    SourceIPs: NotRequired[str]
+    DestIPs: NotRequired[str]
+    SourcePorts: NotRequired[str]
+    DestPorts: NotRequired[str]
+    RuleOptions: NotRequired[list[RuleOptionOutputTypeDef]]
+    AcceptPriorHooks: NotRequired[bool]
+    AlertEnabled: NotRequired[bool]
+    BypassIPSEnabled: NotRequired[bool]
+    RuleMetadata: NotRequired[RuleMetadataTypeDef]
+
+
+class RulesSourceListOutputTypeDef(TypedDict):
+    Targets: list[str]
+    TargetTypes: list[TargetTypeType]
+    GeneratedRulesType: GeneratedRulesTypeType
+
+
+class FirewallRulesSourceOutputTypeDef(TypedDict):
+    RulesString: NotRequired[str]
+    FirewallRules: NotRequired[list[FirewallRuleOutputTypeDef]]
+    RulesSourceList: NotRequired[RulesSourceListOutputTypeDef]
+
+
+class ReferenceSetsOutputTypeDef(TypedDict):
+    IPSetReferences: NotRequired[dict[str, IPSetReferenceTypeDef]]
+
+
+class PortSetOutputTypeDef(TypedDict):
+    Definition: NotRequired[list[str]]
+
+
+class RuleVariablesOutputTypeDef(TypedDict):
+    IPSets: NotRequired[dict[str, IPSetOutputTypeDef]]
+    PortSets: NotRequired[dict[str, PortSetOutputTypeDef]]
+    ContextSets: NotRequired[dict[str, ContextSetOutputTypeDef]]
+
+
+class FirewallRuleGroupOutputTypeDef(TypedDict):
+    RulesSource: FirewallRulesSourceOutputTypeDef
+    RuleVariables: NotRequired[RuleVariablesOutputTypeDef]
+    ReferenceSets: NotRequired[ReferenceSetsOutputTypeDef]
+
+
+class FirewallRuleGroupEntryOutputTypeDef(TypedDict):
+    Priority: NotRequired[int]
+    ResourceArn: NotRequired[str]
+    InlineRuleGroup: NotRequired[FirewallRuleGroupOutputTypeDef]
+
+
+class IpsRuleGroupOutputTypeDef(TypedDict):
+    RulesSource: IpsRulesSourceTypeDef
+    RuleVariables: NotRequired[RuleVariablesOutputTypeDef]
+    ReferenceSets: NotRequired[ReferenceSetsOutputTypeDef]
+
+
+class IpsRuleGroupEntryOutputTypeDef(TypedDict):
+    ResourceArn: NotRequired[str]
+    InlineRuleGroup: NotRequired[IpsRuleGroupOutputTypeDef]
+    Override: NotRequired[IpsRuleGroupOverrideTypeDef]
+
+
+class FirewallPolicyV2OutputTypeDef(TypedDict):
+    FirewallRuleGroupEntries: NotRequired[list[FirewallRuleGroupEntryOutputTypeDef]]
+    IpsRuleGroupEntries: NotRequired[list[IpsRuleGroupEntryOutputTypeDef]]
+    PolicyMode: NotRequired[PolicyModeType]
+    FirewallDefaultAction: NotRequired[PolicyDefaultActionType]
+    StatefulEngineOptions: NotRequired[StatefulEngineOptionsV2TypeDef]
+    TLSInspectionConfigurationArn: NotRequired[str]
+    PolicyVariables: NotRequired[PolicyVariablesOutputTypeDef]
+    Route53ResolvedIPValidation: NotRequired[Route53ResolvedIPValidationOutputTypeDef]
+
+
+class DescribeFirewallPolicyV2ResponseTypeDef(TypedDict):
+    UpdateToken: str
+    FirewallPolicyV2Response: FirewallPolicyV2ResponseTypeDef
+    FirewallPolicyV2: NotRequired[FirewallPolicyV2OutputTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DescribeFirewallRequestTypeDef(TypedDict):
     FirewallName: NotRequired[str]
     FirewallArn: NotRequired[str]
+    FirewallType: NotRequired[FirewallTypeType]
 
 
 class DescribeFirewallResponseTypeDef(TypedDict):
@@ -1292,6 +1523,7 @@ class DescribeFirewallResponseTypeDef(TypedDict):
 class DescribeFlowOperationRequestTypeDef(TypedDict):
     FirewallArn: str
     AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
     VpcEndpointAssociationArn: NotRequired[str]
     VpcEndpointId: NotRequired[str]
     FlowOperationId: str
@@ -1313,6 +1545,7 @@ class FlowOperationTypeDef(TypedDict):
 class DescribeFlowOperationResponseTypeDef(TypedDict):
     FirewallArn: NotRequired[str]
     AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
     VpcEndpointAssociationArn: NotRequired[str]
     VpcEndpointId: NotRequired[str]
     FlowOperationId: NotRequired[str]
@@ -1327,6 +1560,7 @@ class DescribeFlowOperationResponseTypeDef(TypedDict):
 class DescribeLoggingConfigurationRequestTypeDef(TypedDict):
     FirewallArn: NotRequired[str]
     FirewallName: NotRequired[str]
+    FirewallType: NotRequired[FirewallTypeType]
 
 
 class LogDestinationConfigOutputTypeDef(TypedDict):
@@ -1346,20 +1580,14 @@ class DescribeLoggingConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DescribeProxyConfigurationRequestTypeDef(TypedDict):
-    ProxyConfigurationName: NotRequired[str]
-    ProxyConfigurationArn: NotRequired[str]
-
-
-class DescribeProxyConfigurationResponseTypeDef(TypedDict):
-    ProxyConfiguration: NotRequired[ProxyConfigurationTypeDef]
-    UpdateToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class DescribeProxyRequestTypeDef(TypedDict):
     ProxyName: NotRequired[str]
     ProxyArn: NotRequired[str]
+
+
+class TlsInterceptPropertiesTypeDef(TypedDict):
+    PcaArn: NotRequired[str]
+    TlsInterceptMode: NotRequired[TlsInterceptModeType]
 
 
 class DescribeProxyResourceTypeDef(TypedDict):
@@ -1384,29 +1612,6 @@ class DescribeProxyResourceTypeDef(TypedDict):
 
 class DescribeProxyResponseTypeDef(TypedDict):
     Proxy: NotRequired[DescribeProxyResourceTypeDef]
-    UpdateToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeProxyRuleGroupRequestTypeDef(TypedDict):
-    ProxyRuleGroupName: NotRequired[str]
-    ProxyRuleGroupArn: NotRequired[str]
-
-
-class DescribeProxyRuleGroupResponseTypeDef(TypedDict):
-    ProxyRuleGroup: NotRequired[ProxyRuleGroupTypeDef]
-    UpdateToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class DescribeProxyRuleRequestTypeDef(TypedDict):
-    ProxyRuleName: str
-    ProxyRuleGroupName: NotRequired[str]
-    ProxyRuleGroupArn: NotRequired[str]
-
-
-class DescribeProxyRuleResponseTypeDef(TypedDict):
-    ProxyRule: NotRequired[ProxyRuleOutputTypeDef]
     UpdateToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -1445,30 +1650,7 @@ class DescribeRuleGroupRequestTypeDef(TypedDict):
     RuleGroupArn: NotRequired[str]
     Type: NotRequired[RuleGroupTypeType]
     AnalyzeRuleGroup: NotRequired[bool]
-
-
-class ReferenceSetsOutputTypeDef(TypedDict):
-    IPSetReferences: NotRequired[dict[str, IPSetReferenceTypeDef]]
-
-
-class PortSetOutputTypeDef(TypedDict):
-    Definition: NotRequired[list[str]]
-
-
-class RuleVariablesOutputTypeDef(TypedDict):
-    IPSets: NotRequired[dict[str, IPSetOutputTypeDef]]
-    PortSets: NotRequired[dict[str, PortSetOutputTypeDef]]
-
-
-class RulesSourceListOutputTypeDef(TypedDict):
-    Targets: list[str]
-    TargetTypes: list[TargetTypeType]
-    GeneratedRulesType: GeneratedRulesTypeType
-
-
-class RuleOptionOutputTypeDef(TypedDict):
-    Keyword: str
-    Settings: NotRequired[list[str]]
+    RuleOutputFormat: NotRequired[RuleOutputFormatType]
 
 
 class StatefulRuleOutputTypeDef(TypedDict):
@@ -1525,6 +1707,8 @@ class RuleGroupOutputTypeDef(TypedDict):
 class DescribeRuleGroupResponseTypeDef(TypedDict):
     UpdateToken: str
     RuleGroup: NotRequired[RuleGroupOutputTypeDef]
+    FirewallRuleGroup: NotRequired[FirewallRuleGroupOutputTypeDef]
+    IpsRuleGroup: NotRequired[IpsRuleGroupOutputTypeDef]
     RuleGroupResponse: RuleGroupResponseTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -1557,12 +1741,19 @@ class DescribeTLSInspectionConfigurationRequestTypeDef(TypedDict):
     TLSInspectionConfigurationName: NotRequired[str]
 
 
+class DomainMatchOutputTypeDef(TypedDict):
+    Domains: list[str]
+
+
 class ServerCertificateScopeOutputTypeDef(TypedDict):
     Sources: NotRequired[list[AddressTypeDef]]
     Destinations: NotRequired[list[AddressTypeDef]]
     SourcePorts: NotRequired[list[PortRangeTypeDef]]
     DestinationPorts: NotRequired[list[PortRangeTypeDef]]
     Protocols: NotRequired[list[int]]
+    DomainMatch: NotRequired[DomainMatchOutputTypeDef]
+    DecryptionAction: NotRequired[DecryptionActionType]
+    DeploymentMode: NotRequired[TLSInspectionScopeDeploymentModeType]
 
 
 class ServerCertificateConfigurationOutputTypeDef(TypedDict):
@@ -1572,6 +1763,7 @@ class ServerCertificateConfigurationOutputTypeDef(TypedDict):
     CheckCertificateRevocationStatus: NotRequired[
         CheckCertificateRevocationStatusActionsTypeDef
     ]
+    DefaultDecryptionBehavior: NotRequired[DecryptionActionType]
 
 
 class TLSInspectionConfigurationOutputTypeDef(TypedDict):
@@ -1597,25 +1789,12 @@ class DescribeVpcEndpointAssociationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DetachRuleGroupsFromProxyConfigurationRequestTypeDef(TypedDict):
-    ProxyConfigurationName: NotRequired[str]
-    ProxyConfigurationArn: NotRequired[str]
-    RuleGroupNames: NotRequired[ReadOnly[Sequence[str]]]
-    RuleGroupArns: NotRequired[ReadOnly[Sequence[str]]]
-    UpdateToken: str
-
-
-class DetachRuleGroupsFromProxyConfigurationResponseTypeDef(TypedDict):
-    ProxyConfiguration: NotRequired[ProxyConfigurationTypeDef]
-    UpdateToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
 class DisassociateAvailabilityZonesRequestTypeDef(TypedDict):
     UpdateToken: NotRequired[str]
     FirewallArn: NotRequired[str]
     FirewallName: NotRequired[str]
     AvailabilityZoneMappings: ReadOnly[Sequence[AvailabilityZoneMappingTypeDef]]
+    FirewallType: NotRequired[FirewallTypeType]
 
 
 class DisassociateAvailabilityZonesResponseTypeDef(TypedDict):
@@ -1648,6 +1827,11 @@ class FirewallMetadataTypeDef(TypedDict):
 
 
 class FirewallPolicyMetadataTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Arn: NotRequired[str]
+
+
+class FirewallPolicyV2MetadataTypeDef(TypedDict):
     Name: NotRequired[str]
     Arn: NotRequired[str]
 
@@ -1710,6 +1894,28 @@ class ListAnalysisReportsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListContainerAssociationsRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListContainerAssociationsResponseTypeDef(TypedDict):
+    ContainerAssociations: NotRequired[list[ContainerAssociationSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListContextStoresRequestTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class ListContextStoresResponseTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    ContextStores: list[ContextStoreTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListFirewallPoliciesRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
@@ -1721,10 +1927,22 @@ class ListFirewallPoliciesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListFirewallPoliciesV2RequestTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class ListFirewallPoliciesV2ResponseTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    FirewallPoliciesV2: list[FirewallPolicyV2MetadataTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListFirewallsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     VpcIds: NotRequired[ReadOnly[Sequence[str]]]
     MaxResults: NotRequired[int]
+    FirewallType: NotRequired[FirewallTypeType]
 
 
 class ListFirewallsResponseTypeDef(TypedDict):
@@ -1739,6 +1957,7 @@ class ListFlowOperationResultsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
     AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
     VpcEndpointId: NotRequired[str]
     VpcEndpointAssociationArn: NotRequired[str]
 
@@ -1746,6 +1965,7 @@ class ListFlowOperationResultsRequestTypeDef(TypedDict):
 class ListFlowOperationResultsResponseTypeDef(TypedDict):
     FirewallArn: NotRequired[str]
     AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
     VpcEndpointAssociationArn: NotRequired[str]
     VpcEndpointId: NotRequired[str]
     FlowOperationId: NotRequired[str]
@@ -1760,6 +1980,7 @@ class ListFlowOperationResultsResponseTypeDef(TypedDict):
 class ListFlowOperationsRequestTypeDef(TypedDict):
     FirewallArn: str
     AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
     VpcEndpointAssociationArn: NotRequired[str]
     VpcEndpointId: NotRequired[str]
     FlowOperationType: NotRequired[FlowOperationTypeType]
@@ -1773,50 +1994,23 @@ class ListFlowOperationsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ListProxiesRequestTypeDef(TypedDict):
-    NextToken: NotRequired[str]
+class ListResourcesInContextStoreRequestTypeDef(TypedDict):
+    ContextStoreId: str
+    Filters: NotRequired[ContextFiltersTypeDef]
     MaxResults: NotRequired[int]
-
-
-class ProxyMetadataTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Arn: NotRequired[str]
-
-
-class ListProxiesResponseTypeDef(TypedDict):
-    Proxies: NotRequired[list[ProxyMetadataTypeDef]]
     NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ListProxyConfigurationsRequestTypeDef(TypedDict):
-    NextToken: NotRequired[str]
-    MaxResults: NotRequired[int]
+class ResourceContextTypeDef(TypedDict):
+    ContextType: NotRequired[ContextTypeType]
+    Region: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    AttachmentType: NotRequired[str]
+    PublicId: str
 
 
-class ProxyConfigurationMetadataTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Arn: NotRequired[str]
-
-
-class ListProxyConfigurationsResponseTypeDef(TypedDict):
-    ProxyConfigurations: NotRequired[list[ProxyConfigurationMetadataTypeDef]]
-    NextToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class ListProxyRuleGroupsRequestTypeDef(TypedDict):
-    NextToken: NotRequired[str]
-    MaxResults: NotRequired[int]
-
-
-class ProxyRuleGroupMetadataTypeDef(TypedDict):
-    Name: NotRequired[str]
-    Arn: NotRequired[str]
-
-
-class ListProxyRuleGroupsResponseTypeDef(TypedDict):
-    ProxyRuleGroups: NotRequired[list[ProxyRuleGroupMetadataTypeDef]]
+class ListResourcesInContextStoreResponseTypeDef(TypedDict):
+    ResourceContexts: list[ResourceContextTypeDef]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -1898,21 +2092,6 @@ class LoggingConfigurationTypeDef(TypedDict):
     LogDestinationConfigs: ReadOnly[Sequence[LogDestinationConfigTypeDef]]
 
 
-class ProxyRuleGroupPriorityResultTypeDef(TypedDict):
-    ProxyRuleGroupName: NotRequired[str]
-    Priority: NotRequired[int]
-
-
-class ProxyRuleGroupPriorityTypeDef(TypedDict):
-    ProxyRuleGroupName: NotRequired[str]
-    NewPosition: NotRequired[int]
-
-
-class ProxyRulePriorityTypeDef(TypedDict):
-    ProxyRuleName: NotRequired[str]
-    NewPosition: NotRequired[int]
-
-
 class PutResourcePolicyRequestTypeDef(TypedDict):
     ResourceArn: str
     Policy: str
@@ -1946,6 +2125,7 @@ class StartAnalysisReportResponseTypeDef(TypedDict):
 class StartFlowCaptureRequestTypeDef(TypedDict):
     FirewallArn: str
     AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
     VpcEndpointAssociationArn: NotRequired[str]
     VpcEndpointId: NotRequired[str]
     MinimumFlowAgeInSeconds: NotRequired[int]
@@ -1962,6 +2142,7 @@ class StartFlowCaptureResponseTypeDef(TypedDict):
 class StartFlowFlushRequestTypeDef(TypedDict):
     FirewallArn: str
     AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
     VpcEndpointAssociationArn: NotRequired[str]
     VpcEndpointId: NotRequired[str]
     MinimumFlowAgeInSeconds: NotRequired[int]
@@ -2008,11 +2189,38 @@ class UpdateAvailabilityZoneChangeProtectionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateContainerAssociationRequestTypeDef(TypedDict):
+    ContainerAssociationName: NotRequired[str]
+    ContainerAssociationArn: NotRequired[str]
+    Description: NotRequired[str]
+    Type: ContainerMonitoringTypeType
+    ContainerMonitoringConfigurations: ReadOnly[
+        Sequence[ContainerMonitoringConfigurationTypeDef]
+    ]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    UpdateToken: str
+
+
+class UpdateContainerAssociationResponseTypeDef(TypedDict):
+    ContainerAssociationName: NotRequired[str]
+    ContainerAssociationArn: NotRequired[str]
+    Description: NotRequired[str]
+    Type: NotRequired[ContainerMonitoringTypeType]
+    ContainerMonitoringConfigurations: NotRequired[
+        list[ContainerMonitoringConfigurationOutputTypeDef]
+    ]
+    Status: NotRequired[ContainerAssociationStatusType]
+    Tags: NotRequired[list[TagTypeDef]]
+    UpdateToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateFirewallAnalysisSettingsRequestTypeDef(TypedDict):
     EnabledAnalysisTypes: NotRequired[ReadOnly[Sequence[EnabledAnalysisTypeType]]]
     FirewallArn: NotRequired[str]
     FirewallName: NotRequired[str]
     UpdateToken: NotRequired[str]
+    FirewallType: NotRequired[FirewallTypeType]
 
 
 class UpdateFirewallAnalysisSettingsResponseTypeDef(TypedDict):
@@ -2028,6 +2236,7 @@ class UpdateFirewallDeleteProtectionRequestTypeDef(TypedDict):
     FirewallArn: NotRequired[str]
     FirewallName: NotRequired[str]
     DeleteProtection: bool
+    FirewallType: NotRequired[FirewallTypeType]
 
 
 class UpdateFirewallDeleteProtectionResponseTypeDef(TypedDict):
@@ -2043,6 +2252,7 @@ class UpdateFirewallDescriptionRequestTypeDef(TypedDict):
     FirewallArn: NotRequired[str]
     FirewallName: NotRequired[str]
     Description: NotRequired[str]
+    FirewallType: NotRequired[FirewallTypeType]
 
 
 class UpdateFirewallDescriptionResponseTypeDef(TypedDict):
@@ -2058,6 +2268,7 @@ class UpdateFirewallEncryptionConfigurationRequestTypeDef(TypedDict):
     FirewallArn: NotRequired[str]
     FirewallName: NotRequired[str]
     EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
+    FirewallType: NotRequired[FirewallTypeType]
 
 
 class UpdateFirewallEncryptionConfigurationResponseTypeDef(TypedDict):
@@ -2073,6 +2284,7 @@ class UpdateFirewallPolicyChangeProtectionRequestTypeDef(TypedDict):
     FirewallArn: NotRequired[str]
     FirewallName: NotRequired[str]
     FirewallPolicyChangeProtection: bool
+    FirewallType: NotRequired[FirewallTypeType]
 
 
 class UpdateFirewallPolicyChangeProtectionResponseTypeDef(TypedDict):
@@ -2099,9 +2311,26 @@ class UpdateFirewallPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateFirewallPolicyV2RequestTypeDef(TypedDict):
+    UpdateToken: str
+    FirewallPolicyV2Arn: NotRequired[str]
+    FirewallPolicyV2Name: NotRequired[str]
+    FirewallPolicyV2: ReadOnly[FirewallPolicyV2TypeDef]
+    Description: NotRequired[str]
+    DryRun: NotRequired[bool]
+    EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
+
+
+class UpdateFirewallPolicyV2ResponseTypeDef(TypedDict):
+    UpdateToken: str
+    FirewallPolicyV2Response: FirewallPolicyV2ResponseTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateLoggingConfigurationRequestTypeDef(TypedDict):
     FirewallArn: NotRequired[str]
     FirewallName: NotRequired[str]
+    FirewallType: NotRequired[FirewallTypeType]
     LoggingConfiguration: NotRequired[ReadOnly[LoggingConfigurationTypeDef]]
     EnableMonitoringDashboard: NotRequired[bool]
 
@@ -2114,84 +2343,18 @@ class UpdateLoggingConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateProxyConfigurationRequestTypeDef(TypedDict):
-    ProxyConfigurationName: NotRequired[str]
-    ProxyConfigurationArn: NotRequired[str]
-    DefaultRulePhaseActions: ProxyConfigDefaultRulePhaseActionsRequestTypeDef
-    UpdateToken: str
-
-
-class UpdateProxyConfigurationResponseTypeDef(TypedDict):
-    ProxyConfiguration: NotRequired[ProxyConfigurationTypeDef]
+class UpdateProxySettingsRequestTypeDef(TypedDict):
+    FirewallArn: NotRequired[str]
+    FirewallName: NotRequired[str]
     UpdateToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
+    ProxySettings: NotRequired[ReadOnly[ProxySettingsTypeDef]]
 
 
-class UpdateProxyRequestTypeDef(TypedDict):
-    NatGatewayId: str
-    ProxyName: NotRequired[str]
-    ProxyArn: NotRequired[str]
-    ListenerPropertiesToAdd: NotRequired[
-        ReadOnly[Sequence[ListenerPropertyRequestTypeDef]]
-    ]
-    ListenerPropertiesToRemove: NotRequired[
-        ReadOnly[Sequence[ListenerPropertyRequestTypeDef]]
-    ]
-    TlsInterceptProperties: NotRequired[TlsInterceptPropertiesRequestTypeDef]
-    UpdateToken: str
-
-
-class UpdateProxyResponseTypeDef(TypedDict):
-    Proxy: NotRequired[ProxyTypeDef]
+class UpdateProxySettingsResponseTypeDef(TypedDict):
+    FirewallArn: NotRequired[str]
+    FirewallName: NotRequired[str]
     UpdateToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateProxyRuleGroupPrioritiesRequestTypeDef(TypedDict):
-    ProxyConfigurationName: NotRequired[str]
-    ProxyConfigurationArn: NotRequired[str]
-    RuleGroups: ReadOnly[Sequence[ProxyRuleGroupPriorityTypeDef]]
-    UpdateToken: str
-
-
-class UpdateProxyRuleGroupPrioritiesResponseTypeDef(TypedDict):
-    ProxyRuleGroups: NotRequired[list[ProxyRuleGroupPriorityResultTypeDef]]
-    UpdateToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateProxyRulePrioritiesRequestTypeDef(TypedDict):
-    ProxyRuleGroupName: NotRequired[str]
-    ProxyRuleGroupArn: NotRequired[str]
-    RuleGroupRequestPhase: RuleGroupRequestPhaseType
-    Rules: ReadOnly[Sequence[ProxyRulePriorityTypeDef]]
-    UpdateToken: str
-
-
-class UpdateProxyRulePrioritiesResponseTypeDef(TypedDict):
-    ProxyRuleGroupName: NotRequired[str]
-    ProxyRuleGroupArn: NotRequired[str]
-    RuleGroupRequestPhase: NotRequired[RuleGroupRequestPhaseType]
-    Rules: NotRequired[list[ProxyRulePriorityTypeDef]]
-    UpdateToken: NotRequired[str]
-    ResponseMetadata: ResponseMetadataTypeDef
-
-
-class UpdateProxyRuleRequestTypeDef(TypedDict):
-    ProxyRuleGroupName: NotRequired[str]
-    ProxyRuleGroupArn: NotRequired[str]
-    ProxyRuleName: str
-    Description: NotRequired[str]
-    Action: NotRequired[ProxyRulePhaseActionType]
-    AddConditions: NotRequired[ReadOnly[Sequence[ProxyRuleConditionTypeDef]]]
-    RemoveConditions: NotRequired[ReadOnly[Sequence[ProxyRuleConditionTypeDef]]]
-    UpdateToken: str
-
-
-class UpdateProxyRuleResponseTypeDef(TypedDict):
-    ProxyRule: NotRequired[ProxyRuleOutputTypeDef]
-    RemovedConditions: NotRequired[list[ProxyRuleConditionOutputTypeDef]]
-    UpdateToken: NotRequired[str]
+    ProxySettings: NotRequired[ProxySettingsOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2200,6 +2363,8 @@ class UpdateRuleGroupRequestTypeDef(TypedDict):
     RuleGroupArn: NotRequired[str]
     RuleGroupName: NotRequired[str]
     RuleGroup: NotRequired[ReadOnly[RuleGroupTypeDef]]
+    FirewallRuleGroup: NotRequired[ReadOnly[FirewallRuleGroupTypeDef]]
+    IpsRuleGroup: NotRequired[ReadOnly[IpsRuleGroupTypeDef]]
     Rules: NotRequired[str]
     Type: NotRequired[RuleGroupTypeType]
     Description: NotRequired[str]

@@ -49,6 +49,19 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         """
         return self._call("CreateMonitor", kwargs)
 
+    def create_performance_monitor(
+        self, **kwargs: Unpack[type_defs.CreatePerformanceMonitorInputTypeDef]
+    ) -> TargetResults[type_defs.CreatePerformanceMonitorOutputTypeDef]:
+        """Create a performance monitor to monitor the traffic of the Amazon Virtual
+        Private Clouds (VPCs) that you specify as targets, to determine whether
+        the Amazon Web Services network is causing issues for your workloads. With
+        a performance monitor, you can identify network degradation across paths
+        between Availability Zones and across Amazon Web Services Regions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/CreatePerformanceMonitor
+        """
+        return self._call("CreatePerformanceMonitor", kwargs)
+
     def create_scope(
         self, **kwargs: Unpack[type_defs.CreateScopeInputTypeDef]
     ) -> TargetResults[type_defs.CreateScopeOutputTypeDef]:
@@ -69,6 +82,16 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/DeleteMonitor
         """
         return self._call("DeleteMonitor", kwargs)
+
+    def delete_performance_monitor(
+        self, **kwargs: Unpack[type_defs.DeletePerformanceMonitorInputTypeDef]
+    ) -> TargetResults[type_defs.DeletePerformanceMonitorOutputTypeDef]:
+        """Delete a performance monitor. Network Flow Monitor stops tracking network
+        performance for the resources that the monitor included.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/DeletePerformanceMonitor
+        """
+        return self._call("DeletePerformanceMonitor", kwargs)
 
     def delete_scope(
         self, **kwargs: Unpack[type_defs.DeleteScopeInputTypeDef]
@@ -91,6 +114,28 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         """
         return self._call("GetMonitor", kwargs)
 
+    def get_monitor_scope_suggestions(
+        self, **kwargs: Unpack[type_defs.GetMonitorScopeSuggestionsInputTypeDef]
+    ) -> TargetResults[type_defs.GetMonitorScopeSuggestionsOutputTypeDef]:
+        """Returns the accounts that are sending traffic to, or receiving traffic
+        from, resources in a monitor, but that aren't included in the monitoring
+        scope for the monitor. By adding the suggested accounts to your scope, you
+        enable Network Flow Monitor to resolve the network paths for that traffic.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/GetMonitorScopeSuggestions
+        """
+        return self._call("GetMonitorScopeSuggestions", kwargs)
+
+    def get_performance_monitor(
+        self, **kwargs: Unpack[type_defs.GetPerformanceMonitorInputTypeDef]
+    ) -> TargetResults[type_defs.GetPerformanceMonitorOutputTypeDef]:
+        """Returns information about a performance monitor, including the resources
+        that it monitors, its status, and the tags for the monitor.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/GetPerformanceMonitor
+        """
+        return self._call("GetPerformanceMonitor", kwargs)
+
     def get_query_results_monitor_top_contributors(
         self,
         **kwargs: Unpack[type_defs.GetQueryResultsMonitorTopContributorsInputTypeDef],
@@ -103,6 +148,17 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/GetQueryResultsMonitorTopContributors
         """
         return self._call("GetQueryResultsMonitorTopContributors", kwargs)
+
+    def get_query_results_performance_monitor(
+        self, **kwargs: Unpack[type_defs.GetQueryResultsPerformanceMonitorInputTypeDef]
+    ) -> TargetResults[type_defs.GetQueryResultsPerformanceMonitorOutputTypeDef]:
+        """Returns the results of a query for the Network Flow Monitor query
+        interface, for a specified query ID and performance monitor. This call
+        returns the top paths for a performance monitor.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/GetQueryResultsPerformanceMonitor
+        """
+        return self._call("GetQueryResultsPerformanceMonitor", kwargs)
 
     def get_query_results_workload_insights_top_contributors(
         self,
@@ -147,6 +203,17 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/GetQueryStatusMonitorTopContributors
         """
         return self._call("GetQueryStatusMonitorTopContributors", kwargs)
+
+    def get_query_status_performance_monitor(
+        self, **kwargs: Unpack[type_defs.GetQueryStatusPerformanceMonitorInputTypeDef]
+    ) -> TargetResults[type_defs.GetQueryStatusPerformanceMonitorOutputTypeDef]:
+        """Returns the current status of a query for the Network Flow Monitor query
+        interface, for a specified query ID and performance monitor. This call
+        returns the query status for the top paths for a performance monitor.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/GetQueryStatusPerformanceMonitor
+        """
+        return self._call("GetQueryStatusPerformanceMonitor", kwargs)
 
     def get_query_status_workload_insights_top_contributors(
         self,
@@ -201,6 +268,16 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         """
         return self._call("ListMonitors", kwargs)
 
+    def list_performance_monitors(
+        self, **kwargs: Unpack[type_defs.ListPerformanceMonitorsInputTypeDef]
+    ) -> TargetResults[type_defs.ListPerformanceMonitorsOutputTypeDef]:
+        """Returns a list of the performance monitors in an account. You can
+        optionally return only the monitors that have a specific status or type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/ListPerformanceMonitors
+        """
+        return self._call("ListPerformanceMonitors", kwargs)
+
     def list_scopes(
         self, **kwargs: Unpack[type_defs.ListScopesInputTypeDef]
     ) -> TargetResults[type_defs.ListScopesOutputTypeDef]:
@@ -229,6 +306,17 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/StartQueryMonitorTopContributors
         """
         return self._call("StartQueryMonitorTopContributors", kwargs)
+
+    def start_query_performance_monitor(
+        self, **kwargs: Unpack[type_defs.StartQueryPerformanceMonitorInputTypeDef]
+    ) -> TargetResults[type_defs.StartQueryPerformanceMonitorOutputTypeDef]:
+        """Create a query that you can use with the Network Flow Monitor query
+        interface to return the top paths for a performance monitor. Specify the
+        performance monitor that you want to create the query for.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/StartQueryPerformanceMonitor
+        """
+        return self._call("StartQueryPerformanceMonitor", kwargs)
 
     def start_query_workload_insights_top_contributors(
         self,
@@ -271,6 +359,18 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/StopQueryMonitorTopContributors
         """
         return self._call("StopQueryMonitorTopContributors", kwargs)
+
+    def stop_query_performance_monitor(
+        self, **kwargs: Unpack[type_defs.StopQueryPerformanceMonitorInputTypeDef]
+    ) -> TargetResults[type_defs.StopQueryPerformanceMonitorOutputTypeDef]:
+        """Stop a query for the Network Flow Monitor query interface, for a specified
+        query ID and performance monitor. Use the same query ID that you used for
+        the corresponding API call to start the query,
+        StartQueryPerformanceMonitor.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/StopQueryPerformanceMonitor
+        """
+        return self._call("StopQueryPerformanceMonitor", kwargs)
 
     def stop_query_workload_insights_top_contributors(
         self,
@@ -327,6 +427,16 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         """
         return self._call("UpdateMonitor", kwargs)
 
+    def update_performance_monitor(
+        self, **kwargs: Unpack[type_defs.UpdatePerformanceMonitorInputTypeDef]
+    ) -> TargetResults[type_defs.UpdatePerformanceMonitorOutputTypeDef]:
+        """Update a performance monitor, to add or remove the resources that the
+        monitor tracks network performance for.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/UpdatePerformanceMonitor
+        """
+        return self._call("UpdatePerformanceMonitor", kwargs)
+
     def update_scope(
         self, **kwargs: Unpack[type_defs.UpdateScopeInputTypeDef]
     ) -> TargetResults[type_defs.UpdateScopeOutputTypeDef]:
@@ -338,6 +448,32 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/UpdateScope
         """
         return self._call("UpdateScope", kwargs)
+
+    def paginate_get_monitor_scope_suggestions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.GetMonitorScopeSuggestionsInputTypeDef],
+    ) -> TargetResults[type_defs.GetMonitorScopeSuggestionsOutputTypeDef]:
+        """Every page of GetMonitorScopeSuggestions in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the accounts that are sending traffic to, or receiving traffic
+        from, resources in a monitor, but that aren't included in the monitoring
+        scope for the monitor. By adding the suggested accounts to your scope, you
+        enable Network Flow Monitor to resolve the network paths for that traffic.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/GetMonitorScopeSuggestions
+        """
+        return self._paginate(
+            "GetMonitorScopeSuggestions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
 
     def paginate_get_query_results_monitor_top_contributors(
         self,
@@ -359,6 +495,31 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         """
         return self._paginate(
             "GetQueryResultsMonitorTopContributors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_query_results_performance_monitor(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.GetQueryResultsPerformanceMonitorInputTypeDef],
+    ) -> TargetResults[type_defs.GetQueryResultsPerformanceMonitorOutputTypeDef]:
+        """Every page of GetQueryResultsPerformanceMonitor in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns the results of a query for the Network Flow Monitor query
+        interface, for a specified query ID and performance monitor. This call
+        returns the top paths for a performance monitor.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/GetQueryResultsPerformanceMonitor
+        """
+        return self._paginate(
+            "GetQueryResultsPerformanceMonitor",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -447,6 +608,30 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_performance_monitors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListPerformanceMonitorsInputTypeDef],
+    ) -> TargetResults[type_defs.ListPerformanceMonitorsOutputTypeDef]:
+        """Every page of ListPerformanceMonitors in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the performance monitors in an account. You can
+        optionally return only the monitors that have a specific status or type.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/ListPerformanceMonitors
+        """
+        return self._paginate(
+            "ListPerformanceMonitors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_scopes(
         self,
         *,
@@ -470,6 +655,25 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def iter_get_monitor_scope_suggestions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.GetMonitorScopeSuggestionsInputTypeDef],
+    ) -> Items[type_defs.AccountToAddTypeDef]:
+        """Each element of accountsToAdd in every page of GetMonitorScopeSuggestions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/GetMonitorScopeSuggestions
+        """
+        return self._items(
+            "GetMonitorScopeSuggestions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
     def iter_get_query_results_monitor_top_contributors(
         self,
         *,
@@ -485,6 +689,25 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         """
         return self._items(
             "GetQueryResultsMonitorTopContributors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_query_results_performance_monitor(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.GetQueryResultsPerformanceMonitorInputTypeDef],
+    ) -> Items[list[str]]:
+        """Each element of data in every page of GetQueryResultsPerformanceMonitor,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/GetQueryResultsPerformanceMonitor
+        """
+        return self._items(
+            "GetQueryResultsPerformanceMonitor",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -548,6 +771,22 @@ class MultiRegionNetworkFlowMonitor(MultiRegionClient):
         """
         return self._items(
             "ListMonitors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_performance_monitors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListPerformanceMonitorsInputTypeDef],
+    ) -> Items[type_defs.PerformanceMonitorSummaryTypeDef]:
+        """Each element of monitors in every page of ListPerformanceMonitors, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkflowmonitor-2023-04-19/ListPerformanceMonitors
+        """
+        return self._items(
+            "ListPerformanceMonitors", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_scopes(

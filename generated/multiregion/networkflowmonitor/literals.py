@@ -7,12 +7,18 @@ from typing import TYPE_CHECKING, Literal
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "DestinationCategoryType",
+        "FilterOperatorType",
         "MetricUnitType",
         "MonitorLocalResourceTypeType",
         "MonitorMetricType",
         "MonitorRemoteResourceTypeType",
         "MonitorStatusType",
+        "OrgMembershipStatusType",
+        "PerformanceMonitorQueryTypeType",
+        "PerformanceMonitorTargetTypeType",
+        "PerformanceMonitorTypeType",
         "QueryStatusType",
+        "ScopeCoverageStatusType",
         "ScopeStatusType",
         "TargetTypeType",
         "WorkloadInsightsMetricType",
@@ -26,7 +32,12 @@ DestinationCategoryType = Literal[
     "AMAZON_S3",
     "AMAZON_DYNAMODB",
     "INTER_REGION",
+    "INTERNET",
+    "AWS_SERVICE",
+    "LOCAL_ZONE",
+    "TRANSIT_GATEWAY",
 ]
+FilterOperatorType = Literal["EQUALS", "NOT_EQUALS", "IN", "CONTAINS"]
 MetricUnitType = Literal[
     "Seconds",
     "Microseconds",
@@ -77,7 +88,12 @@ MonitorRemoteResourceTypeType = Literal[
     "AWS::Region",
 ]
 MonitorStatusType = Literal["PENDING", "ACTIVE", "INACTIVE", "ERROR", "DELETING"]
+OrgMembershipStatusType = Literal["IN_ORG", "NOT_IN_ORG", "UNKNOWN"]
+PerformanceMonitorQueryTypeType = Literal["TOP_PATHS"]
+PerformanceMonitorTargetTypeType = Literal["AWS::EC2::VPC"]
+PerformanceMonitorTypeType = Literal["VPC"]
 QueryStatusType = Literal["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELED"]
+ScopeCoverageStatusType = Literal["COMPLETE", "INCOMPLETE", "PENDING", "STALE"]
 ScopeStatusType = Literal[
     "SUCCEEDED",
     "IN_PROGRESS",

@@ -20,12 +20,18 @@ from multiregion.type_defs import (
 
 from .literals import (
     DestinationCategoryType,
+    FilterOperatorType,
     MetricUnitType,
     MonitorLocalResourceTypeType,
     MonitorMetricType,
     MonitorRemoteResourceTypeType,
     MonitorStatusType,
+    OrgMembershipStatusType,
+    PerformanceMonitorQueryTypeType,
+    PerformanceMonitorTargetTypeType,
+    PerformanceMonitorTypeType,
     QueryStatusType,
+    ScopeCoverageStatusType,
     ScopeStatusType,
     TargetTypeType,
     WorkloadInsightsMetricType,
@@ -33,25 +39,41 @@ from .literals import (
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AccountToAddTypeDef",
+        "AdditionalFlowInfoTypeDef",
+        "ClientLocationTypeDef",
         "CreateMonitorInputTypeDef",
         "CreateMonitorOutputTypeDef",
+        "CreatePerformanceMonitorInputTypeDef",
+        "CreatePerformanceMonitorOutputTypeDef",
         "CreateScopeInputTypeDef",
         "CreateScopeOutputTypeDef",
         "DeleteMonitorInputTypeDef",
         "DeleteMonitorOutputTypeDef",
+        "DeletePerformanceMonitorInputTypeDef",
+        "DeletePerformanceMonitorOutputTypeDef",
         "DeleteScopeInputTypeDef",
         "DeleteScopeOutputTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "FilterParameterTypeDef",
         "GetMonitorInputTypeDef",
         "GetMonitorOutputTypeDef",
+        "GetMonitorScopeSuggestionsInputTypeDef",
+        "GetMonitorScopeSuggestionsOutputTypeDef",
+        "GetPerformanceMonitorInputTypeDef",
+        "GetPerformanceMonitorOutputTypeDef",
         "GetQueryResultsMonitorTopContributorsInputTypeDef",
         "GetQueryResultsMonitorTopContributorsOutputTypeDef",
+        "GetQueryResultsPerformanceMonitorInputTypeDef",
+        "GetQueryResultsPerformanceMonitorOutputTypeDef",
         "GetQueryResultsWorkloadInsightsTopContributorsDataInputTypeDef",
         "GetQueryResultsWorkloadInsightsTopContributorsDataOutputTypeDef",
         "GetQueryResultsWorkloadInsightsTopContributorsInputTypeDef",
         "GetQueryResultsWorkloadInsightsTopContributorsOutputTypeDef",
         "GetQueryStatusMonitorTopContributorsInputTypeDef",
         "GetQueryStatusMonitorTopContributorsOutputTypeDef",
+        "GetQueryStatusPerformanceMonitorInputTypeDef",
+        "GetQueryStatusPerformanceMonitorOutputTypeDef",
         "GetQueryStatusWorkloadInsightsTopContributorsDataInputTypeDef",
         "GetQueryStatusWorkloadInsightsTopContributorsDataOutputTypeDef",
         "GetQueryStatusWorkloadInsightsTopContributorsInputTypeDef",
@@ -61,6 +83,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "KubernetesMetadataTypeDef",
         "ListMonitorsInputTypeDef",
         "ListMonitorsOutputTypeDef",
+        "ListPerformanceMonitorsInputTypeDef",
+        "ListPerformanceMonitorsOutputTypeDef",
         "ListScopesInputTypeDef",
         "ListScopesOutputTypeDef",
         "ListTagsForResourceInputTypeDef",
@@ -69,16 +93,24 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MonitorRemoteResourceTypeDef",
         "MonitorSummaryTypeDef",
         "MonitorTopContributorsRowTypeDef",
+        "NetworkTypeDef",
+        "PerformanceMonitorSummaryTypeDef",
+        "PerformanceMonitorTargetTypeDef",
+        "QueryFieldTypeDef",
         "ResponseMetadataTypeDef",
         "ScopeSummaryTypeDef",
         "StartQueryMonitorTopContributorsInputTypeDef",
         "StartQueryMonitorTopContributorsOutputTypeDef",
+        "StartQueryPerformanceMonitorInputTypeDef",
+        "StartQueryPerformanceMonitorOutputTypeDef",
         "StartQueryWorkloadInsightsTopContributorsDataInputTypeDef",
         "StartQueryWorkloadInsightsTopContributorsDataOutputTypeDef",
         "StartQueryWorkloadInsightsTopContributorsInputTypeDef",
         "StartQueryWorkloadInsightsTopContributorsOutputTypeDef",
         "StopQueryMonitorTopContributorsInputTypeDef",
         "StopQueryMonitorTopContributorsOutputTypeDef",
+        "StopQueryPerformanceMonitorInputTypeDef",
+        "StopQueryPerformanceMonitorOutputTypeDef",
         "StopQueryWorkloadInsightsTopContributorsDataInputTypeDef",
         "StopQueryWorkloadInsightsTopContributorsDataOutputTypeDef",
         "StopQueryWorkloadInsightsTopContributorsInputTypeDef",
@@ -93,11 +125,35 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UntagResourceOutputTypeDef",
         "UpdateMonitorInputTypeDef",
         "UpdateMonitorOutputTypeDef",
+        "UpdatePerformanceMonitorInputTypeDef",
+        "UpdatePerformanceMonitorOutputTypeDef",
         "UpdateScopeInputTypeDef",
         "UpdateScopeOutputTypeDef",
         "WorkloadInsightsTopContributorsDataPointTypeDef",
         "WorkloadInsightsTopContributorsRowTypeDef",
     ]
+
+
+class AccountToAddTypeDef(TypedDict):
+    accountId: str
+    region: str
+    membership: OrgMembershipStatusType
+
+
+class ClientLocationTypeDef(TypedDict):
+    city: NotRequired[str]
+    subdivision: NotRequired[str]
+    country: NotRequired[str]
+
+
+class NetworkTypeDef(TypedDict):
+    asName: NotRequired[str]
+    asNumber: NotRequired[int]
+
+
+class AdditionalFlowInfoTypeDef(TypedDict):
+    network: NotRequired[NetworkTypeDef]
+    clientLocation: NotRequired[ClientLocationTypeDef]
 
 
 class MonitorLocalResourceTypeDef(TypedDict):
@@ -125,6 +181,31 @@ class CreateMonitorOutputTypeDef(TypedDict):
     monitorStatus: MonitorStatusType
     localResources: list[MonitorLocalResourceTypeDef]
     remoteResources: list[MonitorRemoteResourceTypeDef]
+    createdAt: datetime
+    modifiedAt: datetime
+    tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PerformanceMonitorTargetTypeDef(TypedDict):
+    type: PerformanceMonitorTargetTypeType
+    identifier: str
+
+
+class CreatePerformanceMonitorInputTypeDef(TypedDict):
+    monitorName: str
+    scopeArn: NotRequired[str]
+    targets: ReadOnly[Sequence[PerformanceMonitorTargetTypeDef]]
+    clientToken: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CreatePerformanceMonitorOutputTypeDef(TypedDict):
+    monitorArn: str
+    monitorName: str
+    monitorStatus: MonitorStatusType
+    monitorType: PerformanceMonitorTypeType
+    targets: list[PerformanceMonitorTargetTypeDef]
     createdAt: datetime
     modifiedAt: datetime
     tags: NotRequired[dict[str, str]]
@@ -167,12 +248,26 @@ class DeleteMonitorOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeletePerformanceMonitorInputTypeDef(TypedDict):
+    monitorName: str
+
+
+class DeletePerformanceMonitorOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteScopeInputTypeDef(TypedDict):
     scopeId: str
 
 
 class DeleteScopeOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FilterParameterTypeDef(TypedDict):
+    field: str
+    operator: FilterOperatorType
+    values: ReadOnly[Sequence[str]]
 
 
 class GetMonitorInputTypeDef(TypedDict):
@@ -185,6 +280,36 @@ class GetMonitorOutputTypeDef(TypedDict):
     monitorStatus: MonitorStatusType
     localResources: list[MonitorLocalResourceTypeDef]
     remoteResources: list[MonitorRemoteResourceTypeDef]
+    createdAt: datetime
+    modifiedAt: datetime
+    tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetMonitorScopeSuggestionsInputTypeDef(TypedDict):
+    monitorArn: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class GetMonitorScopeSuggestionsOutputTypeDef(TypedDict):
+    status: ScopeCoverageStatusType
+    accountsToAdd: list[AccountToAddTypeDef]
+    nextToken: NotRequired[str]
+    updatedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetPerformanceMonitorInputTypeDef(TypedDict):
+    monitorName: str
+
+
+class GetPerformanceMonitorOutputTypeDef(TypedDict):
+    monitorArn: str
+    monitorName: str
+    monitorStatus: MonitorStatusType
+    monitorType: PerformanceMonitorTypeType
+    targets: list[PerformanceMonitorTargetTypeDef]
     createdAt: datetime
     modifiedAt: datetime
     tags: NotRequired[dict[str, str]]
@@ -240,11 +365,31 @@ class MonitorTopContributorsRowTypeDef(TypedDict):
     remoteInstanceArn: NotRequired[str]
     remoteSubnetArn: NotRequired[str]
     remoteVpcArn: NotRequired[str]
+    additionalFlowInfo: NotRequired[AdditionalFlowInfoTypeDef]
 
 
 class GetQueryResultsMonitorTopContributorsOutputTypeDef(TypedDict):
     unit: NotRequired[MetricUnitType]
     topContributors: NotRequired[list[MonitorTopContributorsRowTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetQueryResultsPerformanceMonitorInputTypeDef(TypedDict):
+    monitorName: str
+    queryId: str
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class QueryFieldTypeDef(TypedDict):
+    name: str
+    type: str
+
+
+class GetQueryResultsPerformanceMonitorOutputTypeDef(TypedDict):
+    fields: list[QueryFieldTypeDef]
+    data: list[list[str]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -304,6 +449,16 @@ class GetQueryStatusMonitorTopContributorsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetQueryStatusPerformanceMonitorInputTypeDef(TypedDict):
+    monitorName: str
+    queryId: str
+
+
+class GetQueryStatusPerformanceMonitorOutputTypeDef(TypedDict):
+    status: QueryStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetQueryStatusWorkloadInsightsTopContributorsDataInputTypeDef(TypedDict):
     scopeId: str
     queryId: str
@@ -355,6 +510,27 @@ class ListMonitorsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListPerformanceMonitorsInputTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+    monitorStatus: NotRequired[MonitorStatusType]
+    monitorType: NotRequired[PerformanceMonitorTypeType]
+
+
+class PerformanceMonitorSummaryTypeDef(TypedDict):
+    monitorArn: str
+    monitorName: str
+    monitorStatus: MonitorStatusType
+    monitorType: PerformanceMonitorTypeType
+    targets: NotRequired[list[PerformanceMonitorTargetTypeDef]]
+
+
+class ListPerformanceMonitorsOutputTypeDef(TypedDict):
+    monitors: list[PerformanceMonitorSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListScopesInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
@@ -395,6 +571,20 @@ class StartQueryMonitorTopContributorsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class StartQueryPerformanceMonitorInputTypeDef(TypedDict):
+    monitorName: str
+    startTime: ReadOnly[datetime | str]
+    endTime: ReadOnly[datetime | str]
+    queryType: PerformanceMonitorQueryTypeType
+    filterParameters: NotRequired[ReadOnly[Sequence[FilterParameterTypeDef]]]
+    limit: NotRequired[int]
+
+
+class StartQueryPerformanceMonitorOutputTypeDef(TypedDict):
+    queryId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class StartQueryWorkloadInsightsTopContributorsDataInputTypeDef(TypedDict):
     scopeId: str
     startTime: ReadOnly[datetime | str]
@@ -428,6 +618,15 @@ class StopQueryMonitorTopContributorsInputTypeDef(TypedDict):
 
 
 class StopQueryMonitorTopContributorsOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StopQueryPerformanceMonitorInputTypeDef(TypedDict):
+    monitorName: str
+    queryId: str
+
+
+class StopQueryPerformanceMonitorOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -484,6 +683,25 @@ class UpdateMonitorOutputTypeDef(TypedDict):
     monitorStatus: MonitorStatusType
     localResources: list[MonitorLocalResourceTypeDef]
     remoteResources: list[MonitorRemoteResourceTypeDef]
+    createdAt: datetime
+    modifiedAt: datetime
+    tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdatePerformanceMonitorInputTypeDef(TypedDict):
+    monitorName: str
+    targetsToAdd: NotRequired[ReadOnly[Sequence[PerformanceMonitorTargetTypeDef]]]
+    targetsToRemove: NotRequired[ReadOnly[Sequence[PerformanceMonitorTargetTypeDef]]]
+    clientToken: NotRequired[str]
+
+
+class UpdatePerformanceMonitorOutputTypeDef(TypedDict):
+    monitorArn: str
+    monitorName: str
+    monitorStatus: MonitorStatusType
+    monitorType: PerformanceMonitorTypeType
+    targets: list[PerformanceMonitorTargetTypeDef]
     createdAt: datetime
     modifiedAt: datetime
     tags: NotRequired[dict[str, str]]

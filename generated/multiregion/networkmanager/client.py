@@ -48,6 +48,18 @@ class MultiRegionNetworkManager(MultiRegionClient):
         """
         return self._call("AssociateConnectPeer", kwargs)
 
+    def associate_context_store(
+        self, **kwargs: Unpack[type_defs.AssociateContextStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateContextStoreResponseTypeDef]:
+        """Associates a transit gateway with a context store. The transit gateway
+        must be registered with the global network of the context store, and can't
+        be associated with more than one context store. The context store must be
+        in the AVAILABLE state.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/AssociateContextStore
+        """
+        return self._call("AssociateContextStore", kwargs)
+
     def associate_customer_gateway(
         self, **kwargs: Unpack[type_defs.AssociateCustomerGatewayRequestTypeDef]
     ) -> TargetResults[type_defs.AssociateCustomerGatewayResponseTypeDef]:
@@ -113,6 +125,18 @@ class MultiRegionNetworkManager(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/CreateConnection
         """
         return self._call("CreateConnection", kwargs)
+
+    def create_context_store(
+        self, **kwargs: Unpack[type_defs.CreateContextStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateContextStoreResponseTypeDef]:
+        """Creates a context store in a global network. A context store maintains
+        context entries, such as security groups, subnets, and attachments, for
+        the resources connected to the transit gateways that you associate with
+        it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/CreateContextStore
+        """
+        return self._call("CreateContextStore", kwargs)
 
     def create_core_network(
         self, **kwargs: Unpack[type_defs.CreateCoreNetworkRequestTypeDef]
@@ -254,6 +278,17 @@ class MultiRegionNetworkManager(MultiRegionClient):
         """
         return self._call("DeleteConnection", kwargs)
 
+    def delete_context_store(
+        self, **kwargs: Unpack[type_defs.DeleteContextStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteContextStoreResponseTypeDef]:
+        """Deletes a context store. The context store must be in the AVAILABLE state.
+        You must disassociate all transit gateways from the context store before
+        you can delete it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/DeleteContextStore
+        """
+        return self._call("DeleteContextStore", kwargs)
+
     def delete_core_network(
         self, **kwargs: Unpack[type_defs.DeleteCoreNetworkRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteCoreNetworkResponseTypeDef]:
@@ -378,6 +413,17 @@ class MultiRegionNetworkManager(MultiRegionClient):
         """
         return self._call("DisassociateConnectPeer", kwargs)
 
+    def disassociate_context_store(
+        self, **kwargs: Unpack[type_defs.DisassociateContextStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateContextStoreResponseTypeDef]:
+        """Disassociates a transit gateway from a context store. The association must
+        be in the ASSOCIATED or FAILED state. The association stays in the
+        DISASSOCIATING state until the disassociation completes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/DisassociateContextStore
+        """
+        return self._call("DisassociateContextStore", kwargs)
+
     def disassociate_customer_gateway(
         self, **kwargs: Unpack[type_defs.DisassociateCustomerGatewayRequestTypeDef]
     ) -> TargetResults[type_defs.DisassociateCustomerGatewayResponseTypeDef]:
@@ -453,6 +499,35 @@ class MultiRegionNetworkManager(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetConnections
         """
         return self._call("GetConnections", kwargs)
+
+    def get_context_store(
+        self, **kwargs: Unpack[type_defs.GetContextStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContextStoreResponseTypeDef]:
+        """Returns information about a context store.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetContextStore
+        """
+        return self._call("GetContextStore", kwargs)
+
+    def get_context_store_association(
+        self, **kwargs: Unpack[type_defs.GetContextStoreAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContextStoreAssociationResponseTypeDef]:
+        """Returns information about the association between a context store and a
+        transit gateway.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetContextStoreAssociation
+        """
+        return self._call("GetContextStoreAssociation", kwargs)
+
+    def get_context_version(
+        self, **kwargs: Unpack[type_defs.GetContextVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetContextVersionResponseTypeDef]:
+        """Returns the current version of the context entries of a context store. The
+        context store must be in the AVAILABLE state.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetContextVersion
+        """
+        return self._call("GetContextVersion", kwargs)
 
     def get_core_network(
         self, **kwargs: Unpack[type_defs.GetCoreNetworkRequestTypeDef]
@@ -676,6 +751,17 @@ class MultiRegionNetworkManager(MultiRegionClient):
         """
         return self._call("GetVpcAttachment", kwargs)
 
+    def list_attachment_nat_configurations(
+        self, **kwargs: Unpack[type_defs.ListAttachmentNatConfigurationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAttachmentNatConfigurationsResponseTypeDef]:
+        """Returns the NAT configurations of core network attachments. You must
+        specify either a core network ID or an attachment ID. Only the core
+        network owner can list NAT configurations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListAttachmentNatConfigurations
+        """
+        return self._call("ListAttachmentNatConfigurations", kwargs)
+
     def list_attachment_routing_policy_associations(
         self,
         **kwargs: Unpack[
@@ -707,6 +793,48 @@ class MultiRegionNetworkManager(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListConnectPeers
         """
         return self._call("ListConnectPeers", kwargs)
+
+    def list_context_changes(
+        self, **kwargs: Unpack[type_defs.ListContextChangesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContextChangesResponseTypeDef]:
+        """Returns the context entries that were added to or removed from a context
+        store after the specified version. The context store must be in the
+        AVAILABLE state.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListContextChanges
+        """
+        return self._call("ListContextChanges", kwargs)
+
+    def list_context_store_associations(
+        self, **kwargs: Unpack[type_defs.ListContextStoreAssociationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContextStoreAssociationsResponseTypeDef]:
+        """Returns the transit gateway associations of a context store.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListContextStoreAssociations
+        """
+        return self._call("ListContextStoreAssociations", kwargs)
+
+    def list_context_stores(
+        self, **kwargs: Unpack[type_defs.ListContextStoresRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContextStoresResponseTypeDef]:
+        """Returns the context stores in your account. You can optionally return only
+        the context stores in a specific global network.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListContextStores
+        """
+        return self._call("ListContextStores", kwargs)
+
+    def list_contexts(
+        self, **kwargs: Unpack[type_defs.ListContextsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListContextsResponseTypeDef]:
+        """Returns the context entries of a context store, and the version of the
+        context entries. To get the context entries that were added or removed
+        after this version, specify the returned VersionId in a ListContextChanges
+        request. The context store must be in the AVAILABLE state.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListContexts
+        """
+        return self._call("ListContexts", kwargs)
 
     def list_core_network_policy_versions(
         self, **kwargs: Unpack[type_defs.ListCoreNetworkPolicyVersionsRequestTypeDef]
@@ -891,6 +1019,19 @@ class MultiRegionNetworkManager(MultiRegionClient):
         """
         return self._call("UntagResource", kwargs)
 
+    def update_attachment_nat_configuration(
+        self, **kwargs: Unpack[type_defs.UpdateAttachmentNatConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAttachmentNatConfigurationResponseTypeDef]:
+        """Updates the NAT configuration of a core network attachment. You can enable
+        or disable NAT gateway support, specify whether the core network installs
+        system routes for the NAT CIDR blocks, and replace the NAT rules of the
+        attachment. Specify at least one of NatGatewaySupport,
+        NatSystemRouteSupport, or NatGatewayRules.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/UpdateAttachmentNatConfiguration
+        """
+        return self._call("UpdateAttachmentNatConfiguration", kwargs)
+
     def update_connection(
         self, **kwargs: Unpack[type_defs.UpdateConnectionRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateConnectionResponseTypeDef]:
@@ -900,6 +1041,16 @@ class MultiRegionNetworkManager(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/UpdateConnection
         """
         return self._call("UpdateConnection", kwargs)
+
+    def update_context_store(
+        self, **kwargs: Unpack[type_defs.UpdateContextStoreRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateContextStoreResponseTypeDef]:
+        """Updates the description of a context store. The context store must be in
+        the AVAILABLE state.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/UpdateContextStore
+        """
+        return self._call("UpdateContextStore", kwargs)
 
     def update_core_network(
         self, **kwargs: Unpack[type_defs.UpdateCoreNetworkRequestTypeDef]
@@ -1263,6 +1414,29 @@ class MultiRegionNetworkManager(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_get_network_routes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.GetNetworkRoutesRequestTypeDef],
+    ) -> TargetResults[type_defs.GetNetworkRoutesResponseTypeDef]:
+        """Every page of GetNetworkRoutes in every target, merged per target
+        (botocore's build_full_result).
+
+        Gets the network routes of the specified global network.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetNetworkRoutes
+        """
+        return self._paginate(
+            "GetNetworkRoutes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_get_network_telemetry(
         self,
         *,
@@ -1361,6 +1535,31 @@ class MultiRegionNetworkManager(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_attachment_nat_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAttachmentNatConfigurationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAttachmentNatConfigurationsResponseTypeDef]:
+        """Every page of ListAttachmentNatConfigurations in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the NAT configurations of core network attachments. You must
+        specify either a core network ID or an attachment ID. Only the core
+        network owner can list NAT configurations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListAttachmentNatConfigurations
+        """
+        return self._paginate(
+            "ListAttachmentNatConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_attachment_routing_policy_associations(
         self,
         *,
@@ -1428,6 +1627,104 @@ class MultiRegionNetworkManager(MultiRegionClient):
         """
         return self._paginate(
             "ListConnectPeers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_context_changes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListContextChangesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContextChangesResponseTypeDef]:
+        """Every page of ListContextChanges in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the context entries that were added to or removed from a context
+        store after the specified version. The context store must be in the
+        AVAILABLE state.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListContextChanges
+        """
+        return self._paginate(
+            "ListContextChanges",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_context_store_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListContextStoreAssociationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContextStoreAssociationsResponseTypeDef]:
+        """Every page of ListContextStoreAssociations in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns the transit gateway associations of a context store.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListContextStoreAssociations
+        """
+        return self._paginate(
+            "ListContextStoreAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_context_stores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListContextStoresRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContextStoresResponseTypeDef]:
+        """Every page of ListContextStores in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the context stores in your account. You can optionally return only
+        the context stores in a specific global network.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListContextStores
+        """
+        return self._paginate(
+            "ListContextStores",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_contexts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListContextsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListContextsResponseTypeDef]:
+        """Every page of ListContexts in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns the context entries of a context store, and the version of the
+        context entries. To get the context entries that were added or removed
+        after this version, specify the returned VersionId in a ListContextChanges
+        request. The context store must be in the AVAILABLE state.
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListContexts
+        """
+        return self._paginate(
+            "ListContexts",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -1758,6 +2055,22 @@ class MultiRegionNetworkManager(MultiRegionClient):
             "GetNetworkResources", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_get_network_routes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.GetNetworkRoutesRequestTypeDef],
+    ) -> Items[type_defs.NetworkRouteTypeDef]:
+        """Each element of NetworkRoutes in every page of GetNetworkRoutes, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/GetNetworkRoutes
+        """
+        return self._items(
+            "GetNetworkRoutes", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_get_network_telemetry(
         self,
         *,
@@ -1830,6 +2143,26 @@ class MultiRegionNetworkManager(MultiRegionClient):
             page_size=page_size,
         )
 
+    def iter_list_attachment_nat_configurations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAttachmentNatConfigurationsRequestTypeDef],
+    ) -> Items[type_defs.AttachmentNatConfigurationTypeDef]:
+        """Each element of AttachmentNatConfigurations in every page of
+        ListAttachmentNatConfigurations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListAttachmentNatConfigurations
+        """
+        return self._items(
+            "ListAttachmentNatConfigurations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
     def iter_list_attachment_routing_policy_associations(
         self,
         *,
@@ -1882,6 +2215,74 @@ class MultiRegionNetworkManager(MultiRegionClient):
         """
         return self._items(
             "ListConnectPeers", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_context_changes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListContextChangesRequestTypeDef],
+    ) -> Items[type_defs.ContextChangeTypeDef]:
+        """Each element of ContextChanges in every page of ListContextChanges, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListContextChanges
+        """
+        return self._items(
+            "ListContextChanges", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_context_store_associations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListContextStoreAssociationsRequestTypeDef],
+    ) -> Items[type_defs.ContextStoreAssociationTypeDef]:
+        """Each element of ContextStoreAssociations in every page of
+        ListContextStoreAssociations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListContextStoreAssociations
+        """
+        return self._items(
+            "ListContextStoreAssociations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_context_stores(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListContextStoresRequestTypeDef],
+    ) -> Items[type_defs.ContextStoreTypeDef]:
+        """Each element of ContextStores in every page of ListContextStores, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListContextStores
+        """
+        return self._items(
+            "ListContextStores", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_contexts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListContextsRequestTypeDef],
+    ) -> Items[type_defs.ContextEntryTypeDef]:
+        """Each element of Contexts in every page of ListContexts, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/networkmanager-2019-07-05/ListContexts
+        """
+        return self._items(
+            "ListContexts", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_core_network_policy_versions(

@@ -19,6 +19,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ConnectionStateType",
         "ConnectionStatusType",
         "ConnectionTypeType",
+        "ContextChangeTypeType",
+        "ContextStoreAssociationStateType",
+        "ContextStoreStateType",
         "CoreNetworkPolicyAliasType",
         "CoreNetworkStateType",
         "CustomerGatewayAssociationStateType",
@@ -26,6 +29,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GlobalNetworkStateType",
         "LinkAssociationStateType",
         "LinkStateType",
+        "MultipathResilienceModeType",
+        "NatGatewaySupportStateType",
+        "NatGatewaySupportValueType",
+        "NatRuleStateType",
         "PeeringErrorCodeType",
         "PeeringStateType",
         "PeeringTypeType",
@@ -51,13 +58,19 @@ AttachmentErrorCodeType = Literal[
     "SUBNET_NO_FREE_ADDRESSES",
     "SUBNET_UNSUPPORTED_AVAILABILITY_ZONE",
     "SUBNET_NO_IPV6_CIDRS",
+    "SECURITY_GROUP_REFERENCING_UNSUPPORTED_AVAILABILITY_ZONE",
     "VPN_CONNECTION_NOT_FOUND",
     "MAXIMUM_NO_ENCAP_LIMIT_EXCEEDED",
     "DIRECT_CONNECT_GATEWAY_NOT_FOUND",
     "DIRECT_CONNECT_GATEWAY_EXISTING_ATTACHMENTS",
     "DIRECT_CONNECT_GATEWAY_NO_PRIVATE_VIF",
     "VPN_EXISTING_ASSOCIATIONS",
+    "VPN_STATIC_ROUTES_NAT_UNSUPPORTED",
     "VPC_UNSUPPORTED_FEATURES",
+    "DIRECT_CONNECT_GATEWAY_TOPOLOGY_RESTRICTIONS",
+    "CREATION_FAILED",
+    "UPDATE_FAILED",
+    "DELETION_FAILED",
 ]
 AttachmentStateType = Literal[
     "REJECTED",
@@ -111,11 +124,27 @@ ConnectPeerErrorCodeType = Literal[
     "IP_OUTSIDE_SUBNET_CIDR_RANGE",
     "INVALID_INSIDE_CIDR_BLOCK",
     "NO_ASSOCIATED_CIDR_BLOCK",
+    "CREATION_FAILED",
+    "DELETION_FAILED",
 ]
 ConnectPeerStateType = Literal["CREATING", "FAILED", "AVAILABLE", "DELETING"]
 ConnectionStateType = Literal["PENDING", "AVAILABLE", "DELETING", "UPDATING"]
 ConnectionStatusType = Literal["UP", "DOWN"]
 ConnectionTypeType = Literal["BGP", "IPSEC"]
+ContextChangeTypeType = Literal["ADDED", "REMOVED"]
+ContextStoreAssociationStateType = Literal[
+    "ASSOCIATING",
+    "ASSOCIATED",
+    "DISASSOCIATING",
+    "FAILED",
+]
+ContextStoreStateType = Literal[
+    "PENDING",
+    "AVAILABLE",
+    "UPDATING",
+    "DELETING",
+    "DELETED",
+]
 CoreNetworkPolicyAliasType = Literal["LIVE", "LATEST"]
 CoreNetworkStateType = Literal["CREATING", "UPDATING", "AVAILABLE", "DELETING"]
 CustomerGatewayAssociationStateType = Literal[
@@ -128,6 +157,26 @@ DeviceStateType = Literal["PENDING", "AVAILABLE", "DELETING", "UPDATING"]
 GlobalNetworkStateType = Literal["PENDING", "AVAILABLE", "DELETING", "UPDATING"]
 LinkAssociationStateType = Literal["PENDING", "AVAILABLE", "DELETING", "DELETED"]
 LinkStateType = Literal["PENDING", "AVAILABLE", "DELETING", "UPDATING"]
+MultipathResilienceModeType = Literal["best-effort", "disabled"]
+NatGatewaySupportStateType = Literal[
+    "ENABLED",
+    "ENABLING",
+    "DISABLED",
+    "DISABLING",
+    "PENDING_ATTACHMENT_ACCEPTANCE",
+]
+NatGatewaySupportValueType = Literal["ENABLE", "DISABLE"]
+NatRuleStateType = Literal[
+    "CREATING",
+    "MODIFYING",
+    "DELETING",
+    "ACTIVATED",
+    "ACTIVATING",
+    "DEACTIVATED",
+    "DEACTIVATING",
+    "FAILED",
+    "PENDING_ATTACHMENT_ACCEPTANCE",
+]
 PeeringErrorCodeType = Literal[
     "TRANSIT_GATEWAY_NOT_FOUND",
     "TRANSIT_GATEWAY_PEERS_LIMIT_EXCEEDED",
@@ -135,6 +184,9 @@ PeeringErrorCodeType = Literal[
     "INTERNAL_ERROR",
     "EDGE_LOCATION_PEER_DUPLICATE",
     "INVALID_TRANSIT_GATEWAY_STATE",
+    "TRANSIT_GATEWAY_ENCRYPTION_NOT_SUPPORTED",
+    "CREATION_FAILED",
+    "DELETION_FAILED",
 ]
 PeeringStateType = Literal["CREATING", "FAILED", "AVAILABLE", "DELETING"]
 PeeringTypeType = Literal["TRANSIT_GATEWAY"]
@@ -159,7 +211,7 @@ RouteTableTypeType = Literal[
     "CORE_NETWORK_SEGMENT",
     "NETWORK_FUNCTION_GROUP",
 ]
-RouteTypeType = Literal["PROPAGATED", "STATIC"]
+RouteTypeType = Literal["PROPAGATED", "STATIC", "SYSTEM"]
 RoutingPolicyDirectionType = Literal["inbound", "outbound"]
 SegmentActionServiceInsertionType = Literal["send-via", "send-to"]
 SendViaModeType = Literal["dual-hop", "single-hop"]

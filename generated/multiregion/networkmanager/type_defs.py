@@ -34,6 +34,9 @@ from .literals import (
     ConnectionStateType,
     ConnectionStatusType,
     ConnectionTypeType,
+    ContextChangeTypeType,
+    ContextStoreAssociationStateType,
+    ContextStoreStateType,
     CoreNetworkPolicyAliasType,
     CoreNetworkStateType,
     CustomerGatewayAssociationStateType,
@@ -41,6 +44,10 @@ from .literals import (
     GlobalNetworkStateType,
     LinkAssociationStateType,
     LinkStateType,
+    MultipathResilienceModeType,
+    NatGatewaySupportStateType,
+    NatGatewaySupportValueType,
+    NatRuleStateType,
     PeeringErrorCodeType,
     PeeringStateType,
     PeeringTypeType,
@@ -67,6 +74,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AccountStatusTypeDef",
         "AssociateConnectPeerRequestTypeDef",
         "AssociateConnectPeerResponseTypeDef",
+        "AssociateContextStoreRequestTypeDef",
+        "AssociateContextStoreResponseTypeDef",
         "AssociateCustomerGatewayRequestTypeDef",
         "AssociateCustomerGatewayResponseTypeDef",
         "AssociateLinkRequestTypeDef",
@@ -74,6 +83,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AssociateTransitGatewayConnectPeerRequestTypeDef",
         "AssociateTransitGatewayConnectPeerResponseTypeDef",
         "AttachmentErrorTypeDef",
+        "AttachmentNatConfigurationTypeDef",
         "AttachmentRoutingPolicyAssociationSummaryTypeDef",
         "AttachmentTypeDef",
         "BandwidthTypeDef",
@@ -88,6 +98,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ConnectPeerTypeDef",
         "ConnectionHealthTypeDef",
         "ConnectionTypeDef",
+        "ContextChangeTypeDef",
+        "ContextEntryTypeDef",
+        "ContextStoreAssociationTypeDef",
+        "ContextStoreTypeDef",
         "CoreNetworkChangeEventTypeDef",
         "CoreNetworkChangeEventValuesTypeDef",
         "CoreNetworkChangeTypeDef",
@@ -109,6 +123,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateConnectPeerResponseTypeDef",
         "CreateConnectionRequestTypeDef",
         "CreateConnectionResponseTypeDef",
+        "CreateContextStoreRequestTypeDef",
+        "CreateContextStoreResponseTypeDef",
         "CreateCoreNetworkPrefixListAssociationRequestTypeDef",
         "CreateCoreNetworkPrefixListAssociationResponseTypeDef",
         "CreateCoreNetworkRequestTypeDef",
@@ -138,6 +154,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteConnectPeerResponseTypeDef",
         "DeleteConnectionRequestTypeDef",
         "DeleteConnectionResponseTypeDef",
+        "DeleteContextStoreRequestTypeDef",
+        "DeleteContextStoreResponseTypeDef",
         "DeleteCoreNetworkPolicyVersionRequestTypeDef",
         "DeleteCoreNetworkPolicyVersionResponseTypeDef",
         "DeleteCoreNetworkPrefixListAssociationRequestTypeDef",
@@ -164,6 +182,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DirectConnectGatewayAttachmentTypeDef",
         "DisassociateConnectPeerRequestTypeDef",
         "DisassociateConnectPeerResponseTypeDef",
+        "DisassociateContextStoreRequestTypeDef",
+        "DisassociateContextStoreResponseTypeDef",
         "DisassociateCustomerGatewayRequestTypeDef",
         "DisassociateCustomerGatewayResponseTypeDef",
         "DisassociateLinkRequestTypeDef",
@@ -184,6 +204,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetConnectPeerResponseTypeDef",
         "GetConnectionsRequestTypeDef",
         "GetConnectionsResponseTypeDef",
+        "GetContextStoreAssociationRequestTypeDef",
+        "GetContextStoreAssociationResponseTypeDef",
+        "GetContextStoreRequestTypeDef",
+        "GetContextStoreResponseTypeDef",
+        "GetContextVersionRequestTypeDef",
+        "GetContextVersionResponseTypeDef",
         "GetCoreNetworkChangeEventsRequestTypeDef",
         "GetCoreNetworkChangeEventsResponseTypeDef",
         "GetCoreNetworkChangeSetRequestTypeDef",
@@ -233,12 +259,22 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GlobalNetworkTypeDef",
         "LinkAssociationTypeDef",
         "LinkTypeDef",
+        "ListAttachmentNatConfigurationsRequestTypeDef",
+        "ListAttachmentNatConfigurationsResponseTypeDef",
         "ListAttachmentRoutingPolicyAssociationsRequestTypeDef",
         "ListAttachmentRoutingPolicyAssociationsResponseTypeDef",
         "ListAttachmentsRequestTypeDef",
         "ListAttachmentsResponseTypeDef",
         "ListConnectPeersRequestTypeDef",
         "ListConnectPeersResponseTypeDef",
+        "ListContextChangesRequestTypeDef",
+        "ListContextChangesResponseTypeDef",
+        "ListContextStoreAssociationsRequestTypeDef",
+        "ListContextStoreAssociationsResponseTypeDef",
+        "ListContextStoresRequestTypeDef",
+        "ListContextStoresResponseTypeDef",
+        "ListContextsRequestTypeDef",
+        "ListContextsResponseTypeDef",
         "ListCoreNetworkPolicyVersionsRequestTypeDef",
         "ListCoreNetworkPolicyVersionsResponseTypeDef",
         "ListCoreNetworkPrefixListAssociationsRequestTypeDef",
@@ -254,6 +290,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
         "LocationTypeDef",
+        "MultipathResilienceChangeValuesTypeDef",
+        "NatRuleRequestTypeDef",
+        "NatRuleTypeDef",
         "NetworkFunctionGroupTypeDef",
         "NetworkResourceCountTypeDef",
         "NetworkResourceSummaryTypeDef",
@@ -311,8 +350,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TransitGatewayRouteTableAttachmentTypeDef",
         "UntagResourceRequestTypeDef",
         "UntagResourceResponseTypeDef",
+        "UpdateAttachmentNatConfigurationRequestTypeDef",
+        "UpdateAttachmentNatConfigurationResponseTypeDef",
         "UpdateConnectionRequestTypeDef",
         "UpdateConnectionResponseTypeDef",
+        "UpdateContextStoreRequestTypeDef",
+        "UpdateContextStoreResponseTypeDef",
         "UpdateCoreNetworkRequestTypeDef",
         "UpdateCoreNetworkResponseTypeDef",
         "UpdateDeviceRequestTypeDef",
@@ -382,6 +425,8 @@ class AttachmentTypeDef(TypedDict):
     AttachmentPolicyRuleNumber: NotRequired[int]
     SegmentName: NotRequired[str]
     NetworkFunctionGroupName: NotRequired[str]
+    NatGatewaySupport: NotRequired[NatGatewaySupportStateType]
+    NatSystemRouteSupport: NotRequired[bool]
     Tags: NotRequired[list[TagTypeDef]]
     ProposedSegmentChange: NotRequired[ProposedSegmentChangeTypeDef]
     ProposedNetworkFunctionGroupChange: NotRequired[
@@ -419,6 +464,23 @@ class ConnectPeerAssociationTypeDef(TypedDict):
 
 class AssociateConnectPeerResponseTypeDef(TypedDict):
     ConnectPeerAssociation: NotRequired[ConnectPeerAssociationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AssociateContextStoreRequestTypeDef(TypedDict):
+    ContextStoreId: str
+    TransitGatewayArn: NotRequired[str]
+
+
+class ContextStoreAssociationTypeDef(TypedDict):
+    ContextStoreId: NotRequired[str]
+    TransitGatewayArn: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    State: NotRequired[ContextStoreAssociationStateType]
+
+
+class AssociateContextStoreResponseTypeDef(TypedDict):
+    ContextStoreAssociation: NotRequired[ContextStoreAssociationTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -480,6 +542,20 @@ class AssociateTransitGatewayConnectPeerResponseTypeDef(TypedDict):
         TransitGatewayConnectPeerAssociationTypeDef
     ]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class NatRuleTypeDef(TypedDict):
+    RuleNumber: NotRequired[int]
+    MatchSourceCidr: NotRequired[str]
+    NatCidr: NotRequired[str]
+    State: NotRequired[NatRuleStateType]
+
+
+class AttachmentNatConfigurationTypeDef(TypedDict):
+    AttachmentId: NotRequired[str]
+    NatGatewaySupport: NotRequired[NatGatewaySupportStateType]
+    NatSystemRouteSupport: NotRequired[bool]
+    NatGatewayRules: NotRequired[list[NatRuleTypeDef]]
 
 
 class AttachmentRoutingPolicyAssociationSummaryTypeDef(TypedDict):
@@ -574,6 +650,31 @@ class ConnectionTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
 
 
+class ContextEntryTypeDef(TypedDict):
+    ContextId: NotRequired[str]
+    ContextType: NotRequired[str]
+    SegmentType: NotRequired[str]
+    PublicId: NotRequired[str]
+    Region: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    AttachmentType: NotRequired[str]
+
+
+class ContextChangeTypeDef(TypedDict):
+    ChangeType: NotRequired[ContextChangeTypeType]
+    Context: NotRequired[ContextEntryTypeDef]
+
+
+class ContextStoreTypeDef(TypedDict):
+    GlobalNetworkId: NotRequired[str]
+    ContextStoreId: NotRequired[str]
+    ContextStoreArn: NotRequired[str]
+    Description: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    State: NotRequired[ContextStoreStateType]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
 class RoutingPolicyAssociationDetailTypeDef(TypedDict):
     RoutingPolicyNames: NotRequired[list[str]]
     SharedSegments: NotRequired[list[str]]
@@ -599,6 +700,11 @@ class CoreNetworkChangeEventTypeDef(TypedDict):
     EventTime: NotRequired[datetime]
     Status: NotRequired[ChangeStatusType]
     Values: NotRequired[CoreNetworkChangeEventValuesTypeDef]
+
+
+class MultipathResilienceChangeValuesTypeDef(TypedDict):
+    Mode: NotRequired[MultipathResilienceModeType]
+    EdgeSets: NotRequired[list[list[str]]]
 
 
 class EdgeOverrideTypeDef(TypedDict):
@@ -646,6 +752,7 @@ class CoreNetworkChangeValuesTypeDef(TypedDict):
     RoutingPolicyAssociationDetails: NotRequired[
         list[RoutingPolicyAssociationDetailTypeDef]
     ]
+    MultipathResilience: NotRequired[MultipathResilienceChangeValuesTypeDef]
 
 
 class CoreNetworkChangeTypeDef(TypedDict):
@@ -759,11 +866,19 @@ class CoreNetworkTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
 
 
+class NatRuleRequestTypeDef(TypedDict):
+    RuleNumber: int
+    MatchSourceCidr: str
+    NatCidr: str
+
+
 class CreateConnectAttachmentRequestTypeDef(TypedDict):
     CoreNetworkId: str
     EdgeLocation: str
     TransportAttachmentId: str
     RoutingPolicyLabel: NotRequired[str]
+    NatGatewaySupport: NotRequired[NatGatewaySupportValueType]
+    NatGatewayRules: NotRequired[ReadOnly[Sequence[NatRuleRequestTypeDef]]]
     Options: ConnectAttachmentOptionsTypeDef
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     ClientToken: NotRequired[str]
@@ -802,6 +917,18 @@ class CreateConnectionRequestTypeDef(TypedDict):
 
 class CreateConnectionResponseTypeDef(TypedDict):
     Connection: NotRequired[ConnectionTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateContextStoreRequestTypeDef(TypedDict):
+    GlobalNetworkId: str
+    Description: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    ClientToken: NotRequired[str]
+
+
+class CreateContextStoreResponseTypeDef(TypedDict):
+    ContextStore: NotRequired[ContextStoreTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -878,6 +1005,9 @@ class CreateDirectConnectGatewayAttachmentRequestTypeDef(TypedDict):
     DirectConnectGatewayArn: str
     RoutingPolicyLabel: NotRequired[str]
     EdgeLocations: ReadOnly[Sequence[str]]
+    NatGatewaySupport: NotRequired[NatGatewaySupportValueType]
+    NatSystemRouteSupport: NotRequired[bool]
+    NatGatewayRules: NotRequired[ReadOnly[Sequence[NatRuleRequestTypeDef]]]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     ClientToken: NotRequired[str]
 
@@ -967,6 +1097,9 @@ class CreateSiteToSiteVpnAttachmentRequestTypeDef(TypedDict):
     CoreNetworkId: str
     VpnConnectionArn: str
     RoutingPolicyLabel: NotRequired[str]
+    NatGatewaySupport: NotRequired[NatGatewaySupportValueType]
+    NatSystemRouteSupport: NotRequired[bool]
+    NatGatewayRules: NotRequired[ReadOnly[Sequence[NatRuleRequestTypeDef]]]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     ClientToken: NotRequired[str]
 
@@ -1059,6 +1192,8 @@ class CreateVpcAttachmentRequestTypeDef(TypedDict):
     SubnetArns: ReadOnly[Sequence[str]]
     Options: NotRequired[VpcOptionsTypeDef]
     RoutingPolicyLabel: NotRequired[str]
+    NatGatewaySupport: NotRequired[NatGatewaySupportValueType]
+    NatGatewayRules: NotRequired[ReadOnly[Sequence[NatRuleRequestTypeDef]]]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     ClientToken: NotRequired[str]
 
@@ -1099,6 +1234,15 @@ class DeleteConnectionRequestTypeDef(TypedDict):
 
 class DeleteConnectionResponseTypeDef(TypedDict):
     Connection: NotRequired[ConnectionTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteContextStoreRequestTypeDef(TypedDict):
+    ContextStoreId: str
+
+
+class DeleteContextStoreResponseTypeDef(TypedDict):
+    ContextStore: NotRequired[ContextStoreTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1231,6 +1375,16 @@ class DisassociateConnectPeerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DisassociateContextStoreRequestTypeDef(TypedDict):
+    ContextStoreId: str
+    TransitGatewayArn: str
+
+
+class DisassociateContextStoreResponseTypeDef(TypedDict):
+    ContextStoreAssociation: NotRequired[ContextStoreAssociationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DisassociateCustomerGatewayRequestTypeDef(TypedDict):
     GlobalNetworkId: str
     CustomerGatewayArn: str
@@ -1315,6 +1469,34 @@ class GetConnectionsRequestTypeDef(TypedDict):
 class GetConnectionsResponseTypeDef(TypedDict):
     Connections: NotRequired[list[ConnectionTypeDef]]
     NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetContextStoreAssociationRequestTypeDef(TypedDict):
+    ContextStoreId: str
+    TransitGatewayArn: str
+
+
+class GetContextStoreAssociationResponseTypeDef(TypedDict):
+    ContextStoreAssociation: NotRequired[ContextStoreAssociationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetContextStoreRequestTypeDef(TypedDict):
+    ContextStoreId: str
+
+
+class GetContextStoreResponseTypeDef(TypedDict):
+    ContextStore: NotRequired[ContextStoreTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetContextVersionRequestTypeDef(TypedDict):
+    ContextStoreId: str
+
+
+class GetContextVersionResponseTypeDef(TypedDict):
+    VersionId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1522,6 +1704,8 @@ class GetNetworkRoutesRequestTypeDef(TypedDict):
     States: NotRequired[ReadOnly[Sequence[RouteStateType]]]
     Types: NotRequired[ReadOnly[Sequence[RouteTypeType]]]
     DestinationFilters: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
 
 
 class NetworkRouteDestinationTypeDef(TypedDict):
@@ -1545,9 +1729,13 @@ class NetworkRouteTypeDef(TypedDict):
 class GetNetworkRoutesResponseTypeDef(TypedDict):
     RouteTableArn: NotRequired[str]
     CoreNetworkSegmentEdge: NotRequired[CoreNetworkSegmentEdgeIdentifierTypeDef]
+    CoreNetworkNetworkFunctionGroup: NotRequired[
+        CoreNetworkNetworkFunctionGroupIdentifierTypeDef
+    ]
     RouteTableType: NotRequired[RouteTableTypeType]
     RouteTableTimestamp: NotRequired[datetime]
     NetworkRoutes: NotRequired[list[NetworkRouteTypeDef]]
+    NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1725,6 +1913,20 @@ class GetVpcAttachmentResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListAttachmentNatConfigurationsRequestTypeDef(TypedDict):
+    CoreNetworkId: NotRequired[str]
+    AttachmentId: NotRequired[str]
+    Filters: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListAttachmentNatConfigurationsResponseTypeDef(TypedDict):
+    AttachmentNatConfigurations: list[AttachmentNatConfigurationTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListAttachmentRoutingPolicyAssociationsRequestTypeDef(TypedDict):
     CoreNetworkId: str
     AttachmentId: NotRequired[str]
@@ -1768,6 +1970,58 @@ class ListConnectPeersResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListContextChangesRequestTypeDef(TypedDict):
+    ContextStoreId: str
+    FromVersionId: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListContextChangesResponseTypeDef(TypedDict):
+    ContextChanges: NotRequired[list[ContextChangeTypeDef]]
+    FromVersionId: NotRequired[str]
+    ToVersionId: NotRequired[str]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListContextStoreAssociationsRequestTypeDef(TypedDict):
+    ContextStoreId: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListContextStoreAssociationsResponseTypeDef(TypedDict):
+    ContextStoreAssociations: NotRequired[list[ContextStoreAssociationTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListContextStoresRequestTypeDef(TypedDict):
+    GlobalNetworkId: NotRequired[str]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListContextStoresResponseTypeDef(TypedDict):
+    ContextStores: NotRequired[list[ContextStoreTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListContextsRequestTypeDef(TypedDict):
+    ContextStoreId: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListContextsResponseTypeDef(TypedDict):
+    Contexts: NotRequired[list[ContextEntryTypeDef]]
+    NextToken: NotRequired[str]
+    VersionId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListCoreNetworkPolicyVersionsRequestTypeDef(TypedDict):
     CoreNetworkId: str
     MaxResults: NotRequired[int]
@@ -1804,6 +2058,10 @@ class ListCoreNetworkRoutingInformationRequestTypeDef(TypedDict):
     SegmentName: str
     EdgeLocation: str
     NextHopFilters: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
+    ExactPrefixMatches: NotRequired[ReadOnly[Sequence[str]]]
+    LongestPrefixMatches: NotRequired[ReadOnly[Sequence[str]]]
+    SubnetOfMatches: NotRequired[ReadOnly[Sequence[str]]]
+    SupernetOfMatches: NotRequired[ReadOnly[Sequence[str]]]
     LocalPreferenceMatches: NotRequired[ReadOnly[Sequence[str]]]
     ExactAsPathMatches: NotRequired[ReadOnly[Sequence[str]]]
     MedMatches: NotRequired[ReadOnly[Sequence[str]]]
@@ -1995,6 +2253,22 @@ class UntagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateAttachmentNatConfigurationRequestTypeDef(TypedDict):
+    AttachmentId: str
+    NatGatewaySupport: NotRequired[NatGatewaySupportValueType]
+    NatSystemRouteSupport: NotRequired[bool]
+    NatGatewayRules: NotRequired[ReadOnly[Sequence[NatRuleRequestTypeDef]]]
+    ClientToken: NotRequired[str]
+
+
+class UpdateAttachmentNatConfigurationResponseTypeDef(TypedDict):
+    AttachmentId: NotRequired[str]
+    NatGatewaySupport: NotRequired[NatGatewaySupportStateType]
+    NatSystemRouteSupport: NotRequired[bool]
+    NatGatewayRules: NotRequired[list[NatRuleTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateConnectionRequestTypeDef(TypedDict):
     GlobalNetworkId: str
     ConnectionId: str
@@ -2005,6 +2279,16 @@ class UpdateConnectionRequestTypeDef(TypedDict):
 
 class UpdateConnectionResponseTypeDef(TypedDict):
     Connection: NotRequired[ConnectionTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateContextStoreRequestTypeDef(TypedDict):
+    ContextStoreId: str
+    Description: NotRequired[str]
+
+
+class UpdateContextStoreResponseTypeDef(TypedDict):
+    ContextStore: NotRequired[ContextStoreTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

@@ -119,7 +119,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
     def deregister_notification_hub(
         self, **kwargs: Unpack[type_defs.DeregisterNotificationHubRequestTypeDef]
     ) -> TargetResults[type_defs.DeregisterNotificationHubResponseTypeDef]:
-        """Deregisters a NotificationConfiguration in the specified Region.
+        """Deregisters a NotificationHub in the specified Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/DeregisterNotificationHub
         """
@@ -395,7 +395,7 @@ class MultiRegionUserNotifications(MultiRegionClient):
     def register_notification_hub(
         self, **kwargs: Unpack[type_defs.RegisterNotificationHubRequestTypeDef]
     ) -> TargetResults[type_defs.RegisterNotificationHubResponseTypeDef]:
-        """Registers a NotificationConfiguration in the specified Region.
+        """Registers a NotificationHub in the specified Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/RegisterNotificationHub
         """
@@ -427,6 +427,21 @@ class MultiRegionUserNotifications(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/UpdateEventRule
         """
         return self._call("UpdateEventRule", kwargs)
+
+    def update_managed_notification_channel_association(
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateManagedNotificationChannelAssociationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.UpdateManagedNotificationChannelAssociationResponseTypeDef
+    ]:
+        """Updates the isSensitiveEventsSubscribed property of a particular
+        ManagedNotification channel association.
+
+        https://docs.aws.amazon.com/goto/WebAPI/notifications-2018-05-10/UpdateManagedNotificationChannelAssociation
+        """
+        return self._call("UpdateManagedNotificationChannelAssociation", kwargs)
 
     def update_notification_configuration(
         self, **kwargs: Unpack[type_defs.UpdateNotificationConfigurationRequestTypeDef]

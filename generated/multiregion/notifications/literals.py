@@ -78,4 +78,4 @@ NotificationHubStatusType = Literal[
 ]
 NotificationTypeType = Literal["ALERT", "WARNING", "ANNOUNCEMENT", "INFORMATIONAL"]
 SchemaVersionType = Literal["v1.0"]
-TextPartTypeType = Literal["LOCALIZED_TEXT", "PLAIN_TEXT", "URL"]
+TextPartTypeType = Literal["LOCALIZED_TEXT", "PLAIN_TEXT", "URL", "PORTABLE_TEXT"]

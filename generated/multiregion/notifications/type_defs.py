@@ -126,6 +126,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MessageComponentsSummaryTypeDef",
         "MessageComponentsTypeDef",
         "NotificationConfigurationStructureTypeDef",
+        "NotificationEventAttachmentTypeDef",
         "NotificationEventOverviewTypeDef",
         "NotificationEventSummaryTypeDef",
         "NotificationEventTypeDef",
@@ -147,6 +148,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UntagResourceResponseTypeDef",
         "UpdateEventRuleRequestTypeDef",
         "UpdateEventRuleResponseTypeDef",
+        "UpdateManagedNotificationChannelAssociationRequestTypeDef",
+        "UpdateManagedNotificationChannelAssociationResponseTypeDef",
         "UpdateNotificationConfigurationRequestTypeDef",
         "UpdateNotificationConfigurationResponseTypeDef",
     ]
@@ -195,6 +198,7 @@ class AssociateChannelResponseTypeDef(TypedDict):
 class AssociateManagedNotificationAccountContactRequestTypeDef(TypedDict):
     contactIdentifier: AccountContactTypeType
     managedNotificationConfigurationArn: str
+    isSensitiveEventsSubscribed: NotRequired[bool]
 
 
 class AssociateManagedNotificationAccountContactResponseTypeDef(TypedDict):
@@ -204,6 +208,7 @@ class AssociateManagedNotificationAccountContactResponseTypeDef(TypedDict):
 class AssociateManagedNotificationAdditionalChannelRequestTypeDef(TypedDict):
     channelArn: str
     managedNotificationConfigurationArn: str
+    isSensitiveEventsSubscribed: NotRequired[bool]
 
 
 class AssociateManagedNotificationAdditionalChannelResponseTypeDef(TypedDict):
@@ -370,6 +375,7 @@ class MessageComponentsTypeDef(TypedDict):
     headline: NotRequired[str]
     paragraphSummary: NotRequired[str]
     completeDescription: NotRequired[str]
+    markupDescription: NotRequired[str]
     dimensions: NotRequired[list[DimensionTypeDef]]
 
 
@@ -422,6 +428,12 @@ class GetManagedNotificationEventRequestTypeDef(TypedDict):
     locale: NotRequired[LocaleCodeType]
 
 
+class NotificationEventAttachmentTypeDef(TypedDict):
+    displayName: str
+    attachmentDownloadUrl: NotRequired[str]
+    contentType: str
+
+
 class ManagedNotificationEventTypeDef(TypedDict):
     schemaVersion: SchemaVersionType
     id: str
@@ -436,6 +448,7 @@ class ManagedNotificationEventTypeDef(TypedDict):
     endTime: NotRequired[datetime]
     textParts: dict[str, TextPartValueTypeDef]
     organizationalUnitId: NotRequired[str]
+    attachments: NotRequired[list[NotificationEventAttachmentTypeDef]]
 
 
 class GetManagedNotificationEventResponseTypeDef(TypedDict):
@@ -561,6 +574,7 @@ class ManagedNotificationChannelAssociationSummaryTypeDef(TypedDict):
     channelIdentifier: str
     channelType: ChannelTypeType
     overrideOption: NotRequired[ChannelAssociationOverrideOptionType]
+    isSensitiveEventsSubscribed: NotRequired[bool]
 
 
 class ListManagedNotificationChannelAssociationsResponseTypeDef(TypedDict):
@@ -644,6 +658,7 @@ class ListManagedNotificationEventsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
     organizationalUnitId: NotRequired[str]
     relatedAccount: NotRequired[str]
+    includeSensitiveEvents: NotRequired[bool]
 
 
 class ManagedNotificationEventSummaryTypeDef(TypedDict):
@@ -843,6 +858,16 @@ class UpdateEventRuleResponseTypeDef(TypedDict):
     arn: str
     notificationConfigurationArn: str
     statusSummaryByRegion: dict[str, EventRuleStatusSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateManagedNotificationChannelAssociationRequestTypeDef(TypedDict):
+    managedNotificationConfigurationArn: str
+    channelIdentifier: str
+    isSensitiveEventsSubscribed: NotRequired[bool]
+
+
+class UpdateManagedNotificationChannelAssociationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 

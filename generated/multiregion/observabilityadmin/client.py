@@ -47,6 +47,27 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         """
         return self._call("CreateCentralizationRuleForOrganization", kwargs)
 
+    def create_connector(
+        self, **kwargs: Unpack[type_defs.CreateConnectorInputTypeDef]
+    ) -> TargetResults[type_defs.CreateConnectorOutputTypeDef]:
+        """Creates a connector to a third-party cloud provider. With a connector, you
+        can discover resources in the provider and collect their telemetry.
+        Currently, Microsoft Azure is the only supported provider.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/CreateConnector
+        """
+        return self._call("CreateConnector", kwargs)
+
+    def create_dataset_integration(
+        self, **kwargs: Unpack[type_defs.CreateDatasetIntegrationInputTypeDef]
+    ) -> TargetResults[type_defs.CreateDatasetIntegrationOutputTypeDef]:
+        """Creates a dataset integration for the caller's account in the current
+        region and returns its ARN.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/CreateDatasetIntegration
+        """
+        return self._call("CreateDatasetIntegration", kwargs)
+
     def create_s3_table_integration(
         self, **kwargs: Unpack[type_defs.CreateS3TableIntegrationInputTypeDef]
     ) -> TargetResults[type_defs.CreateS3TableIntegrationOutputTypeDef]:
@@ -105,6 +126,26 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         """
         return self._call("DeleteCentralizationRuleForOrganization", kwargs)
 
+    def delete_connector(
+        self, **kwargs: Unpack[type_defs.DeleteConnectorInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteConnectorOutputTypeDef]:
+        """Deletes a connector and its telemetry manifest.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/DeleteConnector
+        """
+        return self._call("DeleteConnector", kwargs)
+
+    def delete_dataset_integration(
+        self, **kwargs: Unpack[type_defs.DeleteDatasetIntegrationInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Deletes a dataset integration for the caller's account in the current
+        region. This operation is idempotent; if you submit the same delete more
+        than once, each call succeeds.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/DeleteDatasetIntegration
+        """
+        return self._call("DeleteDatasetIntegration", kwargs)
+
     def delete_s3_table_integration(
         self, **kwargs: Unpack[type_defs.DeleteS3TableIntegrationInputTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -159,6 +200,48 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/GetCentralizationRuleForOrganization
         """
         return self._call("GetCentralizationRuleForOrganization", kwargs)
+
+    def get_connector(
+        self, **kwargs: Unpack[type_defs.GetConnectorInputTypeDef]
+    ) -> TargetResults[type_defs.GetConnectorOutputTypeDef]:
+        """Retrieves the details of a connector.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/GetConnector
+        """
+        return self._call("GetConnector", kwargs)
+
+    def get_connector_telemetry_manifest(
+        self, **kwargs: Unpack[type_defs.GetConnectorTelemetryManifestInputTypeDef]
+    ) -> TargetResults[type_defs.GetConnectorTelemetryManifestOutputTypeDef]:
+        """Retrieves the telemetry manifest of a connector and its current version.
+        If the connector has no telemetry manifest, this operation returns a
+        ResourceNotFoundException.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/GetConnectorTelemetryManifest
+        """
+        return self._call("GetConnectorTelemetryManifest", kwargs)
+
+    def get_connector_telemetry_setup(
+        self, **kwargs: Unpack[type_defs.GetConnectorTelemetrySetupInputTypeDef]
+    ) -> TargetResults[type_defs.GetConnectorTelemetrySetupOutputTypeDef]:
+        """Generates the artifacts that you use to create the infrastructure in your
+        cloud provider that delivers the telemetry declared in the connector's
+        telemetry manifest. This operation doesn't change any resources in your
+        cloud provider or in Amazon Web Services.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/GetConnectorTelemetrySetup
+        """
+        return self._call("GetConnectorTelemetrySetup", kwargs)
+
+    def get_dataset_integration(
+        self, **kwargs: Unpack[type_defs.GetDatasetIntegrationInputTypeDef]
+    ) -> TargetResults[type_defs.GetDatasetIntegrationOutputTypeDef]:
+        """Returns the dataset integration for the caller's account in the current
+        region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/GetDatasetIntegration
+        """
+        return self._call("GetDatasetIntegration", kwargs)
 
     def get_s3_table_integration(
         self, **kwargs: Unpack[type_defs.GetS3TableIntegrationInputTypeDef]
@@ -236,6 +319,16 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         """
         return self._call("GetTelemetryRuleForOrganization", kwargs)
 
+    def get_third_party_telemetry_enrichment(
+        self, **kwargs: Unpack[type_defs.GetThirdPartyTelemetryEnrichmentInputTypeDef]
+    ) -> TargetResults[type_defs.GetThirdPartyTelemetryEnrichmentOutputTypeDef]:
+        """Returns the details of a third-party telemetry enrichment, including its
+        status and source configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/GetThirdPartyTelemetryEnrichment
+        """
+        return self._call("GetThirdPartyTelemetryEnrichment", kwargs)
+
     def list_centralization_rules_for_organization(
         self,
         **kwargs: Unpack[type_defs.ListCentralizationRulesForOrganizationInputTypeDef],
@@ -247,6 +340,27 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ListCentralizationRulesForOrganization
         """
         return self._call("ListCentralizationRulesForOrganization", kwargs)
+
+    def list_connectors(
+        self, **kwargs: Unpack[type_defs.ListConnectorsInputTypeDef]
+    ) -> TargetResults[type_defs.ListConnectorsOutputTypeDef]:
+        """Lists the connectors in the account and Region. This operation returns
+        results in pages. To get the next page, pass the returned NextToken in the
+        next call. We recommend that you use pagination to ensure that the
+        operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ListConnectors
+        """
+        return self._call("ListConnectors", kwargs)
+
+    def list_dataset_integrations(
+        self, **kwargs: Unpack[type_defs.ListDatasetIntegrationsInputTypeDef]
+    ) -> TargetResults[type_defs.ListDatasetIntegrationsOutputTypeDef]:
+        """Returns the dataset integrations in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ListDatasetIntegrations
+        """
+        return self._call("ListDatasetIntegrations", kwargs)
 
     def list_resource_telemetry(
         self, **kwargs: Unpack[type_defs.ListResourceTelemetryInputTypeDef]
@@ -270,6 +384,20 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         """
         return self._call("ListResourceTelemetryForOrganization", kwargs)
 
+    def list_resources_by_connector(
+        self, **kwargs: Unpack[type_defs.ListResourcesByConnectorInputTypeDef]
+    ) -> TargetResults[type_defs.ListResourcesByConnectorOutputTypeDef]:
+        """Lists resources in your cloud provider that the connector can access, such
+        as management groups, subscriptions, resource types, Regions, resources,
+        and Event Hubs. Use the results to build a telemetry manifest. This
+        operation returns results in pages. To get the next page, pass the
+        returned NextToken in the next call. We recommend that you use pagination
+        to ensure that the operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ListResourcesByConnector
+        """
+        return self._call("ListResourcesByConnector", kwargs)
+
     def list_s3_table_integrations(
         self, **kwargs: Unpack[type_defs.ListS3TableIntegrationsInputTypeDef]
     ) -> TargetResults[type_defs.ListS3TableIntegrationsOutputTypeDef]:
@@ -284,7 +412,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
     ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
         """Lists all tags attached to the specified resource. Supports telemetry rule
-        resources and telemetry pipeline resources.
+        resources, telemetry pipeline resources, and third-party telemetry
+        enrichment resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ListTagsForResource
         """
@@ -322,6 +451,30 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         """
         return self._call("ListTelemetryRulesForOrganization", kwargs)
 
+    def list_third_party_telemetry_enrichments(
+        self, **kwargs: Unpack[type_defs.ListThirdPartyTelemetryEnrichmentsInputTypeDef]
+    ) -> TargetResults[type_defs.ListThirdPartyTelemetryEnrichmentsOutputTypeDef]:
+        """Returns a summary of each third-party telemetry enrichment in your account
+        and Region. To get the full configuration of an enrichment, use
+        GetThirdPartyTelemetryEnrichment. The results are paginated. To get the
+        next page of results, use NextToken.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ListThirdPartyTelemetryEnrichments
+        """
+        return self._call("ListThirdPartyTelemetryEnrichments", kwargs)
+
+    def put_connector_telemetry_manifest(
+        self, **kwargs: Unpack[type_defs.PutConnectorTelemetryManifestInputTypeDef]
+    ) -> TargetResults[type_defs.PutConnectorTelemetryManifestOutputTypeDef]:
+        """Creates or replaces the telemetry manifest of a connector. The telemetry
+        manifest declares which resources in your cloud provider to collect
+        telemetry from and which telemetry types to collect. To avoid overwriting
+        changes made by another caller, specify ExpectedVersion.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/PutConnectorTelemetryManifest
+        """
+        return self._call("PutConnectorTelemetryManifest", kwargs)
+
     def start_telemetry_enrichment(
         self,
     ) -> TargetResults[type_defs.StartTelemetryEnrichmentOutputTypeDef]:
@@ -354,6 +507,28 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         """
         return self._call("StartTelemetryEvaluationForOrganization", kwargs)
 
+    def start_telemetry_pipeline_refresh(
+        self, **kwargs: Unpack[type_defs.StartTelemetryPipelineRefreshInputTypeDef]
+    ) -> TargetResults[type_defs.StartTelemetryPipelineRefreshOutputTypeDef]:
+        """Starts a refresh of an external-cloud telemetry pipeline. The refresh
+        re-reads the connector's telemetry manifest and re-discovers the sources
+        in scope.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/StartTelemetryPipelineRefresh
+        """
+        return self._call("StartTelemetryPipelineRefresh", kwargs)
+
+    def start_third_party_telemetry_enrichment(
+        self, **kwargs: Unpack[type_defs.StartThirdPartyTelemetryEnrichmentInputTypeDef]
+    ) -> TargetResults[type_defs.StartThirdPartyTelemetryEnrichmentOutputTypeDef]:
+        """Starts a third-party telemetry enrichment. An enrichment adds resource
+        metadata, such as tags, from a third-party telemetry source to the
+        telemetry that CloudWatch receives from the resources of that source.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/StartThirdPartyTelemetryEnrichment
+        """
+        return self._call("StartThirdPartyTelemetryEnrichment", kwargs)
+
     def stop_telemetry_enrichment(
         self,
     ) -> TargetResults[type_defs.StopTelemetryEnrichmentOutputTypeDef]:
@@ -385,11 +560,22 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         """
         return self._call("StopTelemetryEvaluationForOrganization", {})
 
+    def stop_third_party_telemetry_enrichment(
+        self, **kwargs: Unpack[type_defs.StopThirdPartyTelemetryEnrichmentInputTypeDef]
+    ) -> TargetResults[type_defs.StopThirdPartyTelemetryEnrichmentOutputTypeDef]:
+        """Stops a third-party telemetry enrichment. CloudWatch stops adding resource
+        metadata from the third-party telemetry source to your telemetry.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/StopThirdPartyTelemetryEnrichment
+        """
+        return self._call("StopThirdPartyTelemetryEnrichment", kwargs)
+
     def tag_resource(
         self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
-        """Adds or updates tags for a resource. Supports telemetry rule resources and
-        telemetry pipeline resources.
+        """Adds or updates tags for a resource. Supports telemetry rule resources,
+        telemetry pipeline resources, and third-party telemetry enrichment
+        resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/TagResource
         """
@@ -409,8 +595,8 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
     def untag_resource(
         self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
-        """Removes tags from a resource. Supports telemetry rule resources and
-        telemetry pipeline resources.
+        """Removes tags from a resource. Supports telemetry rule resources, telemetry
+        pipeline resources, and third-party telemetry enrichment resources.
 
         https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/UntagResource
         """
@@ -427,6 +613,17 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/UpdateCentralizationRuleForOrganization
         """
         return self._call("UpdateCentralizationRuleForOrganization", kwargs)
+
+    def update_dataset_integration(
+        self, **kwargs: Unpack[type_defs.UpdateDatasetIntegrationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateDatasetIntegrationOutputTypeDef]:
+        """Updates a dataset integration for the caller's account in the current
+        region. This operation is idempotent; if you submit the same update more
+        than once, each call succeeds.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/UpdateDatasetIntegration
+        """
+        return self._call("UpdateDatasetIntegration", kwargs)
 
     def update_telemetry_pipeline(
         self, **kwargs: Unpack[type_defs.UpdateTelemetryPipelineInputTypeDef]
@@ -491,6 +688,55 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         """
         return self._paginate(
             "ListCentralizationRulesForOrganization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListConnectorsInputTypeDef],
+    ) -> TargetResults[type_defs.ListConnectorsOutputTypeDef]:
+        """Every page of ListConnectors in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the connectors in the account and Region. This operation returns
+        results in pages. To get the next page, pass the returned NextToken in the
+        next call. We recommend that you use pagination to ensure that the
+        operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ListConnectors
+        """
+        return self._paginate(
+            "ListConnectors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_dataset_integrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListDatasetIntegrationsInputTypeDef],
+    ) -> TargetResults[type_defs.ListDatasetIntegrationsOutputTypeDef]:
+        """Every page of ListDatasetIntegrations in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the dataset integrations in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ListDatasetIntegrations
+        """
+        return self._paginate(
+            "ListDatasetIntegrations",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -644,6 +890,32 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_third_party_telemetry_enrichments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListThirdPartyTelemetryEnrichmentsInputTypeDef],
+    ) -> TargetResults[type_defs.ListThirdPartyTelemetryEnrichmentsOutputTypeDef]:
+        """Every page of ListThirdPartyTelemetryEnrichments in every target, merged
+        per target (botocore's build_full_result).
+
+        Returns a summary of each third-party telemetry enrichment in your account
+        and Region. To get the full configuration of an enrichment, use
+        GetThirdPartyTelemetryEnrichment. The results are paginated. To get the
+        next page of results, use NextToken.
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ListThirdPartyTelemetryEnrichments
+        """
+        return self._paginate(
+            "ListThirdPartyTelemetryEnrichments",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def iter_list_centralization_rules_for_organization(
         self,
         *,
@@ -662,6 +934,39 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
             kwargs,
             max_items=max_items,
             page_size=page_size,
+        )
+
+    def iter_list_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListConnectorsInputTypeDef],
+    ) -> Items[type_defs.ConnectorSummaryTypeDef]:
+        """Each element of ConnectorSummaries in every page of ListConnectors, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ListConnectors
+        """
+        return self._items(
+            "ListConnectors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_dataset_integrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListDatasetIntegrationsInputTypeDef],
+    ) -> Items[type_defs.DatasetIntegrationSummaryTypeDef]:
+        """Each element of DatasetIntegrationSummaries in every page of
+        ListDatasetIntegrations, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ListDatasetIntegrations
+        """
+        return self._items(
+            "ListDatasetIntegrations", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_resource_telemetry(
@@ -766,6 +1071,26 @@ class MultiRegionCloudWatchObservabilityAdminService(MultiRegionClient):
         """
         return self._items(
             "ListTelemetryRulesForOrganization",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_third_party_telemetry_enrichments(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListThirdPartyTelemetryEnrichmentsInputTypeDef],
+    ) -> Items[type_defs.ThirdPartyTelemetryEnrichmentSummaryTypeDef]:
+        """Each element of TelemetryEnrichments in every page of
+        ListThirdPartyTelemetryEnrichments, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/observabilityadmin-2018-05-10/ListThirdPartyTelemetryEnrichments
+        """
+        return self._items(
+            "ListThirdPartyTelemetryEnrichments",
             kwargs,
             max_items=max_items,
             page_size=page_size,

@@ -7,10 +7,17 @@ from typing import TYPE_CHECKING, Literal
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "ActionType",
+        "AzureEventHubTierType",
+        "AzureTelemetryTypeType",
         "CentralizationFailureReasonType",
+        "CentralizeWithDataProtectionType",
+        "ConnectorProviderType",
+        "ContextGraphStatusType",
+        "DeletionProtectionType",
         "DestinationTypeType",
         "EncryptedLogGroupStrategyType",
         "EncryptionConflictResolutionStrategyType",
+        "EncryptionScopeType",
         "EncryptionStrategyType",
         "FilterBehaviorType",
         "FilterRequirementType",
@@ -22,12 +29,19 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ResourceTypeType",
         "RuleHealthType",
         "SSEAlgorithmType",
+        "SetupFormatType",
+        "SignalTypeType",
         "StatusType",
+        "TagConflictResolutionStrategyType",
+        "TagPropagationFailureReasonType",
+        "TagPropagationStatusType",
         "TelemetryEnrichmentStatusType",
         "TelemetryPipelineStatusType",
         "TelemetrySourceTypeType",
         "TelemetryStateType",
         "TelemetryTypeType",
+        "ThirdPartyTelemetryEnrichmentStatusType",
+        "ThirdPartyTelemetrySourceType",
         "WAFLogTypeType",
     ]
 
@@ -39,14 +53,21 @@ ActionType = Literal[
     "CHALLENGE",
     "EXCLUDED_AS_COUNT",
 ]
+AzureEventHubTierType = Literal["Standard", "Premium"]
+AzureTelemetryTypeType = Literal["ResourceLogs", "Metrics", "FlowLogs"]
 CentralizationFailureReasonType = Literal[
     "TRUSTED_ACCESS_NOT_ENABLED",
     "DESTINATION_ACCOUNT_NOT_IN_ORGANIZATION",
     "INTERNAL_SERVER_ERROR",
 ]
+CentralizeWithDataProtectionType = Literal["ENABLED", "DISABLED"]
+ConnectorProviderType = Literal["AZURE"]
+ContextGraphStatusType = Literal["Healthy", "Unhealthy", "Provisioning"]
+DeletionProtectionType = Literal["ENABLED"]
 DestinationTypeType = Literal["cloud-watch-logs"]
 EncryptedLogGroupStrategyType = Literal["ALLOW", "SKIP"]
 EncryptionConflictResolutionStrategyType = Literal["ALLOW", "SKIP"]
+EncryptionScopeType = Literal["ENCRYPTED_SOURCE_ONLY", "NEW_DESTINATION_LOG_GROUPS"]
 EncryptionStrategyType = Literal["CUSTOMER_MANAGED", "AWS_OWNED"]
 FilterBehaviorType = Literal["KEEP", "DROP"]
 FilterRequirementType = Literal["MEETS_ALL", "MEETS_ANY"]
@@ -57,6 +78,13 @@ LogTypeType = Literal[
     "SECURITY_FINDING_LOGS",
     "ACCESS_LOGS",
     "CONNECTION_LOGS",
+    "S3_SERVER_ACCESS_LOGS",
+    "ALB_ACCESS_LOGS",
+    "ALB_CONNECTION_LOGS",
+    "ALB_HEALTH_CHECK_LOGS",
+    "FLOW_LOGS",
+    "ALERT_LOGS",
+    "TLS_LOGS",
 ]
 MskEnhancedMonitoringLevelType = Literal[
     "DEFAULT",
@@ -81,14 +109,22 @@ ResourceTypeType = Literal[
     "AWS::BedrockAgentCore::Gateway",
     "AWS::BedrockAgentCore::Memory",
     "AWS::BedrockAgentCore::WorkloadIdentity",
+    "AWS::BedrockAgentCore::PaymentManager",
     "AWS::SecurityHub::Hub",
     "AWS::CloudFront::Distribution",
     "AWS::SecurityHub::HubV2",
     "AWS::CloudWatch::OTelEnrichment",
     "AWS::MSK::Cluster",
+    "AWS::S3::Bucket",
+    "AWS::Bedrock::KnowledgeBase",
+    "AWS::XRay::TransactionSearchConfig",
+    "AWS::CloudWatchOmni",
+    "AWS::NetworkFirewall::Firewall",
 ]
 RuleHealthType = Literal["Healthy", "Unhealthy", "Provisioning"]
 SSEAlgorithmType = Literal["aws:kms", "AES256"]
+SetupFormatType = Literal["BICEP"]
+SignalTypeType = Literal["LOG", "METRIC"]
 StatusType = Literal[
     "NOT_STARTED",
     "STARTING",
@@ -98,6 +134,9 @@ StatusType = Literal[
     "FAILED_STOP",
     "STOPPED",
 ]
+TagConflictResolutionStrategyType = Literal["IN_SYNC", "ADD_ONLY", "UPDATE_SYNC"]
+TagPropagationFailureReasonType = Literal["RoleNotAssumable", "RoleLacksPermissions"]
+TagPropagationStatusType = Literal["Healthy", "Unhealthy"]
 TelemetryEnrichmentStatusType = Literal["Running", "Stopped", "Impaired"]
 TelemetryPipelineStatusType = Literal[
     "CREATING",
@@ -117,5 +156,12 @@ TelemetrySourceTypeType = Literal[
     "EKS_API_LOGS",
 ]
 TelemetryStateType = Literal["Enabled", "Disabled", "NotApplicable"]
-TelemetryTypeType = Literal["Logs", "Metrics", "Traces"]
+TelemetryTypeType = Literal["Logs", "Metrics", "Traces", "Insights"]
+ThirdPartyTelemetryEnrichmentStatusType = Literal[
+    "Initializing",
+    "Running",
+    "Stopped",
+    "Impaired",
+]
+ThirdPartyTelemetrySourceType = Literal["Azure"]
 WAFLogTypeType = Literal["WAF_LOGS"]

@@ -20,10 +20,17 @@ from multiregion.type_defs import (
 
 from .literals import (
     ActionType,
+    AzureEventHubTierType,
+    AzureTelemetryTypeType,
     CentralizationFailureReasonType,
+    CentralizeWithDataProtectionType,
+    ConnectorProviderType,
+    ContextGraphStatusType,
+    DeletionProtectionType,
     DestinationTypeType,
     EncryptedLogGroupStrategyType,
     EncryptionConflictResolutionStrategyType,
+    EncryptionScopeType,
     EncryptionStrategyType,
     FilterBehaviorType,
     FilterRequirementType,
@@ -35,12 +42,19 @@ from .literals import (
     ResourceTypeType,
     RuleHealthType,
     SSEAlgorithmType,
+    SetupFormatType,
+    SignalTypeType,
     StatusType,
+    TagConflictResolutionStrategyType,
+    TagPropagationFailureReasonType,
+    TagPropagationStatusType,
     TelemetryEnrichmentStatusType,
     TelemetryPipelineStatusType,
     TelemetrySourceTypeType,
     TelemetryStateType,
     TelemetryTypeType,
+    ThirdPartyTelemetryEnrichmentStatusType,
+    ThirdPartyTelemetrySourceType,
     WAFLogTypeType,
 )
 
@@ -51,6 +65,41 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AdvancedEventSelectorTypeDef",
         "AdvancedFieldSelectorOutputTypeDef",
         "AdvancedFieldSelectorTypeDef",
+        "AllSubscriptionsTypeDef",
+        "AzureAwsManagedFlowLogsTypeDef",
+        "AzureConnectorConfigurationTypeDef",
+        "AzureConnectorQueryResultsTypeDef",
+        "AzureConnectorQueryTypeDef",
+        "AzureCustomerManagedFlowLogsOutputTypeDef",
+        "AzureCustomerManagedFlowLogsTypeDef",
+        "AzureEventHubConfigurationTypeDef",
+        "AzureEventHubSummaryTypeDef",
+        "AzureEventHubsQueryTypeDef",
+        "AzureFlowLogStorageAccountScopeOutputTypeDef",
+        "AzureFlowLogStorageAccountScopeTypeDef",
+        "AzureFlowLogsInfrastructureOutputTypeDef",
+        "AzureFlowLogsInfrastructureTypeDef",
+        "AzureInfrastructureOutputTypeDef",
+        "AzureInfrastructureTypeDef",
+        "AzureManagementGroupSummaryTypeDef",
+        "AzureManagementGroupsQueryTypeDef",
+        "AzureQueryScopeTypeDef",
+        "AzureRegionsQueryTypeDef",
+        "AzureResourceIdScopeOutputTypeDef",
+        "AzureResourceIdScopeTypeDef",
+        "AzureResourceIdentifierSummaryTypeDef",
+        "AzureResourceIdsQueryTypeDef",
+        "AzureResourceTypesQueryTypeDef",
+        "AzureScopeItemOutputTypeDef",
+        "AzureScopeItemTypeDef",
+        "AzureScopeOutputTypeDef",
+        "AzureScopeTypeDef",
+        "AzureSubscriptionScopeOutputTypeDef",
+        "AzureSubscriptionScopeTypeDef",
+        "AzureSubscriptionSummaryTypeDef",
+        "AzureSubscriptionsQueryTypeDef",
+        "AzureTelemetrySourceConfigurationInputTypeDef",
+        "AzureTelemetrySourceConfigurationOutputTypeDef",
         "CentralizationRuleDestinationTypeDef",
         "CentralizationRuleOutputTypeDef",
         "CentralizationRuleSourceOutputTypeDef",
@@ -61,8 +110,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CloudtrailParametersTypeDef",
         "ConditionTypeDef",
         "ConfigurationSummaryTypeDef",
+        "ConnectorConfigurationTypeDef",
+        "ConnectorQueryResultsTypeDef",
+        "ConnectorQueryTypeDef",
+        "ConnectorSummaryTypeDef",
+        "ConnectorTypeDef",
         "CreateCentralizationRuleForOrganizationInputTypeDef",
         "CreateCentralizationRuleForOrganizationOutputTypeDef",
+        "CreateConnectorInputTypeDef",
+        "CreateConnectorOutputTypeDef",
+        "CreateDatasetIntegrationInputTypeDef",
+        "CreateDatasetIntegrationOutputTypeDef",
         "CreateS3TableIntegrationInputTypeDef",
         "CreateS3TableIntegrationOutputTypeDef",
         "CreateTelemetryPipelineInputTypeDef",
@@ -72,13 +130,19 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateTelemetryRuleInputTypeDef",
         "CreateTelemetryRuleOutputTypeDef",
         "DataSourceTypeDef",
+        "DatasetIntegrationSummaryTypeDef",
         "DeleteCentralizationRuleForOrganizationInputTypeDef",
+        "DeleteConnectorInputTypeDef",
+        "DeleteConnectorOutputTypeDef",
+        "DeleteDatasetIntegrationInputTypeDef",
         "DeleteS3TableIntegrationInputTypeDef",
         "DeleteTelemetryPipelineInputTypeDef",
         "DeleteTelemetryPipelineOutputTypeDef",
         "DeleteTelemetryRuleForOrganizationInputTypeDef",
         "DeleteTelemetryRuleInputTypeDef",
         "DestinationLogsConfigurationTypeDef",
+        "DestinationMetricsConfigurationTypeDef",
+        "DestinationProfilesConfigurationTypeDef",
         "ELBLoadBalancerLoggingParametersTypeDef",
         "EmptyResponseMetadataTypeDef",
         "EncryptionTypeDef",
@@ -87,6 +151,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FilterTypeDef",
         "GetCentralizationRuleForOrganizationInputTypeDef",
         "GetCentralizationRuleForOrganizationOutputTypeDef",
+        "GetConnectorInputTypeDef",
+        "GetConnectorOutputTypeDef",
+        "GetConnectorTelemetryManifestInputTypeDef",
+        "GetConnectorTelemetryManifestOutputTypeDef",
+        "GetConnectorTelemetrySetupInputTypeDef",
+        "GetConnectorTelemetrySetupOutputTypeDef",
+        "GetDatasetIntegrationInputTypeDef",
+        "GetDatasetIntegrationOutputTypeDef",
         "GetS3TableIntegrationInputTypeDef",
         "GetS3TableIntegrationOutputTypeDef",
         "GetTelemetryEnrichmentStatusOutputTypeDef",
@@ -98,14 +170,22 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetTelemetryRuleForOrganizationOutputTypeDef",
         "GetTelemetryRuleInputTypeDef",
         "GetTelemetryRuleOutputTypeDef",
+        "GetThirdPartyTelemetryEnrichmentInputTypeDef",
+        "GetThirdPartyTelemetryEnrichmentOutputTypeDef",
         "IntegrationSummaryTypeDef",
         "LabelNameConditionTypeDef",
         "ListCentralizationRulesForOrganizationInputTypeDef",
         "ListCentralizationRulesForOrganizationOutputTypeDef",
+        "ListConnectorsInputTypeDef",
+        "ListConnectorsOutputTypeDef",
+        "ListDatasetIntegrationsInputTypeDef",
+        "ListDatasetIntegrationsOutputTypeDef",
         "ListResourceTelemetryForOrganizationInputTypeDef",
         "ListResourceTelemetryForOrganizationOutputTypeDef",
         "ListResourceTelemetryInputTypeDef",
         "ListResourceTelemetryOutputTypeDef",
+        "ListResourcesByConnectorInputTypeDef",
+        "ListResourcesByConnectorOutputTypeDef",
         "ListS3TableIntegrationsInputTypeDef",
         "ListS3TableIntegrationsOutputTypeDef",
         "ListTagsForResourceInputTypeDef",
@@ -116,6 +196,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListTelemetryRulesForOrganizationOutputTypeDef",
         "ListTelemetryRulesInputTypeDef",
         "ListTelemetryRulesOutputTypeDef",
+        "ListThirdPartyTelemetryEnrichmentsInputTypeDef",
+        "ListThirdPartyTelemetryEnrichmentsOutputTypeDef",
         "LogDeliveryParametersOutputTypeDef",
         "LogDeliveryParametersTypeDef",
         "LogGroupNameConfigurationTypeDef",
@@ -123,23 +205,47 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LoggingFilterTypeDef",
         "LogsBackupConfigurationTypeDef",
         "LogsEncryptionConfigurationTypeDef",
+        "MetricsBackupConfigurationTypeDef",
         "MskMonitoringParametersTypeDef",
         "PipelineOutputErrorTypeDef",
         "PipelineOutputTypeDef",
+        "ProfilesBackupConfigurationTypeDef",
+        "PutConnectorTelemetryManifestInputTypeDef",
+        "PutConnectorTelemetryManifestOutputTypeDef",
         "RecordTypeDef",
         "RegionStatusTypeDef",
         "ResponseMetadataTypeDef",
+        "SetupArtifactTypeDef",
         "SingleHeaderTypeDef",
+        "SourceContextGraphConfigurationTypeDef",
         "SourceLogsConfigurationTypeDef",
+        "SourceMetricsConfigurationTypeDef",
+        "SourceProfilesConfigurationTypeDef",
+        "SourceProgressTypeDef",
         "SourceTypeDef",
         "StartTelemetryEnrichmentOutputTypeDef",
         "StartTelemetryEvaluationForOrganizationInputTypeDef",
         "StartTelemetryEvaluationInputTypeDef",
+        "StartTelemetryPipelineRefreshInputTypeDef",
+        "StartTelemetryPipelineRefreshOutputTypeDef",
+        "StartThirdPartyTelemetryEnrichmentInputTypeDef",
+        "StartThirdPartyTelemetryEnrichmentOutputTypeDef",
         "StopTelemetryEnrichmentOutputTypeDef",
+        "StopThirdPartyTelemetryEnrichmentInputTypeDef",
+        "StopThirdPartyTelemetryEnrichmentOutputTypeDef",
+        "TagFilterOutputTypeDef",
+        "TagFilterTypeDef",
+        "TagPropagationConfigurationTypeDef",
         "TagResourceInputTypeDef",
         "TelemetryConfigurationTypeDef",
         "TelemetryDestinationConfigurationOutputTypeDef",
         "TelemetryDestinationConfigurationTypeDef",
+        "TelemetryManifestInfrastructureOutputTypeDef",
+        "TelemetryManifestInfrastructureTypeDef",
+        "TelemetryManifestOutputTypeDef",
+        "TelemetryManifestSourceOutputTypeDef",
+        "TelemetryManifestSourceTypeDef",
+        "TelemetryManifestTypeDef",
         "TelemetryPipelineConfigurationTypeDef",
         "TelemetryPipelineStatusReasonTypeDef",
         "TelemetryPipelineSummaryTypeDef",
@@ -147,11 +253,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TelemetryRuleOutputTypeDef",
         "TelemetryRuleSummaryTypeDef",
         "TelemetryRuleTypeDef",
+        "TelemetrySourceConfigurationInputTypeDef",
+        "TelemetrySourceConfigurationOutputTypeDef",
         "TestTelemetryPipelineInputTypeDef",
         "TestTelemetryPipelineOutputTypeDef",
+        "ThirdPartyTelemetryEnrichmentSummaryTypeDef",
         "UntagResourceInputTypeDef",
         "UpdateCentralizationRuleForOrganizationInputTypeDef",
         "UpdateCentralizationRuleForOrganizationOutputTypeDef",
+        "UpdateDatasetIntegrationInputTypeDef",
+        "UpdateDatasetIntegrationOutputTypeDef",
         "UpdateTelemetryPipelineInputTypeDef",
         "UpdateTelemetryPipelineOutputTypeDef",
         "UpdateTelemetryRuleForOrganizationInputTypeDef",
@@ -201,6 +312,211 @@ class AdvancedEventSelectorTypeDef(TypedDict):
     FieldSelectors: ReadOnly[Sequence[AdvancedFieldSelectorTypeDef]]
 
 
+class AllSubscriptionsTypeDef(TypedDict):
+    pass
+
+
+class AzureAwsManagedFlowLogsTypeDef(TypedDict):
+    RetentionDays: int
+
+
+class AzureConnectorConfigurationTypeDef(TypedDict):
+    TenantIdentifier: str
+    ClientIdentifier: str
+
+
+class AzureEventHubSummaryTypeDef(TypedDict):
+    ResourceId: str
+    EventHubName: str
+    NamespaceName: str
+    FullyQualifiedNamespace: str
+    Region: NotRequired[str]
+    SubscriptionId: NotRequired[str]
+
+
+class AzureManagementGroupSummaryTypeDef(TypedDict):
+    Id: str
+    Name: NotRequired[str]
+    DisplayName: NotRequired[str]
+
+
+class AzureResourceIdentifierSummaryTypeDef(TypedDict):
+    ResourceId: str
+    ResourceType: NotRequired[str]
+    Region: NotRequired[str]
+    SubscriptionId: NotRequired[str]
+    Tags: NotRequired[dict[str, str]]
+
+
+class AzureSubscriptionSummaryTypeDef(TypedDict):
+    SubscriptionId: str
+    DisplayName: NotRequired[str]
+    State: NotRequired[str]
+    ManagementGroupId: NotRequired[str]
+
+
+class AzureConnectorQueryResultsTypeDef(TypedDict):
+    ManagementGroups: NotRequired[list[AzureManagementGroupSummaryTypeDef]]
+    Subscriptions: NotRequired[list[AzureSubscriptionSummaryTypeDef]]
+    ResourceTypes: NotRequired[list[str]]
+    Regions: NotRequired[list[str]]
+    ResourceIds: NotRequired[list[AzureResourceIdentifierSummaryTypeDef]]
+    EventHubs: NotRequired[list[AzureEventHubSummaryTypeDef]]
+
+
+class AzureQueryScopeTypeDef(TypedDict):
+    ManagementGroupId: NotRequired[str]
+    SubscriptionIds: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class AzureEventHubsQueryTypeDef(TypedDict):
+    Scope: NotRequired[ReadOnly[AzureQueryScopeTypeDef]]
+    NamespaceName: NotRequired[str]
+    Region: NotRequired[str]
+
+
+class AzureManagementGroupsQueryTypeDef(TypedDict):
+    ParentManagementGroupId: NotRequired[str]
+
+
+class AzureRegionsQueryTypeDef(TypedDict):
+    Scope: NotRequired[ReadOnly[AzureQueryScopeTypeDef]]
+
+
+class TagFilterTypeDef(TypedDict):
+    Key: str
+    Values: ReadOnly[Sequence[str]]
+
+
+class AzureResourceIdsQueryTypeDef(TypedDict):
+    Scope: NotRequired[ReadOnly[AzureQueryScopeTypeDef]]
+    ResourceType: NotRequired[str]
+    Region: NotRequired[str]
+    TagFilters: NotRequired[ReadOnly[Sequence[TagFilterTypeDef]]]
+
+
+class AzureResourceTypesQueryTypeDef(TypedDict):
+    Scope: NotRequired[ReadOnly[AzureQueryScopeTypeDef]]
+
+
+class AzureSubscriptionsQueryTypeDef(TypedDict):
+    ManagementGroupId: NotRequired[str]
+
+
+class AzureConnectorQueryTypeDef(TypedDict):
+    ManagementGroups: NotRequired[AzureManagementGroupsQueryTypeDef]
+    Subscriptions: NotRequired[AzureSubscriptionsQueryTypeDef]
+    ResourceTypes: NotRequired[ReadOnly[AzureResourceTypesQueryTypeDef]]
+    Regions: NotRequired[ReadOnly[AzureRegionsQueryTypeDef]]
+    ResourceIds: NotRequired[ReadOnly[AzureResourceIdsQueryTypeDef]]
+    EventHubs: NotRequired[ReadOnly[AzureEventHubsQueryTypeDef]]
+
+
+class AzureFlowLogStorageAccountScopeOutputTypeDef(TypedDict):
+    Region: str
+    StorageAccountIds: list[str]
+
+
+class AzureCustomerManagedFlowLogsOutputTypeDef(TypedDict):
+    StorageAccounts: list[AzureFlowLogStorageAccountScopeOutputTypeDef]
+
+
+class AzureFlowLogStorageAccountScopeTypeDef(TypedDict):
+    Region: str
+    StorageAccountIds: ReadOnly[Sequence[str]]
+
+
+class AzureCustomerManagedFlowLogsTypeDef(TypedDict):
+    StorageAccounts: ReadOnly[Sequence[AzureFlowLogStorageAccountScopeTypeDef]]
+
+
+class AzureEventHubConfigurationTypeDef(TypedDict):
+    Tier: AzureEventHubTierType
+    PartitionCount: int
+
+
+class AzureFlowLogsInfrastructureOutputTypeDef(TypedDict):
+    CustomerManaged: NotRequired[AzureCustomerManagedFlowLogsOutputTypeDef]
+    AwsManaged: NotRequired[AzureAwsManagedFlowLogsTypeDef]
+
+
+class AzureFlowLogsInfrastructureTypeDef(TypedDict):
+    CustomerManaged: NotRequired[ReadOnly[AzureCustomerManagedFlowLogsTypeDef]]
+    AwsManaged: NotRequired[AzureAwsManagedFlowLogsTypeDef]
+
+
+class AzureInfrastructureOutputTypeDef(TypedDict):
+    SubscriptionId: NotRequired[str]
+    EventHubs: NotRequired[list[AzureEventHubConfigurationTypeDef]]
+    FlowLogs: NotRequired[AzureFlowLogsInfrastructureOutputTypeDef]
+
+
+class AzureInfrastructureTypeDef(TypedDict):
+    SubscriptionId: NotRequired[str]
+    EventHubs: NotRequired[ReadOnly[Sequence[AzureEventHubConfigurationTypeDef]]]
+    FlowLogs: NotRequired[ReadOnly[AzureFlowLogsInfrastructureTypeDef]]
+
+
+class AzureResourceIdScopeOutputTypeDef(TypedDict):
+    Region: str
+    ResourceIds: list[str]
+
+
+class AzureResourceIdScopeTypeDef(TypedDict):
+    Region: str
+    ResourceIds: ReadOnly[Sequence[str]]
+
+
+class AzureSubscriptionScopeOutputTypeDef(TypedDict):
+    All: NotRequired[AllSubscriptionsTypeDef]
+    Ids: NotRequired[list[str]]
+
+
+class TagFilterOutputTypeDef(TypedDict):
+    Key: str
+    Values: list[str]
+
+
+class AzureScopeOutputTypeDef(TypedDict):
+    Subscriptions: NotRequired[AzureSubscriptionScopeOutputTypeDef]
+    Regions: NotRequired[list[str]]
+    ResourceTypes: NotRequired[list[str]]
+    TagFilters: NotRequired[list[TagFilterOutputTypeDef]]
+    Resources: NotRequired[list[AzureResourceIdScopeOutputTypeDef]]
+
+
+class AzureScopeItemOutputTypeDef(TypedDict):
+    TelemetryTypes: list[AzureTelemetryTypeType]
+    Scope: AzureScopeOutputTypeDef
+
+
+class AzureSubscriptionScopeTypeDef(TypedDict):
+    All: NotRequired[AllSubscriptionsTypeDef]
+    Ids: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class AzureScopeTypeDef(TypedDict):
+    Subscriptions: NotRequired[ReadOnly[AzureSubscriptionScopeTypeDef]]
+    Regions: NotRequired[ReadOnly[Sequence[str]]]
+    ResourceTypes: NotRequired[ReadOnly[Sequence[str]]]
+    TagFilters: NotRequired[ReadOnly[Sequence[TagFilterTypeDef]]]
+    Resources: NotRequired[ReadOnly[Sequence[AzureResourceIdScopeTypeDef]]]
+
+
+class AzureScopeItemTypeDef(TypedDict):
+    TelemetryTypes: ReadOnly[Sequence[AzureTelemetryTypeType]]
+    Scope: ReadOnly[AzureScopeTypeDef]
+
+
+class AzureTelemetrySourceConfigurationInputTypeDef(TypedDict):
+    AwsConfigConnectorArn: str
+
+
+class AzureTelemetrySourceConfigurationOutputTypeDef(TypedDict):
+    AwsConfigConnectorArn: NotRequired[str]
+    ServiceLinkedRecorderArn: NotRequired[str]
+
+
 class LogGroupNameConfigurationTypeDef(TypedDict):
     LogGroupNamePattern: str
 
@@ -216,30 +532,74 @@ class LogsEncryptionConfigurationTypeDef(TypedDict):
     EncryptionConflictResolutionStrategy: NotRequired[
         EncryptionConflictResolutionStrategyType
     ]
+    EncryptionScope: NotRequired[EncryptionScopeType]
+
+
+class TagPropagationConfigurationTypeDef(TypedDict):
+    DestinationRoleArn: str
+    TagConflictResolutionStrategy: NotRequired[TagConflictResolutionStrategyType]
 
 
 class DestinationLogsConfigurationTypeDef(TypedDict):
     LogsEncryptionConfiguration: NotRequired[LogsEncryptionConfigurationTypeDef]
     BackupConfiguration: NotRequired[LogsBackupConfigurationTypeDef]
     LogGroupNameConfiguration: NotRequired[LogGroupNameConfigurationTypeDef]
+    TagPropagationConfiguration: NotRequired[TagPropagationConfigurationTypeDef]
+    LogGroupDeletionProtection: NotRequired[DeletionProtectionType]
+
+
+class MetricsBackupConfigurationTypeDef(TypedDict):
+    Region: str
+
+
+class DestinationMetricsConfigurationTypeDef(TypedDict):
+    BackupConfiguration: NotRequired[MetricsBackupConfigurationTypeDef]
+
+
+class ProfilesBackupConfigurationTypeDef(TypedDict):
+    Region: str
+
+
+class DestinationProfilesConfigurationTypeDef(TypedDict):
+    BackupConfiguration: NotRequired[ProfilesBackupConfigurationTypeDef]
 
 
 class CentralizationRuleDestinationTypeDef(TypedDict):
     Region: str
     Account: NotRequired[str]
     DestinationLogsConfiguration: NotRequired[DestinationLogsConfigurationTypeDef]
+    DestinationMetricsConfiguration: NotRequired[DestinationMetricsConfigurationTypeDef]
+    DestinationProfilesConfiguration: NotRequired[
+        DestinationProfilesConfigurationTypeDef
+    ]
+
+
+class SourceContextGraphConfigurationTypeDef(TypedDict):
+    pass
 
 
 class SourceLogsConfigurationTypeDef(TypedDict):
     LogGroupSelectionCriteria: NotRequired[str]
     DataSourceSelectionCriteria: NotRequired[str]
     EncryptedLogGroupStrategy: EncryptedLogGroupStrategyType
+    CentralizeWithDataProtection: NotRequired[CentralizeWithDataProtectionType]
+
+
+class SourceMetricsConfigurationTypeDef(TypedDict):
+    MetricsSelectionCriteria: NotRequired[str]
+
+
+class SourceProfilesConfigurationTypeDef(TypedDict):
+    ProfilesSelectionCriteria: NotRequired[str]
 
 
 class CentralizationRuleSourceOutputTypeDef(TypedDict):
     Regions: list[str]
     Scope: NotRequired[str]
     SourceLogsConfiguration: NotRequired[SourceLogsConfigurationTypeDef]
+    SourceMetricsConfiguration: NotRequired[SourceMetricsConfigurationTypeDef]
+    SourceProfilesConfiguration: NotRequired[SourceProfilesConfigurationTypeDef]
+    SourceContextGraphConfiguration: NotRequired[SourceContextGraphConfigurationTypeDef]
 
 
 class CentralizationRuleOutputTypeDef(TypedDict):
@@ -251,6 +611,9 @@ class CentralizationRuleSourceTypeDef(TypedDict):
     Regions: ReadOnly[Sequence[str]]
     Scope: NotRequired[str]
     SourceLogsConfiguration: NotRequired[SourceLogsConfigurationTypeDef]
+    SourceMetricsConfiguration: NotRequired[SourceMetricsConfigurationTypeDef]
+    SourceProfilesConfiguration: NotRequired[SourceProfilesConfigurationTypeDef]
+    SourceContextGraphConfiguration: NotRequired[SourceContextGraphConfigurationTypeDef]
 
 
 class CentralizationRuleSummaryTypeDef(TypedDict):
@@ -262,6 +625,9 @@ class CentralizationRuleSummaryTypeDef(TypedDict):
     LastUpdateTimeStamp: NotRequired[int]
     RuleHealth: NotRequired[RuleHealthType]
     FailureReason: NotRequired[CentralizationFailureReasonType]
+    TagPropagationStatus: NotRequired[TagPropagationStatusType]
+    TagPropagationFailureReason: NotRequired[TagPropagationFailureReasonType]
+    ContextGraphStatus: NotRequired[ContextGraphStatusType]
     DestinationAccountId: NotRequired[str]
     DestinationRegion: NotRequired[str]
 
@@ -305,6 +671,34 @@ class ConfigurationSummaryTypeDef(TypedDict):
     Sinks: NotRequired[list[str]]
 
 
+class ConnectorConfigurationTypeDef(TypedDict):
+    Azure: NotRequired[AzureConnectorConfigurationTypeDef]
+
+
+class ConnectorQueryResultsTypeDef(TypedDict):
+    Azure: NotRequired[AzureConnectorQueryResultsTypeDef]
+
+
+class ConnectorQueryTypeDef(TypedDict):
+    Azure: NotRequired[ReadOnly[AzureConnectorQueryTypeDef]]
+
+
+class ConnectorSummaryTypeDef(TypedDict):
+    Arn: str
+    Provider: ConnectorProviderType
+    Name: NotRequired[str]
+    CreatedTimeStamp: NotRequired[int]
+
+
+class ConnectorTypeDef(TypedDict):
+    Arn: str
+    Provider: ConnectorProviderType
+    ConnectorConfiguration: ConnectorConfigurationTypeDef
+    RoleArn: str
+    Name: NotRequired[str]
+    CreatedTimeStamp: NotRequired[int]
+
+
 class CreateCentralizationRuleForOrganizationInputTypeDef(TypedDict):
     RuleName: str
     Rule: ReadOnly[CentralizationRuleTypeDef]
@@ -313,6 +707,32 @@ class CreateCentralizationRuleForOrganizationInputTypeDef(TypedDict):
 
 class CreateCentralizationRuleForOrganizationOutputTypeDef(TypedDict):
     RuleArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateConnectorInputTypeDef(TypedDict):
+    ConnectorConfiguration: ConnectorConfigurationTypeDef
+    RoleArn: str
+    Name: str
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    ClientToken: NotRequired[str]
+
+
+class CreateConnectorOutputTypeDef(TypedDict):
+    Connector: ConnectorTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateDatasetIntegrationInputTypeDef(TypedDict):
+    RoleArn: str
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CreateDatasetIntegrationOutputTypeDef(TypedDict):
+    Arn: str
+    RoleArn: str
+    CreatedAt: datetime
+    UpdatedAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -406,6 +826,7 @@ class TelemetryDestinationConfigurationTypeDef(TypedDict):
     WAFLoggingParameters: NotRequired[ReadOnly[WAFLoggingParametersTypeDef]]
     LogDeliveryParameters: NotRequired[ReadOnly[LogDeliveryParametersTypeDef]]
     MskMonitoringParameters: NotRequired[MskMonitoringParametersTypeDef]
+    KmsKeyArn: NotRequired[str]
 
 
 class TelemetryRuleTypeDef(TypedDict):
@@ -444,8 +865,27 @@ class CreateTelemetryRuleOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DatasetIntegrationSummaryTypeDef(TypedDict):
+    Arn: str
+    RoleArn: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+
+
 class DeleteCentralizationRuleForOrganizationInputTypeDef(TypedDict):
     RuleIdentifier: str
+
+
+class DeleteConnectorInputTypeDef(TypedDict):
+    ConnectorIdentifier: str
+
+
+class DeleteConnectorOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteDatasetIntegrationInputTypeDef(TypedDict):
+    Arn: str
 
 
 class DeleteS3TableIntegrationInputTypeDef(TypedDict):
@@ -487,7 +927,76 @@ class GetCentralizationRuleForOrganizationOutputTypeDef(TypedDict):
     LastUpdateTimeStamp: NotRequired[int]
     RuleHealth: NotRequired[RuleHealthType]
     FailureReason: NotRequired[CentralizationFailureReasonType]
+    TagPropagationStatus: NotRequired[TagPropagationStatusType]
+    TagPropagationFailureReason: NotRequired[TagPropagationFailureReasonType]
+    ContextGraphStatus: NotRequired[ContextGraphStatusType]
     CentralizationRule: NotRequired[CentralizationRuleOutputTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetConnectorInputTypeDef(TypedDict):
+    ConnectorIdentifier: str
+
+
+class GetConnectorOutputTypeDef(TypedDict):
+    Connector: ConnectorTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetConnectorTelemetryManifestInputTypeDef(TypedDict):
+    ConnectorIdentifier: str
+
+
+class TelemetryManifestInfrastructureOutputTypeDef(TypedDict):
+    Azure: NotRequired[AzureInfrastructureOutputTypeDef]
+
+
+class TelemetryManifestSourceOutputTypeDef(TypedDict):
+    Azure: NotRequired[list[AzureScopeItemOutputTypeDef]]
+
+
+class TelemetryManifestOutputTypeDef(TypedDict):
+    Source: TelemetryManifestSourceOutputTypeDef
+    Infrastructure: NotRequired[TelemetryManifestInfrastructureOutputTypeDef]
+
+
+class GetConnectorTelemetryManifestOutputTypeDef(TypedDict):
+    Manifest: TelemetryManifestOutputTypeDef
+    Version: int
+    LastUpdateTimeStamp: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetConnectorTelemetrySetupInputTypeDef(TypedDict):
+    ConnectorIdentifier: str
+    Format: NotRequired[SetupFormatType]
+
+
+class SetupArtifactTypeDef(TypedDict):
+    FileName: str
+    Content: str
+    Format: SetupFormatType
+    ContentType: NotRequired[str]
+
+
+class GetConnectorTelemetrySetupOutputTypeDef(TypedDict):
+    Artifacts: list[SetupArtifactTypeDef]
+    RequiredPermissionsToApply: NotRequired[list[str]]
+    Format: SetupFormatType
+    Provider: NotRequired[ConnectorProviderType]
+    ManifestVersion: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetDatasetIntegrationInputTypeDef(TypedDict):
+    Arn: str
+
+
+class GetDatasetIntegrationOutputTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    RoleArn: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -538,6 +1047,11 @@ class GetTelemetryPipelineInputTypeDef(TypedDict):
     PipelineIdentifier: str
 
 
+class SourceProgressTypeDef(TypedDict):
+    Active: NotRequired[int]
+    Total: NotRequired[int]
+
+
 class TelemetryPipelineStatusReasonTypeDef(TypedDict):
     Description: NotRequired[str]
 
@@ -551,6 +1065,9 @@ class TelemetryPipelineTypeDef(TypedDict):
     Status: NotRequired[TelemetryPipelineStatusType]
     StatusReason: NotRequired[TelemetryPipelineStatusReasonTypeDef]
     Tags: NotRequired[dict[str, str]]
+    LastRefreshTimeStamp: NotRequired[int]
+    SourceProgress: NotRequired[SourceProgressTypeDef]
+    ConfigurationSummary: NotRequired[ConfigurationSummaryTypeDef]
 
 
 class GetTelemetryPipelineOutputTypeDef(TypedDict):
@@ -589,6 +1106,7 @@ class TelemetryDestinationConfigurationOutputTypeDef(TypedDict):
     WAFLoggingParameters: NotRequired[WAFLoggingParametersOutputTypeDef]
     LogDeliveryParameters: NotRequired[LogDeliveryParametersOutputTypeDef]
     MskMonitoringParameters: NotRequired[MskMonitoringParametersTypeDef]
+    KmsKeyArn: NotRequired[str]
 
 
 class TelemetryRuleOutputTypeDef(TypedDict):
@@ -633,6 +1151,24 @@ class GetTelemetryRuleOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetThirdPartyTelemetryEnrichmentInputTypeDef(TypedDict):
+    TelemetryEnrichmentIdentifier: str
+
+
+class TelemetrySourceConfigurationOutputTypeDef(TypedDict):
+    Azure: NotRequired[AzureTelemetrySourceConfigurationOutputTypeDef]
+
+
+class GetThirdPartyTelemetryEnrichmentOutputTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Name: str
+    Status: ThirdPartyTelemetryEnrichmentStatusType
+    StatusReason: NotRequired[str]
+    TelemetrySourceConfiguration: TelemetrySourceConfigurationOutputTypeDef
+    Tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class IntegrationSummaryTypeDef(TypedDict):
     Arn: NotRequired[str]
     Status: NotRequired[IntegrationStatusType]
@@ -647,6 +1183,28 @@ class ListCentralizationRulesForOrganizationInputTypeDef(TypedDict):
 
 class ListCentralizationRulesForOrganizationOutputTypeDef(TypedDict):
     CentralizationRuleSummaries: NotRequired[list[CentralizationRuleSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListConnectorsInputTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListConnectorsOutputTypeDef(TypedDict):
+    ConnectorSummaries: list[ConnectorSummaryTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListDatasetIntegrationsInputTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListDatasetIntegrationsOutputTypeDef(TypedDict):
+    DatasetIntegrationSummaries: list[DatasetIntegrationSummaryTypeDef]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -694,6 +1252,19 @@ class ListResourceTelemetryInputTypeDef(TypedDict):
 
 class ListResourceTelemetryOutputTypeDef(TypedDict):
     TelemetryConfigurations: NotRequired[list[TelemetryConfigurationTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListResourcesByConnectorInputTypeDef(TypedDict):
+    ConnectorIdentifier: str
+    Selector: ReadOnly[ConnectorQueryTypeDef]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListResourcesByConnectorOutputTypeDef(TypedDict):
+    Results: ConnectorQueryResultsTypeDef
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -775,6 +1346,25 @@ class ListTelemetryRulesOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListThirdPartyTelemetryEnrichmentsInputTypeDef(TypedDict):
+    Status: NotRequired[ThirdPartyTelemetryEnrichmentStatusType]
+    TelemetrySource: NotRequired[ThirdPartyTelemetrySourceType]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ThirdPartyTelemetryEnrichmentSummaryTypeDef(TypedDict):
+    Name: NotRequired[str]
+    TelemetrySource: NotRequired[ThirdPartyTelemetrySourceType]
+    Status: NotRequired[ThirdPartyTelemetryEnrichmentStatusType]
+
+
+class ListThirdPartyTelemetryEnrichmentsOutputTypeDef(TypedDict):
+    TelemetryEnrichments: NotRequired[list[ThirdPartyTelemetryEnrichmentSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class PipelineOutputErrorTypeDef(TypedDict):
     Message: NotRequired[str]
 
@@ -787,6 +1377,31 @@ class RecordTypeDef(TypedDict):
 class PipelineOutputTypeDef(TypedDict):
     Record: NotRequired[RecordTypeDef]
     Error: NotRequired[PipelineOutputErrorTypeDef]
+
+
+class TelemetryManifestInfrastructureTypeDef(TypedDict):
+    Azure: NotRequired[ReadOnly[AzureInfrastructureTypeDef]]
+
+
+class TelemetryManifestSourceTypeDef(TypedDict):
+    Azure: NotRequired[ReadOnly[Sequence[AzureScopeItemTypeDef]]]
+
+
+class TelemetryManifestTypeDef(TypedDict):
+    Source: ReadOnly[TelemetryManifestSourceTypeDef]
+    Infrastructure: NotRequired[ReadOnly[TelemetryManifestInfrastructureTypeDef]]
+
+
+class PutConnectorTelemetryManifestInputTypeDef(TypedDict):
+    ConnectorIdentifier: str
+    Manifest: ReadOnly[TelemetryManifestTypeDef]
+    ExpectedVersion: NotRequired[int]
+    ClientToken: NotRequired[str]
+
+
+class PutConnectorTelemetryManifestOutputTypeDef(TypedDict):
+    Version: int
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class StartTelemetryEnrichmentOutputTypeDef(TypedDict):
@@ -805,8 +1420,48 @@ class StartTelemetryEvaluationInputTypeDef(TypedDict):
     AllRegions: NotRequired[bool]
 
 
+class StartTelemetryPipelineRefreshInputTypeDef(TypedDict):
+    PipelineIdentifier: str
+
+
+class StartTelemetryPipelineRefreshOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TelemetrySourceConfigurationInputTypeDef(TypedDict):
+    Azure: NotRequired[AzureTelemetrySourceConfigurationInputTypeDef]
+
+
+class StartThirdPartyTelemetryEnrichmentInputTypeDef(TypedDict):
+    Name: str
+    TelemetrySourceConfiguration: TelemetrySourceConfigurationInputTypeDef
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class StartThirdPartyTelemetryEnrichmentOutputTypeDef(TypedDict):
+    Arn: str
+    Name: str
+    Status: ThirdPartyTelemetryEnrichmentStatusType
+    StatusReason: NotRequired[str]
+    TelemetrySourceConfiguration: TelemetrySourceConfigurationOutputTypeDef
+    Tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class StopTelemetryEnrichmentOutputTypeDef(TypedDict):
     Status: NotRequired[TelemetryEnrichmentStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StopThirdPartyTelemetryEnrichmentInputTypeDef(TypedDict):
+    TelemetryEnrichmentIdentifier: str
+
+
+class StopThirdPartyTelemetryEnrichmentOutputTypeDef(TypedDict):
+    Name: str
+    TelemetrySource: ThirdPartyTelemetrySourceType
+    Status: ThirdPartyTelemetryEnrichmentStatusType
+    StatusReason: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -818,6 +1473,7 @@ class TagResourceInputTypeDef(TypedDict):
 class TestTelemetryPipelineInputTypeDef(TypedDict):
     Records: ReadOnly[Sequence[RecordTypeDef]]
     Configuration: TelemetryPipelineConfigurationTypeDef
+    SignalType: NotRequired[SignalTypeType]
 
 
 class TestTelemetryPipelineOutputTypeDef(TypedDict):
@@ -837,6 +1493,19 @@ class UpdateCentralizationRuleForOrganizationInputTypeDef(TypedDict):
 
 class UpdateCentralizationRuleForOrganizationOutputTypeDef(TypedDict):
     RuleArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateDatasetIntegrationInputTypeDef(TypedDict):
+    Arn: str
+    RoleArn: str
+
+
+class UpdateDatasetIntegrationOutputTypeDef(TypedDict):
+    Arn: str
+    RoleArn: str
+    CreatedAt: datetime
+    UpdatedAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef
 
 

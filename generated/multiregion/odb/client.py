@@ -57,6 +57,57 @@ class MultiRegionodb(MultiRegionClient):
         """
         return self._call("AssociateIamRoleToResource", kwargs)
 
+    def associate_virtual_machines_to_cloud_vm_cluster(
+        self,
+        **kwargs: Unpack[
+            type_defs.AssociateVirtualMachinesToCloudVmClusterInputTypeDef
+        ],
+    ) -> TargetResults[type_defs.AssociateVirtualMachinesToCloudVmClusterOutputTypeDef]:
+        """Adds virtual machines to the specified VM cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/AssociateVirtualMachinesToCloudVmCluster
+        """
+        return self._call("AssociateVirtualMachinesToCloudVmCluster", kwargs)
+
+    def associate_virtual_machines_to_exadb_vm_cluster(
+        self,
+        **kwargs: Unpack[
+            type_defs.AssociateVirtualMachinesToExadbVmClusterInputTypeDef
+        ],
+    ) -> TargetResults[type_defs.AssociateVirtualMachinesToExadbVmClusterOutputTypeDef]:
+        """Adds virtual machines to the specified Exascale VM cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/AssociateVirtualMachinesToExadbVmCluster
+        """
+        return self._call("AssociateVirtualMachinesToExadbVmCluster", kwargs)
+
+    def create_autonomous_database(
+        self, **kwargs: Unpack[type_defs.CreateAutonomousDatabaseInputTypeDef]
+    ) -> TargetResults[type_defs.CreateAutonomousDatabaseOutputTypeDef]:
+        """Creates a new Autonomous Database.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/CreateAutonomousDatabase
+        """
+        return self._call("CreateAutonomousDatabase", kwargs)
+
+    def create_autonomous_database_backup(
+        self, **kwargs: Unpack[type_defs.CreateAutonomousDatabaseBackupInputTypeDef]
+    ) -> TargetResults[type_defs.CreateAutonomousDatabaseBackupOutputTypeDef]:
+        """Creates a new backup of the specified Autonomous Database.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/CreateAutonomousDatabaseBackup
+        """
+        return self._call("CreateAutonomousDatabaseBackup", kwargs)
+
+    def create_autonomous_database_wallet(
+        self, **kwargs: Unpack[type_defs.CreateAutonomousDatabaseWalletInputTypeDef]
+    ) -> TargetResults[type_defs.CreateAutonomousDatabaseWalletOutputTypeDef]:
+        """Creates a new wallet for the specified Autonomous Database.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/CreateAutonomousDatabaseWallet
+        """
+        return self._call("CreateAutonomousDatabaseWallet", kwargs)
+
     def create_cloud_autonomous_vm_cluster(
         self, **kwargs: Unpack[type_defs.CreateCloudAutonomousVmClusterInputTypeDef]
     ) -> TargetResults[type_defs.CreateCloudAutonomousVmClusterOutputTypeDef]:
@@ -85,6 +136,24 @@ class MultiRegionodb(MultiRegionClient):
         """
         return self._call("CreateCloudVmCluster", kwargs)
 
+    def create_exadb_vm_cluster(
+        self, **kwargs: Unpack[type_defs.CreateExadbVmClusterInputTypeDef]
+    ) -> TargetResults[type_defs.CreateExadbVmClusterOutputTypeDef]:
+        """Creates an Exascale VM cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/CreateExadbVmCluster
+        """
+        return self._call("CreateExadbVmCluster", kwargs)
+
+    def create_exascale_db_storage_vault(
+        self, **kwargs: Unpack[type_defs.CreateExascaleDbStorageVaultInputTypeDef]
+    ) -> TargetResults[type_defs.CreateExascaleDbStorageVaultOutputTypeDef]:
+        """Creates an Exascale storage vault.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/CreateExascaleDbStorageVault
+        """
+        return self._call("CreateExascaleDbStorageVault", kwargs)
+
     def create_odb_network(
         self, **kwargs: Unpack[type_defs.CreateOdbNetworkInputTypeDef]
     ) -> TargetResults[type_defs.CreateOdbNetworkOutputTypeDef]:
@@ -102,6 +171,24 @@ class MultiRegionodb(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/CreateOdbPeeringConnection
         """
         return self._call("CreateOdbPeeringConnection", kwargs)
+
+    def delete_autonomous_database(
+        self, **kwargs: Unpack[type_defs.DeleteAutonomousDatabaseInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteAutonomousDatabaseOutputTypeDef]:
+        """Deletes the specified Autonomous Database.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/DeleteAutonomousDatabase
+        """
+        return self._call("DeleteAutonomousDatabase", kwargs)
+
+    def delete_autonomous_database_backup(
+        self, **kwargs: Unpack[type_defs.DeleteAutonomousDatabaseBackupInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteAutonomousDatabaseBackupOutputTypeDef]:
+        """Deletes the specified Autonomous Database backup.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/DeleteAutonomousDatabaseBackup
+        """
+        return self._call("DeleteAutonomousDatabaseBackup", kwargs)
 
     def delete_cloud_autonomous_vm_cluster(
         self, **kwargs: Unpack[type_defs.DeleteCloudAutonomousVmClusterInputTypeDef]
@@ -132,6 +219,24 @@ class MultiRegionodb(MultiRegionClient):
         """
         return self._call("DeleteCloudVmCluster", kwargs)
 
+    def delete_exadb_vm_cluster(
+        self, **kwargs: Unpack[type_defs.DeleteExadbVmClusterInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteExadbVmClusterOutputTypeDef]:
+        """Deletes the specified Exascale VM cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/DeleteExadbVmCluster
+        """
+        return self._call("DeleteExadbVmCluster", kwargs)
+
+    def delete_exascale_db_storage_vault(
+        self, **kwargs: Unpack[type_defs.DeleteExascaleDbStorageVaultInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteExascaleDbStorageVaultOutputTypeDef]:
+        """Deletes the specified Exascale storage vault.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/DeleteExascaleDbStorageVault
+        """
+        return self._call("DeleteExascaleDbStorageVault", kwargs)
+
     def delete_odb_network(
         self, **kwargs: Unpack[type_defs.DeleteOdbNetworkInputTypeDef]
     ) -> TargetResults[type_defs.DeleteOdbNetworkOutputTypeDef]:
@@ -160,6 +265,71 @@ class MultiRegionodb(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/DisassociateIamRoleFromResource
         """
         return self._call("DisassociateIamRoleFromResource", kwargs)
+
+    def disassociate_virtual_machines_from_cloud_vm_cluster(
+        self,
+        **kwargs: Unpack[
+            type_defs.DisassociateVirtualMachinesFromCloudVmClusterInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DisassociateVirtualMachinesFromCloudVmClusterOutputTypeDef
+    ]:
+        """Removes virtual machines from the specified VM cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/DisassociateVirtualMachinesFromCloudVmCluster
+        """
+        return self._call("DisassociateVirtualMachinesFromCloudVmCluster", kwargs)
+
+    def disassociate_virtual_machines_from_exadb_vm_cluster(
+        self,
+        **kwargs: Unpack[
+            type_defs.DisassociateVirtualMachinesFromExadbVmClusterInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.DisassociateVirtualMachinesFromExadbVmClusterOutputTypeDef
+    ]:
+        """Removes virtual machines from the specified Exascale VM cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/DisassociateVirtualMachinesFromExadbVmCluster
+        """
+        return self._call("DisassociateVirtualMachinesFromExadbVmCluster", kwargs)
+
+    def failover_autonomous_database(
+        self, **kwargs: Unpack[type_defs.FailoverAutonomousDatabaseInputTypeDef]
+    ) -> TargetResults[type_defs.FailoverAutonomousDatabaseOutputTypeDef]:
+        """Initiates a failover of the specified Autonomous Database to a standby
+        peer database.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/FailoverAutonomousDatabase
+        """
+        return self._call("FailoverAutonomousDatabase", kwargs)
+
+    def get_autonomous_database(
+        self, **kwargs: Unpack[type_defs.GetAutonomousDatabaseInputTypeDef]
+    ) -> TargetResults[type_defs.GetAutonomousDatabaseOutputTypeDef]:
+        """Gets information about a specific Autonomous Database.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/GetAutonomousDatabase
+        """
+        return self._call("GetAutonomousDatabase", kwargs)
+
+    def get_autonomous_database_backup(
+        self, **kwargs: Unpack[type_defs.GetAutonomousDatabaseBackupInputTypeDef]
+    ) -> TargetResults[type_defs.GetAutonomousDatabaseBackupOutputTypeDef]:
+        """Gets information about a specific Autonomous Database backup.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/GetAutonomousDatabaseBackup
+        """
+        return self._call("GetAutonomousDatabaseBackup", kwargs)
+
+    def get_autonomous_database_wallet_details(
+        self, **kwargs: Unpack[type_defs.GetAutonomousDatabaseWalletDetailsInputTypeDef]
+    ) -> TargetResults[type_defs.GetAutonomousDatabaseWalletDetailsOutputTypeDef]:
+        """Gets the wallet details for the specified Autonomous Database.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/GetAutonomousDatabaseWalletDetails
+        """
+        return self._call("GetAutonomousDatabaseWalletDetails", kwargs)
 
     def get_cloud_autonomous_vm_cluster(
         self, **kwargs: Unpack[type_defs.GetCloudAutonomousVmClusterInputTypeDef]
@@ -221,6 +391,24 @@ class MultiRegionodb(MultiRegionClient):
         """
         return self._call("GetDbServer", kwargs)
 
+    def get_exadb_vm_cluster(
+        self, **kwargs: Unpack[type_defs.GetExadbVmClusterInputTypeDef]
+    ) -> TargetResults[type_defs.GetExadbVmClusterOutputTypeDef]:
+        """Returns information about the specified Exascale VM cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/GetExadbVmCluster
+        """
+        return self._call("GetExadbVmCluster", kwargs)
+
+    def get_exascale_db_storage_vault(
+        self, **kwargs: Unpack[type_defs.GetExascaleDbStorageVaultInputTypeDef]
+    ) -> TargetResults[type_defs.GetExascaleDbStorageVaultOutputTypeDef]:
+        """Returns information about the specified Exascale storage vault.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/GetExascaleDbStorageVault
+        """
+        return self._call("GetExascaleDbStorageVault", kwargs)
+
     def get_oci_onboarding_status(
         self,
     ) -> TargetResults[type_defs.GetOciOnboardingStatusOutputTypeDef]:
@@ -257,6 +445,73 @@ class MultiRegionodb(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/InitializeService
         """
         return self._call("InitializeService", kwargs)
+
+    def list_autonomous_database_backups(
+        self, **kwargs: Unpack[type_defs.ListAutonomousDatabaseBackupsInputTypeDef]
+    ) -> TargetResults[type_defs.ListAutonomousDatabaseBackupsOutputTypeDef]:
+        """Lists the backups of the specified Autonomous Database.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListAutonomousDatabaseBackups
+        """
+        return self._call("ListAutonomousDatabaseBackups", kwargs)
+
+    def list_autonomous_database_character_sets(
+        self,
+        **kwargs: Unpack[type_defs.ListAutonomousDatabaseCharacterSetsInputTypeDef],
+    ) -> TargetResults[type_defs.ListAutonomousDatabaseCharacterSetsOutputTypeDef]:
+        """Lists the available character sets for Autonomous Databases.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListAutonomousDatabaseCharacterSets
+        """
+        return self._call("ListAutonomousDatabaseCharacterSets", kwargs)
+
+    def list_autonomous_database_clones(
+        self, **kwargs: Unpack[type_defs.ListAutonomousDatabaseClonesInputTypeDef]
+    ) -> TargetResults[type_defs.ListAutonomousDatabaseClonesOutputTypeDef]:
+        """Lists the clones of the specified Autonomous Database.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListAutonomousDatabaseClones
+        """
+        return self._call("ListAutonomousDatabaseClones", kwargs)
+
+    def list_autonomous_database_peers(
+        self, **kwargs: Unpack[type_defs.ListAutonomousDatabasePeersInputTypeDef]
+    ) -> TargetResults[type_defs.ListAutonomousDatabasePeersOutputTypeDef]:
+        """Lists the peer databases of the specified Autonomous Database.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListAutonomousDatabasePeers
+        """
+        return self._call("ListAutonomousDatabasePeers", kwargs)
+
+    def list_autonomous_database_refreshable_clones(
+        self,
+        **kwargs: Unpack[type_defs.ListAutonomousDatabaseRefreshableClonesInputTypeDef],
+    ) -> TargetResults[type_defs.ListAutonomousDatabaseRefreshableClonesOutputTypeDef]:
+        """Lists the refreshable clones of the specified Autonomous Database.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListAutonomousDatabaseRefreshableClones
+        """
+        return self._call("ListAutonomousDatabaseRefreshableClones", kwargs)
+
+    def list_autonomous_database_versions(
+        self, **kwargs: Unpack[type_defs.ListAutonomousDatabaseVersionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListAutonomousDatabaseVersionsOutputTypeDef]:
+        """Lists the available Oracle Database software versions for Autonomous
+        Databases.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListAutonomousDatabaseVersions
+        """
+        return self._call("ListAutonomousDatabaseVersions", kwargs)
+
+    def list_autonomous_databases(
+        self, **kwargs: Unpack[type_defs.ListAutonomousDatabasesInputTypeDef]
+    ) -> TargetResults[type_defs.ListAutonomousDatabasesOutputTypeDef]:
+        """Returns information about the Autonomous Databases owned by your Amazon
+        Web Services account in the current Amazon Web Services Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListAutonomousDatabases
+        """
+        return self._call("ListAutonomousDatabases", kwargs)
 
     def list_autonomous_virtual_machines(
         self, **kwargs: Unpack[type_defs.ListAutonomousVirtualMachinesInputTypeDef]
@@ -326,6 +581,46 @@ class MultiRegionodb(MultiRegionClient):
         """
         return self._call("ListDbSystemShapes", kwargs)
 
+    def list_exadb_vm_clusters(
+        self, **kwargs: Unpack[type_defs.ListExadbVmClustersInputTypeDef]
+    ) -> TargetResults[type_defs.ListExadbVmClustersOutputTypeDef]:
+        """Returns information about the Exascale VM clusters owned by your Amazon
+        Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListExadbVmClusters
+        """
+        return self._call("ListExadbVmClusters", kwargs)
+
+    def list_exascale_db_storage_vaults(
+        self, **kwargs: Unpack[type_defs.ListExascaleDbStorageVaultsInputTypeDef]
+    ) -> TargetResults[type_defs.ListExascaleDbStorageVaultsOutputTypeDef]:
+        """Returns information about the Exascale storage vaults owned by your Amazon
+        Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListExascaleDbStorageVaults
+        """
+        return self._call("ListExascaleDbStorageVaults", kwargs)
+
+    def list_flex_components(
+        self, **kwargs: Unpack[type_defs.ListFlexComponentsInputTypeDef]
+    ) -> TargetResults[type_defs.ListFlexComponentsOutputTypeDef]:
+        """Returns information about the flex components that are available for an
+        Exadata infrastructure.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListFlexComponents
+        """
+        return self._call("ListFlexComponents", kwargs)
+
+    def list_gi_minor_versions(
+        self, **kwargs: Unpack[type_defs.ListGiMinorVersionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListGiMinorVersionsOutputTypeDef]:
+        """Returns a list of the Oracle Grid Infrastructure (GI) minor versions for
+        the specified major version.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListGiMinorVersions
+        """
+        return self._call("ListGiMinorVersions", kwargs)
+
     def list_gi_versions(
         self, **kwargs: Unpack[type_defs.ListGiVersionsInputTypeDef]
     ) -> TargetResults[type_defs.ListGiVersionsOutputTypeDef]:
@@ -375,6 +670,15 @@ class MultiRegionodb(MultiRegionClient):
         """
         return self._call("ListTagsForResource", kwargs)
 
+    def reboot_autonomous_database(
+        self, **kwargs: Unpack[type_defs.RebootAutonomousDatabaseInputTypeDef]
+    ) -> TargetResults[type_defs.RebootAutonomousDatabaseOutputTypeDef]:
+        """Reboots the specified Autonomous Database.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/RebootAutonomousDatabase
+        """
+        return self._call("RebootAutonomousDatabase", kwargs)
+
     def reboot_db_node(
         self, **kwargs: Unpack[type_defs.RebootDbNodeInputTypeDef]
     ) -> TargetResults[type_defs.RebootDbNodeOutputTypeDef]:
@@ -383,6 +687,46 @@ class MultiRegionodb(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/RebootDbNode
         """
         return self._call("RebootDbNode", kwargs)
+
+    def restore_autonomous_database(
+        self, **kwargs: Unpack[type_defs.RestoreAutonomousDatabaseInputTypeDef]
+    ) -> TargetResults[type_defs.RestoreAutonomousDatabaseOutputTypeDef]:
+        """Restores the specified Autonomous Database to a point in time.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/RestoreAutonomousDatabase
+        """
+        return self._call("RestoreAutonomousDatabase", kwargs)
+
+    def shrink_autonomous_database(
+        self, **kwargs: Unpack[type_defs.ShrinkAutonomousDatabaseInputTypeDef]
+    ) -> TargetResults[type_defs.ShrinkAutonomousDatabaseOutputTypeDef]:
+        """Shrinks the storage of the specified Autonomous Database to reclaim unused
+        space.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ShrinkAutonomousDatabase
+        """
+        return self._call("ShrinkAutonomousDatabase", kwargs)
+
+    def start_autonomous_database(
+        self, **kwargs: Unpack[type_defs.StartAutonomousDatabaseInputTypeDef]
+    ) -> TargetResults[type_defs.StartAutonomousDatabaseOutputTypeDef]:
+        """Starts the specified Autonomous Database.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/StartAutonomousDatabase
+        """
+        return self._call("StartAutonomousDatabase", kwargs)
+
+    def start_autonomous_database_refresh(
+        self, **kwargs: Unpack[type_defs.StartAutonomousDatabaseRefreshInputTypeDef]
+    ) -> TargetResults[type_defs.StartAutonomousDatabaseRefreshOutputTypeDef]:
+        """Starts a refresh of the specified refreshable clone Autonomous Database
+        with data from its source database. The refresh runs asynchronously. To
+        track its progress, check the refreshableStatus of the Autonomous
+        Database.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/StartAutonomousDatabaseRefresh
+        """
+        return self._call("StartAutonomousDatabaseRefresh", kwargs)
 
     def start_db_node(
         self, **kwargs: Unpack[type_defs.StartDbNodeInputTypeDef]
@@ -393,6 +737,15 @@ class MultiRegionodb(MultiRegionClient):
         """
         return self._call("StartDbNode", kwargs)
 
+    def stop_autonomous_database(
+        self, **kwargs: Unpack[type_defs.StopAutonomousDatabaseInputTypeDef]
+    ) -> TargetResults[type_defs.StopAutonomousDatabaseOutputTypeDef]:
+        """Stops the specified Autonomous Database.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/StopAutonomousDatabase
+        """
+        return self._call("StopAutonomousDatabase", kwargs)
+
     def stop_db_node(
         self, **kwargs: Unpack[type_defs.StopDbNodeInputTypeDef]
     ) -> TargetResults[type_defs.StopDbNodeOutputTypeDef]:
@@ -401,6 +754,16 @@ class MultiRegionodb(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/StopDbNode
         """
         return self._call("StopDbNode", kwargs)
+
+    def switchover_autonomous_database(
+        self, **kwargs: Unpack[type_defs.SwitchoverAutonomousDatabaseInputTypeDef]
+    ) -> TargetResults[type_defs.SwitchoverAutonomousDatabaseOutputTypeDef]:
+        """Performs a switchover of the specified Autonomous Database to a standby
+        peer database.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/SwitchoverAutonomousDatabase
+        """
+        return self._call("SwitchoverAutonomousDatabase", kwargs)
 
     def tag_resource(
         self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
@@ -420,6 +783,33 @@ class MultiRegionodb(MultiRegionClient):
         """
         return self._call("UntagResource", kwargs)
 
+    def update_autonomous_database(
+        self, **kwargs: Unpack[type_defs.UpdateAutonomousDatabaseInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateAutonomousDatabaseOutputTypeDef]:
+        """Updates the properties of an Autonomous Database.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/UpdateAutonomousDatabase
+        """
+        return self._call("UpdateAutonomousDatabase", kwargs)
+
+    def update_autonomous_database_backup(
+        self, **kwargs: Unpack[type_defs.UpdateAutonomousDatabaseBackupInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateAutonomousDatabaseBackupOutputTypeDef]:
+        """Updates the properties of an Autonomous Database backup.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/UpdateAutonomousDatabaseBackup
+        """
+        return self._call("UpdateAutonomousDatabaseBackup", kwargs)
+
+    def update_cloud_autonomous_vm_cluster(
+        self, **kwargs: Unpack[type_defs.UpdateCloudAutonomousVmClusterInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateCloudAutonomousVmClusterOutputTypeDef]:
+        """Updates the properties of the specified Autonomous VM cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/UpdateCloudAutonomousVmCluster
+        """
+        return self._call("UpdateCloudAutonomousVmCluster", kwargs)
+
     def update_cloud_exadata_infrastructure(
         self, **kwargs: Unpack[type_defs.UpdateCloudExadataInfrastructureInputTypeDef]
     ) -> TargetResults[type_defs.UpdateCloudExadataInfrastructureOutputTypeDef]:
@@ -428,6 +818,61 @@ class MultiRegionodb(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/UpdateCloudExadataInfrastructure
         """
         return self._call("UpdateCloudExadataInfrastructure", kwargs)
+
+    def update_cloud_exadata_infrastructure_storage_capacity(
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateCloudExadataInfrastructureStorageCapacityInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.UpdateCloudExadataInfrastructureStorageCapacityOutputTypeDef
+    ]:
+        """Adds storage capacity to the specified Exadata infrastructure.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/UpdateCloudExadataInfrastructureStorageCapacity
+        """
+        return self._call("UpdateCloudExadataInfrastructureStorageCapacity", kwargs)
+
+    def update_cloud_vm_cluster(
+        self, **kwargs: Unpack[type_defs.UpdateCloudVmClusterInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateCloudVmClusterOutputTypeDef]:
+        """Updates the properties of the specified VM cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/UpdateCloudVmCluster
+        """
+        return self._call("UpdateCloudVmCluster", kwargs)
+
+    def update_exadb_vm_cluster(
+        self, **kwargs: Unpack[type_defs.UpdateExadbVmClusterInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateExadbVmClusterOutputTypeDef]:
+        """Updates the specified Exascale VM cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/UpdateExadbVmCluster
+        """
+        return self._call("UpdateExadbVmCluster", kwargs)
+
+    def update_exascale_cloud_exadata_infrastructure(
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateExascaleCloudExadataInfrastructureInputTypeDef
+        ],
+    ) -> TargetResults[type_defs.UpdateExascaleCloudExadataInfrastructureOutputTypeDef]:
+        """Configures or updates the Exascale storage on an Exadata infrastructure.
+        After you configure Exascale storage, you can create Exascale storage
+        vaults on the infrastructure and VM clusters that use Exascale storage.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/UpdateExascaleCloudExadataInfrastructure
+        """
+        return self._call("UpdateExascaleCloudExadataInfrastructure", kwargs)
+
+    def update_exascale_db_storage_vault(
+        self, **kwargs: Unpack[type_defs.UpdateExascaleDbStorageVaultInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateExascaleDbStorageVaultOutputTypeDef]:
+        """Updates the specified Exascale storage vault.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/UpdateExascaleDbStorageVault
+        """
+        return self._call("UpdateExascaleDbStorageVault", kwargs)
 
     def update_odb_network(
         self, **kwargs: Unpack[type_defs.UpdateOdbNetworkInputTypeDef]
@@ -448,6 +893,169 @@ class MultiRegionodb(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/UpdateOdbPeeringConnection
         """
         return self._call("UpdateOdbPeeringConnection", kwargs)
+
+    def paginate_list_autonomous_database_backups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAutonomousDatabaseBackupsInputTypeDef],
+    ) -> TargetResults[type_defs.ListAutonomousDatabaseBackupsOutputTypeDef]:
+        """Every page of ListAutonomousDatabaseBackups in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the backups of the specified Autonomous Database.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListAutonomousDatabaseBackups
+        """
+        return self._paginate(
+            "ListAutonomousDatabaseBackups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_autonomous_database_character_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAutonomousDatabaseCharacterSetsInputTypeDef],
+    ) -> TargetResults[type_defs.ListAutonomousDatabaseCharacterSetsOutputTypeDef]:
+        """Every page of ListAutonomousDatabaseCharacterSets in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists the available character sets for Autonomous Databases.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListAutonomousDatabaseCharacterSets
+        """
+        return self._paginate(
+            "ListAutonomousDatabaseCharacterSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_autonomous_database_clones(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAutonomousDatabaseClonesInputTypeDef],
+    ) -> TargetResults[type_defs.ListAutonomousDatabaseClonesOutputTypeDef]:
+        """Every page of ListAutonomousDatabaseClones in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the clones of the specified Autonomous Database.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListAutonomousDatabaseClones
+        """
+        return self._paginate(
+            "ListAutonomousDatabaseClones",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_autonomous_database_peers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAutonomousDatabasePeersInputTypeDef],
+    ) -> TargetResults[type_defs.ListAutonomousDatabasePeersOutputTypeDef]:
+        """Every page of ListAutonomousDatabasePeers in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the peer databases of the specified Autonomous Database.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListAutonomousDatabasePeers
+        """
+        return self._paginate(
+            "ListAutonomousDatabasePeers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_autonomous_database_refreshable_clones(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAutonomousDatabaseRefreshableClonesInputTypeDef],
+    ) -> TargetResults[type_defs.ListAutonomousDatabaseRefreshableClonesOutputTypeDef]:
+        """Every page of ListAutonomousDatabaseRefreshableClones in every target,
+        merged per target (botocore's build_full_result).
+
+        Lists the refreshable clones of the specified Autonomous Database.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListAutonomousDatabaseRefreshableClones
+        """
+        return self._paginate(
+            "ListAutonomousDatabaseRefreshableClones",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_autonomous_database_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAutonomousDatabaseVersionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListAutonomousDatabaseVersionsOutputTypeDef]:
+        """Every page of ListAutonomousDatabaseVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the available Oracle Database software versions for Autonomous
+        Databases.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListAutonomousDatabaseVersions
+        """
+        return self._paginate(
+            "ListAutonomousDatabaseVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_autonomous_databases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAutonomousDatabasesInputTypeDef],
+    ) -> TargetResults[type_defs.ListAutonomousDatabasesOutputTypeDef]:
+        """Every page of ListAutonomousDatabases in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about the Autonomous Databases owned by your Amazon
+        Web Services account in the current Amazon Web Services Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListAutonomousDatabases
+        """
+        return self._paginate(
+            "ListAutonomousDatabases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
 
     def paginate_list_autonomous_virtual_machines(
         self,
@@ -615,6 +1223,102 @@ class MultiRegionodb(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_exadb_vm_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListExadbVmClustersInputTypeDef],
+    ) -> TargetResults[type_defs.ListExadbVmClustersOutputTypeDef]:
+        """Every page of ListExadbVmClusters in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about the Exascale VM clusters owned by your Amazon
+        Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListExadbVmClusters
+        """
+        return self._paginate(
+            "ListExadbVmClusters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_exascale_db_storage_vaults(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListExascaleDbStorageVaultsInputTypeDef],
+    ) -> TargetResults[type_defs.ListExascaleDbStorageVaultsOutputTypeDef]:
+        """Every page of ListExascaleDbStorageVaults in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns information about the Exascale storage vaults owned by your Amazon
+        Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListExascaleDbStorageVaults
+        """
+        return self._paginate(
+            "ListExascaleDbStorageVaults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_flex_components(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListFlexComponentsInputTypeDef],
+    ) -> TargetResults[type_defs.ListFlexComponentsOutputTypeDef]:
+        """Every page of ListFlexComponents in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns information about the flex components that are available for an
+        Exadata infrastructure.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListFlexComponents
+        """
+        return self._paginate(
+            "ListFlexComponents",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_gi_minor_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListGiMinorVersionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListGiMinorVersionsOutputTypeDef]:
+        """Every page of ListGiMinorVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of the Oracle Grid Infrastructure (GI) minor versions for
+        the specified major version.
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListGiMinorVersions
+        """
+        return self._paginate(
+            "ListGiMinorVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_gi_versions(
         self,
         *,
@@ -709,6 +1413,143 @@ class MultiRegionodb(MultiRegionClient):
             max_items=max_items,
             page_size=page_size,
             starting_tokens=starting_tokens,
+        )
+
+    def iter_list_autonomous_database_backups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAutonomousDatabaseBackupsInputTypeDef],
+    ) -> Items[type_defs.AutonomousDatabaseBackupSummaryTypeDef]:
+        """Each element of autonomousDatabaseBackups in every page of
+        ListAutonomousDatabaseBackups, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListAutonomousDatabaseBackups
+        """
+        return self._items(
+            "ListAutonomousDatabaseBackups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_autonomous_database_character_sets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAutonomousDatabaseCharacterSetsInputTypeDef],
+    ) -> Items[type_defs.AutonomousDatabaseCharacterSetSummaryTypeDef]:
+        """Each element of autonomousDatabaseCharacterSets in every page of
+        ListAutonomousDatabaseCharacterSets, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListAutonomousDatabaseCharacterSets
+        """
+        return self._items(
+            "ListAutonomousDatabaseCharacterSets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_autonomous_database_clones(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAutonomousDatabaseClonesInputTypeDef],
+    ) -> Items[type_defs.AutonomousDatabaseSummaryTypeDef]:
+        """Each element of autonomousDatabaseClones in every page of
+        ListAutonomousDatabaseClones, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListAutonomousDatabaseClones
+        """
+        return self._items(
+            "ListAutonomousDatabaseClones",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_autonomous_database_peers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAutonomousDatabasePeersInputTypeDef],
+    ) -> Items[type_defs.AutonomousDatabasePeerSummaryTypeDef]:
+        """Each element of autonomousDatabasePeers in every page of
+        ListAutonomousDatabasePeers, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListAutonomousDatabasePeers
+        """
+        return self._items(
+            "ListAutonomousDatabasePeers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_autonomous_database_refreshable_clones(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAutonomousDatabaseRefreshableClonesInputTypeDef],
+    ) -> Items[type_defs.AutonomousDatabaseRefreshableCloneSummaryTypeDef]:
+        """Each element of autonomousDatabaseRefreshableClones in every page of
+        ListAutonomousDatabaseRefreshableClones, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListAutonomousDatabaseRefreshableClones
+        """
+        return self._items(
+            "ListAutonomousDatabaseRefreshableClones",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_autonomous_database_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAutonomousDatabaseVersionsInputTypeDef],
+    ) -> Items[type_defs.AutonomousDatabaseVersionSummaryTypeDef]:
+        """Each element of autonomousDatabaseVersions in every page of
+        ListAutonomousDatabaseVersions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListAutonomousDatabaseVersions
+        """
+        return self._items(
+            "ListAutonomousDatabaseVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_autonomous_databases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAutonomousDatabasesInputTypeDef],
+    ) -> Items[type_defs.AutonomousDatabaseSummaryTypeDef]:
+        """Each element of autonomousDatabases in every page of
+        ListAutonomousDatabases, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListAutonomousDatabases
+        """
+        return self._items(
+            "ListAutonomousDatabases", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_autonomous_virtual_machines(
@@ -833,6 +1674,74 @@ class MultiRegionodb(MultiRegionClient):
         """
         return self._items(
             "ListDbSystemShapes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_exadb_vm_clusters(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListExadbVmClustersInputTypeDef],
+    ) -> Items[type_defs.ExadbVmClusterSummaryTypeDef]:
+        """Each element of exadbVmClusters in every page of ListExadbVmClusters, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListExadbVmClusters
+        """
+        return self._items(
+            "ListExadbVmClusters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_exascale_db_storage_vaults(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListExascaleDbStorageVaultsInputTypeDef],
+    ) -> Items[type_defs.ExascaleDbStorageVaultSummaryTypeDef]:
+        """Each element of exascaleDbStorageVaults in every page of
+        ListExascaleDbStorageVaults, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListExascaleDbStorageVaults
+        """
+        return self._items(
+            "ListExascaleDbStorageVaults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_flex_components(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListFlexComponentsInputTypeDef],
+    ) -> Items[type_defs.FlexComponentSummaryTypeDef]:
+        """Each element of flexComponents in every page of ListFlexComponents, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListFlexComponents
+        """
+        return self._items(
+            "ListFlexComponents", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_gi_minor_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListGiMinorVersionsInputTypeDef],
+    ) -> Items[type_defs.GiMinorVersionSummaryTypeDef]:
+        """Each element of giMinorVersions in every page of ListGiMinorVersions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/odb-2024-08-20/ListGiMinorVersions
+        """
+        return self._items(
+            "ListGiMinorVersions", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_gi_versions(

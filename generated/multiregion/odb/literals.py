@@ -7,29 +7,137 @@ from typing import TYPE_CHECKING, Literal
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AccessType",
+        "AdminPasswordSourceType",
+        "AutonomousDatabaseBackupStatusType",
+        "AutonomousDatabaseBackupTypeType",
+        "AutonomousDatabaseResourceStatusType",
+        "AutonomousDatabaseWalletStatusType",
+        "AutonomousMaintenanceScheduleTypeType",
+        "CloneTypeType",
         "ComputeModelType",
+        "DataGuardRoleType",
+        "DataSafeStatusType",
+        "DatabaseEditionType",
+        "DatabaseManagementStatusType",
+        "DatabaseTypeType",
         "DayOfWeekNameType",
         "DbNodeMaintenanceTypeType",
         "DbNodeResourceStatusType",
         "DbServerPatchingStatusType",
+        "DbWorkloadType",
+        "DisasterRecoveryTypeType",
         "DiskRedundancyType",
+        "EncryptionKeyProviderInputType",
+        "EncryptionKeyProviderType",
+        "ExascaleDbStorageVaultTypeType",
+        "ExternalIdTypeType",
+        "GridImageTypeType",
+        "HardwareTypeType",
         "IamRoleStatusType",
         "IormLifecycleStateType",
         "LicenseModelType",
         "ManagedResourceStatusType",
         "MonthNameType",
+        "NetServicesArchitectureType",
         "ObjectiveType",
+        "OciAwsIntegrationType",
+        "OciIamRoleStatusType",
         "OciOnboardingStatusType",
+        "OpenModeType",
+        "OperationsInsightsStatusType",
         "PatchingModeTypeType",
+        "PermissionLevelType",
         "PreferenceTypeType",
+        "RefreshableModeType",
+        "RefreshableStatusType",
+        "RepeatCadenceType",
         "ResourceStatusType",
+        "ShapeAttributeType",
         "ShapeTypeType",
+        "SourceTypeType",
+        "StandbyAllowlistedIpsSourceType",
+        "StorageManagementTypeType",
         "SupportedAwsIntegrationType",
+        "UpdateActionType",
+        "VmStorageTypeType",
         "VpcEndpointTypeType",
+        "WalletPasswordSourceType",
+        "WalletTypeType",
+        "characterSetTypeType",
     ]
 
 AccessType = Literal["ENABLED", "DISABLED"]
+AdminPasswordSourceType = Literal[
+    "CUSTOMER_MANAGED_AWS_SECRET",
+    "API_REQUEST_PARAMETER",
+]
+AutonomousDatabaseBackupStatusType = Literal[
+    "ACTIVE",
+    "CREATING",
+    "UPDATING",
+    "DELETING",
+    "FAILED",
+]
+AutonomousDatabaseBackupTypeType = Literal[
+    "INCREMENTAL",
+    "FULL",
+    "LONGTERM",
+    "VIRTUAL_FULL",
+    "CUMULATIVE_INCREMENTAL",
+    "ROLL_FORWARD_IMAGE_COPY",
+]
+AutonomousDatabaseResourceStatusType = Literal[
+    "AVAILABLE",
+    "FAILED",
+    "PROVISIONING",
+    "TERMINATED",
+    "TERMINATING",
+    "UPDATING",
+    "MAINTENANCE_IN_PROGRESS",
+    "STOPPING",
+    "STOPPED",
+    "STARTING",
+    "UNAVAILABLE",
+    "RESTORE_IN_PROGRESS",
+    "RESTORE_FAILED",
+    "BACKUP_IN_PROGRESS",
+    "SCALE_IN_PROGRESS",
+    "AVAILABLE_NEEDS_ATTENTION",
+    "RESTARTING",
+    "RECREATING",
+    "ROLE_CHANGE_IN_PROGRESS",
+    "UPGRADING",
+    "INACCESSIBLE",
+    "STANDBY",
+]
+AutonomousDatabaseWalletStatusType = Literal["ACTIVE", "UPDATING"]
+AutonomousMaintenanceScheduleTypeType = Literal["EARLY", "REGULAR"]
+CloneTypeType = Literal["FULL", "METADATA", "PARTIAL"]
 ComputeModelType = Literal["ECPU", "OCPU"]
+DataGuardRoleType = Literal[
+    "PRIMARY",
+    "STANDBY",
+    "DISABLED_STANDBY",
+    "BACKUP_COPY",
+    "SNAPSHOT_STANDBY",
+]
+DataSafeStatusType = Literal[
+    "REGISTERING",
+    "REGISTERED",
+    "DEREGISTERING",
+    "NOT_REGISTERED",
+    "FAILED",
+]
+DatabaseEditionType = Literal["STANDARD_EDITION", "ENTERPRISE_EDITION"]
+DatabaseManagementStatusType = Literal[
+    "ENABLING",
+    "ENABLED",
+    "DISABLING",
+    "NOT_ENABLED",
+    "FAILED_ENABLING",
+    "FAILED_DISABLING",
+]
+DatabaseTypeType = Literal["REGULAR", "CLONE"]
 DayOfWeekNameType = Literal[
     "MONDAY",
     "TUESDAY",
@@ -57,7 +165,18 @@ DbServerPatchingStatusType = Literal[
     "MAINTENANCE_IN_PROGRESS",
     "SCHEDULED",
 ]
+DbWorkloadType = Literal["OLTP", "AJD", "APEX", "LH"]
+DisasterRecoveryTypeType = Literal["ADG", "BACKUP_BASED"]
 DiskRedundancyType = Literal["HIGH", "NORMAL"]
+EncryptionKeyProviderType = Literal["ORACLE_MANAGED", "AWS_KMS", "OKV", "OCI"]
+EncryptionKeyProviderInputType = Literal["ORACLE_MANAGED", "AWS_KMS"]
+ExascaleDbStorageVaultTypeType = Literal[
+    "EXASCALE_INFRASTRUCTURE",
+    "DEDICATED_INFRASTRUCTURE",
+]
+ExternalIdTypeType = Literal["database_ocid", "compartment_ocid", "tenant_ocid"]
+GridImageTypeType = Literal["RELEASE_UPDATE", "CUSTOM_IMAGE"]
+HardwareTypeType = Literal["COMPUTE", "CELL"]
 IamRoleStatusType = Literal[
     "ASSOCIATING",
     "DISASSOCIATING",
@@ -90,7 +209,16 @@ MonthNameType = Literal[
     "NOVEMBER",
     "DECEMBER",
 ]
+NetServicesArchitectureType = Literal["DEDICATED", "SHARED"]
 ObjectiveType = Literal["AUTO", "BALANCED", "BASIC", "HIGH_THROUGHPUT", "LOW_LATENCY"]
+OciAwsIntegrationType = Literal["KmsTde", "SecretsManager"]
+OciIamRoleStatusType = Literal[
+    "PROVISIONING",
+    "AVAILABLE",
+    "PROVISION_FAILED",
+    "TERMINATING",
+    "TERMINATE_FAILED",
+]
 OciOnboardingStatusType = Literal[
     "NOT_STARTED",
     "PENDING_LINK_GENERATION",
@@ -105,8 +233,21 @@ OciOnboardingStatusType = Literal[
     "SUSPENDED",
     "CANCELED",
 ]
+OpenModeType = Literal["READ_ONLY", "READ_WRITE"]
+OperationsInsightsStatusType = Literal[
+    "ENABLING",
+    "ENABLED",
+    "DISABLING",
+    "NOT_ENABLED",
+    "FAILED_ENABLING",
+    "FAILED_DISABLING",
+]
 PatchingModeTypeType = Literal["ROLLING", "NONROLLING"]
+PermissionLevelType = Literal["RESTRICTED", "UNRESTRICTED"]
 PreferenceTypeType = Literal["NO_PREFERENCE", "CUSTOM_PREFERENCE"]
+RefreshableModeType = Literal["AUTOMATIC", "MANUAL"]
+RefreshableStatusType = Literal["REFRESHING", "NOT_REFRESHING"]
+RepeatCadenceType = Literal["ONE_TIME", "WEEKLY", "MONTHLY", "YEARLY"]
 ResourceStatusType = Literal[
     "AVAILABLE",
     "FAILED",
@@ -116,6 +257,26 @@ ResourceStatusType = Literal[
     "UPDATING",
     "MAINTENANCE_IN_PROGRESS",
 ]
+ShapeAttributeType = Literal["SMART_STORAGE", "BLOCK_STORAGE"]
 ShapeTypeType = Literal["AMD", "INTEL", "INTEL_FLEX_X9", "AMPERE_FLEX_A1"]
+SourceTypeType = Literal[
+    "NONE",
+    "DATABASE",
+    "BACKUP_FROM_ID",
+    "BACKUP_FROM_TIMESTAMP",
+    "CROSS_REGION_DATAGUARD",
+    "CROSS_REGION_DISASTER_RECOVERY",
+    "CLONE_TO_REFRESHABLE",
+]
+StandbyAllowlistedIpsSourceType = Literal["PRIMARY", "SEPARATE", "NOT_APPLICABLE"]
+StorageManagementTypeType = Literal["ASM", "EXASCALE"]
 SupportedAwsIntegrationType = Literal["KmsTde"]
+UpdateActionType = Literal["ROLLING_APPLY", "NON_ROLLING_APPLY", "PRECHECK", "ROLLBACK"]
+VmStorageTypeType = Literal["LOCAL", "EXASCALE"]
 VpcEndpointTypeType = Literal["SERVICENETWORK"]
+WalletPasswordSourceType = Literal[
+    "CUSTOMER_MANAGED_AWS_SECRET",
+    "API_REQUEST_PARAMETER",
+]
+WalletTypeType = Literal["REGIONAL", "INSTANCE"]
+characterSetTypeType = Literal["DATABASE", "NATIONAL"]

@@ -20,34 +20,94 @@ from multiregion.type_defs import (
 
 from .literals import (
     AccessType,
+    AdminPasswordSourceType,
+    AutonomousDatabaseBackupStatusType,
+    AutonomousDatabaseBackupTypeType,
+    AutonomousDatabaseResourceStatusType,
+    AutonomousDatabaseWalletStatusType,
+    AutonomousMaintenanceScheduleTypeType,
+    CloneTypeType,
     ComputeModelType,
+    DataGuardRoleType,
+    DataSafeStatusType,
+    DatabaseEditionType,
+    DatabaseManagementStatusType,
+    DatabaseTypeType,
     DayOfWeekNameType,
     DbNodeMaintenanceTypeType,
     DbNodeResourceStatusType,
     DbServerPatchingStatusType,
+    DbWorkloadType,
+    DisasterRecoveryTypeType,
     DiskRedundancyType,
+    EncryptionKeyProviderInputType,
+    EncryptionKeyProviderType,
+    ExascaleDbStorageVaultTypeType,
+    ExternalIdTypeType,
+    GridImageTypeType,
+    HardwareTypeType,
     IamRoleStatusType,
     IormLifecycleStateType,
     LicenseModelType,
     ManagedResourceStatusType,
     MonthNameType,
+    NetServicesArchitectureType,
     ObjectiveType,
+    OciAwsIntegrationType,
+    OciIamRoleStatusType,
     OciOnboardingStatusType,
+    OpenModeType,
+    OperationsInsightsStatusType,
     PatchingModeTypeType,
+    PermissionLevelType,
     PreferenceTypeType,
+    RefreshableModeType,
+    RefreshableStatusType,
+    RepeatCadenceType,
     ResourceStatusType,
+    ShapeAttributeType,
     ShapeTypeType,
+    SourceTypeType,
+    StandbyAllowlistedIpsSourceType,
+    StorageManagementTypeType,
     SupportedAwsIntegrationType,
+    UpdateActionType,
+    VmStorageTypeType,
     VpcEndpointTypeType,
+    WalletPasswordSourceType,
+    WalletTypeType,
+    characterSetTypeType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AcceptMarketplaceRegistrationInputTypeDef",
         "AcceptMarketplaceRegistrationOutputTypeDef",
+        "AdminPasswordSourceConfigurationInputTypeDef",
+        "AdminPasswordSourceConfigurationTypeDef",
+        "AdminPasswordSourceSummaryTypeDef",
         "AssociateIamRoleToResourceInputTypeDef",
         "AssociateIamRoleToResourceOutputTypeDef",
+        "AssociateVirtualMachinesToCloudVmClusterInputTypeDef",
+        "AssociateVirtualMachinesToCloudVmClusterOutputTypeDef",
+        "AssociateVirtualMachinesToExadbVmClusterInputTypeDef",
+        "AssociateVirtualMachinesToExadbVmClusterOutputTypeDef",
+        "AutonomousDatabaseApexTypeDef",
+        "AutonomousDatabaseBackupSummaryTypeDef",
+        "AutonomousDatabaseBackupTypeDef",
+        "AutonomousDatabaseCharacterSetSummaryTypeDef",
+        "AutonomousDatabaseConnectionStringsTypeDef",
+        "AutonomousDatabaseConnectionUrlsTypeDef",
+        "AutonomousDatabasePeerSummaryTypeDef",
+        "AutonomousDatabaseRefreshableCloneSummaryTypeDef",
+        "AutonomousDatabaseSummaryTypeDef",
+        "AutonomousDatabaseTypeDef",
+        "AutonomousDatabaseVersionSummaryTypeDef",
+        "AutonomousDatabaseWalletDetailsTypeDef",
         "AutonomousVirtualMachineSummaryTypeDef",
+        "AwsEncryptionKeyConfigurationInputTypeDef",
+        "AwsEncryptionKeyConfigurationTypeDef",
+        "CloneToRefreshableConfigurationTypeDef",
         "CloudAutonomousVmClusterResourceDetailsTypeDef",
         "CloudAutonomousVmClusterSummaryTypeDef",
         "CloudAutonomousVmClusterTypeDef",
@@ -56,19 +116,37 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CloudExadataInfrastructureUnallocatedResourcesTypeDef",
         "CloudVmClusterSummaryTypeDef",
         "CloudVmClusterTypeDef",
+        "CreateAutonomousDatabaseBackupInputTypeDef",
+        "CreateAutonomousDatabaseBackupOutputTypeDef",
+        "CreateAutonomousDatabaseInputTypeDef",
+        "CreateAutonomousDatabaseOutputTypeDef",
+        "CreateAutonomousDatabaseWalletInputTypeDef",
+        "CreateAutonomousDatabaseWalletOutputTypeDef",
         "CreateCloudAutonomousVmClusterInputTypeDef",
         "CreateCloudAutonomousVmClusterOutputTypeDef",
         "CreateCloudExadataInfrastructureInputTypeDef",
         "CreateCloudExadataInfrastructureOutputTypeDef",
         "CreateCloudVmClusterInputTypeDef",
         "CreateCloudVmClusterOutputTypeDef",
+        "CreateExadbVmClusterInputTypeDef",
+        "CreateExadbVmClusterOutputTypeDef",
+        "CreateExascaleDbStorageVaultInputTypeDef",
+        "CreateExascaleDbStorageVaultOutputTypeDef",
         "CreateOdbNetworkInputTypeDef",
         "CreateOdbNetworkOutputTypeDef",
         "CreateOdbPeeringConnectionInputTypeDef",
         "CreateOdbPeeringConnectionOutputTypeDef",
+        "CrossRegionDataGuardConfigurationTypeDef",
+        "CrossRegionDisasterRecoveryConfigurationTypeDef",
         "CrossRegionS3RestoreSourcesAccessTypeDef",
         "CustomerContactTypeDef",
+        "CustomerManagedAwsSecretConfigurationInputTypeDef",
+        "CustomerManagedAwsSecretConfigurationTypeDef",
         "DataCollectionOptionsTypeDef",
+        "DatabaseCloneConfigurationTypeDef",
+        "DatabaseConnectionStringProfileTypeDef",
+        "DatabaseStandbySummaryTypeDef",
+        "DatabaseToolTypeDef",
         "DayOfWeekTypeDef",
         "DbIormConfigTypeDef",
         "DbNodeSummaryTypeDef",
@@ -77,20 +155,53 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DbServerSummaryTypeDef",
         "DbServerTypeDef",
         "DbSystemShapeSummaryTypeDef",
+        "DeleteAutonomousDatabaseBackupInputTypeDef",
+        "DeleteAutonomousDatabaseBackupOutputTypeDef",
+        "DeleteAutonomousDatabaseInputTypeDef",
+        "DeleteAutonomousDatabaseOutputTypeDef",
         "DeleteCloudAutonomousVmClusterInputTypeDef",
         "DeleteCloudAutonomousVmClusterOutputTypeDef",
         "DeleteCloudExadataInfrastructureInputTypeDef",
         "DeleteCloudExadataInfrastructureOutputTypeDef",
         "DeleteCloudVmClusterInputTypeDef",
         "DeleteCloudVmClusterOutputTypeDef",
+        "DeleteExadbVmClusterInputTypeDef",
+        "DeleteExadbVmClusterOutputTypeDef",
+        "DeleteExascaleDbStorageVaultInputTypeDef",
+        "DeleteExascaleDbStorageVaultOutputTypeDef",
         "DeleteOdbNetworkInputTypeDef",
         "DeleteOdbNetworkOutputTypeDef",
         "DeleteOdbPeeringConnectionInputTypeDef",
         "DeleteOdbPeeringConnectionOutputTypeDef",
         "DisassociateIamRoleFromResourceInputTypeDef",
         "DisassociateIamRoleFromResourceOutputTypeDef",
+        "DisassociateVirtualMachinesFromCloudVmClusterInputTypeDef",
+        "DisassociateVirtualMachinesFromCloudVmClusterOutputTypeDef",
+        "DisassociateVirtualMachinesFromExadbVmClusterInputTypeDef",
+        "DisassociateVirtualMachinesFromExadbVmClusterOutputTypeDef",
+        "DisasterRecoveryConfigurationTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "EncryptionKeyConfigurationInputTypeDef",
+        "EncryptionKeyConfigurationTypeDef",
+        "EncryptionSummaryTypeDef",
         "ExadataIormConfigTypeDef",
+        "ExadbVmClusterStorageDetailsTypeDef",
+        "ExadbVmClusterSummaryTypeDef",
+        "ExadbVmClusterTypeDef",
+        "ExascaleConfigurationTypeDef",
+        "ExascaleDbStorageDetailsTypeDef",
+        "ExascaleDbStorageVaultSummaryTypeDef",
+        "ExascaleDbStorageVaultTypeDef",
+        "FailoverAutonomousDatabaseInputTypeDef",
+        "FailoverAutonomousDatabaseOutputTypeDef",
+        "FileSystemConfigurationDetailsTypeDef",
+        "FlexComponentSummaryTypeDef",
+        "GetAutonomousDatabaseBackupInputTypeDef",
+        "GetAutonomousDatabaseBackupOutputTypeDef",
+        "GetAutonomousDatabaseInputTypeDef",
+        "GetAutonomousDatabaseOutputTypeDef",
+        "GetAutonomousDatabaseWalletDetailsInputTypeDef",
+        "GetAutonomousDatabaseWalletDetailsOutputTypeDef",
         "GetCloudAutonomousVmClusterInputTypeDef",
         "GetCloudAutonomousVmClusterOutputTypeDef",
         "GetCloudExadataInfrastructureInputTypeDef",
@@ -103,16 +214,35 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetDbNodeOutputTypeDef",
         "GetDbServerInputTypeDef",
         "GetDbServerOutputTypeDef",
+        "GetExadbVmClusterInputTypeDef",
+        "GetExadbVmClusterOutputTypeDef",
+        "GetExascaleDbStorageVaultInputTypeDef",
+        "GetExascaleDbStorageVaultOutputTypeDef",
         "GetOciOnboardingStatusOutputTypeDef",
         "GetOdbNetworkInputTypeDef",
         "GetOdbNetworkOutputTypeDef",
         "GetOdbPeeringConnectionInputTypeDef",
         "GetOdbPeeringConnectionOutputTypeDef",
+        "GiMinorVersionSummaryTypeDef",
         "GiVersionSummaryTypeDef",
         "IamRoleTypeDef",
         "InitializeServiceInputTypeDef",
         "InitializeServiceOutputTypeDef",
         "KmsAccessTypeDef",
+        "ListAutonomousDatabaseBackupsInputTypeDef",
+        "ListAutonomousDatabaseBackupsOutputTypeDef",
+        "ListAutonomousDatabaseCharacterSetsInputTypeDef",
+        "ListAutonomousDatabaseCharacterSetsOutputTypeDef",
+        "ListAutonomousDatabaseClonesInputTypeDef",
+        "ListAutonomousDatabaseClonesOutputTypeDef",
+        "ListAutonomousDatabasePeersInputTypeDef",
+        "ListAutonomousDatabasePeersOutputTypeDef",
+        "ListAutonomousDatabaseRefreshableClonesInputTypeDef",
+        "ListAutonomousDatabaseRefreshableClonesOutputTypeDef",
+        "ListAutonomousDatabaseVersionsInputTypeDef",
+        "ListAutonomousDatabaseVersionsOutputTypeDef",
+        "ListAutonomousDatabasesInputTypeDef",
+        "ListAutonomousDatabasesOutputTypeDef",
         "ListAutonomousVirtualMachinesInputTypeDef",
         "ListAutonomousVirtualMachinesOutputTypeDef",
         "ListCloudAutonomousVmClustersInputTypeDef",
@@ -127,6 +257,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListDbServersOutputTypeDef",
         "ListDbSystemShapesInputTypeDef",
         "ListDbSystemShapesOutputTypeDef",
+        "ListExadbVmClustersInputTypeDef",
+        "ListExadbVmClustersOutputTypeDef",
+        "ListExascaleDbStorageVaultsInputTypeDef",
+        "ListExascaleDbStorageVaultsOutputTypeDef",
+        "ListFlexComponentsInputTypeDef",
+        "ListFlexComponentsOutputTypeDef",
+        "ListGiMinorVersionsInputTypeDef",
+        "ListGiMinorVersionsOutputTypeDef",
         "ListGiVersionsInputTypeDef",
         "ListGiVersionsOutputTypeDef",
         "ListOdbNetworksInputTypeDef",
@@ -137,38 +275,83 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListSystemVersionsOutputTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
+        "LongTermBackupScheduleOutputTypeDef",
+        "LongTermBackupScheduleTypeDef",
         "MaintenanceWindowOutputTypeDef",
         "MaintenanceWindowTypeDef",
         "ManagedS3BackupAccessTypeDef",
         "ManagedServicesTypeDef",
         "MonthTypeDef",
         "OciDnsForwardingConfigTypeDef",
+        "OciEncryptionKeyConfigurationTypeDef",
+        "OciIamRoleTypeDef",
         "OciIdentityDomainTypeDef",
         "OdbNetworkSummaryTypeDef",
         "OdbNetworkTypeDef",
         "OdbPeeringConnectionSummaryTypeDef",
         "OdbPeeringConnectionTypeDef",
+        "OkvEncryptionKeyConfigurationTypeDef",
+        "PointInTimeRestoreConfigurationTypeDef",
+        "RebootAutonomousDatabaseInputTypeDef",
+        "RebootAutonomousDatabaseOutputTypeDef",
         "RebootDbNodeInputTypeDef",
         "RebootDbNodeOutputTypeDef",
+        "ResourcePoolSummaryTypeDef",
         "ResponseMetadataTypeDef",
+        "RestoreAutonomousDatabaseInputTypeDef",
+        "RestoreAutonomousDatabaseOutputTypeDef",
+        "RestoreFromBackupConfigurationTypeDef",
         "S3AccessTypeDef",
+        "ScheduledOperationDetailsTypeDef",
         "ServiceNetworkEndpointTypeDef",
+        "ShrinkAutonomousDatabaseInputTypeDef",
+        "ShrinkAutonomousDatabaseOutputTypeDef",
+        "SourceConfigurationTypeDef",
+        "StartAutonomousDatabaseInputTypeDef",
+        "StartAutonomousDatabaseOutputTypeDef",
+        "StartAutonomousDatabaseRefreshInputTypeDef",
+        "StartAutonomousDatabaseRefreshOutputTypeDef",
         "StartDbNodeInputTypeDef",
         "StartDbNodeOutputTypeDef",
+        "StopAutonomousDatabaseInputTypeDef",
+        "StopAutonomousDatabaseOutputTypeDef",
         "StopDbNodeInputTypeDef",
         "StopDbNodeOutputTypeDef",
         "StsAccessTypeDef",
+        "SubscriptionErrorTypeDef",
+        "SwitchoverAutonomousDatabaseInputTypeDef",
+        "SwitchoverAutonomousDatabaseOutputTypeDef",
         "SystemVersionSummaryTypeDef",
         "TagResourceRequestTypeDef",
         "TagResourceResponseTypeDef",
+        "TransportableTablespaceTypeDef",
         "UntagResourceRequestTypeDef",
         "UntagResourceResponseTypeDef",
+        "UpdateAutonomousDatabaseBackupInputTypeDef",
+        "UpdateAutonomousDatabaseBackupOutputTypeDef",
+        "UpdateAutonomousDatabaseInputTypeDef",
+        "UpdateAutonomousDatabaseOutputTypeDef",
+        "UpdateCloudAutonomousVmClusterInputTypeDef",
+        "UpdateCloudAutonomousVmClusterOutputTypeDef",
         "UpdateCloudExadataInfrastructureInputTypeDef",
         "UpdateCloudExadataInfrastructureOutputTypeDef",
+        "UpdateCloudExadataInfrastructureStorageCapacityInputTypeDef",
+        "UpdateCloudExadataInfrastructureStorageCapacityOutputTypeDef",
+        "UpdateCloudVmClusterInputTypeDef",
+        "UpdateCloudVmClusterOutputTypeDef",
+        "UpdateExadbVmClusterInputTypeDef",
+        "UpdateExadbVmClusterOutputTypeDef",
+        "UpdateExascaleCloudExadataInfrastructureInputTypeDef",
+        "UpdateExascaleCloudExadataInfrastructureOutputTypeDef",
+        "UpdateExascaleDbStorageVaultInputTypeDef",
+        "UpdateExascaleDbStorageVaultOutputTypeDef",
         "UpdateOdbNetworkInputTypeDef",
         "UpdateOdbNetworkOutputTypeDef",
         "UpdateOdbPeeringConnectionInputTypeDef",
         "UpdateOdbPeeringConnectionOutputTypeDef",
+        "WalletPasswordSourceConfigurationInputTypeDef",
+        "WalletPasswordSourceConfigurationTypeDef",
+        "WalletPasswordSourceSummaryTypeDef",
         "ZeroEtlAccessTypeDef",
     ]
 
@@ -181,6 +364,35 @@ class AcceptMarketplaceRegistrationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CustomerManagedAwsSecretConfigurationInputTypeDef(TypedDict):
+    secretId: NotRequired[str]
+    iamRoleArn: NotRequired[str]
+    externalIdType: NotRequired[ExternalIdTypeType]
+
+
+class AdminPasswordSourceConfigurationInputTypeDef(TypedDict):
+    customerManagedAwsSecret: NotRequired[
+        CustomerManagedAwsSecretConfigurationInputTypeDef
+    ]
+
+
+class CustomerManagedAwsSecretConfigurationTypeDef(TypedDict):
+    iamRoleArn: NotRequired[str]
+    secretId: NotRequired[str]
+    externalIdType: NotRequired[ExternalIdTypeType]
+
+
+class AdminPasswordSourceConfigurationTypeDef(TypedDict):
+    customerManagedAwsSecret: NotRequired[CustomerManagedAwsSecretConfigurationTypeDef]
+
+
+class AdminPasswordSourceSummaryTypeDef(TypedDict):
+    adminPasswordSource: NotRequired[AdminPasswordSourceType]
+    adminPasswordSourceConfiguration: NotRequired[
+        AdminPasswordSourceConfigurationTypeDef
+    ]
+
+
 class AssociateIamRoleToResourceInputTypeDef(TypedDict):
     iamRoleArn: str
     awsIntegration: SupportedAwsIntegrationType
@@ -189,6 +401,453 @@ class AssociateIamRoleToResourceInputTypeDef(TypedDict):
 
 class AssociateIamRoleToResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AssociateVirtualMachinesToCloudVmClusterInputTypeDef(TypedDict):
+    cloudVmClusterId: str
+    dbServers: ReadOnly[Sequence[str]]
+
+
+class AssociateVirtualMachinesToCloudVmClusterOutputTypeDef(TypedDict):
+    displayName: NotRequired[str]
+    status: NotRequired[ResourceStatusType]
+    statusReason: NotRequired[str]
+    cloudVmClusterId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AssociateVirtualMachinesToExadbVmClusterInputTypeDef(TypedDict):
+    exadbVmClusterId: str
+    desiredNodeCount: int
+
+
+class AssociateVirtualMachinesToExadbVmClusterOutputTypeDef(TypedDict):
+    displayName: NotRequired[str]
+    status: NotRequired[ResourceStatusType]
+    statusReason: NotRequired[str]
+    exadbVmClusterId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AutonomousDatabaseApexTypeDef(TypedDict):
+    apexVersion: NotRequired[str]
+    ordsVersion: NotRequired[str]
+
+
+class AutonomousDatabaseBackupSummaryTypeDef(TypedDict):
+    autonomousDatabaseBackupId: NotRequired[str]
+    autonomousDatabaseBackupArn: NotRequired[str]
+    autonomousDatabaseId: NotRequired[str]
+    ocid: NotRequired[str]
+    displayName: NotRequired[str]
+    dbVersion: NotRequired[str]
+    status: NotRequired[AutonomousDatabaseBackupStatusType]
+    statusReason: NotRequired[str]
+    isAutomatic: NotRequired[bool]
+    retentionPeriodInDays: NotRequired[int]
+    sizeInTBs: NotRequired[float]
+    timeAvailableTill: NotRequired[datetime]
+    timeStarted: NotRequired[datetime]
+    timeEnded: NotRequired[datetime]
+    type: NotRequired[AutonomousDatabaseBackupTypeType]
+
+
+class AutonomousDatabaseBackupTypeDef(TypedDict):
+    autonomousDatabaseBackupId: NotRequired[str]
+    autonomousDatabaseBackupArn: NotRequired[str]
+    autonomousDatabaseId: NotRequired[str]
+    ocid: NotRequired[str]
+    displayName: NotRequired[str]
+    dbVersion: NotRequired[str]
+    status: NotRequired[AutonomousDatabaseBackupStatusType]
+    statusReason: NotRequired[str]
+    isAutomatic: NotRequired[bool]
+    retentionPeriodInDays: NotRequired[int]
+    sizeInTBs: NotRequired[float]
+    timeAvailableTill: NotRequired[datetime]
+    timeStarted: NotRequired[datetime]
+    timeEnded: NotRequired[datetime]
+    type: NotRequired[AutonomousDatabaseBackupTypeType]
+
+
+class AutonomousDatabaseCharacterSetSummaryTypeDef(TypedDict):
+    characterSet: NotRequired[str]
+
+
+class DatabaseConnectionStringProfileTypeDef(TypedDict):
+    consumerGroup: NotRequired[str]
+    displayName: NotRequired[str]
+    hostFormat: NotRequired[str]
+    isRegional: NotRequired[bool]
+    protocol: NotRequired[str]
+    sessionMode: NotRequired[str]
+    syntaxFormat: NotRequired[str]
+    tlsAuthentication: NotRequired[str]
+    value: NotRequired[str]
+
+
+class AutonomousDatabaseConnectionStringsTypeDef(TypedDict):
+    allConnectionStrings: NotRequired[dict[str, str]]
+    dedicated: NotRequired[str]
+    high: NotRequired[str]
+    medium: NotRequired[str]
+    low: NotRequired[str]
+    profiles: NotRequired[list[DatabaseConnectionStringProfileTypeDef]]
+
+
+class AutonomousDatabaseConnectionUrlsTypeDef(TypedDict):
+    apexUrl: NotRequired[str]
+    databaseTransformsUrl: NotRequired[str]
+    graphStudioUrl: NotRequired[str]
+    machineLearningNotebookUrl: NotRequired[str]
+    machineLearningUserManagementUrl: NotRequired[str]
+    mongoDbUrl: NotRequired[str]
+    ordsUrl: NotRequired[str]
+    spatialStudioUrl: NotRequired[str]
+    sqlDevWebUrl: NotRequired[str]
+
+
+class AutonomousDatabasePeerSummaryTypeDef(TypedDict):
+    autonomousDatabaseId: NotRequired[str]
+    autonomousDatabaseArn: NotRequired[str]
+    ocid: NotRequired[str]
+    region: NotRequired[str]
+
+
+class AutonomousDatabaseRefreshableCloneSummaryTypeDef(TypedDict):
+    autonomousDatabaseId: NotRequired[str]
+    autonomousDatabaseArn: NotRequired[str]
+    ocid: NotRequired[str]
+    region: NotRequired[str]
+
+
+class CustomerContactTypeDef(TypedDict):
+    email: NotRequired[str]
+
+
+class DatabaseStandbySummaryTypeDef(TypedDict):
+    availabilityDomain: NotRequired[str]
+    lagTimeInSeconds: NotRequired[int]
+    status: NotRequired[AutonomousDatabaseResourceStatusType]
+    statusReason: NotRequired[str]
+    maintenanceTargetComponent: NotRequired[str]
+    timeDataGuardRoleChanged: NotRequired[datetime]
+    timeDisasterRecoveryRoleChanged: NotRequired[datetime]
+    timeMaintenanceBegin: NotRequired[datetime]
+    timeMaintenanceEnd: NotRequired[datetime]
+
+
+class DatabaseToolTypeDef(TypedDict):
+    isEnabled: NotRequired[bool]
+    name: NotRequired[str]
+    computeCount: NotRequired[float]
+    maxIdleTimeInMinutes: NotRequired[int]
+
+
+class DisasterRecoveryConfigurationTypeDef(TypedDict):
+    disasterRecoveryType: NotRequired[DisasterRecoveryTypeType]
+    isReplicateAutomaticBackups: NotRequired[bool]
+    isSnapshotStandby: NotRequired[bool]
+    timeSnapshotStandbyEnabledTill: NotRequired[datetime]
+
+
+class AwsEncryptionKeyConfigurationTypeDef(TypedDict):
+    iamRoleArn: NotRequired[str]
+    externalIdType: NotRequired[ExternalIdTypeType]
+    kmsKeyId: NotRequired[str]
+
+
+class OciEncryptionKeyConfigurationTypeDef(TypedDict):
+    kmsKeyId: str
+    vaultId: str
+
+
+class OkvEncryptionKeyConfigurationTypeDef(TypedDict):
+    certificateDirectoryName: str
+    certificateId: NotRequired[str]
+    directoryName: str
+    okvKmsKey: str
+    okvUri: str
+
+
+class EncryptionKeyConfigurationTypeDef(TypedDict):
+    awsEncryptionKey: NotRequired[AwsEncryptionKeyConfigurationTypeDef]
+    ociEncryptionKey: NotRequired[OciEncryptionKeyConfigurationTypeDef]
+    okvEncryptionKey: NotRequired[OkvEncryptionKeyConfigurationTypeDef]
+
+
+class EncryptionSummaryTypeDef(TypedDict):
+    encryptionKeyProvider: NotRequired[EncryptionKeyProviderType]
+    encryptionKeyConfiguration: NotRequired[EncryptionKeyConfigurationTypeDef]
+
+
+class LongTermBackupScheduleOutputTypeDef(TypedDict):
+    isDisabled: NotRequired[bool]
+    repeatCadence: NotRequired[RepeatCadenceType]
+    retentionPeriodInDays: NotRequired[int]
+    timeOfBackup: NotRequired[datetime]
+
+
+class ResourcePoolSummaryTypeDef(TypedDict):
+    isDisabled: NotRequired[bool]
+    poolSize: NotRequired[int]
+    poolStorageSizeInTBs: NotRequired[int]
+    availableStorageCapacityInTBs: NotRequired[float]
+    totalComputeCapacity: NotRequired[int]
+    availableComputeCapacity: NotRequired[int]
+
+
+class DayOfWeekTypeDef(TypedDict):
+    name: NotRequired[DayOfWeekNameType]
+
+
+class ScheduledOperationDetailsTypeDef(TypedDict):
+    dayOfWeek: DayOfWeekTypeDef
+    scheduledStartTime: NotRequired[str]
+    scheduledStopTime: NotRequired[str]
+
+
+class AutonomousDatabaseSummaryTypeDef(TypedDict):
+    autonomousDatabaseId: NotRequired[str]
+    autonomousDatabaseArn: NotRequired[str]
+    ociResourceAnchorName: NotRequired[str]
+    percentProgress: NotRequired[float]
+    ocid: NotRequired[str]
+    ociUrl: NotRequired[str]
+    displayName: NotRequired[str]
+    dbName: NotRequired[str]
+    sourceId: NotRequired[str]
+    status: NotRequired[AutonomousDatabaseResourceStatusType]
+    statusReason: NotRequired[str]
+    databaseType: NotRequired[DatabaseTypeType]
+    dbVersion: NotRequired[str]
+    dbWorkload: NotRequired[DbWorkloadType]
+    characterSet: NotRequired[str]
+    ncharacterSet: NotRequired[str]
+    databaseEdition: NotRequired[DatabaseEditionType]
+    licenseModel: NotRequired[LicenseModelType]
+    openMode: NotRequired[OpenModeType]
+    permissionLevel: NotRequired[PermissionLevelType]
+    isMtlsConnectionRequired: NotRequired[bool]
+    autonomousMaintenanceScheduleType: NotRequired[
+        AutonomousMaintenanceScheduleTypeType
+    ]
+    netServicesArchitecture: NotRequired[NetServicesArchitectureType]
+    availableUpgradeVersions: NotRequired[list[str]]
+    byolComputeCountLimit: NotRequired[int]
+    connectionStringDetails: NotRequired[AutonomousDatabaseConnectionStringsTypeDef]
+    serviceConsoleUrl: NotRequired[str]
+    sqlWebDeveloperUrl: NotRequired[str]
+    customerContacts: NotRequired[list[CustomerContactTypeDef]]
+    apexDetails: NotRequired[AutonomousDatabaseApexTypeDef]
+    standbyDb: NotRequired[DatabaseStandbySummaryTypeDef]
+    localStandbyDb: NotRequired[DatabaseStandbySummaryTypeDef]
+    dataSafeStatus: NotRequired[DataSafeStatusType]
+    databaseManagementStatus: NotRequired[DatabaseManagementStatusType]
+    operationsInsightsStatus: NotRequired[OperationsInsightsStatusType]
+    availabilityZone: NotRequired[str]
+    availabilityZoneId: NotRequired[str]
+    maintenanceTargetComponent: NotRequired[str]
+    connectionUrls: NotRequired[AutonomousDatabaseConnectionUrlsTypeDef]
+    dbToolsDetails: NotRequired[list[DatabaseToolTypeDef]]
+    scheduledOperations: NotRequired[list[ScheduledOperationDetailsTypeDef]]
+    resourcePoolLeaderId: NotRequired[str]
+    computeCount: NotRequired[float]
+    computeModel: NotRequired[ComputeModelType]
+    cpuCoreCount: NotRequired[int]
+    memoryPerOracleComputeUnitInGBs: NotRequired[int]
+    provisionableCpus: NotRequired[list[int]]
+    isAutoScalingEnabled: NotRequired[bool]
+    dataStorageSizeInTBs: NotRequired[float]
+    dataStorageSizeInGBs: NotRequired[int]
+    usedDataStorageSizeInTBs: NotRequired[float]
+    usedDataStorageSizeInGBs: NotRequired[int]
+    actualUsedDataStorageSizeInTBs: NotRequired[float]
+    allocatedStorageSizeInTBs: NotRequired[float]
+    inMemoryAreaInGBs: NotRequired[int]
+    isAutoScalingForStorageEnabled: NotRequired[bool]
+    odbNetworkId: NotRequired[str]
+    odbNetworkArn: NotRequired[str]
+    privateEndpoint: NotRequired[str]
+    privateEndpointIp: NotRequired[str]
+    privateEndpointLabel: NotRequired[str]
+    allowlistedIps: NotRequired[list[str]]
+    standbyAllowlistedIps: NotRequired[list[str]]
+    standbyAllowlistedIpsSource: NotRequired[StandbyAllowlistedIpsSourceType]
+    isLocalDataGuardEnabled: NotRequired[bool]
+    isRemoteDataGuardEnabled: NotRequired[bool]
+    localDisasterRecoveryType: NotRequired[DisasterRecoveryTypeType]
+    role: NotRequired[DataGuardRoleType]
+    peerDbIds: NotRequired[list[str]]
+    failedDataRecoveryInSeconds: NotRequired[int]
+    localAdgAutoFailoverMaxDataLossLimit: NotRequired[int]
+    remoteDisasterRecoveryConfiguration: NotRequired[
+        DisasterRecoveryConfigurationTypeDef
+    ]
+    isRefreshableClone: NotRequired[bool]
+    refreshableMode: NotRequired[RefreshableModeType]
+    refreshableStatus: NotRequired[RefreshableStatusType]
+    autoRefreshFrequencyInSeconds: NotRequired[int]
+    autoRefreshPointLagInSeconds: NotRequired[int]
+    isReconnectCloneEnabled: NotRequired[bool]
+    cloneTableSpaceList: NotRequired[list[int]]
+    backupRetentionPeriodInDays: NotRequired[int]
+    longTermBackupSchedule: NotRequired[LongTermBackupScheduleOutputTypeDef]
+    isBackupRetentionLocked: NotRequired[bool]
+    totalBackupStorageSizeInGBs: NotRequired[float]
+    resourcePoolSummary: NotRequired[ResourcePoolSummaryTypeDef]
+    encryptionSummary: NotRequired[EncryptionSummaryTypeDef]
+    createdAt: NotRequired[datetime]
+    timeOfLastBackup: NotRequired[datetime]
+    timeMaintenanceBegin: NotRequired[datetime]
+    timeMaintenanceEnd: NotRequired[datetime]
+    timeLocalDataGuardEnabled: NotRequired[datetime]
+    timeDataGuardRoleChanged: NotRequired[datetime]
+    timeOfLastSwitchover: NotRequired[datetime]
+    timeOfLastFailover: NotRequired[datetime]
+    timeOfLastRefresh: NotRequired[datetime]
+    timeOfLastRefreshPoint: NotRequired[datetime]
+    timeOfNextRefresh: NotRequired[datetime]
+    timeOfAutoRefreshStart: NotRequired[datetime]
+    timeDeletionOfFreeAutonomousDatabase: NotRequired[datetime]
+    timeReclamationOfFreeAutonomousDatabase: NotRequired[datetime]
+    timeDisasterRecoveryRoleChanged: NotRequired[datetime]
+    timeUntilReconnectCloneEnabled: NotRequired[datetime]
+    nextLongTermBackupTimeStamp: NotRequired[datetime]
+    timeUndeleted: NotRequired[datetime]
+    adminPasswordSourceSummary: NotRequired[AdminPasswordSourceSummaryTypeDef]
+
+
+class AutonomousDatabaseTypeDef(TypedDict):
+    autonomousDatabaseId: NotRequired[str]
+    autonomousDatabaseArn: NotRequired[str]
+    ociResourceAnchorName: NotRequired[str]
+    percentProgress: NotRequired[float]
+    ocid: NotRequired[str]
+    ociUrl: NotRequired[str]
+    displayName: NotRequired[str]
+    dbName: NotRequired[str]
+    sourceId: NotRequired[str]
+    status: NotRequired[AutonomousDatabaseResourceStatusType]
+    statusReason: NotRequired[str]
+    databaseType: NotRequired[DatabaseTypeType]
+    dbVersion: NotRequired[str]
+    dbWorkload: NotRequired[DbWorkloadType]
+    characterSet: NotRequired[str]
+    ncharacterSet: NotRequired[str]
+    databaseEdition: NotRequired[DatabaseEditionType]
+    licenseModel: NotRequired[LicenseModelType]
+    openMode: NotRequired[OpenModeType]
+    permissionLevel: NotRequired[PermissionLevelType]
+    isMtlsConnectionRequired: NotRequired[bool]
+    autonomousMaintenanceScheduleType: NotRequired[
+        AutonomousMaintenanceScheduleTypeType
+    ]
+    netServicesArchitecture: NotRequired[NetServicesArchitectureType]
+    availableUpgradeVersions: NotRequired[list[str]]
+    byolComputeCountLimit: NotRequired[int]
+    connectionStringDetails: NotRequired[AutonomousDatabaseConnectionStringsTypeDef]
+    serviceConsoleUrl: NotRequired[str]
+    sqlWebDeveloperUrl: NotRequired[str]
+    customerContacts: NotRequired[list[CustomerContactTypeDef]]
+    apexDetails: NotRequired[AutonomousDatabaseApexTypeDef]
+    standbyDb: NotRequired[DatabaseStandbySummaryTypeDef]
+    localStandbyDb: NotRequired[DatabaseStandbySummaryTypeDef]
+    dataSafeStatus: NotRequired[DataSafeStatusType]
+    databaseManagementStatus: NotRequired[DatabaseManagementStatusType]
+    operationsInsightsStatus: NotRequired[OperationsInsightsStatusType]
+    availabilityZone: NotRequired[str]
+    availabilityZoneId: NotRequired[str]
+    maintenanceTargetComponent: NotRequired[str]
+    connectionUrls: NotRequired[AutonomousDatabaseConnectionUrlsTypeDef]
+    dbToolsDetails: NotRequired[list[DatabaseToolTypeDef]]
+    scheduledOperations: NotRequired[list[ScheduledOperationDetailsTypeDef]]
+    resourcePoolLeaderId: NotRequired[str]
+    computeCount: NotRequired[float]
+    computeModel: NotRequired[ComputeModelType]
+    cpuCoreCount: NotRequired[int]
+    memoryPerOracleComputeUnitInGBs: NotRequired[int]
+    provisionableCpus: NotRequired[list[int]]
+    isAutoScalingEnabled: NotRequired[bool]
+    dataStorageSizeInTBs: NotRequired[float]
+    dataStorageSizeInGBs: NotRequired[int]
+    usedDataStorageSizeInTBs: NotRequired[float]
+    usedDataStorageSizeInGBs: NotRequired[int]
+    actualUsedDataStorageSizeInTBs: NotRequired[float]
+    allocatedStorageSizeInTBs: NotRequired[float]
+    inMemoryAreaInGBs: NotRequired[int]
+    isAutoScalingForStorageEnabled: NotRequired[bool]
+    odbNetworkId: NotRequired[str]
+    odbNetworkArn: NotRequired[str]
+    privateEndpoint: NotRequired[str]
+    privateEndpointIp: NotRequired[str]
+    privateEndpointLabel: NotRequired[str]
+    allowlistedIps: NotRequired[list[str]]
+    standbyAllowlistedIps: NotRequired[list[str]]
+    standbyAllowlistedIpsSource: NotRequired[StandbyAllowlistedIpsSourceType]
+    isLocalDataGuardEnabled: NotRequired[bool]
+    isRemoteDataGuardEnabled: NotRequired[bool]
+    localDisasterRecoveryType: NotRequired[DisasterRecoveryTypeType]
+    role: NotRequired[DataGuardRoleType]
+    peerDbIds: NotRequired[list[str]]
+    failedDataRecoveryInSeconds: NotRequired[int]
+    localAdgAutoFailoverMaxDataLossLimit: NotRequired[int]
+    remoteDisasterRecoveryConfiguration: NotRequired[
+        DisasterRecoveryConfigurationTypeDef
+    ]
+    isRefreshableClone: NotRequired[bool]
+    refreshableMode: NotRequired[RefreshableModeType]
+    refreshableStatus: NotRequired[RefreshableStatusType]
+    autoRefreshFrequencyInSeconds: NotRequired[int]
+    autoRefreshPointLagInSeconds: NotRequired[int]
+    isReconnectCloneEnabled: NotRequired[bool]
+    cloneTableSpaceList: NotRequired[list[int]]
+    backupRetentionPeriodInDays: NotRequired[int]
+    longTermBackupSchedule: NotRequired[LongTermBackupScheduleOutputTypeDef]
+    isBackupRetentionLocked: NotRequired[bool]
+    totalBackupStorageSizeInGBs: NotRequired[float]
+    resourcePoolSummary: NotRequired[ResourcePoolSummaryTypeDef]
+    encryptionSummary: NotRequired[EncryptionSummaryTypeDef]
+    createdAt: NotRequired[datetime]
+    timeOfLastBackup: NotRequired[datetime]
+    timeMaintenanceBegin: NotRequired[datetime]
+    timeMaintenanceEnd: NotRequired[datetime]
+    timeLocalDataGuardEnabled: NotRequired[datetime]
+    timeDataGuardRoleChanged: NotRequired[datetime]
+    timeOfLastSwitchover: NotRequired[datetime]
+    timeOfLastFailover: NotRequired[datetime]
+    timeOfLastRefresh: NotRequired[datetime]
+    timeOfLastRefreshPoint: NotRequired[datetime]
+    timeOfNextRefresh: NotRequired[datetime]
+    timeOfAutoRefreshStart: NotRequired[datetime]
+    timeDeletionOfFreeAutonomousDatabase: NotRequired[datetime]
+    timeReclamationOfFreeAutonomousDatabase: NotRequired[datetime]
+    timeDisasterRecoveryRoleChanged: NotRequired[datetime]
+    timeUntilReconnectCloneEnabled: NotRequired[datetime]
+    nextLongTermBackupTimeStamp: NotRequired[datetime]
+    timeUndeleted: NotRequired[datetime]
+    adminPasswordSourceSummary: NotRequired[AdminPasswordSourceSummaryTypeDef]
+
+
+class AutonomousDatabaseVersionSummaryTypeDef(TypedDict):
+    dbWorkload: NotRequired[DbWorkloadType]
+    details: NotRequired[str]
+    version: NotRequired[str]
+
+
+class WalletPasswordSourceConfigurationTypeDef(TypedDict):
+    customerManagedAwsSecret: NotRequired[CustomerManagedAwsSecretConfigurationTypeDef]
+
+
+class WalletPasswordSourceSummaryTypeDef(TypedDict):
+    passwordSource: NotRequired[WalletPasswordSourceType]
+    passwordSourceConfiguration: NotRequired[WalletPasswordSourceConfigurationTypeDef]
+
+
+class AutonomousDatabaseWalletDetailsTypeDef(TypedDict):
+    status: NotRequired[AutonomousDatabaseWalletStatusType]
+    timeRotated: NotRequired[datetime]
+    passwordSourceSummary: NotRequired[WalletPasswordSourceSummaryTypeDef]
 
 
 class AutonomousVirtualMachineSummaryTypeDef(TypedDict):
@@ -207,6 +866,22 @@ class AutonomousVirtualMachineSummaryTypeDef(TypedDict):
     ociResourceAnchorName: NotRequired[str]
 
 
+class AwsEncryptionKeyConfigurationInputTypeDef(TypedDict):
+    iamRoleArn: NotRequired[str]
+    externalIdType: NotRequired[ExternalIdTypeType]
+    kmsKeyId: NotRequired[str]
+
+
+class CloneToRefreshableConfigurationTypeDef(TypedDict):
+    sourceAutonomousDatabaseId: str
+    refreshableMode: NotRequired[RefreshableModeType]
+    autoRefreshFrequencyInSeconds: NotRequired[int]
+    autoRefreshPointLagInSeconds: NotRequired[int]
+    timeOfAutoRefreshStart: NotRequired[ReadOnly[datetime | str]]
+    openMode: NotRequired[OpenModeType]
+    cloneType: NotRequired[CloneTypeType]
+
+
 class CloudAutonomousVmClusterResourceDetailsTypeDef(TypedDict):
     cloudAutonomousVmClusterId: NotRequired[str]
     unallocatedAdbStorageInTBs: NotRequired[float]
@@ -217,10 +892,6 @@ class IamRoleTypeDef(TypedDict):
     status: NotRequired[IamRoleStatusType]
     statusReason: NotRequired[str]
     awsIntegration: NotRequired[SupportedAwsIntegrationType]
-
-
-class DayOfWeekTypeDef(TypedDict):
-    name: NotRequired[DayOfWeekNameType]
 
 
 class MonthTypeDef(TypedDict):
@@ -279,6 +950,7 @@ class CloudAutonomousVmClusterSummaryTypeDef(TypedDict):
     memorySizeInGBs: NotRequired[int]
     nodeCount: NotRequired[int]
     nonProvisionableAutonomousContainerDatabases: NotRequired[int]
+    ocpusLowestScaledValue: NotRequired[int]
     provisionableAutonomousContainerDatabases: NotRequired[int]
     provisionedAutonomousContainerDatabases: NotRequired[int]
     provisionedCpus: NotRequired[float]
@@ -334,6 +1006,7 @@ class CloudAutonomousVmClusterTypeDef(TypedDict):
     memorySizeInGBs: NotRequired[int]
     nodeCount: NotRequired[int]
     nonProvisionableAutonomousContainerDatabases: NotRequired[int]
+    ocpusLowestScaledValue: NotRequired[int]
     provisionableAutonomousContainerDatabases: NotRequired[int]
     provisionedAutonomousContainerDatabases: NotRequired[int]
     provisionedCpus: NotRequired[float]
@@ -350,8 +1023,11 @@ class CloudAutonomousVmClusterTypeDef(TypedDict):
     iamRoles: NotRequired[list[IamRoleTypeDef]]
 
 
-class CustomerContactTypeDef(TypedDict):
-    email: NotRequired[str]
+class ExascaleConfigurationTypeDef(TypedDict):
+    totalStorageSizeInGBs: NotRequired[int]
+    availableStorageSizeInGBs: NotRequired[int]
+    totalVmStorageSizeInGBs: NotRequired[int]
+    availableVmStorageSizeInGBs: NotRequired[int]
 
 
 class CloudExadataInfrastructureSummaryTypeDef(TypedDict):
@@ -393,6 +1069,7 @@ class CloudExadataInfrastructureSummaryTypeDef(TypedDict):
     databaseServerType: NotRequired[str]
     storageServerType: NotRequired[str]
     computeModel: NotRequired[ComputeModelType]
+    exascaleConfiguration: NotRequired[ExascaleConfigurationTypeDef]
 
 
 class CloudExadataInfrastructureTypeDef(TypedDict):
@@ -434,6 +1111,7 @@ class CloudExadataInfrastructureTypeDef(TypedDict):
     databaseServerType: NotRequired[str]
     storageServerType: NotRequired[str]
     computeModel: NotRequired[ComputeModelType]
+    exascaleConfiguration: NotRequired[ExascaleConfigurationTypeDef]
 
 
 class CloudExadataInfrastructureUnallocatedResourcesTypeDef(TypedDict):
@@ -467,6 +1145,11 @@ class ExadataIormConfigTypeDef(TypedDict):
     objective: NotRequired[ObjectiveType]
 
 
+class FileSystemConfigurationDetailsTypeDef(TypedDict):
+    mountPoint: NotRequired[str]
+    fileSystemSizeInGBs: NotRequired[int]
+
+
 class CloudVmClusterSummaryTypeDef(TypedDict):
     cloudVmClusterId: str
     displayName: NotRequired[str]
@@ -475,6 +1158,14 @@ class CloudVmClusterSummaryTypeDef(TypedDict):
     cloudVmClusterArn: NotRequired[str]
     cloudExadataInfrastructureId: NotRequired[str]
     cloudExadataInfrastructureArn: NotRequired[str]
+    exascaleDbStorageVaultId: NotRequired[str]
+    exascaleDbStorageVaultArn: NotRequired[str]
+    storageManagementType: NotRequired[StorageManagementTypeType]
+    vmFileSystemStorageType: NotRequired[VmStorageTypeType]
+    vmBackupStorageType: NotRequired[VmStorageTypeType]
+    fileSystemConfigurationDetails: NotRequired[
+        list[FileSystemConfigurationDetailsTypeDef]
+    ]
     clusterName: NotRequired[str]
     cpuCoreCount: NotRequired[int]
     dataCollectionOptions: NotRequired[DataCollectionOptionsTypeDef]
@@ -521,6 +1212,14 @@ class CloudVmClusterTypeDef(TypedDict):
     cloudVmClusterArn: NotRequired[str]
     cloudExadataInfrastructureId: NotRequired[str]
     cloudExadataInfrastructureArn: NotRequired[str]
+    exascaleDbStorageVaultId: NotRequired[str]
+    exascaleDbStorageVaultArn: NotRequired[str]
+    storageManagementType: NotRequired[StorageManagementTypeType]
+    vmFileSystemStorageType: NotRequired[VmStorageTypeType]
+    vmBackupStorageType: NotRequired[VmStorageTypeType]
+    fileSystemConfigurationDetails: NotRequired[
+        list[FileSystemConfigurationDetailsTypeDef]
+    ]
     clusterName: NotRequired[str]
     cpuCoreCount: NotRequired[int]
     dataCollectionOptions: NotRequired[DataCollectionOptionsTypeDef]
@@ -557,6 +1256,150 @@ class CloudVmClusterTypeDef(TypedDict):
     percentProgress: NotRequired[float]
     computeModel: NotRequired[ComputeModelType]
     iamRoles: NotRequired[list[IamRoleTypeDef]]
+
+
+class CreateAutonomousDatabaseBackupInputTypeDef(TypedDict):
+    autonomousDatabaseId: str
+    displayName: NotRequired[str]
+    retentionPeriodInDays: NotRequired[int]
+    clientToken: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CreateAutonomousDatabaseBackupOutputTypeDef(TypedDict):
+    displayName: NotRequired[str]
+    status: NotRequired[ResourceStatusType]
+    statusReason: NotRequired[str]
+    autonomousDatabaseBackupId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class EncryptionKeyConfigurationInputTypeDef(TypedDict):
+    awsEncryptionKey: NotRequired[AwsEncryptionKeyConfigurationInputTypeDef]
+
+
+class CrossRegionDataGuardConfigurationTypeDef(TypedDict):
+    sourceAutonomousDatabaseArn: str
+
+
+class CrossRegionDisasterRecoveryConfigurationTypeDef(TypedDict):
+    sourceAutonomousDatabaseArn: str
+    remoteDisasterRecoveryType: DisasterRecoveryTypeType
+    isReplicateAutomaticBackups: NotRequired[bool]
+
+
+class DatabaseCloneConfigurationTypeDef(TypedDict):
+    sourceAutonomousDatabaseId: str
+    cloneType: CloneTypeType
+
+
+class PointInTimeRestoreConfigurationTypeDef(TypedDict):
+    sourceAutonomousDatabaseId: str
+    cloneType: CloneTypeType
+    timestamp: NotRequired[ReadOnly[datetime | str]]
+    useLatestAvailableBackupTimestamp: NotRequired[bool]
+    cloneTableSpaceList: NotRequired[ReadOnly[Sequence[int]]]
+
+
+class RestoreFromBackupConfigurationTypeDef(TypedDict):
+    autonomousDatabaseBackupId: str
+    cloneType: CloneTypeType
+    cloneTableSpaceList: NotRequired[ReadOnly[Sequence[int]]]
+
+
+class SourceConfigurationTypeDef(TypedDict):
+    databaseClone: NotRequired[DatabaseCloneConfigurationTypeDef]
+    restoreFromBackup: NotRequired[ReadOnly[RestoreFromBackupConfigurationTypeDef]]
+    pointInTimeRestore: NotRequired[ReadOnly[PointInTimeRestoreConfigurationTypeDef]]
+    crossRegionDataGuard: NotRequired[CrossRegionDataGuardConfigurationTypeDef]
+    crossRegionDisasterRecovery: NotRequired[
+        CrossRegionDisasterRecoveryConfigurationTypeDef
+    ]
+    cloneToRefreshable: NotRequired[ReadOnly[CloneToRefreshableConfigurationTypeDef]]
+
+
+class TransportableTablespaceTypeDef(TypedDict):
+    ttsBundleUrl: NotRequired[str]
+
+
+class CreateAutonomousDatabaseInputTypeDef(TypedDict):
+    odbNetworkId: NotRequired[str]
+    displayName: NotRequired[str]
+    dbName: NotRequired[str]
+    adminPassword: NotRequired[str]
+    computeCount: NotRequired[float]
+    dataStorageSizeInTBs: NotRequired[int]
+    dataStorageSizeInGBs: NotRequired[int]
+    dbWorkload: NotRequired[DbWorkloadType]
+    isAutoScalingEnabled: NotRequired[bool]
+    isAutoScalingForStorageEnabled: NotRequired[bool]
+    licenseModel: NotRequired[LicenseModelType]
+    characterSet: NotRequired[str]
+    ncharacterSet: NotRequired[str]
+    dbVersion: NotRequired[str]
+    databaseEdition: NotRequired[DatabaseEditionType]
+    standbyAllowlistedIpsSource: NotRequired[StandbyAllowlistedIpsSourceType]
+    autonomousMaintenanceScheduleType: NotRequired[
+        AutonomousMaintenanceScheduleTypeType
+    ]
+    backupRetentionPeriodInDays: NotRequired[int]
+    byolComputeCountLimit: NotRequired[float]
+    cpuCoreCount: NotRequired[int]
+    customerContactsToSendToOCI: NotRequired[ReadOnly[Sequence[CustomerContactTypeDef]]]
+    privateEndpointIp: NotRequired[str]
+    privateEndpointLabel: NotRequired[str]
+    resourcePoolLeaderId: NotRequired[str]
+    resourcePoolSummary: NotRequired[ResourcePoolSummaryTypeDef]
+    scheduledOperations: NotRequired[
+        ReadOnly[Sequence[ScheduledOperationDetailsTypeDef]]
+    ]
+    standbyAllowlistedIps: NotRequired[ReadOnly[Sequence[str]]]
+    allowlistedIps: NotRequired[ReadOnly[Sequence[str]]]
+    transportableTablespace: NotRequired[TransportableTablespaceTypeDef]
+    isBackupRetentionLocked: NotRequired[bool]
+    isLocalDataGuardEnabled: NotRequired[bool]
+    isMtlsConnectionRequired: NotRequired[bool]
+    dbToolsDetails: NotRequired[ReadOnly[Sequence[DatabaseToolTypeDef]]]
+    source: NotRequired[SourceTypeType]
+    sourceConfiguration: NotRequired[ReadOnly[SourceConfigurationTypeDef]]
+    encryptionKeyProvider: NotRequired[EncryptionKeyProviderInputType]
+    encryptionKeyConfiguration: NotRequired[EncryptionKeyConfigurationInputTypeDef]
+    adminPasswordSource: NotRequired[AdminPasswordSourceType]
+    adminPasswordSourceConfiguration: NotRequired[
+        AdminPasswordSourceConfigurationInputTypeDef
+    ]
+    clientToken: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CreateAutonomousDatabaseOutputTypeDef(TypedDict):
+    autonomousDatabaseId: str
+    displayName: NotRequired[str]
+    status: NotRequired[AutonomousDatabaseResourceStatusType]
+    statusReason: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class WalletPasswordSourceConfigurationInputTypeDef(TypedDict):
+    customerManagedAwsSecret: NotRequired[
+        CustomerManagedAwsSecretConfigurationInputTypeDef
+    ]
+
+
+class CreateAutonomousDatabaseWalletInputTypeDef(TypedDict):
+    autonomousDatabaseId: str
+    walletType: NotRequired[WalletTypeType]
+    password: NotRequired[str]
+    passwordSource: NotRequired[WalletPasswordSourceType]
+    passwordSourceConfiguration: NotRequired[
+        WalletPasswordSourceConfigurationInputTypeDef
+    ]
+    clientToken: NotRequired[str]
+
+
+class CreateAutonomousDatabaseWalletOutputTypeDef(TypedDict):
+    autonomousDatabaseWalletFile: bytes
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class MaintenanceWindowTypeDef(TypedDict):
@@ -625,6 +1468,12 @@ class CreateCloudExadataInfrastructureOutputTypeDef(TypedDict):
 
 class CreateCloudVmClusterInputTypeDef(TypedDict):
     cloudExadataInfrastructureId: str
+    exascaleDbStorageVaultId: NotRequired[str]
+    vmFileSystemStorageType: NotRequired[VmStorageTypeType]
+    vmBackupStorageType: NotRequired[VmStorageTypeType]
+    fileSystemConfigurationDetails: NotRequired[
+        ReadOnly[Sequence[FileSystemConfigurationDetailsTypeDef]]
+    ]
     cpuCoreCount: int
     displayName: str
     giVersion: str
@@ -652,6 +1501,61 @@ class CreateCloudVmClusterOutputTypeDef(TypedDict):
     status: NotRequired[ResourceStatusType]
     statusReason: NotRequired[str]
     cloudVmClusterId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateExadbVmClusterInputTypeDef(TypedDict):
+    displayName: str
+    enabledEcpuCount: int
+    exascaleDbStorageVaultId: str
+    gridImageId: str
+    hostname: str
+    nodeCount: int
+    odbNetworkId: str
+    shape: str
+    sshPublicKeys: ReadOnly[Sequence[str]]
+    totalEcpuCount: int
+    vmFileSystemStorageTotalSizeInGBs: int
+    clusterName: NotRequired[str]
+    dataCollectionOptions: NotRequired[DataCollectionOptionsTypeDef]
+    licenseModel: NotRequired[LicenseModelType]
+    scanListenerPortTcp: NotRequired[int]
+    scanListenerPortTcpSsl: NotRequired[int]
+    shapeAttribute: NotRequired[ShapeAttributeType]
+    systemVersion: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    timeZone: NotRequired[str]
+    clientToken: NotRequired[str]
+
+
+class CreateExadbVmClusterOutputTypeDef(TypedDict):
+    displayName: NotRequired[str]
+    status: NotRequired[ResourceStatusType]
+    statusReason: NotRequired[str]
+    exadbVmClusterId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateExascaleDbStorageVaultInputTypeDef(TypedDict):
+    displayName: str
+    highCapacityDatabaseStorageTotalSizeInGBs: int
+    additionalFlashCacheInPercent: NotRequired[int]
+    autoscaleLimitInGBs: NotRequired[int]
+    cloudExadataInfrastructureId: NotRequired[str]
+    availabilityZoneId: NotRequired[str]
+    availabilityZone: NotRequired[str]
+    description: NotRequired[str]
+    isAutoscaleEnabled: NotRequired[bool]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    timeZone: NotRequired[str]
+    clientToken: NotRequired[str]
+
+
+class CreateExascaleDbStorageVaultOutputTypeDef(TypedDict):
+    displayName: NotRequired[str]
+    status: NotRequired[ResourceStatusType]
+    statusReason: NotRequired[str]
+    exascaleDbStorageVaultId: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -842,9 +1746,26 @@ class DbSystemShapeSummaryTypeDef(TypedDict):
     runtimeMinimumCoreCount: NotRequired[int]
     shapeFamily: NotRequired[str]
     shapeType: NotRequired[ShapeTypeType]
+    shapeAttributes: NotRequired[list[ShapeAttributeType]]
     name: NotRequired[str]
     computeModel: NotRequired[ComputeModelType]
     areServerTypesSupported: NotRequired[bool]
+
+
+class DeleteAutonomousDatabaseBackupInputTypeDef(TypedDict):
+    autonomousDatabaseBackupId: str
+
+
+class DeleteAutonomousDatabaseBackupOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteAutonomousDatabaseInputTypeDef(TypedDict):
+    autonomousDatabaseId: str
+
+
+class DeleteAutonomousDatabaseOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DeleteCloudAutonomousVmClusterInputTypeDef(TypedDict):
@@ -868,6 +1789,22 @@ class DeleteCloudVmClusterInputTypeDef(TypedDict):
 
 
 class DeleteCloudVmClusterOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteExadbVmClusterInputTypeDef(TypedDict):
+    exadbVmClusterId: str
+
+
+class DeleteExadbVmClusterOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteExascaleDbStorageVaultInputTypeDef(TypedDict):
+    exascaleDbStorageVaultId: str
+
+
+class DeleteExascaleDbStorageVaultOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -895,6 +1832,245 @@ class DisassociateIamRoleFromResourceInputTypeDef(TypedDict):
 
 
 class DisassociateIamRoleFromResourceOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DisassociateVirtualMachinesFromCloudVmClusterInputTypeDef(TypedDict):
+    cloudVmClusterId: str
+    dbServers: ReadOnly[Sequence[str]]
+
+
+class DisassociateVirtualMachinesFromCloudVmClusterOutputTypeDef(TypedDict):
+    displayName: NotRequired[str]
+    status: NotRequired[ResourceStatusType]
+    statusReason: NotRequired[str]
+    cloudVmClusterId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DisassociateVirtualMachinesFromExadbVmClusterInputTypeDef(TypedDict):
+    exadbVmClusterId: str
+    dbNodeIds: ReadOnly[Sequence[str]]
+
+
+class DisassociateVirtualMachinesFromExadbVmClusterOutputTypeDef(TypedDict):
+    displayName: NotRequired[str]
+    status: NotRequired[ResourceStatusType]
+    statusReason: NotRequired[str]
+    exadbVmClusterId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ExadbVmClusterStorageDetailsTypeDef(TypedDict):
+    totalSizeInGBs: NotRequired[int]
+
+
+class ExadbVmClusterSummaryTypeDef(TypedDict):
+    exadbVmClusterId: str
+    clusterName: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    dataCollectionOptions: NotRequired[DataCollectionOptionsTypeDef]
+    displayName: NotRequired[str]
+    domain: NotRequired[str]
+    enabledEcpuCount: NotRequired[int]
+    exadbVmClusterArn: NotRequired[str]
+    exascaleDbStorageVaultArn: NotRequired[str]
+    exascaleDbStorageVaultId: NotRequired[str]
+    giVersion: NotRequired[str]
+    gridImageId: NotRequired[str]
+    gridImageType: NotRequired[GridImageTypeType]
+    hostname: NotRequired[str]
+    iamRoles: NotRequired[list[IamRoleTypeDef]]
+    iormConfigCache: NotRequired[ExadataIormConfigTypeDef]
+    lastUpdateHistoryEntryId: NotRequired[str]
+    licenseModel: NotRequired[LicenseModelType]
+    listenerPort: NotRequired[int]
+    memorySizeInGBs: NotRequired[int]
+    nodeCount: NotRequired[int]
+    ocid: NotRequired[str]
+    ociResourceAnchorName: NotRequired[str]
+    ociUrl: NotRequired[str]
+    odbNetworkArn: NotRequired[str]
+    odbNetworkId: NotRequired[str]
+    percentProgress: NotRequired[float]
+    scanDnsName: NotRequired[str]
+    scanDnsRecordId: NotRequired[str]
+    scanIpIds: NotRequired[list[str]]
+    scanListenerPortTcp: NotRequired[int]
+    scanListenerPortTcpSsl: NotRequired[int]
+    shape: NotRequired[str]
+    shapeAttribute: NotRequired[ShapeAttributeType]
+    snapshotFileSystemStorage: NotRequired[ExadbVmClusterStorageDetailsTypeDef]
+    sshPublicKeys: NotRequired[list[str]]
+    status: NotRequired[ResourceStatusType]
+    statusReason: NotRequired[str]
+    systemVersion: NotRequired[str]
+    timeZone: NotRequired[str]
+    totalEcpuCount: NotRequired[int]
+    totalFileSystemStorage: NotRequired[ExadbVmClusterStorageDetailsTypeDef]
+    vipIds: NotRequired[list[str]]
+    vmFileSystemStorage: NotRequired[ExadbVmClusterStorageDetailsTypeDef]
+
+
+class ExadbVmClusterTypeDef(TypedDict):
+    exadbVmClusterId: str
+    clusterName: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    dataCollectionOptions: NotRequired[DataCollectionOptionsTypeDef]
+    displayName: NotRequired[str]
+    domain: NotRequired[str]
+    enabledEcpuCount: NotRequired[int]
+    exadbVmClusterArn: NotRequired[str]
+    exascaleDbStorageVaultArn: NotRequired[str]
+    exascaleDbStorageVaultId: NotRequired[str]
+    giVersion: NotRequired[str]
+    gridImageId: NotRequired[str]
+    gridImageType: NotRequired[GridImageTypeType]
+    hostname: NotRequired[str]
+    iamRoles: NotRequired[list[IamRoleTypeDef]]
+    iormConfigCache: NotRequired[ExadataIormConfigTypeDef]
+    lastUpdateHistoryEntryId: NotRequired[str]
+    licenseModel: NotRequired[LicenseModelType]
+    listenerPort: NotRequired[int]
+    memorySizeInGBs: NotRequired[int]
+    nodeCount: NotRequired[int]
+    ocid: NotRequired[str]
+    ociResourceAnchorName: NotRequired[str]
+    ociUrl: NotRequired[str]
+    odbNetworkArn: NotRequired[str]
+    odbNetworkId: NotRequired[str]
+    percentProgress: NotRequired[float]
+    scanDnsName: NotRequired[str]
+    scanDnsRecordId: NotRequired[str]
+    scanIpIds: NotRequired[list[str]]
+    scanListenerPortTcp: NotRequired[int]
+    scanListenerPortTcpSsl: NotRequired[int]
+    shape: NotRequired[str]
+    shapeAttribute: NotRequired[ShapeAttributeType]
+    snapshotFileSystemStorage: NotRequired[ExadbVmClusterStorageDetailsTypeDef]
+    sshPublicKeys: NotRequired[list[str]]
+    status: NotRequired[ResourceStatusType]
+    statusReason: NotRequired[str]
+    systemVersion: NotRequired[str]
+    timeZone: NotRequired[str]
+    totalEcpuCount: NotRequired[int]
+    totalFileSystemStorage: NotRequired[ExadbVmClusterStorageDetailsTypeDef]
+    vipIds: NotRequired[list[str]]
+    vmFileSystemStorage: NotRequired[ExadbVmClusterStorageDetailsTypeDef]
+
+
+class ExascaleDbStorageDetailsTypeDef(TypedDict):
+    availableSizeInGBs: NotRequired[int]
+    totalSizeInGBs: NotRequired[int]
+
+
+class ExascaleDbStorageVaultSummaryTypeDef(TypedDict):
+    exascaleDbStorageVaultId: str
+    additionalFlashCacheInPercent: NotRequired[int]
+    attachedShapeAttributes: NotRequired[list[ShapeAttributeType]]
+    autoscaleLimitInGBs: NotRequired[int]
+    availabilityZone: NotRequired[str]
+    availabilityZoneId: NotRequired[str]
+    cloudExadataInfrastructureArn: NotRequired[str]
+    cloudExadataInfrastructureId: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    description: NotRequired[str]
+    displayName: NotRequired[str]
+    vmClusterArns: NotRequired[list[str]]
+    vmClusterCount: NotRequired[int]
+    vmClusterIds: NotRequired[list[str]]
+    exascaleDbStorageVaultArn: NotRequired[str]
+    highCapacityDatabaseStorage: NotRequired[ExascaleDbStorageDetailsTypeDef]
+    isAutoscaleEnabled: NotRequired[bool]
+    ocid: NotRequired[str]
+    ociResourceAnchorName: NotRequired[str]
+    ociUrl: NotRequired[str]
+    percentProgress: NotRequired[float]
+    status: NotRequired[ResourceStatusType]
+    statusReason: NotRequired[str]
+    timeZone: NotRequired[str]
+    vaultType: NotRequired[ExascaleDbStorageVaultTypeType]
+
+
+class ExascaleDbStorageVaultTypeDef(TypedDict):
+    exascaleDbStorageVaultId: str
+    additionalFlashCacheInPercent: NotRequired[int]
+    attachedShapeAttributes: NotRequired[list[ShapeAttributeType]]
+    autoscaleLimitInGBs: NotRequired[int]
+    availabilityZone: NotRequired[str]
+    availabilityZoneId: NotRequired[str]
+    cloudExadataInfrastructureArn: NotRequired[str]
+    cloudExadataInfrastructureId: NotRequired[str]
+    createdAt: NotRequired[datetime]
+    description: NotRequired[str]
+    displayName: NotRequired[str]
+    vmClusterArns: NotRequired[list[str]]
+    vmClusterCount: NotRequired[int]
+    vmClusterIds: NotRequired[list[str]]
+    exascaleDbStorageVaultArn: NotRequired[str]
+    highCapacityDatabaseStorage: NotRequired[ExascaleDbStorageDetailsTypeDef]
+    isAutoscaleEnabled: NotRequired[bool]
+    ocid: NotRequired[str]
+    ociResourceAnchorName: NotRequired[str]
+    ociUrl: NotRequired[str]
+    percentProgress: NotRequired[float]
+    status: NotRequired[ResourceStatusType]
+    statusReason: NotRequired[str]
+    timeZone: NotRequired[str]
+    vaultType: NotRequired[ExascaleDbStorageVaultTypeType]
+
+
+class FailoverAutonomousDatabaseInputTypeDef(TypedDict):
+    autonomousDatabaseId: str
+    peerDbArn: NotRequired[str]
+
+
+class FailoverAutonomousDatabaseOutputTypeDef(TypedDict):
+    autonomousDatabaseId: str
+    displayName: NotRequired[str]
+    status: NotRequired[AutonomousDatabaseResourceStatusType]
+    statusReason: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FlexComponentSummaryTypeDef(TypedDict):
+    availableCoreCount: NotRequired[int]
+    availableDbStorageInGBs: NotRequired[int]
+    availableLocalStorageInGBs: NotRequired[int]
+    availableMemoryInGBs: NotRequired[int]
+    computeModel: NotRequired[ComputeModelType]
+    descriptionSummary: NotRequired[str]
+    hardwareType: NotRequired[HardwareTypeType]
+    minimumCoreCount: NotRequired[int]
+    name: NotRequired[str]
+    runtimeMinimumCoreCount: NotRequired[int]
+    shape: NotRequired[str]
+
+
+class GetAutonomousDatabaseBackupInputTypeDef(TypedDict):
+    autonomousDatabaseBackupId: str
+
+
+class GetAutonomousDatabaseBackupOutputTypeDef(TypedDict):
+    autonomousDatabaseBackup: NotRequired[AutonomousDatabaseBackupTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetAutonomousDatabaseInputTypeDef(TypedDict):
+    autonomousDatabaseId: str
+
+
+class GetAutonomousDatabaseOutputTypeDef(TypedDict):
+    autonomousDatabase: AutonomousDatabaseTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetAutonomousDatabaseWalletDetailsInputTypeDef(TypedDict):
+    autonomousDatabaseId: str
+
+
+class GetAutonomousDatabaseWalletDetailsOutputTypeDef(TypedDict):
+    autonomousDatabaseWalletDetails: AutonomousDatabaseWalletDetailsTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -938,7 +2114,8 @@ class GetCloudVmClusterOutputTypeDef(TypedDict):
 
 
 class GetDbNodeInputTypeDef(TypedDict):
-    cloudVmClusterId: str
+    cloudVmClusterId: NotRequired[str]
+    exadbVmClusterId: NotRequired[str]
     dbNodeId: str
 
 
@@ -957,6 +2134,31 @@ class GetDbServerOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetExadbVmClusterInputTypeDef(TypedDict):
+    exadbVmClusterId: str
+
+
+class GetExadbVmClusterOutputTypeDef(TypedDict):
+    exadbVmCluster: ExadbVmClusterTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetExascaleDbStorageVaultInputTypeDef(TypedDict):
+    exascaleDbStorageVaultId: str
+
+
+class GetExascaleDbStorageVaultOutputTypeDef(TypedDict):
+    exascaleDbStorageVault: ExascaleDbStorageVaultTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class OciIamRoleTypeDef(TypedDict):
+    iamRoleArn: NotRequired[str]
+    awsIntegration: NotRequired[OciAwsIntegrationType]
+    status: NotRequired[OciIamRoleStatusType]
+    statusReason: NotRequired[str]
+
+
 class OciIdentityDomainTypeDef(TypedDict):
     ociIdentityDomainId: NotRequired[str]
     ociIdentityDomainResourceUrl: NotRequired[str]
@@ -966,11 +2168,19 @@ class OciIdentityDomainTypeDef(TypedDict):
     accountSetupCloudFormationUrl: NotRequired[str]
 
 
+class SubscriptionErrorTypeDef(TypedDict):
+    errorMessage: NotRequired[str]
+
+
 class GetOciOnboardingStatusOutputTypeDef(TypedDict):
     status: NotRequired[OciOnboardingStatusType]
     existingTenancyActivationLink: NotRequired[str]
     newTenancyActivationLink: NotRequired[str]
     ociIdentityDomain: NotRequired[OciIdentityDomainTypeDef]
+    autonomousDatabaseOciIntegrationIamRoles: NotRequired[list[OciIamRoleTypeDef]]
+    linkedOciTenancyId: NotRequired[str]
+    linkedOciCompartmentId: NotRequired[str]
+    subscriptionErrors: NotRequired[list[SubscriptionErrorTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1087,15 +2297,108 @@ class GetOdbPeeringConnectionOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GiMinorVersionSummaryTypeDef(TypedDict):
+    version: str
+    gridImageId: NotRequired[str]
+
+
 class GiVersionSummaryTypeDef(TypedDict):
     version: NotRequired[str]
 
 
 class InitializeServiceInputTypeDef(TypedDict):
     ociIdentityDomain: NotRequired[bool]
+    autonomousDatabaseOciAwsSecretsManagerIntegration: NotRequired[AccessType]
 
 
 class InitializeServiceOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAutonomousDatabaseBackupsInputTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    autonomousDatabaseId: str
+    status: NotRequired[AutonomousDatabaseBackupStatusType]
+    type: NotRequired[AutonomousDatabaseBackupTypeType]
+
+
+class ListAutonomousDatabaseBackupsOutputTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    autonomousDatabaseBackups: list[AutonomousDatabaseBackupSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAutonomousDatabaseCharacterSetsInputTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    characterSetType: NotRequired[characterSetTypeType]
+
+
+class ListAutonomousDatabaseCharacterSetsOutputTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    autonomousDatabaseCharacterSets: list[AutonomousDatabaseCharacterSetSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAutonomousDatabaseClonesInputTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    autonomousDatabaseId: str
+
+
+class ListAutonomousDatabaseClonesOutputTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    autonomousDatabaseClones: list[AutonomousDatabaseSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAutonomousDatabasePeersInputTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    autonomousDatabaseId: str
+
+
+class ListAutonomousDatabasePeersOutputTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    autonomousDatabasePeers: list[AutonomousDatabasePeerSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAutonomousDatabaseRefreshableClonesInputTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    autonomousDatabaseId: str
+
+
+class ListAutonomousDatabaseRefreshableClonesOutputTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    autonomousDatabaseRefreshableClones: list[
+        AutonomousDatabaseRefreshableCloneSummaryTypeDef
+    ]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAutonomousDatabaseVersionsInputTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    dbWorkload: NotRequired[DbWorkloadType]
+
+
+class ListAutonomousDatabaseVersionsOutputTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    autonomousDatabaseVersions: list[AutonomousDatabaseVersionSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAutonomousDatabasesInputTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListAutonomousDatabasesOutputTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    autonomousDatabases: list[AutonomousDatabaseSummaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1149,7 +2452,8 @@ class ListCloudVmClustersOutputTypeDef(TypedDict):
 class ListDbNodesInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
-    cloudVmClusterId: str
+    cloudVmClusterId: NotRequired[str]
+    exadbVmClusterId: NotRequired[str]
 
 
 class ListDbNodesOutputTypeDef(TypedDict):
@@ -1175,11 +2479,64 @@ class ListDbSystemShapesInputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     availabilityZone: NotRequired[str]
     availabilityZoneId: NotRequired[str]
+    shapeFamily: NotRequired[str]
 
 
 class ListDbSystemShapesOutputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     dbSystemShapes: list[DbSystemShapeSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListExadbVmClustersInputTypeDef(TypedDict):
+    exascaleDbStorageVaultId: NotRequired[str]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListExadbVmClustersOutputTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    exadbVmClusters: list[ExadbVmClusterSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListExascaleDbStorageVaultsInputTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    cloudExadataInfrastructureId: NotRequired[str]
+    vaultType: NotRequired[ExascaleDbStorageVaultTypeType]
+
+
+class ListExascaleDbStorageVaultsOutputTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    exascaleDbStorageVaults: list[ExascaleDbStorageVaultSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListFlexComponentsInputTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    shape: NotRequired[str]
+
+
+class ListFlexComponentsOutputTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    flexComponents: list[FlexComponentSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListGiMinorVersionsInputTypeDef(TypedDict):
+    giVersion: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    shapeFamily: NotRequired[str]
+    availabilityZone: NotRequired[str]
+    availabilityZoneId: NotRequired[str]
+
+
+class ListGiMinorVersionsOutputTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    giMinorVersions: list[GiMinorVersionSummaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1285,8 +2642,29 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class LongTermBackupScheduleTypeDef(TypedDict):
+    isDisabled: NotRequired[bool]
+    repeatCadence: NotRequired[RepeatCadenceType]
+    retentionPeriodInDays: NotRequired[int]
+    timeOfBackup: NotRequired[ReadOnly[datetime | str]]
+
+
+class RebootAutonomousDatabaseInputTypeDef(TypedDict):
+    autonomousDatabaseId: str
+    isOnlineReboot: NotRequired[bool]
+
+
+class RebootAutonomousDatabaseOutputTypeDef(TypedDict):
+    autonomousDatabaseId: str
+    displayName: NotRequired[str]
+    status: NotRequired[AutonomousDatabaseResourceStatusType]
+    statusReason: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class RebootDbNodeInputTypeDef(TypedDict):
-    cloudVmClusterId: str
+    cloudVmClusterId: NotRequired[str]
+    exadbVmClusterId: NotRequired[str]
     dbNodeId: str
 
 
@@ -1297,8 +2675,60 @@ class RebootDbNodeOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RestoreAutonomousDatabaseInputTypeDef(TypedDict):
+    autonomousDatabaseId: str
+    timestamp: ReadOnly[datetime | str]
+
+
+class RestoreAutonomousDatabaseOutputTypeDef(TypedDict):
+    autonomousDatabaseId: str
+    displayName: NotRequired[str]
+    status: NotRequired[AutonomousDatabaseResourceStatusType]
+    statusReason: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ShrinkAutonomousDatabaseInputTypeDef(TypedDict):
+    autonomousDatabaseId: str
+
+
+class ShrinkAutonomousDatabaseOutputTypeDef(TypedDict):
+    autonomousDatabaseId: str
+    displayName: NotRequired[str]
+    status: NotRequired[AutonomousDatabaseResourceStatusType]
+    statusReason: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartAutonomousDatabaseInputTypeDef(TypedDict):
+    autonomousDatabaseId: str
+
+
+class StartAutonomousDatabaseOutputTypeDef(TypedDict):
+    autonomousDatabaseId: str
+    displayName: NotRequired[str]
+    status: NotRequired[AutonomousDatabaseResourceStatusType]
+    statusReason: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartAutonomousDatabaseRefreshInputTypeDef(TypedDict):
+    autonomousDatabaseId: str
+    timeOfRefreshCutoff: NotRequired[ReadOnly[datetime | str]]
+
+
+class StartAutonomousDatabaseRefreshOutputTypeDef(TypedDict):
+    autonomousDatabaseId: str
+    displayName: NotRequired[str]
+    status: NotRequired[AutonomousDatabaseResourceStatusType]
+    statusReason: NotRequired[str]
+    refreshableStatus: NotRequired[RefreshableStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class StartDbNodeInputTypeDef(TypedDict):
-    cloudVmClusterId: str
+    cloudVmClusterId: NotRequired[str]
+    exadbVmClusterId: NotRequired[str]
     dbNodeId: str
 
 
@@ -1309,14 +2739,40 @@ class StartDbNodeOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class StopAutonomousDatabaseInputTypeDef(TypedDict):
+    autonomousDatabaseId: str
+
+
+class StopAutonomousDatabaseOutputTypeDef(TypedDict):
+    autonomousDatabaseId: str
+    displayName: NotRequired[str]
+    status: NotRequired[AutonomousDatabaseResourceStatusType]
+    statusReason: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class StopDbNodeInputTypeDef(TypedDict):
-    cloudVmClusterId: str
+    cloudVmClusterId: NotRequired[str]
+    exadbVmClusterId: NotRequired[str]
     dbNodeId: str
 
 
 class StopDbNodeOutputTypeDef(TypedDict):
     dbNodeId: str
     status: NotRequired[DbNodeResourceStatusType]
+    statusReason: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SwitchoverAutonomousDatabaseInputTypeDef(TypedDict):
+    autonomousDatabaseId: str
+    peerDbArn: NotRequired[str]
+
+
+class SwitchoverAutonomousDatabaseOutputTypeDef(TypedDict):
+    autonomousDatabaseId: str
+    displayName: NotRequired[str]
+    status: NotRequired[AutonomousDatabaseResourceStatusType]
     statusReason: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -1339,9 +2795,106 @@ class UntagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateAutonomousDatabaseBackupInputTypeDef(TypedDict):
+    autonomousDatabaseBackupId: str
+    retentionPeriodInDays: NotRequired[int]
+
+
+class UpdateAutonomousDatabaseBackupOutputTypeDef(TypedDict):
+    displayName: NotRequired[str]
+    status: NotRequired[ResourceStatusType]
+    statusReason: NotRequired[str]
+    autonomousDatabaseBackupId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateAutonomousDatabaseInputTypeDef(TypedDict):
+    autonomousDatabaseId: str
+    adminPassword: NotRequired[str]
+    computeCount: NotRequired[float]
+    cpuCoreCount: NotRequired[int]
+    dataStorageSizeInTBs: NotRequired[int]
+    dataStorageSizeInGBs: NotRequired[int]
+    displayName: NotRequired[str]
+    dbName: NotRequired[str]
+    dbVersion: NotRequired[str]
+    dbWorkload: NotRequired[DbWorkloadType]
+    dbToolsDetails: NotRequired[ReadOnly[Sequence[DatabaseToolTypeDef]]]
+    databaseEdition: NotRequired[DatabaseEditionType]
+    licenseModel: NotRequired[LicenseModelType]
+    isAutoScalingEnabled: NotRequired[bool]
+    isAutoScalingForStorageEnabled: NotRequired[bool]
+    isBackupRetentionLocked: NotRequired[bool]
+    isLocalDataGuardEnabled: NotRequired[bool]
+    isMtlsConnectionRequired: NotRequired[bool]
+    isRefreshableClone: NotRequired[bool]
+    isDisconnectPeer: NotRequired[bool]
+    backupRetentionPeriodInDays: NotRequired[int]
+    byolComputeCountLimit: NotRequired[float]
+    localAdgAutoFailoverMaxDataLossLimit: NotRequired[int]
+    autonomousMaintenanceScheduleType: NotRequired[
+        AutonomousMaintenanceScheduleTypeType
+    ]
+    customerContactsToSendToOCI: NotRequired[ReadOnly[Sequence[CustomerContactTypeDef]]]
+    scheduledOperations: NotRequired[
+        ReadOnly[Sequence[ScheduledOperationDetailsTypeDef]]
+    ]
+    longTermBackupSchedule: NotRequired[ReadOnly[LongTermBackupScheduleTypeDef]]
+    openMode: NotRequired[OpenModeType]
+    permissionLevel: NotRequired[PermissionLevelType]
+    refreshableMode: NotRequired[RefreshableModeType]
+    privateEndpointIp: NotRequired[str]
+    privateEndpointLabel: NotRequired[str]
+    peerDbId: NotRequired[str]
+    resourcePoolLeaderId: NotRequired[str]
+    resourcePoolSummary: NotRequired[ResourcePoolSummaryTypeDef]
+    standbyAllowlistedIpsSource: NotRequired[StandbyAllowlistedIpsSourceType]
+    standbyAllowlistedIps: NotRequired[ReadOnly[Sequence[str]]]
+    allowlistedIps: NotRequired[ReadOnly[Sequence[str]]]
+    autoRefreshFrequencyInSeconds: NotRequired[int]
+    autoRefreshPointLagInSeconds: NotRequired[int]
+    timeOfAutoRefreshStart: NotRequired[ReadOnly[datetime | str]]
+    encryptionKeyProvider: NotRequired[EncryptionKeyProviderInputType]
+    encryptionKeyConfiguration: NotRequired[EncryptionKeyConfigurationInputTypeDef]
+    adminPasswordSource: NotRequired[AdminPasswordSourceType]
+    adminPasswordSourceConfiguration: NotRequired[
+        AdminPasswordSourceConfigurationInputTypeDef
+    ]
+
+
+class UpdateAutonomousDatabaseOutputTypeDef(TypedDict):
+    autonomousDatabaseId: str
+    displayName: NotRequired[str]
+    status: NotRequired[AutonomousDatabaseResourceStatusType]
+    statusReason: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateCloudAutonomousVmClusterInputTypeDef(TypedDict):
+    cloudAutonomousVmClusterId: str
+    autonomousDataStorageSizeInTBs: NotRequired[float]
+    cpuCoreCountPerNode: NotRequired[int]
+    description: NotRequired[str]
+    displayName: NotRequired[str]
+    licenseModel: NotRequired[LicenseModelType]
+    maintenanceWindow: NotRequired[ReadOnly[MaintenanceWindowTypeDef]]
+    totalContainerDatabases: NotRequired[int]
+
+
+class UpdateCloudAutonomousVmClusterOutputTypeDef(TypedDict):
+    displayName: NotRequired[str]
+    status: NotRequired[ResourceStatusType]
+    statusReason: NotRequired[str]
+    cloudAutonomousVmClusterId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateCloudExadataInfrastructureInputTypeDef(TypedDict):
     cloudExadataInfrastructureId: str
+    displayName: NotRequired[str]
+    computeCount: NotRequired[int]
     maintenanceWindow: NotRequired[ReadOnly[MaintenanceWindowTypeDef]]
+    storageCount: NotRequired[int]
 
 
 class UpdateCloudExadataInfrastructureOutputTypeDef(TypedDict):
@@ -1349,6 +2902,93 @@ class UpdateCloudExadataInfrastructureOutputTypeDef(TypedDict):
     status: NotRequired[ResourceStatusType]
     statusReason: NotRequired[str]
     cloudExadataInfrastructureId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateCloudExadataInfrastructureStorageCapacityInputTypeDef(TypedDict):
+    cloudExadataInfrastructureId: str
+
+
+class UpdateCloudExadataInfrastructureStorageCapacityOutputTypeDef(TypedDict):
+    displayName: NotRequired[str]
+    status: NotRequired[ResourceStatusType]
+    statusReason: NotRequired[str]
+    cloudExadataInfrastructureId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateCloudVmClusterInputTypeDef(TypedDict):
+    cloudVmClusterId: str
+    cpuCoreCount: NotRequired[int]
+    dataCollectionOptions: NotRequired[DataCollectionOptionsTypeDef]
+    dataStorageSizeInTBs: NotRequired[float]
+    dbNodeStorageSizeInGBs: NotRequired[int]
+    displayName: NotRequired[str]
+    sshPublicKeys: NotRequired[ReadOnly[Sequence[str]]]
+    licenseModel: NotRequired[LicenseModelType]
+    memorySizeInGBs: NotRequired[int]
+    storageSizeInGBs: NotRequired[int]
+
+
+class UpdateCloudVmClusterOutputTypeDef(TypedDict):
+    displayName: NotRequired[str]
+    status: NotRequired[ResourceStatusType]
+    statusReason: NotRequired[str]
+    cloudVmClusterId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateExadbVmClusterInputTypeDef(TypedDict):
+    exadbVmClusterId: str
+    dataCollectionOptions: NotRequired[DataCollectionOptionsTypeDef]
+    displayName: NotRequired[str]
+    enabledEcpuCount: NotRequired[int]
+    gridImageId: NotRequired[str]
+    licenseModel: NotRequired[LicenseModelType]
+    sshPublicKeys: NotRequired[ReadOnly[Sequence[str]]]
+    systemVersion: NotRequired[str]
+    totalEcpuCount: NotRequired[int]
+    updateAction: NotRequired[UpdateActionType]
+    vmFileSystemStorageTotalSizeInGBs: NotRequired[int]
+
+
+class UpdateExadbVmClusterOutputTypeDef(TypedDict):
+    displayName: NotRequired[str]
+    status: NotRequired[ResourceStatusType]
+    statusReason: NotRequired[str]
+    exadbVmClusterId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateExascaleCloudExadataInfrastructureInputTypeDef(TypedDict):
+    cloudExadataInfrastructureId: str
+    totalStorageSizeInGBs: int
+    totalVmStorageSizeInGBs: NotRequired[int]
+
+
+class UpdateExascaleCloudExadataInfrastructureOutputTypeDef(TypedDict):
+    displayName: NotRequired[str]
+    status: NotRequired[ResourceStatusType]
+    statusReason: NotRequired[str]
+    cloudExadataInfrastructureId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateExascaleDbStorageVaultInputTypeDef(TypedDict):
+    exascaleDbStorageVaultId: str
+    additionalFlashCacheInPercent: NotRequired[int]
+    autoscaleLimitInGBs: NotRequired[int]
+    description: NotRequired[str]
+    displayName: NotRequired[str]
+    highCapacityDatabaseStorageTotalSizeInGBs: NotRequired[int]
+    isAutoscaleEnabled: NotRequired[bool]
+
+
+class UpdateExascaleDbStorageVaultOutputTypeDef(TypedDict):
+    displayName: NotRequired[str]
+    status: NotRequired[ResourceStatusType]
+    statusReason: NotRequired[str]
+    exascaleDbStorageVaultId: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 

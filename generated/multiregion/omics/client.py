@@ -226,8 +226,8 @@ class MultiRegionOmics(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.CreateShareRequestTypeDef]
     ) -> TargetResults[type_defs.CreateShareResponseTypeDef]:
         """Creates a cross-account shared resource. The resource owner makes an offer
-        to share the resource with the principal subscriber (an AWS user with a
-        different account than the resource owner).
+        to share the resource with the principal subscriber (an Amazon Web
+        Services user with a different account than the resource owner).
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/CreateShare
         """
@@ -994,9 +994,9 @@ class MultiRegionOmics(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.StartReadSetActivationJobRequestTypeDef]
     ) -> TargetResults[type_defs.StartReadSetActivationJobResponseTypeDef]:
         """Activates an archived read set and returns its metadata in a JSON
-        formatted output. AWS HealthOmics automatically archives unused read sets
-        after 30 days. To monitor the status of your read set activation job, use
-        the GetReadSetActivationJob operation.
+        formatted output. Amazon Web Services HealthOmics automatically archives
+        unused read sets after 30 days. To monitor the status of your read set
+        activation job, use the GetReadSetActivationJob operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/omics-2022-11-28/StartReadSetActivationJob
         """

@@ -37,9 +37,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RunCacheStatusType",
         "RunExportType",
         "RunLogLevelType",
+        "RunOutputUriPrefixModeType",
         "RunRetentionModeType",
         "RunStatusType",
         "SchemaValueTypeType",
+        "ScratchStorageModeType",
         "SequenceStoreStatusType",
         "ShareResourceTypeType",
         "ShareStatusType",
@@ -77,6 +79,7 @@ BatchStatusType = Literal[
     "FAILED",
     "PROCESSED",
     "RUNS_DELETING",
+    "RUNS_DELETE_FAILED",
     "RUNS_DELETED",
 ]
 CacheBehaviorType = Literal["CACHE_ON_FAILURE", "CACHE_ALWAYS"]
@@ -191,6 +194,7 @@ ResourceOwnerType = Literal["SELF", "OTHER"]
 RunCacheStatusType = Literal["ACTIVE", "DELETED", "FAILED"]
 RunExportType = Literal["DEFINITION"]
 RunLogLevelType = Literal["OFF", "FATAL", "ERROR", "ALL"]
+RunOutputUriPrefixModeType = Literal["SERVICE_DEFINED", "NONE_WITH_OVERWRITE"]
 RunRetentionModeType = Literal["RETAIN", "REMOVE"]
 RunStatusType = Literal[
     "PENDING",
@@ -203,6 +207,7 @@ RunStatusType = Literal[
     "FAILED",
 ]
 SchemaValueTypeType = Literal["LONG", "INT", "STRING", "FLOAT", "DOUBLE", "BOOLEAN"]
+ScratchStorageModeType = Literal["LOCAL", "SHARED"]
 SequenceStoreStatusType = Literal[
     "CREATING",
     "ACTIVE",

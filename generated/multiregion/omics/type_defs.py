@@ -53,9 +53,11 @@ from .literals import (
     RunCacheStatusType,
     RunExportType,
     RunLogLevelType,
+    RunOutputUriPrefixModeType,
     RunRetentionModeType,
     RunStatusType,
     SchemaValueTypeType,
+    ScratchStorageModeType,
     SequenceStoreStatusType,
     ShareResourceTypeType,
     ShareStatusType,
@@ -515,6 +517,7 @@ class InlineSettingTypeDef(TypedDict):
     parameters: NotRequired[ReadOnly[DocumentValue]]
     outputBucketOwnerId: NotRequired[str]
     runTags: NotRequired[ReadOnly[Mapping[str, str]]]
+    engineSettings: NotRequired[ReadOnly[DocumentValue]]
 
 
 class BatchRunSettingsTypeDef(TypedDict):
@@ -587,10 +590,11 @@ class ImageMappingTypeDef(TypedDict):
 
 
 class RegistryMappingTypeDef(TypedDict):
-    upstreamRegistryUrl: NotRequired[str]
-    ecrRepositoryPrefix: NotRequired[str]
+    upstreamRegistryUrl: str
+    ecrRepositoryPrefix: str
     upstreamRepositoryPrefix: NotRequired[str]
     ecrAccountId: NotRequired[str]
+    credentialArn: NotRequired[str]
 
 
 class ContainerRegistryMapOutputTypeDef(TypedDict):
@@ -688,6 +692,7 @@ class CreateAnnotationStoreVersionResponseTypeDef(TypedDict):
 class VpcConfigTypeDef(TypedDict):
     securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
     subnetIds: NotRequired[ReadOnly[Sequence[str]]]
+    vpcOwnerAccountId: NotRequired[str]
 
 
 class RunConfigurationsTypeDef(TypedDict):
@@ -706,6 +711,7 @@ class VpcConfigResponseTypeDef(TypedDict):
     securityGroupIds: NotRequired[list[str]]
     subnetIds: NotRequired[list[str]]
     vpcId: NotRequired[str]
+    vpcOwnerAccountId: NotRequired[str]
 
 
 class RunConfigurationsResponseTypeDef(TypedDict):
@@ -977,6 +983,10 @@ class DefaultRunSettingOutputTypeDef(TypedDict):
     workflowVersionName: NotRequired[str]
     networkingMode: NotRequired[NetworkingModeType]
     configurationName: NotRequired[str]
+    sessionPolicy: NotRequired[str]
+    engineSettings: NotRequired[DocumentOutputValue]
+    scratchStorageMode: NotRequired[ScratchStorageModeType]
+    requesterPaysEnabled: NotRequired[bool]
 
 
 class DefaultRunSettingTypeDef(TypedDict):
@@ -1000,6 +1010,10 @@ class DefaultRunSettingTypeDef(TypedDict):
     workflowVersionName: NotRequired[str]
     networkingMode: NotRequired[NetworkingModeType]
     configurationName: NotRequired[str]
+    sessionPolicy: NotRequired[str]
+    engineSettings: NotRequired[ReadOnly[DocumentValue]]
+    scratchStorageMode: NotRequired[ScratchStorageModeType]
+    requesterPaysEnabled: NotRequired[bool]
 
 
 class DefinitionRepositoryDetailsTypeDef(TypedDict):
@@ -1610,8 +1624,14 @@ class GetRunResponseTypeDef(TypedDict):
     workflowVersionName: NotRequired[str]
     workflowUuid: NotRequired[str]
     networkingMode: NotRequired[NetworkingModeType]
+    scratchStorageMode: NotRequired[ScratchStorageModeType]
     configuration: NotRequired[ConfigurationDetailsTypeDef]
     vpcConfig: NotRequired[VpcConfigResponseTypeDef]
+    engineSettings: NotRequired[DocumentOutputValue]
+    sessionPolicy: NotRequired[str]
+    outputUriPrefixMode: NotRequired[RunOutputUriPrefixModeType]
+    requesterPaysEnabled: NotRequired[bool]
+    parametersUri: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1643,6 +1663,7 @@ class GetRunTaskResponseTypeDef(TypedDict):
     instanceType: NotRequired[str]
     failureReason: NotRequired[str]
     imageDetails: NotRequired[ImageDetailsTypeDef]
+    uuid: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1778,6 +1799,10 @@ class GetWorkflowResponseTypeDef(TypedDict):
     readme: NotRequired[str]
     definitionRepositoryDetails: NotRequired[DefinitionRepositoryDetailsTypeDef]
     readmePath: NotRequired[str]
+    profiles: NotRequired[list[str]]
+    profileParameterTemplates: NotRequired[
+        dict[str, dict[str, WorkflowParameterTypeDef]]
+    ]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1814,6 +1839,10 @@ class GetWorkflowVersionResponseTypeDef(TypedDict):
     readme: NotRequired[str]
     definitionRepositoryDetails: NotRequired[DefinitionRepositoryDetailsTypeDef]
     readmePath: NotRequired[str]
+    profiles: NotRequired[list[str]]
+    profileParameterTemplates: NotRequired[
+        dict[str, dict[str, WorkflowParameterTypeDef]]
+    ]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2197,6 +2226,7 @@ class TaskListItemTypeDef(TypedDict):
     stopTime: NotRequired[datetime]
     gpus: NotRequired[int]
     instanceType: NotRequired[str]
+    uuid: NotRequired[str]
 
 
 class ListRunTasksResponseTypeDef(TypedDict):
@@ -2253,6 +2283,7 @@ class RunListItemTypeDef(TypedDict):
     stopTime: NotRequired[datetime]
     storageType: NotRequired[StorageTypeType]
     workflowVersionName: NotRequired[str]
+    workflowName: NotRequired[str]
 
 
 class ListRunsResponseTypeDef(TypedDict):
@@ -2580,7 +2611,13 @@ class StartRunRequestTypeDef(TypedDict):
     workflowOwnerId: NotRequired[str]
     workflowVersionName: NotRequired[str]
     networkingMode: NotRequired[NetworkingModeType]
+    scratchStorageMode: NotRequired[ScratchStorageModeType]
     configurationName: NotRequired[str]
+    sessionPolicy: NotRequired[str]
+    engineSettings: NotRequired[ReadOnly[DocumentValue]]
+    outputUriPrefixMode: NotRequired[RunOutputUriPrefixModeType]
+    requesterPaysEnabled: NotRequired[bool]
+    parametersUri: NotRequired[str]
 
 
 class StartRunResponseTypeDef(TypedDict):

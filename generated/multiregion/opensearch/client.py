@@ -63,6 +63,18 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         """
         return self._call("AddDirectQueryDataSource", kwargs)
 
+    def add_replication_peer(
+        self, **kwargs: Unpack[type_defs.AddReplicationPeerRequestTypeDef]
+    ) -> TargetResults[type_defs.AddReplicationPeerResponseTypeDef]:
+        """Starts replicating a domain to a peer domain in another AWS Region. A
+        domain can have one peer. The domain you call becomes the primary and the
+        peer becomes the secondary, which receives a copy of the primary's indexes
+        and serves read requests.
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/AddReplicationPeer
+        """
+        return self._call("AddReplicationPeer", kwargs)
+
     def add_tags(
         self, **kwargs: Unpack[type_defs.AddTagsRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -92,6 +104,22 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/AssociatePackages
         """
         return self._call("AssociatePackages", kwargs)
+
+    def attach_data_source(
+        self, **kwargs: Unpack[type_defs.AttachDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.AttachDataSourceResponseTypeDef]:
+        """Attaches a data source to an OpenSearch application. The data source must
+        be an Amazon OpenSearch Service domain. If both the application and the
+        data source are active, the attachment completes immediately with a status
+        of ATTACHED. Otherwise, the operation returns PENDING and completes the
+        attachment automatically once both become active. If the attachment cannot
+        be completed, its status becomes FAILED. This operation is idempotent: If
+        the data source is already attached or pending, the operation returns the
+        existing attachment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/AttachDataSource
+        """
+        return self._call("AttachDataSource", kwargs)
 
     def authorize_vpc_endpoint_access(
         self, **kwargs: Unpack[type_defs.AuthorizeVpcEndpointAccessRequestTypeDef]
@@ -125,6 +153,19 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/CancelServiceSoftwareUpdate
         """
         return self._call("CancelServiceSoftwareUpdate", kwargs)
+
+    def compare_domain_configuration(
+        self, **kwargs: Unpack[type_defs.CompareDomainConfigurationRequestTypeDef]
+    ) -> TargetResults[type_defs.CompareDomainConfigurationResponseTypeDef]:
+        """Compares the metadata of two domains and reports where they differ. Use
+        this operation to check that a secondary domain is configured consistently
+        with its primary before you rely on it, because replication copies index
+        data but does not copy domain metadata such as index templates, ingest
+        pipelines, or security roles.
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/CompareDomainConfiguration
+        """
+        return self._call("CompareDomainConfiguration", kwargs)
 
     def create_application(
         self, **kwargs: Unpack[type_defs.CreateApplicationRequestTypeDef]
@@ -292,6 +333,18 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         """
         return self._call("DeregisterCapability", kwargs)
 
+    def describe_data_source_attachment(
+        self, **kwargs: Unpack[type_defs.DescribeDataSourceAttachmentRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDataSourceAttachmentResponseTypeDef]:
+        """Returns the current status and details of a specific data source
+        attachment for an OpenSearch application. Throws a
+        ResourceNotFoundException if no attachment record exists for the specified
+        application and data source combination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/DescribeDataSourceAttachment
+        """
+        return self._call("DescribeDataSourceAttachment", kwargs)
+
     def describe_domain(
         self, **kwargs: Unpack[type_defs.DescribeDomainRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeDomainResponseTypeDef]:
@@ -354,6 +407,17 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/DescribeDomainNodes
         """
         return self._call("DescribeDomainNodes", kwargs)
+
+    def describe_domain_replication(
+        self, **kwargs: Unpack[type_defs.DescribeDomainReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDomainReplicationResponseTypeDef]:
+        """Describes the replication arrangement that a domain participates in,
+        including the domain's role and the state of its relationship with each
+        peer.
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/DescribeDomainReplication
+        """
+        return self._call("DescribeDomainReplication", kwargs)
 
     def describe_domains(
         self, **kwargs: Unpack[type_defs.DescribeDomainsRequestTypeDef]
@@ -461,6 +525,20 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         """
         return self._call("DescribeVpcEndpoints", kwargs)
 
+    def detach_data_source(
+        self, **kwargs: Unpack[type_defs.DetachDataSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DetachDataSourceResponseTypeDef]:
+        """Removes a data source from an OpenSearch application. The application must
+        be in the ACTIVE state. This operation removes the data source saved
+        object from the application and deletes the attachment record. Throws a
+        ConflictException if the specified data source has a PENDING attachment,
+        and a ResourceNotFoundException if the data source is not currently
+        attached to the application.
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/DetachDataSource
+        """
+        return self._call("DetachDataSource", kwargs)
+
     def dissociate_package(
         self, **kwargs: Unpack[type_defs.DissociatePackageRequestTypeDef]
     ) -> TargetResults[type_defs.DissociatePackageResponseTypeDef]:
@@ -482,6 +560,17 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/DissociatePackages
         """
         return self._call("DissociatePackages", kwargs)
+
+    def failover_replication(
+        self, **kwargs: Unpack[type_defs.FailoverReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.FailoverReplicationResponseTypeDef]:
+        """Promotes a secondary domain to primary without coordinating with the
+        current primary. Use this operation when the primary is unreachable and
+        you cannot wait for it to recover.
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/FailoverReplication
+        """
+        return self._call("FailoverReplication", kwargs)
 
     def get_application(
         self, **kwargs: Unpack[type_defs.GetApplicationRequestTypeDef]
@@ -561,6 +650,17 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         """
         return self._call("GetIndex", kwargs)
 
+    def get_migration(
+        self, **kwargs: Unpack[type_defs.GetMigrationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetMigrationResponseTypeDef]:
+        """Retrieves the current status and progress of a migration job, including
+        the number of exported and imported objects and error details if the
+        migration failed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/GetMigration
+        """
+        return self._call("GetMigration", kwargs)
+
     def get_package_version_history(
         self, **kwargs: Unpack[type_defs.GetPackageVersionHistoryRequestTypeDef]
     ) -> TargetResults[type_defs.GetPackageVersionHistoryResponseTypeDef]:
@@ -593,6 +693,17 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         """
         return self._call("GetUpgradeStatus", kwargs)
 
+    def insight_feedback(
+        self, **kwargs: Unpack[type_defs.InsightFeedbackRequestTypeDef]
+    ) -> TargetResults[type_defs.InsightFeedbackResponseTypeDef]:
+        """Submits feedback for an existing insight in an Amazon OpenSearch Service
+        domain. Allows users to provide a thumbs up or thumbs down rating and
+        optional text feedback for a specific insight.
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/InsightFeedback
+        """
+        return self._call("InsightFeedback", kwargs)
+
     def list_applications(
         self, **kwargs: Unpack[type_defs.ListApplicationsRequestTypeDef]
     ) -> TargetResults[type_defs.ListApplicationsResponseTypeDef]:
@@ -601,6 +712,17 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/ListApplications
         """
         return self._call("ListApplications", kwargs)
+
+    def list_data_source_attachments(
+        self, **kwargs: Unpack[type_defs.ListDataSourceAttachmentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDataSourceAttachmentsResponseTypeDef]:
+        """Returns a paginated list of all data source attachments for an OpenSearch
+        application, including attachments in all states (PENDING, ATTACHED, and
+        FAILED).
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/ListDataSourceAttachments
+        """
+        return self._call("ListDataSourceAttachments", kwargs)
 
     def list_data_sources(
         self, **kwargs: Unpack[type_defs.ListDataSourcesRequestTypeDef]
@@ -673,6 +795,17 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/ListInstanceTypeDetails
         """
         return self._call("ListInstanceTypeDetails", kwargs)
+
+    def list_migrations(
+        self, **kwargs: Unpack[type_defs.ListMigrationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListMigrationsResponseTypeDef]:
+        """Lists migration jobs for an Amazon OpenSearch Service application. You can
+        filter results by migration status. Use pagination to ensure that the
+        operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/ListMigrations
+        """
+        return self._call("ListMigrations", kwargs)
 
     def list_packages_for_domain(
         self, **kwargs: Unpack[type_defs.ListPackagesForDomainRequestTypeDef]
@@ -788,6 +921,17 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         """
         return self._call("RejectInboundConnection", kwargs)
 
+    def remove_replication_peer(
+        self, **kwargs: Unpack[type_defs.RemoveReplicationPeerRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveReplicationPeerResponseTypeDef]:
+        """Stops replicating a domain to its peer. Replication ends for both domains,
+        and each domain keeps the data it holds at that point. Neither domain is
+        deleted.
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/RemoveReplicationPeer
+        """
+        return self._call("RemoveReplicationPeer", kwargs)
+
     def remove_tags(
         self, **kwargs: Unpack[type_defs.RemoveTagsRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -831,6 +975,19 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         """
         return self._call("StartDomainMaintenance", kwargs)
 
+    def start_migration(
+        self, **kwargs: Unpack[type_defs.StartMigrationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartMigrationResponseTypeDef]:
+        """Initiates a migration job to migrate saved objects from a data source to
+        an Amazon OpenSearch Service application workspace. Saved objects include
+        dashboards, visualizations, index patterns, and searches. You can specify
+        export filters to control the scope of the migration and a conflict
+        resolution strategy for handling existing objects in the target workspace.
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/StartMigration
+        """
+        return self._call("StartMigration", kwargs)
+
     def start_service_software_update(
         self, **kwargs: Unpack[type_defs.StartServiceSoftwareUpdateRequestTypeDef]
     ) -> TargetResults[type_defs.StartServiceSoftwareUpdateResponseTypeDef]:
@@ -842,6 +999,18 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         """
         return self._call("StartServiceSoftwareUpdate", kwargs)
 
+    def switchover_replication(
+        self, **kwargs: Unpack[type_defs.SwitchoverReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.SwitchoverReplicationResponseTypeDef]:
+        """Promotes a secondary domain to primary, coordinating with the current
+        primary so that no writes are lost. Use this operation for planned role
+        changes, such as testing your recovery procedure or moving write traffic
+        to another Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/SwitchoverReplication
+        """
+        return self._call("SwitchoverReplication", kwargs)
+
     def update_application(
         self, **kwargs: Unpack[type_defs.UpdateApplicationRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateApplicationResponseTypeDef]:
@@ -851,6 +1020,19 @@ class MultiRegionOpenSearchService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/UpdateApplication
         """
         return self._call("UpdateApplication", kwargs)
+
+    def update_clone(
+        self, **kwargs: Unpack[type_defs.UpdateCloneRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCloneResponseTypeDef]:
+        """Manages a cloned blue/green upgrade that is in progress on a domain. Use
+        it to shift a percentage of search traffic to the cloned cluster, to cut
+        over to the cloned cluster or back to the primary cluster, or to change
+        the retention period. Specify exactly one of TrafficSplitOptions,
+        CutoverOptions, or RetentionOptions in each request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearch-2021-01-01/UpdateClone
+        """
+        return self._call("UpdateClone", kwargs)
 
     def update_data_source(
         self, **kwargs: Unpack[type_defs.UpdateDataSourceRequestTypeDef]

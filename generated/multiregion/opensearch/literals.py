@@ -17,25 +17,38 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AutoTuneTypeType",
         "CapabilityFailureReasonType",
         "CapabilityStatusType",
+        "ClonedBlueGreenScheduledActionTypeType",
         "ConfigChangeStatusType",
         "ConnectionModeType",
+        "CutoverStatusType",
+        "CutoverTargetType",
+        "DataSourceAttachmentStatusType",
         "DataSourceStatusType",
         "DeploymentStatusType",
+        "DeploymentStrategyOverrideType",
         "DeploymentStrategyType",
         "DescribePackagesFilterNameType",
+        "DiffFieldPolicyType",
+        "DiffStatusType",
         "DomainHealthType",
         "DomainPackageStatusType",
         "DomainProcessingStatusTypeType",
         "DomainStateType",
+        "DomainUseCaseType",
         "DryRunModeType",
+        "EncryptionModeType",
+        "EngineModeType",
         "EngineTypeType",
         "IPAddressTypeType",
         "InboundConnectionStatusCodeType",
         "IndexStatusType",
         "InitiatedByType",
         "InsightEntityTypeType",
+        "InsightFeedbackEntityTypeType",
+        "InsightFeedbackThumbsType",
         "InsightFieldTypeType",
         "InsightPriorityLevelType",
+        "InsightResponseStatusType",
         "InsightSortOrderType",
         "InsightStatusType",
         "InsightTypeType",
@@ -59,8 +72,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PauseStateType",
         "PrincipalTypeType",
         "PropertyValueTypeType",
+        "ReplicationRoleType",
+        "ReplicationStatusType",
         "RequirementLevelType",
         "ReservedInstancePaymentOptionType",
+        "RetentionActionType",
         "RolesKeyIdCOptionType",
         "RollbackOnDisableType",
         "ScheduleAtType",
@@ -71,8 +87,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SubjectKeyIdCOptionType",
         "TLSSecurityPolicyType",
         "TimeUnitType",
+        "TrafficSplitStatusType",
+        "TrafficStrategyType",
         "UpgradeStatusType",
         "UpgradeStepType",
+        "ValidationFailureSeverityType",
         "VolumeTypeType",
         "VpcEndpointErrorCodeType",
         "VpcEndpointStatusType",
@@ -122,6 +141,10 @@ CapabilityStatusType = Literal[
     "deleting",
     "delete_failed",
 ]
+ClonedBlueGreenScheduledActionTypeType = Literal[
+    "AutomaticCutoverToPrimaryCluster",
+    "DeletePrimaryCluster",
+]
 ConfigChangeStatusType = Literal[
     "Pending",
     "Initializing",
@@ -133,6 +156,9 @@ ConfigChangeStatusType = Literal[
     "Cancelled",
 ]
 ConnectionModeType = Literal["DIRECT", "VPC_ENDPOINT"]
+CutoverStatusType = Literal["InProgress", "Completed", "Failed"]
+CutoverTargetType = Literal["ClonedCluster", "PrimaryCluster"]
+DataSourceAttachmentStatusType = Literal["PENDING", "ATTACHED", "FAILED"]
 DataSourceStatusType = Literal["ACTIVE", "DISABLED"]
 DeploymentStatusType = Literal[
     "PENDING_UPDATE",
@@ -142,6 +168,7 @@ DeploymentStatusType = Literal[
     "ELIGIBLE",
 ]
 DeploymentStrategyType = Literal["Default", "CapacityOptimized"]
+DeploymentStrategyOverrideType = Literal["ClonedBlueGreen"]
 DescribePackagesFilterNameType = Literal[
     "PackageID",
     "PackageName",
@@ -150,6 +177,8 @@ DescribePackagesFilterNameType = Literal[
     "EngineVersion",
     "PackageOwner",
 ]
+DiffFieldPolicyType = Literal["redacted"]
+DiffStatusType = Literal["compared", "error"]
 DomainHealthType = Literal["Red", "Yellow", "Green", "NotAvailable"]
 DomainPackageStatusType = Literal[
     "ASSOCIATING",
@@ -168,7 +197,10 @@ DomainProcessingStatusTypeType = Literal[
     "Deleting",
 ]
 DomainStateType = Literal["Active", "Processing", "NotAvailable"]
+DomainUseCaseType = Literal["SEARCH", "VECTOR", "OBSERVABILITY", "MIXED"]
 DryRunModeType = Literal["Basic", "Verbose"]
+EncryptionModeType = Literal["DISK", "NATIVE"]
+EngineModeType = Literal["GENERAL", "OPTIMIZED"]
 EngineTypeType = Literal["OpenSearch", "Elasticsearch"]
 IPAddressTypeType = Literal["ipv4", "dualstack"]
 InboundConnectionStatusCodeType = Literal[
@@ -184,8 +216,11 @@ InboundConnectionStatusCodeType = Literal[
 IndexStatusType = Literal["CREATED", "UPDATED", "DELETED"]
 InitiatedByType = Literal["CUSTOMER", "SERVICE"]
 InsightEntityTypeType = Literal["Account", "DomainName"]
+InsightFeedbackEntityTypeType = Literal["DomainName"]
+InsightFeedbackThumbsType = Literal["Up", "Down"]
 InsightFieldTypeType = Literal["text", "metric"]
 InsightPriorityLevelType = Literal["CRITICAL", "HIGH", "MEDIUM", "LOW"]
+InsightResponseStatusType = Literal["SUCCESS", "ERROR"]
 InsightSortOrderType = Literal["ASC", "DESC"]
 InsightStatusType = Literal["ACTIVE", "RESOLVED", "DISMISSED"]
 InsightTypeType = Literal["EVENT", "RECOMMENDATION"]
@@ -365,12 +400,24 @@ PackageTypeType = Literal[
 PauseStateType = Literal["Active", "Completed", "Scheduled", "Disabled"]
 PrincipalTypeType = Literal["AWS_ACCOUNT", "AWS_SERVICE"]
 PropertyValueTypeType = Literal["PLAIN_TEXT", "STRINGIFIED_JSON"]
+ReplicationRoleType = Literal["PRIMARY", "SECONDARY"]
+ReplicationStatusType = Literal[
+    "PENDING_SETUP",
+    "ACTIVE",
+    "SWITCHING_OVER",
+    "FAILING_OVER",
+    "PENDING_REMOVAL",
+    "DETACHED",
+    "EJECTED",
+    "FAILED",
+]
 RequirementLevelType = Literal["REQUIRED", "OPTIONAL", "NONE"]
 ReservedInstancePaymentOptionType = Literal[
     "ALL_UPFRONT",
     "PARTIAL_UPFRONT",
     "NO_UPFRONT",
 ]
+RetentionActionType = Literal["RollbackToPrimaryCluster", "DeletePrimaryCluster"]
 RolesKeyIdCOptionType = Literal["GroupName", "GroupId"]
 RollbackOnDisableType = Literal["NO_ROLLBACK", "DEFAULT_ROLLBACK"]
 ScheduleAtType = Literal["NOW", "TIMESTAMP", "OFF_PEAK_WINDOW"]
@@ -387,8 +434,11 @@ TLSSecurityPolicyType = Literal[
     "Policy-Min-TLS-1-2-2019-07",
     "Policy-Min-TLS-1-2-PFS-2023-10",
     "Policy-Min-TLS-1-2-RFC9151-FIPS-2024-08",
+    "Policy-Min-TLS-1-2-FIPS-PQ-2026-10",
 ]
 TimeUnitType = Literal["HOURS"]
+TrafficSplitStatusType = Literal["InProgress", "Completed", "Failed"]
+TrafficStrategyType = Literal["ShiftReadTrafficPercent"]
 UpgradeStatusType = Literal[
     "IN_PROGRESS",
     "SUCCEEDED",
@@ -396,6 +446,7 @@ UpgradeStatusType = Literal[
     "FAILED",
 ]
 UpgradeStepType = Literal["PRE_UPGRADE_CHECK", "SNAPSHOT", "UPGRADE"]
+ValidationFailureSeverityType = Literal["Critical", "Warning"]
 VolumeTypeType = Literal["standard", "gp2", "io1", "gp3"]
 VpcEndpointErrorCodeType = Literal["ENDPOINT_NOT_FOUND", "SERVER_ERROR"]
 VpcEndpointStatusType = Literal[

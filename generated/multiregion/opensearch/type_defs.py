@@ -32,25 +32,38 @@ from .literals import (
     AutoTuneTypeType,
     CapabilityFailureReasonType,
     CapabilityStatusType,
+    ClonedBlueGreenScheduledActionTypeType,
     ConfigChangeStatusType,
     ConnectionModeType,
+    CutoverStatusType,
+    CutoverTargetType,
+    DataSourceAttachmentStatusType,
     DataSourceStatusType,
     DeploymentStatusType,
+    DeploymentStrategyOverrideType,
     DeploymentStrategyType,
     DescribePackagesFilterNameType,
+    DiffFieldPolicyType,
+    DiffStatusType,
     DomainHealthType,
     DomainPackageStatusType,
     DomainProcessingStatusTypeType,
     DomainStateType,
+    DomainUseCaseType,
     DryRunModeType,
+    EncryptionModeType,
+    EngineModeType,
     EngineTypeType,
     IPAddressTypeType,
     InboundConnectionStatusCodeType,
     IndexStatusType,
     InitiatedByType,
     InsightEntityTypeType,
+    InsightFeedbackEntityTypeType,
+    InsightFeedbackThumbsType,
     InsightFieldTypeType,
     InsightPriorityLevelType,
+    InsightResponseStatusType,
     InsightSortOrderType,
     InsightStatusType,
     InsightTypeType,
@@ -74,8 +87,11 @@ from .literals import (
     PauseStateType,
     PrincipalTypeType,
     PropertyValueTypeType,
+    ReplicationRoleType,
+    ReplicationStatusType,
     RequirementLevelType,
     ReservedInstancePaymentOptionType,
+    RetentionActionType,
     RolesKeyIdCOptionType,
     RollbackOnDisableType,
     ScheduleAtType,
@@ -86,8 +102,11 @@ from .literals import (
     SubjectKeyIdCOptionType,
     TLSSecurityPolicyType,
     TimeUnitType,
+    TrafficSplitStatusType,
+    TrafficStrategyType,
     UpgradeStatusType,
     UpgradeStepType,
+    ValidationFailureSeverityType,
     VolumeTypeType,
     VpcEndpointErrorCodeType,
     VpcEndpointStatusType,
@@ -108,6 +127,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AddDataSourceResponseTypeDef",
         "AddDirectQueryDataSourceRequestTypeDef",
         "AddDirectQueryDataSourceResponseTypeDef",
+        "AddReplicationPeerRequestTypeDef",
+        "AddReplicationPeerResponseTypeDef",
         "AddTagsRequestTypeDef",
         "AdditionalLimitTypeDef",
         "AdvancedOptionsStatusTypeDef",
@@ -120,6 +141,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AssociatePackageResponseTypeDef",
         "AssociatePackagesRequestTypeDef",
         "AssociatePackagesResponseTypeDef",
+        "AttachDataSourceRequestTypeDef",
+        "AttachDataSourceResponseTypeDef",
         "AuthorizeVpcEndpointAccessRequestTypeDef",
         "AuthorizeVpcEndpointAccessResponseTypeDef",
         "AuthorizedPrincipalTypeDef",
@@ -146,9 +169,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CapabilityBaseResponseConfigTypeDef",
         "CapabilityExtendedResponseConfigTypeDef",
         "CapabilityFailureTypeDef",
+        "CategoryDiffResultTypeDef",
         "ChangeProgressDetailsTypeDef",
         "ChangeProgressStageTypeDef",
         "ChangeProgressStatusDetailsTypeDef",
+        "ClonedBlueGreenOptionsTypeDef",
+        "ClonedBlueGreenScheduledActionTypeDef",
+        "ClonedBlueGreenUpgradeDetailsTypeDef",
         "CloudWatchDirectQueryDataSourceTypeDef",
         "ClusterConfigOutputTypeDef",
         "ClusterConfigStatusTypeDef",
@@ -156,6 +183,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CognitoOptionsStatusTypeDef",
         "CognitoOptionsTypeDef",
         "ColdStorageOptionsTypeDef",
+        "CompareDomainConfigurationRequestTypeDef",
+        "CompareDomainConfigurationResponseTypeDef",
         "CompatibleVersionsMapTypeDef",
         "ConnectionPropertiesTypeDef",
         "CreateApplicationRequestTypeDef",
@@ -171,6 +200,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateVpcEndpointRequestTypeDef",
         "CreateVpcEndpointResponseTypeDef",
         "CrossClusterSearchConnectionPropertiesTypeDef",
+        "CutoverOptionsTypeDef",
+        "CutoverRequestOptionsTypeDef",
+        "DataSourceAttachmentSummaryTypeDef",
         "DataSourceDetailsTypeDef",
         "DataSourceTypeDef",
         "DataSourceTypeTypeDef",
@@ -193,8 +225,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteVpcEndpointResponseTypeDef",
         "DeploymentStrategyOptionsStatusTypeDef",
         "DeploymentStrategyOptionsTypeDef",
+        "DeploymentStrategyOverrideOptionsTypeDef",
         "DeregisterCapabilityRequestTypeDef",
         "DeregisterCapabilityResponseTypeDef",
+        "DescribeDataSourceAttachmentRequestTypeDef",
+        "DescribeDataSourceAttachmentResponseTypeDef",
         "DescribeDomainAutoTunesRequestTypeDef",
         "DescribeDomainAutoTunesResponseTypeDef",
         "DescribeDomainChangeProgressRequestTypeDef",
@@ -205,6 +240,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeDomainHealthResponseTypeDef",
         "DescribeDomainNodesRequestTypeDef",
         "DescribeDomainNodesResponseTypeDef",
+        "DescribeDomainReplicationRequestTypeDef",
+        "DescribeDomainReplicationResponseTypeDef",
         "DescribeDomainRequestTypeDef",
         "DescribeDomainResponseTypeDef",
         "DescribeDomainsRequestTypeDef",
@@ -228,12 +265,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeReservedInstancesResponseTypeDef",
         "DescribeVpcEndpointsRequestTypeDef",
         "DescribeVpcEndpointsResponseTypeDef",
+        "DetachDataSourceRequestTypeDef",
+        "DetachDataSourceResponseTypeDef",
+        "DiffItemsTypeDef",
         "DirectQueryDataSourceTypeDef",
         "DirectQueryDataSourceTypeTypeDef",
         "DissociatePackageRequestTypeDef",
         "DissociatePackageResponseTypeDef",
         "DissociatePackagesRequestTypeDef",
         "DissociatePackagesResponseTypeDef",
+        "DivergentFieldTypeDef",
+        "DivergentItemTypeDef",
         "DocumentOutputValue",
         "DocumentValue",
         "DomainConfigTypeDef",
@@ -253,8 +295,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EmptyResponseMetadataTypeDef",
         "EncryptionAtRestOptionsStatusTypeDef",
         "EncryptionAtRestOptionsTypeDef",
+        "EngineModeStatusTypeDef",
         "EnvironmentInfoTypeDef",
         "ErrorDetailsTypeDef",
+        "ExportOptionsTypeDef",
+        "FailoverReplicationRequestTypeDef",
+        "FailoverReplicationResponseTypeDef",
         "FilterTypeDef",
         "GetApplicationRequestTypeDef",
         "GetApplicationResponseTypeDef",
@@ -271,6 +317,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetDomainMaintenanceStatusResponseTypeDef",
         "GetIndexRequestTypeDef",
         "GetIndexResponseTypeDef",
+        "GetMigrationRequestTypeDef",
+        "GetMigrationResponseTypeDef",
         "GetPackageVersionHistoryRequestTypeDef",
         "GetPackageVersionHistoryResponseTypeDef",
         "GetUpgradeHistoryRequestTypeDef",
@@ -288,6 +336,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "InboundConnectionStatusTypeDef",
         "InboundConnectionTypeDef",
         "InsightEntityTypeDef",
+        "InsightFeedbackEntityTypeDef",
+        "InsightFeedbackRequestTypeDef",
+        "InsightFeedbackResponseTypeDef",
         "InsightFieldTypeDef",
         "InsightTimeRangeTypeDef",
         "InsightTypeDef",
@@ -300,6 +351,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LimitsTypeDef",
         "ListApplicationsRequestTypeDef",
         "ListApplicationsResponseTypeDef",
+        "ListDataSourceAttachmentsRequestTypeDef",
+        "ListDataSourceAttachmentsResponseTypeDef",
         "ListDataSourcesRequestTypeDef",
         "ListDataSourcesResponseTypeDef",
         "ListDirectQueryDataSourcesRequestTypeDef",
@@ -314,6 +367,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListInsightsResponseTypeDef",
         "ListInstanceTypeDetailsRequestTypeDef",
         "ListInstanceTypeDetailsResponseTypeDef",
+        "ListMigrationsRequestTypeDef",
+        "ListMigrationsResponseTypeDef",
         "ListPackagesForDomainRequestTypeDef",
         "ListPackagesForDomainResponseTypeDef",
         "ListScheduledActionsRequestTypeDef",
@@ -331,6 +386,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LogPublishingOptionTypeDef",
         "LogPublishingOptionsStatusTypeDef",
         "MasterUserOptionsTypeDef",
+        "MigrationErrorTypeDef",
+        "MigrationOptionsTypeDef",
+        "MigrationSourceTypeDef",
+        "MigrationSummaryTypeDef",
+        "MigrationWorkspaceTypeDef",
         "ModifyingPropertiesTypeDef",
         "NaturalLanguageQueryGenerationOptionsInputTypeDef",
         "NaturalLanguageQueryGenerationOptionsOutputTypeDef",
@@ -363,10 +423,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RegisterCapabilityResponseTypeDef",
         "RejectInboundConnectionRequestTypeDef",
         "RejectInboundConnectionResponseTypeDef",
+        "RemoveReplicationPeerRequestTypeDef",
+        "RemoveReplicationPeerResponseTypeDef",
         "RemoveTagsRequestTypeDef",
+        "ReplicationPeerTypeDef",
         "ReservedInstanceOfferingTypeDef",
         "ReservedInstanceTypeDef",
         "ResponseMetadataTypeDef",
+        "RetentionOptionsTypeDef",
         "RevokeVpcEndpointAccessRequestTypeDef",
         "RevokeVpcEndpointAccessResponseTypeDef",
         "RollbackServiceSoftwareOptionsTypeDef",
@@ -377,6 +441,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SAMLIdpTypeDef",
         "SAMLOptionsInputTypeDef",
         "SAMLOptionsOutputTypeDef",
+        "SavedObjectIdentifierTypeDef",
         "ScheduledActionTypeDef",
         "ScheduledAutoTuneDetailsTypeDef",
         "SecurityLakeDirectQueryDataSourceTypeDef",
@@ -390,13 +455,22 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SoftwareUpdateOptionsTypeDef",
         "StartDomainMaintenanceRequestTypeDef",
         "StartDomainMaintenanceResponseTypeDef",
+        "StartMigrationRequestTypeDef",
+        "StartMigrationResponseTypeDef",
         "StartServiceSoftwareUpdateRequestTypeDef",
         "StartServiceSoftwareUpdateResponseTypeDef",
         "StorageTypeLimitTypeDef",
         "StorageTypeTypeDef",
+        "SwitchoverReplicationRequestTypeDef",
+        "SwitchoverReplicationResponseTypeDef",
         "TagTypeDef",
+        "TrafficPercentsTypeDef",
+        "TrafficSplitOptionsTypeDef",
+        "TrafficSplitRequestOptionsTypeDef",
         "UpdateApplicationRequestTypeDef",
         "UpdateApplicationResponseTypeDef",
+        "UpdateCloneRequestTypeDef",
+        "UpdateCloneResponseTypeDef",
         "UpdateDataSourceRequestTypeDef",
         "UpdateDataSourceResponseTypeDef",
         "UpdateDirectQueryDataSourceRequestTypeDef",
@@ -417,6 +491,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpgradeDomainResponseTypeDef",
         "UpgradeHistoryTypeDef",
         "UpgradeStepItemTypeDef",
+        "UseCaseStatusTypeDef",
         "VPCDerivedInfoStatusTypeDef",
         "VPCDerivedInfoTypeDef",
         "VPCOptionsTypeDef",
@@ -426,6 +501,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "VpcEndpointSummaryTypeDef",
         "VpcEndpointTypeDef",
         "WindowStartTimeTypeDef",
+        "WorkspaceConfigurationInputTypeDef",
         "ZoneAwarenessConfigTypeDef",
     ]
 
@@ -572,6 +648,18 @@ class AddDirectQueryDataSourceRequestTypeDef(TypedDict):
 
 class AddDirectQueryDataSourceResponseTypeDef(TypedDict):
     DataSourceArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class AddReplicationPeerRequestTypeDef(TypedDict):
+    DomainName: str
+    PeerDomainArn: str
+    DryRun: NotRequired[bool]
+
+
+class AddReplicationPeerResponseTypeDef(TypedDict):
+    DomainArn: NotRequired[str]
+    Status: NotRequired[ReplicationStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -740,6 +828,28 @@ class AssociatePackagesRequestTypeDef(TypedDict):
 
 class AssociatePackagesResponseTypeDef(TypedDict):
     DomainPackageDetailsList: NotRequired[list[DomainPackageDetailsTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class WorkspaceConfigurationInputTypeDef(TypedDict):
+    name: str
+    workspaceType: str
+
+
+class AttachDataSourceRequestTypeDef(TypedDict):
+    id: str
+    dataSourceArn: str
+    workspaceId: NotRequired[str]
+    workspaceConfiguration: NotRequired[WorkspaceConfigurationInputTypeDef]
+    clientToken: NotRequired[str]
+
+
+class AttachDataSourceResponseTypeDef(TypedDict):
+    attachmentId: NotRequired[str]
+    id: NotRequired[str]
+    arn: NotRequired[str]
+    dataSourceArn: NotRequired[str]
+    status: NotRequired[DataSourceAttachmentStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -928,6 +1038,34 @@ class CapabilityFailureTypeDef(TypedDict):
     details: NotRequired[str]
 
 
+class DivergentFieldTypeDef(TypedDict):
+    Path: NotRequired[str]
+    SourceValue: NotRequired[str]
+    TargetValue: NotRequired[str]
+    Policy: NotRequired[DiffFieldPolicyType]
+
+
+class DivergentItemTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Fields: NotRequired[list[DivergentFieldTypeDef]]
+
+
+class DiffItemsTypeDef(TypedDict):
+    SourceOnly: NotRequired[list[str]]
+    TargetOnly: NotRequired[list[str]]
+    Diverged: NotRequired[list[DivergentItemTypeDef]]
+
+
+class CategoryDiffResultTypeDef(TypedDict):
+    Status: NotRequired[DiffStatusType]
+    InSync: NotRequired[int]
+    SourceOnly: NotRequired[int]
+    TargetOnly: NotRequired[int]
+    Diverged: NotRequired[int]
+    Items: NotRequired[DiffItemsTypeDef]
+    Truncated: NotRequired[bool]
+
+
 class ChangeProgressDetailsTypeDef(TypedDict):
     ChangeId: NotRequired[str]
     Message: NotRequired[str]
@@ -944,6 +1082,28 @@ class ChangeProgressStageTypeDef(TypedDict):
     LastUpdated: NotRequired[datetime]
 
 
+class ClonedBlueGreenScheduledActionTypeDef(TypedDict):
+    Action: NotRequired[ClonedBlueGreenScheduledActionTypeType]
+    ScheduledTime: NotRequired[datetime]
+
+
+class TrafficPercentsTypeDef(TypedDict):
+    PrimaryReadTrafficPercent: int
+    CloneReadTrafficPercent: int
+
+
+class ClonedBlueGreenUpgradeDetailsTypeDef(TypedDict):
+    TrafficSplit: NotRequired[TrafficPercentsTypeDef]
+    ScheduledAction: NotRequired[ClonedBlueGreenScheduledActionTypeDef]
+    RetentionInHours: NotRequired[int]
+
+
+class ValidationFailureTypeDef(TypedDict):
+    Code: NotRequired[str]
+    Message: NotRequired[str]
+    Severity: NotRequired[ValidationFailureSeverityType]
+
+
 class ChangeProgressStatusDetailsTypeDef(TypedDict):
     ChangeId: NotRequired[str]
     StartTime: NotRequired[datetime]
@@ -955,6 +1115,18 @@ class ChangeProgressStatusDetailsTypeDef(TypedDict):
     LastUpdatedTime: NotRequired[datetime]
     ConfigChangeStatus: NotRequired[ConfigChangeStatusType]
     InitiatedBy: NotRequired[InitiatedByType]
+    ClonedBlueGreenUpgradeDetails: NotRequired[ClonedBlueGreenUpgradeDetailsTypeDef]
+    ValidationFailures: NotRequired[list[ValidationFailureTypeDef]]
+    AcceptedWarnings: NotRequired[list[str]]
+
+
+class RetentionOptionsTypeDef(TypedDict):
+    RetentionInHours: NotRequired[int]
+    RetentionAction: NotRequired[RetentionActionType]
+
+
+class ClonedBlueGreenOptionsTypeDef(TypedDict):
+    RetentionOptions: NotRequired[RetentionOptionsTypeDef]
 
 
 class ColdStorageOptionsTypeDef(TypedDict):
@@ -1023,6 +1195,19 @@ class CognitoOptionsTypeDef(TypedDict):
 class CognitoOptionsStatusTypeDef(TypedDict):
     Options: CognitoOptionsTypeDef
     Status: OptionStatusTypeDef
+
+
+class CompareDomainConfigurationRequestTypeDef(TypedDict):
+    SourceDomainArn: str
+    TargetDomainArn: str
+    Categories: ReadOnly[Sequence[str]]
+
+
+class CompareDomainConfigurationResponseTypeDef(TypedDict):
+    SourceDomainArn: NotRequired[str]
+    TargetDomainArn: NotRequired[str]
+    Categories: NotRequired[dict[str, CategoryDiffResultTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class CompatibleVersionsMapTypeDef(TypedDict):
@@ -1104,6 +1289,7 @@ class EBSOptionsTypeDef(TypedDict):
 class EncryptionAtRestOptionsTypeDef(TypedDict):
     Enabled: NotRequired[bool]
     KmsKeyId: NotRequired[str]
+    EncryptionMode: NotRequired[EncryptionModeType]
 
 
 class IdentityCenterOptionsInputTypeDef(TypedDict):
@@ -1180,6 +1366,8 @@ class CreateDomainRequestTypeDef(TypedDict):
     AutomatedSnapshotPauseOptions: NotRequired[
         ReadOnly[AutomatedSnapshotPauseRequestOptionsTypeDef]
     ]
+    UseCase: NotRequired[DomainUseCaseType]
+    EngineMode: NotRequired[EngineModeType]
 
 
 class IdentityCenterOptionsTypeDef(TypedDict):
@@ -1244,6 +1432,8 @@ class DomainStatusTypeDef(TypedDict):
     AIMLOptions: NotRequired[AIMLOptionsOutputTypeDef]
     DeploymentStrategyOptions: NotRequired[DeploymentStrategyOptionsTypeDef]
     AutomatedSnapshotPauseOptions: NotRequired[AutomatedSnapshotPauseOptionsTypeDef]
+    UseCase: NotRequired[DomainUseCaseType]
+    EngineMode: NotRequired[EngineModeType]
 
 
 class CreateDomainResponseTypeDef(TypedDict):
@@ -1370,6 +1560,21 @@ class CreateVpcEndpointResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CutoverOptionsTypeDef(TypedDict):
+    Target: CutoverTargetType
+    Status: CutoverStatusType
+
+
+class CutoverRequestOptionsTypeDef(TypedDict):
+    Target: CutoverTargetType
+
+
+class DataSourceAttachmentSummaryTypeDef(TypedDict):
+    attachmentId: NotRequired[str]
+    dataSourceArn: NotRequired[str]
+    status: NotRequired[DataSourceAttachmentStatusType]
+
+
 class DataSourceDetailsTypeDef(TypedDict):
     DataSourceType: NotRequired[DataSourceTypeTypeDef]
     Name: NotRequired[str]
@@ -1476,6 +1681,11 @@ class DeploymentStrategyOptionsStatusTypeDef(TypedDict):
     Status: OptionStatusTypeDef
 
 
+class DeploymentStrategyOverrideOptionsTypeDef(TypedDict):
+    DeploymentStrategy: DeploymentStrategyOverrideType
+    ClonedBlueGreenOptions: NotRequired[ClonedBlueGreenOptionsTypeDef]
+
+
 class DeregisterCapabilityRequestTypeDef(TypedDict):
     applicationId: str
     capabilityName: str
@@ -1483,6 +1693,20 @@ class DeregisterCapabilityRequestTypeDef(TypedDict):
 
 class DeregisterCapabilityResponseTypeDef(TypedDict):
     status: NotRequired[CapabilityStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeDataSourceAttachmentRequestTypeDef(TypedDict):
+    id: str
+    dataSourceArn: str
+
+
+class DescribeDataSourceAttachmentResponseTypeDef(TypedDict):
+    attachmentId: NotRequired[str]
+    id: NotRequired[str]
+    arn: NotRequired[str]
+    dataSourceArn: NotRequired[str]
+    status: NotRequired[DataSourceAttachmentStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1527,6 +1751,11 @@ class EncryptionAtRestOptionsStatusTypeDef(TypedDict):
     Status: OptionStatusTypeDef
 
 
+class EngineModeStatusTypeDef(TypedDict):
+    Options: EngineModeType
+    Status: OptionStatusTypeDef
+
+
 class IPAddressTypeStatusTypeDef(TypedDict):
     Options: IPAddressTypeType
     Status: OptionStatusTypeDef
@@ -1560,6 +1789,11 @@ class SnapshotOptionsStatusTypeDef(TypedDict):
 class SoftwareUpdateOptionsStatusTypeDef(TypedDict):
     Options: NotRequired[SoftwareUpdateOptionsTypeDef]
     Status: NotRequired[OptionStatusTypeDef]
+
+
+class UseCaseStatusTypeDef(TypedDict):
+    Options: DomainUseCaseType
+    Status: OptionStatusTypeDef
 
 
 class VPCDerivedInfoStatusTypeDef(TypedDict):
@@ -1598,6 +1832,8 @@ class DomainConfigTypeDef(TypedDict):
     AutomatedSnapshotPauseOptions: NotRequired[
         AutomatedSnapshotPauseOptionsStatusTypeDef
     ]
+    UseCase: NotRequired[UseCaseStatusTypeDef]
+    EngineMode: NotRequired[EngineModeStatusTypeDef]
 
 
 class DescribeDomainConfigResponseTypeDef(TypedDict):
@@ -1650,6 +1886,24 @@ class DescribeDomainNodesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescribeDomainReplicationRequestTypeDef(TypedDict):
+    DomainName: str
+
+
+class ReplicationPeerTypeDef(TypedDict):
+    PeerDomainArn: NotRequired[str]
+    PeerRole: NotRequired[ReplicationRoleType]
+    Status: NotRequired[ReplicationStatusType]
+    StatusMessage: NotRequired[str]
+
+
+class DescribeDomainReplicationResponseTypeDef(TypedDict):
+    DomainArn: NotRequired[str]
+    Role: NotRequired[ReplicationRoleType]
+    Peers: NotRequired[list[ReplicationPeerTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DescribeDomainRequestTypeDef(TypedDict):
     DomainName: str
 
@@ -1674,17 +1928,13 @@ class DescribeDryRunProgressRequestTypeDef(TypedDict):
     LoadDryRunConfig: NotRequired[bool]
 
 
-class ValidationFailureTypeDef(TypedDict):
-    Code: NotRequired[str]
-    Message: NotRequired[str]
-
-
 class DryRunProgressStatusTypeDef(TypedDict):
     DryRunId: str
     DryRunStatus: str
     CreationDate: str
     UpdateDate: str
     ValidationFailures: NotRequired[list[ValidationFailureTypeDef]]
+    AcceptedWarnings: NotRequired[list[str]]
 
 
 class DryRunResultsTypeDef(TypedDict):
@@ -1877,6 +2127,18 @@ class DescribeVpcEndpointsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DetachDataSourceRequestTypeDef(TypedDict):
+    id: str
+    dataSourceArn: str
+
+
+class DetachDataSourceResponseTypeDef(TypedDict):
+    id: NotRequired[str]
+    arn: NotRequired[str]
+    dataSourceArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DirectQueryDataSourceTypeDef(TypedDict):
     DataSourceName: NotRequired[str]
     DataSourceType: NotRequired[DirectQueryDataSourceTypeTypeDef]
@@ -1920,6 +2182,29 @@ class DomainMaintenanceDetailsTypeDef(TypedDict):
     StatusMessage: NotRequired[str]
     CreatedAt: NotRequired[datetime]
     UpdatedAt: NotRequired[datetime]
+
+
+class SavedObjectIdentifierTypeDef(TypedDict):
+    type: str
+    id: str
+
+
+class ExportOptionsTypeDef(TypedDict):
+    types: NotRequired[ReadOnly[Sequence[str]]]
+    objects: NotRequired[ReadOnly[Sequence[SavedObjectIdentifierTypeDef]]]
+    includeReferencesDeep: NotRequired[bool]
+
+
+class FailoverReplicationRequestTypeDef(TypedDict):
+    DomainName: str
+    PeerDomainArn: str
+    AllowDataLoss: bool
+
+
+class FailoverReplicationResponseTypeDef(TypedDict):
+    DomainArn: NotRequired[str]
+    Status: NotRequired[ReplicationStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class GetApplicationRequestTypeDef(TypedDict):
@@ -2021,6 +2306,32 @@ class GetIndexResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetMigrationRequestTypeDef(TypedDict):
+    migrationId: str
+
+
+class MigrationErrorTypeDef(TypedDict):
+    code: NotRequired[str]
+    message: NotRequired[str]
+
+
+class MigrationSourceTypeDef(TypedDict):
+    datasourceArn: str
+
+
+class GetMigrationResponseTypeDef(TypedDict):
+    migrationId: NotRequired[str]
+    status: NotRequired[str]
+    applicationId: NotRequired[str]
+    source: NotRequired[MigrationSourceTypeDef]
+    exportedCount: NotRequired[int]
+    importedCount: NotRequired[int]
+    error: NotRequired[MigrationErrorTypeDef]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetPackageVersionHistoryRequestTypeDef(TypedDict):
     PackageID: str
     MaxResults: NotRequired[int]
@@ -2079,6 +2390,23 @@ class GetUpgradeStatusResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class InsightFeedbackEntityTypeDef(TypedDict):
+    Type: InsightFeedbackEntityTypeType
+    Value: str
+
+
+class InsightFeedbackRequestTypeDef(TypedDict):
+    Entity: InsightFeedbackEntityTypeDef
+    InsightId: str
+    Thumbs: InsightFeedbackThumbsType
+    FeedbackText: NotRequired[str]
+
+
+class InsightFeedbackResponseTypeDef(TypedDict):
+    Status: NotRequired[InsightResponseStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class InsightTimeRangeTypeDef(TypedDict):
     From: int
     To: int
@@ -2114,6 +2442,18 @@ class ListApplicationsRequestTypeDef(TypedDict):
 
 class ListApplicationsResponseTypeDef(TypedDict):
     ApplicationSummaries: NotRequired[list[ApplicationSummaryTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListDataSourceAttachmentsRequestTypeDef(TypedDict):
+    id: str
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class ListDataSourceAttachmentsResponseTypeDef(TypedDict):
+    attachments: NotRequired[list[DataSourceAttachmentSummaryTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -2198,6 +2538,31 @@ class ListInstanceTypeDetailsRequestTypeDef(TypedDict):
 class ListInstanceTypeDetailsResponseTypeDef(TypedDict):
     InstanceTypeDetails: NotRequired[list[InstanceTypeDetailsTypeDef]]
     NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListMigrationsRequestTypeDef(TypedDict):
+    applicationId: str
+    status: NotRequired[str]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class MigrationSummaryTypeDef(TypedDict):
+    migrationId: NotRequired[str]
+    status: NotRequired[str]
+    applicationId: NotRequired[str]
+    source: NotRequired[MigrationSourceTypeDef]
+    exportedCount: NotRequired[int]
+    importedCount: NotRequired[int]
+    error: NotRequired[MigrationErrorTypeDef]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+
+
+class ListMigrationsResponseTypeDef(TypedDict):
+    migrations: NotRequired[list[MigrationSummaryTypeDef]]
+    nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2289,6 +2654,20 @@ class ListVpcEndpointsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MigrationWorkspaceTypeDef(TypedDict):
+    workspaceId: NotRequired[str]
+    createWorkspace: NotRequired[bool]
+    name: NotRequired[str]
+    type: NotRequired[str]
+
+
+class MigrationOptionsTypeDef(TypedDict):
+    source: MigrationSourceTypeDef
+    workspace: MigrationWorkspaceTypeDef
+    exportOptions: NotRequired[ReadOnly[ExportOptionsTypeDef]]
+    conflictResolution: NotRequired[str]
+
+
 class PurchaseReservedInstanceOfferingRequestTypeDef(TypedDict):
     ReservedInstanceOfferingId: str
     ReservationName: str
@@ -2331,6 +2710,17 @@ class RejectInboundConnectionRequestTypeDef(TypedDict):
 
 class RejectInboundConnectionResponseTypeDef(TypedDict):
     Connection: NotRequired[InboundConnectionTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RemoveReplicationPeerRequestTypeDef(TypedDict):
+    DomainName: str
+    PeerDomainArn: str
+
+
+class RemoveReplicationPeerResponseTypeDef(TypedDict):
+    DomainArn: NotRequired[str]
+    Status: NotRequired[ReplicationStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2377,6 +2767,18 @@ class StartDomainMaintenanceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class StartMigrationRequestTypeDef(TypedDict):
+    applicationId: str
+    migrationOptions: ReadOnly[MigrationOptionsTypeDef]
+    clientToken: NotRequired[str]
+
+
+class StartMigrationResponseTypeDef(TypedDict):
+    migrationId: NotRequired[str]
+    status: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class StartServiceSoftwareUpdateRequestTypeDef(TypedDict):
     DomainName: str
     ScheduleAt: NotRequired[ScheduleAtType]
@@ -2388,10 +2790,33 @@ class StartServiceSoftwareUpdateResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SwitchoverReplicationRequestTypeDef(TypedDict):
+    DomainName: str
+    PeerDomainArn: str
+
+
+class SwitchoverReplicationResponseTypeDef(TypedDict):
+    DomainArn: NotRequired[str]
+    Status: NotRequired[ReplicationStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TrafficSplitOptionsTypeDef(TypedDict):
+    Current: TrafficPercentsTypeDef
+    Target: TrafficPercentsTypeDef
+    Status: TrafficSplitStatusType
+
+
+class TrafficSplitRequestOptionsTypeDef(TypedDict):
+    Strategy: TrafficStrategyType
+    CloneReadTrafficPercent: int
+
+
 class UpdateApplicationRequestTypeDef(TypedDict):
     id: str
     dataSources: NotRequired[ReadOnly[Sequence[DataSourceTypeDef]]]
     appConfigs: NotRequired[ReadOnly[Sequence[AppConfigTypeDef]]]
+    iamIdentityCenterOptions: NotRequired[IamIdentityCenterOptionsInputTypeDef]
 
 
 class UpdateApplicationResponseTypeDef(TypedDict):
@@ -2403,6 +2828,22 @@ class UpdateApplicationResponseTypeDef(TypedDict):
     appConfigs: NotRequired[list[AppConfigTypeDef]]
     createdAt: NotRequired[datetime]
     lastUpdatedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateCloneRequestTypeDef(TypedDict):
+    DomainName: str
+    TrafficSplitOptions: NotRequired[TrafficSplitRequestOptionsTypeDef]
+    CutoverOptions: NotRequired[CutoverRequestOptionsTypeDef]
+    RetentionOptions: NotRequired[RetentionOptionsTypeDef]
+
+
+class UpdateCloneResponseTypeDef(TypedDict):
+    DomainName: str
+    ChangeId: str
+    CutoverOptions: NotRequired[CutoverOptionsTypeDef]
+    TrafficSplitOptions: NotRequired[TrafficSplitOptionsTypeDef]
+    RetentionOptions: NotRequired[RetentionOptionsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2460,6 +2901,9 @@ class UpdateDomainConfigRequestTypeDef(TypedDict):
     AutomatedSnapshotPauseOptions: NotRequired[
         ReadOnly[AutomatedSnapshotPauseRequestOptionsTypeDef]
     ]
+    UseCase: NotRequired[DomainUseCaseType]
+    EngineMode: NotRequired[EngineModeType]
+    AcceptedWarnings: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class UpdateDomainConfigResponseTypeDef(TypedDict):
@@ -2535,6 +2979,7 @@ class UpgradeDomainRequestTypeDef(TypedDict):
     TargetVersion: str
     PerformCheckOnly: NotRequired[bool]
     AdvancedOptions: NotRequired[ReadOnly[Mapping[str, str]]]
+    DeploymentStrategyOptions: NotRequired[DeploymentStrategyOverrideOptionsTypeDef]
 
 
 class UpgradeDomainResponseTypeDef(TypedDict):
@@ -2543,5 +2988,6 @@ class UpgradeDomainResponseTypeDef(TypedDict):
     TargetVersion: NotRequired[str]
     PerformCheckOnly: NotRequired[bool]
     AdvancedOptions: NotRequired[dict[str, str]]
+    DeploymentStrategyOptions: NotRequired[DeploymentStrategyOverrideOptionsTypeDef]
     ChangeProgressDetails: NotRequired[ChangeProgressDetailsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef

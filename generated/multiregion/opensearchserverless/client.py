@@ -10,6 +10,9 @@ from multiregion._version import BOTOCORE_VERSION
 from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from . import type_defs
@@ -80,6 +83,16 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         """
         return self._call("BatchGetVpcEndpoint", kwargs)
 
+    def cancel_ingestion_job(
+        self, **kwargs: Unpack[type_defs.CancelIngestionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelIngestionJobResponseTypeDef]:
+        """Cancels an in-progress ingestion job. Documents that were already indexed
+        before the cancellation remain in the index.
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearchserverless-2021-11-01/CancelIngestionJob
+        """
+        return self._call("CancelIngestionJob", kwargs)
+
     def create_access_policy(
         self, **kwargs: Unpack[type_defs.CreateAccessPolicyRequestTypeDef]
     ) -> TargetResults[type_defs.CreateAccessPolicyResponseTypeDef]:
@@ -126,6 +139,33 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/opensearchserverless-2021-11-01/CreateIndex
         """
         return self._call("CreateIndex", kwargs)
+
+    def create_ingestion_job(
+        self, **kwargs: Unpack[type_defs.CreateIngestionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIngestionJobResponseTypeDef]:
+        """Creates an ingestion job that performs a one-time bulk ingestion of data
+        from an Amazon S3 bucket into an index in an OpenSearch Serverless
+        collection. An ingestion job scans the source bucket, indexes the
+        documents it finds, and then completes. To continuously ingest new data as
+        it arrives, use CreateIngestionStream instead.
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearchserverless-2021-11-01/CreateIngestionJob
+        """
+        return self._call("CreateIngestionJob", kwargs)
+
+    def create_ingestion_stream(
+        self, **kwargs: Unpack[type_defs.CreateIngestionStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateIngestionStreamResponseTypeDef]:
+        """Creates an ingestion stream that continuously ingests data from an Amazon
+        S3 bucket into an index in an OpenSearch Serverless collection. An
+        ingestion stream processes Amazon S3 event notifications delivered to an
+        Amazon SQS queue and ingests new objects as they arrive. The stream
+        continues to ingest data until you delete it. To perform a one-time bulk
+        ingestion instead, use CreateIngestionJob.
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearchserverless-2021-11-01/CreateIngestionStream
+        """
+        return self._call("CreateIngestionStream", kwargs)
 
     def create_lifecycle_policy(
         self, **kwargs: Unpack[type_defs.CreateLifecyclePolicyRequestTypeDef]
@@ -218,6 +258,16 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         """
         return self._call("DeleteIndex", kwargs)
 
+    def delete_ingestion_stream(
+        self, **kwargs: Unpack[type_defs.DeleteIngestionStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteIngestionStreamResponseTypeDef]:
+        """Deletes an ingestion stream. Documents that were already indexed by the
+        stream remain in the index.
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearchserverless-2021-11-01/DeleteIngestionStream
+        """
+        return self._call("DeleteIngestionStream", kwargs)
+
     def delete_lifecycle_policy(
         self, **kwargs: Unpack[type_defs.DeleteLifecyclePolicyRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteLifecyclePolicyResponseTypeDef]:
@@ -289,6 +339,26 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         """
         return self._call("GetIndex", kwargs)
 
+    def get_ingestion_job(
+        self, **kwargs: Unpack[type_defs.GetIngestionJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIngestionJobResponseTypeDef]:
+        """Returns information about an ingestion job, including its configuration,
+        status, and processing state.
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearchserverless-2021-11-01/GetIngestionJob
+        """
+        return self._call("GetIngestionJob", kwargs)
+
+    def get_ingestion_stream(
+        self, **kwargs: Unpack[type_defs.GetIngestionStreamRequestTypeDef]
+    ) -> TargetResults[type_defs.GetIngestionStreamResponseTypeDef]:
+        """Returns information about an ingestion stream, including its
+        configuration, status, and processing state.
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearchserverless-2021-11-01/GetIngestionStream
+        """
+        return self._call("GetIngestionStream", kwargs)
+
     def get_policies_stats(
         self,
     ) -> TargetResults[type_defs.GetPoliciesStatsResponseTypeDef]:
@@ -349,6 +419,24 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/opensearchserverless-2021-11-01/ListCollections
         """
         return self._call("ListCollections", kwargs)
+
+    def list_ingestion_jobs(
+        self, **kwargs: Unpack[type_defs.ListIngestionJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIngestionJobsResponseTypeDef]:
+        """Returns a list of ingestion jobs in a collection.
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearchserverless-2021-11-01/ListIngestionJobs
+        """
+        return self._call("ListIngestionJobs", kwargs)
+
+    def list_ingestion_streams(
+        self, **kwargs: Unpack[type_defs.ListIngestionStreamsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListIngestionStreamsResponseTypeDef]:
+        """Returns a list of ingestion streams in a collection.
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearchserverless-2021-11-01/ListIngestionStreams
+        """
+        return self._call("ListIngestionStreams", kwargs)
 
     def list_lifecycle_policies(
         self, **kwargs: Unpack[type_defs.ListLifecyclePoliciesRequestTypeDef]
@@ -515,3 +603,82 @@ class MultiRegionOpenSearchServiceServerless(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/opensearchserverless-2021-11-01/UpdateVpcEndpoint
         """
         return self._call("UpdateVpcEndpoint", kwargs)
+
+    def paginate_list_ingestion_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListIngestionJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListIngestionJobsResponseTypeDef]:
+        """Every page of ListIngestionJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of ingestion jobs in a collection.
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearchserverless-2021-11-01/ListIngestionJobs
+        """
+        return self._paginate(
+            "ListIngestionJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_ingestion_streams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListIngestionStreamsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListIngestionStreamsResponseTypeDef]:
+        """Every page of ListIngestionStreams in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of ingestion streams in a collection.
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearchserverless-2021-11-01/ListIngestionStreams
+        """
+        return self._paginate(
+            "ListIngestionStreams",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_ingestion_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListIngestionJobsRequestTypeDef],
+    ) -> Items[type_defs.IngestionJobSummaryTypeDef]:
+        """Each element of ingestionJobSummaries in every page of ListIngestionJobs,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearchserverless-2021-11-01/ListIngestionJobs
+        """
+        return self._items(
+            "ListIngestionJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_ingestion_streams(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListIngestionStreamsRequestTypeDef],
+    ) -> Items[type_defs.IngestionStreamSummaryTypeDef]:
+        """Each element of ingestionStreamSummaries in every page of
+        ListIngestionStreams, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/opensearchserverless-2021-11-01/ListIngestionStreams
+        """
+        return self._items(
+            "ListIngestionStreams", kwargs, max_items=max_items, page_size=page_size
+        )

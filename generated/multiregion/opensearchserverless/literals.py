@@ -7,20 +7,30 @@ from typing import TYPE_CHECKING, Literal
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AccessPolicyTypeType",
+        "AutoscalingStatusType",
         "CollectionStatusType",
         "CollectionTypeType",
+        "DeletionProtectionType",
         "IamIdentityCenterGroupAttributeType",
         "IamIdentityCenterUserAttributeType",
+        "IngestionAlertCodeType",
+        "IngestionFailureCodeType",
+        "IngestionJobStatusType",
+        "IngestionStateType",
+        "IngestionStreamStatusType",
+        "InitialScanType",
         "LifecyclePolicyTypeType",
         "ResourceTypeType",
         "SecurityConfigTypeType",
         "SecurityPolicyTypeType",
+        "ServerlessGenerationType",
         "ServerlessVectorAccelerationStatusType",
         "StandbyReplicasType",
         "VpcEndpointStatusType",
     ]
 
 AccessPolicyTypeType = Literal["data"]
+AutoscalingStatusType = Literal["ACTION_SCALING_UP", "ACTION_SCALING_DOWN", "NO_ACTION"]
 CollectionStatusType = Literal[
     "CREATING",
     "UPDATING",
@@ -30,12 +40,55 @@ CollectionStatusType = Literal[
     "UPDATE_FAILED",
 ]
 CollectionTypeType = Literal["SEARCH", "TIMESERIES", "VECTORSEARCH"]
+DeletionProtectionType = Literal["ENABLED", "DISABLED"]
 IamIdentityCenterGroupAttributeType = Literal["GroupId", "GroupName"]
 IamIdentityCenterUserAttributeType = Literal["UserId", "UserName", "Email"]
+IngestionAlertCodeType = Literal[
+    "SOURCE_ACCESS_DENIED",
+    "SOURCE_RESOURCE_NOT_FOUND",
+    "DESTINATION_ACCESS_DENIED",
+    "DESTINATION_RESOURCE_NOT_FOUND",
+    "INTERNAL_SERVER_ERROR",
+]
+IngestionFailureCodeType = Literal[
+    "SOURCE_ACCESS_DENIED",
+    "SOURCE_RESOURCE_NOT_FOUND",
+    "DESTINATION_ACCESS_DENIED",
+    "DESTINATION_RESOURCE_NOT_FOUND",
+    "INTERNAL_SERVER_ERROR",
+]
+IngestionJobStatusType = Literal[
+    "CREATING",
+    "ACTIVE",
+    "COMPLETED",
+    "CANCELLING",
+    "CANCELLED",
+    "FAILED",
+    "CREATE_FAILED",
+    "CANCEL_FAILED",
+]
+IngestionStateType = Literal[
+    "STARTING",
+    "SCANNING",
+    "INGESTION_IN_PROGRESS",
+    "INGESTION_COMPLETE",
+    "STOPPED",
+    "FAILED",
+]
+IngestionStreamStatusType = Literal[
+    "CREATING",
+    "ACTIVE",
+    "DELETING",
+    "DELETED",
+    "CREATE_FAILED",
+    "DELETE_FAILED",
+]
+InitialScanType = Literal["ENABLED", "DISABLED"]
 LifecyclePolicyTypeType = Literal["retention"]
 ResourceTypeType = Literal["index"]
 SecurityConfigTypeType = Literal["saml", "iamidentitycenter", "iamfederation"]
 SecurityPolicyTypeType = Literal["encryption", "network"]
+ServerlessGenerationType = Literal["CLASSIC", "NEXTGEN"]
 ServerlessVectorAccelerationStatusType = Literal["ENABLED", "DISABLED", "ALLOWED"]
 StandbyReplicasType = Literal["ENABLED", "DISABLED"]
 VpcEndpointStatusType = Literal["PENDING", "DELETING", "ACTIVE", "FAILED"]

@@ -22,14 +22,23 @@ from multiregion.type_defs import (
 
 from .literals import (
     AccessPolicyTypeType,
+    AutoscalingStatusType,
     CollectionStatusType,
     CollectionTypeType,
+    DeletionProtectionType,
     IamIdentityCenterGroupAttributeType,
     IamIdentityCenterUserAttributeType,
+    IngestionAlertCodeType,
+    IngestionFailureCodeType,
+    IngestionJobStatusType,
+    IngestionStateType,
+    IngestionStreamStatusType,
+    InitialScanType,
     LifecyclePolicyTypeType,
     ResourceTypeType,
     SecurityConfigTypeType,
     SecurityPolicyTypeType,
+    ServerlessGenerationType,
     ServerlessVectorAccelerationStatusType,
     StandbyReplicasType,
     VpcEndpointStatusType,
@@ -51,6 +60,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BatchGetLifecyclePolicyResponseTypeDef",
         "BatchGetVpcEndpointRequestTypeDef",
         "BatchGetVpcEndpointResponseTypeDef",
+        "CancelIngestionJobRequestTypeDef",
+        "CancelIngestionJobResponseTypeDef",
+        "CapacityDetailsTypeDef",
         "CapacityLimitsTypeDef",
         "CollectionDetailTypeDef",
         "CollectionErrorDetailTypeDef",
@@ -71,6 +83,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateIamIdentityCenterConfigOptionsTypeDef",
         "CreateIndexRequestTypeDef",
         "CreateIndexResponseTypeDef",
+        "CreateIngestionJobRequestTypeDef",
+        "CreateIngestionJobResponseTypeDef",
+        "CreateIngestionStreamRequestTypeDef",
+        "CreateIngestionStreamResponseTypeDef",
         "CreateLifecyclePolicyRequestTypeDef",
         "CreateLifecyclePolicyResponseTypeDef",
         "CreateSecurityConfigRequestTypeDef",
@@ -80,6 +96,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateVpcEndpointDetailTypeDef",
         "CreateVpcEndpointRequestTypeDef",
         "CreateVpcEndpointResponseTypeDef",
+        "CurrentCapacityTypeDef",
         "DeleteAccessPolicyRequestTypeDef",
         "DeleteAccessPolicyResponseTypeDef",
         "DeleteCollectionDetailTypeDef",
@@ -89,6 +106,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteCollectionResponseTypeDef",
         "DeleteIndexRequestTypeDef",
         "DeleteIndexResponseTypeDef",
+        "DeleteIngestionStreamRequestTypeDef",
+        "DeleteIngestionStreamResponseTypeDef",
         "DeleteLifecyclePolicyRequestTypeDef",
         "DeleteLifecyclePolicyResponseTypeDef",
         "DeleteSecurityConfigRequestTypeDef",
@@ -110,6 +129,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetAccountSettingsResponseTypeDef",
         "GetIndexRequestTypeDef",
         "GetIndexResponseTypeDef",
+        "GetIngestionJobRequestTypeDef",
+        "GetIngestionJobResponseTypeDef",
+        "GetIngestionStreamRequestTypeDef",
+        "GetIngestionStreamResponseTypeDef",
         "GetPoliciesStatsResponseTypeDef",
         "GetSecurityConfigRequestTypeDef",
         "GetSecurityConfigResponseTypeDef",
@@ -117,6 +140,19 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetSecurityPolicyResponseTypeDef",
         "IamFederationConfigOptionsTypeDef",
         "IamIdentityCenterConfigOptionsTypeDef",
+        "IngestionAlertTypeDef",
+        "IngestionFailureReasonTypeDef",
+        "IngestionJobDetailTypeDef",
+        "IngestionJobS3SourceTypeDef",
+        "IngestionJobSourceTypeDef",
+        "IngestionJobSummaryTypeDef",
+        "IngestionStatisticsTypeDef",
+        "IngestionStreamDetailTypeDef",
+        "IngestionStreamS3SourceOutputTypeDef",
+        "IngestionStreamS3SourceTypeDef",
+        "IngestionStreamSourceOutputTypeDef",
+        "IngestionStreamSourceTypeDef",
+        "IngestionStreamSummaryTypeDef",
         "LifecyclePolicyDetailTypeDef",
         "LifecyclePolicyErrorDetailTypeDef",
         "LifecyclePolicyIdentifierTypeDef",
@@ -129,6 +165,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListCollectionGroupsResponseTypeDef",
         "ListCollectionsRequestTypeDef",
         "ListCollectionsResponseTypeDef",
+        "ListIngestionJobsRequestTypeDef",
+        "ListIngestionJobsResponseTypeDef",
+        "ListIngestionStreamsRequestTypeDef",
+        "ListIngestionStreamsResponseTypeDef",
         "ListLifecyclePoliciesRequestTypeDef",
         "ListLifecyclePoliciesResponseTypeDef",
         "ListSecurityConfigsRequestTypeDef",
@@ -140,6 +180,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListVpcEndpointsRequestTypeDef",
         "ListVpcEndpointsResponseTypeDef",
         "ResponseMetadataTypeDef",
+        "S3StatisticsTypeDef",
         "SamlConfigOptionsTypeDef",
         "SecurityConfigDetailTypeDef",
         "SecurityConfigStatsTypeDef",
@@ -147,6 +188,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SecurityPolicyDetailTypeDef",
         "SecurityPolicyStatsTypeDef",
         "SecurityPolicySummaryTypeDef",
+        "StreamBucketConfigTypeDef",
         "TagResourceRequestTypeDef",
         "TagResourceResponseTypeDef",
         "TagTypeDef",
@@ -226,6 +268,16 @@ class CollectionGroupCapacityLimitsTypeDef(TypedDict):
     minSearchCapacityInOCU: NotRequired[float]
 
 
+class CapacityDetailsTypeDef(TypedDict):
+    capacityInOcu: NotRequired[float]
+    autoscalingStatus: NotRequired[AutoscalingStatusType]
+
+
+class CurrentCapacityTypeDef(TypedDict):
+    search: NotRequired[CapacityDetailsTypeDef]
+    indexing: NotRequired[CapacityDetailsTypeDef]
+
+
 class TagTypeDef(TypedDict):
     key: str
     value: str
@@ -240,7 +292,9 @@ class CollectionGroupDetailTypeDef(TypedDict):
     tags: NotRequired[list[TagTypeDef]]
     createdDate: NotRequired[int]
     capacityLimits: NotRequired[CollectionGroupCapacityLimitsTypeDef]
+    currentCapacity: NotRequired[CurrentCapacityTypeDef]
     numberOfCollections: NotRequired[int]
+    generation: NotRequired[ServerlessGenerationType]
 
 
 class CollectionGroupErrorDetailTypeDef(TypedDict):
@@ -279,6 +333,7 @@ class CollectionDetailTypeDef(TypedDict):
     arn: NotRequired[str]
     kmsKeyArn: NotRequired[str]
     standbyReplicas: NotRequired[StandbyReplicasType]
+    deletionProtection: NotRequired[DeletionProtectionType]
     vectorOptions: NotRequired[VectorOptionsTypeDef]
     createdDate: NotRequired[int]
     lastModifiedDate: NotRequired[int]
@@ -398,6 +453,20 @@ class BatchGetVpcEndpointResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CancelIngestionJobRequestTypeDef(TypedDict):
+    collectionId: str
+    ingestionJobId: str
+    clientToken: NotRequired[str]
+
+
+class CancelIngestionJobResponseTypeDef(TypedDict):
+    ingestionJobId: NotRequired[str]
+    collectionId: NotRequired[str]
+    ingestionJobName: NotRequired[str]
+    status: NotRequired[IngestionJobStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CollectionFiltersTypeDef(TypedDict):
     name: NotRequired[str]
     status: NotRequired[CollectionStatusType]
@@ -411,6 +480,7 @@ class CollectionGroupSummaryTypeDef(TypedDict):
     numberOfCollections: NotRequired[int]
     createdDate: NotRequired[int]
     capacityLimits: NotRequired[CollectionGroupCapacityLimitsTypeDef]
+    generation: NotRequired[ServerlessGenerationType]
 
 
 class CollectionSummaryTypeDef(TypedDict):
@@ -444,6 +514,7 @@ class CreateCollectionDetailTypeDef(TypedDict):
     arn: NotRequired[str]
     kmsKeyArn: NotRequired[str]
     standbyReplicas: NotRequired[StandbyReplicasType]
+    deletionProtection: NotRequired[DeletionProtectionType]
     vectorOptions: NotRequired[VectorOptionsTypeDef]
     createdDate: NotRequired[int]
     lastModifiedDate: NotRequired[int]
@@ -459,6 +530,7 @@ class CreateCollectionGroupDetailTypeDef(TypedDict):
     tags: NotRequired[list[TagTypeDef]]
     createdDate: NotRequired[int]
     capacityLimits: NotRequired[CollectionGroupCapacityLimitsTypeDef]
+    generation: NotRequired[ServerlessGenerationType]
 
 
 class CreateCollectionGroupRequestTypeDef(TypedDict):
@@ -467,6 +539,7 @@ class CreateCollectionGroupRequestTypeDef(TypedDict):
     description: NotRequired[str]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     capacityLimits: NotRequired[CollectionGroupCapacityLimitsTypeDef]
+    generation: NotRequired[ServerlessGenerationType]
     clientToken: NotRequired[str]
 
 
@@ -489,6 +562,7 @@ class CreateCollectionRequestTypeDef(TypedDict):
     vectorOptions: NotRequired[VectorOptionsTypeDef]
     collectionGroupName: NotRequired[str]
     encryptionConfig: NotRequired[EncryptionConfigTypeDef]
+    deletionProtection: NotRequired[DeletionProtectionType]
     clientToken: NotRequired[str]
 
 
@@ -510,6 +584,128 @@ class CreateIndexRequestTypeDef(TypedDict):
 
 
 class CreateIndexResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IngestionJobS3SourceTypeDef(TypedDict):
+    bucket: NotRequired[str]
+    bucketOwnerAccountId: NotRequired[str]
+    keyPrefix: NotRequired[str]
+
+
+class IngestionJobSourceTypeDef(TypedDict):
+    s3: IngestionJobS3SourceTypeDef
+
+
+class CreateIngestionJobRequestTypeDef(TypedDict):
+    collectionId: str
+    ingestionJobName: str
+    indexName: str
+    failureIndexName: NotRequired[str]
+    source: IngestionJobSourceTypeDef
+    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    clientToken: NotRequired[str]
+
+
+class IngestionAlertTypeDef(TypedDict):
+    code: NotRequired[IngestionAlertCodeType]
+    message: NotRequired[str]
+
+
+class IngestionFailureReasonTypeDef(TypedDict):
+    code: NotRequired[IngestionFailureCodeType]
+    message: NotRequired[str]
+
+
+class S3StatisticsTypeDef(TypedDict):
+    objectsDiscovered: NotRequired[int]
+    objectsIngested: NotRequired[int]
+    objectsFailed: NotRequired[int]
+
+
+class IngestionStatisticsTypeDef(TypedDict):
+    s3: NotRequired[S3StatisticsTypeDef]
+
+
+class IngestionJobDetailTypeDef(TypedDict):
+    ingestionJobId: NotRequired[str]
+    arn: NotRequired[str]
+    collectionId: NotRequired[str]
+    ingestionJobName: NotRequired[str]
+    indexName: NotRequired[str]
+    failureIndexName: NotRequired[str]
+    source: NotRequired[IngestionJobSourceTypeDef]
+    status: NotRequired[IngestionJobStatusType]
+    state: NotRequired[IngestionStateType]
+    statistics: NotRequired[IngestionStatisticsTypeDef]
+    revision: NotRequired[int]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    failureReasons: NotRequired[list[IngestionFailureReasonTypeDef]]
+    activeAlerts: NotRequired[list[IngestionAlertTypeDef]]
+
+
+class CreateIngestionJobResponseTypeDef(TypedDict):
+    ingestionJobDetail: NotRequired[IngestionJobDetailTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StreamBucketConfigTypeDef(TypedDict):
+    bucket: str
+    bucketOwnerAccountId: NotRequired[str]
+    initialScan: NotRequired[InitialScanType]
+
+
+class IngestionStreamS3SourceTypeDef(TypedDict):
+    sqsArn: str
+    buckets: NotRequired[ReadOnly[Sequence[StreamBucketConfigTypeDef]]]
+
+
+class IngestionStreamSourceTypeDef(TypedDict):
+    s3: ReadOnly[IngestionStreamS3SourceTypeDef]
+
+
+class CreateIngestionStreamRequestTypeDef(TypedDict):
+    collectionId: str
+    ingestionStreamName: str
+    indexName: str
+    failureIndexName: NotRequired[str]
+    source: ReadOnly[IngestionStreamSourceTypeDef]
+    roleArn: str
+    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    clientToken: NotRequired[str]
+
+
+class IngestionStreamS3SourceOutputTypeDef(TypedDict):
+    sqsArn: str
+    buckets: NotRequired[list[StreamBucketConfigTypeDef]]
+
+
+class IngestionStreamSourceOutputTypeDef(TypedDict):
+    s3: IngestionStreamS3SourceOutputTypeDef
+
+
+class IngestionStreamDetailTypeDef(TypedDict):
+    ingestionStreamId: NotRequired[str]
+    arn: NotRequired[str]
+    collectionId: NotRequired[str]
+    ingestionStreamName: NotRequired[str]
+    indexName: NotRequired[str]
+    failureIndexName: NotRequired[str]
+    source: NotRequired[IngestionStreamSourceOutputTypeDef]
+    roleArn: NotRequired[str]
+    status: NotRequired[IngestionStreamStatusType]
+    state: NotRequired[IngestionStateType]
+    statistics: NotRequired[IngestionStatisticsTypeDef]
+    revision: NotRequired[int]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    failureReasons: NotRequired[list[IngestionFailureReasonTypeDef]]
+    activeAlerts: NotRequired[list[IngestionAlertTypeDef]]
+
+
+class CreateIngestionStreamResponseTypeDef(TypedDict):
+    ingestionStreamDetail: NotRequired[IngestionStreamDetailTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -631,6 +827,7 @@ class DeleteCollectionDetailTypeDef(TypedDict):
     id: NotRequired[str]
     name: NotRequired[str]
     status: NotRequired[CollectionStatusType]
+    deletionProtection: NotRequired[DeletionProtectionType]
 
 
 class DeleteCollectionGroupRequestTypeDef(TypedDict):
@@ -658,6 +855,20 @@ class DeleteIndexRequestTypeDef(TypedDict):
 
 
 class DeleteIndexResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteIngestionStreamRequestTypeDef(TypedDict):
+    collectionId: str
+    ingestionStreamId: str
+    clientToken: NotRequired[str]
+
+
+class DeleteIngestionStreamResponseTypeDef(TypedDict):
+    ingestionStreamId: NotRequired[str]
+    collectionId: NotRequired[str]
+    ingestionStreamName: NotRequired[str]
+    status: NotRequired[IngestionStreamStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -731,6 +942,26 @@ class GetIndexResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetIngestionJobRequestTypeDef(TypedDict):
+    collectionId: str
+    ingestionJobId: str
+
+
+class GetIngestionJobResponseTypeDef(TypedDict):
+    ingestionJobDetail: NotRequired[IngestionJobDetailTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetIngestionStreamRequestTypeDef(TypedDict):
+    collectionId: str
+    ingestionStreamId: str
+
+
+class GetIngestionStreamResponseTypeDef(TypedDict):
+    ingestionStreamDetail: NotRequired[IngestionStreamDetailTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class LifecyclePolicyStatsTypeDef(TypedDict):
     RetentionPolicyCount: NotRequired[int]
 
@@ -770,6 +1001,26 @@ class GetSecurityPolicyRequestTypeDef(TypedDict):
 class GetSecurityPolicyResponseTypeDef(TypedDict):
     securityPolicyDetail: NotRequired[SecurityPolicyDetailTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IngestionJobSummaryTypeDef(TypedDict):
+    ingestionJobId: NotRequired[str]
+    arn: NotRequired[str]
+    ingestionJobName: NotRequired[str]
+    indexName: NotRequired[str]
+    status: NotRequired[IngestionJobStatusType]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+
+
+class IngestionStreamSummaryTypeDef(TypedDict):
+    ingestionStreamId: NotRequired[str]
+    arn: NotRequired[str]
+    ingestionStreamName: NotRequired[str]
+    indexName: NotRequired[str]
+    status: NotRequired[IngestionStreamStatusType]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
 
 
 class LifecyclePolicySummaryTypeDef(TypedDict):
@@ -813,6 +1064,30 @@ class ListCollectionsRequestTypeDef(TypedDict):
 
 class ListCollectionsResponseTypeDef(TypedDict):
     collectionSummaries: NotRequired[list[CollectionSummaryTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListIngestionJobsRequestTypeDef(TypedDict):
+    collectionId: str
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class ListIngestionJobsResponseTypeDef(TypedDict):
+    ingestionJobSummaries: NotRequired[list[IngestionJobSummaryTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListIngestionStreamsRequestTypeDef(TypedDict):
+    collectionId: str
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class ListIngestionStreamsResponseTypeDef(TypedDict):
+    ingestionStreamSummaries: NotRequired[list[IngestionStreamSummaryTypeDef]]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -952,9 +1227,11 @@ class UpdateCollectionDetailTypeDef(TypedDict):
     type: NotRequired[CollectionTypeType]
     description: NotRequired[str]
     vectorOptions: NotRequired[VectorOptionsTypeDef]
+    kmsKeyArn: NotRequired[str]
     arn: NotRequired[str]
     createdDate: NotRequired[int]
     lastModifiedDate: NotRequired[int]
+    deletionProtection: NotRequired[DeletionProtectionType]
 
 
 class UpdateCollectionGroupDetailTypeDef(TypedDict):
@@ -965,6 +1242,7 @@ class UpdateCollectionGroupDetailTypeDef(TypedDict):
     capacityLimits: NotRequired[CollectionGroupCapacityLimitsTypeDef]
     createdDate: NotRequired[int]
     lastModifiedDate: NotRequired[int]
+    generation: NotRequired[ServerlessGenerationType]
 
 
 class UpdateCollectionGroupRequestTypeDef(TypedDict):
@@ -983,6 +1261,8 @@ class UpdateCollectionRequestTypeDef(TypedDict):
     id: str
     description: NotRequired[str]
     vectorOptions: NotRequired[VectorOptionsTypeDef]
+    deletionProtection: NotRequired[DeletionProtectionType]
+    encryptionConfig: NotRequired[EncryptionConfigTypeDef]
     clientToken: NotRequired[str]
 
 

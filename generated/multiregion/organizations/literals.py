@@ -69,11 +69,13 @@ EffectivePolicyTypeType = Literal[
     "CHATBOT_POLICY",
     "DECLARATIVE_POLICY_EC2",
     "SECURITYHUB_POLICY",
+    "SECURITYHUB_CSPM_POLICY",
     "INSPECTOR_POLICY",
     "UPGRADE_ROLLOUT_POLICY",
     "BEDROCK_POLICY",
     "S3_POLICY",
     "NETWORK_SECURITY_DIRECTOR_POLICY",
+    "GUARDDUTY_POLICY",
 ]
 HandshakePartyTypeType = Literal["ACCOUNT", "ORGANIZATION", "EMAIL"]
 HandshakeResourceTypeType = Literal[
@@ -112,11 +114,13 @@ PolicyTypeType = Literal[
     "CHATBOT_POLICY",
     "DECLARATIVE_POLICY_EC2",
     "SECURITYHUB_POLICY",
+    "SECURITYHUB_CSPM_POLICY",
     "INSPECTOR_POLICY",
     "UPGRADE_ROLLOUT_POLICY",
     "BEDROCK_POLICY",
     "S3_POLICY",
     "NETWORK_SECURITY_DIRECTOR_POLICY",
+    "GUARDDUTY_POLICY",
 ]
 PolicyTypeStatusType = Literal["ENABLED", "PENDING_ENABLE", "PENDING_DISABLE"]
 ResponsibilityTransferStatusType = Literal[

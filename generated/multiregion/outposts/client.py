@@ -69,6 +69,31 @@ class MultiRegionOutposts(MultiRegionClient):
         """
         return self._call("CreateOutpost", kwargs)
 
+    def create_private_connectivity_config(
+        self, **kwargs: Unpack[type_defs.CreatePrivateConnectivityConfigInputTypeDef]
+    ) -> TargetResults[type_defs.CreatePrivateConnectivityConfigOutputTypeDef]:
+        """Creates the private connectivity configuration for the specified Outpost.
+        Private connectivity establishes a service link VPN connection between the
+        Outpost and its home Amazon Web Services Region using a VPC and subnet
+        that you specify, which allows the service link traffic to flow through
+        your VPC and minimizes public internet exposure.
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/CreatePrivateConnectivityConfig
+        """
+        return self._call("CreatePrivateConnectivityConfig", kwargs)
+
+    def create_quote(
+        self, **kwargs: Unpack[type_defs.CreateQuoteInputTypeDef]
+    ) -> TargetResults[type_defs.CreateQuoteOutputTypeDef]:
+        """Creates a quote for an Outpost. A quote provides pricing and configuration
+        options based on the requested capacity. You can optionally associate the
+        quote with an existing Outpost or create a standalone quote by specifying
+        only the country code and requested capacities.
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/CreateQuote
+        """
+        return self._call("CreateQuote", kwargs)
+
     def create_renewal(
         self, **kwargs: Unpack[type_defs.CreateRenewalInputTypeDef]
     ) -> TargetResults[type_defs.CreateRenewalOutputTypeDef]:
@@ -95,6 +120,15 @@ class MultiRegionOutposts(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/DeleteOutpost
         """
         return self._call("DeleteOutpost", kwargs)
+
+    def delete_quote(
+        self, **kwargs: Unpack[type_defs.DeleteQuoteInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteQuoteOutputTypeDef]:
+        """Deletes the specified quote.
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/DeleteQuote
+        """
+        return self._call("DeleteQuote", kwargs)
 
     def delete_site(
         self, **kwargs: Unpack[type_defs.DeleteSiteInputTypeDef]
@@ -181,6 +215,24 @@ class MultiRegionOutposts(MultiRegionClient):
         """
         return self._call("GetOutpostSupportedInstanceTypes", kwargs)
 
+    def get_private_connectivity_config(
+        self, **kwargs: Unpack[type_defs.GetPrivateConnectivityConfigInputTypeDef]
+    ) -> TargetResults[type_defs.GetPrivateConnectivityConfigOutputTypeDef]:
+        """Gets the private connectivity configuration for the specified Outpost.
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/GetPrivateConnectivityConfig
+        """
+        return self._call("GetPrivateConnectivityConfig", kwargs)
+
+    def get_quote(
+        self, **kwargs: Unpack[type_defs.GetQuoteInputTypeDef]
+    ) -> TargetResults[type_defs.GetQuoteOutputTypeDef]:
+        """Gets information about the specified quote.
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/GetQuote
+        """
+        return self._call("GetQuote", kwargs)
+
     def get_renewal_pricing(
         self, **kwargs: Unpack[type_defs.GetRenewalPricingInputTypeDef]
     ) -> TargetResults[type_defs.GetRenewalPricingOutputTypeDef]:
@@ -257,6 +309,16 @@ class MultiRegionOutposts(MultiRegionClient):
         """
         return self._call("ListCatalogItems", kwargs)
 
+    def list_orderable_instance_types(
+        self, **kwargs: Unpack[type_defs.ListOrderableInstanceTypesInputTypeDef]
+    ) -> TargetResults[type_defs.ListOrderableInstanceTypesOutputTypeDef]:
+        """Lists the instance types that can be ordered for an Outpost. You can
+        filter the results by Outpost generation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListOrderableInstanceTypes
+        """
+        return self._call("ListOrderableInstanceTypes", kwargs)
+
     def list_orders(
         self, **kwargs: Unpack[type_defs.ListOrdersInputTypeDef]
     ) -> TargetResults[type_defs.ListOrdersOutputTypeDef]:
@@ -274,6 +336,15 @@ class MultiRegionOutposts(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListOutposts
         """
         return self._call("ListOutposts", kwargs)
+
+    def list_quotes(
+        self, **kwargs: Unpack[type_defs.ListQuotesInputTypeDef]
+    ) -> TargetResults[type_defs.ListQuotesOutputTypeDef]:
+        """Lists the quotes for your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListQuotes
+        """
+        return self._call("ListQuotes", kwargs)
 
     def list_sites(
         self, **kwargs: Unpack[type_defs.ListSitesInputTypeDef]
@@ -348,6 +419,16 @@ class MultiRegionOutposts(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/UpdateOutpost
         """
         return self._call("UpdateOutpost", kwargs)
+
+    def update_quote(
+        self, **kwargs: Unpack[type_defs.UpdateQuoteInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateQuoteOutputTypeDef]:
+        """Updates the specified quote. You can modify the requested capacities,
+        constraints, payment options, payment terms, or Outpost association.
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/UpdateQuote
+        """
+        return self._call("UpdateQuote", kwargs)
 
     def update_site(
         self, **kwargs: Unpack[type_defs.UpdateSiteInputTypeDef]
@@ -569,6 +650,30 @@ class MultiRegionOutposts(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_orderable_instance_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListOrderableInstanceTypesInputTypeDef],
+    ) -> TargetResults[type_defs.ListOrderableInstanceTypesOutputTypeDef]:
+        """Every page of ListOrderableInstanceTypes in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the instance types that can be ordered for an Outpost. You can
+        filter the results by Outpost generation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListOrderableInstanceTypes
+        """
+        return self._paginate(
+            "ListOrderableInstanceTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_orders(
         self,
         *,
@@ -609,6 +714,29 @@ class MultiRegionOutposts(MultiRegionClient):
         """
         return self._paginate(
             "ListOutposts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_quotes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListQuotesInputTypeDef],
+    ) -> TargetResults[type_defs.ListQuotesOutputTypeDef]:
+        """Every page of ListQuotes in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the quotes for your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListQuotes
+        """
+        return self._paginate(
+            "ListQuotes",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -779,6 +907,25 @@ class MultiRegionOutposts(MultiRegionClient):
             "ListCatalogItems", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_orderable_instance_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListOrderableInstanceTypesInputTypeDef],
+    ) -> Items[type_defs.DetailedInstanceTypeItemTypeDef]:
+        """Each element of InstanceTypes in every page of ListOrderableInstanceTypes,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListOrderableInstanceTypes
+        """
+        return self._items(
+            "ListOrderableInstanceTypes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
     def iter_list_orders(
         self,
         *,
@@ -809,6 +956,22 @@ class MultiRegionOutposts(MultiRegionClient):
         """
         return self._items(
             "ListOutposts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_quotes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListQuotesInputTypeDef],
+    ) -> Items[type_defs.QuoteSummaryTypeDef]:
+        """Each element of Quotes in every page of ListQuotes, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/outposts-2019-12-03/ListQuotes
+        """
+        return self._items(
+            "ListQuotes", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_sites(

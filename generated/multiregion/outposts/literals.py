@@ -16,13 +16,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CatalogItemClassType",
         "CatalogItemStatusType",
         "ComputeAssetStateType",
+        "CurrencyCodeType",
         "DecommissionRequestStatusType",
         "FiberOpticCableTypeType",
+        "FormFactorType",
         "LineItemStatusType",
         "MaximumSupportedWeightLbsType",
         "OpticalStandardType",
         "OrderStatusType",
         "OrderTypeType",
+        "OrderingRequirementStatusType",
+        "OrderingRequirementTypeType",
+        "OutpostGenerationType",
         "PaymentOptionType",
         "PaymentTermType",
         "PowerConnectorType",
@@ -30,7 +35,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PowerFeedDropType",
         "PowerPhaseType",
         "PricingResultType",
+        "PrivateConnectivityStatusType",
+        "QuoteCapacityTypeType",
+        "QuoteConstraintTypeType",
         "QuotePricingTypeType",
+        "QuoteRackUseTypeType",
+        "QuoteSpecificationTypeType",
+        "QuoteStatusType",
+        "RackScalingTypeType",
+        "RackUnitHeightType",
         "ShipmentCarrierType",
         "SubscriptionStatusType",
         "SubscriptionTypeType",
@@ -41,7 +54,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UplinkGbpsType",
     ]
 
-AWSServiceNameType = Literal["AWS", "EC2", "ELASTICACHE", "ELB", "RDS", "ROUTE53"]
+AWSServiceNameType = Literal[
+    "AWS",
+    "EC2",
+    "EKS",
+    "ELASTICACHE",
+    "ELB",
+    "RDS",
+    "ROUTE53",
+]
 AddressTypeType = Literal["SHIPPING_ADDRESS", "OPERATING_ADDRESS"]
 AssetStateType = Literal["ACTIVE", "RETIRING", "ISOLATED", "INSTALLING"]
 AssetTypeType = Literal["COMPUTE", "STORAGE", "POWERSHELF", "SWITCH", "NETWORKING"]
@@ -73,8 +94,10 @@ CapacityTaskStatusType = Literal[
 CatalogItemClassType = Literal["RACK", "SERVER"]
 CatalogItemStatusType = Literal["AVAILABLE", "DISCONTINUED"]
 ComputeAssetStateType = Literal["ACTIVE", "ISOLATED", "RETIRING", "INSTALLING"]
+CurrencyCodeType = Literal["USD"]
 DecommissionRequestStatusType = Literal["SKIPPED", "BLOCKED", "REQUESTED"]
 FiberOpticCableTypeType = Literal["SINGLE_MODE", "MULTI_MODE"]
+FormFactorType = Literal["RACK", "SERVER"]
 LineItemStatusType = Literal[
     "PREPARING",
     "BUILDING",
@@ -122,6 +145,27 @@ OrderStatusType = Literal[
     "ERROR",
 ]
 OrderTypeType = Literal["OUTPOST", "REPLACEMENT"]
+OrderingRequirementStatusType = Literal["PASS", "FAIL", "EXEMPT"]
+OrderingRequirementTypeType = Literal[
+    "OUTPOST_ACTIVE_CHECK_ERROR",
+    "MAXIMUM_ALLOWED_ORDERS_CHECK_ERROR",
+    "VALID_ZIP_CODE_CHECK_ERROR",
+    "RACK_PHYSICAL_PROPERTIES_CHECK_ERROR",
+    "OPERATING_ADDRESS_EXISTENCE_CHECK_ERROR",
+    "SHIPPING_ADDRESS_EXISTENCE_CHECK_ERROR",
+    "COUNTRY_CODE_MISMATCH_CHECK_ERROR",
+    "OUTPOST_GENERATION_MISMATCH_ERROR",
+    "UNSUPPORTED",
+    "OUTPOST_ID_MISSING_ON_QUOTE_ERROR",
+    "ENTERPRISE_SUPPORT_ERROR",
+    "SHIPPING_ADDRESS_MISSING_CONTACT_NAME_ERROR",
+    "SHIPPING_ADDRESS_MISSING_CONTACT_NUMBER_ERROR",
+    "SHIPPING_ADDRESS_MISSING_CONTACT_INFO_ERROR",
+    "OUTPOST_STATE_CHANGED_ERROR",
+    "OUTPOST_NOT_FOUND_ERROR",
+    "OUTPOST_RENEWAL_REQUIRED_ERROR",
+]
+OutpostGenerationType = Literal["GENERATION_2", "GENERATION_1"]
 PaymentOptionType = Literal["ALL_UPFRONT", "NO_UPFRONT", "PARTIAL_UPFRONT"]
 PaymentTermType = Literal["THREE_YEARS", "ONE_YEAR", "FIVE_YEARS"]
 PowerConnectorType = Literal["L6_30P", "IEC309", "AH530P7W", "AH532P6W", "CS8365C"]
@@ -134,7 +178,25 @@ PowerDrawKvaType = Literal[
 PowerFeedDropType = Literal["ABOVE_RACK", "BELOW_RACK"]
 PowerPhaseType = Literal["SINGLE_PHASE", "THREE_PHASE"]
 PricingResultType = Literal["PRICED", "UNABLE_TO_PRICE"]
+PrivateConnectivityStatusType = Literal["ENABLED", "DISABLED"]
+QuoteCapacityTypeType = Literal["EC2", "EBS", "S3"]
+QuoteConstraintTypeType = Literal[
+    "RACK_MAXIMUM",
+    "RACK_MAX_POWER_KVA",
+    "RACK_MAX_WEIGHT_LBS",
+    "RACK_SPACE_CONSTRAINED",
+]
 QuotePricingTypeType = Literal["SUBSCRIPTION"]
+QuoteRackUseTypeType = Literal["NETWORKING", "COMPUTE"]
+QuoteSpecificationTypeType = Literal[
+    "UPDATED_RACK",
+    "NEW_RACK",
+    "EXISTING_RACK",
+    "SERVER",
+]
+QuoteStatusType = Literal["CREATED", "ORDER_SUBMITTED", "EXPIRED"]
+RackScalingTypeType = Literal["SINGLE_RACK", "MULTI_RACK"]
+RackUnitHeightType = Literal["HEIGHT_42U", "HEIGHT_2U", "HEIGHT_1U"]
 ShipmentCarrierType = Literal["DHL", "DBS", "FEDEX", "UPS", "EXPEDITORS"]
 SubscriptionStatusType = Literal["ACTIVE", "PENDING", "INACTIVE", "CANCELLED"]
 SubscriptionTypeType = Literal["ORIGINAL", "RENEWAL", "CAPACITY_INCREASE"]

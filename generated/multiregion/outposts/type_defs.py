@@ -29,13 +29,18 @@ from .literals import (
     CatalogItemClassType,
     CatalogItemStatusType,
     ComputeAssetStateType,
+    CurrencyCodeType,
     DecommissionRequestStatusType,
     FiberOpticCableTypeType,
+    FormFactorType,
     LineItemStatusType,
     MaximumSupportedWeightLbsType,
     OpticalStandardType,
     OrderStatusType,
     OrderTypeType,
+    OrderingRequirementStatusType,
+    OrderingRequirementTypeType,
+    OutpostGenerationType,
     PaymentOptionType,
     PaymentTermType,
     PowerConnectorType,
@@ -43,7 +48,15 @@ from .literals import (
     PowerFeedDropType,
     PowerPhaseType,
     PricingResultType,
+    PrivateConnectivityStatusType,
+    QuoteCapacityTypeType,
+    QuoteConstraintTypeType,
     QuotePricingTypeType,
+    QuoteRackUseTypeType,
+    QuoteSpecificationTypeType,
+    QuoteStatusType,
+    RackScalingTypeType,
+    RackUnitHeightType,
     ShipmentCarrierType,
     SubscriptionStatusType,
     SubscriptionTypeType,
@@ -66,6 +79,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CancelCapacityTaskOutputTypeDef",
         "CancelOrderInputTypeDef",
         "CancelOrderOutputTypeDef",
+        "CapacitySummaryTypeDef",
         "CapacityTaskFailureTypeDef",
         "CapacityTaskSummaryTypeDef",
         "CatalogItemTypeDef",
@@ -75,16 +89,24 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateOrderOutputTypeDef",
         "CreateOutpostInputTypeDef",
         "CreateOutpostOutputTypeDef",
+        "CreatePrivateConnectivityConfigInputTypeDef",
+        "CreatePrivateConnectivityConfigOutputTypeDef",
+        "CreateQuoteInputTypeDef",
+        "CreateQuoteOutputTypeDef",
         "CreateRenewalInputTypeDef",
         "CreateRenewalOutputTypeDef",
         "CreateSiteInputTypeDef",
         "CreateSiteOutputTypeDef",
         "DeleteOutpostInputTypeDef",
         "DeleteOutpostOutputTypeDef",
+        "DeleteQuoteInputTypeDef",
+        "DeleteQuoteOutputTypeDef",
         "DeleteSiteInputTypeDef",
         "DeleteSiteOutputTypeDef",
+        "DetailedInstanceTypeItemTypeDef",
         "EC2CapacityTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "FormFactorConfigTypeDef",
         "GetCapacityTaskInputTypeDef",
         "GetCapacityTaskOutputTypeDef",
         "GetCatalogItemInputTypeDef",
@@ -101,6 +123,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetOutpostOutputTypeDef",
         "GetOutpostSupportedInstanceTypesInputTypeDef",
         "GetOutpostSupportedInstanceTypesOutputTypeDef",
+        "GetPrivateConnectivityConfigInputTypeDef",
+        "GetPrivateConnectivityConfigOutputTypeDef",
+        "GetQuoteInputTypeDef",
+        "GetQuoteOutputTypeDef",
         "GetRenewalPricingInputTypeDef",
         "GetRenewalPricingOutputTypeDef",
         "GetSiteAddressInputTypeDef",
@@ -124,20 +150,34 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListCapacityTasksOutputTypeDef",
         "ListCatalogItemsInputTypeDef",
         "ListCatalogItemsOutputTypeDef",
+        "ListOrderableInstanceTypesInputTypeDef",
+        "ListOrderableInstanceTypesOutputTypeDef",
         "ListOrdersInputTypeDef",
         "ListOrdersOutputTypeDef",
         "ListOutpostsInputTypeDef",
         "ListOutpostsOutputTypeDef",
+        "ListQuotesInputTypeDef",
+        "ListQuotesOutputTypeDef",
         "ListSitesInputTypeDef",
         "ListSitesOutputTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
         "OrderSummaryTypeDef",
         "OrderTypeDef",
+        "OrderingRequirementTypeDef",
         "OutpostTypeDef",
         "PricingOptionTypeDef",
+        "PrivateConnectivityConfigTypeDef",
+        "QuoteCapacityTypeDef",
+        "QuoteConstraintTypeDef",
+        "QuoteOptionTypeDef",
+        "QuoteSpecificationTypeDef",
+        "QuoteSummaryTypeDef",
+        "QuoteTypeDef",
         "RackPhysicalPropertiesTypeDef",
+        "RackSpecificationDetailsTypeDef",
         "ResponseMetadataTypeDef",
+        "ServerSpecificationDetailsTypeDef",
         "ShipmentInformationTypeDef",
         "SiteTypeDef",
         "StartCapacityTaskInputTypeDef",
@@ -154,12 +194,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UntagResourceResponseTypeDef",
         "UpdateOutpostInputTypeDef",
         "UpdateOutpostOutputTypeDef",
+        "UpdateQuoteInputTypeDef",
+        "UpdateQuoteOutputTypeDef",
         "UpdateSiteAddressInputTypeDef",
         "UpdateSiteAddressOutputTypeDef",
         "UpdateSiteInputTypeDef",
         "UpdateSiteOutputTypeDef",
         "UpdateSiteRackPhysicalPropertiesInputTypeDef",
         "UpdateSiteRackPhysicalPropertiesOutputTypeDef",
+        "VpcInformationOutputTypeDef",
+        "VpcInformationTypeDef",
     ]
 
 
@@ -233,6 +277,18 @@ class CancelOrderOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class QuoteCapacityTypeDef(TypedDict):
+    QuoteCapacityType: NotRequired[QuoteCapacityTypeType]
+    Unit: NotRequired[str]
+    Quantity: NotRequired[float]
+
+
+class CapacitySummaryTypeDef(TypedDict):
+    ExistingCapacities: NotRequired[list[QuoteCapacityTypeDef]]
+    FinalCapacities: NotRequired[list[QuoteCapacityTypeDef]]
+    CapacityChange: NotRequired[list[QuoteCapacityTypeDef]]
+
+
 class CapacityTaskFailureTypeDef(TypedDict):
     Reason: str
     Type: NotRequired[CapacityTaskFailureTypeType]
@@ -263,6 +319,7 @@ class CatalogItemTypeDef(TypedDict):
     WeightLbs: NotRequired[int]
     SupportedUplinkGbps: NotRequired[list[int]]
     SupportedStorage: NotRequired[list[SupportedStorageEnumType]]
+    RackScalingType: NotRequired[RackScalingTypeType]
 
 
 class ConnectionDetailsTypeDef(TypedDict):
@@ -281,6 +338,8 @@ class LineItemRequestTypeDef(TypedDict):
 
 class CreateOrderInputTypeDef(TypedDict):
     OutpostIdentifier: str
+    QuoteIdentifier: NotRequired[str]
+    QuoteOptionIdentifier: NotRequired[str]
     LineItems: NotRequired[ReadOnly[Sequence[LineItemRequestTypeDef]]]
     PaymentOption: PaymentOptionType
     PaymentTerm: NotRequired[PaymentTermType]
@@ -309,6 +368,8 @@ class LineItemTypeDef(TypedDict):
 
 class OrderTypeDef(TypedDict):
     OutpostId: NotRequired[str]
+    QuoteIdentifier: NotRequired[str]
+    QuoteOptionIdentifier: NotRequired[str]
     OrderId: NotRequired[str]
     Status: NotRequired[OrderStatusType]
     LineItems: NotRequired[list[LineItemTypeDef]]
@@ -347,10 +408,137 @@ class OutpostTypeDef(TypedDict):
     Tags: NotRequired[dict[str, str]]
     SiteArn: NotRequired[str]
     SupportedHardwareType: NotRequired[SupportedHardwareTypeType]
+    Generation: NotRequired[OutpostGenerationType]
+    RackScalingType: NotRequired[RackScalingTypeType]
 
 
 class CreateOutpostOutputTypeDef(TypedDict):
     Outpost: NotRequired[OutpostTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class VpcInformationTypeDef(TypedDict):
+    VpcId: NotRequired[str]
+    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
+    VpcEndpointId: NotRequired[str]
+
+
+class CreatePrivateConnectivityConfigInputTypeDef(TypedDict):
+    OutpostId: str
+    VpcInformationList: ReadOnly[Sequence[VpcInformationTypeDef]]
+
+
+class VpcInformationOutputTypeDef(TypedDict):
+    VpcId: NotRequired[str]
+    SubnetIds: NotRequired[list[str]]
+    VpcEndpointId: NotRequired[str]
+
+
+class PrivateConnectivityConfigTypeDef(TypedDict):
+    RoleArn: NotRequired[str]
+    PrivateConnectivityStatus: NotRequired[PrivateConnectivityStatusType]
+    VpcInformationList: NotRequired[list[VpcInformationOutputTypeDef]]
+    ProvisioningRoleArn: NotRequired[str]
+
+
+class CreatePrivateConnectivityConfigOutputTypeDef(TypedDict):
+    PrivateConnectivityConfig: NotRequired[PrivateConnectivityConfigTypeDef]
+    OutpostId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class QuoteConstraintTypeDef(TypedDict):
+    QuoteConstraintType: NotRequired[QuoteConstraintTypeType]
+    Value: NotRequired[str]
+
+
+class CreateQuoteInputTypeDef(TypedDict):
+    OutpostIdentifier: NotRequired[str]
+    CountryCode: str
+    RequestedCapacities: ReadOnly[Sequence[QuoteCapacityTypeDef]]
+    RequestedConstraints: NotRequired[ReadOnly[Sequence[QuoteConstraintTypeDef]]]
+    RequestedPaymentOptions: NotRequired[ReadOnly[Sequence[PaymentOptionType]]]
+    RequestedPaymentTerms: NotRequired[ReadOnly[Sequence[PaymentTermType]]]
+    Description: NotRequired[str]
+
+
+class OrderingRequirementTypeDef(TypedDict):
+    StatusMessage: NotRequired[str]
+    OrderingRequirementType: NotRequired[OrderingRequirementTypeType]
+    Status: NotRequired[OrderingRequirementStatusType]
+
+
+class SubscriptionPricingDetailsTypeDef(TypedDict):
+    PaymentOption: NotRequired[PaymentOptionType]
+    PaymentTerm: NotRequired[PaymentTermType]
+    UpfrontPrice: NotRequired[float]
+    MonthlyRecurringPrice: NotRequired[float]
+    Currency: NotRequired[CurrencyCodeType]
+
+
+class PricingOptionTypeDef(TypedDict):
+    PricingType: NotRequired[QuotePricingTypeType]
+    SubscriptionPricingDetails: NotRequired[SubscriptionPricingDetailsTypeDef]
+
+
+class RackSpecificationDetailsTypeDef(TypedDict):
+    RackId: NotRequired[str]
+    RackUse: NotRequired[QuoteRackUseTypeType]
+    RackPowerDrawKva: NotRequired[float]
+    RackWeightLbs: NotRequired[float]
+    RackHeightInches: NotRequired[float]
+    RackWidthInches: NotRequired[float]
+    RackDepthInches: NotRequired[float]
+    RackUnitHeight: NotRequired[RackUnitHeightType]
+    EC2Capacities: NotRequired[list[EC2CapacityTypeDef]]
+
+
+class ServerSpecificationDetailsTypeDef(TypedDict):
+    ServerPowerDrawKva: NotRequired[float]
+    ServerWeightLbs: NotRequired[float]
+    ServerHeightInches: NotRequired[float]
+    ServerWidthInches: NotRequired[float]
+    ServerDepthInches: NotRequired[float]
+    RackUnitHeight: NotRequired[RackUnitHeightType]
+    EC2Capacities: NotRequired[list[EC2CapacityTypeDef]]
+
+
+class QuoteSpecificationTypeDef(TypedDict):
+    QuoteSpecificationType: NotRequired[QuoteSpecificationTypeType]
+    ExistingRackSpecificationDetails: NotRequired[RackSpecificationDetailsTypeDef]
+    FinalRackSpecificationDetails: NotRequired[RackSpecificationDetailsTypeDef]
+    ServerSpecificationDetails: NotRequired[ServerSpecificationDetailsTypeDef]
+
+
+class QuoteOptionTypeDef(TypedDict):
+    QuoteOptionIdentifier: NotRequired[str]
+    Capacities: NotRequired[list[QuoteCapacityTypeDef]]
+    CapacitySummary: NotRequired[CapacitySummaryTypeDef]
+    Specifications: NotRequired[list[QuoteSpecificationTypeDef]]
+    PricingOptions: NotRequired[list[PricingOptionTypeDef]]
+
+
+class QuoteTypeDef(TypedDict):
+    QuoteId: NotRequired[str]
+    AccountId: NotRequired[str]
+    QuoteStatus: NotRequired[QuoteStatusType]
+    StatusMessage: NotRequired[str]
+    OutpostArn: NotRequired[str]
+    CountryCode: NotRequired[str]
+    RequestedCapacities: NotRequired[list[QuoteCapacityTypeDef]]
+    RequestedConstraints: NotRequired[list[QuoteConstraintTypeDef]]
+    RequestedPaymentOptions: NotRequired[list[PaymentOptionType]]
+    RequestedPaymentTerms: NotRequired[list[PaymentTermType]]
+    QuoteOptions: NotRequired[list[QuoteOptionTypeDef]]
+    OrderingRequirements: NotRequired[list[OrderingRequirementTypeDef]]
+    SubmittedOrderId: NotRequired[str]
+    CreatedDate: NotRequired[datetime]
+    ExpirationDate: NotRequired[datetime]
+    Description: NotRequired[str]
+
+
+class CreateQuoteOutputTypeDef(TypedDict):
+    Quote: NotRequired[QuoteTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -367,6 +555,7 @@ class CreateRenewalOutputTypeDef(TypedDict):
     OutpostId: NotRequired[str]
     UpfrontPrice: NotRequired[float]
     MonthlyRecurringPrice: NotRequired[float]
+    Currency: NotRequired[CurrencyCodeType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -419,12 +608,33 @@ class DeleteOutpostOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteQuoteInputTypeDef(TypedDict):
+    QuoteIdentifier: str
+
+
+class DeleteQuoteOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteSiteInputTypeDef(TypedDict):
     SiteId: str
 
 
 class DeleteSiteOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class FormFactorConfigTypeDef(TypedDict):
+    FormFactor: NotRequired[FormFactorType]
+    OutpostGeneration: NotRequired[OutpostGenerationType]
+
+
+class DetailedInstanceTypeItemTypeDef(TypedDict):
+    InstanceType: NotRequired[str]
+    VCPUs: NotRequired[int]
+    MemoryInMib: NotRequired[int]
+    NetworkPerformance: NotRequired[str]
+    FormFactorConfigs: NotRequired[list[FormFactorConfigTypeDef]]
 
 
 class GetCapacityTaskInputTypeDef(TypedDict):
@@ -501,6 +711,7 @@ class SubscriptionTypeDef(TypedDict):
     OrderIds: NotRequired[list[str]]
     BeginDate: NotRequired[datetime]
     EndDate: NotRequired[datetime]
+    Currency: NotRequired[CurrencyCodeType]
     MonthlyRecurringPrice: NotRequired[float]
     UpfrontPrice: NotRequired[float]
 
@@ -556,20 +767,26 @@ class GetOutpostSupportedInstanceTypesOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetPrivateConnectivityConfigInputTypeDef(TypedDict):
+    OutpostId: str
+
+
+class GetPrivateConnectivityConfigOutputTypeDef(TypedDict):
+    PrivateConnectivityConfig: NotRequired[PrivateConnectivityConfigTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetQuoteInputTypeDef(TypedDict):
+    QuoteIdentifier: str
+
+
+class GetQuoteOutputTypeDef(TypedDict):
+    Quote: NotRequired[QuoteTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetRenewalPricingInputTypeDef(TypedDict):
     OutpostIdentifier: str
-
-
-class SubscriptionPricingDetailsTypeDef(TypedDict):
-    PaymentOption: NotRequired[PaymentOptionType]
-    PaymentTerm: NotRequired[PaymentTermType]
-    UpfrontPrice: NotRequired[float]
-    MonthlyRecurringPrice: NotRequired[float]
-
-
-class PricingOptionTypeDef(TypedDict):
-    PricingType: NotRequired[QuotePricingTypeType]
-    SubscriptionPricingDetails: NotRequired[SubscriptionPricingDetailsTypeDef]
 
 
 class GetRenewalPricingOutputTypeDef(TypedDict):
@@ -676,6 +893,18 @@ class ListCatalogItemsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListOrderableInstanceTypesInputTypeDef(TypedDict):
+    OutpostGenerationFilter: NotRequired[OutpostGenerationType]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListOrderableInstanceTypesOutputTypeDef(TypedDict):
+    InstanceTypes: NotRequired[list[DetailedInstanceTypeItemTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListOrdersInputTypeDef(TypedDict):
     OutpostIdentifierFilter: NotRequired[str]
     NextToken: NotRequired[str]
@@ -708,6 +937,35 @@ class ListOutpostsInputTypeDef(TypedDict):
 
 class ListOutpostsOutputTypeDef(TypedDict):
     Outposts: NotRequired[list[OutpostTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListQuotesInputTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class QuoteSummaryTypeDef(TypedDict):
+    QuoteId: NotRequired[str]
+    AccountId: NotRequired[str]
+    QuoteStatus: NotRequired[QuoteStatusType]
+    StatusMessage: NotRequired[str]
+    OutpostArn: NotRequired[str]
+    CountryCode: NotRequired[str]
+    RequestedCapacities: NotRequired[list[QuoteCapacityTypeDef]]
+    RequestedConstraints: NotRequired[list[QuoteConstraintTypeDef]]
+    RequestedPaymentOptions: NotRequired[list[PaymentOptionType]]
+    RequestedPaymentTerms: NotRequired[list[PaymentTermType]]
+    QuoteOptions: NotRequired[list[QuoteOptionTypeDef]]
+    SubmittedOrderId: NotRequired[str]
+    CreatedDate: NotRequired[datetime]
+    ExpirationDate: NotRequired[datetime]
+    Description: NotRequired[str]
+
+
+class ListQuotesOutputTypeDef(TypedDict):
+    Quotes: NotRequired[list[QuoteSummaryTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -813,6 +1071,22 @@ class UpdateOutpostInputTypeDef(TypedDict):
 
 class UpdateOutpostOutputTypeDef(TypedDict):
     Outpost: NotRequired[OutpostTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateQuoteInputTypeDef(TypedDict):
+    QuoteIdentifier: str
+    OutpostIdentifier: NotRequired[str]
+    CountryCode: NotRequired[str]
+    RequestedCapacities: NotRequired[ReadOnly[Sequence[QuoteCapacityTypeDef]]]
+    RequestedConstraints: NotRequired[ReadOnly[Sequence[QuoteConstraintTypeDef]]]
+    RequestedPaymentOptions: NotRequired[ReadOnly[Sequence[PaymentOptionType]]]
+    RequestedPaymentTerms: NotRequired[ReadOnly[Sequence[PaymentTermType]]]
+    Description: NotRequired[str]
+
+
+class UpdateQuoteOutputTypeDef(TypedDict):
+    Quote: NotRequired[QuoteTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

@@ -188,6 +188,43 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         """
         return self._call("GetProfileVisibility", kwargs)
 
+    def get_qualifications_association_details(
+        self,
+        **kwargs: Unpack[type_defs.GetQualificationsAssociationDetailsRequestTypeDef],
+    ) -> TargetResults[type_defs.GetQualificationsAssociationDetailsResponseTypeDef]:
+        """Returns your current qualifications association status, the primary
+        partner, and the full list of partners associated under the primary
+        partner.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-account-2025-04-04/GetQualificationsAssociationDetails
+        """
+        return self._call("GetQualificationsAssociationDetails", kwargs)
+
+    def get_qualifications_association_task(
+        self, **kwargs: Unpack[type_defs.GetQualificationsAssociationTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.GetQualificationsAssociationTaskResponseTypeDef]:
+        """Retrieves the status and details of the most recent qualifications
+        association task for your partner account. Use this operation to poll the
+        progress of an association task initiated by
+        StartQualificationsAssociationTask.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-account-2025-04-04/GetQualificationsAssociationTask
+        """
+        return self._call("GetQualificationsAssociationTask", kwargs)
+
+    def get_qualifications_disassociation_task(
+        self,
+        **kwargs: Unpack[type_defs.GetQualificationsDisassociationTaskRequestTypeDef],
+    ) -> TargetResults[type_defs.GetQualificationsDisassociationTaskResponseTypeDef]:
+        """Retrieves the status and details of the most recent qualifications
+        disassociation task for your partner account. Use this operation to poll
+        the progress of a disassociation task initiated by
+        StartQualificationsDisassociationTask.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-account-2025-04-04/GetQualificationsDisassociationTask
+        """
+        return self._call("GetQualificationsDisassociationTask", kwargs)
+
     def get_verification(
         self, **kwargs: Unpack[type_defs.GetVerificationRequestTypeDef]
     ) -> TargetResults[type_defs.GetVerificationResponseTypeDef]:
@@ -288,6 +325,32 @@ class MultiRegionPartnerCentralAccountAPI(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-account-2025-04-04/StartProfileUpdateTask
         """
         return self._call("StartProfileUpdateTask", kwargs)
+
+    def start_qualifications_association_task(
+        self,
+        **kwargs: Unpack[type_defs.StartQualificationsAssociationTaskRequestTypeDef],
+    ) -> TargetResults[type_defs.StartQualificationsAssociationTaskResponseTypeDef]:
+        """Initiates an asynchronous task to associate your partner qualifications
+        with a primary account. You must be a subsidiary of the primary account
+        with an active subsidiary connection. Use GetQualificationsAssociationTask
+        to monitor task progress.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-account-2025-04-04/StartQualificationsAssociationTask
+        """
+        return self._call("StartQualificationsAssociationTask", kwargs)
+
+    def start_qualifications_disassociation_task(
+        self,
+        **kwargs: Unpack[type_defs.StartQualificationsDisassociationTaskRequestTypeDef],
+    ) -> TargetResults[type_defs.StartQualificationsDisassociationTaskResponseTypeDef]:
+        """Initiates an asynchronous task to disassociate your partner qualifications
+        from a primary account. You must currently be associated and cannot
+        disassociate if you are the primary partner. Use
+        GetQualificationsDisassociationTask to monitor task progress.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-account-2025-04-04/StartQualificationsDisassociationTask
+        """
+        return self._call("StartQualificationsDisassociationTask", kwargs)
 
     def start_verification(
         self, **kwargs: Unpack[type_defs.StartVerificationRequestTypeDef]

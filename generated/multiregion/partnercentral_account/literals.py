@@ -16,6 +16,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ProfileTaskStatusType",
         "ProfileValidationErrorReasonType",
         "ProfileVisibilityType",
+        "QualificationsAssociationStatusType",
+        "QualificationsAssociationTaskStatusType",
+        "QualificationsDisassociationTaskStatusType",
         "VerificationStatusType",
         "VerificationTypeType",
     ]
@@ -85,6 +88,9 @@ ProfileValidationErrorReasonType = Literal[
     "INVALID_WEBSITE_URL",
 ]
 ProfileVisibilityType = Literal["PRIVATE", "PUBLIC"]
+QualificationsAssociationStatusType = Literal["ASSOCIATED", "NOT_ASSOCIATED"]
+QualificationsAssociationTaskStatusType = Literal["IN_PROGRESS", "SUCCEEDED"]
+QualificationsDisassociationTaskStatusType = Literal["IN_PROGRESS", "SUCCEEDED"]
 VerificationStatusType = Literal[
     "PENDING_CUSTOMER_ACTION",
     "IN_PROGRESS",

@@ -29,6 +29,9 @@ from .literals import (
     ProfileTaskStatusType,
     ProfileValidationErrorReasonType,
     ProfileVisibilityType,
+    QualificationsAssociationStatusType,
+    QualificationsAssociationTaskStatusType,
+    QualificationsDisassociationTaskStatusType,
     VerificationStatusType,
     VerificationTypeType,
 )
@@ -76,8 +79,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetProfileUpdateTaskResponseTypeDef",
         "GetProfileVisibilityRequestTypeDef",
         "GetProfileVisibilityResponseTypeDef",
+        "GetQualificationsAssociationDetailsRequestTypeDef",
+        "GetQualificationsAssociationDetailsResponseTypeDef",
+        "GetQualificationsAssociationTaskRequestTypeDef",
+        "GetQualificationsAssociationTaskResponseTypeDef",
+        "GetQualificationsDisassociationTaskRequestTypeDef",
+        "GetQualificationsDisassociationTaskResponseTypeDef",
         "GetVerificationRequestTypeDef",
         "GetVerificationResponseTypeDef",
+        "HeadquartersTypeDef",
         "ListConnectionInvitationsRequestTypeDef",
         "ListConnectionInvitationsResponseTypeDef",
         "ListConnectionsRequestTypeDef",
@@ -96,6 +106,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PutAllianceLeadContactResponseTypeDef",
         "PutProfileVisibilityRequestTypeDef",
         "PutProfileVisibilityResponseTypeDef",
+        "QualificationsAssociationPartnerTypeDef",
         "RegistrantVerificationDetailsTypeDef",
         "RegistrantVerificationResponseTypeDef",
         "RejectConnectionInvitationRequestTypeDef",
@@ -106,6 +117,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SendEmailVerificationCodeResponseTypeDef",
         "StartProfileUpdateTaskRequestTypeDef",
         "StartProfileUpdateTaskResponseTypeDef",
+        "StartQualificationsAssociationTaskRequestTypeDef",
+        "StartQualificationsAssociationTaskResponseTypeDef",
+        "StartQualificationsDisassociationTaskRequestTypeDef",
+        "StartQualificationsDisassociationTaskResponseTypeDef",
         "StartVerificationRequestTypeDef",
         "StartVerificationResponseTypeDef",
         "TagResourceRequestTypeDef",
@@ -259,6 +274,11 @@ class ErrorDetailTypeDef(TypedDict):
     Reason: ProfileValidationErrorReasonType
 
 
+class HeadquartersTypeDef(TypedDict):
+    CountryCode: str
+    SubdivisionCode: str
+
+
 class LocalizedContentTypeDef(TypedDict):
     DisplayName: str
     Description: str
@@ -276,6 +296,7 @@ class TaskDetailsOutputTypeDef(TypedDict):
     IndustrySegments: list[IndustrySegmentType]
     TranslationSourceLocale: str
     LocalizedContents: NotRequired[list[LocalizedContentTypeDef]]
+    Headquarters: NotRequired[HeadquartersTypeDef]
 
 
 class CancelProfileUpdateTaskResponseTypeDef(TypedDict):
@@ -376,6 +397,7 @@ class PartnerProfileTypeDef(TypedDict):
     IndustrySegments: list[IndustrySegmentType]
     TranslationSourceLocale: str
     LocalizedContents: NotRequired[list[LocalizedContentTypeDef]]
+    Headquarters: NotRequired[HeadquartersTypeDef]
     ProfileId: NotRequired[str]
 
 
@@ -512,6 +534,61 @@ class GetProfileVisibilityResponseTypeDef(TypedDict):
     Id: str
     Visibility: ProfileVisibilityType
     ProfileId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetQualificationsAssociationDetailsRequestTypeDef(TypedDict):
+    Catalog: str
+    Identifier: str
+
+
+class QualificationsAssociationPartnerTypeDef(TypedDict):
+    ProfileId: NotRequired[str]
+    AccountId: NotRequired[str]
+
+
+class GetQualificationsAssociationDetailsResponseTypeDef(TypedDict):
+    Catalog: str
+    Arn: str
+    Id: str
+    Status: QualificationsAssociationStatusType
+    PrimaryPartner: NotRequired[QualificationsAssociationPartnerTypeDef]
+    AssociatedPartners: NotRequired[list[QualificationsAssociationPartnerTypeDef]]
+    UpdatedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetQualificationsAssociationTaskRequestTypeDef(TypedDict):
+    Catalog: str
+    Identifier: str
+
+
+class GetQualificationsAssociationTaskResponseTypeDef(TypedDict):
+    Catalog: str
+    Arn: str
+    Id: str
+    TaskId: str
+    Status: QualificationsAssociationTaskStatusType
+    PrimaryPartner: QualificationsAssociationPartnerTypeDef
+    StartedAt: datetime
+    EndedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetQualificationsDisassociationTaskRequestTypeDef(TypedDict):
+    Catalog: str
+    Identifier: str
+
+
+class GetQualificationsDisassociationTaskResponseTypeDef(TypedDict):
+    Catalog: str
+    Arn: str
+    Id: str
+    TaskId: str
+    Status: QualificationsDisassociationTaskStatusType
+    AssociatedPartner: QualificationsAssociationPartnerTypeDef
+    StartedAt: datetime
+    EndedAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -675,6 +752,7 @@ class TaskDetailsTypeDef(TypedDict):
     IndustrySegments: ReadOnly[Sequence[IndustrySegmentType]]
     TranslationSourceLocale: str
     LocalizedContents: NotRequired[ReadOnly[Sequence[LocalizedContentTypeDef]]]
+    Headquarters: NotRequired[HeadquartersTypeDef]
 
 
 class StartProfileUpdateTaskRequestTypeDef(TypedDict):
@@ -694,6 +772,42 @@ class StartProfileUpdateTaskResponseTypeDef(TypedDict):
     Status: ProfileTaskStatusType
     EndedAt: NotRequired[datetime]
     ErrorDetailList: NotRequired[list[ErrorDetailTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartQualificationsAssociationTaskRequestTypeDef(TypedDict):
+    Catalog: str
+    Identifier: str
+    ClientToken: NotRequired[str]
+    PrimaryPartner: QualificationsAssociationPartnerTypeDef
+
+
+class StartQualificationsAssociationTaskResponseTypeDef(TypedDict):
+    Catalog: str
+    Arn: str
+    Id: str
+    TaskId: str
+    Status: QualificationsAssociationTaskStatusType
+    PrimaryPartner: QualificationsAssociationPartnerTypeDef
+    StartedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartQualificationsDisassociationTaskRequestTypeDef(TypedDict):
+    Catalog: str
+    Identifier: str
+    ClientToken: NotRequired[str]
+    AssociatedPartner: QualificationsAssociationPartnerTypeDef
+
+
+class StartQualificationsDisassociationTaskResponseTypeDef(TypedDict):
+    Catalog: str
+    Arn: str
+    Id: str
+    TaskId: str
+    Status: QualificationsDisassociationTaskStatusType
+    AssociatedPartner: QualificationsAssociationPartnerTypeDef
+    StartedAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef
 
 

@@ -37,6 +37,17 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         """
         return self._call("AcceptChannelHandshake", kwargs)
 
+    def cancel_channel_contract(
+        self, **kwargs: Unpack[type_defs.CancelChannelContractRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelChannelContractResponseTypeDef]:
+        """Cancels a pending channel contract created within the last 30 days. A
+        request for a channel contract that isn't PENDING, including one that is
+        already CANCELED, fails with a ValidationException.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/CancelChannelContract
+        """
+        return self._call("CancelChannelContract", kwargs)
+
     def cancel_channel_handshake(
         self, **kwargs: Unpack[type_defs.CancelChannelHandshakeRequestTypeDef]
     ) -> TargetResults[type_defs.CancelChannelHandshakeResponseTypeDef]:
@@ -45,6 +56,17 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/CancelChannelHandshake
         """
         return self._call("CancelChannelHandshake", kwargs)
+
+    def create_channel_contract(
+        self, **kwargs: Unpack[type_defs.CreateChannelContractRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateChannelContractResponseTypeDef]:
+        """Creates a new channel contract and sends it to the signatory for
+        signature. In the Sandbox catalog, the channel contract is accepted
+        automatically.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/CreateChannelContract
+        """
+        return self._call("CreateChannelContract", kwargs)
 
     def create_channel_handshake(
         self, **kwargs: Unpack[type_defs.CreateChannelHandshakeRequestTypeDef]
@@ -93,6 +115,15 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         """
         return self._call("DeleteRelationship", kwargs)
 
+    def get_channel_contract(
+        self, **kwargs: Unpack[type_defs.GetChannelContractRequestTypeDef]
+    ) -> TargetResults[type_defs.GetChannelContractResponseTypeDef]:
+        """Retrieves details of a specific channel contract.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/GetChannelContract
+        """
+        return self._call("GetChannelContract", kwargs)
+
     def get_relationship(
         self, **kwargs: Unpack[type_defs.GetRelationshipRequestTypeDef]
     ) -> TargetResults[type_defs.GetRelationshipResponseTypeDef]:
@@ -101,6 +132,15 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/GetRelationship
         """
         return self._call("GetRelationship", kwargs)
+
+    def list_channel_contracts(
+        self, **kwargs: Unpack[type_defs.ListChannelContractsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListChannelContractsResponseTypeDef]:
+        """Lists channel contracts based on specified criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/ListChannelContracts
+        """
+        return self._call("ListChannelContracts", kwargs)
 
     def list_channel_handshakes(
         self, **kwargs: Unpack[type_defs.ListChannelHandshakesRequestTypeDef]
@@ -183,6 +223,29 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
         """
         return self._call("UpdateRelationship", kwargs)
 
+    def paginate_list_channel_contracts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListChannelContractsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListChannelContractsResponseTypeDef]:
+        """Every page of ListChannelContracts in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists channel contracts based on specified criteria.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/ListChannelContracts
+        """
+        return self._paginate(
+            "ListChannelContracts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_channel_handshakes(
         self,
         *,
@@ -250,6 +313,22 @@ class MultiRegionPartnerCentralChannelAPI(MultiRegionClient):
             max_items=max_items,
             page_size=page_size,
             starting_tokens=starting_tokens,
+        )
+
+    def iter_list_channel_contracts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListChannelContractsRequestTypeDef],
+    ) -> Items[type_defs.ChannelContractSummaryTypeDef]:
+        """Each element of items in every page of ListChannelContracts, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-channel-2024-03-18/ListChannelContracts
+        """
+        return self._items(
+            "ListChannelContracts", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_channel_handshakes(

@@ -6,15 +6,21 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AccountScopeType",
         "AssociationTypeType",
+        "ChannelContractStatusType",
+        "ChannelContractTypeType",
         "CoverageType",
         "HandshakeStatusType",
         "HandshakeTypeType",
         "ListProgramManagementAccountsSortNameType",
         "ListRelationshipsSortNameType",
+        "ManagedServicesAttestationTypeSortNameType",
+        "ManagedServicesSupportedServiceType",
         "ParticipantTypeType",
         "ProgramManagementAccountStatusType",
         "ProgramManagementAccountTypeSortNameType",
+        "ProgramManagementAccountTypeType",
         "ProgramType",
         "ProviderType",
         "ResaleAccountModelType",
@@ -25,7 +31,21 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StartServicePeriodTypeSortNameType",
     ]
 
-AssociationTypeType = Literal["DOWNSTREAM_SELLER", "END_CUSTOMER", "INTERNAL"]
+AccountScopeType = Literal["ENTIRE_ORGANIZATION", "SPECIFIC_MEMBER_ACCOUNTS"]
+AssociationTypeType = Literal[
+    "DOWNSTREAM_SELLER",
+    "END_CUSTOMER",
+    "INTERNAL",
+    "MANAGED_SERVICES_END_CUSTOMER",
+]
+ChannelContractStatusType = Literal[
+    "PENDING",
+    "ACCEPTED",
+    "EXPIRED",
+    "CANCELED",
+    "INACTIVE",
+]
+ChannelContractTypeType = Literal["MANAGED_SERVICES_ATTESTATION"]
 CoverageType = Literal["ENTIRE_ORGANIZATION", "MANAGEMENT_ACCOUNT_ONLY"]
 HandshakeStatusType = Literal["PENDING", "ACCEPTED", "REJECTED", "CANCELED", "EXPIRED"]
 HandshakeTypeType = Literal[
@@ -35,9 +55,29 @@ HandshakeTypeType = Literal[
 ]
 ListProgramManagementAccountsSortNameType = Literal["UpdatedAt"]
 ListRelationshipsSortNameType = Literal["UpdatedAt"]
+ManagedServicesAttestationTypeSortNameType = Literal["UpdatedAt"]
+ManagedServicesSupportedServiceType = Literal[
+    "MONITORING",
+    "PATCHING",
+    "SECURITY",
+    "BACKUP_AND_DISASTER_RECOVERY",
+    "FINANCIAL_OPERATIONS",
+    "INFRASTRUCTURE_AS_CODE_AND_AUTOMATION",
+    "WELL_ARCHITECTED",
+    "ARTIFICIAL_INTELLIGENCE_AND_MACHINE_LEARNING_OPERATIONS",
+]
 ParticipantTypeType = Literal["SENDER", "RECEIVER"]
-ProgramType = Literal["SOLUTION_PROVIDER", "DISTRIBUTION", "DISTRIBUTION_SELLER"]
+ProgramType = Literal[
+    "SOLUTION_PROVIDER",
+    "DISTRIBUTION",
+    "DISTRIBUTION_SELLER",
+    "MANAGED_SERVICES_PROVIDER",
+]
 ProgramManagementAccountStatusType = Literal["PENDING", "ACTIVE", "INACTIVE"]
+ProgramManagementAccountTypeType = Literal[
+    "RESALE_BILLING_TRANSFER",
+    "MANAGED_SERVICES",
+]
 ProgramManagementAccountTypeSortNameType = Literal["UpdatedAt"]
 ProviderType = Literal["DISTRIBUTOR", "DISTRIBUTION_SELLER"]
 ResaleAccountModelType = Literal["DISTRIBUTOR", "END_CUSTOMER", "SOLUTION_PROVIDER"]

@@ -19,15 +19,21 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    AccountScopeType,
     AssociationTypeType,
+    ChannelContractStatusType,
+    ChannelContractTypeType,
     CoverageType,
     HandshakeStatusType,
     HandshakeTypeType,
     ListProgramManagementAccountsSortNameType,
     ListRelationshipsSortNameType,
+    ManagedServicesAttestationTypeSortNameType,
+    ManagedServicesSupportedServiceType,
     ParticipantTypeType,
     ProgramManagementAccountStatusType,
     ProgramManagementAccountTypeSortNameType,
+    ProgramManagementAccountTypeType,
     ProgramType,
     ProviderType,
     ResaleAccountModelType,
@@ -43,11 +49,23 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AcceptChannelHandshakeDetailTypeDef",
         "AcceptChannelHandshakeRequestTypeDef",
         "AcceptChannelHandshakeResponseTypeDef",
+        "AddressTypeDef",
+        "CancelChannelContractDetailTypeDef",
+        "CancelChannelContractRequestTypeDef",
+        "CancelChannelContractResponseTypeDef",
         "CancelChannelHandshakeDetailTypeDef",
         "CancelChannelHandshakeRequestTypeDef",
         "CancelChannelHandshakeResponseTypeDef",
+        "ChannelContractDetailTypeDef",
+        "ChannelContractDetailsTypeDef",
+        "ChannelContractPayloadTypeDef",
+        "ChannelContractSummaryDetailsTypeDef",
+        "ChannelContractSummaryTypeDef",
         "ChannelHandshakePayloadTypeDef",
         "ChannelHandshakeSummaryTypeDef",
+        "CreateChannelContractDetailTypeDef",
+        "CreateChannelContractRequestTypeDef",
+        "CreateChannelContractResponseTypeDef",
         "CreateChannelHandshakeDetailTypeDef",
         "CreateChannelHandshakeRequestTypeDef",
         "CreateChannelHandshakeResponseTypeDef",
@@ -62,9 +80,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteRelationshipRequestTypeDef",
         "DeleteRelationshipResponseTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "GetChannelContractRequestTypeDef",
+        "GetChannelContractResponseTypeDef",
         "GetRelationshipRequestTypeDef",
         "GetRelationshipResponseTypeDef",
         "HandshakeDetailTypeDef",
+        "ListChannelContractsRequestTypeDef",
+        "ListChannelContractsResponseTypeDef",
+        "ListChannelContractsTypeFiltersTypeDef",
+        "ListChannelContractsTypeSortTypeDef",
         "ListChannelHandshakesRequestTypeDef",
         "ListChannelHandshakesResponseTypeDef",
         "ListChannelHandshakesTypeFiltersTypeDef",
@@ -77,6 +101,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListRelationshipsSortBaseTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
+        "ManagedServicesAttestationDetailsTypeDef",
+        "ManagedServicesAttestationPayloadTypeDef",
+        "ManagedServicesAttestationSummaryDetailsTypeDef",
+        "ManagedServicesAttestationTypeFiltersTypeDef",
+        "ManagedServicesAttestationTypeSortTypeDef",
         "PartnerLedSupportTypeDef",
         "ProgramManagementAccountHandshakeDetailTypeDef",
         "ProgramManagementAccountSummaryTypeDef",
@@ -129,6 +158,34 @@ class AcceptChannelHandshakeResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class AddressTypeDef(TypedDict):
+    city: str
+    stateOrRegion: str
+    postalCode: str
+    countryCode: str
+    addressLine: str
+    addressLine2: NotRequired[str]
+
+
+class CancelChannelContractDetailTypeDef(TypedDict):
+    id: NotRequired[str]
+    arn: NotRequired[str]
+    status: NotRequired[ChannelContractStatusType]
+    cancellationReason: NotRequired[str]
+
+
+class CancelChannelContractRequestTypeDef(TypedDict):
+    catalog: str
+    identifier: str
+    reason: NotRequired[str]
+    clientToken: NotRequired[str]
+
+
+class CancelChannelContractResponseTypeDef(TypedDict):
+    channelContractDetail: NotRequired[CancelChannelContractDetailTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CancelChannelHandshakeDetailTypeDef(TypedDict):
     id: NotRequired[str]
     arn: NotRequired[str]
@@ -143,6 +200,82 @@ class CancelChannelHandshakeRequestTypeDef(TypedDict):
 class CancelChannelHandshakeResponseTypeDef(TypedDict):
     channelHandshakeDetail: NotRequired[CancelChannelHandshakeDetailTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ManagedServicesAttestationDetailsTypeDef(TypedDict):
+    legalEntityName: str
+    relationshipIdentifier: str
+    programManagementAccountIdentifier: str
+    memberAccountIds: NotRequired[list[str]]
+    endDate: datetime
+    supportedServices: list[ManagedServicesSupportedServiceType]
+    signatoryName: str
+    signatoryEmail: str
+    legalEntityAddress: NotRequired[AddressTypeDef]
+
+
+class ChannelContractDetailsTypeDef(TypedDict):
+    managedServicesAttestationDetails: NotRequired[
+        ManagedServicesAttestationDetailsTypeDef
+    ]
+
+
+class ChannelContractDetailTypeDef(TypedDict):
+    id: str
+    arn: str
+    catalog: str
+    contractType: ChannelContractTypeType
+    status: ChannelContractStatusType
+    createdAt: datetime
+    updatedAt: datetime
+    respondedAt: NotRequired[datetime]
+    cancellationReason: NotRequired[str]
+    details: ChannelContractDetailsTypeDef
+
+
+class ManagedServicesAttestationPayloadTypeDef(TypedDict):
+    legalEntityName: str
+    relationshipIdentifier: str
+    programManagementAccountIdentifier: str
+    memberAccountIds: NotRequired[ReadOnly[Sequence[str]]]
+    endDate: ReadOnly[datetime | str]
+    supportedServices: ReadOnly[Sequence[ManagedServicesSupportedServiceType]]
+    legalEntityAddress: AddressTypeDef
+    signatoryName: str
+    signatoryEmail: str
+
+
+class ChannelContractPayloadTypeDef(TypedDict):
+    managedServicesAttestationPayload: NotRequired[
+        ReadOnly[ManagedServicesAttestationPayloadTypeDef]
+    ]
+
+
+class ManagedServicesAttestationSummaryDetailsTypeDef(TypedDict):
+    legalEntityName: str
+    relationshipIdentifier: str
+    programManagementAccountIdentifier: str
+    memberAccountIds: NotRequired[list[str]]
+    endDate: datetime
+    supportedServices: list[ManagedServicesSupportedServiceType]
+
+
+class ChannelContractSummaryDetailsTypeDef(TypedDict):
+    managedServicesAttestationDetails: NotRequired[
+        ManagedServicesAttestationSummaryDetailsTypeDef
+    ]
+
+
+class ChannelContractSummaryTypeDef(TypedDict):
+    id: str
+    arn: str
+    catalog: str
+    contractType: ChannelContractTypeType
+    status: ChannelContractStatusType
+    createdAt: datetime
+    updatedAt: datetime
+    respondedAt: NotRequired[datetime]
+    details: ChannelContractSummaryDetailsTypeDef
 
 
 class RevokeServicePeriodPayloadTypeDef(TypedDict):
@@ -211,7 +344,7 @@ class ChannelHandshakeSummaryTypeDef(TypedDict):
     status: NotRequired[HandshakeStatusType]
 
 
-class CreateChannelHandshakeDetailTypeDef(TypedDict):
+class CreateChannelContractDetailTypeDef(TypedDict):
     id: NotRequired[str]
     arn: NotRequired[str]
 
@@ -219,6 +352,24 @@ class CreateChannelHandshakeDetailTypeDef(TypedDict):
 class TagTypeDef(TypedDict):
     key: str
     value: str
+
+
+class CreateChannelContractRequestTypeDef(TypedDict):
+    contractType: ChannelContractTypeType
+    catalog: str
+    payload: ReadOnly[ChannelContractPayloadTypeDef]
+    clientToken: NotRequired[str]
+    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateChannelContractResponseTypeDef(TypedDict):
+    channelContractDetail: NotRequired[CreateChannelContractDetailTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateChannelHandshakeDetailTypeDef(TypedDict):
+    id: NotRequired[str]
+    arn: NotRequired[str]
 
 
 class CreateChannelHandshakeRequestTypeDef(TypedDict):
@@ -247,6 +398,7 @@ class CreateProgramManagementAccountRequestTypeDef(TypedDict):
     accountId: str
     clientToken: NotRequired[str]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    type: NotRequired[ProgramManagementAccountTypeType]
 
 
 class CreateProgramManagementAccountResponseTypeDef(TypedDict):
@@ -289,13 +441,15 @@ class CreateRelationshipRequestTypeDef(TypedDict):
     catalog: str
     associationType: AssociationTypeType
     programManagementAccountIdentifier: str
-    associatedAccountId: str
+    associatedAccountId: NotRequired[str]
     displayName: str
     resaleAccountModel: NotRequired[ResaleAccountModelType]
     sector: SectorType
     clientToken: NotRequired[str]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     requestedSupportPlan: NotRequired[SupportPlanTypeDef]
+    accountScope: NotRequired[AccountScopeType]
+    startDate: NotRequired[ReadOnly[datetime | str]]
 
 
 class CreateRelationshipResponseTypeDef(TypedDict):
@@ -324,6 +478,16 @@ class DeleteRelationshipResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetChannelContractRequestTypeDef(TypedDict):
+    catalog: str
+    identifier: str
+
+
+class GetChannelContractResponseTypeDef(TypedDict):
+    channelContractDetail: NotRequired[ChannelContractDetailTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetRelationshipRequestTypeDef(TypedDict):
     catalog: str
     programManagementAccountIdentifier: str
@@ -341,13 +505,54 @@ class RelationshipDetailTypeDef(TypedDict):
     displayName: NotRequired[str]
     resaleAccountModel: NotRequired[ResaleAccountModelType]
     sector: NotRequired[SectorType]
+    accountScope: NotRequired[AccountScopeType]
+    channelContractId: NotRequired[str]
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
     startDate: NotRequired[datetime]
+    endDate: NotRequired[datetime]
 
 
 class GetRelationshipResponseTypeDef(TypedDict):
     relationshipDetail: NotRequired[RelationshipDetailTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ManagedServicesAttestationTypeFiltersTypeDef(TypedDict):
+    relationshipIdentifiers: NotRequired[ReadOnly[Sequence[str]]]
+    legalEntityNames: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ListChannelContractsTypeFiltersTypeDef(TypedDict):
+    managedServicesAttestationTypeFilters: NotRequired[
+        ReadOnly[ManagedServicesAttestationTypeFiltersTypeDef]
+    ]
+
+
+class ManagedServicesAttestationTypeSortTypeDef(TypedDict):
+    sortOrder: SortOrderType
+    sortBy: ManagedServicesAttestationTypeSortNameType
+
+
+class ListChannelContractsTypeSortTypeDef(TypedDict):
+    managedServicesAttestationTypeSort: NotRequired[
+        ManagedServicesAttestationTypeSortTypeDef
+    ]
+
+
+class ListChannelContractsRequestTypeDef(TypedDict):
+    catalog: str
+    contractType: ChannelContractTypeType
+    statuses: NotRequired[ReadOnly[Sequence[ChannelContractStatusType]]]
+    contractTypeFilters: NotRequired[ReadOnly[ListChannelContractsTypeFiltersTypeDef]]
+    contractTypeSort: NotRequired[ListChannelContractsTypeSortTypeDef]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListChannelContractsResponseTypeDef(TypedDict):
+    items: list[ChannelContractSummaryTypeDef]
+    nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -430,6 +635,7 @@ class ListProgramManagementAccountsRequestTypeDef(TypedDict):
     statuses: NotRequired[ReadOnly[Sequence[ProgramManagementAccountStatusType]]]
     sort: NotRequired[ListProgramManagementAccountsSortBaseTypeDef]
     nextToken: NotRequired[str]
+    type: NotRequired[ProgramManagementAccountTypeType]
 
 
 class ProgramManagementAccountSummaryTypeDef(TypedDict):
@@ -444,6 +650,7 @@ class ProgramManagementAccountSummaryTypeDef(TypedDict):
     updatedAt: NotRequired[datetime]
     startDate: NotRequired[datetime]
     status: NotRequired[ProgramManagementAccountStatusType]
+    type: NotRequired[ProgramManagementAccountTypeType]
 
 
 class ListProgramManagementAccountsResponseTypeDef(TypedDict):

@@ -21,7 +21,7 @@ __all__ = ["MultiRegionPartnerCentralSellingAPI"]
 
 
 class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
-    """AWS Partner Central API for Selling"""
+    """Partner Central"""
 
     _service_name = "partnercentral-selling"
     _generated_from = BOTOCORE_VERSION
@@ -60,6 +60,18 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/AssociateOpportunity
         """
         return self._call("AssociateOpportunity", kwargs)
+
+    def create_customer_account(
+        self, **kwargs: Unpack[type_defs.CreateCustomerAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCustomerAccountResponseTypeDef]:
+        """Use CreateCustomerAccount to map a customer account from your records to
+        an AWS customer. Provide details about the customer, such as the company
+        name and website. AWS then matches the account to a customer and adds
+        enrichment information about it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/CreateCustomerAccount
+        """
+        return self._call("CreateCustomerAccount", kwargs)
 
     def create_engagement(
         self, **kwargs: Unpack[type_defs.CreateEngagementRequestTypeDef]
@@ -132,6 +144,16 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         """
         return self._call("CreateResourceSnapshotJob", kwargs)
 
+    def delete_customer_account(
+        self, **kwargs: Unpack[type_defs.DeleteCustomerAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCustomerAccountResponseTypeDef]:
+        """Use DeleteCustomerAccount to delete a customer account. This operation is
+        idempotent. Deleting a customer account that was already deleted succeeds.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/DeleteCustomerAccount
+        """
+        return self._call("DeleteCustomerAccount", kwargs)
+
     def delete_resource_snapshot_job(
         self, **kwargs: Unpack[type_defs.DeleteResourceSnapshotJobRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -168,6 +190,53 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         """
         return self._call("GetAwsOpportunitySummary", kwargs)
 
+    def get_customer_account(
+        self, **kwargs: Unpack[type_defs.GetCustomerAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCustomerAccountResponseTypeDef]:
+        """Use GetCustomerAccount to retrieve the details of a customer account,
+        including the customer information that you provided, the enrichment
+        status, and the enrichment information that AWS provides when the status
+        is ENRICHED.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/GetCustomerAccount
+        """
+        return self._call("GetCustomerAccount", kwargs)
+
+    def get_customer_account_bulk_job(
+        self, **kwargs: Unpack[type_defs.GetCustomerAccountBulkJobRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCustomerAccountBulkJobResponseTypeDef]:
+        """Use GetCustomerAccountBulkJob to retrieve the status and record counts of
+        a bulk job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/GetCustomerAccountBulkJob
+        """
+        return self._call("GetCustomerAccountBulkJob", kwargs)
+
+    def get_customer_account_bulk_job_report_url(
+        self,
+        **kwargs: Unpack[type_defs.GetCustomerAccountBulkJobReportUrlRequestTypeDef],
+    ) -> TargetResults[type_defs.GetCustomerAccountBulkJobReportUrlResponseTypeDef]:
+        """Use GetCustomerAccountBulkJobReportUrl to get a temporary URL for
+        downloading the report of a bulk job, such as the list of records that
+        failed. A report is available only after the job is COMPLETED or FAILED.
+        For a job that is still running, the request fails with a
+        ConflictException.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/GetCustomerAccountBulkJobReportUrl
+        """
+        return self._call("GetCustomerAccountBulkJobReportUrl", kwargs)
+
+    def get_customer_account_statistics(
+        self, **kwargs: Unpack[type_defs.GetCustomerAccountStatisticsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCustomerAccountStatisticsResponseTypeDef]:
+        """Use GetCustomerAccountStatistics to count your customer accounts and group
+        them by fields such as industry, geography, or enrichment status. You can
+        use the same filters as SearchCustomerAccounts.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/GetCustomerAccountStatistics
+        """
+        return self._call("GetCustomerAccountStatistics", kwargs)
+
     def get_engagement(
         self, **kwargs: Unpack[type_defs.GetEngagementRequestTypeDef]
     ) -> TargetResults[type_defs.GetEngagementResponseTypeDef]:
@@ -200,6 +269,27 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         """
         return self._call("GetOpportunity", kwargs)
 
+    def get_opportunity_bulk_job_report_url(
+        self, **kwargs: Unpack[type_defs.GetOpportunityBulkJobReportUrlRequestTypeDef]
+    ) -> TargetResults[type_defs.GetOpportunityBulkJobReportUrlResponseTypeDef]:
+        """Gets the status of the failed-records report for a finished opportunity
+        bulk job and, when the report is ready, a temporary URL to download it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/GetOpportunityBulkJobReportUrl
+        """
+        return self._call("GetOpportunityBulkJobReportUrl", kwargs)
+
+    def get_prospecting_from_engagement_task(
+        self, **kwargs: Unpack[type_defs.GetProspectingFromEngagementTaskRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProspectingFromEngagementTaskResponseTypeDef]:
+        """Retrieves the details and current status of a prospecting task previously
+        started with StartProspectingFromEngagementTask to enable polling for
+        completion and access to per-engagement processing results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/GetProspectingFromEngagementTask
+        """
+        return self._call("GetProspectingFromEngagementTask", kwargs)
+
     def get_resource_snapshot(
         self, **kwargs: Unpack[type_defs.GetResourceSnapshotRequestTypeDef]
     ) -> TargetResults[type_defs.GetResourceSnapshotResponseTypeDef]:
@@ -229,6 +319,29 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         """
         return self._call("GetSellingSystemSettings", kwargs)
 
+    def list_customer_account_bulk_job_results(
+        self,
+        **kwargs: Unpack[type_defs.ListCustomerAccountBulkJobResultsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCustomerAccountBulkJobResultsResponseTypeDef]:
+        """Use ListCustomerAccountBulkJobResults to list the outcome of each record
+        in a bulk job. You can filter the results to records that succeeded or
+        failed. A job that failed before it processed any records returns an empty
+        list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListCustomerAccountBulkJobResults
+        """
+        return self._call("ListCustomerAccountBulkJobResults", kwargs)
+
+    def list_customer_account_bulk_jobs(
+        self, **kwargs: Unpack[type_defs.ListCustomerAccountBulkJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCustomerAccountBulkJobsResponseTypeDef]:
+        """Use ListCustomerAccountBulkJobs to list the bulk jobs in the specified
+        catalog. You can filter the results by job identifier or status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListCustomerAccountBulkJobs
+        """
+        return self._call("ListCustomerAccountBulkJobs", kwargs)
+
     def list_engagement_by_accepting_invitation_tasks(
         self,
         **kwargs: Unpack[
@@ -255,6 +368,20 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListEngagementFromOpportunityTasks
         """
         return self._call("ListEngagementFromOpportunityTasks", kwargs)
+
+    def list_engagement_groups(
+        self, **kwargs: Unpack[type_defs.ListEngagementGroupsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEngagementGroupsResponseTypeDef]:
+        """Lists the active, fully curated AWS Partner Central engagement groups that
+        are available to you in the specified catalog. An engagement group is a
+        curated set of engagements that share common characteristics, such as
+        customer geography, industry, or solution category. To retrieve the
+        engagements in a group, pass the group Id to SearchEngagements as GroupId,
+        and use NextToken to retrieve additional pages of groups.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListEngagementGroups
+        """
+        return self._call("ListEngagementGroups", kwargs)
 
     def list_engagement_invitations(
         self, **kwargs: Unpack[type_defs.ListEngagementInvitationsRequestTypeDef]
@@ -313,6 +440,26 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         """
         return self._call("ListOpportunities", kwargs)
 
+    def list_opportunity_bulk_job_results(
+        self, **kwargs: Unpack[type_defs.ListOpportunityBulkJobResultsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOpportunityBulkJobResultsResponseTypeDef]:
+        """Lists the outcome of each record in an opportunity bulk job. You can
+        filter the results by record status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListOpportunityBulkJobResults
+        """
+        return self._call("ListOpportunityBulkJobResults", kwargs)
+
+    def list_opportunity_bulk_jobs(
+        self, **kwargs: Unpack[type_defs.ListOpportunityBulkJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOpportunityBulkJobsResponseTypeDef]:
+        """Lists the opportunity bulk jobs in the specified catalog, newest first.
+        You can filter the results by job identifier or status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListOpportunityBulkJobs
+        """
+        return self._call("ListOpportunityBulkJobs", kwargs)
+
     def list_opportunity_from_engagement_tasks(
         self,
         **kwargs: Unpack[type_defs.ListOpportunityFromEngagementTasksRequestTypeDef],
@@ -323,6 +470,20 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListOpportunityFromEngagementTasks
         """
         return self._call("ListOpportunityFromEngagementTasks", kwargs)
+
+    def list_prospecting_from_engagement_tasks(
+        self,
+        **kwargs: Unpack[type_defs.ListProspectingFromEngagementTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProspectingFromEngagementTasksResponseTypeDef]:
+        """Lists all prospecting tasks initiated by the caller's account. Supports
+        optional filters by task identifier, task name, or start time range.
+        Results can be sorted using configurable options. The response is
+        paginated. Use the NextToken value from each response to retrieve
+        subsequent pages.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListProspectingFromEngagementTasks
+        """
+        return self._call("ListProspectingFromEngagementTasks", kwargs)
 
     def list_resource_snapshot_jobs(
         self, **kwargs: Unpack[type_defs.ListResourceSnapshotJobsRequestTypeDef]
@@ -386,6 +547,52 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         """
         return self._call("RejectEngagementInvitation", kwargs)
 
+    def search_customer_accounts(
+        self, **kwargs: Unpack[type_defs.SearchCustomerAccountsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchCustomerAccountsResponseTypeDef]:
+        """Use SearchCustomerAccounts to find customer accounts in the specified
+        catalog. You can filter the results by fields such as enrichment status,
+        industry, geography, and creation date, and sort them by company name,
+        date, or score.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/SearchCustomerAccounts
+        """
+        return self._call("SearchCustomerAccounts", kwargs)
+
+    def search_engagements(
+        self, **kwargs: Unpack[type_defs.SearchEngagementsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchEngagementsResponseTypeDef]:
+        """Searches the engagements in AWS Partner Central that match your criteria,
+        such as customer industry or geography. You can combine a free-text
+        Keyword, a structured Filter tree, an engagement group (GroupId), and Sort
+        options, and each search criterion that you specify narrows the results.
+        Results are paginated, so use NextToken to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/SearchEngagements
+        """
+        return self._call("SearchEngagements", kwargs)
+
+    def search_opportunities(
+        self, **kwargs: Unpack[type_defs.SearchOpportunitiesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchOpportunitiesResponseTypeDef]:
+        """The SearchOpportunities operation in the AWS Partner Central Selling API
+        searches and filters the opportunities available to you in AWS Partner
+        Central.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/SearchOpportunities
+        """
+        return self._call("SearchOpportunities", kwargs)
+
+    def start_customer_account_bulk_job(
+        self, **kwargs: Unpack[type_defs.StartCustomerAccountBulkJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartCustomerAccountBulkJobResponseTypeDef]:
+        """Use StartCustomerAccountBulkJob to create many customer accounts from a
+        single file. The job starts processing as soon as it is created.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/StartCustomerAccountBulkJob
+        """
+        return self._call("StartCustomerAccountBulkJob", kwargs)
+
     def start_engagement_by_accepting_invitation_task(
         self,
         **kwargs: Unpack[
@@ -423,6 +630,18 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         """
         return self._call("StartEngagementFromOpportunityTask", kwargs)
 
+    def start_opportunity_bulk_job(
+        self, **kwargs: Unpack[type_defs.StartOpportunityBulkJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StartOpportunityBulkJobResponseTypeDef]:
+        """The StartOpportunityBulkJob operation creates or updates many
+        opportunities in AWS Partner Central (Partner Central) from a single CSV
+        file. The column headers in the file determine whether the job creates or
+        updates opportunities.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/StartOpportunityBulkJob
+        """
+        return self._call("StartOpportunityBulkJob", kwargs)
+
     def start_opportunity_from_engagement_task(
         self,
         **kwargs: Unpack[type_defs.StartOpportunityFromEngagementTaskRequestTypeDef],
@@ -435,6 +654,19 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/StartOpportunityFromEngagementTask
         """
         return self._call("StartOpportunityFromEngagementTask", kwargs)
+
+    def start_prospecting_from_engagement_task(
+        self,
+        **kwargs: Unpack[type_defs.StartProspectingFromEngagementTaskRequestTypeDef],
+    ) -> TargetResults[type_defs.StartProspectingFromEngagementTaskResponseTypeDef]:
+        """Starts a task to convert one or more engagement contexts into new
+        prospecting leads. The task runs asynchronously. To poll for status, use
+        GetProspectingFromEngagementTask, or use
+        ListProspectingFromEngagementTasks to monitor multiple tasks.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/StartProspectingFromEngagementTask
+        """
+        return self._call("StartProspectingFromEngagementTask", kwargs)
 
     def start_resource_snapshot_job(
         self, **kwargs: Unpack[type_defs.StartResourceSnapshotJobRequestTypeDef]
@@ -485,6 +717,17 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         """
         return self._call("UntagResource", kwargs)
 
+    def update_customer_account(
+        self, **kwargs: Unpack[type_defs.UpdateCustomerAccountRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCustomerAccountResponseTypeDef]:
+        """Use UpdateCustomerAccount to replace the customer information on an
+        existing customer account. AWS matches the account again with the updated
+        information.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/UpdateCustomerAccount
+        """
+        return self._call("UpdateCustomerAccount", kwargs)
+
     def update_engagement_context(
         self, **kwargs: Unpack[type_defs.UpdateEngagementContextRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateEngagementContextResponseTypeDef]:
@@ -506,6 +749,56 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/UpdateOpportunity
         """
         return self._call("UpdateOpportunity", kwargs)
+
+    def paginate_list_customer_account_bulk_job_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListCustomerAccountBulkJobResultsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCustomerAccountBulkJobResultsResponseTypeDef]:
+        """Every page of ListCustomerAccountBulkJobResults in every target, merged
+        per target (botocore's build_full_result).
+
+        Use ListCustomerAccountBulkJobResults to list the outcome of each record
+        in a bulk job. You can filter the results to records that succeeded or
+        failed. A job that failed before it processed any records returns an empty
+        list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListCustomerAccountBulkJobResults
+        """
+        return self._paginate(
+            "ListCustomerAccountBulkJobResults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_customer_account_bulk_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListCustomerAccountBulkJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCustomerAccountBulkJobsResponseTypeDef]:
+        """Every page of ListCustomerAccountBulkJobs in every target, merged per
+        target (botocore's build_full_result).
+
+        Use ListCustomerAccountBulkJobs to list the bulk jobs in the specified
+        catalog. You can filter the results by job identifier or status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListCustomerAccountBulkJobs
+        """
+        return self._paginate(
+            "ListCustomerAccountBulkJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
 
     def paginate_list_engagement_by_accepting_invitation_tasks(
         self,
@@ -554,6 +847,34 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         """
         return self._paginate(
             "ListEngagementFromOpportunityTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_engagement_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListEngagementGroupsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEngagementGroupsResponseTypeDef]:
+        """Every page of ListEngagementGroups in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the active, fully curated AWS Partner Central engagement groups that
+        are available to you in the specified catalog. An engagement group is a
+        curated set of engagements that share common characteristics, such as
+        customer geography, industry, or solution category. To retrieve the
+        engagements in a group, pass the group Id to SearchEngagements as GroupId,
+        and use NextToken to retrieve additional pages of groups.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListEngagementGroups
+        """
+        return self._paginate(
+            "ListEngagementGroups",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -686,6 +1007,54 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_opportunity_bulk_job_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListOpportunityBulkJobResultsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOpportunityBulkJobResultsResponseTypeDef]:
+        """Every page of ListOpportunityBulkJobResults in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the outcome of each record in an opportunity bulk job. You can
+        filter the results by record status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListOpportunityBulkJobResults
+        """
+        return self._paginate(
+            "ListOpportunityBulkJobResults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_opportunity_bulk_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListOpportunityBulkJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOpportunityBulkJobsResponseTypeDef]:
+        """Every page of ListOpportunityBulkJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the opportunity bulk jobs in the specified catalog, newest first.
+        You can filter the results by job identifier or status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListOpportunityBulkJobs
+        """
+        return self._paginate(
+            "ListOpportunityBulkJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_opportunity_from_engagement_tasks(
         self,
         *,
@@ -704,6 +1073,33 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         """
         return self._paginate(
             "ListOpportunityFromEngagementTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_prospecting_from_engagement_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListProspectingFromEngagementTasksRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProspectingFromEngagementTasksResponseTypeDef]:
+        """Every page of ListProspectingFromEngagementTasks in every target, merged
+        per target (botocore's build_full_result).
+
+        Lists all prospecting tasks initiated by the caller's account. Supports
+        optional filters by task identifier, task name, or start time range.
+        Results can be sorted using configurable options. The response is
+        paginated. Use the NextToken value from each response to retrieve
+        subsequent pages.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListProspectingFromEngagementTasks
+        """
+        return self._paginate(
+            "ListProspectingFromEngagementTasks",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -784,6 +1180,123 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_search_customer_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.SearchCustomerAccountsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchCustomerAccountsResponseTypeDef]:
+        """Every page of SearchCustomerAccounts in every target, merged per target
+        (botocore's build_full_result).
+
+        Use SearchCustomerAccounts to find customer accounts in the specified
+        catalog. You can filter the results by fields such as enrichment status,
+        industry, geography, and creation date, and sort them by company name,
+        date, or score.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/SearchCustomerAccounts
+        """
+        return self._paginate(
+            "SearchCustomerAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_engagements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.SearchEngagementsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchEngagementsResponseTypeDef]:
+        """Every page of SearchEngagements in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches the engagements in AWS Partner Central that match your criteria,
+        such as customer industry or geography. You can combine a free-text
+        Keyword, a structured Filter tree, an engagement group (GroupId), and Sort
+        options, and each search criterion that you specify narrows the results.
+        Results are paginated, so use NextToken to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/SearchEngagements
+        """
+        return self._paginate(
+            "SearchEngagements",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_opportunities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.SearchOpportunitiesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchOpportunitiesResponseTypeDef]:
+        """Every page of SearchOpportunities in every target, merged per target
+        (botocore's build_full_result).
+
+        The SearchOpportunities operation in the AWS Partner Central Selling API
+        searches and filters the opportunities available to you in AWS Partner
+        Central.
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/SearchOpportunities
+        """
+        return self._paginate(
+            "SearchOpportunities",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_customer_account_bulk_job_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListCustomerAccountBulkJobResultsRequestTypeDef],
+    ) -> Items[type_defs.BulkJobResultTypeDef]:
+        """Each element of Results in every page of
+        ListCustomerAccountBulkJobResults, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListCustomerAccountBulkJobResults
+        """
+        return self._items(
+            "ListCustomerAccountBulkJobResults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_customer_account_bulk_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListCustomerAccountBulkJobsRequestTypeDef],
+    ) -> Items[type_defs.CustomerAccountBulkJobSummaryTypeDef]:
+        """Each element of items in every page of ListCustomerAccountBulkJobs, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListCustomerAccountBulkJobs
+        """
+        return self._items(
+            "ListCustomerAccountBulkJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
     def iter_list_engagement_by_accepting_invitation_tasks(
         self,
         *,
@@ -824,6 +1337,23 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
             kwargs,
             max_items=max_items,
             page_size=page_size,
+        )
+
+    def iter_list_engagement_groups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListEngagementGroupsRequestTypeDef],
+    ) -> Items[type_defs.EngagementGroupSummaryTypeDef]:
+        """Each element of EngagementGroupSummaries in every page of
+        ListEngagementGroups, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListEngagementGroups
+        """
+        return self._items(
+            "ListEngagementGroups", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_engagement_invitations(
@@ -915,6 +1445,42 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
             "ListOpportunities", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_opportunity_bulk_job_results(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListOpportunityBulkJobResultsRequestTypeDef],
+    ) -> Items[type_defs.BulkJobResultTypeDef]:
+        """Each element of Results in every page of ListOpportunityBulkJobResults,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListOpportunityBulkJobResults
+        """
+        return self._items(
+            "ListOpportunityBulkJobResults",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_opportunity_bulk_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListOpportunityBulkJobsRequestTypeDef],
+    ) -> Items[type_defs.OpportunityBulkJobSummaryTypeDef]:
+        """Each element of OpportunityBulkJobSummaries in every page of
+        ListOpportunityBulkJobs, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListOpportunityBulkJobs
+        """
+        return self._items(
+            "ListOpportunityBulkJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_opportunity_from_engagement_tasks(
         self,
         *,
@@ -930,6 +1496,26 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         """
         return self._items(
             "ListOpportunityFromEngagementTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_prospecting_from_engagement_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListProspectingFromEngagementTasksRequestTypeDef],
+    ) -> Items[type_defs.ProspectingTaskSummaryTypeDef]:
+        """Each element of TaskSummaries in every page of
+        ListProspectingFromEngagementTasks, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/ListProspectingFromEngagementTasks
+        """
+        return self._items(
+            "ListProspectingFromEngagementTasks",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -983,4 +1569,55 @@ class MultiRegionPartnerCentralSellingAPI(MultiRegionClient):
         """
         return self._items(
             "ListSolutions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_customer_accounts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.SearchCustomerAccountsRequestTypeDef],
+    ) -> Items[type_defs.CustomerAccountSummaryTypeDef]:
+        """Each element of CustomerAccountSummaries in every page of
+        SearchCustomerAccounts, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/SearchCustomerAccounts
+        """
+        return self._items(
+            "SearchCustomerAccounts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_engagements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.SearchEngagementsRequestTypeDef],
+    ) -> Items[type_defs.EngagementSearchSummaryTypeDef]:
+        """Each element of EngagementSearchSummaries in every page of
+        SearchEngagements, from every target, as its page arrives (tagged with its
+        target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/SearchEngagements
+        """
+        return self._items(
+            "SearchEngagements", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_opportunities(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.SearchOpportunitiesRequestTypeDef],
+    ) -> Items[type_defs.OpportunitySearchSummaryTypeDef]:
+        """Each element of OpportunitySearchSummaries in every page of
+        SearchOpportunities, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/partnercentral-selling-2022-07-26/SearchOpportunities
+        """
+        return self._items(
+            "SearchOpportunities", kwargs, max_items=max_items, page_size=page_size
         )

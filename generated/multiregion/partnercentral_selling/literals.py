@@ -6,36 +6,55 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AggregatableFieldType",
         "AwsClosedLostReasonType",
         "AwsFundingUsedType",
         "AwsMemberBusinessTitleType",
         "AwsOpportunityStageType",
         "AwsPartitionType",
+        "BulkFileFormatType",
+        "BulkJobStatusType",
+        "BulkOperationTypeType",
+        "BulkRecordStatusType",
+        "BulkReportStatusType",
+        "BulkReportTypeType",
         "ChannelType",
         "ClosedLostReasonType",
         "CompetitorNameType",
+        "ContactWindowType",
         "CountryCodeType",
         "CurrencyCodeType",
+        "CustomerAccountFailureReasonType",
+        "DayOfWeekType",
         "DeliveryModelType",
         "EngagementContextTypeType",
+        "EngagementGroupSortNameType",
         "EngagementInvitationPayloadTypeType",
         "EngagementScoreType",
+        "EngagementSearchFilterNameType",
+        "EngagementSearchSortNameType",
         "EngagementSortNameType",
+        "EnrichmentStatusType",
         "ExpectedContractDurationTermType",
+        "FilterableFieldType",
         "IndustryType",
         "InvitationStatusType",
         "InvolvementTypeChangeReasonType",
         "ListTasksSortNameType",
-        "MarketSegmentType",
         "MarketingSourceType",
         "NationalSecurityType",
         "OpportunityEngagementInvitationSortNameType",
         "OpportunityOriginType",
+        "OpportunitySearchFilterNameType",
+        "OpportunitySearchSortNameType",
         "OpportunitySortNameType",
         "OpportunityTypeType",
         "ParticipantTypeType",
         "PaymentFrequencyType",
         "PrimaryNeedFromAwsType",
+        "ProspectingFromEngagementTaskSortNameType",
+        "ProspectingTaskStatusType",
+        "ReadinessLevelType",
         "ReasonCodeType",
         "ReceiverResponsibilityType",
         "RelatedEntityTypeType",
@@ -45,15 +64,30 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ReviewStatusType",
         "SalesActivityType",
         "SalesInvolvementTypeType",
+        "SearchEngagementScoreType",
         "SolutionSortNameType",
         "SolutionStatusType",
         "SortByType",
         "SortOrderType",
+        "SortableFieldType",
         "StageType",
         "TaskStatusType",
         "VisibilityType",
     ]
 
+AggregatableFieldType = Literal[
+    "ENRICHMENT_STATUS",
+    "AWS_INDUSTRY",
+    "SEGMENT",
+    "REGION",
+    "SOLUTION_CATEGORY",
+    "ACCOUNT_PLANNING_QUALIFICATION",
+    "PROGRAM_ELIGIBILITY",
+    "MARKETPLACE_ENGAGEMENT_SCORE",
+    "GEO",
+    "COUNTRY",
+    "SOLUTION_SCORE",
+]
 AwsClosedLostReasonType = Literal[
     "Administrative",
     "Business Associate Agreement",
@@ -112,6 +146,7 @@ AwsMemberBusinessTitleType = Literal[
     "PDM",
     "PSM",
     "ISVSM",
+    "Signatory",
 ]
 AwsOpportunityStageType = Literal[
     "Not Started",
@@ -140,6 +175,18 @@ AwsOpportunityStageType = Literal[
     "Closed Incomplete",
 ]
 AwsPartitionType = Literal["aws-eusc"]
+BulkFileFormatType = Literal["CSV"]
+BulkJobStatusType = Literal["SUBMITTED", "IN_PROGRESS", "COMPLETED", "FAILED"]
+BulkOperationTypeType = Literal["BULK_CREATE", "BULK_UPDATE"]
+BulkRecordStatusType = Literal["SUCCEEDED", "FAILED"]
+BulkReportStatusType = Literal[
+    "NOT_STARTED",
+    "IN_PROGRESS",
+    "AVAILABLE",
+    "FAILED",
+    "EXPIRED",
+]
+BulkReportTypeType = Literal["FAILED_RECORDS", "ALL_RECORDS"]
 ChannelType = Literal[
     "AWS Marketing Central",
     "Content Syndication",
@@ -189,6 +236,7 @@ CompetitorNameType = Literal[
     "No Competition",
     "*Other",
 ]
+ContactWindowType = Literal["MORNING", "AFTERNOON", "EVENING"]
 CountryCodeType = Literal[
     "US",
     "AF",
@@ -610,6 +658,19 @@ CurrencyCodeType = Literal[
     "ZMW",
     "ZWL",
 ]
+CustomerAccountFailureReasonType = Literal[
+    "DUPLICATE_CUSTOMER_MATCH",
+    "PROCESSING_ERROR",
+]
+DayOfWeekType = Literal[
+    "MONDAY",
+    "TUESDAY",
+    "WEDNESDAY",
+    "THURSDAY",
+    "FRIDAY",
+    "SATURDAY",
+    "SUNDAY",
+]
 DeliveryModelType = Literal[
     "SaaS or PaaS",
     "BYOL or AMI",
@@ -618,11 +679,102 @@ DeliveryModelType = Literal[
     "Resell",
     "Other",
 ]
-EngagementContextTypeType = Literal["CustomerProject", "Lead"]
-EngagementInvitationPayloadTypeType = Literal["OpportunityInvitation", "LeadInvitation"]
+EngagementContextTypeType = Literal[
+    "CustomerProject",
+    "Lead",
+    "ProspectingResult",
+    "CustomerAccount",
+]
+EngagementGroupSortNameType = Literal["Count", "UpdatedAt"]
+EngagementInvitationPayloadTypeType = Literal[
+    "OpportunityInvitation",
+    "LeadInvitation",
+    "AccountPlanningInvitation",
+]
 EngagementScoreType = Literal["High", "Medium", "Low"]
+EngagementSearchFilterNameType = Literal[
+    "EngagementId",
+    "Title",
+    "PartnerId",
+    "CreatedAt",
+    "LastModifiedAt",
+    "MemberCount",
+    "ProspectingCustomerGeo",
+    "ProspectingCustomerRegion",
+    "ProspectingCustomerIndustry",
+    "ProspectingCustomerSegment",
+    "ProspectingCustomerCountry",
+    "ProspectingCustomerCompanySize",
+    "ProspectingInsightsMarketplaceEngagementScore",
+    "ProspectingInsightsSolutionCategory",
+    "ProspectingInsightsSolutionSubCategory",
+    "LeadQualificationStatus",
+    "LeadReadinessScore",
+    "LeadCustomerIndustry",
+    "LeadCustomerCountryCode",
+    "LeadCustomerAwsMaturity",
+    "LeadCustomerMarketSegment",
+    "LeadInteractionsSourceType",
+    "LeadCustomerCompanyName",
+    "LeadInteractionsContactFirstName",
+    "LeadInteractionsContactLastName",
+    "LeadInteractionsUsecase",
+    "LeadInteractionsSourceName",
+    "LeadInteractionsContactBusinessTitle",
+    "ContextType",
+]
+EngagementSearchSortNameType = Literal[
+    "EngagementId",
+    "Title",
+    "PartnerId",
+    "CreatedAt",
+    "LastModifiedAt",
+    "MemberCount",
+    "ProspectingCustomerGeo",
+    "ProspectingCustomerRegion",
+    "ProspectingCustomerIndustry",
+    "ProspectingCustomerSegment",
+    "ProspectingCustomerCountry",
+    "ProspectingCustomerCompanySize",
+    "ProspectingInsightsMarketplaceEngagementScore",
+    "ProspectingInsightsSolutionCategory",
+    "ProspectingInsightsSolutionSubCategory",
+    "LeadQualificationStatus",
+    "LeadReadinessScore",
+    "LeadCustomerIndustry",
+    "LeadCustomerCountryCode",
+    "LeadCustomerAwsMaturity",
+    "LeadCustomerMarketSegment",
+    "LeadCustomerCompanyName",
+    "LeadInteractionsContactFirstName",
+    "LeadInteractionsContactLastName",
+    "LeadInteractionsUsecase",
+    "LeadInteractionsContactBusinessTitle",
+]
 EngagementSortNameType = Literal["CreatedDate"]
+EnrichmentStatusType = Literal[
+    "PENDING",
+    "ENRICHED",
+    "NO_MATCH_FOUND",
+    "ACTION_REQUIRED",
+]
 ExpectedContractDurationTermType = Literal["Months"]
+FilterableFieldType = Literal[
+    "ENRICHMENT_STATUS",
+    "COMPANY_NAME",
+    "AWS_INDUSTRY",
+    "ACCOUNT_PLANNING_QUALIFICATION",
+    "PROGRAM_ELIGIBILITY",
+    "IMPORT_ID",
+    "CREATED_DATE",
+    "LAST_MODIFIED_DATE",
+    "GEO",
+    "COUNTRY",
+    "SEGMENT",
+    "SOLUTION_CATEGORY",
+    "MARKETPLACE_ENGAGEMENT_SCORE",
+    "SOLUTION_SCORE",
+]
 IndustryType = Literal[
     "Aerospace",
     "Agriculture",
@@ -662,11 +814,61 @@ InvolvementTypeChangeReasonType = Literal[
     "Risk Mitigation",
 ]
 ListTasksSortNameType = Literal["StartTime"]
-MarketSegmentType = Literal["Enterprise", "Large", "Medium", "Small", "Micro"]
 MarketingSourceType = Literal["Marketing Activity", "None"]
 NationalSecurityType = Literal["Yes", "No"]
 OpportunityEngagementInvitationSortNameType = Literal["InvitationDate"]
 OpportunityOriginType = Literal["AWS Referral", "Partner Referral"]
+OpportunitySearchFilterNameType = Literal[
+    "OpportunityId",
+    "Stage",
+    "ReviewStatus",
+    "CustomerCompanyName",
+    "LastModifiedDate",
+    "TargetCloseDate",
+    "CreatedDate",
+    "CountryCode",
+    "PartnerProjectTitle",
+    "OpportunityType",
+    "PartnerOpportunityIdentifier",
+    "Industry",
+    "AwsAccountId",
+    "ApnPrograms",
+    "Origin",
+    "Tags",
+    "NextStep",
+    "OfferId",
+    "OfferSetId",
+    "AwsMarketplaceSolution",
+    "CosellMotion",
+    "OpportunityOwner",
+    "EstimatedMrr",
+    "EngagementScore",
+]
+OpportunitySearchSortNameType = Literal[
+    "OpportunityId",
+    "Stage",
+    "ReviewStatus",
+    "CustomerCompanyName",
+    "LastModifiedDate",
+    "TargetCloseDate",
+    "CreatedDate",
+    "CountryCode",
+    "PartnerProjectTitle",
+    "OpportunityType",
+    "PartnerOpportunityIdentifier",
+    "Industry",
+    "AwsAccountId",
+    "Origin",
+    "NextStep",
+    "CosellMotion",
+    "OpportunityOwner",
+    "EngagementScore",
+    "EstimatedMrr",
+    "Tags",
+    "OfferId",
+    "OfferSetId",
+    "ApnPrograms",
+]
 OpportunitySortNameType = Literal[
     "LastModifiedDate",
     "Identifier",
@@ -687,6 +889,13 @@ PrimaryNeedFromAwsType = Literal[
     "Co-Sell - Deal Support",
     "Co-Sell - Support for Public Tender / RFx",
 ]
+ProspectingFromEngagementTaskSortNameType = Literal[
+    "StartTime",
+    "TaskName",
+    "FailedEngagementCount",
+]
+ProspectingTaskStatusType = Literal["PENDING", "IN_PROGRESS", "COMPLETED", "FAILED"]
+ReadinessLevelType = Literal["SalesReady", "MarketingReady", "LowPotential"]
 ReasonCodeType = Literal[
     "InvitationAccessDenied",
     "InvitationValidationFailed",
@@ -727,6 +936,8 @@ RelatedEntityTypeType = Literal[
     "AwsProducts",
     "AwsMarketplaceOffers",
     "AwsMarketplaceOfferSets",
+    "AwsMarketplaceSolutions",
+    "AwsMarketplaceProducts",
 ]
 ResourceSnapshotJobStatusType = Literal["Running", "Stopped"]
 ResourceTypeType = Literal["Opportunity"]
@@ -750,6 +961,7 @@ SalesActivityType = Literal[
     "SOW Signed",
 ]
 SalesInvolvementTypeType = Literal["For Visibility Only", "Co-Sell"]
+SearchEngagementScoreType = Literal["High", "Medium", "Low"]
 SolutionSortNameType = Literal[
     "Identifier",
     "Name",
@@ -760,6 +972,13 @@ SolutionSortNameType = Literal[
 SolutionStatusType = Literal["Active", "Inactive", "Draft"]
 SortByType = Literal["CreatedDate"]
 SortOrderType = Literal["ASCENDING", "DESCENDING"]
+SortableFieldType = Literal[
+    "COMPANY_NAME",
+    "CREATED_DATE",
+    "LAST_MODIFIED_DATE",
+    "MARKETPLACE_ENGAGEMENT_SCORE",
+    "SOLUTION_SCORE",
+]
 StageType = Literal[
     "Prospect",
     "Qualified",

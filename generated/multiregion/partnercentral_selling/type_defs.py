@@ -19,36 +19,55 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    AggregatableFieldType,
     AwsClosedLostReasonType,
     AwsFundingUsedType,
     AwsMemberBusinessTitleType,
     AwsOpportunityStageType,
     AwsPartitionType,
+    BulkFileFormatType,
+    BulkJobStatusType,
+    BulkOperationTypeType,
+    BulkRecordStatusType,
+    BulkReportStatusType,
+    BulkReportTypeType,
     ChannelType,
     ClosedLostReasonType,
     CompetitorNameType,
+    ContactWindowType,
     CountryCodeType,
     CurrencyCodeType,
+    CustomerAccountFailureReasonType,
+    DayOfWeekType,
     DeliveryModelType,
     EngagementContextTypeType,
+    EngagementGroupSortNameType,
     EngagementInvitationPayloadTypeType,
     EngagementScoreType,
+    EngagementSearchFilterNameType,
+    EngagementSearchSortNameType,
     EngagementSortNameType,
+    EnrichmentStatusType,
     ExpectedContractDurationTermType,
+    FilterableFieldType,
     IndustryType,
     InvitationStatusType,
     InvolvementTypeChangeReasonType,
     ListTasksSortNameType,
-    MarketSegmentType,
     MarketingSourceType,
     NationalSecurityType,
     OpportunityEngagementInvitationSortNameType,
     OpportunityOriginType,
+    OpportunitySearchFilterNameType,
+    OpportunitySearchSortNameType,
     OpportunitySortNameType,
     OpportunityTypeType,
     ParticipantTypeType,
     PaymentFrequencyType,
     PrimaryNeedFromAwsType,
+    ProspectingFromEngagementTaskSortNameType,
+    ProspectingTaskStatusType,
+    ReadinessLevelType,
     ReasonCodeType,
     ReceiverResponsibilityType,
     RelatedEntityTypeType,
@@ -58,10 +77,12 @@ from .literals import (
     ReviewStatusType,
     SalesActivityType,
     SalesInvolvementTypeType,
+    SearchEngagementScoreType,
     SolutionSortNameType,
     SolutionStatusType,
     SortByType,
     SortOrderType,
+    SortableFieldType,
     StageType,
     TaskStatusType,
     VisibilityType,
@@ -70,14 +91,25 @@ from .literals import (
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AcceptEngagementInvitationRequestTypeDef",
+        "AccountCustomerTypeDef",
+        "AccountPlanningInvitationPayloadOutputTypeDef",
+        "AccountPlanningInvitationPayloadTypeDef",
         "AccountReceiverTypeDef",
         "AccountSummaryTypeDef",
         "AccountTypeDef",
         "AddressSummaryTypeDef",
         "AddressTypeDef",
+        "AggregationRequestTypeDef",
+        "AggregationResultTypeDef",
         "AssignOpportunityRequestTypeDef",
         "AssigneeContactTypeDef",
         "AssociateOpportunityRequestTypeDef",
+        "AwsEnrichmentCustomerSummaryTypeDef",
+        "AwsEnrichmentCustomerTypeDef",
+        "AwsEnrichmentInsightsSummaryTypeDef",
+        "AwsEnrichmentInsightsTypeDef",
+        "AwsEnrichmentSummaryTypeDef",
+        "AwsEnrichmentTypeDef",
         "AwsOpportunityCustomerTypeDef",
         "AwsOpportunityInsightsTypeDef",
         "AwsOpportunityLifeCycleTypeDef",
@@ -88,9 +120,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AwsProductInsightsTypeDef",
         "AwsProductOptimizationTypeDef",
         "AwsProductsSpendInsightsBySourceTypeDef",
+        "AwsSoftwareRevenueTypeDef",
         "AwsSubmissionTypeDef",
         "AwsTeamMemberTypeDef",
+        "BestOutreachWindowTypeDef",
+        "BucketTypeDef",
+        "BulkJobResultTypeDef",
+        "ChannelRecommendationOutputTypeDef",
+        "ChannelRecommendationTypeDef",
         "ContactTypeDef",
+        "CreateCustomerAccountRequestTypeDef",
+        "CreateCustomerAccountResponseTypeDef",
         "CreateEngagementContextRequestTypeDef",
         "CreateEngagementContextResponseTypeDef",
         "CreateEngagementInvitationRequestTypeDef",
@@ -104,10 +144,19 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateResourceSnapshotRequestTypeDef",
         "CreateResourceSnapshotResponseTypeDef",
         "CreatedDateFilterTypeDef",
+        "CustomerAccountBulkJobFilterTypeDef",
+        "CustomerAccountBulkJobSummaryTypeDef",
+        "CustomerAccountContextTypeDef",
+        "CustomerAccountDataTypeDef",
+        "CustomerAccountDetailsSummaryTypeDef",
+        "CustomerAccountSortTypeDef",
+        "CustomerAccountSummaryTypeDef",
         "CustomerOutputTypeDef",
         "CustomerProjectsContextTypeDef",
         "CustomerSummaryTypeDef",
         "CustomerTypeDef",
+        "DeleteCustomerAccountRequestTypeDef",
+        "DeleteCustomerAccountResponseTypeDef",
         "DeleteResourceSnapshotJobRequestTypeDef",
         "DisassociateOpportunityRequestTypeDef",
         "EmptyResponseMetadataTypeDef",
@@ -117,34 +166,63 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EngagementContextPayloadTypeDef",
         "EngagementCustomerProjectDetailsTypeDef",
         "EngagementCustomerTypeDef",
+        "EngagementGroupSortTypeDef",
+        "EngagementGroupSummaryTypeDef",
         "EngagementInvitationSummaryTypeDef",
         "EngagementMemberSummaryTypeDef",
         "EngagementMemberTypeDef",
+        "EngagementProspectingResultTypeDef",
         "EngagementResourceAssociationSummaryTypeDef",
+        "EngagementSearchFilterTypeDef",
+        "EngagementSearchFilterValueTypeDef",
+        "EngagementSearchPredicateTypeDef",
+        "EngagementSearchSortTypeDef",
+        "EngagementSearchSummaryTypeDef",
         "EngagementSortTypeDef",
         "EngagementSummaryTypeDef",
+        "EnrichmentContextTypeDef",
         "ExpectedContractDurationTypeDef",
         "ExpectedCustomerSpendTypeDef",
+        "FilterConditionTypeDef",
+        "FilterTypeDef",
+        "FilterValueTypeDef",
         "GetAwsOpportunitySummaryRequestTypeDef",
         "GetAwsOpportunitySummaryResponseTypeDef",
+        "GetCustomerAccountBulkJobReportUrlRequestTypeDef",
+        "GetCustomerAccountBulkJobReportUrlResponseTypeDef",
+        "GetCustomerAccountBulkJobRequestTypeDef",
+        "GetCustomerAccountBulkJobResponseTypeDef",
+        "GetCustomerAccountRequestTypeDef",
+        "GetCustomerAccountResponseTypeDef",
+        "GetCustomerAccountStatisticsRequestTypeDef",
+        "GetCustomerAccountStatisticsResponseTypeDef",
         "GetEngagementInvitationRequestTypeDef",
         "GetEngagementInvitationResponseTypeDef",
         "GetEngagementRequestTypeDef",
         "GetEngagementResponseTypeDef",
+        "GetOpportunityBulkJobReportUrlRequestTypeDef",
+        "GetOpportunityBulkJobReportUrlResponseTypeDef",
         "GetOpportunityRequestTypeDef",
         "GetOpportunityResponseTypeDef",
+        "GetProspectingFromEngagementTaskRequestTypeDef",
+        "GetProspectingFromEngagementTaskResponseTypeDef",
         "GetResourceSnapshotJobRequestTypeDef",
         "GetResourceSnapshotJobResponseTypeDef",
         "GetResourceSnapshotRequestTypeDef",
         "GetResourceSnapshotResponseTypeDef",
         "GetSellingSystemSettingsRequestTypeDef",
         "GetSellingSystemSettingsResponseTypeDef",
+        "InvitationProspectingResultAwsTypeDef",
         "InvitationTypeDef",
+        "IssueTypeDef",
         "LastModifiedDateTypeDef",
+        "LeadAddressTypeDef",
         "LeadContactTypeDef",
         "LeadContextOutputTypeDef",
         "LeadContextTypeDef",
         "LeadCustomerTypeDef",
+        "LeadInsightsOutputTypeDef",
+        "LeadInsightsTypeDef",
         "LeadInteractionOutputTypeDef",
         "LeadInteractionTypeDef",
         "LeadInvitationCustomerTypeDef",
@@ -154,12 +232,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LifeCycleOutputTypeDef",
         "LifeCycleSummaryTypeDef",
         "LifeCycleTypeDef",
+        "ListCustomerAccountBulkJobResultsRequestTypeDef",
+        "ListCustomerAccountBulkJobResultsResponseTypeDef",
+        "ListCustomerAccountBulkJobsRequestTypeDef",
+        "ListCustomerAccountBulkJobsResponseTypeDef",
         "ListEngagementByAcceptingInvitationTaskSummaryTypeDef",
         "ListEngagementByAcceptingInvitationTasksRequestTypeDef",
         "ListEngagementByAcceptingInvitationTasksResponseTypeDef",
         "ListEngagementFromOpportunityTaskSummaryTypeDef",
         "ListEngagementFromOpportunityTasksRequestTypeDef",
         "ListEngagementFromOpportunityTasksResponseTypeDef",
+        "ListEngagementGroupsRequestTypeDef",
+        "ListEngagementGroupsResponseTypeDef",
         "ListEngagementInvitationsRequestTypeDef",
         "ListEngagementInvitationsResponseTypeDef",
         "ListEngagementMembersRequestTypeDef",
@@ -170,9 +254,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListEngagementsResponseTypeDef",
         "ListOpportunitiesRequestTypeDef",
         "ListOpportunitiesResponseTypeDef",
+        "ListOpportunityBulkJobResultsRequestTypeDef",
+        "ListOpportunityBulkJobResultsResponseTypeDef",
+        "ListOpportunityBulkJobsRequestTypeDef",
+        "ListOpportunityBulkJobsResponseTypeDef",
         "ListOpportunityFromEngagementTaskSummaryTypeDef",
         "ListOpportunityFromEngagementTasksRequestTypeDef",
         "ListOpportunityFromEngagementTasksResponseTypeDef",
+        "ListProspectingFromEngagementTasksRequestTypeDef",
+        "ListProspectingFromEngagementTasksResponseTypeDef",
         "ListResourceSnapshotJobsRequestTypeDef",
         "ListResourceSnapshotJobsResponseTypeDef",
         "ListResourceSnapshotsRequestTypeDef",
@@ -187,14 +277,33 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MonetaryValueTypeDef",
         "NextStepsHistoryOutputTypeDef",
         "NextStepsHistoryTypeDef",
+        "OpportunityBulkJobSummaryTypeDef",
         "OpportunityEngagementInvitationSortTypeDef",
         "OpportunityInvitationPayloadOutputTypeDef",
         "OpportunityInvitationPayloadTypeDef",
+        "OpportunityQualityTypeDef",
+        "OpportunitySearchAccountTypeDef",
+        "OpportunitySearchAddressTypeDef",
+        "OpportunitySearchAwsSummaryTypeDef",
+        "OpportunitySearchCustomerTypeDef",
+        "OpportunitySearchExpectedCustomerSpendTypeDef",
+        "OpportunitySearchFilterTypeDef",
+        "OpportunitySearchFilterValueTypeDef",
+        "OpportunitySearchInsightsTypeDef",
+        "OpportunitySearchLifeCycleTypeDef",
+        "OpportunitySearchOpportunityQualityTypeDef",
+        "OpportunitySearchPredicateTypeDef",
+        "OpportunitySearchProjectTypeDef",
+        "OpportunitySearchRelatedEntityIdentifiersTypeDef",
+        "OpportunitySearchSortTypeDef",
+        "OpportunitySearchSummaryTypeDef",
+        "OpportunitySearchTeamMemberTypeDef",
         "OpportunitySortTypeDef",
         "OpportunitySummaryTypeDef",
         "OpportunitySummaryViewTypeDef",
         "PayloadOutputTypeDef",
         "PayloadTypeDef",
+        "PreferredContactWindowTypeDef",
         "ProfileNextStepsHistoryTypeDef",
         "ProjectDetailsOutputTypeDef",
         "ProjectDetailsTypeDef",
@@ -202,26 +311,48 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ProjectSummaryTypeDef",
         "ProjectTypeDef",
         "ProjectViewTypeDef",
+        "ProspectingFromEngagementTaskSortTypeDef",
+        "ProspectingInsightsTypeDef",
+        "ProspectingResultAwsOutputTypeDef",
+        "ProspectingResultAwsTypeDef",
+        "ProspectingResultCustomerOutputTypeDef",
+        "ProspectingResultCustomerTypeDef",
+        "ProspectingResultOutputTypeDef",
+        "ProspectingResultTypeDef",
+        "ProspectingTaskSummaryTypeDef",
         "PutSellingSystemSettingsRequestTypeDef",
         "PutSellingSystemSettingsResponseTypeDef",
         "ReceiverTypeDef",
+        "RecommendationTypeDef",
         "RejectEngagementInvitationRequestTypeDef",
         "RelatedEntityIdentifiersTypeDef",
         "ResourceSnapshotJobSummaryTypeDef",
         "ResourceSnapshotPayloadTypeDef",
         "ResourceSnapshotSummaryTypeDef",
         "ResponseMetadataTypeDef",
+        "SearchCustomerAccountsRequestTypeDef",
+        "SearchCustomerAccountsResponseTypeDef",
+        "SearchEngagementsRequestTypeDef",
+        "SearchEngagementsResponseTypeDef",
+        "SearchOpportunitiesRequestTypeDef",
+        "SearchOpportunitiesResponseTypeDef",
         "SenderContactTypeDef",
         "SoftwareRevenueTypeDef",
         "SolutionBaseTypeDef",
         "SolutionSortTypeDef",
         "SortObjectTypeDef",
+        "StartCustomerAccountBulkJobRequestTypeDef",
+        "StartCustomerAccountBulkJobResponseTypeDef",
         "StartEngagementByAcceptingInvitationTaskRequestTypeDef",
         "StartEngagementByAcceptingInvitationTaskResponseTypeDef",
         "StartEngagementFromOpportunityTaskRequestTypeDef",
         "StartEngagementFromOpportunityTaskResponseTypeDef",
+        "StartOpportunityBulkJobRequestTypeDef",
+        "StartOpportunityBulkJobResponseTypeDef",
         "StartOpportunityFromEngagementTaskRequestTypeDef",
         "StartOpportunityFromEngagementTaskResponseTypeDef",
+        "StartProspectingFromEngagementTaskRequestTypeDef",
+        "StartProspectingFromEngagementTaskResponseTypeDef",
         "StartResourceSnapshotJobRequestTypeDef",
         "StopResourceSnapshotJobRequestTypeDef",
         "SubmitOpportunityRequestTypeDef",
@@ -231,6 +362,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TargetCloseDateFilterTypeDef",
         "UntagResourceRequestTypeDef",
         "UntagResourceResponseTypeDef",
+        "UpdateCustomerAccountRequestTypeDef",
+        "UpdateCustomerAccountResponseTypeDef",
         "UpdateEngagementContextPayloadTypeDef",
         "UpdateEngagementContextRequestTypeDef",
         "UpdateEngagementContextResponseTypeDef",
@@ -243,6 +376,40 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
 class AcceptEngagementInvitationRequestTypeDef(TypedDict):
     Catalog: str
     Identifier: str
+
+
+class AccountCustomerTypeDef(TypedDict):
+    Industry: NotRequired[str]
+    CompanyName: str
+    WebsiteUrl: NotRequired[str]
+    CountryCode: NotRequired[CountryCodeType]
+
+
+class PreferredContactWindowTypeDef(TypedDict):
+    Window: NotRequired[ContactWindowType]
+    Timezone: NotRequired[str]
+
+
+class SenderContactTypeDef(TypedDict):
+    Email: str
+    FirstName: NotRequired[str]
+    LastName: NotRequired[str]
+    BusinessTitle: NotRequired[str]
+    Phone: NotRequired[str]
+
+
+class AccountPlanningInvitationPayloadOutputTypeDef(TypedDict):
+    AccountIdentifier: NotRequired[str]
+    Customer: NotRequired[AccountCustomerTypeDef]
+    SenderContacts: NotRequired[list[SenderContactTypeDef]]
+    PreferredContact: NotRequired[PreferredContactWindowTypeDef]
+
+
+class AccountPlanningInvitationPayloadTypeDef(TypedDict):
+    AccountIdentifier: NotRequired[str]
+    Customer: NotRequired[AccountCustomerTypeDef]
+    SenderContacts: NotRequired[ReadOnly[Sequence[SenderContactTypeDef]]]
+    PreferredContact: NotRequired[PreferredContactWindowTypeDef]
 
 
 class AccountReceiverTypeDef(TypedDict):
@@ -283,6 +450,21 @@ class AccountTypeDef(TypedDict):
     Duns: NotRequired[str]
 
 
+class AggregationRequestTypeDef(TypedDict):
+    GroupBy: ReadOnly[Sequence[AggregatableFieldType]]
+
+
+class BucketTypeDef(TypedDict):
+    Values: list[str]
+    Count: int
+
+
+class AggregationResultTypeDef(TypedDict):
+    GroupBy: list[AggregatableFieldType]
+    Buckets: list[BucketTypeDef]
+    OtherCount: int
+
+
 class AssigneeContactTypeDef(TypedDict):
     Email: str
     FirstName: str
@@ -302,6 +484,53 @@ class AssociateOpportunityRequestTypeDef(TypedDict):
     OpportunityIdentifier: str
     RelatedEntityType: RelatedEntityTypeType
     RelatedEntityIdentifier: str
+
+
+class AwsEnrichmentCustomerSummaryTypeDef(TypedDict):
+    Industry: NotRequired[str]
+    AccountPlanningQualification: NotRequired[str]
+    EligiblePrograms: NotRequired[list[str]]
+    Geo: NotRequired[str]
+    Country: NotRequired[str]
+    Segment: NotRequired[str]
+
+
+class AwsEnrichmentCustomerTypeDef(TypedDict):
+    AccountName: NotRequired[str]
+    Industry: NotRequired[str]
+    SubIndustry: NotRequired[str]
+    Sector: NotRequired[str]
+    Segment: NotRequired[str]
+    CompanySize: NotRequired[str]
+    Region: NotRequired[str]
+    SubRegion: NotRequired[str]
+    Geo: NotRequired[str]
+    Country: NotRequired[str]
+    CustomerAccountPlanningQualification: NotRequired[str]
+    EligiblePrograms: NotRequired[list[str]]
+
+
+class AwsEnrichmentInsightsSummaryTypeDef(TypedDict):
+    MarketplaceEngagementScore: NotRequired[str]
+    SolutionCategory: NotRequired[str]
+    SolutionScore: NotRequired[str]
+
+
+class AwsEnrichmentInsightsTypeDef(TypedDict):
+    MarketplaceEngagementScore: NotRequired[str]
+    SolutionCategory: NotRequired[str]
+    SolutionScore: NotRequired[str]
+    SolutionSubCategory: NotRequired[str]
+
+
+class AwsEnrichmentSummaryTypeDef(TypedDict):
+    Customer: NotRequired[AwsEnrichmentCustomerSummaryTypeDef]
+    Insights: NotRequired[AwsEnrichmentInsightsSummaryTypeDef]
+
+
+class AwsEnrichmentTypeDef(TypedDict):
+    Customer: NotRequired[AwsEnrichmentCustomerTypeDef]
+    Insights: NotRequired[AwsEnrichmentInsightsTypeDef]
 
 
 class ContactTypeDef(TypedDict):
@@ -346,12 +575,25 @@ class AwsProductsSpendInsightsBySourceTypeDef(TypedDict):
     AWS: NotRequired[AwsProductInsightsTypeDef]
 
 
+class OpportunityQualityTypeDef(TypedDict):
+    Score: NotRequired[int]
+    Trend: NotRequired[str]
+
+
+class RecommendationTypeDef(TypedDict):
+    Type: str
+    Details: str
+    Attributes: NotRequired[dict[str, str]]
+
+
 class AwsOpportunityInsightsTypeDef(TypedDict):
     NextBestActions: NotRequired[str]
     EngagementScore: NotRequired[EngagementScoreType]
     AwsProductsSpendInsightsBySource: NotRequired[
         AwsProductsSpendInsightsBySourceTypeDef
     ]
+    OpportunityQuality: NotRequired[OpportunityQualityTypeDef]
+    Recommendations: NotRequired[list[RecommendationTypeDef]]
 
 
 class ProfileNextStepsHistoryTypeDef(TypedDict):
@@ -383,6 +625,20 @@ class AwsOpportunityProjectTypeDef(TypedDict):
 class AwsOpportunityRelatedEntitiesTypeDef(TypedDict):
     AwsProducts: NotRequired[list[str]]
     Solutions: NotRequired[list[str]]
+    AwsMarketplaceSolutions: NotRequired[list[str]]
+    AwsMarketplaceProducts: NotRequired[list[str]]
+
+
+class MonetaryValueTypeDef(TypedDict):
+    Amount: str
+    CurrencyCode: CurrencyCodeType
+
+
+class AwsSoftwareRevenueTypeDef(TypedDict):
+    Value: NotRequired[MonetaryValueTypeDef]
+    Discount: NotRequired[str]
+    EffectiveDate: NotRequired[str]
+    ExpirationDate: NotRequired[str]
 
 
 class AwsTeamMemberTypeDef(TypedDict):
@@ -404,11 +660,77 @@ class AwsOpportunitySummaryFullViewTypeDef(TypedDict):
     RelatedEntityIds: NotRequired[AwsOpportunityRelatedEntitiesTypeDef]
     Customer: NotRequired[AwsOpportunityCustomerTypeDef]
     Project: NotRequired[AwsOpportunityProjectTypeDef]
+    CosellMotion: NotRequired[str]
+    CosellMotionReason: NotRequired[str]
+    SoftwareRevenue: NotRequired[AwsSoftwareRevenueTypeDef]
 
 
 class AwsSubmissionTypeDef(TypedDict):
     InvolvementType: SalesInvolvementTypeType
     Visibility: NotRequired[VisibilityType]
+
+
+class BestOutreachWindowTypeDef(TypedDict):
+    Day: DayOfWeekType
+    StartTimeUtc: str
+    EndTimeUtc: str
+
+
+class BulkJobResultTypeDef(TypedDict):
+    RequestId: str
+    Status: BulkRecordStatusType
+    ResourceIdentifier: NotRequired[str]
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+
+
+class ChannelRecommendationOutputTypeDef(TypedDict):
+    RecommendedChannel: str
+    BestOutreachWindows: NotRequired[list[BestOutreachWindowTypeDef]]
+
+
+class ChannelRecommendationTypeDef(TypedDict):
+    RecommendedChannel: str
+    BestOutreachWindows: NotRequired[ReadOnly[Sequence[BestOutreachWindowTypeDef]]]
+
+
+class CustomerAccountDataTypeDef(TypedDict):
+    CompanyName: str
+    WebsiteUrl: NotRequired[str]
+    Duns: NotRequired[str]
+    Address: NotRequired[AddressTypeDef]
+    Industry: NotRequired[str]
+    OtherIndustry: NotRequired[str]
+    Domain: NotRequired[str]
+    ParentCompanyName: NotRequired[str]
+
+
+class TagTypeDef(TypedDict):
+    Key: str
+    Value: str
+
+
+class CreateCustomerAccountRequestTypeDef(TypedDict):
+    Catalog: str
+    Account: CustomerAccountDataTypeDef
+    PartnerAccountIdentifier: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    ClientToken: NotRequired[str]
+
+
+class CreateCustomerAccountResponseTypeDef(TypedDict):
+    Arn: str
+    Id: str
+    Status: EnrichmentStatusType
+    Catalog: str
+    PartnerAccountIdentifier: NotRequired[str]
+    CreatedDate: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CustomerAccountContextTypeDef(TypedDict):
+    AccountIdentifier: NotRequired[str]
+    Customer: NotRequired[AccountCustomerTypeDef]
 
 
 class EngagementCustomerProjectDetailsTypeDef(TypedDict):
@@ -429,13 +751,25 @@ class CustomerProjectsContextTypeDef(TypedDict):
     Project: NotRequired[EngagementCustomerProjectDetailsTypeDef]
 
 
+class LeadAddressTypeDef(TypedDict):
+    City: NotRequired[str]
+    PostalCode: NotRequired[str]
+    StateOrRegion: NotRequired[str]
+    CountryCode: NotRequired[str]
+
+
 class LeadCustomerTypeDef(TypedDict):
-    Industry: NotRequired[IndustryType]
+    Industry: NotRequired[str]
     CompanyName: str
     WebsiteUrl: NotRequired[str]
-    Address: AddressSummaryTypeDef
+    Address: NotRequired[LeadAddressTypeDef]
     AwsMaturity: NotRequired[str]
-    MarketSegment: NotRequired[MarketSegmentType]
+    MarketSegment: NotRequired[str]
+
+
+class LeadInsightsTypeDef(TypedDict):
+    LeadReadinessScore: NotRequired[str]
+    ChannelRecommendation: NotRequired[ReadOnly[ChannelRecommendationTypeDef]]
 
 
 class LeadContactTypeDef(TypedDict):
@@ -447,25 +781,63 @@ class LeadContactTypeDef(TypedDict):
 
 
 class LeadInteractionTypeDef(TypedDict):
-    SourceType: str
-    SourceId: str
-    SourceName: str
+    SourceType: NotRequired[str]
+    SourceId: NotRequired[str]
+    SourceName: NotRequired[str]
     Usecase: NotRequired[str]
     InteractionDate: NotRequired[ReadOnly[datetime | str]]
-    CustomerAction: str
+    CustomerAction: NotRequired[str]
     BusinessProblem: NotRequired[str]
     Contact: LeadContactTypeDef
 
 
 class LeadContextTypeDef(TypedDict):
+    Insights: NotRequired[ReadOnly[LeadInsightsTypeDef]]
     QualificationStatus: NotRequired[str]
     Customer: LeadCustomerTypeDef
     Interactions: ReadOnly[Sequence[LeadInteractionTypeDef]]
 
 
+class ProspectingInsightsTypeDef(TypedDict):
+    MarketplaceEngagementScore: NotRequired[str]
+    SolutionScore: NotRequired[str]
+    SolutionCategory: NotRequired[str]
+    SolutionSubCategory: NotRequired[str]
+
+
+class ProspectingResultCustomerTypeDef(TypedDict):
+    AccountName: NotRequired[str]
+    Geo: NotRequired[str]
+    Region: NotRequired[str]
+    SubRegion: NotRequired[str]
+    Country: NotRequired[CountryCodeType]
+    Industry: NotRequired[IndustryType]
+    SubIndustry: NotRequired[str]
+    Segment: NotRequired[str]
+    CompanySize: NotRequired[str]
+    EligiblePrograms: NotRequired[ReadOnly[Sequence[str]]]
+    PublicProfileSummary: NotRequired[str]
+
+
+class ProspectingResultAwsTypeDef(TypedDict):
+    Customer: NotRequired[ReadOnly[ProspectingResultCustomerTypeDef]]
+    Insights: NotRequired[ProspectingInsightsTypeDef]
+    StartTime: NotRequired[ReadOnly[datetime | str]]
+    EndTime: NotRequired[ReadOnly[datetime | str]]
+    TaskId: NotRequired[str]
+    TaskArn: NotRequired[str]
+    TaskName: NotRequired[str]
+
+
+class ProspectingResultTypeDef(TypedDict):
+    Aws: NotRequired[ReadOnly[ProspectingResultAwsTypeDef]]
+
+
 class EngagementContextPayloadTypeDef(TypedDict):
     CustomerProject: NotRequired[CustomerProjectsContextTypeDef]
     Lead: NotRequired[ReadOnly[LeadContextTypeDef]]
+    ProspectingResult: NotRequired[ReadOnly[ProspectingResultTypeDef]]
+    CustomerAccount: NotRequired[CustomerAccountContextTypeDef]
 
 
 class CreateEngagementContextRequestTypeDef(TypedDict):
@@ -485,18 +857,18 @@ class CreateEngagementContextResponseTypeDef(TypedDict):
 
 
 class LeadInvitationCustomerTypeDef(TypedDict):
-    Industry: NotRequired[IndustryType]
+    Industry: NotRequired[str]
     CompanyName: str
     WebsiteUrl: NotRequired[str]
-    CountryCode: CountryCodeType
+    CountryCode: NotRequired[str]
     AwsMaturity: NotRequired[str]
-    MarketSegment: NotRequired[MarketSegmentType]
+    MarketSegment: NotRequired[str]
 
 
 class LeadInvitationInteractionTypeDef(TypedDict):
-    SourceType: str
-    SourceId: str
-    SourceName: str
+    SourceType: NotRequired[str]
+    SourceId: NotRequired[str]
+    SourceName: NotRequired[str]
     Usecase: NotRequired[str]
     ContactBusinessTitle: str
 
@@ -513,24 +885,20 @@ class ProjectDetailsTypeDef(TypedDict):
     ExpectedCustomerSpend: ReadOnly[Sequence[ExpectedCustomerSpendTypeDef]]
 
 
-class SenderContactTypeDef(TypedDict):
-    Email: str
-    FirstName: NotRequired[str]
-    LastName: NotRequired[str]
-    BusinessTitle: NotRequired[str]
-    Phone: NotRequired[str]
-
-
 class OpportunityInvitationPayloadTypeDef(TypedDict):
     SenderContacts: NotRequired[ReadOnly[Sequence[SenderContactTypeDef]]]
     ReceiverResponsibilities: ReadOnly[Sequence[ReceiverResponsibilityType]]
     Customer: EngagementCustomerTypeDef
     Project: ReadOnly[ProjectDetailsTypeDef]
+    OpportunityType: NotRequired[OpportunityTypeType]
 
 
 class PayloadTypeDef(TypedDict):
     OpportunityInvitation: NotRequired[ReadOnly[OpportunityInvitationPayloadTypeDef]]
     LeadInvitation: NotRequired[LeadInvitationPayloadTypeDef]
+    AccountPlanningInvitation: NotRequired[
+        ReadOnly[AccountPlanningInvitationPayloadTypeDef]
+    ]
 
 
 class ReceiverTypeDef(TypedDict):
@@ -565,8 +933,8 @@ class EngagementContextDetailsTypeDef(TypedDict):
 class CreateEngagementRequestTypeDef(TypedDict):
     Catalog: str
     ClientToken: str
-    Title: str
-    Description: str
+    Title: NotRequired[str]
+    Description: NotRequired[str]
     Contexts: NotRequired[ReadOnly[Sequence[EngagementContextDetailsTypeDef]]]
 
 
@@ -628,21 +996,11 @@ class ProjectTypeDef(TypedDict):
     AwsPartition: NotRequired[AwsPartitionType]
 
 
-class MonetaryValueTypeDef(TypedDict):
-    Amount: str
-    CurrencyCode: CurrencyCodeType
-
-
 class SoftwareRevenueTypeDef(TypedDict):
     DeliveryModel: NotRequired[RevenueModelType]
     Value: NotRequired[MonetaryValueTypeDef]
     EffectiveDate: NotRequired[str]
     ExpirationDate: NotRequired[str]
-
-
-class TagTypeDef(TypedDict):
-    Key: str
-    Value: str
 
 
 class CreateOpportunityRequestTypeDef(TypedDict):
@@ -705,6 +1063,47 @@ class CreatedDateFilterTypeDef(TypedDict):
     BeforeCreatedDate: NotRequired[ReadOnly[datetime | str]]
 
 
+class CustomerAccountBulkJobFilterTypeDef(TypedDict):
+    Identifier: NotRequired[str]
+    Status: NotRequired[BulkJobStatusType]
+
+
+class CustomerAccountBulkJobSummaryTypeDef(TypedDict):
+    Arn: str
+    Id: str
+    Status: BulkJobStatusType
+    FileName: NotRequired[str]
+    TotalRecords: int
+    ProcessedRecords: int
+    SuccessCount: int
+    FailureCount: int
+    DeletedCount: int
+    FailureReason: NotRequired[str]
+    CreatedAt: datetime
+    CompletedAt: NotRequired[datetime]
+
+
+class CustomerAccountDetailsSummaryTypeDef(TypedDict):
+    CompanyName: str
+
+
+class CustomerAccountSortTypeDef(TypedDict):
+    SortBy: SortableFieldType
+    SortOrder: SortOrderType
+
+
+class CustomerAccountSummaryTypeDef(TypedDict):
+    Arn: str
+    Id: str
+    Catalog: str
+    EnrichmentStatus: EnrichmentStatusType
+    PartnerAccountIdentifier: NotRequired[str]
+    CreatedDate: datetime
+    LastModifiedDate: datetime
+    CustomerAccount: CustomerAccountDetailsSummaryTypeDef
+    AwsEnrichment: NotRequired[AwsEnrichmentSummaryTypeDef]
+
+
 class CustomerOutputTypeDef(TypedDict):
     Account: NotRequired[AccountTypeDef]
     Contacts: NotRequired[list[ContactTypeDef]]
@@ -712,6 +1111,15 @@ class CustomerOutputTypeDef(TypedDict):
 
 class CustomerSummaryTypeDef(TypedDict):
     Account: NotRequired[AccountSummaryTypeDef]
+
+
+class DeleteCustomerAccountRequestTypeDef(TypedDict):
+    Catalog: str
+    Identifier: str
+
+
+class DeleteCustomerAccountResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DeleteResourceSnapshotJobRequestTypeDef(TypedDict):
@@ -726,32 +1134,84 @@ class DisassociateOpportunityRequestTypeDef(TypedDict):
     RelatedEntityIdentifier: str
 
 
+class LeadInsightsOutputTypeDef(TypedDict):
+    LeadReadinessScore: NotRequired[str]
+    ChannelRecommendation: NotRequired[ChannelRecommendationOutputTypeDef]
+
+
 class LeadInteractionOutputTypeDef(TypedDict):
-    SourceType: str
-    SourceId: str
-    SourceName: str
+    SourceType: NotRequired[str]
+    SourceId: NotRequired[str]
+    SourceName: NotRequired[str]
     Usecase: NotRequired[str]
     InteractionDate: NotRequired[datetime]
-    CustomerAction: str
+    CustomerAction: NotRequired[str]
     BusinessProblem: NotRequired[str]
     Contact: LeadContactTypeDef
 
 
 class LeadContextOutputTypeDef(TypedDict):
+    Insights: NotRequired[LeadInsightsOutputTypeDef]
     QualificationStatus: NotRequired[str]
     Customer: LeadCustomerTypeDef
     Interactions: list[LeadInteractionOutputTypeDef]
 
 
+class ProspectingResultCustomerOutputTypeDef(TypedDict):
+    AccountName: NotRequired[str]
+    Geo: NotRequired[str]
+    Region: NotRequired[str]
+    SubRegion: NotRequired[str]
+    Country: NotRequired[CountryCodeType]
+    Industry: NotRequired[IndustryType]
+    SubIndustry: NotRequired[str]
+    Segment: NotRequired[str]
+    CompanySize: NotRequired[str]
+    EligiblePrograms: NotRequired[list[str]]
+    PublicProfileSummary: NotRequired[str]
+
+
+class ProspectingResultAwsOutputTypeDef(TypedDict):
+    Customer: NotRequired[ProspectingResultCustomerOutputTypeDef]
+    Insights: NotRequired[ProspectingInsightsTypeDef]
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    TaskId: NotRequired[str]
+    TaskArn: NotRequired[str]
+    TaskName: NotRequired[str]
+
+
+class ProspectingResultOutputTypeDef(TypedDict):
+    Aws: NotRequired[ProspectingResultAwsOutputTypeDef]
+
+
 class EngagementContextPayloadOutputTypeDef(TypedDict):
     CustomerProject: NotRequired[CustomerProjectsContextTypeDef]
     Lead: NotRequired[LeadContextOutputTypeDef]
+    ProspectingResult: NotRequired[ProspectingResultOutputTypeDef]
+    CustomerAccount: NotRequired[CustomerAccountContextTypeDef]
 
 
 class EngagementContextDetailsOutputTypeDef(TypedDict):
     Id: NotRequired[str]
     Type: EngagementContextTypeType
     Payload: NotRequired[EngagementContextPayloadOutputTypeDef]
+
+
+class EngagementGroupSortTypeDef(TypedDict):
+    SortBy: EngagementGroupSortNameType
+    SortOrder: SortOrderType
+
+
+class EngagementGroupSummaryTypeDef(TypedDict):
+    Id: str
+    Arn: NotRequired[str]
+    Catalog: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    Count: NotRequired[int]
+    ReadinessLevel: NotRequired[ReadinessLevelType]
+    UpdatedAt: NotRequired[datetime]
 
 
 class EngagementInvitationSummaryTypeDef(TypedDict):
@@ -781,12 +1241,63 @@ class EngagementMemberTypeDef(TypedDict):
     AccountId: NotRequired[str]
 
 
+class EngagementProspectingResultTypeDef(TypedDict):
+    EngagementIdentifier: str
+    EngagementContextId: NotRequired[str]
+    Status: ProspectingTaskStatusType
+    ReasonCode: NotRequired[str]
+    Message: NotRequired[str]
+
+
 class EngagementResourceAssociationSummaryTypeDef(TypedDict):
     Catalog: str
     EngagementId: NotRequired[str]
     ResourceType: NotRequired[ResourceTypeType]
     ResourceId: NotRequired[str]
     CreatedBy: NotRequired[str]
+
+
+class EngagementSearchFilterValueTypeDef(TypedDict):
+    StringValue: NotRequired[str]
+    StringListValue: NotRequired[ReadOnly[Sequence[str]]]
+    LongValue: NotRequired[int]
+    DateValue: NotRequired[ReadOnly[datetime | str]]
+
+
+class EngagementSearchPredicateTypeDef(TypedDict):
+    Key: EngagementSearchFilterNameType
+    Value: ReadOnly[EngagementSearchFilterValueTypeDef]
+
+
+class EngagementSearchFilterTypeDef(TypedDict):
+    AndAllFilters: NotRequired[ReadOnly[Sequence[EngagementSearchFilterTypeDef]]]
+    OrAllFilters: NotRequired[ReadOnly[Sequence[EngagementSearchFilterTypeDef]]]
+    NotFilter: NotRequired[ReadOnly[EngagementSearchFilterTypeDef]]
+    EqualsTo: NotRequired[ReadOnly[EngagementSearchPredicateTypeDef]]
+    ContainsAny: NotRequired[ReadOnly[EngagementSearchPredicateTypeDef]]
+    ContainsAll: NotRequired[ReadOnly[EngagementSearchPredicateTypeDef]]
+    GreaterThan: NotRequired[ReadOnly[EngagementSearchPredicateTypeDef]]
+    GreaterThanOrEquals: NotRequired[ReadOnly[EngagementSearchPredicateTypeDef]]
+    LessThan: NotRequired[ReadOnly[EngagementSearchPredicateTypeDef]]
+    LessThanOrEquals: NotRequired[ReadOnly[EngagementSearchPredicateTypeDef]]
+
+
+class EngagementSearchSortTypeDef(TypedDict):
+    SortBy: EngagementSearchSortNameType
+    SortOrder: SortOrderType
+
+
+class EngagementSearchSummaryTypeDef(TypedDict):
+    Id: NotRequired[str]
+    Arn: NotRequired[str]
+    Title: NotRequired[str]
+    Description: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    CreatedBy: NotRequired[str]
+    MemberCount: NotRequired[int]
+    ModifiedAt: NotRequired[datetime]
+    ModifiedBy: NotRequired[str]
+    Contexts: NotRequired[list[EngagementContextDetailsOutputTypeDef]]
 
 
 class EngagementSortTypeDef(TypedDict):
@@ -806,6 +1317,41 @@ class EngagementSummaryTypeDef(TypedDict):
     ContextTypes: NotRequired[list[EngagementContextTypeType]]
 
 
+class InvitationProspectingResultAwsTypeDef(TypedDict):
+    Customer: NotRequired[ProspectingResultCustomerOutputTypeDef]
+    Insights: NotRequired[ProspectingInsightsTypeDef]
+
+
+class EnrichmentContextTypeDef(TypedDict):
+    ProspectingResultAws: NotRequired[InvitationProspectingResultAwsTypeDef]
+    LeadInsights: NotRequired[LeadInsightsOutputTypeDef]
+
+
+class FilterValueTypeDef(TypedDict):
+    StringValue: NotRequired[str]
+    StringListValue: NotRequired[ReadOnly[Sequence[str]]]
+    LongValue: NotRequired[int]
+    DateValue: NotRequired[ReadOnly[datetime | str]]
+
+
+class FilterConditionTypeDef(TypedDict):
+    Key: FilterableFieldType
+    Value: ReadOnly[FilterValueTypeDef]
+
+
+class FilterTypeDef(TypedDict):
+    AndAllFilters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+    OrAllFilters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+    NotFilter: NotRequired[ReadOnly[FilterTypeDef]]
+    EqualsTo: NotRequired[ReadOnly[FilterConditionTypeDef]]
+    ContainsAny: NotRequired[ReadOnly[FilterConditionTypeDef]]
+    ContainsAll: NotRequired[ReadOnly[FilterConditionTypeDef]]
+    GreaterThan: NotRequired[ReadOnly[FilterConditionTypeDef]]
+    GreaterThanOrEquals: NotRequired[ReadOnly[FilterConditionTypeDef]]
+    LessThan: NotRequired[ReadOnly[FilterConditionTypeDef]]
+    LessThanOrEquals: NotRequired[ReadOnly[FilterConditionTypeDef]]
+
+
 class GetAwsOpportunitySummaryRequestTypeDef(TypedDict):
     Catalog: str
     RelatedOpportunityIdentifier: str
@@ -823,7 +1369,88 @@ class GetAwsOpportunitySummaryResponseTypeDef(TypedDict):
     RelatedEntityIds: NotRequired[AwsOpportunityRelatedEntitiesTypeDef]
     Customer: NotRequired[AwsOpportunityCustomerTypeDef]
     Project: NotRequired[AwsOpportunityProjectTypeDef]
+    CosellMotion: NotRequired[str]
+    CosellMotionReason: NotRequired[str]
+    SoftwareRevenue: NotRequired[AwsSoftwareRevenueTypeDef]
     Catalog: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetCustomerAccountBulkJobReportUrlRequestTypeDef(TypedDict):
+    Catalog: str
+    Identifier: str
+    ReportType: NotRequired[BulkReportTypeType]
+
+
+class GetCustomerAccountBulkJobReportUrlResponseTypeDef(TypedDict):
+    ReportStatus: BulkReportStatusType
+    ReportType: BulkReportTypeType
+    Url: NotRequired[str]
+    ExpiresAt: NotRequired[datetime]
+    FailureReason: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetCustomerAccountBulkJobRequestTypeDef(TypedDict):
+    Catalog: str
+    Identifier: str
+
+
+class GetCustomerAccountBulkJobResponseTypeDef(TypedDict):
+    Arn: str
+    Id: str
+    Status: BulkJobStatusType
+    FileName: NotRequired[str]
+    TotalRecords: int
+    ProcessedRecords: int
+    SuccessCount: int
+    FailureCount: int
+    DeletedCount: int
+    FailureReason: NotRequired[str]
+    CreatedAt: datetime
+    CompletedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetCustomerAccountRequestTypeDef(TypedDict):
+    Catalog: str
+    Identifier: str
+
+
+class IssueTypeDef(TypedDict):
+    Severity: NotRequired[str]
+    Code: NotRequired[str]
+    Message: NotRequired[str]
+
+
+class GetCustomerAccountResponseTypeDef(TypedDict):
+    Arn: str
+    Id: str
+    Catalog: str
+    EnrichmentStatus: EnrichmentStatusType
+    PartnerAccountIdentifier: NotRequired[str]
+    CreatedDate: datetime
+    LastModifiedDate: datetime
+    Issues: NotRequired[list[IssueTypeDef]]
+    AwsEnrichment: NotRequired[AwsEnrichmentTypeDef]
+    ReasonCode: NotRequired[CustomerAccountFailureReasonType]
+    Message: NotRequired[str]
+    ExistingCustomerAccountArn: NotRequired[str]
+    Account: CustomerAccountDataTypeDef
+    Tags: NotRequired[list[TagTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetCustomerAccountStatisticsRequestTypeDef(TypedDict):
+    Catalog: str
+    Filter: NotRequired[ReadOnly[FilterTypeDef]]
+    Aggregations: NotRequired[ReadOnly[Sequence[AggregationRequestTypeDef]]]
+    IncludeMissing: NotRequired[bool]
+
+
+class GetCustomerAccountStatisticsResponseTypeDef(TypedDict):
+    TotalCount: int
+    Aggregations: NotRequired[list[AggregationResultTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -844,11 +1471,15 @@ class OpportunityInvitationPayloadOutputTypeDef(TypedDict):
     ReceiverResponsibilities: list[ReceiverResponsibilityType]
     Customer: EngagementCustomerTypeDef
     Project: ProjectDetailsOutputTypeDef
+    OpportunityType: NotRequired[OpportunityTypeType]
 
 
 class PayloadOutputTypeDef(TypedDict):
     OpportunityInvitation: NotRequired[OpportunityInvitationPayloadOutputTypeDef]
     LeadInvitation: NotRequired[LeadInvitationPayloadTypeDef]
+    AccountPlanningInvitation: NotRequired[
+        AccountPlanningInvitationPayloadOutputTypeDef
+    ]
 
 
 class GetEngagementInvitationResponseTypeDef(TypedDict):
@@ -869,6 +1500,7 @@ class GetEngagementInvitationResponseTypeDef(TypedDict):
     InvitationMessage: NotRequired[str]
     EngagementDescription: NotRequired[str]
     ExistingMembers: NotRequired[list[EngagementMemberSummaryTypeDef]]
+    EnrichmentContext: NotRequired[EnrichmentContextTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -888,6 +1520,23 @@ class GetEngagementResponseTypeDef(TypedDict):
     ModifiedAt: NotRequired[datetime]
     ModifiedBy: NotRequired[str]
     Contexts: NotRequired[list[EngagementContextDetailsOutputTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetOpportunityBulkJobReportUrlRequestTypeDef(TypedDict):
+    Catalog: str
+    JobId: str
+    ReportFormat: BulkFileFormatType
+    ReportType: NotRequired[BulkReportTypeType]
+
+
+class GetOpportunityBulkJobReportUrlResponseTypeDef(TypedDict):
+    ReportStatus: BulkReportStatusType
+    ReportType: BulkReportTypeType
+    ReportFormat: BulkFileFormatType
+    Url: NotRequired[str]
+    ExpiresAt: NotRequired[datetime]
+    FailureReason: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -942,6 +1591,8 @@ class RelatedEntityIdentifiersTypeDef(TypedDict):
     AwsMarketplaceOfferSets: NotRequired[list[str]]
     Solutions: NotRequired[list[str]]
     AwsProducts: NotRequired[list[str]]
+    AwsMarketplaceSolutions: NotRequired[list[str]]
+    AwsMarketplaceProducts: NotRequired[list[str]]
 
 
 class GetOpportunityResponseTypeDef(TypedDict):
@@ -961,6 +1612,21 @@ class GetOpportunityResponseTypeDef(TypedDict):
     RelatedEntityIdentifiers: RelatedEntityIdentifiersTypeDef
     LifeCycle: NotRequired[LifeCycleOutputTypeDef]
     OpportunityTeam: NotRequired[list[ContactTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetProspectingFromEngagementTaskRequestTypeDef(TypedDict):
+    Catalog: str
+    TaskIdentifier: str
+
+
+class GetProspectingFromEngagementTaskResponseTypeDef(TypedDict):
+    TaskId: str
+    TaskArn: str
+    TaskName: str
+    StartTime: datetime
+    EndTime: NotRequired[datetime]
+    Engagements: list[EngagementProspectingResultTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1065,6 +1731,33 @@ class LifeCycleSummaryTypeDef(TypedDict):
     ReviewStatusReason: NotRequired[str]
 
 
+class ListCustomerAccountBulkJobResultsRequestTypeDef(TypedDict):
+    Catalog: str
+    Identifier: str
+    Status: NotRequired[BulkRecordStatusType]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListCustomerAccountBulkJobResultsResponseTypeDef(TypedDict):
+    Results: list[BulkJobResultTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListCustomerAccountBulkJobsRequestTypeDef(TypedDict):
+    Catalog: str
+    Filter: NotRequired[CustomerAccountBulkJobFilterTypeDef]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListCustomerAccountBulkJobsResponseTypeDef(TypedDict):
+    items: list[CustomerAccountBulkJobSummaryTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListEngagementByAcceptingInvitationTaskSummaryTypeDef(TypedDict):
     TaskId: NotRequired[str]
     TaskArn: NotRequired[str]
@@ -1127,6 +1820,21 @@ class ListEngagementFromOpportunityTasksRequestTypeDef(TypedDict):
 
 class ListEngagementFromOpportunityTasksResponseTypeDef(TypedDict):
     TaskSummaries: NotRequired[list[ListEngagementFromOpportunityTaskSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListEngagementGroupsRequestTypeDef(TypedDict):
+    Catalog: str
+    ReadinessLevel: NotRequired[ReadinessLevelType]
+    Sort: NotRequired[EngagementGroupSortTypeDef]
+    EngagementGroupIdentifiers: NotRequired[ReadOnly[Sequence[str]]]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListEngagementGroupsResponseTypeDef(TypedDict):
+    EngagementGroupSummaries: NotRequired[list[EngagementGroupSummaryTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -1252,6 +1960,49 @@ class ListOpportunitiesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListOpportunityBulkJobResultsRequestTypeDef(TypedDict):
+    Catalog: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    JobId: str
+    Status: NotRequired[BulkRecordStatusType]
+
+
+class ListOpportunityBulkJobResultsResponseTypeDef(TypedDict):
+    Results: list[BulkJobResultTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListOpportunityBulkJobsRequestTypeDef(TypedDict):
+    Catalog: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    JobId: NotRequired[str]
+    Status: NotRequired[BulkJobStatusType]
+
+
+class OpportunityBulkJobSummaryTypeDef(TypedDict):
+    JobId: str
+    Status: BulkJobStatusType
+    TotalRecords: int
+    ProcessedRecords: int
+    SuccessCount: int
+    FailureCount: int
+    CreatedAt: datetime
+    StartedAt: NotRequired[datetime]
+    CompletedAt: NotRequired[datetime]
+    FailureReason: NotRequired[str]
+    FileName: NotRequired[str]
+    OperationType: NotRequired[BulkOperationTypeType]
+
+
+class ListOpportunityBulkJobsResponseTypeDef(TypedDict):
+    OpportunityBulkJobSummaries: list[OpportunityBulkJobSummaryTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListOpportunityFromEngagementTaskSummaryTypeDef(TypedDict):
     TaskId: NotRequired[str]
     TaskArn: NotRequired[str]
@@ -1280,6 +2031,39 @@ class ListOpportunityFromEngagementTasksRequestTypeDef(TypedDict):
 class ListOpportunityFromEngagementTasksResponseTypeDef(TypedDict):
     TaskSummaries: NotRequired[list[ListOpportunityFromEngagementTaskSummaryTypeDef]]
     NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ProspectingFromEngagementTaskSortTypeDef(TypedDict):
+    SortOrder: SortOrderType
+    SortBy: ProspectingFromEngagementTaskSortNameType
+
+
+class ListProspectingFromEngagementTasksRequestTypeDef(TypedDict):
+    Catalog: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    TaskIdentifier: NotRequired[ReadOnly[Sequence[str]]]
+    TaskName: NotRequired[ReadOnly[Sequence[str]]]
+    StartAfter: NotRequired[ReadOnly[datetime | str]]
+    StartBefore: NotRequired[ReadOnly[datetime | str]]
+    Sort: NotRequired[ProspectingFromEngagementTaskSortTypeDef]
+
+
+class ProspectingTaskSummaryTypeDef(TypedDict):
+    TaskId: str
+    TaskArn: str
+    TaskName: str
+    StartTime: datetime
+    EndTime: NotRequired[datetime]
+    TotalEngagementCount: int
+    CompletedEngagementCount: int
+    FailedEngagementCount: int
+
+
+class ListProspectingFromEngagementTasksResponseTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    TaskSummaries: list[ProspectingTaskSummaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1349,6 +2133,7 @@ class ListSolutionsRequestTypeDef(TypedDict):
     Status: NotRequired[ReadOnly[Sequence[SolutionStatusType]]]
     Identifier: NotRequired[ReadOnly[Sequence[str]]]
     Category: NotRequired[ReadOnly[Sequence[str]]]
+    AwsMarketplaceSolutionArn: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class SolutionBaseTypeDef(TypedDict):
@@ -1359,6 +2144,7 @@ class SolutionBaseTypeDef(TypedDict):
     Status: SolutionStatusType
     Category: str
     CreatedDate: datetime
+    AwsMarketplaceSolutionArn: NotRequired[str]
 
 
 class ListSolutionsResponseTypeDef(TypedDict):
@@ -1376,6 +2162,117 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class OpportunitySearchAddressTypeDef(TypedDict):
+    CountryCode: NotRequired[CountryCodeType]
+
+
+class OpportunitySearchAccountTypeDef(TypedDict):
+    CompanyName: NotRequired[str]
+    Industry: NotRequired[IndustryType]
+    AwsAccountId: NotRequired[str]
+    Address: NotRequired[OpportunitySearchAddressTypeDef]
+
+
+class OpportunitySearchOpportunityQualityTypeDef(TypedDict):
+    Score: NotRequired[int]
+
+
+class OpportunitySearchInsightsTypeDef(TypedDict):
+    EngagementScore: NotRequired[SearchEngagementScoreType]
+    OpportunityQuality: NotRequired[OpportunitySearchOpportunityQualityTypeDef]
+
+
+class OpportunitySearchAwsSummaryTypeDef(TypedDict):
+    Origin: NotRequired[OpportunityOriginType]
+    CosellMotion: NotRequired[str]
+    Insights: NotRequired[OpportunitySearchInsightsTypeDef]
+
+
+class OpportunitySearchCustomerTypeDef(TypedDict):
+    Account: NotRequired[OpportunitySearchAccountTypeDef]
+
+
+class OpportunitySearchExpectedCustomerSpendTypeDef(TypedDict):
+    Amount: NotRequired[str]
+    CurrencyCode: CurrencyCodeType
+
+
+class OpportunitySearchFilterValueTypeDef(TypedDict):
+    StringValue: NotRequired[str]
+    StringListValue: NotRequired[ReadOnly[Sequence[str]]]
+    LongValue: NotRequired[int]
+    DoubleValue: NotRequired[float]
+    DateValue: NotRequired[ReadOnly[datetime | str]]
+
+
+class OpportunitySearchPredicateTypeDef(TypedDict):
+    Key: OpportunitySearchFilterNameType
+    Value: ReadOnly[OpportunitySearchFilterValueTypeDef]
+
+
+class OpportunitySearchFilterTypeDef(TypedDict):
+    AndAllFilters: NotRequired[ReadOnly[Sequence[OpportunitySearchFilterTypeDef]]]
+    OrAllFilters: NotRequired[ReadOnly[Sequence[OpportunitySearchFilterTypeDef]]]
+    NotFilter: NotRequired[ReadOnly[OpportunitySearchFilterTypeDef]]
+    EqualsTo: NotRequired[ReadOnly[OpportunitySearchPredicateTypeDef]]
+    ContainsAny: NotRequired[ReadOnly[OpportunitySearchPredicateTypeDef]]
+    ContainsAll: NotRequired[ReadOnly[OpportunitySearchPredicateTypeDef]]
+    GreaterThan: NotRequired[ReadOnly[OpportunitySearchPredicateTypeDef]]
+    GreaterThanOrEquals: NotRequired[ReadOnly[OpportunitySearchPredicateTypeDef]]
+    LessThan: NotRequired[ReadOnly[OpportunitySearchPredicateTypeDef]]
+    LessThanOrEquals: NotRequired[ReadOnly[OpportunitySearchPredicateTypeDef]]
+
+
+class OpportunitySearchLifeCycleTypeDef(TypedDict):
+    ReviewStatus: NotRequired[ReviewStatusType]
+    Stage: NotRequired[StageType]
+    NextSteps: NotRequired[str]
+    TargetCloseDate: NotRequired[str]
+
+
+class OpportunitySearchProjectTypeDef(TypedDict):
+    Title: NotRequired[str]
+    ApnPrograms: NotRequired[list[str]]
+    ExpectedCustomerSpend: NotRequired[
+        list[OpportunitySearchExpectedCustomerSpendTypeDef]
+    ]
+
+
+class OpportunitySearchRelatedEntityIdentifiersTypeDef(TypedDict):
+    AwsMarketplaceOffers: NotRequired[list[str]]
+    AwsMarketplaceOfferSets: NotRequired[list[str]]
+    AwsMarketplaceSolutions: NotRequired[list[str]]
+    Solutions: NotRequired[list[str]]
+
+
+class OpportunitySearchSortTypeDef(TypedDict):
+    SortBy: OpportunitySearchSortNameType
+    SortOrder: SortOrderType
+
+
+class OpportunitySearchTeamMemberTypeDef(TypedDict):
+    FirstName: NotRequired[str]
+    LastName: NotRequired[str]
+    BusinessTitle: NotRequired[str]
+
+
+class OpportunitySearchSummaryTypeDef(TypedDict):
+    Id: str
+    LastModifiedDate: datetime
+    CreatedDate: datetime
+    OpportunityType: NotRequired[OpportunityTypeType]
+    PartnerOpportunityIdentifier: NotRequired[str]
+    LifeCycle: NotRequired[OpportunitySearchLifeCycleTypeDef]
+    Customer: NotRequired[OpportunitySearchCustomerTypeDef]
+    Project: NotRequired[OpportunitySearchProjectTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
+    RelatedEntityIdentifiers: NotRequired[
+        OpportunitySearchRelatedEntityIdentifiersTypeDef
+    ]
+    OpportunityTeam: NotRequired[list[OpportunitySearchTeamMemberTypeDef]]
+    AwsOpportunitySummary: NotRequired[OpportunitySearchAwsSummaryTypeDef]
+
+
 class PutSellingSystemSettingsRequestTypeDef(TypedDict):
     Catalog: str
     ResourceSnapshotJobRoleIdentifier: NotRequired[str]
@@ -1391,6 +2288,65 @@ class RejectEngagementInvitationRequestTypeDef(TypedDict):
     Catalog: str
     Identifier: str
     RejectionReason: NotRequired[str]
+
+
+class SearchCustomerAccountsRequestTypeDef(TypedDict):
+    Catalog: str
+    Filter: NotRequired[ReadOnly[FilterTypeDef]]
+    Sort: NotRequired[CustomerAccountSortTypeDef]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class SearchCustomerAccountsResponseTypeDef(TypedDict):
+    CustomerAccountSummaries: list[CustomerAccountSummaryTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SearchEngagementsRequestTypeDef(TypedDict):
+    Catalog: str
+    Keyword: NotRequired[str]
+    Filter: NotRequired[ReadOnly[EngagementSearchFilterTypeDef]]
+    GroupId: NotRequired[str]
+    Sort: NotRequired[EngagementSearchSortTypeDef]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class SearchEngagementsResponseTypeDef(TypedDict):
+    EngagementSearchSummaries: NotRequired[list[EngagementSearchSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SearchOpportunitiesRequestTypeDef(TypedDict):
+    Catalog: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    Keyword: NotRequired[str]
+    Filter: NotRequired[ReadOnly[OpportunitySearchFilterTypeDef]]
+    Sort: NotRequired[OpportunitySearchSortTypeDef]
+
+
+class SearchOpportunitiesResponseTypeDef(TypedDict):
+    OpportunitySearchSummaries: list[OpportunitySearchSummaryTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartCustomerAccountBulkJobRequestTypeDef(TypedDict):
+    Catalog: str
+    ClientToken: str
+    FileUri: str
+
+
+class StartCustomerAccountBulkJobResponseTypeDef(TypedDict):
+    Arn: str
+    Id: str
+    Status: BulkJobStatusType
+    CreatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class StartEngagementByAcceptingInvitationTaskRequestTypeDef(TypedDict):
@@ -1435,6 +2391,18 @@ class StartEngagementFromOpportunityTaskResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class StartOpportunityBulkJobRequestTypeDef(TypedDict):
+    Catalog: str
+    ClientToken: str
+    FileURI: str
+    FileFormat: BulkFileFormatType
+
+
+class StartOpportunityBulkJobResponseTypeDef(TypedDict):
+    JobId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class StartOpportunityFromEngagementTaskRequestTypeDef(TypedDict):
     Catalog: str
     ClientToken: str
@@ -1454,6 +2422,25 @@ class StartOpportunityFromEngagementTaskResponseTypeDef(TypedDict):
     ResourceSnapshotJobId: NotRequired[str]
     EngagementId: NotRequired[str]
     ContextId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartProspectingFromEngagementTaskRequestTypeDef(TypedDict):
+    Catalog: str
+    Identifiers: ReadOnly[Sequence[str]]
+    TaskName: str
+    ClientToken: str
+
+
+class StartProspectingFromEngagementTaskResponseTypeDef(TypedDict):
+    Identifiers: list[str]
+    TaskName: str
+    Message: NotRequired[str]
+    ReasonCode: NotRequired[str]
+    StartTime: datetime
+    TaskId: NotRequired[str]
+    TaskArn: NotRequired[str]
+    TaskStatus: ProspectingTaskStatusType
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1492,15 +2479,36 @@ class UntagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateCustomerAccountRequestTypeDef(TypedDict):
+    Catalog: str
+    Identifier: str
+    Account: CustomerAccountDataTypeDef
+    PartnerAccountIdentifier: NotRequired[str]
+    LastModifiedDate: ReadOnly[datetime | str]
+
+
+class UpdateCustomerAccountResponseTypeDef(TypedDict):
+    Arn: str
+    Id: str
+    Status: EnrichmentStatusType
+    Catalog: str
+    PartnerAccountIdentifier: NotRequired[str]
+    CreatedDate: datetime
+    LastModifiedDate: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateLeadContextTypeDef(TypedDict):
     QualificationStatus: NotRequired[str]
     Customer: LeadCustomerTypeDef
     Interaction: NotRequired[ReadOnly[LeadInteractionTypeDef]]
+    Insights: NotRequired[ReadOnly[LeadInsightsTypeDef]]
 
 
 class UpdateEngagementContextPayloadTypeDef(TypedDict):
     Lead: NotRequired[ReadOnly[UpdateLeadContextTypeDef]]
     CustomerProject: NotRequired[CustomerProjectsContextTypeDef]
+    ProspectingResult: NotRequired[ReadOnly[ProspectingResultTypeDef]]
 
 
 class UpdateEngagementContextRequestTypeDef(TypedDict):

@@ -56,13 +56,25 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
     def generate_as2805_kek_validation(
         self, **kwargs: Unpack[type_defs.GenerateAs2805KekValidationInputTypeDef]
     ) -> TargetResults[type_defs.GenerateAs2805KekValidationOutputTypeDef]:
-        """Establishes node-to-node initialization between payment processing nodes
-        such as an acquirer, issuer or payment network using Australian Standard
-        2805 (AS2805).
+        """Generates a KekValidationRequest or a KekValidationResponse for
+        node-to-node initialization between payment processing nodes using
+        Australian Standard 2805 (AS2805).
 
         https://docs.aws.amazon.com/goto/WebAPI/payment-cryptography-data-2022-02-03/GenerateAs2805KekValidation
         """
         return self._call("GenerateAs2805KekValidation", kwargs)
+
+    def generate_auth_request_cryptogram(
+        self, **kwargs: Unpack[type_defs.GenerateAuthRequestCryptogramInputTypeDef]
+    ) -> TargetResults[type_defs.GenerateAuthRequestCryptogramOutputTypeDef]:
+        """Generates an Authorization Request Cryptogram (ARQC) for an EMV chip
+        payment card authorization. For more information, see Generate auth
+        request cryptogram in the Amazon Web Services Payment Cryptography User
+        Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/payment-cryptography-data-2022-02-03/GenerateAuthRequestCryptogram
+        """
+        return self._call("GenerateAuthRequestCryptogram", kwargs)
 
     def generate_card_validation_data(
         self, **kwargs: Unpack[type_defs.GenerateCardValidationDataInputTypeDef]
@@ -112,7 +124,8 @@ class MultiRegionPaymentCryptographyDataPlane(MultiRegionClient):
     def re_encrypt_data(
         self, **kwargs: Unpack[type_defs.ReEncryptDataInputTypeDef]
     ) -> TargetResults[type_defs.ReEncryptDataOutputTypeDef]:
-        """Re-encrypt ciphertext using DUKPT or Symmetric data encryption keys.
+        """Re-encrypts ciphertext using DUKPT, symmetric, or asymmetric data
+        encryption keys.
 
         https://docs.aws.amazon.com/goto/WebAPI/payment-cryptography-data-2022-02-03/ReEncryptData
         """

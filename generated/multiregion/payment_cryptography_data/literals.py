@@ -22,6 +22,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PinBlockFormatForPinDataType",
         "PinBlockLengthPositionType",
         "PinBlockPaddingTypeType",
+        "RandomKeyMaxLengthType",
         "RandomKeySendVariantMaskType",
         "SessionKeyDerivationModeType",
         "SymmetricKeyAlgorithmType",
@@ -78,6 +79,7 @@ PinBlockFormatForPinDataType = Literal[
 ]
 PinBlockLengthPositionType = Literal["NONE", "FRONT_OF_PIN_BLOCK"]
 PinBlockPaddingTypeType = Literal["NO_PADDING", "ISO_IEC_7816_4"]
+RandomKeyMaxLengthType = Literal["BYTES_8", "BYTES_16", "BYTES_24"]
 RandomKeySendVariantMaskType = Literal["VARIANT_MASK_82C0", "VARIANT_MASK_82"]
 SessionKeyDerivationModeType = Literal[
     "EMV_COMMON_SESSION_KEY",
@@ -85,6 +87,7 @@ SessionKeyDerivationModeType = Literal[
     "AMEX",
     "MASTERCARD_SESSION_KEY",
     "VISA",
+    "UNION_PAY",
 ]
 SymmetricKeyAlgorithmType = Literal[
     "TDES_2KEY",

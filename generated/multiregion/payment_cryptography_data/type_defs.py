@@ -35,6 +35,7 @@ from .literals import (
     PinBlockFormatForPinDataType,
     PinBlockLengthPositionType,
     PinBlockPaddingTypeType,
+    RandomKeyMaxLengthType,
     RandomKeySendVariantMaskType,
     SessionKeyDerivationModeType,
     SymmetricKeyAlgorithmType,
@@ -78,6 +79,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EncryptionDecryptionAttributesTypeDef",
         "GenerateAs2805KekValidationInputTypeDef",
         "GenerateAs2805KekValidationOutputTypeDef",
+        "GenerateAuthRequestCryptogramInputTypeDef",
+        "GenerateAuthRequestCryptogramOutputTypeDef",
         "GenerateCardValidationDataInputTypeDef",
         "GenerateCardValidationDataOutputTypeDef",
         "GenerateMacEmvPinChangeInputTypeDef",
@@ -114,6 +117,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SessionKeyEmv2000TypeDef",
         "SessionKeyEmvCommonTypeDef",
         "SessionKeyMastercardTypeDef",
+        "SessionKeyUnionPayTypeDef",
         "SessionKeyVisaTypeDef",
         "SymmetricEncryptionAttributesTypeDef",
         "TranslateKeyMaterialInputTypeDef",
@@ -168,6 +172,7 @@ class AmexCardSecurityCodeVersion2TypeDef(TypedDict):
 
 class KekValidationRequestTypeDef(TypedDict):
     DeriveKeyAlgorithm: SymmetricKeyAlgorithmType
+    RandomKeyMaxLength: NotRequired[RandomKeyMaxLengthType]
 
 
 class KekValidationResponseTypeDef(TypedDict):
@@ -407,6 +412,64 @@ class GenerateAs2805KekValidationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SessionKeyAmexTypeDef(TypedDict):
+    PrimaryAccountNumber: str
+    PanSequenceNumber: str
+
+
+class SessionKeyEmv2000TypeDef(TypedDict):
+    PrimaryAccountNumber: str
+    PanSequenceNumber: str
+    ApplicationTransactionCounter: str
+
+
+class SessionKeyEmvCommonTypeDef(TypedDict):
+    PrimaryAccountNumber: str
+    PanSequenceNumber: str
+    ApplicationTransactionCounter: str
+
+
+class SessionKeyMastercardTypeDef(TypedDict):
+    PrimaryAccountNumber: str
+    PanSequenceNumber: str
+    ApplicationTransactionCounter: str
+    UnpredictableNumber: str
+
+
+class SessionKeyUnionPayTypeDef(TypedDict):
+    PrimaryAccountNumber: str
+    PanSequenceNumber: str
+    ApplicationTransactionCounter: str
+
+
+class SessionKeyVisaTypeDef(TypedDict):
+    PrimaryAccountNumber: str
+    PanSequenceNumber: str
+
+
+class SessionKeyDerivationTypeDef(TypedDict):
+    EmvCommon: NotRequired[SessionKeyEmvCommonTypeDef]
+    Mastercard: NotRequired[SessionKeyMastercardTypeDef]
+    Emv2000: NotRequired[SessionKeyEmv2000TypeDef]
+    Amex: NotRequired[SessionKeyAmexTypeDef]
+    Visa: NotRequired[SessionKeyVisaTypeDef]
+    UnionPay: NotRequired[SessionKeyUnionPayTypeDef]
+
+
+class GenerateAuthRequestCryptogramInputTypeDef(TypedDict):
+    KeyIdentifier: str
+    TransactionData: str
+    MajorKeyDerivationMode: MajorKeyDerivationModeType
+    SessionKeyDerivationAttributes: SessionKeyDerivationTypeDef
+
+
+class GenerateAuthRequestCryptogramOutputTypeDef(TypedDict):
+    KeyArn: str
+    KeyCheckValue: str
+    AuthRequestCryptogram: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GenerateCardValidationDataInputTypeDef(TypedDict):
     KeyIdentifier: str
     PrimaryAccountNumber: str
@@ -603,6 +666,7 @@ class PinVerificationAttributesTypeDef(TypedDict):
 
 class ReEncryptionAttributesTypeDef(TypedDict):
     Symmetric: NotRequired[SymmetricEncryptionAttributesTypeDef]
+    Asymmetric: NotRequired[AsymmetricEncryptionAttributesTypeDef]
     Dukpt: NotRequired[DukptEncryptionAttributesTypeDef]
 
 
@@ -621,43 +685,6 @@ class ReEncryptDataOutputTypeDef(TypedDict):
     KeyCheckValue: str
     CipherText: str
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class SessionKeyAmexTypeDef(TypedDict):
-    PrimaryAccountNumber: str
-    PanSequenceNumber: str
-
-
-class SessionKeyEmv2000TypeDef(TypedDict):
-    PrimaryAccountNumber: str
-    PanSequenceNumber: str
-    ApplicationTransactionCounter: str
-
-
-class SessionKeyEmvCommonTypeDef(TypedDict):
-    PrimaryAccountNumber: str
-    PanSequenceNumber: str
-    ApplicationTransactionCounter: str
-
-
-class SessionKeyMastercardTypeDef(TypedDict):
-    PrimaryAccountNumber: str
-    PanSequenceNumber: str
-    ApplicationTransactionCounter: str
-    UnpredictableNumber: str
-
-
-class SessionKeyVisaTypeDef(TypedDict):
-    PrimaryAccountNumber: str
-    PanSequenceNumber: str
-
-
-class SessionKeyDerivationTypeDef(TypedDict):
-    EmvCommon: NotRequired[SessionKeyEmvCommonTypeDef]
-    Mastercard: NotRequired[SessionKeyMastercardTypeDef]
-    Emv2000: NotRequired[SessionKeyEmv2000TypeDef]
-    Amex: NotRequired[SessionKeyAmexTypeDef]
-    Visa: NotRequired[SessionKeyVisaTypeDef]
 
 
 class TranslateKeyMaterialInputTypeDef(TypedDict):

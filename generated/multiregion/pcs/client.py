@@ -51,10 +51,14 @@ class MultiRegionParallelComputingService(MultiRegionClient):
         lifecycle management. PCS uses the information you provide to this API
         action to launch compute nodes in your account. You can only specify
         subnets in the same Amazon VPC as your cluster. You receive billing
-        charges for the compute nodes that PCS launches in your account. You must
-        already have a launch template before you call this API. For more
-        information, see Launch an instance from a launch template in the Amazon
-        Elastic Compute Cloud User Guide for Linux Instances.
+        charges for the compute nodes that PCS launches in your account. You can
+        configure common instance settings, such as the AMI, security groups, and
+        SSH key pair, directly on the compute node group, or you can provide a
+        custom EC2 launch template. To use a launch template that PCS manages, set
+        launchTemplateMode to MANAGED and don't provide customLaunchTemplate. In
+        this case, you must specify amiId and securityGroupIds. For more
+        information, see Configuring instance settings for compute node groups in
+        PCS in the PCS User Guide.
 
         https://docs.aws.amazon.com/goto/WebAPI/pcs-2023-02-10/CreateComputeNodeGroup
         """
@@ -205,8 +209,11 @@ class MultiRegionParallelComputingService(MultiRegionClient):
     def update_cluster(
         self, **kwargs: Unpack[type_defs.UpdateClusterRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateClusterResponseTypeDef]:
-        """Updates a cluster configuration. You can modify Slurm scheduler settings,
-        accounting configuration, and security groups for an existing cluster.
+        """Updates a cluster configuration. You can update the scheduler version,
+        modify scheduler settings, and update accounting configuration for an
+        existing cluster. For more information about updating the scheduler
+        version, see Updating the scheduler version on a cluster in the PCS User
+        Guide.
 
         https://docs.aws.amazon.com/goto/WebAPI/pcs-2023-02-10/UpdateCluster
         """

@@ -9,11 +9,20 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AccountingModeType",
         "ClusterStatusType",
         "ComputeNodeGroupStatusType",
+        "DeepHealthCheckOnStartProfileType",
+        "DeepHealthCheckOnStartRepairActionType",
         "EndpointTypeType",
+        "ExecutionPolicyType",
+        "HealthMonitoringModeType",
+        "HealthMonitoringRepairActionType",
+        "JobSubmitPluginTypeType",
+        "LaunchTemplateModeType",
         "NetworkTypeType",
+        "OnErrorType",
         "PurchaseOptionType",
         "QueueStatusType",
         "SchedulerTypeType",
+        "ScriptCachingPolicyType",
         "SizeType",
         "SlurmRestModeType",
         "SpotAllocationStrategyType",
@@ -45,8 +54,16 @@ ComputeNodeGroupStatusType = Literal[
     "SUSPENDED",
     "RESUMING",
 ]
+DeepHealthCheckOnStartProfileType = Literal["NONE", "QUICK", "MEDIUM", "LONG"]
+DeepHealthCheckOnStartRepairActionType = Literal["AUTO", "REPLACE", "ISOLATE", "NONE"]
 EndpointTypeType = Literal["SLURMCTLD", "SLURMDBD", "SLURMRESTD"]
+ExecutionPolicyType = Literal["FIRST_BOOT_ONLY", "EVERY_BOOT"]
+HealthMonitoringModeType = Literal["NONE", "STANDARD"]
+HealthMonitoringRepairActionType = Literal["AUTO", "REPLACE", "ISOLATE", "NONE"]
+JobSubmitPluginTypeType = Literal["STARLARK"]
+LaunchTemplateModeType = Literal["CUSTOM", "MANAGED"]
 NetworkTypeType = Literal["IPV4", "IPV6"]
+OnErrorType = Literal["TERMINATE", "STOP_SEQUENCE", "CONTINUE"]
 PurchaseOptionType = Literal[
     "ONDEMAND",
     "SPOT",
@@ -66,6 +83,7 @@ QueueStatusType = Literal[
     "RESUMING",
 ]
 SchedulerTypeType = Literal["SLURM"]
+ScriptCachingPolicyType = Literal["CACHE_ONCE", "REFRESH_ON_REBOOT"]
 SizeType = Literal["SMALL", "MEDIUM", "LARGE"]
 SlurmRestModeType = Literal["STANDARD", "NONE"]
 SpotAllocationStrategyType = Literal[

@@ -22,11 +22,20 @@ from .literals import (
     AccountingModeType,
     ClusterStatusType,
     ComputeNodeGroupStatusType,
+    DeepHealthCheckOnStartProfileType,
+    DeepHealthCheckOnStartRepairActionType,
     EndpointTypeType,
+    ExecutionPolicyType,
+    HealthMonitoringModeType,
+    HealthMonitoringRepairActionType,
+    JobSubmitPluginTypeType,
+    LaunchTemplateModeType,
     NetworkTypeType,
+    OnErrorType,
     PurchaseOptionType,
     QueueStatusType,
     SchedulerTypeType,
+    ScriptCachingPolicyType,
     SizeType,
     SlurmRestModeType,
     SpotAllocationStrategyType,
@@ -53,6 +62,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateQueueRequestTypeDef",
         "CreateQueueResponseTypeDef",
         "CustomLaunchTemplateTypeDef",
+        "DeepHealthCheckOnStartTypeDef",
+        "DeepHealthChecksTypeDef",
         "DeleteClusterRequestTypeDef",
         "DeleteClusterResponseTypeDef",
         "DeleteComputeNodeGroupRequestTypeDef",
@@ -68,7 +79,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetComputeNodeGroupResponseTypeDef",
         "GetQueueRequestTypeDef",
         "GetQueueResponseTypeDef",
+        "HealthMonitoringTypeDef",
         "InstanceConfigTypeDef",
+        "InstanceHealthChecksRequestTypeDef",
+        "InstanceHealthChecksTypeDef",
+        "JobSubmitPluginTypeDef",
+        "JobSubmitScriptSourceTypeDef",
         "JwtAuthTypeDef",
         "JwtKeyTypeDef",
         "ListClustersRequestTypeDef",
@@ -81,6 +97,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListTagsForResourceResponseTypeDef",
         "NetworkingRequestTypeDef",
         "NetworkingTypeDef",
+        "NodeLifecycleActionsRequestTypeDef",
+        "NodeLifecycleActionsTypeDef",
+        "NodeLifecycleScriptOutputTypeDef",
+        "NodeLifecycleScriptTypeDef",
+        "NodeLifecycleStagesOutputTypeDef",
+        "NodeLifecycleStagesTypeDef",
         "QueueSlurmConfigurationRequestTypeDef",
         "QueueSlurmConfigurationTypeDef",
         "QueueSummaryTypeDef",
@@ -92,6 +114,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ScalingConfigurationTypeDef",
         "SchedulerRequestTypeDef",
         "SchedulerTypeDef",
+        "ScriptSourceTypeDef",
         "SlurmAuthKeyTypeDef",
         "SlurmCustomSettingTypeDef",
         "SlurmRestRequestTypeDef",
@@ -109,9 +132,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateComputeNodeGroupRequestTypeDef",
         "UpdateComputeNodeGroupResponseTypeDef",
         "UpdateComputeNodeGroupSlurmConfigurationRequestTypeDef",
+        "UpdateInstanceHealthChecksRequestTypeDef",
+        "UpdateNodeLifecycleActionsRequestTypeDef",
         "UpdateQueueRequestTypeDef",
         "UpdateQueueResponseTypeDef",
         "UpdateQueueSlurmConfigurationRequestTypeDef",
+        "UpdateSchedulerRequestTypeDef",
         "UpdateSlurmRestRequestTypeDef",
     ]
 
@@ -129,6 +155,18 @@ class AccountingTypeDef(TypedDict):
 class CgroupCustomSettingTypeDef(TypedDict):
     parameterName: str
     parameterValue: str
+
+
+class JobSubmitScriptSourceTypeDef(TypedDict):
+    scriptLocation: str
+    s3VersionId: NotRequired[str]
+    checksum: NotRequired[str]
+
+
+class JobSubmitPluginTypeDef(TypedDict):
+    name: str
+    type: JobSubmitPluginTypeType
+    scriptSource: JobSubmitScriptSourceTypeDef
 
 
 class SlurmCustomSettingTypeDef(TypedDict):
@@ -152,6 +190,7 @@ class ClusterSlurmConfigurationRequestTypeDef(TypedDict):
         ReadOnly[Sequence[SlurmdbdCustomSettingTypeDef]]
     ]
     cgroupCustomSettings: NotRequired[ReadOnly[Sequence[CgroupCustomSettingTypeDef]]]
+    jobSubmitPlugins: NotRequired[ReadOnly[Sequence[JobSubmitPluginTypeDef]]]
     accounting: NotRequired[AccountingRequestTypeDef]
     slurmRest: NotRequired[SlurmRestRequestTypeDef]
 
@@ -179,6 +218,7 @@ class ClusterSlurmConfigurationTypeDef(TypedDict):
     slurmCustomSettings: NotRequired[list[SlurmCustomSettingTypeDef]]
     slurmdbdCustomSettings: NotRequired[list[SlurmdbdCustomSettingTypeDef]]
     cgroupCustomSettings: NotRequired[list[CgroupCustomSettingTypeDef]]
+    jobSubmitPlugins: NotRequired[list[JobSubmitPluginTypeDef]]
     authKey: NotRequired[SlurmAuthKeyTypeDef]
     jwtAuth: NotRequired[JwtAuthTypeDef]
     accounting: NotRequired[AccountingTypeDef]
@@ -238,11 +278,15 @@ class ComputeNodeGroupConfigurationTypeDef(TypedDict):
 
 
 class ComputeNodeGroupSlurmConfigurationRequestTypeDef(TypedDict):
+    scaleDownIdleTimeInSeconds: NotRequired[int]
     slurmCustomSettings: NotRequired[ReadOnly[Sequence[SlurmCustomSettingTypeDef]]]
+    gresCustomSettings: NotRequired[ReadOnly[Sequence[Mapping[str, str]]]]
 
 
 class ComputeNodeGroupSlurmConfigurationTypeDef(TypedDict):
+    scaleDownIdleTimeInSeconds: NotRequired[int]
     slurmCustomSettings: NotRequired[list[SlurmCustomSettingTypeDef]]
+    gresCustomSettings: NotRequired[list[dict[str, str]]]
 
 
 class ComputeNodeGroupSummaryTypeDef(TypedDict):
@@ -264,6 +308,49 @@ class InstanceConfigTypeDef(TypedDict):
     instanceType: NotRequired[str]
 
 
+class DeepHealthCheckOnStartTypeDef(TypedDict):
+    profile: NotRequired[DeepHealthCheckOnStartProfileType]
+    repairAction: NotRequired[DeepHealthCheckOnStartRepairActionType]
+
+
+class DeepHealthChecksTypeDef(TypedDict):
+    onStart: NotRequired[DeepHealthCheckOnStartTypeDef]
+
+
+class HealthMonitoringTypeDef(TypedDict):
+    mode: NotRequired[HealthMonitoringModeType]
+    repairAction: NotRequired[HealthMonitoringRepairActionType]
+
+
+class InstanceHealthChecksTypeDef(TypedDict):
+    healthMonitoring: NotRequired[HealthMonitoringTypeDef]
+    deepHealthChecks: NotRequired[DeepHealthChecksTypeDef]
+
+
+class ScriptSourceTypeDef(TypedDict):
+    scriptLocation: str
+    s3VersionId: NotRequired[str]
+    checksum: NotRequired[str]
+
+
+class NodeLifecycleScriptOutputTypeDef(TypedDict):
+    name: str
+    scriptSource: ScriptSourceTypeDef
+    arguments: NotRequired[list[str]]
+    onError: NotRequired[OnErrorType]
+    executionPolicy: NotRequired[ExecutionPolicyType]
+
+
+class NodeLifecycleStagesOutputTypeDef(TypedDict):
+    nodeBootstrapped: NotRequired[list[NodeLifecycleScriptOutputTypeDef]]
+    nodeReady: NotRequired[list[NodeLifecycleScriptOutputTypeDef]]
+
+
+class NodeLifecycleActionsTypeDef(TypedDict):
+    stages: NodeLifecycleStagesOutputTypeDef
+    scriptCachingPolicy: NotRequired[ScriptCachingPolicyType]
+
+
 class ScalingConfigurationTypeDef(TypedDict):
     minInstanceCount: int
     maxInstanceCount: int
@@ -274,6 +361,9 @@ class SpotOptionsTypeDef(TypedDict):
 
 
 class ComputeNodeGroupTypeDef(TypedDict):
+    amiId: NotRequired[str]
+    securityGroupIds: NotRequired[list[str]]
+    sshKeyName: NotRequired[str]
     name: str
     id: str
     arn: str
@@ -281,15 +371,17 @@ class ComputeNodeGroupTypeDef(TypedDict):
     createdAt: datetime
     modifiedAt: datetime
     status: ComputeNodeGroupStatusType
-    amiId: NotRequired[str]
     subnetIds: list[str]
     purchaseOption: NotRequired[PurchaseOptionType]
-    customLaunchTemplate: CustomLaunchTemplateTypeDef
+    launchTemplateMode: NotRequired[LaunchTemplateModeType]
+    customLaunchTemplate: NotRequired[CustomLaunchTemplateTypeDef]
     iamInstanceProfileArn: str
     scalingConfiguration: ScalingConfigurationTypeDef
     instanceConfigs: list[InstanceConfigTypeDef]
     spotOptions: NotRequired[SpotOptionsTypeDef]
     slurmConfiguration: NotRequired[ComputeNodeGroupSlurmConfigurationTypeDef]
+    nodeLifecycleActions: NotRequired[NodeLifecycleActionsTypeDef]
+    instanceHealthChecks: NotRequired[InstanceHealthChecksTypeDef]
     errorInfo: NotRequired[list[ErrorInfoTypeDef]]
 
 
@@ -319,18 +411,44 @@ class CreateClusterResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class InstanceHealthChecksRequestTypeDef(TypedDict):
+    healthMonitoring: NotRequired[HealthMonitoringTypeDef]
+    deepHealthChecks: NotRequired[DeepHealthChecksTypeDef]
+
+
+class NodeLifecycleScriptTypeDef(TypedDict):
+    name: str
+    scriptSource: ScriptSourceTypeDef
+    arguments: NotRequired[ReadOnly[Sequence[str]]]
+    onError: NotRequired[OnErrorType]
+    executionPolicy: NotRequired[ExecutionPolicyType]
+
+
+class NodeLifecycleStagesTypeDef(TypedDict):
+    nodeBootstrapped: NotRequired[ReadOnly[Sequence[NodeLifecycleScriptTypeDef]]]
+    nodeReady: NotRequired[ReadOnly[Sequence[NodeLifecycleScriptTypeDef]]]
+
+
+class NodeLifecycleActionsRequestTypeDef(TypedDict):
+    stages: ReadOnly[NodeLifecycleStagesTypeDef]
+    scriptCachingPolicy: NotRequired[ScriptCachingPolicyType]
+
+
 class ScalingConfigurationRequestTypeDef(TypedDict):
     minInstanceCount: int
     maxInstanceCount: int
 
 
 class CreateComputeNodeGroupRequestTypeDef(TypedDict):
+    amiId: NotRequired[str]
+    securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    sshKeyName: NotRequired[str]
     clusterIdentifier: str
     computeNodeGroupName: str
-    amiId: NotRequired[str]
     subnetIds: ReadOnly[Sequence[str]]
     purchaseOption: NotRequired[PurchaseOptionType]
-    customLaunchTemplate: CustomLaunchTemplateTypeDef
+    launchTemplateMode: NotRequired[LaunchTemplateModeType]
+    customLaunchTemplate: NotRequired[CustomLaunchTemplateTypeDef]
     iamInstanceProfileArn: str
     scalingConfiguration: ScalingConfigurationRequestTypeDef
     instanceConfigs: ReadOnly[Sequence[InstanceConfigTypeDef]]
@@ -338,6 +456,8 @@ class CreateComputeNodeGroupRequestTypeDef(TypedDict):
     slurmConfiguration: NotRequired[
         ReadOnly[ComputeNodeGroupSlurmConfigurationRequestTypeDef]
     ]
+    nodeLifecycleActions: NotRequired[ReadOnly[NodeLifecycleActionsRequestTypeDef]]
+    instanceHealthChecks: NotRequired[InstanceHealthChecksRequestTypeDef]
     clientToken: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
@@ -505,6 +625,12 @@ class RegisterComputeNodeGroupInstanceResponseTypeDef(TypedDict):
     nodeID: str
     sharedSecret: str
     endpoints: list[EndpointTypeDef]
+    clusterName: NotRequired[str]
+    computeNodeGroupId: NotRequired[str]
+    computeNodeGroupName: NotRequired[str]
+    nodeLifecycleActions: NotRequired[NodeLifecycleActionsTypeDef]
+    schedulerVersion: NotRequired[str]
+    instanceHealthChecks: NotRequired[InstanceHealthChecksTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -542,8 +668,13 @@ class UpdateClusterSlurmConfigurationRequestTypeDef(TypedDict):
         ReadOnly[Sequence[SlurmdbdCustomSettingTypeDef]]
     ]
     cgroupCustomSettings: NotRequired[ReadOnly[Sequence[CgroupCustomSettingTypeDef]]]
+    jobSubmitPlugins: NotRequired[ReadOnly[Sequence[JobSubmitPluginTypeDef]]]
     accounting: NotRequired[UpdateAccountingRequestTypeDef]
     slurmRest: NotRequired[UpdateSlurmRestRequestTypeDef]
+
+
+class UpdateSchedulerRequestTypeDef(TypedDict):
+    version: str
 
 
 class UpdateClusterRequestTypeDef(TypedDict):
@@ -552,6 +683,7 @@ class UpdateClusterRequestTypeDef(TypedDict):
     slurmConfiguration: NotRequired[
         ReadOnly[UpdateClusterSlurmConfigurationRequestTypeDef]
     ]
+    scheduler: NotRequired[UpdateSchedulerRequestTypeDef]
 
 
 class UpdateClusterResponseTypeDef(TypedDict):
@@ -560,14 +692,29 @@ class UpdateClusterResponseTypeDef(TypedDict):
 
 
 class UpdateComputeNodeGroupSlurmConfigurationRequestTypeDef(TypedDict):
+    scaleDownIdleTimeInSeconds: NotRequired[int]
     slurmCustomSettings: NotRequired[ReadOnly[Sequence[SlurmCustomSettingTypeDef]]]
+    gresCustomSettings: NotRequired[ReadOnly[Sequence[Mapping[str, str]]]]
+
+
+class UpdateInstanceHealthChecksRequestTypeDef(TypedDict):
+    healthMonitoring: NotRequired[HealthMonitoringTypeDef]
+    deepHealthChecks: NotRequired[DeepHealthChecksTypeDef]
+
+
+class UpdateNodeLifecycleActionsRequestTypeDef(TypedDict):
+    stages: ReadOnly[NodeLifecycleStagesTypeDef]
+    scriptCachingPolicy: NotRequired[ScriptCachingPolicyType]
 
 
 class UpdateComputeNodeGroupRequestTypeDef(TypedDict):
+    amiId: NotRequired[str]
+    securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    sshKeyName: NotRequired[str]
     clusterIdentifier: str
     computeNodeGroupIdentifier: str
-    amiId: NotRequired[str]
     subnetIds: NotRequired[ReadOnly[Sequence[str]]]
+    launchTemplateMode: NotRequired[LaunchTemplateModeType]
     customLaunchTemplate: NotRequired[CustomLaunchTemplateTypeDef]
     purchaseOption: NotRequired[PurchaseOptionType]
     spotOptions: NotRequired[SpotOptionsTypeDef]
@@ -576,6 +723,10 @@ class UpdateComputeNodeGroupRequestTypeDef(TypedDict):
     slurmConfiguration: NotRequired[
         ReadOnly[UpdateComputeNodeGroupSlurmConfigurationRequestTypeDef]
     ]
+    nodeLifecycleActions: NotRequired[
+        ReadOnly[UpdateNodeLifecycleActionsRequestTypeDef]
+    ]
+    instanceHealthChecks: NotRequired[UpdateInstanceHealthChecksRequestTypeDef]
     clientToken: NotRequired[str]
 
 

@@ -10,6 +10,9 @@ from multiregion._version import BOTOCORE_VERSION
 from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from . import type_defs
@@ -121,6 +124,20 @@ class MultiRegionPI(MultiRegionClient):
         """
         return self._call("ListAvailableResourceMetrics", kwargs)
 
+    def list_performance_analysis_report_recommendations(
+        self,
+        **kwargs: Unpack[
+            type_defs.ListPerformanceAnalysisReportRecommendationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListPerformanceAnalysisReportRecommendationsResponseTypeDef
+    ]:
+        """Retrieves recommendations for a performance analysis report.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pi-2018-02-27/ListPerformanceAnalysisReportRecommendations
+        """
+        return self._call("ListPerformanceAnalysisReportRecommendations", kwargs)
+
     def list_performance_analysis_reports(
         self, **kwargs: Unpack[type_defs.ListPerformanceAnalysisReportsRequestTypeDef]
     ) -> TargetResults[type_defs.ListPerformanceAnalysisReportsResponseTypeDef]:
@@ -159,3 +176,52 @@ class MultiRegionPI(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/pi-2018-02-27/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def paginate_list_performance_analysis_report_recommendations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[
+            type_defs.ListPerformanceAnalysisReportRecommendationsRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.ListPerformanceAnalysisReportRecommendationsResponseTypeDef
+    ]:
+        """Every page of ListPerformanceAnalysisReportRecommendations in every
+        target, merged per target (botocore's build_full_result).
+
+        Retrieves recommendations for a performance analysis report.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pi-2018-02-27/ListPerformanceAnalysisReportRecommendations
+        """
+        return self._paginate(
+            "ListPerformanceAnalysisReportRecommendations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_performance_analysis_report_recommendations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[
+            type_defs.ListPerformanceAnalysisReportRecommendationsRequestTypeDef
+        ],
+    ) -> Items[type_defs.RecommendationTypeDef]:
+        """Each element of Recommendations in every page of
+        ListPerformanceAnalysisReportRecommendations, from every target, as its
+        page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pi-2018-02-27/ListPerformanceAnalysisReportRecommendations
+        """
+        return self._items(
+            "ListPerformanceAnalysisReportRecommendations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )

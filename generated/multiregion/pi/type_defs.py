@@ -63,6 +63,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListAvailableResourceDimensionsResponseTypeDef",
         "ListAvailableResourceMetricsRequestTypeDef",
         "ListAvailableResourceMetricsResponseTypeDef",
+        "ListPerformanceAnalysisReportRecommendationsRequestTypeDef",
+        "ListPerformanceAnalysisReportRecommendationsResponseTypeDef",
         "ListPerformanceAnalysisReportsRequestTypeDef",
         "ListPerformanceAnalysisReportsResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
@@ -113,6 +115,7 @@ class DataTypeDef(TypedDict):
 class RecommendationTypeDef(TypedDict):
     RecommendationId: NotRequired[str]
     RecommendationDescription: NotRequired[str]
+    RecommendationDetails: NotRequired[str]
 
 
 class InsightTypeDef(TypedDict):
@@ -144,7 +147,7 @@ class CreatePerformanceAnalysisReportRequestTypeDef(TypedDict):
     ServiceType: ServiceTypeType
     Identifier: str
     StartTime: ReadOnly[datetime | str]
-    EndTime: ReadOnly[datetime | str]
+    EndTime: NotRequired[ReadOnly[datetime | str]]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
@@ -338,6 +341,21 @@ class ResponseResourceMetricTypeDef(TypedDict):
 
 class ListAvailableResourceMetricsResponseTypeDef(TypedDict):
     Metrics: NotRequired[list[ResponseResourceMetricTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListPerformanceAnalysisReportRecommendationsRequestTypeDef(TypedDict):
+    ServiceType: ServiceTypeType
+    Identifier: str
+    AnalysisReportId: str
+    RecommendationIds: NotRequired[ReadOnly[Sequence[str]]]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListPerformanceAnalysisReportRecommendationsResponseTypeDef(TypedDict):
+    Recommendations: NotRequired[list[RecommendationTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 

@@ -158,9 +158,9 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.CreateRegistrationAttachmentRequestTypeDef]
     ) -> TargetResults[type_defs.CreateRegistrationAttachmentResultTypeDef]:
         """Create a new registration attachment to use for uploading a file or a URL
-        to a file. The maximum file size is 500KB and valid file extensions are
-        PDF, JPEG and PNG. For example, many sender ID registrations require a
-        signed “letter of authorization” (LOA) to be submitted.
+        to a file. The maximum file size is 5MB and valid file extensions are PDF,
+        JPEG and PNG. For example, many sender ID registrations require a signed
+        “letter of authorization” (LOA) to be submitted.
 
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/CreateRegistrationAttachment
         """
@@ -341,6 +341,17 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DeleteRcsAgent
         """
         return self._call("DeleteRcsAgent", kwargs)
+
+    def delete_rcs_message_spend_limit_override(
+        self,
+    ) -> TargetResults[type_defs.DeleteRcsMessageSpendLimitOverrideResultTypeDef]:
+        """Deletes an account-level monthly spending limit override for sending RCS
+        messages. Deleting a spend limit override sets the EnforcedLimit to equal
+        the MaxLimit, which is set by Amazon Web Services.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/DeleteRcsMessageSpendLimitOverride
+        """
+        return self._call("DeleteRcsMessageSpendLimitOverride", {})
 
     def delete_registration(
         self, **kwargs: Unpack[type_defs.DeleteRegistrationRequestTypeDef]
@@ -702,6 +713,18 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         """
         return self._call("GetResourcePolicy", kwargs)
 
+    def list_available_phone_numbers(
+        self, **kwargs: Unpack[type_defs.ListAvailablePhoneNumbersRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAvailablePhoneNumbersResultTypeDef]:
+        """Retrieves a list of phone numbers that are available to request, based on
+        the country, capabilities, and number type that you specify. You can
+        optionally provide a number preference to return only numbers that match a
+        specific digit pattern.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/ListAvailablePhoneNumbers
+        """
+        return self._call("ListAvailablePhoneNumbers", kwargs)
+
     def list_notify_countries(
         self, **kwargs: Unpack[type_defs.ListNotifyCountriesRequestTypeDef]
     ) -> TargetResults[type_defs.ListNotifyCountriesResultTypeDef]:
@@ -906,6 +929,17 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         """
         return self._call("SendNotifyVoiceMessage", kwargs)
 
+    def send_rcs_message(
+        self, **kwargs: Unpack[type_defs.SendRcsMessageRequestTypeDef]
+    ) -> TargetResults[type_defs.SendRcsMessageResultTypeDef]:
+        """Creates a new RCS message and sends it to a recipient's phone number. RCS
+        messages support rich content including text, files, rich cards, and
+        carousels with interactive suggested actions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/SendRcsMessage
+        """
+        return self._call("SendRcsMessage", kwargs)
+
     def send_text_message(
         self, **kwargs: Unpack[type_defs.SendTextMessageRequestTypeDef]
     ) -> TargetResults[type_defs.SendTextMessageResultTypeDef]:
@@ -990,6 +1024,17 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/SetNotifyMessageSpendLimitOverride
         """
         return self._call("SetNotifyMessageSpendLimitOverride", kwargs)
+
+    def set_rcs_message_spend_limit_override(
+        self, **kwargs: Unpack[type_defs.SetRcsMessageSpendLimitOverrideRequestTypeDef]
+    ) -> TargetResults[type_defs.SetRcsMessageSpendLimitOverrideResultTypeDef]:
+        """Sets an account level monthly spend limit override for sending RCS
+        messages. The requested spend limit must be less than or equal to the
+        MaxLimit, which is set by Amazon Web Services.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/SetRcsMessageSpendLimitOverride
+        """
+        return self._call("SetRcsMessageSpendLimitOverride", kwargs)
 
     def set_text_message_spend_limit_override(
         self, **kwargs: Unpack[type_defs.SetTextMessageSpendLimitOverrideRequestTypeDef]
@@ -1702,6 +1747,32 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_available_phone_numbers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAvailablePhoneNumbersRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAvailablePhoneNumbersResultTypeDef]:
+        """Every page of ListAvailablePhoneNumbers in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of phone numbers that are available to request, based on
+        the country, capabilities, and number type that you specify. You can
+        optionally provide a number preference to return only numbers that match a
+        specific digit pattern.
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/ListAvailablePhoneNumbers
+        """
+        return self._paginate(
+            "ListAvailablePhoneNumbers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_notify_countries(
         self,
         *,
@@ -2214,6 +2285,26 @@ class MultiRegionPinpointSMSVoiceV2(MultiRegionClient):
         """
         return self._items(
             "DescribeVerifiedDestinationNumbers",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_available_phone_numbers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAvailablePhoneNumbersRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of AvailablePhoneNumbers in every page of
+        ListAvailablePhoneNumbers, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/pinpoint-sms-voice-v2-2022-03-31/ListAvailablePhoneNumbers
+        """
+        return self._items(
+            "ListAvailablePhoneNumbers",
             kwargs,
             max_items=max_items,
             page_size=page_size,

@@ -40,12 +40,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PoolFilterNameType",
         "PoolOriginationIdentitiesFilterNameType",
         "PoolStatusType",
+        "PreferenceTypeType",
         "ProtectConfigurationFilterNameType",
         "ProtectConfigurationRuleOverrideActionType",
         "ProtectConfigurationRuleSetNumberOverrideFilterNameType",
         "ProtectStatusType",
         "RcsAgentFilterNameType",
         "RcsAgentStatusType",
+        "RcsFallbackChannelType",
         "RegistrationAssociationBehaviorType",
         "RegistrationAssociationFilterNameType",
         "RegistrationAttachmentFilterNameType",
@@ -56,6 +58,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RegistrationVersionFilterNameType",
         "RegistrationVersionStatusType",
         "RequestableNumberTypeType",
+        "SearchableNumberTypeType",
         "SenderIdFilterNameType",
         "SpendLimitNameType",
         "TemplateVariableSourceType",
@@ -143,6 +146,15 @@ EventTypeType = Literal[
     "MEDIA_FILE_INACCESSIBLE",
     "MEDIA_FILE_TYPE_UNSUPPORTED",
     "MEDIA_FILE_SIZE_EXCEEDED",
+    "RCS_ALL",
+    "RCS_QUEUED",
+    "RCS_SENT",
+    "RCS_DELIVERED",
+    "RCS_READ",
+    "RCS_FAILED",
+    "RCS_TTL_EXPIRED",
+    "RCS_PROTECT_BLOCKED",
+    "RCS_FALLEN_BACK_TO_SMS",
 ]
 FieldRequirementType = Literal["REQUIRED", "CONDITIONAL", "OPTIONAL"]
 FieldTypeType = Literal["SELECT", "TEXT", "ATTACHMENT"]
@@ -217,7 +229,14 @@ PhoneNumberFilterNameType = Literal[
     "deletion-protection-enabled",
     "two-way-channel-arn",
 ]
-PhoneNumberTypeType = Literal["MOBILE", "LANDLINE", "OTHER", "INVALID"]
+PhoneNumberTypeType = Literal[
+    "MOBILE",
+    "LANDLINE",
+    "VOIP",
+    "PREPAID",
+    "OTHER",
+    "INVALID",
+]
 PoolFilterNameType = Literal[
     "status",
     "message-type",
@@ -233,6 +252,7 @@ PoolOriginationIdentitiesFilterNameType = Literal[
     "number-capability",
 ]
 PoolStatusType = Literal["CREATING", "ACTIVE", "DELETING"]
+PreferenceTypeType = Literal["StartsWith", "EndsWith", "Contains", "ExactMatch"]
 ProtectConfigurationFilterNameType = Literal[
     "account-default",
     "deletion-protection-enabled",
@@ -264,6 +284,7 @@ RcsAgentStatusType = Literal[
     "ACTIVE",
     "DELETED",
 ]
+RcsFallbackChannelType = Literal["SMS", "MMS"]
 RegistrationAssociationBehaviorType = Literal[
     "ASSOCIATE_BEFORE_SUBMIT",
     "ASSOCIATE_ON_APPROVAL",
@@ -308,6 +329,7 @@ RegistrationVersionStatusType = Literal[
     "REQUIRES_OFFLINE_REVIEW",
 ]
 RequestableNumberTypeType = Literal["LONG_CODE", "TOLL_FREE", "TEN_DLC", "SIMULATOR"]
+SearchableNumberTypeType = Literal["TEN_DLC"]
 SenderIdFilterNameType = Literal[
     "sender-id",
     "iso-country-code",
@@ -320,6 +342,7 @@ SpendLimitNameType = Literal[
     "VOICE_MESSAGE_MONTHLY_SPEND_LIMIT",
     "MEDIA_MESSAGE_MONTHLY_SPEND_LIMIT",
     "NOTIFY_MESSAGE_MONTHLY_SPEND_LIMIT",
+    "RCS_MESSAGE_MONTHLY_SPEND_LIMIT",
 ]
 TemplateVariableSourceType = Literal["CUSTOMER", "SYSTEM"]
 TemplateVariableTypeType = Literal["STRING", "INTEGER", "BOOLEAN"]

@@ -53,12 +53,14 @@ from .literals import (
     PoolFilterNameType,
     PoolOriginationIdentitiesFilterNameType,
     PoolStatusType,
+    PreferenceTypeType,
     ProtectConfigurationFilterNameType,
     ProtectConfigurationRuleOverrideActionType,
     ProtectConfigurationRuleSetNumberOverrideFilterNameType,
     ProtectStatusType,
     RcsAgentFilterNameType,
     RcsAgentStatusType,
+    RcsFallbackChannelType,
     RegistrationAssociationBehaviorType,
     RegistrationAssociationFilterNameType,
     RegistrationAttachmentFilterNameType,
@@ -69,6 +71,7 @@ from .literals import (
     RegistrationVersionFilterNameType,
     RegistrationVersionStatusType,
     RequestableNumberTypeType,
+    SearchableNumberTypeType,
     SenderIdFilterNameType,
     SpendLimitNameType,
     TemplateVariableSourceType,
@@ -94,6 +97,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CarrierLookupResultTypeDef",
         "CarrierStatusInformationTypeDef",
         "CloudWatchLogsDestinationTypeDef",
+        "ConditionalBehaviorTypeDef",
+        "ConditionalRuleTypeDef",
+        "ConditionalValidationTypeDef",
         "ConfigurationSetFilterTypeDef",
         "ConfigurationSetInformationTypeDef",
         "CountryLaunchStatusFilterTypeDef",
@@ -149,6 +155,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteProtectConfigurationRuleSetNumberOverrideResultTypeDef",
         "DeleteRcsAgentRequestTypeDef",
         "DeleteRcsAgentResultTypeDef",
+        "DeleteRcsMessageSpendLimitOverrideResultTypeDef",
         "DeleteRegistrationAttachmentRequestTypeDef",
         "DeleteRegistrationAttachmentResultTypeDef",
         "DeleteRegistrationFieldValueRequestTypeDef",
@@ -215,6 +222,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DiscardRegistrationVersionResultTypeDef",
         "EmptyResponseMetadataTypeDef",
         "EventDestinationTypeDef",
+        "FieldConditionTypeDef",
         "GetProtectConfigurationCountryRuleSetRequestTypeDef",
         "GetProtectConfigurationCountryRuleSetResultTypeDef",
         "GetResourcePolicyRequestTypeDef",
@@ -222,6 +230,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "KeywordFilterTypeDef",
         "KeywordInformationTypeDef",
         "KinesisFirehoseDestinationTypeDef",
+        "ListAvailablePhoneNumbersRequestTypeDef",
+        "ListAvailablePhoneNumbersResultTypeDef",
         "ListNotifyCountriesRequestTypeDef",
         "ListNotifyCountriesResultTypeDef",
         "ListPoolOriginationIdentitiesRequestTypeDef",
@@ -232,11 +242,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListRegistrationAssociationsResultTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResultTypeDef",
+        "MessagingLimitsTypeDef",
         "NotifyConfigurationFilterTypeDef",
         "NotifyConfigurationInformationTypeDef",
         "NotifyCountryInformationTypeDef",
         "NotifyTemplateFilterTypeDef",
         "NotifyTemplateInformationTypeDef",
+        "NumberPreferenceItemTypeDef",
         "OptOutListInformationTypeDef",
         "OptedOutFilterTypeDef",
         "OptedOutNumberInformationTypeDef",
@@ -265,6 +277,24 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PutResourcePolicyResultTypeDef",
         "RcsAgentFilterTypeDef",
         "RcsAgentInformationTypeDef",
+        "RcsCardContentTypeDef",
+        "RcsCardMediaTypeDef",
+        "RcsCarouselCardContentTypeDef",
+        "RcsCarouselCardMediaTypeDef",
+        "RcsCarouselTypeDef",
+        "RcsContentTypeDef",
+        "RcsCreateCalendarEventActionTypeDef",
+        "RcsDialPhoneActionTypeDef",
+        "RcsFallbackConfigurationTypeDef",
+        "RcsFileMessageTypeDef",
+        "RcsMessageContentTypeDef",
+        "RcsOpenUrlActionTypeDef",
+        "RcsReplyActionTypeDef",
+        "RcsRequestLocationActionTypeDef",
+        "RcsShowLocationActionTypeDef",
+        "RcsStandaloneCardTypeDef",
+        "RcsSuggestedActionTypeDef",
+        "RcsTextMessageTypeDef",
         "RegistrationAssociationFilterTypeDef",
         "RegistrationAssociationMetadataTypeDef",
         "RegistrationAttachmentFilterTypeDef",
@@ -302,6 +332,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SendNotifyTextMessageResultTypeDef",
         "SendNotifyVoiceMessageRequestTypeDef",
         "SendNotifyVoiceMessageResultTypeDef",
+        "SendRcsMessageRequestTypeDef",
+        "SendRcsMessageResultTypeDef",
         "SendTextMessageRequestTypeDef",
         "SendTextMessageResultTypeDef",
         "SendVoiceMessageRequestTypeDef",
@@ -321,6 +353,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SetMediaMessageSpendLimitOverrideResultTypeDef",
         "SetNotifyMessageSpendLimitOverrideRequestTypeDef",
         "SetNotifyMessageSpendLimitOverrideResultTypeDef",
+        "SetRcsMessageSpendLimitOverrideRequestTypeDef",
+        "SetRcsMessageSpendLimitOverrideResultTypeDef",
         "SetTextMessageSpendLimitOverrideRequestTypeDef",
         "SetTextMessageSpendLimitOverrideResultTypeDef",
         "SetVoiceMessageSpendLimitOverrideRequestTypeDef",
@@ -403,6 +437,7 @@ class AssociateProtectConfigurationResultTypeDef(TypedDict):
 
 class CarrierLookupRequestTypeDef(TypedDict):
     PhoneNumber: str
+    EnableCleansing: NotRequired[bool]
 
 
 class CarrierLookupResultTypeDef(TypedDict):
@@ -414,6 +449,7 @@ class CarrierLookupResultTypeDef(TypedDict):
     MNC: NotRequired[str]
     Carrier: NotRequired[str]
     PhoneNumberType: PhoneNumberTypeType
+    OriginalPhoneNumber: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -425,6 +461,30 @@ class CarrierStatusInformationTypeDef(TypedDict):
 class CloudWatchLogsDestinationTypeDef(TypedDict):
     IamRoleArn: str
     LogGroupArn: str
+
+
+class ConditionalValidationTypeDef(TypedDict):
+    MinLength: NotRequired[int]
+    MaxLength: NotRequired[int]
+    Pattern: NotRequired[str]
+    AllowedValues: NotRequired[list[str]]
+
+
+class FieldConditionTypeDef(TypedDict):
+    DependsOnFieldPath: str
+    Operator: str
+    Values: NotRequired[list[str]]
+
+
+class ConditionalRuleTypeDef(TypedDict):
+    Conditions: list[FieldConditionTypeDef]
+    RuleBehavior: str
+    ConditionalValidation: NotRequired[ConditionalValidationTypeDef]
+
+
+class ConditionalBehaviorTypeDef(TypedDict):
+    Rules: list[ConditionalRuleTypeDef]
+    DefaultBehavior: str
 
 
 class ConfigurationSetFilterTypeDef(TypedDict):
@@ -615,6 +675,10 @@ class CreateRcsAgentResultTypeDef(TypedDict):
     TwoWayChannelArn: NotRequired[str]
     TwoWayChannelRole: NotRequired[str]
     TwoWayEnabled: bool
+    TwoWayMediaS3BucketName: NotRequired[str]
+    TwoWayMediaS3KeyPrefix: NotRequired[str]
+    TwoWayMediaS3Role: NotRequired[str]
+    TwoWayRcsEventsEnabled: NotRequired[list[str]]
     Tags: NotRequired[list[TagTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -903,6 +967,12 @@ class DeleteRcsAgentResultTypeDef(TypedDict):
     TwoWayChannelArn: NotRequired[str]
     TwoWayChannelRole: NotRequired[str]
     TwoWayEnabled: bool
+    TwoWayRcsEventsEnabled: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteRcsMessageSpendLimitOverrideResultTypeDef(TypedDict):
+    MonthlyLimit: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1187,6 +1257,11 @@ class DescribePhoneNumbersRequestTypeDef(TypedDict):
     Owner: NotRequired[OwnerType]
 
 
+class MessagingLimitsTypeDef(TypedDict):
+    RateLimits: NotRequired[dict[str, int]]
+    DailyMessageCaps: NotRequired[dict[str, int]]
+
+
 class PhoneNumberInformationTypeDef(TypedDict):
     PhoneNumberArn: str
     PhoneNumberId: NotRequired[str]
@@ -1206,6 +1281,8 @@ class PhoneNumberInformationTypeDef(TypedDict):
     DeletionProtectionEnabled: bool
     PoolId: NotRequired[str]
     RegistrationId: NotRequired[str]
+    MessagingLimits: NotRequired[MessagingLimitsTypeDef]
+    PricingTier: NotRequired[str]
     CreatedTimestamp: datetime
 
 
@@ -1322,7 +1399,12 @@ class RcsAgentInformationTypeDef(TypedDict):
     TwoWayChannelRole: NotRequired[str]
     TwoWayEnabled: bool
     PoolId: NotRequired[str]
+    TwoWayMediaS3BucketName: NotRequired[str]
+    TwoWayMediaS3KeyPrefix: NotRequired[str]
+    TwoWayMediaS3Role: NotRequired[str]
+    TwoWayRcsEventsEnabled: NotRequired[list[str]]
     TestingAgent: NotRequired[TestingAgentInformationTypeDef]
+    MessagingLimits: NotRequired[MessagingLimitsTypeDef]
 
 
 class DescribeRcsAgentsResultTypeDef(TypedDict):
@@ -1403,6 +1485,7 @@ class RegistrationFieldDefinitionTypeDef(TypedDict):
     SelectValidation: NotRequired[SelectValidationTypeDef]
     TextValidation: NotRequired[TextValidationTypeDef]
     DisplayHints: RegistrationFieldDisplayHintsTypeDef
+    ConditionalBehavior: NotRequired[ConditionalBehaviorTypeDef]
 
 
 class DescribeRegistrationFieldDefinitionsResultTypeDef(TypedDict):
@@ -1599,6 +1682,8 @@ class SenderIdInformationTypeDef(TypedDict):
     DeletionProtectionEnabled: bool
     Registered: bool
     RegistrationId: NotRequired[str]
+    MessagingLimits: NotRequired[MessagingLimitsTypeDef]
+    PricingTier: NotRequired[str]
 
 
 class DescribeSenderIdsResultTypeDef(TypedDict):
@@ -1720,6 +1805,27 @@ class GetResourcePolicyResultTypeDef(TypedDict):
     ResourceArn: NotRequired[str]
     Policy: NotRequired[str]
     CreatedTimestamp: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class NumberPreferenceItemTypeDef(TypedDict):
+    PreferenceType: ReadOnly[Sequence[PreferenceTypeType]]
+    Filter: ReadOnly[Sequence[str]]
+
+
+class ListAvailablePhoneNumbersRequestTypeDef(TypedDict):
+    IsoCountryCode: str
+    NumberCapabilities: ReadOnly[Sequence[NumberCapabilityType]]
+    NumberType: SearchableNumberTypeType
+    RegistrationId: NotRequired[str]
+    NumberPreference: NotRequired[ReadOnly[Sequence[NumberPreferenceItemTypeDef]]]
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class ListAvailablePhoneNumbersResultTypeDef(TypedDict):
+    AvailablePhoneNumbers: list[str]
+    NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1936,6 +2042,121 @@ class PutResourcePolicyResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RcsCardMediaTypeDef(TypedDict):
+    FileUrl: str
+    ThumbnailUrl: NotRequired[str]
+    Height: NotRequired[str]
+
+
+class RcsCreateCalendarEventActionTypeDef(TypedDict):
+    Text: str
+    PostbackData: str
+    Title: str
+    StartTime: ReadOnly[datetime | str]
+    EndTime: ReadOnly[datetime | str]
+    Description: NotRequired[str]
+
+
+class RcsDialPhoneActionTypeDef(TypedDict):
+    Text: str
+    PostbackData: str
+    PhoneNumber: str
+
+
+class RcsOpenUrlActionTypeDef(TypedDict):
+    Text: str
+    PostbackData: str
+    Url: str
+    Application: NotRequired[str]
+    WebviewViewMode: NotRequired[str]
+
+
+class RcsReplyActionTypeDef(TypedDict):
+    Text: str
+    PostbackData: str
+
+
+class RcsRequestLocationActionTypeDef(TypedDict):
+    Text: str
+    PostbackData: str
+
+
+class RcsShowLocationActionTypeDef(TypedDict):
+    Text: str
+    PostbackData: str
+    Latitude: float
+    Longitude: float
+    Label: NotRequired[str]
+
+
+class RcsSuggestedActionTypeDef(TypedDict):
+    Reply: NotRequired[RcsReplyActionTypeDef]
+    OpenUrl: NotRequired[RcsOpenUrlActionTypeDef]
+    DialPhone: NotRequired[RcsDialPhoneActionTypeDef]
+    ShowLocation: NotRequired[RcsShowLocationActionTypeDef]
+    RequestLocation: NotRequired[RcsRequestLocationActionTypeDef]
+    CreateCalendarEvent: NotRequired[ReadOnly[RcsCreateCalendarEventActionTypeDef]]
+
+
+class RcsCardContentTypeDef(TypedDict):
+    Title: NotRequired[str]
+    Description: NotRequired[str]
+    Media: NotRequired[RcsCardMediaTypeDef]
+    Suggestions: NotRequired[ReadOnly[Sequence[RcsSuggestedActionTypeDef]]]
+
+
+class RcsCarouselCardMediaTypeDef(TypedDict):
+    FileUrl: str
+    ThumbnailUrl: NotRequired[str]
+    Height: NotRequired[str]
+
+
+class RcsCarouselCardContentTypeDef(TypedDict):
+    Title: NotRequired[str]
+    Description: NotRequired[str]
+    Media: NotRequired[RcsCarouselCardMediaTypeDef]
+    Suggestions: NotRequired[ReadOnly[Sequence[RcsSuggestedActionTypeDef]]]
+
+
+class RcsCarouselTypeDef(TypedDict):
+    CardWidth: str
+    CardContents: ReadOnly[Sequence[RcsCarouselCardContentTypeDef]]
+
+
+class RcsFileMessageTypeDef(TypedDict):
+    FileUrl: str
+    ThumbnailUrl: NotRequired[str]
+
+
+class RcsStandaloneCardTypeDef(TypedDict):
+    CardOrientation: str
+    ThumbnailImageAlignment: NotRequired[str]
+    CardContent: ReadOnly[RcsCardContentTypeDef]
+
+
+class RcsTextMessageTypeDef(TypedDict):
+    Body: str
+
+
+class RcsContentTypeDef(TypedDict):
+    TextMessage: NotRequired[RcsTextMessageTypeDef]
+    FileMessage: NotRequired[RcsFileMessageTypeDef]
+    RichCard: NotRequired[ReadOnly[RcsStandaloneCardTypeDef]]
+    Carousel: NotRequired[ReadOnly[RcsCarouselTypeDef]]
+
+
+class RcsFallbackConfigurationTypeDef(TypedDict):
+    Channel: RcsFallbackChannelType
+    MessageBody: NotRequired[str]
+    MediaUrls: NotRequired[ReadOnly[Sequence[str]]]
+    OriginationIdentity: NotRequired[str]
+
+
+class RcsMessageContentTypeDef(TypedDict):
+    Content: ReadOnly[RcsContentTypeDef]
+    Suggestions: NotRequired[ReadOnly[Sequence[RcsSuggestedActionTypeDef]]]
+
+
 class ReleasePhoneNumberRequestTypeDef(TypedDict):
     PhoneNumberId: str
 
@@ -1984,6 +2205,7 @@ class RequestPhoneNumberRequestTypeDef(TypedDict):
     OptOutListName: NotRequired[str]
     PoolId: NotRequired[str]
     RegistrationId: NotRequired[str]
+    NumberPreference: NotRequired[ReadOnly[Sequence[NumberPreferenceItemTypeDef]]]
     InternationalSendingEnabled: NotRequired[bool]
     DeletionProtectionEnabled: NotRequired[bool]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
@@ -2110,6 +2332,26 @@ class SendNotifyVoiceMessageResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SendRcsMessageRequestTypeDef(TypedDict):
+    DestinationPhoneNumber: str
+    OriginationIdentity: str
+    RcsMessageContent: NotRequired[ReadOnly[RcsMessageContentTypeDef]]
+    TimeToLive: NotRequired[int]
+    MessageTrafficType: NotRequired[str]
+    FallbackConfiguration: NotRequired[ReadOnly[RcsFallbackConfigurationTypeDef]]
+    ProtectConfigurationId: NotRequired[str]
+    ConfigurationSetName: NotRequired[str]
+    MaxPrice: NotRequired[str]
+    DryRun: NotRequired[bool]
+    Context: NotRequired[ReadOnly[Mapping[str, str]]]
+    MessageFeedbackEnabled: NotRequired[bool]
+
+
+class SendRcsMessageResultTypeDef(TypedDict):
+    MessageId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class SendTextMessageRequestTypeDef(TypedDict):
     DestinationPhoneNumber: str
     OriginationIdentity: NotRequired[str]
@@ -2213,6 +2455,15 @@ class SetNotifyMessageSpendLimitOverrideRequestTypeDef(TypedDict):
 
 
 class SetNotifyMessageSpendLimitOverrideResultTypeDef(TypedDict):
+    MonthlyLimit: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SetRcsMessageSpendLimitOverrideRequestTypeDef(TypedDict):
+    MonthlyLimit: int
+
+
+class SetRcsMessageSpendLimitOverrideResultTypeDef(TypedDict):
     MonthlyLimit: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -2410,6 +2661,10 @@ class UpdateRcsAgentRequestTypeDef(TypedDict):
     TwoWayChannelArn: NotRequired[str]
     TwoWayChannelRole: NotRequired[str]
     TwoWayEnabled: NotRequired[bool]
+    TwoWayMediaS3BucketName: NotRequired[str]
+    TwoWayMediaS3KeyPrefix: NotRequired[str]
+    TwoWayMediaS3Role: NotRequired[str]
+    TwoWayRcsEventsEnabled: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class UpdateRcsAgentResultTypeDef(TypedDict):
@@ -2423,6 +2678,10 @@ class UpdateRcsAgentResultTypeDef(TypedDict):
     TwoWayChannelArn: NotRequired[str]
     TwoWayChannelRole: NotRequired[str]
     TwoWayEnabled: bool
+    TwoWayMediaS3BucketName: NotRequired[str]
+    TwoWayMediaS3KeyPrefix: NotRequired[str]
+    TwoWayMediaS3Role: NotRequired[str]
+    TwoWayRcsEventsEnabled: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

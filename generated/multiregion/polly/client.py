@@ -28,6 +28,18 @@ class MultiRegionPolly(MultiRegionClient):
     _service_name = "polly"
     _generated_from = BOTOCORE_VERSION
 
+    def create_voice(
+        self, **kwargs: Unpack[type_defs.CreateVoiceInputTypeDef]
+    ) -> TargetResults[type_defs.CreateVoiceOutputTypeDef]:
+        """Creates a custom voice from recordings of a speaker and returns it in
+        pending status. Use GetVoice to check the status. When the status is
+        active, you can use the voice ID in SynthesizeSpeech,
+        StartSpeechSynthesisTask, and StartSpeechSynthesisStream.
+
+        https://docs.aws.amazon.com/goto/WebAPI/polly-2016-06-10/CreateVoice
+        """
+        return self._call("CreateVoice", kwargs)
+
     def delete_lexicon(
         self, **kwargs: Unpack[type_defs.DeleteLexiconInputTypeDef]
     ) -> TargetResults[type_defs.DeleteLexiconOutputTypeDef]:
@@ -40,13 +52,23 @@ class MultiRegionPolly(MultiRegionClient):
         """
         return self._call("DeleteLexicon", kwargs)
 
+    def delete_voice(
+        self, **kwargs: Unpack[type_defs.DeleteVoiceInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteVoiceOutputTypeDef]:
+        """Deletes a custom voice. DescribeVoices and GetVoice stop returning the
+        voice immediately. You can't restore a deleted voice.
+
+        https://docs.aws.amazon.com/goto/WebAPI/polly-2016-06-10/DeleteVoice
+        """
+        return self._call("DeleteVoice", kwargs)
+
     def describe_voices(
         self, **kwargs: Unpack[type_defs.DescribeVoicesInputTypeDef]
     ) -> TargetResults[type_defs.DescribeVoicesOutputTypeDef]:
-        """Returns the list of voices that are available for use when requesting
-        speech synthesis. Each voice speaks a specified language, is either male
-        or female, and is identified by an ID, which is the ASCII version of the
-        voice name.
+        """Returns the list of voices: the voices that Amazon Polly provides and the
+        custom voices in your account. Each voice speaks a specified language and
+        is identified by an ID. A voice that Amazon Polly provides is either male
+        or female, and its ID is the ASCII version of the voice name.
 
         https://docs.aws.amazon.com/goto/WebAPI/polly-2016-06-10/DescribeVoices
         """
@@ -74,6 +96,20 @@ class MultiRegionPolly(MultiRegionClient):
         """
         return self._call("GetSpeechSynthesisTask", kwargs)
 
+    def get_voice(
+        self, **kwargs: Unpack[type_defs.GetVoiceInputTypeDef]
+    ) -> TargetResults[type_defs.GetVoiceOutputTypeDef]:
+        """Returns the status and properties of a custom voice. Use this operation
+        after CreateVoice to check whether the status of the voice is active or
+        failed. Unlike DescribeVoices, GetVoice also returns Arn,
+        VoiceCreationData, CustomerManagedEncryption, and StatusReason. If no
+        custom voice with the specified ID exists in your account and Region, the
+        request fails with ResourceNotFoundException.
+
+        https://docs.aws.amazon.com/goto/WebAPI/polly-2016-06-10/GetVoice
+        """
+        return self._call("GetVoice", kwargs)
+
     def list_lexicons(
         self, **kwargs: Unpack[type_defs.ListLexiconsInputTypeDef]
     ) -> TargetResults[type_defs.ListLexiconsOutputTypeDef]:
@@ -94,6 +130,15 @@ class MultiRegionPolly(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/polly-2016-06-10/ListSpeechSynthesisTasks
         """
         return self._call("ListSpeechSynthesisTasks", kwargs)
+
+    def list_tags_for_resource(
+        self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
+    ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
+        """Lists the tags for an Amazon Polly resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/polly-2016-06-10/ListTagsForResource
+        """
+        return self._call("ListTagsForResource", kwargs)
 
     def put_lexicon(
         self, **kwargs: Unpack[type_defs.PutLexiconInputTypeDef]
@@ -123,14 +168,14 @@ class MultiRegionPolly(MultiRegionClient):
     def start_speech_synthesis_task(
         self, **kwargs: Unpack[type_defs.StartSpeechSynthesisTaskInputTypeDef]
     ) -> TargetResults[type_defs.StartSpeechSynthesisTaskOutputTypeDef]:
-        """Allows the creation of an asynchronous synthesis task, by starting a new
+        """Starts an asynchronous synthesis task by creating a new
         SpeechSynthesisTask. This operation requires all the standard information
         needed for speech synthesis, plus the name of an Amazon S3 bucket for the
         service to store the output of the synthesis task and two optional
-        parameters (OutputS3KeyPrefix and SnsTopicArn). Once the synthesis task is
-        created, this operation will return a SpeechSynthesisTask object, which
-        will include an identifier of this task as well as the current status. The
-        SpeechSynthesisTask object is available for 72 hours after starting the
+        parameters (OutputS3KeyPrefix and SnsTopicArn). After Amazon Polly creates
+        the synthesis task, the operation returns a SpeechSynthesisTask object
+        that includes an identifier for the task and its current status. The
+        SpeechSynthesisTask object is available for 72 hours after you start the
         asynchronous synthesis task.
 
         https://docs.aws.amazon.com/goto/WebAPI/polly-2016-06-10/StartSpeechSynthesisTask
@@ -150,6 +195,27 @@ class MultiRegionPolly(MultiRegionClient):
         """
         return self._call("SynthesizeSpeech", kwargs)
 
+    def tag_resource(
+        self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
+        """Adds specified tags to a resource with the specified ARN. Existing tags on
+        a resource are not changed if they are not specified in the request
+        parameters. If you specify a tag key that already exists on the resource,
+        the value in the request replaces the existing value.
+
+        https://docs.aws.amazon.com/goto/WebAPI/polly-2016-06-10/TagResource
+        """
+        return self._call("TagResource", kwargs)
+
+    def untag_resource(
+        self, **kwargs: Unpack[type_defs.UntagResourceInputTypeDef]
+    ) -> TargetResults[type_defs.UntagResourceOutputTypeDef]:
+        """Deletes specified tags from a resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/polly-2016-06-10/UntagResource
+        """
+        return self._call("UntagResource", kwargs)
+
     def paginate_describe_voices(
         self,
         *,
@@ -161,10 +227,10 @@ class MultiRegionPolly(MultiRegionClient):
         """Every page of DescribeVoices in every target, merged per target
         (botocore's build_full_result).
 
-        Returns the list of voices that are available for use when requesting
-        speech synthesis. Each voice speaks a specified language, is either male
-        or female, and is identified by an ID, which is the ASCII version of the
-        voice name.
+        Returns the list of voices: the voices that Amazon Polly provides and the
+        custom voices in your account. Each voice speaks a specified language and
+        is identified by an ID. A voice that Amazon Polly provides is either male
+        or female, and its ID is the ASCII version of the voice name.
 
         https://docs.aws.amazon.com/goto/WebAPI/polly-2016-06-10/DescribeVoices
         """
@@ -272,3 +338,20 @@ class MultiRegionPolly(MultiRegionClient):
         return self._items(
             "ListSpeechSynthesisTasks", kwargs, max_items=max_items, page_size=page_size
         )
+
+    def wait_voice_active(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.GetVoiceInputTypeDef],
+    ) -> TargetResults[None]:
+        """Wait until a custom voice is active and can be used for speech synthesis.
+
+        Polls GetVoice in every target at once, every 15 seconds and at most 480
+        times unless delay and max_attempts say otherwise; a failure or time-out
+        is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/polly-2016-06-10/GetVoice
+        """
+        return self._wait("VoiceActive", kwargs, delay=delay, max_attempts=max_attempts)

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AudioFormatType",
+        "CustomVoiceLanguageCodeType",
         "EngineType",
         "GenderType",
         "LanguageCodeType",
@@ -17,8 +19,20 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TextTypeType",
         "ValidationExceptionReasonType",
         "VoiceIdType",
+        "VoiceOriginType",
+        "VoiceStatusType",
     ]
 
+AudioFormatType = Literal["wav", "flac", "ogg_vorbis", "mp3"]
+CustomVoiceLanguageCodeType = Literal[
+    "de-DE",
+    "en-US",
+    "es-US",
+    "fr-FR",
+    "hi-IN",
+    "it-IT",
+    "pt-BR",
+]
 EngineType = Literal["standard", "neural", "long-form", "generative"]
 GenderType = Literal["Female", "Male"]
 LanguageCodeType = Literal[
@@ -74,7 +88,11 @@ OutputFormatType = Literal[
     "mulaw",
     "alaw",
 ]
-QuotaCodeType = Literal["input-stream-inbound-event-timeout", "input-stream-timeout"]
+QuotaCodeType = Literal[
+    "input-stream-inbound-event-timeout",
+    "input-stream-timeout",
+    "custom-voice-max-count",
+]
 ServiceCodeType = Literal["polly"]
 SpeechMarkTypeType = Literal["sentence", "ssml", "viseme", "word"]
 TaskStatusType = Literal["scheduled", "inProgress", "completed", "failed"]
@@ -84,6 +102,8 @@ ValidationExceptionReasonType = Literal[
     "fieldValidationFailed",
     "other",
     "invalidInboundEvent",
+    "kmsKeyNotFound",
+    "kmsKeyUnusable",
 ]
 VoiceIdType = Literal[
     "Aditi",
@@ -192,4 +212,16 @@ VoiceIdType = Literal[
     "Lennart",
     "Lorenzo",
     "Tiffany",
+    "Arjun",
+    "Carlos",
+    "Carolina",
+    "Curtis",
+    "Hyunduk",
+    "Kenneth",
+    "Kiara",
+    "Leo",
+    "Nate",
+    "Tina",
 ]
+VoiceOriginType = Literal["aws", "customer"]
+VoiceStatusType = Literal["pending", "active", "failed"]

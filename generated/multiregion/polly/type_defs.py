@@ -21,6 +21,8 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    AudioFormatType,
+    CustomVoiceLanguageCodeType,
     EngineType,
     GenderType,
     LanguageCodeType,
@@ -32,14 +34,22 @@ from .literals import (
     TextTypeType,
     ValidationExceptionReasonType,
     VoiceIdType,
+    VoiceOriginType,
+    VoiceStatusType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AudioEventTypeDef",
         "CloseStreamEventTypeDef",
+        "CreateVoiceInputTypeDef",
+        "CreateVoiceOutputTypeDef",
+        "CustomerManagedEncryptionOutputTypeDef",
+        "CustomerManagedEncryptionTypeDef",
         "DeleteLexiconInputTypeDef",
         "DeleteLexiconOutputTypeDef",
+        "DeleteVoiceInputTypeDef",
+        "DeleteVoiceOutputTypeDef",
         "DescribeVoicesInputTypeDef",
         "DescribeVoicesOutputTypeDef",
         "EmptyResponseMetadataTypeDef",
@@ -49,6 +59,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetLexiconOutputTypeDef",
         "GetSpeechSynthesisTaskInputTypeDef",
         "GetSpeechSynthesisTaskOutputTypeDef",
+        "GetVoiceInputTypeDef",
+        "GetVoiceOutputTypeDef",
         "LexiconAttributesTypeDef",
         "LexiconDescriptionTypeDef",
         "LexiconTypeDef",
@@ -56,8 +68,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListLexiconsOutputTypeDef",
         "ListSpeechSynthesisTasksInputTypeDef",
         "ListSpeechSynthesisTasksOutputTypeDef",
+        "ListTagsForResourceInputTypeDef",
+        "ListTagsForResourceOutputTypeDef",
         "PutLexiconInputTypeDef",
         "PutLexiconOutputTypeDef",
+        "RecordingDataOutputTypeDef",
+        "RecordingDataTypeDef",
+        "RecordingOutputTypeDef",
+        "RecordingTypeDef",
         "ResponseMetadataTypeDef",
         "ServiceFailureExceptionTypeDef",
         "ServiceQuotaExceededExceptionTypeDef",
@@ -72,11 +90,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SynthesisTaskTypeDef",
         "SynthesizeSpeechInputTypeDef",
         "SynthesizeSpeechOutputTypeDef",
+        "TagResourceInputTypeDef",
+        "TagResourceOutputTypeDef",
         "TextEventTypeDef",
         "ThrottlingExceptionTypeDef",
         "ThrottlingReasonTypeDef",
+        "UntagResourceInputTypeDef",
+        "UntagResourceOutputTypeDef",
         "ValidationExceptionFieldTypeDef",
         "ValidationExceptionTypeDef",
+        "VoiceCreationDataOutputTypeDef",
+        "VoiceCreationDataTypeDef",
         "VoiceTypeDef",
     ]
 
@@ -89,6 +113,76 @@ class CloseStreamEventTypeDef(TypedDict):
     pass
 
 
+class CustomerManagedEncryptionTypeDef(TypedDict):
+    KmsKeyArn: str
+    EncryptionContext: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class RecordingDataTypeDef(TypedDict):
+    S3Url: NotRequired[str]
+    Bytes: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+
+
+class RecordingTypeDef(TypedDict):
+    Format: AudioFormatType
+    Data: ReadOnly[RecordingDataTypeDef]
+
+
+class VoiceCreationDataTypeDef(TypedDict):
+    Recordings: ReadOnly[Sequence[RecordingTypeDef]]
+
+
+class CreateVoiceInputTypeDef(TypedDict):
+    Name: str
+    LanguageCode: CustomVoiceLanguageCodeType
+    TermsAccepted: bool
+    VoiceCreationData: ReadOnly[VoiceCreationDataTypeDef]
+    CustomerManagedEncryption: NotRequired[ReadOnly[CustomerManagedEncryptionTypeDef]]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    ClientToken: NotRequired[str]
+
+
+class CustomerManagedEncryptionOutputTypeDef(TypedDict):
+    KmsKeyArn: str
+    EncryptionContext: NotRequired[dict[str, str]]
+
+
+class RecordingDataOutputTypeDef(TypedDict):
+    S3Url: NotRequired[str]
+    Bytes: NotRequired[bytes]
+
+
+class RecordingOutputTypeDef(TypedDict):
+    Format: AudioFormatType
+    Data: RecordingDataOutputTypeDef
+
+
+class VoiceCreationDataOutputTypeDef(TypedDict):
+    Recordings: list[RecordingOutputTypeDef]
+
+
+class VoiceTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Gender: NotRequired[GenderType]
+    Id: NotRequired[VoiceIdType]
+    LanguageCode: NotRequired[LanguageCodeType]
+    LanguageName: NotRequired[str]
+    Name: NotRequired[str]
+    Origin: NotRequired[VoiceOriginType]
+    Status: NotRequired[VoiceStatusType]
+    StatusReason: NotRequired[str]
+    AdditionalLanguageCodes: NotRequired[list[LanguageCodeType]]
+    SupportedEngines: NotRequired[list[EngineType]]
+    VoiceCreationData: NotRequired[VoiceCreationDataOutputTypeDef]
+    CustomerManagedEncryption: NotRequired[CustomerManagedEncryptionOutputTypeDef]
+    CreationTime: NotRequired[datetime]
+
+
+class CreateVoiceOutputTypeDef(TypedDict):
+    Voice: NotRequired[VoiceTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteLexiconInputTypeDef(TypedDict):
     Name: str
 
@@ -97,21 +191,19 @@ class DeleteLexiconOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteVoiceInputTypeDef(TypedDict):
+    VoiceId: str
+
+
+class DeleteVoiceOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DescribeVoicesInputTypeDef(TypedDict):
     Engine: NotRequired[EngineType]
     LanguageCode: NotRequired[LanguageCodeType]
     IncludeAdditionalLanguageCodes: NotRequired[bool]
     NextToken: NotRequired[str]
-
-
-class VoiceTypeDef(TypedDict):
-    Gender: NotRequired[GenderType]
-    Id: NotRequired[VoiceIdType]
-    LanguageCode: NotRequired[LanguageCodeType]
-    LanguageName: NotRequired[str]
-    Name: NotRequired[str]
-    AdditionalLanguageCodes: NotRequired[list[LanguageCodeType]]
-    SupportedEngines: NotRequired[list[EngineType]]
 
 
 class DescribeVoicesOutputTypeDef(TypedDict):
@@ -175,6 +267,15 @@ class GetSpeechSynthesisTaskOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetVoiceInputTypeDef(TypedDict):
+    VoiceId: str
+
+
+class GetVoiceOutputTypeDef(TypedDict):
+    Voice: NotRequired[VoiceTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class LexiconDescriptionTypeDef(TypedDict):
     Name: NotRequired[str]
     Attributes: NotRequired[LexiconAttributesTypeDef]
@@ -202,9 +303,19 @@ class ListSpeechSynthesisTasksOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListTagsForResourceInputTypeDef(TypedDict):
+    ResourceArn: str
+
+
+class ListTagsForResourceOutputTypeDef(TypedDict):
+    Tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class PutLexiconInputTypeDef(TypedDict):
     Name: str
     Content: str
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class PutLexiconOutputTypeDef(TypedDict):
@@ -323,4 +434,22 @@ class SynthesizeSpeechOutputTypeDef(TypedDict):
     AudioStream: NotRequired[StreamingBody]
     ContentType: NotRequired[str]
     RequestCharacters: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TagResourceInputTypeDef(TypedDict):
+    ResourceArn: str
+    Tags: ReadOnly[Mapping[str, str]]
+
+
+class TagResourceOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UntagResourceInputTypeDef(TypedDict):
+    ResourceArn: str
+    TagKeys: ReadOnly[Sequence[str]]
+
+
+class UntagResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef

@@ -203,8 +203,8 @@ class MultiRegionQConnect(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.CreateSessionRequestTypeDef]
     ) -> TargetResults[type_defs.CreateSessionResponseTypeDef]:
         """Creates a session. A session is a contextual container used for generating
-        recommendations. Amazon Connect creates a new Amazon Q in Connect session
-        for each contact on which Amazon Q in Connect is enabled.
+        recommendations. Connect Customer creates a new Amazon Q in Connect
+        session for each contact on which Amazon Q in Connect is enabled.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/CreateSession
         """
@@ -492,7 +492,7 @@ class MultiRegionQConnect(MultiRegionClient):
     ) -> TargetResults[type_defs.GetRecommendationsResponseTypeDef]:
         """This API will be discontinued starting June 1, 2024. To receive generative
         responses after March 1, 2024, you will need to create a new Assistant in
-        the Amazon Connect console and integrate the Amazon Q in Connect
+        the Connect Customer console and integrate the Amazon Q in Connect
         JavaScript library (amazon-q-connectjs) into your applications.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/GetRecommendations
@@ -715,12 +715,35 @@ class MultiRegionQConnect(MultiRegionClient):
     ) -> TargetResults[type_defs.QueryAssistantResponseTypeDef]:
         """This API will be discontinued starting June 1, 2024. To receive generative
         responses after March 1, 2024, you will need to create a new Assistant in
-        the Amazon Connect console and integrate the Amazon Q in Connect
+        the Connect Customer console and integrate the Amazon Q in Connect
         JavaScript library (amazon-q-connectjs) into your applications.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/QueryAssistant
         """
         return self._call("QueryAssistant", kwargs)
+
+    def register_assistant_replica_key(
+        self, **kwargs: Unpack[type_defs.RegisterAssistantReplicaKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterAssistantReplicaKeyResponseTypeDef]:
+        """Registers a replica Region KMS key for an Amazon Q in Connect assistant.
+        To use this operation, you must have kms:GenerateDataKey permission on the
+        replica key.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/RegisterAssistantReplicaKey
+        """
+        return self._call("RegisterAssistantReplicaKey", kwargs)
+
+    def register_knowledge_base_replica_key(
+        self, **kwargs: Unpack[type_defs.RegisterKnowledgeBaseReplicaKeyRequestTypeDef]
+    ) -> TargetResults[type_defs.RegisterKnowledgeBaseReplicaKeyResponseTypeDef]:
+        """Registers a replica Region KMS key for an Amazon Q in Connect knowledge
+        base. To use this operation, you must have kms:GenerateDataKey permission
+        on the replica key. You must also have kms:CreateGrant permission on the
+        primary key.
+
+        https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/RegisterKnowledgeBaseReplicaKey
+        """
+        return self._call("RegisterKnowledgeBaseReplicaKey", kwargs)
 
     def remove_assistant_ai_agent(
         self, **kwargs: Unpack[type_defs.RemoveAssistantAIAgentRequestTypeDef]
@@ -954,7 +977,7 @@ class MultiRegionQConnect(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.UpdateSessionRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateSessionResponseTypeDef]:
         """Updates a session. A session is a contextual container used for generating
-        recommendations. Amazon Connect updates the existing Amazon Q in Connect
+        recommendations. Connect Customer updates the existing Amazon Q in Connect
         session for each contact on which Amazon Q in Connect is enabled.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/UpdateSession
@@ -1406,7 +1429,7 @@ class MultiRegionQConnect(MultiRegionClient):
 
         This API will be discontinued starting June 1, 2024. To receive generative
         responses after March 1, 2024, you will need to create a new Assistant in
-        the Amazon Connect console and integrate the Amazon Q in Connect
+        the Connect Customer console and integrate the Amazon Q in Connect
         JavaScript library (amazon-q-connectjs) into your applications.
 
         https://docs.aws.amazon.com/goto/WebAPI/qconnect-2020-10-19/QueryAssistant

@@ -12,6 +12,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AIPromptTemplateTypeType",
         "AIPromptTypeType",
         "AssistantCapabilityTypeType",
+        "AssistantGlobalResiliencyStatusType",
         "AssistantStatusType",
         "AssistantTypeType",
         "AssociationTypeType",
@@ -26,15 +27,20 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ExternalSourceType",
         "FilterFieldType",
         "FilterOperatorType",
+        "GlobalResiliencyStatusType",
+        "GuardrailActionType",
         "GuardrailContentFilterTypeType",
         "GuardrailContextualGroundingFilterTypeType",
         "GuardrailFilterStrengthType",
         "GuardrailManagedWordsTypeType",
         "GuardrailPiiEntityTypeType",
+        "GuardrailPolicyTypeType",
         "GuardrailSensitiveInformationActionType",
+        "GuardrailSourceType",
         "GuardrailTopicTypeType",
         "ImportJobStatusType",
         "ImportJobTypeType",
+        "InteractionModeType",
         "KnowledgeBaseSearchTypeType",
         "KnowledgeBaseStatusType",
         "KnowledgeBaseTypeType",
@@ -62,6 +68,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ReferenceTypeType",
         "RelevanceLevelType",
         "RelevanceType",
+        "RetrieveErrorCodeType",
+        "ReturnReasonType",
         "SessionDataNamespaceType",
         "SourceContentTypeType",
         "SpanStatusType",
@@ -110,6 +118,7 @@ AIPromptTypeType = Literal[
     "CASE_SUMMARIZATION",
 ]
 AssistantCapabilityTypeType = Literal["V1", "V2"]
+AssistantGlobalResiliencyStatusType = Literal["ENABLED", "DISABLED"]
 AssistantStatusType = Literal[
     "CREATE_IN_PROGRESS",
     "CREATE_FAILED",
@@ -139,6 +148,8 @@ CrossRegionStatusType = Literal["NONE", "REGIONAL", "GLOBAL"]
 ExternalSourceType = Literal["AMAZON_CONNECT"]
 FilterFieldType = Literal["NAME"]
 FilterOperatorType = Literal["EQUALS"]
+GlobalResiliencyStatusType = Literal["SUPPORTED", "UNSUPPORTED"]
+GuardrailActionType = Literal["NONE", "BLOCKED", "MASKED"]
 GuardrailContentFilterTypeType = Literal[
     "SEXUAL",
     "VIOLENCE",
@@ -183,7 +194,16 @@ GuardrailPiiEntityTypeType = Literal[
     "US_SOCIAL_SECURITY_NUMBER",
     "VEHICLE_IDENTIFICATION_NUMBER",
 ]
+GuardrailPolicyTypeType = Literal[
+    "CONTENT_FILTER",
+    "TOPIC",
+    "WORD",
+    "SENSITIVE_INFORMATION_PII",
+    "SENSITIVE_INFORMATION_REGEX",
+    "CONTEXTUAL_GROUNDING",
+]
 GuardrailSensitiveInformationActionType = Literal["BLOCK", "ANONYMIZE"]
+GuardrailSourceType = Literal["INPUT", "OUTPUT"]
 GuardrailTopicTypeType = Literal["DENY"]
 ImportJobStatusType = Literal[
     "START_IN_PROGRESS",
@@ -194,6 +214,7 @@ ImportJobStatusType = Literal[
     "DELETED",
 ]
 ImportJobTypeType = Literal["QUICK_RESPONSES"]
+InteractionModeType = Literal["DELEGATE", "HANDOFF"]
 KnowledgeBaseSearchTypeType = Literal["HYBRID", "SEMANTIC"]
 KnowledgeBaseStatusType = Literal[
     "CREATE_IN_PROGRESS",
@@ -216,10 +237,11 @@ MessageTemplateAttributeTypeType = Literal[
     "AGENT",
     "CUSTOMER_PROFILE",
     "CUSTOM",
+    "CASE",
 ]
 MessageTemplateFilterOperatorType = Literal["EQUALS", "PREFIX"]
 MessageTemplateQueryOperatorType = Literal["CONTAINS", "CONTAINS_AND_PREFIX"]
-MessageTypeType = Literal["TEXT", "TOOL_USE_RESULT"]
+MessageTypeType = Literal["TEXT", "TOOL_USE_RESULT", "DATA"]
 ModelLifecycleType = Literal["ACTIVE", "LEGACY"]
 OrderType = Literal["ASC", "DESC"]
 OriginType = Literal["SYSTEM", "CUSTOMER"]
@@ -277,6 +299,7 @@ RecommendationTypeType = Literal[
     "SUGGESTED_MESSAGE",
     "NOTES_CHUNK",
     "BLOCKED_NOTES_CHUNK",
+    "PROACTIVE_RECOMMENDATION",
 ]
 ReferenceTypeType = Literal[
     "WEB_CRAWLER",
@@ -292,6 +315,20 @@ ReferenceTypeType = Literal[
 ]
 RelevanceType = Literal["HELPFUL", "NOT_HELPFUL"]
 RelevanceLevelType = Literal["HIGH", "MEDIUM", "LOW"]
+RetrieveErrorCodeType = Literal[
+    "ACCESS_DENIED",
+    "RESOURCE_NOT_FOUND",
+    "VALIDATION_ERROR",
+    "THROTTLED",
+    "DEPENDENCY_FAILED",
+    "INTERNAL_SERVER_ERROR",
+]
+ReturnReasonType = Literal[
+    "COMPLETE",
+    "COMPLETE_WITH_ERROR",
+    "ESCALATE",
+    "OUT_OF_DOMAIN",
+]
 SessionDataNamespaceType = Literal["Custom"]
 SourceContentTypeType = Literal["KNOWLEDGE_CONTENT"]
 SpanStatusType = Literal["OK", "ERROR", "TIMEOUT"]

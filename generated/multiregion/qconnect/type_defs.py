@@ -27,6 +27,7 @@ from .literals import (
     AIPromptTemplateTypeType,
     AIPromptTypeType,
     AssistantCapabilityTypeType,
+    AssistantGlobalResiliencyStatusType,
     AssistantStatusType,
     AssistantTypeType,
     AssociationTypeType,
@@ -41,15 +42,20 @@ from .literals import (
     ExternalSourceType,
     FilterFieldType,
     FilterOperatorType,
+    GlobalResiliencyStatusType,
+    GuardrailActionType,
     GuardrailContentFilterTypeType,
     GuardrailContextualGroundingFilterTypeType,
     GuardrailFilterStrengthType,
     GuardrailManagedWordsTypeType,
     GuardrailPiiEntityTypeType,
+    GuardrailPolicyTypeType,
     GuardrailSensitiveInformationActionType,
+    GuardrailSourceType,
     GuardrailTopicTypeType,
     ImportJobStatusType,
     ImportJobTypeType,
+    InteractionModeType,
     KnowledgeBaseSearchTypeType,
     KnowledgeBaseStatusType,
     KnowledgeBaseTypeType,
@@ -77,6 +83,8 @@ from .literals import (
     ReferenceTypeType,
     RelevanceLevelType,
     RelevanceType,
+    RetrieveErrorCodeType,
+    ReturnReasonType,
     SessionDataNamespaceType,
     SourceContentTypeType,
     SpanStatusType,
@@ -121,6 +129,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ActivateMessageTemplateRequestTypeDef",
         "ActivateMessageTemplateResponseTypeDef",
         "AgentAttributesTypeDef",
+        "AgentTargetTypeDef",
         "AmazonConnectGuideAssociationDataTypeDef",
         "AnnotationTypeDef",
         "AnswerRecommendationAIAgentConfigurationOutputTypeDef",
@@ -198,6 +207,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DataSummaryTypeDef",
         "DeactivateMessageTemplateRequestTypeDef",
         "DeactivateMessageTemplateResponseTypeDef",
+        "DelegateAgentConfigurationOutputTypeDef",
+        "DelegateAgentConfigurationTypeDef",
         "DeleteAIAgentRequestTypeDef",
         "DeleteAIAgentResponseTypeDef",
         "DeleteAIAgentVersionRequestTypeDef",
@@ -291,10 +302,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GuardrailContextualGroundingFilterConfigTypeDef",
         "GuardrailManagedWordsConfigTypeDef",
         "GuardrailPiiEntityConfigTypeDef",
+        "GuardrailPolicyResultTypeDef",
         "GuardrailRegexConfigTypeDef",
         "GuardrailTopicConfigOutputTypeDef",
         "GuardrailTopicConfigTypeDef",
         "GuardrailWordConfigTypeDef",
+        "HandoffAgentConfigurationOutputTypeDef",
+        "HandoffAgentConfigurationTypeDef",
         "HierarchicalChunkingConfigurationOutputTypeDef",
         "HierarchicalChunkingConfigurationTypeDef",
         "HierarchicalChunkingLevelConfigurationTypeDef",
@@ -374,6 +388,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MessageTemplateSummaryTypeDef",
         "MessageTemplateVersionSummaryTypeDef",
         "ModelSummaryTypeDef",
+        "MultiAgentConfigurationOutputTypeDef",
+        "MultiAgentConfigurationTypeDef",
+        "MultiAgentInstructionOutputTypeDef",
+        "MultiAgentInstructionTypeDef",
         "NoteTakingAIAgentConfigurationTypeDef",
         "NotesChunkDataDetailsTypeDef",
         "NotesDataDetailsTypeDef",
@@ -387,6 +405,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "OrchestratorConfigurationEntryTypeDef",
         "ParsingConfigurationTypeDef",
         "ParsingPromptTypeDef",
+        "ProactiveRecommendationDataDetailsTypeDef",
+        "ProfileCatalogItemOutputTypeDef",
+        "ProfileCatalogItemTypeDef",
+        "ProfileRecommendationOutputTypeDef",
+        "ProfileRecommendationTypeDef",
         "PushADMMessageTemplateContentTypeDef",
         "PushAPNSMessageTemplateContentTypeDef",
         "PushBaiduMessageTemplateContentTypeDef",
@@ -415,6 +438,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RecommendationDataTypeDef",
         "RecommendationTriggerDataTypeDef",
         "RecommendationTriggerTypeDef",
+        "RegisterAssistantReplicaKeyRequestTypeDef",
+        "RegisterAssistantReplicaKeyResponseTypeDef",
+        "RegisterKnowledgeBaseReplicaKeyRequestTypeDef",
+        "RegisterKnowledgeBaseReplicaKeyResponseTypeDef",
         "RemoveAssistantAIAgentRequestTypeDef",
         "RemoveAssistantAIAgentResponseTypeDef",
         "RemoveKnowledgeBaseTemplateUriRequestTypeDef",
@@ -422,10 +449,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RenderMessageTemplateRequestTypeDef",
         "RenderMessageTemplateResponseTypeDef",
         "RenderingConfigurationTypeDef",
+        "ReplicaKmsKeyTypeDef",
         "ResponseMetadataTypeDef",
         "ResultDataTypeDef",
         "RetrievalConfigurationTypeDef",
         "RetrievalFilterConfigurationTypeDef",
+        "RetrieveErrorTypeDef",
         "RetrieveRequestTypeDef",
         "RetrieveResponseTypeDef",
         "RetrieveResultTypeDef",
@@ -449,6 +478,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SemanticChunkingConfigurationTypeDef",
         "SendMessageRequestTypeDef",
         "SendMessageResponseTypeDef",
+        "ServerSideEncryptionConfigurationOutputTypeDef",
         "ServerSideEncryptionConfigurationTypeDef",
         "SessionDataTypeDef",
         "SessionIntegrationConfigurationTypeDef",
@@ -458,6 +488,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SourceContentDataDetailsTypeDef",
         "SpanAttributesTypeDef",
         "SpanCitationTypeDef",
+        "SpanGuardrailAssessmentTypeDef",
         "SpanMessageTypeDef",
         "SpanMessageValueTypeDef",
         "SpanReasoningValueTypeDef",
@@ -534,6 +565,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
 
 class AIAgentConfigurationDataTypeDef(TypedDict):
     aiAgentId: str
+    enabled: NotRequired[bool]
 
 
 class TagConditionTypeDef(TypedDict):
@@ -618,6 +650,33 @@ class NoteTakingAIAgentConfigurationTypeDef(TypedDict):
     locale: NotRequired[str]
 
 
+class AgentTargetTypeDef(TypedDict):
+    aiAgentId: NotRequired[str]
+    applicationId: NotRequired[str]
+
+
+class MultiAgentInstructionOutputTypeDef(TypedDict):
+    instruction: NotRequired[str]
+    examples: NotRequired[list[str]]
+
+
+class DelegateAgentConfigurationOutputTypeDef(TypedDict):
+    agentTarget: AgentTargetTypeDef
+    instruction: NotRequired[MultiAgentInstructionOutputTypeDef]
+
+
+class HandoffAgentConfigurationOutputTypeDef(TypedDict):
+    agentTarget: AgentTargetTypeDef
+    instruction: NotRequired[MultiAgentInstructionOutputTypeDef]
+    audioStreamingEnabled: NotRequired[bool]
+    immediateHandoff: NotRequired[bool]
+
+
+class MultiAgentConfigurationOutputTypeDef(TypedDict):
+    delegateAgentConfiguration: NotRequired[DelegateAgentConfigurationOutputTypeDef]
+    handoffAgentConfiguration: NotRequired[HandoffAgentConfigurationOutputTypeDef]
+
+
 class AnnotationTypeDef(TypedDict):
     title: NotRequired[str]
     destructiveHint: NotRequired[bool]
@@ -672,11 +731,14 @@ class ToolConfigurationOutputTypeDef(TypedDict):
 
 
 class OrchestrationAIAgentConfigurationOutputTypeDef(TypedDict):
-    orchestrationAIPromptId: str
+    orchestrationAIPromptId: NotRequired[str]
     orchestrationAIGuardrailId: NotRequired[str]
     toolConfigurations: NotRequired[list[ToolConfigurationOutputTypeDef]]
+    multiAgentConfigurations: NotRequired[list[MultiAgentConfigurationOutputTypeDef]]
     connectInstanceArn: NotRequired[str]
     locale: NotRequired[str]
+    inputSchemas: NotRequired[list[DocumentOutputValue]]
+    outputSchemas: NotRequired[list[DocumentOutputValue]]
 
 
 class SelfServiceAIAgentConfigurationOutputTypeDef(TypedDict):
@@ -784,6 +846,28 @@ class ManualSearchAIAgentConfigurationTypeDef(TypedDict):
     locale: NotRequired[str]
 
 
+class MultiAgentInstructionTypeDef(TypedDict):
+    instruction: NotRequired[str]
+    examples: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class DelegateAgentConfigurationTypeDef(TypedDict):
+    agentTarget: AgentTargetTypeDef
+    instruction: NotRequired[ReadOnly[MultiAgentInstructionTypeDef]]
+
+
+class HandoffAgentConfigurationTypeDef(TypedDict):
+    agentTarget: AgentTargetTypeDef
+    instruction: NotRequired[ReadOnly[MultiAgentInstructionTypeDef]]
+    audioStreamingEnabled: NotRequired[bool]
+    immediateHandoff: NotRequired[bool]
+
+
+class MultiAgentConfigurationTypeDef(TypedDict):
+    delegateAgentConfiguration: NotRequired[ReadOnly[DelegateAgentConfigurationTypeDef]]
+    handoffAgentConfiguration: NotRequired[ReadOnly[HandoffAgentConfigurationTypeDef]]
+
+
 class ToolInstructionTypeDef(TypedDict):
     instruction: NotRequired[str]
     examples: NotRequired[ReadOnly[Sequence[str]]]
@@ -805,11 +889,16 @@ class ToolConfigurationTypeDef(TypedDict):
 
 
 class OrchestrationAIAgentConfigurationTypeDef(TypedDict):
-    orchestrationAIPromptId: str
+    orchestrationAIPromptId: NotRequired[str]
     orchestrationAIGuardrailId: NotRequired[str]
     toolConfigurations: NotRequired[ReadOnly[Sequence[ToolConfigurationTypeDef]]]
+    multiAgentConfigurations: NotRequired[
+        ReadOnly[Sequence[MultiAgentConfigurationTypeDef]]
+    ]
     connectInstanceArn: NotRequired[str]
     locale: NotRequired[str]
+    inputSchemas: NotRequired[ReadOnly[Sequence[DocumentValue]]]
+    outputSchemas: NotRequired[ReadOnly[Sequence[DocumentValue]]]
 
 
 class SelfServiceAIAgentConfigurationTypeDef(TypedDict):
@@ -858,6 +947,8 @@ class AIAgentDataTypeDef(TypedDict):
     type: AIAgentTypeType
     configuration: AIAgentConfigurationOutputTypeDef
     modifiedTime: NotRequired[datetime]
+    lastModifiedTime: NotRequired[datetime]
+    lastModifiedRegion: NotRequired[str]
     description: NotRequired[str]
     visibilityStatus: VisibilityStatusType
     tags: NotRequired[dict[str, str]]
@@ -873,6 +964,8 @@ class AIAgentSummaryTypeDef(TypedDict):
     type: AIAgentTypeType
     aiAgentArn: str
     modifiedTime: NotRequired[datetime]
+    lastModifiedTime: NotRequired[datetime]
+    lastModifiedRegion: NotRequired[str]
     visibilityStatus: VisibilityStatusType
     configuration: NotRequired[AIAgentConfigurationOutputTypeDef]
     origin: NotRequired[OriginType]
@@ -980,6 +1073,8 @@ class AIGuardrailDataTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     status: NotRequired[StatusType]
     modifiedTime: NotRequired[datetime]
+    lastModifiedTime: NotRequired[datetime]
+    lastModifiedRegion: NotRequired[str]
 
 
 class AIGuardrailSensitiveInformationPolicyConfigTypeDef(TypedDict):
@@ -994,6 +1089,8 @@ class AIGuardrailSummaryTypeDef(TypedDict):
     aiGuardrailId: str
     aiGuardrailArn: str
     modifiedTime: NotRequired[datetime]
+    lastModifiedTime: NotRequired[datetime]
+    lastModifiedRegion: NotRequired[str]
     visibilityStatus: VisibilityStatusType
     description: NotRequired[str]
     status: NotRequired[StatusType]
@@ -1053,6 +1150,8 @@ class AIPromptDataTypeDef(TypedDict):
     templateConfiguration: AIPromptTemplateConfigurationTypeDef
     inferenceConfiguration: NotRequired[AIPromptInferenceConfigurationTypeDef]
     modifiedTime: NotRequired[datetime]
+    lastModifiedTime: NotRequired[datetime]
+    lastModifiedRegion: NotRequired[str]
     description: NotRequired[str]
     visibilityStatus: VisibilityStatusType
     tags: NotRequired[dict[str, str]]
@@ -1068,6 +1167,8 @@ class AIPromptSummaryTypeDef(TypedDict):
     type: AIPromptTypeType
     aiPromptArn: str
     modifiedTime: NotRequired[datetime]
+    lastModifiedTime: NotRequired[datetime]
+    lastModifiedRegion: NotRequired[str]
     templateType: AIPromptTemplateTypeType
     modelId: str
     apiFormat: AIPromptAPIFormatType
@@ -1140,6 +1241,8 @@ class AssistantAssociationDataTypeDef(TypedDict):
     associationType: AssociationTypeType
     associationData: AssistantAssociationOutputDataTypeDef
     tags: NotRequired[dict[str, str]]
+    lastModifiedTime: NotRequired[datetime]
+    lastModifiedRegion: NotRequired[str]
 
 
 class AssistantAssociationInputDataTypeDef(TypedDict):
@@ -1157,6 +1260,8 @@ class AssistantAssociationSummaryTypeDef(TypedDict):
     associationType: AssociationTypeType
     associationData: AssistantAssociationOutputDataTypeDef
     tags: NotRequired[dict[str, str]]
+    lastModifiedTime: NotRequired[datetime]
+    lastModifiedRegion: NotRequired[str]
 
 
 class AssistantCapabilityConfigurationTypeDef(TypedDict):
@@ -1172,8 +1277,13 @@ class OrchestratorConfigurationEntryTypeDef(TypedDict):
     orchestratorUseCase: str
 
 
-class ServerSideEncryptionConfigurationTypeDef(TypedDict):
+class ReplicaKmsKeyTypeDef(TypedDict):
+    arn: str
+
+
+class ServerSideEncryptionConfigurationOutputTypeDef(TypedDict):
     kmsKeyId: NotRequired[str]
+    replicaKmsKeys: NotRequired[list[ReplicaKmsKeyTypeDef]]
 
 
 class AssistantDataTypeDef(TypedDict):
@@ -1185,7 +1295,7 @@ class AssistantDataTypeDef(TypedDict):
     description: NotRequired[str]
     tags: NotRequired[dict[str, str]]
     serverSideEncryptionConfiguration: NotRequired[
-        ServerSideEncryptionConfigurationTypeDef
+        ServerSideEncryptionConfigurationOutputTypeDef
     ]
     integrationConfiguration: NotRequired[AssistantIntegrationConfigurationTypeDef]
     capabilityConfiguration: NotRequired[AssistantCapabilityConfigurationTypeDef]
@@ -1195,6 +1305,9 @@ class AssistantDataTypeDef(TypedDict):
     orchestratorConfigurationList: NotRequired[
         list[OrchestratorConfigurationEntryTypeDef]
     ]
+    lastModifiedTime: NotRequired[datetime]
+    lastModifiedRegion: NotRequired[str]
+    assistantGlobalResiliencyStatus: NotRequired[AssistantGlobalResiliencyStatusType]
 
 
 class AssistantSummaryTypeDef(TypedDict):
@@ -1206,7 +1319,7 @@ class AssistantSummaryTypeDef(TypedDict):
     description: NotRequired[str]
     tags: NotRequired[dict[str, str]]
     serverSideEncryptionConfiguration: NotRequired[
-        ServerSideEncryptionConfigurationTypeDef
+        ServerSideEncryptionConfigurationOutputTypeDef
     ]
     integrationConfiguration: NotRequired[AssistantIntegrationConfigurationTypeDef]
     capabilityConfiguration: NotRequired[AssistantCapabilityConfigurationTypeDef]
@@ -1216,6 +1329,8 @@ class AssistantSummaryTypeDef(TypedDict):
     orchestratorConfigurationList: NotRequired[
         list[OrchestratorConfigurationEntryTypeDef]
     ]
+    lastModifiedTime: NotRequired[datetime]
+    lastModifiedRegion: NotRequired[str]
 
 
 class ParsingPromptTypeDef(TypedDict):
@@ -1371,6 +1486,9 @@ class ContentDataTypeDef(TypedDict):
     linkOutUri: NotRequired[str]
     url: str
     urlExpiry: datetime
+    lastModifiedTime: NotRequired[datetime]
+    lastModifiedRegion: NotRequired[str]
+    fileHash: NotRequired[str]
 
 
 class GenerativeContentFeedbackDataTypeDef(TypedDict):
@@ -1402,6 +1520,9 @@ class ContentSummaryTypeDef(TypedDict):
     status: ContentStatusType
     metadata: dict[str, str]
     tags: NotRequired[dict[str, str]]
+    lastModifiedTime: NotRequired[datetime]
+    lastModifiedRegion: NotRequired[str]
+    fileHash: NotRequired[str]
 
 
 class SelfServiceConversationHistoryTypeDef(TypedDict):
@@ -1535,6 +1656,11 @@ class CreateAssistantAssociationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ServerSideEncryptionConfigurationTypeDef(TypedDict):
+    kmsKeyId: NotRequired[str]
+    replicaKmsKeys: NotRequired[ReadOnly[Sequence[ReplicaKmsKeyTypeDef]]]
+
+
 class CreateAssistantRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
     name: str
@@ -1542,7 +1668,7 @@ class CreateAssistantRequestTypeDef(TypedDict):
     description: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
     serverSideEncryptionConfiguration: NotRequired[
-        ServerSideEncryptionConfigurationTypeDef
+        ReadOnly[ServerSideEncryptionConfigurationTypeDef]
     ]
 
 
@@ -1636,7 +1762,7 @@ class CreateKnowledgeBaseRequestTypeDef(TypedDict):
         ReadOnly[VectorIngestionConfigurationTypeDef]
     ]
     serverSideEncryptionConfiguration: NotRequired[
-        ServerSideEncryptionConfigurationTypeDef
+        ReadOnly[ServerSideEncryptionConfigurationTypeDef]
     ]
     description: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
@@ -1679,12 +1805,14 @@ class KnowledgeBaseDataTypeDef(TypedDict):
     sourceConfiguration: NotRequired[SourceConfigurationOutputTypeDef]
     renderingConfiguration: NotRequired[RenderingConfigurationTypeDef]
     serverSideEncryptionConfiguration: NotRequired[
-        ServerSideEncryptionConfigurationTypeDef
+        ServerSideEncryptionConfigurationOutputTypeDef
     ]
     description: NotRequired[str]
     tags: NotRequired[dict[str, str]]
     ingestionStatus: NotRequired[SyncStatusType]
     ingestionFailureReasons: NotRequired[list[str]]
+    lastModifiedTime: NotRequired[datetime]
+    lastModifiedRegion: NotRequired[str]
 
 
 class CreateKnowledgeBaseResponseTypeDef(TypedDict):
@@ -1718,6 +1846,27 @@ class CreateMessageTemplateAttachmentResponseTypeDef(TypedDict):
 class GroupingConfigurationTypeDef(TypedDict):
     criteria: NotRequired[str]
     values: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ProfileCatalogItemTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+    code: NotRequired[str]
+    type: NotRequired[str]
+    category: NotRequired[str]
+    description: NotRequired[str]
+    additionalInformation: NotRequired[str]
+    imageLink: NotRequired[str]
+    link: NotRequired[str]
+    createdAt: NotRequired[str]
+    updatedAt: NotRequired[str]
+    price: NotRequired[str]
+    attributes: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class ProfileRecommendationTypeDef(TypedDict):
+    score: NotRequired[float]
+    catalogItem: NotRequired[ReadOnly[ProfileCatalogItemTypeDef]]
 
 
 class CustomerProfileAttributesTypeDef(TypedDict):
@@ -1779,6 +1928,8 @@ class CustomerProfileAttributesTypeDef(TypedDict):
     billingProvince: NotRequired[str]
     billingState: NotRequired[str]
     custom: NotRequired[ReadOnly[Mapping[str, str]]]
+    recommendations: NotRequired[ReadOnly[Sequence[ProfileRecommendationTypeDef]]]
+    calculatedAttributes: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class SystemEndpointAttributesTypeDef(TypedDict):
@@ -1796,6 +1947,7 @@ class MessageTemplateAttributesTypeDef(TypedDict):
     agentAttributes: NotRequired[AgentAttributesTypeDef]
     customerProfileAttributes: NotRequired[ReadOnly[CustomerProfileAttributesTypeDef]]
     customAttributes: NotRequired[ReadOnly[Mapping[str, str]]]
+    caseAttributes: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class EmailHeaderTypeDef(TypedDict):
@@ -1921,6 +2073,27 @@ class GroupingConfigurationOutputTypeDef(TypedDict):
     values: NotRequired[list[str]]
 
 
+class ProfileCatalogItemOutputTypeDef(TypedDict):
+    id: NotRequired[str]
+    name: NotRequired[str]
+    code: NotRequired[str]
+    type: NotRequired[str]
+    category: NotRequired[str]
+    description: NotRequired[str]
+    additionalInformation: NotRequired[str]
+    imageLink: NotRequired[str]
+    link: NotRequired[str]
+    createdAt: NotRequired[str]
+    updatedAt: NotRequired[str]
+    price: NotRequired[str]
+    attributes: NotRequired[dict[str, str]]
+
+
+class ProfileRecommendationOutputTypeDef(TypedDict):
+    score: NotRequired[float]
+    catalogItem: NotRequired[ProfileCatalogItemOutputTypeDef]
+
+
 class CustomerProfileAttributesOutputTypeDef(TypedDict):
     profileId: NotRequired[str]
     profileARN: NotRequired[str]
@@ -1980,6 +2153,8 @@ class CustomerProfileAttributesOutputTypeDef(TypedDict):
     billingProvince: NotRequired[str]
     billingState: NotRequired[str]
     custom: NotRequired[dict[str, str]]
+    recommendations: NotRequired[list[ProfileRecommendationOutputTypeDef]]
+    calculatedAttributes: NotRequired[dict[str, str]]
 
 
 class MessageTemplateAttributesOutputTypeDef(TypedDict):
@@ -1987,6 +2162,7 @@ class MessageTemplateAttributesOutputTypeDef(TypedDict):
     agentAttributes: NotRequired[AgentAttributesTypeDef]
     customerProfileAttributes: NotRequired[CustomerProfileAttributesOutputTypeDef]
     customAttributes: NotRequired[dict[str, str]]
+    caseAttributes: NotRequired[dict[str, str]]
 
 
 class EmailMessageTemplateContentOutputTypeDef(TypedDict):
@@ -2121,6 +2297,7 @@ class QuickResponseDataTypeDef(TypedDict):
     status: QuickResponseStatusType
     createdTime: datetime
     lastModifiedTime: datetime
+    lastModifiedRegion: NotRequired[str]
     contents: NotRequired[QuickResponseContentsTypeDef]
     description: NotRequired[str]
     groupingConfiguration: NotRequired[GroupingConfigurationOutputTypeDef]
@@ -2244,6 +2421,10 @@ class NotesDataDetailsTypeDef(TypedDict):
     completion: NotRequired[str]
 
 
+class ProactiveRecommendationDataDetailsTypeDef(TypedDict):
+    nextMessageToken: str
+
+
 class SourceContentDataDetailsTypeDef(TypedDict):
     id: str
     type: SourceContentTypeType
@@ -2271,6 +2452,7 @@ class DataDetailsTypeDef(TypedDict):
     suggestedMessageData: NotRequired[SuggestedMessageDataDetailsTypeDef]
     notesData: NotRequired[NotesDataDetailsTypeDef]
     notesChunkData: NotRequired[NotesChunkDataDetailsTypeDef]
+    proactiveRecommendationData: NotRequired[ProactiveRecommendationDataDetailsTypeDef]
 
 
 class DeactivateMessageTemplateRequestTypeDef(TypedDict):
@@ -2596,6 +2778,7 @@ class ToolUseResultDataOutputTypeDef(TypedDict):
 class MessageDataOutputTypeDef(TypedDict):
     text: NotRequired[TextMessageOutputTypeDef]
     toolUseResult: NotRequired[ToolUseResultDataOutputTypeDef]
+    data: NotRequired[DocumentOutputValue]
 
 
 class MessageOutputTypeDef(TypedDict):
@@ -2685,6 +2868,12 @@ class GetSessionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GuardrailPolicyResultTypeDef(TypedDict):
+    policyType: GuardrailPolicyTypeType
+    action: GuardrailActionType
+    details: NotRequired[str]
+
+
 class ImportJobSummaryTypeDef(TypedDict):
     importJobId: str
     knowledgeBaseId: str
@@ -2712,10 +2901,12 @@ class KnowledgeBaseSummaryTypeDef(TypedDict):
     vectorIngestionConfiguration: NotRequired[VectorIngestionConfigurationOutputTypeDef]
     renderingConfiguration: NotRequired[RenderingConfigurationTypeDef]
     serverSideEncryptionConfiguration: NotRequired[
-        ServerSideEncryptionConfigurationTypeDef
+        ServerSideEncryptionConfigurationOutputTypeDef
     ]
     description: NotRequired[str]
     tags: NotRequired[dict[str, str]]
+    lastModifiedTime: NotRequired[datetime]
+    lastModifiedRegion: NotRequired[str]
 
 
 class KnowledgeSourceTypeDef(TypedDict):
@@ -2967,6 +3158,7 @@ class ModelSummaryTypeDef(TypedDict):
     modelLifecycle: NotRequired[ModelLifecycleType]
     legacyTimestamp: NotRequired[datetime]
     endOfLifeTimestamp: NotRequired[datetime]
+    globalResiliencyStatus: NotRequired[GlobalResiliencyStatusType]
 
 
 class ListModelsResponseTypeDef(TypedDict):
@@ -2991,6 +3183,7 @@ class QuickResponseSummaryTypeDef(TypedDict):
     status: QuickResponseStatusType
     createdTime: datetime
     lastModifiedTime: datetime
+    lastModifiedRegion: NotRequired[str]
     description: NotRequired[str]
     lastModifiedBy: NotRequired[str]
     isActive: NotRequired[bool]
@@ -3009,6 +3202,14 @@ class ListSpansRequestTypeDef(TypedDict):
     sessionId: str
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+
+
+class SpanGuardrailAssessmentTypeDef(TypedDict):
+    guardrailId: str
+    guardrailName: str
+    source: GuardrailSourceType
+    action: GuardrailActionType
+    policies: NotRequired[list[GuardrailPolicyResultTypeDef]]
 
 
 class SpanReasoningValueTypeDef(TypedDict):
@@ -3070,6 +3271,9 @@ class SpanAttributesTypeDef(TypedDict):
     aiAgentVersion: NotRequired[int]
     aiAgentInvoker: NotRequired[str]
     aiAgentOrchestratorUseCase: NotRequired[str]
+    interactionMode: NotRequired[InteractionModeType]
+    targetAgentId: NotRequired[str]
+    returnReason: NotRequired[ReturnReasonType]
     requestModel: NotRequired[str]
     requestMaxTokens: NotRequired[int]
     temperature: NotRequired[float]
@@ -3090,6 +3294,7 @@ class SpanAttributesTypeDef(TypedDict):
     promptName: NotRequired[str]
     promptVersion: NotRequired[int]
     timeToFirstTokenMs: NotRequired[int]
+    guardrailAssessments: NotRequired[list[SpanGuardrailAssessmentTypeDef]]
 
 
 class SpanTypeDef(TypedDict):
@@ -3144,6 +3349,7 @@ class ToolUseResultDataTypeDef(TypedDict):
 class MessageDataTypeDef(TypedDict):
     text: NotRequired[ReadOnly[TextMessageTypeDef]]
     toolUseResult: NotRequired[ReadOnly[ToolUseResultDataTypeDef]]
+    data: NotRequired[ReadOnly[DocumentValue]]
 
 
 class MessageInputTypeDef(TypedDict):
@@ -3313,6 +3519,7 @@ class QuickResponseSearchResultDataTypeDef(TypedDict):
     contents: QuickResponseContentsTypeDef
     createdTime: datetime
     lastModifiedTime: datetime
+    lastModifiedRegion: NotRequired[str]
     isActive: bool
     description: NotRequired[str]
     groupingConfiguration: NotRequired[GroupingConfigurationOutputTypeDef]
@@ -3323,6 +3530,28 @@ class QuickResponseSearchResultDataTypeDef(TypedDict):
     attributesNotInterpolated: NotRequired[list[str]]
     attributesInterpolated: NotRequired[list[str]]
     tags: NotRequired[dict[str, str]]
+
+
+class RegisterAssistantReplicaKeyRequestTypeDef(TypedDict):
+    assistantId: str
+    replicaKmsKey: ReplicaKmsKeyTypeDef
+    clientToken: NotRequired[str]
+
+
+class RegisterAssistantReplicaKeyResponseTypeDef(TypedDict):
+    assistant: AssistantDataTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RegisterKnowledgeBaseReplicaKeyRequestTypeDef(TypedDict):
+    knowledgeBaseId: str
+    replicaKmsKey: ReplicaKmsKeyTypeDef
+    clientToken: NotRequired[str]
+
+
+class RegisterKnowledgeBaseReplicaKeyResponseTypeDef(TypedDict):
+    knowledgeBase: KnowledgeBaseDataTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class RemoveAssistantAIAgentRequestTypeDef(TypedDict):
@@ -3388,6 +3617,12 @@ class RetrievalConfigurationTypeDef(TypedDict):
     overrideKnowledgeBaseSearchType: NotRequired[KnowledgeBaseSearchTypeType]
 
 
+class RetrieveErrorTypeDef(TypedDict):
+    associationId: str
+    code: RetrieveErrorCodeType
+    message: str
+
+
 class RetrieveRequestTypeDef(TypedDict):
     assistantId: str
     retrievalConfiguration: ReadOnly[RetrievalConfigurationTypeDef]
@@ -3403,6 +3638,7 @@ class RetrieveResultTypeDef(TypedDict):
 
 class RetrieveResponseTypeDef(TypedDict):
     results: list[RetrieveResultTypeDef]
+    errors: NotRequired[list[RetrieveErrorTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

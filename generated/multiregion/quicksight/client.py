@@ -35,6 +35,15 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._call("BatchCreateTopicReviewedAnswer", kwargs)
 
+    def batch_delete_knowledge_base(
+        self, **kwargs: Unpack[type_defs.BatchDeleteKnowledgeBaseRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteKnowledgeBaseResponseTypeDef]:
+        """Deletes one or more knowledge bases.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/BatchDeleteKnowledgeBase
+        """
+        return self._call("BatchDeleteKnowledgeBase", kwargs)
+
     def batch_delete_topic_reviewed_answer(
         self, **kwargs: Unpack[type_defs.BatchDeleteTopicReviewedAnswerRequestTypeDef]
     ) -> TargetResults[type_defs.BatchDeleteTopicReviewedAnswerResponseTypeDef]:
@@ -43,6 +52,17 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/BatchDeleteTopicReviewedAnswer
         """
         return self._call("BatchDeleteTopicReviewedAnswer", kwargs)
+
+    def batch_describe_user_limits(
+        self, **kwargs: Unpack[type_defs.BatchDescribeUserLimitsRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDescribeUserLimitsResponseTypeDef]:
+        """Describes the effective resource limits for one or more Amazon Quick Sight
+        users, including the limits that apply to each user based on their profile
+        assignments.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/BatchDescribeUserLimits
+        """
+        return self._call("BatchDescribeUserLimits", kwargs)
 
     def cancel_ingestion(
         self, **kwargs: Unpack[type_defs.CancelIngestionRequestTypeDef]
@@ -89,6 +109,15 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._call("CreateActionConnector", kwargs)
 
+    def create_agent(
+        self, **kwargs: Unpack[type_defs.CreateAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAgentResponseTypeDef]:
+        """Creates an agent in Amazon QuickSight.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateAgent
+        """
+        return self._call("CreateAgent", kwargs)
+
     def create_analysis(
         self, **kwargs: Unpack[type_defs.CreateAnalysisRequestTypeDef]
     ) -> TargetResults[type_defs.CreateAnalysisResponseTypeDef]:
@@ -98,6 +127,15 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateAnalysis
         """
         return self._call("CreateAnalysis", kwargs)
+
+    def create_approval_policy(
+        self, **kwargs: Unpack[type_defs.CreateApprovalPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateApprovalPolicyResponseTypeDef]:
+        """Creates an approval policy in Quick Sight.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateApprovalPolicy
+        """
+        return self._call("CreateApprovalPolicy", kwargs)
 
     def create_brand(
         self, **kwargs: Unpack[type_defs.CreateBrandRequestTypeDef]
@@ -131,8 +169,7 @@ class MultiRegionQuickSight(MultiRegionClient):
     def create_data_set(
         self, **kwargs: Unpack[type_defs.CreateDataSetRequestTypeDef]
     ) -> TargetResults[type_defs.CreateDataSetResponseTypeDef]:
-        """Creates a dataset. This operation doesn't support datasets that include
-        uploaded files as a source.
+        """Creates a dataset.
 
         Deprecated parameters: LogicalTableMap, RowLevelPermissionDataSet,
         RowLevelPermissionTagConfiguration.
@@ -149,6 +186,28 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateDataSource
         """
         return self._call("CreateDataSource", kwargs)
+
+    def create_dlp_setting(
+        self, **kwargs: Unpack[type_defs.CreateDlpSettingRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDlpSettingResponseTypeDef]:
+        """Creates a data loss prevention (DLP) setting configuration for an Amazon
+        Web Services account. A DLP setting defines the DLP provider, the
+        enforcement behavior, and the Quick capabilities that the setting applies
+        to.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateDlpSetting
+        """
+        return self._call("CreateDlpSetting", kwargs)
+
+    def create_flow(
+        self, **kwargs: Unpack[type_defs.CreateFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateFlowResponseTypeDef]:
+        """Creates a new flow in the specified Amazon Web Services account. Creates
+        both a DRAFT and PUBLISHED (auto-published) version.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateFlow
+        """
+        return self._call("CreateFlow", kwargs)
 
     def create_folder(
         self, **kwargs: Unpack[type_defs.CreateFolderRequestTypeDef]
@@ -214,6 +273,25 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._call("CreateIngestion", kwargs)
 
+    def create_knowledge_base(
+        self, **kwargs: Unpack[type_defs.CreateKnowledgeBaseRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateKnowledgeBaseResponseTypeDef]:
+        """Creates a knowledge base from a specified data source.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateKnowledgeBase
+        """
+        return self._call("CreateKnowledgeBase", kwargs)
+
+    def create_limits_profile(
+        self, **kwargs: Unpack[type_defs.CreateLimitsProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateLimitsProfileResponseTypeDef]:
+        """Creates a limits profile that defines resource usage limits for Amazon
+        Quick Sight users.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateLimitsProfile
+        """
+        return self._call("CreateLimitsProfile", kwargs)
+
     def create_namespace(
         self, **kwargs: Unpack[type_defs.CreateNamespaceRequestTypeDef]
     ) -> TargetResults[type_defs.CreateNamespaceResponseTypeDef]:
@@ -223,6 +301,15 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateNamespace
         """
         return self._call("CreateNamespace", kwargs)
+
+    def create_o_auth_client_application(
+        self, **kwargs: Unpack[type_defs.CreateOAuthClientApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateOAuthClientApplicationResponseTypeDef]:
+        """Creates an OAuthClientApplication.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateOAuthClientApplication
+        """
+        return self._call("CreateOAuthClientApplication", kwargs)
 
     def create_refresh_schedule(
         self, **kwargs: Unpack[type_defs.CreateRefreshScheduleRequestTypeDef]
@@ -243,6 +330,16 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateRoleMembership
         """
         return self._call("CreateRoleMembership", kwargs)
+
+    def create_space(
+        self, **kwargs: Unpack[type_defs.CreateSpaceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateSpaceResponseTypeDef]:
+        """Creates a new Amazon QuickSight space. A space is a collection of
+        resources that can be used to organize and manage QuickSight assets.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateSpace
+        """
+        return self._call("CreateSpace", kwargs)
 
     def create_template(
         self, **kwargs: Unpack[type_defs.CreateTemplateRequestTypeDef]
@@ -299,6 +396,15 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateTopicRefreshSchedule
         """
         return self._call("CreateTopicRefreshSchedule", kwargs)
+
+    def create_topic_v2(
+        self, **kwargs: Unpack[type_defs.CreateTopicV2RequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTopicV2ResponseTypeDef]:
+        """Creates a new Q topic.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/CreateTopicV2
+        """
+        return self._call("CreateTopicV2", kwargs)
 
     def create_vpc_connection(
         self, **kwargs: Unpack[type_defs.CreateVPCConnectionRequestTypeDef]
@@ -364,6 +470,15 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._call("DeleteActionConnector", kwargs)
 
+    def delete_agent(
+        self, **kwargs: Unpack[type_defs.DeleteAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAgentResponseTypeDef]:
+        """Deletes an agent.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteAgent
+        """
+        return self._call("DeleteAgent", kwargs)
+
     def delete_analysis(
         self, **kwargs: Unpack[type_defs.DeleteAnalysisRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteAnalysisResponseTypeDef]:
@@ -377,6 +492,24 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteAnalysis
         """
         return self._call("DeleteAnalysis", kwargs)
+
+    def delete_app(
+        self, **kwargs: Unpack[type_defs.DeleteAppRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAppResponseTypeDef]:
+        """Deletes an app.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteApp
+        """
+        return self._call("DeleteApp", kwargs)
+
+    def delete_approval_policy(
+        self, **kwargs: Unpack[type_defs.DeleteApprovalPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteApprovalPolicyResponseTypeDef]:
+        """Deletes an approval policy in Quick Sight.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteApprovalPolicy
+        """
+        return self._call("DeleteApprovalPolicy", kwargs)
 
     def delete_brand(
         self, **kwargs: Unpack[type_defs.DeleteBrandRequestTypeDef]
@@ -452,6 +585,25 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._call("DeleteDefaultQBusinessApplication", kwargs)
 
+    def delete_dlp_setting(
+        self, **kwargs: Unpack[type_defs.DeleteDlpSettingRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteDlpSettingResponseTypeDef]:
+        """Deletes a DLP setting configuration from an Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteDlpSetting
+        """
+        return self._call("DeleteDlpSetting", kwargs)
+
+    def delete_flow(
+        self, **kwargs: Unpack[type_defs.DeleteFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteFlowResponseTypeDef]:
+        """Permanently deletes a flow from the specified Amazon Web Services account.
+        This operation cannot be undone.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteFlow
+        """
+        return self._call("DeleteFlow", kwargs)
+
     def delete_folder(
         self, **kwargs: Unpack[type_defs.DeleteFolderRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteFolderResponseTypeDef]:
@@ -509,6 +661,24 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._call("DeleteIdentityPropagationConfig", kwargs)
 
+    def delete_knowledge_base(
+        self, **kwargs: Unpack[type_defs.DeleteKnowledgeBaseRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteKnowledgeBaseResponseTypeDef]:
+        """Deletes a knowledge base.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteKnowledgeBase
+        """
+        return self._call("DeleteKnowledgeBase", kwargs)
+
+    def delete_limits_profile(
+        self, **kwargs: Unpack[type_defs.DeleteLimitsProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteLimitsProfileResponseTypeDef]:
+        """Deletes a limits profile.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteLimitsProfile
+        """
+        return self._call("DeleteLimitsProfile", kwargs)
+
     def delete_namespace(
         self, **kwargs: Unpack[type_defs.DeleteNamespaceRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteNamespaceResponseTypeDef]:
@@ -520,6 +690,15 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteNamespace
         """
         return self._call("DeleteNamespace", kwargs)
+
+    def delete_o_auth_client_application(
+        self, **kwargs: Unpack[type_defs.DeleteOAuthClientApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteOAuthClientApplicationResponseTypeDef]:
+        """Deletes an OAuthClientApplication.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteOAuthClientApplication
+        """
+        return self._call("DeleteOAuthClientApplication", kwargs)
 
     def delete_refresh_schedule(
         self, **kwargs: Unpack[type_defs.DeleteRefreshScheduleRequestTypeDef]
@@ -547,6 +726,15 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteRoleMembership
         """
         return self._call("DeleteRoleMembership", kwargs)
+
+    def delete_space(
+        self, **kwargs: Unpack[type_defs.DeleteSpaceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteSpaceResponseTypeDef]:
+        """Deletes an Amazon QuickSight space.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteSpace
+        """
+        return self._call("DeleteSpace", kwargs)
 
     def delete_template(
         self, **kwargs: Unpack[type_defs.DeleteTemplateRequestTypeDef]
@@ -605,6 +793,15 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteTopicRefreshSchedule
         """
         return self._call("DeleteTopicRefreshSchedule", kwargs)
+
+    def delete_topic_v2(
+        self, **kwargs: Unpack[type_defs.DeleteTopicV2RequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTopicV2ResponseTypeDef]:
+        """Deletes a Q topic.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DeleteTopicV2
+        """
+        return self._call("DeleteTopicV2", kwargs)
 
     def delete_user(
         self, **kwargs: Unpack[type_defs.DeleteUserRequestTypeDef]
@@ -710,6 +907,24 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._call("DescribeActionConnectorPermissions", kwargs)
 
+    def describe_agent(
+        self, **kwargs: Unpack[type_defs.DescribeAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAgentResponseTypeDef]:
+        """Describes an agent.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeAgent
+        """
+        return self._call("DescribeAgent", kwargs)
+
+    def describe_agent_permissions(
+        self, **kwargs: Unpack[type_defs.DescribeAgentPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAgentPermissionsResponseTypeDef]:
+        """Describes the resource permissions for an agent.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeAgentPermissions
+        """
+        return self._call("DescribeAgentPermissions", kwargs)
+
     def describe_analysis(
         self, **kwargs: Unpack[type_defs.DescribeAnalysisRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeAnalysisResponseTypeDef]:
@@ -736,6 +951,33 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeAnalysisPermissions
         """
         return self._call("DescribeAnalysisPermissions", kwargs)
+
+    def describe_app(
+        self, **kwargs: Unpack[type_defs.DescribeAppRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAppResponseTypeDef]:
+        """Describes an app.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeApp
+        """
+        return self._call("DescribeApp", kwargs)
+
+    def describe_app_permissions(
+        self, **kwargs: Unpack[type_defs.DescribeAppPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAppPermissionsResponseTypeDef]:
+        """Describes the resource permissions for an app.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeAppPermissions
+        """
+        return self._call("DescribeAppPermissions", kwargs)
+
+    def describe_approval_policy(
+        self, **kwargs: Unpack[type_defs.DescribeApprovalPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeApprovalPolicyResponseTypeDef]:
+        """Describes an approval policy in Quick Sight.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeApprovalPolicy
+        """
+        return self._call("DescribeApprovalPolicy", kwargs)
 
     def describe_asset_bundle_export_job(
         self, **kwargs: Unpack[type_defs.DescribeAssetBundleExportJobRequestTypeDef]
@@ -861,8 +1103,7 @@ class MultiRegionQuickSight(MultiRegionClient):
     def describe_data_set(
         self, **kwargs: Unpack[type_defs.DescribeDataSetRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeDataSetResponseTypeDef]:
-        """Describes a dataset. This operation doesn't support datasets that include
-        uploaded files as a source.
+        """Describes a dataset.
 
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeDataSet
         """
@@ -914,6 +1155,26 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeDefaultQBusinessApplication
         """
         return self._call("DescribeDefaultQBusinessApplication", kwargs)
+
+    def describe_dlp_setting(
+        self, **kwargs: Unpack[type_defs.DescribeDlpSettingRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDlpSettingResponseTypeDef]:
+        """Describes the full configuration of a DLP setting in an Amazon Web
+        Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeDlpSetting
+        """
+        return self._call("DescribeDlpSetting", kwargs)
+
+    def describe_flow(
+        self, **kwargs: Unpack[type_defs.DescribeFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeFlowResponseTypeDef]:
+        """Returns the full details of a flow for the latest version of the requested
+        publish state.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeFlow
+        """
+        return self._call("DescribeFlow", kwargs)
 
     def describe_folder(
         self, **kwargs: Unpack[type_defs.DescribeFolderRequestTypeDef]
@@ -1003,6 +1264,33 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._call("DescribeKeyRegistration", kwargs)
 
+    def describe_knowledge_base(
+        self, **kwargs: Unpack[type_defs.DescribeKnowledgeBaseRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeKnowledgeBaseResponseTypeDef]:
+        """Describes a knowledge base.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeKnowledgeBase
+        """
+        return self._call("DescribeKnowledgeBase", kwargs)
+
+    def describe_knowledge_base_permissions(
+        self, **kwargs: Unpack[type_defs.DescribeKnowledgeBasePermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeKnowledgeBasePermissionsResponseTypeDef]:
+        """Describes the resource permissions for a knowledge base.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeKnowledgeBasePermissions
+        """
+        return self._call("DescribeKnowledgeBasePermissions", kwargs)
+
+    def describe_limits_profile(
+        self, **kwargs: Unpack[type_defs.DescribeLimitsProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeLimitsProfileResponseTypeDef]:
+        """Describes the properties of an existing limits profile.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeLimitsProfile
+        """
+        return self._call("DescribeLimitsProfile", kwargs)
+
     def describe_namespace(
         self, **kwargs: Unpack[type_defs.DescribeNamespaceRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeNamespaceResponseTypeDef]:
@@ -1011,6 +1299,15 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeNamespace
         """
         return self._call("DescribeNamespace", kwargs)
+
+    def describe_o_auth_client_application(
+        self, **kwargs: Unpack[type_defs.DescribeOAuthClientApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeOAuthClientApplicationResponseTypeDef]:
+        """Describes an OAuthClientApplication.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeOAuthClientApplication
+        """
+        return self._call("DescribeOAuthClientApplication", kwargs)
 
     def describe_q_personalization_configuration(
         self,
@@ -1043,6 +1340,16 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._call("DescribeRefreshSchedule", kwargs)
 
+    def describe_resource_permissions(
+        self, **kwargs: Unpack[type_defs.DescribeResourcePermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeResourcePermissionsResponseTypeDef]:
+        """Describes the service role configuration for your Amazon Quick Sight
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeResourcePermissions
+        """
+        return self._call("DescribeResourcePermissions", kwargs)
+
     def describe_role_custom_permission(
         self, **kwargs: Unpack[type_defs.DescribeRoleCustomPermissionRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeRoleCustomPermissionResponseTypeDef]:
@@ -1060,6 +1367,24 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeSelfUpgradeConfiguration
         """
         return self._call("DescribeSelfUpgradeConfiguration", kwargs)
+
+    def describe_space(
+        self, **kwargs: Unpack[type_defs.DescribeSpaceRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSpaceResponseTypeDef]:
+        """Describes an Amazon QuickSight space.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeSpace
+        """
+        return self._call("DescribeSpace", kwargs)
+
+    def describe_space_permissions(
+        self, **kwargs: Unpack[type_defs.DescribeSpacePermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeSpacePermissionsResponseTypeDef]:
+        """Describes the permissions for an Amazon QuickSight space.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeSpacePermissions
+        """
+        return self._call("DescribeSpacePermissions", kwargs)
 
     def describe_template(
         self, **kwargs: Unpack[type_defs.DescribeTemplateRequestTypeDef]
@@ -1142,6 +1467,15 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._call("DescribeTopicPermissions", kwargs)
 
+    def describe_topic_permissions_v2(
+        self, **kwargs: Unpack[type_defs.DescribeTopicPermissionsV2RequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTopicPermissionsV2ResponseTypeDef]:
+        """Describes the permissions of a topic.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeTopicPermissionsV2
+        """
+        return self._call("DescribeTopicPermissionsV2", kwargs)
+
     def describe_topic_refresh(
         self, **kwargs: Unpack[type_defs.DescribeTopicRefreshRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeTopicRefreshResponseTypeDef]:
@@ -1159,6 +1493,15 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeTopicRefreshSchedule
         """
         return self._call("DescribeTopicRefreshSchedule", kwargs)
+
+    def describe_topic_v2(
+        self, **kwargs: Unpack[type_defs.DescribeTopicV2RequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTopicV2ResponseTypeDef]:
+        """Describes a Q topic.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/DescribeTopicV2
+        """
+        return self._call("DescribeTopicV2", kwargs)
 
     def describe_user(
         self, **kwargs: Unpack[type_defs.DescribeUserRequestTypeDef]
@@ -1292,6 +1635,15 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._call("ListActionConnectors", kwargs)
 
+    def list_agents(
+        self, **kwargs: Unpack[type_defs.ListAgentsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAgentsResponseTypeDef]:
+        """Lists all agents in an Amazon QuickSight account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListAgents
+        """
+        return self._call("ListAgents", kwargs)
+
     def list_analyses(
         self, **kwargs: Unpack[type_defs.ListAnalysesRequestTypeDef]
     ) -> TargetResults[type_defs.ListAnalysesResponseTypeDef]:
@@ -1301,6 +1653,27 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListAnalyses
         """
         return self._call("ListAnalyses", kwargs)
+
+    def list_approval_policies(
+        self, **kwargs: Unpack[type_defs.ListApprovalPoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListApprovalPoliciesResponseTypeDef]:
+        """Lists all approval policies in the specified Quick Sight account. The
+        results are paginated. If the response includes a NextToken value, pass it
+        in a subsequent call to retrieve the next set of results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListApprovalPolicies
+        """
+        return self._call("ListApprovalPolicies", kwargs)
+
+    def list_apps(
+        self, **kwargs: Unpack[type_defs.ListAppsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAppsResponseTypeDef]:
+        """Lists the apps in an Amazon Web Services account. Results are paginated;
+        use the NextToken parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListApps
+        """
+        return self._call("ListApps", kwargs)
 
     def list_asset_bundle_export_jobs(
         self, **kwargs: Unpack[type_defs.ListAssetBundleExportJobsRequestTypeDef]
@@ -1384,6 +1757,15 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListDataSources
         """
         return self._call("ListDataSources", kwargs)
+
+    def list_dlp_settings(
+        self, **kwargs: Unpack[type_defs.ListDlpSettingsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListDlpSettingsResponseTypeDef]:
+        """Lists all DLP settings in an Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListDlpSettings
+        """
+        return self._call("ListDlpSettings", kwargs)
 
     def list_flows(
         self, **kwargs: Unpack[type_defs.ListFlowsInputTypeDef]
@@ -1480,6 +1862,27 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._call("ListIngestions", kwargs)
 
+    def list_knowledge_bases(
+        self, **kwargs: Unpack[type_defs.ListKnowledgeBasesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListKnowledgeBasesResponseTypeDef]:
+        """Lists all knowledge bases in an Amazon QuickSight account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListKnowledgeBases
+        """
+        return self._call("ListKnowledgeBases", kwargs)
+
+    def list_limits_profiles(
+        self, **kwargs: Unpack[type_defs.ListLimitsProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListLimitsProfilesResponseTypeDef]:
+        """Lists all limits profiles in an Amazon Quick Sight account. Results are
+        paginated. Use the maxResults parameter to limit the number of results
+        returned in a single call, and use the nextToken parameter to retrieve the
+        next page of results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListLimitsProfiles
+        """
+        return self._call("ListLimitsProfiles", kwargs)
+
     def list_namespaces(
         self, **kwargs: Unpack[type_defs.ListNamespacesRequestTypeDef]
     ) -> TargetResults[type_defs.ListNamespacesResponseTypeDef]:
@@ -1489,6 +1892,16 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListNamespaces
         """
         return self._call("ListNamespaces", kwargs)
+
+    def list_o_auth_client_applications(
+        self, **kwargs: Unpack[type_defs.ListOAuthClientApplicationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListOAuthClientApplicationsResponseTypeDef]:
+        """Lists all OAuthClientApplications in the current Amazon Web Services
+        Region that belong to this Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListOAuthClientApplications
+        """
+        return self._call("ListOAuthClientApplications", kwargs)
 
     def list_refresh_schedules(
         self, **kwargs: Unpack[type_defs.ListRefreshSchedulesRequestTypeDef]
@@ -1517,6 +1930,24 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListSelfUpgrades
         """
         return self._call("ListSelfUpgrades", kwargs)
+
+    def list_space_resources(
+        self, **kwargs: Unpack[type_defs.ListSpaceResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSpaceResourcesResponseTypeDef]:
+        """Lists the resources in an Amazon QuickSight space.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListSpaceResources
+        """
+        return self._call("ListSpaceResources", kwargs)
+
+    def list_spaces(
+        self, **kwargs: Unpack[type_defs.ListSpacesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSpacesResponseTypeDef]:
+        """Lists all Amazon QuickSight spaces in an Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListSpaces
+        """
+        return self._call("ListSpaces", kwargs)
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
@@ -1610,6 +2041,16 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._call("ListTopics", kwargs)
 
+    def list_topics_v2(
+        self, **kwargs: Unpack[type_defs.ListTopicsV2RequestTypeDef]
+    ) -> TargetResults[type_defs.ListTopicsV2ResponseTypeDef]:
+        """Lists all of the Q topics in the specified Amazon Web Services account in
+        an Amazon Web Services Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListTopicsV2
+        """
+        return self._call("ListTopicsV2", kwargs)
+
     def list_user_groups(
         self, **kwargs: Unpack[type_defs.ListUserGroupsRequestTypeDef]
     ) -> TargetResults[type_defs.ListUserGroupsResponseTypeDef]:
@@ -1629,6 +2070,15 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListUsers
         """
         return self._call("ListUsers", kwargs)
+
+    def list_users_index_capacity(
+        self, **kwargs: Unpack[type_defs.ListUsersIndexCapacityRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUsersIndexCapacityResponseTypeDef]:
+        """Lists per-user index capacity consumption for an account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListUsersIndexCapacity
+        """
+        return self._call("ListUsersIndexCapacity", kwargs)
 
     def list_vpc_connections(
         self, **kwargs: Unpack[type_defs.ListVPCConnectionsRequestTypeDef]
@@ -1696,6 +2146,15 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._call("SearchActionConnectors", kwargs)
 
+    def search_agents(
+        self, **kwargs: Unpack[type_defs.SearchAgentsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchAgentsResponseTypeDef]:
+        """Searches for agents based on specified filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchAgents
+        """
+        return self._call("SearchAgents", kwargs)
+
     def search_analyses(
         self, **kwargs: Unpack[type_defs.SearchAnalysesRequestTypeDef]
     ) -> TargetResults[type_defs.SearchAnalysesResponseTypeDef]:
@@ -1704,6 +2163,18 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchAnalyses
         """
         return self._call("SearchAnalyses", kwargs)
+
+    def search_apps(
+        self, **kwargs: Unpack[type_defs.SearchAppsRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchAppsResponseTypeDef]:
+        """Searches for apps in an Amazon Web Services account using the specified
+        filters. This operation is eventually consistent; the results might not
+        reflect very recent updates. Results are paginated; use the NextToken
+        parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchApps
+        """
+        return self._call("SearchApps", kwargs)
 
     def search_dashboards(
         self, **kwargs: Unpack[type_defs.SearchDashboardsRequestTypeDef]
@@ -1762,6 +2233,24 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._call("SearchGroups", kwargs)
 
+    def search_knowledge_bases(
+        self, **kwargs: Unpack[type_defs.SearchKnowledgeBasesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchKnowledgeBasesResponseTypeDef]:
+        """Searches for a subset of knowledge bases based on specified filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchKnowledgeBases
+        """
+        return self._call("SearchKnowledgeBases", kwargs)
+
+    def search_spaces(
+        self, **kwargs: Unpack[type_defs.SearchSpacesRequestTypeDef]
+    ) -> TargetResults[type_defs.SearchSpacesResponseTypeDef]:
+        """Searches for Amazon QuickSight spaces that match the specified filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchSpaces
+        """
+        return self._call("SearchSpaces", kwargs)
+
     def search_topics(
         self, **kwargs: Unpack[type_defs.SearchTopicsRequestTypeDef]
     ) -> TargetResults[type_defs.SearchTopicsResponseTypeDef]:
@@ -1770,6 +2259,15 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchTopics
         """
         return self._call("SearchTopics", kwargs)
+
+    def search_topics_v2(
+        self, **kwargs: Unpack[type_defs.SearchTopicsV2RequestTypeDef]
+    ) -> TargetResults[type_defs.SearchTopicsV2ResponseTypeDef]:
+        """Searches for any Q topic that exists in an Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchTopicsV2
+        """
+        return self._call("SearchTopicsV2", kwargs)
 
     def start_asset_bundle_export_job(
         self, **kwargs: Unpack[type_defs.StartAssetBundleExportJobRequestTypeDef]
@@ -1893,6 +2391,24 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._call("UpdateActionConnectorPermissions", kwargs)
 
+    def update_agent(
+        self, **kwargs: Unpack[type_defs.UpdateAgentRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAgentResponseTypeDef]:
+        """Updates an existing agent.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateAgent
+        """
+        return self._call("UpdateAgent", kwargs)
+
+    def update_agent_permissions(
+        self, **kwargs: Unpack[type_defs.UpdateAgentPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAgentPermissionsResponseTypeDef]:
+        """Updates the resource permissions for an agent.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateAgentPermissions
+        """
+        return self._call("UpdateAgentPermissions", kwargs)
+
     def update_analysis(
         self, **kwargs: Unpack[type_defs.UpdateAnalysisRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateAnalysisResponseTypeDef]:
@@ -1911,6 +2427,16 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._call("UpdateAnalysisPermissions", kwargs)
 
+    def update_app_permissions(
+        self, **kwargs: Unpack[type_defs.UpdateAppPermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAppPermissionsResponseTypeDef]:
+        """Updates the resource permissions for an app. You can grant or revoke
+        permissions and, optionally, change the app's visibility.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateAppPermissions
+        """
+        return self._call("UpdateAppPermissions", kwargs)
+
     def update_application_with_token_exchange_grant(
         self,
         **kwargs: Unpack[
@@ -1926,6 +2452,15 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateApplicationWithTokenExchangeGrant
         """
         return self._call("UpdateApplicationWithTokenExchangeGrant", kwargs)
+
+    def update_approval_policy(
+        self, **kwargs: Unpack[type_defs.UpdateApprovalPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateApprovalPolicyResponseTypeDef]:
+        """Updates an approval policy in Quick Sight.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateApprovalPolicy
+        """
+        return self._call("UpdateApprovalPolicy", kwargs)
 
     def update_brand(
         self, **kwargs: Unpack[type_defs.UpdateBrandRequestTypeDef]
@@ -2011,9 +2546,7 @@ class MultiRegionQuickSight(MultiRegionClient):
     def update_data_set(
         self, **kwargs: Unpack[type_defs.UpdateDataSetRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateDataSetResponseTypeDef]:
-        """Updates a dataset. This operation doesn't support datasets that include
-        uploaded files as a source. Partial updates are not supported by this
-        operation.
+        """Updates a dataset. Partial updates are not supported by this operation.
 
         Deprecated parameters: LogicalTableMap, RowLevelPermissionDataSet,
         RowLevelPermissionTagConfiguration.
@@ -2059,6 +2592,28 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateDefaultQBusinessApplication
         """
         return self._call("UpdateDefaultQBusinessApplication", kwargs)
+
+    def update_dlp_setting(
+        self, **kwargs: Unpack[type_defs.UpdateDlpSettingRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateDlpSettingResponseTypeDef]:
+        """Updates an existing DLP setting configuration in an Amazon Web Services
+        account. Fields that are omitted from the request retain their current
+        values.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateDlpSetting
+        """
+        return self._call("UpdateDlpSetting", kwargs)
+
+    def update_flow(
+        self, **kwargs: Unpack[type_defs.UpdateFlowRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateFlowResponseTypeDef]:
+        """Updates an existing flow. Supply only the fields you want to change.
+        Updates both DRAFT and PUBLISHED versions. When FlowDefinition is
+        provided, all existing steps are replaced with the new definition.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateFlow
+        """
+        return self._call("UpdateFlow", kwargs)
 
     def update_flow_permissions(
         self, **kwargs: Unpack[type_defs.UpdateFlowPermissionsInputTypeDef]
@@ -2139,6 +2694,42 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._call("UpdateKeyRegistration", kwargs)
 
+    def update_knowledge_base(
+        self, **kwargs: Unpack[type_defs.UpdateKnowledgeBaseRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateKnowledgeBaseResponseTypeDef]:
+        """Updates the properties of an existing knowledge base.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateKnowledgeBase
+        """
+        return self._call("UpdateKnowledgeBase", kwargs)
+
+    def update_knowledge_base_permissions(
+        self, **kwargs: Unpack[type_defs.UpdateKnowledgeBasePermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateKnowledgeBasePermissionsResponseTypeDef]:
+        """Updates the resource permissions for a knowledge base.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateKnowledgeBasePermissions
+        """
+        return self._call("UpdateKnowledgeBasePermissions", kwargs)
+
+    def update_limits_profile(
+        self, **kwargs: Unpack[type_defs.UpdateLimitsProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLimitsProfileResponseTypeDef]:
+        """Updates the properties of an existing limits profile.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateLimitsProfile
+        """
+        return self._call("UpdateLimitsProfile", kwargs)
+
+    def update_o_auth_client_application(
+        self, **kwargs: Unpack[type_defs.UpdateOAuthClientApplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateOAuthClientApplicationResponseTypeDef]:
+        """Updates an OAuthClientApplication.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateOAuthClientApplication
+        """
+        return self._call("UpdateOAuthClientApplication", kwargs)
+
     def update_public_sharing_settings(
         self, **kwargs: Unpack[type_defs.UpdatePublicSharingSettingsRequestTypeDef]
     ) -> TargetResults[type_defs.UpdatePublicSharingSettingsResponseTypeDef]:
@@ -2178,6 +2769,18 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._call("UpdateRefreshSchedule", kwargs)
 
+    def update_resource_permissions(
+        self, **kwargs: Unpack[type_defs.UpdateResourcePermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateResourcePermissionsResponseTypeDef]:
+        """Updates the service role configuration that Amazon Quick Sight uses to
+        access resources in your Amazon Web Services account. To use this
+        operation, you must have the quicksight:UpdateResourcePermissions and
+        iam:PassRole permissions.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateResourcePermissions
+        """
+        return self._call("UpdateResourcePermissions", kwargs)
+
     def update_role_custom_permission(
         self, **kwargs: Unpack[type_defs.UpdateRoleCustomPermissionRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateRoleCustomPermissionResponseTypeDef]:
@@ -2205,6 +2808,33 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateSelfUpgradeConfiguration
         """
         return self._call("UpdateSelfUpgradeConfiguration", kwargs)
+
+    def update_space(
+        self, **kwargs: Unpack[type_defs.UpdateSpaceRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSpaceResponseTypeDef]:
+        """Updates the metadata of an Amazon QuickSight space.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateSpace
+        """
+        return self._call("UpdateSpace", kwargs)
+
+    def update_space_permissions(
+        self, **kwargs: Unpack[type_defs.UpdateSpacePermissionsRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSpacePermissionsResponseTypeDef]:
+        """Updates the permissions for an Amazon QuickSight space.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateSpacePermissions
+        """
+        return self._call("UpdateSpacePermissions", kwargs)
+
+    def update_space_resources(
+        self, **kwargs: Unpack[type_defs.UpdateSpaceResourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateSpaceResourcesResponseTypeDef]:
+        """Adds or removes resources from an Amazon QuickSight space.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateSpaceResources
+        """
+        return self._call("UpdateSpaceResources", kwargs)
 
     def update_spice_capacity_configuration(
         self, **kwargs: Unpack[type_defs.UpdateSPICECapacityConfigurationRequestTypeDef]
@@ -2290,6 +2920,15 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._call("UpdateTopicPermissions", kwargs)
 
+    def update_topic_permissions_v2(
+        self, **kwargs: Unpack[type_defs.UpdateTopicPermissionsV2RequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTopicPermissionsV2ResponseTypeDef]:
+        """Updates the permissions of a topic.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateTopicPermissionsV2
+        """
+        return self._call("UpdateTopicPermissionsV2", kwargs)
+
     def update_topic_refresh_schedule(
         self, **kwargs: Unpack[type_defs.UpdateTopicRefreshScheduleRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateTopicRefreshScheduleResponseTypeDef]:
@@ -2298,6 +2937,15 @@ class MultiRegionQuickSight(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateTopicRefreshSchedule
         """
         return self._call("UpdateTopicRefreshSchedule", kwargs)
+
+    def update_topic_v2(
+        self, **kwargs: Unpack[type_defs.UpdateTopicV2RequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTopicV2ResponseTypeDef]:
+        """Updates the definition of a Q topic.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/UpdateTopicV2
+        """
+        return self._call("UpdateTopicV2", kwargs)
 
     def update_user(
         self, **kwargs: Unpack[type_defs.UpdateUserRequestTypeDef]
@@ -2417,6 +3065,55 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._paginate(
             "ListAnalyses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_approval_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListApprovalPoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListApprovalPoliciesResponseTypeDef]:
+        """Every page of ListApprovalPolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all approval policies in the specified Quick Sight account. The
+        results are paginated. If the response includes a NextToken value, pass it
+        in a subsequent call to retrieve the next set of results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListApprovalPolicies
+        """
+        return self._paginate(
+            "ListApprovalPolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_apps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAppsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAppsResponseTypeDef]:
+        """Every page of ListApps in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the apps in an Amazon Web Services account. Results are paginated;
+        use the NextToken parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListApps
+        """
+        return self._paginate(
+            "ListApps",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -2612,6 +3309,29 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._paginate(
             "ListDataSources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_dlp_settings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListDlpSettingsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListDlpSettingsResponseTypeDef]:
+        """Every page of ListDlpSettings in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all DLP settings in an Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListDlpSettings
+        """
+        return self._paginate(
+            "ListDlpSettings",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -2829,6 +3549,55 @@ class MultiRegionQuickSight(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_knowledge_bases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListKnowledgeBasesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListKnowledgeBasesResponseTypeDef]:
+        """Every page of ListKnowledgeBases in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all knowledge bases in an Amazon QuickSight account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListKnowledgeBases
+        """
+        return self._paginate(
+            "ListKnowledgeBases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_limits_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListLimitsProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListLimitsProfilesResponseTypeDef]:
+        """Every page of ListLimitsProfiles in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all limits profiles in an Amazon Quick Sight account. Results are
+        paginated. Use the maxResults parameter to limit the number of results
+        returned in a single call, and use the nextToken parameter to retrieve the
+        next page of results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListLimitsProfiles
+        """
+        return self._paginate(
+            "ListLimitsProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_namespaces(
         self,
         *,
@@ -2847,6 +3616,30 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._paginate(
             "ListNamespaces",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_o_auth_client_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListOAuthClientApplicationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListOAuthClientApplicationsResponseTypeDef]:
+        """Every page of ListOAuthClientApplications in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all OAuthClientApplications in the current Amazon Web Services
+        Region that belong to this Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListOAuthClientApplications
+        """
+        return self._paginate(
+            "ListOAuthClientApplications",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -2993,6 +3786,30 @@ class MultiRegionQuickSight(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_topics_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListTopicsV2RequestTypeDef],
+    ) -> TargetResults[type_defs.ListTopicsV2ResponseTypeDef]:
+        """Every page of ListTopicsV2 in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists all of the Q topics in the specified Amazon Web Services account in
+        an Amazon Web Services Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListTopicsV2
+        """
+        return self._paginate(
+            "ListTopicsV2",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_user_groups(
         self,
         *,
@@ -3083,6 +3900,32 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._paginate(
             "SearchAnalyses",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_apps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.SearchAppsRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchAppsResponseTypeDef]:
+        """Every page of SearchApps in every target, merged per target (botocore's
+        build_full_result).
+
+        Searches for apps in an Amazon Web Services account using the specified
+        filters. This operation is eventually consistent; the results might not
+        reflect very recent updates. Results are paginated; use the NextToken
+        parameter to retrieve additional results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchApps
+        """
+        return self._paginate(
+            "SearchApps",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -3230,6 +4073,29 @@ class MultiRegionQuickSight(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_search_knowledge_bases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.SearchKnowledgeBasesRequestTypeDef],
+    ) -> TargetResults[type_defs.SearchKnowledgeBasesResponseTypeDef]:
+        """Every page of SearchKnowledgeBases in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches for a subset of knowledge bases based on specified filters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchKnowledgeBases
+        """
+        return self._paginate(
+            "SearchKnowledgeBases",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_search_topics(
         self,
         *,
@@ -3247,6 +4113,29 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._paginate(
             "SearchTopics",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_search_topics_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.SearchTopicsV2RequestTypeDef],
+    ) -> TargetResults[type_defs.SearchTopicsV2ResponseTypeDef]:
+        """Every page of SearchTopicsV2 in every target, merged per target
+        (botocore's build_full_result).
+
+        Searches for any Q topic that exists in an Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchTopicsV2
+        """
+        return self._paginate(
+            "SearchTopicsV2",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -3324,6 +4213,36 @@ class MultiRegionQuickSight(MultiRegionClient):
         return self._items(
             "ListAnalyses", kwargs, max_items=max_items, page_size=page_size
         )
+
+    def iter_list_approval_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListApprovalPoliciesRequestTypeDef],
+    ) -> Items[type_defs.ApprovalPolicyTypeDef]:
+        """Each element of Policies in every page of ListApprovalPolicies, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListApprovalPolicies
+        """
+        return self._items(
+            "ListApprovalPolicies", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_apps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAppsRequestTypeDef],
+    ) -> Items[type_defs.AppSummaryTypeDef]:
+        """Each element of AppSummaryList in every page of ListApps, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListApps
+        """
+        return self._items("ListApps", kwargs, max_items=max_items, page_size=page_size)
 
     def iter_list_asset_bundle_export_jobs(
         self,
@@ -3461,6 +4380,22 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._items(
             "ListDataSources", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_dlp_settings(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListDlpSettingsRequestTypeDef],
+    ) -> Items[type_defs.DlpSettingSummaryTypeDef]:
+        """Each element of DlpSettingSummaries in every page of ListDlpSettings, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListDlpSettings
+        """
+        return self._items(
+            "ListDlpSettings", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_flows(
@@ -3612,6 +4547,39 @@ class MultiRegionQuickSight(MultiRegionClient):
             "ListIngestions", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_knowledge_bases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListKnowledgeBasesRequestTypeDef],
+    ) -> Items[type_defs.KnowledgeBaseSummaryTypeDef]:
+        """Each element of KnowledgeBaseSummaries in every page of
+        ListKnowledgeBases, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListKnowledgeBases
+        """
+        return self._items(
+            "ListKnowledgeBases", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_limits_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListLimitsProfilesRequestTypeDef],
+    ) -> Items[type_defs.LimitsProfileTypeDef]:
+        """Each element of profiles in every page of ListLimitsProfiles, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListLimitsProfiles
+        """
+        return self._items(
+            "ListLimitsProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_namespaces(
         self,
         *,
@@ -3626,6 +4594,26 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._items(
             "ListNamespaces", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_o_auth_client_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListOAuthClientApplicationsRequestTypeDef],
+    ) -> Items[type_defs.OAuthClientApplicationSummaryTypeDef]:
+        """Each element of OAuthClientApplications in every page of
+        ListOAuthClientApplications, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListOAuthClientApplications
+        """
+        return self._items(
+            "ListOAuthClientApplications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
         )
 
     def iter_list_role_memberships(
@@ -3726,6 +4714,22 @@ class MultiRegionQuickSight(MultiRegionClient):
             "ListThemes", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_topics_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListTopicsV2RequestTypeDef],
+    ) -> Items[type_defs.TopicV2SummaryTypeDef]:
+        """Each element of TopicSummaryList in every page of ListTopicsV2, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/ListTopicsV2
+        """
+        return self._items(
+            "ListTopicsV2", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_user_groups(
         self,
         *,
@@ -3789,6 +4793,22 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._items(
             "SearchAnalyses", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_apps(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.SearchAppsRequestTypeDef],
+    ) -> Items[type_defs.AppSummaryTypeDef]:
+        """Each element of AppSummaryList in every page of SearchApps, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchApps
+        """
+        return self._items(
+            "SearchApps", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_search_dashboards(
@@ -3887,6 +4907,23 @@ class MultiRegionQuickSight(MultiRegionClient):
             "SearchGroups", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_search_knowledge_bases(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.SearchKnowledgeBasesRequestTypeDef],
+    ) -> Items[type_defs.KnowledgeBaseSummaryTypeDef]:
+        """Each element of KnowledgeBaseSummaries in every page of
+        SearchKnowledgeBases, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchKnowledgeBases
+        """
+        return self._items(
+            "SearchKnowledgeBases", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_search_topics(
         self,
         *,
@@ -3901,4 +4938,20 @@ class MultiRegionQuickSight(MultiRegionClient):
         """
         return self._items(
             "SearchTopics", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_search_topics_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.SearchTopicsV2RequestTypeDef],
+    ) -> Items[type_defs.TopicV2SummaryTypeDef]:
+        """Each element of TopicSummaryList in every page of SearchTopicsV2, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/quicksight-2018-04-01/SearchTopicsV2
+        """
+        return self._items(
+            "SearchTopicsV2", kwargs, max_items=max_items, page_size=page_size
         )

@@ -9,6 +9,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ActionConnectorErrorTypeType",
         "ActionConnectorSearchFilterNameEnumType",
         "ActionConnectorTypeType",
+        "AgentLifecycleType",
+        "AgentOwnershipFilterAttributeType",
+        "AgentStatusType",
         "AggTypeType",
         "AnalysisErrorTypeType",
         "AnalysisFilterAttributeType",
@@ -16,6 +19,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AnchorTypeType",
         "AnonymousUserDashboardEmbeddingConfigurationDisabledFeatureType",
         "AnonymousUserDashboardEmbeddingConfigurationEnabledFeatureType",
+        "AppVisibilityType",
+        "ApplicableToTypeType",
         "ArcThicknessOptionsType",
         "ArcThicknessType",
         "AssetBundleExportFormatType",
@@ -27,10 +32,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AssetBundleExportJobRefreshSchedulePropertyToOverrideType",
         "AssetBundleExportJobStatusType",
         "AssetBundleExportJobThemePropertyToOverrideType",
+        "AssetBundleExportJobTopicV2PropertyToOverrideType",
         "AssetBundleExportJobVPCConnectionPropertyToOverrideType",
         "AssetBundleImportFailureActionType",
         "AssetBundleImportJobStatusType",
+        "AssetTypeType",
         "AssignmentStatusType",
+        "AudioExtractionStatusType",
+        "AuthTypeType",
         "AuthenticationMethodOptionType",
         "AuthenticationTypeType",
         "AuthorSpecifiedAggregationType",
@@ -60,6 +69,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CommitModeType",
         "ComparisonMethodType",
         "ComparisonMethodTypeType",
+        "ComparisonOperatorType",
         "ConditionalFormattingIconDisplayOptionType",
         "ConditionalFormattingIconSetTypeType",
         "ConnectionAuthTypeType",
@@ -67,6 +77,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ContributionAnalysisDirectionType",
         "ContributionAnalysisSortTypeType",
         "ControlSortDirectionType",
+        "CredentialStatusType",
         "CrossDatasetTypesType",
         "CustomContentImageScalingConfigurationType",
         "CustomContentTypeType",
@@ -84,6 +95,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DataSetFilterAttributeType",
         "DataSetImportModeType",
         "DataSetNumericComparisonFilterOperatorType",
+        "DataSetStatusType",
         "DataSetStringComparisonFilterOperatorType",
         "DataSetStringListFilterOperatorType",
         "DataSetUseAsType",
@@ -97,8 +109,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DecalPatternTypeType",
         "DecalStyleTypeType",
         "DefaultAggregationType",
+        "DefaultCategoryEffectType",
         "DigitGroupingStyleType",
         "DisplayFormatType",
+        "DlpActionType",
+        "DlpProviderTypeType",
+        "DlpSettingStatusType",
         "EditionType",
         "EmbeddingIdentityTypeType",
         "FieldNameType",
@@ -122,14 +138,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GeospatialLayerTypeType",
         "GeospatialMapNavigationType",
         "GeospatialSelectedPointStyleType",
+        "GovernedActionType",
         "GroupFilterAttributeType",
         "GroupFilterOperatorType",
+        "HierarchyFilterMatchOperatorType",
         "HistogramBinTypeType",
         "HorizontalTextAlignmentType",
         "IconType",
         "IdentityStoreType",
         "IdentityTypeType",
         "ImageCustomActionTriggerType",
+        "ImageExtractionStatusType",
         "IncludeFolderMembersType",
         "IncludeGeneratedAnswerType",
         "IncludeQuickSightQIndexType",
@@ -143,9 +162,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "JoinTypeType",
         "KPISparklineTypeType",
         "KPIVisualStandardLayoutTypeType",
+        "KbIngestionStatusType",
+        "KnowledgeBaseSearchFilterNameType",
+        "KnowledgeBaseSearchOperatorType",
+        "KnowledgeBaseSortByFieldType",
         "LayerCustomActionTriggerType",
         "LayoutElementTypeType",
         "LegendPositionType",
+        "LimitSourceType",
+        "LimitUnitType",
         "LineChartLineStyleType",
         "LineChartMarkerShapeType",
         "LineChartTypeType",
@@ -168,6 +193,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "NumericEqualityMatchOperatorType",
         "NumericFilterSelectAllOptionsType",
         "NumericSeparatorSymbolType",
+        "OAuthClientAuthenticationTypeType",
         "OtherCategoriesType",
         "PanelBorderStyleType",
         "PaperOrientationType",
@@ -203,10 +229,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RelativeFontSizeType",
         "ResizeOptionType",
         "ResourceStatusType",
+        "ResourceTypeType",
         "ReviewedAnswerErrorCodeType",
         "RoleType",
         "RowLevelPermissionFormatVersionType",
         "RowLevelPermissionPolicyType",
+        "SearchAppsFilterNameType",
         "SearchFilterOperatorType",
         "SectionPageBreakStatusType",
         "SelectAllValueOptionsType",
@@ -215,6 +243,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SelfUpgradeAdminActionType",
         "SelfUpgradeRequestStatusType",
         "SelfUpgradeStatusType",
+        "ServiceRoleTypeType",
         "ServiceTypeType",
         "SharingModelType",
         "SheetContentTypeType",
@@ -233,6 +262,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SnapshotFileSheetSelectionScopeType",
         "SnapshotJobStatusType",
         "SortDirectionType",
+        "SortOrderType",
+        "SpaceQuickSightResourceTypeType",
+        "SpaceQuickSightSearchFilterNameType",
+        "SpaceSearchOperatorType",
         "SparklineAxisBehaviorType",
         "SparklineVisualTypeType",
         "SpecialValueType",
@@ -268,15 +301,20 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TopicSortDirectionType",
         "TopicTimeGranularityType",
         "TopicUserExperienceVersionType",
+        "TopicV2PublishOptionType",
         "TransposedColumnTypeType",
         "URLTargetConfigurationType",
         "UndefinedSpecifiedValueTypeType",
+        "UserIndexCapacitySortByType",
+        "UserIndexCapacitySortOrderType",
         "UserRoleType",
         "VPCConnectionAvailabilityStatusType",
         "VPCConnectionResourceStatusType",
         "ValidationStrategyModeType",
         "ValueWhenUnsetOptionType",
         "VerticalTextAlignmentType",
+        "VideoExtractionStatusType",
+        "VideoExtractionTypeType",
         "VisibilityType",
         "VisualCustomActionTriggerType",
         "VisualHighlightTriggerType",
@@ -329,6 +367,14 @@ ActionConnectorTypeType = Literal[
     "ASANA",
     "BAMBOO_HR",
 ]
+AgentLifecycleType = Literal["PREVIEW", "PUBLISHED"]
+AgentOwnershipFilterAttributeType = Literal[
+    "DIRECT_QUICKSIGHT_OWNER",
+    "DIRECT_QUICKSIGHT_VIEWER_OR_OWNER",
+    "DIRECT_QUICKSIGHT_SOLE_OWNER",
+    "AGENT_NAME",
+]
+AgentStatusType = Literal["ACTIVE", "UPDATING", "FAILED", "CREATING"]
 AggTypeType = Literal[
     "SUM",
     "MIN",
@@ -376,6 +422,8 @@ AnchorOptionType = Literal["NOW"]
 AnchorTypeType = Literal["TODAY"]
 AnonymousUserDashboardEmbeddingConfigurationDisabledFeatureType = Literal["SHARED_VIEW"]
 AnonymousUserDashboardEmbeddingConfigurationEnabledFeatureType = Literal["SHARED_VIEW"]
+AppVisibilityType = Literal["PRIVATE", "PUBLIC"]
+ApplicableToTypeType = Literal["GROUP"]
 ArcThicknessType = Literal["SMALL", "MEDIUM", "LARGE", "WHOLE"]
 ArcThicknessOptionsType = Literal["SMALL", "MEDIUM", "LARGE"]
 AssetBundleExportFormatType = Literal["CLOUDFORMATION_JSON", "QUICKSIGHT_JSON"]
@@ -416,6 +464,7 @@ AssetBundleExportJobStatusType = Literal[
     "FAILED",
 ]
 AssetBundleExportJobThemePropertyToOverrideType = Literal["Name"]
+AssetBundleExportJobTopicV2PropertyToOverrideType = Literal["Name", "Description"]
 AssetBundleExportJobVPCConnectionPropertyToOverrideType = Literal[
     "Name",
     "DnsResolvers",
@@ -431,7 +480,10 @@ AssetBundleImportJobStatusType = Literal[
     "FAILED_ROLLBACK_COMPLETED",
     "FAILED_ROLLBACK_ERROR",
 ]
+AssetTypeType = Literal["AGENT", "SPACE", "KNOWLEDGE_BASE"]
 AssignmentStatusType = Literal["ENABLED", "DRAFT", "DISABLED"]
+AudioExtractionStatusType = Literal["ENABLED", "DISABLED"]
+AuthTypeType = Literal["THREE_LEGGED_OAUTH", "TWO_LEGGED_OAUTH", "SERVICE_ACCOUNT"]
 AuthenticationMethodOptionType = Literal[
     "IAM_AND_QUICKSIGHT",
     "IAM_ONLY",
@@ -472,7 +524,7 @@ BrandVersionStatusType = Literal[
     "CREATE_SUCCEEDED",
     "CREATE_FAILED",
 ]
-CapabilityStateType = Literal["DENY"]
+CapabilityStateType = Literal["DENY", "ALLOW"]
 CategoricalAggregationFunctionType = Literal["COUNT", "DISTINCT_COUNT"]
 CategoryFilterFunctionType = Literal["EXACT", "CONTAINS"]
 CategoryFilterMatchOperatorType = Literal[
@@ -507,6 +559,7 @@ ComparisonMethodTypeType = Literal[
     "RUNNING_SUM",
     "MOVING_AVERAGE",
 ]
+ComparisonOperatorType = Literal["StringEquals", "StringLike"]
 ConditionalFormattingIconDisplayOptionType = Literal["ICON_ONLY"]
 ConditionalFormattingIconSetTypeType = Literal[
     "PLUS_MINUS",
@@ -538,6 +591,7 @@ ContributionAnalysisSortTypeType = Literal[
     "PERCENTAGE_DIFFERENCE",
 ]
 ControlSortDirectionType = Literal["ASC", "DESC", "USER_DEFINED_ORDER"]
+CredentialStatusType = Literal["CONNECTED", "AUTH_FAILED", "NOT_VERIFIED"]
 CrossDatasetTypesType = Literal["ALL_DATASETS", "SINGLE_DATASET"]
 CustomContentImageScalingConfigurationType = Literal[
     "FIT_TO_HEIGHT",
@@ -605,6 +659,7 @@ DataSetNumericComparisonFilterOperatorType = Literal[
     "LESS_THAN",
     "LESS_THAN_OR_EQUALS_TO",
 ]
+DataSetStatusType = Literal["CREATING", "UPDATING", "ACTIVE", "FAILED", "DELETING"]
 DataSetStringComparisonFilterOperatorType = Literal[
     "EQUALS",
     "DOES_NOT_EQUAL",
@@ -729,8 +784,12 @@ DefaultAggregationType = Literal[
     "VAR",
     "VARP",
 ]
+DefaultCategoryEffectType = Literal["DENY_BY_DEFAULT"]
 DigitGroupingStyleType = Literal["DEFAULT", "LAKHS"]
 DisplayFormatType = Literal["AUTO", "PERCENT", "CURRENCY", "NUMBER", "DATE", "STRING"]
+DlpActionType = Literal["ALLOW", "WARN", "BLOCK"]
+DlpProviderTypeType = Literal["MICROSOFT_PURVIEW"]
+DlpSettingStatusType = Literal["ACTIVE", "INACTIVE"]
 EditionType = Literal["STANDARD", "ENTERPRISE", "ENTERPRISE_AND_Q"]
 EmbeddingIdentityTypeType = Literal["IAM", "QUICKSIGHT", "ANONYMOUS"]
 FieldNameType = Literal[
@@ -745,6 +804,7 @@ FilterClassType = Literal[
     "ENFORCED_VALUE_FILTER",
     "CONDITIONAL_VALUE_FILTER",
     "NAMED_VALUE_FILTER",
+    "DASHBOARD_DEFAULT_FILTER",
 ]
 FilterNullOptionType = Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]
 FilterOperatorType = Literal["StringEquals", "StringLike"]
@@ -790,8 +850,10 @@ GeospatialColorStateType = Literal["ENABLED", "DISABLED"]
 GeospatialLayerTypeType = Literal["POINT", "LINE", "POLYGON"]
 GeospatialMapNavigationType = Literal["ENABLED", "DISABLED"]
 GeospatialSelectedPointStyleType = Literal["POINT", "CLUSTER", "HEATMAP"]
+GovernedActionType = Literal["SHARE"]
 GroupFilterAttributeType = Literal["GROUP_NAME"]
 GroupFilterOperatorType = Literal["StartsWith"]
+HierarchyFilterMatchOperatorType = Literal["INCLUDE", "EXCLUDE"]
 HistogramBinTypeType = Literal["BIN_COUNT", "BIN_WIDTH"]
 HorizontalTextAlignmentType = Literal["LEFT", "CENTER", "RIGHT", "AUTO"]
 IconType = Literal[
@@ -825,6 +887,7 @@ IconType = Literal[
 IdentityStoreType = Literal["QUICKSIGHT"]
 IdentityTypeType = Literal["IAM", "QUICKSIGHT", "IAM_IDENTITY_CENTER"]
 ImageCustomActionTriggerType = Literal["CLICK", "MENU"]
+ImageExtractionStatusType = Literal["ENABLED", "DISABLED"]
 IncludeFolderMembersType = Literal["RECURSE", "ONE_LEVEL", "NONE"]
 IncludeGeneratedAnswerType = Literal["INCLUDE", "EXCLUDE"]
 IncludeQuickSightQIndexType = Literal["INCLUDE", "EXCLUDE"]
@@ -905,6 +968,33 @@ JoinOperationTypeType = Literal["INNER", "OUTER", "LEFT", "RIGHT"]
 JoinTypeType = Literal["INNER", "OUTER", "LEFT", "RIGHT"]
 KPISparklineTypeType = Literal["LINE", "AREA"]
 KPIVisualStandardLayoutTypeType = Literal["CLASSIC", "VERTICAL"]
+KbIngestionStatusType = Literal[
+    "QUEUED",
+    "RUNNING",
+    "FAILED",
+    "COMPLETED",
+    "INCOMPLETE",
+    "CANCELLED",
+    "CANCELLING",
+    "TIMEOUT",
+]
+KnowledgeBaseSearchFilterNameType = Literal[
+    "KNOWLEDGE_BASE_ID",
+    "KNOWLEDGE_BASE_NAME",
+    "DIRECT_QUICKSIGHT_OWNER",
+    "DIRECT_QUICKSIGHT_VIEWER_OR_OWNER",
+    "DIRECT_QUICKSIGHT_SOLE_OWNER",
+    "KNOWLEDGE_BASE_SIZE_BYTES",
+    "PRIMARY_OWNER",
+    "DATASOURCE_ARN",
+]
+KnowledgeBaseSearchOperatorType = Literal[
+    "STRING_EQUALS",
+    "STRING_LIKE",
+    "GREATER_THAN_OR_EQUALS",
+    "LESS_THAN_OR_EQUALS",
+]
+KnowledgeBaseSortByFieldType = Literal["KNOWLEDGE_BASE_SIZE_BYTES", "CREATED_AT"]
 LayerCustomActionTriggerType = Literal["DATA_POINT_CLICK", "DATA_POINT_MENU"]
 LayoutElementTypeType = Literal[
     "VISUAL",
@@ -914,6 +1004,8 @@ LayoutElementTypeType = Literal[
     "IMAGE",
 ]
 LegendPositionType = Literal["AUTO", "RIGHT", "BOTTOM", "TOP"]
+LimitSourceType = Literal["DIRECT_USER", "GROUP", "ROLE", "ACCOUNT", "SYSTEM_DEFAULT"]
+LimitUnitType = Literal["MB", "GB", "HOURS", "DAYS"]
 LineChartLineStyleType = Literal["SOLID", "DOTTED", "DASHED"]
 LineChartMarkerShapeType = Literal[
     "CIRCLE",
@@ -1002,6 +1094,7 @@ NumberScaleType = Literal[
 NumericEqualityMatchOperatorType = Literal["EQUALS", "DOES_NOT_EQUAL"]
 NumericFilterSelectAllOptionsType = Literal["FILTER_ALL_VALUES"]
 NumericSeparatorSymbolType = Literal["COMMA", "DOT", "SPACE"]
+OAuthClientAuthenticationTypeType = Literal["TOKEN"]
 OtherCategoriesType = Literal["INCLUDE", "EXCLUDE"]
 PanelBorderStyleType = Literal["SOLID", "DASHED", "DOTTED"]
 PaperOrientationType = Literal["PORTRAIT", "LANDSCAPE"]
@@ -1076,6 +1169,7 @@ ResourceStatusType = Literal[
     "UPDATE_FAILED",
     "DELETED",
 ]
+ResourceTypeType = Literal["INDEX_STORAGE", "AGENT_HOURS"]
 ReviewedAnswerErrorCodeType = Literal[
     "INTERNAL_ERROR",
     "MISSING_ANSWER",
@@ -1088,6 +1182,13 @@ ReviewedAnswerErrorCodeType = Literal[
 RoleType = Literal["ADMIN", "AUTHOR", "READER", "ADMIN_PRO", "AUTHOR_PRO", "READER_PRO"]
 RowLevelPermissionFormatVersionType = Literal["VERSION_1", "VERSION_2"]
 RowLevelPermissionPolicyType = Literal["GRANT_ACCESS", "DENY_ACCESS"]
+SearchAppsFilterNameType = Literal[
+    "APP_ID",
+    "APP_NAME",
+    "DIRECT_QUICKSIGHT_SOLE_OWNER",
+    "DIRECT_QUICKSIGHT_OWNER",
+    "DIRECT_QUICKSIGHT_VIEWER_OR_OWNER",
+]
 SearchFilterOperatorType = Literal["StringEquals", "StringLike"]
 SectionPageBreakStatusType = Literal["ENABLED", "DISABLED"]
 SelectAllValueOptionsType = Literal["ALL_VALUES"]
@@ -1102,7 +1203,8 @@ SelfUpgradeRequestStatusType = Literal[
     "VERIFY_FAILED",
 ]
 SelfUpgradeStatusType = Literal["AUTO_APPROVAL", "ADMIN_APPROVAL"]
-ServiceTypeType = Literal["REDSHIFT", "QBUSINESS", "ATHENA"]
+ServiceRoleTypeType = Literal["QUICKSIGHT_MANAGED", "CUSTOMER_MANAGED"]
+ServiceTypeType = Literal["REDSHIFT", "QBUSINESS", "ATHENA", "GLUE_DATA_CATALOG"]
 SharingModelType = Literal["ACCOUNT", "NAMESPACE"]
 SheetContentTypeType = Literal["PAGINATED", "INTERACTIVE"]
 SheetControlDateTimePickerTypeType = Literal["SINGLE_VALUED", "DATE_RANGE"]
@@ -1144,6 +1246,25 @@ SnapshotFileFormatTypeType = Literal["CSV", "PDF", "EXCEL"]
 SnapshotFileSheetSelectionScopeType = Literal["ALL_VISUALS", "SELECTED_VISUALS"]
 SnapshotJobStatusType = Literal["QUEUED", "RUNNING", "COMPLETED", "FAILED"]
 SortDirectionType = Literal["ASC", "DESC"]
+SortOrderType = Literal["ASC", "DESC"]
+SpaceQuickSightResourceTypeType = Literal[
+    "TOPIC",
+    "DASHBOARD",
+    "KNOWLEDGE_BASE",
+    "ACTION_CONNECTOR",
+    "DATA_SET",
+]
+SpaceQuickSightSearchFilterNameType = Literal[
+    "SPACE_ID",
+    "SPACE_NAME",
+    "DIRECT_QUICKSIGHT_OWNER",
+    "DIRECT_QUICKSIGHT_VIEWER_OR_OWNER",
+    "DIRECT_QUICKSIGHT_SOLE_OWNER",
+    "CONTRIBUTED_BY",
+    "CONSUMED_SOURCE_SIZE",
+    "CREATED_BY",
+]
+SpaceSearchOperatorType = Literal["STRING_EQUALS", "STRING_LIKE", "NUMBER_RANGE"]
 SparklineAxisBehaviorType = Literal["SHARED", "INDEPENDENT"]
 SparklineVisualTypeType = Literal["LINE", "AREA_LINE"]
 SpecialValueType = Literal["EMPTY", "NULL", "OTHER"]
@@ -1242,9 +1363,12 @@ TopicTimeGranularityType = Literal[
     "YEAR",
 ]
 TopicUserExperienceVersionType = Literal["LEGACY", "NEW_READER_EXPERIENCE"]
+TopicV2PublishOptionType = Literal["DRAFT", "PUBLISH"]
 TransposedColumnTypeType = Literal["ROW_HEADER_COLUMN", "VALUE_COLUMN"]
 URLTargetConfigurationType = Literal["NEW_TAB", "NEW_WINDOW", "SAME_TAB"]
 UndefinedSpecifiedValueTypeType = Literal["LEAST", "MOST"]
+UserIndexCapacitySortByType = Literal["TOTAL_CAPACITY_BYTES"]
+UserIndexCapacitySortOrderType = Literal["ASC", "DESC"]
 UserRoleType = Literal[
     "ADMIN",
     "AUTHOR",
@@ -1274,6 +1398,11 @@ VPCConnectionResourceStatusType = Literal[
 ValidationStrategyModeType = Literal["STRICT", "LENIENT"]
 ValueWhenUnsetOptionType = Literal["RECOMMENDED_VALUE", "NULL"]
 VerticalTextAlignmentType = Literal["TOP", "MIDDLE", "BOTTOM", "AUTO"]
+VideoExtractionStatusType = Literal["ENABLED", "DISABLED"]
+VideoExtractionTypeType = Literal[
+    "AUDIO_TRANSCRIPTION_ONLY",
+    "VISUAL_CONTENT_AND_AUDIO_TRANSCRIPTION",
+]
 VisibilityType = Literal["HIDDEN", "VISIBLE"]
 VisualCustomActionTriggerType = Literal["DATA_POINT_CLICK", "DATA_POINT_MENU"]
 VisualHighlightTriggerType = Literal["DATA_POINT_CLICK", "DATA_POINT_HOVER", "NONE"]

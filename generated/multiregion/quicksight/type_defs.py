@@ -14,6 +14,8 @@ from typing import IO, TYPE_CHECKING, Any
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
 from multiregion.type_defs import (
+    DocumentOutputValue as DocumentOutputValue,
+    DocumentValue as DocumentValue,
     EmptyResponseMetadataTypeDef as EmptyResponseMetadataTypeDef,
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
@@ -22,6 +24,9 @@ from .literals import (
     ActionConnectorErrorTypeType,
     ActionConnectorSearchFilterNameEnumType,
     ActionConnectorTypeType,
+    AgentLifecycleType,
+    AgentOwnershipFilterAttributeType,
+    AgentStatusType,
     AggTypeType,
     AnalysisErrorTypeType,
     AnalysisFilterAttributeType,
@@ -29,6 +34,8 @@ from .literals import (
     AnchorTypeType,
     AnonymousUserDashboardEmbeddingConfigurationDisabledFeatureType,
     AnonymousUserDashboardEmbeddingConfigurationEnabledFeatureType,
+    AppVisibilityType,
+    ApplicableToTypeType,
     ArcThicknessOptionsType,
     ArcThicknessType,
     AssetBundleExportFormatType,
@@ -40,10 +47,14 @@ from .literals import (
     AssetBundleExportJobRefreshSchedulePropertyToOverrideType,
     AssetBundleExportJobStatusType,
     AssetBundleExportJobThemePropertyToOverrideType,
+    AssetBundleExportJobTopicV2PropertyToOverrideType,
     AssetBundleExportJobVPCConnectionPropertyToOverrideType,
     AssetBundleImportFailureActionType,
     AssetBundleImportJobStatusType,
+    AssetTypeType,
     AssignmentStatusType,
+    AudioExtractionStatusType,
+    AuthTypeType,
     AuthenticationMethodOptionType,
     AuthenticationTypeType,
     AuthorSpecifiedAggregationType,
@@ -73,6 +84,7 @@ from .literals import (
     CommitModeType,
     ComparisonMethodType,
     ComparisonMethodTypeType,
+    ComparisonOperatorType,
     ConditionalFormattingIconDisplayOptionType,
     ConditionalFormattingIconSetTypeType,
     ConnectionAuthTypeType,
@@ -80,6 +92,7 @@ from .literals import (
     ContributionAnalysisDirectionType,
     ContributionAnalysisSortTypeType,
     ControlSortDirectionType,
+    CredentialStatusType,
     CrossDatasetTypesType,
     CustomContentImageScalingConfigurationType,
     CustomContentTypeType,
@@ -97,6 +110,7 @@ from .literals import (
     DataSetFilterAttributeType,
     DataSetImportModeType,
     DataSetNumericComparisonFilterOperatorType,
+    DataSetStatusType,
     DataSetStringComparisonFilterOperatorType,
     DataSetStringListFilterOperatorType,
     DataSetUseAsType,
@@ -110,8 +124,12 @@ from .literals import (
     DecalPatternTypeType,
     DecalStyleTypeType,
     DefaultAggregationType,
+    DefaultCategoryEffectType,
     DigitGroupingStyleType,
     DisplayFormatType,
+    DlpActionType,
+    DlpProviderTypeType,
+    DlpSettingStatusType,
     EditionType,
     EmbeddingIdentityTypeType,
     FieldNameType,
@@ -135,14 +153,17 @@ from .literals import (
     GeospatialLayerTypeType,
     GeospatialMapNavigationType,
     GeospatialSelectedPointStyleType,
+    GovernedActionType,
     GroupFilterAttributeType,
     GroupFilterOperatorType,
+    HierarchyFilterMatchOperatorType,
     HistogramBinTypeType,
     HorizontalTextAlignmentType,
     IconType,
     IdentityStoreType,
     IdentityTypeType,
     ImageCustomActionTriggerType,
+    ImageExtractionStatusType,
     IncludeFolderMembersType,
     IncludeGeneratedAnswerType,
     IncludeQuickSightQIndexType,
@@ -156,9 +177,15 @@ from .literals import (
     JoinTypeType,
     KPISparklineTypeType,
     KPIVisualStandardLayoutTypeType,
+    KbIngestionStatusType,
+    KnowledgeBaseSearchFilterNameType,
+    KnowledgeBaseSearchOperatorType,
+    KnowledgeBaseSortByFieldType,
     LayerCustomActionTriggerType,
     LayoutElementTypeType,
     LegendPositionType,
+    LimitSourceType,
+    LimitUnitType,
     LineChartLineStyleType,
     LineChartMarkerShapeType,
     LineChartTypeType,
@@ -181,6 +208,7 @@ from .literals import (
     NumericEqualityMatchOperatorType,
     NumericFilterSelectAllOptionsType,
     NumericSeparatorSymbolType,
+    OAuthClientAuthenticationTypeType,
     OtherCategoriesType,
     PanelBorderStyleType,
     PaperOrientationType,
@@ -216,10 +244,12 @@ from .literals import (
     RelativeFontSizeType,
     ResizeOptionType,
     ResourceStatusType,
+    ResourceTypeType,
     ReviewedAnswerErrorCodeType,
     RoleType,
     RowLevelPermissionFormatVersionType,
     RowLevelPermissionPolicyType,
+    SearchAppsFilterNameType,
     SearchFilterOperatorType,
     SectionPageBreakStatusType,
     SelectAllValueOptionsType,
@@ -228,6 +258,7 @@ from .literals import (
     SelfUpgradeAdminActionType,
     SelfUpgradeRequestStatusType,
     SelfUpgradeStatusType,
+    ServiceRoleTypeType,
     ServiceTypeType,
     SharingModelType,
     SheetContentTypeType,
@@ -246,6 +277,10 @@ from .literals import (
     SnapshotFileSheetSelectionScopeType,
     SnapshotJobStatusType,
     SortDirectionType,
+    SortOrderType,
+    SpaceQuickSightResourceTypeType,
+    SpaceQuickSightSearchFilterNameType,
+    SpaceSearchOperatorType,
     SparklineAxisBehaviorType,
     SparklineVisualTypeType,
     SpecialValueType,
@@ -281,15 +316,20 @@ from .literals import (
     TopicSortDirectionType,
     TopicTimeGranularityType,
     TopicUserExperienceVersionType,
+    TopicV2PublishOptionType,
     TransposedColumnTypeType,
     URLTargetConfigurationType,
     UndefinedSpecifiedValueTypeType,
+    UserIndexCapacitySortByType,
+    UserIndexCapacitySortOrderType,
     UserRoleType,
     VPCConnectionAvailabilityStatusType,
     VPCConnectionResourceStatusType,
     ValidationStrategyModeType,
     ValueWhenUnsetOptionType,
     VerticalTextAlignmentType,
+    VideoExtractionStatusType,
+    VideoExtractionTypeType,
     VisibilityType,
     VisualCustomActionTriggerType,
     VisualHighlightTriggerType,
@@ -306,6 +346,7 @@ from .literals import (
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "APIKeyConnectionMetadataTypeDef",
+        "AccessControlConfigurationTypeDef",
         "AccountCustomizationTypeDef",
         "AccountInfoTypeDef",
         "AccountSettingsTypeDef",
@@ -316,6 +357,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ActiveIAMPolicyAssignmentTypeDef",
         "AdHocFilteringOptionTypeDef",
         "AdditionalNotesTypeDef",
+        "AgentSearchFilterTypeDef",
+        "AgentSummaryTypeDef",
+        "AgentTypeDef",
         "AggFunctionOutputTypeDef",
         "AggFunctionTypeDef",
         "AggregateOperationOutputTypeDef",
@@ -347,10 +391,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AnonymousUserGenerativeQnAEmbeddingConfigurationTypeDef",
         "AnonymousUserQSearchBarEmbeddingConfigurationTypeDef",
         "AnonymousUserSnapshotJobResultTypeDef",
+        "AppSummaryTypeDef",
         "AppendOperationOutputTypeDef",
         "AppendOperationTypeDef",
         "AppendedColumnTypeDef",
+        "ApplicableToOutputTypeDef",
+        "ApplicableToTypeDef",
         "ApplicationThemeTypeDef",
+        "ApprovalPolicyTypeDef",
         "ArcAxisConfigurationTypeDef",
         "ArcAxisDisplayRangeTypeDef",
         "ArcConfigurationTypeDef",
@@ -374,6 +422,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AssetBundleExportJobSummaryTypeDef",
         "AssetBundleExportJobThemeOverridePropertiesOutputTypeDef",
         "AssetBundleExportJobThemeOverridePropertiesTypeDef",
+        "AssetBundleExportJobTopicV2OverridePropertiesOutputTypeDef",
+        "AssetBundleExportJobTopicV2OverridePropertiesTypeDef",
         "AssetBundleExportJobVPCConnectionOverridePropertiesOutputTypeDef",
         "AssetBundleExportJobVPCConnectionOverridePropertiesTypeDef",
         "AssetBundleExportJobValidationStrategyTypeDef",
@@ -423,6 +473,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AssetBundleImportJobThemeOverridePermissionsTypeDef",
         "AssetBundleImportJobThemeOverrideTagsOutputTypeDef",
         "AssetBundleImportJobThemeOverrideTagsTypeDef",
+        "AssetBundleImportJobTopicV2OverrideParametersTypeDef",
+        "AssetBundleImportJobTopicV2OverridePermissionsOutputTypeDef",
+        "AssetBundleImportJobTopicV2OverridePermissionsTypeDef",
+        "AssetBundleImportJobTopicV2OverrideTagsOutputTypeDef",
+        "AssetBundleImportJobTopicV2OverrideTagsTypeDef",
         "AssetBundleImportJobVPCConnectionOverrideParametersOutputTypeDef",
         "AssetBundleImportJobVPCConnectionOverrideParametersTypeDef",
         "AssetBundleImportJobVPCConnectionOverrideTagsOutputTypeDef",
@@ -438,6 +493,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AssetOptionsTypeDef",
         "AthenaParametersTypeDef",
         "AttributeAggregationFunctionTypeDef",
+        "AudioExtractionConfigurationTypeDef",
         "AuroraParametersTypeDef",
         "AuroraPostgreSqlParametersTypeDef",
         "AuthConfigTypeDef",
@@ -474,8 +530,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BasicAuthConnectionMetadataTypeDef",
         "BatchCreateTopicReviewedAnswerRequestTypeDef",
         "BatchCreateTopicReviewedAnswerResponseTypeDef",
+        "BatchDeleteKnowledgeBaseFailureTypeDef",
+        "BatchDeleteKnowledgeBaseRequestTypeDef",
+        "BatchDeleteKnowledgeBaseResponseTypeDef",
+        "BatchDeleteKnowledgeBaseSuccessTypeDef",
         "BatchDeleteTopicReviewedAnswerRequestTypeDef",
         "BatchDeleteTopicReviewedAnswerResponseTypeDef",
+        "BatchDescribeUserLimitsErrorTypeDef",
+        "BatchDescribeUserLimitsRequestTypeDef",
+        "BatchDescribeUserLimitsResponseTypeDef",
         "BigQueryParametersTypeDef",
         "BinCountOptionsTypeDef",
         "BinWidthOptionsTypeDef",
@@ -518,6 +581,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CancelIngestionRequestTypeDef",
         "CancelIngestionResponseTypeDef",
         "CapabilitiesTypeDef",
+        "CapacityBytesRangeFilterTypeDef",
         "CascadingControlConfigurationOutputTypeDef",
         "CascadingControlConfigurationTypeDef",
         "CascadingControlSourceTypeDef",
@@ -616,8 +680,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateAccountSubscriptionResponseTypeDef",
         "CreateActionConnectorRequestTypeDef",
         "CreateActionConnectorResponseTypeDef",
+        "CreateAgentRequestTypeDef",
+        "CreateAgentResponseTypeDef",
         "CreateAnalysisRequestTypeDef",
         "CreateAnalysisResponseTypeDef",
+        "CreateApprovalPolicyRequestTypeDef",
+        "CreateApprovalPolicyResponseTypeDef",
         "CreateBrandRequestTypeDef",
         "CreateBrandResponseTypeDef",
         "CreateColumnsOperationOutputTypeDef",
@@ -630,6 +698,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateDataSetResponseTypeDef",
         "CreateDataSourceRequestTypeDef",
         "CreateDataSourceResponseTypeDef",
+        "CreateDlpSettingRequestTypeDef",
+        "CreateDlpSettingResponseTypeDef",
+        "CreateFlowRequestTypeDef",
+        "CreateFlowResponseTypeDef",
         "CreateFolderMembershipRequestTypeDef",
         "CreateFolderMembershipResponseTypeDef",
         "CreateFolderRequestTypeDef",
@@ -642,12 +714,20 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateIAMPolicyAssignmentResponseTypeDef",
         "CreateIngestionRequestTypeDef",
         "CreateIngestionResponseTypeDef",
+        "CreateKnowledgeBaseRequestTypeDef",
+        "CreateKnowledgeBaseResponseTypeDef",
+        "CreateLimitsProfileRequestTypeDef",
+        "CreateLimitsProfileResponseTypeDef",
         "CreateNamespaceRequestTypeDef",
         "CreateNamespaceResponseTypeDef",
+        "CreateOAuthClientApplicationRequestTypeDef",
+        "CreateOAuthClientApplicationResponseTypeDef",
         "CreateRefreshScheduleRequestTypeDef",
         "CreateRefreshScheduleResponseTypeDef",
         "CreateRoleMembershipRequestTypeDef",
         "CreateRoleMembershipResponseTypeDef",
+        "CreateSpaceRequestTypeDef",
+        "CreateSpaceResponseTypeDef",
         "CreateTemplateAliasRequestTypeDef",
         "CreateTemplateAliasResponseTypeDef",
         "CreateTemplateRequestTypeDef",
@@ -661,6 +741,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateTopicRequestTypeDef",
         "CreateTopicResponseTypeDef",
         "CreateTopicReviewedAnswerTypeDef",
+        "CreateTopicV2RequestTypeDef",
+        "CreateTopicV2ResponseTypeDef",
         "CreateVPCConnectionRequestTypeDef",
         "CreateVPCConnectionResponseTypeDef",
         "CredentialPairTypeDef",
@@ -685,6 +767,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CustomParameterValuesOutputTypeDef",
         "CustomParameterValuesTypeDef",
         "CustomPermissionsTypeDef",
+        "CustomPromptInputParametersTypeDef",
+        "CustomPromptInputTypeDef",
+        "CustomPromptInterfaceTypeDef",
+        "CustomPromptProfileTypeDef",
         "CustomSqlOutputTypeDef",
         "CustomSqlTypeDef",
         "CustomValuesConfigurationOutputTypeDef",
@@ -828,6 +914,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DefaultFormattingTypeDef",
         "DefaultFreeFormLayoutConfigurationTypeDef",
         "DefaultGridLayoutConfigurationTypeDef",
+        "DefaultHierarchyFilterDropDownControlOptionsOutputTypeDef",
+        "DefaultHierarchyFilterDropDownControlOptionsTypeDef",
+        "DefaultHierarchyFilterListControlOptionsOutputTypeDef",
+        "DefaultHierarchyFilterListControlOptionsTypeDef",
         "DefaultInteractiveLayoutConfigurationTypeDef",
         "DefaultNewSheetConfigurationTypeDef",
         "DefaultPaginatedLayoutConfigurationTypeDef",
@@ -844,8 +934,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteAccountSubscriptionResponseTypeDef",
         "DeleteActionConnectorRequestTypeDef",
         "DeleteActionConnectorResponseTypeDef",
+        "DeleteAgentRequestTypeDef",
+        "DeleteAgentResponseTypeDef",
         "DeleteAnalysisRequestTypeDef",
         "DeleteAnalysisResponseTypeDef",
+        "DeleteAppRequestTypeDef",
+        "DeleteAppResponseTypeDef",
+        "DeleteApprovalPolicyRequestTypeDef",
+        "DeleteApprovalPolicyResponseTypeDef",
         "DeleteBrandAssignmentRequestTypeDef",
         "DeleteBrandAssignmentResponseTypeDef",
         "DeleteBrandRequestTypeDef",
@@ -862,6 +958,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteDataSourceResponseTypeDef",
         "DeleteDefaultQBusinessApplicationRequestTypeDef",
         "DeleteDefaultQBusinessApplicationResponseTypeDef",
+        "DeleteDlpSettingRequestTypeDef",
+        "DeleteDlpSettingResponseTypeDef",
+        "DeleteFlowRequestTypeDef",
+        "DeleteFlowResponseTypeDef",
         "DeleteFolderMembershipRequestTypeDef",
         "DeleteFolderMembershipResponseTypeDef",
         "DeleteFolderRequestTypeDef",
@@ -874,14 +974,22 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteIAMPolicyAssignmentResponseTypeDef",
         "DeleteIdentityPropagationConfigRequestTypeDef",
         "DeleteIdentityPropagationConfigResponseTypeDef",
+        "DeleteKnowledgeBaseRequestTypeDef",
+        "DeleteKnowledgeBaseResponseTypeDef",
+        "DeleteLimitsProfileRequestTypeDef",
+        "DeleteLimitsProfileResponseTypeDef",
         "DeleteNamespaceRequestTypeDef",
         "DeleteNamespaceResponseTypeDef",
+        "DeleteOAuthClientApplicationRequestTypeDef",
+        "DeleteOAuthClientApplicationResponseTypeDef",
         "DeleteRefreshScheduleRequestTypeDef",
         "DeleteRefreshScheduleResponseTypeDef",
         "DeleteRoleCustomPermissionRequestTypeDef",
         "DeleteRoleCustomPermissionResponseTypeDef",
         "DeleteRoleMembershipRequestTypeDef",
         "DeleteRoleMembershipResponseTypeDef",
+        "DeleteSpaceRequestTypeDef",
+        "DeleteSpaceResponseTypeDef",
         "DeleteTemplateAliasRequestTypeDef",
         "DeleteTemplateAliasResponseTypeDef",
         "DeleteTemplateRequestTypeDef",
@@ -894,6 +1002,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteTopicRefreshScheduleResponseTypeDef",
         "DeleteTopicRequestTypeDef",
         "DeleteTopicResponseTypeDef",
+        "DeleteTopicV2RequestTypeDef",
+        "DeleteTopicV2ResponseTypeDef",
         "DeleteUserByPrincipalIdRequestTypeDef",
         "DeleteUserByPrincipalIdResponseTypeDef",
         "DeleteUserCustomPermissionRequestTypeDef",
@@ -914,12 +1024,22 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeActionConnectorPermissionsResponseTypeDef",
         "DescribeActionConnectorRequestTypeDef",
         "DescribeActionConnectorResponseTypeDef",
+        "DescribeAgentPermissionsRequestTypeDef",
+        "DescribeAgentPermissionsResponseTypeDef",
+        "DescribeAgentRequestTypeDef",
+        "DescribeAgentResponseTypeDef",
         "DescribeAnalysisDefinitionRequestTypeDef",
         "DescribeAnalysisDefinitionResponseTypeDef",
         "DescribeAnalysisPermissionsRequestTypeDef",
         "DescribeAnalysisPermissionsResponseTypeDef",
         "DescribeAnalysisRequestTypeDef",
         "DescribeAnalysisResponseTypeDef",
+        "DescribeAppPermissionsRequestTypeDef",
+        "DescribeAppPermissionsResponseTypeDef",
+        "DescribeAppRequestTypeDef",
+        "DescribeAppResponseTypeDef",
+        "DescribeApprovalPolicyRequestTypeDef",
+        "DescribeApprovalPolicyResponseTypeDef",
         "DescribeAssetBundleExportJobRequestTypeDef",
         "DescribeAssetBundleExportJobResponseTypeDef",
         "DescribeAssetBundleImportJobRequestTypeDef",
@@ -958,6 +1078,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeDataSourceResponseTypeDef",
         "DescribeDefaultQBusinessApplicationRequestTypeDef",
         "DescribeDefaultQBusinessApplicationResponseTypeDef",
+        "DescribeDlpSettingRequestTypeDef",
+        "DescribeDlpSettingResponseTypeDef",
+        "DescribeFlowRequestTypeDef",
+        "DescribeFlowResponseTypeDef",
         "DescribeFolderPermissionsRequestTypeDef",
         "DescribeFolderPermissionsResponseTypeDef",
         "DescribeFolderRequestTypeDef",
@@ -976,18 +1100,32 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeIpRestrictionResponseTypeDef",
         "DescribeKeyRegistrationRequestTypeDef",
         "DescribeKeyRegistrationResponseTypeDef",
+        "DescribeKnowledgeBasePermissionsRequestTypeDef",
+        "DescribeKnowledgeBasePermissionsResponseTypeDef",
+        "DescribeKnowledgeBaseRequestTypeDef",
+        "DescribeKnowledgeBaseResponseTypeDef",
+        "DescribeLimitsProfileRequestTypeDef",
+        "DescribeLimitsProfileResponseTypeDef",
         "DescribeNamespaceRequestTypeDef",
         "DescribeNamespaceResponseTypeDef",
+        "DescribeOAuthClientApplicationRequestTypeDef",
+        "DescribeOAuthClientApplicationResponseTypeDef",
         "DescribeQPersonalizationConfigurationRequestTypeDef",
         "DescribeQPersonalizationConfigurationResponseTypeDef",
         "DescribeQuickSightQSearchConfigurationRequestTypeDef",
         "DescribeQuickSightQSearchConfigurationResponseTypeDef",
         "DescribeRefreshScheduleRequestTypeDef",
         "DescribeRefreshScheduleResponseTypeDef",
+        "DescribeResourcePermissionsRequestTypeDef",
+        "DescribeResourcePermissionsResponseTypeDef",
         "DescribeRoleCustomPermissionRequestTypeDef",
         "DescribeRoleCustomPermissionResponseTypeDef",
         "DescribeSelfUpgradeConfigurationRequestTypeDef",
         "DescribeSelfUpgradeConfigurationResponseTypeDef",
+        "DescribeSpacePermissionsRequestTypeDef",
+        "DescribeSpacePermissionsResponseTypeDef",
+        "DescribeSpaceRequestTypeDef",
+        "DescribeSpaceResponseTypeDef",
         "DescribeTemplateAliasRequestTypeDef",
         "DescribeTemplateAliasResponseTypeDef",
         "DescribeTemplateDefinitionRequestTypeDef",
@@ -1004,12 +1142,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeThemeResponseTypeDef",
         "DescribeTopicPermissionsRequestTypeDef",
         "DescribeTopicPermissionsResponseTypeDef",
+        "DescribeTopicPermissionsV2RequestTypeDef",
+        "DescribeTopicPermissionsV2ResponseTypeDef",
         "DescribeTopicRefreshRequestTypeDef",
         "DescribeTopicRefreshResponseTypeDef",
         "DescribeTopicRefreshScheduleRequestTypeDef",
         "DescribeTopicRefreshScheduleResponseTypeDef",
         "DescribeTopicRequestTypeDef",
         "DescribeTopicResponseTypeDef",
+        "DescribeTopicV2RequestTypeDef",
+        "DescribeTopicV2ResponseTypeDef",
         "DescribeUserRequestTypeDef",
         "DescribeUserResponseTypeDef",
         "DescribeVPCConnectionRequestTypeDef",
@@ -1020,12 +1162,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DestinationTableTypeDef",
         "DimensionFieldTypeDef",
         "DisplayFormatOptionsTypeDef",
+        "DlpSettingDetailsTypeDef",
+        "DlpSettingSummaryTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
         "DonutCenterOptionsTypeDef",
         "DonutOptionsTypeDef",
         "DrillDownFilterOutputTypeDef",
         "DrillDownFilterTypeDef",
         "DropDownControlDisplayOptionsTypeDef",
         "DynamicDefaultValueTypeDef",
+        "EffectiveLimitTypeDef",
         "EmptyResponseMetadataTypeDef",
         "EmptyVisualOutputTypeDef",
         "EmptyVisualTypeDef",
@@ -1040,7 +1187,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ExportHiddenFieldsOptionTypeDef",
         "ExportToCSVOptionTypeDef",
         "ExportWithHiddenFieldsOptionTypeDef",
+        "FMKBParametersOutputTypeDef",
+        "FMKBParametersTypeDef",
         "FailedKeyRegistrationEntryTypeDef",
+        "FailedSpaceResourceOperationTypeDef",
+        "FailedToUpdateAssociationTypeDef",
         "FieldBarSeriesItemTypeDef",
         "FieldBasedTooltipOutputTypeDef",
         "FieldBasedTooltipTypeDef",
@@ -1052,6 +1203,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FieldSortOptionsTypeDef",
         "FieldSortTypeDef",
         "FieldTooltipItemTypeDef",
+        "FileSourceOutputTypeDef",
+        "FileSourceTypeDef",
         "FilledMapAggregatedFieldWellsOutputTypeDef",
         "FilledMapAggregatedFieldWellsTypeDef",
         "FilledMapConditionalFormattingOptionOutputTypeDef",
@@ -1100,6 +1253,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FilterTypeDef",
         "FiltersOperationOutputTypeDef",
         "FiltersOperationTypeDef",
+        "FlowDetailTypeDef",
         "FlowSummaryTypeDef",
         "FolderMemberTypeDef",
         "FolderSearchFilterTypeDef",
@@ -1239,6 +1393,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetSessionEmbedUrlRequestTypeDef",
         "GetSessionEmbedUrlResponseTypeDef",
         "GlobalTableBorderOptionsTypeDef",
+        "GoogleDriveParametersTypeDef",
+        "GovernanceOutputTypeDef",
+        "GovernanceTypeDef",
         "GradientColorOutputTypeDef",
         "GradientColorTypeDef",
         "GradientStopTypeDef",
@@ -1266,6 +1423,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "HeatMapSortConfigurationTypeDef",
         "HeatMapVisualOutputTypeDef",
         "HeatMapVisualTypeDef",
+        "HierarchyFilterDropDownControlDisplayOptionsTypeDef",
+        "HierarchyFilterDropDownControlOutputTypeDef",
+        "HierarchyFilterDropDownControlTypeDef",
+        "HierarchyFilterLevelTypeDef",
+        "HierarchyFilterListControlDisplayOptionsTypeDef",
+        "HierarchyFilterListControlOutputTypeDef",
+        "HierarchyFilterListControlSearchOptionsTypeDef",
+        "HierarchyFilterListControlTypeDef",
+        "HierarchyFilterNodeOutputTypeDef",
+        "HierarchyFilterNodeTypeDef",
+        "HierarchyFilterOutputTypeDef",
+        "HierarchyFilterTypeDef",
         "HistogramAggregatedFieldWellsOutputTypeDef",
         "HistogramAggregatedFieldWellsTypeDef",
         "HistogramBinOptionsTypeDef",
@@ -1285,6 +1454,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ImageCustomActionOperationTypeDef",
         "ImageCustomActionOutputTypeDef",
         "ImageCustomActionTypeDef",
+        "ImageExtractionConfigurationTypeDef",
         "ImageInteractionOptionsTypeDef",
         "ImageMenuOptionTypeDef",
         "ImageSetConfigurationTypeDef",
@@ -1351,7 +1521,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "KPIVisualOutputTypeDef",
         "KPIVisualStandardLayoutTypeDef",
         "KPIVisualTypeDef",
+        "KbTemplateConfigurationOutputTypeDef",
+        "KbTemplateConfigurationTypeDef",
         "KeyPairCredentialsTypeDef",
+        "KnowledgeBaseConfigurationOutputTypeDef",
+        "KnowledgeBaseConfigurationTypeDef",
+        "KnowledgeBaseIngestionSummaryTypeDef",
+        "KnowledgeBaseSearchFilterTypeDef",
+        "KnowledgeBaseSortByTypeDef",
+        "KnowledgeBaseSummaryTypeDef",
+        "KnowledgeBaseTypeDef",
+        "LabelActionMappingTypeDef",
         "LabelOptionsTypeDef",
         "LayerCustomActionOperationOutputTypeDef",
         "LayerCustomActionOperationTypeDef",
@@ -1364,6 +1544,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LayoutOutputTypeDef",
         "LayoutTypeDef",
         "LegendOptionsTypeDef",
+        "LimitsProfileTypeDef",
         "LineChartAggregatedFieldWellsOutputTypeDef",
         "LineChartAggregatedFieldWellsTypeDef",
         "LineChartConfigurationOutputTypeDef",
@@ -1384,8 +1565,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LinkSharingConfigurationTypeDef",
         "ListActionConnectorsRequestTypeDef",
         "ListActionConnectorsResponseTypeDef",
+        "ListAgentsRequestTypeDef",
+        "ListAgentsResponseTypeDef",
         "ListAnalysesRequestTypeDef",
         "ListAnalysesResponseTypeDef",
+        "ListApprovalPoliciesRequestTypeDef",
+        "ListApprovalPoliciesResponseTypeDef",
+        "ListAppsRequestTypeDef",
+        "ListAppsResponseTypeDef",
         "ListAssetBundleExportJobsRequestTypeDef",
         "ListAssetBundleExportJobsResponseTypeDef",
         "ListAssetBundleImportJobsRequestTypeDef",
@@ -1405,6 +1592,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListDataSetsResponseTypeDef",
         "ListDataSourcesRequestTypeDef",
         "ListDataSourcesResponseTypeDef",
+        "ListDlpSettingsRequestTypeDef",
+        "ListDlpSettingsResponseTypeDef",
         "ListFlowsInputTypeDef",
         "ListFlowsOutputTypeDef",
         "ListFolderMembersRequestTypeDef",
@@ -1425,14 +1614,24 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListIdentityPropagationConfigsResponseTypeDef",
         "ListIngestionsRequestTypeDef",
         "ListIngestionsResponseTypeDef",
+        "ListKnowledgeBasesRequestTypeDef",
+        "ListKnowledgeBasesResponseTypeDef",
+        "ListLimitsProfilesRequestTypeDef",
+        "ListLimitsProfilesResponseTypeDef",
         "ListNamespacesRequestTypeDef",
         "ListNamespacesResponseTypeDef",
+        "ListOAuthClientApplicationsRequestTypeDef",
+        "ListOAuthClientApplicationsResponseTypeDef",
         "ListRefreshSchedulesRequestTypeDef",
         "ListRefreshSchedulesResponseTypeDef",
         "ListRoleMembershipsRequestTypeDef",
         "ListRoleMembershipsResponseTypeDef",
         "ListSelfUpgradesRequestTypeDef",
         "ListSelfUpgradesResponseTypeDef",
+        "ListSpaceResourcesRequestTypeDef",
+        "ListSpaceResourcesResponseTypeDef",
+        "ListSpacesRequestTypeDef",
+        "ListSpacesResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
         "ListTemplateAliasesRequestTypeDef",
@@ -1453,8 +1652,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListTopicReviewedAnswersResponseTypeDef",
         "ListTopicsRequestTypeDef",
         "ListTopicsResponseTypeDef",
+        "ListTopicsV2RequestTypeDef",
+        "ListTopicsV2ResponseTypeDef",
         "ListUserGroupsRequestTypeDef",
         "ListUserGroupsResponseTypeDef",
+        "ListUsersIndexCapacityRequestTypeDef",
+        "ListUsersIndexCapacityResponseTypeDef",
         "ListUsersRequestTypeDef",
         "ListUsersResponseTypeDef",
         "ListVPCConnectionsRequestTypeDef",
@@ -1477,8 +1680,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MaximumLabelTypeTypeDef",
         "MaximumMinimumComputationTypeDef",
         "MeasureFieldTypeDef",
+        "MediaExtractionConfigurationTypeDef",
         "MemberIdArnPairTypeDef",
         "MetricComparisonComputationTypeDef",
+        "MicrosoftPurviewCredentialsTypeDef",
+        "MicrosoftPurviewProviderConfigOutputTypeDef",
+        "MicrosoftPurviewProviderConfigTypeDef",
         "MinimumLabelTypeTypeDef",
         "MissingDataConfigurationTypeDef",
         "MySqlParametersTypeDef",
@@ -1487,6 +1694,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "NamedEntityDefinitionOutputTypeDef",
         "NamedEntityDefinitionTypeDef",
         "NamedEntityRefTypeDef",
+        "NamedEntitySortTypeDef",
         "NamespaceErrorTypeDef",
         "NamespaceInfoV2TypeDef",
         "NavbarStyleTypeDef",
@@ -1513,8 +1721,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "NumericalAggregationFunctionTypeDef",
         "NumericalDimensionFieldTypeDef",
         "NumericalMeasureFieldTypeDef",
+        "OAuthClientApplicationSummaryTypeDef",
+        "OAuthClientApplicationTypeDef",
         "OAuthClientCredentialsTypeDef",
         "OAuthParametersTypeDef",
+        "OneDriveClientCredentialsTypeDef",
+        "OneDriveParametersTypeDef",
         "OracleParametersTypeDef",
         "OutputColumnNameOverrideTypeDef",
         "OutputColumnTypeDef",
@@ -1627,9 +1839,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PredictQAResultsRequestTypeDef",
         "PredictQAResultsResponseTypeDef",
         "PrestoParametersTypeDef",
+        "ProfileLimitValueTypeDef",
         "ProgressBarOptionsTypeDef",
         "ProjectOperationOutputTypeDef",
         "ProjectOperationTypeDef",
+        "ProviderConfigOutputTypeDef",
+        "ProviderConfigTypeDef",
         "PutDataSetRefreshPropertiesRequestTypeDef",
         "PutDataSetRefreshPropertiesResponseTypeDef",
         "QAResultTypeDef",
@@ -1756,8 +1971,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ScrollBarOptionsTypeDef",
         "SearchActionConnectorsRequestTypeDef",
         "SearchActionConnectorsResponseTypeDef",
+        "SearchAgentsRequestTypeDef",
+        "SearchAgentsResponseTypeDef",
         "SearchAnalysesRequestTypeDef",
         "SearchAnalysesResponseTypeDef",
+        "SearchAppsFilterTypeDef",
+        "SearchAppsRequestTypeDef",
+        "SearchAppsResponseTypeDef",
         "SearchDashboardsRequestTypeDef",
         "SearchDashboardsResponseTypeDef",
         "SearchDataSetsRequestTypeDef",
@@ -1771,8 +1991,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SearchFoldersResponseTypeDef",
         "SearchGroupsRequestTypeDef",
         "SearchGroupsResponseTypeDef",
+        "SearchKnowledgeBasesRequestTypeDef",
+        "SearchKnowledgeBasesResponseTypeDef",
+        "SearchSpacesRequestTypeDef",
+        "SearchSpacesResponseTypeDef",
         "SearchTopicsRequestTypeDef",
         "SearchTopicsResponseTypeDef",
+        "SearchTopicsV2RequestTypeDef",
+        "SearchTopicsV2ResponseTypeDef",
         "SecondaryValueOptionsTypeDef",
         "SectionAfterPageBreakTypeDef",
         "SectionBasedLayoutCanvasSizeOptionsTypeDef",
@@ -1797,12 +2023,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SemanticTypeOutputTypeDef",
         "SemanticTypeTypeDef",
         "SeriesItemTypeDef",
+        "ServiceAccountCredentialsTypeDef",
         "ServiceNowParametersTypeDef",
         "SessionTagTypeDef",
         "SetParameterValueConfigurationOutputTypeDef",
         "SetParameterValueConfigurationTypeDef",
         "ShapeConditionalFormatOutputTypeDef",
         "ShapeConditionalFormatTypeDef",
+        "SharePointClientCredentialsTypeDef",
+        "SharePointParametersTypeDef",
         "SharedColumnSemanticMetadataOutputTypeDef",
         "SharedColumnSemanticMetadataTypeDef",
         "SharedViewConfigurationsTypeDef",
@@ -1865,6 +2094,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SnowflakeParametersTypeDef",
         "SourceTableOutputTypeDef",
         "SourceTableTypeDef",
+        "SpaceContributorTypeDef",
+        "SpaceDetailsTypeDef",
+        "SpaceQuickSightResourceDetailsTypeDef",
+        "SpaceQuickSightResourceTypeDef",
+        "SpaceQuicksightSearchFilterTypeDef",
+        "SpaceResourceOperationTypeDef",
+        "SpaceResourceSummaryTypeDef",
+        "SpaceSummaryTypeDef",
         "SpacingTypeDef",
         "SparkParametersTypeDef",
         "SparklinesOptionsTypeDef",
@@ -1887,6 +2124,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StaticFileSourceTypeDef",
         "StaticFileTypeDef",
         "StaticFileUrlSourceOptionsTypeDef",
+        "StepAliasMappingTypeDef",
         "StringDatasetParameterDefaultValuesOutputTypeDef",
         "StringDatasetParameterDefaultValuesTypeDef",
         "StringDatasetParameterOutputTypeDef",
@@ -2009,6 +2247,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TopicColumnOutputTypeDef",
         "TopicColumnTypeDef",
         "TopicConfigOptionsTypeDef",
+        "TopicConfigurationOutputTypeDef",
+        "TopicConfigurationTypeDef",
         "TopicConstantValueOutputTypeDef",
         "TopicConstantValueTypeDef",
         "TopicDateRangeFilterTypeDef",
@@ -2026,12 +2266,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TopicIRMetricTypeDef",
         "TopicIROutputTypeDef",
         "TopicIRTypeDef",
+        "TopicIdentifierDeclarationTypeDef",
         "TopicNamedEntityOutputTypeDef",
         "TopicNamedEntityTypeDef",
         "TopicNullFilterTypeDef",
         "TopicNumericEqualityFilterTypeDef",
         "TopicNumericRangeFilterTypeDef",
         "TopicRangeFilterConstantTypeDef",
+        "TopicReferenceTypeDef",
         "TopicRefreshDetailsTypeDef",
         "TopicRefreshScheduleOutputTypeDef",
         "TopicRefreshScheduleSummaryTypeDef",
@@ -2044,6 +2286,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TopicSummaryTypeDef",
         "TopicTemplateOutputTypeDef",
         "TopicTemplateTypeDef",
+        "TopicV2DataSetReferenceTypeDef",
+        "TopicV2DataSetRelationEndpointOutputTypeDef",
+        "TopicV2DataSetRelationEndpointTypeDef",
+        "TopicV2DataSetRelationOutputTypeDef",
+        "TopicV2DataSetRelationTypeDef",
+        "TopicV2DetailsOutputTypeDef",
+        "TopicV2DetailsTypeDef",
+        "TopicV2SummaryTypeDef",
         "TopicVisualOutputTypeDef",
         "TopicVisualTypeDef",
         "TotalAggregationComputationTypeDef",
@@ -2094,12 +2344,20 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateActionConnectorPermissionsResponseTypeDef",
         "UpdateActionConnectorRequestTypeDef",
         "UpdateActionConnectorResponseTypeDef",
+        "UpdateAgentPermissionsRequestTypeDef",
+        "UpdateAgentPermissionsResponseTypeDef",
+        "UpdateAgentRequestTypeDef",
+        "UpdateAgentResponseTypeDef",
         "UpdateAnalysisPermissionsRequestTypeDef",
         "UpdateAnalysisPermissionsResponseTypeDef",
         "UpdateAnalysisRequestTypeDef",
         "UpdateAnalysisResponseTypeDef",
+        "UpdateAppPermissionsRequestTypeDef",
+        "UpdateAppPermissionsResponseTypeDef",
         "UpdateApplicationWithTokenExchangeGrantRequestTypeDef",
         "UpdateApplicationWithTokenExchangeGrantResponseTypeDef",
+        "UpdateApprovalPolicyRequestTypeDef",
+        "UpdateApprovalPolicyResponseTypeDef",
         "UpdateBrandAssignmentRequestTypeDef",
         "UpdateBrandAssignmentResponseTypeDef",
         "UpdateBrandPublishedVersionRequestTypeDef",
@@ -2128,8 +2386,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateDataSourceResponseTypeDef",
         "UpdateDefaultQBusinessApplicationRequestTypeDef",
         "UpdateDefaultQBusinessApplicationResponseTypeDef",
+        "UpdateDlpSettingRequestTypeDef",
+        "UpdateDlpSettingResponseTypeDef",
         "UpdateFlowPermissionsInputTypeDef",
         "UpdateFlowPermissionsOutputTypeDef",
+        "UpdateFlowRequestTypeDef",
+        "UpdateFlowResponseTypeDef",
         "UpdateFolderPermissionsRequestTypeDef",
         "UpdateFolderPermissionsResponseTypeDef",
         "UpdateFolderRequestTypeDef",
@@ -2144,6 +2406,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateIpRestrictionResponseTypeDef",
         "UpdateKeyRegistrationRequestTypeDef",
         "UpdateKeyRegistrationResponseTypeDef",
+        "UpdateKnowledgeBasePermissionsRequestTypeDef",
+        "UpdateKnowledgeBasePermissionsResponseTypeDef",
+        "UpdateKnowledgeBaseRequestTypeDef",
+        "UpdateKnowledgeBaseResponseTypeDef",
+        "UpdateLimitsProfileRequestTypeDef",
+        "UpdateLimitsProfileResponseTypeDef",
+        "UpdateOAuthClientApplicationRequestTypeDef",
+        "UpdateOAuthClientApplicationResponseTypeDef",
         "UpdatePublicSharingSettingsRequestTypeDef",
         "UpdatePublicSharingSettingsResponseTypeDef",
         "UpdateQPersonalizationConfigurationRequestTypeDef",
@@ -2152,6 +2422,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateQuickSightQSearchConfigurationResponseTypeDef",
         "UpdateRefreshScheduleRequestTypeDef",
         "UpdateRefreshScheduleResponseTypeDef",
+        "UpdateResourcePermissionsRequestTypeDef",
+        "UpdateResourcePermissionsResponseTypeDef",
         "UpdateRoleCustomPermissionRequestTypeDef",
         "UpdateRoleCustomPermissionResponseTypeDef",
         "UpdateSPICECapacityConfigurationRequestTypeDef",
@@ -2160,6 +2432,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateSelfUpgradeConfigurationResponseTypeDef",
         "UpdateSelfUpgradeRequestTypeDef",
         "UpdateSelfUpgradeResponseTypeDef",
+        "UpdateSpacePermissionsRequestTypeDef",
+        "UpdateSpacePermissionsResponseTypeDef",
+        "UpdateSpaceRequestTypeDef",
+        "UpdateSpaceResourcesRequestTypeDef",
+        "UpdateSpaceResourcesResponseTypeDef",
+        "UpdateSpaceResponseTypeDef",
         "UpdateTemplateAliasRequestTypeDef",
         "UpdateTemplateAliasResponseTypeDef",
         "UpdateTemplatePermissionsRequestTypeDef",
@@ -2174,10 +2452,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateThemeResponseTypeDef",
         "UpdateTopicPermissionsRequestTypeDef",
         "UpdateTopicPermissionsResponseTypeDef",
+        "UpdateTopicPermissionsV2RequestTypeDef",
+        "UpdateTopicPermissionsV2ResponseTypeDef",
         "UpdateTopicRefreshScheduleRequestTypeDef",
         "UpdateTopicRefreshScheduleResponseTypeDef",
         "UpdateTopicRequestTypeDef",
         "UpdateTopicResponseTypeDef",
+        "UpdateTopicV2RequestTypeDef",
+        "UpdateTopicV2ResponseTypeDef",
         "UpdateUserCustomPermissionRequestTypeDef",
         "UpdateUserCustomPermissionResponseTypeDef",
         "UpdateUserRequestTypeDef",
@@ -2187,11 +2469,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UploadSettingsTypeDef",
         "UploadedDocumentMetadataTypeDef",
         "UserIdentifierTypeDef",
+        "UserIndexCapacityFilterTypeDef",
+        "UserIndexCapacityTypeDef",
+        "UserLimitsEntryTypeDef",
+        "UserLimitsTypeDef",
+        "UserNameOrEmailFilterTypeDef",
         "UserTypeDef",
         "VPCConnectionSummaryTypeDef",
         "VPCConnectionTypeDef",
         "ValidationStrategyTypeDef",
         "ValueColumnConfigurationTypeDef",
+        "VideoExtractionConfigurationTypeDef",
         "VisibleRangeOptionsTypeDef",
         "VisualAxisSortOptionTypeDef",
         "VisualCustomActionDefaultsTypeDef",
@@ -2204,6 +2492,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "VisualHighlightOperationTypeDef",
         "VisualInteractionOptionsTypeDef",
         "VisualMenuOptionTypeDef",
+        "VisualMessageConfigurationTypeDef",
+        "VisualMessagesTypeDef",
         "VisualOptionsTypeDef",
         "VisualOutputTypeDef",
         "VisualPaletteOutputTypeDef",
@@ -2252,6 +2542,10 @@ class APIKeyConnectionMetadataTypeDef(TypedDict):
     BaseEndpoint: str
     ApiKey: str
     Email: NotRequired[str]
+
+
+class AccessControlConfigurationTypeDef(TypedDict):
+    isACLEnabled: NotRequired[bool]
 
 
 class AccountCustomizationTypeDef(TypedDict):
@@ -2404,6 +2698,53 @@ class AdditionalNotesTypeDef(TypedDict):
     Text: NotRequired[str]
 
 
+class AgentSearchFilterTypeDef(TypedDict):
+    Name: NotRequired[AgentOwnershipFilterAttributeType]
+    Operator: NotRequired[ComparisonOperatorType]
+    Value: NotRequired[str]
+
+
+class AgentSummaryTypeDef(TypedDict):
+    Arn: str
+    AgentId: str
+    Name: str
+    Description: NotRequired[str]
+    CreatedAt: datetime
+    UpdatedAt: datetime
+    IconId: NotRequired[str]
+
+
+class CustomPromptInterfaceTypeDef(TypedDict):
+    ModelProfileId: str
+    SubscriptionId: str
+    QbsAwsAccountId: str
+    ResponseLength: NotRequired[str]
+    OutputStyle: NotRequired[str]
+    Identity: NotRequired[str]
+    Tone: NotRequired[str]
+    CustomInstructions: NotRequired[str]
+    promptSummary: NotRequired[str]
+
+
+class AgentTypeDef(TypedDict):
+    Spaces: NotRequired[list[str]]
+    ActionConnectors: NotRequired[list[str]]
+    Description: NotRequired[str]
+    IconId: NotRequired[str]
+    Name: str
+    StarterPrompts: NotRequired[list[str]]
+    WelcomeMessage: NotRequired[str]
+    Arn: str
+    AgentId: str
+    AgentLifecycle: AgentLifecycleType
+    AgentStatus: AgentStatusType
+    CreatedAt: datetime
+    Creator: str
+    CustomPromptInterface: NotRequired[CustomPromptInterfaceTypeDef]
+    ErrorMessage: NotRequired[str]
+    UpdatedAt: datetime
+
+
 class AggFunctionOutputTypeDef(TypedDict):
     Aggregation: NotRequired[AggTypeType]
     AggregationFunctionParameters: NotRequired[dict[str, str]]
@@ -2496,7 +2837,8 @@ class AggregationPartitionByTypeDef(TypedDict):
 
 
 class ColumnIdentifierTypeDef(TypedDict):
-    DataSetIdentifier: str
+    DataSetIdentifier: NotRequired[str]
+    TopicIdentifier: NotRequired[str]
     ColumnName: str
 
 
@@ -2622,16 +2964,33 @@ class VisualCustomActionDefaultsTypeDef(TypedDict):
     highlightOperation: NotRequired[VisualHighlightOperationTypeDef]
 
 
+class VisualMessageConfigurationTypeDef(TypedDict):
+    Enabled: NotRequired[bool]
+    Title: NotRequired[str]
+    TitleVisibility: NotRequired[VisibilityType]
+    Description: NotRequired[str]
+    DescriptionVisibility: NotRequired[VisibilityType]
+    LinkText: NotRequired[str]
+    LinkUrl: NotRequired[str]
+    LinkVisibility: NotRequired[VisibilityType]
+
+
+class VisualMessagesTypeDef(TypedDict):
+    NoDataMessage: NotRequired[VisualMessageConfigurationTypeDef]
+
+
 class AssetOptionsOutputTypeDef(TypedDict):
     Timezone: NotRequired[str]
     WeekStart: NotRequired[DayOfTheWeekType]
     QBusinessInsightsStatus: NotRequired[QBusinessInsightsStatusType]
     ExcludedDataSetArns: NotRequired[list[str]]
     CustomActionDefaults: NotRequired[VisualCustomActionDefaultsTypeDef]
+    VisualMessages: NotRequired[VisualMessagesTypeDef]
 
 
 class CalculatedFieldTypeDef(TypedDict):
-    DataSetIdentifier: str
+    DataSetIdentifier: NotRequired[str]
+    TopicIdentifier: NotRequired[str]
     Name: str
     Expression: str
 
@@ -2884,6 +3243,37 @@ class DefaultFilterListControlOptionsOutputTypeDef(TypedDict):
     ControlSortConfigurations: NotRequired[list[ControlSortConfigurationTypeDef]]
 
 
+class HierarchyFilterDropDownControlDisplayOptionsTypeDef(TypedDict):
+    TitleOptions: NotRequired[LabelOptionsTypeDef]
+    InfoIconLabelOptions: NotRequired[SheetControlInfoIconLabelOptionsTypeDef]
+
+
+class DefaultHierarchyFilterDropDownControlOptionsOutputTypeDef(TypedDict):
+    DisplayOptions: NotRequired[HierarchyFilterDropDownControlDisplayOptionsTypeDef]
+    Type: NotRequired[SheetControlListTypeType]
+    CommitMode: NotRequired[CommitModeType]
+    ControlSortConfigurations: NotRequired[list[ControlSortConfigurationTypeDef]]
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
+class HierarchyFilterListControlSearchOptionsTypeDef(TypedDict):
+    Visibility: NotRequired[VisibilityType]
+
+
+class HierarchyFilterListControlDisplayOptionsTypeDef(TypedDict):
+    TitleOptions: NotRequired[LabelOptionsTypeDef]
+    InfoIconLabelOptions: NotRequired[SheetControlInfoIconLabelOptionsTypeDef]
+    SearchOptions: NotRequired[HierarchyFilterListControlSearchOptionsTypeDef]
+
+
+class DefaultHierarchyFilterListControlOptionsOutputTypeDef(TypedDict):
+    DisplayOptions: NotRequired[HierarchyFilterListControlDisplayOptionsTypeDef]
+    Type: NotRequired[SheetControlListTypeType]
+    CommitMode: NotRequired[CommitModeType]
+    ControlSortConfigurations: NotRequired[list[ControlSortConfigurationTypeDef]]
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
 class RelativeDateTimeControlDisplayOptionsTypeDef(TypedDict):
     TitleOptions: NotRequired[LabelOptionsTypeDef]
     DateTimeFormat: NotRequired[str]
@@ -2947,6 +3337,12 @@ class DefaultFilterControlOptionsOutputTypeDef(TypedDict):
     DefaultRelativeDateTimeOptions: NotRequired[
         DefaultRelativeDateTimeControlOptionsTypeDef
     ]
+    DefaultHierarchyList: NotRequired[
+        DefaultHierarchyFilterListControlOptionsOutputTypeDef
+    ]
+    DefaultHierarchyDropdown: NotRequired[
+        DefaultHierarchyFilterDropDownControlOptionsOutputTypeDef
+    ]
 
 
 class DefaultFilterControlConfigurationOutputTypeDef(TypedDict):
@@ -2959,6 +3355,29 @@ class CategoryFilterOutputTypeDef(TypedDict):
     FilterId: str
     Column: ColumnIdentifierTypeDef
     Configuration: CategoryFilterConfigurationOutputTypeDef
+    DefaultFilterControlConfiguration: NotRequired[
+        DefaultFilterControlConfigurationOutputTypeDef
+    ]
+
+
+class HierarchyFilterLevelTypeDef(TypedDict):
+    Column: ColumnIdentifierTypeDef
+
+
+class HierarchyFilterNodeOutputTypeDef(TypedDict):
+    Column: ColumnIdentifierTypeDef
+    ParentValue: NotRequired[str]
+    HierarchyValues: NotRequired[list[str]]
+    Children: NotRequired[list[HierarchyFilterNodeOutputTypeDef]]
+
+
+class HierarchyFilterOutputTypeDef(TypedDict):
+    FilterId: str
+    Column: ColumnIdentifierTypeDef
+    HierarchyLevels: list[HierarchyFilterLevelTypeDef]
+    HierarchyTree: NotRequired[HierarchyFilterNodeOutputTypeDef]
+    NullOption: FilterNullOptionType
+    MatchOperator: HierarchyFilterMatchOperatorType
     DefaultFilterControlConfiguration: NotRequired[
         DefaultFilterControlConfigurationOutputTypeDef
     ]
@@ -3103,6 +3522,7 @@ class FilterOutputTypeDef(TypedDict):
     RelativeDatesFilter: NotRequired[RelativeDatesFilterOutputTypeDef]
     TopBottomFilter: NotRequired[TopBottomFilterOutputTypeDef]
     NestedFilter: NotRequired[NestedFilterOutputTypeDef]
+    HierarchyFilter: NotRequired[HierarchyFilterOutputTypeDef]
 
 
 class SheetVisualScopingConfigurationOutputTypeDef(TypedDict):
@@ -3319,6 +3739,28 @@ class FilterTextFieldControlTypeDef(TypedDict):
     ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
 
 
+class HierarchyFilterDropDownControlOutputTypeDef(TypedDict):
+    FilterControlId: str
+    SourceFilterId: str
+    Title: NotRequired[str]
+    DisplayOptions: NotRequired[HierarchyFilterDropDownControlDisplayOptionsTypeDef]
+    Type: NotRequired[SheetControlListTypeType]
+    CommitMode: NotRequired[CommitModeType]
+    ControlSortConfigurations: NotRequired[list[ControlSortConfigurationTypeDef]]
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
+class HierarchyFilterListControlOutputTypeDef(TypedDict):
+    FilterControlId: str
+    SourceFilterId: str
+    Title: NotRequired[str]
+    DisplayOptions: NotRequired[HierarchyFilterListControlDisplayOptionsTypeDef]
+    Type: NotRequired[SheetControlListTypeType]
+    CommitMode: NotRequired[CommitModeType]
+    ControlSortConfigurations: NotRequired[list[ControlSortConfigurationTypeDef]]
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
 class FilterControlOutputTypeDef(TypedDict):
     DateTimePicker: NotRequired[FilterDateTimePickerControlTypeDef]
     List: NotRequired[FilterListControlOutputTypeDef]
@@ -3328,6 +3770,8 @@ class FilterControlOutputTypeDef(TypedDict):
     Slider: NotRequired[FilterSliderControlTypeDef]
     RelativeDateTime: NotRequired[FilterRelativeDateTimeControlTypeDef]
     CrossSheet: NotRequired[FilterCrossSheetControlOutputTypeDef]
+    HierarchyList: NotRequired[HierarchyFilterListControlOutputTypeDef]
+    HierarchyDropdown: NotRequired[HierarchyFilterDropDownControlOutputTypeDef]
 
 
 class FreeFormLayoutElementBackgroundStyleTypeDef(TypedDict):
@@ -4440,13 +4884,15 @@ class CustomContentVisualOutputTypeDef(TypedDict):
     Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
     ChartConfiguration: NotRequired[CustomContentConfigurationTypeDef]
     Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
-    DataSetIdentifier: str
+    DataSetIdentifier: NotRequired[str]
+    TopicIdentifier: NotRequired[str]
     VisualContentAltText: NotRequired[str]
 
 
 class EmptyVisualOutputTypeDef(TypedDict):
     VisualId: str
-    DataSetIdentifier: str
+    DataSetIdentifier: NotRequired[str]
+    TopicIdentifier: NotRequired[str]
     Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
 
 
@@ -5009,7 +5455,8 @@ class InsightVisualOutputTypeDef(TypedDict):
     Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
     InsightConfiguration: NotRequired[InsightConfigurationOutputTypeDef]
     Actions: NotRequired[list[VisualCustomActionOutputTypeDef]]
-    DataSetIdentifier: str
+    DataSetIdentifier: NotRequired[str]
+    TopicIdentifier: NotRequired[str]
     VisualContentAltText: NotRequired[str]
 
 
@@ -5289,7 +5736,8 @@ class LayerMapVisualOutputTypeDef(TypedDict):
     Title: NotRequired[VisualTitleLabelOptionsTypeDef]
     Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
     ChartConfiguration: NotRequired[GeospatialLayerMapConfigurationOutputTypeDef]
-    DataSetIdentifier: str
+    DataSetIdentifier: NotRequired[str]
+    TopicIdentifier: NotRequired[str]
     VisualContentAltText: NotRequired[str]
 
 
@@ -6285,8 +6733,14 @@ class TooltipSheetDefinitionOutputTypeDef(TypedDict):
     Layouts: NotRequired[list[LayoutOutputTypeDef]]
 
 
+class TopicIdentifierDeclarationTypeDef(TypedDict):
+    Identifier: str
+    TopicArn: str
+
+
 class AnalysisDefinitionOutputTypeDef(TypedDict):
     DataSetIdentifierDeclarations: list[DataSetIdentifierDeclarationTypeDef]
+    TopicIdentifierDeclarations: NotRequired[list[TopicIdentifierDeclarationTypeDef]]
     Sheets: NotRequired[list[SheetDefinitionOutputTypeDef]]
     TooltipSheets: NotRequired[list[TooltipSheetDefinitionOutputTypeDef]]
     CalculatedFields: NotRequired[list[CalculatedFieldTypeDef]]
@@ -6305,6 +6759,7 @@ class AssetOptionsTypeDef(TypedDict):
     QBusinessInsightsStatus: NotRequired[QBusinessInsightsStatusType]
     ExcludedDataSetArns: NotRequired[ReadOnly[Sequence[str]]]
     CustomActionDefaults: NotRequired[VisualCustomActionDefaultsTypeDef]
+    VisualMessages: NotRequired[VisualMessagesTypeDef]
 
 
 class ColorsConfigurationTypeDef(TypedDict):
@@ -6385,6 +6840,26 @@ class DefaultFilterListControlOptionsTypeDef(TypedDict):
     ]
 
 
+class DefaultHierarchyFilterDropDownControlOptionsTypeDef(TypedDict):
+    DisplayOptions: NotRequired[HierarchyFilterDropDownControlDisplayOptionsTypeDef]
+    Type: NotRequired[SheetControlListTypeType]
+    CommitMode: NotRequired[CommitModeType]
+    ControlSortConfigurations: NotRequired[
+        ReadOnly[Sequence[ControlSortConfigurationTypeDef]]
+    ]
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
+class DefaultHierarchyFilterListControlOptionsTypeDef(TypedDict):
+    DisplayOptions: NotRequired[HierarchyFilterListControlDisplayOptionsTypeDef]
+    Type: NotRequired[SheetControlListTypeType]
+    CommitMode: NotRequired[CommitModeType]
+    ControlSortConfigurations: NotRequired[
+        ReadOnly[Sequence[ControlSortConfigurationTypeDef]]
+    ]
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
 class DefaultFilterControlOptionsTypeDef(TypedDict):
     DefaultDateTimePickerOptions: NotRequired[
         DefaultDateTimePickerControlOptionsTypeDef
@@ -6399,6 +6874,12 @@ class DefaultFilterControlOptionsTypeDef(TypedDict):
     DefaultRelativeDateTimeOptions: NotRequired[
         DefaultRelativeDateTimeControlOptionsTypeDef
     ]
+    DefaultHierarchyList: NotRequired[
+        ReadOnly[DefaultHierarchyFilterListControlOptionsTypeDef]
+    ]
+    DefaultHierarchyDropdown: NotRequired[
+        ReadOnly[DefaultHierarchyFilterDropDownControlOptionsTypeDef]
+    ]
 
 
 class DefaultFilterControlConfigurationTypeDef(TypedDict):
@@ -6411,6 +6892,25 @@ class CategoryFilterTypeDef(TypedDict):
     FilterId: str
     Column: ColumnIdentifierTypeDef
     Configuration: ReadOnly[CategoryFilterConfigurationTypeDef]
+    DefaultFilterControlConfiguration: NotRequired[
+        ReadOnly[DefaultFilterControlConfigurationTypeDef]
+    ]
+
+
+class HierarchyFilterNodeTypeDef(TypedDict):
+    Column: ColumnIdentifierTypeDef
+    ParentValue: NotRequired[str]
+    HierarchyValues: NotRequired[ReadOnly[Sequence[str]]]
+    Children: NotRequired[ReadOnly[Sequence[HierarchyFilterNodeTypeDef]]]
+
+
+class HierarchyFilterTypeDef(TypedDict):
+    FilterId: str
+    Column: ColumnIdentifierTypeDef
+    HierarchyLevels: ReadOnly[Sequence[HierarchyFilterLevelTypeDef]]
+    HierarchyTree: NotRequired[ReadOnly[HierarchyFilterNodeTypeDef]]
+    NullOption: FilterNullOptionType
+    MatchOperator: HierarchyFilterMatchOperatorType
     DefaultFilterControlConfiguration: NotRequired[
         ReadOnly[DefaultFilterControlConfigurationTypeDef]
     ]
@@ -6536,6 +7036,7 @@ class FilterTypeDef(TypedDict):
     RelativeDatesFilter: NotRequired[ReadOnly[RelativeDatesFilterTypeDef]]
     TopBottomFilter: NotRequired[ReadOnly[TopBottomFilterTypeDef]]
     NestedFilter: NotRequired[ReadOnly[NestedFilterTypeDef]]
+    HierarchyFilter: NotRequired[ReadOnly[HierarchyFilterTypeDef]]
 
 
 class FilterGroupTypeDef(TypedDict):
@@ -6670,6 +7171,32 @@ class FilterListControlTypeDef(TypedDict):
     ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
 
 
+class HierarchyFilterDropDownControlTypeDef(TypedDict):
+    FilterControlId: str
+    SourceFilterId: str
+    Title: NotRequired[str]
+    DisplayOptions: NotRequired[HierarchyFilterDropDownControlDisplayOptionsTypeDef]
+    Type: NotRequired[SheetControlListTypeType]
+    CommitMode: NotRequired[CommitModeType]
+    ControlSortConfigurations: NotRequired[
+        ReadOnly[Sequence[ControlSortConfigurationTypeDef]]
+    ]
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
+class HierarchyFilterListControlTypeDef(TypedDict):
+    FilterControlId: str
+    SourceFilterId: str
+    Title: NotRequired[str]
+    DisplayOptions: NotRequired[HierarchyFilterListControlDisplayOptionsTypeDef]
+    Type: NotRequired[SheetControlListTypeType]
+    CommitMode: NotRequired[CommitModeType]
+    ControlSortConfigurations: NotRequired[
+        ReadOnly[Sequence[ControlSortConfigurationTypeDef]]
+    ]
+    ControlTitleFormatText: NotRequired[ControlTitleFormatTextTypeDef]
+
+
 class FilterControlTypeDef(TypedDict):
     DateTimePicker: NotRequired[FilterDateTimePickerControlTypeDef]
     List: NotRequired[ReadOnly[FilterListControlTypeDef]]
@@ -6679,6 +7206,8 @@ class FilterControlTypeDef(TypedDict):
     Slider: NotRequired[FilterSliderControlTypeDef]
     RelativeDateTime: NotRequired[FilterRelativeDateTimeControlTypeDef]
     CrossSheet: NotRequired[ReadOnly[FilterCrossSheetControlTypeDef]]
+    HierarchyList: NotRequired[ReadOnly[HierarchyFilterListControlTypeDef]]
+    HierarchyDropdown: NotRequired[ReadOnly[HierarchyFilterDropDownControlTypeDef]]
 
 
 class FreeFormLayoutElementTypeDef(TypedDict):
@@ -7180,13 +7709,15 @@ class CustomContentVisualTypeDef(TypedDict):
     Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
     ChartConfiguration: NotRequired[CustomContentConfigurationTypeDef]
     Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
-    DataSetIdentifier: str
+    DataSetIdentifier: NotRequired[str]
+    TopicIdentifier: NotRequired[str]
     VisualContentAltText: NotRequired[str]
 
 
 class EmptyVisualTypeDef(TypedDict):
     VisualId: str
-    DataSetIdentifier: str
+    DataSetIdentifier: NotRequired[str]
+    TopicIdentifier: NotRequired[str]
     Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
 
 
@@ -7484,7 +8015,8 @@ class InsightVisualTypeDef(TypedDict):
     Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
     InsightConfiguration: NotRequired[ReadOnly[InsightConfigurationTypeDef]]
     Actions: NotRequired[ReadOnly[Sequence[VisualCustomActionTypeDef]]]
-    DataSetIdentifier: str
+    DataSetIdentifier: NotRequired[str]
+    TopicIdentifier: NotRequired[str]
     VisualContentAltText: NotRequired[str]
 
 
@@ -7671,7 +8203,8 @@ class LayerMapVisualTypeDef(TypedDict):
     Title: NotRequired[VisualTitleLabelOptionsTypeDef]
     Subtitle: NotRequired[VisualSubtitleLabelOptionsTypeDef]
     ChartConfiguration: NotRequired[ReadOnly[GeospatialLayerMapConfigurationTypeDef]]
-    DataSetIdentifier: str
+    DataSetIdentifier: NotRequired[str]
+    TopicIdentifier: NotRequired[str]
     VisualContentAltText: NotRequired[str]
 
 
@@ -8420,6 +8953,9 @@ class AnalysisDefinitionTypeDef(TypedDict):
     DataSetIdentifierDeclarations: ReadOnly[
         Sequence[DataSetIdentifierDeclarationTypeDef]
     ]
+    TopicIdentifierDeclarations: NotRequired[
+        ReadOnly[Sequence[TopicIdentifierDeclarationTypeDef]]
+    ]
     Sheets: NotRequired[ReadOnly[Sequence[SheetDefinitionTypeDef]]]
     TooltipSheets: NotRequired[ReadOnly[Sequence[TooltipSheetDefinitionTypeDef]]]
     CalculatedFields: NotRequired[ReadOnly[Sequence[CalculatedFieldTypeDef]]]
@@ -8453,8 +8989,14 @@ class DataSetReferenceTypeDef(TypedDict):
     DataSetArn: str
 
 
+class TopicReferenceTypeDef(TypedDict):
+    TopicPlaceholder: str
+    TopicArn: str
+
+
 class AnalysisSourceTemplateTypeDef(TypedDict):
     DataSetReferences: ReadOnly[Sequence[DataSetReferenceTypeDef]]
+    TopicReferences: NotRequired[ReadOnly[Sequence[TopicReferenceTypeDef]]]
     Arn: str
 
 
@@ -8484,6 +9026,7 @@ class AnalysisTypeDef(TypedDict):
     Status: NotRequired[ResourceStatusType]
     Errors: NotRequired[list[AnalysisErrorTypeDef]]
     DataSetArns: NotRequired[list[str]]
+    TopicArns: NotRequired[list[str]]
     ThemeArn: NotRequired[str]
     CreatedTime: NotRequired[datetime]
     LastUpdatedTime: NotRequired[datetime]
@@ -8591,6 +9134,15 @@ class AnonymousUserSnapshotJobResultTypeDef(TypedDict):
     FileGroups: NotRequired[list[SnapshotJobResultFileGroupTypeDef]]
 
 
+class AppSummaryTypeDef(TypedDict):
+    AppId: NotRequired[str]
+    Arn: NotRequired[str]
+    Name: NotRequired[str]
+    CreatedTime: NotRequired[datetime]
+    LastUpdatedTime: NotRequired[datetime]
+    Visibility: NotRequired[AppVisibilityType]
+
+
 class AppendedColumnTypeDef(TypedDict):
     ColumnName: str
     NewColumnId: str
@@ -8608,6 +9160,16 @@ class AppendOperationTypeDef(TypedDict):
     FirstSource: NotRequired[ReadOnly[TransformOperationSourceTypeDef]]
     SecondSource: NotRequired[ReadOnly[TransformOperationSourceTypeDef]]
     AppendedColumns: ReadOnly[Sequence[AppendedColumnTypeDef]]
+
+
+class ApplicableToOutputTypeDef(TypedDict):
+    Type: ApplicableToTypeType
+    GroupArns: NotRequired[list[str]]
+
+
+class ApplicableToTypeDef(TypedDict):
+    Type: ApplicableToTypeType
+    GroupArns: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class PaletteTypeDef(TypedDict):
@@ -8649,6 +9211,19 @@ class ApplicationThemeTypeDef(TypedDict):
     BrandElementStyle: NotRequired[BrandElementStyleTypeDef]
 
 
+class ApprovalPolicyTypeDef(TypedDict):
+    PolicyId: str
+    PolicyArn: str
+    Name: str
+    Description: NotRequired[str]
+    Actions: list[GovernedActionType]
+    AssetTypes: list[AssetTypeType]
+    ApplicableTo: ApplicableToOutputTypeDef
+    ApprovalGroups: list[str]
+    CreatedAt: datetime
+    UpdatedAt: datetime
+
+
 class AssetBundleExportJobAnalysisOverridePropertiesOutputTypeDef(TypedDict):
     Arn: str
     Properties: list[AssetBundleExportJobAnalysisPropertyToOverrideType]
@@ -8688,6 +9263,11 @@ class AssetBundleExportJobThemeOverridePropertiesOutputTypeDef(TypedDict):
     Properties: list[AssetBundleExportJobThemePropertyToOverrideType]
 
 
+class AssetBundleExportJobTopicV2OverridePropertiesOutputTypeDef(TypedDict):
+    Arn: str
+    Properties: list[AssetBundleExportJobTopicV2PropertyToOverrideType]
+
+
 class AssetBundleExportJobVPCConnectionOverridePropertiesOutputTypeDef(TypedDict):
     Arn: str
     Properties: list[AssetBundleExportJobVPCConnectionPropertyToOverrideType]
@@ -8718,6 +9298,9 @@ class AssetBundleCloudFormationOverridePropertyConfigurationOutputTypeDef(TypedD
     ]
     Folders: NotRequired[
         list[AssetBundleExportJobFolderOverridePropertiesOutputTypeDef]
+    ]
+    TopicsV2: NotRequired[
+        list[AssetBundleExportJobTopicV2OverridePropertiesOutputTypeDef]
     ]
 
 
@@ -8758,6 +9341,11 @@ class AssetBundleExportJobThemeOverridePropertiesTypeDef(TypedDict):
     Properties: ReadOnly[Sequence[AssetBundleExportJobThemePropertyToOverrideType]]
 
 
+class AssetBundleExportJobTopicV2OverridePropertiesTypeDef(TypedDict):
+    Arn: str
+    Properties: ReadOnly[Sequence[AssetBundleExportJobTopicV2PropertyToOverrideType]]
+
+
 class AssetBundleExportJobVPCConnectionOverridePropertiesTypeDef(TypedDict):
     Arn: str
     Properties: ReadOnly[
@@ -8792,6 +9380,9 @@ class AssetBundleCloudFormationOverridePropertyConfigurationTypeDef(TypedDict):
     ]
     Folders: NotRequired[
         ReadOnly[Sequence[AssetBundleExportJobFolderOverridePropertiesTypeDef]]
+    ]
+    TopicsV2: NotRequired[
+        ReadOnly[Sequence[AssetBundleExportJobTopicV2OverridePropertiesTypeDef]]
     ]
 
 
@@ -9003,15 +9594,38 @@ class CustomConnectionParametersTypeDef(TypedDict):
     ConnectionType: NotRequired[str]
 
 
+class VpcConnectionPropertiesTypeDef(TypedDict):
+    VpcConnectionArn: str
+
+
+class OAuthParametersTypeDef(TypedDict):
+    TokenProviderUrl: str
+    OAuthScope: NotRequired[str]
+    IdentityProviderVpcConnectionProperties: NotRequired[VpcConnectionPropertiesTypeDef]
+    IdentityProviderResourceUri: NotRequired[str]
+    IdentityProviderCACertificatesBundleS3Uri: NotRequired[str]
+
+
 class DatabricksParametersTypeDef(TypedDict):
     Host: str
     Port: int
     SqlEndpointPath: str
+    AuthenticationType: NotRequired[AuthenticationTypeType]
+    OAuthParameters: NotRequired[OAuthParametersTypeDef]
 
 
 class ExasolParametersTypeDef(TypedDict):
     Host: str
     Port: int
+
+
+class FMKBParametersOutputTypeDef(TypedDict):
+    KnowledgeBaseArn: str
+    LinkedDataSourceIds: NotRequired[list[str]]
+
+
+class GoogleDriveParametersTypeDef(TypedDict):
+    AuthType: NotRequired[AuthTypeType]
 
 
 class ImpalaParametersTypeDef(TypedDict):
@@ -9035,6 +9649,12 @@ class MySqlParametersTypeDef(TypedDict):
     Host: str
     Port: int
     Database: str
+
+
+class OneDriveParametersTypeDef(TypedDict):
+    TenantId: NotRequired[str]
+    ClientId: NotRequired[str]
+    AuthType: NotRequired[AuthTypeType]
 
 
 class OracleParametersTypeDef(TypedDict):
@@ -9105,16 +9725,11 @@ class ServiceNowParametersTypeDef(TypedDict):
     SiteBaseUrl: str
 
 
-class VpcConnectionPropertiesTypeDef(TypedDict):
-    VpcConnectionArn: str
-
-
-class OAuthParametersTypeDef(TypedDict):
-    TokenProviderUrl: str
-    OAuthScope: NotRequired[str]
-    IdentityProviderVpcConnectionProperties: NotRequired[VpcConnectionPropertiesTypeDef]
-    IdentityProviderResourceUri: NotRequired[str]
-    IdentityProviderCACertificatesBundleS3Uri: NotRequired[str]
+class SharePointParametersTypeDef(TypedDict):
+    SharePointDomain: str
+    TenantId: NotRequired[str]
+    ClientId: NotRequired[str]
+    AuthType: NotRequired[AuthTypeType]
 
 
 class SnowflakeParametersTypeDef(TypedDict):
@@ -9209,6 +9824,10 @@ class DataSourceParametersOutputTypeDef(TypedDict):
     WebCrawlerParameters: NotRequired[WebCrawlerParametersTypeDef]
     ConfluenceParameters: NotRequired[ConfluenceParametersTypeDef]
     QBusinessParameters: NotRequired[QBusinessParametersTypeDef]
+    SharePointParameters: NotRequired[SharePointParametersTypeDef]
+    GoogleDriveParameters: NotRequired[GoogleDriveParametersTypeDef]
+    OneDriveParameters: NotRequired[OneDriveParametersTypeDef]
+    FMKBParameters: NotRequired[FMKBParametersOutputTypeDef]
 
 
 class SslPropertiesTypeDef(TypedDict):
@@ -9222,6 +9841,11 @@ class AssetBundleImportJobDataSourceOverrideParametersOutputTypeDef(TypedDict):
     VpcConnectionProperties: NotRequired[VpcConnectionPropertiesTypeDef]
     SslProperties: NotRequired[SslPropertiesTypeDef]
     Credentials: NotRequired[AssetBundleImportJobDataSourceCredentialsTypeDef]
+
+
+class FMKBParametersTypeDef(TypedDict):
+    KnowledgeBaseArn: str
+    LinkedDataSourceIds: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class RedshiftIAMParametersTypeDef(TypedDict):
@@ -9274,6 +9898,10 @@ class DataSourceParametersTypeDef(TypedDict):
     WebCrawlerParameters: NotRequired[WebCrawlerParametersTypeDef]
     ConfluenceParameters: NotRequired[ConfluenceParametersTypeDef]
     QBusinessParameters: NotRequired[QBusinessParametersTypeDef]
+    SharePointParameters: NotRequired[SharePointParametersTypeDef]
+    GoogleDriveParameters: NotRequired[GoogleDriveParametersTypeDef]
+    OneDriveParameters: NotRequired[OneDriveParametersTypeDef]
+    FMKBParameters: NotRequired[ReadOnly[FMKBParametersTypeDef]]
 
 
 class AssetBundleImportJobDataSourceOverrideParametersTypeDef(TypedDict):
@@ -9352,6 +9980,12 @@ class AssetBundleImportJobThemeOverrideParametersTypeDef(TypedDict):
     Name: NotRequired[str]
 
 
+class AssetBundleImportJobTopicV2OverrideParametersTypeDef(TypedDict):
+    TopicId: str
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+
+
 class AssetBundleImportJobVPCConnectionOverrideParametersOutputTypeDef(TypedDict):
     VPCConnectionId: str
     Name: NotRequired[str]
@@ -9381,6 +10015,7 @@ class AssetBundleImportJobOverrideParametersOutputTypeDef(TypedDict):
         list[AssetBundleImportJobDashboardOverrideParametersTypeDef]
     ]
     Folders: NotRequired[list[AssetBundleImportJobFolderOverrideParametersTypeDef]]
+    TopicsV2: NotRequired[list[AssetBundleImportJobTopicV2OverrideParametersTypeDef]]
 
 
 class AssetBundleImportJobRefreshScheduleOverrideParametersTypeDef(TypedDict):
@@ -9426,10 +10061,18 @@ class AssetBundleImportJobOverrideParametersTypeDef(TypedDict):
     Folders: NotRequired[
         ReadOnly[Sequence[AssetBundleImportJobFolderOverrideParametersTypeDef]]
     ]
+    TopicsV2: NotRequired[
+        ReadOnly[Sequence[AssetBundleImportJobTopicV2OverrideParametersTypeDef]]
+    ]
 
 
 class AssetBundleImportJobThemeOverridePermissionsOutputTypeDef(TypedDict):
     ThemeIds: list[str]
+    Permissions: AssetBundleResourcePermissionsOutputTypeDef
+
+
+class AssetBundleImportJobTopicV2OverridePermissionsOutputTypeDef(TypedDict):
+    TopicIds: list[str]
     Permissions: AssetBundleResourcePermissionsOutputTypeDef
 
 
@@ -9450,10 +10093,18 @@ class AssetBundleImportJobOverridePermissionsOutputTypeDef(TypedDict):
     Folders: NotRequired[
         list[AssetBundleImportJobFolderOverridePermissionsOutputTypeDef]
     ]
+    TopicsV2: NotRequired[
+        list[AssetBundleImportJobTopicV2OverridePermissionsOutputTypeDef]
+    ]
 
 
 class AssetBundleImportJobThemeOverridePermissionsTypeDef(TypedDict):
     ThemeIds: ReadOnly[Sequence[str]]
+    Permissions: ReadOnly[AssetBundleResourcePermissionsTypeDef]
+
+
+class AssetBundleImportJobTopicV2OverridePermissionsTypeDef(TypedDict):
+    TopicIds: ReadOnly[Sequence[str]]
     Permissions: ReadOnly[AssetBundleResourcePermissionsTypeDef]
 
 
@@ -9476,10 +10127,18 @@ class AssetBundleImportJobOverridePermissionsTypeDef(TypedDict):
     Folders: NotRequired[
         ReadOnly[Sequence[AssetBundleImportJobFolderOverridePermissionsTypeDef]]
     ]
+    TopicsV2: NotRequired[
+        ReadOnly[Sequence[AssetBundleImportJobTopicV2OverridePermissionsTypeDef]]
+    ]
 
 
 class AssetBundleImportJobThemeOverrideTagsOutputTypeDef(TypedDict):
     ThemeIds: list[str]
+    Tags: list[TagTypeDef]
+
+
+class AssetBundleImportJobTopicV2OverrideTagsOutputTypeDef(TypedDict):
+    TopicIds: list[str]
     Tags: list[TagTypeDef]
 
 
@@ -9502,10 +10161,16 @@ class AssetBundleImportJobOverrideTagsOutputTypeDef(TypedDict):
         list[AssetBundleImportJobDashboardOverrideTagsOutputTypeDef]
     ]
     Folders: NotRequired[list[AssetBundleImportJobFolderOverrideTagsOutputTypeDef]]
+    TopicsV2: NotRequired[list[AssetBundleImportJobTopicV2OverrideTagsOutputTypeDef]]
 
 
 class AssetBundleImportJobThemeOverrideTagsTypeDef(TypedDict):
     ThemeIds: ReadOnly[Sequence[str]]
+    Tags: ReadOnly[Sequence[TagTypeDef]]
+
+
+class AssetBundleImportJobTopicV2OverrideTagsTypeDef(TypedDict):
+    TopicIds: ReadOnly[Sequence[str]]
     Tags: ReadOnly[Sequence[TagTypeDef]]
 
 
@@ -9536,6 +10201,9 @@ class AssetBundleImportJobOverrideTagsTypeDef(TypedDict):
     Folders: NotRequired[
         ReadOnly[Sequence[AssetBundleImportJobFolderOverrideTagsTypeDef]]
     ]
+    TopicsV2: NotRequired[
+        ReadOnly[Sequence[AssetBundleImportJobTopicV2OverrideTagsTypeDef]]
+    ]
 
 
 class AssetBundleImportJobOverrideValidationStrategyTypeDef(TypedDict):
@@ -9563,6 +10231,10 @@ class AssetBundleImportSourceDescriptionTypeDef(TypedDict):
 class AssetBundleImportSourceTypeDef(TypedDict):
     Body: NotRequired[ReadOnly[bytes | str | IO[Any]]]
     S3Uri: NotRequired[str]
+
+
+class AudioExtractionConfigurationTypeDef(TypedDict):
+    audioExtractionStatus: AudioExtractionStatusType
 
 
 class AuthorizationCodeGrantDetailsTypeDef(TypedDict):
@@ -9818,6 +10490,30 @@ class BatchCreateTopicReviewedAnswerResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class BatchDeleteKnowledgeBaseFailureTypeDef(TypedDict):
+    KnowledgeBaseId: str
+    ErrorCode: str
+    ErrorMessage: str
+
+
+class BatchDeleteKnowledgeBaseRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    KnowledgeBaseIds: ReadOnly[Sequence[str]]
+
+
+class BatchDeleteKnowledgeBaseSuccessTypeDef(TypedDict):
+    KnowledgeBaseId: str
+    KnowledgeBaseArn: str
+
+
+class BatchDeleteKnowledgeBaseResponseTypeDef(TypedDict):
+    Deleted: list[BatchDeleteKnowledgeBaseSuccessTypeDef]
+    Errors: list[BatchDeleteKnowledgeBaseFailureTypeDef]
+    RequestId: NotRequired[str]
+    Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class BatchDeleteTopicReviewedAnswerRequestTypeDef(TypedDict):
     AwsAccountId: str
     TopicId: str
@@ -9831,6 +10527,45 @@ class BatchDeleteTopicReviewedAnswerResponseTypeDef(TypedDict):
     InvalidAnswers: NotRequired[list[InvalidTopicReviewedAnswerTypeDef]]
     RequestId: NotRequired[str]
     Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchDescribeUserLimitsErrorTypeDef(TypedDict):
+    userName: NotRequired[str]
+    namespace: NotRequired[str]
+    userArn: NotRequired[str]
+    errorCode: str
+    message: str
+
+
+class UserLimitsEntryTypeDef(TypedDict):
+    userName: str
+    namespace: str
+
+
+class BatchDescribeUserLimitsRequestTypeDef(TypedDict):
+    accountId: str
+    users: NotRequired[ReadOnly[Sequence[UserLimitsEntryTypeDef]]]
+    resourceTypes: NotRequired[ReadOnly[Sequence[ResourceTypeType]]]
+
+
+class EffectiveLimitTypeDef(TypedDict):
+    resourceType: ResourceTypeType
+    limitValue: int
+    limitUnit: LimitUnitType
+    source: LimitSourceType
+    profileId: str
+
+
+class UserLimitsTypeDef(TypedDict):
+    userName: str
+    namespace: str
+    effectiveLimits: list[EffectiveLimitTypeDef]
+
+
+class BatchDescribeUserLimitsResponseTypeDef(TypedDict):
+    userLimits: list[UserLimitsTypeDef]
+    errors: list[BatchDescribeUserLimitsErrorTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -9976,6 +10711,48 @@ class CapabilitiesTypeDef(TypedDict):
     ApproveFlowShareRequests: NotRequired[CapabilityStateType]
     UseAgentWebSearch: NotRequired[CapabilityStateType]
     KnowledgeBase: NotRequired[CapabilityStateType]
+    CreateAndUpdateKnowledgeBases: NotRequired[CapabilityStateType]
+    ShareKnowledgeBases: NotRequired[CapabilityStateType]
+    SharePointKnowledgeBase: NotRequired[CapabilityStateType]
+    CreateAndUpdateSharePointKnowledgeBase: NotRequired[CapabilityStateType]
+    ShareSharePointKnowledgeBase: NotRequired[CapabilityStateType]
+    UseSharePointKnowledgeBase: NotRequired[CapabilityStateType]
+    GoogleDriveKnowledgeBase: NotRequired[CapabilityStateType]
+    CreateAndUpdateGoogleDriveKnowledgeBase: NotRequired[CapabilityStateType]
+    ShareGoogleDriveKnowledgeBase: NotRequired[CapabilityStateType]
+    UseGoogleDriveKnowledgeBase: NotRequired[CapabilityStateType]
+    WebCrawlerKnowledgeBase: NotRequired[CapabilityStateType]
+    CreateAndUpdateWebCrawlerKnowledgeBase: NotRequired[CapabilityStateType]
+    ShareWebCrawlerKnowledgeBase: NotRequired[CapabilityStateType]
+    UseWebCrawlerKnowledgeBase: NotRequired[CapabilityStateType]
+    S3KnowledgeBase: NotRequired[CapabilityStateType]
+    CreateAndUpdateS3KnowledgeBase: NotRequired[CapabilityStateType]
+    ShareS3KnowledgeBase: NotRequired[CapabilityStateType]
+    UseS3KnowledgeBase: NotRequired[CapabilityStateType]
+    ConfluenceKnowledgeBase: NotRequired[CapabilityStateType]
+    CreateAndUpdateConfluenceKnowledgeBase: NotRequired[CapabilityStateType]
+    ShareConfluenceKnowledgeBase: NotRequired[CapabilityStateType]
+    UseConfluenceKnowledgeBase: NotRequired[CapabilityStateType]
+    OneDriveKnowledgeBase: NotRequired[CapabilityStateType]
+    CreateAndUpdateOneDriveKnowledgeBase: NotRequired[CapabilityStateType]
+    ShareOneDriveKnowledgeBase: NotRequired[CapabilityStateType]
+    UseOneDriveKnowledgeBase: NotRequired[CapabilityStateType]
+    QBusinessKnowledgeBase: NotRequired[CapabilityStateType]
+    CreateAndUpdateQBusinessKnowledgeBase: NotRequired[CapabilityStateType]
+    ShareQBusinessKnowledgeBase: NotRequired[CapabilityStateType]
+    UseQBusinessKnowledgeBase: NotRequired[CapabilityStateType]
+    BedrockManagedKnowledgeBase: NotRequired[CapabilityStateType]
+    CreateAndUpdateBedrockManagedKnowledgeBase: NotRequired[CapabilityStateType]
+    ShareBedrockManagedKnowledgeBase: NotRequired[CapabilityStateType]
+    UseBedrockManagedKnowledgeBase: NotRequired[CapabilityStateType]
+    BoxKnowledgeBase: NotRequired[CapabilityStateType]
+    CreateAndUpdateBoxKnowledgeBase: NotRequired[CapabilityStateType]
+    ShareBoxKnowledgeBase: NotRequired[CapabilityStateType]
+    UseBoxKnowledgeBase: NotRequired[CapabilityStateType]
+    IDCKnowledgeBase: NotRequired[CapabilityStateType]
+    CreateAndUpdateIDCKnowledgeBase: NotRequired[CapabilityStateType]
+    ShareIDCKnowledgeBase: NotRequired[CapabilityStateType]
+    UseIDCKnowledgeBase: NotRequired[CapabilityStateType]
     Action: NotRequired[CapabilityStateType]
     GenericHTTPAction: NotRequired[CapabilityStateType]
     CreateAndUpdateGenericHTTPAction: NotRequired[CapabilityStateType]
@@ -10149,6 +10926,122 @@ class CapabilitiesTypeDef(TypedDict):
     CreateAndUpdateNewRelicAction: NotRequired[CapabilityStateType]
     ShareNewRelicAction: NotRequired[CapabilityStateType]
     UseNewRelicAction: NotRequired[CapabilityStateType]
+    PagerDutyAgentAction: NotRequired[CapabilityStateType]
+    CreateAndUpdatePagerDutyAgentAction: NotRequired[CapabilityStateType]
+    SharePagerDutyAgentAction: NotRequired[CapabilityStateType]
+    UsePagerDutyAgentAction: NotRequired[CapabilityStateType]
+    VisierAgentAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateVisierAgentAction: NotRequired[CapabilityStateType]
+    ShareVisierAgentAction: NotRequired[CapabilityStateType]
+    UseVisierAgentAction: NotRequired[CapabilityStateType]
+    ZoomAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateZoomAction: NotRequired[CapabilityStateType]
+    ShareZoomAction: NotRequired[CapabilityStateType]
+    UseZoomAction: NotRequired[CapabilityStateType]
+    SnowFlakeAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateSnowFlakeAction: NotRequired[CapabilityStateType]
+    ShareSnowFlakeAction: NotRequired[CapabilityStateType]
+    UseSnowFlakeAction: NotRequired[CapabilityStateType]
+    ZapierAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateZapierAction: NotRequired[CapabilityStateType]
+    ShareZapierAction: NotRequired[CapabilityStateType]
+    UseZapierAction: NotRequired[CapabilityStateType]
+    AirtableAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateAirtableAction: NotRequired[CapabilityStateType]
+    ShareAirtableAction: NotRequired[CapabilityStateType]
+    UseAirtableAction: NotRequired[CapabilityStateType]
+    DropboxAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateDropboxAction: NotRequired[CapabilityStateType]
+    ShareDropboxAction: NotRequired[CapabilityStateType]
+    UseDropboxAction: NotRequired[CapabilityStateType]
+    GmailAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateGmailAction: NotRequired[CapabilityStateType]
+    ShareGmailAction: NotRequired[CapabilityStateType]
+    UseGmailAction: NotRequired[CapabilityStateType]
+    GoogleAnalyticsAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateGoogleAnalyticsAction: NotRequired[CapabilityStateType]
+    ShareGoogleAnalyticsAction: NotRequired[CapabilityStateType]
+    UseGoogleAnalyticsAction: NotRequired[CapabilityStateType]
+    GoogleDocsAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateGoogleDocsAction: NotRequired[CapabilityStateType]
+    ShareGoogleDocsAction: NotRequired[CapabilityStateType]
+    UseGoogleDocsAction: NotRequired[CapabilityStateType]
+    GoogleDriveAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateGoogleDriveAction: NotRequired[CapabilityStateType]
+    ShareGoogleDriveAction: NotRequired[CapabilityStateType]
+    UseGoogleDriveAction: NotRequired[CapabilityStateType]
+    GoogleMeetAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateGoogleMeetAction: NotRequired[CapabilityStateType]
+    ShareGoogleMeetAction: NotRequired[CapabilityStateType]
+    UseGoogleMeetAction: NotRequired[CapabilityStateType]
+    GoogleSheetsAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateGoogleSheetsAction: NotRequired[CapabilityStateType]
+    ShareGoogleSheetsAction: NotRequired[CapabilityStateType]
+    UseGoogleSheetsAction: NotRequired[CapabilityStateType]
+    GoogleSlidesAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateGoogleSlidesAction: NotRequired[CapabilityStateType]
+    ShareGoogleSlidesAction: NotRequired[CapabilityStateType]
+    UseGoogleSlidesAction: NotRequired[CapabilityStateType]
+    QuickBooksAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateQuickBooksAction: NotRequired[CapabilityStateType]
+    ShareQuickBooksAction: NotRequired[CapabilityStateType]
+    UseQuickBooksAction: NotRequired[CapabilityStateType]
+    FigmaAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateFigmaAction: NotRequired[CapabilityStateType]
+    ShareFigmaAction: NotRequired[CapabilityStateType]
+    UseFigmaAction: NotRequired[CapabilityStateType]
+    WhatsAppAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateWhatsAppAction: NotRequired[CapabilityStateType]
+    ShareWhatsAppAction: NotRequired[CapabilityStateType]
+    UseWhatsAppAction: NotRequired[CapabilityStateType]
+    GoogleChatAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateGoogleChatAction: NotRequired[CapabilityStateType]
+    ShareGoogleChatAction: NotRequired[CapabilityStateType]
+    UseGoogleChatAction: NotRequired[CapabilityStateType]
+    OneNoteAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateOneNoteAction: NotRequired[CapabilityStateType]
+    ShareOneNoteAction: NotRequired[CapabilityStateType]
+    UseOneNoteAction: NotRequired[CapabilityStateType]
+    ShopifyAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateShopifyAction: NotRequired[CapabilityStateType]
+    ShareShopifyAction: NotRequired[CapabilityStateType]
+    UseShopifyAction: NotRequired[CapabilityStateType]
+    AdobeAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateAdobeAction: NotRequired[CapabilityStateType]
+    ShareAdobeAction: NotRequired[CapabilityStateType]
+    UseAdobeAction: NotRequired[CapabilityStateType]
+    CiscoWebexVidcastAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateCiscoWebexVidcastAction: NotRequired[CapabilityStateType]
+    ShareCiscoWebexVidcastAction: NotRequired[CapabilityStateType]
+    UseCiscoWebexVidcastAction: NotRequired[CapabilityStateType]
+    CiscoWebexMeetingsAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateCiscoWebexMeetingsAction: NotRequired[CapabilityStateType]
+    ShareCiscoWebexMeetingsAction: NotRequired[CapabilityStateType]
+    UseCiscoWebexMeetingsAction: NotRequired[CapabilityStateType]
+    DunAndBradstreetAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateDunAndBradstreetAction: NotRequired[CapabilityStateType]
+    ShareDunAndBradstreetAction: NotRequired[CapabilityStateType]
+    UseDunAndBradstreetAction: NotRequired[CapabilityStateType]
+    HGInsightsAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateHGInsightsAction: NotRequired[CapabilityStateType]
+    ShareHGInsightsAction: NotRequired[CapabilityStateType]
+    UseHGInsightsAction: NotRequired[CapabilityStateType]
+    ZoomInfoAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateZoomInfoAction: NotRequired[CapabilityStateType]
+    ShareZoomInfoAction: NotRequired[CapabilityStateType]
+    UseZoomInfoAction: NotRequired[CapabilityStateType]
+    MoodysAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateMoodysAction: NotRequired[CapabilityStateType]
+    ShareMoodysAction: NotRequired[CapabilityStateType]
+    UseMoodysAction: NotRequired[CapabilityStateType]
+    BeeAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateBeeAction: NotRequired[CapabilityStateType]
+    ShareBeeAction: NotRequired[CapabilityStateType]
+    UseBeeAction: NotRequired[CapabilityStateType]
+    GongAction: NotRequired[CapabilityStateType]
+    CreateAndUpdateGongAction: NotRequired[CapabilityStateType]
+    ShareGongAction: NotRequired[CapabilityStateType]
+    UseGongAction: NotRequired[CapabilityStateType]
     Topic: NotRequired[CapabilityStateType]
     EditVisualWithQ: NotRequired[CapabilityStateType]
     BuildCalculatedFieldWithQ: NotRequired[CapabilityStateType]
@@ -10162,10 +11055,204 @@ class CapabilitiesTypeDef(TypedDict):
     Research: NotRequired[CapabilityStateType]
     SelfUpgradeUserRole: NotRequired[CapabilityStateType]
     Extension: NotRequired[CapabilityStateType]
+    UseBrowserExtension: NotRequired[CapabilityStateType]
+    UseWordAddInExtension: NotRequired[CapabilityStateType]
+    UseOutlookAddInExtension: NotRequired[CapabilityStateType]
+    UseExcelAddInExtension: NotRequired[CapabilityStateType]
+    UsePowerpointAddInExtension: NotRequired[CapabilityStateType]
     ManageSharedFolders: NotRequired[CapabilityStateType]
     GenerateAnalyses: NotRequired[CapabilityStateType]
     Story: NotRequired[CapabilityStateType]
     Scenario: NotRequired[CapabilityStateType]
+    Trigger: NotRequired[CapabilityStateType]
+    ScheduleTrigger: NotRequired[CapabilityStateType]
+    InboundEmailTrigger: NotRequired[CapabilityStateType]
+    QuickEventTrigger: NotRequired[CapabilityStateType]
+    FileDataSource: NotRequired[CapabilityStateType]
+    CreateFileDataSource: NotRequired[CapabilityStateType]
+    UpdateFileDataSource: NotRequired[CapabilityStateType]
+    ShareFileDataSource: NotRequired[CapabilityStateType]
+    S3DataSource: NotRequired[CapabilityStateType]
+    CreateS3DataSource: NotRequired[CapabilityStateType]
+    UpdateS3DataSource: NotRequired[CapabilityStateType]
+    ShareS3DataSource: NotRequired[CapabilityStateType]
+    S3AnalyticsDataSource: NotRequired[CapabilityStateType]
+    CreateS3AnalyticsDataSource: NotRequired[CapabilityStateType]
+    UpdateS3AnalyticsDataSource: NotRequired[CapabilityStateType]
+    ShareS3AnalyticsDataSource: NotRequired[CapabilityStateType]
+    S3TablesDataSource: NotRequired[CapabilityStateType]
+    CreateS3TablesDataSource: NotRequired[CapabilityStateType]
+    UpdateS3TablesDataSource: NotRequired[CapabilityStateType]
+    ShareS3TablesDataSource: NotRequired[CapabilityStateType]
+    AthenaDataSource: NotRequired[CapabilityStateType]
+    CreateAthenaDataSource: NotRequired[CapabilityStateType]
+    UpdateAthenaDataSource: NotRequired[CapabilityStateType]
+    ShareAthenaDataSource: NotRequired[CapabilityStateType]
+    RdsDataSource: NotRequired[CapabilityStateType]
+    CreateRdsDataSource: NotRequired[CapabilityStateType]
+    UpdateRdsDataSource: NotRequired[CapabilityStateType]
+    ShareRdsDataSource: NotRequired[CapabilityStateType]
+    RedshiftAutoDiscoveredDataSource: NotRequired[CapabilityStateType]
+    CreateRedshiftAutoDiscoveredDataSource: NotRequired[CapabilityStateType]
+    UpdateRedshiftAutoDiscoveredDataSource: NotRequired[CapabilityStateType]
+    ShareRedshiftAutoDiscoveredDataSource: NotRequired[CapabilityStateType]
+    RedshiftManualDataSource: NotRequired[CapabilityStateType]
+    CreateRedshiftManualDataSource: NotRequired[CapabilityStateType]
+    UpdateRedshiftManualDataSource: NotRequired[CapabilityStateType]
+    ShareRedshiftManualDataSource: NotRequired[CapabilityStateType]
+    OpenSearchDataSource: NotRequired[CapabilityStateType]
+    CreateOpenSearchDataSource: NotRequired[CapabilityStateType]
+    UpdateOpenSearchDataSource: NotRequired[CapabilityStateType]
+    ShareOpenSearchDataSource: NotRequired[CapabilityStateType]
+    TimestreamDataSource: NotRequired[CapabilityStateType]
+    CreateTimestreamDataSource: NotRequired[CapabilityStateType]
+    UpdateTimestreamDataSource: NotRequired[CapabilityStateType]
+    ShareTimestreamDataSource: NotRequired[CapabilityStateType]
+    AuroraDataSource: NotRequired[CapabilityStateType]
+    CreateAuroraDataSource: NotRequired[CapabilityStateType]
+    UpdateAuroraDataSource: NotRequired[CapabilityStateType]
+    ShareAuroraDataSource: NotRequired[CapabilityStateType]
+    MySqlDataSource: NotRequired[CapabilityStateType]
+    CreateMySqlDataSource: NotRequired[CapabilityStateType]
+    UpdateMySqlDataSource: NotRequired[CapabilityStateType]
+    ShareMySqlDataSource: NotRequired[CapabilityStateType]
+    PostgreSqlDataSource: NotRequired[CapabilityStateType]
+    CreatePostgreSqlDataSource: NotRequired[CapabilityStateType]
+    UpdatePostgreSqlDataSource: NotRequired[CapabilityStateType]
+    SharePostgreSqlDataSource: NotRequired[CapabilityStateType]
+    OracleDataSource: NotRequired[CapabilityStateType]
+    CreateOracleDataSource: NotRequired[CapabilityStateType]
+    UpdateOracleDataSource: NotRequired[CapabilityStateType]
+    ShareOracleDataSource: NotRequired[CapabilityStateType]
+    SqlServerDataSource: NotRequired[CapabilityStateType]
+    CreateSqlServerDataSource: NotRequired[CapabilityStateType]
+    UpdateSqlServerDataSource: NotRequired[CapabilityStateType]
+    ShareSqlServerDataSource: NotRequired[CapabilityStateType]
+    MariaDbDataSource: NotRequired[CapabilityStateType]
+    CreateMariaDbDataSource: NotRequired[CapabilityStateType]
+    UpdateMariaDbDataSource: NotRequired[CapabilityStateType]
+    ShareMariaDbDataSource: NotRequired[CapabilityStateType]
+    SnowflakeDataSource: NotRequired[CapabilityStateType]
+    CreateSnowflakeDataSource: NotRequired[CapabilityStateType]
+    UpdateSnowflakeDataSource: NotRequired[CapabilityStateType]
+    ShareSnowflakeDataSource: NotRequired[CapabilityStateType]
+    GoogleBigQueryDataSource: NotRequired[CapabilityStateType]
+    CreateGoogleBigQueryDataSource: NotRequired[CapabilityStateType]
+    UpdateGoogleBigQueryDataSource: NotRequired[CapabilityStateType]
+    ShareGoogleBigQueryDataSource: NotRequired[CapabilityStateType]
+    DatabricksDataSource: NotRequired[CapabilityStateType]
+    CreateDatabricksDataSource: NotRequired[CapabilityStateType]
+    UpdateDatabricksDataSource: NotRequired[CapabilityStateType]
+    ShareDatabricksDataSource: NotRequired[CapabilityStateType]
+    StarburstDataSource: NotRequired[CapabilityStateType]
+    CreateStarburstDataSource: NotRequired[CapabilityStateType]
+    UpdateStarburstDataSource: NotRequired[CapabilityStateType]
+    ShareStarburstDataSource: NotRequired[CapabilityStateType]
+    TrinoDataSource: NotRequired[CapabilityStateType]
+    CreateTrinoDataSource: NotRequired[CapabilityStateType]
+    UpdateTrinoDataSource: NotRequired[CapabilityStateType]
+    ShareTrinoDataSource: NotRequired[CapabilityStateType]
+    ImpalaDataSource: NotRequired[CapabilityStateType]
+    CreateImpalaDataSource: NotRequired[CapabilityStateType]
+    UpdateImpalaDataSource: NotRequired[CapabilityStateType]
+    ShareImpalaDataSource: NotRequired[CapabilityStateType]
+    TeradataDataSource: NotRequired[CapabilityStateType]
+    CreateTeradataDataSource: NotRequired[CapabilityStateType]
+    UpdateTeradataDataSource: NotRequired[CapabilityStateType]
+    ShareTeradataDataSource: NotRequired[CapabilityStateType]
+    PrestoDataSource: NotRequired[CapabilityStateType]
+    CreatePrestoDataSource: NotRequired[CapabilityStateType]
+    UpdatePrestoDataSource: NotRequired[CapabilityStateType]
+    SharePrestoDataSource: NotRequired[CapabilityStateType]
+    SparkDataSource: NotRequired[CapabilityStateType]
+    CreateSparkDataSource: NotRequired[CapabilityStateType]
+    UpdateSparkDataSource: NotRequired[CapabilityStateType]
+    ShareSparkDataSource: NotRequired[CapabilityStateType]
+    ExasolDataSource: NotRequired[CapabilityStateType]
+    CreateExasolDataSource: NotRequired[CapabilityStateType]
+    UpdateExasolDataSource: NotRequired[CapabilityStateType]
+    ShareExasolDataSource: NotRequired[CapabilityStateType]
+    Db2DataSource: NotRequired[CapabilityStateType]
+    CreateDb2DataSource: NotRequired[CapabilityStateType]
+    UpdateDb2DataSource: NotRequired[CapabilityStateType]
+    ShareDb2DataSource: NotRequired[CapabilityStateType]
+    SapHanaDataSource: NotRequired[CapabilityStateType]
+    CreateSapHanaDataSource: NotRequired[CapabilityStateType]
+    UpdateSapHanaDataSource: NotRequired[CapabilityStateType]
+    ShareSapHanaDataSource: NotRequired[CapabilityStateType]
+    DenodoDataSource: NotRequired[CapabilityStateType]
+    CreateDenodoDataSource: NotRequired[CapabilityStateType]
+    UpdateDenodoDataSource: NotRequired[CapabilityStateType]
+    ShareDenodoDataSource: NotRequired[CapabilityStateType]
+    DremioDataSource: NotRequired[CapabilityStateType]
+    CreateDremioDataSource: NotRequired[CapabilityStateType]
+    UpdateDremioDataSource: NotRequired[CapabilityStateType]
+    ShareDremioDataSource: NotRequired[CapabilityStateType]
+    SalesforceDataSource: NotRequired[CapabilityStateType]
+    CreateSalesforceDataSource: NotRequired[CapabilityStateType]
+    UpdateSalesforceDataSource: NotRequired[CapabilityStateType]
+    ShareSalesforceDataSource: NotRequired[CapabilityStateType]
+    RadiantDataSource: NotRequired[CapabilityStateType]
+    CreateRadiantDataSource: NotRequired[CapabilityStateType]
+    UpdateRadiantDataSource: NotRequired[CapabilityStateType]
+    ShareRadiantDataSource: NotRequired[CapabilityStateType]
+    PayPalDataSource: NotRequired[CapabilityStateType]
+    CreatePayPalDataSource: NotRequired[CapabilityStateType]
+    UpdatePayPalDataSource: NotRequired[CapabilityStateType]
+    SharePayPalDataSource: NotRequired[CapabilityStateType]
+    SquareDataSource: NotRequired[CapabilityStateType]
+    CreateSquareDataSource: NotRequired[CapabilityStateType]
+    UpdateSquareDataSource: NotRequired[CapabilityStateType]
+    ShareSquareDataSource: NotRequired[CapabilityStateType]
+    GitHubDataSource: NotRequired[CapabilityStateType]
+    CreateGitHubDataSource: NotRequired[CapabilityStateType]
+    UpdateGitHubDataSource: NotRequired[CapabilityStateType]
+    ShareGitHubDataSource: NotRequired[CapabilityStateType]
+    TwitterDataSource: NotRequired[CapabilityStateType]
+    CreateTwitterDataSource: NotRequired[CapabilityStateType]
+    UpdateTwitterDataSource: NotRequired[CapabilityStateType]
+    ShareTwitterDataSource: NotRequired[CapabilityStateType]
+    JiraDataSource: NotRequired[CapabilityStateType]
+    CreateJiraDataSource: NotRequired[CapabilityStateType]
+    UpdateJiraDataSource: NotRequired[CapabilityStateType]
+    ShareJiraDataSource: NotRequired[CapabilityStateType]
+    ServiceNowDataSource: NotRequired[CapabilityStateType]
+    CreateServiceNowDataSource: NotRequired[CapabilityStateType]
+    UpdateServiceNowDataSource: NotRequired[CapabilityStateType]
+    ShareServiceNowDataSource: NotRequired[CapabilityStateType]
+    AdobeAnalyticsDataSource: NotRequired[CapabilityStateType]
+    CreateAdobeAnalyticsDataSource: NotRequired[CapabilityStateType]
+    UpdateAdobeAnalyticsDataSource: NotRequired[CapabilityStateType]
+    ShareAdobeAnalyticsDataSource: NotRequired[CapabilityStateType]
+    GoogleAnalyticsDataSource: NotRequired[CapabilityStateType]
+    CreateGoogleAnalyticsDataSource: NotRequired[CapabilityStateType]
+    UpdateGoogleAnalyticsDataSource: NotRequired[CapabilityStateType]
+    ShareGoogleAnalyticsDataSource: NotRequired[CapabilityStateType]
+    GoogleSheetsDataSource: NotRequired[CapabilityStateType]
+    CreateGoogleSheetsDataSource: NotRequired[CapabilityStateType]
+    UpdateGoogleSheetsDataSource: NotRequired[CapabilityStateType]
+    ShareGoogleSheetsDataSource: NotRequired[CapabilityStateType]
+    DocumentDbDataSource: NotRequired[CapabilityStateType]
+    CreateDocumentDbDataSource: NotRequired[CapabilityStateType]
+    UpdateDocumentDbDataSource: NotRequired[CapabilityStateType]
+    ShareDocumentDbDataSource: NotRequired[CapabilityStateType]
+    MongoDbDataSource: NotRequired[CapabilityStateType]
+    CreateMongoDbDataSource: NotRequired[CapabilityStateType]
+    UpdateMongoDbDataSource: NotRequired[CapabilityStateType]
+    ShareMongoDbDataSource: NotRequired[CapabilityStateType]
+    MongoAtlasDataSource: NotRequired[CapabilityStateType]
+    CreateMongoAtlasDataSource: NotRequired[CapabilityStateType]
+    UpdateMongoAtlasDataSource: NotRequired[CapabilityStateType]
+    ShareMongoAtlasDataSource: NotRequired[CapabilityStateType]
+    DynamoDbDataSource: NotRequired[CapabilityStateType]
+    CreateDynamoDbDataSource: NotRequired[CapabilityStateType]
+    UpdateDynamoDbDataSource: NotRequired[CapabilityStateType]
+    ShareDynamoDbDataSource: NotRequired[CapabilityStateType]
+
+
+class CapacityBytesRangeFilterTypeDef(TypedDict):
+    minBytes: NotRequired[int]
+    maxBytes: NotRequired[int]
 
 
 class CastColumnTypeOperationTypeDef(TypedDict):
@@ -10411,6 +11498,48 @@ class CreateActionConnectorResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CustomPromptInputParametersTypeDef(TypedDict):
+    ResponseLength: NotRequired[str]
+    OutputStyle: NotRequired[str]
+    Identity: NotRequired[str]
+    Tone: NotRequired[str]
+    CustomInstructions: NotRequired[str]
+
+
+class CustomPromptProfileTypeDef(TypedDict):
+    ModelProfileId: str
+    SubscriptionId: str
+    QbsAwsAccountId: str
+
+
+class CustomPromptInputTypeDef(TypedDict):
+    ExistingPrompt: NotRequired[CustomPromptProfileTypeDef]
+    NewPrompt: NotRequired[CustomPromptInputParametersTypeDef]
+
+
+class CreateAgentRequestTypeDef(TypedDict):
+    Spaces: NotRequired[ReadOnly[Sequence[str]]]
+    ActionConnectors: NotRequired[ReadOnly[Sequence[str]]]
+    AwsAccountId: str
+    AgentId: str
+    Name: str
+    Description: NotRequired[str]
+    IconId: NotRequired[str]
+    StarterPrompts: NotRequired[ReadOnly[Sequence[str]]]
+    WelcomeMessage: NotRequired[str]
+    AgentLifecycle: NotRequired[AgentLifecycleType]
+    CustomPromptInput: NotRequired[CustomPromptInputTypeDef]
+
+
+class CreateAgentResponseTypeDef(TypedDict):
+    Arn: str
+    AgentId: str
+    AgentStatus: AgentStatusType
+    AgentName: str
+    RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DateTimeParameterTypeDef(TypedDict):
     Name: str
     Values: ReadOnly[Sequence[datetime | str]]
@@ -10465,6 +11594,21 @@ class CreateAnalysisResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateApprovalPolicyRequestTypeDef(TypedDict):
+    PolicyId: str
+    Name: str
+    Description: NotRequired[str]
+    Actions: ReadOnly[Sequence[GovernedActionType]]
+    AssetTypes: ReadOnly[Sequence[AssetTypeType]]
+    ApplicableTo: ReadOnly[ApplicableToTypeDef]
+    ApprovalGroups: ReadOnly[Sequence[str]]
+
+
+class CreateApprovalPolicyResponseTypeDef(TypedDict):
+    Policy: ApprovalPolicyTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CreateBrandRequestTypeDef(TypedDict):
     AwsAccountId: str
     BrandId: str
@@ -10491,10 +11635,17 @@ class CreateColumnsOperationTypeDef(TypedDict):
     Columns: ReadOnly[Sequence[CalculatedColumnTypeDef]]
 
 
+class GovernanceTypeDef(TypedDict):
+    DefaultCategoryEffects: NotRequired[
+        ReadOnly[Mapping[str, DefaultCategoryEffectType]]
+    ]
+
+
 class CreateCustomPermissionsRequestTypeDef(TypedDict):
     AwsAccountId: str
     CustomPermissionsName: str
     Capabilities: NotRequired[CapabilitiesTypeDef]
+    Governance: NotRequired[ReadOnly[GovernanceTypeDef]]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
@@ -10583,6 +11734,7 @@ class DashboardPublishOptionsTypeDef(TypedDict):
 
 class DashboardSourceTemplateTypeDef(TypedDict):
     DataSetReferences: ReadOnly[Sequence[DataSetReferenceTypeDef]]
+    TopicReferences: NotRequired[ReadOnly[Sequence[TopicReferenceTypeDef]]]
     Arn: str
 
 
@@ -10593,6 +11745,9 @@ class DashboardSourceEntityTypeDef(TypedDict):
 class DashboardVersionDefinitionTypeDef(TypedDict):
     DataSetIdentifierDeclarations: ReadOnly[
         Sequence[DataSetIdentifierDeclarationTypeDef]
+    ]
+    TopicIdentifierDeclarations: NotRequired[
+        ReadOnly[Sequence[TopicIdentifierDeclarationTypeDef]]
     ]
     Sheets: NotRequired[ReadOnly[Sequence[SheetDefinitionTypeDef]]]
     TooltipSheets: NotRequired[ReadOnly[Sequence[TooltipSheetDefinitionTypeDef]]]
@@ -10987,14 +12142,6 @@ class CustomSqlTypeDef(TypedDict):
     Columns: NotRequired[ReadOnly[Sequence[InputColumnTypeDef]]]
 
 
-class RelationalTableTypeDef(TypedDict):
-    DataSourceArn: str
-    Catalog: NotRequired[str]
-    Schema: NotRequired[str]
-    Name: str
-    InputColumns: ReadOnly[Sequence[InputColumnTypeDef]]
-
-
 class UploadSettingsTypeDef(TypedDict):
     Format: NotRequired[FileFormatType]
     StartFromRow: NotRequired[int]
@@ -11002,6 +12149,21 @@ class UploadSettingsTypeDef(TypedDict):
     TextQualifier: NotRequired[TextQualifierType]
     Delimiter: NotRequired[str]
     CustomCellAddressRange: NotRequired[str]
+
+
+class FileSourceTypeDef(TypedDict):
+    DataSourceArn: str
+    UploadSettings: NotRequired[UploadSettingsTypeDef]
+    SheetIndex: int
+    InputColumns: ReadOnly[Sequence[InputColumnTypeDef]]
+
+
+class RelationalTableTypeDef(TypedDict):
+    DataSourceArn: str
+    Catalog: NotRequired[str]
+    Schema: NotRequired[str]
+    Name: str
+    InputColumns: ReadOnly[Sequence[InputColumnTypeDef]]
 
 
 class S3SourceTypeDef(TypedDict):
@@ -11026,6 +12188,7 @@ class PhysicalTableTypeDef(TypedDict):
     CustomSql: NotRequired[ReadOnly[CustomSqlTypeDef]]
     S3Source: NotRequired[ReadOnly[S3SourceTypeDef]]
     SaaSTable: NotRequired[ReadOnly[SaaSTableTypeDef]]
+    FileSource: NotRequired[ReadOnly[FileSourceTypeDef]]
 
 
 class RowLevelPermissionDataSetTypeDef(TypedDict):
@@ -11156,6 +12319,22 @@ class OAuthClientCredentialsTypeDef(TypedDict):
     Username: NotRequired[str]
 
 
+class OneDriveClientCredentialsTypeDef(TypedDict):
+    KmsKeyArn: str
+    CertThumbprint: str
+
+
+class ServiceAccountCredentialsTypeDef(TypedDict):
+    AdminAccountEmail: str
+    ServiceAccountPrivateKey: str
+    ClientEmail: str
+
+
+class SharePointClientCredentialsTypeDef(TypedDict):
+    KmsKeyArn: str
+    CertThumbprint: str
+
+
 class WebProxyCredentialsTypeDef(TypedDict):
     WebProxyUsername: str
     WebProxyPassword: str
@@ -11168,6 +12347,9 @@ class DataSourceCredentialsTypeDef(TypedDict):
     KeyPairCredentials: NotRequired[KeyPairCredentialsTypeDef]
     WebProxyCredentials: NotRequired[WebProxyCredentialsTypeDef]
     OAuthClientCredentials: NotRequired[OAuthClientCredentialsTypeDef]
+    ServiceAccountCredentials: NotRequired[ServiceAccountCredentialsTypeDef]
+    SharePointClientCredentials: NotRequired[SharePointClientCredentialsTypeDef]
+    OneDriveClientCredentials: NotRequired[OneDriveClientCredentialsTypeDef]
 
 
 class CreateDataSourceRequestTypeDef(TypedDict):
@@ -11188,6 +12370,66 @@ class CreateDataSourceResponseTypeDef(TypedDict):
     Arn: NotRequired[str]
     DataSourceId: NotRequired[str]
     CreationStatus: NotRequired[ResourceStatusType]
+    RequestId: NotRequired[str]
+    Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LabelActionMappingTypeDef(TypedDict):
+    LabelId: str
+    LabelName: str
+    Action: DlpActionType
+
+
+class MicrosoftPurviewCredentialsTypeDef(TypedDict):
+    SecretArn: str
+
+
+class MicrosoftPurviewProviderConfigTypeDef(TypedDict):
+    Credentials: MicrosoftPurviewCredentialsTypeDef
+    LabelActionMappings: ReadOnly[Sequence[LabelActionMappingTypeDef]]
+    UnmappedAction: DlpActionType
+
+
+class ProviderConfigTypeDef(TypedDict):
+    MicrosoftPurview: NotRequired[ReadOnly[MicrosoftPurviewProviderConfigTypeDef]]
+
+
+class CreateDlpSettingRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    DlpSettingId: str
+    Name: str
+    ProviderType: DlpProviderTypeType
+    ProviderConfig: ReadOnly[ProviderConfigTypeDef]
+    ProviderOutageAction: DlpActionType
+    Enabled: bool
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateDlpSettingResponseTypeDef(TypedDict):
+    Arn: str
+    DlpSettingId: str
+    RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PermissionTypeDef(TypedDict):
+    Actions: ReadOnly[Sequence[str]]
+    Principal: str
+
+
+class CreateFlowRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    Name: str
+    Description: NotRequired[str]
+    FlowDefinition: ReadOnly[DocumentValue]
+    Permissions: NotRequired[ReadOnly[Sequence[PermissionTypeDef]]]
+    ClientToken: NotRequired[str]
+
+
+class CreateFlowResponseTypeDef(TypedDict):
+    Arn: str
+    FlowId: str
     RequestId: NotRequired[str]
     Status: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -11307,6 +12549,71 @@ class CreateIngestionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class KbTemplateConfigurationTypeDef(TypedDict):
+    template: NotRequired[ReadOnly[DocumentValue]]
+
+
+class KnowledgeBaseConfigurationTypeDef(TypedDict):
+    templateConfiguration: NotRequired[ReadOnly[KbTemplateConfigurationTypeDef]]
+
+
+class ImageExtractionConfigurationTypeDef(TypedDict):
+    imageExtractionStatus: ImageExtractionStatusType
+
+
+class VideoExtractionConfigurationTypeDef(TypedDict):
+    videoExtractionStatus: VideoExtractionStatusType
+    videoExtractionType: NotRequired[VideoExtractionTypeType]
+
+
+class MediaExtractionConfigurationTypeDef(TypedDict):
+    imageExtractionConfiguration: NotRequired[ImageExtractionConfigurationTypeDef]
+    audioExtractionConfiguration: NotRequired[AudioExtractionConfigurationTypeDef]
+    videoExtractionConfiguration: NotRequired[VideoExtractionConfigurationTypeDef]
+
+
+class CreateKnowledgeBaseRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    KnowledgeBaseId: str
+    Name: str
+    DataSourceArn: str
+    KnowledgeBaseConfiguration: ReadOnly[KnowledgeBaseConfigurationTypeDef]
+    Description: NotRequired[str]
+    Permissions: NotRequired[ReadOnly[Sequence[ResourcePermissionTypeDef]]]
+    MediaExtractionConfiguration: NotRequired[MediaExtractionConfigurationTypeDef]
+    AccessControlConfiguration: NotRequired[AccessControlConfigurationTypeDef]
+    PrimaryOwnerArn: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateKnowledgeBaseResponseTypeDef(TypedDict):
+    KnowledgeBaseArn: str
+    KnowledgeBaseId: str
+    CreationStatus: DataSetStatusType
+    RequestId: NotRequired[str]
+    Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ProfileLimitValueTypeDef(TypedDict):
+    maxValue: int
+    unit: LimitUnitType
+
+
+class CreateLimitsProfileRequestTypeDef(TypedDict):
+    accountId: str
+    profileName: str
+    description: NotRequired[str]
+    resourceLimits: ReadOnly[Mapping[ResourceTypeType, ProfileLimitValueTypeDef]]
+    clientToken: str
+
+
+class CreateLimitsProfileResponseTypeDef(TypedDict):
+    arn: str
+    profileId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CreateNamespaceRequestTypeDef(TypedDict):
     AwsAccountId: str
     Namespace: str
@@ -11320,6 +12627,30 @@ class CreateNamespaceResponseTypeDef(TypedDict):
     CapacityRegion: NotRequired[str]
     CreationStatus: NotRequired[NamespaceStatusType]
     IdentityStore: NotRequired[IdentityStoreType]
+    RequestId: NotRequired[str]
+    Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateOAuthClientApplicationRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    OAuthClientApplicationId: str
+    Name: str
+    OAuthClientAuthenticationType: OAuthClientAuthenticationTypeType
+    ClientId: str
+    ClientSecret: str
+    OAuthTokenEndpointUrl: str
+    OAuthAuthorizationEndpointUrl: NotRequired[str]
+    OAuthScopes: NotRequired[str]
+    DataSourceType: NotRequired[DataSourceTypeType]
+    IdentityProviderVpcConnectionProperties: NotRequired[VpcConnectionPropertiesTypeDef]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateOAuthClientApplicationResponseTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    OAuthClientApplicationId: NotRequired[str]
+    CreationStatus: NotRequired[ResourceStatusType]
     RequestId: NotRequired[str]
     Status: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -11372,6 +12703,20 @@ class CreateRoleMembershipResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateSpaceRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    SpaceId: str
+    Name: str
+    Description: NotRequired[str]
+
+
+class CreateSpaceResponseTypeDef(TypedDict):
+    spaceId: str
+    spaceArn: NotRequired[str]
+    RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CreateTemplateAliasRequestTypeDef(TypedDict):
     AwsAccountId: str
     TemplateId: str
@@ -11395,6 +12740,7 @@ class CreateTemplateAliasResponseTypeDef(TypedDict):
 class TemplateSourceAnalysisTypeDef(TypedDict):
     Arn: str
     DataSetReferences: ReadOnly[Sequence[DataSetReferenceTypeDef]]
+    TopicReferences: NotRequired[ReadOnly[Sequence[TopicReferenceTypeDef]]]
 
 
 class TemplateSourceTemplateTypeDef(TypedDict):
@@ -11416,8 +12762,15 @@ class DataSetConfigurationTypeDef(TypedDict):
     ColumnGroupSchemaList: NotRequired[ReadOnly[Sequence[ColumnGroupSchemaTypeDef]]]
 
 
+class TopicConfigurationTypeDef(TypedDict):
+    Placeholder: NotRequired[str]
+    DataSetSchema: NotRequired[ReadOnly[DataSetSchemaTypeDef]]
+    ColumnGroupSchemaList: NotRequired[ReadOnly[Sequence[ColumnGroupSchemaTypeDef]]]
+
+
 class TemplateVersionDefinitionTypeDef(TypedDict):
     DataSetConfigurations: ReadOnly[Sequence[DataSetConfigurationTypeDef]]
+    TopicConfigurations: NotRequired[ReadOnly[Sequence[TopicConfigurationTypeDef]]]
     Sheets: NotRequired[ReadOnly[Sequence[SheetDefinitionTypeDef]]]
     TooltipSheets: NotRequired[ReadOnly[Sequence[TooltipSheetDefinitionTypeDef]]]
     CalculatedFields: NotRequired[ReadOnly[Sequence[CalculatedFieldTypeDef]]]
@@ -11689,6 +13042,7 @@ class TopicCategoryFilterTypeDef(TypedDict):
     CategoryFilterType: NotRequired[CategoryFilterTypeType]
     Constant: NotRequired[ReadOnly[TopicCategoryFilterConstantTypeDef]]
     Inverse: NotRequired[bool]
+    NullFilter: NotRequired[NullFilterTypeType]
 
 
 class RangeConstantTypeDef(TypedDict):
@@ -11704,6 +13058,7 @@ class TopicRangeFilterConstantTypeDef(TypedDict):
 class TopicDateRangeFilterTypeDef(TypedDict):
     Inclusive: NotRequired[bool]
     Constant: NotRequired[TopicRangeFilterConstantTypeDef]
+    NullFilter: NotRequired[NullFilterTypeType]
 
 
 class TopicSingularFilterConstantTypeDef(TypedDict):
@@ -11720,18 +13075,23 @@ class TopicNullFilterTypeDef(TypedDict):
 class TopicNumericEqualityFilterTypeDef(TypedDict):
     Constant: NotRequired[TopicSingularFilterConstantTypeDef]
     Aggregation: NotRequired[NamedFilterAggTypeType]
+    Inverse: NotRequired[bool]
+    NullFilter: NotRequired[NullFilterTypeType]
 
 
 class TopicNumericRangeFilterTypeDef(TypedDict):
     Inclusive: NotRequired[bool]
     Constant: NotRequired[TopicRangeFilterConstantTypeDef]
     Aggregation: NotRequired[NamedFilterAggTypeType]
+    Inverse: NotRequired[bool]
+    NullFilter: NotRequired[NullFilterTypeType]
 
 
 class TopicRelativeDateFilterTypeDef(TypedDict):
     TimeGranularity: NotRequired[TopicTimeGranularityType]
     RelativeDateFilterFunction: NotRequired[TopicRelativeDateFilterFunctionType]
     Constant: NotRequired[TopicSingularFilterConstantTypeDef]
+    NullFilter: NotRequired[NullFilterTypeType]
 
 
 class TopicFilterTypeDef(TypedDict):
@@ -11760,6 +13120,14 @@ class NamedEntityDefinitionTypeDef(TypedDict):
     PropertyRole: NotRequired[PropertyRoleType]
     PropertyUsage: NotRequired[PropertyUsageType]
     Metric: NotRequired[ReadOnly[NamedEntityDefinitionMetricTypeDef]]
+    RankOrder: NotRequired[int]
+    PresentationOrder: NotRequired[int]
+    IsHidden: NotRequired[bool]
+
+
+class NamedEntitySortTypeDef(TypedDict):
+    FieldName: str
+    Direction: TopicSortDirectionType
 
 
 class SemanticEntityTypeTypeDef(TypedDict):
@@ -11774,6 +13142,9 @@ class TopicNamedEntityTypeDef(TypedDict):
     EntitySynonyms: NotRequired[ReadOnly[Sequence[str]]]
     SemanticEntityType: NotRequired[ReadOnly[SemanticEntityTypeTypeDef]]
     Definition: NotRequired[ReadOnly[Sequence[NamedEntityDefinitionTypeDef]]]
+    Sort: NotRequired[ReadOnly[Sequence[NamedEntitySortTypeDef]]]
+    RankOrder: NotRequired[int]
+    PresentationOrder: NotRequired[int]
 
 
 class DatasetMetadataTypeDef(TypedDict):
@@ -11817,6 +13188,45 @@ class CreateTopicResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TopicV2DataSetReferenceTypeDef(TypedDict):
+    DataSetArn: str
+    DataSetName: NotRequired[str]
+
+
+class TopicV2DataSetRelationEndpointTypeDef(TypedDict):
+    DataSetArn: str
+    ColumnNames: ReadOnly[Sequence[str]]
+
+
+class TopicV2DataSetRelationTypeDef(TypedDict):
+    Left: ReadOnly[TopicV2DataSetRelationEndpointTypeDef]
+    Right: ReadOnly[TopicV2DataSetRelationEndpointTypeDef]
+
+
+class TopicV2DetailsTypeDef(TypedDict):
+    Name: str
+    Description: NotRequired[str]
+    DataSets: NotRequired[ReadOnly[Sequence[TopicV2DataSetReferenceTypeDef]]]
+    DataSetRelations: NotRequired[ReadOnly[Sequence[TopicV2DataSetRelationTypeDef]]]
+
+
+class CreateTopicV2RequestTypeDef(TypedDict):
+    AwsAccountId: str
+    TopicId: str
+    Topic: ReadOnly[TopicV2DetailsTypeDef]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    FolderArns: NotRequired[ReadOnly[Sequence[str]]]
+    CustomInstructions: NotRequired[CustomInstructionsTypeDef]
+
+
+class CreateTopicV2ResponseTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    TopicId: NotRequired[str]
+    RequestId: NotRequired[str]
+    Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CreateVPCConnectionRequestTypeDef(TypedDict):
     AwsAccountId: str
     VPCConnectionId: str
@@ -11838,10 +13248,15 @@ class CreateVPCConnectionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GovernanceOutputTypeDef(TypedDict):
+    DefaultCategoryEffects: NotRequired[dict[str, DefaultCategoryEffectType]]
+
+
 class CustomPermissionsTypeDef(TypedDict):
     Arn: NotRequired[str]
     CustomPermissionsName: NotRequired[str]
     Capabilities: NotRequired[CapabilitiesTypeDef]
+    Governance: NotRequired[GovernanceOutputTypeDef]
 
 
 class CustomSqlOutputTypeDef(TypedDict):
@@ -11885,6 +13300,7 @@ class DashboardVersionTypeDef(TypedDict):
     Arn: NotRequired[str]
     SourceEntityArn: NotRequired[str]
     DataSetArns: NotRequired[list[str]]
+    TopicArns: NotRequired[list[str]]
     Description: NotRequired[str]
     ThemeArn: NotRequired[str]
     Sheets: NotRequired[list[SheetTypeDef]]
@@ -11903,6 +13319,7 @@ class DashboardTypeDef(TypedDict):
 
 class DashboardVersionDefinitionOutputTypeDef(TypedDict):
     DataSetIdentifierDeclarations: list[DataSetIdentifierDeclarationTypeDef]
+    TopicIdentifierDeclarations: NotRequired[list[TopicIdentifierDeclarationTypeDef]]
     Sheets: NotRequired[list[SheetDefinitionOutputTypeDef]]
     TooltipSheets: NotRequired[list[TooltipSheetDefinitionOutputTypeDef]]
     CalculatedFields: NotRequired[list[CalculatedFieldTypeDef]]
@@ -12235,6 +13652,13 @@ class PerformanceConfigurationOutputTypeDef(TypedDict):
     UniqueKeys: NotRequired[list[UniqueKeyOutputTypeDef]]
 
 
+class FileSourceOutputTypeDef(TypedDict):
+    DataSourceArn: str
+    UploadSettings: NotRequired[UploadSettingsTypeDef]
+    SheetIndex: int
+    InputColumns: list[InputColumnTypeDef]
+
+
 class RelationalTableOutputTypeDef(TypedDict):
     DataSourceArn: str
     Catalog: NotRequired[str]
@@ -12260,6 +13684,7 @@ class PhysicalTableOutputTypeDef(TypedDict):
     CustomSql: NotRequired[CustomSqlOutputTypeDef]
     S3Source: NotRequired[S3SourceOutputTypeDef]
     SaaSTable: NotRequired[SaaSTableOutputTypeDef]
+    FileSource: NotRequired[FileSourceOutputTypeDef]
 
 
 class RowLevelPermissionTagConfigurationOutputTypeDef(TypedDict):
@@ -12358,6 +13783,8 @@ class DataSourceTypeDef(TypedDict):
     SslProperties: NotRequired[SslPropertiesTypeDef]
     ErrorInfo: NotRequired[DataSourceErrorInfoTypeDef]
     SecretArn: NotRequired[str]
+    CredentialStatus: NotRequired[CredentialStatusType]
+    LastCredentialVerifiedAt: NotRequired[datetime]
 
 
 class SemanticTypeOutputTypeDef(TypedDict):
@@ -12421,6 +13848,7 @@ class TopicCategoryFilterOutputTypeDef(TypedDict):
     CategoryFilterType: NotRequired[CategoryFilterTypeType]
     Constant: NotRequired[TopicCategoryFilterConstantOutputTypeDef]
     Inverse: NotRequired[bool]
+    NullFilter: NotRequired[NullFilterTypeType]
 
 
 class TopicFilterOutputTypeDef(TypedDict):
@@ -12449,6 +13877,9 @@ class NamedEntityDefinitionOutputTypeDef(TypedDict):
     PropertyRole: NotRequired[PropertyRoleType]
     PropertyUsage: NotRequired[PropertyUsageType]
     Metric: NotRequired[NamedEntityDefinitionMetricOutputTypeDef]
+    RankOrder: NotRequired[int]
+    PresentationOrder: NotRequired[int]
+    IsHidden: NotRequired[bool]
 
 
 class SemanticEntityTypeOutputTypeDef(TypedDict):
@@ -12463,6 +13894,9 @@ class TopicNamedEntityOutputTypeDef(TypedDict):
     EntitySynonyms: NotRequired[list[str]]
     SemanticEntityType: NotRequired[SemanticEntityTypeOutputTypeDef]
     Definition: NotRequired[list[NamedEntityDefinitionOutputTypeDef]]
+    Sort: NotRequired[list[NamedEntitySortTypeDef]]
+    RankOrder: NotRequired[int]
+    PresentationOrder: NotRequired[int]
 
 
 class DatasetMetadataOutputTypeDef(TypedDict):
@@ -12530,6 +13964,16 @@ class DeleteActionConnectorResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteAgentRequestTypeDef(TypedDict):
+    AgentId: str
+    AwsAccountId: str
+
+
+class DeleteAgentResponseTypeDef(TypedDict):
+    RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteAnalysisRequestTypeDef(TypedDict):
     AwsAccountId: str
     AnalysisId: str
@@ -12543,6 +13987,24 @@ class DeleteAnalysisResponseTypeDef(TypedDict):
     AnalysisId: NotRequired[str]
     DeletionTime: NotRequired[datetime]
     RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteAppRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    AppId: str
+
+
+class DeleteAppResponseTypeDef(TypedDict):
+    RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteApprovalPolicyRequestTypeDef(TypedDict):
+    PolicyId: str
+
+
+class DeleteApprovalPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -12639,6 +14101,29 @@ class DeleteDefaultQBusinessApplicationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteDlpSettingRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    DlpSettingId: str
+
+
+class DeleteDlpSettingResponseTypeDef(TypedDict):
+    Arn: str
+    DlpSettingId: str
+    RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteFlowRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    FlowId: str
+
+
+class DeleteFlowResponseTypeDef(TypedDict):
+    RequestId: NotRequired[str]
+    Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteFolderMembershipRequestTypeDef(TypedDict):
     AwsAccountId: str
     FolderId: str
@@ -12714,12 +14199,48 @@ class DeleteIdentityPropagationConfigResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteKnowledgeBaseRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    KnowledgeBaseId: str
+
+
+class DeleteKnowledgeBaseResponseTypeDef(TypedDict):
+    KnowledgeBaseArn: str
+    KnowledgeBaseId: str
+    RequestId: NotRequired[str]
+    Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteLimitsProfileRequestTypeDef(TypedDict):
+    profileId: str
+    accountId: str
+
+
+class DeleteLimitsProfileResponseTypeDef(TypedDict):
+    arn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteNamespaceRequestTypeDef(TypedDict):
     AwsAccountId: str
     Namespace: str
 
 
 class DeleteNamespaceResponseTypeDef(TypedDict):
+    RequestId: NotRequired[str]
+    Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteOAuthClientApplicationRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    OAuthClientApplicationId: str
+
+
+class DeleteOAuthClientApplicationResponseTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    OAuthClientApplicationId: NotRequired[str]
     RequestId: NotRequired[str]
     Status: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -12761,6 +14282,18 @@ class DeleteRoleMembershipRequestTypeDef(TypedDict):
 class DeleteRoleMembershipResponseTypeDef(TypedDict):
     RequestId: NotRequired[str]
     Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteSpaceRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    SpaceId: str
+
+
+class DeleteSpaceResponseTypeDef(TypedDict):
+    spaceId: str
+    spaceArn: NotRequired[str]
+    RequestId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -12843,6 +14376,19 @@ class DeleteTopicRequestTypeDef(TypedDict):
 
 
 class DeleteTopicResponseTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    TopicId: NotRequired[str]
+    RequestId: NotRequired[str]
+    Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteTopicV2RequestTypeDef(TypedDict):
+    AwsAccountId: str
+    TopicId: str
+
+
+class DeleteTopicV2ResponseTypeDef(TypedDict):
     Arn: NotRequired[str]
     TopicId: NotRequired[str]
     RequestId: NotRequired[str]
@@ -12981,6 +14527,30 @@ class DescribeActionConnectorResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescribeAgentPermissionsRequestTypeDef(TypedDict):
+    AgentId: str
+    AwsAccountId: str
+
+
+class DescribeAgentPermissionsResponseTypeDef(TypedDict):
+    Arn: str
+    AgentId: str
+    Permissions: list[ResourcePermissionOutputTypeDef]
+    RequestId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeAgentRequestTypeDef(TypedDict):
+    AgentId: str
+    AwsAccountId: str
+
+
+class DescribeAgentResponseTypeDef(TypedDict):
+    Agent: AgentTypeDef
+    RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DescribeAnalysisDefinitionRequestTypeDef(TypedDict):
     AwsAccountId: str
     AnalysisId: str
@@ -13021,6 +14591,39 @@ class DescribeAnalysisResponseTypeDef(TypedDict):
     Analysis: NotRequired[AnalysisTypeDef]
     Status: NotRequired[int]
     RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeAppPermissionsRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    AppId: str
+
+
+class DescribeAppPermissionsResponseTypeDef(TypedDict):
+    AppId: NotRequired[str]
+    Arn: NotRequired[str]
+    Permissions: NotRequired[list[ResourcePermissionOutputTypeDef]]
+    RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeAppRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    AppId: str
+
+
+class DescribeAppResponseTypeDef(TypedDict):
+    App: AppSummaryTypeDef
+    RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeApprovalPolicyRequestTypeDef(TypedDict):
+    PolicyId: str
+
+
+class DescribeApprovalPolicyResponseTypeDef(TypedDict):
+    Policy: ApprovalPolicyTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -13383,6 +14986,71 @@ class DescribeDefaultQBusinessApplicationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescribeDlpSettingRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    DlpSettingId: str
+
+
+class MicrosoftPurviewProviderConfigOutputTypeDef(TypedDict):
+    Credentials: MicrosoftPurviewCredentialsTypeDef
+    LabelActionMappings: list[LabelActionMappingTypeDef]
+    UnmappedAction: DlpActionType
+
+
+class ProviderConfigOutputTypeDef(TypedDict):
+    MicrosoftPurview: NotRequired[MicrosoftPurviewProviderConfigOutputTypeDef]
+
+
+class DlpSettingDetailsTypeDef(TypedDict):
+    DlpSettingId: str
+    Name: str
+    Arn: str
+    Status: DlpSettingStatusType
+    ProviderType: DlpProviderTypeType
+    ProviderConfig: ProviderConfigOutputTypeDef
+    ProviderOutageAction: DlpActionType
+    CreatedAt: datetime
+    UpdatedAt: datetime
+
+
+class DescribeDlpSettingResponseTypeDef(TypedDict):
+    DlpSetting: DlpSettingDetailsTypeDef
+    RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeFlowRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    FlowId: str
+    PublishState: FlowPublishStateType
+
+
+class StepAliasMappingTypeDef(TypedDict):
+    StepId: str
+    StepAlias: str
+
+
+class FlowDetailTypeDef(TypedDict):
+    Arn: str
+    FlowId: str
+    Name: str
+    Description: NotRequired[str]
+    PublishState: FlowPublishStateType
+    CreatedTime: datetime
+    CreatedBy: NotRequired[str]
+    LastUpdatedTime: NotRequired[datetime]
+    LastUpdatedBy: NotRequired[str]
+    FlowDefinition: DocumentOutputValue
+    StepAliases: NotRequired[list[StepAliasMappingTypeDef]]
+
+
+class DescribeFlowResponseTypeDef(TypedDict):
+    Flow: FlowDetailTypeDef
+    RequestId: NotRequired[str]
+    Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DescribeFolderPermissionsRequestTypeDef(TypedDict):
     AwsAccountId: str
     FolderId: str
@@ -13573,6 +15241,91 @@ class DescribeKeyRegistrationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescribeKnowledgeBasePermissionsRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    KnowledgeBaseId: str
+
+
+class DescribeKnowledgeBasePermissionsResponseTypeDef(TypedDict):
+    KnowledgeBaseArn: str
+    KnowledgeBaseId: str
+    Permissions: NotRequired[list[ResourcePermissionOutputTypeDef]]
+    RequestId: NotRequired[str]
+    Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeKnowledgeBaseRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    KnowledgeBaseId: str
+
+
+class KbTemplateConfigurationOutputTypeDef(TypedDict):
+    template: NotRequired[DocumentOutputValue]
+
+
+class KnowledgeBaseConfigurationOutputTypeDef(TypedDict):
+    templateConfiguration: NotRequired[KbTemplateConfigurationOutputTypeDef]
+
+
+class KnowledgeBaseIngestionSummaryTypeDef(TypedDict):
+    IngestionId: str
+    IngestionStatus: KbIngestionStatusType
+    StartTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+
+
+class KnowledgeBaseTypeDef(TypedDict):
+    KnowledgeBaseArn: str
+    KnowledgeBaseId: str
+    Name: str
+    Status: DataSetStatusType
+    DataSourceArn: str
+    KnowledgeBaseConfiguration: KnowledgeBaseConfigurationOutputTypeDef
+    MediaExtractionConfiguration: NotRequired[MediaExtractionConfigurationTypeDef]
+    AccessControlConfiguration: NotRequired[AccessControlConfigurationTypeDef]
+    Type: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+    Description: NotRequired[str]
+    IsEmailNotificationOptedForIngestionFailures: NotRequired[bool]
+    FirstCompletedIngestionSummary: NotRequired[KnowledgeBaseIngestionSummaryTypeDef]
+    FirstIncompleteIngestionSummary: NotRequired[KnowledgeBaseIngestionSummaryTypeDef]
+    LatestIngestionSummary: NotRequired[KnowledgeBaseIngestionSummaryTypeDef]
+    KnowledgeBaseSizeBytes: NotRequired[int]
+    DocumentCount: NotRequired[int]
+    PrimaryOwnerArn: NotRequired[str]
+    PrimaryOwnerUsername: NotRequired[str]
+
+
+class DescribeKnowledgeBaseResponseTypeDef(TypedDict):
+    KnowledgeBase: KnowledgeBaseTypeDef
+    RequestId: NotRequired[str]
+    Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeLimitsProfileRequestTypeDef(TypedDict):
+    profileId: str
+    accountId: str
+
+
+class LimitsProfileTypeDef(TypedDict):
+    profileId: str
+    arn: str
+    accountId: str
+    profileName: str
+    description: NotRequired[str]
+    resourceLimits: dict[ResourceTypeType, ProfileLimitValueTypeDef]
+    createdAt: datetime
+    updatedAt: datetime
+
+
+class DescribeLimitsProfileResponseTypeDef(TypedDict):
+    profile: LimitsProfileTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DescribeNamespaceRequestTypeDef(TypedDict):
     AwsAccountId: str
     Namespace: str
@@ -13596,6 +15349,32 @@ class NamespaceInfoV2TypeDef(TypedDict):
 
 class DescribeNamespaceResponseTypeDef(TypedDict):
     Namespace: NotRequired[NamespaceInfoV2TypeDef]
+    RequestId: NotRequired[str]
+    Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeOAuthClientApplicationRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    OAuthClientApplicationId: str
+
+
+class OAuthClientApplicationTypeDef(TypedDict):
+    OAuthClientApplicationId: NotRequired[str]
+    Name: NotRequired[str]
+    OAuthClientAuthenticationType: NotRequired[OAuthClientAuthenticationTypeType]
+    OAuthTokenEndpointUrl: NotRequired[str]
+    OAuthAuthorizationEndpointUrl: NotRequired[str]
+    OAuthScopes: NotRequired[str]
+    DataSourceType: NotRequired[DataSourceTypeType]
+    IdentityProviderVpcConnectionProperties: NotRequired[VpcConnectionPropertiesTypeDef]
+    CreatedTime: NotRequired[datetime]
+    LastUpdatedTime: NotRequired[datetime]
+    Arn: NotRequired[str]
+
+
+class DescribeOAuthClientApplicationResponseTypeDef(TypedDict):
+    OAuthClientApplication: NotRequired[OAuthClientApplicationTypeDef]
     RequestId: NotRequired[str]
     Status: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -13645,6 +15424,18 @@ class DescribeRefreshScheduleResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescribeResourcePermissionsRequestTypeDef(TypedDict):
+    AwsAccountId: str
+
+
+class DescribeResourcePermissionsResponseTypeDef(TypedDict):
+    RoleType: NotRequired[ServiceRoleTypeType]
+    CustomerManagedRoleArn: NotRequired[str]
+    RequestId: NotRequired[str]
+    Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DescribeRoleCustomPermissionRequestTypeDef(TypedDict):
     Role: RoleType
     AwsAccountId: str
@@ -13674,6 +15465,61 @@ class DescribeSelfUpgradeConfigurationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescribeSpacePermissionsRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    SpaceId: str
+
+
+class DescribeSpacePermissionsResponseTypeDef(TypedDict):
+    spaceId: str
+    spaceArn: NotRequired[str]
+    Permissions: NotRequired[list[ResourcePermissionOutputTypeDef]]
+    RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeSpaceRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    SpaceId: str
+    MaxContributors: NotRequired[int]
+
+
+class SpaceContributorTypeDef(TypedDict):
+    userName: NotRequired[str]
+    rawFileSizeBytes: int
+    percentage: NotRequired[float]
+
+
+class SpaceQuickSightResourceDetailsTypeDef(TypedDict):
+    resourceArn: NotRequired[str]
+
+
+class SpaceQuickSightResourceTypeDef(TypedDict):
+    resourceType: SpaceQuickSightResourceTypeType
+    resourceDetails: SpaceQuickSightResourceDetailsTypeDef
+
+
+class SpaceDetailsTypeDef(TypedDict):
+    name: NotRequired[str]
+    description: NotRequired[str]
+    resources: NotRequired[list[SpaceQuickSightResourceTypeDef]]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    consumedSourceSize: NotRequired[int]
+    consumedSourceDocCount: NotRequired[int]
+    createdBy: NotRequired[str]
+    createdByArn: NotRequired[str]
+
+
+class DescribeSpaceResponseTypeDef(TypedDict):
+    spaceId: str
+    spaceArn: NotRequired[str]
+    Space: SpaceDetailsTypeDef
+    Contributors: NotRequired[list[SpaceContributorTypeDef]]
+    RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DescribeTemplateAliasRequestTypeDef(TypedDict):
     AwsAccountId: str
     TemplateId: str
@@ -13700,8 +15546,15 @@ class TemplateErrorTypeDef(TypedDict):
     ViolatedEntities: NotRequired[list[EntityTypeDef]]
 
 
+class TopicConfigurationOutputTypeDef(TypedDict):
+    Placeholder: NotRequired[str]
+    DataSetSchema: NotRequired[DataSetSchemaOutputTypeDef]
+    ColumnGroupSchemaList: NotRequired[list[ColumnGroupSchemaOutputTypeDef]]
+
+
 class TemplateVersionDefinitionOutputTypeDef(TypedDict):
     DataSetConfigurations: list[DataSetConfigurationOutputTypeDef]
+    TopicConfigurations: NotRequired[list[TopicConfigurationOutputTypeDef]]
     Sheets: NotRequired[list[SheetDefinitionOutputTypeDef]]
     TooltipSheets: NotRequired[list[TooltipSheetDefinitionOutputTypeDef]]
     CalculatedFields: NotRequired[list[CalculatedFieldTypeDef]]
@@ -13753,6 +15606,7 @@ class TemplateVersionTypeDef(TypedDict):
     VersionNumber: NotRequired[int]
     Status: NotRequired[ResourceStatusType]
     DataSetConfigurations: NotRequired[list[DataSetConfigurationOutputTypeDef]]
+    TopicConfigurations: NotRequired[list[TopicConfigurationOutputTypeDef]]
     Description: NotRequired[str]
     SourceEntityArn: NotRequired[str]
     ThemeArn: NotRequired[str]
@@ -13875,6 +15729,20 @@ class DescribeTopicPermissionsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescribeTopicPermissionsV2RequestTypeDef(TypedDict):
+    AwsAccountId: str
+    TopicId: str
+
+
+class DescribeTopicPermissionsV2ResponseTypeDef(TypedDict):
+    TopicId: NotRequired[str]
+    TopicArn: NotRequired[str]
+    Permissions: NotRequired[list[ResourcePermissionOutputTypeDef]]
+    Status: NotRequired[int]
+    RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DescribeTopicRefreshRequestTypeDef(TypedDict):
     AwsAccountId: str
     TopicId: str
@@ -13942,6 +15810,38 @@ class DescribeTopicResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescribeTopicV2RequestTypeDef(TypedDict):
+    AwsAccountId: str
+    TopicId: str
+
+
+class TopicV2DataSetRelationEndpointOutputTypeDef(TypedDict):
+    DataSetArn: str
+    ColumnNames: list[str]
+
+
+class TopicV2DataSetRelationOutputTypeDef(TypedDict):
+    Left: TopicV2DataSetRelationEndpointOutputTypeDef
+    Right: TopicV2DataSetRelationEndpointOutputTypeDef
+
+
+class TopicV2DetailsOutputTypeDef(TypedDict):
+    Name: str
+    Description: NotRequired[str]
+    DataSets: NotRequired[list[TopicV2DataSetReferenceTypeDef]]
+    DataSetRelations: NotRequired[list[TopicV2DataSetRelationOutputTypeDef]]
+
+
+class DescribeTopicV2ResponseTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    TopicId: NotRequired[str]
+    Topic: NotRequired[TopicV2DetailsOutputTypeDef]
+    CustomInstructions: NotRequired[CustomInstructionsTypeDef]
+    Status: NotRequired[int]
+    RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DescribeUserRequestTypeDef(TypedDict):
     UserName: str
     AwsAccountId: str
@@ -14004,11 +15904,33 @@ class DescribeVPCConnectionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DlpSettingSummaryTypeDef(TypedDict):
+    DlpSettingId: str
+    Name: str
+    Arn: str
+    Status: DlpSettingStatusType
+    ProviderType: DlpProviderTypeType
+    CreatedAt: datetime
+    UpdatedAt: datetime
+
+
 class FailedKeyRegistrationEntryTypeDef(TypedDict):
     KeyArn: NotRequired[str]
     Message: str
     StatusCode: int
     SenderFault: bool
+
+
+class FailedSpaceResourceOperationTypeDef(TypedDict):
+    ResourceType: SpaceQuickSightResourceTypeType
+    ResourceDetails: NotRequired[SpaceQuickSightResourceDetailsTypeDef]
+    ErrorMessage: str
+
+
+class FailedToUpdateAssociationTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+    ErrorCode: NotRequired[str]
 
 
 class FlowSummaryTypeDef(TypedDict):
@@ -14297,6 +16219,32 @@ class IAMPolicyAssignmentSummaryTypeDef(TypedDict):
     AssignmentStatus: NotRequired[AssignmentStatusType]
 
 
+class KnowledgeBaseSearchFilterTypeDef(TypedDict):
+    name: KnowledgeBaseSearchFilterNameType
+    operator: KnowledgeBaseSearchOperatorType
+    value: str
+
+
+class KnowledgeBaseSortByTypeDef(TypedDict):
+    sortByField: KnowledgeBaseSortByFieldType
+    sortOrder: SortOrderType
+
+
+class KnowledgeBaseSummaryTypeDef(TypedDict):
+    KnowledgeBaseArn: str
+    KnowledgeBaseId: str
+    Name: str
+    Status: DataSetStatusType
+    DataSourceArn: str
+    Type: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+    KnowledgeBaseSizeBytes: NotRequired[int]
+    DocumentCount: NotRequired[int]
+    PrimaryOwnerArn: NotRequired[str]
+    PrimaryOwnerUsername: NotRequired[str]
+
+
 class ListActionConnectorsRequestTypeDef(TypedDict):
     AwsAccountId: str
     MaxResults: NotRequired[int]
@@ -14311,6 +16259,19 @@ class ListActionConnectorsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListAgentsRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListAgentsResponseTypeDef(TypedDict):
+    RequestId: NotRequired[str]
+    AgentSummaries: list[AgentSummaryTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListAnalysesRequestTypeDef(TypedDict):
     AwsAccountId: str
     NextToken: NotRequired[str]
@@ -14321,6 +16282,30 @@ class ListAnalysesResponseTypeDef(TypedDict):
     AnalysisSummaryList: NotRequired[list[AnalysisSummaryTypeDef]]
     NextToken: NotRequired[str]
     Status: NotRequired[int]
+    RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListApprovalPoliciesRequestTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class ListApprovalPoliciesResponseTypeDef(TypedDict):
+    Policies: list[ApprovalPolicyTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAppsRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListAppsResponseTypeDef(TypedDict):
+    AppSummaryList: list[AppSummaryTypeDef]
+    NextToken: NotRequired[str]
     RequestId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -14437,6 +16422,19 @@ class ListDataSourcesResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     RequestId: NotRequired[str]
     Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListDlpSettingsRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class ListDlpSettingsResponseTypeDef(TypedDict):
+    DlpSettingSummaries: list[DlpSettingSummaryTypeDef]
+    NextToken: NotRequired[str]
+    RequestId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -14595,6 +16593,33 @@ class ListIngestionsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListKnowledgeBasesRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListKnowledgeBasesResponseTypeDef(TypedDict):
+    KnowledgeBaseSummaries: list[KnowledgeBaseSummaryTypeDef]
+    NextToken: NotRequired[str]
+    RequestId: NotRequired[str]
+    Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListLimitsProfilesRequestTypeDef(TypedDict):
+    accountId: str
+    resourceType: NotRequired[ResourceTypeType]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListLimitsProfilesResponseTypeDef(TypedDict):
+    profiles: list[LimitsProfileTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListNamespacesRequestTypeDef(TypedDict):
     AwsAccountId: str
     NextToken: NotRequired[str]
@@ -14603,6 +16628,31 @@ class ListNamespacesRequestTypeDef(TypedDict):
 
 class ListNamespacesResponseTypeDef(TypedDict):
     Namespaces: NotRequired[list[NamespaceInfoV2TypeDef]]
+    NextToken: NotRequired[str]
+    RequestId: NotRequired[str]
+    Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListOAuthClientApplicationsRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class OAuthClientApplicationSummaryTypeDef(TypedDict):
+    OAuthClientApplicationId: NotRequired[str]
+    Name: NotRequired[str]
+    OAuthClientAuthenticationType: NotRequired[OAuthClientAuthenticationTypeType]
+    DataSourceType: NotRequired[DataSourceTypeType]
+    IdentityProviderVpcConnectionProperties: NotRequired[VpcConnectionPropertiesTypeDef]
+    CreatedTime: NotRequired[datetime]
+    LastUpdatedTime: NotRequired[datetime]
+    Arn: NotRequired[str]
+
+
+class ListOAuthClientApplicationsResponseTypeDef(TypedDict):
+    OAuthClientApplications: NotRequired[list[OAuthClientApplicationSummaryTypeDef]]
     NextToken: NotRequired[str]
     RequestId: NotRequired[str]
     Status: NotRequired[int]
@@ -14661,6 +16711,55 @@ class ListSelfUpgradesResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     RequestId: NotRequired[str]
     Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListSpaceResourcesRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    SpaceId: str
+
+
+class SpaceResourceSummaryTypeDef(TypedDict):
+    ResourceType: SpaceQuickSightResourceTypeType
+    ResourceDetails: SpaceQuickSightResourceDetailsTypeDef
+    ResourceName: NotRequired[str]
+    UpdatedAt: NotRequired[datetime]
+
+
+class ListSpaceResourcesResponseTypeDef(TypedDict):
+    spaceId: str
+    spaceArn: NotRequired[str]
+    SpaceResources: list[SpaceResourceSummaryTypeDef]
+    RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListSpacesRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class SpaceSummaryTypeDef(TypedDict):
+    spaceId: str
+    spaceArn: NotRequired[str]
+    name: NotRequired[str]
+    description: NotRequired[str]
+    updatedAt: NotRequired[datetime]
+    consumedSourceSize: NotRequired[int]
+    consumedSourceDocCount: NotRequired[int]
+    createdAt: NotRequired[datetime]
+    createdBy: NotRequired[str]
+    createdByArn: NotRequired[str]
+    resourcesCount: NotRequired[int]
+
+
+class ListSpacesResponseTypeDef(TypedDict):
+    spaceId: str
+    spaceArn: NotRequired[str]
+    SpaceSummaries: list[SpaceSummaryTypeDef]
+    NextToken: NotRequired[str]
+    RequestId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -14904,6 +17003,26 @@ class ListTopicsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListTopicsV2RequestTypeDef(TypedDict):
+    AwsAccountId: str
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class TopicV2SummaryTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    TopicId: NotRequired[str]
+    Name: NotRequired[str]
+
+
+class ListTopicsV2ResponseTypeDef(TypedDict):
+    TopicSummaryList: NotRequired[list[TopicV2SummaryTypeDef]]
+    NextToken: NotRequired[str]
+    RequestId: NotRequired[str]
+    Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListUserGroupsRequestTypeDef(TypedDict):
     UserName: str
     AwsAccountId: str
@@ -14917,6 +17036,44 @@ class ListUserGroupsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     RequestId: NotRequired[str]
     Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UserNameOrEmailFilterTypeDef(TypedDict):
+    prefix: str
+
+
+class UserIndexCapacityFilterTypeDef(TypedDict):
+    userNameOrEmail: NotRequired[UserNameOrEmailFilterTypeDef]
+    totalCapacityBytes: NotRequired[CapacityBytesRangeFilterTypeDef]
+
+
+class ListUsersIndexCapacityRequestTypeDef(TypedDict):
+    awsAccountId: str
+    namespace: NotRequired[str]
+    filters: NotRequired[ReadOnly[Sequence[UserIndexCapacityFilterTypeDef]]]
+    sortBy: NotRequired[UserIndexCapacitySortByType]
+    sortOrder: NotRequired[UserIndexCapacitySortOrderType]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class UserIndexCapacityTypeDef(TypedDict):
+    userArn: NotRequired[str]
+    userName: NotRequired[str]
+    email: NotRequired[str]
+    role: NotRequired[str]
+    totalCapacityBytes: NotRequired[int]
+    totalKBCapacityBytes: NotRequired[int]
+    totalSpaceCapacityBytes: NotRequired[int]
+    kbCount: NotRequired[int]
+    spaceCount: NotRequired[int]
+
+
+class ListUsersIndexCapacityResponseTypeDef(TypedDict):
+    users: NotRequired[list[UserIndexCapacityTypeDef]]
+    nextToken: NotRequired[str]
+    requestId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -14962,11 +17119,6 @@ class ListVPCConnectionsResponseTypeDef(TypedDict):
     RequestId: NotRequired[str]
     Status: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class PermissionTypeDef(TypedDict):
-    Actions: ReadOnly[Sequence[str]]
-    Principal: str
 
 
 class PredictQAResultsRequestTypeDef(TypedDict):
@@ -15057,6 +17209,20 @@ class SearchActionConnectorsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SearchAgentsRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    Filters: ReadOnly[Sequence[AgentSearchFilterTypeDef]]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class SearchAgentsResponseTypeDef(TypedDict):
+    AgentSummaries: NotRequired[list[AgentSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class SearchAnalysesRequestTypeDef(TypedDict):
     AwsAccountId: str
     Filters: ReadOnly[Sequence[AnalysisSearchFilterTypeDef]]
@@ -15068,6 +17234,26 @@ class SearchAnalysesResponseTypeDef(TypedDict):
     AnalysisSummaryList: NotRequired[list[AnalysisSummaryTypeDef]]
     NextToken: NotRequired[str]
     Status: NotRequired[int]
+    RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SearchAppsFilterTypeDef(TypedDict):
+    Name: SearchAppsFilterNameType
+    Operator: FilterOperatorType
+    Value: str
+
+
+class SearchAppsRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    Filters: ReadOnly[Sequence[SearchAppsFilterTypeDef]]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class SearchAppsResponseTypeDef(TypedDict):
+    AppSummaryList: list[AppSummaryTypeDef]
+    NextToken: NotRequired[str]
     RequestId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -15169,6 +17355,44 @@ class SearchGroupsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SearchKnowledgeBasesRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+    Filters: NotRequired[ReadOnly[Sequence[KnowledgeBaseSearchFilterTypeDef]]]
+    SortBy: NotRequired[KnowledgeBaseSortByTypeDef]
+
+
+class SearchKnowledgeBasesResponseTypeDef(TypedDict):
+    KnowledgeBaseSummaries: list[KnowledgeBaseSummaryTypeDef]
+    NextToken: NotRequired[str]
+    RequestId: NotRequired[str]
+    Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SpaceQuicksightSearchFilterTypeDef(TypedDict):
+    name: SpaceQuickSightSearchFilterNameType
+    operator: SpaceSearchOperatorType
+    value: str
+
+
+class SearchSpacesRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+    Filters: ReadOnly[Sequence[SpaceQuicksightSearchFilterTypeDef]]
+
+
+class SearchSpacesResponseTypeDef(TypedDict):
+    spaceId: str
+    spaceArn: NotRequired[str]
+    SpaceSummaries: list[SpaceSummaryTypeDef]
+    NextToken: NotRequired[str]
+    RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class TopicSearchFilterTypeDef(TypedDict):
     Operator: TopicFilterOperatorType
     Name: TopicFilterAttributeType
@@ -15184,6 +17408,21 @@ class SearchTopicsRequestTypeDef(TypedDict):
 
 class SearchTopicsResponseTypeDef(TypedDict):
     TopicSummaryList: NotRequired[list[TopicSummaryTypeDef]]
+    NextToken: NotRequired[str]
+    Status: NotRequired[int]
+    RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SearchTopicsV2RequestTypeDef(TypedDict):
+    AwsAccountId: str
+    Filters: ReadOnly[Sequence[TopicSearchFilterTypeDef]]
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class SearchTopicsV2ResponseTypeDef(TypedDict):
+    TopicSummaryList: NotRequired[list[TopicV2SummaryTypeDef]]
     NextToken: NotRequired[str]
     Status: NotRequired[int]
     RequestId: NotRequired[str]
@@ -15225,6 +17464,11 @@ class SnapshotConfigurationTypeDef(TypedDict):
 
 class SnapshotUserConfigurationTypeDef(TypedDict):
     AnonymousUsers: NotRequired[ReadOnly[Sequence[SnapshotAnonymousUserTypeDef]]]
+
+
+class SpaceResourceOperationTypeDef(TypedDict):
+    ResourceType: SpaceQuickSightResourceTypeType
+    ResourceDetails: SpaceQuickSightResourceDetailsTypeDef
 
 
 class StartAssetBundleExportJobRequestTypeDef(TypedDict):
@@ -15420,6 +17664,48 @@ class UpdateActionConnectorResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateAgentPermissionsRequestTypeDef(TypedDict):
+    AgentId: str
+    AwsAccountId: str
+    GrantPermissions: NotRequired[ReadOnly[Sequence[ResourcePermissionTypeDef]]]
+    RevokePermissions: NotRequired[ReadOnly[Sequence[ResourcePermissionTypeDef]]]
+
+
+class UpdateAgentPermissionsResponseTypeDef(TypedDict):
+    Arn: str
+    AgentId: str
+    RequestId: NotRequired[str]
+    Permissions: NotRequired[list[ResourcePermissionOutputTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateAgentRequestTypeDef(TypedDict):
+    AgentId: str
+    AwsAccountId: str
+    Name: str
+    Description: NotRequired[str]
+    IconId: NotRequired[str]
+    StarterPrompts: NotRequired[ReadOnly[Sequence[str]]]
+    WelcomeMessage: NotRequired[str]
+    CustomPromptInput: NotRequired[CustomPromptInputTypeDef]
+    SpacesToAdd: NotRequired[ReadOnly[Sequence[str]]]
+    SpacesToRemove: NotRequired[ReadOnly[Sequence[str]]]
+    ActionConnectorsToAdd: NotRequired[ReadOnly[Sequence[str]]]
+    ActionConnectorsToRemove: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class UpdateAgentResponseTypeDef(TypedDict):
+    Arn: str
+    AgentId: str
+    AgentStatus: AgentStatusType
+    FailedToAddSpaces: NotRequired[list[FailedToUpdateAssociationTypeDef]]
+    FailedToRemoveSpaces: NotRequired[list[FailedToUpdateAssociationTypeDef]]
+    FailedToAddActionConnectors: NotRequired[list[FailedToUpdateAssociationTypeDef]]
+    FailedToRemoveActionConnectors: NotRequired[list[FailedToUpdateAssociationTypeDef]]
+    RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateAnalysisPermissionsRequestTypeDef(TypedDict):
     AwsAccountId: str
     AnalysisId: str
@@ -15456,6 +17742,23 @@ class UpdateAnalysisResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateAppPermissionsRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    AppId: str
+    GrantPermissions: NotRequired[ReadOnly[Sequence[ResourcePermissionTypeDef]]]
+    RevokePermissions: NotRequired[ReadOnly[Sequence[ResourcePermissionTypeDef]]]
+    Visibility: NotRequired[AppVisibilityType]
+
+
+class UpdateAppPermissionsResponseTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    AppId: NotRequired[str]
+    Permissions: NotRequired[list[ResourcePermissionOutputTypeDef]]
+    Visibility: NotRequired[AppVisibilityType]
+    RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateApplicationWithTokenExchangeGrantRequestTypeDef(TypedDict):
     AwsAccountId: str
     Namespace: str
@@ -15464,6 +17767,21 @@ class UpdateApplicationWithTokenExchangeGrantRequestTypeDef(TypedDict):
 class UpdateApplicationWithTokenExchangeGrantResponseTypeDef(TypedDict):
     Status: NotRequired[int]
     RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateApprovalPolicyRequestTypeDef(TypedDict):
+    PolicyId: str
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    Actions: NotRequired[ReadOnly[Sequence[GovernedActionType]]]
+    AssetTypes: NotRequired[ReadOnly[Sequence[AssetTypeType]]]
+    ApplicableTo: NotRequired[ReadOnly[ApplicableToTypeDef]]
+    ApprovalGroups: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class UpdateApprovalPolicyResponseTypeDef(TypedDict):
+    Policy: ApprovalPolicyTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -15507,6 +17825,7 @@ class UpdateCustomPermissionsRequestTypeDef(TypedDict):
     AwsAccountId: str
     CustomPermissionsName: str
     Capabilities: NotRequired[CapabilitiesTypeDef]
+    Governance: NotRequired[ReadOnly[GovernanceTypeDef]]
 
 
 class UpdateCustomPermissionsResponseTypeDef(TypedDict):
@@ -15692,6 +18011,23 @@ class UpdateDefaultQBusinessApplicationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateDlpSettingRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    DlpSettingId: str
+    Name: NotRequired[str]
+    ProviderType: NotRequired[DlpProviderTypeType]
+    ProviderConfig: NotRequired[ReadOnly[ProviderConfigTypeDef]]
+    ProviderOutageAction: NotRequired[DlpActionType]
+    Enabled: NotRequired[bool]
+
+
+class UpdateDlpSettingResponseTypeDef(TypedDict):
+    Arn: str
+    DlpSettingId: str
+    RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateFlowPermissionsInputTypeDef(TypedDict):
     AwsAccountId: str
     FlowId: str
@@ -15705,6 +18041,23 @@ class UpdateFlowPermissionsOutputTypeDef(TypedDict):
     Permissions: list[PermissionOutputTypeDef]
     RequestId: str
     FlowId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateFlowRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    FlowId: str
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    FlowDefinition: NotRequired[ReadOnly[DocumentValue]]
+    ClientToken: NotRequired[str]
+
+
+class UpdateFlowResponseTypeDef(TypedDict):
+    Arn: str
+    FlowId: str
+    RequestId: NotRequired[str]
+    Status: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -15811,6 +18164,78 @@ class UpdateKeyRegistrationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateKnowledgeBasePermissionsRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    KnowledgeBaseId: str
+    GrantPermissions: NotRequired[ReadOnly[Sequence[ResourcePermissionTypeDef]]]
+    RevokePermissions: NotRequired[ReadOnly[Sequence[ResourcePermissionTypeDef]]]
+
+
+class UpdateKnowledgeBasePermissionsResponseTypeDef(TypedDict):
+    KnowledgeBaseArn: str
+    KnowledgeBaseId: str
+    Permissions: NotRequired[list[ResourcePermissionOutputTypeDef]]
+    RequestId: NotRequired[str]
+    Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateKnowledgeBaseRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    KnowledgeBaseId: str
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    KnowledgeBaseConfiguration: NotRequired[ReadOnly[KnowledgeBaseConfigurationTypeDef]]
+    MediaExtractionConfiguration: NotRequired[MediaExtractionConfigurationTypeDef]
+    IsEmailNotificationOptedForIngestionFailures: NotRequired[bool]
+    AccessControlConfiguration: NotRequired[AccessControlConfigurationTypeDef]
+
+
+class UpdateKnowledgeBaseResponseTypeDef(TypedDict):
+    KnowledgeBaseArn: str
+    KnowledgeBaseId: str
+    RequestId: NotRequired[str]
+    Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateLimitsProfileRequestTypeDef(TypedDict):
+    profileId: str
+    accountId: str
+    profileName: NotRequired[str]
+    description: NotRequired[str]
+    resourceLimits: NotRequired[
+        ReadOnly[Mapping[ResourceTypeType, ProfileLimitValueTypeDef]]
+    ]
+
+
+class UpdateLimitsProfileResponseTypeDef(TypedDict):
+    arn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateOAuthClientApplicationRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    OAuthClientApplicationId: str
+    Name: str
+    ClientId: NotRequired[str]
+    ClientSecret: NotRequired[str]
+    OAuthTokenEndpointUrl: NotRequired[str]
+    OAuthAuthorizationEndpointUrl: NotRequired[str]
+    OAuthScopes: NotRequired[str]
+    DataSourceType: NotRequired[DataSourceTypeType]
+    IdentityProviderVpcConnectionProperties: NotRequired[VpcConnectionPropertiesTypeDef]
+
+
+class UpdateOAuthClientApplicationResponseTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    OAuthClientApplicationId: NotRequired[str]
+    UpdateStatus: NotRequired[ResourceStatusType]
+    RequestId: NotRequired[str]
+    Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdatePublicSharingSettingsRequestTypeDef(TypedDict):
     AwsAccountId: str
     PublicSharingEnabled: NotRequired[bool]
@@ -15857,6 +18282,20 @@ class UpdateRefreshScheduleResponseTypeDef(TypedDict):
     RequestId: NotRequired[str]
     ScheduleId: NotRequired[str]
     Arn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateResourcePermissionsRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    RoleType: ServiceRoleTypeType
+    CustomerManagedRoleArn: str
+
+
+class UpdateResourcePermissionsResponseTypeDef(TypedDict):
+    RoleType: NotRequired[ServiceRoleTypeType]
+    CustomerManagedRoleArn: NotRequired[str]
+    RequestId: NotRequired[str]
+    Status: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -15907,6 +18346,50 @@ class UpdateSelfUpgradeResponseTypeDef(TypedDict):
     SelfUpgradeRequestDetail: NotRequired[SelfUpgradeRequestDetailTypeDef]
     RequestId: NotRequired[str]
     Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateSpacePermissionsRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    SpaceId: str
+    GrantPermissions: NotRequired[ReadOnly[Sequence[ResourcePermissionTypeDef]]]
+    RevokePermissions: NotRequired[ReadOnly[Sequence[ResourcePermissionTypeDef]]]
+
+
+class UpdateSpacePermissionsResponseTypeDef(TypedDict):
+    spaceId: str
+    spaceArn: NotRequired[str]
+    permissions: NotRequired[list[ResourcePermissionOutputTypeDef]]
+    requestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateSpaceRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    SpaceId: str
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+
+
+class UpdateSpaceResourcesRequestTypeDef(TypedDict):
+    AwsAccountId: str
+    SpaceId: str
+    AddResources: NotRequired[ReadOnly[Sequence[SpaceResourceOperationTypeDef]]]
+    RemoveResources: NotRequired[ReadOnly[Sequence[SpaceResourceOperationTypeDef]]]
+
+
+class UpdateSpaceResourcesResponseTypeDef(TypedDict):
+    spaceId: str
+    spaceArn: NotRequired[str]
+    FailedResourceOperations: NotRequired[list[FailedSpaceResourceOperationTypeDef]]
+    RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateSpaceResponseTypeDef(TypedDict):
+    spaceId: str
+    spaceArn: NotRequired[str]
+    RequestId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -16025,6 +18508,22 @@ class UpdateTopicPermissionsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateTopicPermissionsV2RequestTypeDef(TypedDict):
+    AwsAccountId: str
+    TopicId: str
+    GrantPermissions: NotRequired[ReadOnly[Sequence[ResourcePermissionTypeDef]]]
+    RevokePermissions: NotRequired[ReadOnly[Sequence[ResourcePermissionTypeDef]]]
+
+
+class UpdateTopicPermissionsV2ResponseTypeDef(TypedDict):
+    TopicId: NotRequired[str]
+    TopicArn: NotRequired[str]
+    Permissions: NotRequired[list[ResourcePermissionOutputTypeDef]]
+    Status: NotRequired[int]
+    RequestId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateTopicRefreshScheduleRequestTypeDef(TypedDict):
     AwsAccountId: str
     TopicId: str
@@ -16052,6 +18551,22 @@ class UpdateTopicResponseTypeDef(TypedDict):
     TopicId: NotRequired[str]
     Arn: NotRequired[str]
     RefreshArn: NotRequired[str]
+    RequestId: NotRequired[str]
+    Status: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateTopicV2RequestTypeDef(TypedDict):
+    AwsAccountId: str
+    TopicId: str
+    Topic: ReadOnly[TopicV2DetailsTypeDef]
+    CustomInstructions: NotRequired[CustomInstructionsTypeDef]
+    PublishOption: NotRequired[TopicV2PublishOptionType]
+
+
+class UpdateTopicV2ResponseTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    TopicId: NotRequired[str]
     RequestId: NotRequired[str]
     Status: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef

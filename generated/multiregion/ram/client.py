@@ -424,6 +424,15 @@ class MultiRegionRAM(MultiRegionClient):
         """
         return self._call("UntagResource", kwargs)
 
+    def update_permission(
+        self, **kwargs: Unpack[type_defs.UpdatePermissionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdatePermissionResponseTypeDef]:
+        """Updates the status of the specified customer managed permission.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ram-2018-01-04/UpdatePermission
+        """
+        return self._call("UpdatePermission", kwargs)
+
     def update_resource_share(
         self, **kwargs: Unpack[type_defs.UpdateResourceShareRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateResourceShareResponseTypeDef]:

@@ -8,6 +8,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "PermissionFeatureSetType",
         "PermissionStatusType",
+        "PermissionTemplateParameterTypeType",
         "PermissionTypeFilterType",
         "PermissionTypeType",
         "ReplacePermissionAssociationsWorkStatusType",
@@ -20,6 +21,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ResourceShareInvitationStatusType",
         "ResourceShareStatusType",
         "ResourceStatusType",
+        "UpdatePermissionStatusType",
     ]
 
 PermissionFeatureSetType = Literal[
@@ -27,7 +29,14 @@ PermissionFeatureSetType = Literal[
     "PROMOTING_TO_STANDARD",
     "STANDARD",
 ]
-PermissionStatusType = Literal["ATTACHABLE", "UNATTACHABLE", "DELETING", "DELETED"]
+PermissionStatusType = Literal[
+    "ATTACHABLE",
+    "UNATTACHABLE",
+    "DELETING",
+    "DELETED",
+    "DEPRECATED",
+]
+PermissionTemplateParameterTypeType = Literal["STRING", "STRING_LIST"]
 PermissionTypeType = Literal["CUSTOMER_MANAGED", "AWS_MANAGED"]
 PermissionTypeFilterType = Literal["ALL", "AWS_MANAGED", "CUSTOMER_MANAGED"]
 ReplacePermissionAssociationsWorkStatusType = Literal[
@@ -68,3 +77,4 @@ ResourceStatusType = Literal[
     "UNAVAILABLE",
     "PENDING",
 ]
+UpdatePermissionStatusType = Literal["ATTACHABLE", "DEPRECATED"]

@@ -21,6 +21,7 @@ from multiregion.type_defs import (
 from .literals import (
     PermissionFeatureSetType,
     PermissionStatusType,
+    PermissionTemplateParameterTypeType,
     PermissionTypeFilterType,
     PermissionTypeType,
     ReplacePermissionAssociationsWorkStatusType,
@@ -33,6 +34,7 @@ from .literals import (
     ResourceShareInvitationStatusType,
     ResourceShareStatusType,
     ResourceStatusType,
+    UpdatePermissionStatusType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
@@ -93,6 +95,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListResourcesResponseTypeDef",
         "ListSourceAssociationsRequestTypeDef",
         "ListSourceAssociationsResponseTypeDef",
+        "PermissionArnAndTemplateParametersTypeDef",
+        "PermissionTemplateParameterDeclarationTypeDef",
+        "PermissionTemplateParameterInputTypeDef",
+        "PermissionTemplateParameterTypeDef",
         "PrincipalTypeDef",
         "PromotePermissionCreatedFromPolicyRequestTypeDef",
         "PromotePermissionCreatedFromPolicyResponseTypeDef",
@@ -120,6 +126,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TagTypeDef",
         "UntagResourceRequestTypeDef",
         "UntagResourceResponseTypeDef",
+        "UpdatePermissionRequestTypeDef",
+        "UpdatePermissionResponseTypeDef",
         "UpdateResourceShareRequestTypeDef",
         "UpdateResourceShareResponseTypeDef",
     ]
@@ -160,9 +168,17 @@ class AcceptResourceShareInvitationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PermissionTemplateParameterInputTypeDef(TypedDict):
+    name: NotRequired[str]
+    values: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class AssociateResourceSharePermissionRequestTypeDef(TypedDict):
     resourceShareArn: str
     permissionArn: str
+    permissionTemplateParameters: NotRequired[
+        ReadOnly[Sequence[PermissionTemplateParameterInputTypeDef]]
+    ]
     replace: NotRequired[bool]
     clientToken: NotRequired[str]
     permissionVersion: NotRequired[int]
@@ -188,6 +204,13 @@ class AssociateResourceShareResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PermissionTemplateParameterTypeDef(TypedDict):
+    name: NotRequired[str]
+    type: NotRequired[PermissionTemplateParameterTypeType]
+    description: NotRequired[str]
+    values: NotRequired[list[str]]
+
+
 class AssociatedPermissionTypeDef(TypedDict):
     arn: NotRequired[str]
     permissionVersion: NotRequired[str]
@@ -197,6 +220,7 @@ class AssociatedPermissionTypeDef(TypedDict):
     featureSet: NotRequired[PermissionFeatureSetType]
     lastUpdatedTime: NotRequired[datetime]
     resourceShareArn: NotRequired[str]
+    permissionTemplateParameters: NotRequired[list[PermissionTemplateParameterTypeDef]]
 
 
 class AssociatedSourceTypeDef(TypedDict):
@@ -209,6 +233,12 @@ class AssociatedSourceTypeDef(TypedDict):
     statusMessage: NotRequired[str]
 
 
+class PermissionTemplateParameterDeclarationTypeDef(TypedDict):
+    name: NotRequired[str]
+    type: NotRequired[PermissionTemplateParameterTypeType]
+    description: NotRequired[str]
+
+
 class TagTypeDef(TypedDict):
     key: NotRequired[str]
     value: NotRequired[str]
@@ -218,6 +248,9 @@ class CreatePermissionRequestTypeDef(TypedDict):
     name: str
     resourceType: str
     policyTemplate: str
+    permissionTemplateParameters: NotRequired[
+        ReadOnly[Sequence[PermissionTemplateParameterDeclarationTypeDef]]
+    ]
     clientToken: NotRequired[str]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
@@ -234,7 +267,9 @@ class ResourceSharePermissionSummaryTypeDef(TypedDict):
     isResourceTypeDefault: NotRequired[bool]
     permissionType: NotRequired[PermissionTypeType]
     featureSet: NotRequired[PermissionFeatureSetType]
+    permissionTemplateParameters: NotRequired[list[PermissionTemplateParameterTypeDef]]
     tags: NotRequired[list[TagTypeDef]]
+    resourceOwner: NotRequired[ResourceOwnerType]
 
 
 class CreatePermissionResponseTypeDef(TypedDict):
@@ -246,6 +281,9 @@ class CreatePermissionResponseTypeDef(TypedDict):
 class CreatePermissionVersionRequestTypeDef(TypedDict):
     permissionArn: str
     policyTemplate: str
+    permissionTemplateParameters: NotRequired[
+        ReadOnly[Sequence[PermissionTemplateParameterDeclarationTypeDef]]
+    ]
     clientToken: NotRequired[str]
 
 
@@ -256,6 +294,9 @@ class ResourceSharePermissionDetailTypeDef(TypedDict):
     name: NotRequired[str]
     resourceType: NotRequired[str]
     permission: NotRequired[str]
+    permissionTemplateParameters: NotRequired[
+        list[PermissionTemplateParameterDeclarationTypeDef]
+    ]
     creationTime: NotRequired[datetime]
     lastUpdatedTime: NotRequired[datetime]
     isResourceTypeDefault: NotRequired[bool]
@@ -263,12 +304,20 @@ class ResourceSharePermissionDetailTypeDef(TypedDict):
     featureSet: NotRequired[PermissionFeatureSetType]
     status: NotRequired[PermissionStatusType]
     tags: NotRequired[list[TagTypeDef]]
+    resourceOwner: NotRequired[ResourceOwnerType]
 
 
 class CreatePermissionVersionResponseTypeDef(TypedDict):
     permission: NotRequired[ResourceSharePermissionDetailTypeDef]
     clientToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PermissionArnAndTemplateParametersTypeDef(TypedDict):
+    permissionArn: NotRequired[str]
+    permissionTemplateParameters: NotRequired[
+        ReadOnly[Sequence[PermissionTemplateParameterInputTypeDef]]
+    ]
 
 
 class ResourceShareConfigurationTypeDef(TypedDict):
@@ -284,6 +333,9 @@ class CreateResourceShareRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
     permissionArns: NotRequired[ReadOnly[Sequence[str]]]
     sources: NotRequired[ReadOnly[Sequence[str]]]
+    permissionTemplateParameters: NotRequired[
+        ReadOnly[Sequence[PermissionArnAndTemplateParametersTypeDef]]
+    ]
     resourceShareConfiguration: NotRequired[ResourceShareConfigurationTypeDef]
 
 
@@ -377,6 +429,9 @@ class EnableSharingWithAwsOrganizationResponseTypeDef(TypedDict):
 class GetPermissionRequestTypeDef(TypedDict):
     permissionArn: str
     permissionVersion: NotRequired[int]
+    permissionTemplateParameters: NotRequired[
+        ReadOnly[Sequence[PermissionTemplateParameterInputTypeDef]]
+    ]
 
 
 class GetPermissionResponseTypeDef(TypedDict):
@@ -481,6 +536,8 @@ class ListPermissionAssociationsRequestTypeDef(TypedDict):
     resourceType: NotRequired[str]
     featureSet: NotRequired[PermissionFeatureSetType]
     defaultVersion: NotRequired[bool]
+    resourceOwner: NotRequired[ResourceOwnerType]
+    resourceShareArn: NotRequired[str]
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
 
@@ -505,9 +562,11 @@ class ListPermissionVersionsResponseTypeDef(TypedDict):
 
 class ListPermissionsRequestTypeDef(TypedDict):
     resourceType: NotRequired[str]
+    resourceOwner: NotRequired[ResourceOwnerType]
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
     permissionType: NotRequired[PermissionTypeFilterType]
+    permissionStatus: NotRequired[PermissionStatusType]
 
 
 class ListPermissionsResponseTypeDef(TypedDict):
@@ -553,6 +612,7 @@ class ReplacePermissionAssociationsWorkTypeDef(TypedDict):
     fromPermissionVersion: NotRequired[str]
     toPermissionArn: NotRequired[str]
     toPermissionVersion: NotRequired[str]
+    permissionTemplateParameters: NotRequired[list[PermissionTemplateParameterTypeDef]]
     status: NotRequired[ReplacePermissionAssociationsWorkStatusType]
     statusMessage: NotRequired[str]
     creationTime: NotRequired[datetime]
@@ -665,6 +725,9 @@ class ReplacePermissionAssociationsRequestTypeDef(TypedDict):
     fromPermissionArn: str
     fromPermissionVersion: NotRequired[int]
     toPermissionArn: str
+    permissionTemplateParameters: NotRequired[
+        ReadOnly[Sequence[PermissionTemplateParameterInputTypeDef]]
+    ]
     clientToken: NotRequired[str]
 
 
@@ -705,6 +768,18 @@ class UntagResourceRequestTypeDef(TypedDict):
 
 
 class UntagResourceResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdatePermissionRequestTypeDef(TypedDict):
+    permissionArn: str
+    status: UpdatePermissionStatusType
+    clientToken: NotRequired[str]
+
+
+class UpdatePermissionResponseTypeDef(TypedDict):
+    clientToken: NotRequired[str]
+    permissionStatus: NotRequired[UpdatePermissionStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

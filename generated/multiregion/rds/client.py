@@ -104,6 +104,17 @@ class MultiRegionRDS(MultiRegionClient):
         """
         return self._call("BacktrackDBCluster", kwargs)
 
+    def cancel_db_capacity_reservation(
+        self, **kwargs: Unpack[type_defs.CancelDBCapacityReservationRequestTypeDef]
+    ) -> TargetResults[type_defs.CancelDBCapacityReservationResponseTypeDef]:
+        """Cancels a DB capacity reservation. Amazon RDS changes the state of the
+        reservation to cancelled and stops reporting available capacity for it.
+        Amazon RDS then releases the reserved capacity.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CancelDBCapacityReservation
+        """
+        return self._call("CancelDBCapacityReservation", kwargs)
+
     def cancel_export_task(
         self, **kwargs: Unpack[type_defs.CancelExportTaskMessageTypeDef]
     ) -> TargetResults[type_defs.ExportTaskResponseTypeDef]:
@@ -178,6 +189,18 @@ class MultiRegionRDS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CreateCustomDBEngineVersion
         """
         return self._call("CreateCustomDBEngineVersion", kwargs)
+
+    def create_db_capacity_reservation(
+        self, **kwargs: Unpack[type_defs.CreateDBCapacityReservationRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateDBCapacityReservationResponseTypeDef]:
+        """Creates a DB capacity reservation. A DB capacity reservation reserves
+        compute and memory capacity for DB instances of one DB instance class and
+        one database engine. Amazon RDS reserves that capacity in each
+        Availability Zone that you specify.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/CreateDBCapacityReservation
+        """
+        return self._call("CreateDBCapacityReservation", kwargs)
 
     def create_db_cluster(
         self, **kwargs: Unpack[type_defs.CreateDBClusterMessageTypeDef]
@@ -612,6 +635,17 @@ class MultiRegionRDS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeCertificates
         """
         return self._call("DescribeCertificates", kwargs)
+
+    def describe_db_capacity_reservations(
+        self, **kwargs: Unpack[type_defs.DescribeDBCapacityReservationsRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeDBCapacityReservationsResponseTypeDef]:
+        """Describes one or more DB capacity reservations. A DB capacity reservation
+        reserves capacity for Amazon RDS DB instances in one or more Availability
+        Zones.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBCapacityReservations
+        """
+        return self._call("DescribeDBCapacityReservations", kwargs)
 
     def describe_db_cluster_automated_backups(
         self,
@@ -1173,6 +1207,18 @@ class MultiRegionRDS(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/ModifyCustomDBEngineVersion
         """
         return self._call("ModifyCustomDBEngineVersion", kwargs)
+
+    def modify_db_capacity_reservation(
+        self, **kwargs: Unpack[type_defs.ModifyDBCapacityReservationRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyDBCapacityReservationResponseTypeDef]:
+        """Modifies a DB capacity reservation. You can change the reserved capacity
+        in each Availability Zone of the reservation, and you can change the end
+        date of the reservation. You can't change the Availability Zones of an
+        existing reservation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/ModifyDBCapacityReservation
+        """
+        return self._call("ModifyDBCapacityReservation", kwargs)
 
     def modify_db_cluster(
         self, **kwargs: Unpack[type_defs.ModifyDBClusterMessageTypeDef]
@@ -1801,6 +1847,31 @@ class MultiRegionRDS(MultiRegionClient):
         """
         return self._paginate(
             "DescribeCertificates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_describe_db_capacity_reservations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.DescribeDBCapacityReservationsRequestTypeDef],
+    ) -> TargetResults[type_defs.DescribeDBCapacityReservationsResponseTypeDef]:
+        """Every page of DescribeDBCapacityReservations in every target, merged per
+        target (botocore's build_full_result).
+
+        Describes one or more DB capacity reservations. A DB capacity reservation
+        reserves capacity for Amazon RDS DB instances in one or more Availability
+        Zones.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBCapacityReservations
+        """
+        return self._paginate(
+            "DescribeDBCapacityReservations",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -2804,6 +2875,26 @@ class MultiRegionRDS(MultiRegionClient):
         """
         return self._items(
             "DescribeCertificates", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_describe_db_capacity_reservations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.DescribeDBCapacityReservationsRequestTypeDef],
+    ) -> Items[type_defs.DBCapacityReservationTypeDef]:
+        """Each element of DBCapacityReservations in every page of
+        DescribeDBCapacityReservations, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rds-2014-10-31/DescribeDBCapacityReservations
+        """
+        return self._items(
+            "DescribeDBCapacityReservations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
         )
 
     def iter_describe_db_cluster_automated_backups(

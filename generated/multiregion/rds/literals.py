@@ -16,11 +16,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ClientPasswordAuthTypeType",
         "ClusterScalabilityTypeType",
         "CustomEngineVersionStatusType",
+        "DBCapacityReservationStateType",
         "DBProxyEndpointStatusType",
         "DBProxyEndpointTargetRoleType",
         "DBProxyStatusType",
         "DatabaseInsightsModeType",
         "DefaultAuthSchemeType",
+        "EndDateTypeType",
         "EndpointNetworkTypeType",
         "EngineFamilyType",
         "ExportSourceTypeType",
@@ -69,6 +71,17 @@ CustomEngineVersionStatusType = Literal[
     "inactive",
     "inactive-except-restore",
 ]
+DBCapacityReservationStateType = Literal[
+    "active",
+    "expired",
+    "cancelled",
+    "pending",
+    "failed",
+    "assessing",
+    "scheduled",
+    "delayed",
+    "unsupported",
+]
 DBProxyEndpointStatusType = Literal[
     "available",
     "modifying",
@@ -91,6 +104,7 @@ DBProxyStatusType = Literal[
 ]
 DatabaseInsightsModeType = Literal["standard", "advanced"]
 DefaultAuthSchemeType = Literal["IAM_AUTH", "NONE"]
+EndDateTypeType = Literal["unlimited", "limited"]
 EndpointNetworkTypeType = Literal["IPV4", "IPV6", "DUAL"]
 EngineFamilyType = Literal["MYSQL", "POSTGRESQL", "SQLSERVER"]
 ExportSourceTypeType = Literal["SNAPSHOT", "CLUSTER"]

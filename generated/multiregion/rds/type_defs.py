@@ -29,11 +29,13 @@ from .literals import (
     ClientPasswordAuthTypeType,
     ClusterScalabilityTypeType,
     CustomEngineVersionStatusType,
+    DBCapacityReservationStateType,
     DBProxyEndpointStatusType,
     DBProxyEndpointTargetRoleType,
     DBProxyStatusType,
     DatabaseInsightsModeType,
     DefaultAuthSchemeType,
+    EndDateTypeType,
     EndpointNetworkTypeType,
     EngineFamilyType,
     ExportSourceTypeType,
@@ -74,10 +76,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AuthorizeDBSecurityGroupIngressResultTypeDef",
         "AvailabilityZoneTypeDef",
         "AvailableAdditionalStorageVolumesOptionTypeDef",
+        "AvailableCapacityPerAvailabilityZoneTypeDef",
         "AvailableProcessorFeatureTypeDef",
         "BacktrackDBClusterMessageTypeDef",
         "BlueGreenDeploymentTaskTypeDef",
         "BlueGreenDeploymentTypeDef",
+        "CancelDBCapacityReservationRequestTypeDef",
+        "CancelDBCapacityReservationResponseTypeDef",
         "CancelExportTaskMessageTypeDef",
         "CertificateDetailsTypeDef",
         "CertificateMessageTypeDef",
@@ -101,6 +106,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateBlueGreenDeploymentRequestTypeDef",
         "CreateBlueGreenDeploymentResponseTypeDef",
         "CreateCustomDBEngineVersionMessageTypeDef",
+        "CreateDBCapacityReservationRequestTypeDef",
+        "CreateDBCapacityReservationResponseTypeDef",
         "CreateDBClusterEndpointMessageTypeDef",
         "CreateDBClusterMessageTypeDef",
         "CreateDBClusterParameterGroupMessageTypeDef",
@@ -135,6 +142,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateTenantDatabaseMessageTypeDef",
         "CreateTenantDatabaseResultTypeDef",
         "CustomDBEngineVersionAMITypeDef",
+        "DBCapacityReservationCommitmentInfoTypeDef",
+        "DBCapacityReservationTypeDef",
+        "DBClusterAssociatedRoleTypeDef",
         "DBClusterAutomatedBackupMessageTypeDef",
         "DBClusterAutomatedBackupTypeDef",
         "DBClusterBacktrackMessageTypeDef",
@@ -232,6 +242,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeBlueGreenDeploymentsRequestTypeDef",
         "DescribeBlueGreenDeploymentsResponseTypeDef",
         "DescribeCertificatesMessageTypeDef",
+        "DescribeDBCapacityReservationsRequestTypeDef",
+        "DescribeDBCapacityReservationsResponseTypeDef",
         "DescribeDBClusterAutomatedBackupsMessageTypeDef",
         "DescribeDBClusterBacktracksMessageTypeDef",
         "DescribeDBClusterEndpointsMessageTypeDef",
@@ -340,6 +352,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ModifyCertificatesResultTypeDef",
         "ModifyCurrentDBClusterCapacityMessageTypeDef",
         "ModifyCustomDBEngineVersionMessageTypeDef",
+        "ModifyDBCapacityReservationRequestTypeDef",
+        "ModifyDBCapacityReservationResponseTypeDef",
         "ModifyDBClusterEndpointMessageTypeDef",
         "ModifyDBClusterMessageTypeDef",
         "ModifyDBClusterParameterGroupMessageTypeDef",
@@ -394,6 +408,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PerformanceInsightsMetricDimensionGroupTypeDef",
         "PerformanceInsightsMetricQueryTypeDef",
         "PerformanceIssueDetailsTypeDef",
+        "PrimaryEndpointTypeDef",
         "ProcessorFeatureTypeDef",
         "PromoteReadReplicaDBClusterMessageTypeDef",
         "PromoteReadReplicaDBClusterResultTypeDef",
@@ -485,6 +500,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TagSpecificationTypeDef",
         "TagTypeDef",
         "TargetHealthTypeDef",
+        "TargetResourceConfigurationTypeDef",
         "TenantDatabasePendingModifiedValuesTypeDef",
         "TenantDatabaseTypeDef",
         "TenantDatabasesMessageTypeDef",
@@ -559,6 +575,8 @@ class AddTagsToResourceMessageTypeDef(TypedDict):
 class AdditionalStorageVolumeOutputTypeDef(TypedDict):
     VolumeName: NotRequired[str]
     StorageVolumeStatus: NotRequired[str]
+    StorageOperationStatus: NotRequired[str]
+    StorageOperationPercentProgress: NotRequired[int]
     AllocatedStorage: NotRequired[int]
     IOPS: NotRequired[int]
     MaxAllocatedStorage: NotRequired[int]
@@ -656,6 +674,11 @@ class AvailableAdditionalStorageVolumesOptionTypeDef(TypedDict):
     MaxStorageThroughput: NotRequired[int]
 
 
+class AvailableCapacityPerAvailabilityZoneTypeDef(TypedDict):
+    AvailabilityZone: NotRequired[str]
+    AvailableCapacity: NotRequired[int]
+
+
 class AvailableProcessorFeatureTypeDef(TypedDict):
     Name: NotRequired[str]
     DefaultValue: NotRequired[str]
@@ -692,6 +715,39 @@ class BlueGreenDeploymentTypeDef(TypedDict):
     CreateTime: NotRequired[datetime]
     DeleteTime: NotRequired[datetime]
     TagList: NotRequired[list[TagTypeDef]]
+
+
+class CancelDBCapacityReservationRequestTypeDef(TypedDict):
+    DBCapacityReservationIdentifier: str
+
+
+class DBCapacityReservationCommitmentInfoTypeDef(TypedDict):
+    CommittedCapacityPerAvailabilityZone: NotRequired[int]
+    CommitmentEndDate: NotRequired[datetime]
+
+
+class DBCapacityReservationTypeDef(TypedDict):
+    DBCapacityReservationName: NotRequired[str]
+    DBInstanceClass: NotRequired[str]
+    Engine: NotRequired[str]
+    LicenseModel: NotRequired[str]
+    ReservedCapacityPerAvailabilityZone: NotRequired[int]
+    AvailableCapacityPerAvailabilityZoneList: NotRequired[
+        list[AvailableCapacityPerAvailabilityZoneTypeDef]
+    ]
+    EndDate: NotRequired[datetime]
+    CreateDate: NotRequired[datetime]
+    StartDate: NotRequired[datetime]
+    CommitmentInfo: NotRequired[DBCapacityReservationCommitmentInfoTypeDef]
+    State: NotRequired[DBCapacityReservationStateType]
+    DBCapacityReservationArn: NotRequired[str]
+    DBCapacityReservationIdentifier: NotRequired[str]
+    TagList: NotRequired[list[TagTypeDef]]
+
+
+class CancelDBCapacityReservationResponseTypeDef(TypedDict):
+    DBCapacityReservation: NotRequired[DBCapacityReservationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class CancelExportTaskMessageTypeDef(TypedDict):
@@ -754,6 +810,8 @@ class ClusterPendingModifiedValuesTypeDef(TypedDict):
     RdsCustomClusterConfiguration: NotRequired[RdsCustomClusterConfigurationTypeDef]
     Iops: NotRequired[int]
     CertificateDetails: NotRequired[CertificateDetailsTypeDef]
+    VPCNetworkingEnabled: NotRequired[bool]
+    InternetAccessGatewayEnabled: NotRequired[bool]
 
 
 class ConnectionPoolConfigurationInfoTypeDef(TypedDict):
@@ -862,6 +920,11 @@ class CopyDBParameterGroupResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TagSpecificationTypeDef(TypedDict):
+    ResourceType: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
 class CopyDBSnapshotMessageTypeDef(TypedDict):
     SourceDBSnapshotIdentifier: str
     TargetDBSnapshotIdentifier: str
@@ -874,6 +937,7 @@ class CopyDBSnapshotMessageTypeDef(TypedDict):
     SnapshotTarget: NotRequired[str]
     CopyOptionGroup: NotRequired[bool]
     SnapshotAvailabilityZone: NotRequired[str]
+    TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     SourceRegion: NotRequired[str]
 
 
@@ -924,6 +988,7 @@ class DBSnapshotTypeDef(TypedDict):
     DedicatedLogVolume: NotRequired[bool]
     AdditionalStorageVolumes: NotRequired[list[AdditionalStorageVolumeTypeDef]]
     SnapshotAvailabilityZone: NotRequired[str]
+    FullSnapshotSizeInBytes: NotRequired[int]
 
 
 class CopyDBSnapshotResultTypeDef(TypedDict):
@@ -984,11 +1049,17 @@ class OptionGroupTypeDef(TypedDict):
     SourceOptionGroup: NotRequired[str]
     SourceAccountId: NotRequired[str]
     CopyTimestamp: NotRequired[datetime]
+    SourceRegion: NotRequired[str]
 
 
 class CopyOptionGroupResultTypeDef(TypedDict):
     OptionGroup: NotRequired[OptionGroupTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TargetResourceConfigurationTypeDef(TypedDict):
+    SourceArn: str
+    TargetKmsKeyId: NotRequired[str]
 
 
 class CreateBlueGreenDeploymentRequestTypeDef(TypedDict):
@@ -1004,6 +1075,9 @@ class CreateBlueGreenDeploymentRequestTypeDef(TypedDict):
     TargetStorageType: NotRequired[str]
     TargetAllocatedStorage: NotRequired[int]
     TargetStorageThroughput: NotRequired[int]
+    TargetResourceConfigurations: NotRequired[
+        ReadOnly[Sequence[TargetResourceConfigurationTypeDef]]
+    ]
 
 
 class CreateBlueGreenDeploymentResponseTypeDef(TypedDict):
@@ -1026,6 +1100,24 @@ class CreateCustomDBEngineVersionMessageTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class CreateDBCapacityReservationRequestTypeDef(TypedDict):
+    DBCapacityReservationName: str
+    DBInstanceClass: str
+    Engine: str
+    CapacityPerAvailabilityZone: int
+    AvailabilityZones: ReadOnly[Sequence[str]]
+    EndDate: NotRequired[ReadOnly[datetime | str]]
+    StartDate: NotRequired[ReadOnly[datetime | str]]
+    CommitmentDuration: NotRequired[int]
+    LicenseModel: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateDBCapacityReservationResponseTypeDef(TypedDict):
+    DBCapacityReservation: NotRequired[DBCapacityReservationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CreateDBClusterEndpointMessageTypeDef(TypedDict):
     DBClusterIdentifier: str
     DBClusterEndpointIdentifier: str
@@ -1033,6 +1125,11 @@ class CreateDBClusterEndpointMessageTypeDef(TypedDict):
     StaticMembers: NotRequired[ReadOnly[Sequence[str]]]
     ExcludedMembers: NotRequired[ReadOnly[Sequence[str]]]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class DBClusterAssociatedRoleTypeDef(TypedDict):
+    RoleArn: str
+    FeatureName: NotRequired[str]
 
 
 class ScalingConfigurationTypeDef(TypedDict):
@@ -1048,11 +1145,6 @@ class ServerlessV2ScalingConfigurationTypeDef(TypedDict):
     MinCapacity: NotRequired[float]
     MaxCapacity: NotRequired[float]
     SecondsUntilAutoPause: NotRequired[int]
-
-
-class TagSpecificationTypeDef(TypedDict):
-    ResourceType: NotRequired[str]
-    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
 class CreateDBClusterMessageTypeDef(TypedDict):
@@ -1116,7 +1208,10 @@ class CreateDBClusterMessageTypeDef(TypedDict):
     EngineLifecycleSupport: NotRequired[str]
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     MasterUserAuthenticationType: NotRequired[MasterUserAuthenticationTypeType]
+    EnableVPCNetworking: NotRequired[bool]
     WithExpressConfiguration: NotRequired[bool]
+    EnableInternetAccessGateway: NotRequired[bool]
+    AssociatedRoles: NotRequired[ReadOnly[Sequence[DBClusterAssociatedRoleTypeDef]]]
     SourceRegion: NotRequired[str]
 
 
@@ -1373,6 +1468,7 @@ class CreateDBInstanceMessageTypeDef(TypedDict):
         ReadOnly[Sequence[AdditionalStorageVolumeTypeDef]]
     ]
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
+    DBCapacityReservationIdentifier: NotRequired[str]
     MasterUserAuthenticationType: NotRequired[MasterUserAuthenticationTypeType]
 
 
@@ -1428,6 +1524,7 @@ class CreateDBInstanceReadReplicaMessageTypeDef(TypedDict):
         ReadOnly[Sequence[AdditionalStorageVolumeTypeDef]]
     ]
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
+    DBCapacityReservationIdentifier: NotRequired[str]
     SourceRegion: NotRequired[str]
 
 
@@ -1509,6 +1606,12 @@ class PendingModifiedValuesTypeDef(TypedDict):
     DedicatedLogVolume: NotRequired[bool]
     Engine: NotRequired[str]
     AdditionalStorageVolumes: NotRequired[list[AdditionalStorageVolumeTypeDef]]
+    DBCapacityReservationIdentifier: NotRequired[str]
+
+
+class PrimaryEndpointTypeDef(TypedDict):
+    Address: NotRequired[str]
+    HostedZoneId: NotRequired[str]
 
 
 class DBInstanceTypeDef(TypedDict):
@@ -1519,6 +1622,7 @@ class DBInstanceTypeDef(TypedDict):
     MasterUsername: NotRequired[str]
     DBName: NotRequired[str]
     Endpoint: NotRequired[EndpointTypeDef]
+    PrimaryEndpoint: NotRequired[PrimaryEndpointTypeDef]
     AllocatedStorage: NotRequired[int]
     InstanceCreateTime: NotRequired[datetime]
     PreferredBackupWindow: NotRequired[str]
@@ -1605,6 +1709,10 @@ class DBInstanceTypeDef(TypedDict):
     EngineLifecycleSupport: NotRequired[str]
     AdditionalStorageVolumes: NotRequired[list[AdditionalStorageVolumeOutputTypeDef]]
     StorageVolumeStatus: NotRequired[str]
+    StorageOperationStatus: NotRequired[str]
+    StorageOperationPercentProgress: NotRequired[int]
+    DBCapacityReservationIdentifier: NotRequired[str]
+    VPCNetworkingEnabled: NotRequired[bool]
 
 
 class CreateDBInstanceReadReplicaResultTypeDef(TypedDict):
@@ -2651,6 +2759,19 @@ class DescribeCertificatesMessageTypeDef(TypedDict):
     Marker: NotRequired[str]
 
 
+class DescribeDBCapacityReservationsRequestTypeDef(TypedDict):
+    DBCapacityReservationIdentifier: NotRequired[str]
+    Marker: NotRequired[str]
+    MaxRecords: NotRequired[int]
+    Filters: NotRequired[ReadOnly[Sequence[FilterTypeDef]]]
+
+
+class DescribeDBCapacityReservationsResponseTypeDef(TypedDict):
+    DBCapacityReservations: NotRequired[list[DBCapacityReservationTypeDef]]
+    Marker: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DescribeDBClusterAutomatedBackupsMessageTypeDef(TypedDict):
     DbClusterResourceId: NotRequired[str]
     DBClusterIdentifier: NotRequired[str]
@@ -3374,6 +3495,18 @@ class ModifyCustomDBEngineVersionMessageTypeDef(TypedDict):
     Status: NotRequired[CustomEngineVersionStatusType]
 
 
+class ModifyDBCapacityReservationRequestTypeDef(TypedDict):
+    DBCapacityReservationIdentifier: str
+    CapacityPerAvailabilityZone: NotRequired[int]
+    EndDateType: NotRequired[EndDateTypeType]
+    EndDate: NotRequired[ReadOnly[datetime | str]]
+
+
+class ModifyDBCapacityReservationResponseTypeDef(TypedDict):
+    DBCapacityReservation: NotRequired[DBCapacityReservationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ModifyDBClusterEndpointMessageTypeDef(TypedDict):
     DBClusterEndpointIdentifier: str
     EndpointType: NotRequired[str]
@@ -3433,6 +3566,10 @@ class ModifyDBClusterMessageTypeDef(TypedDict):
     EnableLimitlessDatabase: NotRequired[bool]
     CACertificateIdentifier: NotRequired[str]
     MasterUserAuthenticationType: NotRequired[MasterUserAuthenticationTypeType]
+    EngineLifecycleSupport: NotRequired[str]
+    EnableInternetAccessGateway: NotRequired[bool]
+    EnableVPCNetworking: NotRequired[bool]
+    DBSubnetGroupName: NotRequired[str]
 
 
 class ParameterTypeDef(TypedDict):
@@ -3540,8 +3677,10 @@ class ModifyDBInstanceMessageTypeDef(TypedDict):
     AdditionalStorageVolumes: NotRequired[
         ReadOnly[Sequence[ModifyAdditionalStorageVolumeTypeDef]]
     ]
+    DBCapacityReservationIdentifier: NotRequired[str]
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     MasterUserAuthenticationType: NotRequired[MasterUserAuthenticationTypeType]
+    EngineLifecycleSupport: NotRequired[str]
 
 
 class ModifyDBInstanceResultTypeDef(TypedDict):
@@ -3754,6 +3893,7 @@ class OptionGroupOptionTypeDef(TypedDict):
     OptionGroupOptionSettings: NotRequired[list[OptionGroupOptionSettingTypeDef]]
     OptionGroupOptionVersions: NotRequired[list[OptionVersionTypeDef]]
     CopyableCrossAccount: NotRequired[bool]
+    CopyableCrossRegion: NotRequired[bool]
 
 
 class OptionGroupOptionsMessageTypeDef(TypedDict):
@@ -4033,6 +4173,7 @@ class RestoreDBClusterFromS3MessageTypeDef(TypedDict):
     MasterUserSecretKmsKeyId: NotRequired[str]
     EngineLifecycleSupport: NotRequired[str]
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
+    AssociatedRoles: NotRequired[ReadOnly[Sequence[DBClusterAssociatedRoleTypeDef]]]
 
 
 class RestoreDBClusterFromS3ResultTypeDef(TypedDict):
@@ -4083,6 +4224,7 @@ class RestoreDBClusterFromSnapshotMessageTypeDef(TypedDict):
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     EnableVPCNetworking: NotRequired[bool]
     EnableInternetAccessGateway: NotRequired[bool]
+    AssociatedRoles: NotRequired[ReadOnly[Sequence[DBClusterAssociatedRoleTypeDef]]]
 
 
 class RestoreDBClusterFromSnapshotResultTypeDef(TypedDict):
@@ -4133,6 +4275,7 @@ class RestoreDBClusterToPointInTimeMessageTypeDef(TypedDict):
     TagSpecifications: NotRequired[ReadOnly[Sequence[TagSpecificationTypeDef]]]
     EnableVPCNetworking: NotRequired[bool]
     EnableInternetAccessGateway: NotRequired[bool]
+    AssociatedRoles: NotRequired[ReadOnly[Sequence[DBClusterAssociatedRoleTypeDef]]]
 
 
 class RestoreDBClusterToPointInTimeResultTypeDef(TypedDict):
@@ -4182,6 +4325,7 @@ class RestoreDBInstanceFromDBSnapshotMessageTypeDef(TypedDict):
     DBClusterSnapshotIdentifier: NotRequired[str]
     BackupRetentionPeriod: NotRequired[int]
     PreferredBackupWindow: NotRequired[str]
+    DBCapacityReservationIdentifier: NotRequired[str]
     DedicatedLogVolume: NotRequired[bool]
     CACertificateIdentifier: NotRequired[str]
     EngineLifecycleSupport: NotRequired[str]
@@ -4248,6 +4392,7 @@ class RestoreDBInstanceFromS3MessageTypeDef(TypedDict):
     NetworkType: NotRequired[str]
     ManageMasterUserPassword: NotRequired[bool]
     MasterUserSecretKmsKeyId: NotRequired[str]
+    DBCapacityReservationIdentifier: NotRequired[str]
     DedicatedLogVolume: NotRequired[bool]
     CACertificateIdentifier: NotRequired[str]
     EngineLifecycleSupport: NotRequired[str]
@@ -4308,6 +4453,7 @@ class RestoreDBInstanceToPointInTimeMessageTypeDef(TypedDict):
     AllocatedStorage: NotRequired[int]
     BackupRetentionPeriod: NotRequired[int]
     PreferredBackupWindow: NotRequired[str]
+    DBCapacityReservationIdentifier: NotRequired[str]
     DedicatedLogVolume: NotRequired[bool]
     CACertificateIdentifier: NotRequired[str]
     EngineLifecycleSupport: NotRequired[str]
@@ -4410,6 +4556,7 @@ class StartDBInstanceAutomatedBackupsReplicationResultTypeDef(TypedDict):
 
 class StartDBInstanceMessageTypeDef(TypedDict):
     DBInstanceIdentifier: str
+    DBCapacityReservationIdentifier: NotRequired[str]
 
 
 class StartDBInstanceResultTypeDef(TypedDict):
@@ -4460,6 +4607,7 @@ class StopDBInstanceAutomatedBackupsReplicationResultTypeDef(TypedDict):
 class StopDBInstanceMessageTypeDef(TypedDict):
     DBInstanceIdentifier: str
     DBSnapshotIdentifier: NotRequired[str]
+    DetachFromDBCapacityReservation: NotRequired[bool]
 
 
 class StopDBInstanceResultTypeDef(TypedDict):

@@ -269,6 +269,16 @@ class MultiRegionRedshift(MultiRegionClient):
         """
         return self._call("CreateIntegration", kwargs)
 
+    def create_qev2_idc_application(
+        self, **kwargs: Unpack[type_defs.CreateQev2IdcApplicationMessageTypeDef]
+    ) -> TargetResults[type_defs.CreateQev2IdcApplicationResultTypeDef]:
+        """Creates an Amazon Redshift Query Editor (QEV2) IAM Identity Center
+        application.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/CreateQev2IdcApplication
+        """
+        return self._call("CreateQev2IdcApplication", kwargs)
+
     def create_redshift_idc_application(
         self, **kwargs: Unpack[type_defs.CreateRedshiftIdcApplicationMessageTypeDef]
     ) -> TargetResults[type_defs.CreateRedshiftIdcApplicationResultTypeDef]:
@@ -465,6 +475,16 @@ class MultiRegionRedshift(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeletePartner
         """
         return self._call("DeletePartner", kwargs)
+
+    def delete_qev2_idc_application(
+        self, **kwargs: Unpack[type_defs.DeleteQev2IdcApplicationMessageTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Deletes an Amazon Redshift Query Editor (QEV2) IAM Identity Center
+        application.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DeleteQev2IdcApplication
+        """
+        return self._call("DeleteQev2IdcApplication", kwargs)
 
     def delete_redshift_idc_application(
         self, **kwargs: Unpack[type_defs.DeleteRedshiftIdcApplicationMessageTypeDef]
@@ -851,6 +871,17 @@ class MultiRegionRedshift(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribePartners
         """
         return self._call("DescribePartners", kwargs)
+
+    def describe_qev2_idc_applications(
+        self, **kwargs: Unpack[type_defs.DescribeQev2IdcApplicationsMessageTypeDef]
+    ) -> TargetResults[type_defs.DescribeQev2IdcApplicationsResultTypeDef]:
+        """Lists the Amazon Redshift Query Editor (QEV2) IAM Identity Center
+        applications. To retrieve additional results, use the MaxRecords and
+        Marker parameters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeQev2IdcApplications
+        """
+        return self._call("DescribeQev2IdcApplications", kwargs)
 
     def describe_redshift_idc_applications(
         self, **kwargs: Unpack[type_defs.DescribeRedshiftIdcApplicationsMessageTypeDef]
@@ -1281,6 +1312,16 @@ class MultiRegionRedshift(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/ModifyLakehouseConfiguration
         """
         return self._call("ModifyLakehouseConfiguration", kwargs)
+
+    def modify_qev2_idc_application(
+        self, **kwargs: Unpack[type_defs.ModifyQev2IdcApplicationMessageTypeDef]
+    ) -> TargetResults[type_defs.ModifyQev2IdcApplicationResultTypeDef]:
+        """Modifies an Amazon Redshift Query Editor (QEV2) IAM Identity Center
+        application.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/ModifyQev2IdcApplication
+        """
+        return self._call("ModifyQev2IdcApplication", kwargs)
 
     def modify_redshift_idc_application(
         self, **kwargs: Unpack[type_defs.ModifyRedshiftIdcApplicationMessageTypeDef]
@@ -2116,6 +2157,31 @@ class MultiRegionRedshift(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_describe_qev2_idc_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.DescribeQev2IdcApplicationsMessageTypeDef],
+    ) -> TargetResults[type_defs.DescribeQev2IdcApplicationsResultTypeDef]:
+        """Every page of DescribeQev2IdcApplications in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the Amazon Redshift Query Editor (QEV2) IAM Identity Center
+        applications. To retrieve additional results, use the MaxRecords and
+        Marker parameters.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeQev2IdcApplications
+        """
+        return self._paginate(
+            "DescribeQev2IdcApplications",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_describe_redshift_idc_applications(
         self,
         *,
@@ -2886,6 +2952,26 @@ class MultiRegionRedshift(MultiRegionClient):
         """
         return self._items(
             "DescribeOrderableClusterOptions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_describe_qev2_idc_applications(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.DescribeQev2IdcApplicationsMessageTypeDef],
+    ) -> Items[type_defs.Qev2IdcApplicationTypeDef]:
+        """Each element of Qev2IdcApplications in every page of
+        DescribeQev2IdcApplications, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-2012-12-01/DescribeQev2IdcApplications
+        """
+        return self._items(
+            "DescribeQev2IdcApplications",
             kwargs,
             max_items=max_items,
             page_size=page_size,

@@ -134,6 +134,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateHsmConfigurationMessageTypeDef",
         "CreateHsmConfigurationResultTypeDef",
         "CreateIntegrationMessageTypeDef",
+        "CreateQev2IdcApplicationMessageTypeDef",
+        "CreateQev2IdcApplicationResultTypeDef",
         "CreateRedshiftIdcApplicationMessageTypeDef",
         "CreateRedshiftIdcApplicationResultTypeDef",
         "CreateScheduledActionMessageTypeDef",
@@ -166,6 +168,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteHsmClientCertificateMessageTypeDef",
         "DeleteHsmConfigurationMessageTypeDef",
         "DeleteIntegrationMessageTypeDef",
+        "DeleteQev2IdcApplicationMessageTypeDef",
         "DeleteRedshiftIdcApplicationMessageTypeDef",
         "DeleteResourcePolicyMessageTypeDef",
         "DeleteScheduledActionMessageTypeDef",
@@ -211,6 +214,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeOrderableClusterOptionsMessageTypeDef",
         "DescribePartnersInputMessageTypeDef",
         "DescribePartnersOutputMessageTypeDef",
+        "DescribeQev2IdcApplicationsMessageTypeDef",
+        "DescribeQev2IdcApplicationsResultTypeDef",
         "DescribeRedshiftIdcApplicationsMessageTypeDef",
         "DescribeRedshiftIdcApplicationsResultTypeDef",
         "DescribeReservedNodeExchangeStatusInputMessageTypeDef",
@@ -278,6 +283,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LakehouseConfigurationTypeDef",
         "ListRecommendationsMessageTypeDef",
         "ListRecommendationsResultTypeDef",
+        "LoggingPublishStatusTypeDef",
         "LoggingStatusTypeDef",
         "MaintenanceTrackTypeDef",
         "ModifyAquaInputMessageTypeDef",
@@ -305,6 +311,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ModifyEventSubscriptionResultTypeDef",
         "ModifyIntegrationMessageTypeDef",
         "ModifyLakehouseConfigurationMessageTypeDef",
+        "ModifyQev2IdcApplicationMessageTypeDef",
+        "ModifyQev2IdcApplicationResultTypeDef",
         "ModifyRedshiftIdcApplicationMessageTypeDef",
         "ModifyRedshiftIdcApplicationResultTypeDef",
         "ModifyScheduledActionMessageTypeDef",
@@ -331,6 +339,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PurchaseReservedNodeOfferingResultTypeDef",
         "PutResourcePolicyMessageTypeDef",
         "PutResourcePolicyResultTypeDef",
+        "Qev2IdcApplicationTypeDef",
         "ReadWriteAccessTypeDef",
         "RebootClusterMessageTypeDef",
         "RebootClusterResultTypeDef",
@@ -372,6 +381,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RotateEncryptionKeyMessageTypeDef",
         "RotateEncryptionKeyResultTypeDef",
         "S3AccessGrantsScopeUnionTypeDef",
+        "S3TablePublishStatusTypeDef",
         "ScheduledActionFilterTypeDef",
         "ScheduledActionResponseTypeDef",
         "ScheduledActionTypeDef",
@@ -831,6 +841,18 @@ class HsmStatusTypeDef(TypedDict):
     Status: NotRequired[str]
 
 
+class S3TablePublishStatusTypeDef(TypedDict):
+    S3Tables: NotRequired[list[str]]
+    S3TableNamespace: NotRequired[str]
+    S3TableGranularity: NotRequired[str]
+    EnabledAll: NotRequired[bool]
+    LastIngestionTimes: NotRequired[dict[str, str]]
+
+
+class LoggingPublishStatusTypeDef(TypedDict):
+    S3Tables: NotRequired[S3TablePublishStatusTypeDef]
+
+
 class PendingModifiedValuesTypeDef(TypedDict):
     MasterUserPassword: NotRequired[str]
     NodeType: NotRequired[str]
@@ -945,6 +967,7 @@ class ClusterTypeDef(TypedDict):
     LakehouseRegistrationStatus: NotRequired[str]
     CatalogArn: NotRequired[str]
     ExtraComputeForAutomaticOptimization: NotRequired[str]
+    LoggingPublishStatus: NotRequired[LoggingPublishStatusTypeDef]
 
 
 class ClusterVersionTypeDef(TypedDict):
@@ -1187,6 +1210,28 @@ class CreateIntegrationMessageTypeDef(TypedDict):
     TagList: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     AdditionalEncryptionContext: NotRequired[ReadOnly[Mapping[str, str]]]
     Description: NotRequired[str]
+
+
+class CreateQev2IdcApplicationMessageTypeDef(TypedDict):
+    IdcInstanceArn: str
+    Qev2IdcApplicationName: str
+    IdcDisplayName: str
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class Qev2IdcApplicationTypeDef(TypedDict):
+    IdcInstanceArn: NotRequired[str]
+    Qev2IdcApplicationName: NotRequired[str]
+    Qev2IdcApplicationArn: NotRequired[str]
+    IdcManagedApplicationArn: NotRequired[str]
+    IdcOnboardStatus: NotRequired[str]
+    IdcDisplayName: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
+class CreateQev2IdcApplicationResultTypeDef(TypedDict):
+    Qev2IdcApplication: NotRequired[Qev2IdcApplicationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class LakeFormationQueryTypeDef(TypedDict):
@@ -1448,6 +1493,10 @@ class DeleteHsmConfigurationMessageTypeDef(TypedDict):
 
 class DeleteIntegrationMessageTypeDef(TypedDict):
     IntegrationArn: str
+
+
+class DeleteQev2IdcApplicationMessageTypeDef(TypedDict):
+    Qev2IdcApplicationArn: str
 
 
 class DeleteRedshiftIdcApplicationMessageTypeDef(TypedDict):
@@ -1774,6 +1823,18 @@ class DescribePartnersOutputMessageTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescribeQev2IdcApplicationsMessageTypeDef(TypedDict):
+    Qev2IdcApplicationArn: NotRequired[str]
+    MaxRecords: NotRequired[int]
+    Marker: NotRequired[str]
+
+
+class DescribeQev2IdcApplicationsResultTypeDef(TypedDict):
+    Qev2IdcApplications: NotRequired[list[Qev2IdcApplicationTypeDef]]
+    Marker: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DescribeRedshiftIdcApplicationsMessageTypeDef(TypedDict):
     RedshiftIdcApplicationArn: NotRequired[str]
     MaxRecords: NotRequired[int]
@@ -1894,6 +1955,8 @@ class DescribeUsageLimitsMessageTypeDef(TypedDict):
 
 class DisableLoggingMessageTypeDef(TypedDict):
     ClusterIdentifier: str
+    LogDestinationType: NotRequired[LogDestinationTypeType]
+    LogExports: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class DisableSnapshotCopyMessageTypeDef(TypedDict):
@@ -1918,6 +1981,8 @@ class EnableLoggingMessageTypeDef(TypedDict):
     S3KeyPrefix: NotRequired[str]
     LogDestinationType: NotRequired[LogDestinationTypeType]
     LogExports: NotRequired[ReadOnly[Sequence[str]]]
+    S3TableKmsKeyId: NotRequired[str]
+    S3TableGranularity: NotRequired[str]
 
 
 class EnableSnapshotCopyMessageTypeDef(TypedDict):
@@ -2256,6 +2321,7 @@ class LoggingStatusTypeDef(TypedDict):
     LastFailureMessage: NotRequired[str]
     LogDestinationType: NotRequired[LogDestinationTypeType]
     LogExports: NotRequired[list[str]]
+    S3Tables: NotRequired[S3TablePublishStatusTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2450,6 +2516,16 @@ class ModifyLakehouseConfigurationMessageTypeDef(TypedDict):
     LakehouseIdcRegistration: NotRequired[LakehouseIdcRegistrationType]
     LakehouseIdcApplicationArn: NotRequired[str]
     DryRun: NotRequired[bool]
+
+
+class ModifyQev2IdcApplicationMessageTypeDef(TypedDict):
+    Qev2IdcApplicationArn: str
+    IdcDisplayName: NotRequired[str]
+
+
+class ModifyQev2IdcApplicationResultTypeDef(TypedDict):
+    Qev2IdcApplication: NotRequired[Qev2IdcApplicationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ModifyRedshiftIdcApplicationMessageTypeDef(TypedDict):

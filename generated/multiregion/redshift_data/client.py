@@ -127,6 +127,20 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         """
         return self._call("ListSchemas", kwargs)
 
+    def list_sessions(
+        self, **kwargs: Unpack[type_defs.ListSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSessionsResponseTypeDef]:
+        """Lists the sessions that the caller created in the last 24 hours. By
+        default, only sessions with a status of AVAILABLE or BUSY are returned.
+        You can filter the results by session status, compute target (cluster or
+        serverless workgroup), or database. To retrieve the metadata for a single
+        session, provide the SessionId parameter. Use NextToken to page through
+        the session list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/ListSessions
+        """
+        return self._call("ListSessions", kwargs)
+
     def list_statements(
         self, **kwargs: Unpack[type_defs.ListStatementsRequestTypeDef]
     ) -> TargetResults[type_defs.ListStatementsResponseTypeDef]:
@@ -274,6 +288,34 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListSessionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListSessionsResponseTypeDef]:
+        """Every page of ListSessions in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the sessions that the caller created in the last 24 hours. By
+        default, only sessions with a status of AVAILABLE or BUSY are returned.
+        You can filter the results by session status, compute target (cluster or
+        serverless workgroup), or database. To retrieve the metadata for a single
+        session, provide the SessionId parameter. Use NextToken to page through
+        the session list.
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/ListSessions
+        """
+        return self._paginate(
+            "ListSessions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_statements(
         self,
         *,
@@ -401,6 +443,22 @@ class MultiRegionRedshiftDataAPIService(MultiRegionClient):
         """
         return self._items(
             "ListSchemas", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListSessionsRequestTypeDef],
+    ) -> Items[type_defs.SessionDataTypeDef]:
+        """Each element of Sessions in every page of ListSessions, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/redshift-data-2019-12-20/ListSessions
+        """
+        return self._items(
+            "ListSessions", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_statements(

@@ -6,12 +6,16 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "ExecutionModeType",
         "ResultFormatStringType",
+        "SessionStatusStringType",
         "StatementStatusStringType",
         "StatusStringType",
     ]
 
+ExecutionModeType = Literal["TRANSACTION", "AUTO_COMMIT"]
 ResultFormatStringType = Literal["JSON", "CSV"]
+SessionStatusStringType = Literal["AVAILABLE", "BUSY", "CLOSED"]
 StatementStatusStringType = Literal[
     "SUBMITTED",
     "PICKED",

@@ -19,7 +19,9 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    ExecutionModeType,
     ResultFormatStringType,
+    SessionStatusStringType,
     StatementStatusStringType,
     StatusStringType,
 )
@@ -47,12 +49,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListDatabasesResponseTypeDef",
         "ListSchemasRequestTypeDef",
         "ListSchemasResponseTypeDef",
+        "ListSessionsRequestTypeDef",
+        "ListSessionsResponseTypeDef",
         "ListStatementsRequestTypeDef",
         "ListStatementsResponseTypeDef",
         "ListTablesRequestTypeDef",
         "ListTablesResponseTypeDef",
         "QueryRecordsTypeDef",
         "ResponseMetadataTypeDef",
+        "SessionDataTypeDef",
         "SqlParameterTypeDef",
         "StatementDataTypeDef",
         "SubStatementDataTypeDef",
@@ -79,6 +84,8 @@ class BatchExecuteStatementInputTypeDef(TypedDict):
     ResultFormat: NotRequired[ResultFormatStringType]
     SessionKeepAliveSeconds: NotRequired[int]
     SessionId: NotRequired[str]
+    ExecutionMode: NotRequired[ExecutionModeType]
+    WaitTimeSeconds: NotRequired[int]
 
 
 class BatchExecuteStatementOutputTypeDef(TypedDict):
@@ -91,6 +98,9 @@ class BatchExecuteStatementOutputTypeDef(TypedDict):
     SecretArn: NotRequired[str]
     WorkgroupName: NotRequired[str]
     SessionId: NotRequired[str]
+    Status: NotRequired[StatementStatusStringType]
+    RedshiftPid: NotRequired[int]
+    HasResultSet: NotRequired[bool]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -121,6 +131,7 @@ class ColumnMetadataTypeDef(TypedDict):
 
 class DescribeStatementRequestTypeDef(TypedDict):
     Id: str
+    WaitTimeSeconds: NotRequired[int]
 
 
 class SubStatementDataTypeDef(TypedDict):
@@ -134,6 +145,7 @@ class SubStatementDataTypeDef(TypedDict):
     ResultRows: NotRequired[int]
     ResultSize: NotRequired[int]
     RedshiftQueryId: NotRequired[int]
+    RedshiftQueryUuid: NotRequired[str]
     HasResultSet: NotRequired[bool]
 
 
@@ -154,11 +166,13 @@ class DescribeStatementResponseTypeDef(TypedDict):
     ResultRows: NotRequired[int]
     ResultSize: NotRequired[int]
     RedshiftQueryId: NotRequired[int]
+    RedshiftQueryUuid: NotRequired[str]
     QueryParameters: NotRequired[list[SqlParameterTypeDef]]
     SubStatements: NotRequired[list[SubStatementDataTypeDef]]
     WorkgroupName: NotRequired[str]
     ResultFormat: NotRequired[ResultFormatStringType]
     SessionId: NotRequired[str]
+    ExecutionMode: NotRequired[ExecutionModeType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -196,6 +210,7 @@ class ExecuteStatementInputTypeDef(TypedDict):
     ResultFormat: NotRequired[ResultFormatStringType]
     SessionKeepAliveSeconds: NotRequired[int]
     SessionId: NotRequired[str]
+    WaitTimeSeconds: NotRequired[int]
 
 
 class ExecuteStatementOutputTypeDef(TypedDict):
@@ -208,6 +223,9 @@ class ExecuteStatementOutputTypeDef(TypedDict):
     SecretArn: NotRequired[str]
     WorkgroupName: NotRequired[str]
     SessionId: NotRequired[str]
+    Status: NotRequired[StatementStatusStringType]
+    RedshiftPid: NotRequired[int]
+    HasResultSet: NotRequired[bool]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -223,6 +241,7 @@ class FieldTypeDef(TypedDict):
 class GetStatementResultRequestTypeDef(TypedDict):
     Id: str
     NextToken: NotRequired[str]
+    WaitTimeSeconds: NotRequired[int]
 
 
 class GetStatementResultResponseTypeDef(TypedDict):
@@ -236,6 +255,7 @@ class GetStatementResultResponseTypeDef(TypedDict):
 class GetStatementResultV2RequestTypeDef(TypedDict):
     Id: str
     NextToken: NotRequired[str]
+    WaitTimeSeconds: NotRequired[int]
 
 
 class QueryRecordsTypeDef(TypedDict):
@@ -253,7 +273,7 @@ class GetStatementResultV2ResponseTypeDef(TypedDict):
 
 class ListDatabasesRequestTypeDef(TypedDict):
     ClusterIdentifier: NotRequired[str]
-    Database: str
+    Database: NotRequired[str]
     SecretArn: NotRequired[str]
     DbUser: NotRequired[str]
     NextToken: NotRequired[str]
@@ -281,6 +301,37 @@ class ListSchemasRequestTypeDef(TypedDict):
 
 class ListSchemasResponseTypeDef(TypedDict):
     Schemas: NotRequired[list[str]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListSessionsRequestTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+    SessionId: NotRequired[str]
+    Status: NotRequired[SessionStatusStringType]
+    RoleLevel: NotRequired[bool]
+    ClusterIdentifier: NotRequired[str]
+    WorkgroupName: NotRequired[str]
+    Database: NotRequired[str]
+
+
+class SessionDataTypeDef(TypedDict):
+    SessionId: str
+    Status: SessionStatusStringType
+    CreatedAt: datetime
+    UpdatedAt: NotRequired[datetime]
+    Database: NotRequired[str]
+    DbUser: NotRequired[str]
+    ClusterIdentifier: NotRequired[str]
+    WorkgroupName: NotRequired[str]
+    SessionAliveSeconds: NotRequired[int]
+    SessionTtl: NotRequired[datetime]
+    CurrentStatementId: NotRequired[str]
+
+
+class ListSessionsResponseTypeDef(TypedDict):
+    Sessions: list[SessionDataTypeDef]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 

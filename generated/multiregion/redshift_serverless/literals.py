@@ -8,11 +8,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "LakehouseIdcRegistrationType",
         "LakehouseRegistrationType",
+        "LogDestinationTypeType",
         "LogExportType",
         "ManagedWorkgroupStatusType",
         "NamespaceStatusType",
         "OfferingTypeType",
         "PerformanceTargetStatusType",
+        "S3TableActionType",
+        "S3TableGranularityType",
         "SnapshotStatusType",
         "StateType",
         "UsageLimitBreachActionType",
@@ -23,6 +26,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
 
 LakehouseIdcRegistrationType = Literal["Associate", "Disassociate"]
 LakehouseRegistrationType = Literal["Register", "Deregister"]
+LogDestinationTypeType = Literal["s3table", "cloudwatch"]
 LogExportType = Literal["useractivitylog", "userlog", "connectionlog"]
 ManagedWorkgroupStatusType = Literal[
     "CREATING",
@@ -34,6 +38,8 @@ ManagedWorkgroupStatusType = Literal[
 NamespaceStatusType = Literal["AVAILABLE", "MODIFYING", "DELETING"]
 OfferingTypeType = Literal["ALL_UPFRONT", "NO_UPFRONT"]
 PerformanceTargetStatusType = Literal["ENABLED", "DISABLED"]
+S3TableActionType = Literal["Enable", "Disable"]
+S3TableGranularityType = Literal["namespace", "account"]
 SnapshotStatusType = Literal[
     "AVAILABLE",
     "CREATING",

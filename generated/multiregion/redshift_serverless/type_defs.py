@@ -21,11 +21,14 @@ from multiregion.type_defs import (
 from .literals import (
     LakehouseIdcRegistrationType,
     LakehouseRegistrationType,
+    LogDestinationTypeType,
     LogExportType,
     ManagedWorkgroupStatusType,
     NamespaceStatusType,
     OfferingTypeType,
     PerformanceTargetStatusType,
+    S3TableActionType,
+    S3TableGranularityType,
     SnapshotStatusType,
     StateType,
     UsageLimitBreachActionType,
@@ -160,6 +163,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RestoreTableFromRecoveryPointResponseTypeDef",
         "RestoreTableFromSnapshotRequestTypeDef",
         "RestoreTableFromSnapshotResponseTypeDef",
+        "S3TablePublishStatusTypeDef",
         "ScheduleOutputTypeDef",
         "ScheduleTypeDef",
         "ScheduledActionAssociationTypeDef",
@@ -329,6 +333,14 @@ class CreateNamespaceRequestTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class S3TablePublishStatusTypeDef(TypedDict):
+    enabledAll: NotRequired[bool]
+    lastIngestionTimes: NotRequired[dict[str, str]]
+    s3TableGranularity: NotRequired[S3TableGranularityType]
+    s3TableNamespace: NotRequired[str]
+    s3Tables: NotRequired[list[str]]
+
+
 class NamespaceTypeDef(TypedDict):
     adminPasswordSecretArn: NotRequired[str]
     adminPasswordSecretKmsKeyId: NotRequired[str]
@@ -344,6 +356,7 @@ class NamespaceTypeDef(TypedDict):
     namespaceArn: NotRequired[str]
     namespaceId: NotRequired[str]
     namespaceName: NotRequired[str]
+    s3TablePublishStatus: NotRequired[S3TablePublishStatusTypeDef]
     status: NotRequired[NamespaceStatusType]
 
 
@@ -1047,6 +1060,7 @@ class PutResourcePolicyResponseTypeDef(TypedDict):
 
 
 class RestoreFromRecoveryPointRequestTypeDef(TypedDict):
+    maintainIntegration: NotRequired[bool]
     namespaceName: str
     recoveryPointId: str
     workgroupName: str
@@ -1060,6 +1074,7 @@ class RestoreFromRecoveryPointResponseTypeDef(TypedDict):
 
 class RestoreFromSnapshotRequestTypeDef(TypedDict):
     adminPasswordSecretKmsKeyId: NotRequired[str]
+    maintainIntegration: NotRequired[bool]
     manageAdminPassword: NotRequired[bool]
     namespaceName: str
     ownerAccount: NotRequired[str]
@@ -1177,9 +1192,14 @@ class UpdateNamespaceRequestTypeDef(TypedDict):
     defaultIamRoleArn: NotRequired[str]
     iamRoles: NotRequired[ReadOnly[Sequence[str]]]
     kmsKeyId: NotRequired[str]
+    logDestinationType: NotRequired[LogDestinationTypeType]
     logExports: NotRequired[ReadOnly[Sequence[LogExportType]]]
     manageAdminPassword: NotRequired[bool]
     namespaceName: str
+    s3TableAction: NotRequired[S3TableActionType]
+    s3TableGranularity: NotRequired[S3TableGranularityType]
+    s3TableKmsKeyId: NotRequired[str]
+    s3TableNames: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class UpdateNamespaceResponseTypeDef(TypedDict):

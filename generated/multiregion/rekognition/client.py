@@ -22,7 +22,8 @@ __all__ = ["MultiRegionRekognition"]
 
 class MultiRegionRekognition(MultiRegionClient):
     """This is the API Reference for Amazon Rekognition Image, Amazon Rekognition
-    Custom Labels, Amazon Rekognition Stored Video, Amazon Rekognition Streaming
+    Bulk Image Analysis, Amazon Rekognition Custom Labels, Amazon Rekognition
+    Stored Video, Amazon Rekognition Face Liveness, Amazon Rekognition Streaming
     Video. It provides descriptions of actions, data types, common parameters, and
     common errors.
     """
@@ -123,8 +124,9 @@ class MultiRegionRekognition(MultiRegionClient):
     def create_stream_processor(
         self, **kwargs: Unpack[type_defs.CreateStreamProcessorRequestTypeDef]
     ) -> TargetResults[type_defs.CreateStreamProcessorResponseTypeDef]:
-        """Creates an Amazon Rekognition stream processor that you can use to detect
-        and recognize faces or to detect labels in a streaming video.
+        """Service availability notice: Streaming Video and Bulk Image Analysis is no
+        longer available to new customers. For more information, see Rekognition
+        feature availability changes.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/CreateStreamProcessor
         """
@@ -204,10 +206,9 @@ class MultiRegionRekognition(MultiRegionClient):
     def delete_stream_processor(
         self, **kwargs: Unpack[type_defs.DeleteStreamProcessorRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteStreamProcessorResponseTypeDef]:
-        """Deletes the stream processor identified by Name. You assign the value for
-        Name when you create the stream processor with CreateStreamProcessor. You
-        might not be able to use the same name for a stream processor for a few
-        seconds after calling DeleteStreamProcessor.
+        """Service availability notice: Streaming Video and Bulk Image Analysis is no
+        longer available to new customers. For more information, see Rekognition
+        feature availability changes.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/DeleteStreamProcessor
         """
@@ -271,10 +272,9 @@ class MultiRegionRekognition(MultiRegionClient):
     def describe_stream_processor(
         self, **kwargs: Unpack[type_defs.DescribeStreamProcessorRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeStreamProcessorResponseTypeDef]:
-        """Provides information about a stream processor created by
-        CreateStreamProcessor. You can get information about the input and output
-        streams, the input parameters for the face recognition being performed,
-        and the current status of the stream processor.
+        """Service availability notice: Streaming Video and Bulk Image Analysis is no
+        longer available to new customers. For more information, see Rekognition
+        feature availability changes.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/DescribeStreamProcessor
         """
@@ -451,8 +451,9 @@ class MultiRegionRekognition(MultiRegionClient):
     def get_media_analysis_job(
         self, **kwargs: Unpack[type_defs.GetMediaAnalysisJobRequestTypeDef]
     ) -> TargetResults[type_defs.GetMediaAnalysisJobResponseTypeDef]:
-        """Retrieves the results for a given media analysis job. Takes a JobId
-        returned by StartMediaAnalysisJob.
+        """Service availability notice: Streaming Video and Bulk Image Analysis is no
+        longer available to new customers. For more information, see Rekognition
+        feature availability changes.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/GetMediaAnalysisJob
         """
@@ -544,8 +545,9 @@ class MultiRegionRekognition(MultiRegionClient):
     def list_media_analysis_jobs(
         self, **kwargs: Unpack[type_defs.ListMediaAnalysisJobsRequestTypeDef]
     ) -> TargetResults[type_defs.ListMediaAnalysisJobsResponseTypeDef]:
-        """Returns a list of media analysis jobs. Results are sorted by
-        CreationTimestamp in descending order.
+        """Service availability notice: Streaming Video and Bulk Image Analysis is no
+        longer available to new customers. For more information, see Rekognition
+        feature availability changes.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/ListMediaAnalysisJobs
         """
@@ -563,8 +565,9 @@ class MultiRegionRekognition(MultiRegionClient):
     def list_stream_processors(
         self, **kwargs: Unpack[type_defs.ListStreamProcessorsRequestTypeDef]
     ) -> TargetResults[type_defs.ListStreamProcessorsResponseTypeDef]:
-        """Gets a list of stream processors that you have created with
-        CreateStreamProcessor.
+        """Service availability notice: Streaming Video and Bulk Image Analysis is no
+        longer available to new customers. For more information, see Rekognition
+        feature availability changes.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/ListStreamProcessors
         """
@@ -713,9 +716,9 @@ class MultiRegionRekognition(MultiRegionClient):
     def start_media_analysis_job(
         self, **kwargs: Unpack[type_defs.StartMediaAnalysisJobRequestTypeDef]
     ) -> TargetResults[type_defs.StartMediaAnalysisJobResponseTypeDef]:
-        """Initiates a new media analysis job. Accepts a manifest file in an Amazon
-        S3 bucket. The output is a manifest file and a summary of the manifest
-        stored in the Amazon S3 bucket.
+        """Service availability notice: Streaming Video and Bulk Image Analysis is no
+        longer available to new customers. For more information, see Rekognition
+        feature availability changes.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/StartMediaAnalysisJob
         """
@@ -754,10 +757,9 @@ class MultiRegionRekognition(MultiRegionClient):
     def start_stream_processor(
         self, **kwargs: Unpack[type_defs.StartStreamProcessorRequestTypeDef]
     ) -> TargetResults[type_defs.StartStreamProcessorResponseTypeDef]:
-        """Starts processing a stream processor. You create a stream processor by
-        calling CreateStreamProcessor. To tell StartStreamProcessor which stream
-        processor to start, use the value of the Name field specified in the call
-        to CreateStreamProcessor.
+        """Service availability notice: Streaming Video and Bulk Image Analysis is no
+        longer available to new customers. For more information, see Rekognition
+        feature availability changes.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/StartStreamProcessor
         """
@@ -784,8 +786,9 @@ class MultiRegionRekognition(MultiRegionClient):
     def stop_stream_processor(
         self, **kwargs: Unpack[type_defs.StopStreamProcessorRequestTypeDef]
     ) -> TargetResults[type_defs.StopStreamProcessorResponseTypeDef]:
-        """Stops a running stream processor that was created by
-        CreateStreamProcessor.
+        """Service availability notice: Streaming Video and Bulk Image Analysis is no
+        longer available to new customers. For more information, see Rekognition
+        feature availability changes.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/StopStreamProcessor
         """
@@ -824,8 +827,9 @@ class MultiRegionRekognition(MultiRegionClient):
     def update_stream_processor(
         self, **kwargs: Unpack[type_defs.UpdateStreamProcessorRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateStreamProcessorResponseTypeDef]:
-        """Allows you to update a stream processor. You can change some settings and
-        regions of interest and delete certain parameters.
+        """Service availability notice: Streaming Video and Bulk Image Analysis is no
+        longer available to new customers. For more information, see Rekognition
+        feature availability changes.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/UpdateStreamProcessor
         """
@@ -1011,8 +1015,9 @@ class MultiRegionRekognition(MultiRegionClient):
         """Every page of ListStreamProcessors in every target, merged per target
         (botocore's build_full_result).
 
-        Gets a list of stream processors that you have created with
-        CreateStreamProcessor.
+        Service availability notice: Streaming Video and Bulk Image Analysis is no
+        longer available to new customers. For more information, see Rekognition
+        feature availability changes.
 
         https://docs.aws.amazon.com/goto/WebAPI/rekognition-2016-06-27/ListStreamProcessors
         """

@@ -21,6 +21,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EmotionNameType",
         "FaceAttributesType",
         "FaceSearchSortByType",
+        "FeedbackCodeType",
         "GenderTypeType",
         "KnownGenderTypeType",
         "LabelDetectionAggregateByType",
@@ -103,6 +104,15 @@ EmotionNameType = Literal[
 ]
 FaceAttributesType = Literal["DEFAULT", "ALL"]
 FaceSearchSortByType = Literal["INDEX", "TIMESTAMP"]
+FeedbackCodeType = Literal[
+    "FACE_NOT_VISIBLE",
+    "FACE_OBSTRUCTION_DETECTED",
+    "LOW_VIDEO_QUALITY_DETECTED",
+    "FACE_NOT_ALIGNED",
+    "EYES_CLOSED_DETECTED",
+    "LOW_LIGHTING_DETECTED",
+    "HIGH_LIGHTING_DETECTED",
+]
 GenderTypeType = Literal["Male", "Female"]
 KnownGenderTypeType = Literal["Male", "Female", "Nonbinary", "Unlisted"]
 LabelDetectionAggregateByType = Literal["TIMESTAMPS", "SEGMENTS"]

@@ -35,6 +35,7 @@ from .literals import (
     EmotionNameType,
     FaceAttributesType,
     FaceSearchSortByType,
+    FeedbackCodeType,
     GenderTypeType,
     KnownGenderTypeType,
     LabelDetectionAggregateByType,
@@ -189,6 +190,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FaceRecordTypeDef",
         "FaceSearchSettingsTypeDef",
         "FaceTypeDef",
+        "FeedbackItemTypeDef",
         "GenderTypeDef",
         "GeneralLabelsSettingsTypeDef",
         "GeometryTypeDef",
@@ -304,6 +306,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SearchedUserTypeDef",
         "SegmentDetectionTypeDef",
         "SegmentTypeInfoTypeDef",
+        "SessionMetadataTypeDef",
         "ShotSegmentTypeDef",
         "SmileTypeDef",
         "StartCelebrityRecognitionRequestTypeDef",
@@ -1423,6 +1426,11 @@ class FaceRecordTypeDef(TypedDict):
     FaceDetail: NotRequired[FaceDetailTypeDef]
 
 
+class FeedbackItemTypeDef(TypedDict):
+    Code: FeedbackCodeType
+    Message: str
+
+
 class GetCelebrityInfoRequestTypeDef(TypedDict):
     Id: str
 
@@ -1516,6 +1524,10 @@ class GetFaceLivenessSessionResultsRequestTypeDef(TypedDict):
     SessionId: str
 
 
+class SessionMetadataTypeDef(TypedDict):
+    SDKType: str
+
+
 class GetFaceLivenessSessionResultsResponseTypeDef(TypedDict):
     SessionId: str
     Status: LivenessSessionStatusType
@@ -1523,6 +1535,8 @@ class GetFaceLivenessSessionResultsResponseTypeDef(TypedDict):
     ReferenceImage: NotRequired[AuditImageTypeDef]
     AuditImages: NotRequired[list[AuditImageTypeDef]]
     Challenge: NotRequired[ChallengeTypeDef]
+    Feedback: NotRequired[list[FeedbackItemTypeDef]]
+    Metadata: NotRequired[SessionMetadataTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

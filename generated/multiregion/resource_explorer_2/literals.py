@@ -10,9 +10,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "IndexStateType",
         "IndexTypeType",
         "OperationStatusType",
+        "RecorderTypeType",
     ]
 
 AWSServiceAccessStatusType = Literal["ENABLED", "DISABLED"]
 IndexStateType = Literal["CREATING", "ACTIVE", "DELETING", "DELETED", "UPDATING"]
 IndexTypeType = Literal["LOCAL", "AGGREGATOR"]
 OperationStatusType = Literal["SUCCEEDED", "FAILED", "IN_PROGRESS", "SKIPPED"]
+RecorderTypeType = Literal["AWS", "THIRD_PARTY"]

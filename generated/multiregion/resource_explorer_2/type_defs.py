@@ -24,6 +24,7 @@ from .literals import (
     IndexStateType,
     IndexTypeType,
     OperationStatusType,
+    RecorderTypeType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
@@ -94,6 +95,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SearchFilterTypeDef",
         "SearchInputTypeDef",
         "SearchOutputTypeDef",
+        "ServiceLinkedRecorderInfoTypeDef",
         "ServiceViewTypeDef",
         "StreamingAccessDetailsTypeDef",
         "SupportedResourceTypeTypeDef",
@@ -319,6 +321,12 @@ class GetServiceViewInputTypeDef(TypedDict):
     ServiceViewArn: str
 
 
+class ServiceLinkedRecorderInfoTypeDef(TypedDict):
+    ServicePrincipal: NotRequired[str]
+    RecorderName: NotRequired[str]
+    RecorderType: NotRequired[RecorderTypeType]
+
+
 class ServiceViewTypeDef(TypedDict):
     ServiceViewArn: str
     ServiceViewName: NotRequired[str]
@@ -326,6 +334,7 @@ class ServiceViewTypeDef(TypedDict):
     IncludedProperties: NotRequired[list[IncludedPropertyTypeDef]]
     StreamingAccessForService: NotRequired[str]
     ScopeType: NotRequired[str]
+    ServiceLinkedRecorder: NotRequired[ServiceLinkedRecorderInfoTypeDef]
 
 
 class GetServiceViewOutputTypeDef(TypedDict):
@@ -406,6 +415,7 @@ class ResourceTypeDef(TypedDict):
     Region: NotRequired[str]
     ResourceType: NotRequired[str]
     Service: NotRequired[str]
+    CfnResourceType: NotRequired[str]
     LastReportedAt: NotRequired[datetime]
     Properties: NotRequired[list[ResourcePropertyTypeDef]]
 
@@ -464,6 +474,7 @@ class ListSupportedResourceTypesInputTypeDef(TypedDict):
 class SupportedResourceTypeTypeDef(TypedDict):
     Service: NotRequired[str]
     ResourceType: NotRequired[str]
+    CFNResourceTypes: NotRequired[list[str]]
 
 
 class ListSupportedResourceTypesOutputTypeDef(TypedDict):

@@ -58,6 +58,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
 class ComplianceDetailsTypeDef(TypedDict):
     NoncompliantKeys: NotRequired[list[str]]
     KeysWithNoncompliantValues: NotRequired[list[str]]
+    MissingTagKeys: NotRequired[list[str]]
     ComplianceStatus: NotRequired[bool]
 
 

@@ -9,6 +9,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CertificateFieldType",
         "NotificationChannelType",
         "NotificationEventType",
+        "TipStatusType",
+        "TipSubjectSourceType",
+        "TipSubjectTypeType",
         "TrustAnchorTypeType",
     ]
 
@@ -18,6 +21,9 @@ NotificationEventType = Literal[
     "CA_CERTIFICATE_EXPIRY",
     "END_ENTITY_CERTIFICATE_EXPIRY",
 ]
+TipStatusType = Literal["ENABLED", "DISABLED"]
+TipSubjectSourceType = Literal["x509SAN/URI", "x509Subject/CN"]
+TipSubjectTypeType = Literal["user", "workload"]
 TrustAnchorTypeType = Literal[
     "AWS_ACM_PCA",
     "CERTIFICATE_BUNDLE",

@@ -22,6 +22,9 @@ from .literals import (
     CertificateFieldType,
     NotificationChannelType,
     NotificationEventType,
+    TipStatusType,
+    TipSubjectSourceType,
+    TipSubjectTypeType,
     TrustAnchorTypeType,
 )
 
@@ -70,6 +73,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TagResourceRequestTypeDef",
         "TagResourceResponseTypeDef",
         "TagTypeDef",
+        "TipConfigurationTypeDef",
         "TrustAnchorDetailResponseTypeDef",
         "TrustAnchorDetailTypeDef",
         "UntagResourceRequestTypeDef",
@@ -94,6 +98,12 @@ class TagTypeDef(TypedDict):
     value: str
 
 
+class TipConfigurationTypeDef(TypedDict):
+    status: TipStatusType
+    subjectType: NotRequired[TipSubjectTypeType]
+    subjectSource: NotRequired[TipSubjectSourceType]
+
+
 class CreateProfileRequestTypeDef(TypedDict):
     name: str
     requireInstanceProperties: NotRequired[bool]
@@ -104,6 +114,8 @@ class CreateProfileRequestTypeDef(TypedDict):
     enabled: NotRequired[bool]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     acceptRoleSessionName: NotRequired[bool]
+    aliasName: NotRequired[str]
+    tipConfiguration: NotRequired[TipConfigurationTypeDef]
 
 
 class NotificationSettingTypeDef(TypedDict):
@@ -127,8 +139,10 @@ class CreateTrustAnchorRequestTypeDef(TypedDict):
     name: str
     source: SourceTypeDef
     enabled: NotRequired[bool]
+    crlDpRevocationEnabled: NotRequired[bool]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     notificationSettings: NotRequired[ReadOnly[Sequence[NotificationSettingTypeDef]]]
+    aliasName: NotRequired[str]
 
 
 class CredentialSummaryTypeDef(TypedDict):
@@ -149,6 +163,9 @@ class CrlDetailTypeDef(TypedDict):
     trustAnchorArn: NotRequired[str]
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
+    aliasName: NotRequired[str]
+    aliasArn: NotRequired[str]
+    previousAliasName: NotRequired[str]
 
 
 class CrlDetailResponseTypeDef(TypedDict):
@@ -177,6 +194,10 @@ class ProfileDetailTypeDef(TypedDict):
     durationSeconds: NotRequired[int]
     acceptRoleSessionName: NotRequired[bool]
     attributeMappings: NotRequired[list[AttributeMappingTypeDef]]
+    aliasName: NotRequired[str]
+    aliasArn: NotRequired[str]
+    tipConfiguration: NotRequired[TipConfigurationTypeDef]
+    previousAliasName: NotRequired[str]
 
 
 class DeleteAttributeMappingResponseTypeDef(TypedDict):
@@ -190,6 +211,7 @@ class ImportCrlRequestTypeDef(TypedDict):
     enabled: NotRequired[bool]
     tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     trustAnchorArn: str
+    aliasName: NotRequired[str]
 
 
 class InstancePropertyTypeDef(TypedDict):
@@ -254,9 +276,13 @@ class TrustAnchorDetailTypeDef(TypedDict):
     name: NotRequired[str]
     source: NotRequired[SourceTypeDef]
     enabled: NotRequired[bool]
+    crlDpRevocationEnabled: NotRequired[bool]
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
     notificationSettings: NotRequired[list[NotificationSettingDetailTypeDef]]
+    aliasName: NotRequired[str]
+    aliasArn: NotRequired[str]
+    previousAliasName: NotRequired[str]
 
 
 class ListTrustAnchorsResponseTypeDef(TypedDict):
@@ -366,6 +392,7 @@ class UpdateCrlRequestTypeDef(TypedDict):
     crlId: str
     name: NotRequired[str]
     crlData: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+    aliasName: NotRequired[str]
 
 
 class UpdateProfileRequestTypeDef(TypedDict):
@@ -376,9 +403,13 @@ class UpdateProfileRequestTypeDef(TypedDict):
     managedPolicyArns: NotRequired[ReadOnly[Sequence[str]]]
     durationSeconds: NotRequired[int]
     acceptRoleSessionName: NotRequired[bool]
+    aliasName: NotRequired[str]
+    tipConfiguration: NotRequired[TipConfigurationTypeDef]
 
 
 class UpdateTrustAnchorRequestTypeDef(TypedDict):
     trustAnchorId: str
     name: NotRequired[str]
     source: NotRequired[SourceTypeDef]
+    crlDpRevocationEnabled: NotRequired[bool]
+    aliasName: NotRequired[str]

@@ -73,7 +73,8 @@ class MultiRegionRoute53(MultiRegionClient):
     def change_tags_for_resource(
         self, **kwargs: Unpack[type_defs.ChangeTagsForResourceRequestTypeDef]
     ) -> TargetResults[type_defs.ChangeTagsForResourceResponseTypeDef]:
-        """Adds, edits, or deletes tags for a health check or a hosted zone.
+        """Adds, edits, or deletes tags for a health check, a health check source, or
+        a hosted zone.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ChangeTagsForResource
         """
@@ -96,6 +97,19 @@ class MultiRegionRoute53(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/CreateHealthCheck
         """
         return self._call("CreateHealthCheck", kwargs)
+
+    def create_health_check_source(
+        self, **kwargs: Unpack[type_defs.CreateHealthCheckSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateHealthCheckSourceResponseTypeDef]:
+        """Creates a health check source, which defines the virtual private cloud
+        (VPC), subnets, and security groups from which Route 53 sends private
+        endpoint health check requests. To use this operation, you must have the
+        route53:CreateHealthCheckSource permission. You must also have permission
+        to create a service-linked role.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/CreateHealthCheckSource
+        """
+        return self._call("CreateHealthCheckSource", kwargs)
 
     def create_hosted_zone(
         self, **kwargs: Unpack[type_defs.CreateHostedZoneRequestTypeDef]
@@ -131,6 +145,22 @@ class MultiRegionRoute53(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/CreateQueryLoggingConfig
         """
         return self._call("CreateQueryLoggingConfig", kwargs)
+
+    def create_resource_record_set_protections(
+        self,
+        **kwargs: Unpack[type_defs.CreateResourceRecordSetProtectionsRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateResourceRecordSetProtectionsResponseTypeDef]:
+        """Creates one or more resource record set protections in a hosted zone. A
+        protection applies to every resource record set in the hosted zone that
+        has the specified name and type. While a protection exists, Route 53
+        rejects any ChangeResourceRecordSets request that creates, updates, or
+        deletes a resource record set with that name and type, and returns an
+        InvalidChangeBatch error. To change a protected resource record set, first
+        delete its protection by using DeleteResourceRecordSetProtections.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/CreateResourceRecordSetProtections
+        """
+        return self._call("CreateResourceRecordSetProtections", kwargs)
 
     def create_reusable_delegation_set(
         self, **kwargs: Unpack[type_defs.CreateReusableDelegationSetRequestTypeDef]
@@ -230,6 +260,20 @@ class MultiRegionRoute53(MultiRegionClient):
         """
         return self._call("DeleteHealthCheck", kwargs)
 
+    def delete_health_check_source(
+        self, **kwargs: Unpack[type_defs.DeleteHealthCheckSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteHealthCheckSourceResponseTypeDef]:
+        """Deletes a health check source. Before you delete a health check source,
+        delete or update any health checks that reference it. Otherwise, the
+        request fails with InvalidInput. The request also fails with InvalidInput
+        if the status of the health check source is CREATE_PENDING or
+        CREATE_IN_PROGRESS. Wait until the status is CREATE_COMPLETED or
+        CREATE_FAILED, and then try again.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/DeleteHealthCheckSource
+        """
+        return self._call("DeleteHealthCheckSource", kwargs)
+
     def delete_hosted_zone(
         self, **kwargs: Unpack[type_defs.DeleteHostedZoneRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteHostedZoneResponseTypeDef]:
@@ -261,6 +305,18 @@ class MultiRegionRoute53(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/DeleteQueryLoggingConfig
         """
         return self._call("DeleteQueryLoggingConfig", kwargs)
+
+    def delete_resource_record_set_protections(
+        self,
+        **kwargs: Unpack[type_defs.DeleteResourceRecordSetProtectionsRequestTypeDef],
+    ) -> TargetResults[type_defs.DeleteResourceRecordSetProtectionsResponseTypeDef]:
+        """Deletes one or more resource record set protections from a hosted zone.
+        After a protection is deleted, you can change the resource record sets
+        that have that name and type by using ChangeResourceRecordSets.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/DeleteResourceRecordSetProtections
+        """
+        return self._call("DeleteResourceRecordSetProtections", kwargs)
 
     def delete_reusable_delegation_set(
         self, **kwargs: Unpack[type_defs.DeleteReusableDelegationSetRequestTypeDef]
@@ -409,6 +465,17 @@ class MultiRegionRoute53(MultiRegionClient):
         """
         return self._call("GetHealthCheckLastFailureReason", kwargs)
 
+    def get_health_check_source(
+        self, **kwargs: Unpack[type_defs.GetHealthCheckSourceRequestTypeDef]
+    ) -> TargetResults[type_defs.GetHealthCheckSourceResponseTypeDef]:
+        """Gets information about a specified health check source, including its
+        status and the virtual private cloud (VPC), subnets, and security groups
+        that it uses.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/GetHealthCheckSource
+        """
+        return self._call("GetHealthCheckSource", kwargs)
+
     def get_health_check_status(
         self, **kwargs: Unpack[type_defs.GetHealthCheckStatusRequestTypeDef]
     ) -> TargetResults[type_defs.GetHealthCheckStatusResponseTypeDef]:
@@ -427,6 +494,20 @@ class MultiRegionRoute53(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/GetHostedZone
         """
         return self._call("GetHostedZone", kwargs)
+
+    def get_hosted_zone_change_batch(
+        self, **kwargs: Unpack[type_defs.GetHostedZoneChangeBatchRequestTypeDef]
+    ) -> TargetResults[type_defs.GetHostedZoneChangeBatchResponseTypeDef]:
+        """Returns one change batch from the change history of a hosted zone,
+        including every change in the batch. Each resource record set is in the
+        same form that ListResourceRecordSets returns. For example, the name is in
+        lowercase and ends with a dot. For an UPSERT or a DELETE, the response
+        doesn't contain the values that the resource record set had before the
+        change.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/GetHostedZoneChangeBatch
+        """
+        return self._call("GetHostedZoneChangeBatch", kwargs)
 
     def get_hosted_zone_count(
         self,
@@ -543,6 +624,16 @@ class MultiRegionRoute53(MultiRegionClient):
         """
         return self._call("ListGeoLocations", kwargs)
 
+    def list_health_check_sources(
+        self, **kwargs: Unpack[type_defs.ListHealthCheckSourcesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHealthCheckSourcesResponseTypeDef]:
+        """Retrieves a list of the health check sources that are associated with the
+        current Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListHealthCheckSources
+        """
+        return self._call("ListHealthCheckSources", kwargs)
+
     def list_health_checks(
         self, **kwargs: Unpack[type_defs.ListHealthChecksRequestTypeDef]
     ) -> TargetResults[type_defs.ListHealthChecksResponseTypeDef]:
@@ -552,6 +643,29 @@ class MultiRegionRoute53(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListHealthChecks
         """
         return self._call("ListHealthChecks", kwargs)
+
+    def list_health_checks_by_source(
+        self, **kwargs: Unpack[type_defs.ListHealthChecksBySourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHealthChecksBySourceResponseTypeDef]:
+        """Retrieves a list of the health checks that use a specified health check
+        source.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListHealthChecksBySource
+        """
+        return self._call("ListHealthChecksBySource", kwargs)
+
+    def list_hosted_zone_change_batches(
+        self, **kwargs: Unpack[type_defs.ListHostedZoneChangeBatchesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListHostedZoneChangeBatchesResponseTypeDef]:
+        """Lists the change batches in an Amazon Route 53 hosted zone. For each
+        change batch, the response contains its change ID, the operation that
+        submitted it, and when and by whom it was submitted. It also contains the
+        request ID, the comment if there is one, and the number of changes. Use
+        this list to review who changed the hosted zone and when.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListHostedZoneChangeBatches
+        """
+        return self._call("ListHostedZoneChangeBatches", kwargs)
 
     def list_hosted_zones(
         self, **kwargs: Unpack[type_defs.ListHostedZonesRequestTypeDef]
@@ -596,6 +710,31 @@ class MultiRegionRoute53(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListQueryLoggingConfigs
         """
         return self._call("ListQueryLoggingConfigs", kwargs)
+
+    def list_resource_record_set_changes(
+        self, **kwargs: Unpack[type_defs.ListResourceRecordSetChangesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourceRecordSetChangesResponseTypeDef]:
+        """Lists the individual changes in the change history of a hosted zone. Each
+        entry is one change, with the full resource record set that the change
+        wrote or deleted. To list only the changes to the resource record sets
+        that have a specific name and type, specify RecordName and RecordType.
+        Weighted, latency, and other resource record sets that have the same name
+        and type appear as separate entries, each with its SetIdentifier.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListResourceRecordSetChanges
+        """
+        return self._call("ListResourceRecordSetChanges", kwargs)
+
+    def list_resource_record_set_protections(
+        self, **kwargs: Unpack[type_defs.ListResourceRecordSetProtectionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourceRecordSetProtectionsResponseTypeDef]:
+        """Lists the resource record set protections in a hosted zone. We recommend
+        using pagination to ensure that the operation returns quickly and
+        successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListResourceRecordSetProtections
+        """
+        return self._call("ListResourceRecordSetProtections", kwargs)
 
     def list_resource_record_sets(
         self, **kwargs: Unpack[type_defs.ListResourceRecordSetsRequestTypeDef]
@@ -734,11 +873,22 @@ class MultiRegionRoute53(MultiRegionClient):
     ) -> TargetResults[type_defs.UpdateHostedZoneFeaturesResponseTypeDef]:
         """Updates the features configuration for a hosted zone. This operation
         allows you to enable or disable specific features for your hosted zone,
-        such as accelerated recovery.
+        such as accelerated recovery and public DNS fallback.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/UpdateHostedZoneFeatures
         """
         return self._call("UpdateHostedZoneFeatures", kwargs)
+
+    def update_hosted_zone_tier(
+        self, **kwargs: Unpack[type_defs.UpdateHostedZoneTierRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateHostedZoneTierResponseTypeDef]:
+        """Changes the tier of a hosted zone. The tier determines which features the
+        hosted zone includes and which optional features you can turn on. For
+        pricing information, see Amazon Route 53 pricing on the AWS website.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/UpdateHostedZoneTier
+        """
+        return self._call("UpdateHostedZoneTier", kwargs)
 
     def update_traffic_policy_comment(
         self, **kwargs: Unpack[type_defs.UpdateTrafficPolicyCommentRequestTypeDef]
@@ -834,6 +984,30 @@ class MultiRegionRoute53(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_health_check_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListHealthCheckSourcesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListHealthCheckSourcesResponseTypeDef]:
+        """Every page of ListHealthCheckSources in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of the health check sources that are associated with the
+        current Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListHealthCheckSources
+        """
+        return self._paginate(
+            "ListHealthCheckSources",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_health_checks(
         self,
         *,
@@ -852,6 +1026,57 @@ class MultiRegionRoute53(MultiRegionClient):
         """
         return self._paginate(
             "ListHealthChecks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_health_checks_by_source(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListHealthChecksBySourceRequestTypeDef],
+    ) -> TargetResults[type_defs.ListHealthChecksBySourceResponseTypeDef]:
+        """Every page of ListHealthChecksBySource in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of the health checks that use a specified health check
+        source.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListHealthChecksBySource
+        """
+        return self._paginate(
+            "ListHealthChecksBySource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_hosted_zone_change_batches(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListHostedZoneChangeBatchesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListHostedZoneChangeBatchesResponseTypeDef]:
+        """Every page of ListHostedZoneChangeBatches in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the change batches in an Amazon Route 53 hosted zone. For each
+        change batch, the response contains its change ID, the operation that
+        submitted it, and when and by whom it was submitted. It also contains the
+        request ID, the comment if there is one, and the number of changes. Use
+        this list to review who changed the hosted zone and when.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListHostedZoneChangeBatches
+        """
+        return self._paginate(
+            "ListHostedZoneChangeBatches",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -902,6 +1127,59 @@ class MultiRegionRoute53(MultiRegionClient):
         """
         return self._paginate(
             "ListQueryLoggingConfigs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_record_set_changes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListResourceRecordSetChangesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourceRecordSetChangesResponseTypeDef]:
+        """Every page of ListResourceRecordSetChanges in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the individual changes in the change history of a hosted zone. Each
+        entry is one change, with the full resource record set that the change
+        wrote or deleted. To list only the changes to the resource record sets
+        that have a specific name and type, specify RecordName and RecordType.
+        Weighted, latency, and other resource record sets that have the same name
+        and type appear as separate entries, each with its SetIdentifier.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListResourceRecordSetChanges
+        """
+        return self._paginate(
+            "ListResourceRecordSetChanges",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_resource_record_set_protections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListResourceRecordSetProtectionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourceRecordSetProtectionsResponseTypeDef]:
+        """Every page of ListResourceRecordSetProtections in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the resource record set protections in a hosted zone. We recommend
+        using pagination to ensure that the operation returns quickly and
+        successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListResourceRecordSetProtections
+        """
+        return self._paginate(
+            "ListResourceRecordSetProtections",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -1004,6 +1282,23 @@ class MultiRegionRoute53(MultiRegionClient):
             "ListCidrLocations", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_health_check_sources(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListHealthCheckSourcesRequestTypeDef],
+    ) -> Items[type_defs.HealthCheckSourceTypeDef]:
+        """Each element of HealthCheckSources in every page of
+        ListHealthCheckSources, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListHealthCheckSources
+        """
+        return self._items(
+            "ListHealthCheckSources", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_health_checks(
         self,
         *,
@@ -1018,6 +1313,42 @@ class MultiRegionRoute53(MultiRegionClient):
         """
         return self._items(
             "ListHealthChecks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_health_checks_by_source(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListHealthChecksBySourceRequestTypeDef],
+    ) -> Items[type_defs.HealthCheckTypeDef]:
+        """Each element of HealthChecks in every page of ListHealthChecksBySource,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListHealthChecksBySource
+        """
+        return self._items(
+            "ListHealthChecksBySource", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_hosted_zone_change_batches(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListHostedZoneChangeBatchesRequestTypeDef],
+    ) -> Items[type_defs.ChangeBatchSummaryTypeDef]:
+        """Each element of ChangeBatchSummaries in every page of
+        ListHostedZoneChangeBatches, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListHostedZoneChangeBatches
+        """
+        return self._items(
+            "ListHostedZoneChangeBatches",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
         )
 
     def iter_list_hosted_zones(
@@ -1051,6 +1382,46 @@ class MultiRegionRoute53(MultiRegionClient):
         """
         return self._items(
             "ListQueryLoggingConfigs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_resource_record_set_changes(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListResourceRecordSetChangesRequestTypeDef],
+    ) -> Items[type_defs.ResourceRecordSetChangeTypeDef]:
+        """Each element of ResourceRecordSetChanges in every page of
+        ListResourceRecordSetChanges, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListResourceRecordSetChanges
+        """
+        return self._items(
+            "ListResourceRecordSetChanges",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_resource_record_set_protections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListResourceRecordSetProtectionsRequestTypeDef],
+    ) -> Items[type_defs.ResourceRecordSetProtectionTypeDef]:
+        """Each element of ResourceRecordSetProtections in every page of
+        ListResourceRecordSetProtections, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/ListResourceRecordSetProtections
+        """
+        return self._items(
+            "ListResourceRecordSetProtections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
         )
 
     def iter_list_resource_record_sets(
@@ -1087,6 +1458,44 @@ class MultiRegionRoute53(MultiRegionClient):
             kwargs,
             max_items=max_items,
             page_size=page_size,
+        )
+
+    def wait_health_check_source_created(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.GetHealthCheckSourceRequestTypeDef],
+    ) -> TargetResults[None]:
+        """Waits until HealthCheckSourceCreated.
+
+        Polls GetHealthCheckSource in every target at once, every 15 seconds and
+        at most 100 times unless delay and max_attempts say otherwise; a failure
+        or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/GetHealthCheckSource
+        """
+        return self._wait(
+            "HealthCheckSourceCreated", kwargs, delay=delay, max_attempts=max_attempts
+        )
+
+    def wait_health_check_source_deleted(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.GetHealthCheckSourceRequestTypeDef],
+    ) -> TargetResults[None]:
+        """Waits until HealthCheckSourceDeleted.
+
+        Polls GetHealthCheckSource in every target at once, every 15 seconds and
+        at most 40 times unless delay and max_attempts say otherwise; a failure or
+        time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53-2013-04-01/GetHealthCheckSource
+        """
+        return self._wait(
+            "HealthCheckSourceDeleted", kwargs, delay=delay, max_attempts=max_attempts
         )
 
     def wait_resource_record_sets_changed(

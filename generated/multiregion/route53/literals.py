@@ -6,16 +6,27 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AZAffinityLocationTypeType",
         "AcceleratedRecoveryStatusType",
         "AccountLimitTypeType",
         "ChangeActionType",
+        "ChangeGuardrailNameType",
+        "ChangeGuardrailStatusType",
+        "ChangeHistoryOperationType",
+        "ChangeHistorySortOrderType",
         "ChangeStatusType",
         "CidrCollectionChangeActionType",
         "CloudWatchRegionType",
         "ComparisonOperatorType",
+        "EndpointTypeType",
+        "FeatureEnablementType",
+        "FeatureStatusType",
         "HealthCheckRegionType",
+        "HealthCheckSourceStatusReasonCodeType",
+        "HealthCheckSourceStatusType",
         "HealthCheckTypeType",
         "HostedZoneLimitTypeType",
+        "HostedZoneTierType",
         "HostedZoneTypeType",
         "InsufficientDataHealthStatusType",
         "RRTypeType",
@@ -28,6 +39,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "VPCRegionType",
     ]
 
+AZAffinityLocationTypeType = Literal[
+    "AvailabilityZone",
+    "AvailabilityZoneGroup",
+    "Region",
+    "Partition",
+    "Global",
+]
 AcceleratedRecoveryStatusType = Literal[
     "ENABLING",
     "ENABLE_FAILED",
@@ -44,8 +62,24 @@ AccountLimitTypeType = Literal[
     "MAX_TRAFFIC_POLICY_INSTANCES_BY_OWNER",
     "MAX_REUSABLE_DELEGATION_SETS_BY_OWNER",
     "MAX_TRAFFIC_POLICIES_BY_OWNER",
+    "MAX_HEALTH_CHECK_SOURCES_BY_OWNER",
 ]
 ChangeActionType = Literal["CREATE", "DELETE", "UPSERT"]
+ChangeGuardrailNameType = Literal[
+    "NS_FORMAT_CHECK",
+    "NS_DELEGATION_AUTHORITY_CHECK",
+    "NS_OCCLUSION_CHECK",
+    "ALIAS_TARGET_CHECK",
+    "ACTIVE_RECORD_CHECK",
+    "ACTIVE_DELEGATION_CHECK",
+]
+ChangeGuardrailStatusType = Literal["ENABLED", "DISABLED"]
+ChangeHistoryOperationType = Literal[
+    "CreateHostedZone",
+    "DeleteHostedZone",
+    "ChangeResourceRecordSets",
+]
+ChangeHistorySortOrderType = Literal["ASCENDING", "DESCENDING"]
 ChangeStatusType = Literal["PENDING", "INSYNC"]
 CidrCollectionChangeActionType = Literal["PUT", "DELETE_IF_EXISTS"]
 CloudWatchRegionType = Literal[
@@ -102,6 +136,9 @@ ComparisonOperatorType = Literal[
     "LessThanThreshold",
     "LessThanOrEqualToThreshold",
 ]
+EndpointTypeType = Literal["PUBLIC", "PRIVATE"]
+FeatureEnablementType = Literal["ENABLED", "DISABLED"]
+FeatureStatusType = Literal["ENABLED", "DISABLED", "ENABLING", "DISABLING"]
 HealthCheckRegionType = Literal[
     "us-east-1",
     "us-west-1",
@@ -111,6 +148,25 @@ HealthCheckRegionType = Literal[
     "ap-southeast-2",
     "ap-northeast-1",
     "sa-east-1",
+]
+HealthCheckSourceStatusType = Literal[
+    "CREATE_PENDING",
+    "CREATE_IN_PROGRESS",
+    "CREATE_COMPLETED",
+    "CREATE_FAILED",
+    "DELETE_PENDING",
+    "DELETE_IN_PROGRESS",
+    "DELETE_COMPLETED",
+    "DELETE_FAILED",
+]
+HealthCheckSourceStatusReasonCodeType = Literal[
+    "INSUFFICIENT_SUBNET_IPS",
+    "EC2_LIMIT_EXCEEDED",
+    "INVALID_SUBNET",
+    "INVALID_SECURITY_GROUP",
+    "INVALID_CONFIGURATION",
+    "SLR_MISSING_OR_NOT_ASSUMABLE",
+    "INTERNAL_ERROR",
 ]
 HealthCheckTypeType = Literal[
     "HTTP",
@@ -123,6 +179,7 @@ HealthCheckTypeType = Literal[
     "RECOVERY_CONTROL",
 ]
 HostedZoneLimitTypeType = Literal["MAX_RRSETS_BY_ZONE", "MAX_VPCS_ASSOCIATED_BY_ZONE"]
+HostedZoneTierType = Literal["STANDARD", "ADVANCED"]
 HostedZoneTypeType = Literal["PrivateHostedZone"]
 InsufficientDataHealthStatusType = Literal["Healthy", "Unhealthy", "LastKnownStatus"]
 RRTypeType = Literal[
@@ -194,7 +251,7 @@ ResourceRecordSetRegionType = Literal[
 ]
 ReusableDelegationSetLimitTypeType = Literal["MAX_ZONES_BY_REUSABLE_DELEGATION_SET"]
 StatisticType = Literal["Average", "Sum", "SampleCount", "Maximum", "Minimum"]
-TagResourceTypeType = Literal["healthcheck", "hostedzone"]
+TagResourceTypeType = Literal["healthcheck", "hostedzone", "healthchecksource"]
 VPCRegionType = Literal[
     "us-east-1",
     "us-east-2",

@@ -19,16 +19,27 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    AZAffinityLocationTypeType,
     AcceleratedRecoveryStatusType,
     AccountLimitTypeType,
     ChangeActionType,
+    ChangeGuardrailNameType,
+    ChangeGuardrailStatusType,
+    ChangeHistoryOperationType,
+    ChangeHistorySortOrderType,
     ChangeStatusType,
     CidrCollectionChangeActionType,
     CloudWatchRegionType,
     ComparisonOperatorType,
+    EndpointTypeType,
+    FeatureEnablementType,
+    FeatureStatusType,
     HealthCheckRegionType,
+    HealthCheckSourceStatusReasonCodeType,
+    HealthCheckSourceStatusType,
     HealthCheckTypeType,
     HostedZoneLimitTypeType,
+    HostedZoneTierType,
     HostedZoneTypeType,
     InsufficientDataHealthStatusType,
     RRTypeType,
@@ -43,6 +54,7 @@ from .literals import (
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AZAffinityTypeDef",
         "AccountLimitTypeDef",
         "ActivateKeySigningKeyRequestTypeDef",
         "ActivateKeySigningKeyResponseTypeDef",
@@ -50,10 +62,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AliasTargetTypeDef",
         "AssociateVPCWithHostedZoneRequestTypeDef",
         "AssociateVPCWithHostedZoneResponseTypeDef",
+        "ChangeBatchOutputTypeDef",
+        "ChangeBatchSummaryTypeDef",
         "ChangeBatchTypeDef",
         "ChangeCidrCollectionRequestTypeDef",
         "ChangeCidrCollectionResponseTypeDef",
+        "ChangeGuardrailTypeDef",
+        "ChangeHistoryFeatureTypeDef",
         "ChangeInfoTypeDef",
+        "ChangeOutputTypeDef",
         "ChangeResourceRecordSetsRequestTypeDef",
         "ChangeResourceRecordSetsResponseTypeDef",
         "ChangeTagsForResourceRequestTypeDef",
@@ -70,12 +87,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateCidrCollectionResponseTypeDef",
         "CreateHealthCheckRequestTypeDef",
         "CreateHealthCheckResponseTypeDef",
+        "CreateHealthCheckSourceRequestTypeDef",
+        "CreateHealthCheckSourceResponseTypeDef",
         "CreateHostedZoneRequestTypeDef",
         "CreateHostedZoneResponseTypeDef",
         "CreateKeySigningKeyRequestTypeDef",
         "CreateKeySigningKeyResponseTypeDef",
         "CreateQueryLoggingConfigRequestTypeDef",
         "CreateQueryLoggingConfigResponseTypeDef",
+        "CreateResourceRecordSetProtectionsRequestTypeDef",
+        "CreateResourceRecordSetProtectionsResponseTypeDef",
         "CreateReusableDelegationSetRequestTypeDef",
         "CreateReusableDelegationSetResponseTypeDef",
         "CreateTrafficPolicyInstanceRequestTypeDef",
@@ -94,12 +115,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteCidrCollectionResponseTypeDef",
         "DeleteHealthCheckRequestTypeDef",
         "DeleteHealthCheckResponseTypeDef",
+        "DeleteHealthCheckSourceRequestTypeDef",
+        "DeleteHealthCheckSourceResponseTypeDef",
         "DeleteHostedZoneRequestTypeDef",
         "DeleteHostedZoneResponseTypeDef",
         "DeleteKeySigningKeyRequestTypeDef",
         "DeleteKeySigningKeyResponseTypeDef",
         "DeleteQueryLoggingConfigRequestTypeDef",
         "DeleteQueryLoggingConfigResponseTypeDef",
+        "DeleteResourceRecordSetProtectionsRequestTypeDef",
+        "DeleteResourceRecordSetProtectionsResponseTypeDef",
         "DeleteReusableDelegationSetRequestTypeDef",
         "DeleteReusableDelegationSetResponseTypeDef",
         "DeleteTrafficPolicyInstanceRequestTypeDef",
@@ -133,8 +158,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetHealthCheckLastFailureReasonResponseTypeDef",
         "GetHealthCheckRequestTypeDef",
         "GetHealthCheckResponseTypeDef",
+        "GetHealthCheckSourceRequestTypeDef",
+        "GetHealthCheckSourceResponseTypeDef",
         "GetHealthCheckStatusRequestTypeDef",
         "GetHealthCheckStatusResponseTypeDef",
+        "GetHostedZoneChangeBatchRequestTypeDef",
+        "GetHostedZoneChangeBatchResponseTypeDef",
         "GetHostedZoneCountResponseTypeDef",
         "GetHostedZoneLimitRequestTypeDef",
         "GetHostedZoneLimitResponseTypeDef",
@@ -154,6 +183,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "HealthCheckConfigOutputTypeDef",
         "HealthCheckConfigTypeDef",
         "HealthCheckObservationTypeDef",
+        "HealthCheckSourceConfigOutputTypeDef",
+        "HealthCheckSourceConfigTypeDef",
+        "HealthCheckSourceTypeDef",
         "HealthCheckTypeDef",
         "HostedZoneConfigTypeDef",
         "HostedZoneFailureReasonsTypeDef",
@@ -172,8 +204,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListCidrLocationsResponseTypeDef",
         "ListGeoLocationsRequestTypeDef",
         "ListGeoLocationsResponseTypeDef",
+        "ListHealthCheckSourcesRequestTypeDef",
+        "ListHealthCheckSourcesResponseTypeDef",
+        "ListHealthChecksBySourceRequestTypeDef",
+        "ListHealthChecksBySourceResponseTypeDef",
         "ListHealthChecksRequestTypeDef",
         "ListHealthChecksResponseTypeDef",
+        "ListHostedZoneChangeBatchesRequestTypeDef",
+        "ListHostedZoneChangeBatchesResponseTypeDef",
         "ListHostedZonesByNameRequestTypeDef",
         "ListHostedZonesByNameResponseTypeDef",
         "ListHostedZonesByVPCRequestTypeDef",
@@ -182,6 +220,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListHostedZonesResponseTypeDef",
         "ListQueryLoggingConfigsRequestTypeDef",
         "ListQueryLoggingConfigsResponseTypeDef",
+        "ListResourceRecordSetChangesRequestTypeDef",
+        "ListResourceRecordSetChangesResponseTypeDef",
+        "ListResourceRecordSetProtectionsRequestTypeDef",
+        "ListResourceRecordSetProtectionsResponseTypeDef",
         "ListResourceRecordSetsRequestTypeDef",
         "ListResourceRecordSetsResponseTypeDef",
         "ListReusableDelegationSetsRequestTypeDef",
@@ -204,13 +246,19 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListVPCAssociationAuthorizationsResponseTypeDef",
         "LocationSummaryTypeDef",
         "QueryLoggingConfigTypeDef",
+        "ResourceRecordSetChangeTypeDef",
         "ResourceRecordSetOutputTypeDef",
+        "ResourceRecordSetProtectionConfigTypeDef",
+        "ResourceRecordSetProtectionKeyTypeDef",
+        "ResourceRecordSetProtectionTypeDef",
         "ResourceRecordSetTypeDef",
         "ResourceRecordTypeDef",
         "ResourceTagSetTypeDef",
         "ResponseMetadataTypeDef",
         "ReusableDelegationSetLimitTypeDef",
         "StatusReportTypeDef",
+        "SubnetConfigurationOutputTypeDef",
+        "SubnetConfigurationTypeDef",
         "TagTypeDef",
         "TestDNSAnswerRequestTypeDef",
         "TestDNSAnswerResponseTypeDef",
@@ -223,12 +271,19 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateHostedZoneCommentResponseTypeDef",
         "UpdateHostedZoneFeaturesRequestTypeDef",
         "UpdateHostedZoneFeaturesResponseTypeDef",
+        "UpdateHostedZoneTierRequestTypeDef",
+        "UpdateHostedZoneTierResponseTypeDef",
         "UpdateTrafficPolicyCommentRequestTypeDef",
         "UpdateTrafficPolicyCommentResponseTypeDef",
         "UpdateTrafficPolicyInstanceRequestTypeDef",
         "UpdateTrafficPolicyInstanceResponseTypeDef",
         "VPCTypeDef",
     ]
+
+
+class AZAffinityTypeDef(TypedDict):
+    LocationType: NotRequired[AZAffinityLocationTypeType]
+    LocationId: NotRequired[str]
 
 
 class AccountLimitTypeDef(TypedDict):
@@ -307,6 +362,45 @@ class ResourceRecordTypeDef(TypedDict):
     Value: str
 
 
+class ResourceRecordSetOutputTypeDef(TypedDict):
+    Name: str
+    Type: RRTypeType
+    SetIdentifier: NotRequired[str]
+    Weight: NotRequired[int]
+    Region: NotRequired[ResourceRecordSetRegionType]
+    GeoLocation: NotRequired[GeoLocationTypeDef]
+    Failover: NotRequired[ResourceRecordSetFailoverType]
+    MultiValueAnswer: NotRequired[bool]
+    TTL: NotRequired[int]
+    ResourceRecords: NotRequired[list[ResourceRecordTypeDef]]
+    AliasTarget: NotRequired[AliasTargetTypeDef]
+    HealthCheckId: NotRequired[str]
+    TrafficPolicyInstanceId: NotRequired[str]
+    CidrRoutingConfig: NotRequired[CidrRoutingConfigTypeDef]
+    GeoProximityLocation: NotRequired[GeoProximityLocationTypeDef]
+    AZAffinity: NotRequired[AZAffinityTypeDef]
+
+
+class ChangeOutputTypeDef(TypedDict):
+    Action: ChangeActionType
+    ResourceRecordSet: ResourceRecordSetOutputTypeDef
+
+
+class ChangeBatchOutputTypeDef(TypedDict):
+    Comment: NotRequired[str]
+    Changes: list[ChangeOutputTypeDef]
+
+
+class ChangeBatchSummaryTypeDef(TypedDict):
+    ChangeId: str
+    Operation: ChangeHistoryOperationType
+    SubmittedAt: datetime
+    SubmittedBy: NotRequired[str]
+    RequestId: NotRequired[str]
+    Comment: NotRequired[str]
+    ChangeCount: int
+
+
 class ResourceRecordSetTypeDef(TypedDict):
     Name: str
     Type: RRTypeType
@@ -323,6 +417,7 @@ class ResourceRecordSetTypeDef(TypedDict):
     TrafficPolicyInstanceId: NotRequired[str]
     CidrRoutingConfig: NotRequired[CidrRoutingConfigTypeDef]
     GeoProximityLocation: NotRequired[GeoProximityLocationTypeDef]
+    AZAffinity: NotRequired[AZAffinityTypeDef]
 
 
 class ChangeTypeDef(TypedDict):
@@ -350,6 +445,16 @@ class ChangeCidrCollectionRequestTypeDef(TypedDict):
 class ChangeCidrCollectionResponseTypeDef(TypedDict):
     Id: str
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ChangeGuardrailTypeDef(TypedDict):
+    Name: ChangeGuardrailNameType
+    Status: ChangeGuardrailStatusType
+
+
+class ChangeHistoryFeatureTypeDef(TypedDict):
+    Status: NotRequired[FeatureEnablementType]
+    RetentionStartsAt: NotRequired[datetime]
 
 
 class ChangeResourceRecordSetsRequestTypeDef(TypedDict):
@@ -443,6 +548,8 @@ class HealthCheckConfigTypeDef(TypedDict):
     AlarmIdentifier: NotRequired[AlarmIdentifierTypeDef]
     InsufficientDataHealthStatus: NotRequired[InsufficientDataHealthStatusType]
     RoutingControlArn: NotRequired[str]
+    EndpointType: NotRequired[EndpointTypeType]
+    HealthCheckSourceId: NotRequired[str]
 
 
 class CreateHealthCheckRequestTypeDef(TypedDict):
@@ -469,6 +576,8 @@ class HealthCheckConfigOutputTypeDef(TypedDict):
     AlarmIdentifier: NotRequired[AlarmIdentifierTypeDef]
     InsufficientDataHealthStatus: NotRequired[InsufficientDataHealthStatusType]
     RoutingControlArn: NotRequired[str]
+    EndpointType: NotRequired[EndpointTypeType]
+    HealthCheckSourceId: NotRequired[str]
 
 
 class LinkedServiceTypeDef(TypedDict):
@@ -491,9 +600,34 @@ class CreateHealthCheckResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SubnetConfigurationTypeDef(TypedDict):
+    SubnetId: str
+    AvailabilityZoneId: str
+    SecurityGroupIdList: ReadOnly[Sequence[str]]
+
+
+class HealthCheckSourceConfigTypeDef(TypedDict):
+    VpcId: str
+    SubnetConfigurationList: ReadOnly[Sequence[SubnetConfigurationTypeDef]]
+
+
+class CreateHealthCheckSourceRequestTypeDef(TypedDict):
+    CallerReference: NotRequired[str]
+    HealthCheckSourceConfig: ReadOnly[HealthCheckSourceConfigTypeDef]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateHealthCheckSourceResponseTypeDef(TypedDict):
+    HealthCheckSourceId: str
+    HealthCheckSourceStatus: HealthCheckSourceStatusType
+    Location: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class HostedZoneConfigTypeDef(TypedDict):
     Comment: NotRequired[str]
     PrivateZone: NotRequired[bool]
+    HostedZoneTier: NotRequired[HostedZoneTierType]
 
 
 class CreateHostedZoneRequestTypeDef(TypedDict):
@@ -502,6 +636,8 @@ class CreateHostedZoneRequestTypeDef(TypedDict):
     CallerReference: str
     HostedZoneConfig: NotRequired[HostedZoneConfigTypeDef]
     DelegationSetId: NotRequired[str]
+    EnablePublicDNSFallback: NotRequired[bool]
+    ChangeGuardrails: NotRequired[ReadOnly[Sequence[ChangeGuardrailTypeDef]]]
 
 
 class DelegationSetTypeDef(TypedDict):
@@ -516,7 +652,10 @@ class HostedZoneFailureReasonsTypeDef(TypedDict):
 
 class HostedZoneFeaturesTypeDef(TypedDict):
     AcceleratedRecoveryStatus: NotRequired[AcceleratedRecoveryStatusType]
+    PublicDNSFallbackStatus: NotRequired[FeatureStatusType]
+    ChangeHistory: NotRequired[ChangeHistoryFeatureTypeDef]
     FailureReasons: NotRequired[HostedZoneFailureReasonsTypeDef]
+    ChangeGuardrails: NotRequired[list[ChangeGuardrailTypeDef]]
 
 
 class HostedZoneTypeDef(TypedDict):
@@ -586,6 +725,21 @@ class QueryLoggingConfigTypeDef(TypedDict):
 class CreateQueryLoggingConfigResponseTypeDef(TypedDict):
     QueryLoggingConfig: QueryLoggingConfigTypeDef
     Location: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ResourceRecordSetProtectionConfigTypeDef(TypedDict):
+    RecordName: str
+    RecordType: RRTypeType
+    Comment: NotRequired[str]
+
+
+class CreateResourceRecordSetProtectionsRequestTypeDef(TypedDict):
+    HostedZoneId: str
+    Protections: ReadOnly[Sequence[ResourceRecordSetProtectionConfigTypeDef]]
+
+
+class CreateResourceRecordSetProtectionsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -701,6 +855,16 @@ class DeleteHealthCheckResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteHealthCheckSourceRequestTypeDef(TypedDict):
+    HealthCheckSourceId: str
+
+
+class DeleteHealthCheckSourceResponseTypeDef(TypedDict):
+    HealthCheckSourceId: str
+    HealthCheckSourceStatus: HealthCheckSourceStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteHostedZoneRequestTypeDef(TypedDict):
     Id: str
 
@@ -725,6 +889,20 @@ class DeleteQueryLoggingConfigRequestTypeDef(TypedDict):
 
 
 class DeleteQueryLoggingConfigResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ResourceRecordSetProtectionKeyTypeDef(TypedDict):
+    RecordName: str
+    RecordType: RRTypeType
+
+
+class DeleteResourceRecordSetProtectionsRequestTypeDef(TypedDict):
+    HostedZoneId: str
+    Protections: ReadOnly[Sequence[ResourceRecordSetProtectionKeyTypeDef]]
+
+
+class DeleteResourceRecordSetProtectionsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -879,12 +1057,51 @@ class GetHealthCheckResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetHealthCheckSourceRequestTypeDef(TypedDict):
+    HealthCheckSourceId: str
+
+
+class SubnetConfigurationOutputTypeDef(TypedDict):
+    SubnetId: str
+    AvailabilityZoneId: str
+    SecurityGroupIdList: list[str]
+
+
+class HealthCheckSourceConfigOutputTypeDef(TypedDict):
+    VpcId: str
+    SubnetConfigurationList: list[SubnetConfigurationOutputTypeDef]
+
+
+class HealthCheckSourceTypeDef(TypedDict):
+    HealthCheckSourceId: str
+    HealthCheckSourceStatus: HealthCheckSourceStatusType
+    HealthCheckSourceConfig: HealthCheckSourceConfigOutputTypeDef
+    StatusReasonCode: NotRequired[HealthCheckSourceStatusReasonCodeType]
+    StatusReason: NotRequired[str]
+
+
+class GetHealthCheckSourceResponseTypeDef(TypedDict):
+    HealthCheckSource: HealthCheckSourceTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetHealthCheckStatusRequestTypeDef(TypedDict):
     HealthCheckId: str
 
 
 class GetHealthCheckStatusResponseTypeDef(TypedDict):
     HealthCheckObservations: list[HealthCheckObservationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetHostedZoneChangeBatchRequestTypeDef(TypedDict):
+    HostedZoneId: str
+    ChangeId: str
+
+
+class GetHostedZoneChangeBatchResponseTypeDef(TypedDict):
+    ChangeBatchSummary: ChangeBatchSummaryTypeDef
+    ChangeBatch: ChangeBatchOutputTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1046,6 +1263,32 @@ class ListGeoLocationsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListHealthCheckSourcesRequestTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[str]
+
+
+class ListHealthCheckSourcesResponseTypeDef(TypedDict):
+    HealthCheckSources: list[HealthCheckSourceTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListHealthChecksBySourceRequestTypeDef(TypedDict):
+    HealthCheckSourceId: str
+    Marker: NotRequired[str]
+    MaxItems: NotRequired[str]
+
+
+class ListHealthChecksBySourceResponseTypeDef(TypedDict):
+    HealthChecks: list[HealthCheckTypeDef]
+    Marker: NotRequired[str]
+    IsTruncated: bool
+    NextMarker: NotRequired[str]
+    MaxItems: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListHealthChecksRequestTypeDef(TypedDict):
     Marker: NotRequired[str]
     MaxItems: NotRequired[str]
@@ -1057,6 +1300,22 @@ class ListHealthChecksResponseTypeDef(TypedDict):
     IsTruncated: bool
     NextMarker: NotRequired[str]
     MaxItems: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListHostedZoneChangeBatchesRequestTypeDef(TypedDict):
+    HostedZoneId: str
+    SubmittedAfter: NotRequired[str]
+    SubmittedBefore: NotRequired[str]
+    StartAfterChangeId: NotRequired[str]
+    SortOrder: NotRequired[ChangeHistorySortOrderType]
+    MaxResults: NotRequired[str]
+    NextToken: NotRequired[str]
+
+
+class ListHostedZoneChangeBatchesResponseTypeDef(TypedDict):
+    ChangeBatchSummaries: list[ChangeBatchSummaryTypeDef]
+    NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1119,30 +1378,59 @@ class ListQueryLoggingConfigsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListResourceRecordSetChangesRequestTypeDef(TypedDict):
+    HostedZoneId: str
+    RecordName: NotRequired[str]
+    RecordType: NotRequired[RRTypeType]
+    SubmittedAfter: NotRequired[str]
+    SubmittedBefore: NotRequired[str]
+    SortOrder: NotRequired[ChangeHistorySortOrderType]
+    MaxResults: NotRequired[str]
+    NextToken: NotRequired[str]
+
+
+class ResourceRecordSetChangeTypeDef(TypedDict):
+    ChangeId: str
+    Operation: ChangeHistoryOperationType
+    SubmittedAt: datetime
+    SubmittedBy: NotRequired[str]
+    RequestId: NotRequired[str]
+    Action: ChangeActionType
+    ResourceRecordSet: ResourceRecordSetOutputTypeDef
+
+
+class ListResourceRecordSetChangesResponseTypeDef(TypedDict):
+    ResourceRecordSetChanges: list[ResourceRecordSetChangeTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListResourceRecordSetProtectionsRequestTypeDef(TypedDict):
+    HostedZoneId: str
+    StartRecordName: NotRequired[str]
+    StartRecordType: NotRequired[RRTypeType]
+    MaxResults: NotRequired[str]
+    NextToken: NotRequired[str]
+
+
+class ResourceRecordSetProtectionTypeDef(TypedDict):
+    RecordName: str
+    RecordType: RRTypeType
+    Comment: NotRequired[str]
+
+
+class ListResourceRecordSetProtectionsResponseTypeDef(TypedDict):
+    ResourceRecordSetProtections: list[ResourceRecordSetProtectionTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListResourceRecordSetsRequestTypeDef(TypedDict):
     HostedZoneId: str
     StartRecordName: NotRequired[str]
     StartRecordType: NotRequired[RRTypeType]
     StartRecordIdentifier: NotRequired[str]
     MaxItems: NotRequired[str]
-
-
-class ResourceRecordSetOutputTypeDef(TypedDict):
-    Name: str
-    Type: RRTypeType
-    SetIdentifier: NotRequired[str]
-    Weight: NotRequired[int]
-    Region: NotRequired[ResourceRecordSetRegionType]
-    GeoLocation: NotRequired[GeoLocationTypeDef]
-    Failover: NotRequired[ResourceRecordSetFailoverType]
-    MultiValueAnswer: NotRequired[bool]
-    TTL: NotRequired[int]
-    ResourceRecords: NotRequired[list[ResourceRecordTypeDef]]
-    AliasTarget: NotRequired[AliasTargetTypeDef]
-    HealthCheckId: NotRequired[str]
-    TrafficPolicyInstanceId: NotRequired[str]
-    CidrRoutingConfig: NotRequired[CidrRoutingConfigTypeDef]
-    GeoProximityLocation: NotRequired[GeoProximityLocationTypeDef]
 
 
 class ListResourceRecordSetsResponseTypeDef(TypedDict):
@@ -1332,6 +1620,7 @@ class UpdateHealthCheckRequestTypeDef(TypedDict):
     AlarmIdentifier: NotRequired[AlarmIdentifierTypeDef]
     InsufficientDataHealthStatus: NotRequired[InsufficientDataHealthStatusType]
     ResetElements: NotRequired[ReadOnly[Sequence[ResettableElementNameType]]]
+    HealthCheckSourceId: NotRequired[str]
 
 
 class UpdateHealthCheckResponseTypeDef(TypedDict):
@@ -1352,9 +1641,22 @@ class UpdateHostedZoneCommentResponseTypeDef(TypedDict):
 class UpdateHostedZoneFeaturesRequestTypeDef(TypedDict):
     HostedZoneId: str
     EnableAcceleratedRecovery: NotRequired[bool]
+    EnablePublicDNSFallback: NotRequired[bool]
+    ChangeGuardrails: NotRequired[ReadOnly[Sequence[ChangeGuardrailTypeDef]]]
+    DryRun: NotRequired[bool]
 
 
 class UpdateHostedZoneFeaturesResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateHostedZoneTierRequestTypeDef(TypedDict):
+    HostedZoneId: str
+    HostedZoneTier: HostedZoneTierType
+    DryRun: NotRequired[bool]
+
+
+class UpdateHostedZoneTierResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 

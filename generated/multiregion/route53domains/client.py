@@ -197,6 +197,20 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         """
         return self._call("GetDomainDetail", kwargs)
 
+    def get_domain_prices(
+        self, **kwargs: Unpack[type_defs.GetDomainPricesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDomainPricesResponseTypeDef]:
+        """Returns the following prices for the specified domain:
+        - Registration
+        - Transfer
+        - Owner change
+        - Renewal
+        - Restoration
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/GetDomainPrices
+        """
+        return self._call("GetDomainPrices", kwargs)
+
     def get_domain_suggestions(
         self, **kwargs: Unpack[type_defs.GetDomainSuggestionsRequestTypeDef]
     ) -> TargetResults[type_defs.GetDomainSuggestionsResponseTypeDef]:
@@ -247,8 +261,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         - Registration
         - Transfer
         - Owner change
-        - Domain renewal
-        - Domain restoration
+        - Renewal
+        - Restoration
 
         https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/ListPrices
         """
@@ -330,6 +344,17 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/ResendOperationAuthorization
         """
         return self._call("ResendOperationAuthorization", kwargs)
+
+    def restore_domain(
+        self, **kwargs: Unpack[type_defs.RestoreDomainRequestTypeDef]
+    ) -> TargetResults[type_defs.RestoreDomainResponseTypeDef]:
+        """Restores a domain that has expired, or was deleted, before it becomes
+        available for others to register. The cost of restoring your domain is
+        billed to your Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/RestoreDomain
+        """
+        return self._call("RestoreDomain", kwargs)
 
     def retrieve_domain_auth_code(
         self, **kwargs: Unpack[type_defs.RetrieveDomainAuthCodeRequestTypeDef]
@@ -484,8 +509,8 @@ class MultiRegionRoute53Domains(MultiRegionClient):
         - Registration
         - Transfer
         - Owner change
-        - Domain renewal
-        - Domain restoration
+        - Renewal
+        - Restoration
 
         https://docs.aws.amazon.com/goto/WebAPI/route53domains-2014-05-15/ListPrices
         """

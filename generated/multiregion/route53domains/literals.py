@@ -15,6 +15,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "OperationStatusType",
         "OperationTypeType",
         "OperatorType",
+        "PriceTypeType",
         "ReachabilityStatusType",
         "SortOrderType",
         "StatusFlagType",
@@ -356,6 +357,7 @@ OperationTypeType = Literal[
     "RESTORE_DOMAIN",
 ]
 OperatorType = Literal["LE", "GE", "BEGINS_WITH"]
+PriceTypeType = Literal["STANDARD", "REGISTRY_PREMIUM"]
 ReachabilityStatusType = Literal["PENDING", "DONE", "EXPIRED"]
 SortOrderType = Literal["ASC", "DESC"]
 StatusFlagType = Literal[
@@ -372,4 +374,5 @@ TransferableType = Literal[
     "DOMAIN_IN_OWN_ACCOUNT",
     "DOMAIN_IN_ANOTHER_ACCOUNT",
     "PREMIUM_DOMAIN",
+    "PENDING",
 ]

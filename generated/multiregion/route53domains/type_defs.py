@@ -28,6 +28,7 @@ from .literals import (
     OperationStatusType,
     OperationTypeType,
     OperatorType,
+    PriceTypeType,
     ReachabilityStatusType,
     SortOrderType,
     StatusFlagType,
@@ -77,6 +78,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetContactReachabilityStatusResponseTypeDef",
         "GetDomainDetailRequestTypeDef",
         "GetDomainDetailResponseTypeDef",
+        "GetDomainPricesRequestTypeDef",
+        "GetDomainPricesResponseTypeDef",
         "GetDomainSuggestionsRequestTypeDef",
         "GetDomainSuggestionsResponseTypeDef",
         "GetOperationDetailRequestTypeDef",
@@ -104,6 +107,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ResendContactReachabilityEmailResponseTypeDef",
         "ResendOperationAuthorizationRequestTypeDef",
         "ResponseMetadataTypeDef",
+        "RestoreDomainRequestTypeDef",
+        "RestoreDomainResponseTypeDef",
         "RetrieveDomainAuthCodeRequestTypeDef",
         "RetrieveDomainAuthCodeResponseTypeDef",
         "SortConditionTypeDef",
@@ -173,8 +178,15 @@ class CheckDomainAvailabilityRequestTypeDef(TypedDict):
     IdnLangCode: NotRequired[str]
 
 
+class PriceWithCurrencyTypeDef(TypedDict):
+    Price: float
+    Currency: str
+    PriceType: NotRequired[PriceTypeType]
+
+
 class CheckDomainAvailabilityResponseTypeDef(TypedDict):
     Availability: NotRequired[DomainAvailabilityType]
+    Price: NotRequired[PriceWithCurrencyTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -190,6 +202,7 @@ class DomainTransferabilityTypeDef(TypedDict):
 class CheckDomainTransferabilityResponseTypeDef(TypedDict):
     Transferability: NotRequired[DomainTransferabilityTypeDef]
     Message: NotRequired[str]
+    Price: NotRequired[PriceWithCurrencyTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -292,11 +305,6 @@ class DnssecKeyTypeDef(TypedDict):
     Id: NotRequired[str]
 
 
-class PriceWithCurrencyTypeDef(TypedDict):
-    Price: float
-    Currency: str
-
-
 class DomainPriceTypeDef(TypedDict):
     Name: NotRequired[str]
     RegistrationPrice: NotRequired[PriceWithCurrencyTypeDef]
@@ -309,6 +317,7 @@ class DomainPriceTypeDef(TypedDict):
 class DomainSuggestionTypeDef(TypedDict):
     DomainName: NotRequired[str]
     Availability: NotRequired[str]
+    Price: NotRequired[PriceWithCurrencyTypeDef]
 
 
 class DomainSummaryTypeDef(TypedDict):
@@ -388,10 +397,20 @@ class GetDomainDetailResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetDomainPricesRequestTypeDef(TypedDict):
+    DomainName: str
+
+
+class GetDomainPricesResponseTypeDef(TypedDict):
+    DomainPrice: NotRequired[DomainPriceTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetDomainSuggestionsRequestTypeDef(TypedDict):
     DomainName: str
     SuggestionCount: int
     OnlyAvailable: bool
+    OnlyStandardPrices: NotRequired[bool]
 
 
 class GetDomainSuggestionsResponseTypeDef(TypedDict):
@@ -509,6 +528,7 @@ class RegisterDomainRequestTypeDef(TypedDict):
     PrivacyProtectTechContact: NotRequired[bool]
     BillingContact: NotRequired[ReadOnly[ContactDetailTypeDef]]
     PrivacyProtectBillingContact: NotRequired[bool]
+    Consent: NotRequired[ConsentTypeDef]
 
 
 class RegisterDomainResponseTypeDef(TypedDict):
@@ -529,6 +549,7 @@ class RenewDomainRequestTypeDef(TypedDict):
     DomainName: str
     DurationInYears: NotRequired[int]
     CurrentExpiryYear: int
+    Consent: NotRequired[ConsentTypeDef]
 
 
 class RenewDomainResponseTypeDef(TypedDict):
@@ -549,6 +570,16 @@ class ResendContactReachabilityEmailResponseTypeDef(TypedDict):
 
 class ResendOperationAuthorizationRequestTypeDef(TypedDict):
     OperationId: str
+
+
+class RestoreDomainRequestTypeDef(TypedDict):
+    DomainName: str
+    Consent: NotRequired[ConsentTypeDef]
+
+
+class RestoreDomainResponseTypeDef(TypedDict):
+    OperationId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class RetrieveDomainAuthCodeRequestTypeDef(TypedDict):
@@ -575,6 +606,7 @@ class TransferDomainRequestTypeDef(TypedDict):
     PrivacyProtectTechContact: NotRequired[bool]
     BillingContact: NotRequired[ReadOnly[ContactDetailTypeDef]]
     PrivacyProtectBillingContact: NotRequired[bool]
+    Consent: NotRequired[ConsentTypeDef]
 
 
 class TransferDomainResponseTypeDef(TypedDict):

@@ -96,6 +96,19 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         """
         return self._call("CreateAccessToken", kwargs)
 
+    def create_core_network_endpoint(
+        self, **kwargs: Unpack[type_defs.CreateCoreNetworkEndpointInputTypeDef]
+    ) -> TargetResults[type_defs.CreateCoreNetworkEndpointOutputTypeDef]:
+        """Creates a core network endpoint, which enables DNS resolution for Amazon
+        Web Services Cloud WAN core network segments. The endpoint connects a
+        Route 53 Global Resolver to an Amazon Web Services Cloud WAN core network
+        so that resources attached to the core network can send DNS queries to the
+        resolver.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/CreateCoreNetworkEndpoint
+        """
+        return self._call("CreateCoreNetworkEndpoint", kwargs)
+
     def create_dns_view(
         self, **kwargs: Unpack[type_defs.CreateDNSViewInputTypeDef]
     ) -> TargetResults[type_defs.CreateDNSViewOutputTypeDef]:
@@ -159,6 +172,15 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/DeleteAccessToken
         """
         return self._call("DeleteAccessToken", kwargs)
+
+    def delete_core_network_endpoint(
+        self, **kwargs: Unpack[type_defs.DeleteCoreNetworkEndpointInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteCoreNetworkEndpointOutputTypeDef]:
+        """Deletes a core network endpoint. This operation cannot be undone.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/DeleteCoreNetworkEndpoint
+        """
+        return self._call("DeleteCoreNetworkEndpoint", kwargs)
 
     def delete_dns_view(
         self, **kwargs: Unpack[type_defs.DeleteDNSViewInputTypeDef]
@@ -244,6 +266,15 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         """
         return self._call("GetAccessToken", kwargs)
 
+    def get_core_network_endpoint(
+        self, **kwargs: Unpack[type_defs.GetCoreNetworkEndpointInputTypeDef]
+    ) -> TargetResults[type_defs.GetCoreNetworkEndpointOutputTypeDef]:
+        """Retrieves information about a core network endpoint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/GetCoreNetworkEndpoint
+        """
+        return self._call("GetCoreNetworkEndpoint", kwargs)
+
     def get_dns_view(
         self, **kwargs: Unpack[type_defs.GetDNSViewInputTypeDef]
     ) -> TargetResults[type_defs.GetDNSViewOutputTypeDef]:
@@ -328,6 +359,16 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         """
         return self._call("ListAccessTokens", kwargs)
 
+    def list_core_network_endpoints(
+        self, **kwargs: Unpack[type_defs.ListCoreNetworkEndpointsInputTypeDef]
+    ) -> TargetResults[type_defs.ListCoreNetworkEndpointsOutputTypeDef]:
+        """Lists the core network endpoints in your Amazon Web Services account, with
+        pagination support.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListCoreNetworkEndpoints
+        """
+        return self._call("ListCoreNetworkEndpoints", kwargs)
+
     def list_dns_views(
         self, **kwargs: Unpack[type_defs.ListDNSViewsInputTypeDef]
     ) -> TargetResults[type_defs.ListDNSViewsOutputTypeDef]:
@@ -379,8 +420,10 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
     def list_hosted_zone_associations(
         self, **kwargs: Unpack[type_defs.ListHostedZoneAssociationsInputTypeDef]
     ) -> TargetResults[type_defs.ListHostedZoneAssociationsOutputTypeDef]:
-        """Lists all hosted zone associations for a Route 53 Global Resolver resource
-        with pagination support.
+        """Lists hosted zone associations with pagination support. Specify a DNS view
+        through the resourceArn parameter to list the hosted zone associations for
+        that DNS view, or omit it to list all hosted zone associations in your
+        Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListHostedZoneAssociations
         """
@@ -396,6 +439,17 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListManagedFirewallDomainLists
         """
         return self._call("ListManagedFirewallDomainLists", kwargs)
+
+    def list_shared_dns_views(
+        self, **kwargs: Unpack[type_defs.ListSharedDNSViewsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSharedDNSViewsOutputTypeDef]:
+        """Lists the DNS views that have been shared with your Amazon Web Services
+        account through Amazon Web Services Resource Access Manager (Amazon Web
+        Services RAM), with pagination support.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListSharedDNSViews
+        """
+        return self._call("ListSharedDNSViews", kwargs)
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
@@ -442,6 +496,17 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/UpdateAccessToken
         """
         return self._call("UpdateAccessToken", kwargs)
+
+    def update_core_network_endpoint(
+        self, **kwargs: Unpack[type_defs.UpdateCoreNetworkEndpointInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateCoreNetworkEndpointOutputTypeDef]:
+        """Updates the configuration of a core network endpoint. You can change the
+        name and modify the IP addresses that the endpoint uses for DNS
+        resolution.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/UpdateCoreNetworkEndpoint
+        """
+        return self._call("UpdateCoreNetworkEndpoint", kwargs)
 
     def update_dns_view(
         self, **kwargs: Unpack[type_defs.UpdateDNSViewInputTypeDef]
@@ -529,6 +594,30 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         """
         return self._paginate(
             "ListAccessTokens",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_core_network_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListCoreNetworkEndpointsInputTypeDef],
+    ) -> TargetResults[type_defs.ListCoreNetworkEndpointsOutputTypeDef]:
+        """Every page of ListCoreNetworkEndpoints in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the core network endpoints in your Amazon Web Services account, with
+        pagination support.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListCoreNetworkEndpoints
+        """
+        return self._paginate(
+            "ListCoreNetworkEndpoints",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -664,8 +753,10 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         """Every page of ListHostedZoneAssociations in every target, merged per
         target (botocore's build_full_result).
 
-        Lists all hosted zone associations for a Route 53 Global Resolver resource
-        with pagination support.
+        Lists hosted zone associations with pagination support. Specify a DNS view
+        through the resourceArn parameter to list the hosted zone associations for
+        that DNS view, or omit it to list all hosted zone associations in your
+        Amazon Web Services account.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListHostedZoneAssociations
         """
@@ -702,6 +793,31 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_shared_dns_views(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListSharedDNSViewsInputTypeDef],
+    ) -> TargetResults[type_defs.ListSharedDNSViewsOutputTypeDef]:
+        """Every page of ListSharedDNSViews in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the DNS views that have been shared with your Amazon Web Services
+        account through Amazon Web Services Resource Access Manager (Amazon Web
+        Services RAM), with pagination support.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListSharedDNSViews
+        """
+        return self._paginate(
+            "ListSharedDNSViews",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def iter_list_access_sources(
         self,
         *,
@@ -732,6 +848,23 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
         """
         return self._items(
             "ListAccessTokens", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_core_network_endpoints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListCoreNetworkEndpointsInputTypeDef],
+    ) -> Items[type_defs.CoreNetworkEndpointsItemTypeDef]:
+        """Each element of coreNetworkEndpoints in every page of
+        ListCoreNetworkEndpoints, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListCoreNetworkEndpoints
+        """
+        return self._items(
+            "ListCoreNetworkEndpoints", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_dns_views(
@@ -853,4 +986,20 @@ class MultiRegionRoute53GlobalResolver(MultiRegionClient):
             kwargs,
             max_items=max_items,
             page_size=page_size,
+        )
+
+    def iter_list_shared_dns_views(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListSharedDNSViewsInputTypeDef],
+    ) -> Items[type_defs.SharedDNSViewSummaryTypeDef]:
+        """Each element of dnsViews in every page of ListSharedDNSViews, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53globalresolver-2022-09-27/ListSharedDNSViews
+        """
+        return self._items(
+            "ListSharedDNSViews", kwargs, max_items=max_items, page_size=page_size
         )

@@ -20,7 +20,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "HostedZoneAssociationStatusType",
         "IpAddressTypeType",
         "ProfileResourceStatusType",
+        "PublicIpStatusType",
+        "RegionScopeTypeType",
         "TokenStatusType",
+        "UpdateIpAddressOperationType",
     ]
 
 BlockOverrideDnsQueryTypeType = Literal["CNAME"]
@@ -35,7 +38,7 @@ FirewallRuleActionType = Literal["ALLOW", "ALERT", "BLOCK"]
 FirewallRulesFailOpenTypeType = Literal["ENABLED", "DISABLED"]
 GlobalResolverIpAddressTypeType = Literal["IPV4", "DUAL_STACK"]
 HostedZoneAssociationStatusType = Literal["CREATING", "OPERATIONAL", "DELETING"]
-IpAddressTypeType = Literal["IPV4", "IPV6"]
+IpAddressTypeType = Literal["IPV4", "IPV6", "NONE"]
 ProfileResourceStatusType = Literal[
     "CREATING",
     "OPERATIONAL",
@@ -45,4 +48,11 @@ ProfileResourceStatusType = Literal[
     "DISABLED",
     "DELETING",
 ]
+PublicIpStatusType = Literal[
+    "ENABLED_RESERVED",
+    "DISABLED_RESERVED",
+    "DISABLED_RELEASED",
+]
+RegionScopeTypeType = Literal["ALL", "REGIONAL"]
 TokenStatusType = Literal["CREATING", "OPERATIONAL", "DELETING"]
+UpdateIpAddressOperationType = Literal["ADD", "REMOVE", "UPDATE"]

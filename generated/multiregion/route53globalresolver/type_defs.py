@@ -33,7 +33,10 @@ from .literals import (
     HostedZoneAssociationStatusType,
     IpAddressTypeType,
     ProfileResourceStatusType,
+    PublicIpStatusType,
+    RegionScopeTypeType,
     TokenStatusType,
+    UpdateIpAddressOperationType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
@@ -57,10 +60,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BatchUpdateFirewallRuleOutputItemTypeDef",
         "BatchUpdateFirewallRuleOutputTypeDef",
         "BatchUpdateFirewallRuleResultTypeDef",
+        "CoreNetworkEndpointDnsIpInputItemTypeDef",
+        "CoreNetworkEndpointDnsIpItemTypeDef",
+        "CoreNetworkEndpointsItemTypeDef",
         "CreateAccessSourceInputTypeDef",
         "CreateAccessSourceOutputTypeDef",
         "CreateAccessTokenInputTypeDef",
         "CreateAccessTokenOutputTypeDef",
+        "CreateCoreNetworkEndpointInputTypeDef",
+        "CreateCoreNetworkEndpointOutputTypeDef",
         "CreateDNSViewInputTypeDef",
         "CreateDNSViewOutputTypeDef",
         "CreateFirewallDomainListInputTypeDef",
@@ -74,6 +82,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteAccessSourceOutputTypeDef",
         "DeleteAccessTokenInputTypeDef",
         "DeleteAccessTokenOutputTypeDef",
+        "DeleteCoreNetworkEndpointInputTypeDef",
+        "DeleteCoreNetworkEndpointOutputTypeDef",
         "DeleteDNSViewInputTypeDef",
         "DeleteDNSViewOutputTypeDef",
         "DeleteFirewallDomainListInputTypeDef",
@@ -95,6 +105,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetAccessSourceOutputTypeDef",
         "GetAccessTokenInputTypeDef",
         "GetAccessTokenOutputTypeDef",
+        "GetCoreNetworkEndpointInputTypeDef",
+        "GetCoreNetworkEndpointOutputTypeDef",
         "GetDNSViewInputTypeDef",
         "GetDNSViewOutputTypeDef",
         "GetFirewallDomainListInputTypeDef",
@@ -115,6 +127,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListAccessSourcesOutputTypeDef",
         "ListAccessTokensInputTypeDef",
         "ListAccessTokensOutputTypeDef",
+        "ListCoreNetworkEndpointsInputTypeDef",
+        "ListCoreNetworkEndpointsOutputTypeDef",
         "ListDNSViewsInputTypeDef",
         "ListDNSViewsOutputTypeDef",
         "ListFirewallDomainListsInputTypeDef",
@@ -129,10 +143,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListHostedZoneAssociationsOutputTypeDef",
         "ListManagedFirewallDomainListsInputTypeDef",
         "ListManagedFirewallDomainListsOutputTypeDef",
+        "ListSharedDNSViewsInputTypeDef",
+        "ListSharedDNSViewsOutputTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
         "ManagedFirewallDomainListsItemTypeDef",
         "ResponseMetadataTypeDef",
+        "SharedDNSViewSummaryTypeDef",
         "TagResourceRequestTypeDef",
         "TagResourceResponseTypeDef",
         "UntagResourceRequestTypeDef",
@@ -141,6 +158,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateAccessSourceOutputTypeDef",
         "UpdateAccessTokenInputTypeDef",
         "UpdateAccessTokenOutputTypeDef",
+        "UpdateCoreNetworkEndpointInputTypeDef",
+        "UpdateCoreNetworkEndpointOutputTypeDef",
         "UpdateDNSViewInputTypeDef",
         "UpdateDNSViewOutputTypeDef",
         "UpdateFirewallDomainsInputTypeDef",
@@ -151,18 +170,21 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateGlobalResolverOutputTypeDef",
         "UpdateHostedZoneAssociationInputTypeDef",
         "UpdateHostedZoneAssociationOutputTypeDef",
+        "UpdateIpAddressEntryTypeDef",
     ]
 
 
 class AccessSourcesItemTypeDef(TypedDict):
     arn: str
-    cidr: str
+    cidr: NotRequired[str]
+    coreNetworkEndpointId: NotRequired[str]
     createdAt: datetime
     id: str
-    ipAddressType: IpAddressTypeType
+    ipAddressType: NotRequired[IpAddressTypeType]
     name: NotRequired[str]
     dnsViewId: str
     protocol: DnsProtocolType
+    segment: NotRequired[str]
     status: CRResourceStatusType
     updatedAt: datetime
 
@@ -330,11 +352,43 @@ class BatchUpdateFirewallRuleOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CoreNetworkEndpointDnsIpInputItemTypeDef(TypedDict):
+    ipv4Address: NotRequired[str]
+    ipv6Address: NotRequired[str]
+    dnsLabel: str
+    regionScope: RegionScopeTypeType
+    regions: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class CoreNetworkEndpointDnsIpItemTypeDef(TypedDict):
+    ipv4Address: NotRequired[str]
+    ipv6Address: NotRequired[str]
+    dnsLabel: str
+    dnsName: NotRequired[str]
+    regionScope: RegionScopeTypeType
+    regions: NotRequired[list[str]]
+
+
+class CoreNetworkEndpointsItemTypeDef(TypedDict):
+    arn: str
+    availableRegions: list[str]
+    coreNetworkArn: str
+    createdAt: datetime
+    globalResolverId: str
+    id: str
+    ipAddresses: list[CoreNetworkEndpointDnsIpItemTypeDef]
+    name: NotRequired[str]
+    status: CRResourceStatusType
+    updatedAt: datetime
+
+
 class CreateAccessSourceInputTypeDef(TypedDict):
-    cidr: str
+    cidr: NotRequired[str]
     clientToken: NotRequired[str]
     ipAddressType: NotRequired[IpAddressTypeType]
     name: NotRequired[str]
+    coreNetworkEndpointId: NotRequired[str]
+    segment: NotRequired[str]
     dnsViewId: str
     protocol: DnsProtocolType
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
@@ -342,10 +396,12 @@ class CreateAccessSourceInputTypeDef(TypedDict):
 
 class CreateAccessSourceOutputTypeDef(TypedDict):
     arn: str
-    cidr: str
+    cidr: NotRequired[str]
     createdAt: datetime
     id: str
-    ipAddressType: IpAddressTypeType
+    ipAddressType: NotRequired[IpAddressTypeType]
+    coreNetworkEndpointId: NotRequired[str]
+    segment: NotRequired[str]
     name: NotRequired[str]
     dnsViewId: str
     protocol: DnsProtocolType
@@ -372,6 +428,29 @@ class CreateAccessTokenOutputTypeDef(TypedDict):
     name: NotRequired[str]
     status: TokenStatusType
     value: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateCoreNetworkEndpointInputTypeDef(TypedDict):
+    clientToken: NotRequired[str]
+    coreNetworkArn: str
+    globalResolverId: str
+    ipAddresses: ReadOnly[Sequence[CoreNetworkEndpointDnsIpInputItemTypeDef]]
+    name: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CreateCoreNetworkEndpointOutputTypeDef(TypedDict):
+    arn: str
+    availableRegions: list[str]
+    coreNetworkArn: str
+    createdAt: datetime
+    globalResolverId: str
+    id: str
+    ipAddresses: list[CoreNetworkEndpointDnsIpItemTypeDef]
+    name: NotRequired[str]
+    status: CRResourceStatusType
+    updatedAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -465,6 +544,7 @@ class CreateGlobalResolverInputTypeDef(TypedDict):
     clientToken: NotRequired[str]
     description: NotRequired[str]
     ipAddressType: NotRequired[GlobalResolverIpAddressTypeType]
+    publicIpStatus: NotRequired[PublicIpStatusType]
     name: str
     observabilityRegion: NotRequired[str]
     regions: ReadOnly[Sequence[str]]
@@ -479,6 +559,7 @@ class CreateGlobalResolverOutputTypeDef(TypedDict):
     description: NotRequired[str]
     dnsName: str
     ipAddressType: NotRequired[GlobalResolverIpAddressTypeType]
+    publicIpStatus: NotRequired[PublicIpStatusType]
     ipv4Addresses: list[str]
     ipv6Addresses: NotRequired[list[str]]
     name: str
@@ -510,13 +591,15 @@ class DeleteAccessSourceInputTypeDef(TypedDict):
 
 class DeleteAccessSourceOutputTypeDef(TypedDict):
     arn: str
-    cidr: str
+    cidr: NotRequired[str]
+    coreNetworkEndpointId: NotRequired[str]
     createdAt: datetime
     id: str
-    ipAddressType: IpAddressTypeType
+    ipAddressType: NotRequired[IpAddressTypeType]
     name: NotRequired[str]
     dnsViewId: str
     protocol: DnsProtocolType
+    segment: NotRequired[str]
     status: CRResourceStatusType
     updatedAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef
@@ -530,6 +613,24 @@ class DeleteAccessTokenOutputTypeDef(TypedDict):
     id: str
     status: TokenStatusType
     deletedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteCoreNetworkEndpointInputTypeDef(TypedDict):
+    coreNetworkEndpointId: str
+
+
+class DeleteCoreNetworkEndpointOutputTypeDef(TypedDict):
+    arn: str
+    availableRegions: list[str]
+    coreNetworkArn: str
+    createdAt: datetime
+    globalResolverId: str
+    id: str
+    ipAddresses: list[CoreNetworkEndpointDnsIpItemTypeDef]
+    name: NotRequired[str]
+    status: CRResourceStatusType
+    updatedAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -706,13 +807,15 @@ class GetAccessSourceInputTypeDef(TypedDict):
 
 class GetAccessSourceOutputTypeDef(TypedDict):
     arn: str
-    cidr: str
+    cidr: NotRequired[str]
+    coreNetworkEndpointId: NotRequired[str]
     createdAt: datetime
     id: str
-    ipAddressType: IpAddressTypeType
+    ipAddressType: NotRequired[IpAddressTypeType]
     name: NotRequired[str]
     dnsViewId: str
     protocol: DnsProtocolType
+    segment: NotRequired[str]
     status: CRResourceStatusType
     updatedAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef
@@ -734,6 +837,24 @@ class GetAccessTokenOutputTypeDef(TypedDict):
     status: TokenStatusType
     updatedAt: datetime
     value: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetCoreNetworkEndpointInputTypeDef(TypedDict):
+    coreNetworkEndpointId: str
+
+
+class GetCoreNetworkEndpointOutputTypeDef(TypedDict):
+    arn: str
+    availableRegions: list[str]
+    coreNetworkArn: str
+    createdAt: datetime
+    globalResolverId: str
+    id: str
+    ipAddresses: list[CoreNetworkEndpointDnsIpItemTypeDef]
+    name: NotRequired[str]
+    status: CRResourceStatusType
+    updatedAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -820,6 +941,7 @@ class GetGlobalResolverOutputTypeDef(TypedDict):
     ipv4Addresses: list[str]
     ipv6Addresses: NotRequired[list[str]]
     ipAddressType: NotRequired[GlobalResolverIpAddressTypeType]
+    publicIpStatus: NotRequired[PublicIpStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -866,6 +988,7 @@ class GlobalResolversItemTypeDef(TypedDict):
     ipv4Addresses: list[str]
     ipv6Addresses: NotRequired[list[str]]
     ipAddressType: NotRequired[GlobalResolverIpAddressTypeType]
+    publicIpStatus: NotRequired[PublicIpStatusType]
 
 
 class HostedZoneAssociationSummaryTypeDef(TypedDict):
@@ -914,6 +1037,18 @@ class ListAccessTokensInputTypeDef(TypedDict):
 class ListAccessTokensOutputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     accessTokens: NotRequired[list[AccessTokenItemTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListCoreNetworkEndpointsInputTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    filters: NotRequired[ReadOnly[Mapping[str, Sequence[str]]]]
+
+
+class ListCoreNetworkEndpointsOutputTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    coreNetworkEndpoints: list[CoreNetworkEndpointsItemTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -980,7 +1115,7 @@ class ListGlobalResolversOutputTypeDef(TypedDict):
 class ListHostedZoneAssociationsInputTypeDef(TypedDict):
     maxResults: NotRequired[int]
     nextToken: NotRequired[str]
-    resourceArn: str
+    resourceArn: NotRequired[str]
 
 
 class ListHostedZoneAssociationsOutputTypeDef(TypedDict):
@@ -1005,6 +1140,33 @@ class ManagedFirewallDomainListsItemTypeDef(TypedDict):
 class ListManagedFirewallDomainListsOutputTypeDef(TypedDict):
     nextToken: NotRequired[str]
     managedFirewallDomainLists: list[ManagedFirewallDomainListsItemTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListSharedDNSViewsInputTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class SharedDNSViewSummaryTypeDef(TypedDict):
+    id: str
+    arn: str
+    clientToken: str
+    dnssecValidation: DnsSecValidationTypeType
+    ednsClientSubnet: EdnsClientSubnetTypeType
+    firewallRulesFailOpen: FirewallRulesFailOpenTypeType
+    name: str
+    description: NotRequired[str]
+    globalResolverId: str
+    createdAt: datetime
+    updatedAt: datetime
+    status: ProfileResourceStatusType
+    ownerAccountId: str
+
+
+class ListSharedDNSViewsOutputTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    dnsViews: list[SharedDNSViewSummaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1038,6 +1200,7 @@ class UntagResourceResponseTypeDef(TypedDict):
 class UpdateAccessSourceInputTypeDef(TypedDict):
     accessSourceId: str
     cidr: NotRequired[str]
+    dnsViewId: NotRequired[str]
     ipAddressType: NotRequired[IpAddressTypeType]
     name: NotRequired[str]
     protocol: NotRequired[DnsProtocolType]
@@ -1045,13 +1208,15 @@ class UpdateAccessSourceInputTypeDef(TypedDict):
 
 class UpdateAccessSourceOutputTypeDef(TypedDict):
     arn: str
-    cidr: str
+    cidr: NotRequired[str]
+    coreNetworkEndpointId: NotRequired[str]
     createdAt: datetime
     id: str
-    ipAddressType: IpAddressTypeType
+    ipAddressType: NotRequired[IpAddressTypeType]
     name: NotRequired[str]
     dnsViewId: str
     protocol: DnsProtocolType
+    segment: NotRequired[str]
     status: CRResourceStatusType
     updatedAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1065,6 +1230,35 @@ class UpdateAccessTokenInputTypeDef(TypedDict):
 class UpdateAccessTokenOutputTypeDef(TypedDict):
     id: str
     name: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateIpAddressEntryTypeDef(TypedDict):
+    operation: UpdateIpAddressOperationType
+    ipv4Address: NotRequired[str]
+    ipv6Address: NotRequired[str]
+    dnsLabel: NotRequired[str]
+    regionScope: NotRequired[RegionScopeTypeType]
+    regions: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class UpdateCoreNetworkEndpointInputTypeDef(TypedDict):
+    coreNetworkEndpointId: str
+    name: NotRequired[str]
+    updateIpAddresses: NotRequired[ReadOnly[Sequence[UpdateIpAddressEntryTypeDef]]]
+
+
+class UpdateCoreNetworkEndpointOutputTypeDef(TypedDict):
+    arn: str
+    availableRegions: list[str]
+    coreNetworkArn: str
+    createdAt: datetime
+    globalResolverId: str
+    id: str
+    ipAddresses: list[CoreNetworkEndpointDnsIpItemTypeDef]
+    name: NotRequired[str]
+    status: CRResourceStatusType
+    updatedAt: datetime
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1148,6 +1342,7 @@ class UpdateGlobalResolverInputTypeDef(TypedDict):
     observabilityRegion: NotRequired[str]
     description: NotRequired[str]
     ipAddressType: NotRequired[GlobalResolverIpAddressTypeType]
+    publicIpStatus: NotRequired[PublicIpStatusType]
     regions: NotRequired[ReadOnly[Sequence[str]]]
 
 
@@ -1166,6 +1361,7 @@ class UpdateGlobalResolverOutputTypeDef(TypedDict):
     ipv4Addresses: list[str]
     ipv6Addresses: NotRequired[list[str]]
     ipAddressType: NotRequired[GlobalResolverIpAddressTypeType]
+    publicIpStatus: NotRequired[PublicIpStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

@@ -22,7 +22,7 @@ __all__ = ["MultiRegionRoute53Profiles"]
 
 class MultiRegionRoute53Profiles(MultiRegionClient):
     """With Amazon Route 53 Profiles you can share Route 53 configurations with VPCs
-    and AWS accounts
+    and Amazon Web Services accounts
     """
 
     _service_name = "route53profiles"
@@ -31,10 +31,10 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
     def associate_profile(
         self, **kwargs: Unpack[type_defs.AssociateProfileRequestTypeDef]
     ) -> TargetResults[type_defs.AssociateProfileResponseTypeDef]:
-        """Associates a Route 53 Profiles profile with a VPC. A VPC can have only one
-        Profile associated with it, but a Profile can be associated with 1000 of
-        VPCs (and you can request a higher quota). For more information, see
-        https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html#limits-api-entities.
+        """Associates a Route 53 Profiles profile with a VPC. A VPC can have up to
+        two Profile associations. A Profile can be associated with up to 1,000
+        VPCs, and you can request a higher quota for the number of VPCs. For more
+        information, see Quotas on Route 53 Profiles.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/AssociateProfile
         """
@@ -43,7 +43,7 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
     def associate_resource_to_profile(
         self, **kwargs: Unpack[type_defs.AssociateResourceToProfileRequestTypeDef]
     ) -> TargetResults[type_defs.AssociateResourceToProfileResponseTypeDef]:
-        """Associates a DNS reource configuration to a Route 53 Profile.
+        """Associates a DNS resource configuration to a Route 53 Profile.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/AssociateResourceToProfile
         """
@@ -99,8 +99,8 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
     def get_profile_association(
         self, **kwargs: Unpack[type_defs.GetProfileAssociationRequestTypeDef]
     ) -> TargetResults[type_defs.GetProfileAssociationResponseTypeDef]:
-        """Retrieves a Route 53 Profile association for a VPC. A VPC can have only
-        one Profile association, but a Profile can be associated with up to 5000
+        """Retrieves a Route 53 Profile association for a VPC. A VPC can have up to
+        two Profile associations, and a Profile can be associated with up to 1,000
         VPCs.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/GetProfileAssociation
@@ -171,6 +171,18 @@ class MultiRegionRoute53Profiles(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def update_profile_association(
+        self, **kwargs: Unpack[type_defs.UpdateProfileAssociationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProfileAssociationResponseTypeDef]:
+        """Updates the name or priority of the specified Route 53 Profile association
+        with a VPC. Route 53 VPC Resolver evaluates the Profile associations for a
+        VPC in priority order, starting with the lowest value. Only the account
+        that created the association can update it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53profiles-2018-05-10/UpdateProfileAssociation
+        """
+        return self._call("UpdateProfileAssociation", kwargs)
 
     def update_profile_resource_association(
         self, **kwargs: Unpack[type_defs.UpdateProfileResourceAssociationRequestTypeDef]

@@ -62,6 +62,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TagTypeDef",
         "UntagResourceRequestTypeDef",
         "UntagResourceResponseTypeDef",
+        "UpdateProfileAssociationRequestTypeDef",
+        "UpdateProfileAssociationResponseTypeDef",
         "UpdateProfileResourceAssociationRequestTypeDef",
         "UpdateProfileResourceAssociationResponseTypeDef",
     ]
@@ -73,22 +75,24 @@ class TagTypeDef(TypedDict):
 
 
 class AssociateProfileRequestTypeDef(TypedDict):
-    Name: str
     ProfileId: str
     ResourceId: str
+    Name: str
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    Priority: NotRequired[int]
 
 
 class ProfileAssociationTypeDef(TypedDict):
-    CreationTime: NotRequired[datetime]
     Id: NotRequired[str]
-    ModificationTime: NotRequired[datetime]
     Name: NotRequired[str]
     OwnerId: NotRequired[str]
     ProfileId: NotRequired[str]
     ResourceId: NotRequired[str]
     Status: NotRequired[ProfileStatusType]
     StatusMessage: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    ModificationTime: NotRequired[datetime]
+    Priority: NotRequired[int]
 
 
 class AssociateProfileResponseTypeDef(TypedDict):
@@ -97,24 +101,24 @@ class AssociateProfileResponseTypeDef(TypedDict):
 
 
 class AssociateResourceToProfileRequestTypeDef(TypedDict):
-    Name: str
     ProfileId: str
     ResourceArn: str
+    Name: str
     ResourceProperties: NotRequired[str]
 
 
 class ProfileResourceAssociationTypeDef(TypedDict):
-    CreationTime: NotRequired[datetime]
     Id: NotRequired[str]
-    ModificationTime: NotRequired[datetime]
     Name: NotRequired[str]
     OwnerId: NotRequired[str]
     ProfileId: NotRequired[str]
     ResourceArn: NotRequired[str]
-    ResourceProperties: NotRequired[str]
     ResourceType: NotRequired[str]
+    ResourceProperties: NotRequired[str]
     Status: NotRequired[ProfileStatusType]
     StatusMessage: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    ModificationTime: NotRequired[datetime]
 
 
 class AssociateResourceToProfileResponseTypeDef(TypedDict):
@@ -123,22 +127,22 @@ class AssociateResourceToProfileResponseTypeDef(TypedDict):
 
 
 class CreateProfileRequestTypeDef(TypedDict):
-    ClientToken: str
     Name: str
+    ClientToken: str
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
 class ProfileTypeDef(TypedDict):
-    Arn: NotRequired[str]
-    ClientToken: NotRequired[str]
-    CreationTime: NotRequired[datetime]
     Id: NotRequired[str]
-    ModificationTime: NotRequired[datetime]
+    Arn: NotRequired[str]
     Name: NotRequired[str]
     OwnerId: NotRequired[str]
-    ShareStatus: NotRequired[ShareStatusType]
     Status: NotRequired[ProfileStatusType]
     StatusMessage: NotRequired[str]
+    ShareStatus: NotRequired[ShareStatusType]
+    CreationTime: NotRequired[datetime]
+    ModificationTime: NotRequired[datetime]
+    ClientToken: NotRequired[str]
 
 
 class CreateProfileResponseTypeDef(TypedDict):
@@ -203,28 +207,29 @@ class GetProfileResponseTypeDef(TypedDict):
 
 
 class ListProfileAssociationsRequestTypeDef(TypedDict):
+    ResourceId: NotRequired[str]
+    ProfileId: NotRequired[str]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
-    ProfileId: NotRequired[str]
-    ResourceId: NotRequired[str]
 
 
 class ListProfileAssociationsResponseTypeDef(TypedDict):
-    NextToken: NotRequired[str]
     ProfileAssociations: NotRequired[list[ProfileAssociationTypeDef]]
+    NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ListProfileResourceAssociationsRequestTypeDef(TypedDict):
-    MaxResults: NotRequired[int]
-    NextToken: NotRequired[str]
     ProfileId: str
     ResourceType: NotRequired[str]
+    ResourceArn: NotRequired[str]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
 
 
 class ListProfileResourceAssociationsResponseTypeDef(TypedDict):
-    NextToken: NotRequired[str]
     ProfileResourceAssociations: NotRequired[list[ProfileResourceAssociationTypeDef]]
+    NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -234,15 +239,15 @@ class ListProfilesRequestTypeDef(TypedDict):
 
 
 class ProfileSummaryTypeDef(TypedDict):
-    Arn: NotRequired[str]
     Id: NotRequired[str]
+    Arn: NotRequired[str]
     Name: NotRequired[str]
     ShareStatus: NotRequired[ShareStatusType]
 
 
 class ListProfilesResponseTypeDef(TypedDict):
-    NextToken: NotRequired[str]
     ProfileSummaries: NotRequired[list[ProfileSummaryTypeDef]]
+    NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -273,9 +278,20 @@ class UntagResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class UpdateProfileResourceAssociationRequestTypeDef(TypedDict):
+class UpdateProfileAssociationRequestTypeDef(TypedDict):
+    ProfileAssociationId: str
     Name: NotRequired[str]
+    Priority: NotRequired[int]
+
+
+class UpdateProfileAssociationResponseTypeDef(TypedDict):
+    ProfileAssociation: ProfileAssociationTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateProfileResourceAssociationRequestTypeDef(TypedDict):
     ProfileResourceAssociationId: str
+    Name: NotRequired[str]
     ResourceProperties: NotRequired[str]
 
 

@@ -79,6 +79,33 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         """
         return self._call("AssociateResolverRule", kwargs)
 
+    def batch_create_firewall_rule(
+        self, **kwargs: Unpack[type_defs.BatchCreateFirewallRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchCreateFirewallRuleResponseTypeDef]:
+        """Creates multiple DNS Firewall rules in the specified rule group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/BatchCreateFirewallRule
+        """
+        return self._call("BatchCreateFirewallRule", kwargs)
+
+    def batch_delete_firewall_rule(
+        self, **kwargs: Unpack[type_defs.BatchDeleteFirewallRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteFirewallRuleResponseTypeDef]:
+        """Deletes multiple DNS Firewall rules from the specified rule group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/BatchDeleteFirewallRule
+        """
+        return self._call("BatchDeleteFirewallRule", kwargs)
+
+    def batch_update_firewall_rule(
+        self, **kwargs: Unpack[type_defs.BatchUpdateFirewallRuleRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchUpdateFirewallRuleResponseTypeDef]:
+        """Updates multiple DNS Firewall rules in the specified rule group.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/BatchUpdateFirewallRule
+        """
+        return self._call("BatchUpdateFirewallRule", kwargs)
+
     def create_firewall_domain_list(
         self, **kwargs: Unpack[type_defs.CreateFirewallDomainListRequestTypeDef]
     ) -> TargetResults[type_defs.CreateFirewallDomainListResponseTypeDef]:
@@ -94,8 +121,7 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
     def create_firewall_rule(
         self, **kwargs: Unpack[type_defs.CreateFirewallRuleRequestTypeDef]
     ) -> TargetResults[type_defs.CreateFirewallRuleResponseTypeDef]:
-        """Creates a single DNS Firewall rule in the specified rule group, using the
-        specified domain list.
+        """Creates a single DNS Firewall rule in the specified rule group.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/CreateFirewallRule
         """
@@ -166,7 +192,10 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
     def delete_firewall_rule(
         self, **kwargs: Unpack[type_defs.DeleteFirewallRuleRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteFirewallRuleResponseTypeDef]:
-        """Deletes the specified firewall rule.
+        """Deletes the specified firewall rule. Identify the rule using either
+        FirewallDomainListId (for domain-list and DNS Firewall Advanced rules) or
+        FirewallThreatProtectionId (for partner-managed and DNS Firewall Advanced
+        rules) — together with FirewallRuleGroupId.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/DeleteFirewallRule
         """
@@ -466,6 +495,17 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         """
         return self._call("ListFirewallDomains", kwargs)
 
+    def list_firewall_rule_domains(
+        self, **kwargs: Unpack[type_defs.ListFirewallRuleDomainsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFirewallRuleDomainsResponseTypeDef]:
+        """Retrieves the domains of an AutoAllowlist firewall rule. Only the owner of
+        the rule group can call this operation. Results are paginated. Use
+        MaxResults and NextToken to retrieve additional domains.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListFirewallRuleDomains
+        """
+        return self._call("ListFirewallRuleDomains", kwargs)
+
     def list_firewall_rule_group_associations(
         self,
         **kwargs: Unpack[type_defs.ListFirewallRuleGroupAssociationsRequestTypeDef],
@@ -486,6 +526,19 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListFirewallRuleGroups
         """
         return self._call("ListFirewallRuleGroups", kwargs)
+
+    def list_firewall_rule_types(
+        self, **kwargs: Unpack[type_defs.ListFirewallRuleTypesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListFirewallRuleTypesResponseTypeDef]:
+        """Retrieves the rule-type variants that can be used in the FirewallRuleType
+        field of CreateFirewallRule and UpdateFirewallRule. Each returned
+        FirewallRuleTypeDefinition identifies one variant + value combination —
+        for example, FirewallAdvancedContentCategory + VIOLENCE_AND_HATE_SPEECH,
+        or PartnerThreatProtection + a partner-managed feed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListFirewallRuleTypes
+        """
+        return self._call("ListFirewallRuleTypes", kwargs)
 
     def list_firewall_rules(
         self, **kwargs: Unpack[type_defs.ListFirewallRulesRequestTypeDef]
@@ -675,7 +728,11 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
     def update_firewall_rule(
         self, **kwargs: Unpack[type_defs.UpdateFirewallRuleRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateFirewallRuleResponseTypeDef]:
-        """Updates the specified firewall rule.
+        """Updates the specified firewall rule. The rule's FirewallRuleType,
+        FirewallDomainListId, and top-level DnsThreatProtection match source
+        cannot be changed after creation. Rules whose Status is CREATING or
+        CREATION_FAILED cannot be updated; remove a failed rule with
+        DeleteFirewallRule.
 
         https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/UpdateFirewallRule
         """
@@ -817,6 +874,31 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_firewall_rule_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListFirewallRuleDomainsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFirewallRuleDomainsResponseTypeDef]:
+        """Every page of ListFirewallRuleDomains in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the domains of an AutoAllowlist firewall rule. Only the owner of
+        the rule group can call this operation. Results are paginated. Use
+        MaxResults and NextToken to retrieve additional domains.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListFirewallRuleDomains
+        """
+        return self._paginate(
+            "ListFirewallRuleDomains",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_firewall_rule_group_associations(
         self,
         *,
@@ -859,6 +941,33 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         """
         return self._paginate(
             "ListFirewallRuleGroups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_firewall_rule_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListFirewallRuleTypesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListFirewallRuleTypesResponseTypeDef]:
+        """Every page of ListFirewallRuleTypes in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves the rule-type variants that can be used in the FirewallRuleType
+        field of CreateFirewallRule and UpdateFirewallRule. Each returned
+        FirewallRuleTypeDefinition identifies one variant + value combination —
+        for example, FirewallAdvancedContentCategory + VIOLENCE_AND_HATE_SPEECH,
+        or PartnerThreatProtection + a partner-managed feed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListFirewallRuleTypes
+        """
+        return self._paginate(
+            "ListFirewallRuleTypes",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -1181,6 +1290,22 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
             "ListFirewallDomains", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_firewall_rule_domains(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListFirewallRuleDomainsRequestTypeDef],
+    ) -> Items[type_defs.FirewallRuleDomainTypeDef]:
+        """Each element of Domains in every page of ListFirewallRuleDomains, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListFirewallRuleDomains
+        """
+        return self._items(
+            "ListFirewallRuleDomains", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_firewall_rule_group_associations(
         self,
         *,
@@ -1216,6 +1341,22 @@ class MultiRegionRoute53Resolver(MultiRegionClient):
         """
         return self._items(
             "ListFirewallRuleGroups", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_firewall_rule_types(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListFirewallRuleTypesRequestTypeDef],
+    ) -> Items[type_defs.FirewallRuleTypeDefinitionTypeDef]:
+        """Each element of FirewallRuleTypes in every page of ListFirewallRuleTypes,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/route53resolver-2018-04-01/ListFirewallRuleTypes
+        """
+        return self._items(
+            "ListFirewallRuleTypes", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_firewall_rules(

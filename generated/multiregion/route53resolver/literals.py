@@ -12,11 +12,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BlockResponseType",
         "ConfidenceThresholdType",
         "DnsThreatProtectionType",
+        "DomainListTypeType",
         "FirewallDomainImportOperationType",
         "FirewallDomainListStatusType",
         "FirewallDomainRedirectionActionType",
+        "FirewallDomainStatusFilterType",
+        "FirewallDomainStatusType",
         "FirewallDomainUpdateOperationType",
         "FirewallFailOpenStatusType",
+        "FirewallRuleDomainSortByType",
+        "FirewallRuleDomainSortOrderType",
         "FirewallRuleGroupAssociationStatusType",
         "FirewallRuleGroupStatusType",
         "IpAddressStatusType",
@@ -45,6 +50,7 @@ BlockOverrideDnsTypeType = Literal["CNAME"]
 BlockResponseType = Literal["NODATA", "NXDOMAIN", "OVERRIDE"]
 ConfidenceThresholdType = Literal["LOW", "MEDIUM", "HIGH"]
 DnsThreatProtectionType = Literal["DGA", "DNS_TUNNELING", "DICTIONARY_DGA"]
+DomainListTypeType = Literal["THREAT", "CONTENT", "AUTOALLOWLIST"]
 FirewallDomainImportOperationType = Literal["REPLACE"]
 FirewallDomainListStatusType = Literal[
     "COMPLETE",
@@ -57,17 +63,22 @@ FirewallDomainRedirectionActionType = Literal[
     "INSPECT_REDIRECTION_DOMAIN",
     "TRUST_REDIRECTION_DOMAIN",
 ]
-FirewallDomainUpdateOperationType = Literal["ADD", "REMOVE", "REPLACE"]
+FirewallDomainStatusType = Literal["OBSERVED", "ALLOWED", "DENIED", "UNKNOWN"]
+FirewallDomainStatusFilterType = Literal["OBSERVED", "ALLOWED", "DENIED"]
+FirewallDomainUpdateOperationType = Literal["ADD", "REMOVE", "REPLACE", "DENY"]
 FirewallFailOpenStatusType = Literal[
     "ENABLED",
     "DISABLED",
     "USE_LOCAL_RESOURCE_SETTING",
 ]
+FirewallRuleDomainSortByType = Literal["TIME_ADDED", "DAILY_TOTAL", "TOTAL_REQUESTS"]
+FirewallRuleDomainSortOrderType = Literal["ASC", "DESC"]
 FirewallRuleGroupAssociationStatusType = Literal["COMPLETE", "DELETING", "UPDATING"]
 FirewallRuleGroupStatusType = Literal["COMPLETE", "DELETING", "UPDATING"]
 IpAddressStatusType = Literal[
     "CREATING",
     "FAILED_CREATION",
+    "FAILED_CREATION_INSUFFICIENT_EC2_CAPACITY_IN_OUTPOST",
     "ATTACHING",
     "ATTACHED",
     "REMAP_DETACHING",

@@ -25,11 +25,16 @@ from .literals import (
     BlockResponseType,
     ConfidenceThresholdType,
     DnsThreatProtectionType,
+    DomainListTypeType,
     FirewallDomainImportOperationType,
     FirewallDomainListStatusType,
     FirewallDomainRedirectionActionType,
+    FirewallDomainStatusFilterType,
+    FirewallDomainStatusType,
     FirewallDomainUpdateOperationType,
     FirewallFailOpenStatusType,
+    FirewallRuleDomainSortByType,
+    FirewallRuleDomainSortOrderType,
     FirewallRuleGroupAssociationStatusType,
     FirewallRuleGroupStatusType,
     IpAddressStatusType,
@@ -62,8 +67,19 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AssociateResolverQueryLogConfigResponseTypeDef",
         "AssociateResolverRuleRequestTypeDef",
         "AssociateResolverRuleResponseTypeDef",
+        "AutoAllowlistConfigTypeDef",
+        "BatchCreateFirewallRuleErrorTypeDef",
+        "BatchCreateFirewallRuleRequestTypeDef",
+        "BatchCreateFirewallRuleResponseTypeDef",
+        "BatchDeleteFirewallRuleErrorTypeDef",
+        "BatchDeleteFirewallRuleRequestTypeDef",
+        "BatchDeleteFirewallRuleResponseTypeDef",
+        "BatchUpdateFirewallRuleErrorTypeDef",
+        "BatchUpdateFirewallRuleRequestTypeDef",
+        "BatchUpdateFirewallRuleResponseTypeDef",
         "CreateFirewallDomainListRequestTypeDef",
         "CreateFirewallDomainListResponseTypeDef",
+        "CreateFirewallRuleEntryTypeDef",
         "CreateFirewallRuleGroupRequestTypeDef",
         "CreateFirewallRuleGroupResponseTypeDef",
         "CreateFirewallRuleRequestTypeDef",
@@ -78,6 +94,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateResolverRuleResponseTypeDef",
         "DeleteFirewallDomainListRequestTypeDef",
         "DeleteFirewallDomainListResponseTypeDef",
+        "DeleteFirewallRuleEntryTypeDef",
         "DeleteFirewallRuleGroupRequestTypeDef",
         "DeleteFirewallRuleGroupResponseTypeDef",
         "DeleteFirewallRuleRequestTypeDef",
@@ -98,15 +115,21 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DisassociateResolverQueryLogConfigResponseTypeDef",
         "DisassociateResolverRuleRequestTypeDef",
         "DisassociateResolverRuleResponseTypeDef",
+        "DnsThreatProtectionRuleTypeConfigTypeDef",
         "EmptyResponseMetadataTypeDef",
         "FilterTypeDef",
+        "FirewallAdvancedContentCategoryConfigTypeDef",
+        "FirewallAdvancedThreatCategoryConfigTypeDef",
         "FirewallConfigTypeDef",
         "FirewallDomainListMetadataTypeDef",
         "FirewallDomainListTypeDef",
+        "FirewallRuleDomainTypeDef",
         "FirewallRuleGroupAssociationTypeDef",
         "FirewallRuleGroupMetadataTypeDef",
         "FirewallRuleGroupTypeDef",
         "FirewallRuleTypeDef",
+        "FirewallRuleTypeDefinitionTypeDef",
+        "FirewallRuleTypeTypeDef",
         "GetFirewallConfigRequestTypeDef",
         "GetFirewallConfigResponseTypeDef",
         "GetFirewallDomainListRequestTypeDef",
@@ -148,10 +171,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListFirewallDomainListsResponseTypeDef",
         "ListFirewallDomainsRequestTypeDef",
         "ListFirewallDomainsResponseTypeDef",
+        "ListFirewallRuleDomainsQueryOptionsTypeDef",
+        "ListFirewallRuleDomainsRequestTypeDef",
+        "ListFirewallRuleDomainsResponseTypeDef",
         "ListFirewallRuleGroupAssociationsRequestTypeDef",
         "ListFirewallRuleGroupAssociationsResponseTypeDef",
         "ListFirewallRuleGroupsRequestTypeDef",
         "ListFirewallRuleGroupsResponseTypeDef",
+        "ListFirewallRuleTypesRequestTypeDef",
+        "ListFirewallRuleTypesResponseTypeDef",
         "ListFirewallRulesRequestTypeDef",
         "ListFirewallRulesResponseTypeDef",
         "ListOutpostResolversRequestTypeDef",
@@ -175,6 +203,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
         "OutpostResolverTypeDef",
+        "PartnerThreatProtectionConfigTypeDef",
         "PutFirewallRuleGroupPolicyRequestTypeDef",
         "PutFirewallRuleGroupPolicyResponseTypeDef",
         "PutResolverQueryLogConfigPolicyRequestTypeDef",
@@ -190,6 +219,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ResolverRuleConfigTypeDef",
         "ResolverRuleTypeDef",
         "ResponseMetadataTypeDef",
+        "SubscriptionInfoTypeDef",
         "TagResourceRequestTypeDef",
         "TagResourceResponseTypeDef",
         "TagTypeDef",
@@ -200,6 +230,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateFirewallConfigResponseTypeDef",
         "UpdateFirewallDomainsRequestTypeDef",
         "UpdateFirewallDomainsResponseTypeDef",
+        "UpdateFirewallRuleEntryTypeDef",
         "UpdateFirewallRuleGroupAssociationRequestTypeDef",
         "UpdateFirewallRuleGroupAssociationResponseTypeDef",
         "UpdateFirewallRuleRequestTypeDef",
@@ -336,6 +367,155 @@ class AssociateResolverRuleResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class AutoAllowlistConfigTypeDef(TypedDict):
+    InitialDataTimeframeHours: int
+    ImportFromFirewallDomainListId: NotRequired[str]
+    AutoAllowlistFirewallDomainListId: NotRequired[str]
+
+
+class DnsThreatProtectionRuleTypeConfigTypeDef(TypedDict):
+    Value: str
+    ConfidenceThreshold: ConfidenceThresholdType
+
+
+class FirewallAdvancedContentCategoryConfigTypeDef(TypedDict):
+    Category: str
+
+
+class FirewallAdvancedThreatCategoryConfigTypeDef(TypedDict):
+    Category: str
+
+
+class PartnerThreatProtectionConfigTypeDef(TypedDict):
+    Partner: str
+
+
+class FirewallRuleTypeTypeDef(TypedDict):
+    PartnerThreatProtection: NotRequired[PartnerThreatProtectionConfigTypeDef]
+    FirewallAdvancedContentCategory: NotRequired[
+        FirewallAdvancedContentCategoryConfigTypeDef
+    ]
+    FirewallAdvancedThreatCategory: NotRequired[
+        FirewallAdvancedThreatCategoryConfigTypeDef
+    ]
+    DnsThreatProtection: NotRequired[DnsThreatProtectionRuleTypeConfigTypeDef]
+    AutoAllowlist: NotRequired[AutoAllowlistConfigTypeDef]
+
+
+class CreateFirewallRuleEntryTypeDef(TypedDict):
+    CreatorRequestId: str
+    FirewallRuleGroupId: str
+    FirewallDomainListId: NotRequired[str]
+    Priority: int
+    Action: ActionType
+    BlockResponse: NotRequired[BlockResponseType]
+    BlockOverrideDomain: NotRequired[str]
+    BlockOverrideDnsType: NotRequired[BlockOverrideDnsTypeType]
+    BlockOverrideTtl: NotRequired[int]
+    Name: str
+    FirewallDomainRedirectionAction: NotRequired[FirewallDomainRedirectionActionType]
+    Qtype: NotRequired[str]
+    DnsThreatProtection: NotRequired[DnsThreatProtectionType]
+    ConfidenceThreshold: NotRequired[ConfidenceThresholdType]
+    FirewallRuleType: NotRequired[FirewallRuleTypeTypeDef]
+
+
+class BatchCreateFirewallRuleErrorTypeDef(TypedDict):
+    FirewallRule: NotRequired[CreateFirewallRuleEntryTypeDef]
+    Code: NotRequired[str]
+    Message: NotRequired[str]
+
+
+class BatchCreateFirewallRuleRequestTypeDef(TypedDict):
+    CreateFirewallRuleEntries: ReadOnly[Sequence[CreateFirewallRuleEntryTypeDef]]
+
+
+class FirewallRuleTypeDef(TypedDict):
+    FirewallRuleGroupId: NotRequired[str]
+    FirewallDomainListId: NotRequired[str]
+    FirewallThreatProtectionId: NotRequired[str]
+    Name: NotRequired[str]
+    Priority: NotRequired[int]
+    Action: NotRequired[ActionType]
+    BlockResponse: NotRequired[BlockResponseType]
+    BlockOverrideDomain: NotRequired[str]
+    BlockOverrideDnsType: NotRequired[BlockOverrideDnsTypeType]
+    BlockOverrideTtl: NotRequired[int]
+    CreatorRequestId: NotRequired[str]
+    CreationTime: NotRequired[str]
+    ModificationTime: NotRequired[str]
+    FirewallDomainRedirectionAction: NotRequired[FirewallDomainRedirectionActionType]
+    Qtype: NotRequired[str]
+    DnsThreatProtection: NotRequired[DnsThreatProtectionType]
+    ConfidenceThreshold: NotRequired[ConfidenceThresholdType]
+    FirewallRuleType: NotRequired[FirewallRuleTypeTypeDef]
+    Status: NotRequired[str]
+    StatusMessage: NotRequired[str]
+
+
+class BatchCreateFirewallRuleResponseTypeDef(TypedDict):
+    CreatedFirewallRules: NotRequired[list[FirewallRuleTypeDef]]
+    CreateErrors: NotRequired[list[BatchCreateFirewallRuleErrorTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteFirewallRuleEntryTypeDef(TypedDict):
+    FirewallRuleGroupId: str
+    FirewallDomainListId: NotRequired[str]
+    FirewallThreatProtectionId: NotRequired[str]
+    Qtype: NotRequired[str]
+
+
+class BatchDeleteFirewallRuleErrorTypeDef(TypedDict):
+    FirewallRule: NotRequired[DeleteFirewallRuleEntryTypeDef]
+    Code: NotRequired[str]
+    Message: NotRequired[str]
+
+
+class BatchDeleteFirewallRuleRequestTypeDef(TypedDict):
+    DeleteFirewallRuleEntries: ReadOnly[Sequence[DeleteFirewallRuleEntryTypeDef]]
+
+
+class BatchDeleteFirewallRuleResponseTypeDef(TypedDict):
+    DeletedFirewallRules: NotRequired[list[FirewallRuleTypeDef]]
+    DeleteErrors: NotRequired[list[BatchDeleteFirewallRuleErrorTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateFirewallRuleEntryTypeDef(TypedDict):
+    FirewallRuleGroupId: str
+    FirewallDomainListId: NotRequired[str]
+    FirewallThreatProtectionId: NotRequired[str]
+    Priority: NotRequired[int]
+    Action: NotRequired[ActionType]
+    BlockResponse: NotRequired[BlockResponseType]
+    BlockOverrideDomain: NotRequired[str]
+    BlockOverrideDnsType: NotRequired[BlockOverrideDnsTypeType]
+    BlockOverrideTtl: NotRequired[int]
+    Name: NotRequired[str]
+    FirewallDomainRedirectionAction: NotRequired[FirewallDomainRedirectionActionType]
+    Qtype: NotRequired[str]
+    DnsThreatProtection: NotRequired[DnsThreatProtectionType]
+    ConfidenceThreshold: NotRequired[ConfidenceThresholdType]
+    FirewallRuleType: NotRequired[FirewallRuleTypeTypeDef]
+
+
+class BatchUpdateFirewallRuleErrorTypeDef(TypedDict):
+    FirewallRule: NotRequired[UpdateFirewallRuleEntryTypeDef]
+    Code: NotRequired[str]
+    Message: NotRequired[str]
+
+
+class BatchUpdateFirewallRuleRequestTypeDef(TypedDict):
+    UpdateFirewallRuleEntries: ReadOnly[Sequence[UpdateFirewallRuleEntryTypeDef]]
+
+
+class BatchUpdateFirewallRuleResponseTypeDef(TypedDict):
+    UpdatedFirewallRules: NotRequired[list[FirewallRuleTypeDef]]
+    UpdateErrors: NotRequired[list[BatchUpdateFirewallRuleErrorTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CreateFirewallDomainListRequestTypeDef(TypedDict):
     CreatorRequestId: str
     Name: str
@@ -353,6 +533,8 @@ class FirewallDomainListTypeDef(TypedDict):
     CreatorRequestId: NotRequired[str]
     CreationTime: NotRequired[str]
     ModificationTime: NotRequired[str]
+    Category: NotRequired[str]
+    ManagedListType: NotRequired[DomainListTypeType]
 
 
 class CreateFirewallDomainListResponseTypeDef(TypedDict):
@@ -400,26 +582,7 @@ class CreateFirewallRuleRequestTypeDef(TypedDict):
     Qtype: NotRequired[str]
     DnsThreatProtection: NotRequired[DnsThreatProtectionType]
     ConfidenceThreshold: NotRequired[ConfidenceThresholdType]
-
-
-class FirewallRuleTypeDef(TypedDict):
-    FirewallRuleGroupId: NotRequired[str]
-    FirewallDomainListId: NotRequired[str]
-    FirewallThreatProtectionId: NotRequired[str]
-    Name: NotRequired[str]
-    Priority: NotRequired[int]
-    Action: NotRequired[ActionType]
-    BlockResponse: NotRequired[BlockResponseType]
-    BlockOverrideDomain: NotRequired[str]
-    BlockOverrideDnsType: NotRequired[BlockOverrideDnsTypeType]
-    BlockOverrideTtl: NotRequired[int]
-    CreatorRequestId: NotRequired[str]
-    CreationTime: NotRequired[str]
-    ModificationTime: NotRequired[str]
-    FirewallDomainRedirectionAction: NotRequired[FirewallDomainRedirectionActionType]
-    Qtype: NotRequired[str]
-    DnsThreatProtection: NotRequired[DnsThreatProtectionType]
-    ConfidenceThreshold: NotRequired[ConfidenceThresholdType]
+    FirewallRuleType: NotRequired[FirewallRuleTypeTypeDef]
 
 
 class CreateFirewallRuleResponseTypeDef(TypedDict):
@@ -675,6 +838,19 @@ class FirewallDomainListMetadataTypeDef(TypedDict):
     Name: NotRequired[str]
     CreatorRequestId: NotRequired[str]
     ManagedOwnerName: NotRequired[str]
+    ManagedListType: NotRequired[DomainListTypeType]
+    Category: NotRequired[str]
+    FirewallRuleGroupId: NotRequired[str]
+    FirewallThreatProtectionId: NotRequired[str]
+    Status: NotRequired[FirewallDomainListStatusType]
+
+
+class FirewallRuleDomainTypeDef(TypedDict):
+    DomainName: NotRequired[str]
+    DomainStatus: NotRequired[FirewallDomainStatusType]
+    Last24HourRequests: NotRequired[int]
+    TotalRequests: NotRequired[int]
+    AddedTime: NotRequired[str]
 
 
 class FirewallRuleGroupMetadataTypeDef(TypedDict):
@@ -684,6 +860,19 @@ class FirewallRuleGroupMetadataTypeDef(TypedDict):
     OwnerId: NotRequired[str]
     CreatorRequestId: NotRequired[str]
     ShareStatus: NotRequired[ShareStatusType]
+
+
+class SubscriptionInfoTypeDef(TypedDict):
+    VendorName: NotRequired[str]
+    ProductId: NotRequired[str]
+
+
+class FirewallRuleTypeDefinitionTypeDef(TypedDict):
+    RuleType: NotRequired[str]
+    Value: NotRequired[str]
+    DisplayName: NotRequired[str]
+    Description: NotRequired[str]
+    SubscriptionInfo: NotRequired[SubscriptionInfoTypeDef]
 
 
 class GetFirewallConfigRequestTypeDef(TypedDict):
@@ -701,6 +890,8 @@ class GetFirewallDomainListRequestTypeDef(TypedDict):
 
 class GetFirewallDomainListResponseTypeDef(TypedDict):
     FirewallDomainList: NotRequired[FirewallDomainListTypeDef]
+    FirewallRuleGroupId: NotRequired[str]
+    FirewallThreatProtectionId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -896,6 +1087,28 @@ class ListFirewallDomainsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListFirewallRuleDomainsQueryOptionsTypeDef(TypedDict):
+    DomainStatus: NotRequired[FirewallDomainStatusFilterType]
+    SortBy: NotRequired[FirewallRuleDomainSortByType]
+    SortOrder: NotRequired[FirewallRuleDomainSortOrderType]
+    DomainNameFilter: NotRequired[str]
+
+
+class ListFirewallRuleDomainsRequestTypeDef(TypedDict):
+    FirewallRuleGroupId: str
+    FirewallThreatProtectionId: NotRequired[str]
+    FirewallDomainListId: NotRequired[str]
+    QueryOptions: NotRequired[ListFirewallRuleDomainsQueryOptionsTypeDef]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListFirewallRuleDomainsResponseTypeDef(TypedDict):
+    Domains: NotRequired[list[FirewallRuleDomainTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListFirewallRuleGroupAssociationsRequestTypeDef(TypedDict):
     FirewallRuleGroupId: NotRequired[str]
     VpcId: NotRequired[str]
@@ -921,6 +1134,18 @@ class ListFirewallRuleGroupsRequestTypeDef(TypedDict):
 class ListFirewallRuleGroupsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     FirewallRuleGroups: NotRequired[list[FirewallRuleGroupMetadataTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListFirewallRuleTypesRequestTypeDef(TypedDict):
+    RuleType: NotRequired[str]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListFirewallRuleTypesResponseTypeDef(TypedDict):
+    FirewallRuleTypes: NotRequired[list[FirewallRuleTypeDefinitionTypeDef]]
+    NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1176,6 +1401,7 @@ class UpdateFirewallRuleRequestTypeDef(TypedDict):
     Qtype: NotRequired[str]
     DnsThreatProtection: NotRequired[DnsThreatProtectionType]
     ConfidenceThreshold: NotRequired[ConfidenceThresholdType]
+    FirewallRuleType: NotRequired[FirewallRuleTypeTypeDef]
 
 
 class UpdateFirewallRuleResponseTypeDef(TypedDict):

@@ -168,6 +168,29 @@ class MultiRegionRTBFabric(MultiRegionClient):
         """
         return self._call("DisassociateCertificate", kwargs)
 
+    def get_available_module(
+        self, **kwargs: Unpack[type_defs.GetAvailableModuleRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAvailableModuleResponseTypeDef]:
+        """Returns a module that you can attach. If you can't attach the module, the
+        operation returns ResourceNotFoundException, the same as for a missing
+        one.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetAvailableModule
+        """
+        return self._call("GetAvailableModule", kwargs)
+
+    def get_available_module_version(
+        self, **kwargs: Unpack[type_defs.GetAvailableModuleVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAvailableModuleVersionResponseTypeDef]:
+        """Returns an ACTIVE or DEPRECATED version of a module that you can attach.
+        If you can't attach the module, or the version is in another status, the
+        operation returns ResourceNotFoundException, the same as for a missing
+        one.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetAvailableModuleVersion
+        """
+        return self._call("GetAvailableModuleVersion", kwargs)
+
     def get_certificate_association(
         self, **kwargs: Unpack[type_defs.GetCertificateAssociationRequestTypeDef]
     ) -> TargetResults[type_defs.GetCertificateAssociationResponseTypeDef]:
@@ -232,6 +255,43 @@ class MultiRegionRTBFabric(MultiRegionClient):
         """
         return self._call("GetResponderGateway", kwargs)
 
+    def get_update(
+        self, **kwargs: Unpack[type_defs.GetUpdateRequestTypeDef]
+    ) -> TargetResults[type_defs.GetUpdateResponseTypeDef]:
+        """Returns ResourceNotFoundException for an updateId past the 90-day
+        retention window, indistinguishable in the response from an id that never
+        existed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/GetUpdate
+        """
+        return self._call("GetUpdate", kwargs)
+
+    def list_available_module_versions(
+        self, **kwargs: Unpack[type_defs.ListAvailableModuleVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAvailableModuleVersionsResponseTypeDef]:
+        """Lists the ACTIVE and DEPRECATED versions of a module that you can attach,
+        highest version first (numerically by MAJOR, then MINOR, then PATCH). If
+        you can't attach the module, the operation returns
+        ResourceNotFoundException, the same as for a missing one. If the module
+        has no ACTIVE or DEPRECATED versions, the operation returns an empty list.
+        The operation lists DEPRECATED versions so that you can inspect one that
+        you've attached, but you can't attach them. Results are paginated. Use
+        nextToken to get the next page.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListAvailableModuleVersions
+        """
+        return self._call("ListAvailableModuleVersions", kwargs)
+
+    def list_available_modules(
+        self, **kwargs: Unpack[type_defs.ListAvailableModulesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAvailableModulesResponseTypeDef]:
+        """Lists the modules that you can attach, newest first by createdAt. Results
+        are paginated. Use nextToken to get the next page.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListAvailableModules
+        """
+        return self._call("ListAvailableModules", kwargs)
+
     def list_certificate_associations(
         self, **kwargs: Unpack[type_defs.ListCertificateAssociationsRequestTypeDef]
     ) -> TargetResults[type_defs.ListCertificateAssociationsResponseTypeDef]:
@@ -285,6 +345,30 @@ class MultiRegionRTBFabric(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListTagsForResource
         """
         return self._call("ListTagsForResource", kwargs)
+
+    def list_updates(
+        self, **kwargs: Unpack[type_defs.ListUpdatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListUpdatesResponseTypeDef]:
+        """Lists the updates on a gateway. Results are paginated. Use nextToken to
+        get the next page.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListUpdates
+        """
+        return self._call("ListUpdates", kwargs)
+
+    def put_link_flows(
+        self, **kwargs: Unpack[type_defs.PutLinkFlowsRequestTypeDef]
+    ) -> TargetResults[type_defs.PutLinkFlowsResponseTypeDef]:
+        """Replaces a link's flow configuration. The change applies asynchronously.
+        The call returns once the change is accepted, and the link serves its
+        prior flows until the update commits atomically. RTB Fabric validates the
+        request before accepting it, and a request that fails validation changes
+        nothing. After the call, use GetLink. Once the change completes, the
+        link's status is ACTIVE again and its flows show the change.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/PutLinkFlows
+        """
+        return self._call("PutLinkFlows", kwargs)
 
     def reject_link(
         self, **kwargs: Unpack[type_defs.RejectLinkRequestTypeDef]
@@ -352,11 +436,68 @@ class MultiRegionRTBFabric(MultiRegionClient):
     def update_responder_gateway(
         self, **kwargs: Unpack[type_defs.UpdateResponderGatewayRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateResponderGatewayResponseTypeDef]:
-        """Updates a responder gateway.
+        """Updates the description, Auto Scaling group managed endpoint
+        configuration, trust store configuration, and client routing policy of a
+        responder gateway. This operation also updates the protocols list in the
+        listener configuration.
 
         https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/UpdateResponderGateway
         """
         return self._call("UpdateResponderGateway", kwargs)
+
+    def paginate_list_available_module_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAvailableModuleVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAvailableModuleVersionsResponseTypeDef]:
+        """Every page of ListAvailableModuleVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the ACTIVE and DEPRECATED versions of a module that you can attach,
+        highest version first (numerically by MAJOR, then MINOR, then PATCH). If
+        you can't attach the module, the operation returns
+        ResourceNotFoundException, the same as for a missing one. If the module
+        has no ACTIVE or DEPRECATED versions, the operation returns an empty list.
+        The operation lists DEPRECATED versions so that you can inspect one that
+        you've attached, but you can't attach them. Results are paginated. Use
+        nextToken to get the next page.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListAvailableModuleVersions
+        """
+        return self._paginate(
+            "ListAvailableModuleVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_available_modules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAvailableModulesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAvailableModulesResponseTypeDef]:
+        """Every page of ListAvailableModules in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the modules that you can attach, newest first by createdAt. Results
+        are paginated. Use nextToken to get the next page.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListAvailableModules
+        """
+        return self._paginate(
+            "ListAvailableModules",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
 
     def paginate_list_certificate_associations(
         self,
@@ -473,6 +614,65 @@ class MultiRegionRTBFabric(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_updates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListUpdatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListUpdatesResponseTypeDef]:
+        """Every page of ListUpdates in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the updates on a gateway. Results are paginated. Use nextToken to
+        get the next page.
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListUpdates
+        """
+        return self._paginate(
+            "ListUpdates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_available_module_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAvailableModuleVersionsRequestTypeDef],
+    ) -> Items[type_defs.AvailableModuleVersionSummaryTypeDef]:
+        """Each element of versions in every page of ListAvailableModuleVersions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListAvailableModuleVersions
+        """
+        return self._items(
+            "ListAvailableModuleVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_available_modules(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAvailableModulesRequestTypeDef],
+    ) -> Items[type_defs.AvailableModuleSummaryTypeDef]:
+        """Each element of modules in every page of ListAvailableModules, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListAvailableModules
+        """
+        return self._items(
+            "ListAvailableModules", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_certificate_associations(
         self,
         *,
@@ -555,6 +755,22 @@ class MultiRegionRTBFabric(MultiRegionClient):
         """
         return self._items(
             "ListResponderGateways", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_updates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListUpdatesRequestTypeDef],
+    ) -> Items[type_defs.UpdateSummaryTypeDef]:
+        """Each element of updates in every page of ListUpdates, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/rtbfabric-2023-05-15/ListUpdates
+        """
+        return self._items(
+            "ListUpdates", kwargs, max_items=max_items, page_size=page_size
         )
 
     def wait_certificate_associated(

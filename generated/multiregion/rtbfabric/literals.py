@@ -7,17 +7,27 @@ from typing import TYPE_CHECKING, Literal
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "CertificateAssociationStatusType",
+        "ClientRoutingPolicyType",
+        "ConfigurableActionType",
         "ConnectivityTypeType",
+        "ErrorCodeType",
+        "FailureModeType",
         "FilterTypeType",
         "GatewayTypeType",
         "LinkDirectionType",
         "LinkStatusType",
+        "ModulePermissionType",
+        "ModuleVersionStatusType",
         "ProtocolType",
         "RequesterGatewayStatusType",
         "ResponderErrorMaskingActionType",
         "ResponderErrorMaskingLoggingTypeType",
         "ResponderGatewayStatusType",
         "RuleStatusType",
+        "SubscriptionStatusType",
+        "SubscriptionTypeType",
+        "UpdateStatusType",
+        "UpdateTypeType",
     ]
 
 CertificateAssociationStatusType = Literal[
@@ -27,12 +37,28 @@ CertificateAssociationStatusType = Literal[
     "DISASSOCIATED",
     "FAILED",
 ]
+ClientRoutingPolicyType = Literal["AVAILABILITY_ZONE_AFFINITY", "ANY_AVAILABILITY_ZONE"]
+ConfigurableActionType = Literal[
+    "FILTER",
+    "ENRICH_REQUEST_EXT",
+    "ENRICH_REQUEST_HEADERS",
+    "OBSERVE",
+]
 ConnectivityTypeType = Literal[
     "DEFAULT",
     "PUBLIC_INGRESS",
     "PUBLIC_EGRESS",
     "EXTERNAL_INBOUND",
 ]
+ErrorCodeType = Literal[
+    "VPC_NOT_FOUND",
+    "EC2_SUBNET_NOT_FOUND",
+    "EC2_SECURITY_GROUP_NOT_FOUND",
+    "EC2_SUBNET_IP_EXHAUSTION",
+    "IAM_ASSUME_ROLE_ACCESS_DENIED",
+    "INTERNAL_ERROR",
+]
+FailureModeType = Literal["OPEN", "CLOSED"]
 FilterTypeType = Literal["INCLUDE", "EXCLUDE"]
 GatewayTypeType = Literal["EXTERNAL", "INTERNAL"]
 LinkDirectionType = Literal["RESPONSE", "REQUEST"]
@@ -50,7 +76,18 @@ LinkStatusType = Literal[
     "PENDING_ISOLATION",
     "ISOLATED",
     "PENDING_RESTORATION",
+    "CREATE_FAILED",
+    "DELETE_FAILED",
 ]
+ModulePermissionType = Literal[
+    "READ_REQUEST_BODY",
+    "READ_REQUEST_HEADERS",
+    "MUTATE_REQUEST_BODY",
+    "ENRICH_REQUEST_HEADERS",
+    "ENRICH_REQUEST_EXT",
+    "FILTER",
+]
+ModuleVersionStatusType = Literal["CREATING", "CREATE_FAILED", "ACTIVE", "DEPRECATED"]
 ProtocolType = Literal["HTTP", "HTTPS"]
 RequesterGatewayStatusType = Literal[
     "PENDING_CREATION",
@@ -62,6 +99,8 @@ RequesterGatewayStatusType = Literal[
     "ISOLATED",
     "PENDING_ISOLATION",
     "PENDING_RESTORATION",
+    "CREATE_FAILED",
+    "DELETE_FAILED",
 ]
 ResponderErrorMaskingActionType = Literal["NO_BID", "PASSTHROUGH"]
 ResponderErrorMaskingLoggingTypeType = Literal["NONE", "METRIC", "RESPONSE"]
@@ -75,6 +114,8 @@ ResponderGatewayStatusType = Literal[
     "ISOLATED",
     "PENDING_ISOLATION",
     "PENDING_RESTORATION",
+    "CREATE_FAILED",
+    "DELETE_FAILED",
 ]
 RuleStatusType = Literal[
     "CREATION_IN_PROGRESS",
@@ -83,4 +124,15 @@ RuleStatusType = Literal[
     "DELETION_IN_PROGRESS",
     "DELETED",
     "FAILED",
+    "CREATE_FAILED",
+    "DELETE_FAILED",
+]
+SubscriptionStatusType = Literal["ACTIVE", "EXPIRED"]
+SubscriptionTypeType = Literal["MARKETPLACE", "PRIVATE", "AWS_BUILT_IN"]
+UpdateStatusType = Literal["IN_PROGRESS", "SUCCESSFUL", "FAILED"]
+UpdateTypeType = Literal[
+    "GATEWAY_CONFIG_UPDATE",
+    "LINK_CONFIG_UPDATE",
+    "LINK_FLOW_UPDATE",
+    "ROUTING_RULE_UPDATE",
 ]

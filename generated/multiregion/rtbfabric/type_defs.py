@@ -20,17 +20,27 @@ from multiregion.type_defs import (
 
 from .literals import (
     CertificateAssociationStatusType,
+    ClientRoutingPolicyType,
+    ConfigurableActionType,
     ConnectivityTypeType,
+    ErrorCodeType,
+    FailureModeType,
     FilterTypeType,
     GatewayTypeType,
     LinkDirectionType,
     LinkStatusType,
+    ModulePermissionType,
+    ModuleVersionStatusType,
     ProtocolType,
     RequesterGatewayStatusType,
     ResponderErrorMaskingActionType,
     ResponderErrorMaskingLoggingTypeType,
     ResponderGatewayStatusType,
     RuleStatusType,
+    SubscriptionStatusType,
+    SubscriptionTypeType,
+    UpdateStatusType,
+    UpdateTypeType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
@@ -42,6 +52,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AssociateCertificateResponseTypeDef",
         "AutoScalingGroupsConfigurationOutputTypeDef",
         "AutoScalingGroupsConfigurationTypeDef",
+        "AvailableModuleSummaryTypeDef",
+        "AvailableModuleVersionSummaryTypeDef",
         "CertificateAssociationSummaryTypeDef",
         "CreateInboundExternalLinkRequestTypeDef",
         "CreateInboundExternalLinkResponseTypeDef",
@@ -71,10 +83,23 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DisassociateCertificateResponseTypeDef",
         "EksEndpointsConfigurationTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "ErrorDetailTypeDef",
         "FilterCriterionOutputTypeDef",
         "FilterCriterionTypeDef",
         "FilterOutputTypeDef",
         "FilterTypeDef",
+        "FlowModuleOutputTypeDef",
+        "FlowModuleTypeDef",
+        "FlowOutputTypeDef",
+        "FlowPhaseOutputTypeDef",
+        "FlowPhaseTypeDef",
+        "FlowPipelineOutputTypeDef",
+        "FlowPipelineTypeDef",
+        "FlowTypeDef",
+        "GetAvailableModuleRequestTypeDef",
+        "GetAvailableModuleResponseTypeDef",
+        "GetAvailableModuleVersionRequestTypeDef",
+        "GetAvailableModuleVersionResponseTypeDef",
         "GetCertificateAssociationRequestTypeDef",
         "GetCertificateAssociationResponseTypeDef",
         "GetInboundExternalLinkRequestTypeDef",
@@ -89,14 +114,23 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetRequesterGatewayResponseTypeDef",
         "GetResponderGatewayRequestTypeDef",
         "GetResponderGatewayResponseTypeDef",
+        "GetUpdateRequestTypeDef",
+        "GetUpdateResponseTypeDef",
         "HeaderTagActionTypeDef",
         "HealthCheckConfigTypeDef",
         "LinkApplicationLogConfigurationTypeDef",
         "LinkApplicationLogSamplingTypeDef",
         "LinkAttributesOutputTypeDef",
         "LinkAttributesTypeDef",
+        "LinkConfigParametersTypeDef",
+        "LinkFlowParametersTypeDef",
         "LinkLogSettingsTypeDef",
         "LinkRoutingRuleSummaryTypeDef",
+        "LinkTargetTypeDef",
+        "ListAvailableModuleVersionsRequestTypeDef",
+        "ListAvailableModuleVersionsResponseTypeDef",
+        "ListAvailableModulesRequestTypeDef",
+        "ListAvailableModulesResponseTypeDef",
         "ListCertificateAssociationsRequestTypeDef",
         "ListCertificateAssociationsResponseTypeDef",
         "ListLinkRoutingRulesRequestTypeDef",
@@ -110,6 +144,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListResponderGatewaysResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
+        "ListUpdatesRequestTypeDef",
+        "ListUpdatesResponseTypeDef",
         "ListenerConfigOutputTypeDef",
         "ListenerConfigTypeDef",
         "ManagedEndpointConfigurationOutputTypeDef",
@@ -122,18 +158,28 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "NoBidModuleParametersTypeDef",
         "OpenRtbAttributeModuleParametersOutputTypeDef",
         "OpenRtbAttributeModuleParametersTypeDef",
+        "PhasedPipelineOutputTypeDef",
+        "PhasedPipelineTypeDef",
+        "PutLinkFlowsRequestTypeDef",
+        "PutLinkFlowsResponseTypeDef",
         "QueryStringKeyValuePairTypeDef",
         "RateLimiterModuleParametersTypeDef",
         "RejectLinkRequestTypeDef",
         "RejectLinkResponseTypeDef",
         "ResponderErrorMaskingForHttpCodeOutputTypeDef",
         "ResponderErrorMaskingForHttpCodeTypeDef",
+        "ResponderGatewayConfigParametersTypeDef",
         "ResponseMetadataTypeDef",
+        "RoutingRuleParametersTypeDef",
+        "RoutingRuleTargetTypeDef",
         "RuleConditionTypeDef",
+        "SequentialPipelineOutputTypeDef",
+        "SequentialPipelineTypeDef",
         "TagResourceRequestTypeDef",
         "TagResourceResponseTypeDef",
         "TrustStoreConfigurationOutputTypeDef",
         "TrustStoreConfigurationTypeDef",
+        "UnitTypeDef",
         "UntagResourceRequestTypeDef",
         "UntagResourceResponseTypeDef",
         "UpdateLinkModuleFlowRequestTypeDef",
@@ -142,10 +188,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateLinkResponseTypeDef",
         "UpdateLinkRoutingRuleRequestTypeDef",
         "UpdateLinkRoutingRuleResponseTypeDef",
+        "UpdateParametersTypeDef",
         "UpdateRequesterGatewayRequestTypeDef",
         "UpdateRequesterGatewayResponseTypeDef",
         "UpdateResponderGatewayRequestTypeDef",
         "UpdateResponderGatewayResponseTypeDef",
+        "UpdateSummaryTypeDef",
+        "UpdateTargetTypeDef",
+        "UpdateTypeDef",
     ]
 
 
@@ -182,6 +232,12 @@ class AcceptLinkRequestTypeDef(TypedDict):
     attributes: NotRequired[ReadOnly[LinkAttributesTypeDef]]
     logSettings: LinkLogSettingsTypeDef
     timeoutInMillis: NotRequired[int]
+
+
+class ErrorDetailTypeDef(TypedDict):
+    code: ErrorCodeType
+    message: str
+    resourceIds: NotRequired[list[str]]
 
 
 class ResponderErrorMaskingForHttpCodeOutputTypeDef(TypedDict):
@@ -263,6 +319,7 @@ class AcceptLinkResponseTypeDef(TypedDict):
     attributes: NotRequired[LinkAttributesOutputTypeDef]
     logSettings: NotRequired[LinkLogSettingsTypeDef]
     connectivityType: NotRequired[ConnectivityTypeType]
+    errorDetails: NotRequired[list[ErrorDetailTypeDef]]
     linkId: str
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -301,6 +358,22 @@ class AutoScalingGroupsConfigurationTypeDef(TypedDict):
     autoScalingGroupNames: ReadOnly[Sequence[str]]
     roleArn: str
     healthCheckConfig: NotRequired[HealthCheckConfigTypeDef]
+
+
+class AvailableModuleSummaryTypeDef(TypedDict):
+    moduleId: str
+    moduleArn: str
+    moduleName: str
+    subscriptionType: SubscriptionTypeType
+    subscriptionStatus: SubscriptionStatusType
+    marketplaceProductId: NotRequired[str]
+
+
+class AvailableModuleVersionSummaryTypeDef(TypedDict):
+    version: str
+    moduleVersionArn: str
+    status: ModuleVersionStatusType
+    createdAt: datetime
 
 
 class CertificateAssociationSummaryTypeDef(TypedDict):
@@ -348,6 +421,7 @@ class CreateLinkResponseTypeDef(TypedDict):
     attributes: NotRequired[LinkAttributesOutputTypeDef]
     logSettings: NotRequired[LinkLogSettingsTypeDef]
     connectivityType: NotRequired[ConnectivityTypeType]
+    errorDetails: NotRequired[list[ErrorDetailTypeDef]]
     linkId: str
     customerProvidedId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -453,6 +527,7 @@ class CreateResponderGatewayRequestTypeDef(TypedDict):
     description: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
     gatewayType: NotRequired[GatewayTypeType]
+    clientRoutingPolicy: NotRequired[ClientRoutingPolicyType]
 
 
 class ListenerConfigOutputTypeDef(TypedDict):
@@ -464,6 +539,7 @@ class CreateResponderGatewayResponseTypeDef(TypedDict):
     status: ResponderGatewayStatusType
     listenerConfig: NotRequired[ListenerConfigOutputTypeDef]
     externalInboundEndpoint: NotRequired[str]
+    clientRoutingPolicy: NotRequired[ClientRoutingPolicyType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -553,6 +629,103 @@ class FilterTypeDef(TypedDict):
     criteria: ReadOnly[Sequence[FilterCriterionTypeDef]]
 
 
+class FlowModuleOutputTypeDef(TypedDict):
+    name: str
+    moduleVersionArn: str
+    selectedActions: NotRequired[list[ConfigurableActionType]]
+    failureMode: NotRequired[FailureModeType]
+    activationPercentage: NotRequired[float]
+    configurationValues: NotRequired[str]
+
+
+class FlowModuleTypeDef(TypedDict):
+    name: str
+    moduleVersionArn: str
+    selectedActions: NotRequired[ReadOnly[Sequence[ConfigurableActionType]]]
+    failureMode: NotRequired[FailureModeType]
+    activationPercentage: NotRequired[float]
+    configurationValues: NotRequired[str]
+
+
+class FlowPhaseOutputTypeDef(TypedDict):
+    modules: list[FlowModuleOutputTypeDef]
+
+
+class PhasedPipelineOutputTypeDef(TypedDict):
+    phases: list[FlowPhaseOutputTypeDef]
+
+
+class SequentialPipelineOutputTypeDef(TypedDict):
+    modules: list[FlowModuleOutputTypeDef]
+
+
+class FlowPipelineOutputTypeDef(TypedDict):
+    sequential: NotRequired[SequentialPipelineOutputTypeDef]
+    phased: NotRequired[PhasedPipelineOutputTypeDef]
+
+
+class FlowOutputTypeDef(TypedDict):
+    name: str
+    pipeline: FlowPipelineOutputTypeDef
+
+
+class FlowPhaseTypeDef(TypedDict):
+    modules: ReadOnly[Sequence[FlowModuleTypeDef]]
+
+
+class PhasedPipelineTypeDef(TypedDict):
+    phases: ReadOnly[Sequence[FlowPhaseTypeDef]]
+
+
+class SequentialPipelineTypeDef(TypedDict):
+    modules: ReadOnly[Sequence[FlowModuleTypeDef]]
+
+
+class FlowPipelineTypeDef(TypedDict):
+    sequential: NotRequired[ReadOnly[SequentialPipelineTypeDef]]
+    phased: NotRequired[ReadOnly[PhasedPipelineTypeDef]]
+
+
+class FlowTypeDef(TypedDict):
+    name: str
+    pipeline: ReadOnly[FlowPipelineTypeDef]
+
+
+class GetAvailableModuleRequestTypeDef(TypedDict):
+    moduleId: str
+
+
+class GetAvailableModuleResponseTypeDef(TypedDict):
+    moduleId: str
+    moduleArn: str
+    moduleName: str
+    description: NotRequired[str]
+    subscriptionType: SubscriptionTypeType
+    subscriptionStatus: SubscriptionStatusType
+    marketplaceProductId: NotRequired[str]
+    createdAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetAvailableModuleVersionRequestTypeDef(TypedDict):
+    moduleId: str
+    version: str
+
+
+class GetAvailableModuleVersionResponseTypeDef(TypedDict):
+    moduleId: str
+    version: str
+    moduleVersionArn: str
+    status: ModuleVersionStatusType
+    permissions: list[ModulePermissionType]
+    configurableActions: list[ConfigurableActionType]
+    configurationSchema: NotRequired[str]
+    releaseNotes: NotRequired[str]
+    createdAt: datetime
+    updatedAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetCertificateAssociationRequestTypeDef(TypedDict):
     gatewayId: str
     acmCertificateArn: str
@@ -564,6 +737,7 @@ class GetCertificateAssociationResponseTypeDef(TypedDict):
     status: CertificateAssociationStatusType
     associatedAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
+    errorDetails: NotRequired[list[ErrorDetailTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -585,6 +759,9 @@ class GetInboundExternalLinkResponseTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     logSettings: NotRequired[LinkLogSettingsTypeDef]
     connectivityType: NotRequired[ConnectivityTypeType]
+    errorDetails: NotRequired[list[ErrorDetailTypeDef]]
+    lockToken: NotRequired[str]
+    flows: NotRequired[list[FlowOutputTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -605,10 +782,13 @@ class GetLinkResponseTypeDef(TypedDict):
     attributes: NotRequired[LinkAttributesOutputTypeDef]
     logSettings: NotRequired[LinkLogSettingsTypeDef]
     connectivityType: NotRequired[ConnectivityTypeType]
+    errorDetails: NotRequired[list[ErrorDetailTypeDef]]
     linkId: str
     tags: NotRequired[dict[str, str]]
     httpResponderAllowed: NotRequired[bool]
     timeoutInMillis: NotRequired[int]
+    lockToken: NotRequired[str]
+    flows: NotRequired[list[FlowOutputTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -628,6 +808,7 @@ class GetLinkRoutingRuleResponseTypeDef(TypedDict):
     createdAt: datetime
     updatedAt: datetime
     tags: NotRequired[dict[str, str]]
+    errorDetails: NotRequired[list[ErrorDetailTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -649,6 +830,9 @@ class GetOutboundExternalLinkResponseTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     logSettings: NotRequired[LinkLogSettingsTypeDef]
     connectivityType: NotRequired[ConnectivityTypeType]
+    errorDetails: NotRequired[list[ErrorDetailTypeDef]]
+    lockToken: NotRequired[str]
+    flows: NotRequired[list[FlowOutputTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -662,6 +846,7 @@ class GetRequesterGatewayResponseTypeDef(TypedDict):
     description: NotRequired[str]
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
+    errorDetails: NotRequired[list[ErrorDetailTypeDef]]
     vpcId: str
     subnetIds: list[str]
     securityGroupIds: list[str]
@@ -693,6 +878,7 @@ class GetResponderGatewayResponseTypeDef(TypedDict):
     description: NotRequired[str]
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
+    errorDetails: NotRequired[list[ErrorDetailTypeDef]]
     domainName: NotRequired[str]
     port: int
     protocol: ProtocolType
@@ -703,10 +889,82 @@ class GetResponderGatewayResponseTypeDef(TypedDict):
     tags: NotRequired[dict[str, str]]
     activeLinksCount: NotRequired[int]
     totalLinksCount: NotRequired[int]
-    inboundLinksCount: NotRequired[int]
     linksRequestedCount: NotRequired[int]
     gatewayType: NotRequired[GatewayTypeType]
     externalInboundEndpoint: NotRequired[str]
+    clientRoutingPolicy: NotRequired[ClientRoutingPolicyType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetUpdateRequestTypeDef(TypedDict):
+    gatewayId: str
+    updateId: str
+
+
+class LinkConfigParametersTypeDef(TypedDict):
+    logSettings: NotRequired[LinkLogSettingsTypeDef]
+    timeoutInMillis: NotRequired[int]
+
+
+class LinkFlowParametersTypeDef(TypedDict):
+    modules: NotRequired[list[ModuleConfigurationOutputTypeDef]]
+    flows: NotRequired[list[FlowOutputTypeDef]]
+
+
+class ResponderGatewayConfigParametersTypeDef(TypedDict):
+    description: NotRequired[str]
+    clientRoutingPolicy: NotRequired[ClientRoutingPolicyType]
+    domainName: NotRequired[str]
+    port: int
+    protocol: ProtocolType
+    listenerConfig: NotRequired[ListenerConfigOutputTypeDef]
+    trustStoreConfiguration: NotRequired[TrustStoreConfigurationOutputTypeDef]
+    managedEndpointConfiguration: NotRequired[ManagedEndpointConfigurationOutputTypeDef]
+
+
+class RoutingRuleParametersTypeDef(TypedDict):
+    priority: int
+    conditions: RuleConditionTypeDef
+
+
+class UpdateParametersTypeDef(TypedDict):
+    responderGatewayConfig: NotRequired[ResponderGatewayConfigParametersTypeDef]
+    linkConfig: NotRequired[LinkConfigParametersTypeDef]
+    linkFlow: NotRequired[LinkFlowParametersTypeDef]
+    routingRule: NotRequired[RoutingRuleParametersTypeDef]
+
+
+class LinkTargetTypeDef(TypedDict):
+    linkId: str
+
+
+class RoutingRuleTargetTypeDef(TypedDict):
+    linkId: str
+    ruleId: str
+
+
+class UnitTypeDef(TypedDict):
+    pass
+
+
+class UpdateTargetTypeDef(TypedDict):
+    gateway: NotRequired[UnitTypeDef]
+    link: NotRequired[LinkTargetTypeDef]
+    routingRule: NotRequired[RoutingRuleTargetTypeDef]
+
+
+class UpdateTypeDef(TypedDict):
+    updateId: str
+    type: UpdateTypeType
+    status: UpdateStatusType
+    target: UpdateTargetTypeDef
+    createdAt: datetime
+    parameters: NotRequired[UpdateParametersTypeDef]
+    errorDetails: NotRequired[list[ErrorDetailTypeDef]]
+
+
+class GetUpdateResponseTypeDef(TypedDict):
+    update: UpdateTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -717,6 +975,33 @@ class LinkRoutingRuleSummaryTypeDef(TypedDict):
     status: RuleStatusType
     createdAt: datetime
     updatedAt: datetime
+    errorDetails: NotRequired[list[ErrorDetailTypeDef]]
+
+
+class ListAvailableModuleVersionsRequestTypeDef(TypedDict):
+    moduleId: str
+    status: NotRequired[ModuleVersionStatusType]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListAvailableModuleVersionsResponseTypeDef(TypedDict):
+    moduleId: str
+    versions: list[AvailableModuleVersionSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAvailableModulesRequestTypeDef(TypedDict):
+    subscriptionType: NotRequired[SubscriptionTypeType]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListAvailableModulesResponseTypeDef(TypedDict):
+    modules: list[AvailableModuleSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ListCertificateAssociationsRequestTypeDef(TypedDict):
@@ -762,6 +1047,7 @@ class ListLinksResponseStructureTypeDef(TypedDict):
     attributes: NotRequired[LinkAttributesOutputTypeDef]
     logSettings: NotRequired[LinkLogSettingsTypeDef]
     connectivityType: NotRequired[ConnectivityTypeType]
+    errorDetails: NotRequired[list[ErrorDetailTypeDef]]
     linkId: str
     tags: NotRequired[dict[str, str]]
     publicEndpoint: NotRequired[str]
@@ -804,6 +1090,29 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListUpdatesRequestTypeDef(TypedDict):
+    gatewayId: str
+    linkId: NotRequired[str]
+    ruleId: NotRequired[str]
+    type: NotRequired[UpdateTypeType]
+    status: NotRequired[UpdateStatusType]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class UpdateSummaryTypeDef(TypedDict):
+    updateId: str
+    type: UpdateTypeType
+    status: UpdateStatusType
+    createdAt: datetime
+
+
+class ListUpdatesResponseTypeDef(TypedDict):
+    updates: list[UpdateSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class OpenRtbAttributeModuleParametersTypeDef(TypedDict):
     filterType: FilterTypeType
     filterConfiguration: ReadOnly[Sequence[FilterTypeDef]]
@@ -824,6 +1133,22 @@ class ModuleConfigurationTypeDef(TypedDict):
     moduleParameters: NotRequired[ReadOnly[ModuleParametersTypeDef]]
 
 
+class PutLinkFlowsRequestTypeDef(TypedDict):
+    gatewayId: str
+    linkId: str
+    clientToken: NotRequired[str]
+    lockToken: str
+    flows: ReadOnly[Sequence[FlowTypeDef]]
+
+
+class PutLinkFlowsResponseTypeDef(TypedDict):
+    gatewayId: str
+    linkId: str
+    status: LinkStatusType
+    updateId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class RejectLinkRequestTypeDef(TypedDict):
     gatewayId: str
     linkId: str
@@ -841,6 +1166,7 @@ class RejectLinkResponseTypeDef(TypedDict):
     attributes: NotRequired[LinkAttributesOutputTypeDef]
     logSettings: NotRequired[LinkLogSettingsTypeDef]
     connectivityType: NotRequired[ConnectivityTypeType]
+    errorDetails: NotRequired[list[ErrorDetailTypeDef]]
     linkId: str
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -874,6 +1200,7 @@ class UpdateLinkModuleFlowResponseTypeDef(TypedDict):
     gatewayId: str
     linkId: str
     status: LinkStatusType
+    updateId: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -882,11 +1209,13 @@ class UpdateLinkRequestTypeDef(TypedDict):
     linkId: str
     logSettings: NotRequired[LinkLogSettingsTypeDef]
     timeoutInMillis: NotRequired[int]
+    clientToken: NotRequired[str]
 
 
 class UpdateLinkResponseTypeDef(TypedDict):
     linkId: str
     status: LinkStatusType
+    updateId: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -896,12 +1225,14 @@ class UpdateLinkRoutingRuleRequestTypeDef(TypedDict):
     ruleId: str
     priority: int
     conditions: RuleConditionTypeDef
+    clientToken: NotRequired[str]
 
 
 class UpdateLinkRoutingRuleResponseTypeDef(TypedDict):
     ruleId: str
     status: RuleStatusType
     updatedAt: datetime
+    updateId: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -929,9 +1260,12 @@ class UpdateResponderGatewayRequestTypeDef(TypedDict):
     clientToken: str
     gatewayId: str
     description: NotRequired[str]
+    clientRoutingPolicy: NotRequired[ClientRoutingPolicyType]
 
 
 class UpdateResponderGatewayResponseTypeDef(TypedDict):
     gatewayId: str
     status: ResponderGatewayStatusType
+    clientRoutingPolicy: NotRequired[ClientRoutingPolicyType]
+    updateId: str
     ResponseMetadata: ResponseMetadataTypeDef

@@ -412,6 +412,7 @@ class PutRumEventsRequestTypeDef(TypedDict):
     UserDetails: UserDetailsTypeDef
     RumEvents: ReadOnly[Sequence[RumEventTypeDef]]
     Alias: NotRequired[str]
+    SessionMetadata: NotRequired[ReadOnly[DocumentValue]]
 
 
 class PutRumEventsResponseTypeDef(TypedDict):

@@ -22,7 +22,10 @@ __all__ = ["MultiRegionS3"]
 
 
 class MultiRegionS3(MultiRegionClient):
-    """Amazon Simple Storage Service"""
+    """For information about using the Amazon S3 API—including authentication,
+    signing requests, code examples, and error handling—see the Amazon S3
+    Developer Guide.
+    """
 
     _service_name = "s3"
     _generated_from = BOTOCORE_VERSION
@@ -216,9 +219,8 @@ class MultiRegionS3(MultiRegionClient):
         ],
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
         """We recommend that you delete your S3 Metadata configurations by using the
-        V2 DeleteBucketMetadataTableConfiguration API operation. We no longer
-        recommend using the V1 DeleteBucketMetadataTableConfiguration API
-        operation.
+        V2 DeleteBucketMetadataConfiguration API operation. We no longer recommend
+        using the V1 DeleteBucketMetadataTableConfiguration API operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/DeleteBucketMetadataTableConfiguration
         """
@@ -288,6 +290,18 @@ class MultiRegionS3(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/DeleteObject
         """
         return self._call("DeleteObject", kwargs)
+
+    def delete_object_annotation(
+        self, **kwargs: Unpack[type_defs.DeleteObjectAnnotationRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteObjectAnnotationOutputTypeDef]:
+        """Deletes a specific annotation from an Amazon S3 object. Use the
+        x-amz-object-if-match header to perform a conditional delete that only
+        succeeds if the object's ETag matches the provided value, preventing race
+        conditions during concurrent updates.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/DeleteObjectAnnotation
+        """
+        return self._call("DeleteObjectAnnotation", kwargs)
 
     def delete_object_tagging(
         self, **kwargs: Unpack[type_defs.DeleteObjectTaggingRequestTypeDef]
@@ -463,7 +477,7 @@ class MultiRegionS3(MultiRegionClient):
         **kwargs: Unpack[type_defs.GetBucketMetadataTableConfigurationRequestTypeDef],
     ) -> TargetResults[type_defs.GetBucketMetadataTableConfigurationOutputTypeDef]:
         """We recommend that you retrieve your S3 Metadata configurations by using
-        the V2 GetBucketMetadataTableConfiguration API operation. We no longer
+        the V2 GetBucketMetadataConfiguration API operation. We no longer
         recommend using the V1 GetBucketMetadataTableConfiguration API operation.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetBucketMetadataTableConfiguration
@@ -590,6 +604,16 @@ class MultiRegionS3(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetObjectAcl
         """
         return self._call("GetObjectAcl", kwargs)
+
+    def get_object_annotation(
+        self, **kwargs: Unpack[type_defs.GetObjectAnnotationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetObjectAnnotationOutputTypeDef]:
+        """Retrieves an annotation from an Amazon S3 object. To use this operation,
+        you must have the s3:GetObjectAnnotation permission.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/GetObjectAnnotation
+        """
+        return self._call("GetObjectAnnotation", kwargs)
 
     def get_object_attributes(
         self, **kwargs: Unpack[type_defs.GetObjectAttributesRequestTypeDef]
@@ -760,6 +784,17 @@ class MultiRegionS3(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListMultipartUploads
         """
         return self._call("ListMultipartUploads", kwargs)
+
+    def list_object_annotations(
+        self, **kwargs: Unpack[type_defs.ListObjectAnnotationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListObjectAnnotationsOutputTypeDef]:
+        """Lists the annotations attached to an Amazon S3 object. Results are
+        paginated, with a maximum of 1,000 annotations per object. Use the
+        AnnotationPrefix parameter to filter the results by name prefix.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListObjectAnnotations
+        """
+        return self._call("ListObjectAnnotations", kwargs)
 
     def list_object_versions(
         self, **kwargs: Unpack[type_defs.ListObjectVersionsRequestTypeDef]
@@ -1048,6 +1083,17 @@ class MultiRegionS3(MultiRegionClient):
         """
         return self._call("PutObjectAcl", kwargs)
 
+    def put_object_annotation(
+        self, **kwargs: Unpack[type_defs.PutObjectAnnotationRequestTypeDef]
+    ) -> TargetResults[type_defs.PutObjectAnnotationOutputTypeDef]:
+        """Attaches an annotation to an Amazon S3 object. An annotation is a named
+        payload of 1 byte to 1 MiB that you can associate with a specific object
+        or object version. Each object can have up to 1,000 annotations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/PutObjectAnnotation
+        """
+        return self._call("PutObjectAnnotation", kwargs)
+
     def put_object_legal_hold(
         self, **kwargs: Unpack[type_defs.PutObjectLegalHoldRequestTypeDef]
     ) -> TargetResults[type_defs.PutObjectLegalHoldOutputTypeDef]:
@@ -1122,6 +1168,20 @@ class MultiRegionS3(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/SelectObjectContent
         """
         return self._call("SelectObjectContent", kwargs)
+
+    def update_bucket_metadata_annotation_table_configuration(
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateBucketMetadataAnnotationTableConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Updates the annotation table configuration for an Amazon S3 bucket's
+        metadata configuration. Use this operation to enable or disable the
+        annotation table, or to update its associated IAM role.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/UpdateBucketMetadataAnnotationTableConfiguration
+        """
+        return self._call("UpdateBucketMetadataAnnotationTableConfiguration", kwargs)
 
     def update_bucket_metadata_inventory_table_configuration(
         self,
@@ -1259,6 +1319,31 @@ class MultiRegionS3(MultiRegionClient):
         """
         return self._paginate(
             "ListMultipartUploads",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_object_annotations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListObjectAnnotationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListObjectAnnotationsOutputTypeDef]:
+        """Every page of ListObjectAnnotations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the annotations attached to an Amazon S3 object. Results are
+        paginated, with a maximum of 1,000 annotations per object. Use the
+        AnnotationPrefix parameter to filter the results by name prefix.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListObjectAnnotations
+        """
+        return self._paginate(
+            "ListObjectAnnotations",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -1409,6 +1494,22 @@ class MultiRegionS3(MultiRegionClient):
         """
         return self._items(
             "ListMultipartUploads", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_object_annotations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListObjectAnnotationsRequestTypeDef],
+    ) -> Items[type_defs.AnnotationEntryTypeDef]:
+        """Each element of Annotations in every page of ListObjectAnnotations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3-2006-03-01/ListObjectAnnotations
+        """
+        return self._items(
+            "ListObjectAnnotations", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_object_versions(

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Literal
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AnalyticsS3ExportFileFormatType",
+        "AnnotationConfigurationStateType",
+        "AnnotationDirectiveType",
         "ArchiveStatusType",
         "BucketAbacStatusType",
         "BucketAccelerateStatusType",
@@ -47,6 +49,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ObjectAttributesType",
         "ObjectCannedACLType",
         "ObjectLockEnabledType",
+        "ObjectLockEventHoldType",
         "ObjectLockLegalHoldStatusType",
         "ObjectLockModeType",
         "ObjectLockRetentionModeType",
@@ -79,9 +82,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TransitionDefaultMinimumObjectSizeType",
         "TransitionStorageClassType",
         "TypeType",
+        "UseSourceMultiRegionKeyStatusType",
     ]
 
 AnalyticsS3ExportFileFormatType = Literal["CSV"]
+AnnotationConfigurationStateType = Literal["ENABLED", "DISABLED"]
+AnnotationDirectiveType = Literal["COPY", "EXCLUDE"]
 ArchiveStatusType = Literal["ARCHIVE_ACCESS", "DEEP_ARCHIVE_ACCESS"]
 BucketAbacStatusType = Literal["Enabled", "Disabled"]
 BucketAccelerateStatusType = Literal["Enabled", "Suspended"]
@@ -182,6 +188,10 @@ EventType = Literal[
     "s3:ObjectTagging:*",
     "s3:ObjectTagging:Put",
     "s3:ObjectTagging:Delete",
+    "s3:ObjectAnnotation:*",
+    "s3:ObjectAnnotation:Put",
+    "s3:ObjectAnnotation:Delete",
+    "s3:ObjectRetention:Put",
 ]
 ExistingObjectReplicationStatusType = Literal["Enabled", "Disabled"]
 ExpirationStateType = Literal["ENABLED", "DISABLED"]
@@ -206,12 +216,15 @@ InventoryOptionalFieldType = Literal[
     "ObjectLockRetainUntilDate",
     "ObjectLockMode",
     "ObjectLockLegalHoldStatus",
+    "ObjectLockEventHoldStatus",
+    "ObjectLockEventHoldDuration",
     "IntelligentTieringAccessTier",
     "BucketKeyStatus",
     "ChecksumAlgorithm",
     "ObjectAccessControlList",
     "ObjectOwner",
     "LifecycleExpirationDate",
+    "IntelligentTieringReferenceDate",
 ]
 JSONTypeType = Literal["DOCUMENT", "LINES"]
 LocationTypeType = Literal["AvailabilityZone", "LocalZone"]
@@ -236,6 +249,7 @@ ObjectCannedACLType = Literal[
     "bucket-owner-full-control",
 ]
 ObjectLockEnabledType = Literal["Enabled"]
+ObjectLockEventHoldType = Literal["ON", "OFF"]
 ObjectLockLegalHoldStatusType = Literal["ON", "OFF"]
 ObjectLockModeType = Literal["GOVERNANCE", "COMPLIANCE"]
 ObjectLockRetentionModeType = Literal["GOVERNANCE", "COMPLIANCE"]
@@ -258,6 +272,8 @@ ObjectStorageClassType = Literal[
     "EXPRESS_ONEZONE",
     "FSX_OPENZFS",
     "FSX_ONTAP",
+    "AWS_BACKUP_WARM",
+    "AWS_BACKUP_LOW_COST_WARM",
 ]
 ObjectVersionStorageClassType = Literal["STANDARD"]
 OptionalObjectAttributesType = Literal["RestoreStatus"]
@@ -275,7 +291,13 @@ RequestChargedType = Literal["requester"]
 RequestPayerType = Literal["requester"]
 RestoreRequestTypeType = Literal["SELECT"]
 S3TablesBucketTypeType = Literal["aws", "customer"]
-ServerSideEncryptionType = Literal["AES256", "aws:fsx", "aws:kms", "aws:kms:dsse"]
+ServerSideEncryptionType = Literal[
+    "AES256",
+    "aws:fsx",
+    "aws:backup",
+    "aws:kms",
+    "aws:kms:dsse",
+]
 SessionModeType = Literal["ReadOnly", "ReadWrite"]
 SseKmsEncryptedObjectsStatusType = Literal["Enabled", "Disabled"]
 StorageClassType = Literal[
@@ -292,6 +314,8 @@ StorageClassType = Literal[
     "EXPRESS_ONEZONE",
     "FSX_OPENZFS",
     "FSX_ONTAP",
+    "AWS_BACKUP_WARM",
+    "AWS_BACKUP_LOW_COST_WARM",
 ]
 StorageClassAnalysisSchemaVersionType = Literal["V_1"]
 TableSseAlgorithmType = Literal["aws:kms", "AES256"]
@@ -310,3 +334,4 @@ TransitionStorageClassType = Literal[
     "GLACIER_IR",
 ]
 TypeType = Literal["CanonicalUser", "AmazonCustomerByEmail", "Group"]
+UseSourceMultiRegionKeyStatusType = Literal["Enabled", "Disabled"]

@@ -22,6 +22,8 @@ from multiregion.type_defs import (
 
 from .literals import (
     AnalyticsS3ExportFileFormatType,
+    AnnotationConfigurationStateType,
+    AnnotationDirectiveType,
     ArchiveStatusType,
     BucketAbacStatusType,
     BucketAccelerateStatusType,
@@ -62,6 +64,7 @@ from .literals import (
     ObjectAttributesType,
     ObjectCannedACLType,
     ObjectLockEnabledType,
+    ObjectLockEventHoldType,
     ObjectLockLegalHoldStatusType,
     ObjectLockModeType,
     ObjectLockRetentionModeType,
@@ -94,6 +97,7 @@ from .literals import (
     TransitionDefaultMinimumObjectSizeType,
     TransitionStorageClassType,
     TypeType,
+    UseSourceMultiRegionKeyStatusType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
@@ -113,6 +117,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AnalyticsFilterOutputTypeDef",
         "AnalyticsFilterTypeDef",
         "AnalyticsS3BucketDestinationTypeDef",
+        "AnnotationEntryTypeDef",
+        "AnnotationTableConfigurationResultTypeDef",
+        "AnnotationTableConfigurationTypeDef",
+        "AnnotationTableConfigurationUpdatesTypeDef",
         "BlockedEncryptionTypesOutputTypeDef",
         "BlockedEncryptionTypesTypeDef",
         "BucketInfoTypeDef",
@@ -165,6 +173,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteBucketWebsiteRequestTypeDef",
         "DeleteMarkerEntryTypeDef",
         "DeleteMarkerReplicationTypeDef",
+        "DeleteObjectAnnotationOutputTypeDef",
+        "DeleteObjectAnnotationRequestTypeDef",
         "DeleteObjectOutputTypeDef",
         "DeleteObjectRequestTypeDef",
         "DeleteObjectTaggingOutputTypeDef",
@@ -184,6 +194,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ErrorDocumentTypeDef",
         "ErrorTypeDef",
         "EventBridgeConfigurationTypeDef",
+        "EventHoldDurationTypeDef",
         "EventStream",
         "ExistingObjectReplicationTypeDef",
         "FilterRuleTypeDef",
@@ -238,6 +249,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetBucketWebsiteRequestTypeDef",
         "GetObjectAclOutputTypeDef",
         "GetObjectAclRequestTypeDef",
+        "GetObjectAnnotationOutputTypeDef",
+        "GetObjectAnnotationRequestTypeDef",
         "GetObjectAttributesOutputTypeDef",
         "GetObjectAttributesPartsTypeDef",
         "GetObjectAttributesRequestTypeDef",
@@ -311,6 +324,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListDirectoryBucketsRequestTypeDef",
         "ListMultipartUploadsOutputTypeDef",
         "ListMultipartUploadsRequestTypeDef",
+        "ListObjectAnnotationsOutputTypeDef",
+        "ListObjectAnnotationsRequestTypeDef",
         "ListObjectVersionsOutputTypeDef",
         "ListObjectVersionsRequestTypeDef",
         "ListObjectsOutputTypeDef",
@@ -391,6 +406,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PutBucketWebsiteRequestTypeDef",
         "PutObjectAclOutputTypeDef",
         "PutObjectAclRequestTypeDef",
+        "PutObjectAnnotationOutputTypeDef",
+        "PutObjectAnnotationRequestTypeDef",
         "PutObjectLegalHoldOutputTypeDef",
         "PutObjectLegalHoldRequestTypeDef",
         "PutObjectLockConfigurationOutputTypeDef",
@@ -419,6 +436,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ReplicationRuleAndOperatorTypeDef",
         "ReplicationRuleFilterOutputTypeDef",
         "ReplicationRuleFilterTypeDef",
+        "ReplicationRuleNotOperatorOutputTypeDef",
+        "ReplicationRuleNotOperatorTypeDef",
+        "ReplicationRuleOrOperatorOutputTypeDef",
+        "ReplicationRuleOrOperatorTypeDef",
         "ReplicationRuleOutputTypeDef",
         "ReplicationRuleTypeDef",
         "ReplicationTimeTypeDef",
@@ -471,6 +492,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TopicConfigurationTypeDef",
         "TransitionOutputTypeDef",
         "TransitionTypeDef",
+        "UpdateBucketMetadataAnnotationTableConfigurationRequestTypeDef",
         "UpdateBucketMetadataInventoryTableConfigurationRequestTypeDef",
         "UpdateBucketMetadataJournalTableConfigurationRequestTypeDef",
         "UpdateObjectEncryptionRequestTypeDef",
@@ -479,6 +501,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UploadPartCopyRequestTypeDef",
         "UploadPartOutputTypeDef",
         "UploadPartRequestTypeDef",
+        "UseSourceMultiRegionKeyTypeDef",
         "VersioningConfigurationTypeDef",
         "WebsiteConfigurationTypeDef",
         "WriteGetObjectResponseRequestTypeDef",
@@ -495,6 +518,7 @@ class AbortIncompleteMultipartUploadTypeDef(TypedDict):
 
 class AbortMultipartUploadOutputTypeDef(TypedDict):
     RequestCharged: NotRequired[RequestChargedType]
+    VersionId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -595,6 +619,46 @@ class AnalyticsConfigurationTypeDef(TypedDict):
     Id: str
     Filter: NotRequired[ReadOnly[AnalyticsFilterTypeDef]]
     StorageClassAnalysis: StorageClassAnalysisTypeDef
+
+
+class AnnotationEntryTypeDef(TypedDict):
+    AnnotationName: str
+    LastModified: datetime
+    ETag: NotRequired[str]
+    ChecksumAlgorithm: NotRequired[list[ChecksumAlgorithmType]]
+    Size: int
+    ReplicationStatus: NotRequired[ReplicationStatusType]
+
+
+class ErrorDetailsTypeDef(TypedDict):
+    ErrorCode: NotRequired[str]
+    ErrorMessage: NotRequired[str]
+
+
+class AnnotationTableConfigurationResultTypeDef(TypedDict):
+    ConfigurationState: AnnotationConfigurationStateType
+    TableStatus: NotRequired[str]
+    Error: NotRequired[ErrorDetailsTypeDef]
+    TableName: NotRequired[str]
+    TableArn: NotRequired[str]
+    Role: NotRequired[str]
+
+
+class MetadataTableEncryptionConfigurationTypeDef(TypedDict):
+    SseAlgorithm: TableSseAlgorithmType
+    KmsKeyArn: NotRequired[str]
+
+
+class AnnotationTableConfigurationTypeDef(TypedDict):
+    ConfigurationState: AnnotationConfigurationStateType
+    EncryptionConfiguration: NotRequired[MetadataTableEncryptionConfigurationTypeDef]
+    Role: NotRequired[str]
+
+
+class AnnotationTableConfigurationUpdatesTypeDef(TypedDict):
+    ConfigurationState: AnnotationConfigurationStateType
+    EncryptionConfiguration: NotRequired[MetadataTableEncryptionConfigurationTypeDef]
+    Role: NotRequired[str]
 
 
 class BlockedEncryptionTypesOutputTypeDef(TypedDict):
@@ -911,6 +975,7 @@ class CopyObjectRequestTypeDef(TypedDict):
     Metadata: NotRequired[ReadOnly[Mapping[str, str]]]
     MetadataDirective: NotRequired[MetadataDirectiveType]
     TaggingDirective: NotRequired[TaggingDirectiveType]
+    AnnotationDirective: NotRequired[AnnotationDirectiveType]
     ServerSideEncryption: NotRequired[ServerSideEncryptionType]
     StorageClass: NotRequired[StorageClassType]
     WebsiteRedirectLocation: NotRequired[str]
@@ -928,6 +993,9 @@ class CopyObjectRequestTypeDef(TypedDict):
     ObjectLockMode: NotRequired[ObjectLockModeType]
     ObjectLockRetainUntilDate: NotRequired[ReadOnly[datetime | str]]
     ObjectLockLegalHoldStatus: NotRequired[ObjectLockLegalHoldStatusType]
+    ObjectLockEventHold: NotRequired[ObjectLockEventHoldType]
+    ObjectLockEventHoldDurationDays: NotRequired[int]
+    ObjectLockEventHoldDurationYears: NotRequired[int]
     ExpectedBucketOwner: NotRequired[str]
     ExpectedSourceBucketOwner: NotRequired[str]
 
@@ -959,11 +1027,6 @@ class CreateBucketConfigurationTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
-class MetadataTableEncryptionConfigurationTypeDef(TypedDict):
-    SseAlgorithm: TableSseAlgorithmType
-    KmsKeyArn: NotRequired[str]
-
-
 class InventoryTableConfigurationTypeDef(TypedDict):
     ConfigurationState: InventoryConfigurationStateType
     EncryptionConfiguration: NotRequired[MetadataTableEncryptionConfigurationTypeDef]
@@ -982,6 +1045,7 @@ class JournalTableConfigurationTypeDef(TypedDict):
 class MetadataConfigurationTypeDef(TypedDict):
     JournalTableConfiguration: JournalTableConfigurationTypeDef
     InventoryTableConfiguration: NotRequired[InventoryTableConfigurationTypeDef]
+    AnnotationTableConfiguration: NotRequired[AnnotationTableConfigurationTypeDef]
 
 
 class CreateBucketMetadataConfigurationRequestTypeDef(TypedDict):
@@ -1044,6 +1108,7 @@ class CreateMultipartUploadOutputTypeDef(TypedDict):
     RequestCharged: NotRequired[RequestChargedType]
     ChecksumAlgorithm: NotRequired[ChecksumAlgorithmType]
     ChecksumType: NotRequired[ChecksumTypeType]
+    VersionId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1076,6 +1141,9 @@ class CreateMultipartUploadRequestTypeDef(TypedDict):
     ObjectLockMode: NotRequired[ObjectLockModeType]
     ObjectLockRetainUntilDate: NotRequired[ReadOnly[datetime | str]]
     ObjectLockLegalHoldStatus: NotRequired[ObjectLockLegalHoldStatusType]
+    ObjectLockEventHold: NotRequired[ObjectLockEventHoldType]
+    ObjectLockEventHoldDurationDays: NotRequired[int]
+    ObjectLockEventHoldDurationYears: NotRequired[int]
     ExpectedBucketOwner: NotRequired[str]
     ChecksumAlgorithm: NotRequired[ChecksumAlgorithmType]
     ChecksumType: NotRequired[ChecksumTypeType]
@@ -1106,10 +1174,16 @@ class CreateSessionRequestTypeDef(TypedDict):
     BucketKeyEnabled: NotRequired[bool]
 
 
+class EventHoldDurationTypeDef(TypedDict):
+    Days: NotRequired[int]
+    Years: NotRequired[int]
+
+
 class DefaultRetentionTypeDef(TypedDict):
     Mode: NotRequired[ObjectLockRetentionModeType]
     Days: NotRequired[int]
     Years: NotRequired[int]
+    DefaultEventHold: NotRequired[EventHoldDurationTypeDef]
 
 
 class DeleteBucketAnalyticsConfigurationRequestTypeDef(TypedDict):
@@ -1203,6 +1277,22 @@ class DeleteMarkerReplicationTypeDef(TypedDict):
     Status: NotRequired[DeleteMarkerReplicationStatusType]
 
 
+class DeleteObjectAnnotationOutputTypeDef(TypedDict):
+    ObjectVersionId: NotRequired[str]
+    RequestCharged: NotRequired[RequestChargedType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteObjectAnnotationRequestTypeDef(TypedDict):
+    Bucket: str
+    Key: str
+    AnnotationName: str
+    VersionId: NotRequired[str]
+    RequestPayer: NotRequired[RequestPayerType]
+    ExpectedBucketOwner: NotRequired[str]
+    ObjectIfMatch: NotRequired[str]
+
+
 class DeleteObjectOutputTypeDef(TypedDict):
     DeleteMarker: NotRequired[bool]
     VersionId: NotRequired[str]
@@ -1290,8 +1380,13 @@ class DestinationResultTypeDef(TypedDict):
     TableNamespace: NotRequired[str]
 
 
+class UseSourceMultiRegionKeyTypeDef(TypedDict):
+    Status: UseSourceMultiRegionKeyStatusType
+
+
 class EncryptionConfigurationTypeDef(TypedDict):
     ReplicaKmsKeyID: NotRequired[str]
+    UseSourceMultiRegionKey: NotRequired[UseSourceMultiRegionKeyTypeDef]
 
 
 class ReplicationTimeValueTypeDef(TypedDict):
@@ -1326,11 +1421,6 @@ class EncryptionTypeDef(TypedDict):
 
 class EndEventTypeDef(TypedDict):
     pass
-
-
-class ErrorDetailsTypeDef(TypedDict):
-    ErrorCode: NotRequired[str]
-    ErrorMessage: NotRequired[str]
 
 
 class ErrorDocumentTypeDef(TypedDict):
@@ -1645,6 +1735,9 @@ class MetadataConfigurationResultTypeDef(TypedDict):
     InventoryTableConfigurationResult: NotRequired[
         InventoryTableConfigurationResultTypeDef
     ]
+    AnnotationTableConfigurationResult: NotRequired[
+        AnnotationTableConfigurationResultTypeDef
+    ]
 
 
 class GetBucketMetadataConfigurationResultTypeDef(TypedDict):
@@ -1768,15 +1861,28 @@ class GetBucketPolicyStatusRequestTypeDef(TypedDict):
     ExpectedBucketOwner: NotRequired[str]
 
 
+class ReplicationRuleOrOperatorOutputTypeDef(TypedDict):
+    Prefixes: NotRequired[list[str]]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
+class ReplicationRuleNotOperatorOutputTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Tag: NotRequired[TagTypeDef]
+    Or: NotRequired[ReplicationRuleOrOperatorOutputTypeDef]
+
+
 class ReplicationRuleAndOperatorOutputTypeDef(TypedDict):
     Prefix: NotRequired[str]
     Tags: NotRequired[list[TagTypeDef]]
+    Not: NotRequired[ReplicationRuleNotOperatorOutputTypeDef]
 
 
 class ReplicationRuleFilterOutputTypeDef(TypedDict):
     Prefix: NotRequired[str]
     Tag: NotRequired[TagTypeDef]
     And: NotRequired[ReplicationRuleAndOperatorOutputTypeDef]
+    Not: NotRequired[ReplicationRuleNotOperatorOutputTypeDef]
 
 
 class ReplicaModificationsTypeDef(TypedDict):
@@ -1898,6 +2004,39 @@ class GetObjectAclRequestTypeDef(TypedDict):
     VersionId: NotRequired[str]
     RequestPayer: NotRequired[RequestPayerType]
     ExpectedBucketOwner: NotRequired[str]
+
+
+class GetObjectAnnotationOutputTypeDef(TypedDict):
+    AnnotationPayload: NotRequired[StreamingBody]
+    ObjectVersionId: NotRequired[str]
+    LastModified: NotRequired[datetime]
+    ContentLength: NotRequired[int]
+    ETag: NotRequired[str]
+    ChecksumCRC32: NotRequired[str]
+    ChecksumCRC32C: NotRequired[str]
+    ChecksumCRC64NVME: NotRequired[str]
+    ChecksumSHA1: NotRequired[str]
+    ChecksumSHA256: NotRequired[str]
+    ChecksumSHA512: NotRequired[str]
+    ChecksumMD5: NotRequired[str]
+    ChecksumXXHASH64: NotRequired[str]
+    ChecksumXXHASH3: NotRequired[str]
+    ChecksumXXHASH128: NotRequired[str]
+    ChecksumType: NotRequired[ChecksumTypeType]
+    ServerSideEncryption: NotRequired[ServerSideEncryptionType]
+    RequestCharged: NotRequired[RequestChargedType]
+    ReplicationStatus: NotRequired[ReplicationStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetObjectAnnotationRequestTypeDef(TypedDict):
+    Bucket: str
+    Key: str
+    AnnotationName: str
+    VersionId: NotRequired[str]
+    RequestPayer: NotRequired[RequestPayerType]
+    ExpectedBucketOwner: NotRequired[str]
+    ChecksumMode: NotRequired[ChecksumModeType]
 
 
 class ObjectPartTypeDef(TypedDict):
@@ -2031,6 +2170,9 @@ class GetObjectOutputTypeDef(TypedDict):
     ObjectLockMode: NotRequired[ObjectLockModeType]
     ObjectLockRetainUntilDate: NotRequired[datetime]
     ObjectLockLegalHoldStatus: NotRequired[ObjectLockLegalHoldStatusType]
+    ObjectLockEventHold: NotRequired[ObjectLockEventHoldType]
+    ObjectLockEventHoldDurationDays: NotRequired[int]
+    ObjectLockEventHoldDurationYears: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2061,6 +2203,8 @@ class GetObjectRequestTypeDef(TypedDict):
 class ObjectLockRetentionOutputTypeDef(TypedDict):
     Mode: NotRequired[ObjectLockRetentionModeType]
     RetainUntilDate: NotRequired[datetime]
+    EventHold: NotRequired[ObjectLockEventHoldType]
+    EventHoldDuration: NotRequired[EventHoldDurationTypeDef]
 
 
 class GetObjectRetentionOutputTypeDef(TypedDict):
@@ -2182,6 +2326,9 @@ class HeadObjectOutputTypeDef(TypedDict):
     ObjectLockMode: NotRequired[ObjectLockModeType]
     ObjectLockRetainUntilDate: NotRequired[datetime]
     ObjectLockLegalHoldStatus: NotRequired[ObjectLockLegalHoldStatusType]
+    ObjectLockEventHold: NotRequired[ObjectLockEventHoldType]
+    ObjectLockEventHoldDurationDays: NotRequired[int]
+    ObjectLockEventHoldDurationYears: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2408,6 +2555,7 @@ class MultipartUploadTypeDef(TypedDict):
     Initiator: NotRequired[InitiatorTypeDef]
     ChecksumAlgorithm: NotRequired[ChecksumAlgorithmType]
     ChecksumType: NotRequired[ChecksumTypeType]
+    VersionId: NotRequired[str]
 
 
 class ListMultipartUploadsOutputTypeDef(TypedDict):
@@ -2437,6 +2585,31 @@ class ListMultipartUploadsRequestTypeDef(TypedDict):
     UploadIdMarker: NotRequired[str]
     ExpectedBucketOwner: NotRequired[str]
     RequestPayer: NotRequired[RequestPayerType]
+
+
+class ListObjectAnnotationsOutputTypeDef(TypedDict):
+    Annotations: NotRequired[list[AnnotationEntryTypeDef]]
+    Bucket: NotRequired[str]
+    Key: NotRequired[str]
+    ObjectVersionId: NotRequired[str]
+    AnnotationPrefix: NotRequired[str]
+    MaxAnnotationResults: NotRequired[int]
+    AnnotationCount: NotRequired[int]
+    ContinuationToken: NotRequired[str]
+    NextContinuationToken: NotRequired[str]
+    RequestCharged: NotRequired[RequestChargedType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListObjectAnnotationsRequestTypeDef(TypedDict):
+    Bucket: str
+    Key: str
+    VersionId: NotRequired[str]
+    MaxAnnotationResults: NotRequired[int]
+    AnnotationPrefix: NotRequired[str]
+    ContinuationToken: NotRequired[str]
+    RequestPayer: NotRequired[RequestPayerType]
+    ExpectedBucketOwner: NotRequired[str]
 
 
 class RestoreStatusTypeDef(TypedDict):
@@ -2599,6 +2772,7 @@ class ListPartsOutputTypeDef(TypedDict):
     RequestCharged: NotRequired[RequestChargedType]
     ChecksumAlgorithm: NotRequired[ChecksumAlgorithmType]
     ChecksumType: NotRequired[ChecksumTypeType]
+    VersionId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2738,6 +2912,8 @@ class ObjectEncryptionTypeDef(TypedDict):
 class ObjectLockRetentionTypeDef(TypedDict):
     Mode: NotRequired[ObjectLockRetentionModeType]
     RetainUntilDate: NotRequired[ReadOnly[datetime | str]]
+    EventHold: NotRequired[ObjectLockEventHoldType]
+    EventHoldDuration: NotRequired[EventHoldDurationTypeDef]
 
 
 class TaggingTypeDef(TypedDict):
@@ -2930,15 +3106,28 @@ class PutBucketPolicyRequestTypeDef(TypedDict):
     ExpectedBucketOwner: NotRequired[str]
 
 
+class ReplicationRuleOrOperatorTypeDef(TypedDict):
+    Prefixes: NotRequired[ReadOnly[Sequence[str]]]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class ReplicationRuleNotOperatorTypeDef(TypedDict):
+    Prefix: NotRequired[str]
+    Tag: NotRequired[TagTypeDef]
+    Or: NotRequired[ReadOnly[ReplicationRuleOrOperatorTypeDef]]
+
+
 class ReplicationRuleAndOperatorTypeDef(TypedDict):
     Prefix: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    Not: NotRequired[ReadOnly[ReplicationRuleNotOperatorTypeDef]]
 
 
 class ReplicationRuleFilterTypeDef(TypedDict):
     Prefix: NotRequired[str]
     Tag: NotRequired[TagTypeDef]
     And: NotRequired[ReadOnly[ReplicationRuleAndOperatorTypeDef]]
+    Not: NotRequired[ReadOnly[ReplicationRuleNotOperatorTypeDef]]
 
 
 class ReplicationRuleTypeDef(TypedDict):
@@ -3035,6 +3224,50 @@ class PutObjectAclRequestTypeDef(TypedDict):
     Key: str
     RequestPayer: NotRequired[RequestPayerType]
     VersionId: NotRequired[str]
+    ExpectedBucketOwner: NotRequired[str]
+
+
+class PutObjectAnnotationOutputTypeDef(TypedDict):
+    Key: NotRequired[str]
+    AnnotationName: NotRequired[str]
+    ObjectVersionId: NotRequired[str]
+    ETag: NotRequired[str]
+    ChecksumCRC32: NotRequired[str]
+    ChecksumCRC32C: NotRequired[str]
+    ChecksumCRC64NVME: NotRequired[str]
+    ChecksumSHA1: NotRequired[str]
+    ChecksumSHA256: NotRequired[str]
+    ChecksumSHA512: NotRequired[str]
+    ChecksumMD5: NotRequired[str]
+    ChecksumXXHASH64: NotRequired[str]
+    ChecksumXXHASH3: NotRequired[str]
+    ChecksumXXHASH128: NotRequired[str]
+    ChecksumType: NotRequired[ChecksumTypeType]
+    ServerSideEncryption: NotRequired[ServerSideEncryptionType]
+    RequestCharged: NotRequired[RequestChargedType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutObjectAnnotationRequestTypeDef(TypedDict):
+    Bucket: str
+    Key: str
+    VersionId: NotRequired[str]
+    AnnotationName: str
+    AnnotationPayload: ReadOnly[bytes | str | IO[Any]]
+    ObjectIfMatch: NotRequired[str]
+    ChecksumAlgorithm: NotRequired[ChecksumAlgorithmType]
+    ChecksumCRC32: NotRequired[str]
+    ChecksumCRC32C: NotRequired[str]
+    ChecksumCRC64NVME: NotRequired[str]
+    ChecksumSHA1: NotRequired[str]
+    ChecksumSHA256: NotRequired[str]
+    ChecksumSHA512: NotRequired[str]
+    ChecksumMD5: NotRequired[str]
+    ChecksumXXHASH64: NotRequired[str]
+    ChecksumXXHASH3: NotRequired[str]
+    ChecksumXXHASH128: NotRequired[str]
+    ContentMD5: NotRequired[str]
+    RequestPayer: NotRequired[RequestPayerType]
     ExpectedBucketOwner: NotRequired[str]
 
 
@@ -3141,6 +3374,9 @@ class PutObjectRequestTypeDef(TypedDict):
     ObjectLockMode: NotRequired[ObjectLockModeType]
     ObjectLockRetainUntilDate: NotRequired[ReadOnly[datetime | str]]
     ObjectLockLegalHoldStatus: NotRequired[ObjectLockLegalHoldStatusType]
+    ObjectLockEventHold: NotRequired[ObjectLockEventHoldType]
+    ObjectLockEventHoldDurationDays: NotRequired[int]
+    ObjectLockEventHoldDurationYears: NotRequired[int]
     ExpectedBucketOwner: NotRequired[str]
 
 
@@ -3288,6 +3524,14 @@ class SelectObjectContentRequestTypeDef(TypedDict):
     ExpectedBucketOwner: NotRequired[str]
 
 
+class UpdateBucketMetadataAnnotationTableConfigurationRequestTypeDef(TypedDict):
+    Bucket: str
+    ContentMD5: NotRequired[str]
+    ChecksumAlgorithm: NotRequired[ChecksumAlgorithmType]
+    AnnotationTableConfiguration: AnnotationTableConfigurationUpdatesTypeDef
+    ExpectedBucketOwner: NotRequired[str]
+
+
 class UpdateBucketMetadataInventoryTableConfigurationRequestTypeDef(TypedDict):
     Bucket: str
     ContentMD5: NotRequired[str]
@@ -3329,6 +3573,7 @@ class UploadPartCopyOutputTypeDef(TypedDict):
     SSEKMSKeyId: NotRequired[str]
     BucketKeyEnabled: NotRequired[bool]
     RequestCharged: NotRequired[RequestChargedType]
+    VersionId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -3372,6 +3617,7 @@ class UploadPartOutputTypeDef(TypedDict):
     SSEKMSKeyId: NotRequired[str]
     BucketKeyEnabled: NotRequired[bool]
     RequestCharged: NotRequired[RequestChargedType]
+    VersionId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

@@ -590,7 +590,11 @@ class MultiRegionS3Control(MultiRegionClient):
     ) -> TargetResults[type_defs.GetDataAccessResultTypeDef]:
         """Returns a temporary access credential from S3 Access Grants to the grantee
         or client application. The temporary credential is an Amazon Web Services
-        STS token that grants them access to the S3 data.
+        STS token that grants them access to the S3 data. By default, S3 Access
+        Grants searches for a matching grant in the instance of the Amazon Web
+        Services account ID in the request. To also search instances shared with
+        the caller through Amazon Web Services Resource Access Manager (RAM), set
+        the InstanceScope parameter to ALL.
 
         https://docs.aws.amazon.com/goto/WebAPI/s3control-2018-08-20/GetDataAccess
         """
@@ -746,8 +750,12 @@ class MultiRegionS3Control(MultiRegionClient):
         Amazon S3 data through S3 Access Grants. The caller (grantee) can be an
         Identity and Access Management (IAM) identity or Amazon Web Services
         Identity Center corporate directory identity. You must pass the Amazon Web
-        Services account of the S3 data owner (grantor) in the request. You can,
-        optionally, narrow the results by GrantScope, using a fragment of the
+        Services account of the S3 data owner (grantor) in the request. By
+        default, S3 Access Grants returns grants from the instance of the Amazon
+        Web Services account ID in the request. To return grants from all
+        instances shared with the caller's account through Amazon Web Services
+        Resource Access Manager (RAM), set the InstanceScope parameter to ALL. You
+        can, optionally, narrow the results by GrantScope, using a fragment of the
         data's S3 path, and S3 Access Grants will return only the grants with a
         path that contains the path fragment. You can also pass the
         AllowedByApplication filter in the request, which returns only the grants
@@ -1109,8 +1117,12 @@ class MultiRegionS3Control(MultiRegionClient):
         Amazon S3 data through S3 Access Grants. The caller (grantee) can be an
         Identity and Access Management (IAM) identity or Amazon Web Services
         Identity Center corporate directory identity. You must pass the Amazon Web
-        Services account of the S3 data owner (grantor) in the request. You can,
-        optionally, narrow the results by GrantScope, using a fragment of the
+        Services account of the S3 data owner (grantor) in the request. By
+        default, S3 Access Grants returns grants from the instance of the Amazon
+        Web Services account ID in the request. To return grants from all
+        instances shared with the caller's account through Amazon Web Services
+        Resource Access Manager (RAM), set the InstanceScope parameter to ALL. You
+        can, optionally, narrow the results by GrantScope, using a fragment of the
         data's S3 path, and S3 Access Grants will return only the grants with a
         path that contains the path fragment. You can also pass the
         AllowedByApplication filter in the request, which returns only the grants

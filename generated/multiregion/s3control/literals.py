@@ -18,6 +18,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FormatType",
         "GeneratedManifestFormatType",
         "GranteeTypeType",
+        "InstanceScopeType",
         "JobManifestFieldNameType",
         "JobManifestFormatType",
         "JobReportFormatType",
@@ -42,13 +43,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ReplicationStorageClassType",
         "ReplicationTimeStatusType",
         "RequestedJobStatusType",
+        "S3AnnotationDirectiveType",
         "S3CannedAccessControlListType",
         "S3ChecksumAlgorithmType",
         "S3GlacierJobTierType",
         "S3GranteeTypeIdentifierType",
         "S3MetadataDirectiveType",
+        "S3ObjectLockEventHoldType",
         "S3ObjectLockLegalHoldStatusType",
         "S3ObjectLockModeType",
+        "S3ObjectLockRetentionEventHoldType",
         "S3ObjectLockRetentionModeType",
         "S3PermissionType",
         "S3PrefixTypeType",
@@ -103,6 +107,7 @@ ExpirationStatusType = Literal["Enabled", "Disabled"]
 FormatType = Literal["CSV", "Parquet"]
 GeneratedManifestFormatType = Literal["S3InventoryReport_CSV_20211130"]
 GranteeTypeType = Literal["DIRECTORY_USER", "DIRECTORY_GROUP", "IAM"]
+InstanceScopeType = Literal["SELF", "ALL"]
 JobManifestFieldNameType = Literal["Ignore", "Bucket", "Key", "VersionId"]
 JobManifestFormatType = Literal[
     "S3BatchOperations_CSV_20180820",
@@ -183,6 +188,7 @@ ReplicationStorageClassType = Literal[
 ]
 ReplicationTimeStatusType = Literal["Enabled", "Disabled"]
 RequestedJobStatusType = Literal["Cancelled", "Ready"]
+S3AnnotationDirectiveType = Literal["COPY", "EXCLUDE"]
 S3CannedAccessControlListType = Literal[
     "private",
     "public-read",
@@ -207,8 +213,10 @@ S3ChecksumAlgorithmType = Literal[
 S3GlacierJobTierType = Literal["BULK", "STANDARD"]
 S3GranteeTypeIdentifierType = Literal["id", "emailAddress", "uri"]
 S3MetadataDirectiveType = Literal["COPY", "REPLACE"]
+S3ObjectLockEventHoldType = Literal["ON", "OFF"]
 S3ObjectLockLegalHoldStatusType = Literal["OFF", "ON"]
 S3ObjectLockModeType = Literal["COMPLIANCE", "GOVERNANCE"]
+S3ObjectLockRetentionEventHoldType = Literal["ON", "OFF"]
 S3ObjectLockRetentionModeType = Literal["COMPLIANCE", "GOVERNANCE"]
 S3PermissionType = Literal["FULL_CONTROL", "READ", "WRITE", "READ_ACP", "WRITE_ACP"]
 S3PrefixTypeType = Literal["Object"]

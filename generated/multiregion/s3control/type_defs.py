@@ -31,6 +31,7 @@ from .literals import (
     FormatType,
     GeneratedManifestFormatType,
     GranteeTypeType,
+    InstanceScopeType,
     JobManifestFieldNameType,
     JobManifestFormatType,
     JobReportFormatType,
@@ -55,13 +56,16 @@ from .literals import (
     ReplicationStorageClassType,
     ReplicationTimeStatusType,
     RequestedJobStatusType,
+    S3AnnotationDirectiveType,
     S3CannedAccessControlListType,
     S3ChecksumAlgorithmType,
     S3GlacierJobTierType,
     S3GranteeTypeIdentifierType,
     S3MetadataDirectiveType,
+    S3ObjectLockEventHoldType,
     S3ObjectLockLegalHoldStatusType,
     S3ObjectLockModeType,
+    S3ObjectLockRetentionEventHoldType,
     S3ObjectLockRetentionModeType,
     S3PermissionType,
     S3PrefixTypeType,
@@ -214,6 +218,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GranteeTypeDef",
         "IncludeOutputTypeDef",
         "IncludeTypeDef",
+        "IntAccessTiersTypeDef",
         "JobDescriptorTypeDef",
         "JobFailureTypeDef",
         "JobListDescriptorTypeDef",
@@ -352,7 +357,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "S3JobManifestGeneratorOutputTypeDef",
         "S3JobManifestGeneratorTypeDef",
         "S3ManifestOutputLocationTypeDef",
+        "S3ObjectLockEventHoldDurationTypeDef",
         "S3ObjectLockLegalHoldTypeDef",
+        "S3ObjectLockRetentionEventHoldDurationTypeDef",
         "S3ObjectMetadataOutputTypeDef",
         "S3ObjectMetadataTypeDef",
         "S3ObjectOwnerTypeDef",
@@ -384,6 +391,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StorageLensAwsOrgTypeDef",
         "StorageLensConfigurationOutputTypeDef",
         "StorageLensConfigurationTypeDef",
+        "StorageLensCostAndUsageReportsPrefixLevelTypeDef",
+        "StorageLensCostAndUsageReportsPublishTypeDef",
+        "StorageLensCostAndUsageReportsSelectionCriteriaTypeDef",
         "StorageLensDataExportEncryptionTypeDef",
         "StorageLensDataExportTypeDef",
         "StorageLensExpandedPrefixesDataExportTypeDef",
@@ -890,6 +900,11 @@ class S3GrantTypeDef(TypedDict):
     Permission: NotRequired[S3PermissionType]
 
 
+class S3ObjectLockEventHoldDurationTypeDef(TypedDict):
+    Days: NotRequired[int]
+    Years: NotRequired[int]
+
+
 class S3ObjectMetadataTypeDef(TypedDict):
     CacheControl: NotRequired[str]
     ContentDisposition: NotRequired[str]
@@ -914,6 +929,7 @@ class S3CopyObjectOperationTypeDef(TypedDict):
     CannedAccessControlList: NotRequired[S3CannedAccessControlListType]
     AccessControlGrants: NotRequired[ReadOnly[Sequence[S3GrantTypeDef]]]
     MetadataDirective: NotRequired[S3MetadataDirectiveType]
+    AnnotationDirective: NotRequired[S3AnnotationDirectiveType]
     ModifiedSinceConstraint: NotRequired[ReadOnly[datetime | str]]
     NewObjectMetadata: NotRequired[ReadOnly[S3ObjectMetadataTypeDef]]
     NewObjectTagging: NotRequired[ReadOnly[Sequence[S3TagTypeDef]]]
@@ -928,6 +944,8 @@ class S3CopyObjectOperationTypeDef(TypedDict):
     ObjectLockRetainUntilDate: NotRequired[ReadOnly[datetime | str]]
     BucketKeyEnabled: NotRequired[bool]
     ChecksumAlgorithm: NotRequired[S3ChecksumAlgorithmType]
+    ObjectLockEventHold: NotRequired[S3ObjectLockEventHoldType]
+    ObjectLockEventHoldDuration: NotRequired[S3ObjectLockEventHoldDurationTypeDef]
 
 
 class S3DeleteObjectTaggingOperationTypeDef(TypedDict):
@@ -970,9 +988,16 @@ class S3SetObjectLegalHoldOperationTypeDef(TypedDict):
     LegalHold: S3ObjectLockLegalHoldTypeDef
 
 
+class S3ObjectLockRetentionEventHoldDurationTypeDef(TypedDict):
+    Days: NotRequired[int]
+    Years: NotRequired[int]
+
+
 class S3RetentionTypeDef(TypedDict):
     RetainUntilDate: NotRequired[ReadOnly[datetime | str]]
     Mode: NotRequired[S3ObjectLockRetentionModeType]
+    EventHold: NotRequired[S3ObjectLockRetentionEventHoldType]
+    EventHoldDuration: NotRequired[S3ObjectLockRetentionEventHoldDurationTypeDef]
 
 
 class S3SetObjectRetentionOperationTypeDef(TypedDict):
@@ -1301,6 +1326,7 @@ class S3CopyObjectOperationOutputTypeDef(TypedDict):
     CannedAccessControlList: NotRequired[S3CannedAccessControlListType]
     AccessControlGrants: NotRequired[list[S3GrantTypeDef]]
     MetadataDirective: NotRequired[S3MetadataDirectiveType]
+    AnnotationDirective: NotRequired[S3AnnotationDirectiveType]
     ModifiedSinceConstraint: NotRequired[datetime]
     NewObjectMetadata: NotRequired[S3ObjectMetadataOutputTypeDef]
     NewObjectTagging: NotRequired[list[S3TagTypeDef]]
@@ -1315,6 +1341,8 @@ class S3CopyObjectOperationOutputTypeDef(TypedDict):
     ObjectLockRetainUntilDate: NotRequired[datetime]
     BucketKeyEnabled: NotRequired[bool]
     ChecksumAlgorithm: NotRequired[S3ChecksumAlgorithmType]
+    ObjectLockEventHold: NotRequired[S3ObjectLockEventHoldType]
+    ObjectLockEventHoldDuration: NotRequired[S3ObjectLockEventHoldDurationTypeDef]
 
 
 class S3AccessControlListOutputTypeDef(TypedDict):
@@ -1334,6 +1362,8 @@ class S3SetObjectAclOperationOutputTypeDef(TypedDict):
 class S3RetentionOutputTypeDef(TypedDict):
     RetainUntilDate: NotRequired[datetime]
     Mode: NotRequired[S3ObjectLockRetentionModeType]
+    EventHold: NotRequired[S3ObjectLockRetentionEventHoldType]
+    EventHoldDuration: NotRequired[S3ObjectLockRetentionEventHoldDurationTypeDef]
 
 
 class S3SetObjectRetentionOperationOutputTypeDef(TypedDict):
@@ -1810,12 +1840,14 @@ class GetDataAccessRequestTypeDef(TypedDict):
     Privilege: NotRequired[PrivilegeType]
     TargetType: NotRequired[S3PrefixTypeType]
     AuditContext: NotRequired[str]
+    InstanceScope: NotRequired[InstanceScopeType]
 
 
 class GetDataAccessResultTypeDef(TypedDict):
     Credentials: NotRequired[CredentialsTypeDef]
     MatchedGrantTarget: NotRequired[str]
     Grantee: NotRequired[GranteeTypeDef]
+    MatchedInstanceArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1919,8 +1951,28 @@ class IncludeOutputTypeDef(TypedDict):
     Regions: NotRequired[list[str]]
 
 
+class IntAccessTiersTypeDef(TypedDict):
+    IsEnabled: NotRequired[bool]
+
+
 class StorageLensAwsOrgTypeDef(TypedDict):
     Arn: str
+
+
+class StorageLensCostAndUsageReportsSelectionCriteriaTypeDef(TypedDict):
+    MinDepth: NotRequired[int]
+    MaxDepth: NotRequired[int]
+
+
+class StorageLensCostAndUsageReportsPrefixLevelTypeDef(TypedDict):
+    IsEnabled: bool
+    SelectionCriteria: NotRequired[
+        StorageLensCostAndUsageReportsSelectionCriteriaTypeDef
+    ]
+
+
+class StorageLensCostAndUsageReportsPublishTypeDef(TypedDict):
+    PrefixLevel: NotRequired[StorageLensCostAndUsageReportsPrefixLevelTypeDef]
 
 
 class SSEKMSTypeDef(TypedDict):
@@ -1970,10 +2022,14 @@ class StorageLensConfigurationOutputTypeDef(TypedDict):
     ExpandedPrefixesDataExport: NotRequired[
         StorageLensExpandedPrefixesDataExportTypeDef
     ]
+    CostAndUsageReportsPublish: NotRequired[
+        StorageLensCostAndUsageReportsPublishTypeDef
+    ]
     IsEnabled: bool
     AwsOrg: NotRequired[StorageLensAwsOrgTypeDef]
     StorageLensArn: NotRequired[str]
     PrefixDelimiter: NotRequired[str]
+    IntAccessTiers: NotRequired[IntAccessTiersTypeDef]
 
 
 class GetStorageLensConfigurationResultTypeDef(TypedDict):
@@ -2221,6 +2277,7 @@ class ListCallerAccessGrantsEntryTypeDef(TypedDict):
     Permission: NotRequired[PermissionType]
     GrantScope: NotRequired[str]
     ApplicationArn: NotRequired[str]
+    AccessGrantsInstanceArn: NotRequired[str]
 
 
 class ListCallerAccessGrantsRequestTypeDef(TypedDict):
@@ -2229,6 +2286,7 @@ class ListCallerAccessGrantsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
     AllowedByApplication: NotRequired[bool]
+    InstanceScope: NotRequired[InstanceScopeType]
 
 
 class ListCallerAccessGrantsResultTypeDef(TypedDict):
@@ -2472,10 +2530,14 @@ class StorageLensConfigurationTypeDef(TypedDict):
     ExpandedPrefixesDataExport: NotRequired[
         StorageLensExpandedPrefixesDataExportTypeDef
     ]
+    CostAndUsageReportsPublish: NotRequired[
+        StorageLensCostAndUsageReportsPublishTypeDef
+    ]
     IsEnabled: bool
     AwsOrg: NotRequired[StorageLensAwsOrgTypeDef]
     StorageLensArn: NotRequired[str]
     PrefixDelimiter: NotRequired[str]
+    IntAccessTiers: NotRequired[IntAccessTiersTypeDef]
 
 
 class PutStorageLensConfigurationRequestTypeDef(TypedDict):

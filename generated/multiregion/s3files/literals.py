@@ -16,4 +16,5 @@ LifeCycleStateType = Literal[
     "deleted",
     "error",
     "updating",
+    "misconfigured",
 ]

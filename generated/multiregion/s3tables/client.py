@@ -34,6 +34,21 @@ class MultiRegionS3Tables(MultiRegionClient):
     _service_name = "s3tables"
     _generated_from = BOTOCORE_VERSION
 
+    def complete_table_migration(
+        self, **kwargs: Unpack[type_defs.CompleteTableMigrationRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Completes the migration of a table. The table's most recent migration must
+        be in the succeeded, failed or cancelled state. After you complete the
+        migration, you can't sync the table again, and you can write to and
+        maintain the table as you do any other table: compaction starts, and
+        unreferenced file removal follows the table bucket's configuration. You
+        can't undo this operation. Calling it again for the same table returns a
+        ConflictException.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/CompleteTableMigration
+        """
+        return self._call("CompleteTableMigration", kwargs)
+
     def create_namespace(
         self, **kwargs: Unpack[type_defs.CreateNamespaceRequestTypeDef]
     ) -> TargetResults[type_defs.CreateNamespaceResponseTypeDef]:
@@ -159,6 +174,19 @@ class MultiRegionS3Tables(MultiRegionClient):
         """
         return self._call("DeleteTableReplication", kwargs)
 
+    def disassociate_table_replication(
+        self, **kwargs: Unpack[type_defs.DisassociateTableReplicationRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateTableReplicationResponseTypeDef]:
+        """Disassociates a replica table from replication, making it a standalone
+        writable table. Any in-progress replication to the table stops, and
+        in-flight commits fail without being committed to the table.
+        Disassociating a table from replication is permanent and can't be
+        reversed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/DisassociateTableReplication
+        """
+        return self._call("DisassociateTableReplication", kwargs)
+
     def get_namespace(
         self, **kwargs: Unpack[type_defs.GetNamespaceRequestTypeDef]
     ) -> TargetResults[type_defs.GetNamespaceResponseTypeDef]:
@@ -198,6 +226,17 @@ class MultiRegionS3Tables(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/GetTableBucketEncryption
         """
         return self._call("GetTableBucketEncryption", kwargs)
+
+    def get_table_bucket_logging(
+        self, **kwargs: Unpack[type_defs.GetTableBucketLoggingRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTableBucketLoggingResponseTypeDef]:
+        """Gets the server access logging configuration for a table bucket. For more
+        information, see Server access logging for table buckets in the Amazon
+        Simple Storage Service User Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/GetTableBucketLogging
+        """
+        return self._call("GetTableBucketLogging", kwargs)
 
     def get_table_bucket_maintenance_configuration(
         self,
@@ -295,6 +334,18 @@ class MultiRegionS3Tables(MultiRegionClient):
         """
         return self._call("GetTableMetadataLocation", kwargs)
 
+    def get_table_migration(
+        self, **kwargs: Unpack[type_defs.GetTableMigrationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetTableMigrationResponseTypeDef]:
+        """Gets the details of a migration, including its state, the reason it
+        failed, its statistics and the location of its reports. Identify the
+        migration by its migrationId, or specify the tableARN of a destination
+        table to get that table's most recent migration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/GetTableMigration
+        """
+        return self._call("GetTableMigration", kwargs)
+
     def get_table_policy(
         self, **kwargs: Unpack[type_defs.GetTablePolicyRequestTypeDef]
     ) -> TargetResults[type_defs.GetTablePolicyResponseTypeDef]:
@@ -382,6 +433,18 @@ class MultiRegionS3Tables(MultiRegionClient):
         """
         return self._call("ListTableBuckets", kwargs)
 
+    def list_table_migrations(
+        self, **kwargs: Unpack[type_defs.ListTableMigrationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTableMigrationsResponseTypeDef]:
+        """Lists the migrations whose destination is in a table bucket, a namespace
+        or a table. Specify a tableBucketARN to list the migrations into a table
+        bucket, and add a namespace, or a namespace and a name, to narrow the
+        list. Or specify a tableARN to list the migrations into a table.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/ListTableMigrations
+        """
+        return self._call("ListTableMigrations", kwargs)
+
     def list_tables(
         self, **kwargs: Unpack[type_defs.ListTablesRequestTypeDef]
     ) -> TargetResults[type_defs.ListTablesResponseTypeDef]:
@@ -411,6 +474,21 @@ class MultiRegionS3Tables(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/PutTableBucketEncryption
         """
         return self._call("PutTableBucketEncryption", kwargs)
+
+    def put_table_bucket_logging(
+        self, **kwargs: Unpack[type_defs.PutTableBucketLoggingRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Sets, updates, or removes the server access logging configuration for a
+        table bucket. When logging is enabled, Amazon S3 delivers a record of the
+        requests made to the table bucket and its tables to the target general
+        purpose bucket that you specify. To disable logging, call this operation
+        with an empty tableBucketLoggingStatus. For more information, see Server
+        access logging for table buckets in the Amazon Simple Storage Service User
+        Guide.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/PutTableBucketLogging
+        """
+        return self._call("PutTableBucketLogging", kwargs)
 
     def put_table_bucket_maintenance_configuration(
         self,
@@ -529,6 +607,30 @@ class MultiRegionS3Tables(MultiRegionClient):
         """
         return self._call("RenameTable", kwargs)
 
+    def start_table_migration(
+        self, **kwargs: Unpack[type_defs.StartTableMigrationRequestTypeDef]
+    ) -> TargetResults[type_defs.StartTableMigrationResponseTypeDef]:
+        """Starts migrating an Amazon Web Services Glue Data Catalog table into a new
+        table in a table bucket. The migration runs asynchronously: this operation
+        returns the migration ID and its initial state, and you track progress
+        with GetTableMigration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/StartTableMigration
+        """
+        return self._call("StartTableMigration", kwargs)
+
+    def sync_table_migration(
+        self, **kwargs: Unpack[type_defs.SyncTableMigrationRequestTypeDef]
+    ) -> TargetResults[type_defs.SyncTableMigrationResponseTypeDef]:
+        """Migrates the changes in the source table since the previous start or sync,
+        such as added and deleted source objects, into the destination table. The
+        sync runs asynchronously: this operation returns the migration ID of the
+        sync and its initial state, and you track progress with GetTableMigration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/SyncTableMigration
+        """
+        return self._call("SyncTableMigration", kwargs)
+
     def tag_resource(
         self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
     ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
@@ -563,6 +665,16 @@ class MultiRegionS3Tables(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/UpdateTableMetadataLocation
         """
         return self._call("UpdateTableMetadataLocation", kwargs)
+
+    def update_table_migration(
+        self, **kwargs: Unpack[type_defs.UpdateTableMigrationRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateTableMigrationResponseTypeDef]:
+        """Requests a state change for a migration. Identify the migration by its
+        migrationId or by the tableARN of its destination table.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/UpdateTableMigration
+        """
+        return self._call("UpdateTableMigration", kwargs)
 
     def paginate_list_namespaces(
         self,
@@ -606,6 +718,32 @@ class MultiRegionS3Tables(MultiRegionClient):
         """
         return self._paginate(
             "ListTableBuckets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_table_migrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListTableMigrationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTableMigrationsResponseTypeDef]:
+        """Every page of ListTableMigrations in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the migrations whose destination is in a table bucket, a namespace
+        or a table. Specify a tableBucketARN to list the migrations into a table
+        bucket, and add a namespace, or a namespace and a name, to narrow the
+        list. Or specify a tableARN to list the migrations into a table.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/ListTableMigrations
+        """
+        return self._paginate(
+            "ListTableMigrations",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -666,6 +804,22 @@ class MultiRegionS3Tables(MultiRegionClient):
         """
         return self._items(
             "ListTableBuckets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_table_migrations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListTableMigrationsRequestTypeDef],
+    ) -> Items[type_defs.MigrationSummaryTypeDef]:
+        """Each element of migrations in every page of ListTableMigrations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3tables-2018-05-10/ListTableMigrations
+        """
+        return self._items(
+            "ListTableMigrations", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_tables(

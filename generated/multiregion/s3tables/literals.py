@@ -6,12 +6,22 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "CompressionCodecType",
+        "DataFileFormatType",
+        "FindingCategoryType",
         "IcebergCompactionStrategyType",
         "IcebergNullOrderType",
         "IcebergSortDirectionType",
+        "IncompatibleValuesPolicyType",
         "JobStatusType",
         "MaintenanceStatusType",
+        "MigrationFailureCodeType",
+        "MigrationRequestedStateType",
+        "MigrationSourceTypeType",
+        "MigrationStateType",
+        "MigrationTypeType",
         "OpenTableFormatType",
+        "PartitionDateSourceType",
         "ReplicationStatusType",
         "SSEAlgorithmType",
         "SchemaV2FieldTypeType",
@@ -23,14 +33,46 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TableRecordExpirationJobStatusType",
         "TableRecordExpirationStatusType",
         "TableTypeType",
+        "UnmatchedSourceFieldsPolicyType",
     ]
 
+CompressionCodecType = Literal["zstd", "snappy", "gzip", "uncompressed"]
+DataFileFormatType = Literal["parquet"]
+FindingCategoryType = Literal["access", "metadata", "data", "internal"]
 IcebergCompactionStrategyType = Literal["auto", "binpack", "sort", "z-order"]
 IcebergNullOrderType = Literal["nulls-first", "nulls-last"]
 IcebergSortDirectionType = Literal["asc", "desc"]
+IncompatibleValuesPolicyType = Literal["fail", "setNull"]
 JobStatusType = Literal["Not_Yet_Run", "Successful", "Failed", "Disabled"]
 MaintenanceStatusType = Literal["enabled", "disabled"]
+MigrationFailureCodeType = Literal[
+    "rolePermissions",
+    "sourcePermissions",
+    "destinationPermissions",
+    "resourceNotFound",
+    "sourceNotSupported",
+    "objectMigrationReport",
+    "objectCompatibilityReport",
+    "tableCompatibilityReport",
+    "internalError",
+    "reportBucketNotSupported",
+]
+MigrationRequestedStateType = Literal["queued", "cancelled"]
+MigrationSourceTypeType = Literal["glueTable"]
+MigrationStateType = Literal[
+    "new",
+    "planning",
+    "pendingReview",
+    "queued",
+    "migrating",
+    "succeeded",
+    "failed",
+    "cancelling",
+    "cancelled",
+]
+MigrationTypeType = Literal["start", "sync"]
 OpenTableFormatType = Literal["ICEBERG"]
+PartitionDateSourceType = Literal["EventTime", "DeliveryTime"]
 ReplicationStatusType = Literal["pending", "completed", "failed"]
 SSEAlgorithmType = Literal["AES256", "aws:kms"]
 SchemaV2FieldTypeType = Literal["struct"]
@@ -51,3 +93,4 @@ TableRecordExpirationJobStatusType = Literal[
 ]
 TableRecordExpirationStatusType = Literal["enabled", "disabled"]
 TableTypeType = Literal["customer", "aws"]
+UnmatchedSourceFieldsPolicyType = Literal["fail", "drop"]

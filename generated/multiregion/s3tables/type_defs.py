@@ -20,12 +20,22 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    CompressionCodecType,
+    DataFileFormatType,
+    FindingCategoryType,
     IcebergCompactionStrategyType,
     IcebergNullOrderType,
     IcebergSortDirectionType,
+    IncompatibleValuesPolicyType,
     JobStatusType,
     MaintenanceStatusType,
+    MigrationFailureCodeType,
+    MigrationRequestedStateType,
+    MigrationSourceTypeType,
+    MigrationStateType,
+    MigrationTypeType,
     OpenTableFormatType,
+    PartitionDateSourceType,
     ReplicationStatusType,
     SSEAlgorithmType,
     SchemaV2FieldTypeType,
@@ -37,16 +47,20 @@ from .literals import (
     TableRecordExpirationJobStatusType,
     TableRecordExpirationStatusType,
     TableTypeType,
+    UnmatchedSourceFieldsPolicyType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "CompleteTableMigrationRequestTypeDef",
         "CreateNamespaceRequestTypeDef",
         "CreateNamespaceResponseTypeDef",
         "CreateTableBucketRequestTypeDef",
         "CreateTableBucketResponseTypeDef",
         "CreateTableRequestTypeDef",
         "CreateTableResponseTypeDef",
+        "DataMigrationOverviewTypeDef",
+        "DataMigrationSettingsTypeDef",
         "DeleteNamespaceRequestTypeDef",
         "DeleteTableBucketEncryptionRequestTypeDef",
         "DeleteTableBucketMetricsConfigurationRequestTypeDef",
@@ -56,6 +70,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteTablePolicyRequestTypeDef",
         "DeleteTableReplicationRequestTypeDef",
         "DeleteTableRequestTypeDef",
+        "DestinationTableTypeDef",
+        "DisassociateTableReplicationRequestTypeDef",
+        "DisassociateTableReplicationResponseTypeDef",
         "DocumentValue",
         "EmptyResponseMetadataTypeDef",
         "EncryptionConfigurationTypeDef",
@@ -63,6 +80,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetNamespaceResponseTypeDef",
         "GetTableBucketEncryptionRequestTypeDef",
         "GetTableBucketEncryptionResponseTypeDef",
+        "GetTableBucketLoggingRequestTypeDef",
+        "GetTableBucketLoggingResponseTypeDef",
         "GetTableBucketMaintenanceConfigurationRequestTypeDef",
         "GetTableBucketMaintenanceConfigurationResponseTypeDef",
         "GetTableBucketMetricsConfigurationRequestTypeDef",
@@ -83,6 +102,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetTableMaintenanceJobStatusResponseTypeDef",
         "GetTableMetadataLocationRequestTypeDef",
         "GetTableMetadataLocationResponseTypeDef",
+        "GetTableMigrationRequestTypeDef",
+        "GetTableMigrationResponseTypeDef",
         "GetTablePolicyRequestTypeDef",
         "GetTablePolicyResponseTypeDef",
         "GetTableRecordExpirationConfigurationRequestTypeDef",
@@ -97,6 +118,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetTableResponseTypeDef",
         "GetTableStorageClassRequestTypeDef",
         "GetTableStorageClassResponseTypeDef",
+        "GlueTableSourceTypeDef",
         "IcebergCompactionSettingsTypeDef",
         "IcebergMetadataTypeDef",
         "IcebergPartitionFieldTypeDef",
@@ -112,13 +134,30 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListNamespacesResponseTypeDef",
         "ListTableBucketsRequestTypeDef",
         "ListTableBucketsResponseTypeDef",
+        "ListTableMigrationsRequestTypeDef",
+        "ListTableMigrationsResponseTypeDef",
         "ListTablesRequestTypeDef",
         "ListTablesResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
+        "LoggingEnabledTypeDef",
+        "MaintenanceSettingsTypeDef",
         "ManagedTableInformationTypeDef",
+        "MigrationCompactionSettingsTypeDef",
+        "MigrationFailureReasonTypeDef",
+        "MigrationOutputConfigurationTypeDef",
+        "MigrationOutputOverviewTypeDef",
+        "MigrationPoliciesTypeDef",
+        "MigrationReportPrefixesTypeDef",
+        "MigrationSnapshotManagementSettingsTypeDef",
+        "MigrationStatsTypeDef",
+        "MigrationSummaryTypeDef",
+        "MigrationTablePropertiesTypeDef",
         "NamespaceSummaryTypeDef",
+        "PartitionedPrefixTypeDef",
+        "PlanningStatsTypeDef",
         "PutTableBucketEncryptionRequestTypeDef",
+        "PutTableBucketLoggingRequestTypeDef",
         "PutTableBucketMaintenanceConfigurationRequestTypeDef",
         "PutTableBucketMetricsConfigurationRequestTypeDef",
         "PutTableBucketPolicyRequestTypeDef",
@@ -134,10 +173,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ReplicationDestinationStatusModelTypeDef",
         "ReplicationDestinationTypeDef",
         "ReplicationInformationTypeDef",
+        "ReportOverviewTypeDef",
         "ResponseMetadataTypeDef",
         "SchemaFieldTypeDef",
         "SchemaV2FieldTypeDef",
+        "SourceConfigurationTypeDef",
+        "StartTableMigrationRequestTypeDef",
+        "StartTableMigrationResponseTypeDef",
         "StorageClassConfigurationTypeDef",
+        "SyncTableMigrationRequestTypeDef",
+        "SyncTableMigrationResponseTypeDef",
+        "TableBucketLoggingStatusTypeDef",
         "TableBucketMaintenanceConfigurationValueTypeDef",
         "TableBucketMaintenanceSettingsTypeDef",
         "TableBucketReplicationConfigurationOutputTypeDef",
@@ -159,11 +205,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TableSummaryTypeDef",
         "TagResourceRequestTypeDef",
         "TagResourceResponseTypeDef",
+        "TargetObjectKeyFormatTypeDef",
         "UntagResourceRequestTypeDef",
         "UntagResourceResponseTypeDef",
         "UpdateTableMetadataLocationRequestTypeDef",
         "UpdateTableMetadataLocationResponseTypeDef",
+        "UpdateTableMigrationRequestTypeDef",
+        "UpdateTableMigrationResponseTypeDef",
     ]
+
+
+class CompleteTableMigrationRequestTypeDef(TypedDict):
+    tableARN: str
 
 
 class CreateNamespaceRequestTypeDef(TypedDict):
@@ -277,6 +330,36 @@ class CreateTableResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MigrationCompactionSettingsTypeDef(TypedDict):
+    targetFileSizeMB: NotRequired[int]
+    strategy: NotRequired[IcebergCompactionStrategyType]
+
+
+class MigrationSnapshotManagementSettingsTypeDef(TypedDict):
+    minSnapshotsToKeep: NotRequired[int]
+    maxSnapshotAgeHours: NotRequired[int]
+
+
+class MaintenanceSettingsTypeDef(TypedDict):
+    icebergCompaction: NotRequired[MigrationCompactionSettingsTypeDef]
+    icebergSnapshotManagement: NotRequired[MigrationSnapshotManagementSettingsTypeDef]
+
+
+class MigrationPoliciesTypeDef(TypedDict):
+    unmatchedSourceFieldsPolicy: NotRequired[UnmatchedSourceFieldsPolicyType]
+    incompatibleValuesPolicy: NotRequired[IncompatibleValuesPolicyType]
+
+
+class DataMigrationOverviewTypeDef(TypedDict):
+    maintenanceSettings: MaintenanceSettingsTypeDef
+    migrationPolicies: MigrationPoliciesTypeDef
+
+
+class DataMigrationSettingsTypeDef(TypedDict):
+    maintenanceSettings: NotRequired[MaintenanceSettingsTypeDef]
+    migrationPolicies: NotRequired[MigrationPoliciesTypeDef]
+
+
 class DeleteNamespaceRequestTypeDef(TypedDict):
     tableBucketARN: str
     namespace: str
@@ -321,6 +404,33 @@ class DeleteTableRequestTypeDef(TypedDict):
     versionToken: NotRequired[str]
 
 
+class MigrationTablePropertiesTypeDef(TypedDict):
+    writeFormat: NotRequired[DataFileFormatType]
+    icebergFormatVersion: NotRequired[int]
+    compressionCodec: NotRequired[CompressionCodecType]
+    dictionaryEncoding: NotRequired[bool]
+
+
+class DestinationTableTypeDef(TypedDict):
+    tableBucketARN: str
+    namespace: str
+    name: str
+    encryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
+    storageClassConfiguration: NotRequired[StorageClassConfigurationTypeDef]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    properties: NotRequired[MigrationTablePropertiesTypeDef]
+    schema: NotRequired[ReadOnly[IcebergSchemaV2TypeDef]]
+    icebergSortOrder: NotRequired[ReadOnly[IcebergSortOrderTypeDef]]
+
+
+class DisassociateTableReplicationRequestTypeDef(TypedDict):
+    tableArn: str
+
+
+class DisassociateTableReplicationResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetNamespaceRequestTypeDef(TypedDict):
     tableBucketARN: str
     namespace: str
@@ -342,6 +452,33 @@ class GetTableBucketEncryptionRequestTypeDef(TypedDict):
 
 class GetTableBucketEncryptionResponseTypeDef(TypedDict):
     encryptionConfiguration: EncryptionConfigurationTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetTableBucketLoggingRequestTypeDef(TypedDict):
+    tableBucketARN: str
+
+
+class PartitionedPrefixTypeDef(TypedDict):
+    partitionDateSource: PartitionDateSourceType
+
+
+class TargetObjectKeyFormatTypeDef(TypedDict):
+    partitionedPrefix: PartitionedPrefixTypeDef
+
+
+class LoggingEnabledTypeDef(TypedDict):
+    targetBucket: str
+    targetPrefix: str
+    targetObjectKeyFormat: TargetObjectKeyFormatTypeDef
+
+
+class TableBucketLoggingStatusTypeDef(TypedDict):
+    loggingEnabled: NotRequired[LoggingEnabledTypeDef]
+
+
+class GetTableBucketLoggingResponseTypeDef(TypedDict):
+    tableBucketLoggingStatus: TableBucketLoggingStatusTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -511,6 +648,75 @@ class GetTableMetadataLocationResponseTypeDef(TypedDict):
     versionToken: str
     metadataLocation: NotRequired[str]
     warehouseLocation: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetTableMigrationRequestTypeDef(TypedDict):
+    migrationId: NotRequired[str]
+    tableARN: NotRequired[str]
+
+
+class MigrationFailureReasonTypeDef(TypedDict):
+    code: MigrationFailureCodeType
+    detail: NotRequired[str]
+
+
+class ReportOverviewTypeDef(TypedDict):
+    prefix: NotRequired[str]
+    key: NotRequired[str]
+    checksumCRC64NVME: NotRequired[str]
+    invalidFindings: NotRequired[dict[FindingCategoryType, int]]
+
+
+class MigrationOutputOverviewTypeDef(TypedDict):
+    bucket: str
+    tableCompatibilityReport: ReportOverviewTypeDef
+    objectCompatibilityReport: ReportOverviewTypeDef
+    objectMigrationReport: ReportOverviewTypeDef
+
+
+class MigrationStatsTypeDef(TypedDict):
+    objectsMigrated: NotRequired[int]
+    objectsFailedMigration: NotRequired[int]
+    objectsPendingMigration: NotRequired[int]
+
+
+class PlanningStatsTypeDef(TypedDict):
+    objectsScanned: NotRequired[int]
+    objectsPlanned: NotRequired[int]
+    partitionCount: NotRequired[int]
+
+
+class GlueTableSourceTypeDef(TypedDict):
+    catalogId: str
+    databaseName: str
+    tableName: str
+
+
+class SourceConfigurationTypeDef(TypedDict):
+    glueTable: NotRequired[GlueTableSourceTypeDef]
+
+
+class GetTableMigrationResponseTypeDef(TypedDict):
+    migrationId: str
+    tableBucketARN: str
+    namespace: str
+    tableARN: NotRequired[str]
+    name: str
+    type: MigrationTypeType
+    state: MigrationStateType
+    roleARN: str
+    reviewMigrationPlan: bool
+    hasValidPlan: NotRequired[bool]
+    createdAt: datetime
+    stateUpdatedAt: datetime
+    failureReason: NotRequired[MigrationFailureReasonTypeDef]
+    planningStats: NotRequired[PlanningStatsTypeDef]
+    migrationStats: NotRequired[MigrationStatsTypeDef]
+    sourceType: MigrationSourceTypeType
+    source: SourceConfigurationTypeDef
+    dataMigration: DataMigrationOverviewTypeDef
+    migrationOutput: MigrationOutputOverviewTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -694,6 +900,36 @@ class ListTableBucketsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListTableMigrationsRequestTypeDef(TypedDict):
+    tableBucketARN: NotRequired[str]
+    namespace: NotRequired[str]
+    name: NotRequired[str]
+    tableARN: NotRequired[str]
+    state: NotRequired[MigrationStateType]
+    hasValidPlan: NotRequired[bool]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class MigrationSummaryTypeDef(TypedDict):
+    migrationId: str
+    tableBucketARN: str
+    namespace: str
+    tableARN: NotRequired[str]
+    name: str
+    type: MigrationTypeType
+    state: MigrationStateType
+    hasValidPlan: NotRequired[bool]
+    createdAt: datetime
+    stateUpdatedAt: datetime
+
+
+class ListTableMigrationsResponseTypeDef(TypedDict):
+    migrations: list[MigrationSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListTablesRequestTypeDef(TypedDict):
     tableBucketARN: str
     namespace: NotRequired[str]
@@ -729,9 +965,25 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MigrationReportPrefixesTypeDef(TypedDict):
+    tableCompatibilityReport: NotRequired[str]
+    objectCompatibilityReport: NotRequired[str]
+    objectMigrationReport: NotRequired[str]
+
+
+class MigrationOutputConfigurationTypeDef(TypedDict):
+    bucket: str
+    prefixes: NotRequired[MigrationReportPrefixesTypeDef]
+
+
 class PutTableBucketEncryptionRequestTypeDef(TypedDict):
     tableBucketARN: str
     encryptionConfiguration: EncryptionConfigurationTypeDef
+
+
+class PutTableBucketLoggingRequestTypeDef(TypedDict):
+    tableBucketARN: str
+    tableBucketLoggingStatus: TableBucketLoggingStatusTypeDef
 
 
 class PutTableBucketMaintenanceConfigurationRequestTypeDef(TypedDict):
@@ -825,6 +1077,35 @@ class RenameTableRequestTypeDef(TypedDict):
     versionToken: NotRequired[str]
 
 
+class StartTableMigrationRequestTypeDef(TypedDict):
+    roleARN: str
+    destinationTable: ReadOnly[DestinationTableTypeDef]
+    sourceType: MigrationSourceTypeType
+    source: SourceConfigurationTypeDef
+    dataMigration: NotRequired[DataMigrationSettingsTypeDef]
+    reviewMigrationPlan: NotRequired[bool]
+    migrationOutput: MigrationOutputConfigurationTypeDef
+
+
+class StartTableMigrationResponseTypeDef(TypedDict):
+    migrationId: str
+    state: MigrationStateType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SyncTableMigrationRequestTypeDef(TypedDict):
+    roleARN: str
+    tableARN: str
+    reviewMigrationPlan: NotRequired[bool]
+    migrationOutput: MigrationOutputConfigurationTypeDef
+
+
+class SyncTableMigrationResponseTypeDef(TypedDict):
+    migrationId: str
+    state: MigrationStateType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class TagResourceRequestTypeDef(TypedDict):
     resourceArn: str
     tags: ReadOnly[Mapping[str, str]]
@@ -857,4 +1138,18 @@ class UpdateTableMetadataLocationResponseTypeDef(TypedDict):
     namespace: list[str]
     versionToken: str
     metadataLocation: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateTableMigrationRequestTypeDef(TypedDict):
+    tableARN: NotRequired[str]
+    migrationId: NotRequired[str]
+    requestedState: MigrationRequestedStateType
+    updateDescription: NotRequired[str]
+
+
+class UpdateTableMigrationResponseTypeDef(TypedDict):
+    migrationId: str
+    state: MigrationStateType
+    tableARN: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef

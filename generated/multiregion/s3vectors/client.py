@@ -186,6 +186,19 @@ class MultiRegionS3Vectors(MultiRegionClient):
         """
         return self._call("ListVectors", kwargs)
 
+    def put_vector_bucket_default_index_mode(
+        self, **kwargs: Unpack[type_defs.PutVectorBucketDefaultIndexModeInputTypeDef]
+    ) -> TargetResults[type_defs.PutVectorBucketDefaultIndexModeOutputTypeDef]:
+        """Updates the default index mode for a vector bucket. The updated default
+        applies to vector indexes that you create after the request succeeds. The
+        operation doesn't change existing vector indexes. To specify the vector
+        bucket, you must use either the vector bucket name or the vector bucket
+        Amazon Resource Name (ARN).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3vectors-2025-07-15/PutVectorBucketDefaultIndexMode
+        """
+        return self._call("PutVectorBucketDefaultIndexMode", kwargs)
+
     def put_vector_bucket_policy(
         self, **kwargs: Unpack[type_defs.PutVectorBucketPolicyInputTypeDef]
     ) -> TargetResults[type_defs.PutVectorBucketPolicyOutputTypeDef]:
@@ -211,11 +224,12 @@ class MultiRegionS3Vectors(MultiRegionClient):
     def query_vectors(
         self, **kwargs: Unpack[type_defs.QueryVectorsInputTypeDef]
     ) -> TargetResults[type_defs.QueryVectorsOutputTypeDef]:
-        """Performs an approximate nearest neighbor search query in a vector index
-        using a query vector. By default, it returns the keys of approximate
-        nearest neighbors. You can optionally include the computed distance
-        (between the query vector and each vector in the response), the vector
-        data, and metadata of each vector in the response.
+        """Returns matching vector keys from a vector index ranked by vector
+        similarity, full-text relevance, or both. Specify queryVector to perform a
+        vector search, specify queryTexts to perform a full-text search, or
+        specify both to perform a hybrid search. Full-text search ranks results
+        using BM25. Hybrid search combines the vector and full-text rankings using
+        Reciprocal Rank Fusion (RRF).
 
         https://docs.aws.amazon.com/goto/WebAPI/s3vectors-2025-07-15/QueryVectors
         """
@@ -242,6 +256,32 @@ class MultiRegionS3Vectors(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/s3vectors-2025-07-15/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def update_index_mode(
+        self, **kwargs: Unpack[type_defs.UpdateIndexModeInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateIndexModeOutputTypeDef]:
+        """Updates the mode for an existing vector index. You can set the mode to
+        ENHANCED for any vector index. You can set the mode to CLASSIC only for a
+        vector index in a vector bucket created before September 30, 2026. This
+        operation doesn't change the default index mode of the vector bucket or
+        the mode of other vector indexes. Specify the vector index by using its
+        Amazon Resource Name (ARN) or both the vector bucket name and vector index
+        name.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3vectors-2025-07-15/UpdateIndexMode
+        """
+        return self._call("UpdateIndexMode", kwargs)
+
+    def update_metadata_configuration(
+        self, **kwargs: Unpack[type_defs.UpdateMetadataConfigurationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateMetadataConfigurationOutputTypeDef]:
+        """Adds or deletes text search configurations on a vector index. Specify
+        either add or delete, but not both. The vector index must be in ENHANCED
+        mode.
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3vectors-2025-07-15/UpdateMetadataConfiguration
+        """
+        return self._call("UpdateMetadataConfiguration", kwargs)
 
     def paginate_list_indexes(
         self,
@@ -317,6 +357,34 @@ class MultiRegionS3Vectors(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_query_vectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.QueryVectorsInputTypeDef],
+    ) -> TargetResults[type_defs.QueryVectorsOutputTypeDef]:
+        """Every page of QueryVectors in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns matching vector keys from a vector index ranked by vector
+        similarity, full-text relevance, or both. Specify queryVector to perform a
+        vector search, specify queryTexts to perform a full-text search, or
+        specify both to perform a hybrid search. Full-text search ranks results
+        using BM25. Hybrid search combines the vector and full-text rankings using
+        Reciprocal Rank Fusion (RRF).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3vectors-2025-07-15/QueryVectors
+        """
+        return self._paginate(
+            "QueryVectors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def iter_list_indexes(
         self,
         *,
@@ -363,4 +431,20 @@ class MultiRegionS3Vectors(MultiRegionClient):
         """
         return self._items(
             "ListVectors", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_query_vectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.QueryVectorsInputTypeDef],
+    ) -> Items[type_defs.QueryOutputVectorTypeDef]:
+        """Each element of vectors in every page of QueryVectors, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/s3vectors-2025-07-15/QueryVectors
+        """
+        return self._items(
+            "QueryVectors", kwargs, max_items=max_items, page_size=page_size
         )

@@ -5,8 +5,18 @@
 from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
-    __all__ = ["DataTypeType", "DistanceMetricType", "SseTypeType"]
+    __all__ = [
+        "AnalyzerStatusType",
+        "DataTypeType",
+        "DistanceMetricType",
+        "IndexModeType",
+        "LanguageCodeType",
+        "SseTypeType",
+    ]
 
+AnalyzerStatusType = Literal["ACTIVE", "BUILDING"]
 DataTypeType = Literal["float32"]
 DistanceMetricType = Literal["euclidean", "cosine"]
+IndexModeType = Literal["CLASSIC", "ENHANCED"]
+LanguageCodeType = Literal["en", "fr", "es", "pt", "it", "de", "nl", "zh", "ja", "ko"]
 SseTypeType = Literal["AES256", "aws:kms"]

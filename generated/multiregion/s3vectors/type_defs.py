@@ -21,13 +21,17 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    AnalyzerStatusType,
     DataTypeType,
     DistanceMetricType,
+    IndexModeType,
+    LanguageCodeType,
     SseTypeType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "Bm25ScoreTypeDef",
         "CreateIndexInputTypeDef",
         "CreateIndexOutputTypeDef",
         "CreateVectorBucketInputTypeDef",
@@ -64,21 +68,33 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListVectorBucketsOutputTypeDef",
         "ListVectorsInputTypeDef",
         "ListVectorsOutputTypeDef",
+        "MetadataConfigurationAddTypeDef",
+        "MetadataConfigurationDeleteTypeDef",
         "MetadataConfigurationOutputTypeDef",
         "MetadataConfigurationTypeDef",
         "PutInputVectorTypeDef",
+        "PutVectorBucketDefaultIndexModeInputTypeDef",
+        "PutVectorBucketDefaultIndexModeOutputTypeDef",
         "PutVectorBucketPolicyInputTypeDef",
         "PutVectorBucketPolicyOutputTypeDef",
         "PutVectorsInputTypeDef",
         "PutVectorsOutputTypeDef",
         "QueryOutputVectorTypeDef",
+        "QueryScoresTypeDef",
+        "QueryTextTypeDef",
         "QueryVectorsInputTypeDef",
         "QueryVectorsOutputTypeDef",
         "ResponseMetadataTypeDef",
         "TagResourceInputTypeDef",
         "TagResourceOutputTypeDef",
+        "TextSearchConfigurationKeyTypeDef",
+        "TextSearchConfigurationTypeDef",
         "UntagResourceInputTypeDef",
         "UntagResourceOutputTypeDef",
+        "UpdateIndexModeInputTypeDef",
+        "UpdateIndexModeOutputTypeDef",
+        "UpdateMetadataConfigurationInputTypeDef",
+        "UpdateMetadataConfigurationOutputTypeDef",
         "VectorBucketSummaryTypeDef",
         "VectorBucketTypeDef",
         "VectorDataOutputTypeDef",
@@ -86,13 +102,27 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     ]
 
 
+class Bm25ScoreTypeDef(TypedDict):
+    metadataKey: str
+    score: float
+
+
 class EncryptionConfigurationTypeDef(TypedDict):
     sseType: NotRequired[SseTypeType]
     kmsKeyArn: NotRequired[str]
 
 
+class TextSearchConfigurationTypeDef(TypedDict):
+    metadataKey: str
+    language: NotRequired[LanguageCodeType]
+    status: NotRequired[AnalyzerStatusType]
+
+
 class MetadataConfigurationTypeDef(TypedDict):
-    nonFilterableMetadataKeys: ReadOnly[Sequence[str]]
+    nonFilterableMetadataKeys: NotRequired[ReadOnly[Sequence[str]]]
+    textSearchConfigurations: NotRequired[
+        ReadOnly[Sequence[TextSearchConfigurationTypeDef]]
+    ]
 
 
 class CreateIndexInputTypeDef(TypedDict):
@@ -169,7 +199,8 @@ class GetIndexInputTypeDef(TypedDict):
 
 
 class MetadataConfigurationOutputTypeDef(TypedDict):
-    nonFilterableMetadataKeys: list[str]
+    nonFilterableMetadataKeys: NotRequired[list[str]]
+    textSearchConfigurations: NotRequired[list[TextSearchConfigurationTypeDef]]
 
 
 class IndexTypeDef(TypedDict):
@@ -182,6 +213,7 @@ class IndexTypeDef(TypedDict):
     distanceMetric: DistanceMetricType
     metadataConfiguration: NotRequired[MetadataConfigurationOutputTypeDef]
     encryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
+    indexMode: NotRequired[IndexModeType]
 
 
 class GetIndexOutputTypeDef(TypedDict):
@@ -209,6 +241,7 @@ class VectorBucketTypeDef(TypedDict):
     vectorBucketArn: str
     creationTime: datetime
     encryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
+    defaultIndexMode: NotRequired[IndexModeType]
 
 
 class GetVectorBucketOutputTypeDef(TypedDict):
@@ -312,6 +345,22 @@ class ListVectorsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MetadataConfigurationAddTypeDef(TypedDict):
+    textSearchConfigurations: NotRequired[
+        ReadOnly[Sequence[TextSearchConfigurationTypeDef]]
+    ]
+
+
+class TextSearchConfigurationKeyTypeDef(TypedDict):
+    metadataKey: str
+
+
+class MetadataConfigurationDeleteTypeDef(TypedDict):
+    textSearchConfigurations: NotRequired[
+        ReadOnly[Sequence[TextSearchConfigurationKeyTypeDef]]
+    ]
+
+
 class VectorDataTypeDef(TypedDict):
     float32: NotRequired[ReadOnly[Sequence[float]]]
 
@@ -320,6 +369,16 @@ class PutInputVectorTypeDef(TypedDict):
     key: str
     data: ReadOnly[VectorDataTypeDef]
     metadata: NotRequired[ReadOnly[DocumentValue]]
+
+
+class PutVectorBucketDefaultIndexModeInputTypeDef(TypedDict):
+    vectorBucketName: NotRequired[str]
+    vectorBucketArn: NotRequired[str]
+    defaultIndexMode: IndexModeType
+
+
+class PutVectorBucketDefaultIndexModeOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class PutVectorBucketPolicyInputTypeDef(TypedDict):
@@ -343,10 +402,22 @@ class PutVectorsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class QueryScoresTypeDef(TypedDict):
+    fused: NotRequired[float]
+    bm25Scores: NotRequired[list[Bm25ScoreTypeDef]]
+    vectorDistance: NotRequired[float]
+
+
 class QueryOutputVectorTypeDef(TypedDict):
     distance: NotRequired[float]
+    scores: NotRequired[QueryScoresTypeDef]
     key: str
     metadata: NotRequired[DocumentOutputValue]
+
+
+class QueryTextTypeDef(TypedDict):
+    text: str
+    metadataKey: str
 
 
 class QueryVectorsInputTypeDef(TypedDict):
@@ -354,15 +425,20 @@ class QueryVectorsInputTypeDef(TypedDict):
     indexName: NotRequired[str]
     indexArn: NotRequired[str]
     topK: int
-    queryVector: ReadOnly[VectorDataTypeDef]
+    queryVector: NotRequired[ReadOnly[VectorDataTypeDef]]
     filter: NotRequired[ReadOnly[DocumentValue]]
+    queryMode: NotRequired[IndexModeType]
     returnMetadata: NotRequired[bool]
     returnDistance: NotRequired[bool]
+    queryTexts: NotRequired[ReadOnly[Sequence[QueryTextTypeDef]]]
+    returnScores: NotRequired[bool]
+    nextToken: NotRequired[str]
 
 
 class QueryVectorsOutputTypeDef(TypedDict):
     vectors: list[QueryOutputVectorTypeDef]
     distanceMetric: DistanceMetricType
+    nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -381,4 +457,28 @@ class UntagResourceInputTypeDef(TypedDict):
 
 
 class UntagResourceOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateIndexModeInputTypeDef(TypedDict):
+    vectorBucketName: NotRequired[str]
+    indexName: NotRequired[str]
+    indexArn: NotRequired[str]
+    indexMode: IndexModeType
+
+
+class UpdateIndexModeOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateMetadataConfigurationInputTypeDef(TypedDict):
+    vectorBucketName: NotRequired[str]
+    indexName: NotRequired[str]
+    indexArn: NotRequired[str]
+    add: NotRequired[ReadOnly[MetadataConfigurationAddTypeDef]]
+    delete: NotRequired[ReadOnly[MetadataConfigurationDeleteTypeDef]]
+
+
+class UpdateMetadataConfigurationOutputTypeDef(TypedDict):
+    indexArn: str
     ResponseMetadata: ResponseMetadataTypeDef

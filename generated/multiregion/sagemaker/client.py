@@ -38,6 +38,19 @@ class MultiRegionSageMaker(MultiRegionClient):
         """
         return self._call("AddAssociation", kwargs)
 
+    def add_inference_gateway(
+        self, **kwargs: Unpack[type_defs.AddInferenceGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.AddInferenceGatewayResponseTypeDef]:
+        """Adds an in-cluster inference gateway to a global inference gateway. This
+        operation is asynchronous: the in-cluster inference gateway starts in the
+        ADDING status. To check its status, call ListInferenceGateways. If the
+        in-cluster inference gateway is already in the global inference gateway,
+        the operation succeeds and returns its current status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/AddInferenceGateway
+        """
+        return self._call("AddInferenceGateway", kwargs)
+
     def add_tags(
         self, **kwargs: Unpack[type_defs.AddTagsInputTypeDef]
     ) -> TargetResults[type_defs.AddTagsOutputTypeDef]:
@@ -60,6 +73,17 @@ class MultiRegionSageMaker(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/AssociateTrialComponent
         """
         return self._call("AssociateTrialComponent", kwargs)
+
+    def attach_cluster_node_network_interface(
+        self,
+        **kwargs: Unpack[type_defs.AttachClusterNodeNetworkInterfaceRequestTypeDef],
+    ) -> TargetResults[type_defs.AttachClusterNodeNetworkInterfaceResponseTypeDef]:
+        """Attaches an elastic network interface (ENI) to a node in a HyperPod
+        cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/AttachClusterNodeNetworkInterface
+        """
+        return self._call("AttachClusterNodeNetworkInterface", kwargs)
 
     def attach_cluster_node_volume(
         self, **kwargs: Unpack[type_defs.AttachClusterNodeVolumeRequestTypeDef]
@@ -256,6 +280,19 @@ class MultiRegionSageMaker(MultiRegionClient):
         """
         return self._call("CreateCluster", kwargs)
 
+    def create_cluster_extension(
+        self, **kwargs: Unpack[type_defs.CreateClusterExtensionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateClusterExtensionResponseTypeDef]:
+        """Installs an extension, such as sagemaker-observability, on a SageMaker
+        HyperPod cluster orchestrated by Slurm. The cluster must have
+        NodeProvisioningMode set to Continuous and can have only one extension
+        with a given name. To track the installation, call
+        DescribeClusterExtension.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateClusterExtension
+        """
+        return self._call("CreateClusterExtension", kwargs)
+
     def create_cluster_scheduler_config(
         self, **kwargs: Unpack[type_defs.CreateClusterSchedulerConfigRequestTypeDef]
     ) -> TargetResults[type_defs.CreateClusterSchedulerConfigResponseTypeDef]:
@@ -436,6 +473,20 @@ class MultiRegionSageMaker(MultiRegionClient):
         """
         return self._call("CreateFlowDefinition", kwargs)
 
+    def create_global_inference_gateway(
+        self, **kwargs: Unpack[type_defs.CreateGlobalInferenceGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateGlobalInferenceGatewayResponseTypeDef]:
+        """Creates a global inference gateway. This operation is asynchronous: the
+        global inference gateway starts in the CREATING status. To check its
+        status, call DescribeGlobalInferenceGateway until the status is ACTIVE or
+        FAILED. The operation fails with ResourceInUse if the name is already in
+        use, or if one of the in-cluster inference gateways in Gateways already
+        belongs to another global inference gateway.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateGlobalInferenceGateway
+        """
+        return self._call("CreateGlobalInferenceGateway", kwargs)
+
     def create_hub(
         self, **kwargs: Unpack[type_defs.CreateHubRequestTypeDef]
     ) -> TargetResults[type_defs.CreateHubResponseTypeDef]:
@@ -551,6 +602,32 @@ class MultiRegionSageMaker(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateInferenceRecommendationsJob
         """
         return self._call("CreateInferenceRecommendationsJob", kwargs)
+
+    def create_inference_router(
+        self, **kwargs: Unpack[type_defs.CreateInferenceRouterInputTypeDef]
+    ) -> TargetResults[type_defs.CreateInferenceRouterOutputTypeDef]:
+        """Creates an inference router. An inference router is a Regional SageMaker
+        AI resource that sends each inference request to one of the endpoints or
+        inference components that you list for a routing target. These
+        destinations can be in any Amazon Web Services account, and in any Amazon
+        Web Services Region in the same partition as the router.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateInferenceRouter
+        """
+        return self._call("CreateInferenceRouter", kwargs)
+
+    def create_job(
+        self, **kwargs: Unpack[type_defs.CreateJobRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateJobResponseTypeDef]:
+        """Creates a model customization job in Amazon SageMaker. A job runs a
+        workload based on the job category and configuration you provide. You
+        specify the job category, a schema-versioned configuration document, and
+        an IAM role that grants Amazon SageMaker permission to access resources on
+        your behalf.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateJob
+        """
+        return self._call("CreateJob", kwargs)
 
     def create_labeling_job(
         self, **kwargs: Unpack[type_defs.CreateLabelingJobRequestTypeDef]
@@ -847,6 +924,19 @@ class MultiRegionSageMaker(MultiRegionClient):
         """
         return self._call("CreateTrainingPlan", kwargs)
 
+    def create_training_session(
+        self, **kwargs: Unpack[type_defs.CreateTrainingSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateTrainingSessionResponseTypeDef]:
+        """Creates a training session in Amazon SageMaker. A training session
+        provisions compute resources for fine-tuning a foundation model using
+        Low-Rank Adaptation (LoRA). After the session is created, you can submit
+        training operations and sample inference requests through the Amazon
+        SageMaker Training Session Runtime API.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/CreateTrainingSession
+        """
+        return self._call("CreateTrainingSession", kwargs)
+
     def create_transform_job(
         self, **kwargs: Unpack[type_defs.CreateTransformJobRequestTypeDef]
     ) -> TargetResults[type_defs.CreateTransformJobResponseTypeDef]:
@@ -1010,6 +1100,20 @@ class MultiRegionSageMaker(MultiRegionClient):
         """
         return self._call("DeleteCluster", kwargs)
 
+    def delete_cluster_extension(
+        self, **kwargs: Unpack[type_defs.DeleteClusterExtensionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteClusterExtensionResponseTypeDef]:
+        """Deletes an extension from a SageMaker HyperPod cluster. SageMaker HyperPod
+        removes the extension's software from every node in the cluster. While
+        SageMaker HyperPod removes the extension, its status is Deleting. After
+        SageMaker HyperPod removes the extension from all nodes, it no longer
+        appears in ListClusterExtensions, and DescribeClusterExtension returns a
+        ResourceNotFound error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteClusterExtension
+        """
+        return self._call("DeleteClusterExtension", kwargs)
+
     def delete_cluster_scheduler_config(
         self, **kwargs: Unpack[type_defs.DeleteClusterSchedulerConfigRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -1130,6 +1234,19 @@ class MultiRegionSageMaker(MultiRegionClient):
         """
         return self._call("DeleteEndpointConfig", kwargs)
 
+    def delete_endpoint_policy(
+        self, **kwargs: Unpack[type_defs.DeleteEndpointPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteEndpointPolicyResponseTypeDef]:
+        """Deletes the resource-based policy that is attached to an endpoint. After
+        you delete the policy, other accounts can no longer send requests to the
+        endpoint through an inference router. The endpoint continues to serve
+        requests from your account. If the endpoint doesn't have a policy, the
+        operation succeeds.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteEndpointPolicy
+        """
+        return self._call("DeleteEndpointPolicy", kwargs)
+
     def delete_experiment(
         self, **kwargs: Unpack[type_defs.DeleteExperimentRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteExperimentResponseTypeDef]:
@@ -1160,6 +1277,22 @@ class MultiRegionSageMaker(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteFlowDefinition
         """
         return self._call("DeleteFlowDefinition", kwargs)
+
+    def delete_global_inference_gateway(
+        self, **kwargs: Unpack[type_defs.DeleteGlobalInferenceGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteGlobalInferenceGatewayResponseTypeDef]:
+        """Delete a global inference gateway and its member inference gateways, which
+        are then free to join another global inference gateway. Asynchronous: the
+        global inference gateway is DELETING while its managed endpoint resources
+        are torn down; poll DescribeGlobalInferenceGateway until it returns
+        ResourceNotFound. Does not touch the customer's clusters. Idempotent: a
+        Delete whose Identifier matches no global inference gateway succeeds and
+        echoes what the Identifier says (Arn and Id for an ARN or Id, Name for a
+        name).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteGlobalInferenceGateway
+        """
+        return self._call("DeleteGlobalInferenceGateway", kwargs)
 
     def delete_hub(
         self, **kwargs: Unpack[type_defs.DeleteHubRequestTypeDef]
@@ -1249,6 +1382,26 @@ class MultiRegionSageMaker(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteInferenceExperiment
         """
         return self._call("DeleteInferenceExperiment", kwargs)
+
+    def delete_inference_router(
+        self, **kwargs: Unpack[type_defs.DeleteInferenceRouterInputTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Deletes an inference router. The endpoints and inference components that
+        the router sends requests to aren't deleted.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteInferenceRouter
+        """
+        return self._call("DeleteInferenceRouter", kwargs)
+
+    def delete_job(
+        self, **kwargs: Unpack[type_defs.DeleteJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteJobResponseTypeDef]:
+        """Deletes a job. This operation is idempotent. If the job is currently
+        running, you must stop it before deleting it by calling StopJob.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteJob
+        """
+        return self._call("DeleteJob", kwargs)
 
     def delete_mlflow_app(
         self, **kwargs: Unpack[type_defs.DeleteMlflowAppRequestTypeDef]
@@ -1475,6 +1628,17 @@ class MultiRegionSageMaker(MultiRegionClient):
         """
         return self._call("DeleteTrainingJob", kwargs)
 
+    def delete_training_session(
+        self, **kwargs: Unpack[type_defs.DeleteTrainingSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteTrainingSessionResponseTypeDef]:
+        """Deletes a training session. You must stop a running session before
+        deleting it. Use the StopTrainingSession operation to stop the session
+        first.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DeleteTrainingSession
+        """
+        return self._call("DeleteTrainingSession", kwargs)
+
     def delete_trial(
         self, **kwargs: Unpack[type_defs.DeleteTrialRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteTrialResponseTypeDef]:
@@ -1653,6 +1817,20 @@ class MultiRegionSageMaker(MultiRegionClient):
         """
         return self._call("DescribeClusterEvent", kwargs)
 
+    def describe_cluster_extension(
+        self, **kwargs: Unpack[type_defs.DescribeClusterExtensionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClusterExtensionResponseTypeDef]:
+        """Retrieves information about an extension installed on a SageMaker HyperPod
+        cluster. The information includes the extension's version, configuration,
+        and status, and a summary of how many cluster nodes are running the
+        current version and configuration of the extension. If the extension has
+        problems on some nodes, the response also lists the problems and how many
+        nodes each one affects.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeClusterExtension
+        """
+        return self._call("DescribeClusterExtension", kwargs)
+
     def describe_cluster_node(
         self, **kwargs: Unpack[type_defs.DescribeClusterNodeRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeClusterNodeResponseTypeDef]:
@@ -1662,6 +1840,18 @@ class MultiRegionSageMaker(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeClusterNode
         """
         return self._call("DescribeClusterNode", kwargs)
+
+    def describe_cluster_operation(
+        self, **kwargs: Unpack[type_defs.DescribeClusterOperationRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeClusterOperationResponseTypeDef]:
+        """Retrieves detailed information about a specific operation for a given
+        HyperPod cluster, such as a scaling operation or a deep health check. Use
+        the OperationId returned by the ListClusterOperations operation to
+        identify the operation to describe.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeClusterOperation
+        """
+        return self._call("DescribeClusterOperation", kwargs)
 
     def describe_cluster_scheduler_config(
         self, **kwargs: Unpack[type_defs.DescribeClusterSchedulerConfigRequestTypeDef]
@@ -1821,6 +2011,19 @@ class MultiRegionSageMaker(MultiRegionClient):
         """
         return self._call("DescribeFlowDefinition", kwargs)
 
+    def describe_global_inference_gateway(
+        self, **kwargs: Unpack[type_defs.DescribeGlobalInferenceGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeGlobalInferenceGatewayResponseTypeDef]:
+        """Retrieves information about a global inference gateway, including its
+        status, endpoints, and routing configuration. To list the in-cluster
+        inference gateways of the global inference gateway, use
+        ListInferenceGateways. To read the tags of the global inference gateway,
+        use ListTags.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeGlobalInferenceGateway
+        """
+        return self._call("DescribeGlobalInferenceGateway", kwargs)
+
     def describe_hub(
         self, **kwargs: Unpack[type_defs.DescribeHubRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeHubResponseTypeDef]:
@@ -1906,6 +2109,41 @@ class MultiRegionSageMaker(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeInferenceRecommendationsJob
         """
         return self._call("DescribeInferenceRecommendationsJob", kwargs)
+
+    def describe_inference_router(
+        self, **kwargs: Unpack[type_defs.DescribeInferenceRouterInputTypeDef]
+    ) -> TargetResults[type_defs.DescribeInferenceRouterOutputTypeDef]:
+        """Returns information about an inference router, including the routing
+        status of each destination.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeInferenceRouter
+        """
+        return self._call("DescribeInferenceRouter", kwargs)
+
+    def describe_job(
+        self, **kwargs: Unpack[type_defs.DescribeJobRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeJobResponseTypeDef]:
+        """Returns detailed information about a job, including its current status,
+        secondary status, configuration, and timestamps. Use SecondaryStatus for
+        granular progress tracking and SecondaryStatusTransitions to see the full
+        history of status changes with timestamps.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeJob
+        """
+        return self._call("DescribeJob", kwargs)
+
+    def describe_job_schema_version(
+        self, **kwargs: Unpack[type_defs.DescribeJobSchemaVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeJobSchemaVersionResponseTypeDef]:
+        """Returns the JSON schema for a specified job category and schema version.
+        Use this schema to validate your JobConfigDocument before calling
+        CreateJob. If you don't specify a schema version, the latest version is
+        returned. The schema defines required fields, allowed values, and
+        constraints for the job configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeJobSchemaVersion
+        """
+        return self._call("DescribeJobSchemaVersion", kwargs)
 
     def describe_labeling_job(
         self, **kwargs: Unpack[type_defs.DescribeLabelingJobRequestTypeDef]
@@ -2187,6 +2425,17 @@ class MultiRegionSageMaker(MultiRegionClient):
         """
         return self._call("DescribeTrainingPlanExtensionHistory", kwargs)
 
+    def describe_training_session(
+        self, **kwargs: Unpack[type_defs.DescribeTrainingSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeTrainingSessionResponseTypeDef]:
+        """Retrieves detailed information about a training session, including its
+        current status, model configuration, Low-Rank Adaptation (LoRA)
+        parameters, and timestamps.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/DescribeTrainingSession
+        """
+        return self._call("DescribeTrainingSession", kwargs)
+
     def describe_transform_job(
         self, **kwargs: Unpack[type_defs.DescribeTransformJobRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeTransformJobResponseTypeDef]:
@@ -2308,6 +2557,16 @@ class MultiRegionSageMaker(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/GetDeviceFleetReport
         """
         return self._call("GetDeviceFleetReport", kwargs)
+
+    def get_endpoint_policy(
+        self, **kwargs: Unpack[type_defs.GetEndpointPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEndpointPolicyResponseTypeDef]:
+        """Returns the resource-based policy that is attached to an endpoint. If the
+        endpoint doesn't have a policy, you get a ValidationException.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/GetEndpointPolicy
+        """
+        return self._call("GetEndpointPolicy", kwargs)
 
     def get_lineage_group_policy(
         self, **kwargs: Unpack[type_defs.GetLineageGroupPolicyRequestTypeDef]
@@ -2503,6 +2762,27 @@ class MultiRegionSageMaker(MultiRegionClient):
         """
         return self._call("ListClusterEvents", kwargs)
 
+    def list_cluster_extension_versions(
+        self, **kwargs: Unpack[type_defs.ListClusterExtensionVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListClusterExtensionVersionsResponseTypeDef]:
+        """Lists the versions of an extension that you can install on a SageMaker
+        HyperPod cluster, from the highest version to the lowest. Use a version
+        from this list as the ExtensionVersion in CreateClusterExtension or
+        UpdateClusterExtension.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListClusterExtensionVersions
+        """
+        return self._call("ListClusterExtensionVersions", kwargs)
+
+    def list_cluster_extensions(
+        self, **kwargs: Unpack[type_defs.ListClusterExtensionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListClusterExtensionsResponseTypeDef]:
+        """Lists the extensions installed on a SageMaker HyperPod cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListClusterExtensions
+        """
+        return self._call("ListClusterExtensions", kwargs)
+
     def list_cluster_nodes(
         self, **kwargs: Unpack[type_defs.ListClusterNodesRequestTypeDef]
     ) -> TargetResults[type_defs.ListClusterNodesResponseTypeDef]:
@@ -2512,6 +2792,17 @@ class MultiRegionSageMaker(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListClusterNodes
         """
         return self._call("ListClusterNodes", kwargs)
+
+    def list_cluster_operations(
+        self, **kwargs: Unpack[type_defs.ListClusterOperationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListClusterOperationsResponseTypeDef]:
+        """Retrieves a list of operation summaries for a specified HyperPod cluster,
+        such as scaling operations and deep health checks. The operation supports
+        filtering, sorting, and pagination of results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListClusterOperations
+        """
+        return self._call("ListClusterOperations", kwargs)
 
     def list_cluster_scheduler_configs(
         self, **kwargs: Unpack[type_defs.ListClusterSchedulerConfigsRequestTypeDef]
@@ -2668,6 +2959,16 @@ class MultiRegionSageMaker(MultiRegionClient):
         """
         return self._call("ListFlowDefinitions", kwargs)
 
+    def list_global_inference_gateways(
+        self, **kwargs: Unpack[type_defs.ListGlobalInferenceGatewaysRequestTypeDef]
+    ) -> TargetResults[type_defs.ListGlobalInferenceGatewaysResponseTypeDef]:
+        """Lists summaries of the global inference gateways in your account. You can
+        filter the results by status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListGlobalInferenceGateways
+        """
+        return self._call("ListGlobalInferenceGateways", kwargs)
+
     def list_hub_content_versions(
         self, **kwargs: Unpack[type_defs.ListHubContentVersionsRequestTypeDef]
     ) -> TargetResults[type_defs.ListHubContentVersionsResponseTypeDef]:
@@ -2753,6 +3054,19 @@ class MultiRegionSageMaker(MultiRegionClient):
         """
         return self._call("ListInferenceExperiments", kwargs)
 
+    def list_inference_gateways(
+        self, **kwargs: Unpack[type_defs.ListInferenceGatewaysRequestTypeDef]
+    ) -> TargetResults[type_defs.ListInferenceGatewaysResponseTypeDef]:
+        """Lists the in-cluster inference gateways in a global inference gateway, in
+        the order that they were added. Each summary includes the status of the
+        in-cluster inference gateway and, if the status is FAILED, the reason for
+        the failure. DescribeGlobalInferenceGateway doesn't return the in-cluster
+        inference gateways; use this operation to list them.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListInferenceGateways
+        """
+        return self._call("ListInferenceGateways", kwargs)
+
     def list_inference_recommendations_job_steps(
         self,
         **kwargs: Unpack[type_defs.ListInferenceRecommendationsJobStepsRequestTypeDef],
@@ -2771,6 +3085,40 @@ class MultiRegionSageMaker(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListInferenceRecommendationsJobs
         """
         return self._call("ListInferenceRecommendationsJobs", kwargs)
+
+    def list_inference_routers(
+        self, **kwargs: Unpack[type_defs.ListInferenceRoutersInputTypeDef]
+    ) -> TargetResults[type_defs.ListInferenceRoutersOutputTypeDef]:
+        """Lists the inference routers in your account in the current Amazon Web
+        Services Region. A router that you just created might not appear in the
+        list right away.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListInferenceRouters
+        """
+        return self._call("ListInferenceRouters", kwargs)
+
+    def list_job_schema_versions(
+        self, **kwargs: Unpack[type_defs.ListJobSchemaVersionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJobSchemaVersionsResponseTypeDef]:
+        """Lists available configuration schema versions for a specified job
+        category. Use the schema versions with DescribeJobSchemaVersion to
+        retrieve the full schema document.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListJobSchemaVersions
+        """
+        return self._call("ListJobSchemaVersions", kwargs)
+
+    def list_jobs(
+        self, **kwargs: Unpack[type_defs.ListJobsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListJobsResponseTypeDef]:
+        """Lists jobs in a specified category. You can filter results by creation
+        time, last modified time, name, and status. Results are sorted by the
+        field you specify in SortBy. Use pagination to retrieve large result sets
+        efficiently.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListJobs
+        """
+        return self._call("ListJobs", kwargs)
 
     def list_labeling_jobs(
         self, **kwargs: Unpack[type_defs.ListLabelingJobsRequestTypeDef]
@@ -3142,6 +3490,17 @@ class MultiRegionSageMaker(MultiRegionClient):
         """
         return self._call("ListTrainingPlans", kwargs)
 
+    def list_training_sessions(
+        self, **kwargs: Unpack[type_defs.ListTrainingSessionsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListTrainingSessionsResponseTypeDef]:
+        """Lists training sessions in your account. You can filter results by
+        creation time, name, and status. The operation paginates results. To
+        retrieve additional results, use the NextToken parameter.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTrainingSessions
+        """
+        return self._call("ListTrainingSessions", kwargs)
+
     def list_transform_jobs(
         self, **kwargs: Unpack[type_defs.ListTransformJobsRequestTypeDef]
     ) -> TargetResults[type_defs.ListTransformJobsResponseTypeDef]:
@@ -3217,6 +3576,31 @@ class MultiRegionSageMaker(MultiRegionClient):
         """
         return self._call("ListWorkteams", kwargs)
 
+    def move_cluster_nodes(
+        self, **kwargs: Unpack[type_defs.MoveClusterNodesRequestTypeDef]
+    ) -> TargetResults[type_defs.MoveClusterNodesResponseTypeDef]:
+        """Moves running nodes from one instance group to another instance group. The
+        target instance group can be in the same HyperPod cluster or in a
+        different HyperPod cluster in the same account and Region. The underlying
+        instances aren't terminated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/MoveClusterNodes
+        """
+        return self._call("MoveClusterNodes", kwargs)
+
+    def put_endpoint_policy(
+        self, **kwargs: Unpack[type_defs.PutEndpointPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutEndpointPolicyResponseTypeDef]:
+        """Attaches a resource-based policy to an endpoint. With an endpoint policy,
+        you can allow other Amazon Web Services accounts to send requests to your
+        endpoint, or to inference components on it, through an inference router.
+        The policy that you specify replaces the endpoint's existing policy, if it
+        has one.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/PutEndpointPolicy
+        """
+        return self._call("PutEndpointPolicy", kwargs)
+
     def put_model_package_group_policy(
         self, **kwargs: Unpack[type_defs.PutModelPackageGroupPolicyInputTypeDef]
     ) -> TargetResults[type_defs.PutModelPackageGroupPolicyOutputTypeDef]:
@@ -3248,6 +3632,20 @@ class MultiRegionSageMaker(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/RegisterDevices
         """
         return self._call("RegisterDevices", kwargs)
+
+    def remove_inference_gateway(
+        self, **kwargs: Unpack[type_defs.RemoveInferenceGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.RemoveInferenceGatewayResponseTypeDef]:
+        """Removes an in-cluster inference gateway from a global inference gateway.
+        This operation is asynchronous: the in-cluster inference gateway moves to
+        the REMOVING status, and then no longer appears in ListInferenceGateways.
+        If the in-cluster inference gateway isn't in the global inference gateway,
+        the operation succeeds and returns no status. The operation returns
+        ResourceNotFound only if the global inference gateway doesn't exist.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/RemoveInferenceGateway
+        """
+        return self._call("RemoveInferenceGateway", kwargs)
 
     def render_ui_template(
         self, **kwargs: Unpack[type_defs.RenderUiTemplateRequestTypeDef]
@@ -3475,6 +3873,18 @@ class MultiRegionSageMaker(MultiRegionClient):
         """
         return self._call("StopInferenceRecommendationsJob", kwargs)
 
+    def stop_job(
+        self, **kwargs: Unpack[type_defs.StopJobRequestTypeDef]
+    ) -> TargetResults[type_defs.StopJobResponseTypeDef]:
+        """Stops a running job. When you call StopJob, Amazon SageMaker sets the job
+        status to Stopping. After the job stops, the status changes to Stopped.
+        Partial results may be available in the output location if the job was in
+        progress. To delete a stopped job, call DeleteJob.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopJob
+        """
+        return self._call("StopJob", kwargs)
+
     def stop_labeling_job(
         self, **kwargs: Unpack[type_defs.StopLabelingJobRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -3555,6 +3965,17 @@ class MultiRegionSageMaker(MultiRegionClient):
         """
         return self._call("StopTrainingJob", kwargs)
 
+    def stop_training_session(
+        self, **kwargs: Unpack[type_defs.StopTrainingSessionRequestTypeDef]
+    ) -> TargetResults[type_defs.StopTrainingSessionResponseTypeDef]:
+        """Stops a running training session and sets the session status to Stopping.
+        After the session stops, the status changes to Stopped. To delete a
+        stopped session, use the DeleteTrainingSession operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/StopTrainingSession
+        """
+        return self._call("StopTrainingSession", kwargs)
+
     def stop_transform_job(
         self, **kwargs: Unpack[type_defs.StopTransformJobRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -3599,6 +4020,18 @@ class MultiRegionSageMaker(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateCluster
         """
         return self._call("UpdateCluster", kwargs)
+
+    def update_cluster_extension(
+        self, **kwargs: Unpack[type_defs.UpdateClusterExtensionRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateClusterExtensionResponseTypeDef]:
+        """Updates the configuration or the version of an extension installed on a
+        SageMaker HyperPod cluster. SageMaker HyperPod applies the change to every
+        node in the cluster. You can change the configuration, the version, or
+        both in one request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateClusterExtension
+        """
+        return self._call("UpdateClusterExtension", kwargs)
 
     def update_cluster_scheduler_config(
         self, **kwargs: Unpack[type_defs.UpdateClusterSchedulerConfigRequestTypeDef]
@@ -3731,6 +4164,20 @@ class MultiRegionSageMaker(MultiRegionClient):
         """
         return self._call("UpdateFeatureMetadata", kwargs)
 
+    def update_global_inference_gateway(
+        self, **kwargs: Unpack[type_defs.UpdateGlobalInferenceGatewayRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateGlobalInferenceGatewayResponseTypeDef]:
+        """Updates the routing configuration of a global inference gateway. To add or
+        remove in-cluster inference gateways, use AddInferenceGateway and
+        RemoveInferenceGateway. This operation is asynchronous: the global
+        inference gateway moves to the UPDATING status. The operation fails with
+        ConflictException while another operation is in progress on the global
+        inference gateway.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateGlobalInferenceGateway
+        """
+        return self._call("UpdateGlobalInferenceGateway", kwargs)
+
     def update_hub(
         self, **kwargs: Unpack[type_defs.UpdateHubRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateHubResponseTypeDef]:
@@ -3809,6 +4256,18 @@ class MultiRegionSageMaker(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateInferenceExperiment
         """
         return self._call("UpdateInferenceExperiment", kwargs)
+
+    def update_inference_router(
+        self, **kwargs: Unpack[type_defs.UpdateInferenceRouterInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateInferenceRouterOutputTypeDef]:
+        """Updates the routing targets of an inference router. The routing targets
+        that you specify replace all of the router's existing routing targets. To
+        change one routing target, call DescribeInferenceRouter, edit the routing
+        targets, and send all of them.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/UpdateInferenceRouter
+        """
+        return self._call("UpdateInferenceRouter", kwargs)
 
     def update_mlflow_app(
         self, **kwargs: Unpack[type_defs.UpdateMlflowAppRequestTypeDef]
@@ -4360,6 +4819,55 @@ class MultiRegionSageMaker(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_cluster_extension_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListClusterExtensionVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListClusterExtensionVersionsResponseTypeDef]:
+        """Every page of ListClusterExtensionVersions in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the versions of an extension that you can install on a SageMaker
+        HyperPod cluster, from the highest version to the lowest. Use a version
+        from this list as the ExtensionVersion in CreateClusterExtension or
+        UpdateClusterExtension.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListClusterExtensionVersions
+        """
+        return self._paginate(
+            "ListClusterExtensionVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cluster_extensions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListClusterExtensionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListClusterExtensionsResponseTypeDef]:
+        """Every page of ListClusterExtensions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the extensions installed on a SageMaker HyperPod cluster.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListClusterExtensions
+        """
+        return self._paginate(
+            "ListClusterExtensions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_cluster_nodes(
         self,
         *,
@@ -4378,6 +4886,31 @@ class MultiRegionSageMaker(MultiRegionClient):
         """
         return self._paginate(
             "ListClusterNodes",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_cluster_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListClusterOperationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListClusterOperationsResponseTypeDef]:
+        """Every page of ListClusterOperations in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves a list of operation summaries for a specified HyperPod cluster,
+        such as scaling operations and deep health checks. The operation supports
+        filtering, sorting, and pagination of results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListClusterOperations
+        """
+        return self._paginate(
+            "ListClusterOperations",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -4777,6 +5310,30 @@ class MultiRegionSageMaker(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_global_inference_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListGlobalInferenceGatewaysRequestTypeDef],
+    ) -> TargetResults[type_defs.ListGlobalInferenceGatewaysResponseTypeDef]:
+        """Every page of ListGlobalInferenceGateways in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists summaries of the global inference gateways in your account. You can
+        filter the results by status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListGlobalInferenceGateways
+        """
+        return self._paginate(
+            "ListGlobalInferenceGateways",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_human_task_uis(
         self,
         *,
@@ -4919,6 +5476,33 @@ class MultiRegionSageMaker(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_inference_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListInferenceGatewaysRequestTypeDef],
+    ) -> TargetResults[type_defs.ListInferenceGatewaysResponseTypeDef]:
+        """Every page of ListInferenceGateways in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the in-cluster inference gateways in a global inference gateway, in
+        the order that they were added. Each summary includes the status of the
+        in-cluster inference gateway and, if the status is FAILED, the reason for
+        the failure. DescribeGlobalInferenceGateway doesn't return the in-cluster
+        inference gateways; use this operation to list them.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListInferenceGateways
+        """
+        return self._paginate(
+            "ListInferenceGateways",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_inference_recommendations_job_steps(
         self,
         *,
@@ -4959,6 +5543,82 @@ class MultiRegionSageMaker(MultiRegionClient):
         """
         return self._paginate(
             "ListInferenceRecommendationsJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_inference_routers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListInferenceRoutersInputTypeDef],
+    ) -> TargetResults[type_defs.ListInferenceRoutersOutputTypeDef]:
+        """Every page of ListInferenceRouters in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the inference routers in your account in the current Amazon Web
+        Services Region. A router that you just created might not appear in the
+        list right away.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListInferenceRouters
+        """
+        return self._paginate(
+            "ListInferenceRouters",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_job_schema_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListJobSchemaVersionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListJobSchemaVersionsResponseTypeDef]:
+        """Every page of ListJobSchemaVersions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists available configuration schema versions for a specified job
+        category. Use the schema versions with DescribeJobSchemaVersion to
+        retrieve the full schema document.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListJobSchemaVersions
+        """
+        return self._paginate(
+            "ListJobSchemaVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListJobsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListJobsResponseTypeDef]:
+        """Every page of ListJobs in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists jobs in a specified category. You can filter results by creation
+        time, last modified time, name, and status. Results are sorted by the
+        field you specify in SortBy. Use pagination to retrieve large result sets
+        efficiently.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListJobs
+        """
+        return self._paginate(
+            "ListJobs",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -5637,6 +6297,29 @@ class MultiRegionSageMaker(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_projects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListProjectsInputTypeDef],
+    ) -> TargetResults[type_defs.ListProjectsOutputTypeDef]:
+        """Every page of ListProjects in every target, merged per target (botocore's
+        build_full_result).
+
+        Gets a list of the projects in an Amazon Web Services account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListProjects
+        """
+        return self._paginate(
+            "ListProjects",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_resource_catalogs(
         self,
         *,
@@ -5848,6 +6531,31 @@ class MultiRegionSageMaker(MultiRegionClient):
         """
         return self._paginate(
             "ListTrainingPlans",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_training_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListTrainingSessionsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListTrainingSessionsResponseTypeDef]:
+        """Every page of ListTrainingSessions in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists training sessions in your account. You can filter results by
+        creation time, name, and status. The operation paginates results. To
+        retrieve additional results, use the NextToken parameter.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTrainingSessions
+        """
+        return self._paginate(
+            "ListTrainingSessions",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -6302,6 +7010,42 @@ class MultiRegionSageMaker(MultiRegionClient):
             "ListClusterEvents", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_cluster_extension_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListClusterExtensionVersionsRequestTypeDef],
+    ) -> Items[type_defs.ExtensionVersionSummaryTypeDef]:
+        """Each element of ExtensionVersions in every page of
+        ListClusterExtensionVersions, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListClusterExtensionVersions
+        """
+        return self._items(
+            "ListClusterExtensionVersions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_cluster_extensions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListClusterExtensionsRequestTypeDef],
+    ) -> Items[type_defs.ExtensionSummaryTypeDef]:
+        """Each element of Extensions in every page of ListClusterExtensions, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListClusterExtensions
+        """
+        return self._items(
+            "ListClusterExtensions", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_cluster_nodes(
         self,
         *,
@@ -6316,6 +7060,23 @@ class MultiRegionSageMaker(MultiRegionClient):
         """
         return self._items(
             "ListClusterNodes", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_cluster_operations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListClusterOperationsRequestTypeDef],
+    ) -> Items[type_defs.ClusterOperationSummaryTypeDef]:
+        """Each element of ClusterOperationSummaries in every page of
+        ListClusterOperations, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListClusterOperations
+        """
+        return self._items(
+            "ListClusterOperations", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_cluster_scheduler_configs(
@@ -6603,6 +7364,26 @@ class MultiRegionSageMaker(MultiRegionClient):
             "ListFlowDefinitions", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_global_inference_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListGlobalInferenceGatewaysRequestTypeDef],
+    ) -> Items[type_defs.GlobalInferenceGatewaySummaryTypeDef]:
+        """Each element of GlobalInferenceGatewaySummaries in every page of
+        ListGlobalInferenceGateways, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListGlobalInferenceGateways
+        """
+        return self._items(
+            "ListGlobalInferenceGateways",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
     def iter_list_human_task_uis(
         self,
         *,
@@ -6705,6 +7486,23 @@ class MultiRegionSageMaker(MultiRegionClient):
             "ListInferenceExperiments", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_inference_gateways(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListInferenceGatewaysRequestTypeDef],
+    ) -> Items[type_defs.GlobalInferenceGatewayMemberSummaryTypeDef]:
+        """Each element of InferenceGatewaySummaries in every page of
+        ListInferenceGateways, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListInferenceGateways
+        """
+        return self._items(
+            "ListInferenceGateways", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_inference_recommendations_job_steps(
         self,
         *,
@@ -6744,6 +7542,52 @@ class MultiRegionSageMaker(MultiRegionClient):
             max_items=max_items,
             page_size=page_size,
         )
+
+    def iter_list_inference_routers(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListInferenceRoutersInputTypeDef],
+    ) -> Items[type_defs.InferenceRouterSummaryTypeDef]:
+        """Each element of InferenceRouters in every page of ListInferenceRouters,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListInferenceRouters
+        """
+        return self._items(
+            "ListInferenceRouters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_job_schema_versions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListJobSchemaVersionsRequestTypeDef],
+    ) -> Items[type_defs.JobConfigSchemaVersionSummaryTypeDef]:
+        """Each element of JobConfigSchemas in every page of ListJobSchemaVersions,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListJobSchemaVersions
+        """
+        return self._items(
+            "ListJobSchemaVersions", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListJobsRequestTypeDef],
+    ) -> Items[type_defs.JobSummaryTypeDef]:
+        """Each element of JobSummaries in every page of ListJobs, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListJobs
+        """
+        return self._items("ListJobs", kwargs, max_items=max_items, page_size=page_size)
 
     def iter_list_labeling_jobs(
         self,
@@ -7256,6 +8100,22 @@ class MultiRegionSageMaker(MultiRegionClient):
             "ListProcessingJobs", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_projects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListProjectsInputTypeDef],
+    ) -> Items[type_defs.ProjectSummaryTypeDef]:
+        """Each element of ProjectSummaryList in every page of ListProjects, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListProjects
+        """
+        return self._items(
+            "ListProjects", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_resource_catalogs(
         self,
         *,
@@ -7408,6 +8268,23 @@ class MultiRegionSageMaker(MultiRegionClient):
         """
         return self._items(
             "ListTrainingPlans", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_training_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListTrainingSessionsRequestTypeDef],
+    ) -> Items[type_defs.TrainingSessionSummaryTypeDef]:
+        """Each element of TrainingSessionSummaries in every page of
+        ListTrainingSessions, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-2017-07-24/ListTrainingSessions
+        """
+        return self._items(
+            "ListTrainingSessions", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_transform_jobs(

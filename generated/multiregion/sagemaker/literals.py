@@ -69,6 +69,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ClarifyFeatureTypeType",
         "ClarifyTextGranularityType",
         "ClarifyTextLanguageType",
+        "CleanupFailureErrorCodeType",
         "ClusterAutoScalerTypeType",
         "ClusterAutoScalingModeType",
         "ClusterAutoScalingStatusType",
@@ -76,6 +77,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ClusterConfigModeType",
         "ClusterEventLevelType",
         "ClusterEventResourceTypeType",
+        "ClusterFSxLustreDeletionPolicyType",
         "ClusterImageVersionStatusType",
         "ClusterInstanceStatusType",
         "ClusterInstanceTypeType",
@@ -83,6 +85,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ClusterKubernetesTaintEffectType",
         "ClusterNodeProvisioningModeType",
         "ClusterNodeRecoveryType",
+        "ClusterOnDrainTimeoutType",
+        "ClusterOperationSortByType",
+        "ClusterOperationStatusType",
+        "ClusterOperationTypeType",
+        "ClusterPatchingStrategyType",
         "ClusterSlurmConfigStrategyType",
         "ClusterSlurmNodeTypeType",
         "ClusterSortByType",
@@ -100,6 +107,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CustomizationTechniqueType",
         "DataDistributionTypeType",
         "DataSourceNameType",
+        "DatabaseConfigurationRollbackStatusType",
         "DeepHealthCheckTypeType",
         "DetailedAlgorithmStatusType",
         "DetailedModelPackageStatusType",
@@ -120,6 +128,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ExecutionRoleIdentityConfigType",
         "ExecutionRoleSessionNameModeType",
         "ExecutionStatusType",
+        "ExtensionHealthIssueCodeType",
+        "ExtensionStatusType",
         "FailureHandlingPolicyType",
         "FairShareType",
         "FeatureGroupSortByType",
@@ -132,7 +142,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FillingTypeType",
         "FlatInvocationsType",
         "FlowDefinitionStatusType",
+        "ForEachStatusType",
         "FrameworkType",
+        "GlobalInferenceGatewayFilterNameType",
+        "GlobalInferenceGatewayMemberFilterNameType",
+        "GlobalInferenceGatewayMemberStatusType",
+        "GlobalInferenceGatewayStatusType",
+        "HomeEfsFileSystemCreationType",
         "HubContentSortByType",
         "HubContentStatusType",
         "HubContentSupportStatusType",
@@ -155,6 +171,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ImageVersionSortByType",
         "ImageVersionSortOrderType",
         "ImageVersionStatusType",
+        "IncludedDataType",
         "InferenceComponentCapacitySizeTypeType",
         "InferenceComponentPlacementStrategyType",
         "InferenceComponentSortKeyType",
@@ -163,10 +180,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "InferenceExperimentStatusType",
         "InferenceExperimentStopDesiredStateType",
         "InferenceExperimentTypeType",
+        "InferenceRouterRoutingPreferenceType",
+        "InferenceRouterStatusType",
         "InputModeType",
         "InstanceGroupStatusType",
         "InstanceTypeType",
         "IsTrackingServerActiveType",
+        "JobCategoryType",
+        "JobSecondaryStatusType",
+        "JobStatusType",
         "JobTypeType",
         "JoinSourceType",
         "LabelingJobStatusType",
@@ -225,6 +247,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MonitoringProblemTypeType",
         "MonitoringScheduleSortKeyType",
         "MonitoringTypeType",
+        "MoveClusterNodesErrorCodeType",
         "NodeUnavailabilityTypeType",
         "NotebookInstanceAcceleratorTypeType",
         "NotebookInstanceLifecycleConfigSortKeyType",
@@ -246,6 +269,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PartnerAppTypeType",
         "PeftType",
         "PipelineExecutionStatusType",
+        "PipelineManagedByType",
         "PipelineStatusType",
         "PreemptTeamTasksType",
         "ProblemTypeType",
@@ -285,6 +309,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ResourceTypeType",
         "RetentionTypeType",
         "RootAccessType",
+        "RoutingStatusType",
         "RoutingStrategyType",
         "RuleEvaluationStatusType",
         "S3DataDistributionType",
@@ -301,6 +326,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ServerlessJobTypeType",
         "SharingTypeType",
         "SkipModelValidationType",
+        "SlurmHealthComponentType",
+        "SlurmHealthReasonType",
+        "SlurmHealthStatusType",
         "SoftwareUpdateStatusType",
         "SortActionsByType",
         "SortArtifactsByType",
@@ -351,6 +379,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TrainingPlanSortOrderType",
         "TrainingPlanStatusType",
         "TrainingRepositoryAccessModeType",
+        "TrainingSessionStatusType",
         "TransformInstanceTypeType",
         "TransformJobStatusType",
         "TrialComponentPrimaryStatusType",
@@ -401,6 +430,12 @@ AIRecommendationInstanceTypeType = Literal[
     "ml.g6e.16xlarge",
     "ml.g6e.24xlarge",
     "ml.g6e.48xlarge",
+    "ml.g7.2xlarge",
+    "ml.g7.4xlarge",
+    "ml.g7.8xlarge",
+    "ml.g7.12xlarge",
+    "ml.g7.24xlarge",
+    "ml.g7.48xlarge",
     "ml.g7e.2xlarge",
     "ml.g7e.4xlarge",
     "ml.g7e.8xlarge",
@@ -416,6 +451,7 @@ AIRecommendationInstanceTypeType = Literal[
     "ml.p5.48xlarge",
     "ml.p5e.48xlarge",
     "ml.p5en.48xlarge",
+    "ml.p6-b200.48xlarge",
 ]
 AIRecommendationJobStatusType = Literal[
     "InProgress",
@@ -613,6 +649,18 @@ AppInstanceTypeType = Literal[
     "ml.r6id.24xlarge",
     "ml.r6id.32xlarge",
     "ml.p5.4xlarge",
+    "ml.g7.2xlarge",
+    "ml.g7.4xlarge",
+    "ml.g7.8xlarge",
+    "ml.g7.12xlarge",
+    "ml.g7.24xlarge",
+    "ml.g7.48xlarge",
+    "ml.g7e.2xlarge",
+    "ml.g7e.4xlarge",
+    "ml.g7e.8xlarge",
+    "ml.g7e.12xlarge",
+    "ml.g7e.24xlarge",
+    "ml.g7e.48xlarge",
 ]
 AppNetworkAccessTypeType = Literal["PublicInternetOnly", "VpcOnly"]
 AppSecurityGroupManagementType = Literal["Service", "Customer"]
@@ -865,6 +913,7 @@ ClarifyTextLanguageType = Literal[
     "lij",
     "xx",
 ]
+CleanupFailureErrorCodeType = Literal["ClientError", "InternalFailure"]
 ClusterAutoScalerTypeType = Literal["Karpenter"]
 ClusterAutoScalingModeType = Literal["Enable", "Disable"]
 ClusterAutoScalingStatusType = Literal["InService", "Failed", "Creating", "Deleting"]
@@ -872,7 +921,13 @@ ClusterCapacityTypeType = Literal["Spot", "OnDemand"]
 ClusterConfigModeType = Literal["Enable", "Disable"]
 ClusterEventLevelType = Literal["Info", "Warn", "Error"]
 ClusterEventResourceTypeType = Literal["Cluster", "InstanceGroup", "Instance"]
-ClusterImageVersionStatusType = Literal["UpToDate", "UpdateAvailable"]
+ClusterFSxLustreDeletionPolicyType = Literal["DeleteIfNotUsed", "Keep"]
+ClusterImageVersionStatusType = Literal[
+    "UpToDate",
+    "UpdateAvailable",
+    "SecurityUpdateRequired",
+    "EndOfLife",
+]
 ClusterInstanceStatusType = Literal[
     "Running",
     "Failure",
@@ -881,6 +936,8 @@ ClusterInstanceStatusType = Literal[
     "SystemUpdating",
     "DeepHealthCheckInProgress",
     "NotFound",
+    "DetachInProgress",
+    "AttachInProgress",
 ]
 ClusterInstanceTypeType = Literal[
     "ml.p4d.24xlarge",
@@ -1006,6 +1063,92 @@ ClusterInstanceTypeType = Literal[
     "ml.g7e.24xlarge",
     "ml.g7e.48xlarge",
     "ml.p6-b300.48xlarge",
+    "ml.g4dn.xlarge",
+    "ml.g4dn.2xlarge",
+    "ml.g4dn.4xlarge",
+    "ml.g4dn.8xlarge",
+    "ml.g4dn.12xlarge",
+    "ml.g4dn.16xlarge",
+    "ml.c6g.medium",
+    "ml.c6g.large",
+    "ml.c6g.xlarge",
+    "ml.c6g.2xlarge",
+    "ml.c6g.4xlarge",
+    "ml.c6g.8xlarge",
+    "ml.c6g.12xlarge",
+    "ml.c6g.16xlarge",
+    "ml.c7g.medium",
+    "ml.c7g.large",
+    "ml.c7g.xlarge",
+    "ml.c7g.2xlarge",
+    "ml.c7g.4xlarge",
+    "ml.c7g.8xlarge",
+    "ml.c7g.12xlarge",
+    "ml.c7g.16xlarge",
+    "ml.c8g.medium",
+    "ml.c8g.large",
+    "ml.c8g.xlarge",
+    "ml.c8g.2xlarge",
+    "ml.c8g.4xlarge",
+    "ml.c8g.8xlarge",
+    "ml.c8g.12xlarge",
+    "ml.c8g.16xlarge",
+    "ml.c8g.24xlarge",
+    "ml.c8g.48xlarge",
+    "ml.c6a.large",
+    "ml.c6a.xlarge",
+    "ml.c6a.2xlarge",
+    "ml.c6a.4xlarge",
+    "ml.c6a.8xlarge",
+    "ml.c6a.12xlarge",
+    "ml.c6a.16xlarge",
+    "ml.c6a.24xlarge",
+    "ml.c6a.32xlarge",
+    "ml.c6a.48xlarge",
+    "ml.m6a.large",
+    "ml.m6a.xlarge",
+    "ml.m6a.2xlarge",
+    "ml.m6a.4xlarge",
+    "ml.m6a.8xlarge",
+    "ml.m6a.12xlarge",
+    "ml.m6a.16xlarge",
+    "ml.m6a.24xlarge",
+    "ml.m6a.32xlarge",
+    "ml.m6a.48xlarge",
+    "ml.m6g.medium",
+    "ml.m6g.large",
+    "ml.m6g.xlarge",
+    "ml.m6g.2xlarge",
+    "ml.m6g.4xlarge",
+    "ml.m6g.8xlarge",
+    "ml.m6g.12xlarge",
+    "ml.m6g.16xlarge",
+    "ml.m7g.medium",
+    "ml.m7g.large",
+    "ml.m7g.xlarge",
+    "ml.m7g.2xlarge",
+    "ml.m7g.4xlarge",
+    "ml.m7g.8xlarge",
+    "ml.m7g.12xlarge",
+    "ml.m7g.16xlarge",
+    "ml.m8g.medium",
+    "ml.m8g.large",
+    "ml.m8g.xlarge",
+    "ml.m8g.2xlarge",
+    "ml.m8g.4xlarge",
+    "ml.m8g.8xlarge",
+    "ml.m8g.12xlarge",
+    "ml.m8g.16xlarge",
+    "ml.m8g.24xlarge",
+    "ml.m8g.48xlarge",
+    "ml.g7.2xlarge",
+    "ml.g7.4xlarge",
+    "ml.g7.8xlarge",
+    "ml.g7.12xlarge",
+    "ml.g7.24xlarge",
+    "ml.g7.48xlarge",
+    "ml.c8a.16xlarge",
+    "ml.m8a.16xlarge",
 ]
 ClusterInterfaceTypeType = Literal["efa", "efa-only"]
 ClusterKubernetesTaintEffectType = Literal[
@@ -1015,6 +1158,11 @@ ClusterKubernetesTaintEffectType = Literal[
 ]
 ClusterNodeProvisioningModeType = Literal["Continuous"]
 ClusterNodeRecoveryType = Literal["Automatic", "None"]
+ClusterOnDrainTimeoutType = Literal["Force", "Skip"]
+ClusterOperationSortByType = Literal["CreationTime"]
+ClusterOperationStatusType = Literal["InProgress", "Superseded", "Done"]
+ClusterOperationTypeType = Literal["Scaling", "DeepHealthCheck"]
+ClusterPatchingStrategyType = Literal["WhenIdle", "WhenAllIdle", "DrainFirst"]
 ClusterSlurmConfigStrategyType = Literal["Overwrite", "Managed", "Merge"]
 ClusterSlurmNodeTypeType = Literal["Controller", "Login", "Compute"]
 ClusterSortByType = Literal["CREATION_TIME", "NAME"]
@@ -1050,7 +1198,16 @@ CrossAccountFilterOptionType = Literal["SameAccount", "CrossAccount"]
 CustomizationTechniqueType = Literal["SFT", "DPO", "RLVR", "RLAIF"]
 DataDistributionTypeType = Literal["FullyReplicated", "ShardedByS3Key"]
 DataSourceNameType = Literal["SalesforceGenie", "Snowflake"]
-DeepHealthCheckTypeType = Literal["InstanceStress", "InstanceConnectivity"]
+DatabaseConfigurationRollbackStatusType = Literal[
+    "NotApplicable",
+    "Reverted",
+    "RevertFailed",
+]
+DeepHealthCheckTypeType = Literal[
+    "InstanceStress",
+    "InstanceConnectivity",
+    "MultiNodeTrainingValidation",
+]
 DetailedAlgorithmStatusType = Literal["NotStarted", "InProgress", "Completed", "Failed"]
 DetailedModelPackageStatusType = Literal[
     "NotStarted",
@@ -1119,6 +1276,26 @@ ExecutionStatusType = Literal[
     "Stopping",
     "Stopped",
 ]
+ExtensionHealthIssueCodeType = Literal[
+    "InvalidConfiguration",
+    "ConfigurationConflict",
+    "AccessDenied",
+    "ResourceNotFound",
+    "DependencyUnreachable",
+    "ExtensionUnhealthy",
+    "InternalFailure",
+    "Other",
+]
+ExtensionStatusType = Literal[
+    "Creating",
+    "Active",
+    "CreateFailed",
+    "Updating",
+    "Deleting",
+    "DeleteFailed",
+    "Degraded",
+    "UpdateFailed",
+]
 FailureHandlingPolicyType = Literal["ROLLBACK_ON_FAILURE", "DO_NOTHING"]
 FairShareType = Literal["Enabled", "Disabled"]
 FeatureGroupSortByType = Literal[
@@ -1151,6 +1328,7 @@ FillingTypeType = Literal[
 ]
 FlatInvocationsType = Literal["Continue", "Stop"]
 FlowDefinitionStatusType = Literal["Initializing", "Active", "Failed", "Deleting"]
+ForEachStatusType = Literal["Succeeded", "Failed", "Stopped"]
 FrameworkType = Literal[
     "TENSORFLOW",
     "KERAS",
@@ -1162,6 +1340,22 @@ FrameworkType = Literal[
     "DARKNET",
     "SKLEARN",
 ]
+GlobalInferenceGatewayFilterNameType = Literal["Status"]
+GlobalInferenceGatewayMemberFilterNameType = Literal["Status", "ClusterArn"]
+GlobalInferenceGatewayMemberStatusType = Literal[
+    "ADDING",
+    "ACTIVE",
+    "REMOVING",
+    "FAILED",
+]
+GlobalInferenceGatewayStatusType = Literal[
+    "CREATING",
+    "ACTIVE",
+    "UPDATING",
+    "DELETING",
+    "FAILED",
+]
+HomeEfsFileSystemCreationType = Literal["Enabled", "Disabled"]
 HubContentSortByType = Literal["HubContentName", "CreationTime", "HubContentStatus"]
 HubContentStatusType = Literal[
     "Available",
@@ -1241,6 +1435,7 @@ ImageVersionStatusType = Literal[
     "DELETING",
     "DELETE_FAILED",
 ]
+IncludedDataType = Literal["AllData", "MetadataOnly"]
 InferenceComponentCapacitySizeTypeType = Literal["COPY_COUNT", "CAPACITY_PERCENT"]
 InferenceComponentPlacementStrategyType = Literal["SPREAD", "BINPACK"]
 InferenceComponentSortKeyType = Literal["Name", "CreationTime", "Status"]
@@ -1264,6 +1459,14 @@ InferenceExperimentStatusType = Literal[
 ]
 InferenceExperimentStopDesiredStateType = Literal["Completed", "Cancelled"]
 InferenceExperimentTypeType = Literal["ShadowMode"]
+InferenceRouterRoutingPreferenceType = Literal["LocalRegionFirst", "InstancePoolOrder"]
+InferenceRouterStatusType = Literal[
+    "InService",
+    "Creating",
+    "Updating",
+    "Failed",
+    "Deleting",
+]
 InputModeType = Literal["Pipe", "File"]
 InstanceGroupStatusType = Literal[
     "InService",
@@ -1448,10 +1651,65 @@ InstanceTypeType = Literal[
     "ml.g6.16xlarge",
     "ml.g6.24xlarge",
     "ml.g6.48xlarge",
+    "ml.g7e.2xlarge",
+    "ml.g7e.4xlarge",
+    "ml.g7e.8xlarge",
+    "ml.g7e.12xlarge",
+    "ml.g7e.24xlarge",
+    "ml.g7e.48xlarge",
     "ml.p5.4xlarge",
     "ml.p5en.48xlarge",
+    "ml.g6e.xlarge",
+    "ml.g6e.2xlarge",
+    "ml.g6e.4xlarge",
+    "ml.g6e.8xlarge",
+    "ml.g6e.12xlarge",
+    "ml.g6e.16xlarge",
+    "ml.g6e.24xlarge",
+    "ml.g6e.48xlarge",
 ]
 IsTrackingServerActiveType = Literal["Active", "Inactive"]
+JobCategoryType = Literal[
+    "AgentRFT",
+    "SyntheticDataGeneration",
+    "DataQualityEvaluation",
+    "AgentRFTEvaluation",
+    "DataTransformation",
+]
+JobSecondaryStatusType = Literal[
+    "Starting",
+    "Downloading",
+    "Training",
+    "Uploading",
+    "Stopping",
+    "Stopped",
+    "MaxRuntimeExceeded",
+    "Interrupted",
+    "Failed",
+    "Completed",
+    "Restarting",
+    "Pending",
+    "Generating",
+    "PartialGeneration",
+    "Evaluating",
+    "Validating",
+    "Preparing",
+    "Executing",
+    "Publishing",
+    "Finalizing",
+    "Transforming",
+    "Deleting",
+    "DeleteFailed",
+]
+JobStatusType = Literal[
+    "InProgress",
+    "Completed",
+    "Failed",
+    "Stopping",
+    "Stopped",
+    "Deleting",
+    "DeleteFailed",
+]
 JobTypeType = Literal["TRAINING", "INFERENCE", "NOTEBOOK_KERNEL"]
 JoinSourceType = Literal["Input", "None"]
 LabelingJobStatusType = Literal[
@@ -1633,6 +1891,12 @@ MonitoringTypeType = Literal[
     "ModelBias",
     "ModelExplainability",
 ]
+MoveClusterNodesErrorCodeType = Literal[
+    "NodeIdNotFound",
+    "InvalidNodeStatus",
+    "NodeIdInUse",
+    "NodeInstanceTypeMismatch",
+]
 NodeUnavailabilityTypeType = Literal["INSTANCE_COUNT", "CAPACITY_PERCENTAGE"]
 NotebookInstanceAcceleratorTypeType = Literal[
     "ml.eia1.medium",
@@ -1658,6 +1922,8 @@ NotebookInstanceStatusType = Literal[
     "Failed",
     "Deleting",
     "Updating",
+    "PendingMaintenance",
+    "InMaintenance",
 ]
 NotebookOutputOptionType = Literal["Allowed", "Disabled"]
 ObjectiveStatusType = Literal["Succeeded", "Pending", "Failed"]
@@ -1717,6 +1983,19 @@ OptimizationJobDeploymentInstanceTypeType = Literal[
     "ml.trn1.2xlarge",
     "ml.trn1.32xlarge",
     "ml.trn1n.32xlarge",
+    "ml.p6-b200.48xlarge",
+    "ml.g7e.2xlarge",
+    "ml.g7e.4xlarge",
+    "ml.g7e.8xlarge",
+    "ml.g7e.12xlarge",
+    "ml.g7e.24xlarge",
+    "ml.g7e.48xlarge",
+    "ml.g7.2xlarge",
+    "ml.g7.4xlarge",
+    "ml.g7.8xlarge",
+    "ml.g7.12xlarge",
+    "ml.g7.24xlarge",
+    "ml.g7.48xlarge",
 ]
 OptimizationJobStatusType = Literal[
     "INPROGRESS",
@@ -1729,7 +2008,7 @@ OptimizationJobStatusType = Literal[
 OrderKeyType = Literal["Ascending", "Descending"]
 OutputCompressionTypeType = Literal["GZIP", "NONE"]
 ParameterTypeType = Literal["Integer", "Continuous", "Categorical", "FreeText"]
-PartnerAppAuthTypeType = Literal["IAM"]
+PartnerAppAuthTypeType = Literal["IAM", "IDC"]
 PartnerAppStatusType = Literal[
     "Creating",
     "Updating",
@@ -1752,7 +2031,9 @@ PipelineExecutionStatusType = Literal[
     "Stopped",
     "Failed",
     "Succeeded",
+    "CompletedWithFailures",
 ]
+PipelineManagedByType = Literal["AWS", "CUSTOMER"]
 PipelineStatusType = Literal["Active", "Deleting"]
 PreemptTeamTasksType = Literal["Never", "LowerPriority"]
 ProblemTypeType = Literal[
@@ -1888,6 +2169,86 @@ ProcessingInstanceTypeType = Literal[
     "ml.g7e.12xlarge",
     "ml.g7e.24xlarge",
     "ml.g7e.48xlarge",
+    "ml.g7.2xlarge",
+    "ml.g7.4xlarge",
+    "ml.g7.8xlarge",
+    "ml.g7.12xlarge",
+    "ml.g7.24xlarge",
+    "ml.g7.48xlarge",
+    "ml.r6i.large",
+    "ml.r6i.xlarge",
+    "ml.r6i.2xlarge",
+    "ml.r6i.4xlarge",
+    "ml.r6i.8xlarge",
+    "ml.r6i.12xlarge",
+    "ml.r6i.16xlarge",
+    "ml.r6i.24xlarge",
+    "ml.r6i.32xlarge",
+    "ml.m8i.large",
+    "ml.m8i.xlarge",
+    "ml.m8i.2xlarge",
+    "ml.m8i.4xlarge",
+    "ml.m8i.8xlarge",
+    "ml.m8i.12xlarge",
+    "ml.m8i.16xlarge",
+    "ml.m8i.24xlarge",
+    "ml.m8i.32xlarge",
+    "ml.m8i.48xlarge",
+    "ml.m8i.96xlarge",
+    "ml.c8i.xlarge",
+    "ml.c8i.2xlarge",
+    "ml.c8i.4xlarge",
+    "ml.c8i.8xlarge",
+    "ml.c8i.12xlarge",
+    "ml.c8i.16xlarge",
+    "ml.c8i.24xlarge",
+    "ml.c8i.32xlarge",
+    "ml.c8i.48xlarge",
+    "ml.c8i.96xlarge",
+    "ml.r8i.large",
+    "ml.r8i.xlarge",
+    "ml.r8i.2xlarge",
+    "ml.r8i.4xlarge",
+    "ml.r8i.8xlarge",
+    "ml.r8i.12xlarge",
+    "ml.r8i.16xlarge",
+    "ml.r8i.24xlarge",
+    "ml.r8i.32xlarge",
+    "ml.r8i.48xlarge",
+    "ml.r8i.96xlarge",
+    "ml.m7i-flex.large",
+    "ml.m7i-flex.xlarge",
+    "ml.m7i-flex.2xlarge",
+    "ml.m7i-flex.4xlarge",
+    "ml.m7i-flex.8xlarge",
+    "ml.m7i-flex.12xlarge",
+    "ml.m7i-flex.16xlarge",
+    "ml.c7i-flex.xlarge",
+    "ml.c7i-flex.2xlarge",
+    "ml.c7i-flex.4xlarge",
+    "ml.c7i-flex.8xlarge",
+    "ml.c7i-flex.12xlarge",
+    "ml.c7i-flex.16xlarge",
+    "ml.m8i-flex.large",
+    "ml.m8i-flex.xlarge",
+    "ml.m8i-flex.2xlarge",
+    "ml.m8i-flex.4xlarge",
+    "ml.m8i-flex.8xlarge",
+    "ml.m8i-flex.12xlarge",
+    "ml.m8i-flex.16xlarge",
+    "ml.c8i-flex.xlarge",
+    "ml.c8i-flex.2xlarge",
+    "ml.c8i-flex.4xlarge",
+    "ml.c8i-flex.8xlarge",
+    "ml.c8i-flex.12xlarge",
+    "ml.c8i-flex.16xlarge",
+    "ml.r8i-flex.large",
+    "ml.r8i-flex.xlarge",
+    "ml.r8i-flex.2xlarge",
+    "ml.r8i-flex.4xlarge",
+    "ml.r8i-flex.8xlarge",
+    "ml.r8i-flex.12xlarge",
+    "ml.r8i-flex.16xlarge",
 ]
 ProcessingJobStatusType = Literal[
     "InProgress",
@@ -2052,6 +2413,12 @@ ProductionVariantInstanceTypeType = Literal[
     "ml.g7e.12xlarge",
     "ml.g7e.24xlarge",
     "ml.g7e.48xlarge",
+    "ml.g7.2xlarge",
+    "ml.g7.4xlarge",
+    "ml.g7.8xlarge",
+    "ml.g7.12xlarge",
+    "ml.g7.24xlarge",
+    "ml.g7.48xlarge",
     "ml.p4d.24xlarge",
     "ml.c7g.large",
     "ml.c7g.xlarge",
@@ -2274,10 +2641,18 @@ ResourceTypeType = Literal[
     "HyperParameterTuningJob",
     "ModelCard",
     "PipelineVersion",
+    "Job",
+    "HubContent",
 ]
 RetentionTypeType = Literal["Retain", "Delete"]
 RootAccessType = Literal["Enabled", "Disabled"]
-RoutingStrategyType = Literal["LEAST_OUTSTANDING_REQUESTS", "RANDOM"]
+RoutingStatusType = Literal["Routable", "Unroutable", "Unknown"]
+RoutingStrategyType = Literal[
+    "LEAST_OUTSTANDING_REQUESTS",
+    "RANDOM",
+    "PREFIX_AWARE",
+    "KV_AWARE",
+]
 RuleEvaluationStatusType = Literal[
     "InProgress",
     "NoIssuesFound",
@@ -2345,6 +2720,9 @@ SecondaryStatusType = Literal[
 ServerlessJobTypeType = Literal["FineTuning", "Evaluation"]
 SharingTypeType = Literal["Private", "Shared"]
 SkipModelValidationType = Literal["All", "None"]
+SlurmHealthComponentType = Literal["Slurmdbd"]
+SlurmHealthReasonType = Literal["DaemonDown", "DaemonDisabled", "DbUnreachable"]
+SlurmHealthStatusType = Literal["Healthy", "Unhealthy"]
 SoftwareUpdateStatusType = Literal[
     "Pending",
     "InProgress",
@@ -2406,7 +2784,7 @@ StepStatusType = Literal[
     "Failed",
     "Succeeded",
 ]
-StorageTypeType = Literal["Standard", "InMemory"]
+StorageTypeType = Literal["Standard", "Standard_V2", "InMemory"]
 StudioLifecycleConfigAppTypeType = Literal[
     "JupyterServer",
     "KernelGateway",
@@ -2634,6 +3012,86 @@ TrainingInstanceTypeType = Literal[
     "ml.g7e.12xlarge",
     "ml.g7e.24xlarge",
     "ml.g7e.48xlarge",
+    "ml.g7.2xlarge",
+    "ml.g7.4xlarge",
+    "ml.g7.8xlarge",
+    "ml.g7.12xlarge",
+    "ml.g7.24xlarge",
+    "ml.g7.48xlarge",
+    "ml.r6i.large",
+    "ml.r6i.xlarge",
+    "ml.r6i.2xlarge",
+    "ml.r6i.4xlarge",
+    "ml.r6i.8xlarge",
+    "ml.r6i.12xlarge",
+    "ml.r6i.16xlarge",
+    "ml.r6i.24xlarge",
+    "ml.r6i.32xlarge",
+    "ml.m8i.large",
+    "ml.m8i.xlarge",
+    "ml.m8i.2xlarge",
+    "ml.m8i.4xlarge",
+    "ml.m8i.8xlarge",
+    "ml.m8i.12xlarge",
+    "ml.m8i.16xlarge",
+    "ml.m8i.24xlarge",
+    "ml.m8i.32xlarge",
+    "ml.m8i.48xlarge",
+    "ml.m8i.96xlarge",
+    "ml.c8i.xlarge",
+    "ml.c8i.2xlarge",
+    "ml.c8i.4xlarge",
+    "ml.c8i.8xlarge",
+    "ml.c8i.12xlarge",
+    "ml.c8i.16xlarge",
+    "ml.c8i.24xlarge",
+    "ml.c8i.32xlarge",
+    "ml.c8i.48xlarge",
+    "ml.c8i.96xlarge",
+    "ml.r8i.large",
+    "ml.r8i.xlarge",
+    "ml.r8i.2xlarge",
+    "ml.r8i.4xlarge",
+    "ml.r8i.8xlarge",
+    "ml.r8i.12xlarge",
+    "ml.r8i.16xlarge",
+    "ml.r8i.24xlarge",
+    "ml.r8i.32xlarge",
+    "ml.r8i.48xlarge",
+    "ml.r8i.96xlarge",
+    "ml.m7i-flex.large",
+    "ml.m7i-flex.xlarge",
+    "ml.m7i-flex.2xlarge",
+    "ml.m7i-flex.4xlarge",
+    "ml.m7i-flex.8xlarge",
+    "ml.m7i-flex.12xlarge",
+    "ml.m7i-flex.16xlarge",
+    "ml.c7i-flex.xlarge",
+    "ml.c7i-flex.2xlarge",
+    "ml.c7i-flex.4xlarge",
+    "ml.c7i-flex.8xlarge",
+    "ml.c7i-flex.12xlarge",
+    "ml.c7i-flex.16xlarge",
+    "ml.m8i-flex.large",
+    "ml.m8i-flex.xlarge",
+    "ml.m8i-flex.2xlarge",
+    "ml.m8i-flex.4xlarge",
+    "ml.m8i-flex.8xlarge",
+    "ml.m8i-flex.12xlarge",
+    "ml.m8i-flex.16xlarge",
+    "ml.c8i-flex.xlarge",
+    "ml.c8i-flex.2xlarge",
+    "ml.c8i-flex.4xlarge",
+    "ml.c8i-flex.8xlarge",
+    "ml.c8i-flex.12xlarge",
+    "ml.c8i-flex.16xlarge",
+    "ml.r8i-flex.large",
+    "ml.r8i-flex.xlarge",
+    "ml.r8i-flex.2xlarge",
+    "ml.r8i-flex.4xlarge",
+    "ml.r8i-flex.8xlarge",
+    "ml.r8i-flex.12xlarge",
+    "ml.r8i-flex.16xlarge",
 ]
 TrainingJobEarlyStoppingTypeType = Literal["Off", "Auto"]
 TrainingJobSortByOptionsType = Literal[
@@ -2655,6 +3113,18 @@ TrainingPlanSortByType = Literal["TrainingPlanName", "StartTime", "Status"]
 TrainingPlanSortOrderType = Literal["Ascending", "Descending"]
 TrainingPlanStatusType = Literal["Pending", "Active", "Scheduled", "Expired", "Failed"]
 TrainingRepositoryAccessModeType = Literal["Platform", "Vpc"]
+TrainingSessionStatusType = Literal[
+    "Created",
+    "Blocked",
+    "Running",
+    "Failed",
+    "Scheduled",
+    "Stopping",
+    "Stopped",
+    "Expired",
+    "Deleting",
+    "DeletionFailed",
+]
 TransformInstanceTypeType = Literal[
     "ml.m4.xlarge",
     "ml.m4.2xlarge",
@@ -2764,6 +3234,14 @@ TransformInstanceTypeType = Literal[
     "ml.g6.16xlarge",
     "ml.g6.24xlarge",
     "ml.g6.48xlarge",
+    "ml.g6e.xlarge",
+    "ml.g6e.2xlarge",
+    "ml.g6e.4xlarge",
+    "ml.g6e.8xlarge",
+    "ml.g6e.12xlarge",
+    "ml.g6e.16xlarge",
+    "ml.g6e.24xlarge",
+    "ml.g6e.48xlarge",
 ]
 TransformJobStatusType = Literal[
     "InProgress",

@@ -84,6 +84,7 @@ from .literals import (
     ClarifyFeatureTypeType,
     ClarifyTextGranularityType,
     ClarifyTextLanguageType,
+    CleanupFailureErrorCodeType,
     ClusterAutoScalerTypeType,
     ClusterAutoScalingModeType,
     ClusterAutoScalingStatusType,
@@ -91,6 +92,7 @@ from .literals import (
     ClusterConfigModeType,
     ClusterEventLevelType,
     ClusterEventResourceTypeType,
+    ClusterFSxLustreDeletionPolicyType,
     ClusterImageVersionStatusType,
     ClusterInstanceStatusType,
     ClusterInstanceTypeType,
@@ -98,6 +100,11 @@ from .literals import (
     ClusterKubernetesTaintEffectType,
     ClusterNodeProvisioningModeType,
     ClusterNodeRecoveryType,
+    ClusterOnDrainTimeoutType,
+    ClusterOperationSortByType,
+    ClusterOperationStatusType,
+    ClusterOperationTypeType,
+    ClusterPatchingStrategyType,
     ClusterSlurmConfigStrategyType,
     ClusterSlurmNodeTypeType,
     ClusterSortByType,
@@ -115,6 +122,7 @@ from .literals import (
     CustomizationTechniqueType,
     DataDistributionTypeType,
     DataSourceNameType,
+    DatabaseConfigurationRollbackStatusType,
     DeepHealthCheckTypeType,
     DetailedAlgorithmStatusType,
     DetailedModelPackageStatusType,
@@ -135,6 +143,8 @@ from .literals import (
     ExecutionRoleIdentityConfigType,
     ExecutionRoleSessionNameModeType,
     ExecutionStatusType,
+    ExtensionHealthIssueCodeType,
+    ExtensionStatusType,
     FailureHandlingPolicyType,
     FairShareType,
     FeatureGroupSortByType,
@@ -147,7 +157,13 @@ from .literals import (
     FillingTypeType,
     FlatInvocationsType,
     FlowDefinitionStatusType,
+    ForEachStatusType,
     FrameworkType,
+    GlobalInferenceGatewayFilterNameType,
+    GlobalInferenceGatewayMemberFilterNameType,
+    GlobalInferenceGatewayMemberStatusType,
+    GlobalInferenceGatewayStatusType,
+    HomeEfsFileSystemCreationType,
     HubContentSortByType,
     HubContentStatusType,
     HubContentSupportStatusType,
@@ -170,6 +186,7 @@ from .literals import (
     ImageVersionSortByType,
     ImageVersionSortOrderType,
     ImageVersionStatusType,
+    IncludedDataType,
     InferenceComponentCapacitySizeTypeType,
     InferenceComponentPlacementStrategyType,
     InferenceComponentSortKeyType,
@@ -178,10 +195,15 @@ from .literals import (
     InferenceExperimentStatusType,
     InferenceExperimentStopDesiredStateType,
     InferenceExperimentTypeType,
+    InferenceRouterRoutingPreferenceType,
+    InferenceRouterStatusType,
     InputModeType,
     InstanceGroupStatusType,
     InstanceTypeType,
     IsTrackingServerActiveType,
+    JobCategoryType,
+    JobSecondaryStatusType,
+    JobStatusType,
     JobTypeType,
     JoinSourceType,
     LabelingJobStatusType,
@@ -240,6 +262,7 @@ from .literals import (
     MonitoringProblemTypeType,
     MonitoringScheduleSortKeyType,
     MonitoringTypeType,
+    MoveClusterNodesErrorCodeType,
     NodeUnavailabilityTypeType,
     NotebookInstanceAcceleratorTypeType,
     NotebookInstanceLifecycleConfigSortKeyType,
@@ -261,6 +284,7 @@ from .literals import (
     PartnerAppTypeType,
     PeftType,
     PipelineExecutionStatusType,
+    PipelineManagedByType,
     PipelineStatusType,
     PreemptTeamTasksType,
     ProblemTypeType,
@@ -300,6 +324,7 @@ from .literals import (
     ResourceTypeType,
     RetentionTypeType,
     RootAccessType,
+    RoutingStatusType,
     RoutingStrategyType,
     RuleEvaluationStatusType,
     S3DataDistributionType,
@@ -316,6 +341,9 @@ from .literals import (
     ServerlessJobTypeType,
     SharingTypeType,
     SkipModelValidationType,
+    SlurmHealthComponentType,
+    SlurmHealthReasonType,
+    SlurmHealthStatusType,
     SoftwareUpdateStatusType,
     SortActionsByType,
     SortArtifactsByType,
@@ -366,6 +394,7 @@ from .literals import (
     TrainingPlanSortOrderType,
     TrainingPlanStatusType,
     TrainingRepositoryAccessModeType,
+    TrainingSessionStatusType,
     TransformInstanceTypeType,
     TransformJobStatusType,
     TrialComponentPrimaryStatusType,
@@ -384,6 +413,10 @@ from .literals import (
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AIAdapterModelPackageEntryTypeDef",
+        "AIAdapterS3EntryTypeDef",
+        "AIAdapterSourceOutputTypeDef",
+        "AIAdapterSourceTypeDef",
         "AIBenchmarkEndpointOutputTypeDef",
         "AIBenchmarkEndpointTypeDef",
         "AIBenchmarkInferenceComponentTypeDef",
@@ -399,8 +432,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AICloudWatchLogsTypeDef",
         "AIDatasetConfigOutputTypeDef",
         "AIDatasetConfigTypeDef",
+        "AIMlflowConfigTypeDef",
         "AIModelSourceS3TypeDef",
         "AIModelSourceTypeDef",
+        "AIRecommendationAdapterDetailsTypeDef",
         "AIRecommendationComputeSpecOutputTypeDef",
         "AIRecommendationComputeSpecTypeDef",
         "AIRecommendationConstraintTypeDef",
@@ -423,11 +458,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AIWorkloadInputDataConfigTypeDef",
         "AIWorkloadS3DataSourceTypeDef",
         "AcceleratorPartitionConfigTypeDef",
+        "AcceleratorPartitionLayoutOutputTypeDef",
+        "AcceleratorPartitionLayoutTypeDef",
         "ActionSourceTypeDef",
         "ActionSummaryTypeDef",
         "AddAssociationRequestTypeDef",
         "AddAssociationResponseTypeDef",
         "AddClusterNodeSpecificationTypeDef",
+        "AddInferenceGatewayRequestTypeDef",
+        "AddInferenceGatewayResponseTypeDef",
         "AddTagsInputTypeDef",
         "AddTagsOutputTypeDef",
         "AdditionalEnisTypeDef",
@@ -447,6 +486,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AlgorithmValidationProfileTypeDef",
         "AlgorithmValidationSpecificationOutputTypeDef",
         "AlgorithmValidationSpecificationTypeDef",
+        "AliasOperationsTypeDef",
         "AmazonQSettingsTypeDef",
         "AnnotationConsolidationConfigTypeDef",
         "AppDetailsTypeDef",
@@ -470,6 +510,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AsyncInferenceOutputConfigOutputTypeDef",
         "AsyncInferenceOutputConfigTypeDef",
         "AthenaDatasetDefinitionTypeDef",
+        "AthenaStepMetadataTypeDef",
+        "AttachClusterNodeNetworkInterfaceRequestTypeDef",
+        "AttachClusterNodeNetworkInterfaceResponseTypeDef",
         "AttachClusterNodeVolumeRequestTypeDef",
         "AttachClusterNodeVolumeResponseTypeDef",
         "AuthorizedUrlTypeDef",
@@ -534,6 +577,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BedrockProvisionedModelThroughputMetadataTypeDef",
         "BestObjectiveNotImprovingTypeDef",
         "BiasTypeDef",
+        "BillableTokenUsageTypeDef",
         "BlueGreenUpdatePolicyTypeDef",
         "CacheHitResultTypeDef",
         "CallbackStepMetadataTypeDef",
@@ -575,9 +619,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ClarifyShapBaselineConfigTypeDef",
         "ClarifyShapConfigTypeDef",
         "ClarifyTextConfigTypeDef",
+        "CleanupFailureTypeDef",
+        "CleanupStepMetadataTypeDef",
+        "ClusterAccountingDatabaseTypeDef",
+        "ClusterAutoPatchConfigDetailsTypeDef",
+        "ClusterAutoPatchConfigTypeDef",
         "ClusterAutoScalingConfigOutputTypeDef",
         "ClusterAutoScalingConfigTypeDef",
         "ClusterCapacityRequirementsTypeDef",
+        "ClusterDrainPolicyTypeDef",
         "ClusterEbsVolumeConfigTypeDef",
         "ClusterEventDetailTypeDef",
         "ClusterEventSummaryTypeDef",
@@ -602,12 +652,21 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ClusterNodeDetailsTypeDef",
         "ClusterNodeSummaryTypeDef",
         "ClusterOnDemandOptionsTypeDef",
+        "ClusterOperationScalingConfigurationTypeDef",
+        "ClusterOperationScalingDetailsTypeDef",
+        "ClusterOperationSummaryTypeDef",
         "ClusterOrchestratorEksConfigTypeDef",
         "ClusterOrchestratorSlurmConfigTypeDef",
         "ClusterOrchestratorTypeDef",
+        "ClusterPatchScheduleDetailsTypeDef",
+        "ClusterPatchScheduleTypeDef",
         "ClusterRestrictedInstanceGroupDetailsTypeDef",
         "ClusterRestrictedInstanceGroupSpecificationTypeDef",
+        "ClusterRestrictedInstanceGroupsConfigOutputTypeDef",
+        "ClusterRestrictedInstanceGroupsConfigTypeDef",
         "ClusterSchedulerConfigSummaryTypeDef",
+        "ClusterSharedEnvironmentConfigDetailsTypeDef",
+        "ClusterSharedEnvironmentConfigTypeDef",
         "ClusterSlurmConfigDetailsTypeDef",
         "ClusterSlurmConfigTypeDef",
         "ClusterSpotOptionsTypeDef",
@@ -635,6 +694,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ContainerConfigTypeDef",
         "ContainerDefinitionOutputTypeDef",
         "ContainerDefinitionTypeDef",
+        "ContainerMetricsConfigOutputTypeDef",
+        "ContainerMetricsConfigTypeDef",
         "ContextSourceTypeDef",
         "ContextSummaryTypeDef",
         "ContinuousParameterRangeSpecificationTypeDef",
@@ -660,6 +721,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateAutoMLJobResponseTypeDef",
         "CreateAutoMLJobV2RequestTypeDef",
         "CreateAutoMLJobV2ResponseTypeDef",
+        "CreateClusterExtensionRequestTypeDef",
+        "CreateClusterExtensionResponseTypeDef",
         "CreateClusterRequestTypeDef",
         "CreateClusterResponseTypeDef",
         "CreateClusterSchedulerConfigRequestTypeDef",
@@ -691,6 +754,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateFeatureGroupResponseTypeDef",
         "CreateFlowDefinitionRequestTypeDef",
         "CreateFlowDefinitionResponseTypeDef",
+        "CreateGlobalInferenceGatewayRequestTypeDef",
+        "CreateGlobalInferenceGatewayResponseTypeDef",
         "CreateHubContentPresignedUrlsRequestTypeDef",
         "CreateHubContentPresignedUrlsResponseTypeDef",
         "CreateHubContentReferenceRequestTypeDef",
@@ -711,6 +776,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateInferenceExperimentResponseTypeDef",
         "CreateInferenceRecommendationsJobRequestTypeDef",
         "CreateInferenceRecommendationsJobResponseTypeDef",
+        "CreateInferenceRouterInputTypeDef",
+        "CreateInferenceRouterOutputTypeDef",
+        "CreateJobRequestTypeDef",
+        "CreateJobResponseTypeDef",
         "CreateLabelingJobRequestTypeDef",
         "CreateLabelingJobResponseTypeDef",
         "CreateMlflowAppRequestTypeDef",
@@ -768,6 +837,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateTrainingJobResponseTypeDef",
         "CreateTrainingPlanRequestTypeDef",
         "CreateTrainingPlanResponseTypeDef",
+        "CreateTrainingSessionRequestTypeDef",
+        "CreateTrainingSessionResponseTypeDef",
         "CreateTransformJobRequestTypeDef",
         "CreateTransformJobResponseTypeDef",
         "CreateTrialComponentRequestTypeDef",
@@ -780,6 +851,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateWorkforceResponseTypeDef",
         "CreateWorkteamRequestTypeDef",
         "CreateWorkteamResponseTypeDef",
+        "CrossRegionTrafficConfigTypeDef",
         "CustomFileSystemConfigTypeDef",
         "CustomFileSystemTypeDef",
         "CustomImageTypeDef",
@@ -796,6 +868,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DataQualityJobInputTypeDef",
         "DataSourceOutputTypeDef",
         "DataSourceTypeDef",
+        "DatabaseConfigurationMetadataTypeDef",
         "DatasetDefinitionTypeDef",
         "DatasetSourceTypeDef",
         "DebugHookConfigOutputTypeDef",
@@ -822,6 +895,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteArtifactResponseTypeDef",
         "DeleteAssociationRequestTypeDef",
         "DeleteAssociationResponseTypeDef",
+        "DeleteClusterExtensionRequestTypeDef",
+        "DeleteClusterExtensionResponseTypeDef",
         "DeleteClusterRequestTypeDef",
         "DeleteClusterResponseTypeDef",
         "DeleteClusterSchedulerConfigRequestTypeDef",
@@ -837,11 +912,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteEdgeDeploymentStageRequestTypeDef",
         "DeleteEndpointConfigInputTypeDef",
         "DeleteEndpointInputTypeDef",
+        "DeleteEndpointPolicyRequestTypeDef",
+        "DeleteEndpointPolicyResponseTypeDef",
         "DeleteExperimentRequestTypeDef",
         "DeleteExperimentResponseTypeDef",
         "DeleteFeatureGroupRequestTypeDef",
         "DeleteFlowDefinitionRequestTypeDef",
         "DeleteFlowDefinitionResponseTypeDef",
+        "DeleteGlobalInferenceGatewayRequestTypeDef",
+        "DeleteGlobalInferenceGatewayResponseTypeDef",
         "DeleteHubContentReferenceRequestTypeDef",
         "DeleteHubContentRequestTypeDef",
         "DeleteHubRequestTypeDef",
@@ -855,6 +934,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteInferenceComponentInputTypeDef",
         "DeleteInferenceExperimentRequestTypeDef",
         "DeleteInferenceExperimentResponseTypeDef",
+        "DeleteInferenceRouterInputTypeDef",
+        "DeleteJobRequestTypeDef",
+        "DeleteJobResponseTypeDef",
         "DeleteMlflowAppRequestTypeDef",
         "DeleteMlflowAppResponseTypeDef",
         "DeleteMlflowTrackingServerRequestTypeDef",
@@ -882,6 +964,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteTagsInputTypeDef",
         "DeleteTagsOutputTypeDef",
         "DeleteTrainingJobRequestTypeDef",
+        "DeleteTrainingSessionRequestTypeDef",
+        "DeleteTrainingSessionResponseTypeDef",
         "DeleteTrialComponentRequestTypeDef",
         "DeleteTrialComponentResponseTypeDef",
         "DeleteTrialRequestTypeDef",
@@ -923,8 +1007,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeAutoMLJobV2ResponseTypeDef",
         "DescribeClusterEventRequestTypeDef",
         "DescribeClusterEventResponseTypeDef",
+        "DescribeClusterExtensionRequestTypeDef",
+        "DescribeClusterExtensionResponseTypeDef",
         "DescribeClusterNodeRequestTypeDef",
         "DescribeClusterNodeResponseTypeDef",
+        "DescribeClusterOperationRequestTypeDef",
+        "DescribeClusterOperationResponseTypeDef",
         "DescribeClusterRequestTypeDef",
         "DescribeClusterResponseTypeDef",
         "DescribeClusterSchedulerConfigRequestTypeDef",
@@ -961,6 +1049,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeFeatureMetadataResponseTypeDef",
         "DescribeFlowDefinitionRequestTypeDef",
         "DescribeFlowDefinitionResponseTypeDef",
+        "DescribeGlobalInferenceGatewayRequestTypeDef",
+        "DescribeGlobalInferenceGatewayResponseTypeDef",
         "DescribeHubContentRequestTypeDef",
         "DescribeHubContentResponseTypeDef",
         "DescribeHubRequestTypeDef",
@@ -979,6 +1069,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeInferenceExperimentResponseTypeDef",
         "DescribeInferenceRecommendationsJobRequestTypeDef",
         "DescribeInferenceRecommendationsJobResponseTypeDef",
+        "DescribeInferenceRouterInputTypeDef",
+        "DescribeInferenceRouterOutputTypeDef",
+        "DescribeJobRequestTypeDef",
+        "DescribeJobResponseTypeDef",
+        "DescribeJobSchemaVersionRequestTypeDef",
+        "DescribeJobSchemaVersionResponseTypeDef",
         "DescribeLabelingJobRequestTypeDef",
         "DescribeLabelingJobResponseTypeDef",
         "DescribeLineageGroupRequestTypeDef",
@@ -1037,6 +1133,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeTrainingPlanExtensionHistoryResponseTypeDef",
         "DescribeTrainingPlanRequestTypeDef",
         "DescribeTrainingPlanResponseTypeDef",
+        "DescribeTrainingSessionRequestTypeDef",
+        "DescribeTrainingSessionResponseTypeDef",
         "DescribeTransformJobRequestTypeDef",
         "DescribeTransformJobResponseTypeDef",
         "DescribeTrialComponentRequestTypeDef",
@@ -1050,6 +1148,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeWorkteamRequestTypeDef",
         "DescribeWorkteamResponseTypeDef",
         "DesiredWeightAndCapacityTypeDef",
+        "DestinationTypeDef",
         "DetachClusterNodeVolumeRequestTypeDef",
         "DetachClusterNodeVolumeResponseTypeDef",
         "DeviceDeploymentSummaryTypeDef",
@@ -1079,6 +1178,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DynamicScalingConfigurationTypeDef",
         "EFSFileSystemConfigTypeDef",
         "EFSFileSystemTypeDef",
+        "EMRServerlessStepMetadataTypeDef",
         "EMRStepMetadataTypeDef",
         "EbsStorageSettingsTypeDef",
         "Ec2CapacityReservationTypeDef",
@@ -1128,6 +1228,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ExplainerConfigTypeDef",
         "ExtendTrainingPlanRequestTypeDef",
         "ExtendTrainingPlanResponseTypeDef",
+        "ExtensionDetailsTypeDef",
+        "ExtensionHealthIssueTypeDef",
+        "ExtensionHealthTypeDef",
+        "ExtensionNodeSummaryTypeDef",
+        "ExtensionSummaryTypeDef",
+        "ExtensionVersionSummaryTypeDef",
         "FSxLustreConfigTypeDef",
         "FSxLustreFileSystemConfigTypeDef",
         "FSxLustreFileSystemTypeDef",
@@ -1145,9 +1251,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FinalHyperParameterTuningJobObjectiveMetricTypeDef",
         "FlowDefinitionOutputConfigTypeDef",
         "FlowDefinitionSummaryTypeDef",
+        "ForEachSelectorResultTypeDef",
+        "ForEachStepMetadataTypeDef",
         "GenerativeAiSettingsTypeDef",
         "GetDeviceFleetReportRequestTypeDef",
         "GetDeviceFleetReportResponseTypeDef",
+        "GetEndpointPolicyRequestTypeDef",
+        "GetEndpointPolicyResponseTypeDef",
         "GetLineageGroupPolicyRequestTypeDef",
         "GetLineageGroupPolicyResponseTypeDef",
         "GetModelPackageGroupPolicyInputTypeDef",
@@ -1159,12 +1269,21 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetSearchSuggestionsResponseTypeDef",
         "GitConfigForUpdateTypeDef",
         "GitConfigTypeDef",
+        "GlobalInferenceGatewayFilterTypeDef",
+        "GlobalInferenceGatewayMemberFilterTypeDef",
+        "GlobalInferenceGatewayMemberSummaryTypeDef",
+        "GlobalInferenceGatewayMemberTypeDef",
+        "GlobalInferenceGatewayRoutingTypeDef",
+        "GlobalInferenceGatewayRoutingWeightsTypeDef",
+        "GlobalInferenceGatewaySummaryTypeDef",
         "HiddenSageMakerImageOutputTypeDef",
         "HiddenSageMakerImageTypeDef",
         "HolidayConfigAttributesTypeDef",
         "HubAccessConfigTypeDef",
         "HubContentDependencyTypeDef",
         "HubContentInfoTypeDef",
+        "HubContentStepMetadataTypeDef",
+        "HubContentTypeDef",
         "HubInfoTypeDef",
         "HubS3StorageConfigTypeDef",
         "HumanLoopActivationConditionsConfigOutputTypeDef",
@@ -1200,6 +1319,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "HyperbandStrategyConfigTypeDef",
         "IamIdentityTypeDef",
         "IamPolicyConstraintsTypeDef",
+        "IdcConfigInputTypeDef",
+        "IdcConfigOutputTypeDef",
         "IdentityProviderOAuthSettingTypeDef",
         "IdleSettingsTypeDef",
         "ImageClassificationJobConfigTypeDef",
@@ -1238,10 +1359,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "InferenceRecommendationTypeDef",
         "InferenceRecommendationsJobStepTypeDef",
         "InferenceRecommendationsJobTypeDef",
+        "InferenceRouterSummaryTypeDef",
         "InferenceSpecificationOutputTypeDef",
         "InferenceSpecificationTypeDef",
         "InfraCheckConfigTypeDef",
         "InputConfigTypeDef",
+        "InstanceGroupHealthCheckConfigurationOutputTypeDef",
         "InstanceGroupHealthCheckConfigurationTypeDef",
         "InstanceGroupMetadataTypeDef",
         "InstanceGroupScalingMetadataTypeDef",
@@ -1252,9 +1375,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "InstancePlacementConfigTypeDef",
         "InstancePoolSummaryTypeDef",
         "InstancePoolTypeDef",
+        "InstancePreferenceOutputTypeDef",
+        "InstancePreferenceTypeDef",
         "InstanceRequirementsEniConfigurationTypeDef",
         "IntegerParameterRangeSpecificationTypeDef",
         "IntegerParameterRangeTypeDef",
+        "IterationContextTypeDef",
+        "JobConfigSchemaVersionSummaryTypeDef",
+        "JobSecondaryStatusTransitionTypeDef",
+        "JobStepMetadataTypeDef",
+        "JobSummaryTypeDef",
+        "JobTypeDef",
         "JupyterLabAppImageConfigOutputTypeDef",
         "JupyterLabAppImageConfigTypeDef",
         "JupyterLabAppSettingsOutputTypeDef",
@@ -1315,8 +1446,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListCandidatesForAutoMLJobResponseTypeDef",
         "ListClusterEventsRequestTypeDef",
         "ListClusterEventsResponseTypeDef",
+        "ListClusterExtensionVersionsRequestTypeDef",
+        "ListClusterExtensionVersionsResponseTypeDef",
+        "ListClusterExtensionsRequestTypeDef",
+        "ListClusterExtensionsResponseTypeDef",
         "ListClusterNodesRequestTypeDef",
         "ListClusterNodesResponseTypeDef",
+        "ListClusterOperationsRequestTypeDef",
+        "ListClusterOperationsResponseTypeDef",
         "ListClusterSchedulerConfigsRequestTypeDef",
         "ListClusterSchedulerConfigsResponseTypeDef",
         "ListClustersRequestTypeDef",
@@ -1351,6 +1488,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListFeatureGroupsResponseTypeDef",
         "ListFlowDefinitionsRequestTypeDef",
         "ListFlowDefinitionsResponseTypeDef",
+        "ListGlobalInferenceGatewaysRequestTypeDef",
+        "ListGlobalInferenceGatewaysResponseTypeDef",
         "ListHubContentVersionsRequestTypeDef",
         "ListHubContentVersionsResponseTypeDef",
         "ListHubContentsRequestTypeDef",
@@ -1369,10 +1508,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListInferenceComponentsOutputTypeDef",
         "ListInferenceExperimentsRequestTypeDef",
         "ListInferenceExperimentsResponseTypeDef",
+        "ListInferenceGatewaysRequestTypeDef",
+        "ListInferenceGatewaysResponseTypeDef",
         "ListInferenceRecommendationsJobStepsRequestTypeDef",
         "ListInferenceRecommendationsJobStepsResponseTypeDef",
         "ListInferenceRecommendationsJobsRequestTypeDef",
         "ListInferenceRecommendationsJobsResponseTypeDef",
+        "ListInferenceRoutersInputTypeDef",
+        "ListInferenceRoutersOutputTypeDef",
+        "ListJobSchemaVersionsRequestTypeDef",
+        "ListJobSchemaVersionsResponseTypeDef",
+        "ListJobsRequestTypeDef",
+        "ListJobsResponseTypeDef",
         "ListLabelingJobsForWorkteamRequestTypeDef",
         "ListLabelingJobsForWorkteamResponseTypeDef",
         "ListLabelingJobsRequestTypeDef",
@@ -1451,6 +1598,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListTrainingJobsResponseTypeDef",
         "ListTrainingPlansRequestTypeDef",
         "ListTrainingPlansResponseTypeDef",
+        "ListTrainingSessionsRequestTypeDef",
+        "ListTrainingSessionsResponseTypeDef",
         "ListTransformJobsRequestTypeDef",
         "ListTransformJobsResponseTypeDef",
         "ListTrialComponentsRequestTypeDef",
@@ -1465,6 +1614,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListWorkforcesResponseTypeDef",
         "ListWorkteamsRequestTypeDef",
         "ListWorkteamsResponseTypeDef",
+        "LoraConfigTypeDef",
         "MLflowConfigurationTypeDef",
         "ManagedConfigurationTypeDef",
         "MemberDefinitionOutputTypeDef",
@@ -1475,6 +1625,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MetricDefinitionTypeDef",
         "MetricSpecificationTypeDef",
         "MetricsConfigTypeDef",
+        "MetricsEndpointTypeDef",
         "MetricsSourceTypeDef",
         "MlflowAppSummaryTypeDef",
         "MlflowConfigTypeDef",
@@ -1581,6 +1732,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MonitoringScheduleTypeDef",
         "MonitoringStatisticsResourceTypeDef",
         "MonitoringStoppingConditionTypeDef",
+        "MoveClusterNodeLogicalIdsErrorTypeDef",
+        "MoveClusterNodesErrorTypeDef",
+        "MoveClusterNodesRequestTypeDef",
+        "MoveClusterNodesResponseTypeDef",
         "MultiModelConfigTypeDef",
         "NeoVpcConfigOutputTypeDef",
         "NeoVpcConfigTypeDef",
@@ -1645,17 +1800,21 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PipelineVersionTypeDef",
         "PlacementSpecificationTypeDef",
         "PredefinedMetricSpecificationTypeDef",
+        "PrefixAwareRoutingConfigTypeDef",
         "PresignedUrlAccessConfigTypeDef",
         "PriorityClassTypeDef",
+        "ProcessingClusterConfigOutputTypeDef",
         "ProcessingClusterConfigTypeDef",
         "ProcessingFeatureStoreOutputTypeDef",
         "ProcessingInputTypeDef",
+        "ProcessingInstancePreferenceTypeDef",
         "ProcessingJobStepMetadataTypeDef",
         "ProcessingJobSummaryTypeDef",
         "ProcessingJobTypeDef",
         "ProcessingOutputConfigOutputTypeDef",
         "ProcessingOutputConfigTypeDef",
         "ProcessingOutputTypeDef",
+        "ProcessingResourcesOutputTypeDef",
         "ProcessingResourcesTypeDef",
         "ProcessingS3InputTypeDef",
         "ProcessingS3OutputTypeDef",
@@ -1684,6 +1843,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PropertyNameSuggestionTypeDef",
         "ProvisioningParameterTypeDef",
         "PublicWorkforceTaskPriceTypeDef",
+        "PutEndpointPolicyRequestTypeDef",
+        "PutEndpointPolicyResponseTypeDef",
         "PutModelPackageGroupPolicyInputTypeDef",
         "PutModelPackageGroupPolicyOutputTypeDef",
         "QualityCheckStepMetadataTypeDef",
@@ -1717,6 +1878,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RegisterModelStepMetadataTypeDef",
         "RemoteDebugConfigForUpdateTypeDef",
         "RemoteDebugConfigTypeDef",
+        "RemoveInferenceGatewayRequestTypeDef",
+        "RemoveInferenceGatewayResponseTypeDef",
         "RenderUiTemplateRequestTypeDef",
         "RenderUiTemplateResponseTypeDef",
         "RenderableTaskTypeDef",
@@ -1742,6 +1905,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RoleGroupAssignmentTypeDef",
         "RollingDeploymentPolicyTypeDef",
         "RollingUpdatePolicyTypeDef",
+        "RoutingTargetAsyncInferenceClientConfigTypeDef",
+        "RoutingTargetAsyncInferenceConfigTypeDef",
+        "RoutingTargetAsyncInferenceNotificationConfigTypeDef",
+        "RoutingTargetAsyncInferenceOutputConfigTypeDef",
+        "RoutingTargetOutputTypeDef",
+        "RoutingTargetTypeDef",
         "S3DataSourceOutputTypeDef",
         "S3DataSourceTypeDef",
         "S3FileSystemConfigTypeDef",
@@ -1783,6 +1952,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ShadowModelVariantConfigTypeDef",
         "SharingSettingsTypeDef",
         "ShuffleConfigTypeDef",
+        "SlurmHealthMetadataTypeDef",
         "SourceAlgorithmSpecificationOutputTypeDef",
         "SourceAlgorithmSpecificationTypeDef",
         "SourceAlgorithmTypeDef",
@@ -1826,6 +1996,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StopInferenceExperimentRequestTypeDef",
         "StopInferenceExperimentResponseTypeDef",
         "StopInferenceRecommendationsJobRequestTypeDef",
+        "StopJobRequestTypeDef",
+        "StopJobResponseTypeDef",
         "StopLabelingJobRequestTypeDef",
         "StopMlflowTrackingServerRequestTypeDef",
         "StopMlflowTrackingServerResponseTypeDef",
@@ -1836,6 +2008,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StopPipelineExecutionResponseTypeDef",
         "StopProcessingJobRequestTypeDef",
         "StopTrainingJobRequestTypeDef",
+        "StopTrainingSessionRequestTypeDef",
+        "StopTrainingSessionResponseTypeDef",
         "StopTransformJobRequestTypeDef",
         "StoppingConditionTypeDef",
         "StudioLifecycleConfigDetailsTypeDef",
@@ -1885,6 +2059,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TrainingPlanSummaryTypeDef",
         "TrainingProgressInfoTypeDef",
         "TrainingRepositoryAuthConfigTypeDef",
+        "TrainingSessionDetailTypeDef",
+        "TrainingSessionModelConfigTypeDef",
+        "TrainingSessionOutputConfigTypeDef",
+        "TrainingSessionS3LocationTypeDef",
+        "TrainingSessionSummaryTypeDef",
         "TrainingSpecificationOutputTypeDef",
         "TrainingSpecificationTypeDef",
         "TransformDataSourceTypeDef",
@@ -1927,6 +2106,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateAppImageConfigResponseTypeDef",
         "UpdateArtifactRequestTypeDef",
         "UpdateArtifactResponseTypeDef",
+        "UpdateClusterExtensionRequestTypeDef",
+        "UpdateClusterExtensionResponseTypeDef",
         "UpdateClusterRequestTypeDef",
         "UpdateClusterResponseTypeDef",
         "UpdateClusterSchedulerConfigRequestTypeDef",
@@ -1953,6 +2134,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateFeatureGroupRequestTypeDef",
         "UpdateFeatureGroupResponseTypeDef",
         "UpdateFeatureMetadataRequestTypeDef",
+        "UpdateGlobalInferenceGatewayRequestTypeDef",
+        "UpdateGlobalInferenceGatewayResponseTypeDef",
         "UpdateHubContentReferenceRequestTypeDef",
         "UpdateHubContentReferenceResponseTypeDef",
         "UpdateHubContentRequestTypeDef",
@@ -1969,6 +2152,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateInferenceComponentRuntimeConfigOutputTypeDef",
         "UpdateInferenceExperimentRequestTypeDef",
         "UpdateInferenceExperimentResponseTypeDef",
+        "UpdateInferenceRouterInputTypeDef",
+        "UpdateInferenceRouterOutputTypeDef",
         "UpdateMlflowAppRequestTypeDef",
         "UpdateMlflowAppResponseTypeDef",
         "UpdateMlflowTrackingServerRequestTypeDef",
@@ -2031,6 +2216,26 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     ]
 
 
+class AIAdapterModelPackageEntryTypeDef(TypedDict):
+    AdapterId: str
+    ModelPackageArn: str
+
+
+class AIAdapterS3EntryTypeDef(TypedDict):
+    AdapterId: str
+    S3Uri: str
+
+
+class AIAdapterSourceOutputTypeDef(TypedDict):
+    ModelPackageArns: NotRequired[list[AIAdapterModelPackageEntryTypeDef]]
+    S3Uris: NotRequired[list[AIAdapterS3EntryTypeDef]]
+
+
+class AIAdapterSourceTypeDef(TypedDict):
+    ModelPackageArns: NotRequired[ReadOnly[Sequence[AIAdapterModelPackageEntryTypeDef]]]
+    S3Uris: NotRequired[ReadOnly[Sequence[AIAdapterS3EntryTypeDef]]]
+
+
 class AIBenchmarkInferenceComponentTypeDef(TypedDict):
     Identifier: str
 
@@ -2076,8 +2281,15 @@ class AIBenchmarkNetworkConfigTypeDef(TypedDict):
     VpcConfig: NotRequired[ReadOnly[VpcConfigTypeDef]]
 
 
+class AIMlflowConfigTypeDef(TypedDict):
+    MlflowResourceArn: str
+    MlflowExperimentName: NotRequired[str]
+    MlflowRunName: NotRequired[str]
+
+
 class AIBenchmarkOutputConfigTypeDef(TypedDict):
     S3OutputLocation: str
+    MlflowConfig: NotRequired[AIMlflowConfigTypeDef]
 
 
 class AICloudWatchLogsTypeDef(TypedDict):
@@ -2088,6 +2300,7 @@ class AICloudWatchLogsTypeDef(TypedDict):
 class AIBenchmarkOutputResultTypeDef(TypedDict):
     S3OutputLocation: str
     CloudWatchLogs: NotRequired[list[AICloudWatchLogsTypeDef]]
+    MlflowConfig: NotRequired[AIMlflowConfigTypeDef]
 
 
 class AIBenchmarkTargetOutputTypeDef(TypedDict):
@@ -2137,6 +2350,11 @@ class AIModelSourceTypeDef(TypedDict):
     S3: NotRequired[AIModelSourceS3TypeDef]
 
 
+class AIRecommendationAdapterDetailsTypeDef(TypedDict):
+    ModelPackageArns: list[AIAdapterModelPackageEntryTypeDef]
+    S3Uris: list[AIAdapterS3EntryTypeDef]
+
+
 class AIRecommendationComputeSpecOutputTypeDef(TypedDict):
     InstanceTypes: NotRequired[list[AIRecommendationInstanceTypeType]]
     CapacityReservationConfig: NotRequired[AICapacityReservationConfigOutputTypeDef]
@@ -2163,6 +2381,7 @@ class AIRecommendationDeploymentConfigurationTypeDef(TypedDict):
     InstanceCount: NotRequired[int]
     CopyCountPerInstance: NotRequired[int]
     EnvironmentVariables: NotRequired[dict[str, str]]
+    MinCpuMemoryRequiredInMb: NotRequired[int]
 
 
 class AIRecommendationInferenceSpecificationTypeDef(TypedDict):
@@ -2197,11 +2416,13 @@ class AIRecommendationOptimizationDetailTypeDef(TypedDict):
 class AIRecommendationOutputConfigTypeDef(TypedDict):
     S3OutputLocation: NotRequired[str]
     ModelPackageGroupIdentifier: NotRequired[str]
+    MlflowConfig: NotRequired[AIMlflowConfigTypeDef]
 
 
 class AIRecommendationOutputResultTypeDef(TypedDict):
     S3OutputLocation: str
     ModelPackageGroupIdentifier: NotRequired[str]
+    MlflowConfig: NotRequired[AIMlflowConfigTypeDef]
 
 
 class AIRecommendationPerformanceMetricTypeDef(TypedDict):
@@ -2226,6 +2447,7 @@ class AIRecommendationTypeDef(TypedDict):
     DeploymentConfiguration: NotRequired[AIRecommendationDeploymentConfigurationTypeDef]
     AIBenchmarkJobArn: NotRequired[str]
     ExpectedPerformance: NotRequired[list[AIRecommendationPerformanceMetricTypeDef]]
+    AdapterDetails: NotRequired[AIRecommendationAdapterDetailsTypeDef]
 
 
 class AIWorkloadConfigSummaryTypeDef(TypedDict):
@@ -2245,6 +2467,14 @@ class AIWorkloadConfigsTypeDef(TypedDict):
 class AcceleratorPartitionConfigTypeDef(TypedDict):
     Type: MIGProfileTypeType
     Count: int
+
+
+class AcceleratorPartitionLayoutOutputTypeDef(TypedDict):
+    AcceleratorPartitionTypes: NotRequired[list[str]]
+
+
+class AcceleratorPartitionLayoutTypeDef(TypedDict):
+    AcceleratorPartitionTypes: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class ActionSourceTypeDef(TypedDict):
@@ -2280,6 +2510,28 @@ class AddClusterNodeSpecificationTypeDef(TypedDict):
     IncrementTargetCountBy: int
     AvailabilityZones: NotRequired[ReadOnly[Sequence[str]]]
     InstanceTypes: NotRequired[ReadOnly[Sequence[ClusterInstanceTypeType]]]
+
+
+class AddInferenceGatewayRequestTypeDef(TypedDict):
+    Identifier: str
+    ClusterArn: str
+    Namespace: str
+    Name: str
+
+
+class GlobalInferenceGatewayMemberTypeDef(TypedDict):
+    Name: str
+    Namespace: str
+    ClusterArn: str
+
+
+class AddInferenceGatewayResponseTypeDef(TypedDict):
+    Arn: str
+    Id: str
+    Name: str
+    Gateway: GlobalInferenceGatewayMemberTypeDef
+    Status: NotRequired[GlobalInferenceGatewayMemberStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class TagTypeDef(TypedDict):
@@ -2555,6 +2807,12 @@ class InstancePlacementConfigOutputTypeDef(TypedDict):
     PlacementSpecifications: NotRequired[list[PlacementSpecificationTypeDef]]
 
 
+class InstancePreferenceOutputTypeDef(TypedDict):
+    InstanceType: TrainingInstanceTypeType
+    InstanceCount: NotRequired[int]
+    TrainingPlanArns: NotRequired[list[str]]
+
+
 class ResourceConfigOutputTypeDef(TypedDict):
     InstanceType: NotRequired[TrainingInstanceTypeType]
     InstanceCount: NotRequired[int]
@@ -2564,6 +2822,9 @@ class ResourceConfigOutputTypeDef(TypedDict):
     InstanceGroups: NotRequired[list[InstanceGroupTypeDef]]
     TrainingPlanArn: NotRequired[str]
     InstancePlacementConfig: NotRequired[InstancePlacementConfigOutputTypeDef]
+    InstancePreferences: NotRequired[list[InstancePreferenceOutputTypeDef]]
+    SelectedInstanceType: NotRequired[TrainingInstanceTypeType]
+    SelectedInstanceCount: NotRequired[int]
 
 
 class StoppingConditionTypeDef(TypedDict):
@@ -2668,6 +2929,12 @@ class InstancePlacementConfigTypeDef(TypedDict):
     ]
 
 
+class InstancePreferenceTypeDef(TypedDict):
+    InstanceType: TrainingInstanceTypeType
+    InstanceCount: NotRequired[int]
+    TrainingPlanArns: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class ResourceConfigTypeDef(TypedDict):
     InstanceType: NotRequired[TrainingInstanceTypeType]
     InstanceCount: NotRequired[int]
@@ -2677,6 +2944,9 @@ class ResourceConfigTypeDef(TypedDict):
     InstanceGroups: NotRequired[ReadOnly[Sequence[InstanceGroupTypeDef]]]
     TrainingPlanArn: NotRequired[str]
     InstancePlacementConfig: NotRequired[ReadOnly[InstancePlacementConfigTypeDef]]
+    InstancePreferences: NotRequired[ReadOnly[Sequence[InstancePreferenceTypeDef]]]
+    SelectedInstanceType: NotRequired[TrainingInstanceTypeType]
+    SelectedInstanceCount: NotRequired[int]
 
 
 class TrainingJobDefinitionTypeDef(TypedDict):
@@ -2712,6 +2982,11 @@ class AlgorithmValidationSpecificationOutputTypeDef(TypedDict):
 class AlgorithmValidationSpecificationTypeDef(TypedDict):
     ValidationRole: str
     ValidationProfiles: ReadOnly[Sequence[AlgorithmValidationProfileTypeDef]]
+
+
+class AliasOperationsTypeDef(TypedDict):
+    Add: NotRequired[ReadOnly[Sequence[str]]]
+    Remove: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class AmazonQSettingsTypeDef(TypedDict):
@@ -2924,6 +3199,25 @@ class AthenaDatasetDefinitionTypeDef(TypedDict):
     KmsKeyId: NotRequired[str]
     OutputFormat: AthenaResultFormatType
     OutputCompression: NotRequired[AthenaResultCompressionTypeType]
+
+
+class AthenaStepMetadataTypeDef(TypedDict):
+    QueryExecutionId: NotRequired[str]
+    S3OutputLocation: NotRequired[str]
+
+
+class AttachClusterNodeNetworkInterfaceRequestTypeDef(TypedDict):
+    ClusterName: str
+    NodeId: str
+    NetworkInterfaceId: str
+
+
+class AttachClusterNodeNetworkInterfaceResponseTypeDef(TypedDict):
+    ClusterArn: str
+    NodeId: str
+    NetworkInterfaceId: str
+    AttachmentId: str
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class AttachClusterNodeVolumeRequestTypeDef(TypedDict):
@@ -3522,6 +3816,12 @@ class BiasTypeDef(TypedDict):
     PostTrainingReport: NotRequired[MetricsSourceTypeDef]
 
 
+class BillableTokenUsageTypeDef(TypedDict):
+    PrefillTokenCount: NotRequired[int]
+    SampleTokenCount: NotRequired[int]
+    TrainingTokenCount: NotRequired[int]
+
+
 class CapacitySizeTypeDef(TypedDict):
     Type: CapacitySizeTypeType
     Value: int
@@ -3806,6 +4106,72 @@ class ClarifyExplainerConfigTypeDef(TypedDict):
     ShapConfig: ClarifyShapConfigTypeDef
 
 
+class CleanupFailureTypeDef(TypedDict):
+    StepName: NotRequired[str]
+    ErrorCode: NotRequired[CleanupFailureErrorCodeType]
+    ErrorMessage: NotRequired[str]
+
+
+class CleanupStepMetadataTypeDef(TypedDict):
+    CleanedSteps: NotRequired[list[str]]
+    FailedSteps: NotRequired[list[CleanupFailureTypeDef]]
+    SkippedSteps: NotRequired[list[str]]
+
+
+class ClusterAccountingDatabaseTypeDef(TypedDict):
+    Endpoint: str
+    Port: NotRequired[int]
+    Name: NotRequired[str]
+    SecretArn: str
+
+
+class ClusterDrainPolicyTypeDef(TypedDict):
+    DrainTimeoutInSeconds: NotRequired[int]
+    OnDrainTimeout: NotRequired[ClusterOnDrainTimeoutType]
+
+
+class ClusterPatchScheduleDetailsTypeDef(TypedDict):
+    NextPatchDate: NotRequired[datetime]
+
+
+class RollingDeploymentPolicyTypeDef(TypedDict):
+    MaximumBatchSize: CapacitySizeConfigTypeDef
+    RollbackMaximumBatchSize: NotRequired[CapacitySizeConfigTypeDef]
+
+
+class DeploymentConfigurationOutputTypeDef(TypedDict):
+    RollingUpdatePolicy: NotRequired[RollingDeploymentPolicyTypeDef]
+    WaitIntervalInSeconds: NotRequired[int]
+    AutoRollbackConfiguration: NotRequired[list[AlarmDetailsTypeDef]]
+
+
+class ClusterAutoPatchConfigDetailsTypeDef(TypedDict):
+    PatchingStrategy: NotRequired[ClusterPatchingStrategyType]
+    CurrentPatchSchedule: NotRequired[ClusterPatchScheduleDetailsTypeDef]
+    DesiredPatchSchedule: NotRequired[ClusterPatchScheduleDetailsTypeDef]
+    DeploymentConfig: NotRequired[DeploymentConfigurationOutputTypeDef]
+    IdleWaitWindowInSeconds: NotRequired[int]
+    DrainPolicy: NotRequired[ClusterDrainPolicyTypeDef]
+
+
+class ClusterPatchScheduleTypeDef(TypedDict):
+    NextPatchDate: NotRequired[ReadOnly[datetime | str]]
+
+
+class DeploymentConfigurationTypeDef(TypedDict):
+    RollingUpdatePolicy: NotRequired[RollingDeploymentPolicyTypeDef]
+    WaitIntervalInSeconds: NotRequired[int]
+    AutoRollbackConfiguration: NotRequired[ReadOnly[Sequence[AlarmDetailsTypeDef]]]
+
+
+class ClusterAutoPatchConfigTypeDef(TypedDict):
+    PatchingStrategy: ClusterPatchingStrategyType
+    PatchSchedule: NotRequired[ReadOnly[ClusterPatchScheduleTypeDef]]
+    DeploymentConfig: NotRequired[ReadOnly[DeploymentConfigurationTypeDef]]
+    IdleWaitWindowInSeconds: NotRequired[int]
+    DrainPolicy: NotRequired[ClusterDrainPolicyTypeDef]
+
+
 class ClusterAutoScalingConfigOutputTypeDef(TypedDict):
     Mode: ClusterAutoScalingModeType
     AutoScalerType: NotRequired[ClusterAutoScalerTypeType]
@@ -3843,6 +4209,12 @@ class ClusterMetadataTypeDef(TypedDict):
     SlrAccessEntry: NotRequired[str]
 
 
+class DatabaseConfigurationMetadataTypeDef(TypedDict):
+    RollbackStatus: NotRequired[DatabaseConfigurationRollbackStatusType]
+    Advisory: NotRequired[str]
+    FailureMessage: NotRequired[str]
+
+
 class InstanceGroupMetadataTypeDef(TypedDict):
     FailureMessage: NotRequired[str]
     AvailabilityZoneId: NotRequired[str]
@@ -3876,11 +4248,19 @@ class InstanceMetadataTypeDef(TypedDict):
     NodeLogicalId: NotRequired[str]
 
 
+class SlurmHealthMetadataTypeDef(TypedDict):
+    Component: SlurmHealthComponentType
+    Status: SlurmHealthStatusType
+    Reason: NotRequired[SlurmHealthReasonType]
+
+
 class EventMetadataTypeDef(TypedDict):
     Cluster: NotRequired[ClusterMetadataTypeDef]
     InstanceGroup: NotRequired[InstanceGroupMetadataTypeDef]
     InstanceGroupScaling: NotRequired[InstanceGroupScalingMetadataTypeDef]
     Instance: NotRequired[InstanceMetadataTypeDef]
+    DatabaseConfiguration: NotRequired[DatabaseConfigurationMetadataTypeDef]
+    SlurmHealth: NotRequired[SlurmHealthMetadataTypeDef]
 
 
 class EventDetailsTypeDef(TypedDict):
@@ -3898,6 +4278,7 @@ class ClusterEventDetailTypeDef(TypedDict):
     EventDetails: NotRequired[EventDetailsTypeDef]
     Description: NotRequired[str]
     EventLevel: NotRequired[ClusterEventLevelType]
+    OperationId: NotRequired[str]
 
 
 class ClusterEventSummaryTypeDef(TypedDict):
@@ -3910,6 +4291,7 @@ class ClusterEventSummaryTypeDef(TypedDict):
     EventTime: datetime
     Description: NotRequired[str]
     EventLevel: NotRequired[ClusterEventLevelType]
+    OperationId: NotRequired[str]
 
 
 class ClusterFsxLustreConfigTypeDef(TypedDict):
@@ -3968,17 +4350,6 @@ class ClusterSlurmConfigDetailsTypeDef(TypedDict):
     PartitionNames: NotRequired[list[str]]
 
 
-class RollingDeploymentPolicyTypeDef(TypedDict):
-    MaximumBatchSize: CapacitySizeConfigTypeDef
-    RollbackMaximumBatchSize: NotRequired[CapacitySizeConfigTypeDef]
-
-
-class DeploymentConfigurationOutputTypeDef(TypedDict):
-    RollingUpdatePolicy: NotRequired[RollingDeploymentPolicyTypeDef]
-    WaitIntervalInSeconds: NotRequired[int]
-    AutoRollbackConfiguration: NotRequired[list[AlarmDetailsTypeDef]]
-
-
 class ScheduledUpdateConfigOutputTypeDef(TypedDict):
     ScheduleExpression: str
     DeploymentConfig: NotRequired[DeploymentConfigurationOutputTypeDef]
@@ -4002,8 +4373,11 @@ class ClusterInstanceGroupDetailsTypeDef(TypedDict):
     TrainingPlanStatus: NotRequired[str]
     OverrideVpcConfig: NotRequired[VpcConfigOutputTypeDef]
     ScheduledUpdateConfig: NotRequired[ScheduledUpdateConfigOutputTypeDef]
+    AutoPatchConfig: NotRequired[ClusterAutoPatchConfigDetailsTypeDef]
     CurrentImageId: NotRequired[str]
     DesiredImageId: NotRequired[str]
+    CurrentImageReleaseVersion: NotRequired[str]
+    DesiredImageReleaseVersion: NotRequired[str]
     ImageVersionStatus: NotRequired[ClusterImageVersionStatusType]
     ActiveOperations: NotRequired[dict[ActiveClusterOperationNameType, int]]
     KubernetesConfig: NotRequired[ClusterKubernetesConfigDetailsTypeDef]
@@ -4033,12 +4407,6 @@ class ClusterSlurmConfigTypeDef(TypedDict):
     PartitionNames: NotRequired[ReadOnly[Sequence[str]]]
 
 
-class DeploymentConfigurationTypeDef(TypedDict):
-    RollingUpdatePolicy: NotRequired[RollingDeploymentPolicyTypeDef]
-    WaitIntervalInSeconds: NotRequired[int]
-    AutoRollbackConfiguration: NotRequired[ReadOnly[Sequence[AlarmDetailsTypeDef]]]
-
-
 class ScheduledUpdateConfigTypeDef(TypedDict):
     ScheduleExpression: str
     DeploymentConfig: NotRequired[ReadOnly[DeploymentConfigurationTypeDef]]
@@ -4061,6 +4429,8 @@ class ClusterInstanceGroupSpecificationTypeDef(TypedDict):
     OverrideVpcConfig: NotRequired[ReadOnly[VpcConfigTypeDef]]
     ScheduledUpdateConfig: NotRequired[ReadOnly[ScheduledUpdateConfigTypeDef]]
     ImageId: NotRequired[str]
+    AutoPatchConfig: NotRequired[ReadOnly[ClusterAutoPatchConfigTypeDef]]
+    ImageReleaseVersion: NotRequired[str]
     KubernetesConfig: NotRequired[ReadOnly[ClusterKubernetesConfigTypeDef]]
     SlurmConfig: NotRequired[ReadOnly[ClusterSlurmConfigTypeDef]]
     CapacityRequirements: NotRequired[ClusterCapacityRequirementsTypeDef]
@@ -4107,6 +4477,8 @@ class ClusterNodeDetailsTypeDef(TypedDict):
     Placement: NotRequired[ClusterInstancePlacementTypeDef]
     CurrentImageId: NotRequired[str]
     DesiredImageId: NotRequired[str]
+    CurrentImageReleaseVersion: NotRequired[str]
+    DesiredImageReleaseVersion: NotRequired[str]
     ImageVersionStatus: NotRequired[ClusterImageVersionStatusType]
     UltraServerInfo: NotRequired[UltraServerInfoTypeDef]
     KubernetesConfig: NotRequired[ClusterKubernetesConfigNodeDetailsTypeDef]
@@ -4124,7 +4496,29 @@ class ClusterNodeSummaryTypeDef(TypedDict):
     InstanceStatus: ClusterInstanceStatusDetailsTypeDef
     UltraServerInfo: NotRequired[UltraServerInfoTypeDef]
     PrivateDnsHostname: NotRequired[str]
+    CurrentImageReleaseVersion: NotRequired[str]
     ImageVersionStatus: NotRequired[ClusterImageVersionStatusType]
+
+
+class ClusterOperationScalingConfigurationTypeDef(TypedDict):
+    CurrentCount: NotRequired[int]
+    TargetCount: NotRequired[int]
+    MinCount: NotRequired[int]
+
+
+class ClusterOperationScalingDetailsTypeDef(TypedDict):
+    InstanceGroupName: NotRequired[str]
+    Status: NotRequired[ClusterOperationStatusType]
+    Original: NotRequired[ClusterOperationScalingConfigurationTypeDef]
+    Desired: NotRequired[ClusterOperationScalingConfigurationTypeDef]
+
+
+class ClusterOperationSummaryTypeDef(TypedDict):
+    OperationId: NotRequired[str]
+    ClusterArn: NotRequired[str]
+    Type: NotRequired[ClusterOperationTypeType]
+    Status: NotRequired[ClusterOperationStatusType]
+    CreationTime: NotRequired[datetime]
 
 
 class ClusterOrchestratorEksConfigTypeDef(TypedDict):
@@ -4133,6 +4527,7 @@ class ClusterOrchestratorEksConfigTypeDef(TypedDict):
 
 class ClusterOrchestratorSlurmConfigTypeDef(TypedDict):
     SlurmConfigStrategy: NotRequired[ClusterSlurmConfigStrategyType]
+    AccountingDatabase: NotRequired[ClusterAccountingDatabaseTypeDef]
 
 
 class ClusterOrchestratorTypeDef(TypedDict):
@@ -4187,6 +4582,26 @@ class ClusterRestrictedInstanceGroupSpecificationTypeDef(TypedDict):
     EnvironmentConfig: NotRequired[EnvironmentConfigTypeDef]
 
 
+class ClusterSharedEnvironmentConfigDetailsTypeDef(TypedDict):
+    CurrentFSxLustreConfig: NotRequired[FSxLustreConfigTypeDef]
+    DesiredFSxLustreConfig: NotRequired[FSxLustreConfigTypeDef]
+    CurrentFSxLustreDeletionPolicy: NotRequired[ClusterFSxLustreDeletionPolicyType]
+    DesiredFSxLustreDeletionPolicy: NotRequired[ClusterFSxLustreDeletionPolicyType]
+
+
+class ClusterRestrictedInstanceGroupsConfigOutputTypeDef(TypedDict):
+    SharedEnvironmentConfig: ClusterSharedEnvironmentConfigDetailsTypeDef
+
+
+class ClusterSharedEnvironmentConfigTypeDef(TypedDict):
+    FSxLustreDeletionPolicy: ClusterFSxLustreDeletionPolicyType
+    FSxLustreConfig: FSxLustreConfigTypeDef
+
+
+class ClusterRestrictedInstanceGroupsConfigTypeDef(TypedDict):
+    SharedEnvironmentConfig: ClusterSharedEnvironmentConfigTypeDef
+
+
 class ClusterSchedulerConfigSummaryTypeDef(TypedDict):
     ClusterSchedulerConfigArn: str
     ClusterSchedulerConfigId: str
@@ -4204,6 +4619,7 @@ class ClusterSummaryTypeDef(TypedDict):
     CreationTime: datetime
     ClusterStatus: ClusterStatusType
     TrainingPlanArns: NotRequired[list[str]]
+    ImageVersionStatus: NotRequired[ClusterImageVersionStatusType]
 
 
 class ClusterTieredStorageConfigTypeDef(TypedDict):
@@ -4365,6 +4781,15 @@ class ConditionStepMetadataTypeDef(TypedDict):
     Outcome: NotRequired[ConditionOutcomeType]
 
 
+class MetricsEndpointTypeDef(TypedDict):
+    MetricsEndpointPath: str
+    MetricPublishFrequencyInSeconds: NotRequired[int]
+
+
+class ContainerMetricsConfigOutputTypeDef(TypedDict):
+    MetricsEndpoints: NotRequired[list[MetricsEndpointTypeDef]]
+
+
 class RepositoryAuthConfigTypeDef(TypedDict):
     RepositoryCredentialsProviderArn: str
 
@@ -4390,6 +4815,11 @@ class ContainerDefinitionOutputTypeDef(TypedDict):
     ModelPackageName: NotRequired[str]
     InferenceSpecificationName: NotRequired[str]
     MultiModelConfig: NotRequired[MultiModelConfigTypeDef]
+    ContainerMetricsConfig: NotRequired[ContainerMetricsConfigOutputTypeDef]
+
+
+class ContainerMetricsConfigTypeDef(TypedDict):
+    MetricsEndpoints: NotRequired[ReadOnly[Sequence[MetricsEndpointTypeDef]]]
 
 
 class ContainerDefinitionTypeDef(TypedDict):
@@ -4406,6 +4836,7 @@ class ContainerDefinitionTypeDef(TypedDict):
     ModelPackageName: NotRequired[str]
     InferenceSpecificationName: NotRequired[str]
     MultiModelConfig: NotRequired[MultiModelConfigTypeDef]
+    ContainerMetricsConfig: NotRequired[ReadOnly[ContainerMetricsConfigTypeDef]]
 
 
 class ContextSourceTypeDef(TypedDict):
@@ -4464,6 +4895,7 @@ class CreateAIRecommendationJobRequestTypeDef(TypedDict):
     InferenceSpecification: NotRequired[AIRecommendationInferenceSpecificationTypeDef]
     OptimizeModel: NotRequired[bool]
     ComputeSpec: NotRequired[ReadOnly[AIRecommendationComputeSpecTypeDef]]
+    AdapterSource: NotRequired[ReadOnly[AIAdapterSourceTypeDef]]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
@@ -4679,6 +5111,20 @@ class CreateAutoMLJobV2ResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateClusterExtensionRequestTypeDef(TypedDict):
+    ClusterArn: str
+    ExtensionName: str
+    ExtensionVersion: NotRequired[str]
+    ConfigurationValues: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    ClientToken: NotRequired[str]
+
+
+class CreateClusterExtensionResponseTypeDef(TypedDict):
+    ExtensionArn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CreateClusterRequestTypeDef(TypedDict):
     ClusterName: str
     InstanceGroups: NotRequired[
@@ -4686,6 +5132,9 @@ class CreateClusterRequestTypeDef(TypedDict):
     ]
     RestrictedInstanceGroups: NotRequired[
         ReadOnly[Sequence[ClusterRestrictedInstanceGroupSpecificationTypeDef]]
+    ]
+    RestrictedInstanceGroupsConfig: NotRequired[
+        ClusterRestrictedInstanceGroupsConfigTypeDef
     ]
     VpcConfig: NotRequired[ReadOnly[VpcConfigTypeDef]]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
@@ -5108,6 +5557,7 @@ class CreateDomainRequestTypeDef(TypedDict):
     HomeEfsFileSystemKmsKeyId: NotRequired[str]
     KmsKeyId: NotRequired[str]
     AppSecurityGroupManagement: NotRequired[AppSecurityGroupManagementType]
+    HomeEfsFileSystemCreation: NotRequired[HomeEfsFileSystemCreationType]
     TagPropagation: NotRequired[TagPropagationType]
     DefaultSpaceSettings: NotRequired[ReadOnly[DefaultSpaceSettingsTypeDef]]
 
@@ -5170,6 +5620,11 @@ class CreateEdgePackagingJobRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
+class CrossRegionTrafficConfigTypeDef(TypedDict):
+    MaxInvocationsPerSecondPerInstance: int
+    MaxCrossRegionPercentPerEndpoint: int
+
+
 class DataCaptureConfigTypeDef(TypedDict):
     EnableCapture: NotRequired[bool]
     InitialSamplingPercentage: int
@@ -5185,6 +5640,7 @@ class ExplainerConfigTypeDef(TypedDict):
 
 class MetricsConfigTypeDef(TypedDict):
     EnableEnhancedMetrics: NotRequired[bool]
+    EnableDetailedObservability: NotRequired[bool]
     MetricPublishFrequencyInSeconds: NotRequired[int]
 
 
@@ -5219,8 +5675,14 @@ class ProductionVariantManagedInstanceScalingTypeDef(TypedDict):
     ]
 
 
+class PrefixAwareRoutingConfigTypeDef(TypedDict):
+    PrefixLength: NotRequired[int]
+    ConcurrencyThreshold: NotRequired[int]
+
+
 class ProductionVariantRoutingConfigTypeDef(TypedDict):
     RoutingStrategy: RoutingStrategyType
+    PrefixAwareRoutingConfig: NotRequired[PrefixAwareRoutingConfigTypeDef]
 
 
 class ProductionVariantServerlessConfigTypeDef(TypedDict):
@@ -5250,6 +5712,9 @@ class ProductionVariantTypeDef(TypedDict):
     CapacityReservationConfig: NotRequired[
         ProductionVariantCapacityReservationConfigTypeDef
     ]
+    AcceleratorPartitionLayouts: NotRequired[
+        ReadOnly[Sequence[AcceleratorPartitionLayoutTypeDef]]
+    ]
 
 
 class CreateEndpointConfigInputTypeDef(TypedDict):
@@ -5265,6 +5730,7 @@ class CreateEndpointConfigInputTypeDef(TypedDict):
     VpcConfig: NotRequired[ReadOnly[VpcConfigTypeDef]]
     EnableNetworkIsolation: NotRequired[bool]
     MetricsConfig: NotRequired[MetricsConfigTypeDef]
+    CrossRegionTrafficConfig: NotRequired[CrossRegionTrafficConfigTypeDef]
 
 
 class CreateEndpointConfigOutputTypeDef(TypedDict):
@@ -5428,6 +5894,37 @@ class CreateFlowDefinitionRequestTypeDef(TypedDict):
 
 class CreateFlowDefinitionResponseTypeDef(TypedDict):
     FlowDefinitionArn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GlobalInferenceGatewayRoutingWeightsTypeDef(TypedDict):
+    KVHeadroom: NotRequired[float]
+    QueueDepth: NotRequired[float]
+    RegionProximity: NotRequired[float]
+    ErrorRate: NotRequired[float]
+
+
+class GlobalInferenceGatewayRoutingTypeDef(TypedDict):
+    Weights: GlobalInferenceGatewayRoutingWeightsTypeDef
+
+
+class CreateGlobalInferenceGatewayRequestTypeDef(TypedDict):
+    Name: str
+    Routing: NotRequired[GlobalInferenceGatewayRoutingTypeDef]
+    ExecutionRoleArn: str
+    Gateways: ReadOnly[Sequence[GlobalInferenceGatewayMemberTypeDef]]
+    ClientToken: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateGlobalInferenceGatewayResponseTypeDef(TypedDict):
+    Arn: str
+    Id: str
+    Name: str
+    Status: GlobalInferenceGatewayStatusType
+    ExecutionRoleArn: NotRequired[str]
+    Routing: NotRequired[GlobalInferenceGatewayRoutingTypeDef]
+    Gateways: NotRequired[list[GlobalInferenceGatewayMemberTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -5677,12 +6174,14 @@ class InferenceComponentComputeResourceRequirementsTypeDef(TypedDict):
     NumberOfAcceleratorDevicesRequired: NotRequired[float]
     MinMemoryRequiredInMb: int
     MaxMemoryRequiredInMb: NotRequired[int]
+    AcceleratorPartitionType: NotRequired[str]
 
 
 class InferenceComponentContainerSpecificationTypeDef(TypedDict):
     Image: NotRequired[str]
     ArtifactUrl: NotRequired[str]
     Environment: NotRequired[ReadOnly[Mapping[str, str]]]
+    ContainerMetricsConfig: NotRequired[ReadOnly[ContainerMetricsConfigTypeDef]]
 
 
 class InferenceComponentDataCacheConfigTypeDef(TypedDict):
@@ -5912,6 +6411,67 @@ class CreateInferenceRecommendationsJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DestinationTypeDef(TypedDict):
+    ResourceArn: str
+    RoutingStatus: NotRequired[RoutingStatusType]
+
+
+class RoutingTargetAsyncInferenceClientConfigTypeDef(TypedDict):
+    MaxTimeInBacklogSeconds: NotRequired[int]
+
+
+class RoutingTargetAsyncInferenceNotificationConfigTypeDef(TypedDict):
+    SuccessTopic: NotRequired[str]
+    ErrorTopic: NotRequired[str]
+
+
+class RoutingTargetAsyncInferenceOutputConfigTypeDef(TypedDict):
+    S3OutputPath: str
+    S3FailurePath: str
+    KmsKeyId: NotRequired[str]
+    NotificationConfig: NotRequired[
+        RoutingTargetAsyncInferenceNotificationConfigTypeDef
+    ]
+
+
+class RoutingTargetAsyncInferenceConfigTypeDef(TypedDict):
+    OutputConfig: RoutingTargetAsyncInferenceOutputConfigTypeDef
+    ClientConfig: NotRequired[RoutingTargetAsyncInferenceClientConfigTypeDef]
+
+
+class RoutingTargetTypeDef(TypedDict):
+    Name: str
+    Destinations: ReadOnly[Sequence[DestinationTypeDef]]
+    AsyncInferenceConfig: NotRequired[RoutingTargetAsyncInferenceConfigTypeDef]
+    RoutingPreference: NotRequired[InferenceRouterRoutingPreferenceType]
+
+
+class CreateInferenceRouterInputTypeDef(TypedDict):
+    InferenceRouterName: str
+    RoutingTargets: ReadOnly[Sequence[RoutingTargetTypeDef]]
+    ClientToken: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateInferenceRouterOutputTypeDef(TypedDict):
+    InferenceRouterArn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateJobRequestTypeDef(TypedDict):
+    JobName: str
+    RoleArn: str
+    JobCategory: JobCategoryType
+    JobConfigSchemaVersion: str
+    JobConfigDocument: str
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateJobResponseTypeDef(TypedDict):
+    JobArn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UiConfigTypeDef(TypedDict):
     UiTemplateS3Uri: NotRequired[str]
     HumanTaskUiArn: NotRequired[str]
@@ -6000,6 +6560,7 @@ class CreateMlflowAppRequestTypeDef(TypedDict):
     Name: str
     ArtifactStoreUri: str
     RoleArn: str
+    KmsKeyId: NotRequired[str]
     ModelRegistrationMode: NotRequired[ModelRegistrationModeType]
     WeeklyMaintenanceWindowStart: NotRequired[str]
     AccountDefaultStatus: NotRequired[AccountDefaultStatusType]
@@ -6528,6 +7089,7 @@ class CreateOptimizationJobRequestTypeDef(TypedDict):
     StoppingCondition: StoppingConditionTypeDef
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     VpcConfig: NotRequired[ReadOnly[OptimizationVpcConfigTypeDef]]
+    TrainingPlanArns: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CreateOptimizationJobResponseTypeDef(TypedDict):
@@ -6544,6 +7106,10 @@ class CreatePartnerAppPresignedUrlRequestTypeDef(TypedDict):
 class CreatePartnerAppPresignedUrlResponseTypeDef(TypedDict):
     Url: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IdcConfigInputTypeDef(TypedDict):
+    InstanceArn: str
 
 
 class RoleGroupAssignmentTypeDef(TypedDict):
@@ -6570,6 +7136,7 @@ class CreatePartnerAppRequestTypeDef(TypedDict):
     MaintenanceConfig: NotRequired[PartnerAppMaintenanceConfigTypeDef]
     Tier: str
     ApplicationConfig: NotRequired[ReadOnly[PartnerAppConfigTypeDef]]
+    IdcConfig: NotRequired[IdcConfigInputTypeDef]
     AuthType: PartnerAppAuthTypeType
     EnableIamSessionBasedIdentity: NotRequired[bool]
     EnableAutoMinorVersionUpgrade: NotRequired[bool]
@@ -6602,6 +7169,7 @@ class CreatePipelineRequestTypeDef(TypedDict):
     RoleArn: str
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     ParallelismConfiguration: NotRequired[ParallelismConfigurationTypeDef]
+    PipelineVersionAliases: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CreatePipelineResponseTypeDef(TypedDict):
@@ -6720,15 +7288,25 @@ class ProcessingOutputConfigTypeDef(TypedDict):
     KmsKeyId: NotRequired[str]
 
 
-class ProcessingClusterConfigTypeDef(TypedDict):
-    InstanceCount: int
+class ProcessingInstancePreferenceTypeDef(TypedDict):
     InstanceType: ProcessingInstanceTypeType
+    InstanceCount: NotRequired[int]
+
+
+class ProcessingClusterConfigTypeDef(TypedDict):
+    InstanceCount: NotRequired[int]
+    InstanceType: NotRequired[ProcessingInstanceTypeType]
     VolumeSizeInGB: int
     VolumeKmsKeyId: NotRequired[str]
+    InstancePreferences: NotRequired[
+        ReadOnly[Sequence[ProcessingInstancePreferenceTypeDef]]
+    ]
+    SelectedInstanceType: NotRequired[ProcessingInstanceTypeType]
+    SelectedInstanceCount: NotRequired[int]
 
 
 class ProcessingResourcesTypeDef(TypedDict):
-    ClusterConfig: ProcessingClusterConfigTypeDef
+    ClusterConfig: ReadOnly[ProcessingClusterConfigTypeDef]
 
 
 class ProcessingStoppingConditionTypeDef(TypedDict):
@@ -6739,7 +7317,7 @@ class CreateProcessingJobRequestTypeDef(TypedDict):
     ProcessingInputs: NotRequired[ReadOnly[Sequence[ProcessingInputTypeDef]]]
     ProcessingOutputConfig: NotRequired[ReadOnly[ProcessingOutputConfigTypeDef]]
     ProcessingJobName: str
-    ProcessingResources: ProcessingResourcesTypeDef
+    ProcessingResources: ReadOnly[ProcessingResourcesTypeDef]
     StoppingCondition: NotRequired[ProcessingStoppingConditionTypeDef]
     AppSpecification: ReadOnly[AppSpecificationTypeDef]
     Environment: NotRequired[ReadOnly[Mapping[str, str]]]
@@ -6943,6 +7521,7 @@ class ServerlessJobConfigTypeDef(TypedDict):
     Peft: NotRequired[PeftType]
     EvaluationType: NotRequired[EvaluationTypeType]
     EvaluatorArn: NotRequired[str]
+    SequenceLength: NotRequired[str]
 
 
 class SessionChainingConfigTypeDef(TypedDict):
@@ -7003,6 +7582,41 @@ class CreateTrainingPlanRequestTypeDef(TypedDict):
 
 class CreateTrainingPlanResponseTypeDef(TypedDict):
     TrainingPlanArn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class LoraConfigTypeDef(TypedDict):
+    Rank: int
+    Alpha: int
+
+
+class TrainingSessionModelConfigTypeDef(TypedDict):
+    BaseModelArn: str
+    AcceptEula: NotRequired[bool]
+
+
+class TrainingSessionS3LocationTypeDef(TypedDict):
+    Path: str
+    KmsKeyArn: NotRequired[str]
+
+
+class TrainingSessionOutputConfigTypeDef(TypedDict):
+    S3Location: TrainingSessionS3LocationTypeDef
+
+
+class CreateTrainingSessionRequestTypeDef(TypedDict):
+    TrainingSessionName: str
+    ModelPackageGroupArn: NotRequired[str]
+    LoraConfig: LoraConfigTypeDef
+    RoleArn: str
+    VpcConfig: NotRequired[ReadOnly[VpcConfigTypeDef]]
+    ModelConfig: TrainingSessionModelConfigTypeDef
+    OutputConfig: TrainingSessionOutputConfigTypeDef
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateTrainingSessionResponseTypeDef(TypedDict):
+    TrainingSessionArn: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -7346,6 +7960,16 @@ class DeleteAssociationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteClusterExtensionRequestTypeDef(TypedDict):
+    ClusterArn: str
+    ExtensionArn: str
+
+
+class DeleteClusterExtensionResponseTypeDef(TypedDict):
+    ExtensionArn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteClusterRequestTypeDef(TypedDict):
     ClusterName: str
 
@@ -7414,6 +8038,14 @@ class DeleteEndpointInputTypeDef(TypedDict):
     EndpointName: str
 
 
+class DeleteEndpointPolicyRequestTypeDef(TypedDict):
+    EndpointName: str
+
+
+class DeleteEndpointPolicyResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteExperimentRequestTypeDef(TypedDict):
     ExperimentName: str
 
@@ -7432,6 +8064,17 @@ class DeleteFlowDefinitionRequestTypeDef(TypedDict):
 
 
 class DeleteFlowDefinitionResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteGlobalInferenceGatewayRequestTypeDef(TypedDict):
+    Identifier: str
+
+
+class DeleteGlobalInferenceGatewayResponseTypeDef(TypedDict):
+    Arn: NotRequired[str]
+    Id: NotRequired[str]
+    Name: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -7492,6 +8135,19 @@ class DeleteInferenceExperimentRequestTypeDef(TypedDict):
 
 class DeleteInferenceExperimentResponseTypeDef(TypedDict):
     InferenceExperimentArn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteInferenceRouterInputTypeDef(TypedDict):
+    InferenceRouterName: str
+
+
+class DeleteJobRequestTypeDef(TypedDict):
+    JobName: str
+    JobCategory: JobCategoryType
+
+
+class DeleteJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -7609,6 +8265,14 @@ class DeleteTagsOutputTypeDef(TypedDict):
 
 class DeleteTrainingJobRequestTypeDef(TypedDict):
     TrainingJobName: str
+
+
+class DeleteTrainingSessionRequestTypeDef(TypedDict):
+    TrainingSessionName: str
+
+
+class DeleteTrainingSessionResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DeleteTrialComponentRequestTypeDef(TypedDict):
@@ -7747,6 +8411,7 @@ class DescribeAIRecommendationJobResponseTypeDef(TypedDict):
     Recommendations: NotRequired[list[AIRecommendationTypeDef]]
     RoleArn: str
     ComputeSpec: NotRequired[AIRecommendationComputeSpecOutputTypeDef]
+    AdapterSource: NotRequired[AIAdapterSourceOutputTypeDef]
     CreationTime: datetime
     StartTime: NotRequired[datetime]
     EndTime: NotRequired[datetime]
@@ -7987,6 +8652,44 @@ class DescribeClusterEventResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescribeClusterExtensionRequestTypeDef(TypedDict):
+    ClusterArn: str
+    ExtensionArn: str
+
+
+class ExtensionDetailsTypeDef(TypedDict):
+    ClusterArn: str
+    ExtensionArn: str
+    ExtensionName: str
+    ExtensionVersion: str
+    Status: ExtensionStatusType
+    ConfigurationValues: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
+
+
+class ExtensionHealthIssueTypeDef(TypedDict):
+    Code: ExtensionHealthIssueCodeType
+    Message: str
+    NodeCount: int
+
+
+class ExtensionHealthTypeDef(TypedDict):
+    Issues: list[ExtensionHealthIssueTypeDef]
+
+
+class ExtensionNodeSummaryTypeDef(TypedDict):
+    TotalCount: int
+    ActiveCount: int
+
+
+class DescribeClusterExtensionResponseTypeDef(TypedDict):
+    ExtensionDetails: ExtensionDetailsTypeDef
+    NodeSummary: NotRequired[ExtensionNodeSummaryTypeDef]
+    Health: NotRequired[ExtensionHealthTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DescribeClusterNodeRequestTypeDef(TypedDict):
     ClusterName: str
     NodeId: NotRequired[str]
@@ -7995,6 +8698,30 @@ class DescribeClusterNodeRequestTypeDef(TypedDict):
 
 class DescribeClusterNodeResponseTypeDef(TypedDict):
     NodeDetails: ClusterNodeDetailsTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeClusterOperationRequestTypeDef(TypedDict):
+    ClusterName: str
+    OperationId: str
+
+
+class InstanceGroupHealthCheckConfigurationOutputTypeDef(TypedDict):
+    InstanceGroupName: str
+    InstanceIds: NotRequired[list[str]]
+    DeepHealthChecks: list[DeepHealthCheckTypeType]
+
+
+class DescribeClusterOperationResponseTypeDef(TypedDict):
+    OperationId: NotRequired[str]
+    ClusterArn: NotRequired[str]
+    Type: NotRequired[ClusterOperationTypeType]
+    Status: NotRequired[ClusterOperationStatusType]
+    CreationTime: NotRequired[datetime]
+    ScalingDetails: NotRequired[list[ClusterOperationScalingDetailsTypeDef]]
+    DeepHealthCheckDetails: NotRequired[
+        list[InstanceGroupHealthCheckConfigurationOutputTypeDef]
+    ]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -8011,6 +8738,9 @@ class DescribeClusterResponseTypeDef(TypedDict):
     InstanceGroups: list[ClusterInstanceGroupDetailsTypeDef]
     RestrictedInstanceGroups: NotRequired[
         list[ClusterRestrictedInstanceGroupDetailsTypeDef]
+    ]
+    RestrictedInstanceGroupsConfig: NotRequired[
+        ClusterRestrictedInstanceGroupsConfigOutputTypeDef
     ]
     VpcConfig: NotRequired[VpcConfigOutputTypeDef]
     Orchestrator: NotRequired[ClusterOrchestratorTypeDef]
@@ -8308,6 +9038,7 @@ class DescribeDomainResponseTypeDef(TypedDict):
     VpcId: NotRequired[str]
     KmsKeyId: NotRequired[str]
     AppSecurityGroupManagement: NotRequired[AppSecurityGroupManagementType]
+    HomeEfsFileSystemCreation: NotRequired[HomeEfsFileSystemCreationType]
     TagPropagation: NotRequired[TagPropagationType]
     DefaultSpaceSettings: NotRequired[DefaultSpaceSettingsOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -8393,6 +9124,9 @@ class ProductionVariantOutputTypeDef(TypedDict):
     CapacityReservationConfig: NotRequired[
         ProductionVariantCapacityReservationConfigTypeDef
     ]
+    AcceleratorPartitionLayouts: NotRequired[
+        list[AcceleratorPartitionLayoutOutputTypeDef]
+    ]
 
 
 class DescribeEndpointConfigOutputTypeDef(TypedDict):
@@ -8409,6 +9143,7 @@ class DescribeEndpointConfigOutputTypeDef(TypedDict):
     VpcConfig: NotRequired[VpcConfigOutputTypeDef]
     EnableNetworkIsolation: NotRequired[bool]
     MetricsConfig: NotRequired[MetricsConfigTypeDef]
+    CrossRegionTrafficConfig: NotRequired[CrossRegionTrafficConfigTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -8442,6 +9177,9 @@ class PendingProductionVariantSummaryTypeDef(TypedDict):
     DesiredServerlessConfig: NotRequired[ProductionVariantServerlessConfigTypeDef]
     ManagedInstanceScaling: NotRequired[ProductionVariantManagedInstanceScalingTypeDef]
     RoutingConfig: NotRequired[ProductionVariantRoutingConfigTypeDef]
+    AcceleratorPartitionLayouts: NotRequired[
+        list[AcceleratorPartitionLayoutOutputTypeDef]
+    ]
 
 
 class PendingDeploymentSummaryTypeDef(TypedDict):
@@ -8483,6 +9221,9 @@ class ProductionVariantSummaryTypeDef(TypedDict):
     CapacityReservationConfig: NotRequired[
         ProductionVariantCapacityReservationSummaryTypeDef
     ]
+    AcceleratorPartitionLayouts: NotRequired[
+        list[AcceleratorPartitionLayoutOutputTypeDef]
+    ]
 
 
 class DescribeEndpointOutputTypeDef(TypedDict):
@@ -8501,6 +9242,7 @@ class DescribeEndpointOutputTypeDef(TypedDict):
     ExplainerConfig: NotRequired[ExplainerConfigOutputTypeDef]
     ShadowProductionVariants: NotRequired[list[ProductionVariantSummaryTypeDef]]
     MetricsConfig: NotRequired[MetricsConfigTypeDef]
+    CrossRegionTrafficConfig: NotRequired[CrossRegionTrafficConfigTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -8631,6 +9373,24 @@ class DescribeFlowDefinitionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescribeGlobalInferenceGatewayRequestTypeDef(TypedDict):
+    Identifier: str
+
+
+class DescribeGlobalInferenceGatewayResponseTypeDef(TypedDict):
+    Arn: str
+    Id: str
+    Name: str
+    ExecutionRoleArn: str
+    Status: GlobalInferenceGatewayStatusType
+    EndpointUrl: NotRequired[str]
+    VpcEndpointServiceName: NotRequired[str]
+    Routing: NotRequired[GlobalInferenceGatewayRoutingTypeDef]
+    CreationTime: NotRequired[datetime]
+    FailureReason: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DescribeHubContentRequestTypeDef(TypedDict):
     HubName: str
     HubContentType: HubContentTypeType
@@ -8664,6 +9424,8 @@ class DescribeHubContentResponseTypeDef(TypedDict):
     FailureReason: NotRequired[str]
     CreationTime: datetime
     LastModifiedTime: NotRequired[datetime]
+    CreatedBy: NotRequired[UserContextTypeDef]
+    LastModifiedBy: NotRequired[UserContextTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -8682,6 +9444,8 @@ class DescribeHubResponseTypeDef(TypedDict):
     FailureReason: NotRequired[str]
     CreationTime: datetime
     LastModifiedTime: datetime
+    CreatedBy: NotRequired[UserContextTypeDef]
+    LastModifiedBy: NotRequired[UserContextTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -8924,6 +9688,7 @@ class InferenceComponentContainerSpecificationSummaryTypeDef(TypedDict):
     DeployedImage: NotRequired[DeployedImageTypeDef]
     ArtifactUrl: NotRequired[str]
     Environment: NotRequired[dict[str, str]]
+    ContainerMetricsConfig: NotRequired[ContainerMetricsConfigOutputTypeDef]
 
 
 class InferenceComponentDataCacheConfigSummaryTypeDef(TypedDict):
@@ -9144,6 +9909,70 @@ class DescribeInferenceRecommendationsJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DescribeInferenceRouterInputTypeDef(TypedDict):
+    InferenceRouterName: str
+
+
+class RoutingTargetOutputTypeDef(TypedDict):
+    Name: str
+    Destinations: list[DestinationTypeDef]
+    AsyncInferenceConfig: NotRequired[RoutingTargetAsyncInferenceConfigTypeDef]
+    RoutingPreference: NotRequired[InferenceRouterRoutingPreferenceType]
+
+
+class DescribeInferenceRouterOutputTypeDef(TypedDict):
+    InferenceRouterName: str
+    InferenceRouterArn: str
+    RoutingTargets: list[RoutingTargetOutputTypeDef]
+    Status: InferenceRouterStatusType
+    StatusReason: NotRequired[str]
+    CreationTime: datetime
+    LastModifiedTime: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeJobRequestTypeDef(TypedDict):
+    JobName: str
+    JobCategory: JobCategoryType
+
+
+class JobSecondaryStatusTransitionTypeDef(TypedDict):
+    Status: JobSecondaryStatusType
+    StartTime: datetime
+    EndTime: NotRequired[datetime]
+    StatusMessage: NotRequired[str]
+
+
+class DescribeJobResponseTypeDef(TypedDict):
+    JobName: str
+    JobArn: str
+    RoleArn: str
+    JobCategory: JobCategoryType
+    JobConfigSchemaVersion: str
+    JobConfigDocument: NotRequired[str]
+    CreationTime: datetime
+    LastModifiedTime: datetime
+    EndTime: NotRequired[datetime]
+    JobStatus: JobStatusType
+    SecondaryStatus: JobSecondaryStatusType
+    SecondaryStatusTransitions: list[JobSecondaryStatusTransitionTypeDef]
+    FailureReason: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeJobSchemaVersionRequestTypeDef(TypedDict):
+    JobCategory: JobCategoryType
+    JobConfigSchemaVersion: NotRequired[str]
+
+
+class DescribeJobSchemaVersionResponseTypeDef(TypedDict):
+    JobCategory: JobCategoryType
+    JobConfigSchemaVersion: str
+    JobConfigSchema: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DescribeLabelingJobRequestTypeDef(TypedDict):
     LabelingJobName: str
 
@@ -9244,6 +10073,7 @@ class DescribeMlflowAppResponseTypeDef(TypedDict):
     ArtifactStoreUri: NotRequired[str]
     MlflowVersion: NotRequired[str]
     RoleArn: NotRequired[str]
+    KmsKeyId: NotRequired[str]
     Status: NotRequired[MlflowAppStatusType]
     ModelRegistrationMode: NotRequired[ModelRegistrationModeType]
     AccountDefaultStatus: NotRequired[AccountDefaultStatusType]
@@ -9333,6 +10163,7 @@ class DescribeModelCardExportJobResponseTypeDef(TypedDict):
 class DescribeModelCardRequestTypeDef(TypedDict):
     ModelCardName: str
     ModelCardVersion: NotRequired[int]
+    IncludedData: NotRequired[IncludedDataType]
 
 
 class DescribeModelCardResponseTypeDef(TypedDict):
@@ -9414,6 +10245,7 @@ class DescribeModelPackageGroupOutputTypeDef(TypedDict):
 
 class DescribeModelPackageInputTypeDef(TypedDict):
     ModelPackageName: str
+    IncludedData: NotRequired[IncludedDataType]
 
 
 class ModelPackageStatusItemTypeDef(TypedDict):
@@ -9675,6 +10507,7 @@ class DescribeOptimizationJobResponseTypeDef(TypedDict):
     RoleArn: str
     StoppingCondition: StoppingConditionTypeDef
     VpcConfig: NotRequired[OptimizationVpcConfigOutputTypeDef]
+    TrainingPlanArns: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -9686,6 +10519,11 @@ class DescribePartnerAppRequestTypeDef(TypedDict):
 class ErrorInfoTypeDef(TypedDict):
     Code: NotRequired[str]
     Reason: NotRequired[str]
+
+
+class IdcConfigOutputTypeDef(TypedDict):
+    InstanceArn: str
+    ApplicationArn: NotRequired[str]
 
 
 class RoleGroupAssignmentOutputTypeDef(TypedDict):
@@ -9720,6 +10558,7 @@ class DescribePartnerAppResponseTypeDef(TypedDict):
     EnableAutoMinorVersionUpgrade: NotRequired[bool]
     CurrentVersionEolDate: NotRequired[datetime]
     AvailableUpgrade: NotRequired[AvailableUpgradeTypeDef]
+    IdcConfig: NotRequired[IdcConfigOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -9772,12 +10611,15 @@ class DescribePipelineExecutionResponseTypeDef(TypedDict):
     SelectiveExecutionConfig: NotRequired[SelectiveExecutionConfigOutputTypeDef]
     PipelineVersionId: NotRequired[int]
     MLflowConfig: NotRequired[MLflowConfigurationTypeDef]
+    PipelineVersionAliases: NotRequired[list[str]]
+    RoleArn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DescribePipelineRequestTypeDef(TypedDict):
     PipelineName: str
     PipelineVersionId: NotRequired[int]
+    PipelineVersionAlias: NotRequired[str]
 
 
 class DescribePipelineResponseTypeDef(TypedDict):
@@ -9796,6 +10638,7 @@ class DescribePipelineResponseTypeDef(TypedDict):
     ParallelismConfiguration: NotRequired[ParallelismConfigurationTypeDef]
     PipelineVersionDisplayName: NotRequired[str]
     PipelineVersionDescription: NotRequired[str]
+    PipelineVersionAliases: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -9808,11 +10651,25 @@ class ProcessingOutputConfigOutputTypeDef(TypedDict):
     KmsKeyId: NotRequired[str]
 
 
+class ProcessingClusterConfigOutputTypeDef(TypedDict):
+    InstanceCount: NotRequired[int]
+    InstanceType: NotRequired[ProcessingInstanceTypeType]
+    VolumeSizeInGB: int
+    VolumeKmsKeyId: NotRequired[str]
+    InstancePreferences: NotRequired[list[ProcessingInstancePreferenceTypeDef]]
+    SelectedInstanceType: NotRequired[ProcessingInstanceTypeType]
+    SelectedInstanceCount: NotRequired[int]
+
+
+class ProcessingResourcesOutputTypeDef(TypedDict):
+    ClusterConfig: ProcessingClusterConfigOutputTypeDef
+
+
 class DescribeProcessingJobResponseTypeDef(TypedDict):
     ProcessingInputs: NotRequired[list[ProcessingInputTypeDef]]
     ProcessingOutputConfig: NotRequired[ProcessingOutputConfigOutputTypeDef]
     ProcessingJobName: str
-    ProcessingResources: ProcessingResourcesTypeDef
+    ProcessingResources: ProcessingResourcesOutputTypeDef
     StoppingCondition: NotRequired[ProcessingStoppingConditionTypeDef]
     AppSpecification: AppSpecificationOutputTypeDef
     Environment: NotRequired[dict[str, str]]
@@ -10130,6 +10987,7 @@ class ReservedCapacitySummaryTypeDef(TypedDict):
     TotalInstanceCount: int
     Status: ReservedCapacityStatusType
     AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
     DurationHours: NotRequired[int]
     DurationMinutes: NotRequired[int]
     StartTime: NotRequired[datetime]
@@ -10155,6 +11013,34 @@ class DescribeTrainingPlanResponseTypeDef(TypedDict):
     TotalUltraServerCount: NotRequired[int]
     TargetResources: NotRequired[list[SageMakerResourceNameType]]
     ReservedCapacitySummaries: NotRequired[list[ReservedCapacitySummaryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeTrainingSessionRequestTypeDef(TypedDict):
+    TrainingSessionName: str
+
+
+class TrainingSessionDetailTypeDef(TypedDict):
+    TrainingSessionArn: str
+    TrainingSessionName: str
+    TrainingSessionStatus: TrainingSessionStatusType
+    ModelPackageGroupArn: NotRequired[str]
+    CreationTime: datetime
+    LastModifiedTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    ErrorDetails: NotRequired[str]
+    LastReceivedSequenceNumber: NotRequired[int]
+    BillableTokenUsage: NotRequired[BillableTokenUsageTypeDef]
+    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
+    RoleArn: NotRequired[str]
+    LoraConfig: NotRequired[LoraConfigTypeDef]
+    ModelConfig: NotRequired[TrainingSessionModelConfigTypeDef]
+    OutputConfig: NotRequired[TrainingSessionOutputConfigTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
+
+
+class DescribeTrainingSessionResponseTypeDef(TypedDict):
+    TrainingSessionDetail: TrainingSessionDetailTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -10502,6 +11388,13 @@ class DynamicScalingConfigurationTypeDef(TypedDict):
     ScalingPolicies: NotRequired[list[ScalingPolicyTypeDef]]
 
 
+class EMRServerlessStepMetadataTypeDef(TypedDict):
+    ApplicationId: NotRequired[str]
+    JobRunId: NotRequired[str]
+    JobRunName: NotRequired[str]
+    LogFilePath: NotRequired[str]
+
+
 class EMRStepMetadataTypeDef(TypedDict):
     ClusterId: NotRequired[str]
     StepId: NotRequired[str]
@@ -10632,6 +11525,18 @@ class ExtendTrainingPlanResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ExtensionSummaryTypeDef(TypedDict):
+    ExtensionArn: str
+    ExtensionName: str
+    ExtensionVersion: str
+    Status: ExtensionStatusType
+    CreationTime: NotRequired[datetime]
+
+
+class ExtensionVersionSummaryTypeDef(TypedDict):
+    ExtensionVersion: str
+
+
 class FailStepMetadataTypeDef(TypedDict):
     ErrorMessage: NotRequired[str]
 
@@ -10688,6 +11593,21 @@ class FlowDefinitionSummaryTypeDef(TypedDict):
     FailureReason: NotRequired[str]
 
 
+class ForEachSelectorResultTypeDef(TypedDict):
+    StepName: NotRequired[str]
+    Index: NotRequired[int]
+
+
+class ForEachStepMetadataTypeDef(TypedDict):
+    Status: NotRequired[ForEachStatusType]
+    InputItemCount: NotRequired[int]
+    TotalStepCount: NotRequired[int]
+    SucceededStepCount: NotRequired[int]
+    FailedStepCount: NotRequired[int]
+    StoppedStepCount: NotRequired[int]
+    Selector: NotRequired[ForEachSelectorResultTypeDef]
+
+
 class GetDeviceFleetReportRequestTypeDef(TypedDict):
     DeviceFleetName: str
 
@@ -10701,6 +11621,17 @@ class GetDeviceFleetReportResponseTypeDef(TypedDict):
     DeviceStats: NotRequired[DeviceStatsTypeDef]
     AgentVersions: NotRequired[list[AgentVersionTypeDef]]
     ModelStats: NotRequired[list[EdgeModelStatTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetEndpointPolicyRequestTypeDef(TypedDict):
+    EndpointName: str
+
+
+class GetEndpointPolicyResponseTypeDef(TypedDict):
+    EndpointName: NotRequired[str]
+    EndpointArn: NotRequired[str]
+    ResourcePolicy: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -10783,6 +11714,32 @@ class GitConfigForUpdateTypeDef(TypedDict):
     SecretArn: NotRequired[str]
 
 
+class GlobalInferenceGatewayFilterTypeDef(TypedDict):
+    Name: GlobalInferenceGatewayFilterNameType
+    Value: str
+
+
+class GlobalInferenceGatewayMemberFilterTypeDef(TypedDict):
+    Name: GlobalInferenceGatewayMemberFilterNameType
+    Value: str
+
+
+class GlobalInferenceGatewayMemberSummaryTypeDef(TypedDict):
+    Name: str
+    Namespace: str
+    ClusterArn: str
+    Status: NotRequired[GlobalInferenceGatewayMemberStatusType]
+    FailureReason: NotRequired[str]
+
+
+class GlobalInferenceGatewaySummaryTypeDef(TypedDict):
+    Arn: str
+    Id: str
+    Name: str
+    Status: GlobalInferenceGatewayStatusType
+    CreationTime: NotRequired[datetime]
+
+
 class HubContentInfoTypeDef(TypedDict):
     HubContentName: str
     HubContentArn: str
@@ -10797,6 +11754,37 @@ class HubContentInfoTypeDef(TypedDict):
     HubContentStatus: HubContentStatusType
     CreationTime: datetime
     OriginalCreationTime: NotRequired[datetime]
+
+
+class HubContentStepMetadataTypeDef(TypedDict):
+    HubArn: NotRequired[str]
+    HubContentArn: NotRequired[str]
+
+
+class HubContentTypeDef(TypedDict):
+    HubContentName: str
+    HubContentArn: str
+    HubContentVersion: str
+    HubContentType: HubContentTypeType
+    DocumentSchemaVersion: str
+    HubName: str
+    HubArn: str
+    HubContentDisplayName: NotRequired[str]
+    HubContentDescription: NotRequired[str]
+    HubContentMarkdown: NotRequired[str]
+    HubContentDocument: NotRequired[str]
+    SageMakerPublicHubContentArn: NotRequired[str]
+    ReferenceMinVersion: NotRequired[str]
+    SupportStatus: NotRequired[HubContentSupportStatusType]
+    HubContentSearchKeywords: NotRequired[list[str]]
+    HubContentDependencies: NotRequired[list[HubContentDependencyTypeDef]]
+    HubContentStatus: HubContentStatusType
+    FailureReason: NotRequired[str]
+    CreationTime: datetime
+    LastModifiedTime: NotRequired[datetime]
+    CreatedBy: NotRequired[UserContextTypeDef]
+    LastModifiedBy: NotRequired[UserContextTypeDef]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class HubInfoTypeDef(TypedDict):
@@ -10964,10 +11952,59 @@ class InferenceRecommendationsJobTypeDef(TypedDict):
     ModelPackageVersionArn: NotRequired[str]
 
 
+class InferenceRouterSummaryTypeDef(TypedDict):
+    InferenceRouterName: str
+    InferenceRouterArn: str
+    CreationTime: datetime
+    LastModifiedTime: datetime
+
+
 class InstanceGroupHealthCheckConfigurationTypeDef(TypedDict):
     InstanceGroupName: str
     InstanceIds: NotRequired[ReadOnly[Sequence[str]]]
     DeepHealthChecks: ReadOnly[Sequence[DeepHealthCheckTypeType]]
+
+
+class IterationContextTypeDef(TypedDict):
+    ParentStepName: NotRequired[str]
+    Index: NotRequired[int]
+    Item: NotRequired[str]
+
+
+class JobConfigSchemaVersionSummaryTypeDef(TypedDict):
+    JobConfigSchemaVersion: str
+
+
+class JobStepMetadataTypeDef(TypedDict):
+    Arn: NotRequired[str]
+
+
+class JobSummaryTypeDef(TypedDict):
+    JobArn: str
+    JobName: str
+    JobCategory: JobCategoryType
+    JobStatus: JobStatusType
+    JobSecondaryStatus: JobSecondaryStatusType
+    CreationTime: datetime
+    LastModifiedTime: datetime
+    EndTime: NotRequired[datetime]
+
+
+class JobTypeDef(TypedDict):
+    JobName: NotRequired[str]
+    JobArn: NotRequired[str]
+    RoleArn: NotRequired[str]
+    JobCategory: NotRequired[JobCategoryType]
+    JobConfigSchemaVersion: NotRequired[str]
+    JobConfigDocument: NotRequired[str]
+    CreationTime: NotRequired[datetime]
+    LastModifiedTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    JobStatus: NotRequired[JobStatusType]
+    SecondaryStatus: NotRequired[JobSecondaryStatusType]
+    SecondaryStatusTransitions: NotRequired[list[JobSecondaryStatusTransitionTypeDef]]
+    FailureReason: NotRequired[str]
+    Tags: NotRequired[list[TagTypeDef]]
 
 
 class LabelCountersForWorkteamTypeDef(TypedDict):
@@ -11232,6 +12269,7 @@ class ListClusterEventsRequestTypeDef(TypedDict):
     SortBy: NotRequired[EventSortByType]
     SortOrder: NotRequired[SortOrderType]
     ResourceType: NotRequired[ClusterEventResourceTypeType]
+    OperationId: NotRequired[str]
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
 
@@ -11239,6 +12277,32 @@ class ListClusterEventsRequestTypeDef(TypedDict):
 class ListClusterEventsResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     Events: NotRequired[list[ClusterEventSummaryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListClusterExtensionVersionsRequestTypeDef(TypedDict):
+    ExtensionName: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListClusterExtensionVersionsResponseTypeDef(TypedDict):
+    ExtensionVersions: list[ExtensionVersionSummaryTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListClusterExtensionsRequestTypeDef(TypedDict):
+    ClusterArn: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    CreationTimeAfter: NotRequired[ReadOnly[datetime | str]]
+    CreationTimeBefore: NotRequired[ReadOnly[datetime | str]]
+
+
+class ListClusterExtensionsResponseTypeDef(TypedDict):
+    Extensions: list[ExtensionSummaryTypeDef]
+    NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -11257,6 +12321,24 @@ class ListClusterNodesRequestTypeDef(TypedDict):
 class ListClusterNodesResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     ClusterNodeSummaries: list[ClusterNodeSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListClusterOperationsRequestTypeDef(TypedDict):
+    ClusterName: str
+    Status: NotRequired[ClusterOperationStatusType]
+    Type: NotRequired[ClusterOperationTypeType]
+    CreationTimeAfter: NotRequired[ReadOnly[datetime | str]]
+    CreationTimeBefore: NotRequired[ReadOnly[datetime | str]]
+    SortBy: NotRequired[ClusterOperationSortByType]
+    SortOrder: NotRequired[SortOrderType]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListClusterOperationsResponseTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    ClusterOperationSummaries: NotRequired[list[ClusterOperationSummaryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -11557,6 +12639,18 @@ class ListFlowDefinitionsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListGlobalInferenceGatewaysRequestTypeDef(TypedDict):
+    Filters: NotRequired[ReadOnly[Sequence[GlobalInferenceGatewayFilterTypeDef]]]
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class ListGlobalInferenceGatewaysResponseTypeDef(TypedDict):
+    GlobalInferenceGatewaySummaries: list[GlobalInferenceGatewaySummaryTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListHubContentVersionsRequestTypeDef(TypedDict):
     HubName: str
     HubContentType: HubContentTypeType
@@ -11724,6 +12818,19 @@ class ListInferenceExperimentsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListInferenceGatewaysRequestTypeDef(TypedDict):
+    Identifier: str
+    Filters: NotRequired[ReadOnly[Sequence[GlobalInferenceGatewayMemberFilterTypeDef]]]
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class ListInferenceGatewaysResponseTypeDef(TypedDict):
+    InferenceGatewaySummaries: list[GlobalInferenceGatewayMemberSummaryTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListInferenceRecommendationsJobStepsRequestTypeDef(TypedDict):
     JobName: str
     Status: NotRequired[RecommendationJobStatusType]
@@ -11756,6 +12863,49 @@ class ListInferenceRecommendationsJobsRequestTypeDef(TypedDict):
 class ListInferenceRecommendationsJobsResponseTypeDef(TypedDict):
     InferenceRecommendationsJobs: list[InferenceRecommendationsJobTypeDef]
     NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListInferenceRoutersInputTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListInferenceRoutersOutputTypeDef(TypedDict):
+    InferenceRouters: list[InferenceRouterSummaryTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListJobSchemaVersionsRequestTypeDef(TypedDict):
+    JobCategory: JobCategoryType
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class ListJobSchemaVersionsResponseTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    JobConfigSchemas: list[JobConfigSchemaVersionSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListJobsRequestTypeDef(TypedDict):
+    JobCategory: JobCategoryType
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+    CreationTimeAfter: NotRequired[ReadOnly[datetime | str]]
+    CreationTimeBefore: NotRequired[ReadOnly[datetime | str]]
+    LastModifiedTimeAfter: NotRequired[ReadOnly[datetime | str]]
+    LastModifiedTimeBefore: NotRequired[ReadOnly[datetime | str]]
+    NameContains: NotRequired[str]
+    SortBy: NotRequired[SortByType]
+    SortOrder: NotRequired[SortOrderType]
+    StatusEquals: NotRequired[JobStatusType]
+
+
+class ListJobsResponseTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    JobSummaries: list[JobSummaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -12386,6 +13536,7 @@ class PipelineExecutionStepMetadataTypeDef(TypedDict):
     Callback: NotRequired[CallbackStepMetadataTypeDef]
     Lambda: NotRequired[LambdaStepMetadataTypeDef]
     EMR: NotRequired[EMRStepMetadataTypeDef]
+    EMRServerless: NotRequired[EMRServerlessStepMetadataTypeDef]
     QualityCheck: NotRequired[QualityCheckStepMetadataTypeDef]
     ClarifyCheck: NotRequired[ClarifyCheckStepMetadataTypeDef]
     Fail: NotRequired[FailStepMetadataTypeDef]
@@ -12402,6 +13553,11 @@ class PipelineExecutionStepMetadataTypeDef(TypedDict):
     BedrockModelImport: NotRequired[BedrockModelImportMetadataTypeDef]
     InferenceComponent: NotRequired[InferenceComponentMetadataTypeDef]
     Lineage: NotRequired[LineageMetadataTypeDef]
+    Job: NotRequired[JobStepMetadataTypeDef]
+    Athena: NotRequired[AthenaStepMetadataTypeDef]
+    Cleanup: NotRequired[CleanupStepMetadataTypeDef]
+    ForEach: NotRequired[ForEachStepMetadataTypeDef]
+    HubContent: NotRequired[HubContentStepMetadataTypeDef]
 
 
 class SelectiveExecutionResultTypeDef(TypedDict):
@@ -12420,6 +13576,7 @@ class PipelineExecutionStepTypeDef(TypedDict):
     Metadata: NotRequired[PipelineExecutionStepMetadataTypeDef]
     AttemptCount: NotRequired[int]
     SelectiveExecutionResult: NotRequired[SelectiveExecutionResultTypeDef]
+    IterationContext: NotRequired[IterationContextTypeDef]
 
 
 class ListPipelineExecutionStepsResponseTypeDef(TypedDict):
@@ -12436,6 +13593,7 @@ class ListPipelineExecutionsRequestTypeDef(TypedDict):
     SortOrder: NotRequired[SortOrderType]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+    PipelineVersionAlias: NotRequired[str]
 
 
 class PipelineExecutionSummaryTypeDef(TypedDict):
@@ -12445,6 +13603,7 @@ class PipelineExecutionSummaryTypeDef(TypedDict):
     PipelineExecutionDescription: NotRequired[str]
     PipelineExecutionDisplayName: NotRequired[str]
     PipelineExecutionFailureReason: NotRequired[str]
+    PipelineVersionAliases: NotRequired[list[str]]
 
 
 class ListPipelineExecutionsResponseTypeDef(TypedDict):
@@ -12486,6 +13645,7 @@ class PipelineVersionSummaryTypeDef(TypedDict):
     PipelineVersionDescription: NotRequired[str]
     PipelineVersionDisplayName: NotRequired[str]
     LastExecutionPipelineExecutionArn: NotRequired[str]
+    PipelineVersionAliases: NotRequired[list[str]]
 
 
 class ListPipelineVersionsResponseTypeDef(TypedDict):
@@ -12502,6 +13662,7 @@ class ListPipelinesRequestTypeDef(TypedDict):
     SortOrder: NotRequired[SortOrderType]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+    ManagedBy: NotRequired[PipelineManagedByType]
 
 
 class PipelineSummaryTypeDef(TypedDict):
@@ -12790,6 +13951,28 @@ class TrainingPlanSummaryTypeDef(TypedDict):
 class ListTrainingPlansResponseTypeDef(TypedDict):
     NextToken: NotRequired[str]
     TrainingPlanSummaries: list[TrainingPlanSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListTrainingSessionsRequestTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+    CreationTimeAfter: NotRequired[ReadOnly[datetime | str]]
+    CreationTimeBefore: NotRequired[ReadOnly[datetime | str]]
+    NameContains: NotRequired[str]
+    StatusEquals: NotRequired[TrainingSessionStatusType]
+
+
+class TrainingSessionSummaryTypeDef(TypedDict):
+    TrainingSessionArn: str
+    TrainingSessionStatus: TrainingSessionStatusType
+    CreationTime: datetime
+    LastModifiedTime: NotRequired[datetime]
+
+
+class ListTrainingSessionsResponseTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    TrainingSessionSummaries: NotRequired[list[TrainingSessionSummaryTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -13108,6 +14291,37 @@ class ModelPackageTypeDef(TypedDict):
     SkipModelValidation: NotRequired[SkipModelValidationType]
 
 
+class MoveClusterNodeLogicalIdsErrorTypeDef(TypedDict):
+    Code: MoveClusterNodesErrorCodeType
+    Message: str
+    NodeLogicalId: str
+
+
+class MoveClusterNodesErrorTypeDef(TypedDict):
+    Code: MoveClusterNodesErrorCodeType
+    Message: str
+    NodeId: str
+
+
+class MoveClusterNodesRequestTypeDef(TypedDict):
+    SourceClusterArn: str
+    SourceInstanceGroupName: str
+    TargetClusterArn: str
+    TargetInstanceGroupName: str
+    InstanceCount: NotRequired[int]
+    NodeIds: NotRequired[ReadOnly[Sequence[str]]]
+    NodeLogicalIds: NotRequired[ReadOnly[Sequence[str]]]
+    ClientToken: NotRequired[str]
+
+
+class MoveClusterNodesResponseTypeDef(TypedDict):
+    Successful: NotRequired[list[str]]
+    Failed: NotRequired[list[MoveClusterNodesErrorTypeDef]]
+    SuccessfulNodeLogicalIds: NotRequired[list[str]]
+    FailedNodeLogicalIds: NotRequired[list[MoveClusterNodeLogicalIdsErrorTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class NestedFiltersTypeDef(TypedDict):
     NestedPropertyName: str
     Filters: ReadOnly[Sequence[FilterTypeDef]]
@@ -13115,6 +14329,7 @@ class NestedFiltersTypeDef(TypedDict):
 
 class OnlineStoreConfigUpdateTypeDef(TypedDict):
     TtlDuration: NotRequired[TtlDurationTypeDef]
+    StorageType: NotRequired[StorageTypeType]
 
 
 class ParentTypeDef(TypedDict):
@@ -13169,13 +14384,14 @@ class PipelineVersionTypeDef(TypedDict):
     LastExecutedPipelineExecutionArn: NotRequired[str]
     LastExecutedPipelineExecutionDisplayName: NotRequired[str]
     LastExecutedPipelineExecutionStatus: NotRequired[PipelineExecutionStatusType]
+    PipelineVersionAliases: NotRequired[list[str]]
 
 
 class ProcessingJobTypeDef(TypedDict):
     ProcessingInputs: NotRequired[list[ProcessingInputTypeDef]]
     ProcessingOutputConfig: NotRequired[ProcessingOutputConfigOutputTypeDef]
     ProcessingJobName: NotRequired[str]
-    ProcessingResources: NotRequired[ProcessingResourcesTypeDef]
+    ProcessingResources: NotRequired[ProcessingResourcesOutputTypeDef]
     StoppingCondition: NotRequired[ProcessingStoppingConditionTypeDef]
     AppSpecification: NotRequired[AppSpecificationOutputTypeDef]
     Environment: NotRequired[dict[str, str]]
@@ -13221,6 +14437,16 @@ class ProjectTypeDef(TypedDict):
     Tags: NotRequired[list[TagTypeDef]]
     LastModifiedTime: NotRequired[datetime]
     LastModifiedBy: NotRequired[UserContextTypeDef]
+
+
+class PutEndpointPolicyRequestTypeDef(TypedDict):
+    EndpointName: str
+    ResourcePolicy: str
+
+
+class PutEndpointPolicyResponseTypeDef(TypedDict):
+    EndpointArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class PutModelPackageGroupPolicyInputTypeDef(TypedDict):
@@ -13274,6 +14500,22 @@ class RegisterDevicesRequestTypeDef(TypedDict):
 
 class RemoteDebugConfigForUpdateTypeDef(TypedDict):
     EnableRemoteDebug: NotRequired[bool]
+
+
+class RemoveInferenceGatewayRequestTypeDef(TypedDict):
+    Identifier: str
+    ClusterArn: str
+    Namespace: str
+    Name: str
+
+
+class RemoveInferenceGatewayResponseTypeDef(TypedDict):
+    Arn: str
+    Id: str
+    Name: str
+    Gateway: GlobalInferenceGatewayMemberTypeDef
+    Status: NotRequired[GlobalInferenceGatewayMemberStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class RenderableTaskTypeDef(TypedDict):
@@ -13450,6 +14692,8 @@ class SearchRecordTypeDef(TypedDict):
     HyperParameterTuningJob: NotRequired[HyperParameterTuningJobSearchEntityTypeDef]
     ModelCard: NotRequired[ModelCardTypeDef]
     Model: NotRequired[ModelDashboardModelTypeDef]
+    Job: NotRequired[JobTypeDef]
+    HubContent: NotRequired[HubContentTypeDef]
 
 
 class VisibilityConditionsTypeDef(TypedDict):
@@ -13609,6 +14853,8 @@ class StartPipelineExecutionRequestTypeDef(TypedDict):
     SelectiveExecutionConfig: NotRequired[ReadOnly[SelectiveExecutionConfigTypeDef]]
     PipelineVersionId: NotRequired[int]
     MlflowExperimentName: NotRequired[str]
+    PipelineVersionAlias: NotRequired[str]
+    RoleArn: NotRequired[str]
 
 
 class StartPipelineExecutionResponseTypeDef(TypedDict):
@@ -13683,6 +14929,15 @@ class StopInferenceRecommendationsJobRequestTypeDef(TypedDict):
     JobName: str
 
 
+class StopJobRequestTypeDef(TypedDict):
+    JobName: str
+    JobCategory: JobCategoryType
+
+
+class StopJobResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class StopLabelingJobRequestTypeDef(TypedDict):
     LabelingJobName: str
 
@@ -13724,6 +14979,14 @@ class StopProcessingJobRequestTypeDef(TypedDict):
 
 class StopTrainingJobRequestTypeDef(TypedDict):
     TrainingJobName: str
+
+
+class StopTrainingSessionRequestTypeDef(TypedDict):
+    TrainingSessionName: str
+
+
+class StopTrainingSessionResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class StopTransformJobRequestTypeDef(TypedDict):
@@ -13773,6 +15036,19 @@ class UpdateArtifactResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateClusterExtensionRequestTypeDef(TypedDict):
+    ClusterArn: str
+    ExtensionArn: str
+    ExtensionVersion: NotRequired[str]
+    ConfigurationValues: NotRequired[str]
+    ClientToken: NotRequired[str]
+
+
+class UpdateClusterExtensionResponseTypeDef(TypedDict):
+    ExtensionArn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateClusterRequestTypeDef(TypedDict):
     ClusterName: str
     InstanceGroups: NotRequired[
@@ -13780,6 +15056,9 @@ class UpdateClusterRequestTypeDef(TypedDict):
     ]
     RestrictedInstanceGroups: NotRequired[
         ReadOnly[Sequence[ClusterRestrictedInstanceGroupSpecificationTypeDef]]
+    ]
+    RestrictedInstanceGroupsConfig: NotRequired[
+        ClusterRestrictedInstanceGroupsConfigTypeDef
     ]
     TieredStorageConfig: NotRequired[ClusterTieredStorageConfigTypeDef]
     NodeRecovery: NotRequired[ClusterNodeRecoveryType]
@@ -13810,6 +15089,7 @@ class UpdateClusterSchedulerConfigResponseTypeDef(TypedDict):
 
 class UpdateClusterSoftwareInstanceGroupSpecificationTypeDef(TypedDict):
     InstanceGroupName: str
+    ImageReleaseVersion: NotRequired[str]
 
 
 class UpdateClusterSoftwareRequestTypeDef(TypedDict):
@@ -13885,6 +15165,7 @@ class UpdateDomainRequestTypeDef(TypedDict):
     SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
     AppNetworkAccessType: NotRequired[AppNetworkAccessTypeType]
     TagPropagation: NotRequired[TagPropagationType]
+    HomeEfsFileSystemCreation: NotRequired[HomeEfsFileSystemCreationType]
     VpcId: NotRequired[str]
 
 
@@ -13952,6 +15233,20 @@ class UpdateFeatureMetadataRequestTypeDef(TypedDict):
     Description: NotRequired[str]
     ParameterAdditions: NotRequired[ReadOnly[Sequence[FeatureParameterTypeDef]]]
     ParameterRemovals: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class UpdateGlobalInferenceGatewayRequestTypeDef(TypedDict):
+    Identifier: str
+    Routing: GlobalInferenceGatewayRoutingTypeDef
+
+
+class UpdateGlobalInferenceGatewayResponseTypeDef(TypedDict):
+    Arn: str
+    Id: str
+    Name: str
+    Status: GlobalInferenceGatewayStatusType
+    Routing: NotRequired[GlobalInferenceGatewayRoutingTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class UpdateHubContentReferenceRequestTypeDef(TypedDict):
@@ -14068,6 +15363,16 @@ class UpdateInferenceExperimentRequestTypeDef(TypedDict):
 
 class UpdateInferenceExperimentResponseTypeDef(TypedDict):
     InferenceExperimentArn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateInferenceRouterInputTypeDef(TypedDict):
+    InferenceRouterName: str
+    RoutingTargets: ReadOnly[Sequence[RoutingTargetTypeDef]]
+
+
+class UpdateInferenceRouterOutputTypeDef(TypedDict):
+    InferenceRouterArn: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -14199,6 +15504,8 @@ class UpdatePartnerAppRequestTypeDef(TypedDict):
     MaintenanceConfig: NotRequired[PartnerAppMaintenanceConfigTypeDef]
     Tier: NotRequired[str]
     ApplicationConfig: NotRequired[ReadOnly[PartnerAppConfigTypeDef]]
+    IdcConfig: NotRequired[IdcConfigInputTypeDef]
+    AuthType: NotRequired[PartnerAppAuthTypeType]
     EnableIamSessionBasedIdentity: NotRequired[bool]
     EnableAutoMinorVersionUpgrade: NotRequired[bool]
     AppVersion: NotRequired[str]
@@ -14231,6 +15538,7 @@ class UpdatePipelineRequestTypeDef(TypedDict):
     PipelineDescription: NotRequired[str]
     RoleArn: NotRequired[str]
     ParallelismConfiguration: NotRequired[ParallelismConfigurationTypeDef]
+    PipelineVersionAliases: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class UpdatePipelineResponseTypeDef(TypedDict):
@@ -14244,6 +15552,7 @@ class UpdatePipelineVersionRequestTypeDef(TypedDict):
     PipelineVersionId: int
     PipelineVersionDisplayName: NotRequired[str]
     PipelineVersionDescription: NotRequired[str]
+    PipelineVersionAliasOperations: NotRequired[ReadOnly[AliasOperationsTypeDef]]
 
 
 class UpdatePipelineVersionResponseTypeDef(TypedDict):

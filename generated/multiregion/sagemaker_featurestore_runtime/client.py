@@ -10,6 +10,9 @@ from multiregion._version import BOTOCORE_VERSION
 from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from . import type_defs
@@ -34,6 +37,16 @@ class MultiRegionSageMakerFeatureStoreRuntime(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-featurestore-runtime-2020-07-01/BatchGetRecord
         """
         return self._call("BatchGetRecord", kwargs)
+
+    def batch_write_record(
+        self, **kwargs: Unpack[type_defs.BatchWriteRecordRequestTypeDef]
+    ) -> TargetResults[type_defs.BatchWriteRecordResponseTypeDef]:
+        """Writes a batch of Records to one or more FeatureGroups. Use this API for
+        bulk ingestion of records into the OnlineStore and OfflineStore.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-featurestore-runtime-2020-07-01/BatchWriteRecord
+        """
+        return self._call("BatchWriteRecord", kwargs)
 
     def delete_record(
         self, **kwargs: Unpack[type_defs.DeleteRecordRequestTypeDef]
@@ -63,6 +76,17 @@ class MultiRegionSageMakerFeatureStoreRuntime(MultiRegionClient):
         """
         return self._call("GetRecord", kwargs)
 
+    def list_records(
+        self, **kwargs: Unpack[type_defs.ListRecordsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecordsResponseTypeDef]:
+        """Lists the RecordIdentifier values of all records stored in a
+        FeatureGroup's OnlineStore. This enables you to discover which records
+        exist without retrieving the full record data.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-featurestore-runtime-2020-07-01/ListRecords
+        """
+        return self._call("ListRecords", kwargs)
+
     def put_record(
         self, **kwargs: Unpack[type_defs.PutRecordRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -72,3 +96,55 @@ class MultiRegionSageMakerFeatureStoreRuntime(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sagemaker-featurestore-runtime-2020-07-01/PutRecord
         """
         return self._call("PutRecord", kwargs)
+
+    def update_record(
+        self, **kwargs: Unpack[type_defs.UpdateRecordRequestTypeDef]
+    ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
+        """Updates one or more feature values for an existing record in the specified
+        feature group. Features that you do not include in the request remain
+        unchanged. You can update up to 100 features per call.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-featurestore-runtime-2020-07-01/UpdateRecord
+        """
+        return self._call("UpdateRecord", kwargs)
+
+    def paginate_list_records(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListRecordsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRecordsResponseTypeDef]:
+        """Every page of ListRecords in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the RecordIdentifier values of all records stored in a
+        FeatureGroup's OnlineStore. This enables you to discover which records
+        exist without retrieving the full record data.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-featurestore-runtime-2020-07-01/ListRecords
+        """
+        return self._paginate(
+            "ListRecords",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_records(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListRecordsRequestTypeDef],
+    ) -> Items[str]:
+        """Each element of RecordIdentifiers in every page of ListRecords, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sagemaker-featurestore-runtime-2020-07-01/ListRecords
+        """
+        return self._items(
+            "ListRecords", kwargs, max_items=max_items, page_size=page_size
+        )

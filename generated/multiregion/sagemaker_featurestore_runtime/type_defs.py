@@ -33,15 +33,23 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BatchGetRecordRequestTypeDef",
         "BatchGetRecordResponseTypeDef",
         "BatchGetRecordResultDetailTypeDef",
+        "BatchWriteRecordEntryOutputTypeDef",
+        "BatchWriteRecordEntryTypeDef",
+        "BatchWriteRecordErrorTypeDef",
+        "BatchWriteRecordRequestTypeDef",
+        "BatchWriteRecordResponseTypeDef",
         "DeleteRecordRequestTypeDef",
         "EmptyResponseMetadataTypeDef",
         "FeatureValueOutputTypeDef",
         "FeatureValueTypeDef",
         "GetRecordRequestTypeDef",
         "GetRecordResponseTypeDef",
+        "ListRecordsRequestTypeDef",
+        "ListRecordsResponseTypeDef",
         "PutRecordRequestTypeDef",
         "ResponseMetadataTypeDef",
         "TtlDurationTypeDef",
+        "UpdateRecordRequestTypeDef",
     ]
 
 
@@ -89,18 +97,54 @@ class BatchGetRecordResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class DeleteRecordRequestTypeDef(TypedDict):
+class TtlDurationTypeDef(TypedDict):
+    Unit: TtlDurationUnitType
+    Value: int
+
+
+class BatchWriteRecordEntryOutputTypeDef(TypedDict):
     FeatureGroupName: str
-    RecordIdentifierValueAsString: str
-    EventTime: str
-    TargetStores: NotRequired[ReadOnly[Sequence[TargetStoreType]]]
-    DeletionMode: NotRequired[DeletionModeType]
+    Record: list[FeatureValueOutputTypeDef]
+    TargetStores: NotRequired[list[TargetStoreType]]
+    TtlDuration: NotRequired[TtlDurationTypeDef]
 
 
 class FeatureValueTypeDef(TypedDict):
     FeatureName: str
     ValueAsString: NotRequired[str]
     ValueAsStringList: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class BatchWriteRecordEntryTypeDef(TypedDict):
+    FeatureGroupName: str
+    Record: ReadOnly[Sequence[FeatureValueTypeDef]]
+    TargetStores: NotRequired[ReadOnly[Sequence[TargetStoreType]]]
+    TtlDuration: NotRequired[TtlDurationTypeDef]
+
+
+class BatchWriteRecordErrorTypeDef(TypedDict):
+    Entry: BatchWriteRecordEntryOutputTypeDef
+    ErrorCode: str
+    ErrorMessage: str
+
+
+class BatchWriteRecordRequestTypeDef(TypedDict):
+    Entries: ReadOnly[Sequence[BatchWriteRecordEntryTypeDef]]
+    TtlDuration: NotRequired[TtlDurationTypeDef]
+
+
+class BatchWriteRecordResponseTypeDef(TypedDict):
+    Errors: list[BatchWriteRecordErrorTypeDef]
+    UnprocessedEntries: list[BatchWriteRecordEntryOutputTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteRecordRequestTypeDef(TypedDict):
+    FeatureGroupName: str
+    RecordIdentifierValueAsString: str
+    EventTime: str
+    TargetStores: NotRequired[ReadOnly[Sequence[TargetStoreType]]]
+    DeletionMode: NotRequired[DeletionModeType]
 
 
 class GetRecordRequestTypeDef(TypedDict):
@@ -116,13 +160,29 @@ class GetRecordResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class TtlDurationTypeDef(TypedDict):
-    Unit: TtlDurationUnitType
-    Value: int
+class ListRecordsRequestTypeDef(TypedDict):
+    FeatureGroupName: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    IncludeSoftDeletedRecords: NotRequired[bool]
+
+
+class ListRecordsResponseTypeDef(TypedDict):
+    RecordIdentifiers: list[str]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class PutRecordRequestTypeDef(TypedDict):
     FeatureGroupName: str
     Record: ReadOnly[Sequence[FeatureValueTypeDef]]
+    TargetStores: NotRequired[ReadOnly[Sequence[TargetStoreType]]]
+    TtlDuration: NotRequired[TtlDurationTypeDef]
+
+
+class UpdateRecordRequestTypeDef(TypedDict):
+    FeatureGroupName: str
+    RecordIdentifierValueAsString: str
+    Features: ReadOnly[Sequence[FeatureValueTypeDef]]
     TargetStores: NotRequired[ReadOnly[Sequence[TargetStoreType]]]
     TtlDuration: NotRequired[TtlDurationTypeDef]

@@ -47,11 +47,12 @@ class InvokeEndpointAsyncInputTypeDef(TypedDict):
     Accept: NotRequired[str]
     CustomAttributes: NotRequired[str]
     InferenceId: NotRequired[str]
-    InputLocation: str
+    InputLocation: NotRequired[str]
     S3OutputPathExtension: NotRequired[str]
     Filename: NotRequired[str]
     RequestTTLSeconds: NotRequired[int]
     InvocationTimeoutSeconds: NotRequired[int]
+    Body: NotRequired[ReadOnly[bytes | str | IO[Any]]]
 
 
 class InvokeEndpointAsyncOutputTypeDef(TypedDict):
@@ -74,6 +75,7 @@ class InvokeEndpointInputTypeDef(TypedDict):
     EnableExplanations: NotRequired[str]
     InferenceComponentName: NotRequired[str]
     SessionId: NotRequired[str]
+    PrefixAwareId: NotRequired[str]
 
 
 class InvokeEndpointOutputTypeDef(TypedDict):
@@ -97,6 +99,7 @@ class InvokeEndpointWithResponseStreamInputTypeDef(TypedDict):
     InferenceId: NotRequired[str]
     InferenceComponentName: NotRequired[str]
     SessionId: NotRequired[str]
+    PrefixAwareId: NotRequired[str]
 
 
 class ModelStreamErrorTypeDef(TypedDict):

@@ -48,6 +48,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EcsParametersTypeDef",
         "EmptyResponseMetadataTypeDef",
         "EventBridgeParametersTypeDef",
+        "EventBridgePutEventsV2ParametersTypeDef",
+        "EventBridgePutRawEventsParametersOutputTypeDef",
+        "EventBridgePutRawEventsParametersTypeDef",
         "FlexibleTimeWindowTypeDef",
         "GetScheduleGroupInputTypeDef",
         "GetScheduleGroupOutputTypeDef",
@@ -86,21 +89,21 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
 
 
 class AwsVpcConfigurationOutputTypeDef(TypedDict):
-    AssignPublicIp: NotRequired[AssignPublicIpType]
-    SecurityGroups: NotRequired[list[str]]
     Subnets: list[str]
+    SecurityGroups: NotRequired[list[str]]
+    AssignPublicIp: NotRequired[AssignPublicIpType]
 
 
 class AwsVpcConfigurationTypeDef(TypedDict):
-    AssignPublicIp: NotRequired[AssignPublicIpType]
-    SecurityGroups: NotRequired[ReadOnly[Sequence[str]]]
     Subnets: ReadOnly[Sequence[str]]
+    SecurityGroups: NotRequired[ReadOnly[Sequence[str]]]
+    AssignPublicIp: NotRequired[AssignPublicIpType]
 
 
 class CapacityProviderStrategyItemTypeDef(TypedDict):
-    base: NotRequired[int]
     capacityProvider: str
     weight: NotRequired[int]
+    base: NotRequired[int]
 
 
 class TagTypeDef(TypedDict):
@@ -109,9 +112,9 @@ class TagTypeDef(TypedDict):
 
 
 class CreateScheduleGroupInputTypeDef(TypedDict):
-    ClientToken: NotRequired[str]
     Name: str
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    ClientToken: NotRequired[str]
 
 
 class CreateScheduleGroupOutputTypeDef(TypedDict):
@@ -120,8 +123,8 @@ class CreateScheduleGroupOutputTypeDef(TypedDict):
 
 
 class FlexibleTimeWindowTypeDef(TypedDict):
-    MaximumWindowInMinutes: NotRequired[int]
     Mode: FlexibleTimeWindowModeType
+    MaximumWindowInMinutes: NotRequired[int]
 
 
 class DeadLetterConfigTypeDef(TypedDict):
@@ -133,37 +136,46 @@ class NetworkConfigurationTypeDef(TypedDict):
 
 
 class PlacementConstraintTypeDef(TypedDict):
-    expression: NotRequired[str]
     type: NotRequired[PlacementConstraintTypeType]
+    expression: NotRequired[str]
 
 
 class PlacementStrategyTypeDef(TypedDict):
-    field: NotRequired[str]
     type: NotRequired[PlacementStrategyTypeType]
+    field: NotRequired[str]
 
 
 class EcsParametersTypeDef(TypedDict):
+    TaskDefinitionArn: str
+    TaskCount: NotRequired[int]
+    LaunchType: NotRequired[LaunchTypeType]
+    NetworkConfiguration: NotRequired[ReadOnly[NetworkConfigurationTypeDef]]
+    PlatformVersion: NotRequired[str]
+    Group: NotRequired[str]
     CapacityProviderStrategy: NotRequired[
         ReadOnly[Sequence[CapacityProviderStrategyItemTypeDef]]
     ]
     EnableECSManagedTags: NotRequired[bool]
     EnableExecuteCommand: NotRequired[bool]
-    Group: NotRequired[str]
-    LaunchType: NotRequired[LaunchTypeType]
-    NetworkConfiguration: NotRequired[ReadOnly[NetworkConfigurationTypeDef]]
     PlacementConstraints: NotRequired[ReadOnly[Sequence[PlacementConstraintTypeDef]]]
     PlacementStrategy: NotRequired[ReadOnly[Sequence[PlacementStrategyTypeDef]]]
-    PlatformVersion: NotRequired[str]
     PropagateTags: NotRequired[PropagateTagsType]
     ReferenceId: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[Mapping[str, str]]]]
-    TaskCount: NotRequired[int]
-    TaskDefinitionArn: str
 
 
 class EventBridgeParametersTypeDef(TypedDict):
     DetailType: str
     Source: str
+
+
+class EventBridgePutEventsV2ParametersTypeDef(TypedDict):
+    DetailType: str
+    Source: str
+
+
+class EventBridgePutRawEventsParametersTypeDef(TypedDict):
+    Metadata: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
 class KinesisParametersTypeDef(TypedDict):
@@ -192,13 +204,19 @@ class SqsParametersTypeDef(TypedDict):
 
 class TargetTypeDef(TypedDict):
     Arn: str
+    RoleArn: str
     DeadLetterConfig: NotRequired[DeadLetterConfigTypeDef]
+    RetryPolicy: NotRequired[RetryPolicyTypeDef]
+    Input: NotRequired[str]
     EcsParameters: NotRequired[ReadOnly[EcsParametersTypeDef]]
     EventBridgeParameters: NotRequired[EventBridgeParametersTypeDef]
-    Input: NotRequired[str]
+    EventBridgePutEventsV2Parameters: NotRequired[
+        EventBridgePutEventsV2ParametersTypeDef
+    ]
+    EventBridgePutRawEventsParameters: NotRequired[
+        ReadOnly[EventBridgePutRawEventsParametersTypeDef]
+    ]
     KinesisParameters: NotRequired[KinesisParametersTypeDef]
-    RetryPolicy: NotRequired[RetryPolicyTypeDef]
-    RoleArn: str
     SageMakerPipelineParameters: NotRequired[
         ReadOnly[SageMakerPipelineParametersTypeDef]
     ]
@@ -206,19 +224,19 @@ class TargetTypeDef(TypedDict):
 
 
 class CreateScheduleInputTypeDef(TypedDict):
-    ActionAfterCompletion: NotRequired[ActionAfterCompletionType]
-    ClientToken: NotRequired[str]
-    Description: NotRequired[str]
-    EndDate: NotRequired[ReadOnly[datetime | str]]
-    FlexibleTimeWindow: FlexibleTimeWindowTypeDef
-    GroupName: NotRequired[str]
-    KmsKeyArn: NotRequired[str]
     Name: str
+    GroupName: NotRequired[str]
     ScheduleExpression: str
-    ScheduleExpressionTimezone: NotRequired[str]
     StartDate: NotRequired[ReadOnly[datetime | str]]
+    EndDate: NotRequired[ReadOnly[datetime | str]]
+    Description: NotRequired[str]
+    ScheduleExpressionTimezone: NotRequired[str]
     State: NotRequired[ScheduleStateType]
+    KmsKeyArn: NotRequired[str]
     Target: ReadOnly[TargetTypeDef]
+    FlexibleTimeWindow: FlexibleTimeWindowTypeDef
+    ClientToken: NotRequired[str]
+    ActionAfterCompletion: NotRequired[ActionAfterCompletionType]
 
 
 class CreateScheduleOutputTypeDef(TypedDict):
@@ -227,8 +245,8 @@ class CreateScheduleOutputTypeDef(TypedDict):
 
 
 class DeleteScheduleGroupInputTypeDef(TypedDict):
-    ClientToken: NotRequired[str]
     Name: str
+    ClientToken: NotRequired[str]
 
 
 class DeleteScheduleGroupOutputTypeDef(TypedDict):
@@ -236,9 +254,9 @@ class DeleteScheduleGroupOutputTypeDef(TypedDict):
 
 
 class DeleteScheduleInputTypeDef(TypedDict):
-    ClientToken: NotRequired[str]
-    GroupName: NotRequired[str]
     Name: str
+    GroupName: NotRequired[str]
+    ClientToken: NotRequired[str]
 
 
 class DeleteScheduleOutputTypeDef(TypedDict):
@@ -250,20 +268,24 @@ class NetworkConfigurationOutputTypeDef(TypedDict):
 
 
 class EcsParametersOutputTypeDef(TypedDict):
+    TaskDefinitionArn: str
+    TaskCount: NotRequired[int]
+    LaunchType: NotRequired[LaunchTypeType]
+    NetworkConfiguration: NotRequired[NetworkConfigurationOutputTypeDef]
+    PlatformVersion: NotRequired[str]
+    Group: NotRequired[str]
     CapacityProviderStrategy: NotRequired[list[CapacityProviderStrategyItemTypeDef]]
     EnableECSManagedTags: NotRequired[bool]
     EnableExecuteCommand: NotRequired[bool]
-    Group: NotRequired[str]
-    LaunchType: NotRequired[LaunchTypeType]
-    NetworkConfiguration: NotRequired[NetworkConfigurationOutputTypeDef]
     PlacementConstraints: NotRequired[list[PlacementConstraintTypeDef]]
     PlacementStrategy: NotRequired[list[PlacementStrategyTypeDef]]
-    PlatformVersion: NotRequired[str]
     PropagateTags: NotRequired[PropagateTagsType]
     ReferenceId: NotRequired[str]
     Tags: NotRequired[list[dict[str, str]]]
-    TaskCount: NotRequired[int]
-    TaskDefinitionArn: str
+
+
+class EventBridgePutRawEventsParametersOutputTypeDef(TypedDict):
+    Metadata: NotRequired[dict[str, str]]
 
 
 class GetScheduleGroupInputTypeDef(TypedDict):
@@ -272,16 +294,16 @@ class GetScheduleGroupInputTypeDef(TypedDict):
 
 class GetScheduleGroupOutputTypeDef(TypedDict):
     Arn: NotRequired[str]
-    CreationDate: NotRequired[datetime]
-    LastModificationDate: NotRequired[datetime]
     Name: NotRequired[str]
     State: NotRequired[ScheduleGroupStateType]
+    CreationDate: NotRequired[datetime]
+    LastModificationDate: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
 class GetScheduleInputTypeDef(TypedDict):
-    GroupName: NotRequired[str]
     Name: str
+    GroupName: NotRequired[str]
 
 
 class SageMakerPipelineParametersOutputTypeDef(TypedDict):
@@ -290,48 +312,54 @@ class SageMakerPipelineParametersOutputTypeDef(TypedDict):
 
 class TargetOutputTypeDef(TypedDict):
     Arn: str
+    RoleArn: str
     DeadLetterConfig: NotRequired[DeadLetterConfigTypeDef]
+    RetryPolicy: NotRequired[RetryPolicyTypeDef]
+    Input: NotRequired[str]
     EcsParameters: NotRequired[EcsParametersOutputTypeDef]
     EventBridgeParameters: NotRequired[EventBridgeParametersTypeDef]
-    Input: NotRequired[str]
+    EventBridgePutEventsV2Parameters: NotRequired[
+        EventBridgePutEventsV2ParametersTypeDef
+    ]
+    EventBridgePutRawEventsParameters: NotRequired[
+        EventBridgePutRawEventsParametersOutputTypeDef
+    ]
     KinesisParameters: NotRequired[KinesisParametersTypeDef]
-    RetryPolicy: NotRequired[RetryPolicyTypeDef]
-    RoleArn: str
     SageMakerPipelineParameters: NotRequired[SageMakerPipelineParametersOutputTypeDef]
     SqsParameters: NotRequired[SqsParametersTypeDef]
 
 
 class GetScheduleOutputTypeDef(TypedDict):
-    ActionAfterCompletion: NotRequired[ActionAfterCompletionType]
     Arn: NotRequired[str]
-    CreationDate: NotRequired[datetime]
-    Description: NotRequired[str]
-    EndDate: NotRequired[datetime]
-    FlexibleTimeWindow: NotRequired[FlexibleTimeWindowTypeDef]
     GroupName: NotRequired[str]
-    KmsKeyArn: NotRequired[str]
-    LastModificationDate: NotRequired[datetime]
     Name: NotRequired[str]
     ScheduleExpression: NotRequired[str]
-    ScheduleExpressionTimezone: NotRequired[str]
     StartDate: NotRequired[datetime]
+    EndDate: NotRequired[datetime]
+    Description: NotRequired[str]
+    ScheduleExpressionTimezone: NotRequired[str]
     State: NotRequired[ScheduleStateType]
+    CreationDate: NotRequired[datetime]
+    LastModificationDate: NotRequired[datetime]
+    KmsKeyArn: NotRequired[str]
     Target: NotRequired[TargetOutputTypeDef]
+    FlexibleTimeWindow: NotRequired[FlexibleTimeWindowTypeDef]
+    ActionAfterCompletion: NotRequired[ActionAfterCompletionType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ListScheduleGroupsInputTypeDef(TypedDict):
-    MaxResults: NotRequired[int]
     NamePrefix: NotRequired[str]
     NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
 
 
 class ScheduleGroupSummaryTypeDef(TypedDict):
     Arn: NotRequired[str]
-    CreationDate: NotRequired[datetime]
-    LastModificationDate: NotRequired[datetime]
     Name: NotRequired[str]
     State: NotRequired[ScheduleGroupStateType]
+    CreationDate: NotRequired[datetime]
+    LastModificationDate: NotRequired[datetime]
 
 
 class ListScheduleGroupsOutputTypeDef(TypedDict):
@@ -342,10 +370,10 @@ class ListScheduleGroupsOutputTypeDef(TypedDict):
 
 class ListSchedulesInputTypeDef(TypedDict):
     GroupName: NotRequired[str]
-    MaxResults: NotRequired[int]
     NamePrefix: NotRequired[str]
-    NextToken: NotRequired[str]
     State: NotRequired[ScheduleStateType]
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
 
 
 class TargetSummaryTypeDef(TypedDict):
@@ -354,11 +382,11 @@ class TargetSummaryTypeDef(TypedDict):
 
 class ScheduleSummaryTypeDef(TypedDict):
     Arn: NotRequired[str]
-    CreationDate: NotRequired[datetime]
-    GroupName: NotRequired[str]
-    LastModificationDate: NotRequired[datetime]
     Name: NotRequired[str]
+    GroupName: NotRequired[str]
     State: NotRequired[ScheduleStateType]
+    CreationDate: NotRequired[datetime]
+    LastModificationDate: NotRequired[datetime]
     Target: NotRequired[TargetSummaryTypeDef]
 
 
@@ -396,19 +424,19 @@ class UntagResourceOutputTypeDef(TypedDict):
 
 
 class UpdateScheduleInputTypeDef(TypedDict):
-    ActionAfterCompletion: NotRequired[ActionAfterCompletionType]
-    ClientToken: NotRequired[str]
-    Description: NotRequired[str]
-    EndDate: NotRequired[ReadOnly[datetime | str]]
-    FlexibleTimeWindow: FlexibleTimeWindowTypeDef
-    GroupName: NotRequired[str]
-    KmsKeyArn: NotRequired[str]
     Name: str
+    GroupName: NotRequired[str]
     ScheduleExpression: str
-    ScheduleExpressionTimezone: NotRequired[str]
     StartDate: NotRequired[ReadOnly[datetime | str]]
+    EndDate: NotRequired[ReadOnly[datetime | str]]
+    Description: NotRequired[str]
+    ScheduleExpressionTimezone: NotRequired[str]
     State: NotRequired[ScheduleStateType]
+    KmsKeyArn: NotRequired[str]
     Target: ReadOnly[TargetTypeDef]
+    FlexibleTimeWindow: FlexibleTimeWindowTypeDef
+    ClientToken: NotRequired[str]
+    ActionAfterCompletion: NotRequired[ActionAfterCompletionType]
 
 
 class UpdateScheduleOutputTypeDef(TypedDict):

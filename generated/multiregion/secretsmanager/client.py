@@ -26,6 +26,21 @@ class MultiRegionSecretsManager(MultiRegionClient):
     _service_name = "secretsmanager"
     _generated_from = BOTOCORE_VERSION
 
+    def associate_cross_account_replica(
+        self, **kwargs: Unpack[type_defs.AssociateCrossAccountReplicaRequestTypeDef]
+    ) -> TargetResults[type_defs.AssociateCrossAccountReplicaResponseTypeDef]:
+        """Links a primary secret in your account to a replica secret in a different
+        Amazon Web Services account and starts replication to this replica. The
+        replica secret must already exist in the other Amazon Web Services
+        account. Create the replica with CreateSecret and set its
+        CrossAccountPrimaryARN field set to this primary secret's ARN. When you
+        call AssociateCrossAccountReplica, Secrets Manager calls
+        AcceptCrossAccountReplication on the replica secret on your behalf.
+
+        https://docs.aws.amazon.com/goto/WebAPI/secretsmanager-2017-10-17/AssociateCrossAccountReplica
+        """
+        return self._call("AssociateCrossAccountReplica", kwargs)
+
     def batch_get_secret_value(
         self, **kwargs: Unpack[type_defs.BatchGetSecretValueRequestTypeDef]
     ) -> TargetResults[type_defs.BatchGetSecretValueResponseTypeDef]:
@@ -54,9 +69,10 @@ class MultiRegionSecretsManager(MultiRegionClient):
         such as a user name and password, an OAuth token, or other secret
         information that you store in an encrypted form in Secrets Manager. The
         secret also includes the connection information to access a database or
-        other service, which Secrets Manager doesn't encrypt. A secret in Secrets
-        Manager consists of both the protected secret data and the important
-        information needed to manage the secret.
+        other service. Secrets Manager does not encrypt this connection
+        information. A secret in Secrets Manager consists of both the encrypted
+        secret versions and the metadata that Secrets Manager uses to manage the
+        secret.
 
         https://docs.aws.amazon.com/goto/WebAPI/secretsmanager-2017-10-17/CreateSecret
         """
@@ -97,6 +113,18 @@ class MultiRegionSecretsManager(MultiRegionClient):
         """
         return self._call("DescribeSecret", kwargs)
 
+    def disassociate_cross_account_replica(
+        self, **kwargs: Unpack[type_defs.DisassociateCrossAccountReplicaRequestTypeDef]
+    ) -> TargetResults[type_defs.DisassociateCrossAccountReplicaResponseTypeDef]:
+        """Removes the link between a primary secret in your account and a
+        cross-account replica secret, and stops replication to the replica secret.
+        Call this operation on the primary secret. This action removes the replica
+        association created by AssociateCrossAccountReplica.
+
+        https://docs.aws.amazon.com/goto/WebAPI/secretsmanager-2017-10-17/DisassociateCrossAccountReplica
+        """
+        return self._call("DisassociateCrossAccountReplica", kwargs)
+
     def get_random_password(
         self, **kwargs: Unpack[type_defs.GetRandomPasswordRequestTypeDef]
     ) -> TargetResults[type_defs.GetRandomPasswordResponseTypeDef]:
@@ -131,6 +159,19 @@ class MultiRegionSecretsManager(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/secretsmanager-2017-10-17/GetSecretValue
         """
         return self._call("GetSecretValue", kwargs)
+
+    def list_resource_policies(
+        self, **kwargs: Unpack[type_defs.ListResourcePoliciesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListResourcePoliciesResponseTypeDef]:
+        """Lists the resource-based policies attached to a secret. The response
+        contains only the names of the policies, not their contents. Secrets
+        Manager lists default first, followed by any other policies in
+        alphabetical order. To get the contents of a policy, use
+        GetResourcePolicy. You can modify only the default policy.
+
+        https://docs.aws.amazon.com/goto/WebAPI/secretsmanager-2017-10-17/ListResourcePolicies
+        """
+        return self._call("ListResourcePolicies", kwargs)
 
     def list_secret_version_ids(
         self, **kwargs: Unpack[type_defs.ListSecretVersionIdsRequestTypeDef]
@@ -222,8 +263,9 @@ class MultiRegionSecretsManager(MultiRegionClient):
     def stop_replication_to_replica(
         self, **kwargs: Unpack[type_defs.StopReplicationToReplicaRequestTypeDef]
     ) -> TargetResults[type_defs.StopReplicationToReplicaResponseTypeDef]:
-        """Removes the link between the replica secret and the primary secret and
-        promotes the replica to a primary secret in the replica Region.
+        """Removes the link between a replica secret and its primary secret, and
+        stops replication to the replica. You call this operation from the replica
+        account or Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/secretsmanager-2017-10-17/StopReplicationToReplica
         """
@@ -285,6 +327,33 @@ class MultiRegionSecretsManager(MultiRegionClient):
         """
         return self._call("ValidateResourcePolicy", kwargs)
 
+    def paginate_list_resource_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListResourcePoliciesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListResourcePoliciesResponseTypeDef]:
+        """Every page of ListResourcePolicies in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the resource-based policies attached to a secret. The response
+        contains only the names of the policies, not their contents. Secrets
+        Manager lists default first, followed by any other policies in
+        alphabetical order. To get the contents of a policy, use
+        GetResourcePolicy. You can modify only the default policy.
+
+        https://docs.aws.amazon.com/goto/WebAPI/secretsmanager-2017-10-17/ListResourcePolicies
+        """
+        return self._paginate(
+            "ListResourcePolicies",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_secrets(
         self,
         *,
@@ -308,6 +377,22 @@ class MultiRegionSecretsManager(MultiRegionClient):
             max_items=max_items,
             page_size=page_size,
             starting_tokens=starting_tokens,
+        )
+
+    def iter_list_resource_policies(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListResourcePoliciesRequestTypeDef],
+    ) -> Items[type_defs.ResourcePolicySummaryTypeDef]:
+        """Each element of ResourcePolicies in every page of ListResourcePolicies,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/secretsmanager-2017-10-17/ListResourcePolicies
+        """
+        return self._items(
+            "ListResourcePolicies", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_secrets(

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "FilterNameStringTypeType",
+        "ReplicaRestrictionTypeType",
         "SortByTypeType",
         "SortOrderTypeType",
         "StatusTypeType",
@@ -21,6 +22,7 @@ FilterNameStringTypeType = Literal[
     "owning-service",
     "all",
 ]
+ReplicaRestrictionTypeType = Literal["SameOrg", "NoRestriction"]
 SortByTypeType = Literal[
     "created-date",
     "last-accessed-date",
@@ -28,4 +30,4 @@ SortByTypeType = Literal[
     "name",
 ]
 SortOrderTypeType = Literal["asc", "desc"]
-StatusTypeType = Literal["InSync", "Failed", "InProgress"]
+StatusTypeType = Literal["InSync", "Failed", "InProgress", "Pending", "Detached"]

@@ -20,6 +20,7 @@ from multiregion.type_defs import (
 
 from .literals import (
     FilterNameStringTypeType,
+    ReplicaRestrictionTypeType,
     SortByTypeType,
     SortOrderTypeType,
     StatusTypeType,
@@ -28,18 +29,24 @@ from .literals import (
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "APIErrorTypeTypeDef",
+        "AssociateCrossAccountReplicaRequestTypeDef",
+        "AssociateCrossAccountReplicaResponseTypeDef",
         "BatchGetSecretValueRequestTypeDef",
         "BatchGetSecretValueResponseTypeDef",
         "CancelRotateSecretRequestTypeDef",
         "CancelRotateSecretResponseTypeDef",
         "CreateSecretRequestTypeDef",
         "CreateSecretResponseTypeDef",
+        "CrossAccountPrimaryTypeTypeDef",
+        "CrossAccountReplicaEntryTypeDef",
         "DeleteResourcePolicyRequestTypeDef",
         "DeleteResourcePolicyResponseTypeDef",
         "DeleteSecretRequestTypeDef",
         "DeleteSecretResponseTypeDef",
         "DescribeSecretRequestTypeDef",
         "DescribeSecretResponseTypeDef",
+        "DisassociateCrossAccountReplicaRequestTypeDef",
+        "DisassociateCrossAccountReplicaResponseTypeDef",
         "EmptyResponseMetadataTypeDef",
         "ExternalSecretRotationMetadataItemTypeDef",
         "FilterTypeDef",
@@ -49,6 +56,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetResourcePolicyResponseTypeDef",
         "GetSecretValueRequestTypeDef",
         "GetSecretValueResponseTypeDef",
+        "ListResourcePoliciesRequestTypeDef",
+        "ListResourcePoliciesResponseTypeDef",
         "ListSecretVersionIdsRequestTypeDef",
         "ListSecretVersionIdsResponseTypeDef",
         "ListSecretsRequestTypeDef",
@@ -63,6 +72,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ReplicateSecretToRegionsRequestTypeDef",
         "ReplicateSecretToRegionsResponseTypeDef",
         "ReplicationStatusTypeTypeDef",
+        "ResourcePolicySummaryTypeDef",
         "ResponseMetadataTypeDef",
         "RestoreSecretRequestTypeDef",
         "RestoreSecretResponseTypeDef",
@@ -91,6 +101,20 @@ class APIErrorTypeTypeDef(TypedDict):
     SecretId: NotRequired[str]
     ErrorCode: NotRequired[str]
     Message: NotRequired[str]
+
+
+class AssociateCrossAccountReplicaRequestTypeDef(TypedDict):
+    SecretId: str
+    CrossAccountReplicaARN: str
+    ReplicaRestriction: NotRequired[ReplicaRestrictionTypeType]
+    ReplicationRoleARN: NotRequired[str]
+
+
+class AssociateCrossAccountReplicaResponseTypeDef(TypedDict):
+    ARN: NotRequired[str]
+    CrossAccountReplicaARN: NotRequired[str]
+    ReplicationStatus: NotRequired[StatusTypeType]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class FilterTypeDef(TypedDict):
@@ -154,6 +178,7 @@ class CreateSecretRequestTypeDef(TypedDict):
     AddReplicaRegions: NotRequired[ReadOnly[Sequence[ReplicaRegionTypeTypeDef]]]
     ForceOverwriteReplicaSecret: NotRequired[bool]
     Type: NotRequired[str]
+    CrossAccountPrimaryARN: NotRequired[str]
 
 
 class ReplicationStatusTypeTypeDef(TypedDict):
@@ -172,13 +197,28 @@ class CreateSecretResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CrossAccountPrimaryTypeTypeDef(TypedDict):
+    PrimarySecretARN: NotRequired[str]
+    ReplicationStatus: NotRequired[StatusTypeType]
+    StatusMessage: NotRequired[str]
+
+
+class CrossAccountReplicaEntryTypeDef(TypedDict):
+    ReplicaSecretARN: NotRequired[str]
+    ReplicationRoleARN: NotRequired[str]
+    ReplicationStatus: NotRequired[StatusTypeType]
+    StatusMessage: NotRequired[str]
+
+
 class DeleteResourcePolicyRequestTypeDef(TypedDict):
     SecretId: str
+    PolicyName: NotRequired[str]
 
 
 class DeleteResourcePolicyResponseTypeDef(TypedDict):
     ARN: NotRequired[str]
     Name: NotRequired[str]
+    PolicyName: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -234,6 +274,19 @@ class DescribeSecretResponseTypeDef(TypedDict):
     CreatedDate: NotRequired[datetime]
     PrimaryRegion: NotRequired[str]
     ReplicationStatus: NotRequired[list[ReplicationStatusTypeTypeDef]]
+    CrossAccountPrimary: NotRequired[CrossAccountPrimaryTypeTypeDef]
+    CrossAccountReplicas: NotRequired[list[CrossAccountReplicaEntryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DisassociateCrossAccountReplicaRequestTypeDef(TypedDict):
+    SecretId: str
+    CrossAccountReplicaARN: str
+
+
+class DisassociateCrossAccountReplicaResponseTypeDef(TypedDict):
+    ARN: NotRequired[str]
+    CrossAccountReplicaARN: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -255,12 +308,14 @@ class GetRandomPasswordResponseTypeDef(TypedDict):
 
 class GetResourcePolicyRequestTypeDef(TypedDict):
     SecretId: str
+    PolicyName: NotRequired[str]
 
 
 class GetResourcePolicyResponseTypeDef(TypedDict):
     ARN: NotRequired[str]
     Name: NotRequired[str]
     ResourcePolicy: NotRequired[str]
+    PolicyName: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -278,6 +333,22 @@ class GetSecretValueResponseTypeDef(TypedDict):
     SecretString: NotRequired[str]
     VersionStages: NotRequired[list[str]]
     CreatedDate: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListResourcePoliciesRequestTypeDef(TypedDict):
+    SecretId: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ResourcePolicySummaryTypeDef(TypedDict):
+    PolicyName: NotRequired[str]
+
+
+class ListResourcePoliciesResponseTypeDef(TypedDict):
+    ResourcePolicies: list[ResourcePolicySummaryTypeDef]
+    NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -347,12 +418,14 @@ class ListSecretsResponseTypeDef(TypedDict):
 class PutResourcePolicyRequestTypeDef(TypedDict):
     SecretId: str
     ResourcePolicy: str
+    PolicyName: NotRequired[str]
     BlockPublicPolicy: NotRequired[bool]
 
 
 class PutResourcePolicyResponseTypeDef(TypedDict):
     ARN: NotRequired[str]
     Name: NotRequired[str]
+    PolicyName: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

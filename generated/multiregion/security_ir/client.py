@@ -108,6 +108,15 @@ class MultiRegionSecurityIncidentResponse(MultiRegionClient):
         """
         return self._call("GetCaseAttachmentUploadUrl", kwargs)
 
+    def get_finding_metrics(
+        self, **kwargs: Unpack[type_defs.GetFindingMetricsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetFindingMetricsResponseTypeDef]:
+        """Returns finding-lifecycle metrics for a membership over a date range.
+
+        https://docs.aws.amazon.com/goto/WebAPI/security-ir-2018-05-10/GetFindingMetrics
+        """
+        return self._call("GetFindingMetrics", kwargs)
+
     def get_membership(
         self, **kwargs: Unpack[type_defs.GetMembershipRequestTypeDef]
     ) -> TargetResults[type_defs.GetMembershipResponseTypeDef]:

@@ -62,6 +62,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetCaseAttachmentUploadUrlResponseTypeDef",
         "GetCaseRequestTypeDef",
         "GetCaseResponseTypeDef",
+        "GetFindingMetricsRequestTypeDef",
+        "GetFindingMetricsResponseTypeDef",
         "GetMembershipAccountDetailErrorTypeDef",
         "GetMembershipAccountDetailItemTypeDef",
         "GetMembershipRequestTypeDef",
@@ -292,6 +294,27 @@ class GetCaseResponseTypeDef(TypedDict):
     caseAttachments: NotRequired[list[CaseAttachmentAttributesTypeDef]]
     closedDate: NotRequired[datetime]
     caseMetadata: NotRequired[list[CaseMetadataEntryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetFindingMetricsRequestTypeDef(TypedDict):
+    membershipId: str
+    startDate: ReadOnly[datetime | str]
+    endDate: ReadOnly[datetime | str]
+
+
+class GetFindingMetricsResponseTypeDef(TypedDict):
+    findingsIngestedSecurityHub: int
+    findingsIngestedGuardDuty: int
+    findingsTriaged: int
+    findingsTriagedFalsePositive: int
+    findingsInvestigated: int
+    findingsInvestigatedFalsePositive: int
+    findingsEscalated: int
+    findingsEscalatedFalsePositive: int
+    findingsTruePositive: int
+    findingsInvestigatedInProgress: int
+    findingsEscalatedInProgress: int
     ResponseMetadata: ResponseMetadataTypeDef
 
 

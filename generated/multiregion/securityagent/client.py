@@ -48,6 +48,15 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         """
         return self._call("AddArtifact", kwargs)
 
+    def batch_create_security_requirements(
+        self, **kwargs: Unpack[type_defs.BatchCreateSecurityRequirementsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchCreateSecurityRequirementsOutputTypeDef]:
+        """Batch creates security requirements in a customer managed pack.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchCreateSecurityRequirements
+        """
+        return self._call("BatchCreateSecurityRequirements", kwargs)
+
     def batch_delete_code_reviews(
         self, **kwargs: Unpack[type_defs.BatchDeleteCodeReviewsInputTypeDef]
     ) -> TargetResults[type_defs.BatchDeleteCodeReviewsOutputTypeDef]:
@@ -65,6 +74,42 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchDeletePentests
         """
         return self._call("BatchDeletePentests", kwargs)
+
+    def batch_delete_security_requirements(
+        self, **kwargs: Unpack[type_defs.BatchDeleteSecurityRequirementsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteSecurityRequirementsOutputTypeDef]:
+        """Batch deletes security requirements from a customer managed pack.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchDeleteSecurityRequirements
+        """
+        return self._call("BatchDeleteSecurityRequirements", kwargs)
+
+    def batch_delete_threat_models(
+        self, **kwargs: Unpack[type_defs.BatchDeleteThreatModelsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchDeleteThreatModelsOutputTypeDef]:
+        """Deletes one or more threat models from an agent space.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchDeleteThreatModels
+        """
+        return self._call("BatchDeleteThreatModels", kwargs)
+
+    def batch_disassociate_finding_issue(
+        self, **kwargs: Unpack[type_defs.BatchDisassociateFindingIssueInputTypeDef]
+    ) -> TargetResults[type_defs.BatchDisassociateFindingIssueOutputTypeDef]:
+        """Disassociates a batch of findings from their linked issues.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchDisassociateFindingIssue
+        """
+        return self._call("BatchDisassociateFindingIssue", kwargs)
+
+    def batch_export_findings(
+        self, **kwargs: Unpack[type_defs.BatchExportFindingsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchExportFindingsOutputTypeDef]:
+        """Exports a batch of findings to the connected issue tracker as issues.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchExportFindings
+        """
+        return self._call("BatchExportFindings", kwargs)
 
     def batch_get_agent_spaces(
         self, **kwargs: Unpack[type_defs.BatchGetAgentSpacesInputTypeDef]
@@ -149,6 +194,15 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         """
         return self._call("BatchGetPentests", kwargs)
 
+    def batch_get_security_requirements(
+        self, **kwargs: Unpack[type_defs.BatchGetSecurityRequirementsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetSecurityRequirementsOutputTypeDef]:
+        """Batch retrieves security requirements from a pack.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchGetSecurityRequirements
+        """
+        return self._call("BatchGetSecurityRequirements", kwargs)
+
     def batch_get_target_domains(
         self, **kwargs: Unpack[type_defs.BatchGetTargetDomainsInputTypeDef]
     ) -> TargetResults[type_defs.BatchGetTargetDomainsOutputTypeDef]:
@@ -157,6 +211,52 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchGetTargetDomains
         """
         return self._call("BatchGetTargetDomains", kwargs)
+
+    def batch_get_threat_model_job_tasks(
+        self, **kwargs: Unpack[type_defs.BatchGetThreatModelJobTasksInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetThreatModelJobTasksOutputTypeDef]:
+        """Retrieves information about one or more tasks within a threat model job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchGetThreatModelJobTasks
+        """
+        return self._call("BatchGetThreatModelJobTasks", kwargs)
+
+    def batch_get_threat_model_jobs(
+        self, **kwargs: Unpack[type_defs.BatchGetThreatModelJobsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetThreatModelJobsOutputTypeDef]:
+        """Retrieves information about one or more threat model jobs in an agent
+        space.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchGetThreatModelJobs
+        """
+        return self._call("BatchGetThreatModelJobs", kwargs)
+
+    def batch_get_threat_models(
+        self, **kwargs: Unpack[type_defs.BatchGetThreatModelsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetThreatModelsOutputTypeDef]:
+        """Retrieves information about one or more threat models in an agent space.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchGetThreatModels
+        """
+        return self._call("BatchGetThreatModels", kwargs)
+
+    def batch_get_threats(
+        self, **kwargs: Unpack[type_defs.BatchGetThreatsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchGetThreatsOutputTypeDef]:
+        """Retrieves information about one or more threats.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchGetThreats
+        """
+        return self._call("BatchGetThreats", kwargs)
+
+    def batch_update_security_requirements(
+        self, **kwargs: Unpack[type_defs.BatchUpdateSecurityRequirementsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchUpdateSecurityRequirementsOutputTypeDef]:
+        """Batch updates security requirements within a customer managed pack.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/BatchUpdateSecurityRequirements
+        """
+        return self._call("BatchUpdateSecurityRequirements", kwargs)
 
     def create_agent_space(
         self, **kwargs: Unpack[type_defs.CreateAgentSpaceInputTypeDef]
@@ -201,8 +301,8 @@ class MultiRegionSecurityAgent(MultiRegionClient):
     def create_membership(
         self, **kwargs: Unpack[type_defs.CreateMembershipRequestTypeDef]
     ) -> TargetResults[type_defs.CreateMembershipResponseTypeDef]:
-        """Creates a new membership, granting a user access to an agent space within
-        an application.
+        """Creates a new membership, granting a user or group access to an agent
+        space within an application.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/CreateMembership
         """
@@ -219,6 +319,25 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         """
         return self._call("CreatePentest", kwargs)
 
+    def create_private_connection(
+        self, **kwargs: Unpack[type_defs.CreatePrivateConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.CreatePrivateConnectionOutputTypeDef]:
+        """Creates a private connection for reaching a self-hosted provider instance
+        over private networking using Amazon VPC Lattice.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/CreatePrivateConnection
+        """
+        return self._call("CreatePrivateConnection", kwargs)
+
+    def create_security_requirement_pack(
+        self, **kwargs: Unpack[type_defs.CreateSecurityRequirementPackInputTypeDef]
+    ) -> TargetResults[type_defs.CreateSecurityRequirementPackOutputTypeDef]:
+        """Creates a customer managed security requirement pack.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/CreateSecurityRequirementPack
+        """
+        return self._call("CreateSecurityRequirementPack", kwargs)
+
     def create_target_domain(
         self, **kwargs: Unpack[type_defs.CreateTargetDomainInputTypeDef]
     ) -> TargetResults[type_defs.CreateTargetDomainOutputTypeDef]:
@@ -228,6 +347,25 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/CreateTargetDomain
         """
         return self._call("CreateTargetDomain", kwargs)
+
+    def create_threat(
+        self, **kwargs: Unpack[type_defs.CreateThreatInputTypeDef]
+    ) -> TargetResults[type_defs.CreateThreatOutputTypeDef]:
+        """Creates a new threat under a threat model job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/CreateThreat
+        """
+        return self._call("CreateThreat", kwargs)
+
+    def create_threat_model(
+        self, **kwargs: Unpack[type_defs.CreateThreatModelInputTypeDef]
+    ) -> TargetResults[type_defs.CreateThreatModelOutputTypeDef]:
+        """Creates a new threat model configuration in an agent space. A threat model
+        defines the parameters for automated threat analysis.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/CreateThreatModel
+        """
+        return self._call("CreateThreatModel", kwargs)
 
     def delete_agent_space(
         self, **kwargs: Unpack[type_defs.DeleteAgentSpaceInputTypeDef]
@@ -270,11 +408,31 @@ class MultiRegionSecurityAgent(MultiRegionClient):
     def delete_membership(
         self, **kwargs: Unpack[type_defs.DeleteMembershipRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteMembershipResponseTypeDef]:
-        """Deletes a membership, revoking a user's access to an agent space.
+        """Deletes a membership, revoking a user's or group's access to an agent
+        space.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/DeleteMembership
         """
         return self._call("DeleteMembership", kwargs)
+
+    def delete_private_connection(
+        self, **kwargs: Unpack[type_defs.DeletePrivateConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.DeletePrivateConnectionOutputTypeDef]:
+        """Deletes a private connection.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/DeletePrivateConnection
+        """
+        return self._call("DeletePrivateConnection", kwargs)
+
+    def delete_security_requirement_pack(
+        self, **kwargs: Unpack[type_defs.DeleteSecurityRequirementPackInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteSecurityRequirementPackOutputTypeDef]:
+        """Deletes a customer managed security requirement pack and all its
+        associated security requirements.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/DeleteSecurityRequirementPack
+        """
+        return self._call("DeleteSecurityRequirementPack", kwargs)
 
     def delete_target_domain(
         self, **kwargs: Unpack[type_defs.DeleteTargetDomainInputTypeDef]
@@ -285,6 +443,15 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/DeleteTargetDomain
         """
         return self._call("DeleteTargetDomain", kwargs)
+
+    def describe_private_connection(
+        self, **kwargs: Unpack[type_defs.DescribePrivateConnectionInputTypeDef]
+    ) -> TargetResults[type_defs.DescribePrivateConnectionOutputTypeDef]:
+        """Retrieves the details of a private connection.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/DescribePrivateConnection
+        """
+        return self._call("DescribePrivateConnection", kwargs)
 
     def get_application(
         self, **kwargs: Unpack[type_defs.GetApplicationRequestTypeDef]
@@ -313,6 +480,27 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         """
         return self._call("GetIntegration", kwargs)
 
+    def get_security_requirement_pack(
+        self, **kwargs: Unpack[type_defs.GetSecurityRequirementPackInputTypeDef]
+    ) -> TargetResults[type_defs.GetSecurityRequirementPackOutputTypeDef]:
+        """Retrieves information about a security requirement pack.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/GetSecurityRequirementPack
+        """
+        return self._call("GetSecurityRequirementPack", kwargs)
+
+    def import_security_requirements(
+        self, **kwargs: Unpack[type_defs.ImportSecurityRequirementsInputTypeDef]
+    ) -> TargetResults[type_defs.ImportSecurityRequirementsOutputTypeDef]:
+        """Imports security requirements from uploaded documents into a customer
+        managed security requirement pack. The import process asynchronously
+        extracts and generates structured security requirements from the provided
+        source files.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ImportSecurityRequirements
+        """
+        return self._call("ImportSecurityRequirements", kwargs)
+
     def initiate_provider_registration(
         self, **kwargs: Unpack[type_defs.InitiateProviderRegistrationInputTypeDef]
     ) -> TargetResults[type_defs.InitiateProviderRegistrationOutputTypeDef]:
@@ -322,6 +510,16 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/InitiateProviderRegistration
         """
         return self._call("InitiateProviderRegistration", kwargs)
+
+    def list_actor_messages(
+        self, **kwargs: Unpack[type_defs.ListActorMessagesInputTypeDef]
+    ) -> TargetResults[type_defs.ListActorMessagesOutputTypeDef]:
+        """Returns a paginated list of the email MFA messages received for an actor
+        at its server-generated email address, most recent first.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListActorMessages
+        """
+        return self._call("ListActorMessages", kwargs)
 
     def list_agent_spaces(
         self, **kwargs: Unpack[type_defs.ListAgentSpacesInputTypeDef]
@@ -460,6 +658,33 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         """
         return self._call("ListPentests", kwargs)
 
+    def list_private_connections(
+        self, **kwargs: Unpack[type_defs.ListPrivateConnectionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListPrivateConnectionsOutputTypeDef]:
+        """Lists the private connections in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListPrivateConnections
+        """
+        return self._call("ListPrivateConnections", kwargs)
+
+    def list_security_requirement_packs(
+        self, **kwargs: Unpack[type_defs.ListSecurityRequirementPacksInputTypeDef]
+    ) -> TargetResults[type_defs.ListSecurityRequirementPacksOutputTypeDef]:
+        """Lists all security requirement packs in the caller's account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListSecurityRequirementPacks
+        """
+        return self._call("ListSecurityRequirementPacks", kwargs)
+
+    def list_security_requirements(
+        self, **kwargs: Unpack[type_defs.ListSecurityRequirementsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSecurityRequirementsOutputTypeDef]:
+        """Lists security requirements within a pack.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListSecurityRequirements
+        """
+        return self._call("ListSecurityRequirements", kwargs)
+
     def list_tags_for_resource(
         self, **kwargs: Unpack[type_defs.ListTagsForResourceInputTypeDef]
     ) -> TargetResults[type_defs.ListTagsForResourceOutputTypeDef]:
@@ -477,6 +702,57 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListTargetDomains
         """
         return self._call("ListTargetDomains", kwargs)
+
+    def list_threat_model_job_tasks(
+        self, **kwargs: Unpack[type_defs.ListThreatModelJobTasksInputTypeDef]
+    ) -> TargetResults[type_defs.ListThreatModelJobTasksOutputTypeDef]:
+        """Returns a paginated list of task summaries for the specified threat model
+        job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListThreatModelJobTasks
+        """
+        return self._call("ListThreatModelJobTasks", kwargs)
+
+    def list_threat_model_jobs(
+        self, **kwargs: Unpack[type_defs.ListThreatModelJobsInputTypeDef]
+    ) -> TargetResults[type_defs.ListThreatModelJobsOutputTypeDef]:
+        """Returns a paginated list of threat model job summaries for the specified
+        threat model.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListThreatModelJobs
+        """
+        return self._call("ListThreatModelJobs", kwargs)
+
+    def list_threat_models(
+        self, **kwargs: Unpack[type_defs.ListThreatModelsInputTypeDef]
+    ) -> TargetResults[type_defs.ListThreatModelsOutputTypeDef]:
+        """Returns a paginated list of threat model summaries for the specified agent
+        space.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListThreatModels
+        """
+        return self._call("ListThreatModels", kwargs)
+
+    def list_threats(
+        self, **kwargs: Unpack[type_defs.ListThreatsInputTypeDef]
+    ) -> TargetResults[type_defs.ListThreatsOutputTypeDef]:
+        """Returns a paginated list of threats for a threat model job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListThreats
+        """
+        return self._call("ListThreats", kwargs)
+
+    def resume_pentest_job(
+        self, **kwargs: Unpack[type_defs.ResumePentestJobInputTypeDef]
+    ) -> TargetResults[type_defs.ResumePentestJobOutputTypeDef]:
+        """Resumes a stopped or paused pentest job from its last saved checkpoint.
+        The job keeps its pentest job identifier and continues as a new version,
+        keeping the findings and progress from earlier runs. You can resume a job
+        within 7 days of when it was created.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ResumePentestJob
+        """
+        return self._call("ResumePentestJob", kwargs)
 
     def start_code_remediation(
         self, **kwargs: Unpack[type_defs.StartCodeRemediationInputTypeDef]
@@ -509,6 +785,15 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         """
         return self._call("StartPentestJob", kwargs)
 
+    def start_threat_model_job(
+        self, **kwargs: Unpack[type_defs.StartThreatModelJobInputTypeDef]
+    ) -> TargetResults[type_defs.StartThreatModelJobOutputTypeDef]:
+        """Starts a new threat model job for a threat model configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/StartThreatModelJob
+        """
+        return self._call("StartThreatModelJob", kwargs)
+
     def stop_code_review_job(
         self, **kwargs: Unpack[type_defs.StopCodeReviewJobInputTypeDef]
     ) -> TargetResults[type_defs.StopCodeReviewJobOutputTypeDef]:
@@ -528,6 +813,15 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/StopPentestJob
         """
         return self._call("StopPentestJob", kwargs)
+
+    def stop_threat_model_job(
+        self, **kwargs: Unpack[type_defs.StopThreatModelJobInputTypeDef]
+    ) -> TargetResults[type_defs.StopThreatModelJobOutputTypeDef]:
+        """Stops a running threat model job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/StopThreatModelJob
+        """
+        return self._call("StopThreatModelJob", kwargs)
 
     def tag_resource(
         self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
@@ -595,6 +889,17 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         """
         return self._call("UpdateIntegratedResources", kwargs)
 
+    def update_integration(
+        self, **kwargs: Unpack[type_defs.UpdateIntegrationInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateIntegrationOutputTypeDef]:
+        """Creates an integration's webhook, or rotates the HMAC signing secret of an
+        existing one. The secret is returned only once, in this response, and
+        cannot be retrieved again.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/UpdateIntegration
+        """
+        return self._call("UpdateIntegration", kwargs)
+
     def update_pentest(
         self, **kwargs: Unpack[type_defs.UpdatePentestInputTypeDef]
     ) -> TargetResults[type_defs.UpdatePentestOutputTypeDef]:
@@ -603,6 +908,27 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/UpdatePentest
         """
         return self._call("UpdatePentest", kwargs)
+
+    def update_private_connection_certificate(
+        self, **kwargs: Unpack[type_defs.UpdatePrivateConnectionCertificateInputTypeDef]
+    ) -> TargetResults[type_defs.UpdatePrivateConnectionCertificateOutputTypeDef]:
+        """Updates the certificate associated with a private connection. Certificates
+        can be added or replaced but not removed.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/UpdatePrivateConnectionCertificate
+        """
+        return self._call("UpdatePrivateConnectionCertificate", kwargs)
+
+    def update_security_requirement_pack(
+        self, **kwargs: Unpack[type_defs.UpdateSecurityRequirementPackInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateSecurityRequirementPackOutputTypeDef]:
+        """Updates a security requirement pack. For customer managed packs, both
+        metadata and status can be updated. For AWS managed packs, only status can
+        be updated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/UpdateSecurityRequirementPack
+        """
+        return self._call("UpdateSecurityRequirementPack", kwargs)
 
     def update_target_domain(
         self, **kwargs: Unpack[type_defs.UpdateTargetDomainInputTypeDef]
@@ -613,6 +939,24 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         """
         return self._call("UpdateTargetDomain", kwargs)
 
+    def update_threat(
+        self, **kwargs: Unpack[type_defs.UpdateThreatInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateThreatOutputTypeDef]:
+        """Updates a threat.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/UpdateThreat
+        """
+        return self._call("UpdateThreat", kwargs)
+
+    def update_threat_model(
+        self, **kwargs: Unpack[type_defs.UpdateThreatModelInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateThreatModelOutputTypeDef]:
+        """Updates an existing threat model configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/UpdateThreatModel
+        """
+        return self._call("UpdateThreatModel", kwargs)
+
     def verify_target_domain(
         self, **kwargs: Unpack[type_defs.VerifyTargetDomainInputTypeDef]
     ) -> TargetResults[type_defs.VerifyTargetDomainOutputTypeDef]:
@@ -622,6 +966,30 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/VerifyTargetDomain
         """
         return self._call("VerifyTargetDomain", kwargs)
+
+    def paginate_list_actor_messages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListActorMessagesInputTypeDef],
+    ) -> TargetResults[type_defs.ListActorMessagesOutputTypeDef]:
+        """Every page of ListActorMessages in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of the email MFA messages received for an actor
+        at its server-generated email address, most recent first.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListActorMessages
+        """
+        return self._paginate(
+            "ListActorMessages",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
 
     def paginate_list_agent_spaces(
         self,
@@ -956,6 +1324,75 @@ class MultiRegionSecurityAgent(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_private_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListPrivateConnectionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListPrivateConnectionsOutputTypeDef]:
+        """Every page of ListPrivateConnections in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the private connections in your account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListPrivateConnections
+        """
+        return self._paginate(
+            "ListPrivateConnections",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_security_requirement_packs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListSecurityRequirementPacksInputTypeDef],
+    ) -> TargetResults[type_defs.ListSecurityRequirementPacksOutputTypeDef]:
+        """Every page of ListSecurityRequirementPacks in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists all security requirement packs in the caller's account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListSecurityRequirementPacks
+        """
+        return self._paginate(
+            "ListSecurityRequirementPacks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_security_requirements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListSecurityRequirementsInputTypeDef],
+    ) -> TargetResults[type_defs.ListSecurityRequirementsOutputTypeDef]:
+        """Every page of ListSecurityRequirements in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists security requirements within a pack.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListSecurityRequirements
+        """
+        return self._paginate(
+            "ListSecurityRequirements",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_target_domains(
         self,
         *,
@@ -977,6 +1414,117 @@ class MultiRegionSecurityAgent(MultiRegionClient):
             max_items=max_items,
             page_size=page_size,
             starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_threat_model_job_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListThreatModelJobTasksInputTypeDef],
+    ) -> TargetResults[type_defs.ListThreatModelJobTasksOutputTypeDef]:
+        """Every page of ListThreatModelJobTasks in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of task summaries for the specified threat model
+        job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListThreatModelJobTasks
+        """
+        return self._paginate(
+            "ListThreatModelJobTasks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_threat_model_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListThreatModelJobsInputTypeDef],
+    ) -> TargetResults[type_defs.ListThreatModelJobsOutputTypeDef]:
+        """Every page of ListThreatModelJobs in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of threat model job summaries for the specified
+        threat model.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListThreatModelJobs
+        """
+        return self._paginate(
+            "ListThreatModelJobs",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_threat_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListThreatModelsInputTypeDef],
+    ) -> TargetResults[type_defs.ListThreatModelsOutputTypeDef]:
+        """Every page of ListThreatModels in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a paginated list of threat model summaries for the specified agent
+        space.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListThreatModels
+        """
+        return self._paginate(
+            "ListThreatModels",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_threats(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListThreatsInputTypeDef],
+    ) -> TargetResults[type_defs.ListThreatsOutputTypeDef]:
+        """Every page of ListThreats in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a paginated list of threats for a threat model job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListThreats
+        """
+        return self._paginate(
+            "ListThreats",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_actor_messages(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListActorMessagesInputTypeDef],
+    ) -> Items[type_defs.ActorMessageTypeDef]:
+        """Each element of messages in every page of ListActorMessages, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListActorMessages
+        """
+        return self._items(
+            "ListActorMessages", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_agent_spaces(
@@ -1214,6 +1762,60 @@ class MultiRegionSecurityAgent(MultiRegionClient):
             "ListPentests", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_private_connections(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListPrivateConnectionsInputTypeDef],
+    ) -> Items[type_defs.PrivateConnectionSummaryTypeDef]:
+        """Each element of privateConnections in every page of
+        ListPrivateConnections, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListPrivateConnections
+        """
+        return self._items(
+            "ListPrivateConnections", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_security_requirement_packs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListSecurityRequirementPacksInputTypeDef],
+    ) -> Items[type_defs.SecurityRequirementPackSummaryTypeDef]:
+        """Each element of securityRequirementPackSummaries in every page of
+        ListSecurityRequirementPacks, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListSecurityRequirementPacks
+        """
+        return self._items(
+            "ListSecurityRequirementPacks",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_security_requirements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListSecurityRequirementsInputTypeDef],
+    ) -> Items[type_defs.SecurityRequirementSummaryTypeDef]:
+        """Each element of securityRequirementSummaries in every page of
+        ListSecurityRequirements, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListSecurityRequirements
+        """
+        return self._items(
+            "ListSecurityRequirements", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_target_domains(
         self,
         *,
@@ -1228,4 +1830,70 @@ class MultiRegionSecurityAgent(MultiRegionClient):
         """
         return self._items(
             "ListTargetDomains", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_threat_model_job_tasks(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListThreatModelJobTasksInputTypeDef],
+    ) -> Items[type_defs.ThreatModelJobTaskSummaryTypeDef]:
+        """Each element of threatModelJobTaskSummaries in every page of
+        ListThreatModelJobTasks, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListThreatModelJobTasks
+        """
+        return self._items(
+            "ListThreatModelJobTasks", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_threat_model_jobs(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListThreatModelJobsInputTypeDef],
+    ) -> Items[type_defs.ThreatModelJobSummaryTypeDef]:
+        """Each element of threatModelJobSummaries in every page of
+        ListThreatModelJobs, from every target, as its page arrives (tagged with
+        its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListThreatModelJobs
+        """
+        return self._items(
+            "ListThreatModelJobs", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_threat_models(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListThreatModelsInputTypeDef],
+    ) -> Items[type_defs.ThreatModelSummaryTypeDef]:
+        """Each element of threatModelSummaries in every page of ListThreatModels,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListThreatModels
+        """
+        return self._items(
+            "ListThreatModels", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_threats(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListThreatsInputTypeDef],
+    ) -> Items[type_defs.ThreatSummaryTypeDef]:
+        """Each element of threats in every page of ListThreats, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityagent-2025-09-06/ListThreats
+        """
+        return self._items(
+            "ListThreats", kwargs, max_items=max_items, page_size=page_size
         )

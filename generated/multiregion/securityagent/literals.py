@@ -9,6 +9,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AccessTypeType",
         "ArtifactTypeType",
         "AuthenticationProviderTypeType",
+        "CleanUpStrategyType",
+        "CodeRemediationJobStatusType",
         "CodeRemediationStrategyType",
         "CodeRemediationTaskStatusType",
         "ConfidenceLevelType",
@@ -17,22 +19,45 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DomainVerificationMethodType",
         "ErrorCodeType",
         "FindingStatusType",
+        "GitLabTokenTypeType",
+        "IpAddressTypeType",
         "JobStatusType",
+        "JobTypeType",
         "LogTypeType",
+        "ManagementTypeType",
         "MembershipTypeFilterType",
         "MembershipTypeType",
         "NetworkTrafficRuleEffectType",
         "NetworkTrafficRuleTypeType",
+        "PrivateConnectionStatusType",
+        "PrivateConnectionTypeType",
         "ProviderType",
         "ProviderTypeType",
+        "ResourceConfigDnsResolutionType",
         "ResourceTypeType",
         "RiskLevelType",
         "RiskTypeType",
+        "ScopeDecisionType",
+        "SecurityRequirementArtifactFormatType",
+        "SecurityRequirementPackImportStatusType",
+        "SecurityRequirementPackStatusType",
+        "SkillTypeType",
         "StepNameType",
         "StepStatusType",
+        "StrideCategoryType",
         "TargetDomainStatusType",
         "TaskExecutionStatusType",
+        "TestScopeTypeType",
+        "ThreatActorType",
+        "ThreatSeverityType",
+        "ThreatStatusType",
+        "TriggerEventType",
+        "TriggerFilterMatchModeType",
+        "TriggerFilterTypeType",
         "UserRoleType",
+        "ValidationModeType",
+        "ValidationStatusType",
+        "WebhookActionType",
     ]
 
 AccessTypeType = Literal["PRIVATE", "PUBLIC"]
@@ -53,23 +78,64 @@ AuthenticationProviderTypeType = Literal[
     "AWS_IAM_ROLE",
     "AWS_INTERNAL",
 ]
+CleanUpStrategyType = Literal["BEST_EFFORT_DELETE", "RETAIN_ALL"]
+CodeRemediationJobStatusType = Literal[
+    "IN_PROGRESS",
+    "COMPLETED",
+    "FAILED",
+    "NO_CHANGE_REQUIRED",
+    "UNKNOWN",
+]
 CodeRemediationStrategyType = Literal["AUTOMATIC", "DISABLED"]
 CodeRemediationTaskStatusType = Literal["IN_PROGRESS", "COMPLETED", "FAILED"]
 ConfidenceLevelType = Literal["FALSE_POSITIVE", "UNCONFIRMED", "LOW", "MEDIUM", "HIGH"]
 ContextTypeType = Literal["ERROR", "CLIENT_ERROR", "WARNING", "INFO"]
 DNSRecordTypeType = Literal["TXT"]
 DomainVerificationMethodType = Literal["DNS_TXT", "HTTP_ROUTE", "PRIVATE_VPC"]
-ErrorCodeType = Literal["CLIENT_ERROR", "INTERNAL_ERROR", "STOPPED_BY_USER"]
+ErrorCodeType = Literal[
+    "CLIENT_ERROR",
+    "INTERNAL_ERROR",
+    "STOPPED_BY_USER",
+    "PAUSED_BY_USER",
+]
 FindingStatusType = Literal["ACTIVE", "RESOLVED", "ACCEPTED", "FALSE_POSITIVE"]
-JobStatusType = Literal["IN_PROGRESS", "STOPPING", "STOPPED", "FAILED", "COMPLETED"]
+GitLabTokenTypeType = Literal["PERSONAL", "GROUP"]
+IpAddressTypeType = Literal["IPV4", "IPV6", "DUAL_STACK"]
+JobStatusType = Literal[
+    "IN_PROGRESS",
+    "STOPPING",
+    "STOPPED",
+    "PAUSING",
+    "PAUSED",
+    "FAILED",
+    "COMPLETED",
+]
+JobTypeType = Literal["FULL", "REVALIDATION", "CICD"]
 LogTypeType = Literal["CLOUDWATCH"]
-MembershipTypeType = Literal["USER"]
-MembershipTypeFilterType = Literal["USER", "ALL"]
+ManagementTypeType = Literal["AWS_MANAGED", "CUSTOMER_MANAGED"]
+MembershipTypeType = Literal["USER", "GROUP"]
+MembershipTypeFilterType = Literal["USER", "GROUP", "ALL"]
 NetworkTrafficRuleEffectType = Literal["ALLOW", "DENY"]
 NetworkTrafficRuleTypeType = Literal["URL"]
-ProviderType = Literal["GITHUB"]
-ProviderTypeType = Literal["SOURCE_CODE", "DOCUMENTATION"]
-ResourceTypeType = Literal["CODE_REPOSITORY"]
+PrivateConnectionStatusType = Literal[
+    "ACTIVE",
+    "CREATE_IN_PROGRESS",
+    "CREATE_FAILED",
+    "DELETE_IN_PROGRESS",
+    "DELETE_FAILED",
+]
+PrivateConnectionTypeType = Literal["SERVICE_MANAGED", "SELF_MANAGED"]
+ProviderType = Literal[
+    "GITHUB",
+    "GITLAB",
+    "BITBUCKET",
+    "CONFLUENCE",
+    "AZURE_DEVOPS",
+    "JIRA",
+]
+ProviderTypeType = Literal["SOURCE_CODE", "DOCUMENTATION", "ISSUE_TRACKING"]
+ResourceConfigDnsResolutionType = Literal["PUBLIC", "IN_VPC"]
+ResourceTypeType = Literal["CODE_REPOSITORY", "DOCUMENT", "PROJECT"]
 RiskLevelType = Literal["UNKNOWN", "INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
 RiskTypeType = Literal[
     "CROSS_SITE_SCRIPTING",
@@ -101,8 +167,32 @@ RiskTypeType = Literal[
     "OUTBOUND_SERVICE_REQUEST",
     "UNKNOWN",
 ]
-StepNameType = Literal["PREFLIGHT", "STATIC_ANALYSIS", "PENTEST", "FINALIZING"]
+ScopeDecisionType = Literal["IN_SCOPE", "SCOPED_OUT", "SCOPE_CONFLICT"]
+SecurityRequirementArtifactFormatType = Literal["MD", "PDF", "TXT", "DOCX", "DOC"]
+SecurityRequirementPackImportStatusType = Literal[
+    "PENDING",
+    "IN_PROGRESS",
+    "FAILED",
+    "COMPLETED",
+]
+SecurityRequirementPackStatusType = Literal["ENABLED", "DISABLED"]
+SkillTypeType = Literal["FINDING_PERSONALIZATION", "LOGIN_OPTIMIZATION"]
+StepNameType = Literal[
+    "PREFLIGHT",
+    "STATIC_ANALYSIS",
+    "PENTEST",
+    "FINALIZING",
+    "VALIDATION",
+]
 StepStatusType = Literal["NOT_STARTED", "IN_PROGRESS", "COMPLETED", "FAILED", "STOPPED"]
+StrideCategoryType = Literal[
+    "SPOOFING",
+    "TAMPERING",
+    "REPUDIATION",
+    "INFORMATION_DISCLOSURE",
+    "DENIAL_OF_SERVICE",
+    "ELEVATION_OF_PRIVILEGE",
+]
 TargetDomainStatusType = Literal["PENDING", "VERIFIED", "FAILED", "UNREACHABLE"]
 TaskExecutionStatusType = Literal[
     "IN_PROGRESS",
@@ -111,4 +201,24 @@ TaskExecutionStatusType = Literal[
     "INTERNAL_ERROR",
     "FAILED",
 ]
+TestScopeTypeType = Literal["WEB_APP", "GENERATIVE_AI_APP"]
+ThreatActorType = Literal["CUSTOMER", "AGENT"]
+ThreatSeverityType = Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFO"]
+ThreatStatusType = Literal["OPEN", "RESOLVED", "DISMISSED"]
+TriggerEventType = Literal[
+    "PULL_REQUEST_READY_FOR_REVIEW",
+    "PULL_REQUEST_DRAFT",
+    "PULL_REQUEST_LABEL_ADDED",
+]
+TriggerFilterMatchModeType = Literal["INCLUDE", "EXCLUDE"]
+TriggerFilterTypeType = Literal["TARGET_BRANCH", "LABEL"]
 UserRoleType = Literal["MEMBER"]
+ValidationModeType = Literal["DISABLED", "SIMULATED"]
+ValidationStatusType = Literal[
+    "CONFIRMED",
+    "NOT_REPRODUCED",
+    "VALIDATION_FAILED",
+    "VALIDATING",
+    "NOT_VALIDATED",
+]
+WebhookActionType = Literal["CREATE_IF_ABSENT", "ROTATE"]

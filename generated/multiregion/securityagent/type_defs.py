@@ -22,6 +22,8 @@ from .literals import (
     AccessTypeType,
     ArtifactTypeType,
     AuthenticationProviderTypeType,
+    CleanUpStrategyType,
+    CodeRemediationJobStatusType,
     CodeRemediationStrategyType,
     CodeRemediationTaskStatusType,
     ConfidenceLevelType,
@@ -30,28 +32,52 @@ from .literals import (
     DomainVerificationMethodType,
     ErrorCodeType,
     FindingStatusType,
+    GitLabTokenTypeType,
+    IpAddressTypeType,
     JobStatusType,
+    JobTypeType,
     LogTypeType,
+    ManagementTypeType,
     MembershipTypeFilterType,
     MembershipTypeType,
     NetworkTrafficRuleEffectType,
     NetworkTrafficRuleTypeType,
+    PrivateConnectionStatusType,
+    PrivateConnectionTypeType,
     ProviderType,
     ProviderTypeType,
+    ResourceConfigDnsResolutionType,
     ResourceTypeType,
     RiskLevelType,
     RiskTypeType,
+    ScopeDecisionType,
+    SecurityRequirementArtifactFormatType,
+    SecurityRequirementPackImportStatusType,
+    SecurityRequirementPackStatusType,
+    SkillTypeType,
     StepNameType,
     StepStatusType,
+    StrideCategoryType,
     TargetDomainStatusType,
     TaskExecutionStatusType,
+    TestScopeTypeType,
+    ThreatActorType,
+    ThreatSeverityType,
+    ThreatStatusType,
+    TriggerEventType,
+    TriggerFilterMatchModeType,
+    TriggerFilterTypeType,
     UserRoleType,
+    ValidationModeType,
+    ValidationStatusType,
+    WebhookActionType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AWSResourcesOutputTypeDef",
         "AWSResourcesTypeDef",
+        "ActorMessageTypeDef",
         "ActorOutputTypeDef",
         "ActorTypeDef",
         "AddArtifactInputTypeDef",
@@ -65,10 +91,29 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AssetsOutputTypeDef",
         "AssetsTypeDef",
         "AuthenticationTypeDef",
+        "AzureDevOpsIntegrationInputTypeDef",
+        "AzureDevOpsRepositoryMetadataTypeDef",
+        "AzureDevOpsRepositoryResourceTypeDef",
+        "AzureDevOpsResourceCapabilitiesOutputTypeDef",
+        "AzureDevOpsResourceCapabilitiesTypeDef",
+        "BatchCreateSecurityRequirementResultTypeDef",
+        "BatchCreateSecurityRequirementsInputTypeDef",
+        "BatchCreateSecurityRequirementsOutputTypeDef",
         "BatchDeleteCodeReviewsInputTypeDef",
         "BatchDeleteCodeReviewsOutputTypeDef",
         "BatchDeletePentestsInputTypeDef",
         "BatchDeletePentestsOutputTypeDef",
+        "BatchDeleteSecurityRequirementsInputTypeDef",
+        "BatchDeleteSecurityRequirementsOutputTypeDef",
+        "BatchDeleteThreatModelsInputTypeDef",
+        "BatchDeleteThreatModelsOutputTypeDef",
+        "BatchDisassociateFindingIssueErrorTypeDef",
+        "BatchDisassociateFindingIssueInputTypeDef",
+        "BatchDisassociateFindingIssueOutputTypeDef",
+        "BatchExportFindingErrorTypeDef",
+        "BatchExportFindingResultTypeDef",
+        "BatchExportFindingsInputTypeDef",
+        "BatchExportFindingsOutputTypeDef",
         "BatchGetAgentSpacesInputTypeDef",
         "BatchGetAgentSpacesOutputTypeDef",
         "BatchGetArtifactMetadataInputTypeDef",
@@ -87,9 +132,33 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BatchGetPentestJobsOutputTypeDef",
         "BatchGetPentestsInputTypeDef",
         "BatchGetPentestsOutputTypeDef",
+        "BatchGetSecurityRequirementResultTypeDef",
+        "BatchGetSecurityRequirementsInputTypeDef",
+        "BatchGetSecurityRequirementsOutputTypeDef",
         "BatchGetTargetDomainsInputTypeDef",
         "BatchGetTargetDomainsOutputTypeDef",
+        "BatchGetThreatModelJobTasksInputTypeDef",
+        "BatchGetThreatModelJobTasksOutputTypeDef",
+        "BatchGetThreatModelJobsInputTypeDef",
+        "BatchGetThreatModelJobsOutputTypeDef",
+        "BatchGetThreatModelsInputTypeDef",
+        "BatchGetThreatModelsOutputTypeDef",
+        "BatchGetThreatsInputTypeDef",
+        "BatchGetThreatsOutputTypeDef",
+        "BatchSecurityRequirementErrorTypeDef",
+        "BatchUpdateSecurityRequirementsInputTypeDef",
+        "BatchUpdateSecurityRequirementsOutputTypeDef",
+        "BitbucketDataCenterIntegrationInputTypeDef",
+        "BitbucketIntegrationInputTypeDef",
+        "BitbucketRepositoryMetadataTypeDef",
+        "BitbucketRepositoryResourceTypeDef",
+        "BitbucketResourceCapabilitiesOutputTypeDef",
+        "BitbucketResourceCapabilitiesTypeDef",
+        "CaCertificateSourceTypeDef",
         "CategoryTypeDef",
+        "CiCdConfigurationTypeDef",
+        "ClientCertificateOutputTypeDef",
+        "ClientCertificateTypeDef",
         "CloudWatchLogTypeDef",
         "CodeLocationTypeDef",
         "CodeRemediationTaskDetailsTypeDef",
@@ -101,6 +170,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CodeReviewSettingsTypeDef",
         "CodeReviewSummaryTypeDef",
         "CodeReviewTypeDef",
+        "ConfluenceDocumentMetadataTypeDef",
+        "ConfluenceDocumentResourceTypeDef",
+        "ConfluenceIntegrationInputTypeDef",
+        "ConfluenceResourceCapabilitiesTypeDef",
         "CreateAgentSpaceInputTypeDef",
         "CreateAgentSpaceOutputTypeDef",
         "CreateApplicationRequestTypeDef",
@@ -113,8 +186,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateMembershipResponseTypeDef",
         "CreatePentestInputTypeDef",
         "CreatePentestOutputTypeDef",
+        "CreatePrivateConnectionInputTypeDef",
+        "CreatePrivateConnectionOutputTypeDef",
+        "CreateSecurityRequirementEntryTypeDef",
+        "CreateSecurityRequirementPackInputTypeDef",
+        "CreateSecurityRequirementPackOutputTypeDef",
         "CreateTargetDomainInputTypeDef",
         "CreateTargetDomainOutputTypeDef",
+        "CreateThreatInputTypeDef",
+        "CreateThreatModelInputTypeDef",
+        "CreateThreatModelOutputTypeDef",
+        "CreateThreatOutputTypeDef",
         "CustomHeaderTypeDef",
         "DeleteAgentSpaceInputTypeDef",
         "DeleteAgentSpaceOutputTypeDef",
@@ -127,8 +209,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteMembershipRequestTypeDef",
         "DeleteMembershipResponseTypeDef",
         "DeletePentestFailureTypeDef",
+        "DeletePrivateConnectionInputTypeDef",
+        "DeletePrivateConnectionOutputTypeDef",
+        "DeleteSecurityRequirementPackInputTypeDef",
+        "DeleteSecurityRequirementPackOutputTypeDef",
         "DeleteTargetDomainInputTypeDef",
         "DeleteTargetDomainOutputTypeDef",
+        "DeleteThreatModelFailureTypeDef",
+        "DescribePrivateConnectionInputTypeDef",
+        "DescribePrivateConnectionOutputTypeDef",
+        "DiffSourceTypeDef",
         "DiscoveredEndpointTypeDef",
         "DnsVerificationTypeDef",
         "DocumentInfoTypeDef",
@@ -144,14 +234,27 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetArtifactOutputTypeDef",
         "GetIntegrationInputTypeDef",
         "GetIntegrationOutputTypeDef",
+        "GetSecurityRequirementPackInputTypeDef",
+        "GetSecurityRequirementPackOutputTypeDef",
         "GitHubIntegrationInputTypeDef",
         "GitHubRepositoryMetadataTypeDef",
         "GitHubRepositoryResourceTypeDef",
+        "GitHubResourceCapabilitiesOutputTypeDef",
         "GitHubResourceCapabilitiesTypeDef",
+        "GitLabIntegrationInputTypeDef",
+        "GitLabRepositoryMetadataTypeDef",
+        "GitLabRepositoryResourceTypeDef",
+        "GitLabResourceCapabilitiesOutputTypeDef",
+        "GitLabResourceCapabilitiesTypeDef",
+        "GroupMetadataTypeDef",
         "HttpVerificationTypeDef",
         "IdCConfigurationTypeDef",
+        "ImportSecurityRequirementsInputTypeDef",
+        "ImportSecurityRequirementsOutputTypeDef",
+        "ImportSourceTypeDef",
         "InitiateProviderRegistrationInputTypeDef",
         "InitiateProviderRegistrationOutputTypeDef",
+        "IntegratedDocumentTypeDef",
         "IntegratedRepositoryTypeDef",
         "IntegratedResourceInputItemTypeDef",
         "IntegratedResourceMetadataTypeDef",
@@ -159,6 +262,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "IntegratedResourceTypeDef",
         "IntegrationFilterTypeDef",
         "IntegrationSummaryTypeDef",
+        "IssueDestinationTypeDef",
+        "JiraIntegrationInputTypeDef",
+        "JiraProjectMetadataTypeDef",
+        "JiraProjectResourceTypeDef",
+        "JiraResourceCapabilitiesTypeDef",
+        "LinkedIssueTypeDef",
+        "ListActorMessagesInputTypeDef",
+        "ListActorMessagesOutputTypeDef",
         "ListAgentSpacesInputTypeDef",
         "ListAgentSpacesOutputTypeDef",
         "ListApplicationsRequestTypeDef",
@@ -187,10 +298,25 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListPentestJobsForPentestOutputTypeDef",
         "ListPentestsInputTypeDef",
         "ListPentestsOutputTypeDef",
+        "ListPrivateConnectionsInputTypeDef",
+        "ListPrivateConnectionsOutputTypeDef",
+        "ListSecurityRequirementPackFilterTypeDef",
+        "ListSecurityRequirementPacksInputTypeDef",
+        "ListSecurityRequirementPacksOutputTypeDef",
+        "ListSecurityRequirementsInputTypeDef",
+        "ListSecurityRequirementsOutputTypeDef",
         "ListTagsForResourceInputTypeDef",
         "ListTagsForResourceOutputTypeDef",
         "ListTargetDomainsInputTypeDef",
         "ListTargetDomainsOutputTypeDef",
+        "ListThreatModelJobTasksInputTypeDef",
+        "ListThreatModelJobTasksOutputTypeDef",
+        "ListThreatModelJobsInputTypeDef",
+        "ListThreatModelJobsOutputTypeDef",
+        "ListThreatModelsInputTypeDef",
+        "ListThreatModelsOutputTypeDef",
+        "ListThreatsInputTypeDef",
+        "ListThreatsOutputTypeDef",
         "LogLocationTypeDef",
         "MemberMetadataTypeDef",
         "MembershipConfigTypeDef",
@@ -202,9 +328,24 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PentestJobTypeDef",
         "PentestSummaryTypeDef",
         "PentestTypeDef",
+        "PrivateConnectionModeTypeDef",
+        "PrivateConnectionSummaryTypeDef",
         "ProviderInputTypeDef",
+        "ProviderResourceCapabilitiesOutputTypeDef",
         "ProviderResourceCapabilitiesTypeDef",
+        "ReportDestinationTypeDef",
+        "ReportFiltersOutputTypeDef",
+        "ReportFiltersTypeDef",
         "ResponseMetadataTypeDef",
+        "ResumePentestJobInputTypeDef",
+        "ResumePentestJobOutputTypeDef",
+        "ScopeChangeTypeDef",
+        "ScopeResultTypeDef",
+        "SecurityRequirementArtifactTypeDef",
+        "SecurityRequirementPackSummaryTypeDef",
+        "SecurityRequirementSummaryTypeDef",
+        "SelfManagedInputTypeDef",
+        "ServiceManagedInputTypeDef",
         "SourceCodeRepositoryTypeDef",
         "StartCodeRemediationInputTypeDef",
         "StartCodeRemediationOutputTypeDef",
@@ -212,17 +353,37 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StartCodeReviewJobOutputTypeDef",
         "StartPentestJobInputTypeDef",
         "StartPentestJobOutputTypeDef",
+        "StartThreatModelJobInputTypeDef",
+        "StartThreatModelJobOutputTypeDef",
         "StepTypeDef",
         "StopCodeReviewJobInputTypeDef",
         "StopCodeReviewJobOutputTypeDef",
         "StopPentestJobInputTypeDef",
         "StopPentestJobOutputTypeDef",
+        "StopThreatModelJobInputTypeDef",
+        "StopThreatModelJobOutputTypeDef",
         "TagResourceInputTypeDef",
         "TagResourceOutputTypeDef",
         "TargetDomainSummaryTypeDef",
         "TargetDomainTypeDef",
         "TaskSummaryTypeDef",
         "TaskTypeDef",
+        "TestScopeTypeDef",
+        "ThreatAnchorShapeTypeDef",
+        "ThreatEvidenceShapeTypeDef",
+        "ThreatModelJobSummaryTypeDef",
+        "ThreatModelJobTaskSummaryTypeDef",
+        "ThreatModelJobTaskTypeDef",
+        "ThreatModelJobTypeDef",
+        "ThreatModelSummaryTypeDef",
+        "ThreatModelTypeDef",
+        "ThreatSummaryTypeDef",
+        "ThreatTypeDef",
+        "TriggerFilterGroupOutputTypeDef",
+        "TriggerFilterGroupTypeDef",
+        "TriggerFilterOutputTypeDef",
+        "TriggerFilterTypeDef",
+        "TrustedCaCertificateTypeDef",
         "UntagResourceInputTypeDef",
         "UntagResourceOutputTypeDef",
         "UpdateAgentSpaceInputTypeDef",
@@ -235,13 +396,26 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateFindingOutputTypeDef",
         "UpdateIntegratedResourcesInputTypeDef",
         "UpdateIntegratedResourcesOutputTypeDef",
+        "UpdateIntegrationInputTypeDef",
+        "UpdateIntegrationOutputTypeDef",
         "UpdatePentestInputTypeDef",
         "UpdatePentestOutputTypeDef",
+        "UpdatePrivateConnectionCertificateInputTypeDef",
+        "UpdatePrivateConnectionCertificateOutputTypeDef",
+        "UpdateSecurityRequirementEntryTypeDef",
+        "UpdateSecurityRequirementPackInputTypeDef",
+        "UpdateSecurityRequirementPackOutputTypeDef",
         "UpdateTargetDomainInputTypeDef",
         "UpdateTargetDomainOutputTypeDef",
+        "UpdateThreatInputTypeDef",
+        "UpdateThreatModelInputTypeDef",
+        "UpdateThreatModelOutputTypeDef",
+        "UpdateThreatOutputTypeDef",
         "UserConfigTypeDef",
         "UserMetadataTypeDef",
         "VerificationDetailsTypeDef",
+        "VerificationScriptEnvVarTypeDef",
+        "VerificationScriptTypeDef",
         "VerifyTargetDomainInputTypeDef",
         "VerifyTargetDomainOutputTypeDef",
         "VpcConfigOutputTypeDef",
@@ -279,6 +453,13 @@ class AWSResourcesTypeDef(TypedDict):
     iamRoles: NotRequired[ReadOnly[Sequence[str]]]
 
 
+class ActorMessageTypeDef(TypedDict):
+    sender: NotRequired[str]
+    subject: NotRequired[str]
+    body: NotRequired[str]
+    receivedAt: NotRequired[datetime]
+
+
 class AuthenticationTypeDef(TypedDict):
     providerType: NotRequired[AuthenticationProviderTypeType]
     value: NotRequired[str]
@@ -289,6 +470,8 @@ class ActorOutputTypeDef(TypedDict):
     uris: NotRequired[list[str]]
     authentication: NotRequired[AuthenticationTypeDef]
     description: NotRequired[str]
+    enableEmailMfa: NotRequired[bool]
+    mfaForwardingAddress: NotRequired[str]
 
 
 class ActorTypeDef(TypedDict):
@@ -296,6 +479,8 @@ class ActorTypeDef(TypedDict):
     uris: NotRequired[ReadOnly[Sequence[str]]]
     authentication: NotRequired[AuthenticationTypeDef]
     description: NotRequired[str]
+    enableEmailMfa: NotRequired[bool]
+    mfaForwardingAddress: NotRequired[str]
 
 
 class AddArtifactInputTypeDef(TypedDict):
@@ -359,9 +544,21 @@ class ArtifactTypeDef(TypedDict):
     type: ArtifactTypeType
 
 
+class ClientCertificateOutputTypeDef(TypedDict):
+    name: str
+    secretArn: str
+    origins: list[str]
+
+
+class IntegratedDocumentTypeDef(TypedDict):
+    integrationId: str
+    resourceId: str
+
+
 class DocumentInfoTypeDef(TypedDict):
     s3Location: NotRequired[str]
     artifactId: NotRequired[str]
+    integratedDocument: NotRequired[IntegratedDocumentTypeDef]
 
 
 class EndpointTypeDef(TypedDict):
@@ -371,10 +568,21 @@ class EndpointTypeDef(TypedDict):
 class IntegratedRepositoryTypeDef(TypedDict):
     integrationId: str
     providerResourceId: str
+    branch: NotRequired[str]
 
 
 class SourceCodeRepositoryTypeDef(TypedDict):
     s3Location: NotRequired[str]
+
+
+class CaCertificateSourceTypeDef(TypedDict):
+    inlinePem: NotRequired[str]
+    artifactId: NotRequired[str]
+    s3Location: NotRequired[str]
+
+
+class TrustedCaCertificateTypeDef(TypedDict):
+    source: CaCertificateSourceTypeDef
 
 
 class AssetsOutputTypeDef(TypedDict):
@@ -383,6 +591,14 @@ class AssetsOutputTypeDef(TypedDict):
     documents: NotRequired[list[DocumentInfoTypeDef]]
     sourceCode: NotRequired[list[SourceCodeRepositoryTypeDef]]
     integratedRepositories: NotRequired[list[IntegratedRepositoryTypeDef]]
+    trustedCaCertificates: NotRequired[list[TrustedCaCertificateTypeDef]]
+    clientCertificates: NotRequired[list[ClientCertificateOutputTypeDef]]
+
+
+class ClientCertificateTypeDef(TypedDict):
+    name: str
+    secretArn: str
+    origins: ReadOnly[Sequence[str]]
 
 
 class AssetsTypeDef(TypedDict):
@@ -391,6 +607,99 @@ class AssetsTypeDef(TypedDict):
     documents: NotRequired[ReadOnly[Sequence[DocumentInfoTypeDef]]]
     sourceCode: NotRequired[ReadOnly[Sequence[SourceCodeRepositoryTypeDef]]]
     integratedRepositories: NotRequired[ReadOnly[Sequence[IntegratedRepositoryTypeDef]]]
+    trustedCaCertificates: NotRequired[ReadOnly[Sequence[TrustedCaCertificateTypeDef]]]
+    clientCertificates: NotRequired[ReadOnly[Sequence[ClientCertificateTypeDef]]]
+
+
+class AzureDevOpsIntegrationInputTypeDef(TypedDict):
+    code: str
+    state: str
+    organizationName: str
+
+
+class AzureDevOpsRepositoryMetadataTypeDef(TypedDict):
+    name: str
+    providerResourceId: str
+    organization: str
+    project: NotRequired[str]
+    projectId: NotRequired[str]
+    accessType: NotRequired[AccessTypeType]
+
+
+class AzureDevOpsRepositoryResourceTypeDef(TypedDict):
+    name: str
+    organization: str
+    project: NotRequired[str]
+
+
+class TriggerFilterOutputTypeDef(TypedDict):
+    type: TriggerFilterTypeType
+    patterns: list[str]
+    matchMode: NotRequired[TriggerFilterMatchModeType]
+
+
+class TriggerFilterGroupOutputTypeDef(TypedDict):
+    events: NotRequired[list[TriggerEventType]]
+    filters: NotRequired[list[TriggerFilterOutputTypeDef]]
+
+
+class AzureDevOpsResourceCapabilitiesOutputTypeDef(TypedDict):
+    triggerFilterGroups: NotRequired[list[TriggerFilterGroupOutputTypeDef]]
+    leaveComments: NotRequired[bool]
+    remediateCode: NotRequired[bool]
+
+
+class TriggerFilterTypeDef(TypedDict):
+    type: TriggerFilterTypeType
+    patterns: ReadOnly[Sequence[str]]
+    matchMode: NotRequired[TriggerFilterMatchModeType]
+
+
+class TriggerFilterGroupTypeDef(TypedDict):
+    events: NotRequired[ReadOnly[Sequence[TriggerEventType]]]
+    filters: NotRequired[ReadOnly[Sequence[TriggerFilterTypeDef]]]
+
+
+class AzureDevOpsResourceCapabilitiesTypeDef(TypedDict):
+    triggerFilterGroups: NotRequired[ReadOnly[Sequence[TriggerFilterGroupTypeDef]]]
+    leaveComments: NotRequired[bool]
+    remediateCode: NotRequired[bool]
+
+
+class BatchCreateSecurityRequirementResultTypeDef(TypedDict):
+    packId: str
+    name: str
+    description: str
+    domain: str
+    evaluation: str
+    remediation: NotRequired[str]
+    createdAt: datetime
+    updatedAt: datetime
+
+
+class CreateSecurityRequirementEntryTypeDef(TypedDict):
+    name: str
+    description: str
+    domain: str
+    evaluation: str
+    remediation: NotRequired[str]
+
+
+class BatchCreateSecurityRequirementsInputTypeDef(TypedDict):
+    packId: str
+    securityRequirements: ReadOnly[Sequence[CreateSecurityRequirementEntryTypeDef]]
+
+
+class BatchSecurityRequirementErrorTypeDef(TypedDict):
+    securityRequirementName: str
+    code: str
+    message: str
+
+
+class BatchCreateSecurityRequirementsOutputTypeDef(TypedDict):
+    securityRequirements: list[BatchCreateSecurityRequirementResultTypeDef]
+    errors: list[BatchSecurityRequirementErrorTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class BatchDeleteCodeReviewsInputTypeDef(TypedDict):
@@ -419,6 +728,10 @@ class DeletePentestFailureTypeDef(TypedDict):
     reason: NotRequired[str]
 
 
+class CiCdConfigurationTypeDef(TypedDict):
+    enabled: NotRequired[bool]
+
+
 class CloudWatchLogTypeDef(TypedDict):
     logGroup: NotRequired[str]
     logStream: NotRequired[str]
@@ -440,6 +753,28 @@ class NetworkTrafficConfigOutputTypeDef(TypedDict):
     customHeaders: NotRequired[list[CustomHeaderTypeDef]]
 
 
+class ReportDestinationTypeDef(TypedDict):
+    integrationId: str
+    containerId: str
+    parentId: NotRequired[str]
+    documentId: NotRequired[str]
+
+
+class ReportFiltersOutputTypeDef(TypedDict):
+    riskLevels: NotRequired[list[RiskLevelType]]
+    confidenceLevels: NotRequired[list[ConfidenceLevelType]]
+    statuses: NotRequired[list[FindingStatusType]]
+    riskTypes: NotRequired[list[RiskTypeType]]
+    findingTypes: NotRequired[list[str]]
+    taskStatuses: NotRequired[list[TaskExecutionStatusType]]
+    annotationNotes: NotRequired[bool]
+    complianceReport: NotRequired[bool]
+
+
+class TestScopeTypeDef(TypedDict):
+    type: TestScopeTypeType
+
+
 class PentestTypeDef(TypedDict):
     pentestId: str
     agentSpaceId: str
@@ -451,6 +786,13 @@ class PentestTypeDef(TypedDict):
     vpcConfig: NotRequired[VpcConfigOutputTypeDef]
     networkTrafficConfig: NotRequired[NetworkTrafficConfigOutputTypeDef]
     codeRemediationStrategy: NotRequired[CodeRemediationStrategyType]
+    cleanUpStrategy: NotRequired[CleanUpStrategyType]
+    disableManagedSkills: NotRequired[list[SkillTypeType]]
+    maxTaskHours: NotRequired[float]
+    reportDestination: NotRequired[ReportDestinationTypeDef]
+    reportFilters: NotRequired[ReportFiltersOutputTypeDef]
+    cicdConfiguration: NotRequired[CiCdConfigurationTypeDef]
+    testScope: NotRequired[TestScopeTypeDef]
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
 
@@ -458,6 +800,91 @@ class PentestTypeDef(TypedDict):
 class BatchDeletePentestsOutputTypeDef(TypedDict):
     deleted: NotRequired[list[PentestTypeDef]]
     failed: NotRequired[list[DeletePentestFailureTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchDeleteSecurityRequirementsInputTypeDef(TypedDict):
+    packId: str
+    securityRequirementNames: ReadOnly[Sequence[str]]
+
+
+class BatchDeleteSecurityRequirementsOutputTypeDef(TypedDict):
+    deletedSecurityRequirementNames: list[str]
+    errors: list[BatchSecurityRequirementErrorTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchDeleteThreatModelsInputTypeDef(TypedDict):
+    threatModelIds: ReadOnly[Sequence[str]]
+    agentSpaceId: str
+
+
+class DeleteThreatModelFailureTypeDef(TypedDict):
+    threatModelId: NotRequired[str]
+    reason: NotRequired[str]
+
+
+class BatchDeleteThreatModelsOutputTypeDef(TypedDict):
+    deleted: NotRequired[list[str]]
+    failed: NotRequired[list[DeleteThreatModelFailureTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchDisassociateFindingIssueErrorTypeDef(TypedDict):
+    findingId: str
+    code: ErrorCodeType
+    message: str
+
+
+class BatchDisassociateFindingIssueInputTypeDef(TypedDict):
+    agentSpaceId: str
+    pentestJobId: NotRequired[str]
+    codeReviewJobId: NotRequired[str]
+    findingIds: ReadOnly[Sequence[str]]
+
+
+class BatchDisassociateFindingIssueOutputTypeDef(TypedDict):
+    errors: list[BatchDisassociateFindingIssueErrorTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchExportFindingErrorTypeDef(TypedDict):
+    findingId: str
+    code: ErrorCodeType
+    message: str
+
+
+class LinkedIssueTypeDef(TypedDict):
+    provider: NotRequired[ProviderType]
+    integrationId: NotRequired[str]
+    projectKey: NotRequired[str]
+    issueKey: NotRequired[str]
+    issueId: NotRequired[str]
+    issueUrl: NotRequired[str]
+    siteUrl: NotRequired[str]
+
+
+class BatchExportFindingResultTypeDef(TypedDict):
+    findingId: str
+    linkedIssue: LinkedIssueTypeDef
+
+
+class IssueDestinationTypeDef(TypedDict):
+    integrationId: str
+    projectKey: str
+
+
+class BatchExportFindingsInputTypeDef(TypedDict):
+    agentSpaceId: str
+    pentestJobId: NotRequired[str]
+    codeReviewJobId: NotRequired[str]
+    issueDestination: IssueDestinationTypeDef
+    findingIds: ReadOnly[Sequence[str]]
+
+
+class BatchExportFindingsOutputTypeDef(TypedDict):
+    results: list[BatchExportFindingResultTypeDef]
+    errors: list[BatchExportFindingErrorTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -555,6 +982,8 @@ class CodeReviewJobTypeDef(TypedDict):
     errorInformation: NotRequired[ErrorInformationTypeDef]
     integratedRepositories: NotRequired[list[IntegratedRepositoryTypeDef]]
     codeRemediationStrategy: NotRequired[CodeRemediationStrategyType]
+    maxTaskHours: NotRequired[float]
+    reportDestination: NotRequired[ReportDestinationTypeDef]
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
 
@@ -578,6 +1007,10 @@ class CodeReviewTypeDef(TypedDict):
     serviceRole: NotRequired[str]
     logConfig: NotRequired[CloudWatchLogTypeDef]
     codeRemediationStrategy: NotRequired[CodeRemediationStrategyType]
+    validationMode: NotRequired[ValidationModeType]
+    maxTaskHours: NotRequired[float]
+    reportDestination: NotRequired[ReportDestinationTypeDef]
+    reportFilters: NotRequired[ReportFiltersOutputTypeDef]
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
 
@@ -604,12 +1037,27 @@ class CodeRemediationTaskDetailsTypeDef(TypedDict):
     repoName: NotRequired[str]
     codeDiffLink: NotRequired[str]
     pullRequestLink: NotRequired[str]
+    status: NotRequired[CodeRemediationJobStatusType]
+    statusCode: NotRequired[str]
+    statusReason: NotRequired[str]
 
 
 class CodeRemediationTaskTypeDef(TypedDict):
     status: CodeRemediationTaskStatusType
     statusReason: NotRequired[str]
     taskDetails: NotRequired[list[CodeRemediationTaskDetailsTypeDef]]
+
+
+class VerificationScriptEnvVarTypeDef(TypedDict):
+    name: NotRequired[str]
+    value: NotRequired[str]
+
+
+class VerificationScriptTypeDef(TypedDict):
+    scriptType: NotRequired[str]
+    scriptUrl: NotRequired[str]
+    instructions: NotRequired[str]
+    envVars: NotRequired[list[VerificationScriptEnvVarTypeDef]]
 
 
 class FindingTypeDef(TypedDict):
@@ -628,10 +1076,18 @@ class FindingTypeDef(TypedDict):
     riskScore: NotRequired[str]
     reasoning: NotRequired[str]
     confidence: NotRequired[ConfidenceLevelType]
+    validationStatus: NotRequired[ValidationStatusType]
     attackScript: NotRequired[str]
+    remediationCode: NotRequired[str]
     codeRemediationTask: NotRequired[CodeRemediationTaskTypeDef]
     lastUpdatedBy: NotRequired[str]
+    customerNote: NotRequired[str]
     codeLocations: NotRequired[list[CodeLocationTypeDef]]
+    verificationScript: NotRequired[VerificationScriptTypeDef]
+    alignmentRationale: NotRequired[str]
+    revalidationJobIds: NotRequired[list[str]]
+    originalFindingId: NotRequired[str]
+    linkedIssue: NotRequired[LinkedIssueTypeDef]
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
 
@@ -659,6 +1115,7 @@ class TaskTypeDef(TypedDict):
     targetEndpoint: NotRequired[EndpointTypeDef]
     executionStatus: NotRequired[TaskExecutionStatusType]
     logsLocation: NotRequired[LogLocationTypeDef]
+    taskHours: NotRequired[float]
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
 
@@ -672,6 +1129,19 @@ class BatchGetPentestJobTasksOutputTypeDef(TypedDict):
 class BatchGetPentestJobsInputTypeDef(TypedDict):
     pentestJobIds: ReadOnly[Sequence[str]]
     agentSpaceId: str
+
+
+class ScopeChangeTypeDef(TypedDict):
+    integrationId: str
+    providerResourceId: str
+    baseCommitSha: NotRequired[str]
+    headCommitSha: str
+    triggerRunId: NotRequired[str]
+
+
+class ScopeResultTypeDef(TypedDict):
+    decision: ScopeDecisionType
+    reason: str
 
 
 class PentestJobTypeDef(TypedDict):
@@ -695,7 +1165,21 @@ class PentestJobTypeDef(TypedDict):
     networkTrafficConfig: NotRequired[NetworkTrafficConfigOutputTypeDef]
     errorInformation: NotRequired[ErrorInformationTypeDef]
     integratedRepositories: NotRequired[list[IntegratedRepositoryTypeDef]]
+    trustedCaCertificates: NotRequired[list[TrustedCaCertificateTypeDef]]
+    clientCertificates: NotRequired[list[ClientCertificateOutputTypeDef]]
     codeRemediationStrategy: NotRequired[CodeRemediationStrategyType]
+    cleanUpStrategy: NotRequired[CleanUpStrategyType]
+    disableManagedSkills: NotRequired[list[SkillTypeType]]
+    maxTaskHours: NotRequired[float]
+    jobType: NotRequired[JobTypeType]
+    selectedFindingIds: NotRequired[list[str]]
+    reportDestination: NotRequired[ReportDestinationTypeDef]
+    reportUrl: NotRequired[str]
+    scopeResult: NotRequired[ScopeResultTypeDef]
+    scopeChanges: NotRequired[list[ScopeChangeTypeDef]]
+    cicdConfiguration: NotRequired[CiCdConfigurationTypeDef]
+    testScope: NotRequired[TestScopeTypeDef]
+    version: NotRequired[str]
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
 
@@ -714,6 +1198,28 @@ class BatchGetPentestsInputTypeDef(TypedDict):
 class BatchGetPentestsOutputTypeDef(TypedDict):
     pentests: NotRequired[list[PentestTypeDef]]
     notFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchGetSecurityRequirementResultTypeDef(TypedDict):
+    packId: str
+    name: str
+    description: str
+    domain: str
+    evaluation: str
+    remediation: NotRequired[str]
+    createdAt: datetime
+    updatedAt: datetime
+
+
+class BatchGetSecurityRequirementsInputTypeDef(TypedDict):
+    packId: str
+    securityRequirementNames: ReadOnly[Sequence[str]]
+
+
+class BatchGetSecurityRequirementsOutputTypeDef(TypedDict):
+    securityRequirements: list[BatchGetSecurityRequirementResultTypeDef]
+    errors: list[BatchSecurityRequirementErrorTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -754,6 +1260,187 @@ class BatchGetTargetDomainsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class BatchGetThreatModelJobTasksInputTypeDef(TypedDict):
+    agentSpaceId: str
+    threatModelJobTaskIds: ReadOnly[Sequence[str]]
+
+
+class ThreatModelJobTaskTypeDef(TypedDict):
+    taskId: str
+    threatModelId: NotRequired[str]
+    threatModelJobId: NotRequired[str]
+    agentSpaceId: NotRequired[str]
+    title: NotRequired[str]
+    description: NotRequired[str]
+    executionStatus: NotRequired[TaskExecutionStatusType]
+    logsLocation: NotRequired[LogLocationTypeDef]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+
+
+class BatchGetThreatModelJobTasksOutputTypeDef(TypedDict):
+    threatModelJobTasks: NotRequired[list[ThreatModelJobTaskTypeDef]]
+    notFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchGetThreatModelJobsInputTypeDef(TypedDict):
+    threatModelJobIds: ReadOnly[Sequence[str]]
+    agentSpaceId: str
+
+
+class ThreatModelJobTypeDef(TypedDict):
+    threatModelJobId: NotRequired[str]
+    threatModelId: NotRequired[str]
+    agentSpaceId: NotRequired[str]
+    title: NotRequired[str]
+    status: NotRequired[JobStatusType]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    executionStartTime: NotRequired[datetime]
+    executionEndTime: NotRequired[datetime]
+    sourceCode: NotRequired[list[SourceCodeRepositoryTypeDef]]
+    integratedRepositories: NotRequired[list[IntegratedRepositoryTypeDef]]
+    documents: NotRequired[list[DocumentInfoTypeDef]]
+    scopeDocs: NotRequired[list[DocumentInfoTypeDef]]
+    errorInformation: NotRequired[ErrorInformationTypeDef]
+    systemOverview: NotRequired[str]
+    reportDestination: NotRequired[ReportDestinationTypeDef]
+
+
+class BatchGetThreatModelJobsOutputTypeDef(TypedDict):
+    threatModelJobs: NotRequired[list[ThreatModelJobTypeDef]]
+    notFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchGetThreatModelsInputTypeDef(TypedDict):
+    threatModelIds: ReadOnly[Sequence[str]]
+    agentSpaceId: str
+
+
+class ThreatModelTypeDef(TypedDict):
+    threatModelId: str
+    agentSpaceId: str
+    title: str
+    description: NotRequired[str]
+    assets: AssetsOutputTypeDef
+    scopeDocs: NotRequired[list[DocumentInfoTypeDef]]
+    serviceRole: NotRequired[str]
+    logConfig: NotRequired[CloudWatchLogTypeDef]
+    reportDestination: NotRequired[ReportDestinationTypeDef]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+
+
+class BatchGetThreatModelsOutputTypeDef(TypedDict):
+    threatModels: NotRequired[list[ThreatModelTypeDef]]
+    notFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BatchGetThreatsInputTypeDef(TypedDict):
+    threatIds: ReadOnly[Sequence[str]]
+    agentSpaceId: str
+
+
+class ThreatAnchorShapeTypeDef(TypedDict):
+    kind: NotRequired[str]
+    id: NotRequired[str]
+    packageId: NotRequired[str]
+
+
+class ThreatEvidenceShapeTypeDef(TypedDict):
+    packageId: NotRequired[str]
+    path: NotRequired[str]
+
+
+class ThreatTypeDef(TypedDict):
+    threatId: NotRequired[str]
+    threatJobId: NotRequired[str]
+    title: NotRequired[str]
+    statement: NotRequired[str]
+    severity: NotRequired[ThreatSeverityType]
+    status: NotRequired[ThreatStatusType]
+    comments: NotRequired[str]
+    threatSource: NotRequired[str]
+    prerequisites: NotRequired[str]
+    threatAction: NotRequired[str]
+    threatImpact: NotRequired[str]
+    impactedGoal: NotRequired[list[str]]
+    impactedAssets: NotRequired[list[str]]
+    anchor: NotRequired[ThreatAnchorShapeTypeDef]
+    evidence: NotRequired[list[ThreatEvidenceShapeTypeDef]]
+    stride: NotRequired[list[StrideCategoryType]]
+    recommendation: NotRequired[str]
+    createdBy: NotRequired[ThreatActorType]
+    updatedBy: NotRequired[ThreatActorType]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+
+
+class BatchGetThreatsOutputTypeDef(TypedDict):
+    threats: NotRequired[list[ThreatTypeDef]]
+    notFound: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateSecurityRequirementEntryTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    domain: NotRequired[str]
+    evaluation: NotRequired[str]
+    remediation: NotRequired[str]
+
+
+class BatchUpdateSecurityRequirementsInputTypeDef(TypedDict):
+    packId: str
+    securityRequirements: ReadOnly[Sequence[UpdateSecurityRequirementEntryTypeDef]]
+
+
+class BatchUpdateSecurityRequirementsOutputTypeDef(TypedDict):
+    updatedSecurityRequirementNames: list[str]
+    errors: list[BatchSecurityRequirementErrorTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class BitbucketDataCenterIntegrationInputTypeDef(TypedDict):
+    targetUrl: str
+    code: str
+    state: str
+
+
+class BitbucketIntegrationInputTypeDef(TypedDict):
+    installationId: str
+    workspace: str
+    code: str
+    state: str
+
+
+class BitbucketRepositoryMetadataTypeDef(TypedDict):
+    name: str
+    providerResourceId: str
+    workspace: str
+    accessType: NotRequired[AccessTypeType]
+
+
+class BitbucketRepositoryResourceTypeDef(TypedDict):
+    name: str
+    workspace: str
+
+
+class BitbucketResourceCapabilitiesOutputTypeDef(TypedDict):
+    triggerFilterGroups: NotRequired[list[TriggerFilterGroupOutputTypeDef]]
+    leaveComments: NotRequired[bool]
+    remediateCode: NotRequired[bool]
+
+
+class BitbucketResourceCapabilitiesTypeDef(TypedDict):
+    triggerFilterGroups: NotRequired[ReadOnly[Sequence[TriggerFilterGroupTypeDef]]]
+    leaveComments: NotRequired[bool]
+    remediateCode: NotRequired[bool]
+
+
 class CodeReviewJobSummaryTypeDef(TypedDict):
     codeReviewJobId: str
     codeReviewId: str
@@ -781,6 +1468,36 @@ class CodeReviewSummaryTypeDef(TypedDict):
     title: str
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
+
+
+class ConfluenceDocumentMetadataTypeDef(TypedDict):
+    name: str
+    providerResourceId: str
+    spaceKey: str
+    pageId: str
+    title: NotRequired[str]
+    spaceTitle: NotRequired[str]
+
+
+class ConfluenceDocumentResourceTypeDef(TypedDict):
+    name: str
+    spaceKey: str
+    pageId: str
+    title: NotRequired[str]
+    spaceTitle: NotRequired[str]
+
+
+class ConfluenceIntegrationInputTypeDef(TypedDict):
+    installationId: str
+    code: str
+    state: str
+    siteUrl: str
+
+
+class ConfluenceResourceCapabilitiesTypeDef(TypedDict):
+    fetchDocument: NotRequired[bool]
+    createDocument: NotRequired[bool]
+    updateDocument: NotRequired[bool]
 
 
 class CreateAgentSpaceInputTypeDef(TypedDict):
@@ -818,6 +1535,17 @@ class CreateApplicationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ReportFiltersTypeDef(TypedDict):
+    riskLevels: NotRequired[ReadOnly[Sequence[RiskLevelType]]]
+    confidenceLevels: NotRequired[ReadOnly[Sequence[ConfidenceLevelType]]]
+    statuses: NotRequired[ReadOnly[Sequence[FindingStatusType]]]
+    riskTypes: NotRequired[ReadOnly[Sequence[RiskTypeType]]]
+    findingTypes: NotRequired[ReadOnly[Sequence[str]]]
+    taskStatuses: NotRequired[ReadOnly[Sequence[TaskExecutionStatusType]]]
+    annotationNotes: NotRequired[bool]
+    complianceReport: NotRequired[bool]
+
+
 class CreateCodeReviewInputTypeDef(TypedDict):
     title: str
     agentSpaceId: str
@@ -825,6 +1553,10 @@ class CreateCodeReviewInputTypeDef(TypedDict):
     serviceRole: NotRequired[str]
     logConfig: NotRequired[CloudWatchLogTypeDef]
     codeRemediationStrategy: NotRequired[CodeRemediationStrategyType]
+    validationMode: NotRequired[ValidationModeType]
+    maxTaskHours: NotRequired[float]
+    reportDestination: NotRequired[ReportDestinationTypeDef]
+    reportFilters: NotRequired[ReadOnly[ReportFiltersTypeDef]]
 
 
 class CreateCodeReviewOutputTypeDef(TypedDict):
@@ -837,6 +1569,10 @@ class CreateCodeReviewOutputTypeDef(TypedDict):
     logConfig: NotRequired[CloudWatchLogTypeDef]
     agentSpaceId: NotRequired[str]
     codeRemediationStrategy: NotRequired[CodeRemediationStrategyType]
+    validationMode: NotRequired[ValidationModeType]
+    maxTaskHours: NotRequired[float]
+    reportDestination: NotRequired[ReportDestinationTypeDef]
+    reportFilters: NotRequired[ReportFiltersOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -844,10 +1580,32 @@ class GitHubIntegrationInputTypeDef(TypedDict):
     code: str
     state: str
     organizationName: NotRequired[str]
+    targetUrl: NotRequired[str]
+    installationId: NotRequired[str]
+
+
+class GitLabIntegrationInputTypeDef(TypedDict):
+    accessToken: str
+    targetUrl: NotRequired[str]
+    tokenType: GitLabTokenTypeType
+    groupId: NotRequired[str]
+
+
+class JiraIntegrationInputTypeDef(TypedDict):
+    installationId: str
+    code: str
+    state: str
+    siteUrl: str
 
 
 class ProviderInputTypeDef(TypedDict):
     github: NotRequired[GitHubIntegrationInputTypeDef]
+    gitlab: NotRequired[GitLabIntegrationInputTypeDef]
+    bitbucket: NotRequired[BitbucketIntegrationInputTypeDef]
+    confluence: NotRequired[ConfluenceIntegrationInputTypeDef]
+    azureDevOps: NotRequired[AzureDevOpsIntegrationInputTypeDef]
+    bitbucketDataCenter: NotRequired[BitbucketDataCenterIntegrationInputTypeDef]
+    jira: NotRequired[JiraIntegrationInputTypeDef]
 
 
 class CreateIntegrationInputTypeDef(TypedDict):
@@ -856,6 +1614,7 @@ class CreateIntegrationInputTypeDef(TypedDict):
     integrationDisplayName: str
     kmsKeyId: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    privateConnectionName: NotRequired[str]
 
 
 class CreateIntegrationOutputTypeDef(TypedDict):
@@ -898,6 +1657,13 @@ class CreatePentestInputTypeDef(TypedDict):
     vpcConfig: NotRequired[ReadOnly[VpcConfigTypeDef]]
     networkTrafficConfig: NotRequired[ReadOnly[NetworkTrafficConfigTypeDef]]
     codeRemediationStrategy: NotRequired[CodeRemediationStrategyType]
+    cleanUpStrategy: NotRequired[CleanUpStrategyType]
+    disableManagedSkills: NotRequired[ReadOnly[Sequence[SkillTypeType]]]
+    maxTaskHours: NotRequired[float]
+    reportDestination: NotRequired[ReportDestinationTypeDef]
+    reportFilters: NotRequired[ReadOnly[ReportFiltersTypeDef]]
+    cicdConfiguration: NotRequired[CiCdConfigurationTypeDef]
+    testScope: NotRequired[TestScopeTypeDef]
 
 
 class CreatePentestOutputTypeDef(TypedDict):
@@ -910,6 +1676,68 @@ class CreatePentestOutputTypeDef(TypedDict):
     serviceRole: NotRequired[str]
     logConfig: NotRequired[CloudWatchLogTypeDef]
     agentSpaceId: NotRequired[str]
+    reportDestination: NotRequired[ReportDestinationTypeDef]
+    reportFilters: NotRequired[ReportFiltersOutputTypeDef]
+    cicdConfiguration: NotRequired[CiCdConfigurationTypeDef]
+    testScope: NotRequired[TestScopeTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SelfManagedInputTypeDef(TypedDict):
+    resourceConfigurationId: str
+    certificate: NotRequired[str]
+
+
+class ServiceManagedInputTypeDef(TypedDict):
+    hostAddress: str
+    vpcId: str
+    subnetIds: ReadOnly[Sequence[str]]
+    securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    ipAddressType: NotRequired[IpAddressTypeType]
+    ipv4AddressesPerEni: NotRequired[int]
+    portRanges: NotRequired[ReadOnly[Sequence[str]]]
+    certificate: NotRequired[str]
+    dnsResolution: NotRequired[ResourceConfigDnsResolutionType]
+
+
+class PrivateConnectionModeTypeDef(TypedDict):
+    serviceManaged: NotRequired[ReadOnly[ServiceManagedInputTypeDef]]
+    selfManaged: NotRequired[SelfManagedInputTypeDef]
+
+
+class CreatePrivateConnectionInputTypeDef(TypedDict):
+    privateConnectionName: str
+    mode: ReadOnly[PrivateConnectionModeTypeDef]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CreatePrivateConnectionOutputTypeDef(TypedDict):
+    name: str
+    type: PrivateConnectionTypeType
+    status: PrivateConnectionStatusType
+    resourceGatewayId: NotRequired[str]
+    hostAddress: NotRequired[str]
+    vpcId: NotRequired[str]
+    resourceConfigurationId: NotRequired[str]
+    certificateExpiryTime: NotRequired[datetime]
+    dnsResolution: NotRequired[ResourceConfigDnsResolutionType]
+    failureMessage: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateSecurityRequirementPackInputTypeDef(TypedDict):
+    name: str
+    description: NotRequired[str]
+    status: NotRequired[SecurityRequirementPackStatusType]
+    kmsKeyId: NotRequired[str]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CreateSecurityRequirementPackOutputTypeDef(TypedDict):
+    packId: str
+    status: SecurityRequirementPackStatusType
+    kmsKeyId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -927,6 +1755,76 @@ class CreateTargetDomainOutputTypeDef(TypedDict):
     verificationDetails: NotRequired[VerificationDetailsTypeDef]
     createdAt: NotRequired[datetime]
     verifiedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateThreatInputTypeDef(TypedDict):
+    agentSpaceId: str
+    threatJobId: str
+    title: NotRequired[str]
+    statement: NotRequired[str]
+    severity: NotRequired[ThreatSeverityType]
+    comments: NotRequired[str]
+    stride: NotRequired[ReadOnly[Sequence[StrideCategoryType]]]
+    threatSource: NotRequired[str]
+    prerequisites: NotRequired[str]
+    threatAction: NotRequired[str]
+    threatImpact: NotRequired[str]
+    impactedGoal: NotRequired[ReadOnly[Sequence[str]]]
+    impactedAssets: NotRequired[ReadOnly[Sequence[str]]]
+    anchor: NotRequired[ThreatAnchorShapeTypeDef]
+    evidence: NotRequired[ReadOnly[Sequence[ThreatEvidenceShapeTypeDef]]]
+    recommendation: NotRequired[str]
+
+
+class CreateThreatModelInputTypeDef(TypedDict):
+    title: str
+    agentSpaceId: str
+    description: NotRequired[str]
+    assets: NotRequired[ReadOnly[AssetsTypeDef]]
+    scopeDocs: NotRequired[ReadOnly[Sequence[DocumentInfoTypeDef]]]
+    serviceRole: str
+    logConfig: NotRequired[CloudWatchLogTypeDef]
+    reportDestination: NotRequired[ReportDestinationTypeDef]
+
+
+class CreateThreatModelOutputTypeDef(TypedDict):
+    threatModelId: str
+    title: NotRequired[str]
+    agentSpaceId: NotRequired[str]
+    description: NotRequired[str]
+    assets: NotRequired[AssetsOutputTypeDef]
+    scopeDocs: NotRequired[list[DocumentInfoTypeDef]]
+    serviceRole: NotRequired[str]
+    logConfig: NotRequired[CloudWatchLogTypeDef]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    reportDestination: NotRequired[ReportDestinationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateThreatOutputTypeDef(TypedDict):
+    threatId: str
+    threatJobId: str
+    title: NotRequired[str]
+    statement: NotRequired[str]
+    severity: NotRequired[ThreatSeverityType]
+    status: NotRequired[ThreatStatusType]
+    comments: NotRequired[str]
+    stride: NotRequired[list[StrideCategoryType]]
+    threatSource: NotRequired[str]
+    prerequisites: NotRequired[str]
+    threatAction: NotRequired[str]
+    threatImpact: NotRequired[str]
+    impactedGoal: NotRequired[list[str]]
+    impactedAssets: NotRequired[list[str]]
+    anchor: NotRequired[ThreatAnchorShapeTypeDef]
+    evidence: NotRequired[list[ThreatEvidenceShapeTypeDef]]
+    recommendation: NotRequired[str]
+    createdBy: NotRequired[ThreatActorType]
+    updatedBy: NotRequired[ThreatActorType]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -971,6 +1869,33 @@ class DeleteMembershipResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeletePrivateConnectionInputTypeDef(TypedDict):
+    privateConnectionName: str
+
+
+class DeletePrivateConnectionOutputTypeDef(TypedDict):
+    name: str
+    type: PrivateConnectionTypeType
+    status: PrivateConnectionStatusType
+    resourceGatewayId: NotRequired[str]
+    hostAddress: NotRequired[str]
+    vpcId: NotRequired[str]
+    resourceConfigurationId: NotRequired[str]
+    certificateExpiryTime: NotRequired[datetime]
+    dnsResolution: NotRequired[ResourceConfigDnsResolutionType]
+    failureMessage: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteSecurityRequirementPackInputTypeDef(TypedDict):
+    packId: str
+
+
+class DeleteSecurityRequirementPackOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteTargetDomainInputTypeDef(TypedDict):
     targetDomainId: str
 
@@ -978,6 +1903,29 @@ class DeleteTargetDomainInputTypeDef(TypedDict):
 class DeleteTargetDomainOutputTypeDef(TypedDict):
     targetDomainId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribePrivateConnectionInputTypeDef(TypedDict):
+    privateConnectionName: str
+
+
+class DescribePrivateConnectionOutputTypeDef(TypedDict):
+    name: str
+    type: PrivateConnectionTypeType
+    status: PrivateConnectionStatusType
+    resourceGatewayId: NotRequired[str]
+    hostAddress: NotRequired[str]
+    vpcId: NotRequired[str]
+    resourceConfigurationId: NotRequired[str]
+    certificateExpiryTime: NotRequired[datetime]
+    dnsResolution: NotRequired[ResourceConfigDnsResolutionType]
+    failureMessage: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DiffSourceTypeDef(TypedDict):
+    s3Uri: NotRequired[str]
 
 
 class DiscoveredEndpointTypeDef(TypedDict):
@@ -1002,6 +1950,7 @@ class FindingSummaryTypeDef(TypedDict):
     riskType: NotRequired[str]
     riskLevel: NotRequired[RiskLevelType]
     confidence: NotRequired[ConfidenceLevelType]
+    validationStatus: NotRequired[ValidationStatusType]
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
 
@@ -1050,6 +1999,28 @@ class GetIntegrationOutputTypeDef(TypedDict):
     providerType: ProviderTypeType
     displayName: NotRequired[str]
     kmsKeyId: NotRequired[str]
+    targetUrl: NotRequired[str]
+    siteUrl: NotRequired[str]
+    webhookUrl: NotRequired[str]
+    privateConnectionName: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetSecurityRequirementPackInputTypeDef(TypedDict):
+    packId: str
+
+
+class GetSecurityRequirementPackOutputTypeDef(TypedDict):
+    packId: str
+    name: str
+    description: NotRequired[str]
+    vendorName: NotRequired[str]
+    managementType: ManagementTypeType
+    status: SecurityRequirementPackStatusType
+    importStatus: NotRequired[SecurityRequirementPackImportStatusType]
+    createdAt: datetime
+    updatedAt: datetime
+    kmsKeyId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1065,13 +2036,74 @@ class GitHubRepositoryResourceTypeDef(TypedDict):
     owner: str
 
 
-class GitHubResourceCapabilitiesTypeDef(TypedDict):
+class GitHubResourceCapabilitiesOutputTypeDef(TypedDict):
+    triggerFilterGroups: NotRequired[list[TriggerFilterGroupOutputTypeDef]]
     leaveComments: NotRequired[bool]
     remediateCode: NotRequired[bool]
 
 
+class GitHubResourceCapabilitiesTypeDef(TypedDict):
+    triggerFilterGroups: NotRequired[ReadOnly[Sequence[TriggerFilterGroupTypeDef]]]
+    leaveComments: NotRequired[bool]
+    remediateCode: NotRequired[bool]
+
+
+class GitLabRepositoryMetadataTypeDef(TypedDict):
+    name: str
+    providerResourceId: str
+    namespace: str
+    accessType: NotRequired[AccessTypeType]
+
+
+class GitLabRepositoryResourceTypeDef(TypedDict):
+    name: str
+    namespace: str
+
+
+class GitLabResourceCapabilitiesOutputTypeDef(TypedDict):
+    triggerFilterGroups: NotRequired[list[TriggerFilterGroupOutputTypeDef]]
+    leaveComments: NotRequired[bool]
+    remediateCode: NotRequired[bool]
+
+
+class GitLabResourceCapabilitiesTypeDef(TypedDict):
+    triggerFilterGroups: NotRequired[ReadOnly[Sequence[TriggerFilterGroupTypeDef]]]
+    leaveComments: NotRequired[bool]
+    remediateCode: NotRequired[bool]
+
+
+class GroupMetadataTypeDef(TypedDict):
+    displayName: NotRequired[str]
+    description: NotRequired[str]
+
+
+class SecurityRequirementArtifactTypeDef(TypedDict):
+    name: str
+    format: SecurityRequirementArtifactFormatType
+    content: ReadOnly[bytes | str | IO[Any]]
+
+
+class ImportSourceTypeDef(TypedDict):
+    documents: NotRequired[ReadOnly[Sequence[SecurityRequirementArtifactTypeDef]]]
+
+
+class ImportSecurityRequirementsInputTypeDef(TypedDict):
+    packId: str
+    input: ReadOnly[ImportSourceTypeDef]
+
+
+class ImportSecurityRequirementsOutputTypeDef(TypedDict):
+    packId: str
+    importStatus: SecurityRequirementPackImportStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class InitiateProviderRegistrationInputTypeDef(TypedDict):
     provider: ProviderType
+    targetUrl: NotRequired[str]
+    organizationName: NotRequired[str]
+    clientId: NotRequired[str]
+    clientSecret: NotRequired[str]
 
 
 class InitiateProviderRegistrationOutputTypeDef(TypedDict):
@@ -1080,27 +2112,71 @@ class InitiateProviderRegistrationOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class JiraProjectResourceTypeDef(TypedDict):
+    name: str
+    projectKey: str
+    projectId: str
+    projectName: NotRequired[str]
+
+
 class IntegratedResourceTypeDef(TypedDict):
     githubRepository: NotRequired[GitHubRepositoryResourceTypeDef]
+    gitlabRepository: NotRequired[GitLabRepositoryResourceTypeDef]
+    bitbucketRepository: NotRequired[BitbucketRepositoryResourceTypeDef]
+    confluenceDocument: NotRequired[ConfluenceDocumentResourceTypeDef]
+    azureDevOpsRepository: NotRequired[AzureDevOpsRepositoryResourceTypeDef]
+    jiraProject: NotRequired[JiraProjectResourceTypeDef]
+
+
+class JiraResourceCapabilitiesTypeDef(TypedDict):
+    createIssue: NotRequired[bool]
+    commentIssue: NotRequired[bool]
 
 
 class ProviderResourceCapabilitiesTypeDef(TypedDict):
-    github: NotRequired[GitHubResourceCapabilitiesTypeDef]
+    github: NotRequired[ReadOnly[GitHubResourceCapabilitiesTypeDef]]
+    gitlab: NotRequired[ReadOnly[GitLabResourceCapabilitiesTypeDef]]
+    bitbucket: NotRequired[ReadOnly[BitbucketResourceCapabilitiesTypeDef]]
+    confluence: NotRequired[ConfluenceResourceCapabilitiesTypeDef]
+    azureDevOps: NotRequired[ReadOnly[AzureDevOpsResourceCapabilitiesTypeDef]]
+    jira: NotRequired[JiraResourceCapabilitiesTypeDef]
 
 
 class IntegratedResourceInputItemTypeDef(TypedDict):
     resource: IntegratedResourceTypeDef
-    capabilities: NotRequired[ProviderResourceCapabilitiesTypeDef]
+    capabilities: NotRequired[ReadOnly[ProviderResourceCapabilitiesTypeDef]]
+
+
+class JiraProjectMetadataTypeDef(TypedDict):
+    name: str
+    providerResourceId: str
+    projectKey: str
+    projectId: str
+    projectName: NotRequired[str]
 
 
 class IntegratedResourceMetadataTypeDef(TypedDict):
     githubRepository: NotRequired[GitHubRepositoryMetadataTypeDef]
+    gitlabRepository: NotRequired[GitLabRepositoryMetadataTypeDef]
+    bitbucketRepository: NotRequired[BitbucketRepositoryMetadataTypeDef]
+    confluenceDocument: NotRequired[ConfluenceDocumentMetadataTypeDef]
+    azureDevOpsRepository: NotRequired[AzureDevOpsRepositoryMetadataTypeDef]
+    jiraProject: NotRequired[JiraProjectMetadataTypeDef]
+
+
+class ProviderResourceCapabilitiesOutputTypeDef(TypedDict):
+    github: NotRequired[GitHubResourceCapabilitiesOutputTypeDef]
+    gitlab: NotRequired[GitLabResourceCapabilitiesOutputTypeDef]
+    bitbucket: NotRequired[BitbucketResourceCapabilitiesOutputTypeDef]
+    confluence: NotRequired[ConfluenceResourceCapabilitiesTypeDef]
+    azureDevOps: NotRequired[AzureDevOpsResourceCapabilitiesOutputTypeDef]
+    jira: NotRequired[JiraResourceCapabilitiesTypeDef]
 
 
 class IntegratedResourceSummaryTypeDef(TypedDict):
     integrationId: str
     resource: IntegratedResourceMetadataTypeDef
-    capabilities: NotRequired[ProviderResourceCapabilitiesTypeDef]
+    capabilities: NotRequired[ProviderResourceCapabilitiesOutputTypeDef]
 
 
 class IntegrationFilterTypeDef(TypedDict):
@@ -1114,6 +2190,23 @@ class IntegrationSummaryTypeDef(TypedDict):
     provider: ProviderType
     providerType: ProviderTypeType
     displayName: str
+    targetUrl: NotRequired[str]
+    webhookUrl: NotRequired[str]
+    privateConnectionName: NotRequired[str]
+
+
+class ListActorMessagesInputTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    agentSpaceId: str
+    pentestId: str
+    actorIdentifier: str
+
+
+class ListActorMessagesOutputTypeDef(TypedDict):
+    messages: NotRequired[list[ActorMessageTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ListAgentSpacesInputTypeDef(TypedDict):
@@ -1264,6 +2357,7 @@ class UserMetadataTypeDef(TypedDict):
 
 class MemberMetadataTypeDef(TypedDict):
     user: NotRequired[UserMetadataTypeDef]
+    group: NotRequired[GroupMetadataTypeDef]
 
 
 class MembershipSummaryTypeDef(TypedDict):
@@ -1302,6 +2396,7 @@ class TaskSummaryTypeDef(TypedDict):
     title: NotRequired[str]
     riskType: NotRequired[RiskTypeType]
     executionStatus: NotRequired[TaskExecutionStatusType]
+    taskHours: NotRequired[float]
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
 
@@ -1317,6 +2412,7 @@ class ListPentestJobsForPentestInputTypeDef(TypedDict):
     pentestId: str
     agentSpaceId: str
     nextToken: NotRequired[str]
+    jobType: NotRequired[JobTypeType]
 
 
 class PentestJobSummaryTypeDef(TypedDict):
@@ -1326,6 +2422,9 @@ class PentestJobSummaryTypeDef(TypedDict):
     status: NotRequired[JobStatusType]
     createdAt: NotRequired[datetime]
     updatedAt: NotRequired[datetime]
+    jobType: NotRequired[JobTypeType]
+    reportUrl: NotRequired[str]
+    version: NotRequired[str]
 
 
 class ListPentestJobsForPentestOutputTypeDef(TypedDict):
@@ -1350,6 +2449,79 @@ class PentestSummaryTypeDef(TypedDict):
 
 class ListPentestsOutputTypeDef(TypedDict):
     pentestSummaries: NotRequired[list[PentestSummaryTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListPrivateConnectionsInputTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class PrivateConnectionSummaryTypeDef(TypedDict):
+    name: str
+    type: PrivateConnectionTypeType
+    status: PrivateConnectionStatusType
+    resourceGatewayId: NotRequired[str]
+    hostAddress: NotRequired[str]
+    vpcId: NotRequired[str]
+    resourceConfigurationId: NotRequired[str]
+    certificateExpiryTime: NotRequired[datetime]
+    dnsResolution: NotRequired[ResourceConfigDnsResolutionType]
+    failureMessage: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+
+
+class ListPrivateConnectionsOutputTypeDef(TypedDict):
+    privateConnections: list[PrivateConnectionSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListSecurityRequirementPackFilterTypeDef(TypedDict):
+    managementType: NotRequired[ManagementTypeType]
+    status: NotRequired[SecurityRequirementPackStatusType]
+
+
+class ListSecurityRequirementPacksInputTypeDef(TypedDict):
+    filter: NotRequired[ListSecurityRequirementPackFilterTypeDef]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class SecurityRequirementPackSummaryTypeDef(TypedDict):
+    packId: str
+    name: str
+    description: NotRequired[str]
+    vendorName: NotRequired[str]
+    managementType: ManagementTypeType
+    status: SecurityRequirementPackStatusType
+    createdAt: datetime
+    updatedAt: datetime
+
+
+class ListSecurityRequirementPacksOutputTypeDef(TypedDict):
+    securityRequirementPackSummaries: list[SecurityRequirementPackSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListSecurityRequirementsInputTypeDef(TypedDict):
+    packId: str
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class SecurityRequirementSummaryTypeDef(TypedDict):
+    packId: str
+    name: str
+    description: str
+    createdAt: datetime
+    updatedAt: datetime
+
+
+class ListSecurityRequirementsOutputTypeDef(TypedDict):
+    securityRequirementSummaries: list[SecurityRequirementSummaryTypeDef]
     nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -1380,6 +2552,121 @@ class ListTargetDomainsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListThreatModelJobTasksInputTypeDef(TypedDict):
+    agentSpaceId: str
+    maxResults: NotRequired[int]
+    threatModelJobId: str
+    nextToken: NotRequired[str]
+
+
+class ThreatModelJobTaskSummaryTypeDef(TypedDict):
+    taskId: str
+    threatModelId: NotRequired[str]
+    threatModelJobId: NotRequired[str]
+    agentSpaceId: NotRequired[str]
+    title: NotRequired[str]
+    executionStatus: NotRequired[TaskExecutionStatusType]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+
+
+class ListThreatModelJobTasksOutputTypeDef(TypedDict):
+    threatModelJobTaskSummaries: NotRequired[list[ThreatModelJobTaskSummaryTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListThreatModelJobsInputTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    threatModelId: str
+    agentSpaceId: str
+    nextToken: NotRequired[str]
+
+
+class ThreatModelJobSummaryTypeDef(TypedDict):
+    threatModelJobId: str
+    threatModelId: str
+    agentSpaceId: NotRequired[str]
+    title: NotRequired[str]
+    status: NotRequired[JobStatusType]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+
+
+class ListThreatModelJobsOutputTypeDef(TypedDict):
+    threatModelJobSummaries: NotRequired[list[ThreatModelJobSummaryTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListThreatModelsInputTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    agentSpaceId: str
+
+
+class ThreatModelSummaryTypeDef(TypedDict):
+    threatModelId: str
+    agentSpaceId: str
+    title: str
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+
+
+class ListThreatModelsOutputTypeDef(TypedDict):
+    threatModelSummaries: NotRequired[list[ThreatModelSummaryTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListThreatsInputTypeDef(TypedDict):
+    threatJobId: str
+    agentSpaceId: str
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class ThreatSummaryTypeDef(TypedDict):
+    threatId: NotRequired[str]
+    threatJobId: NotRequired[str]
+    title: NotRequired[str]
+    statement: NotRequired[str]
+    severity: NotRequired[ThreatSeverityType]
+    status: NotRequired[ThreatStatusType]
+    stride: NotRequired[list[StrideCategoryType]]
+    createdBy: NotRequired[ThreatActorType]
+    updatedBy: NotRequired[ThreatActorType]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+
+
+class ListThreatsOutputTypeDef(TypedDict):
+    threats: NotRequired[list[ThreatSummaryTypeDef]]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ResumePentestJobInputTypeDef(TypedDict):
+    agentSpaceId: NotRequired[str]
+    pentestJobId: NotRequired[str]
+    actors: NotRequired[ReadOnly[Sequence[ActorTypeDef]]]
+    networkTrafficConfig: NotRequired[ReadOnly[NetworkTrafficConfigTypeDef]]
+    vpcConfig: NotRequired[ReadOnly[VpcConfigTypeDef]]
+    maxTaskHours: NotRequired[float]
+    copyConfigFromPentest: NotRequired[bool]
+
+
+class ResumePentestJobOutputTypeDef(TypedDict):
+    title: NotRequired[str]
+    status: NotRequired[JobStatusType]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    pentestId: NotRequired[str]
+    pentestJobId: NotRequired[str]
+    version: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class StartCodeRemediationInputTypeDef(TypedDict):
     agentSpaceId: str
     pentestJobId: NotRequired[str]
@@ -1394,6 +2681,7 @@ class StartCodeRemediationOutputTypeDef(TypedDict):
 class StartCodeReviewJobInputTypeDef(TypedDict):
     agentSpaceId: str
     codeReviewId: str
+    diffSource: NotRequired[DiffSourceTypeDef]
 
 
 class StartCodeReviewJobOutputTypeDef(TypedDict):
@@ -1410,6 +2698,9 @@ class StartCodeReviewJobOutputTypeDef(TypedDict):
 class StartPentestJobInputTypeDef(TypedDict):
     agentSpaceId: str
     pentestId: str
+    jobType: NotRequired[JobTypeType]
+    selectedFindingIds: NotRequired[ReadOnly[Sequence[str]]]
+    scopeChanges: NotRequired[ReadOnly[Sequence[ScopeChangeTypeDef]]]
 
 
 class StartPentestJobOutputTypeDef(TypedDict):
@@ -1419,6 +2710,22 @@ class StartPentestJobOutputTypeDef(TypedDict):
     updatedAt: NotRequired[datetime]
     pentestId: NotRequired[str]
     pentestJobId: NotRequired[str]
+    agentSpaceId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartThreatModelJobInputTypeDef(TypedDict):
+    agentSpaceId: str
+    threatModelId: str
+
+
+class StartThreatModelJobOutputTypeDef(TypedDict):
+    title: NotRequired[str]
+    status: NotRequired[JobStatusType]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    threatModelId: NotRequired[str]
+    threatModelJobId: str
     agentSpaceId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -1435,9 +2742,19 @@ class StopCodeReviewJobOutputTypeDef(TypedDict):
 class StopPentestJobInputTypeDef(TypedDict):
     agentSpaceId: str
     pentestJobId: str
+    pause: NotRequired[bool]
 
 
 class StopPentestJobOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StopThreatModelJobInputTypeDef(TypedDict):
+    agentSpaceId: str
+    threatModelJobId: str
+
+
+class StopThreatModelJobOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1499,6 +2816,10 @@ class UpdateCodeReviewInputTypeDef(TypedDict):
     serviceRole: NotRequired[str]
     logConfig: NotRequired[CloudWatchLogTypeDef]
     codeRemediationStrategy: NotRequired[CodeRemediationStrategyType]
+    validationMode: NotRequired[ValidationModeType]
+    maxTaskHours: NotRequired[float]
+    reportDestination: NotRequired[ReportDestinationTypeDef]
+    reportFilters: NotRequired[ReadOnly[ReportFiltersTypeDef]]
 
 
 class UpdateCodeReviewOutputTypeDef(TypedDict):
@@ -1511,14 +2832,25 @@ class UpdateCodeReviewOutputTypeDef(TypedDict):
     logConfig: NotRequired[CloudWatchLogTypeDef]
     agentSpaceId: NotRequired[str]
     codeRemediationStrategy: NotRequired[CodeRemediationStrategyType]
+    validationMode: NotRequired[ValidationModeType]
+    maxTaskHours: NotRequired[float]
+    reportDestination: NotRequired[ReportDestinationTypeDef]
+    reportFilters: NotRequired[ReportFiltersOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
 class UpdateFindingInputTypeDef(TypedDict):
     findingId: str
     agentSpaceId: str
+    name: NotRequired[str]
+    description: NotRequired[str]
+    riskType: NotRequired[str]
     riskLevel: NotRequired[RiskLevelType]
+    riskScore: NotRequired[str]
+    attackScript: NotRequired[str]
+    reasoning: NotRequired[str]
     status: NotRequired[FindingStatusType]
+    customerNote: NotRequired[str]
 
 
 class UpdateFindingOutputTypeDef(TypedDict):
@@ -1535,6 +2867,18 @@ class UpdateIntegratedResourcesOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateIntegrationInputTypeDef(TypedDict):
+    integrationId: str
+    webhookAction: WebhookActionType
+
+
+class UpdateIntegrationOutputTypeDef(TypedDict):
+    integrationId: str
+    webhookUrl: NotRequired[str]
+    secret: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdatePentestInputTypeDef(TypedDict):
     pentestId: str
     agentSpaceId: str
@@ -1546,6 +2890,13 @@ class UpdatePentestInputTypeDef(TypedDict):
     vpcConfig: NotRequired[ReadOnly[VpcConfigTypeDef]]
     networkTrafficConfig: NotRequired[ReadOnly[NetworkTrafficConfigTypeDef]]
     codeRemediationStrategy: NotRequired[CodeRemediationStrategyType]
+    cleanUpStrategy: NotRequired[CleanUpStrategyType]
+    disableManagedSkills: NotRequired[ReadOnly[Sequence[SkillTypeType]]]
+    maxTaskHours: NotRequired[float]
+    reportDestination: NotRequired[ReportDestinationTypeDef]
+    reportFilters: NotRequired[ReadOnly[ReportFiltersTypeDef]]
+    cicdConfiguration: NotRequired[CiCdConfigurationTypeDef]
+    testScope: NotRequired[TestScopeTypeDef]
 
 
 class UpdatePentestOutputTypeDef(TypedDict):
@@ -1558,6 +2909,45 @@ class UpdatePentestOutputTypeDef(TypedDict):
     serviceRole: NotRequired[str]
     logConfig: NotRequired[CloudWatchLogTypeDef]
     agentSpaceId: NotRequired[str]
+    reportDestination: NotRequired[ReportDestinationTypeDef]
+    reportFilters: NotRequired[ReportFiltersOutputTypeDef]
+    cicdConfiguration: NotRequired[CiCdConfigurationTypeDef]
+    testScope: NotRequired[TestScopeTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdatePrivateConnectionCertificateInputTypeDef(TypedDict):
+    privateConnectionName: str
+    certificate: str
+
+
+class UpdatePrivateConnectionCertificateOutputTypeDef(TypedDict):
+    name: str
+    type: PrivateConnectionTypeType
+    status: PrivateConnectionStatusType
+    resourceGatewayId: NotRequired[str]
+    hostAddress: NotRequired[str]
+    vpcId: NotRequired[str]
+    resourceConfigurationId: NotRequired[str]
+    certificateExpiryTime: NotRequired[datetime]
+    dnsResolution: NotRequired[ResourceConfigDnsResolutionType]
+    failureMessage: NotRequired[str]
+    tags: NotRequired[dict[str, str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateSecurityRequirementPackInputTypeDef(TypedDict):
+    packId: str
+    name: NotRequired[str]
+    description: NotRequired[str]
+    status: NotRequired[SecurityRequirementPackStatusType]
+
+
+class UpdateSecurityRequirementPackOutputTypeDef(TypedDict):
+    packId: str
+    name: NotRequired[str]
+    description: NotRequired[str]
+    status: NotRequired[SecurityRequirementPackStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1574,6 +2964,77 @@ class UpdateTargetDomainOutputTypeDef(TypedDict):
     verificationDetails: NotRequired[VerificationDetailsTypeDef]
     createdAt: NotRequired[datetime]
     verifiedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateThreatInputTypeDef(TypedDict):
+    threatId: str
+    agentSpaceId: str
+    title: NotRequired[str]
+    status: NotRequired[ThreatStatusType]
+    comments: NotRequired[str]
+    statement: NotRequired[str]
+    severity: NotRequired[ThreatSeverityType]
+    threatSource: NotRequired[str]
+    prerequisites: NotRequired[str]
+    threatAction: NotRequired[str]
+    threatImpact: NotRequired[str]
+    impactedGoal: NotRequired[ReadOnly[Sequence[str]]]
+    impactedAssets: NotRequired[ReadOnly[Sequence[str]]]
+    anchor: NotRequired[ThreatAnchorShapeTypeDef]
+    evidence: NotRequired[ReadOnly[Sequence[ThreatEvidenceShapeTypeDef]]]
+    recommendation: NotRequired[str]
+
+
+class UpdateThreatModelInputTypeDef(TypedDict):
+    threatModelId: str
+    agentSpaceId: str
+    title: NotRequired[str]
+    description: NotRequired[str]
+    assets: NotRequired[ReadOnly[AssetsTypeDef]]
+    scopeDocs: NotRequired[ReadOnly[Sequence[DocumentInfoTypeDef]]]
+    serviceRole: NotRequired[str]
+    logConfig: NotRequired[CloudWatchLogTypeDef]
+    reportDestination: NotRequired[ReportDestinationTypeDef]
+
+
+class UpdateThreatModelOutputTypeDef(TypedDict):
+    threatModelId: str
+    title: NotRequired[str]
+    agentSpaceId: NotRequired[str]
+    description: NotRequired[str]
+    assets: NotRequired[AssetsOutputTypeDef]
+    scopeDocs: NotRequired[list[DocumentInfoTypeDef]]
+    serviceRole: NotRequired[str]
+    logConfig: NotRequired[CloudWatchLogTypeDef]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
+    reportDestination: NotRequired[ReportDestinationTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateThreatOutputTypeDef(TypedDict):
+    threatId: str
+    threatJobId: str
+    title: NotRequired[str]
+    statement: NotRequired[str]
+    severity: NotRequired[ThreatSeverityType]
+    status: NotRequired[ThreatStatusType]
+    comments: NotRequired[str]
+    stride: NotRequired[list[StrideCategoryType]]
+    threatSource: NotRequired[str]
+    prerequisites: NotRequired[str]
+    threatAction: NotRequired[str]
+    threatImpact: NotRequired[str]
+    impactedGoal: NotRequired[list[str]]
+    impactedAssets: NotRequired[list[str]]
+    anchor: NotRequired[ThreatAnchorShapeTypeDef]
+    evidence: NotRequired[list[ThreatEvidenceShapeTypeDef]]
+    recommendation: NotRequired[str]
+    createdBy: NotRequired[ThreatActorType]
+    updatedBy: NotRequired[ThreatActorType]
+    createdAt: NotRequired[datetime]
+    updatedAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

@@ -193,6 +193,19 @@ class MultiRegionSecurityHub(MultiRegionClient):
         """
         return self._call("BatchUpdateStandardsControlAssociations", kwargs)
 
+    def cancel_export_job_v2(
+        self, **kwargs: Unpack[type_defs.CancelExportJobV2RequestTypeDef]
+    ) -> TargetResults[type_defs.CancelExportJobV2ResponseTypeDef]:
+        """Cancels a findings export job that is in progress. Security Hub
+        transitions a running job to the CANCELLED state and returns the
+        ExportJobId and its new Status. Canceling a job that is already in the
+        CANCELLED state succeeds and returns the same result, so you can safely
+        retry a cancel request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/CancelExportJobV2
+        """
+        return self._call("CancelExportJobV2", kwargs)
+
     def create_action_target(
         self, **kwargs: Unpack[type_defs.CreateActionTargetRequestTypeDef]
     ) -> TargetResults[type_defs.CreateActionTargetResponseTypeDef]:
@@ -239,6 +252,18 @@ class MultiRegionSecurityHub(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/CreateConfigurationPolicy
         """
         return self._call("CreateConfigurationPolicy", kwargs)
+
+    def create_connector(
+        self, **kwargs: Unpack[type_defs.CreateConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateConnectorResponseTypeDef]:
+        """Creates a connector to a third-party cloud provider in Security Hub CSPM.
+        A connector establishes a connection between Security Hub CSPM and a
+        third-party cloud provider, enabling Security Hub CSPM to ingest security
+        findings and resource data from the connected environment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/CreateConnector
+        """
+        return self._call("CreateConnector", kwargs)
 
     def create_connector_v2(
         self, **kwargs: Unpack[type_defs.CreateConnectorV2RequestTypeDef]
@@ -343,6 +368,17 @@ class MultiRegionSecurityHub(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DeleteConfigurationPolicy
         """
         return self._call("DeleteConfigurationPolicy", kwargs)
+
+    def delete_connector(
+        self, **kwargs: Unpack[type_defs.DeleteConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteConnectorResponseTypeDef]:
+        """Deletes a CSPM connector. When you delete a connector, Security Hub CSPM
+        stops ingesting findings and resource data from the connected cloud
+        provider environment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DeleteConnector
+        """
+        return self._call("DeleteConnector", kwargs)
 
     def delete_connector_v2(
         self, **kwargs: Unpack[type_defs.DeleteConnectorV2RequestTypeDef]
@@ -500,11 +536,24 @@ class MultiRegionSecurityHub(MultiRegionClient):
         """
         return self._call("DisableSecurityHub", {})
 
+    def disable_security_hub_feature_v2(
+        self, **kwargs: Unpack[type_defs.DisableSecurityHubFeatureV2RequestTypeDef]
+    ) -> TargetResults[type_defs.DisableSecurityHubFeatureV2ResponseTypeDef]:
+        """Disables an opt-in feature for the calling account in the current Amazon
+        Web Services Region. The operation is idempotent. If the feature is
+        already disabled, no changes are made. You cannot disable a feature that
+        is managed by an organization policy.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DisableSecurityHubFeatureV2
+        """
+        return self._call("DisableSecurityHubFeatureV2", kwargs)
+
     def disable_security_hub_v2(
         self,
     ) -> TargetResults[type_defs.DisableSecurityHubV2ResponseTypeDef]:
         """Disable the service for the current Amazon Web Services Region or
-        specified Amazon Web Services Region.
+        specified Amazon Web Services Region. Disabling the service also disables
+        all opt-in features that are currently enabled in that Region.
 
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/DisableSecurityHubV2
         """
@@ -572,6 +621,19 @@ class MultiRegionSecurityHub(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/EnableSecurityHub
         """
         return self._call("EnableSecurityHub", kwargs)
+
+    def enable_security_hub_feature_v2(
+        self, **kwargs: Unpack[type_defs.EnableSecurityHubFeatureV2RequestTypeDef]
+    ) -> TargetResults[type_defs.EnableSecurityHubFeatureV2ResponseTypeDef]:
+        """Enables an opt-in feature for the calling account in the current Amazon
+        Web Services Region. The service must be enabled before you can enable a
+        feature. The operation is idempotent. If the feature is already enabled,
+        no changes are made. You cannot enable a feature that is managed by an
+        organization policy.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/EnableSecurityHubFeatureV2
+        """
+        return self._call("EnableSecurityHubFeatureV2", kwargs)
 
     def enable_security_hub_v2(
         self, **kwargs: Unpack[type_defs.EnableSecurityHubV2RequestTypeDef]
@@ -646,6 +708,15 @@ class MultiRegionSecurityHub(MultiRegionClient):
         """
         return self._call("GetConfigurationPolicyAssociation", kwargs)
 
+    def get_connector(
+        self, **kwargs: Unpack[type_defs.GetConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.GetConnectorResponseTypeDef]:
+        """Retrieves details for a CSPM connector based on the connector ID.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetConnector
+        """
+        return self._call("GetConnector", kwargs)
+
     def get_connector_v2(
         self, **kwargs: Unpack[type_defs.GetConnectorV2RequestTypeDef]
     ) -> TargetResults[type_defs.GetConnectorV2ResponseTypeDef]:
@@ -664,6 +735,19 @@ class MultiRegionSecurityHub(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetEnabledStandards
         """
         return self._call("GetEnabledStandards", kwargs)
+
+    def get_export_job_v2(
+        self, **kwargs: Unpack[type_defs.GetExportJobV2RequestTypeDef]
+    ) -> TargetResults[type_defs.GetExportJobV2ResponseTypeDef]:
+        """Returns the details of a single findings export job, including its current
+        Status, the Destination it writes to, the OutputConfiguration it was
+        started with, and its StartedAt and EndedAt timestamps. Use this operation
+        to poll an export job that you started with StartExportJobV2 until it
+        reaches a terminal state (SUCCEEDED, FAILED, or CANCELLED).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetExportJobV2
+        """
+        return self._call("GetExportJobV2", kwargs)
 
     def get_finding_aggregator(
         self, **kwargs: Unpack[type_defs.GetFindingAggregatorRequestTypeDef]
@@ -786,6 +870,18 @@ class MultiRegionSecurityHub(MultiRegionClient):
         """
         return self._call("GetRecommendedPolicyV2", kwargs)
 
+    def get_remediations_v2(
+        self, **kwargs: Unpack[type_defs.GetRemediationsV2RequestTypeDef]
+    ) -> TargetResults[type_defs.GetRemediationsV2ResponseTypeDef]:
+        """Retrieves remediation targets for the account, or for all member accounts
+        if the caller is the delegated administrator. Results are sorted by
+        priority, highest first, and are paginated. Use TargetUid or MetadataUid
+        to scope the request to a single target or finding.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetRemediationsV2
+        """
+        return self._call("GetRemediationsV2", kwargs)
+
     def get_resources_statistics_v2(
         self, **kwargs: Unpack[type_defs.GetResourcesStatisticsV2RequestTypeDef]
     ) -> TargetResults[type_defs.GetResourcesStatisticsV2ResponseTypeDef]:
@@ -826,6 +922,40 @@ class MultiRegionSecurityHub(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetSecurityControlDefinition
         """
         return self._call("GetSecurityControlDefinition", kwargs)
+
+    def get_software_resources_v2(
+        self, **kwargs: Unpack[type_defs.GetSoftwareResourcesV2RequestTypeDef]
+    ) -> TargetResults[type_defs.GetSoftwareResourcesV2ResponseTypeDef]:
+        """Returns a list of resources that contain a specific software package. You
+        identify the package with PackageName and PackageType. To narrow the
+        results to one version of the package, include PackageVersion.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetSoftwareResourcesV2
+        """
+        return self._call("GetSoftwareResourcesV2", kwargs)
+
+    def get_software_statistics_v2(
+        self, **kwargs: Unpack[type_defs.GetSoftwareStatisticsV2RequestTypeDef]
+    ) -> TargetResults[type_defs.GetSoftwareStatisticsV2ResponseTypeDef]:
+        """Retrieves aggregated counts of software packages installed on your
+        resources, grouped by a field that you specify. For example, you can
+        return the most common package types or the accounts with the most
+        installed packages.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetSoftwareStatisticsV2
+        """
+        return self._call("GetSoftwareStatisticsV2", kwargs)
+
+    def get_software_v2(
+        self, **kwargs: Unpack[type_defs.GetSoftwareV2RequestTypeDef]
+    ) -> TargetResults[type_defs.GetSoftwareV2ResponseTypeDef]:
+        """Returns a list of software packages installed on your resources. Each
+        result identifies a package by name, version, and type, and includes the
+        number of resources that contain that package.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetSoftwareV2
+        """
+        return self._call("GetSoftwareV2", kwargs)
 
     def invite_members(
         self, **kwargs: Unpack[type_defs.InviteMembersRequestTypeDef]
@@ -889,6 +1019,15 @@ class MultiRegionSecurityHub(MultiRegionClient):
         """
         return self._call("ListConfigurationPolicyAssociations", kwargs)
 
+    def list_connectors(
+        self, **kwargs: Unpack[type_defs.ListConnectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListConnectorsResponseTypeDef]:
+        """Lists the CSPM connectors and their metadata for the calling account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListConnectors
+        """
+        return self._call("ListConnectors", kwargs)
+
     def list_connectors_v2(
         self, **kwargs: Unpack[type_defs.ListConnectorsV2RequestTypeDef]
     ) -> TargetResults[type_defs.ListConnectorsV2ResponseTypeDef]:
@@ -909,6 +1048,27 @@ class MultiRegionSecurityHub(MultiRegionClient):
         """
         return self._call("ListEnabledProductsForImport", kwargs)
 
+    def list_export_jobs_v2(
+        self, **kwargs: Unpack[type_defs.ListExportJobsV2RequestTypeDef]
+    ) -> TargetResults[type_defs.ListExportJobsV2ResponseTypeDef]:
+        """Returns the findings export jobs in your account as a paginated list of
+        ExportSummary objects. You can filter the results by job Status or
+        DataType.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListExportJobsV2
+        """
+        return self._call("ListExportJobsV2", kwargs)
+
+    def list_exposures_by_remediation_v2(
+        self, **kwargs: Unpack[type_defs.ListExposuresByRemediationV2RequestTypeDef]
+    ) -> TargetResults[type_defs.ListExposuresByRemediationV2ResponseTypeDef]:
+        """Retrieves the exposure findings tied to a specific remediation target.
+        Results are sorted by previous severity, highest first, and are paginated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListExposuresByRemediationV2
+        """
+        return self._call("ListExposuresByRemediationV2", kwargs)
+
     def list_finding_aggregators(
         self, **kwargs: Unpack[type_defs.ListFindingAggregatorsRequestTypeDef]
     ) -> TargetResults[type_defs.ListFindingAggregatorsResponseTypeDef]:
@@ -919,6 +1079,18 @@ class MultiRegionSecurityHub(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListFindingAggregators
         """
         return self._call("ListFindingAggregators", kwargs)
+
+    def list_free_trial_statuses_v2(
+        self, **kwargs: Unpack[type_defs.ListFreeTrialStatusesV2RequestTypeDef]
+    ) -> TargetResults[type_defs.ListFreeTrialStatusesV2ResponseTypeDef]:
+        """Lists the free trial status of Security Hub features. A delegated Security
+        Hub administrator can list the status for accounts in its organization.
+        Any other account can list the status only for itself. Free trial status
+        remains available after a feature is disabled.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListFreeTrialStatusesV2
+        """
+        return self._call("ListFreeTrialStatusesV2", kwargs)
 
     def list_invitations(
         self, **kwargs: Unpack[type_defs.ListInvitationsRequestTypeDef]
@@ -1020,6 +1192,20 @@ class MultiRegionSecurityHub(MultiRegionClient):
         """
         return self._call("StartConfigurationPolicyDisassociation", kwargs)
 
+    def start_export_job_v2(
+        self, **kwargs: Unpack[type_defs.StartExportJobV2RequestTypeDef]
+    ) -> TargetResults[type_defs.StartExportJobV2ResponseTypeDef]:
+        """Starts an ad hoc export job that writes Security Hub findings to an Amazon
+        Simple Storage Service (Amazon S3) bucket that you own. Because the export
+        runs asynchronously, this operation returns only the ExportJobId of the
+        new job; it doesn't wait for the export to finish. Use GetExportJobV2 to
+        poll the job, and ListExportJobsV2 to view the export jobs in your
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/StartExportJobV2
+        """
+        return self._call("StartExportJobV2", kwargs)
+
     def tag_resource(
         self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
     ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:
@@ -1075,6 +1261,16 @@ class MultiRegionSecurityHub(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/UpdateConfigurationPolicy
         """
         return self._call("UpdateConfigurationPolicy", kwargs)
+
+    def update_connector(
+        self, **kwargs: Unpack[type_defs.UpdateConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConnectorResponseTypeDef]:
+        """Updates a CSPM connector's configuration, such as the scope or regions for
+        the connected cloud provider.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/UpdateConnector
+        """
+        return self._call("UpdateConnector", kwargs)
 
     def update_connector_v2(
         self, **kwargs: Unpack[type_defs.UpdateConnectorV2RequestTypeDef]
@@ -1435,6 +1631,32 @@ class MultiRegionSecurityHub(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_get_remediations_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.GetRemediationsV2RequestTypeDef],
+    ) -> TargetResults[type_defs.GetRemediationsV2ResponseTypeDef]:
+        """Every page of GetRemediationsV2 in every target, merged per target
+        (botocore's build_full_result).
+
+        Retrieves remediation targets for the account, or for all member accounts
+        if the caller is the delegated administrator. Results are sorted by
+        priority, highest first, and are paginated. Use TargetUid or MetadataUid
+        to scope the request to a single target or finding.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetRemediationsV2
+        """
+        return self._paginate(
+            "GetRemediationsV2",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_get_resources_trends_v2(
         self,
         *,
@@ -1477,6 +1699,56 @@ class MultiRegionSecurityHub(MultiRegionClient):
         """
         return self._paginate(
             "GetResourcesV2",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_software_resources_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.GetSoftwareResourcesV2RequestTypeDef],
+    ) -> TargetResults[type_defs.GetSoftwareResourcesV2ResponseTypeDef]:
+        """Every page of GetSoftwareResourcesV2 in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of resources that contain a specific software package. You
+        identify the package with PackageName and PackageType. To narrow the
+        results to one version of the package, include PackageVersion.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetSoftwareResourcesV2
+        """
+        return self._paginate(
+            "GetSoftwareResourcesV2",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_software_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.GetSoftwareV2RequestTypeDef],
+    ) -> TargetResults[type_defs.GetSoftwareV2ResponseTypeDef]:
+        """Every page of GetSoftwareV2 in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of software packages installed on your resources. Each
+        result identifies a package by name, version, and type, and includes the
+        number of resources that contain that package.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetSoftwareV2
+        """
+        return self._paginate(
+            "GetSoftwareV2",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -1580,6 +1852,55 @@ class MultiRegionSecurityHub(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_export_jobs_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListExportJobsV2RequestTypeDef],
+    ) -> TargetResults[type_defs.ListExportJobsV2ResponseTypeDef]:
+        """Every page of ListExportJobsV2 in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns the findings export jobs in your account as a paginated list of
+        ExportSummary objects. You can filter the results by job Status or
+        DataType.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListExportJobsV2
+        """
+        return self._paginate(
+            "ListExportJobsV2",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_exposures_by_remediation_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListExposuresByRemediationV2RequestTypeDef],
+    ) -> TargetResults[type_defs.ListExposuresByRemediationV2ResponseTypeDef]:
+        """Every page of ListExposuresByRemediationV2 in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieves the exposure findings tied to a specific remediation target.
+        Results are sorted by previous severity, highest first, and are paginated.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListExposuresByRemediationV2
+        """
+        return self._paginate(
+            "ListExposuresByRemediationV2",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_finding_aggregators(
         self,
         *,
@@ -1599,6 +1920,32 @@ class MultiRegionSecurityHub(MultiRegionClient):
         """
         return self._paginate(
             "ListFindingAggregators",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_free_trial_statuses_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListFreeTrialStatusesV2RequestTypeDef],
+    ) -> TargetResults[type_defs.ListFreeTrialStatusesV2ResponseTypeDef]:
+        """Every page of ListFreeTrialStatusesV2 in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the free trial status of Security Hub features. A delegated Security
+        Hub administrator can list the status for accounts in its organization.
+        Any other account can list the status only for itself. Free trial status
+        remains available after a feature is disabled.
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListFreeTrialStatusesV2
+        """
+        return self._paginate(
+            "ListFreeTrialStatusesV2",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -1923,6 +2270,22 @@ class MultiRegionSecurityHub(MultiRegionClient):
             "GetRecommendedPolicyV2", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_get_remediations_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.GetRemediationsV2RequestTypeDef],
+    ) -> Items[type_defs.RemediationV2ItemTypeDef]:
+        """Each element of Items in every page of GetRemediationsV2, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetRemediationsV2
+        """
+        return self._items(
+            "GetRemediationsV2", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_get_resources_trends_v2(
         self,
         *,
@@ -1953,6 +2316,38 @@ class MultiRegionSecurityHub(MultiRegionClient):
         """
         return self._items(
             "GetResourcesV2", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_software_resources_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.GetSoftwareResourcesV2RequestTypeDef],
+    ) -> Items[type_defs.SoftwareResourceResultTypeDef]:
+        """Each element of SoftwareResources in every page of GetSoftwareResourcesV2,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetSoftwareResourcesV2
+        """
+        return self._items(
+            "GetSoftwareResourcesV2", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_get_software_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.GetSoftwareV2RequestTypeDef],
+    ) -> Items[type_defs.SoftwareResultTypeDef]:
+        """Each element of Software in every page of GetSoftwareV2, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/GetSoftwareV2
+        """
+        return self._items(
+            "GetSoftwareV2", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_aggregators_v2(
@@ -2031,6 +2426,41 @@ class MultiRegionSecurityHub(MultiRegionClient):
             page_size=page_size,
         )
 
+    def iter_list_export_jobs_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListExportJobsV2RequestTypeDef],
+    ) -> Items[type_defs.ExportSummaryTypeDef]:
+        """Each element of Items in every page of ListExportJobsV2, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListExportJobsV2
+        """
+        return self._items(
+            "ListExportJobsV2", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_exposures_by_remediation_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListExposuresByRemediationV2RequestTypeDef],
+    ) -> Items[type_defs.ExposureFindingTypeDef]:
+        """Each element of Items in every page of ListExposuresByRemediationV2, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListExposuresByRemediationV2
+        """
+        return self._items(
+            "ListExposuresByRemediationV2",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
     def iter_list_finding_aggregators(
         self,
         *,
@@ -2046,6 +2476,23 @@ class MultiRegionSecurityHub(MultiRegionClient):
         """
         return self._items(
             "ListFindingAggregators", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_free_trial_statuses_v2(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListFreeTrialStatusesV2RequestTypeDef],
+    ) -> Items[type_defs.AccountFreeTrialStatusTypeDef]:
+        """Each element of AccountFreeTrialStatuses in every page of
+        ListFreeTrialStatusesV2, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/securityhub-2018-10-26/ListFreeTrialStatusesV2
+        """
+        return self._items(
+            "ListFreeTrialStatusesV2", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_invitations(

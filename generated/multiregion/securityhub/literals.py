@@ -17,6 +17,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AwsIamAccessKeyStatusType",
         "AwsS3BucketNotificationConfigurationS3KeyFilterRuleNameType",
         "BatchUpdateFindingsV2UnprocessedFindingErrorCodeType",
+        "CloudProviderNameType",
         "ComplianceStatusType",
         "ConfigurationPolicyAssociationStatusType",
         "ConnectionDirectionType",
@@ -25,12 +26,32 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ConnectorStatusType",
         "ControlFindingGeneratorType",
         "ControlStatusType",
+        "CriticalitySourceTypeType",
+        "CspmConnectorProviderNameType",
+        "CspmConnectorStatusType",
+        "CspmEnablementStatusType",
         "DateRangeComparisonType",
         "DateRangeUnitType",
+        "DiscoveryTypeType",
+        "EnablementStatusType",
+        "ExportDataTypeType",
+        "ExportFailureCodeType",
+        "ExportStatusType",
+        "ExposureImpactType",
+        "ExposureSeverityType",
+        "FeatureNameType",
+        "FeatureStatusType",
         "FindingHistoryUpdateSourceTypeType",
+        "FindingsExportFormatType",
+        "FindingsSelectableFieldType",
         "FindingsTrendsStringFieldType",
+        "FreeTrialStatusValueType",
+        "FreeTrialTypeType",
+        "GcpScopeTypeType",
         "GranularityFieldType",
         "GroupByFieldType",
+        "GuidanceFormatType",
+        "HealthIssueCodeType",
         "IntegrationTypeType",
         "IntegrationV2TypeType",
         "MalwareStateType",
@@ -51,8 +72,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RecommendationTypeType",
         "RecordStateType",
         "RegionAvailabilityStatusType",
+        "RemediationPriorityType",
+        "RemediationStatusType",
+        "RemediationStringFieldType",
         "ResourceCategoryType",
+        "ResourceCriticalityType",
         "ResourceGroupByFieldType",
+        "ResourceSubCategoryType",
         "ResourcesDateFieldType",
         "ResourcesMapFieldType",
         "ResourcesNumberFieldType",
@@ -60,12 +86,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ResourcesTrendsStringFieldType",
         "RuleStatusType",
         "RuleStatusV2Type",
+        "ScopeTypeType",
         "SecurityControlPropertyType",
+        "SecurityControlsProviderType",
         "SecurityHubFeatureType",
         "SeverityLabelType",
         "SeverityRatingType",
+        "SoftwareGroupByFieldType",
+        "SoftwareStringFieldType",
         "SortOrderType",
         "StandardsControlsUpdatableType",
+        "StandardsProviderType",
         "StandardsStatusType",
         "StatusReasonCodeType",
         "StringFilterComparisonType",
@@ -92,6 +123,7 @@ AutomationRulesActionTypeType = Literal["FINDING_FIELDS_UPDATE"]
 AutomationRulesActionTypeV2Type = Literal[
     "FINDING_FIELDS_UPDATE",
     "EXTERNAL_INTEGRATION",
+    "RESOURCE_FIELDS_UPDATE",
 ]
 AwsIamAccessKeyStatusType = Literal["Active", "Inactive"]
 AwsS3BucketNotificationConfigurationS3KeyFilterRuleNameType = Literal[
@@ -104,24 +136,181 @@ BatchUpdateFindingsV2UnprocessedFindingErrorCodeType = Literal[
     "InternalServerException",
     "ConflictException",
 ]
+CloudProviderNameType = Literal["Azure", "AWS", "GCP"]
 ComplianceStatusType = Literal["PASSED", "WARNING", "FAILED", "NOT_AVAILABLE"]
-ConfigurationPolicyAssociationStatusType = Literal["PENDING", "SUCCESS", "FAILED"]
+ConfigurationPolicyAssociationStatusType = Literal[
+    "PENDING",
+    "SUCCESS",
+    "FAILED",
+    "DISABLED",
+]
 ConnectionDirectionType = Literal["INBOUND", "OUTBOUND"]
 ConnectorAuthStatusType = Literal["ACTIVE", "FAILED"]
-ConnectorProviderNameType = Literal["JIRA_CLOUD", "SERVICENOW"]
+ConnectorProviderNameType = Literal["JIRA_CLOUD", "SERVICENOW", "AZURE", "GCP"]
 ConnectorStatusType = Literal[
     "CONNECTED",
+    "DEGRADED",
     "FAILED_TO_CONNECT",
-    "PENDING_CONFIGURATION",
     "PENDING_AUTHORIZATION",
+    "PENDING_CONFIGURATION",
+    "UNKNOWN",
 ]
 ControlFindingGeneratorType = Literal["STANDARD_CONTROL", "SECURITY_CONTROL"]
 ControlStatusType = Literal["ENABLED", "DISABLED"]
+CriticalitySourceTypeType = Literal[
+    "AutomationRule",
+    "ResourceName",
+    "TagInference",
+    "CloudWatchTelemetryInference",
+    "InstalledSoftwareAndPackageInference",
+]
+CspmConnectorProviderNameType = Literal["AZURE", "GCP"]
+CspmConnectorStatusType = Literal[
+    "CONNECTED",
+    "DEGRADED",
+    "FAILED_TO_CONNECT",
+    "UNKNOWN",
+]
+CspmEnablementStatusType = Literal[
+    "ENABLED",
+    "PENDING_ENABLEMENT",
+    "PENDING_UPDATE",
+    "PENDING_DELETION",
+]
 DateRangeComparisonType = Literal["WITHIN", "OLDER_THAN"]
 DateRangeUnitType = Literal["DAYS"]
+DiscoveryTypeType = Literal["Managed", "SelfHosted"]
+EnablementStatusType = Literal[
+    "ENABLED",
+    "PENDING_ENABLEMENT",
+    "FAILED_TO_ENABLE",
+    "PENDING_UPDATE",
+    "FAILED_TO_UPDATE",
+    "PENDING_DELETION",
+    "FAILED_TO_DELETE",
+]
+ExportDataTypeType = Literal["FINDINGS"]
+ExportFailureCodeType = Literal["ACCESS_DENIED", "RESOURCE_NOT_FOUND", "INTERNAL_ERROR"]
+ExportStatusType = Literal["RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"]
+ExposureImpactType = Literal["Reduces", "Resolves", "Unchanged"]
+ExposureSeverityType = Literal["Informational", "Low", "Medium", "High", "Critical"]
+FeatureNameType = Literal["NETWORK_SCANNING"]
+FeatureStatusType = Literal["ENABLED", "DISABLED"]
 FindingHistoryUpdateSourceTypeType = Literal[
     "BATCH_UPDATE_FINDINGS",
     "BATCH_IMPORT_FINDINGS",
+]
+FindingsExportFormatType = Literal["CSV", "OCSF_JSON"]
+FindingsSelectableFieldType = Literal[
+    "metadata.uid",
+    "activity_name",
+    "cloud.account.name",
+    "cloud.account.uid",
+    "cloud.provider",
+    "cloud.region",
+    "compliance.assessments.category",
+    "compliance.assessments.name",
+    "compliance.control",
+    "compliance.status",
+    "compliance.standards",
+    "finding_info.desc",
+    "finding_info.src_url",
+    "finding_info.title",
+    "finding_info.types",
+    "finding_info.uid",
+    "finding_info.related_events.traits.category",
+    "finding_info.related_events.uid",
+    "finding_info.related_events.product.uid",
+    "finding_info.related_events.title",
+    "metadata.product.feature.uid",
+    "metadata.product.name",
+    "metadata.product.uid",
+    "metadata.product.vendor_name",
+    "remediation.desc",
+    "remediation.references",
+    "resources.cloud_partition",
+    "resources.name",
+    "resources.owner.account.uid",
+    "resources.owner.org.uid",
+    "resources.owner.account.name",
+    "resources.provider",
+    "resources.region",
+    "resources.type",
+    "resources.uid",
+    "severity",
+    "status",
+    "comment",
+    "vulnerabilities.fix_coverage",
+    "class_name",
+    "databucket.encryption_details.algorithm",
+    "databucket.encryption_details.key_uid",
+    "databucket.file.data_classifications.classifier_details.type",
+    "evidences.actor.user.account.uid",
+    "evidences.api.operation",
+    "evidences.api.response.error_message",
+    "evidences.api.service.name",
+    "evidences.connection_info.direction",
+    "evidences.connection_info.protocol_name",
+    "evidences.dst_endpoint.autonomous_system.name",
+    "evidences.dst_endpoint.location.city",
+    "evidences.dst_endpoint.location.country",
+    "evidences.src_endpoint.autonomous_system.name",
+    "evidences.src_endpoint.hostname",
+    "evidences.src_endpoint.location.city",
+    "evidences.src_endpoint.location.country",
+    "finding_info.analytic.name",
+    "malware.name",
+    "malware_scan_info.uid",
+    "malware.severity",
+    "resources.cloud_function.layers.uid_alt",
+    "resources.cloud_function.runtime",
+    "resources.cloud_function.user.uid",
+    "resources.device.encryption_details.key_uid",
+    "resources.device.image.uid",
+    "resources.image.architecture",
+    "resources.image.registry_uid",
+    "resources.image.repository_name",
+    "resources.image.uid",
+    "resources.subnet_info.uid",
+    "resources.vpc_uid",
+    "vulnerabilities.affected_code.file.path",
+    "vulnerabilities.affected_packages.name",
+    "vulnerabilities.cve.cvss.vendor_name",
+    "vulnerabilities.cve.cvss.version",
+    "vulnerabilities.cve.epss.score",
+    "vulnerabilities.cve.uid",
+    "vulnerabilities.related_vulnerabilities",
+    "vendor_attributes.severity",
+    "activity_id",
+    "compliance.status_id",
+    "confidence_score",
+    "severity_id",
+    "status_id",
+    "finding_info.related_events_count",
+    "evidences.api.response.code",
+    "evidences.dst_endpoint.autonomous_system.number",
+    "evidences.dst_endpoint.port",
+    "evidences.src_endpoint.autonomous_system.number",
+    "evidences.src_endpoint.port",
+    "resources.image.in_use_count",
+    "vulnerabilities.cve.cvss.base_score",
+    "vendor_attributes.severity_id",
+    "finding_info.created_time_dt",
+    "finding_info.first_seen_time_dt",
+    "finding_info.last_seen_time_dt",
+    "finding_info.modified_time_dt",
+    "resources.image.created_time_dt",
+    "resources.image.last_used_time_dt",
+    "resources.modified_time_dt",
+    "compliance.assessments.meets_criteria",
+    "vulnerabilities.is_exploit_available",
+    "vulnerabilities.is_fix_available",
+    "resources.tags",
+    "compliance.control_parameters",
+    "databucket.tags",
+    "finding_info.tags",
+    "evidences.dst_endpoint.ip",
+    "evidences.src_endpoint.ip",
 ]
 FindingsTrendsStringFieldType = Literal[
     "account_id",
@@ -134,7 +323,14 @@ FindingsTrendsStringFieldType = Literal[
     "finding_class_name",
     "finding_provider",
     "finding_activity_name",
+    "resource_cloud_providers",
+    "resource_regions",
+    "resource_owner_ids",
+    "resource_owner_organization_ids",
 ]
+FreeTrialStatusValueType = Literal["ACTIVE", "INACTIVE"]
+FreeTrialTypeType = Literal["SECURITY_HUB_V2", "SECURITY_HUB_V2_MULTI_CLOUD_AZURE"]
+GcpScopeTypeType = Literal["PROJECT", "ORGANIZATION"]
 GranularityFieldType = Literal["Daily", "Weekly", "Monthly"]
 GroupByFieldType = Literal[
     "activity_name",
@@ -147,9 +343,19 @@ GroupByFieldType = Literal[
     "finding_info.title",
     "finding_info.related_events.traits.category",
     "finding_info.types",
+    "impact",
+    "likelihood",
     "metadata.product.name",
     "metadata.product.uid",
     "resources.type",
+    "resources.cloud_partition",
+    "resources.criticality",
+    "resources.name",
+    "resources.owner.account.uid",
+    "resources.owner.org.uid",
+    "resources.owner.account.name",
+    "resources.provider",
+    "resources.region",
     "resources.uid",
     "severity",
     "status",
@@ -161,6 +367,26 @@ GroupByFieldType = Literal[
     "cloud.account.name",
     "vendor_attributes.severity",
     "metadata.product.vendor_name",
+]
+GuidanceFormatType = Literal[
+    "All",
+    "AwsCli",
+    "Cli",
+    "Python",
+    "Terraform",
+    "Cdk",
+    "CloudFormation",
+    "IaC",
+    "Template",
+]
+HealthIssueCodeType = Literal[
+    "AUTHENTICATION_FAILURE",
+    "STREAM_AUTHORIZATION_FAILURE",
+    "DISCOVERY_FAILURE",
+    "STREAM_LIMIT_EXCEEDED",
+    "STREAM_DISCONNECTED",
+    "RECORDING_FAILURE",
+    "NO_HEALTH_DATA",
 ]
 IntegrationTypeType = Literal[
     "SEND_FINDINGS_TO_SECURITY_HUB",
@@ -250,12 +476,20 @@ OcsfStringFieldType = Literal[
     "finding_info.related_events.uid",
     "finding_info.related_events.product.uid",
     "finding_info.related_events.title",
+    "impact",
+    "likelihood",
     "metadata.product.name",
     "metadata.product.uid",
     "metadata.product.vendor_name",
     "remediation.desc",
     "remediation.references",
     "resources.cloud_partition",
+    "resources.criticality",
+    "resources.name",
+    "resources.owner.account.uid",
+    "resources.owner.org.uid",
+    "resources.owner.account.name",
+    "resources.provider",
     "resources.region",
     "resources.type",
     "resources.uid",
@@ -304,13 +538,35 @@ OcsfStringFieldType = Literal[
     "vendor_attributes.severity",
 ]
 OrganizationConfigurationConfigurationTypeType = Literal["CENTRAL", "LOCAL"]
-OrganizationConfigurationStatusType = Literal["PENDING", "ENABLED", "FAILED"]
+OrganizationConfigurationStatusType = Literal[
+    "PENDING",
+    "ENABLED",
+    "FAILED",
+    "DISABLED",
+]
 ParameterValueTypeType = Literal["DEFAULT", "CUSTOM"]
-PartitionType = Literal["aws", "aws-cn", "aws-us-gov"]
+PartitionType = Literal[
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-us-iso",
+    "aws-us-iso-b",
+    "AzureCloud",
+]
 RecommendationStatusType = Literal["IN_PROGRESS", "SUCCEEDED", "FAILED"]
 RecommendationTypeType = Literal["UNUSED_PERMISSION_RECOMMENDATION"]
 RecordStateType = Literal["ACTIVE", "ARCHIVED"]
 RegionAvailabilityStatusType = Literal["AVAILABLE", "UNAVAILABLE"]
+RemediationPriorityType = Literal["Critical", "High", "Medium", "Low"]
+RemediationStatusType = Literal["New", "Updated", "Resolved"]
+RemediationStringFieldType = Literal[
+    "Resource.Type",
+    "Priority",
+    "Status",
+    "Resource.Id",
+    "Resource.ResourceOwnerAccountId",
+    "Resource.CloudProvider",
+]
 ResourceCategoryType = Literal[
     "Compute",
     "Database",
@@ -319,15 +575,41 @@ ResourceCategoryType = Literal[
     "AI/ML",
     "Identity",
     "Network",
+    "Messaging",
     "Other",
 ]
+ResourceCriticalityType = Literal["Very High", "High", "Medium", "Low", "Unknown"]
 ResourceGroupByFieldType = Literal[
     "AccountId",
+    "AccountName",
     "Region",
+    "ResourceProvider",
+    "ResourceOwnerAccountId",
+    "ResourceOwnerOrgId",
+    "ResourceCloudPartition",
+    "ResourceRegion",
     "ResourceCategory",
     "ResourceType",
     "ResourceName",
     "FindingsSummary.FindingType",
+    "ResourceSubCategory",
+    "DiscoveryType",
+    "ResourceInfo.AIDetails.HostResourceType",
+    "ResourceInfo.AIDetails.CanonicalId",
+    "ResourceCriticality",
+]
+ResourceSubCategoryType = Literal[
+    "Model",
+    "ModelServing",
+    "Agent",
+    "AgentFramework",
+    "AgentToolsAndIdentity",
+    "SafetyAndGuardrail",
+    "KnowledgeAndData",
+    "OrchestrationAndPipeline",
+    "ExternalEndpoint",
+    "Development",
+    "Other",
 ]
 ResourcesDateFieldType = Literal["ResourceDetailCaptureTime", "ResourceCreationTime"]
 ResourcesMapFieldType = Literal["ResourceTags"]
@@ -341,36 +623,92 @@ ResourcesNumberFieldType = Literal[
     "FindingsSummary.Severities.Low",
     "FindingsSummary.Severities.Informational",
     "FindingsSummary.Severities.Unknown",
+    "ResourceInfo.AIDetails.SelfHostedAIModelResourceCount",
+    "ResourceInfo.AIDetails.SelfHostedAIAgentResourceCount",
+    "ResourceInfo.AIDetails.SelfHostedAIModelServingResourceCount",
+    "ResourceInfo.AIDetails.SelfHostedAIExternalEndpointResourceCount",
+    "ResourceInfo.AIDetails.SelfHostedAIDevelopmentResourceCount",
+    "ResourceInfo.AIDetails.SelfHostedAIAgentFrameworkResourceCount",
+    "ResourceInfo.AIDetails.SelfHostedAIAgentToolsAndIdentityResourceCount",
+    "ResourceInfo.AIDetails.SelfHostedTotalAIResourceCount",
 ]
 ResourcesStringFieldType = Literal[
     "ResourceGuid",
     "ResourceId",
     "AccountId",
+    "AccountName",
     "Region",
+    "ResourceProvider",
+    "ResourceOwnerAccountId",
+    "ResourceOwnerOrgId",
+    "ResourceCloudPartition",
+    "ResourceRegion",
     "ResourceCategory",
     "ResourceType",
     "ResourceName",
     "FindingsSummary.FindingType",
     "FindingsSummary.ProductName",
+    "ResourceSubCategory",
+    "DiscoveryType",
+    "ResourceInfo.AIDetails.HostResourceGuid",
+    "ResourceInfo.AIDetails.HostResourceType",
+    "ResourceInfo.AIDetails.CanonicalId",
+    "ResourceCriticality",
 ]
 ResourcesTrendsStringFieldType = Literal[
     "account_id",
     "region",
     "resource_type",
     "resource_category",
+    "resource_cloud_provider",
+    "resource_region",
+    "resource_owner_id",
+    "resource_owner_organization_id",
 ]
 RuleStatusType = Literal["ENABLED", "DISABLED"]
 RuleStatusV2Type = Literal["ENABLED", "DISABLED"]
+ScopeTypeType = Literal["TENANT", "SUBSCRIPTION"]
 SecurityControlPropertyType = Literal["Parameters"]
+SecurityControlsProviderType = Literal["AWS", "Azure", "GCP"]
 SecurityHubFeatureType = Literal["SecurityHub", "SecurityHubV2"]
 SeverityLabelType = Literal["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
 SeverityRatingType = Literal["LOW", "MEDIUM", "HIGH", "CRITICAL"]
+SoftwareGroupByFieldType = Literal[
+    "AccountId",
+    "PackageName",
+    "PackageVersion",
+    "PackageType",
+    "Region",
+    "ResourceRegion",
+    "ResourceType",
+    "ResourceId",
+    "ResourceProvider",
+    "ResourceOwnerAccountId",
+    "ResourceOwnerOrgId",
+    "ResourceCloudPartition",
+]
+SoftwareStringFieldType = Literal[
+    "AccountId",
+    "PackageName",
+    "PackageVersion",
+    "PackageType",
+    "Region",
+    "ResourceRegion",
+    "ResourceType",
+    "ResourceId",
+    "ResourceProvider",
+    "ResourceOwnerAccountId",
+    "ResourceOwnerOrgId",
+    "ResourceCloudPartition",
+]
 SortOrderType = Literal["asc", "desc"]
 StandardsControlsUpdatableType = Literal["READY_FOR_UPDATES", "NOT_READY_FOR_UPDATES"]
+StandardsProviderType = Literal["AWS", "Azure", "GCP"]
 StandardsStatusType = Literal["PENDING", "READY", "FAILED", "DELETING", "INCOMPLETE"]
 StatusReasonCodeType = Literal[
     "NO_AVAILABLE_CONFIGURATION_RECORDER",
     "MAXIMUM_NUMBER_OF_CONFIG_RULES_EXCEEDED",
+    "NO_AVAILABLE_MULTICLOUD_CONNECTOR",
     "INTERNAL_ERROR",
 ]
 StringFilterComparisonType = Literal[

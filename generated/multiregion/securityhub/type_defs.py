@@ -15,6 +15,7 @@ from typing_extensions import NotRequired, ReadOnly, TypedDict
 
 from multiregion.type_defs import (
     DocumentOutputValue as DocumentOutputValue,
+    DocumentValue as DocumentValue,
     EmptyResponseMetadataTypeDef as EmptyResponseMetadataTypeDef,
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
@@ -31,6 +32,7 @@ from .literals import (
     AwsIamAccessKeyStatusType,
     AwsS3BucketNotificationConfigurationS3KeyFilterRuleNameType,
     BatchUpdateFindingsV2UnprocessedFindingErrorCodeType,
+    CloudProviderNameType,
     ComplianceStatusType,
     ConfigurationPolicyAssociationStatusType,
     ConnectionDirectionType,
@@ -39,12 +41,32 @@ from .literals import (
     ConnectorStatusType,
     ControlFindingGeneratorType,
     ControlStatusType,
+    CriticalitySourceTypeType,
+    CspmConnectorProviderNameType,
+    CspmConnectorStatusType,
+    CspmEnablementStatusType,
     DateRangeComparisonType,
     DateRangeUnitType,
+    DiscoveryTypeType,
+    EnablementStatusType,
+    ExportDataTypeType,
+    ExportFailureCodeType,
+    ExportStatusType,
+    ExposureImpactType,
+    ExposureSeverityType,
+    FeatureNameType,
+    FeatureStatusType,
     FindingHistoryUpdateSourceTypeType,
+    FindingsExportFormatType,
+    FindingsSelectableFieldType,
     FindingsTrendsStringFieldType,
+    FreeTrialStatusValueType,
+    FreeTrialTypeType,
+    GcpScopeTypeType,
     GranularityFieldType,
     GroupByFieldType,
+    GuidanceFormatType,
+    HealthIssueCodeType,
     IntegrationTypeType,
     IntegrationV2TypeType,
     MalwareStateType,
@@ -65,8 +87,13 @@ from .literals import (
     RecommendationTypeType,
     RecordStateType,
     RegionAvailabilityStatusType,
+    RemediationPriorityType,
+    RemediationStatusType,
+    RemediationStringFieldType,
     ResourceCategoryType,
+    ResourceCriticalityType,
     ResourceGroupByFieldType,
+    ResourceSubCategoryType,
     ResourcesDateFieldType,
     ResourcesMapFieldType,
     ResourcesNumberFieldType,
@@ -74,12 +101,17 @@ from .literals import (
     ResourcesTrendsStringFieldType,
     RuleStatusType,
     RuleStatusV2Type,
+    ScopeTypeType,
     SecurityControlPropertyType,
+    SecurityControlsProviderType,
     SecurityHubFeatureType,
     SeverityLabelType,
     SeverityRatingType,
+    SoftwareGroupByFieldType,
+    SoftwareStringFieldType,
     SortOrderType,
     StandardsControlsUpdatableType,
+    StandardsProviderType,
     StandardsStatusType,
     StatusReasonCodeType,
     StringFilterComparisonType,
@@ -98,11 +130,13 @@ from .literals import (
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AIDetailsTypeDef",
         "AcceptAdministratorInvitationRequestTypeDef",
         "AcceptAdministratorInvitationResponseTypeDef",
         "AcceptInvitationRequestTypeDef",
         "AcceptInvitationResponseTypeDef",
         "AccountDetailsTypeDef",
+        "AccountFreeTrialStatusTypeDef",
         "ActionLocalIpDetailsTypeDef",
         "ActionLocalPortDetailsTypeDef",
         "ActionOutputTypeDef",
@@ -132,6 +166,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AutomationRulesFindingFiltersTypeDef",
         "AutomationRulesMetadataTypeDef",
         "AutomationRulesMetadataV2TypeDef",
+        "AutomationRulesResourceFieldsUpdateV2TypeDef",
         "AvailabilityZoneTypeDef",
         "AwsAmazonMqBrokerDetailsOutputTypeDef",
         "AwsAmazonMqBrokerDetailsTypeDef",
@@ -800,6 +835,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AwsWafv2WebAclDetailsOutputTypeDef",
         "AwsWafv2WebAclDetailsTypeDef",
         "AwsXrayEncryptionConfigDetailsTypeDef",
+        "AzureDetailTypeDef",
+        "AzureProviderConfigurationTypeDef",
+        "AzureScopeConfigurationOutputTypeDef",
+        "AzureScopeConfigurationTypeDef",
+        "AzureUpdateConfigurationTypeDef",
         "BatchDeleteAutomationRulesRequestTypeDef",
         "BatchDeleteAutomationRulesResponseTypeDef",
         "BatchDisableStandardsRequestTypeDef",
@@ -829,6 +869,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BatchUpdateStandardsControlAssociationsResponseTypeDef",
         "BooleanConfigurationOptionsTypeDef",
         "BooleanFilterTypeDef",
+        "CancelExportJobV2RequestTypeDef",
+        "CancelExportJobV2ResponseTypeDef",
         "CellTypeDef",
         "CidrBlockAssociationTypeDef",
         "CityTypeDef",
@@ -860,6 +902,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateAutomationRuleV2ResponseTypeDef",
         "CreateConfigurationPolicyRequestTypeDef",
         "CreateConfigurationPolicyResponseTypeDef",
+        "CreateConnectorRequestTypeDef",
+        "CreateConnectorResponseTypeDef",
         "CreateConnectorV2RequestTypeDef",
         "CreateConnectorV2ResponseTypeDef",
         "CreateFindingAggregatorRequestTypeDef",
@@ -872,6 +916,13 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateTicketV2ResponseTypeDef",
         "CriteriaOutputTypeDef",
         "CriteriaTypeDef",
+        "CriticalitySourceTypeDef",
+        "CspmConnectorSummaryTypeDef",
+        "CspmHealthCheckTypeDef",
+        "CspmProviderConfigurationTypeDef",
+        "CspmProviderDetailTypeDef",
+        "CspmProviderSummaryTypeDef",
+        "CspmProviderUpdateConfigurationTypeDef",
         "CustomDataIdentifiersDetectionsOutputTypeDef",
         "CustomDataIdentifiersDetectionsTypeDef",
         "CustomDataIdentifiersResultOutputTypeDef",
@@ -892,6 +943,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteAutomationRuleV2ResponseTypeDef",
         "DeleteConfigurationPolicyRequestTypeDef",
         "DeleteConfigurationPolicyResponseTypeDef",
+        "DeleteConnectorRequestTypeDef",
+        "DeleteConnectorResponseTypeDef",
         "DeleteConnectorV2RequestTypeDef",
         "DeleteConnectorV2ResponseTypeDef",
         "DeleteFindingAggregatorRequestTypeDef",
@@ -922,6 +975,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DisableImportFindingsForProductResponseTypeDef",
         "DisableOrganizationAdminAccountRequestTypeDef",
         "DisableOrganizationAdminAccountResponseTypeDef",
+        "DisableSecurityHubFeatureV2RequestTypeDef",
+        "DisableSecurityHubFeatureV2ResponseTypeDef",
         "DisableSecurityHubResponseTypeDef",
         "DisableSecurityHubV2ResponseTypeDef",
         "DisassociateFromAdministratorAccountResponseTypeDef",
@@ -930,19 +985,31 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DisassociateMembersResponseTypeDef",
         "DnsRequestActionTypeDef",
         "DocumentOutputValue",
+        "DocumentValue",
         "DoubleConfigurationOptionsTypeDef",
         "EmptyResponseMetadataTypeDef",
         "EnableImportFindingsForProductRequestTypeDef",
         "EnableImportFindingsForProductResponseTypeDef",
         "EnableOrganizationAdminAccountRequestTypeDef",
         "EnableOrganizationAdminAccountResponseTypeDef",
+        "EnableSecurityHubFeatureV2RequestTypeDef",
+        "EnableSecurityHubFeatureV2ResponseTypeDef",
         "EnableSecurityHubRequestTypeDef",
         "EnableSecurityHubResponseTypeDef",
         "EnableSecurityHubV2RequestTypeDef",
         "EnableSecurityHubV2ResponseTypeDef",
         "EnumConfigurationOptionsTypeDef",
         "EnumListConfigurationOptionsTypeDef",
+        "ExportDestinationTypeDef",
+        "ExportOutputOutputTypeDef",
+        "ExportOutputSummaryTypeDef",
+        "ExportOutputTypeDef",
+        "ExportScopesOutputTypeDef",
+        "ExportScopesTypeDef",
+        "ExportSummaryTypeDef",
+        "ExposureFindingTypeDef",
         "ExternalIntegrationConfigurationTypeDef",
+        "FeatureDetailTypeDef",
         "FilePathsTypeDef",
         "FindingAggregatorTypeDef",
         "FindingHistoryRecordTypeDef",
@@ -952,6 +1019,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FindingProviderFieldsTypeDef",
         "FindingProviderSeverityTypeDef",
         "FindingScopesTypeDef",
+        "FindingsOutputOutputTypeDef",
+        "FindingsOutputSummaryTypeDef",
+        "FindingsOutputTypeDef",
         "FindingsTrendsCompositeFilterTypeDef",
         "FindingsTrendsFiltersTypeDef",
         "FindingsTrendsStringFilterTypeDef",
@@ -961,6 +1031,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "FirewallPolicyStatelessCustomActionsDetailsOutputTypeDef",
         "FirewallPolicyStatelessCustomActionsDetailsTypeDef",
         "FirewallPolicyStatelessRuleGroupReferencesDetailsTypeDef",
+        "FreeTrialStatusTypeDef",
+        "GcpDetailTypeDef",
+        "GcpProviderConfigurationTypeDef",
+        "GcpScopeConfigurationOutputTypeDef",
+        "GcpScopeConfigurationTypeDef",
+        "GcpUpdateConfigurationTypeDef",
         "GenerateRecommendedPolicyV2RequestTypeDef",
         "GenerateRecommendedPolicyV2ResponseTypeDef",
         "GeneratorDetailsOutputTypeDef",
@@ -975,10 +1051,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetConfigurationPolicyAssociationResponseTypeDef",
         "GetConfigurationPolicyRequestTypeDef",
         "GetConfigurationPolicyResponseTypeDef",
+        "GetConnectorRequestTypeDef",
+        "GetConnectorResponseTypeDef",
         "GetConnectorV2RequestTypeDef",
         "GetConnectorV2ResponseTypeDef",
         "GetEnabledStandardsRequestTypeDef",
         "GetEnabledStandardsResponseTypeDef",
+        "GetExportJobV2RequestTypeDef",
+        "GetExportJobV2ResponseTypeDef",
         "GetFindingAggregatorRequestTypeDef",
         "GetFindingAggregatorResponseTypeDef",
         "GetFindingHistoryRequestTypeDef",
@@ -1001,6 +1081,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetMembersResponseTypeDef",
         "GetRecommendedPolicyV2RequestTypeDef",
         "GetRecommendedPolicyV2ResponseTypeDef",
+        "GetRemediationsV2RequestTypeDef",
+        "GetRemediationsV2ResponseTypeDef",
         "GetResourcesStatisticsV2RequestTypeDef",
         "GetResourcesStatisticsV2ResponseTypeDef",
         "GetResourcesTrendsV2RequestTypeDef",
@@ -1009,10 +1091,17 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetResourcesV2ResponseTypeDef",
         "GetSecurityControlDefinitionRequestTypeDef",
         "GetSecurityControlDefinitionResponseTypeDef",
+        "GetSoftwareResourcesV2RequestTypeDef",
+        "GetSoftwareResourcesV2ResponseTypeDef",
+        "GetSoftwareStatisticsV2RequestTypeDef",
+        "GetSoftwareStatisticsV2ResponseTypeDef",
+        "GetSoftwareV2RequestTypeDef",
+        "GetSoftwareV2ResponseTypeDef",
         "GroupByResultTypeDef",
         "GroupByRuleTypeDef",
         "GroupByValueTypeDef",
         "HealthCheckTypeDef",
+        "HealthIssueTypeDef",
         "IcmpTypeCodeTypeDef",
         "ImportFindingsErrorTypeDef",
         "IndicatorOutputTypeDef",
@@ -1031,6 +1120,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "JiraCloudDetailTypeDef",
         "JiraCloudProviderConfigurationTypeDef",
         "JiraCloudUpdateConfigurationTypeDef",
+        "KbArticleTypeDef",
         "KeywordFilterTypeDef",
         "ListAggregatorsV2RequestTypeDef",
         "ListAggregatorsV2ResponseTypeDef",
@@ -1042,12 +1132,20 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListConfigurationPoliciesResponseTypeDef",
         "ListConfigurationPolicyAssociationsRequestTypeDef",
         "ListConfigurationPolicyAssociationsResponseTypeDef",
+        "ListConnectorsRequestTypeDef",
+        "ListConnectorsResponseTypeDef",
         "ListConnectorsV2RequestTypeDef",
         "ListConnectorsV2ResponseTypeDef",
         "ListEnabledProductsForImportRequestTypeDef",
         "ListEnabledProductsForImportResponseTypeDef",
+        "ListExportJobsV2RequestTypeDef",
+        "ListExportJobsV2ResponseTypeDef",
+        "ListExposuresByRemediationV2RequestTypeDef",
+        "ListExposuresByRemediationV2ResponseTypeDef",
         "ListFindingAggregatorsRequestTypeDef",
         "ListFindingAggregatorsResponseTypeDef",
+        "ListFreeTrialStatusesV2RequestTypeDef",
+        "ListFreeTrialStatusesV2ResponseTypeDef",
         "ListInvitationsRequestTypeDef",
         "ListInvitationsResponseTypeDef",
         "ListMembersRequestTypeDef",
@@ -1121,20 +1219,42 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RegisterConnectorV2RequestTypeDef",
         "RegisterConnectorV2ResponseTypeDef",
         "RelatedFindingTypeDef",
+        "RemediationCompositeFilterTypeDef",
+        "RemediationFiltersTypeDef",
+        "RemediationGuidanceContextTypeDef",
+        "RemediationGuidanceExamplesTypeDef",
+        "RemediationGuidanceMetadataTypeDef",
+        "RemediationGuidanceSpecificationTypeDef",
+        "RemediationGuidanceTypeDef",
+        "RemediationOutcomeTypeDef",
+        "RemediationParameterTypeDef",
+        "RemediationResourceTypeDef",
+        "RemediationStepTypeDef",
+        "RemediationStringFilterConditionTypeDef",
+        "RemediationStringFilterTypeDef",
+        "RemediationSummaryDetailTypeDef",
+        "RemediationTraitTypeDef",
         "RemediationTypeDef",
+        "RemediationV2ItemTypeDef",
         "ResourceDetailsOutputTypeDef",
         "ResourceDetailsTypeDef",
         "ResourceFindingsSummaryTypeDef",
         "ResourceGroupByRuleTypeDef",
+        "ResourceInfoTypeDef",
         "ResourceOutputTypeDef",
+        "ResourceOwnerAccountTypeDef",
+        "ResourceOwnerOrgTypeDef",
+        "ResourceOwnerTypeDef",
         "ResourceResultTypeDef",
         "ResourceScopesTypeDef",
         "ResourceSeverityBreakdownTypeDef",
         "ResourceTagTypeDef",
         "ResourceTypeDef",
+        "ResourcesCompositeFilterOutputTypeDef",
         "ResourcesCompositeFilterTypeDef",
         "ResourcesCountTypeDef",
         "ResourcesDateFilterTypeDef",
+        "ResourcesFiltersOutputTypeDef",
         "ResourcesFiltersTypeDef",
         "ResourcesMapFilterTypeDef",
         "ResourcesNumberFilterTypeDef",
@@ -1180,6 +1300,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RuleGroupVariablesPortSetsDetailsOutputTypeDef",
         "RuleGroupVariablesPortSetsDetailsTypeDef",
         "RuleGroupVariablesTypeDef",
+        "S3ExportDestinationTypeDef",
         "SecurityControlCustomParameterOutputTypeDef",
         "SecurityControlCustomParameterTypeDef",
         "SecurityControlDefinitionTypeDef",
@@ -1204,7 +1325,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SeverityUpdateTypeDef",
         "SignalOutputTypeDef",
         "SignalTypeDef",
+        "SoftwareCompositeFilterTypeDef",
+        "SoftwareFiltersTypeDef",
+        "SoftwareGroupByRuleTypeDef",
         "SoftwarePackageTypeDef",
+        "SoftwareResourceResultTypeDef",
+        "SoftwareResultTypeDef",
+        "SoftwareScopesTypeDef",
+        "SoftwareStringFilterTypeDef",
         "SortCriterionTypeDef",
         "StandardTypeDef",
         "StandardsControlAssociationDetailTypeDef",
@@ -1220,6 +1348,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "StartConfigurationPolicyAssociationResponseTypeDef",
         "StartConfigurationPolicyDisassociationRequestTypeDef",
         "StartConfigurationPolicyDisassociationResponseTypeDef",
+        "StartExportJobV2RequestTypeDef",
+        "StartExportJobV2ResponseTypeDef",
         "StatelessCustomActionDefinitionOutputTypeDef",
         "StatelessCustomActionDefinitionTypeDef",
         "StatelessCustomPublishMetricActionDimensionTypeDef",
@@ -1254,6 +1384,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateAutomationRulesRequestItemTypeDef",
         "UpdateConfigurationPolicyRequestTypeDef",
         "UpdateConfigurationPolicyResponseTypeDef",
+        "UpdateConnectorRequestTypeDef",
+        "UpdateConnectorResponseTypeDef",
         "UpdateConnectorV2RequestTypeDef",
         "UpdateConnectorV2ResponseTypeDef",
         "UpdateFindingAggregatorRequestTypeDef",
@@ -1288,6 +1420,20 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     ]
 
 
+class AIDetailsTypeDef(TypedDict):
+    HostResourceGuid: NotRequired[str]
+    HostResourceType: NotRequired[str]
+    CanonicalId: NotRequired[str]
+    SelfHostedAIModelResourceCount: NotRequired[int]
+    SelfHostedAIAgentResourceCount: NotRequired[int]
+    SelfHostedAIModelServingResourceCount: NotRequired[int]
+    SelfHostedAIExternalEndpointResourceCount: NotRequired[int]
+    SelfHostedAIDevelopmentResourceCount: NotRequired[int]
+    SelfHostedAIAgentFrameworkResourceCount: NotRequired[int]
+    SelfHostedAIAgentToolsAndIdentityResourceCount: NotRequired[int]
+    SelfHostedTotalAIResourceCount: NotRequired[int]
+
+
 class AcceptAdministratorInvitationRequestTypeDef(TypedDict):
     AdministratorId: str
     InvitationId: str
@@ -1309,6 +1455,19 @@ class AcceptInvitationResponseTypeDef(TypedDict):
 class AccountDetailsTypeDef(TypedDict):
     AccountId: str
     Email: NotRequired[str]
+
+
+class FreeTrialStatusTypeDef(TypedDict):
+    FeatureType: FreeTrialTypeType
+    Status: FreeTrialStatusValueType
+    StartedAt: datetime
+    ExpiresAt: datetime
+
+
+class AccountFreeTrialStatusTypeDef(TypedDict):
+    AccountId: str
+    EvaluatedAt: datetime
+    FreeTrialStatuses: list[FreeTrialStatusTypeDef]
 
 
 class ActionLocalIpDetailsTypeDef(TypedDict):
@@ -1563,6 +1722,10 @@ class AutomationRulesFindingFieldsUpdateV2TypeDef(TypedDict):
     StatusId: NotRequired[int]
 
 
+class AutomationRulesResourceFieldsUpdateV2TypeDef(TypedDict):
+    Criticality: ResourceCriticalityType
+
+
 class ExternalIntegrationConfigurationTypeDef(TypedDict):
     ConnectorArn: NotRequired[str]
 
@@ -1573,6 +1736,7 @@ class AutomationRulesActionV2TypeDef(TypedDict):
     ExternalIntegrationConfiguration: NotRequired[
         ExternalIntegrationConfigurationTypeDef
     ]
+    ResourceFieldsUpdate: NotRequired[AutomationRulesResourceFieldsUpdateV2TypeDef]
 
 
 class DateRangeTypeDef(TypedDict):
@@ -1645,6 +1809,9 @@ class AutomationRulesFindingFiltersOutputTypeDef(TypedDict):
     ResourceApplicationArn: NotRequired[list[StringFilterTypeDef]]
     ResourceApplicationName: NotRequired[list[StringFilterTypeDef]]
     AwsAccountName: NotRequired[list[StringFilterTypeDef]]
+    ResourceProvider: NotRequired[list[StringFilterTypeDef]]
+    ResourceOwnerAccountId: NotRequired[list[StringFilterTypeDef]]
+    ResourceOwnerOrgId: NotRequired[list[StringFilterTypeDef]]
 
 
 class AutomationRulesConfigTypeDef(TypedDict):
@@ -1702,6 +1869,9 @@ class AutomationRulesFindingFiltersTypeDef(TypedDict):
     ResourceApplicationArn: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
     ResourceApplicationName: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
     AwsAccountName: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    ResourceProvider: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    ResourceOwnerAccountId: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    ResourceOwnerOrgId: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
 
 
 class AutomationRulesMetadataTypeDef(TypedDict):
@@ -8296,6 +8466,9 @@ class AwsSecurityFindingFiltersOutputTypeDef(TypedDict):
     AwsAccountName: NotRequired[list[StringFilterTypeDef]]
     ResourceApplicationName: NotRequired[list[StringFilterTypeDef]]
     ResourceApplicationArn: NotRequired[list[StringFilterTypeDef]]
+    ResourceOwnerAccountId: NotRequired[list[StringFilterTypeDef]]
+    ResourceOwnerOrgId: NotRequired[list[StringFilterTypeDef]]
+    ResourceProvider: NotRequired[list[StringFilterTypeDef]]
 
 
 class AwsSecurityFindingFiltersTypeDef(TypedDict):
@@ -8435,6 +8608,9 @@ class AwsSecurityFindingFiltersTypeDef(TypedDict):
     AwsAccountName: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
     ResourceApplicationName: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
     ResourceApplicationArn: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    ResourceOwnerAccountId: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    ResourceOwnerOrgId: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
+    ResourceProvider: NotRequired[ReadOnly[Sequence[StringFilterTypeDef]]]
 
 
 class AwsSecurityFindingIdentifierTypeDef(TypedDict):
@@ -9198,6 +9374,21 @@ class ResourceDetailsOutputTypeDef(TypedDict):
     AwsS3AccessPoint: NotRequired[AwsS3AccessPointDetailsTypeDef]
     AwsEc2ClientVpnEndpoint: NotRequired[AwsEc2ClientVpnEndpointDetailsOutputTypeDef]
     CodeRepository: NotRequired[CodeRepositoryDetailsTypeDef]
+    AzureResource: NotRequired[DocumentOutputValue]
+    GcpResource: NotRequired[DocumentOutputValue]
+
+
+class ResourceOwnerAccountTypeDef(TypedDict):
+    Id: NotRequired[str]
+
+
+class ResourceOwnerOrgTypeDef(TypedDict):
+    Id: NotRequired[str]
+
+
+class ResourceOwnerTypeDef(TypedDict):
+    Account: NotRequired[ResourceOwnerAccountTypeDef]
+    Org: NotRequired[ResourceOwnerOrgTypeDef]
 
 
 class ResourceOutputTypeDef(TypedDict):
@@ -9205,6 +9396,8 @@ class ResourceOutputTypeDef(TypedDict):
     Id: str
     Partition: NotRequired[PartitionType]
     Region: NotRequired[str]
+    Provider: NotRequired[CloudProviderNameType]
+    Owner: NotRequired[ResourceOwnerTypeDef]
     ResourceRole: NotRequired[str]
     Tags: NotRequired[dict[str, str]]
     DataClassification: NotRequired[DataClassificationDetailsOutputTypeDef]
@@ -9833,6 +10026,8 @@ class ResourceDetailsTypeDef(TypedDict):
         ReadOnly[AwsEc2ClientVpnEndpointDetailsTypeDef]
     ]
     CodeRepository: NotRequired[CodeRepositoryDetailsTypeDef]
+    AzureResource: NotRequired[ReadOnly[DocumentValue]]
+    GcpResource: NotRequired[ReadOnly[DocumentValue]]
 
 
 class ResourceTypeDef(TypedDict):
@@ -9840,6 +10035,8 @@ class ResourceTypeDef(TypedDict):
     Id: str
     Partition: NotRequired[PartitionType]
     Region: NotRequired[str]
+    Provider: NotRequired[CloudProviderNameType]
+    Owner: NotRequired[ResourceOwnerTypeDef]
     ResourceRole: NotRequired[str]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
     DataClassification: NotRequired[ReadOnly[DataClassificationDetailsTypeDef]]
@@ -9933,6 +10130,33 @@ class AwsSecurityFindingTypeDef(TypedDict):
     Detection: NotRequired[ReadOnly[DetectionTypeDef]]
 
 
+class AzureScopeConfigurationOutputTypeDef(TypedDict):
+    ScopeType: ScopeTypeType
+    ScopeValues: NotRequired[list[str]]
+
+
+class AzureDetailTypeDef(TypedDict):
+    AWSConfigConnectorArn: str
+    ScopeConfiguration: AzureScopeConfigurationOutputTypeDef
+    AzureRegions: list[str]
+
+
+class AzureScopeConfigurationTypeDef(TypedDict):
+    ScopeType: ScopeTypeType
+    ScopeValues: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class AzureProviderConfigurationTypeDef(TypedDict):
+    AWSConfigConnectorArn: str
+    ScopeConfiguration: ReadOnly[AzureScopeConfigurationTypeDef]
+    AzureRegions: ReadOnly[Sequence[str]]
+
+
+class AzureUpdateConfigurationTypeDef(TypedDict):
+    ScopeConfiguration: ReadOnly[AzureScopeConfigurationTypeDef]
+    AzureRegions: ReadOnly[Sequence[str]]
+
+
 class BatchDeleteAutomationRulesRequestTypeDef(TypedDict):
     AutomationRulesArns: ReadOnly[Sequence[str]]
 
@@ -9964,6 +10188,7 @@ class StandardsSubscriptionTypeDef(TypedDict):
     StandardsStatus: StandardsStatusType
     StandardsControlsUpdatable: NotRequired[StandardsControlsUpdatableType]
     StandardsStatusReason: NotRequired[StandardsStatusReasonTypeDef]
+    Provider: NotRequired[StandardsProviderType]
 
 
 class BatchDisableStandardsResponseTypeDef(TypedDict):
@@ -10072,6 +10297,7 @@ class SecurityControlTypeDef(TypedDict):
     UpdateStatus: NotRequired[UpdateStatusType]
     Parameters: NotRequired[dict[str, ParameterConfigurationOutputTypeDef]]
     LastUpdateReason: NotRequired[str]
+    Provider: NotRequired[SecurityControlsProviderType]
 
 
 class UnprocessedSecurityControlTypeDef(TypedDict):
@@ -10251,6 +10477,16 @@ class BooleanConfigurationOptionsTypeDef(TypedDict):
     DefaultValue: NotRequired[bool]
 
 
+class CancelExportJobV2RequestTypeDef(TypedDict):
+    ExportJobId: str
+
+
+class CancelExportJobV2ResponseTypeDef(TypedDict):
+    ExportJobId: str
+    Status: ExportStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class OcsfBooleanFilterTypeDef(TypedDict):
     FieldName: NotRequired[OcsfBooleanFieldType]
     Filter: NotRequired[BooleanFilterTypeDef]
@@ -10366,9 +10602,42 @@ class ConfigurationPolicySummaryTypeDef(TypedDict):
     ServiceEnabled: NotRequired[bool]
 
 
+class GcpScopeConfigurationOutputTypeDef(TypedDict):
+    ScopeType: GcpScopeTypeType
+    ScopeValues: NotRequired[list[str]]
+
+
+class GcpDetailTypeDef(TypedDict):
+    AWSConfigConnectorArn: str
+    ScopeConfiguration: GcpScopeConfigurationOutputTypeDef
+    GCPRegions: list[str]
+
+
+class JiraCloudDetailTypeDef(TypedDict):
+    CloudId: NotRequired[str]
+    ProjectKey: NotRequired[str]
+    Domain: NotRequired[str]
+    AuthUrl: NotRequired[str]
+    AuthStatus: NotRequired[ConnectorAuthStatusType]
+
+
+class ServiceNowDetailTypeDef(TypedDict):
+    InstanceName: NotRequired[str]
+    SecretArn: str
+    AuthStatus: ConnectorAuthStatusType
+
+
+class ProviderDetailTypeDef(TypedDict):
+    JiraCloud: NotRequired[JiraCloudDetailTypeDef]
+    ServiceNow: NotRequired[ServiceNowDetailTypeDef]
+    Azure: NotRequired[AzureDetailTypeDef]
+    GCP: NotRequired[GcpDetailTypeDef]
+
+
 class ProviderSummaryTypeDef(TypedDict):
     ProviderName: NotRequired[ConnectorProviderNameType]
     ConnectorStatus: NotRequired[ConnectorStatusType]
+    ProviderConfiguration: NotRequired[ProviderDetailTypeDef]
 
 
 class ConnectorSummaryTypeDef(TypedDict):
@@ -10378,6 +10647,8 @@ class ConnectorSummaryTypeDef(TypedDict):
     Description: NotRequired[str]
     ProviderSummary: ProviderSummaryTypeDef
     CreatedAt: datetime
+    EnablementStatus: NotRequired[EnablementStatusType]
+    EnablementStatusReason: NotRequired[str]
 
 
 class CreateActionTargetRequestTypeDef(TypedDict):
@@ -10427,8 +10698,45 @@ class OcsfFindingFiltersTypeDef(TypedDict):
     CompositeOperator: NotRequired[AllowedOperatorsType]
 
 
+class ResourcesDateFilterTypeDef(TypedDict):
+    FieldName: NotRequired[ResourcesDateFieldType]
+    Filter: NotRequired[DateFilterTypeDef]
+
+
+class ResourcesMapFilterTypeDef(TypedDict):
+    FieldName: NotRequired[ResourcesMapFieldType]
+    Filter: NotRequired[MapFilterTypeDef]
+
+
+class ResourcesNumberFilterTypeDef(TypedDict):
+    FieldName: NotRequired[ResourcesNumberFieldType]
+    Filter: NotRequired[NumberFilterTypeDef]
+
+
+class ResourcesStringFilterTypeDef(TypedDict):
+    FieldName: NotRequired[ResourcesStringFieldType]
+    Filter: NotRequired[StringFilterTypeDef]
+
+
+class ResourcesCompositeFilterTypeDef(TypedDict):
+    StringFilters: NotRequired[ReadOnly[Sequence[ResourcesStringFilterTypeDef]]]
+    DateFilters: NotRequired[ReadOnly[Sequence[ResourcesDateFilterTypeDef]]]
+    NumberFilters: NotRequired[ReadOnly[Sequence[ResourcesNumberFilterTypeDef]]]
+    MapFilters: NotRequired[ReadOnly[Sequence[ResourcesMapFilterTypeDef]]]
+    NestedCompositeFilters: NotRequired[
+        ReadOnly[Sequence[ResourcesCompositeFilterTypeDef]]
+    ]
+    Operator: NotRequired[AllowedOperatorsType]
+
+
+class ResourcesFiltersTypeDef(TypedDict):
+    CompositeFilters: NotRequired[ReadOnly[Sequence[ResourcesCompositeFilterTypeDef]]]
+    CompositeOperator: NotRequired[AllowedOperatorsType]
+
+
 class CriteriaTypeDef(TypedDict):
     OcsfFindingCriteria: NotRequired[ReadOnly[OcsfFindingFiltersTypeDef]]
+    ResourceCriteria: NotRequired[ReadOnly[ResourcesFiltersTypeDef]]
 
 
 class CreateAutomationRuleV2RequestTypeDef(TypedDict):
@@ -10532,6 +10840,38 @@ class CreateConfigurationPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GcpScopeConfigurationTypeDef(TypedDict):
+    ScopeType: GcpScopeTypeType
+    ScopeValues: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class GcpProviderConfigurationTypeDef(TypedDict):
+    AWSConfigConnectorArn: str
+    ScopeConfiguration: ReadOnly[GcpScopeConfigurationTypeDef]
+    GCPRegions: ReadOnly[Sequence[str]]
+
+
+class CspmProviderConfigurationTypeDef(TypedDict):
+    Azure: NotRequired[ReadOnly[AzureProviderConfigurationTypeDef]]
+    GCP: NotRequired[ReadOnly[GcpProviderConfigurationTypeDef]]
+
+
+class CreateConnectorRequestTypeDef(TypedDict):
+    Name: str
+    Description: NotRequired[str]
+    Provider: ReadOnly[CspmProviderConfigurationTypeDef]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    ClientToken: NotRequired[str]
+
+
+class CreateConnectorResponseTypeDef(TypedDict):
+    ConnectorArn: str
+    ConnectorId: str
+    ConnectorStatus: NotRequired[CspmConnectorStatusType]
+    EnablementStatus: NotRequired[CspmEnablementStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class JiraCloudProviderConfigurationTypeDef(TypedDict):
     ProjectKey: NotRequired[str]
 
@@ -10544,12 +10884,14 @@ class ServiceNowProviderConfigurationTypeDef(TypedDict):
 class ProviderConfigurationTypeDef(TypedDict):
     JiraCloud: NotRequired[JiraCloudProviderConfigurationTypeDef]
     ServiceNow: NotRequired[ServiceNowProviderConfigurationTypeDef]
+    Azure: NotRequired[ReadOnly[AzureProviderConfigurationTypeDef]]
+    GCP: NotRequired[ReadOnly[GcpProviderConfigurationTypeDef]]
 
 
 class CreateConnectorV2RequestTypeDef(TypedDict):
     Name: str
     Description: NotRequired[str]
-    Provider: ProviderConfigurationTypeDef
+    Provider: ReadOnly[ProviderConfigurationTypeDef]
     KmsKeyArn: NotRequired[str]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
     ClientToken: NotRequired[str]
@@ -10560,6 +10902,7 @@ class CreateConnectorV2ResponseTypeDef(TypedDict):
     ConnectorId: str
     AuthUrl: NotRequired[str]
     ConnectorStatus: NotRequired[ConnectorStatusType]
+    EnablementStatus: NotRequired[EnablementStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -10619,8 +10962,72 @@ class OcsfFindingFiltersOutputTypeDef(TypedDict):
     CompositeOperator: NotRequired[AllowedOperatorsType]
 
 
+class ResourcesCompositeFilterOutputTypeDef(TypedDict):
+    StringFilters: NotRequired[list[ResourcesStringFilterTypeDef]]
+    DateFilters: NotRequired[list[ResourcesDateFilterTypeDef]]
+    NumberFilters: NotRequired[list[ResourcesNumberFilterTypeDef]]
+    MapFilters: NotRequired[list[ResourcesMapFilterTypeDef]]
+    NestedCompositeFilters: NotRequired[list[ResourcesCompositeFilterOutputTypeDef]]
+    Operator: NotRequired[AllowedOperatorsType]
+
+
+class ResourcesFiltersOutputTypeDef(TypedDict):
+    CompositeFilters: NotRequired[list[ResourcesCompositeFilterOutputTypeDef]]
+    CompositeOperator: NotRequired[AllowedOperatorsType]
+
+
 class CriteriaOutputTypeDef(TypedDict):
     OcsfFindingCriteria: NotRequired[OcsfFindingFiltersOutputTypeDef]
+    ResourceCriteria: NotRequired[ResourcesFiltersOutputTypeDef]
+
+
+class CriticalitySourceTypeDef(TypedDict):
+    Source: CriticalitySourceTypeType
+    Reason: str
+
+
+class CspmProviderDetailTypeDef(TypedDict):
+    Azure: NotRequired[AzureDetailTypeDef]
+    GCP: NotRequired[GcpDetailTypeDef]
+
+
+class CspmProviderSummaryTypeDef(TypedDict):
+    ProviderName: NotRequired[CspmConnectorProviderNameType]
+    ConnectorStatus: NotRequired[CspmConnectorStatusType]
+    ProviderConfiguration: NotRequired[CspmProviderDetailTypeDef]
+
+
+class CspmConnectorSummaryTypeDef(TypedDict):
+    ConnectorArn: NotRequired[str]
+    ConnectorId: NotRequired[str]
+    Name: NotRequired[str]
+    Description: NotRequired[str]
+    ProviderSummary: NotRequired[CspmProviderSummaryTypeDef]
+    CreatedAt: NotRequired[datetime]
+    CreatedBy: NotRequired[str]
+    EnablementStatus: NotRequired[CspmEnablementStatusType]
+
+
+class HealthIssueTypeDef(TypedDict):
+    Code: HealthIssueCodeType
+    Message: str
+
+
+class CspmHealthCheckTypeDef(TypedDict):
+    ConnectorStatus: CspmConnectorStatusType
+    Message: NotRequired[str]
+    LastCheckedAt: datetime
+    Issues: NotRequired[list[HealthIssueTypeDef]]
+
+
+class GcpUpdateConfigurationTypeDef(TypedDict):
+    ScopeConfiguration: ReadOnly[GcpScopeConfigurationTypeDef]
+    GCPRegions: ReadOnly[Sequence[str]]
+
+
+class CspmProviderUpdateConfigurationTypeDef(TypedDict):
+    Azure: NotRequired[ReadOnly[AzureUpdateConfigurationTypeDef]]
+    GCP: NotRequired[ReadOnly[GcpUpdateConfigurationTypeDef]]
 
 
 class DeclineInvitationsRequestTypeDef(TypedDict):
@@ -10665,11 +11072,21 @@ class DeleteConfigurationPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteConnectorRequestTypeDef(TypedDict):
+    ConnectorId: str
+
+
+class DeleteConnectorResponseTypeDef(TypedDict):
+    EnablementStatus: NotRequired[CspmEnablementStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteConnectorV2RequestTypeDef(TypedDict):
     ConnectorId: str
 
 
 class DeleteConnectorV2ResponseTypeDef(TypedDict):
+    EnablementStatus: NotRequired[EnablementStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -10792,9 +11209,15 @@ class DescribeProductsV2ResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class FeatureDetailTypeDef(TypedDict):
+    FeatureStatus: NotRequired[FeatureStatusType]
+    UpdatedAt: NotRequired[datetime]
+
+
 class DescribeSecurityHubV2ResponseTypeDef(TypedDict):
     HubV2Arn: NotRequired[str]
     SubscribedAt: NotRequired[str]
+    Features: NotRequired[dict[str, FeatureDetailTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -10826,6 +11249,7 @@ class DescribeStandardsControlsResponseTypeDef(TypedDict):
 class DescribeStandardsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+    Providers: NotRequired[ReadOnly[Sequence[StandardsProviderType]]]
 
 
 class StandardsManagedByTypeDef(TypedDict):
@@ -10838,6 +11262,7 @@ class StandardTypeDef(TypedDict):
     Name: NotRequired[str]
     Description: NotRequired[str]
     EnabledByDefault: NotRequired[bool]
+    Provider: NotRequired[StandardsProviderType]
     StandardsManagedBy: NotRequired[StandardsManagedByTypeDef]
 
 
@@ -10861,6 +11286,14 @@ class DisableOrganizationAdminAccountRequestTypeDef(TypedDict):
 
 
 class DisableOrganizationAdminAccountResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DisableSecurityHubFeatureV2RequestTypeDef(TypedDict):
+    FeatureName: FeatureNameType
+
+
+class DisableSecurityHubFeatureV2ResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -10908,6 +11341,14 @@ class EnableOrganizationAdminAccountResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EnableSecurityHubFeatureV2RequestTypeDef(TypedDict):
+    FeatureName: FeatureNameType
+
+
+class EnableSecurityHubFeatureV2ResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class EnableSecurityHubRequestTypeDef(TypedDict):
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
     EnableDefaultStandards: NotRequired[bool]
@@ -10925,6 +11366,74 @@ class EnableSecurityHubV2RequestTypeDef(TypedDict):
 class EnableSecurityHubV2ResponseTypeDef(TypedDict):
     HubV2Arn: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class S3ExportDestinationTypeDef(TypedDict):
+    BucketArn: str
+    KmsKeyArn: str
+    ObjectPrefix: NotRequired[str]
+
+
+class ExportDestinationTypeDef(TypedDict):
+    S3: NotRequired[S3ExportDestinationTypeDef]
+
+
+class FindingsOutputOutputTypeDef(TypedDict):
+    Format: FindingsExportFormatType
+    Filters: NotRequired[OcsfFindingFiltersOutputTypeDef]
+    SelectedFields: NotRequired[list[FindingsSelectableFieldType]]
+
+
+class ExportOutputOutputTypeDef(TypedDict):
+    Findings: NotRequired[FindingsOutputOutputTypeDef]
+
+
+class FindingsOutputSummaryTypeDef(TypedDict):
+    Format: FindingsExportFormatType
+
+
+class ExportOutputSummaryTypeDef(TypedDict):
+    Findings: NotRequired[FindingsOutputSummaryTypeDef]
+
+
+class FindingsOutputTypeDef(TypedDict):
+    Format: FindingsExportFormatType
+    Filters: NotRequired[ReadOnly[OcsfFindingFiltersTypeDef]]
+    SelectedFields: NotRequired[ReadOnly[Sequence[FindingsSelectableFieldType]]]
+
+
+class ExportOutputTypeDef(TypedDict):
+    Findings: NotRequired[ReadOnly[FindingsOutputTypeDef]]
+
+
+class ExportScopesOutputTypeDef(TypedDict):
+    AwsOrganizations: NotRequired[list[AwsOrganizationScopeTypeDef]]
+
+
+class ExportScopesTypeDef(TypedDict):
+    AwsOrganizations: NotRequired[ReadOnly[Sequence[AwsOrganizationScopeTypeDef]]]
+
+
+class ExportSummaryTypeDef(TypedDict):
+    ExportJobId: str
+    Name: NotRequired[str]
+    Status: ExportStatusType
+    DataType: ExportDataTypeType
+    OutputConfiguration: NotRequired[ExportOutputSummaryTypeDef]
+    Scopes: NotRequired[ExportScopesOutputTypeDef]
+    Destination: ExportDestinationTypeDef
+    FailureCode: NotRequired[ExportFailureCodeType]
+    FailureMessage: NotRequired[str]
+    StartedAt: datetime
+    EndedAt: NotRequired[datetime]
+
+
+class ExposureFindingTypeDef(TypedDict):
+    MetadataUid: str
+    Title: str
+    PreviousSeverity: ExposureSeverityType
+    ProjectedSeverity: ExposureSeverityType
+    Impact: ExposureImpactType
 
 
 class FindingAggregatorTypeDef(TypedDict):
@@ -11055,6 +11564,24 @@ class GetConfigurationPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetConnectorRequestTypeDef(TypedDict):
+    ConnectorId: str
+
+
+class GetConnectorResponseTypeDef(TypedDict):
+    ConnectorArn: NotRequired[str]
+    ConnectorId: str
+    Name: str
+    Description: NotRequired[str]
+    CreatedAt: datetime
+    LastUpdatedAt: datetime
+    Health: CspmHealthCheckTypeDef
+    ProviderDetail: CspmProviderDetailTypeDef
+    CreatedBy: NotRequired[str]
+    EnablementStatus: NotRequired[CspmEnablementStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetConnectorV2RequestTypeDef(TypedDict):
     ConnectorId: str
 
@@ -11063,25 +11590,7 @@ class HealthCheckTypeDef(TypedDict):
     ConnectorStatus: ConnectorStatusType
     Message: NotRequired[str]
     LastCheckedAt: datetime
-
-
-class JiraCloudDetailTypeDef(TypedDict):
-    CloudId: NotRequired[str]
-    ProjectKey: NotRequired[str]
-    Domain: NotRequired[str]
-    AuthUrl: NotRequired[str]
-    AuthStatus: NotRequired[ConnectorAuthStatusType]
-
-
-class ServiceNowDetailTypeDef(TypedDict):
-    InstanceName: NotRequired[str]
-    SecretArn: str
-    AuthStatus: ConnectorAuthStatusType
-
-
-class ProviderDetailTypeDef(TypedDict):
-    JiraCloud: NotRequired[JiraCloudDetailTypeDef]
-    ServiceNow: NotRequired[ServiceNowDetailTypeDef]
+    Issues: NotRequired[list[HealthIssueTypeDef]]
 
 
 class GetConnectorV2ResponseTypeDef(TypedDict):
@@ -11094,6 +11603,8 @@ class GetConnectorV2ResponseTypeDef(TypedDict):
     LastUpdatedAt: datetime
     Health: HealthCheckTypeDef
     ProviderDetail: ProviderDetailTypeDef
+    EnablementStatus: NotRequired[EnablementStatusType]
+    EnablementStatusReason: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -11101,11 +11612,31 @@ class GetEnabledStandardsRequestTypeDef(TypedDict):
     StandardsSubscriptionArns: NotRequired[ReadOnly[Sequence[str]]]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+    Providers: NotRequired[ReadOnly[Sequence[StandardsProviderType]]]
 
 
 class GetEnabledStandardsResponseTypeDef(TypedDict):
     StandardsSubscriptions: NotRequired[list[StandardsSubscriptionTypeDef]]
     NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetExportJobV2RequestTypeDef(TypedDict):
+    ExportJobId: str
+
+
+class GetExportJobV2ResponseTypeDef(TypedDict):
+    ExportJobId: str
+    Name: NotRequired[str]
+    Status: ExportStatusType
+    DataType: ExportDataTypeType
+    OutputConfiguration: NotRequired[ExportOutputOutputTypeDef]
+    Scopes: NotRequired[ExportScopesOutputTypeDef]
+    Destination: ExportDestinationTypeDef
+    FailureCode: NotRequired[ExportFailureCodeType]
+    FailureMessage: NotRequired[str]
+    StartedAt: datetime
+    EndedAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -11331,40 +11862,151 @@ class GetRecommendedPolicyV2ResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
-class ResourcesDateFilterTypeDef(TypedDict):
-    FieldName: NotRequired[ResourcesDateFieldType]
-    Filter: NotRequired[DateFilterTypeDef]
+class RemediationStringFilterConditionTypeDef(TypedDict):
+    Value: str
 
 
-class ResourcesMapFilterTypeDef(TypedDict):
-    FieldName: NotRequired[ResourcesMapFieldType]
-    Filter: NotRequired[MapFilterTypeDef]
+class RemediationStringFilterTypeDef(TypedDict):
+    FieldName: RemediationStringFieldType
+    Filter: RemediationStringFilterConditionTypeDef
 
 
-class ResourcesNumberFilterTypeDef(TypedDict):
-    FieldName: NotRequired[ResourcesNumberFieldType]
-    Filter: NotRequired[NumberFilterTypeDef]
+class RemediationCompositeFilterTypeDef(TypedDict):
+    StringFilters: NotRequired[ReadOnly[Sequence[RemediationStringFilterTypeDef]]]
 
 
-class ResourcesStringFilterTypeDef(TypedDict):
-    FieldName: NotRequired[ResourcesStringFieldType]
-    Filter: NotRequired[StringFilterTypeDef]
+class RemediationFiltersTypeDef(TypedDict):
+    CompositeFilters: NotRequired[ReadOnly[Sequence[RemediationCompositeFilterTypeDef]]]
 
 
-class ResourcesCompositeFilterTypeDef(TypedDict):
-    StringFilters: NotRequired[ReadOnly[Sequence[ResourcesStringFilterTypeDef]]]
-    DateFilters: NotRequired[ReadOnly[Sequence[ResourcesDateFilterTypeDef]]]
-    NumberFilters: NotRequired[ReadOnly[Sequence[ResourcesNumberFilterTypeDef]]]
-    MapFilters: NotRequired[ReadOnly[Sequence[ResourcesMapFilterTypeDef]]]
-    NestedCompositeFilters: NotRequired[
-        ReadOnly[Sequence[ResourcesCompositeFilterTypeDef]]
-    ]
-    Operator: NotRequired[AllowedOperatorsType]
+class GetRemediationsV2RequestTypeDef(TypedDict):
+    TargetUid: NotRequired[str]
+    MetadataUid: NotRequired[str]
+    Filters: NotRequired[ReadOnly[RemediationFiltersTypeDef]]
+    ShowGuidance: NotRequired[bool]
+    GuidanceFormat: NotRequired[GuidanceFormatType]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
 
 
-class ResourcesFiltersTypeDef(TypedDict):
-    CompositeFilters: NotRequired[ReadOnly[Sequence[ResourcesCompositeFilterTypeDef]]]
-    CompositeOperator: NotRequired[AllowedOperatorsType]
+class RemediationGuidanceContextTypeDef(TypedDict):
+    ProblemStatement: NotRequired[str]
+    RiskAssessment: NotRequired[str]
+    AffectedScope: NotRequired[str]
+    Prerequisites: NotRequired[list[str]]
+
+
+class RemediationGuidanceExamplesTypeDef(TypedDict):
+    AwsCli: NotRequired[str]
+    Cli: NotRequired[str]
+    Python: NotRequired[str]
+    Terraform: NotRequired[str]
+    Cdk: NotRequired[str]
+    CloudFormation: NotRequired[str]
+    IaC: NotRequired[str]
+    Template: NotRequired[str]
+
+
+class RemediationGuidanceMetadataTypeDef(TypedDict):
+    ResourceType: str
+    ExposureType: str
+    TraitTitles: list[str]
+    Reversibility: str
+    FixEffect: str
+    RiskLevel: str
+    AutomationLevel: NotRequired[str]
+    HumanReviewRequired: NotRequired[bool]
+    GeneratedAt: NotRequired[datetime]
+    VerificationStatus: NotRequired[str]
+
+
+class RemediationParameterTypeDef(TypedDict):
+    Name: str
+    Type: str
+    Description: str
+    Required: NotRequired[bool]
+
+
+class RemediationStepTypeDef(TypedDict):
+    Phase: str
+    Description: str
+    Service: str
+    Action: str
+    Logic: NotRequired[str]
+    Inverse: NotRequired[str]
+    VerifyAfter: NotRequired[str]
+
+
+class RemediationGuidanceSpecificationTypeDef(TypedDict):
+    Parameters: NotRequired[list[RemediationParameterTypeDef]]
+    Steps: NotRequired[list[RemediationStepTypeDef]]
+    ExpectedEndState: NotRequired[str]
+    RequiredPermissions: NotRequired[list[str]]
+
+
+class RemediationGuidanceTypeDef(TypedDict):
+    TargetTypeName: str
+    Pattern: str
+    Version: str
+    Context: RemediationGuidanceContextTypeDef
+    Specification: RemediationGuidanceSpecificationTypeDef
+    Examples: RemediationGuidanceExamplesTypeDef
+    Metadata: RemediationGuidanceMetadataTypeDef
+
+
+class RemediationOutcomeTypeDef(TypedDict):
+    ResolvedFindingsCount: int
+    SeverityReductionFindingsCount: int
+    SeverityUnchangedCount: int
+
+
+class RemediationResourceTypeDef(TypedDict):
+    AccountId: str
+    Region: str
+    ResourceOwnerAccountId: NotRequired[str]
+    ResourceOwnerOrgId: NotRequired[str]
+    Type: str
+    Name: NotRequired[str]
+    Id: str
+    ResourceGuid: NotRequired[str]
+    ResourceRegion: str
+    CloudProvider: CloudProviderNameType
+
+
+class KbArticleTypeDef(TypedDict):
+    Title: str
+    Url: str
+
+
+class RemediationSummaryDetailTypeDef(TypedDict):
+    Action: str
+    Description: NotRequired[str]
+    IsImmediate: bool
+    PostRemediationSteps: NotRequired[list[str]]
+    KbArticles: NotRequired[list[KbArticleTypeDef]]
+
+
+class RemediationTraitTypeDef(TypedDict):
+    Type: str
+    Title: str
+
+
+class RemediationV2ItemTypeDef(TypedDict):
+    TargetUid: str
+    Outcome: RemediationOutcomeTypeDef
+    Priority: RemediationPriorityType
+    RemediationSummary: RemediationSummaryDetailTypeDef
+    Resource: RemediationResourceTypeDef
+    Status: RemediationStatusType
+    Trait: RemediationTraitTypeDef
+    Guidance: NotRequired[RemediationGuidanceTypeDef]
+    UpdatedAt: NotRequired[datetime]
+
+
+class GetRemediationsV2ResponseTypeDef(TypedDict):
+    Items: list[RemediationV2ItemTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class ResourceGroupByRuleTypeDef(TypedDict):
@@ -11462,6 +12104,10 @@ class ResourceFindingsSummaryTypeDef(TypedDict):
     Severities: NotRequired[ResourceSeverityBreakdownTypeDef]
 
 
+class ResourceInfoTypeDef(TypedDict):
+    AIDetails: NotRequired[AIDetailsTypeDef]
+
+
 class ResourceTagTypeDef(TypedDict):
     Key: str
     Value: str
@@ -11471,15 +12117,26 @@ class ResourceResultTypeDef(TypedDict):
     ResourceGuid: NotRequired[str]
     ResourceId: str
     AccountId: str
+    AccountName: NotRequired[str]
     Region: str
+    ResourceProvider: NotRequired[str]
+    ResourceOwnerAccountId: NotRequired[str]
+    ResourceOwnerOrgId: NotRequired[str]
+    ResourceCloudPartition: NotRequired[str]
+    ResourceRegion: NotRequired[str]
     ResourceCategory: NotRequired[ResourceCategoryType]
-    ResourceType: NotRequired[str]
+    ResourceType: str
     ResourceName: NotRequired[str]
     ResourceCreationTimeDt: NotRequired[str]
     ResourceDetailCaptureTimeDt: str
     FindingsSummary: NotRequired[list[ResourceFindingsSummaryTypeDef]]
     ResourceTags: NotRequired[list[ResourceTagTypeDef]]
     ResourceConfig: DocumentOutputValue
+    ResourceSubCategory: NotRequired[ResourceSubCategoryType]
+    DiscoveryType: NotRequired[DiscoveryTypeType]
+    ResourceInfo: NotRequired[ResourceInfoTypeDef]
+    ResourceCriticality: NotRequired[ResourceCriticalityType]
+    CriticalitySources: NotRequired[list[CriticalitySourceTypeDef]]
 
 
 class GetResourcesV2ResponseTypeDef(TypedDict):
@@ -11506,10 +12163,100 @@ class SecurityControlDefinitionTypeDef(TypedDict):
     CurrentRegionAvailability: RegionAvailabilityStatusType
     CustomizableProperties: NotRequired[list[SecurityControlPropertyType]]
     ParameterDefinitions: NotRequired[dict[str, ParameterDefinitionTypeDef]]
+    Provider: NotRequired[SecurityControlsProviderType]
 
 
 class GetSecurityControlDefinitionResponseTypeDef(TypedDict):
     SecurityControlDefinition: SecurityControlDefinitionTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SoftwareStringFilterTypeDef(TypedDict):
+    FieldName: NotRequired[SoftwareStringFieldType]
+    Filter: NotRequired[StringFilterTypeDef]
+
+
+class SoftwareCompositeFilterTypeDef(TypedDict):
+    StringFilters: NotRequired[ReadOnly[Sequence[SoftwareStringFilterTypeDef]]]
+    NestedCompositeFilters: NotRequired[
+        ReadOnly[Sequence[SoftwareCompositeFilterTypeDef]]
+    ]
+    Operator: NotRequired[AllowedOperatorsType]
+
+
+class SoftwareFiltersTypeDef(TypedDict):
+    CompositeFilters: NotRequired[ReadOnly[Sequence[SoftwareCompositeFilterTypeDef]]]
+    CompositeOperator: NotRequired[AllowedOperatorsType]
+
+
+class SoftwareScopesTypeDef(TypedDict):
+    AwsOrganizations: NotRequired[ReadOnly[Sequence[AwsOrganizationScopeTypeDef]]]
+
+
+class GetSoftwareResourcesV2RequestTypeDef(TypedDict):
+    PackageName: str
+    PackageType: str
+    PackageVersion: NotRequired[str]
+    Filters: NotRequired[ReadOnly[SoftwareFiltersTypeDef]]
+    Scopes: NotRequired[ReadOnly[SoftwareScopesTypeDef]]
+    SortCriteria: NotRequired[ReadOnly[Sequence[SortCriterionTypeDef]]]
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class SoftwareResourceResultTypeDef(TypedDict):
+    AccountId: str
+    ResourceType: str
+    Region: str
+    ResourceId: str
+    ResourceProvider: NotRequired[str]
+    ResourceOwnerOrgId: NotRequired[str]
+    ResourceOwnerAccountId: NotRequired[str]
+    ResourceCloudPartition: NotRequired[str]
+    ResourceRegion: NotRequired[str]
+
+
+class GetSoftwareResourcesV2ResponseTypeDef(TypedDict):
+    SoftwareResources: list[SoftwareResourceResultTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SoftwareGroupByRuleTypeDef(TypedDict):
+    GroupByField: SoftwareGroupByFieldType
+    Filters: NotRequired[ReadOnly[SoftwareFiltersTypeDef]]
+
+
+class GetSoftwareStatisticsV2RequestTypeDef(TypedDict):
+    GroupByRules: ReadOnly[Sequence[SoftwareGroupByRuleTypeDef]]
+    Scopes: NotRequired[ReadOnly[SoftwareScopesTypeDef]]
+    SortOrder: NotRequired[SortOrderType]
+    MaxStatisticResults: NotRequired[int]
+
+
+class GetSoftwareStatisticsV2ResponseTypeDef(TypedDict):
+    GroupByResults: list[GroupByResultTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetSoftwareV2RequestTypeDef(TypedDict):
+    Filters: NotRequired[ReadOnly[SoftwareFiltersTypeDef]]
+    Scopes: NotRequired[ReadOnly[SoftwareScopesTypeDef]]
+    SortCriteria: NotRequired[ReadOnly[Sequence[SortCriterionTypeDef]]]
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+
+
+class SoftwareResultTypeDef(TypedDict):
+    PackageName: str
+    PackageVersion: NotRequired[str]
+    PackageType: str
+    ResourceCount: int
+
+
+class GetSoftwareV2ResponseTypeDef(TypedDict):
+    Software: list[SoftwareResultTypeDef]
+    NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -11584,11 +12331,26 @@ class ListConfigurationPolicyAssociationsResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListConnectorsRequestTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    MaxResults: NotRequired[int]
+    ProviderName: NotRequired[CspmConnectorProviderNameType]
+    ConnectorStatus: NotRequired[CspmConnectorStatusType]
+    EnablementStatus: NotRequired[CspmEnablementStatusType]
+
+
+class ListConnectorsResponseTypeDef(TypedDict):
+    NextToken: NotRequired[str]
+    Connectors: list[CspmConnectorSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListConnectorsV2RequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
     ProviderName: NotRequired[ConnectorProviderNameType]
     ConnectorStatus: NotRequired[ConnectorStatusType]
+    EnablementStatus: NotRequired[EnablementStatusType]
 
 
 class ListConnectorsV2ResponseTypeDef(TypedDict):
@@ -11608,6 +12370,35 @@ class ListEnabledProductsForImportResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListExportJobsV2RequestTypeDef(TypedDict):
+    Status: NotRequired[ExportStatusType]
+    DataType: NotRequired[ExportDataTypeType]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListExportJobsV2ResponseTypeDef(TypedDict):
+    Items: list[ExportSummaryTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListExposuresByRemediationV2RequestTypeDef(TypedDict):
+    TargetUid: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListExposuresByRemediationV2ResponseTypeDef(TypedDict):
+    Items: list[ExposureFindingTypeDef]
+    TargetUid: str
+    Resource: RemediationResourceTypeDef
+    TotalCount: int
+    Trait: RemediationTraitTypeDef
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListFindingAggregatorsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
@@ -11615,6 +12406,19 @@ class ListFindingAggregatorsRequestTypeDef(TypedDict):
 
 class ListFindingAggregatorsResponseTypeDef(TypedDict):
     FindingAggregators: NotRequired[list[FindingAggregatorTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListFreeTrialStatusesV2RequestTypeDef(TypedDict):
+    AccountIds: NotRequired[ReadOnly[Sequence[str]]]
+    Statuses: NotRequired[ReadOnly[Sequence[FreeTrialStatusValueType]]]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ListFreeTrialStatusesV2ResponseTypeDef(TypedDict):
+    AccountFreeTrialStatuses: list[AccountFreeTrialStatusTypeDef]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -11659,6 +12463,7 @@ class ListSecurityControlDefinitionsRequestTypeDef(TypedDict):
     StandardsArn: NotRequired[str]
     NextToken: NotRequired[str]
     MaxResults: NotRequired[int]
+    Providers: NotRequired[ReadOnly[Sequence[SecurityControlsProviderType]]]
 
 
 class ListSecurityControlDefinitionsResponseTypeDef(TypedDict):
@@ -11709,6 +12514,8 @@ class ServiceNowUpdateConfigurationTypeDef(TypedDict):
 class ProviderUpdateConfigurationTypeDef(TypedDict):
     JiraCloud: NotRequired[JiraCloudUpdateConfigurationTypeDef]
     ServiceNow: NotRequired[ServiceNowUpdateConfigurationTypeDef]
+    Azure: NotRequired[ReadOnly[AzureUpdateConfigurationTypeDef]]
+    GCP: NotRequired[ReadOnly[GcpUpdateConfigurationTypeDef]]
 
 
 class RegisterConnectorV2RequestTypeDef(TypedDict):
@@ -11744,6 +12551,19 @@ class StartConfigurationPolicyDisassociationRequestTypeDef(TypedDict):
 
 
 class StartConfigurationPolicyDisassociationResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartExportJobV2RequestTypeDef(TypedDict):
+    Name: NotRequired[str]
+    Destination: ExportDestinationTypeDef
+    OutputConfiguration: ReadOnly[ExportOutputTypeDef]
+    Scopes: NotRequired[ReadOnly[ExportScopesTypeDef]]
+    ClientToken: NotRequired[str]
+
+
+class StartExportJobV2ResponseTypeDef(TypedDict):
+    ExportJobId: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -11822,13 +12642,27 @@ class UpdateConfigurationPolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateConnectorRequestTypeDef(TypedDict):
+    ConnectorId: str
+    Description: NotRequired[str]
+    Provider: NotRequired[ReadOnly[CspmProviderUpdateConfigurationTypeDef]]
+
+
+class UpdateConnectorResponseTypeDef(TypedDict):
+    ConnectorStatus: NotRequired[CspmConnectorStatusType]
+    EnablementStatus: NotRequired[CspmEnablementStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateConnectorV2RequestTypeDef(TypedDict):
     ConnectorId: str
     Description: NotRequired[str]
-    Provider: NotRequired[ProviderUpdateConfigurationTypeDef]
+    Provider: NotRequired[ReadOnly[ProviderUpdateConfigurationTypeDef]]
 
 
 class UpdateConnectorV2ResponseTypeDef(TypedDict):
+    ConnectorStatus: NotRequired[ConnectorStatusType]
+    EnablementStatus: NotRequired[EnablementStatusType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

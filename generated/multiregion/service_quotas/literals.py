@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AdjustableAtLevelEnumType",
         "AppliedLevelEnumType",
         "ErrorCodeType",
         "OptInLevelType",
@@ -19,6 +20,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ServiceQuotaTemplateAssociationStatusType",
     ]
 
+AdjustableAtLevelEnumType = Literal["ACCOUNT", "PER_RESOURCE", "ALL"]
 AppliedLevelEnumType = Literal["ACCOUNT", "RESOURCE", "ALL"]
 ErrorCodeType = Literal[
     "DEPENDENCY_ACCESS_DENIED_ERROR",

@@ -19,6 +19,7 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    AdjustableAtLevelEnumType,
     AppliedLevelEnumType,
     ErrorCodeType,
     OptInLevelType,
@@ -143,6 +144,7 @@ class QuotaContextInfoTypeDef(TypedDict):
     ContextScope: NotRequired[QuotaContextScopeType]
     ContextScopeType: NotRequired[str]
     ContextId: NotRequired[str]
+    AdjustableAtLevel: NotRequired[AdjustableAtLevelEnumType]
 
 
 class QuotaPeriodTypeDef(TypedDict):

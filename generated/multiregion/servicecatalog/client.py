@@ -1266,6 +1266,32 @@ class MultiRegionServiceCatalog(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_stack_instances_for_provisioned_product(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListStackInstancesForProvisionedProductInputTypeDef],
+    ) -> TargetResults[type_defs.ListStackInstancesForProvisionedProductOutputTypeDef]:
+        """Every page of ListStackInstancesForProvisionedProduct in every target,
+        merged per target (botocore's build_full_result).
+
+        Returns summary information about stack instances that are associated with
+        the specified CFN_STACKSET type provisioned product. You can filter for
+        stack instances that are associated with a specific Amazon Web Services
+        account name or Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListStackInstancesForProvisionedProduct
+        """
+        return self._paginate(
+            "ListStackInstancesForProvisionedProduct",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_tag_options(
         self,
         *,
@@ -1576,6 +1602,26 @@ class MultiRegionServiceCatalog(MultiRegionClient):
         """
         return self._items(
             "ListServiceActionsForProvisioningArtifact",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_stack_instances_for_provisioned_product(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListStackInstancesForProvisionedProductInputTypeDef],
+    ) -> Items[type_defs.StackInstanceTypeDef]:
+        """Each element of StackInstances in every page of
+        ListStackInstancesForProvisionedProduct, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/servicecatalog-2015-12-10/ListStackInstancesForProvisionedProduct
+        """
+        return self._items(
+            "ListStackInstancesForProvisionedProduct",
             kwargs,
             max_items=max_items,
             page_size=page_size,

@@ -26,6 +26,19 @@ class MultiRegionSESV2(MultiRegionClient):
     _service_name = "sesv2"
     _generated_from = BOTOCORE_VERSION
 
+    def associate_email_identity_certificate(
+        self,
+        **kwargs: Unpack[type_defs.AssociateEmailIdentityCertificateRequestTypeDef],
+    ) -> TargetResults[type_defs.AssociateEmailIdentityCertificateResponseTypeDef]:
+        """Associates an S/MIME certificate with an email identity. After the
+        certificate is active, Amazon SES API v2 can add an S/MIME signature to
+        messages that you send from the associated address when signing is enabled
+        on the configuration set used to send the message.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/AssociateEmailIdentityCertificate
+        """
+        return self._call("AssociateEmailIdentityCertificate", kwargs)
+
     def batch_get_metric_data(
         self, **kwargs: Unpack[type_defs.BatchGetMetricDataRequestTypeDef]
     ) -> TargetResults[type_defs.BatchGetMetricDataResponseTypeDef]:
@@ -310,7 +323,10 @@ class MultiRegionSESV2(MultiRegionClient):
     def delete_suppressed_destination(
         self, **kwargs: Unpack[type_defs.DeleteSuppressedDestinationRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteSuppressedDestinationResponseTypeDef]:
-        """Removes an email address from the suppression list for your account.
+        """Removes an email address from the suppression list for your account or for
+        a specific tenant. To target a tenant's suppression list, specify the
+        TenantName parameter. If you omit TenantName, the address is removed from
+        the account-level suppression list.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/DeleteSuppressedDestination
         """
@@ -333,6 +349,18 @@ class MultiRegionSESV2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/DeleteTenantResourceAssociation
         """
         return self._call("DeleteTenantResourceAssociation", kwargs)
+
+    def disassociate_email_identity_certificate(
+        self,
+        **kwargs: Unpack[type_defs.DisassociateEmailIdentityCertificateRequestTypeDef],
+    ) -> TargetResults[type_defs.DisassociateEmailIdentityCertificateResponseTypeDef]:
+        """Removes the association between an S/MIME certificate and an email
+        identity. After the association is removed, Amazon SES API v2 stops adding
+        an S/MIME signature to messages sent from that address.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/DisassociateEmailIdentityCertificate
+        """
+        return self._call("DisassociateEmailIdentityCertificate", kwargs)
 
     def get_account(self) -> TargetResults[type_defs.GetAccountResponseTypeDef]:
         """Obtain information about the email-sending status and capabilities of your
@@ -574,7 +602,9 @@ class MultiRegionSESV2(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.GetSuppressedDestinationRequestTypeDef]
     ) -> TargetResults[type_defs.GetSuppressedDestinationResponseTypeDef]:
         """Retrieves information about a specific email address that's on the
-        suppression list for your account.
+        suppression list for your account or for a specific tenant. To target a
+        tenant's suppression list, specify the TenantName parameter. If you omit
+        TenantName, the operation targets the account-level suppression list.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/GetSuppressedDestination
         """
@@ -584,7 +614,7 @@ class MultiRegionSESV2(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.GetTenantRequestTypeDef]
     ) -> TargetResults[type_defs.GetTenantResponseTypeDef]:
         """Get information about a specific tenant, including the tenant's name, ID,
-        ARN, creation timestamp, tags, and sending status.
+        ARN, creation timestamp, tags, sending status, and suppression attributes.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/GetTenant
         """
@@ -677,6 +707,17 @@ class MultiRegionSESV2(MultiRegionClient):
         """
         return self._call("ListEmailIdentities", kwargs)
 
+    def list_email_identity_certificates(
+        self, **kwargs: Unpack[type_defs.ListEmailIdentityCertificatesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEmailIdentityCertificatesResponseTypeDef]:
+        """Lists the S/MIME certificates that are associated with the specified email
+        identity. The results include certificates in all states, such as
+        PROVISIONING, ACTIVE, INACTIVE, DEPROVISIONING, and FAILED.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListEmailIdentityCertificates
+        """
+        return self._call("ListEmailIdentityCertificates", kwargs)
+
     def list_email_templates(
         self, **kwargs: Unpack[type_defs.ListEmailTemplatesRequestTypeDef]
     ) -> TargetResults[type_defs.ListEmailTemplatesResponseTypeDef]:
@@ -748,7 +789,9 @@ class MultiRegionSESV2(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.ListSuppressedDestinationsRequestTypeDef]
     ) -> TargetResults[type_defs.ListSuppressedDestinationsResponseTypeDef]:
         """Retrieves a list of email addresses that are on the suppression list for
-        your account.
+        your account or for a specific tenant. To target a tenant's suppression
+        list, specify the TenantName parameter. If you omit TenantName, the
+        operation targets the account-level suppression list.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListSuppressedDestinations
         """
@@ -798,6 +841,18 @@ class MultiRegionSESV2(MultiRegionClient):
         """
         return self._call("PutAccountDedicatedIpWarmupAttributes", kwargs)
 
+    def put_account_delivery_attributes(
+        self, **kwargs: Unpack[type_defs.PutAccountDeliveryAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAccountDeliveryAttributesResponseTypeDef]:
+        """Set the shared pool delivery mode for your Amazon SES account in the
+        current Amazon Web Services Region. The mode controls whether Amazon SES
+        can deliver your email from shared IP addresses in other Amazon Web
+        Services Regions within the same Amazon Web Services partition.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutAccountDeliveryAttributes
+        """
+        return self._call("PutAccountDeliveryAttributes", kwargs)
+
     def put_account_details(
         self, **kwargs: Unpack[type_defs.PutAccountDetailsRequestTypeDef]
     ) -> TargetResults[type_defs.PutAccountDetailsResponseTypeDef]:
@@ -808,6 +863,15 @@ class MultiRegionSESV2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutAccountDetails
         """
         return self._call("PutAccountDetails", kwargs)
+
+    def put_account_pricing_attributes(
+        self, **kwargs: Unpack[type_defs.PutAccountPricingAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAccountPricingAttributesResponseTypeDef]:
+        """Set the pricing plan for your Amazon SES account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutAccountPricingAttributes
+        """
+        return self._call("PutAccountPricingAttributes", kwargs)
 
     def put_account_sending_attributes(
         self, **kwargs: Unpack[type_defs.PutAccountSendingAttributesRequestTypeDef]
@@ -888,7 +952,10 @@ class MultiRegionSESV2(MultiRegionClient):
         self,
         **kwargs: Unpack[type_defs.PutConfigurationSetSuppressionOptionsRequestTypeDef],
     ) -> TargetResults[type_defs.PutConfigurationSetSuppressionOptionsResponseTypeDef]:
-        """Specify the account suppression list preferences for a configuration set.
+        """Specify the suppression list preferences for a configuration set. You can
+        also use this operation to specify a SuppressionScope to override the
+        suppression scope of the tenant or account for emails sent using this
+        configuration set.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutConfigurationSetSuppressionOptions
         """
@@ -1012,11 +1079,25 @@ class MultiRegionSESV2(MultiRegionClient):
     def put_suppressed_destination(
         self, **kwargs: Unpack[type_defs.PutSuppressedDestinationRequestTypeDef]
     ) -> TargetResults[type_defs.PutSuppressedDestinationResponseTypeDef]:
-        """Adds an email address to the suppression list for your account.
+        """Adds an email address to the suppression list for your account or for a
+        specific tenant. To target a tenant's suppression list, specify the
+        TenantName parameter. If you omit TenantName, the address is added to the
+        account-level suppression list.
 
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutSuppressedDestination
         """
         return self._call("PutSuppressedDestination", kwargs)
+
+    def put_tenant_suppression_attributes(
+        self, **kwargs: Unpack[type_defs.PutTenantSuppressionAttributesRequestTypeDef]
+    ) -> TargetResults[type_defs.PutTenantSuppressionAttributesResponseTypeDef]:
+        """Configure the suppression list preferences for a tenant. Use this
+        operation to enable or disable tenant-level suppression, or to change the
+        suppressed reasons for a tenant.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/PutTenantSuppressionAttributes
+        """
+        return self._call("PutTenantSuppressionAttributes", kwargs)
 
     def send_bulk_email(
         self, **kwargs: Unpack[type_defs.SendBulkEmailRequestTypeDef]
@@ -1079,6 +1160,15 @@ class MultiRegionSESV2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def update_configuration_set(
+        self, **kwargs: Unpack[type_defs.UpdateConfigurationSetRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateConfigurationSetResponseTypeDef]:
+        """Updates an existing configuration set.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/UpdateConfigurationSet
+        """
+        return self._call("UpdateConfigurationSet", kwargs)
 
     def update_configuration_set_event_destination(
         self,
@@ -1167,6 +1257,31 @@ class MultiRegionSESV2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/UpdateReputationEntityPolicy
         """
         return self._call("UpdateReputationEntityPolicy", kwargs)
+
+    def paginate_list_email_identity_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListEmailIdentityCertificatesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListEmailIdentityCertificatesResponseTypeDef]:
+        """Every page of ListEmailIdentityCertificates in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists the S/MIME certificates that are associated with the specified email
+        identity. The results include certificates in all states, such as
+        PROVISIONING, ACTIVE, INACTIVE, DEPROVISIONING, and FAILED.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListEmailIdentityCertificates
+        """
+        return self._paginate(
+            "ListEmailIdentityCertificates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
 
     def paginate_list_multi_region_endpoints(
         self,
@@ -1284,6 +1399,26 @@ class MultiRegionSESV2(MultiRegionClient):
             max_items=max_items,
             page_size=page_size,
             starting_tokens=starting_tokens,
+        )
+
+    def iter_list_email_identity_certificates(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListEmailIdentityCertificatesRequestTypeDef],
+    ) -> Items[type_defs.IdentityCertificateTypeDef]:
+        """Each element of Certificates in every page of
+        ListEmailIdentityCertificates, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sesv2-2019-09-27/ListEmailIdentityCertificates
+        """
+        return self._items(
+            "ListEmailIdentityCertificates",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
         )
 
     def iter_list_multi_region_endpoints(

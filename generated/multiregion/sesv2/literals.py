@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AccountSharedPoolDeliveryModeType",
         "AttachmentContentDispositionType",
         "AttachmentContentTransferEncodingType",
         "BehaviorOnMxFailureType",
         "BounceTypeType",
         "BulkEmailStatusType",
+        "ConfigurationSetFilterKeyType",
         "ContactLanguageType",
         "ContactListImportActionType",
         "DataFormatType",
@@ -27,17 +29,21 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ExportSourceTypeType",
         "FeatureStatusType",
         "HttpsPolicyType",
+        "IdentityCertificateStatusType",
+        "IdentityFilterKeyType",
         "IdentityTypeType",
         "ImportDestinationTypeType",
         "JobStatusType",
         "ListRecommendationsFilterKeyType",
         "ListTenantResourcesFilterKeyType",
+        "ListTenantsFilterKeyType",
         "MailFromDomainStatusType",
         "MailTypeType",
         "MetricAggregationType",
         "MetricDimensionNameType",
         "MetricNamespaceType",
         "MetricType",
+        "PricingPlanType",
         "QueryErrorCodeType",
         "RecommendationImpactType",
         "RecommendationStatusType",
@@ -48,17 +54,21 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ReviewStatusType",
         "ScalingModeType",
         "SendingStatusType",
+        "SharedPoolDeliveryModeType",
+        "SignatureFormatType",
         "StatusType",
         "SubscriptionStatusType",
         "SuppressionConfidenceVerdictThresholdType",
         "SuppressionListImportActionType",
         "SuppressionListReasonType",
+        "SuppressionListScopeType",
         "TlsPolicyType",
         "VerificationErrorType",
         "VerificationStatusType",
         "WarmupStatusType",
     ]
 
+AccountSharedPoolDeliveryModeType = Literal["GLOBAL", "REGIONAL"]
 AttachmentContentDispositionType = Literal["ATTACHMENT", "INLINE"]
 AttachmentContentTransferEncodingType = Literal[
     "BASE64",
@@ -83,6 +93,7 @@ BulkEmailStatusType = Literal[
     "TRANSIENT_FAILURE",
     "FAILED",
 ]
+ConfigurationSetFilterKeyType = Literal["CONFIGURATION_SET_NAME_CONTAINS"]
 ContactLanguageType = Literal["EN", "JA"]
 ContactListImportActionType = Literal["DELETE", "PUT"]
 DataFormatType = Literal["CSV", "JSON"]
@@ -131,6 +142,8 @@ DkimSigningAttributesOriginType = Literal[
     "AWS_SES_EU_CENTRAL_2",
     "AWS_SES_AP_SOUTHEAST_5",
     "AWS_SES_CA_WEST_1",
+    "AWS_SES_US_GOV_EAST_1",
+    "AWS_SES_US_GOV_WEST_1",
 ]
 DkimSigningKeyLengthType = Literal["RSA_1024_BIT", "RSA_2048_BIT"]
 DkimStatusType = Literal[
@@ -157,11 +170,24 @@ EventTypeType = Literal[
 ExportSourceTypeType = Literal["METRICS_DATA", "MESSAGE_INSIGHTS"]
 FeatureStatusType = Literal["ENABLED", "DISABLED"]
 HttpsPolicyType = Literal["REQUIRE", "REQUIRE_OPEN_ONLY", "OPTIONAL"]
+IdentityCertificateStatusType = Literal[
+    "PROVISIONING",
+    "INACTIVE",
+    "DEPROVISIONING",
+    "ACTIVE",
+    "FAILED",
+]
+IdentityFilterKeyType = Literal[
+    "IDENTITY_NAME_CONTAINS",
+    "IDENTITY_TYPE",
+    "VERIFICATION_STATUS",
+]
 IdentityTypeType = Literal["EMAIL_ADDRESS", "DOMAIN", "MANAGED_DOMAIN"]
 ImportDestinationTypeType = Literal["SUPPRESSION_LIST", "CONTACT_LIST"]
 JobStatusType = Literal["CREATED", "PROCESSING", "COMPLETED", "FAILED", "CANCELLED"]
 ListRecommendationsFilterKeyType = Literal["TYPE", "IMPACT", "STATUS", "RESOURCE_ARN"]
 ListTenantResourcesFilterKeyType = Literal["RESOURCE_TYPE"]
+ListTenantsFilterKeyType = Literal["TENANT_NAME_CONTAINS", "SENDING_STATUS"]
 MailFromDomainStatusType = Literal["PENDING", "SUCCESS", "FAILED", "TEMPORARY_FAILURE"]
 MailTypeType = Literal["MARKETING", "TRANSACTIONAL"]
 MetricType = Literal[
@@ -177,8 +203,14 @@ MetricType = Literal[
     "DELIVERY_COMPLAINT",
 ]
 MetricAggregationType = Literal["RATE", "VOLUME"]
-MetricDimensionNameType = Literal["EMAIL_IDENTITY", "CONFIGURATION_SET", "ISP"]
+MetricDimensionNameType = Literal[
+    "EMAIL_IDENTITY",
+    "CONFIGURATION_SET",
+    "ISP",
+    "TENANT_NAME",
+]
 MetricNamespaceType = Literal["VDM"]
+PricingPlanType = Literal["NONE", "ESSENTIALS", "PRO", "ENTERPRISE"]
 QueryErrorCodeType = Literal["INTERNAL_FAILURE", "ACCESS_DENIED"]
 RecommendationImpactType = Literal["LOW", "HIGH"]
 RecommendationStatusType = Literal["OPEN", "FIXED"]
@@ -203,11 +235,14 @@ ResourceTypeType = Literal["EMAIL_IDENTITY", "CONFIGURATION_SET", "EMAIL_TEMPLAT
 ReviewStatusType = Literal["PENDING", "FAILED", "GRANTED", "DENIED"]
 ScalingModeType = Literal["STANDARD", "MANAGED"]
 SendingStatusType = Literal["ENABLED", "REINSTATED", "DISABLED"]
+SharedPoolDeliveryModeType = Literal["GLOBAL", "REGIONAL", "ACCOUNT"]
+SignatureFormatType = Literal["DETACHED"]
 StatusType = Literal["CREATING", "READY", "FAILED", "DELETING"]
 SubscriptionStatusType = Literal["OPT_IN", "OPT_OUT"]
 SuppressionConfidenceVerdictThresholdType = Literal["MEDIUM", "HIGH", "MANAGED"]
 SuppressionListImportActionType = Literal["DELETE", "PUT"]
 SuppressionListReasonType = Literal["BOUNCE", "COMPLAINT"]
+SuppressionListScopeType = Literal["ACCOUNT", "TENANT"]
 TlsPolicyType = Literal["REQUIRE", "OPTIONAL"]
 VerificationErrorType = Literal[
     "SERVICE_ERROR",

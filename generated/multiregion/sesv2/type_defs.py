@@ -19,11 +19,13 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    AccountSharedPoolDeliveryModeType,
     AttachmentContentDispositionType,
     AttachmentContentTransferEncodingType,
     BehaviorOnMxFailureType,
     BounceTypeType,
     BulkEmailStatusType,
+    ConfigurationSetFilterKeyType,
     ContactLanguageType,
     ContactListImportActionType,
     DataFormatType,
@@ -40,17 +42,21 @@ from .literals import (
     ExportSourceTypeType,
     FeatureStatusType,
     HttpsPolicyType,
+    IdentityCertificateStatusType,
+    IdentityFilterKeyType,
     IdentityTypeType,
     ImportDestinationTypeType,
     JobStatusType,
     ListRecommendationsFilterKeyType,
     ListTenantResourcesFilterKeyType,
+    ListTenantsFilterKeyType,
     MailFromDomainStatusType,
     MailTypeType,
     MetricAggregationType,
     MetricDimensionNameType,
     MetricNamespaceType,
     MetricType,
+    PricingPlanType,
     QueryErrorCodeType,
     RecommendationImpactType,
     RecommendationStatusType,
@@ -61,11 +67,14 @@ from .literals import (
     ReviewStatusType,
     ScalingModeType,
     SendingStatusType,
+    SharedPoolDeliveryModeType,
+    SignatureFormatType,
     StatusType,
     SubscriptionStatusType,
     SuppressionConfidenceVerdictThresholdType,
     SuppressionListImportActionType,
     SuppressionListReasonType,
+    SuppressionListScopeType,
     TlsPolicyType,
     VerificationErrorType,
     VerificationStatusType,
@@ -76,6 +85,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AccountDetailsTypeDef",
         "ArchivingOptionsTypeDef",
+        "AssociateEmailIdentityCertificateRequestTypeDef",
+        "AssociateEmailIdentityCertificateResponseTypeDef",
         "AttachmentTypeDef",
         "BatchGetMetricDataQueryTypeDef",
         "BatchGetMetricDataRequestTypeDef",
@@ -92,6 +103,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CloudWatchDestinationTypeDef",
         "CloudWatchDimensionConfigurationTypeDef",
         "ComplaintTypeDef",
+        "ConfigurationOverridesTypeDef",
         "ContactListDestinationTypeDef",
         "ContactListTypeDef",
         "ContactTypeDef",
@@ -132,6 +144,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DashboardOptionsTypeDef",
         "DedicatedIpPoolTypeDef",
         "DedicatedIpTypeDef",
+        "DefaultSigningSchemeTypeDef",
         "DeleteConfigurationSetEventDestinationRequestTypeDef",
         "DeleteConfigurationSetEventDestinationResponseTypeDef",
         "DeleteConfigurationSetRequestTypeDef",
@@ -159,9 +172,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteTenantResourceAssociationResponseTypeDef",
         "DeleteTenantResponseTypeDef",
         "DeliverabilityTestReportTypeDef",
+        "DeliveryAttributesTypeDef",
         "DeliveryOptionsTypeDef",
         "DestinationTypeDef",
         "DetailsTypeDef",
+        "DisassociateEmailIdentityCertificateRequestTypeDef",
+        "DisassociateEmailIdentityCertificateResponseTypeDef",
         "DkimAttributesTypeDef",
         "DkimSigningAttributesTypeDef",
         "DomainDeliverabilityCampaignTypeDef",
@@ -236,6 +252,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetTenantResponseTypeDef",
         "GuardianAttributesTypeDef",
         "GuardianOptionsTypeDef",
+        "IdentityCertificateTypeDef",
         "IdentityInfoTypeDef",
         "ImportDataSourceTypeDef",
         "ImportDestinationTypeDef",
@@ -262,6 +279,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListDomainDeliverabilityCampaignsResponseTypeDef",
         "ListEmailIdentitiesRequestTypeDef",
         "ListEmailIdentitiesResponseTypeDef",
+        "ListEmailIdentityCertificatesRequestTypeDef",
+        "ListEmailIdentityCertificatesResponseTypeDef",
         "ListEmailTemplatesRequestTypeDef",
         "ListEmailTemplatesResponseTypeDef",
         "ListExportJobsRequestTypeDef",
@@ -292,6 +311,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MessageInsightsDataSourceTypeDef",
         "MessageInsightsFiltersOutputTypeDef",
         "MessageInsightsFiltersTypeDef",
+        "MessageSecurityOptionsTypeDef",
         "MessageTagTypeDef",
         "MessageTypeDef",
         "MetricDataErrorTypeDef",
@@ -302,10 +322,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "OverallVolumeTypeDef",
         "PinpointDestinationTypeDef",
         "PlacementStatisticsTypeDef",
+        "PricingAttributesTypeDef",
         "PutAccountDedicatedIpWarmupAttributesRequestTypeDef",
         "PutAccountDedicatedIpWarmupAttributesResponseTypeDef",
+        "PutAccountDeliveryAttributesRequestTypeDef",
+        "PutAccountDeliveryAttributesResponseTypeDef",
         "PutAccountDetailsRequestTypeDef",
         "PutAccountDetailsResponseTypeDef",
+        "PutAccountPricingAttributesRequestTypeDef",
+        "PutAccountPricingAttributesResponseTypeDef",
         "PutAccountSendingAttributesRequestTypeDef",
         "PutAccountSendingAttributesResponseTypeDef",
         "PutAccountSuppressionAttributesRequestTypeDef",
@@ -346,6 +371,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PutEmailIdentityMailFromAttributesResponseTypeDef",
         "PutSuppressedDestinationRequestTypeDef",
         "PutSuppressedDestinationResponseTypeDef",
+        "PutTenantSuppressionAttributesRequestTypeDef",
+        "PutTenantSuppressionAttributesResponseTypeDef",
         "RawMessageTypeDef",
         "RecommendationTypeDef",
         "ReplacementEmailContentTypeDef",
@@ -367,6 +394,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SendEmailResponseTypeDef",
         "SendQuotaTypeDef",
         "SendingOptionsTypeDef",
+        "SigningSchemeTypeDef",
+        "SmimeSigningSchemeTypeDef",
         "SnsDestinationTypeDef",
         "StatusRecordTypeDef",
         "SuppressedDestinationAttributesTypeDef",
@@ -386,17 +415,22 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TemplateTypeDef",
         "TenantInfoTypeDef",
         "TenantResourceTypeDef",
+        "TenantSuppressionAttributesOutputTypeDef",
+        "TenantSuppressionAttributesTypeDef",
         "TenantTypeDef",
         "TestRenderEmailTemplateRequestTypeDef",
         "TestRenderEmailTemplateResponseTypeDef",
         "TopicFilterTypeDef",
         "TopicPreferenceTypeDef",
         "TopicTypeDef",
+        "TrackingConfigurationOverridesTypeDef",
         "TrackingOptionsTypeDef",
         "UntagResourceRequestTypeDef",
         "UntagResourceResponseTypeDef",
         "UpdateConfigurationSetEventDestinationRequestTypeDef",
         "UpdateConfigurationSetEventDestinationResponseTypeDef",
+        "UpdateConfigurationSetRequestTypeDef",
+        "UpdateConfigurationSetResponseTypeDef",
         "UpdateContactListRequestTypeDef",
         "UpdateContactListResponseTypeDef",
         "UpdateContactRequestTypeDef",
@@ -434,6 +468,16 @@ class AccountDetailsTypeDef(TypedDict):
 
 class ArchivingOptionsTypeDef(TypedDict):
     ArchiveArn: NotRequired[str]
+
+
+class AssociateEmailIdentityCertificateRequestTypeDef(TypedDict):
+    EmailIdentity: str
+    FromAddress: NotRequired[str]
+    CertificateArn: str
+
+
+class AssociateEmailIdentityCertificateResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class AttachmentTypeDef(TypedDict):
@@ -582,6 +626,15 @@ class ComplaintTypeDef(TypedDict):
     ComplaintFeedbackType: NotRequired[str]
 
 
+class TrackingConfigurationOverridesTypeDef(TypedDict):
+    OpenTrackingEnabled: NotRequired[FeatureStatusType]
+    ClickTrackingEnabled: NotRequired[FeatureStatusType]
+
+
+class ConfigurationOverridesTypeDef(TypedDict):
+    Tracking: NotRequired[TrackingConfigurationOverridesTypeDef]
+
+
 class ContactListDestinationTypeDef(TypedDict):
     ContactListName: str
     ContactListImportAction: ContactListImportActionType
@@ -646,6 +699,24 @@ class DeliveryOptionsTypeDef(TypedDict):
     TlsPolicy: NotRequired[TlsPolicyType]
     SendingPoolName: NotRequired[str]
     MaxDeliverySeconds: NotRequired[int]
+    SharedPoolDeliveryMode: NotRequired[SharedPoolDeliveryModeType]
+
+
+class DefaultSigningSchemeTypeDef(TypedDict):
+    pass
+
+
+class SmimeSigningSchemeTypeDef(TypedDict):
+    SignatureFormat: NotRequired[SignatureFormatType]
+
+
+class SigningSchemeTypeDef(TypedDict):
+    DefaultScheme: NotRequired[DefaultSigningSchemeTypeDef]
+    SmimeScheme: NotRequired[SmimeSigningSchemeTypeDef]
+
+
+class MessageSecurityOptionsTypeDef(TypedDict):
+    SigningScheme: NotRequired[SigningSchemeTypeDef]
 
 
 class ReputationOptionsTypeDef(TypedDict):
@@ -672,6 +743,7 @@ class SuppressionValidationOptionsTypeDef(TypedDict):
 
 class SuppressionOptionsTypeDef(TypedDict):
     SuppressedReasons: NotRequired[ReadOnly[Sequence[SuppressionListReasonType]]]
+    SuppressionScope: NotRequired[SuppressionListScopeType]
     ValidationOptions: NotRequired[SuppressionValidationOptionsTypeDef]
 
 
@@ -708,6 +780,7 @@ class CreateConfigurationSetRequestTypeDef(TypedDict):
     SuppressionOptions: NotRequired[ReadOnly[SuppressionOptionsTypeDef]]
     VdmOptions: NotRequired[VdmOptionsTypeDef]
     ArchivingOptions: NotRequired[ArchivingOptionsTypeDef]
+    MessageSecurityOptions: NotRequired[MessageSecurityOptionsTypeDef]
 
 
 class CreateConfigurationSetResponseTypeDef(TypedDict):
@@ -855,6 +928,7 @@ class MessageInsightsFiltersTypeDef(TypedDict):
     Destination: NotRequired[ReadOnly[Sequence[str]]]
     Subject: NotRequired[ReadOnly[Sequence[str]]]
     Isp: NotRequired[ReadOnly[Sequence[str]]]
+    TenantName: NotRequired[ReadOnly[Sequence[str]]]
     LastDeliveryEvent: NotRequired[ReadOnly[Sequence[DeliveryEventTypeType]]]
     LastEngagementEvent: NotRequired[ReadOnly[Sequence[EngagementEventTypeType]]]
 
@@ -944,9 +1018,15 @@ class CreateMultiRegionEndpointResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TenantSuppressionAttributesTypeDef(TypedDict):
+    SuppressedReasons: NotRequired[ReadOnly[Sequence[SuppressionListReasonType]]]
+    SuppressionScope: NotRequired[SuppressionListScopeType]
+
+
 class CreateTenantRequestTypeDef(TypedDict):
     TenantName: str
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    SuppressionAttributes: NotRequired[ReadOnly[TenantSuppressionAttributesTypeDef]]
 
 
 class CreateTenantResourceAssociationRequestTypeDef(TypedDict):
@@ -958,6 +1038,11 @@ class CreateTenantResourceAssociationResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class TenantSuppressionAttributesOutputTypeDef(TypedDict):
+    SuppressedReasons: NotRequired[list[SuppressionListReasonType]]
+    SuppressionScope: NotRequired[SuppressionListScopeType]
+
+
 class CreateTenantResponseTypeDef(TypedDict):
     TenantName: NotRequired[str]
     TenantId: NotRequired[str]
@@ -965,6 +1050,7 @@ class CreateTenantResponseTypeDef(TypedDict):
     CreatedTimestamp: NotRequired[datetime]
     Tags: NotRequired[list[TagTypeDef]]
     SendingStatus: NotRequired[SendingStatusType]
+    SuppressionAttributes: NotRequired[TenantSuppressionAttributesOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1099,6 +1185,7 @@ class DeleteMultiRegionEndpointResponseTypeDef(TypedDict):
 
 class DeleteSuppressedDestinationRequestTypeDef(TypedDict):
     EmailAddress: str
+    TenantName: NotRequired[str]
 
 
 class DeleteSuppressedDestinationResponseTypeDef(TypedDict):
@@ -1129,6 +1216,19 @@ class DeliverabilityTestReportTypeDef(TypedDict):
     FromEmailAddress: NotRequired[str]
     CreateDate: NotRequired[datetime]
     DeliverabilityTestStatus: NotRequired[DeliverabilityTestStatusType]
+
+
+class DeliveryAttributesTypeDef(TypedDict):
+    SharedPoolDeliveryMode: NotRequired[AccountSharedPoolDeliveryModeType]
+
+
+class DisassociateEmailIdentityCertificateRequestTypeDef(TypedDict):
+    EmailIdentity: str
+    FromAddress: NotRequired[str]
+
+
+class DisassociateEmailIdentityCertificateResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class DomainDeliverabilityCampaignTypeDef(TypedDict):
@@ -1223,6 +1323,7 @@ class MessageInsightsFiltersOutputTypeDef(TypedDict):
     Destination: NotRequired[list[str]]
     Subject: NotRequired[list[str]]
     Isp: NotRequired[list[str]]
+    TenantName: NotRequired[list[str]]
     LastDeliveryEvent: NotRequired[list[DeliveryEventTypeType]]
     LastEngagementEvent: NotRequired[list[EngagementEventTypeType]]
 
@@ -1266,6 +1367,11 @@ class FailureInfoTypeDef(TypedDict):
     ErrorMessage: NotRequired[str]
 
 
+class PricingAttributesTypeDef(TypedDict):
+    CurrentPlan: NotRequired[PricingPlanType]
+    NextPlan: NotRequired[PricingPlanType]
+
+
 class SendQuotaTypeDef(TypedDict):
     Max24HourSend: NotRequired[float]
     MaxSendRate: NotRequired[float]
@@ -1300,6 +1406,8 @@ class GetAccountResponseTypeDef(TypedDict):
     SuppressionAttributes: NotRequired[SuppressionAttributesTypeDef]
     Details: NotRequired[AccountDetailsTypeDef]
     VdmAttributes: NotRequired[VdmAttributesTypeDef]
+    PricingAttributes: NotRequired[PricingAttributesTypeDef]
+    DeliveryAttributes: NotRequired[DeliveryAttributesTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1332,6 +1440,7 @@ class ReputationOptionsOutputTypeDef(TypedDict):
 
 class SuppressionOptionsOutputTypeDef(TypedDict):
     SuppressedReasons: NotRequired[list[SuppressionListReasonType]]
+    SuppressionScope: NotRequired[SuppressionListScopeType]
     ValidationOptions: NotRequired[SuppressionValidationOptionsTypeDef]
 
 
@@ -1345,6 +1454,7 @@ class GetConfigurationSetResponseTypeDef(TypedDict):
     SuppressionOptions: NotRequired[SuppressionOptionsOutputTypeDef]
     VdmOptions: NotRequired[VdmOptionsTypeDef]
     ArchivingOptions: NotRequired[ArchivingOptionsTypeDef]
+    MessageSecurityOptions: NotRequired[MessageSecurityOptionsTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1654,6 +1764,7 @@ class GetReputationEntityResponseTypeDef(TypedDict):
 
 class GetSuppressedDestinationRequestTypeDef(TypedDict):
     EmailAddress: str
+    TenantName: NotRequired[str]
 
 
 class SuppressedDestinationAttributesTypeDef(TypedDict):
@@ -1666,6 +1777,7 @@ class SuppressedDestinationTypeDef(TypedDict):
     Reason: SuppressionListReasonType
     LastUpdateTime: datetime
     Attributes: NotRequired[SuppressedDestinationAttributesTypeDef]
+    TenantName: NotRequired[str]
 
 
 class GetSuppressedDestinationResponseTypeDef(TypedDict):
@@ -1684,11 +1796,19 @@ class TenantTypeDef(TypedDict):
     CreatedTimestamp: NotRequired[datetime]
     Tags: NotRequired[list[TagTypeDef]]
     SendingStatus: NotRequired[SendingStatusType]
+    SuppressionAttributes: NotRequired[TenantSuppressionAttributesOutputTypeDef]
 
 
 class GetTenantResponseTypeDef(TypedDict):
     Tenant: NotRequired[TenantTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IdentityCertificateTypeDef(TypedDict):
+    FromAddress: NotRequired[str]
+    Status: NotRequired[IdentityCertificateStatusType]
+    CertificateArn: NotRequired[str]
+    CertificateExpiryTime: NotRequired[datetime]
 
 
 class IdentityInfoTypeDef(TypedDict):
@@ -1708,6 +1828,7 @@ class ImportJobSummaryTypeDef(TypedDict):
 
 
 class ListConfigurationSetsRequestTypeDef(TypedDict):
+    Filter: NotRequired[ReadOnly[Mapping[ConfigurationSetFilterKeyType, str]]]
     NextToken: NotRequired[str]
     PageSize: NotRequired[int]
 
@@ -1802,12 +1923,25 @@ class ListDomainDeliverabilityCampaignsResponseTypeDef(TypedDict):
 
 
 class ListEmailIdentitiesRequestTypeDef(TypedDict):
+    Filter: NotRequired[ReadOnly[Mapping[IdentityFilterKeyType, str]]]
     NextToken: NotRequired[str]
     PageSize: NotRequired[int]
 
 
 class ListEmailIdentitiesResponseTypeDef(TypedDict):
     EmailIdentities: NotRequired[list[IdentityInfoTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListEmailIdentityCertificatesRequestTypeDef(TypedDict):
+    EmailIdentity: str
+    NextToken: NotRequired[str]
+    PageSize: NotRequired[int]
+
+
+class ListEmailIdentityCertificatesResponseTypeDef(TypedDict):
+    Certificates: NotRequired[list[IdentityCertificateTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -1927,6 +2061,7 @@ class ListResourceTenantsResponseTypeDef(TypedDict):
 
 
 class ListSuppressedDestinationsRequestTypeDef(TypedDict):
+    TenantName: NotRequired[str]
     Reasons: NotRequired[ReadOnly[Sequence[SuppressionListReasonType]]]
     StartDate: NotRequired[ReadOnly[datetime | str]]
     EndDate: NotRequired[ReadOnly[datetime | str]]
@@ -1976,6 +2111,7 @@ class ListTenantResourcesResponseTypeDef(TypedDict):
 
 
 class ListTenantsRequestTypeDef(TypedDict):
+    Filter: NotRequired[ReadOnly[Mapping[ListTenantsFilterKeyType, str]]]
     NextToken: NotRequired[str]
     PageSize: NotRequired[int]
 
@@ -1985,6 +2121,7 @@ class TenantInfoTypeDef(TypedDict):
     TenantId: NotRequired[str]
     TenantArn: NotRequired[str]
     CreatedTimestamp: NotRequired[datetime]
+    SendingStatus: NotRequired[SendingStatusType]
 
 
 class ListTenantsResponseTypeDef(TypedDict):
@@ -2001,6 +2138,14 @@ class PutAccountDedicatedIpWarmupAttributesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PutAccountDeliveryAttributesRequestTypeDef(TypedDict):
+    SharedPoolDeliveryMode: AccountSharedPoolDeliveryModeType
+
+
+class PutAccountDeliveryAttributesResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class PutAccountDetailsRequestTypeDef(TypedDict):
     MailType: MailTypeType
     WebsiteURL: str
@@ -2011,6 +2156,14 @@ class PutAccountDetailsRequestTypeDef(TypedDict):
 
 
 class PutAccountDetailsResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutAccountPricingAttributesRequestTypeDef(TypedDict):
+    Plan: PricingPlanType
+
+
+class PutAccountPricingAttributesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2053,6 +2206,7 @@ class PutConfigurationSetDeliveryOptionsRequestTypeDef(TypedDict):
     TlsPolicy: NotRequired[TlsPolicyType]
     SendingPoolName: NotRequired[str]
     MaxDeliverySeconds: NotRequired[int]
+    SharedPoolDeliveryMode: NotRequired[SharedPoolDeliveryModeType]
 
 
 class PutConfigurationSetDeliveryOptionsResponseTypeDef(TypedDict):
@@ -2079,6 +2233,7 @@ class PutConfigurationSetSendingOptionsResponseTypeDef(TypedDict):
 
 class PutConfigurationSetSuppressionOptionsRequestTypeDef(TypedDict):
     ConfigurationSetName: str
+    SuppressionScope: NotRequired[SuppressionListScopeType]
     SuppressedReasons: NotRequired[ReadOnly[Sequence[SuppressionListReasonType]]]
     ValidationOptions: NotRequired[SuppressionValidationOptionsTypeDef]
 
@@ -2197,9 +2352,20 @@ class PutEmailIdentityMailFromAttributesResponseTypeDef(TypedDict):
 class PutSuppressedDestinationRequestTypeDef(TypedDict):
     EmailAddress: str
     Reason: SuppressionListReasonType
+    TenantName: NotRequired[str]
 
 
 class PutSuppressedDestinationResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutTenantSuppressionAttributesRequestTypeDef(TypedDict):
+    TenantName: str
+    SuppressedReasons: NotRequired[ReadOnly[Sequence[SuppressionListReasonType]]]
+    SuppressionScope: NotRequired[SuppressionListScopeType]
+
+
+class PutTenantSuppressionAttributesResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2215,6 +2381,7 @@ class SendBulkEmailRequestTypeDef(TypedDict):
     ConfigurationSetName: NotRequired[str]
     EndpointId: NotRequired[str]
     TenantName: NotRequired[str]
+    ConfigurationOverrides: NotRequired[ConfigurationOverridesTypeDef]
 
 
 class SendBulkEmailResponseTypeDef(TypedDict):
@@ -2246,6 +2413,7 @@ class SendEmailRequestTypeDef(TypedDict):
     EndpointId: NotRequired[str]
     TenantName: NotRequired[str]
     ListManagementOptions: NotRequired[ListManagementOptionsTypeDef]
+    ConfigurationOverrides: NotRequired[ConfigurationOverridesTypeDef]
 
 
 class SendEmailResponseTypeDef(TypedDict):
@@ -2288,6 +2456,15 @@ class UpdateConfigurationSetEventDestinationRequestTypeDef(TypedDict):
 
 
 class UpdateConfigurationSetEventDestinationResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateConfigurationSetRequestTypeDef(TypedDict):
+    ConfigurationSetName: str
+    MessageSecurityOptions: NotRequired[MessageSecurityOptionsTypeDef]
+
+
+class UpdateConfigurationSetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 

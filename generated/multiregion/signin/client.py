@@ -10,6 +10,9 @@ from multiregion._version import BOTOCORE_VERSION
 from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from . import type_defs
@@ -18,19 +21,264 @@ __all__ = ["MultiRegionSignInService"]
 
 
 class MultiRegionSignInService(MultiRegionClient):
-    """AWS Sign-In manages authentication for AWS services. This service provides
-    secure authentication flows for accessing AWS resources from the console and
-    developer tools.
+    """AWS Sign-In manages authentication for AWS services. It implements OAuth 2.0,
+    providing secure token exchange and refresh capabilities.
     """
 
     _service_name = "signin"
     _generated_from = BOTOCORE_VERSION
 
-    def create_o_auth2_token(
+    def batch_revoke_sessions(
+        self, **kwargs: Unpack[type_defs.BatchRevokeSessionsInputTypeDef]
+    ) -> TargetResults[type_defs.BatchRevokeSessionsOutputTypeDef]:
+        """Revokes up to five sign-in sessions. A revoked session can no longer be
+        refreshed. Revoking a session that is already revoked succeeds. Each
+        session must belong to the identity specified by principalArn, or to the
+        caller if principalArn is omitted. Failures for individual sessions are
+        returned in the errors list and do not fail the whole request.
+
+        https://docs.aws.amazon.com/goto/WebAPI/signin-2023-01-01/BatchRevokeSessions
+        """
+        return self._call("BatchRevokeSessions", kwargs)
+
+    def create_bearer_token(
+        self, **kwargs: Unpack[type_defs.CreateBearerTokenRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBearerTokenResponseTypeDef]:
+        """Creates a bearer token that represents your IAM credentials and can be
+        used to access a supported AWS service. By default, the token is valid for
+        12 hours.
+
+        https://docs.aws.amazon.com/goto/WebAPI/signin-2023-01-01/CreateBearerToken
+        """
+        return self._call("CreateBearerToken", kwargs)
+
+    def create_o_auth2_token_with_token_exchange(
+        self,
+        **kwargs: Unpack[type_defs.CreateOAuth2TokenWithTokenExchangeRequestTypeDef],
+    ) -> TargetResults[type_defs.CreateOAuth2TokenWithTokenExchangeResponseTypeDef]:
+        """Exchanges a supported token for an OAuth 2.0 access token scoped to a
+        resource, which you can use to access AWS services from applications.
+
+        https://docs.aws.amazon.com/goto/WebAPI/signin-2023-01-01/CreateOAuth2TokenWithTokenExchange
+        """
+        return self._call("CreateOAuth2TokenWithTokenExchange", kwargs)
+
+    def create_oauth2_token(
         self, **kwargs: Unpack[type_defs.CreateOAuth2TokenRequestTypeDef]
     ) -> TargetResults[type_defs.CreateOAuth2TokenResponseTypeDef]:
-        """CreateOAuth2Token API
+        """Exchanges an authorization code or refresh token for an OAuth 2.0 access
+        token and refresh token.
 
         https://docs.aws.amazon.com/goto/WebAPI/signin-2023-01-01/CreateOAuth2Token
         """
         return self._call("CreateOAuth2Token", kwargs)
+
+    def create_oauth2_token_with_iam(
+        self, **kwargs: Unpack[type_defs.CreateOAuth2TokenWithIAMRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateOAuth2TokenWithIAMResponseTypeDef]:
+        """Exchanges client credentials for an OAuth 2.0 access token scoped to a
+        resource, which you can use to access AWS services from applications.
+
+        https://docs.aws.amazon.com/goto/WebAPI/signin-2023-01-01/CreateOAuth2TokenWithIAM
+        """
+        return self._call("CreateOAuth2TokenWithIAM", kwargs)
+
+    def delete_console_authorization_configuration(
+        self,
+        **kwargs: Unpack[type_defs.DeleteConsoleAuthorizationConfigurationInputTypeDef],
+    ) -> TargetResults[type_defs.DeleteConsoleAuthorizationConfigurationOutputTypeDef]:
+        """Delete console authorization configuration with automatic scope detection
+
+        https://docs.aws.amazon.com/goto/WebAPI/signin-2023-01-01/DeleteConsoleAuthorizationConfiguration
+        """
+        return self._call("DeleteConsoleAuthorizationConfiguration", kwargs)
+
+    def delete_resource_permission_statement(
+        self, **kwargs: Unpack[type_defs.DeleteResourcePermissionStatementInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteResourcePermissionStatementOutputTypeDef]:
+        """Remove a permission statement from the account's SignIn resource-based
+        policy
+
+        https://docs.aws.amazon.com/goto/WebAPI/signin-2023-01-01/DeleteResourcePermissionStatement
+        """
+        return self._call("DeleteResourcePermissionStatement", kwargs)
+
+    def get_console_authorization_configuration(
+        self,
+        **kwargs: Unpack[type_defs.GetConsoleAuthorizationConfigurationInputTypeDef],
+    ) -> TargetResults[type_defs.GetConsoleAuthorizationConfigurationOutputTypeDef]:
+        """Get console authorization configuration with automatic scope detection
+
+        https://docs.aws.amazon.com/goto/WebAPI/signin-2023-01-01/GetConsoleAuthorizationConfiguration
+        """
+        return self._call("GetConsoleAuthorizationConfiguration", kwargs)
+
+    def get_resource_policy(
+        self,
+    ) -> TargetResults[type_defs.GetResourcePolicyOutputTypeDef]:
+        """Retrieve the account's consolidated SignIn resource-based policy
+
+        https://docs.aws.amazon.com/goto/WebAPI/signin-2023-01-01/GetResourcePolicy
+        """
+        return self._call("GetResourcePolicy", {})
+
+    def get_session(
+        self, **kwargs: Unpack[type_defs.GetSessionInputTypeDef]
+    ) -> TargetResults[type_defs.GetSessionOutputTypeDef]:
+        """Returns the details of a single sign-in session. The session must belong
+        to the identity specified by principalArn, or to the caller if
+        principalArn is omitted. A session that belongs to a different identity or
+        account is reported as not found.
+
+        https://docs.aws.amazon.com/goto/WebAPI/signin-2023-01-01/GetSession
+        """
+        return self._call("GetSession", kwargs)
+
+    def introspect_oauth2_token_with_iam(
+        self, **kwargs: Unpack[type_defs.IntrospectOAuth2TokenWithIAMRequestTypeDef]
+    ) -> TargetResults[type_defs.IntrospectOAuth2TokenWithIAMResponseTypeDef]:
+        """Inspects the metadata and active state of an OAuth 2.0 access token or
+        refresh token.
+
+        https://docs.aws.amazon.com/goto/WebAPI/signin-2023-01-01/IntrospectOAuth2TokenWithIAM
+        """
+        return self._call("IntrospectOAuth2TokenWithIAM", kwargs)
+
+    def list_resource_permission_statements(
+        self, **kwargs: Unpack[type_defs.ListResourcePermissionStatementsInputTypeDef]
+    ) -> TargetResults[type_defs.ListResourcePermissionStatementsOutputTypeDef]:
+        """Retrieve all permission statements in the account's SignIn resource-based
+        policy
+
+        https://docs.aws.amazon.com/goto/WebAPI/signin-2023-01-01/ListResourcePermissionStatements
+        """
+        return self._call("ListResourcePermissionStatements", kwargs)
+
+    def list_sessions(
+        self, **kwargs: Unpack[type_defs.ListSessionsInputTypeDef]
+    ) -> TargetResults[type_defs.ListSessionsOutputTypeDef]:
+        """Lists sign-in sessions for an IAM identity in your account. If you omit
+        principalArn, the operation lists the caller's own sessions. Specify a
+        user or role ARN to list that identity's sessions, or specify
+        arn:aws:iam::{account-id}:* to list all sessions in the account. Filters
+        are combined with a logical AND.
+
+        https://docs.aws.amazon.com/goto/WebAPI/signin-2023-01-01/ListSessions
+        """
+        return self._call("ListSessions", kwargs)
+
+    def put_console_authorization_configuration(
+        self,
+        **kwargs: Unpack[type_defs.PutConsoleAuthorizationConfigurationInputTypeDef],
+    ) -> TargetResults[type_defs.PutConsoleAuthorizationConfigurationOutputTypeDef]:
+        """Enable console authorization configuration with automatic scope detection
+
+        https://docs.aws.amazon.com/goto/WebAPI/signin-2023-01-01/PutConsoleAuthorizationConfiguration
+        """
+        return self._call("PutConsoleAuthorizationConfiguration", kwargs)
+
+    def put_resource_permission_statement(
+        self, **kwargs: Unpack[type_defs.PutResourcePermissionStatementInputTypeDef]
+    ) -> TargetResults[type_defs.PutResourcePermissionStatementOutputTypeDef]:
+        """Create a permission statement in the account's SignIn resource-based
+        policy
+
+        https://docs.aws.amazon.com/goto/WebAPI/signin-2023-01-01/PutResourcePermissionStatement
+        """
+        return self._call("PutResourcePermissionStatement", kwargs)
+
+    def revoke_oauth2_token_with_iam(
+        self, **kwargs: Unpack[type_defs.RevokeOAuth2TokenWithIAMRequestTypeDef]
+    ) -> TargetResults[type_defs.RevokeOAuth2TokenWithIAMResponseTypeDef]:
+        """Revokes an OAuth 2.0 refresh token and its associated token chain.
+
+        https://docs.aws.amazon.com/goto/WebAPI/signin-2023-01-01/RevokeOAuth2TokenWithIAM
+        """
+        return self._call("RevokeOAuth2TokenWithIAM", kwargs)
+
+    def paginate_list_resource_permission_statements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListResourcePermissionStatementsInputTypeDef],
+    ) -> TargetResults[type_defs.ListResourcePermissionStatementsOutputTypeDef]:
+        """Every page of ListResourcePermissionStatements in every target, merged per
+        target (botocore's build_full_result).
+
+        Retrieve all permission statements in the account's SignIn resource-based
+        policy
+
+        https://docs.aws.amazon.com/goto/WebAPI/signin-2023-01-01/ListResourcePermissionStatements
+        """
+        return self._paginate(
+            "ListResourcePermissionStatements",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListSessionsInputTypeDef],
+    ) -> TargetResults[type_defs.ListSessionsOutputTypeDef]:
+        """Every page of ListSessions in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists sign-in sessions for an IAM identity in your account. If you omit
+        principalArn, the operation lists the caller's own sessions. Specify a
+        user or role ARN to list that identity's sessions, or specify
+        arn:aws:iam::{account-id}:* to list all sessions in the account. Filters
+        are combined with a logical AND.
+
+        https://docs.aws.amazon.com/goto/WebAPI/signin-2023-01-01/ListSessions
+        """
+        return self._paginate(
+            "ListSessions",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_resource_permission_statements(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListResourcePermissionStatementsInputTypeDef],
+    ) -> Items[type_defs.PermissionStatementSummaryTypeDef]:
+        """Each element of permissionStatements in every page of
+        ListResourcePermissionStatements, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/signin-2023-01-01/ListResourcePermissionStatements
+        """
+        return self._items(
+            "ListResourcePermissionStatements",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_sessions(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListSessionsInputTypeDef],
+    ) -> Items[type_defs.SessionTypeDef]:
+        """Each element of items in every page of ListSessions, from every target, as
+        its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/signin-2023-01-01/ListSessions
+        """
+        return self._items(
+            "ListSessions", kwargs, max_items=max_items, page_size=page_size
+        )

@@ -5,4 +5,7 @@
 from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
-    __all__: list[str] = []
+    __all__ = ["ClientTypeType", "SessionStatusType"]
+
+ClientTypeType = Literal["CLI", "MCP"]
+SessionStatusType = Literal["ACTIVE", "REVOKED"]

@@ -18,15 +18,55 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
+from .literals import (
+    ClientTypeType,
+    SessionStatusType,
+)
+
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AccessTokenTypeDef",
+        "BatchRevokeSessionErrorTypeDef",
+        "BatchRevokeSessionsInputTypeDef",
+        "BatchRevokeSessionsOutputTypeDef",
+        "CreateBearerTokenRequestTypeDef",
+        "CreateBearerTokenResponseTypeDef",
         "CreateOAuth2TokenRequestBodyTypeDef",
         "CreateOAuth2TokenRequestTypeDef",
         "CreateOAuth2TokenResponseBodyTypeDef",
         "CreateOAuth2TokenResponseTypeDef",
+        "CreateOAuth2TokenWithIAMRequestTypeDef",
+        "CreateOAuth2TokenWithIAMResponseTypeDef",
+        "CreateOAuth2TokenWithTokenExchangeRequestTypeDef",
+        "CreateOAuth2TokenWithTokenExchangeResponseTypeDef",
+        "DeleteConsoleAuthorizationConfigurationInputTypeDef",
+        "DeleteConsoleAuthorizationConfigurationOutputTypeDef",
+        "DeleteResourcePermissionStatementInputTypeDef",
+        "DeleteResourcePermissionStatementOutputTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "GetConsoleAuthorizationConfigurationInputTypeDef",
+        "GetConsoleAuthorizationConfigurationOutputTypeDef",
+        "GetResourcePolicyOutputTypeDef",
+        "GetSessionInputTypeDef",
+        "GetSessionOutputTypeDef",
+        "IntrospectOAuth2TokenWithIAMRequestTypeDef",
+        "IntrospectOAuth2TokenWithIAMResponseTypeDef",
+        "ListResourcePermissionStatementsInputTypeDef",
+        "ListResourcePermissionStatementsOutputTypeDef",
+        "ListSessionsInputTypeDef",
+        "ListSessionsOutputTypeDef",
+        "PermissionStatementSummaryTypeDef",
+        "PolicyStatementTypeDef",
+        "PutConsoleAuthorizationConfigurationInputTypeDef",
+        "PutConsoleAuthorizationConfigurationOutputTypeDef",
+        "PutResourcePermissionStatementInputTypeDef",
+        "PutResourcePermissionStatementOutputTypeDef",
         "ResponseMetadataTypeDef",
+        "RevokeOAuth2TokenWithIAMRequestTypeDef",
+        "RevokeOAuth2TokenWithIAMResponseTypeDef",
+        "RevokedSessionTypeDef",
+        "SessionTypeDef",
+        "SigninResourceBasedPolicyTypeDef",
     ]
 
 
@@ -34,6 +74,41 @@ class AccessTokenTypeDef(TypedDict):
     accessKeyId: str
     secretAccessKey: str
     sessionToken: str
+
+
+class BatchRevokeSessionErrorTypeDef(TypedDict):
+    sessionArn: str
+    code: str
+    message: str
+
+
+class BatchRevokeSessionsInputTypeDef(TypedDict):
+    principalArn: NotRequired[str]
+    sessionArns: ReadOnly[Sequence[str]]
+    reason: NotRequired[str]
+
+
+class RevokedSessionTypeDef(TypedDict):
+    sessionArn: str
+
+
+class BatchRevokeSessionsOutputTypeDef(TypedDict):
+    revokedSessions: list[RevokedSessionTypeDef]
+    errors: list[BatchRevokeSessionErrorTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateBearerTokenRequestTypeDef(TypedDict):
+    grantType: str
+    resource: str
+    durationSeconds: NotRequired[int]
+
+
+class CreateBearerTokenResponseTypeDef(TypedDict):
+    accessToken: str
+    tokenType: str
+    expiresIn: int
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class CreateOAuth2TokenRequestBodyTypeDef(TypedDict):
@@ -59,4 +134,209 @@ class CreateOAuth2TokenResponseBodyTypeDef(TypedDict):
 
 class CreateOAuth2TokenResponseTypeDef(TypedDict):
     tokenOutput: CreateOAuth2TokenResponseBodyTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateOAuth2TokenWithIAMRequestTypeDef(TypedDict):
+    grantType: str
+    resource: str
+
+
+class CreateOAuth2TokenWithIAMResponseTypeDef(TypedDict):
+    accessToken: str
+    tokenType: str
+    expiresIn: int
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateOAuth2TokenWithTokenExchangeRequestTypeDef(TypedDict):
+    grantType: str
+    subjectToken: NotRequired[str]
+    subjectTokenType: NotRequired[str]
+    assertion: NotRequired[str]
+    clientId: NotRequired[str]
+    resource: NotRequired[str]
+    scope: NotRequired[str]
+
+
+class CreateOAuth2TokenWithTokenExchangeResponseTypeDef(TypedDict):
+    accessToken: str
+    issuedTokenType: NotRequired[str]
+    tokenType: str
+    expiresIn: int
+    resource: NotRequired[str]
+    scope: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteConsoleAuthorizationConfigurationInputTypeDef(TypedDict):
+    targetId: NotRequired[str]
+
+
+class DeleteConsoleAuthorizationConfigurationOutputTypeDef(TypedDict):
+    targetId: str
+    scope: str
+    consoleAuthorizationEnabled: bool
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteResourcePermissionStatementInputTypeDef(TypedDict):
+    statementId: str
+    clientToken: NotRequired[str]
+
+
+class DeleteResourcePermissionStatementOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetConsoleAuthorizationConfigurationInputTypeDef(TypedDict):
+    targetId: NotRequired[str]
+
+
+class GetConsoleAuthorizationConfigurationOutputTypeDef(TypedDict):
+    targetId: str
+    scope: str
+    consoleAuthorizationEnabled: bool
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PolicyStatementTypeDef(TypedDict):
+    effect: NotRequired[str]
+    principal: NotRequired[dict[str, str]]
+    action: NotRequired[list[str]]
+    resource: NotRequired[str]
+    condition: NotRequired[dict[str, dict[str, list[str]]]]
+
+
+class SigninResourceBasedPolicyTypeDef(TypedDict):
+    version: NotRequired[str]
+    statement: NotRequired[list[PolicyStatementTypeDef]]
+
+
+class GetResourcePolicyOutputTypeDef(TypedDict):
+    signinResourceBasedPolicy: SigninResourceBasedPolicyTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetSessionInputTypeDef(TypedDict):
+    sessionArn: str
+    principalArn: NotRequired[str]
+
+
+class GetSessionOutputTypeDef(TypedDict):
+    sessionArn: str
+    principalArn: str
+    role: NotRequired[str]
+    status: NotRequired[SessionStatusType]
+    clientId: NotRequired[str]
+    clientType: NotRequired[ClientTypeType]
+    resource: NotRequired[str]
+    issuedAt: int
+    expiresAt: int
+    lastUsedAt: NotRequired[int]
+    issuedInRegion: NotRequired[str]
+    originSessionArn: NotRequired[str]
+    userAgent: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class IntrospectOAuth2TokenWithIAMRequestTypeDef(TypedDict):
+    token: str
+    tokenTypeHint: NotRequired[str]
+
+
+class IntrospectOAuth2TokenWithIAMResponseTypeDef(TypedDict):
+    active: bool
+    clientId: NotRequired[str]
+    userId: NotRequired[str]
+    tokenType: NotRequired[str]
+    exp: NotRequired[int]
+    iat: NotRequired[int]
+    nbf: NotRequired[int]
+    sub: NotRequired[str]
+    aud: NotRequired[str]
+    iss: NotRequired[str]
+    jti: NotRequired[str]
+    accountId: NotRequired[str]
+    signinSession: NotRequired[str]
+    resource: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListResourcePermissionStatementsInputTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class PermissionStatementSummaryTypeDef(TypedDict):
+    sid: str
+    condition: NotRequired[dict[str, dict[str, list[str]]]]
+
+
+class ListResourcePermissionStatementsOutputTypeDef(TypedDict):
+    permissionStatements: list[PermissionStatementSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListSessionsInputTypeDef(TypedDict):
+    principalArn: NotRequired[str]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    status: NotRequired[SessionStatusType]
+    clientId: NotRequired[str]
+    issuedAfter: NotRequired[int]
+    issuedBefore: NotRequired[int]
+
+
+class SessionTypeDef(TypedDict):
+    sessionArn: str
+    principalArn: str
+    role: NotRequired[str]
+    status: NotRequired[SessionStatusType]
+    issuedAt: int
+    expiresAt: int
+    clientId: NotRequired[str]
+    clientType: NotRequired[ClientTypeType]
+    resource: NotRequired[str]
+
+
+class ListSessionsOutputTypeDef(TypedDict):
+    items: list[SessionTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutConsoleAuthorizationConfigurationInputTypeDef(TypedDict):
+    targetId: NotRequired[str]
+
+
+class PutConsoleAuthorizationConfigurationOutputTypeDef(TypedDict):
+    targetId: str
+    scope: str
+    consoleAuthorizationEnabled: bool
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutResourcePermissionStatementInputTypeDef(TypedDict):
+    sourceVpc: NotRequired[str]
+    signinSourceVpce: NotRequired[str]
+    consoleSourceVpce: NotRequired[str]
+    vpcSourceIp: NotRequired[str]
+    sourceIp: NotRequired[str]
+    requestedRegion: NotRequired[str]
+    excludedPrincipal: NotRequired[str]
+    clientToken: NotRequired[str]
+
+
+class PutResourcePermissionStatementOutputTypeDef(TypedDict):
+    statementId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RevokeOAuth2TokenWithIAMRequestTypeDef(TypedDict):
+    token: str
+
+
+class RevokeOAuth2TokenWithIAMResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef

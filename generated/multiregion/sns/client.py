@@ -162,8 +162,9 @@ class MultiRegionSNS(MultiRegionClient):
     def get_data_protection_policy(
         self, **kwargs: Unpack[type_defs.GetDataProtectionPolicyInputTypeDef]
     ) -> TargetResults[type_defs.GetDataProtectionPolicyResponseTypeDef]:
-        """Retrieves the specified inline DataProtectionPolicy document that is
-        stored in the specified Amazon SNS topic.
+        """Amazon SNS message data protection is no longer available to new
+        customers. For more information and guidance on alternatives, see Amazon
+        SNS message data protection availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/sns-2010-03-31/GetDataProtectionPolicy
         """
@@ -381,8 +382,9 @@ class MultiRegionSNS(MultiRegionClient):
     def put_data_protection_policy(
         self, **kwargs: Unpack[type_defs.PutDataProtectionPolicyInputTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
-        """Adds or updates an inline policy document that is stored in the specified
-        Amazon SNS topic.
+        """Amazon SNS message data protection is no longer available to new
+        customers. For more information and guidance on alternatives, see Amazon
+        SNS message data protection availability change.
 
         https://docs.aws.amazon.com/goto/WebAPI/sns-2010-03-31/PutDataProtectionPolicy
         """

@@ -43,6 +43,27 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         """
         return self._call("AssociateWhatsAppBusinessAccount", kwargs)
 
+    def create_whatsapp_dataset(
+        self, **kwargs: Unpack[type_defs.CreateWhatsAppDatasetInputTypeDef]
+    ) -> TargetResults[type_defs.CreateWhatsAppDatasetOutputTypeDef]:
+        """Creates a Meta Conversions API dataset for a WhatsApp Business Account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/CreateWhatsAppDataset
+        """
+        return self._call("CreateWhatsAppDataset", kwargs)
+
+    def create_whatsapp_flow(
+        self, **kwargs: Unpack[type_defs.CreateWhatsAppFlowInputTypeDef]
+    ) -> TargetResults[type_defs.CreateWhatsAppFlowOutputTypeDef]:
+        """Creates a new WhatsApp Flow. Flows enable businesses to create rich,
+        interactive forms and experiences that users can complete without leaving
+        WhatsApp. The Flow is created in DRAFT status. If publish is set to true
+        and a valid flowJson is provided, the Flow is published immediately.
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/CreateWhatsAppFlow
+        """
+        return self._call("CreateWhatsAppFlow", kwargs)
+
     def create_whatsapp_message_template(
         self, **kwargs: Unpack[type_defs.CreateWhatsAppMessageTemplateInputTypeDef]
     ) -> TargetResults[type_defs.CreateWhatsAppMessageTemplateOutputTypeDef]:
@@ -74,6 +95,16 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         """
         return self._call("CreateWhatsAppMessageTemplateMedia", kwargs)
 
+    def delete_whatsapp_flow(
+        self, **kwargs: Unpack[type_defs.DeleteWhatsAppFlowInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteWhatsAppFlowOutputTypeDef]:
+        """Deletes a WhatsApp Flow permanently. Only Flows in DRAFT status can be
+        deleted. Published or deprecated Flows cannot be deleted.
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/DeleteWhatsAppFlow
+        """
+        return self._call("DeleteWhatsAppFlow", kwargs)
+
     def delete_whatsapp_message_media(
         self, **kwargs: Unpack[type_defs.DeleteWhatsAppMessageMediaInputTypeDef]
     ) -> TargetResults[type_defs.DeleteWhatsAppMessageMediaOutputTypeDef]:
@@ -92,6 +123,17 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/DeleteWhatsAppMessageTemplate
         """
         return self._call("DeleteWhatsAppMessageTemplate", kwargs)
+
+    def deprecate_whatsapp_flow(
+        self, **kwargs: Unpack[type_defs.DeprecateWhatsAppFlowInputTypeDef]
+    ) -> TargetResults[type_defs.DeprecateWhatsAppFlowOutputTypeDef]:
+        """Deprecates a published WhatsApp Flow, marking it as no longer recommended
+        for use. The Flow must be in PUBLISHED status. This is an irreversible
+        operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/DeprecateWhatsAppFlow
+        """
+        return self._call("DeprecateWhatsAppFlow", kwargs)
 
     def disassociate_whatsapp_business_account(
         self,
@@ -127,6 +169,49 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/GetLinkedWhatsAppBusinessAccountPhoneNumber
         """
         return self._call("GetLinkedWhatsAppBusinessAccountPhoneNumber", kwargs)
+
+    def get_whatsapp_business_public_key(
+        self, **kwargs: Unpack[type_defs.GetWhatsAppBusinessPublicKeyInputTypeDef]
+    ) -> TargetResults[type_defs.GetWhatsAppBusinessPublicKeyOutputTypeDef]:
+        """Retrieves the business public key for a phone number and its signature
+        status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/GetWhatsAppBusinessPublicKey
+        """
+        return self._call("GetWhatsAppBusinessPublicKey", kwargs)
+
+    def get_whatsapp_call_permission(
+        self, **kwargs: Unpack[type_defs.GetWhatsAppCallPermissionInputTypeDef]
+    ) -> TargetResults[type_defs.GetWhatsAppCallPermissionOutputTypeDef]:
+        """Retrieves the current calling permission for a WhatsApp end user, along
+        with the calling actions the business is allowed to take with that user.
+        Provide the destination phone number or the business-scoped user ID to
+        identify the end user.
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/GetWhatsAppCallPermission
+        """
+        return self._call("GetWhatsAppCallPermission", kwargs)
+
+    def get_whatsapp_flow(
+        self, **kwargs: Unpack[type_defs.GetWhatsAppFlowInputTypeDef]
+    ) -> TargetResults[type_defs.GetWhatsAppFlowOutputTypeDef]:
+        """Retrieves the metadata and status of a WhatsApp Flow, including validation
+        errors, preview information, and health status.
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/GetWhatsAppFlow
+        """
+        return self._call("GetWhatsAppFlow", kwargs)
+
+    def get_whatsapp_flow_preview(
+        self, **kwargs: Unpack[type_defs.GetWhatsAppFlowPreviewInputTypeDef]
+    ) -> TargetResults[type_defs.GetWhatsAppFlowPreviewOutputTypeDef]:
+        """Generates a web preview URL for testing a WhatsApp Flow before publishing.
+        Preview URLs expire in 30 days and can be shared with stakeholders for
+        review.
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/GetWhatsAppFlowPreview
+        """
+        return self._call("GetWhatsAppFlowPreview", kwargs)
 
     def get_whatsapp_message_media(
         self, **kwargs: Unpack[type_defs.GetWhatsAppMessageMediaInputTypeDef]
@@ -169,6 +254,27 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         """
         return self._call("ListTagsForResource", kwargs)
 
+    def list_whatsapp_flow_assets(
+        self, **kwargs: Unpack[type_defs.ListWhatsAppFlowAssetsInputTypeDef]
+    ) -> TargetResults[type_defs.ListWhatsAppFlowAssetsOutputTypeDef]:
+        """Lists the assets (Flow JSON definition) of a WhatsApp Flow with presigned
+        download URLs. Download URLs are generated by Meta and expire after a
+        short period.
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/ListWhatsAppFlowAssets
+        """
+        return self._call("ListWhatsAppFlowAssets", kwargs)
+
+    def list_whatsapp_flows(
+        self, **kwargs: Unpack[type_defs.ListWhatsAppFlowsInputTypeDef]
+    ) -> TargetResults[type_defs.ListWhatsAppFlowsOutputTypeDef]:
+        """Lists all WhatsApp Flows for a WhatsApp Business Account. Returns summary
+        information including Flow ID, name, status, and categories.
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/ListWhatsAppFlows
+        """
+        return self._call("ListWhatsAppFlows", kwargs)
+
     def list_whatsapp_message_templates(
         self, **kwargs: Unpack[type_defs.ListWhatsAppMessageTemplatesInputTypeDef]
     ) -> TargetResults[type_defs.ListWhatsAppMessageTemplatesOutputTypeDef]:
@@ -201,6 +307,17 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         """
         return self._call("PostWhatsAppMessageMedia", kwargs)
 
+    def publish_whatsapp_flow(
+        self, **kwargs: Unpack[type_defs.PublishWhatsAppFlowInputTypeDef]
+    ) -> TargetResults[type_defs.PublishWhatsAppFlowOutputTypeDef]:
+        """Publishes a WhatsApp Flow, making it available for use in template
+        messages. The Flow must be in DRAFT status with valid Flow JSON that
+        passes Meta's validation. This is an irreversible operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/PublishWhatsAppFlow
+        """
+        return self._call("PublishWhatsAppFlow", kwargs)
+
     def put_whatsapp_business_account_event_destinations(
         self,
         **kwargs: Unpack[
@@ -217,6 +334,39 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/PutWhatsAppBusinessAccountEventDestinations
         """
         return self._call("PutWhatsAppBusinessAccountEventDestinations", kwargs)
+
+    def put_whatsapp_business_public_key(
+        self, **kwargs: Unpack[type_defs.PutWhatsAppBusinessPublicKeyInputTypeDef]
+    ) -> TargetResults[type_defs.PutWhatsAppBusinessPublicKeyOutputTypeDef]:
+        """Sets the business public key used to encrypt the data exchanged with the
+        endpoint of a data exchange Flow.
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/PutWhatsAppBusinessPublicKey
+        """
+        return self._call("PutWhatsAppBusinessPublicKey", kwargs)
+
+    def send_whatsapp_call_event(
+        self, **kwargs: Unpack[type_defs.SendWhatsAppCallEventInputTypeDef]
+    ) -> TargetResults[type_defs.SendWhatsAppCallEventOutputTypeDef]:
+        """Sends a WhatsApp calling event, such as connecting or terminating a call,
+        for a business phone number. This operation passes the event through to
+        Meta. To use this operation, the origination phone number must belong to a
+        WhatsApp Business Account that is linked to your Amazon Web Services
+        account.
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/SendWhatsAppCallEvent
+        """
+        return self._call("SendWhatsAppCallEvent", kwargs)
+
+    def send_whatsapp_conversion_event(
+        self, **kwargs: Unpack[type_defs.SendWhatsAppConversionEventInputTypeDef]
+    ) -> TargetResults[type_defs.SendWhatsAppConversionEventOutputTypeDef]:
+        """Sends a conversion event to Meta's Conversions API for the specified
+        WhatsApp Business Account dataset.
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/SendWhatsAppConversionEvent
+        """
+        return self._call("SendWhatsAppConversionEvent", kwargs)
 
     def send_whatsapp_message(
         self, **kwargs: Unpack[type_defs.SendWhatsAppMessageInputTypeDef]
@@ -249,6 +399,44 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         """
         return self._call("UntagResource", kwargs)
 
+    def update_linked_whatsapp_business_account_phone_number(
+        self,
+        **kwargs: Unpack[
+            type_defs.UpdateLinkedWhatsAppBusinessAccountPhoneNumberInputTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.UpdateLinkedWhatsAppBusinessAccountPhoneNumberOutputTypeDef
+    ]:
+        """Updates the calling settings for a linked WhatsApp business phone number,
+        such as whether calling is enabled and the hours during which the business
+        accepts calls.
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/UpdateLinkedWhatsAppBusinessAccountPhoneNumber
+        """
+        return self._call("UpdateLinkedWhatsAppBusinessAccountPhoneNumber", kwargs)
+
+    def update_whatsapp_flow(
+        self, **kwargs: Unpack[type_defs.UpdateWhatsAppFlowInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateWhatsAppFlowOutputTypeDef]:
+        """Updates the metadata of a WhatsApp Flow, such as its name or categories.
+        This does not update the Flow JSON definition. Use
+        UpdateWhatsAppFlowAssets to update the Flow JSON.
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/UpdateWhatsAppFlow
+        """
+        return self._call("UpdateWhatsAppFlow", kwargs)
+
+    def update_whatsapp_flow_assets(
+        self, **kwargs: Unpack[type_defs.UpdateWhatsAppFlowAssetsInputTypeDef]
+    ) -> TargetResults[type_defs.UpdateWhatsAppFlowAssetsOutputTypeDef]:
+        """Updates the Flow JSON definition (assets) of a WhatsApp Flow. Updating a
+        published Flow's assets reverts it to DRAFT status, requiring
+        re-publishing.
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/UpdateWhatsAppFlowAssets
+        """
+        return self._call("UpdateWhatsAppFlowAssets", kwargs)
+
     def update_whatsapp_message_template(
         self, **kwargs: Unpack[type_defs.UpdateWhatsAppMessageTemplateInputTypeDef]
     ) -> TargetResults[type_defs.UpdateWhatsAppMessageTemplateOutputTypeDef]:
@@ -276,6 +464,55 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
         """
         return self._paginate(
             "ListLinkedWhatsAppBusinessAccounts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_whatsapp_flow_assets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListWhatsAppFlowAssetsInputTypeDef],
+    ) -> TargetResults[type_defs.ListWhatsAppFlowAssetsOutputTypeDef]:
+        """Every page of ListWhatsAppFlowAssets in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the assets (Flow JSON definition) of a WhatsApp Flow with presigned
+        download URLs. Download URLs are generated by Meta and expire after a
+        short period.
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/ListWhatsAppFlowAssets
+        """
+        return self._paginate(
+            "ListWhatsAppFlowAssets",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_whatsapp_flows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListWhatsAppFlowsInputTypeDef],
+    ) -> TargetResults[type_defs.ListWhatsAppFlowsOutputTypeDef]:
+        """Every page of ListWhatsAppFlows in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists all WhatsApp Flows for a WhatsApp Business Account. Returns summary
+        information including Flow ID, name, status, and categories.
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/ListWhatsAppFlows
+        """
+        return self._paginate(
+            "ListWhatsAppFlows",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -347,6 +584,38 @@ class MultiRegionEndUserMessagingSocial(MultiRegionClient):
             kwargs,
             max_items=max_items,
             page_size=page_size,
+        )
+
+    def iter_list_whatsapp_flow_assets(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListWhatsAppFlowAssetsInputTypeDef],
+    ) -> Items[type_defs.MetaFlowAssetTypeDef]:
+        """Each element of flowAssets in every page of ListWhatsAppFlowAssets, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/ListWhatsAppFlowAssets
+        """
+        return self._items(
+            "ListWhatsAppFlowAssets", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_whatsapp_flows(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListWhatsAppFlowsInputTypeDef],
+    ) -> Items[type_defs.MetaFlowSummaryTypeDef]:
+        """Each element of flows in every page of ListWhatsAppFlows, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/socialmessaging-2024-01-01/ListWhatsAppFlows
+        """
+        return self._items(
+            "ListWhatsAppFlows", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_whatsapp_message_templates(

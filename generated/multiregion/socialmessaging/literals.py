@@ -5,6 +5,30 @@
 from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
-    __all__ = ["RegistrationStatusType"]
+    __all__ = [
+        "MetaFlowCategoryType",
+        "RegistrationStatusType",
+        "WhatsAppDayOfWeekType",
+    ]
 
+MetaFlowCategoryType = Literal[
+    "SIGN_UP",
+    "SIGN_IN",
+    "APPOINTMENT_BOOKING",
+    "LEAD_GENERATION",
+    "SHOPPING",
+    "CONTACT_US",
+    "CUSTOMER_SUPPORT",
+    "SURVEY",
+    "OTHER",
+]
 RegistrationStatusType = Literal["COMPLETE", "INCOMPLETE"]
+WhatsAppDayOfWeekType = Literal[
+    "MONDAY",
+    "TUESDAY",
+    "WEDNESDAY",
+    "THURSDAY",
+    "FRIDAY",
+    "SATURDAY",
+    "SUNDAY",
+]

@@ -19,23 +19,33 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    MetaFlowCategoryType,
     RegistrationStatusType,
+    WhatsAppDayOfWeekType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AssociateWhatsAppBusinessAccountInputTypeDef",
         "AssociateWhatsAppBusinessAccountOutputTypeDef",
+        "CreateWhatsAppDatasetInputTypeDef",
+        "CreateWhatsAppDatasetOutputTypeDef",
+        "CreateWhatsAppFlowInputTypeDef",
+        "CreateWhatsAppFlowOutputTypeDef",
         "CreateWhatsAppMessageTemplateFromLibraryInputTypeDef",
         "CreateWhatsAppMessageTemplateFromLibraryOutputTypeDef",
         "CreateWhatsAppMessageTemplateInputTypeDef",
         "CreateWhatsAppMessageTemplateMediaInputTypeDef",
         "CreateWhatsAppMessageTemplateMediaOutputTypeDef",
         "CreateWhatsAppMessageTemplateOutputTypeDef",
+        "DeleteWhatsAppFlowInputTypeDef",
+        "DeleteWhatsAppFlowOutputTypeDef",
         "DeleteWhatsAppMessageMediaInputTypeDef",
         "DeleteWhatsAppMessageMediaOutputTypeDef",
         "DeleteWhatsAppMessageTemplateInputTypeDef",
         "DeleteWhatsAppMessageTemplateOutputTypeDef",
+        "DeprecateWhatsAppFlowInputTypeDef",
+        "DeprecateWhatsAppFlowOutputTypeDef",
         "DisassociateWhatsAppBusinessAccountInputTypeDef",
         "DisassociateWhatsAppBusinessAccountOutputTypeDef",
         "EmptyResponseMetadataTypeDef",
@@ -43,6 +53,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetLinkedWhatsAppBusinessAccountOutputTypeDef",
         "GetLinkedWhatsAppBusinessAccountPhoneNumberInputTypeDef",
         "GetLinkedWhatsAppBusinessAccountPhoneNumberOutputTypeDef",
+        "GetWhatsAppBusinessPublicKeyInputTypeDef",
+        "GetWhatsAppBusinessPublicKeyOutputTypeDef",
+        "GetWhatsAppCallPermissionInputTypeDef",
+        "GetWhatsAppCallPermissionOutputTypeDef",
+        "GetWhatsAppFlowInputTypeDef",
+        "GetWhatsAppFlowOutputTypeDef",
+        "GetWhatsAppFlowPreviewInputTypeDef",
+        "GetWhatsAppFlowPreviewOutputTypeDef",
         "GetWhatsAppMessageMediaInputTypeDef",
         "GetWhatsAppMessageMediaOutputTypeDef",
         "GetWhatsAppMessageTemplateInputTypeDef",
@@ -57,19 +75,38 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListLinkedWhatsAppBusinessAccountsOutputTypeDef",
         "ListTagsForResourceInputTypeDef",
         "ListTagsForResourceOutputTypeDef",
+        "ListWhatsAppFlowAssetsInputTypeDef",
+        "ListWhatsAppFlowAssetsOutputTypeDef",
+        "ListWhatsAppFlowsInputTypeDef",
+        "ListWhatsAppFlowsOutputTypeDef",
         "ListWhatsAppMessageTemplatesInputTypeDef",
         "ListWhatsAppMessageTemplatesOutputTypeDef",
         "ListWhatsAppTemplateLibraryInputTypeDef",
         "ListWhatsAppTemplateLibraryOutputTypeDef",
+        "MetaFlowApplicationInfoTypeDef",
+        "MetaFlowAssetTypeDef",
+        "MetaFlowHealthEntityTypeDef",
+        "MetaFlowHealthStatusTypeDef",
+        "MetaFlowPreviewInfoTypeDef",
+        "MetaFlowSummaryTypeDef",
+        "MetaFlowWhatsAppBusinessAccountInfoTypeDef",
         "MetaLibraryTemplateDefinitionTypeDef",
         "MetaLibraryTemplateTypeDef",
         "PostWhatsAppMessageMediaInputTypeDef",
         "PostWhatsAppMessageMediaOutputTypeDef",
+        "PublishWhatsAppFlowInputTypeDef",
+        "PublishWhatsAppFlowOutputTypeDef",
         "PutWhatsAppBusinessAccountEventDestinationsInputTypeDef",
         "PutWhatsAppBusinessAccountEventDestinationsOutputTypeDef",
+        "PutWhatsAppBusinessPublicKeyInputTypeDef",
+        "PutWhatsAppBusinessPublicKeyOutputTypeDef",
         "ResponseMetadataTypeDef",
         "S3FileTypeDef",
         "S3PresignedUrlTypeDef",
+        "SendWhatsAppCallEventInputTypeDef",
+        "SendWhatsAppCallEventOutputTypeDef",
+        "SendWhatsAppConversionEventInputTypeDef",
+        "SendWhatsAppConversionEventOutputTypeDef",
         "SendWhatsAppMessageInputTypeDef",
         "SendWhatsAppMessageOutputTypeDef",
         "TagResourceInputTypeDef",
@@ -78,16 +115,32 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TemplateSummaryTypeDef",
         "UntagResourceInputTypeDef",
         "UntagResourceOutputTypeDef",
+        "UpdateLinkedWhatsAppBusinessAccountPhoneNumberInputTypeDef",
+        "UpdateLinkedWhatsAppBusinessAccountPhoneNumberOutputTypeDef",
+        "UpdateWhatsAppFlowAssetsInputTypeDef",
+        "UpdateWhatsAppFlowAssetsOutputTypeDef",
+        "UpdateWhatsAppFlowInputTypeDef",
+        "UpdateWhatsAppFlowOutputTypeDef",
         "UpdateWhatsAppMessageTemplateInputTypeDef",
         "UpdateWhatsAppMessageTemplateOutputTypeDef",
         "WabaPhoneNumberSetupFinalizationTypeDef",
         "WabaSetupFinalizationTypeDef",
         "WhatsAppBusinessAccountEventDestinationTypeDef",
+        "WhatsAppCallHoursOutputTypeDef",
+        "WhatsAppCallHoursTypeDef",
+        "WhatsAppCallPermissionActionTypeDef",
+        "WhatsAppCallPermissionLimitTypeDef",
+        "WhatsAppCallPermissionTypeDef",
+        "WhatsAppCallSettingsOutputTypeDef",
+        "WhatsAppCallSettingsTypeDef",
+        "WhatsAppHolidayScheduleEntryTypeDef",
         "WhatsAppPhoneNumberDetailTypeDef",
         "WhatsAppPhoneNumberSummaryTypeDef",
         "WhatsAppSetupFinalizationTypeDef",
         "WhatsAppSignupCallbackResultTypeDef",
         "WhatsAppSignupCallbackTypeDef",
+        "WhatsAppTimeOfDayTypeDef",
+        "WhatsAppWeeklyOperatingHoursEntryTypeDef",
     ]
 
 
@@ -167,6 +220,31 @@ class AssociateWhatsAppBusinessAccountOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateWhatsAppDatasetInputTypeDef(TypedDict):
+    id: str
+
+
+class CreateWhatsAppDatasetOutputTypeDef(TypedDict):
+    datasetId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateWhatsAppFlowInputTypeDef(TypedDict):
+    id: str
+    flowName: str
+    categories: ReadOnly[Sequence[MetaFlowCategoryType]]
+    flowJson: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+    publish: NotRequired[bool]
+    cloneFlowId: NotRequired[str]
+    endpointUri: NotRequired[str]
+
+
+class CreateWhatsAppFlowOutputTypeDef(TypedDict):
+    flowId: NotRequired[str]
+    validationErrors: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class LibraryTemplateBodyInputsTypeDef(TypedDict):
     addContactNumber: NotRequired[bool]
     addLearnMoreLink: NotRequired[bool]
@@ -234,6 +312,15 @@ class CreateWhatsAppMessageTemplateOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteWhatsAppFlowInputTypeDef(TypedDict):
+    id: str
+    flowId: str
+
+
+class DeleteWhatsAppFlowOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteWhatsAppMessageMediaInputTypeDef(TypedDict):
     mediaId: str
     originationPhoneNumberId: str
@@ -252,6 +339,15 @@ class DeleteWhatsAppMessageTemplateInputTypeDef(TypedDict):
 
 
 class DeleteWhatsAppMessageTemplateOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeprecateWhatsAppFlowInputTypeDef(TypedDict):
+    id: str
+    flowId: str
+
+
+class DeprecateWhatsAppFlowOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -287,6 +383,9 @@ class LinkedWhatsAppBusinessAccountTypeDef(TypedDict):
     wabaName: str
     eventDestinations: list[WhatsAppBusinessAccountEventDestinationTypeDef]
     marketingMessagesOnboardingStatus: NotRequired[str]
+    directSendEnforcementStatus: NotRequired[str]
+    directSendEnforcementStatusExpiresAt: NotRequired[datetime]
+    datasetId: NotRequired[str]
     phoneNumbers: list[WhatsAppPhoneNumberSummaryTypeDef]
 
 
@@ -299,9 +398,144 @@ class GetLinkedWhatsAppBusinessAccountPhoneNumberInputTypeDef(TypedDict):
     id: str
 
 
+class WhatsAppTimeOfDayTypeDef(TypedDict):
+    hours: int
+    minutes: int
+
+
+class WhatsAppHolidayScheduleEntryTypeDef(TypedDict):
+    date: str
+    startTime: WhatsAppTimeOfDayTypeDef
+    endTime: WhatsAppTimeOfDayTypeDef
+
+
+class WhatsAppWeeklyOperatingHoursEntryTypeDef(TypedDict):
+    dayOfWeek: WhatsAppDayOfWeekType
+    openTime: WhatsAppTimeOfDayTypeDef
+    closeTime: WhatsAppTimeOfDayTypeDef
+
+
+class WhatsAppCallHoursOutputTypeDef(TypedDict):
+    enabled: bool
+    timezone: str
+    weeklyOperatingHours: list[WhatsAppWeeklyOperatingHoursEntryTypeDef]
+    holidaySchedule: NotRequired[list[WhatsAppHolidayScheduleEntryTypeDef]]
+
+
+class WhatsAppCallSettingsOutputTypeDef(TypedDict):
+    callEnabled: bool
+    callHours: NotRequired[WhatsAppCallHoursOutputTypeDef]
+    callIconVisibility: NotRequired[str]
+    callbackPermissionStatus: NotRequired[str]
+
+
 class GetLinkedWhatsAppBusinessAccountPhoneNumberOutputTypeDef(TypedDict):
     phoneNumber: NotRequired[WhatsAppPhoneNumberDetailTypeDef]
     linkedWhatsAppBusinessAccountId: NotRequired[str]
+    callSettings: NotRequired[WhatsAppCallSettingsOutputTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetWhatsAppBusinessPublicKeyInputTypeDef(TypedDict):
+    originationPhoneNumberId: str
+
+
+class GetWhatsAppBusinessPublicKeyOutputTypeDef(TypedDict):
+    businessPublicKey: NotRequired[str]
+    businessPublicKeySignatureStatus: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetWhatsAppCallPermissionInputTypeDef(TypedDict):
+    originationPhoneNumberId: str
+    destinationPhoneNumber: NotRequired[str]
+    endUserBsuid: NotRequired[str]
+
+
+class WhatsAppCallPermissionLimitTypeDef(TypedDict):
+    timePeriod: str
+    maxAllowed: int
+    currentUsage: int
+    limitExpirationTime: NotRequired[datetime]
+
+
+class WhatsAppCallPermissionActionTypeDef(TypedDict):
+    actionName: str
+    canPerformAction: bool
+    limits: list[WhatsAppCallPermissionLimitTypeDef]
+
+
+class WhatsAppCallPermissionTypeDef(TypedDict):
+    status: str
+    expirationTime: NotRequired[datetime]
+
+
+class GetWhatsAppCallPermissionOutputTypeDef(TypedDict):
+    permission: WhatsAppCallPermissionTypeDef
+    actions: list[WhatsAppCallPermissionActionTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetWhatsAppFlowInputTypeDef(TypedDict):
+    id: str
+    flowId: str
+
+
+class MetaFlowApplicationInfoTypeDef(TypedDict):
+    link: NotRequired[str]
+    name: str
+    id: str
+
+
+class MetaFlowHealthEntityTypeDef(TypedDict):
+    entityType: str
+    id: str
+    canSendMessage: str
+
+
+class MetaFlowHealthStatusTypeDef(TypedDict):
+    canSendMessage: str
+    entities: NotRequired[list[MetaFlowHealthEntityTypeDef]]
+
+
+class MetaFlowPreviewInfoTypeDef(TypedDict):
+    previewUrl: str
+    expiresAt: str
+
+
+class MetaFlowWhatsAppBusinessAccountInfoTypeDef(TypedDict):
+    id: str
+    name: str
+    currency: NotRequired[str]
+    timezoneId: NotRequired[str]
+    messageTemplateNamespace: NotRequired[str]
+
+
+class GetWhatsAppFlowOutputTypeDef(TypedDict):
+    flowId: str
+    flowName: str
+    flowStatus: str
+    categories: NotRequired[list[MetaFlowCategoryType]]
+    validationErrors: NotRequired[list[str]]
+    jsonVersion: NotRequired[str]
+    dataApiVersion: NotRequired[str]
+    endpointUri: NotRequired[str]
+    preview: NotRequired[MetaFlowPreviewInfoTypeDef]
+    whatsAppBusinessAccount: NotRequired[MetaFlowWhatsAppBusinessAccountInfoTypeDef]
+    application: NotRequired[MetaFlowApplicationInfoTypeDef]
+    healthStatus: NotRequired[MetaFlowHealthStatusTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetWhatsAppFlowPreviewInputTypeDef(TypedDict):
+    id: str
+    flowId: str
+    invalidate: NotRequired[bool]
+
+
+class GetWhatsAppFlowPreviewOutputTypeDef(TypedDict):
+    flowId: str
+    preview: MetaFlowPreviewInfoTypeDef
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -355,6 +589,9 @@ class LinkedWhatsAppBusinessAccountSummaryTypeDef(TypedDict):
     wabaName: str
     eventDestinations: list[WhatsAppBusinessAccountEventDestinationTypeDef]
     marketingMessagesOnboardingStatus: NotRequired[str]
+    directSendEnforcementStatus: NotRequired[str]
+    directSendEnforcementStatusExpiresAt: NotRequired[datetime]
+    datasetId: NotRequired[str]
 
 
 class ListLinkedWhatsAppBusinessAccountsInputTypeDef(TypedDict):
@@ -378,6 +615,45 @@ class ListTagsForResourceOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ListWhatsAppFlowAssetsInputTypeDef(TypedDict):
+    id: str
+    flowId: str
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class MetaFlowAssetTypeDef(TypedDict):
+    name: str
+    assetType: str
+    downloadUrl: str
+
+
+class ListWhatsAppFlowAssetsOutputTypeDef(TypedDict):
+    flowAssets: list[MetaFlowAssetTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListWhatsAppFlowsInputTypeDef(TypedDict):
+    id: str
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class MetaFlowSummaryTypeDef(TypedDict):
+    flowId: str
+    flowName: str
+    flowStatus: str
+    flowCategories: list[MetaFlowCategoryType]
+    validationErrors: list[str]
+
+
+class ListWhatsAppFlowsOutputTypeDef(TypedDict):
+    flows: list[MetaFlowSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListWhatsAppMessageTemplatesInputTypeDef(TypedDict):
     id: str
     nextToken: NotRequired[str]
@@ -391,6 +667,8 @@ class TemplateSummaryTypeDef(TypedDict):
     templateQualityScore: NotRequired[str]
     templateLanguage: NotRequired[str]
     templateCategory: NotRequired[str]
+    templateSource: NotRequired[str]
+    correctCategory: NotRequired[str]
 
 
 class ListWhatsAppMessageTemplatesOutputTypeDef(TypedDict):
@@ -437,6 +715,15 @@ class PostWhatsAppMessageMediaOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PublishWhatsAppFlowInputTypeDef(TypedDict):
+    id: str
+    flowId: str
+
+
+class PublishWhatsAppFlowOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class PutWhatsAppBusinessAccountEventDestinationsInputTypeDef(TypedDict):
     id: str
     eventDestinations: ReadOnly[
@@ -445,6 +732,38 @@ class PutWhatsAppBusinessAccountEventDestinationsInputTypeDef(TypedDict):
 
 
 class PutWhatsAppBusinessAccountEventDestinationsOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutWhatsAppBusinessPublicKeyInputTypeDef(TypedDict):
+    originationPhoneNumberId: str
+    businessPublicKey: NotRequired[str]
+    kmsKeyArn: NotRequired[str]
+
+
+class PutWhatsAppBusinessPublicKeyOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SendWhatsAppCallEventInputTypeDef(TypedDict):
+    originationPhoneNumberId: str
+    metaApiVersion: str
+    callEvent: ReadOnly[bytes | str | IO[Any]]
+
+
+class SendWhatsAppCallEventOutputTypeDef(TypedDict):
+    callId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class SendWhatsAppConversionEventInputTypeDef(TypedDict):
+    id: str
+    datasetId: str
+    eventData: ReadOnly[bytes | str | IO[Any]]
+
+
+class SendWhatsAppConversionEventOutputTypeDef(TypedDict):
+    requestId: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -476,6 +795,56 @@ class UntagResourceInputTypeDef(TypedDict):
 
 class UntagResourceOutputTypeDef(TypedDict):
     statusCode: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class WhatsAppCallHoursTypeDef(TypedDict):
+    enabled: bool
+    timezone: str
+    weeklyOperatingHours: ReadOnly[Sequence[WhatsAppWeeklyOperatingHoursEntryTypeDef]]
+    holidaySchedule: NotRequired[
+        ReadOnly[Sequence[WhatsAppHolidayScheduleEntryTypeDef]]
+    ]
+
+
+class WhatsAppCallSettingsTypeDef(TypedDict):
+    callEnabled: bool
+    callHours: NotRequired[ReadOnly[WhatsAppCallHoursTypeDef]]
+    callIconVisibility: NotRequired[str]
+    callbackPermissionStatus: NotRequired[str]
+
+
+class UpdateLinkedWhatsAppBusinessAccountPhoneNumberInputTypeDef(TypedDict):
+    id: str
+    callSettings: ReadOnly[WhatsAppCallSettingsTypeDef]
+
+
+class UpdateLinkedWhatsAppBusinessAccountPhoneNumberOutputTypeDef(TypedDict):
+    phoneNumberId: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateWhatsAppFlowAssetsInputTypeDef(TypedDict):
+    id: str
+    flowId: str
+    flowJson: ReadOnly[bytes | str | IO[Any]]
+
+
+class UpdateWhatsAppFlowAssetsOutputTypeDef(TypedDict):
+    validationErrors: NotRequired[list[str]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateWhatsAppFlowInputTypeDef(TypedDict):
+    id: str
+    flowId: str
+    flowName: NotRequired[str]
+    categories: NotRequired[ReadOnly[Sequence[MetaFlowCategoryType]]]
+    endpointUri: NotRequired[str]
+    metaAppId: NotRequired[str]
+
+
+class UpdateWhatsAppFlowOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 

@@ -128,6 +128,16 @@ class MultiRegionSSM(MultiRegionClient):
         """
         return self._call("CreateAssociationBatch", kwargs)
 
+    def create_cloud_connector(
+        self, **kwargs: Unpack[type_defs.CreateCloudConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateCloudConnectorResultTypeDef]:
+        """Creates a cloud connector that establishes a connection between Systems
+        Manager and a third-party cloud environment.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/CreateCloudConnector
+        """
+        return self._call("CreateCloudConnector", kwargs)
+
     def create_document(
         self, **kwargs: Unpack[type_defs.CreateDocumentRequestTypeDef]
     ) -> TargetResults[type_defs.CreateDocumentResultTypeDef]:
@@ -216,6 +226,15 @@ class MultiRegionSSM(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DeleteAssociation
         """
         return self._call("DeleteAssociation", kwargs)
+
+    def delete_cloud_connector(
+        self, **kwargs: Unpack[type_defs.DeleteCloudConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteCloudConnectorResultTypeDef]:
+        """Deletes a cloud connector.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DeleteCloudConnector
+        """
+        return self._call("DeleteCloudConnector", kwargs)
 
     def delete_document(
         self, **kwargs: Unpack[type_defs.DeleteDocumentRequestTypeDef]
@@ -317,6 +336,20 @@ class MultiRegionSSM(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DeleteResourcePolicy
         """
         return self._call("DeleteResourcePolicy", kwargs)
+
+    def deregister_default_host_management_configuration(
+        self,
+    ) -> TargetResults[
+        type_defs.DeregisterDefaultHostManagementConfigurationResultTypeDef
+    ]:
+        """Removes the Default Host Management Configuration (DHMC) for an Amazon Web
+        Services account and Amazon Web Services Region. After you deregister
+        DHMC, Amazon EC2 instances are no longer automatically managed as managed
+        nodes by Amazon Web Services Systems Manager.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/DeregisterDefaultHostManagementConfiguration
+        """
+        return self._call("DeregisterDefaultHostManagementConfiguration", {})
 
     def deregister_managed_instance(
         self, **kwargs: Unpack[type_defs.DeregisterManagedInstanceRequestTypeDef]
@@ -749,6 +782,15 @@ class MultiRegionSSM(MultiRegionClient):
         """
         return self._call("GetCalendarState", kwargs)
 
+    def get_cloud_connector(
+        self, **kwargs: Unpack[type_defs.GetCloudConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.GetCloudConnectorResultTypeDef]:
+        """Returns detailed information about a cloud connector.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/GetCloudConnector
+        """
+        return self._call("GetCloudConnector", kwargs)
+
     def get_command_invocation(
         self, **kwargs: Unpack[type_defs.GetCommandInvocationRequestTypeDef]
     ) -> TargetResults[type_defs.GetCommandInvocationResultTypeDef]:
@@ -1041,6 +1083,16 @@ class MultiRegionSSM(MultiRegionClient):
         """
         return self._call("ListAssociations", kwargs)
 
+    def list_cloud_connectors(
+        self, **kwargs: Unpack[type_defs.ListCloudConnectorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListCloudConnectorsResultTypeDef]:
+        """Returns a list of cloud connectors in the current Amazon Web Services
+        account and Amazon Web Services Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListCloudConnectors
+        """
+        return self._call("ListCloudConnectors", kwargs)
+
     def list_command_invocations(
         self, **kwargs: Unpack[type_defs.ListCommandInvocationsRequestTypeDef]
     ) -> TargetResults[type_defs.ListCommandInvocationsResultTypeDef]:
@@ -1271,6 +1323,24 @@ class MultiRegionSSM(MultiRegionClient):
         """
         return self._call("PutResourcePolicy", kwargs)
 
+    def register_default_host_management_configuration(
+        self,
+        **kwargs: Unpack[
+            type_defs.RegisterDefaultHostManagementConfigurationRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.RegisterDefaultHostManagementConfigurationResultTypeDef
+    ]:
+        """Enables Default Host Management Configuration (DHMC) for the current
+        Amazon Web Services account and Amazon Web Services Region. With DHMC
+        enabled, you don't need to configure additional resources, such as an
+        instance profile, to use your Amazon EC2 instances as managed nodes in
+        Amazon Web Services Systems Manager.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/RegisterDefaultHostManagementConfiguration
+        """
+        return self._call("RegisterDefaultHostManagementConfiguration", kwargs)
+
     def register_default_patch_baseline(
         self, **kwargs: Unpack[type_defs.RegisterDefaultPatchBaselineRequestTypeDef]
     ) -> TargetResults[type_defs.RegisterDefaultPatchBaselineResultTypeDef]:
@@ -1483,6 +1553,15 @@ class MultiRegionSSM(MultiRegionClient):
         """
         return self._call("UpdateAssociationStatus", kwargs)
 
+    def update_cloud_connector(
+        self, **kwargs: Unpack[type_defs.UpdateCloudConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateCloudConnectorResultTypeDef]:
+        """Updates an existing cloud connector with new configuration details.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/UpdateCloudConnector
+        """
+        return self._call("UpdateCloudConnector", kwargs)
+
     def update_document(
         self, **kwargs: Unpack[type_defs.UpdateDocumentRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateDocumentResultTypeDef]:
@@ -1613,6 +1692,15 @@ class MultiRegionSSM(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/UpdateServiceSetting
         """
         return self._call("UpdateServiceSetting", kwargs)
+
+    def validate_cloud_connector(
+        self, **kwargs: Unpack[type_defs.ValidateCloudConnectorRequestTypeDef]
+    ) -> TargetResults[type_defs.ValidateCloudConnectorResultTypeDef]:
+        """Validates the configuration and connectivity of a cloud connector.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ValidateCloudConnector
+        """
+        return self._call("ValidateCloudConnector", kwargs)
 
     def paginate_describe_activations(
         self,
@@ -2509,6 +2597,30 @@ class MultiRegionSSM(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_cloud_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListCloudConnectorsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListCloudConnectorsResultTypeDef]:
+        """Every page of ListCloudConnectors in every target, merged per target
+        (botocore's build_full_result).
+
+        Returns a list of cloud connectors in the current Amazon Web Services
+        account and Amazon Web Services Region.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListCloudConnectors
+        """
+        return self._paginate(
+            "ListCloudConnectors",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def paginate_list_command_invocations(
         self,
         *,
@@ -2827,6 +2939,29 @@ class MultiRegionSSM(MultiRegionClient):
         """
         return self._paginate(
             "ListResourceDataSync",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_validate_cloud_connector(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ValidateCloudConnectorRequestTypeDef],
+    ) -> TargetResults[type_defs.ValidateCloudConnectorResultTypeDef]:
+        """Every page of ValidateCloudConnector in every target, merged per target
+        (botocore's build_full_result).
+
+        Validates the configuration and connectivity of a cloud connector.
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ValidateCloudConnector
+        """
+        return self._paginate(
+            "ValidateCloudConnector",
             kwargs,
             max_items=max_items,
             page_size=page_size,
@@ -3513,6 +3648,22 @@ class MultiRegionSSM(MultiRegionClient):
             "ListAssociations", kwargs, max_items=max_items, page_size=page_size
         )
 
+    def iter_list_cloud_connectors(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListCloudConnectorsRequestTypeDef],
+    ) -> Items[type_defs.CloudConnectorSummaryTypeDef]:
+        """Each element of CloudConnectors in every page of ListCloudConnectors, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ListCloudConnectors
+        """
+        return self._items(
+            "ListCloudConnectors", kwargs, max_items=max_items, page_size=page_size
+        )
+
     def iter_list_command_invocations(
         self,
         *,
@@ -3726,6 +3877,23 @@ class MultiRegionSSM(MultiRegionClient):
         """
         return self._items(
             "ListResourceDataSync", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_validate_cloud_connector(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ValidateCloudConnectorRequestTypeDef],
+    ) -> Items[type_defs.ValidationFindingTypeDef]:
+        """Each element of ValidationFindings in every page of
+        ValidateCloudConnector, from every target, as its page arrives (tagged
+        with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/ssm-2014-11-06/ValidateCloudConnector
+        """
+        return self._items(
+            "ValidateCloudConnector", kwargs, max_items=max_items, page_size=page_size
         )
 
     def wait_command_executed(

@@ -22,6 +22,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AutomationSubtypeType",
         "AutomationTypeType",
         "CalendarStateType",
+        "CloudConnectorFilterKeyType",
+        "CloudProviderType",
         "CommandFilterKeyType",
         "CommandInvocationStatusType",
         "CommandPluginStatusType",
@@ -31,6 +33,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ComplianceStatusType",
         "ComplianceUploadTypeType",
         "ConnectionStatusType",
+        "DHMCPermissionModelType",
+        "DeletionModeType",
         "DescribeActivationsFilterKeysType",
         "DocumentFilterKeyType",
         "DocumentFormatType",
@@ -92,6 +96,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PatchSetType",
         "PingStatusType",
         "PlatformTypeType",
+        "ProviderType",
         "RebootOptionType",
         "ResourceDataSyncS3FormatType",
         "ResourceTypeForTaggingType",
@@ -104,6 +109,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SourceTypeType",
         "StepExecutionFilterKeyType",
         "StopTypeType",
+        "ValidationFindingCodeType",
+        "ValidationFindingScopeTypeType",
+        "ValidationFindingTypeType",
     ]
 
 AccessRequestStatusType = Literal[
@@ -136,6 +144,7 @@ AssociationFilterKeyType = Literal[
     "LastExecutedAfter",
     "AssociationName",
     "ResourceGroupName",
+    "CloudConnectorId",
 ]
 AssociationFilterOperatorTypeType = Literal["EQUAL", "LESS_THAN", "GREATER_THAN"]
 AssociationStatusNameType = Literal["Pending", "Success", "Failed"]
@@ -180,6 +189,13 @@ AutomationExecutionStatusType = Literal[
 AutomationSubtypeType = Literal["ChangeRequest", "AccessRequest"]
 AutomationTypeType = Literal["CrossAccount", "Local"]
 CalendarStateType = Literal["OPEN", "CLOSED"]
+CloudConnectorFilterKeyType = Literal[
+    "SubscriptionId",
+    "TenantId",
+    "ProjectId",
+    "OrganizationId",
+]
+CloudProviderType = Literal["AWS", "Azure", "GCP"]
 CommandFilterKeyType = Literal[
     "InvokedAfter",
     "InvokedBefore",
@@ -232,6 +248,8 @@ ComplianceSeverityType = Literal[
 ComplianceStatusType = Literal["COMPLIANT", "NON_COMPLIANT"]
 ComplianceUploadTypeType = Literal["COMPLETE", "PARTIAL"]
 ConnectionStatusType = Literal["connected", "notconnected"]
+DHMCPermissionModelType = Literal["SERVICE_MANAGED", "SELF_MANAGED"]
+DeletionModeType = Literal["RemoveSharing", "RollbackMigration"]
 DescribeActivationsFilterKeysType = Literal[
     "ActivationIds",
     "DefaultInstanceName",
@@ -343,6 +361,8 @@ NodeAttributeNameType = Literal[
     "PlatformVersion",
     "Region",
     "ResourceType",
+    "SourceType",
+    "AvailabilityZone",
 ]
 NodeFilterKeyType = Literal[
     "AgentType",
@@ -360,6 +380,11 @@ NodeFilterKeyType = Literal[
     "OrganizationalUnitPath",
     "Region",
     "AccountId",
+    "SourceType",
+    "SourceId",
+    "SourceLocation",
+    "AvailabilityZone",
+    "AvailabilityZoneId",
 ]
 NodeFilterOperatorTypeType = Literal["Equal", "NotEqual", "BeginWith"]
 NodeTypeNameType = Literal["Instance"]
@@ -530,6 +555,7 @@ PatchPropertyType = Literal[
 PatchSetType = Literal["OS", "APPLICATION"]
 PingStatusType = Literal["Online", "ConnectionLost", "Inactive"]
 PlatformTypeType = Literal["Windows", "Linux", "MacOS"]
+ProviderType = Literal["Azure", "GCP"]
 RebootOptionType = Literal["RebootIfNeeded", "NoReboot"]
 ResourceDataSyncS3FormatType = Literal["JsonSerDe"]
 ResourceTypeType = Literal["ManagedInstance", "EC2Instance"]
@@ -543,6 +569,7 @@ ResourceTypeForTaggingType = Literal[
     "OpsMetadata",
     "Automation",
     "Association",
+    "CloudConnector",
 ]
 ReviewStatusType = Literal["APPROVED", "NOT_REVIEWED", "PENDING", "REJECTED"]
 SessionFilterKeyType = Literal[
@@ -575,6 +602,8 @@ SourceTypeType = Literal[
     "AWS::EC2::Instance",
     "AWS::IoT::Thing",
     "AWS::SSM::ManagedInstance",
+    "Microsoft.Compute/virtualMachines",
+    "compute.googleapis.com/Instance",
 ]
 StepExecutionFilterKeyType = Literal[
     "StartTimeBefore",
@@ -588,3 +617,23 @@ StepExecutionFilterKeyType = Literal[
     "ParentStepIteratorValue",
 ]
 StopTypeType = Literal["Complete", "Cancel"]
+ValidationFindingCodeType = Literal[
+    "TargetInaccessible",
+    "TargetUnusable",
+    "TargetMissingPermissions",
+    "TargetApiDisabled",
+    "TargetStateWarning",
+    "AwsRoleAssumptionFailed",
+    "WebIdentityTokenFailed",
+    "OutboundWebIdentityFederationDisabled",
+    "ProviderCredentialCreationFailed",
+    "TenantSummary",
+    "SubscriptionAccessible",
+]
+ValidationFindingScopeTypeType = Literal[
+    "azure:tenant",
+    "azure:subscription",
+    "gcp:organization",
+    "gcp:project",
+]
+ValidationFindingTypeType = Literal["INFO", "WARN", "ERROR"]

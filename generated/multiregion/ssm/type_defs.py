@@ -35,6 +35,8 @@ from .literals import (
     AutomationSubtypeType,
     AutomationTypeType,
     CalendarStateType,
+    CloudConnectorFilterKeyType,
+    CloudProviderType,
     CommandFilterKeyType,
     CommandInvocationStatusType,
     CommandPluginStatusType,
@@ -44,6 +46,8 @@ from .literals import (
     ComplianceStatusType,
     ComplianceUploadTypeType,
     ConnectionStatusType,
+    DHMCPermissionModelType,
+    DeletionModeType,
     DescribeActivationsFilterKeysType,
     DocumentFilterKeyType,
     DocumentFormatType,
@@ -105,6 +109,7 @@ from .literals import (
     PatchSetType,
     PingStatusType,
     PlatformTypeType,
+    ProviderType,
     RebootOptionType,
     ResourceDataSyncS3FormatType,
     ResourceTypeForTaggingType,
@@ -117,6 +122,9 @@ from .literals import (
     SourceTypeType,
     StepExecutionFilterKeyType,
     StopTypeType,
+    ValidationFindingCodeType,
+    ValidationFindingScopeTypeType,
+    ValidationFindingTypeType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
@@ -150,11 +158,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AutomationExecutionMetadataTypeDef",
         "AutomationExecutionPreviewTypeDef",
         "AutomationExecutionTypeDef",
+        "AzureConfigurationOutputTypeDef",
+        "AzureConfigurationTypeDef",
+        "AzureSubscriptionTypeDef",
         "BaselineOverrideTypeDef",
         "CancelCommandRequestTypeDef",
         "CancelCommandResultTypeDef",
         "CancelMaintenanceWindowExecutionRequestTypeDef",
         "CancelMaintenanceWindowExecutionResultTypeDef",
+        "CloudConnectorConfigurationOutputTypeDef",
+        "CloudConnectorConfigurationTypeDef",
+        "CloudConnectorFilterTypeDef",
+        "CloudConnectorSummaryTypeDef",
         "CloudWatchOutputConfigTypeDef",
         "CommandFilterTypeDef",
         "CommandInvocationTypeDef",
@@ -167,6 +182,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ComplianceStringFilterTypeDef",
         "ComplianceSummaryItemTypeDef",
         "CompliantSummaryTypeDef",
+        "ConfigurationTargetsOutputTypeDef",
+        "ConfigurationTargetsTypeDef",
         "CreateActivationRequestTypeDef",
         "CreateActivationResultTypeDef",
         "CreateAssociationBatchRequestEntryOutputTypeDef",
@@ -175,6 +192,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateAssociationBatchResultTypeDef",
         "CreateAssociationRequestTypeDef",
         "CreateAssociationResultTypeDef",
+        "CreateCloudConnectorRequestTypeDef",
+        "CreateCloudConnectorResultTypeDef",
         "CreateDocumentRequestTypeDef",
         "CreateDocumentResultTypeDef",
         "CreateMaintenanceWindowRequestTypeDef",
@@ -192,6 +211,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteActivationResultTypeDef",
         "DeleteAssociationRequestTypeDef",
         "DeleteAssociationResultTypeDef",
+        "DeleteCloudConnectorRequestTypeDef",
+        "DeleteCloudConnectorResultTypeDef",
         "DeleteDocumentRequestTypeDef",
         "DeleteDocumentResultTypeDef",
         "DeleteInventoryRequestTypeDef",
@@ -212,6 +233,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteResourceDataSyncResultTypeDef",
         "DeleteResourcePolicyRequestTypeDef",
         "DeleteResourcePolicyResponseTypeDef",
+        "DeregisterDefaultHostManagementConfigurationResultTypeDef",
         "DeregisterManagedInstanceRequestTypeDef",
         "DeregisterManagedInstanceResultTypeDef",
         "DeregisterPatchBaselineForPatchGroupRequestTypeDef",
@@ -307,12 +329,19 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ExecutionPreviewTypeDef",
         "FailedCreateAssociationTypeDef",
         "FailureDetailsTypeDef",
+        "GcpConfigurationOutputTypeDef",
+        "GcpConfigurationTargetsOutputTypeDef",
+        "GcpConfigurationTargetsTypeDef",
+        "GcpConfigurationTypeDef",
+        "GcpProjectTypeDef",
         "GetAccessTokenRequestTypeDef",
         "GetAccessTokenResponseTypeDef",
         "GetAutomationExecutionRequestTypeDef",
         "GetAutomationExecutionResultTypeDef",
         "GetCalendarStateRequestTypeDef",
         "GetCalendarStateResponseTypeDef",
+        "GetCloudConnectorRequestTypeDef",
+        "GetCloudConnectorResultTypeDef",
         "GetCommandInvocationRequestTypeDef",
         "GetCommandInvocationResultTypeDef",
         "GetConnectionStatusRequestTypeDef",
@@ -393,6 +422,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListAssociationVersionsResultTypeDef",
         "ListAssociationsRequestTypeDef",
         "ListAssociationsResultTypeDef",
+        "ListCloudConnectorsRequestTypeDef",
+        "ListCloudConnectorsResultTypeDef",
         "ListCommandInvocationsRequestTypeDef",
         "ListCommandInvocationsResultTypeDef",
         "ListCommandsRequestTypeDef",
@@ -506,6 +537,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PutParameterResultTypeDef",
         "PutResourcePolicyRequestTypeDef",
         "PutResourcePolicyResponseTypeDef",
+        "RegisterDefaultHostManagementConfigurationRequestTypeDef",
+        "RegisterDefaultHostManagementConfigurationResultTypeDef",
         "RegisterDefaultPatchBaselineRequestTypeDef",
         "RegisterDefaultPatchBaselineResultTypeDef",
         "RegisterPatchBaselineForPatchGroupRequestTypeDef",
@@ -571,6 +604,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TargetOutputTypeDef",
         "TargetPreviewTypeDef",
         "TargetTypeDef",
+        "TargetsSummaryTypeDef",
         "TerminateSessionRequestTypeDef",
         "TerminateSessionResponseTypeDef",
         "UnlabelParameterVersionRequestTypeDef",
@@ -579,6 +613,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateAssociationResultTypeDef",
         "UpdateAssociationStatusRequestTypeDef",
         "UpdateAssociationStatusResultTypeDef",
+        "UpdateCloudConnectorRequestTypeDef",
+        "UpdateCloudConnectorResultTypeDef",
         "UpdateDocumentDefaultVersionRequestTypeDef",
         "UpdateDocumentDefaultVersionResultTypeDef",
         "UpdateDocumentMetadataRequestTypeDef",
@@ -603,6 +639,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UpdateResourceDataSyncResultTypeDef",
         "UpdateServiceSettingRequestTypeDef",
         "UpdateServiceSettingResultTypeDef",
+        "ValidateCloudConnectorRequestTypeDef",
+        "ValidateCloudConnectorResultTypeDef",
+        "ValidationFindingScopeTypeDef",
+        "ValidationFindingTypeDef",
     ]
 
 
@@ -921,6 +961,7 @@ class AutomationExecutionMetadataTypeDef(TypedDict):
     CurrentStepName: NotRequired[str]
     CurrentAction: NotRequired[str]
     FailureMessage: NotRequired[str]
+    WarningMessage: NotRequired[str]
     TargetParameterName: NotRequired[str]
     Targets: NotRequired[list[TargetOutputTypeDef]]
     TargetMaps: NotRequired[list[dict[str, list[str]]]]
@@ -988,6 +1029,7 @@ class StepExecutionTypeDef(TypedDict):
     Outputs: NotRequired[dict[str, list[str]]]
     Response: NotRequired[str]
     FailureMessage: NotRequired[str]
+    WarningMessage: NotRequired[str]
     FailureDetails: NotRequired[FailureDetailsTypeDef]
     StepExecutionId: NotRequired[str]
     OverriddenParameters: NotRequired[dict[str, list[str]]]
@@ -999,6 +1041,14 @@ class StepExecutionTypeDef(TypedDict):
     TargetLocation: NotRequired[TargetLocationOutputTypeDef]
     TriggeredAlarms: NotRequired[list[AlarmStateInformationTypeDef]]
     ParentStepDetails: NotRequired[ParentStepDetailsTypeDef]
+
+
+class TargetsSummaryTypeDef(TypedDict):
+    TotalCount: NotRequired[int]
+    StartedCount: NotRequired[int]
+    CompletedCount: NotRequired[int]
+    SuccessfulCount: NotRequired[int]
+    FailedCount: NotRequired[int]
 
 
 class AutomationExecutionTypeDef(TypedDict):
@@ -1013,6 +1063,7 @@ class AutomationExecutionTypeDef(TypedDict):
     Parameters: NotRequired[dict[str, list[str]]]
     Outputs: NotRequired[dict[str, list[str]]]
     FailureMessage: NotRequired[str]
+    WarningMessage: NotRequired[str]
     Mode: NotRequired[ExecutionModeType]
     ParentAutomationExecutionId: NotRequired[str]
     ExecutedBy: NotRequired[str]
@@ -1037,6 +1088,36 @@ class AutomationExecutionTypeDef(TypedDict):
     AssociationId: NotRequired[str]
     ChangeRequestName: NotRequired[str]
     Variables: NotRequired[dict[str, list[str]]]
+    TargetsSummary: NotRequired[TargetsSummaryTypeDef]
+
+
+class AzureSubscriptionTypeDef(TypedDict):
+    Id: str
+    DisplayName: NotRequired[str]
+
+
+class ConfigurationTargetsOutputTypeDef(TypedDict):
+    Subscriptions: NotRequired[list[AzureSubscriptionTypeDef]]
+
+
+class AzureConfigurationOutputTypeDef(TypedDict):
+    TenantId: str
+    TenantDisplayName: NotRequired[str]
+    ApplicationId: str
+    ApplicationDisplayName: NotRequired[str]
+    Targets: NotRequired[ConfigurationTargetsOutputTypeDef]
+
+
+class ConfigurationTargetsTypeDef(TypedDict):
+    Subscriptions: NotRequired[ReadOnly[Sequence[AzureSubscriptionTypeDef]]]
+
+
+class AzureConfigurationTypeDef(TypedDict):
+    TenantId: str
+    TenantDisplayName: NotRequired[str]
+    ApplicationId: str
+    ApplicationDisplayName: NotRequired[str]
+    Targets: NotRequired[ReadOnly[ConfigurationTargetsTypeDef]]
 
 
 class PatchFilterTypeDef(TypedDict):
@@ -1095,6 +1176,59 @@ class CancelMaintenanceWindowExecutionRequestTypeDef(TypedDict):
 class CancelMaintenanceWindowExecutionResultTypeDef(TypedDict):
     WindowExecutionId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GcpProjectTypeDef(TypedDict):
+    ProjectId: str
+    ProjectDisplayName: NotRequired[str]
+
+
+class GcpConfigurationTargetsOutputTypeDef(TypedDict):
+    Projects: NotRequired[list[GcpProjectTypeDef]]
+
+
+class GcpConfigurationOutputTypeDef(TypedDict):
+    OrganizationId: NotRequired[str]
+    WorkloadIdentityPoolProvider: str
+    ServiceAccountEmail: str
+    Targets: NotRequired[GcpConfigurationTargetsOutputTypeDef]
+
+
+class CloudConnectorConfigurationOutputTypeDef(TypedDict):
+    AzureConfiguration: NotRequired[AzureConfigurationOutputTypeDef]
+    GcpConfiguration: NotRequired[GcpConfigurationOutputTypeDef]
+
+
+class GcpConfigurationTargetsTypeDef(TypedDict):
+    Projects: NotRequired[ReadOnly[Sequence[GcpProjectTypeDef]]]
+
+
+class GcpConfigurationTypeDef(TypedDict):
+    OrganizationId: NotRequired[str]
+    WorkloadIdentityPoolProvider: str
+    ServiceAccountEmail: str
+    Targets: NotRequired[ReadOnly[GcpConfigurationTargetsTypeDef]]
+
+
+class CloudConnectorConfigurationTypeDef(TypedDict):
+    AzureConfiguration: NotRequired[ReadOnly[AzureConfigurationTypeDef]]
+    GcpConfiguration: NotRequired[ReadOnly[GcpConfigurationTypeDef]]
+
+
+class CloudConnectorFilterTypeDef(TypedDict):
+    FilterKey: NotRequired[CloudConnectorFilterKeyType]
+    FilterValues: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class CloudConnectorSummaryTypeDef(TypedDict):
+    CloudConnectorId: NotRequired[str]
+    DisplayName: NotRequired[str]
+    Description: NotRequired[str]
+    RoleArn: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
+    Provider: NotRequired[ProviderType]
+    ConfigConnectorArn: NotRequired[str]
 
 
 class CloudWatchOutputConfigTypeDef(TypedDict):
@@ -1355,6 +1489,20 @@ class CreateAssociationResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CreateCloudConnectorRequestTypeDef(TypedDict):
+    DisplayName: str
+    RoleArn: str
+    Description: NotRequired[str]
+    Configuration: ReadOnly[CloudConnectorConfigurationTypeDef]
+    ConfigConnectorArn: NotRequired[str]
+    Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateCloudConnectorResultTypeDef(TypedDict):
+    CloudConnectorId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DocumentRequiresTypeDef(TypedDict):
     Name: str
     Version: NotRequired[str]
@@ -1373,6 +1521,7 @@ class CreateDocumentRequestTypeDef(TypedDict):
     DocumentFormat: NotRequired[DocumentFormatType]
     TargetType: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    CloudProviders: NotRequired[ReadOnly[Sequence[CloudProviderType]]]
 
 
 class DocumentParameterTypeDef(TypedDict):
@@ -1419,6 +1568,7 @@ class DocumentDescriptionTypeDef(TypedDict):
     ReviewStatus: NotRequired[ReviewStatusType]
     Category: NotRequired[list[str]]
     CategoryEnum: NotRequired[list[str]]
+    CloudProviders: NotRequired[list[CloudProviderType]]
 
 
 class CreateDocumentResultTypeDef(TypedDict):
@@ -1591,6 +1741,15 @@ class DeleteAssociationResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DeleteCloudConnectorRequestTypeDef(TypedDict):
+    CloudConnectorId: str
+
+
+class DeleteCloudConnectorResultTypeDef(TypedDict):
+    CloudConnectorId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteDocumentRequestTypeDef(TypedDict):
     Name: str
     DocumentVersion: NotRequired[str]
@@ -1693,9 +1852,14 @@ class DeleteResourcePolicyRequestTypeDef(TypedDict):
     ResourceArn: str
     PolicyId: str
     PolicyHash: str
+    DeletionMode: NotRequired[DeletionModeType]
 
 
 class DeleteResourcePolicyResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeregisterDefaultHostManagementConfigurationResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2023,6 +2187,7 @@ class InstanceInformationTypeDef(TypedDict):
     AssociationOverview: NotRequired[InstanceAggregatedAssociationOverviewTypeDef]
     SourceId: NotRequired[str]
     SourceType: NotRequired[SourceTypeType]
+    SourceLocation: NotRequired[str]
 
 
 class DescribeInstanceInformationResultTypeDef(TypedDict):
@@ -2160,6 +2325,8 @@ class InstancePropertyTypeDef(TypedDict):
     AssociationOverview: NotRequired[InstanceAggregatedAssociationOverviewTypeDef]
     SourceId: NotRequired[str]
     SourceType: NotRequired[SourceTypeType]
+    SourceLocation: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
 
 
 class DescribeInstancePropertiesResultTypeDef(TypedDict):
@@ -2638,6 +2805,7 @@ class DocumentIdentifierTypeDef(TypedDict):
     Requires: NotRequired[list[DocumentRequiresTypeDef]]
     ReviewStatus: NotRequired[ReviewStatusType]
     Author: NotRequired[str]
+    CloudProviders: NotRequired[list[CloudProviderType]]
 
 
 class DocumentKeyValuesFilterTypeDef(TypedDict):
@@ -2678,6 +2846,7 @@ class DocumentVersionInfoTypeDef(TypedDict):
     Status: NotRequired[DocumentStatusType]
     StatusInformation: NotRequired[str]
     ReviewStatus: NotRequired[ReviewStatusType]
+    CloudProviders: NotRequired[list[CloudProviderType]]
 
 
 class ExecutionInputsTypeDef(TypedDict):
@@ -2716,6 +2885,22 @@ class GetCalendarStateResponseTypeDef(TypedDict):
     State: NotRequired[CalendarStateType]
     AtTime: NotRequired[str]
     NextTransitionTime: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetCloudConnectorRequestTypeDef(TypedDict):
+    CloudConnectorId: str
+
+
+class GetCloudConnectorResultTypeDef(TypedDict):
+    CloudConnectorArn: NotRequired[str]
+    DisplayName: NotRequired[str]
+    Description: NotRequired[str]
+    RoleArn: NotRequired[str]
+    Configuration: NotRequired[CloudConnectorConfigurationOutputTypeDef]
+    ConfigConnectorArn: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    UpdatedAt: NotRequired[datetime]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -3318,10 +3503,16 @@ class InstanceInfoTypeDef(TypedDict):
     InstanceStatus: NotRequired[str]
     IpAddress: NotRequired[str]
     ManagedStatus: NotRequired[ManagedStatusType]
+    Name: NotRequired[str]
     PlatformType: NotRequired[PlatformTypeType]
     PlatformName: NotRequired[str]
     PlatformVersion: NotRequired[str]
     ResourceType: NotRequired[ResourceTypeType]
+    SourceType: NotRequired[SourceTypeType]
+    SourceId: NotRequired[str]
+    SourceLocation: NotRequired[str]
+    AvailabilityZone: NotRequired[str]
+    AvailabilityZoneId: NotRequired[str]
 
 
 class InventoryItemTypeDef(TypedDict):
@@ -3365,6 +3556,18 @@ class ListAssociationsRequestTypeDef(TypedDict):
 
 class ListAssociationsResultTypeDef(TypedDict):
     Associations: NotRequired[list[AssociationTypeDef]]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListCloudConnectorsRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    Filters: NotRequired[ReadOnly[Sequence[CloudConnectorFilterTypeDef]]]
+
+
+class ListCloudConnectorsResultTypeDef(TypedDict):
+    CloudConnectors: NotRequired[list[CloudConnectorSummaryTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -3817,6 +4020,17 @@ class PutResourcePolicyResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class RegisterDefaultHostManagementConfigurationRequestTypeDef(TypedDict):
+    PermissionModel: DHMCPermissionModelType
+    RoleArn: NotRequired[str]
+    Overwrite: NotRequired[bool]
+
+
+class RegisterDefaultHostManagementConfigurationResultTypeDef(TypedDict):
+    RoleArn: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class RegisterDefaultPatchBaselineRequestTypeDef(TypedDict):
     BaselineId: str
 
@@ -4114,6 +4328,18 @@ class UpdateAssociationStatusResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateCloudConnectorRequestTypeDef(TypedDict):
+    CloudConnectorId: str
+    DisplayName: NotRequired[str]
+    Configuration: NotRequired[ReadOnly[CloudConnectorConfigurationTypeDef]]
+    Description: NotRequired[str]
+
+
+class UpdateCloudConnectorResultTypeDef(TypedDict):
+    CloudConnectorId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateDocumentDefaultVersionRequestTypeDef(TypedDict):
     Name: str
     DocumentVersion: str
@@ -4143,6 +4369,7 @@ class UpdateDocumentRequestTypeDef(TypedDict):
     DocumentVersion: NotRequired[str]
     DocumentFormat: NotRequired[DocumentFormatType]
     TargetType: NotRequired[str]
+    CloudProviders: NotRequired[ReadOnly[Sequence[CloudProviderType]]]
 
 
 class UpdateDocumentResultTypeDef(TypedDict):
@@ -4342,4 +4569,29 @@ class UpdateServiceSettingRequestTypeDef(TypedDict):
 
 
 class UpdateServiceSettingResultTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ValidateCloudConnectorRequestTypeDef(TypedDict):
+    CloudConnectorId: str
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class ValidationFindingScopeTypeDef(TypedDict):
+    Type: NotRequired[ValidationFindingScopeTypeType]
+    Id: NotRequired[str]
+
+
+class ValidationFindingTypeDef(TypedDict):
+    Type: NotRequired[ValidationFindingTypeType]
+    Code: NotRequired[ValidationFindingCodeType]
+    Message: NotRequired[str]
+    ProviderMessage: NotRequired[str]
+    Scope: NotRequired[ValidationFindingScopeTypeDef]
+
+
+class ValidateCloudConnectorResultTypeDef(TypedDict):
+    ValidationFindings: NotRequired[list[ValidationFindingTypeDef]]
+    NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef

@@ -19,6 +19,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PrincipalTypeType",
         "ProvisionTargetTypeType",
         "ProvisioningStatusType",
+        "RegionScopeType",
         "RegionStatusType",
         "SignInOriginType",
         "StatusValuesType",
@@ -57,6 +58,7 @@ ProvisioningStatusType = Literal[
     "LATEST_PERMISSION_SET_PROVISIONED",
     "LATEST_PERMISSION_SET_NOT_PROVISIONED",
 ]
+RegionScopeType = Literal["CURRENT_REGION", "ALL_REGIONS"]
 RegionStatusType = Literal["ACTIVE", "ADDING", "REMOVING"]
 SignInOriginType = Literal["IDENTITY_CENTER", "APPLICATION"]
 StatusValuesType = Literal["IN_PROGRESS", "FAILED", "SUCCEEDED"]

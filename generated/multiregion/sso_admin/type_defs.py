@@ -34,6 +34,7 @@ from .literals import (
     PrincipalTypeType,
     ProvisionTargetTypeType,
     ProvisioningStatusType,
+    RegionScopeType,
     RegionStatusType,
     SignInOriginType,
     StatusValuesType,
@@ -207,6 +208,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListTagsForResourceResponseTypeDef",
         "ListTrustedTokenIssuersRequestTypeDef",
         "ListTrustedTokenIssuersResponseTypeDef",
+        "NetworkConfigurationInfoOutputTypeDef",
+        "NetworkConfigurationInfoTypeDef",
         "OidcJwtConfigurationTypeDef",
         "OidcJwtUpdateConfigurationTypeDef",
         "OperationStatusFilterTypeDef",
@@ -766,15 +769,34 @@ class EncryptionConfigurationDetailsTypeDef(TypedDict):
     EncryptionStatusReason: NotRequired[str]
 
 
+class NetworkConfigurationInfoOutputTypeDef(TypedDict):
+    VpceAccessRequired: bool
+    RestrictSourceVpcs: NotRequired[list[str]]
+    AllowSourceIps: NotRequired[list[str]]
+    ExcludeApplicationArns: NotRequired[list[str]]
+
+
+class RegionMetadataTypeDef(TypedDict):
+    RegionName: NotRequired[str]
+    Status: NotRequired[RegionStatusType]
+    AddedDate: NotRequired[datetime]
+    IsPrimaryRegion: NotRequired[bool]
+
+
 class DescribeInstanceResponseTypeDef(TypedDict):
     InstanceArn: NotRequired[str]
     IdentityStoreId: NotRequired[str]
+    IdentityStoreArn: NotRequired[str]
     OwnerAccountId: NotRequired[str]
     Name: NotRequired[str]
     CreatedDate: NotRequired[datetime]
     Status: NotRequired[InstanceStatusType]
     StatusReason: NotRequired[str]
+    PrimaryRegion: NotRequired[str]
+    Regions: NotRequired[list[RegionMetadataTypeDef]]
     EncryptionConfigurationDetails: NotRequired[EncryptionConfigurationDetailsTypeDef]
+    NetworkConfigurationDetails: NotRequired[NetworkConfigurationInfoOutputTypeDef]
+    PermissionSetsEnabled: NotRequired[bool]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -973,11 +995,14 @@ class GrantTypeDef(TypedDict):
 class InstanceMetadataTypeDef(TypedDict):
     InstanceArn: NotRequired[str]
     IdentityStoreId: NotRequired[str]
+    IdentityStoreArn: NotRequired[str]
     OwnerAccountId: NotRequired[str]
     Name: NotRequired[str]
     CreatedDate: NotRequired[datetime]
     Status: NotRequired[InstanceStatusType]
     StatusReason: NotRequired[str]
+    PrimaryRegion: NotRequired[str]
+    Regions: NotRequired[list[RegionMetadataTypeDef]]
 
 
 class OperationStatusFilterTypeDef(TypedDict):
@@ -1178,6 +1203,7 @@ class ListCustomerManagedPolicyReferencesInPermissionSetResponseTypeDef(TypedDic
 class ListInstancesRequestTypeDef(TypedDict):
     MaxResults: NotRequired[int]
     NextToken: NotRequired[str]
+    RegionScope: NotRequired[RegionScopeType]
 
 
 class ListInstancesResponseTypeDef(TypedDict):
@@ -1252,13 +1278,6 @@ class ListRegionsRequestTypeDef(TypedDict):
     NextToken: NotRequired[str]
 
 
-class RegionMetadataTypeDef(TypedDict):
-    RegionName: NotRequired[str]
-    Status: NotRequired[RegionStatusType]
-    AddedDate: NotRequired[datetime]
-    IsPrimaryRegion: NotRequired[bool]
-
-
 class ListRegionsResponseTypeDef(TypedDict):
     Regions: NotRequired[list[RegionMetadataTypeDef]]
     NextToken: NotRequired[str]
@@ -1293,6 +1312,13 @@ class ListTrustedTokenIssuersResponseTypeDef(TypedDict):
     TrustedTokenIssuers: NotRequired[list[TrustedTokenIssuerMetadataTypeDef]]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class NetworkConfigurationInfoTypeDef(TypedDict):
+    VpceAccessRequired: bool
+    RestrictSourceVpcs: NotRequired[ReadOnly[Sequence[str]]]
+    AllowSourceIps: NotRequired[ReadOnly[Sequence[str]]]
+    ExcludeApplicationArns: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class OidcJwtUpdateConfigurationTypeDef(TypedDict):
@@ -1436,6 +1462,8 @@ class UpdateInstanceRequestTypeDef(TypedDict):
     Name: NotRequired[str]
     InstanceArn: str
     EncryptionConfiguration: NotRequired[EncryptionConfigurationTypeDef]
+    PermissionSetsEnabled: NotRequired[bool]
+    NetworkConfiguration: NotRequired[ReadOnly[NetworkConfigurationInfoTypeDef]]
 
 
 class UpdateInstanceResponseTypeDef(TypedDict):

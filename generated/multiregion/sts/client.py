@@ -134,6 +134,18 @@ class MultiRegionSTS(MultiRegionClient):
         """
         return self._call("GetFederationToken", kwargs)
 
+    def get_scoped_credentials(
+        self, **kwargs: Unpack[type_defs.GetScopedCredentialsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetScopedCredentialsResponseTypeDef]:
+        """Returns a set of temporary security credentials that are scoped down from
+        the caller's existing temporary security credentials. GetScopedCredentials
+        preserves the caller's identity while narrowing the permissions and
+        optionally shortening the session lifetime.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sts-2011-06-15/GetScopedCredentials
+        """
+        return self._call("GetScopedCredentials", kwargs)
+
     def get_session_token(
         self, **kwargs: Unpack[type_defs.GetSessionTokenRequestTypeDef]
     ) -> TargetResults[type_defs.GetSessionTokenResponseTypeDef]:
@@ -151,10 +163,12 @@ class MultiRegionSTS(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.GetWebIdentityTokenRequestTypeDef]
     ) -> TargetResults[type_defs.GetWebIdentityTokenResponseTypeDef]:
         """Returns a signed JSON Web Token (JWT) that represents the calling Amazon
-        Web Services identity. The returned JWT can be used to authenticate with
-        external services that support OIDC discovery. The token is signed by
-        Amazon Web Services STS and can be publicly verified using the
-        verification keys published at the issuer's JWKS endpoint.
+        Web Services identity or, if you set SubjectMode to OriginIdentity, the
+        human user or workload on whose behalf the calling session acts. The
+        returned JWT can be used to authenticate with external services that
+        support OIDC discovery. The token is signed by Amazon Web Services STS and
+        can be publicly verified using the verification keys published at the
+        issuer's JWKS endpoint.
 
         https://docs.aws.amazon.com/goto/WebAPI/sts-2011-06-15/GetWebIdentityToken
         """

@@ -5,4 +5,6 @@
 from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
-    __all__: list[str] = []
+    __all__ = ["webIdentityTokenSubjectModeTypeType"]
+
+webIdentityTokenSubjectModeTypeType = Literal["AWSIdentity", "OriginIdentity"]

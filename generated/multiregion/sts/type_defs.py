@@ -18,6 +18,10 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
+from .literals import (
+    webIdentityTokenSubjectModeTypeType,
+)
+
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AssumeRoleRequestTypeDef",
@@ -41,14 +45,20 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetDelegatedAccessTokenResponseTypeDef",
         "GetFederationTokenRequestTypeDef",
         "GetFederationTokenResponseTypeDef",
+        "GetScopedCredentialsRequestTypeDef",
+        "GetScopedCredentialsResponseTypeDef",
         "GetSessionTokenRequestTypeDef",
         "GetSessionTokenResponseTypeDef",
         "GetWebIdentityTokenRequestTypeDef",
         "GetWebIdentityTokenResponseTypeDef",
+        "OriginIdentityTypeDef",
         "PolicyDescriptorTypeTypeDef",
         "ProvidedContextTypeDef",
         "ResponseMetadataTypeDef",
+        "ScopedSessionTypeDef",
         "TagTypeDef",
+        "TransactionContextTypeDef",
+        "TrustedIdentityPropagationContextTypeDef",
     ]
 
 
@@ -79,6 +89,7 @@ class AssumeRoleRequestTypeDef(TypedDict):
     TokenCode: NotRequired[str]
     SourceIdentity: NotRequired[str]
     ProvidedContexts: NotRequired[ReadOnly[Sequence[ProvidedContextTypeDef]]]
+    MinimumSessionTokenSize: NotRequired[int]
 
 
 class AssumedRoleUserTypeDef(TypedDict):
@@ -98,6 +109,8 @@ class AssumeRoleResponseTypeDef(TypedDict):
     AssumedRoleUser: NotRequired[AssumedRoleUserTypeDef]
     PackedPolicySize: NotRequired[int]
     SourceIdentity: NotRequired[str]
+    SessionTokenUtilization: NotRequired[int]
+    SessionTokenSize: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -108,6 +121,23 @@ class AssumeRoleWithSAMLRequestTypeDef(TypedDict):
     PolicyArns: NotRequired[ReadOnly[Sequence[PolicyDescriptorTypeTypeDef]]]
     Policy: NotRequired[str]
     DurationSeconds: NotRequired[int]
+    MinimumSessionTokenSize: NotRequired[int]
+
+
+class OriginIdentityTypeDef(TypedDict):
+    Subject: NotRequired[str]
+    SubjectType: NotRequired[str]
+    Issuer: NotRequired[str]
+    FederatedProviderArn: NotRequired[str]
+
+
+class TransactionContextTypeDef(TypedDict):
+    IdentityProvider: NotRequired[dict[str, str]]
+
+
+class TrustedIdentityPropagationContextTypeDef(TypedDict):
+    OriginIdentity: NotRequired[OriginIdentityTypeDef]
+    TransactionContext: NotRequired[TransactionContextTypeDef]
 
 
 class AssumeRoleWithSAMLResponseTypeDef(TypedDict):
@@ -120,6 +150,11 @@ class AssumeRoleWithSAMLResponseTypeDef(TypedDict):
     Audience: NotRequired[str]
     NameQualifier: NotRequired[str]
     SourceIdentity: NotRequired[str]
+    SessionTokenUtilization: NotRequired[int]
+    SessionTokenSize: NotRequired[int]
+    TrustedIdentityPropagationContext: NotRequired[
+        TrustedIdentityPropagationContextTypeDef
+    ]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -131,6 +166,7 @@ class AssumeRoleWithWebIdentityRequestTypeDef(TypedDict):
     PolicyArns: NotRequired[ReadOnly[Sequence[PolicyDescriptorTypeTypeDef]]]
     Policy: NotRequired[str]
     DurationSeconds: NotRequired[int]
+    MinimumSessionTokenSize: NotRequired[int]
 
 
 class AssumeRoleWithWebIdentityResponseTypeDef(TypedDict):
@@ -141,6 +177,11 @@ class AssumeRoleWithWebIdentityResponseTypeDef(TypedDict):
     Provider: NotRequired[str]
     Audience: NotRequired[str]
     SourceIdentity: NotRequired[str]
+    SessionTokenUtilization: NotRequired[int]
+    SessionTokenSize: NotRequired[int]
+    TrustedIdentityPropagationContext: NotRequired[
+        TrustedIdentityPropagationContextTypeDef
+    ]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -148,11 +189,14 @@ class AssumeRootRequestTypeDef(TypedDict):
     TargetPrincipal: str
     TaskPolicyArn: PolicyDescriptorTypeTypeDef
     DurationSeconds: NotRequired[int]
+    MinimumSessionTokenSize: NotRequired[int]
 
 
 class AssumeRootResponseTypeDef(TypedDict):
     Credentials: NotRequired[CredentialsTypeDef]
     SourceIdentity: NotRequired[str]
+    SessionTokenUtilization: NotRequired[int]
+    SessionTokenSize: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -203,12 +247,37 @@ class GetFederationTokenRequestTypeDef(TypedDict):
     PolicyArns: NotRequired[ReadOnly[Sequence[PolicyDescriptorTypeTypeDef]]]
     DurationSeconds: NotRequired[int]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    MinimumSessionTokenSize: NotRequired[int]
 
 
 class GetFederationTokenResponseTypeDef(TypedDict):
     Credentials: NotRequired[CredentialsTypeDef]
     FederatedUser: NotRequired[FederatedUserTypeDef]
     PackedPolicySize: NotRequired[int]
+    SessionTokenUtilization: NotRequired[int]
+    SessionTokenSize: NotRequired[int]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetScopedCredentialsRequestTypeDef(TypedDict):
+    Policy: NotRequired[str]
+    DurationSeconds: NotRequired[int]
+    MinimumSessionTokenSize: NotRequired[int]
+    ScopedSessionDescription: NotRequired[str]
+
+
+class ScopedSessionTypeDef(TypedDict):
+    ScopedSessionId: str
+    Arn: str
+
+
+class GetScopedCredentialsResponseTypeDef(TypedDict):
+    Credentials: NotRequired[CredentialsTypeDef]
+    SessionInfo: NotRequired[ScopedSessionTypeDef]
+    SessionTokenUtilization: NotRequired[int]
+    SessionTokenSize: NotRequired[int]
+    ScopedPoliciesCount: NotRequired[int]
+    SourceIdentity: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -216,10 +285,13 @@ class GetSessionTokenRequestTypeDef(TypedDict):
     DurationSeconds: NotRequired[int]
     SerialNumber: NotRequired[str]
     TokenCode: NotRequired[str]
+    MinimumSessionTokenSize: NotRequired[int]
 
 
 class GetSessionTokenResponseTypeDef(TypedDict):
     Credentials: NotRequired[CredentialsTypeDef]
+    SessionTokenUtilization: NotRequired[int]
+    SessionTokenSize: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -227,6 +299,8 @@ class GetWebIdentityTokenRequestTypeDef(TypedDict):
     Audience: ReadOnly[Sequence[str]]
     DurationSeconds: NotRequired[int]
     SigningAlgorithm: str
+    Scope: NotRequired[str]
+    SubjectMode: NotRequired[webIdentityTokenSubjectModeTypeType]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 

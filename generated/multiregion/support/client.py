@@ -38,15 +38,33 @@ class MultiRegionSupport(MultiRegionClient):
     def add_communication_to_case(
         self, **kwargs: Unpack[type_defs.AddCommunicationToCaseRequestTypeDef]
     ) -> TargetResults[type_defs.AddCommunicationToCaseResponseTypeDef]:
-        """Adds additional customer communication to an Amazon Web Services Support
+        """Adds additional customer communication to a Amazon Web Services Support
         case. Use the caseId parameter to identify the case to which to add
-        communication. You can list a set of email addresses to copy on the
-        communication by using the ccEmailAddresses parameter. The
-        communicationBody value contains the text of the communication.
+        communication. To list a set of email addresses to copy on the
+        communication, use the ccEmailAddresses parameter. The communicationBody
+        value contains the text of the communication.
 
         https://docs.aws.amazon.com/goto/WebAPI/support-2013-04-15/AddCommunicationToCase
         """
         return self._call("AddCommunicationToCase", kwargs)
+
+    def complete_attachment_upload(
+        self, **kwargs: Unpack[type_defs.CompleteAttachmentUploadRequestTypeDef]
+    ) -> TargetResults[type_defs.CompleteAttachmentUploadResponseTypeDef]:
+        """Completes an attachment upload that was started with
+        GetAttachmentUploadLinks. After you upload a part of the file to its
+        presigned Amazon S3 URL, call CompleteAttachmentUpload with the partIndex
+        and eTag of that part. You can include one part per call, or multiple
+        parts in a single call. After CompleteAttachmentUpload has been called for
+        every part of the file, the service processes the upload asynchronously.
+        The attachment-ready status might not be reflected immediately. Use
+        DescribeAttachmentUploadStatus to poll for the uploadStatus to become
+        attachment-ready before passing the uploadId to CreateCase or
+        AddCommunicationToCase.
+
+        https://docs.aws.amazon.com/goto/WebAPI/support-2013-04-15/CompleteAttachmentUpload
+        """
+        return self._call("CompleteAttachmentUpload", kwargs)
 
     def create_case(
         self, **kwargs: Unpack[type_defs.CreateCaseRequestTypeDef]
@@ -72,6 +90,23 @@ class MultiRegionSupport(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/support-2013-04-15/DescribeAttachment
         """
         return self._call("DescribeAttachment", kwargs)
+
+    def describe_attachment_upload_status(
+        self, **kwargs: Unpack[type_defs.DescribeAttachmentUploadStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.DescribeAttachmentUploadStatusResponseTypeDef]:
+        """Returns the current status, file name, and progress of a multipart
+        attachment upload that was started with GetAttachmentUploadLinks. Use this
+        operation to track where an upload is in the workflow. While parts are
+        still being uploaded and reported through CompleteAttachmentUpload, the
+        uploadStatus is attachment-not-ready and uploadProgress reports the total
+        number of parts and how many have been completed so far. After every part
+        has been reported and the service finishes processing the upload
+        asynchronously, the uploadStatus becomes attachment-ready and the uploadId
+        can be attached to a case through CreateCase or AddCommunicationToCase.
+
+        https://docs.aws.amazon.com/goto/WebAPI/support-2013-04-15/DescribeAttachmentUploadStatus
+        """
+        return self._call("DescribeAttachmentUploadStatus", kwargs)
 
     def describe_cases(
         self, **kwargs: Unpack[type_defs.DescribeCasesRequestTypeDef]
@@ -193,6 +228,38 @@ class MultiRegionSupport(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/support-2013-04-15/DescribeTrustedAdvisorChecks
         """
         return self._call("DescribeTrustedAdvisorChecks", kwargs)
+
+    def get_attachment_download_link(
+        self, **kwargs: Unpack[type_defs.GetAttachmentDownloadLinkRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAttachmentDownloadLinkResponseTypeDef]:
+        """Returns a presigned download URL for an attachment that is associated with
+        a case communication. The download link works for an attachment of any
+        size, including attachments added through AddAttachmentsToSet and
+        attachments uploaded through GetAttachmentUploadLinks. The download URL is
+        time-limited and expires at the date and time indicated in the downloadUrl
+        response field. Download the attachment from the URL before it expires.
+
+        https://docs.aws.amazon.com/goto/WebAPI/support-2013-04-15/GetAttachmentDownloadLink
+        """
+        return self._call("GetAttachmentDownloadLink", kwargs)
+
+    def get_attachment_upload_links(
+        self, **kwargs: Unpack[type_defs.GetAttachmentUploadLinksRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAttachmentUploadLinksResponseTypeDef]:
+        """Returns one or more presigned upload URLs for uploading a large file
+        attachment to a support case by using a multipart upload workflow. The
+        maximum file size that you can upload with this workflow is 150 MB, and
+        parts can be up to 100 MB each. Initiate a new upload by providing
+        fileName and fileSizeBytes; the response returns a unique uploadId, the
+        part size, the total number of parts, and a list of presigned upload URLs
+        for the requested range of parts. A maximum of 10 upload URLs are returned
+        per call. To retrieve more upload URLs for an upload that's already in
+        progress, call GetAttachmentUploadLinks again with the existing uploadId
+        and a new uploadRange.
+
+        https://docs.aws.amazon.com/goto/WebAPI/support-2013-04-15/GetAttachmentUploadLinks
+        """
+        return self._call("GetAttachmentUploadLinks", kwargs)
 
     def refresh_trusted_advisor_check(
         self, **kwargs: Unpack[type_defs.RefreshTrustedAdvisorCheckRequestTypeDef]

@@ -18,6 +18,10 @@ from multiregion.type_defs import (
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
 
+from .literals import (
+    UploadStatusType,
+)
+
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AddAttachmentsToSetRequestTypeDef",
@@ -31,11 +35,16 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CategoryTypeDef",
         "CommunicationTypeDef",
         "CommunicationTypeOptionsTypeDef",
+        "CompleteAttachmentUploadRequestTypeDef",
+        "CompleteAttachmentUploadResponseTypeDef",
+        "CompletedUploadTypeDef",
         "CreateCaseRequestTypeDef",
         "CreateCaseResponseTypeDef",
         "DateIntervalTypeDef",
         "DescribeAttachmentRequestTypeDef",
         "DescribeAttachmentResponseTypeDef",
+        "DescribeAttachmentUploadStatusRequestTypeDef",
+        "DescribeAttachmentUploadStatusResponseTypeDef",
         "DescribeCasesRequestTypeDef",
         "DescribeCasesResponseTypeDef",
         "DescribeCommunicationsRequestTypeDef",
@@ -56,7 +65,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeTrustedAdvisorCheckSummariesResponseTypeDef",
         "DescribeTrustedAdvisorChecksRequestTypeDef",
         "DescribeTrustedAdvisorChecksResponseTypeDef",
+        "DownloadUrlTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "GetAttachmentDownloadLinkRequestTypeDef",
+        "GetAttachmentDownloadLinkResponseTypeDef",
+        "GetAttachmentUploadLinksRequestTypeDef",
+        "GetAttachmentUploadLinksResponseTypeDef",
         "RecentCaseCommunicationsTypeDef",
         "RefreshTrustedAdvisorCheckRequestTypeDef",
         "RefreshTrustedAdvisorCheckResponseTypeDef",
@@ -75,6 +89,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TrustedAdvisorCostOptimizingSummaryTypeDef",
         "TrustedAdvisorResourceDetailTypeDef",
         "TrustedAdvisorResourcesSummaryTypeDef",
+        "UploadProgressTypeDef",
+        "UploadRangeTypeDef",
+        "UploadUrlTypeDef",
     ]
 
 
@@ -86,6 +103,7 @@ class AttachmentTypeDef(TypedDict):
 class AddAttachmentsToSetRequestTypeDef(TypedDict):
     attachmentSetId: NotRequired[str]
     attachments: ReadOnly[Sequence[AttachmentTypeDef]]
+    dryRun: NotRequired[bool]
 
 
 class AddAttachmentsToSetResponseTypeDef(TypedDict):
@@ -99,6 +117,8 @@ class AddCommunicationToCaseRequestTypeDef(TypedDict):
     communicationBody: str
     ccEmailAddresses: NotRequired[ReadOnly[Sequence[str]]]
     attachmentSetId: NotRequired[str]
+    uploadIds: NotRequired[ReadOnly[Sequence[str]]]
+    dryRun: NotRequired[bool]
 
 
 class AddCommunicationToCaseResponseTypeDef(TypedDict):
@@ -121,6 +141,7 @@ class CommunicationTypeDef(TypedDict):
     body: NotRequired[str]
     submittedBy: NotRequired[str]
     timeCreated: NotRequired[str]
+    attachments: NotRequired[list[AttachmentDetailsTypeDef]]
     attachmentSet: NotRequired[list[AttachmentDetailsTypeDef]]
 
 
@@ -165,6 +186,22 @@ class CommunicationTypeOptionsTypeDef(TypedDict):
     datesWithoutSupport: NotRequired[list[DateIntervalTypeDef]]
 
 
+class CompletedUploadTypeDef(TypedDict):
+    partIndex: int
+    eTag: str
+
+
+class CompleteAttachmentUploadRequestTypeDef(TypedDict):
+    uploadId: str
+    completedUploads: ReadOnly[Sequence[CompletedUploadTypeDef]]
+    dryRun: NotRequired[bool]
+
+
+class CompleteAttachmentUploadResponseTypeDef(TypedDict):
+    uploadStatus: UploadStatusType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class CreateCaseRequestTypeDef(TypedDict):
     subject: str
     serviceCode: NotRequired[str]
@@ -175,6 +212,8 @@ class CreateCaseRequestTypeDef(TypedDict):
     language: NotRequired[str]
     issueType: NotRequired[str]
     attachmentSetId: NotRequired[str]
+    uploadIds: NotRequired[ReadOnly[Sequence[str]]]
+    dryRun: NotRequired[bool]
 
 
 class CreateCaseResponseTypeDef(TypedDict):
@@ -184,10 +223,28 @@ class CreateCaseResponseTypeDef(TypedDict):
 
 class DescribeAttachmentRequestTypeDef(TypedDict):
     attachmentId: str
+    dryRun: NotRequired[bool]
 
 
 class DescribeAttachmentResponseTypeDef(TypedDict):
     attachment: NotRequired[AttachmentOutputTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DescribeAttachmentUploadStatusRequestTypeDef(TypedDict):
+    uploadId: str
+    dryRun: NotRequired[bool]
+
+
+class UploadProgressTypeDef(TypedDict):
+    totalParts: NotRequired[int]
+    completedPartsCount: NotRequired[int]
+
+
+class DescribeAttachmentUploadStatusResponseTypeDef(TypedDict):
+    uploadStatus: UploadStatusType
+    fileName: str
+    uploadProgress: NotRequired[UploadProgressTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -201,6 +258,7 @@ class DescribeCasesRequestTypeDef(TypedDict):
     maxResults: NotRequired[int]
     language: NotRequired[str]
     includeCommunications: NotRequired[bool]
+    dryRun: NotRequired[bool]
 
 
 class DescribeCasesResponseTypeDef(TypedDict):
@@ -215,6 +273,7 @@ class DescribeCommunicationsRequestTypeDef(TypedDict):
     afterTime: NotRequired[str]
     nextToken: NotRequired[str]
     maxResults: NotRequired[int]
+    dryRun: NotRequired[bool]
 
 
 class DescribeCommunicationsResponseTypeDef(TypedDict):
@@ -228,6 +287,7 @@ class DescribeCreateCaseOptionsRequestTypeDef(TypedDict):
     serviceCode: str
     language: str
     categoryCode: str
+    dryRun: NotRequired[bool]
 
 
 class DescribeCreateCaseOptionsResponseTypeDef(TypedDict):
@@ -239,6 +299,7 @@ class DescribeCreateCaseOptionsResponseTypeDef(TypedDict):
 class DescribeServicesRequestTypeDef(TypedDict):
     serviceCodeList: NotRequired[ReadOnly[Sequence[str]]]
     language: NotRequired[str]
+    dryRun: NotRequired[bool]
 
 
 class ServiceTypeDef(TypedDict):
@@ -254,6 +315,7 @@ class DescribeServicesResponseTypeDef(TypedDict):
 
 class DescribeSeverityLevelsRequestTypeDef(TypedDict):
     language: NotRequired[str]
+    dryRun: NotRequired[bool]
 
 
 class SeverityLevelTypeDef(TypedDict):
@@ -270,6 +332,7 @@ class DescribeSupportedLanguagesRequestTypeDef(TypedDict):
     issueType: str
     serviceCode: str
     categoryCode: str
+    dryRun: NotRequired[bool]
 
 
 class SupportedLanguageTypeDef(TypedDict):
@@ -376,6 +439,50 @@ class DescribeTrustedAdvisorChecksResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class DownloadUrlTypeDef(TypedDict):
+    url: str
+    expiryDate: str
+
+
+class GetAttachmentDownloadLinkRequestTypeDef(TypedDict):
+    attachmentId: str
+    dryRun: NotRequired[bool]
+
+
+class GetAttachmentDownloadLinkResponseTypeDef(TypedDict):
+    fileName: str
+    downloadUrl: DownloadUrlTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UploadRangeTypeDef(TypedDict):
+    startIndex: int
+    endIndex: NotRequired[int]
+
+
+class GetAttachmentUploadLinksRequestTypeDef(TypedDict):
+    fileName: str
+    fileSizeBytes: NotRequired[int]
+    uploadId: NotRequired[str]
+    uploadRange: NotRequired[UploadRangeTypeDef]
+    dryRun: NotRequired[bool]
+
+
+class UploadUrlTypeDef(TypedDict):
+    url: str
+    partIndex: int
+    expiryDate: str
+
+
+class GetAttachmentUploadLinksResponseTypeDef(TypedDict):
+    uploadId: str
+    partSizeBytes: int
+    totalParts: int
+    nextIndex: NotRequired[int]
+    uploadUrls: list[UploadUrlTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class RefreshTrustedAdvisorCheckRequestTypeDef(TypedDict):
     checkId: str
 
@@ -387,6 +494,7 @@ class RefreshTrustedAdvisorCheckResponseTypeDef(TypedDict):
 
 class ResolveCaseRequestTypeDef(TypedDict):
     caseId: NotRequired[str]
+    dryRun: NotRequired[bool]
 
 
 class ResolveCaseResponseTypeDef(TypedDict):

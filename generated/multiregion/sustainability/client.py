@@ -22,9 +22,9 @@ __all__ = ["MultiRegionSustainability"]
 
 class MultiRegionSustainability(MultiRegionClient):
     """The AWS Sustainability service provides programmatic access to estimated
-    carbon emissions data for your Amazon Web Services usage. Use the AWS
-    Sustainability service to retrieve, analyze, and track the carbon footprint of
-    your cloud infrastructure over time.
+    environmental impact data for your Amazon Web Services usage. Use the AWS
+    Sustainability service to retrieve, analyze, and track the environmental
+    impact of your cloud infrastructure over time.
     """
 
     _service_name = "sustainability"
@@ -56,6 +56,33 @@ class MultiRegionSustainability(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/sustainability-2018-05-10/GetEstimatedCarbonEmissionsDimensionValues
         """
         return self._call("GetEstimatedCarbonEmissionsDimensionValues", kwargs)
+
+    def get_estimated_water_allocation(
+        self, **kwargs: Unpack[type_defs.GetEstimatedWaterAllocationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEstimatedWaterAllocationResponseTypeDef]:
+        """Returns estimated water allocation values based on customer grouping and
+        filtering parameters. We recommend using pagination to ensure that the
+        operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sustainability-2018-05-10/GetEstimatedWaterAllocation
+        """
+        return self._call("GetEstimatedWaterAllocation", kwargs)
+
+    def get_estimated_water_allocation_dimension_values(
+        self,
+        **kwargs: Unpack[
+            type_defs.GetEstimatedWaterAllocationDimensionValuesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetEstimatedWaterAllocationDimensionValuesResponseTypeDef
+    ]:
+        """Returns the possible dimension values available for a customer's account.
+        We recommend using pagination to ensure that the operation returns quickly
+        and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sustainability-2018-05-10/GetEstimatedWaterAllocationDimensionValues
+        """
+        return self._call("GetEstimatedWaterAllocationDimensionValues", kwargs)
 
     def paginate_get_estimated_carbon_emissions(
         self,
@@ -111,6 +138,60 @@ class MultiRegionSustainability(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_get_estimated_water_allocation(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.GetEstimatedWaterAllocationRequestTypeDef],
+    ) -> TargetResults[type_defs.GetEstimatedWaterAllocationResponseTypeDef]:
+        """Every page of GetEstimatedWaterAllocation in every target, merged per
+        target (botocore's build_full_result).
+
+        Returns estimated water allocation values based on customer grouping and
+        filtering parameters. We recommend using pagination to ensure that the
+        operation returns quickly and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sustainability-2018-05-10/GetEstimatedWaterAllocation
+        """
+        return self._paginate(
+            "GetEstimatedWaterAllocation",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_get_estimated_water_allocation_dimension_values(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[
+            type_defs.GetEstimatedWaterAllocationDimensionValuesRequestTypeDef
+        ],
+    ) -> TargetResults[
+        type_defs.GetEstimatedWaterAllocationDimensionValuesResponseTypeDef
+    ]:
+        """Every page of GetEstimatedWaterAllocationDimensionValues in every target,
+        merged per target (botocore's build_full_result).
+
+        Returns the possible dimension values available for a customer's account.
+        We recommend using pagination to ensure that the operation returns quickly
+        and successfully.
+
+        https://docs.aws.amazon.com/goto/WebAPI/sustainability-2018-05-10/GetEstimatedWaterAllocationDimensionValues
+        """
+        return self._paginate(
+            "GetEstimatedWaterAllocationDimensionValues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def iter_get_estimated_carbon_emissions(
         self,
         *,
@@ -147,6 +228,47 @@ class MultiRegionSustainability(MultiRegionClient):
         """
         return self._items(
             "GetEstimatedCarbonEmissionsDimensionValues",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_estimated_water_allocation(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.GetEstimatedWaterAllocationRequestTypeDef],
+    ) -> Items[type_defs.EstimatedWaterAllocationTypeDef]:
+        """Each element of Results in every page of GetEstimatedWaterAllocation, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sustainability-2018-05-10/GetEstimatedWaterAllocation
+        """
+        return self._items(
+            "GetEstimatedWaterAllocation",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_get_estimated_water_allocation_dimension_values(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[
+            type_defs.GetEstimatedWaterAllocationDimensionValuesRequestTypeDef
+        ],
+    ) -> Items[type_defs.DimensionEntryTypeDef]:
+        """Each element of Results in every page of
+        GetEstimatedWaterAllocationDimensionValues, from every target, as its page
+        arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/sustainability-2018-05-10/GetEstimatedWaterAllocationDimensionValues
+        """
+        return self._items(
+            "GetEstimatedWaterAllocationDimensionValues",
             kwargs,
             max_items=max_items,
             page_size=page_size,

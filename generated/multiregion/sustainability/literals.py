@@ -10,6 +10,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EmissionsTypeType",
         "EmissionsUnitType",
         "TimeGranularityType",
+        "WaterAllocationTypeType",
+        "WaterAllocationUnitType",
     ]
 
 DimensionType = Literal["USAGE_ACCOUNT_ID", "REGION", "SERVICE"]
@@ -30,3 +32,5 @@ TimeGranularityType = Literal[
     "QUARTERLY_FISCAL",
     "MONTHLY",
 ]
+WaterAllocationTypeType = Literal["TOTAL_WATER_WITHDRAWALS"]
+WaterAllocationUnitType = Literal["m3"]

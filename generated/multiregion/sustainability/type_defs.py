@@ -23,6 +23,8 @@ from .literals import (
     EmissionsTypeType,
     EmissionsUnitType,
     TimeGranularityType,
+    WaterAllocationTypeType,
+    WaterAllocationUnitType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
@@ -31,15 +33,21 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EmissionsTypeDef",
         "EmptyResponseMetadataTypeDef",
         "EstimatedCarbonEmissionsTypeDef",
+        "EstimatedWaterAllocationTypeDef",
         "FilterExpressionTypeDef",
         "GetEstimatedCarbonEmissionsDimensionValuesRequestTypeDef",
         "GetEstimatedCarbonEmissionsDimensionValuesResponseTypeDef",
         "GetEstimatedCarbonEmissionsRequestTypeDef",
         "GetEstimatedCarbonEmissionsResponseTypeDef",
+        "GetEstimatedWaterAllocationDimensionValuesRequestTypeDef",
+        "GetEstimatedWaterAllocationDimensionValuesResponseTypeDef",
+        "GetEstimatedWaterAllocationRequestTypeDef",
+        "GetEstimatedWaterAllocationResponseTypeDef",
         "GranularityConfigurationTypeDef",
         "ResponseMetadataTypeDef",
         "TimePeriodOutputTypeDef",
         "TimePeriodTypeDef",
+        "WaterAllocationTypeDef",
     ]
 
 
@@ -63,6 +71,18 @@ class EstimatedCarbonEmissionsTypeDef(TypedDict):
     DimensionsValues: dict[DimensionType, str]
     ModelVersion: str
     EmissionsValues: dict[EmissionsTypeType, EmissionsTypeDef]
+
+
+class WaterAllocationTypeDef(TypedDict):
+    Value: float
+    Unit: WaterAllocationUnitType
+
+
+class EstimatedWaterAllocationTypeDef(TypedDict):
+    TimePeriod: TimePeriodOutputTypeDef
+    DimensionsValues: dict[DimensionType, str]
+    ModelVersion: str
+    AllocationValues: dict[WaterAllocationTypeType, WaterAllocationTypeDef]
 
 
 class FilterExpressionTypeDef(TypedDict):
@@ -104,5 +124,34 @@ class GetEstimatedCarbonEmissionsRequestTypeDef(TypedDict):
 
 class GetEstimatedCarbonEmissionsResponseTypeDef(TypedDict):
     Results: list[EstimatedCarbonEmissionsTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetEstimatedWaterAllocationDimensionValuesRequestTypeDef(TypedDict):
+    TimePeriod: ReadOnly[TimePeriodTypeDef]
+    Dimensions: ReadOnly[Sequence[DimensionType]]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class GetEstimatedWaterAllocationDimensionValuesResponseTypeDef(TypedDict):
+    Results: list[DimensionEntryTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetEstimatedWaterAllocationRequestTypeDef(TypedDict):
+    TimePeriod: ReadOnly[TimePeriodTypeDef]
+    GroupBy: NotRequired[ReadOnly[Sequence[DimensionType]]]
+    FilterBy: NotRequired[ReadOnly[FilterExpressionTypeDef]]
+    AllocationTypes: NotRequired[ReadOnly[Sequence[WaterAllocationTypeType]]]
+    Granularity: NotRequired[TimeGranularityType]
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+
+
+class GetEstimatedWaterAllocationResponseTypeDef(TypedDict):
+    Results: list[EstimatedWaterAllocationTypeDef]
     NextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef

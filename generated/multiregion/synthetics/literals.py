@@ -14,7 +14,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CanaryStateType",
         "DependencyTypeType",
         "EncryptionModeType",
+        "LocationTypeType",
         "ProvisionedResourceCleanupSettingType",
+        "ReplicationStateType",
         "ResourceToTagType",
         "RunTypeType",
     ]
@@ -50,6 +52,8 @@ CanaryStateReasonCodeType = Literal[
 ]
 DependencyTypeType = Literal["LambdaLayer"]
 EncryptionModeType = Literal["SSE_S3", "SSE_KMS"]
+LocationTypeType = Literal["Primary", "Replica"]
 ProvisionedResourceCleanupSettingType = Literal["AUTOMATIC", "OFF"]
+ReplicationStateType = Literal["InProgress", "InSync", "Inconsistent"]
 ResourceToTagType = Literal["lambda-function"]
 RunTypeType = Literal["CANARY_RUN", "DRY_RUN"]

@@ -27,13 +27,16 @@ from .literals import (
     CanaryStateType,
     DependencyTypeType,
     EncryptionModeType,
+    LocationTypeType,
     ProvisionedResourceCleanupSettingType,
+    ReplicationStateType,
     ResourceToTagType,
     RunTypeType,
 )
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AddReplicaLocationInputTypeDef",
         "ArtifactConfigInputTypeDef",
         "ArtifactConfigOutputTypeDef",
         "AssociateResourceRequestTypeDef",
@@ -91,6 +94,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListGroupsResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
+        "MultiLocationConfigTypeDef",
+        "ReplicaTypeDef",
+        "ReplicationStatusTypeDef",
         "ResponseMetadataTypeDef",
         "RetryConfigInputTypeDef",
         "RetryConfigOutputTypeDef",
@@ -113,6 +119,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "VpcConfigInputTypeDef",
         "VpcConfigOutputTypeDef",
     ]
+
+
+class VpcConfigInputTypeDef(TypedDict):
+    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
+    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    Ipv6AllowedForDualStack: NotRequired[bool]
+
+
+class AddReplicaLocationInputTypeDef(TypedDict):
+    Location: str
+    VpcConfig: NotRequired[ReadOnly[VpcConfigInputTypeDef]]
+    KmsKeyArn: NotRequired[str]
 
 
 class S3EncryptionConfigTypeDef(TypedDict):
@@ -200,6 +218,7 @@ class CanaryRunTypeDef(TypedDict):
     ArtifactS3Location: NotRequired[str]
     DryRunConfig: NotRequired[CanaryDryRunConfigOutputTypeDef]
     BrowserType: NotRequired[BrowserTypeType]
+    Location: NotRequired[str]
 
 
 class CanaryLastRunTypeDef(TypedDict):
@@ -265,10 +284,10 @@ class EngineConfigTypeDef(TypedDict):
     BrowserType: NotRequired[BrowserTypeType]
 
 
-class VisualReferenceOutputTypeDef(TypedDict):
-    BaseScreenshots: NotRequired[list[BaseScreenshotOutputTypeDef]]
-    BaseCanaryRunId: NotRequired[str]
-    BrowserType: NotRequired[BrowserTypeType]
+class ReplicationStatusTypeDef(TypedDict):
+    State: NotRequired[ReplicationStateType]
+    StateReason: NotRequired[str]
+    StateReasonCode: NotRequired[str]
 
 
 class VpcConfigOutputTypeDef(TypedDict):
@@ -276,6 +295,27 @@ class VpcConfigOutputTypeDef(TypedDict):
     SubnetIds: NotRequired[list[str]]
     SecurityGroupIds: NotRequired[list[str]]
     Ipv6AllowedForDualStack: NotRequired[bool]
+
+
+class ReplicaTypeDef(TypedDict):
+    Location: NotRequired[str]
+    ReplicationStatus: NotRequired[ReplicationStatusTypeDef]
+    CanaryState: NotRequired[CanaryStateType]
+    LastModified: NotRequired[datetime]
+    VpcConfig: NotRequired[VpcConfigOutputTypeDef]
+
+
+class MultiLocationConfigTypeDef(TypedDict):
+    LocationType: NotRequired[LocationTypeType]
+    PrimaryLocation: NotRequired[str]
+    Replicas: NotRequired[list[ReplicaTypeDef]]
+    ReplicationState: NotRequired[ReplicationStateType]
+
+
+class VisualReferenceOutputTypeDef(TypedDict):
+    BaseScreenshots: NotRequired[list[BaseScreenshotOutputTypeDef]]
+    BaseCanaryRunId: NotRequired[str]
+    BrowserType: NotRequired[BrowserTypeType]
 
 
 class CanaryTypeDef(TypedDict):
@@ -298,15 +338,11 @@ class CanaryTypeDef(TypedDict):
     BrowserConfigs: NotRequired[list[BrowserConfigTypeDef]]
     EngineConfigs: NotRequired[list[EngineConfigTypeDef]]
     VisualReferences: NotRequired[list[VisualReferenceOutputTypeDef]]
+    MultiLocationConfig: NotRequired[MultiLocationConfigTypeDef]
     Tags: NotRequired[dict[str, str]]
     ArtifactConfig: NotRequired[ArtifactConfigOutputTypeDef]
+    KmsKeyArn: NotRequired[str]
     DryRunConfig: NotRequired[DryRunConfigOutputTypeDef]
-
-
-class VpcConfigInputTypeDef(TypedDict):
-    SubnetIds: NotRequired[ReadOnly[Sequence[str]]]
-    SecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
-    Ipv6AllowedForDualStack: NotRequired[bool]
 
 
 class CreateCanaryRequestTypeDef(TypedDict):
@@ -323,8 +359,10 @@ class CreateCanaryRequestTypeDef(TypedDict):
     ResourcesToReplicateTags: NotRequired[ReadOnly[Sequence[ResourceToTagType]]]
     ProvisionedResourceCleanup: NotRequired[ProvisionedResourceCleanupSettingType]
     BrowserConfigs: NotRequired[ReadOnly[Sequence[BrowserConfigTypeDef]]]
+    AddReplicaLocations: NotRequired[ReadOnly[Sequence[AddReplicaLocationInputTypeDef]]]
     Tags: NotRequired[ReadOnly[Mapping[str, str]]]
     ArtifactConfig: NotRequired[ArtifactConfigInputTypeDef]
+    KmsKeyArn: NotRequired[str]
 
 
 class CreateCanaryResponseTypeDef(TypedDict):
@@ -582,6 +620,9 @@ class UpdateCanaryRequestTypeDef(TypedDict):
     DryRunId: NotRequired[str]
     VisualReferences: NotRequired[ReadOnly[Sequence[VisualReferenceInputTypeDef]]]
     BrowserConfigs: NotRequired[ReadOnly[Sequence[BrowserConfigTypeDef]]]
+    AddReplicaLocations: NotRequired[ReadOnly[Sequence[AddReplicaLocationInputTypeDef]]]
+    RemoveReplicaLocations: NotRequired[ReadOnly[Sequence[str]]]
+    KmsKeyArn: NotRequired[str]
 
 
 class UpdateCanaryResponseTypeDef(TypedDict):

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Literal
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "AddressRoleTypeType",
+        "ChileDocumentTypeType",
+        "CustomerTypeType",
         "EntityExemptionAccountStatusType",
         "HeritageStatusType",
         "IndonesiaTaxRegistrationNumberTypeType",
@@ -14,7 +16,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "IsraelCustomerTypeType",
         "IsraelDealerTypeType",
         "MalaysiaServiceTaxCodeType",
+        "NorwayTaxRegistrationNumberTypeType",
         "PersonTypeType",
+        "PolandTaxRegistrationNumberTypeType",
         "RegistrationTypeType",
         "SaudiArabiaTaxRegistrationNumberTypeType",
         "SectorType",
@@ -22,11 +26,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TaxRegistrationNumberTypeType",
         "TaxRegistrationStatusType",
         "TaxRegistrationTypeType",
+        "UaeTaxRegistrationNumberTypeType",
         "UkraineTrnTypeType",
         "UzbekistanTaxRegistrationNumberTypeType",
     ]
 
 AddressRoleTypeType = Literal["TaxAddress", "BillingAddress", "ContactAddress"]
+ChileDocumentTypeType = Literal["Invoice", "Receipt"]
+CustomerTypeType = Literal["Business", "Individual"]
 EntityExemptionAccountStatusType = Literal["None", "Valid", "Expired", "Pending"]
 HeritageStatusType = Literal["OptIn", "OptOut"]
 IndonesiaTaxRegistrationNumberTypeType = Literal[
@@ -51,7 +58,16 @@ MalaysiaServiceTaxCodeType = Literal[
     "IT Services",
     "Training Or Coaching",
 ]
+NorwayTaxRegistrationNumberTypeType = Literal[
+    "TaxRegistrationNumber",
+    "LocalRegistrationNumber",
+]
 PersonTypeType = Literal["Legal Person", "Physical Person", "Business"]
+PolandTaxRegistrationNumberTypeType = Literal[
+    "EUTaxRegistrationNumber",
+    "LocalTaxRegistrationNumber",
+    "LocalRegistrationNumber",
+]
 RegistrationTypeType = Literal["Intra-EU", "Local"]
 SaudiArabiaTaxRegistrationNumberTypeType = Literal[
     "TaxRegistrationNumber",
@@ -65,6 +81,25 @@ TaxRegistrationNumberTypeType = Literal[
     "LocalRegistrationNumber",
 ]
 TaxRegistrationStatusType = Literal["Verified", "Pending", "Deleted", "Rejected"]
-TaxRegistrationTypeType = Literal["VAT", "GST", "CPF", "CNPJ", "SST", "TIN", "NRIC"]
+TaxRegistrationTypeType = Literal[
+    "VAT",
+    "GST",
+    "CPF",
+    "CNPJ",
+    "SST",
+    "TIN",
+    "NRIC",
+    "PAN",
+    "NIP",
+    "CUIT",
+    "CDI",
+    "RUT",
+    "NIE",
+    "CI",
+]
+UaeTaxRegistrationNumberTypeType = Literal[
+    "VATTaxRegistrationNumber",
+    "LocalTaxRegistrationNumber",
+]
 UkraineTrnTypeType = Literal["Business", "Individual"]
 UzbekistanTaxRegistrationNumberTypeType = Literal["Business", "Individual"]

@@ -20,6 +20,8 @@ from multiregion.type_defs import (
 
 from .literals import (
     AddressRoleTypeType,
+    ChileDocumentTypeType,
+    CustomerTypeType,
     EntityExemptionAccountStatusType,
     HeritageStatusType,
     IndonesiaTaxRegistrationNumberTypeType,
@@ -27,7 +29,9 @@ from .literals import (
     IsraelCustomerTypeType,
     IsraelDealerTypeType,
     MalaysiaServiceTaxCodeType,
+    NorwayTaxRegistrationNumberTypeType,
     PersonTypeType,
+    PolandTaxRegistrationNumberTypeType,
     RegistrationTypeType,
     SaudiArabiaTaxRegistrationNumberTypeType,
     SectorType,
@@ -35,6 +39,7 @@ from .literals import (
     TaxRegistrationNumberTypeType,
     TaxRegistrationStatusType,
     TaxRegistrationTypeType,
+    UaeTaxRegistrationNumberTypeType,
     UkraineTrnTypeType,
     UzbekistanTaxRegistrationNumberTypeType,
 )
@@ -55,8 +60,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BatchPutTaxRegistrationErrorTypeDef",
         "BatchPutTaxRegistrationRequestTypeDef",
         "BatchPutTaxRegistrationResponseTypeDef",
+        "BelgiumAdditionalInfoTypeDef",
         "BrazilAdditionalInfoTypeDef",
         "CanadaAdditionalInfoTypeDef",
+        "ChileAdditionalInfoTypeDef",
+        "ColombiaAdditionalInfoTypeDef",
         "DeleteSupplementalTaxRegistrationRequestTypeDef",
         "DeleteSupplementalTaxRegistrationResponseTypeDef",
         "DeleteTaxRegistrationRequestTypeDef",
@@ -66,7 +74,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "EmptyResponseMetadataTypeDef",
         "EstoniaAdditionalInfoTypeDef",
         "ExemptionCertificateTypeDef",
+        "FranceAdditionalInfoTypeDef",
         "GeorgiaAdditionalInfoTypeDef",
+        "GermanyAdditionalInfoTypeDef",
         "GetTaxExemptionTypesResponseTypeDef",
         "GetTaxInheritanceResponseTypeDef",
         "GetTaxRegistrationDocumentRequestTypeDef",
@@ -88,6 +98,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListTaxRegistrationsResponseTypeDef",
         "MalaysiaAdditionalInfoOutputTypeDef",
         "MalaysiaAdditionalInfoTypeDef",
+        "MexicoAdditionalInfoTypeDef",
+        "MonacoAdditionalInfoTypeDef",
+        "NewZealandAdditionalInfoTypeDef",
+        "NorwayAdditionalInfoTypeDef",
+        "PhilippinesAdditionalInfoTypeDef",
         "PolandAdditionalInfoTypeDef",
         "PutSupplementalTaxRegistrationRequestTypeDef",
         "PutSupplementalTaxRegistrationResponseTypeDef",
@@ -113,10 +128,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "TaxRegistrationDocFileTypeDef",
         "TaxRegistrationDocumentTypeDef",
         "TaxRegistrationEntryTypeDef",
+        "TaxRegistrationStatusReasonTypeDef",
         "TaxRegistrationTypeDef",
         "TaxRegistrationWithJurisdictionTypeDef",
         "TurkeyAdditionalInfoTypeDef",
         "UkraineAdditionalInfoTypeDef",
+        "UnitedArabEmiratesAdditionalInfoTypeDef",
         "UzbekistanAdditionalInfoTypeDef",
         "VerificationDetailsTypeDef",
         "VietnamAdditionalInfoTypeDef",
@@ -124,32 +141,37 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
 
 
 class AddressTypeDef(TypedDict):
-    addressLine1: str
+    addressLine1: NotRequired[str]
     addressLine2: NotRequired[str]
     addressLine3: NotRequired[str]
-    city: str
-    countryCode: str
     districtOrCounty: NotRequired[str]
-    postalCode: str
+    city: NotRequired[str]
     stateOrRegion: NotRequired[str]
+    postalCode: str
+    countryCode: str
 
 
 class JurisdictionTypeDef(TypedDict):
-    countryCode: str
     stateOrRegion: NotRequired[str]
+    countryCode: str
 
 
 class AccountMetaDataTypeDef(TypedDict):
     accountName: NotRequired[str]
-    address: NotRequired[AddressTypeDef]
-    addressRoleMap: NotRequired[dict[AddressRoleTypeType, JurisdictionTypeDef]]
-    addressType: NotRequired[AddressRoleTypeType]
     seller: NotRequired[str]
+    address: NotRequired[AddressTypeDef]
+    addressType: NotRequired[AddressRoleTypeType]
+    addressRoleMap: NotRequired[dict[AddressRoleTypeType, JurisdictionTypeDef]]
 
 
 class TaxInheritanceDetailsTypeDef(TypedDict):
-    inheritanceObtainedReason: NotRequired[str]
     parentEntityId: NotRequired[str]
+    inheritanceObtainedReason: NotRequired[str]
+
+
+class BelgiumAdditionalInfoTypeDef(TypedDict):
+    peppolId: NotRequired[str]
+    isMercuriusBoxEnabled: NotRequired[bool]
 
 
 class BrazilAdditionalInfoTypeDef(TypedDict):
@@ -158,10 +180,21 @@ class BrazilAdditionalInfoTypeDef(TypedDict):
 
 
 class CanadaAdditionalInfoTypeDef(TypedDict):
+    provincialSalesTaxId: NotRequired[str]
     canadaQuebecSalesTaxNumber: NotRequired[str]
     canadaRetailSalesTaxNumber: NotRequired[str]
     isResellerAccount: NotRequired[bool]
-    provincialSalesTaxId: NotRequired[str]
+
+
+class ChileAdditionalInfoTypeDef(TypedDict):
+    documentType: NotRequired[ChileDocumentTypeType]
+    businessActivity: NotRequired[str]
+
+
+class ColombiaAdditionalInfoTypeDef(TypedDict):
+    responsibilityCodes: NotRequired[list[str]]
+    taxpayerTypeCode: NotRequired[str]
+    issueDate: NotRequired[str]
 
 
 class EgyptAdditionalInfoTypeDef(TypedDict):
@@ -173,8 +206,18 @@ class EstoniaAdditionalInfoTypeDef(TypedDict):
     registryCommercialCode: str
 
 
+class FranceAdditionalInfoTypeDef(TypedDict):
+    sirenNumber: str
+    eInvoiceRoutingCode: NotRequired[str]
+
+
 class GeorgiaAdditionalInfoTypeDef(TypedDict):
     personType: PersonTypeType
+
+
+class GermanyAdditionalInfoTypeDef(TypedDict):
+    economicIdentificationNumber: NotRequired[str]
+    steuernummer: NotRequired[str]
 
 
 class GreeceAdditionalInfoTypeDef(TypedDict):
@@ -186,21 +229,22 @@ class IndiaAdditionalInfoTypeDef(TypedDict):
 
 
 class IndonesiaAdditionalInfoTypeDef(TypedDict):
-    decisionNumber: NotRequired[str]
-    ppnExceptionDesignationCode: NotRequired[str]
     taxRegistrationNumberType: NotRequired[IndonesiaTaxRegistrationNumberTypeType]
+    ppnExceptionDesignationCode: NotRequired[str]
+    decisionNumber: NotRequired[str]
 
 
 class IsraelAdditionalInfoTypeDef(TypedDict):
-    customerType: IsraelCustomerTypeType
     dealerType: IsraelDealerTypeType
+    customerType: IsraelCustomerTypeType
 
 
 class ItalyAdditionalInfoTypeDef(TypedDict):
+    sdiAccountId: NotRequired[str]
     cigNumber: NotRequired[str]
     cupNumber: NotRequired[str]
-    sdiAccountId: NotRequired[str]
     taxCode: NotRequired[str]
+    customerType: NotRequired[CustomerTypeType]
 
 
 class KenyaAdditionalInfoTypeDef(TypedDict):
@@ -208,14 +252,38 @@ class KenyaAdditionalInfoTypeDef(TypedDict):
 
 
 class MalaysiaAdditionalInfoOutputTypeDef(TypedDict):
-    businessRegistrationNumber: NotRequired[str]
     serviceTaxCodes: NotRequired[list[MalaysiaServiceTaxCodeType]]
     taxInformationNumber: NotRequired[str]
+    businessRegistrationNumber: NotRequired[str]
+
+
+class MexicoAdditionalInfoTypeDef(TypedDict):
+    taxRegime: NotRequired[str]
+    taxRegimeFullName: NotRequired[str]
+    cfdiUsageCode: NotRequired[str]
+
+
+class MonacoAdditionalInfoTypeDef(TypedDict):
+    businessNumber: str
+
+
+class NewZealandAdditionalInfoTypeDef(TypedDict):
+    peppolId: NotRequired[str]
+
+
+class NorwayAdditionalInfoTypeDef(TypedDict):
+    taxRegistrationNumberType: NotRequired[NorwayTaxRegistrationNumberTypeType]
+    peppolId: NotRequired[str]
+
+
+class PhilippinesAdditionalInfoTypeDef(TypedDict):
+    isVatRegistered: NotRequired[bool]
 
 
 class PolandAdditionalInfoTypeDef(TypedDict):
     individualRegistrationNumber: NotRequired[str]
     isGroupVatEnabled: NotRequired[bool]
+    taxRegistrationNumberType: NotRequired[PolandTaxRegistrationNumberTypeType]
 
 
 class RomaniaAdditionalInfoTypeDef(TypedDict):
@@ -228,8 +296,8 @@ class SaudiArabiaAdditionalInfoTypeDef(TypedDict):
 
 class SouthKoreaAdditionalInfoTypeDef(TypedDict):
     businessRepresentativeName: str
-    itemOfBusiness: str
     lineOfBusiness: str
+    itemOfBusiness: str
 
 
 class SpainAdditionalInfoTypeDef(TypedDict):
@@ -237,14 +305,21 @@ class SpainAdditionalInfoTypeDef(TypedDict):
 
 
 class TurkeyAdditionalInfoTypeDef(TypedDict):
-    industries: NotRequired[IndustriesType]
+    taxOffice: NotRequired[str]
     kepEmailId: NotRequired[str]
     secondaryTaxId: NotRequired[str]
-    taxOffice: NotRequired[str]
+    industries: NotRequired[IndustriesType]
 
 
 class UkraineAdditionalInfoTypeDef(TypedDict):
     ukraineTrnType: UkraineTrnTypeType
+
+
+class UnitedArabEmiratesAdditionalInfoTypeDef(TypedDict):
+    taxRegistrationNumberType: NotRequired[UaeTaxRegistrationNumberTypeType]
+    peppolId: NotRequired[str]
+    tradeLicenseNumber: NotRequired[str]
+    emiratesId: NotRequired[str]
 
 
 class UzbekistanAdditionalInfoTypeDef(TypedDict):
@@ -253,34 +328,48 @@ class UzbekistanAdditionalInfoTypeDef(TypedDict):
 
 
 class VietnamAdditionalInfoTypeDef(TypedDict):
-    electronicTransactionCodeNumber: NotRequired[str]
     enterpriseIdentificationNumber: NotRequired[str]
+    electronicTransactionCodeNumber: NotRequired[str]
     paymentVoucherNumber: NotRequired[str]
     paymentVoucherNumberDate: NotRequired[str]
+    vatCreditMethod: NotRequired[bool]
 
 
 class AdditionalInfoResponseTypeDef(TypedDict):
-    brazilAdditionalInfo: NotRequired[BrazilAdditionalInfoTypeDef]
-    canadaAdditionalInfo: NotRequired[CanadaAdditionalInfoTypeDef]
-    egyptAdditionalInfo: NotRequired[EgyptAdditionalInfoTypeDef]
+    malaysiaAdditionalInfo: NotRequired[MalaysiaAdditionalInfoOutputTypeDef]
+    israelAdditionalInfo: NotRequired[IsraelAdditionalInfoTypeDef]
     estoniaAdditionalInfo: NotRequired[EstoniaAdditionalInfoTypeDef]
+    canadaAdditionalInfo: NotRequired[CanadaAdditionalInfoTypeDef]
+    brazilAdditionalInfo: NotRequired[BrazilAdditionalInfoTypeDef]
+    spainAdditionalInfo: NotRequired[SpainAdditionalInfoTypeDef]
+    kenyaAdditionalInfo: NotRequired[KenyaAdditionalInfoTypeDef]
+    southKoreaAdditionalInfo: NotRequired[SouthKoreaAdditionalInfoTypeDef]
+    turkeyAdditionalInfo: NotRequired[TurkeyAdditionalInfoTypeDef]
     georgiaAdditionalInfo: NotRequired[GeorgiaAdditionalInfoTypeDef]
-    greeceAdditionalInfo: NotRequired[GreeceAdditionalInfoTypeDef]
+    italyAdditionalInfo: NotRequired[ItalyAdditionalInfoTypeDef]
+    romaniaAdditionalInfo: NotRequired[RomaniaAdditionalInfoTypeDef]
+    ukraineAdditionalInfo: NotRequired[UkraineAdditionalInfoTypeDef]
+    polandAdditionalInfo: NotRequired[PolandAdditionalInfoTypeDef]
+    saudiArabiaAdditionalInfo: NotRequired[SaudiArabiaAdditionalInfoTypeDef]
     indiaAdditionalInfo: NotRequired[IndiaAdditionalInfoTypeDef]
     indonesiaAdditionalInfo: NotRequired[IndonesiaAdditionalInfoTypeDef]
-    israelAdditionalInfo: NotRequired[IsraelAdditionalInfoTypeDef]
-    italyAdditionalInfo: NotRequired[ItalyAdditionalInfoTypeDef]
-    kenyaAdditionalInfo: NotRequired[KenyaAdditionalInfoTypeDef]
-    malaysiaAdditionalInfo: NotRequired[MalaysiaAdditionalInfoOutputTypeDef]
-    polandAdditionalInfo: NotRequired[PolandAdditionalInfoTypeDef]
-    romaniaAdditionalInfo: NotRequired[RomaniaAdditionalInfoTypeDef]
-    saudiArabiaAdditionalInfo: NotRequired[SaudiArabiaAdditionalInfoTypeDef]
-    southKoreaAdditionalInfo: NotRequired[SouthKoreaAdditionalInfoTypeDef]
-    spainAdditionalInfo: NotRequired[SpainAdditionalInfoTypeDef]
-    turkeyAdditionalInfo: NotRequired[TurkeyAdditionalInfoTypeDef]
-    ukraineAdditionalInfo: NotRequired[UkraineAdditionalInfoTypeDef]
-    uzbekistanAdditionalInfo: NotRequired[UzbekistanAdditionalInfoTypeDef]
     vietnamAdditionalInfo: NotRequired[VietnamAdditionalInfoTypeDef]
+    egyptAdditionalInfo: NotRequired[EgyptAdditionalInfoTypeDef]
+    greeceAdditionalInfo: NotRequired[GreeceAdditionalInfoTypeDef]
+    uzbekistanAdditionalInfo: NotRequired[UzbekistanAdditionalInfoTypeDef]
+    philippinesAdditionalInfo: NotRequired[PhilippinesAdditionalInfoTypeDef]
+    belgiumAdditionalInfo: NotRequired[BelgiumAdditionalInfoTypeDef]
+    chileAdditionalInfo: NotRequired[ChileAdditionalInfoTypeDef]
+    franceAdditionalInfo: NotRequired[FranceAdditionalInfoTypeDef]
+    monacoAdditionalInfo: NotRequired[MonacoAdditionalInfoTypeDef]
+    germanyAdditionalInfo: NotRequired[GermanyAdditionalInfoTypeDef]
+    mexicoAdditionalInfo: NotRequired[MexicoAdditionalInfoTypeDef]
+    colombiaAdditionalInfo: NotRequired[ColombiaAdditionalInfoTypeDef]
+    unitedArabEmiratesAdditionalInfo: NotRequired[
+        UnitedArabEmiratesAdditionalInfoTypeDef
+    ]
+    norwayAdditionalInfo: NotRequired[NorwayAdditionalInfoTypeDef]
+    newZealandAdditionalInfo: NotRequired[NewZealandAdditionalInfoTypeDef]
 
 
 class TaxDocumentMetadataTypeDef(TypedDict):
@@ -288,51 +377,69 @@ class TaxDocumentMetadataTypeDef(TypedDict):
     taxDocumentName: str
 
 
+class TaxRegistrationStatusReasonTypeDef(TypedDict):
+    code: NotRequired[str]
+    message: NotRequired[str]
+
+
 class TaxRegistrationWithJurisdictionTypeDef(TypedDict):
-    additionalTaxInformation: NotRequired[AdditionalInfoResponseTypeDef]
-    certifiedEmailId: NotRequired[str]
-    jurisdiction: JurisdictionTypeDef
-    legalName: str
     registrationId: str
     registrationType: TaxRegistrationTypeType
-    sector: NotRequired[SectorType]
+    legalName: str
     status: TaxRegistrationStatusType
+    sector: NotRequired[SectorType]
     taxDocumentMetadatas: NotRequired[list[TaxDocumentMetadataTypeDef]]
+    certifiedEmailId: NotRequired[str]
+    additionalTaxInformation: NotRequired[AdditionalInfoResponseTypeDef]
+    statusReason: NotRequired[TaxRegistrationStatusReasonTypeDef]
+    jurisdiction: JurisdictionTypeDef
 
 
 class AccountDetailsTypeDef(TypedDict):
     accountId: NotRequired[str]
-    accountMetaData: NotRequired[AccountMetaDataTypeDef]
-    taxInheritanceDetails: NotRequired[TaxInheritanceDetailsTypeDef]
     taxRegistration: NotRequired[TaxRegistrationWithJurisdictionTypeDef]
+    taxInheritanceDetails: NotRequired[TaxInheritanceDetailsTypeDef]
+    accountMetaData: NotRequired[AccountMetaDataTypeDef]
 
 
 class MalaysiaAdditionalInfoTypeDef(TypedDict):
-    businessRegistrationNumber: NotRequired[str]
     serviceTaxCodes: NotRequired[ReadOnly[Sequence[MalaysiaServiceTaxCodeType]]]
     taxInformationNumber: NotRequired[str]
+    businessRegistrationNumber: NotRequired[str]
 
 
 class AdditionalInfoRequestTypeDef(TypedDict):
-    canadaAdditionalInfo: NotRequired[CanadaAdditionalInfoTypeDef]
-    egyptAdditionalInfo: NotRequired[EgyptAdditionalInfoTypeDef]
-    estoniaAdditionalInfo: NotRequired[EstoniaAdditionalInfoTypeDef]
-    georgiaAdditionalInfo: NotRequired[GeorgiaAdditionalInfoTypeDef]
-    greeceAdditionalInfo: NotRequired[GreeceAdditionalInfoTypeDef]
-    indonesiaAdditionalInfo: NotRequired[IndonesiaAdditionalInfoTypeDef]
-    israelAdditionalInfo: NotRequired[IsraelAdditionalInfoTypeDef]
-    italyAdditionalInfo: NotRequired[ItalyAdditionalInfoTypeDef]
-    kenyaAdditionalInfo: NotRequired[KenyaAdditionalInfoTypeDef]
     malaysiaAdditionalInfo: NotRequired[ReadOnly[MalaysiaAdditionalInfoTypeDef]]
-    polandAdditionalInfo: NotRequired[PolandAdditionalInfoTypeDef]
-    romaniaAdditionalInfo: NotRequired[RomaniaAdditionalInfoTypeDef]
-    saudiArabiaAdditionalInfo: NotRequired[SaudiArabiaAdditionalInfoTypeDef]
-    southKoreaAdditionalInfo: NotRequired[SouthKoreaAdditionalInfoTypeDef]
+    israelAdditionalInfo: NotRequired[IsraelAdditionalInfoTypeDef]
+    estoniaAdditionalInfo: NotRequired[EstoniaAdditionalInfoTypeDef]
+    canadaAdditionalInfo: NotRequired[CanadaAdditionalInfoTypeDef]
     spainAdditionalInfo: NotRequired[SpainAdditionalInfoTypeDef]
+    kenyaAdditionalInfo: NotRequired[KenyaAdditionalInfoTypeDef]
+    southKoreaAdditionalInfo: NotRequired[SouthKoreaAdditionalInfoTypeDef]
     turkeyAdditionalInfo: NotRequired[TurkeyAdditionalInfoTypeDef]
+    georgiaAdditionalInfo: NotRequired[GeorgiaAdditionalInfoTypeDef]
+    italyAdditionalInfo: NotRequired[ItalyAdditionalInfoTypeDef]
+    romaniaAdditionalInfo: NotRequired[RomaniaAdditionalInfoTypeDef]
     ukraineAdditionalInfo: NotRequired[UkraineAdditionalInfoTypeDef]
-    uzbekistanAdditionalInfo: NotRequired[UzbekistanAdditionalInfoTypeDef]
+    polandAdditionalInfo: NotRequired[PolandAdditionalInfoTypeDef]
+    saudiArabiaAdditionalInfo: NotRequired[SaudiArabiaAdditionalInfoTypeDef]
+    indonesiaAdditionalInfo: NotRequired[IndonesiaAdditionalInfoTypeDef]
     vietnamAdditionalInfo: NotRequired[VietnamAdditionalInfoTypeDef]
+    egyptAdditionalInfo: NotRequired[EgyptAdditionalInfoTypeDef]
+    greeceAdditionalInfo: NotRequired[GreeceAdditionalInfoTypeDef]
+    uzbekistanAdditionalInfo: NotRequired[UzbekistanAdditionalInfoTypeDef]
+    philippinesAdditionalInfo: NotRequired[PhilippinesAdditionalInfoTypeDef]
+    belgiumAdditionalInfo: NotRequired[BelgiumAdditionalInfoTypeDef]
+    chileAdditionalInfo: NotRequired[ChileAdditionalInfoTypeDef]
+    franceAdditionalInfo: NotRequired[FranceAdditionalInfoTypeDef]
+    monacoAdditionalInfo: NotRequired[MonacoAdditionalInfoTypeDef]
+    germanyAdditionalInfo: NotRequired[GermanyAdditionalInfoTypeDef]
+    mexicoAdditionalInfo: NotRequired[MexicoAdditionalInfoTypeDef]
+    unitedArabEmiratesAdditionalInfo: NotRequired[
+        UnitedArabEmiratesAdditionalInfoTypeDef
+    ]
+    norwayAdditionalInfo: NotRequired[NorwayAdditionalInfoTypeDef]
+    newZealandAdditionalInfo: NotRequired[NewZealandAdditionalInfoTypeDef]
 
 
 class AuthorityTypeDef(TypedDict):
@@ -342,8 +449,8 @@ class AuthorityTypeDef(TypedDict):
 
 class BatchDeleteTaxRegistrationErrorTypeDef(TypedDict):
     accountId: str
-    code: NotRequired[str]
     message: str
+    code: NotRequired[str]
 
 
 class BatchDeleteTaxRegistrationRequestTypeDef(TypedDict):
@@ -360,37 +467,37 @@ class BatchGetTaxExemptionsRequestTypeDef(TypedDict):
 
 
 class TaxExemptionTypeTypeDef(TypedDict):
-    applicableJurisdictions: NotRequired[list[AuthorityTypeDef]]
-    description: NotRequired[str]
     displayName: NotRequired[str]
+    description: NotRequired[str]
+    applicableJurisdictions: NotRequired[list[AuthorityTypeDef]]
 
 
 class TaxExemptionTypeDef(TypedDict):
     authority: AuthorityTypeDef
+    taxExemptionType: TaxExemptionTypeTypeDef
     effectiveDate: NotRequired[datetime]
     expirationDate: NotRequired[datetime]
-    status: NotRequired[EntityExemptionAccountStatusType]
     systemEffectiveDate: NotRequired[datetime]
-    taxExemptionType: TaxExemptionTypeTypeDef
+    status: NotRequired[EntityExemptionAccountStatusType]
 
 
 class TaxExemptionDetailsTypeDef(TypedDict):
+    taxExemptions: NotRequired[list[TaxExemptionTypeDef]]
     heritageObtainedDetails: NotRequired[bool]
     heritageObtainedParentEntity: NotRequired[str]
     heritageObtainedReason: NotRequired[str]
-    taxExemptions: NotRequired[list[TaxExemptionTypeDef]]
 
 
 class BatchGetTaxExemptionsResponseTypeDef(TypedDict):
-    failedAccounts: NotRequired[list[str]]
     taxExemptionDetailsMap: NotRequired[dict[str, TaxExemptionDetailsTypeDef]]
+    failedAccounts: NotRequired[list[str]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
 class BatchPutTaxRegistrationErrorTypeDef(TypedDict):
     accountId: str
-    code: NotRequired[str]
     message: str
+    code: NotRequired[str]
 
 
 class SourceS3LocationTypeDef(TypedDict):
@@ -399,13 +506,13 @@ class SourceS3LocationTypeDef(TypedDict):
 
 
 class TaxRegistrationDocFileTypeDef(TypedDict):
-    fileContent: ReadOnly[bytes | str | IO[Any]]
     fileName: str
+    fileContent: ReadOnly[bytes | str | IO[Any]]
 
 
 class TaxRegistrationDocumentTypeDef(TypedDict):
-    file: NotRequired[ReadOnly[TaxRegistrationDocFileTypeDef]]
     s3Location: NotRequired[SourceS3LocationTypeDef]
+    file: NotRequired[ReadOnly[TaxRegistrationDocFileTypeDef]]
 
 
 class VerificationDetailsTypeDef(TypedDict):
@@ -416,14 +523,14 @@ class VerificationDetailsTypeDef(TypedDict):
 
 
 class TaxRegistrationEntryTypeDef(TypedDict):
-    additionalTaxInformation: NotRequired[ReadOnly[AdditionalInfoRequestTypeDef]]
-    certifiedEmailId: NotRequired[str]
-    legalAddress: NotRequired[AddressTypeDef]
-    legalName: NotRequired[str]
     registrationId: str
     registrationType: TaxRegistrationTypeType
+    legalName: NotRequired[str]
+    legalAddress: NotRequired[AddressTypeDef]
     sector: NotRequired[SectorType]
+    additionalTaxInformation: NotRequired[ReadOnly[AdditionalInfoRequestTypeDef]]
     verificationDetails: NotRequired[ReadOnly[VerificationDetailsTypeDef]]
+    certifiedEmailId: NotRequired[str]
 
 
 class BatchPutTaxRegistrationRequestTypeDef(TypedDict):
@@ -432,8 +539,8 @@ class BatchPutTaxRegistrationRequestTypeDef(TypedDict):
 
 
 class BatchPutTaxRegistrationResponseTypeDef(TypedDict):
-    errors: list[BatchPutTaxRegistrationErrorTypeDef]
     status: NotRequired[TaxRegistrationStatusType]
+    errors: list[BatchPutTaxRegistrationErrorTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -459,8 +566,8 @@ class DestinationS3LocationTypeDef(TypedDict):
 
 
 class ExemptionCertificateTypeDef(TypedDict):
-    documentFile: ReadOnly[bytes | str | IO[Any]]
     documentName: str
+    documentFile: ReadOnly[bytes | str | IO[Any]]
 
 
 class GetTaxExemptionTypesResponseTypeDef(TypedDict):
@@ -489,15 +596,16 @@ class GetTaxRegistrationRequestTypeDef(TypedDict):
 
 
 class TaxRegistrationTypeDef(TypedDict):
-    additionalTaxInformation: NotRequired[AdditionalInfoResponseTypeDef]
-    certifiedEmailId: NotRequired[str]
-    legalAddress: AddressTypeDef
-    legalName: str
     registrationId: str
     registrationType: TaxRegistrationTypeType
-    sector: NotRequired[SectorType]
+    legalName: str
     status: TaxRegistrationStatusType
+    sector: NotRequired[SectorType]
     taxDocumentMetadatas: NotRequired[list[TaxDocumentMetadataTypeDef]]
+    certifiedEmailId: NotRequired[str]
+    additionalTaxInformation: NotRequired[AdditionalInfoResponseTypeDef]
+    statusReason: NotRequired[TaxRegistrationStatusReasonTypeDef]
+    legalAddress: AddressTypeDef
 
 
 class GetTaxRegistrationResponseTypeDef(TypedDict):
@@ -511,17 +619,17 @@ class ListSupplementalTaxRegistrationsRequestTypeDef(TypedDict):
 
 
 class SupplementalTaxRegistrationTypeDef(TypedDict):
-    address: AddressTypeDef
-    authorityId: str
-    legalName: str
     registrationId: str
     registrationType: SupplementalTaxRegistrationTypeType
+    legalName: str
+    address: AddressTypeDef
+    authorityId: str
     status: TaxRegistrationStatusType
 
 
 class ListSupplementalTaxRegistrationsResponseTypeDef(TypedDict):
-    nextToken: NotRequired[str]
     taxRegistrations: list[SupplementalTaxRegistrationTypeDef]
+    nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -548,10 +656,10 @@ class ListTaxRegistrationsResponseTypeDef(TypedDict):
 
 
 class SupplementalTaxRegistrationEntryTypeDef(TypedDict):
-    address: AddressTypeDef
-    legalName: str
     registrationId: str
     registrationType: SupplementalTaxRegistrationTypeType
+    legalName: str
+    address: AddressTypeDef
 
 
 class PutSupplementalTaxRegistrationRequestTypeDef(TypedDict):
@@ -567,8 +675,8 @@ class PutSupplementalTaxRegistrationResponseTypeDef(TypedDict):
 class PutTaxExemptionRequestTypeDef(TypedDict):
     accountIds: ReadOnly[Sequence[str]]
     authority: AuthorityTypeDef
-    exemptionCertificate: ReadOnly[ExemptionCertificateTypeDef]
     exemptionType: str
+    exemptionCertificate: ReadOnly[ExemptionCertificateTypeDef]
 
 
 class PutTaxExemptionResponseTypeDef(TypedDict):

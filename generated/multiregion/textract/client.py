@@ -87,6 +87,37 @@ class MultiRegionTextract(MultiRegionClient):
         """
         return self._call("CreateAdapterVersion", kwargs)
 
+    def create_blueprint(
+        self, **kwargs: Unpack[type_defs.CreateBlueprintRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBlueprintResponseTypeDef]:
+        """Creates a blueprint that defines the schema Amazon Textract uses to
+        extract structured data from a document during a document insights job. A
+        blueprint describes the fields to extract and how to normalize them.
+
+        https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/CreateBlueprint
+        """
+        return self._call("CreateBlueprint", kwargs)
+
+    def create_blueprint_version(
+        self, **kwargs: Unpack[type_defs.CreateBlueprintVersionRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateBlueprintVersionResponseTypeDef]:
+        """Creates a new, immutable version of an existing blueprint so that projects
+        can pin to a specific version.
+
+        https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/CreateBlueprintVersion
+        """
+        return self._call("CreateBlueprintVersion", kwargs)
+
+    def create_project(
+        self, **kwargs: Unpack[type_defs.CreateProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateProjectResponseTypeDef]:
+        """Creates a project that groups the configuration used to run document
+        insights jobs.
+
+        https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/CreateProject
+        """
+        return self._call("CreateProject", kwargs)
+
     def delete_adapter(
         self, **kwargs: Unpack[type_defs.DeleteAdapterRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteAdapterResponseTypeDef]:
@@ -107,6 +138,24 @@ class MultiRegionTextract(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/DeleteAdapterVersion
         """
         return self._call("DeleteAdapterVersion", kwargs)
+
+    def delete_blueprint(
+        self, **kwargs: Unpack[type_defs.DeleteBlueprintRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteBlueprintResponseTypeDef]:
+        """Deletes a blueprint, or a specific version of a blueprint.
+
+        https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/DeleteBlueprint
+        """
+        return self._call("DeleteBlueprint", kwargs)
+
+    def delete_project(
+        self, **kwargs: Unpack[type_defs.DeleteProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteProjectResponseTypeDef]:
+        """Deletes a project.
+
+        https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/DeleteProject
+        """
+        return self._call("DeleteProject", kwargs)
 
     def detect_document_text(
         self, **kwargs: Unpack[type_defs.DetectDocumentTextRequestTypeDef]
@@ -142,6 +191,16 @@ class MultiRegionTextract(MultiRegionClient):
         """
         return self._call("GetAdapterVersion", kwargs)
 
+    def get_blueprint(
+        self, **kwargs: Unpack[type_defs.GetBlueprintRequestTypeDef]
+    ) -> TargetResults[type_defs.GetBlueprintResponseTypeDef]:
+        """Gets the details of a blueprint, including its schema, encryption
+        settings, and timestamps.
+
+        https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/GetBlueprint
+        """
+        return self._call("GetBlueprint", kwargs)
+
     def get_document_analysis(
         self, **kwargs: Unpack[type_defs.GetDocumentAnalysisRequestTypeDef]
     ) -> TargetResults[type_defs.GetDocumentAnalysisResponseTypeDef]:
@@ -151,6 +210,16 @@ class MultiRegionTextract(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/GetDocumentAnalysis
         """
         return self._call("GetDocumentAnalysis", kwargs)
+
+    def get_document_insights(
+        self, **kwargs: Unpack[type_defs.GetDocumentInsightsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetDocumentInsightsResponseTypeDef]:
+        """Gets the status and results of a document insights job that was started by
+        StartDocumentInsights.
+
+        https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/GetDocumentInsights
+        """
+        return self._call("GetDocumentInsights", kwargs)
 
     def get_document_text_detection(
         self, **kwargs: Unpack[type_defs.GetDocumentTextDetectionRequestTypeDef]
@@ -197,6 +266,16 @@ class MultiRegionTextract(MultiRegionClient):
         """
         return self._call("GetLendingAnalysisSummary", kwargs)
 
+    def get_project(
+        self, **kwargs: Unpack[type_defs.GetProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.GetProjectResponseTypeDef]:
+        """Gets the details of a project, including its configuration, status, and
+        timestamps.
+
+        https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/GetProject
+        """
+        return self._call("GetProject", kwargs)
+
     def list_adapter_versions(
         self, **kwargs: Unpack[type_defs.ListAdapterVersionsRequestTypeDef]
     ) -> TargetResults[type_defs.ListAdapterVersionsResponseTypeDef]:
@@ -215,6 +294,30 @@ class MultiRegionTextract(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/ListAdapters
         """
         return self._call("ListAdapters", kwargs)
+
+    def list_blueprints(
+        self, **kwargs: Unpack[type_defs.ListBlueprintsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListBlueprintsResponseTypeDef]:
+        """Lists the blueprints that are available to the caller, with optional
+        filtering by project and resource owner. The results are paginated. If the
+        response includes a NextToken value, pass it in a subsequent call to
+        retrieve the next page of results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/ListBlueprints
+        """
+        return self._call("ListBlueprints", kwargs)
+
+    def list_projects(
+        self, **kwargs: Unpack[type_defs.ListProjectsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListProjectsResponseTypeDef]:
+        """Lists the projects that are available to the caller, with optional
+        filtering by blueprint. The results are paginated. If the response
+        includes a NextToken value, pass it in a subsequent call to retrieve the
+        next page of results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/ListProjects
+        """
+        return self._call("ListProjects", kwargs)
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]
@@ -235,6 +338,17 @@ class MultiRegionTextract(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/StartDocumentAnalysis
         """
         return self._call("StartDocumentAnalysis", kwargs)
+
+    def start_document_insights(
+        self, **kwargs: Unpack[type_defs.StartDocumentInsightsRequestTypeDef]
+    ) -> TargetResults[type_defs.StartDocumentInsightsResponseTypeDef]:
+        """Starts an asynchronous job that analyzes a document using the
+        configuration defined by a project or a set of blueprints. Use
+        GetDocumentInsights to retrieve the results of the job.
+
+        https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/StartDocumentInsights
+        """
+        return self._call("StartDocumentInsights", kwargs)
 
     def start_document_text_detection(
         self, **kwargs: Unpack[type_defs.StartDocumentTextDetectionRequestTypeDef]
@@ -297,6 +411,28 @@ class MultiRegionTextract(MultiRegionClient):
         """
         return self._call("UpdateAdapter", kwargs)
 
+    def update_blueprint(
+        self, **kwargs: Unpack[type_defs.UpdateBlueprintRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateBlueprintResponseTypeDef]:
+        """Updates an existing blueprint, replacing its schema and, optionally, its
+        encryption configuration.
+
+        https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/UpdateBlueprint
+        """
+        return self._call("UpdateBlueprint", kwargs)
+
+    def update_project(
+        self, **kwargs: Unpack[type_defs.UpdateProjectRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateProjectResponseTypeDef]:
+        """Updates the configuration of an existing project. If you omit a
+        configuration, UpdateProject leaves it unchanged. A configuration that you
+        supply replaces the stored one, so include every setting that you want to
+        keep.
+
+        https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/UpdateProject
+        """
+        return self._call("UpdateProject", kwargs)
+
     def paginate_list_adapter_versions(
         self,
         *,
@@ -344,6 +480,58 @@ class MultiRegionTextract(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_blueprints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListBlueprintsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListBlueprintsResponseTypeDef]:
+        """Every page of ListBlueprints in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists the blueprints that are available to the caller, with optional
+        filtering by project and resource owner. The results are paginated. If the
+        response includes a NextToken value, pass it in a subsequent call to
+        retrieve the next page of results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/ListBlueprints
+        """
+        return self._paginate(
+            "ListBlueprints",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_projects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListProjectsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListProjectsResponseTypeDef]:
+        """Every page of ListProjects in every target, merged per target (botocore's
+        build_full_result).
+
+        Lists the projects that are available to the caller, with optional
+        filtering by blueprint. The results are paginated. If the response
+        includes a NextToken value, pass it in a subsequent call to retrieve the
+        next page of results.
+
+        https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/ListProjects
+        """
+        return self._paginate(
+            "ListProjects",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def iter_list_adapter_versions(
         self,
         *,
@@ -374,4 +562,36 @@ class MultiRegionTextract(MultiRegionClient):
         """
         return self._items(
             "ListAdapters", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_blueprints(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListBlueprintsRequestTypeDef],
+    ) -> Items[type_defs.BlueprintSummaryTypeDef]:
+        """Each element of Blueprints in every page of ListBlueprints, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/ListBlueprints
+        """
+        return self._items(
+            "ListBlueprints", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_projects(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListProjectsRequestTypeDef],
+    ) -> Items[type_defs.ProjectSummaryTypeDef]:
+        """Each element of Projects in every page of ListProjects, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/textract-2018-06-27/ListProjects
+        """
+        return self._items(
+            "ListProjects", kwargs, max_items=max_items, page_size=page_size
         )

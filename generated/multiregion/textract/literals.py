@@ -11,10 +11,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BlockTypeType",
         "ContentClassifierType",
         "EntityTypeType",
+        "ExtractionGranularityTypeType",
         "FeatureTypeType",
         "JobStatusType",
+        "OutputTextFormatTypeType",
+        "PIIEntityTypeType",
+        "PIIRedactionMaskModeType",
+        "ProjectStatusType",
         "RelationshipTypeType",
+        "ResourceOwnerType",
         "SelectionStatusType",
+        "SensitiveDataDetectionModeType",
+        "StateType",
         "TextTypeType",
         "ValueTypeType",
     ]
@@ -68,8 +76,46 @@ EntityTypeType = Literal[
     "STRUCTURED_TABLE",
     "SEMI_STRUCTURED_TABLE",
 ]
+ExtractionGranularityTypeType = Literal["DOCUMENT", "PAGE", "ELEMENT", "WORD", "LINE"]
 FeatureTypeType = Literal["TABLES", "FORMS", "QUERIES", "SIGNATURES", "LAYOUT"]
 JobStatusType = Literal["IN_PROGRESS", "SUCCEEDED", "FAILED", "PARTIAL_SUCCESS"]
+OutputTextFormatTypeType = Literal["PLAIN_TEXT", "MARKDOWN", "HTML", "CSV"]
+PIIEntityTypeType = Literal[
+    "ALL",
+    "ADDRESS",
+    "AGE",
+    "NAME",
+    "EMAIL",
+    "PHONE",
+    "USERNAME",
+    "PASSWORD",
+    "DRIVER_ID",
+    "LICENSE_PLATE",
+    "VEHICLE_IDENTIFICATION_NUMBER",
+    "CREDIT_DEBIT_CARD_CVV",
+    "CREDIT_DEBIT_CARD_EXPIRY",
+    "CREDIT_DEBIT_CARD_NUMBER",
+    "PIN",
+    "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
+    "SWIFT_CODE",
+    "IP_ADDRESS",
+    "MAC_ADDRESS",
+    "URL",
+    "AWS_ACCESS_KEY",
+    "AWS_SECRET_KEY",
+    "US_BANK_ACCOUNT_NUMBER",
+    "US_BANK_ROUTING_NUMBER",
+    "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
+    "US_PASSPORT_NUMBER",
+    "US_SOCIAL_SECURITY_NUMBER",
+    "CA_HEALTH_NUMBER",
+    "CA_SOCIAL_INSURANCE_NUMBER",
+    "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
+    "UK_NATIONAL_INSURANCE_NUMBER",
+    "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
+]
+PIIRedactionMaskModeType = Literal["PII", "ENTITY_TYPE"]
+ProjectStatusType = Literal["COMPLETED", "FAILED"]
 RelationshipTypeType = Literal[
     "VALUE",
     "CHILD",
@@ -81,6 +127,13 @@ RelationshipTypeType = Literal[
     "TABLE_TITLE",
     "TABLE_FOOTER",
 ]
+ResourceOwnerType = Literal["ACCOUNT", "SERVICE"]
 SelectionStatusType = Literal["SELECTED", "NOT_SELECTED"]
+SensitiveDataDetectionModeType = Literal[
+    "DETECTION",
+    "DETECTION_AND_REDACTION",
+    "DISABLED",
+]
+StateType = Literal["ENABLED", "DISABLED"]
 TextTypeType = Literal["HANDWRITING", "PRINTED"]
 ValueTypeType = Literal["DATE"]

@@ -25,10 +25,18 @@ from .literals import (
     BlockTypeType,
     ContentClassifierType,
     EntityTypeType,
+    ExtractionGranularityTypeType,
     FeatureTypeType,
     JobStatusType,
+    OutputTextFormatTypeType,
+    PIIEntityTypeType,
+    PIIRedactionMaskModeType,
+    ProjectStatusType,
     RelationshipTypeType,
+    ResourceOwnerType,
     SelectionStatusType,
+    SensitiveDataDetectionModeType,
+    StateType,
     TextTypeType,
     ValueTypeType,
 )
@@ -49,15 +57,31 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AnalyzeIDRequestTypeDef",
         "AnalyzeIDResponseTypeDef",
         "BlockTypeDef",
+        "BlueprintFilterTypeDef",
+        "BlueprintItemTypeDef",
+        "BlueprintSummaryTypeDef",
+        "BoundingBoxConfigurationTypeDef",
         "BoundingBoxTypeDef",
         "CreateAdapterRequestTypeDef",
         "CreateAdapterResponseTypeDef",
         "CreateAdapterVersionRequestTypeDef",
         "CreateAdapterVersionResponseTypeDef",
+        "CreateBlueprintRequestTypeDef",
+        "CreateBlueprintResponseTypeDef",
+        "CreateBlueprintVersionRequestTypeDef",
+        "CreateBlueprintVersionResponseTypeDef",
+        "CreateProjectRequestTypeDef",
+        "CreateProjectResponseTypeDef",
+        "CustomConfigurationOutputTypeDef",
+        "CustomConfigurationTypeDef",
         "DeleteAdapterRequestTypeDef",
         "DeleteAdapterResponseTypeDef",
         "DeleteAdapterVersionRequestTypeDef",
         "DeleteAdapterVersionResponseTypeDef",
+        "DeleteBlueprintRequestTypeDef",
+        "DeleteBlueprintResponseTypeDef",
+        "DeleteProjectRequestTypeDef",
+        "DeleteProjectResponseTypeDef",
         "DetectDocumentTextRequestTypeDef",
         "DetectDocumentTextResponseTypeDef",
         "DetectedSignatureTypeDef",
@@ -67,21 +91,34 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DocumentOutputValue",
         "DocumentTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigurationOutputTypeDef",
+        "EncryptionConfigurationTypeDef",
         "EvaluationMetricTypeDef",
+        "EventBridgeConfigurationTypeDef",
         "ExpenseCurrencyTypeDef",
         "ExpenseDetectionTypeDef",
         "ExpenseDocumentTypeDef",
         "ExpenseFieldTypeDef",
         "ExpenseGroupPropertyTypeDef",
         "ExpenseTypeTypeDef",
+        "ExtractionConfigurationOutputTypeDef",
+        "ExtractionConfigurationTypeDef",
+        "ExtractionGranularityOutputTypeDef",
+        "ExtractionGranularityTypeDef",
         "ExtractionTypeDef",
+        "FigureCaptionConfigurationTypeDef",
+        "GenerativeConfigurationTypeDef",
         "GeometryTypeDef",
         "GetAdapterRequestTypeDef",
         "GetAdapterResponseTypeDef",
         "GetAdapterVersionRequestTypeDef",
         "GetAdapterVersionResponseTypeDef",
+        "GetBlueprintRequestTypeDef",
+        "GetBlueprintResponseTypeDef",
         "GetDocumentAnalysisRequestTypeDef",
         "GetDocumentAnalysisResponseTypeDef",
+        "GetDocumentInsightsRequestTypeDef",
+        "GetDocumentInsightsResponseTypeDef",
         "GetDocumentTextDetectionRequestTypeDef",
         "GetDocumentTextDetectionResponseTypeDef",
         "GetExpenseAnalysisRequestTypeDef",
@@ -90,11 +127,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetLendingAnalysisResponseTypeDef",
         "GetLendingAnalysisSummaryRequestTypeDef",
         "GetLendingAnalysisSummaryResponseTypeDef",
+        "GetProjectRequestTypeDef",
+        "GetProjectResponseTypeDef",
         "HumanLoopActivationOutputTypeDef",
         "HumanLoopConfigTypeDef",
         "HumanLoopDataAttributesTypeDef",
         "IdentityDocumentFieldTypeDef",
         "IdentityDocumentTypeDef",
+        "InputConfigurationTypeDef",
         "LendingDetectionTypeDef",
         "LendingDocumentTypeDef",
         "LendingFieldTypeDef",
@@ -106,30 +146,51 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListAdapterVersionsResponseTypeDef",
         "ListAdaptersRequestTypeDef",
         "ListAdaptersResponseTypeDef",
+        "ListBlueprintsRequestTypeDef",
+        "ListBlueprintsResponseTypeDef",
+        "ListProjectsRequestTypeDef",
+        "ListProjectsResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
         "NormalizedValueTypeDef",
         "NotificationChannelTypeDef",
+        "NotificationConfigurationTypeDef",
+        "OutputAdditionalFileFormatTypeDef",
         "OutputConfigTypeDef",
+        "OutputConfigurationTypeDef",
+        "OutputFormatOutputTypeDef",
+        "OutputFormatTypeDef",
+        "OutputTextFormatOutputTypeDef",
+        "OutputTextFormatTypeDef",
+        "PIIEntitiesConfigurationOutputTypeDef",
+        "PIIEntitiesConfigurationTypeDef",
         "PageClassificationTypeDef",
         "PointTypeDef",
         "PredictionTypeDef",
+        "ProjectFilterTypeDef",
+        "ProjectSummaryTypeDef",
         "QueriesConfigTypeDef",
         "QueryOutputTypeDef",
         "QueryTypeDef",
         "RelationshipTypeDef",
         "ResponseMetadataTypeDef",
         "S3ObjectTypeDef",
+        "SensitiveDataConfigurationOutputTypeDef",
+        "SensitiveDataConfigurationTypeDef",
         "SignatureDetectionTypeDef",
         "SplitDocumentTypeDef",
+        "SplitterConfigurationTypeDef",
         "StartDocumentAnalysisRequestTypeDef",
         "StartDocumentAnalysisResponseTypeDef",
+        "StartDocumentInsightsRequestTypeDef",
+        "StartDocumentInsightsResponseTypeDef",
         "StartDocumentTextDetectionRequestTypeDef",
         "StartDocumentTextDetectionResponseTypeDef",
         "StartExpenseAnalysisRequestTypeDef",
         "StartExpenseAnalysisResponseTypeDef",
         "StartLendingAnalysisRequestTypeDef",
         "StartLendingAnalysisResponseTypeDef",
+        "SummarizationConfigurationTypeDef",
         "TagResourceRequestTypeDef",
         "TagResourceResponseTypeDef",
         "UndetectedSignatureTypeDef",
@@ -137,6 +198,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UntagResourceResponseTypeDef",
         "UpdateAdapterRequestTypeDef",
         "UpdateAdapterResponseTypeDef",
+        "UpdateBlueprintRequestTypeDef",
+        "UpdateBlueprintResponseTypeDef",
+        "UpdateProjectRequestTypeDef",
+        "UpdateProjectResponseTypeDef",
         "WarningTypeDef",
     ]
 
@@ -376,6 +441,29 @@ class AnalyzeIDResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class BlueprintFilterTypeDef(TypedDict):
+    BlueprintArn: str
+    BlueprintVersion: NotRequired[str]
+
+
+class BlueprintItemTypeDef(TypedDict):
+    BlueprintArn: str
+    BlueprintVersion: NotRequired[str]
+
+
+class BlueprintSummaryTypeDef(TypedDict):
+    BlueprintArn: str
+    BlueprintName: NotRequired[str]
+    BlueprintVersion: NotRequired[str]
+    ResourceOwner: NotRequired[ResourceOwnerType]
+    CreationTime: datetime
+    LastModifiedTime: NotRequired[datetime]
+
+
+class BoundingBoxConfigurationTypeDef(TypedDict):
+    State: StateType
+
+
 class CreateAdapterRequestTypeDef(TypedDict):
     AdapterName: str
     ClientRequestToken: NotRequired[str]
@@ -410,6 +498,114 @@ class CreateAdapterVersionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EncryptionConfigurationTypeDef(TypedDict):
+    KmsKeyId: str
+    KmsEncryptionContext: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CreateBlueprintRequestTypeDef(TypedDict):
+    ClientRequestToken: NotRequired[str]
+    BlueprintName: str
+    Schema: str
+    EncryptionConfiguration: NotRequired[ReadOnly[EncryptionConfigurationTypeDef]]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CreateBlueprintResponseTypeDef(TypedDict):
+    BlueprintArn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateBlueprintVersionRequestTypeDef(TypedDict):
+    BlueprintArn: str
+    ClientRequestToken: NotRequired[str]
+
+
+class CreateBlueprintVersionResponseTypeDef(TypedDict):
+    BlueprintArn: str
+    BlueprintVersion: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CustomConfigurationTypeDef(TypedDict):
+    Blueprints: ReadOnly[Sequence[BlueprintItemTypeDef]]
+    FallbackBlueprints: NotRequired[ReadOnly[Sequence[BlueprintItemTypeDef]]]
+
+
+class ExtractionGranularityTypeDef(TypedDict):
+    Types: NotRequired[ReadOnly[Sequence[ExtractionGranularityTypeType]]]
+
+
+class OutputAdditionalFileFormatTypeDef(TypedDict):
+    State: StateType
+
+
+class OutputTextFormatTypeDef(TypedDict):
+    Types: NotRequired[ReadOnly[Sequence[OutputTextFormatTypeType]]]
+
+
+class OutputFormatTypeDef(TypedDict):
+    AdditionalFileFormat: OutputAdditionalFileFormatTypeDef
+    TextFormat: ReadOnly[OutputTextFormatTypeDef]
+
+
+class ExtractionConfigurationTypeDef(TypedDict):
+    BoundingBox: BoundingBoxConfigurationTypeDef
+    Granularity: ReadOnly[ExtractionGranularityTypeDef]
+    OutputFormat: ReadOnly[OutputFormatTypeDef]
+
+
+class FigureCaptionConfigurationTypeDef(TypedDict):
+    State: StateType
+
+
+class SummarizationConfigurationTypeDef(TypedDict):
+    State: StateType
+
+
+class GenerativeConfigurationTypeDef(TypedDict):
+    Summarization: NotRequired[SummarizationConfigurationTypeDef]
+    FigureCaption: NotRequired[FigureCaptionConfigurationTypeDef]
+
+
+class PIIEntitiesConfigurationTypeDef(TypedDict):
+    PiiEntityTypes: ReadOnly[Sequence[PIIEntityTypeType]]
+    RedactionMaskMode: PIIRedactionMaskModeType
+
+
+class SensitiveDataConfigurationTypeDef(TypedDict):
+    DetectionMode: SensitiveDataDetectionModeType
+    PiiEntitiesConfiguration: NotRequired[ReadOnly[PIIEntitiesConfigurationTypeDef]]
+
+
+class SplitterConfigurationTypeDef(TypedDict):
+    State: StateType
+
+
+class CreateProjectRequestTypeDef(TypedDict):
+    ClientRequestToken: NotRequired[str]
+    ProjectName: str
+    ProjectDescription: NotRequired[str]
+    ExtractionConfiguration: ReadOnly[ExtractionConfigurationTypeDef]
+    GenerativeConfiguration: NotRequired[GenerativeConfigurationTypeDef]
+    CustomConfiguration: NotRequired[ReadOnly[CustomConfigurationTypeDef]]
+    SplitterConfiguration: NotRequired[SplitterConfigurationTypeDef]
+    SensitiveDataConfiguration: NotRequired[ReadOnly[SensitiveDataConfigurationTypeDef]]
+    EncryptionConfiguration: NotRequired[ReadOnly[EncryptionConfigurationTypeDef]]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class CreateProjectResponseTypeDef(TypedDict):
+    ProjectArn: str
+    Status: NotRequired[ProjectStatusType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CustomConfigurationOutputTypeDef(TypedDict):
+    Blueprints: list[BlueprintItemTypeDef]
+    FallbackBlueprints: NotRequired[list[BlueprintItemTypeDef]]
+
+
 class DeleteAdapterRequestTypeDef(TypedDict):
     AdapterId: str
 
@@ -424,6 +620,23 @@ class DeleteAdapterVersionRequestTypeDef(TypedDict):
 
 
 class DeleteAdapterVersionResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteBlueprintRequestTypeDef(TypedDict):
+    BlueprintArn: str
+    BlueprintVersion: NotRequired[str]
+
+
+class DeleteBlueprintResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteProjectRequestTypeDef(TypedDict):
+    ProjectArn: str
+
+
+class DeleteProjectResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -460,6 +673,34 @@ class DocumentGroupTypeDef(TypedDict):
 
 class DocumentLocationTypeDef(TypedDict):
     S3Object: NotRequired[S3ObjectTypeDef]
+
+
+class EncryptionConfigurationOutputTypeDef(TypedDict):
+    KmsKeyId: str
+    KmsEncryptionContext: NotRequired[dict[str, str]]
+
+
+class EventBridgeConfigurationTypeDef(TypedDict):
+    State: StateType
+
+
+class ExtractionGranularityOutputTypeDef(TypedDict):
+    Types: NotRequired[list[ExtractionGranularityTypeType]]
+
+
+class OutputTextFormatOutputTypeDef(TypedDict):
+    Types: NotRequired[list[OutputTextFormatTypeType]]
+
+
+class OutputFormatOutputTypeDef(TypedDict):
+    AdditionalFileFormat: OutputAdditionalFileFormatTypeDef
+    TextFormat: OutputTextFormatOutputTypeDef
+
+
+class ExtractionConfigurationOutputTypeDef(TypedDict):
+    BoundingBox: BoundingBoxConfigurationTypeDef
+    Granularity: ExtractionGranularityOutputTypeDef
+    OutputFormat: OutputFormatOutputTypeDef
 
 
 class LendingDetectionTypeDef(TypedDict):
@@ -526,6 +767,23 @@ class GetAdapterVersionResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetBlueprintRequestTypeDef(TypedDict):
+    BlueprintArn: str
+    BlueprintVersion: NotRequired[str]
+
+
+class GetBlueprintResponseTypeDef(TypedDict):
+    BlueprintArn: str
+    BlueprintName: str
+    BlueprintVersion: NotRequired[str]
+    Schema: str
+    KmsKeyId: NotRequired[str]
+    KmsEncryptionContext: NotRequired[dict[str, str]]
+    CreationTime: datetime
+    LastModifiedTime: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetDocumentAnalysisRequestTypeDef(TypedDict):
     JobId: str
     MaxResults: NotRequired[int]
@@ -545,6 +803,22 @@ class GetDocumentAnalysisResponseTypeDef(TypedDict):
     Warnings: NotRequired[list[WarningTypeDef]]
     StatusMessage: NotRequired[str]
     AnalyzeDocumentModelVersion: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetDocumentInsightsRequestTypeDef(TypedDict):
+    JobArn: str
+
+
+class OutputConfigurationTypeDef(TypedDict):
+    S3Uri: str
+
+
+class GetDocumentInsightsResponseTypeDef(TypedDict):
+    Status: JobStatusType
+    OutputConfiguration: NotRequired[OutputConfigurationTypeDef]
+    ErrorType: NotRequired[str]
+    ErrorMessage: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -634,6 +908,40 @@ class GetLendingAnalysisSummaryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class GetProjectRequestTypeDef(TypedDict):
+    ProjectArn: str
+
+
+class PIIEntitiesConfigurationOutputTypeDef(TypedDict):
+    PiiEntityTypes: list[PIIEntityTypeType]
+    RedactionMaskMode: PIIRedactionMaskModeType
+
+
+class SensitiveDataConfigurationOutputTypeDef(TypedDict):
+    DetectionMode: SensitiveDataDetectionModeType
+    PiiEntitiesConfiguration: NotRequired[PIIEntitiesConfigurationOutputTypeDef]
+
+
+class GetProjectResponseTypeDef(TypedDict):
+    ProjectArn: str
+    ProjectName: str
+    ProjectDescription: NotRequired[str]
+    Status: ProjectStatusType
+    ExtractionConfiguration: NotRequired[ExtractionConfigurationOutputTypeDef]
+    GenerativeConfiguration: NotRequired[GenerativeConfigurationTypeDef]
+    CustomConfiguration: NotRequired[CustomConfigurationOutputTypeDef]
+    SplitterConfiguration: NotRequired[SplitterConfigurationTypeDef]
+    SensitiveDataConfiguration: NotRequired[SensitiveDataConfigurationOutputTypeDef]
+    EncryptionConfiguration: NotRequired[EncryptionConfigurationOutputTypeDef]
+    CreationTime: datetime
+    LastModifiedTime: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class InputConfigurationTypeDef(TypedDict):
+    S3Uri: str
+
+
 class ListAdapterVersionsRequestTypeDef(TypedDict):
     AdapterId: NotRequired[str]
     AfterCreationTime: NotRequired[ReadOnly[datetime | str]]
@@ -661,6 +969,43 @@ class ListAdaptersResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ProjectFilterTypeDef(TypedDict):
+    ProjectArn: str
+
+
+class ListBlueprintsRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    BlueprintArn: NotRequired[str]
+    ProjectFilter: NotRequired[ProjectFilterTypeDef]
+    ResourceOwner: NotRequired[ResourceOwnerType]
+
+
+class ListBlueprintsResponseTypeDef(TypedDict):
+    Blueprints: list[BlueprintSummaryTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListProjectsRequestTypeDef(TypedDict):
+    MaxResults: NotRequired[int]
+    NextToken: NotRequired[str]
+    BlueprintFilter: NotRequired[BlueprintFilterTypeDef]
+
+
+class ProjectSummaryTypeDef(TypedDict):
+    ProjectArn: str
+    ProjectName: NotRequired[str]
+    CreationTime: datetime
+    LastModifiedTime: NotRequired[datetime]
+
+
+class ListProjectsResponseTypeDef(TypedDict):
+    Projects: list[ProjectSummaryTypeDef]
+    NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListTagsForResourceRequestTypeDef(TypedDict):
     ResourceARN: str
 
@@ -673,6 +1018,10 @@ class ListTagsForResourceResponseTypeDef(TypedDict):
 class NotificationChannelTypeDef(TypedDict):
     SNSTopicArn: str
     RoleArn: str
+
+
+class NotificationConfigurationTypeDef(TypedDict):
+    EventBridgeConfiguration: EventBridgeConfigurationTypeDef
 
 
 class StartDocumentAnalysisRequestTypeDef(TypedDict):
@@ -689,6 +1038,21 @@ class StartDocumentAnalysisRequestTypeDef(TypedDict):
 
 class StartDocumentAnalysisResponseTypeDef(TypedDict):
     JobId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class StartDocumentInsightsRequestTypeDef(TypedDict):
+    InputConfiguration: InputConfigurationTypeDef
+    OutputConfiguration: OutputConfigurationTypeDef
+    ProjectArn: NotRequired[str]
+    Blueprints: NotRequired[ReadOnly[Sequence[BlueprintItemTypeDef]]]
+    EncryptionConfiguration: NotRequired[ReadOnly[EncryptionConfigurationTypeDef]]
+    NotificationConfiguration: NotRequired[NotificationConfigurationTypeDef]
+    Tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class StartDocumentInsightsResponseTypeDef(TypedDict):
+    JobArn: str
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -766,4 +1130,32 @@ class UpdateAdapterResponseTypeDef(TypedDict):
     Description: NotRequired[str]
     FeatureTypes: NotRequired[list[FeatureTypeType]]
     AutoUpdate: NotRequired[AutoUpdateType]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateBlueprintRequestTypeDef(TypedDict):
+    BlueprintArn: str
+    Schema: NotRequired[str]
+    EncryptionConfiguration: NotRequired[ReadOnly[EncryptionConfigurationTypeDef]]
+
+
+class UpdateBlueprintResponseTypeDef(TypedDict):
+    BlueprintArn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateProjectRequestTypeDef(TypedDict):
+    ProjectArn: str
+    ProjectDescription: NotRequired[str]
+    ExtractionConfiguration: NotRequired[ReadOnly[ExtractionConfigurationTypeDef]]
+    GenerativeConfiguration: NotRequired[GenerativeConfigurationTypeDef]
+    CustomConfiguration: NotRequired[ReadOnly[CustomConfigurationTypeDef]]
+    SplitterConfiguration: NotRequired[SplitterConfigurationTypeDef]
+    SensitiveDataConfiguration: NotRequired[ReadOnly[SensitiveDataConfigurationTypeDef]]
+    EncryptionConfiguration: NotRequired[ReadOnly[EncryptionConfigurationTypeDef]]
+
+
+class UpdateProjectResponseTypeDef(TypedDict):
+    ProjectArn: str
+    Status: NotRequired[ProjectStatusType]
     ResponseMetadata: ResponseMetadataTypeDef

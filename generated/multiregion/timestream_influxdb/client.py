@@ -32,6 +32,15 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
     _service_name = "timestream-influxdb"
     _generated_from = BOTOCORE_VERSION
 
+    def create_db_backup(
+        self, **kwargs: Unpack[type_defs.CreateDbBackupInputTypeDef]
+    ) -> TargetResults[type_defs.CreateDbBackupOutputTypeDef]:
+        """Creates a new on-demand backup of a Timestream for InfluxDB resource.
+
+        https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/CreateDbBackup
+        """
+        return self._call("CreateDbBackup", kwargs)
+
     def create_db_cluster(
         self, **kwargs: Unpack[type_defs.CreateDbClusterInputTypeDef]
     ) -> TargetResults[type_defs.CreateDbClusterOutputTypeDef]:
@@ -60,6 +69,15 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         """
         return self._call("CreateDbParameterGroup", kwargs)
 
+    def delete_db_backup(
+        self, **kwargs: Unpack[type_defs.DeleteDbBackupInputTypeDef]
+    ) -> TargetResults[type_defs.DeleteDbBackupOutputTypeDef]:
+        """Deletes a Timestream for InfluxDB backup.
+
+        https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/DeleteDbBackup
+        """
+        return self._call("DeleteDbBackup", kwargs)
+
     def delete_db_cluster(
         self, **kwargs: Unpack[type_defs.DeleteDbClusterInputTypeDef]
     ) -> TargetResults[type_defs.DeleteDbClusterOutputTypeDef]:
@@ -77,6 +95,15 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/DeleteDbInstance
         """
         return self._call("DeleteDbInstance", kwargs)
+
+    def get_db_backup(
+        self, **kwargs: Unpack[type_defs.GetDbBackupInputTypeDef]
+    ) -> TargetResults[type_defs.GetDbBackupOutputTypeDef]:
+        """Returns information about a specific Timestream for InfluxDB backup.
+
+        https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/GetDbBackup
+        """
+        return self._call("GetDbBackup", kwargs)
 
     def get_db_cluster(
         self, **kwargs: Unpack[type_defs.GetDbClusterInputTypeDef]
@@ -104,6 +131,15 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/GetDbParameterGroup
         """
         return self._call("GetDbParameterGroup", kwargs)
+
+    def list_db_backups(
+        self, **kwargs: Unpack[type_defs.ListDbBackupsInputTypeDef]
+    ) -> TargetResults[type_defs.ListDbBackupsOutputTypeDef]:
+        """Returns a list of Timestream for InfluxDB backups.
+
+        https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/ListDbBackups
+        """
+        return self._call("ListDbBackups", kwargs)
 
     def list_db_clusters(
         self, **kwargs: Unpack[type_defs.ListDbClustersInputTypeDef]
@@ -168,6 +204,17 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         """
         return self._call("RebootDbInstance", kwargs)
 
+    def restore_from_db_backup(
+        self, **kwargs: Unpack[type_defs.RestoreFromDbBackupInputTypeDef]
+    ) -> TargetResults[type_defs.RestoreFromDbBackupOutputTypeDef]:
+        """Restores a Timestream for InfluxDB resource from a backup. By default, a
+        new resource is created. You can optionally restore to the same resource
+        using the REPLACE_EXISTING restore mode.
+
+        https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/RestoreFromDbBackup
+        """
+        return self._call("RestoreFromDbBackup", kwargs)
+
     def tag_resource(
         self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
     ) -> TargetResults[type_defs.EmptyResponseMetadataTypeDef]:
@@ -204,6 +251,29 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/UpdateDbInstance
         """
         return self._call("UpdateDbInstance", kwargs)
+
+    def paginate_list_db_backups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListDbBackupsInputTypeDef],
+    ) -> TargetResults[type_defs.ListDbBackupsOutputTypeDef]:
+        """Every page of ListDbBackups in every target, merged per target (botocore's
+        build_full_result).
+
+        Returns a list of Timestream for InfluxDB backups.
+
+        https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/ListDbBackups
+        """
+        return self._paginate(
+            "ListDbBackups",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
 
     def paginate_list_db_clusters(
         self,
@@ -295,6 +365,22 @@ class MultiRegionTimestreamInfluxDB(MultiRegionClient):
             max_items=max_items,
             page_size=page_size,
             starting_tokens=starting_tokens,
+        )
+
+    def iter_list_db_backups(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListDbBackupsInputTypeDef],
+    ) -> Items[type_defs.DbBackupSummaryTypeDef]:
+        """Each element of items in every page of ListDbBackups, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/timestream-influxdb-2023-01-27/ListDbBackups
+        """
+        return self._items(
+            "ListDbBackups", kwargs, max_items=max_items, page_size=page_size
         )
 
     def iter_list_db_clusters(

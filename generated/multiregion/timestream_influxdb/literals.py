@@ -6,9 +6,12 @@ from typing import TYPE_CHECKING, Literal
 
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
+        "AutomatedDbBackupTypeType",
         "ClusterDeploymentTypeType",
         "ClusterStatusType",
         "DataFusionRuntimeTypeType",
+        "DbBackupStatusType",
+        "DbBackupTypeType",
         "DbInstanceTypeType",
         "DbStorageTypeType",
         "DeploymentTypeType",
@@ -19,10 +22,22 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LogFormatsType",
         "LogLevelType",
         "NetworkTypeType",
+        "ResourceDeploymentTypeType",
+        "ResourceTypeType",
+        "RestoreModeType",
+        "RestoreStatusType",
         "StatusType",
         "TracingTypeType",
     ]
 
+AutomatedDbBackupTypeType = Literal[
+    "HOURLY",
+    "DAILY",
+    "WEEKLY",
+    "MONTHLY",
+    "CUSTOM_SCHEDULE",
+    "CONTINUOUS",
+]
 ClusterDeploymentTypeType = Literal["MULTI_NODE_READ_REPLICAS"]
 ClusterStatusType = Literal[
     "CREATING",
@@ -36,8 +51,26 @@ ClusterStatusType = Literal[
     "REBOOTING",
     "REBOOT_FAILED",
     "PARTIALLY_AVAILABLE",
+    "RESTORING",
+    "RESTORE_FAILED",
 ]
 DataFusionRuntimeTypeType = Literal["multi-thread", "multi-thread-alt"]
+DbBackupStatusType = Literal[
+    "IN_PROGRESS",
+    "COMPLETED",
+    "FAILED",
+    "DELETING",
+    "DELETED",
+]
+DbBackupTypeType = Literal[
+    "HOURLY",
+    "DAILY",
+    "WEEKLY",
+    "MONTHLY",
+    "CUSTOM_SCHEDULE",
+    "ON_DEMAND",
+    "CONTINUOUS",
+]
 DbInstanceTypeType = Literal[
     "db.influx.medium",
     "db.influx.large",
@@ -70,6 +103,14 @@ InstanceModeType = Literal[
 LogFormatsType = Literal["full"]
 LogLevelType = Literal["debug", "info", "error"]
 NetworkTypeType = Literal["IPV4", "DUAL"]
+ResourceDeploymentTypeType = Literal[
+    "SINGLE_AZ",
+    "WITH_MULTIAZ_STANDBY",
+    "MULTI_NODE_READ_REPLICAS",
+]
+ResourceTypeType = Literal["DB_INSTANCE", "DB_CLUSTER"]
+RestoreModeType = Literal["NEW_RESOURCE", "REPLACE_EXISTING"]
+RestoreStatusType = Literal["RESTORING"]
 StatusType = Literal[
     "CREATING",
     "AVAILABLE",
@@ -83,5 +124,7 @@ StatusType = Literal[
     "MAINTENANCE",
     "REBOOTING",
     "REBOOT_FAILED",
+    "RESTORING",
+    "RESTORE_FAILED",
 ]
 TracingTypeType = Literal["log", "jaeger", "disabled"]

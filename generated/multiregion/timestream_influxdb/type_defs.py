@@ -19,9 +19,12 @@ from multiregion.type_defs import (
 )
 
 from .literals import (
+    AutomatedDbBackupTypeType,
     ClusterDeploymentTypeType,
     ClusterStatusType,
     DataFusionRuntimeTypeType,
+    DbBackupStatusType,
+    DbBackupTypeType,
     DbInstanceTypeType,
     DbStorageTypeType,
     DeploymentTypeType,
@@ -32,6 +35,10 @@ from .literals import (
     LogFormatsType,
     LogLevelType,
     NetworkTypeType,
+    ResourceDeploymentTypeType,
+    ResourceTypeType,
+    RestoreModeType,
+    RestoreStatusType,
     StatusType,
     TracingTypeType,
 )
@@ -39,22 +46,33 @@ from .literals import (
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "ClusterConfigurationTypeDef",
+        "CreateDbBackupInputTypeDef",
+        "CreateDbBackupOutputTypeDef",
         "CreateDbClusterInputTypeDef",
         "CreateDbClusterOutputTypeDef",
         "CreateDbInstanceInputTypeDef",
         "CreateDbInstanceOutputTypeDef",
         "CreateDbParameterGroupInputTypeDef",
         "CreateDbParameterGroupOutputTypeDef",
+        "DbBackupConfigurationOutputTypeDef",
+        "DbBackupConfigurationTypeDef",
+        "DbBackupSummaryTypeDef",
         "DbClusterSummaryTypeDef",
         "DbInstanceForClusterSummaryTypeDef",
         "DbInstanceSummaryTypeDef",
         "DbParameterGroupSummaryTypeDef",
+        "DeleteDbBackupInputTypeDef",
+        "DeleteDbBackupOutputTypeDef",
         "DeleteDbClusterInputTypeDef",
         "DeleteDbClusterOutputTypeDef",
         "DeleteDbInstanceInputTypeDef",
         "DeleteDbInstanceOutputTypeDef",
+        "DeploymentConfigurationOutputTypeDef",
+        "DeploymentConfigurationTypeDef",
         "DurationTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "GetDbBackupInputTypeDef",
+        "GetDbBackupOutputTypeDef",
         "GetDbClusterInputTypeDef",
         "GetDbClusterOutputTypeDef",
         "GetDbInstanceInputTypeDef",
@@ -63,7 +81,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetDbParameterGroupOutputTypeDef",
         "InfluxDBv2ParametersTypeDef",
         "InfluxDBv3CoreParametersTypeDef",
+        "InfluxDBv3EnterpriseDeploymentConfigurationOutputTypeDef",
+        "InfluxDBv3EnterpriseDeploymentConfigurationTypeDef",
         "InfluxDBv3EnterpriseParametersTypeDef",
+        "ListDbBackupsInputTypeDef",
+        "ListDbBackupsOutputTypeDef",
         "ListDbClustersInputTypeDef",
         "ListDbClustersOutputTypeDef",
         "ListDbInstancesForClusterInputTypeDef",
@@ -76,6 +98,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListTagsForResourceResponseTypeDef",
         "LogDeliveryConfigurationTypeDef",
         "MaintenanceScheduleTypeDef",
+        "NodeGroupOutputTypeDef",
+        "NodeGroupTypeDef",
         "ParametersTypeDef",
         "PercentOrAbsoluteLongTypeDef",
         "RebootDbClusterInputTypeDef",
@@ -83,6 +107,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RebootDbInstanceInputTypeDef",
         "RebootDbInstanceOutputTypeDef",
         "ResponseMetadataTypeDef",
+        "RestoreFromDbBackupInputTypeDef",
+        "RestoreFromDbBackupOutputTypeDef",
         "S3ConfigurationTypeDef",
         "TagResourceRequestTypeDef",
         "UntagResourceRequestTypeDef",
@@ -99,6 +125,29 @@ class ClusterConfigurationTypeDef(TypedDict):
     dedicatedCompactor: NotRequired[bool]
 
 
+class CreateDbBackupInputTypeDef(TypedDict):
+    name: str
+    dbResourceId: str
+    retentionDays: NotRequired[int]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class NodeGroupOutputTypeDef(TypedDict):
+    instanceModes: list[InstanceModeType]
+    instanceType: DbInstanceTypeType
+    count: int
+
+
+class InfluxDBv3EnterpriseDeploymentConfigurationOutputTypeDef(TypedDict):
+    nodeGroups: list[NodeGroupOutputTypeDef]
+
+
+class DeploymentConfigurationOutputTypeDef(TypedDict):
+    InfluxDBv3Enterprise: NotRequired[
+        InfluxDBv3EnterpriseDeploymentConfigurationOutputTypeDef
+    ]
+
+
 class S3ConfigurationTypeDef(TypedDict):
     bucketName: str
     enabled: bool
@@ -113,6 +162,59 @@ class MaintenanceScheduleTypeDef(TypedDict):
     preferredMaintenanceWindow: str
 
 
+class CreateDbBackupOutputTypeDef(TypedDict):
+    id: str
+    name: NotRequired[str]
+    arn: str
+    status: NotRequired[DbBackupStatusType]
+    createdAt: NotRequired[datetime]
+    expiresAfter: NotRequired[str]
+    dbResourceId: NotRequired[str]
+    type: NotRequired[DbBackupTypeType]
+    engineType: NotRequired[EngineTypeType]
+    deploymentType: NotRequired[ResourceDeploymentTypeType]
+    kmsKeyId: NotRequired[str]
+    clusterConfiguration: NotRequired[ClusterConfigurationTypeDef]
+    deploymentConfiguration: NotRequired[DeploymentConfigurationOutputTypeDef]
+    dbParameterGroupId: NotRequired[str]
+    dbInstanceType: NotRequired[DbInstanceTypeType]
+    logDeliveryConfiguration: NotRequired[LogDeliveryConfigurationTypeDef]
+    failoverMode: NotRequired[FailoverModeType]
+    dbStorageType: NotRequired[DbStorageTypeType]
+    allocatedStorage: NotRequired[int]
+    vpcSubnetIds: NotRequired[list[str]]
+    vpcSecurityGroupIds: NotRequired[list[str]]
+    publiclyAccessible: NotRequired[bool]
+    port: NotRequired[int]
+    networkType: NotRequired[NetworkTypeType]
+    influxAuthParametersSecretArn: NotRequired[str]
+    maintenanceSchedule: NotRequired[MaintenanceScheduleTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DbBackupConfigurationTypeDef(TypedDict):
+    type: AutomatedDbBackupTypeType
+    retentionDays: int
+    enabled: bool
+    customSchedule: NotRequired[str]
+
+
+class NodeGroupTypeDef(TypedDict):
+    instanceModes: ReadOnly[Sequence[InstanceModeType]]
+    instanceType: DbInstanceTypeType
+    count: int
+
+
+class InfluxDBv3EnterpriseDeploymentConfigurationTypeDef(TypedDict):
+    nodeGroups: ReadOnly[Sequence[NodeGroupTypeDef]]
+
+
+class DeploymentConfigurationTypeDef(TypedDict):
+    InfluxDBv3Enterprise: NotRequired[
+        ReadOnly[InfluxDBv3EnterpriseDeploymentConfigurationTypeDef]
+    ]
+
+
 class CreateDbClusterInputTypeDef(TypedDict):
     name: str
     username: NotRequired[str]
@@ -121,7 +223,7 @@ class CreateDbClusterInputTypeDef(TypedDict):
     bucket: NotRequired[str]
     port: NotRequired[int]
     dbParameterGroupIdentifier: NotRequired[str]
-    dbInstanceType: DbInstanceTypeType
+    dbInstanceType: NotRequired[DbInstanceTypeType]
     dbStorageType: NotRequired[DbStorageTypeType]
     allocatedStorage: NotRequired[int]
     networkType: NotRequired[NetworkTypeType]
@@ -129,9 +231,14 @@ class CreateDbClusterInputTypeDef(TypedDict):
     vpcSubnetIds: ReadOnly[Sequence[str]]
     vpcSecurityGroupIds: ReadOnly[Sequence[str]]
     deploymentType: NotRequired[ClusterDeploymentTypeType]
+    deploymentConfiguration: NotRequired[ReadOnly[DeploymentConfigurationTypeDef]]
     failoverMode: NotRequired[FailoverModeType]
     logDeliveryConfiguration: NotRequired[LogDeliveryConfigurationTypeDef]
     maintenanceSchedule: NotRequired[MaintenanceScheduleTypeDef]
+    dbBackupConfigurations: NotRequired[
+        ReadOnly[Sequence[DbBackupConfigurationTypeDef]]
+    ]
+    kmsKeyId: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
 
 
@@ -160,6 +267,18 @@ class CreateDbInstanceInputTypeDef(TypedDict):
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
     port: NotRequired[int]
     networkType: NotRequired[NetworkTypeType]
+    dbBackupConfigurations: NotRequired[
+        ReadOnly[Sequence[DbBackupConfigurationTypeDef]]
+    ]
+    kmsKeyId: NotRequired[str]
+
+
+class DbBackupConfigurationOutputTypeDef(TypedDict):
+    type: AutomatedDbBackupTypeType
+    retentionDays: int
+    enabled: bool
+    customSchedule: NotRequired[str]
+    nextAutomatedBackupTime: NotRequired[datetime]
 
 
 class CreateDbInstanceOutputTypeDef(TypedDict):
@@ -188,6 +307,8 @@ class CreateDbInstanceOutputTypeDef(TypedDict):
     maintenanceSchedule: NotRequired[MaintenanceScheduleTypeDef]
     lastMaintenanceTime: NotRequired[datetime]
     nextMaintenanceTime: NotRequired[datetime]
+    dbBackupConfigurations: NotRequired[list[DbBackupConfigurationOutputTypeDef]]
+    kmsKeyId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -278,6 +399,8 @@ class InfluxDBv3CoreParametersTypeDef(TypedDict):
     retentionCheckInterval: NotRequired[DurationTypeDef]
     deleteGracePeriod: NotRequired[DurationTypeDef]
     hardDeleteDefaultDuration: NotRequired[DurationTypeDef]
+    pluginRepositoryUrl: NotRequired[str]
+    pluginRepositorySecretArn: NotRequired[str]
 
 
 class InfluxDBv3EnterpriseParametersTypeDef(TypedDict):
@@ -320,9 +443,11 @@ class InfluxDBv3EnterpriseParametersTypeDef(TypedDict):
     retentionCheckInterval: NotRequired[DurationTypeDef]
     deleteGracePeriod: NotRequired[DurationTypeDef]
     hardDeleteDefaultDuration: NotRequired[DurationTypeDef]
-    ingestQueryInstances: int
-    queryOnlyInstances: int
-    dedicatedCompactor: bool
+    pluginRepositoryUrl: NotRequired[str]
+    pluginRepositorySecretArn: NotRequired[str]
+    ingestQueryInstances: NotRequired[int]
+    queryOnlyInstances: NotRequired[int]
+    dedicatedCompactor: NotRequired[bool]
     compactionRowLimit: NotRequired[int]
     compactionMaxNumFilesPerPlan: NotRequired[int]
     compactionGen2Duration: NotRequired[DurationTypeDef]
@@ -333,6 +458,10 @@ class InfluxDBv3EnterpriseParametersTypeDef(TypedDict):
     distinctValueCacheDisableFromHistory: NotRequired[bool]
     replicationInterval: NotRequired[DurationTypeDef]
     catalogSyncInterval: NotRequired[DurationTypeDef]
+    upgradePachaTree: NotRequired[bool]
+    walBufferSize: NotRequired[int]
+    snapshotSize: NotRequired[PercentOrAbsoluteLongTypeDef]
+    snapshotDuration: NotRequired[DurationTypeDef]
 
 
 class ParametersTypeDef(TypedDict):
@@ -355,6 +484,20 @@ class CreateDbParameterGroupOutputTypeDef(TypedDict):
     description: NotRequired[str]
     parameters: NotRequired[ParametersTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DbBackupSummaryTypeDef(TypedDict):
+    id: str
+    name: NotRequired[str]
+    arn: str
+    status: NotRequired[DbBackupStatusType]
+    createdAt: NotRequired[datetime]
+    expiresAfter: NotRequired[str]
+    dbResourceId: NotRequired[str]
+    type: NotRequired[DbBackupTypeType]
+    engineType: NotRequired[EngineTypeType]
+    deploymentType: NotRequired[ResourceDeploymentTypeType]
+    kmsKeyId: NotRequired[str]
 
 
 class DbClusterSummaryTypeDef(TypedDict):
@@ -410,8 +553,43 @@ class DbParameterGroupSummaryTypeDef(TypedDict):
     description: NotRequired[str]
 
 
+class DeleteDbBackupInputTypeDef(TypedDict):
+    identifier: str
+
+
+class DeleteDbBackupOutputTypeDef(TypedDict):
+    id: str
+    name: NotRequired[str]
+    arn: str
+    status: NotRequired[DbBackupStatusType]
+    createdAt: NotRequired[datetime]
+    expiresAfter: NotRequired[str]
+    dbResourceId: NotRequired[str]
+    type: NotRequired[DbBackupTypeType]
+    engineType: NotRequired[EngineTypeType]
+    deploymentType: NotRequired[ResourceDeploymentTypeType]
+    kmsKeyId: NotRequired[str]
+    clusterConfiguration: NotRequired[ClusterConfigurationTypeDef]
+    deploymentConfiguration: NotRequired[DeploymentConfigurationOutputTypeDef]
+    dbParameterGroupId: NotRequired[str]
+    dbInstanceType: NotRequired[DbInstanceTypeType]
+    logDeliveryConfiguration: NotRequired[LogDeliveryConfigurationTypeDef]
+    failoverMode: NotRequired[FailoverModeType]
+    dbStorageType: NotRequired[DbStorageTypeType]
+    allocatedStorage: NotRequired[int]
+    vpcSubnetIds: NotRequired[list[str]]
+    vpcSecurityGroupIds: NotRequired[list[str]]
+    publiclyAccessible: NotRequired[bool]
+    port: NotRequired[int]
+    networkType: NotRequired[NetworkTypeType]
+    influxAuthParametersSecretArn: NotRequired[str]
+    maintenanceSchedule: NotRequired[MaintenanceScheduleTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteDbClusterInputTypeDef(TypedDict):
     dbClusterId: str
+    retainAutomatedBackups: NotRequired[bool]
 
 
 class DeleteDbClusterOutputTypeDef(TypedDict):
@@ -421,6 +599,7 @@ class DeleteDbClusterOutputTypeDef(TypedDict):
 
 class DeleteDbInstanceInputTypeDef(TypedDict):
     identifier: str
+    retainAutomatedBackups: NotRequired[bool]
 
 
 class DeleteDbInstanceOutputTypeDef(TypedDict):
@@ -449,6 +628,42 @@ class DeleteDbInstanceOutputTypeDef(TypedDict):
     maintenanceSchedule: NotRequired[MaintenanceScheduleTypeDef]
     lastMaintenanceTime: NotRequired[datetime]
     nextMaintenanceTime: NotRequired[datetime]
+    dbBackupConfigurations: NotRequired[list[DbBackupConfigurationOutputTypeDef]]
+    kmsKeyId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetDbBackupInputTypeDef(TypedDict):
+    identifier: str
+
+
+class GetDbBackupOutputTypeDef(TypedDict):
+    id: str
+    name: NotRequired[str]
+    arn: str
+    status: NotRequired[DbBackupStatusType]
+    createdAt: NotRequired[datetime]
+    expiresAfter: NotRequired[str]
+    dbResourceId: NotRequired[str]
+    type: NotRequired[DbBackupTypeType]
+    engineType: NotRequired[EngineTypeType]
+    deploymentType: NotRequired[ResourceDeploymentTypeType]
+    kmsKeyId: NotRequired[str]
+    clusterConfiguration: NotRequired[ClusterConfigurationTypeDef]
+    deploymentConfiguration: NotRequired[DeploymentConfigurationOutputTypeDef]
+    dbParameterGroupId: NotRequired[str]
+    dbInstanceType: NotRequired[DbInstanceTypeType]
+    logDeliveryConfiguration: NotRequired[LogDeliveryConfigurationTypeDef]
+    failoverMode: NotRequired[FailoverModeType]
+    dbStorageType: NotRequired[DbStorageTypeType]
+    allocatedStorage: NotRequired[int]
+    vpcSubnetIds: NotRequired[list[str]]
+    vpcSecurityGroupIds: NotRequired[list[str]]
+    publiclyAccessible: NotRequired[bool]
+    port: NotRequired[int]
+    networkType: NotRequired[NetworkTypeType]
+    influxAuthParametersSecretArn: NotRequired[str]
+    maintenanceSchedule: NotRequired[MaintenanceScheduleTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -472,6 +687,7 @@ class GetDbClusterOutputTypeDef(TypedDict):
     engineType: NotRequired[EngineTypeType]
     publiclyAccessible: NotRequired[bool]
     dbParameterGroupIdentifier: NotRequired[str]
+    effectiveDbParameterGroupIdentifier: NotRequired[str]
     logDeliveryConfiguration: NotRequired[LogDeliveryConfigurationTypeDef]
     maintenanceSchedule: NotRequired[MaintenanceScheduleTypeDef]
     lastMaintenanceTime: NotRequired[datetime]
@@ -481,6 +697,9 @@ class GetDbClusterOutputTypeDef(TypedDict):
     vpcSecurityGroupIds: NotRequired[list[str]]
     failoverMode: NotRequired[FailoverModeType]
     clusterConfiguration: NotRequired[ClusterConfigurationTypeDef]
+    deploymentConfiguration: NotRequired[DeploymentConfigurationOutputTypeDef]
+    dbBackupConfigurations: NotRequired[list[DbBackupConfigurationOutputTypeDef]]
+    kmsKeyId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -514,6 +733,8 @@ class GetDbInstanceOutputTypeDef(TypedDict):
     maintenanceSchedule: NotRequired[MaintenanceScheduleTypeDef]
     lastMaintenanceTime: NotRequired[datetime]
     nextMaintenanceTime: NotRequired[datetime]
+    dbBackupConfigurations: NotRequired[list[DbBackupConfigurationOutputTypeDef]]
+    kmsKeyId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -527,6 +748,18 @@ class GetDbParameterGroupOutputTypeDef(TypedDict):
     arn: str
     description: NotRequired[str]
     parameters: NotRequired[ParametersTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListDbBackupsInputTypeDef(TypedDict):
+    dbResourceId: NotRequired[str]
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+
+
+class ListDbBackupsOutputTypeDef(TypedDict):
+    items: list[DbBackupSummaryTypeDef]
+    nextToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -624,6 +857,37 @@ class RebootDbInstanceOutputTypeDef(TypedDict):
     maintenanceSchedule: NotRequired[MaintenanceScheduleTypeDef]
     lastMaintenanceTime: NotRequired[datetime]
     nextMaintenanceTime: NotRequired[datetime]
+    dbBackupConfigurations: NotRequired[list[DbBackupConfigurationOutputTypeDef]]
+    kmsKeyId: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class RestoreFromDbBackupInputTypeDef(TypedDict):
+    name: str
+    dbBackupId: str
+    restoreToTime: NotRequired[ReadOnly[datetime | str]]
+    restoreMode: NotRequired[RestoreModeType]
+    vpcSubnetIds: NotRequired[ReadOnly[Sequence[str]]]
+    vpcSecurityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    publiclyAccessible: NotRequired[bool]
+    logDeliveryConfiguration: NotRequired[LogDeliveryConfigurationTypeDef]
+    maintenanceSchedule: NotRequired[MaintenanceScheduleTypeDef]
+    tags: NotRequired[ReadOnly[Mapping[str, str]]]
+    port: NotRequired[int]
+    networkType: NotRequired[NetworkTypeType]
+    deploymentType: NotRequired[ResourceDeploymentTypeType]
+    dbBackupConfigurations: NotRequired[
+        ReadOnly[Sequence[DbBackupConfigurationTypeDef]]
+    ]
+    kmsKeyId: NotRequired[str]
+
+
+class RestoreFromDbBackupOutputTypeDef(TypedDict):
+    restoredDbResourceId: NotRequired[str]
+    restoreStatus: NotRequired[RestoreStatusType]
+    resourceType: NotRequired[ResourceTypeType]
+    engineType: NotRequired[EngineTypeType]
+    deploymentType: NotRequired[ResourceDeploymentTypeType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -643,8 +907,12 @@ class UpdateDbClusterInputTypeDef(TypedDict):
     dbParameterGroupIdentifier: NotRequired[str]
     port: NotRequired[int]
     dbInstanceType: NotRequired[DbInstanceTypeType]
+    deploymentConfiguration: NotRequired[ReadOnly[DeploymentConfigurationTypeDef]]
     failoverMode: NotRequired[FailoverModeType]
     maintenanceSchedule: NotRequired[MaintenanceScheduleTypeDef]
+    dbBackupConfigurations: NotRequired[
+        ReadOnly[Sequence[DbBackupConfigurationTypeDef]]
+    ]
 
 
 class UpdateDbClusterOutputTypeDef(TypedDict):
@@ -662,6 +930,9 @@ class UpdateDbInstanceInputTypeDef(TypedDict):
     dbStorageType: NotRequired[DbStorageTypeType]
     allocatedStorage: NotRequired[int]
     maintenanceSchedule: NotRequired[MaintenanceScheduleTypeDef]
+    dbBackupConfigurations: NotRequired[
+        ReadOnly[Sequence[DbBackupConfigurationTypeDef]]
+    ]
 
 
 class UpdateDbInstanceOutputTypeDef(TypedDict):
@@ -690,4 +961,6 @@ class UpdateDbInstanceOutputTypeDef(TypedDict):
     maintenanceSchedule: NotRequired[MaintenanceScheduleTypeDef]
     lastMaintenanceTime: NotRequired[datetime]
     nextMaintenanceTime: NotRequired[datetime]
+    dbBackupConfigurations: NotRequired[list[DbBackupConfigurationOutputTypeDef]]
+    kmsKeyId: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef

@@ -403,6 +403,16 @@ class MultiRegionTranscribeService(MultiRegionClient):
         """
         return self._call("TagResource", kwargs)
 
+    def transcribe_audio(
+        self, **kwargs: Unpack[type_defs.TranscribeAudioRequestTypeDef]
+    ) -> TargetResults[type_defs.TranscribeAudioResponseTypeDef]:
+        """Transcribes a media file and returns the transcript in the same response.
+        There is no job to start and no status to poll.
+
+        https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/TranscribeAudio
+        """
+        return self._call("TranscribeAudio", kwargs)
+
     def untag_resource(
         self, **kwargs: Unpack[type_defs.UntagResourceRequestTypeDef]
     ) -> TargetResults[type_defs.UntagResourceResponseTypeDef]:
@@ -423,6 +433,18 @@ class MultiRegionTranscribeService(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/UpdateCallAnalyticsCategory
         """
         return self._call("UpdateCallAnalyticsCategory", kwargs)
+
+    def update_language_model(
+        self, **kwargs: Unpack[type_defs.UpdateLanguageModelRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateLanguageModelResponseTypeDef]:
+        """Updates the encryption configuration for an existing custom language
+        model. You can use this operation to change the KMS key used to encrypt
+        your model artifacts. The model artifacts are re-encrypted in place. No
+        model training is required.
+
+        https://docs.aws.amazon.com/goto/WebAPI/transcribe-2017-10-26/UpdateLanguageModel
+        """
+        return self._call("UpdateLanguageModel", kwargs)
 
     def update_medical_vocabulary(
         self, **kwargs: Unpack[type_defs.UpdateMedicalVocabularyRequestTypeDef]

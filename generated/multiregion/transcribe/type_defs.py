@@ -26,6 +26,7 @@ from .literals import (
     CallAnalyticsSkippedReasonCodeType,
     InputTypeType,
     LanguageCodeType,
+    LanguageDetectionModeType,
     MediaFormatType,
     MedicalContentIdentificationTypeType,
     MedicalScribeJobStatusType,
@@ -42,6 +43,8 @@ from .literals import (
     SentimentValueType,
     SpecialtyType,
     SubtitleFormatType,
+    SyncLanguageCodeType,
+    SyncLanguageType,
     ToxicityCategoryType,
     TranscriptFilterTypeType,
     TranscriptionJobStatusType,
@@ -88,6 +91,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeLanguageModelRequestTypeDef",
         "DescribeLanguageModelResponseTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "EncryptionConfigurationOutputTypeDef",
+        "EncryptionConfigurationTypeDef",
         "GetCallAnalyticsCategoryRequestTypeDef",
         "GetCallAnalyticsCategoryResponseTypeDef",
         "GetCallAnalyticsJobRequestTypeDef",
@@ -162,13 +167,23 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SubtitlesOutputTypeDef",
         "SubtitlesTypeDef",
         "SummarizationTypeDef",
+        "SyncItemTypeDef",
+        "SyncLanguageCodeItemTypeDef",
+        "SyncMediaTypeDef",
+        "SyncOutputConfigurationTypeDef",
+        "SyncRedactionTypeDef",
         "TagResourceRequestTypeDef",
         "TagResourceResponseTypeDef",
         "TagTypeDef",
         "ToxicityDetectionSettingsOutputTypeDef",
         "ToxicityDetectionSettingsTypeDef",
+        "TranscribeAudioMetadataTypeDef",
+        "TranscribeAudioRequestTypeDef",
+        "TranscribeAudioResponseTypeDef",
+        "TranscribeAudioResultsTypeDef",
         "TranscriptFilterOutputTypeDef",
         "TranscriptFilterTypeDef",
+        "TranscriptResponseTypeDef",
         "TranscriptTypeDef",
         "TranscriptionJobSummaryTypeDef",
         "TranscriptionJobTypeDef",
@@ -176,14 +191,20 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "UntagResourceResponseTypeDef",
         "UpdateCallAnalyticsCategoryRequestTypeDef",
         "UpdateCallAnalyticsCategoryResponseTypeDef",
+        "UpdateLanguageModelRequestTypeDef",
+        "UpdateLanguageModelResponseTypeDef",
         "UpdateMedicalVocabularyRequestTypeDef",
         "UpdateMedicalVocabularyResponseTypeDef",
         "UpdateVocabularyFilterRequestTypeDef",
         "UpdateVocabularyFilterResponseTypeDef",
         "UpdateVocabularyRequestTypeDef",
         "UpdateVocabularyResponseTypeDef",
+        "VocabularyFilterEntryTypeDef",
         "VocabularyFilterInfoTypeDef",
+        "VocabularyFilterSettingsTypeDef",
         "VocabularyInfoTypeDef",
+        "VocabularyPhraseTypeDef",
+        "VocabularySettingsEntryTypeDef",
     ]
 
 
@@ -396,6 +417,11 @@ class CreateCallAnalyticsCategoryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EncryptionConfigurationTypeDef(TypedDict):
+    KMSEncryptionContext: NotRequired[ReadOnly[Mapping[str, str]]]
+    KMSKey: str
+
+
 class InputDataConfigTypeDef(TypedDict):
     S3Uri: str
     TuningDataS3Uri: NotRequired[str]
@@ -407,6 +433,7 @@ class CreateLanguageModelRequestTypeDef(TypedDict):
     BaseModelName: BaseModelNameType
     ModelName: str
     InputDataConfig: InputDataConfigTypeDef
+    EncryptionConfiguration: NotRequired[ReadOnly[EncryptionConfigurationTypeDef]]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
 
 
@@ -442,6 +469,7 @@ class CreateVocabularyFilterRequestTypeDef(TypedDict):
     VocabularyFilterFileUri: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     DataAccessRoleArn: NotRequired[str]
+    EncryptionConfiguration: NotRequired[ReadOnly[EncryptionConfigurationTypeDef]]
 
 
 class CreateVocabularyFilterResponseTypeDef(TypedDict):
@@ -458,6 +486,7 @@ class CreateVocabularyRequestTypeDef(TypedDict):
     VocabularyFileUri: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     DataAccessRoleArn: NotRequired[str]
+    EncryptionConfiguration: NotRequired[ReadOnly[EncryptionConfigurationTypeDef]]
 
 
 class CreateVocabularyResponseTypeDef(TypedDict):
@@ -517,6 +546,11 @@ class DescribeLanguageModelRequestTypeDef(TypedDict):
     ModelName: str
 
 
+class EncryptionConfigurationOutputTypeDef(TypedDict):
+    KMSEncryptionContext: NotRequired[dict[str, str]]
+    KMSKey: str
+
+
 class LanguageModelTypeDef(TypedDict):
     ModelName: NotRequired[str]
     CreateTime: NotRequired[datetime]
@@ -527,6 +561,7 @@ class LanguageModelTypeDef(TypedDict):
     UpgradeAvailability: NotRequired[bool]
     FailureReason: NotRequired[str]
     InputDataConfig: NotRequired[InputDataConfigTypeDef]
+    EncryptionConfiguration: NotRequired[EncryptionConfigurationOutputTypeDef]
 
 
 class DescribeLanguageModelResponseTypeDef(TypedDict):
@@ -733,6 +768,8 @@ class GetVocabularyFilterResponseTypeDef(TypedDict):
     LanguageCode: NotRequired[LanguageCodeType]
     LastModifiedTime: NotRequired[datetime]
     DownloadUri: NotRequired[str]
+    DataAccessRoleArn: NotRequired[str]
+    EncryptionConfiguration: NotRequired[EncryptionConfigurationOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -747,6 +784,8 @@ class GetVocabularyResponseTypeDef(TypedDict):
     LastModifiedTime: NotRequired[datetime]
     FailureReason: NotRequired[str]
     DownloadUri: NotRequired[str]
+    DataAccessRoleArn: NotRequired[str]
+    EncryptionConfiguration: NotRequired[EncryptionConfigurationOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1042,12 +1081,104 @@ class StartTranscriptionJobResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class SyncRedactionTypeDef(TypedDict):
+    Type: NotRequired[PiiEntityTypeType]
+
+
+class SyncItemTypeDef(TypedDict):
+    Id: NotRequired[int]
+    Content: NotRequired[str]
+    StartTime: NotRequired[float]
+    EndTime: NotRequired[float]
+    LanguageCode: NotRequired[SyncLanguageCodeType]
+    ChannelLabel: NotRequired[str]
+    SpeakerLabel: NotRequired[str]
+    VocabularyFilterMatch: NotRequired[bool]
+    Redactions: NotRequired[list[SyncRedactionTypeDef]]
+
+
+class SyncLanguageCodeItemTypeDef(TypedDict):
+    LanguageCode: NotRequired[SyncLanguageCodeType]
+    DurationInSeconds: NotRequired[float]
+
+
+class SyncMediaTypeDef(TypedDict):
+    MediaBytes: NotRequired[ReadOnly[bytes | str | IO[Any]]]
+    MediaFileUri: NotRequired[str]
+
+
+class SyncOutputConfigurationTypeDef(TypedDict):
+    OutputMediaFileUri: str
+
+
 class TagResourceRequestTypeDef(TypedDict):
     ResourceArn: str
     Tags: ReadOnly[Sequence[TagTypeDef]]
 
 
 class TagResourceResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class TranscribeAudioMetadataTypeDef(TypedDict):
+    LanguageCode: NotRequired[SyncLanguageCodeType]
+    LanguageCodes: NotRequired[list[SyncLanguageCodeItemTypeDef]]
+    MediaFormat: NotRequired[MediaFormatType]
+    MediaSampleRateHertz: NotRequired[int]
+    SpeakersCount: NotRequired[int]
+    NumberOfChannels: NotRequired[int]
+
+
+class VocabularyFilterEntryTypeDef(TypedDict):
+    Language: SyncLanguageType
+    VocabularyFilterName: NotRequired[str]
+    Words: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class VocabularyFilterSettingsTypeDef(TypedDict):
+    VocabularyFilterMethod: VocabularyFilterMethodType
+    Filters: ReadOnly[Sequence[VocabularyFilterEntryTypeDef]]
+
+
+class VocabularyPhraseTypeDef(TypedDict):
+    Text: str
+    DisplayAs: NotRequired[str]
+
+
+class VocabularySettingsEntryTypeDef(TypedDict):
+    Language: SyncLanguageType
+    VocabularyName: NotRequired[str]
+    Phrases: NotRequired[ReadOnly[Sequence[VocabularyPhraseTypeDef]]]
+
+
+class TranscribeAudioRequestTypeDef(TypedDict):
+    Media: ReadOnly[SyncMediaTypeDef]
+    Language: NotRequired[SyncLanguageType]
+    LanguageDetectionMode: NotRequired[LanguageDetectionModeType]
+    LanguageOptions: NotRequired[ReadOnly[Sequence[SyncLanguageType]]]
+    ChannelIdentification: NotRequired[bool]
+    ShowSpeakerLabels: NotRequired[bool]
+    MaxSpeakerLabels: NotRequired[int]
+    VocabularySettings: NotRequired[ReadOnly[Sequence[VocabularySettingsEntryTypeDef]]]
+    VocabularyFilterSettings: NotRequired[ReadOnly[VocabularyFilterSettingsTypeDef]]
+    ContentRedaction: NotRequired[ReadOnly[ContentRedactionTypeDef]]
+    OutputConfiguration: NotRequired[SyncOutputConfigurationTypeDef]
+
+
+class TranscribeAudioResultsTypeDef(TypedDict):
+    Transcript: NotRequired[str]
+    Items: NotRequired[list[SyncItemTypeDef]]
+
+
+class TranscriptResponseTypeDef(TypedDict):
+    Metadata: NotRequired[TranscribeAudioMetadataTypeDef]
+    Results: NotRequired[TranscribeAudioResultsTypeDef]
+    RedactedResults: NotRequired[TranscribeAudioResultsTypeDef]
+
+
+class TranscribeAudioResponseTypeDef(TypedDict):
+    OutputConfiguration: NotRequired[SyncOutputConfigurationTypeDef]
+    TranscriptResponse: NotRequired[TranscriptResponseTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1071,6 +1202,19 @@ class UpdateCallAnalyticsCategoryResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class UpdateLanguageModelRequestTypeDef(TypedDict):
+    ModelName: str
+    DataAccessRoleArn: NotRequired[str]
+    EncryptionConfiguration: NotRequired[ReadOnly[EncryptionConfigurationTypeDef]]
+
+
+class UpdateLanguageModelResponseTypeDef(TypedDict):
+    ModelName: NotRequired[str]
+    ModelStatus: NotRequired[ModelStatusType]
+    LastModifiedTime: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class UpdateMedicalVocabularyRequestTypeDef(TypedDict):
     VocabularyName: str
     LanguageCode: LanguageCodeType
@@ -1090,6 +1234,7 @@ class UpdateVocabularyFilterRequestTypeDef(TypedDict):
     Words: NotRequired[ReadOnly[Sequence[str]]]
     VocabularyFilterFileUri: NotRequired[str]
     DataAccessRoleArn: NotRequired[str]
+    EncryptionConfiguration: NotRequired[ReadOnly[EncryptionConfigurationTypeDef]]
 
 
 class UpdateVocabularyFilterResponseTypeDef(TypedDict):
@@ -1105,6 +1250,7 @@ class UpdateVocabularyRequestTypeDef(TypedDict):
     Phrases: NotRequired[ReadOnly[Sequence[str]]]
     VocabularyFileUri: NotRequired[str]
     DataAccessRoleArn: NotRequired[str]
+    EncryptionConfiguration: NotRequired[ReadOnly[EncryptionConfigurationTypeDef]]
 
 
 class UpdateVocabularyResponseTypeDef(TypedDict):

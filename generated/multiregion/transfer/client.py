@@ -21,18 +21,9 @@ __all__ = ["MultiRegionTransfer"]
 
 
 class MultiRegionTransfer(MultiRegionClient):
-    """Transfer Family is a fully managed service that enables the transfer of files
-    over the File Transfer Protocol (FTP), File Transfer Protocol over SSL (FTPS),
-    or Secure Shell (SSH) File Transfer Protocol (SFTP) directly into and out of
-    Amazon Simple Storage Service (Amazon S3) or Amazon EFS. Additionally, you can
-    use Applicability Statement 2 (AS2) to transfer files into and out of Amazon
-    S3. Amazon Web Services helps you seamlessly migrate your file transfer
-    workflows to Transfer Family by integrating with existing authentication
-    systems, and providing DNS routing with Amazon Route 53 so nothing changes for
-    your customers and partners, or their applications. With your data in Amazon
-    S3, you can use it with Amazon Web Services services for processing,
-    analytics, machine learning, and archiving. Getting started with Transfer
-    Family is easy since there is no infrastructure to buy and set up.
+    """Transfer Family offers fully managed support for the transfer of files over
+    SFTP, AS2, FTPS, FTP, and web browser-based transfers directly into and out of
+    Amazon Web Services storage services.
     """
 
     _service_name = "transfer"
@@ -732,8 +723,10 @@ class MultiRegionTransfer(MultiRegionClient):
     def update_host_key(
         self, **kwargs: Unpack[type_defs.UpdateHostKeyRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateHostKeyResponseTypeDef]:
-        """Updates the description for the host key that's specified by the ServerId
-        and HostKeyId parameters.
+        """Updates the host key that's specified by the ServerId and HostKeyId
+        parameters. You can update the description of the host key, change where
+        the host key is stored by specifying the StorageType, and specify the KMS
+        key used to encrypt the host key when it's stored in Secrets Manager.
 
         https://docs.aws.amazon.com/goto/WebAPI/transfer-2018-11-05/UpdateHostKey
         """

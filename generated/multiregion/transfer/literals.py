@@ -11,6 +11,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CertificateStatusTypeType",
         "CertificateTypeType",
         "CertificateUsageTypeType",
+        "CommunicationModeType",
         "CompressionEnumType",
         "ConnectorEgressTypeType",
         "ConnectorStatusType",
@@ -25,6 +26,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ExecutionErrorTypeType",
         "ExecutionStatusType",
         "HomeDirectoryTypeType",
+        "HostKeyStorageTypeType",
         "IdentityProviderTypeType",
         "IpAddressTypeType",
         "MapTypeType",
@@ -35,6 +37,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PreserveFilenameTypeType",
         "ProfileTypeType",
         "ProtocolType",
+        "ProxyModeType",
         "SecurityPolicyProtocolType",
         "SecurityPolicyResourceTypeType",
         "SetStatOptionType",
@@ -54,6 +57,7 @@ As2TransportType = Literal["HTTP"]
 CertificateStatusTypeType = Literal["ACTIVE", "PENDING_ROTATION", "INACTIVE"]
 CertificateTypeType = Literal["CERTIFICATE", "CERTIFICATE_WITH_PRIVATE_KEY"]
 CertificateUsageTypeType = Literal["SIGNING", "ENCRYPTION", "TLS"]
+CommunicationModeType = Literal["CLIENT_TALK_FIRST", "SERVER_TALK_FIRST"]
 CompressionEnumType = Literal["ZLIB", "DISABLED"]
 ConnectorEgressTypeType = Literal["SERVICE_MANAGED", "VPC_LATTICE"]
 ConnectorStatusType = Literal["ACTIVE", "ERRORED", "PENDING"]
@@ -88,6 +92,7 @@ ExecutionStatusType = Literal[
     "HANDLING_EXCEPTION",
 ]
 HomeDirectoryTypeType = Literal["PATH", "LOGICAL"]
+HostKeyStorageTypeType = Literal["SERVICE_MANAGED", "SECRETS_MANAGER"]
 IdentityProviderTypeType = Literal[
     "SERVICE_MANAGED",
     "API_GATEWAY",
@@ -103,6 +108,7 @@ PreserveContentTypeType = Literal["ENABLED", "DISABLED"]
 PreserveFilenameTypeType = Literal["ENABLED", "DISABLED"]
 ProfileTypeType = Literal["LOCAL", "PARTNER"]
 ProtocolType = Literal["SFTP", "FTP", "FTPS", "AS2"]
+ProxyModeType = Literal["NONE", "PROXY_PROTOCOL_V2_ENFORCED"]
 SecurityPolicyProtocolType = Literal["SFTP", "FTPS"]
 SecurityPolicyResourceTypeType = Literal["SERVER", "CONNECTOR"]
 SetStatOptionType = Literal["DEFAULT", "ENABLE_NO_OP"]

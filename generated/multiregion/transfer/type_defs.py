@@ -24,6 +24,7 @@ from .literals import (
     CertificateStatusTypeType,
     CertificateTypeType,
     CertificateUsageTypeType,
+    CommunicationModeType,
     CompressionEnumType,
     ConnectorEgressTypeType,
     ConnectorStatusType,
@@ -38,6 +39,7 @@ from .literals import (
     ExecutionErrorTypeType,
     ExecutionStatusType,
     HomeDirectoryTypeType,
+    HostKeyStorageTypeType,
     IdentityProviderTypeType,
     IpAddressTypeType,
     MapTypeType,
@@ -48,6 +50,7 @@ from .literals import (
     PreserveFilenameTypeType,
     ProfileTypeType,
     ProtocolType,
+    ProxyModeType,
     SecurityPolicyProtocolType,
     SecurityPolicyResourceTypeType,
     SetStatOptionType,
@@ -212,6 +215,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PosixProfileTypeDef",
         "ProtocolDetailsOutputTypeDef",
         "ProtocolDetailsTypeDef",
+        "ProxyConfigTypeDef",
         "ResponseMetadataTypeDef",
         "S3FileLocationTypeDef",
         "S3InputFileLocationTypeDef",
@@ -223,6 +227,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "SftpConnectorConfigOutputTypeDef",
         "SftpConnectorConfigTypeDef",
         "SftpConnectorConnectionDetailsTypeDef",
+        "SftpPortWithOptionsTypeDef",
         "SshPublicKeyTypeDef",
         "StartDirectoryListingRequestTypeDef",
         "StartDirectoryListingResponseTypeDef",
@@ -423,6 +428,7 @@ class SftpConnectorConfigTypeDef(TypedDict):
     UserSecretId: NotRequired[str]
     TrustedHostKeys: NotRequired[ReadOnly[Sequence[str]]]
     MaxConcurrentConnections: NotRequired[int]
+    OrderedUserSecretVersionStages: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CreateConnectorRequestTypeDef(TypedDict):
@@ -470,11 +476,22 @@ class IdentityProviderDetailsTypeDef(TypedDict):
     SftpAuthenticationMethods: NotRequired[SftpAuthenticationMethodsType]
 
 
+class ProxyConfigTypeDef(TypedDict):
+    SftpMode: NotRequired[ProxyModeType]
+
+
+class SftpPortWithOptionsTypeDef(TypedDict):
+    SftpPort: int
+    CommunicationMode: NotRequired[CommunicationModeType]
+
+
 class ProtocolDetailsTypeDef(TypedDict):
     PassiveIp: NotRequired[str]
     TlsSessionResumptionMode: NotRequired[TlsSessionResumptionModeType]
     SetStatOption: NotRequired[SetStatOptionType]
+    SftpPorts: NotRequired[ReadOnly[Sequence[SftpPortWithOptionsTypeDef]]]
     As2Transports: NotRequired[ReadOnly[Sequence[As2TransportType]]]
+    ProxyConfig: NotRequired[ProxyConfigTypeDef]
 
 
 class S3StorageOptionsTypeDef(TypedDict):
@@ -510,6 +527,7 @@ class CreateServerRequestTypeDef(TypedDict):
     StructuredLogDestinations: NotRequired[ReadOnly[Sequence[str]]]
     S3StorageOptions: NotRequired[S3StorageOptionsTypeDef]
     IpAddressType: NotRequired[IpAddressTypeType]
+    HostKeyStorageType: NotRequired[HostKeyStorageTypeType]
 
 
 class CreateServerResponseTypeDef(TypedDict):
@@ -619,6 +637,7 @@ class CreateWorkflowRequestTypeDef(TypedDict):
     Steps: ReadOnly[Sequence[WorkflowStepTypeDef]]
     OnExceptionSteps: NotRequired[ReadOnly[Sequence[WorkflowStepTypeDef]]]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    StructuredLogDestinations: NotRequired[ReadOnly[Sequence[str]]]
 
 
 class CreateWorkflowResponseTypeDef(TypedDict):
@@ -781,6 +800,7 @@ class SftpConnectorConfigOutputTypeDef(TypedDict):
     UserSecretId: NotRequired[str]
     TrustedHostKeys: NotRequired[list[str]]
     MaxConcurrentConnections: NotRequired[int]
+    OrderedUserSecretVersionStages: NotRequired[list[str]]
 
 
 class DescribedConnectorTypeDef(TypedDict):
@@ -884,6 +904,8 @@ class DescribedHostKeyTypeDef(TypedDict):
     Type: NotRequired[str]
     DateImported: NotRequired[datetime]
     Tags: NotRequired[list[TagTypeDef]]
+    StorageType: NotRequired[HostKeyStorageTypeType]
+    SecretId: NotRequired[str]
 
 
 class DescribeHostKeyResponseTypeDef(TypedDict):
@@ -946,7 +968,9 @@ class ProtocolDetailsOutputTypeDef(TypedDict):
     PassiveIp: NotRequired[str]
     TlsSessionResumptionMode: NotRequired[TlsSessionResumptionModeType]
     SetStatOption: NotRequired[SetStatOptionType]
+    SftpPorts: NotRequired[list[SftpPortWithOptionsTypeDef]]
     As2Transports: NotRequired[list[As2TransportType]]
+    ProxyConfig: NotRequired[ProxyConfigTypeDef]
 
 
 class WorkflowDetailsOutputTypeDef(TypedDict):
@@ -1102,6 +1126,7 @@ class DescribedWorkflowTypeDef(TypedDict):
     OnExceptionSteps: NotRequired[list[WorkflowStepOutputTypeDef]]
     WorkflowId: NotRequired[str]
     Tags: NotRequired[list[TagTypeDef]]
+    StructuredLogDestinations: NotRequired[list[str]]
 
 
 class DescribeWorkflowResponseTypeDef(TypedDict):
@@ -1130,6 +1155,8 @@ class ImportHostKeyRequestTypeDef(TypedDict):
     HostKeyBody: str
     Description: NotRequired[str]
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    StorageType: NotRequired[HostKeyStorageTypeType]
+    KmsKey: NotRequired[str]
 
 
 class ImportHostKeyResponseTypeDef(TypedDict):
@@ -1278,6 +1305,8 @@ class ListedHostKeyTypeDef(TypedDict):
     Description: NotRequired[str]
     Type: NotRequired[str]
     DateImported: NotRequired[datetime]
+    StorageType: NotRequired[HostKeyStorageTypeType]
+    SecretId: NotRequired[str]
 
 
 class ListHostKeysResponseTypeDef(TypedDict):
@@ -1596,7 +1625,9 @@ class UpdateConnectorResponseTypeDef(TypedDict):
 class UpdateHostKeyRequestTypeDef(TypedDict):
     ServerId: str
     HostKeyId: str
-    Description: str
+    Description: NotRequired[str]
+    StorageType: NotRequired[HostKeyStorageTypeType]
+    KmsKey: NotRequired[str]
 
 
 class UpdateHostKeyResponseTypeDef(TypedDict):

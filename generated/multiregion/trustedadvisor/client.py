@@ -140,6 +140,15 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         """
         return self._call("ListRecommendations", kwargs)
 
+    def list_recommendations_for_resource(
+        self, **kwargs: Unpack[type_defs.ListRecommendationsForResourceRequestTypeDef]
+    ) -> TargetResults[type_defs.ListRecommendationsForResourceResponseTypeDef]:
+        """List all Trusted Advisor recommendations for a given AWS resource ARN.
+
+        https://docs.aws.amazon.com/goto/WebAPI/trustedadvisor-2022-09-15/ListRecommendationsForResource
+        """
+        return self._call("ListRecommendationsForResource", kwargs)
+
     def update_organization_recommendation_lifecycle(
         self,
         **kwargs: Unpack[
@@ -319,6 +328,29 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
             starting_tokens=starting_tokens,
         )
 
+    def paginate_list_recommendations_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListRecommendationsForResourceRequestTypeDef],
+    ) -> TargetResults[type_defs.ListRecommendationsForResourceResponseTypeDef]:
+        """Every page of ListRecommendationsForResource in every target, merged per
+        target (botocore's build_full_result).
+
+        List all Trusted Advisor recommendations for a given AWS resource ARN.
+
+        https://docs.aws.amazon.com/goto/WebAPI/trustedadvisor-2022-09-15/ListRecommendationsForResource
+        """
+        return self._paginate(
+            "ListRecommendationsForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
     def iter_list_checks(
         self,
         *,
@@ -434,4 +466,24 @@ class MultiRegionTrustedAdvisorPublicAPI(MultiRegionClient):
         """
         return self._items(
             "ListRecommendations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_recommendations_for_resource(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListRecommendationsForResourceRequestTypeDef],
+    ) -> Items[type_defs.RecommendationForResourceSummaryTypeDef]:
+        """Each element of recommendationForResourceSummaries in every page of
+        ListRecommendationsForResource, from every target, as its page arrives
+        (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/trustedadvisor-2022-09-15/ListRecommendationsForResource
+        """
+        return self._items(
+            "ListRecommendationsForResource",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
         )

@@ -53,12 +53,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListOrganizationRecommendationsResponseTypeDef",
         "ListRecommendationResourcesRequestTypeDef",
         "ListRecommendationResourcesResponseTypeDef",
+        "ListRecommendationsForResourceRequestTypeDef",
+        "ListRecommendationsForResourceResponseTypeDef",
         "ListRecommendationsRequestTypeDef",
         "ListRecommendationsResponseTypeDef",
         "OrganizationRecommendationResourceSummaryTypeDef",
         "OrganizationRecommendationSummaryTypeDef",
         "OrganizationRecommendationTypeDef",
         "RecommendationCostOptimizingAggregatesTypeDef",
+        "RecommendationForResourceSummaryTypeDef",
         "RecommendationPillarSpecificAggregatesTypeDef",
         "RecommendationResourceExclusionTypeDef",
         "RecommendationResourceSummaryTypeDef",
@@ -116,6 +119,10 @@ class CheckSummaryTypeDef(TypedDict):
     awsServices: list[str]
     source: RecommendationSourceType
     metadata: dict[str, str]
+    resourceArnQueryable: NotRequired[bool]
+    awsResourceTypes: NotRequired[list[str]]
+    checkGranularity: NotRequired[str]
+    recommendationId: NotRequired[str]
 
 
 class GetOrganizationRecommendationRequestTypeDef(TypedDict):
@@ -324,6 +331,33 @@ class RecommendationResourceSummaryTypeDef(TypedDict):
 class ListRecommendationResourcesResponseTypeDef(TypedDict):
     nextToken: NotRequired[str]
     recommendationResourceSummaries: list[RecommendationResourceSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListRecommendationsForResourceRequestTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    maxResults: NotRequired[int]
+    awsResourceArn: str
+    pillar: NotRequired[RecommendationPillarType]
+    status: NotRequired[ResourceStatusType]
+    checkArn: NotRequired[str]
+    language: NotRequired[RecommendationLanguageType]
+
+
+class RecommendationForResourceSummaryTypeDef(TypedDict):
+    checkArn: str
+    recommendationArn: str
+    awsResourceArn: str
+    status: ResourceStatusType
+    lastUpdatedAt: datetime
+    exclusionStatus: ExclusionStatusType
+    metadata: dict[str, str]
+    pillars: list[RecommendationPillarType]
+
+
+class ListRecommendationsForResourceResponseTypeDef(TypedDict):
+    nextToken: NotRequired[str]
+    recommendationForResourceSummaries: list[RecommendationForResourceSummaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

@@ -10,6 +10,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BatchGetPolicyErrorCodeType",
         "CedarVersionType",
         "DecisionType",
+        "DeletionModeType",
         "DeletionProtectionType",
         "OpenIdIssuerType",
         "PolicyEffectType",
@@ -25,6 +26,7 @@ BatchGetPolicyErrorCodeType = Literal[
 ]
 CedarVersionType = Literal["CEDAR_2", "CEDAR_4"]
 DecisionType = Literal["ALLOW", "DENY"]
+DeletionModeType = Literal["SoftDelete", "HardDelete"]
 DeletionProtectionType = Literal["ENABLED", "DISABLED"]
 OpenIdIssuerType = Literal["COGNITO"]
 PolicyEffectType = Literal["Permit", "Forbid"]

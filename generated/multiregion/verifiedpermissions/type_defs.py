@@ -23,6 +23,7 @@ from .literals import (
     BatchGetPolicyErrorCodeType,
     CedarVersionType,
     DecisionType,
+    DeletionModeType,
     DeletionProtectionType,
     OpenIdIssuerType,
     PolicyEffectType,
@@ -645,6 +646,7 @@ class DeletePolicyOutputTypeDef(TypedDict):
 
 class DeletePolicyStoreAliasInputTypeDef(TypedDict):
     aliasName: str
+    deletionMode: NotRequired[DeletionModeType]
 
 
 class DeletePolicyStoreAliasOutputTypeDef(TypedDict):

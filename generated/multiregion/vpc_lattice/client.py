@@ -292,11 +292,13 @@ class MultiRegionVPCLattice(MultiRegionClient):
         self, **kwargs: Unpack[type_defs.DeleteServiceNetworkRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteServiceNetworkResponseTypeDef]:
         """Deletes a service network. You can only delete the service network if
-        there is no service or VPC associated with it. If you delete a service
-        network, all resources related to the service network, such as the
-        resource policy, auth policy, and access log subscriptions, are also
-        deleted. For more information, see Delete a service network in the Amazon
-        VPC Lattice User Guide.
+        there are no services, VPCs, resource configurations, or service network
+        endpoints associated with it. Only the owner of a service network endpoint
+        can remove it from the service network, by deleting the endpoint. If you
+        delete a service network, all resources related to the service network,
+        such as the resource policy, auth policy, and access log subscriptions,
+        are also deleted. For more information, see Delete a service network in
+        the Amazon VPC Lattice User Guide.
 
         https://docs.aws.amazon.com/goto/WebAPI/vpc-lattice-2022-11-30/DeleteServiceNetwork
         """

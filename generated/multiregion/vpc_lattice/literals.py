@@ -12,6 +12,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "IpAddressTypeType",
         "LambdaEventStructureVersionType",
         "ListenerProtocolType",
+        "PayerResponsibilityPayerType",
+        "PayerResponsibilityScopeType",
         "PrivateDnsPreferenceType",
         "ProtocolTypeType",
         "ResourceConfigDnsResolutionType",
@@ -39,13 +41,15 @@ HealthCheckProtocolVersionType = Literal["HTTP1", "HTTP2"]
 IpAddressTypeType = Literal["IPV4", "IPV6"]
 LambdaEventStructureVersionType = Literal["V1", "V2"]
 ListenerProtocolType = Literal["HTTP", "HTTPS", "TLS_PASSTHROUGH"]
+PayerResponsibilityPayerType = Literal["VpcEndpointAccount", "ResourceGatewayAccount"]
+PayerResponsibilityScopeType = Literal["ResourceGatewayCharges"]
 PrivateDnsPreferenceType = Literal[
     "VERIFIED_DOMAINS_ONLY",
     "ALL_DOMAINS",
     "VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS",
     "SPECIFIED_DOMAINS_ONLY",
 ]
-ProtocolTypeType = Literal["TCP"]
+ProtocolTypeType = Literal["TCP", "TCP_UDP"]
 ResourceConfigDnsResolutionType = Literal["IN_VPC", "PUBLIC"]
 ResourceConfigurationIpAddressTypeType = Literal["IPV4", "IPV6", "DUALSTACK"]
 ResourceConfigurationStatusType = Literal[
@@ -57,7 +61,7 @@ ResourceConfigurationStatusType = Literal[
     "UPDATE_FAILED",
     "DELETE_FAILED",
 ]
-ResourceConfigurationTypeType = Literal["GROUP", "CHILD", "SINGLE", "ARN"]
+ResourceConfigurationTypeType = Literal["GROUP", "CHILD", "SINGLE", "ARN", "CIDR"]
 ResourceGatewayIpAddressTypeType = Literal["IPV4", "IPV6", "DUALSTACK"]
 ResourceGatewayStatusType = Literal[
     "ACTIVE",

@@ -25,6 +25,8 @@ from .literals import (
     IpAddressTypeType,
     LambdaEventStructureVersionType,
     ListenerProtocolType,
+    PayerResponsibilityPayerType,
+    PayerResponsibilityScopeType,
     PrivateDnsPreferenceType,
     ProtocolTypeType,
     ResourceConfigDnsResolutionType,
@@ -52,6 +54,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ArnResourceTypeDef",
         "BatchUpdateRuleRequestTypeDef",
         "BatchUpdateRuleResponseTypeDef",
+        "CidrResourceOutputTypeDef",
+        "CidrResourceTypeDef",
         "CreateAccessLogSubscriptionRequestTypeDef",
         "CreateAccessLogSubscriptionResponseTypeDef",
         "CreateListenerRequestTypeDef",
@@ -185,12 +189,14 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MatcherTypeDef",
         "PathMatchTypeDef",
         "PathMatchTypeTypeDef",
+        "PayerResponsibilityEntryTypeDef",
         "PutAuthPolicyRequestTypeDef",
         "PutAuthPolicyResponseTypeDef",
         "PutResourcePolicyRequestTypeDef",
         "PutResourcePolicyResponseTypeDef",
         "RegisterTargetsRequestTypeDef",
         "RegisterTargetsResponseTypeDef",
+        "ResourceConfigurationDefinitionOutputTypeDef",
         "ResourceConfigurationDefinitionTypeDef",
         "ResourceConfigurationSummaryTypeDef",
         "ResourceEndpointAssociationSummaryTypeDef",
@@ -364,6 +370,14 @@ class BatchUpdateRuleResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CidrResourceOutputTypeDef(TypedDict):
+    cidrRanges: NotRequired[list[str]]
+
+
+class CidrResourceTypeDef(TypedDict):
+    cidrRanges: NotRequired[ReadOnly[Sequence[str]]]
+
+
 class CreateAccessLogSubscriptionRequestTypeDef(TypedDict):
     clientToken: NotRequired[str]
     resourceIdentifier: str
@@ -417,6 +431,7 @@ class ResourceConfigurationDefinitionTypeDef(TypedDict):
     dnsResource: NotRequired[DnsResourceTypeDef]
     ipResource: NotRequired[IpResourceTypeDef]
     arnResource: NotRequired[ArnResourceTypeDef]
+    cidrResource: NotRequired[ReadOnly[CidrResourceTypeDef]]
 
 
 class CreateResourceConfigurationRequestTypeDef(TypedDict):
@@ -426,13 +441,22 @@ class CreateResourceConfigurationRequestTypeDef(TypedDict):
     protocol: NotRequired[ProtocolTypeType]
     resourceGatewayIdentifier: NotRequired[str]
     resourceConfigurationGroupIdentifier: NotRequired[str]
-    resourceConfigurationDefinition: NotRequired[ResourceConfigurationDefinitionTypeDef]
+    resourceConfigurationDefinition: NotRequired[
+        ReadOnly[ResourceConfigurationDefinitionTypeDef]
+    ]
     allowAssociationToShareableServiceNetwork: NotRequired[bool]
     customDomainName: NotRequired[str]
     groupDomain: NotRequired[str]
     domainVerificationIdentifier: NotRequired[str]
     clientToken: NotRequired[str]
     tags: NotRequired[ReadOnly[Mapping[str, str]]]
+
+
+class ResourceConfigurationDefinitionOutputTypeDef(TypedDict):
+    dnsResource: NotRequired[DnsResourceTypeDef]
+    ipResource: NotRequired[IpResourceTypeDef]
+    arnResource: NotRequired[ArnResourceTypeDef]
+    cidrResource: NotRequired[CidrResourceOutputTypeDef]
 
 
 class CreateResourceConfigurationResponseTypeDef(TypedDict):
@@ -445,7 +469,9 @@ class CreateResourceConfigurationResponseTypeDef(TypedDict):
     portRanges: NotRequired[list[str]]
     protocol: NotRequired[ProtocolTypeType]
     status: NotRequired[ResourceConfigurationStatusType]
-    resourceConfigurationDefinition: NotRequired[ResourceConfigurationDefinitionTypeDef]
+    resourceConfigurationDefinition: NotRequired[
+        ResourceConfigurationDefinitionOutputTypeDef
+    ]
     allowAssociationToShareableServiceNetwork: NotRequired[bool]
     createdAt: NotRequired[datetime]
     failureReason: NotRequired[str]
@@ -601,6 +627,7 @@ class CreateServiceRequestTypeDef(TypedDict):
     customDomainName: NotRequired[str]
     certificateArn: NotRequired[str]
     authType: NotRequired[AuthTypeType]
+    idleTimeoutSeconds: NotRequired[int]
 
 
 class CreateServiceResponseTypeDef(TypedDict):
@@ -611,6 +638,7 @@ class CreateServiceResponseTypeDef(TypedDict):
     certificateArn: NotRequired[str]
     status: NotRequired[ServiceStatusType]
     authType: NotRequired[AuthTypeType]
+    idleTimeoutSeconds: NotRequired[int]
     dnsEntry: NotRequired[DnsEntryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
@@ -926,7 +954,9 @@ class GetResourceConfigurationResponseTypeDef(TypedDict):
     protocol: NotRequired[ProtocolTypeType]
     customDomainName: NotRequired[str]
     status: NotRequired[ResourceConfigurationStatusType]
-    resourceConfigurationDefinition: NotRequired[ResourceConfigurationDefinitionTypeDef]
+    resourceConfigurationDefinition: NotRequired[
+        ResourceConfigurationDefinitionOutputTypeDef
+    ]
     createdAt: NotRequired[datetime]
     amazonManaged: NotRequired[bool]
     failureReason: NotRequired[str]
@@ -1093,6 +1123,7 @@ class GetServiceResponseTypeDef(TypedDict):
     certificateArn: NotRequired[str]
     status: NotRequired[ServiceStatusType]
     authType: NotRequired[AuthTypeType]
+    idleTimeoutSeconds: NotRequired[int]
     failureCode: NotRequired[str]
     failureMessage: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
@@ -1201,6 +1232,11 @@ class ListResourceEndpointAssociationsRequestTypeDef(TypedDict):
     nextToken: NotRequired[str]
 
 
+class PayerResponsibilityEntryTypeDef(TypedDict):
+    scope: NotRequired[PayerResponsibilityScopeType]
+    payerResponsibilityType: NotRequired[PayerResponsibilityPayerType]
+
+
 class ResourceEndpointAssociationSummaryTypeDef(TypedDict):
     id: NotRequired[str]
     arn: NotRequired[str]
@@ -1211,6 +1247,7 @@ class ResourceEndpointAssociationSummaryTypeDef(TypedDict):
     vpcEndpointOwner: NotRequired[str]
     createdBy: NotRequired[str]
     createdAt: NotRequired[datetime]
+    payerResponsibility: NotRequired[list[PayerResponsibilityEntryTypeDef]]
 
 
 class ListResourceEndpointAssociationsResponseTypeDef(TypedDict):
@@ -1580,7 +1617,9 @@ class UpdateListenerResponseTypeDef(TypedDict):
 
 class UpdateResourceConfigurationRequestTypeDef(TypedDict):
     resourceConfigurationIdentifier: str
-    resourceConfigurationDefinition: NotRequired[ResourceConfigurationDefinitionTypeDef]
+    resourceConfigurationDefinition: NotRequired[
+        ReadOnly[ResourceConfigurationDefinitionTypeDef]
+    ]
     allowAssociationToShareableServiceNetwork: NotRequired[bool]
     portRanges: NotRequired[ReadOnly[Sequence[str]]]
 
@@ -1596,13 +1635,16 @@ class UpdateResourceConfigurationResponseTypeDef(TypedDict):
     allowAssociationToShareableServiceNetwork: NotRequired[bool]
     protocol: NotRequired[ProtocolTypeType]
     status: NotRequired[ResourceConfigurationStatusType]
-    resourceConfigurationDefinition: NotRequired[ResourceConfigurationDefinitionTypeDef]
+    resourceConfigurationDefinition: NotRequired[
+        ResourceConfigurationDefinitionOutputTypeDef
+    ]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
 class UpdateResourceGatewayRequestTypeDef(TypedDict):
     resourceGatewayIdentifier: str
     securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    resourceConfigDnsResolution: NotRequired[ResourceConfigDnsResolutionType]
 
 
 class UpdateResourceGatewayResponseTypeDef(TypedDict):
@@ -1614,6 +1656,7 @@ class UpdateResourceGatewayResponseTypeDef(TypedDict):
     subnetIds: NotRequired[list[str]]
     securityGroupIds: NotRequired[list[str]]
     ipAddressType: NotRequired[IpAddressTypeType]
+    resourceConfigDnsResolution: NotRequired[ResourceConfigDnsResolutionType]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1652,7 +1695,9 @@ class UpdateServiceNetworkResponseTypeDef(TypedDict):
 
 class UpdateServiceNetworkVpcAssociationRequestTypeDef(TypedDict):
     serviceNetworkVpcAssociationIdentifier: str
-    securityGroupIds: ReadOnly[Sequence[str]]
+    securityGroupIds: NotRequired[ReadOnly[Sequence[str]]]
+    privateDnsEnabled: NotRequired[bool]
+    dnsOptions: NotRequired[ReadOnly[DnsOptionsTypeDef]]
 
 
 class UpdateServiceNetworkVpcAssociationResponseTypeDef(TypedDict):
@@ -1661,6 +1706,8 @@ class UpdateServiceNetworkVpcAssociationResponseTypeDef(TypedDict):
     status: NotRequired[ServiceNetworkVpcAssociationStatusType]
     createdBy: NotRequired[str]
     securityGroupIds: NotRequired[list[str]]
+    privateDnsEnabled: NotRequired[bool]
+    dnsOptions: NotRequired[DnsOptionsOutputTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1668,6 +1715,7 @@ class UpdateServiceRequestTypeDef(TypedDict):
     serviceIdentifier: str
     certificateArn: NotRequired[str]
     authType: NotRequired[AuthTypeType]
+    idleTimeoutSeconds: NotRequired[int]
 
 
 class UpdateServiceResponseTypeDef(TypedDict):
@@ -1677,6 +1725,7 @@ class UpdateServiceResponseTypeDef(TypedDict):
     customDomainName: NotRequired[str]
     certificateArn: NotRequired[str]
     authType: NotRequired[AuthTypeType]
+    idleTimeoutSeconds: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

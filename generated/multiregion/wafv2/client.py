@@ -226,6 +226,31 @@ class MultiRegionWAFV2(MultiRegionClient):
         """
         return self._call("GetDecryptedAPIKey", kwargs)
 
+    def get_event(
+        self, **kwargs: Unpack[type_defs.GetEventRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEventResponseTypeDef]:
+        """Retrieves the details of the specified event for the specified web ACL,
+        including the event actors that are associated with the event and the
+        event timeline. Currently, this operation supports API Security Amazon Web
+        Services Managed Rules.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/GetEvent
+        """
+        return self._call("GetEvent", kwargs)
+
+    def get_event_actor(
+        self, **kwargs: Unpack[type_defs.GetEventActorRequestTypeDef]
+    ) -> TargetResults[type_defs.GetEventActorResponseTypeDef]:
+        """Retrieves the details of the specified event actor. An event actor is a
+        client that is associated with one or more events. The details include the
+        latest observed attributes of the event actor, the events that it's
+        associated with, and the history of changes to its attributes. Currently,
+        this operation supports API Security Amazon Web Services Managed Rules.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/GetEventActor
+        """
+        return self._call("GetEventActor", kwargs)
+
     def get_ip_set(
         self, **kwargs: Unpack[type_defs.GetIPSetRequestTypeDef]
     ) -> TargetResults[type_defs.GetIPSetResponseTypeDef]:
@@ -291,6 +316,49 @@ class MultiRegionWAFV2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/GetRegexPatternSet
         """
         return self._call("GetRegexPatternSet", kwargs)
+
+    def get_revenue_statistics(
+        self, **kwargs: Unpack[type_defs.GetRevenueStatisticsRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRevenueStatisticsResponseTypeDef]:
+        """Retrieves ranked monetization statistics. Use the StatisticType parameter
+        to specify the ranking: TOP_SOURCES_BY_REVENUE for top sources by revenue,
+        or TOP_PATHS_BY_REVENUE for top content paths by revenue. This operation
+        is only available for CLOUDFRONT scope. The maximum supported time window
+        is 90 days. When no CurrencyMode filter is provided, results default to
+        REAL. To retrieve test data, include a CurrencyMode filter with the value
+        TEST.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/GetRevenueStatistics
+        """
+        return self._call("GetRevenueStatistics", kwargs)
+
+    def get_revenue_statistics_summary(
+        self, **kwargs: Unpack[type_defs.GetRevenueStatisticsSummaryRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRevenueStatisticsSummaryResponseTypeDef]:
+        """Retrieves a summary of monetization revenue for the specified time window.
+        Returns total revenue, revenue by verification tier, total settlements,
+        and total HTTP 402 responses served. This operation is only available for
+        CLOUDFRONT scope. The maximum supported time window is 90 days. When no
+        CurrencyMode filter is provided, results default to REAL. To retrieve test
+        data, include a CurrencyMode filter with the value TEST.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/GetRevenueStatisticsSummary
+        """
+        return self._call("GetRevenueStatisticsSummary", kwargs)
+
+    def get_revenue_statistics_time_series(
+        self, **kwargs: Unpack[type_defs.GetRevenueStatisticsTimeSeriesRequestTypeDef]
+    ) -> TargetResults[type_defs.GetRevenueStatisticsTimeSeriesResponseTypeDef]:
+        """Retrieves time series data for monetization revenue. Returns data points
+        aggregated at the specified interval for the given time window. This
+        operation is only available for CLOUDFRONT scope. The maximum supported
+        time window is 90 days. When no CurrencyMode filter is provided, results
+        default to REAL. To retrieve test data, include a CurrencyMode filter with
+        the value TEST.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/GetRevenueStatisticsTimeSeries
+        """
+        return self._call("GetRevenueStatisticsTimeSeries", kwargs)
 
     def get_rule_group(
         self, **kwargs: Unpack[type_defs.GetRuleGroupRequestTypeDef]
@@ -380,6 +448,48 @@ class MultiRegionWAFV2(MultiRegionClient):
         """
         return self._call("ListAvailableManagedRuleGroups", kwargs)
 
+    def list_event_actors(
+        self, **kwargs: Unpack[type_defs.ListEventActorsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEventActorsResponseTypeDef]:
+        """Retrieves a paginated list of the event actors in your account that are
+        associated with events in the specified time window. An event actor is a
+        client that is associated with one or more events. The operation returns
+        up to the top 100 event actors by event count. Results are paginated. Use
+        the NextMarker value from the response to retrieve the next batch of
+        results. Currently, this operation supports API Security Amazon Web
+        Services Managed Rules.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/ListEventActors
+        """
+        return self._call("ListEventActors", kwargs)
+
+    def list_events(
+        self, **kwargs: Unpack[type_defs.ListEventsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEventsResponseTypeDef]:
+        """Retrieves a paginated list of event summaries for your account. Use this
+        operation to monitor and investigate potential threats to the resources
+        that your web ACLs protect. Results are paginated. Use the NextMarker
+        value from the response to retrieve the next batch of results. Currently,
+        this operation supports API Security Amazon Web Services Managed Rules.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/ListEvents
+        """
+        return self._call("ListEvents", kwargs)
+
+    def list_events_by_web_acl(
+        self, **kwargs: Unpack[type_defs.ListEventsByWebACLRequestTypeDef]
+    ) -> TargetResults[type_defs.ListEventsByWebACLResponseTypeDef]:
+        """Retrieves a paginated list of event summaries for the specified web ACL.
+        Use this operation to monitor and investigate potential threats to the
+        resources that the web ACL protects. Results are paginated. Use the
+        NextMarker value from the response to retrieve the next batch of results.
+        Currently, this operation supports API Security Amazon Web Services
+        Managed Rules.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/ListEventsByWebACL
+        """
+        return self._call("ListEventsByWebACL", kwargs)
+
     def list_ip_sets(
         self, **kwargs: Unpack[type_defs.ListIPSetsRequestTypeDef]
     ) -> TargetResults[type_defs.ListIPSetsResponseTypeDef]:
@@ -447,6 +557,20 @@ class MultiRegionWAFV2(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/ListRuleGroups
         """
         return self._call("ListRuleGroups", kwargs)
+
+    def list_settlement_records(
+        self, **kwargs: Unpack[type_defs.ListSettlementRecordsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListSettlementRecordsResponseTypeDef]:
+        """Retrieves individual settlement transaction records for monetization. Each
+        record represents a single payment transaction between a client and your
+        protected resource. This operation is only available for CLOUDFRONT scope.
+        The maximum supported time window is 90 days. When no CurrencyMode filter
+        is provided, results default to REAL. To retrieve test data, include a
+        CurrencyMode filter with the value TEST.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wafv2-2019-07-29/ListSettlementRecords
+        """
+        return self._call("ListSettlementRecords", kwargs)
 
     def list_tags_for_resource(
         self, **kwargs: Unpack[type_defs.ListTagsForResourceRequestTypeDef]

@@ -7,19 +7,34 @@ from typing import TYPE_CHECKING, Literal
 if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
     __all__ = [
         "ActionValueType",
+        "AnalyticsModeType",
         "AssociatedResourceTypeType",
+        "BlockchainChainType",
         "BodyParsingFallbackBehaviorType",
         "ComparisonOperatorType",
+        "ConfidenceType",
+        "ConnectedAccountChainType",
         "CountryCodeType",
+        "CryptoCurrencyType",
+        "CurrencyModeType",
+        "CurrencyType",
         "DataProtectionActionType",
+        "EventActorSortByType",
+        "EventCategoryType",
+        "EventFilterKeyType",
+        "EventIncludeFieldType",
+        "EventSortByType",
+        "EventStatusType",
         "FailureReasonType",
         "FallbackBehaviorType",
         "FieldToProtectTypeType",
         "FilterBehaviorType",
         "FilterRequirementType",
         "ForwardedIPPositionType",
+        "GroupByTypeType",
         "IPAddressVersionType",
         "InspectionLevelType",
+        "IntervalTypeType",
         "JsonMatchScopeType",
         "LabelMatchScopeType",
         "LogScopeType",
@@ -30,14 +45,21 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "PayloadTypeType",
         "PlatformType",
         "PositionalConstraintType",
+        "PreParseTextTransformationTypeType",
+        "RankingSortByType",
+        "RankingStatisticTypeType",
         "RateBasedStatementAggregateKeyTypeType",
         "ResourceTypeType",
         "ResponseContentTypeType",
         "ScopeType",
         "SensitivityLevelType",
         "SensitivityToActType",
+        "SettlementSortByType",
+        "SettlementStatusType",
         "SizeInspectionLimitType",
+        "SortOrderType",
         "TextTransformationTypeType",
+        "TimeSeriesStatisticTypeType",
         "UsageOfActionType",
     ]
 
@@ -47,17 +69,24 @@ ActionValueType = Literal[
     "COUNT",
     "CAPTCHA",
     "CHALLENGE",
+    "MONETIZE",
     "EXCLUDED_AS_COUNT",
 ]
+AnalyticsModeType = Literal["CROSS_REGION", "DISABLED"]
 AssociatedResourceTypeType = Literal[
     "CLOUDFRONT",
     "API_GATEWAY",
     "COGNITO_USER_POOL",
     "APP_RUNNER_SERVICE",
     "VERIFIED_ACCESS_INSTANCE",
+    "AGENTCORE_GATEWAY",
+    "APPLICATION_LOAD_BALANCER",
 ]
+BlockchainChainType = Literal["BASE", "SOLANA", "BASE_SEPOLIA", "SOLANA_DEVNET"]
 BodyParsingFallbackBehaviorType = Literal["MATCH", "NO_MATCH", "EVALUATE_AS_STRING"]
 ComparisonOperatorType = Literal["EQ", "NE", "LE", "LT", "GE", "GT"]
+ConfidenceType = Literal["LOW", "MEDIUM", "HIGH"]
+ConnectedAccountChainType = Literal["BASE", "SOLANA"]
 CountryCodeType = Literal[
     "AF",
     "AX",
@@ -310,7 +339,21 @@ CountryCodeType = Literal[
     "ZW",
     "XK",
 ]
+CryptoCurrencyType = Literal["USDC"]
+CurrencyType = Literal["USDC"]
+CurrencyModeType = Literal["REAL", "TEST"]
 DataProtectionActionType = Literal["SUBSTITUTION", "HASH"]
+EventActorSortByType = Literal["EVENT_COUNT"]
+EventCategoryType = Literal["API_SECURITY"]
+EventFilterKeyType = Literal["EVENT_CATEGORY", "RESOURCE_ARN"]
+EventIncludeFieldType = Literal["TIMELINE"]
+EventSortByType = Literal["START_TIME", "END_TIME", "CONFIDENCE"]
+EventStatusType = Literal[
+    "EVENT_STARTED",
+    "EVENT_IN_PROGRESS",
+    "EVENT_COMPLETED",
+    "EVENT_ENDED",
+]
 FailureReasonType = Literal[
     "TOKEN_MISSING",
     "TOKEN_EXPIRED",
@@ -328,8 +371,10 @@ FieldToProtectTypeType = Literal[
 FilterBehaviorType = Literal["KEEP", "DROP"]
 FilterRequirementType = Literal["MEETS_ALL", "MEETS_ANY"]
 ForwardedIPPositionType = Literal["FIRST", "LAST", "ANY"]
+GroupByTypeType = Literal["NAME", "CATEGORY", "INTENT", "ORGANIZATION", "WEBACL"]
 IPAddressVersionType = Literal["IPV4", "IPV6"]
 InspectionLevelType = Literal["COMMON", "TARGETED"]
+IntervalTypeType = Literal["MINUTELY", "FIVE_MINUTELY", "HOURLY", "DAILY"]
 JsonMatchScopeType = Literal["ALL", "KEY", "VALUE"]
 LabelMatchScopeType = Literal["LABEL", "NAMESPACE"]
 LogScopeType = Literal["CUSTOMER", "SECURITY_LAKE", "CLOUDWATCH_TELEMETRY_RULE_MANAGED"]
@@ -346,6 +391,15 @@ PositionalConstraintType = Literal[
     "CONTAINS",
     "CONTAINS_WORD",
 ]
+PreParseTextTransformationTypeType = Literal[
+    "NONE",
+    "URL_DECODE",
+    "URL_DECODE_UNI",
+    "COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA",
+    "REPLACE_SEMICOLONS_WITH_AMPERSANDS",
+]
+RankingSortByType = Literal["REVENUE", "PERCENTAGE", "NAME"]
+RankingStatisticTypeType = Literal["TOP_SOURCES_BY_REVENUE", "TOP_PATHS_BY_REVENUE"]
 RateBasedStatementAggregateKeyTypeType = Literal[
     "IP",
     "FORWARDED_IP",
@@ -360,12 +414,23 @@ ResourceTypeType = Literal[
     "APP_RUNNER_SERVICE",
     "VERIFIED_ACCESS_INSTANCE",
     "AMPLIFY",
+    "AGENTCORE_GATEWAY",
 ]
 ResponseContentTypeType = Literal["TEXT_PLAIN", "TEXT_HTML", "APPLICATION_JSON"]
 ScopeType = Literal["CLOUDFRONT", "REGIONAL"]
 SensitivityLevelType = Literal["LOW", "HIGH"]
 SensitivityToActType = Literal["LOW", "MEDIUM", "HIGH"]
-SizeInspectionLimitType = Literal["KB_16", "KB_32", "KB_48", "KB_64"]
+SettlementSortByType = Literal["TIMESTAMP", "AMOUNT", "NAME", "STATUS"]
+SettlementStatusType = Literal[
+    "SETTLED",
+    "PENDING",
+    "FAILED",
+    "SERVICE_ERROR",
+    "SKIPPED_ORIGIN_ERROR",
+    "DUPLICATE",
+]
+SizeInspectionLimitType = Literal["KB_8", "KB_16", "KB_32", "KB_48", "KB_64"]
+SortOrderType = Literal["ASC", "DESC"]
 TextTransformationTypeType = Literal[
     "NONE",
     "COMPRESS_WHITE_SPACE",
@@ -388,5 +453,16 @@ TextTransformationTypeType = Literal[
     "BASE64_DECODE_EXT",
     "URL_DECODE_UNI",
     "UTF8_TO_UNICODE",
+    "REMOVE_WHITESPACE",
+    "TRIM",
+    "TRIM_LEFT",
+    "TRIM_RIGHT",
+    "REMOVE_COMMENTS_CHAR",
+    "UPPERCASE",
+    "CMD_LINE_WIN",
+    "CMD_LINE_UNIX",
+    "JS_DECODE_EXT",
+    "SHA256",
 ]
+TimeSeriesStatisticTypeType = Literal["DATE_HISTOGRAM", "PAYMENT_TRAFFIC"]
 UsageOfActionType = Literal["ENABLED", "DISABLED"]

@@ -20,19 +20,34 @@ from multiregion.type_defs import (
 
 from .literals import (
     ActionValueType,
+    AnalyticsModeType,
     AssociatedResourceTypeType,
+    BlockchainChainType,
     BodyParsingFallbackBehaviorType,
     ComparisonOperatorType,
+    ConfidenceType,
+    ConnectedAccountChainType,
     CountryCodeType,
+    CryptoCurrencyType,
+    CurrencyModeType,
+    CurrencyType,
     DataProtectionActionType,
+    EventActorSortByType,
+    EventCategoryType,
+    EventFilterKeyType,
+    EventIncludeFieldType,
+    EventSortByType,
+    EventStatusType,
     FailureReasonType,
     FallbackBehaviorType,
     FieldToProtectTypeType,
     FilterBehaviorType,
     FilterRequirementType,
     ForwardedIPPositionType,
+    GroupByTypeType,
     IPAddressVersionType,
     InspectionLevelType,
+    IntervalTypeType,
     JsonMatchScopeType,
     LabelMatchScopeType,
     LogScopeType,
@@ -43,14 +58,21 @@ from .literals import (
     PayloadTypeType,
     PlatformType,
     PositionalConstraintType,
+    PreParseTextTransformationTypeType,
+    RankingSortByType,
+    RankingStatisticTypeType,
     RateBasedStatementAggregateKeyTypeType,
     ResourceTypeType,
     ResponseContentTypeType,
     ScopeType,
     SensitivityLevelType,
     SensitivityToActType,
+    SettlementSortByType,
+    SettlementStatusType,
     SizeInspectionLimitType,
+    SortOrderType,
     TextTransformationTypeType,
+    TimeSeriesStatisticTypeType,
     UsageOfActionType,
 )
 
@@ -59,6 +81,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "APIKeySummaryTypeDef",
         "AWSManagedRulesACFPRuleSetOutputTypeDef",
         "AWSManagedRulesACFPRuleSetTypeDef",
+        "AWSManagedRulesAISecurityRuleSetTypeDef",
         "AWSManagedRulesATPRuleSetOutputTypeDef",
         "AWSManagedRulesATPRuleSetTypeDef",
         "AWSManagedRulesAntiDDoSRuleSetOutputTypeDef",
@@ -70,8 +93,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AllTypeDef",
         "AllowActionOutputTypeDef",
         "AllowActionTypeDef",
+        "AnalyticsConfigTypeDef",
         "AndStatementOutputTypeDef",
         "AndStatementTypeDef",
+        "ApiPatternFilterTypeDef",
+        "ApiPatternTypeDef",
+        "ApiSecurityEventDetailTypeDef",
         "ApplicationAttributeOutputTypeDef",
         "ApplicationAttributeTypeDef",
         "ApplicationConfigOutputTypeDef",
@@ -82,6 +109,9 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AssociateWebACLResponseTypeDef",
         "AssociationConfigOutputTypeDef",
         "AssociationConfigTypeDef",
+        "BedrockGuardrailsRequestAndResponseTypeDef",
+        "BedrockGuardrailsRequestOnlyTypeDef",
+        "BedrockGuardrailsTypeDef",
         "BlockActionOutputTypeDef",
         "BlockActionTypeDef",
         "BodyTypeDef",
@@ -95,6 +125,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ChallengeActionOutputTypeDef",
         "ChallengeActionTypeDef",
         "ChallengeConfigTypeDef",
+        "ChallengeJavascriptSdkInjectionConfigTypeDef",
         "ChallengeResponseTypeDef",
         "CheckCapacityRequestTypeDef",
         "CheckCapacityResponseTypeDef",
@@ -103,6 +134,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ClientSideActionOutputTypeDef",
         "ClientSideActionTypeDef",
         "ConditionTypeDef",
+        "ConnectedAccountChainConfigOutputTypeDef",
+        "ConnectedAccountChainConfigTypeDef",
+        "ConnectedAccountConfigOutputTypeDef",
+        "ConnectedAccountConfigTypeDef",
+        "ConnectedAccountPriceTypeDef",
         "CookieMatchPatternOutputTypeDef",
         "CookieMatchPatternTypeDef",
         "CookiesOutputTypeDef",
@@ -119,12 +155,15 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateRuleGroupResponseTypeDef",
         "CreateWebACLRequestTypeDef",
         "CreateWebACLResponseTypeDef",
+        "CryptoConfigOutputTypeDef",
+        "CryptoConfigTypeDef",
         "CustomHTTPHeaderTypeDef",
         "CustomRequestHandlingOutputTypeDef",
         "CustomRequestHandlingTypeDef",
         "CustomResponseBodyTypeDef",
         "CustomResponseOutputTypeDef",
         "CustomResponseTypeDef",
+        "DataPointEntryTypeDef",
         "DataProtectionConfigOutputTypeDef",
         "DataProtectionConfigTypeDef",
         "DataProtectionOutputTypeDef",
@@ -153,10 +192,19 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DescribeManagedProductsByVendorResponseTypeDef",
         "DescribeManagedRuleGroupRequestTypeDef",
         "DescribeManagedRuleGroupResponseTypeDef",
+        "DisableBedrockGuardrailsTypeDef",
         "DisassociateWebACLRequestTypeDef",
         "DisassociateWebACLResponseTypeDef",
         "EmailFieldTypeDef",
         "EmptyResponseMetadataTypeDef",
+        "EventActorChangeTypeDef",
+        "EventActorDetailSummaryTypeDef",
+        "EventActorDetailTypeDef",
+        "EventActorReferenceTypeDef",
+        "EventActorSummaryTypeDef",
+        "EventDetailSummaryTypeDef",
+        "EventFilterTypeDef",
+        "EventTimelineEntryTypeDef",
         "ExcludedRuleTypeDef",
         "FieldToMatchOutputTypeDef",
         "FieldToMatchTypeDef",
@@ -174,6 +222,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GeoMatchStatementTypeDef",
         "GetDecryptedAPIKeyRequestTypeDef",
         "GetDecryptedAPIKeyResponseTypeDef",
+        "GetEventActorRequestTypeDef",
+        "GetEventActorResponseTypeDef",
+        "GetEventRequestTypeDef",
+        "GetEventResponseTypeDef",
         "GetIPSetRequestTypeDef",
         "GetIPSetResponseTypeDef",
         "GetLoggingConfigurationRequestTypeDef",
@@ -188,6 +240,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetRateBasedStatementManagedKeysResponseTypeDef",
         "GetRegexPatternSetRequestTypeDef",
         "GetRegexPatternSetResponseTypeDef",
+        "GetRevenueStatisticsRequestTypeDef",
+        "GetRevenueStatisticsResponseTypeDef",
+        "GetRevenueStatisticsSummaryRequestTypeDef",
+        "GetRevenueStatisticsSummaryResponseTypeDef",
+        "GetRevenueStatisticsTimeSeriesRequestTypeDef",
+        "GetRevenueStatisticsTimeSeriesResponseTypeDef",
         "GetRuleGroupRequestTypeDef",
         "GetRuleGroupResponseTypeDef",
         "GetSampledRequestsRequestTypeDef",
@@ -226,6 +284,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListAvailableManagedRuleGroupVersionsResponseTypeDef",
         "ListAvailableManagedRuleGroupsRequestTypeDef",
         "ListAvailableManagedRuleGroupsResponseTypeDef",
+        "ListEventActorsRequestTypeDef",
+        "ListEventActorsResponseTypeDef",
+        "ListEventsByWebACLRequestTypeDef",
+        "ListEventsByWebACLResponseTypeDef",
+        "ListEventsRequestTypeDef",
+        "ListEventsResponseTypeDef",
         "ListIPSetsRequestTypeDef",
         "ListIPSetsResponseTypeDef",
         "ListLoggingConfigurationsRequestTypeDef",
@@ -240,6 +304,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListResourcesForWebACLResponseTypeDef",
         "ListRuleGroupsRequestTypeDef",
         "ListRuleGroupsResponseTypeDef",
+        "ListSettlementRecordsRequestTypeDef",
+        "ListSettlementRecordsResponseTypeDef",
         "ListTagsForResourceRequestTypeDef",
         "ListTagsForResourceResponseTypeDef",
         "ListWebACLsRequestTypeDef",
@@ -260,6 +326,10 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ManagedRuleSetVersionTypeDef",
         "MethodTypeDef",
         "MobileSdkReleaseTypeDef",
+        "MonetizationConfigOutputTypeDef",
+        "MonetizationConfigTypeDef",
+        "MonetizationFilterTypeDef",
+        "MonetizeActionTypeDef",
         "NoneActionTypeDef",
         "NotStatementOutputTypeDef",
         "NotStatementTypeDef",
@@ -270,7 +340,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "OverrideActionTypeDef",
         "PasswordFieldTypeDef",
         "PathStatisticsTypeDef",
+        "PaymentNetworkOutputTypeDef",
+        "PaymentNetworkTypeDef",
         "PhoneNumberFieldTypeDef",
+        "PreParseTextTransformationTypeDef",
+        "PriceTypeDef",
         "PutLoggingConfigurationRequestTypeDef",
         "PutLoggingConfigurationResponseTypeDef",
         "PutManagedRuleSetVersionsRequestTypeDef",
@@ -307,6 +381,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RegexPatternSetSummaryTypeDef",
         "RegexPatternSetTypeDef",
         "RegexTypeDef",
+        "RelatedEventTypeDef",
         "ReleaseSummaryTypeDef",
         "RequestBodyAssociatedResourceTypeConfigTypeDef",
         "RequestInspectionACFPOutputTypeDef",
@@ -323,6 +398,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ResponseInspectionStatusCodeTypeDef",
         "ResponseInspectionTypeDef",
         "ResponseMetadataTypeDef",
+        "RevenueBreakdownTypeDef",
+        "RevenuePathStatisticsTypeDef",
         "RuleActionOutputTypeDef",
         "RuleActionOverrideOutputTypeDef",
         "RuleActionOverrideTypeDef",
@@ -335,10 +412,12 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "RuleSummaryTypeDef",
         "RuleTypeDef",
         "SampledHTTPRequestTypeDef",
+        "SettlementRecordTypeDef",
         "SingleHeaderTypeDef",
         "SingleQueryArgumentTypeDef",
         "SizeConstraintStatementOutputTypeDef",
         "SizeConstraintStatementTypeDef",
+        "SourceStatisticsTypeDef",
         "SqliMatchStatementOutputTypeDef",
         "SqliMatchStatementTypeDef",
         "StatementOutputTypeDef",
@@ -493,6 +572,28 @@ class AWSManagedRulesACFPRuleSetTypeDef(TypedDict):
     EnableRegexInPath: NotRequired[bool]
 
 
+class BedrockGuardrailsRequestAndResponseTypeDef(TypedDict):
+    RoleArn: str
+
+
+class BedrockGuardrailsRequestOnlyTypeDef(TypedDict):
+    RoleArn: str
+
+
+class DisableBedrockGuardrailsTypeDef(TypedDict):
+    pass
+
+
+class BedrockGuardrailsTypeDef(TypedDict):
+    Disable: NotRequired[DisableBedrockGuardrailsTypeDef]
+    ProtectRequestOnly: NotRequired[BedrockGuardrailsRequestOnlyTypeDef]
+    ProtectRequestAndResponse: NotRequired[BedrockGuardrailsRequestAndResponseTypeDef]
+
+
+class AWSManagedRulesAISecurityRuleSetTypeDef(TypedDict):
+    BedrockGuardrails: BedrockGuardrailsTypeDef
+
+
 class RequestInspectionTypeDef(TypedDict):
     PayloadType: PayloadTypeType
     UsernameField: UsernameFieldTypeDef
@@ -583,6 +684,10 @@ class CustomRequestHandlingTypeDef(TypedDict):
 
 class AllowActionTypeDef(TypedDict):
     CustomRequestHandling: NotRequired[ReadOnly[CustomRequestHandlingTypeDef]]
+
+
+class AnalyticsConfigTypeDef(TypedDict):
+    Mode: AnalyticsModeType
 
 
 class ForwardedIPConfigTypeDef(TypedDict):
@@ -688,6 +793,11 @@ class FieldToMatchOutputTypeDef(TypedDict):
     UriFragment: NotRequired[UriFragmentTypeDef]
 
 
+class PreParseTextTransformationTypeDef(TypedDict):
+    Priority: int
+    Type: PreParseTextTransformationTypeType
+
+
 class TextTransformationTypeDef(TypedDict):
     Priority: int
     Type: TextTransformationTypeType
@@ -697,6 +807,7 @@ class ByteMatchStatementOutputTypeDef(TypedDict):
     SearchString: bytes
     FieldToMatch: FieldToMatchOutputTypeDef
     TextTransformations: list[TextTransformationTypeDef]
+    PreParseTextTransformations: NotRequired[list[PreParseTextTransformationTypeDef]]
     PositionalConstraint: PositionalConstraintType
 
 
@@ -738,6 +849,9 @@ class ManagedRuleGroupConfigOutputTypeDef(TypedDict):
     AWSManagedRulesAntiDDoSRuleSet: NotRequired[
         AWSManagedRulesAntiDDoSRuleSetOutputTypeDef
     ]
+    AWSManagedRulesAISecurityRuleSet: NotRequired[
+        AWSManagedRulesAISecurityRuleSetTypeDef
+    ]
 
 
 class CustomResponseOutputTypeDef(TypedDict):
@@ -762,12 +876,17 @@ class CountActionOutputTypeDef(TypedDict):
     CustomRequestHandling: NotRequired[CustomRequestHandlingOutputTypeDef]
 
 
+class MonetizeActionTypeDef(TypedDict):
+    PriceMultiplier: NotRequired[str]
+
+
 class RuleActionOutputTypeDef(TypedDict):
     Block: NotRequired[BlockActionOutputTypeDef]
     Allow: NotRequired[AllowActionOutputTypeDef]
     Count: NotRequired[CountActionOutputTypeDef]
     Captcha: NotRequired[CaptchaActionOutputTypeDef]
     Challenge: NotRequired[ChallengeActionOutputTypeDef]
+    Monetize: NotRequired[MonetizeActionTypeDef]
 
 
 class RuleActionOverrideOutputTypeDef(TypedDict):
@@ -872,12 +991,14 @@ class RegexMatchStatementOutputTypeDef(TypedDict):
     RegexString: str
     FieldToMatch: FieldToMatchOutputTypeDef
     TextTransformations: list[TextTransformationTypeDef]
+    PreParseTextTransformations: NotRequired[list[PreParseTextTransformationTypeDef]]
 
 
 class RegexPatternSetReferenceStatementOutputTypeDef(TypedDict):
     ARN: str
     FieldToMatch: FieldToMatchOutputTypeDef
     TextTransformations: list[TextTransformationTypeDef]
+    PreParseTextTransformations: NotRequired[list[PreParseTextTransformationTypeDef]]
 
 
 class RuleGroupReferenceStatementOutputTypeDef(TypedDict):
@@ -891,17 +1012,20 @@ class SizeConstraintStatementOutputTypeDef(TypedDict):
     ComparisonOperator: ComparisonOperatorType
     Size: int
     TextTransformations: list[TextTransformationTypeDef]
+    PreParseTextTransformations: NotRequired[list[PreParseTextTransformationTypeDef]]
 
 
 class SqliMatchStatementOutputTypeDef(TypedDict):
     FieldToMatch: FieldToMatchOutputTypeDef
     TextTransformations: list[TextTransformationTypeDef]
+    PreParseTextTransformations: NotRequired[list[PreParseTextTransformationTypeDef]]
     SensitivityLevel: NotRequired[SensitivityLevelType]
 
 
 class XssMatchStatementOutputTypeDef(TypedDict):
     FieldToMatch: FieldToMatchOutputTypeDef
     TextTransformations: list[TextTransformationTypeDef]
+    PreParseTextTransformations: NotRequired[list[PreParseTextTransformationTypeDef]]
 
 
 class StatementOutputTypeDef(TypedDict):
@@ -991,6 +1115,9 @@ class ByteMatchStatementTypeDef(TypedDict):
     SearchString: ReadOnly[bytes | str | IO[Any]]
     FieldToMatch: ReadOnly[FieldToMatchTypeDef]
     TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
+    PreParseTextTransformations: NotRequired[
+        ReadOnly[Sequence[PreParseTextTransformationTypeDef]]
+    ]
     PositionalConstraint: PositionalConstraintType
 
 
@@ -1011,6 +1138,9 @@ class ManagedRuleGroupConfigTypeDef(TypedDict):
     AWSManagedRulesACFPRuleSet: NotRequired[ReadOnly[AWSManagedRulesACFPRuleSetTypeDef]]
     AWSManagedRulesAntiDDoSRuleSet: NotRequired[
         ReadOnly[AWSManagedRulesAntiDDoSRuleSetTypeDef]
+    ]
+    AWSManagedRulesAISecurityRuleSet: NotRequired[
+        AWSManagedRulesAISecurityRuleSetTypeDef
     ]
 
 
@@ -1042,6 +1172,7 @@ class RuleActionTypeDef(TypedDict):
     Count: NotRequired[ReadOnly[CountActionTypeDef]]
     Captcha: NotRequired[ReadOnly[CaptchaActionTypeDef]]
     Challenge: NotRequired[ReadOnly[ChallengeActionTypeDef]]
+    Monetize: NotRequired[MonetizeActionTypeDef]
 
 
 class RuleActionOverrideTypeDef(TypedDict):
@@ -1120,12 +1251,18 @@ class RegexMatchStatementTypeDef(TypedDict):
     RegexString: str
     FieldToMatch: ReadOnly[FieldToMatchTypeDef]
     TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
+    PreParseTextTransformations: NotRequired[
+        ReadOnly[Sequence[PreParseTextTransformationTypeDef]]
+    ]
 
 
 class RegexPatternSetReferenceStatementTypeDef(TypedDict):
     ARN: str
     FieldToMatch: ReadOnly[FieldToMatchTypeDef]
     TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
+    PreParseTextTransformations: NotRequired[
+        ReadOnly[Sequence[PreParseTextTransformationTypeDef]]
+    ]
 
 
 class RuleGroupReferenceStatementTypeDef(TypedDict):
@@ -1139,17 +1276,26 @@ class SizeConstraintStatementTypeDef(TypedDict):
     ComparisonOperator: ComparisonOperatorType
     Size: int
     TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
+    PreParseTextTransformations: NotRequired[
+        ReadOnly[Sequence[PreParseTextTransformationTypeDef]]
+    ]
 
 
 class SqliMatchStatementTypeDef(TypedDict):
     FieldToMatch: ReadOnly[FieldToMatchTypeDef]
     TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
+    PreParseTextTransformations: NotRequired[
+        ReadOnly[Sequence[PreParseTextTransformationTypeDef]]
+    ]
     SensitivityLevel: NotRequired[SensitivityLevelType]
 
 
 class XssMatchStatementTypeDef(TypedDict):
     FieldToMatch: ReadOnly[FieldToMatchTypeDef]
     TextTransformations: ReadOnly[Sequence[TextTransformationTypeDef]]
+    PreParseTextTransformations: NotRequired[
+        ReadOnly[Sequence[PreParseTextTransformationTypeDef]]
+    ]
 
 
 class StatementTypeDef(TypedDict):
@@ -1179,6 +1325,41 @@ class AndStatementTypeDef(TypedDict):
     Statements: ReadOnly[Sequence[StatementTypeDef]]
 
 
+class ApiPatternFilterTypeDef(TypedDict):
+    Method: NotRequired[str]
+    PathPattern: NotRequired[str]
+    Port: NotRequired[int]
+    Domains: NotRequired[ReadOnly[Sequence[str]]]
+
+
+class ApiPatternTypeDef(TypedDict):
+    Method: NotRequired[str]
+    PathPattern: NotRequired[str]
+    Port: NotRequired[int]
+    Domains: NotRequired[list[str]]
+
+
+class EventActorReferenceTypeDef(TypedDict):
+    EventActorId: NotRequired[str]
+    EventActorValue: NotRequired[str]
+
+
+class EventTimelineEntryTypeDef(TypedDict):
+    ChangeTime: NotRequired[datetime]
+    Label: NotRequired[str]
+    Confidence: NotRequired[ConfidenceType]
+    ApiPatterns: NotRequired[list[ApiPatternTypeDef]]
+
+
+class ApiSecurityEventDetailTypeDef(TypedDict):
+    Label: NotRequired[str]
+    Category: NotRequired[str]
+    Confidence: NotRequired[ConfidenceType]
+    ApiPatterns: NotRequired[list[ApiPatternTypeDef]]
+    EventActors: NotRequired[list[EventActorReferenceTypeDef]]
+    Timeline: NotRequired[list[EventTimelineEntryTypeDef]]
+
+
 class ApplicationAttributeOutputTypeDef(TypedDict):
     Name: NotRequired[str]
     Values: NotRequired[list[str]]
@@ -1206,6 +1387,10 @@ class AssociateWebACLResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class ChallengeJavascriptSdkInjectionConfigTypeDef(TypedDict):
+    pass
+
+
 class RequestBodyAssociatedResourceTypeConfigTypeDef(TypedDict):
     DefaultSizeInspectionLimit: SizeInspectionLimitType
 
@@ -1213,6 +1398,9 @@ class RequestBodyAssociatedResourceTypeConfigTypeDef(TypedDict):
 class AssociationConfigOutputTypeDef(TypedDict):
     RequestBody: NotRequired[
         dict[AssociatedResourceTypeType, RequestBodyAssociatedResourceTypeConfigTypeDef]
+    ]
+    ChallengeJavascriptSdkInjection: NotRequired[
+        dict[AssociatedResourceTypeType, ChallengeJavascriptSdkInjectionConfigTypeDef]
     ]
 
 
@@ -1222,6 +1410,13 @@ class AssociationConfigTypeDef(TypedDict):
             Mapping[
                 AssociatedResourceTypeType,
                 RequestBodyAssociatedResourceTypeConfigTypeDef,
+            ]
+        ]
+    ]
+    ChallengeJavascriptSdkInjection: NotRequired[
+        ReadOnly[
+            Mapping[
+                AssociatedResourceTypeType, ChallengeJavascriptSdkInjectionConfigTypeDef
             ]
         ]
     ]
@@ -1311,6 +1506,31 @@ class ConditionTypeDef(TypedDict):
     LabelNameCondition: NotRequired[LabelNameConditionTypeDef]
 
 
+class ConnectedAccountPriceTypeDef(TypedDict):
+    Amount: str
+    Currency: CryptoCurrencyType
+
+
+class ConnectedAccountChainConfigOutputTypeDef(TypedDict):
+    Chain: ConnectedAccountChainType
+    Prices: list[ConnectedAccountPriceTypeDef]
+
+
+class ConnectedAccountChainConfigTypeDef(TypedDict):
+    Chain: ConnectedAccountChainType
+    Prices: ReadOnly[Sequence[ConnectedAccountPriceTypeDef]]
+
+
+class ConnectedAccountConfigOutputTypeDef(TypedDict):
+    ConnectedAccountArn: str
+    PaymentNetworks: list[ConnectedAccountChainConfigOutputTypeDef]
+
+
+class ConnectedAccountConfigTypeDef(TypedDict):
+    ConnectedAccountArn: str
+    PaymentNetworks: ReadOnly[Sequence[ConnectedAccountChainConfigTypeDef]]
+
+
 class CreateAPIKeyRequestTypeDef(TypedDict):
     Scope: ScopeType
     TokenDomains: ReadOnly[Sequence[str]]
@@ -1374,6 +1594,29 @@ class CustomResponseBodyTypeDef(TypedDict):
     Content: str
 
 
+class PriceTypeDef(TypedDict):
+    Amount: str
+    Currency: CryptoCurrencyType
+
+
+class PaymentNetworkTypeDef(TypedDict):
+    Chain: BlockchainChainType
+    WalletAddress: str
+    Prices: ReadOnly[Sequence[PriceTypeDef]]
+
+
+class CryptoConfigTypeDef(TypedDict):
+    PaymentNetworks: ReadOnly[Sequence[PaymentNetworkTypeDef]]
+
+
+class MonetizationConfigTypeDef(TypedDict):
+    CryptoConfig: NotRequired[ReadOnly[CryptoConfigTypeDef]]
+    ConnectedAccountConfigs: NotRequired[
+        ReadOnly[Sequence[ConnectedAccountConfigTypeDef]]
+    ]
+    CurrencyMode: NotRequired[CurrencyModeType]
+
+
 class CreateRuleGroupRequestTypeDef(TypedDict):
     Name: str
     Scope: ScopeType
@@ -1383,6 +1626,7 @@ class CreateRuleGroupRequestTypeDef(TypedDict):
     VisibilityConfig: VisibilityConfigTypeDef
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
     CustomResponseBodies: NotRequired[ReadOnly[Mapping[str, CustomResponseBodyTypeDef]]]
+    MonetizationConfig: NotRequired[ReadOnly[MonetizationConfigTypeDef]]
 
 
 class RuleGroupSummaryTypeDef(TypedDict):
@@ -1439,6 +1683,8 @@ class CreateWebACLRequestTypeDef(TypedDict):
     AssociationConfig: NotRequired[ReadOnly[AssociationConfigTypeDef]]
     OnSourceDDoSProtectionConfig: NotRequired[OnSourceDDoSProtectionConfigTypeDef]
     ApplicationConfig: NotRequired[ReadOnly[ApplicationConfigTypeDef]]
+    MonetizationConfig: NotRequired[ReadOnly[MonetizationConfigTypeDef]]
+    AnalyticsConfig: NotRequired[AnalyticsConfigTypeDef]
 
 
 class WebACLSummaryTypeDef(TypedDict):
@@ -1452,6 +1698,26 @@ class WebACLSummaryTypeDef(TypedDict):
 class CreateWebACLResponseTypeDef(TypedDict):
     Summary: NotRequired[WebACLSummaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PaymentNetworkOutputTypeDef(TypedDict):
+    Chain: BlockchainChainType
+    WalletAddress: str
+    Prices: list[PriceTypeDef]
+
+
+class CryptoConfigOutputTypeDef(TypedDict):
+    PaymentNetworks: list[PaymentNetworkOutputTypeDef]
+
+
+class DataPointEntryTypeDef(TypedDict):
+    Date: NotRequired[datetime]
+    MonetizeServedCount: NotRequired[int]
+    SettledCount: NotRequired[int]
+    TotalAmount: NotRequired[str]
+    Category: NotRequired[str]
+    Intent: NotRequired[str]
+    GroupByValue: NotRequired[str]
 
 
 class FieldToProtectOutputTypeDef(TypedDict):
@@ -1622,6 +1888,70 @@ class DisassociateWebACLResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class EventActorChangeTypeDef(TypedDict):
+    ChangeTime: NotRequired[datetime]
+    ClientIp: NotRequired[str]
+    TlsFingerprint: NotRequired[str]
+    Asn: NotRequired[str]
+    AsnOrganization: NotRequired[str]
+    Country: NotRequired[str]
+
+
+class EventActorDetailSummaryTypeDef(TypedDict):
+    EventActorId: str
+    ClientIp: NotRequired[str]
+    TlsFingerprint: NotRequired[str]
+    Asn: NotRequired[str]
+    AsnOrganization: NotRequired[str]
+    Country: NotRequired[str]
+    AuthFingerprint: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+
+
+class RelatedEventTypeDef(TypedDict):
+    EventId: NotRequired[str]
+    StartTime: NotRequired[datetime]
+    Label: NotRequired[str]
+    Category: NotRequired[str]
+    Confidence: NotRequired[ConfidenceType]
+    ApiPatterns: NotRequired[list[ApiPatternTypeDef]]
+
+
+class EventActorDetailTypeDef(TypedDict):
+    Summary: EventActorDetailSummaryTypeDef
+    Events: NotRequired[list[RelatedEventTypeDef]]
+    Changes: NotRequired[list[EventActorChangeTypeDef]]
+
+
+class EventActorSummaryTypeDef(TypedDict):
+    EventActorId: str
+    ClientIp: NotRequired[str]
+    TlsFingerprint: NotRequired[str]
+    Asn: NotRequired[str]
+    AsnOrganization: NotRequired[str]
+    Country: NotRequired[str]
+    AuthFingerprint: NotRequired[str]
+    CreatedAt: NotRequired[datetime]
+    EventCount: NotRequired[int]
+
+
+class EventDetailSummaryTypeDef(TypedDict):
+    EventId: str
+    EventStatus: NotRequired[EventStatusType]
+    EventCategory: NotRequired[EventCategoryType]
+    StartTime: NotRequired[datetime]
+    LastUpdatedTime: NotRequired[datetime]
+    EndTime: NotRequired[datetime]
+    ResourceArn: NotRequired[str]
+    WebAclArn: NotRequired[str]
+    ApiSecurityEventDetail: NotRequired[ApiSecurityEventDetailTypeDef]
+
+
+class EventFilterTypeDef(TypedDict):
+    Name: EventFilterKeyType
+    Values: ReadOnly[Sequence[str]]
+
+
 class FilterOutputTypeDef(TypedDict):
     Behavior: FilterBehaviorType
     Requirement: FilterRequirementType
@@ -1680,6 +2010,27 @@ class GetDecryptedAPIKeyRequestTypeDef(TypedDict):
 class GetDecryptedAPIKeyResponseTypeDef(TypedDict):
     TokenDomains: NotRequired[list[str]]
     CreationTimestamp: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetEventActorRequestTypeDef(TypedDict):
+    Scope: ScopeType
+    EventActorId: str
+
+
+class GetEventActorResponseTypeDef(TypedDict):
+    EventActor: NotRequired[EventActorDetailTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetEventRequestTypeDef(TypedDict):
+    Scope: ScopeType
+    EventId: str
+    WebAclArn: str
+
+
+class GetEventResponseTypeDef(TypedDict):
+    Event: NotRequired[EventDetailSummaryTypeDef]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1826,11 +2177,105 @@ class GetRegexPatternSetResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class MonetizationFilterTypeDef(TypedDict):
+    Name: str
+    Values: ReadOnly[Sequence[str]]
+
+
+class TimeWindowTypeDef(TypedDict):
+    StartTime: ReadOnly[datetime | str]
+    EndTime: ReadOnly[datetime | str]
+
+
+class GetRevenueStatisticsRequestTypeDef(TypedDict):
+    StatisticType: RankingStatisticTypeType
+    TimeWindow: ReadOnly[TimeWindowTypeDef]
+    Scope: ScopeType
+    Currency: CurrencyType
+    GroupBy: NotRequired[GroupByTypeType]
+    Filters: NotRequired[ReadOnly[Sequence[MonetizationFilterTypeDef]]]
+    NextMarker: NotRequired[str]
+    Limit: NotRequired[int]
+    SortBy: NotRequired[RankingSortByType]
+    SortOrder: NotRequired[SortOrderType]
+
+
+class RevenuePathStatisticsTypeDef(TypedDict):
+    Path: str
+    Percentage: float
+    Amount: str
+    RequestCount: int
+
+
+class SourceStatisticsTypeDef(TypedDict):
+    SourceName: str
+    Percentage: float
+    Amount: str
+    RequestCount: int
+    SourceCategory: NotRequired[str]
+    Intent: NotRequired[str]
+    Organization: NotRequired[str]
+    Verified: NotRequired[bool]
+    GroupByValue: NotRequired[str]
+
+
+class GetRevenueStatisticsResponseTypeDef(TypedDict):
+    SourceStatistics: NotRequired[list[SourceStatisticsTypeDef]]
+    RevenuePathStatistics: NotRequired[list[RevenuePathStatisticsTypeDef]]
+    NextMarker: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetRevenueStatisticsSummaryRequestTypeDef(TypedDict):
+    TimeWindow: ReadOnly[TimeWindowTypeDef]
+    Scope: ScopeType
+    Currency: CurrencyType
+    Filters: NotRequired[ReadOnly[Sequence[MonetizationFilterTypeDef]]]
+
+
+class RevenueBreakdownTypeDef(TypedDict):
+    TotalAmount: NotRequired[str]
+    VerifiedAmount: NotRequired[str]
+    UnverifiedAmount: NotRequired[str]
+    Currency: NotRequired[CurrencyType]
+    TotalSettled: NotRequired[int]
+    TotalMonetizeServed: NotRequired[int]
+
+
+class GetRevenueStatisticsSummaryResponseTypeDef(TypedDict):
+    RevenueBreakdown: NotRequired[RevenueBreakdownTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetRevenueStatisticsTimeSeriesRequestTypeDef(TypedDict):
+    StatisticType: TimeSeriesStatisticTypeType
+    TimeWindow: ReadOnly[TimeWindowTypeDef]
+    Scope: ScopeType
+    Interval: IntervalTypeType
+    Currency: CurrencyType
+    GroupBy: NotRequired[GroupByTypeType]
+    Filters: NotRequired[ReadOnly[Sequence[MonetizationFilterTypeDef]]]
+    Limit: NotRequired[int]
+    NextMarker: NotRequired[str]
+
+
+class GetRevenueStatisticsTimeSeriesResponseTypeDef(TypedDict):
+    DataPoints: NotRequired[list[DataPointEntryTypeDef]]
+    NextMarker: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class GetRuleGroupRequestTypeDef(TypedDict):
     Name: NotRequired[str]
     Scope: NotRequired[ScopeType]
     Id: NotRequired[str]
     ARN: NotRequired[str]
+
+
+class MonetizationConfigOutputTypeDef(TypedDict):
+    CryptoConfig: NotRequired[CryptoConfigOutputTypeDef]
+    ConnectedAccountConfigs: NotRequired[list[ConnectedAccountConfigOutputTypeDef]]
+    CurrencyMode: NotRequired[CurrencyModeType]
 
 
 class RuleOutputTypeDef(TypedDict):
@@ -1857,17 +2302,13 @@ class RuleGroupTypeDef(TypedDict):
     CustomResponseBodies: NotRequired[dict[str, CustomResponseBodyTypeDef]]
     AvailableLabels: NotRequired[list[LabelSummaryTypeDef]]
     ConsumedLabels: NotRequired[list[LabelSummaryTypeDef]]
+    MonetizationConfig: NotRequired[MonetizationConfigOutputTypeDef]
 
 
 class GetRuleGroupResponseTypeDef(TypedDict):
     RuleGroup: NotRequired[RuleGroupTypeDef]
     LockToken: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
-
-
-class TimeWindowTypeDef(TypedDict):
-    StartTime: ReadOnly[datetime | str]
-    EndTime: ReadOnly[datetime | str]
 
 
 class GetSampledRequestsRequestTypeDef(TypedDict):
@@ -1977,6 +2418,8 @@ class WebACLTypeDef(TypedDict):
     RetrofittedByFirewallManager: NotRequired[bool]
     OnSourceDDoSProtectionConfig: NotRequired[OnSourceDDoSProtectionConfigTypeDef]
     ApplicationConfig: NotRequired[ApplicationConfigOutputTypeDef]
+    MonetizationConfig: NotRequired[MonetizationConfigOutputTypeDef]
+    AnalyticsConfig: NotRequired[AnalyticsConfigTypeDef]
 
 
 class GetWebACLForResourceResponseTypeDef(TypedDict):
@@ -2047,6 +2490,57 @@ class ManagedRuleGroupSummaryTypeDef(TypedDict):
 class ListAvailableManagedRuleGroupsResponseTypeDef(TypedDict):
     NextMarker: NotRequired[str]
     ManagedRuleGroups: NotRequired[list[ManagedRuleGroupSummaryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListEventActorsRequestTypeDef(TypedDict):
+    Scope: ScopeType
+    TimeWindow: ReadOnly[TimeWindowTypeDef]
+    SortBy: NotRequired[EventActorSortByType]
+    Limit: NotRequired[int]
+    NextMarker: NotRequired[str]
+
+
+class ListEventActorsResponseTypeDef(TypedDict):
+    EventActors: list[EventActorSummaryTypeDef]
+    NextMarker: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListEventsByWebACLRequestTypeDef(TypedDict):
+    Scope: ScopeType
+    WebAclArn: str
+    TimeWindow: NotRequired[ReadOnly[TimeWindowTypeDef]]
+    Filters: NotRequired[ReadOnly[Sequence[EventFilterTypeDef]]]
+    ApiPatternFilters: NotRequired[ReadOnly[Sequence[ApiPatternFilterTypeDef]]]
+    Limit: NotRequired[int]
+    NextMarker: NotRequired[str]
+    SortOrder: NotRequired[SortOrderType]
+    SortBy: NotRequired[EventSortByType]
+    Include: NotRequired[ReadOnly[Sequence[EventIncludeFieldType]]]
+
+
+class ListEventsByWebACLResponseTypeDef(TypedDict):
+    Events: list[EventDetailSummaryTypeDef]
+    NextMarker: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListEventsRequestTypeDef(TypedDict):
+    Scope: ScopeType
+    TimeWindow: NotRequired[ReadOnly[TimeWindowTypeDef]]
+    Filters: NotRequired[ReadOnly[Sequence[EventFilterTypeDef]]]
+    ApiPatternFilters: NotRequired[ReadOnly[Sequence[ApiPatternFilterTypeDef]]]
+    Limit: NotRequired[int]
+    NextMarker: NotRequired[str]
+    SortOrder: NotRequired[SortOrderType]
+    SortBy: NotRequired[EventSortByType]
+    Include: NotRequired[ReadOnly[Sequence[EventIncludeFieldType]]]
+
+
+class ListEventsResponseTypeDef(TypedDict):
+    Events: list[EventDetailSummaryTypeDef]
+    NextMarker: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2144,6 +2638,43 @@ class ListRuleGroupsRequestTypeDef(TypedDict):
 class ListRuleGroupsResponseTypeDef(TypedDict):
     NextMarker: NotRequired[str]
     RuleGroups: NotRequired[list[RuleGroupSummaryTypeDef]]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListSettlementRecordsRequestTypeDef(TypedDict):
+    TimeWindow: ReadOnly[TimeWindowTypeDef]
+    Scope: ScopeType
+    Currency: CurrencyType
+    Filters: NotRequired[ReadOnly[Sequence[MonetizationFilterTypeDef]]]
+    SortBy: NotRequired[SettlementSortByType]
+    SortOrder: NotRequired[SortOrderType]
+    Limit: NotRequired[int]
+    NextMarker: NotRequired[str]
+
+
+class SettlementRecordTypeDef(TypedDict):
+    Timestamp: datetime
+    PayerAddress: NotRequired[str]
+    WalletAddress: NotRequired[str]
+    Status: SettlementStatusType
+    Amount: str
+    Currency: NotRequired[CurrencyType]
+    Network: NotRequired[str]
+    TransactionId: NotRequired[str]
+    RequestId: NotRequired[str]
+    SourceName: NotRequired[str]
+    Organization: NotRequired[str]
+    SourceCategory: NotRequired[str]
+    Intent: NotRequired[str]
+    Verified: NotRequired[bool]
+    ContentPath: NotRequired[str]
+    WebAclArn: NotRequired[str]
+    RequestTimestamp: NotRequired[datetime]
+
+
+class ListSettlementRecordsResponseTypeDef(TypedDict):
+    Settlements: NotRequired[list[SettlementRecordTypeDef]]
+    NextMarker: NotRequired[str]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -2299,6 +2830,7 @@ class UpdateRuleGroupRequestTypeDef(TypedDict):
     VisibilityConfig: VisibilityConfigTypeDef
     LockToken: str
     CustomResponseBodies: NotRequired[ReadOnly[Mapping[str, CustomResponseBodyTypeDef]]]
+    MonetizationConfig: NotRequired[ReadOnly[MonetizationConfigTypeDef]]
 
 
 class UpdateRuleGroupResponseTypeDef(TypedDict):
@@ -2323,6 +2855,8 @@ class UpdateWebACLRequestTypeDef(TypedDict):
     AssociationConfig: NotRequired[ReadOnly[AssociationConfigTypeDef]]
     OnSourceDDoSProtectionConfig: NotRequired[OnSourceDDoSProtectionConfigTypeDef]
     ApplicationConfig: NotRequired[ReadOnly[ApplicationConfigTypeDef]]
+    MonetizationConfig: NotRequired[ReadOnly[MonetizationConfigTypeDef]]
+    AnalyticsConfig: NotRequired[AnalyticsConfigTypeDef]
 
 
 class UpdateWebACLResponseTypeDef(TypedDict):

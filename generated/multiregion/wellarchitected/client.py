@@ -10,6 +10,9 @@ from multiregion._version import BOTOCORE_VERSION
 from multiregion_runtime import MultiRegionClient, TargetResults
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multiregion_runtime import Items, Target
     from typing_extensions import Unpack
 
     from . import type_defs
@@ -18,7 +21,7 @@ __all__ = ["MultiRegionWellArchitected"]
 
 
 class MultiRegionWellArchitected(MultiRegionClient):
-    """Well-Architected Tool"""
+    """Amazon Web Services Well-Architected"""
 
     _service_name = "wellarchitected"
     _generated_from = BOTOCORE_VERSION
@@ -40,6 +43,80 @@ class MultiRegionWellArchitected(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/AssociateProfiles
         """
         return self._call("AssociateProfiles", kwargs)
+
+    def create_agent_basic_profile(
+        self, **kwargs: Unpack[type_defs.CreateAgentBasicProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAgentBasicProfileResponseTypeDef]:
+        """Creates a Basic profile for the calling account. No configuration input is
+        required because the account and region are inferred from the caller. The
+        profile uses the reserved name basic. This operation is idempotent.
+        Calling it twice returns the same ARN. Each account can have at most one
+        Basic profile.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/CreateAgentBasicProfile
+        """
+        return self._call("CreateAgentBasicProfile", kwargs)
+
+    def create_agent_context(
+        self, **kwargs: Unpack[type_defs.CreateAgentContextRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAgentContextResponseTypeDef]:
+        """Creates a context associated with an optimization profile. Contexts
+        provide application and environment information used during recommendation
+        generation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/CreateAgentContext
+        """
+        return self._call("CreateAgentContext", kwargs)
+
+    def create_agent_goal(
+        self, **kwargs: Unpack[type_defs.CreateAgentGoalRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAgentGoalResponseTypeDef]:
+        """Creates an optimization goal associated with a profile. Goals define
+        specific targets and objectives for the optimization process.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/CreateAgentGoal
+        """
+        return self._call("CreateAgentGoal", kwargs)
+
+    def create_agent_organizational_profile(
+        self, **kwargs: Unpack[type_defs.CreateAgentOrganizationalProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAgentOrganizationalProfileResponseTypeDef]:
+        """Creates an Organizational Profile for use with AWS Organizations
+        integration. Organizational Profiles are scoped to an AWS Organization and
+        do not require an execution role or aggregation configuration. The
+        organization is inferred from the caller's identity.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/CreateAgentOrganizationalProfile
+        """
+        return self._call("CreateAgentOrganizationalProfile", kwargs)
+
+    def create_agent_organizational_report(
+        self, **kwargs: Unpack[type_defs.CreateAgentOrganizationalReportRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAgentOrganizationalReportResponseTypeDef]:
+        """Creates an Organizational Report, which is an asynchronously-materialized,
+        point-in-time snapshot of recommendations across all Agent Profiles within
+        the caller's AWS Organization. You can optionally narrow the scope with
+        filters. The operation is idempotent on the caller-supplied clientToken.
+        The AWS Organization the report belongs to is inferred from the caller's
+        authorization context. Reports are retained for 90 days from creation,
+        after which they are automatically deleted. Use
+        DeleteAgentOrganizationalReport to delete a report earlier.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/CreateAgentOrganizationalReport
+        """
+        return self._call("CreateAgentOrganizationalReport", kwargs)
+
+    def create_agent_profile(
+        self, **kwargs: Unpack[type_defs.CreateAgentProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.CreateAgentProfileResponseTypeDef]:
+        """Creates an optimization profile that defines the scope and configuration
+        for generating recommendations. A profile specifies the execution role,
+        target pillars, and aggregation settings for analyzing your Amazon Web
+        Services resources.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/CreateAgentProfile
+        """
+        return self._call("CreateAgentProfile", kwargs)
 
     def create_lens_share(
         self, **kwargs: Unpack[type_defs.CreateLensShareInputTypeDef]
@@ -121,6 +198,68 @@ class MultiRegionWellArchitected(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/CreateWorkloadShare
         """
         return self._call("CreateWorkloadShare", kwargs)
+
+    def delete_agent_context(
+        self, **kwargs: Unpack[type_defs.DeleteAgentContextRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAgentContextResponseTypeDef]:
+        """Deletes a context associated with a profile.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/DeleteAgentContext
+        """
+        return self._call("DeleteAgentContext", kwargs)
+
+    def delete_agent_goal(
+        self, **kwargs: Unpack[type_defs.DeleteAgentGoalRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAgentGoalResponseTypeDef]:
+        """Deletes an optimization goal from a profile.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/DeleteAgentGoal
+        """
+        return self._call("DeleteAgentGoal", kwargs)
+
+    def delete_agent_organizational_report(
+        self, **kwargs: Unpack[type_defs.DeleteAgentOrganizationalReportRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAgentOrganizationalReportResponseTypeDef]:
+        """Deletes an Organizational Report and its associated artifacts. The
+        operation is idempotent, so repeated calls for a report that has already
+        been deleted return success.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/DeleteAgentOrganizationalReport
+        """
+        return self._call("DeleteAgentOrganizationalReport", kwargs)
+
+    def delete_agent_profile(
+        self, **kwargs: Unpack[type_defs.DeleteAgentProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAgentProfileResponseTypeDef]:
+        """Deletes an optimization profile and its associated configuration. This
+        action cannot be undone.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/DeleteAgentProfile
+        """
+        return self._call("DeleteAgentProfile", kwargs)
+
+    def delete_agent_profile_policy(
+        self, **kwargs: Unpack[type_defs.DeleteAgentProfilePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAgentProfilePolicyResponseTypeDef]:
+        """Removes the resource-based policy from an Agent Profile. This revokes all
+        cross-account access previously granted by the policy. Only the profile
+        owner can call this operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/DeleteAgentProfilePolicy
+        """
+        return self._call("DeleteAgentProfilePolicy", kwargs)
+
+    def delete_agent_recommendation_policy(
+        self, **kwargs: Unpack[type_defs.DeleteAgentRecommendationPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.DeleteAgentRecommendationPolicyResponseTypeDef]:
+        """Removes the resource-based policy from an individual Agent Recommendation.
+        This revokes all cross-account access previously granted by the policy.
+        The recommendation owner or any principal with profile write access on the
+        parent profile can call this operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/DeleteAgentRecommendationPolicy
+        """
+        return self._call("DeleteAgentRecommendationPolicy", kwargs)
 
     def delete_lens(
         self, **kwargs: Unpack[type_defs.DeleteLensInputTypeDef]
@@ -220,6 +359,116 @@ class MultiRegionWellArchitected(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ExportLens
         """
         return self._call("ExportLens", kwargs)
+
+    def get_agent_context(
+        self, **kwargs: Unpack[type_defs.GetAgentContextRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAgentContextResponseTypeDef]:
+        """Retrieves detailed information about a specific context associated with a
+        profile.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetAgentContext
+        """
+        return self._call("GetAgentContext", kwargs)
+
+    def get_agent_goal(
+        self, **kwargs: Unpack[type_defs.GetAgentGoalRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAgentGoalResponseTypeDef]:
+        """Retrieves detailed information about a specific optimization goal.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetAgentGoal
+        """
+        return self._call("GetAgentGoal", kwargs)
+
+    def get_agent_organizational_report(
+        self, **kwargs: Unpack[type_defs.GetAgentOrganizationalReportRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAgentOrganizationalReportResponseTypeDef]:
+        """Retrieves metadata and current state for a single Organizational Report.
+        The coverageSummary is populated once the report reaches COMPLETED and is
+        absent for reports still in progress or in a failed state.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetAgentOrganizationalReport
+        """
+        return self._call("GetAgentOrganizationalReport", kwargs)
+
+    def get_agent_organizational_report_data(
+        self, **kwargs: Unpack[type_defs.GetAgentOrganizationalReportDataRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAgentOrganizationalReportDataResponseTypeDef]:
+        """Retrieves the data artifact for a completed Organizational Report as a
+        short-lived presigned S3 URL. The response contains the URL in downloadUrl
+        and its expiration in expiresAt. To have the service write the artifact
+        directly into a caller-owned bucket instead, use
+        SendAgentOrganizationalReportDataToS3.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetAgentOrganizationalReportData
+        """
+        return self._call("GetAgentOrganizationalReportData", kwargs)
+
+    def get_agent_preferences(
+        self,
+    ) -> TargetResults[type_defs.GetAgentPreferencesResponseTypeDef]:
+        """Returns the caller's complete set of Well-Architected Agent preferences
+        with their current states.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetAgentPreferences
+        """
+        return self._call("GetAgentPreferences", {})
+
+    def get_agent_profile(
+        self, **kwargs: Unpack[type_defs.GetAgentProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAgentProfileResponseTypeDef]:
+        """Retrieves detailed information about an optimization profile, including
+        its configuration and metadata.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetAgentProfile
+        """
+        return self._call("GetAgentProfile", kwargs)
+
+    def get_agent_profile_policy(
+        self, **kwargs: Unpack[type_defs.GetAgentProfilePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAgentProfilePolicyResponseTypeDef]:
+        """Retrieves the resource-based policy attached to an Agent Profile. Only the
+        profile owner can call this operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetAgentProfilePolicy
+        """
+        return self._call("GetAgentProfilePolicy", kwargs)
+
+    def get_agent_recommendation(
+        self, **kwargs: Unpack[type_defs.GetAgentRecommendationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAgentRecommendationResponseTypeDef]:
+        """Application-level recommendations are a new recommendation format
+        currently in beta. We are actively seeking customer feedback to improve
+        their quality and relevance. As with any AI-generated content, please
+        thoroughly review each recommendation before taking any action based on
+        it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetAgentRecommendation
+        """
+        return self._call("GetAgentRecommendation", kwargs)
+
+    def get_agent_recommendation_generation(
+        self, **kwargs: Unpack[type_defs.GetAgentRecommendationGenerationRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAgentRecommendationGenerationResponseTypeDef]:
+        """Application-level recommendations are a new recommendation format
+        currently in beta. We are actively seeking customer feedback to improve
+        their quality and relevance. As with any AI-generated content, please
+        thoroughly review each recommendation before taking any action based on
+        it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetAgentRecommendationGeneration
+        """
+        return self._call("GetAgentRecommendationGeneration", kwargs)
+
+    def get_agent_recommendation_policy(
+        self, **kwargs: Unpack[type_defs.GetAgentRecommendationPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.GetAgentRecommendationPolicyResponseTypeDef]:
+        """Retrieves the resource-based policy attached to an individual Agent
+        Recommendation. The recommendation owner or any principal with profile
+        write access on the parent profile can call this operation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetAgentRecommendationPolicy
+        """
+        return self._call("GetAgentRecommendationPolicy", kwargs)
 
     def get_answer(
         self, **kwargs: Unpack[type_defs.GetAnswerInputTypeDef]
@@ -355,6 +604,86 @@ class MultiRegionWellArchitected(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ImportLens
         """
         return self._call("ImportLens", kwargs)
+
+    def list_agent_contexts(
+        self, **kwargs: Unpack[type_defs.ListAgentContextsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAgentContextsResponseTypeDef]:
+        """Lists contexts associated with a profile.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListAgentContexts
+        """
+        return self._call("ListAgentContexts", kwargs)
+
+    def list_agent_goals(
+        self, **kwargs: Unpack[type_defs.ListAgentGoalsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAgentGoalsResponseTypeDef]:
+        """Lists optimization goals associated with a specified profile. Goals define
+        specific targets and objectives for the optimization process.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListAgentGoals
+        """
+        return self._call("ListAgentGoals", kwargs)
+
+    def list_agent_organizational_reports(
+        self, **kwargs: Unpack[type_defs.ListAgentOrganizationalReportsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAgentOrganizationalReportsResponseTypeDef]:
+        """Lists Organizational Reports owned by the caller's account within the
+        caller's AWS Organization, ordered by most recently created first.
+        Supports pagination and an optional state filter.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListAgentOrganizationalReports
+        """
+        return self._call("ListAgentOrganizationalReports", kwargs)
+
+    def list_agent_profiles(
+        self, **kwargs: Unpack[type_defs.ListAgentProfilesRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAgentProfilesResponseTypeDef]:
+        """Lists optimization profiles in your account. Profiles define the scope and
+        configuration for generating optimization recommendations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListAgentProfiles
+        """
+        return self._call("ListAgentProfiles", kwargs)
+
+    def list_agent_recommendation_generations(
+        self,
+        **kwargs: Unpack[type_defs.ListAgentRecommendationGenerationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAgentRecommendationGenerationsResponseTypeDef]:
+        """Application-level recommendations are a new recommendation format
+        currently in beta. We are actively seeking customer feedback to improve
+        their quality and relevance. As with any AI-generated content, please
+        thoroughly review each recommendation before taking any action based on
+        it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListAgentRecommendationGenerations
+        """
+        return self._call("ListAgentRecommendationGenerations", kwargs)
+
+    def list_agent_recommendation_items(
+        self, **kwargs: Unpack[type_defs.ListAgentRecommendationItemsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAgentRecommendationItemsResponseTypeDef]:
+        """Application-level recommendations are a new recommendation format
+        currently in beta. We are actively seeking customer feedback to improve
+        their quality and relevance. As with any AI-generated content, please
+        thoroughly review each recommendation before taking any action based on
+        it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListAgentRecommendationItems
+        """
+        return self._call("ListAgentRecommendationItems", kwargs)
+
+    def list_agent_recommendations(
+        self, **kwargs: Unpack[type_defs.ListAgentRecommendationsRequestTypeDef]
+    ) -> TargetResults[type_defs.ListAgentRecommendationsResponseTypeDef]:
+        """Application-level recommendations are a new recommendation format
+        currently in beta. We are actively seeking customer feedback to improve
+        their quality and relevance. As with any AI-generated content, please
+        thoroughly review each recommendation before taking any action based on
+        it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListAgentRecommendations
+        """
+        return self._call("ListAgentRecommendations", kwargs)
 
     def list_answers(
         self, **kwargs: Unpack[type_defs.ListAnswersInputTypeDef]
@@ -528,6 +857,87 @@ class MultiRegionWellArchitected(MultiRegionClient):
         """
         return self._call("ListWorkloads", kwargs)
 
+    def put_agent_preferences(
+        self, **kwargs: Unpack[type_defs.PutAgentPreferencesRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAgentPreferencesResponseTypeDef]:
+        """Creates or replaces the caller's Well-Architected Agent preferences. Each
+        supplied update sets the desired state of one preference. Preferences not
+        named in the request are left unchanged. Enabling or disabling is
+        performed synchronously, so a failure to reach the requested state is
+        returned as a modeled exception rather than a FAILED status. On success
+        the operation returns an empty response. Call GetAgentPreferences to read
+        the resulting state. The account the preferences belong to is inferred
+        from the caller's authorization context.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/PutAgentPreferences
+        """
+        return self._call("PutAgentPreferences", kwargs)
+
+    def put_agent_profile_policy(
+        self, **kwargs: Unpack[type_defs.PutAgentProfilePolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAgentProfilePolicyResponseTypeDef]:
+        """Attaches or replaces a resource-based policy on an Agent Profile. The
+        policy controls cross-account access to the profile and its child
+        resources such as recommendations, goals, and contexts. Only the profile
+        owner can call this operation. The policy must be valid IAM JSON with
+        Allow-only statements and no negation condition operators.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/PutAgentProfilePolicy
+        """
+        return self._call("PutAgentProfilePolicy", kwargs)
+
+    def put_agent_recommendation_feedback(
+        self, **kwargs: Unpack[type_defs.PutAgentRecommendationFeedbackRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAgentRecommendationFeedbackResponseTypeDef]:
+        """Submits user feedback on a recommendation to help improve future
+        optimization suggestions and track implementation outcomes.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/PutAgentRecommendationFeedback
+        """
+        return self._call("PutAgentRecommendationFeedback", kwargs)
+
+    def put_agent_recommendation_policy(
+        self, **kwargs: Unpack[type_defs.PutAgentRecommendationPolicyRequestTypeDef]
+    ) -> TargetResults[type_defs.PutAgentRecommendationPolicyResponseTypeDef]:
+        """Attaches or replaces a resource-based policy on an individual Agent
+        Recommendation. The policy controls cross-account access to the
+        recommendation and its child resources such as items and remediations. The
+        recommendation owner or any principal with profile write access on the
+        parent profile can call this operation. The policy must be valid IAM JSON
+        with Allow-only statements and no negation condition operators.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/PutAgentRecommendationPolicy
+        """
+        return self._call("PutAgentRecommendationPolicy", kwargs)
+
+    def send_agent_organizational_report_data_to_s3(
+        self,
+        **kwargs: Unpack[type_defs.SendAgentOrganizationalReportDataToS3RequestTypeDef],
+    ) -> TargetResults[type_defs.SendAgentOrganizationalReportDataToS3ResponseTypeDef]:
+        """Writes the data artifact for a completed Organizational Report directly
+        into a caller-owned S3 bucket. The artifact is written in the requested
+        format to the supplied bucketArn and objectKey, and the resulting S3
+        location is returned in deliveredTo. This operation creates an S3 object
+        and should not be retried indiscriminately. To download the artifact
+        through a short-lived presigned URL instead, use
+        GetAgentOrganizationalReportData.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/SendAgentOrganizationalReportDataToS3
+        """
+        return self._call("SendAgentOrganizationalReportDataToS3", kwargs)
+
+    def start_agent_recommendation_generation(
+        self,
+        **kwargs: Unpack[type_defs.StartAgentRecommendationGenerationRequestTypeDef],
+    ) -> TargetResults[type_defs.StartAgentRecommendationGenerationResponseTypeDef]:
+        """Starts a recommendation generation process for the specified agent
+        profile. This asynchronous operation returns immediately. Use
+        GetAgentRecommendationGeneration to check the status of the generation.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/StartAgentRecommendationGeneration
+        """
+        return self._call("StartAgentRecommendationGeneration", kwargs)
+
     def tag_resource(
         self, **kwargs: Unpack[type_defs.TagResourceInputTypeDef]
     ) -> TargetResults[type_defs.TagResourceOutputTypeDef]:
@@ -545,6 +955,60 @@ class MultiRegionWellArchitected(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UntagResource
         """
         return self._call("UntagResource", kwargs)
+
+    def update_agent_context(
+        self, **kwargs: Unpack[type_defs.UpdateAgentContextRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAgentContextResponseTypeDef]:
+        """Updates an existing context associated with a profile.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpdateAgentContext
+        """
+        return self._call("UpdateAgentContext", kwargs)
+
+    def update_agent_goal(
+        self, **kwargs: Unpack[type_defs.UpdateAgentGoalRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAgentGoalResponseTypeDef]:
+        """Updates the pillars and title of an existing goal associated with a
+        profile.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpdateAgentGoal
+        """
+        return self._call("UpdateAgentGoal", kwargs)
+
+    def update_agent_organizational_profile(
+        self, **kwargs: Unpack[type_defs.UpdateAgentOrganizationalProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAgentOrganizationalProfileResponseTypeDef]:
+        """Updates an Organizational Profile. Organizational Profiles are specific to
+        Profiles created using AWS Organizations integration. Include only the
+        fields you want to change; any field you omit from the request keeps its
+        current value.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpdateAgentOrganizationalProfile
+        """
+        return self._call("UpdateAgentOrganizationalProfile", kwargs)
+
+    def update_agent_profile(
+        self, **kwargs: Unpack[type_defs.UpdateAgentProfileRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAgentProfileResponseTypeDef]:
+        """Updates an existing optimization profile's configuration, including its
+        pillars, execution role, and aggregation settings. Include only the fields
+        you want to change. Any field you omit from the request keeps its current
+        value, so you do not need to retrieve the profile first and resend the
+        fields you are not changing.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpdateAgentProfile
+        """
+        return self._call("UpdateAgentProfile", kwargs)
+
+    def update_agent_recommendation_status(
+        self, **kwargs: Unpack[type_defs.UpdateAgentRecommendationStatusRequestTypeDef]
+    ) -> TargetResults[type_defs.UpdateAgentRecommendationStatusResponseTypeDef]:
+        """Updates the status of a recommendation to track its progress through the
+        implementation lifecycle.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpdateAgentRecommendationStatus
+        """
+        return self._call("UpdateAgentRecommendationStatus", kwargs)
 
     def update_answer(
         self, **kwargs: Unpack[type_defs.UpdateAnswerInputTypeDef]
@@ -672,3 +1136,323 @@ class MultiRegionWellArchitected(MultiRegionClient):
         https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/UpgradeReviewTemplateLensReview
         """
         return self._call("UpgradeReviewTemplateLensReview", kwargs)
+
+    def paginate_list_agent_contexts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAgentContextsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAgentContextsResponseTypeDef]:
+        """Every page of ListAgentContexts in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists contexts associated with a profile.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListAgentContexts
+        """
+        return self._paginate(
+            "ListAgentContexts",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_agent_goals(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAgentGoalsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAgentGoalsResponseTypeDef]:
+        """Every page of ListAgentGoals in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists optimization goals associated with a specified profile. Goals define
+        specific targets and objectives for the optimization process.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListAgentGoals
+        """
+        return self._paginate(
+            "ListAgentGoals",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_agent_organizational_reports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAgentOrganizationalReportsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAgentOrganizationalReportsResponseTypeDef]:
+        """Every page of ListAgentOrganizationalReports in every target, merged per
+        target (botocore's build_full_result).
+
+        Lists Organizational Reports owned by the caller's account within the
+        caller's AWS Organization, ordered by most recently created first.
+        Supports pagination and an optional state filter.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListAgentOrganizationalReports
+        """
+        return self._paginate(
+            "ListAgentOrganizationalReports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_agent_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAgentProfilesRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAgentProfilesResponseTypeDef]:
+        """Every page of ListAgentProfiles in every target, merged per target
+        (botocore's build_full_result).
+
+        Lists optimization profiles in your account. Profiles define the scope and
+        configuration for generating optimization recommendations.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListAgentProfiles
+        """
+        return self._paginate(
+            "ListAgentProfiles",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_agent_recommendation_generations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAgentRecommendationGenerationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAgentRecommendationGenerationsResponseTypeDef]:
+        """Every page of ListAgentRecommendationGenerations in every target, merged
+        per target (botocore's build_full_result).
+
+        Application-level recommendations are a new recommendation format
+        currently in beta. We are actively seeking customer feedback to improve
+        their quality and relevance. As with any AI-generated content, please
+        thoroughly review each recommendation before taking any action based on
+        it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListAgentRecommendationGenerations
+        """
+        return self._paginate(
+            "ListAgentRecommendationGenerations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_agent_recommendation_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAgentRecommendationItemsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAgentRecommendationItemsResponseTypeDef]:
+        """Every page of ListAgentRecommendationItems in every target, merged per
+        target (botocore's build_full_result).
+
+        Application-level recommendations are a new recommendation format
+        currently in beta. We are actively seeking customer feedback to improve
+        their quality and relevance. As with any AI-generated content, please
+        thoroughly review each recommendation before taking any action based on
+        it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListAgentRecommendationItems
+        """
+        return self._paginate(
+            "ListAgentRecommendationItems",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def paginate_list_agent_recommendations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        starting_tokens: Mapping[Target, str] | None = None,
+        **kwargs: Unpack[type_defs.ListAgentRecommendationsRequestTypeDef],
+    ) -> TargetResults[type_defs.ListAgentRecommendationsResponseTypeDef]:
+        """Every page of ListAgentRecommendations in every target, merged per target
+        (botocore's build_full_result).
+
+        Application-level recommendations are a new recommendation format
+        currently in beta. We are actively seeking customer feedback to improve
+        their quality and relevance. As with any AI-generated content, please
+        thoroughly review each recommendation before taking any action based on
+        it.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListAgentRecommendations
+        """
+        return self._paginate(
+            "ListAgentRecommendations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+            starting_tokens=starting_tokens,
+        )
+
+    def iter_list_agent_contexts(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAgentContextsRequestTypeDef],
+    ) -> Items[type_defs.ContextSummaryTypeDef]:
+        """Each element of items in every page of ListAgentContexts, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListAgentContexts
+        """
+        return self._items(
+            "ListAgentContexts", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_agent_goals(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAgentGoalsRequestTypeDef],
+    ) -> Items[type_defs.GoalSummaryTypeDef]:
+        """Each element of items in every page of ListAgentGoals, from every target,
+        as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListAgentGoals
+        """
+        return self._items(
+            "ListAgentGoals", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_agent_organizational_reports(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAgentOrganizationalReportsRequestTypeDef],
+    ) -> Items[type_defs.OrganizationalReportSummaryTypeDef]:
+        """Each element of items in every page of ListAgentOrganizationalReports,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListAgentOrganizationalReports
+        """
+        return self._items(
+            "ListAgentOrganizationalReports",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_agent_profiles(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAgentProfilesRequestTypeDef],
+    ) -> Items[type_defs.AgentProfileSummaryTypeDef]:
+        """Each element of items in every page of ListAgentProfiles, from every
+        target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListAgentProfiles
+        """
+        return self._items(
+            "ListAgentProfiles", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def iter_list_agent_recommendation_generations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAgentRecommendationGenerationsRequestTypeDef],
+    ) -> Items[type_defs.AgentRecommendationGenerationSummaryTypeDef]:
+        """Each element of items in every page of ListAgentRecommendationGenerations,
+        from every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListAgentRecommendationGenerations
+        """
+        return self._items(
+            "ListAgentRecommendationGenerations",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_agent_recommendation_items(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAgentRecommendationItemsRequestTypeDef],
+    ) -> Items[type_defs.AgentRecommendationItemSummaryTypeDef]:
+        """Each element of items in every page of ListAgentRecommendationItems, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListAgentRecommendationItems
+        """
+        return self._items(
+            "ListAgentRecommendationItems",
+            kwargs,
+            max_items=max_items,
+            page_size=page_size,
+        )
+
+    def iter_list_agent_recommendations(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        **kwargs: Unpack[type_defs.ListAgentRecommendationsRequestTypeDef],
+    ) -> Items[type_defs.AgentRecommendationSummaryTypeDef]:
+        """Each element of items in every page of ListAgentRecommendations, from
+        every target, as its page arrives (tagged with its target).
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/ListAgentRecommendations
+        """
+        return self._items(
+            "ListAgentRecommendations", kwargs, max_items=max_items, page_size=page_size
+        )
+
+    def wait_agent_organizational_report_completed(
+        self,
+        *,
+        delay: float | None = None,
+        max_attempts: int | None = None,
+        **kwargs: Unpack[type_defs.GetAgentOrganizationalReportRequestTypeDef],
+    ) -> TargetResults[None]:
+        """Waits until AgentOrganizationalReportCompleted.
+
+        Polls GetAgentOrganizationalReport in every target at once, every 15
+        seconds and at most 40 times unless delay and max_attempts say otherwise;
+        a failure or time-out is that target's error.
+
+        https://docs.aws.amazon.com/goto/WebAPI/wellarchitected-2020-03-31/GetAgentOrganizationalReport
+        """
+        return self._wait(
+            "AgentOrganizationalReportCompleted",
+            kwargs,
+            delay=delay,
+            max_attempts=max_attempts,
+        )

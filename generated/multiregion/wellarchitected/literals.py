@@ -9,14 +9,22 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AccountJiraIssueManagementStatusType",
         "AdditionalResourceTypeType",
         "AnswerReasonType",
+        "ApplicationTypeType",
         "CheckFailureReasonType",
         "CheckProviderType",
         "CheckStatusType",
         "ChoiceReasonType",
         "ChoiceStatusType",
+        "ContextTypeType",
+        "CriticalityType",
         "DefinitionTypeType",
         "DifferenceStatusType",
         "DiscoveryIntegrationStatusType",
+        "EffortType",
+        "FeedbackCategoryType",
+        "GenerationStatusType",
+        "GenerationTypeType",
+        "ImpactCategoryType",
         "ImportLensStatusType",
         "IntegratingServiceType",
         "IntegrationStatusInputType",
@@ -28,15 +36,31 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MetricTypeType",
         "NotificationTypeType",
         "OrganizationSharingStatusType",
+        "OrganizationalReportFormatType",
+        "OrganizationalReportStateType",
         "PermissionTypeType",
+        "PillarType",
+        "PreferenceKeyType",
+        "PreferenceStateType",
+        "PreferenceStatusType",
+        "PriorityType",
         "ProfileNotificationTypeType",
         "ProfileOwnerTypeType",
+        "ProfileTypeType",
         "QuestionPriorityType",
         "QuestionType",
         "QuestionTypeType",
+        "RecommendationFeedbackTypeType",
+        "RecommendationItemTypeType",
+        "RecommendationSourceType",
+        "RecommendationStateType",
+        "RecommendationStatusType",
+        "RecommendationTypeType",
+        "RemediationTypeType",
         "ReportFormatType",
         "ReviewTemplateAnswerStatusType",
         "ReviewTemplateUpdateStatusType",
+        "RiskRatingType",
         "RiskType",
         "ShareInvitationActionType",
         "ShareResourceTypeType",
@@ -56,6 +80,7 @@ AnswerReasonType = Literal[
     "OTHER",
     "NONE",
 ]
+ApplicationTypeType = Literal["SAS", "DESKTOP_APPLICATION", "OTHER"]
 CheckFailureReasonType = Literal[
     "ASSUME_ROLE_ERROR",
     "ACCESS_DENIED",
@@ -72,9 +97,27 @@ ChoiceReasonType = Literal[
     "NONE",
 ]
 ChoiceStatusType = Literal["SELECTED", "NOT_APPLICABLE", "UNSELECTED"]
+ContextTypeType = Literal["APPLICATION"]
+CriticalityType = Literal[
+    "MISSION_CRITICAL",
+    "BUSINESS_CRITICAL",
+    "NON_CRITICAL",
+    "TEST_DEVELOPMENT",
+]
 DefinitionTypeType = Literal["WORKLOAD_METADATA", "APP_REGISTRY"]
 DifferenceStatusType = Literal["UPDATED", "NEW", "DELETED"]
 DiscoveryIntegrationStatusType = Literal["ENABLED", "DISABLED"]
+EffortType = Literal["LARGE", "MEDIUM", "SMALL"]
+FeedbackCategoryType = Literal[
+    "OTHER",
+    "RECOMMENDATION_NOT_RELEVANT",
+    "RESOURCE_NOT_IMPORTANT",
+    "RESOURCE_TYPE_NOT_IMPORTANT",
+    "RECOMMENDATION_INCORRECT",
+]
+GenerationStatusType = Literal["QUEUED", "IN_PROGRESS", "COMPLETED", "ERROR"]
+GenerationTypeType = Literal["ONDEMAND", "SCHEDULED", "BASIC"]
+ImpactCategoryType = Literal["HIGH", "MEDIUM", "LOW"]
 ImportLensStatusType = Literal["IN_PROGRESS", "COMPLETE", "ERROR"]
 IntegratingServiceType = Literal["JIRA"]
 IntegrationStatusType = Literal["CONFIGURED", "NOT_CONFIGURED"]
@@ -86,16 +129,53 @@ LensTypeType = Literal["AWS_OFFICIAL", "CUSTOM_SHARED", "CUSTOM_SELF"]
 MetricTypeType = Literal["WORKLOAD"]
 NotificationTypeType = Literal["LENS_VERSION_UPGRADED", "LENS_VERSION_DEPRECATED"]
 OrganizationSharingStatusType = Literal["ENABLED", "DISABLED"]
+OrganizationalReportFormatType = Literal["CSV", "JSON", "PARQUET"]
+OrganizationalReportStateType = Literal[
+    "DISCOVERING",
+    "SNAPSHOTTING",
+    "AGGREGATING",
+    "COMPRESSING",
+    "COMPLETED",
+    "FAILED",
+    "DELETING",
+]
 PermissionTypeType = Literal["READONLY", "CONTRIBUTOR"]
+PillarType = Literal[
+    "COST_OPTIMIZATION",
+    "SECURITY",
+    "RESILIENCE",
+    "PERFORMANCE",
+    "OPERATIONAL_EXCELLENCE",
+]
+PreferenceKeyType = Literal["ORG_INTEGRATION"]
+PreferenceStateType = Literal["ENABLED", "DISABLED"]
+PreferenceStatusType = Literal["ENABLED", "DISABLED", "FAILED"]
+PriorityType = Literal["HIGH", "MEDIUM", "LOW"]
 ProfileNotificationTypeType = Literal["PROFILE_ANSWERS_UPDATED", "PROFILE_DELETED"]
 ProfileOwnerTypeType = Literal["SELF", "SHARED"]
+ProfileTypeType = Literal["STANDARD", "BASIC", "ORGANIZATIONAL"]
 QuestionType = Literal["UNANSWERED", "ANSWERED"]
 QuestionPriorityType = Literal["PRIORITIZED", "NONE"]
 QuestionTypeType = Literal["PRIORITIZED", "NON_PRIORITIZED"]
+RecommendationFeedbackTypeType = Literal["USEFUL", "NOT_USEFUL"]
+RecommendationItemTypeType = Literal["AWS_RESOURCE", "RECOMMENDATION"]
+RecommendationSourceType = Literal[
+    "TRUSTED_ADVISOR",
+    "COST_EXPLORER",
+    "CLOUDWATCH",
+    "WELL_ARCHITECTED_TOOL",
+    "WELL_ARCHITECTED_AGENT",
+    "CUSTOMER_IAC",
+]
+RecommendationStateType = Literal["OPEN", "CLOSED"]
+RecommendationStatusType = Literal["ACTIVE", "SUPPRESSED", "COMPLETED"]
+RecommendationTypeType = Literal["RESOURCE", "ARCHITECTURE", "APPLICATION"]
+RemediationTypeType = Literal["AUTO_REMEDIATION", "CONSOLE", "CLI", "SDK", "IAC", "MCP"]
 ReportFormatType = Literal["PDF", "JSON"]
 ReviewTemplateAnswerStatusType = Literal["UNANSWERED", "ANSWERED"]
 ReviewTemplateUpdateStatusType = Literal["CURRENT", "LENS_NOT_CURRENT"]
 RiskType = Literal["UNANSWERED", "HIGH", "MEDIUM", "NONE", "NOT_APPLICABLE"]
+RiskRatingType = Literal["LOW", "MEDIUM", "HIGH"]
 ShareInvitationActionType = Literal["ACCEPT", "REJECT"]
 ShareResourceTypeType = Literal["WORKLOAD", "LENS", "PROFILE", "TEMPLATE"]
 ShareStatusType = Literal[

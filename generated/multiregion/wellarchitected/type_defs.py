@@ -14,6 +14,8 @@ from typing import IO, TYPE_CHECKING, Any
 from typing_extensions import NotRequired, ReadOnly, TypedDict
 
 from multiregion.type_defs import (
+    DocumentOutputValue as DocumentOutputValue,
+    DocumentValue as DocumentValue,
     EmptyResponseMetadataTypeDef as EmptyResponseMetadataTypeDef,
     ResponseMetadataTypeDef as ResponseMetadataTypeDef,
 )
@@ -22,14 +24,22 @@ from .literals import (
     AccountJiraIssueManagementStatusType,
     AdditionalResourceTypeType,
     AnswerReasonType,
+    ApplicationTypeType,
     CheckFailureReasonType,
     CheckProviderType,
     CheckStatusType,
     ChoiceReasonType,
     ChoiceStatusType,
+    ContextTypeType,
+    CriticalityType,
     DefinitionTypeType,
     DifferenceStatusType,
     DiscoveryIntegrationStatusType,
+    EffortType,
+    FeedbackCategoryType,
+    GenerationStatusType,
+    GenerationTypeType,
+    ImpactCategoryType,
     ImportLensStatusType,
     IntegratingServiceType,
     IntegrationStatusInputType,
@@ -41,15 +51,31 @@ from .literals import (
     MetricTypeType,
     NotificationTypeType,
     OrganizationSharingStatusType,
+    OrganizationalReportFormatType,
+    OrganizationalReportStateType,
     PermissionTypeType,
+    PillarType,
+    PreferenceKeyType,
+    PreferenceStateType,
+    PreferenceStatusType,
+    PriorityType,
     ProfileNotificationTypeType,
     ProfileOwnerTypeType,
+    ProfileTypeType,
     QuestionPriorityType,
     QuestionType,
     QuestionTypeType,
+    RecommendationFeedbackTypeType,
+    RecommendationItemTypeType,
+    RecommendationSourceType,
+    RecommendationStateType,
+    RecommendationStatusType,
+    RecommendationTypeType,
+    RemediationTypeType,
     ReportFormatType,
     ReviewTemplateAnswerStatusType,
     ReviewTemplateUpdateStatusType,
+    RiskRatingType,
     RiskType,
     ShareInvitationActionType,
     ShareResourceTypeType,
@@ -65,10 +91,18 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "AccountJiraConfigurationInputTypeDef",
         "AccountJiraConfigurationOutputTypeDef",
         "AdditionalResourcesTypeDef",
+        "AgentProfileSummaryTypeDef",
+        "AgentRecommendationGenerationSummaryTypeDef",
+        "AgentRecommendationItemSummaryTypeDef",
+        "AgentRecommendationRemediationTypeDef",
+        "AgentRecommendationSummaryTypeDef",
+        "AggregationConfigurationOutputTypeDef",
+        "AggregationConfigurationTypeDef",
         "AnswerSummaryTypeDef",
         "AnswerTypeDef",
         "AssociateLensesInputTypeDef",
         "AssociateProfilesInputTypeDef",
+        "AutoRemediationTypeDef",
         "BestPracticeTypeDef",
         "CheckDetailTypeDef",
         "CheckSummaryTypeDef",
@@ -79,6 +113,23 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ChoiceTypeDef",
         "ChoiceUpdateTypeDef",
         "ConsolidatedReportMetricTypeDef",
+        "ContextContentOutputTypeDef",
+        "ContextContentTypeDef",
+        "ContextResourceTagTypeDef",
+        "ContextSummaryTypeDef",
+        "CoverageSummaryTypeDef",
+        "CreateAgentBasicProfileRequestTypeDef",
+        "CreateAgentBasicProfileResponseTypeDef",
+        "CreateAgentContextRequestTypeDef",
+        "CreateAgentContextResponseTypeDef",
+        "CreateAgentGoalRequestTypeDef",
+        "CreateAgentGoalResponseTypeDef",
+        "CreateAgentOrganizationalProfileRequestTypeDef",
+        "CreateAgentOrganizationalProfileResponseTypeDef",
+        "CreateAgentOrganizationalReportRequestTypeDef",
+        "CreateAgentOrganizationalReportResponseTypeDef",
+        "CreateAgentProfileRequestTypeDef",
+        "CreateAgentProfileResponseTypeDef",
         "CreateLensShareInputTypeDef",
         "CreateLensShareOutputTypeDef",
         "CreateLensVersionInputTypeDef",
@@ -97,6 +148,19 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "CreateWorkloadOutputTypeDef",
         "CreateWorkloadShareInputTypeDef",
         "CreateWorkloadShareOutputTypeDef",
+        "CrossPillarBenefitTypeDef",
+        "DeleteAgentContextRequestTypeDef",
+        "DeleteAgentContextResponseTypeDef",
+        "DeleteAgentGoalRequestTypeDef",
+        "DeleteAgentGoalResponseTypeDef",
+        "DeleteAgentOrganizationalReportRequestTypeDef",
+        "DeleteAgentOrganizationalReportResponseTypeDef",
+        "DeleteAgentProfilePolicyRequestTypeDef",
+        "DeleteAgentProfilePolicyResponseTypeDef",
+        "DeleteAgentProfileRequestTypeDef",
+        "DeleteAgentProfileResponseTypeDef",
+        "DeleteAgentRecommendationPolicyRequestTypeDef",
+        "DeleteAgentRecommendationPolicyResponseTypeDef",
         "DeleteLensInputTypeDef",
         "DeleteLensShareInputTypeDef",
         "DeleteProfileInputTypeDef",
@@ -107,9 +171,33 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "DeleteWorkloadShareInputTypeDef",
         "DisassociateLensesInputTypeDef",
         "DisassociateProfilesInputTypeDef",
+        "DocumentOutputValue",
+        "DocumentValue",
         "EmptyResponseMetadataTypeDef",
+        "ErrorDetailsTypeDef",
         "ExportLensInputTypeDef",
         "ExportLensOutputTypeDef",
+        "FailedAccountTypeDef",
+        "FailedOrganizationalUnitTypeDef",
+        "GetAgentContextRequestTypeDef",
+        "GetAgentContextResponseTypeDef",
+        "GetAgentGoalRequestTypeDef",
+        "GetAgentGoalResponseTypeDef",
+        "GetAgentOrganizationalReportDataRequestTypeDef",
+        "GetAgentOrganizationalReportDataResponseTypeDef",
+        "GetAgentOrganizationalReportRequestTypeDef",
+        "GetAgentOrganizationalReportResponseTypeDef",
+        "GetAgentPreferencesResponseTypeDef",
+        "GetAgentProfilePolicyRequestTypeDef",
+        "GetAgentProfilePolicyResponseTypeDef",
+        "GetAgentProfileRequestTypeDef",
+        "GetAgentProfileResponseTypeDef",
+        "GetAgentRecommendationGenerationRequestTypeDef",
+        "GetAgentRecommendationGenerationResponseTypeDef",
+        "GetAgentRecommendationPolicyRequestTypeDef",
+        "GetAgentRecommendationPolicyResponseTypeDef",
+        "GetAgentRecommendationRequestTypeDef",
+        "GetAgentRecommendationResponseTypeDef",
         "GetAnswerInputTypeDef",
         "GetAnswerOutputTypeDef",
         "GetConsolidatedReportInputTypeDef",
@@ -136,9 +224,11 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "GetReviewTemplateOutputTypeDef",
         "GetWorkloadInputTypeDef",
         "GetWorkloadOutputTypeDef",
+        "GoalSummaryTypeDef",
         "ImportLensInputTypeDef",
         "ImportLensOutputTypeDef",
         "ImprovementSummaryTypeDef",
+        "InsightTypeDef",
         "JiraConfigurationTypeDef",
         "JiraSelectedQuestionConfigurationOutputTypeDef",
         "JiraSelectedQuestionConfigurationTypeDef",
@@ -150,6 +240,20 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "LensSummaryTypeDef",
         "LensTypeDef",
         "LensUpgradeSummaryTypeDef",
+        "ListAgentContextsRequestTypeDef",
+        "ListAgentContextsResponseTypeDef",
+        "ListAgentGoalsRequestTypeDef",
+        "ListAgentGoalsResponseTypeDef",
+        "ListAgentOrganizationalReportsRequestTypeDef",
+        "ListAgentOrganizationalReportsResponseTypeDef",
+        "ListAgentProfilesRequestTypeDef",
+        "ListAgentProfilesResponseTypeDef",
+        "ListAgentRecommendationGenerationsRequestTypeDef",
+        "ListAgentRecommendationGenerationsResponseTypeDef",
+        "ListAgentRecommendationItemsRequestTypeDef",
+        "ListAgentRecommendationItemsResponseTypeDef",
+        "ListAgentRecommendationsRequestTypeDef",
+        "ListAgentRecommendationsResponseTypeDef",
         "ListAnswersInputTypeDef",
         "ListAnswersOutputTypeDef",
         "ListCheckDetailsInputTypeDef",
@@ -191,9 +295,24 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "MilestoneSummaryTypeDef",
         "MilestoneTypeDef",
         "NotificationSummaryTypeDef",
+        "OrganizationalAccountEntryOutputTypeDef",
+        "OrganizationalAccountEntryTypeDef",
+        "OrganizationalAggregationConfigurationOutputTypeDef",
+        "OrganizationalAggregationConfigurationTypeDef",
+        "OrganizationalReportFiltersOutputTypeDef",
+        "OrganizationalReportFiltersTypeDef",
+        "OrganizationalReportSummaryTypeDef",
+        "OrganizationalUnitEntryOutputTypeDef",
+        "OrganizationalUnitEntryTypeDef",
+        "PillarCountTypeDef",
         "PillarDifferenceTypeDef",
+        "PillarItemOutputTypeDef",
+        "PillarItemTypeDef",
         "PillarMetricTypeDef",
         "PillarReviewSummaryTypeDef",
+        "PreferenceEntryTypeDef",
+        "PreferenceUpdateTypeDef",
+        "PriorityCountTypeDef",
         "ProfileChoiceTypeDef",
         "ProfileNotificationSummaryTypeDef",
         "ProfileQuestionTypeDef",
@@ -204,8 +323,21 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ProfileTemplateQuestionTypeDef",
         "ProfileTemplateTypeDef",
         "ProfileTypeDef",
+        "ProgressTypeDef",
+        "PutAgentPreferencesRequestTypeDef",
+        "PutAgentPreferencesResponseTypeDef",
+        "PutAgentProfilePolicyRequestTypeDef",
+        "PutAgentProfilePolicyResponseTypeDef",
+        "PutAgentRecommendationFeedbackRequestTypeDef",
+        "PutAgentRecommendationFeedbackResponseTypeDef",
+        "PutAgentRecommendationPolicyRequestTypeDef",
+        "PutAgentRecommendationPolicyResponseTypeDef",
         "QuestionDifferenceTypeDef",
         "QuestionMetricTypeDef",
+        "RecommendationGoalTypeDef",
+        "RemediationStepTypeDef",
+        "RemediationSummaryTypeDef",
+        "ResourceLinkTypeDef",
         "ResponseMetadataTypeDef",
         "ReviewTemplateAnswerSummaryTypeDef",
         "ReviewTemplateAnswerTypeDef",
@@ -213,15 +345,36 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ReviewTemplatePillarReviewSummaryTypeDef",
         "ReviewTemplateSummaryTypeDef",
         "ReviewTemplateTypeDef",
+        "RoiTypeDef",
+        "ScopeOutputTypeDef",
+        "ScopeTypeDef",
         "SelectedPillarOutputTypeDef",
         "SelectedPillarTypeDef",
+        "SendAgentOrganizationalReportDataToS3RequestTypeDef",
+        "SendAgentOrganizationalReportDataToS3ResponseTypeDef",
         "ShareInvitationSummaryTypeDef",
         "ShareInvitationTypeDef",
+        "StartAgentRecommendationGenerationRequestTypeDef",
+        "StartAgentRecommendationGenerationResponseTypeDef",
         "TagResourceInputTypeDef",
         "TagResourceOutputTypeDef",
+        "TagTypeDef",
         "TemplateShareSummaryTypeDef",
+        "TimeWindowOutputTypeDef",
+        "TimeWindowTypeDef",
+        "TradeOffTypeDef",
         "UntagResourceInputTypeDef",
         "UntagResourceOutputTypeDef",
+        "UpdateAgentContextRequestTypeDef",
+        "UpdateAgentContextResponseTypeDef",
+        "UpdateAgentGoalRequestTypeDef",
+        "UpdateAgentGoalResponseTypeDef",
+        "UpdateAgentOrganizationalProfileRequestTypeDef",
+        "UpdateAgentOrganizationalProfileResponseTypeDef",
+        "UpdateAgentProfileRequestTypeDef",
+        "UpdateAgentProfileResponseTypeDef",
+        "UpdateAgentRecommendationStatusRequestTypeDef",
+        "UpdateAgentRecommendationStatusResponseTypeDef",
         "UpdateAnswerInputTypeDef",
         "UpdateAnswerOutputTypeDef",
         "UpdateGlobalSettingsInputTypeDef",
@@ -282,6 +435,146 @@ class ChoiceContentTypeDef(TypedDict):
 class AdditionalResourcesTypeDef(TypedDict):
     Type: NotRequired[AdditionalResourceTypeType]
     Content: NotRequired[list[ChoiceContentTypeDef]]
+
+
+class AggregationConfigurationOutputTypeDef(TypedDict):
+    accountId: str
+    regions: list[str]
+    accessRoleArn: str
+
+
+class OrganizationalAccountEntryOutputTypeDef(TypedDict):
+    accountId: str
+    regions: list[str]
+
+
+class OrganizationalUnitEntryOutputTypeDef(TypedDict):
+    organizationalUnitId: str
+    regions: list[str]
+
+
+class OrganizationalAggregationConfigurationOutputTypeDef(TypedDict):
+    organizationalUnits: NotRequired[list[OrganizationalUnitEntryOutputTypeDef]]
+    accounts: NotRequired[list[OrganizationalAccountEntryOutputTypeDef]]
+
+
+class AgentProfileSummaryTypeDef(TypedDict):
+    name: str
+    displayName: NotRequired[str]
+    description: NotRequired[str]
+    businessOverview: NotRequired[str]
+    pillars: NotRequired[list[PillarType]]
+    deletionProtection: NotRequired[bool]
+    profileType: NotRequired[ProfileTypeType]
+    executionRoleArn: NotRequired[str]
+    aggregationConfiguration: NotRequired[list[AggregationConfigurationOutputTypeDef]]
+    arn: str
+    eligibleForScheduledGeneration: NotRequired[bool]
+    eligibleForArchitectureGeneration: NotRequired[bool]
+    fieldErrors: NotRequired[dict[str, str]]
+    createdBy: str
+    createdAt: datetime
+    lastModifiedBy: NotRequired[str]
+    lastModifiedAt: NotRequired[datetime]
+    organizationalAggregationConfiguration: NotRequired[
+        OrganizationalAggregationConfigurationOutputTypeDef
+    ]
+
+
+class ErrorDetailsTypeDef(TypedDict):
+    code: str
+    message: str
+
+
+class AgentRecommendationGenerationSummaryTypeDef(TypedDict):
+    id: str
+    profileArn: str
+    name: NotRequired[str]
+    status: GenerationStatusType
+    estimatedCompletionTime: NotRequired[datetime]
+    createdBy: str
+    createdAt: datetime
+    lastModifiedBy: NotRequired[str]
+    lastModifiedAt: NotRequired[datetime]
+    generationType: NotRequired[GenerationTypeType]
+    generationRecommendationTypes: NotRequired[list[RecommendationTypeType]]
+    startedAt: NotRequired[datetime]
+    endedAt: NotRequired[datetime]
+    errorDetails: NotRequired[ErrorDetailsTypeDef]
+
+
+class AutoRemediationTypeDef(TypedDict):
+    deepLink: NotRequired[str]
+    cliCommand: NotRequired[str]
+
+
+class AgentRecommendationItemSummaryTypeDef(TypedDict):
+    id: str
+    recommendationArn: str
+    type: RecommendationItemTypeType
+    metadata: DocumentOutputValue
+    createdBy: str
+    createdAt: datetime
+    lastModifiedBy: NotRequired[str]
+    lastModifiedAt: NotRequired[datetime]
+    autoRemediation: NotRequired[AutoRemediationTypeDef]
+
+
+class RemediationStepTypeDef(TypedDict):
+    title: NotRequired[str]
+    content: str
+
+
+class ResourceLinkTypeDef(TypedDict):
+    url: str
+    title: NotRequired[str]
+
+
+class AgentRecommendationRemediationTypeDef(TypedDict):
+    recommendationArn: str
+    type: RemediationTypeType
+    steps: list[RemediationStepTypeDef]
+    resourceLinks: NotRequired[list[ResourceLinkTypeDef]]
+    createdBy: str
+    createdAt: datetime
+    lastModifiedBy: NotRequired[str]
+    lastModifiedAt: NotRequired[datetime]
+
+
+class RoiTypeDef(TypedDict):
+    estimate: NotRequired[str]
+    detail: str
+
+
+class AgentRecommendationSummaryTypeDef(TypedDict):
+    recommendationArn: str
+    profileArn: str
+    generationId: NotRequired[str]
+    title: str
+    description: str
+    type: RecommendationTypeType
+    pillar: PillarType
+    priority: PriorityType
+    effort: EffortType
+    status: RecommendationStatusType
+    state: RecommendationStateType
+    updateReason: NotRequired[str]
+    impact: ImpactCategoryType
+    roi: RoiTypeDef
+    numberOfResources: NotRequired[int]
+    awsServices: NotRequired[list[str]]
+    businessUnits: NotRequired[list[str]]
+    applications: NotRequired[list[str]]
+    createdBy: str
+    createdAt: datetime
+    lastModifiedBy: NotRequired[str]
+    lastModifiedAt: NotRequired[datetime]
+
+
+class AggregationConfigurationTypeDef(TypedDict):
+    accountId: str
+    regions: ReadOnly[Sequence[str]]
+    accessRoleArn: str
 
 
 class ChoiceAnswerSummaryTypeDef(TypedDict):
@@ -427,6 +720,262 @@ class ConsolidatedReportMetricTypeDef(TypedDict):
     UpdatedAt: NotRequired[datetime]
     Lenses: NotRequired[list[LensMetricTypeDef]]
     LensesAppliedCount: NotRequired[int]
+
+
+class ContextResourceTagTypeDef(TypedDict):
+    key: str
+    value: str
+
+
+class ContextContentOutputTypeDef(TypedDict):
+    accountIds: NotRequired[list[str]]
+    regions: NotRequired[list[str]]
+    awsServices: NotRequired[list[str]]
+    resourceTypes: NotRequired[list[str]]
+    resourceTags: NotRequired[list[ContextResourceTagTypeDef]]
+    organizationalUnitIds: NotRequired[list[str]]
+    applicationOverview: NotRequired[str]
+    industry: NotRequired[str]
+    applicationType: NotRequired[ApplicationTypeType]
+    criticality: NotRequired[CriticalityType]
+    architectureOverview: NotRequired[str]
+    additionalContext: NotRequired[str]
+
+
+class ContextContentTypeDef(TypedDict):
+    accountIds: NotRequired[ReadOnly[Sequence[str]]]
+    regions: NotRequired[ReadOnly[Sequence[str]]]
+    awsServices: NotRequired[ReadOnly[Sequence[str]]]
+    resourceTypes: NotRequired[ReadOnly[Sequence[str]]]
+    resourceTags: NotRequired[ReadOnly[Sequence[ContextResourceTagTypeDef]]]
+    organizationalUnitIds: NotRequired[ReadOnly[Sequence[str]]]
+    applicationOverview: NotRequired[str]
+    industry: NotRequired[str]
+    applicationType: NotRequired[ApplicationTypeType]
+    criticality: NotRequired[CriticalityType]
+    architectureOverview: NotRequired[str]
+    additionalContext: NotRequired[str]
+
+
+class ContextSummaryTypeDef(TypedDict):
+    id: str
+    profileArn: str
+    title: str
+    contextType: ContextTypeType
+    content: ContextContentOutputTypeDef
+    applicationType: NotRequired[ApplicationTypeType]
+    criticality: NotRequired[CriticalityType]
+    createdBy: str
+    createdAt: datetime
+    lastModifiedBy: NotRequired[str]
+    lastModifiedAt: NotRequired[datetime]
+
+
+class FailedAccountTypeDef(TypedDict):
+    accountId: str
+    reason: str
+
+
+class FailedOrganizationalUnitTypeDef(TypedDict):
+    organizationalUnitId: str
+    reason: str
+
+
+class PillarCountTypeDef(TypedDict):
+    pillar: PillarType
+    count: int
+
+
+class PriorityCountTypeDef(TypedDict):
+    priority: PriorityType
+    count: int
+
+
+class CoverageSummaryTypeDef(TypedDict):
+    totalAccountsInScope: int
+    accountsWithProfile: int
+    accountsWithoutProfile: int
+    failedAccountCount: int
+    totalProfiles: int
+    totalRecommendations: int
+    recommendationCountByPillar: NotRequired[list[PillarCountTypeDef]]
+    recommendationCountByPriority: NotRequired[list[PriorityCountTypeDef]]
+    failedAccounts: NotRequired[list[FailedAccountTypeDef]]
+    failedOrganizationalUnits: NotRequired[list[FailedOrganizationalUnitTypeDef]]
+
+
+class TagTypeDef(TypedDict):
+    key: str
+    value: str
+
+
+class CreateAgentBasicProfileRequestTypeDef(TypedDict):
+    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateAgentBasicProfileResponseTypeDef(TypedDict):
+    createdBy: str
+    createdAt: datetime
+    lastModifiedBy: NotRequired[str]
+    lastModifiedAt: NotRequired[datetime]
+    arn: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateAgentContextRequestTypeDef(TypedDict):
+    clientToken: NotRequired[str]
+    profileArn: str
+    title: str
+    contextType: ContextTypeType
+    content: ReadOnly[ContextContentTypeDef]
+
+
+class CreateAgentContextResponseTypeDef(TypedDict):
+    context: ContextSummaryTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateAgentGoalRequestTypeDef(TypedDict):
+    clientToken: NotRequired[str]
+    profileArn: str
+    pillars: ReadOnly[Sequence[PillarType]]
+    title: str
+    description: NotRequired[str]
+
+
+class GoalSummaryTypeDef(TypedDict):
+    id: str
+    profileArn: str
+    pillars: list[PillarType]
+    title: str
+    description: NotRequired[str]
+    createdBy: str
+    createdAt: datetime
+    lastModifiedBy: NotRequired[str]
+    lastModifiedAt: NotRequired[datetime]
+
+
+class CreateAgentGoalResponseTypeDef(TypedDict):
+    goal: GoalSummaryTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class OrganizationalAccountEntryTypeDef(TypedDict):
+    accountId: str
+    regions: ReadOnly[Sequence[str]]
+
+
+class OrganizationalUnitEntryTypeDef(TypedDict):
+    organizationalUnitId: str
+    regions: ReadOnly[Sequence[str]]
+
+
+class OrganizationalAggregationConfigurationTypeDef(TypedDict):
+    organizationalUnits: NotRequired[ReadOnly[Sequence[OrganizationalUnitEntryTypeDef]]]
+    accounts: NotRequired[ReadOnly[Sequence[OrganizationalAccountEntryTypeDef]]]
+
+
+class CreateAgentOrganizationalProfileRequestTypeDef(TypedDict):
+    name: str
+    displayName: NotRequired[str]
+    description: NotRequired[str]
+    businessOverview: NotRequired[str]
+    pillars: ReadOnly[Sequence[PillarType]]
+    deletionProtection: NotRequired[bool]
+    clientToken: NotRequired[str]
+    organizationalAggregationConfiguration: NotRequired[
+        ReadOnly[OrganizationalAggregationConfigurationTypeDef]
+    ]
+    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateAgentOrganizationalProfileResponseTypeDef(TypedDict):
+    name: str
+    displayName: NotRequired[str]
+    description: NotRequired[str]
+    businessOverview: NotRequired[str]
+    pillars: list[PillarType]
+    deletionProtection: NotRequired[bool]
+    organizationId: str
+    organizationalAggregationConfiguration: NotRequired[
+        OrganizationalAggregationConfigurationOutputTypeDef
+    ]
+    arn: str
+    eligibleForScheduledGeneration: NotRequired[bool]
+    eligibleForArchitectureGeneration: NotRequired[bool]
+    fieldErrors: NotRequired[dict[str, str]]
+    tags: NotRequired[list[TagTypeDef]]
+    createdBy: str
+    createdAt: datetime
+    lastModifiedBy: NotRequired[str]
+    lastModifiedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+TimeWindowTypeDef = TypedDict(
+    "TimeWindowTypeDef",
+    {
+        "from": NotRequired[ReadOnly[datetime | str]],
+        "to": NotRequired[ReadOnly[datetime | str]],
+    },
+)
+
+
+class OrganizationalReportFiltersTypeDef(TypedDict):
+    accountIds: NotRequired[ReadOnly[Sequence[str]]]
+    organizationalUnitIds: NotRequired[ReadOnly[Sequence[str]]]
+    pillars: NotRequired[ReadOnly[Sequence[PillarType]]]
+    recommendationTypes: NotRequired[ReadOnly[Sequence[RecommendationTypeType]]]
+    statuses: NotRequired[ReadOnly[Sequence[RecommendationStatusType]]]
+    priorities: NotRequired[ReadOnly[Sequence[PriorityType]]]
+    createdAtRange: NotRequired[ReadOnly[TimeWindowTypeDef]]
+    updatedAtRange: NotRequired[ReadOnly[TimeWindowTypeDef]]
+
+
+class CreateAgentOrganizationalReportRequestTypeDef(TypedDict):
+    clientToken: NotRequired[str]
+    label: NotRequired[str]
+    filters: NotRequired[ReadOnly[OrganizationalReportFiltersTypeDef]]
+
+
+class CreateAgentOrganizationalReportResponseTypeDef(TypedDict):
+    reportId: str
+    state: OrganizationalReportStateType
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CreateAgentProfileRequestTypeDef(TypedDict):
+    name: str
+    displayName: NotRequired[str]
+    description: NotRequired[str]
+    businessOverview: NotRequired[str]
+    pillars: ReadOnly[Sequence[PillarType]]
+    deletionProtection: NotRequired[bool]
+    executionRoleArn: str
+    aggregationConfiguration: ReadOnly[Sequence[AggregationConfigurationTypeDef]]
+    clientToken: NotRequired[str]
+    tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+
+
+class CreateAgentProfileResponseTypeDef(TypedDict):
+    name: str
+    displayName: NotRequired[str]
+    description: NotRequired[str]
+    businessOverview: NotRequired[str]
+    pillars: list[PillarType]
+    deletionProtection: NotRequired[bool]
+    executionRoleArn: str
+    aggregationConfiguration: list[AggregationConfigurationOutputTypeDef]
+    arn: str
+    eligibleForScheduledGeneration: NotRequired[bool]
+    eligibleForArchitectureGeneration: NotRequired[bool]
+    fieldErrors: NotRequired[dict[str, str]]
+    tags: NotRequired[list[TagTypeDef]]
+    createdBy: str
+    createdAt: datetime
+    lastModifiedBy: NotRequired[str]
+    lastModifiedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class CreateLensShareInputTypeDef(TypedDict):
@@ -575,6 +1124,63 @@ class CreateWorkloadShareOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class CrossPillarBenefitTypeDef(TypedDict):
+    pillar: PillarType
+    title: str
+    description: str
+    impact: ImpactCategoryType
+
+
+class DeleteAgentContextRequestTypeDef(TypedDict):
+    profileArn: str
+    id: str
+
+
+class DeleteAgentContextResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteAgentGoalRequestTypeDef(TypedDict):
+    profileArn: str
+    id: str
+
+
+class DeleteAgentGoalResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteAgentOrganizationalReportRequestTypeDef(TypedDict):
+    reportId: str
+
+
+class DeleteAgentOrganizationalReportResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteAgentProfilePolicyRequestTypeDef(TypedDict):
+    profileArn: str
+
+
+class DeleteAgentProfilePolicyResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteAgentProfileRequestTypeDef(TypedDict):
+    profileArn: str
+
+
+class DeleteAgentProfileResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class DeleteAgentRecommendationPolicyRequestTypeDef(TypedDict):
+    recommendationArn: str
+
+
+class DeleteAgentRecommendationPolicyResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class DeleteLensInputTypeDef(TypedDict):
     LensAlias: str
     ClientRequestToken: str
@@ -637,6 +1243,240 @@ class ExportLensInputTypeDef(TypedDict):
 
 class ExportLensOutputTypeDef(TypedDict):
     LensJSON: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetAgentContextRequestTypeDef(TypedDict):
+    profileArn: str
+    id: str
+
+
+class GetAgentContextResponseTypeDef(TypedDict):
+    context: ContextSummaryTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetAgentGoalRequestTypeDef(TypedDict):
+    profileArn: str
+    id: str
+
+
+class GetAgentGoalResponseTypeDef(TypedDict):
+    goal: GoalSummaryTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetAgentOrganizationalReportDataRequestTypeDef(TypedDict):
+    reportId: str
+    format: OrganizationalReportFormatType
+
+
+class GetAgentOrganizationalReportDataResponseTypeDef(TypedDict):
+    downloadUrl: str
+    expiresAt: datetime
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetAgentOrganizationalReportRequestTypeDef(TypedDict):
+    reportId: str
+
+
+TimeWindowOutputTypeDef = TypedDict(
+    "TimeWindowOutputTypeDef",
+    {
+        "from": NotRequired[datetime],
+        "to": NotRequired[datetime],
+    },
+)
+
+
+class OrganizationalReportFiltersOutputTypeDef(TypedDict):
+    accountIds: NotRequired[list[str]]
+    organizationalUnitIds: NotRequired[list[str]]
+    pillars: NotRequired[list[PillarType]]
+    recommendationTypes: NotRequired[list[RecommendationTypeType]]
+    statuses: NotRequired[list[RecommendationStatusType]]
+    priorities: NotRequired[list[PriorityType]]
+    createdAtRange: NotRequired[TimeWindowOutputTypeDef]
+    updatedAtRange: NotRequired[TimeWindowOutputTypeDef]
+
+
+class GetAgentOrganizationalReportResponseTypeDef(TypedDict):
+    reportId: str
+    ownerAccountId: str
+    organizationId: str
+    label: NotRequired[str]
+    state: OrganizationalReportStateType
+    createdAt: datetime
+    filters: NotRequired[OrganizationalReportFiltersOutputTypeDef]
+    coverageSummary: NotRequired[CoverageSummaryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PreferenceEntryTypeDef(TypedDict):
+    key: PreferenceKeyType
+    status: PreferenceStatusType
+    detail: NotRequired[str]
+
+
+class GetAgentPreferencesResponseTypeDef(TypedDict):
+    preferences: list[PreferenceEntryTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetAgentProfilePolicyRequestTypeDef(TypedDict):
+    profileArn: str
+
+
+class GetAgentProfilePolicyResponseTypeDef(TypedDict):
+    profileArn: str
+    policy: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetAgentProfileRequestTypeDef(TypedDict):
+    profileArn: str
+
+
+class GetAgentProfileResponseTypeDef(TypedDict):
+    name: str
+    displayName: NotRequired[str]
+    description: NotRequired[str]
+    businessOverview: NotRequired[str]
+    pillars: NotRequired[list[PillarType]]
+    deletionProtection: NotRequired[bool]
+    profileType: NotRequired[ProfileTypeType]
+    executionRoleArn: NotRequired[str]
+    aggregationConfiguration: NotRequired[list[AggregationConfigurationOutputTypeDef]]
+    arn: str
+    eligibleForScheduledGeneration: NotRequired[bool]
+    eligibleForArchitectureGeneration: NotRequired[bool]
+    fieldErrors: NotRequired[dict[str, str]]
+    tags: NotRequired[list[TagTypeDef]]
+    createdBy: str
+    createdAt: datetime
+    lastModifiedBy: NotRequired[str]
+    lastModifiedAt: NotRequired[datetime]
+    organizationalAggregationConfiguration: NotRequired[
+        OrganizationalAggregationConfigurationOutputTypeDef
+    ]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetAgentRecommendationGenerationRequestTypeDef(TypedDict):
+    profileArn: str
+    generationId: str
+
+
+class ProgressTypeDef(TypedDict):
+    stepsCompleted: int
+    totalSteps: int
+    completionPercentage: float
+
+
+class PillarItemOutputTypeDef(TypedDict):
+    pillar: PillarType
+    ids: list[str]
+
+
+class ScopeOutputTypeDef(TypedDict):
+    pillars: list[PillarType]
+    goalIds: NotRequired[list[str]]
+    items: NotRequired[list[PillarItemOutputTypeDef]]
+
+
+class GetAgentRecommendationGenerationResponseTypeDef(TypedDict):
+    id: str
+    profileArn: str
+    name: NotRequired[str]
+    status: GenerationStatusType
+    estimatedCompletionTime: NotRequired[datetime]
+    createdBy: str
+    createdAt: datetime
+    lastModifiedBy: NotRequired[str]
+    lastModifiedAt: NotRequired[datetime]
+    generationType: NotRequired[GenerationTypeType]
+    generationRecommendationTypes: NotRequired[list[RecommendationTypeType]]
+    startedAt: NotRequired[datetime]
+    endedAt: NotRequired[datetime]
+    errorDetails: NotRequired[ErrorDetailsTypeDef]
+    additionalContext: NotRequired[DocumentOutputValue]
+    scope: NotRequired[ScopeOutputTypeDef]
+    progress: NotRequired[ProgressTypeDef]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetAgentRecommendationPolicyRequestTypeDef(TypedDict):
+    recommendationArn: str
+
+
+class GetAgentRecommendationPolicyResponseTypeDef(TypedDict):
+    recommendationArn: str
+    policy: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class GetAgentRecommendationRequestTypeDef(TypedDict):
+    recommendationArn: str
+    remediationType: NotRequired[RemediationTypeType]
+
+
+class InsightTypeDef(TypedDict):
+    usagePattern: str
+    signalsDetected: NotRequired[str]
+
+
+class RecommendationGoalTypeDef(TypedDict):
+    title: str
+
+
+class RemediationSummaryTypeDef(TypedDict):
+    recommendation: str
+    steps: list[str]
+
+
+class TradeOffTypeDef(TypedDict):
+    pillar: PillarType
+    title: str
+    description: str
+    risk: RiskRatingType
+    mitigation: str
+    riskExplanation: NotRequired[str]
+
+
+class GetAgentRecommendationResponseTypeDef(TypedDict):
+    recommendationArn: str
+    profileArn: str
+    generationId: NotRequired[str]
+    title: str
+    description: str
+    type: RecommendationTypeType
+    pillar: PillarType
+    priority: PriorityType
+    effort: EffortType
+    status: RecommendationStatusType
+    state: RecommendationStateType
+    updateReason: NotRequired[str]
+    impact: ImpactCategoryType
+    roi: RoiTypeDef
+    numberOfResources: NotRequired[int]
+    awsServices: NotRequired[list[str]]
+    businessUnits: NotRequired[list[str]]
+    applications: NotRequired[list[str]]
+    impactDetails: list[str]
+    insights: list[InsightTypeDef]
+    highlights: list[str]
+    remediationSummary: RemediationSummaryTypeDef
+    crossPillarBenefits: NotRequired[list[CrossPillarBenefitTypeDef]]
+    tradeOffs: NotRequired[list[TradeOffTypeDef]]
+    sources: NotRequired[list[RecommendationSourceType]]
+    goals: NotRequired[list[RecommendationGoalTypeDef]]
+    tags: NotRequired[list[TagTypeDef]]
+    createdBy: str
+    createdAt: datetime
+    lastModifiedBy: NotRequired[str]
+    lastModifiedAt: NotRequired[datetime]
+    remediations: NotRequired[list[AgentRecommendationRemediationTypeDef]]
     ResponseMetadata: ResponseMetadataTypeDef
 
 
@@ -1095,6 +1935,102 @@ class LensUpgradeSummaryTypeDef(TypedDict):
     ResourceName: NotRequired[str]
 
 
+class ListAgentContextsRequestTypeDef(TypedDict):
+    profileArn: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListAgentContextsResponseTypeDef(TypedDict):
+    items: list[ContextSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAgentGoalsRequestTypeDef(TypedDict):
+    profileArn: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListAgentGoalsResponseTypeDef(TypedDict):
+    items: list[GoalSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAgentOrganizationalReportsRequestTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    state: NotRequired[OrganizationalReportStateType]
+
+
+class OrganizationalReportSummaryTypeDef(TypedDict):
+    reportId: str
+    ownerAccountId: str
+    organizationId: str
+    label: NotRequired[str]
+    state: OrganizationalReportStateType
+    createdAt: datetime
+
+
+class ListAgentOrganizationalReportsResponseTypeDef(TypedDict):
+    items: list[OrganizationalReportSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAgentProfilesRequestTypeDef(TypedDict):
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListAgentProfilesResponseTypeDef(TypedDict):
+    items: list[AgentProfileSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAgentRecommendationGenerationsRequestTypeDef(TypedDict):
+    profileArn: str
+    recommendationType: NotRequired[RecommendationTypeType]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListAgentRecommendationGenerationsResponseTypeDef(TypedDict):
+    items: list[AgentRecommendationGenerationSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAgentRecommendationItemsRequestTypeDef(TypedDict):
+    recommendationArn: str
+    type: NotRequired[RecommendationItemTypeType]
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+
+
+class ListAgentRecommendationItemsResponseTypeDef(TypedDict):
+    items: list[AgentRecommendationItemSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ListAgentRecommendationsRequestTypeDef(TypedDict):
+    profileArn: str
+    maxResults: NotRequired[int]
+    nextToken: NotRequired[str]
+    state: NotRequired[RecommendationStateType]
+    pillar: NotRequired[PillarType]
+
+
+class ListAgentRecommendationsResponseTypeDef(TypedDict):
+    items: list[AgentRecommendationSummaryTypeDef]
+    nextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ListAnswersInputTypeDef(TypedDict):
     WorkloadId: str
     LensAlias: str
@@ -1475,6 +2411,71 @@ class ListWorkloadsOutputTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 
+class PillarItemTypeDef(TypedDict):
+    pillar: PillarType
+    ids: ReadOnly[Sequence[str]]
+
+
+class PreferenceUpdateTypeDef(TypedDict):
+    key: PreferenceKeyType
+    state: PreferenceStateType
+
+
+class PutAgentPreferencesRequestTypeDef(TypedDict):
+    preferences: ReadOnly[Sequence[PreferenceUpdateTypeDef]]
+
+
+class PutAgentPreferencesResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutAgentProfilePolicyRequestTypeDef(TypedDict):
+    profileArn: str
+    policy: str
+
+
+class PutAgentProfilePolicyResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutAgentRecommendationFeedbackRequestTypeDef(TypedDict):
+    recommendationArn: str
+    type: RecommendationFeedbackTypeType
+    feedbackCategory: NotRequired[FeedbackCategoryType]
+    comments: NotRequired[str]
+
+
+class PutAgentRecommendationFeedbackResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class PutAgentRecommendationPolicyRequestTypeDef(TypedDict):
+    recommendationArn: str
+    policy: str
+
+
+class PutAgentRecommendationPolicyResponseTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ScopeTypeDef(TypedDict):
+    pillars: ReadOnly[Sequence[PillarType]]
+    goalIds: NotRequired[ReadOnly[Sequence[str]]]
+    items: NotRequired[ReadOnly[Sequence[PillarItemTypeDef]]]
+
+
+class SendAgentOrganizationalReportDataToS3RequestTypeDef(TypedDict):
+    reportId: str
+    format: OrganizationalReportFormatType
+    bucketArn: str
+    objectKey: str
+
+
+class SendAgentOrganizationalReportDataToS3ResponseTypeDef(TypedDict):
+    deliveredTo: str
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
 class ShareInvitationTypeDef(TypedDict):
     ShareInvitationId: NotRequired[str]
     ShareResourceType: NotRequired[ShareResourceTypeType]
@@ -1483,6 +2484,27 @@ class ShareInvitationTypeDef(TypedDict):
     LensArn: NotRequired[str]
     ProfileArn: NotRequired[str]
     TemplateArn: NotRequired[str]
+
+
+class StartAgentRecommendationGenerationRequestTypeDef(TypedDict):
+    profileArn: str
+    types: ReadOnly[Sequence[RecommendationTypeType]]
+    name: NotRequired[str]
+    additionalContext: NotRequired[ReadOnly[DocumentValue]]
+    scope: NotRequired[ReadOnly[ScopeTypeDef]]
+
+
+class StartAgentRecommendationGenerationResponseTypeDef(TypedDict):
+    id: str
+    profileArn: str
+    name: NotRequired[str]
+    status: GenerationStatusType
+    estimatedCompletionTime: NotRequired[datetime]
+    createdBy: str
+    createdAt: datetime
+    lastModifiedBy: NotRequired[str]
+    lastModifiedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
 
 
 class TagResourceInputTypeDef(TypedDict):
@@ -1500,6 +2522,112 @@ class UntagResourceInputTypeDef(TypedDict):
 
 
 class UntagResourceOutputTypeDef(TypedDict):
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateAgentContextRequestTypeDef(TypedDict):
+    clientToken: NotRequired[str]
+    profileArn: str
+    id: str
+    title: NotRequired[str]
+    content: NotRequired[ReadOnly[ContextContentTypeDef]]
+
+
+class UpdateAgentContextResponseTypeDef(TypedDict):
+    context: ContextSummaryTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateAgentGoalRequestTypeDef(TypedDict):
+    clientToken: NotRequired[str]
+    profileArn: str
+    id: str
+    pillars: NotRequired[ReadOnly[Sequence[PillarType]]]
+    title: NotRequired[str]
+    description: NotRequired[str]
+
+
+class UpdateAgentGoalResponseTypeDef(TypedDict):
+    goal: GoalSummaryTypeDef
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateAgentOrganizationalProfileRequestTypeDef(TypedDict):
+    clientToken: NotRequired[str]
+    profileArn: str
+    displayName: NotRequired[str]
+    description: NotRequired[str]
+    businessOverview: NotRequired[str]
+    pillars: NotRequired[ReadOnly[Sequence[PillarType]]]
+    deletionProtection: NotRequired[bool]
+    organizationalAggregationConfiguration: NotRequired[
+        ReadOnly[OrganizationalAggregationConfigurationTypeDef]
+    ]
+
+
+class UpdateAgentOrganizationalProfileResponseTypeDef(TypedDict):
+    name: str
+    displayName: NotRequired[str]
+    description: NotRequired[str]
+    businessOverview: NotRequired[str]
+    pillars: list[PillarType]
+    deletionProtection: NotRequired[bool]
+    organizationId: str
+    organizationalAggregationConfiguration: NotRequired[
+        OrganizationalAggregationConfigurationOutputTypeDef
+    ]
+    arn: str
+    eligibleForScheduledGeneration: NotRequired[bool]
+    eligibleForArchitectureGeneration: NotRequired[bool]
+    fieldErrors: NotRequired[dict[str, str]]
+    createdBy: str
+    createdAt: datetime
+    lastModifiedBy: NotRequired[str]
+    lastModifiedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateAgentProfileRequestTypeDef(TypedDict):
+    clientToken: NotRequired[str]
+    profileArn: str
+    displayName: NotRequired[str]
+    description: NotRequired[str]
+    executionRoleArn: NotRequired[str]
+    aggregationConfiguration: NotRequired[
+        ReadOnly[Sequence[AggregationConfigurationTypeDef]]
+    ]
+    businessOverview: NotRequired[str]
+    pillars: NotRequired[ReadOnly[Sequence[PillarType]]]
+    deletionProtection: NotRequired[bool]
+
+
+class UpdateAgentProfileResponseTypeDef(TypedDict):
+    name: str
+    displayName: NotRequired[str]
+    description: NotRequired[str]
+    businessOverview: NotRequired[str]
+    pillars: list[PillarType]
+    deletionProtection: NotRequired[bool]
+    executionRoleArn: str
+    aggregationConfiguration: list[AggregationConfigurationOutputTypeDef]
+    arn: str
+    eligibleForScheduledGeneration: NotRequired[bool]
+    eligibleForArchitectureGeneration: NotRequired[bool]
+    fieldErrors: NotRequired[dict[str, str]]
+    createdBy: str
+    createdAt: datetime
+    lastModifiedBy: NotRequired[str]
+    lastModifiedAt: NotRequired[datetime]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class UpdateAgentRecommendationStatusRequestTypeDef(TypedDict):
+    recommendationArn: str
+    status: RecommendationStatusType
+    updateReason: NotRequired[str]
+
+
+class UpdateAgentRecommendationStatusResponseTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
 
 

@@ -50,6 +50,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BlockedGuestUserTypeDef",
         "BotTypeDef",
         "CallingSettingsTypeDef",
+        "ConsentPopupConfigTypeDef",
         "CreateBotRequestTypeDef",
         "CreateBotResponseTypeDef",
         "CreateDataRetentionBotChallengeRequestTypeDef",
@@ -327,6 +328,13 @@ class CallingSettingsTypeDef(TypedDict):
     forceTcpCall: NotRequired[bool]
 
 
+class ConsentPopupConfigTypeDef(TypedDict):
+    enabled: bool
+    header: NotRequired[str]
+    content: NotRequired[str]
+    closeButtonLabel: NotRequired[str]
+
+
 class CreateBotRequestTypeDef(TypedDict):
     networkId: str
     username: str
@@ -451,6 +459,7 @@ class SecurityGroupSettingsOutputTypeDef(TypedDict):
     showMasterRecoveryKey: NotRequired[bool]
     shredder: NotRequired[ShredderSettingsTypeDef]
     ssoMaxIdleMinutes: NotRequired[int]
+    maxNonSsoSessionMinutes: NotRequired[int]
     federationMode: NotRequired[int]
     lockoutThreshold: NotRequired[int]
     permittedNetworks: NotRequired[list[str]]
@@ -861,6 +870,7 @@ class NetworkSettingsTypeDef(TypedDict):
     readReceiptConfig: NotRequired[ReadReceiptConfigTypeDef]
     dataRetention: NotRequired[bool]
     enableTrustedDataFormat: NotRequired[bool]
+    consentPopup: NotRequired[ConsentPopupConfigTypeDef]
 
 
 class RegisterOidcConfigRequestTypeDef(TypedDict):
@@ -965,6 +975,7 @@ class SecurityGroupSettingsTypeDef(TypedDict):
     showMasterRecoveryKey: NotRequired[bool]
     shredder: NotRequired[ShredderSettingsTypeDef]
     ssoMaxIdleMinutes: NotRequired[int]
+    maxNonSsoSessionMinutes: NotRequired[int]
     federationMode: NotRequired[int]
     lockoutThreshold: NotRequired[int]
     permittedNetworks: NotRequired[ReadOnly[Sequence[str]]]

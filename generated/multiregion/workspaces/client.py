@@ -97,8 +97,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
     def create_connect_client_add_in(
         self, **kwargs: Unpack[type_defs.CreateConnectClientAddInRequestTypeDef]
     ) -> TargetResults[type_defs.CreateConnectClientAddInResultTypeDef]:
-        """Creates a client-add-in for Amazon Connect within a directory. You can
-        create only one Amazon Connect client add-in within a directory.
+        """Creates a client-add-in for Connect Customer within a directory. You can
+        create only one Connect Customer client add-in within a directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/CreateConnectClientAddIn
         """
@@ -185,7 +185,11 @@ class MultiRegionWorkSpaces(MultiRegionClient):
     def create_workspaces_pool(
         self, **kwargs: Unpack[type_defs.CreateWorkspacesPoolRequestTypeDef]
     ) -> TargetResults[type_defs.CreateWorkspacesPoolResultTypeDef]:
-        """Creates a pool of WorkSpaces.
+        """End of support notice: On December 31, 2027, Amazon Web Services will end
+        support for Amazon WorkSpaces Pools. After December 31, 2027, you will no
+        longer be able to access the Amazon WorkSpaces Pools console or Amazon
+        WorkSpaces Pools resources. For more information, see Amazon WorkSpaces
+        Pools end of support.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/CreateWorkspacesPool
         """
@@ -215,7 +219,7 @@ class MultiRegionWorkSpaces(MultiRegionClient):
     def delete_connect_client_add_in(
         self, **kwargs: Unpack[type_defs.DeleteConnectClientAddInRequestTypeDef]
     ) -> TargetResults[type_defs.DeleteConnectClientAddInResultTypeDef]:
-        """Deletes a client-add-in for Amazon Connect that is configured within a
+        """Deletes a client-add-in for Connect Customer that is configured within a
         directory.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DeleteConnectClientAddIn
@@ -366,7 +370,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
     def describe_connect_client_add_ins(
         self, **kwargs: Unpack[type_defs.DescribeConnectClientAddInsRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeConnectClientAddInsResultTypeDef]:
-        """Retrieves a list of Amazon Connect client add-ins that have been created.
+        """Retrieves a list of Connect Customer client add-ins that have been
+        created.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeConnectClientAddIns
         """
@@ -516,8 +521,11 @@ class MultiRegionWorkSpaces(MultiRegionClient):
     def describe_workspaces_pool_sessions(
         self, **kwargs: Unpack[type_defs.DescribeWorkspacesPoolSessionsRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeWorkspacesPoolSessionsResultTypeDef]:
-        """Retrieves a list that describes the streaming sessions for a specified
-        pool.
+        """End of support notice: On December 31, 2027, Amazon Web Services will end
+        support for Amazon WorkSpaces Pools. After December 31, 2027, you will no
+        longer be able to access the Amazon WorkSpaces Pools console or Amazon
+        WorkSpaces Pools resources. For more information, see Amazon WorkSpaces
+        Pools end of support.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeWorkspacesPoolSessions
         """
@@ -526,7 +534,11 @@ class MultiRegionWorkSpaces(MultiRegionClient):
     def describe_workspaces_pools(
         self, **kwargs: Unpack[type_defs.DescribeWorkspacesPoolsRequestTypeDef]
     ) -> TargetResults[type_defs.DescribeWorkspacesPoolsResultTypeDef]:
-        """Describes the specified WorkSpaces Pools.
+        """End of support notice: On December 31, 2027, Amazon Web Services will end
+        support for Amazon WorkSpaces Pools. After December 31, 2027, you will no
+        longer be able to access the Amazon WorkSpaces Pools console or Amazon
+        WorkSpaces Pools resources. For more information, see Amazon WorkSpaces
+        Pools end of support.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/DescribeWorkspacesPools
         """
@@ -823,7 +835,11 @@ class MultiRegionWorkSpaces(MultiRegionClient):
     def start_workspaces_pool(
         self, **kwargs: Unpack[type_defs.StartWorkspacesPoolRequestTypeDef]
     ) -> TargetResults[type_defs.StartWorkspacesPoolResultTypeDef]:
-        """Starts the specified pool.
+        """End of support notice: On December 31, 2027, Amazon Web Services will end
+        support for Amazon WorkSpaces Pools. After December 31, 2027, you will no
+        longer be able to access the Amazon WorkSpaces Pools console or Amazon
+        WorkSpaces Pools resources. For more information, see Amazon WorkSpaces
+        Pools end of support.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/StartWorkspacesPool
         """
@@ -841,7 +857,11 @@ class MultiRegionWorkSpaces(MultiRegionClient):
     def stop_workspaces_pool(
         self, **kwargs: Unpack[type_defs.StopWorkspacesPoolRequestTypeDef]
     ) -> TargetResults[type_defs.StopWorkspacesPoolResultTypeDef]:
-        """Stops the specified pool.
+        """End of support notice: On December 31, 2027, Amazon Web Services will end
+        support for Amazon WorkSpaces Pools. After December 31, 2027, you will no
+        longer be able to access the Amazon WorkSpaces Pools console or Amazon
+        WorkSpaces Pools resources. For more information, see Amazon WorkSpaces
+        Pools end of support.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/StopWorkspacesPool
         """
@@ -859,7 +879,11 @@ class MultiRegionWorkSpaces(MultiRegionClient):
     def terminate_workspaces_pool(
         self, **kwargs: Unpack[type_defs.TerminateWorkspacesPoolRequestTypeDef]
     ) -> TargetResults[type_defs.TerminateWorkspacesPoolResultTypeDef]:
-        """Terminates the specified pool.
+        """End of support notice: On December 31, 2027, Amazon Web Services will end
+        support for Amazon WorkSpaces Pools. After December 31, 2027, you will no
+        longer be able to access the Amazon WorkSpaces Pools console or Amazon
+        WorkSpaces Pools resources. For more information, see Amazon WorkSpaces
+        Pools end of support.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/TerminateWorkspacesPool
         """
@@ -868,7 +892,11 @@ class MultiRegionWorkSpaces(MultiRegionClient):
     def terminate_workspaces_pool_session(
         self, **kwargs: Unpack[type_defs.TerminateWorkspacesPoolSessionRequestTypeDef]
     ) -> TargetResults[type_defs.TerminateWorkspacesPoolSessionResultTypeDef]:
-        """Terminates the pool session.
+        """End of support notice: On December 31, 2027, Amazon Web Services will end
+        support for Amazon WorkSpaces Pools. After December 31, 2027, you will no
+        longer be able to access the Amazon WorkSpaces Pools console or Amazon
+        WorkSpaces Pools resources. For more information, see Amazon WorkSpaces
+        Pools end of support.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/TerminateWorkspacesPoolSession
         """
@@ -877,8 +905,8 @@ class MultiRegionWorkSpaces(MultiRegionClient):
     def update_connect_client_add_in(
         self, **kwargs: Unpack[type_defs.UpdateConnectClientAddInRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateConnectClientAddInResultTypeDef]:
-        """Updates a Amazon Connect client add-in. Use this action to update the name
-        and endpoint URL of a Amazon Connect client add-in.
+        """Updates a Connect Customer client add-in. Use this action to update the
+        name and endpoint URL of a Connect Customer client add-in.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/UpdateConnectClientAddIn
         """
@@ -934,7 +962,11 @@ class MultiRegionWorkSpaces(MultiRegionClient):
     def update_workspaces_pool(
         self, **kwargs: Unpack[type_defs.UpdateWorkspacesPoolRequestTypeDef]
     ) -> TargetResults[type_defs.UpdateWorkspacesPoolResultTypeDef]:
-        """Updates the specified pool.
+        """End of support notice: On December 31, 2027, Amazon Web Services will end
+        support for Amazon WorkSpaces Pools. After December 31, 2027, you will no
+        longer be able to access the Amazon WorkSpaces Pools console or Amazon
+        WorkSpaces Pools resources. For more information, see Amazon WorkSpaces
+        Pools end of support.
 
         https://docs.aws.amazon.com/goto/WebAPI/workspaces-2015-04-08/UpdateWorkspacesPool
         """

@@ -43,6 +43,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ImageAssociatedResourceTypeType",
         "ImageComputeTypeType",
         "ImageTypeType",
+        "ImageValidationModeType",
         "InternetFallbackProtocolType",
         "LogUploadEnumType",
         "ModificationResourceEnumType",
@@ -76,6 +77,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "WorkspaceImageIngestionProcessType",
         "WorkspaceImageRequiredTenancyType",
         "WorkspaceImageStateType",
+        "WorkspaceOSUserModeType",
         "WorkspaceStateType",
         "WorkspaceTypeType",
         "WorkspacesPoolErrorCodeType",
@@ -160,6 +162,10 @@ ComputeType = Literal[
     "GRAPHICS_G6F_2XLARGE",
     "GRAPHICS_G6F_4XLARGE",
     "GRAPHICS_GR6F_4XLARGE",
+    "GRAPHICS_G7_2XLARGE",
+    "GRAPHICS_G7_4XLARGE",
+    "GRAPHICS_G7_8XLARGE",
+    "GRAPHICS_G7_12XLARGE",
 ]
 ConnectionAliasStateType = Literal["CREATING", "CREATED", "DELETING"]
 ConnectionStateType = Literal["CONNECTED", "DISCONNECTED", "UNKNOWN"]
@@ -205,8 +211,9 @@ DescribeWorkspacesPoolsFilterOperatorType = Literal[
 ]
 EndpointEncryptionModeType = Literal["STANDARD_TLS", "FIPS_VALIDATED"]
 ImageAssociatedResourceTypeType = Literal["APPLICATION"]
-ImageComputeTypeType = Literal["BASE", "GRAPHICS_G4DN", "GRAPHICS_G6"]
+ImageComputeTypeType = Literal["BASE", "GRAPHICS_G4DN", "GRAPHICS_G6", "GRAPHICS_G7"]
 ImageTypeType = Literal["OWNED", "SHARED"]
+ImageValidationModeType = Literal["CUSTOMER_MANAGED", "SERVICE_MANAGED"]
 InternetFallbackProtocolType = Literal["PCOIP"]
 LogUploadEnumType = Literal["ENABLED", "DISABLED"]
 ModificationResourceEnumType = Literal[
@@ -214,6 +221,7 @@ ModificationResourceEnumType = Literal[
     "USER_VOLUME",
     "COMPUTE_TYPE",
     "PROTOCOL",
+    "NESTED_VIRTUALIZATION",
 ]
 ModificationStateEnumType = Literal[
     "UPDATE_INITIATED",
@@ -236,6 +244,12 @@ OperatingSystemNameType = Literal[
     "WINDOWS_SERVER_2025",
     "RHEL_8",
     "ROCKY_8",
+    "UBUNTU_24_04",
+    "RHEL_9",
+    "ROCKY_9",
+    "UBUNTU_26_04",
+    "RHEL_10",
+    "ROCKY_10",
 ]
 OperatingSystemTypeType = Literal["WINDOWS", "LINUX"]
 PlatformType = Literal["WINDOWS"]
@@ -351,6 +365,12 @@ WorkspaceImageIngestionProcessType = Literal[
 ]
 WorkspaceImageRequiredTenancyType = Literal["DEFAULT", "DEDICATED"]
 WorkspaceImageStateType = Literal["AVAILABLE", "PENDING", "ERROR"]
+WorkspaceOSUserModeType = Literal[
+    "LOCAL_USER",
+    "DOMAIN_JOIN",
+    "ENTRA_JOIN",
+    "SELF_MANAGED",
+]
 WorkspaceStateType = Literal[
     "PENDING",
     "AVAILABLE",

@@ -56,6 +56,7 @@ from .literals import (
     ImageAssociatedResourceTypeType,
     ImageComputeTypeType,
     ImageTypeType,
+    ImageValidationModeType,
     InternetFallbackProtocolType,
     LogUploadEnumType,
     ModificationResourceEnumType,
@@ -89,6 +90,7 @@ from .literals import (
     WorkspaceImageIngestionProcessType,
     WorkspaceImageRequiredTenancyType,
     WorkspaceImageStateType,
+    WorkspaceOSUserModeType,
     WorkspaceStateType,
     WorkspaceTypeType,
     WorkspacesPoolErrorCodeType,
@@ -525,6 +527,7 @@ class CertificateBasedAuthPropertiesTypeDef(TypedDict):
 class ClientPropertiesTypeDef(TypedDict):
     ReconnectEnabled: NotRequired[ReconnectEnumType]
     LogUploadEnabled: NotRequired[LogUploadEnumType]
+    ClientExperiencePolicy: NotRequired[str]
 
 
 class ClientPropertiesResultTypeDef(TypedDict):
@@ -808,6 +811,7 @@ class WorkspacePropertiesTypeDef(TypedDict):
     Protocols: NotRequired[ReadOnly[Sequence[ProtocolType]]]
     OperatingSystemName: NotRequired[OperatingSystemNameType]
     GlobalAccelerator: NotRequired[GlobalAcceleratorForWorkSpaceTypeDef]
+    NestedVirtualizationEnabled: NotRequired[bool]
 
 
 class WorkspaceRequestTypeDef(TypedDict):
@@ -836,6 +840,7 @@ class WorkspacePropertiesOutputTypeDef(TypedDict):
     Protocols: NotRequired[list[ProtocolType]]
     OperatingSystemName: NotRequired[OperatingSystemNameType]
     GlobalAccelerator: NotRequired[GlobalAcceleratorForWorkSpaceTypeDef]
+    NestedVirtualizationEnabled: NotRequired[bool]
 
 
 class WorkspaceRequestOutputTypeDef(TypedDict):
@@ -1299,6 +1304,8 @@ class SelfservicePermissionsTypeDef(TypedDict):
     ChangeComputeType: NotRequired[ReconnectEnumType]
     SwitchRunningMode: NotRequired[ReconnectEnumType]
     RebuildWorkspace: NotRequired[ReconnectEnumType]
+    NestedVirtualization: NotRequired[ReconnectEnumType]
+    EnableEndUserAdvisor: NotRequired[ReconnectEnumType]
 
 
 class GlobalAcceleratorForDirectoryTypeDef(TypedDict):
@@ -1368,6 +1375,7 @@ class WorkspaceDirectoryTypeDef(TypedDict):
     IDCConfig: NotRequired[IDCConfigTypeDef]
     ActiveDirectoryConfig: NotRequired[ActiveDirectoryConfigTypeDef]
     StreamingProperties: NotRequired[StreamingPropertiesOutputTypeDef]
+    WorkspaceOsUserMode: NotRequired[WorkspaceOSUserModeType]
     ErrorMessage: NotRequired[str]
 
 
@@ -1616,6 +1624,7 @@ class ImportCustomWorkspaceImageRequestTypeDef(TypedDict):
     Platform: PlatformType
     OsVersion: OSVersionType
     Tags: NotRequired[ReadOnly[Sequence[TagTypeDef]]]
+    ImageValidationMode: NotRequired[ImageValidationModeType]
 
 
 class ImportCustomWorkspaceImageResultTypeDef(TypedDict):
@@ -1844,6 +1853,7 @@ class RegisterWorkspaceDirectoryRequestTypeDef(TypedDict):
     WorkspaceDirectoryName: NotRequired[str]
     WorkspaceDirectoryDescription: NotRequired[str]
     UserIdentityType: NotRequired[UserIdentityTypeType]
+    WorkspaceOsUserMode: NotRequired[WorkspaceOSUserModeType]
     IdcInstanceArn: NotRequired[str]
     MicrosoftEntraConfig: NotRequired[MicrosoftEntraConfigTypeDef]
     WorkspaceType: NotRequired[WorkspaceTypeType]

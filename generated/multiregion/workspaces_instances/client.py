@@ -131,6 +131,18 @@ class MultiRegionWorkspacesInstances(MultiRegionClient):
         """
         return self._call("ListWorkspaceInstances", kwargs)
 
+    def modify_volume(
+        self, **kwargs: Unpack[type_defs.ModifyVolumeRequestTypeDef]
+    ) -> TargetResults[type_defs.ModifyVolumeResponseTypeDef]:
+        """Modifies the size, volume type, IOPS (input/output operations per second),
+        or throughput of a volume. When you modify a volume, you must specify at
+        least one of these parameters. You can modify a volume only after any
+        previous modification for that volume has finished.
+
+        https://docs.aws.amazon.com/goto/WebAPI/workspaces-instances-2022-07-26/ModifyVolume
+        """
+        return self._call("ModifyVolume", kwargs)
+
     def tag_resource(
         self, **kwargs: Unpack[type_defs.TagResourceRequestTypeDef]
     ) -> TargetResults[type_defs.TagResourceResponseTypeDef]:

@@ -22,6 +22,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "InstanceMetadataTagsEnumType",
         "InterfaceTypeEnumType",
         "MarketTypeEnumType",
+        "NestedVirtualizationEnumType",
         "PlatformTypeEnumType",
         "ProvisionStateEnumType",
         "ResourceTypeEnumType",
@@ -50,6 +51,7 @@ InstanceInterruptionBehaviorEnumType = Literal["hibernate", "stop"]
 InstanceMetadataTagsEnumType = Literal["enabled", "disabled"]
 InterfaceTypeEnumType = Literal["interface", "efa", "efa-only"]
 MarketTypeEnumType = Literal["spot", "capacity-block"]
+NestedVirtualizationEnumType = Literal["enabled", "disabled"]
 PlatformTypeEnumType = Literal[
     "Windows",
     "Windows BYOL",

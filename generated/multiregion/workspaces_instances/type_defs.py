@@ -35,6 +35,7 @@ from .literals import (
     InstanceMetadataTagsEnumType,
     InterfaceTypeEnumType,
     MarketTypeEnumType,
+    NestedVirtualizationEnumType,
     PlatformTypeEnumType,
     ProvisionStateEnumType,
     ResourceTypeEnumType,
@@ -95,6 +96,8 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "ListWorkspaceInstancesRequestTypeDef",
         "ListWorkspaceInstancesResponseTypeDef",
         "ManagedInstanceRequestTypeDef",
+        "ModifyVolumeRequestTypeDef",
+        "ModifyVolumeResponseTypeDef",
         "PlacementTypeDef",
         "PrivateDnsNameOptionsRequestTypeDef",
         "PrivateIpAddressSpecificationTypeDef",
@@ -164,6 +167,7 @@ class CpuOptionsRequestTypeDef(TypedDict):
     AmdSevSnp: NotRequired[AmdSevSnpEnumType]
     CoreCount: NotRequired[int]
     ThreadsPerCore: NotRequired[int]
+    NestedVirtualization: NotRequired[NestedVirtualizationEnumType]
 
 
 class TagTypeDef(TypedDict):
@@ -503,6 +507,24 @@ class WorkspaceInstanceTypeDef(TypedDict):
 class ListWorkspaceInstancesResponseTypeDef(TypedDict):
     WorkspaceInstances: list[WorkspaceInstanceTypeDef]
     NextToken: NotRequired[str]
+    ResponseMetadata: ResponseMetadataTypeDef
+
+
+class ModifyVolumeRequestTypeDef(TypedDict):
+    VolumeId: str
+    SizeInGB: NotRequired[int]
+    VolumeType: NotRequired[VolumeTypeEnumType]
+    Iops: NotRequired[int]
+    Throughput: NotRequired[int]
+    ClientToken: NotRequired[str]
+
+
+class ModifyVolumeResponseTypeDef(TypedDict):
+    VolumeId: NotRequired[str]
+    TargetSize: NotRequired[int]
+    TargetVolumeType: NotRequired[VolumeTypeEnumType]
+    TargetIops: NotRequired[int]
+    TargetThroughput: NotRequired[int]
     ResponseMetadata: ResponseMetadataTypeDef
 
 

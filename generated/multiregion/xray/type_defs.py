@@ -42,6 +42,7 @@ if not TYPE_CHECKING:  # see codegen/pystyle.py all_list
         "BatchGetTracesResultTypeDef",
         "CancelTraceRetrievalRequestTypeDef",
         "CancelTraceRetrievalResultTypeDef",
+        "CloudWatchLogsConfigurationTypeDef",
         "CreateGroupRequestTypeDef",
         "CreateGroupResultTypeDef",
         "CreateSamplingRuleRequestTypeDef",
@@ -246,6 +247,10 @@ class CancelTraceRetrievalRequestTypeDef(TypedDict):
 
 class CancelTraceRetrievalResultTypeDef(TypedDict):
     ResponseMetadata: ResponseMetadataTypeDef
+
+
+class CloudWatchLogsConfigurationTypeDef(TypedDict):
+    SpansLogGroupKmsKeyId: NotRequired[str]
 
 
 class InsightsConfigurationTypeDef(TypedDict):
@@ -1098,6 +1103,7 @@ class UpdateSamplingRuleResultTypeDef(TypedDict):
 
 class UpdateTraceSegmentDestinationRequestTypeDef(TypedDict):
     Destination: NotRequired[TraceSegmentDestinationType]
+    CloudWatchLogsConfiguration: NotRequired[CloudWatchLogsConfigurationTypeDef]
 
 
 class UpdateTraceSegmentDestinationResultTypeDef(TypedDict):
