@@ -311,7 +311,12 @@ def plan_targets(
     targets = plan.targets
     if endpoint_url is not None:
         targets = [replace(t, endpoint_url=endpoint_url) for t in targets]
-    return TargetPlan(targets, plan.skipped, regions_checked_in=partition)
+    return TargetPlan(
+        targets,
+        plan.skipped,
+        regions_checked_in=partition,
+        regions_named=regions is not None,
+    )
 
 
 def _planned_regions(

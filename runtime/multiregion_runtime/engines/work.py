@@ -80,10 +80,10 @@ class Work:
         if self.kind == "wait":
             waiter = client.get_waiter(method)
             return waiter.wait(**params, WaiterConfig=dict(self.waiter_config))
-        if self.kind in ("paginate", "stream"):
-            return self._pages(target, client, method, params)
         if self.region_param and self.region_param not in params:
             params[self.region_param] = target.region
+        if self.kind in ("paginate", "stream"):
+            return self._pages(target, client, method, params)
         return getattr(client, method)(**params)
 
     def _pages(

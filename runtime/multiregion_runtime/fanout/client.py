@@ -41,6 +41,7 @@ from ..engines.work import Kind, Work, config_options
 from ..results.pagination import Items, ItemsPage, ItemsSource, OnPage
 from ..results.progress import Progress
 from ..results.results import TargetResult, TargetResults
+from ..targets.account_wide import is_account_wide, one_per_account
 from ..targets.regions import (
     RegionsArg,
     RegionSource,
@@ -139,12 +140,14 @@ class MultiRegionClient:
                 raise ValueError("pass either regions= or targets=, not both")
             self.targets = self._check_targets(_at(endpoint_url, targets))
             self.regions_source: RegionSource = "explicit"
+            self._regions_named = getattr(targets, "regions_named", True)
         else:
             resolved = resolve_regions(regions, self._endpoint_prefix, self.partition)
             self.targets = tuple(
                 Target(region=r, endpoint_url=endpoint_url) for r in resolved.regions
             )
             self.regions_source = resolved.source
+            self._regions_named = regions is not None
 
     @property
     def service_name(self) -> str:
@@ -205,6 +208,7 @@ class MultiRegionClient:
         """A copy limited to (or moved to) ``targets``, sharing this one's clients."""
         clone = copy.copy(self)
         clone.targets = self._check_targets(targets)
+        clone._regions_named = getattr(targets, "regions_named", True)
         return clone
 
     def close(self) -> None:
@@ -233,9 +237,10 @@ class MultiRegionClient:
     ) -> TargetResults[Any]:
         """Validate ``params`` once, then call the operation in every target."""
         self._models.validate(operation_name, params)
-        region_param = REGION_FILTER_PARAMS.get((self.service_name, operation_name))
+        targets = self._targets_for(operation_name)
+        region_param = self._region_param(operation_name, targets)
         work = self._work("call", operation_name, params, region_param=region_param)
-        return self._run(work, self.targets, self._new_deadline())
+        return self._run(work, targets, self._new_deadline())
 
     def _paginate(
         self,
@@ -255,7 +260,8 @@ class MultiRegionClient:
         error.
         """
         work = self._paging(operation_name, params, max_items, page_size)
-        targets = self.targets
+        targets = self._targets_for(operation_name)
+        work = replace(work, region_param=self._region_param(operation_name, targets))
         if starting_tokens is not None:
             targets = self._check_tokens(starting_tokens)
             work = replace(work, starting_tokens=dict(starting_tokens))
@@ -272,19 +278,21 @@ class MultiRegionClient:
         """The elements of the paginator's first result key, from every target."""
         work = self._paging(operation_name, params, max_items, page_size)
         key = result_key(self._models.paginator(operation_name))
+        targets = self._targets_for(operation_name)
+        work = replace(work, region_param=self._region_param(operation_name, targets))
         stream = replace(work, kind="stream", result_key=key)
         source = ItemsSource(
             self.service_name,
             operation_name,
             dict(params),
-            self.targets,
+            targets,
             lambda starts, on_page: self._stream(stream, starts, on_page),
             max_items,
             page_size,
         )
 
         def fan_out(on_page: OnPage, deadline: Deadline) -> TargetResults[Any]:
-            return self._run(replace(work, on_page=on_page), self.targets, deadline)
+            return self._run(replace(work, on_page=on_page), targets, deadline)
 
         return Items(fan_out, key, self._new_deadline, source)
 
@@ -375,6 +383,27 @@ class MultiRegionClient:
         targets = [t for t in self.targets if t in starts]
         work = replace(work, starting_tokens=dict(starts), on_page=on_page)
         return self._run(work, targets, self._new_deadline())
+
+    def _targets_for(self, operation_name: str) -> tuple[Target, ...]:
+        """Every target; once per account for an operation that answers alike in
+        every region (targets/account_wide.py) when the regions were not named."""
+        if self._regions_named or not is_account_wide(
+            self.service_name, operation_name
+        ):
+            return self.targets
+        return tuple(one_per_account(self.targets, self.session.region_name))
+
+    def _region_param(
+        self, operation_name: str, targets: Sequence[Target]
+    ) -> str | None:
+        """The parameter that limits each target's call to its own region (S3
+        ListBuckets' BucketRegion), where an account is called in several regions:
+        each item then appears once, under its own region. An account called in one
+        region gets every item, once."""
+        param = REGION_FILTER_PARAMS.get((self.service_name, operation_name))
+        if param is None or len(one_per_account(targets)) == len(targets):
+            return None
+        return param
 
     def _new_deadline(self) -> Deadline:
         """The deadline of a call starting now: ``deadline=`` seconds, else none

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import botocore
+from botocore.exceptions import DataNotFoundError
 
 from ..results.pagination import Items
 from ..results.results import TargetResults
@@ -35,16 +36,52 @@ class DynamicService(MultiRegionClient):
             botocore.xform_name(op): op for op in self._models.service.operation_names
         }
 
-    def __getattr__(self, name: str) -> Callable[..., TargetResults[Any]]:
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        """``list_queues``, and as on the typed classes ``paginate_list_queues``,
+        ``iter_list_queues`` and ``wait_instance_running``."""
         operations = self.__dict__.get("_operations")
         if name.startswith("_") or operations is None:
             raise AttributeError(name)
-        operation = operations.get(name)
-        if operation is None:
-            close = difflib.get_close_matches(name, list(operations), n=3)
-            hint = f"; did you mean {' or '.join(close)}?" if close else ""
-            raise AttributeError(f"{self.service_name} has no operation {name!r}{hint}")
-        return functools.partial(self.call, operation)
+        if name in operations:
+            return functools.partial(self.call, operations[name])
+        for prefix, method in (("paginate_", self.paginate), ("iter_", self.items)):
+            operation = operations.get(name.removeprefix(prefix))
+            if name.startswith(prefix) and operation is not None:
+                self._check_paginates(name, operation)
+                return functools.partial(method, operation)
+        waiter = self._waiters().get(name.removeprefix("wait_"))
+        if name.startswith("wait_") and waiter is not None:
+            return functools.partial(self.wait, waiter)
+        close = difflib.get_close_matches(name, self._attribute_names(), n=3)
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        raise AttributeError(f"{self.service_name} has no operation {name!r}{hint}")
+
+    def _check_paginates(self, name: str, operation: str) -> None:
+        try:
+            self._models.paginator(operation)
+        except ValueError as error:
+            raise AttributeError(
+                f"{name}: {error}; call {botocore.xform_name(operation)} instead"
+            ) from None
+
+    def _waiters(self) -> dict[str, str]:
+        """``{"instance_running": "InstanceRunning", ...}``."""
+        try:
+            model = self.session._session.get_waiter_model(self.service_name)
+        except DataNotFoundError:  # a service without waiters
+            return {}
+        return {botocore.xform_name(w): w for w in model.waiter_names}
+
+    def _attribute_names(self) -> list[str]:
+        """Every operation, and the paginate_/iter_/wait_ names the typed class has."""
+        names = list(self._operations)
+        for snake, operation in self._operations.items():
+            try:
+                self._models.paginator(operation)
+            except ValueError:
+                continue
+            names += [f"paginate_{snake}", f"iter_{snake}"]
+        return names + [f"wait_{snake}" for snake in self._waiters()]
 
     def call(self, operation_name: str, **params: Any) -> TargetResults[Any]:
         """Call an operation by botocore's name ("ListQueues") or boto3's ("list_queues")."""
@@ -105,7 +142,7 @@ class DynamicService(MultiRegionClient):
         return self._operations[name]
 
     def __dir__(self) -> list[str]:
-        return sorted(set(super().__dir__()) | set(self._operations))
+        return sorted(set(super().__dir__()) | set(self._attribute_names()))
 
 
 def _pascal(snake: str) -> str:

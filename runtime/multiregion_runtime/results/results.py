@@ -10,6 +10,7 @@ from typing import (
     Any,
     Generic,
     Literal,
+    NamedTuple,
     SupportsIndex,
     TypeVar,
     overload,
@@ -169,6 +170,17 @@ class DataFrames:
         return frame
 
 
+class CallTotals(NamedTuple):
+    """What one call cost over every target; unpacks as the tuple it was before."""
+
+    #: HTTP attempts, retries included.
+    attempts: int
+    #: Attempts AWS answered with a throttling error.
+    throttled: int
+    #: Seconds spent waiting for the client-side rate limiter.
+    rate_limit_wait: float
+
+
 class TargetResults(list[TargetResult[T]], DataFrames):
     """The results of one fan-out, in target order (not completion order)."""
 
@@ -266,9 +278,10 @@ class TargetResults(list[TargetResult[T]], DataFrames):
             )
         return self
 
-    def call_totals(self) -> tuple[int, int, float]:
-        """(HTTP attempts, throttled attempts, seconds waited for the rate limiter)."""
-        return (
+    def call_totals(self) -> CallTotals:
+        """HTTP attempts, throttled attempts and seconds waited for the rate limiter,
+        over every target (a named tuple: ``attempts, throttled, waited = ...`` too)."""
+        return CallTotals(
             sum(r.attempts for r in self),
             sum(r.throttled for r in self),
             sum(r.rate_limit_wait for r in self),

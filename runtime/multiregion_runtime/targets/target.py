@@ -121,12 +121,16 @@ class TargetPlan:
     ``skipped`` maps a name (an account id, or ``account/region``) to the reason it
     was left out. ``regions_checked_in`` names the partition whose region names the
     planner already validated: a MultiRegion object in that partition built from the
-    plan (``targets=plan``) does not validate them again.
+    plan (``targets=plan``) does not validate them again. ``regions_named`` is False
+    when the regions were left to their default (every region): an operation that
+    answers alike in every region (targets/account_wide.py) is then called once per
+    account.
     """
 
     targets: list[Target]
     skipped: dict[str, str] = field(default_factory=dict)
     regions_checked_in: str | None = field(default=None, repr=False)
+    regions_named: bool = field(default=True, repr=False)
 
     # In a notebook (Jupyter, IPython): a table, what was skipped first.
 
