@@ -68,3 +68,17 @@ def test_list_buckets_is_one_row_per_account_with_every_bucket_once(
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [{"region": US, "result": ["in-us", "in-eu"]}]
     assert requests_made(done.stderr) == 1
+
+
+def test_list_buckets_in_named_regions_lists_each_bucket_under_its_own(
+    server: str,
+) -> None:
+    done = cli(
+        "s3", "list-buckets", "--regions", US, EU, "--query", "Buckets[].Name",
+        url=server,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [
+        {"region": US, "result": ["in-us"]},
+        {"region": EU, "result": ["in-eu"]},
+    ]
