@@ -138,6 +138,35 @@ def test_a_hung_target_does_not_keep_healthy_ones_from_starting(
     assert order == [None] * 40 + ["DeadlineExceeded"] * 4
 
 
+def test_targets_waiting_for_rate_limit_tokens_do_not_hold_the_workers(
+    server: FaultServer,
+) -> None:
+    # 4 workers; first 6 targets of one account whose bucket gives a token every 2 s
+    # (they wait 0, 2, 4 ... 10 s), then 40 targets of 40 other accounts. Waiting
+    # targets are replaced after SLOW_AFTER, so all 40 others answer before the
+    # busy account's 3rd target does (at 4 s); the waiting ones used to hold all 4
+    # workers until then (busy-0's worker went on to busy-4, which waits 8 s).
+    order: list[str] = []
+
+    def at(account: str, label: str) -> Target:
+        return Target(
+            "us-east-1", endpoint_url=server.url, account_id=account, label=label
+        )
+
+    busy = [at("1" * 12, f"busy-{i}") for i in range(6)]
+    others = [at(f"{i:012d}", f"other-{i}") for i in range(2, 42)]
+    service = DynamicService(
+        "sqs", targets=busy + others, max_workers=4, rate_limits={"sqs": (1, 0.5)}
+    )
+    recorded = warm(service).with_options(
+        on_result=lambda r: order.append(r.target.name)
+    )
+    assert recorded.list_queues().summary() == (
+        "46 targets: 46 ok, 0 errors, 0 skipped"
+    )
+    assert set(order[: order.index("busy-2")]) >= {t.name for t in others}
+
+
 def test_per_target_deadlines_at_scale_one_worker() -> None:
     # 200 targets of 100 ms on one worker: 20 s of work, 5 s each. The old per-call
     # rule left all but ~50 NotStarted; each target now has its 5 s from its start.
