@@ -214,7 +214,7 @@ def test_results_do_not_keep_evicted_clients_alive(
     sqs = DynamicService("sqs", targets=[a, b, c])
     first = sqs.with_targets([a]).list_queues().raise_for_errors()
     # the client behind the result's view of it
-    used = weakref.ref(first[0].client.shared)  # type: ignore[union-attr]
+    used = weakref.ref(first[0].client.shared)
     sqs.with_targets([b, c]).list_queues().raise_for_errors()  # evicts a's client
     gc.collect()
     assert used() is None  # the result did not hold it

@@ -1,6 +1,6 @@
 """The base of every MultiRegion<Service> class: targets, options and requests.
 
-What the 424 generated classes see of it is small, and is all they may use:
+What the generated classes (one per service) see of it is small, and is all they may use:
 
 - ``self._call(operation_name, params)``: one request in every target;
 - ``self._paginate(operation_name, params, *, max_items=, page_size=,
