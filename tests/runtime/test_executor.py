@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import textwrap
 import threading
 import time
+import weakref
 from collections.abc import Callable
 
 from multiregion_runtime.core.deadline import current_deadline
@@ -154,6 +156,27 @@ def test_a_task_ignoring_its_deadline_is_labelled_and_not_waited_for() -> None:
     assert isinstance(outcomes[0].error, DeadlineExceededError)
     assert "deadline of 0.3 s" in str(outcomes[0].error)
     assert outcomes[1].value == 1
+
+
+def test_an_idle_pool_keeps_nothing_of_a_finished_run() -> None:
+    # A pool thread waiting for its next job used to hold its last one: the run,
+    # its futures and every result (a 102,000-target call's, until the next call).
+    class Value:
+        pass
+
+    made: list[weakref.ref[Value]] = []
+
+    def task() -> Value:
+        value = Value()
+        made.append(weakref.ref(value))
+        return value
+
+    outcomes = run_all([task] * 8, max_workers=4)
+    assert all(isinstance(o.value, Value) for o in outcomes)
+    del outcomes
+    time.sleep(0.2)  # the pool's threads are back waiting for work
+    gc.collect()
+    assert [ref() for ref in made] == [None] * 8
 
 
 def test_ctrl_c_returns_promptly_and_leaves_no_thread_blocking_exit() -> None:

@@ -30,7 +30,18 @@ class Future(Generic[T]):
     def __init__(self) -> None:
         self._state = _PENDING
         self._result: T | None = None
-        self._done = threading.Event()
+        # Made only for ``wait``: an Event (a Condition and its locks) is ~1 KB, one
+        # per target, and a run of the thread executor waits on its own count.
+        self._done: threading.Event | None = None
+
+    def _event(self) -> threading.Event:
+        """The event set when this future is done, made on first use."""
+        with _STATE_LOCK:
+            if self._done is None:
+                self._done = threading.Event()
+                if self._state in (_CANCELLED, _FINISHED):
+                    self._done.set()
+            return self._done
 
     def set_running_or_notify_cancel(self) -> bool:
         """False if cancelled (do not run the task); otherwise marks it running."""
@@ -43,7 +54,9 @@ class Future(Generic[T]):
     def set_result(self, result: T) -> None:
         with _STATE_LOCK:
             self._result, self._state = result, _FINISHED
-        self._done.set()
+            done = self._done
+        if done is not None:
+            done.set()
 
     def cancel(self) -> bool:
         """Cancel a task that has not started; False once it runs or has finished."""
@@ -51,7 +64,9 @@ class Future(Generic[T]):
             if self._state in (_RUNNING, _FINISHED):
                 return False
             self._state = _CANCELLED
-        self._done.set()
+            done = self._done
+        if done is not None:
+            done.set()
         return True
 
     def cancelled(self) -> bool:
@@ -81,5 +96,5 @@ def wait(
     deadline = None if timeout is None else time.monotonic() + timeout
     for future in futures:
         remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-        if not future._done.wait(remaining):
+        if not future._event().wait(remaining):
             return

@@ -68,6 +68,9 @@ class _Pool:
         while True:
             job = self._jobs.get()
             job()
+            # An idle thread must not keep its last run (its tasks, futures and
+            # results) alive until its next job.
+            del job
             with self._lock:
                 self._idle += 1
 
