@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import textwrap
 
 import boto3
 import pytest
@@ -31,16 +30,3 @@ def test_readme_example_runs(aws: None, capsys: pytest.CaptureFixture[str]) -> N
     )
     assert lines[1] == "eu-west-1 []"
     assert "orders-ap-southeast-2" in lines[2]
-
-
-def test_readme_planning_example_runs(
-    aws: None, capsys: pytest.CaptureFixture[str]
-) -> None:
-    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
-    planning = textwrap.dedent(next(b for b in blocks if "plan_targets" in b))
-    scope: dict[str, object] = {}
-    exec(compile(planning, "README.md", "exec"), scope)
-    assert capsys.readouterr().out == "9 {'222222222222': 'excluded'}\n"
-    results = scope["results"]
-    assert isinstance(results, list) and len(results) == 9
-    assert all(r.ok and r.account_id == "111111111111" for r in results)
