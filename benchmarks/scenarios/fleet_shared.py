@@ -77,6 +77,8 @@ def section(found: dict[str, Any]) -> str:
     premade = found["premade_cpu_per_call_s"]
     server = fleet.get("server") or {}
     keys = server.get("distinct_access_keys", "?")
+    # the issue's goals: 10,200 targets, and 102,000 (peak RSS per process there)
+    wall_goal, rss_goal = ("1.2 x", "150 MB") if n < 50_000 else ("1.3 x", "300 MB")
     return "\n".join(
         [
             f"## {n:,} targets, one client per region shared by every account (issue 21)",
@@ -91,12 +93,12 @@ def section(found: dict[str, Any]) -> str:
             "|---|---|---|",
             f"| wall | {run['wall']:.2f} s = {run['wall'] / bound:.2f} x the bound "
             f"({bound:.2f} s: max(latency {found['latency_bound_s']:.2f} s, bare CPU "
-            f"{found['cpu_bound_s']:.2f} s)) | <= 1.2 x |",
+            f"{found['cpu_bound_s']:.2f} s)) | <= {wall_goal} |",
             f"| CPU per target | {cpu_per_target * 1000:.2f} ms = "
             f"{cpu_per_target / premade:.2f} x bare botocore's per call with a "
             f"pre-made client ({premade * 1000:.2f} ms; a client per target: "
             f"{found['bare_cpu_per_target_s'] * 1000:.2f} ms) | <= 1.3 x |",
-            f"| peak RSS | {fleet['peak_rss_mb']:.0f} MB | <= 150 MB |",
+            f"| peak RSS | {fleet['peak_rss_mb']:.0f} MB | <= {rss_goal} |",
             f"| ok | {run['ok']}/{run['n']} {' '.join(run['errors'])} | all |",
             f"| clients made | {fleet['clients_created']} (GC {run['gc_s']:.2f} s of "
             f"CPU, {fleet['gc_collections']} collections); {fleet['open_fds']} fds "
