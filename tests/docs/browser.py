@@ -21,7 +21,8 @@ class Browser:
 
     def __init__(self, chromium: str) -> None:
         self._chromium = chromium
-        self._profile = tempfile.TemporaryDirectory()
+        # chromium's helper processes may still write to the profile as it exits
+        self._profile = tempfile.TemporaryDirectory(ignore_cleanup_errors=True)
         self._process: subprocess.Popen[bytes] | None = None
         self._socket: Any = None
         self._next_id = 0

@@ -70,3 +70,29 @@ def test_an_endpoint_password_never_shows_in_names_reprs_or_errors() -> None:
         Target("eu-west-1", account_id="111111111111").short_name
         == "111111111111/eu-west-1"
     )
+
+
+def test_a_targets_own_keys_are_hidden_in_its_error_and_the_errors_it_chains(
+    aws: None,
+) -> None:
+    """Where a key appears bare (no pattern tells it is one), the error a result holds,
+    and the cause printed in its traceback, still hide the target's own keys."""
+    import traceback
+
+    from multiregion import StaticCredentials
+
+    keys = StaticCredentials(FAKE_KEY_ID, FAKE_SECRET)
+    sqs = DynamicService("sqs", targets=[Target(THREE[0], credentials=keys)])
+
+    def fail(**_: object) -> None:
+        try:
+            raise OSError(f"inner {FAKE_SECRET}")
+        except OSError as inner:
+            raise RuntimeError(f"outer {FAKE_KEY_ID}") from inner
+
+    sqs.client_for(sqs.targets[0]).meta.events.register("before-send.sqs", fail)
+    error = sqs.list_queues()[0].error
+    assert isinstance(error, RuntimeError) and "outer" in str(error)
+    printed = "".join(traceback.format_exception(error))
+    assert "inner" in printed
+    assert FAKE_KEY_ID not in printed and FAKE_SECRET not in printed

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
+from collections.abc import Callable
 
 #: Response keys whose values are credentials (STS AssumeRole, GetSessionToken, SSO...):
 #: reprs show "****" instead, so printing or logging a result cannot leak them.
@@ -59,33 +60,36 @@ def without_passwords(text: str) -> str:
     return _URL_PASSWORD.sub(r"\1****\2", text)
 
 
-def mask_error(error: BaseException) -> BaseException:
-    """``error`` (and the errors it chains) with URL passwords hidden in its text.
+def mask_error(
+    error: BaseException, redact: Callable[[str], str] = without_passwords
+) -> BaseException:
+    """``error`` (and the errors it chains) with URL passwords hidden in its text, and
+    whatever else ``redact`` hides (a target's own keys: ``targets.secrets_of``).
 
     Done in place, once, when the error becomes a target's result: ``str()``,
-    ``repr()``, tracebacks and ExceptionGroups of it then show no password, whatever
+    ``repr()``, tracebacks and ExceptionGroups of it then show no secret, whatever
     prints them.
     """
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        _mask_args(current)
+        _mask_args(current, redact)
         current = current.__cause__ or current.__context__
     return error
 
 
-def _mask_args(error: BaseException) -> None:
-    args = tuple(without_passwords(a) if isinstance(a, str) else a for a in error.args)
+def _mask_args(error: BaseException, redact: Callable[[str], str]) -> None:
+    args = tuple(redact(a) if isinstance(a, str) else a for a in error.args)
     if args != error.args:
         error.args = args
     kwargs = getattr(error, "kwargs", None)  # botocore's errors format from these
     if isinstance(kwargs, dict):
         for key, value in list(kwargs.items()):
             if isinstance(value, str):
-                kwargs[key] = without_passwords(value)
+                kwargs[key] = redact(value)
             elif isinstance(value, BaseException):  # urllib3's, wrapped by botocore
-                _mask_args(value)
+                _mask_args(value, redact)
 
 
 # Credentials that no session of ours knows beforehand (those STS returns for an

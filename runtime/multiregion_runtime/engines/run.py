@@ -24,7 +24,7 @@ from ..clients.cache import ClientCache
 from ..core.deadline import GRACE, Deadline
 from ..core.secrets import mask_error
 from ..results.results import TargetResult, TargetResults, error_code_of
-from ..targets.target import Target
+from ..targets.target import Target, secrets_of
 from .base import Executor
 from .work import TargetOutcome, Work, run_targets, unfinished, unpack
 
@@ -133,7 +133,7 @@ class Runner:
         """The TargetResult of one target's outcome: its error labelled and masked."""
         error, skipped = outcome.error, False
         if error is not None:
-            error = mask_error(error)
+            error = mask_error(error, secrets_of(target))
             code = error_code_of(error)
             skipped = code is not None and code in options.ignore_error_codes
             logger.debug(
