@@ -372,7 +372,9 @@ def test_a_run_killed_at_random_moments_resumes_to_exactly_the_same_rows(
             break
     last = _finish(_start_run(moto_server, way, resumed, executor))
     # On processes, every page came from a worker: this process made no client.
-    assert ("clients made here: 0" in last) == (executor != "threads")
+    # (On threads the last run may have nothing left to fetch, and make none too.)
+    if executor != "threads":
+        assert "clients made here: 0" in last
     assert killed_mid_run >= 1, f"no kill landed mid-run (seed {seed})"
     assert _rows(way, resumed) == expected, f"seed {seed}"
     if way == "parquet":  # done: the progress is gone, the file is whole
