@@ -50,7 +50,7 @@ from botocore.client import BaseClient
 from botocore.config import Config
 
 from ..core.checks import check_count
-from ..core.shared import PerProcess
+from ..core.shared import POOL_SIZE, PerProcess
 from ..targets.target import Target
 from .credentials import SHARED_COMPONENTS, identity_credentials, session_for
 from .hooks import install_deadline
@@ -96,9 +96,9 @@ MAX_SESSIONS = 1024
 #: this bounds memory (a few KB each), not a sweep's accounts.
 MAX_IDENTITIES = 100_000
 #: Connections a client keeps per host: as many as threads may use it at once. The
-#: process's thread pool is capped at MULTIREGION_POOL_SIZE (engines.threads), and a
-#: client may be shared by all of them; urllib3 opens connections only when needed.
-POOL_CONNECTIONS = int(os.environ.get("MULTIREGION_POOL_SIZE", "256"))
+#: process's thread pool is capped at POOL_SIZE (core.shared), and a client may be
+#: shared by all of them; urllib3 opens connections only when needed.
+POOL_CONNECTIONS = POOL_SIZE
 
 # Why these defaults: "standard" retries back off on throttling (boto3's default,
 # "legacy", retries fewer error codes); parameters are validated once per call by the

@@ -3,11 +3,16 @@ first use (the client cache, the rate limiter's buckets, the thread pool)."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+
+#: Threads the process-wide pool may hold at most (``MULTIREGION_POOL_SIZE``): the
+#: thread pool's hard cap, and so the connections one shared client may need at once.
+POOL_SIZE = int(os.environ.get("MULTIREGION_POOL_SIZE", "256"))
 
 
 class PerProcess(Generic[T]):

@@ -130,7 +130,7 @@ class ParquetSink:
             part = f"part-{len(self.parts):06d}.parquet"
             tmp = self.dir / (part + ".tmp")
             pq.write_table(table, tmp, compression=self.compression)
-            _fsync(tmp)
+            fsync_file(tmp)
             os.replace(tmp, self.dir / part)
             self.parts.append(part)
         self._append({"part": part, "progress": progress})
@@ -162,9 +162,15 @@ class ParquetSink:
                 out.write_table(pq.read_table(self.dir / part, schema=self.schema))
 
 
-def _fsync(path: Path) -> None:
+def fsync_file(path: Path) -> None:
+    """Make ``path``'s bytes durable before it is renamed into place."""
     with open(path, "rb") as f:
         os.fsync(f.fileno())
+
+
+def quote_identifier(name: str) -> str:
+    """``name`` as a DuckDB identifier, whatever quotes it holds."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 class ArrowFileSink:
@@ -200,7 +206,7 @@ class DuckDBSink:
         check_table_args(table, mode)
         self.con = connection
         self.table = table
-        self.quoted = '"' + table.replace('"', '""') + '"'
+        self.quoted = quote_identifier(table)
         self.mode = mode
         self.resumable = False
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import queue
 import threading
 import time
@@ -12,13 +11,11 @@ from typing import Generic, TypeVar
 
 from ..core.deadline import GRACE, Deadline, deadline_scope
 from ..core.errors import NotStartedError
+from ..core.shared import POOL_SIZE
 from .futures import Future
 
 T = TypeVar("T")
 
-#: Upper bound on threads in the process-wide pool; each call is capped further by
-#: its own ``max_workers``. Override with MULTIREGION_POOL_SIZE.
-POOL_SIZE = int(os.environ.get("MULTIREGION_POOL_SIZE", "256"))
 #: Default per-call concurrency: at ~1.5 ms of CPU per botocore call, 64 threads keep
 #: one core busy at 100 ms of latency; more mostly adds GIL contention.
 DEFAULT_MAX_WORKERS = 64

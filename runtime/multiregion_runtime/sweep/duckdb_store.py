@@ -12,6 +12,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..data.sinks import quote_identifier
 from .books import RUNS, TARGET, TARGETS, PairDone, Run, rows_table, runs_schema
 from .books import targets_schema as _targets_schema
 from .pairs import OK, History
@@ -24,12 +25,8 @@ if TYPE_CHECKING:
 MEMORY_LIMIT = "1GB"
 
 
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _staging(call: str) -> str:
-    return _quoted(f"_sweep_staging_{call}")
+    return quote_identifier(f"_sweep_staging_{call}")
 
 
 class DuckDBStore:
@@ -53,7 +50,7 @@ class DuckDBStore:
     def _create(self, name: str, schema: pa.Schema) -> None:
         self.con.register("__sweep_empty", schema.empty_table())
         self.con.execute(
-            f"CREATE TABLE IF NOT EXISTS {_quoted(name)} AS SELECT * FROM __sweep_empty"
+            f"CREATE TABLE IF NOT EXISTS {quote_identifier(name)} AS SELECT * FROM __sweep_empty"
         )
         self.con.unregister("__sweep_empty")
 
@@ -104,7 +101,7 @@ class DuckDBStore:
 
     def begin_call(self, call: str, schema: pa.Schema) -> None:
         self.con.register("__sweep_empty", schema.empty_table())
-        for name in (_quoted(call), _staging(call)):
+        for name in (quote_identifier(call), _staging(call)):
             self.con.execute(
                 f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM __sweep_empty"
             )
@@ -120,7 +117,7 @@ class DuckDBStore:
         for name, kind, *_ in wanted:
             if name not in have:
                 self.con.execute(
-                    f"ALTER TABLE {table} ADD COLUMN {_quoted(name)} {kind}"
+                    f"ALTER TABLE {table} ADD COLUMN {quote_identifier(name)} {kind}"
                 )
 
     def commit(self, call: str, rows: pa.Table, done: Sequence[PairDone]) -> None:
@@ -141,7 +138,7 @@ class DuckDBStore:
                 __sweep_keep=kept,
                 __sweep_books=rows_table([d.row for d in done]),
             )
-            table, staging = _quoted(call), _staging(call)
+            table, staging = quote_identifier(call), _staging(call)
             con.execute(f"INSERT INTO {staging} BY NAME SELECT * FROM __sweep_later")
             con.execute(
                 f"DELETE FROM {table} WHERE {TARGET} IN "

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from ..data.sinks import fsync_file
 from .books import RUNS, TARGET, TARGETS, PairDone, Run, rows_table
 from .pairs import OK, History
 
@@ -45,8 +46,7 @@ def _write_atomically(table: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     pq.write_table(table, tmp, compression=COMPRESSION)
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
+    fsync_file(tmp)
     os.replace(tmp, path)
     _fsync_dir(path.parent)
 
