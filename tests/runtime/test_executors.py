@@ -8,6 +8,7 @@ test on the pool, then every test on the cluster).
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -32,12 +33,14 @@ from multiregion_runtime import (
     TargetResults,
 )
 from multiregion_runtime.core.errors import DeadlineExceededError
+from multiregion_runtime.engines import processes
 from multiregion_runtime.engines.base import Executor
 from multiregion_runtime.engines.choose import executor_from
 from multiregion_runtime.engines.dask_cluster import DaskExecutor
 from multiregion_runtime.engines.processes import ProcessPool
 from multiregion_runtime.engines.work import WorkerLostError
 
+from ..faultserver import Fault, FaultServer
 from ..helpers import FAKE_KEY_ID, FAKE_SECRET, moto_process
 
 REGIONS = ["us-east-1", "eu-west-1", "ap-south-1"]
@@ -316,6 +319,118 @@ def test_lost_targets_come_back_labelled_without_retries(latency: str) -> None:
     lost = [r for r in results if not r.ok]
     assert lost and all(isinstance(r.error, WorkerLostError) for r in lost)
     assert [r.region for r in results] == slow_regions[:8]  # every target back
+
+
+def fault_sqs(
+    server: FaultServer, keys: list[str], pool: ProcessPool, timeout: float = 2
+) -> Any:
+    """SQS on one fault-server key per target, on ``pool``."""
+    targets = [Target(region="us-east-1", endpoint_url=server.url_for(k)) for k in keys]
+    return DynamicService("sqs", targets=targets).with_options(
+        executor=pool, timeout=timeout
+    )
+
+
+def requested(server: FaultServer, keys: list[str]) -> None:
+    """Wait until each key has had a request (the worker started every target)."""
+    waited = time.monotonic() + 10
+    while not all(server.requests[k] for k in keys):
+        assert time.monotonic() < waited, "the worker did not start its targets"
+        time.sleep(0.01)
+
+
+def in_thread(call: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
+    """``call()`` started in a thread, and where its return value will be."""
+    returned: list[Any] = []
+    thread = threading.Thread(target=lambda: returned.append(call()), daemon=True)
+    thread.start()
+    return thread, returned
+
+
+@pytest.fixture
+def quick_watchdog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers with fake keys; a wedged one is killed timeout + 0.5 + 0.5 s after
+    its last word (a worker's start, ~0.3 s, still fits in that margin)."""
+    for name, value in worker_env(tmp_path).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(processes, "SILENCE_MARGIN", 0.5)
+
+
+@pytest.mark.usefixtures("quick_watchdog")
+@pytest.mark.parametrize("retries", [1, 0])
+def test_a_stopped_worker_is_killed_and_its_targets_answered_without_a_deadline(
+    retries: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Each key's first request hangs, a second answers at once. The worker is stopped
+    # once every target has sent its request: it will never answer, nor label them
+    # at their 2 s timeout, and the call has no deadline= of its own.
+    keys = [f"wedge-{i}" for i in range(4)]
+    pool = ProcessPool(1, retries=retries)
+    with FaultServer({"wedge": Fault("hang", times=1)}) as server:
+        try:
+            fault_sqs(server, ["up"], pool).list_queues().raise_for_errors()
+            victim = pool.worker_pids()[0]
+            with caplog.at_level(logging.WARNING, logger="multiregion"):
+                call, returned = in_thread(fault_sqs(server, keys, pool).list_queues)
+                requested(server, keys)
+                os.kill(victim, signal.SIGSTOP)
+                call.join(30)  # killed after 3 s of silence, then sent again
+            if call.is_alive():  # the caller would wait for ever: end it, and fail
+                os.kill(victim, signal.SIGKILL)
+        finally:
+            pool.close()
+    assert returned, "the caller still waits for the stopped worker"
+    results = returned[0]
+    assert victim not in pool.worker_pids()
+    assert f"(pid {victim})" in caplog.text and "killed as wedged" in caplog.text
+    assert [r.target.endpoint_url for r in results] == [server.url_for(k) for k in keys]
+    if retries:
+        assert all(r.ok for r in results), results.errors()
+        assert all(server.requests[k] == 2 for k in keys)  # sent again, once
+    else:
+        assert all(isinstance(r.error, WorkerLostError) for r in results), results
+
+
+@pytest.mark.usefixtures("quick_watchdog")
+@pytest.mark.parametrize("targets", [3, 24], ids=["inbox-has-room", "inbox-full"])
+def test_a_slow_consumer_gets_no_healthy_worker_killed(
+    targets: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Run A's consumer sleeps on its first result for longer than the 2 s limit of
+    # silence (1 s timeout): its worker's outcomes wait in A's inbox. With 24
+    # targets, more than the inbox holds, the worker's reader waits for A too, so
+    # run B, on the same worker, hears nothing meanwhile. Not the worker's fault.
+    a_keys = [f"run-a-{i}" for i in range(targets)]
+    pool = ProcessPool(1)
+    with FaultServer() as server:
+        try:
+            fault_sqs(server, ["up"], pool).list_queues().raise_for_errors()
+            pids = pool.worker_pids()
+            first = threading.Event()
+
+            def slow_consumer(_: TargetResult[Any]) -> None:
+                if not first.is_set():
+                    first.set()
+                    time.sleep(2.5)
+
+            slow = fault_sqs(server, a_keys, pool, timeout=1).with_options(
+                on_result=slow_consumer
+            )
+            with caplog.at_level(logging.WARNING, logger="multiregion"):
+                a, a_returned = in_thread(slow.list_queues)
+                assert first.wait(10)
+                requested(server, a_keys)
+                time.sleep(0.3)  # their outcomes reach the reader before B's
+                idle = fault_sqs(server, ["run-b"], pool, timeout=1)
+                b, b_returned = in_thread(idle.list_queues)
+                a.join(30)
+                b.join(30)
+            assert pool.worker_pids() == pids
+        finally:
+            pool.close()
+    assert "wedged" not in caplog.text
+    assert a_returned and all(r.ok for r in a_returned[0]), a_returned
+    assert b_returned and all(r.ok for r in b_returned[0]), b_returned
 
 
 def worker_pids(executor: Executor) -> list[int]:

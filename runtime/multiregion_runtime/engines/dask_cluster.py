@@ -30,6 +30,9 @@ class DaskExecutor(Executor):
     be pickled into the scheduler's and workers' memory and cross the network.
     A chunk whose worker dies is re-run elsewhere by Dask (``retries`` more times if
     it fails); a chunk Dask gives up on comes back as WorkerLostError results.
+    Unlike ProcessPool, no watchdog here kills a silent worker: tasks may queue
+    behind other clients' on a shared cluster, so silence proves nothing (a dead
+    worker is the scheduler's to notice, and ``deadline=`` bounds the wait).
     """
 
     def __init__(

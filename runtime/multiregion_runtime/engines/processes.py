@@ -11,6 +11,7 @@ cannot corrupt another's messages.
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import pickle
 import queue
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from ..core.checks import check_count
-from ..core.deadline import Deadline, deadline_scope
+from ..core.deadline import GRACE, Deadline, deadline_scope
 from ..targets.target import Target
 from .base import Chunk, Executor, Slot, chunks
 from .threads import DEFAULT_MAX_WORKERS, SLOW_AFTER, SLOW_RUNNERS, not_started
@@ -52,6 +53,18 @@ _LOST = object()  # a worker's reader puts (_LOST, slot) in each run's queue
 QUEUED_MESSAGES = 16
 #: How often a worker process looks for slow targets (see ``_WorkerRuns._watch``).
 _WATCH_TICK = 0.1
+#: A worker that has sent nothing to a run for its targets' timeout + GRACE + this,
+#: with targets of that run still pending, is wedged (stopped, or stuck in C code
+#: holding the GIL) and is killed (see ``_Silence``). A healthy one cannot be that
+#: quiet: each target ends within its own timeout from its start, and a new thread
+#: takes the next target as one ends, so something comes back within a timeout.
+#: This margin covers the rest: a new worker's start (0.3 s with its first SQS client,
+#: ``/usr/bin/time``; many times that on a loaded machine), pickling a big result, a
+#: GC pause. Small next to the 60 s default timeout.
+SILENCE_MARGIN = 10.0
+#: How often a caller with nothing to take looks for wedged workers.
+_IDLE_TICK = 0.25
+logger = logging.getLogger("multiregion")
 
 
 class _Worker:
@@ -68,6 +81,10 @@ class _Worker:
             stdout=subprocess.PIPE,
             env=env,
         )
+        self.started_at = time.monotonic()
+        #: Its reader is handing a batch to the runs: it may wait there while some
+        #: run's consumer is behind, and nothing this worker sends gets through.
+        self.delivering = False
         self._write_lock = threading.Lock()
         self._pool = pool
         threading.Thread(
@@ -92,7 +109,9 @@ class _Worker:
                 batch = pickle.load(self.process.stdout)
             except Exception:  # noqa: BLE001 - end of file or a torn message: lost
                 break
+            self.delivering = True
             self._pool.deliver(batch)
+            self.delivering = False
         self.process.wait()
         self._pool.lost(self)
 
@@ -112,7 +131,10 @@ class ProcessPool(Executor):
     endpoint) across calls, and a target's (credentials, region) always goes to the
     same worker, so its client, connection pool and retry quota are not duplicated.
     A worker that dies is replaced; the targets it had not answered are sent again
-    ``retries`` times (default once), then come back as WorkerLostError results.
+    ``retries`` times (default once), then come back as WorkerLostError results. A
+    worker alive but wedged (stopped, or stuck holding the GIL) is killed first, once
+    it has sent nothing for longer than its targets' timeout could take (see
+    SILENCE_MARGIN), so a call without ``deadline=`` still ends.
     """
 
     def __init__(
@@ -174,11 +196,14 @@ class ProcessPool(Executor):
         pending: dict[int, tuple[int, Target]] = {}  # target index -> (slot, target)
         for slot, chunk in placed:
             pending.update((i, (int(slot), t)) for i, t in chunk)
+        silence = _Silence(work.target_timeout)
         # Sent from another thread: outcomes are collected (and streamed) meanwhile.
         messages = [
             (int(slot), (run_id, work, chunk, max_workers)) for slot, chunk in placed
         ]
-        threading.Thread(target=self._send_all, args=(messages,), daemon=True).start()
+        threading.Thread(
+            target=self._send_all, args=(messages, silence), daemon=True
+        ).start()
         tries = dict.fromkeys(range(self.processes), 0)
         paged: set[int] = set()  # targets that sent a page of a stream
         while pending:
@@ -186,11 +211,14 @@ class ProcessPool(Executor):
             if left is not None and left <= 0:
                 return
             try:
-                event = inbox.get(timeout=left)
+                event = inbox.get(timeout=silence.wait(left))
             except queue.Empty:
-                return
+                # Nothing waits to be taken: no consumer here holds workers back.
+                self._kill_wedged(silence, pending)
+                continue
             if isinstance(event, Sent):
                 if event.position in pending:
+                    silence.heard(pending[event.position][0])
                     if event.last:
                         del pending[event.position]
                     else:
@@ -203,6 +231,36 @@ class ProcessPool(Executor):
                 tries[slot] += 1
                 self._send(slot, (run_id, work, again, max_workers))
             yield from self._give_up(slot, pending, again)
+
+    def _kill_wedged(
+        self, silence: _Silence, pending: dict[int, tuple[int, Target]]
+    ) -> None:
+        """Kill every worker that owes this run targets and is wedged (see
+        SILENCE_MARGIN; SIGKILL ends a stopped process too): its reader then reports
+        it lost, and its targets are sent again or come back as WorkerLostError."""
+        overdue = silence.overdue()  # none without a timeout per target
+        if not overdue:
+            return
+        owing = {slot for slot, _ in pending.values()}
+        for slot in overdue:
+            if slot not in owing:
+                silence.forget(slot)
+                continue
+            with self._lock:
+                worker = self._workers[slot]
+            quiet = silence.too_long(slot, worker)
+            if worker is None or quiet is None:
+                continue
+            logger.warning(
+                "worker process %d (pid %d) sent nothing for %.1f s with targets "
+                "pending (their timeout is %.1f s): killed as wedged",
+                slot,
+                worker.process.pid,
+                quiet,
+                silence.timeout,
+            )
+            worker.process.kill()
+            silence.heard(slot)  # once: its loss comes next
 
     def _lost(
         self,
@@ -228,8 +286,10 @@ class ProcessPool(Executor):
             del pending[index]
             yield Sent(index, _lost_outcome(slot))
 
-    def _send_all(self, messages: list[tuple[int, Any]]) -> None:
+    def _send_all(self, messages: list[tuple[int, Any]], silence: _Silence) -> None:
         for slot, message in messages:
+            # from now the worker owes an answer (a wedged one may block this write)
+            silence.heard(slot)
             self._send(slot, message)
 
     def _send(self, slot: int, message: Any) -> None:
@@ -277,6 +337,58 @@ class ProcessPool(Executor):
 
     def __repr__(self) -> str:
         return f"ProcessPool(processes={self.processes}, chunk_size={self.chunk_size})"
+
+
+class _Silence:
+    """When one run last heard from each worker slot, or began writing it targets:
+    a worker silent longer than ``limit`` (its targets' timeout + GRACE +
+    SILENCE_MARGIN) is wedged. None: targets have no timeout, nobody is judged."""
+
+    def __init__(self, target_timeout: float | None) -> None:
+        self.timeout = target_timeout
+        self.limit = (
+            None if target_timeout is None else target_timeout + GRACE + SILENCE_MARGIN
+        )
+        self._since: dict[int, float] = {}  # a slot not written to yet owes nothing
+
+    def wait(self, left: float | None) -> float | None:
+        """How long the caller waits for a message: the call's time left, or a tick
+        while there are workers to judge."""
+        if self.limit is None:
+            return left
+        return _IDLE_TICK if left is None else min(left, _IDLE_TICK)
+
+    def heard(self, slot: int) -> None:
+        self._since[slot] = time.monotonic()
+
+    def forget(self, slot: int) -> None:
+        """The slot owes this run nothing more."""
+        self._since.pop(slot, None)
+
+    def overdue(self) -> list[int]:
+        """The slots silent past the limit, before any excuse (a quick look: the
+        caller looks further only at these)."""
+        if self.limit is None:
+            return []
+        long_ago = time.monotonic() - self.limit
+        return [slot for slot, since in list(self._since.items()) if since < long_ago]
+
+    def too_long(self, slot: int, worker: _Worker | None) -> float | None:
+        """Seconds the slot's worker has been silent, if past the limit.
+
+        Not while it is being replaced, nor while its reader waits for some run's
+        consumer (another run on this pool may be the slow one): then the clock
+        starts again. A new worker's clock starts when it does."""
+        since = self._since.get(slot)
+        if since is None or self.limit is None:
+            return None
+        now = time.monotonic()
+        if worker is None or worker.delivering:
+            self._since[slot] = now
+            return None
+        since = self._since[slot] = max(since, worker.started_at)
+        quiet = now - since
+        return quiet if quiet > self.limit else None
 
 
 def _lost_outcome(slot: int) -> bytes:
