@@ -48,6 +48,7 @@ PY310_EXTRAS = ("dask", "data")
 # release that is not newer than the new boto3.
 COMPANIONS = {"boto3-stubs": "boto3"}
 CHANGELOG_TITLE = "# Changelog"
+UNRELEASED = "## Unreleased"
 # GitHub refuses a pull request body over 65,536 characters.
 PR_BODY_LIMIT = 60_000
 
@@ -100,11 +101,19 @@ def move_floors(pyproject: str, floors: Mapping[str, str]) -> str:
 
 
 def prepend_changelog(changelog: str, entry: str) -> str:
-    """The entry goes first, under the file's title."""
+    """The entry goes first under the file's title, after an ``## Unreleased``
+    section if there is one: what is not released yet stays on top."""
     body = changelog
     if body.startswith(CHANGELOG_TITLE):
         body = body[len(CHANGELOG_TITLE) :]
-    return f"{CHANGELOG_TITLE}\n\n{entry.strip()}\n\n{body.strip()}\n".rstrip() + "\n"
+    body = body.strip()
+    unreleased = ""
+    if body.startswith(UNRELEASED):
+        following = body.find("\n## ", len(UNRELEASED))
+        cut = len(body) if following < 0 else following
+        unreleased, body = body[:cut].strip() + "\n\n", body[cut:].strip()
+    text = f"{CHANGELOG_TITLE}\n\n{unreleased}{entry.strip()}\n\n{body}\n"
+    return text.rstrip() + "\n"
 
 
 def pr_body(report: str, limit: int = PR_BODY_LIMIT) -> str:

@@ -38,6 +38,14 @@ def test_changelog_entries_go_first_under_the_title() -> None:
     assert prepend_changelog("# Changelog\n\n## a\n", "## b\n") == (
         "# Changelog\n\n## b\n\n## a\n"
     )
+    # what is not released yet stays above the update's entry
+    unreleased = "# Changelog\n\n## Unreleased\n\n- x\n\n## a\n"
+    assert prepend_changelog(unreleased, "## b") == (
+        "# Changelog\n\n## Unreleased\n\n- x\n\n## b\n\n## a\n"
+    )
+    assert prepend_changelog("# Changelog\n\n## Unreleased\n\n- x\n", "## b") == (
+        "# Changelog\n\n## Unreleased\n\n- x\n\n## b\n"
+    )
 
 
 def test_the_weekly_workflow_only_calls_make_targets_that_exist() -> None:
