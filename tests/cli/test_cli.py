@@ -376,8 +376,10 @@ def test_ctrl_c_prints_what_finished_and_exits_130() -> None:
     threading.Thread(target=slow.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{slow.server_address[1]}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "multiregion_runtime", "sqs", "list-queues"]
-        + ["--regions", "us-east-1", "eu-west-1", "--endpoint-url", url],
+        # -X faulthandler: if it hangs, SIGABRT prints where every thread is
+        [sys.executable, "-X", "faulthandler", "-m", "multiregion_runtime"]
+        + ["sqs", "list-queues", "--regions", "us-east-1", "eu-west-1"]
+        + ["--endpoint-url", url],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -388,7 +390,14 @@ def test_ctrl_c_prints_what_finished_and_exits_130() -> None:
             time.sleep(0.05)
         time.sleep(0.3)  # the fast answer reaches the CLI
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=10)
+        try:
+            out, err = process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGABRT)
+            hung = process.communicate(timeout=10)[1]
+            raise AssertionError(
+                f"no exit 10 s after Ctrl-C; threads:\n{hung}"
+            ) from None
     finally:
         _SlowSQS.release.set()
         slow.shutdown()
