@@ -11,10 +11,11 @@ CODE   := runtime codegen tests benchmarks examples docs/_tools
 
 .PHONY: docs docs-serve lint test-py310 test-newest-botocore setup demo test pytest fmt fmt-check typecheck generate check-generated update-botocore bench bench-data bench-typing chaos clean
 
-# No bytecode compiled at install: Python compiles each module on its first import and
-# keeps it, and the tests import a fraction of what is installed (pip install into a
-# fresh venv: 36.6 s of CPU with compiling, 19.3 s without).
-PIP_NO_COMPILE := --no-compile
+# Python keeps each module it compiles (__pycache__), whatever the environment says:
+# with PYTHONDONTWRITEBYTECODE set (as on the machines this project is built on), every
+# Python process the tests start (CLI runs, workers, servers) compiled the runtime, the
+# generated modules and moto from source again.
+unexport PYTHONDONTWRITEBYTECODE
 
 setup: $(STAMP)
 
@@ -22,7 +23,7 @@ $(STAMP): pyproject.toml constraints-dev.txt constraints-py310.txt
 	@test -n "$(CONSTRAINTS)" || { echo "setup: $(PYTHON) is not a working Python"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade "pip>=24"
-	$(PY) -m pip install -q --disable-pip-version-check $(PIP_NO_COMPILE) -c $(CONSTRAINTS) -e '.[dev,dask]'
+	$(PY) -m pip install -q --disable-pip-version-check -c $(CONSTRAINTS) -e '.[dev,dask]'
 	touch $(STAMP)
 
 demo: setup
@@ -69,7 +70,7 @@ test-py310: $(STAMP310)
 $(STAMP310): pyproject.toml constraints-py310.txt
 	@test -n "$(PY310)" || { echo "test-py310: no Python 3.10 found; pass PY310=..."; exit 1; }
 	test -x .venv310/bin/python || $(PY310) -m venv .venv310
-	.venv310/bin/python -m pip install -q --disable-pip-version-check $(PIP_NO_COMPILE) -c constraints-py310.txt \
+	.venv310/bin/python -m pip install -q --disable-pip-version-check -c constraints-py310.txt \
 		-e '.[dask,data]' $(foreach r,$(PY310_EXTRAS),'$(r)')
 	touch $(STAMP310)
 

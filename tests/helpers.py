@@ -33,16 +33,12 @@ def run_cli(
     cwd: Path | None = None,
     timeout: float = 60,
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m multiregion_runtime args...`` (``env`` over this one's); no output
-    may hold FAKE_SECRET."""
-    done = subprocess.run(
-        [sys.executable, "-m", "multiregion_runtime", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-        cwd=cwd,
-    )
+    """``python -m multiregion_runtime args...`` (``env`` over this one's), in a
+    process of its own forked from one that has imported botocore (tests/zygote.py);
+    no output may hold FAKE_SECRET."""
+    from tests.zygote import run_module
+
+    done = run_module(list(args), {**os.environ, **(env or {})}, cwd, timeout)
     assert FAKE_SECRET not in done.stdout + done.stderr
     return done
 

@@ -1,0 +1,48 @@
+"""The tests' CLI runs (tests/zygote.py, forked from a process that has imported
+botocore) behave as runs in a new interpreter do."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.zygote import run_module
+
+
+def fresh(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "multiregion_runtime", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=60,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def forked(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
+    done = run_module(args, env, cwd, timeout=60)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_a_forked_run_gives_what_a_new_interpreter_gives(tmp_path: Path) -> None:
+    env = dict(os.environ)
+    for args in (
+        ["--version"],
+        ["sqs", "list-queues", "--regions", "nowhere-1"],  # a usage error: exit 2
+        ["sweep", "missing.toml", "--out", "x.duckdb"],  # relative to the folder
+    ):
+        assert forked(args, env, tmp_path) == fresh(args, env, tmp_path), args
+
+
+def test_each_run_has_its_own_environment(tmp_path: Path) -> None:
+    args = ["sqs", "list-queues", "--regions", "nowhere-1"]
+    marked = {**os.environ, "AWS_DEFAULT_OUTPUT": "yaml-of-no-kind"}
+    plain = {k: v for k, v in os.environ.items() if k != "AWS_DEFAULT_OUTPUT"}
+    first, second = forked(args, marked, tmp_path), forked(args, plain, tmp_path)
+    assert first == fresh(args, marked, tmp_path)
+    assert second == fresh(args, plain, tmp_path)
+    assert first != second  # the variable of the first run did not reach the second

@@ -1,0 +1,179 @@
+"""``python -m multiregion_runtime ...`` as the tests run it, for less CPU.
+
+A new interpreter that runs the command line costs ~0.35 s of CPU, a third of it
+importing botocore and boto3, and the tests make a few hundred such runs on each
+Python. Here one process imports those two once, then forks a child per run. The
+child takes the run's environment, working folder, arguments and output files, runs
+the module as ``-m`` does, and exits as any interpreter does (atexit, threads), so
+each run is still a process of its own. Only third-party modules are imported before
+the fork: the runtime reads some settings from the environment when imported.
+
+Runs whose interpreter settings differ (``PYTHON*``, locale variables), runs from
+several threads at once, and platforms without ``fork`` start a new interpreter, as
+does every run with ``MULTIREGION_TESTS_NO_FORK=1``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import runpy
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+#: Variables read when an interpreter starts: a run that changes them needs its own.
+_STARTUP = ("PYTHON", "LC_", "LANG")
+
+
+def serve() -> None:
+    """The forking process: a JSON request per line in, the child's pid and then its
+    exit status out."""
+    import boto3  # noqa: F401 - what every run imports first
+    import botocore.session  # noqa: F401
+
+    for line in sys.stdin:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            _child(request)  # exits: never back in this loop
+        print(json.dumps({"pid": pid}), flush=True)
+        status = os.waitpid(pid, 0)[1]
+        print(json.dumps({"code": os.waitstatus_to_exitcode(status)}), flush=True)
+
+
+def _child(request: dict[str, Any]) -> None:
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    for fd, path, flags in (
+        (0, os.devnull, os.O_RDONLY),
+        (1, request["out"], os.O_WRONLY | os.O_TRUNC),
+        (2, request["err"], os.O_WRONLY | os.O_TRUNC),
+    ):
+        opened = os.open(path, flags)
+        os.dup2(opened, fd)
+        os.close(opened)
+    sys.stdin = open(os.devnull, encoding="utf-8")  # the run's own, as fd 0
+    sys.argv = ["multiregion_runtime", *request["args"]]
+    sys.path[0] = os.getcwd()  # as -m puts the working folder first
+    runpy.run_module("multiregion_runtime", run_name="__main__", alter_sys=True)
+    sys.exit(0)
+
+
+class _Zygote:
+    def __init__(self) -> None:
+        root = Path(__file__).resolve().parents[1]
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", "from tests.zygote import serve; serve()"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=root,
+            bufsize=0,  # read by select and os.read: nothing may wait in a buffer
+        )
+        self.replies = b""
+        self.environment = dict(os.environ)
+        self.lock = threading.Lock()
+        atexit.register(self.stop)
+
+    def run(
+        self, args: list[str], env: Mapping[str, str], cwd: Path | None, timeout: float
+    ) -> subprocess.CompletedProcess[str]:
+        with tempfile.TemporaryDirectory(prefix="cli-") as folder:
+            out, err = Path(folder, "out"), Path(folder, "err")
+            out.touch()
+            err.touch()
+            request = {"args": args, "env": dict(env), "cwd": str(cwd or Path.cwd())}
+            request.update(out=str(out), err=str(err))
+            code = self._exchange(request, timeout)
+            done = subprocess.CompletedProcess(
+                [sys.executable, "-m", "multiregion_runtime", *args],
+                -9 if code is None else code,
+                out.read_text(encoding="utf-8", errors="replace"),
+                err.read_text(encoding="utf-8", errors="replace"),
+            )
+        if code is None:
+            raise subprocess.TimeoutExpired(
+                done.args, timeout, done.stdout, done.stderr
+            )
+        return done
+
+    def _exchange(self, request: dict[str, Any], timeout: float) -> int | None:
+        """The run's exit status; None if it was killed at ``timeout``."""
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(request).encode() + b"\n")
+        pid = self._reply(None)["pid"]
+        done = self._reply(timeout)
+        if done is None:
+            with contextlib.suppress(ProcessLookupError):  # it ended just now
+                os.kill(pid, signal.SIGKILL)
+            self._reply(None)
+            return None
+        return int(done["code"])
+
+    def _reply(self, timeout: float | None) -> Any:
+        """The next line the forking process writes (None: none by ``timeout``)."""
+        assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        while b"\n" not in self.replies:
+            if not select.select([fd], [], [], timeout)[0]:
+                return None
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                raise RuntimeError("the forking process for CLI runs has gone")
+            self.replies += chunk
+        line, self.replies = self.replies.split(b"\n", 1)
+        return json.loads(line)
+
+    def suits(self, env: Mapping[str, str]) -> bool:
+        """Whether a run with ``env`` starts as this process's interpreter did."""
+        names = set(env) | set(self.environment)
+        return self.process.poll() is None and all(
+            env.get(name) == self.environment.get(name)
+            for name in names
+            if name.startswith(_STARTUP)
+        )
+
+    def stop(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait(timeout=10)
+
+
+_zygote: _Zygote | None = None
+_start_lock = threading.Lock()
+
+
+def run_module(
+    args: list[str], env: Mapping[str, str], cwd: Path | None, timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """``python -m multiregion_runtime args`` with ``env`` (the whole environment),
+    output captured as ``subprocess.run(..., capture_output=True, text=True)``."""
+    global _zygote
+    forking = hasattr(os, "fork") and not os.environ.get("MULTIREGION_TESTS_NO_FORK")
+    if forking:
+        with _start_lock:
+            if _zygote is None:
+                _zygote = _Zygote()
+        zygote = _zygote
+        if zygote.suits(env) and zygote.lock.acquire(blocking=False):
+            try:
+                return zygote.run(args, env, cwd, timeout)
+            finally:
+                zygote.lock.release()
+    return subprocess.run(
+        [sys.executable, "-m", "multiregion_runtime", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=dict(env),
+        cwd=cwd,
+    )
