@@ -85,6 +85,9 @@ SCENARIOS = {
         "the same with 102,000 targets (3,000 accounts x 34 regions; minutes)",
         default=False,
     ),
+    "fleet-102k-processes": Scenario(
+        "the same 102,000 targets on processes:2 (minutes)", default=False
+    ),
     "sweep": Scenario(
         "an inventory sweep: 30,000 targets, 3 pages each, into DuckDB on "
         "processes:2 (minutes)",
@@ -102,7 +105,8 @@ DEFAULT = [name for name, scenario in SCENARIOS.items() if scenario.default]
 
 
 def listing() -> str:
-    lines = [f"  {name:<14}{s.what}" for name, s in SCENARIOS.items()]
+    width = max(map(len, SCENARIOS)) + 2
+    lines = [f"  {name:<{width}}{s.what}" for name, s in SCENARIOS.items()]
     default = ", ".join(DEFAULT)
     return "\n".join(["scenarios (--scenario NAME):", *lines, f"default: {default}"])
 
@@ -230,8 +234,10 @@ def run_deadlines(results: Path) -> int:
     return 0 if deadlines.passed(found) else 1
 
 
-def run_fleet_shared(results: Path, accounts: int, name: str) -> int:
-    found = {**fleet_shared.measure(accounts), "scenario": name}
+def run_fleet_shared(
+    results: Path, accounts: int, name: str, processes: int | None = None
+) -> int:
+    found = {**fleet_shared.measure(accounts, processes), "scenario": name}
     text = fleet_shared.section(found)
     write_section(name, text, results)
     print(text)
@@ -258,6 +264,9 @@ NAMED: dict[str, Callable[[Path], int]] = {
     "deadlines": run_deadlines,
     "fleet-shared": lambda results: run_fleet_shared(results, 300, "fleet-shared"),
     "fleet-102k": lambda results: run_fleet_shared(results, 3000, "fleet-102k"),
+    "fleet-102k-processes": lambda results: run_fleet_shared(
+        results, 3000, "fleet-102k-processes", processes=2
+    ),
     "sweep": run_sweep,
     "typing": lambda results: run_typing(results, with_stubs=False),
     "typing-stubs": lambda results: run_typing(results, with_stubs=True),

@@ -29,7 +29,11 @@ WORKERS = 128
 LATENCY_S = 0.1
 
 
-def measure(accounts: int = FLEET_ACCOUNTS) -> dict[str, Any]:
+def measure(
+    accounts: int = FLEET_ACCOUNTS, processes: int | None = None
+) -> dict[str, Any]:
+    """``processes``: the fan-out on a ProcessPool of that many workers (None:
+    threads in the measuring process)."""
     n = accounts * len(all_regions())
     with (
         worker_environment() as env,
@@ -51,6 +55,7 @@ def measure(accounts: int = FLEET_ACCOUNTS) -> dict[str, Any]:
             "workers": WORKERS,
             "reps": 1,
             "identity": "keys",
+            "processes": processes,
         }
         fleet: dict[str, Any] = run_worker(spec, fleet_env, endpoint.url, 1500)
         fleet["server"] = endpoint.stats()
@@ -60,6 +65,7 @@ def measure(accounts: int = FLEET_ACCOUNTS) -> dict[str, Any]:
     return {
         "n": n,
         "accounts": accounts,
+        "processes": processes,
         "run": run,
         "fleet": fleet,
         "premade_cpu_per_call_s": premade["cpu_per_call_s"],
@@ -73,7 +79,8 @@ def measure(accounts: int = FLEET_ACCOUNTS) -> dict[str, Any]:
 def section(found: dict[str, Any]) -> str:
     run, fleet, n = found["run"], found["fleet"], found["n"]
     bound = max(found["latency_bound_s"], found["cpu_bound_s"])
-    cpu_per_target = run["cpu"] / n
+    # on a ProcessPool the calls run in the workers: their CPU counts too
+    cpu_per_target = (run["cpu"] + fleet.get("workers_cpu_s", 0.0)) / n
     premade = found["premade_cpu_per_call_s"]
     server = fleet.get("server") or {}
     keys = server.get("distinct_access_keys", "?")
@@ -86,7 +93,8 @@ def section(found: dict[str, Any]) -> str:
             f"`python -m benchmarks --scenario {found['scenario']}` (benchmarks/scenarios/"
             f"fleet_shared.py): {found['accounts']} accounts x {len(all_regions())} regions, "
             f"each account's own keys, SQS ListQueues on the latency endpoint at "
-            f"{LATENCY_S * 1000:.0f} ms, {WORKERS} workers, a new object (one run). "
+            f"{LATENCY_S * 1000:.0f} ms, {WORKERS} workers, a new object (one run), "
+            f"{_where(found)}. "
             f"Load average at the end: {found['load_average']} (2 cores).",
             "",
             "| figure | measured | goal |",
@@ -98,7 +106,8 @@ def section(found: dict[str, Any]) -> str:
             f"{cpu_per_target / premade:.2f} x bare botocore's per call with a "
             f"pre-made client ({premade * 1000:.2f} ms; a client per target: "
             f"{found['bare_cpu_per_target_s'] * 1000:.2f} ms) | <= 1.3 x |",
-            f"| peak RSS | {fleet['peak_rss_mb']:.0f} MB | <= {rss_goal} |",
+            f"| peak RSS | {_peak_rss(found)} | <= {rss_goal}"
+            f"{' per process' if found.get('processes') else ''} |",
             f"| ok | {run['ok']}/{run['n']} {' '.join(run['errors'])} | all |",
             f"| clients made | {fleet['clients_created']} (GC {run['gc_s']:.2f} s of "
             f"CPU, {fleet['gc_collections']} collections); {fleet['open_fds']} fds "
@@ -106,3 +115,19 @@ def section(found: dict[str, Any]) -> str:
             f"| distinct access keys the endpoint saw | {keys} | {found['accounts']} |",
         ]
     )
+
+
+def _where(found: dict[str, Any]) -> str:
+    processes = found.get("processes")
+    return f"on `processes:{processes}`" if processes else "on threads"
+
+
+def _peak_rss(found: dict[str, Any]) -> str:
+    """The caller's peak RSS, and each worker process's on a ProcessPool."""
+    fleet = found["fleet"]
+    caller = f"{fleet['peak_rss_mb']:.0f} MB"
+    workers = fleet.get("workers_peak_rss_mb") or []
+    if not workers:
+        return caller
+    each = ", ".join(f"{mb:.0f} MB" for mb in workers)
+    return f"caller {caller}; workers {each}"

@@ -60,9 +60,13 @@ def measure_fleet(spec: dict[str, Any]) -> dict[str, Any]:
     if spec.get("identity") == "keys":  # each account's own keys, no profile
         targets = [keyed_target(p.region, p.profile) for p in places]
 
+    pool = _process_pool(spec.get("processes"))
+
     def run() -> list[Any]:
         # a new object each run, as a scheduled job would make
-        service = DynamicService("sqs", targets=targets, max_workers=spec["workers"])
+        service = DynamicService(
+            "sqs", targets=targets, max_workers=spec["workers"], executor=pool
+        )
         return [r.value if r.ok else r.error for r in service.call("list_queues")]
 
     runs = []
@@ -70,9 +74,15 @@ def measure_fleet(spec: dict[str, Any]) -> dict[str, Any]:
         gc_before = gc_timer.seconds
         runs.append(timed(run))
         runs[-1]["gc_s"] = gc_timer.seconds - gc_before
+    pids = [] if pool is None else pool.worker_pids()
+    workers_mb, workers_cpu = [_peak_mb(pid) for pid in pids], sum(map(_cpu_s, pids))
+    if pool is not None:
+        pool.close()
     cache = shared_clients()
     return {
         "runs": runs,
+        "workers_peak_rss_mb": workers_mb,
+        "workers_cpu_s": workers_cpu,  # every run's, with the worker's start
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "open_fds": open_fds(),
         "cache_limit": cache.max_clients,
@@ -81,6 +91,31 @@ def measure_fleet(spec: dict[str, Any]) -> dict[str, Any]:
         "clients_created": counter.count,
         "gc_collections": gc_timer.collections,
     }
+
+
+def _process_pool(processes: int | None) -> Any:
+    """A ProcessPool of ``processes`` workers (None: the run stays on threads)."""
+    if processes is None:
+        return None
+    from multiregion_runtime import ProcessPool
+
+    return ProcessPool(processes)
+
+
+def _peak_mb(pid: int) -> float:
+    """Peak RSS (VmHWM) of a live process, in MB."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    raise RuntimeError(f"no VmHWM for process {pid}")
+
+
+def _cpu_s(pid: int) -> float:
+    """User and system CPU seconds of a live process so far (/proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def keyed_target(region: str, profile: str | None) -> Any:
