@@ -296,7 +296,8 @@ from multiregion.logs import MultiRegionCloudWatchLogs
 _data.CHECKPOINT_ROWS = 3
 url, way, out, regions, executor = sys.argv[1:6]
 targets = [Target(region=r, endpoint_url=url) for r in regions.split(",")]
-logs = MultiRegionCloudWatchLogs(targets=targets, executor=executor)
+# no client-side rate limit: one account's 120 pages would be paced by it
+logs = MultiRegionCloudWatchLogs(targets=targets, executor=executor, rate_limits=False)
 items = logs.iter_describe_log_groups(logGroupNamePrefix=way, page_size=1)
 print("started", flush=True)
 if way == "parquet":

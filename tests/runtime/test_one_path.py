@@ -202,10 +202,14 @@ def test_a_stream_from_workers_waits_for_a_slow_writer(
     """The workers fetch a bounded number of pages ahead of the writer, not the
     whole listing: pages wait in bounded queues, and fetching waits for room."""
     monkeypatch.setattr(sinks, "CHECKPOINT_ROWS", 1000)  # the first write comes early
-    pages, page_items = 200, 500
+    pages, page_items = 200, 100
     with counted_source(pages * page_items, page_items) as (url, served):
         targets = [Target(r, endpoint_url=url) for r in THREE]
-        logs = DynamicService("logs", targets=targets, executor=pool, timeout=300)
+        # no client-side rate limit: it would pace the pages (one account), not the
+        # writer under test
+        logs = DynamicService(
+            "logs", targets=targets, executor=pool, timeout=300, rate_limits=False
+        )
         sink = BlockedSink()
         items = logs.items("DescribeLogGroups")
         writer = threading.Thread(target=items.write, args=(sink,), daemon=True)
