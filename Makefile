@@ -42,9 +42,10 @@ DOCS := $(if $(filter constraints-dev.txt,$(CONSTRAINTS)),docs)
 # side by side (-j2: CI has 2 cores, and the tests spend much of their time waiting on
 # servers and subprocesses), each step's output kept together (--output-sync). Chains,
 # not a list of goals: make would start test-py310 last, whatever the order.
-# pytest on this Python is the longest step: its chain holds nothing else.
-TEST_CHAIN_A = pytest
-TEST_CHAIN_B = lint fmt-check $(if $(TEST_PY310),test-py310) check-generated $(DOCS) typecheck
+# This Python's tests are split over the two chains (the generator's and the type
+# checkers' tests, about a fifth of the CPU, beside the 3.10 run) so both end together.
+TEST_CHAIN_A = pytest-runtime typecheck
+TEST_CHAIN_B = lint fmt-check pytest-tools $(if $(TEST_PY310),test-py310) check-generated $(DOCS)
 test: setup
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-chain-a test-chain-b
 
@@ -60,6 +61,15 @@ test-chain-a test-chain-b:
 XDIST := -n logical --dist loadfile --durations=25
 pytest: setup
 	$(PY) -m pytest -q $(XDIST)
+
+# `make pytest` in two parts, for make test's two chains.
+TOOL_TESTS := tests/codegen tests/typing
+.PHONY: pytest-runtime pytest-tools
+pytest-runtime: setup
+	$(PY) -m pytest -q $(XDIST) $(foreach t,$(TOOL_TESTS),--ignore=$(t))
+
+pytest-tools: setup
+	$(PY) -m pytest -q $(XDIST) $(TOOL_TESTS)
 
 # Folders, not files: whatever is added to them runs on 3.10 too.
 RUNTIME_TESTS := tests/runtime tests/cli tests/examples
