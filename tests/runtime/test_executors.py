@@ -106,6 +106,7 @@ def executor(
         ) as cluster,
         Client(cluster) as dask,  # type: ignore[no-untyped-call]
     ):
+        dask.wait_for_workers(2)  # both registered before the first test
         yield DaskExecutor(dask, chunk_size=4)
 
 

@@ -16,7 +16,8 @@ from .work import Sent, TargetOutcome, Work, WorkerLostError, pack, run_chunk
 #: that near 3% of a call's CPU, while results still stream back a chunk (of one
 #: region) at a time. The chunk-size table in benchmarks/RESULTS.md has the trade-off.
 DEFAULT_CHUNK_SIZE = 64
-#: Seconds to reach the scheduler before giving up with a ConnectionError.
+#: Seconds to reach the scheduler before giving up with a ConnectionError, and to
+#: wait for a worker when the cluster has none.
 CONNECT_TIMEOUT_S = 5
 
 
@@ -85,11 +86,7 @@ class DaskExecutor(Executor):
         from distributed import TimeoutError, as_completed
 
         client = self.client()
-        workers = sorted(client.scheduler_info(n_workers=-1)["workers"])
-        if not workers:
-            raise RuntimeError(
-                f"the Dask cluster {client.scheduler.address} has no workers"
-            )
+        workers = self._workers(client)
         futures = {}
         for slot, chunk in chunks(targets, workers, self.chunk_size):
             future = client.submit(
@@ -110,6 +107,24 @@ class DaskExecutor(Executor):
             return  # the targets not yielded are reported as timed out
         finally:
             client.cancel([f for f in futures if not f.done()])
+
+    @staticmethod
+    def _workers(client: Any) -> list[str]:
+        """The cluster's worker addresses. With none, waits up to CONNECT_TIMEOUT_S
+        for one: a cluster still starting, or a nanny restarting a lost worker."""
+        from distributed import TimeoutError as DaskTimeout
+
+        workers = sorted(client.scheduler_info(n_workers=-1)["workers"])
+        if workers:
+            return workers
+        try:
+            client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)
+        except (TimeoutError, DaskTimeout):
+            raise RuntimeError(
+                f"the Dask cluster {client.scheduler.address} has no workers "
+                f"(none registered within {CONNECT_TIMEOUT_S} s)"
+            ) from None
+        return sorted(client.scheduler_info(n_workers=-1)["workers"])
 
     @staticmethod
     def _outcomes(
