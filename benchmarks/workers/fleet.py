@@ -19,6 +19,8 @@ from typing import Any
 
 import boto3
 
+from benchmarks.workers.executors import cpu_seconds
+from benchmarks.workers.executors import peak_rss_mb as peak_rss_mb_of
 from benchmarks.workers.measure import (
     ClientCounter,
     is_ok,
@@ -75,7 +77,8 @@ def measure_fleet(spec: dict[str, Any]) -> dict[str, Any]:
         runs.append(timed(run))
         runs[-1]["gc_s"] = gc_timer.seconds - gc_before
     pids = [] if pool is None else pool.worker_pids()
-    workers_mb, workers_cpu = [_peak_mb(pid) for pid in pids], sum(map(_cpu_s, pids))
+    workers_mb = [round(peak_rss_mb_of(pid), 1) for pid in pids]
+    workers_cpu = sum(map(cpu_seconds, pids))
     if pool is not None:
         pool.close()
     cache = shared_clients()
@@ -100,22 +103,6 @@ def _process_pool(processes: int | None) -> Any:
     from multiregion_runtime import ProcessPool
 
     return ProcessPool(processes)
-
-
-def _peak_mb(pid: int) -> float:
-    """Peak RSS (VmHWM) of a live process, in MB."""
-    with open(f"/proc/{pid}/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    raise RuntimeError(f"no VmHWM for process {pid}")
-
-
-def _cpu_s(pid: int) -> float:
-    """User and system CPU seconds of a live process so far (/proc/PID/stat)."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def keyed_target(region: str, profile: str | None) -> Any:
