@@ -19,11 +19,14 @@ unexport PYTHONDONTWRITEBYTECODE
 
 setup: $(STAMP)
 
+# --no-compile: pip would compile all 11,000 modules it installs (27 of its 45 s on 2
+# cores, every one of them before any test can start); Python compiles those a process
+# imports, once, and keeps them (see PYTHONDONTWRITEBYTECODE above).
 $(STAMP): pyproject.toml constraints-dev.txt constraints-py310.txt
 	@test -n "$(CONSTRAINTS)" || { echo "setup: $(PYTHON) is not a working Python"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade "pip>=24"
-	$(PY) -m pip install -q --disable-pip-version-check -c $(CONSTRAINTS) -e '.[dev,dask]'
+	$(PY) -m pip install -q --disable-pip-version-check --no-compile -c $(CONSTRAINTS) -e '.[dev,dask]'
 	touch $(STAMP)
 
 demo: setup
@@ -39,15 +42,15 @@ DOCS := $(if $(filter constraints-dev.txt,$(CONSTRAINTS)),docs)
 
 # Everything on this interpreter, and the runtime, CLI and example tests on Python 3.10
 # too when this machine has one (and PYTHON is not 3.10 already). Two chains of steps
-# side by side (-j2: CI has 2 cores, and the tests spend much of their time waiting on
-# servers and subprocesses), each step's output kept together (--output-sync). Chains,
-# not a list of goals: make would start test-py310 last, whatever the order.
-# This Python's tests are split over the two chains (the generator's tests beside the
-# 3.10 run) so that both end together: in one clean-clone run the chains' steps took
-# 369 s and 458 s with the type checkers' tests there too.
-TEST_CHAIN_A = pytest-runtime typecheck check-generated
-TEST_CHAIN_B = lint fmt-check pytest-tools $(if $(TEST_PY310),test-py310) $(DOCS)
-test: setup
+# side by side (-j2: CI has 2 cores), each step's output kept together (--output-sync):
+# the 3.10 chain builds its own venv, so it starts at once, beside this Python's setup
+# (pip is one busy core at most). This Python's single-process steps come first, while
+# the 3.10 tests share the machine; its pytest comes last, whose workers fill both
+# cores once the 3.10 chain is done. Chains, not a list of goals: make would start
+# test-py310 last, whatever the order.
+TEST_CHAIN_A = setup typecheck check-generated lint fmt-check $(DOCS) pytest
+TEST_CHAIN_B = $(if $(TEST_PY310),test-py310)
+test:
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-chain-a test-chain-b
 
 .PHONY: test-chain-a test-chain-b
@@ -63,15 +66,6 @@ XDIST := -n logical --dist loadfile --durations=25
 pytest: setup
 	$(PY) -m pytest -q $(XDIST)
 
-# `make pytest` in two parts, for make test's two chains.
-TOOL_TESTS := tests/codegen
-.PHONY: pytest-runtime pytest-tools
-pytest-runtime: setup
-	$(PY) -m pytest -q $(XDIST) $(foreach t,$(TOOL_TESTS),--ignore=$(t))
-
-pytest-tools: setup
-	$(PY) -m pytest -q $(XDIST) $(TOOL_TESTS)
-
 # Folders, not files: whatever is added to them runs on 3.10 too.
 RUNTIME_TESTS := tests/runtime tests/cli tests/examples
 # What the 3.10 run installs besides the project (update-botocore re-resolves it too).
@@ -80,8 +74,7 @@ STAMP310 := .venv310/.installed
 test-py310: $(STAMP310)
 	.venv310/bin/python -m pytest -q -p no:cacheprovider $(XDIST) $(RUNTIME_TESTS)
 
-# --no-compile: a venv for these tests only, run through make, which keeps the bytecode
-# of what they import (a fresh venv's install: 36.6 s of CPU -> 19.3 s).
+# --no-compile, as for setup (a fresh venv's install: 36.6 s of CPU -> 19.3 s).
 $(STAMP310): pyproject.toml constraints-py310.txt
 	@test -n "$(PY310)" || { echo "test-py310: no Python 3.10 found; pass PY310=..."; exit 1; }
 	test -x .venv310/bin/python || $(PY310) -m venv .venv310

@@ -36,19 +36,25 @@ def test_every_output_and_item_shape_of_every_service_builds_an_arrow_schema() -
     services = sorted(botocore.session.get_session().get_available_services())
     assert sorted(p.stem for p in _schema.schema_dir().glob("*.json")) == services
     built = 0
+    # A table of a schema is an array per field: each field type, of the 238,000 in
+    # these schemas, is made an array once (13,700 distinct; empty_table() on every
+    # schema made the same arrays again, 9.6 s of CPU against 4.2).
+    column_types: set[pa.DataType] = set()
     for service in services:
         data = _schema.service_data(service)
         for operation in data["outputs"]:
             schema = results_schema(_schema.output_type(service, operation))
-            assert schema.empty_table().num_rows == 0
+            column_types.update(schema.types)
             built += 1
         for operation in data["items"]:
             schema = items_schema(_schema.item_type(service, operation))
             names = [n.lower() for n in schema.names]
             # an item field never takes the name of a target column
             assert len(set(names[:3]) & set(names[3:])) == 0, (service, operation)
-            schema.empty_table()
+            column_types.update(schema.types)
             built += 1
+    for column_type in column_types:
+        assert len(pa.array([], type=column_type)) == 0
     assert len(services) >= 400 and built > 15_000
 
 
