@@ -61,10 +61,13 @@ test-chain-a test-chain-b:
 # pytest-xdist: a worker per CPU ("logical": "auto" counts physical cores, 1 on some
 # 2-vCPU runners); each test file stays on one worker (loadfile), so a module's moto
 # server, cluster or venv is set up once. --durations: the slowest tests in every log.
-# (Two workers per CPU made make test slower: 9 min 12 s against 7 min 29 s.)
 XDIST := -n logical --dist loadfile --durations=25
+# make pytest: two workers per CPU. Its tests wait on servers, subprocesses and
+# deadlines much of the time: alone on 2 cores, 2 workers kept 1.3 cores busy (300 s),
+# 4 kept 1.84 busy (209 s). (The 3.10 run, beside it in make test, keeps one per CPU.)
+WORKERS := $(shell $(PYTHON) -c 'import os; print(2 * (os.cpu_count() or 1))')
 pytest: setup
-	$(PY) -m pytest -q $(XDIST)
+	$(PY) -m pytest -q $(XDIST) -n $(WORKERS)
 
 # Folders, not files: whatever is added to them runs on 3.10 too.
 RUNTIME_TESTS := tests/runtime tests/cli tests/examples
