@@ -9,6 +9,10 @@ each run is still a process of its own. The runtime and its command line are imp
 before the fork as well (a sixth of a run's CPU): their modules make no thread, socket
 or client when imported, and read two settings from the environment then.
 
+The kill-and-resume tests' ``python -c`` runs (``start_python``: a run started, read
+and killed as a ``subprocess.Popen`` is) fork from a process of their own that has
+imported DuckDB and pyarrow too: their runs cost 46.6 s of CPU, forked 33.3 s.
+
 Runs whose interpreter settings differ (``PYTHON*``, locale variables), or those two
 settings, runs from several threads at once, and platforms without ``fork`` start a
 new interpreter, as does every run with ``MULTIREGION_TESTS_NO_FORK=1``.
@@ -19,6 +23,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import gc
+import importlib
 import json
 import os
 import runpy
@@ -28,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -45,17 +51,21 @@ _STARTUP = (
 
 def serve() -> None:
     """The forking process: a JSON request per line in, the child's pid and then its
-    exit status out."""
+    exit status out. Its arguments name more modules to import before forking."""
     import boto3  # noqa: F401 - what every run imports first
     import botocore.session  # noqa: F401
 
     import multiregion_runtime.cli  # noqa: F401 - what `-m multiregion_runtime` runs
 
+    for name in sys.argv[1:]:
+        importlib.import_module(name)
+    # pyarrow starts jemalloc's background threads when imported; jemalloc's own fork
+    # handlers leave the child's allocator sound, so Python 3.12's warning is noise here.
+    warnings.filterwarnings("ignore", ".*fork.*", DeprecationWarning)
     # The imported objects go where the collector never looks: a child's collections
     # would walk them all, and copy the pages they touch (a run: 0.26 -> 0.19 s of CPU).
     gc.collect()
     gc.freeze()
-
     for line in sys.stdin:
         request = json.loads(line)
         pid = os.fork()
@@ -79,17 +89,22 @@ def _child(request: dict[str, Any]) -> None:
         os.dup2(opened, fd)
         os.close(opened)
     sys.stdin = open(os.devnull, encoding="utf-8")  # the run's own, as fd 0
-    sys.argv = ["multiregion_runtime", *request["args"]]
-    sys.path[0] = os.getcwd()  # as -m puts the working folder first
-    runpy.run_module("multiregion_runtime", run_name="__main__", alter_sys=True)
+    if "code" in request:  # as `python -c code args...`
+        sys.argv = ["-c", *request["args"]]
+        sys.path[0] = ""
+        exec(compile(request["code"], "<string>", "exec"), {"__name__": "__main__"})
+    else:
+        sys.argv = ["multiregion_runtime", *request["args"]]
+        sys.path[0] = os.getcwd()  # as -m puts the working folder first
+        runpy.run_module("multiregion_runtime", run_name="__main__", alter_sys=True)
     sys.exit(0)
 
 
 class _Zygote:
-    def __init__(self) -> None:
+    def __init__(self, preload: tuple[str, ...]) -> None:
         root = Path(__file__).resolve().parents[1]
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from tests.zygote import serve; serve()"],
+            [sys.executable, "-c", "from tests.zygote import serve; serve()", *preload],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             cwd=root,
@@ -164,8 +179,22 @@ class _Zygote:
         self.process.wait(timeout=10)
 
 
-_zygote: _Zygote | None = None
+_zygotes: dict[tuple[str, ...], _Zygote] = {}
 _start_lock = threading.Lock()
+
+
+def _free_zygote(preload: tuple[str, ...], env: Mapping[str, str]) -> _Zygote | None:
+    """The forking process that has imported ``preload``, locked for one run; None
+    where runs cannot be forked (see the module's docstring)."""
+    if not hasattr(os, "fork") or os.environ.get("MULTIREGION_TESTS_NO_FORK"):
+        return None
+    with _start_lock:
+        zygote = _zygotes.get(preload)
+        if zygote is None:
+            zygote = _zygotes[preload] = _Zygote(preload)
+    if zygote.suits(env) and zygote.lock.acquire(blocking=False):
+        return zygote
+    return None
 
 
 def run_module(
@@ -173,18 +202,12 @@ def run_module(
 ) -> subprocess.CompletedProcess[str]:
     """``python -m multiregion_runtime args`` with ``env`` (the whole environment),
     output captured as ``subprocess.run(..., capture_output=True, text=True)``."""
-    global _zygote
-    forking = hasattr(os, "fork") and not os.environ.get("MULTIREGION_TESTS_NO_FORK")
-    if forking:
-        with _start_lock:
-            if _zygote is None:
-                _zygote = _Zygote()
-        zygote = _zygote
-        if zygote.suits(env) and zygote.lock.acquire(blocking=False):
-            try:
-                return zygote.run(args, env, cwd, timeout)
-            finally:
-                zygote.lock.release()
+    zygote = _free_zygote((), env)
+    if zygote is not None:
+        try:
+            return zygote.run(args, env, cwd, timeout)
+        finally:
+            zygote.lock.release()
     return subprocess.run(
         [sys.executable, "-m", "multiregion_runtime", *args],
         capture_output=True,
@@ -193,3 +216,90 @@ def run_module(
         env=dict(env),
         cwd=cwd,
     )
+
+
+def start_python(
+    code: str, args: list[str], cwd: Path, preload: tuple[str, ...]
+) -> subprocess.Popen[str] | ForkedRun:
+    """``python -c code args...`` with this environment, stdout and stderr piped as
+    ``subprocess.Popen(..., text=True)`` would: forked from a process that has
+    imported ``preload`` too, for runs that a test starts and kills again and again."""
+    env = dict(os.environ)
+    zygote = _free_zygote(preload, env)
+    if zygote is None:
+        return subprocess.Popen(
+            [sys.executable, "-c", code, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=cwd,
+        )
+    return ForkedRun(zygote, code, args, env, cwd)
+
+
+class ForkedRun:
+    """What the tests use of a ``subprocess.Popen``, for a run forked by a zygote.
+
+    Its output reaches this process through a named pipe, which this process holds
+    open for writing as well until the run has ended: a read never sees the end of
+    the output before the run has made all of it. (A run that writes more than the
+    pipe holds, 64 KiB, waits until it is read: these runs print a line or two.)
+    """
+
+    def __init__(
+        self,
+        zygote: _Zygote,
+        code: str,
+        args: list[str],
+        env: Mapping[str, str],
+        cwd: Path,
+    ) -> None:
+        self.zygote = zygote
+        self.folder = tempfile.TemporaryDirectory(prefix="run-")
+        fifo, self.err = Path(self.folder.name, "out"), Path(self.folder.name, "err")
+        os.mkfifo(fifo)
+        self.err.touch()
+        reading = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        self.writing: int | None = os.open(fifo, os.O_WRONLY)
+        os.set_blocking(reading, True)
+        self.stdout = open(reading, encoding="utf-8", errors="replace")
+        self.returncode: int | None = None
+        request = {"code": code, "args": args, "env": dict(env), "cwd": str(cwd)}
+        request.update(out=str(fifo), err=str(self.err))
+        assert zygote.process.stdin is not None
+        zygote.process.stdin.write(json.dumps(request).encode() + b"\n")
+        self.pid = int(zygote._reply(None)["pid"])
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self._ended(self.zygote._reply(0))
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            self._ended(self.zygote._reply(timeout))
+        if self.returncode is None:
+            raise subprocess.TimeoutExpired(["python", "-c"], timeout or 0)
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.returncode is None:
+            with contextlib.suppress(ProcessLookupError):  # it ended just now
+                os.kill(self.pid, signal.SIGKILL)
+
+    def communicate(self, timeout: float | None = None) -> tuple[str, str]:
+        self.wait(timeout)
+        out = self.stdout.read()  # to its end: no process holds the pipe now
+        self.stdout.close()
+        err = self.err.read_text(encoding="utf-8", errors="replace")
+        self.folder.cleanup()
+        return out, err
+
+    def _ended(self, reply: dict[str, Any] | None) -> None:
+        if reply is None:
+            return
+        self.returncode = int(reply["code"])
+        self.zygote.lock.release()
+        if self.writing is not None:  # what is left in the pipe ends there
+            os.close(self.writing)
+            self.writing = None

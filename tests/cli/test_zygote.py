@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.zygote import run_module
+from tests.zygote import ForkedRun, run_module, start_python
 
 
 def fresh(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
@@ -46,3 +46,30 @@ def test_each_run_has_its_own_environment(tmp_path: Path) -> None:
     assert first == fresh(args, marked, tmp_path)
     assert second == fresh(args, plain, tmp_path)
     assert first != second  # the variable of the first run did not reach the second
+
+
+def test_a_forked_python_run_streams_ends_and_is_killed_as_a_popen_is(
+    tmp_path: Path,
+) -> None:
+    code = (
+        "import sys, time\n"
+        "print('started', sys.argv[1:], flush=True)\n"
+        "print('to stderr', file=sys.stderr)\n"
+        "time.sleep(float(sys.argv[1]))\n"
+        "print('done')\n"
+        "sys.exit(3)\n"
+    )
+    ended = start_python(code, ["0"], tmp_path, ("json",))
+    assert isinstance(ended, ForkedRun)  # forked, not a new interpreter
+    assert ended.stdout is not None
+    assert ended.stdout.readline() == "started ['0']\n"
+    assert ended.communicate(timeout=60) == ("done\n", "to stderr\n")
+    assert ended.returncode == 3
+
+    killed = start_python(code, ["60"], tmp_path, ("json",))
+    assert killed.stdout is not None
+    assert killed.stdout.readline() == "started ['60']\n"
+    assert killed.poll() is None  # still sleeping
+    killed.kill()
+    assert killed.wait(timeout=60) == -9
+    assert killed.communicate(timeout=60) == ("", "to stderr\n")

@@ -27,6 +27,7 @@ from multiregion.sts import MultiRegionSTS
 from multiregion_runtime.data import schema as _schema
 from multiregion_runtime.data.rows import items_schema, results_schema
 from tests.helpers import FAKE_KEY_ID, FAKE_SECRET, ROOT, THREE, free_port
+from tests.zygote import ForkedRun, start_python
 
 REGIONS = ["us-east-1", "eu-west-1"]
 UTC_US = pa.timestamp("us", tz="UTC")
@@ -313,23 +314,27 @@ else:
         items.to_duckdb(con, "groups", resume=True)
 print("clients made here:", logs.clients_created)
 """
+#: What each run imports, imported once in the process its runs are forked from.
+RESUMABLE_IMPORTS = (
+    "duckdb",
+    "pyarrow.parquet",
+    "multiregion_runtime.data.sinks",
+    "multiregion.logs",
+)
 
 
-def _start_run(url: str, way: str, out: Path, executor: str) -> subprocess.Popen[str]:
-    process = subprocess.Popen(
-        [sys.executable, "-c", RESUMABLE_RUN, url, way, str(out)]
-        + [",".join(THREE), executor],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
+def _start_run(
+    url: str, way: str, out: Path, executor: str
+) -> subprocess.Popen[str] | ForkedRun:
+    args = [url, way, str(out), ",".join(THREE), executor]
+    process = start_python(RESUMABLE_RUN, args, ROOT, RESUMABLE_IMPORTS)
     assert process.stdout is not None
-    assert process.stdout.readline().strip() == "started", process.stderr
+    started = process.stdout.readline().strip()
+    assert started == "started", process.communicate(timeout=60)[1][-3000:]
     return process
 
 
-def _finish(process: subprocess.Popen[str]) -> str:
+def _finish(process: subprocess.Popen[str] | ForkedRun) -> str:
     stdout, stderr = process.communicate(timeout=300)
     assert process.returncode == 0, stderr[-3000:]
     return stdout

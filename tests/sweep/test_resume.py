@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import random
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from tests.helpers import ROOT
+from tests.zygote import ForkedRun, start_python
 
 REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2", "sa-east-1"]
 TABLES = ["groups", "queues", "queue_urls", "roles"]
@@ -34,6 +34,8 @@ run.CHUNK_TARGETS = 2
 print("started", flush=True)
 sys.exit(main(sys.argv[1:]))
 """
+#: What each run imports, imported once in the process its runs are forked from.
+RUN_IMPORTS = ("duckdb", "pyarrow.parquet", "multiregion_runtime.sweep.run")
 
 
 def spec_text(url: str) -> str:
@@ -80,18 +82,17 @@ def seed(url: str) -> None:
         iam.create_role(RoleName=f"r{i}", AssumeRolePolicyDocument="{}")
 
 
-def start(spec: Path, out: Path, executor: str, *more: str) -> subprocess.Popen[str]:
-    command = [sys.executable, "-c", RUN, str(spec), "--out", str(out)]
-    command += ["--no-progress", "--executor", executor, *more]
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
-    )
+def start(
+    spec: Path, out: Path, executor: str, *more: str
+) -> subprocess.Popen[str] | ForkedRun:
+    args = [str(spec), "--out", str(out), "--no-progress", "--executor", executor]
+    process = start_python(RUN, [*args, *more], ROOT, RUN_IMPORTS)
     assert process.stdout is not None
     assert process.stdout.readline().strip() == "started"
     return process
 
 
-def finish(process: subprocess.Popen[str]) -> str:
+def finish(process: subprocess.Popen[str] | ForkedRun) -> str:
     stdout, stderr = process.communicate(timeout=300)
     assert process.returncode == 0, stderr[-3000:]
     return stderr
