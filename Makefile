@@ -43,13 +43,15 @@ DOCS := $(if $(filter constraints-dev.txt,$(CONSTRAINTS)),docs)
 # Everything on this interpreter, and the runtime, CLI and example tests on Python 3.10
 # too when this machine has one (and PYTHON is not 3.10 already). Two chains of steps
 # side by side (-j2: CI has 2 cores), each step's output kept together (--output-sync):
-# the 3.10 chain builds its own venv, so it starts at once, beside this Python's setup
-# (pip is one busy core at most). This Python's single-process steps come first, while
-# the 3.10 tests share the machine; its pytest comes last, whose workers fill both
-# cores once the 3.10 chain is done. Chains, not a list of goals: make would start
-# test-py310 last, whatever the order.
-TEST_CHAIN_A = setup typecheck check-generated lint fmt-check $(DOCS) pytest
-TEST_CHAIN_B = $(if $(TEST_PY310),test-py310)
+# this Python's setup and then its pytest; the 3.10 venv and tests (it starts at once:
+# its venv is its own), then this Python's single-process steps (by then setup is long
+# done). Both pytest runs start within half a minute and share the machine for most of
+# their time, and the two chains take about as much CPU. Without a 3.10 run, chain A
+# does it all (two steps must never set .venv up at once). Chains, not a list of goals:
+# make would start test-py310 last, whatever the order.
+SINGLE_STEPS = typecheck check-generated lint fmt-check $(DOCS)
+TEST_CHAIN_A = setup pytest $(if $(TEST_PY310),,$(SINGLE_STEPS))
+TEST_CHAIN_B = $(if $(TEST_PY310),test-py310 $(SINGLE_STEPS))
 test:
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-chain-a test-chain-b
 
@@ -61,13 +63,10 @@ test-chain-a test-chain-b:
 # pytest-xdist: a worker per CPU ("logical": "auto" counts physical cores, 1 on some
 # 2-vCPU runners); each test file stays on one worker (loadfile), so a module's moto
 # server, cluster or venv is set up once. --durations: the slowest tests in every log.
+# (Two workers per CPU: make test took as long, with 7 % more CPU.)
 XDIST := -n logical --dist loadfile --durations=25
-# make pytest: two workers per CPU. Its tests wait on servers, subprocesses and
-# deadlines much of the time: alone on 2 cores, 2 workers kept 1.3 cores busy (300 s),
-# 4 kept 1.84 busy (209 s). (The 3.10 run, beside it in make test, keeps one per CPU.)
-WORKERS := $(shell $(PYTHON) -c 'import os; print(2 * (os.cpu_count() or 1))')
 pytest: setup
-	$(PY) -m pytest -q $(XDIST) -n $(WORKERS)
+	$(PY) -m pytest -q $(XDIST)
 
 # Folders, not files: whatever is added to them runs on 3.10 too.
 RUNTIME_TESTS := tests/runtime tests/cli tests/examples
