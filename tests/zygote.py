@@ -11,7 +11,9 @@ or client when imported, and read two settings from the environment then.
 
 The kill-and-resume tests' ``python -c`` runs (``start_python``: a run started, read
 and killed as a ``subprocess.Popen`` is) fork from a process of their own that has
-imported DuckDB and pyarrow too: their runs cost 46.6 s of CPU, forked 33.3 s.
+imported what they need of the runtime too. Never DuckDB or pyarrow: their native
+threads do not survive a fork (on 3.10, forked runs ended in ``std::terminate`` or
+hung).
 
 Runs whose interpreter settings differ (``PYTHON*``, locale variables), or those two
 settings, runs from several threads at once, and platforms without ``fork`` start a
@@ -33,7 +35,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -59,9 +60,8 @@ def serve() -> None:
 
     for name in sys.argv[1:]:
         importlib.import_module(name)
-    # pyarrow starts jemalloc's background threads when imported; jemalloc's own fork
-    # handlers leave the child's allocator sound, so Python 3.12's warning is noise here.
-    warnings.filterwarnings("ignore", ".*fork.*", DeprecationWarning)
+    native = {"pyarrow", "duckdb"} & set(sys.modules)
+    assert not native, f"{native} cannot be imported before a fork (see the docstring)"
     # The imported objects go where the collector never looks: a child's collections
     # would walk them all, and copy the pages they touch (a run: 0.26 -> 0.19 s of CPU).
     gc.collect()

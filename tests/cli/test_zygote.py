@@ -53,8 +53,8 @@ def test_a_forked_python_run_streams_ends_and_is_killed_as_a_popen_is(
 ) -> None:
     code = (
         "import sys, time\n"
+        "print('to stderr', file=sys.stderr, flush=True)\n"
         "print('started', sys.argv[1:], flush=True)\n"
-        "print('to stderr', file=sys.stderr)\n"
         "time.sleep(float(sys.argv[1]))\n"
         "print('done')\n"
         "sys.exit(3)\n"

@@ -314,13 +314,9 @@ else:
         items.to_duckdb(con, "groups", resume=True)
 print("clients made here:", logs.clients_created)
 """
-#: What each run imports, imported once in the process its runs are forked from.
-RESUMABLE_IMPORTS = (
-    "duckdb",
-    "pyarrow.parquet",
-    "multiregion_runtime.data.sinks",
-    "multiregion.logs",
-)
+#: What each run imports that can be imported before a fork: not DuckDB or pyarrow,
+#: whose threads and allocators do not survive one (std::terminate, hangs on 3.10).
+RESUMABLE_IMPORTS = ("multiregion_runtime.data.sinks", "multiregion.logs")
 
 
 def _start_run(

@@ -34,8 +34,9 @@ run.CHUNK_TARGETS = 2
 print("started", flush=True)
 sys.exit(main(sys.argv[1:]))
 """
-#: What each run imports, imported once in the process its runs are forked from.
-RUN_IMPORTS = ("duckdb", "pyarrow.parquet", "multiregion_runtime.sweep.run")
+#: What each run imports that can be imported before a fork (not DuckDB or pyarrow:
+#: see tests/zygote.py).
+RUN_IMPORTS = ("multiregion_runtime.sweep.run", "multiregion_runtime.cli._sweep")
 
 
 def spec_text(url: str) -> str:
