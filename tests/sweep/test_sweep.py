@@ -286,6 +286,29 @@ def test_a_second_sweep_into_the_same_parquet_dataset_is_refused(
     ParquetStore(tmp_path / "inventory").close()  # free again once it ended
 
 
+def test_a_parquet_dataset_opened_again_drops_what_a_killed_sweep_half_wrote(
+    tmp_path: Path,
+) -> None:
+    # The temporary files of the three atomic writes: a run's record, a pair's rows
+    # and the books. (The kill-at-random test once left the first of them behind.)
+    from multiregion_runtime.sweep.parquet_store import ParquetStore
+
+    root = tmp_path / "inventory"
+    ParquetStore(root).close()
+    stale = [
+        root / "_sweep_runs" / ".20261203T195346Z-9ab48038.json.tmp",
+        root / "call=groups" / "account=1" / "region=eu-west-1" / ".ab12.parquet.tmp",
+        root / "_sweep_targets" / "run=1" / ".part-000001.parquet.tmp",
+    ]
+    kept = root / "call=groups" / "account=1" / "region=eu-west-1" / "ab12.parquet"
+    for path in [*stale, kept]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"half")
+    ParquetStore(root).close()
+    assert [path.exists() for path in stale] == [False, False, False]
+    assert kept.read_bytes() == b"half"
+
+
 def test_a_field_added_by_a_newer_botocore_becomes_a_new_column(
     tmp_path: Path,
 ) -> None:

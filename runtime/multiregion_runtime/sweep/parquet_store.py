@@ -73,6 +73,10 @@ class ParquetStore:
         for folder in (RUNS, TARGETS, "_sweep_staging"):
             (self.root / folder).mkdir(parents=True, exist_ok=True)
         self.lock = _lock(self.root / ".sweep.lock")
+        # A sweep killed mid-write leaves that file's ".<name>.tmp" (renamed into place
+        # only once whole): with the lock held no writer has one open, so all are stale.
+        for stale in self.root.rglob(".*.tmp"):
+            stale.unlink()
         self.schemas: dict[str, pa.Schema] = {}
         self.staged: dict[tuple[str, str], int] = {}  # (call, target) -> parts
 
