@@ -56,9 +56,11 @@ test:
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-chain-a test-chain-b
 
 .PHONY: test-chain-a test-chain-b
+# Each step says when it ended (seconds since the chain began): where the time goes.
 test-chain-a test-chain-b:
-	@set -e; for step in $(if $(filter %-a,$@),$(TEST_CHAIN_A),$(TEST_CHAIN_B)); do \
-		$(MAKE) --no-print-directory $$step; done
+	@set -e; began=$$(date +%s); for step in $(if $(filter %-a,$@),$(TEST_CHAIN_A),$(TEST_CHAIN_B)); do \
+		$(MAKE) --no-print-directory $$step; \
+		echo "$@: $$step done at $$(( $$(date +%s) - began )) s"; done
 
 # pytest-xdist: a worker per CPU ("logical": "auto" counts physical cores, 1 on some
 # 2-vCPU runners); each test file stays on one worker (loadfile), so a module's moto
