@@ -372,18 +372,22 @@ def test_a_run_killed_at_random_moments_resumes_to_exactly_the_same_rows(
 
     seed = random.randrange(1 << 30)
     chance = random.Random(seed)
-    resumed = tmp_path / f"resumed.{way}"
-    killed_mid_run = 0
-    for _ in range(5):
-        process = _start_run(moto_server, way, resumed, executor)
-        time.sleep(chance.uniform(0.05, 0.6) * whole_run)
-        if process.poll() is None:
+    killed_mid_run = rounds = 0
+    while not killed_mid_run and rounds < 4:
+        # A round into a new file, its kills sooner each time: a run may be quicker
+        # than the measured one (a busy machine) and end before the first kill.
+        resumed = tmp_path / f"resumed-{rounds}.{way}"
+        scale = whole_run / 2**rounds
+        rounds += 1
+        for _ in range(5):
+            process = _start_run(moto_server, way, resumed, executor)
+            time.sleep(chance.uniform(0.05, 0.6) * scale)
+            if process.poll() is not None:
+                _finish(process)
+                break
             process.kill()  # SIGKILL: no clean-up of any kind
             process.wait()
             killed_mid_run += 1
-        else:
-            _finish(process)
-            break
     last = _finish(_start_run(moto_server, way, resumed, executor))
     # On processes, every page came from a worker: this process made no client.
     # (On threads the last run may have nothing left to fetch, and make none too.)

@@ -158,17 +158,23 @@ def test_a_sweep_killed_at_random_moments_resumes_to_the_same_tables(
 
     chosen = random.randrange(1 << 30)
     chance = random.Random(chosen)
-    resumed = tmp_path / f"resumed{suffix}"
-    killed = 0
-    for attempt in range(6):
-        process = start(spec, resumed, executor, *(["--resume"] if attempt else []))
-        time.sleep(chance.uniform(0.05, 0.7) * whole_run)
-        if process.poll() is not None:
-            finish(process)
-            break
-        process.kill()  # SIGKILL: no clean-up of any kind
-        process.wait()
-        killed += 1
+    killed = rounds = 0
+    while not killed and rounds < 4:
+        # A round in a new folder, its kills sooner each time: a run may be quicker
+        # than the measured one (a busy machine) and end before the first kill.
+        resumed = tmp_path / f"resumed-{rounds}{suffix}"
+        scale = whole_run / 2**rounds
+        rounds += 1
+        for attempt in range(6):
+            more = ["--resume"] if attempt else []
+            process = start(spec, resumed, executor, *more)
+            time.sleep(chance.uniform(0.05, 0.7) * scale)
+            if process.poll() is not None:
+                finish(process)
+                break
+            process.kill()  # SIGKILL: no clean-up of any kind
+            process.wait()
+            killed += 1
     last = finish(start(spec, resumed, executor, "--resume"))
     assert killed >= 1, f"no kill landed mid-run (seed {chosen})"
     assert tables(resumed) == expected, f"seed {chosen}"
