@@ -177,7 +177,10 @@ def test_targets_waiting_for_rate_limit_tokens_do_not_hold_the_workers(
     assert recorded.list_queues().summary() == (
         "46 targets: 46 ok, 0 errors, 0 skipped"
     )
-    assert set(order[: order.index("busy-2")]) >= {t.name for t in others}
+    # the third busy answer, whichever busy target took the third token (a loaded
+    # machine may start busy-2 before busy-0)
+    third_busy = [i for i, name in enumerate(order) if name.startswith("busy-")][2]
+    assert set(order[:third_busy]) >= {t.name for t in others}
 
 
 def test_per_target_deadlines_at_scale_one_worker() -> None:
