@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import boto3
+
+from tests.zygote import ForkedRun
 
 #: The repository's root folder.
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,3 +112,34 @@ def moto_in_process() -> Iterator[str]:
     finally:
         reset_moto(url)
         server.stop()
+
+
+def kill_at_random_moments(
+    start: Callable[[Path, int], subprocess.Popen[str] | ForkedRun],
+    output: Callable[[int], Path],
+    whole_run: float,
+    chance: random.Random,
+    tries: int,
+    latest: float,
+) -> tuple[Path, int]:
+    """Runs ``start(out, attempt)`` one after another into one output, each killed
+    (SIGKILL) at a random moment within ``latest`` of ``whole_run`` seconds, until one
+    ends before its kill or ``tries`` were made; the output and the kills that landed.
+
+    A round that ends before its first kill (a run quicker than the measured one, on
+    a busy machine) starts again in a new output (``output(round)``), sooner."""
+    killed = rounds = 0
+    while not killed and rounds < 4:
+        out, scale = output(rounds), whole_run / 2**rounds
+        rounds += 1
+        for attempt in range(tries):
+            process = start(out, attempt)
+            time.sleep(chance.uniform(0.05, latest) * scale)
+            if process.poll() is not None:
+                stderr = process.communicate(timeout=300)[1]
+                assert process.returncode == 0, stderr[-3000:]
+                break
+            process.kill()  # no clean-up of any kind
+            process.wait()
+            killed += 1
+    return out, killed

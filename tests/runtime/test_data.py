@@ -26,7 +26,14 @@ from multiregion.sqs import MultiRegionSQS
 from multiregion.sts import MultiRegionSTS
 from multiregion_runtime.data import schema as _schema
 from multiregion_runtime.data.rows import items_schema, results_schema
-from tests.helpers import FAKE_KEY_ID, FAKE_SECRET, ROOT, THREE, free_port
+from tests.helpers import (
+    FAKE_KEY_ID,
+    FAKE_SECRET,
+    ROOT,
+    THREE,
+    free_port,
+    kill_at_random_moments,
+)
 from tests.zygote import ForkedRun, start_python
 
 REGIONS = ["us-east-1", "eu-west-1"]
@@ -372,22 +379,14 @@ def test_a_run_killed_at_random_moments_resumes_to_exactly_the_same_rows(
 
     seed = random.randrange(1 << 30)
     chance = random.Random(seed)
-    killed_mid_run = rounds = 0
-    while not killed_mid_run and rounds < 4:
-        # A round into a new file, its kills sooner each time: a run may be quicker
-        # than the measured one (a busy machine) and end before the first kill.
-        resumed = tmp_path / f"resumed-{rounds}.{way}"
-        scale = whole_run / 2**rounds
-        rounds += 1
-        for _ in range(5):
-            process = _start_run(moto_server, way, resumed, executor)
-            time.sleep(chance.uniform(0.05, 0.6) * scale)
-            if process.poll() is not None:
-                _finish(process)
-                break
-            process.kill()  # SIGKILL: no clean-up of any kind
-            process.wait()
-            killed_mid_run += 1
+    resumed, killed_mid_run = kill_at_random_moments(
+        lambda out, _: _start_run(moto_server, way, out, executor),
+        lambda round_: tmp_path / f"resumed-{round_}.{way}",
+        whole_run,
+        chance,
+        tries=5,
+        latest=0.6,
+    )
     last = _finish(_start_run(moto_server, way, resumed, executor))
     # On processes, every page came from a worker: this process made no client.
     # (On threads the last run may have nothing left to fetch, and make none too.)

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, kill_at_random_moments
 from tests.zygote import ForkedRun, start_python
 
 REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2", "sa-east-1"]
@@ -158,23 +158,16 @@ def test_a_sweep_killed_at_random_moments_resumes_to_the_same_tables(
 
     chosen = random.randrange(1 << 30)
     chance = random.Random(chosen)
-    killed = rounds = 0
-    while not killed and rounds < 4:
-        # A round in a new folder, its kills sooner each time: a run may be quicker
-        # than the measured one (a busy machine) and end before the first kill.
-        resumed = tmp_path / f"resumed-{rounds}{suffix}"
-        scale = whole_run / 2**rounds
-        rounds += 1
-        for attempt in range(6):
-            more = ["--resume"] if attempt else []
-            process = start(spec, resumed, executor, *more)
-            time.sleep(chance.uniform(0.05, 0.7) * scale)
-            if process.poll() is not None:
-                finish(process)
-                break
-            process.kill()  # SIGKILL: no clean-up of any kind
-            process.wait()
-            killed += 1
+    resumed, killed = kill_at_random_moments(
+        lambda out, attempt: start(
+            spec, out, executor, *(["--resume"] if attempt else [])
+        ),
+        lambda round_: tmp_path / f"resumed-{round_}{suffix}",
+        whole_run,
+        chance,
+        tries=6,
+        latest=0.7,
+    )
     last = finish(start(spec, resumed, executor, "--resume"))
     assert killed >= 1, f"no kill landed mid-run (seed {chosen})"
     assert tables(resumed) == expected, f"seed {chosen}"
