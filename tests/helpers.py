@@ -16,7 +16,7 @@ from typing import Any
 
 import boto3
 
-from tests.zygote import ForkedRun
+from tests.zygote import ForkedRun, run_module
 
 #: The repository's root folder.
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,8 +39,6 @@ def run_cli(
     """``python -m multiregion_runtime args...`` (``env`` over this one's), in a
     process of its own forked from one that has imported botocore (tests/zygote.py);
     no output may hold FAKE_SECRET."""
-    from tests.zygote import run_module
-
     done = run_module(list(args), {**os.environ, **(env or {})}, cwd, timeout)
     assert FAKE_SECRET not in done.stdout + done.stderr
     return done

@@ -137,11 +137,15 @@ class _Zygote:
             )
         return done
 
-    def _exchange(self, request: dict[str, Any], timeout: float) -> int | None:
-        """The run's exit status; None if it was killed at ``timeout``."""
+    def start(self, request: dict[str, Any]) -> int:
+        """Forks a run of ``request``; its pid (its exit status is the next reply)."""
         assert self.process.stdin is not None
         self.process.stdin.write(json.dumps(request).encode() + b"\n")
-        pid = self._reply(None)["pid"]
+        return int(self._reply(None)["pid"])
+
+    def _exchange(self, request: dict[str, Any], timeout: float) -> int | None:
+        """The run's exit status; None if it was killed at ``timeout``."""
+        pid = self.start(request)
         done = self._reply(timeout)
         if done is None:
             with contextlib.suppress(ProcessLookupError):  # it ended just now
@@ -266,9 +270,7 @@ class ForkedRun:
         self.returncode: int | None = None
         request = {"code": code, "args": args, "env": dict(env), "cwd": str(cwd)}
         request.update(out=str(fifo), err=str(self.err))
-        assert zygote.process.stdin is not None
-        zygote.process.stdin.write(json.dumps(request).encode() + b"\n")
-        self.pid = int(zygote._reply(None)["pid"])
+        self.pid = zygote.start(request)
 
     def poll(self) -> int | None:
         if self.returncode is None:
